@@ -1,0 +1,50 @@
+/* lvmrescue core: the one error record every function fills on failure. */
+#ifndef LR_ERROR_H
+#define LR_ERROR_H
+
+#include <stdint.h>
+
+/* Project status codes. Functions return 0 on success, a negative errno value
+ * (-EIO, -ENOMEM, -EINVAL, ...) for system errors, or one of these. */
+enum {
+    LR_ENOTFOUND = -1000, /* no signature / no such item where one was looked for */
+    LR_EFORMAT = -1001,   /* bytes are not what the on-disk format allows */
+    LR_ECHECKSUM = -1002, /* a stored checksum does not match the data */
+    LR_ERANGE = -1003,    /* a number, offset or size is out of bounds or overflows */
+    LR_ELIMIT = -1004,    /* a documented limit (depth, size, count) was exceeded */
+    LR_EPARSE = -1005,    /* text metadata syntax error */
+    LR_EREADONLY = -1006, /* a write was attempted on a read-only handle */
+    LR_EREFUSED = -1007,  /* an operation was refused by a safety rule */
+};
+
+#define LR_NO_OFFSET UINT64_MAX
+
+/* Filled by a failing function. `where` names the file or object (may be
+ * empty), `offset` the byte offset the problem was found at, or LR_NO_OFFSET. */
+typedef struct lr_error {
+    int code;
+    uint64_t offset;
+    char where[256];
+    char msg[512];
+} lr_error_t;
+
+/* Resets the record to "no error". `err` may be NULL. */
+void lr_error_clear(lr_error_t *err);
+
+/* Records an error and returns `code`, so callers can write
+ * `return lr_error_set(err, LR_EFORMAT, off, "bad magic");`. `err` may be NULL. */
+int lr_error_set(lr_error_t *err, int code, uint64_t offset, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Sets the `where` field (file or object name) if it is still empty; returns
+ * err->code so it can close a chain of returns. `err` may be NULL. */
+int lr_error_where(lr_error_t *err, const char *where);
+
+/* Formats the record as "WHERE: at byte OFFSET: MESSAGE" into buf (always
+ * NUL-terminated). Returns buf. */
+const char *lr_error_format(const lr_error_t *err, char *buf, unsigned long len);
+
+/* A static name for a status code ("checksum mismatch", strerror text, ...). */
+const char *lr_strerror(int code);
+
+#endif

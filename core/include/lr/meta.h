@@ -1,0 +1,126 @@
+/* lvmrescue core: a typed view of one VG metadata version on top of the
+ * config tree (LVM2 lib/format_text/import_vsn1.c). The view points into the
+ * tree it was built from; the tree stays the source of truth, so anything the
+ * view does not model (unknown keys, unknown segment types) is kept intact. */
+#ifndef LR_META_H
+#define LR_META_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lr/config.h"
+#include "lr/error.h"
+
+#define LR_META_MAX_PVS 4096
+#define LR_META_MAX_LVS 65536
+#define LR_META_MAX_SEGS 65536 /* per LV */
+
+typedef struct lr_strlist {
+    size_t n;
+    const char **v; /* strings owned by the tree; array owned by the view */
+} lr_strlist_t;
+
+typedef struct lr_pv {
+    const char *key;  /* section name, e.g. "pv0" */
+    const char *id;   /* printed UUID as stored (with dashes) */
+    char raw_id[33];  /* without dashes */
+    const char *device; /* "device" hint, may be NULL */
+    lr_strlist_t status, flags, tags;
+    uint64_t dev_size;  /* sectors */
+    uint64_t pe_start;  /* sectors */
+    uint64_t pe_count;
+    uint64_t ba_start, ba_size; /* sectors; 0 when absent */
+    lr_cfg_node_t *node;
+} lr_pv_t;
+
+typedef struct lr_seg_area {
+    const char *name;  /* PV key ("pv0") or LV name for stacked segments */
+    uint64_t start;    /* extent on that PV / LV */
+    int pv_index;      /* index into vg->pvs, or -1 when it names an LV */
+} lr_seg_area_t;
+
+typedef struct lr_seg {
+    const char *key;   /* "segment1" */
+    uint64_t start_extent;
+    uint64_t extent_count;
+    const char *type;  /* "striped", "mirror", "thin", ... (kept as-is) */
+    bool known;        /* type is striped (incl. linear), mirror or raid*: areas decoded */
+    uint64_t stripe_count; /* areas in stripes/mirrors/raids list */
+    uint64_t stripe_size;  /* sectors; 0 when absent */
+    size_t n_areas;
+    lr_seg_area_t *areas;  /* owned by the view */
+    lr_cfg_node_t *node;
+} lr_seg_t;
+
+typedef struct lr_lv {
+    const char *name;  /* section name */
+    const char *id;
+    lr_strlist_t status, flags, tags;
+    const char *creation_host; /* NULL when absent */
+    int64_t creation_time;     /* seconds since the epoch; 0 when absent */
+    bool visible;              /* VISIBLE in status */
+    size_t n_segs;
+    lr_seg_t *segs;            /* owned by the view */
+    uint64_t extent_count;     /* sum of segments */
+    lr_cfg_node_t *node;
+} lr_lv_t;
+
+typedef struct lr_vg {
+    lr_cfg_t *cfg;      /* the tree (owned by the view when built by lr_vg_parse) */
+    lr_cfg_node_t *node; /* the VG section */
+    const char *name;
+    const char *id;
+    char raw_id[33];
+    uint64_t seqno;
+    const char *format;  /* "lvm2" */
+    lr_strlist_t status, flags, tags;
+    uint64_t extent_size; /* sectors */
+    uint64_t max_lv, max_pv, metadata_copies;
+    size_t n_pvs;
+    lr_pv_t *pvs;
+    size_t n_lvs;
+    lr_lv_t *lvs;
+    /* header fields after the VG section; NULL / 0 when absent */
+    const char *contents;
+    int64_t version;
+    const char *description;
+    const char *creation_host;
+    int64_t creation_time;
+} lr_vg_t;
+
+/* Parses metadata text (len bytes, a trailing NUL allowed) and builds the
+ * view. On success *out owns both the tree and the view (lr_vg_free).
+ * Fails with the tree's parse errors, or LR_EFORMAT naming the offset and the
+ * missing/invalid field (a VG section without id or seqno, a PV without id,
+ * a segment without start_extent/extent_count/type, counts over the limits,
+ * a striped area naming no known PV ...). */
+int lr_vg_parse(const char *text, size_t len, lr_vg_t **out, lr_error_t *err);
+
+/* Builds the view over an existing tree (not taken over: lr_vg_free will not
+ * free cfg). */
+int lr_vg_from_cfg(lr_cfg_t *cfg, lr_vg_t **out, lr_error_t *err);
+
+/* Frees the view (and the tree when it owns it). NULL is accepted. */
+void lr_vg_free(lr_vg_t *vg);
+
+/* Lookups; NULL when absent. */
+const lr_pv_t *lr_vg_find_pv_by_key(const lr_vg_t *vg, const char *key);
+const lr_pv_t *lr_vg_find_pv_by_id(const lr_vg_t *vg, const char *id_raw_or_printed);
+const lr_lv_t *lr_vg_find_lv(const lr_vg_t *vg, const char *name);
+const lr_lv_t *lr_vg_find_lv_by_id(const lr_vg_t *vg, const char *id);
+
+/* 1 if list holds s. */
+bool lr_strlist_has(const lr_strlist_t *list, const char *s);
+
+/* Checks the version against LVM2's rules: every segment's areas inside
+ * their PV's pe_count, no two segments (of any LVs) on the same PV extents,
+ * every referenced PV/LV exists, segments of an LV contiguous from extent 0,
+ * extent_count divisible by stripe count for striped. First failure is
+ * returned as LR_EFORMAT with a readable reason. */
+int lr_vg_check(const lr_vg_t *vg, lr_error_t *err);
+
+/* Extents of PV index pv used by any segment (sum). */
+uint64_t lr_vg_pv_used(const lr_vg_t *vg, size_t pv);
+
+#endif

@@ -1,0 +1,79 @@
+#include "lr/error.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void lr_error_clear(lr_error_t *err)
+{
+    if (!err)
+        return;
+    err->code = 0;
+    err->offset = LR_NO_OFFSET;
+    err->where[0] = '\0';
+    err->msg[0] = '\0';
+}
+
+int lr_error_set(lr_error_t *err, int code, uint64_t offset, const char *fmt, ...)
+{
+    if (!err)
+        return code;
+    err->code = code;
+    err->offset = offset;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+int lr_error_where(lr_error_t *err, const char *where)
+{
+    if (!err)
+        return 0;
+    if (err->where[0] == '\0' && where)
+        snprintf(err->where, sizeof(err->where), "%s", where);
+    return err->code;
+}
+
+const char *lr_error_format(const lr_error_t *err, char *buf, unsigned long len)
+{
+    if (!buf || len == 0)
+        return buf;
+    char pos[48] = "";
+    if (err->offset != LR_NO_OFFSET)
+        snprintf(pos, sizeof(pos), "at byte %" PRIu64 ": ", err->offset);
+    const char *msg = err->msg[0] ? err->msg : lr_strerror(err->code);
+    if (err->where[0])
+        snprintf(buf, len, "%s: %s%s", err->where, pos, msg);
+    else
+        snprintf(buf, len, "%s%s", pos, msg);
+    return buf;
+}
+
+const char *lr_strerror(int code)
+{
+    switch (code) {
+    case 0:
+        return "success";
+    case LR_ENOTFOUND:
+        return "not found";
+    case LR_EFORMAT:
+        return "invalid on-disk format";
+    case LR_ECHECKSUM:
+        return "checksum mismatch";
+    case LR_ERANGE:
+        return "value out of range";
+    case LR_ELIMIT:
+        return "limit exceeded";
+    case LR_EPARSE:
+        return "metadata syntax error";
+    case LR_EREADONLY:
+        return "handle is read-only";
+    case LR_EREFUSED:
+        return "refused";
+    default:
+        return code < 0 && code > -4096 ? strerror(-code) : "unknown error";
+    }
+}

@@ -1,0 +1,137 @@
+#include "support.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const lr_test_fixtures[] = {
+    "history",       "wrapped",      "three-pv",    "two-mda",  "gpt",
+    "label-zeroed",  "header-zeroed", "label-header-zeroed", "broken-text",
+    "stale-pv",      "reinit",       "second-mda-only",
+};
+const size_t lr_test_n_fixtures = sizeof(lr_test_fixtures) / sizeof(lr_test_fixtures[0]);
+
+const char *lr_test_path(char *buf, size_t len, const char *fixture, const char *file)
+{
+    snprintf(buf, len, "%s/%s/%s", LR_FIXTURES, fixture, file);
+    return buf;
+}
+
+char *lr_test_slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap + 1);
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (n < cap)
+            break;
+        cap *= 2;
+        char *nb = realloc(buf, cap + 1);
+        if (!nb) {
+            free(buf);
+            buf = NULL;
+        }
+        buf = nb;
+    }
+    fclose(f);
+    if (!buf)
+        return NULL;
+    buf[n] = '\0';
+    if (len)
+        *len = n;
+    return buf;
+}
+
+int lr_test_devices(const char *fixture, lr_test_dev_t *devs, int max)
+{
+    char path[1024];
+    FILE *f = fopen(lr_test_path(path, sizeof(path), fixture, "truth/devices"), "r");
+    if (!f)
+        return -1;
+    int n = 0;
+    char line[512];
+    while (n < max && fgets(line, sizeof(line), f)) {
+        lr_test_dev_t *d = &devs[n];
+        if (sscanf(line, "%63s %127s %" SCNu64 " %u", d->dev, d->img, &d->pv_start,
+                   &d->mda_count) == 4)
+            n++;
+    }
+    fclose(f);
+    return n;
+}
+
+int lr_test_pvck_search(const char *path, lr_test_copy_t *copies, int max)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    int n = 0;
+    char line[1024];
+    while (n < max && fgets(line, sizeof(line), f)) {
+        lr_test_copy_t *c = &copies[n];
+        const char *p = strstr(line, "metadata at ");
+        if (!p)
+            continue;
+        if (sscanf(p, "metadata at %" SCNu64 " length %" SCNu64 " crc %" SCNx32
+                      " vg %127s seqno %" SCNu64 " id %39s",
+                   &c->offset, &c->length, &c->crc, c->vg, &c->seqno, c->id) == 6)
+            n++;
+    }
+    fclose(f);
+    return n;
+}
+
+/* Finds the start of the n-th object of "section":[ ... ]. */
+static const char *json_object(const char *json, const char *section, int n)
+{
+    char pat[80];
+    snprintf(pat, sizeof(pat), "\"%s\": [", section);
+    const char *p = strstr(json, pat);
+    if (!p) {
+        snprintf(pat, sizeof(pat), "\"%s\":[", section);
+        p = strstr(json, pat);
+    }
+    if (!p)
+        return NULL;
+    p = strchr(p, '[');
+    const char *end = strchr(p, ']');
+    for (int i = 0; i <= n; i++) {
+        p = strchr(p + 1, '{');
+        if (!p || (end && p > end))
+            return NULL;
+    }
+    return p;
+}
+
+int lr_test_json_count(const char *json, const char *section)
+{
+    int n = 0;
+    while (json_object(json, section, n))
+        n++;
+    return n;
+}
+
+int lr_test_json_field(const char *json, const char *section, int n, const char *key, char *out,
+                       size_t outlen)
+{
+    const char *obj = json_object(json, section, n);
+    if (!obj)
+        return -1;
+    const char *end = strchr(obj, '}');
+    char pat[128];
+    snprintf(pat, sizeof(pat), "\"%s\":\"", key);
+    const char *p = strstr(obj, pat);
+    if (!p || (end && p > end))
+        return -1;
+    p += strlen(pat);
+    size_t i = 0;
+    while (*p && *p != '"' && i + 1 < outlen)
+        out[i++] = *p++;
+    out[i] = '\0';
+    return 0;
+}

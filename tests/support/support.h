@@ -1,0 +1,58 @@
+/* Test support: fixture paths and small file helpers shared by the tests. */
+#ifndef LR_TEST_SUPPORT_H
+#define LR_TEST_SUPPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <stdarg.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+/* Names of the fixtures the tests rely on (fixtures/NAME/). */
+extern const char *const lr_test_fixtures[];
+extern const size_t lr_test_n_fixtures;
+
+/* "LR_FIXTURES/NAME/FILE" in a static buffer of the caller's (len bytes). */
+const char *lr_test_path(char *buf, size_t len, const char *fixture, const char *file);
+
+/* Reads a whole file into a malloc'd NUL-terminated buffer (caller frees);
+ * NULL if it cannot be read. *len may be NULL. */
+char *lr_test_slurp(const char *path, size_t *len);
+
+/* One PV of a fixture, from truth/devices: "DEV IMG PV_START MDA_COUNT". */
+typedef struct lr_test_dev {
+    char dev[64];
+    char img[128];
+    uint64_t pv_start;
+    unsigned mda_count;
+} lr_test_dev_t;
+
+/* Reads fixtures/NAME/truth/devices; returns the count (<= max), -1 on error. */
+int lr_test_devices(const char *fixture, lr_test_dev_t *devs, int max);
+
+/* One line of `pvck --dump metadata_search`:
+ * "metadata at OFF length LEN crc CRC vg NAME seqno N id ID". */
+typedef struct lr_test_copy {
+    uint64_t offset;
+    uint64_t length;
+    uint32_t crc;
+    char vg[128];
+    uint64_t seqno;
+    char id[40];
+} lr_test_copy_t;
+
+/* Parses a pvck metadata_search output file; returns the number of copies
+ * (<= max), -1 if the file cannot be read. */
+int lr_test_pvck_search(const char *path, lr_test_copy_t *copies, int max);
+
+/* Finds "key":"value" of the n-th (0-based) object of LVM2's JSON report
+ * section `section` ("vg", "lv", "pv", "seg") in json text; copies the
+ * value into out. Returns 0, or -1 when absent. */
+int lr_test_json_field(const char *json, const char *section, int n, const char *key, char *out,
+                       size_t outlen);
+
+/* Number of objects in section `section` of an LVM2 JSON report. */
+int lr_test_json_count(const char *json, const char *section);
+
+#endif
