@@ -1,0 +1,20 @@
+/* LVM2's CRC-32 (lib/misc/crc.c calc_crc) on top of zlib.
+ *
+ * calc_crc is the plain reflected CRC-32 register update (polynomial
+ * 0xedb88320) started from `initial`, with no inversion on entry or exit.
+ * zlib's crc32(c, ...) inverts the register on entry and on exit, so
+ * calc_crc(initial, buf) == ~crc32(~initial, buf). For LVM2's INITIAL_CRC
+ * 0xf597a6cf that is ~crc32(0x0a685930, buf). */
+#include "lr/crc.h"
+
+#include <zlib.h>
+
+uint32_t lr_crc(uint32_t initial, const void *buf, size_t len)
+{
+    /* crc32_z(x, NULL, 0) returns 0 whatever x is; an empty piece must
+     * leave the register alone so chained pieces stay correct. */
+    if (len == 0 || !buf)
+        return initial;
+    uLong c = crc32_z((uLong)(~initial & 0xffffffffU), (const Bytef *)buf, (z_size_t)len);
+    return (uint32_t)(~c & 0xffffffffU);
+}

@@ -1,0 +1,577 @@
+/* Image access: the lr_io_t handle, the file/block-device layer and the
+ * gzip layer (a gzip image is inflated once into an anonymous memfd and
+ * served from there). Reading never writes: lr_io_open opens O_RDONLY and
+ * only lr_io_open_rw gives a handle with a pwrite op. */
+#include "lr/io.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "fail.h"
+
+struct lr_io {
+    const lr_io_ops_t *ops;
+    void *ctx;
+    uint64_t size;
+    char *name;
+    bool is_gzip;
+};
+
+/* ------------------------------------------------------------------ */
+/* Handle                                                              */
+
+int lr_io_new(lr_io_t **out, const lr_io_ops_t *ops, void *ctx, uint64_t size, const char *name,
+              lr_error_t *err)
+{
+    if (!out || !ops || !ops->pread || !ops->close)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "I/O layer without pread/close");
+    *out = NULL;
+    lr_io_t *io = calloc(1, sizeof(*io));
+    char *copy = strdup(name ? name : "");
+    if (!io || !copy) {
+        free(io);
+        free(copy);
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    }
+    io->ops = ops;
+    io->ctx = ctx;
+    io->size = size;
+    io->name = copy;
+    *out = io;
+    return 0;
+}
+
+uint64_t lr_io_size(const lr_io_t *io)
+{
+    return io ? io->size : 0;
+}
+
+const char *lr_io_name(const lr_io_t *io)
+{
+    return io && io->name ? io->name : "";
+}
+
+int lr_io_writable(const lr_io_t *io)
+{
+    return io && io->ops->pwrite != NULL;
+}
+
+int lr_io_is_gzip(const lr_io_t *io)
+{
+    return io && io->is_gzip;
+}
+
+/* Rejects [off, off+len) unless it lies inside [0, size); overflow-safe. */
+static int io_check_range(const lr_io_t *io, size_t len, uint64_t off, const char *what,
+                          lr_error_t *err)
+{
+    if (off > io->size || (uint64_t)len > io->size - off) {
+        return lr_fail_at(err, io->name, LR_ERANGE, off,
+                          "%s of %zu bytes at %llu runs past the end (%llu bytes)", what, len,
+                          (unsigned long long)off, (unsigned long long)io->size);
+    }
+    return 0;
+}
+
+int lr_io_pread(lr_io_t *io, void *buf, size_t len, uint64_t off, lr_error_t *err)
+{
+    if (!io || (!buf && len))
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "pread: invalid arguments");
+    int rc = io_check_range(io, len, off, "read", err);
+    if (rc || len == 0)
+        return rc;
+    rc = io->ops->pread(io->ctx, buf, len, off, err);
+    if (rc)
+        lr_error_where(err, io->name);
+    return rc;
+}
+
+int lr_io_pwrite(lr_io_t *io, const void *buf, size_t len, uint64_t off, lr_error_t *err)
+{
+    if (!io || (!buf && len))
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "pwrite: invalid arguments");
+    if (!io->ops->pwrite) {
+        return lr_fail_at(err, io->name, LR_EREADONLY, off,
+                          "write refused: the handle is read-only");
+    }
+    int rc = io_check_range(io, len, off, "write", err);
+    if (rc || len == 0)
+        return rc;
+    rc = io->ops->pwrite(io->ctx, buf, len, off, err);
+    if (rc)
+        lr_error_where(err, io->name);
+    return rc;
+}
+
+int lr_io_sync(lr_io_t *io, lr_error_t *err)
+{
+    if (!io)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "sync: no handle");
+    if (!io->ops->pwrite || !io->ops->sync)
+        return 0; /* nothing can have been written */
+    int rc = io->ops->sync(io->ctx, err);
+    if (rc)
+        lr_error_where(err, io->name);
+    return rc;
+}
+
+int lr_io_close(lr_io_t *io, lr_error_t *err)
+{
+    if (!io)
+        return 0;
+    int rc = io->ops->close(io->ctx, err);
+    if (rc)
+        lr_error_where(err, io->name);
+    free(io->name);
+    free(io);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* File / block device layer (also serves the gzip memfd, read-only)   */
+
+typedef struct fd_ctx {
+    int fd;
+} fd_ctx_t;
+
+static int fd_pread(void *ctx, void *buf, size_t len, uint64_t off, lr_error_t *err)
+{
+    fd_ctx_t *c = ctx;
+    uint8_t *p = buf;
+    while (len > 0) {
+        if (off > (uint64_t)INT64_MAX)
+            return lr_error_set(err, LR_ERANGE, off, "offset beyond what pread can address");
+        ssize_t n = pread(c->fd, p, len, (off_t)off);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            return lr_error_set(err, -e, off, "read failed: %s", strerror(e));
+        }
+        if (n == 0) /* the file shrank under us */
+            return lr_error_set(err, -EIO, off, "unexpected end of file");
+        p += n;
+        len -= (size_t)n;
+        off += (uint64_t)n;
+    }
+    return 0;
+}
+
+static int fd_pwrite(void *ctx, const void *buf, size_t len, uint64_t off, lr_error_t *err)
+{
+    fd_ctx_t *c = ctx;
+    const uint8_t *p = buf;
+    while (len > 0) {
+        if (off > (uint64_t)INT64_MAX)
+            return lr_error_set(err, LR_ERANGE, off, "offset beyond what pwrite can address");
+        ssize_t n = pwrite(c->fd, p, len, (off_t)off);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            return lr_error_set(err, -e, off, "write failed: %s", strerror(e));
+        }
+        if (n == 0)
+            return lr_error_set(err, -EIO, off, "write made no progress");
+        p += n;
+        len -= (size_t)n;
+        off += (uint64_t)n;
+    }
+    return 0;
+}
+
+static int fd_sync(void *ctx, lr_error_t *err)
+{
+    fd_ctx_t *c = ctx;
+    if (fsync(c->fd) != 0) {
+        int e = errno;
+        return lr_error_set(err, -e, LR_NO_OFFSET, "fsync failed: %s", strerror(e));
+    }
+    return 0;
+}
+
+static int fd_close(void *ctx, lr_error_t *err)
+{
+    fd_ctx_t *c = ctx;
+    int rc = 0;
+    if (c->fd >= 0 && close(c->fd) != 0) {
+        int e = errno;
+        rc = lr_error_set(err, -e, LR_NO_OFFSET, "close failed: %s", strerror(e));
+    }
+    free(c);
+    return rc;
+}
+
+static const lr_io_ops_t fd_ro_ops = {
+    .name = "file",
+    .pread = fd_pread,
+    .pwrite = NULL,
+    .sync = NULL,
+    .close = fd_close,
+};
+
+static const lr_io_ops_t fd_rw_ops = {
+    .name = "file-rw",
+    .pread = fd_pread,
+    .pwrite = fd_pwrite,
+    .sync = fd_sync,
+    .close = fd_close,
+};
+
+static const lr_io_ops_t gzip_ops = {
+    .name = "gzip",
+    .pread = fd_pread,
+    .pwrite = NULL,
+    .sync = NULL,
+    .close = fd_close,
+};
+
+/* Records an errno-style failure of a system call on path. */
+static int io_sys_error(lr_error_t *err, const char *path, const char *what, int e)
+{
+    return lr_fail_at(err, path, -e, LR_NO_OFFSET, "%s: %s", what, strerror(e));
+}
+
+/* Size of an open regular file or block device; anything else is refused
+ * (a directory or a character device is not an image). */
+static int io_fd_size(int fd, const char *path, bool *is_blk, uint64_t *size, lr_error_t *err)
+{
+    struct stat st;
+    if (fstat(fd, &st) != 0)
+        return io_sys_error(err, path, "stat failed", errno);
+    *is_blk = S_ISBLK(st.st_mode);
+    if (*is_blk) {
+        uint64_t bytes = 0;
+        if (ioctl(fd, BLKGETSIZE64, &bytes) != 0)
+            return io_sys_error(err, path, "BLKGETSIZE64 failed", errno);
+        *size = bytes;
+        return 0;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        return lr_fail_at(err, path, -EINVAL, LR_NO_OFFSET, "not a regular file or block device");
+    }
+    *size = (uint64_t)st.st_size;
+    return 0;
+}
+
+/* 1 if the file starts with the gzip magic 1f 8b, 0 if not, <0 on error. */
+static int io_has_gzip_magic(int fd, const char *path, lr_error_t *err)
+{
+    uint8_t magic[2];
+    ssize_t n;
+    do {
+        n = pread(fd, magic, sizeof(magic), 0);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return io_sys_error(err, path, "read failed", errno);
+    return n == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+}
+
+/* Opens path with flags, adding O_NOATIME when the kernel lets us (it only
+ * does for the file's owner), so that reading leaves even atime alone. */
+static int io_open_fd(const char *path, int flags)
+{
+    int fd = open(path, flags | O_CLOEXEC | O_NOATIME);
+    if (fd < 0 && errno == EPERM)
+        fd = open(path, flags | O_CLOEXEC);
+    return fd;
+}
+
+static int io_wrap_fd(lr_io_t **out, const lr_io_ops_t *ops, int fd, uint64_t size,
+                      const char *path, lr_error_t *err)
+{
+    fd_ctx_t *c = malloc(sizeof(*c));
+    if (!c) {
+        close(fd);
+        return lr_fail_at(err, path, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    }
+    c->fd = fd;
+    int rc = lr_io_new(out, ops, c, size, path, err);
+    if (rc) {
+        fd_close(c, NULL);
+        return lr_fail_where(err, path, rc);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* gzip                                                                */
+
+#define GZ_CHUNK (256u * 1024u)
+
+/* Writes all of buf to the memfd. */
+static int gz_put(int mfd, const uint8_t *buf, size_t len, const char *path, lr_error_t *err)
+{
+    while (len > 0) {
+        ssize_t n = write(mfd, buf, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return io_sys_error(err, path, "storing the decompressed image failed", errno);
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static bool gz_all_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return false;
+    return true;
+}
+
+/* State of one inflate run over the compressed file. */
+typedef struct gz_run {
+    z_stream zs;
+    int in_fd, out_fd;
+    const char *path;
+    uint8_t *in, *out;
+    uint64_t in_off;    /* compressed bytes consumed from the file so far */
+    uint64_t out_size;  /* decompressed bytes stored */
+    bool in_member;     /* inside a gzip member (not yet at its end) */
+    bool trailing_zero; /* only zero padding seen after the last member */
+} gz_run_t;
+
+/* Reads the next chunk of compressed input; *eof set at end of file. */
+static int gz_fill(gz_run_t *r, bool *eof, lr_error_t *err)
+{
+    ssize_t n;
+    do {
+        n = pread(r->in_fd, r->in, GZ_CHUNK, (off_t)r->in_off);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return io_sys_error(err, r->path, "read failed", errno);
+    r->in_off += (uint64_t)n;
+    r->zs.next_in = r->in;
+    r->zs.avail_in = (uInt)n;
+    *eof = (n == 0);
+    return 0;
+}
+
+/* Inflates what is in zs.next_in; handles member ends (concatenated
+ * members are legal gzip, as `cat a.gz b.gz` makes). */
+static int gz_step(gz_run_t *r, lr_error_t *err)
+{
+    while (r->zs.avail_in > 0) {
+        if (!r->in_member) {
+            /* Between members: another member, or zero padding. */
+            if (r->zs.next_in[0] != 0x1f) {
+                if (!gz_all_zero(r->zs.next_in, r->zs.avail_in)) {
+                    return lr_fail_at(err, r->path, LR_EFORMAT, r->in_off - r->zs.avail_in,
+                                      "corrupt gzip image: garbage after the compressed data");
+                }
+                r->trailing_zero = true;
+                r->zs.avail_in = 0;
+                return 0;
+            }
+            if (r->trailing_zero) {
+                return lr_fail_at(err, r->path, LR_EFORMAT, r->in_off - r->zs.avail_in,
+                                  "corrupt gzip image: data after zero padding");
+            }
+            if (inflateReset(&r->zs) != Z_OK) {
+                return lr_fail_at(err, r->path, LR_EFORMAT, LR_NO_OFFSET,
+                                  "corrupt gzip image: inflate reset failed");
+            }
+            r->in_member = true;
+        }
+        r->zs.next_out = r->out;
+        r->zs.avail_out = GZ_CHUNK;
+        int zrc = inflate(&r->zs, Z_NO_FLUSH);
+        size_t got = GZ_CHUNK - r->zs.avail_out;
+        if (got) {
+            int rc = gz_put(r->out_fd, r->out, got, r->path, err);
+            if (rc)
+                return rc;
+            r->out_size += got;
+        }
+        if (zrc == Z_STREAM_END) {
+            r->in_member = false;
+            continue;
+        }
+        if (zrc == Z_OK || (zrc == Z_BUF_ERROR && got))
+            continue;
+        if (zrc == Z_BUF_ERROR)
+            return 0; /* needs more input */
+        return lr_fail_at(err, r->path, zrc == Z_MEM_ERROR ? -ENOMEM : LR_EFORMAT,
+                          r->in_off - r->zs.avail_in, "corrupt gzip image: %s",
+                          r->zs.msg ? r->zs.msg : zError(zrc));
+    }
+    return 0;
+}
+
+/* Inflates the whole gzip file in_fd into the memfd out_fd. */
+static int gz_inflate_all(int in_fd, int out_fd, const char *path, uint64_t *size, lr_error_t *err)
+{
+    gz_run_t r;
+    memset(&r, 0, sizeof(r));
+    r.in_fd = in_fd;
+    r.out_fd = out_fd;
+    r.path = path;
+    r.in = malloc(GZ_CHUNK);
+    r.out = malloc(GZ_CHUNK);
+    int rc = 0;
+    if (!r.in || !r.out) {
+        rc = lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+        goto out_free;
+    }
+    /* 16 + MAX_WBITS: gzip wrapper only (the magic was already checked). */
+    if (inflateInit2(&r.zs, 16 + MAX_WBITS) != Z_OK) {
+        rc = lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "inflateInit2 failed");
+        goto out_free;
+    }
+    r.in_member = true;
+    for (;;) {
+        bool eof = false;
+        rc = gz_fill(&r, &eof, err);
+        if (rc || eof)
+            break;
+        rc = gz_step(&r, err);
+        if (rc)
+            break;
+    }
+    if (!rc && r.in_member) {
+        rc = lr_fail_at(err, path, LR_EFORMAT, r.in_off,
+                        "truncated gzip image: compressed data ends before the end of the stream "
+                        "(%llu bytes decompressed)",
+                        (unsigned long long)r.out_size);
+    }
+    inflateEnd(&r.zs);
+    *size = r.out_size;
+out_free:
+    free(r.in);
+    free(r.out);
+    if (rc)
+        lr_error_where(err, path);
+    return rc;
+}
+
+/* Replaces the compressed fd by a memfd holding the decompressed image. */
+static int io_open_gzip(lr_io_t **out, int gz_fd, const char *path, lr_error_t *err)
+{
+    int mfd = memfd_create("lvmrescue-gunzip", MFD_CLOEXEC);
+    if (mfd < 0) {
+        int e = errno;
+        close(gz_fd);
+        return io_sys_error(err, path, "memfd_create failed", e);
+    }
+    uint64_t size = 0;
+    int rc = gz_inflate_all(gz_fd, mfd, path, &size, err);
+    close(gz_fd);
+    if (rc) {
+        close(mfd);
+        return rc;
+    }
+    rc = io_wrap_fd(out, &gzip_ops, mfd, size, path, err);
+    if (rc)
+        return rc;
+    (*out)->is_gzip = true;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Public openers                                                      */
+
+int lr_io_open(lr_io_t **out, const char *path, lr_error_t *err)
+{
+    if (!out || !path)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "open: invalid arguments");
+    *out = NULL;
+    int fd = io_open_fd(path, O_RDONLY);
+    if (fd < 0)
+        return io_sys_error(err, path, "cannot open for reading", errno);
+    bool is_blk = false;
+    uint64_t size = 0;
+    int rc = io_fd_size(fd, path, &is_blk, &size, err);
+    if (rc) {
+        close(fd);
+        return rc;
+    }
+    /* Only a regular file can be a compressed image; a device is always
+     * served raw, whatever its first bytes are. */
+    if (!is_blk) {
+        rc = io_has_gzip_magic(fd, path, err);
+        if (rc < 0) {
+            close(fd);
+            return rc;
+        }
+        if (rc == 1)
+            return io_open_gzip(out, fd, path, err);
+    }
+    return io_wrap_fd(out, &fd_ro_ops, fd, size, path, err);
+}
+
+/* Takes the exclusive lock LR_IO_EXCL asks for on an open fd (a regular
+ * file: flock; a block device: reopen with O_EXCL, which the kernel
+ * refuses while the device is mounted or held). Returns the fd to use. */
+static int io_lock_excl(int fd, bool is_blk, const char *path, int *out_fd, lr_error_t *err)
+{
+    if (is_blk) {
+        int xfd = open(path, O_RDWR | O_CLOEXEC | O_EXCL);
+        if (xfd < 0) {
+            int e = errno;
+            if (e == EBUSY) {
+                return lr_fail_at(err, path, -EBUSY, LR_NO_OFFSET,
+                                  "device is busy (mounted, or held by another user): refusing "
+                                  "exclusive open");
+            }
+            return io_sys_error(err, path, "exclusive open failed", e);
+        }
+        close(fd);
+        *out_fd = xfd;
+        return 0;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        if (e == EWOULDBLOCK) {
+            return lr_fail_at(err, path, -EBUSY, LR_NO_OFFSET,
+                              "file is locked by another process: refusing exclusive open");
+        }
+        return io_sys_error(err, path, "flock failed", e);
+    }
+    *out_fd = fd;
+    return 0;
+}
+
+int lr_io_open_rw(lr_io_t **out, const char *path, int flags, lr_error_t *err)
+{
+    if (!out || !path)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "open: invalid arguments");
+    *out = NULL;
+    if (!(flags & LR_IO_RDWR) || (flags & ~(LR_IO_RDWR | LR_IO_EXCL))) {
+        return lr_fail_at(err, path, -EINVAL, LR_NO_OFFSET, "open_rw needs LR_IO_RDWR (flags 0x%x)",
+                          flags);
+    }
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return io_sys_error(err, path, "cannot open for writing", errno);
+    bool is_blk = false;
+    uint64_t size = 0;
+    int rc = io_fd_size(fd, path, &is_blk, &size, err);
+    if (!rc && !is_blk) {
+        rc = io_has_gzip_magic(fd, path, err);
+        if (rc == 1) {
+            rc = lr_fail_at(err, path, LR_EREADONLY, LR_NO_OFFSET,
+                            "gzip image cannot be opened for writing; decompress it first");
+        }
+    }
+    if (!rc && (flags & LR_IO_EXCL))
+        rc = io_lock_excl(fd, is_blk, path, &fd, err);
+    if (rc) {
+        close(fd);
+        return rc;
+    }
+    return io_wrap_fd(out, &fd_rw_ops, fd, size, path, err);
+}

@@ -93,6 +93,11 @@ int lr_cfg_set_str(lr_cfg_node_t *section, const char *key, const char *s, lr_er
 /* Sets an array of strings. */
 int lr_cfg_set_strings(lr_cfg_node_t *section, const char *key, const char *const *items, size_t n,
                        lr_error_t *err);
+/* Sets any value: a deep copy of *v, which is an INT, FLOAT, STRING or an
+ * ARRAY of those (e.g. stripes = ["pv0", 0]). Same rules as the setters
+ * above. */
+int lr_cfg_set_value(lr_cfg_node_t *section, const char *key, const lr_cfg_value_t *v,
+                     lr_error_t *err);
 /* Appends a new empty section named key at the end of section; returns it in
  * *out (owned by the tree). */
 int lr_cfg_add_section(lr_cfg_node_t *section, const char *key, lr_cfg_node_t **out,
@@ -104,6 +109,7 @@ int lr_cfg_rename(lr_cfg_node_t *node, const char *key, lr_error_t *err);
 
 /* Writes a string with LVM2's escaping ("\"" and "\\") into a malloc'd
  * buffer (owned by the caller). NULL on allocation failure. */
+/* (The result has no surrounding quotes, like libdm's dm_escape_double_quotes.) */
 char *lr_cfg_escape(const char *s);
 
 #endif

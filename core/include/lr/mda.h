@@ -90,4 +90,11 @@ int lr_mda_commit(lr_io_t *io, uint64_t pv_start, lr_mda_header_t *h, const char
 int lr_mda_init(lr_io_t *io, uint64_t pv_start, uint64_t area_start, uint64_t area_size,
                 lr_mda_header_t *h, lr_error_t *err);
 
+/* The committed copy (slot 0) of a parsed header, or NULL when the area
+ * holds none: no slots, or slot 0 with offset 0 and size 0 (LVM2's "no
+ * metadata"; such a slot may still carry LR_RAW_LOCN_IGNORED, and is kept
+ * as an entry by lr_mda_header_parse, whose list ends at an all-zero
+ * entry). The pointer is into *h. */
+const lr_raw_locn_t *lr_mda_committed(const lr_mda_header_t *h);
+
 #endif

@@ -1,0 +1,212 @@
+#!/usr/bin/env python3
+"""Builds the seed corpora of the fuzz targets from the real-LVM2 fixtures.
+
+usage: make-seeds.py FIXTURES_DIR OUT_DIR
+
+Writes OUT_DIR/{label,mda,text,scan}/ (an existing OUT_DIR is emptied of
+those four directories first). Deterministic: the same fixtures give the
+same files, named by the fixture, the PV and what they hold.
+
+- label: the label sector (one of sectors 0..3 of each PV) of every fixture
+  PV that still has one.
+- mda:   every metadata area found by its header magic on a sector boundary,
+  header first, cut after its last non-zero sector (at most 96 KiB).
+- text:  every copy of metadata text in the fixtures' pvck metadata_all
+  dumps (split at the "--" lines pvck puts between copies), every committed
+  copy (pvck metadata), tests/data/segtypes.{raw,backup,all}, and the
+  committed copies again with their trailing NUL, as they sit on disk.
+- scan:  small images: each PV cut after the last non-zero byte of its first
+  MiB (at most 192 KiB), each second metadata area on its own, one PV moved
+  to an odd sector, two PVs of one VG side by side, and a few of these with a
+  trailing byte selecting the scanner option variants of fuzz_scan.c.
+"""
+import gzip
+import hashlib
+import os
+import re
+import shutil
+import struct
+import sys
+
+LABEL_ID = b"LABELONE"
+MDA_MAGIC = b" LVM2 x[5A%r0N*>"
+SECTOR = 512
+MDA_SEED_MAX = 96 << 10
+SCAN_SEED_MAX = 192 << 10
+
+
+def read_devices(fixture_dir):
+    devs = []
+    path = os.path.join(fixture_dir, "truth", "devices")
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 4:
+                devs.append((parts[0], parts[1], int(parts[2]), int(parts[3])))
+    return devs
+
+
+def load_image(fixture_dir, img, cache):
+    key = (fixture_dir, img)
+    if key not in cache:
+        with gzip.open(os.path.join(fixture_dir, img + ".gz"), "rb") as f:
+            cache[key] = f.read()
+    return cache[key]
+
+
+def trim(buf, limit):
+    """buf cut after its last non-zero 512-byte sector, at most limit bytes."""
+    buf = buf[:limit]
+    end = len(buf.rstrip(b"\0"))
+    end = (end + SECTOR - 1) // SECTOR * SECTOR
+    return buf[:max(end, SECTOR)]
+
+
+class Out:
+    def __init__(self, root):
+        self.root = root
+        self.seen = {}
+        self.count = {}
+        for sub in ("label", "mda", "text", "scan"):
+            path = os.path.join(root, sub)
+            if os.path.isdir(path):
+                shutil.rmtree(path)
+            os.makedirs(path)
+            self.seen[sub] = set()
+            self.count[sub] = 0
+
+    def put(self, sub, name, data):
+        digest = hashlib.sha1(data).hexdigest()
+        if digest in self.seen[sub] or not data:
+            return
+        self.seen[sub].add(digest)
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+        with open(os.path.join(self.root, sub, name), "wb") as f:
+            f.write(data)
+        self.count[sub] += 1
+
+
+def label_seeds(out, fixture, devs, image_of):
+    for dev, img, pv_start, _ in devs:
+        data = image_of(img)
+        for s in range(4):
+            sec = data[pv_start + s * SECTOR: pv_start + (s + 1) * SECTOR]
+            if sec[:8] == LABEL_ID:
+                out.put("label", "%s-%s-sector%d" % (fixture, dev, s), sec)
+                break
+
+
+def mda_seeds(out, fixture, img, data):
+    for off in range(0, len(data) - SECTOR + 1, SECTOR):
+        if data[off + 4: off + 20] != MDA_MAGIC:
+            continue
+        size = struct.unpack_from("<Q", data, off + 32)[0]
+        area = data[off: off + min(size, MDA_SEED_MAX, len(data) - off)]
+        out.put("mda", "%s-%s-at%d" % (fixture, img, off), trim(area, MDA_SEED_MAX))
+
+
+def split_pvck_all(buf):
+    # pvck prints each copy without its NUL and "\n--\n" between copies
+    return [p for p in buf.split(b"\n--\n") if p.strip()]
+
+
+def text_seeds(out, fixtures_dir, fixture):
+    truth = os.path.join(fixtures_dir, fixture, "truth")
+    for name in sorted(os.listdir(truth)):
+        path = os.path.join(truth, name)
+        if ".pvck-all-mda" in name:
+            with open(path, "rb") as f:
+                for i, copy in enumerate(split_pvck_all(f.read())):
+                    out.put("text", "%s-%s-%02d" % (fixture, name, i), copy)
+        elif name.endswith(".pvck-metadata"):
+            with open(path, "rb") as f:
+                text = f.read()
+            out.put("text", "%s-%s" % (fixture, name), text)
+            out.put("text", "%s-%s-nul" % (fixture, name), text + b"\0")
+
+
+def scan_seeds(out, fixture, devs, image_of):
+    cuts = []
+    for dev, img, pv_start, mda_count in devs:
+        data = image_of(img)
+        pv = trim(data[pv_start: pv_start + (1 << 20)], SCAN_SEED_MAX)
+        out.put("scan", "%s-%s" % (fixture, dev), pv)
+        cuts.append(pv)
+        if mda_count == 2 or fixture == "second-mda-only":
+            # the second area sits in the last MiB of the device
+            tail_start = len(data) - (1 << 20)
+            tail = data[tail_start:]
+            for off in range(0, len(tail) - SECTOR + 1, SECTOR):
+                if tail[off + 4: off + 20] == MDA_MAGIC:
+                    out.put("scan", "%s-%s-mda2" % (fixture, dev),
+                            trim(tail[off:], SCAN_SEED_MAX))
+                    break
+    return cuts
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.stderr.write("usage: make-seeds.py FIXTURES_DIR OUT_DIR\n")
+        return 2
+    fixtures_dir, out_dir = sys.argv[1], sys.argv[2]
+    out = Out(out_dir)
+    cache = {}
+    fixtures = sorted(d for d in os.listdir(fixtures_dir)
+                      if os.path.isfile(os.path.join(fixtures_dir, d, "truth", "devices")))
+    if not fixtures:
+        sys.stderr.write("make-seeds.py: no fixtures in %s\n" % fixtures_dir)
+        return 1
+    multi = {}
+    for fixture in fixtures:
+        fdir = os.path.join(fixtures_dir, fixture)
+        devs = read_devices(fdir)
+
+        def image_of(img, fdir=fdir):
+            return load_image(fdir, img, cache)
+
+        label_seeds(out, fixture, devs, image_of)
+        for img in sorted(set(d[1] for d in devs)):
+            mda_seeds(out, fixture, img, image_of(img))
+        text_seeds(out, fixtures_dir, fixture)
+        multi[fixture] = scan_seeds(out, fixture, devs, image_of)
+
+    data_dir = os.path.join(os.path.dirname(os.path.abspath(fixtures_dir)), "tests", "data")
+    for name in ("segtypes.raw", "segtypes.backup"):
+        path = os.path.join(data_dir, name)
+        if os.path.isfile(path):
+            with open(path, "rb") as f:
+                out.put("text", name, f.read())
+    path = os.path.join(data_dir, "segtypes.all")
+    if os.path.isfile(path):
+        with open(path, "rb") as f:
+            for i, copy in enumerate(split_pvck_all(f.read())):
+                out.put("text", "segtypes.all-%02d" % i, copy)
+
+    # A PV at an odd sector, two PVs side by side, and option variants.
+    if "history" in multi and multi["history"]:
+        pv = multi["history"][0]
+        out.put("scan", "history-at-sector3", b"\0" * (3 * SECTOR) + pv)
+        for v in range(1, 6):
+            out.put("scan", "history-variant%d" % v, pv + bytes([v]))
+    if "wrapped" in multi and multi["wrapped"]:
+        pv = multi["wrapped"][0]
+        for v in (1, 2, 3):
+            out.put("scan", "wrapped-variant%d" % v, pv + bytes([v]))
+    for fixture in ("stale-pv", "three-pv"):
+        cuts = multi.get(fixture) or []
+        if len(cuts) >= 2:
+            width = max(len(cuts[0]), len(cuts[-1]))
+            pair = cuts[0].ljust(width, b"\0") + cuts[-1].ljust(width, b"\0")
+            out.put("scan", "%s-pair" % fixture, pair)
+            out.put("scan", "%s-pair-variant5" % fixture, pair + b"\5")
+
+    for sub in ("label", "mda", "text", "scan"):
+        print("%s: %d seeds" % (sub, out.count[sub]))
+        if out.count[sub] == 0:
+            sys.stderr.write("make-seeds.py: no %s seeds\n" % sub)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,476 @@
+/* lr_io: gzip and raw images, bounds, read-only guarantees, corrupt gzip,
+ * writable handles and the exclusive lock. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "lr/io.h"
+#include "lr/label.h"
+#include "test_binutil.h"
+
+#define HISTORY_SIZE 33554432ULL /* fixtures/history/disk.img, 32 MiB */
+
+static void fixture_gz_path(char *buf, size_t len)
+{
+    lr_test_path(buf, len, "history", "disk.img.gz");
+}
+
+static void assert_err_names(const lr_error_t *err, const char *path, const char *word)
+{
+    if (strcmp(err->where, path) != 0)
+        fail_msg("error record names \"%s\", want \"%s\"", err->where, path);
+    if (word && !strstr(err->msg, word))
+        fail_msg("error message \"%s\" lacks \"%s\"", err->msg, word);
+}
+
+/* A temp file name in TMPDIR (created, empty). */
+static void temp_path(char *path, size_t len)
+{
+    const char *tmp = getenv("TMPDIR");
+    snprintf(path, len, "%s/lr-io-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+}
+
+static void write_file(const char *path, const void *buf, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(buf, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* gzip-compresses buf into a new file with zlib's gz* writer. */
+static void write_gzip(const char *path, const void *buf, size_t len)
+{
+    gzFile g = gzopen(path, "wb");
+    assert_non_null(g);
+    assert_int_equal(gzwrite(g, buf, (unsigned)len), (int)len);
+    assert_int_equal(gzclose(g), Z_OK);
+}
+
+static void test_open_gzip_fixture(void **state)
+{
+    (void)state;
+    char path[1024];
+    fixture_gz_path(path, sizeof(path));
+    lr_io_t *io = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_io_open(&io, path, &err), 0);
+    assert_true(lr_io_is_gzip(io));
+    assert_false(lr_io_writable(io));
+    assert_int_equal(lr_io_size(io), HISTORY_SIZE);
+    assert_string_equal(lr_io_name(io), path);
+
+    uint8_t sec[512];
+    assert_int_equal(lr_io_pread(io, sec, sizeof(sec), 512, &err), 0);
+    assert_memory_equal(sec, "LABELONE", 8);
+
+    /* The gzip trailer holds zlib's CRC-32 and the size mod 2^32 of the
+     * original data: all of the served bytes must match them. */
+    size_t gzlen = 0;
+    uint8_t *gz = tb_file_bytes(path, &gzlen);
+    assert_true(gzlen > 18);
+    uint32_t want_crc = (uint32_t)gz[gzlen - 8] | (uint32_t)gz[gzlen - 7] << 8 |
+                        (uint32_t)gz[gzlen - 6] << 16 | (uint32_t)gz[gzlen - 5] << 24;
+    uint32_t want_size = (uint32_t)gz[gzlen - 4] | (uint32_t)gz[gzlen - 3] << 8 |
+                         (uint32_t)gz[gzlen - 2] << 16 | (uint32_t)gz[gzlen - 1] << 24;
+    free(gz);
+    uint8_t *all = tb_read_all(io);
+    assert_int_equal((uint32_t)crc32(0, all, (uInt)lr_io_size(io)), want_crc);
+    assert_int_equal((uint32_t)lr_io_size(io), want_size);
+    free(all);
+    assert_int_equal(lr_io_close(io, &err), 0);
+}
+
+static void test_open_raw_matches_gzip(void **state)
+{
+    (void)state;
+    char raw[1024];
+    tb_scratch_copy("history", "disk.img", raw, sizeof(raw));
+    lr_io_t *r = NULL, *g = tb_open_fixture("history", "disk.img");
+    assert_int_equal(lr_io_open(&r, raw, NULL), 0);
+    assert_false(lr_io_is_gzip(r));
+    assert_false(lr_io_writable(r));
+    assert_int_equal(lr_io_size(r), lr_io_size(g));
+    static const uint64_t offs[] = {0, 512, 4096, 4097, 1048576 - 3, HISTORY_SIZE - 4096};
+    for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+        uint8_t a[4096], b[4096];
+        assert_int_equal(lr_io_pread(r, a, sizeof(a), offs[i], NULL), 0);
+        assert_int_equal(lr_io_pread(g, b, sizeof(b), offs[i], NULL), 0);
+        assert_memory_equal(a, b, sizeof(a));
+    }
+    lr_io_close(r, NULL);
+    lr_io_close(g, NULL);
+    unlink(raw);
+}
+
+static void check_past_end(lr_io_t *io)
+{
+    uint64_t size = lr_io_size(io);
+    uint8_t buf[64];
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_io_pread(io, buf, 32, size - 32, &err), 0);
+    assert_int_equal(lr_io_pread(io, buf, 0, size, &err), 0);
+    assert_int_equal(lr_io_pread(io, buf, 20, size - 10, &err), LR_ERANGE);
+    assert_int_equal(err.offset, size - 10);
+    assert_string_equal(err.where, lr_io_name(io));
+    lr_error_clear(&err);
+    assert_int_equal(lr_io_pread(io, buf, 1, size, &err), LR_ERANGE);
+    lr_error_clear(&err);
+    assert_int_equal(lr_io_pread(io, buf, 1, UINT64_MAX, &err), LR_ERANGE);
+    lr_error_clear(&err);
+    /* off + len wraps around 2^64 */
+    assert_int_equal(lr_io_pread(io, buf, 64, UINT64_MAX - 3, &err), LR_ERANGE);
+}
+
+static void test_read_past_end(void **state)
+{
+    (void)state;
+    lr_io_t *g = tb_open_fixture("history", "disk.img");
+    check_past_end(g);
+    lr_io_close(g, NULL);
+    char raw[1024];
+    tb_scratch_copy("history", "disk.img", raw, sizeof(raw));
+    lr_io_t *r = NULL;
+    assert_int_equal(lr_io_open(&r, raw, NULL), 0);
+    check_past_end(r);
+    lr_io_close(r, NULL);
+    unlink(raw);
+}
+
+/* Opens path, reads it all in odd-sized chunks, closes, and checks that the
+ * file's bytes and its mtime/ctime did not change. */
+static void check_read_is_pure(const char *path)
+{
+    struct stat before, after;
+    assert_int_equal(stat(path, &before), 0);
+    size_t len0 = 0;
+    uint8_t *bytes0 = tb_file_bytes(path, &len0);
+    uint32_t crc0 = (uint32_t)crc32(0, bytes0, (uInt)len0);
+
+    lr_io_t *io = NULL;
+    assert_int_equal(lr_io_open(&io, path, NULL), 0);
+    uint64_t size = lr_io_size(io);
+    uint8_t *chunk = malloc(65537);
+    assert_non_null(chunk);
+    for (uint64_t off = 0; off < size;) {
+        size_t n = size - off < 65537 ? (size_t)(size - off) : 65537;
+        assert_int_equal(lr_io_pread(io, chunk, n, off, NULL), 0);
+        off += n;
+    }
+    assert_int_equal(lr_io_sync(io, NULL), 0); /* a no-op on read-only handles */
+    free(chunk);
+    assert_int_equal(lr_io_close(io, NULL), 0);
+
+    assert_int_equal(stat(path, &after), 0);
+    size_t len1 = 0;
+    uint8_t *bytes1 = tb_file_bytes(path, &len1);
+    assert_int_equal(len0, len1);
+    assert_int_equal((uint32_t)crc32(0, bytes1, (uInt)len1), crc0);
+    assert_memory_equal(bytes0, bytes1, len0);
+    assert_int_equal(before.st_mtim.tv_sec, after.st_mtim.tv_sec);
+    assert_int_equal(before.st_mtim.tv_nsec, after.st_mtim.tv_nsec);
+    assert_int_equal(before.st_ctim.tv_sec, after.st_ctim.tv_sec);
+    assert_int_equal(before.st_ctim.tv_nsec, after.st_ctim.tv_nsec);
+    assert_int_equal(before.st_size, after.st_size);
+    free(bytes0);
+    free(bytes1);
+}
+
+static void test_reading_never_writes(void **state)
+{
+    (void)state;
+    char gz[1024];
+    fixture_gz_path(gz, sizeof(gz));
+    check_read_is_pure(gz);
+    char raw[1024];
+    tb_scratch_copy("history", "disk.img", raw, sizeof(raw));
+    check_read_is_pure(raw);
+    unlink(raw);
+}
+
+static void test_write_on_read_only_fails(void **state)
+{
+    (void)state;
+    char raw[1024];
+    tb_scratch_copy("history", "disk.img", raw, sizeof(raw));
+    size_t len0 = 0;
+    uint8_t *bytes0 = tb_file_bytes(raw, &len0);
+    lr_io_t *r = NULL, *g = tb_open_fixture("history", "disk.img");
+    assert_int_equal(lr_io_open(&r, raw, NULL), 0);
+    uint8_t junk[512];
+    memset(junk, 0xa5, sizeof(junk));
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_io_pwrite(r, junk, sizeof(junk), 512, &err), LR_EREADONLY);
+    assert_err_names(&err, raw, "read-only");
+    lr_error_clear(&err);
+    assert_int_equal(lr_io_pwrite(g, junk, sizeof(junk), 512, &err), LR_EREADONLY);
+    lr_io_close(r, NULL);
+    lr_io_close(g, NULL);
+    size_t len1 = 0;
+    uint8_t *bytes1 = tb_file_bytes(raw, &len1);
+    assert_int_equal(len0, len1);
+    assert_memory_equal(bytes0, bytes1, len0);
+    free(bytes0);
+    free(bytes1);
+    unlink(raw);
+}
+
+static void expect_gzip_error(const char *path, const char *word)
+{
+    lr_io_t *io = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    int rc = lr_io_open(&io, path, &err);
+    assert_int_equal(rc, LR_EFORMAT);
+    assert_null(io);
+    assert_err_names(&err, path, word);
+    char buf[1024];
+    lr_error_format(&err, buf, sizeof(buf));
+    assert_non_null(strstr(buf, path)); /* the formatted message names the file */
+}
+
+static void test_corrupt_gzip(void **state)
+{
+    (void)state;
+    char src[1024];
+    fixture_gz_path(src, sizeof(src));
+    size_t len = 0;
+    uint8_t *gz = tb_file_bytes(src, &len);
+    char path[1024];
+    temp_path(path, sizeof(path));
+
+    /* Truncated in the middle of the deflate stream. */
+    write_file(path, gz, len / 2);
+    expect_gzip_error(path, "truncated");
+    /* Truncated inside the 8-byte trailer. */
+    write_file(path, gz, len - 3);
+    expect_gzip_error(path, "truncated");
+    /* Only the magic. */
+    write_file(path, gz, 2);
+    expect_gzip_error(path, "truncated");
+    /* Bad trailer CRC ("incorrect data check"). */
+    uint8_t *bad = malloc(len);
+    assert_non_null(bad);
+    memcpy(bad, gz, len);
+    bad[len - 8] ^= 0xff;
+    write_file(path, bad, len);
+    expect_gzip_error(path, "corrupt");
+    /* Garbage in the middle of the compressed data. */
+    memcpy(bad, gz, len);
+    for (size_t i = len / 3; i < len / 3 + 64; i++)
+        bad[i] ^= 0x5a;
+    write_file(path, bad, len);
+    expect_gzip_error(path, NULL);
+    /* Bad header (unknown compression method). */
+    memcpy(bad, gz, len);
+    bad[2] = 7;
+    write_file(path, bad, len);
+    expect_gzip_error(path, "corrupt");
+    free(bad);
+    free(gz);
+    unlink(path);
+}
+
+/* Concatenated members and zero padding are valid; other trailing bytes
+ * are not. */
+static void test_gzip_members_and_padding(void **state)
+{
+    (void)state;
+    char a[1024], b[1024];
+    temp_path(a, sizeof(a));
+    temp_path(b, sizeof(b));
+    static const char one[] = "first member\n", two[] = "second member\n";
+    write_gzip(a, one, sizeof(one) - 1);
+    write_gzip(b, two, sizeof(two) - 1);
+    size_t la = 0, lb = 0;
+    uint8_t *ga = tb_file_bytes(a, &la), *gb = tb_file_bytes(b, &lb);
+    uint8_t *cat = calloc(1, la + lb + 1024);
+    assert_non_null(cat);
+    memcpy(cat, ga, la);
+    memcpy(cat + la, gb, lb);
+
+    write_file(a, cat, la + lb);
+    lr_io_t *io = NULL;
+    assert_int_equal(lr_io_open(&io, a, NULL), 0);
+    assert_int_equal(lr_io_size(io), sizeof(one) - 1 + sizeof(two) - 1);
+    char out[64];
+    assert_int_equal(lr_io_pread(io, out, lr_io_size(io), 0, NULL), 0);
+    assert_memory_equal(out, "first member\nsecond member\n", lr_io_size(io));
+    lr_io_close(io, NULL);
+
+    write_file(a, cat, la + lb + 1024); /* zero padding (as from tar/dd) */
+    assert_int_equal(lr_io_open(&io, a, NULL), 0);
+    assert_int_equal(lr_io_size(io), sizeof(one) - 1 + sizeof(two) - 1);
+    lr_io_close(io, NULL);
+
+    cat[la + lb + 5] = 'x'; /* garbage after the data */
+    write_file(a, cat, la + lb + 1024);
+    expect_gzip_error(a, "garbage");
+
+    /* An empty image compresses fine and has size 0. */
+    write_gzip(a, "", 0);
+    assert_int_equal(lr_io_open(&io, a, NULL), 0);
+    assert_int_equal(lr_io_size(io), 0);
+    assert_int_equal(lr_io_pread(io, out, 1, 0, NULL), LR_ERANGE);
+    lr_io_close(io, NULL);
+
+    free(ga);
+    free(gb);
+    free(cat);
+    unlink(a);
+    unlink(b);
+}
+
+static void test_open_errors(void **state)
+{
+    (void)state;
+    lr_io_t *io = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_io_open(&io, "/nonexistent/lvmrescue/disk.img", &err), -ENOENT);
+    assert_null(io);
+    assert_string_equal(err.where, "/nonexistent/lvmrescue/disk.img");
+    lr_error_clear(&err);
+    const char *tmp = getenv("TMPDIR");
+    const char *dir = tmp && *tmp ? tmp : "/tmp";
+    assert_int_equal(lr_io_open(&io, dir, &err), -EINVAL);
+    assert_string_equal(err.where, dir);
+    lr_error_clear(&err);
+    assert_int_equal(lr_io_open_rw(&io, "/nonexistent/x", LR_IO_RDWR, &err), -ENOENT);
+    lr_error_clear(&err);
+    char raw[1024];
+    temp_path(raw, sizeof(raw));
+    assert_int_equal(lr_io_open_rw(&io, raw, 0, &err), -EINVAL); /* RDWR is required */
+    unlink(raw);
+}
+
+static void test_rw_handle(void **state)
+{
+    (void)state;
+    char raw[1024];
+    tb_scratch_copy("history", "disk.img", raw, sizeof(raw));
+    lr_io_t *io = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_io_open_rw(&io, raw, LR_IO_RDWR, &err), 0);
+    assert_true(lr_io_writable(io));
+    assert_false(lr_io_is_gzip(io));
+    assert_int_equal(lr_io_size(io), HISTORY_SIZE);
+    uint8_t w[1000], r[1000];
+    for (size_t i = 0; i < sizeof(w); i++)
+        w[i] = (uint8_t)(i ^ 0x3c);
+    assert_int_equal(lr_io_pwrite(io, w, sizeof(w), 12345, &err), 0);
+    assert_int_equal(lr_io_sync(io, &err), 0);
+    assert_int_equal(lr_io_pread(io, r, sizeof(r), 12345, &err), 0);
+    assert_memory_equal(w, r, sizeof(w));
+    /* Writes never extend the image. */
+    assert_int_equal(lr_io_pwrite(io, w, 10, HISTORY_SIZE - 5, &err), LR_ERANGE);
+    assert_int_equal(lr_io_close(io, &err), 0);
+    struct stat st;
+    assert_int_equal(stat(raw, &st), 0);
+    assert_int_equal((uint64_t)st.st_size, HISTORY_SIZE);
+    unlink(raw);
+}
+
+static void test_rw_gzip_refused(void **state)
+{
+    (void)state;
+    char src[1024], path[1024];
+    fixture_gz_path(src, sizeof(src));
+    size_t len = 0;
+    uint8_t *gz = tb_file_bytes(src, &len);
+    temp_path(path, sizeof(path));
+    write_file(path, gz, len);
+    lr_io_t *io = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_io_open_rw(&io, path, LR_IO_RDWR, &err), LR_EREADONLY);
+    assert_null(io);
+    assert_err_names(&err, path, "gzip");
+    size_t len2 = 0;
+    uint8_t *after = tb_file_bytes(path, &len2);
+    assert_int_equal(len, len2);
+    assert_memory_equal(gz, after, len);
+    free(after);
+    free(gz);
+    unlink(path);
+}
+
+/* flock locks belong to an open file description, so a second open in the
+ * same process competes like another process would. */
+static void test_rw_exclusive_lock(void **state)
+{
+    (void)state;
+    char raw[1024];
+    temp_path(raw, sizeof(raw));
+    uint8_t zero[4096] = {0};
+    write_file(raw, zero, sizeof(zero));
+    lr_io_t *a = NULL, *b = NULL, *c = NULL, *ro = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_io_open_rw(&a, raw, LR_IO_RDWR | LR_IO_EXCL, &err), 0);
+    assert_int_equal(lr_io_open_rw(&b, raw, LR_IO_RDWR | LR_IO_EXCL, &err), -EBUSY);
+    assert_null(b);
+    assert_err_names(&err, raw, "locked");
+    /* Reading is never blocked by the lock. */
+    assert_int_equal(lr_io_open(&ro, raw, NULL), 0);
+    lr_io_close(ro, NULL);
+    assert_int_equal(lr_io_close(a, NULL), 0);
+    /* Released on close. */
+    assert_int_equal(lr_io_open_rw(&c, raw, LR_IO_RDWR | LR_IO_EXCL, NULL), 0);
+    lr_io_close(c, NULL);
+    unlink(raw);
+}
+
+/* A layer stacked through lr_io_new: its ops are called, name is copied,
+ * a read-only layer refuses writes. */
+static void test_layer(void **state)
+{
+    (void)state;
+    uint8_t buf[2048];
+    for (size_t i = 0; i < sizeof(buf); i++)
+        buf[i] = (uint8_t)i;
+    lr_io_t *io = tb_mem_io(buf, sizeof(buf), false);
+    assert_string_equal(lr_io_name(io), "mem");
+    assert_false(lr_io_writable(io));
+    uint8_t r[16];
+    assert_int_equal(lr_io_pread(io, r, sizeof(r), 100, NULL), 0);
+    assert_memory_equal(r, buf + 100, sizeof(r));
+    assert_int_equal(lr_io_pwrite(io, r, sizeof(r), 0, NULL), LR_EREADONLY);
+    assert_int_equal(lr_io_pread(io, r, sizeof(r), 2040, NULL), LR_ERANGE);
+    lr_io_close(io, NULL);
+    assert_int_equal(lr_io_close(NULL, NULL), 0);
+    lr_io_t *bad = NULL;
+    static const lr_io_ops_t none = {"none", NULL, NULL, NULL, NULL};
+    assert_int_equal(lr_io_new(&bad, &none, NULL, 0, "x", NULL), -EINVAL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_open_gzip_fixture),
+        cmocka_unit_test(test_open_raw_matches_gzip),
+        cmocka_unit_test(test_read_past_end),
+        cmocka_unit_test(test_reading_never_writes),
+        cmocka_unit_test(test_write_on_read_only_fails),
+        cmocka_unit_test(test_corrupt_gzip),
+        cmocka_unit_test(test_gzip_members_and_padding),
+        cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_rw_handle),
+        cmocka_unit_test(test_rw_gzip_refused),
+        cmocka_unit_test(test_rw_exclusive_lock),
+        cmocka_unit_test(test_layer),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
