@@ -443,6 +443,7 @@ static void test_edit_add_raw(void **state)
                              "id = \"y\"\n"
                              "creation_host = \"h\"\n"
                              "}\n"
+                             "\n"
                              "lv2 {\n"
                              "id = \"z\"\n"
                              "status = [\"READ\", \"WRITE\", \"VISIBLE\"]\n"
@@ -496,6 +497,7 @@ static void test_edit_add_indented(void **state)
                              "\t\tpv0 {\n"
                              "\t\t\tid = \"p\"\n"
                              "\t\t}\n"
+                             "\n"
                              "\t\tpv1 {\n"
                              "\t\t\tid = \"q\"\n"
                              "\t\t\tpe_count = 15\n"
@@ -606,6 +608,29 @@ static void test_remove_rename(void **state)
     free(out);
     free(real);
     lr_cfg_free(cfg);
+}
+
+/* Edits of values that share a line with the next key keep them apart. */
+static void test_edit_same_line(void **state)
+{
+    (void)state;
+    lr_cfg_t *cfg = parse_ok("a=1 b=\"x\" c{d=2}e=3 # c\nf=4");
+    lr_cfg_node_t *root = lr_cfg_root(cfg);
+    lr_error_t err;
+    assert_int_equal(lr_cfg_set_int(root, "a", 10, &err), 0);
+    assert_int_equal(lr_cfg_set_str(root, "b", "y", &err), 0);
+    assert_int_equal(lr_cfg_set_int(root, "c/d", 20, &err), 0);
+    assert_int_equal(lr_cfg_set_int(root, "e", 30, &err), 0);
+    size_t olen;
+    char *out = write_ok(cfg, &olen);
+    assert_string_equal(out, "a = 10 b = \"y\" c{d = 20}e = 30\nf=4");
+    lr_cfg_free(cfg);
+    cfg = parse_ok(out);
+    int64_t i;
+    assert_int_equal(lr_cfg_get_int(lr_cfg_root(cfg), "c/d", &i, &err), 0);
+    assert_int_equal(i, 20);
+    lr_cfg_free(cfg);
+    free(out);
 }
 
 static void test_escape(void **state)
@@ -883,6 +908,7 @@ int main(void)
         cmocka_unit_test(test_edit_add_indented),
         cmocka_unit_test(test_edit_from_empty),
         cmocka_unit_test(test_remove_rename),
+        cmocka_unit_test(test_edit_same_line),
         cmocka_unit_test(test_escape),
         cmocka_unit_test(test_hostile),
         cmocka_unit_test(test_text_limit),

@@ -24,7 +24,15 @@
  * (unterminated strings, "-" as 0, "12abc" as 12 followed by a key "abc",
  * integer overflow clamped in old versions) this parser reports an error.
  * Integers are converted with strtoll base 0 over the whole token, so "0x1f"
- * is 31 and "010" is 8, as libdm's strtoll call reads them. */
+ * is 31 and "010" is 8, as libdm's strtoll call reads them.
+ *
+ * The NUL. On disk a copy is raw_locn.size bytes: the text, its NUL, and in a
+ * ring slot zero padding up to the next 512 bytes. lr_cfg_parse takes any such
+ * buffer: the document is the bytes before the first NUL, and the NUL and
+ * everything after it are kept as an opaque tail. lr_cfg_write returns the
+ * document followed by that tail, so the len bytes given come back exactly,
+ * NUL included when it was given (pvck's dumps have none; a raw_locn.size
+ * buffer has one). Callers that build a copy to write append the NUL. */
 #include "lr/config.h"
 
 #include <errno.h>
@@ -58,6 +66,7 @@ struct lr_cfg_node {
     bool has_text;      /* parsed: the spans below are valid */
     bool key_dirty;     /* renamed: render the key */
     bool value_dirty;   /* value replaced: render `key = value` */
+    unsigned char newlines; /* added node: line breaks before it (1, or 2 for a blank line) */
     span_t lead, keyspan, mid, val, trail, close, ctrail;
 };
 
@@ -95,8 +104,8 @@ static bool ends_ident(unsigned char c)
     return is_space(c) || c == '#' || c == '=' || c == '{' || c == '}';
 }
 
-/* Copies at most 48 bytes of s into buf for a message, with non-printable
- * bytes replaced so hostile keys cannot garble the message. */
+/* Copies at most buflen - 4 bytes of s into buf for a message, with
+ * non-printable bytes replaced so hostile keys cannot garble the message. */
 static const char *printable(char *buf, size_t buflen, const char *s, size_t n)
 {
     size_t max = buflen - 4, o = 0;
@@ -554,9 +563,10 @@ static int parse_array(parser_t *p, lr_cfg_node_t *n)
             p->pos = p->te;
             return 0;
         }
+        char shown[64];
         if (p->tok == T_EOF)
             return perr(p, LR_EPARSE, open, "unterminated array for key '%s' (missing ']')",
-                        n->key);
+                        printable(shown, sizeof(shown), n->key, strlen(n->key)));
         if (p->tok == T_COMMA && after_value) {
             values_allowed = true;
             after_value = false;
@@ -565,7 +575,9 @@ static int parse_array(parser_t *p, lr_cfg_node_t *n)
         }
         if (!is_scalar(p->tok))
             return perr(p, LR_EPARSE, p->tb, "expected %s in array for key '%s', found %s",
-                        after_value ? "',' or ']'" : "a value", n->key, tok_name(p->tok));
+                        after_value ? "',' or ']'" : "a value",
+                        printable(shown, sizeof(shown), n->key, strlen(n->key)),
+                        tok_name(p->tok));
         rc = array_push(p, &n->value, &cap);
         if (rc)
             return rc;
@@ -590,8 +602,9 @@ static int parse_value(parser_t *p, lr_cfg_node_t *n)
         rc = scalar_value(p, &n->value);
         p->pos = p->te;
     } else {
-        return perr(p, LR_EPARSE, p->tb, "expected a value after '%s =', found %s", n->key,
-                    tok_name(p->tok));
+        char shown[64];
+        return perr(p, LR_EPARSE, p->tb, "expected a value after '%s =', found %s",
+                    printable(shown, sizeof(shown), n->key, strlen(n->key)), tok_name(p->tok));
     }
     if (rc)
         return rc;
@@ -869,7 +882,7 @@ static void emit_open(outbuf_t *o, const lr_cfg_node_t *n)
         put_span(o, doc, n->lead);
     } else {
         if (o->n)
-            put(o, "\n", 1);
+            put(o, "\n\n", n->newlines);
         put_indent(o, n);
     }
     put_key(o, n);
@@ -890,6 +903,11 @@ static void emit_open(outbuf_t *o, const lr_cfg_node_t *n)
     }
     puts_(o, " = ");
     put_value(o, &n->value);
+    /* The same-line comment described the old value (a date, a size): it
+     * goes. Bare blanks stay, as they may be all that separates the next
+     * token on this line. */
+    if (n->has_text && !memchr(doc->text + n->trail.b, '#', n->trail.e - n->trail.b))
+        put_span(o, doc, n->trail);
 }
 
 static void emit_close(outbuf_t *o, const lr_cfg_node_t *n)
@@ -978,7 +996,9 @@ const char *lr_cfg_key(const lr_cfg_node_t *node)
 
 lr_cfg_type_t lr_cfg_node_type(const lr_cfg_node_t *node)
 {
-    if (!node || node->section)
+    if (!node)
+        return (lr_cfg_type_t)0; /* no node is neither a section nor a value */
+    if (node->section)
         return LR_CFG_SECTION;
     return node->value.type;
 }
@@ -1110,6 +1130,27 @@ static int check_key(const char *key, lr_error_t *err)
     return 0;
 }
 
+/* Line breaks before a node added after `prev`: export.c puts a blank line
+ * before every PV and LV section and none between keys, so a new node copies
+ * the spacing of a preceding sibling of its kind when that spacing is plain
+ * blank lines; anything else gets a single line break. */
+static unsigned char spacing_like(const lr_cfg_node_t *prev, bool is_section)
+{
+    if (!prev || prev->section != is_section)
+        return 1;
+    if (!prev->has_text)
+        return prev->newlines;
+    const char *t = prev->doc->text;
+    unsigned char nl = 0;
+    for (uint32_t i = prev->lead.b; i < prev->lead.e; i++) {
+        if (!is_space((unsigned char)t[i]))
+            return 1; /* a comment: not plain spacing */
+        if (t[i] == '\n' && nl < 2)
+            nl++;
+    }
+    return nl ? nl : 1;
+}
+
 /* A new node appended at the end of section, rendered in LVM2's style. */
 static int add_node(lr_cfg_node_t *section, const char *key, bool is_section,
                     lr_cfg_node_t **out, lr_error_t *err)
@@ -1135,6 +1176,7 @@ static int add_node(lr_cfg_node_t *section, const char *key, bool is_section,
     }
     n->key = k;
     n->section = is_section;
+    n->newlines = spacing_like(section->last, is_section);
     node_append(section, n);
     doc->n_nodes++;
     *out = n;

@@ -21,7 +21,7 @@ static uint32_t ror(uint32_t x, unsigned n)
     return (x >> n) | (x << (32 - n));
 }
 
-static void compress(lr_sha256_t *s, const uint8_t *p)
+static void compress(lr_test_sha256_t *s, const uint8_t *p)
 {
     uint32_t w[64];
     for (int i = 0; i < 16; i++)
@@ -56,7 +56,7 @@ static void compress(lr_sha256_t *s, const uint8_t *p)
     s->h[7] += h;
 }
 
-void lr_sha256_init(lr_sha256_t *s)
+void lr_test_sha256_init(lr_test_sha256_t *s)
 {
     static const uint32_t iv[8] = {0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a,
                                    0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19};
@@ -65,7 +65,7 @@ void lr_sha256_init(lr_sha256_t *s)
     s->fill = 0;
 }
 
-void lr_sha256_update(lr_sha256_t *s, const void *data, size_t len)
+void lr_test_sha256_update(lr_test_sha256_t *s, const void *data, size_t len)
 {
     const uint8_t *p = data;
     s->bytes += len;
@@ -82,37 +82,37 @@ void lr_sha256_update(lr_sha256_t *s, const void *data, size_t len)
     }
 }
 
-void lr_sha256_hex(lr_sha256_t *s, char out[65])
+void lr_test_sha256_hex(lr_test_sha256_t *s, char out[65])
 {
     uint64_t bits = s->bytes * 8;
     uint8_t pad = 0x80;
-    lr_sha256_update(s, &pad, 1);
+    lr_test_sha256_update(s, &pad, 1);
     pad = 0;
     while (s->fill != 56)
-        lr_sha256_update(s, &pad, 1);
+        lr_test_sha256_update(s, &pad, 1);
     uint8_t len[8];
     for (int i = 0; i < 8; i++)
         len[i] = (uint8_t)(bits >> (56 - 8 * i));
-    lr_sha256_update(s, len, 8);
+    lr_test_sha256_update(s, len, 8);
     for (int i = 0; i < 8; i++)
         snprintf(out + 8 * i, 9, "%08x", s->h[i]);
 }
 
-int lr_sha256_file(const char *path, char out[65])
+int lr_test_sha256_file(const char *path, char out[65])
 {
     FILE *f = fopen(path, "rb");
     if (!f)
         return -1;
-    lr_sha256_t s;
-    lr_sha256_init(&s);
+    lr_test_sha256_t s;
+    lr_test_sha256_init(&s);
     unsigned char buf[65536];
     size_t n;
     while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
-        lr_sha256_update(&s, buf, n);
+        lr_test_sha256_update(&s, buf, n);
     int bad = ferror(f);
     fclose(f);
     if (bad)
         return -1;
-    lr_sha256_hex(&s, out);
+    lr_test_sha256_hex(&s, out);
     return 0;
 }

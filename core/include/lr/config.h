@@ -62,7 +62,7 @@ lr_cfg_node_t *lr_cfg_child(const lr_cfg_node_t *section);
 lr_cfg_node_t *lr_cfg_next(const lr_cfg_node_t *node);
 lr_cfg_node_t *lr_cfg_parent(const lr_cfg_node_t *node);
 const char *lr_cfg_key(const lr_cfg_node_t *node);
-/* LR_CFG_SECTION for sections, else the value's type. */
+/* LR_CFG_SECTION for sections, else the value's type (0 for NULL). */
 lr_cfg_type_t lr_cfg_node_type(const lr_cfg_node_t *node);
 /* The value of a key node (NULL for sections). */
 const lr_cfg_value_t *lr_cfg_value(const lr_cfg_node_t *node);
