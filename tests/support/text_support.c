@@ -39,9 +39,10 @@ int lr_test_truth_files(const char *fixture, const char *part, char names[][128]
     int n = 0;
     struct dirent *e;
     while (n < max && (e = readdir(d))) {
-        if (!strstr(e->d_name, part) || strlen(e->d_name) >= 128)
+        size_t len = strlen(e->d_name);
+        if (!strstr(e->d_name, part) || len >= 128)
             continue;
-        snprintf(names[n++], 128, "%s", e->d_name);
+        memcpy(names[n++], e->d_name, len + 1);
     }
     closedir(d);
     if (n > 1)

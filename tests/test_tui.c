@@ -1,0 +1,844 @@
+/* Tests of lvmtui's view model (lr/tui.h) without a terminal: key sequences
+ * on the real-LVM2 fixtures (history: 16 versions, seqno 16 was
+ * `lvremove -f vg0/lv3`), checked through the model's state and its text.
+ * Restores run on a decompressed copy in a private temp directory. */
+#include "support.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "lr/diff.h"
+#include "lr/export.h"
+#include "lr/scan.h"
+#include "lr/tui.h"
+#include "model_int.h" /* text helpers: fitting untrusted text to the screen */
+
+/* ---- helpers ------------------------------------------------------------ */
+
+typedef struct tmpdir {
+    char dir[256];
+    char img[300];
+} tmpdir_t;
+
+static void tmp_make(tmpdir_t *t)
+{
+    const char *base = getenv("TMPDIR");
+    snprintf(t->dir, sizeof(t->dir), "%s/lr-tui-XXXXXX", base && *base ? base : "/tmp");
+    assert_non_null(mkdtemp(t->dir));
+    t->img[0] = '\0';
+}
+
+static void tmp_remove(tmpdir_t *t)
+{
+    DIR *d = opendir(t->dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char p[600];
+        snprintf(p, sizeof(p), "%s/%s", t->dir, e->d_name);
+        unlink(p);
+    }
+    closedir(d);
+    rmdir(t->dir);
+}
+
+/* fixtures/NAME/disk.img.gz decompressed to DIR/disk.img */
+static void tmp_image(tmpdir_t *t, const char *fixture)
+{
+    char src[512];
+    lr_test_path(src, sizeof(src), fixture, "disk.img.gz");
+    snprintf(t->img, sizeof(t->img), "%s/disk.img", t->dir);
+    gzFile in = gzopen(src, "rb");
+    assert_non_null(in);
+    FILE *out = fopen(t->img, "wb");
+    assert_non_null(out);
+    char buf[65536];
+    int n;
+    while ((n = gzread(in, buf, sizeof(buf))) > 0)
+        assert_int_equal(fwrite(buf, 1, (size_t)n, out), (size_t)n);
+    assert_int_equal(n, 0);
+    gzclose(in);
+    assert_int_equal(fclose(out), 0);
+}
+
+static lr_tui_t *model_on(const char *path, int64_t now)
+{
+    const char *paths[] = {path};
+    lr_tui_opts_t o = {.paths = paths, .n_paths = 1, .utf8 = true, .now = now, .host = "testhost"};
+    lr_tui_t *m = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_tui_new(&o, &m, &err), 0);
+    lr_tui_resize(m, 24, 80);
+    assert_int_equal(lr_tui_scan(m, NULL, NULL, &err), 0);
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_VGS);
+    return m;
+}
+
+static lr_tui_t *history_model(void)
+{
+    char p[512];
+    return model_on(lr_test_path(p, sizeof(p), "history", "disk.img.gz"), 0);
+}
+
+/* Types a script (lvmtui --script syntax); carries out announced work.
+ * Returns the OR of the actions. */
+static unsigned keys(lr_tui_t *m, const char *script)
+{
+    lr_tui_script_step_t *steps = NULL;
+    size_t n = 0;
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_tui_script_parse(script, &steps, &n, &err), 0);
+    unsigned all = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (steps[i].key == LR_TUI_SCRIPT_SIZE) {
+            lr_tui_resize(m, steps[i].rows, steps[i].cols);
+            continue;
+        }
+        unsigned act = lr_tui_key(m, steps[i].key);
+        if (act & LR_TUI_ACT_WORK)
+            lr_tui_work(m, NULL, NULL, &err);
+        all |= act;
+    }
+    free(steps);
+    return all;
+}
+
+/* The whole frame as text. */
+static char *screen(const lr_tui_t *m)
+{
+    lr_tui_frame_t *f = NULL;
+    char *text = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_tui_render(m, &f, &err), 0);
+    assert_int_equal(lr_tui_frame_text(f, &text, &err), 0);
+    lr_tui_frame_free(f);
+    return text;
+}
+
+static bool screen_has(const lr_tui_t *m, const char *s)
+{
+    char *t = screen(m);
+    bool has = strstr(t, s) != NULL;
+    free(t);
+    return has;
+}
+
+/* The seqno of the version a history line shows. */
+static uint64_t line_seqno(const lr_tui_t *m, size_t i)
+{
+    const char *l = lr_tui_line(m, i);
+    assert_non_null(l);
+    return strtoull(l, NULL, 10);
+}
+
+static const lr_scan_version_t *selected(const lr_tui_t *m)
+{
+    const lr_scan_t *s = lr_tui_scan_result(m);
+    int vg = lr_tui_selected_vg(m), v = lr_tui_selected_version(m);
+    assert_true(vg >= 0 && v >= 0);
+    return &s->vgs[vg].versions[v];
+}
+
+static bool files_equal(const char *a, const char *b)
+{
+    size_t la, lb;
+    char *x = lr_test_slurp(a, &la), *y = lr_test_slurp(b, &lb);
+    bool eq = x && y && la == lb && memcmp(x, y, la) == 0;
+    free(x);
+    free(y);
+    return eq;
+}
+
+/* ---- VG list and history ------------------------------------------------------ */
+
+static void test_vg_list(void **state)
+{
+    (void)state;
+    lr_tui_t *m = history_model();
+    assert_int_equal(lr_tui_cursor(m), 0);
+    assert_non_null(strstr(lr_tui_line(m, 0), "vg0"));
+    assert_non_null(strstr(lr_tui_line(m, 0), "consistent"));
+    assert_non_null(strstr(lr_tui_line(m, 0), "1/1"));
+    assert_string_equal(lr_tui_selection(m), "vg0 seqno 16");
+    /* the bottom line always shows the selection */
+    char *t = screen(m);
+    char *last = strrchr(t, '\n');
+    *last = '\0';
+    last = strrchr(t, '\n');
+    assert_non_null(strstr(last, "vg0 seqno 16"));
+    free(t);
+    lr_tui_free(m);
+}
+
+static void test_history_newest_first(void **state)
+{
+    (void)state;
+    lr_tui_t *m = history_model();
+    assert_int_equal(keys(m, "<Enter>"), LR_TUI_ACT_NONE);
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_HISTORY);
+    const lr_scan_t *s = lr_tui_scan_result(m);
+    assert_int_equal(s->vgs[0].n_versions, 16);
+    /* one line per version, newest first, then the FLAGS legend */
+    for (size_t i = 0; i < 16; i++)
+        assert_int_equal(line_seqno(m, i), 16 - i);
+    assert_int_equal(lr_tui_cursor(m), 0);
+    assert_string_equal(lr_tui_selection(m), "vg0 seqno 16");
+    const char *l16 = lr_tui_line(m, 0);
+    assert_non_null(strstr(l16, "lvremove -f vg0/lv3"));
+    assert_non_null(strstr(l16, " C "));    /* committed */
+    assert_non_null(strstr(l16, "20 MiB")); /* lv1 8 + data 8 + lv4 4 */
+    const char *l15 = lr_tui_line(m, 1);
+    assert_non_null(strstr(l15, "lvchange --deltag impor")); /* cut at 80 columns */
+    assert_non_null(strstr(l15, "   4 "));                   /* 4 LVs */
+    assert_non_null(strstr(l15, "24 MiB"));
+    assert_non_null(strstr(lr_tui_line(m, 15), "0 B"));
+    assert_true(screen_has(m, "History of VG vg0: 16 versions, newest first"));
+    assert_true(screen_has(m, "2026-11-25 08:03:25"));
+    lr_tui_free(m);
+}
+
+static void test_navigation_keys(void **state)
+{
+    (void)state;
+    lr_tui_t *m = history_model();
+    keys(m, "<Enter>");
+    keys(m, "<Down>");
+    assert_string_equal(lr_tui_selection(m), "vg0 seqno 15");
+    keys(m, "jj");
+    assert_string_equal(lr_tui_selection(m), "vg0 seqno 13");
+    keys(m, "k<Up>");
+    assert_string_equal(lr_tui_selection(m), "vg0 seqno 15");
+    keys(m, "<End>");
+    assert_string_equal(lr_tui_selection(m), "vg0 seqno 1");
+    /* the legend below the versions is not selectable */
+    assert_int_equal(keys(m, "<Down>"), LR_TUI_ACT_BEEP);
+    keys(m, "<Home>");
+    assert_string_equal(lr_tui_selection(m), "vg0 seqno 16");
+    assert_int_equal(keys(m, "<Up>"), LR_TUI_ACT_BEEP);
+    keys(m, "<PgDn>"); /* 20 body lines: past the 16 versions to the last */
+    assert_string_equal(lr_tui_selection(m), "vg0 seqno 1");
+    keys(m, "<PgUp>");
+    assert_string_equal(lr_tui_selection(m), "vg0 seqno 16");
+    assert_int_equal(keys(m, "<C-L>"), LR_TUI_ACT_REDRAW);
+    lr_tui_free(m);
+}
+
+static void test_back_navigation(void **state)
+{
+    (void)state;
+    lr_tui_t *m = history_model();
+    /* every back key leaves the screen; q quits only on the VG list */
+    const char *backs[] = {"<Esc>", "<BS>", "h", "<Left>", "q"};
+    for (size_t i = 0; i < sizeof(backs) / sizeof(backs[0]); i++) {
+        keys(m, "<Enter><Down><Enter>");
+        assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_DETAIL);
+        assert_string_equal(lr_tui_selection(m), "vg0 seqno 15");
+        assert_int_equal(keys(m, backs[i]), LR_TUI_ACT_NONE);
+        assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_HISTORY);
+        assert_string_equal(lr_tui_selection(m), "vg0 seqno 15"); /* kept */
+        assert_int_equal(keys(m, backs[i]), LR_TUI_ACT_NONE);
+        assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_VGS);
+    }
+    assert_int_equal(keys(m, "<Esc>"), LR_TUI_ACT_BEEP);
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_VGS);
+    assert_int_equal(keys(m, "q"), LR_TUI_ACT_QUIT);
+    lr_tui_free(m);
+}
+
+static void test_version_detail(void **state)
+{
+    (void)state;
+    lr_tui_t *m = history_model();
+    keys(m, "<Enter><Down><Enter>");
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_DETAIL);
+    assert_int_equal(lr_tui_cursor(m), -1); /* a text screen */
+    bool vg = false, pv = false, lv3 = false, map = false, cmd = false;
+    for (size_t i = 0; i < lr_tui_n_lines(m); i++) {
+        const char *l = lr_tui_line(m, i);
+        vg |= strstr(l, "VG vg0  seqno 15") != NULL;
+        cmd |= strstr(l, "lvchange --deltag important vg0/lv1") != NULL;
+        pv |= strstr(l, "disk.img.gz PV at 0 (label)") != NULL;
+        lv3 |=
+            strstr(l, "lv3") && strstr(l, "4 MiB") && strstr(l, "linear") && strstr(l, "pv0:3-3");
+        map |= strstr(l, "|ABACDB.|") != NULL; /* lv1 data lv1 lv3 lv4 data free */
+    }
+    assert_true(vg && cmd && pv && lv3 && map);
+    /* the detail of seqno 16 has no lv3 */
+    keys(m, "<Esc><Up><Enter>");
+    assert_string_equal(lr_tui_selection(m), "vg0 seqno 16");
+    for (size_t i = 0; i < lr_tui_n_lines(m); i++)
+        assert_null(strstr(lr_tui_line(m, i), "lv3 "));
+    lr_tui_free(m);
+}
+
+static void test_missing_pv(void **state)
+{
+    (void)state;
+    /* two of three-pv's three images: pv2 (pv3.img) is missing */
+    char p1[512], p2[512];
+    const char *paths[] = {lr_test_path(p1, sizeof(p1), "three-pv", "pv1.img.gz"),
+                           lr_test_path(p2, sizeof(p2), "three-pv", "pv2.img.gz")};
+    lr_tui_opts_t o = {.paths = paths, .n_paths = 2, .utf8 = true};
+    lr_tui_t *m = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_tui_new(&o, &m, &err), 0);
+    assert_int_equal(lr_tui_scan(m, NULL, NULL, &err), 0);
+    const char *l = lr_tui_line(m, 0);
+    assert_non_null(strstr(l, "vg3"));
+    assert_non_null(strstr(l, "2/3"));
+    assert_true(screen_has(m, "missing PVs"));
+    keys(m, "<Enter><Enter>");
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_DETAIL);
+    assert_true(screen_has(m, "found: pv1.img.gz PV at 0 (label)"));
+    assert_true(screen_has(m, "MISSING: no image holds this PV"));
+    lr_tui_free(m);
+}
+
+/* A PV label whose metadata is gone belongs to no VG: it is listed on its
+ * own after the VGs. */
+static void test_orphan_label(void **state)
+{
+    (void)state;
+    tmpdir_t t;
+    tmp_make(&t);
+    tmp_image(&t, "history");
+    FILE *f = fopen(t.img, "r+b");
+    assert_non_null(f);
+    static char zeros[1044480 + 512];
+    assert_int_equal(fseek(f, 4096, SEEK_SET), 0);
+    assert_int_equal(fwrite(zeros, 1, sizeof(zeros), f), sizeof(zeros));
+    assert_int_equal(fclose(f), 0);
+    lr_tui_t *m = model_on(t.img, 0);
+    assert_true(screen_has(m, "No volume groups found."));
+    assert_true(screen_has(m, "PV labels no VG names:"));
+    assert_true(screen_has(m, "> PV wLV6hz-Hfip-SXXb-7Kwj-LY7s-lddB-4Ra8Hx  disk.img PV at 0"));
+    assert_int_equal(lr_tui_selected_vg(m), -1);
+    assert_string_equal(lr_tui_selection(m), "");
+    assert_int_equal(keys(m, "<Enter>"), LR_TUI_ACT_BEEP);
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_VGS);
+    assert_non_null(strstr(lr_tui_message(m), "no history"));
+    lr_tui_free(m);
+    tmp_remove(&t);
+}
+
+/* ---- diff and marks ---------------------------------------------------------- */
+
+static const lr_diff_change_t *only_lv_change(const lr_tui_t *m)
+{
+    const lr_diff_t *d = lr_tui_diff(m);
+    assert_non_null(d);
+    assert_int_equal(d->n_changes, 1);
+    assert_int_equal(d->changes[0].obj, LR_DIFF_LV);
+    assert_string_equal(d->changes[0].name, "lv3");
+    return &d->changes[0];
+}
+
+static void test_diff_against_newest(void **state)
+{
+    (void)state;
+    lr_tui_t *m = history_model();
+    keys(m, "<Enter><Down>d");
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_DIFF);
+    const lr_diff_t *d = lr_tui_diff(m);
+    assert_int_equal(d->old_seqno, 15);
+    assert_int_equal(d->new_seqno, 16);
+    assert_int_equal(only_lv_change(m)->kind, LR_DIFF_REMOVED);
+    assert_int_equal(lr_tui_diff_change(m), 0); /* the cursor is on it */
+    assert_true(screen_has(m, "LV lv3: removed"));
+    assert_string_equal(lr_tui_selection(m), "vg0 seqno 15");
+    /* from the newest itself: what the last command did */
+    keys(m, "<Esc><Up>d");
+    d = lr_tui_diff(m);
+    assert_int_equal(d->old_seqno, 15);
+    assert_int_equal(d->new_seqno, 16);
+    lr_tui_free(m);
+}
+
+static void test_diff_against_mark(void **state)
+{
+    (void)state;
+    lr_tui_t *m = history_model();
+    /* mark seqno 7 (before lv3 existed), select 8 (lvcreate lv3) */
+    keys(m, "<Enter>jjjjjjjjj");
+    assert_string_equal(lr_tui_selection(m), "vg0 seqno 7");
+    keys(m, "<Space>");
+    assert_int_equal(lr_tui_marked_version(m), lr_tui_selected_version(m));
+    assert_true(screen_has(m, ">*    7"));
+    assert_non_null(strstr(lr_tui_message(m), "Marked vg0 seqno 7"));
+    keys(m, "k");
+    assert_true(screen_has(m, " *    7"));
+    keys(m, "d");
+    const lr_diff_t *d = lr_tui_diff(m);
+    assert_int_equal(d->old_seqno, 7);
+    assert_int_equal(d->new_seqno, 8);
+    const lr_diff_change_t *c = only_lv_change(m);
+    assert_int_equal(c->kind, LR_DIFF_ADDED);
+    assert_int_equal(c->new_bytes, 8u << 20);
+    assert_true(screen_has(m, "LV lv3: added"));
+    /* Space again on the marked version removes the mark */
+    keys(m, "<Esc>j<Space>");
+    assert_int_equal(lr_tui_marked_version(m), -1);
+    /* a mark goes with its VG's history */
+    keys(m, "<Space><Esc><Enter>");
+    assert_int_equal(lr_tui_marked_version(m), 9);
+    lr_tui_free(m);
+}
+
+static void test_diff_jumps(void **state)
+{
+    (void)state;
+    lr_tui_t *m = history_model();
+    /* seqno 1 against the newest: many objects changed */
+    keys(m, "<Enter><End>d");
+    const lr_diff_t *d = lr_tui_diff(m);
+    assert_int_equal(d->old_seqno, 1);
+    assert_true(d->n_changes > 3);
+    long first = lr_tui_diff_change(m);
+    assert_int_equal(first, 0);
+    keys(m, "n");
+    long second = lr_tui_diff_change(m);
+    assert_int_equal(second, lr_diff_next_object(d, first, 1));
+    keys(m, "n");
+    assert_int_equal(lr_tui_diff_change(m), lr_diff_next_object(d, second, 1));
+    keys(m, "pp");
+    assert_int_equal(lr_tui_diff_change(m), 0);
+    keys(m, "p");
+    assert_int_equal(lr_tui_diff_change(m), 0);
+    assert_non_null(strstr(lr_tui_message(m), "No earlier change"));
+    lr_tui_free(m);
+}
+
+/* ---- search ---------------------------------------------------------------------- */
+
+static void test_search(void **state)
+{
+    (void)state;
+    lr_tui_t *m = history_model();
+    keys(m, "<Enter>/");
+    assert_int_equal(lr_tui_prompt_kind(m), LR_TUI_PROMPT_SEARCH);
+    assert_true(screen_has(m, "\n/\n"));
+    keys(m, "LVRENAME<Enter>"); /* case does not matter */
+    assert_int_equal(lr_tui_prompt_kind(m), LR_TUI_PROMPT_NONE);
+    assert_string_equal(lr_tui_selection(m), "vg0 seqno 5");
+    /* n / N: next / previous match, wrapping */
+    keys(m, "/lvcreate<Enter>");
+    assert_string_equal(lr_tui_selection(m), "vg0 seqno 3");
+    keys(m, "n");
+    assert_string_equal(lr_tui_selection(m), "vg0 seqno 2");
+    keys(m, "n");
+    assert_string_equal(lr_tui_selection(m), "vg0 seqno 10");
+    assert_non_null(strstr(lr_tui_message(m), "wrapped"));
+    keys(m, "N");
+    assert_string_equal(lr_tui_selection(m), "vg0 seqno 2");
+    /* an empty pattern repeats the last one */
+    keys(m, "/<Enter>");
+    assert_string_equal(lr_tui_selection(m), "vg0 seqno 10");
+    /* Esc cancels the prompt and keeps the selection */
+    keys(m, "/lvremove<Esc>");
+    assert_int_equal(lr_tui_prompt_kind(m), LR_TUI_PROMPT_NONE);
+    assert_string_equal(lr_tui_selection(m), "vg0 seqno 10");
+    /* Backspace edits the pattern */
+    keys(m, "/lvremovX<BS>e<Enter>");
+    assert_string_equal(lr_tui_selection(m), "vg0 seqno 16");
+    assert_int_equal(keys(m, "/no such thing<Enter>"), LR_TUI_ACT_BEEP);
+    assert_non_null(strstr(lr_tui_message(m), "Pattern not found"));
+    assert_string_equal(lr_tui_selection(m), "vg0 seqno 16");
+    /* search in a text screen: the hit is shown */
+    keys(m, "<Down><Enter>/pv0:3-3<Enter>");
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_DETAIL);
+    assert_true(screen_has(m, ">   lv3"));
+    /* n without a search on this screen */
+    keys(m, "<Esc><Esc>");
+    assert_int_equal(keys(m, "n"), LR_TUI_ACT_BEEP);
+    lr_tui_free(m);
+}
+
+/* ---- restore ------------------------------------------------------------------- */
+
+/* Restores seqno 15 of history's copy only when exactly "yes" is typed. */
+static void test_restore_needs_yes(void **state)
+{
+    (void)state;
+    tmpdir_t t;
+    tmp_make(&t);
+    tmp_image(&t, "history");
+    /* a second copy to compare against */
+    char pristine[400];
+    snprintf(pristine, sizeof(pristine), "%s/pristine.img", t.dir);
+    size_t len;
+    char *bytes = lr_test_slurp(t.img, &len);
+    assert_non_null(bytes);
+    FILE *f = fopen(pristine, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+    free(bytes);
+    lr_tui_t *m = model_on(t.img, 1800000000);
+    const char *no[] = {"", "ye", "yes ", "YES", "y", "yess", "no", " yes"};
+    for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+        char script[64];
+        keys(m, "<Enter><Down>R");
+        assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_REVIEW);
+        assert_int_equal(lr_tui_review_state(m), LR_TUI_REVIEW_CONFIRM);
+        assert_int_equal(lr_tui_prompt_kind(m), LR_TUI_PROMPT_CONFIRM);
+        snprintf(script, sizeof(script), "%s<Enter>", no[i]);
+        assert_int_equal(keys(m, script) & LR_TUI_ACT_WORK, 0);
+        assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_HISTORY);
+        assert_int_equal(lr_tui_review_state(m), LR_TUI_REVIEW_NONE);
+        assert_non_null(strstr(lr_tui_message(m), "cancelled"));
+        assert_true(files_equal(t.img, pristine));
+        keys(m, "<Esc>");
+    }
+    /* Esc cancels too; the letters of q/j/k are typed, not keys */
+    keys(m, "<Enter><Down>Rqjk<Esc>");
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_HISTORY);
+    assert_true(files_equal(t.img, pristine));
+
+    /* the plan is lvmrepair's, with the undo file named by it */
+    keys(m, "R");
+    assert_string_equal(lr_tui_selection(m), "vg0 seqno 15");
+    char *undo = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_repair_default_undo_path(t.img, 1800000000, &undo, &err), 0);
+    assert_string_equal(lr_tui_undo_path(m), undo);
+    bool seq17 = false, back = false, undo_shown = false;
+    for (size_t i = 0; i < lr_tui_n_lines(m); i++) {
+        const char *l = lr_tui_line(m, i);
+        seq17 |= strstr(l, "seqno 17") != NULL;
+        back |= strstr(l, "lv3") && strstr(l, "comes back");
+        undo_shown |= strstr(l, "Undo file:") != NULL;
+    }
+    assert_true(seq17 && back && undo_shown);
+    assert_true(screen_has(m, "Type yes and Enter"));
+
+    unsigned act = keys(m, "yes<Enter>");
+    assert_true(act & LR_TUI_ACT_WORK);
+    assert_int_equal(lr_tui_review_state(m), LR_TUI_REVIEW_DONE);
+    /* the result stays on screen until the user leaves */
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_REVIEW);
+    assert_true(screen_has(m, "RESTORED: vg0 seqno 15 is now seqno 17"));
+    assert_true(screen_has(m, "verified"));
+    assert_string_equal(lr_tui_selection(m), "vg0 seqno 17");
+    struct stat st;
+    assert_int_equal(stat(undo, &st), 0);
+    assert_false(files_equal(t.img, pristine));
+
+    /* back in the history, rebuilt from a new scan of the image */
+    keys(m, "<Esc>");
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_HISTORY);
+    assert_int_equal(line_seqno(m, 0), 17);
+    assert_int_equal(selected(m)->seqno, 17);
+    assert_int_equal(selected(m)->n_lvs, 4);
+    assert_true(selected(m)->committed);
+    /* and 17 against 16 brings lv3 back */
+    keys(m, "d");
+    assert_int_equal(only_lv_change(m)->kind, LR_DIFF_ADDED);
+    lr_tui_free(m);
+    free(undo);
+    tmp_remove(&t);
+}
+
+static void test_restore_refused(void **state)
+{
+    (void)state;
+    /* a gzip image cannot be written in place (the plan says so): no "yes"
+     * is asked for */
+    lr_tui_t *m = history_model();
+    keys(m, "<Enter><Down>R");
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_REVIEW);
+    assert_int_equal(lr_tui_review_state(m), LR_TUI_REVIEW_REFUSED);
+    assert_int_equal(lr_tui_prompt_kind(m), LR_TUI_PROMPT_NONE);
+    assert_true(screen_has(m, "is a gzip image"));
+    assert_int_equal(keys(m, "yes<Enter>") & LR_TUI_ACT_WORK, 0);
+    keys(m, "<Esc>");
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_HISTORY);
+    lr_tui_free(m);
+
+    /* a version with only partial copies (broken-text seqno 7) */
+    char p[512];
+    m = model_on(lr_test_path(p, sizeof(p), "broken-text", "disk.img.gz"), 0);
+    keys(m, "<Enter>/ 7 <Enter>");
+    assert_string_equal(lr_tui_selection(m), "vgbt seqno 7");
+    assert_false(selected(m)->complete);
+    assert_non_null(strstr(lr_tui_line(m, (size_t)lr_tui_cursor(m)), " P "));
+    keys(m, "R");
+    assert_int_equal(lr_tui_review_state(m), LR_TUI_REVIEW_REFUSED);
+    assert_int_equal(lr_tui_prompt_kind(m), LR_TUI_PROMPT_NONE);
+    assert_true(screen_has(m, "Nothing was written"));
+    keys(m, "q");
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_HISTORY);
+    /* nor can it be compared */
+    keys(m, "d");
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_HISTORY);
+    assert_non_null(strstr(lr_tui_message(m), "Cannot compare"));
+    lr_tui_free(m);
+}
+
+/* ---- export ---------------------------------------------------------------------- */
+
+static void test_export(void **state)
+{
+    (void)state;
+    tmpdir_t t;
+    tmp_make(&t);
+    lr_tui_t *m = history_model();
+    keys(m, "<Enter><Down>e");
+    assert_int_equal(lr_tui_prompt_kind(m), LR_TUI_PROMPT_EXPORT);
+    assert_true(screen_has(m, "Export vg0 seqno 15 to file: vg0-seqno15.vg"));
+    /* replace the suggested name with a path in the temp dir */
+    char script[600], path[400];
+    snprintf(path, sizeof(path), "%s/v15.vg", t.dir);
+    char *p = script;
+    for (int i = 0; i < 20; i++)
+        p += sprintf(p, "<BS>");
+    snprintf(p, sizeof(script) - (size_t)(p - script), "%s<Enter>", path);
+    keys(m, script);
+    assert_int_equal(lr_tui_prompt_kind(m), LR_TUI_PROMPT_NONE);
+    assert_non_null(strstr(lr_tui_message(m), "vgcfgrestore -f"));
+    /* the file is the version's text as lrrepair exports it */
+    const lr_scan_t *s = lr_tui_scan_result(m);
+    char *want = NULL;
+    size_t wlen = 0;
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_export_text(s, 0, 1, &want, &wlen, &err), 0);
+    size_t glen;
+    char *got = lr_test_slurp(path, &glen);
+    assert_non_null(got);
+    assert_int_equal(glen, wlen);
+    assert_memory_equal(got, want, wlen);
+    assert_non_null(strstr(got, "seqno = 15"));
+    free(got);
+    free(want);
+    /* never overwrites */
+    snprintf(script, sizeof(script),
+             "e<BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS>%s<Enter>", path);
+    keys(m, script);
+    assert_non_null(strstr(lr_tui_message(m), "Export failed"));
+    /* an empty name cancels */
+    keys(m, "e<BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><Enter>");
+    assert_non_null(strstr(lr_tui_message(m), "cancelled"));
+    lr_tui_free(m);
+    tmp_remove(&t);
+}
+
+/* ---- help, sizes, progress --------------------------------------------------------- */
+
+static void test_help(void **state)
+{
+    (void)state;
+    lr_tui_t *m = history_model();
+    keys(m, "<Enter>?");
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_HELP);
+    assert_true(screen_has(m, "Help"));
+    assert_string_equal(lr_tui_selection(m), "vg0 seqno 16"); /* from below */
+    keys(m, "q");
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_HISTORY);
+    lr_tui_key(m, LR_TUI_KEY_F1);
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_HELP);
+    keys(m, "<End>");
+    assert_true(screen_has(m, "what the text says"));
+    keys(m, "<Esc>");
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_HISTORY);
+    lr_tui_free(m);
+}
+
+static void test_small_terminal(void **state)
+{
+    (void)state;
+    lr_tui_t *m = history_model();
+    keys(m, "<Size=79x24>");
+    assert_true(screen_has(m, "needs 80x24 (this terminal is 79x24)"));
+    keys(m, "<Size=80x23>");
+    assert_true(screen_has(m, "needs 80x24"));
+    keys(m, "<Size=80x24>");
+    assert_false(screen_has(m, "needs 80x24"));
+    /* larger: more lines and columns, all of them exactly as wide */
+    keys(m, "<Enter><Size=132x40>");
+    lr_tui_frame_t *f = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_tui_render(m, &f, &err), 0);
+    assert_int_equal(f->rows, 40);
+    for (int r = 0; r < f->rows; r++)
+        assert_int_equal(strlen(f->lines[r]), 132);
+    assert_non_null(strstr(f->lines[2], "lvremove -f vg0/lv3"));
+    lr_tui_frame_free(f);
+    lr_tui_free(m);
+}
+
+static void test_progress_screen(void **state)
+{
+    (void)state;
+    const char *paths[] = {"/nonexistent/disk.img"};
+    lr_tui_opts_t o = {.paths = paths, .n_paths = 1, .utf8 = true};
+    lr_tui_t *m = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_tui_new(&o, &m, &err), 0);
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_PROGRESS);
+    lr_scan_progress_t p = {.image = 0,
+                            .image_done = 16u << 20,
+                            .image_total = 32u << 20,
+                            .bytes_done = 16u << 20,
+                            .bytes_total = 32u << 20,
+                            .labels = 1,
+                            .areas = 1,
+                            .copies = 9};
+    assert_int_equal(lr_tui_progress(m, &p, 2.0), 0);
+    char *t = screen(m);
+    assert_non_null(strstr(t, "Image 1 of 1: disk.img"));
+    assert_non_null(strstr(t, "]  50%"));
+    assert_non_null(strstr(t, "16 MiB of 32 MiB   8 MiB/s"));
+    assert_non_null(strstr(t, "9 metadata copies"));
+    free(t);
+    /* any key but q keeps waiting; q asks the scan to stop */
+    keys(m, "x<Enter>");
+    assert_int_equal(lr_tui_progress(m, &p, 2.5), 0);
+    keys(m, "q");
+    assert_int_equal(lr_tui_progress(m, &p, 3.0), 1);
+    /* a scan that fails says why on the VG list */
+    assert_int_not_equal(lr_tui_scan(m, NULL, NULL, &err), 0);
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_VGS);
+    assert_true(screen_has(m, "Scan failed"));
+    assert_true(screen_has(m, "No volume groups found."));
+    lr_tui_free(m);
+}
+
+/* The pump presses q at the first progress step: the VG list shows what
+ * was found so far and says the scan was stopped. */
+static void press_q(void *arg, lr_tui_t *m)
+{
+    int *calls = arg;
+    if ((*calls)++ == 0)
+        lr_tui_key(m, 'q');
+}
+
+static void test_scan_stopped(void **state)
+{
+    (void)state;
+    char p[512];
+    const char *paths[] = {lr_test_path(p, sizeof(p), "history", "disk.img.gz")};
+    lr_tui_opts_t o = {.paths = paths, .n_paths = 1, .utf8 = true, .progress_interval = 1u << 20};
+    lr_tui_t *m = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_tui_new(&o, &m, &err), 0);
+    int calls = 0;
+    assert_int_equal(lr_tui_scan(m, press_q, &calls, &err), 0);
+    assert_int_equal(calls, 1);
+    assert_true(lr_tui_scan_result(m)->interrupted);
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_VGS);
+    assert_true(screen_has(m, "Scan stopped with q"));
+    lr_tui_free(m);
+}
+
+/* ---- scripts and text ------------------------------------------------------------- */
+
+static void test_script_parse(void **state)
+{
+    (void)state;
+    lr_tui_script_step_t *s = NULL;
+    size_t n = 0;
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_tui_script_parse("a<Enter><lt>b<Bogus><Size=100x30><Dump><Space>\xc3\xa9<",
+                                         &s, &n, &err),
+                     0);
+    int want[] = {'a',
+                  LR_TUI_KEY_ENTER,
+                  '<',
+                  'b',
+                  '<',
+                  'B',
+                  'o',
+                  'g',
+                  'u',
+                  's',
+                  '>',
+                  LR_TUI_SCRIPT_SIZE,
+                  LR_TUI_SCRIPT_DUMP,
+                  ' ',
+                  0xe9,
+                  '<'};
+    assert_int_equal(n, sizeof(want) / sizeof(want[0]));
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(s[i].key, want[i]);
+    assert_int_equal(s[11].cols, 100);
+    assert_int_equal(s[11].rows, 30);
+    free(s);
+    assert_int_equal(lr_tui_script_parse("<Size=100>", &s, &n, &err), LR_EPARSE);
+    assert_null(s);
+}
+
+static void test_text_fit(void **state)
+{
+    (void)state;
+    tbuf_t b;
+    /* control bytes and invalid UTF-8 from an image never reach the terminal */
+    tb_init(&b);
+    tui_fit(&b, "a\x1b[2Jb\xff\xc3(c\n", 12, true);
+    assert_string_equal(b.s, "a?[2Jb??"
+                             "(c? "); /* split: "??(" is a trigraph */
+    tb_free(&b);
+    /* without UTF-8 any non-ASCII is one '?' */
+    tb_init(&b);
+    tui_fit(&b, "\xc3\xa9t\xc3\xa9", 4, false);
+    assert_string_equal(b.s, "?t? ");
+    tb_free(&b);
+    /* wide characters count two columns and are never cut in half */
+    tb_init(&b);
+    tui_fit(&b, "\xe6\xbc\xa2\xe5\xad\x97x", 3, true);
+    assert_string_equal(b.s, "\xe6\xbc\xa2 ");
+    tb_free(&b);
+    assert_int_equal(tui_width("\xe6\xbc\xa2\xe5\xad\x97x", true), 5);
+    char sz[32];
+    assert_string_equal(tui_size(4u << 20, sz, sizeof(sz)), "4 MiB");
+    assert_string_equal(tui_size(1536u << 20, sz, sizeof(sz)), "1.5 GiB");
+    assert_string_equal(tui_size(0, sz, sizeof(sz)), "0 B");
+    char cmd[64];
+    assert_string_equal(tui_command("Write from lvremove -f vg0/lv3.", cmd, sizeof(cmd)),
+                        "lvremove -f vg0/lv3");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_vg_list),
+        cmocka_unit_test(test_history_newest_first),
+        cmocka_unit_test(test_navigation_keys),
+        cmocka_unit_test(test_back_navigation),
+        cmocka_unit_test(test_version_detail),
+        cmocka_unit_test(test_missing_pv),
+        cmocka_unit_test(test_orphan_label),
+        cmocka_unit_test(test_diff_against_newest),
+        cmocka_unit_test(test_diff_against_mark),
+        cmocka_unit_test(test_diff_jumps),
+        cmocka_unit_test(test_search),
+        cmocka_unit_test(test_restore_needs_yes),
+        cmocka_unit_test(test_restore_refused),
+        cmocka_unit_test(test_export),
+        cmocka_unit_test(test_help),
+        cmocka_unit_test(test_small_terminal),
+        cmocka_unit_test(test_progress_screen),
+        cmocka_unit_test(test_scan_stopped),
+        cmocka_unit_test(test_script_parse),
+        cmocka_unit_test(test_text_fit),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,329 @@
+/* lvmtui: an ncurses browser of every LVM2 VG and metadata version found in
+ * disk images, with diff, export and restore. Argument parsing, the terminal
+ * and the test mode only: screens and keys are the view model's
+ * (lr/tui.h), every decision the engines'. */
+#include <errno.h>
+#include <getopt.h>
+#include <langinfo.h>
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "draw.h"
+#include "lr/tui.h"
+
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+typedef struct cli {
+    draw_color_t color;
+    const char *script;
+    const char *dump;
+    int rows, cols;
+    int64_t now;
+    const char *host;
+    const char *const *paths;
+    size_t n_paths;
+} cli_t;
+
+static void usage(FILE *f)
+{
+    fputs("Usage: lvmtui [--color=auto|never|always] IMAGE...\n"
+          "Browse every LVM2 volume group and metadata version found in disk images\n"
+          "(raw, block devices or .gz); compare versions, export one, or restore one.\n"
+          "\n"
+          "  --color=WHEN   colours: auto (default; off when NO_COLOR is set), never, always\n"
+          "  -h, --help     this text\n"
+          "  -V, --version  the version\n"
+          "\n"
+          "Needs a terminal of at least 80x24; press ? inside for the keys.\n"
+          "For scripts and pipes use lvmscan (and lvmrepair to restore).\n",
+          f);
+}
+
+static int parse_size(const char *s, int *rows, int *cols)
+{
+    char *end = NULL;
+    long c = strtol(s, &end, 10);
+    if (!end || *end != 'x')
+        return -1;
+    long r = strtol(end + 1, &end, 10);
+    if (*end || c < 1 || r < 1 || c > 1000 || r > 1000)
+        return -1;
+    *rows = (int)r;
+    *cols = (int)c;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, cli_t *cli)
+{
+    /* --script, --screen-dump, --size, --now and --host are the hidden test
+     * mode (docs/lvmtui.md), not part of --help. */
+    static const struct option longopts[] = {
+        {"color", required_argument, NULL, 'c'},
+        {"script", required_argument, NULL, 's'},
+        {"screen-dump", required_argument, NULL, 'd'},
+        {"size", required_argument, NULL, 'z'},
+        {"now", required_argument, NULL, 'n'},
+        {"host", required_argument, NULL, 'H'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    memset(cli, 0, sizeof(*cli));
+    cli->rows = LR_TUI_MIN_ROWS;
+    cli->cols = LR_TUI_MIN_COLS;
+    int c;
+    while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            if (strcmp(optarg, "auto") == 0)
+                cli->color = DRAW_COLOR_AUTO;
+            else if (strcmp(optarg, "never") == 0)
+                cli->color = DRAW_COLOR_NEVER;
+            else if (strcmp(optarg, "always") == 0)
+                cli->color = DRAW_COLOR_ALWAYS;
+            else {
+                fprintf(stderr, "lvmtui: --color takes auto, never or always, not '%s'\n", optarg);
+                return -1;
+            }
+            break;
+        case 's':
+            cli->script = optarg;
+            break;
+        case 'd':
+            cli->dump = optarg;
+            break;
+        case 'z':
+            if (parse_size(optarg, &cli->rows, &cli->cols)) {
+                fprintf(stderr, "lvmtui: --size takes COLSxROWS, not '%s'\n", optarg);
+                return -1;
+            }
+            break;
+        case 'n':
+            cli->now = strtoll(optarg, NULL, 10);
+            break;
+        case 'H':
+            cli->host = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(EXIT_OK);
+        case 'V':
+            printf("lvmtui %s\n", LR_VERSION);
+            exit(EXIT_OK);
+        default:
+            return -1;
+        }
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "lvmtui: no image given\n");
+        return -1;
+    }
+    if (!cli->script != !cli->dump) {
+        fprintf(stderr, "lvmtui: --script and --screen-dump go together\n");
+        return -1;
+    }
+    cli->paths = (const char *const *)argv + optind;
+    cli->n_paths = (size_t)(argc - optind);
+    return 0;
+}
+
+static void print_error(const char *what, const lr_error_t *err)
+{
+    char buf[1024];
+    fprintf(stderr, "lvmtui: %s: %s\n", what, lr_error_format(err, buf, sizeof(buf)));
+}
+
+/* ---- test mode: keys from --script, screens to --screen-dump -------------- */
+
+static int dump_frame(FILE *f, const lr_tui_t *m, int n)
+{
+    lr_tui_frame_t *frame = NULL;
+    char *text = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    int rc = lr_tui_render(m, &frame, &err);
+    if (!rc)
+        rc = lr_tui_frame_text(frame, &text, &err);
+    if (!rc && n > 0)
+        fprintf(f, "== dump %d ==\n", n);
+    if (!rc)
+        fputs(text, f);
+    free(text);
+    lr_tui_frame_free(frame);
+    if (rc)
+        print_error("rendering", &err);
+    return rc;
+}
+
+static int run_steps(lr_tui_t *m, const lr_tui_script_step_t *steps, size_t n, FILE *out)
+{
+    int dumps = 0;
+    for (size_t i = 0; i < n; i++) {
+        const lr_tui_script_step_t *s = &steps[i];
+        if (s->key == LR_TUI_SCRIPT_DUMP) {
+            if (dump_frame(out, m, ++dumps))
+                return -1;
+            continue;
+        }
+        if (s->key == LR_TUI_SCRIPT_SIZE) {
+            lr_tui_resize(m, s->rows, s->cols);
+            continue;
+        }
+        unsigned act = lr_tui_key(m, s->key);
+        if (act & LR_TUI_ACT_WORK) {
+            lr_error_t err;
+            lr_error_clear(&err);
+            lr_tui_work(m, NULL, NULL, &err); /* the outcome is on the screen */
+        }
+        if (act & LR_TUI_ACT_QUIT)
+            break;
+    }
+    /* without <Dump> the file holds the last screen */
+    return dumps ? 0 : dump_frame(out, m, 0);
+}
+
+static int run_script(lr_tui_t *m, const cli_t *cli)
+{
+    lr_error_t err;
+    lr_error_clear(&err);
+    lr_tui_script_step_t *steps = NULL;
+    size_t n = 0;
+    if (lr_tui_script_parse(cli->script, &steps, &n, &err)) {
+        print_error("--script", &err);
+        return EXIT_USAGE;
+    }
+    lr_tui_resize(m, cli->rows, cli->cols);
+    int src = lr_tui_scan(m, NULL, NULL, &err);
+    if (src)
+        print_error("scan", &err);
+    FILE *out = fopen(cli->dump, "w");
+    if (!out) {
+        fprintf(stderr, "lvmtui: %s: %s\n", cli->dump, strerror(errno));
+        free(steps);
+        return EXIT_FAIL;
+    }
+    int rc = run_steps(m, steps, n, out);
+    if (fclose(out) && !rc) {
+        fprintf(stderr, "lvmtui: %s: %s\n", cli->dump, strerror(errno));
+        rc = -1;
+    }
+    free(steps);
+    return rc || src ? EXIT_FAIL : EXIT_OK;
+}
+
+/* ---- the terminal ------------------------------------------------------------- */
+
+static void paint(lr_tui_t *m, bool clear_first)
+{
+    lr_tui_frame_t *f = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    if (lr_tui_render(m, &f, &err))
+        return; /* out of memory: keep what is on the terminal */
+    draw_frame(f, clear_first);
+    lr_tui_frame_free(f);
+}
+
+static void resize(lr_tui_t *m)
+{
+    int rows, cols;
+    draw_size(&rows, &cols);
+    lr_tui_resize(m, rows, cols);
+}
+
+/* During the scan and the rescan: draw, then hand over whatever keys are
+ * waiting without blocking (q on the progress screen stops the scan). */
+static void pump(void *arg, lr_tui_t *m)
+{
+    (void)arg;
+    bool clear_first = false;
+    int key;
+    while ((key = draw_key(false)) != -1) {
+        if (key == DRAW_KEY_RESIZE) {
+            resize(m);
+            clear_first = true;
+            continue;
+        }
+        clear_first |= (lr_tui_key(m, key) & LR_TUI_ACT_REDRAW) != 0;
+    }
+    paint(m, clear_first);
+}
+
+static int run_terminal(lr_tui_t *m, const cli_t *cli)
+{
+    lr_error_t err;
+    lr_error_clear(&err);
+    draw_start(cli->color);
+    resize(m);
+    paint(m, false);
+    int src = lr_tui_scan(m, pump, NULL, &err);
+    bool clear_first = false;
+    for (;;) {
+        paint(m, clear_first);
+        clear_first = false;
+        int key = draw_key(true);
+        if (key == DRAW_KEY_RESIZE) {
+            resize(m);
+            clear_first = true;
+            continue;
+        }
+        if (key < 0)
+            continue;
+        unsigned act = lr_tui_key(m, key);
+        if (act & LR_TUI_ACT_WORK) {
+            paint(m, false); /* "Writing..." before the work blocks */
+            lr_error_t werr;
+            lr_error_clear(&werr);
+            lr_tui_work(m, pump, NULL, &werr);
+        }
+        if (act & LR_TUI_ACT_BEEP)
+            draw_beep();
+        clear_first = (act & LR_TUI_ACT_REDRAW) != 0;
+        if (act & LR_TUI_ACT_QUIT)
+            break;
+    }
+    draw_end();
+    if (src) {
+        print_error("scan", &err);
+        return EXIT_FAIL;
+    }
+    return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+    cli_t cli;
+    if (parse_args(argc, argv, &cli)) {
+        fprintf(stderr, "Try 'lvmtui --help'.\n");
+        return EXIT_USAGE;
+    }
+    setlocale(LC_ALL, "");
+    if (!cli.script && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+        fprintf(stderr, "lvmtui: needs a terminal on stdin and stdout; "
+                        "for scripts and pipes use lvmscan (lvmscan --json IMAGE...)\n");
+        return EXIT_USAGE;
+    }
+    /* Test mode renders UTF-8 whatever the locale, so dumps are the same
+     * everywhere. */
+    bool utf8 = cli.script || strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+    lr_tui_opts_t opts = {
+        .paths = cli.paths,
+        .n_paths = cli.n_paths,
+        .utf8 = utf8,
+        .now = cli.now,
+        .host = cli.host,
+    };
+    lr_tui_t *m = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    if (lr_tui_new(&opts, &m, &err)) {
+        print_error("start", &err);
+        return EXIT_FAIL;
+    }
+    int rc = cli.script ? run_script(m, &cli) : run_terminal(m, &cli);
+    lr_tui_free(m);
+    return rc;
+}

@@ -1,0 +1,30 @@
+/* lvmtui: drawing model frames with ncursesw, and reading keys. The only
+ * place that knows ncurses; it takes no decision of its own. */
+#ifndef LR_TUI_DRAW_H
+#define LR_TUI_DRAW_H
+
+#include <stdbool.h>
+
+#include "lr/tui.h"
+
+typedef enum draw_color {
+    DRAW_COLOR_AUTO = 0, /* when the terminal has colours and NO_COLOR is unset or empty */
+    DRAW_COLOR_NEVER,
+    DRAW_COLOR_ALWAYS,
+} draw_color_t;
+
+/* Starts curses on the terminal: no echo, keys unbuffered, keypad, mouse
+ * off, colours per mode. */
+void draw_start(draw_color_t mode);
+void draw_end(void);
+/* Terminal size. */
+void draw_size(int *rows, int *cols);
+/* Paints a frame; clear_first repaints the whole terminal (Ctrl-L). */
+void draw_frame(const lr_tui_frame_t *f, bool clear_first);
+void draw_beep(void);
+/* Reads one key as an lr_tui key; blocking waits for one, else returns -1
+ * when none is pending. A resize comes back as DRAW_KEY_RESIZE. */
+#define DRAW_KEY_RESIZE (-2)
+int draw_key(bool blocking);
+
+#endif

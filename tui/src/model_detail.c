@@ -1,0 +1,385 @@
+/* lvmtui view model: one version in detail: the VG's properties, its PVs
+ * (found where, or missing), its LVs with size, type and segments, and a
+ * map of every PV's extents. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lr/export.h"
+#include "lr/meta.h"
+#include "model_int.h"
+
+#define MAX_COPIES_SHOWN 8
+#define MAX_MAP_EXTENTS (1u << 24) /* a hostile pe_count must not cost gigabytes */
+static const char lv_symbols[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+static void strlist(tbuf_t *b, const lr_strlist_t *l)
+{
+    if (!l->n) {
+        tb_put(b, "-");
+        return;
+    }
+    for (size_t i = 0; i < l->n; i++) {
+        tb_put(b, i ? ", " : "");
+        tb_put(b, l->v[i]);
+    }
+}
+
+/* Adds the line in b as a text row and empties b. */
+static int flush(tui_view_t *v, tbuf_t *b, lr_tui_attr_t attr)
+{
+    char *t = tb_take(b);
+    if (!t)
+        return -ENOMEM;
+    int rc = view_add(v, attr, -1, false, "%s", t);
+    free(t);
+    return rc;
+}
+
+static int add_copies(lr_tui_t *m, tui_view_t *v, const lr_scan_version_t *ver)
+{
+    int rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "Copies (%zu), best first:", ver->n_copies);
+    for (size_t i = 0; !rc && i < ver->n_copies && i < MAX_COPIES_SHOWN; i++) {
+        const lr_scan_copy_t *c = &m->scan->copies[ver->copies[i]];
+        bool bad = (c->committed || c->precommitted) && !c->crc_ok;
+        rc = view_add(v, bad || c->partial ? LR_TUI_A_WARN : LR_TUI_A_NORMAL, -1, false,
+                      "  %s @ %" PRIu64 "  %" PRIu64 " bytes  crc 0x%08x%s%s%s%s%s",
+                      tui_base(m->scan->images[c->image].path), c->offset, c->length, c->crc,
+                      c->committed ? "  committed" : "", c->precommitted ? "  precommitted" : "",
+                      bad ? "  BAD CHECKSUM" : "", c->partial ? "  partial" : "",
+                      c->wrapped ? "  wrapped" : "");
+    }
+    if (!rc && ver->n_copies > MAX_COPIES_SHOWN)
+        rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "  ... and %zu more",
+                      ver->n_copies - MAX_COPIES_SHOWN);
+    return rc;
+}
+
+static int add_vg_props(lr_tui_t *m, tui_view_t *v, const lr_vg_t *vg, const lr_scan_version_t *ver)
+{
+    char when[32], cmd[512], sz[32];
+    tbuf_t b;
+    tb_init(&b);
+    tb_printf(&b, "VG %s  seqno %" PRIu64 "  written %s UTC on %s", vg->name, vg->seqno,
+              tui_time(vg->creation_time, when, sizeof(when)),
+              vg->creation_host ? vg->creation_host : "-");
+    int rc = flush(v, &b, LR_TUI_A_HEADER);
+    if (!rc)
+        rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "  command:     %s",
+                      tui_command(vg->description, cmd, sizeof(cmd)));
+    if (!rc)
+        rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "  UUID:        %s", vg->id);
+    tb_printf(&b, "  extent size: %s  format: %s  status: ",
+              tui_size(vg->extent_size * 512, sz, sizeof(sz)), vg->format ? vg->format : "-");
+    strlist(&b, &vg->status);
+    if (vg->flags.n) {
+        tb_put(&b, "  flags: ");
+        strlist(&b, &vg->flags);
+    }
+    if (!rc)
+        rc = flush(v, &b, LR_TUI_A_NORMAL);
+    tb_put(&b, "  tags:        ");
+    strlist(&b, &vg->tags);
+    tb_printf(&b, "   max_lv %" PRIu64 "  max_pv %" PRIu64 "  metadata_copies %" PRIu64, vg->max_lv,
+              vg->max_pv, vg->metadata_copies);
+    if (!rc)
+        rc = flush(v, &b, LR_TUI_A_NORMAL);
+    tb_free(&b);
+    if (!rc)
+        rc = add_copies(m, v, ver);
+    return rc;
+}
+
+/* Where a PV of this version is now: the scan's answer for the VG's newest
+ * version, else any label with its UUID. */
+static void pv_where(const lr_scan_t *scan, int vgi, const lr_pv_t *pv, tbuf_t *b, bool *missing)
+{
+    const lr_scan_vg_t *g = &scan->vgs[vgi];
+    *missing = false;
+    for (size_t i = 0; i < g->n_pvs; i++) {
+        const lr_scan_vg_pv_t *p = &g->pvs[i];
+        if (strcmp(p->id_raw, pv->raw_id) != 0 || p->found == LR_SCAN_PV_MISSING)
+            continue;
+        tb_printf(b, "found: %s PV at %" PRIu64 " (%s)", tui_base(scan->images[p->image].path),
+                  p->pv_start, lr_scan_pv_found_name(p->found));
+        return;
+    }
+    for (size_t i = 0; i < scan->n_labels; i++) {
+        const lr_scan_label_t *l = &scan->labels[i];
+        if (strcmp(l->label.pv_uuid, pv->raw_id) != 0)
+            continue;
+        tb_printf(b, "found: %s PV at %" PRIu64 " (label)", tui_base(scan->images[l->image].path),
+                  l->pv_start);
+        return;
+    }
+    *missing = true;
+    tb_put(b, "MISSING: no image holds this PV");
+    if (pv->device)
+        tb_printf(b, " (was %s)", pv->device);
+}
+
+static int add_pvs(lr_tui_t *m, tui_view_t *v, const lr_vg_t *vg)
+{
+    int rc = view_add(v, LR_TUI_A_HEADER, -1, false, "Physical volumes (%zu)", vg->n_pvs);
+    for (size_t i = 0; !rc && i < vg->n_pvs; i++) {
+        const lr_pv_t *pv = &vg->pvs[i];
+        char sz[32];
+        bool missing;
+        tbuf_t b;
+        tb_init(&b);
+        tb_printf(&b, "  %-5s %s  %s, %" PRIu64 " extents (%" PRIu64 " used)", pv->key, pv->id,
+                  tui_size(pv->dev_size * 512, sz, sizeof(sz)), pv->pe_count, lr_vg_pv_used(vg, i));
+        tbuf_t w;
+        tb_init(&w);
+        tb_put(&w, "        ");
+        pv_where(m->scan, m->vg, pv, &w, &missing);
+        lr_tui_attr_t a = missing ? LR_TUI_A_BAD : LR_TUI_A_NORMAL;
+        rc = flush(v, &b, a);
+        if (!rc)
+            rc = flush(v, &w, a);
+        tb_free(&w);
+    }
+    return rc;
+}
+
+static uint64_t area_len(const lr_seg_t *s)
+{
+    if (strcmp(s->type, "striped") == 0 && s->stripe_count > 1)
+        return s->extent_count / s->stripe_count;
+    return s->extent_count;
+}
+
+static const char *lv_type(const lr_lv_t *lv, char *buf, size_t len)
+{
+    if (!lv->n_segs)
+        return "-";
+    const lr_seg_t *s = &lv->segs[0];
+    bool same = true;
+    for (size_t i = 1; i < lv->n_segs; i++)
+        same &= strcmp(lv->segs[i].type, s->type) == 0;
+    if (!same)
+        return "mixed";
+    if (strcmp(s->type, "striped") == 0 && s->stripe_count <= 1)
+        return "linear";
+    if (strcmp(s->type, "striped") == 0)
+        snprintf(buf, len, "striped(%" PRIu64 ")", s->stripe_count);
+    else
+        snprintf(buf, len, "%s", s->type);
+    return buf;
+}
+
+/* "0-1 pv0:0-1; 2-3 pv0:5-6" as the diff engine writes segment maps. */
+static void seg_map(tbuf_t *b, const lr_lv_t *lv)
+{
+    for (size_t i = 0; i < lv->n_segs; i++) {
+        const lr_seg_t *s = &lv->segs[i];
+        tb_put(b, i ? "; " : "");
+        tb_printf(b, "%" PRIu64 "-%" PRIu64, s->start_extent,
+                  s->start_extent + s->extent_count - (s->extent_count ? 1 : 0));
+        if (!s->known)
+            tb_printf(b, " %s", s->type);
+        uint64_t len = area_len(s);
+        for (size_t a = 0; a < s->n_areas; a++) {
+            const lr_seg_area_t *ar = &s->areas[a];
+            if (ar->pv_index >= 0 && len)
+                tb_printf(b, "%s%s:%" PRIu64 "-%" PRIu64, a ? "," : " ", ar->name, ar->start,
+                          ar->start + len - 1);
+            else
+                tb_printf(b, "%s%s:%" PRIu64, a ? "," : " ", ar->name, ar->start);
+        }
+    }
+}
+
+static int add_lvs(tui_view_t *v, const lr_vg_t *vg)
+{
+    int rc = view_add(v, LR_TUI_A_HEADER, -1, false, "Logical volumes (%zu)", vg->n_lvs);
+    size_t nw = 4;
+    for (size_t i = 0; i < vg->n_lvs; i++) {
+        size_t w = tui_width(vg->lvs[i].name, true);
+        nw = w > nw ? (w > 24 ? 24 : w) : nw;
+    }
+    tbuf_t b;
+    tb_init(&b);
+    tb_put(&b, "  NAME");
+    tb_pad(&b, nw + 2);
+    tb_printf(&b, " %9s %-12s %-6s SEGMENTS", "SIZE", "TYPE", "ATTR");
+    if (!rc)
+        rc = flush(v, &b, LR_TUI_A_NORMAL);
+    for (size_t i = 0; !rc && i < vg->n_lvs; i++) {
+        const lr_lv_t *lv = &vg->lvs[i];
+        char sz[32], ty[64];
+        bool rw = lr_strlist_has(&lv->status, "WRITE");
+        tb_printf(&b, "  %s", lv->name);
+        tb_pad(&b, nw + 2);
+        tb_printf(&b, " %9s %-12s %-6s ",
+                  tui_size(lv->extent_count * vg->extent_size * 512, sz, sizeof(sz)),
+                  lv_type(lv, ty, sizeof(ty)), lv->visible ? (rw ? "rw" : "ro") : "hidden");
+        seg_map(&b, lv);
+        if (lv->tags.n) {
+            tb_put(&b, "  tags: ");
+            strlist(&b, &lv->tags);
+        }
+        rc = flush(v, &b, LR_TUI_A_NORMAL);
+    }
+    tb_free(&b);
+    return rc;
+}
+
+/* ---- extent map ------------------------------------------------------------ */
+
+static char lv_symbol(size_t lv)
+{
+    return lv < sizeof(lv_symbols) - 1 ? lv_symbols[lv] : '#';
+}
+
+/* One char per extent of PV pv: the LV's symbol, '.' free, '!' two LVs. */
+static char *pv_extents(const lr_vg_t *vg, size_t pv)
+{
+    uint64_t n = vg->pvs[pv].pe_count;
+    char *map = malloc(n + 1);
+    if (!map)
+        return NULL;
+    memset(map, '.', n);
+    map[n] = '\0';
+    for (size_t l = 0; l < vg->n_lvs; l++) {
+        const lr_lv_t *lv = &vg->lvs[l];
+        for (size_t s = 0; s < lv->n_segs; s++) {
+            const lr_seg_t *sg = &lv->segs[s];
+            uint64_t len = area_len(sg);
+            for (size_t a = 0; a < sg->n_areas; a++) {
+                if (sg->areas[a].pv_index != (int)pv)
+                    continue;
+                for (uint64_t e = sg->areas[a].start; e < sg->areas[a].start + len && e < n; e++)
+                    map[e] = map[e] == '.' ? lv_symbol(l) : '!';
+            }
+        }
+    }
+    return map;
+}
+
+/* Squeezes the map into width cells: a cell shows its symbol when all its
+ * extents agree, '+' when shared by several LVs or free space. */
+static void squeeze(tbuf_t *b, const char *map, uint64_t n, size_t width)
+{
+    uint64_t per = (n + width - 1) / width;
+    if (per < 1)
+        per = 1;
+    for (uint64_t i = 0; i < n; i += per) {
+        char c = map[i];
+        for (uint64_t j = i + 1; j < i + per && j < n; j++)
+            if (map[j] != c)
+                c = '+';
+        tb_putn(b, &c, 1);
+    }
+}
+
+static int add_extent_map(lr_tui_t *m, tui_view_t *v, const lr_vg_t *vg)
+{
+    int rc = view_add(v, LR_TUI_A_HEADER, -1, false, "Extent map");
+    size_t width = m->cols > 24 ? (size_t)m->cols - 20 : 4;
+    for (size_t p = 0; !rc && p < vg->n_pvs; p++) {
+        uint64_t n = vg->pvs[p].pe_count;
+        if (n > MAX_MAP_EXTENTS) {
+            rc = view_add(v, LR_TUI_A_NORMAL, -1, false,
+                          "  %-6s %" PRIu64 " extents: too many to draw", vg->pvs[p].key, n);
+            continue;
+        }
+        char *map = pv_extents(vg, p);
+        if (!map)
+            return -ENOMEM;
+        tbuf_t b;
+        tb_init(&b);
+        tb_printf(&b, "  %-6s|", vg->pvs[p].key);
+        squeeze(&b, map, n, width);
+        tb_put(&b, "|");
+        if (n > width)
+            tb_printf(&b, " %" PRIu64 "/cell", (n + width - 1) / width);
+        free(map);
+        rc = flush(v, &b, LR_TUI_A_NORMAL);
+    }
+    tbuf_t b;
+    tb_init(&b);
+    tb_put(&b, "  ");
+    for (size_t l = 0; !rc && l < vg->n_lvs; l++) {
+        if (b.len > 2 && tui_width(b.s, true) + strlen(vg->lvs[l].name) + 4 > (size_t)m->cols - 2)
+            rc = flush(v, &b, LR_TUI_A_NORMAL), tb_put(&b, "  ");
+        tb_printf(&b, "%c %s  ", lv_symbol(l), vg->lvs[l].name);
+    }
+    tb_put(&b, ". free  + mixed  ! overlap");
+    if (!rc)
+        rc = flush(v, &b, LR_TUI_A_NORMAL);
+    tb_free(&b);
+    return rc;
+}
+
+/* ---- the screen ---------------------------------------------------------------- */
+
+static int build_unreadable(lr_tui_t *m, tui_view_t *v, const lr_scan_version_t *ver,
+                            const lr_error_t *err)
+{
+    char name[256], buf[1024];
+    tui_version_name(m, (int)(ver - m->scan->vgs[m->vg].versions), name, sizeof(name));
+    int rc = view_add(v, LR_TUI_A_BAD, -1, false, "%s cannot be read as a whole:", name);
+    if (!rc)
+        rc = view_add(v, LR_TUI_A_BAD, -1, false, "  %s", lr_error_format(err, buf, sizeof(buf)));
+    if (!rc)
+        rc = view_add(v, LR_TUI_A_NORMAL, -1, false,
+                      "It can be neither compared nor restored; older complete versions can.");
+    if (!rc)
+        rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+    if (!rc)
+        rc = add_copies(m, v, ver);
+    return rc;
+}
+
+int tui_build_detail(lr_tui_t *m, int version)
+{
+    const lr_scan_vg_t *g = &m->scan->vgs[m->vg];
+    if (version < 0 || (size_t)version >= g->n_versions)
+        return LR_ERANGE;
+    const lr_scan_version_t *ver = &g->versions[version];
+    tui_view_t *v = tui_view(m, LR_TUI_SCR_DETAIL);
+    view_clear(v);
+    v->list = false;
+    view_set_wrap(v);
+    m->detail_version = version;
+    char name[256];
+    tui_version_name(m, version, name, sizeof(name));
+    int rc = view_set_title(v, "Version %s", name);
+
+    lr_vg_t *vg = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    int lrc = lr_export_load(m->scan, (size_t)m->vg, (size_t)version, &vg, &err);
+    if (!rc && lrc)
+        rc = build_unreadable(m, v, ver, &err);
+    if (!rc && !lrc) {
+        rc = add_vg_props(m, v, vg, ver);
+        if (!rc)
+            rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+        if (!rc)
+            rc = add_pvs(m, v, vg);
+        if (!rc)
+            rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+        if (!rc)
+            rc = add_lvs(v, vg);
+        if (!rc)
+            rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+        if (!rc)
+            rc = add_extent_map(m, v, vg);
+    }
+    lr_vg_free(vg);
+    if (!rc)
+        rc = tui_wrap(m, v);
+    if (rc)
+        tui_message(m, LR_TUI_A_BAD, "Cannot show %s: %s", name, lr_strerror(rc));
+    return rc;
+}
+
+int tui_open_detail(lr_tui_t *m, int version)
+{
+    int rc = tui_build_detail(m, version);
+    return rc ? rc : tui_push(m, LR_TUI_SCR_DETAIL);
+}

@@ -1,0 +1,83 @@
+/* lvmtui view model: the help screen and the key hints of the status line. */
+#include <stdio.h>
+
+#include "model_int.h"
+
+static const char *const help_text[] = {
+    "lvmtui shows every LVM2 volume group found in the images, with every",
+    "version of its metadata still on disk, and restores any of them.",
+    "",
+    "Everywhere",
+    "  Up/Down, j/k        move",
+    "  PgUp/PgDn           move a page",
+    "  Home/End, g/G       first / last line",
+    "  Enter, Right, l     open the selected line",
+    "  Esc, Backspace, h, Left, q",
+    "                      back (q on the VG list quits)",
+    "  /                   search the lines of this screen; n / N next / previous",
+    "  ?, F1               this help",
+    "  Ctrl-L              redraw the screen",
+    "",
+    "VG list: one line per VG (UUID, PVs found/expected, newest seqno, number",
+    "  of versions, status), then PV labels no VG names. Enter: its history.",
+    "",
+    "History: newest first. FLAGS: C committed (what LVM2 uses now),",
+    "  P partial (only damaged copies survive), X conflict (another text with",
+    "  the same seqno), ! bad checksum.",
+    "  Enter   the version in detail (VG, PVs, LVs, extent map)",
+    "  Space   mark the version; d then compares with the marked one",
+    "  d       compare with the marked version, else with the newest one",
+    "          (the newest is compared with the version before it)",
+    "  R       restore this version (shows the plan; type yes and Enter)",
+    "  e       export it as a file for vgcfgrestore -f FILE VG",
+    "",
+    "Diff: n / p jump to the next / previous object changed (after a / search,",
+    "  n repeats the search). R and e act on the version the diff was opened for.",
+    "",
+    "Restore: lvmrepair's plan is shown first: the images and byte ranges it",
+    "  writes, the new seqno, the LVs that come back or go away, and the undo",
+    "  file that keeps every byte overwritten. Nothing is written unless you",
+    "  type yes and Enter; anything else cancels.",
+    "",
+    "lvmtui needs a terminal of at least 80x24. For scripts use lvmscan and",
+    "lvmrepair. Colours (--color=auto|never|always, NO_COLOR) only repeat",
+    "what the text says.",
+};
+
+int tui_build_help(lr_tui_t *m)
+{
+    tui_view_t *v = tui_view(m, LR_TUI_SCR_HELP);
+    view_clear(v);
+    v->list = false;
+    view_set_wrap(v);
+    int rc = view_set_title(v, "Help");
+    for (size_t i = 0; !rc && i < sizeof(help_text) / sizeof(help_text[0]); i++)
+        rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", help_text[i]);
+    return rc ? rc : tui_wrap(m, v);
+}
+
+const char *tui_keys_hint(const lr_tui_t *m)
+{
+    if (m->prompt == LR_TUI_PROMPT_SEARCH || m->prompt == LR_TUI_PROMPT_EXPORT)
+        return "Enter:ok Esc:cancel";
+    if (m->prompt == LR_TUI_PROMPT_CONFIRM)
+        return "yes+Enter:write Esc:cancel PgUp/PgDn:scroll";
+    switch (tui_top(m)) {
+    case LR_TUI_SCR_PROGRESS:
+        return "q:stop scan";
+    case LR_TUI_SCR_VGS:
+        return "Enter:history /:find ?:help q:quit";
+    case LR_TUI_SCR_HISTORY:
+        return "Enter:open d:diff Spc:mark R:restore e:export ?:help q:back";
+    case LR_TUI_SCR_DETAIL:
+        return "d:diff Spc:mark R:restore e:export /:find ?:help q:back";
+    case LR_TUI_SCR_DIFF:
+        return "n/p:change R:restore e:export /:find ?:help q:back";
+    case LR_TUI_SCR_REVIEW:
+        return m->review == LR_TUI_REVIEW_RUNNING ? "writing..." : "Esc/q:back";
+    case LR_TUI_SCR_HELP:
+        return "Up/Down:scroll q:back";
+    default:
+        return "";
+    }
+}

@@ -1,0 +1,182 @@
+/* lvmtui view model: the history of one VG, newest first, and the mark. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lr/meta.h"
+#include "model_int.h"
+
+void tui_history_free(lr_tui_t *m)
+{
+    free(m->hist);
+    m->hist = NULL;
+    m->n_hist = 0;
+}
+
+void tui_version_name(const lr_tui_t *m, int version, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (!m->scan || m->vg < 0 || (size_t)m->vg >= m->scan->n_vgs)
+        return;
+    const lr_scan_vg_t *g = &m->scan->vgs[m->vg];
+    if (version < 0 || (size_t)version >= g->n_versions)
+        return;
+    const lr_scan_version_t *v = &g->versions[version];
+    /* The name this version had: a vgrename changes it between versions. */
+    const char *name = g->name;
+    if (v->n_copies && m->scan->copies[v->copies[0]].vg_name)
+        name = m->scan->copies[v->copies[0]].vg_name;
+    /* one seqno with two texts: the checksum tells them apart */
+    if (v->conflict)
+        snprintf(buf, len, "%s seqno %" PRIu64 " crc 0x%08x", name ? name : "?", v->seqno, v->crc);
+    else
+        snprintf(buf, len, "%s seqno %" PRIu64, name ? name : "?", v->seqno);
+}
+
+/* Total size of the LVs a user sees (visible ones, as `lvs` lists them),
+ * read from the version's best copy. */
+static void version_info(const lr_scan_t *scan, size_t vg, size_t version, tui_history_info_t *info)
+{
+    const lr_scan_version_t *v = &scan->vgs[vg].versions[version];
+    for (size_t c = 0; c < v->n_copies; c++) {
+        const lr_scan_copy_t *cp = &scan->copies[v->copies[c]];
+        if ((cp->committed || cp->precommitted) && !cp->crc_ok)
+            info->bad_crc = true;
+    }
+    int best = lr_scan_version_copy(scan, vg, version);
+    if (best < 0)
+        return;
+    lr_vg_t *view = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    if (lr_scan_copy_vg(scan, (size_t)best, &view, &err))
+        return;
+    uint64_t bytes = 0;
+    for (size_t i = 0; i < view->n_lvs; i++)
+        if (view->lvs[i].visible)
+            bytes += view->lvs[i].extent_count * view->extent_size * 512;
+    info->has_size = true;
+    info->lv_bytes = bytes;
+    lr_vg_free(view);
+}
+
+static void flags_of(const lr_scan_version_t *v, const tui_history_info_t *info, char *f)
+{
+    size_t n = 0;
+    if (v->committed)
+        f[n++] = 'C';
+    if (!v->complete)
+        f[n++] = 'P';
+    if (v->conflict)
+        f[n++] = 'X';
+    if (info->bad_crc)
+        f[n++] = '!';
+    if (!n)
+        f[n++] = '-';
+    f[n] = '\0';
+}
+
+static lr_tui_attr_t version_attr(const lr_scan_version_t *v, const tui_history_info_t *info)
+{
+    if (info->bad_crc)
+        return LR_TUI_A_BAD;
+    if (!v->complete || v->conflict)
+        return LR_TUI_A_WARN;
+    return LR_TUI_A_NORMAL;
+}
+
+/* Columns of a history line (after the two selection columns). */
+#define HISTORY_COLS "%5s  %-19s %-8s %3s %8s %-5s %s"
+
+static int add_version_row(lr_tui_t *m, tui_view_t *v, size_t i)
+{
+    const lr_scan_version_t *ver = &m->scan->vgs[m->vg].versions[i];
+    const tui_history_info_t *info = &m->hist[i];
+    char when[32], size[32], flags[8], lvs[24], cmd[512], host[64];
+    tui_time(ver->creation_time, when, sizeof(when));
+    if (info->has_size)
+        tui_size(info->lv_bytes, size, sizeof(size));
+    else
+        snprintf(size, sizeof(size), "-");
+    if (ver->n_lvs >= 0)
+        snprintf(lvs, sizeof(lvs), "%ld", ver->n_lvs);
+    else
+        snprintf(lvs, sizeof(lvs), "-");
+    flags_of(ver, info, flags);
+    tui_command(ver->description, cmd, sizeof(cmd));
+    snprintf(host, sizeof(host), "%s", ver->creation_host ? ver->creation_host : "-");
+    tbuf_t b;
+    tb_init(&b);
+    tb_printf(&b, "%5" PRIu64 "  %-19s ", ver->seqno, when);
+    /* host names can be long or non-ASCII: pad by columns, cut at 8 */
+    tbuf_t hb;
+    tb_init(&hb);
+    tui_fit(&hb, host, 8, true);
+    tb_put(&b, hb.s ? hb.s : "");
+    tb_free(&hb);
+    tb_printf(&b, " %3s %8s %-5s %s", lvs, size, flags, cmd);
+    char *text = tb_take(&b);
+    if (!text)
+        return -ENOMEM;
+    int rc = view_add(v, version_attr(ver, info), (long)i, true, "%s", text);
+    free(text);
+    return rc;
+}
+
+int tui_build_history(lr_tui_t *m)
+{
+    const lr_scan_vg_t *g = &m->scan->vgs[m->vg];
+    tui_history_free(m);
+    m->hist = calloc(g->n_versions ? g->n_versions : 1, sizeof(*m->hist));
+    if (!m->hist)
+        return -ENOMEM;
+    m->n_hist = g->n_versions;
+    for (size_t i = 0; i < g->n_versions; i++)
+        version_info(m->scan, (size_t)m->vg, i, &m->hist[i]);
+
+    tui_view_t *v = tui_view(m, LR_TUI_SCR_HISTORY);
+    view_clear(v);
+    v->list = true;
+    int rc = view_set_title(v, "History of VG %s: %zu version%s, newest first",
+                            g->name ? g->name : "?", g->n_versions, g->n_versions == 1 ? "" : "s");
+    char hdr[128];
+    snprintf(hdr, sizeof(hdr), HISTORY_COLS, "SEQNO", "WRITTEN (UTC)", "HOST", "LVs", "LV SIZE",
+             "FLAGS", "COMMAND");
+    if (!rc)
+        rc = view_set_header(v, hdr);
+    for (size_t i = 0; !rc && i < g->n_versions; i++)
+        rc = add_version_row(m, v, i);
+    if (!rc)
+        rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+    if (!rc)
+        rc = view_add(v, LR_TUI_A_NORMAL, -1, false,
+                      "FLAGS: C committed  P partial (only damaged copies)");
+    if (!rc)
+        rc = view_add(v, LR_TUI_A_NORMAL, -1, false,
+                      "       X conflict (same seqno, other text)  ! bad checksum");
+    if (rc)
+        return rc;
+    long at = m->version >= 0 ? view_find_ref(v, m->version) : -1;
+    v->cursor = at >= 0 ? at : view_first_selectable(v, 0, 1);
+    if (v->cursor >= 0)
+        m->version = (int)v->rows[v->cursor].ref;
+    tui_scroll_into_view(m, v);
+    return 0;
+}
+
+void tui_toggle_mark(lr_tui_t *m)
+{
+    char name[256];
+    if (m->version < 0)
+        return;
+    if (m->mark == m->version) {
+        m->mark = -1;
+        tui_message(m, LR_TUI_A_PROMPT, "Mark removed.");
+        return;
+    }
+    m->mark = m->version;
+    tui_version_name(m, m->mark, name, sizeof(name));
+    tui_message(m, LR_TUI_A_MARK, "Marked %s: d compares the selected version with it.", name);
+}

@@ -1,0 +1,217 @@
+/* lvmtui view model: private state shared by the model's source files. */
+#ifndef LR_TUI_MODEL_INT_H
+#define LR_TUI_MODEL_INT_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lr/diff.h"
+#include "lr/repair.h"
+#include "lr/scan.h"
+#include "lr/tui.h"
+
+#define TUI_STACK_MAX 8
+#define TUI_INPUT_MAX 1024 /* bytes typed into a prompt */
+#define TUI_MSG_MAX 512
+
+/* ---- text helpers (text.c) ---------------------------------------------- */
+
+/* A growing string; on allocation failure it stops growing and remembers. */
+typedef struct tbuf {
+    char *s;
+    size_t len, cap;
+    bool oom;
+} tbuf_t;
+
+void tb_init(tbuf_t *b);
+void tb_put(tbuf_t *b, const char *s);
+void tb_putn(tbuf_t *b, const char *s, size_t n);
+void tb_printf(tbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void tb_vprintf(tbuf_t *b, const char *fmt, va_list ap);
+/* Pads with spaces to `col` display columns (nothing when already wider). */
+void tb_pad(tbuf_t *b, size_t col);
+/* Takes the string (NULL on allocation failure; the buffer is then freed). */
+char *tb_take(tbuf_t *b);
+void tb_free(tbuf_t *b);
+
+/* Display width of UTF-8 text as the frame shows it (see tui_fit). */
+size_t tui_width(const char *s, bool utf8);
+/* Appends s to b cut or padded to exactly `cols` columns: control bytes and
+ * invalid UTF-8 (and, without utf8, any non-ASCII) become '?'. */
+void tui_fit(tbuf_t *b, const char *s, size_t cols, bool utf8);
+/* Byte length of the longest prefix of s that fits in `cols` columns. */
+size_t tui_prefix_fit(const char *s, size_t cols, bool utf8);
+/* Case-insensitive (ASCII) substring test. */
+bool tui_contains(const char *hay, const char *needle);
+/* "8 MiB", "1.5 GiB", "512 B". */
+const char *tui_size(uint64_t bytes, char *buf, size_t len);
+/* "2026-11-25 08:03:25" in UTC, "-" for 0. */
+const char *tui_time(int64_t t, char *buf, size_t len);
+/* "Write from lvremove -f vg0/lv3." -> "lvremove -f vg0/lv3". */
+const char *tui_command(const char *desc, char *buf, size_t len);
+/* Last path component. */
+const char *tui_base(const char *path);
+
+/* ---- screens ------------------------------------------------------------ */
+
+/* One body line. `ref` says what it stands for (a VG, a version, a change;
+ * -1 for headings and text). */
+typedef struct tui_row {
+    char *text;
+    lr_tui_attr_t attr;
+    long ref;
+    bool selectable;
+} tui_row_t;
+
+typedef struct tui_view {
+    char *title;     /* first line */
+    char *header;    /* column headings (second line), may be NULL */
+    tui_row_t *rows; /* as shown */
+    size_t n_rows, cap;
+    /* Text screens keep their lines here and show them wrapped to the width
+     * in rows (view_wrap), so nothing is cut off at 80 columns. */
+    bool wrap;
+    tui_row_t *src;
+    size_t n_src, cap_src;
+    bool list;   /* a cursor moves over selectable rows; else it scrolls */
+    long cursor; /* selected row (list) or search hit (text), -1 none */
+    long top;    /* first row shown */
+} tui_view_t;
+
+typedef struct tui_history_info {
+    bool has_size;
+    uint64_t lv_bytes; /* total LV size of the version */
+    bool bad_crc;      /* a copy a slot points at has another checksum */
+} tui_history_info_t;
+
+struct lr_tui {
+    /* options */
+    char **paths;
+    size_t n_paths;
+    bool utf8;
+    int64_t now;
+    char *host;
+    uint64_t progress_interval;
+    int rows, cols;
+
+    /* the scan */
+    lr_scan_t *scan;
+    int scan_status;
+    char scan_error[TUI_MSG_MAX];
+    lr_scan_progress_t progress;
+    bool have_progress;
+    double elapsed;
+    bool stop;       /* q pressed while scanning */
+    bool rescanning; /* the scan runs under another screen (after a restore) */
+
+    /* screens: the views and the stack of open screens */
+    tui_view_t views[LR_TUI_N_SCREENS];
+    lr_tui_screen_t stack[TUI_STACK_MAX];
+    int depth;
+
+    /* selection */
+    int vg;                   /* VG of the history */
+    int version;              /* selected version in the history */
+    int mark;                 /* Space-marked version of vg, -1 none */
+    tui_history_info_t *hist; /* per version of vg */
+    size_t n_hist;
+    int detail_version;
+
+    /* diff */
+    lr_diff_t *diff;
+    int diff_old, diff_new; /* versions compared */
+    int diff_version;       /* the one it was opened for (the selection) */
+
+    /* restore */
+    lr_repair_plan_t *plan;
+    char *undo_path;
+    lr_tui_review_state_t review;
+    int review_version;
+    uint64_t review_seqno; /* the version restored and the VG, kept across the rescan */
+    char review_vg_id[LR_UUID_STR_LEN + 1];
+
+    /* prompt and message line */
+    lr_tui_prompt_t prompt;
+    char input[TUI_INPUT_MAX];
+    size_t input_len;
+    char search[TUI_INPUT_MAX];    /* last search pattern */
+    lr_tui_screen_t search_screen; /* where n/N repeat it */
+    bool search_active;
+    char msg[TUI_MSG_MAX];
+    lr_tui_attr_t msg_attr;
+    char selection[TUI_MSG_MAX];
+    int export_version;
+
+    unsigned pending; /* LR_TUI_ACT_WORK pending: what lr_tui_work does */
+};
+
+enum { TUI_WORK_NONE = 0, TUI_WORK_RESTORE = 1 };
+
+/* view.c: rows of a view */
+void view_clear(tui_view_t *v);
+int view_add(tui_view_t *v, lr_tui_attr_t attr, long ref, bool selectable, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+int view_add_text(tui_view_t *v, lr_tui_attr_t attr, const char *text);
+int view_set_title(tui_view_t *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int view_set_header(tui_view_t *v, const char *text);
+/* Row of the first selectable line with this ref, -1 when none. */
+long view_find_ref(const tui_view_t *v, long ref);
+long view_first_selectable(const tui_view_t *v, long from, int dir);
+/* Makes a text view: lines added from now on are wrapped by view_wrap. */
+void view_set_wrap(tui_view_t *v);
+/* Rebuilds the shown rows of a text view from its lines at this width. */
+int view_wrap(tui_view_t *v, size_t width);
+
+/* model.c */
+tui_view_t *tui_view(lr_tui_t *m, lr_tui_screen_t s);
+lr_tui_screen_t tui_top(const lr_tui_t *m);
+bool tui_on_stack(const lr_tui_t *m, lr_tui_screen_t s);
+int tui_push(lr_tui_t *m, lr_tui_screen_t s);
+void tui_pop(lr_tui_t *m);
+void tui_message(lr_tui_t *m, lr_tui_attr_t attr, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Keeps the cursor (or the top of a text view) on screen. */
+void tui_scroll_into_view(lr_tui_t *m, tui_view_t *v);
+int tui_body_rows(const lr_tui_t *m);
+/* Wraps a text view to the screen width and keeps its position valid. */
+int tui_wrap(lr_tui_t *m, tui_view_t *v);
+/* The version the current screen is about (-1 none). */
+int tui_current_version(const lr_tui_t *m);
+
+/* model_vgs.c */
+int tui_build_vgs(lr_tui_t *m);
+int tui_open_vg(lr_tui_t *m, int vg);
+
+/* model_history.c */
+int tui_build_history(lr_tui_t *m);
+void tui_history_free(lr_tui_t *m);
+void tui_toggle_mark(lr_tui_t *m);
+/* "vg0 seqno 8" for a version of m->vg. */
+void tui_version_name(const lr_tui_t *m, int version, char *buf, size_t len);
+
+/* model_detail.c: build only, or build and open */
+int tui_build_detail(lr_tui_t *m, int version);
+int tui_open_detail(lr_tui_t *m, int version);
+
+/* model_diff.c */
+int tui_open_diff(lr_tui_t *m, int version);
+void tui_diff_jump(lr_tui_t *m, int dir);
+
+/* model_restore.c */
+int tui_open_review(lr_tui_t *m, int version);
+unsigned tui_review_enter(lr_tui_t *m);
+int tui_restore_work(lr_tui_t *m, lr_tui_pump_fn pump, void *arg, lr_error_t *err);
+void tui_review_free(lr_tui_t *m);
+int tui_export(lr_tui_t *m, int version, const char *path);
+/* Scans m->paths again with progress through pump (used by lr_tui_scan and
+ * after a restore). */
+int tui_run_scan(lr_tui_t *m, lr_tui_pump_fn pump, void *arg, lr_error_t *err);
+
+/* model_help.c */
+int tui_build_help(lr_tui_t *m);
+/* Keys for the status line of a screen. */
+const char *tui_keys_hint(const lr_tui_t *m);
+
+#endif

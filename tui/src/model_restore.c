@@ -1,0 +1,351 @@
+/* lvmtui view model: the restore review (lvmrepair's plan, the "yes"
+ * confirmation, the writes and their result), export, and the scan runs.
+ * The plan, the refusals and every byte written are lrrepair's; this file
+ * only shows them and asks. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lr/export.h"
+#include "model_int.h"
+
+/* ---- scanning ------------------------------------------------------------- */
+
+typedef struct scan_ctx {
+    lr_tui_t *m;
+    lr_tui_pump_fn pump;
+    void *arg;
+    struct timespec start;
+} scan_ctx_t;
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static int scan_progress(void *arg, const lr_scan_progress_t *p)
+{
+    scan_ctx_t *x = arg;
+    int stop = lr_tui_progress(x->m, p, seconds_since(&x->start));
+    if (x->pump)
+        x->pump(x->arg, x->m);
+    /* keys read by the pump may have asked to stop */
+    return stop || x->m->stop;
+}
+
+int tui_run_scan(lr_tui_t *m, lr_tui_pump_fn pump, void *arg, lr_error_t *err)
+{
+    scan_ctx_t x = {.m = m, .pump = pump, .arg = arg};
+    clock_gettime(CLOCK_MONOTONIC, &x.start);
+    lr_scan_opts_t opts = {
+        .progress = scan_progress,
+        .progress_arg = &x,
+        .progress_interval = m->progress_interval,
+    };
+    m->have_progress = false;
+    lr_scan_t *scan = NULL;
+    int rc = lr_scan_paths((const char *const *)m->paths, m->n_paths, &opts, &scan, err);
+    if (rc)
+        return rc;
+    lr_scan_free(m->scan);
+    m->scan = scan;
+    return 0;
+}
+
+/* ---- the review --------------------------------------------------------------- */
+
+void tui_review_free(lr_tui_t *m)
+{
+    lr_repair_plan_free(m->plan);
+    m->plan = NULL;
+    free(m->undo_path);
+    m->undo_path = NULL;
+    m->review = LR_TUI_REVIEW_NONE;
+    m->review_version = -1;
+    if (m->prompt == LR_TUI_PROMPT_CONFIRM) {
+        m->prompt = LR_TUI_PROMPT_NONE;
+        m->input[0] = '\0';
+        m->input_len = 0;
+    }
+}
+
+static int64_t model_now(const lr_tui_t *m)
+{
+    return m->now ? m->now : (int64_t)time(NULL);
+}
+
+/* The undo file goes next to the first image the plan writes to. */
+static int make_undo_path(lr_tui_t *m, lr_error_t *err)
+{
+    const lr_repair_plan_t *p = m->plan;
+    size_t img = 0;
+    for (size_t i = 0; i < p->n_images; i++) {
+        if (p->images[i].n_writes) {
+            img = i;
+            break;
+        }
+    }
+    const char *path = p->n_images ? p->images[img].path : m->paths[0];
+    return lr_repair_default_undo_path(path, model_now(m), &m->undo_path, err);
+}
+
+static int show_refusal(lr_tui_t *m, tui_view_t *v, const char *name, const lr_error_t *err)
+{
+    char buf[1024];
+    m->review = LR_TUI_REVIEW_REFUSED;
+    int rc = view_add(v, LR_TUI_A_BAD, -1, false, "lvmrepair refuses to restore %s:", name);
+    if (!rc)
+        rc = view_add_text(v, LR_TUI_A_BAD, lr_error_format(err, buf, sizeof(buf)));
+    if (!rc)
+        rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+    if (!rc)
+        rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "Nothing was written.");
+    tui_message(m, LR_TUI_A_BAD, "Restore refused; nothing was written. Esc goes back.");
+    return rc;
+}
+
+static int show_plan(lr_tui_t *m, tui_view_t *v)
+{
+    char *text = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    int rc = lr_repair_plan_render(m->plan, &text, &err);
+    if (!rc)
+        rc = view_add_text(v, LR_TUI_A_NORMAL, text);
+    free(text);
+    if (!rc)
+        rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+    if (!rc)
+        rc = view_add(v, LR_TUI_A_HEADER, -1, false, "Undo file: %s", m->undo_path);
+    if (!rc)
+        rc = view_add(v, LR_TUI_A_NORMAL, -1, false,
+                      "Type yes and Enter to write; anything else cancels.");
+    m->review = LR_TUI_REVIEW_CONFIRM;
+    m->prompt = LR_TUI_PROMPT_CONFIRM;
+    m->input[0] = '\0';
+    m->input_len = 0;
+    return rc;
+}
+
+/* The plan marks images that cannot be written in place (gzip); asking for
+ * "yes" would only lead to the engine's refusal, so say it now. */
+static const lr_repair_image_t *unwritable_image(const lr_repair_plan_t *p)
+{
+    for (size_t i = 0; i < p->n_images; i++)
+        if (p->images[i].gzip && p->images[i].n_writes)
+            return &p->images[i];
+    return NULL;
+}
+
+static int show_unwritable(lr_tui_t *m, tui_view_t *v, const lr_repair_image_t *img)
+{
+    m->review = LR_TUI_REVIEW_REFUSED;
+    int rc = view_add(v, LR_TUI_A_BAD, -1, false,
+                      "%s is a gzip image: the plan below cannot be written in place.", img->path);
+    if (!rc)
+        rc = view_add(v, LR_TUI_A_BAD, -1, false,
+                      "Decompress it and run lvmtui on the copy, or use lvmrepair --output DIR.");
+    if (!rc)
+        rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+    char *text = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    if (!rc && !lr_repair_plan_render(m->plan, &text, &err))
+        rc = view_add_text(v, LR_TUI_A_NORMAL, text);
+    free(text);
+    tui_message(m, LR_TUI_A_BAD, "Cannot write a gzip image; nothing was written. Esc goes back.");
+    return rc;
+}
+
+int tui_open_review(lr_tui_t *m, int version)
+{
+    const lr_scan_vg_t *g = &m->scan->vgs[m->vg];
+    const lr_scan_version_t *ver = &g->versions[version];
+    char name[256], command[320];
+    tui_version_name(m, version, name, sizeof(name));
+    tui_review_free(m);
+    m->review_version = version;
+    m->review_seqno = ver->seqno;
+    snprintf(m->review_vg_id, sizeof(m->review_vg_id), "%s", g->id);
+    snprintf(command, sizeof(command), "lvmtui (restore of %s)", name);
+
+    tui_view_t *v = tui_view(m, LR_TUI_SCR_REVIEW);
+    view_clear(v);
+    v->list = false;
+    view_set_wrap(v);
+    int rc = view_set_title(v, "Restore %s", name);
+    /* The VG by UUID and the version by checksum: names and seqnos can be
+     * ambiguous, this cannot. */
+    lr_repair_opts_t opts = {
+        .vg = g->id[0] ? g->id : g->name,
+        .seqno = ver->seqno,
+        .has_crc = true,
+        .crc = ver->crc,
+        .command = command,
+        .host = m->host,
+        .now = model_now(m),
+    };
+    lr_error_t err;
+    lr_error_clear(&err);
+    int prc = lr_repair_plan_new(m->scan, NULL, &opts, &m->plan, &err);
+    if (!rc && prc)
+        rc = show_refusal(m, v, name, &err);
+    const lr_repair_image_t *gz = !prc ? unwritable_image(m->plan) : NULL;
+    if (!rc && gz)
+        rc = show_unwritable(m, v, gz);
+    if (!rc && !prc && !gz) {
+        rc = make_undo_path(m, &err);
+        rc = rc ? show_refusal(m, v, name, &err) : show_plan(m, v);
+    }
+    if (!rc)
+        rc = tui_wrap(m, v);
+    if (!rc)
+        rc = tui_push(m, LR_TUI_SCR_REVIEW);
+    if (rc) {
+        tui_review_free(m);
+        tui_message(m, LR_TUI_A_BAD, "Cannot show the restore plan: %s", lr_strerror(rc));
+    }
+    return rc;
+}
+
+unsigned tui_review_enter(lr_tui_t *m)
+{
+    bool yes = strcmp(m->input, "yes") == 0;
+    m->prompt = LR_TUI_PROMPT_NONE;
+    m->input[0] = '\0';
+    m->input_len = 0;
+    if (!yes) {
+        tui_review_free(m);
+        tui_pop(m);
+        tui_message(m, LR_TUI_A_PROMPT, "Restore cancelled: nothing was written.");
+        return LR_TUI_ACT_NONE;
+    }
+    m->review = LR_TUI_REVIEW_RUNNING;
+    m->pending = TUI_WORK_RESTORE;
+    tui_message(m, LR_TUI_A_WARN, "Writing... do not interrupt.");
+    return LR_TUI_ACT_WORK;
+}
+
+/* Puts the VG list and the history back over the new scan, the restored
+ * VG's history showing its newest version, under the result. */
+static void reopen_after_rescan(lr_tui_t *m)
+{
+    tui_build_vgs(m);
+    m->depth = 1;
+    m->stack[0] = LR_TUI_SCR_VGS;
+    int idx[4];
+    size_t n = lr_scan_find_vgs(m->scan, m->review_vg_id, idx, 4);
+    if (n >= 1) {
+        tui_view_t *vv = tui_view(m, LR_TUI_SCR_VGS);
+        long row = view_find_ref(vv, idx[0]);
+        if (row >= 0)
+            vv->cursor = row;
+        m->vg = idx[0];
+        m->version = 0; /* newest first: the copy just written */
+        m->review_version = 0;
+        m->mark = -1;
+        if (!tui_build_history(m))
+            m->stack[m->depth++] = LR_TUI_SCR_HISTORY;
+    }
+    if (n < 1)
+        m->review_version = m->vg = m->version = -1;
+    m->stack[m->depth++] = LR_TUI_SCR_REVIEW;
+}
+
+static int show_result(lr_tui_t *m, int rc, const lr_error_t *err)
+{
+    tui_view_t *v = tui_view(m, LR_TUI_SCR_REVIEW);
+    const lr_repair_plan_t *p = m->plan;
+    char buf[1024];
+    int arc = view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+    if (!rc) {
+        m->review = LR_TUI_REVIEW_DONE;
+        if (!arc)
+            arc = view_add(v, LR_TUI_A_GOOD, -1, false,
+                           "RESTORED: %s seqno %" PRIu64 " is now seqno %" PRIu64
+                           " (%zu writes, %s).",
+                           p->vg_name, p->seqno, p->new_seqno, p->n_writes,
+                           p->verified ? "verified" : "NOT verified");
+        tui_message(m, LR_TUI_A_GOOD, "Restored as seqno %" PRIu64 ". Esc: back to the history.",
+                    p->new_seqno);
+    } else {
+        m->review = LR_TUI_REVIEW_FAILED;
+        if (!arc)
+            arc = view_add(v, LR_TUI_A_BAD, -1, false, "RESTORE FAILED:");
+        if (!arc)
+            arc = view_add_text(v, LR_TUI_A_BAD, lr_error_format(err, buf, sizeof(buf)));
+        tui_message(m, LR_TUI_A_BAD, "Restore failed. Esc goes back.");
+    }
+    if (!arc && p->executed)
+        arc = view_add(v, LR_TUI_A_HEADER, -1, false, "Undo file: %s", m->undo_path);
+    if (!arc && p->executed)
+        arc = view_add(v, LR_TUI_A_NORMAL, -1, false,
+                       "To put the old bytes back: lvmrepair --apply-undo %s", m->undo_path);
+    else if (!arc)
+        arc = view_add(v, LR_TUI_A_NORMAL, -1, false, "Nothing was written.");
+    if (!arc)
+        arc = tui_wrap(m, v);
+    /* the result is what matters now: show the end of the page */
+    v->top = (long)v->n_rows;
+    tui_scroll_into_view(m, v);
+    return arc;
+}
+
+int tui_restore_work(lr_tui_t *m, lr_tui_pump_fn pump, void *arg, lr_error_t *err)
+{
+    lr_repair_exec_opts_t xo = {.undo_path = m->undo_path};
+    lr_error_t xerr;
+    lr_error_clear(&xerr);
+    int rc = lr_repair_execute(m->plan, &xo, &xerr);
+    if (rc && err)
+        *err = xerr;
+    show_result(m, rc, &xerr);
+    if (!m->plan->executed)
+        return rc;
+    /* The images changed: scan them again so the history shows the new
+     * version; the result stays on top. */
+    m->rescanning = true;
+    tui_message(m, LR_TUI_A_PROMPT, "Scanning the images again...");
+    lr_error_t serr;
+    lr_error_clear(&serr);
+    int src = tui_run_scan(m, pump, arg, &serr);
+    m->rescanning = false;
+    if (src) {
+        char buf[1024];
+        tui_message(m, LR_TUI_A_BAD, "Rescan failed: %s", lr_error_format(&serr, buf, sizeof(buf)));
+        if (!rc && err)
+            *err = serr;
+        return rc ? rc : src;
+    }
+    reopen_after_rescan(m);
+    if (!rc)
+        tui_message(m, LR_TUI_A_GOOD, "Restored as seqno %" PRIu64 ". Esc: back to the history.",
+                    m->plan->new_seqno);
+    else
+        tui_message(m, LR_TUI_A_BAD, "Restore failed. Esc goes back.");
+    return rc;
+}
+
+/* ---- export ------------------------------------------------------------------------ */
+
+int tui_export(lr_tui_t *m, int version, const char *path)
+{
+    char name[256], buf[1024];
+    tui_version_name(m, version, name, sizeof(name));
+    lr_error_t err;
+    lr_error_clear(&err);
+    int rc = lr_export_write(m->scan, (size_t)m->vg, (size_t)version, path, 0, &err);
+    if (rc) {
+        tui_message(m, LR_TUI_A_BAD, "Export failed: %s", lr_error_format(&err, buf, sizeof(buf)));
+        return rc;
+    }
+    const char *vgname = m->scan->vgs[m->vg].name ? m->scan->vgs[m->vg].name : "VG";
+    tui_message(m, LR_TUI_A_GOOD, "Wrote %s to %s (vgcfgrestore -f %s %s)", name, path, path,
+                vgname);
+    return 0;
+}
