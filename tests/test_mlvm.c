@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -154,8 +155,8 @@ static void test_names(void **state)
     lr_error_t err;
     assert_int_equal(lr_vgedit_check_name("lv_1.a+b-c", true, &err), 0);
     assert_int_equal(lr_vgedit_check_name("volumegroup", false, &err), 0);
-    const char *bad[] = {"", "-lv", ".", "..", "a/b", "a b", "snapshot0", "pvmove1",
-                         "x_rimage_0", "x_tmeta"};
+    const char *bad[] = {"",    "-lv",       ".",       "..",         "a/b",
+                         "a b", "snapshot0", "pvmove1", "x_rimage_0", "x_tmeta"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         if (lr_vgedit_check_name(bad[i], true, &err) != -EINVAL)
             fail_msg("LV name '%s' was accepted", bad[i]);
@@ -551,6 +552,71 @@ static void test_ring_wraps(void **state)
     unlink(path);
 }
 
+/* Edits write nothing but metadata (the label and the data area keep their
+ * bytes) and keep the untouched text of the version byte for byte. */
+static void test_edit_keeps_other_bytes(void **state)
+{
+    (void)state;
+    char path[256];
+    temp_image(path, sizeof(path), 64 * MiB);
+    format_image(path, 1, 0);
+    static char pattern[4096];
+    memset(pattern, 0xa5, sizeof(pattern));
+    pwrite_file(path, pattern, sizeof(pattern), (off_t)MiB); /* the first extent's data */
+    char label_before[512], label_after[512];
+    int fd = open(path, O_RDONLY);
+    assert_int_equal(pread(fd, label_before, sizeof(label_before), 512), 512);
+    lr_vgedit_t *ed = open_rw(path);
+    lr_error_t err;
+    const char *old = lr_vgedit_text(ed);
+    const char *b = strstr(old, "physical_volumes {"), *e = strstr(old, "pe_count = ");
+    assert_non_null(b);
+    assert_non_null(e);
+    char *pv_block = strndup(b, (size_t)(e - b));
+    ok(lr_vgedit_lv_create(ed, "lv", 2, &err), &err);
+    ok(lr_vgedit_commit(ed, "keep", &err), &err);
+    assert_non_null(strstr(lr_vgedit_text(ed), pv_block));
+    assert_non_null(strstr(lr_vgedit_text(ed), "description = \"keep\""));
+    free(pv_block);
+    lr_vgedit_free(ed);
+    char data[4096];
+    assert_int_equal(pread(fd, data, sizeof(data), (off_t)MiB), (ssize_t)sizeof(data));
+    assert_memory_equal(data, pattern, sizeof(data));
+    assert_int_equal(pread(fd, label_after, sizeof(label_after), 512), 512);
+    assert_memory_equal(label_before, label_after, sizeof(label_after));
+    close(fd);
+    unlink(path);
+}
+
+/* A damaged second area: read shows the VG from the first, edits refuse. */
+static void test_damaged_area(void **state)
+{
+    (void)state;
+    char path[256];
+    temp_image(path, sizeof(path), 64 * MiB);
+    format_image(path, 2, 0);
+    lr_vgedit_t *ed = NULL;
+    lr_error_t err;
+    ok(lr_vgedit_open(&ed, path, LR_VGEDIT_READ, &err), &err);
+    uint64_t mda2 = lr_vgedit_label(ed)->mda[1].offset;
+    lr_vgedit_free(ed);
+    static const char junk[16] = "not an mda hdr!";
+    pwrite_file(path, junk, sizeof(junk), (off_t)mda2 + 8);
+    ok(lr_vgedit_open(&ed, path, LR_VGEDIT_READ, &err), &err);
+    bool usable = true;
+    assert_non_null(lr_vgedit_mda(ed, 1, &usable));
+    assert_false(usable);
+    assert_int_equal(lr_vgedit_vg(ed)->seqno, 1);
+    lr_vgedit_free(ed);
+    uint32_t before = file_hash(path);
+    lr_error_clear(&err);
+    assert_true(lr_vgedit_open(&ed, path, LR_VGEDIT_WRITE, &err) != 0);
+    assert_null(ed);
+    assert_non_null(strstr(err.msg, "metadata area 2"));
+    assert_int_equal(file_hash(path), before);
+    unlink(path);
+}
+
 /* ---- refusals leave the image byte-identical ---- */
 
 static void expect_refused_edit(const char *path, int want, const char *word,
@@ -698,9 +764,9 @@ static void test_format_refusals(void **state)
         size_t len;
         const char *word;
     } sigs[] = {
-        {1080, "\x53\xef", 2, "ext2/3/4"},   {0, "XFSB", 4, "XFS"},
-        {65600, "_BHRfS_M", 8, "btrfs"},     {0, "LUKS\xba\xbe", 6, "LUKS"},
-        {4086, "SWAPSPACE2", 10, "swap"},    {512, "EFI PART", 8, "GPT"},
+        {1080, "\x53\xef", 2, "ext2/3/4"}, {0, "XFSB", 4, "XFS"},
+        {65600, "_BHRfS_M", 8, "btrfs"},   {0, "LUKS\xba\xbe", 6, "LUKS"},
+        {4086, "SWAPSPACE2", 10, "swap"},  {512, "EFI PART", 8, "GPT"},
         {510, "\x55\xaa", 2, "MBR"},
     };
     lr_vgedit_format_defaults(&o);
@@ -715,6 +781,34 @@ static void test_format_refusals(void **state)
         expect_format_refused(path, &o, LR_EREFUSED, "LVM2 physical volume label");
         unlink(path);
     }
+}
+
+/* An image another process holds is refused before anything is read. */
+static void test_locked_image(void **state)
+{
+    (void)state;
+    char path[256];
+    temp_image(path, sizeof(path), 64 * MiB);
+    format_image(path, 1, 0);
+    uint32_t before = file_hash(path);
+    int fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(flock(fd, LOCK_EX), 0);
+    lr_vgedit_t *ed = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_vgedit_open(&ed, path, LR_VGEDIT_WRITE, &err), -EBUSY);
+    assert_string_equal(err.where, path);
+    lr_vgedit_format_opts_t o;
+    lr_vgedit_format_defaults(&o);
+    o.force = true;
+    assert_int_equal(lr_vgedit_format(path, &o, NULL, &err), -EBUSY);
+    /* reading needs no lock */
+    ok(lr_vgedit_open(&ed, path, LR_VGEDIT_READ, &err), &err);
+    lr_vgedit_free(ed);
+    close(fd);
+    assert_int_equal(file_hash(path), before);
+    unlink(path);
 }
 
 static void test_open_errors(void **state)
@@ -755,8 +849,11 @@ int main(void)
         cmocka_unit_test(test_create_resize_rename_remove),
         cmocka_unit_test(test_split_allocation),
         cmocka_unit_test(test_ring_wraps),
+        cmocka_unit_test(test_edit_keeps_other_bytes),
+        cmocka_unit_test(test_damaged_area),
         cmocka_unit_test(test_refusals_leave_image),
         cmocka_unit_test(test_format_refusals),
+        cmocka_unit_test(test_locked_image),
         cmocka_unit_test(test_open_errors),
     };
     return cmocka_run_group_tests_name("mlvm", tests, NULL, NULL);

@@ -20,8 +20,14 @@ skip() {
     exit 77
 }
 
-[ -n "$MLVM" ] && [ -x "$MLVM" ] || { echo "usage: $0 PATH/TO/mlvm" >&2; exit 2; }
+if [ -z "$MLVM" ] || [ ! -x "$MLVM" ]; then
+    echo "usage: $0 PATH/TO/mlvm" >&2
+    exit 2
+fi
 MLVM=$(readlink -f "$MLVM")
+# The quick start says "mlvm ...": run the binary under test by that name.
+PATH="$(dirname "$MLVM"):$PATH"
+[ "$(command -v mlvm)" = "$MLVM" ] || { echo "usage: the program must be named mlvm" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || skip "needs root for loop devices"
 for tool in losetup pvs vgs lvs vgck pvck jq sha256sum; do
     command -v "$tool" >/dev/null 2>&1 || skip "$tool not installed"
@@ -43,6 +49,7 @@ cleanup() {
     rm -rf "$WORK"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 fail() {
     echo "FAIL: $NAME: $*" >&2
@@ -58,11 +65,14 @@ losetup -d "$PROBE"
 LOOPS=()
 rm -f "$WORK/probe.img"
 
+# attach IMAGE [rw]: sets DEV to a new loop device on IMAGE, read-only
+# unless asked so LVM2 cannot quietly "repair" what it is supposed to
+# judge. Not run in a subshell, so the exit trap knows every device.
 attach() {
-    local dev
-    dev=$(losetup -f --show -r "$1") || fail "losetup $1 failed"
-    LOOPS+=("$dev")
-    echo "$dev"
+    local ro=-r
+    [ "${2:-}" = rw ] && ro=
+    DEV=$(losetup -f --show $ro "$1") || fail "losetup $1 failed"
+    LOOPS+=("$DEV")
 }
 
 detach() {
@@ -79,14 +89,15 @@ lvm_config() {
 }
 
 # lvm CMD ARGS...: runs an LVM2 command restricted to $DEV; fails on a
-# non-zero exit or any WARNING other than the activation notice (no
-# device-mapper here). stdout goes to $WORK/lvm.out.
+# non-zero exit or any WARNING about anything but activation (there is no
+# device-mapper here), backups (switched off) and lvcreate -Zn's "not
+# zeroed". stdout goes to $WORK/lvm.out.
 lvm() {
     local cmd=$1
     shift
     "$cmd" --config "$(lvm_config "$DEV")" "$@" >"$WORK/lvm.out" 2>"$WORK/lvm.err" ||
         fail "$cmd $* exited $?: $(cat "$WORK/lvm.err")"
-    if grep WARNING "$WORK/lvm.err" | grep -v -e 'Activation disabled' -e 'NOT backed up' >"$WORK/lvm.warn"; then
+    if grep WARNING "$WORK/lvm.err" | grep -v -e 'Activation disabled' -e 'NOT backed up' -e 'not zeroed' >"$WORK/lvm.warn"; then
         fail "$cmd printed warnings: $(cat "$WORK/lvm.warn")"
     fi
 }
@@ -99,7 +110,7 @@ check() {
     vg=$(jq -r .name <<<"$json")
     vgid=$(jq -r .id <<<"$json")
     ext=$(jq '.extent_size * 512' <<<"$json")
-    DEV=$(attach "$img")
+    attach "$img"
 
     lvm vgs --reportformat json --units b --nosuffix \
         -o vg_name,vg_uuid,vg_seqno,vg_extent_size,vg_free_count,lv_count,pv_count "$vg"
@@ -151,7 +162,7 @@ run() {
     shift
     STEPS=$((STEPS + 1))
     echo "step $STEPS: mlvm $*"
-    "$MLVM" "$@" >"$WORK/mlvm.out" 2>"$WORK/mlvm.err"
+    mlvm "$@" >"$WORK/mlvm.out" 2>"$WORK/mlvm.err"
     rc=$?
     sed 's/^/    | /' "$WORK/mlvm.out" "$WORK/mlvm.err"
     [ "$rc" = "$want" ] || fail "mlvm $* exited $rc, want $want"
@@ -171,7 +182,6 @@ refused() {
 cd "$WORK" || fail "cannot enter $WORK"
 
 echo "== quick start"
-PATH="$(dirname "$MLVM"):$PATH"
 STEPS=$((STEPS + 1))
 echo "step $STEPS: dd if=/dev/zero of=disk.raw bs=1M count=1 seek=128"
 dd if=/dev/zero of=disk.raw bs=1M count=1 seek=128 status=none || fail "dd failed"
@@ -246,6 +256,23 @@ printf '\x53\xef' | dd of=fs.raw bs=1 seek=1080 conv=notrunc status=none
 refused 1 fs.raw format fs.raw                               # ext4 signature
 run 0 format fs.raw --force
 check fs.raw 1
+
+echo "== a VG made by LVM2, edited by mlvm"
+truncate -s 129M lvm.raw
+attach lvm.raw rw
+lvm pvcreate -y "$DEV"
+lvm vgcreate vglvm "$DEV"
+lvm lvcreate -an -Zn -y -L 8M -n lv1 vglvm
+detach "$DEV"
+check lvm.raw 2
+run 0 create lvm.raw extra --size 12m
+check lvm.raw 3
+run 0 resize lvm.raw lv1 +4m
+check lvm.raw 4
+run 0 rename lvm.raw lv1 first
+check lvm.raw 5
+run 0 remove lvm.raw extra
+check lvm.raw 6
 
 echo "PASSED: $NAME: $STEPS mlvm steps, $CHECKS LVM2 checks (vgs, lvs, vgck, pvs, pvck metadata_search)"
 exit 0
