@@ -1,0 +1,301 @@
+/* lvmrescue scan engine: finds every PV label, metadata area and metadata
+ * text copy in raw disk images (at any sector, not only where LVM2 would
+ * look), and reconstructs the volume groups and their version history.
+ *
+ * The engine only reads. It never prints and never exits; failures come back
+ * as a status code plus an lr_error_t naming the image.
+ *
+ * Offsets in this API are absolute byte offsets in their image unless a field
+ * says otherwise. Indexes into the result's arrays are ints, -1 meaning
+ * "none". The result is one allocation tree owned by the caller
+ * (lr_scan_free); every pointer inside it is owned by the result. */
+#ifndef LR_SCAN_H
+#define LR_SCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lr/error.h"
+#include "lr/io.h"
+#include "lr/label.h"
+#include "lr/mda.h"
+#include "lr/meta.h"
+
+#define LR_SCAN_UNKNOWN UINT64_MAX /* an offset that could not be worked out */
+
+/* Defaults of lr_scan_opts_t fields left at 0. */
+#define LR_SCAN_DEFAULT_BUFFER (1u << 20)    /* bytes per sequential read */
+#define LR_SCAN_DEFAULT_MAX_TEXT (4u << 20)  /* largest copy read, bytes */
+#define LR_SCAN_DEFAULT_MAX_COPIES 50000     /* copies recorded in all */
+#define LR_SCAN_DEFAULT_PROGRESS (64u << 20) /* bytes between progress calls */
+#define LR_SCAN_MAX_ITEMS 1000000            /* largest max_copies accepted */
+/* Caps that keep memory bounded on hostile images (a real set of images has
+ * a few labels and areas per PV); past them `truncated` is set. */
+#define LR_SCAN_MAX_LABELS 2048  /* labels recorded */
+#define LR_SCAN_MAX_HEADERS 8192 /* mda headers found by magic recorded */
+#define LR_SCAN_MAX_AREAS 16384  /* areas in all */
+#define LR_SCAN_MAX_INFER 1024   /* area inferences tried per scan */
+
+/* ---- progress and options ---------------------------------------------- */
+
+typedef struct lr_scan_progress {
+    int image;           /* image being scanned */
+    uint64_t image_done; /* bytes of that image scanned */
+    uint64_t image_total;
+    uint64_t bytes_done; /* over all images */
+    uint64_t bytes_total;
+    size_t labels; /* found so far */
+    size_t areas;
+    size_t copies; /* metadata text candidates so far */
+} lr_scan_progress_t;
+
+/* Called every opts.progress_interval bytes and once at the end of each
+ * image. Returning non-zero stops the scan cleanly: the result covers what
+ * was scanned so far and has `interrupted` set. */
+typedef int (*lr_scan_progress_fn)(void *arg, const lr_scan_progress_t *p);
+
+enum {
+    /* Only labels and mda headers (and the copies their raw_locns point at);
+     * no search of text on every sector. */
+    LR_SCAN_NO_TEXT_SEARCH = 1u << 0,
+    /* Do not infer metadata areas from orphan text. */
+    LR_SCAN_NO_INFER = 1u << 1,
+};
+
+typedef struct lr_scan_opts {
+    unsigned flags;               /* LR_SCAN_* above */
+    lr_scan_progress_fn progress; /* may be NULL */
+    void *progress_arg;
+    uint64_t progress_interval; /* 0: LR_SCAN_DEFAULT_PROGRESS */
+    size_t buffer_size;         /* 0: LR_SCAN_DEFAULT_BUFFER (rounded to 512) */
+    uint64_t max_text;          /* 0: LR_SCAN_DEFAULT_MAX_TEXT */
+    size_t max_copies;          /* 0: LR_SCAN_DEFAULT_MAX_COPIES; then `truncated` */
+} lr_scan_opts_t;
+
+/* ---- what was found ---------------------------------------------------- */
+
+typedef struct lr_scan_image {
+    char *path;    /* lr_io_name() of the handle */
+    uint64_t size; /* bytes */
+    bool gzip;
+    uint64_t scanned; /* bytes scanned (== size unless interrupted) */
+} lr_scan_image_t;
+
+/* A "LABELONE" sector whose label parsed (crc may still be wrong). */
+typedef struct lr_scan_label {
+    int image;
+    uint64_t offset;   /* the label sector */
+    uint64_t pv_start; /* offset - label.sector * 512 */
+    lr_label_t label;  /* as decoded; lists PV-relative as on disk */
+    bool valid;        /* lr_label_validate() passed against the image's bytes after pv_start */
+} lr_scan_label_t;
+
+/* How a metadata area was found (bit set: several may apply). */
+enum {
+    LR_SCAN_SRC_LABEL = 1u << 0,    /* listed in a label's metadata area list */
+    LR_SCAN_SRC_MAGIC = 1u << 1,    /* mda header magic found at its start */
+    LR_SCAN_SRC_INFERRED = 1u << 2, /* derived from orphan text and LVM2's layout rules */
+};
+
+typedef struct lr_scan_area {
+    int image;
+    uint64_t pv_start;       /* absolute; LR_SCAN_UNKNOWN when a header's start does not fit */
+    uint64_t offset;         /* absolute offset of the area (its mda header sector) */
+    uint64_t size;           /* bytes, header included; clamped to the image end */
+    uint64_t size_recorded;  /* size as the header or label says (may exceed the image) */
+    unsigned source;         /* LR_SCAN_SRC_* bits */
+    int label;               /* label listing this area, or -1 */
+    int mda_index;           /* 0/1: first/second area of that label, -1 unknown */
+    lr_mda_header_t *header; /* parsed header, NULL when no magic at `offset` */
+    bool header_ok;          /* header present, checksum ok and start/size consistent */
+    int committed;           /* copy at raw_locn slot 0, or -1 (none / unreadable) */
+    int precommitted;        /* copy at raw_locn slot 1, or -1 */
+    char pv_id[LR_PV_UUID_LEN + 1]; /* raw PV UUID: from the label, or the PV an
+                                       inferred area was attributed to; "" if unknown */
+} lr_scan_area_t;
+
+/* How a copy was found (bit set). */
+enum {
+    LR_SCAN_COPY_SIGNATURE = 1u << 0, /* `name {` / `id = ` / `seqno = ` at a sector start */
+    LR_SCAN_COPY_RAW_LOCN = 1u << 1,  /* pointed at by an mda header slot */
+    LR_SCAN_COPY_FRAGMENT = 1u << 2,  /* the tail of a copy whose start was overwritten:
+                                         text in a ring that no copy covers (always
+                                         partial; VG fields unknown, the tail's
+                                         description/time/host kept) */
+};
+
+typedef struct lr_scan_copy {
+    int image;
+    uint64_t offset; /* first byte of the text */
+    uint64_t length; /* raw_locn.size convention: up to and including the NUL
+                        (for a copy with no NUL found: the bytes read) */
+    uint32_t crc;    /* lr_crc(LR_CRC_INITIAL) over the `length` bytes, both pieces */
+    unsigned source; /* LR_SCAN_COPY_* bits */
+    int area;        /* area the copy lies in, or -1 (orphan text outside any area) */
+    /* A wrapped copy runs from `offset` to the end of its area (first_len
+     * bytes) and continues at wrap_offset (= area offset + 512). */
+    bool wrapped;
+    uint64_t first_len;
+    uint64_t wrap_offset; /* LR_SCAN_UNKNOWN unless wrapped */
+    bool committed;       /* at raw_locn slot 0 of its area's header */
+    bool precommitted;    /* at raw_locn slot 1 */
+    bool crc_ok;          /* committed/precommitted and the slot's checksum == crc
+                             (false when no slot points at it) */
+    uint64_t slot_size;   /* size in the slot pointing at it, 0 if none */
+    bool partial;         /* start or end overwritten / missing: never offer as complete */
+    bool orphan;          /* no label or header vouches for it (outside any area, or in
+                             an inferred area) */
+    bool parse_ok;        /* the whole text parsed as a VG (lr_vg_parse) */
+    char *parse_error;    /* why not, NULL when parse_ok */
+    /* Fields from the text (from the parse, else from its first lines). */
+    char *vg_name;
+    char vg_id[LR_UUID_STR_LEN + 1];    /* as printed in the text (with dashes) */
+    char vg_id_raw[LR_PV_UUID_LEN + 1]; /* without dashes; "" when unreadable */
+    uint64_t seqno;
+    int64_t creation_time; /* 0 when absent */
+    char *creation_host;   /* NULL when absent */
+    char *description;     /* NULL when absent */
+    long n_lvs;            /* LVs in the text, -1 when it did not parse */
+    long n_pvs;            /* PVs in the text, -1 when it did not parse */
+    int vg;                /* index into vgs, -1 when not grouped (no id) */
+    int version;           /* index into that VG's versions, -1 if none */
+} lr_scan_copy_t;
+
+/* One version of a VG: copies with the same (seqno, crc). Partial copies do
+ * not make versions of their own unless nothing else has that seqno. */
+typedef struct lr_scan_version {
+    uint64_t seqno;
+    uint32_t crc;
+    bool complete;  /* at least one copy is complete and parses */
+    bool conflict;  /* another complete version has the same seqno */
+    bool committed; /* some copy is committed in its area */
+    int64_t creation_time;
+    char *creation_host; /* borrowed from a copy (owned by that copy) */
+    char *description;   /* borrowed likewise */
+    long n_lvs;
+    size_t n_copies;
+    int *copies; /* indexes into copies; the best copy (complete, crc_ok,
+                    committed) first */
+} lr_scan_version_t;
+
+/* How a PV of a VG's latest version was located. */
+enum {
+    LR_SCAN_PV_MISSING = 0,
+    LR_SCAN_PV_LABEL = 1,    /* a label with its UUID */
+    LR_SCAN_PV_INFERRED = 2, /* an inferred area attributed to it */
+    LR_SCAN_PV_LOCATION = 3, /* no label carries its UUID (label lost, or the disk
+                                re-initialised with a new one) but this VG's copies
+                                sit in a metadata area of the PV at that place */
+};
+
+typedef struct lr_scan_vg_pv {
+    char *key;                    /* "pv0" */
+    char id[LR_UUID_STR_LEN + 1]; /* printed, as in the text */
+    char id_raw[LR_PV_UUID_LEN + 1];
+    char *device;      /* device hint from the text, may be NULL */
+    uint64_t dev_size; /* sectors, from the text */
+    uint64_t pe_start; /* sectors */
+    int found;         /* LR_SCAN_PV_* */
+    int image;         /* -1 when missing */
+    uint64_t pv_start; /* LR_SCAN_UNKNOWN when missing */
+    int label;         /* label index, -1 if none */
+    bool has_seqno;
+    uint64_t latest_seqno; /* newest seqno among copies in this PV's areas */
+} lr_scan_vg_pv_t;
+
+/* VG status bits; CONSISTENT only when no other bit is set. */
+enum {
+    LR_SCAN_VG_CONSISTENT = 1u << 0,
+    LR_SCAN_VG_STALE_PVS = 1u << 1,   /* a PV's newest copy is older than the VG's */
+    LR_SCAN_VG_MISSING_PVS = 1u << 2, /* named by the latest version, not found */
+    LR_SCAN_VG_CONFLICTS = 1u << 3,   /* one seqno with different texts */
+    LR_SCAN_VG_ORPHANS = 1u << 4,     /* copies with no label or header */
+    LR_SCAN_VG_NO_COMPLETE = 1u << 5, /* no complete, parseable copy at all */
+    LR_SCAN_VG_DAMAGED = 1u << 6,     /* a seqno above the latest complete version was
+                                         seen only in damaged or partial copies */
+};
+
+typedef struct lr_scan_vg {
+    char *name; /* from the latest version (names can change) */
+    char id[LR_UUID_STR_LEN + 1];
+    char id_raw[LR_PV_UUID_LEN + 1];
+    uint64_t max_seqno; /* highest seqno of any copy, partial ones included */
+    int latest;         /* index into versions of the newest complete version,
+                           -1 when none is complete */
+    size_t n_versions;
+    lr_scan_version_t *versions; /* newest first (seqno descending, then crc) */
+    size_t n_pvs;
+    lr_scan_vg_pv_t *pvs; /* PVs of the latest version (empty when latest == -1) */
+    unsigned status;      /* LR_SCAN_VG_* bits */
+    size_t n_copies;      /* copies of this VG, partial ones included */
+} lr_scan_vg_t;
+
+typedef struct lr_scan {
+    size_t n_images;
+    lr_scan_image_t *images;
+    size_t n_labels;
+    lr_scan_label_t *labels; /* by image, then offset */
+    size_t n_areas;
+    lr_scan_area_t *areas; /* by image, then offset */
+    size_t n_copies;
+    lr_scan_copy_t *copies; /* by image, then offset */
+    size_t n_vgs;
+    lr_scan_vg_t *vgs; /* by name, then id */
+    bool interrupted;  /* the progress callback stopped the scan */
+    bool truncated;    /* max_copies was reached; later copies not recorded */
+    void *priv;        /* engine state (handles for re-reading text) */
+} lr_scan_t;
+
+/* ---- entry points ------------------------------------------------------ */
+
+/* Scans n images given as open handles (read only through lr_io_pread).
+ * The handles stay the caller's and must outlive the result if
+ * lr_scan_copy_text / lr_scan_copy_vg are used. opts may be NULL.
+ * On success *out is owned by the caller (lr_scan_free). A read error fails
+ * the whole scan (err names the image). */
+int lr_scan_ios(lr_io_t *const *ios, size_t n, const lr_scan_opts_t *opts, lr_scan_t **out,
+                lr_error_t *err);
+
+/* Opens each path read-only with lr_io_open (raw, block device or .gz),
+ * scans them, and keeps the handles open inside the result until
+ * lr_scan_free. An unopenable path fails the scan and is named in err. */
+int lr_scan_paths(const char *const *paths, size_t n, const lr_scan_opts_t *opts, lr_scan_t **out,
+                  lr_error_t *err);
+
+/* Frees the result (and closes handles it opened). NULL is accepted. */
+void lr_scan_free(lr_scan_t *scan);
+
+/* Reads the text of copy `copy` again from its image, both pieces of a
+ * wrapped copy joined: *text is malloc'd (caller frees), `length` bytes
+ * (NUL included) plus a terminating NUL so it is always a C string; *len
+ * receives length (may be NULL). LR_ECHECKSUM (text still returned) when the
+ * bytes no longer have the recorded crc. */
+int lr_scan_copy_text(const lr_scan_t *scan, size_t copy, char **text, uint64_t *len,
+                      lr_error_t *err);
+
+/* Reads and parses the copy (lr_vg_parse); *out owned by the caller (lr_vg_free). */
+int lr_scan_copy_vg(const lr_scan_t *scan, size_t copy, lr_vg_t **out, lr_error_t *err);
+
+/* The best copy of a version (complete, checksum confirmed, committed first),
+ * or -1 when it has only partial copies. */
+int lr_scan_version_copy(const lr_scan_t *scan, size_t vg, size_t version);
+
+/* VGs whose name or UUID (printed or raw) equals key: fills up to max
+ * indexes into idx and returns how many match in all. */
+size_t lr_scan_find_vgs(const lr_scan_t *scan, const char *key, int *idx, size_t max);
+
+/* Versions of VG vg with this seqno (several when in conflict): fills up to
+ * max version indexes and returns how many match in all. */
+size_t lr_scan_find_versions(const lr_scan_t *scan, size_t vg, uint64_t seqno, int *idx,
+                             size_t max);
+
+/* Index of the area at (image, absolute offset), or -1. */
+int lr_scan_find_area(const lr_scan_t *scan, int image, uint64_t offset);
+
+/* Static names for reports and JSON. */
+const char *lr_scan_source_name(unsigned source_bit);    /* "label", "magic", "inferred" */
+const char *lr_scan_vg_status_name(unsigned status_bit); /* "consistent", "stale_pvs", ... */
+const char *lr_scan_pv_found_name(int found);            /* "missing", "label", ... */
+
+#endif

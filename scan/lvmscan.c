@@ -1,0 +1,793 @@
+/* lvmscan: find every LVM2 PV label, metadata area and metadata copy in raw
+ * disk images and show the volume groups and their history. Argument
+ * parsing and output only; the work is lrscan's (lr/scan.h). */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lr/label.h"
+#include "lr/scan.h"
+
+enum { EXIT_FOUND = 0, EXIT_NOTHING = 1, EXIT_USAGE = 2 };
+
+typedef struct cli {
+    bool json;
+    bool quiet;
+    bool progress;
+    unsigned flags;
+    const char *const *paths;
+    size_t n_paths;
+} cli_t;
+
+/* ---- small formatting helpers ----------------------------------------- */
+
+static const char *human(uint64_t n, char *buf, size_t len)
+{
+    static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    if (n < 1024) {
+        snprintf(buf, len, "%" PRIu64 " B", n);
+        return buf;
+    }
+    double v = (double)n;
+    int u = 0;
+    while (v >= 1024 && u < 6) {
+        v /= 1024;
+        u++;
+    }
+    snprintf(buf, len, "%.1f %s", v, unit[u]);
+    return buf;
+}
+
+static const char *when(int64_t t, char *buf, size_t len)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    if (!t || !gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
+        snprintf(buf, len, "-");
+    return buf;
+}
+
+/* ---- JSON -------------------------------------------------------------- */
+
+/* Length of a valid UTF-8 sequence at p (1..4), or 0 when invalid. */
+static size_t utf8_len(const unsigned char *p)
+{
+    unsigned c = p[0];
+    if (c < 0x80)
+        return 1;
+    size_t n;
+    unsigned min;
+    if (c >= 0xc2 && c <= 0xdf) {
+        n = 2;
+        min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        n = 3;
+        min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        n = 4;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    unsigned cp = c & (0x7f >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+        return 0;
+    return n;
+}
+
+/* Terminal-safe copy of text from an image: control bytes (C0, DEL, C1)
+ * and bytes that are not UTF-8 are shown as '?'. */
+static const char *safe(const char *s, char *buf, size_t len)
+{
+    size_t n = 0;
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    while (*p && n + 1 < len) {
+        size_t k = utf8_len(p);
+        bool c1 = k == 2 && p[0] == 0xc2 && p[1] < 0xa0;
+        if (k == 0 || c1 || *p < 0x20 || *p == 0x7f || n + k >= len) {
+            buf[n++] = '?';
+            p += k ? k : 1;
+            continue;
+        }
+        memcpy(buf + n, p, k);
+        n += k;
+        p += k;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+/* "Write from lvremove -f vg0/lv3." -> "lvremove -f vg0/lv3" */
+static const char *command_of(const char *desc, char *buf, size_t len)
+{
+    if (!desc)
+        return "-";
+    const char *p = strncmp(desc, "Write from ", 11) == 0 ? desc + 11 : desc;
+    safe(p, buf, len);
+    size_t n = strlen(buf);
+    if (n && buf[n - 1] == '.')
+        buf[n - 1] = '\0';
+    return buf;
+}
+
+static const char *base(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+static void json_str(FILE *f, const char *s)
+{
+    if (!s) {
+        fputs("null", f);
+        return;
+    }
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        unsigned c = *p;
+        if (c == '"' || c == '\\') {
+            fprintf(f, "\\%c", c);
+            p++;
+        } else if (c < 0x20 || c == 0x7f) {
+            fprintf(f, "\\u%04x", c);
+            p++;
+        } else if (c < 0x80) {
+            fputc((int)c, f);
+            p++;
+        } else {
+            size_t n = utf8_len(p);
+            if (n) {
+                fwrite(p, 1, n, f);
+                p += n;
+            } else {
+                fprintf(f, "\\u%04x", c); /* a lone byte, shown as its Latin-1 code */
+                p++;
+            }
+        }
+    }
+    fputc('"', f);
+}
+
+static void json_key(FILE *f, const char *k, bool *first)
+{
+    if (!*first)
+        fputc(',', f);
+    *first = false;
+    fprintf(f, "\"%s\":", k);
+}
+
+static void jk_str(FILE *f, const char *k, const char *v, bool *first)
+{
+    json_key(f, k, first);
+    json_str(f, v);
+}
+
+static void jk_u64(FILE *f, const char *k, uint64_t v, bool *first)
+{
+    json_key(f, k, first);
+    fprintf(f, "%" PRIu64, v);
+}
+
+static void jk_off(FILE *f, const char *k, uint64_t v, bool *first)
+{
+    json_key(f, k, first);
+    if (v == LR_SCAN_UNKNOWN)
+        fputs("null", f);
+    else
+        fprintf(f, "%" PRIu64, v);
+}
+
+static void jk_int(FILE *f, const char *k, long v, bool null_if_negative, bool *first)
+{
+    json_key(f, k, first);
+    if (v < 0 && null_if_negative)
+        fputs("null", f);
+    else
+        fprintf(f, "%ld", v);
+}
+
+static void jk_bool(FILE *f, const char *k, bool v, bool *first)
+{
+    json_key(f, k, first);
+    fputs(v ? "true" : "false", f);
+}
+
+static void jk_crc(FILE *f, const char *k, uint32_t v, bool *first)
+{
+    json_key(f, k, first);
+    fprintf(f, "\"0x%08" PRIx32 "\"", v);
+}
+
+static void jk_time(FILE *f, const char *k, int64_t v, bool *first)
+{
+    json_key(f, k, first);
+    if (v)
+        fprintf(f, "%" PRId64, v);
+    else
+        fputs("null", f);
+}
+
+static void json_locns(FILE *f, const char *k, const lr_disk_locn_t *l, size_t n, bool *first)
+{
+    json_key(f, k, first);
+    fputc('[', f);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s{\"offset\":%" PRIu64 ",\"size\":%" PRIu64 "}", i ? "," : "", l[i].offset,
+                l[i].size);
+    fputc(']', f);
+}
+
+static void json_images(FILE *f, const lr_scan_t *s)
+{
+    fputs("\"images\":[", f);
+    for (size_t i = 0; i < s->n_images; i++) {
+        const lr_scan_image_t *im = &s->images[i];
+        bool first = true;
+        fputs(i ? ",{" : "{", f);
+        jk_str(f, "path", im->path, &first);
+        jk_u64(f, "size", im->size, &first);
+        jk_bool(f, "gzip", im->gzip, &first);
+        jk_u64(f, "scanned", im->scanned, &first);
+        fputc('}', f);
+    }
+    fputc(']', f);
+}
+
+static void json_labels(FILE *f, const lr_scan_t *s)
+{
+    fputs(",\"labels\":[", f);
+    for (size_t i = 0; i < s->n_labels; i++) {
+        const lr_scan_label_t *l = &s->labels[i];
+        char uuid[LR_UUID_STR_LEN + 1];
+        if (lr_uuid_format(l->label.pv_uuid, uuid, sizeof(uuid)) != 0)
+            snprintf(uuid, sizeof(uuid), "%s", l->label.pv_uuid);
+        bool first = true;
+        fputs(i ? ",{" : "{", f);
+        jk_u64(f, "image", (uint64_t)l->image, &first);
+        jk_u64(f, "offset", l->offset, &first);
+        jk_u64(f, "pv_start", l->pv_start, &first);
+        jk_u64(f, "sector", l->label.sector, &first);
+        jk_str(f, "pv_uuid", uuid, &first);
+        jk_bool(f, "crc_ok", l->label.crc_ok, &first);
+        jk_bool(f, "valid", l->valid, &first);
+        jk_u64(f, "device_size", l->label.device_size, &first);
+        json_locns(f, "data_areas", l->label.data, l->label.n_data, &first);
+        json_locns(f, "metadata_areas", l->label.mda, l->label.n_mda, &first);
+        json_locns(f, "bootloader_areas", l->label.ba, l->label.n_ba, &first);
+        fputc('}', f);
+    }
+    fputc(']', f);
+}
+
+static const char *primary_source(unsigned src)
+{
+    if (src & LR_SCAN_SRC_LABEL)
+        return lr_scan_source_name(LR_SCAN_SRC_LABEL);
+    if (src & LR_SCAN_SRC_MAGIC)
+        return lr_scan_source_name(LR_SCAN_SRC_MAGIC);
+    return lr_scan_source_name(LR_SCAN_SRC_INFERRED);
+}
+
+static void json_committed(FILE *f, const lr_scan_area_t *a, bool *first)
+{
+    json_key(f, "committed", first);
+    if (!a->header || !a->header->n_locn || !a->header->locn[0].offset) {
+        fputs("null", f);
+        return;
+    }
+    const lr_raw_locn_t *l = &a->header->locn[0];
+    bool f2 = true;
+    fputc('{', f);
+    /* a hostile offset may not add up to an image offset */
+    if (l->offset <= UINT64_MAX - a->offset)
+        jk_u64(f, "offset", a->offset + l->offset, &f2);
+    else
+        jk_off(f, "offset", LR_SCAN_UNKNOWN, &f2);
+    jk_u64(f, "size", l->size, &f2);
+    jk_crc(f, "checksum", l->checksum, &f2);
+    jk_int(f, "copy", a->committed, true, &f2);
+    fputc('}', f);
+}
+
+static void json_areas(FILE *f, const lr_scan_t *s)
+{
+    fputs(",\"metadata_areas\":[", f);
+    for (size_t i = 0; i < s->n_areas; i++) {
+        const lr_scan_area_t *a = &s->areas[i];
+        bool first = true;
+        fputs(i ? ",{" : "{", f);
+        jk_u64(f, "image", (uint64_t)a->image, &first);
+        jk_u64(f, "offset", a->offset, &first);
+        jk_off(f, "pv_start", a->pv_start, &first);
+        jk_u64(f, "size", a->size, &first);
+        jk_u64(f, "size_recorded", a->size_recorded, &first);
+        jk_bool(f, "header_found", a->header != NULL, &first);
+        jk_bool(f, "header_ok", a->header_ok, &first);
+        json_committed(f, a, &first);
+        jk_str(f, "source", primary_source(a->source), &first);
+        json_key(f, "sources", &first);
+        fputc('[', f);
+        bool f2 = true;
+        for (unsigned b = LR_SCAN_SRC_LABEL; b <= LR_SCAN_SRC_INFERRED; b <<= 1)
+            if (a->source & b) {
+                fputs(f2 ? "" : ",", f);
+                json_str(f, lr_scan_source_name(b));
+                f2 = false;
+            }
+        fputc(']', f);
+        jk_int(f, "label", a->label, true, &first);
+        jk_int(f, "mda_index", a->mda_index, true, &first);
+        char uuid[LR_UUID_STR_LEN + 1] = "";
+        if (a->pv_id[0] && lr_uuid_format(a->pv_id, uuid, sizeof(uuid)) != 0)
+            snprintf(uuid, sizeof(uuid), "%s", a->pv_id);
+        jk_str(f, "pv_uuid", a->pv_id[0] ? uuid : NULL, &first);
+        fputc('}', f);
+    }
+    fputc(']', f);
+}
+
+static void json_copy(FILE *f, const lr_scan_copy_t *c)
+{
+    bool first = true;
+    fputc('{', f);
+    jk_u64(f, "image", (uint64_t)c->image, &first);
+    jk_u64(f, "offset", c->offset, &first);
+    jk_u64(f, "length", c->length, &first);
+    jk_crc(f, "crc", c->crc, &first);
+    jk_bool(f, "committed", c->committed, &first);
+    jk_bool(f, "precommitted", c->precommitted, &first);
+    json_key(f, "crc_ok", &first);
+    fputs(c->slot_size ? (c->crc_ok ? "true" : "false") : "null", f);
+    jk_bool(f, "wrapped", c->wrapped, &first);
+    jk_off(f, "wrap_offset", c->wrap_offset, &first);
+    jk_u64(f, "first_length", c->first_len, &first);
+    jk_bool(f, "partial", c->partial, &first);
+    jk_bool(f, "orphan", c->orphan, &first);
+    jk_bool(f, "parse_ok", c->parse_ok, &first);
+    jk_str(f, "parse_error", c->parse_error, &first);
+    jk_int(f, "area", c->area, true, &first);
+    jk_str(f, "found_by",
+           (c->source & LR_SCAN_COPY_SIGNATURE)  ? "signature"
+           : (c->source & LR_SCAN_COPY_FRAGMENT) ? "fragment"
+                                                 : "raw_locn",
+           &first);
+    jk_str(f, "vg_name", c->vg_name, &first);
+    jk_str(f, "vg_id", c->vg_id[0] ? c->vg_id : NULL, &first);
+    jk_u64(f, "seqno", c->seqno, &first);
+    jk_time(f, "creation_time", c->creation_time, &first);
+    jk_str(f, "creation_host", c->creation_host, &first);
+    jk_str(f, "description", c->description, &first);
+    jk_int(f, "lvs", c->n_lvs, true, &first);
+    jk_int(f, "vg", c->vg, true, &first);
+    fputc('}', f);
+}
+
+static void json_copies(FILE *f, const lr_scan_t *s)
+{
+    fputs(",\"copies\":[", f);
+    for (size_t i = 0; i < s->n_copies; i++) {
+        if (i)
+            fputc(',', f);
+        json_copy(f, &s->copies[i]);
+    }
+    fputc(']', f);
+}
+
+static void json_vg_pvs(FILE *f, const lr_scan_vg_t *vg)
+{
+    fputs(",\"pvs\":[", f);
+    for (size_t i = 0; i < vg->n_pvs; i++) {
+        const lr_scan_vg_pv_t *pv = &vg->pvs[i];
+        bool found = pv->found != LR_SCAN_PV_MISSING;
+        bool first = true;
+        fputs(i ? ",{" : "{", f);
+        jk_str(f, "id", pv->id, &first);
+        jk_str(f, "name", pv->key, &first);
+        jk_str(f, "device", pv->device, &first);
+        jk_u64(f, "dev_size", pv->dev_size, &first);
+        jk_u64(f, "pe_start", pv->pe_start, &first);
+        jk_str(f, "found", lr_scan_pv_found_name(pv->found), &first);
+        jk_int(f, "image", found ? pv->image : -1, true, &first);
+        jk_off(f, "pv_start", found ? pv->pv_start : LR_SCAN_UNKNOWN, &first);
+        json_key(f, "latest_seqno", &first);
+        if (found && pv->has_seqno)
+            fprintf(f, "%" PRIu64, pv->latest_seqno);
+        else
+            fputs("null", f);
+        fputc('}', f);
+    }
+    fputc(']', f);
+}
+
+static void json_versions(FILE *f, const lr_scan_vg_t *vg)
+{
+    fputs(",\"versions\":[", f);
+    for (size_t i = 0; i < vg->n_versions; i++) {
+        const lr_scan_version_t *v = &vg->versions[i];
+        bool first = true;
+        fputs(i ? ",{" : "{", f);
+        jk_u64(f, "seqno", v->seqno, &first);
+        jk_crc(f, "crc", v->crc, &first);
+        jk_bool(f, "complete", v->complete, &first);
+        jk_bool(f, "conflict", v->conflict, &first);
+        jk_bool(f, "committed", v->committed, &first);
+        jk_time(f, "creation_time", v->creation_time, &first);
+        jk_str(f, "creation_host", v->creation_host, &first);
+        jk_str(f, "description", v->description, &first);
+        jk_int(f, "lvs", v->n_lvs, true, &first);
+        json_key(f, "copies", &first);
+        fputc('[', f);
+        for (size_t k = 0; k < v->n_copies; k++)
+            fprintf(f, "%s%d", k ? "," : "", v->copies[k]);
+        fputs("]}", f);
+    }
+    fputc(']', f);
+}
+
+static void json_vgs(FILE *f, const lr_scan_t *s)
+{
+    fputs(",\"vgs\":[", f);
+    for (size_t i = 0; i < s->n_vgs; i++) {
+        const lr_scan_vg_t *vg = &s->vgs[i];
+        bool first = true;
+        fputs(i ? ",{" : "{", f);
+        jk_str(f, "name", vg->name, &first);
+        jk_str(f, "id", vg->id, &first);
+        json_key(f, "latest_seqno", &first);
+        if (vg->latest >= 0)
+            fprintf(f, "%" PRIu64, vg->versions[vg->latest].seqno);
+        else
+            fputs("null", f);
+        jk_u64(f, "max_seqno", vg->max_seqno, &first);
+        json_key(f, "seqnos", &first);
+        fputc('[', f);
+        for (size_t v = 0; v < vg->n_versions; v++)
+            fprintf(f, "%s%" PRIu64, v ? "," : "", vg->versions[v].seqno);
+        fputc(']', f);
+        json_key(f, "status", &first);
+        fputc('[', f);
+        bool f2 = true;
+        for (unsigned b = LR_SCAN_VG_CONSISTENT; b <= LR_SCAN_VG_DAMAGED; b <<= 1)
+            if (vg->status & b) {
+                fputs(f2 ? "" : ",", f);
+                json_str(f, lr_scan_vg_status_name(b));
+                f2 = false;
+            }
+        fputc(']', f);
+        jk_u64(f, "copies", vg->n_copies, &first);
+        json_vg_pvs(f, vg);
+        json_versions(f, vg);
+        fputc('}', f);
+    }
+    fputc(']', f);
+}
+
+static void print_json(FILE *f, const lr_scan_t *s)
+{
+    fprintf(f, "{\"lvmscan_version\":\"%s\",\"interrupted\":%s,\"truncated\":%s,", LR_VERSION,
+            s->interrupted ? "true" : "false", s->truncated ? "true" : "false");
+    json_images(f, s);
+    json_labels(f, s);
+    json_areas(f, s);
+    json_copies(f, s);
+    json_vgs(f, s);
+    fputs("}\n", f);
+}
+
+/* ---- readable report --------------------------------------------------- */
+
+static const char *img_name(const lr_scan_t *s, int image)
+{
+    return image >= 0 && (size_t)image < s->n_images ? base(s->images[image].path) : "?";
+}
+
+static void report_labels(FILE *f, const lr_scan_t *s)
+{
+    char h[32], u[LR_UUID_STR_LEN + 1], b[64];
+    fprintf(f, "\nPV labels (%zu)\n", s->n_labels);
+    for (size_t i = 0; i < s->n_labels; i++) {
+        const lr_scan_label_t *l = &s->labels[i];
+        if (lr_uuid_format(l->label.pv_uuid, u, sizeof(u)) != 0)
+            safe(l->label.pv_uuid, u, sizeof(u));
+        fprintf(f, "  %s  PV at %" PRIu64 " (label sector %" PRIu64 ")  uuid %s  size %s  crc %s\n",
+                safe(img_name(s, l->image), b, sizeof(b)), l->pv_start, l->label.sector, u,
+                human(l->label.device_size, h, sizeof(h)), l->label.crc_ok ? "ok" : "BAD");
+    }
+}
+
+static void report_areas(FILE *f, const lr_scan_t *s)
+{
+    char h[32], b[64];
+    fprintf(f, "\nMetadata areas (%zu)\n", s->n_areas);
+    for (size_t i = 0; i < s->n_areas; i++) {
+        const lr_scan_area_t *a = &s->areas[i];
+        fprintf(f, "  %s  at %" PRIu64, safe(img_name(s, a->image), b, sizeof(b)), a->offset);
+        if (a->pv_start != LR_SCAN_UNKNOWN)
+            fprintf(f, " (PV at %" PRIu64 ")", a->pv_start);
+        fprintf(f, "  %s  header %s  found by", human(a->size, h, sizeof(h)),
+                !a->header     ? "missing"
+                : a->header_ok ? "ok"
+                               : "damaged");
+        for (unsigned bit = LR_SCAN_SRC_LABEL; bit <= LR_SCAN_SRC_INFERRED; bit <<= 1)
+            if (a->source & bit)
+                fprintf(f, " %s", lr_scan_source_name(bit));
+        if (a->committed >= 0)
+            fprintf(f, "  committed seqno %" PRIu64, s->copies[a->committed].seqno);
+        fputc('\n', f);
+    }
+}
+
+static void copy_flags(const lr_scan_copy_t *c, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s%s%s%s%s%s%s",
+             c->committed ? (c->crc_ok ? " committed" : " committed(BAD-CRC)") : "",
+             c->precommitted ? " precommitted" : "", c->wrapped ? " wrapped" : "",
+             (c->source & LR_SCAN_COPY_FRAGMENT) ? " fragment"
+             : c->partial                        ? " partial"
+                                                 : "",
+             c->parse_ok || (c->source & LR_SCAN_COPY_FRAGMENT) ? "" : " unparsable",
+             c->orphan ? " orphan" : "", "");
+}
+
+static void report_pvs(FILE *f, const lr_scan_t *s, const lr_scan_vg_t *vg)
+{
+    char b[64], h[32];
+    for (size_t i = 0; i < vg->n_pvs; i++) {
+        const lr_scan_vg_pv_t *pv = &vg->pvs[i];
+        fprintf(f, "    %s %s  %s", safe(pv->key, b, sizeof(b)), pv->id,
+                human(pv->dev_size * 512, h, sizeof(h)));
+        if (pv->found == LR_SCAN_PV_MISSING) {
+            fputs("  MISSING\n", f);
+            continue;
+        }
+        fprintf(f, "  %s PV at %" PRIu64 " (by %s)", safe(img_name(s, pv->image), b, sizeof(b)),
+                pv->pv_start, lr_scan_pv_found_name(pv->found));
+        if (pv->has_seqno)
+            fprintf(f, "  newest seqno %" PRIu64 "%s", pv->latest_seqno,
+                    vg->latest >= 0 && pv->latest_seqno < vg->versions[vg->latest].seqno ? "  STALE"
+                                                                                         : "");
+        fputc('\n', f);
+    }
+}
+
+static void report_version(FILE *f, const lr_scan_t *s, const lr_scan_version_t *v)
+{
+    char t[32], host[64], cmd[256], fl[128], b[64];
+    char lvs[24] = "-";
+    if (v->n_lvs >= 0)
+        snprintf(lvs, sizeof(lvs), "%ld", v->n_lvs);
+    fprintf(f, "    %6" PRIu64 "  %-19s  %-10s %4s  %s%s%s\n", v->seqno,
+            when(v->creation_time, t, sizeof(t)),
+            safe(v->creation_host ? v->creation_host : "-", host, sizeof(host)), lvs,
+            command_of(v->description, cmd, sizeof(cmd)), v->conflict ? "  CONFLICT" : "",
+            v->complete ? "" : "  (no complete copy)");
+    for (size_t k = 0; k < v->n_copies; k++) {
+        const lr_scan_copy_t *c = &s->copies[v->copies[k]];
+        copy_flags(c, fl, sizeof(fl));
+        fprintf(f, "            %s @ %" PRIu64 "  %" PRIu64 " bytes  crc 0x%08" PRIx32 "%s\n",
+                safe(img_name(s, c->image), b, sizeof(b)), c->offset, c->length, c->crc, fl);
+    }
+}
+
+static void report_vgs(FILE *f, const lr_scan_t *s)
+{
+    char b[256];
+    fprintf(f, "\nVolume groups (%zu)\n", s->n_vgs);
+    for (size_t i = 0; i < s->n_vgs; i++) {
+        const lr_scan_vg_t *vg = &s->vgs[i];
+        fprintf(f, "\n  VG %s  id %s  status", safe(vg->name, b, sizeof(b)), vg->id);
+        for (unsigned bit = LR_SCAN_VG_CONSISTENT; bit <= LR_SCAN_VG_DAMAGED; bit <<= 1)
+            if (vg->status & bit)
+                fprintf(f, " %s", lr_scan_vg_status_name(bit));
+        fputc('\n', f);
+        if (vg->latest >= 0)
+            fprintf(f,
+                    "  latest complete seqno %" PRIu64 ", highest seen %" PRIu64
+                    ", %zu versions, %zu copies\n",
+                    vg->versions[vg->latest].seqno, vg->max_seqno, vg->n_versions, vg->n_copies);
+        else
+            fprintf(f, "  no complete copy; highest seqno seen %" PRIu64 "\n", vg->max_seqno);
+        if (vg->n_pvs) {
+            fputs("  PVs of the latest version:\n", f);
+            report_pvs(f, s, vg);
+        }
+        fputs("  Versions, newest first:\n     seqno  written (UTC)        host        LVs  "
+              "command\n",
+              f);
+        for (size_t v = 0; v < vg->n_versions; v++)
+            report_version(f, s, &vg->versions[v]);
+    }
+}
+
+static void report_ungrouped(FILE *f, const lr_scan_t *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_copies; i++)
+        n += s->copies[i].vg < 0;
+    if (!n)
+        return;
+    char b[64], fl[128], t[32], cmd[256];
+    fprintf(f, "\nCopies with no readable VG id (%zu; fragments are tails of overwritten copies)\n",
+            n);
+    for (size_t i = 0; i < s->n_copies; i++) {
+        const lr_scan_copy_t *c = &s->copies[i];
+        if (c->vg >= 0)
+            continue;
+        copy_flags(c, fl, sizeof(fl));
+        fprintf(f, "  %s @ %" PRIu64 "  %" PRIu64 " bytes%s  %s  %s\n",
+                safe(img_name(s, c->image), b, sizeof(b)), c->offset, c->length, fl,
+                when(c->creation_time, t, sizeof(t)), command_of(c->description, cmd, sizeof(cmd)));
+    }
+}
+
+static void print_report(FILE *f, const lr_scan_t *s)
+{
+    char h[32], b[512];
+    fputs("Images\n", f);
+    for (size_t i = 0; i < s->n_images; i++)
+        fprintf(f, "  %s  %s%s%s\n", safe(s->images[i].path, b, sizeof(b)),
+                human(s->images[i].size, h, sizeof(h)), s->images[i].gzip ? "  (gzip)" : "",
+                s->images[i].scanned < s->images[i].size ? "  (scan stopped early)" : "");
+    report_labels(f, s);
+    report_areas(f, s);
+    fprintf(f, "\nMetadata copies: %zu\n", s->n_copies);
+    report_vgs(f, s);
+    report_ungrouped(f, s);
+    if (s->truncated)
+        fputs("\nNote: too many items; later ones were not recorded.\n", f);
+}
+
+/* ---- progress ---------------------------------------------------------- */
+
+typedef struct bar {
+    struct timespec t0;
+    bool drawn;
+} bar_t;
+
+static double since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static int draw_bar(void *arg, const lr_scan_progress_t *p)
+{
+    bar_t *bar = arg;
+    double el = since(&bar->t0);
+    double frac = p->bytes_total ? (double)p->bytes_done / (double)p->bytes_total : 1.0;
+    double rate = el > 0 ? (double)p->bytes_done / el : 0;
+    double eta = rate > 0 ? (double)(p->bytes_total - p->bytes_done) / rate : 0;
+    char done[32], total[32], r[32];
+    int w = 30, fill = (int)(frac * w);
+    char line[64];
+    for (int i = 0; i < w; i++)
+        line[i] = i < fill ? '=' : ' ';
+    line[w] = '\0';
+    fprintf(stderr, "\r[%s] %3d%%  %s / %s  %s/s  ETA %d:%02d  copies %zu ", line,
+            (int)(frac * 100), human(p->bytes_done, done, sizeof(done)),
+            human(p->bytes_total, total, sizeof(total)), human((uint64_t)rate, r, sizeof(r)),
+            (int)eta / 60, (int)eta % 60, p->copies);
+    fflush(stderr);
+    bar->drawn = true;
+    return 0;
+}
+
+/* ---- main -------------------------------------------------------------- */
+
+static void usage(FILE *f)
+{
+    fputs("Usage: lvmscan [OPTIONS] IMAGE...\n"
+          "Find every LVM2 PV label, metadata area and metadata copy in raw disk\n"
+          "images (files, block devices or .gz images; never written) and show the\n"
+          "volume groups and the history of their metadata.\n"
+          "\n"
+          "  -j, --json            print one JSON document (see docs/lvmscan-json.md)\n"
+          "  -q, --quiet           no report and no progress bar; exit status only\n"
+          "                        (with --json: the JSON only)\n"
+          "      --no-text-search  only labels, headers and the copies they point at\n"
+          "      --no-infer        do not infer metadata areas from orphan text\n"
+          "  -h, --help            show this help\n"
+          "  -V, --version         show the version\n"
+          "\n"
+          "Exit status: 0 when a PV label or metadata copy was found, 1 when nothing\n"
+          "was found, 2 on usage or I/O errors.\n",
+          f);
+}
+
+static int parse_args(int argc, char **argv, cli_t *cli)
+{
+    enum { OPT_NO_SEARCH = 256, OPT_NO_INFER };
+    static const struct option longopts[] = {
+        {"json", no_argument, NULL, 'j'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"no-text-search", no_argument, NULL, OPT_NO_SEARCH},
+        {"no-infer", no_argument, NULL, OPT_NO_INFER},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    int ch;
+    while ((ch = getopt_long(argc, argv, "jqhV", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'j':
+            cli->json = true;
+            break;
+        case 'q':
+            cli->quiet = true;
+            break;
+        case OPT_NO_SEARCH:
+            cli->flags |= LR_SCAN_NO_TEXT_SEARCH;
+            break;
+        case OPT_NO_INFER:
+            cli->flags |= LR_SCAN_NO_INFER;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(EXIT_FOUND);
+        case 'V':
+            printf("lvmscan %s\n", LR_VERSION);
+            exit(EXIT_FOUND);
+        default:
+            usage(stderr);
+            return -1;
+        }
+    }
+    if (optind >= argc) {
+        fputs("lvmscan: no image given\n", stderr);
+        usage(stderr);
+        return -1;
+    }
+    cli->paths = (const char *const *)argv + optind;
+    cli->n_paths = (size_t)(argc - optind);
+    cli->progress = !cli->quiet && isatty(STDERR_FILENO);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    cli_t cli = {0};
+    if (parse_args(argc, argv, &cli) != 0)
+        return EXIT_USAGE;
+    bar_t bar = {0};
+    clock_gettime(CLOCK_MONOTONIC, &bar.t0);
+    lr_scan_opts_t opts = {.flags = cli.flags};
+    if (cli.progress) {
+        opts.progress = draw_bar;
+        opts.progress_arg = &bar;
+        opts.progress_interval = 16u << 20;
+    }
+    lr_scan_t *scan = NULL;
+    lr_error_t err;
+    int rc = lr_scan_paths(cli.paths, cli.n_paths, &opts, &scan, &err);
+    if (bar.drawn)
+        fputs("\r\033[K", stderr);
+    if (rc) {
+        char msg[1024];
+        fprintf(stderr, "lvmscan: %s\n", lr_error_format(&err, msg, sizeof(msg)));
+        return EXIT_USAGE;
+    }
+    if (cli.json)
+        print_json(stdout, scan);
+    else if (!cli.quiet)
+        print_report(stdout, scan);
+    bool found = scan->n_labels > 0 || scan->n_copies > 0;
+    lr_scan_free(scan);
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "lvmscan: writing the report failed: %s\n", strerror(errno));
+        return EXIT_USAGE;
+    }
+    return found ? EXIT_FOUND : EXIT_NOTHING;
+}

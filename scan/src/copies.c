@@ -1,0 +1,616 @@
+/* Metadata copies: recording signature hits, reading each copy's text the
+ * way pvck does inside a metadata area (to its NUL, wrapping back to area
+ * offset 512 and stopping at the first copy found), reading committed copies
+ * from their raw_locn, and flagging partial copies. */
+#include "scan_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+
+#include "lr/crc.h"
+
+typedef struct tbuf {
+    char *p;
+    size_t n, cap;
+} tbuf_t;
+
+static int tbuf_reserve(tbuf_t *b, size_t more, lr_error_t *err)
+{
+    if (b->n + more + 1 <= b->cap)
+        return 0;
+    return sc_grow((void **)&b->p, &b->cap, b->n + more + 1, 1, err);
+}
+
+/* ---- recording --------------------------------------------------------- */
+
+int sc_add_copy(sc_ctx_t *c, int image, uint64_t off, const sc_sig_t *sig, unsigned source)
+{
+    lr_scan_t *s = c->scan;
+    if (s->n_copies >= c->opts.max_copies) {
+        s->truncated = true;
+        return 0;
+    }
+    int rc =
+        sc_grow((void **)&s->copies, &c->cap_copies, s->n_copies + 1, sizeof(*s->copies), c->err);
+    if (rc)
+        return rc;
+    lr_scan_copy_t *cp = &s->copies[s->n_copies];
+    memset(cp, 0, sizeof(*cp));
+    cp->image = image;
+    cp->offset = off;
+    cp->source = source;
+    cp->area = -1;
+    cp->wrap_offset = LR_SCAN_UNKNOWN;
+    cp->n_lvs = -1;
+    cp->n_pvs = -1;
+    cp->vg = -1;
+    cp->version = -1;
+    if (sig) {
+        cp->vg_name = sc_strdup(sig->name);
+        if (!cp->vg_name)
+            return lr_error_set(c->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+        memcpy(cp->vg_id, sig->id, sizeof(cp->vg_id));
+        sc_raw_uuid(cp->vg_id, cp->vg_id_raw, sizeof(cp->vg_id_raw));
+        cp->seqno = sig->seqno;
+    }
+    s->n_copies++;
+    return 0;
+}
+
+void sc_copy_clear_text_fields(lr_scan_copy_t *cp)
+{
+    free(cp->parse_error);
+    free(cp->creation_host);
+    free(cp->description);
+    cp->parse_error = NULL;
+    cp->creation_host = NULL;
+    cp->description = NULL;
+    cp->creation_time = 0;
+    cp->parse_ok = false;
+    cp->n_lvs = -1;
+    cp->n_pvs = -1;
+}
+
+static int cmp_copy(const void *a, const void *b)
+{
+    const lr_scan_copy_t *x = a, *y = b;
+    if (x->image != y->image)
+        return x->image < y->image ? -1 : 1;
+    if (x->offset != y->offset)
+        return x->offset < y->offset ? -1 : 1;
+    return 0;
+}
+
+void sc_sort_copies(lr_scan_t *s)
+{
+    if (s->n_copies > 1)
+        qsort(s->copies, s->n_copies, sizeof(*s->copies), cmp_copy);
+}
+
+/* First of the first n copies (sorted) at or after (image, off). */
+static size_t lower_bound_n(const lr_scan_t *s, size_t n, int image, uint64_t off)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const lr_scan_copy_t *m = &s->copies[mid];
+        if (m->image < image || (m->image == image && m->offset < off))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static size_t lower_bound(const lr_scan_t *s, int image, uint64_t off)
+{
+    return lower_bound_n(s, s->n_copies, image, off);
+}
+
+int sc_copy_find(const lr_scan_t *s, int image, uint64_t off)
+{
+    size_t i = lower_bound(s, image, off);
+    if (i < s->n_copies && s->copies[i].image == image && s->copies[i].offset == off)
+        return (int)i;
+    return -1;
+}
+
+/* Offset of the first signature copy of `image` in [from, to), or `to`. */
+static uint64_t next_signature(const lr_scan_t *s, int image, uint64_t from, uint64_t to)
+{
+    for (size_t i = lower_bound(s, image, from); i < s->n_copies; i++) {
+        const lr_scan_copy_t *cp = &s->copies[i];
+        if (cp->image != image || cp->offset >= to)
+            break;
+        if (cp->source & LR_SCAN_COPY_SIGNATURE)
+            return cp->offset;
+    }
+    return to;
+}
+
+/* ---- reading ----------------------------------------------------------- */
+
+static void charge(sc_ctx_t *c, uint64_t n)
+{
+    c->read_budget = n < c->read_budget ? c->read_budget - n : 0;
+}
+
+/* Appends bytes [from, to) of io to b, stopping after the first NUL (kept)
+ * or when b holds max bytes. */
+static int read_to_nul(sc_ctx_t *c, lr_io_t *io, uint64_t from, uint64_t to, uint64_t max,
+                       tbuf_t *b, bool *nul)
+{
+    *nul = false;
+    uint64_t pos = from;
+    while (pos < to && b->n < max) {
+        uint64_t want = to - pos;
+        if (want > SC_READ_CHUNK)
+            want = SC_READ_CHUNK;
+        if (want > max - b->n)
+            want = max - b->n;
+        int rc = tbuf_reserve(b, (size_t)want, c->err);
+        if (rc)
+            return rc;
+        char *dst = b->p + b->n;
+        rc = lr_io_pread(io, dst, (size_t)want, pos, c->err);
+        if (rc)
+            return lr_error_where(c->err, lr_io_name(io));
+        charge(c, want);
+        char *z = memchr(dst, '\0', (size_t)want);
+        if (z) {
+            b->n += (size_t)(z - dst) + 1;
+            *nul = true;
+            return 0;
+        }
+        b->n += (size_t)want;
+        pos += want;
+    }
+    return 0;
+}
+
+/* Reads exactly len bytes at pos into b (appending). */
+static int read_exact(sc_ctx_t *c, lr_io_t *io, uint64_t pos, uint64_t len, tbuf_t *b)
+{
+    int rc = tbuf_reserve(b, (size_t)len, c->err);
+    if (rc)
+        return rc;
+    rc = lr_io_pread(io, b->p + b->n, (size_t)len, pos, c->err);
+    if (rc)
+        return lr_error_where(c->err, lr_io_name(io));
+    charge(c, len);
+    b->n += (size_t)len;
+    return 0;
+}
+
+/* Where one copy's text may run. */
+typedef struct sc_where {
+    uint64_t end;        /* the first piece runs to here at most */
+    bool wrap;           /* continue at ring_start when no NUL before end */
+    uint64_t ring_start; /* area offset + 512 */
+    uint64_t stop;       /* the wrapped piece ends here at most */
+} sc_where_t;
+
+/* pvck's _copy_out_metadata over the image instead of one area buffer. */
+static int read_signature_copy(sc_ctx_t *c, lr_scan_copy_t *cp, const sc_where_t *w, tbuf_t *b)
+{
+    lr_io_t *io = c->ios[cp->image];
+    uint64_t max = c->opts.max_text;
+    bool nul = false;
+    b->n = 0;
+    int rc = read_to_nul(c, io, cp->offset, w->end, max, b, &nul);
+    if (rc)
+        return rc;
+    cp->first_len = b->n;
+    cp->wrapped = false;
+    cp->wrap_offset = LR_SCAN_UNKNOWN;
+    if (!nul && w->wrap && b->n < max && cp->offset + b->n == w->end && w->stop > w->ring_start) {
+        size_t before = b->n;
+        rc = read_to_nul(c, io, w->ring_start, w->stop, max, b, &nul);
+        if (rc)
+            return rc;
+        if (b->n > before) {
+            cp->wrapped = true;
+            cp->wrap_offset = w->ring_start;
+        }
+    }
+    cp->length = b->n;
+    cp->partial = !nul || b->n < SC_MIN_TEXT;
+    return 0;
+}
+
+/* Reads `size` bytes at area-relative `rel` of area a, following the wrap as
+ * LVM2 does for a raw_locn. */
+static int read_ring(sc_ctx_t *c, int image, const lr_scan_area_t *a, uint64_t rel, uint64_t size,
+                     tbuf_t *b, uint64_t *first_len)
+{
+    lr_io_t *io = c->ios[image];
+    b->n = 0;
+    uint64_t first = size;
+    if (rel + size > a->size)
+        first = rel < a->size ? a->size - rel : 0;
+    int rc = read_exact(c, io, a->offset + rel, first, b);
+    if (rc)
+        return rc;
+    if (first < size)
+        rc = read_exact(c, io, a->offset + SC_SECTOR, size - first, b);
+    *first_len = first;
+    return rc;
+}
+
+/* Whether a raw_locn can be read at all inside its area (hostile numbers). */
+static bool slot_usable(const lr_scan_area_t *a, const lr_raw_locn_t *l, uint64_t max_text)
+{
+    if (!l->offset || !l->size || (l->flags & LR_RAW_LOCN_IGNORED))
+        return false;
+    if (a->size <= 2 * SC_SECTOR || l->offset < SC_SECTOR || l->offset >= a->size)
+        return false;
+    return l->size <= a->size - SC_SECTOR && l->size <= max_text;
+}
+
+static int read_slot_copy(sc_ctx_t *c, lr_scan_copy_t *cp, tbuf_t *b)
+{
+    if (cp->area < 0) {
+        cp->length = cp->first_len = 0;
+        cp->partial = true;
+        b->n = 0;
+        return 0;
+    }
+    const lr_scan_area_t *a = &c->scan->areas[cp->area];
+    uint64_t first = 0;
+    int rc = read_ring(c, cp->image, a, cp->offset - a->offset, cp->slot_size, b, &first);
+    if (rc)
+        return rc;
+    cp->length = b->n;
+    cp->first_len = first;
+    cp->wrapped = first < b->n;
+    cp->wrap_offset = cp->wrapped ? a->offset + SC_SECTOR : LR_SCAN_UNKNOWN;
+    cp->partial = b->n == 0 || b->p[b->n - 1] != '\0';
+    return 0;
+}
+
+static int extract_one(sc_ctx_t *c, size_t i, uint64_t first_start, tbuf_t *b)
+{
+    lr_scan_t *s = c->scan;
+    lr_scan_copy_t *cp = &s->copies[i];
+    int rc;
+    sc_copy_clear_text_fields(cp);
+    if (!(cp->source & LR_SCAN_COPY_SIGNATURE)) {
+        rc = read_slot_copy(c, cp, b);
+    } else {
+        sc_where_t w = {.end = s->images[cp->image].size};
+        if (cp->area >= 0) {
+            const lr_scan_area_t *a = &s->areas[cp->area];
+            w.end = a->offset + a->size;
+            w.wrap = true;
+            w.ring_start = a->offset + SC_SECTOR;
+            w.stop = first_start ? first_start : cp->offset;
+        }
+        if (!c->read_budget) {
+            w.end = next_signature(s, cp->image, cp->offset + 1, w.end);
+            w.wrap = false;
+        }
+        rc = read_signature_copy(c, cp, &w, b);
+    }
+    if (rc)
+        return rc;
+    cp->crc = lr_crc(LR_CRC_INITIAL, b->p, b->n);
+    if (tbuf_reserve(b, 0, c->err))
+        return c->err ? c->err->code : -ENOMEM;
+    b->p[b->n] = '\0';
+    sc_fill_from_text(cp, b->p, b->n);
+    return 0;
+}
+
+static void assign_areas(lr_scan_t *s);
+
+int sc_extract_orphans(sc_ctx_t *c)
+{
+    assign_areas(c->scan);
+    tbuf_t b = {0};
+    int rc = 0;
+    for (size_t i = 0; i < c->scan->n_copies && !rc; i++)
+        if (c->scan->copies[i].area < 0)
+            rc = extract_one(c, i, 0, &b);
+    free(b.p);
+    return rc;
+}
+
+/* Marks copies that raw_locn slots point at and checks their checksums. */
+static int mark_slots(sc_ctx_t *c, tbuf_t *b)
+{
+    lr_scan_t *s = c->scan;
+    for (size_t ai = 0; ai < s->n_areas; ai++) {
+        lr_scan_area_t *a = &s->areas[ai];
+        if (!a->header)
+            continue;
+        for (size_t k = 0; k < a->header->n_locn && k < 2; k++) {
+            const lr_raw_locn_t *l = &a->header->locn[k];
+            if (!slot_usable(a, l, c->opts.max_text))
+                continue;
+            int ci = sc_copy_find(s, a->image, a->offset + l->offset);
+            if (ci < 0)
+                continue;
+            lr_scan_copy_t *cp = &s->copies[ci];
+            cp->slot_size = l->size;
+            if (k == 0) {
+                cp->committed = true;
+                a->committed = ci;
+            } else {
+                cp->precommitted = true;
+                a->precommitted = ci;
+            }
+            uint32_t crc = cp->crc;
+            if (cp->length != l->size) {
+                uint64_t first = 0;
+                int rc = read_ring(c, a->image, a, l->offset, l->size, b, &first);
+                if (rc)
+                    return rc;
+                crc = lr_crc(LR_CRC_INITIAL, b->p, b->n);
+            }
+            cp->crc_ok = crc == l->checksum;
+        }
+    }
+    return 0;
+}
+
+/* A copy whose span holds another copy's start lost its end to that copy. */
+static void mark_partial(lr_scan_t *s)
+{
+    for (size_t i = 0; i < s->n_copies; i++) {
+        lr_scan_copy_t *cp = &s->copies[i];
+        if (!(cp->source & LR_SCAN_COPY_SIGNATURE) || cp->partial)
+            continue;
+        uint64_t end = cp->offset + cp->first_len;
+        if (next_signature(s, cp->image, cp->offset + 1, end) < end)
+            cp->partial = true;
+        if (cp->wrapped) {
+            uint64_t wend = cp->wrap_offset + (cp->length - cp->first_len);
+            if (next_signature(s, cp->image, cp->wrap_offset, wend) < wend)
+                cp->partial = true;
+        }
+    }
+}
+
+/* Drops later copies at the same place as an earlier one (sorted array). */
+static void dedupe_copies(lr_scan_t *s)
+{
+    size_t w = 0;
+    for (size_t i = 0; i < s->n_copies; i++) {
+        lr_scan_copy_t *cp = &s->copies[i];
+        if (w && s->copies[w - 1].image == cp->image && s->copies[w - 1].offset == cp->offset) {
+            sc_copy_clear_text_fields(cp);
+            free(cp->vg_name);
+            continue;
+        }
+        s->copies[w++] = *cp;
+    }
+    s->n_copies = w;
+}
+
+/* Adds a copy for each raw_locn slot no signature was found at (its first
+ * lines were damaged): LVM2 would still read it from the slot. */
+static int add_slot_copies(sc_ctx_t *c)
+{
+    lr_scan_t *s = c->scan;
+    size_t n0 = s->n_copies;
+    for (size_t ai = 0; ai < s->n_areas; ai++) {
+        const lr_scan_area_t *a = &s->areas[ai];
+        if (!a->header)
+            continue;
+        for (size_t k = 0; k < a->header->n_locn && k < 2; k++) {
+            const lr_raw_locn_t *l = &a->header->locn[k];
+            if (!slot_usable(a, l, c->opts.max_text))
+                continue;
+            uint64_t off = a->offset + l->offset;
+            size_t at = lower_bound_n(s, n0, a->image, off);
+            if (at < n0 && s->copies[at].image == a->image && s->copies[at].offset == off)
+                continue;
+            size_t had = s->n_copies;
+            int rc = sc_add_copy(c, a->image, off, NULL, LR_SCAN_COPY_RAW_LOCN);
+            if (rc)
+                return rc;
+            if (s->n_copies > had)
+                s->copies[had].slot_size = l->size;
+        }
+    }
+    if (s->n_copies != n0) {
+        /* stable for equal places: the first slot's copy is kept */
+        sc_sort_copies(s);
+        dedupe_copies(s);
+    }
+    return 0;
+}
+
+/* ---- fragments --------------------------------------------------------- */
+
+typedef struct sc_span {
+    uint64_t lo, hi;
+} sc_span_t;
+
+static int cmp_span(const void *x, const void *y)
+{
+    const sc_span_t *a = x, *b = y;
+    return a->lo < b->lo ? -1 : a->lo > b->lo;
+}
+
+static uint64_t round_up(uint64_t v)
+{
+    return (v + SC_SECTOR - 1) / SC_SECTOR * SC_SECTOR;
+}
+
+/* The sectors of area ai that copies (both pieces) occupy, sorted. */
+static int area_spans(sc_ctx_t *c, int ai, sc_span_t **out, size_t *n)
+{
+    lr_scan_t *s = c->scan;
+    size_t cap = 0;
+    *out = NULL;
+    *n = 0;
+    for (size_t i = 0; i < s->n_copies; i++) {
+        const lr_scan_copy_t *cp = &s->copies[i];
+        if (cp->area != ai)
+            continue;
+        int rc = sc_grow((void **)out, &cap, *n + 2, sizeof(**out), c->err);
+        if (rc)
+            return rc;
+        (*out)[(*n)++] = (sc_span_t){cp->offset, round_up(cp->offset + cp->first_len)};
+        if (cp->wrapped)
+            (*out)[(*n)++] = (sc_span_t){cp->wrap_offset,
+                                         round_up(cp->wrap_offset + cp->length - cp->first_len)};
+    }
+    if (*n > 1)
+        qsort(*out, *n, sizeof(**out), cmp_span);
+    return 0;
+}
+
+/* Text that starts a sector no copy covers: printable up to a NUL or the
+ * end of the sector, and not empty. */
+static bool fragment_start(const uint8_t *p)
+{
+    if (!p[0])
+        return false;
+    for (size_t i = 0; i < SC_SECTOR && p[i]; i++)
+        if ((p[i] < 0x20 && p[i] != '\n' && p[i] != '\t') || p[i] >= 0x7f)
+            return false;
+    return true;
+}
+
+static int add_fragment(sc_ctx_t *c, int ai, uint64_t off, uint64_t end, tbuf_t *b)
+{
+    lr_scan_t *s = c->scan;
+    bool nul = false;
+    b->n = 0;
+    int rc = read_to_nul(c, c->ios[s->areas[ai].image], off, end, c->opts.max_text, b, &nul);
+    if (rc || !b->n)
+        return rc;
+    size_t had = s->n_copies;
+    rc = sc_add_copy(c, s->areas[ai].image, off, NULL, LR_SCAN_COPY_FRAGMENT);
+    if (rc || s->n_copies == had)
+        return rc;
+    lr_scan_copy_t *cp = &s->copies[had];
+    cp->area = ai;
+    cp->length = cp->first_len = b->n;
+    cp->partial = true;
+    cp->crc = lr_crc(LR_CRC_INITIAL, b->p, b->n);
+    if ((rc = tbuf_reserve(b, 0, c->err)))
+        return rc;
+    b->p[b->n] = '\0';
+    sc_fill_from_fragment(cp, b->p, b->n);
+    return 0;
+}
+
+/* Walks the ring of area ai for runs of text no copy covers. */
+static int area_fragments(sc_ctx_t *c, int ai, tbuf_t *b)
+{
+    const lr_scan_area_t a = c->scan->areas[ai];
+    if (a.size <= 2 * SC_SECTOR || !c->read_budget)
+        return 0;
+    sc_span_t *sp = NULL;
+    size_t n = 0, k = 0;
+    int rc = area_spans(c, ai, &sp, &n);
+    uint8_t sec[SC_SECTOR];
+    uint64_t end = a.offset + a.size;
+    for (uint64_t off = a.offset + SC_SECTOR; !rc && off + SC_SECTOR <= end;) {
+        while (k < n && sp[k].hi <= off)
+            k++;
+        if (k < n && sp[k].lo <= off) {
+            off = sp[k].hi;
+            continue;
+        }
+        uint64_t stop = k < n ? sp[k].lo : end;
+        rc = lr_io_pread(c->ios[a.image], sec, SC_SECTOR, off, c->err);
+        if (rc)
+            break;
+        charge(c, SC_SECTOR);
+        if (!fragment_start(sec)) {
+            off += SC_SECTOR;
+            continue;
+        }
+        size_t before = c->scan->n_copies;
+        rc = add_fragment(c, ai, off, stop, b);
+        uint64_t len = c->scan->n_copies > before ? c->scan->copies[before].length : 0;
+        off = len ? round_up(off + len) : off + SC_SECTOR;
+    }
+    free(sp);
+    return rc;
+}
+
+static int add_fragments(sc_ctx_t *c, tbuf_t *b)
+{
+    size_t n0 = c->scan->n_copies;
+    int rc = 0;
+    for (size_t ai = 0; ai < c->scan->n_areas && !rc; ai++)
+        rc = area_fragments(c, (int)ai, b);
+    if (!rc && c->scan->n_copies != n0)
+        sc_sort_copies(c->scan);
+    return rc;
+}
+
+static void assign_areas(lr_scan_t *s)
+{
+    for (size_t i = 0; i < s->n_copies; i++)
+        s->copies[i].area = sc_area_of(s, s->copies[i].image, s->copies[i].offset);
+}
+
+int sc_extract_all(sc_ctx_t *c)
+{
+    lr_scan_t *s = c->scan;
+    assign_areas(s);
+    int rc = add_slot_copies(c);
+    if (rc)
+        return rc;
+    assign_areas(s);
+    /* slot sizes of copies found by signature are set by mark_slots; slot
+     * copies need theirs to be read, already set in add_slot_copies */
+    uint64_t *first = calloc(s->n_areas ? s->n_areas : 1, sizeof(*first));
+    tbuf_t b = {0};
+    if (!first)
+        return lr_error_set(c->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    for (size_t i = 0; i < s->n_copies && !rc; i++) {
+        lr_scan_copy_t *cp = &s->copies[i];
+        uint64_t fs = cp->area >= 0 ? first[cp->area] : 0;
+        rc = extract_one(c, i, fs, &b);
+        /* pvck stops a wrapped search at the first copy it listed */
+        if (!rc && cp->area >= 0 && !first[cp->area] && (cp->source & LR_SCAN_COPY_SIGNATURE) &&
+            !cp->partial)
+            first[cp->area] = cp->offset;
+    }
+    if (!rc)
+        rc = add_fragments(c, &b);
+    if (!rc)
+        rc = mark_slots(c, &b);
+    free(first);
+    free(b.p);
+    if (rc)
+        return rc;
+    mark_partial(s);
+    for (size_t i = 0; i < s->n_copies; i++) {
+        lr_scan_copy_t *cp = &s->copies[i];
+        cp->orphan = cp->area < 0 || s->areas[cp->area].source == LR_SCAN_SRC_INFERRED;
+    }
+    return 0;
+}
+
+/* ---- re-reading for callers ------------------------------------------- */
+
+int sc_read_pieces(lr_io_t *io, const lr_scan_copy_t *cp, char **text, lr_error_t *err)
+{
+    *text = NULL;
+    if (cp->length > SIZE_MAX - 1 || cp->first_len > cp->length)
+        return lr_error_set(err, LR_ERANGE, cp->offset, "copy length out of range");
+    char *t = malloc((size_t)cp->length + 1);
+    if (!t)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    int rc = lr_io_pread(io, t, (size_t)cp->first_len, cp->offset, err);
+    if (!rc && cp->length > cp->first_len)
+        rc = lr_io_pread(io, t + cp->first_len, (size_t)(cp->length - cp->first_len),
+                         cp->wrap_offset, err);
+    if (rc) {
+        free(t);
+        return lr_error_where(err, lr_io_name(io));
+    }
+    t[cp->length] = '\0';
+    *text = t;
+    return 0;
+}

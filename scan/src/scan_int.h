@@ -1,0 +1,112 @@
+/* lvmrescue scan engine: state shared by the engine's source files. Not
+ * installed; the public API is lr/scan.h. */
+#ifndef LR_SCAN_INT_H
+#define LR_SCAN_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lr/scan.h"
+
+#define SC_SECTOR 512u
+/* Bytes past a sector start a prober may look at inside the stream buffer:
+ * the text signature needs three lines of at most 128 bytes. */
+#define SC_TAIL 4096u
+#define SC_NAME_MAX 128u /* LVM2's NAME_LEN */
+#define SC_LINE_MAX 128u /* pvck's MAX_LINE_CHECK */
+#define SC_MIN_TEXT 256u /* pvck skips shorter "copies" */
+#define SC_READ_CHUNK (64u << 10)
+
+/* An mda header found by its magic while streaming. */
+typedef struct sc_hdr {
+    int image;
+    uint64_t offset;
+    lr_mda_header_t h;
+} sc_hdr_t;
+
+/* What pvck's three-line check extracts from a sector start. */
+typedef struct sc_sig {
+    char name[SC_NAME_MAX + 1];
+    char id[LR_UUID_STR_LEN + 1];
+    uint64_t seqno;
+} sc_sig_t;
+
+/* Handles the result keeps for re-reading text. */
+typedef struct sc_priv {
+    lr_io_t **ios;
+    size_t n_ios;
+    bool own; /* opened by lr_scan_paths: closed by lr_scan_free */
+} sc_priv_t;
+
+typedef struct sc_ctx {
+    lr_scan_t *scan;
+    lr_scan_opts_t opts; /* defaults resolved */
+    lr_io_t *const *ios;
+    sc_hdr_t *hdrs;
+    size_t n_hdrs, cap_hdrs;
+    size_t cap_labels, cap_areas, cap_copies;
+    size_t n_label_areas; /* areas[0..n) came from labels, sorted (areas.c) */
+    int *labels_by_uuid;  /* label indexes sorted by PV UUID (vgs.c) */
+    uint64_t bytes_total, bytes_done, next_progress;
+    /* Reading text past later copy starts can cost a full ring per copy on
+     * hostile images; past this budget copies end at the next copy start. */
+    uint64_t read_budget;
+    /* the last ring-start walk of area inference (areas.c) */
+    int walk_image;
+    uint64_t walk_from, walk_result;
+    lr_error_t *err;
+} sc_ctx_t;
+
+/* One on-disk signature: the generic loop compares `magic` at `magic_off` of
+ * each sector (or calls `filter` when there is no fixed magic) and calls
+ * `probe` on a match with the bytes available from the sector start. */
+typedef struct sc_prober {
+    const char *name;
+    const char *magic;
+    size_t magic_len;
+    size_t magic_off;
+    bool (*filter)(const uint8_t *sector);
+    int (*probe)(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail);
+} sc_prober_t;
+
+/* probe.c */
+extern const sc_prober_t sc_probers[];
+extern const size_t sc_n_probers;
+bool sc_text_signature(const uint8_t *p, size_t avail, sc_sig_t *out);
+int sc_probe_sector(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail);
+
+/* stream.c */
+int sc_stream_image(sc_ctx_t *c, int image);
+
+/* areas.c */
+int sc_build_areas(sc_ctx_t *c);
+int sc_infer_areas(sc_ctx_t *c);
+int sc_sort_areas(sc_ctx_t *c);
+int sc_area_of(const lr_scan_t *s, int image, uint64_t off);
+int sc_add_area(sc_ctx_t *c, const lr_scan_area_t *a);
+
+/* copies.c */
+int sc_add_copy(sc_ctx_t *c, int image, uint64_t off, const sc_sig_t *sig, unsigned source);
+int sc_extract_orphans(sc_ctx_t *c);
+int sc_extract_all(sc_ctx_t *c);
+int sc_read_pieces(lr_io_t *io, const lr_scan_copy_t *cp, char **text, lr_error_t *err);
+void sc_copy_clear_text_fields(lr_scan_copy_t *cp);
+int sc_copy_find(const lr_scan_t *s, int image, uint64_t off);
+void sc_sort_copies(lr_scan_t *s);
+
+/* text.c */
+void sc_fill_from_text(lr_scan_copy_t *cp, const char *text, uint64_t len);
+void sc_fill_from_fragment(lr_scan_copy_t *cp, const char *text, uint64_t len);
+void sc_raw_uuid(const char *printed, char *raw, size_t rawlen);
+
+/* vgs.c */
+int sc_build_vgs(sc_ctx_t *c);
+void sc_free_vgs(lr_scan_t *s);
+
+/* util */
+int sc_grow(void **arr, size_t *cap, size_t need, size_t elem, lr_error_t *err);
+char *sc_strdup(const char *s);
+char *sc_strndup(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,175 @@
+/* The fields a report needs from one copy's text: from core's parser when the
+ * text parses, else from a tolerant look at the top-level lines (a partial
+ * copy still tells when and by which command it was written). */
+#include "scan_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lr/meta.h"
+
+#define SC_FIELD_MAX 4096 /* longest description kept */
+
+void sc_raw_uuid(const char *printed, char *raw, size_t rawlen)
+{
+    size_t n = 0;
+    raw[0] = '\0';
+    for (const char *p = printed; *p && n + 1 < rawlen; p++)
+        if (*p != '-')
+            raw[n++] = *p;
+    raw[n] = '\0';
+}
+
+static char *clip(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s);
+    return sc_strndup(s, n > SC_FIELD_MAX ? SC_FIELD_MAX : n);
+}
+
+static long visible_lvs(const lr_vg_t *vg)
+{
+    long n = 0;
+    for (size_t i = 0; i < vg->n_lvs; i++)
+        n += vg->lvs[i].visible ? 1 : 0;
+    return n;
+}
+
+static void fill_from_vg(lr_scan_copy_t *cp, const lr_vg_t *vg)
+{
+    if (vg->name && (!cp->vg_name || strcmp(cp->vg_name, vg->name) != 0)) {
+        char *n = clip(vg->name);
+        if (n) {
+            free(cp->vg_name);
+            cp->vg_name = n;
+        }
+    }
+    if (vg->id && vg->id[0]) {
+        snprintf(cp->vg_id, sizeof(cp->vg_id), "%s", vg->id);
+        sc_raw_uuid(cp->vg_id, cp->vg_id_raw, sizeof(cp->vg_id_raw));
+    }
+    cp->seqno = vg->seqno;
+    cp->creation_time = vg->creation_time;
+    cp->creation_host = clip(vg->creation_host);
+    cp->description = clip(vg->description);
+    cp->n_lvs = visible_lvs(vg);
+    cp->n_pvs = (long)vg->n_pvs;
+}
+
+/* ---- tolerant top-level reader ---------------------------------------- */
+
+/* Decodes a quoted string starting at p (after the opening quote) into a
+ * malloc'd buffer, stopping at the closing quote or end of line. */
+static char *quoted(const char *p, const char *end)
+{
+    char buf[SC_FIELD_MAX + 1];
+    size_t n = 0;
+    for (; p < end && *p != '"' && *p != '\n'; p++) {
+        if (*p == '\\' && p + 1 < end)
+            p++;
+        if (n < SC_FIELD_MAX)
+            buf[n++] = *p;
+    }
+    buf[n] = '\0';
+    return sc_strdup(buf);
+}
+
+static bool key_is(const char *line, const char *end, const char *key, const char **val)
+{
+    size_t k = strlen(key);
+    if ((size_t)(end - line) < k + 3 || strncmp(line, key, k) != 0 || strncmp(line + k, " = ", 3))
+        return false;
+    *val = line + k + 3;
+    return true;
+}
+
+static void top_level_line(lr_scan_copy_t *cp, const char *line, const char *end)
+{
+    const char *v;
+    if (!cp->description && key_is(line, end, "description", &v) && *v == '"')
+        cp->description = quoted(v + 1, end);
+    else if (!cp->creation_host && key_is(line, end, "creation_host", &v) && *v == '"')
+        cp->creation_host = quoted(v + 1, end);
+    else if (!cp->creation_time && key_is(line, end, "creation_time", &v))
+        cp->creation_time = strtoll(v, NULL, 10);
+}
+
+/* Walks the text tracking section depth (strings and comments skipped) and
+ * hands each line that starts at depth 0 to top_level_line. */
+static void scan_top_level(lr_scan_copy_t *cp, const char *t, size_t len)
+{
+    const char *end = t + len;
+    int depth = 0;
+    bool in_str = false, bol = true;
+    for (const char *p = t; p < end && *p; p++) {
+        if (bol && depth == 0 && !in_str)
+            top_level_line(cp, p, end);
+        bol = false;
+        char ch = *p;
+        if (in_str) {
+            if (ch == '\\' && p + 1 < end)
+                p++;
+            else if (ch == '"')
+                in_str = false;
+            else if (ch == '\n')
+                bol = true;
+            continue;
+        }
+        if (ch == '"')
+            in_str = true;
+        else if (ch == '#')
+            while (p + 1 < end && p[1] != '\n' && p[1])
+                p++;
+        else if (ch == '{')
+            depth++;
+        else if (ch == '}' && depth > 0)
+            depth--;
+        else if (ch == '\n')
+            bol = true;
+    }
+}
+
+void sc_fill_from_text(lr_scan_copy_t *cp, const char *text, uint64_t len)
+{
+    if (!cp->vg_name || !cp->vg_name[0]) {
+        /* a copy found through a raw_locn: its first lines may still hold
+         * the VG name, id and seqno */
+        sc_sig_t sig;
+        if (sc_text_signature((const uint8_t *)text, (size_t)len, &sig)) {
+            free(cp->vg_name);
+            cp->vg_name = sc_strdup(sig.name);
+            memcpy(cp->vg_id, sig.id, sizeof(cp->vg_id));
+            sc_raw_uuid(cp->vg_id, cp->vg_id_raw, sizeof(cp->vg_id_raw));
+            cp->seqno = sig.seqno;
+        }
+    }
+    lr_vg_t *vg = NULL;
+    lr_error_t e;
+    lr_error_clear(&e);
+    if (len > 0 && lr_vg_parse(text, (size_t)len, &vg, &e) == 0) {
+        cp->parse_ok = true;
+        fill_from_vg(cp, vg);
+        lr_vg_free(vg);
+        return;
+    }
+    char msg[900];
+    lr_error_format(&e, msg, sizeof(msg));
+    cp->parse_error = sc_strdup(len ? msg : "empty text");
+    scan_top_level(cp, text, (size_t)len);
+}
+
+void sc_fill_from_fragment(lr_scan_copy_t *cp, const char *text, uint64_t len)
+{
+    /* The top-level fields follow the VG section; the "# Generated by" line
+     * LVM2 writes right after it marks where depth 0 starts again. */
+    static const char mark[] = "\n# Generated by LVM2";
+    const char *start = NULL;
+    for (const char *p = text; (p = strstr(p, mark)) != NULL; p++)
+        start = p + 1;
+    cp->parse_ok = false;
+    cp->parse_error = sc_strdup("fragment: the start of this copy was overwritten");
+    if (start)
+        scan_top_level(cp, start, (size_t)(len - (uint64_t)(start - text)));
+}

@@ -1,0 +1,567 @@
+/* Volume groups: copies grouped by VG UUID, versions keyed by (seqno, crc),
+ * the PVs of the newest complete version matched to what was found, and a
+ * status per VG. */
+#include "scan_int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct sc_ref {
+    const char *id;
+    int idx;
+} sc_ref_t;
+
+static int cmp_ref(const void *x, const void *y)
+{
+    const sc_ref_t *a = x, *b = y;
+    int r = strcmp(a->id, b->id);
+    if (r)
+        return r;
+    return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+/* A copy that can stand for its version on its own. */
+static bool copy_good(const lr_scan_copy_t *cp)
+{
+    if (cp->partial || !cp->parse_ok)
+        return false;
+    return !cp->slot_size || cp->crc_ok;
+}
+
+static int copy_rank(const lr_scan_copy_t *cp)
+{
+    return (copy_good(cp) ? 8 : 0) + (cp->crc_ok ? 4 : 0) + (cp->committed ? 2 : 0) +
+           (cp->orphan ? 0 : 1);
+}
+
+/* The array's capacity is the next power of two of its count. */
+static int version_add_copy(lr_scan_version_t *v, int idx, lr_error_t *err)
+{
+    size_t n = v->n_copies;
+    if ((n & (n - 1)) == 0) {
+        int *p = realloc(v->copies, (n ? 2 * n : 1) * sizeof(*p));
+        if (!p)
+            return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+        v->copies = p;
+    }
+    v->copies[v->n_copies++] = idx;
+    return 0;
+}
+
+typedef struct sc_key {
+    uint64_t seqno;
+    uint32_t crc;
+    int idx;
+} sc_key_t;
+
+static int cmp_key(const void *x, const void *y)
+{
+    const sc_key_t *a = x, *b = y;
+    if (a->seqno != b->seqno)
+        return a->seqno < b->seqno ? -1 : 1;
+    if (a->crc != b->crc)
+        return a->crc < b->crc ? -1 : 1;
+    return a->idx - b->idx;
+}
+
+static lr_scan_version_t *new_version(lr_scan_vg_t *vg, size_t *cap, const lr_scan_copy_t *cp,
+                                      lr_error_t *err)
+{
+    if (sc_grow((void **)&vg->versions, cap, vg->n_versions + 1, sizeof(*vg->versions), err))
+        return NULL;
+    lr_scan_version_t *v = &vg->versions[vg->n_versions++];
+    memset(v, 0, sizeof(*v));
+    v->seqno = cp->seqno;
+    v->crc = cp->crc;
+    v->n_lvs = -1;
+    return v;
+}
+
+/* Versions [lo, hi) of one seqno are sorted by crc: binary search. */
+static lr_scan_version_t *run_find(lr_scan_vg_t *vg, size_t lo, size_t hi, uint32_t crc)
+{
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (vg->versions[mid].crc == crc)
+            return &vg->versions[mid];
+        if (vg->versions[mid].crc < crc)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+/* One seqno's copies (sorted by crc): complete copies make a version per
+ * crc; damaged or partial ones join the version with their crc, else the
+ * first of their seqno, else one incomplete version of their own. */
+static int place_run(sc_ctx_t *c, lr_scan_vg_t *vg, size_t *cap, const sc_key_t *k, size_t n)
+{
+    const lr_scan_copy_t *copies = c->scan->copies;
+    size_t lo = vg->n_versions;
+    for (size_t i = 0; i < n; i++) {
+        const lr_scan_copy_t *cp = &copies[k[i].idx];
+        if (!copy_good(cp))
+            continue;
+        lr_scan_version_t *v = vg->n_versions > lo ? &vg->versions[vg->n_versions - 1] : NULL;
+        if (!v || v->crc != cp->crc)
+            v = new_version(vg, cap, cp, c->err);
+        if (!v)
+            return c->err ? c->err->code : -ENOMEM;
+        v->complete = true;
+        v->committed |= cp->committed;
+        if (version_add_copy(v, k[i].idx, c->err))
+            return -ENOMEM;
+    }
+    size_t hi = vg->n_versions;
+    for (size_t i = 0; i < n; i++) {
+        const lr_scan_copy_t *cp = &copies[k[i].idx];
+        if (copy_good(cp))
+            continue;
+        lr_scan_version_t *v = run_find(vg, lo, hi, cp->crc);
+        if (!v && vg->n_versions > lo)
+            v = &vg->versions[lo];
+        if (!v)
+            v = new_version(vg, cap, cp, c->err);
+        if (!v)
+            return c->err ? c->err->code : -ENOMEM;
+        v->committed |= cp->committed;
+        if (version_add_copy(v, k[i].idx, c->err))
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+static int place_copies(sc_ctx_t *c, lr_scan_vg_t *vg, const int *copies, size_t n)
+{
+    sc_key_t *k = malloc((n ? n : 1) * sizeof(*k));
+    if (!k)
+        return lr_error_set(c->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        const lr_scan_copy_t *cp = &c->scan->copies[copies[i]];
+        k[i] = (sc_key_t){cp->seqno, cp->crc, copies[i]};
+    }
+    qsort(k, n, sizeof(*k), cmp_key);
+    size_t cap = 0;
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc;) {
+        size_t j = i;
+        while (j < n && k[j].seqno == k[i].seqno)
+            j++;
+        rc = place_run(c, vg, &cap, k + i, j - i);
+        i = j;
+    }
+    free(k);
+    return rc;
+}
+
+typedef struct sc_ranked {
+    int rank;
+    int idx;
+} sc_ranked_t;
+
+static int cmp_ranked(const void *x, const void *y)
+{
+    const sc_ranked_t *a = x, *b = y;
+    if (a->rank != b->rank)
+        return b->rank - a->rank;
+    return a->idx - b->idx;
+}
+
+/* Best copy first, then by position. */
+static int sort_by_rank(const lr_scan_copy_t *copies, int *v, size_t n, lr_error_t *err)
+{
+    sc_ranked_t *r = malloc((n ? n : 1) * sizeof(*r));
+    if (!r)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        r[i] = (sc_ranked_t){copy_rank(&copies[v[i]]), v[i]};
+    qsort(r, n, sizeof(*r), cmp_ranked);
+    for (size_t i = 0; i < n; i++)
+        v[i] = r[i].idx;
+    free(r);
+    return 0;
+}
+
+static int cmp_version(const void *x, const void *y)
+{
+    const lr_scan_version_t *a = x, *b = y;
+    if (a->seqno != b->seqno)
+        return a->seqno > b->seqno ? -1 : 1;
+    if (a->complete != b->complete)
+        return a->complete ? -1 : 1;
+    if (a->committed != b->committed)
+        return a->committed ? -1 : 1;
+    if (a->n_copies != b->n_copies)
+        return a->n_copies > b->n_copies ? -1 : 1;
+    return a->crc < b->crc ? -1 : a->crc > b->crc;
+}
+
+static int finish_versions(lr_scan_t *s, lr_scan_vg_t *vg, lr_error_t *err)
+{
+    for (size_t i = 0; i < vg->n_versions; i++) {
+        lr_scan_version_t *v = &vg->versions[i];
+        int rc = sort_by_rank(s->copies, v->copies, v->n_copies, err);
+        if (rc)
+            return rc;
+        const lr_scan_copy_t *best = &s->copies[v->copies[0]];
+        v->creation_time = best->creation_time;
+        v->creation_host = best->creation_host;
+        v->description = best->description;
+        v->n_lvs = best->n_lvs;
+    }
+    qsort(vg->versions, vg->n_versions, sizeof(*vg->versions), cmp_version);
+    vg->latest = -1;
+    for (size_t i = 0; i < vg->n_versions;) {
+        size_t j = i, complete = 0;
+        for (; j < vg->n_versions && vg->versions[j].seqno == vg->versions[i].seqno; j++)
+            complete += vg->versions[j].complete;
+        for (size_t k = i; k < j && complete > 1; k++)
+            vg->versions[k].conflict = vg->versions[k].complete;
+        i = j;
+    }
+    for (size_t i = 0; i < vg->n_versions && vg->latest < 0; i++)
+        if (vg->versions[i].complete)
+            vg->latest = (int)i;
+    return 0;
+}
+
+/* ---- PVs ---------------------------------------------------------------- */
+
+/* Label indexes sorted by PV UUID, built once per scan. */
+static int find_label(const lr_scan_t *s, const int *by_uuid, const char *raw)
+{
+    size_t lo = 0, hi = s->n_labels;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(s->labels[by_uuid[mid]].label.pv_uuid, raw) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    int found = -1;
+    for (size_t i = lo; i < s->n_labels; i++) {
+        const lr_scan_label_t *l = &s->labels[by_uuid[i]];
+        if (strcmp(l->label.pv_uuid, raw) != 0)
+            break;
+        if (found < 0 || (!s->labels[found].label.crc_ok && l->label.crc_ok))
+            found = by_uuid[i];
+    }
+    return found;
+}
+
+static int find_inferred(const lr_scan_t *s, const char *raw)
+{
+    for (size_t i = 0; i < s->n_areas; i++)
+        if ((s->areas[i].source & LR_SCAN_SRC_INFERRED) && strcmp(s->areas[i].pv_id, raw) == 0)
+            return (int)i;
+    return -1;
+}
+
+static bool vg_names_pv(const lr_scan_vg_t *vg, const char *raw)
+{
+    for (size_t i = 0; i < vg->n_pvs; i++)
+        if (strcmp(vg->pvs[i].id_raw, raw) == 0)
+            return true;
+    return false;
+}
+
+static bool location_taken(const lr_scan_vg_t *vg, int image, uint64_t pv_start)
+{
+    for (size_t i = 0; i < vg->n_pvs; i++)
+        if (vg->pvs[i].image == image && vg->pvs[i].pv_start == pv_start)
+            return true;
+    return false;
+}
+
+/* A PV whose label now carries another UUID (pvcreate -ff) is still where
+ * this VG's copies are: match the remaining PVs to such places, by size
+ * where the label tells it. */
+static void match_by_location(const lr_scan_t *s, lr_scan_vg_t *vg, const int *copies, size_t n)
+{
+    size_t unmatched = 0;
+    for (size_t i = 0; i < vg->n_pvs; i++)
+        unmatched += vg->pvs[i].found == LR_SCAN_PV_MISSING;
+    for (size_t k = 0; k < n && unmatched; k++) {
+        const lr_scan_copy_t *cp = &s->copies[copies[k]];
+        if (cp->area < 0)
+            continue;
+        const lr_scan_area_t *a = &s->areas[cp->area];
+        if (a->pv_start == LR_SCAN_UNKNOWN || vg_names_pv(vg, a->pv_id) ||
+            location_taken(vg, a->image, a->pv_start))
+            continue;
+        for (size_t i = 0; i < vg->n_pvs; i++) {
+            lr_scan_vg_pv_t *pv = &vg->pvs[i];
+            if (pv->found != LR_SCAN_PV_MISSING)
+                continue;
+            if (unmatched > 1 && a->label >= 0 &&
+                s->labels[a->label].label.device_size != pv->dev_size * 512)
+                continue;
+            pv->found = LR_SCAN_PV_LOCATION;
+            pv->image = a->image;
+            pv->pv_start = a->pv_start;
+            pv->label = a->label;
+            unmatched--;
+            break;
+        }
+    }
+}
+
+static int fill_pvs(sc_ctx_t *c, lr_scan_vg_t *vg, const lr_vg_t *meta)
+{
+    lr_scan_t *s = c->scan;
+    if (!meta->n_pvs)
+        return 0;
+    vg->pvs = calloc(meta->n_pvs, sizeof(*vg->pvs));
+    if (!vg->pvs)
+        return lr_error_set(c->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    vg->n_pvs = meta->n_pvs;
+    for (size_t i = 0; i < meta->n_pvs; i++) {
+        const lr_pv_t *p = &meta->pvs[i];
+        lr_scan_vg_pv_t *pv = &vg->pvs[i];
+        pv->key = sc_strdup(p->key);
+        pv->device = sc_strdup(p->device);
+        if ((p->key && !pv->key) || (p->device && !pv->device))
+            return lr_error_set(c->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+        snprintf(pv->id, sizeof(pv->id), "%s", p->id ? p->id : "");
+        snprintf(pv->id_raw, sizeof(pv->id_raw), "%s", p->raw_id);
+        pv->dev_size = p->dev_size;
+        pv->pe_start = p->pe_start;
+        pv->image = -1;
+        pv->pv_start = LR_SCAN_UNKNOWN;
+        pv->label = -1;
+        int li = find_label(s, c->labels_by_uuid, pv->id_raw);
+        int ai = li < 0 ? find_inferred(s, pv->id_raw) : -1;
+        if (li >= 0) {
+            pv->found = LR_SCAN_PV_LABEL;
+            pv->label = li;
+            pv->image = s->labels[li].image;
+            pv->pv_start = s->labels[li].pv_start;
+        } else if (ai >= 0) {
+            pv->found = LR_SCAN_PV_INFERRED;
+            pv->image = s->areas[ai].image;
+            pv->pv_start = s->areas[ai].pv_start;
+        }
+    }
+    return 0;
+}
+
+static void pv_seqnos(const lr_scan_t *s, lr_scan_vg_t *vg, const int *copies, size_t n)
+{
+    for (size_t i = 0; i < vg->n_pvs; i++) {
+        lr_scan_vg_pv_t *pv = &vg->pvs[i];
+        if (pv->found == LR_SCAN_PV_MISSING)
+            continue;
+        for (size_t k = 0; k < n; k++) {
+            const lr_scan_copy_t *cp = &s->copies[copies[k]];
+            if (cp->area < 0)
+                continue;
+            const lr_scan_area_t *a = &s->areas[cp->area];
+            if (a->image != pv->image || a->pv_start != pv->pv_start)
+                continue;
+            if (!pv->has_seqno || cp->seqno > pv->latest_seqno)
+                pv->latest_seqno = cp->seqno;
+            pv->has_seqno = true;
+        }
+    }
+}
+
+static int latest_pvs(sc_ctx_t *c, lr_scan_vg_t *vg, const int *copies, size_t n)
+{
+    if (vg->latest < 0)
+        return 0;
+    const lr_scan_version_t *v = &vg->versions[vg->latest];
+    lr_vg_t *meta = NULL;
+    lr_error_t e;
+    lr_error_clear(&e);
+    int ci = v->copies[0];
+    char *text = NULL;
+    int rc = sc_read_pieces(c->ios[c->scan->copies[ci].image], &c->scan->copies[ci], &text, &e);
+    if (rc) {
+        *c->err = e;
+        return rc;
+    }
+    /* it parsed during the scan; a failure now means the image changed */
+    if (lr_vg_parse(text, (size_t)c->scan->copies[ci].length, &meta, &e) == 0)
+        rc = fill_pvs(c, vg, meta);
+    lr_vg_free(meta);
+    free(text);
+    if (rc)
+        return rc;
+    match_by_location(c->scan, vg, copies, n);
+    pv_seqnos(c->scan, vg, copies, n);
+    return 0;
+}
+
+static void set_status(const lr_scan_t *s, lr_scan_vg_t *vg, const int *copies, size_t n)
+{
+    unsigned st = 0;
+    if (vg->latest < 0)
+        st |= LR_SCAN_VG_NO_COMPLETE;
+    else if (vg->max_seqno > vg->versions[vg->latest].seqno)
+        st |= LR_SCAN_VG_DAMAGED;
+    uint64_t cur = vg->latest >= 0 ? vg->versions[vg->latest].seqno : vg->max_seqno;
+    for (size_t i = 0; i < vg->n_pvs; i++) {
+        const lr_scan_vg_pv_t *pv = &vg->pvs[i];
+        if (pv->found == LR_SCAN_PV_MISSING)
+            st |= LR_SCAN_VG_MISSING_PVS;
+        else if (pv->has_seqno && pv->latest_seqno < cur)
+            st |= LR_SCAN_VG_STALE_PVS;
+    }
+    for (size_t i = 0; i < vg->n_versions; i++)
+        if (vg->versions[i].conflict)
+            st |= LR_SCAN_VG_CONFLICTS;
+    for (size_t k = 0; k < n; k++)
+        if (s->copies[copies[k]].orphan)
+            st |= LR_SCAN_VG_ORPHANS;
+    vg->status = st ? st : LR_SCAN_VG_CONSISTENT;
+}
+
+static int build_one(sc_ctx_t *c, lr_scan_vg_t *vg, const int *copies, size_t n)
+{
+    lr_scan_t *s = c->scan;
+    const lr_scan_copy_t *first = &s->copies[copies[0]];
+    snprintf(vg->id_raw, sizeof(vg->id_raw), "%s", first->vg_id_raw);
+    snprintf(vg->id, sizeof(vg->id), "%s", first->vg_id);
+    vg->n_copies = n;
+    vg->latest = -1;
+    int rc = place_copies(c, vg, copies, n);
+    if (rc)
+        return rc;
+    const lr_scan_copy_t *newest = first;
+    for (size_t k = 0; k < n; k++) {
+        const lr_scan_copy_t *cp = &s->copies[copies[k]];
+        if (cp->seqno > vg->max_seqno)
+            vg->max_seqno = cp->seqno;
+        if (cp->seqno > newest->seqno)
+            newest = cp;
+    }
+    rc = finish_versions(s, vg, c->err);
+    if (rc)
+        return rc;
+    if (vg->latest >= 0)
+        newest = &s->copies[vg->versions[vg->latest].copies[0]];
+    if (newest->parse_ok)
+        snprintf(vg->id, sizeof(vg->id), "%s", newest->vg_id);
+    vg->name = sc_strdup(newest->vg_name ? newest->vg_name : "");
+    if (!vg->name)
+        return lr_error_set(c->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    rc = latest_pvs(c, vg, copies, n);
+    if (rc)
+        return rc;
+    set_status(s, vg, copies, n);
+    return 0;
+}
+
+static int cmp_vg(const void *x, const void *y)
+{
+    const lr_scan_vg_t *a = x, *b = y;
+    int r = strcmp(a->name, b->name);
+    return r ? r : strcmp(a->id_raw, b->id_raw);
+}
+
+static void link_copies(lr_scan_t *s)
+{
+    for (size_t g = 0; g < s->n_vgs; g++) {
+        const lr_scan_vg_t *vg = &s->vgs[g];
+        for (size_t v = 0; v < vg->n_versions; v++)
+            for (size_t k = 0; k < vg->versions[v].n_copies; k++) {
+                lr_scan_copy_t *cp = &s->copies[vg->versions[v].copies[k]];
+                cp->vg = (int)g;
+                cp->version = (int)v;
+            }
+    }
+}
+
+typedef struct sc_uref {
+    const char *uuid;
+    int idx;
+} sc_uref_t;
+
+static int cmp_uref(const void *x, const void *y)
+{
+    const sc_uref_t *a = x, *b = y;
+    int r = strcmp(a->uuid, b->uuid);
+    return r ? r : a->idx - b->idx;
+}
+
+static int index_labels(sc_ctx_t *c)
+{
+    const lr_scan_t *s = c->scan;
+    size_t n = s->n_labels ? s->n_labels : 1;
+    sc_uref_t *r = malloc(n * sizeof(*r));
+    c->labels_by_uuid = malloc(n * sizeof(int));
+    if (!r || !c->labels_by_uuid) {
+        free(r);
+        return lr_error_set(c->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    }
+    for (size_t i = 0; i < s->n_labels; i++)
+        r[i] = (sc_uref_t){s->labels[i].label.pv_uuid, (int)i};
+    qsort(r, s->n_labels, sizeof(*r), cmp_uref);
+    for (size_t i = 0; i < s->n_labels; i++)
+        c->labels_by_uuid[i] = r[i].idx;
+    free(r);
+    return 0;
+}
+
+int sc_build_vgs(sc_ctx_t *c)
+{
+    lr_scan_t *s = c->scan;
+    int lrc = index_labels(c);
+    if (lrc)
+        return lrc;
+    sc_ref_t *refs = malloc((s->n_copies ? s->n_copies : 1) * sizeof(*refs));
+    if (!refs)
+        return lr_error_set(c->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_copies; i++)
+        if (s->copies[i].vg_id_raw[0])
+            refs[n++] = (sc_ref_t){s->copies[i].vg_id_raw, (int)i};
+    qsort(refs, n, sizeof(*refs), cmp_ref);
+    int *idx = malloc((n ? n : 1) * sizeof(*idx));
+    size_t groups = 0;
+    for (size_t i = 0; i < n; i++)
+        groups += i == 0 || strcmp(refs[i].id, refs[i - 1].id) != 0;
+    s->vgs = calloc(groups ? groups : 1, sizeof(*s->vgs));
+    int rc = 0;
+    if (!idx || !s->vgs)
+        rc = lr_error_set(c->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    for (size_t i = 0; i < n && !rc;) {
+        size_t j = i;
+        while (j < n && strcmp(refs[j].id, refs[i].id) == 0) {
+            idx[j - i] = refs[j].idx;
+            j++;
+        }
+        rc = build_one(c, &s->vgs[s->n_vgs++], idx, j - i);
+        i = j;
+    }
+    free(idx);
+    free(refs);
+    if (rc)
+        return rc;
+    if (s->n_vgs > 1)
+        qsort(s->vgs, s->n_vgs, sizeof(*s->vgs), cmp_vg);
+    link_copies(s);
+    return 0;
+}
+
+void sc_free_vgs(lr_scan_t *s)
+{
+    for (size_t g = 0; g < s->n_vgs; g++) {
+        lr_scan_vg_t *vg = &s->vgs[g];
+        for (size_t v = 0; v < vg->n_versions; v++)
+            free(vg->versions[v].copies);
+        free(vg->versions);
+        for (size_t i = 0; i < vg->n_pvs; i++) {
+            free(vg->pvs[i].key);
+            free(vg->pvs[i].device);
+        }
+        free(vg->pvs);
+        free(vg->name);
+    }
+    free(s->vgs);
+    s->vgs = NULL;
+    s->n_vgs = 0;
+}
