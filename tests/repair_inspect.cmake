@@ -35,6 +35,14 @@ lr_add_test(test_diff test_diff.c LIBS ${LR_INSPECT_LIB})
 lr_add_test(test_export test_export.c LIBS ${LR_INSPECT_LIB})
 lr_add_test(test_extract test_extract.c support/sha256.c LIBS ${LR_INSPECT_LIB})
 
+# The JSON diff read back by a real JSON parser.
+find_program(LR_PYTHON3 python3)
+if(LR_PYTHON3)
+  add_test(NAME diff_json_python
+           COMMAND sh -c "\"$1\" --json \"$2\" 1 16 | \"$3\" -c 'import json,sys; d=json.load(sys.stdin); k=[(c[\"object\"],c[\"kind\"],c[\"name\"]) for c in d[\"changes\"]]; assert d[\"old\"][\"seqno\"]==1 and d[\"new\"][\"seqno\"]==16, d; assert (\"lv\",\"added\",\"data\") in k, k; print(len(k), \"changes parsed\")'"
+                   sh $<TARGET_FILE:test_diff> ${LR_FIXTURES}/history/disk.img.gz ${LR_PYTHON3})
+endif()
+
 # vgcfgrestore of an exported version on a loop device (root, losetup, lvm2).
 if(TARGET test_export)
   add_test(NAME export_interop

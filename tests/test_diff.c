@@ -546,8 +546,39 @@ static void test_bad_args(void **state)
     lr_diff_free(NULL);
 }
 
-int main(void)
+/* `test_diff --json IMAGE A B`: prints the JSON diff of seqno A and B, for
+ * a check with a real JSON parser (python3) in repair_inspect.cmake. */
+static int json_main(int argc, char **argv)
 {
+    if (argc != 5)
+        return 2;
+    const char *img = argv[2];
+    lr_scan_t *scan = NULL;
+    if (lr_scan_paths(&img, 1, NULL, &scan, NULL))
+        return 2;
+    int rc = 1, vg = -1, va = -1, vb = -1;
+    lr_export_pick_t p = {.has_seqno = true, .seqno = strtoull(argv[3], NULL, 10)};
+    lr_diff_t *d = NULL;
+    char *json = NULL;
+    if (lr_export_pick(scan, &p, &vg, &va, NULL) == 0) {
+        p.seqno = strtoull(argv[4], NULL, 10);
+        if (lr_export_pick(scan, &p, &vg, &vb, NULL) == 0 &&
+            lr_diff_scan(scan, (size_t)vg, (size_t)va, (size_t)vb, &d, NULL) == 0 &&
+            lr_diff_format_json(d, &json, NULL) == 0) {
+            fputs(json, stdout);
+            rc = 0;
+        }
+    }
+    free(json);
+    lr_diff_free(d);
+    lr_scan_free(scan);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "--json") == 0)
+        return json_main(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_remove),        cmocka_unit_test(test_rename),
         cmocka_unit_test(test_resize),        cmocka_unit_test(test_tags_and_status),

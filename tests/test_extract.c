@@ -140,7 +140,7 @@ static void extract_and_check(fx_t *f, lr_scan_t *scan, const char *lv, const ch
     assert_int_equal(stat(out, &st), 0);
     assert_int_equal((uint64_t)st.st_size, size);
     char got[65], want[65];
-    assert_int_equal(lr_sha256_file(out, got), 0);
+    assert_int_equal(lr_test_sha256_file(out, got), 0);
     truth_hash(hash_of, want);
     assert_string_equal(got, want);
     unlink(out);
@@ -149,11 +149,11 @@ static void extract_and_check(fx_t *f, lr_scan_t *scan, const char *lv, const ch
 static void test_sha256_self(void **state)
 {
     (void)state;
-    lr_sha256_t s;
+    lr_test_sha256_t s;
     char hex[65];
-    lr_sha256_init(&s);
-    lr_sha256_update(&s, "abc", 3);
-    lr_sha256_hex(&s, hex);
+    lr_test_sha256_init(&s);
+    lr_test_sha256_update(&s, "abc", 3);
+    lr_test_sha256_hex(&s, hex);
     assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
@@ -305,7 +305,7 @@ static void test_output_rules(void **state)
     assert_int_equal(lr_extract_lv(f->all, (size_t)vg, (size_t)ver, "meta", out, &o, NULL, &err),
                      0);
     char got[65], want[65];
-    assert_int_equal(lr_sha256_file(out, got), 0);
+    assert_int_equal(lr_test_sha256_file(out, got), 0);
     truth_hash("meta", want);
     assert_string_equal(got, want);
     unlink(out);
@@ -405,10 +405,10 @@ static void hash_prefix(lr_scan_t *scan, const char *lv, uint64_t len, char out[
     char *buf = malloc(len);
     assert_non_null(buf);
     assert_int_equal(lr_extract_read(scan, p, buf, len, 0, NULL, NULL), 0);
-    lr_sha256_t s;
-    lr_sha256_init(&s);
-    lr_sha256_update(&s, buf, len);
-    lr_sha256_hex(&s, out);
+    lr_test_sha256_t s;
+    lr_test_sha256_init(&s);
+    lr_test_sha256_update(&s, buf, len);
+    lr_test_sha256_hex(&s, out);
     free(buf);
     lr_extract_plan_free(p);
 }
@@ -425,22 +425,22 @@ static void test_mirror_raid1_legs(void **state)
     /* all PVs present: the first leg (tail's first 2 MiB) */
     hash_prefix(f->all, "tail", 2u << 20, want);
     plan_to_file(f, f->all, v, "mir", out, "mir_mimage_0");
-    assert_int_equal(lr_sha256_file(out, got), 0);
+    assert_int_equal(lr_test_sha256_file(out, got), 0);
     assert_string_equal(got, want);
     unlink(out);
     plan_to_file(f, f->all, v, "rd", out, "rd_rimage_0");
-    assert_int_equal(lr_sha256_file(out, got), 0);
+    assert_int_equal(lr_test_sha256_file(out, got), 0);
     assert_string_equal(got, want);
     unlink(out);
 
     /* pv3.img missing: the second leg (= meta) */
     truth_hash("meta", want);
     plan_to_file(f, f->two, v, "mir", out, "mir_mimage_1");
-    assert_int_equal(lr_sha256_file(out, got), 0);
+    assert_int_equal(lr_test_sha256_file(out, got), 0);
     assert_string_equal(got, want);
     unlink(out);
     plan_to_file(f, f->two, v, "rd", out, "rd_rimage_1");
-    assert_int_equal(lr_sha256_file(out, got), 0);
+    assert_int_equal(lr_test_sha256_file(out, got), 0);
     assert_string_equal(got, want);
     unlink(out);
 
@@ -478,6 +478,43 @@ static void test_mirror_raid1_legs(void **state)
     assert_int_equal(n_entries(f->dir), 0);
 }
 
+/* Hostile numbers in a version's map are refused, never wrapped. */
+static void test_hostile_map(void **state)
+{
+    fx_t *f = *state;
+    char *text = latest_text(f->all);
+    static const struct {
+        const char *anchor, *from, *to;
+    } cases[] = {
+        {"\nstripe {", "stripe_size = 128", "stripe_size = 36028797018963968"},
+        {"\nstripe {", "stripe_size = 128", "stripe_size = 96"},
+        {"\ntail {", "\"pv2\", 2", "\"pv2\", 9007199254740993"},
+        {"\ntail {", "\"pv2\", 2", "\"pv2\", 21"},
+        {"\npv2 {", "pe_start = 2048", "pe_start = 36028797018963968"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const char *a = strstr(text, cases[i].anchor);
+        assert_non_null(a);
+        const char *p = strstr(a, cases[i].from);
+        assert_non_null(p);
+        size_t n = strlen(text) + strlen(cases[i].to) + 1;
+        char *t = malloc(n);
+        assert_non_null(t);
+        snprintf(t, n, "%.*s%s%s", (int)(p - text), text, cases[i].to, p + strlen(cases[i].from));
+        lr_vg_t *v = parse(t);
+        const char *lv = strstr(cases[i].anchor, "stripe") ? "stripe" : "tail";
+        lr_extract_plan_t *plan = NULL;
+        lr_error_t err;
+        int rc = lr_extract_plan_vg(f->all, v, lv, &plan, &err);
+        fprintf(stderr, "hostile %zu: %d %s\n", i, rc, err.msg);
+        assert_int_equal(rc, LR_EFORMAT);
+        assert_null(plan);
+        lr_vg_free(v);
+        free(t);
+    }
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -485,6 +522,7 @@ int main(void)
         cmocka_unit_test(test_handles_small_buffer), cmocka_unit_test(test_plan),
         cmocka_unit_test(test_missing_pv),    cmocka_unit_test(test_unknown_lv),
         cmocka_unit_test(test_output_rules),  cmocka_unit_test(test_mirror_raid1_legs),
+        cmocka_unit_test(test_hostile_map),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,82 @@
+/* lvmrescue repair: picking a version from a scan, and exporting it as a file
+ * that LVM2's `vgcfgrestore -f FILE VG` accepts.
+ *
+ * The export is the raw metadata text of the version's best copy, byte for
+ * byte as it sits in the image, without the trailing NUL: that is what
+ * `pvck --dump metadata -f` writes and what vgcfgrestore reads (the text
+ * carries the `contents = "Text Format Volume Group"` and `version = 1`
+ * header fields import_vsn1.c checks). Nothing is re-rendered, so the file is
+ * exactly the version that was on disk.
+ *
+ * Output files are written to a temporary file next to the target and put
+ * in place only when complete (link(2) without overwrite, so an existing
+ * file is never clobbered; rename(2) with LR_EXPORT_OVERWRITE); on any
+ * failure nothing is left behind. A target that is one of the scanned images
+ * (same device and inode) is refused. New files get mode 0600 (metadata and
+ * disk contents may be private). The engine never prints. */
+#ifndef LR_EXPORT_H
+#define LR_EXPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lr/error.h"
+#include "lr/meta.h"
+#include "lr/scan.h"
+
+/* ---- choosing a version (shared by --diff, --export, --extract) ----- */
+
+typedef struct lr_export_pick {
+    const char *vg;    /* VG name or UUID (printed or raw); NULL: any VG */
+    bool has_seqno;    /* false: the VG's latest complete version */
+    uint64_t seqno;
+    bool has_crc;      /* choose among conflicting copies of one seqno */
+    uint32_t crc;
+} lr_export_pick_t;
+
+/* Finds the one version matching pick. On success *vg and *version are
+ * indexes into scan->vgs and scan->vgs[*vg].versions, and the version has a
+ * complete copy. Errors, each with a message the CLI can print as is:
+ *   LR_ENOTFOUND  no VG / no version matches (the message lists the VGs or
+ *                 the seqnos that exist);
+ *   LR_EREFUSED   ambiguous: several VGs have the seqno, or the seqno has
+ *                 conflicting texts (the message lists each candidate with
+ *                 VG name, UUID, seqno, crc and description, and says to use
+ *                 --vg / --crc), or the version has only partial copies. */
+int lr_export_pick(const lr_scan_t *scan, const lr_export_pick_t *pick, int *vg, int *version,
+                   lr_error_t *err);
+
+/* Loads the version's best copy as a typed view (lr_vg_free). LR_EREFUSED
+ * when it has only partial copies, LR_ECHECKSUM when the image no longer
+ * holds the scanned bytes. */
+int lr_export_load(const lr_scan_t *scan, size_t vg, size_t version, lr_vg_t **out,
+                   lr_error_t *err);
+
+/* ---- export ---------------------------------------------------------- */
+
+enum {
+    LR_EXPORT_OVERWRITE = 1u << 0, /* replace an existing regular file */
+};
+
+/* The version's text as exported: the best copy's bytes without the NUL.
+ * *text is malloc'd (caller frees), NUL-terminated; *len excludes the NUL.
+ * Same errors as lr_export_load; the copy is also re-checked against the
+ * version's crc. */
+int lr_export_text(const lr_scan_t *scan, size_t vg, size_t version, char **text, size_t *len,
+                   lr_error_t *err);
+
+/* Writes the version's text to path (flags: LR_EXPORT_*). Errors:
+ * LR_EREFUSED when path exists and LR_EXPORT_OVERWRITE is not given, when it
+ * exists and is not a regular file, or when it is one of the scan's images;
+ * negative errno for I/O errors (err names the path). */
+int lr_export_write(const lr_scan_t *scan, size_t vg, size_t version, const char *path,
+                    unsigned flags, lr_error_t *err);
+
+/* Writes len bytes of text to path with the same rules (scan may be NULL:
+ * then only the existence rules apply). For callers that already hold the
+ * text (e.g. the TUI). */
+int lr_export_write_text(const lr_scan_t *scan, const char *text, size_t len, const char *path,
+                         unsigned flags, lr_error_t *err);
+
+#endif

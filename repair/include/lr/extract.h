@@ -1,0 +1,135 @@
+/* lvmrescue repair: copying an LV's contents, as one version of the VG maps
+ * them, out of the scanned images into a file.
+ *
+ * Supported: striped segments (linear is striped with one stripe), and
+ * mirror / raid1 segments through their first leg whose PVs are all present
+ * (the legs hold the same data). Every other segment type is refused with a
+ * message naming the type and the segment. The mapping follows LVM2: a PV
+ * extent e is at byte pv_start + pe_start*512 + e*extent_size*512 of the
+ * image holding the PV; in a striped segment of n stripes, chunk k of
+ * stripe_size sectors is on stripe k % n at chunk (k / n) of that stripe's
+ * area.
+ *
+ * It works in two steps: lr_extract_plan resolves the LV into pieces (which
+ * image, which bytes) and refuses before anything is written; lr_extract_run
+ * streams the pieces through one bounded buffer (1 MiB by default) into a new
+ * output file, never holding the LV in memory. Images are only read. The
+ * output is written to a temporary file next to the target and put in place
+ * when complete (never clobbering an existing file unless
+ * LR_EXTRACT_OVERWRITE; all-zero blocks are left as holes; mode 0600); on
+ * failure nothing is left behind. The engine never prints. */
+#ifndef LR_EXTRACT_H
+#define LR_EXTRACT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lr/error.h"
+#include "lr/io.h"
+#include "lr/meta.h"
+#include "lr/scan.h"
+
+#define LR_EXTRACT_DEFAULT_BUFFER (1u << 20)
+#define LR_EXTRACT_MAX_DEPTH 8 /* nested legs (mirror of striped LVs ...) */
+
+/* Where one stripe of a piece lives. */
+typedef struct lr_extract_stripe {
+    char *pv_key;      /* "pv1" in the version's text */
+    char *pv_id;       /* PV UUID as printed */
+    int image;         /* index into scan->images */
+    uint64_t offset;   /* absolute byte offset in that image of the stripe
+                          area's first byte (its start extent) */
+} lr_extract_stripe_t;
+
+/* A run of the LV that maps through one segment (of the LV itself or, for
+ * mirror/raid1, of the chosen leg). */
+typedef struct lr_extract_piece {
+    uint64_t lv_offset;  /* bytes from the LV start */
+    uint64_t length;     /* bytes */
+    uint64_t seg_offset; /* where lv_offset falls inside the (striped)
+                            segment's logical space, bytes */
+    uint64_t chunk;      /* stripe_size in bytes; 0 for one stripe (linear) */
+    char *segtype;       /* type of the LV's own segment ("striped", "mirror", "raid1") */
+    char *via;           /* leg LV read through ("lv_mimage_0"), NULL when direct */
+    size_t n_stripes;
+    lr_extract_stripe_t *stripes;
+} lr_extract_piece_t;
+
+/* The resolved LV. Everything is copied: valid after the scan's views are
+ * freed (but image indexes refer to the scan). */
+typedef struct lr_extract_plan {
+    char *vg;
+    uint64_t seqno;
+    char *lv;
+    char *lv_id;
+    uint64_t size;          /* bytes */
+    uint64_t extent_size;   /* bytes */
+    size_t n_pieces;
+    lr_extract_piece_t *pieces; /* in LV order, covering [0, size) */
+    size_t n_images;        /* images read (distinct), for messages */
+    int *images;            /* their indexes into scan->images */
+} lr_extract_plan_t;
+
+/* Resolves LV `lv` (its name in that version) of version `version` of VG
+ * `vg` of the scan. Errors, each with a message the CLI can print as is:
+ *   LR_ENOTFOUND  no LV of that name (the message lists the version's LVs);
+ *   LR_EREFUSED   a segment type other than striped/linear/mirror/raid1
+ *                 (named), PVs not among the images (each named by key,
+ *                 UUID and device hint; for mirror/raid1 when no leg has all
+ *                 its PVs), or only partial copies of the version;
+ *   LR_EFORMAT    the map is inconsistent (gaps, areas beyond a PV's
+ *                 pe_count, a stripe area running past its image, legs
+ *                 nested deeper than LR_EXTRACT_MAX_DEPTH).
+ * On success *out is owned by the caller (lr_extract_plan_free). */
+int lr_extract_plan(const lr_scan_t *scan, size_t vg, size_t version, const char *lv,
+                    lr_extract_plan_t **out, lr_error_t *err);
+
+/* Same, from an already loaded view (scan gives the PV locations: the VG's
+ * PV list, then any label with the PV's UUID). */
+int lr_extract_plan_vg(const lr_scan_t *scan, const lr_vg_t *vgv, const char *lv,
+                       lr_extract_plan_t **out, lr_error_t *err);
+
+/* Frees a plan. NULL is accepted. */
+void lr_extract_plan_free(lr_extract_plan_t *plan);
+
+/* Progress: called after each buffer written; non-zero return stops the
+ * run (-ECANCELED, output removed). */
+typedef int (*lr_extract_progress_fn)(void *arg, uint64_t done, uint64_t total);
+
+enum {
+    LR_EXTRACT_OVERWRITE = 1u << 0, /* replace an existing regular file */
+};
+
+typedef struct lr_extract_opts {
+    unsigned flags;              /* LR_EXTRACT_* */
+    size_t buffer_size;          /* 0: LR_EXTRACT_DEFAULT_BUFFER */
+    /* Open handles of the scan's images, n_ios == scan->n_images, in that
+     * order (e.g. the ones given to lr_scan_ios). NULL: each image the plan
+     * reads is opened read-only by its path (lr_io_open) and closed again. */
+    lr_io_t *const *ios;
+    size_t n_ios;
+    lr_extract_progress_fn progress; /* may be NULL */
+    void *progress_arg;
+} lr_extract_opts_t;
+
+/* Writes the plan's bytes to path. opts may be NULL. LR_EREFUSED when path
+ * exists (without LR_EXTRACT_OVERWRITE), is not a regular file, or is one of
+ * the scan's images; negative errno / LR_ERANGE for read or write errors
+ * (err names the image or the path); -ECANCELED when progress stopped it.
+ * *written (may be NULL) receives the bytes written on success. */
+int lr_extract_run(const lr_scan_t *scan, const lr_extract_plan_t *plan, const char *path,
+                   const lr_extract_opts_t *opts, uint64_t *written, lr_error_t *err);
+
+/* lr_extract_plan + lr_extract_run. */
+int lr_extract_lv(const lr_scan_t *scan, size_t vg, size_t version, const char *lv,
+                  const char *path, const lr_extract_opts_t *opts, uint64_t *written,
+                  lr_error_t *err);
+
+/* Reads len bytes at lv_offset of the planned LV into buf (for a TUI hex
+ * view, or a caller streaming elsewhere). Same opts->ios rule as
+ * lr_extract_run (opts may be NULL). LR_ERANGE past the end. */
+int lr_extract_read(const lr_scan_t *scan, const lr_extract_plan_t *plan, void *buf, size_t len,
+                    uint64_t lv_offset, const lr_extract_opts_t *opts, lr_error_t *err);
+
+#endif

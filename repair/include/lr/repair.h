@@ -1,0 +1,275 @@
+/* lvmrescue repair engine: restore any version of a volume group found by
+ * the scan engine, LVM2's way, with a plan shown first and an undo file for
+ * every write.
+ *
+ * Use:
+ *   lr_repair_plan_new     picks the version and works out every byte that
+ *                          would be written (reading only; refusals come
+ *                          back as LR_EREFUSED with the reason)
+ *   lr_repair_plan_render  readable text of the plan (the programs print it)
+ *   lr_repair_execute      reopens the images writable (exclusive), stacks
+ *                          the undo layer (lr/undo.h), writes exactly the
+ *                          planned bytes through core's lr_mda_commit /
+ *                          lr_label_write, then reads back and verifies
+ *   lr_repair_plan_log     what was written, with checksums, for --log
+ *
+ * Decisions (which version, which PVs and areas, what to rebuild, what to
+ * refuse) are all taken here; programs only print and ask. Nothing here
+ * prints or exits. */
+#ifndef LR_REPAIR_H
+#define LR_REPAIR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lr/error.h"
+#include "lr/io.h"
+#include "lr/label.h"
+#include "lr/mda.h"
+#include "lr/scan.h"
+
+/* ---- choosing the version ------------------------------------------------- */
+
+typedef struct lr_repair_opts {
+    const char *vg; /* VG name or UUID (printed or raw); NULL: any VG */
+    uint64_t seqno; /* the version to restore */
+    bool has_crc;   /* crc chooses among conflicting copies of one seqno */
+    uint32_t crc;
+    /* The command named in the new copy's description ("Write from
+     * COMMAND."), as LVM2 names the command line. NULL: "lvmrepair --restore
+     * seqno=N --vg NAME". */
+    const char *command;
+    const char *host; /* creation_host; NULL: uname nodename */
+    int64_t now;      /* creation_time; 0: time(NULL) */
+    /* Go on past the refusals --force may override (missing PVs, a failing
+     * lr_vg_check, a PV larger than its image); each is kept as a note. */
+    bool force;
+} lr_repair_opts_t;
+
+typedef struct lr_repair_candidate {
+    int vg;              /* index into scan->vgs */
+    int version;         /* index into that VG's versions */
+    const char *vg_name; /* borrowed from the scan */
+    const char *vg_id;
+    uint64_t seqno;
+    uint32_t crc;
+    bool complete; /* restorable: a complete copy exists */
+    int64_t creation_time;
+    const char *description; /* borrowed, may be NULL */
+    long n_lvs;
+    size_t n_copies;
+} lr_repair_candidate_t;
+
+/* Versions matching opts->vg / seqno / crc (complete or not): fills up to max
+ * entries and returns how many match in all. For listing the choices when
+ * lr_repair_plan_new refuses an ambiguous request. */
+size_t lr_repair_candidates(const lr_scan_t *scan, const lr_repair_opts_t *opts,
+                            lr_repair_candidate_t *out, size_t max);
+
+/* ---- the plan -------------------------------------------------------------- */
+
+typedef enum lr_repair_what {
+    LR_REPAIR_TEXT = 1,   /* metadata text in a ring (or the wrapped part of it) */
+    LR_REPAIR_MDA_HEADER, /* a metadata area header */
+    LR_REPAIR_LABEL,      /* a label sector (label_header + pv_header) */
+} lr_repair_what_t;
+
+/* One write, in execution order. */
+typedef struct lr_repair_write {
+    int image;       /* index into images (== the scan's image index) */
+    uint64_t offset; /* absolute byte offset in the image */
+    uint64_t length;
+    lr_repair_what_t what;
+    int pv;             /* index into pvs */
+    int area;           /* index into areas, -1 for a label */
+    uint8_t *old_bytes; /* what the image holds there at planning time */
+    uint8_t *new_bytes;
+    uint32_t crc_before; /* lr_crc(LR_CRC_INITIAL) of old / new bytes */
+    uint32_t crc_after;
+    char *now;       /* what the old bytes are ("zeros", "parts of old copies ...") */
+    char *after;     /* what the new bytes are */
+    bool sync_after; /* the engine syncs (fsync) right after this write */
+    bool done;       /* set by lr_repair_execute once written */
+} lr_repair_write_t;
+
+/* One metadata area that receives the new copy. */
+typedef struct lr_repair_area {
+    int pv; /* index into pvs */
+    int image;
+    uint64_t offset;        /* absolute offset of the area (its header sector) */
+    uint64_t size;          /* bytes, header included */
+    int mda_index;          /* 0 first area, 1 second */
+    int scan_area;          /* the scan's area at that offset, or -1 */
+    bool rebuild_header;    /* missing or damaged: rebuilt, written by the commit */
+    char *why;              /* why it is rebuilt (NULL when not) */
+    char *holds;            /* what the committed slot holds now ("vg0 seqno 16", "nothing") */
+    lr_mda_header_t before; /* the header the commit starts from */
+    lr_mda_header_t after;  /* the header after the commit */
+    bool wraps;             /* the new copy wraps round the end of the ring */
+} lr_repair_area_t;
+
+/* One PV of the restored version. */
+typedef struct lr_repair_pv {
+    char *key;                    /* "pv0" */
+    char id[LR_UUID_STR_LEN + 1]; /* printed */
+    char id_raw[LR_PV_UUID_LEN + 1];
+    char *device;      /* device hint from the text, may be NULL */
+    uint64_t dev_size; /* bytes, from the text */
+    uint64_t pe_start; /* bytes, from the text */
+    bool missing;      /* not among the images */
+    char *last_seen;   /* for a missing PV: where it was last seen */
+    int image;         /* -1 when missing */
+    uint64_t pv_start; /* absolute offset of the PV in its image */
+    int scan_label;    /* the scan's label at pv_start (any UUID), -1 if none */
+    bool rebuild_label;
+    char *label_why;            /* why the label is rebuilt (NULL when kept) */
+    lr_label_t label;           /* the label the PV carries after the restore */
+    size_t first_area, n_areas; /* its areas in areas[] */
+    uint64_t newest_seqno;      /* newest seqno of this VG committed on it now (0: none) */
+} lr_repair_pv_t;
+
+typedef enum lr_repair_change_kind {
+    LR_REPAIR_LV_BACK = 1, /* in the restored version, not in the newest */
+    LR_REPAIR_LV_GONE,     /* in the newest version, not in the restored one */
+    LR_REPAIR_LV_RESIZED,
+    LR_REPAIR_LV_RENAMED, /* same LV UUID, other name */
+} lr_repair_change_kind_t;
+
+typedef struct lr_repair_change {
+    lr_repair_change_kind_t kind;
+    char *name;        /* in the restored version (GONE: in the newest) */
+    char *old_name;    /* RENAMED: the name in the newest version */
+    uint64_t old_size; /* bytes in the newest version (0 for BACK) */
+    uint64_t new_size; /* bytes in the restored version (0 for GONE) */
+} lr_repair_change_t;
+
+typedef struct lr_repair_image {
+    char *path;
+    uint64_t size;
+    bool gzip; /* cannot be written in place */
+    size_t n_writes;
+} lr_repair_image_t;
+
+typedef struct lr_repair_plan {
+    /* The version restored. */
+    int vg, version; /* indexes into the scan it was planned from */
+    char *vg_name;
+    char vg_id[LR_UUID_STR_LEN + 1];
+    uint64_t seqno;
+    uint32_t crc;
+    int64_t version_time;
+    char *version_description; /* may be NULL */
+    /* The new copy. */
+    uint64_t max_seqno; /* highest seqno of the VG seen anywhere */
+    uint64_t new_seqno; /* max_seqno + 1 */
+    char *description;
+    char *host;
+    int64_t time;
+    char *text;         /* NUL-terminated */
+    uint64_t text_size; /* bytes written, NUL included (raw_locn.size) */
+    uint32_t text_crc;
+    /* Compared with the newest complete version. */
+    uint64_t newest_seqno; /* 0 when none */
+    size_t n_changes;
+    lr_repair_change_t *changes;
+    /* Where it goes. */
+    size_t n_images;
+    lr_repair_image_t *images;
+    size_t n_pvs;
+    lr_repair_pv_t *pvs;
+    size_t n_areas;
+    lr_repair_area_t *areas;
+    size_t n_writes;
+    lr_repair_write_t *writes;
+    /* Things the user should know (overridden refusals, other VGs losing
+     * a PV, stale PVs brought up to date, ...). */
+    size_t n_notes;
+    char **notes;
+    bool forced;   /* some refusal was overridden by opts.force */
+    bool executed; /* lr_repair_execute ran (successfully or not) */
+    bool verified; /* the read-back after writing matched */
+    void *priv;    /* engine state */
+} lr_repair_plan_t;
+
+/* Plans the restore of opts->seqno (of opts->vg) from scan. ios are the
+ * scan's read-only handles in image order (NULL: the images are opened
+ * read-only by path); they are only read and not kept. On success *out is
+ * owned by the caller (lr_repair_plan_free).
+ * Refusals (LR_EREFUSED, message says why): several versions match (the
+ * message lists them; see lr_repair_candidates), only partial copies of the
+ * version survive, PVs of the version missing from the images (the message
+ * lists their UUIDs and where they were last seen) or the version failing
+ * lr_vg_check (both unless opts->force), a PV found twice, no metadata area
+ * to write. LR_ENOTFOUND: no such VG or version. LR_ELIMIT: the text does
+ * not fit an area. */
+int lr_repair_plan_new(const lr_scan_t *scan, lr_io_t *const *ios, const lr_repair_opts_t *opts,
+                       lr_repair_plan_t **out, lr_error_t *err);
+
+void lr_repair_plan_free(lr_repair_plan_t *plan);
+
+/* Readable text of the plan: the version, what changes for the user, PVs
+ * and areas, every write with what the bytes hold now and after, notes.
+ * *text is malloc'd (caller frees). */
+int lr_repair_plan_render(const lr_repair_plan_t *plan, char **text, lr_error_t *err);
+
+/* Text for a log file: the version, the new seqno, every write with its
+ * image, offset, length, checksums before/after and whether it was done.
+ * *text is malloc'd (caller frees). */
+int lr_repair_plan_log(const lr_repair_plan_t *plan, char **text, lr_error_t *err);
+
+/* Points image `image` of the plan at another file with the same bytes (a
+ * copy made for --output). Execution checks the bytes anyway. */
+int lr_repair_plan_set_image_path(lr_repair_plan_t *plan, size_t image, const char *path,
+                                  lr_error_t *err);
+
+/* ---- execution ------------------------------------------------------------- */
+
+/* Opens an image for writing (lr_io_open_rw's signature with a context).
+ * The returned handle may be a stack (tests add fault injection here). */
+typedef int (*lr_repair_open_fn)(void *arg, const char *path, int flags, lr_io_t **out,
+                                 lr_error_t *err);
+
+typedef struct lr_repair_exec_opts {
+    const char *undo_path;     /* required; created, never overwritten */
+    bool force;                /* open without LR_IO_EXCL (mounted/held/locked images) */
+    lr_repair_open_fn open_rw; /* NULL: lr_io_open_rw */
+    void *open_arg;
+} lr_repair_exec_opts_t;
+
+/* Executes the plan: opens every image with writes (LR_IO_RDWR |
+ * LR_IO_EXCL unless force), refuses (LR_EREFUSED) when an image no longer
+ * holds the bytes the plan was made from, creates the undo file, then per
+ * PV commits the text into each of its areas (text, sync, header, sync) and
+ * writes a rebuilt label last, each write checked against the plan before
+ * it passes. Then reads everything back and verifies it (plan->verified).
+ * The undo file is finished (lr_undo_finish) also when a write failed, so
+ * `lvmrepair --apply-undo` can put the original bytes back; once it exists
+ * plan->executed is set. Returns the first failure. */
+int lr_repair_execute(lr_repair_plan_t *plan, const lr_repair_exec_opts_t *opts, lr_error_t *err);
+
+/* The default undo file name: next to `image` (in the current directory
+ * for a block device): "DIR/BASENAME.lvmrepair-undo-YYYYmmdd-HHMMSS", with
+ * "-N" added while the name exists. *out is malloc'd (caller frees). */
+int lr_repair_default_undo_path(const char *image, int64_t now, char **out, lr_error_t *err);
+
+/* ---- copies for --output ------------------------------------------------ */
+
+/* Copies image src (raw, block device or .gz, decompressed) to
+ * DIR/BASENAME (".gz" dropped), sparse: holes of the source (SEEK_DATA /
+ * SEEK_HOLE) and all-zero 4 KiB blocks are not written. Refuses an existing
+ * destination unless overwrite. *dst is malloc'd (caller frees); *data_bytes
+ * (may be NULL) receives the bytes actually written. */
+int lr_repair_copy_image(const char *src, const char *dir, bool overwrite, char **dst,
+                         uint64_t *data_bytes, lr_error_t *err);
+
+/* ---- testing aid ------------------------------------------------------------ */
+
+/* A layer that fails a chosen write: every pwrite through any layer sharing
+ * *counter increments it, and the one that brings it to fail_at (1-based)
+ * fails with -EIO without writing, as do all later ones (the "crash"). *out
+ * owns lower. fail_at 0 never fails. */
+int lr_repair_fault_io(lr_io_t *lower, unsigned *counter, unsigned fail_at, lr_io_t **out,
+                       lr_error_t *err);
+
+#endif

@@ -1,0 +1,219 @@
+/* --output: copies of the images to repair instead of the originals.
+ * Copies are sparse: holes of the source are skipped (SEEK_DATA /
+ * SEEK_HOLE), and so are all-zero blocks inside data, so a mostly empty
+ * disk image costs only its used bytes. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "lr/repair.h"
+#include "repair_int.h"
+
+#define BLOCK 4096u
+#define CHUNK (1u << 20)
+
+typedef struct copy_job {
+    const char *src, *dst;
+    int in, out;
+    uint64_t data; /* bytes written */
+    uint8_t *buf;
+} copy_job_t;
+
+static int sys_fail(lr_error_t *err, const char *path, const char *what)
+{
+    int e = errno;
+    return rp_fail(err, path, -e, LR_NO_OFFSET, "%s: %s", what, strerror(e));
+}
+
+/* Writes the non-zero 4 KiB blocks of buf (len bytes, at off). */
+static int put_sparse(copy_job_t *j, const uint8_t *buf, size_t len, uint64_t off, lr_error_t *err)
+{
+    for (size_t pos = 0; pos < len; pos += BLOCK) {
+        size_t n = len - pos < BLOCK ? len - pos : BLOCK;
+        if (rp_all_zero(buf + pos, n))
+            continue;
+        size_t done = 0;
+        while (done < n) {
+            ssize_t w = pwrite(j->out, buf + pos + done, n - done, (off_t)(off + pos + done));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                return sys_fail(err, j->dst, "write failed");
+            done += (size_t)w;
+        }
+        j->data += n;
+    }
+    return 0;
+}
+
+/* Copies [from, to) of a raw source. */
+static int copy_span(copy_job_t *j, uint64_t from, uint64_t to, lr_error_t *err)
+{
+    while (from < to) {
+        size_t want = to - from < CHUNK ? (size_t)(to - from) : CHUNK;
+        ssize_t r = pread(j->in, j->buf, want, (off_t)from);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return sys_fail(err, j->src, "read failed");
+        if (r == 0)
+            return rp_fail(err, j->src, -EIO, from, "unexpected end of file");
+        int rc = put_sparse(j, j->buf, (size_t)r, from, err);
+        if (rc)
+            return rc;
+        from += (uint64_t)r;
+    }
+    return 0;
+}
+
+/* Walks the data segments; a source without SEEK_DATA support (a block
+ * device, an old file system) is copied as one segment. */
+static int copy_raw(copy_job_t *j, uint64_t size, lr_error_t *err)
+{
+    uint64_t pos = 0;
+    while (pos < size) {
+        off_t d = lseek(j->in, (off_t)pos, SEEK_DATA);
+        if (d < 0 && errno == ENXIO)
+            return 0; /* only a hole remains */
+        if (d < 0)
+            return copy_span(j, pos, size, err);
+        off_t h = lseek(j->in, d, SEEK_HOLE);
+        uint64_t end = h < 0 || (uint64_t)h > size ? size : (uint64_t)h;
+        int rc = copy_span(j, (uint64_t)d, end, err);
+        if (rc)
+            return rc;
+        pos = end;
+    }
+    return 0;
+}
+
+static int copy_gzip(copy_job_t *j, uint64_t *size, lr_error_t *err)
+{
+    int fd = dup(j->in);
+    gzFile gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
+    if (!gz) {
+        if (fd >= 0)
+            close(fd);
+        return rp_fail(err, j->src, -ENOMEM, LR_NO_OFFSET, "cannot read the gzip image");
+    }
+    uint64_t off = 0;
+    int rc = 0;
+    for (;;) {
+        int r = gzread(gz, j->buf, CHUNK);
+        if (r < 0) {
+            int zerr = 0;
+            rc =
+                rp_fail(err, j->src, LR_EFORMAT, off, "corrupt gzip image: %s", gzerror(gz, &zerr));
+            break;
+        }
+        if (r == 0)
+            break;
+        rc = put_sparse(j, j->buf, (size_t)r, off, err);
+        if (rc)
+            break;
+        off += (uint64_t)r;
+    }
+    gzclose(gz);
+    *size = off;
+    return rc;
+}
+
+static bool is_gzip(int fd)
+{
+    uint8_t m[2];
+    return pread(fd, m, 2, 0) == 2 && m[0] == 0x1f && m[1] == 0x8b;
+}
+
+static int dest_name(const char *src, const char *dir, char **dst, lr_error_t *err)
+{
+    const char *slash = strrchr(src, '/');
+    const char *base = slash ? slash + 1 : src;
+    size_t blen = strlen(base);
+    if (blen > 3 && strcmp(base + blen - 3, ".gz") == 0)
+        blen -= 3;
+    if (blen == 0)
+        return rp_fail(err, src, -EINVAL, LR_NO_OFFSET, "no file name to copy to");
+    if (asprintf(dst, "%s/%.*s", dir, (int)blen, base) < 0)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    return 0;
+}
+
+static int open_pair(copy_job_t *j, bool overwrite, uint64_t *size, bool *blk, lr_error_t *err)
+{
+    j->in = open(j->src, O_RDONLY | O_CLOEXEC);
+    if (j->in < 0)
+        return sys_fail(err, j->src, "cannot open for reading");
+    struct stat st;
+    if (fstat(j->in, &st) != 0)
+        return sys_fail(err, j->src, "stat failed");
+    *blk = S_ISBLK(st.st_mode);
+    if (!*blk && !S_ISREG(st.st_mode))
+        return rp_fail(err, j->src, -EINVAL, LR_NO_OFFSET, "not a regular file or block device");
+    *size = (uint64_t)st.st_size;
+    if (*blk) {
+        off_t end = lseek(j->in, 0, SEEK_END);
+        if (end < 0)
+            return sys_fail(err, j->src, "cannot get the device size");
+        *size = (uint64_t)end;
+    }
+    struct stat dst_st;
+    if (stat(j->dst, &dst_st) == 0 && dst_st.st_dev == st.st_dev && dst_st.st_ino == st.st_ino)
+        return rp_fail(err, j->dst, LR_EREFUSED, LR_NO_OFFSET,
+                       "the copy would be the image itself; choose another directory");
+    int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite ? O_TRUNC : O_EXCL);
+    j->out = open(j->dst, flags, 0644);
+    if (j->out < 0)
+        return sys_fail(err, j->dst,
+                        errno == EEXIST ? "exists already (--force overwrites)"
+                                        : "cannot create the copy");
+    return 0;
+}
+
+int lr_repair_copy_image(const char *src, const char *dir, bool overwrite, char **dst,
+                         uint64_t *data_bytes, lr_error_t *err)
+{
+    if (!src || !dir || !dst)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "copy: invalid arguments");
+    *dst = NULL;
+    copy_job_t j = {.src = src, .in = -1, .out = -1};
+    char *name = NULL;
+    int rc = dest_name(src, dir, &name, err);
+    if (rc)
+        return rc;
+    j.dst = name;
+    j.buf = malloc(CHUNK);
+    uint64_t size = 0;
+    bool blk = false;
+    rc = j.buf ? open_pair(&j, overwrite, &size, &blk, err)
+               : lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    if (!rc && !blk && is_gzip(j.in))
+        rc = copy_gzip(&j, &size, err);
+    else if (!rc)
+        rc = copy_raw(&j, size, err);
+    /* The size makes the trailing holes; fsync makes the copy durable before
+     * anything is written into it. */
+    if (!rc && ftruncate(j.out, (off_t)size) != 0)
+        rc = sys_fail(err, name, "cannot set the size");
+    if (!rc && fsync(j.out) != 0)
+        rc = sys_fail(err, name, "fsync failed");
+    if (j.in >= 0)
+        close(j.in);
+    if (j.out >= 0)
+        close(j.out);
+    free(j.buf);
+    if (rc) {
+        if (j.out >= 0)
+            unlink(name); /* only a copy we created */
+        free(name);
+        return rc;
+    }
+    if (data_bytes)
+        *data_bytes = j.data;
+    *dst = name;
+    return 0;
+}

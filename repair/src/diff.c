@@ -1,0 +1,972 @@
+/* Diff of two VG versions: VG properties, PVs matched by PV UUID, LVs
+ * matched by LV UUID (so a rename is one change, not a removal plus an
+ * addition), sizes, segment maps and every other key of the text. */
+#include "lr/diff.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "inspect_util.h"
+#include "lr/export.h"
+#include "lr/label.h"
+
+#define SECTOR 512u
+
+typedef struct dctx {
+    lr_diff_t *d;
+    size_t cap;
+    const lr_vg_t *a, *b; /* old, new */
+    bool oom;
+} dctx_t;
+
+/* ---- values ------------------------------------------------------------ */
+
+static void put_scalar(lr_ibuf_t *b, const lr_cfg_value_t *v)
+{
+    switch (v->type) {
+    case LR_CFG_INT: lr_ibuf_printf(b, "%" PRId64, v->i); break;
+    case LR_CFG_FLOAT: lr_ibuf_printf(b, "%g", v->f); break;
+    case LR_CFG_STRING: lr_ibuf_puts(b, v->s ? v->s : ""); break;
+    default: break;
+    }
+}
+
+/* A value as shown to users: strings unquoted, arrays "a, b". */
+static char *value_str(const lr_cfg_value_t *v, bool *oom)
+{
+    if (!v)
+        return NULL;
+    lr_ibuf_t b = {0};
+    if (v->type == LR_CFG_ARRAY) {
+        for (size_t i = 0; i < v->n_items; i++) {
+            if (i)
+                lr_ibuf_puts(&b, ", ");
+            put_scalar(&b, &v->items[i]);
+        }
+    } else {
+        put_scalar(&b, v);
+    }
+    char *s = lr_ibuf_take(&b);
+    if (!s)
+        *oom = true;
+    return s;
+}
+
+static bool scalar_equal(const lr_cfg_value_t *x, const lr_cfg_value_t *y)
+{
+    if (x->type != y->type)
+        return false;
+    switch (x->type) {
+    case LR_CFG_INT: return x->i == y->i;
+    case LR_CFG_FLOAT: return x->f == y->f;
+    case LR_CFG_STRING: return strcmp(x->s ? x->s : "", y->s ? y->s : "") == 0;
+    default: return false;
+    }
+}
+
+static bool value_equal(const lr_cfg_value_t *x, const lr_cfg_value_t *y)
+{
+    if (!x || !y)
+        return x == y;
+    if (x->type != y->type)
+        return false;
+    if (x->type != LR_CFG_ARRAY)
+        return scalar_equal(x, y);
+    if (x->n_items != y->n_items)
+        return false;
+    for (size_t i = 0; i < x->n_items; i++)
+        if (!scalar_equal(&x->items[i], &y->items[i]))
+            return false;
+    return true;
+}
+
+/* Key nodes holding values in sectors: their change lines add bytes. */
+static bool is_sector_key(const char *key)
+{
+    static const char *const keys[] = {"extent_size", "dev_size", "pe_start", "ba_start",
+                                       "ba_size", "stripe_size"};
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+        if (strcmp(key, keys[i]) == 0)
+            return true;
+    return false;
+}
+
+/* extents * extent_size sectors in bytes, saturating: hostile texts can
+ * hold any numbers and a wrapped size would be a wrong answer. */
+static uint64_t lv_bytes(const lr_lv_t *lv, const lr_vg_t *vg)
+{
+    uint64_t sectors, bytes;
+    if (__builtin_mul_overflow(lv->extent_count, vg->extent_size, &sectors) ||
+        __builtin_mul_overflow(sectors, (uint64_t)SECTOR, &bytes))
+        return UINT64_MAX;
+    return bytes;
+}
+
+static uint64_t sectors_bytes(uint64_t sectors)
+{
+    return sectors > UINT64_MAX / SECTOR ? UINT64_MAX : sectors * SECTOR;
+}
+
+static char *size_str(uint64_t bytes, uint64_t extents, bool *oom)
+{
+    char sz[48];
+    lr_inspect_size(sz, sizeof(sz), bytes);
+    lr_ibuf_t b = {0};
+    lr_ibuf_printf(&b, "%s (%" PRIu64 " extent%s)", sz, extents, extents == 1 ? "" : "s");
+    char *s = lr_ibuf_take(&b);
+    if (!s)
+        *oom = true;
+    return s;
+}
+
+/* ---- changes ----------------------------------------------------------- */
+
+static const char *obj_title(lr_diff_obj_t o)
+{
+    return o == LR_DIFF_VG ? "VG" : o == LR_DIFF_PV ? "PV" : "LV";
+}
+
+static const char *shown(const char *v)
+{
+    return !v ? "(absent)" : !*v ? "(none)" : v;
+}
+
+/* The one readable line of a change. */
+static char *change_text(const lr_diff_change_t *c, const char *detail, bool *oom)
+{
+    lr_ibuf_t b = {0};
+    lr_ibuf_printf(&b, "%s %s: ", obj_title(c->obj), c->name);
+    switch (c->kind) {
+    case LR_DIFF_ADDED: lr_ibuf_printf(&b, "added (%s)", shown(c->new_value)); break;
+    case LR_DIFF_REMOVED: lr_ibuf_printf(&b, "removed (%s)", shown(c->old_value)); break;
+    case LR_DIFF_RENAMED: lr_ibuf_printf(&b, "renamed from %s", shown(c->old_value)); break;
+    case LR_DIFF_RESIZED:
+        lr_ibuf_printf(&b, "resized %s -> %s", shown(c->old_value), shown(c->new_value));
+        break;
+    case LR_DIFF_MOVED:
+        lr_ibuf_printf(&b, "segments moved: %s -> %s", shown(c->old_value), shown(c->new_value));
+        break;
+    case LR_DIFF_RETYPED:
+        lr_ibuf_printf(&b, "segment type changed: %s -> %s", shown(c->old_value),
+                       shown(c->new_value));
+        break;
+    case LR_DIFF_CHANGED:
+        lr_ibuf_printf(&b, "%s: %s -> %s", c->field, shown(c->old_value), shown(c->new_value));
+        break;
+    }
+    bool sectors = c->kind == LR_DIFF_CHANGED && c->field && is_sector_key(c->field);
+    if (sectors && c->old_bytes && c->new_bytes) {
+        char o[48], n[48];
+        lr_inspect_size(o, sizeof(o), c->old_bytes);
+        lr_inspect_size(n, sizeof(n), c->new_bytes);
+        lr_ibuf_printf(&b, " sectors (%s -> %s)", o, n);
+    }
+    if (detail && *detail)
+        lr_ibuf_printf(&b, " (%s)", detail);
+    char *s = lr_ibuf_take(&b);
+    if (!s)
+        *oom = true;
+    return s;
+}
+
+typedef struct change_in {
+    lr_diff_obj_t obj;
+    lr_diff_kind_t kind;
+    const char *name, *old_name, *id, *field;
+    char *old_value, *new_value; /* taken over */
+    uint64_t old_bytes, new_bytes;
+    char *detail; /* taken over: appended to the line in parentheses, may be NULL */
+} change_in_t;
+
+/* Appends a change; takes over in->old_value/new_value in every case. */
+static void add_change(dctx_t *x, const change_in_t *in)
+{
+    lr_diff_t *d = x->d;
+    if (!x->oom && d->n_changes == x->cap) {
+        size_t cap = x->cap ? x->cap * 2 : 16;
+        lr_diff_change_t *v = realloc(d->changes, cap * sizeof(*v));
+        if (v) {
+            d->changes = v;
+            x->cap = cap;
+        } else {
+            x->oom = true;
+        }
+    }
+    if (x->oom) {
+        free(in->old_value);
+        free(in->new_value);
+        free(in->detail);
+        return;
+    }
+    lr_diff_change_t *c = &d->changes[d->n_changes++];
+    memset(c, 0, sizeof(*c));
+    c->obj = in->obj;
+    c->kind = in->kind;
+    c->name = lr_inspect_strdup(in->name ? in->name : "", &x->oom);
+    c->old_name = lr_inspect_strdup(in->old_name, &x->oom);
+    c->id = lr_inspect_strdup(in->id, &x->oom);
+    c->field = lr_inspect_strdup(in->field, &x->oom);
+    c->old_value = in->old_value;
+    c->new_value = in->new_value;
+    c->old_bytes = in->old_bytes;
+    c->new_bytes = in->new_bytes;
+    c->text = change_text(c, in->detail, &x->oom);
+    free(in->detail);
+}
+
+/* ---- generic keys --------------------------------------------------------- */
+
+static bool in_list(const char *key, const char *const *skip)
+{
+    for (; skip && *skip; skip++)
+        if (strcmp(key, *skip) == 0)
+            return true;
+    return false;
+}
+
+/* The direct child key node of a section (keys hold no '/', but a direct
+ * walk avoids any path interpretation). */
+static const lr_cfg_node_t *child_key(const lr_cfg_node_t *sec, const char *key)
+{
+    for (const lr_cfg_node_t *n = sec ? lr_cfg_child(sec) : NULL; n; n = lr_cfg_next(n))
+        if (lr_cfg_node_type(n) != LR_CFG_SECTION && strcmp(lr_cfg_key(n), key) == 0)
+            return n;
+    return NULL;
+}
+
+typedef struct keyctx {
+    lr_diff_obj_t obj;
+    const char *name, *old_name, *id;
+    const char *const *skip;
+} keyctx_t;
+
+static bool list_has(const lr_cfg_value_t *v, const lr_cfg_value_t *item)
+{
+    for (size_t i = 0; v && i < v->n_items; i++)
+        if (scalar_equal(&v->items[i], item))
+            return true;
+    return false;
+}
+
+/* "+b -a": what an array (tags, status, flags) gained and lost. */
+static char *list_delta(const lr_cfg_value_t *ov, const lr_cfg_value_t *nv, bool *oom)
+{
+    lr_ibuf_t b = {0};
+    for (int side = 0; side < 2; side++) {
+        const lr_cfg_value_t *from = side ? ov : nv, *other = side ? nv : ov;
+        for (size_t i = 0; from && i < from->n_items; i++) {
+            if (list_has(other, &from->items[i]))
+                continue;
+            lr_ibuf_puts(&b, b.len ? " " : "");
+            lr_ibuf_puts(&b, side ? "-" : "+");
+            put_scalar(&b, &from->items[i]);
+        }
+    }
+    char *s = lr_ibuf_take(&b);
+    if (!s)
+        *oom = true;
+    return s;
+}
+
+static void key_change(dctx_t *x, const keyctx_t *k, const char *key, const lr_cfg_value_t *ov,
+                       const lr_cfg_value_t *nv)
+{
+    change_in_t in = {.obj = k->obj, .kind = LR_DIFF_CHANGED, .name = k->name,
+                      .old_name = k->old_name, .id = k->id, .field = key};
+    /* LVM2 leaves out empty lists (tags = [] is not written): an absent
+     * list is an empty one, not a missing property */
+    static const lr_cfg_value_t empty = {.type = LR_CFG_ARRAY};
+    if (!ov && nv && nv->type == LR_CFG_ARRAY)
+        ov = &empty;
+    if (!nv && ov && ov->type == LR_CFG_ARRAY)
+        nv = &empty;
+    if (value_equal(ov, nv))
+        return;
+    in.old_value = value_str(ov, &x->oom);
+    in.new_value = value_str(nv, &x->oom);
+    if (ov && nv && ov->type == LR_CFG_ARRAY && nv->type == LR_CFG_ARRAY)
+        in.detail = list_delta(ov, nv, &x->oom);
+    if (is_sector_key(key)) {
+        in.old_bytes = ov && ov->type == LR_CFG_INT && ov->i > 0 ? sectors_bytes((uint64_t)ov->i) : 0;
+        in.new_bytes = nv && nv->type == LR_CFG_INT && nv->i > 0 ? sectors_bytes((uint64_t)nv->i) : 0;
+    }
+    add_change(x, &in);
+}
+
+/* Every key = value of the two sections that differs, in the new text's
+ * order, then keys only the old text has. Subsections are not compared
+ * here. */
+static void diff_keys(dctx_t *x, const keyctx_t *k, const lr_cfg_node_t *os,
+                      const lr_cfg_node_t *ns)
+{
+    for (const lr_cfg_node_t *n = lr_cfg_child(ns); n; n = lr_cfg_next(n)) {
+        const char *key = lr_cfg_key(n);
+        if (lr_cfg_node_type(n) == LR_CFG_SECTION || in_list(key, k->skip))
+            continue;
+        const lr_cfg_node_t *o = child_key(os, key);
+        key_change(x, k, key, o ? lr_cfg_value(o) : NULL, lr_cfg_value(n));
+    }
+    for (const lr_cfg_node_t *o = lr_cfg_child(os); o; o = lr_cfg_next(o)) {
+        const char *key = lr_cfg_key(o);
+        if (lr_cfg_node_type(o) == LR_CFG_SECTION || in_list(key, k->skip))
+            continue;
+        if (!child_key(ns, key))
+            key_change(x, k, key, lr_cfg_value(o), NULL);
+    }
+}
+
+/* ---- VG -------------------------------------------------------------- */
+
+static void diff_vg(dctx_t *x)
+{
+    static const char *const skip[] = {"seqno", NULL};
+    const lr_vg_t *a = x->a, *b = x->b;
+    if (strcmp(a->name, b->name) != 0) {
+        change_in_t in = {.obj = LR_DIFF_VG, .kind = LR_DIFF_RENAMED, .name = b->name,
+                          .old_name = a->name, .id = b->id, .field = "name"};
+        in.old_value = lr_inspect_strdup(a->name, &x->oom);
+        in.new_value = lr_inspect_strdup(b->name, &x->oom);
+        add_change(x, &in);
+    }
+    keyctx_t k = {LR_DIFF_VG, b->name, strcmp(a->name, b->name) ? a->name : NULL, b->id, skip};
+    diff_keys(x, &k, a->node, b->node);
+}
+
+/* ---- matching ------------------------------------------------------------ */
+
+/* A pair of objects (old index, new index; -1 when absent on that side) and
+ * the name it sorts under. */
+typedef struct pair {
+    long ia, ib;
+    const char *name;
+} pair_t;
+
+static int pair_cmp(const void *p, const void *q)
+{
+    const pair_t *x = p, *y = q;
+    int c = strverscmp(x->name, y->name);
+    if (c)
+        return c;
+    /* the same name twice (an LV removed and another created under its
+     * name): the removed one first */
+    return (y->ib < 0) - (x->ib < 0);
+}
+
+/* Compares UUIDs with or without dashes. */
+static bool same_uuid(const char *p, const char *q)
+{
+    if (!p || !q)
+        return false;
+    char rp[LR_PV_UUID_LEN + 1], rq[LR_PV_UUID_LEN + 1];
+    if (lr_uuid_parse(p, rp, sizeof(rp)) == 0 && lr_uuid_parse(q, rq, sizeof(rq)) == 0)
+        return strcmp(rp, rq) == 0;
+    return strcmp(p, q) == 0;
+}
+
+/* ---- PVs --------------------------------------------------------------- */
+
+static char *pv_summary(const lr_pv_t *pv, uint64_t extent_size, bool *oom)
+{
+    char sz[48];
+    lr_inspect_size(sz, sizeof(sz), sectors_bytes(pv->dev_size));
+    lr_ibuf_t b = {0};
+    lr_ibuf_printf(&b, "%s, %s%s%s, %" PRIu64 " extents of %" PRIu64 " sectors", pv->id, sz,
+                   pv->device ? ", device " : "", pv->device ? pv->device : "", pv->pe_count,
+                   extent_size);
+    char *s = lr_ibuf_take(&b);
+    if (!s)
+        *oom = true;
+    return s;
+}
+
+static void diff_pv_pair(dctx_t *x, const pair_t *p)
+{
+    static const char *const skip[] = {"id", NULL};
+    const lr_pv_t *o = p->ia >= 0 ? &x->a->pvs[p->ia] : NULL;
+    const lr_pv_t *n = p->ib >= 0 ? &x->b->pvs[p->ib] : NULL;
+    if (!o || !n) {
+        const lr_pv_t *pv = o ? o : n;
+        change_in_t in = {.obj = LR_DIFF_PV, .kind = o ? LR_DIFF_REMOVED : LR_DIFF_ADDED,
+                          .name = pv->key, .id = pv->id};
+        char *sum = pv_summary(pv, (o ? x->a : x->b)->extent_size, &x->oom);
+        if (o) {
+            in.old_value = sum;
+            in.old_bytes = sectors_bytes(pv->dev_size);
+        } else {
+            in.new_value = sum;
+            in.new_bytes = sectors_bytes(pv->dev_size);
+        }
+        add_change(x, &in);
+        return;
+    }
+    bool rekeyed = strcmp(o->key, n->key) != 0;
+    keyctx_t k = {LR_DIFF_PV, n->key, rekeyed ? o->key : NULL, n->id, skip};
+    if (rekeyed) {
+        change_in_t in = {.obj = LR_DIFF_PV, .kind = LR_DIFF_CHANGED, .name = n->key,
+                          .old_name = o->key, .id = n->id, .field = "key"};
+        in.old_value = lr_inspect_strdup(o->key, &x->oom);
+        in.new_value = lr_inspect_strdup(n->key, &x->oom);
+        add_change(x, &in);
+    }
+    diff_keys(x, &k, o->node, n->node);
+}
+
+static int diff_pvs(dctx_t *x)
+{
+    const lr_vg_t *a = x->a, *b = x->b;
+    pair_t *p = calloc(a->n_pvs + b->n_pvs + 1, sizeof(*p));
+    if (!p)
+        return -ENOMEM;
+    size_t n = 0;
+    for (size_t j = 0; j < b->n_pvs; j++)
+        p[n++] = (pair_t){-1, (long)j, b->pvs[j].key};
+    for (size_t i = 0; i < a->n_pvs; i++) {
+        size_t j = 0;
+        while (j < b->n_pvs && strcmp(a->pvs[i].raw_id, b->pvs[j].raw_id) != 0)
+            j++;
+        if (j < b->n_pvs && p[j].ia < 0)
+            p[j].ia = (long)i;
+        else
+            p[n++] = (pair_t){(long)i, -1, a->pvs[i].key};
+    }
+    qsort(p, n, sizeof(*p), pair_cmp);
+    for (size_t i = 0; i < n; i++)
+        diff_pv_pair(x, &p[i]);
+    free(p);
+    return 0;
+}
+
+/* ---- segment maps ------------------------------------------------------ */
+
+/* Extents each area of a segment covers: stripes divide the segment,
+ * mirror legs and raid images each hold all of it. */
+static uint64_t area_extents(const lr_seg_t *s)
+{
+    if (!s->known || s->stripe_count == 0)
+        return 0;
+    if (strcmp(s->type, "striped") == 0 || strcmp(s->type, "linear") == 0)
+        return s->extent_count / s->stripe_count;
+    return s->extent_count;
+}
+
+static void put_seg(lr_ibuf_t *b, const lr_seg_t *s)
+{
+    uint64_t end = s->start_extent + s->extent_count;
+    lr_ibuf_printf(b, "%" PRIu64 "-%" PRIu64 " ", s->start_extent, end ? end - 1 : 0);
+    bool linear = strcmp(s->type, "striped") == 0 && s->stripe_count == 1;
+    lr_ibuf_puts(b, linear ? "linear" : s->type);
+    if (!s->known)
+        return;
+    if (s->stripe_count > 1 && s->stripe_size) {
+        char sz[48];
+        lr_inspect_size(sz, sizeof(sz), sectors_bytes(s->stripe_size));
+        lr_ibuf_printf(b, "(%" PRIu64 "x%s)", s->stripe_count, sz);
+    }
+    uint64_t len = area_extents(s);
+    for (size_t i = 0; i < s->n_areas; i++) {
+        const lr_seg_area_t *ar = &s->areas[i];
+        if (ar->pv_index >= 0 && len)
+            lr_ibuf_printf(b, " %s:%" PRIu64 "-%" PRIu64, ar->name, ar->start,
+                           ar->start + len - 1);
+        else
+            lr_ibuf_printf(b, " %s", ar->name);
+    }
+}
+
+/* "0-1 linear pv0:0-1; 2-3 linear pv0:5-6" like `lvs --segments`'s
+ * seg_pe_ranges. */
+static char *seg_map(const lr_lv_t *lv, bool *oom)
+{
+    lr_ibuf_t b = {0};
+    for (size_t i = 0; i < lv->n_segs; i++) {
+        if (i)
+            lr_ibuf_puts(&b, "; ");
+        put_seg(&b, &lv->segs[i]);
+    }
+    char *s = lr_ibuf_take(&b);
+    if (!s)
+        *oom = true;
+    return s;
+}
+
+static char *lv_summary(const lr_lv_t *lv, const lr_vg_t *vg, bool *oom)
+{
+    char *sz = size_str(lv_bytes(lv, vg), lv->extent_count, oom);
+    char *map = seg_map(lv, oom);
+    lr_ibuf_t b = {0};
+    lr_ibuf_printf(&b, "%s%s%s", sz ? sz : "", map && *map ? ": " : "", map ? map : "");
+    free(sz);
+    free(map);
+    char *s = lr_ibuf_take(&b);
+    if (!s)
+        *oom = true;
+    return s;
+}
+
+/* A PV-independent signature of what a segment maps to, apart from its
+ * position: other keys, and areas by PV UUID (PV keys can be renumbered
+ * between versions). */
+static char *seg_sig(const lr_seg_t *s, const lr_vg_t *vg, bool *oom)
+{
+    static const char *const skip[] = {"start_extent", "extent_count", "stripes", "mirrors",
+                                       "raids", "raid0_lvs", NULL};
+    lr_ibuf_t b = {0};
+    for (const lr_cfg_node_t *n = lr_cfg_child(s->node); n; n = lr_cfg_next(n)) {
+        if (lr_cfg_node_type(n) == LR_CFG_SECTION || in_list(lr_cfg_key(n), skip))
+            continue;
+        char *v = value_str(lr_cfg_value(n), oom);
+        lr_ibuf_printf(&b, "%s=%s;", lr_cfg_key(n), v ? v : "");
+        free(v);
+    }
+    for (size_t i = 0; i < s->n_areas; i++) {
+        const lr_seg_area_t *ar = &s->areas[i];
+        const char *who = ar->pv_index >= 0 && (size_t)ar->pv_index < vg->n_pvs
+                              ? vg->pvs[ar->pv_index].raw_id
+                              : ar->name;
+        lr_ibuf_printf(&b, "%s:%s:%" PRIu64 ";", ar->pv_index >= 0 ? "pv" : "lv", who, ar->start);
+    }
+    char *r = lr_ibuf_take(&b);
+    if (!r)
+        *oom = true;
+    return r;
+}
+
+static const char *area_pv_id(const lr_seg_t *s, const lr_vg_t *vg)
+{
+    const lr_seg_area_t *ar = &s->areas[0];
+    return ar->pv_index >= 0 && (size_t)ar->pv_index < vg->n_pvs ? vg->pvs[ar->pv_index].raw_id
+                                                                  : NULL;
+}
+
+static bool is_linear(const lr_seg_t *s)
+{
+    return s->known && s->stripe_count == 1 && s->n_areas == 1 &&
+           (strcmp(s->type, "striped") == 0 || strcmp(s->type, "linear") == 0);
+}
+
+/* Whether logical extent `at` of both LVs maps to the same place through
+ * segments sa (old) and sb (new) of the same type. */
+static bool same_mapping(dctx_t *x, const lr_seg_t *sa, const lr_seg_t *sb, uint64_t at)
+{
+    if (is_linear(sa) && is_linear(sb)) {
+        const char *pa = area_pv_id(sa, x->a), *pb = area_pv_id(sb, x->b);
+        if (!pa || !pb)
+            return false;
+        return strcmp(pa, pb) == 0 &&
+               sa->areas[0].start + (at - sa->start_extent) ==
+                   sb->areas[0].start + (at - sb->start_extent);
+    }
+    /* stripes, legs and opaque segments: the same only when laid out from
+     * the same start with the same areas and settings */
+    if (sa->start_extent != sb->start_extent)
+        return false;
+    char *ga = seg_sig(sa, x->a, &x->oom), *gb = seg_sig(sb, x->b, &x->oom);
+    bool same = ga && gb && strcmp(ga, gb) == 0;
+    free(ga);
+    free(gb);
+    return same;
+}
+
+static int seg_cmp(const void *p, const void *q)
+{
+    const lr_seg_t *x = *(const lr_seg_t *const *)p, *y = *(const lr_seg_t *const *)q;
+    return x->start_extent < y->start_extent ? -1 : x->start_extent > y->start_extent;
+}
+
+static const lr_seg_t **sorted_segs(const lr_lv_t *lv)
+{
+    const lr_seg_t **v = calloc(lv->n_segs + 1, sizeof(*v));
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < lv->n_segs; i++)
+        v[i] = &lv->segs[i];
+    qsort(v, lv->n_segs, sizeof(*v), seg_cmp);
+    return v;
+}
+
+/* Walks the logical extents both versions of the LV have and reports
+ * whether any of them changed type or place. Extents only one side has are
+ * the resize, reported apart. */
+static int compare_maps(dctx_t *x, const lr_lv_t *o, const lr_lv_t *n, bool *moved,
+                        bool *retyped)
+{
+    *moved = *retyped = false;
+    const lr_seg_t **sa = sorted_segs(o), **sb = sorted_segs(n);
+    if (!sa || !sb) {
+        free(sa);
+        free(sb);
+        return -ENOMEM;
+    }
+    size_t i = 0, j = 0;
+    while (i < o->n_segs && j < n->n_segs) {
+        const lr_seg_t *p = sa[i], *q = sb[j];
+        uint64_t pe = p->start_extent + p->extent_count, qe = q->start_extent + q->extent_count;
+        uint64_t lo = p->start_extent > q->start_extent ? p->start_extent : q->start_extent;
+        uint64_t hi = pe < qe ? pe : qe;
+        if (lo < hi) {
+            if (strcmp(p->type, q->type) != 0)
+                *retyped = true;
+            else if (!same_mapping(x, p, q, lo))
+                *moved = true;
+        }
+        if (pe <= qe)
+            i++;
+        if (qe <= pe)
+            j++;
+    }
+    free(sa);
+    free(sb);
+    return 0;
+}
+
+/* ---- LVs --------------------------------------------------------------- */
+
+static void lv_added_removed(dctx_t *x, const lr_lv_t *o, const lr_lv_t *n)
+{
+    const lr_lv_t *lv = o ? o : n;
+    const lr_vg_t *vg = o ? x->a : x->b;
+    change_in_t in = {.obj = LR_DIFF_LV, .kind = o ? LR_DIFF_REMOVED : LR_DIFF_ADDED,
+                      .name = lv->name, .id = lv->id};
+    char *sum = lv_summary(lv, vg, &x->oom);
+    uint64_t bytes = lv_bytes(lv, vg);
+    if (o) {
+        in.old_value = sum;
+        in.old_bytes = bytes;
+    } else {
+        in.new_value = sum;
+        in.new_bytes = bytes;
+    }
+    add_change(x, &in);
+}
+
+static void lv_resized(dctx_t *x, const lr_lv_t *o, const lr_lv_t *n, const char *old_name)
+{
+    uint64_t ob = lv_bytes(o, x->a), nb = lv_bytes(n, x->b);
+    if (ob == nb && o->extent_count == n->extent_count)
+        return;
+    change_in_t in = {.obj = LR_DIFF_LV, .kind = LR_DIFF_RESIZED, .name = n->name,
+                      .old_name = old_name, .id = n->id, .field = "size",
+                      .old_bytes = ob, .new_bytes = nb};
+    in.old_value = size_str(ob, o->extent_count, &x->oom);
+    in.new_value = size_str(nb, n->extent_count, &x->oom);
+    add_change(x, &in);
+}
+
+static int lv_segments(dctx_t *x, const lr_lv_t *o, const lr_lv_t *n, const char *old_name)
+{
+    bool moved, retyped;
+    if (compare_maps(x, o, n, &moved, &retyped))
+        return -ENOMEM;
+    for (int pass = 0; pass < 2; pass++) {
+        if (!(pass == 0 ? moved : retyped))
+            continue;
+        change_in_t in = {.obj = LR_DIFF_LV, .kind = pass == 0 ? LR_DIFF_MOVED : LR_DIFF_RETYPED,
+                          .name = n->name, .old_name = old_name, .id = n->id,
+                          .field = "segments"};
+        in.old_value = seg_map(o, &x->oom);
+        in.new_value = seg_map(n, &x->oom);
+        add_change(x, &in);
+    }
+    return 0;
+}
+
+static int diff_lv_pair(dctx_t *x, const pair_t *p)
+{
+    static const char *const skip[] = {"id", "segment_count", NULL};
+    const lr_lv_t *o = p->ia >= 0 ? &x->a->lvs[p->ia] : NULL;
+    const lr_lv_t *n = p->ib >= 0 ? &x->b->lvs[p->ib] : NULL;
+    if (!o || !n) {
+        lv_added_removed(x, o, n);
+        return 0;
+    }
+    const char *old_name = strcmp(o->name, n->name) ? o->name : NULL;
+    if (old_name) {
+        change_in_t in = {.obj = LR_DIFF_LV, .kind = LR_DIFF_RENAMED, .name = n->name,
+                          .old_name = old_name, .id = n->id, .field = "name"};
+        in.old_value = lr_inspect_strdup(o->name, &x->oom);
+        in.new_value = lr_inspect_strdup(n->name, &x->oom);
+        add_change(x, &in);
+    }
+    lv_resized(x, o, n, old_name);
+    if (lv_segments(x, o, n, old_name))
+        return -ENOMEM;
+    keyctx_t k = {LR_DIFF_LV, n->name, old_name, n->id, skip};
+    diff_keys(x, &k, o->node, n->node);
+    return 0;
+}
+
+/* LVs are matched by UUID; an LV without one (hand-written text) by name. */
+static bool lv_match(const lr_lv_t *o, const lr_lv_t *n)
+{
+    if (o->id && n->id)
+        return same_uuid(o->id, n->id);
+    return !o->id && !n->id && strcmp(o->name, n->name) == 0;
+}
+
+static int diff_lvs(dctx_t *x)
+{
+    const lr_vg_t *a = x->a, *b = x->b;
+    pair_t *p = calloc(a->n_lvs + b->n_lvs + 1, sizeof(*p));
+    if (!p)
+        return -ENOMEM;
+    size_t n = 0;
+    for (size_t j = 0; j < b->n_lvs; j++)
+        p[n++] = (pair_t){-1, (long)j, b->lvs[j].name};
+    for (size_t i = 0; i < a->n_lvs; i++) {
+        size_t j = 0;
+        while (j < b->n_lvs && !(p[j].ia < 0 && lv_match(&a->lvs[i], &b->lvs[j])))
+            j++;
+        if (j < b->n_lvs)
+            p[j].ia = (long)i;
+        else
+            p[n++] = (pair_t){(long)i, -1, a->lvs[i].name};
+    }
+    qsort(p, n, sizeof(*p), pair_cmp);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = diff_lv_pair(x, &p[i]);
+    free(p);
+    return rc;
+}
+
+/* ---- entry points -------------------------------------------------------- */
+
+static int fill_header(lr_diff_t *d, const lr_vg_t *a, const lr_vg_t *b)
+{
+    bool oom = false;
+    d->old_vg = lr_inspect_strdup(a->name, &oom);
+    d->new_vg = lr_inspect_strdup(b->name, &oom);
+    d->vg_id = lr_inspect_strdup(b->id, &oom);
+    d->old_description = lr_inspect_strdup(a->description, &oom);
+    d->new_description = lr_inspect_strdup(b->description, &oom);
+    d->old_seqno = a->seqno;
+    d->new_seqno = b->seqno;
+    d->old_time = a->creation_time;
+    d->new_time = b->creation_time;
+    return oom ? -ENOMEM : 0;
+}
+
+int lr_diff_vgs(const lr_vg_t *from, const lr_vg_t *to, lr_diff_t **out, lr_error_t *err)
+{
+    lr_error_clear(err);
+    if (!from || !to || !out)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "invalid arguments");
+    *out = NULL;
+    lr_diff_t *d = calloc(1, sizeof(*d));
+    if (!d)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    dctx_t x = {.d = d, .a = from, .b = to};
+    int rc = fill_header(d, from, to);
+    if (!rc) {
+        diff_vg(&x);
+        rc = diff_pvs(&x);
+    }
+    if (!rc)
+        rc = diff_lvs(&x);
+    if (!rc && x.oom)
+        rc = -ENOMEM;
+    if (rc) {
+        lr_diff_free(d);
+        return lr_error_set(err, rc, LR_NO_OFFSET, "out of memory");
+    }
+    *out = d;
+    return 0;
+}
+
+int lr_diff_scan(const lr_scan_t *scan, size_t vg, size_t va, size_t vb, lr_diff_t **out,
+                 lr_error_t *err)
+{
+    lr_error_clear(err);
+    if (!out)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "invalid arguments");
+    *out = NULL;
+    lr_vg_t *a = NULL, *b = NULL;
+    int rc = lr_export_load(scan, vg, va, &a, err);
+    if (!rc)
+        rc = lr_export_load(scan, vg, vb, &b, err);
+    if (!rc)
+        rc = lr_diff_vgs(a, b, out, err);
+    lr_vg_free(a);
+    lr_vg_free(b);
+    return rc;
+}
+
+void lr_diff_free(lr_diff_t *d)
+{
+    if (!d)
+        return;
+    for (size_t i = 0; i < d->n_changes; i++) {
+        lr_diff_change_t *c = &d->changes[i];
+        free(c->name);
+        free(c->old_name);
+        free(c->id);
+        free(c->field);
+        free(c->old_value);
+        free(c->new_value);
+        free(c->text);
+    }
+    free(d->changes);
+    free(d->old_vg);
+    free(d->new_vg);
+    free(d->vg_id);
+    free(d->old_description);
+    free(d->new_description);
+    free(d);
+}
+
+/* ---- rendering ------------------------------------------------------------ */
+
+static void put_time(lr_ibuf_t *b, int64_t t)
+{
+    if (!t) {
+        lr_ibuf_puts(b, "time unknown");
+        return;
+    }
+    time_t tt = (time_t)t;
+    struct tm tm;
+    char s[64];
+    if (gmtime_r(&tt, &tm) && strftime(s, sizeof(s), "%Y-%m-%d %H:%M:%S UTC", &tm))
+        lr_ibuf_puts(b, s);
+    else
+        lr_ibuf_printf(b, "%" PRId64, t);
+}
+
+static void put_side(lr_ibuf_t *b, const char *label, const char *vg, uint64_t seqno,
+                     int64_t t, const char *desc)
+{
+    lr_ibuf_printf(b, "%s: VG %s seqno %" PRIu64 ", ", label, vg ? vg : "?", seqno);
+    put_time(b, t);
+    if (desc)
+        lr_ibuf_printf(b, ", \"%s\"", desc);
+    lr_ibuf_puts(b, "\n");
+}
+
+int lr_diff_format_text(const lr_diff_t *d, char **out, lr_error_t *err)
+{
+    lr_error_clear(err);
+    if (!d || !out)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "invalid arguments");
+    lr_ibuf_t b = {0};
+    put_side(&b, "old", d->old_vg, d->old_seqno, d->old_time, d->old_description);
+    put_side(&b, "new", d->new_vg, d->new_seqno, d->new_time, d->new_description);
+    if (!d->n_changes)
+        lr_ibuf_puts(&b, "No changes.\n");
+    else
+        lr_ibuf_printf(&b, "%zu change%s:\n", d->n_changes, d->n_changes == 1 ? "" : "s");
+    for (size_t i = 0; i < d->n_changes; i++)
+        lr_ibuf_printf(&b, "  %s\n", d->changes[i].text);
+    *out = lr_ibuf_take(&b);
+    return *out ? 0 : lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+}
+
+static void json_side(lr_ibuf_t *b, const char *vg, uint64_t seqno, int64_t t, const char *desc)
+{
+    lr_ibuf_puts(b, "{\"vg\":");
+    lr_ibuf_json_str(b, vg);
+    lr_ibuf_printf(b, ",\"seqno\":%" PRIu64 ",\"description\":", seqno);
+    lr_ibuf_json_str(b, desc);
+    lr_ibuf_printf(b, ",\"creation_time\":%" PRId64 "}", t);
+}
+
+static void json_change(lr_ibuf_t *b, const lr_diff_change_t *c)
+{
+    lr_ibuf_printf(b, "{\"object\":\"%s\",\"kind\":\"%s\",\"name\":", lr_diff_obj_name(c->obj),
+                   lr_diff_kind_name(c->kind));
+    lr_ibuf_json_str(b, c->name);
+    lr_ibuf_puts(b, ",\"old_name\":");
+    lr_ibuf_json_str(b, c->old_name);
+    lr_ibuf_puts(b, ",\"id\":");
+    lr_ibuf_json_str(b, c->id);
+    lr_ibuf_puts(b, ",\"field\":");
+    lr_ibuf_json_str(b, c->field);
+    lr_ibuf_puts(b, ",\"old\":");
+    lr_ibuf_json_str(b, c->old_value);
+    lr_ibuf_puts(b, ",\"new\":");
+    lr_ibuf_json_str(b, c->new_value);
+    lr_ibuf_printf(b, ",\"old_bytes\":%" PRIu64 ",\"new_bytes\":%" PRIu64 ",\"text\":",
+                   c->old_bytes, c->new_bytes);
+    lr_ibuf_json_str(b, c->text);
+    lr_ibuf_puts(b, "}");
+}
+
+int lr_diff_format_json(const lr_diff_t *d, char **out, lr_error_t *err)
+{
+    lr_error_clear(err);
+    if (!d || !out)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "invalid arguments");
+    lr_ibuf_t b = {0};
+    lr_ibuf_puts(&b, "{\"vg\":");
+    lr_ibuf_json_str(&b, d->new_vg);
+    lr_ibuf_puts(&b, ",\"vg_id\":");
+    lr_ibuf_json_str(&b, d->vg_id);
+    lr_ibuf_puts(&b, ",\"old\":");
+    json_side(&b, d->old_vg, d->old_seqno, d->old_time, d->old_description);
+    lr_ibuf_puts(&b, ",\"new\":");
+    json_side(&b, d->new_vg, d->new_seqno, d->new_time, d->new_description);
+    lr_ibuf_puts(&b, ",\"changes\":[");
+    for (size_t i = 0; i < d->n_changes; i++) {
+        lr_ibuf_puts(&b, i ? ",\n" : "\n");
+        json_change(&b, &d->changes[i]);
+    }
+    lr_ibuf_puts(&b, "]}\n");
+    *out = lr_ibuf_take(&b);
+    return *out ? 0 : lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+}
+
+const char *lr_diff_obj_name(lr_diff_obj_t obj)
+{
+    switch (obj) {
+    case LR_DIFF_VG: return "vg";
+    case LR_DIFF_PV: return "pv";
+    case LR_DIFF_LV: return "lv";
+    }
+    return "unknown";
+}
+
+const char *lr_diff_kind_name(lr_diff_kind_t kind)
+{
+    switch (kind) {
+    case LR_DIFF_ADDED: return "added";
+    case LR_DIFF_REMOVED: return "removed";
+    case LR_DIFF_RENAMED: return "renamed";
+    case LR_DIFF_RESIZED: return "resized";
+    case LR_DIFF_MOVED: return "moved";
+    case LR_DIFF_RETYPED: return "retyped";
+    case LR_DIFF_CHANGED: return "changed";
+    }
+    return "unknown";
+}
+
+static bool same_object(const lr_diff_change_t *x, const lr_diff_change_t *y)
+{
+    return x->obj == y->obj && strcmp(x->name, y->name) == 0;
+}
+
+long lr_diff_next_object(const lr_diff_t *d, long from, int dir)
+{
+    if (!d || d->n_changes == 0)
+        return -1;
+    long n = (long)d->n_changes;
+    long step = dir < 0 ? -1 : 1;
+    if (from < 0 || from >= n) {
+        if (step > 0)
+            return 0;
+        from = n - 1; /* the start of the last object */
+        while (from > 0 && same_object(&d->changes[from - 1], &d->changes[from]))
+            from--;
+        return from;
+    }
+    for (long i = from + step; i >= 0 && i < n; i += step) {
+        if (same_object(&d->changes[i], &d->changes[from]))
+            continue;
+        /* going back, land on the first change of that object */
+        while (step < 0 && i > 0 && same_object(&d->changes[i - 1], &d->changes[i]))
+            i--;
+        return i;
+    }
+    return -1;
+}

@@ -1,0 +1,230 @@
+/* Executing a plan: reopen writable, check nothing moved since planning,
+ * journal to the undo file, write through the guard, verify. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lr/undo.h"
+#include "plan_int.h"
+#include "repair_int.h"
+
+static int default_open(void *arg, const char *path, int flags, lr_io_t **out, lr_error_t *err)
+{
+    (void)arg;
+    return lr_io_open_rw(out, path, flags, err);
+}
+
+/* The image must still hold the bytes the plan was made from. */
+static int check_unchanged(const lr_repair_plan_t *p, int image, lr_io_t *io, lr_error_t *err)
+{
+    const lr_repair_image_t *im = &p->images[image];
+    if (lr_io_size(io) != im->size)
+        return rp_fail(err, im->path, LR_EREFUSED, LR_NO_OFFSET,
+                       "the image has %llu bytes now, %llu when planned; plan again",
+                       (unsigned long long)lr_io_size(io), (unsigned long long)im->size);
+    for (size_t i = 0; i < p->n_writes; i++) {
+        const lr_repair_write_t *w = &p->writes[i];
+        if (w->image != image)
+            continue;
+        uint8_t *cur = malloc(w->length ? (size_t)w->length : 1);
+        if (!cur)
+            return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+        int rc = lr_io_pread(io, cur, (size_t)w->length, w->offset, err);
+        bool same = !rc && memcmp(cur, w->old_bytes, (size_t)w->length) == 0;
+        free(cur);
+        if (rc)
+            return rc;
+        if (!same)
+            return rp_fail(err, im->path, LR_EREFUSED, w->offset,
+                           "bytes %llu..%llu changed since the plan was made; plan again",
+                           (unsigned long long)w->offset,
+                           (unsigned long long)(w->offset + w->length - 1));
+    }
+    return 0;
+}
+
+static int open_images(const lr_repair_plan_t *p, const lr_repair_exec_opts_t *o, lr_io_t **raw,
+                       lr_error_t *err)
+{
+    lr_repair_open_fn open_fn = o->open_rw ? o->open_rw : default_open;
+    int flags = LR_IO_RDWR | (o->force ? 0 : LR_IO_EXCL);
+    for (size_t i = 0; i < p->n_images; i++) {
+        const lr_repair_image_t *im = &p->images[i];
+        if (!im->n_writes)
+            continue;
+        if (im->gzip)
+            return rp_fail(err, im->path, LR_EREFUSED, LR_NO_OFFSET,
+                           "a gzip image cannot be written in place; write repaired copies "
+                           "with --output DIR");
+        int rc = open_fn(o->open_arg, im->path, flags, &raw[i], err);
+        if (rc == -EBUSY) {
+            char msg[sizeof(err->msg)];
+            snprintf(msg, sizeof(msg), "%s", err ? err->msg : "busy");
+            return rp_fail(err, im->path, LR_EREFUSED, LR_NO_OFFSET, "%s (--force to write anyway)",
+                           msg);
+        }
+        if (!rc)
+            rc = check_unchanged(p, (int)i, raw[i], err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Stacks undo layer and guard on every opened image; raw[i] moves into
+ * the stack (set to NULL) once the undo layer owns it. */
+static int stack_layers(lr_repair_plan_t *p, lr_undo_t *u, rp_guard_t *g, lr_io_t **raw,
+                        lr_io_t **top, lr_error_t *err)
+{
+    for (size_t i = 0; i < p->n_images; i++) {
+        if (!raw[i])
+            continue;
+        lr_io_t *uio = NULL;
+        int rc = lr_undo_wrap(u, raw[i], p->images[i].path, &uio, err);
+        if (rc)
+            return rc;
+        raw[i] = NULL;
+        rc = rp_guard_io(uio, g, (int)i, &top[i], err);
+        if (rc) {
+            lr_io_close(uio, NULL);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* ---- verification --------------------------------------------------------------- */
+
+static int verify_writes(const lr_repair_plan_t *p, lr_io_t *const *io, lr_error_t *err)
+{
+    for (size_t i = 0; i < p->n_writes; i++) {
+        const lr_repair_write_t *w = &p->writes[i];
+        uint8_t *cur = malloc(w->length ? (size_t)w->length : 1);
+        if (!cur)
+            return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+        int rc = lr_io_pread(io[w->image], cur, (size_t)w->length, w->offset, err);
+        bool same = !rc && memcmp(cur, w->new_bytes, (size_t)w->length) == 0;
+        free(cur);
+        if (rc)
+            return rc;
+        if (!same)
+            return rp_fail(err, p->images[w->image].path, -EIO, w->offset,
+                           "read-back of bytes %llu..%llu differs from what was written",
+                           (unsigned long long)w->offset,
+                           (unsigned long long)(w->offset + w->length - 1));
+    }
+    return 0;
+}
+
+/* Reads each area the way LVM2 does (header, slot 0, text, checksums). */
+static int verify_area(const lr_repair_plan_t *p, const lr_repair_area_t *a, lr_io_t *io,
+                       lr_error_t *err)
+{
+    const lr_repair_pv_t *pv = &p->pvs[a->pv];
+    const char *path = p->images[a->image].path;
+    uint64_t start = a->offset - pv->pv_start;
+    lr_mda_header_t h;
+    int rc = lr_mda_header_read(io, pv->pv_start, start, &h, err);
+    if (!rc)
+        rc = lr_mda_header_validate(&h, start, pv->dev_size, err);
+    if (rc)
+        return rp_where(err, path, rc);
+    const lr_raw_locn_t *c = lr_mda_committed(&h);
+    if (!c || c->offset != a->after.locn[0].offset || c->size != p->text_size ||
+        c->checksum != p->text_crc)
+        return rp_fail(err, path, -EIO, a->offset,
+                       "the area's header does not point at the new copy after writing");
+    char *text = NULL;
+    rc = lr_mda_read_text(io, pv->pv_start, &h, c, &text, err);
+    bool same = !rc && memcmp(text, p->text, (size_t)p->text_size) == 0;
+    free(text);
+    if (rc)
+        return rp_where(err, path, rc);
+    if (!same)
+        return rp_fail(err, path, -EIO, a->offset, "the new copy reads back different");
+    return 0;
+}
+
+static int verify_label(const lr_repair_plan_t *p, const lr_repair_pv_t *pv, lr_io_t *io,
+                        lr_error_t *err)
+{
+    lr_label_t l;
+    uint64_t sector = 0;
+    int rc = lr_label_read(io, pv->pv_start, &l, &sector, err);
+    if (rc)
+        return rp_where(err, p->images[pv->image].path, rc);
+    if (!l.crc_ok || strcmp(l.pv_uuid, pv->id_raw) != 0 || sector != pv->label.sector)
+        return rp_fail(err, p->images[pv->image].path, -EIO, pv->pv_start,
+                       "the rebuilt label of PV %s does not read back", pv->id);
+    return 0;
+}
+
+static int verify(const lr_repair_plan_t *p, lr_io_t *const *io, lr_error_t *err)
+{
+    int rc = verify_writes(p, io, err);
+    for (size_t a = 0; a < p->n_areas && !rc; a++)
+        rc = verify_area(p, &p->areas[a], io[p->areas[a].image], err);
+    for (size_t i = 0; i < p->n_pvs && !rc; i++)
+        if (!p->pvs[i].missing && p->pvs[i].rebuild_label)
+            rc = verify_label(p, &p->pvs[i], io[p->pvs[i].image], err);
+    return rc;
+}
+
+/* ---- entry point ------------------------------------------------------------------ */
+
+static int run(lr_repair_plan_t *p, lr_io_t *const *top, const rp_guard_t *g, lr_error_t *err)
+{
+    int rc = rp_run_ops(p, top, NULL, NULL, err);
+    if (!rc && g->next != p->n_writes)
+        rc = lr_error_set(err, -EIO, LR_NO_OFFSET, "only %zu of %zu planned writes were made",
+                          g->next, p->n_writes);
+    if (!rc)
+        rc = verify(p, top, err);
+    if (!rc)
+        p->verified = true;
+    return rc;
+}
+
+int lr_repair_execute(lr_repair_plan_t *p, const lr_repair_exec_opts_t *o, lr_error_t *err)
+{
+    if (!p || !o || !o->undo_path)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "execute: invalid arguments");
+    lr_error_clear(err);
+    if (p->executed)
+        return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET, "the plan was executed already");
+    lr_io_t **raw = calloc(p->n_images ? p->n_images : 1, sizeof(*raw));
+    lr_io_t **top = calloc(p->n_images ? p->n_images : 1, sizeof(*top));
+    if (!raw || !top) {
+        free(raw);
+        free(top);
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    }
+    lr_undo_t *u = NULL;
+    rp_guard_t g = {.plan = p, .next = 0};
+    int rc = open_images(p, o, raw, err);
+    if (!rc)
+        rc = lr_undo_create(&u, o->undo_path, err);
+    if (!rc)
+        rc = stack_layers(p, u, &g, raw, top, err);
+    if (!rc) {
+        p->executed = true;
+        rc = run(p, top, &g, err);
+    }
+    if (u) {
+        /* Also after a failure: the DONE record says what the image holds. */
+        lr_error_t ferr;
+        lr_error_clear(&ferr);
+        int frc = lr_undo_finish(u, rc, rc ? &ferr : err);
+        if (!rc)
+            rc = frc;
+    }
+    for (size_t i = 0; i < p->n_images; i++) {
+        lr_io_close(top[i], NULL);
+        lr_io_close(raw[i], NULL);
+    }
+    lr_undo_free(u);
+    free(raw);
+    free(top);
+    return rc;
+}

@@ -1,0 +1,651 @@
+/* Extraction of an LV's contents from the scanned images: a plan (which
+ * image bytes make up which LV bytes) built from one version's segments,
+ * then a bounded streaming copy into a new file. */
+#include "lr/extract.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "inspect_util.h"
+#include "lr/export.h"
+
+#define SECTOR 512u
+
+/* ---- planning ---------------------------------------------------------- */
+
+typedef struct xctx {
+    const lr_scan_t *scan;
+    const lr_vg_t *vg;
+    lr_extract_plan_t *plan;
+    size_t cap;
+    uint64_t ext_bytes;       /* extent size in bytes */
+    const lr_pv_t **missing;  /* PVs needed and not found (deduplicated) */
+    size_t n_missing, cap_missing;
+    uint64_t misses;          /* lookups that failed, duplicates included: a
+                                 leg is whole when it adds none */
+    lr_error_t *err;
+} xctx_t;
+
+/* Where a PV of the version is: the scan's PV list of that VG first (it
+ * knows inferred and relocated PVs), then any label carrying the UUID. */
+static bool locate_pv(const xctx_t *x, const lr_pv_t *pv, int *image, uint64_t *pv_start)
+{
+    const lr_scan_t *s = x->scan;
+    for (size_t v = 0; v < s->n_vgs; v++) {
+        if (strcmp(s->vgs[v].id_raw, x->vg->raw_id) != 0)
+            continue;
+        for (size_t i = 0; i < s->vgs[v].n_pvs; i++) {
+            const lr_scan_vg_pv_t *p = &s->vgs[v].pvs[i];
+            if (strcmp(p->id_raw, pv->raw_id) == 0 && p->found != LR_SCAN_PV_MISSING &&
+                p->image >= 0 && (size_t)p->image < s->n_images &&
+                p->pv_start != LR_SCAN_UNKNOWN) {
+                *image = p->image;
+                *pv_start = p->pv_start;
+                return true;
+            }
+        }
+    }
+    /* labels: a valid one wins over one that only parsed */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < s->n_labels; i++) {
+            const lr_scan_label_t *l = &s->labels[i];
+            if ((pass == 0 && !l->valid) || strcmp(l->label.pv_uuid, pv->raw_id) != 0 ||
+                l->image < 0 || (size_t)l->image >= s->n_images)
+                continue;
+            *image = l->image;
+            *pv_start = l->pv_start;
+            return true;
+        }
+    }
+    return false;
+}
+
+static int note_missing(xctx_t *x, const lr_pv_t *pv)
+{
+    x->misses++;
+    for (size_t i = 0; i < x->n_missing; i++)
+        if (x->missing[i] == pv)
+            return 0;
+    if (x->n_missing == x->cap_missing) {
+        size_t cap = x->cap_missing ? x->cap_missing * 2 : 8;
+        const lr_pv_t **v = realloc(x->missing, cap * sizeof(*v));
+        if (!v)
+            return lr_error_set(x->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+        x->missing = v;
+        x->cap_missing = cap;
+    }
+    x->missing[x->n_missing++] = pv;
+    return 0;
+}
+
+static void free_piece(lr_extract_piece_t *p)
+{
+    for (size_t i = 0; i < p->n_stripes; i++) {
+        free(p->stripes[i].pv_key);
+        free(p->stripes[i].pv_id);
+    }
+    free(p->stripes);
+    free(p->segtype);
+    free(p->via);
+}
+
+static void truncate_pieces(lr_extract_plan_t *plan, size_t n)
+{
+    while (plan->n_pieces > n)
+        free_piece(&plan->pieces[--plan->n_pieces]);
+}
+
+static lr_extract_piece_t *new_piece(xctx_t *x)
+{
+    lr_extract_plan_t *plan = x->plan;
+    if (plan->n_pieces == x->cap) {
+        size_t cap = x->cap ? x->cap * 2 : 8;
+        lr_extract_piece_t *v = realloc(plan->pieces, cap * sizeof(*v));
+        if (!v)
+            return NULL;
+        plan->pieces = v;
+        x->cap = cap;
+    }
+    lr_extract_piece_t *p = &plan->pieces[plan->n_pieces++];
+    memset(p, 0, sizeof(*p));
+    return p;
+}
+
+/* One logical range [lo, hi) of an LV, placed at `out` bytes of the
+ * extracted LV. `top` is the type of the extracted LV's own segment, `via`
+ * the leg LV being read through (NULL when direct). */
+typedef struct range {
+    uint64_t lo, hi, out;
+    const char *top, *via;
+    int depth;
+} range_t;
+
+static int plan_lv_range(xctx_t *x, const lr_lv_t *lv, const range_t *r);
+
+static bool is_striped(const lr_seg_t *s)
+{
+    return strcmp(s->type, "striped") == 0 || strcmp(s->type, "linear") == 0;
+}
+
+static int seg_error(xctx_t *x, int code, const lr_lv_t *lv, const lr_seg_t *s, const char *why)
+{
+    uint64_t end = s->start_extent + s->extent_count;
+    return lr_error_set(x->err, code, lr_cfg_offset(s->node),
+                        "LV %s %s (extents %" PRIu64 "-%" PRIu64 "): %s", lv->name, s->key,
+                        s->start_extent, end ? end - 1 : 0, why);
+}
+
+/* Checks one PV area of a segment: inside the PV's extents and inside its
+ * image. Fills the stripe's location. */
+static int place_stripe(xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const lr_seg_area_t *ar,
+                        uint64_t area_len, lr_extract_stripe_t *st)
+{
+    const lr_pv_t *pv = &x->vg->pvs[ar->pv_index];
+    if (ar->start > pv->pe_count || area_len > pv->pe_count - ar->start)
+        return seg_error(x, LR_EFORMAT, lv, s, "an area runs past its PV's pe_count");
+    int image = -1;
+    uint64_t pv_start = 0;
+    if (!locate_pv(x, pv, &image, &pv_start))
+        return note_missing(x, pv);
+    uint64_t pe, first, len, off, end;
+    if (__builtin_mul_overflow(pv->pe_start, (uint64_t)SECTOR, &pe) ||
+        __builtin_mul_overflow(ar->start, x->ext_bytes, &first) ||
+        __builtin_mul_overflow(area_len, x->ext_bytes, &len) ||
+        __builtin_add_overflow(pv_start, pe, &off) || __builtin_add_overflow(off, first, &off) ||
+        __builtin_add_overflow(off, len, &end) || end > x->scan->images[image].size)
+        return seg_error(x, LR_EFORMAT, lv, s, "an area runs past the end of its image");
+    bool oom = false;
+    st->pv_key = lr_inspect_strdup(pv->key, &oom);
+    st->pv_id = lr_inspect_strdup(pv->id, &oom);
+    st->image = image;
+    st->offset = off;
+    return oom ? lr_error_set(x->err, -ENOMEM, LR_NO_OFFSET, "out of memory") : 0;
+}
+
+/* A striped (or linear) segment whose areas are PVs: one piece. */
+static int plan_striped_pvs(xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const range_t *r)
+{
+    uint64_t n = s->stripe_count;
+    if (n != s->n_areas || s->extent_count % n)
+        return seg_error(x, LR_EFORMAT, lv, s, "extent count not divisible by stripe count");
+    if (n > 1 && s->stripe_size == 0)
+        return seg_error(x, LR_EFORMAT, lv, s, "several stripes but no stripe_size");
+    /* checked before multiplying: a hostile stripe_size must not wrap the
+     * chunk to 0 */
+    if (n > 1 && (s->stripe_size > x->ext_bytes / SECTOR ||
+                  x->ext_bytes % (s->stripe_size * SECTOR)))
+        return seg_error(x, LR_EFORMAT, lv, s, "stripe_size does not divide the extent size");
+    uint64_t chunk = n > 1 ? s->stripe_size * SECTOR : 0;
+    uint64_t misses_before = x->misses;
+    lr_extract_stripe_t *st = calloc(n, sizeof(*st));
+    if (!st)
+        return lr_error_set(x->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = place_stripe(x, lv, s, &s->areas[i], s->extent_count / n, &st[i]);
+    lr_extract_piece_t *p = NULL;
+    if (!rc && x->misses == misses_before) {
+        p = new_piece(x);
+        if (!p)
+            rc = lr_error_set(x->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    }
+    bool oom = false;
+    if (p) {
+        p->lv_offset = r->out;
+        p->length = (r->hi - r->lo) * x->ext_bytes;
+        p->seg_offset = (r->lo - s->start_extent) * x->ext_bytes;
+        p->chunk = chunk;
+        p->segtype = lr_inspect_strdup(r->top, &oom);
+        p->via = lr_inspect_strdup(r->via, &oom);
+        p->n_stripes = n;
+        p->stripes = st;
+        st = NULL;
+    }
+    if (st) {
+        for (size_t i = 0; i < n; i++) {
+            free(st[i].pv_key);
+            free(st[i].pv_id);
+        }
+        free(st);
+    }
+    return rc ? rc : oom ? lr_error_set(x->err, -ENOMEM, LR_NO_OFFSET, "out of memory") : 0;
+}
+
+/* The data legs of a mirror (every area) or raid1 (every area that is not
+ * an *_rmeta_* LV, which core keeps in front of its image). */
+static bool is_leg(const lr_seg_t *s, size_t i)
+{
+    if (strcmp(s->type, "mirror") == 0)
+        return true;
+    const char *name = s->areas[i].name;
+    return !(strstr(name, "_rmeta_") && i + 1 < s->n_areas);
+}
+
+/* Reads one leg: an LV (recursing) or, in old mirrors, a PV area. */
+static int plan_leg(xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const lr_seg_area_t *ar,
+                    const range_t *r)
+{
+    uint64_t rel = r->lo - s->start_extent;
+    if (ar->pv_index >= 0) {
+        lr_seg_area_t one = *ar;
+        lr_seg_t lin = *s; /* the leg as a one-stripe segment at the same place */
+        lin.stripe_count = 1;
+        lin.n_areas = 1;
+        lin.areas = &one;
+        return plan_striped_pvs(x, lv, &lin, r);
+    }
+    const lr_lv_t *leg = lr_vg_find_lv(x->vg, ar->name);
+    if (!leg)
+        return seg_error(x, LR_EFORMAT, lv, s, "a leg names an LV that does not exist");
+    range_t sub = {ar->start + rel, ar->start + rel + (r->hi - r->lo), r->out, r->top, leg->name,
+                   r->depth + 1};
+    return plan_lv_range(x, leg, &sub);
+}
+
+/* First leg whose PVs are all present; the legs hold the same data. When
+ * none is complete, the PVs missing from all legs are reported. */
+static int plan_mirror(xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const range_t *r)
+{
+    size_t pieces_before = x->plan->n_pieces, missing_before = x->n_missing;
+    bool any = false;
+    for (size_t i = 0; i < s->n_areas; i++) {
+        if (!is_leg(s, i))
+            continue;
+        any = true;
+        uint64_t leg_misses = x->misses;
+        int rc = plan_leg(x, lv, s, &s->areas[i], r);
+        if (rc)
+            return rc;
+        if (x->misses == leg_misses) {
+            x->n_missing = missing_before; /* this leg is whole: forget the others' gaps */
+            return 0;
+        }
+        truncate_pieces(x->plan, pieces_before);
+    }
+    return any ? 0 : seg_error(x, LR_EFORMAT, lv, s, "no data legs");
+}
+
+static int plan_segment(xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const range_t *r)
+{
+    char why[160];
+    if (is_striped(s) && s->known) {
+        bool on_pvs = true;
+        for (size_t i = 0; i < s->n_areas; i++)
+            on_pvs &= s->areas[i].pv_index >= 0;
+        if (on_pvs)
+            return plan_striped_pvs(x, lv, s, r);
+        if (s->stripe_count == 1 && s->n_areas == 1)
+            return plan_mirror(x, lv, s, r); /* linear over an LV: its one "leg" */
+        return seg_error(x, LR_EREFUSED, lv, s, "striping over LVs cannot be extracted");
+    }
+    if (s->known && (strcmp(s->type, "mirror") == 0 || strcmp(s->type, "raid1") == 0))
+        return plan_mirror(x, lv, s, r);
+    snprintf(why, sizeof(why),
+             "segment type '%s' cannot be extracted (only linear, striped, mirror and raid1)",
+             s->type);
+    return seg_error(x, LR_EREFUSED, lv, s, why);
+}
+
+/* Plans LV extents [r->lo, r->hi); every extent must be covered by a
+ * segment. */
+static int plan_lv_range(xctx_t *x, const lr_lv_t *lv, const range_t *r)
+{
+    if (r->depth > LR_EXTRACT_MAX_DEPTH)
+        return lr_error_set(x->err, LR_EFORMAT, lr_cfg_offset(lv->node),
+                            "LV %s: legs nested deeper than %d", lv->name, LR_EXTRACT_MAX_DEPTH);
+    uint64_t at = r->lo;
+    while (at < r->hi) {
+        const lr_seg_t *s = NULL;
+        for (size_t i = 0; i < lv->n_segs && !s; i++)
+            if (lv->segs[i].start_extent <= at &&
+                at - lv->segs[i].start_extent < lv->segs[i].extent_count)
+                s = &lv->segs[i];
+        if (!s)
+            return lr_error_set(x->err, LR_EFORMAT, lr_cfg_offset(lv->node),
+                                "LV %s: no segment maps extent %" PRIu64, lv->name, at);
+        uint64_t end = s->start_extent + s->extent_count;
+        range_t sub = *r;
+        sub.lo = at;
+        sub.hi = end < r->hi ? end : r->hi;
+        sub.out = r->out + (at - r->lo) * x->ext_bytes;
+        if (r->depth == 0)
+            sub.top = s->type;
+        int rc = plan_segment(x, lv, s, &sub);
+        if (rc)
+            return rc;
+        at = sub.hi;
+    }
+    return 0;
+}
+
+static int missing_error(xctx_t *x, const lr_lv_t *lv)
+{
+    lr_ibuf_t b = {0};
+    lr_ibuf_printf(&b, "LV %s needs PVs that are not among the images:", lv->name);
+    for (size_t i = 0; i < x->n_missing; i++) {
+        const lr_pv_t *pv = x->missing[i];
+        lr_ibuf_printf(&b, "%s %s (UUID %s%s%s)", i ? "," : "", pv->key, pv->id,
+                       pv->device ? ", last seen as " : "", pv->device ? pv->device : "");
+    }
+    char *msg = lr_ibuf_take(&b);
+    int rc = lr_error_set(x->err, LR_EREFUSED, LR_NO_OFFSET, "%s", msg ? msg : "PVs missing");
+    free(msg);
+    return rc;
+}
+
+static int unknown_lv(xctx_t *x, const char *name)
+{
+    lr_ibuf_t b = {0};
+    lr_ibuf_printf(&b, "VG %s seqno %" PRIu64 " has no LV '%s'; its LVs:", x->vg->name,
+                   x->vg->seqno, name);
+    for (size_t i = 0; i < x->vg->n_lvs; i++)
+        lr_ibuf_printf(&b, "%s %s", i ? "," : "", x->vg->lvs[i].name);
+    if (!x->vg->n_lvs)
+        lr_ibuf_puts(&b, " none");
+    char *msg = lr_ibuf_take(&b);
+    int rc = lr_error_set(x->err, LR_ENOTFOUND, LR_NO_OFFSET, "%s", msg ? msg : "no such LV");
+    free(msg);
+    return rc;
+}
+
+static int collect_images(lr_extract_plan_t *plan)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < plan->n_pieces; i++)
+        n += plan->pieces[i].n_stripes;
+    plan->images = calloc(n ? n : 1, sizeof(*plan->images));
+    if (!plan->images)
+        return -ENOMEM;
+    for (size_t i = 0; i < plan->n_pieces; i++) {
+        for (size_t j = 0; j < plan->pieces[i].n_stripes; j++) {
+            int img = plan->pieces[i].stripes[j].image;
+            size_t k = 0;
+            while (k < plan->n_images && plan->images[k] != img)
+                k++;
+            if (k == plan->n_images)
+                plan->images[plan->n_images++] = img;
+        }
+    }
+    return 0;
+}
+
+static int plan_header(xctx_t *x, const lr_lv_t *lv)
+{
+    lr_extract_plan_t *plan = x->plan;
+    bool oom = false;
+    plan->vg = lr_inspect_strdup(x->vg->name, &oom);
+    plan->lv = lr_inspect_strdup(lv->name, &oom);
+    plan->lv_id = lr_inspect_strdup(lv->id, &oom);
+    plan->seqno = x->vg->seqno;
+    plan->extent_size = x->ext_bytes;
+    if (oom)
+        return lr_error_set(x->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    if (__builtin_mul_overflow(lv->extent_count, x->ext_bytes, &plan->size))
+        return lr_error_set(x->err, LR_ERANGE, lr_cfg_offset(lv->node), "LV %s is too large",
+                            lv->name);
+    return 0;
+}
+
+int lr_extract_plan_vg(const lr_scan_t *scan, const lr_vg_t *vgv, const char *lv_name,
+                       lr_extract_plan_t **out, lr_error_t *err)
+{
+    lr_error_clear(err);
+    if (!scan || !vgv || !lv_name || !out)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "invalid arguments");
+    *out = NULL;
+    xctx_t x = {.scan = scan, .vg = vgv, .err = err};
+    if (vgv->extent_size == 0 || vgv->extent_size > UINT64_MAX / SECTOR)
+        return lr_error_set(err, LR_EFORMAT, lr_cfg_offset(vgv->node), "bad extent_size");
+    x.ext_bytes = vgv->extent_size * SECTOR;
+    const lr_lv_t *lv = lr_vg_find_lv(vgv, lv_name);
+    if (!lv)
+        return unknown_lv(&x, lv_name);
+    x.plan = calloc(1, sizeof(*x.plan));
+    if (!x.plan)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    int rc = plan_header(&x, lv);
+    if (!rc) {
+        range_t r = {0, lv->extent_count, 0, NULL, NULL, 0};
+        rc = plan_lv_range(&x, lv, &r);
+    }
+    if (!rc && x.n_missing)
+        rc = missing_error(&x, lv);
+    if (!rc && collect_images(x.plan))
+        rc = lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    free(x.missing);
+    if (rc) {
+        lr_extract_plan_free(x.plan);
+        lr_error_where(err, vgv->name);
+        return rc;
+    }
+    *out = x.plan;
+    return 0;
+}
+
+int lr_extract_plan(const lr_scan_t *scan, size_t vg, size_t version, const char *lv,
+                    lr_extract_plan_t **out, lr_error_t *err)
+{
+    lr_vg_t *v = NULL;
+    int rc = lr_export_load(scan, vg, version, &v, err);
+    if (!rc)
+        rc = lr_extract_plan_vg(scan, v, lv, out, err);
+    lr_vg_free(v);
+    return rc;
+}
+
+void lr_extract_plan_free(lr_extract_plan_t *plan)
+{
+    if (!plan)
+        return;
+    truncate_pieces(plan, 0);
+    free(plan->pieces);
+    free(plan->images);
+    free(plan->vg);
+    free(plan->lv);
+    free(plan->lv_id);
+    free(plan);
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+/* The image handles a run reads through: the caller's, or ones opened here
+ * by path for the images the plan uses. */
+typedef struct handles {
+    lr_io_t **io;
+    size_t n;
+    bool owned;
+} handles_t;
+
+static void handles_close(handles_t *h)
+{
+    if (h->owned)
+        for (size_t i = 0; i < h->n; i++)
+            lr_io_close(h->io[i], NULL);
+    free(h->io);
+    h->io = NULL;
+}
+
+static int handles_open(handles_t *h, const lr_scan_t *scan, const lr_extract_plan_t *plan,
+                        const lr_extract_opts_t *opts, lr_error_t *err)
+{
+    memset(h, 0, sizeof(*h));
+    h->n = scan->n_images;
+    h->io = calloc(h->n ? h->n : 1, sizeof(*h->io));
+    if (!h->io)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    if (opts && opts->ios) {
+        if (opts->n_ios != scan->n_images) {
+            handles_close(h);
+            return lr_error_set(err, -EINVAL, LR_NO_OFFSET,
+                                "%zu image handles given for %zu scanned images", opts->n_ios,
+                                scan->n_images);
+        }
+        memcpy(h->io, opts->ios, h->n * sizeof(*h->io));
+        return 0;
+    }
+    h->owned = true;
+    for (size_t i = 0; i < plan->n_images; i++) {
+        int img = plan->images[i];
+        if (img < 0 || (size_t)img >= scan->n_images) {
+            handles_close(h);
+            return lr_error_set(err, LR_ERANGE, LR_NO_OFFSET, "plan names image %d", img);
+        }
+        int rc = lr_io_open(&h->io[img], scan->images[img].path, err);
+        if (rc) {
+            handles_close(h);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static int read_at(const handles_t *h, int image, void *buf, size_t len, uint64_t off,
+                   lr_error_t *err)
+{
+    if (image < 0 || (size_t)image >= h->n || !h->io[image])
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "image %d is not open", image);
+    return lr_io_pread(h->io[image], buf, len, off, err);
+}
+
+/* len bytes at offset `at` of a piece's own range. */
+static int read_piece(const handles_t *h, const lr_extract_piece_t *p, char *buf, size_t len,
+                      uint64_t at, lr_error_t *err)
+{
+    uint64_t x = p->seg_offset + at;
+    if (p->n_stripes == 1 || p->chunk == 0)
+        return read_at(h, p->stripes[0].image, buf, len, p->stripes[0].offset + x, err);
+    uint64_t n = p->n_stripes;
+    while (len) {
+        uint64_t k = x / p->chunk, within = x % p->chunk;
+        const lr_extract_stripe_t *st = &p->stripes[k % n];
+        size_t take = (size_t)(p->chunk - within < len ? p->chunk - within : len);
+        int rc = read_at(h, st->image, buf, take, st->offset + (k / n) * p->chunk + within, err);
+        if (rc)
+            return rc;
+        buf += take;
+        len -= take;
+        x += take;
+    }
+    return 0;
+}
+
+/* The first piece ending after lv_offset (pieces are in LV order). */
+static size_t find_piece(const lr_extract_plan_t *plan, uint64_t lv_offset)
+{
+    size_t lo = 0, hi = plan->n_pieces;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const lr_extract_piece_t *p = &plan->pieces[mid];
+        if (p->lv_offset + p->length <= lv_offset)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static int read_plan(const handles_t *h, const lr_extract_plan_t *plan, char *buf, size_t len,
+                     uint64_t off, lr_error_t *err)
+{
+    if (off > plan->size || len > plan->size - off)
+        return lr_error_set(err, LR_ERANGE, off, "read past the end of LV %s", plan->lv);
+    size_t i = find_piece(plan, off);
+    while (len) {
+        if (i >= plan->n_pieces || plan->pieces[i].lv_offset > off)
+            return lr_error_set(err, LR_EFORMAT, off, "the plan of LV %s has a gap", plan->lv);
+        const lr_extract_piece_t *p = &plan->pieces[i];
+        uint64_t at = off - p->lv_offset;
+        size_t take = (size_t)(p->length - at < len ? p->length - at : len);
+        int rc = read_piece(h, p, buf, take, at, err);
+        if (rc)
+            return rc;
+        buf += take;
+        len -= take;
+        off += take;
+        i++;
+    }
+    return 0;
+}
+
+int lr_extract_read(const lr_scan_t *scan, const lr_extract_plan_t *plan, void *buf, size_t len,
+                    uint64_t lv_offset, const lr_extract_opts_t *opts, lr_error_t *err)
+{
+    lr_error_clear(err);
+    if (!scan || !plan || (!buf && len))
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "invalid arguments");
+    handles_t h;
+    int rc = handles_open(&h, scan, plan, opts, err);
+    if (rc)
+        return rc;
+    rc = read_plan(&h, plan, buf, len, lv_offset, err);
+    handles_close(&h);
+    return rc;
+}
+
+/* ---- running ------------------------------------------------------------ */
+
+static int stream(const handles_t *h, const lr_extract_plan_t *plan, lr_inspect_out_t *o,
+                  const lr_extract_opts_t *opts, char *buf, size_t bufsize, lr_error_t *err)
+{
+    for (uint64_t pos = 0; pos < plan->size;) {
+        size_t n = (size_t)(plan->size - pos < bufsize ? plan->size - pos : bufsize);
+        int rc = read_plan(h, plan, buf, n, pos, err);
+        if (!rc)
+            rc = lr_inspect_out_write(o, buf, n, true, err);
+        if (rc)
+            return rc;
+        pos += n;
+        if (opts && opts->progress && opts->progress(opts->progress_arg, pos, plan->size))
+            return lr_error_set(err, -ECANCELED, LR_NO_OFFSET, "extraction stopped");
+    }
+    return 0;
+}
+
+int lr_extract_run(const lr_scan_t *scan, const lr_extract_plan_t *plan, const char *path,
+                   const lr_extract_opts_t *opts, uint64_t *written, lr_error_t *err)
+{
+    lr_error_clear(err);
+    if (!scan || !plan || !path)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "invalid arguments");
+    size_t bufsize = opts && opts->buffer_size ? opts->buffer_size : LR_EXTRACT_DEFAULT_BUFFER;
+    /* the target is checked first: a refusal should not cost opening
+     * (and for gzip, decompressing) the images */
+    lr_inspect_out_t o;
+    bool overwrite = opts && (opts->flags & LR_EXTRACT_OVERWRITE);
+    int rc = lr_inspect_out_open(&o, scan, path, overwrite, err);
+    if (rc)
+        return rc;
+    handles_t h;
+    rc = handles_open(&h, scan, plan, opts, err);
+    if (rc) {
+        lr_inspect_out_abort(&o);
+        return rc;
+    }
+    char *buf = malloc(bufsize);
+    rc = buf ? stream(&h, plan, &o, opts, buf, bufsize, err)
+             : lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    if (rc)
+        lr_inspect_out_abort(&o);
+    else
+        rc = lr_inspect_out_commit(&o, err);
+    free(buf);
+    handles_close(&h);
+    if (!rc && written)
+        *written = plan->size;
+    return rc;
+}
+
+int lr_extract_lv(const lr_scan_t *scan, size_t vg, size_t version, const char *lv,
+                  const char *path, const lr_extract_opts_t *opts, uint64_t *written,
+                  lr_error_t *err)
+{
+    lr_extract_plan_t *plan = NULL;
+    int rc = lr_extract_plan(scan, vg, version, lv, &plan, err);
+    if (!rc)
+        rc = lr_extract_run(scan, plan, path, opts, written, err);
+    lr_extract_plan_free(plan);
+    return rc;
+}

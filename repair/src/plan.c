@@ -1,0 +1,486 @@
+/* The restore plan: which version, the new text, where it goes, and every
+ * byte that will be written. Planning only reads. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+
+#include "lr/config.h"
+#include "lr/crc.h"
+#include "lr/meta.h"
+#include "lr/repair.h"
+#include "plan_int.h"
+#include "repair_int.h"
+
+/* ---- plan object ------------------------------------------------------------- */
+
+static void free_changes(lr_repair_plan_t *p)
+{
+    for (size_t i = 0; i < p->n_changes; i++) {
+        free(p->changes[i].name);
+        free(p->changes[i].old_name);
+    }
+    free(p->changes);
+}
+
+void lr_repair_plan_free(lr_repair_plan_t *p)
+{
+    if (!p)
+        return;
+    free(p->vg_name);
+    free(p->version_description);
+    free(p->description);
+    free(p->host);
+    free(p->text);
+    free_changes(p);
+    for (size_t i = 0; i < p->n_images; i++)
+        free(p->images[i].path);
+    free(p->images);
+    for (size_t i = 0; i < p->n_pvs; i++) {
+        free(p->pvs[i].key);
+        free(p->pvs[i].device);
+        free(p->pvs[i].last_seen);
+        free(p->pvs[i].label_why);
+    }
+    free(p->pvs);
+    for (size_t i = 0; i < p->n_areas; i++) {
+        free(p->areas[i].why);
+        free(p->areas[i].holds);
+    }
+    free(p->areas);
+    for (size_t i = 0; i < p->n_writes; i++) {
+        free(p->writes[i].old_bytes);
+        free(p->writes[i].new_bytes);
+        free(p->writes[i].now);
+        free(p->writes[i].after);
+    }
+    free(p->writes);
+    for (size_t i = 0; i < p->n_notes; i++)
+        free(p->notes[i]);
+    free(p->notes);
+    rp_priv_t *priv = p->priv;
+    if (priv)
+        free(priv->ops);
+    free(priv);
+    free(p);
+}
+
+int rp_note(lr_repair_plan_t *p, const char *fmt, ...)
+{
+    char **n = realloc(p->notes, (p->n_notes + 1) * sizeof(*n));
+    if (!n)
+        return -ENOMEM;
+    p->notes = n;
+    va_list ap;
+    va_start(ap, fmt);
+    int len = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = len >= 0 ? malloc((size_t)len + 1) : NULL;
+    if (!s)
+        return -ENOMEM;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)len + 1, fmt, ap);
+    va_end(ap);
+    p->notes[p->n_notes++] = s;
+    return 0;
+}
+
+int lr_repair_plan_set_image_path(lr_repair_plan_t *p, size_t image, const char *path,
+                                  lr_error_t *err)
+{
+    if (!p || !path || image >= p->n_images)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "set image path: invalid arguments");
+    char *c = strdup(path);
+    if (!c)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    free(p->images[image].path);
+    p->images[image].path = c;
+    p->images[image].gzip = false; /* a copy is always a plain file */
+    return 0;
+}
+
+/* ---- choosing the version ------------------------------------------------------ */
+
+/* Indexes of the VGs opts->vg names (all VGs without a key); *n receives
+ * how many. NULL on allocation failure. */
+static int *matching_vgs(const lr_scan_t *scan, const char *key, size_t *n)
+{
+    int *idx = malloc((scan->n_vgs ? scan->n_vgs : 1) * sizeof(*idx));
+    if (!idx)
+        return NULL;
+    if (key) {
+        *n = lr_scan_find_vgs(scan, key, idx, scan->n_vgs);
+        if (*n > scan->n_vgs)
+            *n = scan->n_vgs;
+        return idx;
+    }
+    for (size_t i = 0; i < scan->n_vgs; i++)
+        idx[i] = (int)i;
+    *n = scan->n_vgs;
+    return idx;
+}
+
+size_t lr_repair_candidates(const lr_scan_t *scan, const lr_repair_opts_t *opts,
+                            lr_repair_candidate_t *out, size_t max)
+{
+    if (!scan || !opts)
+        return 0;
+    size_t nv = 0, found = 0;
+    int *vgs = matching_vgs(scan, opts->vg, &nv);
+    if (!vgs)
+        return 0;
+    for (size_t k = 0; k < nv; k++) {
+        const lr_scan_vg_t *vg = &scan->vgs[vgs[k]];
+        for (size_t j = 0; j < vg->n_versions; j++) {
+            const lr_scan_version_t *v = &vg->versions[j];
+            if (v->seqno != opts->seqno || (opts->has_crc && v->crc != opts->crc))
+                continue;
+            if (out && found < max)
+                out[found] = (lr_repair_candidate_t){
+                    .vg = vgs[k],
+                    .version = (int)j,
+                    .vg_name = vg->name,
+                    .vg_id = vg->id,
+                    .seqno = v->seqno,
+                    .crc = v->crc,
+                    .complete = v->complete,
+                    .creation_time = v->creation_time,
+                    .description = v->description,
+                    .n_lvs = v->n_lvs,
+                    .n_copies = v->n_copies,
+                };
+            found++;
+        }
+    }
+    free(vgs);
+    return found;
+}
+
+/* "vg0 1..16 (16 versions)" for each VG named by key, for a not-found
+ * message. */
+static void describe_versions(const lr_scan_t *scan, const char *key, rp_buf_t *b)
+{
+    size_t nv = 0;
+    int *vgs = matching_vgs(scan, key, &nv);
+    if (!vgs)
+        return;
+    for (size_t k = 0; k < nv && k < 8; k++) {
+        const lr_scan_vg_t *vg = &scan->vgs[vgs[k]];
+        if (!vg->n_versions)
+            continue;
+        rp_buf_printf(b, "%s%s seqno %llu..%llu", k ? "; " : "", vg->name ? vg->name : "?",
+                      (unsigned long long)vg->versions[vg->n_versions - 1].seqno,
+                      (unsigned long long)vg->versions[0].seqno);
+    }
+    if (nv > 8)
+        rp_buf_printf(b, "; ...");
+    free(vgs);
+}
+
+static int refuse_ambiguous(const lr_scan_t *scan, const lr_repair_opts_t *o,
+                            const lr_repair_candidate_t *c, size_t n, lr_error_t *err)
+{
+    rp_buf_t b = {0};
+    bool one_vg = true;
+    for (size_t i = 1; i < n; i++)
+        one_vg &= c[i].vg == c[0].vg;
+    rp_buf_printf(&b, "%zu versions match seqno %llu:", n, (unsigned long long)o->seqno);
+    for (size_t i = 0; i < n && i < 6; i++)
+        rp_buf_printf(&b, " [VG %s id %s crc 0x%08x%s]", c[i].vg_name ? c[i].vg_name : "?",
+                      c[i].vg_id, c[i].crc, c[i].complete ? "" : " partial");
+    if (n > 6)
+        rp_buf_printf(&b, " ...");
+    rp_buf_printf(&b, "; choose one with %s", one_vg ? "--crc" : "--vg (name or UUID) or --crc");
+    (void)scan;
+    int rc = lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET, "%s", b.p ? b.p : "ambiguous version");
+    rp_buf_free(&b);
+    return rc;
+}
+
+static int select_version(const lr_scan_t *scan, const lr_repair_opts_t *o, int *vg, int *ver,
+                          lr_error_t *err)
+{
+    if (o->vg && lr_scan_find_vgs(scan, o->vg, NULL, 0) == 0)
+        return lr_error_set(err, LR_ENOTFOUND, LR_NO_OFFSET,
+                            "no VG named '%s' (or with that UUID) among the images", o->vg);
+    size_t n = lr_repair_candidates(scan, o, NULL, 0);
+    if (n == 0) {
+        rp_buf_t b = {0};
+        describe_versions(scan, o->vg, &b);
+        int rc = lr_error_set(err, LR_ENOTFOUND, LR_NO_OFFSET,
+                              "no version with seqno %llu%s%s (versions found: %s)",
+                              (unsigned long long)o->seqno, o->has_crc ? " and that crc" : "",
+                              o->vg ? " in that VG" : "", b.p ? b.p : "none");
+        rp_buf_free(&b);
+        return rc;
+    }
+    lr_repair_candidate_t *c = calloc(n, sizeof(*c));
+    if (!c)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    lr_repair_candidates(scan, o, c, n);
+    size_t complete = 0, pick = 0;
+    for (size_t i = 0; i < n; i++)
+        if (c[i].complete) {
+            complete++;
+            pick = i;
+        }
+    int rc = 0;
+    if (complete == 0)
+        rc = lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
+                          "only damaged or partial copies of VG %s seqno %llu survive; it cannot "
+                          "be restored",
+                          c[0].vg_name ? c[0].vg_name : "?", (unsigned long long)o->seqno);
+    else if (complete > 1)
+        rc = refuse_ambiguous(scan, o, c, n, err);
+    else {
+        *vg = c[pick].vg;
+        *ver = c[pick].version;
+    }
+    free(c);
+    return rc;
+}
+
+/* ---- the new text ---------------------------------------------------------------- */
+
+static lr_cfg_node_t *vg_section(lr_cfg_t *cfg)
+{
+    for (lr_cfg_node_t *n = lr_cfg_child(lr_cfg_root(cfg)); n; n = lr_cfg_next(n))
+        if (lr_cfg_node_type(n) == LR_CFG_SECTION)
+            return n;
+    return NULL;
+}
+
+/* Edits seqno, description, creation_host and creation_time through the
+ * config tree, so every other byte of the old version is kept. */
+static int edit_text(lr_repair_plan_t *p, const char *old, uint64_t old_len, lr_error_t *err)
+{
+    lr_cfg_t *cfg = NULL;
+    size_t doc = strnlen(old, (size_t)old_len);
+    int rc = lr_cfg_parse(old, doc, &cfg, err);
+    if (rc)
+        return rc;
+    lr_cfg_node_t *vg = vg_section(cfg);
+    lr_cfg_node_t *root = lr_cfg_root(cfg);
+    if (!vg)
+        rc = lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET, "the version has no VG section");
+    if (!rc)
+        rc = lr_cfg_set_int(vg, "seqno", (int64_t)p->new_seqno, err);
+    if (!rc)
+        rc = lr_cfg_set_str(root, "description", p->description, err);
+    if (!rc)
+        rc = lr_cfg_set_str(root, "creation_host", p->host, err);
+    if (!rc)
+        rc = lr_cfg_set_int(root, "creation_time", p->time, err);
+    char *out = NULL;
+    size_t len = 0;
+    if (!rc)
+        rc = lr_cfg_write(cfg, &out, &len, err);
+    lr_cfg_free(cfg);
+    if (rc)
+        return rc;
+    if (strlen(out) != len) {
+        free(out);
+        return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET, "the new text contains a NUL byte");
+    }
+    p->text = out;
+    p->text_size = (uint64_t)len + 1;
+    p->text_crc = lr_mda_text_crc(out, p->text_size);
+    return 0;
+}
+
+static int set_identity(lr_repair_plan_t *p, const lr_repair_opts_t *o, lr_error_t *err)
+{
+    struct utsname u;
+    const char *host = o->host;
+    if (!host)
+        host = uname(&u) == 0 ? u.nodename : "unknown";
+    p->host = strdup(host);
+    p->time = o->now ? o->now : (int64_t)time(NULL);
+    char cmd[512];
+    const char *command = o->command;
+    if (!command) {
+        char crc[32] = "";
+        if (o->has_crc)
+            snprintf(crc, sizeof(crc), " --crc 0x%08x", o->crc);
+        snprintf(cmd, sizeof(cmd), "lvmrepair --restore seqno=%llu --vg %s%s",
+                 (unsigned long long)p->seqno, p->vg_name, crc);
+        command = cmd;
+    }
+    size_t n = strlen(command) + 32;
+    p->description = malloc(n);
+    if (p->description)
+        snprintf(p->description, n, "Write from %s.", command);
+    if (!p->host || !p->description)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    return 0;
+}
+
+/* Reads the chosen version's best copy and makes the new text. orig
+ * receives a view of the old version. */
+static int make_text(lr_repair_plan_t *p, const lr_scan_t *scan, const lr_repair_opts_t *o,
+                     lr_vg_t **orig, lr_error_t *err)
+{
+    int copy = lr_scan_version_copy(scan, (size_t)p->vg, (size_t)p->version);
+    if (copy < 0)
+        return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
+                            "VG %s seqno %llu has no complete copy left", p->vg_name,
+                            (unsigned long long)p->seqno);
+    char *old = NULL;
+    uint64_t len = 0;
+    int rc = lr_scan_copy_text(scan, (size_t)copy, &old, &len, err);
+    if (rc == LR_ECHECKSUM)
+        rc = lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
+                          "the copy of seqno %llu changed since the scan; scan again",
+                          (unsigned long long)p->seqno);
+    if (rc) {
+        free(old);
+        return rc;
+    }
+    if (lr_crc(LR_CRC_INITIAL, old, (size_t)len) != p->crc)
+        rc = lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
+                          "the copy read back does not have the version's crc 0x%08x", p->crc);
+    if (!rc)
+        rc = lr_vg_parse(old, (size_t)len, orig, err);
+    if (!rc)
+        rc = set_identity(p, o, err);
+    if (!rc)
+        rc = edit_text(p, old, len, err);
+    free(old);
+    return rc;
+}
+
+/* Parses the new text and checks it the way LVM2 would before writing. */
+static int check_text(lr_repair_plan_t *p, const lr_repair_opts_t *o, lr_vg_t **out,
+                      lr_error_t *err)
+{
+    int rc = lr_vg_parse(p->text, (size_t)p->text_size, out, err);
+    if (rc)
+        return rc;
+    const lr_vg_t *vg = *out;
+    if (vg->seqno != p->new_seqno || !vg->id || strcmp(vg->id, p->vg_id) != 0)
+        return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET,
+                            "the new text does not read back as seqno %llu",
+                            (unsigned long long)p->new_seqno);
+    lr_error_t cerr;
+    lr_error_clear(&cerr);
+    rc = lr_vg_check(vg, &cerr);
+    if (!rc)
+        return 0;
+    if (!o->force)
+        return lr_error_set(err, LR_EREFUSED, cerr.offset,
+                            "VG %s seqno %llu fails LVM2's rules: %s (--force to restore it "
+                            "anyway)",
+                            p->vg_name, (unsigned long long)p->seqno, cerr.msg);
+    p->forced = true;
+    return rp_note(p, "forced: the version fails LVM2's rules: %s", cerr.msg) ? -ENOMEM : 0;
+}
+
+/* ---- entry point ----------------------------------------------------------------- */
+
+static int init_images(lr_repair_plan_t *p, const lr_scan_t *scan, lr_error_t *err)
+{
+    p->images = calloc(scan->n_images ? scan->n_images : 1, sizeof(*p->images));
+    if (!p->images)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    p->n_images = scan->n_images;
+    for (size_t i = 0; i < scan->n_images; i++) {
+        p->images[i].path = strdup(scan->images[i].path ? scan->images[i].path : "");
+        p->images[i].size = scan->images[i].size;
+        p->images[i].gzip = scan->images[i].gzip;
+        if (!p->images[i].path)
+            return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    }
+    return 0;
+}
+
+static int init_version(lr_repair_plan_t *p, const lr_scan_t *scan, lr_error_t *err)
+{
+    const lr_scan_vg_t *vg = &scan->vgs[p->vg];
+    const lr_scan_version_t *v = &vg->versions[p->version];
+    p->vg_name = strdup(vg->name ? vg->name : "");
+    snprintf(p->vg_id, sizeof(p->vg_id), "%s", vg->id);
+    p->seqno = v->seqno;
+    p->crc = v->crc;
+    p->version_time = v->creation_time;
+    p->version_description = v->description ? strdup(v->description) : NULL;
+    p->max_seqno = vg->max_seqno > v->seqno ? vg->max_seqno : v->seqno;
+    p->new_seqno = p->max_seqno + 1;
+    if (!p->vg_name || (v->description && !p->version_description))
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    return 0;
+}
+
+/* Opens the images read-only when the caller has no handles. */
+static int open_images(const lr_scan_t *scan, lr_io_t *const *ios, lr_io_t ***rio, bool *own,
+                       lr_error_t *err)
+{
+    *own = ios == NULL;
+    *rio = calloc(scan->n_images ? scan->n_images : 1, sizeof(**rio));
+    if (!*rio)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    for (size_t i = 0; i < scan->n_images; i++) {
+        if (ios) {
+            (*rio)[i] = ios[i];
+            continue;
+        }
+        int rc = lr_io_open(&(*rio)[i], scan->images[i].path, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static void close_images(lr_io_t **rio, size_t n, bool own)
+{
+    if (!rio)
+        return;
+    for (size_t i = 0; own && i < n; i++)
+        lr_io_close(rio[i], NULL);
+    free(rio);
+}
+
+int lr_repair_plan_new(const lr_scan_t *scan, lr_io_t *const *ios, const lr_repair_opts_t *opts,
+                       lr_repair_plan_t **out, lr_error_t *err)
+{
+    if (!scan || !opts || !out)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "plan: invalid arguments");
+    *out = NULL;
+    lr_error_clear(err);
+    lr_repair_plan_t *p = calloc(1, sizeof(*p));
+    if (!p || !(p->priv = calloc(1, sizeof(rp_priv_t)))) {
+        free(p);
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    }
+    lr_vg_t *orig = NULL, *vg = NULL;
+    lr_io_t **rio = NULL;
+    bool own = false;
+    int rc = init_images(p, scan, err);
+    if (!rc)
+        rc = select_version(scan, opts, &p->vg, &p->version, err);
+    if (!rc)
+        rc = init_version(p, scan, err);
+    if (!rc)
+        rc = make_text(p, scan, opts, &orig, err);
+    if (!rc)
+        rc = check_text(p, opts, &vg, err);
+    if (!rc)
+        rc = rp_plan_changes(p, scan, orig, err);
+    if (!rc)
+        rc = open_images(scan, ios, &rio, &own, err);
+    if (!rc)
+        rc = rp_plan_pvs(p, scan, rio, vg, opts, err);
+    if (!rc)
+        rc = rp_plan_writes(p, scan, rio, err);
+    close_images(rio, scan->n_images, own);
+    lr_vg_free(orig);
+    lr_vg_free(vg);
+    if (rc) {
+        lr_repair_plan_free(p);
+        return rc;
+    }
+    *out = p;
+    return 0;
+}

@@ -1,0 +1,605 @@
+/* Where the restored version goes: every PV it names, found among the
+ * images; its label (kept, or rebuilt from the metadata); its metadata
+ * areas (headers kept, or rebuilt). */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lr/label.h"
+#include "lr/mda.h"
+#include "plan_int.h"
+#include "repair_int.h"
+
+#define MDA1_START 4096u /* LVM2's first metadata area (after the label sectors) */
+#define LABEL_SECTOR 1u  /* LVM2 writes the label into sector 1 */
+#define MAX_LAST_SEEN 64 /* versions searched for a missing PV's last sighting */
+
+int rp_copy_at(const lr_scan_t *scan, int image, uint64_t offset)
+{
+    for (size_t i = 0; i < scan->n_copies; i++)
+        if (scan->copies[i].image == image && scan->copies[i].offset == offset)
+            return (int)i;
+    return -1;
+}
+
+static int oom(lr_error_t *err)
+{
+    return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+}
+
+static char *dupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *dupf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (!s)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+/* ---- finding the PVs -------------------------------------------------------------- */
+
+static int init_pv(lr_repair_pv_t *pv, const lr_pv_t *t, lr_error_t *err)
+{
+    pv->key = strdup(t->key ? t->key : "");
+    pv->device = t->device ? strdup(t->device) : NULL;
+    snprintf(pv->id, sizeof(pv->id), "%s", t->id ? t->id : "");
+    snprintf(pv->id_raw, sizeof(pv->id_raw), "%s", t->raw_id);
+    pv->dev_size = t->dev_size * LR_SECTOR_SIZE;
+    pv->pe_start = t->pe_start * LR_SECTOR_SIZE;
+    pv->image = -1;
+    pv->scan_label = -1;
+    if (!pv->key || (t->device && !pv->device))
+        return oom(err);
+    return 0;
+}
+
+static void set_location(lr_repair_pv_t *pv, int image, uint64_t pv_start)
+{
+    pv->image = image;
+    pv->pv_start = pv_start;
+}
+
+/* A PV is where a label with its UUID is; else where the scan matched it
+ * (an inferred area, or a disk whose label now carries another UUID but
+ * holds this VG's copies); else where an area attributed to it is. */
+static int locate(lr_repair_plan_t *p, const lr_scan_t *scan, lr_repair_pv_t *pv, lr_error_t *err)
+{
+    for (size_t i = 0; i < scan->n_labels; i++) {
+        const lr_scan_label_t *l = &scan->labels[i];
+        if (strcmp(l->label.pv_uuid, pv->id_raw) != 0)
+            continue;
+        if (pv->image >= 0 && (pv->image != l->image || pv->pv_start != l->pv_start))
+            return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
+                                "PV %s is found twice: in %s at byte %llu and in %s at byte "
+                                "%llu; give only one of the duplicates",
+                                pv->id, p->images[pv->image].path, (unsigned long long)pv->pv_start,
+                                p->images[l->image].path, (unsigned long long)l->pv_start);
+        set_location(pv, l->image, l->pv_start);
+    }
+    if (pv->image >= 0)
+        return 0;
+    const lr_scan_vg_t *svg = &scan->vgs[p->vg];
+    for (size_t i = 0; i < svg->n_pvs; i++) {
+        const lr_scan_vg_pv_t *s = &svg->pvs[i];
+        if (strcmp(s->id_raw, pv->id_raw) == 0 && s->found != LR_SCAN_PV_MISSING && s->image >= 0 &&
+            s->pv_start != LR_SCAN_UNKNOWN) {
+            set_location(pv, s->image, s->pv_start);
+            return 0;
+        }
+    }
+    for (size_t i = 0; i < scan->n_areas; i++) {
+        const lr_scan_area_t *a = &scan->areas[i];
+        if (strcmp(a->pv_id, pv->id_raw) == 0 && a->pv_start != LR_SCAN_UNKNOWN) {
+            set_location(pv, a->image, a->pv_start);
+            return 0;
+        }
+    }
+    pv->missing = true;
+    return 0;
+}
+
+/* Where a missing PV was last seen: the newest version naming it, with the
+ * device hint written there. */
+static int last_seen(lr_repair_plan_t *p, const lr_scan_t *scan, lr_repair_pv_t *pv,
+                     lr_error_t *err)
+{
+    const lr_scan_vg_t *svg = &scan->vgs[p->vg];
+    for (size_t j = 0; j < svg->n_versions && j < MAX_LAST_SEEN; j++) {
+        int copy = lr_scan_version_copy(scan, (size_t)p->vg, j);
+        lr_vg_t *v = NULL;
+        if (copy < 0 || lr_scan_copy_vg(scan, (size_t)copy, &v, NULL) != 0)
+            continue;
+        const lr_pv_t *t = lr_vg_find_pv_by_id(v, pv->id_raw);
+        if (t)
+            pv->last_seen =
+                dupf("named by seqno %llu as device %s", (unsigned long long)svg->versions[j].seqno,
+                     t->device ? t->device : "(no device hint)");
+        lr_vg_free(v);
+        if (t)
+            return pv->last_seen ? 0 : oom(err);
+    }
+    pv->last_seen = dupf("device hint %s", pv->device ? pv->device : "(none)");
+    return pv->last_seen ? 0 : oom(err);
+}
+
+static int refuse_missing(lr_repair_plan_t *p, const lr_repair_opts_t *o, lr_error_t *err)
+{
+    rp_buf_t b = {0};
+    size_t n = 0;
+    for (size_t i = 0; i < p->n_pvs; i++) {
+        const lr_repair_pv_t *pv = &p->pvs[i];
+        if (!pv->missing)
+            continue;
+        rp_buf_printf(&b, "%s%s %s (%s)", n++ ? "; " : "", pv->key, pv->id, pv->last_seen);
+    }
+    if (!n)
+        return 0;
+    if (b.failed) {
+        rp_buf_free(&b);
+        return oom(err);
+    }
+    int rc = 0;
+    if (o->force) {
+        p->forced = true;
+        if (rp_note(p,
+                    "forced: %zu PV(s) of the version are not among the images and are not "
+                    "written: %s",
+                    n, b.p))
+            rc = oom(err);
+    } else {
+        rc = lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
+                          "%zu PV(s) of VG %s seqno %llu are not among the images: %s; give "
+                          "every image of the VG (or --force to write only the PVs present)",
+                          n, p->vg_name, (unsigned long long)p->seqno, b.p);
+    }
+    rp_buf_free(&b);
+    return rc;
+}
+
+static int check_no_shared_location(const lr_repair_plan_t *p, lr_error_t *err)
+{
+    for (size_t i = 0; i < p->n_pvs; i++)
+        for (size_t j = i + 1; j < p->n_pvs; j++) {
+            const lr_repair_pv_t *a = &p->pvs[i], *b = &p->pvs[j];
+            if (a->missing || b->missing || a->image != b->image || a->pv_start != b->pv_start)
+                continue;
+            return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
+                                "PVs %s and %s were both located in %s at byte %llu", a->id, b->id,
+                                p->images[a->image].path, (unsigned long long)a->pv_start);
+        }
+    return 0;
+}
+
+/* ---- labels ----------------------------------------------------------------------- */
+
+static int label_at(const lr_scan_t *scan, int image, uint64_t pv_start)
+{
+    for (size_t i = 0; i < scan->n_labels; i++)
+        if (scan->labels[i].image == image && scan->labels[i].pv_start == pv_start)
+            return (int)i;
+    return -1;
+}
+
+/* Keeps a label with the PV's UUID that validates; anything else is
+ * rebuilt (pvcreate --uuid --restorefile does the same by hand). */
+static int decide_label(const lr_scan_t *scan, lr_repair_pv_t *pv, lr_error_t *err)
+{
+    pv->scan_label = label_at(scan, pv->image, pv->pv_start);
+    const lr_scan_label_t *l = pv->scan_label >= 0 ? &scan->labels[pv->scan_label] : NULL;
+    if (l && strcmp(l->label.pv_uuid, pv->id_raw) == 0 && l->valid && l->label.crc_ok) {
+        pv->label = l->label;
+        return 0;
+    }
+    pv->rebuild_label = true;
+    if (!l)
+        pv->label_why = dupf("no label found");
+    else if (strcmp(l->label.pv_uuid, pv->id_raw) != 0) {
+        char other[LR_UUID_STR_LEN + 1];
+        if (lr_uuid_format(l->label.pv_uuid, other, sizeof(other)) != 0)
+            snprintf(other, sizeof(other), "%s", l->label.pv_uuid);
+        pv->label_why = dupf("the label there carries PV UUID %s (the disk was re-initialised)",
+                             other);
+    }
+    else if (!l->label.crc_ok)
+        pv->label_why = dupf("the label checksum is wrong");
+    else
+        pv->label_why = dupf("the label does not match the device (bad lists or sizes)");
+    return pv->label_why ? 0 : oom(err);
+}
+
+/* The label as LVM2's pvcreate writes it for this PV and these areas. */
+static void build_label(const lr_scan_t *scan, lr_repair_pv_t *pv, const lr_pv_t *t,
+                        const lr_disk_locn_t *mdas, size_t n_mda)
+{
+    lr_label_t *l = &pv->label;
+    memset(l, 0, sizeof(*l));
+    const lr_scan_label_t *old = pv->scan_label >= 0 ? &scan->labels[pv->scan_label] : NULL;
+    l->sector = old && old->label.sector < LR_LABEL_SCAN_SECTORS ? old->label.sector : LABEL_SECTOR;
+    l->offset = 32;
+    memcpy(l->type, LR_LABEL_TYPE, 8);
+    memcpy(l->pv_uuid, pv->id_raw, LR_PV_UUID_LEN);
+    l->device_size = pv->dev_size;
+    l->n_data = 1;
+    l->data[0] = (lr_disk_locn_t){.offset = pv->pe_start, .size = 0};
+    l->n_mda = n_mda;
+    memcpy(l->mda, mdas, n_mda * sizeof(*mdas));
+    l->has_ext = true;
+    l->ext_version = 2;
+    l->ext_flags = 1; /* PV_EXT_USED: the PV belongs to a VG */
+    if (t->ba_size) {
+        l->n_ba = 1;
+        l->ba[0] = (lr_disk_locn_t){.offset = t->ba_start * LR_SECTOR_SIZE,
+                                    .size = t->ba_size * LR_SECTOR_SIZE};
+    }
+}
+
+/* ---- metadata area layout --------------------------------------------------------- */
+
+typedef struct layout {
+    size_t n;
+    lr_disk_locn_t mda[2];
+    const char *from; /* for messages */
+} layout_t;
+
+static bool locn_fits(const lr_disk_locn_t *m, uint64_t dev_size)
+{
+    return m->offset >= MDA1_START && m->size > LR_MDA_HEADER_SIZE && m->offset <= dev_size &&
+           m->size <= dev_size - m->offset;
+}
+
+static bool layout_from_label(const lr_label_t *l, const lr_repair_pv_t *pv, layout_t *out)
+{
+    if (l->n_mda == 0 || l->n_mda > 2)
+        return false;
+    for (size_t i = 0; i < l->n_mda; i++)
+        if (!locn_fits(&l->mda[i], pv->dev_size))
+            return false;
+    out->n = l->n_mda;
+    memcpy(out->mda, l->mda, l->n_mda * sizeof(l->mda[0]));
+    return true;
+}
+
+/* A header with the magic and a good checksum at this PV-relative start. */
+static bool header_ok_at(lr_io_t *io, uint64_t pv_start, uint64_t start, uint64_t dev_size,
+                         lr_mda_header_t *h)
+{
+    if (lr_mda_header_read(io, pv_start, start, h, NULL) != 0)
+        return false;
+    return lr_mda_header_validate(h, start, dev_size, NULL) == 0;
+}
+
+/* Without a usable label: LVM2's default layout from the metadata (area 1
+ * at 4096 running up to pe_start), sized by a surviving header where there
+ * is one, plus a second area at the end when its header survived. */
+static void default_layout(const lr_scan_t *scan, lr_io_t *io, const lr_repair_pv_t *pv,
+                           layout_t *out)
+{
+    out->n = 0;
+    out->from = "LVM2's default layout (area 1 from 4096 up to pe_start)";
+    lr_mda_header_t h;
+    if (pv->pe_start > MDA1_START && header_ok_at(io, pv->pv_start, MDA1_START, pv->dev_size, &h) &&
+        h.size <= pv->pe_start - MDA1_START)
+        out->mda[out->n++] = (lr_disk_locn_t){.offset = MDA1_START, .size = h.size};
+    else if (pv->pe_start >= MDA1_START + 2 * LR_MDA_HEADER_SIZE)
+        out->mda[out->n++] =
+            (lr_disk_locn_t){.offset = MDA1_START, .size = pv->pe_start - MDA1_START};
+    for (size_t i = 0; i < scan->n_areas && out->n < 2; i++) {
+        const lr_scan_area_t *a = &scan->areas[i];
+        if (a->image != pv->image || a->pv_start != pv->pv_start || !a->header || !a->header_ok ||
+            a->header->start < pv->pe_start || a->header->start <= MDA1_START)
+            continue;
+        lr_disk_locn_t m = {.offset = a->header->start, .size = a->header->size};
+        if (locn_fits(&m, pv->dev_size))
+            out->mda[out->n++] = m;
+    }
+}
+
+static void choose_layout(const lr_scan_t *scan, lr_io_t *io, const lr_repair_pv_t *pv,
+                          layout_t *out)
+{
+    if (!pv->rebuild_label && layout_from_label(&pv->label, pv, out)) {
+        out->from = "the PV's label";
+        return;
+    }
+    const lr_scan_label_t *old = pv->scan_label >= 0 ? &scan->labels[pv->scan_label] : NULL;
+    /* A label of another UUID on the same disk (re-initialised) still
+     * describes the disk's layout when its data area agrees with pe_start. */
+    if (old && old->label.n_data >= 1 && old->label.data[0].offset == pv->pe_start &&
+        layout_from_label(&old->label, pv, out)) {
+        out->from = "the label found on the disk";
+        return;
+    }
+    default_layout(scan, io, pv, out);
+}
+
+/* ---- areas ------------------------------------------------------------------------ */
+
+/* The newest complete copy of this VG in the ring of the area at abs: what
+ * a lost header's slot 0 pointed at, so the new copy goes after it instead
+ * of over the oldest history at the ring start. */
+static bool newest_copy_in(const lr_scan_t *scan, const char *vg_raw, int image, uint64_t abs,
+                           uint64_t size, lr_raw_locn_t *out)
+{
+    int best = -1;
+    for (size_t i = 0; i < scan->n_copies; i++) {
+        const lr_scan_copy_t *c = &scan->copies[i];
+        if (c->image != image || c->partial || !c->parse_ok || c->length == 0 ||
+            strcmp(c->vg_id_raw, vg_raw) != 0 || c->offset < abs + LR_MDA_HEADER_SIZE ||
+            c->offset >= abs + size || c->length > size - LR_MDA_HEADER_SIZE)
+            continue;
+        if (c->wrapped && c->wrap_offset != abs + LR_MDA_HEADER_SIZE)
+            continue;
+        if (best < 0 || c->seqno > scan->copies[best].seqno)
+            best = (int)i;
+    }
+    if (best < 0)
+        return false;
+    const lr_scan_copy_t *c = &scan->copies[best];
+    *out = (lr_raw_locn_t){.offset = c->offset - abs, .size = c->length, .checksum = c->crc};
+    return true;
+}
+
+static char *slot_holds(const lr_scan_t *scan, int image, uint64_t abs, const lr_mda_header_t *h,
+                        uint64_t *seqno, const char **vg_raw)
+{
+    const lr_raw_locn_t *c = lr_mda_committed(h);
+    if (!c)
+        return dupf("no committed copy");
+    int idx = rp_copy_at(scan, image, abs + c->offset);
+    if (idx < 0)
+        return dupf("a copy of %llu bytes at area offset %llu that the scan did not read",
+                    (unsigned long long)c->size, (unsigned long long)c->offset);
+    const lr_scan_copy_t *cp = &scan->copies[idx];
+    *seqno = cp->seqno;
+    *vg_raw = cp->vg_id_raw;
+    return dupf("VG %s seqno %llu (%llu bytes at area offset %llu)",
+                cp->vg_name ? cp->vg_name : "?", (unsigned long long)cp->seqno,
+                (unsigned long long)c->size, (unsigned long long)c->offset);
+}
+
+static lr_repair_area_t *new_area(lr_repair_plan_t *p, lr_error_t *err)
+{
+    lr_repair_area_t *a = realloc(p->areas, (p->n_areas + 1) * sizeof(*a));
+    if (!a) {
+        oom(err);
+        return NULL;
+    }
+    p->areas = a;
+    a = &p->areas[p->n_areas++];
+    memset(a, 0, sizeof(*a));
+    return a;
+}
+
+/* Reads the header there: kept when it validates, else rebuilt. */
+static int header_state(lr_repair_area_t *a, lr_io_t *io, const lr_repair_pv_t *pv, uint64_t start,
+                        lr_error_t *err)
+{
+    lr_error_t e;
+    lr_error_clear(&e);
+    lr_mda_header_t h;
+    int rc = lr_mda_header_read(io, pv->pv_start, start, &h, &e);
+    if (rc == 0)
+        rc = lr_mda_header_validate(&h, start, pv->dev_size, &e);
+    if (rc == 0) {
+        a->before = h;
+        return 0;
+    }
+    if (rc < 0 && rc > LR_ENOTFOUND) /* errno values: an I/O error, not damage */
+        return rp_fail(err, e.where, rc, e.offset, "%s", e.msg);
+    a->rebuild_header = true;
+    if (rc == LR_ENOTFOUND)
+        a->why = dupf("no metadata area header");
+    else if (rc == LR_ECHECKSUM)
+        a->why = dupf("the header checksum is wrong");
+    else
+        a->why = dupf("the header does not match the area: %s", e.msg);
+    return a->why ? 0 : oom(err);
+}
+
+static int add_area(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *io, size_t pvi,
+                    int mda_index, const lr_disk_locn_t *m, lr_error_t *err)
+{
+    lr_repair_pv_t *pv = &p->pvs[pvi];
+    uint64_t abs = pv->pv_start + m->offset;
+    if (abs < pv->pv_start || abs > p->images[pv->image].size ||
+        m->size > p->images[pv->image].size - abs)
+        return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
+                            "metadata area %d of PV %s (at %llu, %llu bytes) runs past the end "
+                            "of %s (truncated image?)",
+                            mda_index + 1, pv->id, (unsigned long long)abs,
+                            (unsigned long long)m->size, p->images[pv->image].path);
+    lr_repair_area_t *a = new_area(p, err);
+    if (!a)
+        return -ENOMEM;
+    a->pv = (int)pvi;
+    a->image = pv->image;
+    a->offset = abs;
+    a->size = m->size;
+    a->mda_index = mda_index;
+    a->scan_area = lr_scan_find_area(scan, pv->image, abs);
+    int rc = header_state(a, io, pv, m->offset, err);
+    if (rc)
+        return rc;
+    if (a->rebuild_header) {
+        a->before = (lr_mda_header_t){
+            .version = LR_MDA_VERSION, .start = m->offset, .size = m->size, .checksum_ok = true};
+        const char *raw = scan->vgs[p->vg].id_raw;
+        if (newest_copy_in(scan, raw, pv->image, abs, m->size, &a->before.locn[0]))
+            a->before.n_locn = 1;
+    }
+    uint64_t seqno = 0;
+    const char *owner = NULL;
+    a->holds = slot_holds(scan, pv->image, abs, &a->before, &seqno, &owner);
+    if (!a->holds)
+        return oom(err);
+    if (a->rebuild_header) {
+        /* Nothing is committed without a header; say what the ring holds. */
+        char *h = dupf("nothing (no valid header); newest copy of this VG in the ring: %s",
+                       a->before.n_locn ? a->holds : "none");
+        free(a->holds);
+        a->holds = h;
+        if (!h)
+            return oom(err);
+    }
+    if (owner && strcmp(owner, scan->vgs[p->vg].id_raw) == 0 && seqno > pv->newest_seqno)
+        pv->newest_seqno = seqno;
+    if (owner && strcmp(owner, scan->vgs[p->vg].id_raw) != 0 && !a->rebuild_header &&
+        rp_note(p,
+                "the metadata area at byte %llu of %s holds %s now: that VG will no longer "
+                "be found on this PV",
+                (unsigned long long)abs, p->images[pv->image].path, a->holds))
+        return oom(err);
+    uint64_t max = lr_mda_max_text(a->size);
+    if (p->text_size > max)
+        return lr_error_set(err, LR_ELIMIT, LR_NO_OFFSET,
+                            "the text (%llu bytes) does not fit the metadata area at byte %llu "
+                            "of %s (at most %llu bytes)",
+                            (unsigned long long)p->text_size, (unsigned long long)abs,
+                            p->images[pv->image].path, (unsigned long long)max);
+    return 0;
+}
+
+/* An area whose committed slot is flagged ignored (pvchange
+ * --metadataignore y) is not written, as LVM2 does not write it. */
+static bool area_ignored(const lr_repair_area_t *a)
+{
+    return !a->rebuild_header && a->before.n_locn > 0 &&
+           (a->before.locn[0].flags & LR_RAW_LOCN_IGNORED);
+}
+
+static int plan_pv_areas(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *io, size_t pvi,
+                         const lr_pv_t *t, lr_error_t *err)
+{
+    lr_repair_pv_t *pv = &p->pvs[pvi];
+    layout_t lay = {0};
+    choose_layout(scan, io, pv, &lay);
+    if (pv->rebuild_label)
+        build_label(scan, pv, t, lay.mda, lay.n);
+    pv->first_area = p->n_areas;
+    for (size_t i = 0; i < lay.n; i++) {
+        int rc = add_area(p, scan, io, pvi, (int)i, &lay.mda[i], err);
+        if (rc)
+            return rc;
+        if (area_ignored(&p->areas[p->n_areas - 1])) {
+            p->n_areas--;
+            free(p->areas[p->n_areas].why);
+            free(p->areas[p->n_areas].holds);
+            if (rp_note(p, "metadata area %zu of PV %s is marked ignored: not written", i + 1,
+                        pv->id))
+                return oom(err);
+        }
+    }
+    pv->n_areas = p->n_areas - pv->first_area;
+    if (lay.n == 0 && rp_note(p, "PV %s has no metadata area (%s): only its label is written",
+                              pv->id, lay.from ? lay.from : "none found"))
+        return oom(err);
+    return 0;
+}
+
+/* Refusals and notes about one present PV's size and layout. */
+static int check_pv(lr_repair_plan_t *p, lr_repair_pv_t *pv, const lr_repair_opts_t *o,
+                    lr_error_t *err)
+{
+    uint64_t avail = p->images[pv->image].size - pv->pv_start;
+    if (pv->dev_size > avail) {
+        if (!o->force)
+            return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
+                                "PV %s is %llu bytes by the metadata but only %llu bytes of %s "
+                                "follow its start (truncated image? --force to write anyway)",
+                                pv->id, (unsigned long long)pv->dev_size, (unsigned long long)avail,
+                                p->images[pv->image].path);
+        p->forced = true;
+        if (rp_note(p, "forced: PV %s is larger than what its image holds", pv->id))
+            return oom(err);
+    }
+    if (!pv->rebuild_label && pv->label.n_data >= 1 && pv->label.data[0].offset != pv->pe_start &&
+        rp_note(p,
+                "PV %s: the label's data area starts at %llu but the metadata says pe_start "
+                "%llu; the label is kept",
+                pv->id, (unsigned long long)pv->label.data[0].offset,
+                (unsigned long long)pv->pe_start))
+        return oom(err);
+    return 0;
+}
+
+/* PVs the newest version has but the restored one does not keep their
+ * (older) metadata; say so, LVM2 may then list them apart. */
+static int note_dropped_pvs(lr_repair_plan_t *p, const lr_scan_t *scan)
+{
+    const lr_scan_vg_t *svg = &scan->vgs[p->vg];
+    for (size_t i = 0; i < svg->n_pvs; i++) {
+        const lr_scan_vg_pv_t *s = &svg->pvs[i];
+        bool kept = false;
+        for (size_t j = 0; j < p->n_pvs && !kept; j++)
+            kept = strcmp(p->pvs[j].id_raw, s->id_raw) == 0;
+        if (!kept && s->found != LR_SCAN_PV_MISSING &&
+            rp_note(p,
+                    "PV %s belongs to the newest version but not to the restored one: its "
+                    "metadata is left as it is (remove it from the VG with LVM2 later)",
+                    s->id))
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+static int note_stale(lr_repair_plan_t *p)
+{
+    for (size_t i = 0; i < p->n_pvs; i++) {
+        const lr_repair_pv_t *pv = &p->pvs[i];
+        if (pv->missing || !pv->newest_seqno || pv->newest_seqno >= p->max_seqno)
+            continue;
+        if (rp_note(p,
+                    "PV %s (%s at byte %llu) is stale: its newest copy is seqno %llu, the "
+                    "VG's is %llu; it gets the restored version too",
+                    pv->id, p->images[pv->image].path, (unsigned long long)pv->pv_start,
+                    (unsigned long long)pv->newest_seqno, (unsigned long long)p->max_seqno))
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+int rp_plan_pvs(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *const *rio, const lr_vg_t *vg,
+                const lr_repair_opts_t *o, lr_error_t *err)
+{
+    p->pvs = calloc(vg->n_pvs ? vg->n_pvs : 1, sizeof(*p->pvs));
+    if (!p->pvs)
+        return oom(err);
+    p->n_pvs = vg->n_pvs;
+    int rc = 0;
+    for (size_t i = 0; i < vg->n_pvs && !rc; i++) {
+        rc = init_pv(&p->pvs[i], &vg->pvs[i], err);
+        if (!rc)
+            rc = locate(p, scan, &p->pvs[i], err);
+        if (!rc && p->pvs[i].missing)
+            rc = last_seen(p, scan, &p->pvs[i], err);
+    }
+    if (!rc)
+        rc = check_no_shared_location(p, err);
+    if (!rc)
+        rc = refuse_missing(p, o, err);
+    for (size_t i = 0; i < p->n_pvs && !rc; i++) {
+        lr_repair_pv_t *pv = &p->pvs[i];
+        if (pv->missing)
+            continue;
+        rc = decide_label(scan, pv, err);
+        if (!rc)
+            rc = check_pv(p, pv, o, err);
+        if (!rc)
+            rc = plan_pv_areas(p, scan, rio[pv->image], i, &vg->pvs[i], err);
+    }
+    if (!rc && p->n_areas == 0)
+        rc = lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
+                          "no metadata area of VG %s can be written among the images", p->vg_name);
+    if (!rc && (note_stale(p) || note_dropped_pvs(p, scan)))
+        rc = oom(err);
+    return rc;
+}

@@ -1,0 +1,114 @@
+/* What a restore changes for the user: LVs that come back, go away, are
+ * renamed or change size, compared with the newest complete version. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan_int.h"
+#include "repair_int.h"
+
+const char *rp_size(uint64_t bytes, char *buf, size_t len)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    double v = (double)bytes;
+    size_t u = 0;
+    while (v >= 1024.0 && u + 1 < sizeof(units) / sizeof(units[0])) {
+        v /= 1024.0;
+        u++;
+    }
+    if (u == 0)
+        snprintf(buf, len, "%llu B", (unsigned long long)bytes);
+    else
+        snprintf(buf, len, "%.2f %s", v, units[u]);
+    return buf;
+}
+
+static uint64_t lv_bytes(const lr_vg_t *vg, const lr_lv_t *lv)
+{
+    return lv->extent_count * vg->extent_size * 512u;
+}
+
+static int add_change(lr_repair_plan_t *p, lr_repair_change_kind_t kind, const char *name,
+                      const char *old_name, uint64_t old_size, uint64_t new_size)
+{
+    lr_repair_change_t *c = realloc(p->changes, (p->n_changes + 1) * sizeof(*c));
+    if (!c)
+        return -ENOMEM;
+    p->changes = c;
+    lr_repair_change_t *n = &p->changes[p->n_changes];
+    memset(n, 0, sizeof(*n));
+    n->kind = kind;
+    n->name = strdup(name ? name : "");
+    n->old_name = old_name ? strdup(old_name) : NULL;
+    n->old_size = old_size;
+    n->new_size = new_size;
+    p->n_changes++;
+    if (!n->name || (old_name && !n->old_name))
+        return -ENOMEM;
+    return 0;
+}
+
+/* Same LV: same UUID, else (no UUID) the same name. */
+static const lr_lv_t *match_lv(const lr_vg_t *vg, const lr_lv_t *lv)
+{
+    if (lv->id)
+        return lr_vg_find_lv_by_id(vg, lv->id);
+    return lr_vg_find_lv(vg, lv->name);
+}
+
+static int compare(lr_repair_plan_t *p, const lr_vg_t *orig, const lr_vg_t *newest)
+{
+    for (size_t i = 0; i < orig->n_lvs; i++) {
+        const lr_lv_t *a = &orig->lvs[i];
+        const lr_lv_t *b = match_lv(newest, a);
+        if (!a->visible && (!b || !b->visible))
+            continue; /* internal LVs (mirror logs, raid images) follow their LV */
+        int rc = 0;
+        if (!b)
+            rc = add_change(p, LR_REPAIR_LV_BACK, a->name, NULL, 0, lv_bytes(orig, a));
+        if (!rc && b && strcmp(a->name, b->name) != 0)
+            rc = add_change(p, LR_REPAIR_LV_RENAMED, a->name, b->name, lv_bytes(newest, b),
+                            lv_bytes(orig, a));
+        if (!rc && b && lv_bytes(orig, a) != lv_bytes(newest, b))
+            rc = add_change(p, LR_REPAIR_LV_RESIZED, a->name, NULL, lv_bytes(newest, b),
+                            lv_bytes(orig, a));
+        if (rc)
+            return rc;
+    }
+    for (size_t i = 0; i < newest->n_lvs; i++) {
+        const lr_lv_t *b = &newest->lvs[i];
+        if (!b->visible || match_lv(orig, b))
+            continue;
+        if (add_change(p, LR_REPAIR_LV_GONE, b->name, NULL, lv_bytes(newest, b), 0))
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+int rp_plan_changes(lr_repair_plan_t *p, const lr_scan_t *scan, const lr_vg_t *orig,
+                    lr_error_t *err)
+{
+    const lr_scan_vg_t *svg = &scan->vgs[p->vg];
+    if (svg->latest < 0)
+        return 0;
+    p->newest_seqno = svg->versions[svg->latest].seqno;
+    if (svg->latest == p->version)
+        return 0;
+    int copy = lr_scan_version_copy(scan, (size_t)p->vg, (size_t)svg->latest);
+    lr_vg_t *newest = NULL;
+    lr_error_t e;
+    lr_error_clear(&e);
+    if (copy < 0 || lr_scan_copy_vg(scan, (size_t)copy, &newest, &e) != 0) {
+        /* Only the summary suffers; the restore itself does not need it. */
+        if (rp_note(p, "the newest version (seqno %llu) could not be read to compare: %s",
+                    (unsigned long long)p->newest_seqno, e.msg[0] ? e.msg : "no complete copy"))
+            return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+        return 0;
+    }
+    int rc = compare(p, orig, newest);
+    lr_vg_free(newest);
+    if (rc)
+        return lr_error_set(err, rc, LR_NO_OFFSET, "out of memory");
+    return 0;
+}

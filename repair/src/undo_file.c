@@ -1,0 +1,398 @@
+/* Undo files: reading, checking an image against them, and putting the
+ * original bytes back. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lr/crc.h"
+#include "lr/undo.h"
+#include "repair_int.h"
+
+#define REC_HEAD 8
+#define REC_TAIL 4
+#define MAX_FILE ((uint64_t)LR_UNDO_MAX_RANGES * 64 + (8ull << 30))
+
+void lr_undo_file_free(lr_undo_file_t *f)
+{
+    if (!f)
+        return;
+    for (size_t i = 0; i < f->n_images; i++)
+        free(f->images[i].path);
+    for (size_t i = 0; i < f->n_ranges; i++)
+        free(f->ranges[i].before);
+    free(f->images);
+    free(f->ranges);
+    free(f);
+}
+
+/* Reads the whole file; undo files are small (old metadata areas). */
+static int slurp(const char *path, uint8_t **data, uint64_t *len, lr_error_t *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        return rp_fail(err, path, -e, LR_NO_OFFSET, "cannot open the undo file: %s", strerror(e));
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > MAX_FILE) {
+        close(fd);
+        return rp_fail(err, path, LR_EFORMAT, LR_NO_OFFSET,
+                       "not an undo file (not a regular "
+                       "file, or too large)");
+    }
+    size_t n = (size_t)st.st_size;
+    uint8_t *buf = malloc(n ? n : 1);
+    if (!buf) {
+        close(fd);
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    }
+    size_t got = 0;
+    while (got < n) {
+        ssize_t r = read(fd, buf + got, n - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(fd);
+    *data = buf;
+    *len = got;
+    return 0;
+}
+
+static int parse_header(const uint8_t *d, uint64_t len, lr_undo_file_t *f, const char *path,
+                        lr_error_t *err)
+{
+    if (len < LR_UNDO_HEADER_SIZE || memcmp(d, LR_UNDO_MAGIC, LR_UNDO_MAGIC_LEN) != 0)
+        return rp_fail(err, path, LR_EFORMAT, 0, "not an lvmrepair undo file (no %s magic)",
+                       LR_UNDO_MAGIC);
+    if (rp_get32(d + 60) != lr_crc(LR_CRC_INITIAL, d, 60))
+        return rp_fail(err, path, LR_ECHECKSUM, 60, "undo file header checksum mismatch");
+    f->version = rp_get32(d + 8);
+    if (f->version != LR_UNDO_VERSION || rp_get32(d + 12) != LR_UNDO_HEADER_SIZE)
+        return rp_fail(err, path, LR_EFORMAT, 8, "undo file version %u is not supported",
+                       f->version);
+    f->created = (int64_t)rp_get64(d + 16);
+    return 0;
+}
+
+static int add_image(lr_undo_file_t *f, const uint8_t *p, uint32_t plen, const char *path,
+                     uint64_t at, lr_error_t *err)
+{
+    if (plen < 44 || rp_get32(p) != f->n_images || f->n_images >= LR_UNDO_MAX_IMAGES ||
+        rp_get32(p + 40) != plen - 44)
+        return rp_fail(err, path, LR_EFORMAT, at, "malformed image record");
+    lr_undo_image_t *imgs = realloc(f->images, (f->n_images + 1) * sizeof(*imgs));
+    if (!imgs)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    f->images = imgs;
+    lr_undo_image_t *im = &f->images[f->n_images];
+    memset(im, 0, sizeof(*im));
+    im->size = rp_get64(p + 4);
+    im->dev = rp_get64(p + 12);
+    im->ino = rp_get64(p + 20);
+    im->rdev = rp_get64(p + 28);
+    im->blockdev = rp_get32(p + 36) == 1;
+    im->path = malloc(plen - 44 + 1);
+    if (!im->path)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    memcpy(im->path, p + 44, plen - 44);
+    im->path[plen - 44] = '\0';
+    if (strlen(im->path) != plen - 44)
+        return rp_fail(err, path, LR_EFORMAT, at, "image path with a NUL byte");
+    f->n_images++;
+    return 0;
+}
+
+static int add_range(lr_undo_file_t *f, const uint8_t *p, uint32_t plen, const char *path,
+                     uint64_t at, lr_error_t *err)
+{
+    const size_t fixed = 28 + LR_SHA256_LEN;
+    if (plen < fixed)
+        return rp_fail(err, path, LR_EFORMAT, at, "malformed save record");
+    uint32_t image = rp_get32(p);
+    uint64_t off = rp_get64(p + 8), length = rp_get64(p + 16);
+    if (image >= f->n_images || rp_get32(p + 4) != f->n_ranges || length != plen - fixed ||
+        length > LR_UNDO_MAX_RANGE || off > f->images[image].size ||
+        length > f->images[image].size - off)
+        return rp_fail(err, path, LR_EFORMAT, at, "malformed save record (range %zu)", f->n_ranges);
+    if (f->n_ranges >= LR_UNDO_MAX_RANGES)
+        return rp_fail(err, path, LR_ELIMIT, at, "more than %d ranges", LR_UNDO_MAX_RANGES);
+    lr_undo_range_t *rs = realloc(f->ranges, (f->n_ranges + 1) * sizeof(*rs));
+    if (!rs)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    f->ranges = rs;
+    lr_undo_range_t *r = &f->ranges[f->n_ranges];
+    memset(r, 0, sizeof(*r));
+    r->image = image;
+    r->offset = off;
+    r->length = length;
+    r->orig.crc = rp_get32(p + 24);
+    memcpy(r->orig.sha, p + 28, LR_SHA256_LEN);
+    r->before = malloc(length ? (size_t)length : 1);
+    if (!r->before)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    memcpy(r->before, p + fixed, (size_t)length);
+    f->n_ranges++;
+    /* The saved bytes must match their own checksums. */
+    uint8_t sha[LR_SHA256_LEN];
+    lr_sha256(r->before, (size_t)length, sha);
+    if (memcmp(sha, r->orig.sha, LR_SHA256_LEN) != 0 ||
+        lr_crc(LR_CRC_INITIAL, r->before, (size_t)length) != r->orig.crc)
+        return rp_fail(err, path, LR_ECHECKSUM, at, "saved bytes of range %zu are damaged",
+                       f->n_ranges - 1);
+    return 0;
+}
+
+static int add_state(lr_undo_file_t *f, const uint8_t *p, uint32_t plen, const char *path,
+                     uint64_t at, lr_error_t *err)
+{
+    if (plen != 8 + LR_SHA256_LEN || rp_get32(p) >= f->n_ranges)
+        return rp_fail(err, path, LR_EFORMAT, at, "malformed state record");
+    lr_undo_range_t *r = &f->ranges[rp_get32(p)];
+    if (r->n_states >= LR_UNDO_MAX_STATES)
+        return rp_fail(err, path, LR_ELIMIT, at, "more than %d states for range %u",
+                       LR_UNDO_MAX_STATES, rp_get32(p));
+    lr_undo_state_t *s = &r->states[r->n_states++];
+    s->crc = rp_get32(p + 4);
+    memcpy(s->sha, p + 8, LR_SHA256_LEN);
+    return 0;
+}
+
+static int add_done(lr_undo_file_t *f, const uint8_t *p, uint32_t plen, const char *path,
+                    uint64_t at, lr_error_t *err)
+{
+    const size_t per = 8 + LR_SHA256_LEN;
+    if (plen < 16 || rp_get32(p + 12) != f->n_ranges || plen != 16 + f->n_ranges * per)
+        return rp_fail(err, path, LR_EFORMAT, at, "malformed done record");
+    f->finished_at = (int64_t)rp_get64(p);
+    f->status = (int)(int32_t)rp_get32(p + 8);
+    for (size_t i = 0; i < f->n_ranges; i++) {
+        const uint8_t *q = p + 16 + i * per;
+        if (rp_get32(q) != i)
+            return rp_fail(err, path, LR_EFORMAT, at, "malformed done record");
+        f->ranges[i].has_after = true;
+        f->ranges[i].after.crc = rp_get32(q + 4);
+        memcpy(f->ranges[i].after.sha, q + 8, LR_SHA256_LEN);
+    }
+    f->finished = true;
+    return 0;
+}
+
+/* Walks the records. The last record not fitting the file or failing its
+ * crc is a torn append: the file ends before it. A bad record with more
+ * data after it is corruption (an error), since ranges recorded after it
+ * would be lost silently; so is a well-formed record with bad contents. */
+static int parse_records(const uint8_t *d, uint64_t len, lr_undo_file_t *f, const char *path,
+                         lr_error_t *err)
+{
+    uint64_t pos = LR_UNDO_HEADER_SIZE;
+    f->valid_bytes = pos;
+    while (pos < len) {
+        if (f->finished)
+            return rp_fail(err, path, LR_EFORMAT, pos, "data after the done record");
+        if (len - pos < REC_HEAD + REC_TAIL) {
+            f->truncated = true;
+            return 0;
+        }
+        uint32_t type = rp_get32(d + pos), plen = rp_get32(d + pos + 4);
+        if ((uint64_t)plen > len - pos - REC_HEAD - REC_TAIL) {
+            f->truncated = true;
+            return 0;
+        }
+        uint64_t next = pos + REC_HEAD + plen + REC_TAIL;
+        if (rp_get32(d + pos + REC_HEAD + plen) !=
+            lr_crc(LR_CRC_INITIAL, d + pos, REC_HEAD + (size_t)plen)) {
+            if (next < len)
+                return rp_fail(err, path, LR_ECHECKSUM, pos,
+                               "undo record at byte %llu is damaged (checksum) and more "
+                               "records follow; refusing to use a partial undo file",
+                               (unsigned long long)pos);
+            f->truncated = true;
+            return 0;
+        }
+        const uint8_t *p = d + pos + REC_HEAD;
+        int rc;
+        switch (type) {
+        case LR_UNDO_REC_IMAGE:
+            rc = add_image(f, p, plen, path, pos, err);
+            break;
+        case LR_UNDO_REC_SAVE:
+            rc = add_range(f, p, plen, path, pos, err);
+            break;
+        case LR_UNDO_REC_STATE:
+            rc = add_state(f, p, plen, path, pos, err);
+            break;
+        case LR_UNDO_REC_DONE:
+            rc = add_done(f, p, plen, path, pos, err);
+            break;
+        default:
+            rc = rp_fail(err, path, LR_EFORMAT, pos, "unknown record type %u", type);
+        }
+        if (rc)
+            return rc;
+        pos = next;
+        f->valid_bytes = pos;
+    }
+    return 0;
+}
+
+int lr_undo_read(const char *path, lr_undo_file_t **out, lr_error_t *err)
+{
+    if (!path || !out)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "undo read: invalid arguments");
+    *out = NULL;
+    uint8_t *d = NULL;
+    uint64_t len = 0;
+    int rc = slurp(path, &d, &len, err);
+    if (rc)
+        return rc;
+    lr_undo_file_t *f = calloc(1, sizeof(*f));
+    if (!f) {
+        free(d);
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    }
+    rc = parse_header(d, len, f, path, err);
+    if (!rc)
+        rc = parse_records(d, len, f, path, err);
+    free(d);
+    if (rc) {
+        lr_undo_file_free(f);
+        return rc;
+    }
+    *out = f;
+    return 0;
+}
+
+/* ---- check and apply ------------------------------------------------------ */
+
+static bool same(const lr_undo_state_t *s, uint32_t crc, const uint8_t *sha)
+{
+    return s->crc == crc && memcmp(s->sha, sha, LR_SHA256_LEN) == 0;
+}
+
+/* A finished run recorded exactly what it left. An unfinished one (a
+ * crash) may have stopped anywhere: each range then holds its original
+ * bytes or one of the states announced before a write. */
+static lr_undo_verdict_t verdict_of(const lr_undo_file_t *f, const lr_undo_range_t *r,
+                                    const uint8_t *cur)
+{
+    uint8_t sha[LR_SHA256_LEN];
+    lr_sha256(cur, (size_t)r->length, sha);
+    uint32_t crc = lr_crc(LR_CRC_INITIAL, cur, (size_t)r->length);
+    if (same(&r->orig, crc, sha))
+        return LR_UNDO_ORIGINAL;
+    if (f->finished)
+        return r->has_after && same(&r->after, crc, sha) ? LR_UNDO_AS_LEFT : LR_UNDO_CHANGED;
+    for (size_t i = 0; i < r->n_states; i++)
+        if (same(&r->states[i], crc, sha))
+            return LR_UNDO_AS_LEFT;
+    return LR_UNDO_CHANGED;
+}
+
+static int check_sizes(const lr_undo_file_t *f, lr_io_t *const *ios, lr_error_t *err)
+{
+    for (size_t i = 0; i < f->n_images; i++) {
+        if (!ios[i])
+            return rp_fail(err, f->images[i].path, -EINVAL, LR_NO_OFFSET, "image not open");
+        if (lr_io_size(ios[i]) != f->images[i].size)
+            return rp_fail(err, lr_io_name(ios[i]), LR_ERANGE, LR_NO_OFFSET,
+                           "the image has %llu bytes, the undo file was made for %llu bytes",
+                           (unsigned long long)lr_io_size(ios[i]),
+                           (unsigned long long)f->images[i].size);
+    }
+    return 0;
+}
+
+int lr_undo_check(const lr_undo_file_t *f, lr_io_t *const *ios, lr_undo_verdict_t *verdicts,
+                  lr_error_t *err)
+{
+    if (!f || (!ios && f->n_images))
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "undo check: invalid arguments");
+    int rc = check_sizes(f, ios, err);
+    if (rc)
+        return rc;
+    int first_bad = -1;
+    for (size_t i = 0; i < f->n_ranges; i++) {
+        const lr_undo_range_t *r = &f->ranges[i];
+        uint8_t *cur = malloc(r->length ? (size_t)r->length : 1);
+        if (!cur)
+            return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+        rc = lr_io_pread(ios[r->image], cur, (size_t)r->length, r->offset, err);
+        lr_undo_verdict_t v = rc ? LR_UNDO_CHANGED : verdict_of(f, r, cur);
+        free(cur);
+        if (rc)
+            return rc;
+        if (verdicts)
+            verdicts[i] = v;
+        if (v == LR_UNDO_CHANGED && first_bad < 0)
+            first_bad = (int)i;
+    }
+    if (first_bad >= 0) {
+        const lr_undo_range_t *r = &f->ranges[first_bad];
+        return rp_fail(err, f->images[r->image].path, LR_EREFUSED, r->offset,
+                       "bytes %llu..%llu changed since the repair run (neither what it left "
+                       "there nor the original)",
+                       (unsigned long long)r->offset,
+                       (unsigned long long)(r->offset + r->length - 1));
+    }
+    return 0;
+}
+
+static int verify_restored(const lr_undo_file_t *f, lr_io_t *const *ios, lr_error_t *err)
+{
+    for (size_t i = 0; i < f->n_ranges; i++) {
+        const lr_undo_range_t *r = &f->ranges[i];
+        uint8_t *cur = malloc(r->length ? (size_t)r->length : 1);
+        if (!cur)
+            return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+        int rc = lr_io_pread(ios[r->image], cur, (size_t)r->length, r->offset, err);
+        bool ok = !rc && memcmp(cur, r->before, (size_t)r->length) == 0;
+        free(cur);
+        if (rc)
+            return rc;
+        if (!ok)
+            return rp_fail(err, f->images[r->image].path, -EIO, r->offset,
+                           "read-back after undo differs at bytes %llu..%llu",
+                           (unsigned long long)r->offset,
+                           (unsigned long long)(r->offset + r->length - 1));
+    }
+    return 0;
+}
+
+int lr_undo_apply(const lr_undo_file_t *f, lr_io_t *const *ios, bool force, size_t *n_written,
+                  lr_error_t *err)
+{
+    if (n_written)
+        *n_written = 0;
+    if (!f || (!ios && f->n_images))
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "undo apply: invalid arguments");
+    lr_undo_verdict_t *v = calloc(f->n_ranges ? f->n_ranges : 1, sizeof(*v));
+    if (!v)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    int rc = lr_undo_check(f, ios, v, err);
+    if (rc == LR_EREFUSED && force) {
+        lr_error_clear(err);
+        rc = 0;
+    }
+    for (size_t i = f->n_ranges; i-- > 0 && !rc;) {
+        const lr_undo_range_t *r = &f->ranges[i];
+        if (v[i] == LR_UNDO_ORIGINAL)
+            continue;
+        /* Synced one by one so the order reaches the disk as written. */
+        rc = lr_io_pwrite(ios[r->image], r->before, (size_t)r->length, r->offset, err);
+        if (!rc)
+            rc = lr_io_sync(ios[r->image], err);
+        if (!rc && n_written)
+            (*n_written)++;
+    }
+    free(v);
+    if (!rc)
+        rc = verify_restored(f, ios, err);
+    return rc;
+}

@@ -1,0 +1,263 @@
+/* The write steps of a restore and the byte ranges they write.
+ *
+ * Steps, per PV in the version's order: for each metadata area, commit the
+ * text with core's lr_mda_commit (text, sync, header, sync: LVM2's order);
+ * then, when the label is rebuilt, the label (and a sync). The label comes
+ * last because LVM2 does not look at a PV's areas before it finds a label:
+ * until that write the PV looks as it did before. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lr/crc.h"
+#include "plan_int.h"
+#include "repair_int.h"
+
+int rp_run_ops(const lr_repair_plan_t *p, lr_io_t *const *ios, rp_recorder_t *rec,
+               lr_mda_header_t *after, lr_error_t *err)
+{
+    const rp_priv_t *priv = p->priv;
+    for (size_t k = 0; k < priv->n_ops; k++) {
+        const rp_op_t *op = &priv->ops[k];
+        if (rec)
+            rec->cur_op = (int)k;
+        lr_io_t *io = ios[op->image];
+        int rc;
+        if (op->kind == RP_OP_COMMIT) {
+            lr_mda_header_t h = op->h;
+            rc = lr_mda_commit(io, op->pv_start, &h, p->text, p->text_size, err);
+            if (!rc && after)
+                after[op->area] = h;
+        } else {
+            rc = lr_label_write(io, op->pv_start, &op->label, err);
+            if (!rc)
+                rc = lr_io_sync(io, err);
+        }
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int build_ops(lr_repair_plan_t *p, lr_error_t *err)
+{
+    rp_priv_t *priv = p->priv;
+    priv->ops = calloc(p->n_areas + p->n_pvs + 1, sizeof(*priv->ops));
+    if (!priv->ops)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    for (size_t i = 0; i < p->n_pvs; i++) {
+        const lr_repair_pv_t *pv = &p->pvs[i];
+        if (pv->missing)
+            continue;
+        for (size_t a = pv->first_area; a < pv->first_area + pv->n_areas; a++)
+            priv->ops[priv->n_ops++] = (rp_op_t){.kind = RP_OP_COMMIT,
+                                                 .image = pv->image,
+                                                 .pv_start = pv->pv_start,
+                                                 .pv = (int)i,
+                                                 .area = (int)a,
+                                                 .h = p->areas[a].before};
+        if (pv->rebuild_label)
+            priv->ops[priv->n_ops++] = (rp_op_t){.kind = RP_OP_LABEL,
+                                                 .image = pv->image,
+                                                 .pv_start = pv->pv_start,
+                                                 .pv = (int)i,
+                                                 .area = -1,
+                                                 .label = pv->label};
+    }
+    return 0;
+}
+
+/* ---- describing the bytes ----------------------------------------------------- */
+
+/* Overlap of [s, s+n) with [off, off+len). */
+static bool hits(uint64_t s, uint64_t n, uint64_t off, uint64_t len)
+{
+    return n && s < off + len && off < s + n;
+}
+
+static bool copy_hits(const lr_scan_copy_t *c, uint64_t off, uint64_t len)
+{
+    if (!c->wrapped)
+        return hits(c->offset, c->length, off, len);
+    return hits(c->offset, c->first_len, off, len) ||
+           (c->wrap_offset != LR_SCAN_UNKNOWN &&
+            hits(c->wrap_offset, c->length - c->first_len, off, len));
+}
+
+static void describe_text(const lr_scan_t *scan, int image, uint64_t off, uint64_t len, rp_buf_t *b)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < scan->n_copies; i++) {
+        const lr_scan_copy_t *c = &scan->copies[i];
+        if (c->image != image || !copy_hits(c, off, len))
+            continue;
+        if (n < 5)
+            rp_buf_printf(b, "%s%s seqno %llu%s",
+                          n ? ", " : "parts of old copies: ", c->vg_name ? c->vg_name : "?",
+                          (unsigned long long)c->seqno, c->committed ? " (committed)" : "");
+        n++;
+    }
+    if (n > 5)
+        rp_buf_printf(b, " and %zu more", n - 5);
+    if (!n)
+        rp_buf_printf(b, "unused ring bytes (no copy found there)");
+}
+
+static void describe_old(const lr_repair_plan_t *p, const lr_scan_t *scan,
+                         const lr_repair_write_t *w, rp_buf_t *b)
+{
+    if (rp_all_zero(w->old_bytes, (size_t)w->length)) {
+        rp_buf_printf(b, "zeros");
+        return;
+    }
+    if (w->what == LR_REPAIR_LABEL) {
+        const lr_repair_pv_t *pv = &p->pvs[w->pv];
+        lr_label_t l;
+        char id[LR_UUID_STR_LEN + 1];
+        uint64_t sector = (w->offset - pv->pv_start) / LR_SECTOR_SIZE;
+        if (lr_label_parse(w->old_bytes, (size_t)w->length, sector, &l, NULL) == 0 &&
+            lr_uuid_format(l.pv_uuid, id, sizeof(id)) == 0)
+            rp_buf_printf(b, "label of PV %s (checksum %s)", id, l.crc_ok ? "ok" : "wrong");
+        else
+            rp_buf_printf(b, "other bytes (no valid label)");
+        return;
+    }
+    if (w->what == LR_REPAIR_MDA_HEADER) {
+        const lr_repair_area_t *a = &p->areas[w->area];
+        lr_mda_header_t h;
+        if (lr_mda_header_parse(w->old_bytes, (size_t)w->length, &h, NULL) == 0)
+            rp_buf_printf(
+                b, "mda header (checksum %s)%s%s", h.checksum_ok ? "ok" : "wrong",
+                a->rebuild_header ? "" : ", committed: ", a->rebuild_header ? "" : a->holds);
+        else
+            rp_buf_printf(b, "other bytes (no mda header)");
+        return;
+    }
+    describe_text(scan, w->image, w->offset, w->length, b);
+}
+
+static void describe_new(const lr_repair_plan_t *p, const lr_repair_write_t *w, rp_buf_t *b)
+{
+    if (w->what == LR_REPAIR_LABEL) {
+        const lr_repair_pv_t *pv = &p->pvs[w->pv];
+        rp_buf_printf(b, "label of PV %s, rebuilt (%s)", pv->id,
+                      pv->label_why ? pv->label_why : "");
+        return;
+    }
+    const lr_repair_area_t *a = &p->areas[w->area];
+    const lr_raw_locn_t *l = &a->after.locn[0];
+    if (w->what == LR_REPAIR_MDA_HEADER) {
+        rp_buf_printf(b,
+                      "mda header: slot 0 = seqno %llu (%llu bytes at area offset %llu, crc "
+                      "0x%08x), slot 1 cleared%s%s",
+                      (unsigned long long)p->new_seqno, (unsigned long long)l->size,
+                      (unsigned long long)l->offset, l->checksum,
+                      a->rebuild_header ? "; rebuilt: " : "", a->rebuild_header ? a->why : "");
+        return;
+    }
+    uint64_t first = a->size - l->offset < l->size ? a->size - l->offset : l->size;
+    if (w->offset == a->offset + l->offset)
+        rp_buf_printf(b, "new copy VG %s seqno %llu: text bytes 0..%llu of %llu%s", p->vg_name,
+                      (unsigned long long)p->new_seqno, (unsigned long long)(first - 1),
+                      (unsigned long long)l->size,
+                      first < l->size ? " (continues at the ring start)" : ", zero padded");
+    else
+        rp_buf_printf(b,
+                      "new copy VG %s seqno %llu: text bytes %llu..%llu (wrapped to the ring "
+                      "start), zero padded",
+                      p->vg_name, (unsigned long long)p->new_seqno, (unsigned long long)first,
+                      (unsigned long long)(l->size - 1));
+}
+
+/* ---- from recorded writes to the plan ----------------------------------------- */
+
+static int take_write(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *const *rio,
+                      rp_rec_write_t *r, lr_repair_write_t *w, lr_error_t *err)
+{
+    const rp_op_t *op = &((rp_priv_t *)p->priv)->ops[r->op];
+    w->image = r->image;
+    w->offset = r->offset;
+    w->length = r->length;
+    w->pv = op->pv;
+    w->area = op->area;
+    w->what = op->kind == RP_OP_LABEL                  ? LR_REPAIR_LABEL
+              : r->offset == p->areas[op->area].offset ? LR_REPAIR_MDA_HEADER
+                                                       : LR_REPAIR_TEXT;
+    w->sync_after = r->sync_after;
+    w->new_bytes = r->bytes;
+    r->bytes = NULL;
+    w->old_bytes = malloc(r->length ? r->length : 1);
+    if (!w->old_bytes)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    int rc = lr_io_pread(rio[r->image], w->old_bytes, r->length, r->offset, err);
+    if (rc)
+        return rc;
+    w->crc_before = lr_crc(LR_CRC_INITIAL, w->old_bytes, r->length);
+    w->crc_after = lr_crc(LR_CRC_INITIAL, w->new_bytes, r->length);
+    rp_buf_t b = {0};
+    describe_old(p, scan, w, &b);
+    rc = rp_buf_take(&b, &w->now, NULL, err);
+    if (rc)
+        return rc;
+    describe_new(p, w, &b);
+    return rp_buf_take(&b, &w->after, NULL, err);
+}
+
+/* Every planned byte is written once: the old bytes shown (and checked
+ * before execution) are then exactly the image's. */
+static int check_overlaps(const lr_repair_plan_t *p, lr_error_t *err)
+{
+    for (size_t i = 0; i < p->n_writes; i++)
+        for (size_t j = i + 1; j < p->n_writes; j++) {
+            const lr_repair_write_t *a = &p->writes[i], *b = &p->writes[j];
+            if (a->image == b->image && hits(a->offset, a->length, b->offset, b->length))
+                return lr_error_set(err, LR_EREFUSED, a->offset,
+                                    "planned writes %zu and %zu overlap; refusing", i + 1, j + 1);
+        }
+    return 0;
+}
+
+static int writes_from(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *const *rio,
+                       rp_recorder_t *rec, lr_error_t *err)
+{
+    p->writes = calloc(rec->n ? rec->n : 1, sizeof(*p->writes));
+    if (!p->writes)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    for (size_t i = 0; i < rec->n; i++) {
+        p->n_writes = i + 1;
+        int rc = take_write(p, scan, rio, &rec->w[i], &p->writes[i], err);
+        if (rc)
+            return rc;
+        p->images[rec->w[i].image].n_writes++;
+    }
+    return check_overlaps(p, err);
+}
+
+int rp_plan_writes(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *const *rio, lr_error_t *err)
+{
+    int rc = build_ops(p, err);
+    if (rc)
+        return rc;
+    rp_recorder_t rec = {0};
+    lr_io_t **wio = calloc(p->n_images ? p->n_images : 1, sizeof(*wio));
+    lr_mda_header_t *after = calloc(p->n_areas ? p->n_areas : 1, sizeof(*after));
+    if (!wio || !after)
+        rc = lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    for (size_t i = 0; i < p->n_images && !rc; i++)
+        rc = rp_record_io(rio[i], &rec, (int)i, &wio[i], err);
+    if (!rc)
+        rc = rp_run_ops(p, wio, &rec, after, err);
+    for (size_t i = 0; wio && i < p->n_images; i++)
+        lr_io_close(wio[i], NULL);
+    free(wio);
+    for (size_t a = 0; !rc && a < p->n_areas; a++) {
+        p->areas[a].after = after[a];
+        p->areas[a].wraps = after[a].locn[0].offset + after[a].locn[0].size > p->areas[a].size;
+    }
+    free(after);
+    if (!rc)
+        rc = writes_from(p, scan, rio, &rec, err);
+    rp_recorder_free(&rec);
+    return rc;
+}

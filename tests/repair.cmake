@@ -1,0 +1,33 @@
+# Restore engine, undo layer and the lvmrepair program (repair/).
+#   test_undo      the undo layer and undo files on scratch images
+#   test_restore   plans and restores on copies of every fixture, refusals,
+#                  fault injection after each write, --output copies
+#   restore_cli    lvmrepair's options, messages, exit codes, dry run,
+#                  --output, --log, --apply-undo (no root needed)
+#   restore_*      interop: restores judged by real LVM2 on loop devices
+#                  (root, losetup, lvm2; else SKIPPED by name, exit 77)
+if(NOT TARGET lrrepair)
+  return()
+endif()
+
+lr_add_test(test_undo test_undo.c support/sha256.c LIBS lrrepair)
+lr_add_test(test_restore test_restore.c support/sha256.c LIBS lrrepair)
+set_tests_properties(test_restore PROPERTIES TIMEOUT 900)
+
+find_program(LR_BASH bash)
+if(LR_BASH)
+  add_test(NAME restore_cli
+           COMMAND ${LR_BASH} ${CMAKE_CURRENT_SOURCE_DIR}/interop/restore-cli.sh
+                   $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
+  set_tests_properties(restore_cli PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
+
+  foreach(t history reinit stale-pv label-header-zeroed second-mda-only gpt wrapped fault)
+    string(REPLACE "-" "_" name "restore_interop_${t}")
+    add_test(NAME ${name}
+             COMMAND ${LR_BASH} ${CMAKE_CURRENT_SOURCE_DIR}/interop/restore-${t}.sh
+                     $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
+    # Interop tests attach loop devices: run them one at a time.
+    set_tests_properties(${name} PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 900
+                                            RESOURCE_LOCK lr_loop_devices)
+  endforeach()
+endif()
