@@ -42,6 +42,7 @@ typedef struct lr_fuzz_mem {
     uint8_t *buf;      /* size bytes (malloc'd exactly, so ASan sees overruns) */
     size_t size;
     uint64_t prefix;
+    uint64_t total;    /* prefix + size + virtual zero suffix */
     uint64_t wlo, whi; /* allowed write window */
     size_t n_writes;
     size_t n_syncs;
@@ -51,6 +52,12 @@ typedef struct lr_fuzz_mem {
  * state, owned by the handle (freed by lr_io_close). */
 int lr_fuzz_mem_io(lr_io_t **out, lr_fuzz_mem_t **mem, const uint8_t *data, size_t size,
                    uint64_t prefix, bool writable, const char *name, lr_error_t *err);
+
+/* The same with a virtual zero suffix: the layer is `total` bytes
+ * (total >= prefix + size). Writes into the suffix abort too. */
+int lr_fuzz_mem_io_sized(lr_io_t **out, lr_fuzz_mem_t **mem, const uint8_t *data, size_t size,
+                         uint64_t prefix, uint64_t total, bool writable, const char *name,
+                         lr_error_t *err);
 
 /* Little-endian helpers for targets that read fields of their input. */
 uint32_t lr_fuzz_le32(const uint8_t *p);

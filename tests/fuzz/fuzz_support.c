@@ -31,7 +31,7 @@ uint64_t lr_fuzz_le64(const uint8_t *p)
 
 static uint64_t mem_total(const lr_fuzz_mem_t *m)
 {
-    return m->prefix + m->size;
+    return m->total;
 }
 
 /* The layer's own bounds check: lr_io_pread/pwrite must have refused
@@ -57,8 +57,15 @@ static int mem_pread(void *ctx, void *buf, size_t len, uint64_t off, lr_error_t 
         len -= nz;
         off += nz;
     }
+    if (len && off - m->prefix < m->size) {
+        uint64_t avail = m->size - (off - m->prefix);
+        size_t n = avail < len ? (size_t)avail : len;
+        memcpy(dst, m->buf + (off - m->prefix), n);
+        dst += n;
+        len -= n;
+    }
     if (len)
-        memcpy(dst, m->buf + (off - m->prefix), len);
+        memset(dst, 0, len); /* the virtual zero suffix */
     return 0;
 }
 
@@ -70,7 +77,8 @@ static int mem_pwrite(void *ctx, const void *buf, size_t len, uint64_t off, lr_e
     FUZZ_CHECK(off >= m->wlo && off <= m->whi && len <= m->whi - off,
                "write of %zu bytes at %llu outside the allowed range [%llu, %llu)", len,
                (unsigned long long)off, (unsigned long long)m->wlo, (unsigned long long)m->whi);
-    FUZZ_CHECK(off >= m->prefix, "write of %zu bytes at %llu into the virtual prefix", len,
+    FUZZ_CHECK(off >= m->prefix && off - m->prefix <= m->size && len <= m->size - (off - m->prefix),
+               "write of %zu bytes at %llu into the virtual prefix or suffix", len,
                (unsigned long long)off);
     if (len)
         memcpy(m->buf + (off - m->prefix), buf, len);
@@ -112,6 +120,15 @@ static const lr_io_ops_t mem_rw_ops = {
 int lr_fuzz_mem_io(lr_io_t **out, lr_fuzz_mem_t **mem, const uint8_t *data, size_t size,
                    uint64_t prefix, bool writable, const char *name, lr_error_t *err)
 {
+    return lr_fuzz_mem_io_sized(out, mem, data, size, prefix, prefix + size, writable, name, err);
+}
+
+int lr_fuzz_mem_io_sized(lr_io_t **out, lr_fuzz_mem_t **mem, const uint8_t *data, size_t size,
+                         uint64_t prefix, uint64_t total, bool writable, const char *name,
+                         lr_error_t *err)
+{
+    if (total < prefix + size)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "layer smaller than its data");
     lr_fuzz_mem_t *m = calloc(1, sizeof(*m));
     if (!m)
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
@@ -125,8 +142,9 @@ int lr_fuzz_mem_io(lr_io_t **out, lr_fuzz_mem_t **mem, const uint8_t *data, size
         memcpy(m->buf, data, size);
     m->size = size;
     m->prefix = prefix;
+    m->total = total;
     m->wlo = m->whi = 0;
-    int rc = lr_io_new(out, writable ? &mem_rw_ops : &mem_ro_ops, m, prefix + size, name, err);
+    int rc = lr_io_new(out, writable ? &mem_rw_ops : &mem_ro_ops, m, total, name, err);
     if (rc) {
         mem_close(m, NULL);
         return rc;

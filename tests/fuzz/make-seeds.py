@@ -3,8 +3,8 @@
 
 usage: make-seeds.py FIXTURES_DIR OUT_DIR
 
-Writes OUT_DIR/{label,mda,text,scan}/ (an existing OUT_DIR is emptied of
-those four directories first). Deterministic: the same fixtures give the
+Writes OUT_DIR/{label,mda,text,scan,plan}/ (an existing OUT_DIR is emptied
+of those directories first). Deterministic: the same fixtures give the
 same files, named by the fixture, the PV and what they hold.
 
 - label: the label sector (one of sectors 0..3 of each PV) of every fixture
@@ -19,6 +19,8 @@ same files, named by the fixture, the PV and what they hold.
   MiB (at most 192 KiB), each second metadata area on its own, one PV moved
   to an odd sector, two PVs of one VG side by side, and a few of these with a
   trailing byte selecting the scanner option variants of fuzz_scan.c.
+- plan:  the scan seeds again, each also with a byte 1 appended (fuzz_plan.c
+  scans, then plans restores, with force when the last byte is odd).
 """
 import gzip
 import hashlib
@@ -33,6 +35,7 @@ MDA_MAGIC = b" LVM2 x[5A%r0N*>"
 SECTOR = 512
 MDA_SEED_MAX = 96 << 10
 SCAN_SEED_MAX = 192 << 10
+SUBS = ("label", "mda", "text", "scan", "plan")
 
 
 def read_devices(fixture_dir):
@@ -67,7 +70,7 @@ class Out:
         self.root = root
         self.seen = {}
         self.count = {}
-        for sub in ("label", "mda", "text", "scan"):
+        for sub in SUBS:
             path = os.path.join(root, sub)
             if os.path.isdir(path):
                 shutil.rmtree(path)
@@ -200,7 +203,15 @@ def main():
             out.put("scan", "%s-pair" % fixture, pair)
             out.put("scan", "%s-pair-variant5" % fixture, pair + b"\5")
 
-    for sub in ("label", "mda", "text", "scan"):
+    # the restore planner runs on scanned images: the same seeds
+    for name in sorted(os.listdir(os.path.join(out_dir, "scan"))):
+        with open(os.path.join(out_dir, "scan", name), "rb") as f:
+            data = f.read()
+        out.put("plan", name, data)
+        # an odd last byte plans with force (past the refusals a cut image meets)
+        out.put("plan", name + "-force", data + b"\1")
+
+    for sub in SUBS:
         print("%s: %d seeds" % (sub, out.count[sub]))
         if out.count[sub] == 0:
             sys.stderr.write("make-seeds.py: no %s seeds\n" % sub)
