@@ -21,6 +21,7 @@
 #include "lr/diff.h"
 #include "lr/export.h"
 #include "lr/extract.h"
+#include "lr/fmt.h"
 #include "lr/repair.h"
 #include "lr/scan.h"
 #include "lr/undo.h"
@@ -66,6 +67,12 @@ static void say_error(const lr_error_t *err)
 {
     char buf[1024];
     fprintf(stderr, "%s: %s\n", prog, lr_error_format(err, buf, sizeof(buf)));
+}
+
+/* Times for people and logs: local, with the zone offset. */
+static const char *local_time(int64_t t, char *buf, size_t len)
+{
+    return lr_fmt_time(t, LR_FMT_TIME_LOCAL | LR_FMT_TIME_ZONE, "unknown time", buf, len);
 }
 
 /* Refusals and "no such thing" answer 1; everything else is an error. */
@@ -415,11 +422,9 @@ static void log_append(const args_t *a, const char *undo, const char *body)
                 strerror(errno));
         return;
     }
-    time_t t = time(NULL);
     char when[64];
-    struct tm tm;
-    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %z", localtime_r(&t, &tm));
-    fprintf(f, "=== %s %s at %s\ncommand:", prog, LR_VERSION, when);
+    fprintf(f, "=== %s %s at %s\ncommand:", prog, LR_VERSION,
+            local_time(time(NULL), when, sizeof(when)));
     for (int i = 0; i < a->argc; i++)
         fprintf(f, " %s", a->argv[i]);
     fprintf(f, "\n");
@@ -666,11 +671,8 @@ static int open_undo_images(const args_t *a, const lr_undo_file_t *f, bool rw, l
 static void describe_undo(const args_t *a, const lr_undo_file_t *f, const lr_undo_verdict_t *v)
 {
     char when[64];
-    time_t t = (time_t)f->created;
-    struct tm tm;
-    strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S %z", localtime_r(&t, &tm));
-    printf("Undo file %s, made %s: %zu range(s) on %zu image(s); the run %s\n", a->mode_arg, when,
-           f->n_ranges, f->n_images,
+    printf("Undo file %s, made %s: %zu range(s) on %zu image(s); the run %s\n", a->mode_arg,
+           local_time(f->created, when, sizeof(when)), f->n_ranges, f->n_images,
            !f->finished ? "did not finish (interrupted)"
            : f->status  ? "stopped on an error"
                         : "completed");

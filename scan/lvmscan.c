@@ -12,8 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lr/fmt.h"
 #include "lr/label.h"
 #include "lr/scan.h"
+#include "lr/strbuf.h"
 
 enum { EXIT_FOUND = 0, EXIT_NOTHING = 1, EXIT_USAGE = 2 };
 
@@ -28,63 +30,15 @@ typedef struct cli {
 
 /* ---- small formatting helpers ----------------------------------------- */
 
+/* Sizes as "32.0 MiB" and times in UTC, "-" when unknown. */
 static const char *human(uint64_t n, char *buf, size_t len)
 {
-    static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-    if (n < 1024) {
-        snprintf(buf, len, "%" PRIu64 " B", n);
-        return buf;
-    }
-    double v = (double)n;
-    int u = 0;
-    while (v >= 1024 && u < 6) {
-        v /= 1024;
-        u++;
-    }
-    snprintf(buf, len, "%.1f %s", v, unit[u]);
-    return buf;
+    return lr_fmt_size(n, 0, buf, len);
 }
 
 static const char *when(int64_t t, char *buf, size_t len)
 {
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (!t || !gmtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
-        snprintf(buf, len, "-");
-    return buf;
-}
-
-/* ---- JSON -------------------------------------------------------------- */
-
-/* Length of a valid UTF-8 sequence at p (1..4), or 0 when invalid. */
-static size_t utf8_len(const unsigned char *p)
-{
-    unsigned c = p[0];
-    if (c < 0x80)
-        return 1;
-    size_t n;
-    unsigned min;
-    if (c >= 0xc2 && c <= 0xdf) {
-        n = 2;
-        min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-        n = 3;
-        min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        n = 4;
-        min = 0x10000;
-    } else {
-        return 0;
-    }
-    unsigned cp = c & (0x7f >> n);
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
+    return lr_fmt_time(t, 0, "-", buf, len);
 }
 
 /* Terminal-safe copy of text from an image: control bytes (C0, DEL, C1)
@@ -92,11 +46,11 @@ static size_t utf8_len(const unsigned char *p)
 static const char *safe(const char *s, char *buf, size_t len)
 {
     size_t n = 0;
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    const char *p = s ? s : "";
     while (*p && n + 1 < len) {
-        size_t k = utf8_len(p);
-        bool c1 = k == 2 && p[0] == 0xc2 && p[1] < 0xa0;
-        if (k == 0 || c1 || *p < 0x20 || *p == 0x7f || n + k >= len) {
+        uint32_t cp = 0;
+        size_t k = lr_utf8_decode(p, strnlen(p, 4), &cp);
+        if (k == 0 || !lr_utf8_printable(cp) || n + k >= len) {
             buf[n++] = '?';
             p += k ? k : 1;
             continue;
@@ -128,37 +82,7 @@ static const char *base(const char *path)
     return s ? s + 1 : path;
 }
 
-static void json_str(FILE *f, const char *s)
-{
-    if (!s) {
-        fputs("null", f);
-        return;
-    }
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p;) {
-        unsigned c = *p;
-        if (c == '"' || c == '\\') {
-            fprintf(f, "\\%c", c);
-            p++;
-        } else if (c < 0x20 || c == 0x7f) {
-            fprintf(f, "\\u%04x", c);
-            p++;
-        } else if (c < 0x80) {
-            fputc((int)c, f);
-            p++;
-        } else {
-            size_t n = utf8_len(p);
-            if (n) {
-                fwrite(p, 1, n, f);
-                p += n;
-            } else {
-                fprintf(f, "\\u%04x", c); /* a lone byte, shown as its Latin-1 code */
-                p++;
-            }
-        }
-    }
-    fputc('"', f);
-}
+/* ---- JSON -------------------------------------------------------------- */
 
 static void json_key(FILE *f, const char *k, bool *first)
 {
@@ -171,7 +95,7 @@ static void json_key(FILE *f, const char *k, bool *first)
 static void jk_str(FILE *f, const char *k, const char *v, bool *first)
 {
     json_key(f, k, first);
-    json_str(f, v);
+    lr_json_fputs(v, f);
 }
 
 static void jk_u64(FILE *f, const char *k, uint64_t v, bool *first)
@@ -323,7 +247,7 @@ static void json_areas(FILE *f, const lr_scan_t *s)
         for (unsigned b = LR_SCAN_SRC_LABEL; b <= LR_SCAN_SRC_INFERRED; b <<= 1)
             if (a->source & b) {
                 fputs(f2 ? "" : ",", f);
-                json_str(f, lr_scan_source_name(b));
+                lr_json_fputs(lr_scan_source_name(b), f);
                 f2 = false;
             }
         fputc(']', f);
@@ -462,7 +386,7 @@ static void json_vgs(FILE *f, const lr_scan_t *s)
         for (unsigned b = LR_SCAN_VG_CONSISTENT; b <= LR_SCAN_VG_DAMAGED; b <<= 1)
             if (vg->status & b) {
                 fputs(f2 ? "" : ",", f);
-                json_str(f, lr_scan_vg_status_name(b));
+                lr_json_fputs(lr_scan_vg_status_name(b), f);
                 f2 = false;
             }
         fputc(']', f);

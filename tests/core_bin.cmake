@@ -6,3 +6,5 @@ lr_add_test(test_label test_label.c test_binutil.c)
 lr_add_test(test_mda test_mda.c test_binutil.c)
 lr_add_test(test_io_blockdev test_io_blockdev.c test_binutil.c LABELS interop)
 lr_add_test(test_mda_interop test_mda_interop.c test_binutil.c LABELS interop)
+# core's text utilities (lr/strbuf.h, lr/fmt.h); SHA-256 is checked by test_undo.
+lr_add_test(test_fmt test_fmt.c)

@@ -10,8 +10,8 @@ if(NOT TARGET lrrepair)
   return()
 endif()
 
-lr_add_test(test_undo test_undo.c support/sha256.c LIBS lrrepair)
-lr_add_test(test_restore test_restore.c support/sha256.c LIBS lrrepair)
+lr_add_test(test_undo test_undo.c LIBS lrrepair)
+lr_add_test(test_restore test_restore.c LIBS lrrepair)
 set_tests_properties(test_restore PROPERTIES TIMEOUT 900)
 
 find_program(LR_BASH bash)

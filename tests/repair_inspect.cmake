@@ -6,7 +6,7 @@ set(LR_INSPECT_SOURCES
   ${CMAKE_SOURCE_DIR}/repair/src/diff.c
   ${CMAKE_SOURCE_DIR}/repair/src/export.c
   ${CMAKE_SOURCE_DIR}/repair/src/extract.c
-  ${CMAKE_SOURCE_DIR}/repair/src/inspect_util.c)
+  ${CMAKE_SOURCE_DIR}/repair/src/util.c) # their private helpers, shared with restore
 
 if(NOT TARGET lrscan)
   message(STATUS "repair_inspect: lrscan not built yet, inspection tests skipped")
@@ -33,7 +33,7 @@ endif()
 
 lr_add_test(test_diff test_diff.c LIBS ${LR_INSPECT_LIB})
 lr_add_test(test_export test_export.c LIBS ${LR_INSPECT_LIB})
-lr_add_test(test_extract test_extract.c support/sha256.c LIBS ${LR_INSPECT_LIB})
+lr_add_test(test_extract test_extract.c LIBS ${LR_INSPECT_LIB})
 
 # The JSON diff read back by a real JSON parser.
 find_program(LR_PYTHON3 python3)

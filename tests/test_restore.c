@@ -28,7 +28,7 @@
 #include "lr/repair.h"
 #include "lr/scan.h"
 #include "lr/undo.h"
-#include "sha256.h"
+#include "lr/sha256.h"
 #include "support.h"
 #include "text_support.h"
 
@@ -167,8 +167,8 @@ static void outside_hash(const char *path, const char *img, const region_t *r, s
 {
     int fd = open(path, O_RDONLY);
     assert_true(fd >= 0);
-    lr_test_sha256_t s;
-    lr_test_sha256_init(&s);
+    lr_sha256_t s;
+    lr_sha256_init(&s);
     static uint8_t buf[1 << 20];
     uint64_t off = 0;
     ssize_t got;
@@ -184,13 +184,15 @@ static void outside_hash(const char *path, const char *img, const region_t *r, s
                 skip_to = r[k].end;
             }
             if (next > pos)
-                lr_test_sha256_update(&s, buf + (pos - off), (size_t)(next - pos));
+                lr_sha256_update(&s, buf + (pos - off), (size_t)(next - pos));
             pos = next < end ? (skip_to < end ? skip_to : end) : end;
         }
         off = end;
     }
     close(fd);
-    lr_test_sha256_hex(&s, out);
+    uint8_t d[LR_SHA256_LEN];
+    lr_sha256_final(&s, d);
+    lr_sha256_hex(d, out, LR_SHA256_HEX_LEN);
 }
 
 static lr_scan_t *scan_files(char paths[][512], size_t n)

@@ -789,23 +789,23 @@ static void test_script_parse(void **state)
 static void test_text_fit(void **state)
 {
     (void)state;
-    tbuf_t b;
+    lr_strbuf_t b;
     /* control bytes and invalid UTF-8 from an image never reach the terminal */
-    tb_init(&b);
+    lr_strbuf_init(&b);
     tui_fit(&b, "a\x1b[2Jb\xff\xc3(c\n", 12, true);
     assert_string_equal(b.s, "a?[2Jb??"
                              "(c? "); /* split: "??(" is a trigraph */
-    tb_free(&b);
+    lr_strbuf_free(&b);
     /* without UTF-8 any non-ASCII is one '?' */
-    tb_init(&b);
+    lr_strbuf_init(&b);
     tui_fit(&b, "\xc3\xa9t\xc3\xa9", 4, false);
     assert_string_equal(b.s, "?t? ");
-    tb_free(&b);
+    lr_strbuf_free(&b);
     /* wide characters count two columns and are never cut in half */
-    tb_init(&b);
+    lr_strbuf_init(&b);
     tui_fit(&b, "\xe6\xbc\xa2\xe5\xad\x97x", 3, true);
     assert_string_equal(b.s, "\xe6\xbc\xa2 ");
-    tb_free(&b);
+    lr_strbuf_free(&b);
     assert_int_equal(tui_width("\xe6\xbc\xa2\xe5\xad\x97x", true), 5);
     char sz[32];
     assert_string_equal(tui_size(4u << 20, sz, sizeof(sz)), "4 MiB");

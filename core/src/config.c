@@ -119,16 +119,6 @@ static const char *printable(char *buf, size_t buflen, const char *s, size_t n)
     return buf;
 }
 
-static char *dup_range(const char *s, size_t n)
-{
-    char *d = malloc(n + 1);
-    if (!d)
-        return NULL;
-    memcpy(d, s, n);
-    d[n] = '\0';
-    return d;
-}
-
 /* Removes LVM2's escapes in place: a backslash before '"' or '\\' is dropped,
  * any other backslash is kept (dm_unescape_double_quotes). */
 static void unescape(char *s)
@@ -471,12 +461,12 @@ static const char *tok_name(enum tok t)
 static char *token_string(const parser_t *p)
 {
     if (p->tok == T_DSTR || p->tok == T_SSTR) {
-        char *s = dup_range(p->t + p->tb + 1, p->te - p->tb - 2);
+        char *s = strndup(p->t + p->tb + 1, p->te - p->tb - 2);
         if (s && p->tok == T_DSTR)
             unescape(s);
         return s;
     }
-    return dup_range(p->t + p->tb, p->te - p->tb);
+    return strndup(p->t + p->tb, p->te - p->tb);
 }
 
 /* Converts the current T_NUM token into v. */
@@ -740,7 +730,7 @@ int lr_cfg_parse(const char *text, size_t len, lr_cfg_t **out, lr_error_t *err)
     doc->root->section = true;
     doc->root->has_text = true;
     doc->root->offset = 0;
-    doc->root->key = dup_range("", 0);
+    doc->root->key = strdup("");
     if (!doc->root->key) {
         lr_cfg_free(doc);
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
@@ -1202,7 +1192,7 @@ static int value_node_for_set(lr_cfg_node_t *section, const char *path, lr_cfg_n
     lr_cfg_node_t *parent = section;
     const char *key = path;
     if (slash) {
-        char *dir = dup_range(path, (size_t)(slash - path));
+        char *dir = strndup(path, (size_t)(slash - path));
         if (!dir)
             return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
         parent = slash == path ? section : lr_cfg_find(section, dir);

@@ -15,15 +15,21 @@ void lr_error_clear(lr_error_t *err)
     err->msg[0] = '\0';
 }
 
-int lr_error_set(lr_error_t *err, int code, uint64_t offset, const char *fmt, ...)
+int lr_error_vset(lr_error_t *err, int code, uint64_t offset, const char *fmt, va_list ap)
 {
     if (!err)
         return code;
     err->code = code;
     err->offset = offset;
+    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    return code;
+}
+
+int lr_error_set(lr_error_t *err, int code, uint64_t offset, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    lr_error_vset(err, code, offset, fmt, ap);
     va_end(ap);
     return code;
 }

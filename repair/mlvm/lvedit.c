@@ -15,12 +15,11 @@
 
 __attribute__((format(printf, 2, 3))) static int refuse(lr_error_t *err, const char *fmt, ...)
 {
-    char msg[sizeof(err->msg)];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
+    int rc = lr_error_vset(err, LR_EREFUSED, LR_NO_OFFSET, fmt, ap);
     va_end(ap);
-    return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET, "%s", msg);
+    return rc;
 }
 
 /* ---- checks on the current version ---- */

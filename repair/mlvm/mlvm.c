@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lr/strbuf.h"
+
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
 
 #define MAX_POS 4
@@ -397,18 +399,10 @@ static int read_table(lr_vgedit_t *ed)
 
 /* ---- JSON ---- */
 
+/* A string of the VG as a JSON literal; an absent one is "". */
 static void json_str(const char *s)
 {
-    putchar('"');
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
-        if (*p == '"' || *p == '\\')
-            printf("\\%c", *p);
-        else if (*p < 0x20)
-            printf("\\u%04x", *p);
-        else
-            putchar(*p);
-    }
-    putchar('"');
+    lr_json_fputs(s ? s : "", stdout);
 }
 
 static void json_list(const lr_strlist_t *l)

@@ -3,9 +3,10 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <inttypes.h>
-#include <stdio.h>
+#include <stdint.h>
 #include <string.h>
+
+#include "lr/fmt.h"
 
 /* Bytes per unit letter; 0 for an unknown letter. Upper and lower case are
  * the same in LVM2's size arguments (both binary). */
@@ -113,37 +114,7 @@ int lr_mlvm_parse_size(const char *text, char default_unit, uint64_t *bytes, lr_
 
 const char *lr_mlvm_format_size(uint64_t bytes, char *buf, size_t len)
 {
-    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-    if (!buf || !len)
-        return buf;
-    unsigned u = 0;
-    while (u + 1 < sizeof(units) / sizeof(units[0]) && bytes >= (1ull << (10 * (u + 1))))
-        u++;
-    if (u == 0) {
-        snprintf(buf, len, "%" PRIu64 " B", bytes);
-        return buf;
-    }
-    /* Hundredths of the unit, rounded to nearest; LVM2 marks a displayed
-     * value above the real one with '<'. */
-    uint64_t unit = 1ull << (10 * u);
-    uint64_t whole = bytes / unit, rest = bytes % unit;
-    uint64_t hundredths;
-    bool above;
-    if (u < 6) { /* rest < 2^50: rest * 100 fits */
-        hundredths = (rest * 100 + unit / 2) / unit;
-        above = hundredths * unit > rest * 100;
-    } else {
-        double h = (double)rest / (double)unit * 100.0;
-        hundredths = (uint64_t)(h + 0.5);
-        above = (double)hundredths > h;
-    }
-    if (hundredths >= 100) {
-        whole++;
-        hundredths -= 100;
-    }
-    snprintf(buf, len, "%s%" PRIu64 ".%02" PRIu64 " %s", above ? "<" : "", whole, hundredths,
-             units[u]);
-    return buf;
+    return lr_fmt_size(bytes, LR_FMT_SIZE_LVM, buf, len);
 }
 
 static bool name_char_ok(char c)

@@ -8,13 +8,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "inspect_util.h"
+#include "util.h"
 #include "lr/export.h"
+#include "lr/fmt.h"
 #include "lr/label.h"
 
 #define SECTOR 512u
+/* Sizes in the diff text: "4 MiB" when whole, else "1.50 GiB". */
+#define SIZE_STYLE (LR_FMT_SIZE_WHOLE | LR_FMT_SIZE_2DP)
 
 typedef struct dctx {
     lr_diff_t *d;
@@ -25,12 +27,12 @@ typedef struct dctx {
 
 /* ---- values ------------------------------------------------------------ */
 
-static void put_scalar(lr_ibuf_t *b, const lr_cfg_value_t *v)
+static void put_scalar(lr_strbuf_t *b, const lr_cfg_value_t *v)
 {
     switch (v->type) {
-    case LR_CFG_INT: lr_ibuf_printf(b, "%" PRId64, v->i); break;
-    case LR_CFG_FLOAT: lr_ibuf_printf(b, "%g", v->f); break;
-    case LR_CFG_STRING: lr_ibuf_puts(b, v->s ? v->s : ""); break;
+    case LR_CFG_INT: lr_strbuf_printf(b, "%" PRId64, v->i); break;
+    case LR_CFG_FLOAT: lr_strbuf_printf(b, "%g", v->f); break;
+    case LR_CFG_STRING: lr_strbuf_puts(b, v->s ? v->s : ""); break;
     default: break;
     }
 }
@@ -40,17 +42,17 @@ static char *value_str(const lr_cfg_value_t *v, bool *oom)
 {
     if (!v)
         return NULL;
-    lr_ibuf_t b = {0};
+    lr_strbuf_t b = LR_STRBUF_INIT;
     if (v->type == LR_CFG_ARRAY) {
         for (size_t i = 0; i < v->n_items; i++) {
             if (i)
-                lr_ibuf_puts(&b, ", ");
+                lr_strbuf_puts(&b, ", ");
             put_scalar(&b, &v->items[i]);
         }
     } else {
         put_scalar(&b, v);
     }
-    char *s = lr_ibuf_take(&b);
+    char *s = lr_strbuf_take(&b, NULL);
     if (!s)
         *oom = true;
     return s;
@@ -114,10 +116,10 @@ static uint64_t sectors_bytes(uint64_t sectors)
 static char *size_str(uint64_t bytes, uint64_t extents, bool *oom)
 {
     char sz[48];
-    lr_inspect_size(sz, sizeof(sz), bytes);
-    lr_ibuf_t b = {0};
-    lr_ibuf_printf(&b, "%s (%" PRIu64 " extent%s)", sz, extents, extents == 1 ? "" : "s");
-    char *s = lr_ibuf_take(&b);
+    lr_fmt_size(bytes, SIZE_STYLE, sz, sizeof(sz));
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    lr_strbuf_printf(&b, "%s (%" PRIu64 " extent%s)", sz, extents, extents == 1 ? "" : "s");
+    char *s = lr_strbuf_take(&b, NULL);
     if (!s)
         *oom = true;
     return s;
@@ -138,36 +140,36 @@ static const char *shown(const char *v)
 /* The one readable line of a change. */
 static char *change_text(const lr_diff_change_t *c, const char *detail, bool *oom)
 {
-    lr_ibuf_t b = {0};
-    lr_ibuf_printf(&b, "%s %s: ", obj_title(c->obj), c->name);
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    lr_strbuf_printf(&b, "%s %s: ", obj_title(c->obj), c->name);
     switch (c->kind) {
-    case LR_DIFF_ADDED: lr_ibuf_printf(&b, "added (%s)", shown(c->new_value)); break;
-    case LR_DIFF_REMOVED: lr_ibuf_printf(&b, "removed (%s)", shown(c->old_value)); break;
-    case LR_DIFF_RENAMED: lr_ibuf_printf(&b, "renamed from %s", shown(c->old_value)); break;
+    case LR_DIFF_ADDED: lr_strbuf_printf(&b, "added (%s)", shown(c->new_value)); break;
+    case LR_DIFF_REMOVED: lr_strbuf_printf(&b, "removed (%s)", shown(c->old_value)); break;
+    case LR_DIFF_RENAMED: lr_strbuf_printf(&b, "renamed from %s", shown(c->old_value)); break;
     case LR_DIFF_RESIZED:
-        lr_ibuf_printf(&b, "resized %s -> %s", shown(c->old_value), shown(c->new_value));
+        lr_strbuf_printf(&b, "resized %s -> %s", shown(c->old_value), shown(c->new_value));
         break;
     case LR_DIFF_MOVED:
-        lr_ibuf_printf(&b, "segments moved: %s -> %s", shown(c->old_value), shown(c->new_value));
+        lr_strbuf_printf(&b, "segments moved: %s -> %s", shown(c->old_value), shown(c->new_value));
         break;
     case LR_DIFF_RETYPED:
-        lr_ibuf_printf(&b, "segment type changed: %s -> %s", shown(c->old_value),
-                       shown(c->new_value));
+        lr_strbuf_printf(&b, "segment type changed: %s -> %s", shown(c->old_value),
+                         shown(c->new_value));
         break;
     case LR_DIFF_CHANGED:
-        lr_ibuf_printf(&b, "%s: %s -> %s", c->field, shown(c->old_value), shown(c->new_value));
+        lr_strbuf_printf(&b, "%s: %s -> %s", c->field, shown(c->old_value), shown(c->new_value));
         break;
     }
     bool sectors = c->kind == LR_DIFF_CHANGED && c->field && is_sector_key(c->field);
     if (sectors && c->old_bytes && c->new_bytes) {
         char o[48], n[48];
-        lr_inspect_size(o, sizeof(o), c->old_bytes);
-        lr_inspect_size(n, sizeof(n), c->new_bytes);
-        lr_ibuf_printf(&b, " sectors (%s -> %s)", o, n);
+        lr_fmt_size(c->old_bytes, SIZE_STYLE, o, sizeof(o));
+        lr_fmt_size(c->new_bytes, SIZE_STYLE, n, sizeof(n));
+        lr_strbuf_printf(&b, " sectors (%s -> %s)", o, n);
     }
     if (detail && *detail)
-        lr_ibuf_printf(&b, " (%s)", detail);
-    char *s = lr_ibuf_take(&b);
+        lr_strbuf_printf(&b, " (%s)", detail);
+    char *s = lr_strbuf_take(&b, NULL);
     if (!s)
         *oom = true;
     return s;
@@ -206,10 +208,10 @@ static void add_change(dctx_t *x, const change_in_t *in)
     memset(c, 0, sizeof(*c));
     c->obj = in->obj;
     c->kind = in->kind;
-    c->name = lr_inspect_strdup(in->name ? in->name : "", &x->oom);
-    c->old_name = lr_inspect_strdup(in->old_name, &x->oom);
-    c->id = lr_inspect_strdup(in->id, &x->oom);
-    c->field = lr_inspect_strdup(in->field, &x->oom);
+    c->name = rp_strdup(in->name ? in->name : "", &x->oom);
+    c->old_name = rp_strdup(in->old_name, &x->oom);
+    c->id = rp_strdup(in->id, &x->oom);
+    c->field = rp_strdup(in->field, &x->oom);
     c->old_value = in->old_value;
     c->new_value = in->new_value;
     c->old_bytes = in->old_bytes;
@@ -255,18 +257,18 @@ static bool list_has(const lr_cfg_value_t *v, const lr_cfg_value_t *item)
 /* "+b -a": what an array (tags, status, flags) gained and lost. */
 static char *list_delta(const lr_cfg_value_t *ov, const lr_cfg_value_t *nv, bool *oom)
 {
-    lr_ibuf_t b = {0};
+    lr_strbuf_t b = LR_STRBUF_INIT;
     for (int side = 0; side < 2; side++) {
         const lr_cfg_value_t *from = side ? ov : nv, *other = side ? nv : ov;
         for (size_t i = 0; from && i < from->n_items; i++) {
             if (list_has(other, &from->items[i]))
                 continue;
-            lr_ibuf_puts(&b, b.len ? " " : "");
-            lr_ibuf_puts(&b, side ? "-" : "+");
+            lr_strbuf_puts(&b, b.len ? " " : "");
+            lr_strbuf_puts(&b, side ? "-" : "+");
             put_scalar(&b, &from->items[i]);
         }
     }
-    char *s = lr_ibuf_take(&b);
+    char *s = lr_strbuf_take(&b, NULL);
     if (!s)
         *oom = true;
     return s;
@@ -328,8 +330,8 @@ static void diff_vg(dctx_t *x)
     if (strcmp(a->name, b->name) != 0) {
         change_in_t in = {.obj = LR_DIFF_VG, .kind = LR_DIFF_RENAMED, .name = b->name,
                           .old_name = a->name, .id = b->id, .field = "name"};
-        in.old_value = lr_inspect_strdup(a->name, &x->oom);
-        in.new_value = lr_inspect_strdup(b->name, &x->oom);
+        in.old_value = rp_strdup(a->name, &x->oom);
+        in.new_value = rp_strdup(b->name, &x->oom);
         add_change(x, &in);
     }
     keyctx_t k = {LR_DIFF_VG, b->name, strcmp(a->name, b->name) ? a->name : NULL, b->id, skip};
@@ -372,12 +374,12 @@ static bool same_uuid(const char *p, const char *q)
 static char *pv_summary(const lr_pv_t *pv, uint64_t extent_size, bool *oom)
 {
     char sz[48];
-    lr_inspect_size(sz, sizeof(sz), sectors_bytes(pv->dev_size));
-    lr_ibuf_t b = {0};
-    lr_ibuf_printf(&b, "%s, %s%s%s, %" PRIu64 " extents of %" PRIu64 " sectors", pv->id, sz,
-                   pv->device ? ", device " : "", pv->device ? pv->device : "", pv->pe_count,
-                   extent_size);
-    char *s = lr_ibuf_take(&b);
+    lr_fmt_size(sectors_bytes(pv->dev_size), SIZE_STYLE, sz, sizeof(sz));
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    lr_strbuf_printf(&b, "%s, %s%s%s, %" PRIu64 " extents of %" PRIu64 " sectors", pv->id, sz,
+                     pv->device ? ", device " : "", pv->device ? pv->device : "", pv->pe_count,
+                     extent_size);
+    char *s = lr_strbuf_take(&b, NULL);
     if (!s)
         *oom = true;
     return s;
@@ -408,8 +410,8 @@ static void diff_pv_pair(dctx_t *x, const pair_t *p)
     if (rekeyed) {
         change_in_t in = {.obj = LR_DIFF_PV, .kind = LR_DIFF_CHANGED, .name = n->key,
                           .old_name = o->key, .id = n->id, .field = "key"};
-        in.old_value = lr_inspect_strdup(o->key, &x->oom);
-        in.new_value = lr_inspect_strdup(n->key, &x->oom);
+        in.old_value = rp_strdup(o->key, &x->oom);
+        in.new_value = rp_strdup(n->key, &x->oom);
         add_change(x, &in);
     }
     diff_keys(x, &k, o->node, n->node);
@@ -453,27 +455,27 @@ static uint64_t area_extents(const lr_seg_t *s)
     return s->extent_count;
 }
 
-static void put_seg(lr_ibuf_t *b, const lr_seg_t *s)
+static void put_seg(lr_strbuf_t *b, const lr_seg_t *s)
 {
     uint64_t end = s->start_extent + s->extent_count;
-    lr_ibuf_printf(b, "%" PRIu64 "-%" PRIu64 " ", s->start_extent, end ? end - 1 : 0);
+    lr_strbuf_printf(b, "%" PRIu64 "-%" PRIu64 " ", s->start_extent, end ? end - 1 : 0);
     bool linear = strcmp(s->type, "striped") == 0 && s->stripe_count == 1;
-    lr_ibuf_puts(b, linear ? "linear" : s->type);
+    lr_strbuf_puts(b, linear ? "linear" : s->type);
     if (!s->known)
         return;
     if (s->stripe_count > 1 && s->stripe_size) {
         char sz[48];
-        lr_inspect_size(sz, sizeof(sz), sectors_bytes(s->stripe_size));
-        lr_ibuf_printf(b, "(%" PRIu64 "x%s)", s->stripe_count, sz);
+        lr_fmt_size(sectors_bytes(s->stripe_size), SIZE_STYLE, sz, sizeof(sz));
+        lr_strbuf_printf(b, "(%" PRIu64 "x%s)", s->stripe_count, sz);
     }
     uint64_t len = area_extents(s);
     for (size_t i = 0; i < s->n_areas; i++) {
         const lr_seg_area_t *ar = &s->areas[i];
         if (ar->pv_index >= 0 && len)
-            lr_ibuf_printf(b, " %s:%" PRIu64 "-%" PRIu64, ar->name, ar->start,
-                           ar->start + len - 1);
+            lr_strbuf_printf(b, " %s:%" PRIu64 "-%" PRIu64, ar->name, ar->start,
+                             ar->start + len - 1);
         else
-            lr_ibuf_printf(b, " %s", ar->name);
+            lr_strbuf_printf(b, " %s", ar->name);
     }
 }
 
@@ -481,13 +483,13 @@ static void put_seg(lr_ibuf_t *b, const lr_seg_t *s)
  * seg_pe_ranges. */
 static char *seg_map(const lr_lv_t *lv, bool *oom)
 {
-    lr_ibuf_t b = {0};
+    lr_strbuf_t b = LR_STRBUF_INIT;
     for (size_t i = 0; i < lv->n_segs; i++) {
         if (i)
-            lr_ibuf_puts(&b, "; ");
+            lr_strbuf_puts(&b, "; ");
         put_seg(&b, &lv->segs[i]);
     }
-    char *s = lr_ibuf_take(&b);
+    char *s = lr_strbuf_take(&b, NULL);
     if (!s)
         *oom = true;
     return s;
@@ -497,11 +499,11 @@ static char *lv_summary(const lr_lv_t *lv, const lr_vg_t *vg, bool *oom)
 {
     char *sz = size_str(lv_bytes(lv, vg), lv->extent_count, oom);
     char *map = seg_map(lv, oom);
-    lr_ibuf_t b = {0};
-    lr_ibuf_printf(&b, "%s%s%s", sz ? sz : "", map && *map ? ": " : "", map ? map : "");
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    lr_strbuf_printf(&b, "%s%s%s", sz ? sz : "", map && *map ? ": " : "", map ? map : "");
     free(sz);
     free(map);
-    char *s = lr_ibuf_take(&b);
+    char *s = lr_strbuf_take(&b, NULL);
     if (!s)
         *oom = true;
     return s;
@@ -514,12 +516,12 @@ static char *seg_sig(const lr_seg_t *s, const lr_vg_t *vg, bool *oom)
 {
     static const char *const skip[] = {"start_extent", "extent_count", "stripes", "mirrors",
                                        "raids", "raid0_lvs", NULL};
-    lr_ibuf_t b = {0};
+    lr_strbuf_t b = LR_STRBUF_INIT;
     for (const lr_cfg_node_t *n = lr_cfg_child(s->node); n; n = lr_cfg_next(n)) {
         if (lr_cfg_node_type(n) == LR_CFG_SECTION || in_list(lr_cfg_key(n), skip))
             continue;
         char *v = value_str(lr_cfg_value(n), oom);
-        lr_ibuf_printf(&b, "%s=%s;", lr_cfg_key(n), v ? v : "");
+        lr_strbuf_printf(&b, "%s=%s;", lr_cfg_key(n), v ? v : "");
         free(v);
     }
     for (size_t i = 0; i < s->n_areas; i++) {
@@ -527,9 +529,9 @@ static char *seg_sig(const lr_seg_t *s, const lr_vg_t *vg, bool *oom)
         const char *who = ar->pv_index >= 0 && (size_t)ar->pv_index < vg->n_pvs
                               ? vg->pvs[ar->pv_index].raw_id
                               : ar->name;
-        lr_ibuf_printf(&b, "%s:%s:%" PRIu64 ";", ar->pv_index >= 0 ? "pv" : "lv", who, ar->start);
+        lr_strbuf_printf(&b, "%s:%s:%" PRIu64 ";", ar->pv_index >= 0 ? "pv" : "lv", who, ar->start);
     }
-    char *r = lr_ibuf_take(&b);
+    char *r = lr_strbuf_take(&b, NULL);
     if (!r)
         *oom = true;
     return r;
@@ -687,8 +689,8 @@ static int diff_lv_pair(dctx_t *x, const pair_t *p)
     if (old_name) {
         change_in_t in = {.obj = LR_DIFF_LV, .kind = LR_DIFF_RENAMED, .name = n->name,
                           .old_name = old_name, .id = n->id, .field = "name"};
-        in.old_value = lr_inspect_strdup(o->name, &x->oom);
-        in.new_value = lr_inspect_strdup(n->name, &x->oom);
+        in.old_value = rp_strdup(o->name, &x->oom);
+        in.new_value = rp_strdup(n->name, &x->oom);
         add_change(x, &in);
     }
     lv_resized(x, o, n, old_name);
@@ -738,11 +740,11 @@ static int diff_lvs(dctx_t *x)
 static int fill_header(lr_diff_t *d, const lr_vg_t *a, const lr_vg_t *b)
 {
     bool oom = false;
-    d->old_vg = lr_inspect_strdup(a->name, &oom);
-    d->new_vg = lr_inspect_strdup(b->name, &oom);
-    d->vg_id = lr_inspect_strdup(b->id, &oom);
-    d->old_description = lr_inspect_strdup(a->description, &oom);
-    d->new_description = lr_inspect_strdup(b->description, &oom);
+    d->old_vg = rp_strdup(a->name, &oom);
+    d->new_vg = rp_strdup(b->name, &oom);
+    d->vg_id = rp_strdup(b->id, &oom);
+    d->old_description = rp_strdup(a->description, &oom);
+    d->new_description = rp_strdup(b->description, &oom);
     d->old_seqno = a->seqno;
     d->new_seqno = b->seqno;
     d->old_time = a->creation_time;
@@ -820,29 +822,25 @@ void lr_diff_free(lr_diff_t *d)
 
 /* ---- rendering ------------------------------------------------------------ */
 
-static void put_time(lr_ibuf_t *b, int64_t t)
+static void put_time(lr_strbuf_t *b, int64_t t)
 {
     if (!t) {
-        lr_ibuf_puts(b, "time unknown");
+        lr_strbuf_puts(b, "time unknown");
         return;
     }
-    time_t tt = (time_t)t;
-    struct tm tm;
-    char s[64];
-    if (gmtime_r(&tt, &tm) && strftime(s, sizeof(s), "%Y-%m-%d %H:%M:%S UTC", &tm))
-        lr_ibuf_puts(b, s);
-    else
-        lr_ibuf_printf(b, "%" PRId64, t);
+    char s[64], raw[32];
+    snprintf(raw, sizeof(raw), "%" PRId64, t); /* when it is no calendar time */
+    lr_strbuf_puts(b, lr_fmt_time(t, LR_FMT_TIME_ZONE, raw, s, sizeof(s)));
 }
 
-static void put_side(lr_ibuf_t *b, const char *label, const char *vg, uint64_t seqno,
-                     int64_t t, const char *desc)
+static void put_side(lr_strbuf_t *b, const char *label, const char *vg, uint64_t seqno, int64_t t,
+                     const char *desc)
 {
-    lr_ibuf_printf(b, "%s: VG %s seqno %" PRIu64 ", ", label, vg ? vg : "?", seqno);
+    lr_strbuf_printf(b, "%s: VG %s seqno %" PRIu64 ", ", label, vg ? vg : "?", seqno);
     put_time(b, t);
     if (desc)
-        lr_ibuf_printf(b, ", \"%s\"", desc);
-    lr_ibuf_puts(b, "\n");
+        lr_strbuf_printf(b, ", \"%s\"", desc);
+    lr_strbuf_puts(b, "\n");
 }
 
 int lr_diff_format_text(const lr_diff_t *d, char **out, lr_error_t *err)
@@ -850,47 +848,48 @@ int lr_diff_format_text(const lr_diff_t *d, char **out, lr_error_t *err)
     lr_error_clear(err);
     if (!d || !out)
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "invalid arguments");
-    lr_ibuf_t b = {0};
+    lr_strbuf_t b = LR_STRBUF_INIT;
     put_side(&b, "old", d->old_vg, d->old_seqno, d->old_time, d->old_description);
     put_side(&b, "new", d->new_vg, d->new_seqno, d->new_time, d->new_description);
     if (!d->n_changes)
-        lr_ibuf_puts(&b, "No changes.\n");
+        lr_strbuf_puts(&b, "No changes.\n");
     else
-        lr_ibuf_printf(&b, "%zu change%s:\n", d->n_changes, d->n_changes == 1 ? "" : "s");
+        lr_strbuf_printf(&b, "%zu change%s:\n", d->n_changes, d->n_changes == 1 ? "" : "s");
     for (size_t i = 0; i < d->n_changes; i++)
-        lr_ibuf_printf(&b, "  %s\n", d->changes[i].text);
-    *out = lr_ibuf_take(&b);
+        lr_strbuf_printf(&b, "  %s\n", d->changes[i].text);
+    *out = lr_strbuf_take(&b, NULL);
     return *out ? 0 : lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
 }
 
-static void json_side(lr_ibuf_t *b, const char *vg, uint64_t seqno, int64_t t, const char *desc)
+static void json_side(lr_strbuf_t *b, const char *vg, uint64_t seqno, int64_t t, const char *desc)
 {
-    lr_ibuf_puts(b, "{\"vg\":");
-    lr_ibuf_json_str(b, vg);
-    lr_ibuf_printf(b, ",\"seqno\":%" PRIu64 ",\"description\":", seqno);
-    lr_ibuf_json_str(b, desc);
-    lr_ibuf_printf(b, ",\"creation_time\":%" PRId64 "}", t);
+    lr_strbuf_puts(b, "{\"vg\":");
+    lr_strbuf_json_str(b, vg);
+    lr_strbuf_printf(b, ",\"seqno\":%" PRIu64 ",\"description\":", seqno);
+    lr_strbuf_json_str(b, desc);
+    lr_strbuf_printf(b, ",\"creation_time\":%" PRId64 "}", t);
 }
 
-static void json_change(lr_ibuf_t *b, const lr_diff_change_t *c)
+static void json_change(lr_strbuf_t *b, const lr_diff_change_t *c)
 {
-    lr_ibuf_printf(b, "{\"object\":\"%s\",\"kind\":\"%s\",\"name\":", lr_diff_obj_name(c->obj),
-                   lr_diff_kind_name(c->kind));
-    lr_ibuf_json_str(b, c->name);
-    lr_ibuf_puts(b, ",\"old_name\":");
-    lr_ibuf_json_str(b, c->old_name);
-    lr_ibuf_puts(b, ",\"id\":");
-    lr_ibuf_json_str(b, c->id);
-    lr_ibuf_puts(b, ",\"field\":");
-    lr_ibuf_json_str(b, c->field);
-    lr_ibuf_puts(b, ",\"old\":");
-    lr_ibuf_json_str(b, c->old_value);
-    lr_ibuf_puts(b, ",\"new\":");
-    lr_ibuf_json_str(b, c->new_value);
-    lr_ibuf_printf(b, ",\"old_bytes\":%" PRIu64 ",\"new_bytes\":%" PRIu64 ",\"text\":",
-                   c->old_bytes, c->new_bytes);
-    lr_ibuf_json_str(b, c->text);
-    lr_ibuf_puts(b, "}");
+    lr_strbuf_printf(b, "{\"object\":\"%s\",\"kind\":\"%s\",\"name\":", lr_diff_obj_name(c->obj),
+                     lr_diff_kind_name(c->kind));
+    lr_strbuf_json_str(b, c->name);
+    lr_strbuf_puts(b, ",\"old_name\":");
+    lr_strbuf_json_str(b, c->old_name);
+    lr_strbuf_puts(b, ",\"id\":");
+    lr_strbuf_json_str(b, c->id);
+    lr_strbuf_puts(b, ",\"field\":");
+    lr_strbuf_json_str(b, c->field);
+    lr_strbuf_puts(b, ",\"old\":");
+    lr_strbuf_json_str(b, c->old_value);
+    lr_strbuf_puts(b, ",\"new\":");
+    lr_strbuf_json_str(b, c->new_value);
+    lr_strbuf_printf(b,
+                     ",\"old_bytes\":%" PRIu64 ",\"new_bytes\":%" PRIu64 ",\"text\":", c->old_bytes,
+                     c->new_bytes);
+    lr_strbuf_json_str(b, c->text);
+    lr_strbuf_puts(b, "}");
 }
 
 int lr_diff_format_json(const lr_diff_t *d, char **out, lr_error_t *err)
@@ -898,22 +897,22 @@ int lr_diff_format_json(const lr_diff_t *d, char **out, lr_error_t *err)
     lr_error_clear(err);
     if (!d || !out)
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "invalid arguments");
-    lr_ibuf_t b = {0};
-    lr_ibuf_puts(&b, "{\"vg\":");
-    lr_ibuf_json_str(&b, d->new_vg);
-    lr_ibuf_puts(&b, ",\"vg_id\":");
-    lr_ibuf_json_str(&b, d->vg_id);
-    lr_ibuf_puts(&b, ",\"old\":");
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    lr_strbuf_puts(&b, "{\"vg\":");
+    lr_strbuf_json_str(&b, d->new_vg);
+    lr_strbuf_puts(&b, ",\"vg_id\":");
+    lr_strbuf_json_str(&b, d->vg_id);
+    lr_strbuf_puts(&b, ",\"old\":");
     json_side(&b, d->old_vg, d->old_seqno, d->old_time, d->old_description);
-    lr_ibuf_puts(&b, ",\"new\":");
+    lr_strbuf_puts(&b, ",\"new\":");
     json_side(&b, d->new_vg, d->new_seqno, d->new_time, d->new_description);
-    lr_ibuf_puts(&b, ",\"changes\":[");
+    lr_strbuf_puts(&b, ",\"changes\":[");
     for (size_t i = 0; i < d->n_changes; i++) {
-        lr_ibuf_puts(&b, i ? ",\n" : "\n");
+        lr_strbuf_puts(&b, i ? ",\n" : "\n");
         json_change(&b, &d->changes[i]);
     }
-    lr_ibuf_puts(&b, "]}\n");
-    *out = lr_ibuf_take(&b);
+    lr_strbuf_puts(&b, "]}\n");
+    *out = lr_strbuf_take(&b, NULL);
     return *out ? 0 : lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
 }
 

@@ -100,12 +100,9 @@ static int verify_writes(const lr_repair_plan_t *p, lr_io_t *const *io, lr_error
 {
     for (size_t i = 0; i < p->n_writes; i++) {
         const lr_repair_write_t *w = &p->writes[i];
-        uint8_t *cur = malloc(w->length ? (size_t)w->length : 1);
-        if (!cur)
-            return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-        int rc = lr_io_pread(io[w->image], cur, (size_t)w->length, w->offset, err);
-        bool same = !rc && memcmp(cur, w->new_bytes, (size_t)w->length) == 0;
-        free(cur);
+        bool same;
+        int rc =
+            rp_read_compare(io[w->image], w->offset, w->new_bytes, (size_t)w->length, &same, err);
         if (rc)
             return rc;
         if (!same)

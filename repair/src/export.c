@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "inspect_util.h"
+#include "util.h"
 
 /* ---- choosing a version ---------------------------------------------- */
 
@@ -58,14 +58,14 @@ static int collect_vg(const lr_scan_t *scan, int vg, const lr_export_pick_t *p, 
     return 0;
 }
 
-static void describe_vg(lr_ibuf_t *b, const lr_scan_vg_t *v)
+static void describe_vg(lr_strbuf_t *b, const lr_scan_vg_t *v)
 {
-    lr_ibuf_printf(b, "%s (%s)", v->name ? v->name : "?", v->id);
+    lr_strbuf_printf(b, "%s (%s)", v->name ? v->name : "?", v->id);
 }
 
 /* Seqnos of a VG as ascending ranges ("1-14, 16"); versions are stored
  * newest first. */
-static void describe_seqnos(lr_ibuf_t *b, const lr_scan_vg_t *v)
+static void describe_seqnos(lr_strbuf_t *b, const lr_scan_vg_t *v)
 {
     bool first = true;
     size_t i = v->n_versions;
@@ -73,44 +73,44 @@ static void describe_seqnos(lr_ibuf_t *b, const lr_scan_vg_t *v)
         uint64_t lo = v->versions[--i].seqno, hi = lo;
         while (i > 0 && v->versions[i - 1].seqno <= hi + 1)
             hi = v->versions[--i].seqno;
-        lr_ibuf_printf(b, "%s%" PRIu64, first ? "" : ",", lo);
+        lr_strbuf_printf(b, "%s%" PRIu64, first ? "" : ",", lo);
         if (hi != lo)
-            lr_ibuf_printf(b, "-%" PRIu64, hi);
+            lr_strbuf_printf(b, "-%" PRIu64, hi);
         first = false;
     }
     if (first)
-        lr_ibuf_puts(b, "none");
+        lr_strbuf_puts(b, "none");
 }
 
 static int not_found(const lr_scan_t *scan, const lr_export_pick_t *p, const int *vgs, size_t n,
                      lr_error_t *err)
 {
-    lr_ibuf_t b = {0};
+    lr_strbuf_t b = LR_STRBUF_INIT;
     if (n == 0 && p->vg) {
-        lr_ibuf_printf(&b, "no VG named '%s'; found:", p->vg);
+        lr_strbuf_printf(&b, "no VG named '%s'; found:", p->vg);
         for (size_t i = 0; i < scan->n_vgs; i++) {
-            lr_ibuf_puts(&b, i ? ", " : " ");
+            lr_strbuf_puts(&b, i ? ", " : " ");
             describe_vg(&b, &scan->vgs[i]);
         }
         if (!scan->n_vgs)
-            lr_ibuf_puts(&b, " none");
+            lr_strbuf_puts(&b, " none");
     } else if (n == 0) {
-        lr_ibuf_puts(&b, "no volume group found in the images");
+        lr_strbuf_puts(&b, "no volume group found in the images");
     } else {
         if (p->has_seqno)
-            lr_ibuf_printf(&b, "no version with seqno %" PRIu64 "%s", p->seqno,
-                           p->has_crc ? " and that crc" : "");
+            lr_strbuf_printf(&b, "no version with seqno %" PRIu64 "%s", p->seqno,
+                             p->has_crc ? " and that crc" : "");
         else
-            lr_ibuf_puts(&b, "no complete version");
-        lr_ibuf_puts(&b, "; seqnos found:");
+            lr_strbuf_puts(&b, "no complete version");
+        lr_strbuf_puts(&b, "; seqnos found:");
         for (size_t i = 0; i < n; i++) {
-            lr_ibuf_puts(&b, i ? "; " : " ");
+            lr_strbuf_puts(&b, i ? "; " : " ");
             describe_vg(&b, &scan->vgs[vgs[i]]);
-            lr_ibuf_puts(&b, ": ");
+            lr_strbuf_puts(&b, ": ");
             describe_seqnos(&b, &scan->vgs[vgs[i]]);
         }
     }
-    char *msg = lr_ibuf_take(&b);
+    char *msg = lr_strbuf_take(&b, NULL);
     int rc = lr_error_set(err, LR_ENOTFOUND, LR_NO_OFFSET, "%s", msg ? msg : "no such version");
     free(msg);
     return rc;
@@ -118,20 +118,20 @@ static int not_found(const lr_scan_t *scan, const lr_export_pick_t *p, const int
 
 static int ambiguous(const lr_scan_t *scan, const cands_t *c, lr_error_t *err)
 {
-    lr_ibuf_t b = {0};
+    lr_strbuf_t b = LR_STRBUF_INIT;
     bool several_vgs = false;
     for (size_t i = 1; i < c->n; i++)
         several_vgs |= c->v[i].vg != c->v[0].vg;
-    lr_ibuf_printf(&b, "%zu candidates (choose with %s):", c->n, several_vgs ? "--vg" : "--crc");
+    lr_strbuf_printf(&b, "%zu candidates (choose with %s):", c->n, several_vgs ? "--vg" : "--crc");
     for (size_t i = 0; i < c->n; i++) {
         const lr_scan_vg_t *v = &scan->vgs[c->v[i].vg];
         const lr_scan_version_t *ver = &v->versions[c->v[i].version];
-        lr_ibuf_puts(&b, i ? "; " : " ");
+        lr_strbuf_puts(&b, i ? "; " : " ");
         describe_vg(&b, v);
-        lr_ibuf_printf(&b, " seqno %" PRIu64 " crc 0x%08" PRIx32 "%s%.48s", ver->seqno, ver->crc,
-                       ver->description ? " " : "", ver->description ? ver->description : "");
+        lr_strbuf_printf(&b, " seqno %" PRIu64 " crc 0x%08" PRIx32 "%s%.48s", ver->seqno, ver->crc,
+                         ver->description ? " " : "", ver->description ? ver->description : "");
     }
-    char *msg = lr_ibuf_take(&b);
+    char *msg = lr_strbuf_take(&b, NULL);
     int rc = lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET, "%s", msg ? msg : "ambiguous version");
     free(msg);
     return rc;
@@ -166,7 +166,7 @@ int lr_export_pick(const lr_scan_t *scan, const lr_export_pick_t *pick, int *vg,
         rc = ambiguous(scan, &c, err);
     if (!rc) {
         size_t copy;
-        rc = lr_inspect_version_copy(scan, (size_t)c.v[0].vg, (size_t)c.v[0].version, &copy, err);
+        rc = rp_version_copy(scan, (size_t)c.v[0].vg, (size_t)c.v[0].version, &copy, err);
         if (!rc) {
             *vg = c.v[0].vg;
             *version = c.v[0].version;
@@ -184,7 +184,7 @@ static int read_version(const lr_scan_t *scan, size_t vg, size_t version, char *
                         size_t *len, lr_error_t *err)
 {
     size_t copy;
-    int rc = lr_inspect_version_copy(scan, vg, version, &copy, err);
+    int rc = rp_version_copy(scan, vg, version, &copy, err);
     if (rc)
         return rc;
     uint64_t n = 0;
@@ -246,16 +246,16 @@ int lr_export_write_text(const lr_scan_t *scan, const char *text, size_t len, co
     lr_error_clear(err);
     if (!text)
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "no text to export");
-    lr_inspect_out_t o;
-    int rc = lr_inspect_out_open(&o, scan, path, (flags & LR_EXPORT_OVERWRITE) != 0, err);
+    rp_out_t o;
+    int rc = rp_out_open(&o, scan, path, (flags & LR_EXPORT_OVERWRITE) != 0, err);
     if (rc)
         return rc;
-    rc = lr_inspect_out_write(&o, text, len, false, err);
+    rc = rp_out_write(&o, text, len, false, err);
     if (rc) {
-        lr_inspect_out_abort(&o);
+        rp_out_abort(&o);
         return rc;
     }
-    return lr_inspect_out_commit(&o, err);
+    return rp_out_commit(&o, err);
 }
 
 int lr_export_write(const lr_scan_t *scan, size_t vg, size_t version, const char *path,

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "inspect_util.h"
+#include "util.h"
 #include "lr/export.h"
 
 #define SECTOR 512u
@@ -158,8 +158,8 @@ static int place_stripe(xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const l
         __builtin_add_overflow(off, len, &end) || end > x->scan->images[image].size)
         return seg_error(x, LR_EFORMAT, lv, s, "an area runs past the end of its image");
     bool oom = false;
-    st->pv_key = lr_inspect_strdup(pv->key, &oom);
-    st->pv_id = lr_inspect_strdup(pv->id, &oom);
+    st->pv_key = rp_strdup(pv->key, &oom);
+    st->pv_id = rp_strdup(pv->id, &oom);
     st->image = image;
     st->offset = off;
     return oom ? lr_error_set(x->err, -ENOMEM, LR_NO_OFFSET, "out of memory") : 0;
@@ -198,8 +198,8 @@ static int plan_striped_pvs(xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, con
         p->length = (r->hi - r->lo) * x->ext_bytes;
         p->seg_offset = (r->lo - s->start_extent) * x->ext_bytes;
         p->chunk = chunk;
-        p->segtype = lr_inspect_strdup(r->top, &oom);
-        p->via = lr_inspect_strdup(r->via, &oom);
+        p->segtype = rp_strdup(r->top, &oom);
+        p->via = rp_strdup(r->via, &oom);
         p->n_stripes = n;
         p->stripes = st;
         st = NULL;
@@ -323,14 +323,14 @@ static int plan_lv_range(xctx_t *x, const lr_lv_t *lv, const range_t *r)
 
 static int missing_error(xctx_t *x, const lr_lv_t *lv)
 {
-    lr_ibuf_t b = {0};
-    lr_ibuf_printf(&b, "LV %s needs PVs that are not among the images:", lv->name);
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    lr_strbuf_printf(&b, "LV %s needs PVs that are not among the images:", lv->name);
     for (size_t i = 0; i < x->n_missing; i++) {
         const lr_pv_t *pv = x->missing[i];
-        lr_ibuf_printf(&b, "%s %s (UUID %s%s%s)", i ? "," : "", pv->key, pv->id,
-                       pv->device ? ", last seen as " : "", pv->device ? pv->device : "");
+        lr_strbuf_printf(&b, "%s %s (UUID %s%s%s)", i ? "," : "", pv->key, pv->id,
+                         pv->device ? ", last seen as " : "", pv->device ? pv->device : "");
     }
-    char *msg = lr_ibuf_take(&b);
+    char *msg = lr_strbuf_take(&b, NULL);
     int rc = lr_error_set(x->err, LR_EREFUSED, LR_NO_OFFSET, "%s", msg ? msg : "PVs missing");
     free(msg);
     return rc;
@@ -338,14 +338,14 @@ static int missing_error(xctx_t *x, const lr_lv_t *lv)
 
 static int unknown_lv(xctx_t *x, const char *name)
 {
-    lr_ibuf_t b = {0};
-    lr_ibuf_printf(&b, "VG %s seqno %" PRIu64 " has no LV '%s'; its LVs:", x->vg->name,
-                   x->vg->seqno, name);
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    lr_strbuf_printf(&b, "VG %s seqno %" PRIu64 " has no LV '%s'; its LVs:", x->vg->name,
+                     x->vg->seqno, name);
     for (size_t i = 0; i < x->vg->n_lvs; i++)
-        lr_ibuf_printf(&b, "%s %s", i ? "," : "", x->vg->lvs[i].name);
+        lr_strbuf_printf(&b, "%s %s", i ? "," : "", x->vg->lvs[i].name);
     if (!x->vg->n_lvs)
-        lr_ibuf_puts(&b, " none");
-    char *msg = lr_ibuf_take(&b);
+        lr_strbuf_puts(&b, " none");
+    char *msg = lr_strbuf_take(&b, NULL);
     int rc = lr_error_set(x->err, LR_ENOTFOUND, LR_NO_OFFSET, "%s", msg ? msg : "no such LV");
     free(msg);
     return rc;
@@ -376,9 +376,9 @@ static int plan_header(xctx_t *x, const lr_lv_t *lv)
 {
     lr_extract_plan_t *plan = x->plan;
     bool oom = false;
-    plan->vg = lr_inspect_strdup(x->vg->name, &oom);
-    plan->lv = lr_inspect_strdup(lv->name, &oom);
-    plan->lv_id = lr_inspect_strdup(lv->id, &oom);
+    plan->vg = rp_strdup(x->vg->name, &oom);
+    plan->lv = rp_strdup(lv->name, &oom);
+    plan->lv_id = rp_strdup(lv->id, &oom);
     plan->seqno = x->vg->seqno;
     plan->extent_size = x->ext_bytes;
     if (oom)
@@ -587,14 +587,14 @@ int lr_extract_read(const lr_scan_t *scan, const lr_extract_plan_t *plan, void *
 
 /* ---- running ------------------------------------------------------------ */
 
-static int stream(const handles_t *h, const lr_extract_plan_t *plan, lr_inspect_out_t *o,
+static int stream(const handles_t *h, const lr_extract_plan_t *plan, rp_out_t *o,
                   const lr_extract_opts_t *opts, char *buf, size_t bufsize, lr_error_t *err)
 {
     for (uint64_t pos = 0; pos < plan->size;) {
         size_t n = (size_t)(plan->size - pos < bufsize ? plan->size - pos : bufsize);
         int rc = read_plan(h, plan, buf, n, pos, err);
         if (!rc)
-            rc = lr_inspect_out_write(o, buf, n, true, err);
+            rc = rp_out_write(o, buf, n, true, err);
         if (rc)
             return rc;
         pos += n;
@@ -613,24 +613,24 @@ int lr_extract_run(const lr_scan_t *scan, const lr_extract_plan_t *plan, const c
     size_t bufsize = opts && opts->buffer_size ? opts->buffer_size : LR_EXTRACT_DEFAULT_BUFFER;
     /* the target is checked first: a refusal should not cost opening
      * (and for gzip, decompressing) the images */
-    lr_inspect_out_t o;
+    rp_out_t o;
     bool overwrite = opts && (opts->flags & LR_EXTRACT_OVERWRITE);
-    int rc = lr_inspect_out_open(&o, scan, path, overwrite, err);
+    int rc = rp_out_open(&o, scan, path, overwrite, err);
     if (rc)
         return rc;
     handles_t h;
     rc = handles_open(&h, scan, plan, opts, err);
     if (rc) {
-        lr_inspect_out_abort(&o);
+        rp_out_abort(&o);
         return rc;
     }
     char *buf = malloc(bufsize);
     rc = buf ? stream(&h, plan, &o, opts, buf, bufsize, err)
              : lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
     if (rc)
-        lr_inspect_out_abort(&o);
+        rp_out_abort(&o);
     else
-        rc = lr_inspect_out_commit(&o, err);
+        rc = rp_out_commit(&o, err);
     free(buf);
     handles_close(&h);
     if (!rc && written)

@@ -74,16 +74,13 @@ int rp_note(lr_repair_plan_t *p, const char *fmt, ...)
     if (!n)
         return -ENOMEM;
     p->notes = n;
+    char *s = NULL;
     va_list ap;
     va_start(ap, fmt);
-    int len = vsnprintf(NULL, 0, fmt, ap);
+    int len = vasprintf(&s, fmt, ap);
     va_end(ap);
-    char *s = len >= 0 ? malloc((size_t)len + 1) : NULL;
-    if (!s)
+    if (len < 0)
         return -ENOMEM;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)len + 1, fmt, ap);
-    va_end(ap);
     p->notes[p->n_notes++] = s;
     return 0;
 }
@@ -161,7 +158,7 @@ size_t lr_repair_candidates(const lr_scan_t *scan, const lr_repair_opts_t *opts,
 
 /* "vg0 1..16 (16 versions)" for each VG named by key, for a not-found
  * message. */
-static void describe_versions(const lr_scan_t *scan, const char *key, rp_buf_t *b)
+static void describe_versions(const lr_scan_t *scan, const char *key, lr_strbuf_t *b)
 {
     size_t nv = 0;
     int *vgs = matching_vgs(scan, key, &nv);
@@ -171,32 +168,32 @@ static void describe_versions(const lr_scan_t *scan, const char *key, rp_buf_t *
         const lr_scan_vg_t *vg = &scan->vgs[vgs[k]];
         if (!vg->n_versions)
             continue;
-        rp_buf_printf(b, "%s%s seqno %llu..%llu", k ? "; " : "", vg->name ? vg->name : "?",
-                      (unsigned long long)vg->versions[vg->n_versions - 1].seqno,
-                      (unsigned long long)vg->versions[0].seqno);
+        lr_strbuf_printf(b, "%s%s seqno %llu..%llu", k ? "; " : "", vg->name ? vg->name : "?",
+                         (unsigned long long)vg->versions[vg->n_versions - 1].seqno,
+                         (unsigned long long)vg->versions[0].seqno);
     }
     if (nv > 8)
-        rp_buf_printf(b, "; ...");
+        lr_strbuf_printf(b, "; ...");
     free(vgs);
 }
 
 static int refuse_ambiguous(const lr_scan_t *scan, const lr_repair_opts_t *o,
                             const lr_repair_candidate_t *c, size_t n, lr_error_t *err)
 {
-    rp_buf_t b = {0};
+    lr_strbuf_t b = LR_STRBUF_INIT;
     bool one_vg = true;
     for (size_t i = 1; i < n; i++)
         one_vg &= c[i].vg == c[0].vg;
-    rp_buf_printf(&b, "%zu versions match seqno %llu:", n, (unsigned long long)o->seqno);
+    lr_strbuf_printf(&b, "%zu versions match seqno %llu:", n, (unsigned long long)o->seqno);
     for (size_t i = 0; i < n && i < 6; i++)
-        rp_buf_printf(&b, " [VG %s id %s crc 0x%08x%s]", c[i].vg_name ? c[i].vg_name : "?",
-                      c[i].vg_id, c[i].crc, c[i].complete ? "" : " partial");
+        lr_strbuf_printf(&b, " [VG %s id %s crc 0x%08x%s]", c[i].vg_name ? c[i].vg_name : "?",
+                         c[i].vg_id, c[i].crc, c[i].complete ? "" : " partial");
     if (n > 6)
-        rp_buf_printf(&b, " ...");
-    rp_buf_printf(&b, "; choose one with %s", one_vg ? "--crc" : "--vg (name or UUID) or --crc");
+        lr_strbuf_printf(&b, " ...");
+    lr_strbuf_printf(&b, "; choose one with %s", one_vg ? "--crc" : "--vg (name or UUID) or --crc");
     (void)scan;
-    int rc = lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET, "%s", b.p ? b.p : "ambiguous version");
-    rp_buf_free(&b);
+    int rc = lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET, "%s", b.s ? b.s : "ambiguous version");
+    lr_strbuf_free(&b);
     return rc;
 }
 
@@ -208,13 +205,13 @@ static int select_version(const lr_scan_t *scan, const lr_repair_opts_t *o, int 
                             "no VG named '%s' (or with that UUID) among the images", o->vg);
     size_t n = lr_repair_candidates(scan, o, NULL, 0);
     if (n == 0) {
-        rp_buf_t b = {0};
+        lr_strbuf_t b = LR_STRBUF_INIT;
         describe_versions(scan, o->vg, &b);
         int rc = lr_error_set(err, LR_ENOTFOUND, LR_NO_OFFSET,
                               "no version with seqno %llu%s%s (versions found: %s)",
                               (unsigned long long)o->seqno, o->has_crc ? " and that crc" : "",
-                              o->vg ? " in that VG" : "", b.p ? b.p : "none");
-        rp_buf_free(&b);
+                              o->vg ? " in that VG" : "", b.s ? b.s : "none");
+        lr_strbuf_free(&b);
         return rc;
     }
     lr_repair_candidate_t *c = calloc(n, sizeof(*c));

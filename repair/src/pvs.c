@@ -32,17 +32,12 @@ static int oom(lr_error_t *err)
 static char *dupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *dupf(const char *fmt, ...)
 {
+    char *s = NULL;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vasprintf(&s, fmt, ap);
     va_end(ap);
-    char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
-    if (!s)
-        return NULL;
-    va_start(ap, fmt);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    return s;
+    return n < 0 ? NULL : s;
 }
 
 /* ---- finding the PVs -------------------------------------------------------------- */
@@ -133,18 +128,18 @@ static int last_seen(lr_repair_plan_t *p, const lr_scan_t *scan, lr_repair_pv_t 
 
 static int refuse_missing(lr_repair_plan_t *p, const lr_repair_opts_t *o, lr_error_t *err)
 {
-    rp_buf_t b = {0};
+    lr_strbuf_t b = LR_STRBUF_INIT;
     size_t n = 0;
     for (size_t i = 0; i < p->n_pvs; i++) {
         const lr_repair_pv_t *pv = &p->pvs[i];
         if (!pv->missing)
             continue;
-        rp_buf_printf(&b, "%s%s %s (%s)", n++ ? "; " : "", pv->key, pv->id, pv->last_seen);
+        lr_strbuf_printf(&b, "%s%s %s (%s)", n++ ? "; " : "", pv->key, pv->id, pv->last_seen);
     }
     if (!n)
         return 0;
     if (b.failed) {
-        rp_buf_free(&b);
+        lr_strbuf_free(&b);
         return oom(err);
     }
     int rc = 0;
@@ -153,15 +148,15 @@ static int refuse_missing(lr_repair_plan_t *p, const lr_repair_opts_t *o, lr_err
         if (rp_note(p,
                     "forced: %zu PV(s) of the version are not among the images and are not "
                     "written: %s",
-                    n, b.p))
+                    n, b.s))
             rc = oom(err);
     } else {
         rc = lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
                           "%zu PV(s) of VG %s seqno %llu are not among the images: %s; give "
                           "every image of the VG (or --force to write only the PVs present)",
-                          n, p->vg_name, (unsigned long long)p->seqno, b.p);
+                          n, p->vg_name, (unsigned long long)p->seqno, b.s);
     }
-    rp_buf_free(&b);
+    lr_strbuf_free(&b);
     return rc;
 }
 

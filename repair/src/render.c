@@ -7,16 +7,20 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "lr/fmt.h"
 #include "plan_int.h"
 #include "repair_int.h"
 
+/* Times in the plan: local, with the zone offset. */
 static const char *when(int64_t t, char *buf, size_t len)
 {
-    time_t tt = (time_t)t;
-    struct tm tm;
-    if (!t || !localtime_r(&tt, &tm) || !strftime(buf, len, "%Y-%m-%d %H:%M:%S %z", &tm))
-        snprintf(buf, len, "unknown time");
-    return buf;
+    return lr_fmt_time(t, LR_FMT_TIME_LOCAL | LR_FMT_TIME_ZONE, "unknown time", buf, len);
+}
+
+/* Sizes in the plan: "4.00 MiB". */
+static const char *size(uint64_t bytes, char *buf, size_t len)
+{
+    return lr_fmt_size(bytes, LR_FMT_SIZE_2DP, buf, len);
 }
 
 static const char *what_name(lr_repair_what_t w)
@@ -32,82 +36,83 @@ static const char *what_name(lr_repair_what_t w)
     return "?";
 }
 
-static void render_version(const lr_repair_plan_t *p, rp_buf_t *b)
+static void render_version(const lr_repair_plan_t *p, lr_strbuf_t *b)
 {
     char t[64];
-    rp_buf_printf(b, "Restore VG %s (UUID %s) to its version seqno %llu\n", p->vg_name, p->vg_id,
-                  (unsigned long long)p->seqno);
-    rp_buf_printf(b, "  version:  seqno %llu, crc 0x%08x, written %s\n",
-                  (unsigned long long)p->seqno, p->crc, when(p->version_time, t, sizeof(t)));
+    lr_strbuf_printf(b, "Restore VG %s (UUID %s) to its version seqno %llu\n", p->vg_name, p->vg_id,
+                     (unsigned long long)p->seqno);
+    lr_strbuf_printf(b, "  version:  seqno %llu, crc 0x%08x, written %s\n",
+                     (unsigned long long)p->seqno, p->crc, when(p->version_time, t, sizeof(t)));
     if (p->version_description)
-        rp_buf_printf(b, "            \"%s\"\n", p->version_description);
-    rp_buf_printf(b,
-                  "  new copy: seqno %llu (highest seqno of %s seen anywhere: %llu), %llu bytes, "
-                  "crc 0x%08x\n",
-                  (unsigned long long)p->new_seqno, p->vg_name, (unsigned long long)p->max_seqno,
-                  (unsigned long long)p->text_size, p->text_crc);
-    rp_buf_printf(b, "            description \"%s\", host %s, time %s\n", p->description, p->host,
-                  when(p->time, t, sizeof(t)));
+        lr_strbuf_printf(b, "            \"%s\"\n", p->version_description);
+    lr_strbuf_printf(
+        b,
+        "  new copy: seqno %llu (highest seqno of %s seen anywhere: %llu), %llu bytes, "
+        "crc 0x%08x\n",
+        (unsigned long long)p->new_seqno, p->vg_name, (unsigned long long)p->max_seqno,
+        (unsigned long long)p->text_size, p->text_crc);
+    lr_strbuf_printf(b, "            description \"%s\", host %s, time %s\n", p->description,
+                     p->host, when(p->time, t, sizeof(t)));
 }
 
-static void render_changes(const lr_repair_plan_t *p, rp_buf_t *b)
+static void render_changes(const lr_repair_plan_t *p, lr_strbuf_t *b)
 {
     char s1[32], s2[32];
     if (!p->newest_seqno) {
-        rp_buf_printf(b, "\nNo complete newest version to compare with.\n");
+        lr_strbuf_printf(b, "\nNo complete newest version to compare with.\n");
         return;
     }
-    rp_buf_printf(b, "\nWhat changes compared with the newest version (seqno %llu):\n",
-                  (unsigned long long)p->newest_seqno);
+    lr_strbuf_printf(b, "\nWhat changes compared with the newest version (seqno %llu):\n",
+                     (unsigned long long)p->newest_seqno);
     if (!p->n_changes)
-        rp_buf_printf(b, "  no LV comes back, goes away, is renamed or changes size\n");
+        lr_strbuf_printf(b, "  no LV comes back, goes away, is renamed or changes size\n");
     for (size_t i = 0; i < p->n_changes; i++) {
         const lr_repair_change_t *c = &p->changes[i];
         switch (c->kind) {
         case LR_REPAIR_LV_BACK:
-            rp_buf_printf(b, "  LV %s comes back (%s)\n", c->name,
-                          rp_size(c->new_size, s1, sizeof(s1)));
+            lr_strbuf_printf(b, "  LV %s comes back (%s)\n", c->name,
+                             size(c->new_size, s1, sizeof(s1)));
             break;
         case LR_REPAIR_LV_GONE:
-            rp_buf_printf(b, "  LV %s goes away (%s)\n", c->name,
-                          rp_size(c->old_size, s1, sizeof(s1)));
+            lr_strbuf_printf(b, "  LV %s goes away (%s)\n", c->name,
+                             size(c->old_size, s1, sizeof(s1)));
             break;
         case LR_REPAIR_LV_RENAMED:
-            rp_buf_printf(b, "  LV %s is renamed back to %s\n", c->old_name, c->name);
+            lr_strbuf_printf(b, "  LV %s is renamed back to %s\n", c->old_name, c->name);
             break;
         case LR_REPAIR_LV_RESIZED:
-            rp_buf_printf(b, "  LV %s changes size: %s -> %s\n", c->name,
-                          rp_size(c->old_size, s1, sizeof(s1)),
-                          rp_size(c->new_size, s2, sizeof(s2)));
+            lr_strbuf_printf(b, "  LV %s changes size: %s -> %s\n", c->name,
+                             size(c->old_size, s1, sizeof(s1)), size(c->new_size, s2, sizeof(s2)));
             break;
         }
     }
 }
 
-static void render_pvs(const lr_repair_plan_t *p, rp_buf_t *b)
+static void render_pvs(const lr_repair_plan_t *p, lr_strbuf_t *b)
 {
-    rp_buf_printf(b, "\nPVs of the version:\n");
+    lr_strbuf_printf(b, "\nPVs of the version:\n");
     for (size_t i = 0; i < p->n_pvs; i++) {
         const lr_repair_pv_t *pv = &p->pvs[i];
         if (pv->missing) {
-            rp_buf_printf(b, "  %s %s: NOT AMONG THE IMAGES (%s)\n", pv->key, pv->id,
-                          pv->last_seen ? pv->last_seen : "");
+            lr_strbuf_printf(b, "  %s %s: NOT AMONG THE IMAGES (%s)\n", pv->key, pv->id,
+                             pv->last_seen ? pv->last_seen : "");
             continue;
         }
-        rp_buf_printf(b, "  %s %s: %s at byte %llu; label %s%s%s\n", pv->key, pv->id,
-                      p->images[pv->image].path, (unsigned long long)pv->pv_start,
-                      pv->rebuild_label ? "REBUILT (" : "kept",
-                      pv->rebuild_label ? pv->label_why : "", pv->rebuild_label ? ")" : "");
+        lr_strbuf_printf(b, "  %s %s: %s at byte %llu; label %s%s%s\n", pv->key, pv->id,
+                         p->images[pv->image].path, (unsigned long long)pv->pv_start,
+                         pv->rebuild_label ? "REBUILT (" : "kept",
+                         pv->rebuild_label ? pv->label_why : "", pv->rebuild_label ? ")" : "");
         for (size_t a = pv->first_area; a < pv->first_area + pv->n_areas; a++) {
             const lr_repair_area_t *ar = &p->areas[a];
-            rp_buf_printf(b, "    metadata area %d at byte %llu (%llu bytes): header %s%s%s\n",
-                          ar->mda_index + 1, (unsigned long long)ar->offset,
-                          (unsigned long long)ar->size, ar->rebuild_header ? "REBUILT (" : "kept",
-                          ar->rebuild_header ? ar->why : "", ar->rebuild_header ? ")" : "");
-            rp_buf_printf(b, "      committed now: %s\n", ar->holds);
-            rp_buf_printf(b, "      new copy at area offset %llu%s\n",
-                          (unsigned long long)ar->after.locn[0].offset,
-                          ar->wraps ? " (wraps round the end of the ring)" : "");
+            lr_strbuf_printf(b, "    metadata area %d at byte %llu (%llu bytes): header %s%s%s\n",
+                             ar->mda_index + 1, (unsigned long long)ar->offset,
+                             (unsigned long long)ar->size,
+                             ar->rebuild_header ? "REBUILT (" : "kept",
+                             ar->rebuild_header ? ar->why : "", ar->rebuild_header ? ")" : "");
+            lr_strbuf_printf(b, "      committed now: %s\n", ar->holds);
+            lr_strbuf_printf(b, "      new copy at area offset %llu%s\n",
+                             (unsigned long long)ar->after.locn[0].offset,
+                             ar->wraps ? " (wraps round the end of the ring)" : "");
         }
     }
 }
@@ -128,63 +133,64 @@ static size_t images_written(const lr_repair_plan_t *p)
     return n;
 }
 
-static void render_writes(const lr_repair_plan_t *p, rp_buf_t *b)
+static void render_writes(const lr_repair_plan_t *p, lr_strbuf_t *b)
 {
-    rp_buf_printf(b, "\nWrites, in this order (%zu writes, %llu bytes, on %zu image(s)):\n",
-                  p->n_writes, (unsigned long long)total_bytes(p), images_written(p));
+    lr_strbuf_printf(b, "\nWrites, in this order (%zu writes, %llu bytes, on %zu image(s)):\n",
+                     p->n_writes, (unsigned long long)total_bytes(p), images_written(p));
     for (size_t i = 0; i < p->n_writes; i++) {
         const lr_repair_write_t *w = &p->writes[i];
-        rp_buf_printf(
+        lr_strbuf_printf(
             b, "  %zu. %s bytes %llu..%llu (%llu bytes): %s%s\n", i + 1, p->images[w->image].path,
             (unsigned long long)w->offset, (unsigned long long)(w->offset + w->length - 1),
             (unsigned long long)w->length, what_name(w->what), w->sync_after ? ", then sync" : "");
-        rp_buf_printf(b, "       now:   %s\n", w->now);
-        rp_buf_printf(b, "       after: %s\n", w->after);
-        rp_buf_printf(b, "       crc 0x%08x -> 0x%08x\n", w->crc_before, w->crc_after);
+        lr_strbuf_printf(b, "       now:   %s\n", w->now);
+        lr_strbuf_printf(b, "       after: %s\n", w->after);
+        lr_strbuf_printf(b, "       crc 0x%08x -> 0x%08x\n", w->crc_before, w->crc_after);
     }
-    rp_buf_printf(b, "No byte outside these ranges is written.\n");
+    lr_strbuf_printf(b, "No byte outside these ranges is written.\n");
 }
 
 int lr_repair_plan_render(const lr_repair_plan_t *p, char **text, lr_error_t *err)
 {
     if (!p || !text)
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "render: invalid arguments");
-    rp_buf_t b = {0};
+    lr_strbuf_t b = LR_STRBUF_INIT;
     render_version(p, &b);
     render_changes(p, &b);
     render_pvs(p, &b);
     render_writes(p, &b);
     if (p->n_notes)
-        rp_buf_printf(&b, "\nNotes:\n");
+        lr_strbuf_printf(&b, "\nNotes:\n");
     for (size_t i = 0; i < p->n_notes; i++)
-        rp_buf_printf(&b, "  - %s\n", p->notes[i]);
-    return rp_buf_take(&b, text, NULL, err);
+        lr_strbuf_printf(&b, "  - %s\n", p->notes[i]);
+    return rp_take_text(&b, text, err);
 }
 
 int lr_repair_plan_log(const lr_repair_plan_t *p, char **text, lr_error_t *err)
 {
     if (!p || !text)
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "log: invalid arguments");
-    rp_buf_t b = {0};
-    rp_buf_printf(&b,
-                  "restore VG %s UUID %s seqno %llu crc 0x%08x as seqno %llu (text %llu "
-                  "bytes, crc 0x%08x)\n",
-                  p->vg_name, p->vg_id, (unsigned long long)p->seqno, p->crc,
-                  (unsigned long long)p->new_seqno, (unsigned long long)p->text_size, p->text_crc);
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    lr_strbuf_printf(&b,
+                     "restore VG %s UUID %s seqno %llu crc 0x%08x as seqno %llu (text %llu "
+                     "bytes, crc 0x%08x)\n",
+                     p->vg_name, p->vg_id, (unsigned long long)p->seqno, p->crc,
+                     (unsigned long long)p->new_seqno, (unsigned long long)p->text_size,
+                     p->text_crc);
     for (size_t i = 0; i < p->n_writes; i++) {
         const lr_repair_write_t *w = &p->writes[i];
-        rp_buf_printf(&b,
-                      "write %zu: %s offset %llu length %llu %s crc_before 0x%08x "
-                      "crc_after 0x%08x %s\n",
-                      i + 1, p->images[w->image].path, (unsigned long long)w->offset,
-                      (unsigned long long)w->length, what_name(w->what), w->crc_before,
-                      w->crc_after, w->done ? "written" : "NOT WRITTEN");
+        lr_strbuf_printf(&b,
+                         "write %zu: %s offset %llu length %llu %s crc_before 0x%08x "
+                         "crc_after 0x%08x %s\n",
+                         i + 1, p->images[w->image].path, (unsigned long long)w->offset,
+                         (unsigned long long)w->length, what_name(w->what), w->crc_before,
+                         w->crc_after, w->done ? "written" : "NOT WRITTEN");
     }
-    rp_buf_printf(&b, "result: %s\n",
-                  !p->executed  ? "not executed"
-                  : p->verified ? "written and verified"
-                                : "FAILED (not verified)");
-    return rp_buf_take(&b, text, NULL, err);
+    lr_strbuf_printf(&b, "result: %s\n",
+                     !p->executed  ? "not executed"
+                     : p->verified ? "written and verified"
+                                   : "FAILED (not verified)");
+    return rp_take_text(&b, text, err);
 }
 
 int lr_repair_default_undo_path(const char *image, int64_t now, char **out, lr_error_t *err)

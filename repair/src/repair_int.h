@@ -1,5 +1,6 @@
-/* lvmrescue repair engine: helpers shared by the engine's source files. Not
- * installed; the public API is lr/repair.h and lr/undo.h. */
+/* lvmrescue repair engine: state shared by the restore and undo source
+ * files. Not installed; the public API is lr/repair.h and lr/undo.h. The
+ * helpers every engine of repair/ uses are in util.h. */
 #ifndef LR_REPAIR_INT_H
 #define LR_REPAIR_INT_H
 
@@ -8,6 +9,7 @@
 #include <stdint.h>
 
 #include "lr/error.h"
+#include "util.h"
 
 /* Little-endian encoding of the undo file. */
 static inline void rp_put32(uint8_t *p, uint32_t v)
@@ -37,38 +39,6 @@ static inline uint64_t rp_get64(const uint8_t *p)
         v = v << 8 | p[i];
     return v;
 }
-
-/* A growable byte/text buffer. On allocation failure `failed` is set and
- * later appends are no-ops, so callers check once at the end. */
-typedef struct rp_buf {
-    char *p;
-    size_t len, cap;
-    bool failed;
-} rp_buf_t;
-
-void rp_buf_add(rp_buf_t *b, const void *data, size_t len);
-void rp_buf_printf(rp_buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Hands the NUL-terminated text over (*out owned by the caller) and resets
- * b; -ENOMEM (with err) when an append failed. */
-int rp_buf_take(rp_buf_t *b, char **out, size_t *len, lr_error_t *err);
-void rp_buf_free(rp_buf_t *b);
-
-/* lr_error_set + where, returning code even when err is NULL. */
-int rp_fail(lr_error_t *err, const char *where, int code, uint64_t off, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-/* Returns code after naming `where` on an error a callee recorded. */
-static inline int rp_where(lr_error_t *err, const char *where, int code)
-{
-    lr_error_where(err, where);
-    return code;
-}
-
-/* fsync of the directory holding path (makes a new file's name durable). */
-int rp_sync_dir_of(const char *path, lr_error_t *err);
-
-/* 1 when all len bytes are zero. */
-bool rp_all_zero(const void *p, size_t len);
 
 /* ---- I/O layers (layers.c) ---------------------------------------------- */
 
@@ -139,8 +109,5 @@ int rp_run_ops(const struct lr_repair_plan *plan, lr_io_t *const *ios, rp_record
 /* Adds a note to the plan (printf style); -ENOMEM on failure. */
 int rp_note(struct lr_repair_plan *plan, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-
-/* Human size: "4.00 MiB". */
-const char *rp_size(uint64_t bytes, char *buf, size_t len);
 
 #endif

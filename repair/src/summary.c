@@ -1,28 +1,11 @@
 /* What a restore changes for the user: LVs that come back, go away, are
  * renamed or change size, compared with the newest complete version. */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "plan_int.h"
 #include "repair_int.h"
-
-const char *rp_size(uint64_t bytes, char *buf, size_t len)
-{
-    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
-    double v = (double)bytes;
-    size_t u = 0;
-    while (v >= 1024.0 && u + 1 < sizeof(units) / sizeof(units[0])) {
-        v /= 1024.0;
-        u++;
-    }
-    if (u == 0)
-        snprintf(buf, len, "%llu B", (unsigned long long)bytes);
-    else
-        snprintf(buf, len, "%.2f %s", v, units[u]);
-    return buf;
-}
 
 static uint64_t lv_bytes(const lr_vg_t *vg, const lr_lv_t *lv)
 {

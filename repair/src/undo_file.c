@@ -348,12 +348,8 @@ static int verify_restored(const lr_undo_file_t *f, lr_io_t *const *ios, lr_erro
 {
     for (size_t i = 0; i < f->n_ranges; i++) {
         const lr_undo_range_t *r = &f->ranges[i];
-        uint8_t *cur = malloc(r->length ? (size_t)r->length : 1);
-        if (!cur)
-            return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-        int rc = lr_io_pread(ios[r->image], cur, (size_t)r->length, r->offset, err);
-        bool ok = !rc && memcmp(cur, r->before, (size_t)r->length) == 0;
-        free(cur);
+        bool ok;
+        int rc = rp_read_compare(ios[r->image], r->offset, r->before, (size_t)r->length, &ok, err);
         if (rc)
             return rc;
         if (!ok)

@@ -1,106 +1,52 @@
-/* Small helpers of the repair engine: text buffers, error records, fsync of
- * a directory. */
+/* Private helpers of the repair engines (util.h): errors, text hand-over,
+ * directory sync, zero detection, read-back checks, output files that
+ * appear only when complete, and version lookups. */
+#include "util.h"
+
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "repair_int.h"
-
-static bool buf_reserve(rp_buf_t *b, size_t more)
-{
-    if (b->failed)
-        return false;
-    if (b->len + more + 1 <= b->cap)
-        return true;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + more + 1) {
-        if (cap > SIZE_MAX / 2) {
-            b->failed = true;
-            return false;
-        }
-        cap *= 2;
-    }
-    char *p = realloc(b->p, cap);
-    if (!p) {
-        b->failed = true;
-        return false;
-    }
-    b->p = p;
-    b->cap = cap;
-    return true;
-}
-
-void rp_buf_add(rp_buf_t *b, const void *data, size_t len)
-{
-    if (!buf_reserve(b, len))
-        return;
-    memcpy(b->p + b->len, data, len);
-    b->len += len;
-    b->p[b->len] = '\0';
-}
-
-void rp_buf_printf(rp_buf_t *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        b->failed = true;
-        return;
-    }
-    if (!buf_reserve(b, (size_t)n))
-        return;
-    va_start(ap, fmt);
-    vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    b->len += (size_t)n;
-}
-
-int rp_buf_take(rp_buf_t *b, char **out, size_t *len, lr_error_t *err)
-{
-    if (!b->failed && !b->p)
-        buf_reserve(b, 0);
-    if (b->failed) {
-        rp_buf_free(b);
-        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    }
-    b->p[b->len] = '\0';
-    *out = b->p;
-    if (len)
-        *len = b->len;
-    b->p = NULL;
-    b->len = b->cap = 0;
-    return 0;
-}
-
-void rp_buf_free(rp_buf_t *b)
-{
-    free(b->p);
-    b->p = NULL;
-    b->len = b->cap = 0;
-    b->failed = false;
-}
+/* ---- errors and allocation --------------------------------------------- */
 
 int rp_fail(lr_error_t *err, const char *where, int code, uint64_t off, const char *fmt, ...)
 {
     if (!err)
         return code;
-    err->code = code;
-    err->offset = off;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+    lr_error_vset(err, code, off, fmt, ap);
     va_end(ap);
-    err->where[0] = '\0';
-    if (where)
-        snprintf(err->where, sizeof(err->where), "%s", where);
+    snprintf(err->where, sizeof(err->where), "%s", where ? where : "");
     return code;
 }
+
+char *rp_strdup(const char *s, bool *oom)
+{
+    if (!s)
+        return NULL;
+    char *d = strdup(s);
+    if (!d)
+        *oom = true;
+    return d;
+}
+
+int rp_take_text(lr_strbuf_t *b, char **out, lr_error_t *err)
+{
+    char *s = lr_strbuf_take(b, NULL);
+    if (!s)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    *out = s;
+    return 0;
+}
+
+/* ---- bytes and files --------------------------------------------------- */
 
 int rp_sync_dir_of(const char *path, lr_error_t *err)
 {
@@ -127,9 +73,201 @@ int rp_sync_dir_of(const char *path, lr_error_t *err)
 
 bool rp_all_zero(const void *p, size_t len)
 {
-    const uint8_t *b = p;
-    for (size_t i = 0; i < len; i++)
-        if (b[i])
-            return false;
-    return true;
+    const unsigned char *b = p;
+    return len == 0 || (b[0] == 0 && memcmp(b, b + 1, len - 1) == 0);
+}
+
+int rp_read_compare(lr_io_t *io, uint64_t off, const void *want, size_t len, bool *same,
+                    lr_error_t *err)
+{
+    uint8_t *cur = malloc(len ? len : 1);
+    if (!cur)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    int rc = lr_io_pread(io, cur, len, off, err);
+    *same = !rc && memcmp(cur, want, len) == 0;
+    free(cur);
+    return rc;
+}
+
+/* ---- output files ---------------------------------------------------- */
+
+/* 1 if st is the same file as one of the scan's images. Images whose path
+ * cannot be stat'ed (e.g. named handles) cannot be the target by path. */
+static bool is_scan_image(const lr_scan_t *scan, const struct stat *st)
+{
+    if (!scan)
+        return false;
+    for (size_t i = 0; i < scan->n_images; i++) {
+        struct stat is;
+        if (scan->images[i].path && stat(scan->images[i].path, &is) == 0 &&
+            is.st_dev == st->st_dev && is.st_ino == st->st_ino)
+            return true;
+    }
+    return false;
+}
+
+static int check_target(const lr_scan_t *scan, const char *path, bool overwrite, lr_error_t *err)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        if (errno != ENOENT)
+            return lr_error_set(err, -errno, LR_NO_OFFSET, "cannot check output file: %s",
+                                strerror(errno));
+        struct stat lst;
+        if (lstat(path, &lst) == 0) /* a dangling symlink: linking onto it would fail later */
+            return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
+                                "output path is a dangling symbolic link");
+        return 0;
+    }
+    if (is_scan_image(scan, &st))
+        return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
+                            "output file is one of the scanned images; images are never "
+                            "written by this command");
+    if (!overwrite)
+        return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
+                            "output file exists (allow overwriting to replace it)");
+    if (!S_ISREG(st.st_mode))
+        return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
+                            "output exists and is not a regular file");
+    return 0;
+}
+
+int rp_out_open(rp_out_t *o, const lr_scan_t *scan, const char *path, bool overwrite,
+                lr_error_t *err)
+{
+    memset(o, 0, sizeof(*o));
+    o->fd = -1;
+    if (!path || !*path)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "no output file given");
+    int rc = check_target(scan, path, overwrite, err);
+    if (rc)
+        return rp_where(err, path, rc);
+    size_t n = strlen(path);
+    o->path = strdup(path);
+    o->tmp = malloc(n + sizeof(".lrtmp-XXXXXX"));
+    if (!o->path || !o->tmp) {
+        rp_out_abort(o);
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    }
+    memcpy(o->tmp, path, n);
+    memcpy(o->tmp + n, ".lrtmp-XXXXXX", sizeof(".lrtmp-XXXXXX"));
+    o->fd = mkstemp(o->tmp);
+    if (o->fd < 0) {
+        rc = -errno;
+        free(o->tmp); /* nothing was created: abort must not unlink a name */
+        o->tmp = NULL;
+        rp_out_abort(o);
+        lr_error_set(err, rc, LR_NO_OFFSET, "cannot create output file: %s", strerror(-rc));
+        return rp_where(err, path, rc);
+    }
+    o->overwrite = overwrite;
+    return 0;
+}
+
+int rp_out_write(rp_out_t *o, const void *buf, size_t len, bool sparse, lr_error_t *err)
+{
+    if (sparse && rp_all_zero(buf, len)) {
+        /* the temporary file is new, so skipped bytes read back as zeros */
+        o->size += len;
+        o->hole_at_end = len > 0;
+        return 0;
+    }
+    const char *p = buf;
+    size_t done = 0;
+    while (done < len) {
+        ssize_t w = pwrite(o->fd, p + done, len - done, (off_t)(o->size + done));
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            int rc = w < 0 ? -errno : -EIO;
+            lr_error_set(err, rc, o->size + done, "cannot write output file: %s", strerror(-rc));
+            return rp_where(err, o->path, rc);
+        }
+        done += (size_t)w;
+    }
+    o->size += len;
+    o->hole_at_end = false;
+    return 0;
+}
+
+static int finish_fd(rp_out_t *o, lr_error_t *err)
+{
+    int rc = 0;
+    if (o->hole_at_end && ftruncate(o->fd, (off_t)o->size) != 0)
+        rc = -errno;
+    if (!rc && fsync(o->fd) != 0)
+        rc = -errno;
+    if (close(o->fd) != 0 && !rc)
+        rc = -errno;
+    o->fd = -1;
+    if (rc)
+        return lr_error_set(err, rc, LR_NO_OFFSET, "cannot write output file: %s", strerror(-rc));
+    return 0;
+}
+
+/* Puts the temporary file in place: link() fails when the target appeared
+ * meanwhile, so a file created by someone else is never clobbered. */
+static int place(rp_out_t *o, lr_error_t *err)
+{
+    if (o->overwrite) {
+        if (rename(o->tmp, o->path) != 0)
+            return lr_error_set(err, -errno, LR_NO_OFFSET, "cannot put output file in place: %s",
+                                strerror(errno));
+        free(o->tmp);
+        o->tmp = NULL;
+        return 0;
+    }
+    if (link(o->tmp, o->path) != 0) {
+        if (errno == EEXIST)
+            return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
+                                "output file exists (allow overwriting to replace it)");
+        return lr_error_set(err, -errno, LR_NO_OFFSET, "cannot put output file in place: %s",
+                            strerror(errno));
+    }
+    unlink(o->tmp);
+    free(o->tmp);
+    o->tmp = NULL;
+    return 0;
+}
+
+int rp_out_commit(rp_out_t *o, lr_error_t *err)
+{
+    int rc = finish_fd(o, err);
+    if (!rc)
+        rc = place(o, err);
+    if (rc)
+        lr_error_where(err, o->path);
+    rp_out_abort(o);
+    return rc;
+}
+
+void rp_out_abort(rp_out_t *o)
+{
+    if (o->fd >= 0)
+        close(o->fd);
+    o->fd = -1;
+    if (o->tmp)
+        unlink(o->tmp);
+    free(o->tmp);
+    free(o->path);
+    o->tmp = NULL;
+    o->path = NULL;
+}
+
+/* ---- scan helpers ---------------------------------------------------- */
+
+int rp_version_copy(const lr_scan_t *scan, size_t vg, size_t version, size_t *copy, lr_error_t *err)
+{
+    if (!scan || vg >= scan->n_vgs || version >= scan->vgs[vg].n_versions)
+        return lr_error_set(err, LR_ERANGE, LR_NO_OFFSET, "no such VG version");
+    int c = lr_scan_version_copy(scan, vg, version);
+    if (c < 0 || (size_t)c >= scan->n_copies) {
+        const lr_scan_vg_t *v = &scan->vgs[vg];
+        lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
+                     "VG %s seqno %" PRIu64 " has only partial copies; it cannot be used",
+                     v->name ? v->name : "?", v->versions[version].seqno);
+        return rp_where(err, v->name, LR_EREFUSED);
+    }
+    *copy = (size_t)c;
+    return 0;
 }

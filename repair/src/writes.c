@@ -85,7 +85,8 @@ static bool copy_hits(const lr_scan_copy_t *c, uint64_t off, uint64_t len)
             hits(c->wrap_offset, c->length - c->first_len, off, len));
 }
 
-static void describe_text(const lr_scan_t *scan, int image, uint64_t off, uint64_t len, rp_buf_t *b)
+static void describe_text(const lr_scan_t *scan, int image, uint64_t off, uint64_t len,
+                          lr_strbuf_t *b)
 {
     size_t n = 0;
     for (size_t i = 0; i < scan->n_copies; i++) {
@@ -93,22 +94,22 @@ static void describe_text(const lr_scan_t *scan, int image, uint64_t off, uint64
         if (c->image != image || !copy_hits(c, off, len))
             continue;
         if (n < 5)
-            rp_buf_printf(b, "%s%s seqno %llu%s",
-                          n ? ", " : "parts of old copies: ", c->vg_name ? c->vg_name : "?",
-                          (unsigned long long)c->seqno, c->committed ? " (committed)" : "");
+            lr_strbuf_printf(b, "%s%s seqno %llu%s",
+                             n ? ", " : "parts of old copies: ", c->vg_name ? c->vg_name : "?",
+                             (unsigned long long)c->seqno, c->committed ? " (committed)" : "");
         n++;
     }
     if (n > 5)
-        rp_buf_printf(b, " and %zu more", n - 5);
+        lr_strbuf_printf(b, " and %zu more", n - 5);
     if (!n)
-        rp_buf_printf(b, "unused ring bytes (no copy found there)");
+        lr_strbuf_printf(b, "unused ring bytes (no copy found there)");
 }
 
 static void describe_old(const lr_repair_plan_t *p, const lr_scan_t *scan,
-                         const lr_repair_write_t *w, rp_buf_t *b)
+                         const lr_repair_write_t *w, lr_strbuf_t *b)
 {
     if (rp_all_zero(w->old_bytes, (size_t)w->length)) {
-        rp_buf_printf(b, "zeros");
+        lr_strbuf_printf(b, "zeros");
         return;
     }
     if (w->what == LR_REPAIR_LABEL) {
@@ -118,56 +119,56 @@ static void describe_old(const lr_repair_plan_t *p, const lr_scan_t *scan,
         uint64_t sector = (w->offset - pv->pv_start) / LR_SECTOR_SIZE;
         if (lr_label_parse(w->old_bytes, (size_t)w->length, sector, &l, NULL) == 0 &&
             lr_uuid_format(l.pv_uuid, id, sizeof(id)) == 0)
-            rp_buf_printf(b, "label of PV %s (checksum %s)", id, l.crc_ok ? "ok" : "wrong");
+            lr_strbuf_printf(b, "label of PV %s (checksum %s)", id, l.crc_ok ? "ok" : "wrong");
         else
-            rp_buf_printf(b, "other bytes (no valid label)");
+            lr_strbuf_printf(b, "other bytes (no valid label)");
         return;
     }
     if (w->what == LR_REPAIR_MDA_HEADER) {
         const lr_repair_area_t *a = &p->areas[w->area];
         lr_mda_header_t h;
         if (lr_mda_header_parse(w->old_bytes, (size_t)w->length, &h, NULL) == 0)
-            rp_buf_printf(
+            lr_strbuf_printf(
                 b, "mda header (checksum %s)%s%s", h.checksum_ok ? "ok" : "wrong",
                 a->rebuild_header ? "" : ", committed: ", a->rebuild_header ? "" : a->holds);
         else
-            rp_buf_printf(b, "other bytes (no mda header)");
+            lr_strbuf_printf(b, "other bytes (no mda header)");
         return;
     }
     describe_text(scan, w->image, w->offset, w->length, b);
 }
 
-static void describe_new(const lr_repair_plan_t *p, const lr_repair_write_t *w, rp_buf_t *b)
+static void describe_new(const lr_repair_plan_t *p, const lr_repair_write_t *w, lr_strbuf_t *b)
 {
     if (w->what == LR_REPAIR_LABEL) {
         const lr_repair_pv_t *pv = &p->pvs[w->pv];
-        rp_buf_printf(b, "label of PV %s, rebuilt (%s)", pv->id,
-                      pv->label_why ? pv->label_why : "");
+        lr_strbuf_printf(b, "label of PV %s, rebuilt (%s)", pv->id,
+                         pv->label_why ? pv->label_why : "");
         return;
     }
     const lr_repair_area_t *a = &p->areas[w->area];
     const lr_raw_locn_t *l = &a->after.locn[0];
     if (w->what == LR_REPAIR_MDA_HEADER) {
-        rp_buf_printf(b,
-                      "mda header: slot 0 = seqno %llu (%llu bytes at area offset %llu, crc "
-                      "0x%08x), slot 1 cleared%s%s",
-                      (unsigned long long)p->new_seqno, (unsigned long long)l->size,
-                      (unsigned long long)l->offset, l->checksum,
-                      a->rebuild_header ? "; rebuilt: " : "", a->rebuild_header ? a->why : "");
+        lr_strbuf_printf(b,
+                         "mda header: slot 0 = seqno %llu (%llu bytes at area offset %llu, crc "
+                         "0x%08x), slot 1 cleared%s%s",
+                         (unsigned long long)p->new_seqno, (unsigned long long)l->size,
+                         (unsigned long long)l->offset, l->checksum,
+                         a->rebuild_header ? "; rebuilt: " : "", a->rebuild_header ? a->why : "");
         return;
     }
     uint64_t first = a->size - l->offset < l->size ? a->size - l->offset : l->size;
     if (w->offset == a->offset + l->offset)
-        rp_buf_printf(b, "new copy VG %s seqno %llu: text bytes 0..%llu of %llu%s", p->vg_name,
-                      (unsigned long long)p->new_seqno, (unsigned long long)(first - 1),
-                      (unsigned long long)l->size,
-                      first < l->size ? " (continues at the ring start)" : ", zero padded");
+        lr_strbuf_printf(b, "new copy VG %s seqno %llu: text bytes 0..%llu of %llu%s", p->vg_name,
+                         (unsigned long long)p->new_seqno, (unsigned long long)(first - 1),
+                         (unsigned long long)l->size,
+                         first < l->size ? " (continues at the ring start)" : ", zero padded");
     else
-        rp_buf_printf(b,
-                      "new copy VG %s seqno %llu: text bytes %llu..%llu (wrapped to the ring "
-                      "start), zero padded",
-                      p->vg_name, (unsigned long long)p->new_seqno, (unsigned long long)first,
-                      (unsigned long long)(l->size - 1));
+        lr_strbuf_printf(b,
+                         "new copy VG %s seqno %llu: text bytes %llu..%llu (wrapped to the ring "
+                         "start), zero padded",
+                         p->vg_name, (unsigned long long)p->new_seqno, (unsigned long long)first,
+                         (unsigned long long)(l->size - 1));
 }
 
 /* ---- from recorded writes to the plan ----------------------------------------- */
@@ -195,13 +196,13 @@ static int take_write(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *const
         return rc;
     w->crc_before = lr_crc(LR_CRC_INITIAL, w->old_bytes, r->length);
     w->crc_after = lr_crc(LR_CRC_INITIAL, w->new_bytes, r->length);
-    rp_buf_t b = {0};
+    lr_strbuf_t b = LR_STRBUF_INIT;
     describe_old(p, scan, w, &b);
-    rc = rp_buf_take(&b, &w->now, NULL, err);
+    rc = rp_take_text(&b, &w->now, err);
     if (rc)
         return rc;
     describe_new(p, w, &b);
-    return rp_buf_take(&b, &w->after, NULL, err);
+    return rp_take_text(&b, &w->after, err);
 }
 
 /* Every planned byte is written once: the old bytes shown (and checked

@@ -106,7 +106,7 @@ void sc_free_vgs(lr_scan_t *s);
 
 /* util */
 int sc_grow(void **arr, size_t *cap, size_t need, size_t elem, lr_error_t *err);
+/* strdup that accepts NULL (returns NULL). */
 char *sc_strdup(const char *s);
-char *sc_strndup(const char *s, size_t n);
 
 #endif

@@ -23,10 +23,7 @@ void sc_raw_uuid(const char *printed, char *raw, size_t rawlen)
 
 static char *clip(const char *s)
 {
-    if (!s)
-        return NULL;
-    size_t n = strlen(s);
-    return sc_strndup(s, n > SC_FIELD_MAX ? SC_FIELD_MAX : n);
+    return s ? strndup(s, SC_FIELD_MAX) : NULL;
 }
 
 static long visible_lvs(const lr_vg_t *vg)

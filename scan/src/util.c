@@ -26,17 +26,5 @@ int sc_grow(void **arr, size_t *cap, size_t need, size_t elem, lr_error_t *err)
 
 char *sc_strdup(const char *s)
 {
-    return s ? sc_strndup(s, strlen(s)) : NULL;
-}
-
-char *sc_strndup(const char *s, size_t n)
-{
-    if (!s)
-        return NULL;
-    char *d = malloc(n + 1);
-    if (!d)
-        return NULL;
-    memcpy(d, s, n);
-    d[n] = '\0';
-    return d;
+    return s ? strdup(s) : NULL;
 }

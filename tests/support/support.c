@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lr/sha256.h"
+
 const char *const lr_test_fixtures[] = {
     "history",       "wrapped",      "three-pv",    "two-mda",  "gpt",
     "label-zeroed",  "header-zeroed", "label-header-zeroed", "broken-text",
@@ -133,5 +135,26 @@ int lr_test_json_field(const char *json, const char *section, int n, const char 
     while (*p && *p != '"' && i + 1 < outlen)
         out[i++] = *p++;
     out[i] = '\0';
+    return 0;
+}
+
+int lr_test_sha256_file(const char *path, char out[65])
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    lr_sha256_t s;
+    lr_sha256_init(&s);
+    unsigned char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof(buf), f)) > 0)
+        lr_sha256_update(&s, buf, n);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad)
+        return -1;
+    uint8_t d[LR_SHA256_LEN];
+    lr_sha256_final(&s, d);
+    lr_sha256_hex(d, out, LR_SHA256_HEX_LEN);
     return 0;
 }

@@ -55,4 +55,9 @@ int lr_test_json_field(const char *json, const char *section, int n, const char 
 /* Number of objects in section `section` of an LVM2 JSON report. */
 int lr_test_json_count(const char *json, const char *section);
 
+/* sha256 of a whole file as 64 lowercase hex digits and a NUL (the
+ * sha256sum form of the fixtures' truth files); returns 0, or -1 if it
+ * cannot be read. */
+int lr_test_sha256_file(const char *path, char out[65]);
+
 #endif

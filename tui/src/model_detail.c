@@ -15,22 +15,22 @@
 #define MAX_MAP_EXTENTS (1u << 24) /* a hostile pe_count must not cost gigabytes */
 static const char lv_symbols[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-static void strlist(tbuf_t *b, const lr_strlist_t *l)
+static void strlist(lr_strbuf_t *b, const lr_strlist_t *l)
 {
     if (!l->n) {
-        tb_put(b, "-");
+        lr_strbuf_puts(b, "-");
         return;
     }
     for (size_t i = 0; i < l->n; i++) {
-        tb_put(b, i ? ", " : "");
-        tb_put(b, l->v[i]);
+        lr_strbuf_puts(b, i ? ", " : "");
+        lr_strbuf_puts(b, l->v[i]);
     }
 }
 
 /* Adds the line in b as a text row and empties b. */
-static int flush(tui_view_t *v, tbuf_t *b, lr_tui_attr_t attr)
+static int flush(tui_view_t *v, lr_strbuf_t *b, lr_tui_attr_t attr)
 {
-    char *t = tb_take(b);
+    char *t = lr_strbuf_take(b, NULL);
     if (!t)
         return -ENOMEM;
     int rc = view_add(v, attr, -1, false, "%s", t);
@@ -60,33 +60,33 @@ static int add_copies(lr_tui_t *m, tui_view_t *v, const lr_scan_version_t *ver)
 static int add_vg_props(lr_tui_t *m, tui_view_t *v, const lr_vg_t *vg, const lr_scan_version_t *ver)
 {
     char when[32], cmd[512], sz[32];
-    tbuf_t b;
-    tb_init(&b);
-    tb_printf(&b, "VG %s  seqno %" PRIu64 "  written %s UTC on %s", vg->name, vg->seqno,
-              tui_time(vg->creation_time, when, sizeof(when)),
-              vg->creation_host ? vg->creation_host : "-");
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    lr_strbuf_printf(&b, "VG %s  seqno %" PRIu64 "  written %s UTC on %s", vg->name, vg->seqno,
+                     tui_time(vg->creation_time, when, sizeof(when)),
+                     vg->creation_host ? vg->creation_host : "-");
     int rc = flush(v, &b, LR_TUI_A_HEADER);
     if (!rc)
         rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "  command:     %s",
                       tui_command(vg->description, cmd, sizeof(cmd)));
     if (!rc)
         rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "  UUID:        %s", vg->id);
-    tb_printf(&b, "  extent size: %s  format: %s  status: ",
-              tui_size(vg->extent_size * 512, sz, sizeof(sz)), vg->format ? vg->format : "-");
+    lr_strbuf_printf(&b, "  extent size: %s  format: %s  status: ",
+                     tui_size(vg->extent_size * 512, sz, sizeof(sz)),
+                     vg->format ? vg->format : "-");
     strlist(&b, &vg->status);
     if (vg->flags.n) {
-        tb_put(&b, "  flags: ");
+        lr_strbuf_puts(&b, "  flags: ");
         strlist(&b, &vg->flags);
     }
     if (!rc)
         rc = flush(v, &b, LR_TUI_A_NORMAL);
-    tb_put(&b, "  tags:        ");
+    lr_strbuf_puts(&b, "  tags:        ");
     strlist(&b, &vg->tags);
-    tb_printf(&b, "   max_lv %" PRIu64 "  max_pv %" PRIu64 "  metadata_copies %" PRIu64, vg->max_lv,
-              vg->max_pv, vg->metadata_copies);
+    lr_strbuf_printf(&b, "   max_lv %" PRIu64 "  max_pv %" PRIu64 "  metadata_copies %" PRIu64,
+                     vg->max_lv, vg->max_pv, vg->metadata_copies);
     if (!rc)
         rc = flush(v, &b, LR_TUI_A_NORMAL);
-    tb_free(&b);
+    lr_strbuf_free(&b);
     if (!rc)
         rc = add_copies(m, v, ver);
     return rc;
@@ -94,7 +94,8 @@ static int add_vg_props(lr_tui_t *m, tui_view_t *v, const lr_vg_t *vg, const lr_
 
 /* Where a PV of this version is now: the scan's answer for the VG's newest
  * version, else any label with its UUID. */
-static void pv_where(const lr_scan_t *scan, int vgi, const lr_pv_t *pv, tbuf_t *b, bool *missing)
+static void pv_where(const lr_scan_t *scan, int vgi, const lr_pv_t *pv, lr_strbuf_t *b,
+                     bool *missing)
 {
     const lr_scan_vg_t *g = &scan->vgs[vgi];
     *missing = false;
@@ -102,22 +103,23 @@ static void pv_where(const lr_scan_t *scan, int vgi, const lr_pv_t *pv, tbuf_t *
         const lr_scan_vg_pv_t *p = &g->pvs[i];
         if (strcmp(p->id_raw, pv->raw_id) != 0 || p->found == LR_SCAN_PV_MISSING)
             continue;
-        tb_printf(b, "found: %s PV at %" PRIu64 " (%s)", tui_base(scan->images[p->image].path),
-                  p->pv_start, lr_scan_pv_found_name(p->found));
+        lr_strbuf_printf(b, "found: %s PV at %" PRIu64 " (%s)",
+                         tui_base(scan->images[p->image].path), p->pv_start,
+                         lr_scan_pv_found_name(p->found));
         return;
     }
     for (size_t i = 0; i < scan->n_labels; i++) {
         const lr_scan_label_t *l = &scan->labels[i];
         if (strcmp(l->label.pv_uuid, pv->raw_id) != 0)
             continue;
-        tb_printf(b, "found: %s PV at %" PRIu64 " (label)", tui_base(scan->images[l->image].path),
-                  l->pv_start);
+        lr_strbuf_printf(b, "found: %s PV at %" PRIu64 " (label)",
+                         tui_base(scan->images[l->image].path), l->pv_start);
         return;
     }
     *missing = true;
-    tb_put(b, "MISSING: no image holds this PV");
+    lr_strbuf_puts(b, "MISSING: no image holds this PV");
     if (pv->device)
-        tb_printf(b, " (was %s)", pv->device);
+        lr_strbuf_printf(b, " (was %s)", pv->device);
 }
 
 static int add_pvs(lr_tui_t *m, tui_view_t *v, const lr_vg_t *vg)
@@ -127,19 +129,18 @@ static int add_pvs(lr_tui_t *m, tui_view_t *v, const lr_vg_t *vg)
         const lr_pv_t *pv = &vg->pvs[i];
         char sz[32];
         bool missing;
-        tbuf_t b;
-        tb_init(&b);
-        tb_printf(&b, "  %-5s %s  %s, %" PRIu64 " extents (%" PRIu64 " used)", pv->key, pv->id,
-                  tui_size(pv->dev_size * 512, sz, sizeof(sz)), pv->pe_count, lr_vg_pv_used(vg, i));
-        tbuf_t w;
-        tb_init(&w);
-        tb_put(&w, "        ");
+        lr_strbuf_t b = LR_STRBUF_INIT;
+        lr_strbuf_printf(&b, "  %-5s %s  %s, %" PRIu64 " extents (%" PRIu64 " used)", pv->key,
+                         pv->id, tui_size(pv->dev_size * 512, sz, sizeof(sz)), pv->pe_count,
+                         lr_vg_pv_used(vg, i));
+        lr_strbuf_t w = LR_STRBUF_INIT;
+        lr_strbuf_puts(&w, "        ");
         pv_where(m->scan, m->vg, pv, &w, &missing);
         lr_tui_attr_t a = missing ? LR_TUI_A_BAD : LR_TUI_A_NORMAL;
         rc = flush(v, &b, a);
         if (!rc)
             rc = flush(v, &w, a);
-        tb_free(&w);
+        lr_strbuf_free(&w);
     }
     return rc;
 }
@@ -171,23 +172,23 @@ static const char *lv_type(const lr_lv_t *lv, char *buf, size_t len)
 }
 
 /* "0-1 pv0:0-1; 2-3 pv0:5-6" as the diff engine writes segment maps. */
-static void seg_map(tbuf_t *b, const lr_lv_t *lv)
+static void seg_map(lr_strbuf_t *b, const lr_lv_t *lv)
 {
     for (size_t i = 0; i < lv->n_segs; i++) {
         const lr_seg_t *s = &lv->segs[i];
-        tb_put(b, i ? "; " : "");
-        tb_printf(b, "%" PRIu64 "-%" PRIu64, s->start_extent,
-                  s->start_extent + s->extent_count - (s->extent_count ? 1 : 0));
+        lr_strbuf_puts(b, i ? "; " : "");
+        lr_strbuf_printf(b, "%" PRIu64 "-%" PRIu64, s->start_extent,
+                         s->start_extent + s->extent_count - (s->extent_count ? 1 : 0));
         if (!s->known)
-            tb_printf(b, " %s", s->type);
+            lr_strbuf_printf(b, " %s", s->type);
         uint64_t len = area_len(s);
         for (size_t a = 0; a < s->n_areas; a++) {
             const lr_seg_area_t *ar = &s->areas[a];
             if (ar->pv_index >= 0 && len)
-                tb_printf(b, "%s%s:%" PRIu64 "-%" PRIu64, a ? "," : " ", ar->name, ar->start,
-                          ar->start + len - 1);
+                lr_strbuf_printf(b, "%s%s:%" PRIu64 "-%" PRIu64, a ? "," : " ", ar->name, ar->start,
+                                 ar->start + len - 1);
             else
-                tb_printf(b, "%s%s:%" PRIu64, a ? "," : " ", ar->name, ar->start);
+                lr_strbuf_printf(b, "%s%s:%" PRIu64, a ? "," : " ", ar->name, ar->start);
         }
     }
 }
@@ -200,30 +201,29 @@ static int add_lvs(tui_view_t *v, const lr_vg_t *vg)
         size_t w = tui_width(vg->lvs[i].name, true);
         nw = w > nw ? (w > 24 ? 24 : w) : nw;
     }
-    tbuf_t b;
-    tb_init(&b);
-    tb_put(&b, "  NAME");
-    tb_pad(&b, nw + 2);
-    tb_printf(&b, " %9s %-12s %-6s SEGMENTS", "SIZE", "TYPE", "ATTR");
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    lr_strbuf_puts(&b, "  NAME");
+    tui_pad(&b, nw + 2);
+    lr_strbuf_printf(&b, " %9s %-12s %-6s SEGMENTS", "SIZE", "TYPE", "ATTR");
     if (!rc)
         rc = flush(v, &b, LR_TUI_A_NORMAL);
     for (size_t i = 0; !rc && i < vg->n_lvs; i++) {
         const lr_lv_t *lv = &vg->lvs[i];
         char sz[32], ty[64];
         bool rw = lr_strlist_has(&lv->status, "WRITE");
-        tb_printf(&b, "  %s", lv->name);
-        tb_pad(&b, nw + 2);
-        tb_printf(&b, " %9s %-12s %-6s ",
-                  tui_size(lv->extent_count * vg->extent_size * 512, sz, sizeof(sz)),
-                  lv_type(lv, ty, sizeof(ty)), lv->visible ? (rw ? "rw" : "ro") : "hidden");
+        lr_strbuf_printf(&b, "  %s", lv->name);
+        tui_pad(&b, nw + 2);
+        lr_strbuf_printf(&b, " %9s %-12s %-6s ",
+                         tui_size(lv->extent_count * vg->extent_size * 512, sz, sizeof(sz)),
+                         lv_type(lv, ty, sizeof(ty)), lv->visible ? (rw ? "rw" : "ro") : "hidden");
         seg_map(&b, lv);
         if (lv->tags.n) {
-            tb_put(&b, "  tags: ");
+            lr_strbuf_puts(&b, "  tags: ");
             strlist(&b, &lv->tags);
         }
         rc = flush(v, &b, LR_TUI_A_NORMAL);
     }
-    tb_free(&b);
+    lr_strbuf_free(&b);
     return rc;
 }
 
@@ -261,7 +261,7 @@ static char *pv_extents(const lr_vg_t *vg, size_t pv)
 
 /* Squeezes the map into width cells: a cell shows its symbol when all its
  * extents agree, '+' when shared by several LVs or free space. */
-static void squeeze(tbuf_t *b, const char *map, uint64_t n, size_t width)
+static void squeeze(lr_strbuf_t *b, const char *map, uint64_t n, size_t width)
 {
     uint64_t per = (n + width - 1) / width;
     if (per < 1)
@@ -271,7 +271,7 @@ static void squeeze(tbuf_t *b, const char *map, uint64_t n, size_t width)
         for (uint64_t j = i + 1; j < i + per && j < n; j++)
             if (map[j] != c)
                 c = '+';
-        tb_putn(b, &c, 1);
+        lr_strbuf_putn(b, &c, 1);
     }
 }
 
@@ -289,28 +289,26 @@ static int add_extent_map(lr_tui_t *m, tui_view_t *v, const lr_vg_t *vg)
         char *map = pv_extents(vg, p);
         if (!map)
             return -ENOMEM;
-        tbuf_t b;
-        tb_init(&b);
-        tb_printf(&b, "  %-6s|", vg->pvs[p].key);
+        lr_strbuf_t b = LR_STRBUF_INIT;
+        lr_strbuf_printf(&b, "  %-6s|", vg->pvs[p].key);
         squeeze(&b, map, n, width);
-        tb_put(&b, "|");
+        lr_strbuf_puts(&b, "|");
         if (n > width)
-            tb_printf(&b, " %" PRIu64 "/cell", (n + width - 1) / width);
+            lr_strbuf_printf(&b, " %" PRIu64 "/cell", (n + width - 1) / width);
         free(map);
         rc = flush(v, &b, LR_TUI_A_NORMAL);
     }
-    tbuf_t b;
-    tb_init(&b);
-    tb_put(&b, "  ");
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    lr_strbuf_puts(&b, "  ");
     for (size_t l = 0; !rc && l < vg->n_lvs; l++) {
         if (b.len > 2 && tui_width(b.s, true) + strlen(vg->lvs[l].name) + 4 > (size_t)m->cols - 2)
-            rc = flush(v, &b, LR_TUI_A_NORMAL), tb_put(&b, "  ");
-        tb_printf(&b, "%c %s  ", lv_symbol(l), vg->lvs[l].name);
+            rc = flush(v, &b, LR_TUI_A_NORMAL), lr_strbuf_puts(&b, "  ");
+        lr_strbuf_printf(&b, "%c %s  ", lv_symbol(l), vg->lvs[l].name);
     }
-    tb_put(&b, ". free  + mixed  ! overlap");
+    lr_strbuf_puts(&b, ". free  + mixed  ! overlap");
     if (!rc)
         rc = flush(v, &b, LR_TUI_A_NORMAL);
-    tb_free(&b);
+    lr_strbuf_free(&b);
     return rc;
 }
 

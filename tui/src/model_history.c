@@ -107,17 +107,15 @@ static int add_version_row(lr_tui_t *m, tui_view_t *v, size_t i)
     flags_of(ver, info, flags);
     tui_command(ver->description, cmd, sizeof(cmd));
     snprintf(host, sizeof(host), "%s", ver->creation_host ? ver->creation_host : "-");
-    tbuf_t b;
-    tb_init(&b);
-    tb_printf(&b, "%5" PRIu64 "  %-19s ", ver->seqno, when);
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    lr_strbuf_printf(&b, "%5" PRIu64 "  %-19s ", ver->seqno, when);
     /* host names can be long or non-ASCII: pad by columns, cut at 8 */
-    tbuf_t hb;
-    tb_init(&hb);
+    lr_strbuf_t hb = LR_STRBUF_INIT;
     tui_fit(&hb, host, 8, true);
-    tb_put(&b, hb.s ? hb.s : "");
-    tb_free(&hb);
-    tb_printf(&b, " %3s %8s %-5s %s", lvs, size, flags, cmd);
-    char *text = tb_take(&b);
+    lr_strbuf_puts(&b, hb.s ? hb.s : "");
+    lr_strbuf_free(&hb);
+    lr_strbuf_printf(&b, " %3s %8s %-5s %s", lvs, size, flags, cmd);
+    char *text = lr_strbuf_take(&b, NULL);
     if (!text)
         return -ENOMEM;
     int rc = view_add(v, version_attr(ver, info), (long)i, true, "%s", text);

@@ -10,6 +10,7 @@
 #include "lr/diff.h"
 #include "lr/repair.h"
 #include "lr/scan.h"
+#include "lr/strbuf.h"
 #include "lr/tui.h"
 
 #define TUI_STACK_MAX 8
@@ -18,36 +19,23 @@
 
 /* ---- text helpers (text.c) ---------------------------------------------- */
 
-/* A growing string; on allocation failure it stops growing and remembers. */
-typedef struct tbuf {
-    char *s;
-    size_t len, cap;
-    bool oom;
-} tbuf_t;
+/* Strings are built in lr_strbuf_t (lr/strbuf.h). */
 
-void tb_init(tbuf_t *b);
-void tb_put(tbuf_t *b, const char *s);
-void tb_putn(tbuf_t *b, const char *s, size_t n);
-void tb_printf(tbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void tb_vprintf(tbuf_t *b, const char *fmt, va_list ap);
-/* Pads with spaces to `col` display columns (nothing when already wider). */
-void tb_pad(tbuf_t *b, size_t col);
-/* Takes the string (NULL on allocation failure; the buffer is then freed). */
-char *tb_take(tbuf_t *b);
-void tb_free(tbuf_t *b);
-
+/* Pads b with spaces to `col` display columns of its last line (nothing
+ * when already wider). */
+void tui_pad(lr_strbuf_t *b, size_t col);
 /* Display width of UTF-8 text as the frame shows it (see tui_fit). */
 size_t tui_width(const char *s, bool utf8);
 /* Appends s to b cut or padded to exactly `cols` columns: control bytes and
  * invalid UTF-8 (and, without utf8, any non-ASCII) become '?'. */
-void tui_fit(tbuf_t *b, const char *s, size_t cols, bool utf8);
+void tui_fit(lr_strbuf_t *b, const char *s, size_t cols, bool utf8);
 /* Byte length of the longest prefix of s that fits in `cols` columns. */
 size_t tui_prefix_fit(const char *s, size_t cols, bool utf8);
 /* Case-insensitive (ASCII) substring test. */
 bool tui_contains(const char *hay, const char *needle);
-/* "8 MiB", "1.5 GiB", "512 B". */
+/* The screens' sizes: "8 MiB", "1.5 GiB", "512 B" (lr_fmt_size). */
 const char *tui_size(uint64_t bytes, char *buf, size_t len);
-/* "2026-11-25 08:03:25" in UTC, "-" for 0. */
+/* The screens' times: "2026-11-25 08:03:25" in UTC, "-" for 0 (lr_fmt_time). */
 const char *tui_time(int64_t t, char *buf, size_t len);
 /* "Write from lvremove -f vg0/lv3." -> "lvremove -f vg0/lv3". */
 const char *tui_command(const char *desc, char *buf, size_t len);

@@ -42,10 +42,9 @@ void lr_tui_frame_free(lr_tui_frame_t *f)
 static int put_line(lr_tui_frame_t *f, const lr_tui_t *m, int row, const char *text,
                     lr_tui_attr_t attr)
 {
-    tbuf_t b;
-    tb_init(&b);
+    lr_strbuf_t b = LR_STRBUF_INIT;
     tui_fit(&b, text, (size_t)f->cols, m->utf8);
-    char *s = tb_take(&b);
+    char *s = lr_strbuf_take(&b, NULL);
     if (!s)
         return -ENOMEM;
     free(f->lines[row]);
@@ -83,13 +82,12 @@ static int progress_body(const lr_tui_t *m, tui_view_t *v)
     size_t width = m->cols > 20 ? (size_t)m->cols - 14 : 6;
     double frac = p->bytes_total ? (double)p->bytes_done / (double)p->bytes_total : 1.0;
     size_t fill = (size_t)(frac * (double)width);
-    tbuf_t b;
-    tb_init(&b);
-    tb_put(&b, "[");
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    lr_strbuf_puts(&b, "[");
     for (size_t i = 0; i < width; i++)
-        tb_put(&b, i < fill ? "#" : ".");
-    tb_printf(&b, "] %3d%%", (int)(frac * 100.0));
-    char *bar = tb_take(&b);
+        lr_strbuf_puts(&b, i < fill ? "#" : ".");
+    lr_strbuf_printf(&b, "] %3d%%", (int)(frac * 100.0));
+    char *bar = lr_strbuf_take(&b, NULL);
     if (!rc)
         rc = bar ? view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", bar) : -ENOMEM;
     free(bar);
@@ -137,11 +135,10 @@ static int render_body(const lr_tui_t *m, lr_tui_screen_t s, const tui_view_t *v
         bool cur = i == v->cursor;
         bool marked = row_marked(m, s, row);
         char prefix[3] = {cur ? '>' : ' ', marked ? '*' : ' ', '\0'};
-        tbuf_t b;
-        tb_init(&b);
-        tb_put(&b, prefix);
-        tb_put(&b, row->text);
-        char *t = tb_take(&b);
+        lr_strbuf_t b = LR_STRBUF_INIT;
+        lr_strbuf_puts(&b, prefix);
+        lr_strbuf_puts(&b, row->text);
+        char *t = lr_strbuf_take(&b, NULL);
         if (!t)
             return -ENOMEM;
         lr_tui_attr_t a = cur      ? (v->list ? LR_TUI_A_SELECTED : LR_TUI_A_MARK)
@@ -186,11 +183,10 @@ static int render_prompt(const lr_tui_t *m, lr_tui_frame_t *f)
         in++;
     while ((*in & 0xc0) == 0x80)
         in++;
-    tbuf_t b;
-    tb_init(&b);
-    tb_put(&b, label);
-    tb_put(&b, in);
-    char *t = tb_take(&b);
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    lr_strbuf_puts(&b, label);
+    lr_strbuf_puts(&b, in);
+    char *t = lr_strbuf_take(&b, NULL);
     if (!t)
         return -ENOMEM;
     int rc = put_line(f, m, row, t, LR_TUI_A_PROMPT);
@@ -208,13 +204,12 @@ static int render_status(const lr_tui_t *m, lr_tui_frame_t *f)
     size_t cols = (size_t)f->cols;
     size_t sw = tui_width(sel, m->utf8);
     size_t room = cols > sw + 3 ? cols - sw - 3 : 0;
-    tbuf_t b;
-    tb_init(&b);
-    tb_put(&b, " ");
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    lr_strbuf_puts(&b, " ");
     tui_fit(&b, keys, room, m->utf8);
-    tb_put(&b, " ");
-    tb_put(&b, sel);
-    char *t = tb_take(&b);
+    lr_strbuf_puts(&b, " ");
+    lr_strbuf_puts(&b, sel);
+    char *t = lr_strbuf_take(&b, NULL);
     if (!t)
         return -ENOMEM;
     int rc = put_line(f, m, f->rows - 1, t, LR_TUI_A_STATUS);
@@ -272,17 +267,16 @@ int lr_tui_render(const lr_tui_t *m, lr_tui_frame_t **out, lr_error_t *err)
 
 int lr_tui_frame_text(const lr_tui_frame_t *f, char **out, lr_error_t *err)
 {
-    tbuf_t b;
-    tb_init(&b);
+    lr_strbuf_t b = LR_STRBUF_INIT;
     for (int r = 0; r < f->rows; r++) {
         const char *l = f->lines[r] ? f->lines[r] : "";
         size_t n = strlen(l);
         while (n && l[n - 1] == ' ')
             n--;
-        tb_putn(&b, l, n);
-        tb_put(&b, "\n");
+        lr_strbuf_putn(&b, l, n);
+        lr_strbuf_puts(&b, "\n");
     }
-    *out = tb_take(&b);
+    *out = lr_strbuf_take(&b, NULL);
     if (!*out)
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
     return 0;

@@ -21,18 +21,18 @@ static const struct {
     {LR_SCAN_VG_DAMAGED, "damaged newer copies"},
 };
 
-static void status_words(unsigned status, tbuf_t *b)
+static void status_words(unsigned status, lr_strbuf_t *b)
 {
     bool first = true;
     for (size_t i = 0; i < sizeof(status_text) / sizeof(status_text[0]); i++) {
         if (!(status & status_text[i].bit))
             continue;
-        tb_put(b, first ? "" : ", ");
-        tb_put(b, status_text[i].text);
+        lr_strbuf_puts(b, first ? "" : ", ");
+        lr_strbuf_puts(b, status_text[i].text);
         first = false;
     }
     if (first)
-        tb_put(b, "-");
+        lr_strbuf_puts(b, "-");
 }
 
 static lr_tui_attr_t status_attr(unsigned status)
@@ -70,26 +70,24 @@ static int add_vg_row(tui_view_t *v, const lr_scan_t *scan, size_t i, size_t nw,
         snprintf(pvs, sizeof(pvs), "%zu/%zu", found, g->n_pvs);
     else
         snprintf(pvs, sizeof(pvs), "?");
-    tbuf_t b;
-    tb_init(&b);
-    tb_put(&b, g->name ? g->name : "?");
-    tb_pad(&b, nw);
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    lr_strbuf_puts(&b, g->name ? g->name : "?");
+    tui_pad(&b, nw);
     char seq[24], vers[24];
     snprintf(seq, sizeof(seq), "%" PRIu64, seqno);
     snprintf(vers, sizeof(vers), "%zu", g->n_versions);
-    tb_printf(&b, VG_COLS, g->id[0] ? g->id : "-", pvs, seq, vers);
-    tbuf_t st;
-    tb_init(&st);
+    lr_strbuf_printf(&b, VG_COLS, g->id[0] ? g->id : "-", pvs, seq, vers);
+    lr_strbuf_t st = LR_STRBUF_INIT;
     status_words(g->status, &st);
     /* a status too long for the line goes on a line of its own */
     bool own_line = st.s && tui_width(b.s ? b.s : "", true) + st.len + 2 > (size_t)cols;
-    tb_put(&b, own_line ? "(see below)" : st.s ? st.s : "");
-    char *text = tb_take(&b);
+    lr_strbuf_puts(&b, own_line ? "(see below)" : st.s ? st.s : "");
+    char *text = lr_strbuf_take(&b, NULL);
     int rc = text ? view_add(v, status_attr(g->status), (long)i, true, "%s", text) : -ENOMEM;
     free(text);
     if (!rc && own_line)
         rc = view_add(v, status_attr(g->status), -1, false, "    status: %s", st.s);
-    tb_free(&st);
+    lr_strbuf_free(&st);
     return rc;
 }
 
@@ -134,13 +132,12 @@ static int add_orphans(tui_view_t *v, const lr_scan_t *scan)
 static int set_vgs_title(lr_tui_t *m, tui_view_t *v)
 {
     const lr_scan_t *s = m->scan;
-    tbuf_t b;
-    tb_init(&b);
+    lr_strbuf_t b = LR_STRBUF_INIT;
     size_t n_img = s ? s->n_images : m->n_paths;
-    tb_printf(&b, "Volume groups found in %zu image%s", n_img, n_img == 1 ? "" : "s");
+    lr_strbuf_printf(&b, "Volume groups found in %zu image%s", n_img, n_img == 1 ? "" : "s");
     if (n_img == 1)
-        tb_printf(&b, " (%s)", tui_base(s ? s->images[0].path : m->paths[0]));
-    char *t = tb_take(&b);
+        lr_strbuf_printf(&b, " (%s)", tui_base(s ? s->images[0].path : m->paths[0]));
+    char *t = lr_strbuf_take(&b, NULL);
     if (!t)
         return -ENOMEM;
     int rc = view_set_title(v, "%s", t);
@@ -181,12 +178,11 @@ int tui_build_vgs(lr_tui_t *m)
     int rc = set_vgs_title(m, v);
     const lr_scan_t *s = m->scan;
     size_t nw = s ? name_width(s) : 2;
-    tbuf_t h;
-    tb_init(&h);
-    tb_put(&h, "VG");
-    tb_pad(&h, nw);
-    tb_printf(&h, VG_COLS "%s", "UUID", "PVs", "SEQNO", "VERS", "STATUS");
-    char *hdr = tb_take(&h);
+    lr_strbuf_t h = LR_STRBUF_INIT;
+    lr_strbuf_puts(&h, "VG");
+    tui_pad(&h, nw);
+    lr_strbuf_printf(&h, VG_COLS "%s", "UUID", "PVs", "SEQNO", "VERS", "STATUS");
+    char *hdr = lr_strbuf_take(&h, NULL);
     if (!rc)
         rc = hdr ? view_set_header(v, hdr) : -ENOMEM;
     free(hdr);

@@ -78,13 +78,14 @@ static int wrap_line(tui_row_t **rows, size_t *n, size_t *cap, const tui_row_t *
             if (cut == 0)
                 cut = 1; /* not even one character fits: never loop */
         }
-        tbuf_t b;
-        tb_init(&b);
+        lr_strbuf_t b = LR_STRBUF_INIT;
         for (size_t i = 0; i < lead; i++)
-            tb_put(&b, " ");
-        tb_putn(&b, s, cut);
-        tui_row_t row = {
-            .text = tb_take(&b), .attr = src->attr, .ref = src->ref, .selectable = src->selectable};
+            lr_strbuf_puts(&b, " ");
+        lr_strbuf_putn(&b, s, cut);
+        tui_row_t row = {.text = lr_strbuf_take(&b, NULL),
+                         .attr = src->attr,
+                         .ref = src->ref,
+                         .selectable = src->selectable};
         int rc = rows_push(rows, n, cap, row);
         if (rc)
             return rc;
@@ -120,15 +121,20 @@ int view_wrap(tui_view_t *v, size_t width)
     return 0;
 }
 
+/* printf into a new string the caller owns; NULL when out of memory. */
+static char *vformat(const char *fmt, va_list ap)
+{
+    char *s = NULL;
+    return vasprintf(&s, fmt, ap) < 0 ? NULL : s;
+}
+
 int view_add(tui_view_t *v, lr_tui_attr_t attr, long ref, bool selectable, const char *fmt, ...)
 {
-    tbuf_t b;
-    tb_init(&b);
     va_list ap;
     va_start(ap, fmt);
-    tb_vprintf(&b, fmt, ap);
+    char *t = vformat(fmt, ap);
     va_end(ap);
-    return view_push(v, attr, ref, selectable, tb_take(&b));
+    return view_push(v, attr, ref, selectable, t);
 }
 
 int view_add_text(tui_view_t *v, lr_tui_attr_t attr, const char *text)
@@ -152,13 +158,10 @@ int view_add_text(tui_view_t *v, lr_tui_attr_t attr, const char *text)
 
 int view_set_title(tui_view_t *v, const char *fmt, ...)
 {
-    tbuf_t b;
-    tb_init(&b);
     va_list ap;
     va_start(ap, fmt);
-    tb_vprintf(&b, fmt, ap);
+    char *t = vformat(fmt, ap);
     va_end(ap);
-    char *t = tb_take(&b);
     if (!t)
         return -ENOMEM;
     free(v->title);

@@ -2,6 +2,7 @@
 #ifndef LR_ERROR_H
 #define LR_ERROR_H
 
+#include <stdarg.h>
 #include <stdint.h>
 
 /* Project status codes. Functions return 0 on success, a negative errno value
@@ -35,6 +36,10 @@ void lr_error_clear(lr_error_t *err);
  * `return lr_error_set(err, LR_EFORMAT, off, "bad magic");`. `err` may be NULL. */
 int lr_error_set(lr_error_t *err, int code, uint64_t offset, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+/* The same with a va_list, for callers that wrap it in their own variadic
+ * helper. */
+int lr_error_vset(lr_error_t *err, int code, uint64_t offset, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
 
 /* Sets the `where` field (file or object name) if it is still empty; returns
  * err->code so it can close a chain of returns. `err` may be NULL. */

@@ -24,25 +24,7 @@
 
 #include "lr/error.h"
 #include "lr/io.h"
-
-/* ---- SHA-256 (FIPS 180-4): the content hash of undo ranges ------------- */
-
-#define LR_SHA256_LEN 32
-
-typedef struct lr_sha256 {
-    uint32_t h[8];
-    uint64_t total; /* bytes hashed */
-    uint8_t buf[64];
-    size_t used;
-} lr_sha256_t;
-
-void lr_sha256_init(lr_sha256_t *s);
-void lr_sha256_update(lr_sha256_t *s, const void *data, size_t len);
-void lr_sha256_final(lr_sha256_t *s, uint8_t out[LR_SHA256_LEN]);
-/* One-shot. */
-void lr_sha256(const void *data, size_t len, uint8_t out[LR_SHA256_LEN]);
-/* Lower-case hex of a digest into out (at least 2 * LR_SHA256_LEN + 1 bytes). */
-const char *lr_sha256_hex(const uint8_t d[LR_SHA256_LEN], char *out, size_t outlen);
+#include "lr/sha256.h" /* the content hash of undo ranges */
 
 /* ---- file format constants --------------------------------------------- */
 

@@ -1,10 +1,8 @@
-/* SHA-256 (FIPS 180-4). The undo file keeps a strong hash of every saved
- * range next to LVM2's CRC, so that "this range still holds what we wrote"
- * is not decided by a 32-bit checksum alone. */
+/* SHA-256 (FIPS 180-4), as specified; see lr/sha256.h for its uses. */
+#include "lr/sha256.h"
+
 #include <stdio.h>
 #include <string.h>
-
-#include "lr/undo.h"
 
 static const uint32_t K[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,

@@ -1,0 +1,76 @@
+/* lvmrescue core: a growable string buffer, JSON string escaping and the
+ * UTF-8 checks they rest on.
+ *
+ * Text from images (VG and LV names, descriptions, host names) is untrusted
+ * bytes, not necessarily UTF-8: everything here accepts any bytes, and the
+ * JSON escaping always yields valid JSON. Nothing here prints or exits. */
+#ifndef LR_STRBUF_H
+#define LR_STRBUF_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* ---- growable string buffer -------------------------------------------- */
+
+/* A malloc'd string being built, always NUL-terminated once anything was
+ * appended. An allocation failure sets `failed` and turns every later
+ * append into a no-op, so callers build the whole text and check once, at
+ * lr_strbuf_take. The buffer owns s until lr_strbuf_take hands it over;
+ * lr_strbuf_free releases it. A zeroed struct (LR_STRBUF_INIT) is empty. */
+typedef struct lr_strbuf {
+    char *s;     /* the text, NULL until the first append */
+    size_t len;  /* bytes of text, without the NUL */
+    size_t cap;  /* bytes allocated */
+    bool failed; /* an allocation (or formatting) failed */
+} lr_strbuf_t;
+
+/* clang-format off */
+#define LR_STRBUF_INIT {NULL, 0, 0, false}
+/* clang-format on */
+
+/* Makes b an empty buffer (drops, without freeing, what it held). */
+void lr_strbuf_init(lr_strbuf_t *b);
+/* Appends n bytes of data (NUL bytes included as they are). */
+void lr_strbuf_putn(lr_strbuf_t *b, const void *data, size_t n);
+/* Appends the NUL-terminated string s. */
+void lr_strbuf_puts(lr_strbuf_t *b, const char *s);
+/* Appends printf-formatted text. A formatting error counts as a failure. */
+void lr_strbuf_printf(lr_strbuf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void lr_strbuf_vprintf(lr_strbuf_t *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+/* Hands the text over: the caller owns (frees) the result, and b is empty
+ * again. An empty buffer gives "". After a failure, frees the text and
+ * returns NULL. *len (may be NULL) receives the length. */
+char *lr_strbuf_take(lr_strbuf_t *b, size_t *len);
+/* Frees the text and makes b empty (and no longer failed). */
+void lr_strbuf_free(lr_strbuf_t *b);
+
+/* ---- JSON -------------------------------------------------------------- */
+
+/* Appends s as a JSON string literal, quotes included, or null when s is
+ * NULL. Escaped: '"' and '\' with a backslash, control characters (C0 and
+ * DEL) as \u00XX, and each byte that is not part of valid UTF-8 as \u00XX
+ * (its Latin-1 code), so the result is valid JSON for any bytes; valid
+ * UTF-8 is kept as it is. This is the escaping docs/lvmscan-json.md
+ * documents. */
+void lr_strbuf_json_str(lr_strbuf_t *b, const char *s);
+/* The same literal written to f. Write errors are left in f's error
+ * indicator for the caller's ferror/fclose check. */
+void lr_json_fputs(const char *s, FILE *f);
+
+/* ---- UTF-8 ------------------------------------------------------------- */
+
+/* Decodes the UTF-8 sequence at s, reading at most n bytes. Returns its
+ * length (1 to 4) with the code point in *cp, or 0 when the bytes are not
+ * valid UTF-8 (a stray or truncated sequence, overlong form, surrogate,
+ * above U+10FFFF) or n is 0. */
+size_t lr_utf8_decode(const char *s, size_t n, uint32_t *cp);
+
+/* True unless cp is a control character (C0, DEL or C1): what may be shown
+ * on a terminal as it is. */
+bool lr_utf8_printable(uint32_t cp);
+
+#endif
