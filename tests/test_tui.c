@@ -201,12 +201,134 @@ static void test_history_newest_first(void **state)
     assert_non_null(strstr(l16, " C "));    /* committed */
     assert_non_null(strstr(l16, "20 MiB")); /* lv1 8 + data 8 + lv4 4 */
     const char *l15 = lr_tui_line(m, 1);
-    assert_non_null(strstr(l15, "lvchange --deltag impor")); /* cut at 80 columns */
-    assert_non_null(strstr(l15, "   4 "));                   /* 4 LVs */
+    assert_non_null(strstr(l15, "lvchange --deltag impor"));
+    assert_non_null(strstr(l15, "   4 ")); /* 4 LVs */
     assert_non_null(strstr(l15, "24 MiB"));
     assert_non_null(strstr(lr_tui_line(m, 15), "0 B"));
     assert_true(screen_has(m, "History of VG vg0: 16 versions, newest first"));
+    /* at 80 columns the whole command fits; the time is month-day and
+     * minutes, its year and seconds show from 120 columns on */
+    assert_true(screen_has(m, "lvchange --deltag important vg0/lv1\n"));
+    assert_true(screen_has(m, "11-25 08:03 "));
+    keys(m, "<Size=120x30>");
     assert_true(screen_has(m, "2026-11-25 08:03:25"));
+    lr_tui_free(m);
+}
+
+/* Display columns of the first occurrence of needle in a frame line. */
+static long column_of(const char *line, const char *needle)
+{
+    const char *at = strstr(line, needle);
+    if (!at)
+        return -1;
+    char *head = strndup(line, (size_t)(at - line));
+    long w = (long)tui_width(head, true);
+    free(head);
+    return w;
+}
+
+/* The history at 80 columns: the command column starts by column 44 (36
+ * columns of command), every column is aligned under its heading, a
+ * command cut at the edge ends in an ellipsis, and each line is exactly
+ * 80 columns wide. Wider terminals show the full time. */
+static void test_history_columns(void **state)
+{
+    (void)state;
+    lr_tui_t *m = history_model();
+    keys(m, "<Enter>");
+    lr_tui_frame_t *f = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_tui_render(m, &f, &err), 0);
+    const char *hdr = f->lines[1];
+    long cmd_col = column_of(hdr, "COMMAND");
+    long size_end = column_of(hdr, "LV SIZE") + 7;
+    long lvs_end = column_of(hdr, "LVs") + 3;
+    assert_true(cmd_col > 0 && cmd_col <= 44);
+    const lr_scan_t *s = lr_tui_scan_result(m);
+    for (int r = 0; r < f->rows; r++)
+        assert_int_equal(tui_width(f->lines[r], true), 80);
+    for (size_t i = 0; i < 16; i++) {
+        const char *l = f->lines[2 + i];
+        char cmd[512];
+        tui_command(s->vgs[0].versions[i].description, cmd, sizeof(cmd));
+        /* the command starts under its heading: whole, or cut with '…' */
+        char shown[600];
+        if (strlen(cmd) <= (size_t)(80 - cmd_col))
+            snprintf(shown, sizeof(shown), "%s\n", cmd);
+        else
+            snprintf(shown, sizeof(shown), "%.*s\xe2\x80\xa6", (int)(80 - cmd_col - 1), cmd);
+        char line[600];
+        snprintf(line, sizeof(line), "%s", l);
+        size_t ll = strlen(line);
+        while (ll && line[ll - 1] == ' ')
+            ll--;
+        snprintf(line + ll, sizeof(line) - ll, "\n"); /* a frame line is padded */
+        assert_int_equal(column_of(line, shown), cmd_col);
+        /* sizes and LV counts end under the end of their headings */
+        if (i == 15)
+            assert_int_equal(column_of(l, " 0 B ") + 4, size_end);
+        else
+            assert_int_equal(column_of(l, " MiB ") + 4, size_end);
+        assert_true(l[lvs_end - 1] >= '0' && l[lvs_end - 1] <= '9' && l[lvs_end] == ' ');
+    }
+    /* the one command longer than the column */
+    assert_non_null(strstr(f->lines[4], "vgchange --deltag site_a --addtag sit\xe2\x80\xa6"));
+    lr_tui_frame_free(f);
+    /* 120 columns: full times and 8 columns of host; back at 80 the compact
+     * layout returns, the selection kept */
+    keys(m, "<Down><Size=120x40>");
+    assert_true(
+        screen_has(m, "  SEQNO  WRITTEN (UTC)       HOST     LVs  LV SIZE FLAGS COMMAND\n"));
+    assert_true(screen_has(m, ">    15  2026-11-25 08:03:24 vm         4   24 MiB -     "
+                              "lvchange --deltag important vg0/lv1\n"));
+    assert_true(screen_has(m, "vgchange --deltag site_a --addtag site_b vg0\n"));
+    keys(m, "<Size=80x24>");
+    assert_true(screen_has(m, "  SEQNO WRITTEN UTC HOST LVs LV SIZE FLAG COMMAND\n"));
+    assert_true(screen_has(m, ">    15 11-25 08:03 vm     4  24 MiB -    "
+                              "lvchange --deltag important vg0/lv1\n"));
+    assert_string_equal(lr_tui_selection(m), "vg0 seqno 15");
+    lr_tui_free(m);
+}
+
+/* Names too long for their column are cut with an ellipsis and the columns
+ * after them stay under their headings: a VG name in the VG list, a host
+ * name in the history (6 columns at 80, 8 from 100 on). */
+static void test_long_names(void **state)
+{
+    (void)state;
+    char p[512];
+    const char *paths[] = {lr_test_path(p, sizeof(p), "history", "disk.img.gz")};
+    lr_scan_t *scan = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_scan_paths(paths, 1, NULL, &scan, &err), 0);
+    free(scan->vgs[0].name);
+    scan->vgs[0].name = strdup("averyveryverylongvgname0");
+    static char host[] = "build-server-01.example.com";
+    scan->vgs[0].versions[0].creation_host = host;
+    lr_tui_opts_t o = {.paths = paths, .n_paths = 1, .utf8 = true};
+    lr_tui_t *m = NULL;
+    assert_int_equal(lr_tui_new(&o, &m, &err), 0);
+    assert_int_equal(lr_tui_set_scan(m, scan, &err), 0);
+    lr_tui_frame_t *f = NULL;
+    assert_int_equal(lr_tui_render(m, &f, &err), 0);
+    assert_non_null(strstr(f->lines[2], "> averyveryverylo\xe2\x80\xa6 eCVxNA-"));
+    assert_int_equal(column_of(f->lines[2], "eCVxNA-"), column_of(f->lines[1], "UUID"));
+    assert_int_equal(column_of(f->lines[2], "1/1"), column_of(f->lines[1], "PVs"));
+    lr_tui_frame_free(f);
+    keys(m, "<Enter>");
+    assert_true(screen_has(m, "History of VG averyveryverylongvgname0: 16 versions"));
+    assert_int_equal(lr_tui_render(m, &f, &err), 0);
+    assert_non_null(strstr(f->lines[2], " build\xe2\x80\xa6 "));
+    assert_int_equal(column_of(f->lines[2], "  3 "), column_of(f->lines[1], "LVs"));
+    assert_int_equal(column_of(f->lines[3], " vm "), column_of(f->lines[2], " build"));
+    lr_tui_frame_free(f);
+    keys(m, "<Size=100x30>");
+    assert_int_equal(lr_tui_render(m, &f, &err), 0);
+    assert_non_null(strstr(f->lines[2], " build-s\xe2\x80\xa6 "));
+    assert_int_equal(column_of(f->lines[2], "lvremove"), column_of(f->lines[1], "COMMAND"));
+    lr_tui_frame_free(f);
     lr_tui_free(m);
 }
 
@@ -564,6 +686,32 @@ static void test_restore_refused(void **state)
     assert_int_equal(lr_tui_review_state(m), LR_TUI_REVIEW_REFUSED);
     assert_int_equal(lr_tui_prompt_kind(m), LR_TUI_PROMPT_NONE);
     assert_true(screen_has(m, "is a gzip image"));
+    /* nothing is offered that would fail: no undo file, no "yes"; what it
+     * offers instead is lvmrepair's command for repaired copies, with this
+     * VG's UUID and this version's checksum (tui-cli runs it) */
+    assert_null(lr_tui_undo_path(m));
+    const lr_scan_version_t *v15 = selected(m);
+    char want_cmd[128], want_vg[128];
+    snprintf(want_cmd, sizeof(want_cmd),
+             "  lvmrepair --restore seqno=15 --crc 0x%08x --output DIR \\", v15->crc);
+    snprintf(want_vg, sizeof(want_vg), "    --vg %s \\",
+             lr_tui_scan_result(m)->vgs[lr_tui_selected_vg(m)].id);
+    size_t at_cmd = 0;
+    for (size_t i = 0; i < lr_tui_n_lines(m); i++) {
+        const char *l = lr_tui_line(m, i);
+        if (strcmp(l, want_cmd) == 0)
+            at_cmd = i;
+        assert_null(strstr(l, "Undo file"));
+        assert_null(strstr(l, "Type yes"));
+    }
+    assert_true(at_cmd > 0);
+    assert_string_equal(lr_tui_line(m, at_cmd + 1), want_vg);
+    char img_line[600], gz[512];
+    snprintf(img_line, sizeof(img_line), "    %s",
+             lr_test_path(gz, sizeof(gz), "history", "disk.img.gz"));
+    if (!strpbrk(gz, " '\"$\\"))
+        assert_string_equal(lr_tui_line(m, at_cmd + 2), img_line);
+    assert_true(screen_has(m, " Esc/q:back "));
     assert_int_equal(keys(m, "yes<Enter>") & LR_TUI_ACT_WORK, 0);
     keys(m, "<Esc>");
     assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_HISTORY);
@@ -624,12 +772,69 @@ static void test_export(void **state)
     assert_memory_equal(got, want, wlen);
     assert_non_null(strstr(got, "seqno = 15"));
     free(got);
-    free(want);
-    /* never overwrites */
+    /* an existing file is never overwritten without a "yes" for it: anything
+     * else (nothing, "y", "YES", "yes ", Esc) leaves it as it was */
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("keep me\n", f);
+    assert_int_equal(fclose(f), 0);
+    char exists[500];
+    snprintf(exists, sizeof(exists), "%s exists: overwrite? (type yes)", path);
+    const char *no[] = {"<Enter>", "y<Enter>", "YES<Enter>", "yes <Enter>", "yes<Esc>", "<Esc>"};
+    for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
+        snprintf(script, sizeof(script),
+                 "e<BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS>%s<Enter>", path);
+        keys(m, script);
+        assert_int_equal(lr_tui_prompt_kind(m), LR_TUI_PROMPT_OVERWRITE);
+        assert_true(screen_has(m, exists));
+        assert_true(screen_has(m, "yes+Enter:overwrite Esc:cancel"));
+        keys(m, "q"); /* typed into the answer, not a key */
+        assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_HISTORY);
+        keys(m, "<BS>");
+        keys(m, no[i]);
+        assert_int_equal(lr_tui_prompt_kind(m), LR_TUI_PROMPT_NONE);
+        assert_non_null(strstr(lr_tui_message(m), "was not overwritten"));
+        got = lr_test_slurp(path, &glen);
+        assert_non_null(got);
+        assert_int_equal(glen, 8);
+        assert_memory_equal(got, "keep me\n", 8);
+        free(got);
+    }
+    /* yes replaces it with the version's text */
     snprintf(script, sizeof(script),
-             "e<BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS>%s<Enter>", path);
+             "e<BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS>%s<Enter>yes<Enter>", path);
     keys(m, script);
+    assert_int_equal(lr_tui_prompt_kind(m), LR_TUI_PROMPT_NONE);
+    assert_non_null(strstr(lr_tui_message(m), "vgcfgrestore -f"));
+    got = lr_test_slurp(path, &glen);
+    assert_non_null(got);
+    assert_int_equal(glen, wlen);
+    assert_memory_equal(got, want, wlen);
+    free(got);
+    /* what cannot be replaced is not offered: a directory, or the image */
+    snprintf(script, sizeof(script),
+             "e<BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS>%s<Enter>", t.dir);
+    keys(m, script);
+    assert_int_equal(lr_tui_prompt_kind(m), LR_TUI_PROMPT_NONE);
+    assert_non_null(strstr(lr_tui_message(m), "not a regular file"));
+    char img[512];
+    lr_test_path(img, sizeof(img), "history", "disk.img.gz");
+    size_t ilen_before, ilen_after;
+    char *ibefore = lr_test_slurp(img, &ilen_before);
+    assert_non_null(ibefore);
+    snprintf(script, sizeof(script),
+             "e<BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS>%s<Enter>", img);
+    keys(m, script);
+    assert_int_equal(lr_tui_prompt_kind(m), LR_TUI_PROMPT_NONE);
     assert_non_null(strstr(lr_tui_message(m), "Export failed"));
+    assert_non_null(strstr(lr_tui_message(m), "scanned images"));
+    char *iafter = lr_test_slurp(img, &ilen_after);
+    assert_non_null(iafter);
+    assert_int_equal(ilen_before, ilen_after);
+    assert_memory_equal(ibefore, iafter, ilen_after);
+    free(ibefore);
+    free(iafter);
+    free(want);
     /* an empty name cancels */
     keys(m, "e<BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><BS><Enter>");
     assert_non_null(strstr(lr_tui_message(m), "cancelled"));
@@ -655,6 +860,18 @@ static void test_help(void **state)
     assert_true(screen_has(m, "what the text says"));
     keys(m, "<Esc>");
     assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_HISTORY);
+    /* opened from the VG list, the bottom line still names the selection */
+    keys(m, "<Esc>?");
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_HELP);
+    assert_string_equal(lr_tui_selection(m), "vg0 seqno 16");
+    assert_int_equal(lr_tui_selected_vg(m), 0);
+    char *t = screen(m);
+    char *last = strrchr(t, '\n');
+    *last = '\0';
+    last = strrchr(t, '\n');
+    assert_non_null(strstr(last, "Up/Down:scroll q:back"));
+    assert_non_null(strstr(last, "vg0 seqno 16"));
+    free(t);
     lr_tui_free(m);
 }
 
@@ -757,33 +974,44 @@ static void test_script_parse(void **state)
     size_t n = 0;
     lr_error_t err;
     lr_error_clear(&err);
-    assert_int_equal(lr_tui_script_parse("a<Enter><lt>b<Bogus><Size=100x30><Dump><Space>\xc3\xa9<",
-                                         &s, &n, &err),
-                     0);
-    int want[] = {'a',
-                  LR_TUI_KEY_ENTER,
-                  '<',
-                  'b',
-                  '<',
-                  'B',
-                  'o',
-                  'g',
-                  'u',
-                  's',
-                  '>',
-                  LR_TUI_SCRIPT_SIZE,
-                  LR_TUI_SCRIPT_DUMP,
-                  ' ',
-                  0xe9,
-                  '<'};
+    assert_int_equal(
+        lr_tui_script_parse("a<Enter><lt>b<Size=100x30><Dump><Space>\xc3\xa9<lt>>", &s, &n, &err),
+        0);
+    int want[] = {
+        'a', LR_TUI_KEY_ENTER, '<', 'b', LR_TUI_SCRIPT_SIZE, LR_TUI_SCRIPT_DUMP, ' ', 0xe9, '<',
+        '>'};
     assert_int_equal(n, sizeof(want) / sizeof(want[0]));
     for (size_t i = 0; i < n; i++)
         assert_int_equal(s[i].key, want[i]);
-    assert_int_equal(s[11].cols, 100);
-    assert_int_equal(s[11].rows, 30);
+    assert_int_equal(s[4].cols, 100);
+    assert_int_equal(s[4].rows, 30);
     free(s);
     assert_int_equal(lr_tui_script_parse("<Size=100>", &s, &n, &err), LR_EPARSE);
     assert_null(s);
+    /* a '<' that is not a known <Name> is an error naming it, never text */
+    const struct {
+        const char *script, *named;
+        uint64_t at;
+    } bad[] = {
+        {"a<Bogus>b", "<Bogus>", 1},
+        {"<R>", "<R>", 0},
+        {"<Foo><Enter>", "<Foo>", 0},
+        {"<enter>", "<enter>", 0}, /* names are case-sensitive */
+        {"<>", "<>", 0},
+        {"ab<", "'<'", 2},
+        {"x<b<Enter>", "<b", 1},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        s = (lr_tui_script_step_t *)&n; /* must be reset */
+        n = 99;
+        lr_error_clear(&err);
+        assert_int_equal(lr_tui_script_parse(bad[i].script, &s, &n, &err), LR_EPARSE);
+        assert_null(s);
+        assert_int_equal(n, 0);
+        assert_int_equal(err.offset, bad[i].at);
+        assert_non_null(strstr(err.msg, bad[i].named));
+        assert_non_null(strstr(err.msg, "<lt>")); /* and says how to type '<' */
+    }
 }
 
 static void test_text_fit(void **state)
@@ -801,11 +1029,36 @@ static void test_text_fit(void **state)
     tui_fit(&b, "\xc3\xa9t\xc3\xa9", 4, false);
     assert_string_equal(b.s, "?t? ");
     lr_strbuf_free(&b);
-    /* wide characters count two columns and are never cut in half */
+    /* wide characters count two columns and are never cut in half; text
+     * cut ends in an ellipsis (U+2026, or '~' without UTF-8) */
     lr_strbuf_init(&b);
     tui_fit(&b, "\xe6\xbc\xa2\xe5\xad\x97x", 3, true);
-    assert_string_equal(b.s, "\xe6\xbc\xa2 ");
+    assert_string_equal(b.s, "\xe6\xbc\xa2\xe2\x80\xa6");
     lr_strbuf_free(&b);
+    lr_strbuf_init(&b);
+    tui_fit(&b, "x\xe6\xbc\xa2\xe5\xad\x97", 3, true);
+    assert_string_equal(b.s, "x\xe2\x80\xa6 ");
+    lr_strbuf_free(&b);
+    lr_strbuf_init(&b);
+    tui_fit(&b, "lvchange --deltag", 10, true);
+    assert_string_equal(b.s, "lvchange \xe2\x80\xa6");
+    lr_strbuf_free(&b);
+    lr_strbuf_init(&b);
+    tui_fit(&b, "lvchange --deltag", 10, false);
+    assert_string_equal(b.s, "lvchange ~");
+    lr_strbuf_free(&b);
+    /* exactly as wide, or wider only by trailing spaces: nothing was cut */
+    lr_strbuf_init(&b);
+    tui_fit(&b, "abcdefghij", 10, true);
+    assert_string_equal(b.s, "abcdefghij");
+    lr_strbuf_free(&b);
+    lr_strbuf_init(&b);
+    tui_fit(&b, "abc       ", 5, true);
+    assert_string_equal(b.s, "abc  ");
+    lr_strbuf_free(&b);
+    char when[32];
+    assert_string_equal(tui_time_short(1795593805, when, sizeof(when)), "11-25 08:03");
+    assert_string_equal(tui_time_short(0, when, sizeof(when)), "-");
     assert_int_equal(tui_width("\xe6\xbc\xa2\xe5\xad\x97x", true), 5);
     char sz[32];
     assert_string_equal(tui_size(4u << 20, sz, sizeof(sz)), "4 MiB");
@@ -821,6 +1074,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vg_list),
         cmocka_unit_test(test_history_newest_first),
+        cmocka_unit_test(test_history_columns),
+        cmocka_unit_test(test_long_names),
         cmocka_unit_test(test_navigation_keys),
         cmocka_unit_test(test_back_navigation),
         cmocka_unit_test(test_version_detail),

@@ -21,3 +21,18 @@ add_test(NAME tui-e2e-tmux
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/tui/e2e-tmux.sh $<TARGET_FILE:lvmtui>
                  $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
 set_tests_properties(tui-e2e-tmux PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77)
+
+# Every global name of lrtui and lvmtui carries the module prefix; every
+# public function of lr/tui.h has its comment.
+add_test(NAME tui-names
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/tui/names.sh ${CMAKE_NM}
+                 ${CMAKE_SOURCE_DIR}/tui/include/lr/tui.h $<TARGET_FILE:lrtui>
+                 "$<TARGET_OBJECTS:lvmtui_objs>")
+set_tests_properties(tui-names PROPERTIES TIMEOUT 60 SKIP_RETURN_CODE 77)
+
+# The command line: key-script errors, images that cannot be opened (also on
+# a pseudo-terminal), and the lvmrepair command offered for gzip images.
+add_test(NAME tui-cli
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/tui/cli.sh $<TARGET_FILE:lvmtui>
+                 $<TARGET_FILE:lvmrepair> $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
+set_tests_properties(tui-cli PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)

@@ -12,12 +12,13 @@
 #include <unistd.h>
 
 #include "draw.h"
+#include "lr/io.h"
 #include "lr/tui.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
 
 typedef struct cli {
-    draw_color_t color;
+    tui_draw_color_t color;
     const char *script;
     const char *dump;
     int rows, cols;
@@ -79,11 +80,11 @@ static int parse_args(int argc, char **argv, cli_t *cli)
         switch (c) {
         case 'c':
             if (strcmp(optarg, "auto") == 0)
-                cli->color = DRAW_COLOR_AUTO;
+                cli->color = TUI_DRAW_COLOR_AUTO;
             else if (strcmp(optarg, "never") == 0)
-                cli->color = DRAW_COLOR_NEVER;
+                cli->color = TUI_DRAW_COLOR_NEVER;
             else if (strcmp(optarg, "always") == 0)
-                cli->color = DRAW_COLOR_ALWAYS;
+                cli->color = TUI_DRAW_COLOR_ALWAYS;
             else {
                 fprintf(stderr, "lvmtui: --color takes auto, never or always, not '%s'\n", optarg);
                 return -1;
@@ -185,16 +186,10 @@ static int run_steps(lr_tui_t *m, const lr_tui_script_step_t *steps, size_t n, F
     return dumps ? 0 : dump_frame(out, m, 0);
 }
 
-static int run_script(lr_tui_t *m, const cli_t *cli)
+static int run_script(lr_tui_t *m, const cli_t *cli, lr_tui_script_step_t *steps, size_t n)
 {
     lr_error_t err;
     lr_error_clear(&err);
-    lr_tui_script_step_t *steps = NULL;
-    size_t n = 0;
-    if (lr_tui_script_parse(cli->script, &steps, &n, &err)) {
-        print_error("--script", &err);
-        return EXIT_USAGE;
-    }
     lr_tui_resize(m, cli->rows, cli->cols);
     int src = lr_tui_scan(m, NULL, NULL, &err);
     if (src)
@@ -202,7 +197,6 @@ static int run_script(lr_tui_t *m, const cli_t *cli)
     FILE *out = fopen(cli->dump, "w");
     if (!out) {
         fprintf(stderr, "lvmtui: %s: %s\n", cli->dump, strerror(errno));
-        free(steps);
         return EXIT_FAIL;
     }
     int rc = run_steps(m, steps, n, out);
@@ -210,7 +204,6 @@ static int run_script(lr_tui_t *m, const cli_t *cli)
         fprintf(stderr, "lvmtui: %s: %s\n", cli->dump, strerror(errno));
         rc = -1;
     }
-    free(steps);
     return rc || src ? EXIT_FAIL : EXIT_OK;
 }
 
@@ -223,14 +216,14 @@ static void paint(lr_tui_t *m, bool clear_first)
     lr_error_clear(&err);
     if (lr_tui_render(m, &f, &err))
         return; /* out of memory: keep what is on the terminal */
-    draw_frame(f, clear_first);
+    tui_draw_frame(f, clear_first);
     lr_tui_frame_free(f);
 }
 
 static void resize(lr_tui_t *m)
 {
     int rows, cols;
-    draw_size(&rows, &cols);
+    tui_draw_size(&rows, &cols);
     lr_tui_resize(m, rows, cols);
 }
 
@@ -241,8 +234,8 @@ static void pump(void *arg, lr_tui_t *m)
     (void)arg;
     bool clear_first = false;
     int key;
-    while ((key = draw_key(false)) != -1) {
-        if (key == DRAW_KEY_RESIZE) {
+    while ((key = tui_draw_key(false)) != -1) {
+        if (key == TUI_DRAW_KEY_RESIZE) {
             resize(m);
             clear_first = true;
             continue;
@@ -256,7 +249,7 @@ static int run_terminal(lr_tui_t *m, const cli_t *cli)
 {
     lr_error_t err;
     lr_error_clear(&err);
-    draw_start(cli->color);
+    tui_draw_start(cli->color);
     resize(m);
     paint(m, false);
     int src = lr_tui_scan(m, pump, NULL, &err);
@@ -264,8 +257,8 @@ static int run_terminal(lr_tui_t *m, const cli_t *cli)
     for (;;) {
         paint(m, clear_first);
         clear_first = false;
-        int key = draw_key(true);
-        if (key == DRAW_KEY_RESIZE) {
+        int key = tui_draw_key(true);
+        if (key == TUI_DRAW_KEY_RESIZE) {
             resize(m);
             clear_first = true;
             continue;
@@ -280,17 +273,44 @@ static int run_terminal(lr_tui_t *m, const cli_t *cli)
             lr_tui_work(m, pump, NULL, &werr);
         }
         if (act & LR_TUI_ACT_BEEP)
-            draw_beep();
+            tui_draw_beep();
         clear_first = (act & LR_TUI_ACT_REDRAW) != 0;
         if (act & LR_TUI_ACT_QUIT)
             break;
     }
-    draw_end();
+    tui_draw_end();
     if (src) {
         print_error("scan", &err);
         return EXIT_FAIL;
     }
     return EXIT_OK;
+}
+
+/* Every image must at least open (read-only, as the scan will) before the
+ * screen is taken over: a mistyped path is a usage error on the terminal,
+ * not a "Scan failed" screen to leave with q. What an image holds is the
+ * scan's business and is shown on screen. */
+static int check_images(const cli_t *cli)
+{
+    int bad = 0;
+    for (size_t i = 0; i < cli->n_paths; i++) {
+        lr_io_t *io = NULL;
+        lr_error_t err;
+        lr_error_clear(&err);
+        if (lr_io_open(&io, cli->paths[i], &err)) {
+            char buf[1024];
+            const char *msg = lr_error_format(&err, buf, sizeof(buf));
+            /* the engine's message names the path; make sure it is there */
+            if (strstr(msg, cli->paths[i]))
+                fprintf(stderr, "lvmtui: cannot open image: %s\n", msg);
+            else
+                fprintf(stderr, "lvmtui: cannot open image %s: %s\n", cli->paths[i], msg);
+            bad++;
+            continue;
+        }
+        lr_io_close(io, &err);
+    }
+    return bad ? -1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -301,6 +321,20 @@ int main(int argc, char **argv)
         return EXIT_USAGE;
     }
     setlocale(LC_ALL, "");
+    lr_tui_script_step_t *steps = NULL;
+    size_t n_steps = 0;
+    if (cli.script) {
+        lr_error_t err;
+        lr_error_clear(&err);
+        if (lr_tui_script_parse(cli.script, &steps, &n_steps, &err)) {
+            print_error("--script", &err);
+            return EXIT_USAGE;
+        }
+    }
+    if (check_images(&cli)) {
+        free(steps);
+        return EXIT_USAGE;
+    }
     if (!cli.script && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
         fprintf(stderr, "lvmtui: needs a terminal on stdin and stdout; "
                         "for scripts and pipes use lvmscan (lvmscan --json IMAGE...)\n");
@@ -321,9 +355,11 @@ int main(int argc, char **argv)
     lr_error_clear(&err);
     if (lr_tui_new(&opts, &m, &err)) {
         print_error("start", &err);
+        free(steps);
         return EXIT_FAIL;
     }
-    int rc = cli.script ? run_script(m, &cli) : run_terminal(m, &cli);
+    int rc = cli.script ? run_script(m, &cli, steps, n_steps) : run_terminal(m, &cli);
     lr_tui_free(m);
+    free(steps);
     return rc;
 }

@@ -12,17 +12,17 @@ enum { PAIR_GOOD = 1, PAIR_WARN, PAIR_BAD, PAIR_MARK };
 
 static bool use_color;
 
-static bool want_color(draw_color_t mode)
+static bool want_color(tui_draw_color_t mode)
 {
-    if (mode == DRAW_COLOR_NEVER || !has_colors())
+    if (mode == TUI_DRAW_COLOR_NEVER || !has_colors())
         return false;
-    if (mode == DRAW_COLOR_ALWAYS)
+    if (mode == TUI_DRAW_COLOR_ALWAYS)
         return true;
     const char *nc = getenv("NO_COLOR"); /* https://no-color.org: set and not empty */
     return !(nc && *nc);
 }
 
-void draw_start(draw_color_t mode)
+void tui_draw_start(tui_draw_color_t mode)
 {
     initscr();
     cbreak();
@@ -43,12 +43,12 @@ void draw_start(draw_color_t mode)
     }
 }
 
-void draw_end(void)
+void tui_draw_end(void)
 {
     endwin();
 }
 
-void draw_size(int *rows, int *cols)
+void tui_draw_size(int *rows, int *cols)
 {
     getmaxyx(stdscr, *rows, *cols);
 }
@@ -80,7 +80,7 @@ static attr_t attr_of(lr_tui_attr_t a)
     }
 }
 
-void draw_frame(const lr_tui_frame_t *f, bool clear_first)
+void tui_draw_frame(const lr_tui_frame_t *f, bool clear_first)
 {
     if (clear_first)
         clearok(curscr, TRUE);
@@ -101,7 +101,7 @@ void draw_frame(const lr_tui_frame_t *f, bool clear_first)
     refresh();
 }
 
-void draw_beep(void)
+void tui_draw_beep(void)
 {
     beep();
 }
@@ -131,13 +131,13 @@ static int map_code(int c)
     case KEY_ENTER:
         return LR_TUI_KEY_ENTER;
     case KEY_RESIZE:
-        return DRAW_KEY_RESIZE;
+        return TUI_DRAW_KEY_RESIZE;
     default:
         return c == KEY_F(1) ? LR_TUI_KEY_F1 : -1;
     }
 }
 
-int draw_key(bool blocking)
+int tui_draw_key(bool blocking)
 {
     timeout(blocking ? -1 : 0);
     for (;;) {

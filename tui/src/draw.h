@@ -7,24 +7,24 @@
 
 #include "lr/tui.h"
 
-typedef enum draw_color {
-    DRAW_COLOR_AUTO = 0, /* when the terminal has colours and NO_COLOR is unset or empty */
-    DRAW_COLOR_NEVER,
-    DRAW_COLOR_ALWAYS,
-} draw_color_t;
+typedef enum tui_draw_color {
+    TUI_DRAW_COLOR_AUTO = 0, /* when the terminal has colours and NO_COLOR is unset or empty */
+    TUI_DRAW_COLOR_NEVER,
+    TUI_DRAW_COLOR_ALWAYS,
+} tui_draw_color_t;
 
 /* Starts curses on the terminal: no echo, keys unbuffered, keypad, mouse
  * off, colours per mode. */
-void draw_start(draw_color_t mode);
-void draw_end(void);
+void tui_draw_start(tui_draw_color_t mode);
+void tui_draw_end(void);
 /* Terminal size. */
-void draw_size(int *rows, int *cols);
+void tui_draw_size(int *rows, int *cols);
 /* Paints a frame; clear_first repaints the whole terminal (Ctrl-L). */
-void draw_frame(const lr_tui_frame_t *f, bool clear_first);
-void draw_beep(void);
+void tui_draw_frame(const lr_tui_frame_t *f, bool clear_first);
+void tui_draw_beep(void);
 /* Reads one key as an lr_tui key; blocking waits for one, else returns -1
- * when none is pending. A resize comes back as DRAW_KEY_RESIZE. */
-#define DRAW_KEY_RESIZE (-2)
-int draw_key(bool blocking);
+ * when none is pending. A resize comes back as TUI_DRAW_KEY_RESIZE. */
+#define TUI_DRAW_KEY_RESIZE (-2)
+int tui_draw_key(bool blocking);
 
 #endif

@@ -20,7 +20,7 @@ int lr_tui_new(const lr_tui_opts_t *opts, lr_tui_t **out, lr_error_t *err)
     if (!m)
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
     for (int i = 0; i < LR_TUI_N_SCREENS; i++)
-        view_clear(&m->views[i]);
+        tui_view_clear(&m->views[i]);
     m->paths = calloc(opts->n_paths ? opts->n_paths : 1, sizeof(char *));
     m->host = opts->host ? strdup(opts->host) : NULL;
     bool oom = !m->paths || (opts->host && !m->host);
@@ -42,7 +42,7 @@ int lr_tui_new(const lr_tui_opts_t *opts, lr_tui_t **out, lr_error_t *err)
     m->diff_old = m->diff_new = m->diff_version = m->review_version = m->export_version = -1;
     m->stack[0] = LR_TUI_SCR_PROGRESS;
     m->depth = 1;
-    view_set_title(&m->views[LR_TUI_SCR_PROGRESS], "Scanning");
+    tui_view_set_title(&m->views[LR_TUI_SCR_PROGRESS], "Scanning");
     *out = m;
     return 0;
 }
@@ -52,7 +52,7 @@ void lr_tui_free(lr_tui_t *m)
     if (!m)
         return;
     for (int i = 0; i < LR_TUI_N_SCREENS; i++)
-        view_clear(&m->views[i]);
+        tui_view_clear(&m->views[i]);
     tui_history_free(m);
     tui_review_free(m);
     lr_diff_free(m->diff);
@@ -66,7 +66,7 @@ void lr_tui_free(lr_tui_t *m)
 
 /* ---- the stack -------------------------------------------------------------- */
 
-tui_view_t *tui_view(lr_tui_t *m, lr_tui_screen_t s)
+tui_view_t *tui_view_of(lr_tui_t *m, lr_tui_screen_t s)
 {
     return &m->views[s];
 }
@@ -149,7 +149,7 @@ int tui_wrap(lr_tui_t *m, tui_view_t *v)
 {
     if (!v->wrap)
         return 0;
-    int rc = view_wrap(v, m->cols > 10 ? (size_t)m->cols - 2 : 8);
+    int rc = tui_view_wrap(v, m->cols > 10 ? (size_t)m->cols - 2 : 8);
     v->cursor = -1; /* a search hit's row moved */
     tui_scroll_into_view(m, v);
     return rc;
@@ -191,9 +191,9 @@ static unsigned list_move(lr_tui_t *m, tui_view_t *v, long delta)
     long last = (long)v->n_rows - 1;
     long want = clampl((v->cursor < 0 ? 0 : v->cursor) + delta, 0, last);
     int dir = delta < 0 ? -1 : 1;
-    long at = view_first_selectable(v, want, dir);
+    long at = tui_view_first_selectable(v, want, dir);
     if (at < 0)
-        at = view_first_selectable(v, want, -dir);
+        at = tui_view_first_selectable(v, want, -dir);
     if (at < 0 || at == v->cursor)
         return LR_TUI_ACT_BEEP;
     v->cursor = at;
@@ -211,7 +211,7 @@ static unsigned text_move(lr_tui_t *m, tui_view_t *v, long delta)
 
 static unsigned navigate(lr_tui_t *m, int key, bool *handled)
 {
-    tui_view_t *v = tui_view(m, tui_top(m));
+    tui_view_t *v = tui_view_of(m, tui_top(m));
     long page = tui_body_rows(m);
     long big = (long)v->n_rows + 1;
     long delta;
@@ -258,7 +258,7 @@ static bool is_back_key(int key)
  * cursor, wrapping round once. */
 static unsigned search_step(lr_tui_t *m, int dir)
 {
-    tui_view_t *v = tui_view(m, tui_top(m));
+    tui_view_t *v = tui_view_of(m, tui_top(m));
     long n = (long)v->n_rows;
     if (!n)
         return LR_TUI_ACT_BEEP;
@@ -356,7 +356,11 @@ static unsigned prompt_enter(lr_tui_t *m)
             tui_message(m, LR_TUI_A_PROMPT, "Export cancelled.");
             return LR_TUI_ACT_NONE;
         }
-        tui_export(m, m->export_version, input);
+        tui_export_enter(m, m->export_version, input);
+        return LR_TUI_ACT_NONE;
+    }
+    if (kind == LR_TUI_PROMPT_OVERWRITE) {
+        tui_export_overwrite_enter(m, input);
         return LR_TUI_ACT_NONE;
     }
     /* search: an empty pattern repeats the last one, as in less(1) */
@@ -379,7 +383,10 @@ static unsigned prompt_key(lr_tui_t *m, int key)
             m->input_len = 0;
             return tui_review_enter(m); /* anything but yes cancels */
         }
+        lr_tui_prompt_t kind = m->prompt;
         prompt_close(m);
+        if (kind == LR_TUI_PROMPT_OVERWRITE)
+            tui_export_overwrite_enter(m, ""); /* says it was not overwritten */
         return LR_TUI_ACT_NONE;
     }
     if (key == LR_TUI_KEY_BACKSPACE || key == 127 || key == 8) {
@@ -437,7 +444,7 @@ static bool is_version_key(int key)
 static unsigned screen_key(lr_tui_t *m, int key, bool *handled)
 {
     lr_tui_screen_t s = tui_top(m);
-    tui_view_t *v = tui_view(m, s);
+    tui_view_t *v = tui_view_of(m, s);
     long ref = v->list && v->cursor >= 0 ? v->rows[v->cursor].ref : -1;
     *handled = true;
     switch (s) {
@@ -587,7 +594,8 @@ void lr_tui_resize(lr_tui_t *m, int rows, int cols)
         m->views[LR_TUI_SCR_DETAIL].top = top;
     }
     if (m->scan && tui_on_stack(m, LR_TUI_SCR_VGS))
-        tui_build_vgs(m); /* long statuses move to lines of their own */
+        tui_build_vgs(m);    /* long statuses move to lines of their own */
+    tui_relayout_history(m); /* the command column gets the room */
     for (int i = 0; i < LR_TUI_N_SCREENS; i++) {
         tui_wrap(m, &m->views[i]); /* text screens: lines wrapped anew */
         tui_scroll_into_view(m, &m->views[i]);
@@ -598,14 +606,16 @@ void lr_tui_resize(lr_tui_t *m, int rows, int cols)
 
 int lr_tui_set_scan(lr_tui_t *m, lr_scan_t *scan, lr_error_t *err)
 {
-    (void)err;
     lr_scan_free(m->scan);
     m->scan = scan;
     m->scan_status = 0;
     m->depth = 1;
     m->stack[0] = LR_TUI_SCR_VGS;
     m->vg = m->version = m->mark = -1;
-    return tui_build_vgs(m);
+    int rc = tui_build_vgs(m);
+    if (rc)
+        return lr_error_set(err, rc, LR_NO_OFFSET, "cannot show the VG list: %s", lr_strerror(rc));
+    return 0;
 }
 
 int lr_tui_scan(lr_tui_t *m, lr_tui_pump_fn pump, void *arg, lr_error_t *err)
@@ -658,7 +668,11 @@ const lr_scan_t *lr_tui_scan_result(const lr_tui_t *m)
 
 int lr_tui_selected_vg(const lr_tui_t *m)
 {
-    if (tui_top(m) == LR_TUI_SCR_VGS) {
+    /* the help screen is about no VG: the screen below it says which */
+    int d = m->depth - 1;
+    while (d > 0 && m->stack[d] == LR_TUI_SCR_HELP)
+        d--;
+    if (m->stack[d] == LR_TUI_SCR_VGS) {
         const tui_view_t *v = &m->views[LR_TUI_SCR_VGS];
         return v->cursor >= 0 && v->rows[v->cursor].ref >= 0 ? (int)v->rows[v->cursor].ref : -1;
     }

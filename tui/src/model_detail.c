@@ -33,27 +33,28 @@ static int flush(tui_view_t *v, lr_strbuf_t *b, lr_tui_attr_t attr)
     char *t = lr_strbuf_take(b, NULL);
     if (!t)
         return -ENOMEM;
-    int rc = view_add(v, attr, -1, false, "%s", t);
+    int rc = tui_view_add(v, attr, -1, false, "%s", t);
     free(t);
     return rc;
 }
 
 static int add_copies(lr_tui_t *m, tui_view_t *v, const lr_scan_version_t *ver)
 {
-    int rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "Copies (%zu), best first:", ver->n_copies);
+    int rc =
+        tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "Copies (%zu), best first:", ver->n_copies);
     for (size_t i = 0; !rc && i < ver->n_copies && i < MAX_COPIES_SHOWN; i++) {
         const lr_scan_copy_t *c = &m->scan->copies[ver->copies[i]];
         bool bad = (c->committed || c->precommitted) && !c->crc_ok;
-        rc = view_add(v, bad || c->partial ? LR_TUI_A_WARN : LR_TUI_A_NORMAL, -1, false,
-                      "  %s @ %" PRIu64 "  %" PRIu64 " bytes  crc 0x%08x%s%s%s%s%s",
-                      tui_base(m->scan->images[c->image].path), c->offset, c->length, c->crc,
-                      c->committed ? "  committed" : "", c->precommitted ? "  precommitted" : "",
-                      bad ? "  BAD CHECKSUM" : "", c->partial ? "  partial" : "",
-                      c->wrapped ? "  wrapped" : "");
+        rc = tui_view_add(v, bad || c->partial ? LR_TUI_A_WARN : LR_TUI_A_NORMAL, -1, false,
+                          "  %s @ %" PRIu64 "  %" PRIu64 " bytes  crc 0x%08x%s%s%s%s%s",
+                          tui_base(m->scan->images[c->image].path), c->offset, c->length, c->crc,
+                          c->committed ? "  committed" : "",
+                          c->precommitted ? "  precommitted" : "", bad ? "  BAD CHECKSUM" : "",
+                          c->partial ? "  partial" : "", c->wrapped ? "  wrapped" : "");
     }
     if (!rc && ver->n_copies > MAX_COPIES_SHOWN)
-        rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "  ... and %zu more",
-                      ver->n_copies - MAX_COPIES_SHOWN);
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "  ... and %zu more",
+                          ver->n_copies - MAX_COPIES_SHOWN);
     return rc;
 }
 
@@ -66,10 +67,10 @@ static int add_vg_props(lr_tui_t *m, tui_view_t *v, const lr_vg_t *vg, const lr_
                      vg->creation_host ? vg->creation_host : "-");
     int rc = flush(v, &b, LR_TUI_A_HEADER);
     if (!rc)
-        rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "  command:     %s",
-                      tui_command(vg->description, cmd, sizeof(cmd)));
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "  command:     %s",
+                          tui_command(vg->description, cmd, sizeof(cmd)));
     if (!rc)
-        rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "  UUID:        %s", vg->id);
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "  UUID:        %s", vg->id);
     lr_strbuf_printf(&b, "  extent size: %s  format: %s  status: ",
                      tui_size(vg->extent_size * 512, sz, sizeof(sz)),
                      vg->format ? vg->format : "-");
@@ -124,7 +125,7 @@ static void pv_where(const lr_scan_t *scan, int vgi, const lr_pv_t *pv, lr_strbu
 
 static int add_pvs(lr_tui_t *m, tui_view_t *v, const lr_vg_t *vg)
 {
-    int rc = view_add(v, LR_TUI_A_HEADER, -1, false, "Physical volumes (%zu)", vg->n_pvs);
+    int rc = tui_view_add(v, LR_TUI_A_HEADER, -1, false, "Physical volumes (%zu)", vg->n_pvs);
     for (size_t i = 0; !rc && i < vg->n_pvs; i++) {
         const lr_pv_t *pv = &vg->pvs[i];
         char sz[32];
@@ -195,7 +196,7 @@ static void seg_map(lr_strbuf_t *b, const lr_lv_t *lv)
 
 static int add_lvs(tui_view_t *v, const lr_vg_t *vg)
 {
-    int rc = view_add(v, LR_TUI_A_HEADER, -1, false, "Logical volumes (%zu)", vg->n_lvs);
+    int rc = tui_view_add(v, LR_TUI_A_HEADER, -1, false, "Logical volumes (%zu)", vg->n_lvs);
     size_t nw = 4;
     for (size_t i = 0; i < vg->n_lvs; i++) {
         size_t w = tui_width(vg->lvs[i].name, true);
@@ -277,13 +278,13 @@ static void squeeze(lr_strbuf_t *b, const char *map, uint64_t n, size_t width)
 
 static int add_extent_map(lr_tui_t *m, tui_view_t *v, const lr_vg_t *vg)
 {
-    int rc = view_add(v, LR_TUI_A_HEADER, -1, false, "Extent map");
+    int rc = tui_view_add(v, LR_TUI_A_HEADER, -1, false, "Extent map");
     size_t width = m->cols > 24 ? (size_t)m->cols - 20 : 4;
     for (size_t p = 0; !rc && p < vg->n_pvs; p++) {
         uint64_t n = vg->pvs[p].pe_count;
         if (n > MAX_MAP_EXTENTS) {
-            rc = view_add(v, LR_TUI_A_NORMAL, -1, false,
-                          "  %-6s %" PRIu64 " extents: too many to draw", vg->pvs[p].key, n);
+            rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false,
+                              "  %-6s %" PRIu64 " extents: too many to draw", vg->pvs[p].key, n);
             continue;
         }
         char *map = pv_extents(vg, p);
@@ -319,14 +320,15 @@ static int build_unreadable(lr_tui_t *m, tui_view_t *v, const lr_scan_version_t 
 {
     char name[256], buf[1024];
     tui_version_name(m, (int)(ver - m->scan->vgs[m->vg].versions), name, sizeof(name));
-    int rc = view_add(v, LR_TUI_A_BAD, -1, false, "%s cannot be read as a whole:", name);
+    int rc = tui_view_add(v, LR_TUI_A_BAD, -1, false, "%s cannot be read as a whole:", name);
     if (!rc)
-        rc = view_add(v, LR_TUI_A_BAD, -1, false, "  %s", lr_error_format(err, buf, sizeof(buf)));
+        rc = tui_view_add(v, LR_TUI_A_BAD, -1, false, "  %s",
+                          lr_error_format(err, buf, sizeof(buf)));
     if (!rc)
-        rc = view_add(v, LR_TUI_A_NORMAL, -1, false,
-                      "It can be neither compared nor restored; older complete versions can.");
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false,
+                          "It can be neither compared nor restored; older complete versions can.");
     if (!rc)
-        rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
     if (!rc)
         rc = add_copies(m, v, ver);
     return rc;
@@ -338,14 +340,14 @@ int tui_build_detail(lr_tui_t *m, int version)
     if (version < 0 || (size_t)version >= g->n_versions)
         return LR_ERANGE;
     const lr_scan_version_t *ver = &g->versions[version];
-    tui_view_t *v = tui_view(m, LR_TUI_SCR_DETAIL);
-    view_clear(v);
+    tui_view_t *v = tui_view_of(m, LR_TUI_SCR_DETAIL);
+    tui_view_clear(v);
     v->list = false;
-    view_set_wrap(v);
+    tui_view_set_wrap(v);
     m->detail_version = version;
     char name[256];
     tui_version_name(m, version, name, sizeof(name));
-    int rc = view_set_title(v, "Version %s", name);
+    int rc = tui_view_set_title(v, "Version %s", name);
 
     lr_vg_t *vg = NULL;
     lr_error_t err;
@@ -356,15 +358,15 @@ int tui_build_detail(lr_tui_t *m, int version)
     if (!rc && !lrc) {
         rc = add_vg_props(m, v, vg, ver);
         if (!rc)
-            rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+            rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
         if (!rc)
             rc = add_pvs(m, v, vg);
         if (!rc)
-            rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+            rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
         if (!rc)
             rc = add_lvs(v, vg);
         if (!rc)
-            rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+            rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
         if (!rc)
             rc = add_extent_map(m, v, vg);
     }

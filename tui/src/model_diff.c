@@ -29,9 +29,9 @@ static int add_side(lr_tui_t *m, tui_view_t *v, const char *label, int version)
     const lr_scan_version_t *ver = &m->scan->vgs[m->vg].versions[version];
     char name[256], when[32], cmd[512];
     tui_version_name(m, version, name, sizeof(name));
-    return view_add(v, LR_TUI_A_NORMAL, -1, false, "%s %s  %s  %s", label, name,
-                    tui_time(ver->creation_time, when, sizeof(when)),
-                    tui_command(ver->description, cmd, sizeof(cmd)));
+    return tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s %s  %s  %s", label, name,
+                        tui_time(ver->creation_time, when, sizeof(when)),
+                        tui_command(ver->description, cmd, sizeof(cmd)));
 }
 
 static lr_tui_attr_t change_attr(const lr_diff_change_t *c)
@@ -48,38 +48,39 @@ static lr_tui_attr_t change_attr(const lr_diff_change_t *c)
 static int add_change(tui_view_t *v, const lr_diff_t *d, size_t i)
 {
     const lr_diff_change_t *c = &d->changes[i];
-    int rc = view_add(v, change_attr(c), (long)i, true, "%s", c->text);
+    int rc = tui_view_add(v, change_attr(c), (long)i, true, "%s", c->text);
     if (rc || c->kind != LR_DIFF_CHANGED)
         return rc;
     if (c->old_value && !strstr(c->text, c->old_value))
-        rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "      was: %s", c->old_value);
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "      was: %s", c->old_value);
     if (!rc && c->new_value && !strstr(c->text, c->new_value))
-        rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "      now: %s", c->new_value);
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "      now: %s", c->new_value);
     return rc;
 }
 
 static int build_diff(lr_tui_t *m, int old, int new)
 {
-    tui_view_t *v = tui_view(m, LR_TUI_SCR_DIFF);
-    view_clear(v);
+    tui_view_t *v = tui_view_of(m, LR_TUI_SCR_DIFF);
+    tui_view_clear(v);
     v->list = true;
     const lr_diff_t *d = m->diff;
-    int rc = view_set_title(v, "Diff of VG %s: seqno %" PRIu64 " -> seqno %" PRIu64,
-                            d->new_vg ? d->new_vg : "?", d->old_seqno, d->new_seqno);
+    int rc = tui_view_set_title(v, "Diff of VG %s: seqno %" PRIu64 " -> seqno %" PRIu64,
+                                d->new_vg ? d->new_vg : "?", d->old_seqno, d->new_seqno);
     if (!rc)
         rc = add_side(m, v, "old:", old);
     if (!rc)
         rc = add_side(m, v, "new:", new);
     if (!rc)
-        rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
     if (!rc && !d->n_changes)
-        rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "No changes.");
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "No changes.");
     if (!rc && d->n_changes)
-        rc = view_add(v, LR_TUI_A_HEADER, -1, false, "%zu change%s from old to new:", d->n_changes,
-                      d->n_changes == 1 ? "" : "s");
+        rc = tui_view_add(v, LR_TUI_A_HEADER, -1, false,
+                          "%zu change%s from old to new:", d->n_changes,
+                          d->n_changes == 1 ? "" : "s");
     for (size_t i = 0; !rc && i < d->n_changes; i++)
         rc = add_change(v, d, i);
-    v->cursor = view_first_selectable(v, 0, 1);
+    v->cursor = tui_view_first_selectable(v, 0, 1);
     tui_scroll_into_view(m, v);
     return rc;
 }
@@ -121,10 +122,10 @@ int tui_open_diff(lr_tui_t *m, int version)
 
 void tui_diff_jump(lr_tui_t *m, int dir)
 {
-    tui_view_t *v = tui_view(m, LR_TUI_SCR_DIFF);
+    tui_view_t *v = tui_view_of(m, LR_TUI_SCR_DIFF);
     long from = v->cursor >= 0 ? v->rows[v->cursor].ref : -1;
     long next = lr_diff_next_object(m->diff, from, dir);
-    long row = next >= 0 ? view_find_ref(v, next) : -1;
+    long row = next >= 0 ? tui_view_find_ref(v, next) : -1;
     if (row < 0) {
         tui_message(m, LR_TUI_A_PROMPT, dir > 0 ? "No later change." : "No earlier change.");
         return;

@@ -29,7 +29,8 @@ static const char *const help_text[] = {
     "  d       compare with the marked version, else with the newest one",
     "          (the newest is compared with the version before it)",
     "  R       restore this version (shows the plan; type yes and Enter)",
-    "  e       export it as a file for vgcfgrestore -f FILE VG",
+    "  e       export it as a file for vgcfgrestore -f FILE VG (an existing",
+    "          file is replaced only when you type yes)",
     "",
     "Diff: n / p jump to the next / previous object changed (after a / search,",
     "  n repeats the search). R and e act on the version the diff was opened for.",
@@ -37,7 +38,9 @@ static const char *const help_text[] = {
     "Restore: lvmrepair's plan is shown first: the images and byte ranges it",
     "  writes, the new seqno, the LVs that come back or go away, and the undo",
     "  file that keeps every byte overwritten. Nothing is written unless you",
-    "  type yes and Enter; anything else cancels.",
+    "  type yes and Enter; anything else cancels. A gzip image cannot be",
+    "  written in place: the review says so and shows the lvmrepair command",
+    "  that writes a restored copy into a directory instead.",
     "",
     "lvmtui needs a terminal of at least 80x24. For scripts use lvmscan and",
     "lvmrepair. Colours (--color=auto|never|always, NO_COLOR) only repeat",
@@ -46,13 +49,13 @@ static const char *const help_text[] = {
 
 int tui_build_help(lr_tui_t *m)
 {
-    tui_view_t *v = tui_view(m, LR_TUI_SCR_HELP);
-    view_clear(v);
+    tui_view_t *v = tui_view_of(m, LR_TUI_SCR_HELP);
+    tui_view_clear(v);
     v->list = false;
-    view_set_wrap(v);
-    int rc = view_set_title(v, "Help");
+    tui_view_set_wrap(v);
+    int rc = tui_view_set_title(v, "Help");
     for (size_t i = 0; !rc && i < sizeof(help_text) / sizeof(help_text[0]); i++)
-        rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", help_text[i]);
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", help_text[i]);
     return rc ? rc : tui_wrap(m, v);
 }
 
@@ -62,6 +65,8 @@ const char *tui_keys_hint(const lr_tui_t *m)
         return "Enter:ok Esc:cancel";
     if (m->prompt == LR_TUI_PROMPT_CONFIRM)
         return "yes+Enter:write Esc:cancel PgUp/PgDn:scroll";
+    if (m->prompt == LR_TUI_PROMPT_OVERWRITE)
+        return "yes+Enter:overwrite Esc:cancel";
     switch (tui_top(m)) {
     case LR_TUI_SCR_PROGRESS:
         return "q:stop scan";

@@ -87,15 +87,68 @@ static lr_tui_attr_t version_attr(const lr_scan_version_t *v, const tui_history_
     return LR_TUI_A_NORMAL;
 }
 
-/* Columns of a history line (after the two selection columns). */
-#define HISTORY_COLS "%5s  %-19s %-8s %3s %8s %-5s %s"
+/* Columns of a history line (after the two selection columns). The command
+ * is what tells versions apart, so it gets what the others leave: below
+ * TUI_HISTORY_WIDE_COLS columns the time is "11-25 08:03" and the host
+ * only as wide as the longest one, at most 8 columns (6 below 100 columns);
+ * from there on the full time and 8 columns of host. SEQNO, LVs and LV SIZE
+ * grow when a value needs more than their heading. */
+typedef struct history_layout {
+    bool wide;
+    int seq_w, host_w, lvs_w, size_w;
+} history_layout_t;
 
-static int add_version_row(lr_tui_t *m, tui_view_t *v, size_t i)
+static history_layout_t history_layout(const lr_tui_t *m)
+{
+    history_layout_t l = {.wide = m->cols >= TUI_HISTORY_WIDE_COLS, .seq_w = 5, .lvs_w = 3};
+    l.size_w = l.wide ? 8 : 7;
+    int host_max = l.wide || m->cols >= 100 ? 8 : 6;
+    l.host_w = l.wide ? 8 : 4; /* "HOST" */
+    const lr_scan_vg_t *g = &m->scan->vgs[m->vg];
+    for (size_t i = 0; i < g->n_versions && i < m->n_hist; i++) {
+        const char *host = g->versions[i].creation_host;
+        int hw = host ? (int)tui_width(host, true) : 1;
+        hw = hw > host_max ? host_max : hw;
+        l.host_w = hw > l.host_w ? hw : l.host_w;
+        char buf[32];
+        int n = snprintf(buf, sizeof(buf), "%" PRIu64, g->versions[i].seqno);
+        l.seq_w = n > l.seq_w ? n : l.seq_w;
+        n = snprintf(buf, sizeof(buf), "%ld", g->versions[i].n_lvs);
+        l.lvs_w = n > l.lvs_w ? n : l.lvs_w;
+        if (m->hist[i].has_size) {
+            n = (int)strlen(tui_size(m->hist[i].lv_bytes, buf, sizeof(buf)));
+            l.size_w = n > l.size_w ? n : l.size_w;
+        }
+    }
+    return l;
+}
+
+/* One line (or the heading, ver NULL) in the layout. */
+static char *history_line(const history_layout_t *l, const char *seq, const char *when,
+                          const char *host, const char *lvs, const char *size, const char *flags,
+                          const char *cmd)
+{
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    lr_strbuf_printf(&b, "%*s%s%-*s ", l->seq_w, seq, l->wide ? "  " : " ", l->wide ? 19 : 11,
+                     when);
+    /* host names can be long or non-ASCII: pad by columns, cut with an
+     * ellipsis */
+    tui_fit(&b, host, (size_t)l->host_w, true);
+    lr_strbuf_printf(&b, " %*s %*s %-*s %s", l->lvs_w, lvs, l->size_w, size, l->wide ? 5 : 4, flags,
+                     cmd);
+    return lr_strbuf_take(&b, NULL);
+}
+
+static int add_version_row(lr_tui_t *m, tui_view_t *v, const history_layout_t *l, size_t i)
 {
     const lr_scan_version_t *ver = &m->scan->vgs[m->vg].versions[i];
     const tui_history_info_t *info = &m->hist[i];
-    char when[32], size[32], flags[8], lvs[24], cmd[512], host[64];
-    tui_time(ver->creation_time, when, sizeof(when));
+    char seq[24], when[32], size[32], flags[8], lvs[24], cmd[512];
+    snprintf(seq, sizeof(seq), "%" PRIu64, ver->seqno);
+    if (l->wide)
+        tui_time(ver->creation_time, when, sizeof(when));
+    else
+        tui_time_short(ver->creation_time, when, sizeof(when));
     if (info->has_size)
         tui_size(info->lv_bytes, size, sizeof(size));
     else
@@ -106,21 +159,52 @@ static int add_version_row(lr_tui_t *m, tui_view_t *v, size_t i)
         snprintf(lvs, sizeof(lvs), "-");
     flags_of(ver, info, flags);
     tui_command(ver->description, cmd, sizeof(cmd));
-    snprintf(host, sizeof(host), "%s", ver->creation_host ? ver->creation_host : "-");
-    lr_strbuf_t b = LR_STRBUF_INIT;
-    lr_strbuf_printf(&b, "%5" PRIu64 "  %-19s ", ver->seqno, when);
-    /* host names can be long or non-ASCII: pad by columns, cut at 8 */
-    lr_strbuf_t hb = LR_STRBUF_INIT;
-    tui_fit(&hb, host, 8, true);
-    lr_strbuf_puts(&b, hb.s ? hb.s : "");
-    lr_strbuf_free(&hb);
-    lr_strbuf_printf(&b, " %3s %8s %-5s %s", lvs, size, flags, cmd);
-    char *text = lr_strbuf_take(&b, NULL);
+    char *text = history_line(l, seq, when, ver->creation_host ? ver->creation_host : "-", lvs,
+                              size, flags, cmd);
     if (!text)
         return -ENOMEM;
-    int rc = view_add(v, version_attr(ver, info), (long)i, true, "%s", text);
+    int rc = tui_view_add(v, version_attr(ver, info), (long)i, true, "%s", text);
     free(text);
     return rc;
+}
+
+/* The rows of the history from m->hist, laid out for the width. */
+static int history_rows(lr_tui_t *m)
+{
+    const lr_scan_vg_t *g = &m->scan->vgs[m->vg];
+    tui_view_t *v = tui_view_of(m, LR_TUI_SCR_HISTORY);
+    long top = v->top;
+    tui_view_clear(v);
+    v->list = true;
+    v->top = top;
+    history_layout_t l = history_layout(m);
+    m->hist_cols = m->cols;
+    int rc =
+        tui_view_set_title(v, "History of VG %s: %zu version%s, newest first",
+                           g->name ? g->name : "?", g->n_versions, g->n_versions == 1 ? "" : "s");
+    char *hdr = history_line(&l, "SEQNO", l.wide ? "WRITTEN (UTC)" : "WRITTEN UTC", "HOST", "LVs",
+                             "LV SIZE", l.wide ? "FLAGS" : "FLAG", "COMMAND");
+    if (!rc)
+        rc = hdr ? tui_view_set_header(v, hdr) : -ENOMEM;
+    free(hdr);
+    for (size_t i = 0; !rc && i < g->n_versions; i++)
+        rc = add_version_row(m, v, &l, i);
+    if (!rc)
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+    if (!rc)
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false,
+                          "FLAGS: C committed  P partial (only damaged copies)");
+    if (!rc)
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false,
+                          "       X conflict (same seqno, other text)  ! bad checksum");
+    if (rc)
+        return rc;
+    long at = m->version >= 0 ? tui_view_find_ref(v, m->version) : -1;
+    v->cursor = at >= 0 ? at : tui_view_first_selectable(v, 0, 1);
+    if (v->cursor >= 0)
+        m->version = (int)v->rows[v->cursor].ref;
+    tui_scroll_into_view(m, v);
+    return 0;
 }
 
 int tui_build_history(lr_tui_t *m)
@@ -133,35 +217,17 @@ int tui_build_history(lr_tui_t *m)
     m->n_hist = g->n_versions;
     for (size_t i = 0; i < g->n_versions; i++)
         version_info(m->scan, (size_t)m->vg, i, &m->hist[i]);
+    m->views[LR_TUI_SCR_HISTORY].top = 0;
+    return history_rows(m);
+}
 
-    tui_view_t *v = tui_view(m, LR_TUI_SCR_HISTORY);
-    view_clear(v);
-    v->list = true;
-    int rc = view_set_title(v, "History of VG %s: %zu version%s, newest first",
-                            g->name ? g->name : "?", g->n_versions, g->n_versions == 1 ? "" : "s");
-    char hdr[128];
-    snprintf(hdr, sizeof(hdr), HISTORY_COLS, "SEQNO", "WRITTEN (UTC)", "HOST", "LVs", "LV SIZE",
-             "FLAGS", "COMMAND");
-    if (!rc)
-        rc = view_set_header(v, hdr);
-    for (size_t i = 0; !rc && i < g->n_versions; i++)
-        rc = add_version_row(m, v, i);
-    if (!rc)
-        rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
-    if (!rc)
-        rc = view_add(v, LR_TUI_A_NORMAL, -1, false,
-                      "FLAGS: C committed  P partial (only damaged copies)");
-    if (!rc)
-        rc = view_add(v, LR_TUI_A_NORMAL, -1, false,
-                      "       X conflict (same seqno, other text)  ! bad checksum");
-    if (rc)
-        return rc;
-    long at = m->version >= 0 ? view_find_ref(v, m->version) : -1;
-    v->cursor = at >= 0 ? at : view_first_selectable(v, 0, 1);
-    if (v->cursor >= 0)
-        m->version = (int)v->rows[v->cursor].ref;
-    tui_scroll_into_view(m, v);
-    return 0;
+int tui_relayout_history(lr_tui_t *m)
+{
+    if (!m->scan || !m->hist || m->vg < 0 || !tui_on_stack(m, LR_TUI_SCR_HISTORY))
+        return 0;
+    if (m->hist_cols == m->cols)
+        return 0;
+    return history_rows(m);
 }
 
 void tui_toggle_mark(lr_tui_t *m)

@@ -16,6 +16,9 @@
 #define TUI_STACK_MAX 8
 #define TUI_INPUT_MAX 1024 /* bytes typed into a prompt */
 #define TUI_MSG_MAX 512
+#define TUI_HISTORY_WIDE_COLS 120   /* from here on the history shows full times */
+#define TUI_ELLIPSIS "\xe2\x80\xa6" /* U+2026, one column */
+#define TUI_ELLIPSIS_ASCII "~"      /* as tig without UTF-8 */
 
 /* ---- text helpers (text.c) ---------------------------------------------- */
 
@@ -27,7 +30,9 @@ void tui_pad(lr_strbuf_t *b, size_t col);
 /* Display width of UTF-8 text as the frame shows it (see tui_fit). */
 size_t tui_width(const char *s, bool utf8);
 /* Appends s to b cut or padded to exactly `cols` columns: control bytes and
- * invalid UTF-8 (and, without utf8, any non-ASCII) become '?'. */
+ * invalid UTF-8 (and, without utf8, any non-ASCII) become '?'. Text cut
+ * (beyond trailing spaces) ends in TUI_ELLIPSIS, or TUI_ELLIPSIS_ASCII
+ * without utf8, in the last column. */
 void tui_fit(lr_strbuf_t *b, const char *s, size_t cols, bool utf8);
 /* Byte length of the longest prefix of s that fits in `cols` columns. */
 size_t tui_prefix_fit(const char *s, size_t cols, bool utf8);
@@ -37,6 +42,8 @@ bool tui_contains(const char *hay, const char *needle);
 const char *tui_size(uint64_t bytes, char *buf, size_t len);
 /* The screens' times: "2026-11-25 08:03:25" in UTC, "-" for 0 (lr_fmt_time). */
 const char *tui_time(int64_t t, char *buf, size_t len);
+/* The same without year and seconds, for narrow columns: "11-25 08:03". */
+const char *tui_time_short(int64_t t, char *buf, size_t len);
 /* "Write from lvremove -f vg0/lv3." -> "lvremove -f vg0/lv3". */
 const char *tui_command(const char *desc, char *buf, size_t len);
 /* Last path component. */
@@ -59,7 +66,7 @@ typedef struct tui_view {
     tui_row_t *rows; /* as shown */
     size_t n_rows, cap;
     /* Text screens keep their lines here and show them wrapped to the width
-     * in rows (view_wrap), so nothing is cut off at 80 columns. */
+     * in rows (tui_view_wrap), so nothing is cut off at 80 columns. */
     bool wrap;
     tui_row_t *src;
     size_t n_src, cap_src;
@@ -105,6 +112,7 @@ struct lr_tui {
     int mark;                 /* Space-marked version of vg, -1 none */
     tui_history_info_t *hist; /* per version of vg */
     size_t n_hist;
+    int hist_cols; /* the width the history rows are laid out for */
     int detail_version;
 
     /* diff */
@@ -131,6 +139,7 @@ struct lr_tui {
     lr_tui_attr_t msg_attr;
     char selection[TUI_MSG_MAX];
     int export_version;
+    char export_path[TUI_INPUT_MAX]; /* an existing file the overwrite prompt asks about */
 
     unsigned pending; /* LR_TUI_ACT_WORK pending: what lr_tui_work does */
 };
@@ -138,22 +147,22 @@ struct lr_tui {
 enum { TUI_WORK_NONE = 0, TUI_WORK_RESTORE = 1 };
 
 /* view.c: rows of a view */
-void view_clear(tui_view_t *v);
-int view_add(tui_view_t *v, lr_tui_attr_t attr, long ref, bool selectable, const char *fmt, ...)
+void tui_view_clear(tui_view_t *v);
+int tui_view_add(tui_view_t *v, lr_tui_attr_t attr, long ref, bool selectable, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
-int view_add_text(tui_view_t *v, lr_tui_attr_t attr, const char *text);
-int view_set_title(tui_view_t *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int view_set_header(tui_view_t *v, const char *text);
+int tui_view_add_text(tui_view_t *v, lr_tui_attr_t attr, const char *text);
+int tui_view_set_title(tui_view_t *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int tui_view_set_header(tui_view_t *v, const char *text);
 /* Row of the first selectable line with this ref, -1 when none. */
-long view_find_ref(const tui_view_t *v, long ref);
-long view_first_selectable(const tui_view_t *v, long from, int dir);
-/* Makes a text view: lines added from now on are wrapped by view_wrap. */
-void view_set_wrap(tui_view_t *v);
+long tui_view_find_ref(const tui_view_t *v, long ref);
+long tui_view_first_selectable(const tui_view_t *v, long from, int dir);
+/* Makes a text view: lines added from now on are wrapped by tui_view_wrap. */
+void tui_view_set_wrap(tui_view_t *v);
 /* Rebuilds the shown rows of a text view from its lines at this width. */
-int view_wrap(tui_view_t *v, size_t width);
+int tui_view_wrap(tui_view_t *v, size_t width);
 
 /* model.c */
-tui_view_t *tui_view(lr_tui_t *m, lr_tui_screen_t s);
+tui_view_t *tui_view_of(lr_tui_t *m, lr_tui_screen_t s);
 lr_tui_screen_t tui_top(const lr_tui_t *m);
 bool tui_on_stack(const lr_tui_t *m, lr_tui_screen_t s);
 int tui_push(lr_tui_t *m, lr_tui_screen_t s);
@@ -174,6 +183,8 @@ int tui_open_vg(lr_tui_t *m, int vg);
 
 /* model_history.c */
 int tui_build_history(lr_tui_t *m);
+/* Lays the history rows out again for a new width (lr_tui_resize). */
+int tui_relayout_history(lr_tui_t *m);
 void tui_history_free(lr_tui_t *m);
 void tui_toggle_mark(lr_tui_t *m);
 /* "vg0 seqno 8" for a version of m->vg. */
@@ -192,7 +203,12 @@ int tui_open_review(lr_tui_t *m, int version);
 unsigned tui_review_enter(lr_tui_t *m);
 int tui_restore_work(lr_tui_t *m, lr_tui_pump_fn pump, void *arg, lr_error_t *err);
 void tui_review_free(lr_tui_t *m);
-int tui_export(lr_tui_t *m, int version, const char *path);
+/* The export prompt's Enter: writes the version to path, or, when path is
+ * an existing regular file (not one of the images), asks whether to
+ * overwrite it (LR_TUI_PROMPT_OVERWRITE). */
+void tui_export_enter(lr_tui_t *m, int version, const char *path);
+/* The overwrite prompt's Enter: exactly "yes" replaces the file. */
+void tui_export_overwrite_enter(lr_tui_t *m, const char *answer);
 /* Scans m->paths again with progress through pump (used by lr_tui_scan and
  * after a restore). */
 int tui_run_scan(lr_tui_t *m, lr_tui_pump_fn pump, void *arg, lr_error_t *err);

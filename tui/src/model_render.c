@@ -69,16 +69,17 @@ static int progress_body(const lr_tui_t *m, tui_view_t *v)
 {
     const lr_scan_progress_t *p = &m->progress;
     size_t n = m->n_paths;
-    int rc = view_add(v, LR_TUI_A_NORMAL, -1, false,
-                      "Looking for LVM2 labels, metadata areas and metadata copies in %zu image%s.",
-                      n, n == 1 ? "" : "s");
+    int rc =
+        tui_view_add(v, LR_TUI_A_NORMAL, -1, false,
+                     "Looking for LVM2 labels, metadata areas and metadata copies in %zu image%s.",
+                     n, n == 1 ? "" : "s");
     if (!rc)
-        rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
     if (rc || !m->have_progress)
-        return rc ? rc : view_add(v, LR_TUI_A_NORMAL, -1, false, "Starting...");
+        return rc ? rc : tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "Starting...");
     int img = p->image >= 0 && (size_t)p->image < n ? p->image : 0;
-    rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "Image %d of %zu: %s", img + 1, n,
-                  tui_base(m->paths[img]));
+    rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "Image %d of %zu: %s", img + 1, n,
+                      tui_base(m->paths[img]));
     size_t width = m->cols > 20 ? (size_t)m->cols - 14 : 6;
     double frac = p->bytes_total ? (double)p->bytes_done / (double)p->bytes_total : 1.0;
     size_t fill = (size_t)(frac * (double)width);
@@ -89,28 +90,29 @@ static int progress_body(const lr_tui_t *m, tui_view_t *v)
     lr_strbuf_printf(&b, "] %3d%%", (int)(frac * 100.0));
     char *bar = lr_strbuf_take(&b, NULL);
     if (!rc)
-        rc = bar ? view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", bar) : -ENOMEM;
+        rc = bar ? tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", bar) : -ENOMEM;
     free(bar);
     char done[32], total[32], rate[32];
     double r = m->elapsed > 0 ? (double)p->bytes_done / m->elapsed : 0;
     if (!rc)
-        rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "%s of %s   %s/s   %.1f s",
-                      tui_size(p->bytes_done, done, sizeof(done)),
-                      tui_size(p->bytes_total, total, sizeof(total)),
-                      tui_size((uint64_t)r, rate, sizeof(rate)), m->elapsed);
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s of %s   %s/s   %.1f s",
+                          tui_size(p->bytes_done, done, sizeof(done)),
+                          tui_size(p->bytes_total, total, sizeof(total)),
+                          tui_size((uint64_t)r, rate, sizeof(rate)), m->elapsed);
     if (!rc)
-        rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
     if (!rc)
-        rc = view_add(v, LR_TUI_A_NORMAL, -1, false,
-                      "Found so far: %zu PV label%s, %zu metadata area%s, "
-                      "%zu metadata cop%s (versions)",
-                      p->labels, p->labels == 1 ? "" : "s", p->areas, p->areas == 1 ? "" : "s",
-                      p->copies, p->copies == 1 ? "y" : "ies");
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false,
+                          "Found so far: %zu PV label%s, %zu metadata area%s, "
+                          "%zu metadata cop%s (versions)",
+                          p->labels, p->labels == 1 ? "" : "s", p->areas, p->areas == 1 ? "" : "s",
+                          p->copies, p->copies == 1 ? "y" : "ies");
     if (!rc)
-        rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
     if (!rc)
-        rc = view_add(v, LR_TUI_A_NORMAL, -1, false,
-                      "Any key but q keeps waiting; q stops the scan and shows what was found.");
+        rc =
+            tui_view_add(v, LR_TUI_A_NORMAL, -1, false,
+                         "Any key but q keeps waiting; q stops the scan and shows what was found.");
     return rc;
 }
 
@@ -164,6 +166,9 @@ static const char *prompt_label(const lr_tui_t *m, char *buf, size_t len)
         tui_version_name(m, m->review_version, name, sizeof(name));
         snprintf(buf, len, "Restore %s? Type yes and Enter: ", name);
         return buf;
+    case LR_TUI_PROMPT_OVERWRITE:
+        snprintf(buf, len, "%s exists: overwrite? (type yes) ", m->export_path);
+        return buf;
     default:
         return "";
     }
@@ -174,7 +179,7 @@ static int render_prompt(const lr_tui_t *m, lr_tui_frame_t *f)
     int row = f->rows - 2;
     if (m->prompt == LR_TUI_PROMPT_NONE)
         return put_line(f, m, row, m->msg, m->msg[0] ? m->msg_attr : LR_TUI_A_NORMAL);
-    char lab[400];
+    char lab[TUI_INPUT_MAX + 64];
     const char *label = prompt_label(m, lab, sizeof(lab));
     size_t lw = tui_width(label, m->utf8);
     /* a long input shows its end, where the typing happens */
@@ -227,7 +232,7 @@ static int render_screen(const lr_tui_t *m, lr_tui_frame_t *f)
     if (s == LR_TUI_SCR_PROGRESS) {
         int rc = progress_body(m, &progress);
         if (rc) {
-            view_clear(&progress);
+            tui_view_clear(&progress);
             return rc;
         }
         v = &progress;
@@ -245,7 +250,7 @@ static int render_screen(const lr_tui_t *m, lr_tui_frame_t *f)
         rc = render_prompt(m, f);
     if (!rc)
         rc = render_status(m, f);
-    view_clear(&progress);
+    tui_view_clear(&progress);
     return rc;
 }
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "lr/export.h"
@@ -98,13 +99,13 @@ static int show_refusal(lr_tui_t *m, tui_view_t *v, const char *name, const lr_e
 {
     char buf[1024];
     m->review = LR_TUI_REVIEW_REFUSED;
-    int rc = view_add(v, LR_TUI_A_BAD, -1, false, "lvmrepair refuses to restore %s:", name);
+    int rc = tui_view_add(v, LR_TUI_A_BAD, -1, false, "lvmrepair refuses to restore %s:", name);
     if (!rc)
-        rc = view_add_text(v, LR_TUI_A_BAD, lr_error_format(err, buf, sizeof(buf)));
+        rc = tui_view_add_text(v, LR_TUI_A_BAD, lr_error_format(err, buf, sizeof(buf)));
     if (!rc)
-        rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
     if (!rc)
-        rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "Nothing was written.");
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "Nothing was written.");
     tui_message(m, LR_TUI_A_BAD, "Restore refused; nothing was written. Esc goes back.");
     return rc;
 }
@@ -116,15 +117,15 @@ static int show_plan(lr_tui_t *m, tui_view_t *v)
     lr_error_clear(&err);
     int rc = lr_repair_plan_render(m->plan, &text, &err);
     if (!rc)
-        rc = view_add_text(v, LR_TUI_A_NORMAL, text);
+        rc = tui_view_add_text(v, LR_TUI_A_NORMAL, text);
     free(text);
     if (!rc)
-        rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
     if (!rc)
-        rc = view_add(v, LR_TUI_A_HEADER, -1, false, "Undo file: %s", m->undo_path);
+        rc = tui_view_add(v, LR_TUI_A_HEADER, -1, false, "Undo file: %s", m->undo_path);
     if (!rc)
-        rc = view_add(v, LR_TUI_A_NORMAL, -1, false,
-                      "Type yes and Enter to write; anything else cancels.");
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false,
+                          "Type yes and Enter to write; anything else cancels.");
     m->review = LR_TUI_REVIEW_CONFIRM;
     m->prompt = LR_TUI_PROMPT_CONFIRM;
     m->input[0] = '\0';
@@ -142,21 +143,81 @@ static const lr_repair_image_t *unwritable_image(const lr_repair_plan_t *p)
     return NULL;
 }
 
+/* Appends s quoted for a POSIX shell when it needs it. */
+static void shell_word(lr_strbuf_t *b, const char *s)
+{
+    bool plain = *s != '\0';
+    for (const char *p = s; *p && plain; p++)
+        plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:=@%+,-",
+                       *p) != NULL;
+    if (plain) {
+        lr_strbuf_puts(b, s);
+        return;
+    }
+    lr_strbuf_puts(b, "'");
+    for (const char *p = s; *p; p++)
+        lr_strbuf_puts(b, *p == '\'' ? "'\\''" : (char[]){*p, '\0'});
+    lr_strbuf_puts(b, "'");
+}
+
+/* Adds the lvmrepair command that writes the same restore into copies of
+ * the images in a directory DIR, originals untouched: the VG by UUID and
+ * the version by checksum, as this review planned it, and the images
+ * lvmtui was given. One argument group per line, ended by '\\', so that it
+ * can be copied from the screen as it is. */
+static int add_output_command(const lr_tui_t *m, tui_view_t *v)
+{
+    const lr_repair_plan_t *p = m->plan;
+    int rc = tui_view_add(v, LR_TUI_A_HEADER, -1, false,
+                          "  lvmrepair --restore seqno=%" PRIu64 " --crc 0x%08x --output DIR \\",
+                          p->seqno, p->crc);
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    lr_strbuf_puts(&b, "    --vg ");
+    shell_word(&b, p->vg_id[0] ? p->vg_id : p->vg_name);
+    for (size_t i = 0; i < m->n_paths; i++) {
+        lr_strbuf_puts(&b, " \\");
+        char *line = lr_strbuf_take(&b, NULL);
+        if (!rc)
+            rc = line ? tui_view_add(v, LR_TUI_A_HEADER, -1, false, "%s", line) : -ENOMEM;
+        free(line);
+        lr_strbuf_puts(&b, m->paths[i][0] == '-' ? "    ./" : "    "); /* not an option */
+        shell_word(&b, m->paths[i]);
+    }
+    char *line = lr_strbuf_take(&b, NULL);
+    if (!rc)
+        rc = line ? tui_view_add(v, LR_TUI_A_HEADER, -1, false, "%s", line) : -ENOMEM;
+    free(line);
+    return rc;
+}
+
 static int show_unwritable(lr_tui_t *m, tui_view_t *v, const lr_repair_image_t *img)
 {
     m->review = LR_TUI_REVIEW_REFUSED;
-    int rc = view_add(v, LR_TUI_A_BAD, -1, false,
-                      "%s is a gzip image: the plan below cannot be written in place.", img->path);
+    size_t more = 0;
+    for (size_t i = 0; i < m->plan->n_images; i++)
+        more +=
+            m->plan->images[i].gzip && m->plan->images[i].n_writes && &m->plan->images[i] != img;
+    int rc = more ? tui_view_add(v, LR_TUI_A_BAD, -1, false,
+                                 "%s and %zu more are gzip images: the plan below cannot be "
+                                 "written in place.",
+                                 img->path, more)
+                  : tui_view_add(v, LR_TUI_A_BAD, -1, false,
+                                 "%s is a gzip image: the plan below cannot be written in place.",
+                                 img->path);
     if (!rc)
-        rc = view_add(v, LR_TUI_A_BAD, -1, false,
-                      "Decompress it and run lvmtui on the copy, or use lvmrepair --output DIR.");
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false,
+                          "Decompress %s and run lvmtui on the cop%s, or have lvmrepair write "
+                          "repaired copies into a directory DIR (the images stay as they are):",
+                          more ? "them" : "it", more ? "ies" : "y");
     if (!rc)
-        rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+        rc = add_output_command(m, v);
+    if (!rc)
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
     char *text = NULL;
     lr_error_t err;
     lr_error_clear(&err);
     if (!rc && !lr_repair_plan_render(m->plan, &text, &err))
-        rc = view_add_text(v, LR_TUI_A_NORMAL, text);
+        rc = tui_view_add_text(v, LR_TUI_A_NORMAL, text);
     free(text);
     tui_message(m, LR_TUI_A_BAD, "Cannot write a gzip image; nothing was written. Esc goes back.");
     return rc;
@@ -174,11 +235,11 @@ int tui_open_review(lr_tui_t *m, int version)
     snprintf(m->review_vg_id, sizeof(m->review_vg_id), "%s", g->id);
     snprintf(command, sizeof(command), "lvmtui (restore of %s)", name);
 
-    tui_view_t *v = tui_view(m, LR_TUI_SCR_REVIEW);
-    view_clear(v);
+    tui_view_t *v = tui_view_of(m, LR_TUI_SCR_REVIEW);
+    tui_view_clear(v);
     v->list = false;
-    view_set_wrap(v);
-    int rc = view_set_title(v, "Restore %s", name);
+    tui_view_set_wrap(v);
+    int rc = tui_view_set_title(v, "Restore %s", name);
     /* The VG by UUID and the version by checksum: names and seqnos can be
      * ambiguous, this cannot. */
     lr_repair_opts_t opts = {
@@ -241,8 +302,8 @@ static void reopen_after_rescan(lr_tui_t *m)
     int idx[4];
     size_t n = lr_scan_find_vgs(m->scan, m->review_vg_id, idx, 4);
     if (n >= 1) {
-        tui_view_t *vv = tui_view(m, LR_TUI_SCR_VGS);
-        long row = view_find_ref(vv, idx[0]);
+        tui_view_t *vv = tui_view_of(m, LR_TUI_SCR_VGS);
+        long row = tui_view_find_ref(vv, idx[0]);
         if (row >= 0)
             vv->cursor = row;
         m->vg = idx[0];
@@ -259,35 +320,35 @@ static void reopen_after_rescan(lr_tui_t *m)
 
 static int show_result(lr_tui_t *m, int rc, const lr_error_t *err)
 {
-    tui_view_t *v = tui_view(m, LR_TUI_SCR_REVIEW);
+    tui_view_t *v = tui_view_of(m, LR_TUI_SCR_REVIEW);
     const lr_repair_plan_t *p = m->plan;
     char buf[1024];
-    int arc = view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+    int arc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
     if (!rc) {
         m->review = LR_TUI_REVIEW_DONE;
         if (!arc)
-            arc = view_add(v, LR_TUI_A_GOOD, -1, false,
-                           "RESTORED: %s seqno %" PRIu64 " is now seqno %" PRIu64
-                           " (%zu writes, %s).",
-                           p->vg_name, p->seqno, p->new_seqno, p->n_writes,
-                           p->verified ? "verified" : "NOT verified");
+            arc = tui_view_add(v, LR_TUI_A_GOOD, -1, false,
+                               "RESTORED: %s seqno %" PRIu64 " is now seqno %" PRIu64
+                               " (%zu writes, %s).",
+                               p->vg_name, p->seqno, p->new_seqno, p->n_writes,
+                               p->verified ? "verified" : "NOT verified");
         tui_message(m, LR_TUI_A_GOOD, "Restored as seqno %" PRIu64 ". Esc: back to the history.",
                     p->new_seqno);
     } else {
         m->review = LR_TUI_REVIEW_FAILED;
         if (!arc)
-            arc = view_add(v, LR_TUI_A_BAD, -1, false, "RESTORE FAILED:");
+            arc = tui_view_add(v, LR_TUI_A_BAD, -1, false, "RESTORE FAILED:");
         if (!arc)
-            arc = view_add_text(v, LR_TUI_A_BAD, lr_error_format(err, buf, sizeof(buf)));
+            arc = tui_view_add_text(v, LR_TUI_A_BAD, lr_error_format(err, buf, sizeof(buf)));
         tui_message(m, LR_TUI_A_BAD, "Restore failed. Esc goes back.");
     }
     if (!arc && p->executed)
-        arc = view_add(v, LR_TUI_A_HEADER, -1, false, "Undo file: %s", m->undo_path);
+        arc = tui_view_add(v, LR_TUI_A_HEADER, -1, false, "Undo file: %s", m->undo_path);
     if (!arc && p->executed)
-        arc = view_add(v, LR_TUI_A_NORMAL, -1, false,
-                       "To put the old bytes back: lvmrepair --apply-undo %s", m->undo_path);
+        arc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false,
+                           "To put the old bytes back: lvmrepair --apply-undo %s", m->undo_path);
     else if (!arc)
-        arc = view_add(v, LR_TUI_A_NORMAL, -1, false, "Nothing was written.");
+        arc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "Nothing was written.");
     if (!arc)
         arc = tui_wrap(m, v);
     /* the result is what matters now: show the end of the page */
@@ -333,13 +394,13 @@ int tui_restore_work(lr_tui_t *m, lr_tui_pump_fn pump, void *arg, lr_error_t *er
 
 /* ---- export ------------------------------------------------------------------------ */
 
-int tui_export(lr_tui_t *m, int version, const char *path)
+static int export_write(lr_tui_t *m, int version, const char *path, unsigned flags)
 {
     char name[256], buf[1024];
     tui_version_name(m, version, name, sizeof(name));
     lr_error_t err;
     lr_error_clear(&err);
-    int rc = lr_export_write(m->scan, (size_t)m->vg, (size_t)version, path, 0, &err);
+    int rc = lr_export_write(m->scan, (size_t)m->vg, (size_t)version, path, flags, &err);
     if (rc) {
         tui_message(m, LR_TUI_A_BAD, "Export failed: %s", lr_error_format(&err, buf, sizeof(buf)));
         return rc;
@@ -348,4 +409,55 @@ int tui_export(lr_tui_t *m, int version, const char *path)
     tui_message(m, LR_TUI_A_GOOD, "Wrote %s to %s (vgcfgrestore -f %s %s)", name, path, path,
                 vgname);
     return 0;
+}
+
+/* st is one of the scanned images: lr_export_write refuses those even when
+ * allowed to overwrite, so the question is not asked. */
+static bool is_image(const lr_tui_t *m, const struct stat *st)
+{
+    for (size_t i = 0; m->scan && i < m->scan->n_images; i++) {
+        struct stat ist;
+        if (stat(m->scan->images[i].path, &ist) == 0 && ist.st_dev == st->st_dev &&
+            ist.st_ino == st->st_ino)
+            return true;
+    }
+    return false;
+}
+
+void tui_export_enter(lr_tui_t *m, int version, const char *path)
+{
+    struct stat st;
+    if (stat(path, &st) == 0 && !is_image(m, &st)) {
+        if (!S_ISREG(st.st_mode)) {
+            tui_message(m, LR_TUI_A_BAD,
+                        "Export failed: %s exists and is not a regular file; "
+                        "choose another name.",
+                        path);
+            return;
+        }
+        /* Only a yes typed for this file lets the engine replace it. */
+        snprintf(m->export_path, sizeof(m->export_path), "%s", path);
+        m->export_version = version;
+        m->prompt = LR_TUI_PROMPT_OVERWRITE;
+        m->input[0] = '\0';
+        m->input_len = 0;
+        return;
+    }
+    /* a new file; or an image, which the engine refuses and says so */
+    export_write(m, version, path, 0);
+}
+
+void tui_export_overwrite_enter(lr_tui_t *m, const char *answer)
+{
+    m->prompt = LR_TUI_PROMPT_NONE;
+    m->input[0] = '\0';
+    m->input_len = 0;
+    if (strcmp(answer, "yes") != 0) {
+        tui_message(m, LR_TUI_A_PROMPT, "Export cancelled: %s was not overwritten.",
+                    m->export_path);
+        m->export_path[0] = '\0';
+        return;
+    }
+    export_write(m, m->export_version, m->export_path, LR_EXPORT_OVERWRITE);
+    m->export_path[0] = '\0';
 }

@@ -71,8 +71,9 @@ static int add_vg_row(tui_view_t *v, const lr_scan_t *scan, size_t i, size_t nw,
     else
         snprintf(pvs, sizeof(pvs), "?");
     lr_strbuf_t b = LR_STRBUF_INIT;
-    lr_strbuf_puts(&b, g->name ? g->name : "?");
-    tui_pad(&b, nw);
+    /* names longer than the column are cut with an ellipsis, so the columns
+     * after them stay aligned (the history's title has the whole name) */
+    tui_fit(&b, g->name ? g->name : "?", nw, true);
     char seq[24], vers[24];
     snprintf(seq, sizeof(seq), "%" PRIu64, seqno);
     snprintf(vers, sizeof(vers), "%zu", g->n_versions);
@@ -83,10 +84,10 @@ static int add_vg_row(tui_view_t *v, const lr_scan_t *scan, size_t i, size_t nw,
     bool own_line = st.s && tui_width(b.s ? b.s : "", true) + st.len + 2 > (size_t)cols;
     lr_strbuf_puts(&b, own_line ? "(see below)" : st.s ? st.s : "");
     char *text = lr_strbuf_take(&b, NULL);
-    int rc = text ? view_add(v, status_attr(g->status), (long)i, true, "%s", text) : -ENOMEM;
+    int rc = text ? tui_view_add(v, status_attr(g->status), (long)i, true, "%s", text) : -ENOMEM;
     free(text);
     if (!rc && own_line)
-        rc = view_add(v, status_attr(g->status), -1, false, "    status: %s", st.s);
+        rc = tui_view_add(v, status_attr(g->status), -1, false, "    status: %s", st.s);
     lr_strbuf_free(&st);
     return rc;
 }
@@ -110,9 +111,9 @@ static int add_orphans(tui_view_t *v, const lr_scan_t *scan)
             continue;
         int rc = 0;
         if (!heading) {
-            rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+            rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
             if (!rc)
-                rc = view_add(v, LR_TUI_A_HEADER, -1, false, "PV labels no VG names:");
+                rc = tui_view_add(v, LR_TUI_A_HEADER, -1, false, "PV labels no VG names:");
             heading = true;
         }
         char id[LR_UUID_STR_LEN + 1];
@@ -120,9 +121,9 @@ static int add_orphans(tui_view_t *v, const lr_scan_t *scan)
             snprintf(id, sizeof(id), "%s", l->label.pv_uuid);
         const char *img = tui_base(scan->images[l->image].path);
         if (!rc)
-            rc = view_add(v, l->valid ? LR_TUI_A_NORMAL : LR_TUI_A_WARN, ORPHAN_REF(i), true,
-                          "PV %s  %s PV at %" PRIu64 "%s", id, img, l->pv_start,
-                          l->valid ? "" : "  (label damaged)");
+            rc = tui_view_add(v, l->valid ? LR_TUI_A_NORMAL : LR_TUI_A_WARN, ORPHAN_REF(i), true,
+                              "PV %s  %s PV at %" PRIu64 "%s", id, img, l->pv_start,
+                              l->valid ? "" : "  (label damaged)");
         if (rc)
             return rc;
     }
@@ -140,7 +141,7 @@ static int set_vgs_title(lr_tui_t *m, tui_view_t *v)
     char *t = lr_strbuf_take(&b, NULL);
     if (!t)
         return -ENOMEM;
-    int rc = view_set_title(v, "%s", t);
+    int rc = tui_view_set_title(v, "%s", t);
     free(t);
     return rc;
 }
@@ -151,7 +152,7 @@ static int add_scan_notes(lr_tui_t *m, tui_view_t *v)
     const lr_scan_t *s = m->scan;
     int rc = 0;
     if (m->scan_status)
-        rc = view_add(v, LR_TUI_A_BAD, -1, false, "Scan failed: %s", m->scan_error);
+        rc = tui_view_add(v, LR_TUI_A_BAD, -1, false, "Scan failed: %s", m->scan_error);
     if (!rc && s && s->interrupted) {
         uint64_t done = 0, total = 0;
         for (size_t i = 0; i < s->n_images; i++) {
@@ -159,21 +160,21 @@ static int add_scan_notes(lr_tui_t *m, tui_view_t *v)
             total += s->images[i].size;
         }
         char a[32], b2[32];
-        rc = view_add(v, LR_TUI_A_WARN, -1, false,
-                      "Scan stopped with q after %s of %s: this is what was found so far.",
-                      tui_size(done, a, sizeof(a)), tui_size(total, b2, sizeof(b2)));
+        rc = tui_view_add(v, LR_TUI_A_WARN, -1, false,
+                          "Scan stopped with q after %s of %s: this is what was found so far.",
+                          tui_size(done, a, sizeof(a)), tui_size(total, b2, sizeof(b2)));
     }
     if (!rc && s && s->truncated)
-        rc = view_add(v, LR_TUI_A_WARN, -1, false,
-                      "Too many metadata copies: later ones were not recorded.");
+        rc = tui_view_add(v, LR_TUI_A_WARN, -1, false,
+                          "Too many metadata copies: later ones were not recorded.");
     return rc;
 }
 
 int tui_build_vgs(lr_tui_t *m)
 {
-    tui_view_t *v = tui_view(m, LR_TUI_SCR_VGS);
+    tui_view_t *v = tui_view_of(m, LR_TUI_SCR_VGS);
     long old_cursor = v->cursor;
-    view_clear(v);
+    tui_view_clear(v);
     v->list = true;
     int rc = set_vgs_title(m, v);
     const lr_scan_t *s = m->scan;
@@ -184,22 +185,22 @@ int tui_build_vgs(lr_tui_t *m)
     lr_strbuf_printf(&h, VG_COLS "%s", "UUID", "PVs", "SEQNO", "VERS", "STATUS");
     char *hdr = lr_strbuf_take(&h, NULL);
     if (!rc)
-        rc = hdr ? view_set_header(v, hdr) : -ENOMEM;
+        rc = hdr ? tui_view_set_header(v, hdr) : -ENOMEM;
     free(hdr);
     for (size_t i = 0; !rc && s && i < s->n_vgs; i++)
         rc = add_vg_row(v, s, i, nw, m->cols);
     if (!rc && (!s || !s->n_vgs))
-        rc = view_add(v, LR_TUI_A_WARN, -1, false, "No volume groups found.");
+        rc = tui_view_add(v, LR_TUI_A_WARN, -1, false, "No volume groups found.");
     if (!rc && s)
         rc = add_orphans(v, s);
     if (!rc && (m->scan_status || (s && (s->interrupted || s->truncated)))) {
-        rc = view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
         if (!rc)
             rc = add_scan_notes(m, v);
     }
-    v->cursor = view_first_selectable(v, old_cursor > 0 ? old_cursor : 0, 1);
+    v->cursor = tui_view_first_selectable(v, old_cursor > 0 ? old_cursor : 0, 1);
     if (v->cursor < 0)
-        v->cursor = view_first_selectable(v, 0, 1);
+        v->cursor = tui_view_first_selectable(v, 0, 1);
     tui_scroll_into_view(m, v);
     return rc;
 }

@@ -1,5 +1,6 @@
 /* lvmtui view model: the key scripts of the hidden test mode
- * (lvmtui --script KEYS --screen-dump FILE), as tig's --script. */
+ * (lvmtui --script KEYS --screen-dump FILE), as tig's --script. Text is
+ * typed as it is; <Name> is a key or a command; a literal '<' is <lt>. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,15 +64,21 @@ static int parse_size(const char *p, size_t len, lr_tui_script_step_t *s, lr_err
     return 0;
 }
 
-/* The step a <...> token at p stands for; *used = its length, 0 when p
- * starts no known token (then '<' is typed). */
+/* The step the <...> token at p stands for; *used = its length. Every '<'
+ * must start a known token: an unknown <Name> or a '<' without '>' is
+ * LR_EPARSE naming it, so that a misspelt key never becomes typed text. */
 static int parse_token(const char *p, lr_tui_script_step_t *s, size_t *used, lr_error_t *err,
                        size_t off)
 {
     *used = 0;
     const char *end = strchr(p, '>');
-    if (!end)
-        return 0;
+    const char *next = strchr(p + 1, '<');
+    if (!end || (next && next < end)) {
+        size_t n = next ? (size_t)(next - p) : strlen(p);
+        return lr_error_set(err, LR_EPARSE, off,
+                            "'<' starts no key name in \"%.*s\" (a literal '<' is written <lt>)",
+                            (int)(n > 40 ? 40 : n), p);
+    }
     size_t len = (size_t)(end - p - 1);
     if (len > 5 && strncmp(p + 1, "Size=", 5) == 0) {
         int rc = parse_size(p + 1, len, s, err, off);
@@ -86,7 +93,11 @@ static int parse_token(const char *p, lr_tui_script_step_t *s, size_t *used, lr_
             return 0;
         }
     }
-    return 0;
+    return lr_error_set(err, LR_EPARSE, off,
+                        "unknown key <%.*s> (keys: <Enter> <Esc> <Space> <Tab> <Up> <Down> "
+                        "<Left> <Right> <PgUp> <PgDn> <Home> <End> <BS> <F1> <C-L> <Dump> "
+                        "<Size=COLSxROWS>; a literal '<' is written <lt>)",
+                        (int)(len > 40 ? 40 : len), p + 1);
 }
 
 /* One UTF-8 character of typed text as a code point (invalid bytes as
@@ -123,9 +134,9 @@ int lr_tui_script_parse(const char *keys, lr_tui_script_step_t **steps, size_t *
                 *n = 0;
                 return rc;
             }
-        }
-        if (!used)
+        } else {
             used = typed_char(p, &s.key);
+        }
         if (push(steps, n, &cap, s)) {
             free(*steps);
             *steps = NULL;

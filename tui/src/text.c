@@ -76,19 +76,46 @@ size_t tui_width(const char *s, bool utf8)
     return w;
 }
 
+/* Width of s without its trailing spaces: padding that does not fit is not
+ * text that was cut. */
+static size_t text_width(const char *s, bool utf8)
+{
+    size_t n = strlen(s);
+    while (n && s[n - 1] == ' ')
+        n--;
+    size_t w = 0;
+    for (size_t at = 0; at < n;) {
+        const char *u;
+        size_t ul;
+        int cw;
+        at += next_unit(s + at, utf8, &u, &ul, &cw);
+        w += (size_t)cw;
+    }
+    return w;
+}
+
 void tui_fit(lr_strbuf_t *b, const char *s, size_t cols, bool utf8)
 {
+    if (!s)
+        s = "";
+    /* Cut text ends in an ellipsis, so a cut never reads as the whole. */
+    bool cut = cols > 0 && text_width(s, utf8) > cols;
+    size_t room = cut ? cols - 1 : cols;
     size_t w = 0;
-    while (s && *s) {
+    while (*s) {
         const char *u;
         size_t ul;
         int cw;
         size_t used = next_unit(s, utf8, &u, &ul, &cw);
-        if (w + (size_t)cw > cols)
+        if (w + (size_t)cw > room)
             break;
         lr_strbuf_putn(b, u, ul);
         w += (size_t)cw;
         s += used;
+    }
+    if (cut) {
+        lr_strbuf_puts(b, utf8 ? TUI_ELLIPSIS : TUI_ELLIPSIS_ASCII);
+        w++;
     }
     while (w++ < cols)
         lr_strbuf_putn(b, " ", 1);
@@ -138,6 +165,18 @@ const char *tui_size(uint64_t bytes, char *buf, size_t len)
 const char *tui_time(int64_t t, char *buf, size_t len)
 {
     return lr_fmt_time(t, 0, "-", buf, len);
+}
+
+const char *tui_time_short(int64_t t, char *buf, size_t len)
+{
+    char full[64];
+    lr_fmt_time(t, 0, "-", full, sizeof(full));
+    /* "2026-11-25 08:03:25" -> "11-25 08:03" */
+    if (strlen(full) == 19)
+        snprintf(buf, len, "%.11s", full + 5);
+    else
+        snprintf(buf, len, "%s", full);
+    return buf;
 }
 
 const char *tui_command(const char *desc, char *buf, size_t len)

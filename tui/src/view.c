@@ -13,7 +13,7 @@ static void rows_free(tui_row_t *rows, size_t n)
     free(rows);
 }
 
-void view_clear(tui_view_t *v)
+void tui_view_clear(tui_view_t *v)
 {
     rows_free(v->rows, v->n_rows);
     rows_free(v->src, v->n_src);
@@ -41,7 +41,7 @@ static int rows_push(tui_row_t **rows, size_t *n, size_t *cap, tui_row_t row)
     return 0;
 }
 
-static int view_push(tui_view_t *v, lr_tui_attr_t attr, long ref, bool selectable, char *text)
+static int tui_view_push(tui_view_t *v, lr_tui_attr_t attr, long ref, bool selectable, char *text)
 {
     tui_row_t row = {.text = text, .attr = attr, .ref = ref, .selectable = selectable};
     if (v->wrap)
@@ -49,7 +49,7 @@ static int view_push(tui_view_t *v, lr_tui_attr_t attr, long ref, bool selectabl
     return rows_push(&v->rows, &v->n_rows, &v->cap, row);
 }
 
-void view_set_wrap(tui_view_t *v)
+void tui_view_set_wrap(tui_view_t *v)
 {
     v->wrap = true;
 }
@@ -97,7 +97,7 @@ static int wrap_line(tui_row_t **rows, size_t *n, size_t *cap, const tui_row_t *
     return 0;
 }
 
-int view_wrap(tui_view_t *v, size_t width)
+int tui_view_wrap(tui_view_t *v, size_t width)
 {
     tui_row_t *rows = NULL;
     size_t n = 0, cap = 0;
@@ -128,16 +128,16 @@ static char *vformat(const char *fmt, va_list ap)
     return vasprintf(&s, fmt, ap) < 0 ? NULL : s;
 }
 
-int view_add(tui_view_t *v, lr_tui_attr_t attr, long ref, bool selectable, const char *fmt, ...)
+int tui_view_add(tui_view_t *v, lr_tui_attr_t attr, long ref, bool selectable, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     char *t = vformat(fmt, ap);
     va_end(ap);
-    return view_push(v, attr, ref, selectable, t);
+    return tui_view_push(v, attr, ref, selectable, t);
 }
 
-int view_add_text(tui_view_t *v, lr_tui_attr_t attr, const char *text)
+int tui_view_add_text(tui_view_t *v, lr_tui_attr_t attr, const char *text)
 {
     /* Multi-line text (a rendered plan, a diff report) becomes one row per
      * line. */
@@ -146,7 +146,7 @@ int view_add_text(tui_view_t *v, lr_tui_attr_t attr, const char *text)
         const char *nl = strchr(p, '\n');
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
         char *line = strndup(p, n);
-        int rc = view_push(v, attr, -1, false, line);
+        int rc = tui_view_push(v, attr, -1, false, line);
         if (rc)
             return rc;
         p += n;
@@ -156,7 +156,7 @@ int view_add_text(tui_view_t *v, lr_tui_attr_t attr, const char *text)
     return 0;
 }
 
-int view_set_title(tui_view_t *v, const char *fmt, ...)
+int tui_view_set_title(tui_view_t *v, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -169,7 +169,7 @@ int view_set_title(tui_view_t *v, const char *fmt, ...)
     return 0;
 }
 
-int view_set_header(tui_view_t *v, const char *text)
+int tui_view_set_header(tui_view_t *v, const char *text)
 {
     char *h = text ? strdup(text) : NULL;
     if (text && !h)
@@ -179,7 +179,7 @@ int view_set_header(tui_view_t *v, const char *text)
     return 0;
 }
 
-long view_find_ref(const tui_view_t *v, long ref)
+long tui_view_find_ref(const tui_view_t *v, long ref)
 {
     for (size_t i = 0; i < v->n_rows; i++)
         if (v->rows[i].selectable && v->rows[i].ref == ref)
@@ -187,7 +187,7 @@ long view_find_ref(const tui_view_t *v, long ref)
     return -1;
 }
 
-long view_first_selectable(const tui_view_t *v, long from, int dir)
+long tui_view_first_selectable(const tui_view_t *v, long from, int dir)
 {
     for (long i = from; i >= 0 && i < (long)v->n_rows; i += dir)
         if (v->rows[i].selectable)

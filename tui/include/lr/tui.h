@@ -78,15 +78,18 @@ typedef enum lr_tui_screen {
 /* A prompt on the line above the status line, over any screen. */
 typedef enum lr_tui_prompt {
     LR_TUI_PROMPT_NONE = 0,
-    LR_TUI_PROMPT_SEARCH,  /* "/" */
-    LR_TUI_PROMPT_EXPORT,  /* "e": the file to write */
-    LR_TUI_PROMPT_CONFIRM, /* restore review: type yes and Enter */
+    LR_TUI_PROMPT_SEARCH,    /* "/" */
+    LR_TUI_PROMPT_EXPORT,    /* "e": the file to write */
+    LR_TUI_PROMPT_CONFIRM,   /* restore review: type yes and Enter */
+    LR_TUI_PROMPT_OVERWRITE, /* export: the file exists; type yes to replace it */
 } lr_tui_prompt_t;
 
 /* Where the restore review stands. */
 typedef enum lr_tui_review_state {
     LR_TUI_REVIEW_NONE = 0,
-    LR_TUI_REVIEW_REFUSED, /* the engine refused to plan; the reason is shown */
+    LR_TUI_REVIEW_REFUSED, /* the engine refused to plan, or the plan writes to an
+                              image that cannot be written in place (gzip);
+                              the reason is shown, nothing is asked */
     LR_TUI_REVIEW_CONFIRM, /* the plan is shown, waiting for "yes" */
     LR_TUI_REVIEW_RUNNING, /* "yes" given: lr_tui_work writes */
     LR_TUI_REVIEW_DONE,    /* written and verified */
@@ -134,8 +137,10 @@ typedef struct lr_tui_opts {
     uint64_t progress_interval; /* bytes between scan progress updates; 0: 8 MiB */
 } lr_tui_opts_t;
 
-/* Creates a model showing the (empty) progress screen at 80x24. *out is
- * owned by the caller (lr_tui_free). */
+/* Creates a model showing the (empty) progress screen at 80x24; the images
+ * are not opened yet (lr_tui_scan does). *out is owned by the caller
+ * (lr_tui_free). -EINVAL without options or paths, -ENOMEM; err filled and
+ * *out NULL on failure. */
 int lr_tui_new(const lr_tui_opts_t *opts, lr_tui_t **out, lr_error_t *err);
 
 /* Frees the model and everything it holds (scan, diff, plan). NULL is
@@ -153,40 +158,59 @@ typedef void (*lr_tui_pump_fn)(void *arg, lr_tui_t *m);
  * the VG list says why and err is filled. pump may be NULL. */
 int lr_tui_scan(lr_tui_t *m, lr_tui_pump_fn pump, void *arg, lr_error_t *err);
 
-/* Takes over a scan made elsewhere (tests): *scan is owned by the model
- * afterwards. Shows the VG list. */
+/* Takes over a scan made elsewhere (tests): scan is owned by the model
+ * afterwards, even on failure. Shows the VG list; -ENOMEM when it cannot
+ * be built. */
 int lr_tui_set_scan(lr_tui_t *m, lr_scan_t *scan, lr_error_t *err);
 
 /* Records a progress step and the seconds elapsed since the scan started
  * (what the scan callback does; public so the screen can be tested).
- * Returns 1 when q asked to stop. */
+ * Returns 1 when q asked to stop, else 0; never fails. */
 int lr_tui_progress(lr_tui_t *m, const lr_scan_progress_t *p, double elapsed);
 
-/* Handles one key; returns LR_TUI_ACT_* bits. */
+/* Handles one key (LR_TUI_KEY_* or a code point); returns LR_TUI_ACT_*
+ * bits. Never fails: a key that does nothing here returns
+ * LR_TUI_ACT_BEEP, and what went wrong is on the message line. */
 unsigned lr_tui_key(lr_tui_t *m, int key);
 
 /* Carries out what LR_TUI_ACT_WORK announced (the restore's writes and the
  * rescan after them). Returns 0 or the failure, which is also on screen. */
 int lr_tui_work(lr_tui_t *m, lr_tui_pump_fn pump, void *arg, lr_error_t *err);
 
-/* The terminal size changed (also the initial size). */
+/* The terminal size changed (also the initial size): rows and cols of the
+ * frames rendered from now on (values below 1 count as 1). Screens laid out
+ * for the width (history columns, extent map, wrapped text) are rebuilt;
+ * on failure (memory) they keep their old layout. */
 void lr_tui_resize(lr_tui_t *m, int rows, int cols);
 
 /* Renders the current screen at the current size. Below 80x24 the frame
- * only says "needs 80x24". *out is owned by the caller. */
+ * only says "needs 80x24". Text cut at the right edge ends in an ellipsis
+ * ("…", "~" without UTF-8). *out is owned by the caller
+ * (lr_tui_frame_free); -ENOMEM (err filled) leaves *out NULL. */
 int lr_tui_render(const lr_tui_t *m, lr_tui_frame_t **out, lr_error_t *err);
+
+/* Frees a frame of lr_tui_render and its lines. NULL is accepted. */
 void lr_tui_frame_free(lr_tui_frame_t *f);
 
-/* ---- state, for the program and the tests --------------------------------- */
+/* ---- state, for the program and the tests ---------------------------------
+ * Read-only views of the model; none of them fails or allocates. Strings
+ * and pointers returned point into the model: valid until its next change
+ * (a key, a resize, a scan), never freed by the caller. */
 
+/* The screen on top (the one shown). */
 lr_tui_screen_t lr_tui_screen(const lr_tui_t *m);
+/* The prompt open on the message line, LR_TUI_PROMPT_NONE when none. */
 lr_tui_prompt_t lr_tui_prompt_kind(const lr_tui_t *m);
+/* Where the restore review stands, LR_TUI_REVIEW_NONE when none is open. */
 lr_tui_review_state_t lr_tui_review_state(const lr_tui_t *m);
 /* The scan shown (owned by the model), NULL before it finished. */
 const lr_scan_t *lr_tui_scan_result(const lr_tui_t *m);
-/* Selected VG (index into the scan's vgs) and version (index into its
- * versions); -1 when none. */
+/* The selected VG: an index into the scan's vgs; -1 when none (an orphan
+ * PV label, or no scan). Under the help screen, the screen below counts. */
 int lr_tui_selected_vg(const lr_tui_t *m);
+/* The version the screen is about (the history's selection, the detail's
+ * or diff's or review's version): an index into the VG's versions, -1 when
+ * none. */
 int lr_tui_selected_version(const lr_tui_t *m);
 /* The Space-marked version of the selected VG, -1 when none. */
 int lr_tui_marked_version(const lr_tui_t *m);
@@ -195,24 +219,31 @@ int lr_tui_marked_version(const lr_tui_t *m);
 const char *lr_tui_selection(const lr_tui_t *m);
 /* The message line ("" when empty), valid likewise. */
 const char *lr_tui_message(const lr_tui_t *m);
-/* The body lines of the current screen (without the selection column). */
+/* The number of body lines of the current screen. */
 size_t lr_tui_n_lines(const lr_tui_t *m);
+/* Body line i of the current screen (without the selection column), NULL
+ * when i is past the end; valid until the model's next change. */
 const char *lr_tui_line(const lr_tui_t *m, size_t i);
 /* Index of the selected body line of a list screen (-1 on text screens). */
 long lr_tui_cursor(const lr_tui_t *m);
-/* The open diff (NULL unless the diff screen is on the stack) and the
- * change the cursor is on (-1 when on a heading). */
+/* The open diff (owned by the model; NULL unless the diff screen is on the
+ * stack). */
 const struct lr_diff *lr_tui_diff(const lr_tui_t *m);
+/* The change of the open diff the cursor is on (an index into its
+ * changes), -1 when on a heading or no diff is open. */
 long lr_tui_diff_change(const lr_tui_t *m);
-/* The undo file of the restore under review (NULL when none). */
+/* The undo file of the restore under review (owned by the model; NULL when
+ * none). */
 const char *lr_tui_undo_path(const lr_tui_t *m);
 
 /* ---- test mode ------------------------------------------------------------------
  * lvmtui --script KEYS: KEYS is text typed verbatim, with <Name> for keys
  * that are not characters: <Enter> <Esc> <Space> <Tab> <Up> <Down> <Left>
- * <Right> <PgUp> <PgDn> <Home> <End> <BS> (Backspace) <F1> <C-L> <lt> ('<'),
- * plus two commands: <Dump> (append the screen to the dump file) and
- * <Size=COLSxROWS> (a resize). A '<' that starts no such name is a '<'. */
+ * <Right> <PgUp> <PgDn> <Home> <End> <BS> (Backspace) <F1> <C-L>, plus two
+ * commands: <Dump> (append the screen to the dump file) and
+ * <Size=COLSxROWS> (a resize). A literal '<' is written <lt>; any other
+ * '<' (an unknown <Name>, or one with no '>') is an error, so a typo never
+ * turns into typed text. */
 
 enum {
     LR_TUI_SCRIPT_DUMP = 0x120000, /* pseudo keys of a parsed script */
@@ -224,12 +255,14 @@ typedef struct lr_tui_script_step {
     int rows, cols; /* for LR_TUI_SCRIPT_SIZE */
 } lr_tui_script_step_t;
 
-/* Parses a script; *steps is malloc'd (caller frees). LR_EPARSE for a bad
- * <Size=...>. */
+/* Parses a script; *steps is malloc'd (caller frees). LR_EPARSE (err
+ * names the token and its offset; *steps NULL) for an unknown <Name>, a
+ * '<' that starts no <Name>, or a bad <Size=...>; -ENOMEM. */
 int lr_tui_script_parse(const char *keys, lr_tui_script_step_t **steps, size_t *n, lr_error_t *err);
 
 /* The frame as plain text for dumps: its lines with trailing spaces
- * removed, each ended by '\n'. *out is malloc'd (caller frees). */
+ * removed, each ended by '\n'. *out is malloc'd (caller frees); -ENOMEM
+ * (err filled) leaves it NULL. */
 int lr_tui_frame_text(const lr_tui_frame_t *f, char **out, lr_error_t *err);
 
 #endif

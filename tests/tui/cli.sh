@@ -1,0 +1,154 @@
+#!/bin/bash
+# lvmtui's command line, outside the screens:
+#  - the test mode's key scripts: an unknown <Name> (or a '<' starting
+#    none) is a usage error (exit 2) naming it, never typed text; <lt> types
+#    a '<';
+#  - an image that cannot be opened is a usage error (exit 2) naming it,
+#    before any screen: in the test mode and, under a pseudo-terminal (with
+#    python3), without starting curses;
+#  - the restore review of a gzip image offers an lvmrepair command instead
+#    of a "yes": copied from the screen as it is (DIR filled in, --yes
+#    added), it writes the restored copy and leaves the image alone.
+#
+# Usage: cli.sh PATH/TO/lvmtui PATH/TO/lvmrepair PATH/TO/lvmscan FIXTURES_DIR
+set -u
+
+NAME=tui-cli
+LVMTUI=${1:-}
+LVMREPAIR=${2:-}
+LVMSCAN=${3:-}
+FIXTURES=${4:-}
+[ -x "$LVMTUI" ] && [ -x "$LVMREPAIR" ] && [ -x "$LVMSCAN" ] && [ -d "$FIXTURES" ] ||
+    { echo "usage: $0 PATH/TO/lvmtui PATH/TO/lvmrepair PATH/TO/lvmscan FIXTURES_DIR" >&2; exit 2; }
+LVMTUI=$(readlink -f "$LVMTUI")
+LVMREPAIR=$(readlink -f "$LVMREPAIR")
+LVMSCAN=$(readlink -f "$LVMSCAN")
+FIXTURES=$(cd "$FIXTURES" && pwd)
+H=$FIXTURES/history/disk.img.gz
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/lr-tui-cli.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+FAILED=0
+fail() {
+    echo "FAIL: $NAME: $*"
+    FAILED=$((FAILED + 1))
+}
+
+# run NAME [lvmtui args...]: exit status in $rc, stderr in $WORK/NAME.err
+run() {
+    local name=$1
+    shift
+    (cd "$WORK" && "$LVMTUI" "$@") >"$WORK/$name.out" 2>"$WORK/$name.err" </dev/null
+    rc=$?
+}
+
+# ---- key scripts -------------------------------------------------------------
+
+for tok in '<Foo>' '<R>' '<enter>' 'ab<' '/x<y'; do
+    rm -f "$WORK/dump.txt"
+    run script --script "$tok" --screen-dump dump.txt "$H"
+    [ "$rc" = 2 ] || fail "--script '$tok' exited $rc, not 2 (usage)"
+    want=$tok
+    case $tok in ab\<) want="'<'" ;; /x\<y) want='"<y"' ;; esac
+    grep -qF -- "$want" "$WORK/script.err" ||
+        fail "--script '$tok': the error does not name $want: $(cat "$WORK/script.err")"
+    grep -qF '<lt>' "$WORK/script.err" || fail "--script '$tok': the error does not mention <lt>"
+    [ ! -e "$WORK/dump.txt" ] || fail "--script '$tok': a dump was written"
+done
+
+run lt --script '<Enter>/a<lt>b' --screen-dump dump.txt "$H"
+[ "$rc" = 0 ] || fail "--script with <lt> exited $rc: $(cat "$WORK/lt.err")"
+grep -qx '/a<b' "$WORK/dump.txt" 2>/dev/null || fail "<lt> did not type '<' into the search prompt"
+
+# ---- images that cannot be opened -----------------------------------------------
+
+rm -f "$WORK/dump.txt"
+run missing --script q --screen-dump dump.txt "$H" nonexist.img
+[ "$rc" = 2 ] || fail "a missing image in the test mode exited $rc, not 2"
+grep -q 'nonexist.img' "$WORK/missing.err" || fail "the error does not name nonexist.img"
+[ ! -e "$WORK/dump.txt" ] || fail "a missing image: a screen was dumped anyway"
+
+mkdir -p "$WORK/adir"
+run dir adir
+[ "$rc" = 2 ] || fail "a directory as image exited $rc, not 2"
+grep -q 'adir' "$WORK/dir.err" || fail "the error does not name the directory"
+
+# The terminal mode: a pseudo-terminal on stdin/stdout/stderr, as a user
+# has. lvmtui must exit 2 at once, saying which file, without taking the
+# screen over (no alternate screen, no "Scan failed" waiting for q).
+if command -v python3 >/dev/null 2>&1; then
+    cat >"$WORK/on-a-tty.py" <<'EOF'
+import os, pty, select, signal, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.chdir(sys.argv[1])
+    os.execv(sys.argv[2], sys.argv[2:])
+out, status, deadline = b"", None, time.time() + 10
+while status is None and time.time() < deadline:
+    if select.select([fd], [], [], 0.1)[0]:
+        try:
+            out += os.read(fd, 65536)
+        except OSError:
+            pass
+    p, st = os.waitpid(pid, os.WNOHANG)
+    if p:
+        status = st
+while True:
+    try:
+        if not select.select([fd], [], [], 0.2)[0]:
+            break
+        data = os.read(fd, 65536)
+        if not data:
+            break
+        out += data
+    except OSError:
+        break
+sys.stdout.buffer.write(out)
+if status is None:
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    sys.exit(124)
+sys.exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 125)
+EOF
+    python3 "$WORK/on-a-tty.py" "$WORK" "$LVMTUI" nonexist.img >"$WORK/pty.out" 2>&1
+    prc=$?
+    if [ "$prc" = 124 ]; then
+        fail "lvmtui nonexist.img on a terminal did not exit within 10 s (waiting for q?)"
+    elif [ "$prc" != 2 ]; then
+        fail "lvmtui nonexist.img on a terminal exited $prc, not 2"
+    fi
+    grep -q 'nonexist.img' "$WORK/pty.out" || fail "on a terminal, the error does not name nonexist.img"
+    if grep -q $'\e\[?1049h\|Scan failed' "$WORK/pty.out"; then
+        fail "on a terminal, lvmtui took the screen over before checking the image"
+    fi
+else
+    echo "$NAME: no python3: the pseudo-terminal case is not run"
+fi
+
+# ---- a gzip image: the command offered instead of "yes" works ---------------------
+
+# a name with a space: the command must quote it
+cp "$H" "$WORK/my disk.img.gz"
+run gz --size 80x24 --now 1800000000 --host testhost --script '<Enter><Down>R' \
+    --screen-dump gz.txt "my disk.img.gz"
+[ "$rc" = 0 ] || fail "the gzip review exited $rc: $(cat "$WORK/gz.err")"
+if grep -q 'Type yes\|Undo file' "$WORK/gz.txt"; then
+    fail "the review of a gzip image asks for yes or names an undo file"
+fi
+# the command as shown: from "lvmrepair --restore" to the line not ending in '\'
+cmd=$(sed -n '/^    lvmrepair --restore/,/[^\\]$/p' "$WORK/gz.txt" | sed 's/\\$//' | tr -d '\n')
+case $cmd in
+*"--output DIR"*"'my disk.img.gz'") ;;
+*) fail "the review does not offer the lvmrepair --output command: '$cmd'" ;;
+esac
+mkdir -p "$WORK/out"
+cmd=${cmd/--output DIR/--output out}
+(cd "$WORK" && eval "'$LVMREPAIR' ${cmd#*lvmrepair } --yes") >"$WORK/repair.out" 2>&1 ||
+    fail "the offered command failed: $cmd: $(cat "$WORK/repair.out")"
+"$LVMSCAN" "$WORK/out/my disk.img" >"$WORK/scan.out" 2>&1 || fail "lvmscan of the copy failed"
+grep -q 'committed seqno 17' "$WORK/scan.out" || fail "the copy does not have seqno 17 committed"
+cmp -s "$H" "$WORK/my disk.img.gz" || fail "the gzip image was changed"
+
+[ "$FAILED" -eq 0 ] || { echo "$NAME: $FAILED failed"; exit 1; }
+echo "$NAME: all cases pass"
+exit 0
