@@ -164,6 +164,8 @@ static void json_images(FILE *f, const lr_scan_t *s)
         jk_u64(f, "size", im->size, &first);
         jk_bool(f, "gzip", im->gzip, &first);
         jk_u64(f, "scanned", im->scanned, &first);
+        jk_bool(f, "truncated", im->truncated, &first);
+        jk_str(f, "error", im->error ? im->error_msg : NULL, &first);
         fputc('}', f);
     }
     fputc(']', f);
@@ -375,6 +377,11 @@ static void json_vgs(FILE *f, const lr_scan_t *s)
         else
             fputs("null", f);
         jk_u64(f, "max_seqno", vg->max_seqno, &first);
+        json_key(f, "committed_seqno", &first);
+        if (vg->committed_latest >= 0)
+            fprintf(f, "%" PRIu64, vg->versions[vg->committed_latest].seqno);
+        else
+            fputs("null", f);
         json_key(f, "seqnos", &first);
         fputc('[', f);
         for (size_t v = 0; v < vg->n_versions; v++)
@@ -402,6 +409,7 @@ static void print_json(FILE *f, const lr_scan_t *s)
 {
     fprintf(f, "{\"lvmscan_version\":\"%s\",\"interrupted\":%s,\"truncated\":%s,", LR_VERSION,
             s->interrupted ? "true" : "false", s->truncated ? "true" : "false");
+    fprintf(f, "\"failed_images\":%zu,", s->n_failed);
     json_images(f, s);
     json_labels(f, s);
     json_areas(f, s);
@@ -431,6 +439,21 @@ static void report_labels(FILE *f, const lr_scan_t *s)
     }
 }
 
+/* How an area was found, as the report says it. */
+static const char *source_text(unsigned bit)
+{
+    switch (bit) {
+    case LR_SCAN_SRC_LABEL:
+        return "label";
+    case LR_SCAN_SRC_MAGIC:
+        return "header magic";
+    case LR_SCAN_SRC_INFERRED:
+        return "inference from orphan text";
+    default:
+        return "?";
+    }
+}
+
 static void report_areas(FILE *f, const lr_scan_t *s)
 {
     char h[32], b[64];
@@ -444,9 +467,12 @@ static void report_areas(FILE *f, const lr_scan_t *s)
                 !a->header     ? "missing"
                 : a->header_ok ? "ok"
                                : "damaged");
+        const char *sep = " ";
         for (unsigned bit = LR_SCAN_SRC_LABEL; bit <= LR_SCAN_SRC_INFERRED; bit <<= 1)
-            if (a->source & bit)
-                fprintf(f, " %s", lr_scan_source_name(bit));
+            if (a->source & bit) {
+                fprintf(f, "%s%s", sep, source_text(bit));
+                sep = ", ";
+            }
         if (a->committed >= 0)
             fprintf(f, "  committed seqno %" PRIu64, s->copies[a->committed].seqno);
         fputc('\n', f);
@@ -486,23 +512,45 @@ static void report_pvs(FILE *f, const lr_scan_t *s, const lr_scan_vg_t *vg)
     }
 }
 
-static void report_version(FILE *f, const lr_scan_t *s, const lr_scan_version_t *v)
+/* uncommitted: written after the newest version a header commits. */
+static void report_version(FILE *f, const lr_scan_t *s, const lr_scan_version_t *v,
+                           bool uncommitted)
 {
     char t[32], host[64], cmd[256], fl[128], b[64];
     char lvs[24] = "-";
     if (v->n_lvs >= 0)
         snprintf(lvs, sizeof(lvs), "%ld", v->n_lvs);
-    fprintf(f, "    %6" PRIu64 "  %-19s  %-10s %4s  %s%s%s\n", v->seqno,
+    fprintf(f, "    %6" PRIu64 "  %-19s  %-10s %4s  %s%s%s%s\n", v->seqno,
             when(v->creation_time, t, sizeof(t)),
             safe(v->creation_host ? v->creation_host : "-", host, sizeof(host)), lvs,
             command_of(v->description, cmd, sizeof(cmd)), v->conflict ? "  CONFLICT" : "",
-            v->complete ? "" : "  (no complete copy)");
+            v->complete ? "" : "  (no complete copy)", uncommitted ? "  (not committed)" : "");
     for (size_t k = 0; k < v->n_copies; k++) {
         const lr_scan_copy_t *c = &s->copies[v->copies[k]];
         copy_flags(c, fl, sizeof(fl));
         fprintf(f, "            %s @ %" PRIu64 "  %" PRIu64 " bytes  crc 0x%08" PRIx32 "%s\n",
                 safe(img_name(s, c->image), b, sizeof(b)), c->offset, c->length, c->crc, fl);
     }
+}
+
+/* When the latest version is not the one the metadata areas commit. */
+static void report_commit_note(FILE *f, const lr_scan_vg_t *vg)
+{
+    if (vg->latest < 0 || vg->versions[vg->latest].committed)
+        return;
+    const lr_scan_version_t *v = &vg->versions[vg->latest];
+    if (vg->committed_latest >= 0) {
+        const lr_scan_version_t *c = &vg->versions[vg->committed_latest];
+        if (c->seqno < v->seqno)
+            fprintf(f,
+                    "  note: seqno %" PRIu64 " (the latest) is not committed in any metadata "
+                    "area: it was written but its header was never updated (an interrupted "
+                    "write?); the newest committed version is seqno %" PRIu64 "\n",
+                    v->seqno, c->seqno);
+        return;
+    }
+    fprintf(f, "  note: no metadata area header found commits a version of this VG (headers "
+               "lost or overwritten); the latest is the newest complete copy\n");
 }
 
 static void report_vgs(FILE *f, const lr_scan_t *s)
@@ -523,6 +571,7 @@ static void report_vgs(FILE *f, const lr_scan_t *s)
                     vg->versions[vg->latest].seqno, vg->max_seqno, vg->n_versions, vg->n_copies);
         else
             fprintf(f, "  no complete copy; highest seqno seen %" PRIu64 "\n", vg->max_seqno);
+        report_commit_note(f, vg);
         if (vg->n_pvs) {
             fputs("  PVs of the latest version:\n", f);
             report_pvs(f, s, vg);
@@ -531,7 +580,9 @@ static void report_vgs(FILE *f, const lr_scan_t *s)
               "command\n",
               f);
         for (size_t v = 0; v < vg->n_versions; v++)
-            report_version(f, s, &vg->versions[v]);
+            report_version(f, s, &vg->versions[v],
+                           vg->committed_latest >= 0 && (int)v < vg->committed_latest &&
+                               vg->versions[v].seqno > vg->versions[vg->committed_latest].seqno);
     }
 }
 
@@ -560,10 +611,25 @@ static void print_report(FILE *f, const lr_scan_t *s)
 {
     char h[32], b[512];
     fputs("Images\n", f);
-    for (size_t i = 0; i < s->n_images; i++)
-        fprintf(f, "  %s  %s%s%s\n", safe(s->images[i].path, b, sizeof(b)),
-                human(s->images[i].size, h, sizeof(h)), s->images[i].gzip ? "  (gzip)" : "",
-                s->images[i].scanned < s->images[i].size ? "  (scan stopped early)" : "");
+    for (size_t i = 0; i < s->n_images; i++) {
+        const lr_scan_image_t *im = &s->images[i];
+        char m[1024];
+        if (!im->opened) {
+            fprintf(f, "  %s  NOT SCANNED%s%s\n", safe(im->path, b, sizeof(b)),
+                    im->error ? ": " : " (scan stopped before it was opened)",
+                    im->error ? safe(im->error_msg, m, sizeof(m)) : "");
+            continue;
+        }
+        fprintf(f, "  %s  %s%s%s\n", safe(im->path, b, sizeof(b)), human(im->size, h, sizeof(h)),
+                im->gzip ? "  (gzip)" : "", im->scanned < im->size ? "  (scan stopped early)" : "");
+        if (im->truncated && im->gzip && im->scanned == im->size)
+            fprintf(f, "    TRUNCATED: scanned the %" PRIu64 " bytes that decompress\n", im->size);
+        else if (im->truncated)
+            fprintf(f, "    TRUNCATED: scanned %" PRIu64 " of %" PRIu64 " bytes\n", im->scanned,
+                    im->size);
+        if (im->error)
+            fprintf(f, "    ERROR: %s\n", safe(im->error_msg, m, sizeof(m)));
+    }
     report_labels(f, s);
     report_areas(f, s);
     fprintf(f, "\nMetadata copies: %zu\n", s->n_copies);
@@ -571,6 +637,9 @@ static void print_report(FILE *f, const lr_scan_t *s)
     report_ungrouped(f, s);
     if (s->truncated)
         fputs("\nNote: too many items; later ones were not recorded.\n", f);
+    if (s->n_failed)
+        fprintf(f, "\nNote: %zu image(s) could not be scanned whole; see ERROR above.\n",
+                s->n_failed);
 }
 
 /* ---- progress ---------------------------------------------------------- */
@@ -578,6 +647,9 @@ static void print_report(FILE *f, const lr_scan_t *s)
 typedef struct bar {
     struct timespec t0;
     bool drawn;
+    const char *const *paths;
+    int indexing; /* image being indexed, -1 when none */
+    struct timespec t_index;
 } bar_t;
 
 static double since(const struct timespec *t0)
@@ -587,20 +659,50 @@ static double since(const struct timespec *t0)
     return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+static void bar_line(int fill, char *line, int w)
+{
+    for (int i = 0; i < w; i++)
+        line[i] = i < fill ? '=' : ' ';
+    line[w] = '\0';
+}
+
+/* Opening a .gz image: one decompression pass builds its index first. */
+static int draw_index(void *arg, int image, uint64_t done, uint64_t total)
+{
+    bar_t *bar = arg;
+    if (bar->indexing != image) {
+        bar->indexing = image;
+        clock_gettime(CLOCK_MONOTONIC, &bar->t_index);
+    }
+    double el = since(&bar->t_index);
+    double frac = total ? (double)done / (double)total : 1.0;
+    double rate = el > 0 ? (double)done / el : 0;
+    double eta = rate > 0 ? (double)(total - done) / rate : 0;
+    char d[32], t[32], line[64], b[48];
+    bar_line((int)(frac * 30), line, 30);
+    fprintf(stderr, "\r[%s] %3d%%  indexing %s: %s / %s compressed  ETA %d:%02d \033[K", line,
+            (int)(frac * 100), safe(base(bar->paths[image]), b, sizeof(b)),
+            human(done, d, sizeof(d)), human(total, t, sizeof(t)), (int)eta / 60, (int)eta % 60);
+    fflush(stderr);
+    bar->drawn = true;
+    return 0;
+}
+
 static int draw_bar(void *arg, const lr_scan_progress_t *p)
 {
     bar_t *bar = arg;
+    if (bar->indexing >= 0) { /* the scan proper starts now */
+        bar->indexing = -1;
+        clock_gettime(CLOCK_MONOTONIC, &bar->t0);
+    }
     double el = since(&bar->t0);
     double frac = p->bytes_total ? (double)p->bytes_done / (double)p->bytes_total : 1.0;
     double rate = el > 0 ? (double)p->bytes_done / el : 0;
     double eta = rate > 0 ? (double)(p->bytes_total - p->bytes_done) / rate : 0;
     char done[32], total[32], r[32];
-    int w = 30, fill = (int)(frac * w);
     char line[64];
-    for (int i = 0; i < w; i++)
-        line[i] = i < fill ? '=' : ' ';
-    line[w] = '\0';
-    fprintf(stderr, "\r[%s] %3d%%  %s / %s  %s/s  ETA %d:%02d  copies %zu ", line,
+    bar_line((int)(frac * 30), line, 30);
+    fprintf(stderr, "\r[%s] %3d%%  %s / %s  %s/s  ETA %d:%02d  copies %zu \033[K", line,
             (int)(frac * 100), human(p->bytes_done, done, sizeof(done)),
             human(p->bytes_total, total, sizeof(total)), human((uint64_t)rate, r, sizeof(r)),
             (int)eta / 60, (int)eta % 60, p->copies);
@@ -626,9 +728,44 @@ static void usage(FILE *f)
           "  -h, --help            show this help\n"
           "  -V, --version         show the version\n"
           "\n"
-          "Exit status: 0 when a PV label or metadata copy was found, 1 when nothing\n"
-          "was found, 2 on usage or I/O errors.\n",
+          "Every image that can be opened is scanned; a damaged .gz image as far as it\n"
+          "decompresses. Exit status: 0 when a PV label or metadata copy was found,\n"
+          "1 when nothing was found, 2 on usage errors or when an image could not be\n"
+          "opened or read whole (each named on stderr; the report of the others is\n"
+          "still printed).\n",
           f);
+}
+
+/* The message getopt would print, under our name (after getopt_long
+ * returned '?' with opterr = 0). */
+static void bad_option(char **argv, const struct option *longopts)
+{
+    const char *arg = optind > 0 ? argv[optind - 1] : "";
+    if (optopt && strncmp(arg, "--", 2) != 0) {
+        fprintf(stderr, "lvmscan: invalid option -- '%c'\n", optopt);
+        return;
+    }
+    if (strncmp(arg, "--", 2) != 0) {
+        fprintf(stderr, "lvmscan: unrecognized option '%s'\n", arg);
+        return;
+    }
+    size_t len = strcspn(arg + 2, "=");
+    if (optopt) { /* a known long option given an argument it does not take */
+        fprintf(stderr, "lvmscan: option '--%.*s' doesn't allow an argument\n", (int)len, arg + 2);
+        return;
+    }
+    int matches = 0;
+    for (const struct option *o = longopts; o->name; o++)
+        matches += strncmp(o->name, arg + 2, len) == 0;
+    if (matches < 2) {
+        fprintf(stderr, "lvmscan: unrecognized option '%s'\n", arg);
+        return;
+    }
+    fprintf(stderr, "lvmscan: option '--%.*s' is ambiguous; possibilities:", (int)len, arg + 2);
+    for (const struct option *o = longopts; o->name; o++)
+        if (strncmp(o->name, arg + 2, len) == 0)
+            fprintf(stderr, " '--%s'", o->name);
+    fputc('\n', stderr);
 }
 
 static int parse_args(int argc, char **argv, cli_t *cli)
@@ -644,6 +781,7 @@ static int parse_args(int argc, char **argv, cli_t *cli)
         {NULL, 0, NULL, 0},
     };
     int ch;
+    opterr = 0; /* our own messages, named "lvmscan:" like every other */
     while ((ch = getopt_long(argc, argv, "jqhV", longopts, NULL)) != -1) {
         switch (ch) {
         case 'j':
@@ -665,6 +803,7 @@ static int parse_args(int argc, char **argv, cli_t *cli)
             printf("lvmscan %s\n", LR_VERSION);
             exit(EXIT_FOUND);
         default:
+            bad_option(argv, longopts);
             usage(stderr);
             return -1;
         }
@@ -685,11 +824,13 @@ int main(int argc, char **argv)
     cli_t cli = {0};
     if (parse_args(argc, argv, &cli) != 0)
         return EXIT_USAGE;
-    bar_t bar = {0};
+    bar_t bar = {.paths = cli.paths, .indexing = -1};
     clock_gettime(CLOCK_MONOTONIC, &bar.t0);
-    lr_scan_opts_t opts = {.flags = cli.flags};
+    /* every image that can be opened is scanned; the others are reported */
+    lr_scan_opts_t opts = {.flags = cli.flags | LR_SCAN_KEEP_GOING};
     if (cli.progress) {
         opts.progress = draw_bar;
+        opts.open_progress = draw_index;
         opts.progress_arg = &bar;
         opts.progress_interval = 16u << 20;
     }
@@ -703,15 +844,31 @@ int main(int argc, char **argv)
         fprintf(stderr, "lvmscan: %s\n", lr_error_format(&err, msg, sizeof(msg)));
         return EXIT_USAGE;
     }
-    if (cli.json)
+    size_t opened = 0;
+    for (size_t i = 0; i < scan->n_images; i++) {
+        const lr_scan_image_t *im = &scan->images[i];
+        opened += im->opened;
+        if (!im->error)
+            continue;
+        if (!im->opened)
+            fprintf(stderr, "lvmscan: %s\n", im->error_msg);
+        else
+            fprintf(stderr, "lvmscan: %s; %s %" PRIu64 " bytes were scanned\n", im->error_msg,
+                    im->truncated ? "the first" : "all", im->scanned);
+    }
+    /* what was found is shown unless no image could be opened at all */
+    if (opened && cli.json)
         print_json(stdout, scan);
-    else if (!cli.quiet)
+    else if (opened && !cli.quiet)
         print_report(stdout, scan);
     bool found = scan->n_labels > 0 || scan->n_copies > 0;
+    bool failed = scan->n_failed > 0;
     lr_scan_free(scan);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "lvmscan: writing the report failed: %s\n", strerror(errno));
         return EXIT_USAGE;
     }
+    if (failed)
+        return EXIT_USAGE;
     return found ? EXIT_FOUND : EXIT_NOTHING;
 }

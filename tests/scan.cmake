@@ -1,10 +1,13 @@
 # Scan engine (scan/): fixture parity with LVM2's pvck, VG assembly, damaged
-# and hostile input (test_scan), and the lvmscan program's output, JSON
-# validity and exit codes (lvmscan-cli).
+# and hostile input, images that cannot be opened or read whole, malformed VG
+# ids, uncommitted copies (test_scan), and the lvmscan program's output, JSON
+# validity, messages and exit codes (lvmscan-cli, tests/scan/test-cli.sh).
 lr_add_test(test_scan test_scan.c LIBS lrscan)
+target_compile_definitions(test_scan PRIVATE
+  LR_FUZZ_REGRESSIONS="${CMAKE_CURRENT_SOURCE_DIR}/fuzz/regressions")
 set_tests_properties(test_scan PROPERTIES TIMEOUT 600)
 
 add_test(NAME lvmscan-cli
-         COMMAND bash ${CMAKE_SOURCE_DIR}/scan/tests/test-cli.sh $<TARGET_FILE:lvmscan>
+         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scan/test-cli.sh $<TARGET_FILE:lvmscan>
                  ${LR_FIXTURES})
 set_tests_properties(lvmscan-cli PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77)

@@ -1,4 +1,5 @@
 /* lr_io: gzip and raw images, bounds, read-only guarantees, corrupt gzip,
+ * gzip random access with bounded memory, partial (damaged) gzip images,
  * writable handles and the exclusive lock. */
 #include <errno.h>
 #include <fcntl.h>
@@ -332,6 +333,386 @@ static void test_gzip_members_and_padding(void **state)
     unlink(b);
 }
 
+/* ---- gzip: bounded-memory random access ---------------------------------- */
+
+/* Deterministic image bytes: runs of text-like words (deflate makes
+ * Huffman blocks of them, so access points fall at bit offsets) alternating
+ * with runs of random bytes (stored blocks) and of zeros. */
+static uint8_t *gz_test_data(size_t len)
+{
+    static const char *const words[] = {
+        "vg0 ",        "seqno = ", "logical_volumes {\n",  "id = ",
+        "\"lvol0\"\n", "}\n",      "extent_count = 256\n", "stripes = [\"pv0\", 0]\n"};
+    uint8_t *b = malloc(len);
+    assert_non_null(b);
+    uint64_t x = 0x2545f4914f6cdd1dULL;
+    size_t i = 0;
+    while (i < len) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        size_t run = 1000 + (size_t)(x % 300000);
+        unsigned kind = (unsigned)(x >> 40) % 3;
+        for (size_t k = 0; k < run && i < len; k++) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            if (kind == 0) {
+                const char *w = words[x % 8];
+                for (size_t c = 0; w[c] && i < len; c++)
+                    b[i++] = (uint8_t)w[c];
+            } else {
+                b[i++] = kind == 1 ? (uint8_t)(x >> 24) : 0;
+            }
+        }
+    }
+    return b;
+}
+
+/* Appends one gzip member of buf (zlib's deflate with a gzip wrapper) to f. */
+static void gz_member(FILE *f, const uint8_t *buf, size_t len, int level)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof(zs));
+    assert_int_equal(deflateInit2(&zs, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY),
+                     Z_OK);
+    size_t cap = deflateBound(&zs, (uLong)len);
+    uint8_t *out = malloc(cap);
+    assert_non_null(out);
+    zs.next_in = (Bytef *)buf;
+    zs.avail_in = (uInt)len;
+    zs.next_out = out;
+    zs.avail_out = (uInt)cap;
+    assert_int_equal(deflate(&zs, Z_FINISH), Z_STREAM_END);
+    assert_int_equal(fwrite(out, 1, zs.total_out, f), zs.total_out);
+    deflateEnd(&zs);
+    free(out);
+}
+
+/* Writes data as members cut at the given points, then `pad` zero bytes. */
+static void write_members(const char *path, const uint8_t *data, size_t len, const size_t *cuts,
+                          size_t n_cuts, size_t pad)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    size_t from = 0;
+    for (size_t i = 0; i <= n_cuts; i++) {
+        size_t to = i < n_cuts ? cuts[i] : len;
+        gz_member(f, data + from, to - from, i % 2 ? 1 : 6);
+        from = to;
+    }
+    for (size_t i = 0; i < pad; i++)
+        fputc(0, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void check_reads(lr_io_t *io, const uint8_t *data, size_t len, int n_random)
+{
+    assert_int_equal(lr_io_size(io), len);
+    /* as the scanner streams: 1 MiB reads that overlap the next by 4 KiB */
+    size_t bsize = 1u << 20, tail = 4096;
+    uint8_t *buf = malloc(bsize + tail);
+    assert_non_null(buf);
+    for (size_t pos = 0; pos < len; pos += bsize) {
+        size_t n = len - pos < bsize + tail ? len - pos : bsize + tail;
+        assert_int_equal(lr_io_pread(io, buf, n, pos, NULL), 0);
+        if (memcmp(buf, data + pos, n) != 0)
+            fail_msg("sequential read at %zu differs", pos);
+    }
+    /* random reads: backwards, forwards, near and far, across members */
+    uint64_t x = 0x9e3779b97f4a7c15ULL;
+    for (int i = 0; i < n_random; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        size_t n = 1 + (size_t)(x % (i % 10 == 0 ? bsize : 70000));
+        if (n > len)
+            n = len;
+        size_t off = (size_t)((x >> 20) % (len - n + 1));
+        if (i % 3 == 1) /* just behind or ahead of the previous read */
+            off = (size_t)((x >> 7) % len) / 2;
+        if (off + n > len)
+            off = len - n;
+        lr_error_t err;
+        lr_error_clear(&err);
+        if (lr_io_pread(io, buf, n, off, &err) != 0)
+            fail_msg("read of %zu at %zu failed: %s", n, off, err.msg);
+        if (memcmp(buf, data + off, n) != 0)
+            fail_msg("read of %zu bytes at %zu differs", n, off);
+    }
+    /* reads that end exactly at the end, and one byte past it */
+    assert_int_equal(lr_io_pread(io, buf, 100, len - 100, NULL), 0);
+    assert_memory_equal(buf, data + len - 100, 100);
+    assert_int_equal(lr_io_pread(io, buf, 1, len, NULL), LR_ERANGE);
+    free(buf);
+}
+
+/* Every read of a multi-member gzip image with padding returns the right
+ * bytes, whatever the access points (small spans: windowed points at bit
+ * offsets; tiny spans: more points than the cap, so they are thinned). */
+static void test_gzip_random_access(void **state)
+{
+    (void)state;
+    size_t len = 24u << 20;
+    uint8_t *data = gz_test_data(len);
+    char path[1024];
+    temp_path(path, sizeof(path));
+    const size_t cuts[] = {5000000, 5000001, 17u << 20};
+    write_members(path, data, len, cuts, 3, 4096);
+    static const uint64_t spans[] = {0, 256u << 10, 16u << 10};
+    for (size_t i = 0; i < sizeof(spans) / sizeof(spans[0]); i++) {
+        lr_io_open_opts_t o = {.gzip_span = spans[i]};
+        lr_io_t *io = NULL;
+        lr_error_t err;
+        lr_error_clear(&err);
+        assert_int_equal(lr_io_open_opts(&io, path, &o, &err), 0);
+        assert_true(lr_io_is_gzip(io));
+        assert_false(lr_io_writable(io));
+        assert_int_equal(lr_io_damage(io, NULL, NULL), 0);
+        /* a far read costs up to a span of inflating: fewer with big spans */
+        check_reads(io, data, len, spans[i] ? 1500 : 60);
+        assert_int_equal(lr_io_close(io, &err), 0);
+    }
+    /* and the default open of one member */
+    write_members(path, data, len, NULL, 0, 0);
+    lr_io_t *io = NULL;
+    assert_int_equal(lr_io_open(&io, path, NULL), 0);
+    check_reads(io, data, len, 60);
+    lr_io_close(io, NULL);
+    unlink(path);
+    free(data);
+}
+
+static long meminfo_kib(const char *key)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (!f)
+        return -1;
+    char line[256];
+    long v = -1;
+    size_t kl = strlen(key);
+    while (fgets(line, sizeof(line), f))
+        if (strncmp(line, key, kl) == 0 && line[kl] == ':')
+            v = strtol(line + kl + 1, NULL, 10);
+    fclose(f);
+    return v;
+}
+
+static long self_status_kib(const char *key)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f)
+        return -1;
+    char line[256];
+    long v = -1;
+    size_t kl = strlen(key);
+    while (fgets(line, sizeof(line), f))
+        if (strncmp(line, key, kl) == 0 && line[kl] == ':')
+            v = strtol(line + kl + 1, NULL, 10);
+    fclose(f);
+    return v;
+}
+
+/* Memory does not grow with the size of a gzip image: 512 MiB of zeros
+ * (32 members of 16 MiB, half a MiB compressed) are opened and read whole
+ * without the decompressed bytes being held anywhere (neither in the
+ * process nor in anonymous shared memory). */
+static void test_gzip_memory_bounded(void **state)
+{
+    (void)state;
+    if (meminfo_kib("Shmem") < 0 || self_status_kib("VmRSS") < 0)
+        skip();
+    size_t member = 16u << 20;
+    uint8_t *zero = calloc(1, member);
+    assert_non_null(zero);
+    char path[1024];
+    temp_path(path, sizeof(path));
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    for (int i = 0; i < 32; i++)
+        gz_member(f, zero, member, 1);
+    assert_int_equal(fclose(f), 0);
+    free(zero);
+
+    long shmem0 = meminfo_kib("Shmem"), rss0 = self_status_kib("VmRSS");
+    long shmem_peak = shmem0, rss_peak = rss0;
+    lr_io_t *io = NULL;
+    assert_int_equal(lr_io_open(&io, path, NULL), 0);
+    assert_int_equal(lr_io_size(io), 512ull << 20);
+    uint8_t *buf = malloc(1u << 20);
+    assert_non_null(buf);
+    for (uint64_t off = 0; off < lr_io_size(io); off += 1u << 20) {
+        assert_int_equal(lr_io_pread(io, buf, 1u << 20, off, NULL), 0);
+        assert_true(buf[0] == 0 && buf[(1u << 20) - 1] == 0);
+        if ((off >> 20) % 64 == 0) {
+            long s = meminfo_kib("Shmem"), r = self_status_kib("VmRSS");
+            shmem_peak = s > shmem_peak ? s : shmem_peak;
+            rss_peak = r > rss_peak ? r : rss_peak;
+        }
+    }
+    long s = meminfo_kib("Shmem"), r = self_status_kib("VmRSS");
+    shmem_peak = s > shmem_peak ? s : shmem_peak;
+    rss_peak = r > rss_peak ? r : rss_peak;
+    free(buf);
+    lr_io_close(io, NULL);
+    unlink(path);
+    /* 512 MiB decompressed; allow 128 MiB for the rest of the machine */
+    if (shmem_peak - shmem0 > 128 * 1024)
+        fail_msg("shared memory grew by %ld KiB while reading a 512 MiB gzip image",
+                 shmem_peak - shmem0);
+    if (rss_peak - rss0 > 64 * 1024)
+        fail_msg("RSS grew by %ld KiB while reading a 512 MiB gzip image", rss_peak - rss0);
+}
+
+typedef struct gz_prog {
+    int calls;
+    uint64_t last, total;
+    int stop_at;
+} gz_prog_t;
+
+static int gz_on_progress(void *arg, uint64_t done, uint64_t total)
+{
+    gz_prog_t *p = arg;
+    assert_true(done >= p->last && done <= total);
+    p->last = done;
+    p->total = total;
+    p->calls++;
+    return p->stop_at && p->calls >= p->stop_at;
+}
+
+/* The decompression pass at open reports its progress and can be stopped. */
+static void test_gzip_open_progress(void **state)
+{
+    (void)state;
+    size_t len = 40u << 20;
+    uint8_t *data = gz_test_data(len);
+    char path[1024];
+    temp_path(path, sizeof(path));
+    write_members(path, data, len, NULL, 0, 0);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    gz_prog_t pr = {0};
+    lr_io_open_opts_t o = {.progress = gz_on_progress, .progress_arg = &pr};
+    lr_io_t *io = NULL;
+    assert_int_equal(lr_io_open_opts(&io, path, &o, NULL), 0);
+    assert_true(pr.calls >= 2);
+    assert_int_equal(pr.last, (uint64_t)st.st_size);
+    assert_int_equal(pr.total, (uint64_t)st.st_size);
+    lr_io_close(io, NULL);
+    gz_prog_t stop = {.stop_at = 1};
+    o.progress_arg = &stop;
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_io_open_opts(&io, path, &o, &err), -ECANCELED);
+    assert_null(io);
+    assert_err_names(&err, path, "cancel");
+    /* only LR_IO_PARTIAL is an option of a read-only open */
+    lr_io_open_opts_t rw = {.flags = LR_IO_RDWR};
+    assert_int_equal(lr_io_open_opts(&io, path, &rw, NULL), -EINVAL);
+    assert_null(io);
+    unlink(path);
+    free(data);
+}
+
+/* LR_IO_PARTIAL: a damaged gzip image opens with the bytes that
+ * decompressed before the damage; lr_io_damage says what happened. */
+static uint64_t expect_partial(const char *path, const uint8_t *data, size_t min_size,
+                               size_t max_size, bool truncated, const char *word)
+{
+    lr_io_open_opts_t o = {.flags = LR_IO_PARTIAL};
+    lr_io_t *io = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    if (lr_io_open_opts(&io, path, &o, &err) != 0)
+        fail_msg("partial open failed: %s", err.msg);
+    uint64_t size = lr_io_size(io);
+    if (size < min_size || size > max_size)
+        fail_msg("partial image of %llu bytes, want %zu..%zu", (unsigned long long)size, min_size,
+                 max_size);
+    bool cut = !truncated;
+    lr_error_t why;
+    assert_int_equal(lr_io_damage(io, &cut, &why), LR_EFORMAT);
+    assert_int_equal(cut, truncated);
+    assert_err_names(&why, path, word);
+    if (size) {
+        uint8_t *all = tb_read_all(io);
+        assert_memory_equal(all, data, (size_t)size);
+        free(all);
+        /* again from the middle, after the stream reached the end */
+        uint8_t b[4096];
+        size_t n = size < sizeof(b) ? (size_t)size : sizeof(b);
+        assert_int_equal(lr_io_pread(io, b, n, size / 2 > n ? size / 2 - n : 0, NULL), 0);
+    }
+    uint8_t one;
+    assert_int_equal(lr_io_pread(io, &one, 1, size, NULL), LR_ERANGE);
+    assert_int_equal(lr_io_close(io, NULL), 0);
+    return size;
+}
+
+static void test_gzip_partial(void **state)
+{
+    (void)state;
+    size_t len = 6u << 20;
+    uint8_t *data = gz_test_data(len);
+    char good[1024], path[1024];
+    temp_path(good, sizeof(good));
+    temp_path(path, sizeof(path));
+    write_members(good, data, len, NULL, 0, 0);
+    size_t gzlen = 0;
+    uint8_t *gz = tb_file_bytes(good, &gzlen);
+
+    /* cut in the middle: about half decompresses, and is served */
+    write_file(path, gz, gzlen / 2);
+    expect_gzip_error(path, "truncated"); /* the default open still refuses */
+    uint64_t half = expect_partial(path, data, 1, len - 1, true, "truncated");
+    /* cut inside the trailer: everything decompressed */
+    write_file(path, gz, gzlen - 3);
+    expect_partial(path, data, len, len, true, "truncated");
+    /* only the magic: nothing */
+    write_file(path, gz, 2);
+    expect_partial(path, data, 0, 0, true, "truncated");
+    /* bad trailer checksum: all data, flagged */
+    uint8_t *bad = malloc(gzlen + 100);
+    assert_non_null(bad);
+    memcpy(bad, gz, gzlen);
+    bad[gzlen - 8] ^= 0xff;
+    write_file(path, bad, gzlen);
+    expect_partial(path, data, len, len, true, "corrupt");
+    /* garbage after the data: all data, not truncated */
+    memcpy(bad, gz, gzlen);
+    memset(bad + gzlen, 'x', 100);
+    write_file(path, bad, gzlen + 100);
+    expect_partial(path, data, len, len, false, "garbage");
+    /* garbage in the middle of the deflate data: what came before it */
+    memcpy(bad, gz, gzlen);
+    for (size_t i = gzlen / 2; i < gzlen / 2 + 64; i++)
+        bad[i] ^= 0x5a;
+    write_file(path, bad, gzlen);
+    lr_io_open_opts_t o = {.flags = LR_IO_PARTIAL};
+    lr_io_t *io = NULL;
+    assert_int_equal(lr_io_open_opts(&io, path, &o, NULL), 0);
+    assert_true(lr_io_size(io) >= half && lr_io_size(io) <= len);
+    assert_int_equal(lr_io_damage(io, NULL, NULL), LR_EFORMAT);
+    uint8_t *all = tb_read_all(io);
+    /* what the undamaged first half of the compressed bytes gives is intact
+     * (after it, deflate may emit damaged bytes before its codes go wrong,
+     * or, in a stored block, only the trailer's checksum tells) */
+    assert_memory_equal(all, data, (size_t)half);
+    free(all);
+    lr_io_close(io, NULL);
+    /* a whole image opened with LR_IO_PARTIAL has no damage */
+    assert_int_equal(lr_io_open_opts(&io, good, &o, NULL), 0);
+    bool cut = true;
+    assert_int_equal(lr_io_damage(io, &cut, NULL), 0);
+    assert_false(cut);
+    lr_io_close(io, NULL);
+    free(bad);
+    free(gz);
+    free(data);
+    unlink(path);
+    unlink(good);
+}
+
 static void test_open_errors(void **state)
 {
     (void)state;
@@ -466,6 +847,10 @@ int main(void)
         cmocka_unit_test(test_write_on_read_only_fails),
         cmocka_unit_test(test_corrupt_gzip),
         cmocka_unit_test(test_gzip_members_and_padding),
+        cmocka_unit_test(test_gzip_random_access),
+        cmocka_unit_test(test_gzip_memory_bounded),
+        cmocka_unit_test(test_gzip_open_progress),
+        cmocka_unit_test(test_gzip_partial),
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_rw_handle),
         cmocka_unit_test(test_rw_gzip_refused),

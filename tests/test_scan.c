@@ -1,8 +1,9 @@
 /* Scan engine (scan/, lr/scan.h) against the real-LVM2 fixtures: every copy
  * LVM2's `pvck --dump metadata_search` lists is found with the same offset,
  * length, seqno and checksum; VG assembly, stale PVs, partitions, second
- * areas, damaged labels/headers; hostile and truncated input; and that
- * scanning never changes a byte. */
+ * areas, damaged labels/headers; hostile and truncated input; images that
+ * cannot be opened or read whole (LR_SCAN_KEEP_GOING); malformed VG ids;
+ * an uncommitted newest copy; and that scanning never changes a byte. */
 #include "support.h"
 
 #include <errno.h>
@@ -702,6 +703,313 @@ static lr_scan_t *scan_bytes(const uint8_t *buf, size_t len, const char *tag)
     return s;
 }
 
+/* ---- one bad image does not stop the scan (LR_SCAN_KEEP_GOING) ---------- */
+
+static const lr_scan_opts_t keep_going = {.flags = LR_SCAN_KEEP_GOING};
+
+/* A good image and one that does not exist: the good one is scanned, the
+ * other recorded with its error. */
+static void test_keep_going_missing(void **state)
+{
+    (void)state;
+    char good[1024];
+    lr_test_path(good, sizeof(good), "history", "disk.img.gz");
+    const char *pp[] = {good, "/nonexistent/lvmscan-missing.img"};
+    lr_scan_t *s = NULL;
+    lr_error_t err;
+    assert_int_equal(lr_scan_paths(pp, 2, &keep_going, &s, &err), 0);
+    assert_int_equal(s->n_images, 2);
+    assert_int_equal(s->n_failed, 1);
+    assert_true(s->images[0].opened);
+    assert_int_equal(s->images[0].error, 0);
+    assert_null(s->images[0].error_msg);
+    assert_int_equal(s->images[0].scanned, 32u << 20);
+    assert_false(s->images[1].opened);
+    assert_int_equal(s->images[1].error, -ENOENT);
+    assert_string_equal(s->images[1].path, pp[1]);
+    assert_non_null(strstr(s->images[1].error_msg, "lvmscan-missing.img"));
+    assert_int_equal(s->images[1].size, 0);
+    assert_int_equal(s->images[1].scanned, 0);
+    const lr_scan_vg_t *vg = vg_named(s, "vg0");
+    assert_int_equal(vg->versions[vg->latest].seqno, 16);
+    for (size_t i = 0; i < s->n_copies; i++)
+        assert_int_equal(s->copies[i].image, 0);
+    lr_scan_free(s);
+    /* the missing one first: same result */
+    const char *rev[] = {pp[1], pp[0]};
+    assert_int_equal(lr_scan_paths(rev, 2, &keep_going, &s, &err), 0);
+    assert_int_equal(s->n_failed, 1);
+    assert_int_equal(s->images[0].error, -ENOENT);
+    assert_int_equal(s->n_vgs, 1);
+    lr_scan_free(s);
+}
+
+/* A gzip image cut in half is scanned as far as it decompresses: the
+ * label and every copy before the cut are found. */
+static void test_keep_going_gz_truncated(void **state)
+{
+    (void)state;
+    char path[1024];
+    lr_test_path(path, sizeof(path), "damaged", "gz-truncated.img.gz");
+    const char *pp[] = {path};
+    lr_scan_t *s = NULL;
+    lr_error_t err;
+    /* refused by default, as before */
+    assert_int_equal(lr_scan_paths(pp, 1, NULL, &s, &err), LR_EFORMAT);
+    assert_null(s);
+    assert_int_equal(lr_scan_paths(pp, 1, &keep_going, &s, &err), 0);
+    const lr_scan_image_t *im = &s->images[0];
+    assert_true(im->opened);
+    assert_true(im->gzip);
+    assert_true(im->truncated);
+    assert_int_equal(im->error, LR_EFORMAT);
+    assert_non_null(strstr(im->error_msg, "truncated gzip image"));
+    assert_non_null(strstr(im->error_msg, "gz-truncated.img.gz"));
+    assert_true(im->size > 32768);
+    assert_int_equal(im->scanned, im->size);
+    assert_int_equal(s->n_failed, 1);
+    assert_int_equal(s->n_labels, 1);
+    assert_int_equal(s->labels[0].offset, 512);
+    const lr_scan_vg_t *vg = vg_named(s, "vg0");
+    assert_int_equal(vg->versions[vg->latest].seqno, 16);
+    lr_scan_free(s);
+
+    /* a handle the caller opened with LR_IO_PARTIAL reports its damage too */
+    lr_io_t *io = NULL;
+    lr_io_open_opts_t o = {.flags = LR_IO_PARTIAL};
+    assert_int_equal(lr_io_open_opts(&io, path, &o, &err), 0);
+    assert_int_equal(lr_scan_ios(&io, 1, NULL, &s, &err), 0);
+    assert_true(s->images[0].truncated);
+    assert_int_equal(s->images[0].error, LR_EFORMAT);
+    assert_int_equal(s->n_failed, 1);
+    assert_int_equal(s->n_vgs, 1);
+    lr_scan_free(s);
+    lr_io_close(io, NULL);
+}
+
+/* An in-memory image whose reads fail from `bad` on (a failing disk). */
+typedef struct bad_mem {
+    const uint8_t *buf;
+    uint64_t bad;
+} bad_mem_t;
+
+static int bad_pread(void *ctx, void *buf, size_t len, uint64_t off, lr_error_t *err)
+{
+    bad_mem_t *m = ctx;
+    if (off + len > m->bad)
+        return lr_error_set(err, -EIO, off, "read failed: Input/output error");
+    memcpy(buf, m->buf + off, len);
+    return 0;
+}
+
+static int bad_close(void *ctx, lr_error_t *err)
+{
+    (void)ctx;
+    (void)err;
+    return 0;
+}
+
+static const lr_io_ops_t bad_ops = {"bad", bad_pread, NULL, NULL, bad_close};
+
+static void test_keep_going_read_error(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *img = history_bytes(&len);
+    bad_mem_t bad = {img, 8u << 20}, good = {img, UINT64_MAX};
+    lr_io_t *ios[2];
+    lr_error_t err;
+    assert_int_equal(lr_io_new(&ios[0], &bad_ops, &bad, len, "failing.img", &err), 0);
+    assert_int_equal(lr_io_new(&ios[1], &bad_ops, &good, len, "good.img", &err), 0);
+    lr_scan_t *s = NULL;
+    /* by default a read error fails the scan, naming the image */
+    assert_int_equal(lr_scan_ios(ios, 2, NULL, &s, &err), -EIO);
+    assert_string_equal(err.where, "failing.img");
+    assert_int_equal(lr_scan_ios(ios, 2, &keep_going, &s, &err), 0);
+    assert_int_equal(s->n_failed, 1);
+    assert_int_equal(s->images[0].error, -EIO);
+    assert_true(s->images[0].truncated);
+    assert_true(s->images[0].scanned > 0 && s->images[0].scanned < 8u << 20);
+    assert_non_null(strstr(s->images[0].error_msg, "failing.img"));
+    assert_int_equal(s->images[1].error, 0);
+    assert_int_equal(s->images[1].scanned, len);
+    /* the label and copies at the start of the failing image were found */
+    assert_int_equal(s->n_labels, 2);
+    assert_int_equal(s->n_vgs, 1);
+    lr_scan_free(s);
+    lr_io_close(ios[0], NULL);
+    lr_io_close(ios[1], NULL);
+    free(img);
+}
+
+/* Every case of the damaged corpus scans when asked to keep going; the
+ * corrupt gzip images are scanned as far as they decompress and reported. */
+static void test_damaged_corpus_keep_going(void **state)
+{
+    (void)state;
+    char path[1024];
+    FILE *mf = fopen(lr_test_path(path, sizeof(path), "damaged", "MANIFEST"), "r");
+    if (!mf)
+        skip();
+    char line[2048];
+    int cases = 0;
+    while (fgets(line, sizeof(line), mf)) {
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        char *name = strtok(line, "\t");
+        char *files = strtok(NULL, "\t");
+        char *expect = strtok(NULL, "\t");
+        if (!name || !files || !expect)
+            continue;
+        char paths[8][1024];
+        const char *pp[8];
+        size_t n = 0;
+        for (char *f = strtok(files, ","); f && n < 8; f = strtok(NULL, ","), n++) {
+            lr_test_path(paths[n], sizeof(paths[n]), "damaged", f);
+            pp[n] = paths[n];
+        }
+        lr_scan_t *s = NULL;
+        lr_error_t err;
+        int rc = lr_scan_paths(pp, n, &keep_going, &s, &err);
+        if (rc)
+            fail_msg("damaged/%s: not scanned: %s", name, err.msg);
+        if (strcmp(expect, "2") == 0 && s->n_failed == 0)
+            fail_msg("damaged/%s: no image reported as damaged", name);
+        for (size_t i = 0; i < s->n_images; i++)
+            assert_true(s->images[i].opened && s->images[i].scanned == s->images[i].size);
+        if (strcmp(name, "gz-truncated") == 0 || strcmp(name, "gz-garbage-after") == 0)
+            assert_true(s->n_labels >= 1 && s->n_vgs == 1);
+        lr_scan_free(s);
+        cases++;
+    }
+    fclose(mf);
+    assert_true(cases > 50);
+}
+
+/* ---- VG ids --------------------------------------------------------------- */
+
+static void put_text(uint8_t *buf, size_t off, const char *name, const char *id, int seqno)
+{
+    char t[1024];
+    int n = snprintf(t, sizeof(t),
+                     "%s {\nid = \"%s\"\nseqno = %d\nformat = \"lvm2\"\nstatus = [\"READ\"]\n"
+                     "extent_size = 8192\nmax_lv = 0\nmax_pv = 0\nphysical_volumes {\n}\n}\n"
+                     "# Generated by LVM2 version 2.03.16(2) (2022-05-18): test\n\n"
+                     "contents = \"Text Format Volume Group\"\nversion = 1\n\n"
+                     "description = \"Write from test.\"\n\ncreation_host = \"t\"\n"
+                     "creation_time = 1700000000\n\n",
+                     name, id, seqno);
+    memcpy(buf + off, t, (size_t)n + 1);
+}
+
+/* A copy whose id is not a UUID (30 characters; or bad characters) is not
+ * a VG of its own: it stays ungrouped, its printed id kept, vg_id_raw "".
+ * Every VG's raw id is a whole UUID and finds it. */
+static void test_malformed_vg_id(void **state)
+{
+    (void)state;
+    size_t len = 1u << 20;
+    uint8_t *buf = calloc(1, len);
+    assert_non_null(buf);
+    put_text(buf, 8 * 512, "vgshort", "abcdef-ghij-klmn-opqr-stuv-wxyz-0123", 3);
+    put_text(buf, 16 * 512, "vgbad", "abcdef-ghij-klmn-opqr-stuv-wxyz-01234!", 4);
+    put_text(buf, 24 * 512, "vgok", "abcdef-ghij-klmn-opqr-stuv-wxyz-012345", 5);
+    lr_scan_t *s = scan_bytes(buf, len, "vgid");
+    assert_int_equal(s->n_copies, 3);
+    assert_int_equal(s->n_vgs, 1);
+    assert_string_equal(s->vgs[0].name, "vgok");
+    for (size_t i = 0; i < s->n_copies; i++) {
+        const lr_scan_copy_t *c = &s->copies[i];
+        if (strcmp(c->vg_name, "vgok") == 0) {
+            assert_int_equal(c->vg, 0);
+            assert_string_equal(c->vg_id_raw, "abcdefghijklmnopqrstuvwxyz012345");
+        } else {
+            assert_int_equal(c->vg, -1);
+            assert_string_equal(c->vg_id_raw, "");
+            assert_true(strncmp(c->vg_id, "abcdef-ghij", 11) == 0);
+        }
+    }
+    lr_scan_free(s);
+    free(buf);
+
+    /* the fuzzer's input: every VG found has a whole UUID that finds it */
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/scan/vg-id-30-chars-25f83435", LR_FUZZ_REGRESSIONS);
+    size_t flen = 0;
+    char *in = lr_test_slurp(path, &flen);
+    assert_non_null(in);
+    s = scan_bytes((const uint8_t *)in, flen, "fuzzvgid");
+    size_t ungrouped = 0;
+    for (size_t i = 0; i < s->n_copies; i++)
+        ungrouped += s->copies[i].vg < 0 && s->copies[i].vg_id[0];
+    assert_true(ungrouped >= 1);
+    for (size_t v = 0; v < s->n_vgs; v++) {
+        assert_int_equal(strlen(s->vgs[v].id_raw), LR_PV_UUID_LEN);
+        assert_true(lr_scan_find_vgs(s, s->vgs[v].id_raw, NULL, 0) >= 1);
+    }
+    lr_scan_free(s);
+    free(in);
+}
+
+/* ---- a copy written but never committed ------------------------------------ */
+
+/* The history image with seqno 17 written after the committed copy (16)
+ * but the mda header not updated: a crash between LVM2's text and header
+ * writes. */
+static uint8_t *uncommitted_bytes(size_t *len)
+{
+    uint8_t *img = history_bytes(len);
+    const uint64_t at = 32256, size = 1785; /* the committed copy: seqno 16 */
+    char *t = malloc(size + 16);
+    assert_non_null(t);
+    memcpy(t, img + at, size);
+    t[size] = '\0';
+    char *sq = strstr(t, "seqno = 16\n");
+    assert_non_null(sq);
+    sq[9] = '7';
+    char *d = strstr(t, "lvremove -f vg0/lv3");
+    assert_non_null(d);
+    memcpy(d, "lvcreate -n zz vg", 17);
+    size_t next = (size_t)((at + size + 511) / 512 * 512);
+    memcpy(img + next, t, size);
+    free(t);
+    return img;
+}
+
+static void test_uncommitted_latest(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *img = uncommitted_bytes(&len);
+    lr_scan_t *s = scan_bytes(img, len, "uncommitted");
+    const lr_scan_vg_t *vg = vg_named(s, "vg0");
+    /* still a version of its own, and the newest complete one */
+    assert_int_equal(vg->n_versions, 17);
+    assert_int_equal(vg->latest, 0);
+    const lr_scan_version_t *v17 = &vg->versions[0];
+    assert_int_equal(v17->seqno, 17);
+    assert_true(v17->complete);
+    assert_false(v17->committed);
+    assert_non_null(strstr(v17->description, "lvcreate"));
+    /* the newest committed one is 16 */
+    assert_int_equal(vg->committed_latest, 1);
+    assert_int_equal(vg->versions[1].seqno, 16);
+    assert_true(vg->versions[1].committed);
+    const lr_scan_copy_t *c = &s->copies[v17->copies[0]];
+    assert_false(c->committed);
+    assert_false(c->orphan);
+    assert_true(c->parse_ok);
+    lr_scan_free(s);
+
+    /* and on the untouched image the latest is the committed one */
+    free(img);
+    img = history_bytes(&len);
+    s = scan_bytes(img, len, "committed");
+    assert_int_equal(s->vgs[0].committed_latest, s->vgs[0].latest);
+    lr_scan_free(s);
+    free(img);
+}
+
 static void test_truncated(void **state)
 {
     (void)state;
@@ -883,6 +1191,12 @@ int main(void)
         cmocka_unit_test(test_hostile_numbers),
         cmocka_unit_test(test_hostile_text_flood),
         cmocka_unit_test(test_damaged_corpus),
+        cmocka_unit_test(test_keep_going_missing),
+        cmocka_unit_test(test_keep_going_gz_truncated),
+        cmocka_unit_test(test_keep_going_read_error),
+        cmocka_unit_test(test_damaged_corpus_keep_going),
+        cmocka_unit_test(test_malformed_vg_id),
+        cmocka_unit_test(test_uncommitted_latest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,5 @@
-/* Image access: the lr_io_t handle, the file/block-device layer and the
- * gzip layer (a gzip image is inflated once into an anonymous memfd and
- * served from there). Reading never writes: lr_io_open opens O_RDONLY and
+/* Image access: the lr_io_t handle and the file/block-device layer (gzip
+ * images: io_gzip.c). Reading never writes: lr_io_open opens O_RDONLY and
  * only lr_io_open_rw gives a handle with a pwrite op. */
 #include "lr/io.h"
 
@@ -12,20 +11,11 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "fail.h"
-
-struct lr_io {
-    const lr_io_ops_t *ops;
-    void *ctx;
-    uint64_t size;
-    char *name;
-    bool is_gzip;
-};
+#include "io_int.h"
 
 /* ------------------------------------------------------------------ */
 /* Handle                                                              */
@@ -138,7 +128,7 @@ int lr_io_close(lr_io_t *io, lr_error_t *err)
 }
 
 /* ------------------------------------------------------------------ */
-/* File / block device layer (also serves the gzip memfd, read-only)   */
+/* File / block device layer                                           */
 
 typedef struct fd_ctx {
     int fd;
@@ -228,14 +218,6 @@ static const lr_io_ops_t fd_rw_ops = {
     .close = fd_close,
 };
 
-static const lr_io_ops_t gzip_ops = {
-    .name = "gzip",
-    .pread = fd_pread,
-    .pwrite = NULL,
-    .sync = NULL,
-    .close = fd_close,
-};
-
 /* Records an errno-style failure of a system call on path. */
 static int io_sys_error(lr_error_t *err, const char *path, const char *what, int e)
 {
@@ -305,190 +287,23 @@ static int io_wrap_fd(lr_io_t **out, const lr_io_ops_t *ops, int fd, uint64_t si
 }
 
 /* ------------------------------------------------------------------ */
-/* gzip                                                                */
-
-#define GZ_CHUNK (256u * 1024u)
-
-/* Writes all of buf to the memfd. */
-static int gz_put(int mfd, const uint8_t *buf, size_t len, const char *path, lr_error_t *err)
-{
-    while (len > 0) {
-        ssize_t n = write(mfd, buf, len);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return io_sys_error(err, path, "storing the decompressed image failed", errno);
-        }
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-static bool gz_all_zero(const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (p[i])
-            return false;
-    return true;
-}
-
-/* State of one inflate run over the compressed file. */
-typedef struct gz_run {
-    z_stream zs;
-    int in_fd, out_fd;
-    const char *path;
-    uint8_t *in, *out;
-    uint64_t in_off;    /* compressed bytes consumed from the file so far */
-    uint64_t out_size;  /* decompressed bytes stored */
-    bool in_member;     /* inside a gzip member (not yet at its end) */
-    bool trailing_zero; /* only zero padding seen after the last member */
-} gz_run_t;
-
-/* Reads the next chunk of compressed input; *eof set at end of file. */
-static int gz_fill(gz_run_t *r, bool *eof, lr_error_t *err)
-{
-    ssize_t n;
-    do {
-        n = pread(r->in_fd, r->in, GZ_CHUNK, (off_t)r->in_off);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return io_sys_error(err, r->path, "read failed", errno);
-    r->in_off += (uint64_t)n;
-    r->zs.next_in = r->in;
-    r->zs.avail_in = (uInt)n;
-    *eof = (n == 0);
-    return 0;
-}
-
-/* Inflates what is in zs.next_in; handles member ends (concatenated
- * members are legal gzip, as `cat a.gz b.gz` makes). */
-static int gz_step(gz_run_t *r, lr_error_t *err)
-{
-    while (r->zs.avail_in > 0) {
-        if (!r->in_member) {
-            /* Between members: another member, or zero padding. */
-            if (r->zs.next_in[0] != 0x1f) {
-                if (!gz_all_zero(r->zs.next_in, r->zs.avail_in)) {
-                    return lr_fail_at(err, r->path, LR_EFORMAT, r->in_off - r->zs.avail_in,
-                                      "corrupt gzip image: garbage after the compressed data");
-                }
-                r->trailing_zero = true;
-                r->zs.avail_in = 0;
-                return 0;
-            }
-            if (r->trailing_zero) {
-                return lr_fail_at(err, r->path, LR_EFORMAT, r->in_off - r->zs.avail_in,
-                                  "corrupt gzip image: data after zero padding");
-            }
-            if (inflateReset(&r->zs) != Z_OK) {
-                return lr_fail_at(err, r->path, LR_EFORMAT, LR_NO_OFFSET,
-                                  "corrupt gzip image: inflate reset failed");
-            }
-            r->in_member = true;
-        }
-        r->zs.next_out = r->out;
-        r->zs.avail_out = GZ_CHUNK;
-        int zrc = inflate(&r->zs, Z_NO_FLUSH);
-        size_t got = GZ_CHUNK - r->zs.avail_out;
-        if (got) {
-            int rc = gz_put(r->out_fd, r->out, got, r->path, err);
-            if (rc)
-                return rc;
-            r->out_size += got;
-        }
-        if (zrc == Z_STREAM_END) {
-            r->in_member = false;
-            continue;
-        }
-        if (zrc == Z_OK || (zrc == Z_BUF_ERROR && got))
-            continue;
-        if (zrc == Z_BUF_ERROR)
-            return 0; /* needs more input */
-        return lr_fail_at(err, r->path, zrc == Z_MEM_ERROR ? -ENOMEM : LR_EFORMAT,
-                          r->in_off - r->zs.avail_in, "corrupt gzip image: %s",
-                          r->zs.msg ? r->zs.msg : zError(zrc));
-    }
-    return 0;
-}
-
-/* Inflates the whole gzip file in_fd into the memfd out_fd. */
-static int gz_inflate_all(int in_fd, int out_fd, const char *path, uint64_t *size, lr_error_t *err)
-{
-    gz_run_t r;
-    memset(&r, 0, sizeof(r));
-    r.in_fd = in_fd;
-    r.out_fd = out_fd;
-    r.path = path;
-    r.in = malloc(GZ_CHUNK);
-    r.out = malloc(GZ_CHUNK);
-    int rc = 0;
-    if (!r.in || !r.out) {
-        rc = lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-        goto out_free;
-    }
-    /* 16 + MAX_WBITS: gzip wrapper only (the magic was already checked). */
-    if (inflateInit2(&r.zs, 16 + MAX_WBITS) != Z_OK) {
-        rc = lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "inflateInit2 failed");
-        goto out_free;
-    }
-    r.in_member = true;
-    for (;;) {
-        bool eof = false;
-        rc = gz_fill(&r, &eof, err);
-        if (rc || eof)
-            break;
-        rc = gz_step(&r, err);
-        if (rc)
-            break;
-    }
-    if (!rc && r.in_member) {
-        rc = lr_fail_at(err, path, LR_EFORMAT, r.in_off,
-                        "truncated gzip image: compressed data ends before the end of the stream "
-                        "(%llu bytes decompressed)",
-                        (unsigned long long)r.out_size);
-    }
-    inflateEnd(&r.zs);
-    *size = r.out_size;
-out_free:
-    free(r.in);
-    free(r.out);
-    if (rc)
-        lr_error_where(err, path);
-    return rc;
-}
-
-/* Replaces the compressed fd by a memfd holding the decompressed image. */
-static int io_open_gzip(lr_io_t **out, int gz_fd, const char *path, lr_error_t *err)
-{
-    int mfd = memfd_create("lvmrescue-gunzip", MFD_CLOEXEC);
-    if (mfd < 0) {
-        int e = errno;
-        close(gz_fd);
-        return io_sys_error(err, path, "memfd_create failed", e);
-    }
-    uint64_t size = 0;
-    int rc = gz_inflate_all(gz_fd, mfd, path, &size, err);
-    close(gz_fd);
-    if (rc) {
-        close(mfd);
-        return rc;
-    }
-    rc = io_wrap_fd(out, &gzip_ops, mfd, size, path, err);
-    if (rc)
-        return rc;
-    (*out)->is_gzip = true;
-    return 0;
-}
-
-/* ------------------------------------------------------------------ */
 /* Public openers                                                      */
 
 int lr_io_open(lr_io_t **out, const char *path, lr_error_t *err)
 {
+    return lr_io_open_opts(out, path, NULL, err);
+}
+
+int lr_io_open_opts(lr_io_t **out, const char *path, const lr_io_open_opts_t *opts, lr_error_t *err)
+{
     if (!out || !path)
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "open: invalid arguments");
     *out = NULL;
+    if (opts && (opts->flags & ~(unsigned)LR_IO_PARTIAL)) {
+        return lr_fail_at(err, path, -EINVAL, LR_NO_OFFSET,
+                          "read-only open with flags 0x%x (only LR_IO_PARTIAL is accepted)",
+                          opts->flags);
+    }
     int fd = io_open_fd(path, O_RDONLY);
     if (fd < 0)
         return io_sys_error(err, path, "cannot open for reading", errno);
@@ -508,7 +323,7 @@ int lr_io_open(lr_io_t **out, const char *path, lr_error_t *err)
             return rc;
         }
         if (rc == 1)
-            return io_open_gzip(out, fd, path, err);
+            return lr_io_gzip_open(out, fd, path, opts, err);
     }
     return io_wrap_fd(out, &fd_ro_ops, fd, size, path, err);
 }

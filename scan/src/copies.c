@@ -51,8 +51,7 @@ int sc_add_copy(sc_ctx_t *c, int image, uint64_t off, const sc_sig_t *sig, unsig
         cp->vg_name = sc_strdup(sig->name);
         if (!cp->vg_name)
             return lr_error_set(c->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-        memcpy(cp->vg_id, sig->id, sizeof(cp->vg_id));
-        sc_raw_uuid(cp->vg_id, cp->vg_id_raw, sizeof(cp->vg_id_raw));
+        sc_set_vg_id(cp, sig->id);
         cp->seqno = sig->seqno;
     }
     s->n_copies++;

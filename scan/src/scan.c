@@ -24,6 +24,23 @@ static void resolve_opts(lr_scan_opts_t *o, const lr_scan_opts_t *in)
         o->max_copies = o->max_copies ? LR_SCAN_MAX_ITEMS : LR_SCAN_DEFAULT_MAX_COPIES;
 }
 
+int sc_image_fail(sc_ctx_t *c, int image, const lr_error_t *e, bool truncated)
+{
+    lr_scan_t *s = c->scan;
+    lr_scan_image_t *im = &s->images[image];
+    im->truncated |= truncated;
+    if (im->error)
+        return 0; /* the first error is the one to report */
+    char msg[1024];
+    lr_error_format(e, msg, sizeof(msg));
+    im->error_msg = sc_strdup(msg);
+    if (!im->error_msg)
+        return lr_error_set(c->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    im->error = e->code ? e->code : -EIO;
+    s->n_failed++;
+    return 0;
+}
+
 static int init_images(sc_ctx_t *c, lr_io_t *const *ios, size_t n)
 {
     lr_scan_t *s = c->scan;
@@ -32,12 +49,31 @@ static int init_images(sc_ctx_t *c, lr_io_t *const *ios, size_t n)
         return lr_error_set(c->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
     s->n_images = n;
     for (size_t i = 0; i < n; i++) {
-        s->images[i].path = sc_strdup(lr_io_name(ios[i]) ? lr_io_name(ios[i]) : "");
-        if (!s->images[i].path)
+        lr_scan_image_t *im = &s->images[i];
+        const char *name = ios[i] ? lr_io_name(ios[i]) : c->paths ? c->paths[i] : NULL;
+        im->path = sc_strdup(name ? name : "");
+        if (!im->path)
             return lr_error_set(c->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-        s->images[i].size = lr_io_size(ios[i]);
-        s->images[i].gzip = lr_io_is_gzip(ios[i]) != 0;
-        c->bytes_total += s->images[i].size;
+        int rc = 0;
+        if (!ios[i]) {
+            /* not opened: the open failed (LR_SCAN_KEEP_GOING), or the scan
+             * was stopped before it */
+            if (c->open_errs && c->open_errs[i].code)
+                rc = sc_image_fail(c, (int)i, &c->open_errs[i], false);
+            if (rc)
+                return rc;
+            continue;
+        }
+        im->opened = true;
+        im->size = lr_io_size(ios[i]);
+        im->gzip = lr_io_is_gzip(ios[i]) != 0;
+        c->bytes_total += im->size;
+        lr_error_t why;
+        bool cut = false;
+        if (lr_io_damage(ios[i], &cut, &why) != 0)
+            rc = sc_image_fail(c, (int)i, &why, cut);
+        if (rc)
+            return rc;
     }
     /* four full passes over the images' bytes for copy text is far more
      * than real rings need; the floor keeps small images exact */
@@ -51,7 +87,8 @@ static int run(sc_ctx_t *c)
     int rc = 0;
     c->next_progress = c->opts.progress_interval;
     for (size_t i = 0; i < s->n_images && !rc && !s->interrupted; i++)
-        rc = sc_stream_image(c, (int)i);
+        if (c->ios[i])
+            rc = sc_stream_image(c, (int)i);
     if (!rc)
         rc = sc_build_areas(c);
     if (!rc)
@@ -65,14 +102,17 @@ static int run(sc_ctx_t *c)
     return rc;
 }
 
-static int scan_with(lr_io_t *const *ios, size_t n, const lr_scan_opts_t *opts, sc_priv_t *priv,
-                     lr_scan_t **out, lr_error_t *err)
+/* paths/open_errs/stopped: from lr_scan_paths (NULL, NULL, false otherwise). */
+static int scan_with(lr_io_t *const *ios, size_t n, const char *const *paths,
+                     const lr_error_t *open_errs, bool stopped, const lr_scan_opts_t *opts,
+                     sc_priv_t *priv, lr_scan_t **out, lr_error_t *err)
 {
     lr_scan_t *s = calloc(1, sizeof(*s));
     if (!s)
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
     s->priv = priv;
-    sc_ctx_t c = {.scan = s, .ios = ios, .err = err};
+    s->interrupted = stopped;
+    sc_ctx_t c = {.scan = s, .ios = ios, .paths = paths, .open_errs = open_errs, .err = err};
     resolve_opts(&c.opts, opts);
     int rc = init_images(&c, ios, n);
     if (!rc)
@@ -107,13 +147,28 @@ int lr_scan_ios(lr_io_t *const *ios, size_t n, const lr_scan_opts_t *opts, lr_sc
     }
     memcpy(priv->ios, ios, n * sizeof(*ios));
     priv->n_ios = n;
-    return scan_with(priv->ios, n, opts, priv, out, err);
+    return scan_with(priv->ios, n, NULL, NULL, false, opts, priv, out, err);
 }
 
 static void close_all(lr_io_t **ios, size_t n)
 {
     for (size_t i = 0; i < n; i++)
         lr_io_close(ios[i], NULL);
+}
+
+/* Passes the gzip index pass's progress on as the open progress of one image. */
+typedef struct open_bridge {
+    const lr_scan_opts_t *opts;
+    int image;
+    bool stopped;
+} open_bridge_t;
+
+static int open_progress(void *arg, uint64_t done, uint64_t total)
+{
+    open_bridge_t *b = arg;
+    if (b->opts->open_progress(b->opts->progress_arg, b->image, done, total) != 0)
+        b->stopped = true;
+    return b->stopped;
 }
 
 int lr_scan_paths(const char *const *paths, size_t n, const lr_scan_opts_t *opts, lr_scan_t **out,
@@ -123,19 +178,41 @@ int lr_scan_paths(const char *const *paths, size_t n, const lr_scan_opts_t *opts
     if (!out || (n && !paths))
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "no images or no result pointer");
     *out = NULL;
+    bool keep = opts && (opts->flags & LR_SCAN_KEEP_GOING);
     sc_priv_t *priv = calloc(1, sizeof(*priv));
     lr_io_t **ios = calloc(n ? n : 1, sizeof(*ios));
-    if (!priv || !ios) {
+    lr_error_t *open_errs = calloc(n ? n : 1, sizeof(*open_errs));
+    if (!priv || !ios || !open_errs) {
         free(priv);
         free(ios);
+        free(open_errs);
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
     }
-    for (size_t i = 0; i < n; i++) {
-        int rc = lr_io_open(&ios[i], paths[i], err);
-        if (rc) {
+    bool stopped = false;
+    for (size_t i = 0; i < n && !stopped; i++) {
+        open_bridge_t b = {.opts = opts, .image = (int)i};
+        lr_io_open_opts_t io_opts = {.flags = keep ? LR_IO_PARTIAL : 0};
+        if (opts && opts->open_progress) {
+            io_opts.progress = open_progress;
+            io_opts.progress_arg = &b;
+        }
+        lr_error_t e;
+        lr_error_clear(&e);
+        int rc = lr_io_open_opts(&ios[i], paths[i], &io_opts, &e);
+        if (rc && b.stopped) {
+            stopped = true; /* asked to stop: not an error of the image */
+        } else if (rc && keep) {
+            lr_error_where(&e, paths[i]);
+            open_errs[i] = e;
+            if (!open_errs[i].code)
+                open_errs[i].code = rc;
+        } else if (rc) {
+            if (err)
+                *err = e;
             lr_error_where(err, paths[i]);
             close_all(ios, i);
             free(ios);
+            free(open_errs);
             free(priv);
             return rc;
         }
@@ -143,15 +220,19 @@ int lr_scan_paths(const char *const *paths, size_t n, const lr_scan_opts_t *opts
     priv->ios = ios;
     priv->n_ios = n;
     priv->own = true;
-    return scan_with(ios, n, opts, priv, out, err);
+    int rc = scan_with(ios, n, paths, open_errs, stopped, opts, priv, out, err);
+    free(open_errs);
+    return rc;
 }
 
 void lr_scan_free(lr_scan_t *s)
 {
     if (!s)
         return;
-    for (size_t i = 0; i < s->n_images; i++)
+    for (size_t i = 0; i < s->n_images; i++) {
         free(s->images[i].path);
+        free(s->images[i].error_msg);
+    }
     free(s->images);
     free(s->labels);
     for (size_t i = 0; i < s->n_areas; i++)

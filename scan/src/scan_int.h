@@ -41,8 +41,10 @@ typedef struct sc_priv {
 
 typedef struct sc_ctx {
     lr_scan_t *scan;
-    lr_scan_opts_t opts; /* defaults resolved */
-    lr_io_t *const *ios;
+    lr_scan_opts_t opts;         /* defaults resolved */
+    lr_io_t *const *ios;         /* NULL for an image that could not be opened */
+    const char *const *paths;    /* lr_scan_paths: the paths given, else NULL */
+    const lr_error_t *open_errs; /* lr_scan_paths: why image i did not open (code 0: it did) */
     sc_hdr_t *hdrs;
     size_t n_hdrs, cap_hdrs;
     size_t cap_labels, cap_areas, cap_copies;
@@ -79,6 +81,9 @@ int sc_probe_sector(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size
 /* stream.c */
 int sc_stream_image(sc_ctx_t *c, int image);
 
+/* scan.c: records what went wrong with an image (the first error kept). */
+int sc_image_fail(sc_ctx_t *c, int image, const lr_error_t *e, bool truncated);
+
 /* areas.c */
 int sc_build_areas(sc_ctx_t *c);
 int sc_infer_areas(sc_ctx_t *c);
@@ -99,6 +104,8 @@ void sc_sort_copies(lr_scan_t *s);
 void sc_fill_from_text(lr_scan_copy_t *cp, const char *text, uint64_t len);
 void sc_fill_from_fragment(lr_scan_copy_t *cp, const char *text, uint64_t len);
 void sc_raw_uuid(const char *printed, char *raw, size_t rawlen);
+/* Sets vg_id as printed and vg_id_raw only when it is a valid UUID. */
+void sc_set_vg_id(lr_scan_copy_t *cp, const char *printed);
 
 /* vgs.c */
 int sc_build_vgs(sc_ctx_t *c);

@@ -46,9 +46,17 @@ int sc_stream_image(sc_ctx_t *c, int image)
         uint64_t left = size - pos;
         size_t n = left < bsize + SC_TAIL ? (size_t)left : bsize + SC_TAIL;
         size_t scan_len = n < bsize ? n : bsize;
-        rc = lr_io_pread(io, buf, n, pos, c->err);
+        lr_error_t e;
+        lr_error_clear(&e);
+        rc = lr_io_pread(io, buf, n, pos, &e);
         if (rc) {
-            lr_error_where(c->err, lr_io_name(io));
+            lr_error_where(&e, lr_io_name(io));
+            if (c->opts.flags & LR_SCAN_KEEP_GOING) {
+                /* this image ends here; the others are still scanned */
+                rc = sc_image_fail(c, image, &e, true);
+            } else if (c->err) {
+                *c->err = e;
+            }
             break;
         }
         for (size_t off = 0; off < scan_len; off += SC_SECTOR) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lr/label.h"
 #include "lr/meta.h"
 
 #define SC_FIELD_MAX 4096 /* longest description kept */
@@ -19,6 +20,14 @@ void sc_raw_uuid(const char *printed, char *raw, size_t rawlen)
         if (*p != '-')
             raw[n++] = *p;
     raw[n] = '\0';
+}
+
+void sc_set_vg_id(lr_scan_copy_t *cp, const char *printed)
+{
+    snprintf(cp->vg_id, sizeof(cp->vg_id), "%s", printed ? printed : "");
+    /* an id that is not a UUID names no VG: the copy stays ungrouped */
+    if (!printed || lr_uuid_parse(printed, cp->vg_id_raw, sizeof(cp->vg_id_raw)) != 0)
+        cp->vg_id_raw[0] = '\0';
 }
 
 static char *clip(const char *s)
@@ -43,10 +52,8 @@ static void fill_from_vg(lr_scan_copy_t *cp, const lr_vg_t *vg)
             cp->vg_name = n;
         }
     }
-    if (vg->id && vg->id[0]) {
-        snprintf(cp->vg_id, sizeof(cp->vg_id), "%s", vg->id);
-        sc_raw_uuid(cp->vg_id, cp->vg_id_raw, sizeof(cp->vg_id_raw));
-    }
+    if (vg->id && vg->id[0])
+        sc_set_vg_id(cp, vg->id);
     cp->seqno = vg->seqno;
     cp->creation_time = vg->creation_time;
     cp->creation_host = clip(vg->creation_host);
@@ -137,8 +144,7 @@ void sc_fill_from_text(lr_scan_copy_t *cp, const char *text, uint64_t len)
         if (sc_text_signature((const uint8_t *)text, (size_t)len, &sig)) {
             free(cp->vg_name);
             cp->vg_name = sc_strdup(sig.name);
-            memcpy(cp->vg_id, sig.id, sizeof(cp->vg_id));
-            sc_raw_uuid(cp->vg_id, cp->vg_id_raw, sizeof(cp->vg_id_raw));
+            sc_set_vg_id(cp, sig.id);
             cp->seqno = sig.seqno;
         }
     }

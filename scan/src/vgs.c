@@ -225,6 +225,10 @@ static int finish_versions(lr_scan_t *s, lr_scan_vg_t *vg, lr_error_t *err)
     for (size_t i = 0; i < vg->n_versions && vg->latest < 0; i++)
         if (vg->versions[i].complete)
             vg->latest = (int)i;
+    vg->committed_latest = -1;
+    for (size_t i = 0; i < vg->n_versions && vg->committed_latest < 0; i++)
+        if (vg->versions[i].committed)
+            vg->committed_latest = (int)i;
     return 0;
 }
 
@@ -427,6 +431,7 @@ static int build_one(sc_ctx_t *c, lr_scan_vg_t *vg, const int *copies, size_t n)
     snprintf(vg->id, sizeof(vg->id), "%s", first->vg_id);
     vg->n_copies = n;
     vg->latest = -1;
+    vg->committed_latest = -1;
     int rc = place_copies(c, vg, copies, n);
     if (rc)
         return rc;

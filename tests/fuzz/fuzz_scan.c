@@ -203,8 +203,10 @@ static void check_vgs(const lr_scan_t *s)
             FUZZ_CHECK(lr_scan_find_vgs(s, g->name, idx, 4) >= 1, "find_vgs(%s) found nothing",
                        g->name);
         }
-        /* (an id that is not a whole UUID is not looked up by its raw form) */
-        if (strlen(g->id_raw) == LR_PV_UUID_LEN) {
+        /* a VG's id is always a whole UUID, and it finds the VG */
+        FUZZ_CHECK(strlen(g->id_raw) == LR_PV_UUID_LEN, "vg %zu raw id '%s' is not a UUID", v,
+                   g->id_raw);
+        {
             int idx[4];
             FUZZ_CHECK(lr_scan_find_vgs(s, g->id_raw, idx, 4) >= 1,
                        "find_vgs(raw id '%s') found nothing (id '%s')", g->id_raw, g->id);

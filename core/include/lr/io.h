@@ -8,6 +8,7 @@
 #ifndef LR_IO_H
 #define LR_IO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,13 +34,56 @@ enum {
     LR_IO_RDONLY = 0,
     LR_IO_RDWR = 1, /* writable handle (repair only) */
     LR_IO_EXCL = 2, /* with RDWR: O_EXCL on block devices and flock on files */
+    /* lr_io_open_opts only: a damaged gzip image (truncated, corrupt deflate
+     * data, bad trailer, garbage after it) opens anyway, serving the bytes
+     * that decompressed before the damage; lr_io_damage() tells what happened. */
+    LR_IO_PARTIAL = 4,
 };
 
 /* Opens a raw image file, a block device, or a gzip image (by content magic,
- * decompressed transparently into anonymous memory) read-only. On success
- * *out is owned by the caller (lr_io_close). Fails with a negative errno or
- * LR_EFORMAT (corrupt gzip); err names the path. */
+ * decompressed transparently) read-only. On success *out is owned by the
+ * caller (lr_io_close). Fails with a negative errno or LR_EFORMAT (corrupt
+ * gzip); err names the path. Same as lr_io_open_opts with no options.
+ *
+ * A gzip image is read in one decompression pass at open, which checks it
+ * whole and records an access point every LR_IO_GZIP_SPAN bytes of output
+ * (the compressed offset and the 32 KiB of output before it, as zlib's
+ * examples/zran.c); reads inflate forward from the nearest access point, or
+ * continue the stream of the previous read, so reading the image in order
+ * decompresses it once. Memory: 32 KiB per access point (at most
+ * LR_IO_GZIP_MAX_POINTS: the span doubles past that) plus a 2 MiB history of
+ * recent output, whatever the image size. A gzip handle keeps that stream:
+ * use it from one thread at a time. */
 int lr_io_open(lr_io_t **out, const char *path, lr_error_t *err);
+
+#define LR_IO_GZIP_SPAN (16u << 20) /* default output bytes between gzip access points */
+#define LR_IO_GZIP_MAX_POINTS 256   /* access points kept per gzip image */
+
+/* Progress of the decompression pass that opens a gzip image: `done` of
+ * `total` compressed bytes. Returning non-zero stops it: the open fails with
+ * -ECANCELED. */
+typedef int (*lr_io_progress_fn)(void *arg, uint64_t done, uint64_t total);
+
+typedef struct lr_io_open_opts {
+    unsigned flags;             /* 0 or LR_IO_PARTIAL */
+    uint64_t gzip_span;         /* output bytes between access points; 0: LR_IO_GZIP_SPAN */
+    lr_io_progress_fn progress; /* may be NULL; called about every 16 MiB of compressed input */
+    void *progress_arg;
+} lr_io_open_opts_t;
+
+/* lr_io_open with options (opts may be NULL). Read-only like lr_io_open;
+ * flags other than LR_IO_PARTIAL are refused (-EINVAL). */
+int lr_io_open_opts(lr_io_t **out, const char *path, const lr_io_open_opts_t *opts,
+                    lr_error_t *err);
+
+/* For a gzip image opened with LR_IO_PARTIAL: 0 when it decompressed whole;
+ * otherwise the status lr_io_open would have failed with, *why (may be NULL)
+ * its error record (naming the image; the offset is in the compressed file)
+ * and *truncated (may be NULL) true when decompression stopped inside the
+ * compressed data, so that lr_io_size() bytes are all that could be
+ * recovered, false when all of it decompressed and only what follows it is
+ * bad. 0 for every other handle. */
+int lr_io_damage(const lr_io_t *io, bool *truncated, lr_error_t *why);
 
 /* Opens a file or block device for reading and writing; flags is
  * LR_IO_RDWR optionally with LR_IO_EXCL. Gzip images cannot be opened for
@@ -59,7 +103,7 @@ uint64_t lr_io_size(const lr_io_t *io);
 const char *lr_io_name(const lr_io_t *io);
 /* 1 if the handle accepts writes. */
 int lr_io_writable(const lr_io_t *io);
-/* 1 if the handle is a gzip image decompressed in memory. */
+/* 1 if the handle is a gzip image (decompressed on the fly). */
 int lr_io_is_gzip(const lr_io_t *io);
 
 /* Positioned read of exactly len bytes; bounds-checked against the size

@@ -61,7 +61,19 @@ enum {
     LR_SCAN_NO_TEXT_SEARCH = 1u << 0,
     /* Do not infer metadata areas from orphan text. */
     LR_SCAN_NO_INFER = 1u << 1,
+    /* An image that cannot be opened or read does not stop the scan: its
+     * lr_scan_image_t records the error and the other images are scanned.
+     * lr_scan_paths then opens gzip images with LR_IO_PARTIAL, so a damaged
+     * one is scanned as far as it decompresses (`truncated`). A read error
+     * while streaming an image ends that image's scan at `scanned`. */
+    LR_SCAN_KEEP_GOING = 1u << 2,
 };
+
+/* Progress of opening image `image` in lr_scan_paths: the decompression pass
+ * that indexes a gzip image (`done` of `total` compressed bytes). Returning
+ * non-zero stops like the progress callback does: nothing more is opened
+ * or scanned and the result has `interrupted` set. */
+typedef int (*lr_scan_open_progress_fn)(void *arg, int image, uint64_t done, uint64_t total);
 
 typedef struct lr_scan_opts {
     unsigned flags;               /* LR_SCAN_* above */
@@ -71,15 +83,27 @@ typedef struct lr_scan_opts {
     size_t buffer_size;         /* 0: LR_SCAN_DEFAULT_BUFFER (rounded to 512) */
     uint64_t max_text;          /* 0: LR_SCAN_DEFAULT_MAX_TEXT */
     size_t max_copies;          /* 0: LR_SCAN_DEFAULT_MAX_COPIES; then `truncated` */
+    /* lr_scan_paths only: progress of opening gzip images (their index
+     * pass); may be NULL; gets progress_arg. */
+    lr_scan_open_progress_fn open_progress;
 } lr_scan_opts_t;
 
 /* ---- what was found ---------------------------------------------------- */
 
 typedef struct lr_scan_image {
-    char *path;    /* lr_io_name() of the handle */
-    uint64_t size; /* bytes */
+    char *path;    /* lr_io_name() of the handle (the path given, if it could not be opened) */
+    uint64_t size; /* bytes (of a damaged gzip image: the bytes that decompressed) */
     bool gzip;
-    uint64_t scanned; /* bytes scanned (== size unless interrupted) */
+    uint64_t scanned; /* bytes scanned (== size unless interrupted or `error`) */
+    /* What went wrong with this image (LR_SCAN_KEEP_GOING, or a handle opened
+     * with LR_IO_PARTIAL): 0, or the status of the failed open or read, or of
+     * the damage of a gzip image (lr_io_damage). */
+    int error;
+    char *error_msg; /* lr_error_format() of it (names the image); NULL when error == 0 */
+    bool opened;     /* a handle exists (false: it could not be opened; nothing scanned) */
+    bool truncated;  /* the image could not be read to its end: a gzip image whose
+                        compressed data breaks off (size = what decompressed), or a
+                        read error (scanned = where it stopped) */
 } lr_scan_image_t;
 
 /* A "LABELONE" sector whose label parsed (crc may still be wrong). */
@@ -150,15 +174,20 @@ typedef struct lr_scan_copy {
     char *parse_error;    /* why not, NULL when parse_ok */
     /* Fields from the text (from the parse, else from its first lines). */
     char *vg_name;
-    char vg_id[LR_UUID_STR_LEN + 1];    /* as printed in the text (with dashes) */
-    char vg_id_raw[LR_PV_UUID_LEN + 1]; /* without dashes; "" when unreadable */
+    char vg_id[LR_UUID_STR_LEN + 1];    /* as printed in the text (with dashes); may be
+                                           malformed */
+    char vg_id_raw[LR_PV_UUID_LEN + 1]; /* 32 UUID characters without dashes; "" when the
+                                           id is unreadable or not a valid UUID (such a
+                                           copy joins no VG) */
     uint64_t seqno;
     int64_t creation_time; /* 0 when absent */
     char *creation_host;   /* NULL when absent */
     char *description;     /* NULL when absent */
-    long n_lvs;            /* LVs in the text, -1 when it did not parse */
+    long n_lvs;            /* visible LVs in the text, like LVM2's lv_count (hidden
+                              sub-LVs: RAID/mirror images, thin pool data/metadata,
+                              snapshot COWs... are not counted); -1 when it did not parse */
     long n_pvs;            /* PVs in the text, -1 when it did not parse */
-    int vg;                /* index into vgs, -1 when not grouped (no id) */
+    int vg;                /* index into vgs, -1 when not grouped (no valid id) */
     int version;           /* index into that VG's versions, -1 if none */
 } lr_scan_copy_t;
 
@@ -173,7 +202,7 @@ typedef struct lr_scan_version {
     int64_t creation_time;
     char *creation_host; /* borrowed from a copy (owned by that copy) */
     char *description;   /* borrowed likewise */
-    long n_lvs;
+    long n_lvs;          /* visible LVs (lr_scan_copy_t.n_lvs of the best copy) */
     size_t n_copies;
     int *copies; /* indexes into copies; the best copy (complete, crc_ok,
                     committed) first */
@@ -222,13 +251,20 @@ typedef struct lr_scan_vg {
     char id_raw[LR_PV_UUID_LEN + 1];
     uint64_t max_seqno; /* highest seqno of any copy, partial ones included */
     int latest;         /* index into versions of the newest complete version,
-                           -1 when none is complete */
+                           -1 when none is complete. It may be a version no
+                           metadata area committed (a write interrupted between
+                           the text and the header): see its `committed` and
+                           `committed_latest` below */
     size_t n_versions;
     lr_scan_version_t *versions; /* newest first (seqno descending, then crc) */
     size_t n_pvs;
     lr_scan_vg_pv_t *pvs; /* PVs of the latest version (empty when latest == -1) */
     unsigned status;      /* LR_SCAN_VG_* bits */
     size_t n_copies;      /* copies of this VG, partial ones included */
+    int committed_latest; /* index into versions of the newest version committed in
+                             some metadata area, -1 when none is; when it differs from
+                             `latest`, the versions before it were written but never
+                             committed (or their headers are lost) */
 } lr_scan_vg_t;
 
 typedef struct lr_scan {
@@ -245,6 +281,7 @@ typedef struct lr_scan {
     bool interrupted;  /* the progress callback stopped the scan */
     bool truncated;    /* max_copies was reached; later copies not recorded */
     void *priv;        /* engine state (handles for re-reading text) */
+    size_t n_failed;   /* images with `error` set */
 } lr_scan_t;
 
 /* ---- entry points ------------------------------------------------------ */
@@ -253,13 +290,19 @@ typedef struct lr_scan {
  * The handles stay the caller's and must outlive the result if
  * lr_scan_copy_text / lr_scan_copy_vg are used. opts may be NULL.
  * On success *out is owned by the caller (lr_scan_free). A read error fails
- * the whole scan (err names the image). */
+ * the whole scan (err names the image), unless LR_SCAN_KEEP_GOING is set:
+ * then a read error while streaming an image is recorded in that image and
+ * the scan goes on. A gzip handle opened with LR_IO_PARTIAL reports its
+ * damage in its image's `error` and `truncated` either way. */
 int lr_scan_ios(lr_io_t *const *ios, size_t n, const lr_scan_opts_t *opts, lr_scan_t **out,
                 lr_error_t *err);
 
 /* Opens each path read-only with lr_io_open (raw, block device or .gz),
  * scans them, and keeps the handles open inside the result until
- * lr_scan_free. An unopenable path fails the scan and is named in err. */
+ * lr_scan_free. An unopenable path fails the scan and is named in err;
+ * with LR_SCAN_KEEP_GOING it is recorded in its lr_scan_image_t instead
+ * (`opened` false, `error`) and the others are scanned, and a damaged gzip
+ * image is scanned as far as it decompresses. */
 int lr_scan_paths(const char *const *paths, size_t n, const lr_scan_opts_t *opts, lr_scan_t **out,
                   lr_error_t *err);
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # lvmscan as a program: every fixture gives valid JSON with the documented
 # keys and exit 0; damaged, garbage, truncated and hostile images never crash
-# it and still give valid JSON; exit codes 0/1/2 as documented; -q, --help,
+# it and still give valid JSON; exit codes 0/1/2 as documented; an image that
+# cannot be opened or read whole is reported while the others are scanned;
+# messages and wording; an uncommitted newest copy is flagged; -q, --help,
 # --version; scanning never changes the image.
 # usage: test-cli.sh LVMSCAN FIXTURES_DIR
 set -u
@@ -158,7 +160,8 @@ expect 0 "$T/strings.img"
 
 # ---- the damaged-image corpus (fixtures/damaged/MANIFEST) --------------------
 # EXPECT any: exit 0/1 with valid JSON, or 2 with a message naming the file;
-# EXPECT 2: refused with exit 2 and a message naming the file.
+# EXPECT 2: exit 2 and a message naming the file. With exit 2 the JSON of what
+# could be scanned is still printed, the failed image carrying its error.
 if [ -f "$FIX/damaged/MANIFEST" ]; then
     while IFS=$'\t' read -r cname files want _; do
         case $cname in '#'* | '') continue ;; esac
@@ -175,7 +178,14 @@ if [ -f "$FIX/damaged/MANIFEST" ]; then
             named=0
             for p in "${parts[@]}"; do grep -qF "$p" "$T/err" && named=1; done
             [ $named = 1 ] && ok || bad "damaged/$cname: exit 2 without naming the file: $(head -c 200 "$T/err")"
-            [ -s "$T/out" ] && bad "damaged/$cname: output on stdout with exit 2" || ok
+            # what could be scanned is still reported, with the image's error
+            if python3 - "$T/out" <<'EOF'; then ok; else bad "damaged/$cname: exit 2 without a JSON report naming the failed image"; fi
+import json, sys
+j = json.load(open(sys.argv[1]))
+bad = [i for i in j["images"] if i["error"]]
+assert bad and all(isinstance(i["error"], str) and i["path"] in i["error"] for i in bad), j["images"]
+assert j["failed_images"] == len(bad)
+EOF
         elif [ "$want" = 2 ]; then
             bad "damaged/$cname: exit $rc, must be refused with 2"
         elif [ "$rc" = 0 ] || [ "$rc" = 1 ]; then
@@ -185,6 +195,93 @@ if [ -f "$FIX/damaged/MANIFEST" ]; then
         fi
     done < "$FIX/damaged/MANIFEST"
 fi
+
+# ---- images that cannot be opened or read whole -------------------------------
+# every image that can be opened is scanned; the others are named on stderr and
+# in the report; exit 2; what was found is still printed
+expect 2 "$FIX"/history/disk.img.gz "$T/missing.img"
+grep -q "missing.img" "$T/err" && ok || bad "good+missing: missing image not named on stderr"
+grep -q "^lvmscan: .*missing.img: cannot open" "$T/err" && ok || bad "good+missing: stderr: $(cat "$T/err")"
+grep -q "VG vg0" "$T/out" && ok || bad "good+missing: no report of the good image"
+grep -q "missing.img  NOT SCANNED: .*No such file" "$T/out" && ok || bad "good+missing: report does not show the missing image"
+expect 2 --json "$T/missing.img" "$FIX"/history/disk.img.gz
+python3 - "$T/out" <<'EOF' && ok || bad "missing+good --json: images[].error / the good image's VG"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["failed_images"] == 1
+m, g = j["images"]
+assert m["path"].endswith("missing.img") and "No such file" in m["error"], m
+assert m["size"] == 0 and m["scanned"] == 0 and m["truncated"] is False
+assert g["error"] is None and g["truncated"] is False and g["scanned"] == g["size"] == 33554432
+assert [v["name"] for v in j["vgs"]] == ["vg0"] and j["vgs"][0]["latest_seqno"] == 16
+assert all(c["image"] == 1 for c in j["copies"])
+EOF
+expect 2 -q "$FIX"/history/disk.img.gz "$T/missing.img"
+[ -s "$T/out" ] && bad "-q printed a report" || ok
+
+# a gzip image cut in half: scanned as far as it decompresses, flagged
+expect 2 --json "$FIX"/damaged/gz-truncated.img.gz
+grep -q "gz-truncated.img.gz: .*truncated gzip image" "$T/err" && ok || bad "gz-truncated: stderr: $(cat "$T/err")"
+python3 - "$T/out" <<'EOF' && ok || bad "gz-truncated --json: not scanned as far as it decompresses"
+import json, sys
+j = json.load(open(sys.argv[1]))
+im = j["images"][0]
+assert im["truncated"] is True and im["gzip"] is True, im
+assert "truncated gzip image" in im["error"] and "%d bytes decompressed" % im["size"] in im["error"], im
+assert im["scanned"] == im["size"] > 32768
+assert len(j["labels"]) == 1 and j["labels"][0]["offset"] == 512
+assert [v["latest_seqno"] for v in j["vgs"]] == [16], j["vgs"]
+EOF
+expect 2 "$FIX"/damaged/gz-truncated.img.gz
+grep -q "TRUNCATED: scanned the [0-9]* bytes that decompress" "$T/out" && ok || bad "gz-truncated: report does not flag it"
+grep -q "ERROR: .*truncated gzip image" "$T/out" && ok || bad "gz-truncated: report lacks the error"
+
+# ---- messages and wording ----------------------------------------------------
+for args in "--no-such-option" "-Z" "--json=1" "--no"; do
+    expect 2 $args "$T/zero.img"
+    first=$(head -n 1 "$T/err")
+    case $first in
+    "lvmscan: "*) ok ;;
+    *) bad "lvmscan $args: message not named lvmscan: '$first'" ;;
+    esac
+    grep -qF "$LVMSCAN:" "$T/err" && bad "lvmscan $args: message uses the program's path: '$first'" || ok
+done
+"$LVMSCAN" --no-such-option x 2>&1 | grep -q "^lvmscan: unrecognized option '--no-such-option'" && ok || bad "no unrecognized-option message"
+"$LVMSCAN" -Z x 2>&1 | grep -q "^lvmscan: invalid option -- 'Z'" && ok || bad "no invalid-option message"
+"$LVMSCAN" --no x 2>&1 | grep -q "^lvmscan: option '--no' is ambiguous" && ok || bad "no ambiguity message"
+expect 0 "$FIX"/label-header-zeroed/disk.img.gz
+grep -q "found by inference from orphan text" "$T/out" && ok || bad "inferred area not worded 'inference from orphan text'"
+grep -q "found by inferred" "$T/out" && bad "report says 'found by inferred'" || ok
+expect 0 "$FIX"/history/disk.img.gz
+grep -q "found by label, header magic" "$T/out" && ok || bad "area sources not listed as 'label, header magic'"
+
+# ---- a copy written but never committed ----------------------------------------
+# history with seqno 17 written after the committed copy (16), header not updated
+python3 - "$T/history.img" "$T/uncommitted.img" <<'EOF'
+import sys
+img = bytearray(open(sys.argv[1], "rb").read())
+at, size = 32256, 1785
+t = bytes(img[at:at + size]).replace(b"seqno = 16\n", b"seqno = 17\n").replace(
+    b"lvremove -f vg0/lv3", b"lvcreate -n zz vg")
+nxt = (at + size + 511) // 512 * 512
+img[nxt:nxt + size] = t
+open(sys.argv[2], "wb").write(img)
+EOF
+expect 0 "$T/uncommitted.img"
+grep -E "^ +17 .*lvcreate -n zz vg .*\(not committed\)" "$T/out" >/dev/null && ok || bad "uncommitted seqno 17 not flagged 'not committed'"
+grep -E "^ +16 .*\(not committed\)" "$T/out" >/dev/null && bad "committed seqno 16 flagged 'not committed'" || ok
+grep -q "note: seqno 17 (the latest) is not committed in any metadata area.*newest committed version is seqno 16" "$T/out" && ok || bad "no note that the latest is not committed"
+expect 0 --json "$T/uncommitted.img"
+python3 - "$T/out" <<'EOF' && ok || bad "uncommitted --json"
+import json, sys
+j = json.load(open(sys.argv[1]))
+v = j["vgs"][0]
+assert v["latest_seqno"] == 17 and v["committed_seqno"] == 16 and v["max_seqno"] == 17, v
+assert v["versions"][0]["seqno"] == 17 and v["versions"][0]["committed"] is False
+assert v["versions"][1]["seqno"] == 16 and v["versions"][1]["committed"] is True
+EOF
+expect 0 "$FIX"/history/disk.img.gz
+grep -q "not committed" "$T/out" && bad "history: a committed latest reported as not committed" || ok
 
 # ---- never writes -----------------------------------------------------------
 before=$(sha256sum < "$T/history.img")
