@@ -6,6 +6,8 @@
 #include <getopt.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,29 +288,32 @@ static int run_terminal(lr_tui_t *m, const cli_t *cli)
     return EXIT_OK;
 }
 
-/* Every image must at least open (read-only, as the scan will) before the
- * screen is taken over: a mistyped path is a usage error on the terminal,
- * not a "Scan failed" screen to leave with q. What an image holds is the
- * scan's business and is shown on screen. */
+/* Every image must at least open read-only and be a file or a block device
+ * before the screen is taken over: a mistyped path is a usage error on the
+ * terminal, not a "Scan failed" screen to leave with q. Only open(2) here:
+ * lr_io_open would decompress a .gz image a second time before the scan does,
+ * with nothing on screen. What an image holds is the scan's business and is
+ * shown on screen. */
 static int check_images(const cli_t *cli)
 {
     int bad = 0;
     for (size_t i = 0; i < cli->n_paths; i++) {
-        lr_io_t *io = NULL;
-        lr_error_t err;
-        lr_error_clear(&err);
-        if (lr_io_open(&io, cli->paths[i], &err)) {
-            char buf[1024];
-            const char *msg = lr_error_format(&err, buf, sizeof(buf));
-            /* the engine's message names the path; make sure it is there */
-            if (strstr(msg, cli->paths[i]))
-                fprintf(stderr, "lvmtui: cannot open image: %s\n", msg);
-            else
-                fprintf(stderr, "lvmtui: cannot open image %s: %s\n", cli->paths[i], msg);
+        const char *path = cli->paths[i];
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        struct stat st;
+        const char *why = NULL;
+        if (fd < 0)
+            why = strerror(errno);
+        else if (fstat(fd, &st) != 0)
+            why = strerror(errno);
+        else if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+            why = "not a regular file or block device";
+        if (fd >= 0)
+            close(fd);
+        if (why) {
+            fprintf(stderr, "lvmtui: cannot open image %s: %s\n", path, why);
             bad++;
-            continue;
         }
-        lr_io_close(io, &err);
     }
     return bad ? -1 : 0;
 }
