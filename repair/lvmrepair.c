@@ -44,8 +44,8 @@ typedef enum mode {
 typedef struct args {
     mode_t_ mode;
     int n_modes;
-    const char *mode_arg; /* seqno=N / FILE / LV */
-    const char *seqno2;   /* --diff's second seqno */
+    const char *mode_arg; /* seqno=N[:crc=0xCRC] / FILE / LV */
+    const char *seqno2;   /* --diff's second version */
     const char *vg;
     bool has_crc;
     uint32_t crc;
@@ -75,18 +75,30 @@ static const char *local_time(int64_t t, char *buf, size_t len)
     return lr_fmt_time(t, LR_FMT_TIME_LOCAL | LR_FMT_TIME_ZONE, "unknown time", buf, len);
 }
 
-/* Refusals and "no such thing" answer 1; everything else is an error. */
+/* Refusals and "no such thing" answer 1 (an existing file that would be
+ * overwritten is a refusal too); everything else is an error. */
 static int exit_for(int rc)
 {
     if (rc == 0)
         return EXIT_OK;
-    if (rc == LR_EREFUSED || rc == LR_ENOTFOUND || rc == LR_ELIMIT)
+    if (rc == LR_EREFUSED || rc == LR_ENOTFOUND || rc == LR_ELIMIT || rc == -EEXIST)
         return EXIT_REFUSED;
     return EXIT_USAGE;
 }
 
-static int fail(int rc, const lr_error_t *err)
+/* The engines say an existing output is kept "unless overwriting is
+ * allowed": here that is --force. */
+static void name_force_option(lr_error_t *err)
 {
+    static const char generic[] = "(allow overwriting to replace it)";
+    char *at = strstr(err->msg, generic);
+    if (at)
+        snprintf(at, sizeof(err->msg) - (size_t)(at - err->msg), "(--force replaces it)");
+}
+
+static int fail(int rc, lr_error_t *err)
+{
+    name_force_option(err);
     say_error(err);
     return exit_for(rc);
 }
@@ -98,7 +110,8 @@ static void usage(FILE *f)
             "  %1$s --restore seqno=N [--vg NAME|UUID] [--crc 0xCRC] [--dry-run] [--yes]\n"
             "            [--force] [--undo FILE] [--output DIR] [--log FILE] IMAGE...\n"
             "  %1$s --apply-undo FILE [--dry-run] [--yes] [--force] [--log FILE] [IMAGE...]\n"
-            "  %1$s --diff seqno=A seqno=B [--vg NAME|UUID] [--json] IMAGE...\n"
+            "  %1$s --diff seqno=A[:crc=0xCRC] seqno=B[:crc=0xCRC] [--vg NAME|UUID] [--json]\n"
+            "            IMAGE...\n"
             "  %1$s --export seqno=N [--vg NAME|UUID] [--crc 0xCRC] [-o FILE] IMAGE...\n"
             "  %1$s --extract LV [--seqno N] [--vg NAME|UUID] [--crc 0xCRC] -o OUT IMAGE...\n"
             "\n"
@@ -108,16 +121,19 @@ static void usage(FILE *f)
             "\n"
             "  --restore seqno=N    write version N again, as seqno (highest seen + 1)\n"
             "  --vg NAME|UUID       the volume group (when several have that version)\n"
-            "  --crc 0xCRC          the copy, when one seqno has conflicting texts\n"
+            "  --crc 0xCRC          the copy, when one seqno has conflicting texts (also\n"
+            "                       written seqno=N:crc=0xCRC)\n"
             "  -n, --dry-run, --test  show the plan, write nothing\n"
             "  --yes                answer the confirmation (needed without a terminal)\n"
             "  --force              override safety refusals (busy or locked images, missing\n"
-            "                       PVs, a version failing LVM2's checks, existing outputs)\n"
+            "                       PVs, a version failing LVM2's checks, existing outputs\n"
+            "                       and copies; never an existing undo file)\n"
             "  --undo FILE          undo file (default: next to the first image)\n"
             "  --output DIR         write repaired copies into DIR, originals untouched\n"
             "  --log FILE           append what was done to FILE\n"
             "  --apply-undo FILE    put back the bytes an earlier run saved in FILE\n"
-            "  --diff seqno=A seqno=B  what changed between two versions (--json for JSON)\n"
+            "  --diff seqno=A seqno=B  what changed between two versions (--json for JSON);\n"
+            "                       seqno=N:crc=0xCRC picks one of conflicting copies\n"
             "  --export seqno=N     the version as a file for vgcfgrestore -f (-o FILE)\n"
             "  --extract LV         copy the LV's data as version --seqno maps it to -o OUT\n"
             "  --help, --version\n"
@@ -142,7 +158,7 @@ static bool parse_u64(const char *s, uint64_t *v)
     return true;
 }
 
-/* "seqno=N" or "N". */
+/* --seqno's argument: "N" (or "seqno=N"). */
 static bool parse_seqno(const char *s, uint64_t *v)
 {
     if (s && strncmp(s, "seqno=", 6) == 0)
@@ -165,6 +181,49 @@ static bool parse_crc(const char *s, uint32_t *v)
         return false;
     *v = (uint32_t)x;
     return true;
+}
+
+/* A version as --restore, --export and --diff take it: "seqno=N", or
+ * "seqno=N:crc=0xCRC" to pick one of conflicting copies of N. A bare "N"
+ * is refused: it reads like a count or an index. */
+typedef struct version_arg {
+    uint64_t seqno;
+    bool has_crc;
+    uint32_t crc;
+} version_arg_t;
+
+static bool parse_version(const char *s, version_arg_t *v)
+{
+    memset(v, 0, sizeof(*v));
+    if (!s || strncmp(s, "seqno=", 6) != 0)
+        return false;
+    char num[32];
+    const char *colon = strchr(s + 6, ':');
+    size_t n = colon ? (size_t)(colon - (s + 6)) : strlen(s + 6);
+    if (n == 0 || n >= sizeof(num))
+        return false;
+    memcpy(num, s + 6, n);
+    num[n] = '\0';
+    if (!parse_u64(num, &v->seqno))
+        return false;
+    if (!colon)
+        return true;
+    if (strncmp(colon + 1, "crc=", 4) != 0 || !parse_crc(colon + 5, &v->crc))
+        return false;
+    v->has_crc = true;
+    return true;
+}
+
+/* The usage error for a bad version argument, with a hint for "15". */
+static int bad_version(const char *opt, const char *arg)
+{
+    uint64_t n;
+    fprintf(stderr, "%s: %s takes seqno=N (or seqno=N:crc=0xCRC), not '%s'", prog, opt,
+            arg ? arg : "");
+    if (arg && parse_u64(arg, &n))
+        fprintf(stderr, "; did you mean %s seqno=%s?", opt, arg);
+    fprintf(stderr, "\n(see %s --help)\n", prog);
+    return EXIT_USAGE;
 }
 
 static int usage_error(const char *fmt, const char *what)
@@ -308,9 +367,22 @@ static int check_combination(const args_t *a)
     if ((a->vg || a->has_crc) && undo)
         return usage_error("--vg and --crc do not go with --apply-undo%s", "");
     if (a->has_crc && a->mode == MODE_DIFF)
-        return usage_error("--crc does not go with --diff%s", "");
+        return usage_error("--crc does not go with --diff: pick each side's copy with "
+                           "seqno=N:crc=0xCRC%s",
+                           "");
     if (a->mode == MODE_EXTRACT && !a->out_file)
         return usage_error("--extract needs -o OUT%s", "");
+    version_arg_t v;
+    const char *opt = a->mode == MODE_RESTORE  ? "--restore"
+                      : a->mode == MODE_EXPORT ? "--export"
+                      : a->mode == MODE_DIFF   ? "--diff"
+                                               : NULL;
+    if (opt && !parse_version(a->mode_arg, &v))
+        return bad_version(opt, a->mode_arg);
+    if (a->mode == MODE_DIFF && !parse_version(a->seqno2, &v))
+        return bad_version(opt, a->seqno2);
+    if (opt && a->mode != MODE_DIFF && v.has_crc && a->has_crc && v.crc != a->crc)
+        return usage_error("%s and --crc name different copies", opt);
     if (!undo && a->n_images < 1)
         return usage_error("no IMAGE given%s", "");
     return -1;
@@ -333,7 +405,7 @@ static int parse_args(args_t *a, int argc, char **argv)
                            "");
     a->images = argv + optind;
     a->n_images = argc - optind;
-    /* --diff seqno=A seqno=B: the second seqno arrives as an operand. */
+    /* --diff seqno=A seqno=B: the second version arrives as an operand. */
     if (a->mode == MODE_DIFF && a->n_images > 0 && strncmp(a->images[0], "seqno=", 6) == 0) {
         a->seqno2 = a->images[0];
         a->images++;
@@ -450,17 +522,80 @@ static int fault_open(void *arg, const char *path, int flags, lr_io_t **out, lr_
     return rc;
 }
 
-static int print_candidates(const scanned_t *s, const lr_repair_opts_t *o)
+/* The versions a pick could mean: with a seqno, that seqno's versions
+ * (of the VGs vg names, with that crc); without, the newest complete
+ * version of each such VG. Fills up to max, returns how many in all. */
+static size_t candidates(const lr_scan_t *scan, const char *vg, bool has_seqno,
+                         const version_arg_t *v, lr_repair_candidate_t *out, size_t max)
 {
-    lr_repair_candidate_t c[32];
-    size_t n = lr_repair_candidates(s->scan, o, c, 32);
+    if (has_seqno) {
+        lr_repair_opts_t o = {.vg = vg, .seqno = v->seqno, .has_crc = v->has_crc, .crc = v->crc};
+        return lr_repair_candidates(scan, &o, out, max);
+    }
+    int *idx = malloc((scan->n_vgs ? scan->n_vgs : 1) * sizeof(*idx));
+    if (!idx)
+        return 0;
+    size_t nv = scan->n_vgs;
+    if (vg)
+        nv = lr_scan_find_vgs(scan, vg, idx, scan->n_vgs);
+    else
+        for (size_t i = 0; i < nv; i++)
+            idx[i] = (int)i;
+    size_t n = 0;
+    for (size_t k = 0; k < nv && k < scan->n_vgs; k++) {
+        const lr_scan_vg_t *g = &scan->vgs[idx[k]];
+        if (g->latest < 0)
+            continue;
+        lr_repair_opts_t o = {.vg = g->id, .seqno = g->versions[g->latest].seqno};
+        lr_repair_candidate_t c[8];
+        size_t m = lr_repair_candidates(scan, &o, c, 8);
+        for (size_t j = 0; j < m && j < 8; j++)
+            if (c[j].version == g->latest) {
+                if (out && n < max)
+                    out[n] = c[j];
+                n++;
+            }
+    }
+    free(idx);
+    return n;
+}
+
+/* After a refusal: when it is an ambiguity (several complete versions
+ * match), says so and lists every candidate, one per line, the same way
+ * for every mode; crc_how is how this mode picks a copy. Returns true when
+ * it printed (the engine's message is then not printed). */
+static bool explain_ambiguity(const lr_scan_t *scan, const char *vg, bool has_seqno,
+                              const version_arg_t *v, const char *crc_how)
+{
+    enum { MAX = 64 };
+    lr_repair_candidate_t c[MAX];
+    if (!scan)
+        return false;
+    size_t n = candidates(scan, vg, has_seqno, v, c, MAX), complete = 0;
+    bool one_vg = true;
+    for (size_t i = 0; i < n && i < MAX; i++) {
+        complete += c[i].complete;
+        one_vg &= c[i].vg == c[0].vg;
+    }
+    if (complete < 2)
+        return false;
+    if (has_seqno)
+        fprintf(stderr, "%s: %zu versions match seqno %" PRIu64 "; choose one with %s\n", prog, n,
+                v->seqno, one_vg ? crc_how : "--vg NAME|UUID");
+    else
+        fprintf(stderr,
+                "%s: %zu volume groups have a newest version; choose one with --vg "
+                "NAME|UUID\n",
+                prog, n);
     fprintf(stderr, "Candidates:\n");
-    for (size_t i = 0; i < n && i < 32; i++)
+    for (size_t i = 0; i < n && i < MAX; i++)
         fprintf(stderr, "  VG %s (UUID %s) seqno %" PRIu64 " crc 0x%08x%s, %zu cop%s: %s\n",
                 c[i].vg_name ? c[i].vg_name : "?", c[i].vg_id, c[i].seqno, c[i].crc,
                 c[i].complete ? "" : " (partial only)", c[i].n_copies,
                 c[i].n_copies == 1 ? "y" : "ies", c[i].description ? c[i].description : "");
-    return 0;
+    if (n > MAX)
+        fprintf(stderr, "  ... and %zu more\n", n - MAX);
+    return true;
 }
 
 static int check_output_dir(const char *dir)
@@ -526,6 +661,14 @@ static int refuse_gzip(const args_t *a, const lr_repair_plan_t *p)
     return -1;
 }
 
+/* The undo file's name, once it exists (before the first write). */
+static void say_undo_created(void *arg, const char *path)
+{
+    (void)arg;
+    fprintf(stderr, "%s: undo file: %s\n", prog, path);
+    fflush(stderr);
+}
+
 static int execute(const args_t *a, lr_repair_plan_t *p, lr_error_t *err)
 {
     char *undo = NULL;
@@ -542,7 +685,6 @@ static int execute(const args_t *a, lr_repair_plan_t *p, lr_error_t *err)
         return fail(rc, err);
     if (!undo)
         return EXIT_USAGE;
-    fprintf(stderr, "%s: undo file: %s\n", prog, undo);
     unsigned fail_at = 0;
     const char *env = getenv(FAULT_ENV);
     uint64_t v = 0;
@@ -553,6 +695,7 @@ static int execute(const args_t *a, lr_repair_plan_t *p, lr_error_t *err)
         .force = a->force,
         .open_rw = fail_at ? fault_open : NULL,
         .open_arg = &fail_at,
+        .undo_created = say_undo_created,
     };
     rc = lr_repair_execute(p, &eo, err);
     lr_error_t lerr;
@@ -578,11 +721,52 @@ static int execute(const args_t *a, lr_repair_plan_t *p, lr_error_t *err)
     return EXIT_OK;
 }
 
+/* Refusals that only depend on the command line and the file system,
+ * made before scanning so nothing is shown that would then be refused: an
+ * existing --undo file (never overwritten, not even with --force) and
+ * existing --output copies (unless --force). */
+static int check_outputs(const args_t *a)
+{
+    struct stat st;
+    if (a->undo && lstat(a->undo, &st) == 0) {
+        fprintf(stderr,
+                "%s: undo file %s exists; an undo file is never overwritten: nothing written; "
+                "choose another name with --undo\n",
+                prog, a->undo);
+        return EXIT_REFUSED;
+    }
+    for (int i = 0; a->output && !a->force && i < a->n_images; i++) {
+        const char *slash = strrchr(a->images[i], '/');
+        const char *base = slash ? slash + 1 : a->images[i];
+        size_t len = strlen(base);
+        if (len > 3 && strcmp(base + len - 3, ".gz") == 0)
+            len -= 3;
+        char *dst = NULL;
+        if (asprintf(&dst, "%s/%.*s", a->output, (int)len, base) < 0)
+            return EXIT_USAGE;
+        bool exists = lstat(dst, &st) == 0;
+        if (exists)
+            fprintf(stderr,
+                    "%s: %s: the copy of %s exists already: nothing written (--force "
+                    "overwrites it)\n",
+                    prog, dst, a->images[i]);
+        free(dst);
+        if (exists)
+            return EXIT_REFUSED;
+    }
+    return -1;
+}
+
 static int do_restore(const args_t *a)
 {
-    lr_repair_opts_t o = {.vg = a->vg, .has_crc = a->has_crc, .crc = a->crc, .force = a->force};
-    if (!parse_seqno(a->mode_arg, &o.seqno))
-        return usage_error("--restore takes seqno=N, not '%s'", a->mode_arg);
+    version_arg_t v;
+    if (!parse_version(a->mode_arg, &v))
+        return bad_version("--restore", a->mode_arg);
+    lr_repair_opts_t o = {.vg = a->vg,
+                          .seqno = v.seqno,
+                          .has_crc = a->has_crc || v.has_crc,
+                          .crc = a->has_crc ? a->crc : v.crc,
+                          .force = a->force};
     if (a->output) {
         int rc = check_output_dir(a->output);
         if (rc < 0)
@@ -590,6 +774,9 @@ static int do_restore(const args_t *a)
         if (rc >= 0)
             return rc;
     }
+    int ex = check_outputs(a);
+    if (ex >= 0)
+        return ex;
     lr_error_t err;
     lr_error_clear(&err);
     scanned_t s;
@@ -598,9 +785,9 @@ static int do_restore(const args_t *a)
     if (!rc)
         rc = lr_repair_plan_new(s.scan, s.ios, &o, &p, &err);
     if (rc) {
-        say_error(&err);
-        if (rc == LR_EREFUSED && s.scan && lr_repair_candidates(s.scan, &o, NULL, 0) > 1)
-            print_candidates(&s, &o);
+        version_arg_t pv = {.seqno = o.seqno, .has_crc = o.has_crc, .crc = o.crc};
+        if (rc != LR_EREFUSED || !explain_ambiguity(s.scan, a->vg, true, &pv, "--crc 0xCRC"))
+            say_error(&err);
         scanned_free(&s);
         return exit_for(rc);
     }
@@ -611,7 +798,7 @@ static int do_restore(const args_t *a)
         fflush(stdout);
     }
     free(text);
-    int ex = rc ? fail(rc, &err) : -1;
+    ex = rc ? fail(rc, &err) : -1;
     if (ex < 0 && a->dry_run) {
         printf("\nDry run: nothing written.\n");
         log_append(a, NULL, "dry run: plan shown, nothing written\n");
@@ -668,17 +855,26 @@ static int open_undo_images(const args_t *a, const lr_undo_file_t *f, bool rw, l
     return 0;
 }
 
-static void describe_undo(const args_t *a, const lr_undo_file_t *f, const lr_undo_verdict_t *v)
+static void describe_undo(const args_t *a, const lr_undo_file_t *f, const lr_undo_verdict_t *v,
+                          size_t n_unsaved)
 {
     char when[64];
-    printf("Undo file %s, made %s: %zu range(s) on %zu image(s); the run %s\n", a->mode_arg,
-           local_time(f->created, when, sizeof(when)), f->n_ranges, f->n_images,
+    printf("Undo file %s, made %s: ", a->mode_arg, local_time(f->created, when, sizeof(when)));
+    if (f->n_planned)
+        printf("%zu of %zu planned range(s) saved", f->n_ranges, f->n_planned);
+    else
+        printf("%zu range(s)", f->n_ranges);
+    printf(" on %zu image(s); the run %s\n", f->n_images,
            !f->finished ? "did not finish (interrupted)"
            : f->status  ? "stopped on an error"
                         : "completed");
     if (f->truncated)
         printf("  (the file ends in a torn record: the run stopped while writing it; every write "
                "that reached an image is recorded before it)\n");
+    if (n_unsaved)
+        printf("  %zu planned range(s) are not saved: the run stopped before writing them, and "
+               "they hold their original bytes (checked)\n",
+               n_unsaved);
     for (size_t i = 0; i < f->n_images; i++) {
         struct stat st;
         const char *path = undo_image_path(a, f, i);
@@ -687,7 +883,7 @@ static void describe_undo(const args_t *a, const lr_undo_file_t *f, const lr_und
         printf("  image %zu: %s (%" PRIu64 " bytes)%s\n", i, path, f->images[i].size,
                same ? "" : " - not the same file as recorded; its bytes are checked instead");
     }
-    for (size_t i = 0; i < f->n_ranges; i++) {
+    for (size_t i = 0; v && i < f->n_ranges; i++) {
         const lr_undo_range_t *r = &f->ranges[i];
         printf("  %zu. image %u bytes %" PRIu64 "..%" PRIu64 ": %s\n", i + 1, r->image, r->offset,
                r->offset + r->length - 1,
@@ -714,15 +910,19 @@ static int do_apply_undo(const args_t *a)
     lr_undo_verdict_t *v = calloc(f->n_ranges ? f->n_ranges : 1, sizeof(*v));
     rc = v ? open_undo_images(a, f, false, &ios, &err)
            : lr_error_set(&err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    int crc = rc ? rc : lr_undo_check(f, ios, v, &err);
-    if (!rc && (crc == 0 || crc == LR_EREFUSED))
-        describe_undo(a, f, v);
+    /* A file that cannot put back every byte the run may have changed is
+     * refused first, and --force does not override that. */
+    size_t n_unsaved = 0;
+    int complete = rc ? rc : lr_undo_check_complete(f, ios, &n_unsaved, &err);
+    int crc = complete ? complete : lr_undo_check(f, ios, v, &err);
+    if (!rc && (complete == LR_EREFUSED || crc == 0 || crc == LR_EREFUSED))
+        describe_undo(a, f, complete ? NULL : v, n_unsaved);
     close_all(ios, f->n_images);
     ios = NULL;
     free(v);
     int ex = -1;
-    if (rc || (crc && (crc != LR_EREFUSED || !a->force)))
-        ex = fail(rc ? rc : crc, &err);
+    if (rc || complete || (crc && (crc != LR_EREFUSED || !a->force)))
+        ex = fail(rc ? rc : complete ? complete : crc, &err);
     if (ex < 0 && crc == LR_EREFUSED)
         printf("Forced: changed ranges are overwritten with the original bytes too.\n");
     if (ex < 0 && a->dry_run) {
@@ -753,32 +953,57 @@ static int do_apply_undo(const args_t *a)
 
 /* ---- --diff / --export / --extract ------------------------------------------------------ */
 
-static int pick(const scanned_t *s, const char *vg, bool has_seqno, uint64_t seqno, bool has_crc,
-                uint32_t crc, int *v, int *ver, lr_error_t *err)
+static int pick(const scanned_t *s, const char *vg, bool has_seqno, const version_arg_t *v, int *g,
+                int *ver, lr_error_t *err)
 {
     lr_export_pick_t pk = {
-        .vg = vg, .has_seqno = has_seqno, .seqno = seqno, .has_crc = has_crc, .crc = crc};
-    return lr_export_pick(s->scan, &pk, v, ver, err);
+        .vg = vg, .has_seqno = has_seqno, .seqno = v->seqno, .has_crc = v->has_crc, .crc = v->crc};
+    return lr_export_pick(s->scan, &pk, g, ver, err);
+}
+
+/* A failed pick: an ambiguity is listed one candidate per line, anything
+ * else is the engine's message. */
+static int pick_failed(int rc, lr_error_t *err, const scanned_t *s, const char *vg, bool has_seqno,
+                       const version_arg_t *v, const char *crc_how)
+{
+    if (rc == LR_EREFUSED && explain_ambiguity(s->scan, vg, has_seqno, v, crc_how))
+        return exit_for(rc);
+    return fail(rc, err);
 }
 
 static int do_diff(const args_t *a)
 {
-    uint64_t sa = 0, sb = 0;
-    if (!parse_seqno(a->mode_arg, &sa) || !parse_seqno(a->seqno2, &sb))
-        return usage_error("--diff takes seqno=A seqno=B%s", "");
+    version_arg_t va, vb;
+    if (!parse_version(a->mode_arg, &va))
+        return bad_version("--diff", a->mode_arg);
+    if (!parse_version(a->seqno2, &vb))
+        return bad_version("--diff", a->seqno2);
     lr_error_t err;
     lr_error_clear(&err);
     scanned_t s;
-    int vga = -1, va = -1, vgb = -1, vb = -1;
+    int vga = -1, ia = -1, vgb = -1, ib = -1;
+    const char *how = "seqno=N:crc=0xCRC";
     int rc = scan_images(a, &s, &err);
-    if (!rc)
-        rc = pick(&s, a->vg, true, sa, false, 0, &vga, &va, &err);
+    if (rc) {
+        scanned_free(&s);
+        return fail(rc, &err);
+    }
+    rc = pick(&s, a->vg, true, &va, &vga, &ia, &err);
+    if (rc) {
+        int ex = pick_failed(rc, &err, &s, a->vg, true, &va, how);
+        scanned_free(&s);
+        return ex;
+    }
     /* The second version is of the same VG as the first. */
-    if (!rc)
-        rc = pick(&s, a->vg ? a->vg : s.scan->vgs[vga].id, true, sb, false, 0, &vgb, &vb, &err);
+    const char *vg2 = a->vg ? a->vg : s.scan->vgs[vga].id;
+    rc = pick(&s, vg2, true, &vb, &vgb, &ib, &err);
+    if (rc) {
+        int ex = pick_failed(rc, &err, &s, vg2, true, &vb, how);
+        scanned_free(&s);
+        return ex;
+    }
     lr_diff_t *d = NULL;
-    if (!rc)
-        rc = lr_diff_scan(s.scan, (size_t)vga, (size_t)va, (size_t)vb, &d, &err);
+    rc = lr_diff_scan(s.scan, (size_t)vga, (size_t)ia, (size_t)ib, &d, &err);
     char *text = NULL;
     if (!rc)
         rc = a->json ? lr_diff_format_json(d, &text, &err) : lr_diff_format_text(d, &text, &err);
@@ -792,23 +1017,33 @@ static int do_diff(const args_t *a)
 
 static int do_export(const args_t *a)
 {
-    uint64_t seqno = 0;
-    if (!parse_seqno(a->mode_arg, &seqno))
-        return usage_error("--export takes seqno=N, not '%s'", a->mode_arg);
+    version_arg_t v;
+    if (!parse_version(a->mode_arg, &v))
+        return bad_version("--export", a->mode_arg);
+    if (a->has_crc) {
+        v.has_crc = true;
+        v.crc = a->crc;
+    }
     lr_error_t err;
     lr_error_clear(&err);
     scanned_t s;
     int vg = -1, ver = -1;
     int rc = scan_images(a, &s, &err);
     if (!rc)
-        rc = pick(&s, a->vg, true, seqno, a->has_crc, a->crc, &vg, &ver, &err);
-    if (!rc && a->out_file) {
+        rc = pick(&s, a->vg, true, &v, &vg, &ver, &err);
+    if (rc) {
+        int ex =
+            s.scan ? pick_failed(rc, &err, &s, a->vg, true, &v, "--crc 0xCRC") : fail(rc, &err);
+        scanned_free(&s);
+        return ex;
+    }
+    if (a->out_file) {
         rc = lr_export_write(s.scan, (size_t)vg, (size_t)ver, a->out_file,
                              a->force ? LR_EXPORT_OVERWRITE : 0, &err);
         if (!rc)
             fprintf(stderr, "%s: wrote VG %s seqno %" PRIu64 " to %s (for vgcfgrestore -f)\n", prog,
-                    s.scan->vgs[vg].name, seqno, a->out_file);
-    } else if (!rc) {
+                    s.scan->vgs[vg].name, v.seqno, a->out_file);
+    } else {
         char *text = NULL;
         size_t len = 0;
         rc = lr_export_text(s.scan, (size_t)vg, (size_t)ver, &text, &len, &err);
@@ -826,16 +1061,21 @@ static int do_extract(const args_t *a)
     lr_error_clear(&err);
     scanned_t s;
     int vg = -1, ver = -1;
+    version_arg_t v = {.seqno = a->seqno, .has_crc = a->has_crc, .crc = a->crc};
     int rc = scan_images(a, &s, &err);
     if (!rc)
-        rc = pick(&s, a->vg, a->has_seqno, a->seqno, a->has_crc, a->crc, &vg, &ver, &err);
-    uint64_t written = 0;
-    if (!rc) {
-        lr_extract_opts_t eo = {
-            .flags = a->force ? LR_EXTRACT_OVERWRITE : 0, .ios = s.ios, .n_ios = s.n};
-        rc = lr_extract_lv(s.scan, (size_t)vg, (size_t)ver, a->mode_arg, a->out_file, &eo, &written,
-                           &err);
+        rc = pick(&s, a->vg, a->has_seqno, &v, &vg, &ver, &err);
+    if (rc) {
+        int ex = s.scan ? pick_failed(rc, &err, &s, a->vg, a->has_seqno, &v, "--crc 0xCRC")
+                        : fail(rc, &err);
+        scanned_free(&s);
+        return ex;
     }
+    uint64_t written = 0;
+    lr_extract_opts_t eo = {
+        .flags = a->force ? LR_EXTRACT_OVERWRITE : 0, .ios = s.ios, .n_ios = s.n};
+    rc = lr_extract_lv(s.scan, (size_t)vg, (size_t)ver, a->mode_arg, a->out_file, &eo, &written,
+                       &err);
     if (!rc)
         fprintf(stderr, "%s: wrote %" PRIu64 " bytes of LV %s (VG %s seqno %" PRIu64 ") to %s\n",
                 prog, written, a->mode_arg, s.scan->vgs[vg].name,

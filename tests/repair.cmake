@@ -2,6 +2,8 @@
 #   test_undo      the undo layer and undo files on scratch images
 #   test_restore   plans and restores on copies of every fixture, refusals,
 #                  fault injection after each write, --output copies
+#   test_restore_checks  damaged images: what execution would fail is refused
+#                  at planning; what is written, the scanner reads back
 #   restore_cli    lvmrepair's options, messages, exit codes, dry run,
 #                  --output, --log, --apply-undo (no root needed)
 #   restore_*      interop: restores judged by real LVM2 on loop devices
@@ -13,6 +15,7 @@ endif()
 lr_add_test(test_undo test_undo.c LIBS lrrepair)
 lr_add_test(test_restore test_restore.c LIBS lrrepair)
 set_tests_properties(test_restore PROPERTIES TIMEOUT 900)
+lr_add_test(test_restore_checks test_restore_checks.c LIBS lrrepair)
 
 find_program(LR_BASH bash)
 if(LR_BASH)
@@ -21,7 +24,7 @@ if(LR_BASH)
                    $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
   set_tests_properties(restore_cli PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
 
-  foreach(t history reinit stale-pv label-header-zeroed second-mda-only gpt wrapped fault)
+  foreach(t history reinit stale-pv label-header-zeroed second-mda-only gpt wrapped fault damaged)
     string(REPLACE "-" "_" name "restore_interop_${t}")
     add_test(NAME ${name}
              COMMAND ${LR_BASH} ${CMAKE_CURRENT_SOURCE_DIR}/interop/restore-${t}.sh

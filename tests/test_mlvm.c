@@ -1,8 +1,10 @@
 /* mlvm engine (lrvgedit): size parsing and display, names, the pvcreate
  * layout, first-fit allocation with splits, the first version's text, edits
  * committed to every metadata area, the ring wrapping, and every refused
- * request leaving the image byte-identical. Works on temporary sparse
- * files; no root needed. */
+ * request leaving the image byte-identical; undo files for every write
+ * command (--undo) that put the image back byte for byte, also after a
+ * failed write; sizes in extents as lvcreate/lvresize round them. Works on
+ * temporary sparse files; no root needed. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,6 +15,8 @@
 #include <unistd.h>
 
 #include "lr/crc.h"
+#include "lr/repair.h"
+#include "lr/undo.h"
 #include "lr/vgedit.h"
 #include "support.h"
 
@@ -831,6 +835,269 @@ static void test_open_errors(void **state)
     assert_string_equal(err.where, "/nonexistent/mlvm.img");
 }
 
+/* ---- undo files ---- */
+
+static void sha(const char *path, char out[65])
+{
+    assert_int_equal(lr_test_sha256_file(path, out), 0);
+}
+
+static void undo_name(char *buf, size_t len, const char *image, const char *what)
+{
+    snprintf(buf, len, "%s.%s.undo", image, what);
+    unlink(buf);
+}
+
+/* Reads undo (which must say the run ended with status) and puts image back. */
+static void apply_undo(const char *undo, const char *image, int status)
+{
+    lr_undo_file_t *f = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    ok(lr_undo_read(undo, &f, &err), &err);
+    assert_true(f->finished);
+    assert_false(f->truncated);
+    assert_int_equal(f->status, status);
+    assert_int_equal(f->n_images, 1);
+    assert_string_equal(f->images[0].path, image);
+    assert_true(f->n_ranges > 0);
+    lr_io_t *io = NULL;
+    ok(lr_io_open_rw(&io, image, LR_IO_RDWR | LR_IO_EXCL, &err), &err);
+    size_t n = 0;
+    ok(lr_undo_apply(f, &io, false, &n, &err), &err);
+    assert_true(n >= 1 && n <= f->n_ranges); /* ranges still original are skipped */
+    lr_io_close(io, NULL);
+    lr_undo_file_free(f);
+    unlink(undo);
+}
+
+typedef int (*edit_fn)(lr_vgedit_t *ed, lr_error_t *err);
+
+static int ed_create(lr_vgedit_t *ed, lr_error_t *err)
+{
+    return lr_vgedit_lv_create(ed, "data", 3, err);
+}
+static int ed_resize(lr_vgedit_t *ed, lr_error_t *err)
+{
+    return lr_vgedit_lv_resize(ed, "data", 5, err);
+}
+static int ed_rename(lr_vgedit_t *ed, lr_error_t *err)
+{
+    return lr_vgedit_lv_rename(ed, "data", "archive", err);
+}
+static int ed_remove(lr_vgedit_t *ed, lr_error_t *err)
+{
+    return lr_vgedit_lv_remove(ed, "archive", err);
+}
+
+static void edit_with_undo(const char *path, const char *undo, edit_fn fn)
+{
+    lr_vgedit_io_opts_t io = {.undo_path = undo};
+    lr_vgedit_t *ed = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    ok(lr_vgedit_open_ex(&ed, path, LR_VGEDIT_WRITE, &io, &err), &err);
+    ok(fn(ed, &err), &err);
+    assert_int_equal(access(undo, F_OK), -1); /* made by the commit, not before */
+    ok(lr_vgedit_commit(ed, "test", &err), &err);
+    lr_vgedit_free(ed);
+    assert_int_equal(access(undo, F_OK), 0);
+}
+
+/* format, create, resize, rename, remove, each with an undo file; the undo
+ * files applied newest first walk the image back through every state to
+ * the empty image, byte for byte. Both metadata areas are written. */
+static void test_undo_every_command(void **state)
+{
+    (void)state;
+    char path[256], undo[5][300], h[6][65], now[65];
+    temp_image(path, sizeof(path), 64 * MiB);
+    sha(path, h[0]);
+    static const char *const names[] = {"format", "create", "resize", "rename", "remove"};
+    static const edit_fn fns[] = {NULL, ed_create, ed_resize, ed_rename, ed_remove};
+    for (int i = 0; i < 5; i++) {
+        undo_name(undo[i], sizeof(undo[i]), path, names[i]);
+        if (i == 0) {
+            lr_vgedit_format_opts_t o;
+            lr_vgedit_format_defaults(&o);
+            o.metadata_copies = 2;
+            lr_vgedit_io_opts_t io = {.undo_path = undo[0]};
+            lr_error_t err;
+            lr_error_clear(&err);
+            ok(lr_vgedit_format_ex(path, &o, &io, NULL, &err), &err);
+        } else {
+            edit_with_undo(path, undo[i], fns[i]);
+        }
+        sha(path, h[i + 1]);
+        assert_string_not_equal(h[i], h[i + 1]);
+    }
+    for (int i = 4; i >= 0; i--) {
+        apply_undo(undo[i], path, 0);
+        sha(path, now);
+        assert_string_equal(now, h[i]);
+    }
+    unlink(path);
+}
+
+/* A refused request creates no undo file; an existing undo file is never
+ * overwritten and stops the command before its first write. */
+static void test_undo_refusals(void **state)
+{
+    (void)state;
+    char path[256], undo[300], h0[65], h1[65];
+    temp_image(path, sizeof(path), 64 * MiB);
+    format_image(path, 1, 0);
+    undo_name(undo, sizeof(undo), path, "refused");
+    sha(path, h0);
+    lr_vgedit_format_opts_t o;
+    lr_vgedit_format_defaults(&o);
+    lr_vgedit_io_opts_t io = {.undo_path = undo};
+    lr_error_t err;
+    lr_error_clear(&err);
+    /* format over a PV: refused, no file */
+    assert_int_equal(lr_vgedit_format_ex(path, &o, &io, NULL, &err), LR_EREFUSED);
+    assert_int_equal(access(undo, F_OK), -1);
+    /* a refused edit never reaches the commit */
+    lr_vgedit_t *ed = NULL;
+    ok(lr_vgedit_open_ex(&ed, path, LR_VGEDIT_WRITE, &io, &err), &err);
+    assert_int_equal(lr_vgedit_lv_create(ed, "x", 1000, &err), LR_EREFUSED);
+    lr_vgedit_free(ed);
+    assert_int_equal(access(undo, F_OK), -1);
+    sha(path, h1);
+    assert_string_equal(h0, h1);
+
+    /* an existing file: -EEXIST, the file and the image untouched */
+    FILE *f = fopen(undo, "w");
+    assert_non_null(f);
+    fputs("precious", f);
+    fclose(f);
+    ok(lr_vgedit_open_ex(&ed, path, LR_VGEDIT_WRITE, &io, &err), &err);
+    ok(lr_vgedit_lv_create(ed, "x", 1, &err), &err);
+    assert_int_equal(lr_vgedit_commit(ed, NULL, &err), -EEXIST);
+    assert_true(strstr(err.msg, "never overwritten") != NULL);
+    lr_vgedit_free(ed);
+    o.force = true;
+    assert_int_equal(lr_vgedit_format_ex(path, &o, &io, NULL, &err), -EEXIST);
+    sha(path, h1);
+    assert_string_equal(h0, h1);
+    size_t len = 0;
+    char *kept = lr_test_slurp(undo, &len);
+    assert_non_null(kept);
+    assert_string_equal(kept, "precious");
+    free(kept);
+    unlink(undo);
+
+    /* one commit per undo file: the second is refused before writing */
+    ok(lr_vgedit_open_ex(&ed, path, LR_VGEDIT_WRITE, &io, &err), &err);
+    ok(lr_vgedit_lv_create(ed, "one", 1, &err), &err);
+    ok(lr_vgedit_commit(ed, NULL, &err), &err);
+    sha(path, h1);
+    ok(lr_vgedit_lv_create(ed, "two", 1, &err), &err);
+    assert_int_equal(lr_vgedit_commit(ed, NULL, &err), LR_EREFUSED);
+    assert_true(strstr(err.msg, "undo file") != NULL);
+    lr_vgedit_free(ed);
+    char h2[65];
+    sha(path, h2);
+    assert_string_equal(h1, h2);
+    apply_undo(undo, path, 0);
+    sha(path, h1);
+    assert_string_equal(h0, h1);
+    unlink(path);
+}
+
+/* The open hook: fails the chosen write (lr_repair_fault_io). */
+typedef struct fault {
+    unsigned counter, fail_at;
+} fault_t;
+
+static int fault_open(void *arg, const char *path, int flags, lr_io_t **out, lr_error_t *err)
+{
+    fault_t *f = arg;
+    lr_io_t *raw = NULL;
+    int rc = lr_io_open_rw(&raw, path, flags, err);
+    if (!rc && (rc = lr_repair_fault_io(raw, &f->counter, f->fail_at, out, err)))
+        lr_io_close(raw, NULL);
+    return rc;
+}
+
+/* A write that fails half way: the error comes back, the undo file is
+ * finished with it and still puts the original bytes back. */
+static void test_undo_after_failed_write(void **state)
+{
+    (void)state;
+    char path[256], undo[300], h0[65], h1[65];
+    temp_image(path, sizeof(path), 64 * MiB);
+    sha(path, h0);
+    undo_name(undo, sizeof(undo), path, "failed");
+    lr_vgedit_format_opts_t o;
+    lr_vgedit_format_defaults(&o);
+    fault_t f = {.fail_at = 5}; /* zero, zero, area header, text: the commit's header fails */
+    lr_vgedit_io_opts_t io = {.undo_path = undo, .open_rw = fault_open, .open_arg = &f};
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_vgedit_format_ex(path, &o, &io, NULL, &err), -EIO);
+    assert_string_equal(err.where, path);
+    assert_true(strstr(err.msg, "injected fault") != NULL);
+    apply_undo(undo, path, -EIO);
+    sha(path, h1);
+    assert_string_equal(h0, h1);
+
+    format_image(path, 2, 0);
+    sha(path, h0);
+    f = (fault_t){.fail_at = 3}; /* text 1, header 1, text 2 fails */
+    lr_vgedit_t *ed = NULL;
+    ok(lr_vgedit_open_ex(&ed, path, LR_VGEDIT_WRITE, &io, &err), &err);
+    ok(lr_vgedit_lv_create(ed, "lv", 2, &err), &err);
+    assert_int_equal(lr_vgedit_commit(ed, NULL, &err), -EIO);
+    lr_vgedit_free(ed);
+    assert_int_equal(f.counter, 3);
+    apply_undo(undo, path, -EIO);
+    sha(path, h1);
+    assert_string_equal(h0, h1);
+    unlink(path);
+}
+
+/* ---- sizes in extents ---- */
+
+static void test_size_extents(void **state)
+{
+    (void)state;
+    char path[256];
+    temp_image(path, sizeof(path), 64 * MiB);
+    format_image(path, 1, 0);
+    lr_vgedit_t *ed = open_rw(path);
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_vgedit_size_extents(ed, 0), 1); /* no size: the smallest LV */
+    assert_int_equal(lr_vgedit_size_extents(ed, 1), 1);
+    assert_int_equal(lr_vgedit_size_extents(ed, 4 * MiB), 1);
+    assert_int_equal(lr_vgedit_size_extents(ed, 4 * MiB + 1), 2);
+    assert_int_equal(lr_vgedit_size_extents(ed, 10 * MiB), 3);
+    assert_int_equal(lr_vgedit_vg_free_extents(ed), 15);
+    ok(lr_vgedit_lv_create(ed, "lv", 3, &err), &err);
+    assert_int_equal(lr_vgedit_vg_free_extents(ed), 12);
+    assert_int_equal(lr_vgedit_free_extents(ed), 12);
+    uint64_t from = 0, to = 0;
+    ok(lr_vgedit_resize_extents(ed, "lv", '+', 5 * MiB, &from, &to, &err), &err);
+    assert_int_equal(from, 3);
+    assert_int_equal(to, 5); /* 17 MiB rounded up */
+    ok(lr_vgedit_resize_extents(ed, "lv", '-', 5 * MiB, NULL, &to, &err), &err);
+    assert_int_equal(to, 2); /* 7 MiB rounded up */
+    ok(lr_vgedit_resize_extents(ed, "lv", 0, 1, NULL, &to, &err), &err);
+    assert_int_equal(to, 1);
+    assert_int_equal(lr_vgedit_resize_extents(ed, "lv", '-', 12 * MiB, NULL, &to, &err), -EINVAL);
+    assert_true(strstr(err.msg, "no extents left") != NULL);
+    assert_string_equal(err.where, path);
+    assert_int_equal(lr_vgedit_resize_extents(ed, "lv", '+', UINT64_MAX, NULL, &to, &err),
+                     LR_ERANGE);
+    assert_int_equal(lr_vgedit_resize_extents(ed, "lv", 0, 0, NULL, &to, &err), -EINVAL);
+    assert_int_equal(lr_vgedit_resize_extents(ed, "lv", '*', 1, NULL, &to, &err), -EINVAL);
+    assert_int_equal(lr_vgedit_resize_extents(ed, "nosuch", 0, 1, NULL, &to, &err),
+                     LR_ENOTFOUND);
+    lr_vgedit_free(ed);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -855,6 +1122,10 @@ int main(void)
         cmocka_unit_test(test_format_refusals),
         cmocka_unit_test(test_locked_image),
         cmocka_unit_test(test_open_errors),
+        cmocka_unit_test(test_undo_every_command),
+        cmocka_unit_test(test_undo_refusals),
+        cmocka_unit_test(test_undo_after_failed_write),
+        cmocka_unit_test(test_size_extents),
     };
     return cmocka_run_group_tests_name("mlvm", tests, NULL, NULL);
 }

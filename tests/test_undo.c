@@ -7,9 +7,15 @@
  *     announced states; a torn tail is tolerated, damage in the middle is not;
  *   - a changed image is refused unless forced; a wrong size is refused;
  *   - an existing undo file is never overwritten; nothing is written to an
- *     image when the journal cannot be written. */
+ *     image when the journal cannot be written;
+ *   - a planned file (lr_undo_create_planned) cut at every byte: either it
+ *     puts back every byte or it is refused (even forced) and writes
+ *     nothing; a run that stopped between two writes (a crash: torn tail)
+ *     is undone from what it saved, and says how many ranges it saved of
+ *     how many planned; writes outside the plan are refused. */
 #include <errno.h>
 #include <fcntl.h>
+#include "lr/crc.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -358,6 +364,235 @@ static void test_layer_refusals(void **state)
     assert_string_equal(h0, h1);
 }
 
+/* ---- planned runs --------------------------------------------------------------- */
+
+#define PLAN_N 3
+
+/* Three writes planned on one image: two adjacent ranges and one far away. */
+static void plan_of(const char *img, lr_undo_planned_t pl[PLAN_N], uint8_t *news[PLAN_N])
+{
+    static const uint64_t off[PLAN_N] = {8192, 8192 + 1024, 65536};
+    static const uint64_t len[PLAN_N] = {1024, 512, 700};
+    lr_io_t *io = NULL;
+    lr_error_t err;
+    assert_int_equal(lr_io_open(&io, img, &err), 0);
+    for (int i = 0; i < PLAN_N; i++) {
+        uint8_t *old = malloc(len[i]);
+        news[i] = malloc(len[i]);
+        assert_non_null(old);
+        assert_non_null(news[i]);
+        assert_int_equal(lr_io_pread(io, old, len[i], off[i], &err), 0);
+        memset(news[i], 0x40 + i, len[i]);
+        pl[i] = (lr_undo_planned_t){.image = 0, .offset = off[i], .length = len[i]};
+        pl[i].before.crc = lr_crc(LR_CRC_INITIAL, old, len[i]);
+        lr_sha256(old, len[i], pl[i].before.sha);
+        pl[i].after.crc = lr_crc(LR_CRC_INITIAL, news[i], len[i]);
+        lr_sha256(news[i], len[i], pl[i].after.sha);
+        free(old);
+    }
+    lr_io_close(io, NULL);
+}
+
+/* Runs the plan's first n_writes writes through the layer; finishes the
+ * file only when asked (else: a crash after those writes). */
+static void planned_run(const char *img, const char *undo, size_t n_writes, bool finish)
+{
+    lr_undo_planned_t pl[PLAN_N];
+    uint8_t *news[PLAN_N];
+    plan_of(img, pl, news);
+    lr_undo_t *u = NULL;
+    lr_error_t err;
+    assert_int_equal(lr_undo_create_planned(&u, undo, pl, PLAN_N, &err), 0);
+    lr_io_t *io = NULL;
+    assert_int_equal(lr_undo_wrap(u, open_rw(img), img, &io, &err), 0);
+    /* Nothing outside the plan passes, not even inside the image. */
+    static const uint8_t junk[4096] = {1};
+    assert_int_equal(lr_io_pwrite(io, junk, 1, 100, &err), LR_EREFUSED);
+    assert_int_equal(lr_io_pwrite(io, junk, 1024 + 1, 8192, &err), LR_EREFUSED);   /* spills over */
+    assert_int_equal(lr_io_pwrite(io, junk, 1024 + 512, 8192, &err), LR_EREFUSED); /* two ranges */
+    for (size_t i = 0; i < n_writes; i++)
+        assert_int_equal(lr_io_pwrite(io, news[i], (size_t)pl[i].length, pl[i].offset, &err), 0);
+    if (finish)
+        assert_int_equal(lr_undo_finish(u, 0, &err), 0);
+    lr_io_close(io, NULL);
+    lr_undo_free(u);
+    for (int i = 0; i < PLAN_N; i++)
+        free(news[i]);
+}
+
+/* Reads undo (as it is) and applies it to img: returns the apply status
+ * (or the read error); *saved / *unsaved report what the file holds. */
+static int try_apply(const char *undo, const char *img, bool force, size_t *saved, size_t *unsaved)
+{
+    lr_undo_file_t *f = NULL;
+    lr_error_t err;
+    int rc = lr_undo_read(undo, &f, &err);
+    if (rc)
+        return rc;
+    *saved = f->n_ranges;
+    *unsaved = 0;
+    lr_io_t *ios[1] = {open_rw(img)};
+    int crc = lr_undo_check_complete(f, f->n_images ? ios : NULL, unsaved, &err);
+    rc = lr_undo_apply(f, f->n_images ? ios : NULL, force, NULL, &err);
+    /* The apply refuses exactly what the completeness check refuses. */
+    if (crc)
+        assert_int_equal(rc, crc);
+    lr_io_close(ios[0], NULL);
+    lr_undo_file_free(f);
+    return rc;
+}
+
+/* Writes len bytes of data to path. */
+static void put_file(const char *path, const char *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    fclose(f);
+}
+
+/* The undo file of a run cut to every length in (to, from], applied
+ * (plain, then forced) to the image as the run left it (`left`, ilen
+ * bytes): each apply either puts back exactly `orig` or is refused and
+ * writes nothing. Counts the cuts that applied with `saved` ranges. */
+static void cut_and_apply(const char *img, const char *undo, const char *orig, const char *left,
+                          size_t ilen, size_t from, size_t to, size_t *applied, size_t *refused,
+                          size_t *min_saved)
+{
+    char cut[256];
+    path_of(cut, sizeof(cut), "undo2");
+    size_t ulen = 0;
+    char *file = lr_test_slurp(undo, &ulen);
+    assert_non_null(file);
+    assert_true(from <= ulen);
+    *applied = *refused = 0;
+    *min_saved = SIZE_MAX;
+    for (size_t len = from; len > to; len--) {
+        put_file(cut, file, len);
+        for (int force = 0; force < 2; force++) {
+            size_t saved = 0, unsaved = 0;
+            int rc = try_apply(cut, img, force, &saved, &unsaved);
+            size_t n = 0;
+            char *now = lr_test_slurp(img, &n);
+            assert_non_null(now);
+            assert_int_equal(n, ilen);
+            if (rc == 0) {
+                if (memcmp(now, orig, ilen) != 0)
+                    fail_msg("the file cut to %zu of %zu bytes (%s) applied %zu range(s) but "
+                             "the image is not the original",
+                             len, ulen, force ? "forced" : "not forced", saved);
+                (*applied)++;
+                if (saved < *min_saved)
+                    *min_saved = saved;
+                put_file(img, left, ilen); /* as the run left it, for the next cut */
+            } else {
+                if (memcmp(now, left, ilen) != 0)
+                    fail_msg("a refused apply (file cut to %zu bytes, rc %d) wrote", len, rc);
+                (*refused)++;
+            }
+            free(now);
+        }
+    }
+    unlink(cut);
+    free(file);
+}
+
+/* A finished run's file cut at every length: it puts every byte back, or
+ * is refused (forced or not) without writing. Before the plan was recorded
+ * a file cut before its SAVE records applied "0 ranges" and left the
+ * run's writes in place. */
+static void test_planned_file_cut_anywhere(void **state)
+{
+    (void)state;
+    char a[256], undo[256];
+    make_image(path_of(a, sizeof(a), "a.img"), 7);
+    size_t ilen = 0;
+    char *orig = lr_test_slurp(a, &ilen);
+    path_of(undo, sizeof(undo), "undo");
+    planned_run(a, undo, PLAN_N, true);
+    char *left = lr_test_slurp(a, NULL);
+    assert_non_null(orig);
+    assert_non_null(left);
+    assert_memory_not_equal(orig, left, ilen);
+    lr_undo_file_t *f = NULL;
+    lr_error_t err;
+    assert_int_equal(lr_undo_read(undo, &f, &err), 0);
+    assert_int_equal(f->version, 2);
+    assert_int_equal(f->n_planned, PLAN_N);
+    assert_true(f->has_plan);
+    assert_int_equal(f->n_ranges, PLAN_N);
+    assert_true(f->finished);
+    lr_undo_file_free(f);
+    struct stat st;
+    assert_int_equal(stat(undo, &st), 0);
+    size_t applied, refused, min_saved;
+    cut_and_apply(a, undo, orig, left, ilen, (size_t)st.st_size - 1, 0, &applied, &refused,
+                  &min_saved);
+    /* Cuts before the last SAVE record are refused; cuts in the tail
+     * (STATE / DONE records) still hold every saved range. */
+    assert_true(refused > 0);
+    assert_true(applied > 0);
+    assert_int_equal(min_saved, PLAN_N);
+    /* The whole file puts every byte back. */
+    size_t saved = 0, unsaved = 0;
+    assert_int_equal(try_apply(undo, a, false, &saved, &unsaved), 0);
+    assert_int_equal(saved, PLAN_N);
+    assert_int_equal(unsaved, 0);
+    char *now = lr_test_slurp(a, NULL);
+    assert_memory_equal(now, orig, ilen);
+    free(now);
+    free(orig);
+    free(left);
+}
+
+/* A crash after the first of three planned writes (no DONE record): the
+ * file, and every cut of it, either puts back the original image (from the
+ * one saved range: the other two planned ranges still hold their original
+ * bytes: "1 of 3 saved") or is refused without writing. A crash before any
+ * write leaves nothing to put back. */
+static void test_planned_crash(void **state)
+{
+    (void)state;
+    char a[256], undo[256];
+    make_image(path_of(a, sizeof(a), "a.img"), 8);
+    size_t ilen = 0;
+    char *orig = lr_test_slurp(a, &ilen);
+    path_of(undo, sizeof(undo), "undo");
+    planned_run(a, undo, 1, false);
+    char *left = lr_test_slurp(a, NULL);
+    assert_non_null(orig);
+    assert_non_null(left);
+    size_t saved = 0, unsaved = 0;
+    assert_int_equal(try_apply(undo, a, false, &saved, &unsaved), 0);
+    assert_int_equal(saved, 1);
+    assert_int_equal(unsaved, PLAN_N - 1);
+    char *now = lr_test_slurp(a, NULL);
+    assert_memory_equal(now, orig, ilen);
+    free(now);
+    put_file(a, left, ilen);
+    struct stat st;
+    assert_int_equal(stat(undo, &st), 0);
+    size_t applied, refused, min_saved;
+    cut_and_apply(a, undo, orig, left, ilen, (size_t)st.st_size, 0, &applied, &refused, &min_saved);
+    assert_true(applied > 0);
+    assert_true(refused > 0);
+    assert_int_equal(min_saved, 1);
+    free(left);
+
+    /* A crash before any write: nothing saved, nothing to put back. */
+    unlink(undo);
+    put_file(a, orig, ilen);
+    planned_run(a, undo, 0, false);
+    saved = 9;
+    assert_int_equal(try_apply(undo, a, false, &saved, &unsaved), 0);
+    assert_int_equal(saved, 0);
+    assert_int_equal(unsaved, PLAN_N);
+    now = lr_test_slurp(a, NULL);
+    assert_memory_equal(now, orig, ilen);
+    free(now);
+    free(orig);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -367,6 +602,8 @@ int main(void)
         cmocka_unit_test_setup(test_changed_image_refused, clean),
         cmocka_unit_test_setup(test_damaged_files, clean),
         cmocka_unit_test_setup(test_layer_refusals, clean),
+        cmocka_unit_test_setup(test_planned_file_cut_anywhere, clean),
+        cmocka_unit_test_setup(test_planned_crash, clean),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

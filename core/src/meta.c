@@ -868,6 +868,36 @@ static int check_overlaps(const lr_vg_t *vg, lr_error_t *err)
     return rc;
 }
 
+/* The PV's data area (pe_start + pe_count extents) must lie inside the
+ * dev_size the metadata gives it: LVM2 computes pe_count from the device
+ * size, so a PV whose extents run past it (dev_size 0 included) describes a
+ * device that cannot hold them. A PV without dev_size (written by early
+ * LVM2, which fills it in from the device) is not checked here. */
+static int check_pv_size(const lr_vg_t *vg, const lr_pv_t *pv, lr_error_t *err)
+{
+    const lr_cfg_node_t *n = lr_cfg_find(pv->node, "dev_size");
+    if (!n)
+        return 0;
+    uint64_t off = lr_cfg_offset(n);
+    if (pv->dev_size == 0)
+        return lr_error_set(err, LR_EFORMAT, off,
+                            "PV '%.64s': dev_size is 0 (pe_start %" PRIu64 ", %" PRIu64 " extents)",
+                            pv->key, pv->pe_start, pv->pe_count);
+    if (pv->pe_start > pv->dev_size)
+        return lr_error_set(err, LR_EFORMAT, off,
+                            "PV '%.64s': pe_start %" PRIu64 " is beyond dev_size %" PRIu64
+                            " (sectors)",
+                            pv->key, pv->pe_start, pv->dev_size);
+    uint64_t room = (pv->dev_size - pv->pe_start) / vg->extent_size;
+    if (pv->pe_count > room)
+        return lr_error_set(
+            err, LR_EFORMAT, off,
+            "PV '%.64s': %" PRIu64 " extents of %" PRIu64 " sectors from pe_start %" PRIu64
+            " run past dev_size %" PRIu64 " (sectors; room for %" PRIu64 ")",
+            pv->key, pv->pe_count, vg->extent_size, pv->pe_start, pv->dev_size, room);
+    return 0;
+}
+
 int lr_vg_check(const lr_vg_t *vg, lr_error_t *err)
 {
     lr_error_clear(err);
@@ -876,6 +906,11 @@ int lr_vg_check(const lr_vg_t *vg, lr_error_t *err)
     if (vg->extent_size == 0)
         return lr_error_set(err, LR_EFORMAT, lr_cfg_offset(lr_cfg_find(vg->node, "extent_size")),
                             "VG '%.64s': extent_size is 0", vg->name);
+    for (size_t i = 0; i < vg->n_pvs; i++) {
+        int rc = check_pv_size(vg, &vg->pvs[i], err);
+        if (rc)
+            return rc;
+    }
     for (size_t i = 0; i < vg->n_pvs; i++)
         for (size_t j = i + 1; j < vg->n_pvs; j++)
             if (strcmp(vg->pvs[i].raw_id, vg->pvs[j].raw_id) == 0)

@@ -420,6 +420,13 @@ static int write_plan(lr_io_t *io, const plan_t *p, lr_error_t *err)
 int lr_vgedit_format(const char *path, const lr_vgedit_format_opts_t *opts,
                      lr_vgedit_layout_t *out_layout, lr_error_t *err)
 {
+    return lr_vgedit_format_ex(path, opts, NULL, out_layout, err);
+}
+
+int lr_vgedit_format_ex(const char *path, const lr_vgedit_format_opts_t *opts,
+                        const lr_vgedit_io_opts_t *io, lr_vgedit_layout_t *out_layout,
+                        lr_error_t *err)
+{
     lr_error_t local;
     if (!err)
         err = &local;
@@ -437,15 +444,21 @@ int lr_vgedit_format(const char *path, const lr_vgedit_format_opts_t *opts,
     int rc = check_opts(&o, err);
     if (rc)
         return lr_vgedit_fail(err, rc, path);
-    lr_io_t *io = NULL;
-    if ((rc = lr_io_open_rw(&io, path, LR_IO_RDWR | LR_IO_EXCL, err)))
+    lr_io_t *io_h = NULL;
+    if ((rc = lr_vgedit_open_rw(io, path, &io_h, err)))
         return lr_vgedit_fail(err, rc, path);
     plan_t p;
     memset(&p, 0, sizeof(p));
-    rc = make_plan(io, &o, &p, err);
-    if (!rc)
-        rc = write_plan(io, &p, err);
-    int crc = lr_io_close(io, rc ? NULL : err);
+    lr_undo_t *u = NULL;
+    rc = make_plan(io_h, &o, &p, err);
+    if (!rc && io && io->undo_path)
+        rc = lr_vgedit_undo_start(io->undo_path, path, &io_h, &u, err);
+    if (!rc) {
+        rc = write_plan(io_h, &p, err);
+        rc = lr_vgedit_undo_end(u, rc, err);
+    }
+    int crc = lr_io_close(io_h, rc ? NULL : err);
+    lr_undo_free(u); /* after the layer that borrows it */
     if (!rc)
         rc = crc;
     free(p.text);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "lr/strbuf.h"
 
@@ -24,9 +25,10 @@ typedef struct args {
     const cmd_t *cmd;
     const char *pos[MAX_POS];
     int npos;
-    const char *vg, *extent_size, *metadata_size, *metadata_copies, *size;
+    const char *vg, *extent_size, *metadata_size, *metadata_copies, *size, *undo;
     bool force, json, help;
     char *description; /* "Write from mlvm ...", as LVM2 describes its writes */
+    bool undo_existed; /* --undo FILE was there before the command ran */
 } args_t;
 
 struct cmd {
@@ -74,6 +76,35 @@ static int report(int rc, const lr_error_t *err)
     return exit_for(rc);
 }
 
+static bool exists(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0;
+}
+
+/* Where the undo file went: after a success on stdout; after a failure
+ * that left one (the command had started writing) on stderr. */
+static void say_undo(const args_t *a, bool ok)
+{
+    if (!a->undo)
+        return;
+    if (ok)
+        printf("Undo file %s: 'lvmrepair --apply-undo %s' puts back every byte this command "
+               "overwrote.\n",
+               a->undo, a->undo);
+    else if (!a->undo_existed && exists(a->undo))
+        fprintf(stderr,
+                "%s: the write stopped; 'lvmrepair --apply-undo %s' puts back every byte it "
+                "changed.\n",
+                prog, a->undo);
+}
+
+/* The io options of a write command: its undo file, if any. */
+static lr_vgedit_io_opts_t io_opts(const args_t *a)
+{
+    return (lr_vgedit_io_opts_t){.undo_path = a->undo};
+}
+
 static const char *human(uint64_t bytes, char *buf, size_t len)
 {
     return lr_mlvm_format_size(bytes, buf, len);
@@ -89,11 +120,6 @@ static int parse_size_arg(const char *image, const char *opt, const char *text, 
     if (lr_mlvm_parse_size(text, 'm', bytes, &err))
         return usage_error("%s: %s: %s", image, opt, err.msg);
     return 0;
-}
-
-static uint64_t to_extents(uint64_t bytes, uint64_t ext)
-{
-    return bytes / ext + (bytes % ext != 0);
 }
 
 /* ---- format ---- */
@@ -122,9 +148,9 @@ static void print_formatted(const char *path, const lr_vgedit_layout_t *lay)
                vg->seqno);
         lr_vgedit_free(ed);
     }
-    printf("%" PRIu64 " extents of %s (%s) from byte %" PRIu64 "; metadata area at byte %" PRIu64
+    printf("%" PRIu64 " extent%s of %s (%s) from byte %" PRIu64 "; metadata area at byte %" PRIu64
            " of %s",
-           lay->pe_count, human(lay->extent_size, a, sizeof(a)),
+           lay->pe_count, lay->pe_count == 1 ? "" : "s", human(lay->extent_size, a, sizeof(a)),
            human(lay->pe_count * lay->extent_size, b, sizeof(b)), lay->pe_start, lay->mda_start[0],
            human(lay->mda_size[0], c, sizeof(c)));
     if (lay->n_mda > 1)
@@ -153,9 +179,14 @@ static int run_format(args_t *a)
     lr_error_t err;
     lr_error_clear(&err);
     lr_vgedit_layout_t lay;
-    if ((rc = lr_vgedit_format(a->pos[0], &o, &lay, &err)))
-        return report(rc, &err);
+    lr_vgedit_io_opts_t io = io_opts(a);
+    if ((rc = lr_vgedit_format_ex(a->pos[0], &o, &io, &lay, &err))) {
+        rc = report(rc, &err);
+        say_undo(a, false);
+        return rc;
+    }
     print_formatted(a->pos[0], &lay);
+    say_undo(a, true);
     return EXIT_OK;
 }
 
@@ -354,20 +385,6 @@ static void add_lv_rows(table_t *t, const lr_lv_t *lv)
     free(segs);
 }
 
-/* Free extents of the whole VG, as vgs' vg_free_count counts them. */
-static uint64_t vg_free(const lr_vg_t *vg)
-{
-    uint64_t total = 0;
-    for (size_t i = 0; i < vg->n_pvs; i++) {
-        lr_vgedit_range_t *fr = NULL;
-        size_t n = 0;
-        if (lr_vgedit_free_ranges(vg, i, &fr, &n, NULL) == 0)
-            total += lr_vgedit_range_total(fr, n);
-        free(fr);
-    }
-    return total;
-}
-
 static int read_table(lr_vgedit_t *ed)
 {
     const lr_vg_t *vg = lr_vgedit_vg(ed);
@@ -384,8 +401,8 @@ static int read_table(lr_vgedit_t *ed)
         add_pv_rows(&t, ed, i);
     for (size_t i = 0; i < vg->n_lvs; i++)
         add_lv_rows(&t, &vg->lvs[i]);
-    uint64_t fr = vg_free(vg);
-    add_row(&t, "free_space", "%" PRIu64 " extents (%s)", fr,
+    uint64_t fr = lr_vgedit_vg_free_extents(ed);
+    add_row(&t, "free_space", "%" PRIu64 " extent%s (%s)", fr, fr == 1 ? "" : "s",
             human(fr * vg->extent_size * 512, h, sizeof(h)));
     if (!t.oom)
         print_table(&t);
@@ -523,7 +540,7 @@ static int read_json(lr_vgedit_t *ed)
         json_lv(&vg->lvs[i]);
         fputs(i + 1 < vg->n_lvs ? ",\n" : "\n", stdout);
     }
-    printf("  ],\n  \"free_space\": %" PRIu64 "\n}\n", vg_free(vg));
+    printf("  ],\n  \"free_space\": %" PRIu64 "\n}\n", lr_vgedit_vg_free_extents(ed));
     return EXIT_OK;
 }
 
@@ -546,15 +563,17 @@ static int run_read(args_t *a)
 
 /* ---- LV commands ---- */
 
-static int open_rw(const char *path, lr_vgedit_t **ed)
+static int open_rw(const args_t *a, lr_vgedit_t **ed)
 {
     lr_error_t err;
     lr_error_clear(&err);
-    int rc = lr_vgedit_open(ed, path, LR_VGEDIT_WRITE, &err);
+    lr_vgedit_io_opts_t io = io_opts(a);
+    int rc = lr_vgedit_open_ex(ed, a->pos[0], LR_VGEDIT_WRITE, &io, &err);
     return rc ? report(rc, &err) : 0;
 }
 
-/* Commits and closes; returns the exit status. */
+/* Commits and closes; returns the exit status. The undo file, if any, is
+ * made by the commit. */
 static int commit_and_close(lr_vgedit_t *ed, const args_t *a)
 {
     lr_error_t err;
@@ -562,6 +581,8 @@ static int commit_and_close(lr_vgedit_t *ed, const args_t *a)
     int rc = lr_vgedit_commit(ed, a->description, &err);
     int status = rc ? report(rc, &err) : EXIT_OK;
     lr_vgedit_free(ed);
+    if (rc)
+        say_undo(a, false);
     return status;
 }
 
@@ -578,11 +599,11 @@ static int run_create(args_t *a)
     if (a->size && parse_size_arg(a->pos[0], "--size", a->size, &bytes))
         return EXIT_USAGE;
     lr_vgedit_t *ed = NULL;
-    int rc = open_rw(a->pos[0], &ed);
+    int rc = open_rw(a, &ed);
     if (rc)
         return rc;
     uint64_t ext = lr_vgedit_extent_bytes(ed);
-    uint64_t extents = a->size ? to_extents(bytes, ext) : 1;
+    uint64_t extents = lr_vgedit_size_extents(ed, a->size ? bytes : 0);
     lr_error_t err;
     lr_error_clear(&err);
     if ((rc = lr_vgedit_lv_create(ed, a->pos[1], extents, &err)))
@@ -604,13 +625,14 @@ static int run_create(args_t *a)
            ".\n",
            a->pos[1], vgbuf, extents, extents == 1 ? "" : "s", human(extents * ext, h, sizeof(h)),
            seq);
+    say_undo(a, true);
     return EXIT_OK;
 }
 
 static int run_remove(args_t *a)
 {
     lr_vgedit_t *ed = NULL;
-    int rc = open_rw(a->pos[0], &ed);
+    int rc = open_rw(a, &ed);
     if (rc)
         return rc;
     lr_error_t err;
@@ -621,13 +643,14 @@ static int run_remove(args_t *a)
     if ((rc = commit_and_close(ed, a)))
         return rc;
     printf("Logical volume \"%s\" removed, seqno %" PRIu64 ".\n", a->pos[1], seq);
+    say_undo(a, true);
     return EXIT_OK;
 }
 
 static int run_rename(args_t *a)
 {
     lr_vgedit_t *ed = NULL;
-    int rc = open_rw(a->pos[0], &ed);
+    int rc = open_rw(a, &ed);
     if (rc)
         return rc;
     lr_error_t err;
@@ -638,49 +661,27 @@ static int run_rename(args_t *a)
     if ((rc = commit_and_close(ed, a)))
         return rc;
     printf("Renamed \"%s\" to \"%s\", seqno %" PRIu64 ".\n", a->pos[1], a->pos[2], seq);
+    say_undo(a, true);
     return EXIT_OK;
-}
-
-/* SIZE, +SIZE or -SIZE against the LV's current size; the result is
- * rounded up to whole extents as lvresize does. */
-static int resize_target(const char *image, const char *text, uint64_t cur, uint64_t ext,
-                         uint64_t *extents)
-{
-    char sign = (text[0] == '+' || text[0] == '-') ? text[0] : 0;
-    uint64_t bytes;
-    if (parse_size_arg(image, "SIZE", sign ? text + 1 : text, &bytes))
-        return EXIT_USAGE;
-    uint64_t cur_bytes = cur * ext;
-    if (sign == '-' && bytes >= cur_bytes)
-        return usage_error("%s: SIZE: cannot shrink by %s: the LV would have no extents left",
-                           image, text);
-    if (sign == '+' && bytes > UINT64_MAX - cur_bytes)
-        return usage_error("%s: SIZE: '%s' is too large", image, text);
-    uint64_t target = sign == '+' ? cur_bytes + bytes : sign == '-' ? cur_bytes - bytes : bytes;
-    *extents = to_extents(target, ext);
-    return 0;
 }
 
 static int run_resize(args_t *a)
 {
+    /* SIZE, +SIZE or -SIZE: the engine works out the extents. */
+    const char *text = a->pos[2];
+    char sign = (text[0] == '+' || text[0] == '-') ? text[0] : 0;
+    uint64_t bytes;
+    if (parse_size_arg(a->pos[0], "SIZE", sign ? text + 1 : text, &bytes))
+        return EXIT_USAGE;
     lr_vgedit_t *ed = NULL;
-    int rc = open_rw(a->pos[0], &ed);
+    int rc = open_rw(a, &ed);
     if (rc)
         return rc;
     lr_error_t err;
     lr_error_clear(&err);
-    const lr_lv_t *lv = lr_vg_find_lv(lr_vgedit_vg(ed), a->pos[1]);
-    if (!lv) {
-        lr_error_set(&err, LR_ENOTFOUND, LR_NO_OFFSET, "no logical volume '%s' in VG %s", a->pos[1],
-                     lr_vgedit_vg(ed)->name);
-        lr_error_where(&err, a->pos[0]);
-        return refused(ed, LR_ENOTFOUND, &err);
-    }
-    uint64_t ext = lr_vgedit_extent_bytes(ed), from = lv->extent_count, to = 0;
-    if ((rc = resize_target(a->pos[0], a->pos[2], from, ext, &to))) {
-        lr_vgedit_free(ed);
-        return rc;
-    }
+    uint64_t ext = lr_vgedit_extent_bytes(ed), from = 0, to = 0;
+    if ((rc = lr_vgedit_resize_extents(ed, a->pos[1], sign, bytes, &from, &to, &err)))
+        return refused(ed, rc, &err);
     if ((rc = lr_vgedit_lv_resize(ed, a->pos[1], to, &err)))
         return refused(ed, rc, &err);
     uint64_t seq = lr_vgedit_vg(ed)->seqno + 1;
@@ -691,6 +692,7 @@ static int run_resize(args_t *a)
            " extent%s (%s), seqno %" PRIu64 ".\n",
            a->pos[1], from, from == 1 ? "" : "s", human(from * ext, h1, sizeof(h1)), to,
            to == 1 ? "" : "s", human(to * ext, h2, sizeof(h2)), seq);
+    say_undo(a, true);
     return EXIT_OK;
 }
 
@@ -699,13 +701,13 @@ static int run_resize(args_t *a)
 static const cmd_t cmds[] = {
     {"format", 1,
      "format IMAGE [--vg NAME] [--extent-size SIZE] [--metadata-size SIZE]\n"
-     "            [--metadata-copies 1|2] [--force]",
-     "vg extent-size metadata-size metadata-copies force", run_format},
+     "            [--metadata-copies 1|2] [--force] [--undo FILE]",
+     "vg extent-size metadata-size metadata-copies force undo", run_format},
     {"read", 1, "read IMAGE [--json]", "json", run_read},
-    {"create", 2, "create IMAGE NAME [--size SIZE]", "size", run_create},
-    {"remove", 2, "remove IMAGE NAME", "", run_remove},
-    {"resize", 3, "resize IMAGE NAME [+|-]SIZE", "", run_resize},
-    {"rename", 3, "rename IMAGE OLD NEW", "", run_rename},
+    {"create", 2, "create IMAGE NAME [--size SIZE] [--undo FILE]", "size undo", run_create},
+    {"remove", 2, "remove IMAGE NAME [--undo FILE]", "undo", run_remove},
+    {"resize", 3, "resize IMAGE NAME [+|-]SIZE [--undo FILE]", "undo", run_resize},
+    {"rename", 3, "rename IMAGE OLD NEW [--undo FILE]", "undo", run_rename},
 };
 
 #define N_CMDS (sizeof(cmds) / sizeof(cmds[0]))
@@ -733,6 +735,10 @@ static void print_help(const cmd_t *only)
            "  -f, --force             format over an existing PV label or signature\n"
            "  --json                  read: print JSON instead of a table\n"
            "  -L, --size SIZE         create: LV size (default: one extent)\n"
+           "  --undo FILE             format, create, remove, resize, rename: save every\n"
+           "                          byte the command overwrites in FILE first (never\n"
+           "                          overwritten); 'lvmrepair --apply-undo FILE' puts\n"
+           "                          them back\n"
            "  -h, --help              this help\n"
            "  -V, --version           the version\n"
            "\n"
@@ -759,6 +765,7 @@ static const opt_t opts[] = {
     {"metadata-size", 0, true, F(metadata_size)},
     {"metadata-copies", 0, true, F(metadata_copies)},
     {"size", 'L', true, F(size)},
+    {"undo", 0, true, F(undo)},
     {"force", 'f', false, F(force)},
     {"json", 0, false, F(json)},
     {"help", 'h', false, F(help)},
@@ -898,6 +905,7 @@ static int run(int argc, char **argv)
     if (a.npos != a.cmd->npos)
         return usage_error("'%s' takes %d argument%s: %s %s", a.cmd->name, a.cmd->npos,
                            a.cmd->npos > 1 ? "s" : "", prog, a.cmd->usage);
+    a.undo_existed = a.undo && exists(a.undo);
     if (!(a.description = describe(argc, argv))) {
         fprintf(stderr, "%s: out of memory\n", prog);
         return EXIT_USAGE;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <time.h>
+#include <unistd.h>
 
 int lr_vgedit_prefix_error(lr_error_t *err, int rc, const char *prefix)
 {
@@ -28,6 +29,50 @@ int lr_vgedit_fail(lr_error_t *err, int rc, const char *where)
 {
     lr_error_where(err, where);
     return rc;
+}
+
+/* ---- writing: how the image is opened, the undo file ---- */
+
+int lr_vgedit_open_rw(const lr_vgedit_io_opts_t *io, const char *path, lr_io_t **out,
+                      lr_error_t *err)
+{
+    int flags = LR_IO_RDWR | LR_IO_EXCL;
+    if (io && io->open_rw)
+        return io->open_rw(io->open_arg, path, flags, out, err);
+    return lr_io_open_rw(out, path, flags, err);
+}
+
+int lr_vgedit_undo_start(const char *undo_path, const char *image, lr_io_t **io, lr_undo_t **u,
+                         lr_error_t *err)
+{
+    *u = NULL;
+    int rc = lr_undo_create(u, undo_path, err);
+    if (rc)
+        return rc;
+    lr_io_t *top = NULL;
+    rc = lr_undo_wrap(*u, *io, image, &top, err);
+    if (rc) {
+        /* Nothing was written: the file holds no range, drop it. */
+        lr_undo_free(*u);
+        *u = NULL;
+        unlink(undo_path);
+        return rc;
+    }
+    *io = top;
+    return 0;
+}
+
+int lr_vgedit_undo_end(lr_undo_t *u, int status, lr_error_t *err)
+{
+    if (!u)
+        return status;
+    /* Also after a failed write: the DONE record says what the image holds
+     * now, so --apply-undo accepts it. The write's error stays the one
+     * reported. */
+    lr_error_t ferr;
+    lr_error_clear(&ferr);
+    int rc = lr_undo_finish(u, status, status ? &ferr : err);
+    return status ? status : rc;
 }
 
 /* ---- state: text + tree + view ---- */
@@ -222,14 +267,21 @@ static int load_label(lr_vgedit_t *ed, lr_error_t *err)
     return 0;
 }
 
-static int open_io(lr_vgedit_t *ed, const char *path, lr_error_t *err)
+static int open_io(lr_vgedit_t *ed, const char *path, const lr_vgedit_io_opts_t *io,
+                   lr_error_t *err)
 {
     if (ed->writable)
-        return lr_io_open_rw(&ed->io, path, LR_IO_RDWR | LR_IO_EXCL, err);
+        return lr_vgedit_open_rw(io, path, &ed->io, err);
     return lr_io_open(&ed->io, path, err);
 }
 
 int lr_vgedit_open(lr_vgedit_t **out, const char *path, int mode, lr_error_t *err)
+{
+    return lr_vgedit_open_ex(out, path, mode, NULL, err);
+}
+
+int lr_vgedit_open_ex(lr_vgedit_t **out, const char *path, int mode, const lr_vgedit_io_opts_t *io,
+                      lr_error_t *err)
 {
     lr_error_t local;
     if (!err)
@@ -242,9 +294,13 @@ int lr_vgedit_open(lr_vgedit_t **out, const char *path, int mode, lr_error_t *er
     }
     ed->writable = mode == LR_VGEDIT_WRITE;
     ed->pv_index = -1;
+    if (ed->writable && io && io->undo_path && !(ed->undo_path = strdup(io->undo_path))) {
+        lr_vgedit_free(ed);
+        return lr_vgedit_fail(err, oom(err), path);
+    }
     char *text = NULL;
     lr_vgedit_state_t st;
-    int rc = open_io(ed, path, err);
+    int rc = open_io(ed, path, io, err);
     if (!rc)
         rc = load_label(ed, err);
     if (!rc)
@@ -265,6 +321,8 @@ void lr_vgedit_free(lr_vgedit_t *ed)
     if (!ed)
         return;
     lr_io_close(ed->io, NULL);
+    lr_undo_free(ed->undo); /* after the layers that borrow it */
+    free(ed->undo_path);
     lr_vg_free(ed->vg);
     lr_cfg_free(ed->cfg);
     free(ed->text);
@@ -331,9 +389,74 @@ uint64_t lr_vgedit_free_extents(const lr_vgedit_t *ed)
     return t;
 }
 
+uint64_t lr_vgedit_vg_free_extents(const lr_vgedit_t *ed)
+{
+    uint64_t total = 0;
+    for (size_t i = 0; i < ed->vg->n_pvs; i++) {
+        lr_vgedit_range_t *fr = NULL;
+        size_t n = 0;
+        if (lr_vgedit_free_ranges(ed->vg, i, &fr, &n, NULL) == 0)
+            total += lr_vgedit_range_total(fr, n);
+        free(fr);
+    }
+    return total;
+}
+
 bool lr_vgedit_dirty(const lr_vgedit_t *ed)
 {
     return ed->dirty;
+}
+
+/* ---- sizes in extents ---- */
+
+uint64_t lr_vgedit_size_extents(const lr_vgedit_t *ed, uint64_t bytes)
+{
+    uint64_t ext = lr_vgedit_extent_bytes(ed);
+    if (bytes == 0 || ext == 0)
+        return 1;
+    return bytes / ext + (bytes % ext != 0);
+}
+
+int lr_vgedit_resize_extents(const lr_vgedit_t *ed, const char *name, char sign, uint64_t bytes,
+                             uint64_t *from, uint64_t *to, lr_error_t *err)
+{
+    lr_error_t local;
+    if (!err)
+        err = &local;
+    const lr_lv_t *lv = lr_vg_find_lv(ed->vg, name);
+    if (!lv)
+        return lr_vgedit_fail(err,
+                              lr_error_set(err, LR_ENOTFOUND, LR_NO_OFFSET,
+                                           "no logical volume '%s' in VG %s", name, ed->vg->name),
+                              ed->path);
+    uint64_t ext = lr_vgedit_extent_bytes(ed), cur = lv->extent_count, target = 0;
+    if (from)
+        *from = cur;
+    char h1[32], h2[32];
+    int rc = 0;
+    if (sign != 0 && sign != '+' && sign != '-')
+        rc = lr_error_set(err, -EINVAL, LR_NO_OFFSET, "unknown size sign '%c'", sign);
+    else if (ext && cur > UINT64_MAX / ext)
+        rc = lr_error_set(err, LR_ERANGE, LR_NO_OFFSET, "LV %s is too large", name);
+    uint64_t cur_bytes = cur * ext;
+    if (rc)
+        ;
+    else if (sign == '-' && bytes >= cur_bytes)
+        rc = lr_error_set(err, -EINVAL, LR_NO_OFFSET,
+                          "cannot shrink LV %s (%s) by %s: it would have no extents left", name,
+                          lr_mlvm_format_size(cur_bytes, h1, sizeof(h1)),
+                          lr_mlvm_format_size(bytes, h2, sizeof(h2)));
+    else if (sign == 0 && bytes == 0)
+        rc = lr_error_set(err, -EINVAL, LR_NO_OFFSET, "an LV needs at least one extent");
+    else if (sign == '+' && bytes > UINT64_MAX - cur_bytes)
+        rc = lr_error_set(err, LR_ERANGE, LR_NO_OFFSET,
+                          "growing LV %s by %" PRIu64 " bytes does not fit 64 bits", name, bytes);
+    else
+        target = sign == '-' ? cur_bytes - bytes : sign == '+' ? cur_bytes + bytes : bytes;
+    if (rc)
+        return lr_vgedit_fail(err, rc, ed->path);
+    *to = lr_vgedit_size_extents(ed, target);
+    return 0;
 }
 
 /* ---- commit ---- */
@@ -408,13 +531,22 @@ int lr_vgedit_commit(lr_vgedit_t *ed, const char *description, lr_error_t *err)
     if (!ed->writable)
         return lr_vgedit_fail(
             err, lr_error_set(err, LR_EREADONLY, LR_NO_OFFSET, "opened read-only"), ed->path);
+    if (ed->undo)
+        return lr_vgedit_fail(err,
+                              lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
+                                           "the undo file %s belongs to an earlier commit of "
+                                           "this handle; open the image again with a new one",
+                                           ed->undo_path),
+                              ed->path);
     commit_arg_t a = {description};
     lr_vgedit_state_t st;
     int rc = lr_vgedit_build(ed, mutate_commit, &a, &st, err);
     if (rc)
         return lr_vgedit_fail(err, rc, ed->path);
     uint64_t size = strlen(st.text) + 1;
-    if ((rc = check_fits(ed, size, err))) {
+    if (!(rc = check_fits(ed, size, err)) && ed->undo_path)
+        rc = lr_vgedit_undo_start(ed->undo_path, ed->path, &ed->io, &ed->undo, err);
+    if (rc) {
         lr_vgedit_state_free(&st);
         return lr_vgedit_fail(err, rc, ed->path);
     }
@@ -427,6 +559,7 @@ int lr_vgedit_commit(lr_vgedit_t *ed, const char *description, lr_error_t *err)
         else
             rc = verify_area(ed, i, st.text, size, err);
     }
+    rc = lr_vgedit_undo_end(ed->undo, rc, err);
     if (rc) {
         lr_vgedit_state_free(&st);
         return lr_vgedit_fail(err, rc, ed->path);

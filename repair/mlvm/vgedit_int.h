@@ -2,6 +2,7 @@
 #ifndef LR_VGEDIT_INT_H
 #define LR_VGEDIT_INT_H
 
+#include "lr/undo.h"
 #include "lr/vgedit.h"
 
 #define LR_VGEDIT_MAX_MDA 2
@@ -19,6 +20,9 @@ struct lr_vgedit {
     lr_vg_t *vg;   /* view over cfg (does not own it) */
     int pv_index;
     bool dirty;
+    /* Writing (lr_vgedit_open_ex). */
+    char *undo_path;   /* NULL: no undo file */
+    lr_undo_t *undo;   /* created by the first commit; outlives io */
 };
 
 /* A change to the scratch copy of the tree; node lookups go by path since
@@ -47,5 +51,20 @@ int lr_vgedit_fail(lr_error_t *err, int rc, const char *where);
 
 /* Prefixes err's message with prefix and returns rc. */
 int lr_vgedit_prefix_error(lr_error_t *err, int rc, const char *prefix);
+
+/* Opens path for writing with io->open_rw (lr_io_open_rw when io or it is
+ * NULL), LR_IO_RDWR | LR_IO_EXCL. */
+int lr_vgedit_open_rw(const lr_vgedit_io_opts_t *io, const char *path, lr_io_t **out,
+                      lr_error_t *err);
+
+/* Creates the undo file undo_path and stacks the undo layer on *io (which
+ * it then owns; *io becomes the stack). On failure nothing was written, *u
+ * is NULL and a file this call created is removed. */
+int lr_vgedit_undo_start(const char *undo_path, const char *image, lr_io_t **io, lr_undo_t **u,
+                         lr_error_t *err);
+
+/* Finishes the undo file after the writes (status: how they ended) and
+ * returns status, or the finishing error when status is 0. */
+int lr_vgedit_undo_end(lr_undo_t *u, int status, lr_error_t *err);
 
 #endif

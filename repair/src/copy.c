@@ -169,7 +169,7 @@ static int open_pair(copy_job_t *j, bool overwrite, uint64_t *size, bool *blk, l
     j->out = open(j->dst, flags, 0644);
     if (j->out < 0)
         return sys_fail(err, j->dst,
-                        errno == EEXIST ? "exists already (--force overwrites)"
+                        errno == EEXIST ? "the copy exists already (--force overwrites it)"
                                         : "cannot create the copy");
     return 0;
 }

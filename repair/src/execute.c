@@ -72,6 +72,40 @@ static int open_images(const lr_repair_plan_t *p, const lr_repair_exec_opts_t *o
     return 0;
 }
 
+/* The undo file lists every planned write (undo image ids follow the
+ * order stack_layers wraps the images in: the images with writes, in plan
+ * order) before any write, so --apply-undo can tell a file cut short from
+ * a run that stopped. */
+static int create_undo(const lr_repair_plan_t *p, const lr_repair_exec_opts_t *o, lr_undo_t **u,
+                       lr_error_t *err)
+{
+    lr_undo_planned_t *pl = calloc(p->n_writes ? p->n_writes : 1, sizeof(*pl));
+    uint32_t *id = calloc(p->n_images ? p->n_images : 1, sizeof(*id));
+    if (!pl || !id) {
+        free(pl);
+        free(id);
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    }
+    uint32_t next = 0;
+    for (size_t i = 0; i < p->n_images; i++)
+        id[i] = p->images[i].n_writes ? next++ : UINT32_MAX;
+    for (size_t k = 0; k < p->n_writes; k++) {
+        const lr_repair_write_t *w = &p->writes[k];
+        pl[k] =
+            (lr_undo_planned_t){.image = id[w->image], .offset = w->offset, .length = w->length};
+        pl[k].before.crc = w->crc_before;
+        lr_sha256(w->old_bytes, (size_t)w->length, pl[k].before.sha);
+        pl[k].after.crc = w->crc_after;
+        lr_sha256(w->new_bytes, (size_t)w->length, pl[k].after.sha);
+    }
+    int rc = lr_undo_create_planned(u, o->undo_path, pl, p->n_writes, err);
+    free(pl);
+    free(id);
+    if (!rc && o->undo_created)
+        o->undo_created(o->undo_created_arg, o->undo_path);
+    return rc;
+}
+
 /* Stacks undo layer and guard on every opened image; raw[i] moves into
  * the stack (set to NULL) once the undo layer owns it. */
 static int stack_layers(lr_repair_plan_t *p, lr_undo_t *u, rp_guard_t *g, lr_io_t **raw,
@@ -115,7 +149,7 @@ static int verify_writes(const lr_repair_plan_t *p, lr_io_t *const *io, lr_error
 }
 
 /* Reads each area the way LVM2 does (header, slot 0, text, checksums). */
-static int verify_area(const lr_repair_plan_t *p, const lr_repair_area_t *a, lr_io_t *io,
+static int verify_area(const lr_repair_plan_t *p, const lr_repair_area_t *a, lr_io_t *io, int bad,
                        lr_error_t *err)
 {
     const lr_repair_pv_t *pv = &p->pvs[a->pv];
@@ -124,13 +158,17 @@ static int verify_area(const lr_repair_plan_t *p, const lr_repair_area_t *a, lr_
     lr_mda_header_t h;
     int rc = lr_mda_header_read(io, pv->pv_start, start, &h, err);
     if (!rc)
-        rc = lr_mda_header_validate(&h, start, pv->dev_size, err);
+        rc = lr_mda_header_validate(&h, start, rp_pv_bound(p, pv), err);
+    if (!rc && h.size != a->size)
+        rc = lr_error_set(err, LR_EFORMAT, a->offset,
+                          "the area header says %llu bytes, the area has %llu",
+                          (unsigned long long)h.size, (unsigned long long)a->size);
     if (rc)
         return rp_where(err, path, rc);
     const lr_raw_locn_t *c = lr_mda_committed(&h);
     if (!c || c->offset != a->after.locn[0].offset || c->size != p->text_size ||
         c->checksum != p->text_crc)
-        return rp_fail(err, path, -EIO, a->offset,
+        return rp_fail(err, path, bad, a->offset,
                        "the area's header does not point at the new copy after writing");
     char *text = NULL;
     rc = lr_mda_read_text(io, pv->pv_start, &h, c, &text, err);
@@ -139,32 +177,61 @@ static int verify_area(const lr_repair_plan_t *p, const lr_repair_area_t *a, lr_
     if (rc)
         return rp_where(err, path, rc);
     if (!same)
-        return rp_fail(err, path, -EIO, a->offset, "the new copy reads back different");
+        return rp_fail(err, path, bad, a->offset, "the new copy reads back different");
     return 0;
 }
 
-static int verify_label(const lr_repair_plan_t *p, const lr_repair_pv_t *pv, lr_io_t *io,
+static bool label_lists(const lr_label_t *l, uint64_t offset, uint64_t size)
+{
+    for (size_t i = 0; i < l->n_mda && i < LR_LABEL_MAX_LOCN; i++)
+        if (l->mda[i].offset == offset && l->mda[i].size == size)
+            return true;
+    return false;
+}
+
+/* The label LVM2 and the scanner find first on the PV: its own, and it
+ * leads them to every area written. A rebuilt label must also validate as
+ * the scanner validates labels. */
+static int verify_label(const lr_repair_plan_t *p, const lr_repair_pv_t *pv, lr_io_t *io, int bad,
                         lr_error_t *err)
 {
+    const char *path = p->images[pv->image].path;
     lr_label_t l;
     uint64_t sector = 0;
     int rc = lr_label_read(io, pv->pv_start, &l, &sector, err);
     if (rc)
-        return rp_where(err, p->images[pv->image].path, rc);
+        return rp_where(err, path, rc);
     if (!l.crc_ok || strcmp(l.pv_uuid, pv->id_raw) != 0 || sector != pv->label.sector)
-        return rp_fail(err, p->images[pv->image].path, -EIO, pv->pv_start,
-                       "the rebuilt label of PV %s does not read back", pv->id);
+        return rp_fail(err, path, bad, pv->pv_start, "the %s label of PV %s does not read back",
+                       pv->rebuild_label ? "rebuilt" : "kept", pv->id);
+    lr_error_t e;
+    lr_error_clear(&e);
+    if (pv->rebuild_label && lr_label_validate(&l, pv->dev_size, &e) != 0)
+        return rp_fail(err, path, bad, pv->pv_start,
+                       "the rebuilt label of PV %s does not validate: %s", pv->id, e.msg);
+    for (size_t a = pv->first_area; a < pv->first_area + pv->n_areas; a++) {
+        const lr_repair_area_t *ar = &p->areas[a];
+        if (!label_lists(&l, ar->offset - pv->pv_start, ar->size))
+            return rp_fail(err, path, bad, pv->pv_start,
+                           "the label of PV %s does not list metadata area %d (byte %llu, %llu "
+                           "bytes): LVM2 and the scanner would not find the new copy there",
+                           pv->id, ar->mda_index + 1, (unsigned long long)ar->offset,
+                           (unsigned long long)ar->size);
+    }
     return 0;
 }
 
-static int verify(const lr_repair_plan_t *p, lr_io_t *const *io, lr_error_t *err)
+int rp_verify(const lr_repair_plan_t *p, lr_io_t *const *io, bool planning, lr_error_t *err)
 {
-    int rc = verify_writes(p, io, err);
+    /* After writing, a mismatch is a failed write (-EIO); at planning it
+     * is the plan's fault (LR_EFORMAT, refused by the caller). */
+    int bad = planning ? LR_EFORMAT : -EIO;
+    int rc = planning ? 0 : verify_writes(p, io, err);
     for (size_t a = 0; a < p->n_areas && !rc; a++)
-        rc = verify_area(p, &p->areas[a], io[p->areas[a].image], err);
+        rc = verify_area(p, &p->areas[a], io[p->areas[a].image], bad, err);
     for (size_t i = 0; i < p->n_pvs && !rc; i++)
-        if (!p->pvs[i].missing && p->pvs[i].rebuild_label)
-            rc = verify_label(p, &p->pvs[i], io[p->pvs[i].image], err);
+        if (!p->pvs[i].missing && (p->pvs[i].rebuild_label || p->pvs[i].n_areas))
+            rc = verify_label(p, &p->pvs[i], io[p->pvs[i].image], bad, err);
     return rc;
 }
 
@@ -177,7 +244,7 @@ static int run(lr_repair_plan_t *p, lr_io_t *const *top, const rp_guard_t *g, lr
         rc = lr_error_set(err, -EIO, LR_NO_OFFSET, "only %zu of %zu planned writes were made",
                           g->next, p->n_writes);
     if (!rc)
-        rc = verify(p, top, err);
+        rc = rp_verify(p, top, false, err);
     if (!rc)
         p->verified = true;
     return rc;
@@ -199,9 +266,12 @@ int lr_repair_execute(lr_repair_plan_t *p, const lr_repair_exec_opts_t *o, lr_er
     }
     lr_undo_t *u = NULL;
     rp_guard_t g = {.plan = p, .next = 0};
-    int rc = open_images(p, o, raw, err);
+    int rc =
+        p->n_writes ? 0 : lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET, "the plan writes nothing");
     if (!rc)
-        rc = lr_undo_create(&u, o->undo_path, err);
+        rc = open_images(p, o, raw, err);
+    if (!rc)
+        rc = create_undo(p, o, &u, err);
     if (!rc)
         rc = stack_layers(p, u, &g, raw, top, err);
     if (!rc) {

@@ -404,9 +404,30 @@ static int init_version(lr_repair_plan_t *p, const lr_scan_t *scan, lr_error_t *
     p->version_time = v->creation_time;
     p->version_description = v->description ? strdup(v->description) : NULL;
     p->max_seqno = vg->max_seqno > v->seqno ? vg->max_seqno : v->seqno;
-    p->new_seqno = p->max_seqno + 1;
+    p->version_committed = v->committed;
+    for (size_t i = 0; i < vg->n_versions; i++)
+        if (vg->versions[i].seqno == p->max_seqno && vg->versions[i].committed)
+            p->max_seqno_committed = true;
     if (!p->vg_name || (v->description && !p->version_description))
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    /* LVM2 reads seqno as 32 bits: a larger one would come back truncated
+     * (2^32 reads as 0), older than every copy on disk. */
+    if (p->max_seqno >= LR_REPAIR_MAX_SEQNO) {
+        char next[32];
+        if (p->max_seqno == UINT64_MAX)
+            snprintf(next, sizeof(next), "2^64");
+        else
+            snprintf(next, sizeof(next), "%llu", (unsigned long long)(p->max_seqno + 1));
+        return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
+                            "the highest seqno of VG %s seen anywhere is %llu, so the new copy "
+                            "would need seqno %s, but LVM2 keeps seqno in 32 bits (at most "
+                            "%llu: import_vsn1.c reads it with dm_config_get_uint32) and would "
+                            "take the copy for an older version; refusing (LVM2 cannot have "
+                            "written that seqno: the copy carrying it is damaged)",
+                            p->vg_name, (unsigned long long)p->max_seqno, next,
+                            (unsigned long long)LR_REPAIR_MAX_SEQNO);
+    }
+    p->new_seqno = p->max_seqno + 1;
     return 0;
 }
 

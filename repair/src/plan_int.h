@@ -24,4 +24,20 @@ int rp_plan_writes(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *const *r
 /* The scan copy whose text starts at (image, absolute offset), or -1. */
 int rp_copy_at(const lr_scan_t *scan, int image, uint64_t offset);
 
+/* Bytes of a present PV every reader allows its areas: the smallest of its
+ * size (pv->dev_size), what its image holds from pv_start, and the
+ * device_size of the label it carries (the scanner's bound) (pvs.c). */
+uint64_t rp_pv_bound(const lr_repair_plan_t *p, const lr_repair_pv_t *pv);
+
+/* Reads the plan's result back the way LVM2 and the scanner read it: each
+ * area's header validates (within rp_pv_bound, with the area's size) and
+ * its slot 0 is the new copy, whose text and checksum match; each PV's
+ * label (rebuilt or kept) carries its UUID, lists every area written and,
+ * when rebuilt, validates. Run on the images after writing (then also every
+ * planned range must equal its new bytes; a mismatch is -EIO), and at
+ * planning on the recording layers (planning: a mismatch is LR_EFORMAT), so
+ * a plan that would fail this after writing is refused before any write
+ * (execute.c). */
+int rp_verify(const lr_repair_plan_t *p, lr_io_t *const *ios, bool planning, lr_error_t *err);
+
 #endif

@@ -40,6 +40,19 @@ static char *dupf(const char *fmt, ...)
     return n < 0 ? NULL : s;
 }
 
+uint64_t rp_pv_bound(const lr_repair_plan_t *p, const lr_repair_pv_t *pv)
+{
+    uint64_t bound = pv->dev_size;
+    if (pv->image >= 0 && pv->pv_start <= p->images[pv->image].size) {
+        uint64_t avail = p->images[pv->image].size - pv->pv_start;
+        if (avail < bound)
+            bound = avail;
+    }
+    if (pv->label.device_size && pv->label.device_size < bound)
+        bound = pv->label.device_size;
+    return bound;
+}
+
 /* ---- finding the PVs -------------------------------------------------------------- */
 
 static int init_pv(lr_repair_pv_t *pv, const lr_pv_t *t, lr_error_t *err)
@@ -48,8 +61,12 @@ static int init_pv(lr_repair_pv_t *pv, const lr_pv_t *t, lr_error_t *err)
     pv->device = t->device ? strdup(t->device) : NULL;
     snprintf(pv->id, sizeof(pv->id), "%s", t->id ? t->id : "");
     snprintf(pv->id_raw, sizeof(pv->id_raw), "%s", t->raw_id);
-    pv->dev_size = t->dev_size * LR_SECTOR_SIZE;
-    pv->pe_start = t->pe_start * LR_SECTOR_SIZE;
+    /* Sectors to bytes, saturating: a dev_size too large for any image is
+     * refused (or forced) as larger than its image. */
+    pv->dev_size =
+        t->dev_size > UINT64_MAX / LR_SECTOR_SIZE ? UINT64_MAX : t->dev_size * LR_SECTOR_SIZE;
+    pv->pe_start =
+        t->pe_start > UINT64_MAX / LR_SECTOR_SIZE ? UINT64_MAX : t->pe_start * LR_SECTOR_SIZE;
     pv->image = -1;
     pv->scan_label = -1;
     if (!pv->key || (t->device && !pv->device))
@@ -184,14 +201,45 @@ static int label_at(const lr_scan_t *scan, int image, uint64_t pv_start)
     return -1;
 }
 
-/* Keeps a label with the PV's UUID that validates; anything else is
- * rebuilt (pvcreate --uuid --restorefile does the same by hand). */
-static int decide_label(const lr_scan_t *scan, lr_repair_pv_t *pv, lr_error_t *err)
+static const char *locn_problem(const lr_disk_locn_t *m, uint64_t dev_size);
+
+/* Why a label's metadata area list cannot be used as it is (malloc'd), or
+ * NULL. No area at all is a valid list (pvcreate --metadatacopies 0). */
+static char *label_list_problem(const lr_label_t *l, uint64_t bound)
+{
+    if (l->n_mda > 2)
+        return dupf("its metadata area list has %zu entries (LVM2 writes at most 2)", l->n_mda);
+    for (size_t i = 0; i < l->n_mda; i++) {
+        const char *why = locn_problem(&l->mda[i], bound);
+        if (why)
+            return dupf("it lists metadata area %zu at byte %llu (%llu bytes), %s", i + 1,
+                        (unsigned long long)l->mda[i].offset, (unsigned long long)l->mda[i].size,
+                        why);
+    }
+    return NULL;
+}
+
+/* Keeps a label with the PV's UUID that validates and lists usable
+ * metadata areas; anything else is rebuilt (pvcreate --uuid --restorefile
+ * does the same by hand). */
+static int decide_label(const lr_repair_plan_t *p, const lr_scan_t *scan, lr_repair_pv_t *pv,
+                        lr_error_t *err)
 {
     pv->scan_label = label_at(scan, pv->image, pv->pv_start);
     const lr_scan_label_t *l = pv->scan_label >= 0 ? &scan->labels[pv->scan_label] : NULL;
     if (l && strcmp(l->label.pv_uuid, pv->id_raw) == 0 && l->valid && l->label.crc_ok) {
-        pv->label = l->label;
+        lr_repair_pv_t tmp = *pv;
+        tmp.label = l->label;
+        char *bad = label_list_problem(&l->label, rp_pv_bound(p, &tmp));
+        if (!bad) {
+            pv->label = l->label;
+            return 0;
+        }
+        /* A label whose area list is damaged would keep pointing LVM2 and
+         * the scanner at the wrong place: the areas found on the disk are
+         * used instead, and the label rebuilt to list them. */
+        pv->rebuild_label = true;
+        pv->label_why = bad;
         return 0;
     }
     pv->rebuild_label = true;
@@ -201,10 +249,9 @@ static int decide_label(const lr_scan_t *scan, lr_repair_pv_t *pv, lr_error_t *e
         char other[LR_UUID_STR_LEN + 1];
         if (lr_uuid_format(l->label.pv_uuid, other, sizeof(other)) != 0)
             snprintf(other, sizeof(other), "%s", l->label.pv_uuid);
-        pv->label_why = dupf("the label there carries PV UUID %s (the disk was re-initialised)",
-                             other);
-    }
-    else if (!l->label.crc_ok)
+        pv->label_why =
+            dupf("the label there carries PV UUID %s (the disk was re-initialised)", other);
+    } else if (!l->label.crc_ok)
         pv->label_why = dupf("the label checksum is wrong");
     else
         pv->label_why = dupf("the label does not match the device (bad lists or sizes)");
@@ -243,20 +290,38 @@ typedef struct layout {
     size_t n;
     lr_disk_locn_t mda[2];
     const char *from; /* for messages */
+    bool from_label;  /* the list of the label the PV keeps */
+    bool invented;    /* mda[0] is LVM2's default area 1 with no header surviving there */
 } layout_t;
+
+/* LVM2 lays metadata areas out in whole sectors (pvcreate places them in
+ * sectors, the header is one sector read at the area start, the ring is
+ * 512-aligned), the first at 4096 after the label sectors (pvck: "offset
+ * expected 4096 # for first mda"). An area list breaking that is damage. */
+static const char *locn_problem(const lr_disk_locn_t *m, uint64_t dev_size)
+{
+    if (m->offset % LR_SECTOR_SIZE || m->size % LR_SECTOR_SIZE)
+        return "not on 512-byte sector boundaries";
+    if (m->offset < MDA1_START)
+        return "before byte 4096 (over the label sectors)";
+    if (m->size <= LR_MDA_HEADER_SIZE)
+        return "too small for a header and a ring";
+    if (m->offset > dev_size || m->size > dev_size - m->offset)
+        return "past the end of the PV";
+    return NULL;
+}
 
 static bool locn_fits(const lr_disk_locn_t *m, uint64_t dev_size)
 {
-    return m->offset >= MDA1_START && m->size > LR_MDA_HEADER_SIZE && m->offset <= dev_size &&
-           m->size <= dev_size - m->offset;
+    return locn_problem(m, dev_size) == NULL;
 }
 
-static bool layout_from_label(const lr_label_t *l, const lr_repair_pv_t *pv, layout_t *out)
+static bool layout_from_label(const lr_label_t *l, uint64_t bound, layout_t *out)
 {
     if (l->n_mda == 0 || l->n_mda > 2)
         return false;
     for (size_t i = 0; i < l->n_mda; i++)
-        if (!locn_fits(&l->mda[i], pv->dev_size))
+        if (!locn_fits(&l->mda[i], bound))
             return false;
     out->n = l->n_mda;
     memcpy(out->mda, l->mda, l->n_mda * sizeof(l->mda[0]));
@@ -276,44 +341,48 @@ static bool header_ok_at(lr_io_t *io, uint64_t pv_start, uint64_t start, uint64_
  * at 4096 running up to pe_start), sized by a surviving header where there
  * is one, plus a second area at the end when its header survived. */
 static void default_layout(const lr_scan_t *scan, lr_io_t *io, const lr_repair_pv_t *pv,
-                           layout_t *out)
+                           uint64_t bound, layout_t *out)
 {
     out->n = 0;
     out->from = "LVM2's default layout (area 1 from 4096 up to pe_start)";
     lr_mda_header_t h;
-    if (pv->pe_start > MDA1_START && header_ok_at(io, pv->pv_start, MDA1_START, pv->dev_size, &h) &&
+    if (pv->pe_start > MDA1_START && header_ok_at(io, pv->pv_start, MDA1_START, bound, &h) &&
         h.size <= pv->pe_start - MDA1_START)
         out->mda[out->n++] = (lr_disk_locn_t){.offset = MDA1_START, .size = h.size};
-    else if (pv->pe_start >= MDA1_START + 2 * LR_MDA_HEADER_SIZE)
+    else if (pv->pe_start >= MDA1_START + 2 * LR_MDA_HEADER_SIZE &&
+             pv->pe_start % LR_SECTOR_SIZE == 0) {
         out->mda[out->n++] =
             (lr_disk_locn_t){.offset = MDA1_START, .size = pv->pe_start - MDA1_START};
+        out->invented = true;
+    }
     for (size_t i = 0; i < scan->n_areas && out->n < 2; i++) {
         const lr_scan_area_t *a = &scan->areas[i];
         if (a->image != pv->image || a->pv_start != pv->pv_start || !a->header || !a->header_ok ||
             a->header->start < pv->pe_start || a->header->start <= MDA1_START)
             continue;
         lr_disk_locn_t m = {.offset = a->header->start, .size = a->header->size};
-        if (locn_fits(&m, pv->dev_size))
+        if (locn_fits(&m, bound))
             out->mda[out->n++] = m;
     }
 }
 
 static void choose_layout(const lr_scan_t *scan, lr_io_t *io, const lr_repair_pv_t *pv,
-                          layout_t *out)
+                          uint64_t bound, layout_t *out)
 {
-    if (!pv->rebuild_label && layout_from_label(&pv->label, pv, out)) {
+    if (!pv->rebuild_label && layout_from_label(&pv->label, bound, out)) {
         out->from = "the PV's label";
+        out->from_label = true;
         return;
     }
     const lr_scan_label_t *old = pv->scan_label >= 0 ? &scan->labels[pv->scan_label] : NULL;
     /* A label of another UUID on the same disk (re-initialised) still
      * describes the disk's layout when its data area agrees with pe_start. */
     if (old && old->label.n_data >= 1 && old->label.data[0].offset == pv->pe_start &&
-        layout_from_label(&old->label, pv, out)) {
+        layout_from_label(&old->label, bound, out)) {
         out->from = "the label found on the disk";
         return;
     }
-    default_layout(scan, io, pv, out);
+    default_layout(scan, io, pv, bound, out);
 }
 
 /* ---- areas ------------------------------------------------------------------------ */
@@ -374,16 +443,24 @@ static lr_repair_area_t *new_area(lr_repair_plan_t *p, lr_error_t *err)
     return a;
 }
 
-/* Reads the header there: kept when it validates, else rebuilt. */
-static int header_state(lr_repair_area_t *a, lr_io_t *io, const lr_repair_pv_t *pv, uint64_t start,
-                        lr_error_t *err)
+/* Reads the header there: kept when it validates for the area as the PV
+ * will carry it (the bytes every reader allows, the size the layout gives
+ * the area), else rebuilt. */
+static int header_state(const lr_repair_plan_t *p, lr_repair_area_t *a, lr_io_t *io,
+                        const lr_repair_pv_t *pv, const lr_disk_locn_t *m, lr_error_t *err)
 {
     lr_error_t e;
     lr_error_clear(&e);
     lr_mda_header_t h;
+    uint64_t start = m->offset;
     int rc = lr_mda_header_read(io, pv->pv_start, start, &h, &e);
     if (rc == 0)
-        rc = lr_mda_header_validate(&h, start, pv->dev_size, &e);
+        rc = lr_mda_header_validate(&h, start, rp_pv_bound(p, pv), &e);
+    if (rc == 0 && h.size != m->size)
+        rc = lr_error_set(
+            &e, LR_EFORMAT, LR_NO_OFFSET, "it says the area is %llu bytes, %s says %llu",
+            (unsigned long long)h.size, pv->rebuild_label ? "the layout" : "the label",
+            (unsigned long long)m->size);
     if (rc == 0) {
         a->before = h;
         return 0;
@@ -421,7 +498,7 @@ static int add_area(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *io, siz
     a->size = m->size;
     a->mda_index = mda_index;
     a->scan_area = lr_scan_find_area(scan, pv->image, abs);
-    int rc = header_state(a, io, pv, m->offset, err);
+    int rc = header_state(p, a, io, pv, m, err);
     if (rc)
         return rc;
     if (a->rebuild_header) {
@@ -476,7 +553,29 @@ static int plan_pv_areas(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *io
 {
     lr_repair_pv_t *pv = &p->pvs[pvi];
     layout_t lay = {0};
-    choose_layout(scan, io, pv, &lay);
+    choose_layout(scan, io, pv, rp_pv_bound(p, pv), &lay);
+    if (!pv->rebuild_label && !lay.from_label) {
+        /* The kept label lists no metadata area (a valid label has a usable
+         * list or none: decide_label). Such a PV (pvcreate
+         * --metadatacopies 0) gets no area, unless headers survive on it:
+         * then the label lost its list, and is rebuilt to list them, so
+         * that LVM2 and the scanner find the areas written. */
+        if (lay.invented) {
+            memmove(&lay.mda[0], &lay.mda[1], (lay.n - 1) * sizeof(lay.mda[0]));
+            lay.n--;
+            lay.invented = false;
+        }
+        if (lay.n) {
+            pv->rebuild_label = true;
+            pv->label_why = dupf("it lists no metadata area, but an area header survives at "
+                                 "byte %llu of the PV",
+                                 (unsigned long long)lay.mda[0].offset);
+            if (!pv->label_why)
+                return oom(err);
+        } else {
+            lay.from = "its label lists none";
+        }
+    }
     if (pv->rebuild_label)
         build_label(scan, pv, t, lay.mda, lay.n);
     pv->first_area = p->n_areas;
@@ -494,10 +593,54 @@ static int plan_pv_areas(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *io
         }
     }
     pv->n_areas = p->n_areas - pv->first_area;
-    if (lay.n == 0 && rp_note(p, "PV %s has no metadata area (%s): only its label is written",
-                              pv->id, lay.from ? lay.from : "none found"))
+    if (lay.n == 0 &&
+        rp_note(p, "PV %s has no metadata area (%s): %s", pv->id,
+                lay.from ? lay.from : "none found",
+                pv->rebuild_label ? "only its label is written" : "nothing is written to it"))
         return oom(err);
     return 0;
+}
+
+/* The PV's size for the checks and a rebuilt label is the metadata's
+ * dev_size. Without one (early LVM2 did not write it) LVM2 takes the size
+ * of the device, and so does the plan: the bytes of the image from the PV
+ * start. A dev_size of 0 or too small for the PV's extents failed
+ * lr_vg_check; with --force it is replaced the same way (a note says so;
+ * the text keeps its dev_size). */
+static int fix_dev_size(lr_repair_plan_t *p, lr_repair_pv_t *pv, const lr_pv_t *t,
+                        const lr_vg_t *vg, const lr_repair_opts_t *o, lr_error_t *err)
+{
+    bool present = lr_cfg_find(t->node, "dev_size") != NULL;
+    bool fits = t->pe_start <= t->dev_size && vg->extent_size &&
+                t->pe_count <= (t->dev_size - t->pe_start) / vg->extent_size;
+    if (present && t->dev_size && fits)
+        return 0;
+    uint64_t avail = p->images[pv->image].size - pv->pv_start;
+    int rc;
+    if (!present)
+        rc = rp_note(p,
+                     "PV %s: the metadata gives no dev_size (written by an early LVM2); the "
+                     "%llu bytes its image holds from the PV start are used, as LVM2 uses the "
+                     "device size",
+                     pv->id, (unsigned long long)avail);
+    else if (!o->force) /* lr_vg_check refused it already */
+        return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
+                            "PV %s: dev_size %llu sectors cannot hold its data area "
+                            "(--force to use the size of its image instead)",
+                            pv->id, (unsigned long long)t->dev_size);
+    else {
+        p->forced = true;
+        rc = rp_note(p,
+                     "forced: PV %s: dev_size %llu sectors in the metadata cannot hold its data "
+                     "area (pe_start %llu + %llu extents of %llu sectors); the %llu bytes its "
+                     "image holds from the PV start are used instead, as LVM2 does for a "
+                     "missing size (the text keeps its dev_size)",
+                     pv->id, (unsigned long long)t->dev_size, (unsigned long long)t->pe_start,
+                     (unsigned long long)t->pe_count, (unsigned long long)vg->extent_size,
+                     (unsigned long long)avail);
+    }
+    pv->dev_size = avail;
+    return rc ? oom(err) : 0;
 }
 
 /* Refusals and notes about one present PV's size and layout. */
@@ -585,7 +728,9 @@ int rp_plan_pvs(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *const *rio,
         lr_repair_pv_t *pv = &p->pvs[i];
         if (pv->missing)
             continue;
-        rc = decide_label(scan, pv, err);
+        rc = fix_dev_size(p, pv, &vg->pvs[i], vg, o, err);
+        if (!rc)
+            rc = decide_label(p, scan, pv, err);
         if (!rc)
             rc = check_pv(p, pv, o, err);
         if (!rc)

@@ -47,10 +47,18 @@ static void render_version(const lr_repair_plan_t *p, lr_strbuf_t *b)
         lr_strbuf_printf(b, "            \"%s\"\n", p->version_description);
     lr_strbuf_printf(
         b,
-        "  new copy: seqno %llu (highest seqno of %s seen anywhere: %llu), %llu bytes, "
+        "  new copy: seqno %llu (highest seqno of %s seen anywhere: %llu%s), %llu bytes, "
         "crc 0x%08x\n",
         (unsigned long long)p->new_seqno, p->vg_name, (unsigned long long)p->max_seqno,
-        (unsigned long long)p->text_size, p->text_crc);
+        p->max_seqno_committed ? "" : ", not committed", (unsigned long long)p->text_size,
+        p->text_crc);
+    if (!p->max_seqno_committed)
+        lr_strbuf_printf(b,
+                         "            (no metadata area header points at a copy of seqno %llu: "
+                         "it was written but not committed, e.g. by a run that stopped "
+                         "between the text and the header write, or only damaged copies "
+                         "carry it; the new copy goes above it anyway)\n",
+                         (unsigned long long)p->max_seqno);
     lr_strbuf_printf(b, "            description \"%s\", host %s, time %s\n", p->description,
                      p->host, when(p->time, t, sizeof(t)));
 }
@@ -62,8 +70,9 @@ static void render_changes(const lr_repair_plan_t *p, lr_strbuf_t *b)
         lr_strbuf_printf(b, "\nNo complete newest version to compare with.\n");
         return;
     }
-    lr_strbuf_printf(b, "\nWhat changes compared with the newest version (seqno %llu):\n",
-                     (unsigned long long)p->newest_seqno);
+    lr_strbuf_printf(b, "\nWhat changes compared with the newest version (seqno %llu%s):\n",
+                     (unsigned long long)p->newest_seqno,
+                     p->newest_committed ? "" : ", not committed");
     if (!p->n_changes)
         lr_strbuf_printf(b, "  no LV comes back, goes away, is renamed or changes size\n");
     for (size_t i = 0; i < p->n_changes; i++) {

@@ -76,6 +76,7 @@ int rp_plan_changes(lr_repair_plan_t *p, const lr_scan_t *scan, const lr_vg_t *o
     if (svg->latest < 0)
         return 0;
     p->newest_seqno = svg->versions[svg->latest].seqno;
+    p->newest_committed = svg->versions[svg->latest].committed;
     if (svg->latest == p->version)
         return 0;
     int copy = lr_scan_version_copy(scan, (size_t)p->vg, (size_t)svg->latest);

@@ -39,6 +39,8 @@ struct lr_undo {
     undo_image_t *images;
     size_t n_ranges, cap_ranges;
     undo_range_t *ranges;
+    size_t n_planned; /* 0: writes are not known in advance */
+    lr_undo_planned_t *planned;
 };
 
 typedef struct undo_layer {
@@ -112,20 +114,63 @@ static void state_of(const uint8_t *bytes, size_t len, uint32_t *crc, uint8_t sh
 
 /* ---- create / free ------------------------------------------------------- */
 
-int lr_undo_create(lr_undo_t **out, const char *path, lr_error_t *err)
+/* PLAN record: count, then per range image, offset, length, crc and sha
+ * before, crc and sha after. */
+#define PLAN_ENTRY (4 + 8 + 8 + 4 + LR_SHA256_LEN + 4 + LR_SHA256_LEN)
+
+static int journal_plan(lr_undo_t *u, lr_error_t *err)
 {
-    if (!out || !path || !path[0])
+    size_t len = 4 + u->n_planned * PLAN_ENTRY;
+    uint8_t *rec = calloc(1, len);
+    if (!rec)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    rp_put32(rec, (uint32_t)u->n_planned);
+    for (size_t i = 0; i < u->n_planned; i++) {
+        const lr_undo_planned_t *pl = &u->planned[i];
+        uint8_t *q = rec + 4 + i * PLAN_ENTRY;
+        rp_put32(q, pl->image);
+        rp_put64(q + 4, pl->offset);
+        rp_put64(q + 12, pl->length);
+        rp_put32(q + 20, pl->before.crc);
+        memcpy(q + 24, pl->before.sha, LR_SHA256_LEN);
+        rp_put32(q + 24 + LR_SHA256_LEN, pl->after.crc);
+        memcpy(q + 28 + LR_SHA256_LEN, pl->after.sha, LR_SHA256_LEN);
+    }
+    int rc = journal_record(u, LR_UNDO_REC_PLAN, rec, len, NULL, 0, err);
+    free(rec);
+    return rc;
+}
+
+static int create(lr_undo_t **out, const char *path, const lr_undo_planned_t *planned, size_t n,
+                  lr_error_t *err)
+{
+    if (!out || !path || !path[0] || (n && !planned))
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "undo create: invalid arguments");
     *out = NULL;
+    if (n > LR_UNDO_MAX_RANGES)
+        return lr_error_set(err, LR_ELIMIT, LR_NO_OFFSET, "more than %d planned ranges",
+                            LR_UNDO_MAX_RANGES);
+    for (size_t i = 0; i < n; i++)
+        if (planned[i].length == 0 || planned[i].length > LR_UNDO_MAX_RANGE ||
+            planned[i].offset > UINT64_MAX - planned[i].length)
+            return lr_error_set(err, LR_ELIMIT, LR_NO_OFFSET,
+                                "planned range %zu: %llu bytes (1..%u allowed)", i,
+                                (unsigned long long)planned[i].length, LR_UNDO_MAX_RANGE);
     lr_undo_t *u = calloc(1, sizeof(*u));
-    if (!u || !(u->path = strdup(path))) {
+    if (!u || !(u->path = strdup(path)) || (n && !(u->planned = malloc(n * sizeof(*planned))))) {
+        if (u)
+            free(u->path);
         free(u);
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
     }
+    if (n)
+        memcpy(u->planned, planned, n * sizeof(*planned));
+    u->n_planned = n;
     /* O_EXCL: an undo file is evidence of an earlier run; never clobber it. */
     u->fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0600);
     if (u->fd < 0) {
         int e = errno;
+        free(u->planned);
         free(u->path);
         free(u);
         return rp_fail(err, path, -e, LR_NO_OFFSET, "cannot create the undo file: %s%s",
@@ -137,8 +182,12 @@ int lr_undo_create(lr_undo_t **out, const char *path, lr_error_t *err)
     rp_put32(h + 8, LR_UNDO_VERSION);
     rp_put32(h + 12, LR_UNDO_HEADER_SIZE);
     rp_put64(h + 16, (uint64_t)time(NULL));
+    rp_put32(h + 24, (uint32_t)n);
     rp_put32(h + 60, lr_crc(LR_CRC_INITIAL, h, 60));
     int rc = journal_write(u, h, sizeof(h), err);
+    /* The plan reaches the disk before any write can pass. */
+    if (!rc && n)
+        rc = journal_plan(u, err);
     if (!rc)
         rc = journal_sync(u, err);
     if (!rc)
@@ -150,6 +199,19 @@ int lr_undo_create(lr_undo_t **out, const char *path, lr_error_t *err)
     }
     *out = u;
     return 0;
+}
+
+int lr_undo_create(lr_undo_t **out, const char *path, lr_error_t *err)
+{
+    return create(out, path, NULL, 0, err);
+}
+
+int lr_undo_create_planned(lr_undo_t **out, const char *path, const lr_undo_planned_t *planned,
+                           size_t n, lr_error_t *err)
+{
+    if (n == 0)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "undo create: no planned range");
+    return create(out, path, planned, n, err);
 }
 
 void lr_undo_free(lr_undo_t *u)
@@ -164,6 +226,7 @@ void lr_undo_free(lr_undo_t *u)
         free(u->images[i].path);
     free(u->ranges);
     free(u->images);
+    free(u->planned);
     free(u->path);
     free(u);
 }
@@ -305,6 +368,19 @@ static int announce(lr_undo_t *u, uint32_t image, const uint8_t *buf, uint64_t o
 
 /* ---- the layer -------------------------------------------------------------- */
 
+/* With a plan, every write lies inside one planned range of its image: the
+ * reader checks planned ranges only. */
+static bool in_plan(const lr_undo_t *u, uint32_t image, uint64_t off, uint64_t len)
+{
+    for (size_t i = 0; i < u->n_planned; i++) {
+        const lr_undo_planned_t *p = &u->planned[i];
+        if (p->image == image && off >= p->offset && len <= p->length &&
+            off - p->offset <= p->length - len)
+            return true;
+    }
+    return false;
+}
+
 static int layer_pread(void *ctx, void *buf, size_t len, uint64_t off, lr_error_t *err)
 {
     undo_layer_t *l = ctx;
@@ -319,6 +395,10 @@ static int layer_pwrite(void *ctx, const void *buf, size_t len, uint64_t off, lr
         return rp_fail(err, u->path, LR_EREFUSED, off,
                        u->broken ? "write refused: the undo file could not be written"
                                  : "write refused: the undo run is finished");
+    if (u->n_planned && !in_plan(u, l->image, off, len))
+        return rp_fail(err, u->path, LR_EREFUSED, off,
+                       "write refused: bytes %llu..%llu of image %u are not a planned range",
+                       (unsigned long long)off, (unsigned long long)(off + len - 1), l->image);
     int rc = save_gaps(u, l->image, l->lower, off, len, err);
     if (!rc)
         rc = announce(u, l->image, buf, off, len, err);

@@ -26,6 +26,7 @@ void lr_undo_file_free(lr_undo_file_t *f)
         free(f->ranges[i].before);
     free(f->images);
     free(f->ranges);
+    free(f->planned);
     free(f);
 }
 
@@ -74,10 +75,47 @@ static int parse_header(const uint8_t *d, uint64_t len, lr_undo_file_t *f, const
     if (rp_get32(d + 60) != lr_crc(LR_CRC_INITIAL, d, 60))
         return rp_fail(err, path, LR_ECHECKSUM, 60, "undo file header checksum mismatch");
     f->version = rp_get32(d + 8);
-    if (f->version != LR_UNDO_VERSION || rp_get32(d + 12) != LR_UNDO_HEADER_SIZE)
+    if ((f->version != 1 && f->version != LR_UNDO_VERSION) ||
+        rp_get32(d + 12) != LR_UNDO_HEADER_SIZE)
         return rp_fail(err, path, LR_EFORMAT, 8, "undo file version %u is not supported",
                        f->version);
     f->created = (int64_t)rp_get64(d + 16);
+    if (f->version >= 2)
+        f->n_planned = rp_get32(d + 24);
+    if (f->n_planned > LR_UNDO_MAX_RANGES)
+        return rp_fail(err, path, LR_ELIMIT, 24, "%zu planned ranges, at most %d", f->n_planned,
+                       LR_UNDO_MAX_RANGES);
+    return 0;
+}
+
+#define PLAN_ENTRY (4 + 8 + 8 + 4 + LR_SHA256_LEN + 4 + LR_SHA256_LEN)
+
+/* The PLAN record comes first, before any other record, when the header
+ * announces one. */
+static int add_plan(lr_undo_file_t *f, const uint8_t *p, uint32_t plen, const char *path,
+                    uint64_t at, lr_error_t *err)
+{
+    if (!f->n_planned || f->has_plan || f->n_images || f->n_ranges || plen < 4 ||
+        rp_get32(p) != f->n_planned || plen != 4 + f->n_planned * PLAN_ENTRY)
+        return rp_fail(err, path, LR_EFORMAT, at, "malformed plan record");
+    f->planned = calloc(f->n_planned, sizeof(*f->planned));
+    if (!f->planned)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    for (size_t i = 0; i < f->n_planned; i++) {
+        const uint8_t *q = p + 4 + i * PLAN_ENTRY;
+        lr_undo_planned_t *pl = &f->planned[i];
+        pl->image = rp_get32(q);
+        pl->offset = rp_get64(q + 4);
+        pl->length = rp_get64(q + 12);
+        pl->before.crc = rp_get32(q + 20);
+        memcpy(pl->before.sha, q + 24, LR_SHA256_LEN);
+        pl->after.crc = rp_get32(q + 24 + LR_SHA256_LEN);
+        memcpy(pl->after.sha, q + 28 + LR_SHA256_LEN, LR_SHA256_LEN);
+        if (pl->length == 0 || pl->length > LR_UNDO_MAX_RANGE ||
+            pl->offset > UINT64_MAX - pl->length || pl->image >= LR_UNDO_MAX_IMAGES)
+            return rp_fail(err, path, LR_EFORMAT, at, "malformed plan record (range %zu)", i);
+    }
+    f->has_plan = true;
     return 0;
 }
 
@@ -218,7 +256,15 @@ static int parse_records(const uint8_t *d, uint64_t len, lr_undo_file_t *f, cons
         }
         const uint8_t *p = d + pos + REC_HEAD;
         int rc;
+        if (f->n_planned && !f->has_plan && type != LR_UNDO_REC_PLAN)
+            return rp_fail(err, path, LR_EFORMAT, pos,
+                           "the header announces a plan of %zu ranges but the first record is "
+                           "not the plan",
+                           f->n_planned);
         switch (type) {
+        case LR_UNDO_REC_PLAN:
+            rc = add_plan(f, p, plen, path, pos, err);
+            break;
         case LR_UNDO_REC_IMAGE:
             rc = add_image(f, p, plen, path, pos, err);
             break;
@@ -309,12 +355,98 @@ static int check_sizes(const lr_undo_file_t *f, lr_io_t *const *ios, lr_error_t 
     return 0;
 }
 
+/* One planned range: the bytes the file saves, put over what the image
+ * holds now, must give the original content; else the image shows a write
+ * whose original bytes are not in the file. *unsaved: the file saves not
+ * all of the range. */
+static int check_planned(const lr_undo_file_t *f, lr_io_t *const *ios, size_t k, bool *unsaved,
+                         bool *ok, lr_error_t *err)
+{
+    const lr_undo_planned_t *pl = &f->planned[k];
+    uint8_t *buf = malloc((size_t)pl->length);
+    if (!buf)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    int rc = lr_io_pread(ios[pl->image], buf, (size_t)pl->length, pl->offset, err);
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    uint64_t covered = 0, end = pl->offset + pl->length;
+    for (size_t i = 0; i < f->n_ranges; i++) {
+        const lr_undo_range_t *r = &f->ranges[i];
+        if (r->image != pl->image || r->offset >= end || r->offset + r->length <= pl->offset)
+            continue;
+        uint64_t s = r->offset > pl->offset ? r->offset : pl->offset;
+        uint64_t e = r->offset + r->length < end ? r->offset + r->length : end;
+        memcpy(buf + (s - pl->offset), r->before + (s - r->offset), (size_t)(e - s));
+        covered += e - s; /* ranges never overlap */
+    }
+    uint8_t sha[LR_SHA256_LEN];
+    lr_sha256(buf, (size_t)pl->length, sha);
+    *ok = lr_crc(LR_CRC_INITIAL, buf, (size_t)pl->length) == pl->before.crc &&
+          memcmp(sha, pl->before.sha, LR_SHA256_LEN) == 0;
+    *unsaved = covered < pl->length;
+    free(buf);
+    return 0;
+}
+
+int lr_undo_check_complete(const lr_undo_file_t *f, lr_io_t *const *ios, size_t *n_unsaved,
+                           lr_error_t *err)
+{
+    if (n_unsaved)
+        *n_unsaved = 0;
+    if (!f || (!ios && f->n_images))
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "undo check: invalid arguments");
+    if (!f->n_planned)
+        return 0;
+    if (!f->has_plan)
+        return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
+                            "the undo file ends before its list of the %zu planned writes, so "
+                            "it cannot tell which bytes the run changed (a run stopped that "
+                            "early wrote nothing; a file cut short later cannot be used): "
+                            "nothing put back",
+                            f->n_planned);
+    for (size_t k = 0; k < f->n_planned; k++)
+        if (f->planned[k].image >= f->n_images)
+            return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
+                                "the undo file ends before naming image %u of the run (%zu "
+                                "of %zu planned ranges saved): it was cut short; nothing put "
+                                "back",
+                                f->planned[k].image, f->n_ranges, f->n_planned);
+    int rc = check_sizes(f, ios, err);
+    if (rc)
+        return rc;
+    size_t unsaved_n = 0;
+    for (size_t k = 0; k < f->n_planned; k++) {
+        const lr_undo_planned_t *pl = &f->planned[k];
+        bool unsaved = false, ok = false;
+        rc = check_planned(f, ios, k, &unsaved, &ok, err);
+        if (rc)
+            return rc;
+        if (!ok)
+            return rp_fail(err, f->images[pl->image].path, LR_EREFUSED, pl->offset,
+                           "the undo file is incomplete: planned write %zu of %zu (bytes "
+                           "%llu..%llu) shows on the image but the file does not hold its "
+                           "original bytes (it saves %zu of the %zu planned ranges and ends %s); "
+                           "it was cut short or damaged after the run: nothing put back",
+                           k + 1, f->n_planned, (unsigned long long)pl->offset,
+                           (unsigned long long)(pl->offset + pl->length - 1), f->n_ranges,
+                           f->n_planned, f->finished ? "with the run's done record" : "early");
+        unsaved_n += unsaved;
+    }
+    if (n_unsaved)
+        *n_unsaved = unsaved_n;
+    return 0;
+}
+
 int lr_undo_check(const lr_undo_file_t *f, lr_io_t *const *ios, lr_undo_verdict_t *verdicts,
                   lr_error_t *err)
 {
     if (!f || (!ios && f->n_images))
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "undo check: invalid arguments");
     int rc = check_sizes(f, ios, err);
+    if (!rc)
+        rc = lr_undo_check_complete(f, ios, NULL, err);
     if (rc)
         return rc;
     int first_bad = -1;
@@ -368,10 +500,17 @@ int lr_undo_apply(const lr_undo_file_t *f, lr_io_t *const *ios, bool force, size
         *n_written = 0;
     if (!f || (!ios && f->n_images))
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "undo apply: invalid arguments");
+    /* An incomplete file is refused even when forced: it cannot put back
+     * every byte, and half an undo is neither state. */
+    int rc = check_sizes(f, ios, err);
+    if (!rc)
+        rc = lr_undo_check_complete(f, ios, NULL, err);
+    if (rc)
+        return rc;
     lr_undo_verdict_t *v = calloc(f->n_ranges ? f->n_ranges : 1, sizeof(*v));
     if (!v)
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    int rc = lr_undo_check(f, ios, v, err);
+    rc = lr_undo_check(f, ios, v, err);
     if (rc == LR_EREFUSED && force) {
         lr_error_clear(err);
         rc = 0;

@@ -235,6 +235,24 @@ static int writes_from(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *cons
     return check_overlaps(p, err);
 }
 
+/* The write steps run on recording layers: what fails there is the plan,
+ * not the images (those are only read, and read errors stay errors): a
+ * refusal with the reason. */
+static int planning_failure(int rc, const char *what, lr_error_t *err)
+{
+    /* errno values (a read error of an image, no memory) stay errors;
+     * refusals and limits are already what they should be. */
+    if (rc >= 0 || rc > LR_ENOTFOUND || rc == LR_EREFUSED || rc == LR_ELIMIT)
+        return rc;
+    if (!err)
+        return LR_EREFUSED;
+    char msg[sizeof(err->msg) + sizeof(err->where) + 64];
+    lr_error_format(err, msg, sizeof(msg));
+    lr_error_clear(err);
+    return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
+                        "the restore %s: %s; refusing before any write", what, msg);
+}
+
 int rp_plan_writes(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *const *rio, lr_error_t *err)
 {
     int rc = build_ops(p, err);
@@ -248,14 +266,19 @@ int rp_plan_writes(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *const *r
     for (size_t i = 0; i < p->n_images && !rc; i++)
         rc = rp_record_io(rio[i], &rec, (int)i, &wio[i], err);
     if (!rc)
-        rc = rp_run_ops(p, wio, &rec, after, err);
-    for (size_t i = 0; wio && i < p->n_images; i++)
-        lr_io_close(wio[i], NULL);
-    free(wio);
+        rc = planning_failure(rp_run_ops(p, wio, &rec, after, err), "cannot be planned", err);
     for (size_t a = 0; !rc && a < p->n_areas; a++) {
         p->areas[a].after = after[a];
         p->areas[a].wraps = after[a].locn[0].offset + after[a].locn[0].size > p->areas[a].size;
     }
+    /* What execution checks after writing, checked now on the planned
+     * bytes: a plan that would fail there is refused before any write. */
+    if (!rc)
+        rc = planning_failure(rp_verify(p, wio, true, err),
+                              "would not read back as LVM2 and the scanner read it", err);
+    for (size_t i = 0; wio && i < p->n_images; i++)
+        lr_io_close(wio[i], NULL);
+    free(wio);
     free(after);
     if (!rc)
         rc = writes_from(p, scan, rio, &rec, err);

@@ -63,6 +63,17 @@ run 2 --restore seqno=15 "$T/nonexistent.img"
 has "cannot open"
 run 2 --restore seqno=15 --output "$T/nodir" "$T/disk.img"
 has "not a directory"
+# A version is seqno=N (or seqno=N:crc=0xCRC); a bare number is refused with
+# a hint, for every mode that takes one.
+run 2 --restore 15 "$T/disk.img"
+has "did you mean --restore seqno=15"
+run 2 --export 15 "$T/disk.img"
+has "did you mean --export seqno=15"
+run 2 --diff 15 seqno=16 "$T/disk.img"
+run 2 --diff seqno=15 16 "$T/disk.img"
+run 2 --restore seqno=15:crc=zz "$T/disk.img"
+run 2 --diff seqno=15 seqno=16 --crc 0x1 "$T/disk.img"
+has "seqno=N:crc=0xCRC"
 [ "$(hash "$T/disk.img")" = "$H0" ] || fail "usage errors changed the image"
 echo "ok: usage errors exit 2 and write nothing"
 
@@ -134,8 +145,13 @@ grep -q "write 2: .* mda header crc_before 0x[0-9a-f]* crc_after 0x[0-9a-f]* wri
     fail "log lacks the written ranges: $(cat "$T/log")"
 H1=$(hash "$T/disk.img")
 [ "$H1" != "$H0" ] || fail "the restore wrote nothing"
-# An existing undo file is never overwritten.
-run 2 --restore seqno=14 --yes --undo "$T/u1" "$T/disk.img"
+# An existing undo file is never overwritten: a refusal (exit 1), made
+# before the plan is shown, not even --force overrides it; and no "undo
+# file:" line names a file this run did not make.
+run 1 --restore seqno=14 --yes --undo "$T/u1" "$T/disk.img"
+has "never overwritten"
+printf '%s\n' "$OUT" | grep -q "undo file: " && fail "a refused run named an undo file: $OUT"
+run 1 --restore seqno=14 --yes --force --undo "$T/u1" "$T/disk.img"
 [ "$(hash "$T/disk.img")" = "$H1" ] || fail "a refused restore changed the image"
 run 0 --apply-undo "$T/u1" --dry-run
 has "as the run left it"
@@ -169,8 +185,9 @@ alloc=$(du -k "$T/out/disk.img" | cut -f1)
 [ "$alloc" -lt 4096 ] || fail "the copy is not sparse ($alloc KiB allocated)"
 run 0 --restore seqno=14 --dry-run "$T/out/disk.img"
 has "highest seqno of vg0 seen anywhere: 17"
-run 2 --restore seqno=15 --yes --output "$T/out" "$GZ"
+run 1 --restore seqno=15 --yes --output "$T/out" "$GZ"
 has "exists already"
+has "--force"
 echo "ok: --output writes sparse repaired copies; originals untouched"
 
 # ---- diff / export / extract
@@ -183,10 +200,122 @@ has "seqno = 15"
 run 0 --export seqno=15 -o "$T/vg0.vg" "$GZ"
 grep -q "^seqno = 15$" "$T/vg0.vg" || fail "exported file is not seqno 15"
 run 1 --export seqno=15 -o "$T/vg0.vg" "$GZ"
+has "exists (--force replaces it)"
+run 0 --export seqno=15 -o "$T/vg0.vg" --force "$GZ"
 P="$FIX/three-pv"
 run 0 --extract stripe -o "$T/stripe" "$P/pv1.img.gz" "$P/pv2.img.gz" "$P/pv3.img.gz"
 want=$(grep stripe "$P/truth/stripe.sha256" | cut -d' ' -f1)
 [ "$(hash "$T/stripe")" = "$want" ] || fail "extracted stripe differs from the truth"
 run 1 --extract stripe -o "$T/stripe2" "$P/pv1.img.gz" "$P/pv2.img.gz"
+run 1 --extract stripe -o "$T/stripe" "$P/pv1.img.gz" "$P/pv2.img.gz" "$P/pv3.img.gz"
+has "exists (--force replaces it)"
 echo "ok: --diff, --export, --extract"
+
+# ---- conflicting copies of one seqno: every mode lists the candidates one
+# per line under "Candidates:"; --diff picks a side's copy with
+# seqno=N:crc=0xCRC (and --export / --restore take the same form)
+D=$FIX/damaged
+for i in 1 2 3; do
+    gzip -dc "$D/multi-seqno-conflict.pv$i.img.gz" >"$T/c$i.img"
+    truncate -s 32M "$T/c$i.img" # the corpus keeps the first 2 MiB of each PV
+done
+C=("$T/c1.img" "$T/c2.img" "$T/c3.img")
+CH=$(cat "${C[@]}" | hash /dev/stdin)
+run 1 --diff seqno=9 seqno=8 "${C[@]}"
+has "2 versions match seqno 9; choose one with seqno=N:crc=0xCRC"
+has "^Candidates:"
+[ "$(printf '%s\n' "$OUT" | grep -c '^  VG vg3 (UUID .*) seqno 9 crc 0x')" = 2 ] ||
+    fail "the candidates are not one per line: $OUT"
+printf '%s\n' "$OUT" | grep -q '; VG' && fail "candidates joined on one line: $OUT"
+crcs=$(printf '%s\n' "$OUT" | sed -n 's/^  VG .* seqno 9 crc \(0x[0-9a-f]*\),.*/\1/p')
+for c in $crcs; do
+    run 0 --diff seqno=9:crc=$c seqno=8 "${C[@]}"
+    run 0 --diff seqno=8 seqno=9:crc=$c "${C[@]}"
+    run 0 --export seqno=9:crc=$c "${C[@]}"
+    has "seqno = 9"
+done
+run 1 --export seqno=9 "${C[@]}"
+has "^Candidates:"
+run 1 --restore seqno=9 --dry-run "${C[@]}"
+has "^Candidates:"
+[ "$(printf '%s\n' "$OUT" | grep -c '^  VG vg3 (UUID .*) seqno 9 crc 0x')" = 2 ] ||
+    fail "restore candidates are not one per line: $OUT"
+run 0 --restore "seqno=9:crc=$(printf '%s\n' "$crcs" | head -1)" --dry-run "${C[@]}"
+[ "$(cat "${C[@]}" | hash /dev/stdin)" = "$CH" ] || fail "diff/export/dry run changed the images"
+echo "ok: conflicting copies: candidates one per line, seqno=N:crc=0xCRC picks a side"
+
+# ---- a restore that would fail after writing is refused before any write
+# (text dev_size 0: LVM2's rules; --force uses the image size, as LVM2 does
+# for a missing size, and the restore then reads back as written)
+gzip -dc "$D/text-dev-size-zero.img.gz" >"$T/dz.img"
+truncate -s 32M "$T/dz.img"
+DZ=$(hash "$T/dz.img")
+run 1 --restore seqno=16 -n "$T/dz.img"
+has "dev_size is 0"
+run 1 --restore seqno=16 --yes "$T/dz.img"
+has "dev_size is 0"
+printf '%s\n' "$OUT" | grep -q "undo file: " && fail "a refused run named an undo file: $OUT"
+[ "$(hash "$T/dz.img")" = "$DZ" ] || fail "a refused restore changed the image"
+ls "$T" | grep -q "dz.img.lvmrepair-undo" && fail "a refused restore left an undo file"
+run 0 --restore seqno=16 --yes --force --undo "$T/dz.undo" "$T/dz.img"
+has "forced: PV .* dev_size 0 sectors"
+has "undo file: $T/dz.undo"
+has "verified"
+run 0 --apply-undo "$T/dz.undo" --yes
+[ "$(hash "$T/dz.img")" = "$DZ" ] || fail "--apply-undo did not restore dz.img"
+# A new seqno above 2^32-1 would read back truncated in LVM2: refused.
+gzip -dc "$D/text-seqno-max.img.gz" >"$T/sm.img"
+truncate -s 32M "$T/sm.img"
+SM=$(hash "$T/sm.img")
+run 1 --restore seqno=15 --yes --force "$T/sm.img"
+has "32 bits"
+[ "$(hash "$T/sm.img")" = "$SM" ] || fail "a refused restore changed sm.img"
+# A checksum-valid area header claiming more than the image holds: rebuilt.
+gzip -dc "$D/mda-size-beyond-image.img.gz" >"$T/mb.img"
+run 1 --restore seqno=16 --dry-run "$T/mb.img"
+run 0 --restore seqno=16 --dry-run --force "$T/mb.img"
+has "header REBUILT"
+echo "ok: plans that would fail are refused before writing; seqno above 2^32-1 refused"
+
+# ---- a truncated undo file cannot put every byte back: refused, even with
+# --force; a run stopped after its first write is undone from what it saved
+gzip -dc "$GZ" >"$T/h.img"
+HH=$(hash "$T/h.img")
+run 0 --restore seqno=15 --yes --undo "$T/h.undo" "$T/h.img"
+HA=$(hash "$T/h.img")
+head -c 1000 "$T/h.undo" >"$T/h.cut"
+run 1 --apply-undo "$T/h.cut" --yes
+has "incomplete"
+has "0 of 2 planned range(s) saved"
+run 1 --apply-undo "$T/h.cut" --yes --force
+[ "$(hash "$T/h.img")" = "$HA" ] || fail "an incomplete undo file wrote"
+run 0 --apply-undo "$T/h.undo" --yes
+[ "$(hash "$T/h.img")" = "$HH" ] || fail "the full undo file did not restore"
+# A crash while the second write was being journalled: the run's second
+# write fails (test hook), then the file loses its tail as a crash would
+# leave it: the DONE record (108 bytes), the first write's last STATE (52)
+# and the end of the second SAVE record (torn 100 bytes into its 584). The
+# file saves 1 of the 2 planned ranges; the other still holds its original
+# bytes: applied, and said so.
+OUT=$(LVMREPAIR_TEST_FAIL_WRITE=2 "$BIN" --restore seqno=15 --yes --undo "$T/h2.undo" "$T/h.img" 2>&1)
+[ $? -eq 2 ] || fail "a failed write did not exit 2: $OUT"
+has "apply-undo $T/h2.undo"
+truncate -s -260 "$T/h2.undo"
+run 0 --apply-undo "$T/h2.undo" --yes
+has "torn record"
+has "1 of 2 planned range(s) saved"
+has "1 planned range(s) are not saved"
+[ "$(hash "$T/h.img")" = "$HH" ] || fail "undo after a stopped run did not restore"
+echo "ok: truncated undo files refused; a stopped run's undo file restores"
+
+# ---- a locked image: refused before writing, and no undo file named
+if command -v flock >/dev/null 2>&1; then
+    OUT=$(flock "$T/h.img" "$BIN" --restore seqno=15 --yes "$T/h.img" 2>&1 </dev/null)
+    rc=$?
+    [ $rc -eq 1 ] || fail "a locked image: exit $rc, expected 1: $OUT"
+    printf '%s\n' "$OUT" | grep -q "undo file: " && fail "a refused run named an undo file: $OUT"
+    ls "$T" | grep -q "h.img.lvmrepair-undo" && fail "a refused run left an undo file"
+    [ "$(hash "$T/h.img")" = "$HH" ] || fail "a refused restore changed the image"
+    echo "ok: a locked image is refused and names no undo file"
+fi
 echo "PASSED: $NAME"

@@ -53,31 +53,55 @@ void lr_cfg_free(lr_cfg_t *cfg);
  * the caller, NUL-terminated; *len excludes that NUL. */
 int lr_cfg_write(const lr_cfg_t *cfg, char **out, size_t *len, lr_error_t *err);
 
-/* The unnamed top-level section holding the document's nodes. */
+/* The unnamed top-level section holding the document's nodes (owned by
+ * cfg, valid until lr_cfg_free). NULL for a NULL cfg. */
 lr_cfg_node_t *lr_cfg_root(const lr_cfg_t *cfg);
 
-/* Navigation; all return NULL at the end / when absent. Nodes are owned by
- * their document. */
+/* Navigation; all return NULL at the end / when absent, and accept NULL.
+ * Nodes are owned by their document and stay valid until lr_cfg_free or
+ * until lr_cfg_remove removes them (or a section above them). */
+
+/* The first node inside section, in text order; NULL for an empty section
+ * or a key = value node. */
 lr_cfg_node_t *lr_cfg_child(const lr_cfg_node_t *section);
+/* The node after node in the same section (text order); NULL after the
+ * last one. */
 lr_cfg_node_t *lr_cfg_next(const lr_cfg_node_t *node);
+/* The section holding node; NULL for the root. */
 lr_cfg_node_t *lr_cfg_parent(const lr_cfg_node_t *node);
+/* The node's key (section name or value key), unescaped, NUL-terminated and
+ * owned by the node (an lr_cfg_rename frees the old one); "" for the root,
+ * NULL for a NULL node. */
 const char *lr_cfg_key(const lr_cfg_node_t *node);
 /* LR_CFG_SECTION for sections, else the value's type (0 for NULL). */
 lr_cfg_type_t lr_cfg_node_type(const lr_cfg_node_t *node);
-/* The value of a key node (NULL for sections). */
+/* The value of a key node (NULL for sections), owned by the node; a setter
+ * on the same key replaces (and frees) it. */
 const lr_cfg_value_t *lr_cfg_value(const lr_cfg_node_t *node);
-/* Byte offset of the node's key in the parsed text (for messages). */
+/* Byte offset of the node's key in the parsed text (for messages);
+ * LR_NO_OFFSET for a NULL node and for nodes added by the API (they have no
+ * place in the parsed text). */
 uint64_t lr_cfg_offset(const lr_cfg_node_t *node);
 
-/* Finds a node by a '/'-separated path below section ("physical_volumes/pv0/id"). */
+/* Finds a node by a '/'-separated path below section ("physical_volumes/pv0/id").
+ * With duplicate keys the first one wins, as in LVM2's lookups. NULL when
+ * any component is absent, when it would descend into a key = value node,
+ * or for a NULL / empty path. The node is owned by the document. */
 lr_cfg_node_t *lr_cfg_find(const lr_cfg_node_t *section, const char *path);
 
 /* Typed getters for a path below section. Return 0, LR_ENOTFOUND when absent,
  * LR_EFORMAT (with the node's offset) when of another type. *s is owned by the
- * tree. */
+ * tree. The output pointer may be NULL (a type check only); on failure it is
+ * left untouched and err says why. */
+
+/* An integer (LR_CFG_INT) into *v. */
 int lr_cfg_get_int(const lr_cfg_node_t *section, const char *path, int64_t *v, lr_error_t *err);
+/* A non-negative integer into *v: as lr_cfg_get_int, and a negative value
+ * is LR_ERANGE (with the node's offset) instead of being converted. */
 int lr_cfg_get_uint(const lr_cfg_node_t *section, const char *path, uint64_t *v,
                     lr_error_t *err); /* also rejects negatives (LR_ERANGE) */
+/* A string (LR_CFG_STRING, unescaped, NUL-terminated): *s points into the
+ * tree and is valid until the key is set again, removed or the tree freed. */
 int lr_cfg_get_str(const lr_cfg_node_t *section, const char *path, const char **s,
                    lr_error_t *err);
 /* An array of strings (e.g. status = ["READ", "WRITE"]): *arr points into
@@ -87,8 +111,18 @@ int lr_cfg_get_strings(const lr_cfg_node_t *section, const char *path, const lr_
 
 /* Editing. Setters replace the value of the key at path below section,
  * creating the key (appended at the end of the section) when absent; the
- * edited node is re-rendered, the rest keeps its bytes. */
+ * edited node is re-rendered, the rest keeps its bytes. The tree takes a
+ * copy of what is given (the caller keeps its arguments). Failures leave the
+ * tree unchanged: -EINVAL for a NULL section or key or an empty key,
+ * LR_EFORMAT when the path names a section,
+ * LR_ENOTFOUND when the sections leading to a new key do not exist,
+ * LR_ELIMIT past the LR_CFG_MAX_* limits, -ENOMEM. */
+
+/* Sets key to the integer v (written in decimal). */
 int lr_cfg_set_int(lr_cfg_node_t *section, const char *key, int64_t v, lr_error_t *err);
+/* Sets key to a copy of the string s (written quoted, with LVM2's
+ * escaping); s must not be NULL (-EINVAL) and is at most LR_CFG_MAX_STRING
+ * bytes (LR_ELIMIT). */
 int lr_cfg_set_str(lr_cfg_node_t *section, const char *key, const char *s, lr_error_t *err);
 /* Sets an array of strings. */
 int lr_cfg_set_strings(lr_cfg_node_t *section, const char *key, const char *const *items, size_t n,
@@ -102,9 +136,14 @@ int lr_cfg_set_value(lr_cfg_node_t *section, const char *key, const lr_cfg_value
  * *out (owned by the tree). */
 int lr_cfg_add_section(lr_cfg_node_t *section, const char *key, lr_cfg_node_t **out,
                        lr_error_t *err);
-/* Removes a node (and its subtree) from its document. */
+/* Removes a node (and its subtree) from its document and frees them: every
+ * pointer into the removed nodes (keys, values, strings from the getters)
+ * is invalid afterwards. NULL and the root are ignored. */
 void lr_cfg_remove(lr_cfg_node_t *node);
-/* Renames a node's key. */
+/* Renames a node's key to a copy of key (the old key string is freed); the
+ * node keeps its place and value and its key is re-rendered on writing.
+ * -EINVAL for an empty key, a key with '/', or the root; LR_ELIMIT, -ENOMEM.
+ * On failure the node is unchanged. Duplicate keys are not checked. */
 int lr_cfg_rename(lr_cfg_node_t *node, const char *key, lr_error_t *err);
 
 /* Writes a string with LVM2's escaping ("\"" and "\\") into a malloc'd

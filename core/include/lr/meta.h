@@ -104,10 +104,19 @@ int lr_vg_from_cfg(lr_cfg_t *cfg, lr_vg_t **out, lr_error_t *err);
 /* Frees the view (and the tree when it owns it). NULL is accepted. */
 void lr_vg_free(lr_vg_t *vg);
 
-/* Lookups; NULL when absent. */
+/* Lookups; NULL when absent, and for a NULL vg or key. The result points
+ * into vg (owned by the view, valid until lr_vg_free); the first match in
+ * text order wins. */
+
+/* The PV whose section name is key ("pv0"), compared exactly. */
 const lr_pv_t *lr_vg_find_pv_by_key(const lr_vg_t *vg, const char *key);
+/* The PV with this UUID, given raw (32 characters) or printed with dashes;
+ * NULL also when the argument is not a well-formed UUID. */
 const lr_pv_t *lr_vg_find_pv_by_id(const lr_vg_t *vg, const char *id_raw_or_printed);
+/* The LV (visible or hidden) whose section name is name, compared exactly. */
 const lr_lv_t *lr_vg_find_lv(const lr_vg_t *vg, const char *name);
+/* The LV with this UUID, raw or printed; LVs whose own id is not a
+ * well-formed UUID never match, and a malformed argument gives NULL. */
 const lr_lv_t *lr_vg_find_lv_by_id(const lr_vg_t *vg, const char *id);
 
 /* 1 if list holds s. */

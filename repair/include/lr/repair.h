@@ -43,7 +43,11 @@ typedef struct lr_repair_opts {
     const char *host; /* creation_host; NULL: uname nodename */
     int64_t now;      /* creation_time; 0: time(NULL) */
     /* Go on past the refusals --force may override (missing PVs, a failing
-     * lr_vg_check, a PV larger than its image); each is kept as a note. */
+     * lr_vg_check, a PV larger than its image); each is kept as a note. A
+     * PV whose dev_size is 0 or too small for its extents then takes the
+     * size of its image from the PV start (as LVM2 does for a missing
+     * dev_size). Never overridden: ambiguity, a seqno above
+     * LR_REPAIR_MAX_SEQNO, a plan that would not read back. */
     bool force;
 } lr_repair_opts_t;
 
@@ -162,7 +166,7 @@ typedef struct lr_repair_plan {
     char *version_description; /* may be NULL */
     /* The new copy. */
     uint64_t max_seqno; /* highest seqno of the VG seen anywhere */
-    uint64_t new_seqno; /* max_seqno + 1 */
+    uint64_t new_seqno; /* max_seqno + 1; never above LR_REPAIR_MAX_SEQNO */
     char *description;
     char *host;
     int64_t time;
@@ -190,7 +194,20 @@ typedef struct lr_repair_plan {
     bool executed; /* lr_repair_execute ran (successfully or not) */
     bool verified; /* the read-back after writing matched */
     void *priv;    /* engine state */
+    /* Whether some metadata area header points at a copy of: the restored
+     * version (older versions never are: the ring keeps them behind the
+     * committed one), the highest seqno seen, the newest complete version.
+     * A newest copy no header points at was written but never committed
+     * (e.g. a run that stopped between the text and the header write). */
+    bool version_committed;
+    bool max_seqno_committed;
+    bool newest_committed;
 } lr_repair_plan_t;
+
+/* LVM2 keeps a VG's seqno in 32 bits (import_vsn1.c reads it with
+ * dm_config_get_uint32, which drops the upper bits): a new copy never gets a
+ * seqno above this. */
+#define LR_REPAIR_MAX_SEQNO UINT32_MAX
 
 /* Plans the restore of opts->seqno (of opts->vg) from scan. ios are the
  * scan's read-only handles in image order (NULL: the images are opened
@@ -201,8 +218,12 @@ typedef struct lr_repair_plan {
  * version survive, PVs of the version missing from the images (the message
  * lists their UUIDs and where they were last seen) or the version failing
  * lr_vg_check (both unless opts->force), a PV found twice, no metadata area
- * to write. LR_ENOTFOUND: no such VG or version. LR_ELIMIT: the text does
- * not fit an area. */
+ * to write, a new seqno above LR_REPAIR_MAX_SEQNO, a plan whose writes
+ * would not read back the way LVM2 and the scanner read them (every check
+ * execution makes after writing is first made on the planned bytes, so a
+ * plan that would fail after writing is refused here, before any write).
+ * LR_ENOTFOUND: no such VG or version. LR_ELIMIT: the text does not fit an
+ * area. */
 int lr_repair_plan_new(const lr_scan_t *scan, lr_io_t *const *ios, const lr_repair_opts_t *opts,
                        lr_repair_plan_t **out, lr_error_t *err);
 
@@ -235,11 +256,17 @@ typedef struct lr_repair_exec_opts {
     bool force;                /* open without LR_IO_EXCL (mounted/held/locked images) */
     lr_repair_open_fn open_rw; /* NULL: lr_io_open_rw */
     void *open_arg;
+    /* Called once the undo file exists, before the first write (the
+     * program prints its name then). NULL: not called. */
+    void (*undo_created)(void *arg, const char *undo_path);
+    void *undo_created_arg;
 } lr_repair_exec_opts_t;
 
 /* Executes the plan: opens every image with writes (LR_IO_RDWR |
  * LR_IO_EXCL unless force), refuses (LR_EREFUSED) when an image no longer
- * holds the bytes the plan was made from, creates the undo file, then per
+ * holds the bytes the plan was made from, creates the undo file (-EEXIST
+ * when undo_path exists; it records every planned range first, see
+ * lr_undo_create_planned), then per
  * PV commits the text into each of its areas (text, sync, header, sync) and
  * writes a rebuilt label last, each write checked against the plan before
  * it passes. Then reads everything back and verifies it (plan->verified).
@@ -257,9 +284,10 @@ int lr_repair_default_undo_path(const char *image, int64_t now, char **out, lr_e
 
 /* Copies image src (raw, block device or .gz, decompressed) to
  * DIR/BASENAME (".gz" dropped), sparse: holes of the source (SEEK_DATA /
- * SEEK_HOLE) and all-zero 4 KiB blocks are not written. Refuses an existing
- * destination unless overwrite. *dst is malloc'd (caller frees); *data_bytes
- * (may be NULL) receives the bytes actually written. */
+ * SEEK_HOLE) and all-zero 4 KiB blocks are not written. Refuses an
+ * existing destination (-EEXIST) unless overwrite. *dst is malloc'd
+ * (caller frees); *data_bytes (may be NULL) receives the bytes actually
+ * written. */
 int lr_repair_copy_image(const char *src, const char *dir, bool overwrite, char **dst,
                          uint64_t *data_bytes, lr_error_t *err);
 
@@ -271,5 +299,27 @@ int lr_repair_copy_image(const char *src, const char *dir, bool overwrite, char 
  * owns lower. fail_at 0 never fails. */
 int lr_repair_fault_io(lr_io_t *lower, unsigned *counter, unsigned fail_at, lr_io_t **out,
                        lr_error_t *err);
+
+/* lr_repair_fault_io with a choice of fault, for the crash-safety tests
+ * (docs/crash-safety.md). mode is one of
+ *   "write"      the fail_at-th write fails, nothing of it written
+ *   "short=N"    the first N bytes of the fail_at-th write reach lower (all
+ *                of it when N >= its length), then it fails
+ *   "sync"       the fail_at-th sync fails; the writes before it stay
+ *   "sync-lost"  the fail_at-th sync fails and the writes this layer passed
+ *                since its last successful sync are lost (their old bytes
+ *                are put back, newest first), as after a dropped page cache
+ * optionally followed by ":enospc" (the error is -ENOSPC) or ":eio" (the
+ * default, -EIO). Writes count in *counter for the write modes, syncs for
+ * the sync modes, across every layer sharing counter; fail_at 0 never
+ * fails (the counter still counts). Once the fault happened *counter is
+ * UINT_MAX and every later write and sync of every layer sharing it fails
+ * (the crash); reads pass. on_fault (may be NULL) is called with arg once,
+ * when the fault has taken effect and before the error is returned: the
+ * image then holds what a power cut at that moment would leave. *out owns
+ * lower; on failure (-EINVAL for an unknown mode) lower stays the
+ * caller's. */
+int lr_repair_fault_io_mode(lr_io_t *lower, unsigned *counter, unsigned fail_at, const char *mode,
+                            void (*on_fault)(void *arg), void *arg, lr_io_t **out, lr_error_t *err);
 
 #endif

@@ -30,7 +30,7 @@
 
 #define LR_UNDO_MAGIC "LVMRUNDO"
 #define LR_UNDO_MAGIC_LEN 8
-#define LR_UNDO_VERSION 1
+#define LR_UNDO_VERSION 2 /* 1 (no plan) is still read */
 #define LR_UNDO_HEADER_SIZE 64
 #define LR_UNDO_MAX_RANGE (64u << 20) /* bytes saved by one record */
 #define LR_UNDO_MAX_RANGES 100000
@@ -42,7 +42,23 @@ enum {
     LR_UNDO_REC_SAVE = 2,  /* a range's old bytes */
     LR_UNDO_REC_STATE = 3, /* the content a range will hold after the next write */
     LR_UNDO_REC_DONE = 4,  /* the run ended; final content of every range */
+    LR_UNDO_REC_PLAN = 5,  /* every range the run will write, before any write */
 };
+
+typedef struct lr_undo_state {
+    uint32_t crc; /* lr_crc(LR_CRC_INITIAL, ...) of the range content */
+    uint8_t sha[LR_SHA256_LEN];
+} lr_undo_state_t;
+
+/* One range a run plans to write: where, what it holds before, what it
+ * will hold after. image is the undo image id: the order of lr_undo_wrap
+ * calls (0, 1, ...). */
+typedef struct lr_undo_planned {
+    uint32_t image;
+    uint64_t offset;
+    uint64_t length;
+    lr_undo_state_t before, after;
+} lr_undo_planned_t;
 
 /* ---- writing: the layer ------------------------------------------------- */
 
@@ -51,8 +67,22 @@ typedef struct lr_undo lr_undo_t;
 /* Creates the undo file at path. Never overwrites: an existing path is
  * -EEXIST. The header is written and the file and its directory fsynced
  * before this returns. *out is owned by the caller (lr_undo_free), and must
- * outlive every handle made by lr_undo_wrap. */
+ * outlive every handle made by lr_undo_wrap. Such a file cannot tell a
+ * reader which writes are missing when it is cut short: runs that know
+ * their writes in advance use lr_undo_create_planned. */
 int lr_undo_create(lr_undo_t **out, const char *path, lr_error_t *err);
+
+/* The same for a run whose writes are known before the first one (n > 0,
+ * at most LR_UNDO_MAX_RANGES, each at most LR_UNDO_MAX_RANGE bytes): the
+ * header records n and a PLAN record lists every range with its content
+ * before and after, synced with the header. The layers then refuse any
+ * write not inside one planned range of its image. A reader can so tell a
+ * file that stops early because the run stopped (the ranges it does not
+ * save still hold their original bytes) from one cut short or damaged
+ * later (a planned range shows a write whose original bytes the file lacks:
+ * refused, see lr_undo_check_complete). */
+int lr_undo_create_planned(lr_undo_t **out, const char *path, const lr_undo_planned_t *planned,
+                           size_t n, lr_error_t *err);
 
 /* Stacks the undo layer on the writable handle `lower` of the image at
  * image_path (recorded in the file with its size and identity: device and
@@ -86,11 +116,6 @@ typedef struct lr_undo_image {
     bool blockdev;
 } lr_undo_image_t;
 
-typedef struct lr_undo_state {
-    uint32_t crc; /* lr_crc(LR_CRC_INITIAL, ...) of the range content */
-    uint8_t sha[LR_SHA256_LEN];
-} lr_undo_state_t;
-
 typedef struct lr_undo_range {
     uint32_t image;  /* index into images */
     uint64_t offset; /* absolute byte offset in the image */
@@ -113,8 +138,12 @@ typedef struct lr_undo_file {
     bool finished;           /* a DONE record was found */
     int status;              /* the run's status from DONE (0 = completed) */
     int64_t finished_at;
-    bool truncated;       /* a torn or corrupt record ended the file early */
-    uint64_t valid_bytes; /* bytes of the file up to the last good record */
+    bool truncated;             /* a torn or corrupt record ended the file early */
+    uint64_t valid_bytes;       /* bytes of the file up to the last good record */
+    size_t n_planned;           /* ranges the run planned (header); 0: no plan (version 1,
+                                   or lr_undo_create) */
+    bool has_plan;              /* the PLAN record was read (else the file ends before it) */
+    lr_undo_planned_t *planned; /* n_planned entries when has_plan */
 } lr_undo_file_t;
 
 /* Reads and checks an undo file (record checksums, limits). A torn or
@@ -133,16 +162,31 @@ typedef enum lr_undo_verdict {
     LR_UNDO_CHANGED = 3,  /* something else: changed since the run */
 } lr_undo_verdict_t;
 
+/* Whether the file can put back every byte the run may have changed: for
+ * each planned range, every byte the file does not save must still hold
+ * its original content (a run that stopped early never wrote there). ios
+ * as for lr_undo_check. *n_unsaved (may be NULL) receives the planned
+ * ranges the file saves no (or not all) bytes of. Returns 0 (always for a
+ * file without a plan), or LR_EREFUSED, which --force does not override:
+ * the file ends before its list of planned writes or before naming an
+ * image of the run, or a planned range shows a write whose original bytes
+ * the file lacks (cut short or damaged after the run). LR_ERANGE for an
+ * image of another size. */
+int lr_undo_check_complete(const lr_undo_file_t *f, lr_io_t *const *ios, size_t *n_unsaved,
+                           lr_error_t *err);
+
 /* Compares the current bytes of every range with the file. ios[i] is the
  * open handle of f->images[i] (read access is enough). verdicts (may be
- * NULL) receives one verdict per range. Returns 0 when every range is
- * AS_LEFT or ORIGINAL, LR_EREFUSED naming the first changed range
+ * NULL) receives one verdict per range. Returns 0 when the file is
+ * complete (lr_undo_check_complete, whose refusal comes first) and every
+ * range is AS_LEFT or ORIGINAL, LR_EREFUSED naming the first changed range
  * otherwise, LR_ERANGE when an image's size differs from the recorded one. */
 int lr_undo_check(const lr_undo_file_t *f, lr_io_t *const *ios, lr_undo_verdict_t *verdicts,
                   lr_error_t *err);
 
-/* Puts the original bytes back: checks first (refusing as lr_undo_check
- * does unless force), writes ranges in reverse order (the last write of the
+/* Puts the original bytes back: checks first (refusing an incomplete file
+ * always, changed ranges as lr_undo_check does unless force), writes ranges
+ * in reverse order (the last write of the
  * run is undone first, so an interrupted apply leaves the same kind of
  * state as an interrupted run, and can be re-run), syncs each image and
  * reads back to verify. ios must be writable. *n_written (may be NULL)

@@ -78,6 +78,31 @@ uint64_t lr_vgedit_range_total(const lr_vgedit_range_t *ranges, size_t n);
 int lr_vgedit_alloc(const lr_vgedit_range_t *free_ranges, size_t n_free, uint64_t count,
                     uint64_t prefer, lr_vgedit_range_t **out, size_t *n_out, lr_error_t *err);
 
+/* ---- how writes reach the image ---- */
+
+/* Opens an image for writing (lr_io_open_rw's signature with a context).
+ * The handle returned may be a stack of layers (tests add fault injection
+ * here, see lr_repair_fault_io_mode in lr/repair.h). */
+typedef int (*lr_vgedit_open_fn)(void *arg, const char *path, int flags, lr_io_t **out,
+                                 lr_error_t *err);
+
+/* How a write command opens its image and whether it keeps an undo file.
+ * A NULL lr_vgedit_io_opts_t * means all defaults. */
+typedef struct lr_vgedit_io_opts {
+    /* An undo file (lr/undo.h, the format of lvmrepair's): NULL for none.
+     * It is created (never overwritten: -EEXIST) once every check has
+     * passed, right before the first write, and the undo layer is stacked
+     * on the writable handle, so every byte the command overwrites is saved
+     * (and the file synced) before it is overwritten. It is finished
+     * (lr_undo_finish) after the last write, also when a write failed, so
+     * `lvmrepair --apply-undo FILE` puts the original bytes back. A refused
+     * request writes nothing and creates no file. The image is recorded by
+     * the path given. */
+    const char *undo_path;
+    lr_vgedit_open_fn open_rw; /* NULL: lr_io_open_rw */
+    void *open_arg;
+} lr_vgedit_io_opts_t;
+
 /* ---- formatting a new PV + VG ---- */
 
 typedef struct lr_vgedit_format_opts {
@@ -135,6 +160,12 @@ int lr_vgedit_render_first(const lr_vgedit_format_opts_t *opts, const lr_vgedit_
 int lr_vgedit_format(const char *path, const lr_vgedit_format_opts_t *opts,
                      lr_vgedit_layout_t *out_layout, lr_error_t *err);
 
+/* lr_vgedit_format with io options (an undo file, how the image is opened
+ * for writing); io NULL is lr_vgedit_format. */
+int lr_vgedit_format_ex(const char *path, const lr_vgedit_format_opts_t *opts,
+                        const lr_vgedit_io_opts_t *io, lr_vgedit_layout_t *out_layout,
+                        lr_error_t *err);
+
 /* ---- editing an existing VG ---- */
 
 typedef struct lr_vgedit lr_vgedit_t;
@@ -154,15 +185,33 @@ enum {
  * caller's (lr_vgedit_free). */
 int lr_vgedit_open(lr_vgedit_t **out, const char *path, int mode, lr_error_t *err);
 
-/* Closes the image and frees everything. NULL is accepted. */
+/* lr_vgedit_open with io options; io NULL is lr_vgedit_open. For
+ * LR_VGEDIT_WRITE the image is opened with io->open_rw (LR_IO_RDWR |
+ * LR_IO_EXCL), and with io->undo_path the handle takes one commit: the undo
+ * file is created by lr_vgedit_commit right before its first write and
+ * finished by it; a second commit is refused (LR_EREFUSED) before writing.
+ * For LR_VGEDIT_READ io is ignored. */
+int lr_vgedit_open_ex(lr_vgedit_t **out, const char *path, int mode, const lr_vgedit_io_opts_t *io,
+                      lr_error_t *err);
+
+/* Closes the image (and the undo file) and frees everything. NULL is
+ * accepted. */
 void lr_vgedit_free(lr_vgedit_t *ed);
 
 /* The current version (pending edits included) and what it was read from.
- * All owned by the handle and valid until the next edit, commit or free. */
+ * All owned by the handle and valid until the next edit, commit or free;
+ * none of these can fail on a handle lr_vgedit_open returned. */
+
+/* The typed view of the current version. */
 const lr_vg_t *lr_vgedit_vg(const lr_vgedit_t *ed);
+/* Its metadata text, NUL-terminated (what the next commit starts from). */
 const char *lr_vgedit_text(const lr_vgedit_t *ed);
+/* The PV label the image was opened with (PV-relative offsets). */
 const lr_label_t *lr_vgedit_label(const lr_vgedit_t *ed);
+/* The path the handle was opened with (a copy owned by the handle). */
 const char *lr_vgedit_path(const lr_vgedit_t *ed);
+/* Metadata areas the label lists that the handle reads and writes (at most
+ * 2, as LVM2 keeps per PV). */
 size_t lr_vgedit_mda_count(const lr_vgedit_t *ed);
 /* The header of area i (label order); NULL past the end. *usable (may be
  * NULL) tells whether the area was read successfully. */
@@ -172,10 +221,31 @@ const lr_mda_header_t *lr_vgedit_mda(const lr_vgedit_t *ed, size_t i, bool *usab
 int lr_vgedit_pv_index(const lr_vgedit_t *ed);
 /* Extent size in bytes. */
 uint64_t lr_vgedit_extent_bytes(const lr_vgedit_t *ed);
-/* Free extents on this image's PV. */
+/* Free extents on this image's PV (0 when the VG does not list it or its
+ * segments are inconsistent). */
 uint64_t lr_vgedit_free_extents(const lr_vgedit_t *ed);
+/* Free extents of the whole VG, every PV of the version, as vgs's
+ * vg_free_count counts them (a PV whose segments run past its pe_count
+ * counts 0). */
+uint64_t lr_vgedit_vg_free_extents(const lr_vgedit_t *ed);
 /* 1 when edits are waiting for lr_vgedit_commit. */
 bool lr_vgedit_dirty(const lr_vgedit_t *ed);
+
+/* ---- sizes in extents, as lvcreate / lvresize round them ---- */
+
+/* Extents an LV of `bytes` takes: rounded up to whole extents as lvcreate
+ * rounds; bytes 0 (no size asked for) gives 1, the smallest LV LVM2
+ * accepts (it refuses LVs without segments). */
+uint64_t lr_vgedit_size_extents(const lr_vgedit_t *ed, uint64_t bytes);
+
+/* The size, in extents, lvresize gives LV `name` for `bytes`: sign 0 sets
+ * the size to bytes, '+' grows it by bytes, '-' shrinks it by bytes;
+ * rounded up to whole extents. *from (may be NULL) receives the LV's
+ * current size in extents. LR_ENOTFOUND: no such LV; -EINVAL: a shrink
+ * that leaves no extent or an unknown sign; LR_ERANGE: the size does not
+ * fit 64 bits. Only computes; lr_vgedit_lv_resize makes the change. */
+int lr_vgedit_resize_extents(const lr_vgedit_t *ed, const char *name, char sign, uint64_t bytes,
+                             uint64_t *from, uint64_t *to, lr_error_t *err);
 
 /* Edits of the pending version. Each one is checked completely (names,
  * space, LV kind, lr_vg_check of the result) and either applied whole or not
@@ -183,11 +253,22 @@ bool lr_vgedit_dirty(const lr_vgedit_t *ed);
  * (striped segments with one stripe) on a single-PV VG are edited; others are
  * refused (LR_EREFUSED). Missing LV: LR_ENOTFOUND. Duplicate name, no space
  * left: LR_EREFUSED. Bad names or a zero size: -EINVAL. */
+
+/* Adds a linear LV `name` of `extents` extents, allocated first fit (see
+ * lr_vgedit_alloc), with a new UUID and the keys in lvcreate's order. */
 int lr_vgedit_lv_create(lr_vgedit_t *ed, const char *name, uint64_t extents, lr_error_t *err);
+/* Removes the LV `name` (its extents become free); the logical_volumes
+ * section goes with the last LV, as LVM2 writes it. LR_ENOTFOUND when
+ * absent; LR_EREFUSED for a hidden, non-linear or referenced LV. */
 int lr_vgedit_lv_remove(lr_vgedit_t *ed, const char *name, lr_error_t *err);
 /* Grows (allocating after the LV's end when free, else first fit) or shrinks
  * (from the end) to extents. */
 int lr_vgedit_lv_resize(lr_vgedit_t *ed, const char *name, uint64_t extents, lr_error_t *err);
+/* Renames the LV old_name to new_name (its section key; UUID, segments and
+ * every other key keep their bytes). LR_ENOTFOUND: no old_name;
+ * LR_EREFUSED: new_name is taken (an LV, a historical LV or a PV section)
+ * or equals old_name, or the LV is not an editable linear LV; -EINVAL: an
+ * invalid new name. */
 int lr_vgedit_lv_rename(lr_vgedit_t *ed, const char *old_name, const char *new_name,
                         lr_error_t *err);
 
@@ -195,7 +276,9 @@ int lr_vgedit_lv_rename(lr_vgedit_t *ed, const char *old_name, const char *new_n
  * and creation_time of now, into every metadata area in label order through
  * lr_mda_commit (text, sync, header, sync), after checking that it fits each
  * area; then reads each copy back and verifies it. A read-only handle gives
- * LR_EREADONLY. */
+ * LR_EREADONLY. With an undo file (lr_vgedit_open_ex) it is created before
+ * the first write and finished after the last, also on failure; a second
+ * commit on that handle is LR_EREFUSED. */
 int lr_vgedit_commit(lr_vgedit_t *ed, const char *description, lr_error_t *err);
 
 #endif

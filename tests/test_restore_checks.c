@@ -1,0 +1,445 @@
+/* The restore engine (lr/repair.h) on damaged images (fixtures/damaged/,
+ * decompressed into a temporary directory and padded to the 32 MiB of the
+ * PV they were cut from): every check execution makes is made at planning,
+ * so a plan that would fail after writing is refused before any write, and
+ * what is written is what LVM2 and the scanner then read:
+ *   - text dev_size 0 / too small / pe_start past it: lr_vg_check refuses
+ *     (a dry run used to pass, then the run wrote and failed its read-back);
+ *     --force uses the size of the image, and the restore reads back;
+ *   - a new seqno above 2^32-1 (LVM2 reads seqno in 32 bits) is refused;
+ *   - a checksum-valid area header claiming more than the image holds is
+ *     rebuilt (it used to fail as an I/O error);
+ *   - a label listing its area at an unaligned offset (4097) is rebuilt to
+ *     list the area whose header survives at 4096, and a scan afterwards
+ *     sees the restored version as the newest (it used to write a header at
+ *     4097 over the valid one, and the scan did not see the restore);
+ *   - after a run stopped between the text and the header write, the next
+ *     plan says the newest seqno is not committed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lr/meta.h"
+#include "lr/repair.h"
+#include "lr/scan.h"
+#include "lr/undo.h"
+#include "support.h"
+
+#define PV_SIZE (32u << 20)
+
+static char g_dir[64];
+
+static int group_setup(void **state)
+{
+    (void)state;
+    snprintf(g_dir, sizeof(g_dir), "/tmp/lr-rchecks-XXXXXX");
+    return mkdtemp(g_dir) ? 0 : -1;
+}
+
+static void clear_dir(void)
+{
+    const char *names[] = {"a.img", "b.img", "c.img", "undo", "undo2"};
+    char p[256];
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        snprintf(p, sizeof(p), "%s/%s", g_dir, names[i]);
+        unlink(p);
+    }
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    clear_dir();
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    clear_dir();
+    rmdir(g_dir);
+    return 0;
+}
+
+static void print_err(const char *what, const lr_error_t *err)
+{
+    char msg[1024];
+    fprintf(stderr, "%s: %s\n", what, lr_error_format(err, msg, sizeof(msg)));
+}
+
+/* fixtures/FIX/GZ decompressed to DIR/name, padded to pad bytes (0: not). */
+static void unpack(const char *fix, const char *gz, const char *name, uint64_t pad, char *dst,
+                   size_t dlen)
+{
+    char src[512];
+    lr_test_path(src, sizeof(src), fix, gz);
+    snprintf(dst, dlen, "%s/%s", g_dir, name);
+    lr_io_t *io = NULL;
+    lr_error_t err;
+    assert_int_equal(lr_io_open(&io, src, &err), 0);
+    int fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    static uint8_t buf[1 << 20];
+    uint64_t size = lr_io_size(io);
+    for (uint64_t off = 0; off < size; off += sizeof(buf)) {
+        size_t n = size - off < sizeof(buf) ? (size_t)(size - off) : sizeof(buf);
+        assert_int_equal(lr_io_pread(io, buf, n, off, &err), 0);
+        assert_int_equal(pwrite(fd, buf, n, (off_t)off), (ssize_t)n);
+    }
+    if (pad > size)
+        assert_int_equal(ftruncate(fd, (off_t)pad), 0);
+    close(fd);
+    lr_io_close(io, NULL);
+}
+
+static lr_scan_t *scan1(const char *path)
+{
+    lr_scan_t *scan = NULL;
+    lr_error_t err;
+    const char *pp[1] = {path};
+    int rc = lr_scan_paths(pp, 1, NULL, &scan, &err);
+    if (rc)
+        print_err("scan", &err);
+    assert_int_equal(rc, 0);
+    return scan;
+}
+
+static int plan1(const char *path, uint64_t seqno, bool force, lr_repair_plan_t **p,
+                 lr_error_t *err)
+{
+    lr_scan_t *scan = scan1(path);
+    lr_repair_opts_t o = {
+        .vg = "vg0", .seqno = seqno, .force = force, .host = "testhost", .now = 1700000000};
+    int rc = lr_repair_plan_new(scan, NULL, &o, p, err);
+    lr_scan_free(scan);
+    return rc;
+}
+
+static void hash(const char *path, char out[65])
+{
+    assert_int_equal(lr_test_sha256_file(path, out), 0);
+}
+
+/* Executes p with an undo file, then checks that a scan sees seqno
+ * `latest` committed (checksummed) as vg0's newest version and that the
+ * undo file brings back the image hash h0. */
+static void execute_and_check(lr_repair_plan_t *p, const char *img, uint64_t latest, const char *h0)
+{
+    char undo[256], h[65];
+    snprintf(undo, sizeof(undo), "%s/undo", g_dir);
+    lr_repair_exec_opts_t eo = {.undo_path = undo};
+    lr_error_t err;
+    int rc = lr_repair_execute(p, &eo, &err);
+    if (rc)
+        print_err("execute", &err);
+    assert_int_equal(rc, 0);
+    assert_true(p->verified);
+
+    lr_scan_t *scan = scan1(img);
+    int idx[2];
+    assert_int_equal(lr_scan_find_vgs(scan, "vg0", idx, 2), 1);
+    const lr_scan_vg_t *v = &scan->vgs[idx[0]];
+    assert_int_equal(v->max_seqno, latest);
+    assert_true(v->latest >= 0);
+    assert_int_equal(v->versions[v->latest].seqno, latest);
+    assert_true(v->versions[v->latest].committed);
+    int copy = lr_scan_version_copy(scan, (size_t)idx[0], (size_t)v->latest);
+    assert_true(copy >= 0);
+    assert_true(scan->copies[copy].crc_ok);
+    assert_true(scan->copies[copy].committed);
+    for (size_t i = 0; i < v->n_pvs; i++)
+        assert_int_equal(v->pvs[i].found, LR_SCAN_PV_LABEL);
+    lr_scan_free(scan);
+
+    lr_undo_file_t *f = NULL;
+    assert_int_equal(lr_undo_read(undo, &f, &err), 0);
+    assert_int_equal(f->n_planned, p->n_writes);
+    lr_io_t *io = NULL;
+    assert_int_equal(lr_io_open_rw(&io, img, LR_IO_RDWR, &err), 0);
+    assert_int_equal(lr_undo_apply(f, &io, false, NULL, &err), 0);
+    lr_io_close(io, NULL);
+    lr_undo_file_free(f);
+    hash(img, h);
+    assert_string_equal(h, h0);
+}
+
+/* ---- lr_vg_check: the PV's extents inside its dev_size ---------------------- */
+
+static const char *vg_text(char *buf, size_t len, const char *dev_size, const char *pe_start,
+                           const char *pe_count)
+{
+    snprintf(buf, len,
+             "vg {\nid = \"eCVxNA-uhuJ-2tol-A0SX-VtIl-dCiV-dro6th\"\nseqno = 3\n"
+             "format = \"lvm2\"\nstatus = [\"READ\", \"WRITE\"]\nflags = []\n"
+             "extent_size = 8192\nmax_lv = 0\nmax_pv = 0\nmetadata_copies = 0\n"
+             "physical_volumes {\npv0 {\nid = \"wLV6hz-Hfip-SXXb-7Kwj-LY7s-lddB-4Ra8Hx\"\n"
+             "status = [\"ALLOCATABLE\"]\nflags = []\n%s%s\n%s\n}\n}\n}\n",
+             dev_size, pe_start, pe_count);
+    return buf;
+}
+
+static int check_text(const char *text, lr_error_t *err)
+{
+    lr_vg_t *vg = NULL;
+    assert_int_equal(lr_vg_parse(text, strlen(text), &vg, err), 0);
+    int rc = lr_vg_check(vg, err);
+    lr_vg_free(vg);
+    return rc;
+}
+
+static void test_vg_check_dev_size(void **state)
+{
+    (void)state;
+    char t[2048];
+    lr_error_t err;
+    /* 2048 + 7 * 8192 = 59392 sectors. */
+    assert_int_equal(
+        check_text(vg_text(t, sizeof(t), "dev_size = 65536\n", "pe_start = 2048", "pe_count = 7"),
+                   &err),
+        0);
+    assert_int_equal(
+        check_text(vg_text(t, sizeof(t), "dev_size = 59392\n", "pe_start = 2048", "pe_count = 7"),
+                   &err),
+        0);
+    /* No dev_size (early LVM2 did not write it; LVM2 takes the device's). */
+    assert_int_equal(check_text(vg_text(t, sizeof(t), "", "pe_start = 2048", "pe_count = 7"), &err),
+                     0);
+    assert_int_equal(
+        check_text(vg_text(t, sizeof(t), "dev_size = 0\n", "pe_start = 2048", "pe_count = 7"),
+                   &err),
+        LR_EFORMAT);
+    assert_non_null(strstr(err.msg, "dev_size is 0"));
+    assert_true(err.offset != LR_NO_OFFSET);
+    assert_int_equal(
+        check_text(vg_text(t, sizeof(t), "dev_size = 59391\n", "pe_start = 2048", "pe_count = 7"),
+                   &err),
+        LR_EFORMAT);
+    assert_non_null(strstr(err.msg, "run past dev_size 59391"));
+    assert_int_equal(
+        check_text(vg_text(t, sizeof(t), "dev_size = 65536\n", "pe_start = 99999", "pe_count = 0"),
+                   &err),
+        LR_EFORMAT);
+    assert_non_null(strstr(err.msg, "pe_start 99999 is beyond dev_size"));
+    /* Products that would overflow 64 bits. */
+    assert_int_equal(check_text(vg_text(t, sizeof(t), "dev_size = 65536\n", "pe_start = 2048",
+                                        "pe_count = 9223372036854775807"),
+                                &err),
+                     LR_EFORMAT);
+}
+
+/* ---- dev_size 0: refused at planning; forced, it reads back ----------------- */
+
+static void test_dev_size_zero(void **state)
+{
+    (void)state;
+    char img[256], h0[65], h1[65];
+    unpack("damaged", "text-dev-size-zero.img.gz", "a.img", PV_SIZE, img, sizeof(img));
+    hash(img, h0);
+    lr_repair_plan_t *p = NULL;
+    lr_error_t err;
+    assert_int_equal(plan1(img, 16, false, &p, &err), LR_EREFUSED);
+    assert_null(p);
+    assert_non_null(strstr(err.msg, "dev_size is 0"));
+    /* Forced: the PV takes the size of its image, as LVM2 does for a missing
+     * size; the valid area header is kept (it used to be "rebuilt" against
+     * a device of 0 bytes, and the run failed after writing). */
+    int rc = plan1(img, 16, true, &p, &err);
+    if (rc)
+        print_err("plan", &err);
+    assert_int_equal(rc, 0);
+    assert_true(p->forced);
+    assert_int_equal(p->pvs[0].dev_size, PV_SIZE);
+    assert_int_equal(p->n_areas, 1);
+    assert_false(p->areas[0].rebuild_header);
+    bool noted = false;
+    for (size_t i = 0; i < p->n_notes; i++)
+        noted |= strstr(p->notes[i], "dev_size 0 sectors") != NULL;
+    assert_true(noted);
+    hash(img, h1);
+    assert_string_equal(h0, h1); /* planning only reads */
+    execute_and_check(p, img, 17, h0);
+    lr_repair_plan_free(p);
+}
+
+/* ---- seqno: LVM2 reads 32 bits -------------------------------------------------- */
+
+static void test_seqno_limit(void **state)
+{
+    (void)state;
+    char img[256];
+    unpack("damaged", "text-seqno-max.img.gz", "a.img", PV_SIZE, img, sizeof(img));
+    lr_repair_plan_t *p = NULL;
+    lr_error_t err;
+    for (int force = 0; force < 2; force++) {
+        assert_int_equal(plan1(img, 15, force, &p, &err), LR_EREFUSED);
+        assert_null(p);
+        assert_non_null(strstr(err.msg, "18446744073709551615"));
+        assert_non_null(strstr(err.msg, "32 bits"));
+    }
+    assert_int_equal(LR_REPAIR_MAX_SEQNO, 4294967295u);
+}
+
+/* ---- a header claiming more than the image: rebuilt ------------------------ */
+
+static void test_mda_size_beyond_image(void **state)
+{
+    (void)state;
+    char img[256], h0[65];
+    unpack("damaged", "mda-size-beyond-image.img.gz", "a.img", 0, img, sizeof(img));
+    hash(img, h0);
+    lr_repair_plan_t *p = NULL;
+    lr_error_t err;
+    /* The PV is larger than the (cut) image: refused unless forced. */
+    assert_int_equal(plan1(img, 16, false, &p, &err), LR_EREFUSED);
+    int rc = plan1(img, 16, true, &p, &err);
+    if (rc)
+        print_err("plan", &err);
+    assert_int_equal(rc, 0); /* it used to fail with LR_ERANGE, as an I/O error */
+    assert_int_equal(p->n_areas, 1);
+    assert_true(p->areas[0].rebuild_header);
+    assert_int_equal(p->areas[0].size, 1044480);
+    assert_int_equal(p->areas[0].after.size, 1044480);
+    execute_and_check(p, img, 17, h0);
+    lr_repair_plan_free(p);
+}
+
+/* ---- an unaligned area in the label: the label is rebuilt ------------------- */
+
+static void test_unaligned_label_area(void **state)
+{
+    (void)state;
+    char img[256], h0[65];
+    unpack("damaged", "pvheader-mda-unaligned.img.gz", "a.img", PV_SIZE, img, sizeof(img));
+    hash(img, h0);
+    lr_repair_plan_t *p = NULL;
+    lr_error_t err;
+    int rc = plan1(img, 16, false, &p, &err);
+    if (rc)
+        print_err("plan", &err);
+    assert_int_equal(rc, 0);
+    assert_true(p->pvs[0].rebuild_label);
+    assert_non_null(strstr(p->pvs[0].label_why, "4097"));
+    assert_non_null(strstr(p->pvs[0].label_why, "sector"));
+    assert_int_equal(p->n_areas, 1);
+    assert_int_equal(p->areas[0].offset, 4096);
+    assert_false(p->areas[0].rebuild_header); /* the valid header at 4096 is kept */
+    assert_int_equal(p->pvs[0].label.n_mda, 1);
+    assert_int_equal(p->pvs[0].label.mda[0].offset, 4096);
+    for (size_t i = 0; i < p->n_writes; i++) {
+        /* Nothing is written over the header at 4096 but the header. */
+        const lr_repair_write_t *w = &p->writes[i];
+        assert_true(w->offset >= 4608 || w->offset + w->length <= 4096 ||
+                    (w->offset == 4096 && w->what == LR_REPAIR_MDA_HEADER));
+    }
+    /* After the restore the scanner sees it: seqno 17 newest, committed,
+     * the PV found by its (rebuilt) label. */
+    execute_and_check(p, img, 17, h0);
+    lr_repair_plan_free(p);
+}
+
+/* ---- a newest copy no header points at: "not committed" -------------------- */
+
+static int fault_open(void *arg, const char *path, int flags, lr_io_t **out, lr_error_t *err)
+{
+    static unsigned counter;
+    counter = 0;
+    lr_io_t *raw = NULL;
+    int rc = lr_io_open_rw(&raw, path, flags, err);
+    if (rc)
+        return rc;
+    rc = lr_repair_fault_io(raw, &counter, *(unsigned *)arg, out, err);
+    if (rc)
+        lr_io_close(raw, NULL);
+    return rc;
+}
+
+static void test_uncommitted_newest(void **state)
+{
+    (void)state;
+    char img[256], undo[256];
+    unpack("history", "disk.img.gz", "a.img", 0, img, sizeof(img));
+    snprintf(undo, sizeof(undo), "%s/undo", g_dir);
+    lr_repair_plan_t *p = NULL;
+    lr_error_t err;
+    assert_int_equal(plan1(img, 15, false, &p, &err), 0);
+    assert_true(p->max_seqno_committed);
+    assert_true(p->newest_committed);
+    char *text = NULL;
+    assert_int_equal(lr_repair_plan_render(p, &text, &err), 0);
+    assert_null(strstr(text, "not committed"));
+    free(text);
+    /* The text is written, the header write fails: seqno 17 sits in the
+     * ring, uncommitted. */
+    unsigned fail_at = 2;
+    lr_repair_exec_opts_t eo = {.undo_path = undo, .open_rw = fault_open, .open_arg = &fail_at};
+    assert_int_equal(lr_repair_execute(p, &eo, &err), -EIO);
+    lr_repair_plan_free(p);
+    assert_int_equal(plan1(img, 15, false, &p, &err), 0);
+    assert_int_equal(p->max_seqno, 17);
+    assert_int_equal(p->new_seqno, 18);
+    assert_false(p->max_seqno_committed);
+    assert_int_equal(p->newest_seqno, 17);
+    assert_false(p->newest_committed);
+    assert_int_equal(lr_repair_plan_render(p, &text, &err), 0);
+    assert_non_null(strstr(text, "seen anywhere: 17, not committed"));
+    assert_non_null(strstr(text, "newest version (seqno 17, not committed)"));
+    free(text);
+    lr_repair_plan_free(p);
+}
+
+/* ---- undo file named only once it exists -------------------------------------- */
+
+static void note_undo(void *arg, const char *path)
+{
+    snprintf(arg, 256, "%s", path);
+}
+
+static void test_undo_created_callback(void **state)
+{
+    (void)state;
+    char img[256], undo[256], seen[256] = "";
+    unpack("history", "disk.img.gz", "a.img", 0, img, sizeof(img));
+    snprintf(undo, sizeof(undo), "%s/undo", g_dir);
+    lr_repair_plan_t *p = NULL;
+    lr_error_t err;
+    assert_int_equal(plan1(img, 15, false, &p, &err), 0);
+    /* Refused before the undo file exists (the image changed): not named. */
+    int fd = open(img, O_WRONLY);
+    assert_true(fd >= 0);
+    uint8_t junk[512];
+    memset(junk, 0x5a, sizeof(junk));
+    assert_int_equal(pwrite(fd, junk, sizeof(junk), (off_t)p->writes[0].offset), 512);
+    lr_repair_exec_opts_t eo = {
+        .undo_path = undo, .undo_created = note_undo, .undo_created_arg = seen};
+    assert_int_equal(lr_repair_execute(p, &eo, &err), LR_EREFUSED);
+    assert_string_equal(seen, "");
+    assert_int_equal(access(undo, F_OK), -1);
+    lr_repair_plan_free(p);
+    close(fd);
+    /* A fresh image, planned again: named once created, before writing. */
+    unpack("history", "disk.img.gz", "a.img", 0, img, sizeof(img));
+    assert_int_equal(plan1(img, 15, false, &p, &err), 0);
+    eo.undo_created_arg = seen;
+    assert_int_equal(lr_repair_execute(p, &eo, &err), 0);
+    assert_string_equal(seen, undo);
+    lr_repair_plan_free(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_vg_check_dev_size),
+        cmocka_unit_test_teardown(test_dev_size_zero, teardown),
+        cmocka_unit_test_teardown(test_seqno_limit, teardown),
+        cmocka_unit_test_teardown(test_mda_size_beyond_image, teardown),
+        cmocka_unit_test_teardown(test_unaligned_label_area, teardown),
+        cmocka_unit_test_teardown(test_uncommitted_newest, teardown),
+        cmocka_unit_test_teardown(test_undo_created_callback, teardown),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
