@@ -842,15 +842,20 @@ static void test_keep_going_read_error(void **state)
     free(img);
 }
 
-/* Every case of the damaged corpus scans when asked to keep going; the
- * corrupt gzip images are scanned as far as they decompress and reported. */
-static void test_damaged_corpus_keep_going(void **state)
+/* ---- the damaged-image corpus --------------------------------------------- */
+
+typedef void (*damaged_case_fn)(const char *name, const char *const *paths, size_t n,
+                                const char *expect);
+
+/* Calls fn for every case of fixtures/damaged/MANIFEST (lines "NAME\tFILES\t
+ * EXPECT", FILES comma-separated); fails when the committed manifest is missing
+ * or lists too few cases. */
+static void for_each_damaged_case(damaged_case_fn fn)
 {
-    (void)state;
     char path[1024];
     FILE *mf = fopen(lr_test_path(path, sizeof(path), "damaged", "MANIFEST"), "r");
     if (!mf)
-        skip();
+        fail_msg("cannot read %s", path);
     char line[2048];
     int cases = 0;
     while (fgets(line, sizeof(line), mf)) {
@@ -868,22 +873,35 @@ static void test_damaged_corpus_keep_going(void **state)
             lr_test_path(paths[n], sizeof(paths[n]), "damaged", f);
             pp[n] = paths[n];
         }
-        lr_scan_t *s = NULL;
-        lr_error_t err;
-        int rc = lr_scan_paths(pp, n, &keep_going, &s, &err);
-        if (rc)
-            fail_msg("damaged/%s: not scanned: %s", name, err.msg);
-        if (strcmp(expect, "2") == 0 && s->n_failed == 0)
-            fail_msg("damaged/%s: no image reported as damaged", name);
-        for (size_t i = 0; i < s->n_images; i++)
-            assert_true(s->images[i].opened && s->images[i].scanned == s->images[i].size);
-        if (strcmp(name, "gz-truncated") == 0 || strcmp(name, "gz-garbage-after") == 0)
-            assert_true(s->n_labels >= 1 && s->n_vgs == 1);
-        lr_scan_free(s);
+        fn(name, pp, n, expect);
         cases++;
     }
     fclose(mf);
     assert_true(cases > 50);
+}
+
+static void keep_going_case(const char *name, const char *const *pp, size_t n, const char *expect)
+{
+    lr_scan_t *s = NULL;
+    lr_error_t err;
+    int rc = lr_scan_paths(pp, n, &keep_going, &s, &err);
+    if (rc)
+        fail_msg("damaged/%s: not scanned: %s", name, err.msg);
+    if (strcmp(expect, "2") == 0 && s->n_failed == 0)
+        fail_msg("damaged/%s: no image reported as damaged", name);
+    for (size_t i = 0; i < s->n_images; i++)
+        assert_true(s->images[i].opened && s->images[i].scanned == s->images[i].size);
+    if (strcmp(name, "gz-truncated") == 0 || strcmp(name, "gz-garbage-after") == 0)
+        assert_true(s->n_labels >= 1 && s->n_vgs == 1);
+    lr_scan_free(s);
+}
+
+/* Every case of the damaged corpus scans when asked to keep going; the
+ * corrupt gzip images are scanned as far as they decompress and reported. */
+static void test_damaged_corpus_keep_going(void **state)
+{
+    (void)state;
+    for_each_damaged_case(keep_going_case);
 }
 
 /* ---- VG ids --------------------------------------------------------------- */
@@ -1114,57 +1132,37 @@ static void test_hostile_text_flood(void **state)
     free(buf);
 }
 
+static void damaged_case(const char *name, const char *const *pp, size_t n, const char *expect)
+{
+    lr_scan_t *s = NULL;
+    lr_error_t err;
+    int rc = lr_scan_paths(pp, n, NULL, &s, &err);
+    if (strcmp(expect, "2") == 0 && rc == 0)
+        fail_msg("damaged/%s: scanned, must be refused", name);
+    if (rc == 0) {
+        /* the result is usable: every version's best copy can be re-read */
+        for (size_t g = 0; g < s->n_vgs; g++)
+            for (size_t v = 0; v < s->vgs[g].n_versions; v++) {
+                int ci = lr_scan_version_copy(s, g, v);
+                char *text = NULL;
+                if (ci >= 0)
+                    assert_int_equal(lr_scan_copy_text(s, (size_t)ci, &text, NULL, &err), 0);
+                free(text);
+            }
+        lr_scan_free(s);
+    } else {
+        assert_null(s);
+        assert_true(err.where[0] != '\0');
+    }
+}
+
 /* The damaged-image corpus (fixtures/damaged/MANIFEST, made from the
  * real-LVM2 fixtures): every case scans or is refused with its file named,
  * never crashes (run this under the sanitizer build too). */
 static void test_damaged_corpus(void **state)
 {
     (void)state;
-    char path[1024];
-    FILE *mf = fopen(lr_test_path(path, sizeof(path), "damaged", "MANIFEST"), "r");
-    if (!mf)
-        skip();
-    char line[2048];
-    int cases = 0;
-    while (fgets(line, sizeof(line), mf)) {
-        if (line[0] == '#' || line[0] == '\n')
-            continue;
-        char *name = strtok(line, "\t");
-        char *files = strtok(NULL, "\t");
-        char *expect = strtok(NULL, "\t");
-        if (!name || !files || !expect)
-            continue;
-        char paths[8][1024];
-        const char *pp[8];
-        size_t n = 0;
-        for (char *f = strtok(files, ","); f && n < 8; f = strtok(NULL, ","), n++) {
-            lr_test_path(paths[n], sizeof(paths[n]), "damaged", f);
-            pp[n] = paths[n];
-        }
-        lr_scan_t *s = NULL;
-        lr_error_t err;
-        int rc = lr_scan_paths(pp, n, NULL, &s, &err);
-        if (strcmp(expect, "2") == 0 && rc == 0)
-            fail_msg("damaged/%s: scanned, must be refused", name);
-        if (rc == 0) {
-            /* the result is usable: every version's best copy can be re-read */
-            for (size_t g = 0; g < s->n_vgs; g++)
-                for (size_t v = 0; v < s->vgs[g].n_versions; v++) {
-                    int ci = lr_scan_version_copy(s, g, v);
-                    char *text = NULL;
-                    if (ci >= 0)
-                        assert_int_equal(lr_scan_copy_text(s, (size_t)ci, &text, NULL, &err), 0);
-                    free(text);
-                }
-            lr_scan_free(s);
-        } else {
-            assert_null(s);
-            assert_true(err.where[0] != '\0');
-        }
-        cases++;
-    }
-    fclose(mf);
-    assert_true(cases > 50);
+    for_each_damaged_case(damaged_case);
 }
 
 int main(void)
