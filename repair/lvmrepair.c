@@ -889,7 +889,10 @@ static void describe_undo(const args_t *a, const lr_undo_file_t *f, const lr_und
                r->offset + r->length - 1,
                v[i] == LR_UNDO_ORIGINAL  ? "holds the original bytes already"
                : v[i] == LR_UNDO_AS_LEFT ? "as the run left it: will be put back"
-                                         : "CHANGED since the run");
+               : f->finished             ? "CHANGED since the run"
+                             : "UNKNOWN bytes: neither the original nor a state the run "
+                               "announced (a write torn when the run stopped, or a "
+                               "change since)");
     }
 }
 

@@ -280,6 +280,7 @@ static void json_copy(FILE *f, const lr_scan_copy_t *c)
     jk_off(f, "wrap_offset", c->wrap_offset, &first);
     jk_u64(f, "first_length", c->first_len, &first);
     jk_bool(f, "partial", c->partial, &first);
+    jk_bool(f, "ends_whole", c->ends_whole, &first);
     jk_bool(f, "orphan", c->orphan, &first);
     jk_bool(f, "parse_ok", c->parse_ok, &first);
     jk_str(f, "parse_error", c->parse_error, &first);

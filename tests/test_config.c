@@ -186,29 +186,28 @@ static void test_data_roundtrip(void **state)
 static void test_values(void **state)
 {
     (void)state;
-    static const char text[] =
-        "# header comment\n"
-        "top = 1\n"
-        "neg = -42\n"
-        "plus = +7\n"
-        "hex = 0x1f\n"
-        "oct = 010\n"
-        "big = 9223372036854775807\n"
-        "small = -9223372036854775808\n"
-        "f = 1.5\n"
-        "f2 = .25\n"
-        "s = \"a \\\"quoted\\\" \\\\ back\\nslash # not a comment\"\n"
-        "sq = 'single \\ quoted'\n"
-        "bare = word\n"
-        "empty = []\n"
-        "arr = [\"a\", 1, 2.5, \"b\",]\n"
-        "strs = [\"x\" \"y\"]\n"
-        "multi = [\n\t\"pv0\", 0, # inline comment\n\t\"pv1\", 7\n]\n"
-        "\"quoted key\" = 3\n"
-        "odd.key-name_1+x = 4\n"
-        "123 = 5\n"
-        "sec {\n  inner { deep = \"d\" }\n  dup = 1\n  dup = 2\n}\n"
-        "nospace=\"n\"\n";
+    static const char text[] = "# header comment\n"
+                               "top = 1\n"
+                               "neg = -42\n"
+                               "plus = +7\n"
+                               "hex = 0x1f\n"
+                               "oct = 010\n"
+                               "big = 9223372036854775807\n"
+                               "small = -9223372036854775808\n"
+                               "f = 1.5\n"
+                               "f2 = .25\n"
+                               "s = \"a \\\"quoted\\\" \\\\ back\\nslash # not a comment\"\n"
+                               "sq = 'single \\ quoted'\n"
+                               "bare = word\n"
+                               "empty = []\n"
+                               "arr = [\"a\", 1, 2.5, \"b\",]\n"
+                               "strs = [\"x\" \"y\"]\n"
+                               "multi = [\n\t\"pv0\", 0, # inline comment\n\t\"pv1\", 7\n]\n"
+                               "\"quoted key\" = 3\n"
+                               "odd.key-name_1+x = 4\n"
+                               "123 = 5\n"
+                               "sec {\n  inner { deep = \"d\" }\n  dup = 1\n  dup = 2\n}\n"
+                               "nospace=\"n\"\n";
     lr_cfg_t *cfg = parse_ok(text);
     lr_cfg_node_t *root = lr_cfg_root(cfg);
     lr_error_t err;
@@ -350,7 +349,8 @@ static void test_edit_real(void **state)
     lr_error_t err;
     assert_int_equal(lr_cfg_node_type(vg), LR_CFG_SECTION);
     assert_int_equal(lr_cfg_set_int(vg, "seqno", 4242, &err), 0);
-    assert_int_equal(lr_cfg_set_str(root, "description", "Restored by \"lvmrescue\" \\o/", &err), 0);
+    assert_int_equal(lr_cfg_set_str(root, "description", "Restored by \"lvmrescue\" \\o/", &err),
+                     0);
     assert_int_equal(lr_cfg_set_int(root, "creation_time", 1700000000, &err), 0);
     size_t olen;
     char *out = write_ok(cfg, &olen);
@@ -650,8 +650,8 @@ typedef struct bad_case {
     char *text;
     size_t len;
     int code;
-    int64_t offset; /* -1: any offset within the text */
-    const char *msg;  /* substring of the message, or NULL */
+    int64_t offset;  /* -1: any offset within the text */
+    const char *msg; /* substring of the message, or NULL */
 } bad_case_t;
 
 static char *repeat(const char *unit, size_t times, const char *prefix, const char *suffix,
@@ -765,38 +765,43 @@ static void test_hostile(void **state)
     char *t2 = repeat("}", 64, t, "", &len);
     free(t);
     cases[n++] = (bad_case_t){"depth 64", t2, len, 0, 0, NULL};
-    cases[n++] = (bad_case_t){"depth 65", repeat("a{", 65, "", "", &len), len, LR_ELIMIT, 128,
+    cases[n++] = (bad_case_t){"depth 65",      repeat("a{", 65, "", "", &len), len, LR_ELIMIT, 128,
                               "deeper than 64"};
-    cases[n++] = (bad_case_t){"100000 sections", repeat("a{", 100000, "", "", &len), len,
-                              LR_ELIMIT, 128, NULL};
-    cases[n++] = (bad_case_t){"100000 braces", repeat("{", 100000, "", "", &len), len, LR_EPARSE,
-                              0, NULL};
-    cases[n++] = (bad_case_t){"100000 closes", repeat("}", 100000, "a{", "", &len), len,
-                              LR_EPARSE, 3, NULL};
-    cases[n++] = (bad_case_t){"100000 brackets", repeat("[", 100000, "a = ", "", &len), len,
-                              LR_EPARSE, 5, NULL};
+    cases[n++] = (bad_case_t){
+        "100000 sections", repeat("a{", 100000, "", "", &len), len, LR_ELIMIT, 128, NULL};
+    cases[n++] =
+        (bad_case_t){"100000 braces", repeat("{", 100000, "", "", &len), len, LR_EPARSE, 0, NULL};
+    cases[n++] =
+        (bad_case_t){"100000 closes", repeat("}", 100000, "a{", "", &len), len, LR_EPARSE, 3, NULL};
+    cases[n++] = (bad_case_t){
+        "100000 brackets", repeat("[", 100000, "a = ", "", &len), len, LR_EPARSE, 5, NULL};
     /* big strings */
-    cases[n++] = (bad_case_t){"100 KB string", repeat("x", 100000, "a = \"", "\"\n", &len), len,
-                              0, 0, NULL};
-    cases[n++] = (bad_case_t){"100 KB unterminated", repeat("x", 100000, "a = \"", "", &len), len,
-                              LR_EPARSE, 4, "unterminated"};
-    cases[n++] = (bad_case_t){"string over 1 MiB", repeat("x", (1u << 20) + 1, "a = \"", "\"", &len),
-                              len, LR_ELIMIT, 4, NULL};
-    cases[n++] = (bad_case_t){"string of 1 MiB", repeat("x", 1u << 20, "a = \"", "\"", &len), len,
-                              0, 0, NULL};
-    cases[n++] = (bad_case_t){"key over 1 MiB", repeat("k", (1u << 20) + 1, "", " = 1", &len), len,
-                              LR_ELIMIT, 0, NULL};
-    cases[n++] = (bad_case_t){"huge number", repeat("9", 5000, "a = ", "", &len), len, LR_ELIMIT,
-                              4, NULL};
-    cases[n++] = (bad_case_t){"long float", repeat("0", 400, "a = 1", ".5", &len), len, LR_ERANGE,
-                              4, NULL};
+    cases[n++] =
+        (bad_case_t){"100 KB string", repeat("x", 100000, "a = \"", "\"\n", &len), len, 0, 0, NULL};
+    cases[n++] = (bad_case_t){
+        "100 KB unterminated", repeat("x", 100000, "a = \"", "", &len), len, LR_EPARSE, 4,
+        "unterminated"};
+    cases[n++] = (bad_case_t){"string over 1 MiB",
+                              repeat("x", (1u << 20) + 1, "a = \"", "\"", &len),
+                              len,
+                              LR_ELIMIT,
+                              4,
+                              NULL};
+    cases[n++] = (bad_case_t){
+        "string of 1 MiB", repeat("x", 1u << 20, "a = \"", "\"", &len), len, 0, 0, NULL};
+    cases[n++] = (bad_case_t){
+        "key over 1 MiB", repeat("k", (1u << 20) + 1, "", " = 1", &len), len, LR_ELIMIT, 0, NULL};
+    cases[n++] =
+        (bad_case_t){"huge number", repeat("9", 5000, "a = ", "", &len), len, LR_ELIMIT, 4, NULL};
+    cases[n++] =
+        (bad_case_t){"long float", repeat("0", 400, "a = 1", ".5", &len), len, LR_ERANGE, 4, NULL};
     /* arrays: 65536 items fine, one more refused */
     t = repeat("1,", 65535, "a = [", "1]", &len);
     cases[n++] = (bad_case_t){"array of 65536", t, len, 0, 0, NULL};
     t = repeat("1,", 65536, "a = [", "1]", &len);
     cases[n++] = (bad_case_t){"array of 65537", t, len, LR_ELIMIT, 5 + 2 * 65536, NULL};
-    cases[n++] = (bad_case_t){"many keys", repeat("k = \"v\"\n", 50000, "", "", &len), len, 0, 0,
-                              NULL};
+    cases[n++] =
+        (bad_case_t){"many keys", repeat("k = \"v\"\n", 50000, "", "", &len), len, 0, 0, NULL};
 
     for (size_t i = 0; i < n; i++) {
         run_case(&cases[i]);

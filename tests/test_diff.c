@@ -205,13 +205,20 @@ static const char *jvalue(const char *p, int depth)
         return NULL;
     p = ws(p);
     switch (*p) {
-    case '{': return jlist(p, '}', true, depth);
-    case '[': return jlist(p, ']', false, depth);
-    case '"': return jstring(p);
-    case 't': return strncmp(p, "true", 4) ? NULL : p + 4;
-    case 'f': return strncmp(p, "false", 5) ? NULL : p + 5;
-    case 'n': return strncmp(p, "null", 4) ? NULL : p + 4;
-    default: return jnumber(p);
+    case '{':
+        return jlist(p, '}', true, depth);
+    case '[':
+        return jlist(p, ']', false, depth);
+    case '"':
+        return jstring(p);
+    case 't':
+        return strncmp(p, "true", 4) ? NULL : p + 4;
+    case 'f':
+        return strncmp(p, "false", 5) ? NULL : p + 5;
+    case 'n':
+        return strncmp(p, "null", 4) ? NULL : p + 4;
+    default:
+        return jnumber(p);
     }
 }
 

@@ -106,8 +106,8 @@ static char *truth_copy(uint64_t seqno, size_t *len)
 {
     char path[512];
     size_t n = 0;
-    char *all = lr_test_slurp(lr_test_path(path, sizeof(path), "history",
-                                           "truth/disk.pvck-all-mda1"), &n);
+    char *all =
+        lr_test_slurp(lr_test_path(path, sizeof(path), "history", "truth/disk.pvck-all-mda1"), &n);
     assert_non_null(all);
     lr_test_text_t t[64];
     int k = lr_test_split_pvck_all(all, n, t, 64);
@@ -178,25 +178,23 @@ static void test_no_clobber(void **state)
     fclose(fp);
 
     lr_error_t err;
-    assert_int_equal(lr_export_write(f->scan, (size_t)vg, (size_t)ver, out, 0, &err),
-                     LR_EREFUSED);
+    assert_int_equal(lr_export_write(f->scan, (size_t)vg, (size_t)ver, out, 0, &err), LR_EREFUSED);
     assert_non_null(strstr(err.msg, "exists"));
     char *kept = lr_test_slurp(out, NULL);
     assert_string_equal(kept, "keep me\n");
     free(kept);
     assert_no_tmp(f->dir);
 
-    assert_int_equal(lr_export_write(f->scan, (size_t)vg16, (size_t)ver16, out,
-                                     LR_EXPORT_OVERWRITE, &err),
-                     0);
+    assert_int_equal(
+        lr_export_write(f->scan, (size_t)vg16, (size_t)ver16, out, LR_EXPORT_OVERWRITE, &err), 0);
     char *now = lr_test_slurp(out, NULL);
     assert_non_null(strstr(now, "seqno = 16"));
     free(now);
 
     /* a directory is never replaced, even with overwrite */
-    assert_int_equal(lr_export_write(f->scan, (size_t)vg, (size_t)ver, f->dir,
-                                     LR_EXPORT_OVERWRITE, &err),
-                     LR_EREFUSED);
+    assert_int_equal(
+        lr_export_write(f->scan, (size_t)vg, (size_t)ver, f->dir, LR_EXPORT_OVERWRITE, &err),
+        LR_EREFUSED);
     /* no directory to create the file in */
     snprintf(out, sizeof(out), "%s/no/such/dir.vg", f->dir);
     assert_int_equal(lr_export_write(f->scan, (size_t)vg, (size_t)ver, out, 0, &err), -ENOENT);
@@ -233,13 +231,12 @@ static void test_never_into_image(void **state)
     int vg, ver;
     pick(scan, 15, &vg, &ver);
     lr_error_t err;
-    assert_int_equal(lr_export_write(scan, (size_t)vg, (size_t)ver, img, LR_EXPORT_OVERWRITE,
-                                     &err),
+    assert_int_equal(lr_export_write(scan, (size_t)vg, (size_t)ver, img, LR_EXPORT_OVERWRITE, &err),
                      LR_EREFUSED);
     assert_non_null(strstr(err.msg, "image"));
-    assert_int_equal(lr_export_write(scan, (size_t)vg, (size_t)ver, alias, LR_EXPORT_OVERWRITE,
-                                     &err),
-                     LR_EREFUSED);
+    assert_int_equal(
+        lr_export_write(scan, (size_t)vg, (size_t)ver, alias, LR_EXPORT_OVERWRITE, &err),
+        LR_EREFUSED);
     size_t after_len;
     char *after = lr_test_slurp(img, &after_len);
     assert_int_equal(before_len, after_len);

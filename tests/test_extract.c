@@ -20,8 +20,8 @@
 
 typedef struct fx {
     char dir[64];
-    lr_scan_t *all;  /* pv1, pv2, pv3 */
-    lr_scan_t *two;  /* pv1, pv2 only: the PV with key "pv2" (pv3.img) is missing */
+    lr_scan_t *all; /* pv1, pv2, pv3 */
+    lr_scan_t *two; /* pv1, pv2 only: the PV with key "pv2" (pv3.img) is missing */
 } fx_t;
 
 static lr_scan_t *scan_imgs(const char *const *imgs, size_t n)
@@ -189,14 +189,16 @@ static void test_handles_small_buffer(void **state)
     lr_io_t *ios[3];
     char path[512];
     for (int i = 0; i < 3; i++)
-        assert_int_equal(lr_io_open(&ios[i], lr_test_path(path, sizeof(path), "three-pv", imgs[i]),
-                                    NULL),
-                         0);
+        assert_int_equal(
+            lr_io_open(&ios[i], lr_test_path(path, sizeof(path), "three-pv", imgs[i]), NULL), 0);
     lr_scan_t *scan = NULL;
     assert_int_equal(lr_scan_ios(ios, 3, NULL, &scan, NULL), 0);
     unsigned calls = 0;
-    lr_extract_opts_t o = {.buffer_size = 12345, .ios = ios, .n_ios = 3,
-                           .progress = count_progress, .progress_arg = &calls};
+    lr_extract_opts_t o = {.buffer_size = 12345,
+                           .ios = ios,
+                           .n_ios = 3,
+                           .progress = count_progress,
+                           .progress_arg = &calls};
     extract_and_check(f, scan, "stripe", "stripe", &o, 6u << 20);
     assert_true(calls >= (6u << 20) / 12345);
     extract_and_check(f, scan, "span", "span", &o, 10u << 20);
@@ -357,9 +359,9 @@ static lr_vg_t *parse(const char *text)
     return vg;
 }
 
-#define LINEAR_LV(name, id, pv, pe)                                                       \
-    name " {\nid = \"" id "\"\nstatus = [\"READ\", \"WRITE\"]\nflags = []\n"              \
-         "segment_count = 1\nsegment1 {\nstart_extent = 0\nextent_count = 2\n"            \
+#define LINEAR_LV(name, id, pv, pe)                                                                \
+    name " {\nid = \"" id "\"\nstatus = [\"READ\", \"WRITE\"]\nflags = []\n"                       \
+         "segment_count = 1\nsegment1 {\nstart_extent = 0\nextent_count = 2\n"                     \
          "type = \"striped\"\nstripe_count = 1\nstripes = [\"" pv "\", " #pe "]\n}\n}\n"
 
 /* mir: leg 0 on pv2 (pv3.img, tail's first extents), leg 1 on pv1 extents
@@ -369,21 +371,26 @@ static const char extra_lvs[] =
     "status = [\"READ\", \"WRITE\", \"VISIBLE\"]\nflags = []\nsegment_count = 1\n"
     "segment1 {\nstart_extent = 0\nextent_count = 2\ntype = \"mirror\"\nmirror_count = 2\n"
     "mirrors = [\"mir_mimage_0\", 0, \"mir_mimage_1\", 0]\n}\n}\n" LINEAR_LV(
-        "mir_mimage_0", "MIRim0-aaaa-bbbb-cccc-dddd-eeee-ffffff", "pv2",
-        2) LINEAR_LV("mir_mimage_1", "MIRim1-aaaa-bbbb-cccc-dddd-eeee-ffffff", "pv1", 2)
-    "rd {\nid = \"RAIDlv-aaaa-bbbb-cccc-dddd-eeee-ffffff\"\n"
-    "status = [\"READ\", \"WRITE\", \"VISIBLE\"]\nflags = []\nsegment_count = 1\n"
-    "segment1 {\nstart_extent = 0\nextent_count = 2\ntype = \"raid1\"\ndevice_count = 2\n"
-    "region_size = 1024\n"
-    "raids = [\"rd_rmeta_0\", \"rd_rimage_0\", \"rd_rmeta_1\", \"rd_rimage_1\"]\n}\n}\n" LINEAR_LV(
-        "rd_rmeta_0", "RDmt00-aaaa-bbbb-cccc-dddd-eeee-ffffff", "pv0",
-        12) LINEAR_LV("rd_rmeta_1", "RDmt01-aaaa-bbbb-cccc-dddd-eeee-ffffff", "pv0", 14)
-        LINEAR_LV("rd_rimage_0", "RDim00-aaaa-bbbb-cccc-dddd-eeee-ffffff", "pv2", 2)
-            LINEAR_LV("rd_rimage_1", "RDim01-aaaa-bbbb-cccc-dddd-eeee-ffffff", "pv1", 2)
-                "weird {\nid = \"WEIRDl-aaaa-bbbb-cccc-dddd-eeee-ffffff\"\n"
-    "status = [\"READ\", \"WRITE\", \"VISIBLE\"]\nflags = []\nsegment_count = 1\n"
-    "segment1 {\nstart_extent = 0\nextent_count = 2\ntype = \"thin\"\nthin_pool = \"pool\"\n"
-    "transaction_id = 1\ndevice_id = 1\n}\n}\n";
+        "mir_mimage_0", "MIRim0-aaaa-bbbb-cccc-dddd-eeee-ffffff", "pv2", 2)
+        LINEAR_LV(
+            "mir_mimage_1", "MIRim1-aaaa-bbbb-cccc-dddd-eeee-ffffff", "pv1",
+            2) "rd {\nid = \"RAIDlv-aaaa-bbbb-cccc-dddd-eeee-ffffff\"\n"
+               "status = [\"READ\", \"WRITE\", \"VISIBLE\"]\nflags = []\nsegment_count = 1\n"
+               "segment1 {\nstart_extent = 0\nextent_count = 2\ntype = \"raid1\"\ndevice_count = "
+               "2\n"
+               "region_size = 1024\n"
+               "raids = [\"rd_rmeta_0\", \"rd_rimage_0\", \"rd_rmeta_1\", "
+               "\"rd_rimage_1\"]\n}\n}\n" LINEAR_LV(
+                   "rd_rmeta_0", "RDmt00-aaaa-bbbb-cccc-dddd-eeee-ffffff", "pv0", 12)
+                   LINEAR_LV("rd_rmeta_1", "RDmt01-aaaa-bbbb-cccc-dddd-eeee-ffffff", "pv0", 14)
+                       LINEAR_LV("rd_rimage_0", "RDim00-aaaa-bbbb-cccc-dddd-eeee-ffffff", "pv2", 2)
+                           LINEAR_LV("rd_rimage_1", "RDim01-aaaa-bbbb-cccc-dddd-eeee-ffffff", "pv1",
+                                     2) "weird {\nid = \"WEIRDl-aaaa-bbbb-cccc-dddd-eeee-ffffff\"\n"
+                                        "status = [\"READ\", \"WRITE\", \"VISIBLE\"]\nflags = "
+                                        "[]\nsegment_count = 1\n"
+                                        "segment1 {\nstart_extent = 0\nextent_count = 2\ntype = "
+                                        "\"thin\"\nthin_pool = \"pool\"\n"
+                                        "transaction_id = 1\ndevice_id = 1\n}\n}\n";
 
 static void plan_to_file(fx_t *f, lr_scan_t *scan, const lr_vg_t *v, const char *lv,
                          const char *out, const char *via)
@@ -522,10 +529,10 @@ static void test_hostile_map(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sha256_self),   cmocka_unit_test(test_every_lv),
+        cmocka_unit_test(test_sha256_self),          cmocka_unit_test(test_every_lv),
         cmocka_unit_test(test_handles_small_buffer), cmocka_unit_test(test_plan),
-        cmocka_unit_test(test_missing_pv),    cmocka_unit_test(test_unknown_lv),
-        cmocka_unit_test(test_output_rules),  cmocka_unit_test(test_mirror_raid1_legs),
+        cmocka_unit_test(test_missing_pv),           cmocka_unit_test(test_unknown_lv),
+        cmocka_unit_test(test_output_rules),         cmocka_unit_test(test_mirror_raid1_legs),
         cmocka_unit_test(test_hostile_map),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -70,11 +70,9 @@ static void sb_fill(sbuf_t *b, char c, size_t n)
 
 /* The error is LR_ELIMIT, at an offset in [lo, hi], and its message names
  * the limit (`value` as printed in docs/limits.md). */
-static void assert_limit(int rc, const lr_error_t *err, uint64_t lo, uint64_t hi,
-                         const char *value)
+static void assert_limit(int rc, const lr_error_t *err, uint64_t lo, uint64_t hi, const char *value)
 {
-    if (rc != LR_ELIMIT || err->offset < lo || err->offset > hi ||
-        !strstr(err->msg, value))
+    if (rc != LR_ELIMIT || err->offset < lo || err->offset > hi || !strstr(err->msg, value))
         fprintf(stderr, "rc %d offset %" PRIu64 " (want %" PRIu64 "..%" PRIu64 ") msg '%s'\n", rc,
                 err->offset, lo, hi, err->msg);
     assert_int_equal(rc, LR_ELIMIT);
@@ -281,8 +279,9 @@ static void test_integer_range(void **state)
 
 static void vg_head(sbuf_t *b)
 {
-    sb_put(b, "vg {\nid = \"aaaaaa-aaaa-aaaa-aaaa-aaaa-aaaa-aaaaaa\"\nseqno = 1\n"
-              "format = \"lvm2\"\nstatus = [\"READ\", \"WRITE\"]\nextent_size = 8192\n",
+    sb_put(b,
+           "vg {\nid = \"aaaaaa-aaaa-aaaa-aaaa-aaaa-aaaa-aaaaaa\"\nseqno = 1\n"
+           "format = \"lvm2\"\nstatus = [\"READ\", \"WRITE\"]\nextent_size = 8192\n",
            strlen("vg {\nid = \"aaaaaa-aaaa-aaaa-aaaa-aaaa-aaaa-aaaaaa\"\nseqno = 1\n"
                   "format = \"lvm2\"\nstatus = [\"READ\", \"WRITE\"]\nextent_size = 8192\n"));
 }
@@ -326,8 +325,9 @@ static void test_pvs(void **state)
 
 static void one_pv(sbuf_t *b)
 {
-    sb_put(b, "physical_volumes {\npv0 {\nid = \"bbbbbb-bbbb-bbbb-bbbb-bbbb-bbbb-bbbbbb\"\n"
-              "pe_start = 2048\npe_count = 10\n}\n}\n",
+    sb_put(b,
+           "physical_volumes {\npv0 {\nid = \"bbbbbb-bbbb-bbbb-bbbb-bbbb-bbbb-bbbbbb\"\n"
+           "pe_start = 2048\npe_count = 10\n}\n}\n",
            strlen("physical_volumes {\npv0 {\nid = \"bbbbbb-bbbb-bbbb-bbbb-bbbb-bbbb-bbbbbb\"\n"
                   "pe_start = 2048\npe_count = 10\n}\n}\n"));
 }
@@ -378,8 +378,9 @@ static void segs_doc(sbuf_t *b, size_t n, size_t *last)
 {
     vg_head(b);
     one_pv(b);
-    sb_printf(b, "logical_volumes {\nlv {\nid = \"cccccc-cccc-cccc-cccc-cccc-cccc-cccccc\"\n"
-                 "status = [\"READ\", \"VISIBLE\"]\nsegment_count = %zu\n",
+    sb_printf(b,
+              "logical_volumes {\nlv {\nid = \"cccccc-cccc-cccc-cccc-cccc-cccc-cccccc\"\n"
+              "status = [\"READ\", \"VISIBLE\"]\nsegment_count = %zu\n",
               n);
     for (size_t i = 0; i < n; i++) {
         *last = b->n;
@@ -541,7 +542,8 @@ static int mem_close(void *ctx, lr_error_t *err)
 static const lr_io_ops_t mem_ops = {.name = "mem", .pread = mem_pread, .close = mem_close};
 
 /* An image with `n` orphan copies of VG vgl, one every 4 KiB, each `len`
- * bytes of text plus its NUL. */
+ * bytes of text plus its NUL, ending as LVM2 ends a copy (its creation_time
+ * line) so that a whole one is not taken for a torn write. */
 static lr_io_t *copies_image(size_t n, size_t len)
 {
     size_t stride = (len + 1 + 4095) / 4096 * 4096;
@@ -556,8 +558,11 @@ static lr_io_t *copies_image(size_t n, size_t len)
                          "vgl {\nid = \"dddddd-dddd-dddd-dddd-dddd-dddd-dddddd\"\nseqno = %zu\n",
                          i + 1);
         assert_true(h > 0 && (size_t)h < len);
+        static const char tail[] = "\n}\ncreation_time = 1700000000\n";
+        assert_true((size_t)h + sizeof(tail) < len);
         for (size_t k = (size_t)h; k < len; k++)
             t[k] = (k % 64 == 63) ? '\n' : '#';
+        memcpy(t + len - (sizeof(tail) - 1), tail, sizeof(tail) - 1);
         t[len] = '\0';
     }
     lr_io_t *io = NULL;

@@ -337,8 +337,8 @@ static void test_fixture_history(void **state)
             const char *p = strstr(names[i], "pvck-all-");
             snprintf(file, sizeof(file), "truth/%.*spvck-search-%.100s", (int)(p - names[i]),
                      names[i], p + 9);
-            int nl = lr_test_pvck_search(lr_test_path(path, sizeof(path), fx, file), listed,
-                                         MAX_COPIES);
+            int nl =
+                lr_test_pvck_search(lr_test_path(path, sizeof(path), fx, file), listed, MAX_COPIES);
             assert_int_equal(nl, n);
             for (int c = 0; c < n; c++) {
                 char what[300];
@@ -603,24 +603,25 @@ static void test_vg_refused(void **state)
                    "negative");
     c[n++] = vcase("no extent_size", replace(good, "extent_size = 8192\n", ""), LR_EFORMAT, 0,
                    "missing 'extent_size'");
-    c[n++] = vcase("status as one string",
-                   replace(good, "status = [\"RESIZEABLE\", \"READ\", \"WRITE\"]",
-                           "status = \"READ\""),
-                   0, 0, NULL);
+    c[n++] =
+        vcase("status as one string",
+              replace(good, "status = [\"RESIZEABLE\", \"READ\", \"WRITE\"]", "status = \"READ\""),
+              0, 0, NULL);
     c[n++] = vcase("status as number",
                    replace(good, "status = [\"RESIZEABLE\", \"READ\", \"WRITE\"]", "status = 5"),
                    LR_EFORMAT, 0, "VG 'vg0': 'status' has the wrong type");
     c[n++] = vcase("status with int", replace(good, "\"RESIZEABLE\", ", "1, "), LR_EFORMAT, 0,
                    "'status'");
-    c[n++] = vcase("no PVs", replace(good, "physical_volumes {", "physical_volumez {"),
-                   LR_EFORMAT, 0, "missing physical_volumes");
+    c[n++] = vcase("no PVs", replace(good, "physical_volumes {", "physical_volumez {"), LR_EFORMAT,
+                   0, "missing physical_volumes");
     c[n++] = vcase("PV without id",
                    replace(good, "id = \"pppppp-pppp-pppp-pppp-pppp-pppp-ppppp0\"\n", ""),
                    LR_EFORMAT, 0, "PV 'pv0': missing 'id'");
     c[n++] = vcase("PV without pe_start", replace(good, "pe_start = 2048\n", ""), LR_EFORMAT, 0,
                    "PV 'pv0': missing 'pe_start'");
-    c[n++] = vcase("value in PVs", replace(good, "physical_volumes {\n", "physical_volumes {\nx = 1\n"),
-                   LR_EFORMAT, 0, "not a section");
+    c[n++] =
+        vcase("value in PVs", replace(good, "physical_volumes {\n", "physical_volumes {\nx = 1\n"),
+              LR_EFORMAT, 0, "not a section");
     c[n++] = vcase("duplicate PV key", replace(good, "pv1 {", "pv0 {"), LR_EFORMAT, 0,
                    "duplicate PV section 'pv0'");
     c[n++] = vcase("duplicate PV uuid", replace(good, "ppppp1\"", "ppppp0\""), 0, LR_EFORMAT,
@@ -641,42 +642,48 @@ static void test_vg_refused(void **state)
                    LR_EFORMAT, 0, "not a name and an extent");
     c[n++] = vcase("zero stripes", replace(good, "stripe_count = 1", "stripe_count = 0"),
                    LR_EFORMAT, 0, "stripe_count is 0");
-    c[n++] = vcase("no stripe_size", replace(good, "stripe_count = 1\nstripes = [\"pv0\", 0]",
-                                            "stripe_count = 2\nstripes = [\"pv0\", 0, \"pv1\", 0]"),
+    c[n++] = vcase("no stripe_size",
+                   replace(good, "stripe_count = 1\nstripes = [\"pv0\", 0]",
+                           "stripe_count = 2\nstripes = [\"pv0\", 0, \"pv1\", 0]"),
                    LR_EFORMAT, 0, "missing 'stripe_size'");
     c[n++] = vcase("duplicate LV", vg_with(lv("lv1", one_seg, 1), lv("lv1", one_seg, 1)),
                    LR_EFORMAT, 0, "duplicate LV 'lv1'");
     c[n++] = vcase("raid unknown LV",
-                   vg_with(lv("r", "segment1 {\nstart_extent = 0\nextent_count = 1\n"
-                                   "type = \"raid1\"\ndevice_count = 2\n"
-                                   "raids = [\"r_rmeta_0\", \"r_rimage_0\", \"r_rmeta_1\", "
-                                   "\"r_rimage_1\"]\n}\n",
+                   vg_with(lv("r",
+                              "segment1 {\nstart_extent = 0\nextent_count = 1\n"
+                              "type = \"raid1\"\ndevice_count = 2\n"
+                              "raids = [\"r_rmeta_0\", \"r_rimage_0\", \"r_rmeta_1\", "
+                              "\"r_rimage_1\"]\n}\n",
                               1),
                            NULL),
                    LR_EFORMAT, 0, "unknown LV 'r_rmeta_0'");
     c[n++] = vcase("raid count",
-                   vg_with(lv("r", "segment1 {\nstart_extent = 0\nextent_count = 1\n"
-                                   "type = \"raid1\"\ndevice_count = 3\nraids = [\"lv1\"]\n}\n",
+                   vg_with(lv("r",
+                              "segment1 {\nstart_extent = 0\nextent_count = 1\n"
+                              "type = \"raid1\"\ndevice_count = 3\nraids = [\"lv1\"]\n}\n",
                               1),
                            lv("lv1", one_seg, 1)),
                    LR_EFORMAT, 0, "does not match");
     c[n++] = vcase("raid both counts",
-                   vg_with(lv("r", "segment1 {\nstart_extent = 0\nextent_count = 1\n"
-                                   "type = \"raid1\"\ndevice_count = 1\nstripe_count = 1\n"
-                                   "raids = [\"lv1\"]\n}\n",
+                   vg_with(lv("r",
+                              "segment1 {\nstart_extent = 0\nextent_count = 1\n"
+                              "type = \"raid1\"\ndevice_count = 1\nstripe_count = 1\n"
+                              "raids = [\"lv1\"]\n}\n",
                               1),
                            lv("lv1", one_seg, 1)),
                    LR_EFORMAT, 0, "exactly one of");
     c[n++] = vcase("raid0 single images",
-                   vg_with(lv("r", "segment1 {\nstart_extent = 0\nextent_count = 2\n"
-                                   "type = \"raid0\"\nstripe_count = 1\nstripe_size = 128\n"
-                                   "raid0_lvs = [\"lv1\"]\n}\n",
+                   vg_with(lv("r",
+                              "segment1 {\nstart_extent = 0\nextent_count = 2\n"
+                              "type = \"raid0\"\nstripe_count = 1\nstripe_size = 128\n"
+                              "raid0_lvs = [\"lv1\"]\n}\n",
                               1),
                            lv("lv1", one_seg, 1)),
                    0, 0, NULL);
     c[n++] = vcase("opaque type",
-                   vg_with(lv("t", "segment1 {\nstart_extent = 0\nextent_count = 9\n"
-                                   "type = \"vdo\"\nwhatever = [1, \"x\"]\n}\n",
+                   vg_with(lv("t",
+                              "segment1 {\nstart_extent = 0\nextent_count = 9\n"
+                              "type = \"vdo\"\nwhatever = [1, \"x\"]\n}\n",
                               1),
                            NULL),
                    0, 0, NULL);
@@ -692,17 +699,18 @@ static void test_vg_refused(void **state)
     c[n++] = vcase("beyond pe_count", vg_with(lv("lv1", two, 1), NULL), 0, LR_EFORMAT,
                    "beyond its pe_count 15");
     snprintf(two, sizeof(two), "%s", seg(1, 0, 0, "pv0", 0));
-    c[n++] = vcase("empty segment", vg_with(lv("lv1", two, 1), NULL), 0, LR_EFORMAT,
-                   "has no extents");
+    c[n++] =
+        vcase("empty segment", vg_with(lv("lv1", two, 1), NULL), 0, LR_EFORMAT, "has no extents");
     snprintf(two, sizeof(two), "%s", seg(1, 0, 2, "pv0", 1));
     c[n++] = vcase("overlap", vg_with(lv("lv1", one_seg, 1), lv("lv2", two, 1)), 0, LR_EFORMAT,
                    "overlap on PV 'pv0' at extent 1");
     snprintf(two, sizeof(two), "%s", seg(1, 0, 2, "pv1", 0));
     c[n++] = vcase("no overlap", vg_with(lv("lv1", one_seg, 1), lv("lv2", two, 1)), 0, 0, NULL);
     c[n++] = vcase("stripes do not divide",
-                   vg_with(lv("s", "segment1 {\nstart_extent = 0\nextent_count = 3\n"
-                                   "type = \"striped\"\nstripe_count = 2\nstripe_size = 128\n"
-                                   "stripes = [\"pv0\", 0, \"pv1\", 0]\n}\n",
+                   vg_with(lv("s",
+                              "segment1 {\nstart_extent = 0\nextent_count = 3\n"
+                              "type = \"striped\"\nstripe_count = 2\nstripe_size = 128\n"
+                              "stripes = [\"pv0\", 0, \"pv1\", 0]\n}\n",
                               1),
                            NULL),
                    0, LR_EFORMAT, "3 extents do not divide into 2 stripes");
@@ -803,12 +811,9 @@ static void test_vg_fuzz(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fixture_views),
-        cmocka_unit_test(test_fixture_history),
-        cmocka_unit_test(test_data_views),
-        cmocka_unit_test(test_view_details),
-        cmocka_unit_test(test_vg_refused),
-        cmocka_unit_test(test_vg_limits),
+        cmocka_unit_test(test_fixture_views), cmocka_unit_test(test_fixture_history),
+        cmocka_unit_test(test_data_views),    cmocka_unit_test(test_view_details),
+        cmocka_unit_test(test_vg_refused),    cmocka_unit_test(test_vg_limits),
         cmocka_unit_test(test_vg_fuzz),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

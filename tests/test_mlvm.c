@@ -1092,8 +1092,7 @@ static void test_size_extents(void **state)
                      LR_ERANGE);
     assert_int_equal(lr_vgedit_resize_extents(ed, "lv", 0, 0, NULL, &to, &err), -EINVAL);
     assert_int_equal(lr_vgedit_resize_extents(ed, "lv", '*', 1, NULL, &to, &err), -EINVAL);
-    assert_int_equal(lr_vgedit_resize_extents(ed, "nosuch", 0, 1, NULL, &to, &err),
-                     LR_ENOTFOUND);
+    assert_int_equal(lr_vgedit_resize_extents(ed, "nosuch", 0, 1, NULL, &to, &err), LR_ENOTFOUND);
     lr_vgedit_free(ed);
     unlink(path);
 }

@@ -121,10 +121,9 @@ static void test_undo_every_command(void **state)
     tmp(img, sizeof(img), "disk.raw");
     empty_image(img, 64 * MiB);
     sha(img, h[0]);
-    static const char *const undo[] = {"u-format", "u-create", "u-grow", "u-shrink", "u-rename",
-                                       "u-remove"};
-    assert_int_equal(RUN(g_mlvm, "format", "disk.raw", "--metadata-copies", "2", "--undo",
-                         undo[0]),
+    static const char *const undo[] = {"u-format", "u-create", "u-grow",
+                                       "u-shrink", "u-rename", "u-remove"};
+    assert_int_equal(RUN(g_mlvm, "format", "disk.raw", "--metadata-copies", "2", "--undo", undo[0]),
                      0);
     has(g_out, "Undo file u-format: 'lvmrepair --apply-undo u-format' puts back");
     sha(img, h[1]);

@@ -56,8 +56,7 @@ static void write_dir(const char *name, const char *text, size_t len)
 
 /* Adds LV `name` on the first free extent of pv0, seqno + 1, and a new
  * description; returns the new text. */
-static char *edit(const char *text, size_t len, const char *name, const char *uuid,
-                  size_t *olen)
+static char *edit(const char *text, size_t len, const char *name, const char *uuid, size_t *olen)
 {
     lr_vg_t *vg = NULL;
     lr_error_t err;
@@ -142,9 +141,8 @@ static void restore_and_verify(const char *file, const char *name, uint64_t seqn
 static void test_raw_edit_accepted(void **state)
 {
     (void)state;
-    assert_int_equal(sh("pvck --config '%s' --dump metadata -f %s/raw %s >/dev/null", cfg, dir,
-                        loopdev),
-                     0);
+    assert_int_equal(
+        sh("pvck --config '%s' --dump metadata -f %s/raw %s >/dev/null", cfg, dir, loopdev), 0);
     size_t len, olen;
     char *text = slurp_dir("raw", &len);
     assert_non_null(text);

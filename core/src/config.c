@@ -62,21 +62,21 @@ struct lr_cfg_node {
     bool section;
     lr_cfg_value_t value;
     uint64_t offset;
-    unsigned depth;     /* root 0, its children 1 */
-    bool has_text;      /* parsed: the spans below are valid */
-    bool key_dirty;     /* renamed: render the key */
-    bool value_dirty;   /* value replaced: render `key = value` */
+    unsigned depth;         /* root 0, its children 1 */
+    bool has_text;          /* parsed: the spans below are valid */
+    bool key_dirty;         /* renamed: render the key */
+    bool value_dirty;       /* value replaced: render `key = value` */
     unsigned char newlines; /* added node: line breaks before it (1, or 2 for a blank line) */
     span_t lead, keyspan, mid, val, trail, close, ctrail;
 };
 
 struct lr_cfg {
-    char *text;       /* copy of the parsed bytes, plus a NUL */
-    size_t len;       /* bytes given to lr_cfg_parse */
-    size_t doc_len;   /* bytes of the document: up to the first NUL */
+    char *text;     /* copy of the parsed bytes, plus a NUL */
+    size_t len;     /* bytes given to lr_cfg_parse */
+    size_t doc_len; /* bytes of the document: up to the first NUL */
     lr_cfg_node_t *root;
     size_t n_nodes;
-    bool indented;    /* backup-file style: new nodes are indented with tabs */
+    bool indented; /* backup-file style: new nodes are indented with tabs */
     bool indent_known;
 };
 
@@ -258,8 +258,8 @@ enum tok {
 
 typedef struct parser {
     lr_cfg_t *doc;
-    const char *t;  /* doc->text */
-    size_t end;     /* doc->doc_len */
+    const char *t; /* doc->text */
+    size_t end;    /* doc->doc_len */
     size_t pos;
     lr_error_t *err;
     /* current token */
@@ -566,8 +566,7 @@ static int parse_array(parser_t *p, lr_cfg_node_t *n)
         if (!is_scalar(p->tok))
             return perr(p, LR_EPARSE, p->tb, "expected %s in array for key '%s', found %s",
                         after_value ? "',' or ']'" : "a value",
-                        printable(shown, sizeof(shown), n->key, strlen(n->key)),
-                        tok_name(p->tok));
+                        printable(shown, sizeof(shown), n->key, strlen(n->key)), tok_name(p->tok));
         rc = array_push(p, &n->value, &cap);
         if (rc)
             return rc;
@@ -1046,8 +1045,8 @@ static int find_value(const lr_cfg_node_t *section, const char *path, lr_cfg_typ
     if (!n)
         return lr_error_set(err, LR_ENOTFOUND, LR_NO_OFFSET, "'%s' not found", path ? path : "");
     if (n->section || n->value.type != type) {
-        static const char *const names[] = {"", "a section", "an integer", "a number",
-                                            "a string", "an array"};
+        static const char *const names[] = {"",         "a section", "an integer",
+                                            "a number", "a string",  "an array"};
         return lr_error_set(err, LR_EFORMAT, n->offset, "'%s' is not %s", path, names[type]);
     }
     *node = n;
@@ -1079,8 +1078,7 @@ int lr_cfg_get_uint(const lr_cfg_node_t *section, const char *path, uint64_t *v,
     return 0;
 }
 
-int lr_cfg_get_str(const lr_cfg_node_t *section, const char *path, const char **s,
-                   lr_error_t *err)
+int lr_cfg_get_str(const lr_cfg_node_t *section, const char *path, const char **s, lr_error_t *err)
 {
     const lr_cfg_node_t *n = NULL;
     int rc = find_value(section, path, LR_CFG_STRING, &n, err);
@@ -1100,8 +1098,8 @@ int lr_cfg_get_strings(const lr_cfg_node_t *section, const char *path, const lr_
         return rc;
     for (size_t i = 0; i < n->value.n_items; i++)
         if (n->value.items[i].type != LR_CFG_STRING)
-            return lr_error_set(err, LR_EFORMAT, n->offset, "'%s' item %zu is not a string",
-                                path, i);
+            return lr_error_set(err, LR_EFORMAT, n->offset, "'%s' item %zu is not a string", path,
+                                i);
     if (arr)
         *arr = &n->value;
     return 0;
@@ -1142,8 +1140,8 @@ static unsigned char spacing_like(const lr_cfg_node_t *prev, bool is_section)
 }
 
 /* A new node appended at the end of section, rendered in LVM2's style. */
-static int add_node(lr_cfg_node_t *section, const char *key, bool is_section,
-                    lr_cfg_node_t **out, lr_error_t *err)
+static int add_node(lr_cfg_node_t *section, const char *key, bool is_section, lr_cfg_node_t **out,
+                    lr_error_t *err)
 {
     int rc = check_key(key, err);
     if (rc)
@@ -1155,8 +1153,7 @@ static int add_node(lr_cfg_node_t *section, const char *key, bool is_section,
         return lr_error_set(err, LR_ELIMIT, LR_NO_OFFSET, "sections nested deeper than %d",
                             LR_CFG_MAX_DEPTH);
     if (doc->n_nodes >= LR_CFG_MAX_NODES)
-        return lr_error_set(err, LR_ELIMIT, LR_NO_OFFSET, "more than %d nodes",
-                            LR_CFG_MAX_NODES);
+        return lr_error_set(err, LR_ELIMIT, LR_NO_OFFSET, "more than %d nodes", LR_CFG_MAX_NODES);
     lr_cfg_node_t *n = node_new(doc, section);
     char *k = strdup(key);
     if (!n || !k) {

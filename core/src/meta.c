@@ -47,8 +47,7 @@ static int bad_field(lr_error_t *err, int rc, const lr_cfg_node_t *sec, const ch
         return lr_error_set(err, LR_EFORMAT, lr_cfg_offset(sec), "%s: missing '%s'", ctx, key);
     if (rc == LR_ERANGE)
         return lr_error_set(err, LR_EFORMAT, lr_cfg_offset(n), "%s: '%s' is negative", ctx, key);
-    return lr_error_set(err, LR_EFORMAT, lr_cfg_offset(n), "%s: '%s' has the wrong type", ctx,
-                        key);
+    return lr_error_set(err, LR_EFORMAT, lr_cfg_offset(n), "%s: '%s' has the wrong type", ctx, key);
 }
 
 static int req_uint(const lr_cfg_node_t *sec, const char *ctx, const char *key, uint64_t *v,
@@ -181,8 +180,8 @@ static int count_sections(const lr_cfg_node_t *sec, const char *ctx, size_t limi
             continue;
         }
         if (n == limit)
-            return lr_error_set(err, LR_ELIMIT, lr_cfg_offset(c), "%s: more than %zu entries",
-                                ctx, limit);
+            return lr_error_set(err, LR_ELIMIT, lr_cfg_offset(c), "%s: more than %zu entries", ctx,
+                                limit);
         n++;
     }
     *out = n;
@@ -417,12 +416,12 @@ static int read_raid(const build_t *b, lr_seg_t *seg, const lr_cfg_node_t *sn, c
     const lr_cfg_node_t *ln = lr_cfg_find(sn, list);
     const lr_cfg_value_t *v = lr_cfg_value(ln);
     if (!ln || !v || v->type != LR_CFG_ARRAY)
-        return lr_error_set(err, LR_EFORMAT, lr_cfg_offset(ln ? ln : sn),
-                            "%s: missing '%s' list", ctx, list);
+        return lr_error_set(err, LR_EFORMAT, lr_cfg_offset(ln ? ln : sn), "%s: missing '%s' list",
+                            ctx, list);
     if (seg->stripe_count == 0 || seg->stripe_count > v->n_items)
         return lr_error_set(err, LR_EFORMAT, lr_cfg_offset(ln),
-                            "%s: %s %" PRIu64 " does not match '%s'", ctx, ckey,
-                            seg->stripe_count, list);
+                            "%s: %s %" PRIu64 " does not match '%s'", ctx, ckey, seg->stripe_count,
+                            list);
     seg->areas = calloc(v->n_items, sizeof(*seg->areas));
     if (!seg->areas)
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
@@ -431,8 +430,7 @@ static int read_raid(const build_t *b, lr_seg_t *seg, const lr_cfg_node_t *sn, c
         for (int part = 0; part < 2; part++) {
             if (i == v->n_items || v->items[i].type != LR_CFG_STRING)
                 return lr_error_set(err, LR_EFORMAT, lr_cfg_offset(ln),
-                                    "%s: '%s' item %zu is missing or not an LV name", ctx, list,
-                                    i);
+                                    "%s: '%s' item %zu is missing or not an LV name", ctx, list, i);
             const char *name = v->items[i++].s;
             if (resolve(b, name, true) != -1)
                 return lr_error_set(err, LR_EFORMAT, lr_cfg_offset(ln),
@@ -449,8 +447,7 @@ static int read_raid(const build_t *b, lr_seg_t *seg, const lr_cfg_node_t *sn, c
     return 0;
 }
 
-static int read_seg_areas(const build_t *b, lr_seg_t *seg, const lr_cfg_node_t *sn,
-                          const char *ctx)
+static int read_seg_areas(const build_t *b, lr_seg_t *seg, const lr_cfg_node_t *sn, const char *ctx)
 {
     lr_error_t *err = b->err;
     int rc;
@@ -463,7 +460,7 @@ static int read_seg_areas(const build_t *b, lr_seg_t *seg, const lr_cfg_node_t *
         /* LVM2 needs stripe_size only for more than one stripe */
         if (!rc)
             rc = (seg->stripe_count > 1 ? req_uint : opt_uint)(sn, ctx, "stripe_size",
-                                                              &seg->stripe_size, err);
+                                                               &seg->stripe_size, err);
         return rc ? rc : read_pair_areas(b, seg, sn, ctx, "stripes", seg->stripe_count);
     }
     if (strcmp(seg->type, "mirror") == 0) {
@@ -521,10 +518,9 @@ static int read_segments(const build_t *b, lr_lv_t *lv)
     if (rc)
         return rc;
     if (declared != n)
-        return lr_error_set(b->err, LR_EFORMAT,
-                            lr_cfg_offset(lr_cfg_find(lv->node, "segment_count")),
-                            "%s: segment_count is %" PRIu64 " but %zu segments follow", ctx,
-                            declared, n);
+        return lr_error_set(
+            b->err, LR_EFORMAT, lr_cfg_offset(lr_cfg_find(lv->node, "segment_count")),
+            "%s: segment_count is %" PRIu64 " but %zu segments follow", ctx, declared, n);
     lv->segs = n ? calloc(n, sizeof(*lv->segs)) : NULL;
     if (n && !lv->segs)
         return lr_error_set(b->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
@@ -805,8 +801,8 @@ static int check_lv_segments(const lr_vg_t *vg, const name_ix_t *lv_ix, const lr
             const char *what;
             if (ar->pv_index >= 0) {
                 if ((size_t)ar->pv_index >= vg->n_pvs)
-                    return lr_error_set(err, LR_EFORMAT, off, "LV '%.64s' %s: no PV %d",
-                                        lv->name, seg->key, ar->pv_index);
+                    return lr_error_set(err, LR_EFORMAT, off, "LV '%.64s' %s: no PV %d", lv->name,
+                                        seg->key, ar->pv_index);
                 limit = vg->pvs[ar->pv_index].pe_count;
                 what = "pe_count";
             } else {
@@ -820,8 +816,8 @@ static int check_lv_segments(const lr_vg_t *vg, const name_ix_t *lv_ix, const lr
             }
             if (ar->start > limit || len > limit - ar->start)
                 return lr_error_set(err, LR_EFORMAT, off,
-                                    "LV '%.64s' %s: area %zu (%.64s extents %" PRIu64
-                                    "+%" PRIu64 ") beyond its %s %" PRIu64,
+                                    "LV '%.64s' %s: area %zu (%.64s extents %" PRIu64 "+%" PRIu64
+                                    ") beyond its %s %" PRIu64,
                                     lv->name, seg->key, a, ar->name, ar->start, len, what, limit);
         }
     }

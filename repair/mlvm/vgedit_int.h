@@ -21,8 +21,8 @@ struct lr_vgedit {
     int pv_index;
     bool dirty;
     /* Writing (lr_vgedit_open_ex). */
-    char *undo_path;   /* NULL: no undo file */
-    lr_undo_t *undo;   /* created by the first commit; outlives io */
+    char *undo_path; /* NULL: no undo file */
+    lr_undo_t *undo; /* created by the first commit; outlives io */
 };
 
 /* A change to the scratch copy of the tree; node lookups go by path since

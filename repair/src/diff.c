@@ -30,10 +30,17 @@ typedef struct dctx {
 static void put_scalar(lr_strbuf_t *b, const lr_cfg_value_t *v)
 {
     switch (v->type) {
-    case LR_CFG_INT: lr_strbuf_printf(b, "%" PRId64, v->i); break;
-    case LR_CFG_FLOAT: lr_strbuf_printf(b, "%g", v->f); break;
-    case LR_CFG_STRING: lr_strbuf_puts(b, v->s ? v->s : ""); break;
-    default: break;
+    case LR_CFG_INT:
+        lr_strbuf_printf(b, "%" PRId64, v->i);
+        break;
+    case LR_CFG_FLOAT:
+        lr_strbuf_printf(b, "%g", v->f);
+        break;
+    case LR_CFG_STRING:
+        lr_strbuf_puts(b, v->s ? v->s : "");
+        break;
+    default:
+        break;
     }
 }
 
@@ -63,10 +70,14 @@ static bool scalar_equal(const lr_cfg_value_t *x, const lr_cfg_value_t *y)
     if (x->type != y->type)
         return false;
     switch (x->type) {
-    case LR_CFG_INT: return x->i == y->i;
-    case LR_CFG_FLOAT: return x->f == y->f;
-    case LR_CFG_STRING: return strcmp(x->s ? x->s : "", y->s ? y->s : "") == 0;
-    default: return false;
+    case LR_CFG_INT:
+        return x->i == y->i;
+    case LR_CFG_FLOAT:
+        return x->f == y->f;
+    case LR_CFG_STRING:
+        return strcmp(x->s ? x->s : "", y->s ? y->s : "") == 0;
+    default:
+        return false;
     }
 }
 
@@ -89,8 +100,8 @@ static bool value_equal(const lr_cfg_value_t *x, const lr_cfg_value_t *y)
 /* Key nodes holding values in sectors: their change lines add bytes. */
 static bool is_sector_key(const char *key)
 {
-    static const char *const keys[] = {"extent_size", "dev_size", "pe_start", "ba_start",
-                                       "ba_size", "stripe_size"};
+    static const char *const keys[] = {"extent_size", "dev_size", "pe_start",
+                                       "ba_start",    "ba_size",  "stripe_size"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
         if (strcmp(key, keys[i]) == 0)
             return true;
@@ -143,9 +154,15 @@ static char *change_text(const lr_diff_change_t *c, const char *detail, bool *oo
     lr_strbuf_t b = LR_STRBUF_INIT;
     lr_strbuf_printf(&b, "%s %s: ", obj_title(c->obj), c->name);
     switch (c->kind) {
-    case LR_DIFF_ADDED: lr_strbuf_printf(&b, "added (%s)", shown(c->new_value)); break;
-    case LR_DIFF_REMOVED: lr_strbuf_printf(&b, "removed (%s)", shown(c->old_value)); break;
-    case LR_DIFF_RENAMED: lr_strbuf_printf(&b, "renamed from %s", shown(c->old_value)); break;
+    case LR_DIFF_ADDED:
+        lr_strbuf_printf(&b, "added (%s)", shown(c->new_value));
+        break;
+    case LR_DIFF_REMOVED:
+        lr_strbuf_printf(&b, "removed (%s)", shown(c->old_value));
+        break;
+    case LR_DIFF_RENAMED:
+        lr_strbuf_printf(&b, "renamed from %s", shown(c->old_value));
+        break;
     case LR_DIFF_RESIZED:
         lr_strbuf_printf(&b, "resized %s -> %s", shown(c->old_value), shown(c->new_value));
         break;
@@ -277,8 +294,12 @@ static char *list_delta(const lr_cfg_value_t *ov, const lr_cfg_value_t *nv, bool
 static void key_change(dctx_t *x, const keyctx_t *k, const char *key, const lr_cfg_value_t *ov,
                        const lr_cfg_value_t *nv)
 {
-    change_in_t in = {.obj = k->obj, .kind = LR_DIFF_CHANGED, .name = k->name,
-                      .old_name = k->old_name, .id = k->id, .field = key};
+    change_in_t in = {.obj = k->obj,
+                      .kind = LR_DIFF_CHANGED,
+                      .name = k->name,
+                      .old_name = k->old_name,
+                      .id = k->id,
+                      .field = key};
     /* LVM2 leaves out empty lists (tags = [] is not written): an absent
      * list is an empty one, not a missing property */
     static const lr_cfg_value_t empty = {.type = LR_CFG_ARRAY};
@@ -293,8 +314,10 @@ static void key_change(dctx_t *x, const keyctx_t *k, const char *key, const lr_c
     if (ov && nv && ov->type == LR_CFG_ARRAY && nv->type == LR_CFG_ARRAY)
         in.detail = list_delta(ov, nv, &x->oom);
     if (is_sector_key(key)) {
-        in.old_bytes = ov && ov->type == LR_CFG_INT && ov->i > 0 ? sectors_bytes((uint64_t)ov->i) : 0;
-        in.new_bytes = nv && nv->type == LR_CFG_INT && nv->i > 0 ? sectors_bytes((uint64_t)nv->i) : 0;
+        in.old_bytes =
+            ov && ov->type == LR_CFG_INT && ov->i > 0 ? sectors_bytes((uint64_t)ov->i) : 0;
+        in.new_bytes =
+            nv && nv->type == LR_CFG_INT && nv->i > 0 ? sectors_bytes((uint64_t)nv->i) : 0;
     }
     add_change(x, &in);
 }
@@ -328,8 +351,12 @@ static void diff_vg(dctx_t *x)
     static const char *const skip[] = {"seqno", NULL};
     const lr_vg_t *a = x->a, *b = x->b;
     if (strcmp(a->name, b->name) != 0) {
-        change_in_t in = {.obj = LR_DIFF_VG, .kind = LR_DIFF_RENAMED, .name = b->name,
-                          .old_name = a->name, .id = b->id, .field = "name"};
+        change_in_t in = {.obj = LR_DIFF_VG,
+                          .kind = LR_DIFF_RENAMED,
+                          .name = b->name,
+                          .old_name = a->name,
+                          .id = b->id,
+                          .field = "name"};
         in.old_value = rp_strdup(a->name, &x->oom);
         in.new_value = rp_strdup(b->name, &x->oom);
         add_change(x, &in);
@@ -392,8 +419,10 @@ static void diff_pv_pair(dctx_t *x, const pair_t *p)
     const lr_pv_t *n = p->ib >= 0 ? &x->b->pvs[p->ib] : NULL;
     if (!o || !n) {
         const lr_pv_t *pv = o ? o : n;
-        change_in_t in = {.obj = LR_DIFF_PV, .kind = o ? LR_DIFF_REMOVED : LR_DIFF_ADDED,
-                          .name = pv->key, .id = pv->id};
+        change_in_t in = {.obj = LR_DIFF_PV,
+                          .kind = o ? LR_DIFF_REMOVED : LR_DIFF_ADDED,
+                          .name = pv->key,
+                          .id = pv->id};
         char *sum = pv_summary(pv, (o ? x->a : x->b)->extent_size, &x->oom);
         if (o) {
             in.old_value = sum;
@@ -408,8 +437,12 @@ static void diff_pv_pair(dctx_t *x, const pair_t *p)
     bool rekeyed = strcmp(o->key, n->key) != 0;
     keyctx_t k = {LR_DIFF_PV, n->key, rekeyed ? o->key : NULL, n->id, skip};
     if (rekeyed) {
-        change_in_t in = {.obj = LR_DIFF_PV, .kind = LR_DIFF_CHANGED, .name = n->key,
-                          .old_name = o->key, .id = n->id, .field = "key"};
+        change_in_t in = {.obj = LR_DIFF_PV,
+                          .kind = LR_DIFF_CHANGED,
+                          .name = n->key,
+                          .old_name = o->key,
+                          .id = n->id,
+                          .field = "key"};
         in.old_value = rp_strdup(o->key, &x->oom);
         in.new_value = rp_strdup(n->key, &x->oom);
         add_change(x, &in);
@@ -515,7 +548,7 @@ static char *lv_summary(const lr_lv_t *lv, const lr_vg_t *vg, bool *oom)
 static char *seg_sig(const lr_seg_t *s, const lr_vg_t *vg, bool *oom)
 {
     static const char *const skip[] = {"start_extent", "extent_count", "stripes", "mirrors",
-                                       "raids", "raid0_lvs", NULL};
+                                       "raids",        "raid0_lvs",    NULL};
     lr_strbuf_t b = LR_STRBUF_INIT;
     for (const lr_cfg_node_t *n = lr_cfg_child(s->node); n; n = lr_cfg_next(n)) {
         if (lr_cfg_node_type(n) == LR_CFG_SECTION || in_list(lr_cfg_key(n), skip))
@@ -541,7 +574,7 @@ static const char *area_pv_id(const lr_seg_t *s, const lr_vg_t *vg)
 {
     const lr_seg_area_t *ar = &s->areas[0];
     return ar->pv_index >= 0 && (size_t)ar->pv_index < vg->n_pvs ? vg->pvs[ar->pv_index].raw_id
-                                                                  : NULL;
+                                                                 : NULL;
 }
 
 static bool is_linear(const lr_seg_t *s)
@@ -558,9 +591,8 @@ static bool same_mapping(dctx_t *x, const lr_seg_t *sa, const lr_seg_t *sb, uint
         const char *pa = area_pv_id(sa, x->a), *pb = area_pv_id(sb, x->b);
         if (!pa || !pb)
             return false;
-        return strcmp(pa, pb) == 0 &&
-               sa->areas[0].start + (at - sa->start_extent) ==
-                   sb->areas[0].start + (at - sb->start_extent);
+        return strcmp(pa, pb) == 0 && sa->areas[0].start + (at - sa->start_extent) ==
+                                          sb->areas[0].start + (at - sb->start_extent);
     }
     /* stripes, legs and opaque segments: the same only when laid out from
      * the same start with the same areas and settings */
@@ -593,8 +625,7 @@ static const lr_seg_t **sorted_segs(const lr_lv_t *lv)
 /* Walks the logical extents both versions of the LV have and reports
  * whether any of them changed type or place. Extents only one side has are
  * the resize, reported apart. */
-static int compare_maps(dctx_t *x, const lr_lv_t *o, const lr_lv_t *n, bool *moved,
-                        bool *retyped)
+static int compare_maps(dctx_t *x, const lr_lv_t *o, const lr_lv_t *n, bool *moved, bool *retyped)
 {
     *moved = *retyped = false;
     const lr_seg_t **sa = sorted_segs(o), **sb = sorted_segs(n);
@@ -631,8 +662,10 @@ static void lv_added_removed(dctx_t *x, const lr_lv_t *o, const lr_lv_t *n)
 {
     const lr_lv_t *lv = o ? o : n;
     const lr_vg_t *vg = o ? x->a : x->b;
-    change_in_t in = {.obj = LR_DIFF_LV, .kind = o ? LR_DIFF_REMOVED : LR_DIFF_ADDED,
-                      .name = lv->name, .id = lv->id};
+    change_in_t in = {.obj = LR_DIFF_LV,
+                      .kind = o ? LR_DIFF_REMOVED : LR_DIFF_ADDED,
+                      .name = lv->name,
+                      .id = lv->id};
     char *sum = lv_summary(lv, vg, &x->oom);
     uint64_t bytes = lv_bytes(lv, vg);
     if (o) {
@@ -650,9 +683,14 @@ static void lv_resized(dctx_t *x, const lr_lv_t *o, const lr_lv_t *n, const char
     uint64_t ob = lv_bytes(o, x->a), nb = lv_bytes(n, x->b);
     if (ob == nb && o->extent_count == n->extent_count)
         return;
-    change_in_t in = {.obj = LR_DIFF_LV, .kind = LR_DIFF_RESIZED, .name = n->name,
-                      .old_name = old_name, .id = n->id, .field = "size",
-                      .old_bytes = ob, .new_bytes = nb};
+    change_in_t in = {.obj = LR_DIFF_LV,
+                      .kind = LR_DIFF_RESIZED,
+                      .name = n->name,
+                      .old_name = old_name,
+                      .id = n->id,
+                      .field = "size",
+                      .old_bytes = ob,
+                      .new_bytes = nb};
     in.old_value = size_str(ob, o->extent_count, &x->oom);
     in.new_value = size_str(nb, n->extent_count, &x->oom);
     add_change(x, &in);
@@ -666,8 +704,11 @@ static int lv_segments(dctx_t *x, const lr_lv_t *o, const lr_lv_t *n, const char
     for (int pass = 0; pass < 2; pass++) {
         if (!(pass == 0 ? moved : retyped))
             continue;
-        change_in_t in = {.obj = LR_DIFF_LV, .kind = pass == 0 ? LR_DIFF_MOVED : LR_DIFF_RETYPED,
-                          .name = n->name, .old_name = old_name, .id = n->id,
+        change_in_t in = {.obj = LR_DIFF_LV,
+                          .kind = pass == 0 ? LR_DIFF_MOVED : LR_DIFF_RETYPED,
+                          .name = n->name,
+                          .old_name = old_name,
+                          .id = n->id,
                           .field = "segments"};
         in.old_value = seg_map(o, &x->oom);
         in.new_value = seg_map(n, &x->oom);
@@ -687,8 +728,12 @@ static int diff_lv_pair(dctx_t *x, const pair_t *p)
     }
     const char *old_name = strcmp(o->name, n->name) ? o->name : NULL;
     if (old_name) {
-        change_in_t in = {.obj = LR_DIFF_LV, .kind = LR_DIFF_RENAMED, .name = n->name,
-                          .old_name = old_name, .id = n->id, .field = "name"};
+        change_in_t in = {.obj = LR_DIFF_LV,
+                          .kind = LR_DIFF_RENAMED,
+                          .name = n->name,
+                          .old_name = old_name,
+                          .id = n->id,
+                          .field = "name"};
         in.old_value = rp_strdup(o->name, &x->oom);
         in.new_value = rp_strdup(n->name, &x->oom);
         add_change(x, &in);
@@ -919,9 +964,12 @@ int lr_diff_format_json(const lr_diff_t *d, char **out, lr_error_t *err)
 const char *lr_diff_obj_name(lr_diff_obj_t obj)
 {
     switch (obj) {
-    case LR_DIFF_VG: return "vg";
-    case LR_DIFF_PV: return "pv";
-    case LR_DIFF_LV: return "lv";
+    case LR_DIFF_VG:
+        return "vg";
+    case LR_DIFF_PV:
+        return "pv";
+    case LR_DIFF_LV:
+        return "lv";
     }
     return "unknown";
 }
@@ -929,13 +977,20 @@ const char *lr_diff_obj_name(lr_diff_obj_t obj)
 const char *lr_diff_kind_name(lr_diff_kind_t kind)
 {
     switch (kind) {
-    case LR_DIFF_ADDED: return "added";
-    case LR_DIFF_REMOVED: return "removed";
-    case LR_DIFF_RENAMED: return "renamed";
-    case LR_DIFF_RESIZED: return "resized";
-    case LR_DIFF_MOVED: return "moved";
-    case LR_DIFF_RETYPED: return "retyped";
-    case LR_DIFF_CHANGED: return "changed";
+    case LR_DIFF_ADDED:
+        return "added";
+    case LR_DIFF_REMOVED:
+        return "removed";
+    case LR_DIFF_RENAMED:
+        return "renamed";
+    case LR_DIFF_RESIZED:
+        return "resized";
+    case LR_DIFF_MOVED:
+        return "moved";
+    case LR_DIFF_RETYPED:
+        return "retyped";
+    case LR_DIFF_CHANGED:
+        return "changed";
     }
     return "unknown";
 }

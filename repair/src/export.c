@@ -180,8 +180,8 @@ int lr_export_pick(const lr_scan_t *scan, const lr_export_pick_t *pick, int *vg,
 /* ---- loading --------------------------------------------------------- */
 
 /* Reads the best copy's text and checks it is still the scanned version. */
-static int read_version(const lr_scan_t *scan, size_t vg, size_t version, char **text,
-                        size_t *len, lr_error_t *err)
+static int read_version(const lr_scan_t *scan, size_t vg, size_t version, char **text, size_t *len,
+                        lr_error_t *err)
 {
     size_t copy;
     int rc = rp_version_copy(scan, vg, version, &copy, err);
@@ -209,8 +209,7 @@ static int read_version(const lr_scan_t *scan, size_t vg, size_t version, char *
     return 0;
 }
 
-int lr_export_load(const lr_scan_t *scan, size_t vg, size_t version, lr_vg_t **out,
-                   lr_error_t *err)
+int lr_export_load(const lr_scan_t *scan, size_t vg, size_t version, lr_vg_t **out, lr_error_t *err)
 {
     lr_error_clear(err);
     if (!out)

@@ -21,11 +21,11 @@ typedef struct xctx {
     const lr_vg_t *vg;
     lr_extract_plan_t *plan;
     size_t cap;
-    uint64_t ext_bytes;       /* extent size in bytes */
-    const lr_pv_t **missing;  /* PVs needed and not found (deduplicated) */
+    uint64_t ext_bytes;      /* extent size in bytes */
+    const lr_pv_t **missing; /* PVs needed and not found (deduplicated) */
     size_t n_missing, cap_missing;
-    uint64_t misses;          /* lookups that failed, duplicates included: a
-                                 leg is whole when it adds none */
+    uint64_t misses; /* lookups that failed, duplicates included: a
+                        leg is whole when it adds none */
     lr_error_t *err;
 } xctx_t;
 
@@ -40,8 +40,7 @@ static bool locate_pv(const xctx_t *x, const lr_pv_t *pv, int *image, uint64_t *
         for (size_t i = 0; i < s->vgs[v].n_pvs; i++) {
             const lr_scan_vg_pv_t *p = &s->vgs[v].pvs[i];
             if (strcmp(p->id_raw, pv->raw_id) == 0 && p->found != LR_SCAN_PV_MISSING &&
-                p->image >= 0 && (size_t)p->image < s->n_images &&
-                p->pv_start != LR_SCAN_UNKNOWN) {
+                p->image >= 0 && (size_t)p->image < s->n_images && p->pv_start != LR_SCAN_UNKNOWN) {
                 *image = p->image;
                 *pv_start = p->pv_start;
                 return true;
@@ -175,8 +174,8 @@ static int plan_striped_pvs(xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, con
         return seg_error(x, LR_EFORMAT, lv, s, "several stripes but no stripe_size");
     /* checked before multiplying: a hostile stripe_size must not wrap the
      * chunk to 0 */
-    if (n > 1 && (s->stripe_size > x->ext_bytes / SECTOR ||
-                  x->ext_bytes % (s->stripe_size * SECTOR)))
+    if (n > 1 &&
+        (s->stripe_size > x->ext_bytes / SECTOR || x->ext_bytes % (s->stripe_size * SECTOR)))
         return seg_error(x, LR_EFORMAT, lv, s, "stripe_size does not divide the extent size");
     uint64_t chunk = n > 1 ? s->stripe_size * SECTOR : 0;
     uint64_t misses_before = x->misses;

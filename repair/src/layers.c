@@ -381,8 +381,7 @@ static int mfault_sync(void *ctx, lr_error_t *err)
         }
         fault_fire(c);
         return rp_fail(err, lr_io_name(c->lower), c->error, LR_NO_OFFSET,
-                       "injected fault (%s): sync %u failed%s", fault_errname(c->error),
-                       c->fail_at,
+                       "injected fault (%s): sync %u failed%s", fault_errname(c->error), c->fail_at,
                        c->kind == FAULT_SYNC_LOST
                            ? (lost ? "; the writes since the last sync were lost"
                                    : "; no write was waiting for it")
@@ -452,8 +451,7 @@ bad:
 }
 
 int lr_repair_fault_io_mode(lr_io_t *lower, unsigned *counter, unsigned fail_at, const char *mode,
-                            void (*on_fault)(void *arg), void *arg, lr_io_t **out,
-                            lr_error_t *err)
+                            void (*on_fault)(void *arg), void *arg, lr_io_t **out, lr_error_t *err)
 {
     if (!lower || !counter || !out)
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "fault layer: invalid arguments");

@@ -467,6 +467,13 @@ int lr_undo_check(const lr_undo_file_t *f, lr_io_t *const *ios, lr_undo_verdict_
     }
     if (first_bad >= 0) {
         const lr_undo_range_t *r = &f->ranges[first_bad];
+        if (!f->finished)
+            return rp_fail(err, f->images[r->image].path, LR_EREFUSED, r->offset,
+                           "bytes %llu..%llu hold neither the original nor a state the "
+                           "interrupted run announced: its last write was torn, or they "
+                           "changed since",
+                           (unsigned long long)r->offset,
+                           (unsigned long long)(r->offset + r->length - 1));
         return rp_fail(err, f->images[r->image].path, LR_EREFUSED, r->offset,
                        "bytes %llu..%llu changed since the repair run (neither what it left "
                        "there nor the original)",

@@ -67,6 +67,7 @@ void sc_copy_clear_text_fields(lr_scan_copy_t *cp)
     cp->creation_host = NULL;
     cp->description = NULL;
     cp->creation_time = 0;
+    cp->ends_whole = false;
     cp->parse_ok = false;
     cp->n_lvs = -1;
     cp->n_pvs = -1;
@@ -354,11 +355,15 @@ static int mark_slots(sc_ctx_t *c, tbuf_t *b)
     return 0;
 }
 
-/* A copy whose span holds another copy's start lost its end to that copy. */
+/* A copy whose span holds another copy's start lost its end to that copy.
+ * One no slot vouches for must also end whole: a write torn after its VG
+ * section, into zeroed ring space, parses but is not a version LVM2 wrote. */
 static void mark_partial(lr_scan_t *s)
 {
     for (size_t i = 0; i < s->n_copies; i++) {
         lr_scan_copy_t *cp = &s->copies[i];
+        if (!cp->slot_size && !cp->ends_whole)
+            cp->partial = true;
         if (!(cp->source & LR_SCAN_COPY_SIGNATURE) || cp->partial)
             continue;
         uint64_t end = cp->offset + cp->first_len;

@@ -135,6 +135,16 @@ static void scan_top_level(lr_scan_copy_t *cp, const char *t, size_t len)
     }
 }
 
+/* LVM2 ends every text with its creation_time line and a NUL; a write torn
+ * inside that line (or before it) leaves text that still parses when the VG
+ * section is whole. */
+static bool ends_with_newline(const char *text, uint64_t len)
+{
+    while (len > 0 && text[len - 1] == '\0')
+        len--;
+    return len > 0 && text[len - 1] == '\n';
+}
+
 void sc_fill_from_text(lr_scan_copy_t *cp, const char *text, uint64_t len)
 {
     if (!cp->vg_name || !cp->vg_name[0]) {
@@ -151,8 +161,10 @@ void sc_fill_from_text(lr_scan_copy_t *cp, const char *text, uint64_t len)
     lr_vg_t *vg = NULL;
     lr_error_t e;
     lr_error_clear(&e);
+    cp->ends_whole = ends_with_newline(text, len);
     if (len > 0 && lr_vg_parse(text, (size_t)len, &vg, &e) == 0) {
         cp->parse_ok = true;
+        cp->ends_whole = cp->ends_whole && vg->creation_time != 0;
         fill_from_vg(cp, vg);
         lr_vg_free(vg);
         return;
@@ -161,6 +173,7 @@ void sc_fill_from_text(lr_scan_copy_t *cp, const char *text, uint64_t len)
     lr_error_format(&e, msg, sizeof(msg));
     cp->parse_error = sc_strdup(len ? msg : "empty text");
     scan_top_level(cp, text, (size_t)len);
+    cp->ends_whole = cp->ends_whole && cp->creation_time != 0;
 }
 
 void sc_fill_from_fragment(lr_scan_copy_t *cp, const char *text, uint64_t len)

@@ -39,7 +39,7 @@ void lr_fuzz_fail(const char *file, int line, const char *expr, const char *fmt,
  * must never touch bytes outside the region they own. Writes into the
  * virtual prefix abort too. */
 typedef struct lr_fuzz_mem {
-    uint8_t *buf;      /* size bytes (malloc'd exactly, so ASan sees overruns) */
+    uint8_t *buf; /* size bytes (malloc'd exactly, so ASan sees overruns) */
     size_t size;
     uint64_t prefix;
     uint64_t total;    /* prefix + size + virtual zero suffix */

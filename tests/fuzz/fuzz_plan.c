@@ -95,13 +95,12 @@ static void check_writes(const lr_repair_plan_t *p, lr_io_t *const *ios, size_t 
             break;
         case LR_REPAIR_MDA_HEADER:
             FUZZ_CHECK(area_at(p, w->image, w->offset, w->length, true) != NULL,
-                       "header write %zu at %" PRIu64 " is no planned area's header", i,
-                       w->offset);
+                       "header write %zu at %" PRIu64 " is no planned area's header", i, w->offset);
             break;
         case LR_REPAIR_TEXT:
             FUZZ_CHECK(area_at(p, w->image, w->offset, w->length, false) != NULL,
-                       "text write %zu at %" PRIu64 "+%" PRIu64 " outside every planned ring",
-                       i, w->offset, w->length);
+                       "text write %zu at %" PRIu64 "+%" PRIu64 " outside every planned ring", i,
+                       w->offset, w->length);
             break;
         default:
             FUZZ_CHECK(0, "write %zu of kind %d", i, (int)w->what);
@@ -116,8 +115,8 @@ static void check_text(const lr_repair_plan_t *p, const lr_scan_vg_t *g)
                p->text_size, strlen(p->text));
     FUZZ_CHECK(lr_crc(LR_CRC_INITIAL, p->text, (size_t)p->text_size) == p->text_crc,
                "text_crc differs");
-    FUZZ_CHECK(p->new_seqno == p->max_seqno + 1, "new seqno %" PRIu64 " max %" PRIu64,
-               p->new_seqno, p->max_seqno);
+    FUZZ_CHECK(p->new_seqno == p->max_seqno + 1, "new seqno %" PRIu64 " max %" PRIu64, p->new_seqno,
+               p->max_seqno);
     FUZZ_CHECK(p->max_seqno >= g->max_seqno, "max_seqno %" PRIu64 " below the scan's %" PRIu64,
                p->max_seqno, g->max_seqno);
     lr_vg_t *vg = NULL;
@@ -199,8 +198,7 @@ static void check_applied(const lr_repair_plan_t *p, lr_io_t *const *src, const 
 /* Plans version `ver` of VG `vg`; with any_vg, without naming the VG (the
  * planner then picks, or refuses listing the candidates). */
 static void plan_one(const lr_scan_t *s, lr_io_t *const *ios, size_t vg, size_t ver, bool force,
-                     bool any_vg, const uint8_t *const *img, const size_t *img_size,
-                     size_t n_img)
+                     bool any_vg, const uint8_t *const *img, const size_t *img_size, size_t n_img)
 {
     const lr_scan_vg_t *g = &s->vgs[vg];
     lr_repair_opts_t opts;
@@ -270,8 +268,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lr_error_t err;
     for (size_t i = 0; i < n; i++)
         if (lr_fuzz_mem_io_sized(&ios[i], NULL, img[i], img_size[i], 0,
-                                 img_size[i] > PLAN_IMAGE_MIN ? img_size[i] : PLAN_IMAGE_MIN,
-                                 false, i ? "img1" : "img0", &err)) {
+                                 img_size[i] > PLAN_IMAGE_MIN ? img_size[i] : PLAN_IMAGE_MIN, false,
+                                 i ? "img1" : "img0", &err)) {
             lr_io_close(ios[0], NULL);
             return 0;
         }

@@ -32,8 +32,8 @@ typedef struct progress_state {
 static int on_progress(void *arg, const lr_scan_progress_t *p)
 {
     progress_state_t *st = arg;
-    FUZZ_CHECK(p->bytes_done <= p->bytes_total, "progress %" PRIu64 " of %" PRIu64,
-               p->bytes_done, p->bytes_total);
+    FUZZ_CHECK(p->bytes_done <= p->bytes_total, "progress %" PRIu64 " of %" PRIu64, p->bytes_done,
+               p->bytes_total);
     FUZZ_CHECK(p->image_done <= p->image_total, "image progress beyond its size");
     st->calls++;
     return st->stop_at && st->calls >= st->stop_at;
@@ -72,12 +72,11 @@ static void check_areas(const lr_scan_t *s)
         FUZZ_CHECK(idx_ok(a->committed, s->n_copies), "area %zu committed %d", i, a->committed);
         FUZZ_CHECK(idx_ok(a->precommitted, s->n_copies), "area %zu precommitted %d", i,
                    a->precommitted);
-        FUZZ_CHECK(a->mda_index >= -1 && a->mda_index <= 1, "area %zu mda_index %d", i,
-                   a->mda_index);
+        FUZZ_CHECK(a->mda_index >= -1 && a->mda_index < LR_LABEL_MAX_LOCN, "area %zu mda_index %d",
+                   i, a->mda_index);
         FUZZ_CHECK(memchr(a->pv_id, '\0', sizeof(a->pv_id)) != NULL, "area %zu pv_id", i);
         if (a->header_ok)
-            FUZZ_CHECK(a->header && a->header->checksum_ok, "area %zu header_ok without header",
-                       i);
+            FUZZ_CHECK(a->header && a->header->checksum_ok, "area %zu header_ok without header", i);
         if (a->header)
             FUZZ_CHECK(a->header->n_locn <= LR_MDA_MAX_LOCN, "area %zu n_locn", i);
         int found = lr_scan_find_area(s, a->image, a->offset);
@@ -168,15 +167,14 @@ static void check_vgs(const lr_scan_t *s)
             FUZZ_CHECK(ver->n_copies > 0, "vg %zu version %zu without copies", v, k);
             for (size_t j = 0; j < ver->n_copies; j++) {
                 int ci = ver->copies[j];
-                FUZZ_CHECK(ci >= 0 && (size_t)ci < s->n_copies, "vg %zu version %zu copy %d", v,
-                           k, ci);
+                FUZZ_CHECK(ci >= 0 && (size_t)ci < s->n_copies, "vg %zu version %zu copy %d", v, k,
+                           ci);
                 FUZZ_CHECK(s->copies[ci].vg == (int)v, "copy %d of vg %zu says vg %d", ci, v,
                            s->copies[ci].vg);
                 FUZZ_CHECK(s->copies[ci].seqno == ver->seqno, "copy %d seqno differs", ci);
             }
             if (k > 0)
-                FUZZ_CHECK(g->versions[k - 1].seqno >= ver->seqno, "vg %zu versions not sorted",
-                           v);
+                FUZZ_CHECK(g->versions[k - 1].seqno >= ver->seqno, "vg %zu versions not sorted", v);
             FUZZ_CHECK(ver->seqno <= g->max_seqno, "vg %zu version above max_seqno", v);
             int best = lr_scan_version_copy(s, v, k);
             FUZZ_CHECK(best == -1 || (best >= 0 && (size_t)best < s->n_copies &&
@@ -270,8 +268,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             FUZZ_CHECK(s->images[i].size == lr_io_size(ios[i]), "image %zu size", i);
             FUZZ_CHECK(s->images[i].scanned <= s->images[i].size, "image %zu scanned", i);
             if (!s->interrupted)
-                FUZZ_CHECK(s->images[i].scanned == s->images[i].size,
-                           "image %zu not fully scanned", i);
+                FUZZ_CHECK(s->images[i].scanned == s->images[i].size, "image %zu not fully scanned",
+                           i);
         }
         if (ps.stop_at == 0)
             FUZZ_CHECK(!s->interrupted, "interrupted without being asked");

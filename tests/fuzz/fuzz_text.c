@@ -28,8 +28,8 @@
 
 static bool text_rc_ok(int rc)
 {
-    return rc == 0 || rc == LR_EPARSE || rc == LR_ELIMIT || rc == LR_ERANGE ||
-           rc == LR_EFORMAT || rc == LR_ENOTFOUND || rc == -ENOMEM;
+    return rc == 0 || rc == LR_EPARSE || rc == LR_ELIMIT || rc == LR_ERANGE || rc == LR_EFORMAT ||
+           rc == LR_ENOTFOUND || rc == -ENOMEM;
 }
 
 /* `k = "<escaped s>"` must parse back to s. */

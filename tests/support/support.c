@@ -8,9 +8,9 @@
 #include "lr/sha256.h"
 
 const char *const lr_test_fixtures[] = {
-    "history",       "wrapped",      "three-pv",    "two-mda",  "gpt",
-    "label-zeroed",  "header-zeroed", "label-header-zeroed", "broken-text",
-    "stale-pv",      "reinit",       "second-mda-only",
+    "history",     "wrapped",      "three-pv",      "two-mda",
+    "gpt",         "label-zeroed", "header-zeroed", "label-header-zeroed",
+    "broken-text", "stale-pv",     "reinit",        "second-mda-only",
 };
 const size_t lr_test_n_fixtures = sizeof(lr_test_fixtures) / sizeof(lr_test_fixtures[0]);
 
@@ -79,8 +79,9 @@ int lr_test_pvck_search(const char *path, lr_test_copy_t *copies, int max)
         const char *p = strstr(line, "metadata at ");
         if (!p)
             continue;
-        if (sscanf(p, "metadata at %" SCNu64 " length %" SCNu64 " crc %" SCNx32
-                      " vg %127s seqno %" SCNu64 " id %39s",
+        if (sscanf(p,
+                   "metadata at %" SCNu64 " length %" SCNu64 " crc %" SCNx32
+                   " vg %127s seqno %" SCNu64 " id %39s",
                    &c->offset, &c->length, &c->crc, c->vg, &c->seqno, c->id) == 6)
             n++;
     }

@@ -50,8 +50,7 @@ int lr_test_truth_files(const char *fixture, const char *part, char names[][128]
     return n;
 }
 
-int lr_test_json_u64(const char *json, const char *section, int n, const char *key,
-                     uint64_t *out)
+int lr_test_json_u64(const char *json, const char *section, int n, const char *key, uint64_t *out)
 {
     char buf[64];
     if (lr_test_json_field(json, section, n, key, buf, sizeof(buf)) != 0 || !buf[0])

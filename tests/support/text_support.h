@@ -24,8 +24,7 @@ int lr_test_truth_files(const char *fixture, const char *part, char names[][128]
 
 /* lr_test_json_field parsed as an unsigned decimal; -1 when absent or not a
  * number. */
-int lr_test_json_u64(const char *json, const char *section, int n, const char *key,
-                     uint64_t *out);
+int lr_test_json_u64(const char *json, const char *section, int n, const char *key, uint64_t *out);
 
 /* Number of non-overlapping occurrences of needle in hay[0..len). */
 size_t lr_test_count(const char *hay, size_t len, const char *needle);

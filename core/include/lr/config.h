@@ -13,11 +13,11 @@
 #include "lr/error.h"
 
 /* Documented limits; exceeding one is LR_ELIMIT with the offset. */
-#define LR_CFG_MAX_DEPTH 64             /* nested sections */
-#define LR_CFG_MAX_TEXT (64u << 20)     /* bytes of text accepted */
-#define LR_CFG_MAX_STRING (1u << 20)    /* bytes in one string */
-#define LR_CFG_MAX_ARRAY 65536          /* items in one array */
-#define LR_CFG_MAX_NODES 1000000        /* nodes in one tree */
+#define LR_CFG_MAX_DEPTH 64          /* nested sections */
+#define LR_CFG_MAX_TEXT (64u << 20)  /* bytes of text accepted */
+#define LR_CFG_MAX_STRING (1u << 20) /* bytes in one string */
+#define LR_CFG_MAX_ARRAY 65536       /* items in one array */
+#define LR_CFG_MAX_NODES 1000000     /* nodes in one tree */
 
 typedef enum lr_cfg_type {
     LR_CFG_SECTION = 1,
@@ -102,8 +102,7 @@ int lr_cfg_get_uint(const lr_cfg_node_t *section, const char *path, uint64_t *v,
                     lr_error_t *err); /* also rejects negatives (LR_ERANGE) */
 /* A string (LR_CFG_STRING, unescaped, NUL-terminated): *s points into the
  * tree and is valid until the key is set again, removed or the tree freed. */
-int lr_cfg_get_str(const lr_cfg_node_t *section, const char *path, const char **s,
-                   lr_error_t *err);
+int lr_cfg_get_str(const lr_cfg_node_t *section, const char *path, const char **s, lr_error_t *err);
 /* An array of strings (e.g. status = ["READ", "WRITE"]): *arr points into
  * the tree's value, items are LR_CFG_STRING (checked). */
 int lr_cfg_get_strings(const lr_cfg_node_t *section, const char *path, const lr_cfg_value_t **arr,

@@ -11,12 +11,12 @@
 #include "lr/io.h"
 
 #define LR_SECTOR_SIZE 512
-#define LR_LABEL_SCAN_SECTORS 4   /* a label may sit in sectors 0..3 of a PV */
+#define LR_LABEL_SCAN_SECTORS 4 /* a label may sit in sectors 0..3 of a PV */
 #define LR_LABEL_ID "LABELONE"
 #define LR_LABEL_TYPE "LVM2 001"
-#define LR_PV_UUID_LEN 32         /* raw, without dashes */
-#define LR_UUID_STR_LEN 38        /* 6-4-4-4-4-4-6 with dashes, without NUL */
-#define LR_LABEL_MAX_LOCN 8       /* entries kept per list; more is LR_ELIMIT */
+#define LR_PV_UUID_LEN 32   /* raw, without dashes */
+#define LR_UUID_STR_LEN 38  /* 6-4-4-4-4-4-6 with dashes, without NUL */
+#define LR_LABEL_MAX_LOCN 8 /* entries kept per list; more is LR_ELIMIT */
 
 typedef struct lr_disk_locn {
     uint64_t offset; /* bytes from the PV start */
@@ -25,12 +25,12 @@ typedef struct lr_disk_locn {
 
 typedef struct lr_label {
     /* label_header */
-    uint64_t sector;     /* the header's sector field */
-    uint32_t crc;        /* stored */
-    uint32_t crc_calc;   /* computed over bytes 20..511 */
+    uint64_t sector;   /* the header's sector field */
+    uint32_t crc;      /* stored */
+    uint32_t crc_calc; /* computed over bytes 20..511 */
     bool crc_ok;
-    uint32_t offset;     /* where pv_header starts in the sector (32) */
-    char type[9];        /* "LVM2 001", NUL-terminated */
+    uint32_t offset; /* where pv_header starts in the sector (32) */
+    char type[9];    /* "LVM2 001", NUL-terminated */
     /* pv_header */
     char pv_uuid[LR_PV_UUID_LEN + 1]; /* raw 32 chars, NUL-terminated */
     uint64_t device_size;

@@ -22,58 +22,58 @@ typedef struct lr_strlist {
 } lr_strlist_t;
 
 typedef struct lr_pv {
-    const char *key;  /* section name, e.g. "pv0" */
-    const char *id;   /* printed UUID as stored (with dashes) */
-    char raw_id[33];  /* without dashes */
+    const char *key;    /* section name, e.g. "pv0" */
+    const char *id;     /* printed UUID as stored (with dashes) */
+    char raw_id[33];    /* without dashes */
     const char *device; /* "device" hint, may be NULL */
     lr_strlist_t status, flags, tags;
-    uint64_t dev_size;  /* sectors */
-    uint64_t pe_start;  /* sectors */
+    uint64_t dev_size; /* sectors */
+    uint64_t pe_start; /* sectors */
     uint64_t pe_count;
     uint64_t ba_start, ba_size; /* sectors; 0 when absent */
     lr_cfg_node_t *node;
 } lr_pv_t;
 
 typedef struct lr_seg_area {
-    const char *name;  /* PV key ("pv0") or LV name for stacked segments */
-    uint64_t start;    /* extent on that PV / LV */
-    int pv_index;      /* index into vg->pvs, or -1 when it names an LV */
+    const char *name; /* PV key ("pv0") or LV name for stacked segments */
+    uint64_t start;   /* extent on that PV / LV */
+    int pv_index;     /* index into vg->pvs, or -1 when it names an LV */
 } lr_seg_area_t;
 
 typedef struct lr_seg {
-    const char *key;   /* "segment1" */
+    const char *key; /* "segment1" */
     uint64_t start_extent;
     uint64_t extent_count;
-    const char *type;  /* "striped", "mirror", "thin", ... (kept as-is) */
-    bool known;        /* type is striped (incl. linear), mirror or raid*: areas decoded */
+    const char *type;      /* "striped", "mirror", "thin", ... (kept as-is) */
+    bool known;            /* type is striped (incl. linear), mirror or raid*: areas decoded */
     uint64_t stripe_count; /* areas in stripes/mirrors/raids list */
     uint64_t stripe_size;  /* sectors; 0 when absent */
     size_t n_areas;
-    lr_seg_area_t *areas;  /* owned by the view */
+    lr_seg_area_t *areas; /* owned by the view */
     lr_cfg_node_t *node;
 } lr_seg_t;
 
 typedef struct lr_lv {
-    const char *name;  /* section name */
+    const char *name; /* section name */
     const char *id;
     lr_strlist_t status, flags, tags;
     const char *creation_host; /* NULL when absent */
     int64_t creation_time;     /* seconds since the epoch; 0 when absent */
     bool visible;              /* VISIBLE in status */
     size_t n_segs;
-    lr_seg_t *segs;            /* owned by the view */
-    uint64_t extent_count;     /* sum of segments */
+    lr_seg_t *segs;        /* owned by the view */
+    uint64_t extent_count; /* sum of segments */
     lr_cfg_node_t *node;
 } lr_lv_t;
 
 typedef struct lr_vg {
-    lr_cfg_t *cfg;      /* the tree (owned by the view when built by lr_vg_parse) */
+    lr_cfg_t *cfg;       /* the tree (owned by the view when built by lr_vg_parse) */
     lr_cfg_node_t *node; /* the VG section */
     const char *name;
     const char *id;
     char raw_id[33];
     uint64_t seqno;
-    const char *format;  /* "lvm2" */
+    const char *format; /* "lvm2" */
     lr_strlist_t status, flags, tags;
     uint64_t extent_size; /* sectors */
     uint64_t max_lv, max_pv, metadata_copies;

@@ -73,11 +73,11 @@ typedef struct lr_diff_change {
 
 typedef struct lr_diff {
     /* The two versions being compared. */
-    char *old_vg, *new_vg;            /* VG names */
-    char *vg_id;                      /* the new version's VG UUID */
+    char *old_vg, *new_vg; /* VG names */
+    char *vg_id;           /* the new version's VG UUID */
     uint64_t old_seqno, new_seqno;
     char *old_description, *new_description; /* `description` lines, NULL when absent */
-    int64_t old_time, new_time;       /* `creation_time`, 0 when absent */
+    int64_t old_time, new_time;              /* `creation_time`, 0 when absent */
     /* The changes, ordered VG, then PVs by key, then LVs by name; for one
      * object: added/removed/renamed, resized, moved, retyped, then property
      * changes in the order of the keys in the text. */

@@ -28,10 +28,10 @@
 /* ---- choosing a version (shared by --diff, --export, --extract) ----- */
 
 typedef struct lr_export_pick {
-    const char *vg;    /* VG name or UUID (printed or raw); NULL: any VG */
-    bool has_seqno;    /* false: the VG's latest complete version */
+    const char *vg; /* VG name or UUID (printed or raw); NULL: any VG */
+    bool has_seqno; /* false: the VG's latest complete version */
     uint64_t seqno;
-    bool has_crc;      /* choose among conflicting copies of one seqno */
+    bool has_crc; /* choose among conflicting copies of one seqno */
     uint32_t crc;
 } lr_export_pick_t;
 

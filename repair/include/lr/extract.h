@@ -35,11 +35,11 @@
 
 /* Where one stripe of a piece lives. */
 typedef struct lr_extract_stripe {
-    char *pv_key;      /* "pv1" in the version's text */
-    char *pv_id;       /* PV UUID as printed */
-    int image;         /* index into scan->images */
-    uint64_t offset;   /* absolute byte offset in that image of the stripe
-                          area's first byte (its start extent) */
+    char *pv_key;    /* "pv1" in the version's text */
+    char *pv_id;     /* PV UUID as printed */
+    int image;       /* index into scan->images */
+    uint64_t offset; /* absolute byte offset in that image of the stripe
+                        area's first byte (its start extent) */
 } lr_extract_stripe_t;
 
 /* A run of the LV that maps through one segment (of the LV itself or, for
@@ -63,12 +63,12 @@ typedef struct lr_extract_plan {
     uint64_t seqno;
     char *lv;
     char *lv_id;
-    uint64_t size;          /* bytes */
-    uint64_t extent_size;   /* bytes */
+    uint64_t size;        /* bytes */
+    uint64_t extent_size; /* bytes */
     size_t n_pieces;
     lr_extract_piece_t *pieces; /* in LV order, covering [0, size) */
-    size_t n_images;        /* images read (distinct), for messages */
-    int *images;            /* their indexes into scan->images */
+    size_t n_images;            /* images read (distinct), for messages */
+    int *images;                /* their indexes into scan->images */
 } lr_extract_plan_t;
 
 /* Resolves LV `lv` (its name in that version) of version `version` of VG
@@ -102,8 +102,8 @@ enum {
 };
 
 typedef struct lr_extract_opts {
-    unsigned flags;              /* LR_EXTRACT_* */
-    size_t buffer_size;          /* 0: LR_EXTRACT_DEFAULT_BUFFER */
+    unsigned flags;     /* LR_EXTRACT_* */
+    size_t buffer_size; /* 0: LR_EXTRACT_DEFAULT_BUFFER */
     /* Open handles of the scan's images, n_ios == scan->n_images, in that
      * order (e.g. the ones given to lr_scan_ios). NULL: each image the plan
      * reads is opened read-only by its path (lr_io_open) and closed again. */

@@ -103,7 +103,7 @@ typedef struct lr_repair_area {
     int image;
     uint64_t offset;        /* absolute offset of the area (its header sector) */
     uint64_t size;          /* bytes, header included */
-    int mda_index;          /* 0 first area, 1 second */
+    int mda_index;          /* position in the label's mda list: 0 first */
     int scan_area;          /* the scan's area at that offset, or -1 */
     bool rebuild_header;    /* missing or damaged: rebuilt, written by the commit */
     char *why;              /* why it is rebuilt (NULL when not) */

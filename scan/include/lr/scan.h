@@ -130,7 +130,9 @@ typedef struct lr_scan_area {
     uint64_t size_recorded;  /* size as the header or label says (may exceed the image) */
     unsigned source;         /* LR_SCAN_SRC_* bits */
     int label;               /* label listing this area, or -1 */
-    int mda_index;           /* 0/1: first/second area of that label, -1 unknown */
+    int mda_index;           /* position in the label's mda list (LVM2
+                                writes 0 and 1; a crafted label may list
+                                up to LR_LABEL_MAX_LOCN), -1 unknown */
     lr_mda_header_t *header; /* parsed header, NULL when no magic at `offset` */
     bool header_ok;          /* header present, checksum ok and start/size consistent */
     int committed;           /* copy at raw_locn slot 0, or -1 (none / unreadable) */
@@ -168,6 +170,10 @@ typedef struct lr_scan_copy {
                              (false when no slot points at it) */
     uint64_t slot_size;   /* size in the slot pointing at it, 0 if none */
     bool partial;         /* start or end overwritten / missing: never offer as complete */
+    bool ends_whole;      /* the text ends as every LVM2 write does: a top-level
+                             creation_time line closed by '\n' before the NUL. A copy
+                             no slot points at must, or it is partial (a write cut
+                             short after its VG section) */
     bool orphan;          /* no label or header vouches for it (outside any area, or in
                              an inferred area) */
     bool parse_ok;        /* the whole text parsed as a VG (lr_vg_parse) */
