@@ -139,7 +139,11 @@ static int attach_header(sc_ctx_t *c, const sc_hdr_t *sh)
     lr_scan_t *s = c->scan;
     int ai = find_exact(c, sh->image, sh->offset);
     if (ai < 0) {
-        uint64_t pv = sh->h.start <= sh->offset ? sh->offset - sh->h.start : LR_SCAN_UNKNOWN;
+        /* A PV starts on a sector: a header whose start field says
+         * otherwise is damaged, and tells nothing of where its PV is. */
+        uint64_t pv = sh->h.start <= sh->offset && sh->h.start % SC_SECTOR == 0
+                          ? sh->offset - sh->h.start
+                          : LR_SCAN_UNKNOWN;
         lr_scan_area_t a =
             new_area(sh->image, pv, sh->offset, sh->h.size, image_size(s, sh->image));
         if (pv != LR_SCAN_UNKNOWN)

@@ -69,6 +69,8 @@ static void check_areas(const lr_scan_t *s)
                    "area %zu (%" PRIu64 "+%" PRIu64 ") outside the image (%" PRIu64 ")", i,
                    a->offset, a->size, im->size);
         FUZZ_CHECK(idx_ok(a->label, s->n_labels), "area %zu label %d", i, a->label);
+        FUZZ_CHECK(a->pv_start == LR_SCAN_UNKNOWN || a->pv_start % 512 == 0,
+                   "area %zu PV start %" PRIu64 " not on a sector", i, a->pv_start);
         FUZZ_CHECK(idx_ok(a->committed, s->n_copies), "area %zu committed %d", i, a->committed);
         FUZZ_CHECK(idx_ok(a->precommitted, s->n_copies), "area %zu precommitted %d", i,
                    a->precommitted);

@@ -124,7 +124,8 @@ enum {
 
 typedef struct lr_scan_area {
     int image;
-    uint64_t pv_start;       /* absolute; LR_SCAN_UNKNOWN when a header's start does not fit */
+    uint64_t pv_start;       /* absolute, a multiple of 512; LR_SCAN_UNKNOWN when a header's
+                                start does not fit or is not on a sector */
     uint64_t offset;         /* absolute offset of the area (its mda header sector) */
     uint64_t size;           /* bytes, header included; clamped to the image end */
     uint64_t size_recorded;  /* size as the header or label says (may exceed the image) */
