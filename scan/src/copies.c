@@ -317,7 +317,8 @@ int sc_extract_orphans(sc_ctx_t *c)
     return rc;
 }
 
-/* Marks copies that raw_locn slots point at and checks their checksums. */
+/* Marks copies that raw_locn slots point at and checks their checksums
+ * (slot_size and crc_ok come from a slot that matches, if any does). */
 static int mark_slots(sc_ctx_t *c, tbuf_t *b)
 {
     lr_scan_t *s = c->scan;
@@ -333,7 +334,6 @@ static int mark_slots(sc_ctx_t *c, tbuf_t *b)
             if (ci < 0)
                 continue;
             lr_scan_copy_t *cp = &s->copies[ci];
-            cp->slot_size = l->size;
             if (k == 0) {
                 cp->committed = true;
                 a->committed = ci;
@@ -349,6 +349,12 @@ static int mark_slots(sc_ctx_t *c, tbuf_t *b)
                     return rc;
                 crc = lr_crc(LR_CRC_INITIAL, b->p, b->n);
             }
+            /* One slot whose size and checksum match vouches for the copy;
+             * a stale slot of another (overlapping or old) header pointing
+             * at the same place does not undo that. */
+            if (cp->crc_ok)
+                continue;
+            cp->slot_size = l->size;
             cp->crc_ok = crc == l->checksum;
         }
     }
@@ -444,7 +450,9 @@ static uint64_t round_up(uint64_t v)
     return (v + SC_SECTOR - 1) / SC_SECTOR * SC_SECTOR;
 }
 
-/* The sectors of area ai that copies (both pieces) occupy, sorted. */
+/* The sectors that copies (both pieces) occupy on the image of area ai,
+ * sorted. Copies of other areas count too: damaged headers can make areas
+ * overlap, and text another area already holds is no fragment of this one. */
 static int area_spans(sc_ctx_t *c, int ai, sc_span_t **out, size_t *n)
 {
     lr_scan_t *s = c->scan;
@@ -453,7 +461,7 @@ static int area_spans(sc_ctx_t *c, int ai, sc_span_t **out, size_t *n)
     *n = 0;
     for (size_t i = 0; i < s->n_copies; i++) {
         const lr_scan_copy_t *cp = &s->copies[i];
-        if (cp->area != ai)
+        if (cp->image != s->areas[ai].image)
             continue;
         int rc = sc_grow((void **)out, &cap, *n + 2, sizeof(**out), c->err);
         if (rc)

@@ -124,20 +124,20 @@ enum {
 
 typedef struct lr_scan_area {
     int image;
-    uint64_t pv_start;       /* absolute, a multiple of 512; LR_SCAN_UNKNOWN when a header's
-                                start does not fit or is not on a sector */
-    uint64_t offset;         /* absolute offset of the area (its mda header sector) */
-    uint64_t size;           /* bytes, header included; clamped to the image end */
-    uint64_t size_recorded;  /* size as the header or label says (may exceed the image) */
-    unsigned source;         /* LR_SCAN_SRC_* bits */
-    int label;               /* label listing this area, or -1 */
-    int mda_index;           /* position in the label's mda list (LVM2
-                                writes 0 and 1; a crafted label may list
-                                up to LR_LABEL_MAX_LOCN), -1 unknown */
-    lr_mda_header_t *header; /* parsed header, NULL when no magic at `offset` */
-    bool header_ok;          /* header present, checksum ok and start/size consistent */
-    int committed;           /* copy at raw_locn slot 0, or -1 (none / unreadable) */
-    int precommitted;        /* copy at raw_locn slot 1, or -1 */
+    uint64_t pv_start;              /* absolute, a multiple of 512; LR_SCAN_UNKNOWN when a header's
+                                       start does not fit or is not on a sector */
+    uint64_t offset;                /* absolute offset of the area (its mda header sector) */
+    uint64_t size;                  /* bytes, header included; clamped to the image end */
+    uint64_t size_recorded;         /* size as the header or label says (may exceed the image) */
+    unsigned source;                /* LR_SCAN_SRC_* bits */
+    int label;                      /* label listing this area, or -1 */
+    int mda_index;                  /* position in the label's mda list (LVM2
+                                       writes 0 and 1; a crafted label may list
+                                       up to LR_LABEL_MAX_LOCN), -1 unknown */
+    lr_mda_header_t *header;        /* parsed header, NULL when no magic at `offset` */
+    bool header_ok;                 /* header present, checksum ok and start/size consistent */
+    int committed;                  /* copy at raw_locn slot 0, or -1 (none / unreadable) */
+    int precommitted;               /* copy at raw_locn slot 1, or -1 */
     char pv_id[LR_PV_UUID_LEN + 1]; /* raw PV UUID: from the label, or the PV an
                                        inferred area was attributed to; "" if unknown */
 } lr_scan_area_t;
