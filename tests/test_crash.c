@@ -214,28 +214,7 @@ static void decompress(const char *fix, const char *img, const char *dst)
     char src[512], gz[160];
     snprintf(gz, sizeof(gz), "%s.gz", img);
     lr_test_path(src, sizeof(src), fix, gz);
-    lr_io_t *io = NULL;
-    lr_error_t err;
-    lr_error_clear(&err);
-    OK(lr_io_open(&io, src, &err), &err);
-    int fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    assert_true(fd >= 0);
-    static uint8_t buf[1 << 20];
-    static const uint8_t zero[4096];
-    uint64_t size = lr_io_size(io);
-    for (uint64_t off = 0; off < size; off += sizeof(buf)) {
-        size_t n = size - off < sizeof(buf) ? (size_t)(size - off) : sizeof(buf);
-        OK(lr_io_pread(io, buf, n, off, &err), &err);
-        for (size_t b = 0; b < n; b += 4096) {
-            size_t len = n - b < 4096 ? n - b : 4096;
-            if (len == 4096 && memcmp(buf + b, zero, 4096) == 0)
-                continue;
-            assert_int_equal(pwrite(fd, buf + b, len, (off_t)(off + b)), (ssize_t)len);
-        }
-    }
-    assert_int_equal(ftruncate(fd, (off_t)size), 0);
-    close(fd);
-    lr_io_close(io, NULL);
+    assert_int_equal(lr_test_unpack(src, dst, 0), 0);
 }
 
 /* ---- what a reader sees ---------------------------------------------------------------- */

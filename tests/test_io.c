@@ -483,9 +483,10 @@ static void test_gzip_random_access(void **state)
     free(data);
 }
 
-static long meminfo_kib(const char *key)
+/* A "Key: N kB" line of a /proc file, in KiB; -1 when missing. */
+static long proc_kib(const char *path, const char *key)
 {
-    FILE *f = fopen("/proc/meminfo", "r");
+    FILE *f = fopen(path, "r");
     if (!f)
         return -1;
     char line[256];
@@ -498,19 +499,14 @@ static long meminfo_kib(const char *key)
     return v;
 }
 
+static long meminfo_kib(const char *key)
+{
+    return proc_kib("/proc/meminfo", key);
+}
+
 static long self_status_kib(const char *key)
 {
-    FILE *f = fopen("/proc/self/status", "r");
-    if (!f)
-        return -1;
-    char line[256];
-    long v = -1;
-    size_t kl = strlen(key);
-    while (fgets(line, sizeof(line), f))
-        if (strncmp(line, key, kl) == 0 && line[kl] == ':')
-            v = strtol(line + kl + 1, NULL, 10);
-    fclose(f);
-    return v;
+    return proc_kib("/proc/self/status", key);
 }
 
 /* Memory does not grow with the size of a gzip image: 512 MiB of zeros

@@ -94,20 +94,7 @@ static void decompress(const char *fix, const char *img, char *dst, size_t dlen)
     snprintf(gz, sizeof(gz), "%s.gz", img);
     lr_test_path(src, sizeof(src), fix, gz);
     tmp_path(dst, dlen, img);
-    lr_io_t *io = NULL;
-    lr_error_t err;
-    assert_int_equal(lr_io_open(&io, src, &err), 0);
-    int fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    assert_true(fd >= 0);
-    static uint8_t buf[1 << 20];
-    uint64_t size = lr_io_size(io);
-    for (uint64_t off = 0; off < size; off += sizeof(buf)) {
-        size_t n = size - off < sizeof(buf) ? (size_t)(size - off) : sizeof(buf);
-        assert_int_equal(lr_io_pread(io, buf, n, off, &err), 0);
-        assert_int_equal(pwrite(fd, buf, n, (off_t)off), (ssize_t)n);
-    }
-    close(fd);
-    lr_io_close(io, NULL);
+    assert_int_equal(lr_test_unpack(src, dst, 0), 0);
 }
 
 static void file_hash(const char *path, char out[65])

@@ -79,22 +79,7 @@ static void unpack(const char *fix, const char *gz, const char *name, uint64_t p
     char src[512];
     lr_test_path(src, sizeof(src), fix, gz);
     snprintf(dst, dlen, "%s/%s", g_dir, name);
-    lr_io_t *io = NULL;
-    lr_error_t err;
-    assert_int_equal(lr_io_open(&io, src, &err), 0);
-    int fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    assert_true(fd >= 0);
-    static uint8_t buf[1 << 20];
-    uint64_t size = lr_io_size(io);
-    for (uint64_t off = 0; off < size; off += sizeof(buf)) {
-        size_t n = size - off < sizeof(buf) ? (size_t)(size - off) : sizeof(buf);
-        assert_int_equal(lr_io_pread(io, buf, n, off, &err), 0);
-        assert_int_equal(pwrite(fd, buf, n, (off_t)off), (ssize_t)n);
-    }
-    if (pad > size)
-        assert_int_equal(ftruncate(fd, (off_t)pad), 0);
-    close(fd);
-    lr_io_close(io, NULL);
+    assert_int_equal(lr_test_unpack(src, dst, pad), 0);
 }
 
 static lr_scan_t *scan1(const char *path)

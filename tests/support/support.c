@@ -5,6 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "lr/io.h"
 #include "lr/sha256.h"
 
 const char *const lr_test_fixtures[] = {
@@ -158,4 +162,47 @@ int lr_test_sha256_file(const char *path, char out[65])
     lr_sha256_final(&s, d);
     lr_sha256_hex(d, out, LR_SHA256_HEX_LEN);
     return 0;
+}
+
+static int unpack_chunks(lr_io_t *io, int fd, lr_error_t *err)
+{
+    static uint8_t buf[1 << 20];
+    static const uint8_t zero[4096];
+    uint64_t size = lr_io_size(io);
+    for (uint64_t off = 0; off < size; off += sizeof(buf)) {
+        size_t n = size - off < sizeof(buf) ? (size_t)(size - off) : sizeof(buf);
+        if (lr_io_pread(io, buf, n, off, err) != 0)
+            return -1;
+        for (size_t b = 0; b < n; b += sizeof(zero)) {
+            size_t len = n - b < sizeof(zero) ? n - b : sizeof(zero);
+            if (len == sizeof(zero) && memcmp(buf + b, zero, len) == 0)
+                continue;
+            if (pwrite(fd, buf + b, len, (off_t)(off + b)) != (ssize_t)len)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+int lr_test_unpack(const char *src, const char *dst, uint64_t pad)
+{
+    lr_io_t *io = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    if (lr_io_open(&io, src, &err) != 0) {
+        fprintf(stderr, "lr_test_unpack: %s: %s\n", src, err.msg);
+        return -1;
+    }
+    unlink(dst);
+    int fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    uint64_t size = lr_io_size(io);
+    int rc = fd < 0 ? -1 : unpack_chunks(io, fd, &err);
+    if (!rc && ftruncate(fd, (off_t)(pad > size ? pad : size)) != 0)
+        rc = -1;
+    if (fd >= 0 && close(fd) != 0)
+        rc = -1;
+    lr_io_close(io, NULL);
+    if (rc)
+        fprintf(stderr, "lr_test_unpack: %s -> %s failed: %s\n", src, dst, err.msg);
+    return rc;
 }

@@ -60,4 +60,10 @@ int lr_test_json_count(const char *json, const char *section);
  * cannot be read. */
 int lr_test_sha256_file(const char *path, char out[65]);
 
+/* Writes every byte of image src (raw or .gz, read through lr_io) to dst,
+ * replaced, as a sparse file (all-zero 4 KiB blocks left as holes) of the
+ * image's size, or of `pad` bytes when larger. Returns 0, or -1 with a
+ * message on stderr. */
+int lr_test_unpack(const char *src, const char *dst, uint64_t pad);
+
 #endif
