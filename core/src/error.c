@@ -1,5 +1,6 @@
 #include "lr/error.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,13 +35,41 @@ int lr_error_set(lr_error_t *err, int code, uint64_t offset, const char *fmt, ..
     return code;
 }
 
-int lr_error_where(lr_error_t *err, const char *where)
+int lr_error_at(lr_error_t *err, const char *where, int code, uint64_t offset, const char *fmt, ...)
 {
     if (!err)
-        return 0;
+        return code;
+    va_list ap;
+    va_start(ap, fmt);
+    lr_error_vset(err, code, offset, fmt, ap);
+    va_end(ap);
+    snprintf(err->where, sizeof(err->where), "%s", where ? where : "");
+    return code;
+}
+
+int lr_error_wrap(lr_error_t *err, const char *where, int code)
+{
+    if (!err)
+        return code;
     if (err->where[0] == '\0' && where)
         snprintf(err->where, sizeof(err->where), "%s", where);
-    return err->code;
+    if (err->code == 0)
+        err->code = code;
+    return code;
+}
+
+int lr_error_prefix(lr_error_t *err, const char *prefix, int code)
+{
+    if (!err)
+        return code;
+    char msg[sizeof(err->msg)];
+    snprintf(msg, sizeof(msg), "%s", err->msg[0] ? err->msg : lr_strerror(code));
+    return lr_error_set(err, code, err->offset, "%s: %s", prefix, msg);
+}
+
+int lr_error_oom(lr_error_t *err)
+{
+    return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
 }
 
 const char *lr_error_format(const lr_error_t *err, char *buf, unsigned long len)

@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fail.h"
 #include "io_int.h"
 
 /* ------------------------------------------------------------------ */
@@ -66,9 +65,9 @@ static int io_check_range(const lr_io_t *io, size_t len, uint64_t off, const cha
                           lr_error_t *err)
 {
     if (off > io->size || (uint64_t)len > io->size - off) {
-        return lr_fail_at(err, io->name, LR_ERANGE, off,
-                          "%s of %zu bytes at %llu runs past the end (%llu bytes)", what, len,
-                          (unsigned long long)off, (unsigned long long)io->size);
+        return lr_error_at(err, io->name, LR_ERANGE, off,
+                           "%s of %zu bytes at %llu runs past the end (%llu bytes)", what, len,
+                           (unsigned long long)off, (unsigned long long)io->size);
     }
     return 0;
 }
@@ -82,7 +81,7 @@ int lr_io_pread(lr_io_t *io, void *buf, size_t len, uint64_t off, lr_error_t *er
         return rc;
     rc = io->ops->pread(io->ctx, buf, len, off, err);
     if (rc)
-        lr_error_where(err, io->name);
+        lr_error_wrap(err, io->name, rc);
     return rc;
 }
 
@@ -91,15 +90,15 @@ int lr_io_pwrite(lr_io_t *io, const void *buf, size_t len, uint64_t off, lr_erro
     if (!io || (!buf && len))
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "pwrite: invalid arguments");
     if (!io->ops->pwrite) {
-        return lr_fail_at(err, io->name, LR_EREADONLY, off,
-                          "write refused: the handle is read-only");
+        return lr_error_at(err, io->name, LR_EREADONLY, off,
+                           "write refused: the handle is read-only");
     }
     int rc = io_check_range(io, len, off, "write", err);
     if (rc || len == 0)
         return rc;
     rc = io->ops->pwrite(io->ctx, buf, len, off, err);
     if (rc)
-        lr_error_where(err, io->name);
+        lr_error_wrap(err, io->name, rc);
     return rc;
 }
 
@@ -111,7 +110,7 @@ int lr_io_sync(lr_io_t *io, lr_error_t *err)
         return 0; /* nothing can have been written */
     int rc = io->ops->sync(io->ctx, err);
     if (rc)
-        lr_error_where(err, io->name);
+        lr_error_wrap(err, io->name, rc);
     return rc;
 }
 
@@ -121,7 +120,7 @@ int lr_io_close(lr_io_t *io, lr_error_t *err)
         return 0;
     int rc = io->ops->close(io->ctx, err);
     if (rc)
-        lr_error_where(err, io->name);
+        lr_error_wrap(err, io->name, rc);
     free(io->name);
     free(io);
     return rc;
@@ -221,7 +220,7 @@ static const lr_io_ops_t fd_rw_ops = {
 /* Records an errno-style failure of a system call on path. */
 static int io_sys_error(lr_error_t *err, const char *path, const char *what, int e)
 {
-    return lr_fail_at(err, path, -e, LR_NO_OFFSET, "%s: %s", what, strerror(e));
+    return lr_error_at(err, path, -e, LR_NO_OFFSET, "%s: %s", what, strerror(e));
 }
 
 /* Size of an open regular file or block device; anything else is refused
@@ -240,7 +239,7 @@ static int io_fd_size(int fd, const char *path, bool *is_blk, uint64_t *size, lr
         return 0;
     }
     if (!S_ISREG(st.st_mode)) {
-        return lr_fail_at(err, path, -EINVAL, LR_NO_OFFSET, "not a regular file or block device");
+        return lr_error_at(err, path, -EINVAL, LR_NO_OFFSET, "not a regular file or block device");
     }
     *size = (uint64_t)st.st_size;
     return 0;
@@ -275,13 +274,13 @@ static int io_wrap_fd(lr_io_t **out, const lr_io_ops_t *ops, int fd, uint64_t si
     fd_ctx_t *c = malloc(sizeof(*c));
     if (!c) {
         close(fd);
-        return lr_fail_at(err, path, -ENOMEM, LR_NO_OFFSET, "out of memory");
+        return lr_error_at(err, path, -ENOMEM, LR_NO_OFFSET, "out of memory");
     }
     c->fd = fd;
     int rc = lr_io_new(out, ops, c, size, path, err);
     if (rc) {
         fd_close(c, NULL);
-        return lr_fail_where(err, path, rc);
+        return lr_error_wrap(err, path, rc);
     }
     return 0;
 }
@@ -300,9 +299,9 @@ int lr_io_open_opts(lr_io_t **out, const char *path, const lr_io_open_opts_t *op
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "open: invalid arguments");
     *out = NULL;
     if (opts && (opts->flags & ~(unsigned)LR_IO_PARTIAL)) {
-        return lr_fail_at(err, path, -EINVAL, LR_NO_OFFSET,
-                          "read-only open with flags 0x%x (only LR_IO_PARTIAL is accepted)",
-                          opts->flags);
+        return lr_error_at(err, path, -EINVAL, LR_NO_OFFSET,
+                           "read-only open with flags 0x%x (only LR_IO_PARTIAL is accepted)",
+                           opts->flags);
     }
     int fd = io_open_fd(path, O_RDONLY);
     if (fd < 0)
@@ -338,9 +337,9 @@ static int io_lock_excl(int fd, bool is_blk, const char *path, int *out_fd, lr_e
         if (xfd < 0) {
             int e = errno;
             if (e == EBUSY) {
-                return lr_fail_at(err, path, -EBUSY, LR_NO_OFFSET,
-                                  "device is busy (mounted, or held by another user): refusing "
-                                  "exclusive open");
+                return lr_error_at(err, path, -EBUSY, LR_NO_OFFSET,
+                                   "device is busy (mounted, or held by another user): refusing "
+                                   "exclusive open");
             }
             return io_sys_error(err, path, "exclusive open failed", e);
         }
@@ -351,8 +350,8 @@ static int io_lock_excl(int fd, bool is_blk, const char *path, int *out_fd, lr_e
     if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
         int e = errno;
         if (e == EWOULDBLOCK) {
-            return lr_fail_at(err, path, -EBUSY, LR_NO_OFFSET,
-                              "file is locked by another process: refusing exclusive open");
+            return lr_error_at(err, path, -EBUSY, LR_NO_OFFSET,
+                               "file is locked by another process: refusing exclusive open");
         }
         return io_sys_error(err, path, "flock failed", e);
     }
@@ -366,8 +365,8 @@ int lr_io_open_rw(lr_io_t **out, const char *path, int flags, lr_error_t *err)
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "open: invalid arguments");
     *out = NULL;
     if (!(flags & LR_IO_RDWR) || (flags & ~(LR_IO_RDWR | LR_IO_EXCL))) {
-        return lr_fail_at(err, path, -EINVAL, LR_NO_OFFSET, "open_rw needs LR_IO_RDWR (flags 0x%x)",
-                          flags);
+        return lr_error_at(err, path, -EINVAL, LR_NO_OFFSET,
+                           "open_rw needs LR_IO_RDWR (flags 0x%x)", flags);
     }
     int fd = open(path, O_RDWR | O_CLOEXEC);
     if (fd < 0)
@@ -378,8 +377,8 @@ int lr_io_open_rw(lr_io_t **out, const char *path, int flags, lr_error_t *err)
     if (!rc && !is_blk) {
         rc = io_has_gzip_magic(fd, path, err);
         if (rc == 1) {
-            rc = lr_fail_at(err, path, LR_EREADONLY, LR_NO_OFFSET,
-                            "gzip image cannot be opened for writing; decompress it first");
+            rc = lr_error_at(err, path, LR_EREADONLY, LR_NO_OFFSET,
+                             "gzip image cannot be opened for writing; decompress it first");
         }
     }
     if (!rc && (flags & LR_IO_EXCL))

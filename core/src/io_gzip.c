@@ -25,7 +25,6 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "fail.h"
 #include "io_int.h"
 
 #define GZ_IN (256u << 10)       /* compressed bytes read at once */
@@ -468,7 +467,7 @@ int lr_io_gzip_open(lr_io_t **out, int fd, const char *path, const lr_io_open_op
     gz_ctx_t *g = calloc(1, sizeof(*g));
     if (!g) {
         close(fd);
-        return lr_fail_at(err, path, -ENOMEM, LR_NO_OFFSET, "out of memory");
+        return lr_error_at(err, path, -ENOMEM, LR_NO_OFFSET, "out of memory");
     }
     g->fd = fd;
     off_t end = lseek(fd, 0, SEEK_END);
@@ -490,7 +489,7 @@ int lr_io_gzip_open(lr_io_t **out, int fd, const char *path, const lr_io_open_op
         rc = gz_index(g, &x, &in_member, &e);
         /* damaged: with LR_IO_PARTIAL keep what decompressed before it */
         if (rc && rc != -ENOMEM && rc != -ECANCELED && opts && (opts->flags & LR_IO_PARTIAL)) {
-            lr_error_where(&e, path);
+            lr_error_wrap(&e, path, rc);
             g->damage = rc;
             g->cut = in_member;
             g->why = e;
@@ -511,7 +510,7 @@ int lr_io_gzip_open(lr_io_t **out, int fd, const char *path, const lr_io_open_op
         gz_free(g);
         if (err)
             *err = e;
-        return lr_fail_where(err, path, rc);
+        return lr_error_wrap(err, path, rc);
     }
     (*out)->is_gzip = true;
     return 0;

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include "fail.h"
 #include "le.h"
 #include "lr/crc.h"
 
@@ -306,9 +305,9 @@ int lr_label_read(lr_io_t *io, uint64_t pv_start, lr_label_t *out, uint64_t *sec
     lr_label_t bad_crc_label;
 
     if (pv_start >= lr_io_size(io) || lr_io_size(io) - pv_start < LR_SECTOR_SIZE)
-        return lr_fail_at(err, lr_io_name(io), LR_ERANGE, pv_start,
-                          "PV start %llu leaves no sector in the image (%llu bytes)",
-                          (unsigned long long)pv_start, (unsigned long long)lr_io_size(io));
+        return lr_error_at(err, lr_io_name(io), LR_ERANGE, pv_start,
+                           "PV start %llu leaves no sector in the image (%llu bytes)",
+                           (unsigned long long)pv_start, (unsigned long long)lr_io_size(io));
     /* Like label.c _find_lvm_header: look at sectors 0..3; a label with a
      * good crc wins; one with a bad crc is kept only as a fallback. */
     for (uint64_t s = 0; s < LR_LABEL_SCAN_SECTORS; s++) {
@@ -355,10 +354,10 @@ int lr_label_read(lr_io_t *io, uint64_t pv_start, lr_label_t *out, uint64_t *sec
             *err = first_bad;
             err->where[0] = '\0';
         }
-        return lr_fail_where(err, lr_io_name(io), first_bad.code);
+        return lr_error_wrap(err, lr_io_name(io), first_bad.code);
     }
-    return lr_fail_at(err, lr_io_name(io), LR_ENOTFOUND, pv_start,
-                      "no LVM2 label in the first %d sectors of the PV", LR_LABEL_SCAN_SECTORS);
+    return lr_error_at(err, lr_io_name(io), LR_ENOTFOUND, pv_start,
+                       "no LVM2 label in the first %d sectors of the PV", LR_LABEL_SCAN_SECTORS);
 }
 
 int lr_label_write(lr_io_t *io, uint64_t pv_start, const lr_label_t *label, lr_error_t *err)
@@ -368,11 +367,11 @@ int lr_label_write(lr_io_t *io, uint64_t pv_start, const lr_label_t *label, lr_e
     uint8_t buf[LR_SECTOR_SIZE];
     int rc = lr_label_build(label, buf, sizeof(buf), err);
     if (rc)
-        return lr_fail_where(err, lr_io_name(io), rc);
+        return lr_error_wrap(err, lr_io_name(io), rc);
     uint64_t abs;
     if (lr_add_overflows(pv_start, label->sector * LR_SECTOR_SIZE, &abs)) {
-        return lr_fail_at(err, lr_io_name(io), LR_ERANGE, LR_NO_OFFSET, "PV start %llu overflows",
-                          (unsigned long long)pv_start);
+        return lr_error_at(err, lr_io_name(io), LR_ERANGE, LR_NO_OFFSET, "PV start %llu overflows",
+                           (unsigned long long)pv_start);
     }
     rc = lr_io_pwrite(io, buf, sizeof(buf), abs, err);
     if (rc)

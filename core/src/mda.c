@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fail.h"
 #include "le.h"
 #include "lr/crc.h"
 
@@ -225,11 +224,11 @@ static int area_abs(lr_io_t *io, uint64_t pv_start, uint64_t area_start, uint64_
     uint64_t end;
     if (lr_add_overflows(pv_start, area_start, abs) || lr_add_overflows(*abs, area_size, &end) ||
         end > lr_io_size(io)) {
-        return lr_fail_at(err, lr_io_name(io), LR_ERANGE, LR_NO_OFFSET,
-                          "metadata area at %llu+%llu (size %llu) runs past the end of the image "
-                          "(%llu bytes)",
-                          (unsigned long long)pv_start, (unsigned long long)area_start,
-                          (unsigned long long)area_size, (unsigned long long)lr_io_size(io));
+        return lr_error_at(err, lr_io_name(io), LR_ERANGE, LR_NO_OFFSET,
+                           "metadata area at %llu+%llu (size %llu) runs past the end of the image "
+                           "(%llu bytes)",
+                           (unsigned long long)pv_start, (unsigned long long)area_start,
+                           (unsigned long long)area_size, (unsigned long long)lr_io_size(io));
     }
     return 0;
 }
@@ -251,7 +250,7 @@ int lr_mda_header_read(lr_io_t *io, uint64_t pv_start, uint64_t area_start, lr_m
     if (rc) {
         if (err && err->offset != LR_NO_OFFSET)
             err->offset += abs;
-        return lr_fail_where(err, lr_io_name(io), rc);
+        return lr_error_wrap(err, lr_io_name(io), rc);
     }
     return 0;
 }
@@ -273,7 +272,7 @@ int lr_mda_read_text(lr_io_t *io, uint64_t pv_start, const lr_mda_header_t *h,
     if (!rc)
         rc = locn_check(h->size, locn, 0, err);
     if (rc)
-        return lr_fail_where(err, lr_io_name(io), rc);
+        return lr_error_wrap(err, lr_io_name(io), rc);
     uint64_t abs;
     rc = area_abs(io, pv_start, h->start, h->size, &abs, err);
     if (rc)
@@ -299,9 +298,9 @@ int lr_mda_read_text(lr_io_t *io, uint64_t pv_start, const lr_mda_header_t *h,
     *text = buf;
     uint32_t crc = lr_mda_text_crc(buf, locn->size);
     if (crc != locn->checksum) {
-        return lr_fail_at(err, lr_io_name(io), LR_ECHECKSUM, abs + locn->offset,
-                          "metadata text checksum 0x%08x does not match the stored 0x%08x", crc,
-                          locn->checksum);
+        return lr_error_at(err, lr_io_name(io), LR_ECHECKSUM, abs + locn->offset,
+                           "metadata text checksum 0x%08x does not match the stored 0x%08x", crc,
+                           locn->checksum);
     }
     return 0;
 }
@@ -422,7 +421,7 @@ static int mda_write_header(lr_io_t *io, uint64_t abs, lr_mda_header_t *h, lr_er
     uint8_t buf[LR_MDA_HEADER_SIZE];
     int rc = lr_mda_header_build(h, buf, sizeof(buf), err);
     if (rc)
-        return lr_fail_where(err, lr_io_name(io), rc);
+        return lr_error_wrap(err, lr_io_name(io), rc);
     rc = lr_io_pwrite(io, buf, sizeof(buf), abs, err);
     if (!rc)
         rc = lr_io_sync(io, err);
@@ -442,7 +441,7 @@ int lr_mda_commit(lr_io_t *io, uint64_t pv_start, lr_mda_header_t *h, const char
                             "metadata text must end with its NUL (size includes it)");
     int rc = area_size_check(h->size, err);
     if (rc)
-        return lr_fail_where(err, lr_io_name(io), rc);
+        return lr_error_wrap(err, lr_io_name(io), rc);
     uint64_t abs;
     rc = area_abs(io, pv_start, h->start, h->size, &abs, err);
     if (rc)
@@ -450,7 +449,7 @@ int lr_mda_commit(lr_io_t *io, uint64_t pv_start, lr_mda_header_t *h, const char
     uint64_t off;
     rc = lr_mda_next_offset(h->size, lr_mda_committed(h), size, &off, err);
     if (rc)
-        return lr_fail_where(err, lr_io_name(io), rc);
+        return lr_error_wrap(err, lr_io_name(io), rc);
 
     uint64_t wrap = off + size > h->size ? off + size - h->size : 0;
     uint64_t len1, len2 = 0;
@@ -501,7 +500,7 @@ int lr_mda_init(lr_io_t *io, uint64_t pv_start, uint64_t area_start, uint64_t ar
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "mda init: invalid arguments");
     int rc = area_size_check(area_size, err);
     if (rc)
-        return lr_fail_where(err, lr_io_name(io), rc);
+        return lr_error_wrap(err, lr_io_name(io), rc);
     uint64_t abs;
     rc = area_abs(io, pv_start, area_start, area_size, &abs, err);
     if (rc)

@@ -296,7 +296,7 @@ static int check_opts(const lr_vgedit_format_opts_t *o, lr_error_t *err)
     /* The PV key names a config section that LV segments refer to; keep it
      * to VG-name characters so it never needs quoting. */
     if ((rc = lr_vgedit_check_name(o->pv_key, false, err)))
-        return lr_vgedit_prefix_error(err, rc, "invalid PV section name");
+        return lr_error_prefix(err, "invalid PV section name", rc);
     return 0;
 }
 
@@ -310,7 +310,7 @@ static int check_first(const char *text, size_t len, const lr_vgedit_layout_t *l
         rc = lr_vg_check(vg, err);
     lr_vg_free(vg);
     if (rc)
-        return lr_vgedit_prefix_error(err, rc, "generated metadata is invalid");
+        return lr_error_prefix(err, "generated metadata is invalid", rc);
     for (unsigned i = 0; i < lay->n_mda; i++)
         if (len + 1 > lr_mda_max_text(lay->mda_size[i]))
             return lr_error_set(err, LR_ELIMIT, LR_NO_OFFSET,
@@ -427,9 +427,6 @@ int lr_vgedit_format_ex(const char *path, const lr_vgedit_format_opts_t *opts,
                         const lr_vgedit_io_opts_t *io, lr_vgedit_layout_t *out_layout,
                         lr_error_t *err)
 {
-    lr_error_t local;
-    if (!err)
-        err = &local;
     lr_vgedit_format_opts_t o;
     lr_vgedit_format_defaults(&o);
     if (opts) {
@@ -443,10 +440,10 @@ int lr_vgedit_format_ex(const char *path, const lr_vgedit_format_opts_t *opts,
         o.device_hint = path;
     int rc = check_opts(&o, err);
     if (rc)
-        return lr_vgedit_fail(err, rc, path);
+        return lr_error_wrap(err, path, rc);
     lr_io_t *io_h = NULL;
     if ((rc = lr_vgedit_open_rw(io, path, &io_h, err)))
-        return lr_vgedit_fail(err, rc, path);
+        return lr_error_wrap(err, path, rc);
     plan_t p;
     memset(&p, 0, sizeof(p));
     lr_undo_t *u = NULL;
@@ -463,7 +460,7 @@ int lr_vgedit_format_ex(const char *path, const lr_vgedit_format_opts_t *opts,
         rc = crc;
     free(p.text);
     if (rc)
-        return lr_vgedit_fail(err, rc, path);
+        return lr_error_wrap(err, path, rc);
     if (out_layout)
         *out_layout = p.lay;
     return 0;

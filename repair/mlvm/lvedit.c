@@ -332,9 +332,6 @@ static int apply(lr_vgedit_t *ed, lr_vgedit_mutate_fn fn, void *arg, lr_error_t 
 
 int lr_vgedit_lv_create(lr_vgedit_t *ed, const char *name, uint64_t extents, lr_error_t *err)
 {
-    lr_error_t local;
-    if (!err)
-        err = &local;
     lr_vgedit_range_t *pieces = NULL;
     size_t n = 0;
     int rc = check_editable(ed, err);
@@ -353,14 +350,11 @@ int lr_vgedit_lv_create(lr_vgedit_t *ed, const char *name, uint64_t extents, lr_
         rc = apply(ed, mutate_create, &a, err);
     }
     free(pieces);
-    return rc ? lr_vgedit_fail(err, rc, ed->path) : 0;
+    return rc ? lr_error_wrap(err, ed->path, rc) : 0;
 }
 
 int lr_vgedit_lv_remove(lr_vgedit_t *ed, const char *name, lr_error_t *err)
 {
-    lr_error_t local;
-    if (!err)
-        err = &local;
     const lr_lv_t *lv = NULL;
     int rc = check_editable(ed, err);
     if (!rc)
@@ -369,15 +363,12 @@ int lr_vgedit_lv_remove(lr_vgedit_t *ed, const char *name, lr_error_t *err)
         rc = check_lv_editable(ed, lv, err);
     if (!rc)
         rc = apply(ed, mutate_remove, (void *)name, err);
-    return rc ? lr_vgedit_fail(err, rc, ed->path) : 0;
+    return rc ? lr_error_wrap(err, ed->path, rc) : 0;
 }
 
 int lr_vgedit_lv_rename(lr_vgedit_t *ed, const char *old_name, const char *new_name,
                         lr_error_t *err)
 {
-    lr_error_t local;
-    if (!err)
-        err = &local;
     const lr_lv_t *lv = NULL;
     int rc = check_editable(ed, err);
     if (!rc)
@@ -392,7 +383,7 @@ int lr_vgedit_lv_rename(lr_vgedit_t *ed, const char *old_name, const char *new_n
         rename_arg_t a = {old_name, new_name};
         rc = apply(ed, mutate_rename, &a, err);
     }
-    return rc ? lr_vgedit_fail(err, rc, ed->path) : 0;
+    return rc ? lr_error_wrap(err, ed->path, rc) : 0;
 }
 
 /* Plans a shrink to extents: whole segments dropped from the end, the one
@@ -433,9 +424,6 @@ static int plan_grow(const lr_vgedit_t *ed, const lr_lv_t *lv, uint64_t extents,
 
 int lr_vgedit_lv_resize(lr_vgedit_t *ed, const char *name, uint64_t extents, lr_error_t *err)
 {
-    lr_error_t local;
-    if (!err)
-        err = &local;
     const lr_lv_t *lv = NULL;
     lr_vgedit_range_t *pieces = NULL;
     int rc = check_editable(ed, err);
@@ -457,5 +445,5 @@ int lr_vgedit_lv_resize(lr_vgedit_t *ed, const char *name, uint64_t extents, lr_
     if (!rc)
         rc = apply(ed, mutate_resize, &a, err);
     free(pieces);
-    return rc ? lr_vgedit_fail(err, rc, ed->path) : 0;
+    return rc ? lr_error_wrap(err, ed->path, rc) : 0;
 }

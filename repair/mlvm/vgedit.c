@@ -11,26 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-int lr_vgedit_prefix_error(lr_error_t *err, int rc, const char *prefix)
-{
-    if (!err)
-        return rc;
-    char msg[sizeof(err->msg)];
-    snprintf(msg, sizeof(msg), "%s", err->msg[0] ? err->msg : lr_strerror(rc));
-    return lr_error_set(err, rc, err->offset, "%s: %s", prefix, msg);
-}
-
-static int oom(lr_error_t *err)
-{
-    return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-}
-
-int lr_vgedit_fail(lr_error_t *err, int rc, const char *where)
-{
-    lr_error_where(err, where);
-    return rc;
-}
-
 /* ---- writing: how the image is opened, the undo file ---- */
 
 int lr_vgedit_open_rw(const lr_vgedit_io_opts_t *io, const char *path, lr_io_t **out,
@@ -148,7 +128,7 @@ int lr_vgedit_build(lr_vgedit_t *ed, lr_vgedit_mutate_fn fn, void *arg, lr_vgedi
     }
     rc = state_from_text(out, true, st, err);
     if (rc)
-        return lr_vgedit_prefix_error(err, rc, "the edited metadata is invalid");
+        return lr_error_prefix(err, "the edited metadata is invalid", rc);
     return 0;
 }
 
@@ -158,7 +138,7 @@ static int area_error(lr_error_t *err, int rc, size_t i, uint64_t start)
 {
     char prefix[96];
     snprintf(prefix, sizeof(prefix), "metadata area %zu at byte %" PRIu64, i + 1, start);
-    return lr_vgedit_prefix_error(err, rc, prefix);
+    return lr_error_prefix(err, prefix, rc);
 }
 
 /* Reads area i: header, then the committed text into *text (NULL when the
@@ -259,7 +239,7 @@ static int load_label(lr_vgedit_t *ed, lr_error_t *err)
     if (!rc)
         rc = lr_label_validate(&ed->label, lr_io_size(ed->io), err);
     if (rc)
-        return lr_vgedit_prefix_error(err, rc, "PV label");
+        return lr_error_prefix(err, "PV label", rc);
     if (ed->label.n_mda == 0)
         return lr_error_set(err, LR_ENOTFOUND, LR_NO_OFFSET,
                             "the PV has no metadata areas, so no VG metadata");
@@ -283,20 +263,17 @@ int lr_vgedit_open(lr_vgedit_t **out, const char *path, int mode, lr_error_t *er
 int lr_vgedit_open_ex(lr_vgedit_t **out, const char *path, int mode, const lr_vgedit_io_opts_t *io,
                       lr_error_t *err)
 {
-    lr_error_t local;
-    if (!err)
-        err = &local;
     *out = NULL;
     lr_vgedit_t *ed = calloc(1, sizeof(*ed));
     if (!ed || !(ed->path = strdup(path))) {
         free(ed);
-        return lr_vgedit_fail(err, oom(err), path);
+        return lr_error_wrap(err, path, lr_error_oom(err));
     }
     ed->writable = mode == LR_VGEDIT_WRITE;
     ed->pv_index = -1;
     if (ed->writable && io && io->undo_path && !(ed->undo_path = strdup(io->undo_path))) {
         lr_vgedit_free(ed);
-        return lr_vgedit_fail(err, oom(err), path);
+        return lr_error_wrap(err, path, lr_error_oom(err));
     }
     char *text = NULL;
     lr_vgedit_state_t st;
@@ -306,10 +283,10 @@ int lr_vgedit_open_ex(lr_vgedit_t **out, const char *path, int mode, const lr_vg
     if (!rc)
         rc = load_areas(ed, &text, err);
     if (!rc && (rc = state_from_text(text, ed->writable, &st, err)))
-        rc = lr_vgedit_prefix_error(err, rc, "committed metadata");
+        rc = lr_error_prefix(err, "committed metadata", rc);
     if (rc) {
         lr_vgedit_free(ed);
-        return lr_vgedit_fail(err, rc, path);
+        return lr_error_wrap(err, path, rc);
     }
     lr_vgedit_state_adopt(ed, &st);
     *out = ed;
@@ -420,15 +397,10 @@ uint64_t lr_vgedit_size_extents(const lr_vgedit_t *ed, uint64_t bytes)
 int lr_vgedit_resize_extents(const lr_vgedit_t *ed, const char *name, char sign, uint64_t bytes,
                              uint64_t *from, uint64_t *to, lr_error_t *err)
 {
-    lr_error_t local;
-    if (!err)
-        err = &local;
     const lr_lv_t *lv = lr_vg_find_lv(ed->vg, name);
     if (!lv)
-        return lr_vgedit_fail(err,
-                              lr_error_set(err, LR_ENOTFOUND, LR_NO_OFFSET,
-                                           "no logical volume '%s' in VG %s", name, ed->vg->name),
-                              ed->path);
+        return lr_error_at(err, ed->path, LR_ENOTFOUND, LR_NO_OFFSET,
+                           "no logical volume '%s' in VG %s", name, ed->vg->name);
     uint64_t ext = lr_vgedit_extent_bytes(ed), cur = lv->extent_count, target = 0;
     if (from)
         *from = cur;
@@ -454,7 +426,7 @@ int lr_vgedit_resize_extents(const lr_vgedit_t *ed, const char *name, char sign,
     else
         target = sign == '-' ? cur_bytes - bytes : sign == '+' ? cur_bytes + bytes : bytes;
     if (rc)
-        return lr_vgedit_fail(err, rc, ed->path);
+        return lr_error_wrap(err, ed->path, rc);
     *to = lr_vgedit_size_extents(ed, target);
     return 0;
 }
@@ -525,30 +497,24 @@ static int verify_area(lr_vgedit_t *ed, size_t i, const char *text, uint64_t siz
 
 int lr_vgedit_commit(lr_vgedit_t *ed, const char *description, lr_error_t *err)
 {
-    lr_error_t local;
-    if (!err)
-        err = &local;
     if (!ed->writable)
-        return lr_vgedit_fail(
-            err, lr_error_set(err, LR_EREADONLY, LR_NO_OFFSET, "opened read-only"), ed->path);
+        return lr_error_at(err, ed->path, LR_EREADONLY, LR_NO_OFFSET, "opened read-only");
     if (ed->undo)
-        return lr_vgedit_fail(err,
-                              lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
-                                           "the undo file %s belongs to an earlier commit of "
-                                           "this handle; open the image again with a new one",
-                                           ed->undo_path),
-                              ed->path);
+        return lr_error_at(err, ed->path, LR_EREFUSED, LR_NO_OFFSET,
+                           "the undo file %s belongs to an earlier commit of "
+                           "this handle; open the image again with a new one",
+                           ed->undo_path);
     commit_arg_t a = {description};
     lr_vgedit_state_t st;
     int rc = lr_vgedit_build(ed, mutate_commit, &a, &st, err);
     if (rc)
-        return lr_vgedit_fail(err, rc, ed->path);
+        return lr_error_wrap(err, ed->path, rc);
     uint64_t size = strlen(st.text) + 1;
     if (!(rc = check_fits(ed, size, err)) && ed->undo_path)
         rc = lr_vgedit_undo_start(ed->undo_path, ed->path, &ed->io, &ed->undo, err);
     if (rc) {
         lr_vgedit_state_free(&st);
-        return lr_vgedit_fail(err, rc, ed->path);
+        return lr_error_wrap(err, ed->path, rc);
     }
     for (size_t i = 0; !rc && i < ed->n_mda; i++) {
         if (!area_takes_text(ed, i))
@@ -562,7 +528,7 @@ int lr_vgedit_commit(lr_vgedit_t *ed, const char *description, lr_error_t *err)
     rc = lr_vgedit_undo_end(ed->undo, rc, err);
     if (rc) {
         lr_vgedit_state_free(&st);
-        return lr_vgedit_fail(err, rc, ed->path);
+        return lr_error_wrap(err, ed->path, rc);
     }
     lr_vgedit_state_adopt(ed, &st);
     ed->dirty = false;

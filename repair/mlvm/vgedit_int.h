@@ -45,13 +45,6 @@ void lr_vgedit_state_free(lr_vgedit_state_t *st);
 /* Replaces ed's current version with st (taking it over). */
 void lr_vgedit_state_adopt(lr_vgedit_t *ed, lr_vgedit_state_t *st);
 
-/* Names where in err and returns rc (lr_error_where returns 0 for a NULL
- * err, which must never turn a failure into success). */
-int lr_vgedit_fail(lr_error_t *err, int rc, const char *where);
-
-/* Prefixes err's message with prefix and returns rc. */
-int lr_vgedit_prefix_error(lr_error_t *err, int rc, const char *prefix);
-
 /* Opens path for writing with io->open_rw (lr_io_open_rw when io or it is
  * NULL), LR_IO_RDWR | LR_IO_EXCL. */
 int lr_vgedit_open_rw(const lr_vgedit_io_opts_t *io, const char *path, lr_io_t **out,

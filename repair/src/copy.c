@@ -27,7 +27,7 @@ typedef struct copy_job {
 static int sys_fail(lr_error_t *err, const char *path, const char *what)
 {
     int e = errno;
-    return rp_fail(err, path, -e, LR_NO_OFFSET, "%s: %s", what, strerror(e));
+    return lr_error_at(err, path, -e, LR_NO_OFFSET, "%s: %s", what, strerror(e));
 }
 
 /* Writes the non-zero 4 KiB blocks of buf (len bytes, at off). */
@@ -62,7 +62,7 @@ static int copy_span(copy_job_t *j, uint64_t from, uint64_t to, lr_error_t *err)
         if (r < 0)
             return sys_fail(err, j->src, "read failed");
         if (r == 0)
-            return rp_fail(err, j->src, -EIO, from, "unexpected end of file");
+            return lr_error_at(err, j->src, -EIO, from, "unexpected end of file");
         int rc = put_sparse(j, j->buf, (size_t)r, from, err);
         if (rc)
             return rc;
@@ -99,7 +99,7 @@ static int copy_gzip(copy_job_t *j, uint64_t *size, lr_error_t *err)
     if (!gz) {
         if (fd >= 0)
             close(fd);
-        return rp_fail(err, j->src, -ENOMEM, LR_NO_OFFSET, "cannot read the gzip image");
+        return lr_error_at(err, j->src, -ENOMEM, LR_NO_OFFSET, "cannot read the gzip image");
     }
     uint64_t off = 0;
     int rc = 0;
@@ -107,8 +107,8 @@ static int copy_gzip(copy_job_t *j, uint64_t *size, lr_error_t *err)
         int r = gzread(gz, j->buf, CHUNK);
         if (r < 0) {
             int zerr = 0;
-            rc =
-                rp_fail(err, j->src, LR_EFORMAT, off, "corrupt gzip image: %s", gzerror(gz, &zerr));
+            rc = lr_error_at(err, j->src, LR_EFORMAT, off, "corrupt gzip image: %s",
+                             gzerror(gz, &zerr));
             break;
         }
         if (r == 0)
@@ -137,7 +137,7 @@ static int dest_name(const char *src, const char *dir, char **dst, lr_error_t *e
     if (blen > 3 && strcmp(base + blen - 3, ".gz") == 0)
         blen -= 3;
     if (blen == 0)
-        return rp_fail(err, src, -EINVAL, LR_NO_OFFSET, "no file name to copy to");
+        return lr_error_at(err, src, -EINVAL, LR_NO_OFFSET, "no file name to copy to");
     if (asprintf(dst, "%s/%.*s", dir, (int)blen, base) < 0)
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
     return 0;
@@ -153,7 +153,8 @@ static int open_pair(copy_job_t *j, bool overwrite, uint64_t *size, bool *blk, l
         return sys_fail(err, j->src, "stat failed");
     *blk = S_ISBLK(st.st_mode);
     if (!*blk && !S_ISREG(st.st_mode))
-        return rp_fail(err, j->src, -EINVAL, LR_NO_OFFSET, "not a regular file or block device");
+        return lr_error_at(err, j->src, -EINVAL, LR_NO_OFFSET,
+                           "not a regular file or block device");
     *size = (uint64_t)st.st_size;
     if (*blk) {
         off_t end = lseek(j->in, 0, SEEK_END);
@@ -163,8 +164,8 @@ static int open_pair(copy_job_t *j, bool overwrite, uint64_t *size, bool *blk, l
     }
     struct stat dst_st;
     if (stat(j->dst, &dst_st) == 0 && dst_st.st_dev == st.st_dev && dst_st.st_ino == st.st_ino)
-        return rp_fail(err, j->dst, LR_EREFUSED, LR_NO_OFFSET,
-                       "the copy would be the image itself; choose another directory");
+        return lr_error_at(err, j->dst, LR_EREFUSED, LR_NO_OFFSET,
+                           "the copy would be the image itself; choose another directory");
     int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite ? O_TRUNC : O_EXCL);
     j->out = open(j->dst, flags, 0644);
     if (j->out < 0)

@@ -20,9 +20,9 @@ static int check_unchanged(const lr_repair_plan_t *p, int image, lr_io_t *io, lr
 {
     const lr_repair_image_t *im = &p->images[image];
     if (lr_io_size(io) != im->size)
-        return rp_fail(err, im->path, LR_EREFUSED, LR_NO_OFFSET,
-                       "the image has %llu bytes now, %llu when planned; plan again",
-                       (unsigned long long)lr_io_size(io), (unsigned long long)im->size);
+        return lr_error_at(err, im->path, LR_EREFUSED, LR_NO_OFFSET,
+                           "the image has %llu bytes now, %llu when planned; plan again",
+                           (unsigned long long)lr_io_size(io), (unsigned long long)im->size);
     for (size_t i = 0; i < p->n_writes; i++) {
         const lr_repair_write_t *w = &p->writes[i];
         if (w->image != image)
@@ -36,10 +36,10 @@ static int check_unchanged(const lr_repair_plan_t *p, int image, lr_io_t *io, lr
         if (rc)
             return rc;
         if (!same)
-            return rp_fail(err, im->path, LR_EREFUSED, w->offset,
-                           "bytes %llu..%llu changed since the plan was made; plan again",
-                           (unsigned long long)w->offset,
-                           (unsigned long long)(w->offset + w->length - 1));
+            return lr_error_at(err, im->path, LR_EREFUSED, w->offset,
+                               "bytes %llu..%llu changed since the plan was made; plan again",
+                               (unsigned long long)w->offset,
+                               (unsigned long long)(w->offset + w->length - 1));
     }
     return 0;
 }
@@ -54,15 +54,15 @@ static int open_images(const lr_repair_plan_t *p, const lr_repair_exec_opts_t *o
         if (!im->n_writes)
             continue;
         if (im->gzip)
-            return rp_fail(err, im->path, LR_EREFUSED, LR_NO_OFFSET,
-                           "a gzip image cannot be written in place; write repaired copies "
-                           "with --output DIR");
+            return lr_error_at(err, im->path, LR_EREFUSED, LR_NO_OFFSET,
+                               "a gzip image cannot be written in place; write repaired copies "
+                               "with --output DIR");
         int rc = open_fn(o->open_arg, im->path, flags, &raw[i], err);
         if (rc == -EBUSY) {
             char msg[sizeof(err->msg)];
             snprintf(msg, sizeof(msg), "%s", err ? err->msg : "busy");
-            return rp_fail(err, im->path, LR_EREFUSED, LR_NO_OFFSET, "%s (--force to write anyway)",
-                           msg);
+            return lr_error_at(err, im->path, LR_EREFUSED, LR_NO_OFFSET,
+                               "%s (--force to write anyway)", msg);
         }
         if (!rc)
             rc = check_unchanged(p, (int)i, raw[i], err);
@@ -140,10 +140,10 @@ static int verify_writes(const lr_repair_plan_t *p, lr_io_t *const *io, lr_error
         if (rc)
             return rc;
         if (!same)
-            return rp_fail(err, p->images[w->image].path, -EIO, w->offset,
-                           "read-back of bytes %llu..%llu differs from what was written",
-                           (unsigned long long)w->offset,
-                           (unsigned long long)(w->offset + w->length - 1));
+            return lr_error_at(err, p->images[w->image].path, -EIO, w->offset,
+                               "read-back of bytes %llu..%llu differs from what was written",
+                               (unsigned long long)w->offset,
+                               (unsigned long long)(w->offset + w->length - 1));
     }
     return 0;
 }
@@ -164,20 +164,20 @@ static int verify_area(const lr_repair_plan_t *p, const lr_repair_area_t *a, lr_
                           "the area header says %llu bytes, the area has %llu",
                           (unsigned long long)h.size, (unsigned long long)a->size);
     if (rc)
-        return rp_where(err, path, rc);
+        return lr_error_wrap(err, path, rc);
     const lr_raw_locn_t *c = lr_mda_committed(&h);
     if (!c || c->offset != a->after.locn[0].offset || c->size != p->text_size ||
         c->checksum != p->text_crc)
-        return rp_fail(err, path, bad, a->offset,
-                       "the area's header does not point at the new copy after writing");
+        return lr_error_at(err, path, bad, a->offset,
+                           "the area's header does not point at the new copy after writing");
     char *text = NULL;
     rc = lr_mda_read_text(io, pv->pv_start, &h, c, &text, err);
     bool same = !rc && memcmp(text, p->text, (size_t)p->text_size) == 0;
     free(text);
     if (rc)
-        return rp_where(err, path, rc);
+        return lr_error_wrap(err, path, rc);
     if (!same)
-        return rp_fail(err, path, bad, a->offset, "the new copy reads back different");
+        return lr_error_at(err, path, bad, a->offset, "the new copy reads back different");
     return 0;
 }
 
@@ -200,23 +200,23 @@ static int verify_label(const lr_repair_plan_t *p, const lr_repair_pv_t *pv, lr_
     uint64_t sector = 0;
     int rc = lr_label_read(io, pv->pv_start, &l, &sector, err);
     if (rc)
-        return rp_where(err, path, rc);
+        return lr_error_wrap(err, path, rc);
     if (!l.crc_ok || strcmp(l.pv_uuid, pv->id_raw) != 0 || sector != pv->label.sector)
-        return rp_fail(err, path, bad, pv->pv_start, "the %s label of PV %s does not read back",
-                       pv->rebuild_label ? "rebuilt" : "kept", pv->id);
+        return lr_error_at(err, path, bad, pv->pv_start, "the %s label of PV %s does not read back",
+                           pv->rebuild_label ? "rebuilt" : "kept", pv->id);
     lr_error_t e;
     lr_error_clear(&e);
     if (pv->rebuild_label && lr_label_validate(&l, pv->dev_size, &e) != 0)
-        return rp_fail(err, path, bad, pv->pv_start,
-                       "the rebuilt label of PV %s does not validate: %s", pv->id, e.msg);
+        return lr_error_at(err, path, bad, pv->pv_start,
+                           "the rebuilt label of PV %s does not validate: %s", pv->id, e.msg);
     for (size_t a = pv->first_area; a < pv->first_area + pv->n_areas; a++) {
         const lr_repair_area_t *ar = &p->areas[a];
         if (!label_lists(&l, ar->offset - pv->pv_start, ar->size))
-            return rp_fail(err, path, bad, pv->pv_start,
-                           "the label of PV %s does not list metadata area %d (byte %llu, %llu "
-                           "bytes): LVM2 and the scanner would not find the new copy there",
-                           pv->id, ar->mda_index + 1, (unsigned long long)ar->offset,
-                           (unsigned long long)ar->size);
+            return lr_error_at(err, path, bad, pv->pv_start,
+                               "the label of PV %s does not list metadata area %d (byte %llu, %llu "
+                               "bytes): LVM2 and the scanner would not find the new copy there",
+                               pv->id, ar->mda_index + 1, (unsigned long long)ar->offset,
+                               (unsigned long long)ar->size);
     }
     return 0;
 }

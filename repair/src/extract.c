@@ -417,7 +417,7 @@ int lr_extract_plan_vg(const lr_scan_t *scan, const lr_vg_t *vgv, const char *lv
     free(x.missing);
     if (rc) {
         lr_extract_plan_free(x.plan);
-        lr_error_where(err, vgv->name);
+        lr_error_wrap(err, vgv->name, rc);
         return rc;
     }
     *out = x.plan;

@@ -134,17 +134,17 @@ static int guard_pwrite(void *ctx, const void *buf, size_t len, uint64_t off, lr
     guard_ctx_t *c = ctx;
     lr_repair_plan_t *p = c->g->plan;
     if (c->g->next >= p->n_writes)
-        return rp_fail(err, lr_io_name(c->lower), LR_EREFUSED, off,
-                       "write of %zu bytes at %llu is not in the plan", len,
-                       (unsigned long long)off);
+        return lr_error_at(err, lr_io_name(c->lower), LR_EREFUSED, off,
+                           "write of %zu bytes at %llu is not in the plan", len,
+                           (unsigned long long)off);
     lr_repair_write_t *w = &p->writes[c->g->next];
     if (w->image != c->image || w->offset != off || w->length != len ||
         memcmp(w->new_bytes, buf, len) != 0)
-        return rp_fail(err, lr_io_name(c->lower), LR_EREFUSED, off,
-                       "write of %zu bytes at %llu differs from planned write %zu (%llu bytes "
-                       "at %llu); stopped",
-                       len, (unsigned long long)off, c->g->next + 1, (unsigned long long)w->length,
-                       (unsigned long long)w->offset);
+        return lr_error_at(err, lr_io_name(c->lower), LR_EREFUSED, off,
+                           "write of %zu bytes at %llu differs from planned write %zu (%llu bytes "
+                           "at %llu); stopped",
+                           len, (unsigned long long)off, c->g->next + 1,
+                           (unsigned long long)w->length, (unsigned long long)w->offset);
     int rc = lr_io_pwrite(c->lower, buf, len, off, err);
     if (rc)
         return rc;
@@ -206,9 +206,9 @@ static int fault_pwrite(void *ctx, const void *buf, size_t len, uint64_t off, lr
     fault_ctx_t *c = ctx;
     ++*c->counter;
     if (c->fail_at && *c->counter >= c->fail_at)
-        return rp_fail(err, lr_io_name(c->lower), -EIO, off,
-                       "injected fault: write %u (%zu bytes at %llu) not done", *c->counter, len,
-                       (unsigned long long)off);
+        return lr_error_at(err, lr_io_name(c->lower), -EIO, off,
+                           "injected fault: write %u (%zu bytes at %llu) not done", *c->counter,
+                           len, (unsigned long long)off);
     return lr_io_pwrite(c->lower, buf, len, off, err);
 }
 
@@ -326,8 +326,8 @@ static void fault_fire(mfault_ctx_t *c)
 
 static int crashed(const mfault_ctx_t *c, const char *what, uint64_t off, lr_error_t *err)
 {
-    return rp_fail(err, lr_io_name(c->lower), c->error, off,
-                   "injected fault: %s after the crash not done", what);
+    return lr_error_at(err, lr_io_name(c->lower), c->error, off,
+                       "injected fault: %s after the crash not done", what);
 }
 
 static int mfault_pread(void *ctx, void *buf, size_t len, uint64_t off, lr_error_t *err)
@@ -348,9 +348,9 @@ static int mfault_pwrite(void *ctx, const void *buf, size_t len, uint64_t off, l
         if (rc)
             return rc;
         fault_fire(c);
-        return rp_fail(err, lr_io_name(c->lower), c->error, off,
-                       "injected fault (%s): write %u (%zu bytes at %llu): %zu bytes written",
-                       fault_errname(c->error), c->fail_at, len, (unsigned long long)off, keep);
+        return lr_error_at(err, lr_io_name(c->lower), c->error, off,
+                           "injected fault (%s): write %u (%zu bytes at %llu): %zu bytes written",
+                           fault_errname(c->error), c->fail_at, len, (unsigned long long)off, keep);
     }
     if (c->kind == FAULT_SYNC_LOST) {
         int rc = pending_add(c, len, off, err);
@@ -380,12 +380,12 @@ static int mfault_sync(void *ctx, lr_error_t *err)
             pending_clear(c);
         }
         fault_fire(c);
-        return rp_fail(err, lr_io_name(c->lower), c->error, LR_NO_OFFSET,
-                       "injected fault (%s): sync %u failed%s", fault_errname(c->error), c->fail_at,
-                       c->kind == FAULT_SYNC_LOST
-                           ? (lost ? "; the writes since the last sync were lost"
-                                   : "; no write was waiting for it")
-                           : "");
+        return lr_error_at(
+            err, lr_io_name(c->lower), c->error, LR_NO_OFFSET,
+            "injected fault (%s): sync %u failed%s", fault_errname(c->error), c->fail_at,
+            c->kind == FAULT_SYNC_LOST ? (lost ? "; the writes since the last sync were lost"
+                                               : "; no write was waiting for it")
+                                       : "");
     }
     int rc = lr_io_sync(c->lower, err);
     if (!rc)

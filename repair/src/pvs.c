@@ -24,11 +24,6 @@ int rp_copy_at(const lr_scan_t *scan, int image, uint64_t offset)
     return -1;
 }
 
-static int oom(lr_error_t *err)
-{
-    return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-}
-
 static char *dupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *dupf(const char *fmt, ...)
 {
@@ -70,7 +65,7 @@ static int init_pv(lr_repair_pv_t *pv, const lr_pv_t *t, lr_error_t *err)
     pv->image = -1;
     pv->scan_label = -1;
     if (!pv->key || (t->device && !pv->device))
-        return oom(err);
+        return lr_error_oom(err);
     return 0;
 }
 
@@ -137,10 +132,10 @@ static int last_seen(lr_repair_plan_t *p, const lr_scan_t *scan, lr_repair_pv_t 
                      t->device ? t->device : "(no device hint)");
         lr_vg_free(v);
         if (t)
-            return pv->last_seen ? 0 : oom(err);
+            return pv->last_seen ? 0 : lr_error_oom(err);
     }
     pv->last_seen = dupf("device hint %s", pv->device ? pv->device : "(none)");
-    return pv->last_seen ? 0 : oom(err);
+    return pv->last_seen ? 0 : lr_error_oom(err);
 }
 
 static int refuse_missing(lr_repair_plan_t *p, const lr_repair_opts_t *o, lr_error_t *err)
@@ -157,7 +152,7 @@ static int refuse_missing(lr_repair_plan_t *p, const lr_repair_opts_t *o, lr_err
         return 0;
     if (b.failed) {
         lr_strbuf_free(&b);
-        return oom(err);
+        return lr_error_oom(err);
     }
     int rc = 0;
     if (o->force) {
@@ -166,7 +161,7 @@ static int refuse_missing(lr_repair_plan_t *p, const lr_repair_opts_t *o, lr_err
                     "forced: %zu PV(s) of the version are not among the images and are not "
                     "written: %s",
                     n, b.s))
-            rc = oom(err);
+            rc = lr_error_oom(err);
     } else {
         rc = lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
                           "%zu PV(s) of VG %s seqno %llu are not among the images: %s; give "
@@ -255,7 +250,7 @@ static int decide_label(const lr_repair_plan_t *p, const lr_scan_t *scan, lr_rep
         pv->label_why = dupf("the label checksum is wrong");
     else
         pv->label_why = dupf("the label does not match the device (bad lists or sizes)");
-    return pv->label_why ? 0 : oom(err);
+    return pv->label_why ? 0 : lr_error_oom(err);
 }
 
 /* The label as LVM2's pvcreate writes it for this PV and these areas. */
@@ -434,7 +429,7 @@ static lr_repair_area_t *new_area(lr_repair_plan_t *p, lr_error_t *err)
 {
     lr_repair_area_t *a = realloc(p->areas, (p->n_areas + 1) * sizeof(*a));
     if (!a) {
-        oom(err);
+        lr_error_oom(err);
         return NULL;
     }
     p->areas = a;
@@ -466,7 +461,7 @@ static int header_state(const lr_repair_plan_t *p, lr_repair_area_t *a, lr_io_t 
         return 0;
     }
     if (rc < 0 && rc > LR_ENOTFOUND) /* errno values: an I/O error, not damage */
-        return rp_fail(err, e.where, rc, e.offset, "%s", e.msg);
+        return lr_error_at(err, e.where, rc, e.offset, "%s", e.msg);
     a->rebuild_header = true;
     if (rc == LR_ENOTFOUND)
         a->why = dupf("no metadata area header");
@@ -474,7 +469,7 @@ static int header_state(const lr_repair_plan_t *p, lr_repair_area_t *a, lr_io_t 
         a->why = dupf("the header checksum is wrong");
     else
         a->why = dupf("the header does not match the area: %s", e.msg);
-    return a->why ? 0 : oom(err);
+    return a->why ? 0 : lr_error_oom(err);
 }
 
 static int add_area(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *io, size_t pvi,
@@ -512,7 +507,7 @@ static int add_area(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *io, siz
     const char *owner = NULL;
     a->holds = slot_holds(scan, pv->image, abs, &a->before, &seqno, &owner);
     if (!a->holds)
-        return oom(err);
+        return lr_error_oom(err);
     if (a->rebuild_header) {
         /* Nothing is committed without a header; say what the ring holds. */
         char *h = dupf("nothing (no valid header); newest copy of this VG in the ring: %s",
@@ -520,7 +515,7 @@ static int add_area(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *io, siz
         free(a->holds);
         a->holds = h;
         if (!h)
-            return oom(err);
+            return lr_error_oom(err);
     }
     if (owner && strcmp(owner, scan->vgs[p->vg].id_raw) == 0 && seqno > pv->newest_seqno)
         pv->newest_seqno = seqno;
@@ -529,7 +524,7 @@ static int add_area(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *io, siz
                 "the metadata area at byte %llu of %s holds %s now: that VG will no longer "
                 "be found on this PV",
                 (unsigned long long)abs, p->images[pv->image].path, a->holds))
-        return oom(err);
+        return lr_error_oom(err);
     uint64_t max = lr_mda_max_text(a->size);
     if (p->text_size > max)
         return lr_error_set(err, LR_ELIMIT, LR_NO_OFFSET,
@@ -571,7 +566,7 @@ static int plan_pv_areas(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *io
                                  "byte %llu of the PV",
                                  (unsigned long long)lay.mda[0].offset);
             if (!pv->label_why)
-                return oom(err);
+                return lr_error_oom(err);
         } else {
             lay.from = "its label lists none";
         }
@@ -589,7 +584,7 @@ static int plan_pv_areas(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *io
             free(p->areas[p->n_areas].holds);
             if (rp_note(p, "metadata area %zu of PV %s is marked ignored: not written", i + 1,
                         pv->id))
-                return oom(err);
+                return lr_error_oom(err);
         }
     }
     pv->n_areas = p->n_areas - pv->first_area;
@@ -597,7 +592,7 @@ static int plan_pv_areas(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *io
         rp_note(p, "PV %s has no metadata area (%s): %s", pv->id,
                 lay.from ? lay.from : "none found",
                 pv->rebuild_label ? "only its label is written" : "nothing is written to it"))
-        return oom(err);
+        return lr_error_oom(err);
     return 0;
 }
 
@@ -640,7 +635,7 @@ static int fix_dev_size(lr_repair_plan_t *p, lr_repair_pv_t *pv, const lr_pv_t *
                      (unsigned long long)avail);
     }
     pv->dev_size = avail;
-    return rc ? oom(err) : 0;
+    return rc ? lr_error_oom(err) : 0;
 }
 
 /* Refusals and notes about one present PV's size and layout. */
@@ -657,7 +652,7 @@ static int check_pv(lr_repair_plan_t *p, lr_repair_pv_t *pv, const lr_repair_opt
                                 p->images[pv->image].path);
         p->forced = true;
         if (rp_note(p, "forced: PV %s is larger than what its image holds", pv->id))
-            return oom(err);
+            return lr_error_oom(err);
     }
     if (!pv->rebuild_label && pv->label.n_data >= 1 && pv->label.data[0].offset != pv->pe_start &&
         rp_note(p,
@@ -665,7 +660,7 @@ static int check_pv(lr_repair_plan_t *p, lr_repair_pv_t *pv, const lr_repair_opt
                 "%llu; the label is kept",
                 pv->id, (unsigned long long)pv->label.data[0].offset,
                 (unsigned long long)pv->pe_start))
-        return oom(err);
+        return lr_error_oom(err);
     return 0;
 }
 
@@ -710,7 +705,7 @@ int rp_plan_pvs(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *const *rio,
 {
     p->pvs = calloc(vg->n_pvs ? vg->n_pvs : 1, sizeof(*p->pvs));
     if (!p->pvs)
-        return oom(err);
+        return lr_error_oom(err);
     p->n_pvs = vg->n_pvs;
     int rc = 0;
     for (size_t i = 0; i < vg->n_pvs && !rc; i++) {
@@ -740,6 +735,6 @@ int rp_plan_pvs(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *const *rio,
         rc = lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
                           "no metadata area of VG %s can be written among the images", p->vg_name);
     if (!rc && (note_stale(p) || note_dropped_pvs(p, scan)))
-        rc = oom(err);
+        rc = lr_error_oom(err);
     return rc;
 }

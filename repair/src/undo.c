@@ -61,8 +61,8 @@ static int journal_write(lr_undo_t *u, const void *buf, size_t len, lr_error_t *
         if (n <= 0) {
             int e = n < 0 ? errno : EIO;
             u->broken = true;
-            return rp_fail(err, u->path, -e, LR_NO_OFFSET, "cannot write the undo file: %s",
-                           strerror(e));
+            return lr_error_at(err, u->path, -e, LR_NO_OFFSET, "cannot write the undo file: %s",
+                               strerror(e));
         }
         p += n;
         len -= (size_t)n;
@@ -75,8 +75,8 @@ static int journal_sync(lr_undo_t *u, lr_error_t *err)
     if (fsync(u->fd) != 0) {
         int e = errno;
         u->broken = true;
-        return rp_fail(err, u->path, -e, LR_NO_OFFSET, "cannot sync the undo file: %s",
-                       strerror(e));
+        return lr_error_at(err, u->path, -e, LR_NO_OFFSET, "cannot sync the undo file: %s",
+                           strerror(e));
     }
     return 0;
 }
@@ -86,7 +86,7 @@ static int journal_record(lr_undo_t *u, uint32_t type, const void *a, size_t ale
                           size_t blen, lr_error_t *err)
 {
     if (alen + blen > UINT32_MAX)
-        return rp_fail(err, u->path, LR_ELIMIT, LR_NO_OFFSET, "undo record too large");
+        return lr_error_at(err, u->path, LR_ELIMIT, LR_NO_OFFSET, "undo record too large");
     uint8_t head[8];
     rp_put32(head, type);
     rp_put32(head + 4, (uint32_t)(alen + blen));
@@ -173,9 +173,9 @@ static int create(lr_undo_t **out, const char *path, const lr_undo_planned_t *pl
         free(u->planned);
         free(u->path);
         free(u);
-        return rp_fail(err, path, -e, LR_NO_OFFSET, "cannot create the undo file: %s%s",
-                       strerror(e),
-                       e == EEXIST ? " (choose another name; it is never overwritten)" : "");
+        return lr_error_at(err, path, -e, LR_NO_OFFSET, "cannot create the undo file: %s%s",
+                           strerror(e),
+                           e == EEXIST ? " (choose another name; it is never overwritten)" : "");
     }
     uint8_t h[LR_UNDO_HEADER_SIZE] = {0};
     memcpy(h, LR_UNDO_MAGIC, LR_UNDO_MAGIC_LEN);
@@ -248,8 +248,8 @@ static int range_save(lr_undo_t *u, uint32_t image, lr_io_t *lower, uint64_t off
                       lr_error_t *err)
 {
     if (u->n_ranges >= LR_UNDO_MAX_RANGES)
-        return rp_fail(err, u->path, LR_ELIMIT, off, "more than %d undo ranges",
-                       LR_UNDO_MAX_RANGES);
+        return lr_error_at(err, u->path, LR_ELIMIT, off, "more than %d undo ranges",
+                           LR_UNDO_MAX_RANGES);
     if (u->n_ranges == u->cap_ranges) {
         size_t cap = u->cap_ranges ? 2 * u->cap_ranges : 16;
         undo_range_t *r = realloc(u->ranges, cap * sizeof(*r));
@@ -392,13 +392,13 @@ static int layer_pwrite(void *ctx, const void *buf, size_t len, uint64_t off, lr
     undo_layer_t *l = ctx;
     lr_undo_t *u = l->u;
     if (u->broken || u->finished)
-        return rp_fail(err, u->path, LR_EREFUSED, off,
-                       u->broken ? "write refused: the undo file could not be written"
-                                 : "write refused: the undo run is finished");
+        return lr_error_at(err, u->path, LR_EREFUSED, off,
+                           u->broken ? "write refused: the undo file could not be written"
+                                     : "write refused: the undo run is finished");
     if (u->n_planned && !in_plan(u, l->image, off, len))
-        return rp_fail(err, u->path, LR_EREFUSED, off,
-                       "write refused: bytes %llu..%llu of image %u are not a planned range",
-                       (unsigned long long)off, (unsigned long long)(off + len - 1), l->image);
+        return lr_error_at(err, u->path, LR_EREFUSED, off,
+                           "write refused: bytes %llu..%llu of image %u are not a planned range",
+                           (unsigned long long)off, (unsigned long long)(off + len - 1), l->image);
     int rc = save_gaps(u, l->image, l->lower, off, len, err);
     if (!rc)
         rc = announce(u, l->image, buf, off, len, err);
@@ -448,11 +448,11 @@ static int record_image(lr_undo_t *u, uint32_t id, const char *path, uint64_t si
     memset(&st, 0, sizeof(st));
     if (stat(path, &st) != 0) {
         int e = errno;
-        return rp_fail(err, path, -e, LR_NO_OFFSET, "cannot stat the image: %s", strerror(e));
+        return lr_error_at(err, path, -e, LR_NO_OFFSET, "cannot stat the image: %s", strerror(e));
     }
     size_t plen = strlen(path);
     if (plen > 4096)
-        return rp_fail(err, path, LR_ELIMIT, LR_NO_OFFSET, "image path too long");
+        return lr_error_at(err, path, LR_ELIMIT, LR_NO_OFFSET, "image path too long");
     uint8_t rec[4 + 8 + 8 + 8 + 8 + 4 + 4];
     rp_put32(rec, id);
     rp_put64(rec + 4, size);
@@ -474,13 +474,13 @@ int lr_undo_wrap(lr_undo_t *u, lr_io_t *lower, const char *image_path, lr_io_t *
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "undo wrap: invalid arguments");
     *out = NULL;
     if (u->broken || u->finished)
-        return rp_fail(err, u->path, LR_EREFUSED, LR_NO_OFFSET, "the undo run is over");
+        return lr_error_at(err, u->path, LR_EREFUSED, LR_NO_OFFSET, "the undo run is over");
     if (!lr_io_writable(lower))
-        return rp_fail(err, image_path, LR_EREADONLY, LR_NO_OFFSET,
-                       "the undo layer needs a writable handle");
+        return lr_error_at(err, image_path, LR_EREADONLY, LR_NO_OFFSET,
+                           "the undo layer needs a writable handle");
     if (u->n_images >= LR_UNDO_MAX_IMAGES)
-        return rp_fail(err, u->path, LR_ELIMIT, LR_NO_OFFSET, "more than %d images",
-                       LR_UNDO_MAX_IMAGES);
+        return lr_error_at(err, u->path, LR_ELIMIT, LR_NO_OFFSET, "more than %d images",
+                           LR_UNDO_MAX_IMAGES);
     undo_image_t *imgs = realloc(u->images, (u->n_images + 1) * sizeof(*imgs));
     if (!imgs)
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
@@ -519,8 +519,8 @@ int lr_undo_finish(lr_undo_t *u, int status, lr_error_t *err)
     if (u->finished)
         return 0;
     if (u->broken)
-        return rp_fail(err, u->path, LR_EREFUSED, LR_NO_OFFSET,
-                       "the undo file could not be written; it ends before the failure");
+        return lr_error_at(err, u->path, LR_EREFUSED, LR_NO_OFFSET,
+                           "the undo file could not be written; it ends before the failure");
     size_t per = 4 + 4 + LR_SHA256_LEN;
     size_t len = 8 + 4 + 4 + u->n_ranges * per;
     uint8_t *rec = calloc(1, len);
@@ -534,8 +534,8 @@ int lr_undo_finish(lr_undo_t *u, int status, lr_error_t *err)
         undo_range_t *r = &u->ranges[i];
         lr_io_t *io = r->image < u->n_images ? u->images[r->image].lower : NULL;
         if (!io) {
-            rc = rp_fail(err, u->path, -EINVAL, LR_NO_OFFSET,
-                         "undo finish: the image handle was closed first");
+            rc = lr_error_at(err, u->path, -EINVAL, LR_NO_OFFSET,
+                             "undo finish: the image handle was closed first");
             break;
         }
         /* Read back: after a failed write the layer cannot know the bytes. */

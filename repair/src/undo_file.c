@@ -36,14 +36,15 @@ static int slurp(const char *path, uint8_t **data, uint64_t *len, lr_error_t *er
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
-        return rp_fail(err, path, -e, LR_NO_OFFSET, "cannot open the undo file: %s", strerror(e));
+        return lr_error_at(err, path, -e, LR_NO_OFFSET, "cannot open the undo file: %s",
+                           strerror(e));
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > MAX_FILE) {
         close(fd);
-        return rp_fail(err, path, LR_EFORMAT, LR_NO_OFFSET,
-                       "not an undo file (not a regular "
-                       "file, or too large)");
+        return lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET,
+                           "not an undo file (not a regular "
+                           "file, or too large)");
     }
     size_t n = (size_t)st.st_size;
     uint8_t *buf = malloc(n ? n : 1);
@@ -70,21 +71,21 @@ static int parse_header(const uint8_t *d, uint64_t len, lr_undo_file_t *f, const
                         lr_error_t *err)
 {
     if (len < LR_UNDO_HEADER_SIZE || memcmp(d, LR_UNDO_MAGIC, LR_UNDO_MAGIC_LEN) != 0)
-        return rp_fail(err, path, LR_EFORMAT, 0, "not an lvmrepair undo file (no %s magic)",
-                       LR_UNDO_MAGIC);
+        return lr_error_at(err, path, LR_EFORMAT, 0, "not an lvmrepair undo file (no %s magic)",
+                           LR_UNDO_MAGIC);
     if (rp_get32(d + 60) != lr_crc(LR_CRC_INITIAL, d, 60))
-        return rp_fail(err, path, LR_ECHECKSUM, 60, "undo file header checksum mismatch");
+        return lr_error_at(err, path, LR_ECHECKSUM, 60, "undo file header checksum mismatch");
     f->version = rp_get32(d + 8);
     if ((f->version != 1 && f->version != LR_UNDO_VERSION) ||
         rp_get32(d + 12) != LR_UNDO_HEADER_SIZE)
-        return rp_fail(err, path, LR_EFORMAT, 8, "undo file version %u is not supported",
-                       f->version);
+        return lr_error_at(err, path, LR_EFORMAT, 8, "undo file version %u is not supported",
+                           f->version);
     f->created = (int64_t)rp_get64(d + 16);
     if (f->version >= 2)
         f->n_planned = rp_get32(d + 24);
     if (f->n_planned > LR_UNDO_MAX_RANGES)
-        return rp_fail(err, path, LR_ELIMIT, 24, "%zu planned ranges, at most %d", f->n_planned,
-                       LR_UNDO_MAX_RANGES);
+        return lr_error_at(err, path, LR_ELIMIT, 24, "%zu planned ranges, at most %d", f->n_planned,
+                           LR_UNDO_MAX_RANGES);
     return 0;
 }
 
@@ -97,7 +98,7 @@ static int add_plan(lr_undo_file_t *f, const uint8_t *p, uint32_t plen, const ch
 {
     if (!f->n_planned || f->has_plan || f->n_images || f->n_ranges || plen < 4 ||
         rp_get32(p) != f->n_planned || plen != 4 + f->n_planned * PLAN_ENTRY)
-        return rp_fail(err, path, LR_EFORMAT, at, "malformed plan record");
+        return lr_error_at(err, path, LR_EFORMAT, at, "malformed plan record");
     f->planned = calloc(f->n_planned, sizeof(*f->planned));
     if (!f->planned)
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
@@ -113,7 +114,7 @@ static int add_plan(lr_undo_file_t *f, const uint8_t *p, uint32_t plen, const ch
         memcpy(pl->after.sha, q + 28 + LR_SHA256_LEN, LR_SHA256_LEN);
         if (pl->length == 0 || pl->length > LR_UNDO_MAX_RANGE ||
             pl->offset > UINT64_MAX - pl->length || pl->image >= LR_UNDO_MAX_IMAGES)
-            return rp_fail(err, path, LR_EFORMAT, at, "malformed plan record (range %zu)", i);
+            return lr_error_at(err, path, LR_EFORMAT, at, "malformed plan record (range %zu)", i);
     }
     f->has_plan = true;
     return 0;
@@ -124,7 +125,7 @@ static int add_image(lr_undo_file_t *f, const uint8_t *p, uint32_t plen, const c
 {
     if (plen < 44 || rp_get32(p) != f->n_images || f->n_images >= LR_UNDO_MAX_IMAGES ||
         rp_get32(p + 40) != plen - 44)
-        return rp_fail(err, path, LR_EFORMAT, at, "malformed image record");
+        return lr_error_at(err, path, LR_EFORMAT, at, "malformed image record");
     lr_undo_image_t *imgs = realloc(f->images, (f->n_images + 1) * sizeof(*imgs));
     if (!imgs)
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
@@ -142,7 +143,7 @@ static int add_image(lr_undo_file_t *f, const uint8_t *p, uint32_t plen, const c
     memcpy(im->path, p + 44, plen - 44);
     im->path[plen - 44] = '\0';
     if (strlen(im->path) != plen - 44)
-        return rp_fail(err, path, LR_EFORMAT, at, "image path with a NUL byte");
+        return lr_error_at(err, path, LR_EFORMAT, at, "image path with a NUL byte");
     f->n_images++;
     return 0;
 }
@@ -152,15 +153,16 @@ static int add_range(lr_undo_file_t *f, const uint8_t *p, uint32_t plen, const c
 {
     const size_t fixed = 28 + LR_SHA256_LEN;
     if (plen < fixed)
-        return rp_fail(err, path, LR_EFORMAT, at, "malformed save record");
+        return lr_error_at(err, path, LR_EFORMAT, at, "malformed save record");
     uint32_t image = rp_get32(p);
     uint64_t off = rp_get64(p + 8), length = rp_get64(p + 16);
     if (image >= f->n_images || rp_get32(p + 4) != f->n_ranges || length != plen - fixed ||
         length > LR_UNDO_MAX_RANGE || off > f->images[image].size ||
         length > f->images[image].size - off)
-        return rp_fail(err, path, LR_EFORMAT, at, "malformed save record (range %zu)", f->n_ranges);
+        return lr_error_at(err, path, LR_EFORMAT, at, "malformed save record (range %zu)",
+                           f->n_ranges);
     if (f->n_ranges >= LR_UNDO_MAX_RANGES)
-        return rp_fail(err, path, LR_ELIMIT, at, "more than %d ranges", LR_UNDO_MAX_RANGES);
+        return lr_error_at(err, path, LR_ELIMIT, at, "more than %d ranges", LR_UNDO_MAX_RANGES);
     lr_undo_range_t *rs = realloc(f->ranges, (f->n_ranges + 1) * sizeof(*rs));
     if (!rs)
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
@@ -182,8 +184,8 @@ static int add_range(lr_undo_file_t *f, const uint8_t *p, uint32_t plen, const c
     lr_sha256(r->before, (size_t)length, sha);
     if (memcmp(sha, r->orig.sha, LR_SHA256_LEN) != 0 ||
         lr_crc(LR_CRC_INITIAL, r->before, (size_t)length) != r->orig.crc)
-        return rp_fail(err, path, LR_ECHECKSUM, at, "saved bytes of range %zu are damaged",
-                       f->n_ranges - 1);
+        return lr_error_at(err, path, LR_ECHECKSUM, at, "saved bytes of range %zu are damaged",
+                           f->n_ranges - 1);
     return 0;
 }
 
@@ -191,11 +193,11 @@ static int add_state(lr_undo_file_t *f, const uint8_t *p, uint32_t plen, const c
                      uint64_t at, lr_error_t *err)
 {
     if (plen != 8 + LR_SHA256_LEN || rp_get32(p) >= f->n_ranges)
-        return rp_fail(err, path, LR_EFORMAT, at, "malformed state record");
+        return lr_error_at(err, path, LR_EFORMAT, at, "malformed state record");
     lr_undo_range_t *r = &f->ranges[rp_get32(p)];
     if (r->n_states >= LR_UNDO_MAX_STATES)
-        return rp_fail(err, path, LR_ELIMIT, at, "more than %d states for range %u",
-                       LR_UNDO_MAX_STATES, rp_get32(p));
+        return lr_error_at(err, path, LR_ELIMIT, at, "more than %d states for range %u",
+                           LR_UNDO_MAX_STATES, rp_get32(p));
     lr_undo_state_t *s = &r->states[r->n_states++];
     s->crc = rp_get32(p + 4);
     memcpy(s->sha, p + 8, LR_SHA256_LEN);
@@ -207,13 +209,13 @@ static int add_done(lr_undo_file_t *f, const uint8_t *p, uint32_t plen, const ch
 {
     const size_t per = 8 + LR_SHA256_LEN;
     if (plen < 16 || rp_get32(p + 12) != f->n_ranges || plen != 16 + f->n_ranges * per)
-        return rp_fail(err, path, LR_EFORMAT, at, "malformed done record");
+        return lr_error_at(err, path, LR_EFORMAT, at, "malformed done record");
     f->finished_at = (int64_t)rp_get64(p);
     f->status = (int)(int32_t)rp_get32(p + 8);
     for (size_t i = 0; i < f->n_ranges; i++) {
         const uint8_t *q = p + 16 + i * per;
         if (rp_get32(q) != i)
-            return rp_fail(err, path, LR_EFORMAT, at, "malformed done record");
+            return lr_error_at(err, path, LR_EFORMAT, at, "malformed done record");
         f->ranges[i].has_after = true;
         f->ranges[i].after.crc = rp_get32(q + 4);
         memcpy(f->ranges[i].after.sha, q + 8, LR_SHA256_LEN);
@@ -233,7 +235,7 @@ static int parse_records(const uint8_t *d, uint64_t len, lr_undo_file_t *f, cons
     f->valid_bytes = pos;
     while (pos < len) {
         if (f->finished)
-            return rp_fail(err, path, LR_EFORMAT, pos, "data after the done record");
+            return lr_error_at(err, path, LR_EFORMAT, pos, "data after the done record");
         if (len - pos < REC_HEAD + REC_TAIL) {
             f->truncated = true;
             return 0;
@@ -247,20 +249,20 @@ static int parse_records(const uint8_t *d, uint64_t len, lr_undo_file_t *f, cons
         if (rp_get32(d + pos + REC_HEAD + plen) !=
             lr_crc(LR_CRC_INITIAL, d + pos, REC_HEAD + (size_t)plen)) {
             if (next < len)
-                return rp_fail(err, path, LR_ECHECKSUM, pos,
-                               "undo record at byte %llu is damaged (checksum) and more "
-                               "records follow; refusing to use a partial undo file",
-                               (unsigned long long)pos);
+                return lr_error_at(err, path, LR_ECHECKSUM, pos,
+                                   "undo record at byte %llu is damaged (checksum) and more "
+                                   "records follow; refusing to use a partial undo file",
+                                   (unsigned long long)pos);
             f->truncated = true;
             return 0;
         }
         const uint8_t *p = d + pos + REC_HEAD;
         int rc;
         if (f->n_planned && !f->has_plan && type != LR_UNDO_REC_PLAN)
-            return rp_fail(err, path, LR_EFORMAT, pos,
-                           "the header announces a plan of %zu ranges but the first record is "
-                           "not the plan",
-                           f->n_planned);
+            return lr_error_at(err, path, LR_EFORMAT, pos,
+                               "the header announces a plan of %zu ranges but the first record is "
+                               "not the plan",
+                               f->n_planned);
         switch (type) {
         case LR_UNDO_REC_PLAN:
             rc = add_plan(f, p, plen, path, pos, err);
@@ -278,7 +280,7 @@ static int parse_records(const uint8_t *d, uint64_t len, lr_undo_file_t *f, cons
             rc = add_done(f, p, plen, path, pos, err);
             break;
         default:
-            rc = rp_fail(err, path, LR_EFORMAT, pos, "unknown record type %u", type);
+            rc = lr_error_at(err, path, LR_EFORMAT, pos, "unknown record type %u", type);
         }
         if (rc)
             return rc;
@@ -345,12 +347,12 @@ static int check_sizes(const lr_undo_file_t *f, lr_io_t *const *ios, lr_error_t 
 {
     for (size_t i = 0; i < f->n_images; i++) {
         if (!ios[i])
-            return rp_fail(err, f->images[i].path, -EINVAL, LR_NO_OFFSET, "image not open");
+            return lr_error_at(err, f->images[i].path, -EINVAL, LR_NO_OFFSET, "image not open");
         if (lr_io_size(ios[i]) != f->images[i].size)
-            return rp_fail(err, lr_io_name(ios[i]), LR_ERANGE, LR_NO_OFFSET,
-                           "the image has %llu bytes, the undo file was made for %llu bytes",
-                           (unsigned long long)lr_io_size(ios[i]),
-                           (unsigned long long)f->images[i].size);
+            return lr_error_at(err, lr_io_name(ios[i]), LR_ERANGE, LR_NO_OFFSET,
+                               "the image has %llu bytes, the undo file was made for %llu bytes",
+                               (unsigned long long)lr_io_size(ios[i]),
+                               (unsigned long long)f->images[i].size);
     }
     return 0;
 }
@@ -424,14 +426,15 @@ int lr_undo_check_complete(const lr_undo_file_t *f, lr_io_t *const *ios, size_t 
         if (rc)
             return rc;
         if (!ok)
-            return rp_fail(err, f->images[pl->image].path, LR_EREFUSED, pl->offset,
-                           "the undo file is incomplete: planned write %zu of %zu (bytes "
-                           "%llu..%llu) shows on the image but the file does not hold its "
-                           "original bytes (it saves %zu of the %zu planned ranges and ends %s); "
-                           "it was cut short or damaged after the run: nothing put back",
-                           k + 1, f->n_planned, (unsigned long long)pl->offset,
-                           (unsigned long long)(pl->offset + pl->length - 1), f->n_ranges,
-                           f->n_planned, f->finished ? "with the run's done record" : "early");
+            return lr_error_at(
+                err, f->images[pl->image].path, LR_EREFUSED, pl->offset,
+                "the undo file is incomplete: planned write %zu of %zu (bytes "
+                "%llu..%llu) shows on the image but the file does not hold its "
+                "original bytes (it saves %zu of the %zu planned ranges and ends %s); "
+                "it was cut short or damaged after the run: nothing put back",
+                k + 1, f->n_planned, (unsigned long long)pl->offset,
+                (unsigned long long)(pl->offset + pl->length - 1), f->n_ranges, f->n_planned,
+                f->finished ? "with the run's done record" : "early");
         unsaved_n += unsaved;
     }
     if (n_unsaved)
@@ -468,17 +471,17 @@ int lr_undo_check(const lr_undo_file_t *f, lr_io_t *const *ios, lr_undo_verdict_
     if (first_bad >= 0) {
         const lr_undo_range_t *r = &f->ranges[first_bad];
         if (!f->finished)
-            return rp_fail(err, f->images[r->image].path, LR_EREFUSED, r->offset,
-                           "bytes %llu..%llu hold neither the original nor a state the "
-                           "interrupted run announced: its last write was torn, or they "
-                           "changed since",
+            return lr_error_at(err, f->images[r->image].path, LR_EREFUSED, r->offset,
+                               "bytes %llu..%llu hold neither the original nor a state the "
+                               "interrupted run announced: its last write was torn, or they "
+                               "changed since",
+                               (unsigned long long)r->offset,
+                               (unsigned long long)(r->offset + r->length - 1));
+        return lr_error_at(err, f->images[r->image].path, LR_EREFUSED, r->offset,
+                           "bytes %llu..%llu changed since the repair run (neither what it left "
+                           "there nor the original)",
                            (unsigned long long)r->offset,
                            (unsigned long long)(r->offset + r->length - 1));
-        return rp_fail(err, f->images[r->image].path, LR_EREFUSED, r->offset,
-                       "bytes %llu..%llu changed since the repair run (neither what it left "
-                       "there nor the original)",
-                       (unsigned long long)r->offset,
-                       (unsigned long long)(r->offset + r->length - 1));
     }
     return 0;
 }
@@ -492,10 +495,10 @@ static int verify_restored(const lr_undo_file_t *f, lr_io_t *const *ios, lr_erro
         if (rc)
             return rc;
         if (!ok)
-            return rp_fail(err, f->images[r->image].path, -EIO, r->offset,
-                           "read-back after undo differs at bytes %llu..%llu",
-                           (unsigned long long)r->offset,
-                           (unsigned long long)(r->offset + r->length - 1));
+            return lr_error_at(err, f->images[r->image].path, -EIO, r->offset,
+                               "read-back after undo differs at bytes %llu..%llu",
+                               (unsigned long long)r->offset,
+                               (unsigned long long)(r->offset + r->length - 1));
     }
     return 0;
 }

@@ -15,18 +15,6 @@
 
 /* ---- errors and allocation --------------------------------------------- */
 
-int rp_fail(lr_error_t *err, const char *where, int code, uint64_t off, const char *fmt, ...)
-{
-    if (!err)
-        return code;
-    va_list ap;
-    va_start(ap, fmt);
-    lr_error_vset(err, code, off, fmt, ap);
-    va_end(ap);
-    snprintf(err->where, sizeof(err->where), "%s", where ? where : "");
-    return code;
-}
-
 char *rp_strdup(const char *s, bool *oom)
 {
     if (!s)
@@ -63,8 +51,8 @@ int rp_sync_dir_of(const char *path, lr_error_t *err)
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     int rc = 0;
     if (fd < 0 || fsync(fd) != 0)
-        rc = rp_fail(err, dir, -errno, LR_NO_OFFSET, "cannot sync the directory: %s",
-                     strerror(errno));
+        rc = lr_error_at(err, dir, -errno, LR_NO_OFFSET, "cannot sync the directory: %s",
+                         strerror(errno));
     if (fd >= 0)
         close(fd);
     free(dir);
@@ -141,7 +129,7 @@ int rp_out_open(rp_out_t *o, const lr_scan_t *scan, const char *path, bool overw
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "no output file given");
     int rc = check_target(scan, path, overwrite, err);
     if (rc)
-        return rp_where(err, path, rc);
+        return lr_error_wrap(err, path, rc);
     size_t n = strlen(path);
     o->path = strdup(path);
     o->tmp = malloc(n + sizeof(".lrtmp-XXXXXX"));
@@ -158,7 +146,7 @@ int rp_out_open(rp_out_t *o, const lr_scan_t *scan, const char *path, bool overw
         o->tmp = NULL;
         rp_out_abort(o);
         lr_error_set(err, rc, LR_NO_OFFSET, "cannot create output file: %s", strerror(-rc));
-        return rp_where(err, path, rc);
+        return lr_error_wrap(err, path, rc);
     }
     o->overwrite = overwrite;
     return 0;
@@ -181,7 +169,7 @@ int rp_out_write(rp_out_t *o, const void *buf, size_t len, bool sparse, lr_error
         if (w <= 0) {
             int rc = w < 0 ? -errno : -EIO;
             lr_error_set(err, rc, o->size + done, "cannot write output file: %s", strerror(-rc));
-            return rp_where(err, o->path, rc);
+            return lr_error_wrap(err, o->path, rc);
         }
         done += (size_t)w;
     }
@@ -236,7 +224,7 @@ int rp_out_commit(rp_out_t *o, lr_error_t *err)
     if (!rc)
         rc = place(o, err);
     if (rc)
-        lr_error_where(err, o->path);
+        lr_error_wrap(err, o->path, rc);
     rp_out_abort(o);
     return rc;
 }
@@ -266,7 +254,7 @@ int rp_version_copy(const lr_scan_t *scan, size_t vg, size_t version, size_t *co
         lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
                      "VG %s seqno %" PRIu64 " has only partial copies; it cannot be used",
                      v->name ? v->name : "?", v->versions[version].seqno);
-        return rp_where(err, v->name, LR_EREFUSED);
+        return lr_error_wrap(err, v->name, LR_EREFUSED);
     }
     *copy = (size_t)c;
     return 0;

@@ -17,19 +17,6 @@
 
 /* ---- errors and allocation --------------------------------------------- */
 
-/* lr_error_set with `where` (replacing any earlier one), returning code
- * even when err is NULL. */
-int rp_fail(lr_error_t *err, const char *where, int code, uint64_t off, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-/* Names `where` on an error a callee recorded (when still unnamed) and
- * returns code; unlike lr_error_where it keeps code when err is NULL. */
-static inline int rp_where(lr_error_t *err, const char *where, int code)
-{
-    lr_error_where(err, where);
-    return code;
-}
-
 /* strdup that accepts NULL (returns NULL). Sets *oom on failure, so a run
  * of copies is checked once. The caller owns (frees) the result. */
 char *rp_strdup(const char *s, bool *oom);

@@ -156,7 +156,7 @@ static int read_to_nul(sc_ctx_t *c, lr_io_t *io, uint64_t from, uint64_t to, uin
         char *dst = b->p + b->n;
         rc = lr_io_pread(io, dst, (size_t)want, pos, c->err);
         if (rc)
-            return lr_error_where(c->err, lr_io_name(io));
+            return lr_error_wrap(c->err, lr_io_name(io), rc);
         charge(c, want);
         char *z = memchr(dst, '\0', (size_t)want);
         if (z) {
@@ -178,7 +178,7 @@ static int read_exact(sc_ctx_t *c, lr_io_t *io, uint64_t pos, uint64_t len, tbuf
         return rc;
     rc = lr_io_pread(io, b->p + b->n, (size_t)len, pos, c->err);
     if (rc)
-        return lr_error_where(c->err, lr_io_name(io));
+        return lr_error_wrap(c->err, lr_io_name(io), rc);
     charge(c, len);
     b->n += (size_t)len;
     return 0;
@@ -620,7 +620,7 @@ int sc_read_pieces(lr_io_t *io, const lr_scan_copy_t *cp, char **text, lr_error_
                          cp->wrap_offset, err);
     if (rc) {
         free(t);
-        return lr_error_where(err, lr_io_name(io));
+        return lr_error_wrap(err, lr_io_name(io), rc);
     }
     t[cp->length] = '\0';
     *text = t;

@@ -202,14 +202,14 @@ int lr_scan_paths(const char *const *paths, size_t n, const lr_scan_opts_t *opts
         if (rc && b.stopped) {
             stopped = true; /* asked to stop: not an error of the image */
         } else if (rc && keep) {
-            lr_error_where(&e, paths[i]);
+            lr_error_wrap(&e, paths[i], rc);
             open_errs[i] = e;
             if (!open_errs[i].code)
                 open_errs[i].code = rc;
         } else if (rc) {
             if (err)
                 *err = e;
-            lr_error_where(err, paths[i]);
+            lr_error_wrap(err, paths[i], rc);
             close_all(ios, i);
             free(ios);
             free(open_errs);
@@ -280,8 +280,8 @@ int lr_scan_copy_text(const lr_scan_t *s, size_t copy, char **text, uint64_t *le
     if (len)
         *len = cp->length;
     if (lr_crc(LR_CRC_INITIAL, *text, (size_t)cp->length) != cp->crc) {
-        lr_error_set(err, LR_ECHECKSUM, cp->offset, "copy changed since it was scanned");
-        return lr_error_where(err, lr_io_name(io));
+        return lr_error_at(err, lr_io_name(io), LR_ECHECKSUM, cp->offset,
+                           "copy changed since it was scanned");
     }
     return 0;
 }
@@ -300,7 +300,7 @@ int lr_scan_copy_vg(const lr_scan_t *s, size_t copy, lr_vg_t **out, lr_error_t *
     rc = lr_vg_parse(text, (size_t)len, out, err);
     free(text);
     if (rc)
-        lr_error_where(err, s->images[s->copies[copy].image].path);
+        lr_error_wrap(err, s->images[s->copies[copy].image].path, rc);
     return rc;
 }
 

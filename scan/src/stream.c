@@ -50,7 +50,7 @@ int sc_stream_image(sc_ctx_t *c, int image)
         lr_error_clear(&e);
         rc = lr_io_pread(io, buf, n, pos, &e);
         if (rc) {
-            lr_error_where(&e, lr_io_name(io));
+            lr_error_wrap(&e, lr_io_name(io), rc);
             if (c->opts.flags & LR_SCAN_KEEP_GOING) {
                 /* this image ends here; the others are still scanned */
                 rc = sc_image_fail(c, image, &e, true);

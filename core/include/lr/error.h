@@ -41,9 +41,27 @@ int lr_error_set(lr_error_t *err, int code, uint64_t offset, const char *fmt, ..
 int lr_error_vset(lr_error_t *err, int code, uint64_t offset, const char *fmt, va_list ap)
     __attribute__((format(printf, 4, 0)));
 
-/* Sets the `where` field (file or object name) if it is still empty; returns
- * err->code so it can close a chain of returns. `err` may be NULL. */
-int lr_error_where(lr_error_t *err, const char *where);
+/* The error contract (libgit2's): the return value is always the status,
+ * whether or not an error record was passed; the record is only a side
+ * channel for position and message. Each helper below returns the code it
+ * was given, also when `err` is NULL, so `return lr_error_at(...)` can end
+ * any failing path. */
+
+/* Records code, offset and message, and names `where` (the file or object;
+ * may be NULL), replacing any earlier name. Returns code. */
+int lr_error_at(lr_error_t *err, const char *where, int code, uint64_t offset, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* Names `where` on an error a callee already recorded (only when the record
+ * names nothing yet, so the innermost name wins). Returns code. */
+int lr_error_wrap(lr_error_t *err, const char *where, int code);
+
+/* Puts `prefix: ` before the message a callee recorded (its own text, or
+ * lr_strerror(code) when it left none) and records code. Returns code. */
+int lr_error_prefix(lr_error_t *err, const char *prefix, int code);
+
+/* Records -ENOMEM, "out of memory". Returns -ENOMEM. */
+int lr_error_oom(lr_error_t *err);
 
 /* Formats the record as "WHERE: at byte OFFSET: MESSAGE" into buf (always
  * NUL-terminated). Returns buf. */
