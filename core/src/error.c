@@ -14,6 +14,7 @@ void lr_error_clear(lr_error_t *err)
     err->offset = LR_NO_OFFSET;
     err->where[0] = '\0';
     err->msg[0] = '\0';
+    err->hints = 0;
 }
 
 int lr_error_vset(lr_error_t *err, int code, uint64_t offset, const char *fmt, va_list ap)
@@ -22,6 +23,7 @@ int lr_error_vset(lr_error_t *err, int code, uint64_t offset, const char *fmt, v
         return code;
     err->code = code;
     err->offset = offset;
+    err->hints = 0; /* a new error: an earlier refusal's hints no longer apply */
     vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
     return code;
 }
@@ -64,7 +66,22 @@ int lr_error_prefix(lr_error_t *err, const char *prefix, int code)
         return code;
     char msg[sizeof(err->msg)];
     snprintf(msg, sizeof(msg), "%s", err->msg[0] ? err->msg : lr_strerror(code));
-    return lr_error_set(err, code, err->offset, "%s: %s", prefix, msg);
+    unsigned hints = err->hints; /* the callee's refusal keeps its hints */
+    lr_error_set(err, code, err->offset, "%s: %s", prefix, msg);
+    err->hints = hints;
+    return code;
+}
+
+int lr_error_refuse(lr_error_t *err, unsigned hints, const char *fmt, ...)
+{
+    if (!err)
+        return LR_EREFUSED;
+    va_list ap;
+    va_start(ap, fmt);
+    lr_error_vset(err, LR_EREFUSED, LR_NO_OFFSET, fmt, ap);
+    va_end(ap);
+    err->hints = hints;
+    return LR_EREFUSED;
 }
 
 int lr_error_oom(lr_error_t *err)

@@ -20,6 +20,20 @@ enum {
 
 #define LR_NO_OFFSET UINT64_MAX
 
+/* Why an engine refused and what would let it go on: machine-readable hints
+ * carried by a refusal (LR_EREFUSED) next to its neutral message. Engines
+ * never name a command-line flag or a key; each program maps these bits to
+ * its own words ("add --force", "press F", ...). Several may be set. */
+enum {
+    LR_HINT_FORCE = 1u << 0,       /* overridable: the caller may insist (and take the risk) */
+    LR_HINT_CHOOSE_VG = 1u << 1,   /* several VGs match: name one (by UUID) */
+    LR_HINT_CHOOSE_CRC = 1u << 2,  /* several versions share the seqno: pick one by checksum */
+    LR_HINT_USE_COPY = 1u << 3,    /* the image cannot be written in place: write to a copy */
+    LR_HINT_MISSING_PVS = 1u << 4, /* PVs are missing: give their images */
+    LR_HINT_NEW_NAME = 1u << 5,    /* the name is taken: choose another */
+    LR_HINT_OVERWRITE = 1u << 6,   /* the target exists: allow overwriting it */
+};
+
 /* Filled by a failing function. `where` names the file or object (may be
  * empty), `offset` the byte offset the problem was found at, or LR_NO_OFFSET. */
 typedef struct lr_error {
@@ -27,6 +41,7 @@ typedef struct lr_error {
     uint64_t offset;
     char where[256];
     char msg[512];
+    unsigned hints; /* LR_HINT_* bits of a refusal; 0 otherwise */
 } lr_error_t;
 
 /* Resets the record to "no error". `err` may be NULL. */
@@ -59,6 +74,11 @@ int lr_error_wrap(lr_error_t *err, const char *where, int code);
 /* Puts `prefix: ` before the message a callee recorded (its own text, or
  * lr_strerror(code) when it left none) and records code. Returns code. */
 int lr_error_prefix(lr_error_t *err, const char *prefix, int code);
+
+/* Records a refusal: LR_EREFUSED with the LR_HINT_* bits `hints` and a
+ * neutral message (no command-line flag). Returns LR_EREFUSED. */
+int lr_error_refuse(lr_error_t *err, unsigned hints, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Records -ENOMEM, "out of memory". Returns -ENOMEM. */
 int lr_error_oom(lr_error_t *err);
