@@ -1,11 +1,11 @@
 /* Internals shared by the mlvm engine's files. */
-#ifndef LR_VGEDIT_INT_H
-#define LR_VGEDIT_INT_H
+#ifndef ED_VGEDIT_INT_H
+#define ED_VGEDIT_INT_H
 
 #include "lr/undo.h"
 #include "lr/vgedit.h"
 
-#define LR_VGEDIT_MAX_MDA 2
+#define ED_MAX_MDA 2
 
 struct lr_vgedit {
     lr_io_t *io;
@@ -13,8 +13,8 @@ struct lr_vgedit {
     bool writable;
     lr_label_t label;
     size_t n_mda;
-    lr_mda_header_t mda[LR_VGEDIT_MAX_MDA];
-    bool mda_usable[LR_VGEDIT_MAX_MDA];
+    lr_mda_header_t mda[ED_MAX_MDA];
+    bool mda_usable[ED_MAX_MDA];
     char *text;    /* the current version (pending edits included), NUL-terminated */
     lr_cfg_t *cfg; /* parsed from text */
     lr_vg_t *vg;   /* view over cfg (does not own it) */
@@ -27,37 +27,35 @@ struct lr_vgedit {
 
 /* A change to the scratch copy of the tree; node lookups go by path since
  * the scratch is a fresh parse of ed->text. */
-typedef int (*lr_vgedit_mutate_fn)(lr_vgedit_t *ed, lr_cfg_t *scratch, lr_cfg_node_t *vgsec,
-                                   void *arg, lr_error_t *err);
+typedef int (*ed_mutate_fn)(lr_vgedit_t *ed, lr_cfg_t *scratch, lr_cfg_node_t *vgsec, void *arg,
+                            lr_error_t *err);
 
 /* The result of applying a change: text, tree and view, checked. */
-typedef struct lr_vgedit_state {
+typedef struct ed_state {
     char *text;
     lr_cfg_t *cfg;
     lr_vg_t *vg;
-} lr_vgedit_state_t;
+} ed_state_t;
 
 /* Applies fn to a scratch copy of ed's tree, writes it, parses and lr_vg_check's the result into
- * *st (caller frees with lr_vgedit_state_free or adopts it with lr_vgedit_state_adopt). */
-int lr_vgedit_build(lr_vgedit_t *ed, lr_vgedit_mutate_fn fn, void *arg, lr_vgedit_state_t *st,
-                    lr_error_t *err);
-void lr_vgedit_state_free(lr_vgedit_state_t *st);
+ * *st (caller frees with ed_state_free or adopts it with ed_state_adopt). */
+int ed_build(lr_vgedit_t *ed, ed_mutate_fn fn, void *arg, ed_state_t *st, lr_error_t *err);
+void ed_state_free(ed_state_t *st);
 /* Replaces ed's current version with st (taking it over). */
-void lr_vgedit_state_adopt(lr_vgedit_t *ed, lr_vgedit_state_t *st);
+void ed_state_adopt(lr_vgedit_t *ed, ed_state_t *st);
 
 /* Opens path for writing with io->open_rw (lr_io_open_rw when io or it is
  * NULL), LR_IO_RDWR | LR_IO_EXCL. */
-int lr_vgedit_open_rw(const lr_vgedit_io_opts_t *io, const char *path, lr_io_t **out,
-                      lr_error_t *err);
+int ed_open_rw(const lr_vgedit_io_opts_t *io, const char *path, lr_io_t **out, lr_error_t *err);
 
 /* Creates the undo file undo_path and stacks the undo layer on *io (which
  * it then owns; *io becomes the stack). On failure nothing was written, *u
  * is NULL and a file this call created is removed. */
-int lr_vgedit_undo_start(const char *undo_path, const char *image, lr_io_t **io, lr_undo_t **u,
-                         lr_error_t *err);
+int ed_undo_start(const char *undo_path, const char *image, lr_io_t **io, lr_undo_t **u,
+                  lr_error_t *err);
 
 /* Finishes the undo file after the writes (status: how they ended) and
  * returns status, or the finishing error when status is 0. */
-int lr_vgedit_undo_end(lr_undo_t *u, int status, lr_error_t *err);
+int ed_undo_end(lr_undo_t *u, int status, lr_error_t *err);
 
 #endif

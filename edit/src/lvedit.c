@@ -319,13 +319,13 @@ static int mutate_resize(lr_vgedit_t *ed, lr_cfg_t *scratch, lr_cfg_node_t *vgse
 
 /* ---- the operations ---- */
 
-static int apply(lr_vgedit_t *ed, lr_vgedit_mutate_fn fn, void *arg, lr_error_t *err)
+static int apply(lr_vgedit_t *ed, ed_mutate_fn fn, void *arg, lr_error_t *err)
 {
-    lr_vgedit_state_t st;
-    int rc = lr_vgedit_build(ed, fn, arg, &st, err);
+    ed_state_t st;
+    int rc = ed_build(ed, fn, arg, &st, err);
     if (rc)
         return rc;
-    lr_vgedit_state_adopt(ed, &st);
+    ed_state_adopt(ed, &st);
     ed->dirty = true;
     return 0;
 }

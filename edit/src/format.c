@@ -442,17 +442,17 @@ int lr_vgedit_format_ex(const char *path, const lr_vgedit_format_opts_t *opts,
     if (rc)
         return lr_error_wrap(err, path, rc);
     lr_io_t *io_h = NULL;
-    if ((rc = lr_vgedit_open_rw(io, path, &io_h, err)))
+    if ((rc = ed_open_rw(io, path, &io_h, err)))
         return lr_error_wrap(err, path, rc);
     plan_t p;
     memset(&p, 0, sizeof(p));
     lr_undo_t *u = NULL;
     rc = make_plan(io_h, &o, &p, err);
     if (!rc && io && io->undo_path)
-        rc = lr_vgedit_undo_start(io->undo_path, path, &io_h, &u, err);
+        rc = ed_undo_start(io->undo_path, path, &io_h, &u, err);
     if (!rc) {
         rc = write_plan(io_h, &p, err);
-        rc = lr_vgedit_undo_end(u, rc, err);
+        rc = ed_undo_end(u, rc, err);
     }
     int crc = lr_io_close(io_h, rc ? NULL : err);
     lr_undo_free(u); /* after the layer that borrows it */

@@ -13,8 +13,7 @@
 
 /* ---- writing: how the image is opened, the undo file ---- */
 
-int lr_vgedit_open_rw(const lr_vgedit_io_opts_t *io, const char *path, lr_io_t **out,
-                      lr_error_t *err)
+int ed_open_rw(const lr_vgedit_io_opts_t *io, const char *path, lr_io_t **out, lr_error_t *err)
 {
     int flags = LR_IO_RDWR | LR_IO_EXCL;
     if (io && io->open_rw)
@@ -22,8 +21,8 @@ int lr_vgedit_open_rw(const lr_vgedit_io_opts_t *io, const char *path, lr_io_t *
     return lr_io_open_rw(out, path, flags, err);
 }
 
-int lr_vgedit_undo_start(const char *undo_path, const char *image, lr_io_t **io, lr_undo_t **u,
-                         lr_error_t *err)
+int ed_undo_start(const char *undo_path, const char *image, lr_io_t **io, lr_undo_t **u,
+                  lr_error_t *err)
 {
     *u = NULL;
     int rc = lr_undo_create(u, undo_path, err);
@@ -42,7 +41,7 @@ int lr_vgedit_undo_start(const char *undo_path, const char *image, lr_io_t **io,
     return 0;
 }
 
-int lr_vgedit_undo_end(lr_undo_t *u, int status, lr_error_t *err)
+int ed_undo_end(lr_undo_t *u, int status, lr_error_t *err)
 {
     if (!u)
         return status;
@@ -57,7 +56,7 @@ int lr_vgedit_undo_end(lr_undo_t *u, int status, lr_error_t *err)
 
 /* ---- state: text + tree + view ---- */
 
-void lr_vgedit_state_free(lr_vgedit_state_t *st)
+void ed_state_free(ed_state_t *st)
 {
     lr_vg_free(st->vg);
     lr_cfg_free(st->cfg);
@@ -67,7 +66,7 @@ void lr_vgedit_state_free(lr_vgedit_state_t *st)
 
 /* Parses text (taken over) into a tree and a view, and checks the view
  * against LVM2's rules when check is set. */
-static int state_from_text(char *text, bool check, lr_vgedit_state_t *st, lr_error_t *err)
+static int state_from_text(char *text, bool check, ed_state_t *st, lr_error_t *err)
 {
     memset(st, 0, sizeof(*st));
     st->text = text;
@@ -77,11 +76,11 @@ static int state_from_text(char *text, bool check, lr_vgedit_state_t *st, lr_err
     if (!rc && check)
         rc = lr_vg_check(st->vg, err);
     if (rc)
-        lr_vgedit_state_free(st);
+        ed_state_free(st);
     return rc;
 }
 
-void lr_vgedit_state_adopt(lr_vgedit_t *ed, lr_vgedit_state_t *st)
+void ed_state_adopt(lr_vgedit_t *ed, ed_state_t *st)
 {
     lr_vg_free(ed->vg);
     lr_cfg_free(ed->cfg);
@@ -104,8 +103,7 @@ static lr_cfg_node_t *vg_section(lr_cfg_t *cfg, const char *name)
     return NULL;
 }
 
-int lr_vgedit_build(lr_vgedit_t *ed, lr_vgedit_mutate_fn fn, void *arg, lr_vgedit_state_t *st,
-                    lr_error_t *err)
+int ed_build(lr_vgedit_t *ed, ed_mutate_fn fn, void *arg, ed_state_t *st, lr_error_t *err)
 {
     memset(st, 0, sizeof(*st));
     lr_cfg_t *scratch = NULL;
@@ -243,7 +241,7 @@ static int load_label(lr_vgedit_t *ed, lr_error_t *err)
     if (ed->label.n_mda == 0)
         return lr_error_set(err, LR_ENOTFOUND, LR_NO_OFFSET,
                             "the PV has no metadata areas, so no VG metadata");
-    ed->n_mda = ed->label.n_mda < LR_VGEDIT_MAX_MDA ? ed->label.n_mda : LR_VGEDIT_MAX_MDA;
+    ed->n_mda = ed->label.n_mda < ED_MAX_MDA ? ed->label.n_mda : ED_MAX_MDA;
     return 0;
 }
 
@@ -251,7 +249,7 @@ static int open_io(lr_vgedit_t *ed, const char *path, const lr_vgedit_io_opts_t 
                    lr_error_t *err)
 {
     if (ed->writable)
-        return lr_vgedit_open_rw(io, path, &ed->io, err);
+        return ed_open_rw(io, path, &ed->io, err);
     return lr_io_open(&ed->io, path, err);
 }
 
@@ -276,7 +274,7 @@ int lr_vgedit_open_ex(lr_vgedit_t **out, const char *path, int mode, const lr_vg
         return lr_error_wrap(err, path, lr_error_oom(err));
     }
     char *text = NULL;
-    lr_vgedit_state_t st;
+    ed_state_t st;
     int rc = open_io(ed, path, io, err);
     if (!rc)
         rc = load_label(ed, err);
@@ -288,7 +286,7 @@ int lr_vgedit_open_ex(lr_vgedit_t **out, const char *path, int mode, const lr_vg
         lr_vgedit_free(ed);
         return lr_error_wrap(err, path, rc);
     }
-    lr_vgedit_state_adopt(ed, &st);
+    ed_state_adopt(ed, &st);
     *out = ed;
     return 0;
 }
@@ -505,15 +503,15 @@ int lr_vgedit_commit(lr_vgedit_t *ed, const char *description, lr_error_t *err)
                            "this handle; open the image again with a new one",
                            ed->undo_path);
     commit_arg_t a = {description};
-    lr_vgedit_state_t st;
-    int rc = lr_vgedit_build(ed, mutate_commit, &a, &st, err);
+    ed_state_t st;
+    int rc = ed_build(ed, mutate_commit, &a, &st, err);
     if (rc)
         return lr_error_wrap(err, ed->path, rc);
     uint64_t size = strlen(st.text) + 1;
     if (!(rc = check_fits(ed, size, err)) && ed->undo_path)
-        rc = lr_vgedit_undo_start(ed->undo_path, ed->path, &ed->io, &ed->undo, err);
+        rc = ed_undo_start(ed->undo_path, ed->path, &ed->io, &ed->undo, err);
     if (rc) {
-        lr_vgedit_state_free(&st);
+        ed_state_free(&st);
         return lr_error_wrap(err, ed->path, rc);
     }
     for (size_t i = 0; !rc && i < ed->n_mda; i++) {
@@ -525,12 +523,12 @@ int lr_vgedit_commit(lr_vgedit_t *ed, const char *description, lr_error_t *err)
         else
             rc = verify_area(ed, i, st.text, size, err);
     }
-    rc = lr_vgedit_undo_end(ed->undo, rc, err);
+    rc = ed_undo_end(ed->undo, rc, err);
     if (rc) {
-        lr_vgedit_state_free(&st);
+        ed_state_free(&st);
         return lr_error_wrap(err, ed->path, rc);
     }
-    lr_vgedit_state_adopt(ed, &st);
+    ed_state_adopt(ed, &st);
     ed->dirty = false;
     return 0;
 }
