@@ -69,10 +69,25 @@ static int exit_for(int rc)
     return EXIT_REFUSED;
 }
 
+/* mlvm's words for what would let a refused command go on (the engine's
+ * LR_HINT_* bits); NULL when mlvm has no option for it. */
+static const char *hint_words(unsigned hints)
+{
+    if (hints & LR_HINT_FORCE)
+        return "add --force to overwrite it";
+    if (hints & LR_HINT_NEW_NAME)
+        return "choose another name";
+    return NULL;
+}
+
 static int report(int rc, const lr_error_t *err)
 {
     char buf[1024];
-    fprintf(stderr, "%s: %s\n", prog, lr_error_format(err, buf, sizeof(buf)));
+    const char *hint = rc == LR_EREFUSED ? hint_words(err->hints) : NULL;
+    fprintf(stderr, "%s: %s", prog, lr_error_format(err, buf, sizeof(buf)));
+    if (hint)
+        fprintf(stderr, " (%s)", hint);
+    fprintf(stderr, "\n");
     return exit_for(rc);
 }
 

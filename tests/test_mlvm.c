@@ -636,6 +636,9 @@ static void expect_refused_edit(const char *path, int want, const char *word,
     if (word && !strstr(err.msg, word))
         fail_msg("message \"%s\" lacks \"%s\"", err.msg, word);
     assert_string_equal(err.where, path);
+    /* A name already taken says so as data too: the caller may pick another. */
+    bool taken = word && (strstr(word, "already exists") || strstr(word, "PV section"));
+    assert_int_equal(err.hints, taken ? LR_HINT_NEW_NAME : 0);
     lr_vgedit_free(ed);
     assert_int_equal(file_hash(path), before);
 }
@@ -716,8 +719,9 @@ static void test_refusals_leave_image(void **state)
     unlink(path);
 }
 
+/* hints: the LR_HINT_* bits the refusal must carry (0 for none). */
 static void expect_format_refused(const char *path, const lr_vgedit_format_opts_t *o, int want,
-                                  const char *word)
+                                  const char *word, unsigned hints)
 {
     uint32_t before = file_hash(path);
     lr_error_t err;
@@ -728,6 +732,7 @@ static void expect_format_refused(const char *path, const lr_vgedit_format_opts_
     if (word && !strstr(err.msg, word))
         fail_msg("message \"%s\" lacks \"%s\"", err.msg, word);
     assert_string_equal(err.where, path);
+    assert_int_equal(err.hints, hints);
     assert_int_equal(file_hash(path), before);
 }
 
@@ -739,22 +744,22 @@ static void test_format_refusals(void **state)
     lr_vgedit_format_defaults(&o);
     /* too small */
     temp_image(path, sizeof(path), 2 * MiB);
-    expect_format_refused(path, &o, LR_ERANGE, "image too small");
+    expect_format_refused(path, &o, LR_ERANGE, "image too small", 0);
     unlink(path);
     /* an existing PV */
     temp_image(path, sizeof(path), 64 * MiB);
     format_image(path, 1, 0);
-    expect_format_refused(path, &o, LR_EREFUSED, "LVM2 physical volume label");
+    expect_format_refused(path, &o, LR_EREFUSED, "LVM2 physical volume label", LR_HINT_FORCE);
     /* bad names and sizes */
     o.vg_name = "bad name";
     o.force = true;
-    expect_format_refused(path, &o, -EINVAL, "invalid character");
+    expect_format_refused(path, &o, -EINVAL, "invalid character", 0);
     o.vg_name = NULL;
     o.extent_size = 3000 << 10;
-    expect_format_refused(path, &o, -EINVAL, "power of 2");
+    expect_format_refused(path, &o, -EINVAL, "power of 2", 0);
     o.extent_size = 0;
     o.metadata_copies = 3;
-    expect_format_refused(path, &o, -EINVAL, "1 or 2");
+    expect_format_refused(path, &o, -EINVAL, "1 or 2", 0);
     o.metadata_copies = 1;
     /* with --force it goes through and makes a new VG */
     lr_error_t err;
@@ -777,12 +782,12 @@ static void test_format_refusals(void **state)
     for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
         temp_image(path, sizeof(path), 64 * MiB);
         pwrite_file(path, sigs[i].magic, sigs[i].len, sigs[i].off);
-        expect_format_refused(path, &o, LR_EREFUSED, sigs[i].word);
+        expect_format_refused(path, &o, LR_EREFUSED, sigs[i].word, LR_HINT_FORCE);
         o.force = true;
         ok(lr_vgedit_format(path, &o, NULL, &err), &err);
         o.force = false;
         /* the signature is gone: a new format is refused for the PV only */
-        expect_format_refused(path, &o, LR_EREFUSED, "LVM2 physical volume label");
+        expect_format_refused(path, &o, LR_EREFUSED, "LVM2 physical volume label", LR_HINT_FORCE);
         unlink(path);
     }
 }

@@ -184,8 +184,10 @@ static void test_undo_refusals(void **state)
     unlink(undo);
     assert_int_equal(RUN(g_mlvm, "create", "ref.raw", "data", "--undo", "u-ref"), 1);
     has(g_err, "already exists");
+    has(g_err, "(choose another name)"); /* mlvm's words for LR_HINT_NEW_NAME */
     assert_false(exists(undo));
     assert_int_equal(RUN(g_mlvm, "format", "ref.raw", "--undo", "u-ref"), 1);
+    has(g_err, "refusing to format over it (add --force to overwrite it)");
     assert_false(exists(undo));
     assert_int_equal(RUN(g_mlvm, "resize", "ref.raw", "nosuch", "8m", "--undo", "u-ref"), 1);
     has(g_err, "no logical volume 'nosuch'");

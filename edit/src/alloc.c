@@ -138,9 +138,9 @@ int lr_vgedit_alloc(const lr_vgedit_range_t *free_ranges, size_t n_free, uint64_
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "cannot allocate 0 extents");
     uint64_t total = lr_vgedit_range_total(free_ranges, n_free);
     if (total < count)
-        return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
-                            "not enough free space: %" PRIu64 " extents needed, %" PRIu64 " free",
-                            count, total);
+        return lr_error_refuse(
+            err, 0, "not enough free space: %" PRIu64 " extents needed, %" PRIu64 " free", count,
+            total);
     /* Work on a copy so the caller's list stays as it was; one piece per
      * range at most, plus the preferred one. */
     lr_vgedit_range_t *fr = malloc(n_free * sizeof(*fr));

@@ -315,7 +315,7 @@ static int check_first(const char *text, size_t len, const lr_vgedit_layout_t *l
         if (len + 1 > lr_mda_max_text(lay->mda_size[i]))
             return lr_error_set(err, LR_ELIMIT, LR_NO_OFFSET,
                                 "metadata (%zu bytes) does not fit metadata area %u (at most "
-                                "%" PRIu64 " bytes); use a larger --metadata-size",
+                                "%" PRIu64 " bytes); the metadata areas must be larger",
                                 len + 1, i + 1, lr_mda_max_text(lay->mda_size[i]));
     return 0;
 }
@@ -369,10 +369,11 @@ static int make_plan(lr_io_t *io, const lr_vgedit_format_opts_t *o, plan_t *p, l
     int rc = lr_vgedit_detect_signature(io, &what, &off, err);
     if (rc)
         return rc;
+    /* Overridable: the caller may insist, as pvcreate -ff does. */
     if (what && !o->force)
-        return lr_error_set(err, LR_EREFUSED, off,
-                            "found %s; refusing to format over it (use --force to overwrite)",
-                            what);
+        return lr_error_refuse(err, LR_HINT_FORCE,
+                               "found %s at byte %" PRIu64 "; refusing to format over it", what,
+                               off);
     if ((rc = lr_vgedit_layout(lr_io_size(io), o, &p->lay, err)))
         return rc;
     char pv_uuid[33], vg_uuid[33];

@@ -5,22 +5,12 @@
 #include "vgedit_int.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include <time.h>
-
-__attribute__((format(printf, 2, 3))) static int refuse(lr_error_t *err, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int rc = lr_error_vset(err, LR_EREFUSED, LR_NO_OFFSET, fmt, ap);
-    va_end(ap);
-    return rc;
-}
 
 /* ---- checks on the current version ---- */
 
@@ -30,16 +20,16 @@ static int check_editable(const lr_vgedit_t *ed, lr_error_t *err)
     if (!ed->writable)
         return lr_error_set(err, LR_EREADONLY, LR_NO_OFFSET, "opened read-only");
     if (ed->pv_index < 0)
-        return refuse(err, "VG %s does not list the PV on this image", vg->name);
+        return lr_error_refuse(err, 0, "VG %s does not list the PV on this image", vg->name);
     if (vg->n_pvs != 1)
-        return refuse(err, "VG %s spans %zu PVs; mlvm edits single-PV VGs only", vg->name,
-                      vg->n_pvs);
+        return lr_error_refuse(err, 0, "VG %s spans %zu PVs; mlvm edits single-PV VGs only",
+                               vg->name, vg->n_pvs);
     if (!lr_strlist_has(&vg->status, "WRITE"))
-        return refuse(err, "VG %s is read-only (no WRITE in its status)", vg->name);
+        return lr_error_refuse(err, 0, "VG %s is read-only (no WRITE in its status)", vg->name);
     if (lr_strlist_has(&vg->status, "EXPORTED"))
-        return refuse(err, "VG %s is exported", vg->name);
+        return lr_error_refuse(err, 0, "VG %s is exported", vg->name);
     if (lr_cfg_find(vg->node, "lock_type"))
-        return refuse(err, "VG %s is a shared VG (lock_type is set)", vg->name);
+        return lr_error_refuse(err, 0, "VG %s is a shared VG (lock_type is set)", vg->name);
     return 0;
 }
 
@@ -94,14 +84,15 @@ static bool subtree_names(const lr_cfg_node_t *sec, const char *name)
 static int check_lv_editable(const lr_vgedit_t *ed, const lr_lv_t *lv, lr_error_t *err)
 {
     if (!lv->visible)
-        return refuse(err, "LV %s is a hidden sub-LV; mlvm edits only visible linear LVs",
-                      lv->name);
+        return lr_error_refuse(
+            err, 0, "LV %s is a hidden sub-LV; mlvm edits only visible linear LVs", lv->name);
     if (!is_linear(lv))
-        return refuse(err, "LV %s is not a linear LV; mlvm edits only linear LVs", lv->name);
+        return lr_error_refuse(err, 0, "LV %s is not a linear LV; mlvm edits only linear LVs",
+                               lv->name);
     for (size_t i = 0; i < ed->vg->n_lvs; i++) {
         const lr_lv_t *o = &ed->vg->lvs[i];
         if (o != lv && subtree_names(o->node, lv->name))
-            return refuse(err, "LV %s is used by LV %s", lv->name, o->name);
+            return lr_error_refuse(err, 0, "LV %s is used by LV %s", lv->name, o->name);
     }
     return 0;
 }
@@ -112,17 +103,19 @@ static int check_new_name(const lr_vgedit_t *ed, const char *name, lr_error_t *e
     if (rc)
         return rc;
     if (lr_vg_find_lv(ed->vg, name))
-        return refuse(err, "a logical volume named '%s' already exists in VG %s", name,
-                      ed->vg->name);
+        return lr_error_refuse(err, LR_HINT_NEW_NAME,
+                               "a logical volume named '%s' already exists in VG %s", name,
+                               ed->vg->name);
     char path[256];
     snprintf(path, sizeof(path), "historical_logical_volumes/%s", name);
     if (lr_cfg_find(ed->vg->node, path))
-        return refuse(err, "'%s' is the name of a historical LV in VG %s", name, ed->vg->name);
+        return lr_error_refuse(err, LR_HINT_NEW_NAME,
+                               "'%s' is the name of a historical LV in VG %s", name, ed->vg->name);
     if (lr_vg_find_pv_by_key(ed->vg, name))
-        return refuse(err,
-                      "'%s' is the name of a PV section in VG %s; LV areas could not "
-                      "tell them apart",
-                      name, ed->vg->name);
+        return lr_error_refuse(err, LR_HINT_NEW_NAME,
+                               "'%s' is the name of a PV section in VG %s; LV areas could not "
+                               "tell them apart",
+                               name, ed->vg->name);
     return 0;
 }
 
@@ -143,7 +136,7 @@ static int allocate(const lr_vgedit_t *ed, uint64_t count, uint64_t prefer,
 {
     const lr_pv_t *pv = &ed->vg->pvs[ed->pv_index];
     if (!lr_strlist_has(&pv->status, "ALLOCATABLE"))
-        return refuse(err, "PV %s is not allocatable", pv->key);
+        return lr_error_refuse(err, 0, "PV %s is not allocatable", pv->key);
     lr_vgedit_range_t *fr = NULL;
     size_t n_fr = 0;
     int rc = lr_vgedit_free_ranges(ed->vg, (size_t)ed->pv_index, &fr, &n_fr, err);
@@ -340,9 +333,8 @@ int lr_vgedit_lv_create(lr_vgedit_t *ed, const char *name, uint64_t extents, lr_
     if (!rc)
         rc = check_count(extents, err);
     if (!rc && ed->vg->max_lv && ed->vg->n_lvs >= ed->vg->max_lv)
-        rc = lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
-                          "VG %s already has its maximum of %" PRIu64 " LVs", ed->vg->name,
-                          ed->vg->max_lv);
+        rc = lr_error_refuse(err, 0, "VG %s already has its maximum of %" PRIu64 " LVs",
+                             ed->vg->name, ed->vg->max_lv);
     if (!rc)
         rc = allocate(ed, extents, UINT64_MAX, &pieces, &n, err);
     if (!rc) {
@@ -376,7 +368,8 @@ int lr_vgedit_lv_rename(lr_vgedit_t *ed, const char *old_name, const char *new_n
     if (!rc)
         rc = check_lv_editable(ed, lv, err);
     if (!rc && strcmp(old_name, new_name) == 0)
-        rc = refuse(err, "LV %s is already named '%s'", old_name, new_name);
+        rc = lr_error_refuse(err, LR_HINT_NEW_NAME, "LV %s is already named '%s'", old_name,
+                             new_name);
     if (!rc)
         rc = check_new_name(ed, new_name, err);
     if (!rc) {
@@ -434,9 +427,8 @@ int lr_vgedit_lv_resize(lr_vgedit_t *ed, const char *name, uint64_t extents, lr_
     if (!rc)
         rc = check_count(extents, err);
     if (!rc && extents == lv->extent_count)
-        rc =
-            lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
-                         "LV %s already has %" PRIu64 " extents; nothing to change", name, extents);
+        rc = lr_error_refuse(err, 0, "LV %s already has %" PRIu64 " extents; nothing to change",
+                             name, extents);
     resize_arg_t a = {.lv = lv};
     if (!rc && extents < lv->extent_count)
         plan_shrink(lv, extents, &a);

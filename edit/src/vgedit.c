@@ -46,7 +46,7 @@ int ed_undo_end(lr_undo_t *u, int status, lr_error_t *err)
     if (!u)
         return status;
     /* Also after a failed write: the DONE record says what the image holds
-     * now, so --apply-undo accepts it. The write's error stays the one
+     * now, so applying the undo file accepts it. The write's error stays the one
      * reported. */
     lr_error_t ferr;
     lr_error_clear(&ferr);

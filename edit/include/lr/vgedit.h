@@ -95,7 +95,7 @@ typedef struct lr_vgedit_io_opts {
      * on the writable handle, so every byte the command overwrites is saved
      * (and the file synced) before it is overwritten. It is finished
      * (lr_undo_finish) after the last write, also when a write failed, so
-     * `lvmrepair --apply-undo FILE` puts the original bytes back. A refused
+     * applying the undo file (lr_undo_apply) puts the original bytes back. A refused
      * request writes nothing and creates no file. The image is recorded by
      * the path given. */
     const char *undo_path;
