@@ -6,7 +6,7 @@
 # usage: restore-reinit.sh LVMREPAIR FIXTURES_DIR
 # Needs root, losetup and lvm2; otherwise prints "SKIPPED: ..." and exits 77.
 set -u
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../../support/interop.sh"
 lr_init restore_reinit "$1" "$2"
 no_newvg() {
     local s

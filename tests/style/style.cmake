@@ -1,5 +1,5 @@
 # Source style: every .c/.h formatted by clang-format with the committed
 # .clang-format (skipped when clang-format is missing).
-add_test(NAME format-check COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/style/format-check.sh
+add_test(NAME format-check COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/format-check.sh
                                    ${CMAKE_SOURCE_DIR})
 set_tests_properties(format-check PROPERTIES SKIP_RETURN_CODE 77 LABELS style)

@@ -5,7 +5,7 @@
 # usage: restore-wrapped.sh LVMREPAIR FIXTURES_DIR
 # Needs root, losetup and lvm2; otherwise prints "SKIPPED: ..." and exits 77.
 set -u
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../../support/interop.sh"
 lr_init restore_wrapped "$1" "$2"
 lr_restore_case wrapped vgw 57 58 "$(lr_expected_lvs "$LR_FIX/wrapped/truth/lvs.json")"
 

@@ -6,7 +6,7 @@
 # usage: restore-second-mda-only.sh LVMREPAIR FIXTURES_DIR
 # Needs root, losetup and lvm2; otherwise prints "SKIPPED: ..." and exits 77.
 set -u
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../../support/interop.sh"
 lr_init restore_second_mda_only "$1" "$2"
 both_mdas() {
     lr_lvm pvs --noheadings -o pv_mda_count,pv_mda_used_count

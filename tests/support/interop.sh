@@ -7,7 +7,7 @@
 # users' devices are never read; only those devices are ever detached.
 #
 # Use:
-#   source lib.sh; lr_init NAME LVMREPAIR FIXTURES
+#   source tests/support/interop.sh; lr_init NAME LVMREPAIR FIXTURES
 # then lr_fixture, lr_attach, lr_lvm, ... (below). A missing requirement
 # prints "SKIPPED: NAME (reason)" and exits 77; a failure prints
 # "FAILED: NAME: reason" and exits 1.

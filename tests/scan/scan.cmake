@@ -8,6 +8,9 @@ target_compile_definitions(test_scan PRIVATE
 set_tests_properties(test_scan PROPERTIES TIMEOUT 600)
 
 add_test(NAME lvmscan-cli
-         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/scan/test-cli.sh $<TARGET_FILE:lvmscan>
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/test-cli.sh $<TARGET_FILE:lvmscan>
                  ${LR_FIXTURES})
 set_tests_properties(lvmscan-cli PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77)
+
+# The damaged-image corpus and the documented limits.
+include(${CMAKE_CURRENT_LIST_DIR}/damaged.cmake)

@@ -17,7 +17,7 @@
 # usage: restore-damaged.sh LVMREPAIR FIXTURES_DIR
 # Needs root, losetup and lvm2; otherwise prints "SKIPPED: ..." and exits 77.
 set -u
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../../support/interop.sh"
 lr_init restore_damaged "$1" "$2"
 SCAN="$(dirname "$LR_BIN")/lvmscan"
 [ -x "$SCAN" ] || lr_fail "lvmscan not built next to $LR_BIN"

@@ -9,7 +9,7 @@
 # usage: restore-fault.sh LVMREPAIR FIXTURES_DIR
 # Needs root, losetup and lvm2; otherwise prints "SKIPPED: ..." and exits 77.
 set -u
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../../support/interop.sh"
 lr_init restore_fault "$1" "$2"
 
 # fault_case FIXTURE VG SEQNO NEW_SEQNO

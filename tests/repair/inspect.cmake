@@ -46,7 +46,7 @@ endif()
 # vgcfgrestore of an exported version on a loop device (root, losetup, lvm2).
 if(TARGET test_export)
   add_test(NAME export_interop
-           COMMAND sh ${CMAKE_CURRENT_SOURCE_DIR}/interop/export-interop.sh
+           COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/interop/export-interop.sh
                    $<TARGET_FILE:test_export> ${LR_FIXTURES})
   set_tests_properties(export_interop PROPERTIES LABELS interop SKIP_RETURN_CODE 77)
 endif()

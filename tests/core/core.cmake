@@ -8,3 +8,6 @@ lr_add_test(test_io_blockdev test_io_blockdev.c test_binutil.c LABELS interop)
 lr_add_test(test_mda_interop test_mda_interop.c test_binutil.c LABELS interop)
 # core's text utilities (lr/strbuf.h, lr/fmt.h); SHA-256 is checked by test_undo.
 lr_add_test(test_fmt test_fmt.c)
+
+# The text half (config tree, typed VG view).
+include(${CMAKE_CURRENT_LIST_DIR}/text.cmake)

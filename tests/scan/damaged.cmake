@@ -7,7 +7,7 @@ if(TARGET lvmscan)
   # lvmrepair is looked for next to lvmscan at test time; without it the
   # script skips that step and says so.
   add_test(NAME damaged_corpus
-           COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/damaged/check-corpus.sh
+           COMMAND ${CMAKE_CURRENT_LIST_DIR}/check-corpus.sh
                    $<TARGET_FILE:lvmscan> ${LR_FIXTURES}/damaged)
   set_tests_properties(damaged_corpus PROPERTIES LABELS damaged TIMEOUT 3600)
 endif()

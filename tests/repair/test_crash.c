@@ -46,7 +46,7 @@
  *                              whole, the images and undo file in DIR/NNN, a
  *                              line in DIR/cases (see emit_line) and each
  *                              path's original images in DIR/pristine-PATH,
- *                              for tests/interop/crash-lvm.sh (real LVM2)
+ *                              for tests/repair/interop/crash-lvm.sh (real LVM2)
  *   test_crash --path NAME     only that path (see paths[]) */
 #include <errno.h>
 #include <fcntl.h>

@@ -3,7 +3,7 @@
  * images themselves are never written, and version picking explains itself.
  *
  * `test_export --export IMAGE SEQNO OUT` exports one version and exits: the
- * interop script (tests/interop/export-interop.sh) uses it to feed
+ * interop script (tests/repair/interop/export-interop.sh) uses it to feed
  * vgcfgrestore. */
 #include <dirent.h>
 #include <errno.h>

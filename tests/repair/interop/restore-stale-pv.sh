@@ -5,7 +5,7 @@
 # usage: restore-stale-pv.sh LVMREPAIR FIXTURES_DIR
 # Needs root, losetup and lvm2; otherwise prints "SKIPPED: ..." and exits 77.
 set -u
-source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/../../support/interop.sh"
 lr_init restore_stale_pv "$1" "$2"
 lr_restore_case stale-pv vgstale 9 10 "$(lr_expected_lvs "$LR_FIX/stale-pv/truth/lvs.json")"
 echo "PASSED: restore_stale_pv"

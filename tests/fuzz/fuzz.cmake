@@ -8,7 +8,7 @@
 # - with -DLR_FUZZ=ON (clang only) as fuzz/fuzz_NAME, a libFuzzer target,
 #   which tests/fuzz/run-fuzz.sh runs.
 
-set(LR_FUZZ_SRC ${CMAKE_CURRENT_SOURCE_DIR}/fuzz)
+set(LR_FUZZ_SRC ${CMAKE_CURRENT_LIST_DIR})
 set(LR_FUZZ_SEEDS ${CMAKE_BINARY_DIR}/fuzz-seeds)
 
 # NAME -> library it exercises

@@ -14,7 +14,7 @@ lr_add_test(test_crash test_crash.c LIBS lrrepair lrvgedit)
 set_tests_properties(test_crash PROPERTIES TIMEOUT 1800)
 
 add_test(NAME crash-lvm
-         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/interop/crash-lvm.sh
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/interop/crash-lvm.sh
                  $<TARGET_FILE:test_crash> $<TARGET_FILE:lvmrepair>)
 set_tests_properties(crash-lvm PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 1800
                                           RESOURCE_LOCK lr_loop_devices)

@@ -4,7 +4,7 @@
 # any is missing).
 lr_add_test(test_mlvm test_mlvm.c LIBS lrvgedit)
 
-add_executable(test_mlvm_cli test_mlvm_cli.c)
+add_executable(test_mlvm_cli ${CMAKE_CURRENT_LIST_DIR}/test_mlvm_cli.c)
 target_link_libraries(test_mlvm_cli PRIVATE lrtest_support)
 set_target_properties(test_mlvm_cli PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
 add_dependencies(test_mlvm_cli mlvm lvmrepair)
@@ -13,7 +13,7 @@ add_test(NAME test_mlvm_cli
 set_tests_properties(test_mlvm_cli PROPERTIES TIMEOUT 300)
 
 add_test(NAME mlvm-interop
-         COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/interop/mlvm-interop.sh $<TARGET_FILE:mlvm>)
-# Interop tests attach loop devices: one at a time (as tests/repair.cmake).
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/interop/mlvm-interop.sh $<TARGET_FILE:mlvm>)
+# Interop tests attach loop devices: one at a time (as tests/repair/repair.cmake).
 set_tests_properties(mlvm-interop PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 900
                                              RESOURCE_LOCK lr_loop_devices)
