@@ -1,11 +1,11 @@
 # Tests of the binary half of core (crc, uuid, io, label, mda), driven by
 # hand-built sectors and by the LVM2-made fixtures.
-lr_add_test(test_crc test_crc.c test_binutil.c LIBS PkgConfig::ZLIB)
-lr_add_test(test_io test_io.c test_binutil.c LIBS PkgConfig::ZLIB)
-lr_add_test(test_label test_label.c test_binutil.c)
-lr_add_test(test_mda test_mda.c test_binutil.c)
-lr_add_test(test_io_blockdev test_io_blockdev.c test_binutil.c LABELS interop)
-lr_add_test(test_mda_interop test_mda_interop.c test_binutil.c LABELS interop)
+lr_add_test(test_crc test_crc.c LIBS PkgConfig::ZLIB)
+lr_add_test(test_io test_io.c LIBS PkgConfig::ZLIB)
+lr_add_test(test_label test_label.c)
+lr_add_test(test_mda test_mda.c)
+lr_add_test(test_io_blockdev test_io_blockdev.c LABELS interop)
+lr_add_test(test_mda_interop test_mda_interop.c LABELS interop)
 # core's text utilities (lr/strbuf.h, lr/fmt.h); SHA-256 is checked by test_undo.
 lr_add_test(test_fmt test_fmt.c)
 

@@ -79,29 +79,6 @@ static char *write_ok(const lr_cfg_t *cfg, size_t *len)
     return out;
 }
 
-static char *slurp_data(const char *name, size_t *len)
-{
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/%s", LR_TEST_DATA, name);
-    char *buf = lr_test_slurp(path, len);
-    if (!buf)
-        fail_msg("cannot read %s", path);
-    return buf;
-}
-
-static char *slurp_truth(const char *fixture, const char *name, size_t *len)
-{
-    char path[1024], file[256];
-    snprintf(file, sizeof(file), "truth/%.200s", name);
-    return lr_test_slurp(lr_test_path(path, sizeof(path), fixture, file), len);
-}
-
-static bool fixtures_present(void)
-{
-    char names[4][128];
-    return lr_test_truth_files("history", ".pvck-metadata", names, 4) > 0;
-}
-
 /* ------------------------------------------------------------------ */
 /* fidelity on real LVM2 text                                           */
 
@@ -111,8 +88,6 @@ static bool fixtures_present(void)
 static void test_fixture_roundtrip(void **state)
 {
     (void)state;
-    if (!fixtures_present())
-        skip();
     static lr_test_text_t copies[MAX_COPIES];
     size_t total = 0, files = 0;
     for (size_t f = 0; f < lr_test_n_fixtures; f++) {
@@ -127,7 +102,7 @@ static void test_fixture_roundtrip(void **state)
             if (!all && !committed)
                 continue;
             size_t len;
-            char *buf = slurp_truth(fx, names[i], &len);
+            char *buf = lr_test_truth(fx, names[i], &len);
             assert_non_null(buf);
             int n = all ? lr_test_split_pvck_all(buf, len, copies, MAX_COPIES) : 1;
             if (!all)
@@ -166,16 +141,16 @@ static void test_data_roundtrip(void **state)
     (void)state;
     static lr_test_text_t copies[64];
     size_t len;
-    char *buf = slurp_data("segtypes.all", &len);
+    char *buf = lr_test_data("segtypes.all", &len);
     int n = lr_test_split_pvck_all(buf, len, copies, 64);
     assert_true(n >= 2);
     for (int c = 0; c < n; c++)
         roundtrip_copy(copies[c].p, copies[c].len, "segtypes.all");
     free(buf);
-    buf = slurp_data("segtypes.raw", &len);
+    buf = lr_test_data("segtypes.raw", &len);
     roundtrip_copy(buf, len, "segtypes.raw");
     free(buf);
-    buf = slurp_data("segtypes.backup", &len);
+    buf = lr_test_data("segtypes.backup", &len);
     roundtrip_copy(buf, len, "segtypes.backup");
     free(buf);
 }
@@ -331,12 +306,7 @@ static size_t split_lines(char *text, char **lines, size_t max)
 
 static char *committed_copy(size_t *len)
 {
-    if (fixtures_present()) {
-        char *buf = slurp_truth("history", "disk.pvck-metadata", len);
-        if (buf)
-            return buf;
-    }
-    return slurp_data("segtypes.raw", len);
+    return lr_test_truth_req("history", "disk.pvck-metadata", len);
 }
 
 static void test_edit_real(void **state)
@@ -886,7 +856,7 @@ static void test_fuzz(void **state)
         fuzz_one(buf, len);
     }
     size_t len;
-    char *real = slurp_data("segtypes.raw", &len);
+    char *real = lr_test_data("segtypes.raw", &len);
     char *work = malloc(len);
     assert_non_null(work);
     for (int iter = 0; iter < 3000; iter++) {

@@ -7,7 +7,7 @@
 #include "lr/crc.h"
 #include "lr/label.h"
 #include "lr/mda.h"
-#include "test_binutil.h"
+#include "bin_support.h"
 
 #include <zlib.h>
 
@@ -18,7 +18,7 @@ static void test_check_value(void **state)
 {
     (void)state;
     assert_int_equal(lr_crc(0xffffffffU, "123456789", 9), 0x340bc6d9U);
-    assert_int_equal(tb_ref_crc(0xffffffffU, "123456789", 9), 0x340bc6d9U);
+    assert_int_equal(lr_test_ref_crc(0xffffffffU, "123456789", 9), 0x340bc6d9U);
 }
 
 static void test_empty_keeps_initial(void **state)
@@ -59,7 +59,7 @@ static void test_matches_oracle_and_chains(void **state)
                                   63, 64, 65, 511, 512, 1023, 4999, N};
     for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
         size_t len = lens[k];
-        uint32_t want = tb_ref_crc(LR_CRC_INITIAL, buf, len);
+        uint32_t want = lr_test_ref_crc(LR_CRC_INITIAL, buf, len);
         assert_int_equal(lr_crc(LR_CRC_INITIAL, buf, len), want);
         for (size_t cut = 0; cut <= len; cut += len / 7 + 1) {
             uint32_t a = lr_crc(LR_CRC_INITIAL, buf, cut);
@@ -75,18 +75,18 @@ static void test_matches_oracle_and_chains(void **state)
 static void check_fixture(const char *fixture)
 {
     lr_test_dev_t devs[8];
-    int n = tb_devices(fixture, devs, 8);
+    int n = lr_test_devices_req(fixture, devs, 8);
     for (int d = 0; d < n; d++) {
-        if (tb_has_after(fixture, devs[d].dev))
+        if (lr_test_has_after(fixture, devs[d].dev))
             continue; /* damaged after capture: covered in test_label/test_mda */
         char file[256];
         snprintf(file, sizeof(file), "%.63s.pvck-headers", devs[d].dev);
-        char *hdr = tb_truth_req(fixture, file);
-        lr_io_t *io = tb_open_fixture(fixture, devs[d].img);
+        char *hdr = lr_test_truth_req(fixture, file, NULL);
+        lr_io_t *io = lr_test_open_fixture(fixture, devs[d].img);
         uint64_t pv = devs[d].pv_start;
 
         uint64_t at, want;
-        assert_true(tb_pvck_u64(hdr, "label_header.crc", &want));
+        assert_true(lr_test_pvck_u64(hdr, "label_header.crc", &want));
         /* "label_header at 512": the offset is the token after "at". */
         const char *p = strstr(hdr, "label_header at ");
         assert_non_null(p);
@@ -99,23 +99,23 @@ static void check_fixture(const char *fixture)
             char key[64];
             uint64_t start, size, off, csum;
             snprintf(key, sizeof(key), "mda_header_%d.checksum", m);
-            assert_true(tb_pvck_u64(hdr, key, &want));
+            assert_true(lr_test_pvck_u64(hdr, key, &want));
             snprintf(key, sizeof(key), "mda_header_%d.start", m);
-            assert_true(tb_pvck_u64(hdr, key, &start));
+            assert_true(lr_test_pvck_u64(hdr, key, &start));
             assert_int_equal(lr_io_pread(io, sec, 512, pv + start, NULL), 0);
             assert_int_equal(lr_crc(LR_CRC_INITIAL, sec + 4, 508), (uint32_t)want);
 
             /* Text: not wrapped in these fixtures except `wrapped`, whose
              * two pieces are chained exactly as _vg_write_raw does. */
             snprintf(key, sizeof(key), "mda_header_%d.size", m);
-            assert_true(tb_pvck_u64(hdr, key, &size));
+            assert_true(lr_test_pvck_u64(hdr, key, &size));
             snprintf(key, sizeof(key), "mda_header_%d.raw_locn[0].offset", m);
-            assert_true(tb_pvck_u64(hdr, key, &off));
+            assert_true(lr_test_pvck_u64(hdr, key, &off));
             snprintf(key, sizeof(key), "mda_header_%d.raw_locn[0].size", m);
             uint64_t tsize;
-            assert_true(tb_pvck_u64(hdr, key, &tsize));
+            assert_true(lr_test_pvck_u64(hdr, key, &tsize));
             snprintf(key, sizeof(key), "mda_header_%d.raw_locn[0].checksum", m);
-            assert_true(tb_pvck_u64(hdr, key, &csum));
+            assert_true(lr_test_pvck_u64(hdr, key, &csum));
             uint64_t first = off + tsize > size ? size - off : tsize;
             uint8_t *t = malloc(tsize);
             assert_non_null(t);

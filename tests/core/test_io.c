@@ -12,7 +12,7 @@
 
 #include "lr/io.h"
 #include "lr/label.h"
-#include "test_binutil.h"
+#include "bin_support.h"
 
 #define HISTORY_SIZE 33554432ULL /* fixtures/history/disk.img, 32 MiB */
 
@@ -77,14 +77,14 @@ static void test_open_gzip_fixture(void **state)
     /* The gzip trailer holds zlib's CRC-32 and the size mod 2^32 of the
      * original data: all of the served bytes must match them. */
     size_t gzlen = 0;
-    uint8_t *gz = tb_file_bytes(path, &gzlen);
+    uint8_t *gz = lr_test_file_bytes(path, &gzlen);
     assert_true(gzlen > 18);
     uint32_t want_crc = (uint32_t)gz[gzlen - 8] | (uint32_t)gz[gzlen - 7] << 8 |
                         (uint32_t)gz[gzlen - 6] << 16 | (uint32_t)gz[gzlen - 5] << 24;
     uint32_t want_size = (uint32_t)gz[gzlen - 4] | (uint32_t)gz[gzlen - 3] << 8 |
                          (uint32_t)gz[gzlen - 2] << 16 | (uint32_t)gz[gzlen - 1] << 24;
     free(gz);
-    uint8_t *all = tb_read_all(io);
+    uint8_t *all = lr_test_read_all(io);
     assert_int_equal((uint32_t)crc32(0, all, (uInt)lr_io_size(io)), want_crc);
     assert_int_equal((uint32_t)lr_io_size(io), want_size);
     free(all);
@@ -95,8 +95,8 @@ static void test_open_raw_matches_gzip(void **state)
 {
     (void)state;
     char raw[1024];
-    tb_scratch_copy("history", "disk.img", raw, sizeof(raw));
-    lr_io_t *r = NULL, *g = tb_open_fixture("history", "disk.img");
+    lr_test_scratch_copy("history", "disk.img", raw, sizeof(raw));
+    lr_io_t *r = NULL, *g = lr_test_open_fixture("history", "disk.img");
     assert_int_equal(lr_io_open(&r, raw, NULL), 0);
     assert_false(lr_io_is_gzip(r));
     assert_false(lr_io_writable(r));
@@ -136,11 +136,11 @@ static void check_past_end(lr_io_t *io)
 static void test_read_past_end(void **state)
 {
     (void)state;
-    lr_io_t *g = tb_open_fixture("history", "disk.img");
+    lr_io_t *g = lr_test_open_fixture("history", "disk.img");
     check_past_end(g);
     lr_io_close(g, NULL);
     char raw[1024];
-    tb_scratch_copy("history", "disk.img", raw, sizeof(raw));
+    lr_test_scratch_copy("history", "disk.img", raw, sizeof(raw));
     lr_io_t *r = NULL;
     assert_int_equal(lr_io_open(&r, raw, NULL), 0);
     check_past_end(r);
@@ -155,7 +155,7 @@ static void check_read_is_pure(const char *path)
     struct stat before, after;
     assert_int_equal(stat(path, &before), 0);
     size_t len0 = 0;
-    uint8_t *bytes0 = tb_file_bytes(path, &len0);
+    uint8_t *bytes0 = lr_test_file_bytes(path, &len0);
     uint32_t crc0 = (uint32_t)crc32(0, bytes0, (uInt)len0);
 
     lr_io_t *io = NULL;
@@ -174,7 +174,7 @@ static void check_read_is_pure(const char *path)
 
     assert_int_equal(stat(path, &after), 0);
     size_t len1 = 0;
-    uint8_t *bytes1 = tb_file_bytes(path, &len1);
+    uint8_t *bytes1 = lr_test_file_bytes(path, &len1);
     assert_int_equal(len0, len1);
     assert_int_equal((uint32_t)crc32(0, bytes1, (uInt)len1), crc0);
     assert_memory_equal(bytes0, bytes1, len0);
@@ -194,7 +194,7 @@ static void test_reading_never_writes(void **state)
     fixture_gz_path(gz, sizeof(gz));
     check_read_is_pure(gz);
     char raw[1024];
-    tb_scratch_copy("history", "disk.img", raw, sizeof(raw));
+    lr_test_scratch_copy("history", "disk.img", raw, sizeof(raw));
     check_read_is_pure(raw);
     unlink(raw);
 }
@@ -203,10 +203,10 @@ static void test_write_on_read_only_fails(void **state)
 {
     (void)state;
     char raw[1024];
-    tb_scratch_copy("history", "disk.img", raw, sizeof(raw));
+    lr_test_scratch_copy("history", "disk.img", raw, sizeof(raw));
     size_t len0 = 0;
-    uint8_t *bytes0 = tb_file_bytes(raw, &len0);
-    lr_io_t *r = NULL, *g = tb_open_fixture("history", "disk.img");
+    uint8_t *bytes0 = lr_test_file_bytes(raw, &len0);
+    lr_io_t *r = NULL, *g = lr_test_open_fixture("history", "disk.img");
     assert_int_equal(lr_io_open(&r, raw, NULL), 0);
     uint8_t junk[512];
     memset(junk, 0xa5, sizeof(junk));
@@ -219,7 +219,7 @@ static void test_write_on_read_only_fails(void **state)
     lr_io_close(r, NULL);
     lr_io_close(g, NULL);
     size_t len1 = 0;
-    uint8_t *bytes1 = tb_file_bytes(raw, &len1);
+    uint8_t *bytes1 = lr_test_file_bytes(raw, &len1);
     assert_int_equal(len0, len1);
     assert_memory_equal(bytes0, bytes1, len0);
     free(bytes0);
@@ -247,7 +247,7 @@ static void test_corrupt_gzip(void **state)
     char src[1024];
     fixture_gz_path(src, sizeof(src));
     size_t len = 0;
-    uint8_t *gz = tb_file_bytes(src, &len);
+    uint8_t *gz = lr_test_file_bytes(src, &len);
     char path[1024];
     temp_path(path, sizeof(path));
 
@@ -295,7 +295,7 @@ static void test_gzip_members_and_padding(void **state)
     write_gzip(a, one, sizeof(one) - 1);
     write_gzip(b, two, sizeof(two) - 1);
     size_t la = 0, lb = 0;
-    uint8_t *ga = tb_file_bytes(a, &la), *gb = tb_file_bytes(b, &lb);
+    uint8_t *ga = lr_test_file_bytes(a, &la), *gb = lr_test_file_bytes(b, &lb);
     uint8_t *cat = calloc(1, la + lb + 1024);
     assert_non_null(cat);
     memcpy(cat, ga, la);
@@ -631,7 +631,7 @@ static uint64_t expect_partial(const char *path, const uint8_t *data, size_t min
     assert_int_equal(cut, truncated);
     assert_err_names(&why, path, word);
     if (size) {
-        uint8_t *all = tb_read_all(io);
+        uint8_t *all = lr_test_read_all(io);
         assert_memory_equal(all, data, (size_t)size);
         free(all);
         /* again from the middle, after the stream reached the end */
@@ -655,7 +655,7 @@ static void test_gzip_partial(void **state)
     temp_path(path, sizeof(path));
     write_members(good, data, len, NULL, 0, 0);
     size_t gzlen = 0;
-    uint8_t *gz = tb_file_bytes(good, &gzlen);
+    uint8_t *gz = lr_test_file_bytes(good, &gzlen);
 
     /* cut in the middle: about half decompresses, and is served */
     write_file(path, gz, gzlen / 2);
@@ -689,7 +689,7 @@ static void test_gzip_partial(void **state)
     assert_int_equal(lr_io_open_opts(&io, path, &o, NULL), 0);
     assert_true(lr_io_size(io) >= half && lr_io_size(io) <= len);
     assert_int_equal(lr_io_damage(io, NULL, NULL), LR_EFORMAT);
-    uint8_t *all = tb_read_all(io);
+    uint8_t *all = lr_test_read_all(io);
     /* what the undamaged first half of the compressed bytes gives is intact
      * (after it, deflate may emit damaged bytes before its codes go wrong,
      * or, in a stored block, only the trailer's checksum tells) */
@@ -736,7 +736,7 @@ static void test_rw_handle(void **state)
 {
     (void)state;
     char raw[1024];
-    tb_scratch_copy("history", "disk.img", raw, sizeof(raw));
+    lr_test_scratch_copy("history", "disk.img", raw, sizeof(raw));
     lr_io_t *io = NULL;
     lr_error_t err;
     lr_error_clear(&err);
@@ -766,7 +766,7 @@ static void test_rw_gzip_refused(void **state)
     char src[1024], path[1024];
     fixture_gz_path(src, sizeof(src));
     size_t len = 0;
-    uint8_t *gz = tb_file_bytes(src, &len);
+    uint8_t *gz = lr_test_file_bytes(src, &len);
     temp_path(path, sizeof(path));
     write_file(path, gz, len);
     lr_io_t *io = NULL;
@@ -776,7 +776,7 @@ static void test_rw_gzip_refused(void **state)
     assert_null(io);
     assert_err_names(&err, path, "gzip");
     size_t len2 = 0;
-    uint8_t *after = tb_file_bytes(path, &len2);
+    uint8_t *after = lr_test_file_bytes(path, &len2);
     assert_int_equal(len, len2);
     assert_memory_equal(gz, after, len);
     free(after);
@@ -818,7 +818,7 @@ static void test_layer(void **state)
     uint8_t buf[2048];
     for (size_t i = 0; i < sizeof(buf); i++)
         buf[i] = (uint8_t)i;
-    lr_io_t *io = tb_mem_io(buf, sizeof(buf), false);
+    lr_io_t *io = lr_test_buf_io(buf, sizeof(buf), false);
     assert_string_equal(lr_io_name(io), "mem");
     assert_false(lr_io_writable(io));
     uint8_t r[16];

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "lr/io.h"
-#include "test_binutil.h"
+#include "bin_support.h"
 
 #define IMG_SIZE (8u << 20)
 
@@ -121,7 +121,7 @@ static void test_blockdev_exclusive(void **state)
 
     /* The write reached the backing file. */
     size_t len = 0;
-    uint8_t *file = tb_file_bytes(g_file, &len);
+    uint8_t *file = lr_test_file_bytes(g_file, &len);
     assert_int_equal(len, IMG_SIZE);
     assert_memory_equal(file + 1024 * 1024, w, sizeof(w));
     free(file);

@@ -8,7 +8,7 @@
 
 #include "lr/crc.h"
 #include "lr/label.h"
-#include "test_binutil.h"
+#include "bin_support.h"
 
 /* ------------------------------------------------------------------ */
 /* Fixtures                                                            */
@@ -24,9 +24,9 @@ static void pvck_locn(const char *hdr, const char *key, lr_disk_locn_t *l)
 {
     char k[160];
     snprintf(k, sizeof(k), "%s.offset", key);
-    assert_true(tb_pvck_u64(hdr, k, &l->offset));
+    assert_true(lr_test_pvck_u64(hdr, k, &l->offset));
     snprintf(k, sizeof(k), "%s.size", key);
-    assert_true(tb_pvck_u64(hdr, k, &l->size));
+    assert_true(lr_test_pvck_u64(hdr, k, &l->size));
 }
 
 static void pvck_read_lists(const char *hdr, pvck_lists_t *L)
@@ -36,7 +36,7 @@ static void pvck_read_lists(const char *hdr, pvck_lists_t *L)
     for (int i = 0; list < 2; i++) {
         char key[96], comment[96];
         snprintf(key, sizeof(key), "pv_header.disk_locn[%d]", i);
-        if (!tb_pvck_comment(hdr, key, comment, sizeof(comment)))
+        if (!lr_test_pvck_comment(hdr, key, comment, sizeof(comment)))
             fail_msg("pvck headers: %s missing", key);
         if (strstr(comment, "list end")) {
             list++;
@@ -55,7 +55,7 @@ static void pvck_read_lists(const char *hdr, pvck_lists_t *L)
     for (int i = 0;; i++) {
         char key[96], comment[96];
         snprintf(key, sizeof(key), "pv_header_extension.disk_locn[%d]", i);
-        assert_true(tb_pvck_comment(hdr, key, comment, sizeof(comment)));
+        assert_true(lr_test_pvck_comment(hdr, key, comment, sizeof(comment)));
         if (strstr(comment, "list end"))
             break;
         pvck_locn(hdr, key, &L->ba[L->n_ba++]);
@@ -66,8 +66,9 @@ static void pvck_read_lists(const char *hdr, pvck_lists_t *L)
 static bool pvck_label_intact(const char *hdr)
 {
     char id[32];
-    return tb_pvck_str(hdr, "label_header.id", id, sizeof(id)) && strcmp(id, "LABELONE") == 0 &&
-           !tb_pvck_check(hdr, "label_header") && !tb_pvck_check(hdr, "pv_header");
+    return lr_test_pvck_str(hdr, "label_header.id", id, sizeof(id)) &&
+           strcmp(id, "LABELONE") == 0 && !lr_test_pvck_check(hdr, "label_header") &&
+           !lr_test_pvck_check(hdr, "pv_header");
 }
 
 static void check_label_against_pvck(const char *fixture, const lr_test_dev_t *dev, const char *hdr,
@@ -92,19 +93,19 @@ static void check_label_against_pvck(const char *fixture, const lr_test_dev_t *d
 
     uint64_t v;
     char s[64];
-    assert_true(tb_pvck_u64(hdr, "label_header.sector", &v));
+    assert_true(lr_test_pvck_u64(hdr, "label_header.sector", &v));
     assert_int_equal(l.sector, v);
     assert_int_equal(sec, v);
-    assert_true(tb_pvck_u64(hdr, "label_header.crc", &v));
+    assert_true(lr_test_pvck_u64(hdr, "label_header.crc", &v));
     assert_int_equal(l.crc, v);
     assert_int_equal(l.crc_calc, v);
-    assert_true(tb_pvck_u64(hdr, "label_header.offset", &v));
+    assert_true(lr_test_pvck_u64(hdr, "label_header.offset", &v));
     assert_int_equal(l.offset, v);
-    assert_true(tb_pvck_str(hdr, "label_header.type", s, sizeof(s)));
+    assert_true(lr_test_pvck_str(hdr, "label_header.type", s, sizeof(s)));
     assert_string_equal(l.type, s);
-    assert_true(tb_pvck_str(hdr, "pv_header.pv_uuid", s, sizeof(s)));
+    assert_true(lr_test_pvck_str(hdr, "pv_header.pv_uuid", s, sizeof(s)));
     assert_string_equal(l.pv_uuid, s);
-    assert_true(tb_pvck_u64(hdr, "pv_header.device_size", &v));
+    assert_true(lr_test_pvck_u64(hdr, "pv_header.device_size", &v));
     assert_int_equal(l.device_size, v);
 
     pvck_lists_t L;
@@ -120,10 +121,10 @@ static void check_label_against_pvck(const char *fixture, const lr_test_dev_t *d
         assert_int_equal(l.mda[i].offset, L.mda[i].offset);
         assert_int_equal(l.mda[i].size, L.mda[i].size);
     }
-    assert_true(tb_pvck_u64(hdr, "pv_header_extension.version", &v));
+    assert_true(lr_test_pvck_u64(hdr, "pv_header_extension.version", &v));
     assert_int_equal(l.ext_version, v);
     assert_true(l.has_ext);
-    assert_true(tb_pvck_u64(hdr, "pv_header_extension.flags", &v));
+    assert_true(lr_test_pvck_u64(hdr, "pv_header_extension.flags", &v));
     assert_int_equal(l.ext_flags, v);
     assert_int_equal(l.n_ba, L.n_ba);
     for (size_t i = 0; i < L.n_ba; i++) {
@@ -152,17 +153,17 @@ static void test_fixture_labels(void **state)
     for (size_t f = 0; f < lr_test_n_fixtures; f++) {
         const char *fixture = lr_test_fixtures[f];
         lr_test_dev_t devs[8];
-        int n = tb_devices(fixture, devs, 8);
+        int n = lr_test_devices_req(fixture, devs, 8);
         for (int d = 0; d < n; d++) {
-            char *hdr = tb_current_headers(fixture, devs[d].dev);
-            lr_io_t *io = tb_open_fixture(fixture, devs[d].img);
+            char *hdr = lr_test_current_headers(fixture, devs[d].dev);
+            lr_io_t *io = lr_test_open_fixture(fixture, devs[d].img);
             if (pvck_label_intact(hdr)) {
                 check_label_against_pvck(fixture, &devs[d], hdr, io);
                 intact++;
             } else {
                 /* pvck found no label: the damage log must say why, and we
                  * must find none either. */
-                assert_true(tb_damaged(fixture, devs[d].img, devs[d].pv_start + 512, 512));
+                assert_true(lr_test_damaged(fixture, devs[d].img, devs[d].pv_start + 512, 512));
                 lr_label_t l;
                 lr_error_t err;
                 lr_error_clear(&err);
@@ -219,7 +220,7 @@ static void test_build_parse_roundtrip(void **state)
     assert_memory_equal(sec + 24, "LVM2 001", 8);
     assert_int_equal(lr_label_parse(sec, sizeof(sec), 1, &p, NULL), 0);
     assert_true(p.crc_ok);
-    assert_int_equal(p.crc, tb_ref_crc(LR_CRC_INITIAL, sec + 20, 492));
+    assert_int_equal(p.crc, lr_test_ref_crc(LR_CRC_INITIAL, sec + 20, 492));
     assert_string_equal(p.pv_uuid, l.pv_uuid);
     assert_string_equal(p.type, "LVM2 001");
     assert_int_equal(p.device_size, l.device_size);
@@ -462,7 +463,7 @@ static void test_read_sectors(void **state)
     enum { SIZE = 65536 };
     uint8_t *img = calloc(1, SIZE);
     assert_non_null(img);
-    lr_io_t *io = tb_mem_io(img, SIZE, false);
+    lr_io_t *io = lr_test_buf_io(img, SIZE, false);
     lr_label_t l;
     uint64_t s;
     lr_error_t err;
@@ -513,7 +514,7 @@ static void test_read_sectors(void **state)
     /* An image shorter than four sectors: the sectors present are read. */
     memset(img, 0, SIZE);
     put_label(img, 0, 1);
-    io = tb_mem_io(img, 1024, false);
+    io = lr_test_buf_io(img, 1024, false);
     assert_int_equal(lr_label_read(io, 0, &l, &s, NULL), 0);
     assert_int_equal(s, 1);
     lr_io_close(io, NULL);
@@ -529,7 +530,7 @@ static void test_write_touches_only_its_sector(void **state)
     assert_non_null(orig);
     memset(img, 0xaa, SIZE);
     memcpy(orig, img, SIZE);
-    lr_io_t *io = tb_mem_io(img, SIZE, true);
+    lr_io_t *io = lr_test_buf_io(img, SIZE, true);
     lr_label_t l, r;
     sample_label(&l);
     assert_int_equal(lr_label_write(io, 2048, &l, NULL), 0);
@@ -545,7 +546,7 @@ static void test_write_touches_only_its_sector(void **state)
 
     /* Read-only io: refused, nothing written. */
     memcpy(img, orig, SIZE);
-    io = tb_mem_io(img, SIZE, false);
+    io = lr_test_buf_io(img, SIZE, false);
     assert_int_equal(lr_label_write(io, 0, &l, NULL), LR_EREADONLY);
     assert_memory_equal(img, orig, SIZE);
     lr_io_close(io, NULL);
@@ -591,7 +592,7 @@ static void test_uuid_fixture_ids(void **state)
     int seen = 0;
     for (size_t f = 0; f < lr_test_n_fixtures; f++) {
         lr_test_dev_t devs[8];
-        int n = tb_devices(lr_test_fixtures[f], devs, 8);
+        int n = lr_test_devices_req(lr_test_fixtures[f], devs, 8);
         for (int d = 0; d < n; d++) {
             char file[256], path[1024];
             snprintf(file, sizeof(file), "truth/%.63s.pvck-search-mda1", devs[d].dev);

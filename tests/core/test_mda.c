@@ -11,7 +11,7 @@
 #include "lr/crc.h"
 #include "lr/label.h"
 #include "lr/mda.h"
-#include "test_binutil.h"
+#include "bin_support.h"
 
 /* ------------------------------------------------------------------ */
 /* pvck helpers                                                        */
@@ -25,25 +25,25 @@ static bool pvck_mda(const char *hdr, int n, pvck_mda_t *m)
 {
     char key[96];
     snprintf(key, sizeof(key), "mda_header_%d.checksum", n);
-    if (!tb_pvck_u64(hdr, key, &m->checksum))
+    if (!lr_test_pvck_u64(hdr, key, &m->checksum))
         return false;
     snprintf(key, sizeof(key), "mda_header_%d.version", n);
-    assert_true(tb_pvck_u64(hdr, key, &m->version));
+    assert_true(lr_test_pvck_u64(hdr, key, &m->version));
     snprintf(key, sizeof(key), "mda_header_%d.start", n);
-    assert_true(tb_pvck_u64(hdr, key, &m->start));
+    assert_true(lr_test_pvck_u64(hdr, key, &m->start));
     snprintf(key, sizeof(key), "mda_header_%d.size", n);
-    assert_true(tb_pvck_u64(hdr, key, &m->size));
+    assert_true(lr_test_pvck_u64(hdr, key, &m->size));
     for (int s = 0; s < 2; s++) {
         uint64_t v;
         snprintf(key, sizeof(key), "mda_header_%d.raw_locn[%d].offset", n, s);
-        assert_true(tb_pvck_u64(hdr, key, &m->locn[s].offset));
+        assert_true(lr_test_pvck_u64(hdr, key, &m->locn[s].offset));
         snprintf(key, sizeof(key), "mda_header_%d.raw_locn[%d].size", n, s);
-        assert_true(tb_pvck_u64(hdr, key, &m->locn[s].size));
+        assert_true(lr_test_pvck_u64(hdr, key, &m->locn[s].size));
         snprintf(key, sizeof(key), "mda_header_%d.raw_locn[%d].checksum", n, s);
-        assert_true(tb_pvck_u64(hdr, key, &v));
+        assert_true(lr_test_pvck_u64(hdr, key, &v));
         m->locn[s].checksum = (uint32_t)v;
         snprintf(key, sizeof(key), "mda_header_%d.raw_locn[%d].flags", n, s);
-        assert_true(tb_pvck_u64(hdr, key, &v));
+        assert_true(lr_test_pvck_u64(hdr, key, &v));
         m->locn[s].flags = (uint32_t)v;
     }
     return true;
@@ -67,8 +67,9 @@ static bool pvck_text_crc(const char *hdr, uint64_t abs, uint32_t *crc, bool *ba
 static bool pvck_label_intact(const char *hdr)
 {
     char id[32];
-    return tb_pvck_str(hdr, "label_header.id", id, sizeof(id)) && strcmp(id, "LABELONE") == 0 &&
-           !tb_pvck_check(hdr, "label_header") && !tb_pvck_check(hdr, "pv_header");
+    return lr_test_pvck_str(hdr, "label_header.id", id, sizeof(id)) &&
+           strcmp(id, "LABELONE") == 0 && !lr_test_pvck_check(hdr, "label_header") &&
+           !lr_test_pvck_check(hdr, "pv_header");
 }
 
 static void fail_err(const char *what, const lr_error_t *err)
@@ -147,10 +148,10 @@ static void check_present_area(const char *fixture, const lr_test_dev_t *dev, co
         char path[1024], rel[300];
         snprintf(rel, sizeof(rel), "truth/%s", file);
         char *want = lr_test_slurp(lr_test_path(path, sizeof(path), fixture, rel), &len);
-        if (!tb_has_after(fixture, dev->dev) && want && len + 1 == h.locn[0].size &&
+        if (!lr_test_has_after(fixture, dev->dev) && want && len + 1 == h.locn[0].size &&
             memcmp(want, text, len) == 0)
             c->text_compared++;
-        else if (!tb_has_after(fixture, dev->dev) && n == 1)
+        else if (!lr_test_has_after(fixture, dev->dev) && n == 1)
             fail_msg("%s/%s: committed text differs from pvck --dump metadata", fixture, dev->dev);
         free(want);
     }
@@ -159,17 +160,17 @@ static void check_present_area(const char *fixture, const lr_test_dev_t *dev, co
 
 static void check_device_areas(const char *fixture, const lr_test_dev_t *dev, counts_t *c)
 {
-    char *cur = tb_current_headers(fixture, dev->dev);
+    char *cur = lr_test_current_headers(fixture, dev->dev);
     char *src = cur, *orig = NULL;
     bool label = pvck_label_intact(cur);
     if (!label) {
         /* pvck stops at a missing label; the areas are where they were. */
         char file[256];
         snprintf(file, sizeof(file), "%.63s.pvck-headers", dev->dev);
-        orig = tb_truth_req(fixture, file);
+        orig = lr_test_truth_req(fixture, file, NULL);
         src = orig;
     }
-    lr_io_t *io = tb_open_fixture(fixture, dev->img);
+    lr_io_t *io = lr_test_open_fixture(fixture, dev->img);
     for (int n = 1; n <= (int)dev->mda_count; n++) {
         pvck_mda_t m;
         if (!pvck_mda(src, n, &m))
@@ -182,12 +183,12 @@ static void check_device_areas(const char *fixture, const lr_test_dev_t *dev, co
         if (label) {
             char key[64];
             snprintf(key, sizeof(key), "pv_header.disk_locn[%d].offset", n + 1);
-            assert_true(tb_pvck_u64(cur, key, &start));
+            assert_true(lr_test_pvck_u64(cur, key, &start));
         }
-        bool zeroed = label ? tb_pvck_check(cur, prefix)
-                            : tb_damaged(fixture, dev->img, dev->pv_start + start, 512);
+        bool zeroed = label ? lr_test_pvck_check(cur, prefix)
+                            : lr_test_damaged(fixture, dev->img, dev->pv_start + start, 512);
         if (zeroed) {
-            assert_true(tb_damaged(fixture, dev->img, dev->pv_start + start, 512));
+            assert_true(lr_test_damaged(fixture, dev->img, dev->pv_start + start, 512));
             lr_mda_header_t h;
             lr_error_t err;
             lr_error_clear(&err);
@@ -210,7 +211,7 @@ static void test_fixture_areas(void **state)
     counts_t c = {0};
     for (size_t f = 0; f < lr_test_n_fixtures; f++) {
         lr_test_dev_t devs[8];
-        int n = tb_devices(lr_test_fixtures[f], devs, 8);
+        int n = lr_test_devices_req(lr_test_fixtures[f], devs, 8);
         for (int d = 0; d < n; d++)
             check_device_areas(lr_test_fixtures[f], &devs[d], &c);
     }
@@ -229,7 +230,7 @@ static void test_fixture_areas(void **state)
 static void test_read_wrapped(void **state)
 {
     (void)state;
-    lr_io_t *io = tb_open_fixture("wrapped", "disk.img");
+    lr_io_t *io = lr_test_open_fixture("wrapped", "disk.img");
     lr_mda_header_t h;
     lr_error_t err;
     lr_error_clear(&err);
@@ -251,7 +252,7 @@ static void test_read_wrapped(void **state)
     assert_memory_equal(text + first, b, wrap);
     assert_int_equal(lr_crc(lr_crc(LR_CRC_INITIAL, a, first), b, wrap), l->checksum);
     size_t len = 0;
-    char *want = tb_truth_req("wrapped", "disk.pvck-metadata");
+    char *want = lr_test_truth_req("wrapped", "disk.pvck-metadata", NULL);
     len = strlen(want);
     assert_int_equal(len + 1, l->size);
     assert_memory_equal(want, text, len);
@@ -280,15 +281,15 @@ static void test_next_offset_fixtures(void **state)
     for (size_t f = 0; f < lr_test_n_fixtures; f++) {
         const char *fixture = lr_test_fixtures[f];
         lr_test_dev_t devs[8];
-        int n = tb_devices(fixture, devs, 8);
+        int n = lr_test_devices_req(fixture, devs, 8);
         for (int d = 0; d < n; d++) {
             for (int a = 1; a <= (int)devs[d].mda_count; a++) {
-                char *text = tb_current_search(fixture, devs[d].dev, a);
+                char *text = lr_test_current_search(fixture, devs[d].dev, a);
                 uint64_t start = 0, size = 0;
                 assert_true(search_area(text, &start, &size));
                 char file[256], path[1024];
                 snprintf(file, sizeof(file), "truth/%.63s.%spvck-search-mda%d", devs[d].dev,
-                         tb_has_after(fixture, devs[d].dev) ? "after-" : "", a);
+                         lr_test_has_after(fixture, devs[d].dev) ? "after-" : "", a);
                 lr_test_copy_t copies[128];
                 int nc = lr_test_pvck_search(lr_test_path(path, sizeof(path), fixture, file),
                                              copies, 128);
@@ -425,15 +426,15 @@ static int by_seqno(const void *a, const void *b)
 static void replay(const char *fixture, const char *dev, int area, uint64_t from)
 {
     lr_test_dev_t devs[8];
-    int nd = tb_devices(fixture, devs, 8);
+    int nd = lr_test_devices_req(fixture, devs, 8);
     int d = 0;
     while (d < nd && strcmp(devs[d].dev, dev) != 0)
         d++;
     assert_true(d < nd);
     uint64_t pv = devs[d].pv_start;
 
-    lr_io_t *ro = tb_open_fixture(fixture, devs[d].img);
-    char *hdr = tb_current_headers(fixture, dev);
+    lr_io_t *ro = lr_test_open_fixture(fixture, devs[d].img);
+    char *hdr = lr_test_current_headers(fixture, dev);
     pvck_mda_t m;
     assert_true(pvck_mda(hdr, area, &m));
     free(hdr);
@@ -468,12 +469,12 @@ static void replay(const char *fixture, const char *dev, int area, uint64_t from
     assert_int_equal(ct[0].seqno, from);
     for (int i = 1; i < n; i++)
         assert_int_equal(ct[i].seqno, ct[i - 1].seqno + 1);
-    uint8_t *orig = tb_read_all(ro);
+    uint8_t *orig = lr_test_read_all(ro);
     uint64_t img_size = lr_io_size(ro);
     lr_io_close(ro, NULL);
 
     char scratch[1024];
-    tb_scratch_copy(fixture, devs[d].img, scratch, sizeof(scratch));
+    lr_test_scratch_copy(fixture, devs[d].img, scratch, sizeof(scratch));
     lr_io_t *rw = NULL;
     lr_error_t err;
     lr_error_clear(&err);
@@ -527,7 +528,7 @@ static void replay(const char *fixture, const char *dev, int area, uint64_t from
     assert_int_equal(lr_io_close(rw, NULL), 0);
 
     size_t len = 0;
-    uint8_t *after = tb_file_bytes(scratch, &len);
+    uint8_t *after = lr_test_file_bytes(scratch, &len);
     assert_int_equal(len, img_size);
     for (size_t i = 0; i < len; i++)
         if (after[i] != orig[i])
@@ -567,9 +568,9 @@ static void test_commit_new_text(void **state)
 {
     (void)state;
     char scratch[1024];
-    tb_scratch_copy("history", "disk.img", scratch, sizeof(scratch));
+    lr_test_scratch_copy("history", "disk.img", scratch, sizeof(scratch));
     size_t len0 = 0;
-    uint8_t *before = tb_file_bytes(scratch, &len0);
+    uint8_t *before = lr_test_file_bytes(scratch, &len0);
 
     lr_io_t *rw = NULL;
     assert_int_equal(lr_io_open_rw(&rw, scratch, LR_IO_RDWR | LR_IO_EXCL, NULL), 0);
@@ -608,14 +609,14 @@ static void test_commit_new_text(void **state)
     assert_true(predicted > old_off);
     assert_int_equal(predicted % 512, 0);
     assert_int_equal(r.locn[0].size, size);
-    assert_int_equal(r.locn[0].checksum, tb_ref_crc(LR_CRC_INITIAL, text, size));
+    assert_int_equal(r.locn[0].checksum, lr_test_ref_crc(LR_CRC_INITIAL, text, size));
     char *back = NULL;
     assert_int_equal(lr_mda_read_text(ro, 0, &r, &r.locn[0], &back, NULL), 0);
     assert_memory_equal(back, text, size);
     lr_io_close(ro, NULL);
 
     size_t len1 = 0;
-    uint8_t *after = tb_file_bytes(scratch, &len1);
+    uint8_t *after = lr_test_file_bytes(scratch, &len1);
     assert_int_equal(len0, len1);
     uint64_t t0 = 4096 + predicted, t1 = (t0 + size + 511) / 512 * 512;
     for (uint64_t i = t0 + size; i < t1; i++)
@@ -645,7 +646,7 @@ static void test_commit_ring_synthetic(void **state)
     assert_non_null(img);
     memset(img, 0xee, SIZE);
     memset(img + PV + AREA, 0, ASIZE);
-    lr_io_t *io = tb_mem_io(img, SIZE, true);
+    lr_io_t *io = lr_test_buf_io(img, SIZE, true);
     lr_mda_header_t h;
     assert_int_equal(lr_mda_init(io, PV, AREA, ASIZE, &h, NULL), 0);
     assert_int_equal(h.n_locn, 0);
@@ -708,19 +709,19 @@ static void test_commit_refusals(void **state)
     uint8_t *img = calloc(1, SIZE), *copy = malloc(SIZE);
     assert_non_null(img);
     assert_non_null(copy);
-    lr_io_t *rw = tb_mem_io(img, SIZE, true);
+    lr_io_t *rw = lr_test_buf_io(img, SIZE, true);
     lr_mda_header_t h;
     assert_int_equal(lr_mda_init(rw, 0, 4096, 61440, &h, NULL), 0);
     lr_io_close(rw, NULL);
     memcpy(copy, img, SIZE);
 
-    lr_io_t *ro = tb_mem_io(img, SIZE, false);
+    lr_io_t *ro = lr_test_buf_io(img, SIZE, false);
     lr_error_t err;
     lr_error_clear(&err);
     assert_int_equal(lr_mda_commit(ro, 0, &h, "vg {\n}\n", 8, &err), LR_EREADONLY);
     lr_io_close(ro, NULL);
 
-    rw = tb_mem_io(img, SIZE, true);
+    rw = lr_test_buf_io(img, SIZE, true);
     assert_int_equal(lr_mda_commit(rw, 0, &h, "no nul", 6, NULL), -22);
     char *big = calloc(1, 30000);
     assert_non_null(big);
@@ -784,7 +785,7 @@ static void test_header_roundtrip(void **state)
     assert_memory_equal(sec + 4, LR_MDA_MAGIC, 16);
     assert_int_equal(lr_mda_header_parse(sec, 512, &p, NULL), 0);
     assert_true(p.checksum_ok);
-    assert_int_equal(p.checksum, tb_ref_crc(LR_CRC_INITIAL, sec + 4, 508));
+    assert_int_equal(p.checksum, lr_test_ref_crc(LR_CRC_INITIAL, sec + 4, 508));
     assert_int_equal(p.n_locn, 1);
     assert_int_equal(p.locn[0].offset, 58368);
     expect_validate(&p, 16777216, 0, NULL);
@@ -817,7 +818,7 @@ static void test_header_roundtrip(void **state)
     uint8_t *img = calloc(1, SIZE);
     assert_non_null(img);
     memcpy(img + 4096, sec, 512);
-    lr_io_t *io = tb_mem_io(img, SIZE, true);
+    lr_io_t *io = lr_test_buf_io(img, SIZE, true);
     assert_int_equal(lr_mda_commit(io, 0, &p, "vg {\n}\n", 8, NULL), 0);
     lr_mda_header_t r;
     assert_int_equal(lr_mda_header_read(io, 0, 4096, &r, NULL), 0);
@@ -928,7 +929,7 @@ static void test_read_text_hostile(void **state)
     enum { SIZE = 70000 };
     uint8_t *img = calloc(1, SIZE);
     assert_non_null(img);
-    lr_io_t *io = tb_mem_io(img, SIZE, true);
+    lr_io_t *io = lr_test_buf_io(img, SIZE, true);
     lr_mda_header_t h;
     assert_int_equal(lr_mda_init(io, 0, 4096, 61440, &h, NULL), 0);
     static const char t[] = "vg0 {\nid = \"x\"\nseqno = 1\n}\n";

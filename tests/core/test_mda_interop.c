@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "lr/mda.h"
-#include "test_binutil.h"
+#include "bin_support.h"
 
 static int run(const char *cmd, char *out, size_t len)
 {
@@ -105,7 +105,7 @@ static void test_lvm2_reads_our_commit(void **state)
 {
     (void)state;
     char scratch[1024];
-    tb_scratch_copy("history", "disk.img", scratch, sizeof(scratch));
+    lr_test_scratch_copy("history", "disk.img", scratch, sizeof(scratch));
     lr_io_t *rw = NULL;
     assert_int_equal(lr_io_open_rw(&rw, scratch, LR_IO_RDWR | LR_IO_EXCL, NULL), 0);
     lr_mda_header_t h;
@@ -129,7 +129,7 @@ static void test_lvm2_reads_our_wrapped_commit(void **state)
 {
     (void)state;
     char scratch[1024];
-    tb_scratch_copy("wrapped", "disk.img", scratch, sizeof(scratch));
+    lr_test_scratch_copy("wrapped", "disk.img", scratch, sizeof(scratch));
     lr_io_t *rw = NULL;
     assert_int_equal(lr_io_open_rw(&rw, scratch, LR_IO_RDWR | LR_IO_EXCL, NULL), 0);
     lr_mda_header_t h;

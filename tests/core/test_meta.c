@@ -14,29 +14,6 @@
 
 #define MAX_COPIES 512
 
-static char *slurp_data(const char *name, size_t *len)
-{
-    char path[1024];
-    snprintf(path, sizeof(path), "%s/%s", LR_TEST_DATA, name);
-    char *buf = lr_test_slurp(path, len);
-    if (!buf)
-        fail_msg("cannot read %s", path);
-    return buf;
-}
-
-static char *slurp_truth(const char *fixture, const char *name, size_t *len)
-{
-    char path[1024], file[256];
-    snprintf(file, sizeof(file), "truth/%.200s", name);
-    return lr_test_slurp(lr_test_path(path, sizeof(path), fixture, file), len);
-}
-
-static bool fixtures_present(void)
-{
-    char names[4][128];
-    return lr_test_truth_files("history", ".pvck-metadata", names, 4) > 0;
-}
-
 static lr_vg_t *vg_ok(const char *text, size_t len, const char *what)
 {
     lr_vg_t *vg = NULL;
@@ -263,13 +240,13 @@ static bool load_truth(const char *fx, const char *prefix, truth_t *t)
 {
     char name[64];
     snprintf(name, sizeof(name), "%svgs.json", prefix);
-    t->vgs = slurp_truth(fx, name, NULL);
+    t->vgs = lr_test_truth(fx, name, NULL);
     snprintf(name, sizeof(name), "%slvs.json", prefix);
-    t->lvs = slurp_truth(fx, name, NULL);
+    t->lvs = lr_test_truth(fx, name, NULL);
     snprintf(name, sizeof(name), "%spvs.json", prefix);
-    t->pvs = slurp_truth(fx, name, NULL);
+    t->pvs = lr_test_truth(fx, name, NULL);
     snprintf(name, sizeof(name), "%ssegs.json", prefix);
-    t->segs = slurp_truth(fx, name, NULL);
+    t->segs = lr_test_truth(fx, name, NULL);
     return t->vgs && t->lvs && t->pvs && t->segs;
 }
 
@@ -286,8 +263,6 @@ static void free_truth(truth_t *t)
 static void test_fixture_views(void **state)
 {
     (void)state;
-    if (!fixtures_present())
-        skip();
     int compared = 0;
     for (size_t f = 0; f < lr_test_n_fixtures; f++) {
         const char *fx = lr_test_fixtures[f];
@@ -300,7 +275,7 @@ static void test_fixture_views(void **state)
             if (!load_truth(fx, old ? "old-" : "", &t))
                 fail_msg("%s: missing %sjson truth", fx, old ? "old-" : "");
             size_t len;
-            char *text = slurp_truth(fx, names[i], &len);
+            char *text = lr_test_truth(fx, names[i], &len);
             char what[300];
             snprintf(what, sizeof(what), "%.60s/%.127s", fx, names[i]);
             lr_vg_t *vg = vg_ok(text, len, what);
@@ -320,8 +295,6 @@ static void test_fixture_views(void **state)
 static void test_fixture_history(void **state)
 {
     (void)state;
-    if (!fixtures_present())
-        skip();
     static lr_test_text_t copies[MAX_COPIES];
     static lr_test_copy_t listed[MAX_COPIES];
     int total = 0;
@@ -331,7 +304,7 @@ static void test_fixture_history(void **state)
         int nn = lr_test_truth_files(fx, "pvck-all-mda", names, 16);
         for (int i = 0; i < nn; i++) {
             size_t len;
-            char *buf = slurp_truth(fx, names[i], &len);
+            char *buf = lr_test_truth(fx, names[i], &len);
             int n = lr_test_split_pvck_all(buf, len, copies, MAX_COPIES);
             char path[1024], file[300];
             const char *p = strstr(names[i], "pvck-all-");
@@ -369,15 +342,15 @@ static void test_data_views(void **state)
 {
     (void)state;
     truth_t t = {
-        slurp_data("segtypes.vgs.json", NULL),
-        slurp_data("segtypes.lvs.json", NULL),
-        slurp_data("segtypes.pvs.json", NULL),
-        slurp_data("segtypes.segs.json", NULL),
+        lr_test_data("segtypes.vgs.json", NULL),
+        lr_test_data("segtypes.lvs.json", NULL),
+        lr_test_data("segtypes.pvs.json", NULL),
+        lr_test_data("segtypes.segs.json", NULL),
     };
     const char *files[] = {"segtypes.raw", "segtypes.backup"};
     for (size_t f = 0; f < 2; f++) {
         size_t len;
-        char *text = slurp_data(files[f], &len);
+        char *text = lr_test_data(files[f], &len);
         lr_vg_t *vg = vg_ok(text, len, files[f]);
         compare_all(vg, &t, files[f]);
         assert_int_equal(vg->n_lvs, 15);
@@ -391,7 +364,7 @@ static void test_view_details(void **state)
 {
     (void)state;
     size_t len;
-    char *text = slurp_data("segtypes.raw", &len);
+    char *text = lr_test_data("segtypes.raw", &len);
     lr_vg_t *vg = vg_ok(text, len, "segtypes.raw");
     assert_string_equal(vg->name, "vgt");
     assert_int_equal(strlen(vg->raw_id), 32);
@@ -457,7 +430,7 @@ static void test_view_details(void **state)
 
     /* a view over a caller's tree leaves the tree alone */
     lr_cfg_t *cfg = NULL;
-    text = slurp_data("segtypes.backup", &len);
+    text = lr_test_data("segtypes.backup", &len);
     assert_int_equal(lr_cfg_parse(text, len, &cfg, &err), 0);
     assert_int_equal(lr_vg_from_cfg(cfg, &vg, &err), 0);
     assert_ptr_equal(vg->cfg, cfg);
@@ -779,7 +752,7 @@ static void test_vg_fuzz(void **state)
 {
     (void)state;
     size_t len;
-    char *real = slurp_data("segtypes.raw", &len);
+    char *real = lr_test_data("segtypes.raw", &len);
     char *work = malloc(len);
     assert_non_null(work);
     uint32_t x = 99;

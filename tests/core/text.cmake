@@ -3,8 +3,5 @@
 # in tests/data (see tests/data/README) and fixtures/.
 lr_add_test(test_config test_config.c)
 lr_add_test(test_meta test_meta.c)
-foreach(t test_config test_meta)
-  target_compile_definitions(${t} PRIVATE LR_TEST_DATA="${CMAKE_CURRENT_SOURCE_DIR}/data")
-endforeach()
 # Needs root, lvm2 and loop devices; exits 77 (skipped) without them.
 lr_add_test(test_text_interop test_text_interop.c LABELS interop)

@@ -10,6 +10,9 @@
 
 set(LR_FUZZ_SRC ${CMAKE_CURRENT_LIST_DIR})
 set(LR_FUZZ_SEEDS ${CMAKE_BINARY_DIR}/fuzz-seeds)
+# The in-memory I/O layer of the test support library (cmocka-free), compiled
+# into each target so libFuzzer instruments it with the target.
+set(LR_FUZZ_MEM_IO ${LR_TEST_SUPPORT}/mem_io.c)
 
 # NAME -> library it exercises
 set(LR_FUZZ_TARGETS label mda text)
@@ -46,8 +49,8 @@ endif()
 foreach(t ${LR_FUZZ_TARGETS})
   set(exe lr_fuzz_replay_${t})
   add_executable(${exe} ${LR_FUZZ_SRC}/fuzz_${t}.c ${LR_FUZZ_SRC}/fuzz_support.c
-                 ${LR_FUZZ_SRC}/replay_main.c)
-  target_include_directories(${exe} PRIVATE ${LR_FUZZ_SRC})
+                 ${LR_FUZZ_MEM_IO} ${LR_FUZZ_SRC}/replay_main.c)
+  target_include_directories(${exe} PRIVATE ${LR_FUZZ_SRC} ${LR_TEST_SUPPORT})
   target_link_libraries(${exe} PRIVATE ${LR_FUZZ_LIB_${t}})
   set_target_properties(${exe} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
   add_test(NAME fuzz_replay_${t}
@@ -91,8 +94,9 @@ if(LR_FUZZ)
 
   foreach(t ${LR_FUZZ_TARGETS})
     set(exe fuzz_${t})
-    add_executable(${exe} ${LR_FUZZ_SRC}/fuzz_${t}.c ${LR_FUZZ_SRC}/fuzz_support.c)
-    target_include_directories(${exe} PRIVATE ${LR_FUZZ_SRC})
+    add_executable(${exe} ${LR_FUZZ_SRC}/fuzz_${t}.c ${LR_FUZZ_SRC}/fuzz_support.c
+                   ${LR_FUZZ_MEM_IO})
+    target_include_directories(${exe} PRIVATE ${LR_FUZZ_SRC} ${LR_TEST_SUPPORT})
     target_link_libraries(${exe} PRIVATE ${LR_FUZZ_LIB_${t}})
     target_compile_options(${exe} PRIVATE -fsanitize=fuzzer)
     target_link_options(${exe} PRIVATE -fsanitize=fuzzer)

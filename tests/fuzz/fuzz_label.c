@@ -90,7 +90,7 @@ static void read_back(const uint8_t *data, size_t size, const lr_label_t *parsed
     uint8_t img[3 * LR_SECTOR_SIZE];
     memcpy(img, data, size);
     memset(img + size, 0, sizeof(img) - size);
-    if (lr_fuzz_mem_io(&io, NULL, img, sizeof(img), LR_SECTOR_SIZE, false, "label-img", &err))
+    if (lr_test_mem_io(&io, NULL, img, sizeof(img), LR_SECTOR_SIZE, false, "label-img", &err))
         return;
     lr_label_t l;
     uint64_t sector_no = 99;

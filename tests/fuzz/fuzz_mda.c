@@ -111,9 +111,9 @@ static void check_commit(const uint8_t *data, size_t size, uint64_t prefix,
                          const lr_mda_header_t *h0, uint64_t tsize)
 {
     lr_io_t *io = NULL;
-    lr_fuzz_mem_t *mem = NULL;
+    lr_test_mem_t *mem = NULL;
     lr_error_t err;
-    if (lr_fuzz_mem_io(&io, &mem, data, size, prefix, true, "mda-rw", &err))
+    if (lr_test_mem_io(&io, &mem, data, size, prefix, true, "mda-rw", &err))
         return;
     mem->wlo = prefix;
     mem->whi = prefix + h0->size;
@@ -174,7 +174,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint64_t prefix = (h.start >= LR_MDA_HEADER_SIZE && h.start <= MAX_PREFIX) ? h.start : 4096;
     uint64_t dev_size = prefix + size;
     lr_io_t *io = NULL;
-    if (lr_fuzz_mem_io(&io, NULL, data, size, prefix, false, "mda", &err))
+    if (lr_test_mem_io(&io, NULL, data, size, prefix, false, "mda", &err))
         return 0;
 
     lr_mda_header_t rd;

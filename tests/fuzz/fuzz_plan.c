@@ -162,7 +162,7 @@ static void check_applied(const lr_repair_plan_t *p, lr_io_t *const *src, const 
     }
     int rc = 0;
     for (size_t i = 0; i < n_img && !rc; i++)
-        rc = lr_fuzz_mem_io_sized(&ios[i], NULL, copy[i], len[i], 0, lr_io_size(src[i]), false,
+        rc = lr_test_mem_io_sized(&ios[i], NULL, copy[i], len[i], 0, lr_io_size(src[i]), false,
                                   "applied", &err);
     lr_scan_t *s = NULL;
     if (!rc)
@@ -267,7 +267,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lr_io_t *ios[2] = {NULL, NULL};
     lr_error_t err;
     for (size_t i = 0; i < n; i++)
-        if (lr_fuzz_mem_io_sized(&ios[i], NULL, img[i], img_size[i], 0,
+        if (lr_test_mem_io_sized(&ios[i], NULL, img[i], img_size[i], 0,
                                  img_size[i] > PLAN_IMAGE_MIN ? img_size[i] : PLAN_IMAGE_MIN, false,
                                  i ? "img1" : "img0", &err)) {
             lr_io_close(ios[0], NULL);

@@ -249,14 +249,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lr_error_t err;
     if (variant == 5 && size >= 1024) {
         size_t half = size / 2 / 512 * 512;
-        if (lr_fuzz_mem_io(&ios[0], NULL, data, half, 0, false, "img0", &err))
+        if (lr_test_mem_io(&ios[0], NULL, data, half, 0, false, "img0", &err))
             return 0;
-        if (lr_fuzz_mem_io(&ios[1], NULL, data + half, size - half, 0, false, "img1", &err)) {
+        if (lr_test_mem_io(&ios[1], NULL, data + half, size - half, 0, false, "img1", &err)) {
             lr_io_close(ios[0], NULL);
             return 0;
         }
         n = 2;
-    } else if (lr_fuzz_mem_io(&ios[0], NULL, data, size, 0, false, "img", &err)) {
+    } else if (lr_test_mem_io(&ios[0], NULL, data, size, 0, false, "img", &err)) {
         return 0;
     }
 

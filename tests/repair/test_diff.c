@@ -12,6 +12,7 @@
 #include "lr/export.h"
 #include "lr/scan.h"
 #include "support.h"
+#include "text_support.h"
 
 typedef struct fx {
     lr_scan_t *history;
@@ -456,17 +457,6 @@ static char *edit(const char *text, const char *anchor, const char *from, const 
     return out;
 }
 
-static lr_vg_t *parse(const char *text)
-{
-    lr_vg_t *vg = NULL;
-    lr_error_t err;
-    int rc = lr_vg_parse(text, strlen(text), &vg, &err);
-    if (rc)
-        fprintf(stderr, "parse: %s\n", err.msg);
-    assert_int_equal(rc, 0);
-    return vg;
-}
-
 static void test_moved_retyped(void **state)
 {
     fx_t *f = *state;
@@ -477,7 +467,7 @@ static void test_moved_retyped(void **state)
     char *t2 = edit(t1, "\ntail {", "type = \"striped\"", "type = \"error\"");
     char *t3 = edit(t2, "\npv2 {", "pe_count = 23", "pe_count = 22");
     char *t4 = edit(t3, "\nspan {", "tags = [\"data\"]", "tags = [\"da\\\"ta\\\\\"]");
-    lr_vg_t *a = parse(text), *b = parse(t4);
+    lr_vg_t *a = lr_test_vg_parse(text), *b = lr_test_vg_parse(t4);
     lr_diff_t *d = NULL;
     assert_int_equal(lr_diff_vgs(a, b, &d, NULL), 0);
     dump(d);
@@ -515,7 +505,7 @@ static void test_pv_rekey(void **state)
     char *t1 = edit(text, "physical_volumes {", "pv0 {", "pvX {");
     char *t2 = edit(t1, "\nstripe {", "\"pv0\", 0", "\"pvX\", 0");
     char *t3 = edit(t2, "\nspan {", "\"pv0\", 2", "\"pvX\", 2");
-    lr_vg_t *a = parse(text), *b = parse(t3);
+    lr_vg_t *a = lr_test_vg_parse(text), *b = lr_test_vg_parse(t3);
     lr_diff_t *d = NULL;
     assert_int_equal(lr_diff_vgs(a, b, &d, NULL), 0);
     dump(d);

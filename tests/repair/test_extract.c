@@ -17,6 +17,7 @@
 #include "lr/scan.h"
 #include "lr/sha256.h"
 #include "support.h"
+#include "text_support.h"
 
 typedef struct fx {
     char dir[64];
@@ -57,29 +58,12 @@ static int setup(void **state)
     return f->all && f->two ? 0 : -1;
 }
 
-static void clear_dir(const char *dir, bool remove)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    char p[512];
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-            unlink(p);
-        }
-    closedir(d);
-    if (remove)
-        rmdir(dir);
-}
-
 static int teardown(void **state)
 {
     fx_t *f = *state;
     lr_scan_free(f->all);
     lr_scan_free(f->two);
-    clear_dir(f->dir, true);
+    lr_test_clear_dir(f->dir, true);
     free(f);
     return 0;
 }
@@ -348,17 +332,6 @@ static char *insert_after(const char *text, const char *anchor, const char *what
     return out;
 }
 
-static lr_vg_t *parse(const char *text)
-{
-    lr_vg_t *vg = NULL;
-    lr_error_t err;
-    int rc = lr_vg_parse(text, strlen(text), &vg, &err);
-    if (rc)
-        fprintf(stderr, "parse: %s at %llu\n", err.msg, (unsigned long long)err.offset);
-    assert_int_equal(rc, 0);
-    return vg;
-}
-
 #define LINEAR_LV(name, id, pv, pe)                                                                \
     name " {\nid = \"" id "\"\nstatus = [\"READ\", \"WRITE\"]\nflags = []\n"                       \
          "segment_count = 1\nsegment1 {\nstart_extent = 0\nextent_count = 2\n"                     \
@@ -429,7 +402,7 @@ static void test_mirror_raid1_legs(void **state)
     fx_t *f = *state;
     char *text = latest_text(f->all);
     char *edited = insert_after(text, "logical_volumes {\n", extra_lvs);
-    lr_vg_t *v = parse(edited);
+    lr_vg_t *v = lr_test_vg_parse(edited);
     char out[512], got[65], want[65];
     snprintf(out, sizeof(out), "%s/leg.img", f->dir);
 
@@ -473,7 +446,7 @@ static void test_mirror_raid1_legs(void **state)
                               "segment_count = 1\nsegment1 {\nstart_extent = 0\n"
                               "extent_count = 1\ntype = \"mirror\"\nmirror_count = 2\n"
                               "mirrors = [\"pv2\", 10, \"pv2\", 12]\n}\n}\n");
-    v = parse(both);
+    v = lr_test_vg_parse(both);
     assert_int_equal(lr_extract_plan_vg(f->two, v, "m2", &p, &err), LR_EREFUSED);
     fprintf(stderr, "m2: %s\n", err.msg);
     assert_non_null(strstr(err.msg, "pv2"));
@@ -512,7 +485,7 @@ static void test_hostile_map(void **state)
         char *t = malloc(n);
         assert_non_null(t);
         snprintf(t, n, "%.*s%s%s", (int)(p - text), text, cases[i].to, p + strlen(cases[i].from));
-        lr_vg_t *v = parse(t);
+        lr_vg_t *v = lr_test_vg_parse(t);
         const char *lv = strstr(cases[i].anchor, "stripe") ? "stripe" : "tail";
         lr_extract_plan_t *plan = NULL;
         lr_error_t err;

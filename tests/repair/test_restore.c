@@ -44,21 +44,6 @@ static void print_err(const char *what, const lr_error_t *err)
     fprintf(stderr, "%s: %s\n", what, lr_error_format(err, msg, sizeof(msg)));
 }
 
-static void clear_dir(const char *dir)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return;
-    struct dirent *e;
-    char p[512];
-    while ((e = readdir(d)))
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
-            unlink(p);
-        }
-    closedir(d);
-}
-
 static int group_setup(void **state)
 {
     (void)state;
@@ -69,15 +54,14 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    clear_dir(g_dir);
-    rmdir(g_dir);
+    lr_test_clear_dir(g_dir, true);
     return 0;
 }
 
 static int test_teardown(void **state)
 {
     (void)state;
-    clear_dir(g_dir);
+    lr_test_clear_dir(g_dir, false);
     return 0;
 }
 
@@ -749,7 +733,7 @@ static void run_scenario(const scenario_t *sc)
         file_hash(paths[i], h1);
         assert_string_equal(h0[i], h1);
     }
-    clear_dir(g_dir);
+    lr_test_clear_dir(g_dir, false);
 }
 
 static void test_scenarios(void **state)
@@ -884,7 +868,7 @@ static void fault_run(const scenario_t *sc, uint64_t old_seqno)
             break;
     }
     assert_true(total >= 2);
-    clear_dir(g_dir);
+    lr_test_clear_dir(g_dir, false);
 }
 
 static void test_fault_injection(void **state)

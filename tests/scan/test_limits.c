@@ -19,6 +19,7 @@
 #ifdef LR_LIMITS_SCAN
 #include "lr/io.h"
 #include "lr/scan.h"
+#include "mem_io.h"
 #endif
 
 /* ---- a growable text buffer ------------------------------------------- */
@@ -418,12 +419,6 @@ static void test_segments(void **state)
 
 /* ---- label lists ------------------------------------------------------- */
 
-static void put_le64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* A label sector (sector 1) with n metadata areas; *entry gets the offset
  * of the last entry. */
 static void label_with_mdas(uint8_t *s, size_t n, size_t *entry)
@@ -445,8 +440,8 @@ static void label_with_mdas(uint8_t *s, size_t n, size_t *entry)
     size_t pos = 32 + 40 + 16 + 16;
     for (size_t i = 0; i < n; i++) {
         *entry = pos;
-        put_le64(s + pos, 4096 + 4096 * i);
-        put_le64(s + pos + 8, 4096);
+        lr_test_put_le64(s + pos, 4096 + 4096 * i);
+        lr_test_put_le64(s + pos + 8, 4096);
         pos += 16;
     }
     memset(s + pos, 0, 512 - pos);
@@ -517,43 +512,17 @@ static void test_doc_matches_headers(void **state)
 
 #ifdef LR_LIMITS_SCAN
 
-typedef struct memimg {
-    uint8_t *p;
-    size_t n;
-} memimg_t;
-
-static int mem_pread(void *ctx, void *buf, size_t len, uint64_t off, lr_error_t *err)
-{
-    (void)err;
-    memimg_t *m = ctx;
-    memcpy(buf, m->p + off, len);
-    return 0;
-}
-
-static int mem_close(void *ctx, lr_error_t *err)
-{
-    (void)err;
-    memimg_t *m = ctx;
-    free(m->p);
-    free(m);
-    return 0;
-}
-
-static const lr_io_ops_t mem_ops = {.name = "mem", .pread = mem_pread, .close = mem_close};
-
 /* An image with `n` orphan copies of VG vgl, one every 4 KiB, each `len`
  * bytes of text plus its NUL, ending as LVM2 ends a copy (its creation_time
  * line) so that a whole one is not taken for a torn write. */
 static lr_io_t *copies_image(size_t n, size_t len)
 {
     size_t stride = (len + 1 + 4095) / 4096 * 4096;
-    memimg_t *m = calloc(1, sizeof(*m));
-    assert_non_null(m);
-    m->n = 4096 + n * stride;
-    m->p = calloc(1, m->n);
-    assert_non_null(m->p);
+    size_t size = 4096 + n * stride;
+    uint8_t *img = calloc(1, size);
+    assert_non_null(img);
     for (size_t i = 0; i < n; i++) {
-        char *t = (char *)m->p + 4096 + i * stride;
+        char *t = (char *)img + 4096 + i * stride;
         int h = snprintf(t, len + 1,
                          "vgl {\nid = \"dddddd-dddd-dddd-dddd-dddd-dddd-dddddd\"\nseqno = %zu\n",
                          i + 1);
@@ -567,7 +536,8 @@ static lr_io_t *copies_image(size_t n, size_t len)
     }
     lr_io_t *io = NULL;
     lr_error_t err;
-    assert_int_equal(lr_io_new(&io, &mem_ops, m, m->n, "limits.img", &err), 0);
+    assert_int_equal(lr_test_mem_io(&io, NULL, img, size, 0, false, "limits.img", &err), 0);
+    free(img);
     return io;
 }
 

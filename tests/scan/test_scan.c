@@ -637,40 +637,28 @@ static void test_open_errors(void **state)
 
 /* ---- hostile input ------------------------------------------------------ */
 
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* A label sector as LVM2 lays it out, with the caller's numbers. */
 static void make_label(uint8_t *sec, uint64_t sector, uint64_t dev_size, const uint64_t *mda,
                        size_t n_mda)
 {
     memset(sec, 0, 512);
     memcpy(sec, "LABELONE", 8);
-    put_le64(sec + 8, sector);
-    put_le32(sec + 20, 32);
+    lr_test_put_le64(sec + 8, sector);
+    lr_test_put_le32(sec + 20, 32);
     memcpy(sec + 24, "LVM2 001", 8);
     memcpy(sec + 32, "abcdefghijklmnopqrstuvwxyz012345", 32);
-    put_le64(sec + 64, dev_size);
+    lr_test_put_le64(sec + 64, dev_size);
     size_t p = 72;
-    put_le64(sec + p, 1048576); /* data area, size 0 */
-    p += 32;                    /* + terminator */
+    lr_test_put_le64(sec + p, 1048576); /* data area, size 0 */
+    p += 32;                            /* + terminator */
     for (size_t i = 0; i < n_mda; i++, p += 16) {
-        put_le64(sec + p, mda[2 * i]);
-        put_le64(sec + p + 8, mda[2 * i + 1]);
+        lr_test_put_le64(sec + p, mda[2 * i]);
+        lr_test_put_le64(sec + p + 8, mda[2 * i + 1]);
     }
     p += 16;
-    put_le32(sec + p, 2);
-    put_le32(sec + p + 4, 1);
-    put_le32(sec + 16, lr_crc(LR_CRC_INITIAL, sec + 20, 512 - 20));
+    lr_test_put_le32(sec + p, 2);
+    lr_test_put_le32(sec + p + 4, 1);
+    lr_test_put_le32(sec + 16, lr_crc(LR_CRC_INITIAL, sec + 20, 512 - 20));
 }
 
 static void make_mda_header(uint8_t *sec, uint64_t start, uint64_t size, uint64_t off,
@@ -678,13 +666,13 @@ static void make_mda_header(uint8_t *sec, uint64_t start, uint64_t size, uint64_
 {
     memset(sec, 0, 512);
     memcpy(sec + 4, " LVM2 x[5A%r0N*>", 16);
-    put_le32(sec + 20, 1);
-    put_le64(sec + 24, start);
-    put_le64(sec + 32, size);
-    put_le64(sec + 40, off);
-    put_le64(sec + 48, tsize);
-    put_le32(sec + 56, checksum);
-    put_le32(sec, lr_crc(LR_CRC_INITIAL, sec + 4, 512 - 4));
+    lr_test_put_le32(sec + 20, 1);
+    lr_test_put_le64(sec + 24, start);
+    lr_test_put_le64(sec + 32, size);
+    lr_test_put_le64(sec + 40, off);
+    lr_test_put_le64(sec + 48, tsize);
+    lr_test_put_le32(sec + 56, checksum);
+    lr_test_put_le32(sec, lr_crc(LR_CRC_INITIAL, sec + 4, 512 - 4));
 }
 
 static lr_scan_t *scan_bytes(const uint8_t *buf, size_t len, const char *tag)

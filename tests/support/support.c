@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -205,4 +206,76 @@ int lr_test_unpack(const char *src, const char *dst, uint64_t pad)
     if (rc)
         fprintf(stderr, "lr_test_unpack: %s -> %s failed: %s\n", src, dst, err.msg);
     return rc;
+}
+
+char *lr_test_truth(const char *fixture, const char *file, size_t *len)
+{
+    char rel[512], path[1024];
+    snprintf(rel, sizeof(rel), "truth/%s", file);
+    return lr_test_slurp(lr_test_path(path, sizeof(path), fixture, rel), len);
+}
+
+char *lr_test_truth_req(const char *fixture, const char *file, size_t *len)
+{
+    char *t = lr_test_truth(fixture, file, len);
+    if (!t)
+        fail_msg("fixture %s: truth/%s is missing (fixtures are committed: a missing one is a "
+                 "failure)",
+                 fixture, file);
+    return t;
+}
+
+char *lr_test_data(const char *name, size_t *len)
+{
+    char path[1024];
+    snprintf(path, sizeof(path), "%s/%s", LR_TEST_DATA, name);
+    char *buf = lr_test_slurp(path, len);
+    if (!buf)
+        fail_msg("cannot read %s (tests/data is committed: a missing file is a failure)", path);
+    return buf;
+}
+
+int lr_test_devices_req(const char *fixture, lr_test_dev_t *devs, int max)
+{
+    int n = lr_test_devices(fixture, devs, max);
+    if (n <= 0)
+        fail_msg("fixture %s: truth/devices missing or empty", fixture);
+    return n;
+}
+
+uint8_t *lr_test_file_bytes(const char *path, size_t *len)
+{
+    uint8_t *b = (uint8_t *)lr_test_slurp(path, len);
+    if (!b)
+        fail_msg("cannot read %s", path);
+    return b;
+}
+
+void lr_test_clear_dir(const char *dir, bool remove)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    char p[1024];
+    while ((e = readdir(d)))
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            snprintf(p, sizeof(p), "%s/%s", dir, e->d_name);
+            unlink(p);
+        }
+    closedir(d);
+    if (remove)
+        rmdir(dir);
+}
+
+void lr_test_put_le32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+void lr_test_put_le64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
 }

@@ -2,6 +2,7 @@
 #ifndef LR_TEST_SUPPORT_H
 #define LR_TEST_SUPPORT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -65,5 +66,32 @@ int lr_test_sha256_file(const char *path, char out[65]);
  * image's size, or of `pad` bytes when larger. Returns 0, or -1 with a
  * message on stderr. */
 int lr_test_unpack(const char *src, const char *dst, uint64_t pad);
+
+/* Reads truth/FILE of a fixture (malloc'd, NUL-terminated; *len may be NULL)
+ * or NULL when the fixture has no such file (some truth files are optional,
+ * e.g. DEV.after-pvck-headers). */
+char *lr_test_truth(const char *fixture, const char *file, size_t *len);
+
+/* Like lr_test_truth but fails the running test when the file is missing:
+ * fixtures are committed, so a missing one is a failure, never a skip. */
+char *lr_test_truth_req(const char *fixture, const char *file, size_t *len);
+
+/* Reads tests/data/NAME (malloc'd, NUL-terminated); fails the test when it
+ * is missing. */
+char *lr_test_data(const char *name, size_t *len);
+
+/* Devices of a fixture; fails the test when truth/devices is missing. */
+int lr_test_devices_req(const char *fixture, lr_test_dev_t *devs, int max);
+
+/* Whole file contents (malloc'd) and its size; fails the test on error. */
+uint8_t *lr_test_file_bytes(const char *path, size_t *len);
+
+/* Unlinks every entry of a flat scratch directory, and the directory too
+ * when `remove`. Quietly does nothing when it cannot be opened. */
+void lr_test_clear_dir(const char *dir, bool remove);
+
+/* Little-endian stores for hand-built on-disk structures. */
+void lr_test_put_le32(uint8_t *p, uint32_t v);
+void lr_test_put_le64(uint8_t *p, uint64_t v);
 
 #endif

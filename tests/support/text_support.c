@@ -74,3 +74,14 @@ size_t lr_test_count(const char *hay, size_t len, const char *needle)
     }
     return n;
 }
+
+lr_vg_t *lr_test_vg_parse(const char *text)
+{
+    lr_vg_t *vg = NULL;
+    lr_error_t err;
+    int rc = lr_vg_parse(text, strlen(text), &vg, &err);
+    if (rc)
+        fprintf(stderr, "parse: %s at %llu\n", err.msg, (unsigned long long)err.offset);
+    assert_int_equal(rc, 0);
+    return vg;
+}

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lr/meta.h"
+
 /* One copy of metadata text inside a larger buffer (no trailing NUL). */
 typedef struct lr_test_text {
     const char *p;
@@ -28,5 +30,9 @@ int lr_test_json_u64(const char *json, const char *section, int n, const char *k
 
 /* Number of non-overlapping occurrences of needle in hay[0..len). */
 size_t lr_test_count(const char *hay, size_t len, const char *needle);
+
+/* Parses a whole VG text (lr_vg_parse) and fails the running test, with the
+ * message and offset on stderr, when it does not parse. Caller frees. */
+lr_vg_t *lr_test_vg_parse(const char *text);
 
 #endif

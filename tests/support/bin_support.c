@@ -1,4 +1,4 @@
-#include "test_binutil.h"
+#include "bin_support.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -8,8 +8,9 @@
 #include <unistd.h>
 
 #include "lr/error.h"
+#include "mem_io.h"
 
-uint32_t tb_ref_crc(uint32_t initial, const void *buf, size_t len)
+uint32_t lr_test_ref_crc(uint32_t initial, const void *buf, size_t len)
 {
     const uint8_t *p = buf;
     uint32_t crc = initial;
@@ -21,7 +22,7 @@ uint32_t tb_ref_crc(uint32_t initial, const void *buf, size_t len)
     return crc;
 }
 
-lr_io_t *tb_open_fixture(const char *fixture, const char *img)
+lr_io_t *lr_test_open_fixture(const char *fixture, const char *img)
 {
     char name[256], path[1024];
     snprintf(name, sizeof(name), "%s.gz", img);
@@ -35,21 +36,6 @@ lr_io_t *tb_open_fixture(const char *fixture, const char *img)
         fail_msg("cannot open fixture image %s: %s", path, lr_error_format(&err, buf, sizeof(buf)));
     }
     return io;
-}
-
-char *tb_truth(const char *fixture, const char *file)
-{
-    char rel[512], path[1024];
-    snprintf(rel, sizeof(rel), "truth/%s", file);
-    return lr_test_slurp(lr_test_path(path, sizeof(path), fixture, rel), NULL);
-}
-
-char *tb_truth_req(const char *fixture, const char *file)
-{
-    char *t = tb_truth(fixture, file);
-    if (!t)
-        fail_msg("fixture %s: truth/%s is missing", fixture, file);
-    return t;
 }
 
 /* Finds the line "  KEY " (exact key, at line start after spaces). */
@@ -69,7 +55,7 @@ static const char *pvck_line(const char *text, const char *key)
     return NULL;
 }
 
-bool tb_pvck_str(const char *text, const char *key, char *val, size_t len)
+bool lr_test_pvck_str(const char *text, const char *key, char *val, size_t len)
 {
     const char *p = pvck_line(text, key);
     if (!p || len == 0)
@@ -85,10 +71,10 @@ bool tb_pvck_str(const char *text, const char *key, char *val, size_t len)
     return true;
 }
 
-bool tb_pvck_u64(const char *text, const char *key, uint64_t *v)
+bool lr_test_pvck_u64(const char *text, const char *key, uint64_t *v)
 {
     char buf[64];
-    if (!tb_pvck_str(text, key, buf, sizeof(buf)))
+    if (!lr_test_pvck_str(text, key, buf, sizeof(buf)))
         return false;
     char *end = NULL;
     errno = 0;
@@ -99,7 +85,7 @@ bool tb_pvck_u64(const char *text, const char *key, uint64_t *v)
     return true;
 }
 
-bool tb_pvck_comment(const char *text, const char *key, char *val, size_t len)
+bool lr_test_pvck_comment(const char *text, const char *key, char *val, size_t len)
 {
     const char *p = pvck_line(text, key);
     if (!p)
@@ -120,47 +106,47 @@ bool tb_pvck_comment(const char *text, const char *key, char *val, size_t len)
     return true;
 }
 
-bool tb_pvck_check(const char *text, const char *prefix)
+bool lr_test_pvck_check(const char *text, const char *prefix)
 {
     char pat[256];
     snprintf(pat, sizeof(pat), "CHECK: %s", prefix);
     return strstr(text, pat) != NULL;
 }
 
-bool tb_has_after(const char *fixture, const char *dev)
+bool lr_test_has_after(const char *fixture, const char *dev)
 {
     char file[256];
     snprintf(file, sizeof(file), "%s.after-pvck-headers", dev);
-    char *t = tb_truth(fixture, file);
+    char *t = lr_test_truth(fixture, file, NULL);
     free(t);
     return t != NULL;
 }
 
-char *tb_current_headers(const char *fixture, const char *dev)
+char *lr_test_current_headers(const char *fixture, const char *dev)
 {
     char file[256];
     snprintf(file, sizeof(file), "%s.after-pvck-headers", dev);
-    char *t = tb_truth(fixture, file);
+    char *t = lr_test_truth(fixture, file, NULL);
     if (t)
         return t;
     snprintf(file, sizeof(file), "%s.pvck-headers", dev);
-    return tb_truth_req(fixture, file);
+    return lr_test_truth_req(fixture, file, NULL);
 }
 
-char *tb_current_search(const char *fixture, const char *dev, int n)
+char *lr_test_current_search(const char *fixture, const char *dev, int n)
 {
     char file[256];
     snprintf(file, sizeof(file), "%s.after-pvck-search-mda%d", dev, n);
-    char *t = tb_truth(fixture, file);
+    char *t = lr_test_truth(fixture, file, NULL);
     if (t)
         return t;
     snprintf(file, sizeof(file), "%s.pvck-search-mda%d", dev, n);
-    return tb_truth_req(fixture, file);
+    return lr_test_truth_req(fixture, file, NULL);
 }
 
-bool tb_damaged(const char *fixture, const char *img, uint64_t off, uint64_t len)
+bool lr_test_damaged(const char *fixture, const char *img, uint64_t off, uint64_t len)
 {
-    char *t = tb_truth(fixture, "damage");
+    char *t = lr_test_truth(fixture, "damage", NULL);
     if (!t)
         return false;
     bool hit = false;
@@ -176,62 +162,14 @@ bool tb_damaged(const char *fixture, const char *img, uint64_t off, uint64_t len
     return hit;
 }
 
-int tb_devices(const char *fixture, lr_test_dev_t *devs, int max)
+lr_io_t *lr_test_buf_io(uint8_t *buf, size_t size, bool writable)
 {
-    int n = lr_test_devices(fixture, devs, max);
-    if (n <= 0)
-        fail_msg("fixture %s: truth/devices missing or empty", fixture);
-    return n;
-}
-
-/* ---- in-memory io ---- */
-
-typedef struct mem_ctx {
-    uint8_t *buf;
-} mem_ctx_t;
-
-static int mem_pread(void *ctx, void *buf, size_t len, uint64_t off, lr_error_t *err)
-{
-    (void)err;
-    memcpy(buf, ((mem_ctx_t *)ctx)->buf + off, len);
-    return 0;
-}
-
-static int mem_pwrite(void *ctx, const void *buf, size_t len, uint64_t off, lr_error_t *err)
-{
-    (void)err;
-    memcpy(((mem_ctx_t *)ctx)->buf + off, buf, len);
-    return 0;
-}
-
-static int mem_sync(void *ctx, lr_error_t *err)
-{
-    (void)ctx;
-    (void)err;
-    return 0;
-}
-
-static int mem_close(void *ctx, lr_error_t *err)
-{
-    (void)err;
-    free(ctx);
-    return 0;
-}
-
-static const lr_io_ops_t mem_ro_ops = {"mem", mem_pread, NULL, NULL, mem_close};
-static const lr_io_ops_t mem_rw_ops = {"mem-rw", mem_pread, mem_pwrite, mem_sync, mem_close};
-
-lr_io_t *tb_mem_io(uint8_t *buf, size_t size, bool writable)
-{
-    mem_ctx_t *c = malloc(sizeof(*c));
-    assert_non_null(c);
-    c->buf = buf;
     lr_io_t *io = NULL;
-    assert_int_equal(lr_io_new(&io, writable ? &mem_rw_ops : &mem_ro_ops, c, size, "mem", NULL), 0);
+    assert_int_equal(lr_test_mem_borrow(&io, buf, size, writable, "mem", NULL), 0);
     return io;
 }
 
-uint8_t *tb_read_all(lr_io_t *io)
+uint8_t *lr_test_read_all(lr_io_t *io)
 {
     uint64_t size = lr_io_size(io);
     uint8_t *buf = malloc(size ? size : 1);
@@ -242,14 +180,14 @@ uint8_t *tb_read_all(lr_io_t *io)
     return buf;
 }
 
-void tb_scratch_copy(const char *fixture, const char *img, char *path, size_t len)
+void lr_test_scratch_copy(const char *fixture, const char *img, char *path, size_t len)
 {
     const char *tmp = getenv("TMPDIR");
     snprintf(path, len, "%s/lr-scratch-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     int fd = mkstemp(path);
     assert_true(fd >= 0);
-    lr_io_t *io = tb_open_fixture(fixture, img);
-    uint8_t *buf = tb_read_all(io);
+    lr_io_t *io = lr_test_open_fixture(fixture, img);
+    uint8_t *buf = lr_test_read_all(io);
     uint64_t size = lr_io_size(io);
     for (uint64_t done = 0; done < size;) {
         ssize_t n = write(fd, buf + done, size - done);
@@ -259,12 +197,4 @@ void tb_scratch_copy(const char *fixture, const char *img, char *path, size_t le
     assert_int_equal(close(fd), 0);
     free(buf);
     lr_io_close(io, NULL);
-}
-
-uint8_t *tb_file_bytes(const char *path, size_t *len)
-{
-    uint8_t *b = (uint8_t *)lr_test_slurp(path, len);
-    if (!b)
-        fail_msg("cannot read %s", path);
-    return b;
 }
