@@ -11,3 +11,7 @@ lr_add_test(test_fmt test_fmt.c)
 
 # The text half (config tree, typed VG view).
 include(${CMAKE_CURRENT_LIST_DIR}/text.cmake)
+
+# The error contract: every failing public function of core returns its
+# status with a NULL error record; the error helpers themselves.
+lr_add_test(test_error_contract test_error_contract.c)

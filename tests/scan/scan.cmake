@@ -14,3 +14,6 @@ set_tests_properties(lvmscan-cli PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77)
 
 # The damaged-image corpus and the documented limits.
 include(${CMAKE_CURRENT_LIST_DIR}/damaged.cmake)
+
+# The error contract of lr/scan.h: failing calls with a NULL error record.
+lr_add_test(test_scan_contract test_scan_contract.c LIBS lrscan)

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "lr/error.h"
 #include "lr/io.h"
 #include "lr/sha256.h"
 
@@ -278,4 +279,15 @@ void lr_test_put_le64(uint8_t *p, uint64_t v)
 {
     for (int i = 0; i < 8; i++)
         p[i] = (uint8_t)(v >> (8 * i));
+}
+
+void lr_test_expect_fail(int rc, int want, const char *what)
+{
+    if (rc < 0 && (!want || rc == want))
+        return;
+    if (want)
+        fail_msg("%s with a NULL error record returned %d (%s), expected %d (%s)", what, rc,
+                 lr_strerror(rc), want, lr_strerror(want));
+    fail_msg("%s with a NULL error record returned %d (%s), expected a negative status", what, rc,
+             lr_strerror(rc));
 }

@@ -94,4 +94,10 @@ void lr_test_clear_dir(const char *dir, bool remove);
 void lr_test_put_le32(uint8_t *p, uint32_t v);
 void lr_test_put_le64(uint8_t *p, uint64_t v);
 
+/* The error contract's check (core/include/lr/error.h): rc, returned by
+ * `what` called with a NULL error record on an input that makes it fail,
+ * must be negative, and equal to want unless want is 0. Fails the running
+ * test otherwise. */
+void lr_test_expect_fail(int rc, int want, const char *what);
+
 #endif

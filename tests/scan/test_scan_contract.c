@@ -1,0 +1,126 @@
+/* The error contract for the scan engine (lr/scan.h): every public function
+ * that can fail returns a negative status with a NULL error record. Among
+ * them the one that once returned 0 with no text: lr_scan_copy_text after a
+ * read error or when the bytes no longer match the recorded checksum. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "support.h"
+
+#include "lr/error.h"
+#include "lr/io.h"
+#include "lr/scan.h"
+
+/* A layer over a fixture image that can be told to fail its reads or to
+ * change the bytes it returns, after the scan. */
+typedef struct switch_io {
+    lr_io_t *inner;
+    bool fail;
+    bool corrupt;
+} switch_io_t;
+
+static int switch_pread(void *ctx, void *buf, size_t len, uint64_t off, lr_error_t *err)
+{
+    switch_io_t *s = ctx;
+    if (s->fail)
+        return lr_error_set(err, -EIO, off, "injected read error");
+    int rc = lr_io_pread(s->inner, buf, len, off, err);
+    if (!rc && s->corrupt && len)
+        ((unsigned char *)buf)[len / 2] ^= 0x20;
+    return rc;
+}
+
+static int switch_close(void *ctx, lr_error_t *err)
+{
+    switch_io_t *s = ctx;
+    int rc = lr_io_close(s->inner, err);
+    free(s);
+    return rc;
+}
+
+static const lr_io_ops_t switch_ops = {"switch", switch_pread, NULL, NULL, switch_close};
+
+static lr_io_t *open_switch(switch_io_t **sw)
+{
+    char path[1024];
+    lr_test_path(path, sizeof(path), "history", "disk.img.gz");
+    switch_io_t *s = calloc(1, sizeof(*s));
+    assert_non_null(s);
+    if (lr_io_open(&s->inner, path, NULL))
+        fail_msg("cannot open the committed fixture %s", path);
+    lr_io_t *io = NULL;
+    assert_int_equal(lr_io_new(&io, &switch_ops, s, lr_io_size(s->inner), "history", NULL), 0);
+    *sw = s;
+    return io;
+}
+
+static void test_scan_entry_points(void **state)
+{
+    (void)state;
+    lr_scan_t *scan = NULL;
+    const char *paths[] = {"/nonexistent/lr-contract.img"};
+    lr_test_expect_fail(lr_scan_paths(paths, 1, NULL, &scan, NULL), -ENOENT, "lr_scan_paths");
+    assert_null(scan);
+
+    switch_io_t *sw = NULL;
+    lr_io_t *io = open_switch(&sw);
+    sw->fail = true;
+    lr_test_expect_fail(lr_scan_ios(&io, 1, NULL, &scan, NULL), -EIO, "lr_scan_ios (read error)");
+    assert_null(scan);
+    lr_io_close(io, NULL);
+}
+
+static void test_scan_copy_text(void **state)
+{
+    (void)state;
+    switch_io_t *sw = NULL;
+    lr_io_t *io = open_switch(&sw);
+    lr_scan_t *scan = NULL;
+    assert_int_equal(lr_scan_ios(&io, 1, NULL, &scan, NULL), 0);
+    assert_true(scan->n_copies > 0);
+    char *text = NULL;
+    uint64_t len = 0;
+    lr_vg_t *vg = NULL;
+
+    /* the bytes as scanned: a success, for contrast */
+    assert_int_equal(lr_scan_copy_text(scan, 0, &text, &len, NULL), 0);
+    assert_non_null(text);
+    free(text);
+    text = NULL;
+
+    lr_test_expect_fail(lr_scan_copy_text(scan, scan->n_copies, &text, &len, NULL), -EINVAL,
+                        "lr_scan_copy_text (no such copy)");
+    lr_test_expect_fail(lr_scan_copy_vg(scan, scan->n_copies, &vg, NULL), -EINVAL,
+                        "lr_scan_copy_vg (no such copy)");
+
+    sw->fail = true;
+    lr_test_expect_fail(lr_scan_copy_text(scan, 0, &text, &len, NULL), -EIO,
+                        "lr_scan_copy_text (read error)");
+    free(text);
+    text = NULL;
+    lr_test_expect_fail(lr_scan_copy_vg(scan, 0, &vg, NULL), -EIO, "lr_scan_copy_vg (read error)");
+    assert_null(vg);
+
+    sw->fail = false;
+    sw->corrupt = true;
+    lr_test_expect_fail(lr_scan_copy_text(scan, 0, &text, &len, NULL), LR_ECHECKSUM,
+                        "lr_scan_copy_text (bytes changed)");
+    free(text);
+    lr_test_expect_fail(lr_scan_copy_vg(scan, 0, &vg, NULL), LR_ECHECKSUM,
+                        "lr_scan_copy_vg (bytes changed)");
+    assert_null(vg);
+
+    lr_scan_free(scan);
+    lr_io_close(io, NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_scan_entry_points),
+        cmocka_unit_test(test_scan_copy_text),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
