@@ -3,6 +3,8 @@
 # LVM2 about images mlvm wrote (root, losetup, lvm2; SKIPPED by name when
 # any is missing).
 lr_add_test(test_mlvm test_mlvm.c LIBS lrvgedit)
+# The error contract of lr/vgedit.h: failing calls with a NULL error record.
+lr_add_test(test_edit_contract test_edit_contract.c LIBS lrvgedit)
 
 add_executable(test_mlvm_cli ${CMAKE_CURRENT_LIST_DIR}/test_mlvm_cli.c)
 target_link_libraries(test_mlvm_cli PRIVATE lrtest_support)

@@ -20,6 +20,8 @@ lr_add_test(test_undo test_undo.c LIBS lrrepair)
 lr_add_test(test_restore test_restore.c LIBS lrrepair)
 set_tests_properties(test_restore PROPERTIES TIMEOUT 900)
 lr_add_test(test_restore_checks test_restore_checks.c LIBS lrrepair)
+# The error contract of the repair headers: failing calls with a NULL error record.
+lr_add_test(test_repair_contract test_repair_contract.c LIBS lrrepair)
 
 find_program(LR_BASH bash)
 if(LR_BASH)
