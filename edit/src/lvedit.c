@@ -22,7 +22,7 @@ static int check_editable(const lr_vgedit_t *ed, lr_error_t *err)
     if (ed->pv_index < 0)
         return lr_error_refuse(err, 0, "VG %s does not list the PV on this image", vg->name);
     if (vg->n_pvs != 1)
-        return lr_error_refuse(err, 0, "VG %s spans %zu PVs; mlvm edits single-PV VGs only",
+        return lr_error_refuse(err, 0, "VG %s spans %zu PVs; only single-PV VGs are edited",
                                vg->name, vg->n_pvs);
     if (!lr_strlist_has(&vg->status, "WRITE"))
         return lr_error_refuse(err, 0, "VG %s is read-only (no WRITE in its status)", vg->name);
@@ -85,9 +85,9 @@ static int check_lv_editable(const lr_vgedit_t *ed, const lr_lv_t *lv, lr_error_
 {
     if (!lv->visible)
         return lr_error_refuse(
-            err, 0, "LV %s is a hidden sub-LV; mlvm edits only visible linear LVs", lv->name);
+            err, 0, "LV %s is a hidden sub-LV; only visible linear LVs are edited", lv->name);
     if (!is_linear(lv))
-        return lr_error_refuse(err, 0, "LV %s is not a linear LV; mlvm edits only linear LVs",
+        return lr_error_refuse(err, 0, "LV %s is not a linear LV; only linear LVs are edited",
                                lv->name);
     for (size_t i = 0; i < ed->vg->n_lvs; i++) {
         const lr_lv_t *o = &ed->vg->lvs[i];
