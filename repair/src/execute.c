@@ -1,152 +1,15 @@
-/* Executing a plan: reopen writable, check nothing moved since planning,
- * journal to the undo file, write through the guard, verify. */
+/* Executing a plan: the restore's transaction (lr/txn.h) run on the
+ * images, and the checks it makes after writing, the way LVM2 and the
+ * scanner read areas and labels. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lr/undo.h"
 #include "plan_int.h"
 #include "repair_int.h"
 
-static int default_open(void *arg, const char *path, int flags, lr_io_t **out, lr_error_t *err)
-{
-    (void)arg;
-    return lr_io_open_rw(out, path, flags, err);
-}
-
-/* The image must still hold the bytes the plan was made from. */
-static int check_unchanged(const lr_repair_plan_t *p, int image, lr_io_t *io, lr_error_t *err)
-{
-    const lr_repair_image_t *im = &p->images[image];
-    if (lr_io_size(io) != im->size)
-        return lr_error_at(err, im->path, LR_EREFUSED, LR_NO_OFFSET,
-                           "the image has %llu bytes now, %llu when planned; plan again",
-                           (unsigned long long)lr_io_size(io), (unsigned long long)im->size);
-    for (size_t i = 0; i < p->n_writes; i++) {
-        const lr_repair_write_t *w = &p->writes[i];
-        if (w->image != image)
-            continue;
-        uint8_t *cur = malloc(w->length ? (size_t)w->length : 1);
-        if (!cur)
-            return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-        int rc = lr_io_pread(io, cur, (size_t)w->length, w->offset, err);
-        bool same = !rc && memcmp(cur, w->old_bytes, (size_t)w->length) == 0;
-        free(cur);
-        if (rc)
-            return rc;
-        if (!same)
-            return lr_error_at(err, im->path, LR_EREFUSED, w->offset,
-                               "bytes %llu..%llu changed since the plan was made; plan again",
-                               (unsigned long long)w->offset,
-                               (unsigned long long)(w->offset + w->length - 1));
-    }
-    return 0;
-}
-
-static int open_images(const lr_repair_plan_t *p, const lr_repair_exec_opts_t *o, lr_io_t **raw,
-                       lr_error_t *err)
-{
-    lr_repair_open_fn open_fn = o->open_rw ? o->open_rw : default_open;
-    int flags = LR_IO_RDWR | (o->force ? 0 : LR_IO_EXCL);
-    for (size_t i = 0; i < p->n_images; i++) {
-        const lr_repair_image_t *im = &p->images[i];
-        if (!im->n_writes)
-            continue;
-        if (im->gzip)
-            return lr_error_at(err, im->path, LR_EREFUSED, LR_NO_OFFSET,
-                               "a gzip image cannot be written in place; write repaired copies "
-                               "with --output DIR");
-        int rc = open_fn(o->open_arg, im->path, flags, &raw[i], err);
-        if (rc == -EBUSY) {
-            char msg[sizeof(err->msg)];
-            snprintf(msg, sizeof(msg), "%s", err ? err->msg : "busy");
-            return lr_error_at(err, im->path, LR_EREFUSED, LR_NO_OFFSET,
-                               "%s (--force to write anyway)", msg);
-        }
-        if (!rc)
-            rc = check_unchanged(p, (int)i, raw[i], err);
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
-/* The undo file lists every planned write (undo image ids follow the
- * order stack_layers wraps the images in: the images with writes, in plan
- * order) before any write, so --apply-undo can tell a file cut short from
- * a run that stopped. */
-static int create_undo(const lr_repair_plan_t *p, const lr_repair_exec_opts_t *o, lr_undo_t **u,
-                       lr_error_t *err)
-{
-    lr_undo_planned_t *pl = calloc(p->n_writes ? p->n_writes : 1, sizeof(*pl));
-    uint32_t *id = calloc(p->n_images ? p->n_images : 1, sizeof(*id));
-    if (!pl || !id) {
-        free(pl);
-        free(id);
-        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    }
-    uint32_t next = 0;
-    for (size_t i = 0; i < p->n_images; i++)
-        id[i] = p->images[i].n_writes ? next++ : UINT32_MAX;
-    for (size_t k = 0; k < p->n_writes; k++) {
-        const lr_repair_write_t *w = &p->writes[k];
-        pl[k] =
-            (lr_undo_planned_t){.image = id[w->image], .offset = w->offset, .length = w->length};
-        pl[k].before.crc = w->crc_before;
-        lr_sha256(w->old_bytes, (size_t)w->length, pl[k].before.sha);
-        pl[k].after.crc = w->crc_after;
-        lr_sha256(w->new_bytes, (size_t)w->length, pl[k].after.sha);
-    }
-    int rc = lr_undo_create_planned(u, o->undo_path, pl, p->n_writes, err);
-    free(pl);
-    free(id);
-    if (!rc && o->undo_created)
-        o->undo_created(o->undo_created_arg, o->undo_path);
-    return rc;
-}
-
-/* Stacks undo layer and guard on every opened image; raw[i] moves into
- * the stack (set to NULL) once the undo layer owns it. */
-static int stack_layers(lr_repair_plan_t *p, lr_undo_t *u, rp_guard_t *g, lr_io_t **raw,
-                        lr_io_t **top, lr_error_t *err)
-{
-    for (size_t i = 0; i < p->n_images; i++) {
-        if (!raw[i])
-            continue;
-        lr_io_t *uio = NULL;
-        int rc = lr_undo_wrap(u, raw[i], p->images[i].path, &uio, err);
-        if (rc)
-            return rc;
-        raw[i] = NULL;
-        rc = rp_guard_io(uio, g, (int)i, &top[i], err);
-        if (rc) {
-            lr_io_close(uio, NULL);
-            return rc;
-        }
-    }
-    return 0;
-}
-
 /* ---- verification --------------------------------------------------------------- */
-
-static int verify_writes(const lr_repair_plan_t *p, lr_io_t *const *io, lr_error_t *err)
-{
-    for (size_t i = 0; i < p->n_writes; i++) {
-        const lr_repair_write_t *w = &p->writes[i];
-        bool same;
-        int rc =
-            rp_read_compare(io[w->image], w->offset, w->new_bytes, (size_t)w->length, &same, err);
-        if (rc)
-            return rc;
-        if (!same)
-            return lr_error_at(err, p->images[w->image].path, -EIO, w->offset,
-                               "read-back of bytes %llu..%llu differs from what was written",
-                               (unsigned long long)w->offset,
-                               (unsigned long long)(w->offset + w->length - 1));
-    }
-    return 0;
-}
 
 /* Reads each area the way LVM2 does (header, slot 0, text, checksums). */
 static int verify_area(const lr_repair_plan_t *p, const lr_repair_area_t *a, lr_io_t *io, int bad,
@@ -226,7 +89,7 @@ int rp_verify(const lr_repair_plan_t *p, lr_io_t *const *io, bool planning, lr_e
     /* After writing, a mismatch is a failed write (-EIO); at planning it
      * is the plan's fault (LR_EFORMAT, refused by the caller). */
     int bad = planning ? LR_EFORMAT : -EIO;
-    int rc = planning ? 0 : verify_writes(p, io, err);
+    int rc = 0;
     for (size_t a = 0; a < p->n_areas && !rc; a++)
         rc = verify_area(p, &p->areas[a], io[p->areas[a].image], bad, err);
     for (size_t i = 0; i < p->n_pvs && !rc; i++)
@@ -237,17 +100,24 @@ int rp_verify(const lr_repair_plan_t *p, lr_io_t *const *io, bool planning, lr_e
 
 /* ---- entry point ------------------------------------------------------------------ */
 
-static int run(lr_repair_plan_t *p, lr_io_t *const *top, const rp_guard_t *g, lr_error_t *err)
+static int refuse_gzip(const lr_repair_plan_t *p, lr_error_t *err)
 {
-    int rc = rp_run_ops(p, top, NULL, NULL, err);
-    if (!rc && g->next != p->n_writes)
-        rc = lr_error_set(err, -EIO, LR_NO_OFFSET, "only %zu of %zu planned writes were made",
-                          g->next, p->n_writes);
-    if (!rc)
-        rc = rp_verify(p, top, false, err);
-    if (!rc)
-        p->verified = true;
-    return rc;
+    for (size_t i = 0; i < p->n_images; i++)
+        if (p->images[i].n_writes && p->images[i].gzip)
+            return lr_error_at(err, p->images[i].path, LR_EREFUSED, LR_NO_OFFSET,
+                               "a gzip image cannot be written in place; write repaired copies "
+                               "with --output DIR");
+    return 0;
+}
+
+/* A busy image: the transaction's refusal, with what overrides it. */
+static int refuse_busy(lr_error_t *err)
+{
+    char msg[sizeof(err->msg)];
+    snprintf(msg, sizeof(msg), "%s", err->msg);
+    unsigned hints = err->hints;
+    lr_error_refuse(err, hints, "%s (--force to write anyway)", msg);
+    return LR_EREFUSED;
 }
 
 int lr_repair_execute(lr_repair_plan_t *p, const lr_repair_exec_opts_t *o, lr_error_t *err)
@@ -257,41 +127,30 @@ int lr_repair_execute(lr_repair_plan_t *p, const lr_repair_exec_opts_t *o, lr_er
     lr_error_clear(err);
     if (p->executed)
         return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET, "the plan was executed already");
-    lr_io_t **raw = calloc(p->n_images ? p->n_images : 1, sizeof(*raw));
-    lr_io_t **top = calloc(p->n_images ? p->n_images : 1, sizeof(*top));
-    if (!raw || !top) {
-        free(raw);
-        free(top);
-        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    }
-    lr_undo_t *u = NULL;
-    rp_guard_t g = {.plan = p, .next = 0};
-    int rc =
-        p->n_writes ? 0 : lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET, "the plan writes nothing");
+    if (!p->n_writes)
+        return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET, "the plan writes nothing");
+    lr_txn_t *t = ((rp_priv_t *)p->priv)->txn;
+    int rc = refuse_gzip(p, err);
+    for (size_t i = 0; i < p->n_images && !rc; i++)
+        rc = lr_txn_set_path(t, i, p->images[i].path, err);
+    if (rc)
+        return rc;
+    lr_txn_ops_t ops = rp_txn_ops(p);
+    lr_txn_run_opts_t ro = {
+        .undo_path = o->undo_path,
+        .shared = o->force,
+        .open = o->open_rw,
+        .open_arg = o->open_arg,
+        .undo_created = o->undo_created,
+        .undo_created_arg = o->undo_created_arg,
+    };
+    rc = lr_txn_run(t, &ops, &ro, err);
+    p->executed = lr_txn_started(t);
+    for (size_t i = 0; i < p->n_writes; i++)
+        p->writes[i].done = lr_txn_writes(t)[i].done;
+    if (rc == LR_EREFUSED && err && (err->hints & LR_HINT_FORCE))
+        return refuse_busy(err);
     if (!rc)
-        rc = open_images(p, o, raw, err);
-    if (!rc)
-        rc = create_undo(p, o, &u, err);
-    if (!rc)
-        rc = stack_layers(p, u, &g, raw, top, err);
-    if (!rc) {
-        p->executed = true;
-        rc = run(p, top, &g, err);
-    }
-    if (u) {
-        /* Also after a failure: the DONE record says what the image holds. */
-        lr_error_t ferr;
-        lr_error_clear(&ferr);
-        int frc = lr_undo_finish(u, rc, rc ? &ferr : err);
-        if (!rc)
-            rc = frc;
-    }
-    for (size_t i = 0; i < p->n_images; i++) {
-        lr_io_close(top[i], NULL);
-        lr_io_close(raw[i], NULL);
-    }
-    lr_undo_free(u);
-    free(raw);
-    free(top);
+        p->verified = true;
     return rc;
 }

@@ -62,8 +62,10 @@ void lr_repair_plan_free(lr_repair_plan_t *p)
         free(p->notes[i]);
     free(p->notes);
     rp_priv_t *priv = p->priv;
-    if (priv)
+    if (priv) {
         free(priv->ops);
+        lr_txn_free(priv->txn);
+    }
     free(priv);
     free(p);
 }

@@ -5,6 +5,7 @@
 
 #include "lr/meta.h"
 #include "lr/repair.h"
+#include "lr/txn.h"
 
 /* What changes for the user: LVs of the restored version (orig) compared
  * with the VG's newest complete version (summary.c). */
@@ -16,8 +17,9 @@ int rp_plan_changes(lr_repair_plan_t *p, const lr_scan_t *scan, const lr_vg_t *o
 int rp_plan_pvs(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *const *rio, const lr_vg_t *vg,
                 const lr_repair_opts_t *o, lr_error_t *err);
 
-/* Builds the steps, runs them on recording layers over rio and turns what
- * they wrote into plan->writes (writes.c). */
+/* Builds the steps, plans the restore's transaction by running them on
+ * recording layers over rio (plan->priv's txn) and turns what they wrote
+ * into plan->writes (writes.c). */
 int rp_plan_writes(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *const *rio,
                    lr_error_t *err);
 
@@ -33,11 +35,15 @@ uint64_t rp_pv_bound(const lr_repair_plan_t *p, const lr_repair_pv_t *pv);
  * area's header validates (within rp_pv_bound, with the area's size) and
  * its slot 0 is the new copy, whose text and checksum match; each PV's
  * label (rebuilt or kept) carries its UUID, lists every area written and,
- * when rebuilt, validates. Run on the images after writing (then also every
- * planned range must equal its new bytes; a mismatch is -EIO), and at
- * planning on the recording layers (planning: a mismatch is LR_EFORMAT), so
- * a plan that would fail this after writing is refused before any write
- * (execute.c). */
+ * when rebuilt, validates. The transaction's verify (lr/txn.h): run at
+ * planning on the recording layers (a mismatch is LR_EFORMAT) and after
+ * writing on the images, once the transaction has compared every planned
+ * range (a mismatch is -EIO), so a plan that would fail this after writing
+ * is refused before any write (execute.c). */
 int rp_verify(const lr_repair_plan_t *p, lr_io_t *const *ios, bool planning, lr_error_t *err);
+
+/* The restore's write routine and verify for its transaction, arg p
+ * (writes.c): the plan's steps per PV, then rp_verify. */
+lr_txn_ops_t rp_txn_ops(lr_repair_plan_t *p);
 
 #endif

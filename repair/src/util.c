@@ -36,45 +36,10 @@ int rp_take_text(lr_strbuf_t *b, char **out, lr_error_t *err)
 
 /* ---- bytes and files --------------------------------------------------- */
 
-int rp_sync_dir_of(const char *path, lr_error_t *err)
-{
-    char *dir = strdup(path);
-    if (!dir)
-        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        strcpy(dir, ".");
-    else if (slash == dir)
-        dir[1] = '\0';
-    else
-        *slash = '\0';
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    int rc = 0;
-    if (fd < 0 || fsync(fd) != 0)
-        rc = lr_error_at(err, dir, -errno, LR_NO_OFFSET, "cannot sync the directory: %s",
-                         strerror(errno));
-    if (fd >= 0)
-        close(fd);
-    free(dir);
-    return rc;
-}
-
 bool rp_all_zero(const void *p, size_t len)
 {
     const unsigned char *b = p;
     return len == 0 || (b[0] == 0 && memcmp(b, b + 1, len - 1) == 0);
-}
-
-int rp_read_compare(lr_io_t *io, uint64_t off, const void *want, size_t len, bool *same,
-                    lr_error_t *err)
-{
-    uint8_t *cur = malloc(len ? len : 1);
-    if (!cur)
-        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    int rc = lr_io_pread(io, cur, len, off, err);
-    *same = !rc && memcmp(cur, want, len) == 0;
-    free(cur);
-    return rc;
 }
 
 /* ---- output files ---------------------------------------------------- */

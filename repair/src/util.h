@@ -27,17 +27,8 @@ int rp_take_text(lr_strbuf_t *b, char **out, lr_error_t *err);
 
 /* ---- bytes and files --------------------------------------------------- */
 
-/* fsync of the directory holding path (makes a new file's name durable). */
-int rp_sync_dir_of(const char *path, lr_error_t *err);
-
 /* True when all len bytes are zero (also for len 0). */
 bool rp_all_zero(const void *p, size_t len);
-
-/* Reads len bytes at off of io and compares them with want: *same is set,
- * and a read error is returned (err filled by lr_io_pread). -ENOMEM when
- * no buffer can be had. */
-int rp_read_compare(lr_io_t *io, uint64_t off, const void *want, size_t len, bool *same,
-                    lr_error_t *err);
 
 /* ---- output files (export, extract) ------------------------------------ */
 

@@ -14,21 +14,23 @@
 #include "plan_int.h"
 #include "repair_int.h"
 
-int rp_run_ops(const lr_repair_plan_t *p, lr_io_t *const *ios, rp_recorder_t *rec,
-               lr_mda_header_t *after, lr_error_t *err)
+/* Runs the steps of the plan on ios (indexed by image), tagging each
+ * step's writes with its index. When planning, the headers the commits
+ * leave become the areas' `after`. */
+static int run_ops(lr_repair_plan_t *p, lr_io_t *const *ios, lr_txn_t *t, lr_error_t *err)
 {
     const rp_priv_t *priv = p->priv;
+    bool planning = lr_txn_planning(t);
     for (size_t k = 0; k < priv->n_ops; k++) {
         const rp_op_t *op = &priv->ops[k];
-        if (rec)
-            rec->cur_op = (int)k;
+        lr_txn_tag(t, (int)k);
         lr_io_t *io = ios[op->image];
         int rc;
         if (op->kind == RP_OP_COMMIT) {
             lr_mda_header_t h = op->h;
             rc = lr_mda_commit(io, op->pv_start, &h, p->text, p->text_size, err);
-            if (!rc && after)
-                after[op->area] = h;
+            if (!rc && planning)
+                p->areas[op->area].after = h;
         } else {
             rc = lr_label_write(io, op->pv_start, &op->label, err);
             if (!rc)
@@ -36,6 +38,10 @@ int rp_run_ops(const lr_repair_plan_t *p, lr_io_t *const *ios, rp_recorder_t *re
         }
         if (rc)
             return rc;
+    }
+    for (size_t a = 0; planning && a < p->n_areas; a++) {
+        const lr_raw_locn_t *l = &p->areas[a].after.locn[0];
+        p->areas[a].wraps = l->offset + l->size > p->areas[a].size;
     }
     return 0;
 }
@@ -173,11 +179,11 @@ static void describe_new(const lr_repair_plan_t *p, const lr_repair_write_t *w, 
 
 /* ---- from recorded writes to the plan ----------------------------------------- */
 
-static int take_write(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *const *rio,
-                      rp_rec_write_t *r, lr_repair_write_t *w, lr_error_t *err)
+static int take_write(lr_repair_plan_t *p, const lr_scan_t *scan, const lr_txn_write_t *r,
+                      lr_repair_write_t *w, lr_error_t *err)
 {
-    const rp_op_t *op = &((rp_priv_t *)p->priv)->ops[r->op];
-    w->image = r->image;
+    const rp_op_t *op = &((rp_priv_t *)p->priv)->ops[r->tag];
+    w->image = (int)r->image;
     w->offset = r->offset;
     w->length = r->length;
     w->pv = op->pv;
@@ -186,16 +192,15 @@ static int take_write(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *const
               : r->offset == p->areas[op->area].offset ? LR_REPAIR_MDA_HEADER
                                                        : LR_REPAIR_TEXT;
     w->sync_after = r->sync_after;
-    w->new_bytes = r->bytes;
-    r->bytes = NULL;
-    w->old_bytes = malloc(r->length ? r->length : 1);
-    if (!w->old_bytes)
-        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    int rc = lr_io_pread(rio[r->image], w->old_bytes, r->length, r->offset, err);
-    if (rc)
-        return rc;
-    w->crc_before = lr_crc(LR_CRC_INITIAL, w->old_bytes, r->length);
-    w->crc_after = lr_crc(LR_CRC_INITIAL, w->new_bytes, r->length);
+    w->old_bytes = malloc((size_t)r->length);
+    w->new_bytes = malloc((size_t)r->length);
+    if (!w->old_bytes || !w->new_bytes)
+        return lr_error_oom(err);
+    memcpy(w->old_bytes, r->before, (size_t)r->length);
+    memcpy(w->new_bytes, r->after, (size_t)r->length);
+    int rc;
+    w->crc_before = lr_crc(LR_CRC_INITIAL, w->old_bytes, (size_t)r->length);
+    w->crc_after = lr_crc(LR_CRC_INITIAL, w->new_bytes, (size_t)r->length);
     lr_strbuf_t b = LR_STRBUF_INIT;
     describe_old(p, scan, w, &b);
     rc = rp_take_text(&b, &w->now, err);
@@ -205,34 +210,24 @@ static int take_write(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *const
     return rp_take_text(&b, &w->after, err);
 }
 
-/* Every planned byte is written once: the old bytes shown (and checked
- * before execution) are then exactly the image's. */
-static int check_overlaps(const lr_repair_plan_t *p, lr_error_t *err)
+/* plan->writes from the transaction's planned writes, with what the
+ * bytes are now and after. */
+static int writes_from(lr_repair_plan_t *p, const lr_scan_t *scan, lr_error_t *err)
 {
-    for (size_t i = 0; i < p->n_writes; i++)
-        for (size_t j = i + 1; j < p->n_writes; j++) {
-            const lr_repair_write_t *a = &p->writes[i], *b = &p->writes[j];
-            if (a->image == b->image && hits(a->offset, a->length, b->offset, b->length))
-                return lr_error_set(err, LR_EREFUSED, a->offset,
-                                    "planned writes %zu and %zu overlap; refusing", i + 1, j + 1);
-        }
-    return 0;
-}
-
-static int writes_from(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *const *rio,
-                       rp_recorder_t *rec, lr_error_t *err)
-{
-    p->writes = calloc(rec->n ? rec->n : 1, sizeof(*p->writes));
+    const lr_txn_t *t = ((rp_priv_t *)p->priv)->txn;
+    size_t n = lr_txn_n_writes(t);
+    p->writes = calloc(n ? n : 1, sizeof(*p->writes));
     if (!p->writes)
-        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    for (size_t i = 0; i < rec->n; i++) {
+        return lr_error_oom(err);
+    for (size_t i = 0; i < n; i++) {
         p->n_writes = i + 1;
-        int rc = take_write(p, scan, rio, &rec->w[i], &p->writes[i], err);
+        int rc = take_write(p, scan, &lr_txn_writes(t)[i], &p->writes[i], err);
         if (rc)
             return rc;
-        p->images[rec->w[i].image].n_writes++;
     }
-    return check_overlaps(p, err);
+    for (size_t i = 0; i < p->n_images; i++)
+        p->images[i].n_writes = lr_txn_image_writes(t, i);
+    return 0;
 }
 
 /* The write steps run on recording layers: what fails there is the plan,
@@ -253,35 +248,46 @@ static int planning_failure(int rc, const char *what, lr_error_t *err)
                         "the restore %s: %s; refusing before any write", what, msg);
 }
 
+/* ---- the restore's transaction ------------------------------------------------- */
+
+static int steps_write(void *arg, lr_txn_t *t, lr_io_t *const *ios, lr_error_t *err)
+{
+    int rc = run_ops(arg, ios, t, err);
+    return lr_txn_planning(t) ? planning_failure(rc, "cannot be planned", err) : rc;
+}
+
+/* What execution checks after writing, checked at planning on the planned
+ * bytes: a plan that would fail there is refused before any write. */
+static int steps_verify(void *arg, lr_io_t *const *ios, bool planning, lr_error_t *err)
+{
+    int rc = rp_verify(arg, ios, planning, err);
+    if (!planning)
+        return rc;
+    return planning_failure(rc, "would not read back as LVM2 and the scanner read it", err);
+}
+
+lr_txn_ops_t rp_txn_ops(lr_repair_plan_t *p)
+{
+    return (lr_txn_ops_t){.write = steps_write, .verify = steps_verify, .arg = p};
+}
+
 int rp_plan_writes(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *const *rio, lr_error_t *err)
 {
+    rp_priv_t *priv = p->priv;
     int rc = build_ops(p, err);
     if (rc)
         return rc;
-    rp_recorder_t rec = {0};
-    lr_io_t **wio = calloc(p->n_images ? p->n_images : 1, sizeof(*wio));
-    lr_mda_header_t *after = calloc(p->n_areas ? p->n_areas : 1, sizeof(*after));
-    if (!wio || !after)
-        rc = lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    for (size_t i = 0; i < p->n_images && !rc; i++)
-        rc = rp_record_io(rio[i], &rec, (int)i, &wio[i], err);
+    const char **paths = calloc(p->n_images ? p->n_images : 1, sizeof(*paths));
+    if (!paths)
+        return lr_error_oom(err);
+    for (size_t i = 0; i < p->n_images; i++)
+        paths[i] = p->images[i].path;
+    rc = lr_txn_new(&priv->txn, p->n_images, paths, err);
+    free(paths);
+    lr_txn_ops_t ops = rp_txn_ops(p);
     if (!rc)
-        rc = planning_failure(rp_run_ops(p, wio, &rec, after, err), "cannot be planned", err);
-    for (size_t a = 0; !rc && a < p->n_areas; a++) {
-        p->areas[a].after = after[a];
-        p->areas[a].wraps = after[a].locn[0].offset + after[a].locn[0].size > p->areas[a].size;
-    }
-    /* What execution checks after writing, checked now on the planned
-     * bytes: a plan that would fail there is refused before any write. */
+        rc = lr_txn_plan(priv->txn, rio, &ops, err);
     if (!rc)
-        rc = planning_failure(rp_verify(p, wio, true, err),
-                              "would not read back as LVM2 and the scanner read it", err);
-    for (size_t i = 0; wio && i < p->n_images; i++)
-        lr_io_close(wio[i], NULL);
-    free(wio);
-    free(after);
-    if (!rc)
-        rc = writes_from(p, scan, rio, &rec, err);
-    rp_recorder_free(&rec);
+        rc = writes_from(p, scan, err);
     return rc;
 }

@@ -7,9 +7,10 @@
  *                          would be written (reading only; refusals come
  *                          back as LR_EREFUSED with the reason)
  *   lr_repair_plan_render  readable text of the plan (the programs print it)
- *   lr_repair_execute      reopens the images writable (exclusive), stacks
- *                          the undo layer (lr/undo.h), writes exactly the
- *                          planned bytes through core's lr_mda_commit /
+ *   lr_repair_execute      runs the plan's transaction (core's lr/txn.h):
+ *                          reopens the images writable (exclusive), creates
+ *                          the planned undo file (lr/undo.h), writes exactly
+ *                          the planned bytes through core's lr_mda_commit /
  *                          lr_label_write, then reads back and verifies
  *   lr_repair_plan_log     what was written, with checksums, for --log
  *
@@ -28,6 +29,7 @@
 #include "lr/label.h"
 #include "lr/mda.h"
 #include "lr/scan.h"
+#include "lr/txn.h"
 
 /* ---- choosing the version ------------------------------------------------- */
 
@@ -246,10 +248,9 @@ int lr_repair_plan_set_image_path(lr_repair_plan_t *plan, size_t image, const ch
 
 /* ---- execution ------------------------------------------------------------- */
 
-/* Opens an image for writing (lr_io_open_rw's signature with a context).
+/* Opens an image for writing: the transaction's open hook (lr/txn.h).
  * The returned handle may be a stack (tests add fault injection here). */
-typedef int (*lr_repair_open_fn)(void *arg, const char *path, int flags, lr_io_t **out,
-                                 lr_error_t *err);
+typedef lr_txn_open_fn lr_repair_open_fn;
 
 typedef struct lr_repair_exec_opts {
     const char *undo_path;     /* required; created, never overwritten */

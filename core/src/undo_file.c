@@ -10,7 +10,8 @@
 
 #include "lr/crc.h"
 #include "lr/undo.h"
-#include "repair_int.h"
+#include "le.h"
+#include "write_int.h"
 
 #define REC_HEAD 8
 #define REC_TAIL 4
@@ -73,16 +74,16 @@ static int parse_header(const uint8_t *d, uint64_t len, lr_undo_file_t *f, const
     if (len < LR_UNDO_HEADER_SIZE || memcmp(d, LR_UNDO_MAGIC, LR_UNDO_MAGIC_LEN) != 0)
         return lr_error_at(err, path, LR_EFORMAT, 0, "not an lvmrepair undo file (no %s magic)",
                            LR_UNDO_MAGIC);
-    if (rp_get32(d + 60) != lr_crc(LR_CRC_INITIAL, d, 60))
+    if (lr_get_le32(d + 60) != lr_crc(LR_CRC_INITIAL, d, 60))
         return lr_error_at(err, path, LR_ECHECKSUM, 60, "undo file header checksum mismatch");
-    f->version = rp_get32(d + 8);
+    f->version = lr_get_le32(d + 8);
     if ((f->version != 1 && f->version != LR_UNDO_VERSION) ||
-        rp_get32(d + 12) != LR_UNDO_HEADER_SIZE)
+        lr_get_le32(d + 12) != LR_UNDO_HEADER_SIZE)
         return lr_error_at(err, path, LR_EFORMAT, 8, "undo file version %u is not supported",
                            f->version);
-    f->created = (int64_t)rp_get64(d + 16);
+    f->created = (int64_t)lr_get_le64(d + 16);
     if (f->version >= 2)
-        f->n_planned = rp_get32(d + 24);
+        f->n_planned = lr_get_le32(d + 24);
     if (f->n_planned > LR_UNDO_MAX_RANGES)
         return lr_error_at(err, path, LR_ELIMIT, 24, "%zu planned ranges, at most %d", f->n_planned,
                            LR_UNDO_MAX_RANGES);
@@ -97,7 +98,7 @@ static int add_plan(lr_undo_file_t *f, const uint8_t *p, uint32_t plen, const ch
                     uint64_t at, lr_error_t *err)
 {
     if (!f->n_planned || f->has_plan || f->n_images || f->n_ranges || plen < 4 ||
-        rp_get32(p) != f->n_planned || plen != 4 + f->n_planned * PLAN_ENTRY)
+        lr_get_le32(p) != f->n_planned || plen != 4 + f->n_planned * PLAN_ENTRY)
         return lr_error_at(err, path, LR_EFORMAT, at, "malformed plan record");
     f->planned = calloc(f->n_planned, sizeof(*f->planned));
     if (!f->planned)
@@ -105,12 +106,12 @@ static int add_plan(lr_undo_file_t *f, const uint8_t *p, uint32_t plen, const ch
     for (size_t i = 0; i < f->n_planned; i++) {
         const uint8_t *q = p + 4 + i * PLAN_ENTRY;
         lr_undo_planned_t *pl = &f->planned[i];
-        pl->image = rp_get32(q);
-        pl->offset = rp_get64(q + 4);
-        pl->length = rp_get64(q + 12);
-        pl->before.crc = rp_get32(q + 20);
+        pl->image = lr_get_le32(q);
+        pl->offset = lr_get_le64(q + 4);
+        pl->length = lr_get_le64(q + 12);
+        pl->before.crc = lr_get_le32(q + 20);
         memcpy(pl->before.sha, q + 24, LR_SHA256_LEN);
-        pl->after.crc = rp_get32(q + 24 + LR_SHA256_LEN);
+        pl->after.crc = lr_get_le32(q + 24 + LR_SHA256_LEN);
         memcpy(pl->after.sha, q + 28 + LR_SHA256_LEN, LR_SHA256_LEN);
         if (pl->length == 0 || pl->length > LR_UNDO_MAX_RANGE ||
             pl->offset > UINT64_MAX - pl->length || pl->image >= LR_UNDO_MAX_IMAGES)
@@ -123,8 +124,8 @@ static int add_plan(lr_undo_file_t *f, const uint8_t *p, uint32_t plen, const ch
 static int add_image(lr_undo_file_t *f, const uint8_t *p, uint32_t plen, const char *path,
                      uint64_t at, lr_error_t *err)
 {
-    if (plen < 44 || rp_get32(p) != f->n_images || f->n_images >= LR_UNDO_MAX_IMAGES ||
-        rp_get32(p + 40) != plen - 44)
+    if (plen < 44 || lr_get_le32(p) != f->n_images || f->n_images >= LR_UNDO_MAX_IMAGES ||
+        lr_get_le32(p + 40) != plen - 44)
         return lr_error_at(err, path, LR_EFORMAT, at, "malformed image record");
     lr_undo_image_t *imgs = realloc(f->images, (f->n_images + 1) * sizeof(*imgs));
     if (!imgs)
@@ -132,11 +133,11 @@ static int add_image(lr_undo_file_t *f, const uint8_t *p, uint32_t plen, const c
     f->images = imgs;
     lr_undo_image_t *im = &f->images[f->n_images];
     memset(im, 0, sizeof(*im));
-    im->size = rp_get64(p + 4);
-    im->dev = rp_get64(p + 12);
-    im->ino = rp_get64(p + 20);
-    im->rdev = rp_get64(p + 28);
-    im->blockdev = rp_get32(p + 36) == 1;
+    im->size = lr_get_le64(p + 4);
+    im->dev = lr_get_le64(p + 12);
+    im->ino = lr_get_le64(p + 20);
+    im->rdev = lr_get_le64(p + 28);
+    im->blockdev = lr_get_le32(p + 36) == 1;
     im->path = malloc(plen - 44 + 1);
     if (!im->path)
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
@@ -154,9 +155,9 @@ static int add_range(lr_undo_file_t *f, const uint8_t *p, uint32_t plen, const c
     const size_t fixed = 28 + LR_SHA256_LEN;
     if (plen < fixed)
         return lr_error_at(err, path, LR_EFORMAT, at, "malformed save record");
-    uint32_t image = rp_get32(p);
-    uint64_t off = rp_get64(p + 8), length = rp_get64(p + 16);
-    if (image >= f->n_images || rp_get32(p + 4) != f->n_ranges || length != plen - fixed ||
+    uint32_t image = lr_get_le32(p);
+    uint64_t off = lr_get_le64(p + 8), length = lr_get_le64(p + 16);
+    if (image >= f->n_images || lr_get_le32(p + 4) != f->n_ranges || length != plen - fixed ||
         length > LR_UNDO_MAX_RANGE || off > f->images[image].size ||
         length > f->images[image].size - off)
         return lr_error_at(err, path, LR_EFORMAT, at, "malformed save record (range %zu)",
@@ -172,7 +173,7 @@ static int add_range(lr_undo_file_t *f, const uint8_t *p, uint32_t plen, const c
     r->image = image;
     r->offset = off;
     r->length = length;
-    r->orig.crc = rp_get32(p + 24);
+    r->orig.crc = lr_get_le32(p + 24);
     memcpy(r->orig.sha, p + 28, LR_SHA256_LEN);
     r->before = malloc(length ? (size_t)length : 1);
     if (!r->before)
@@ -192,14 +193,14 @@ static int add_range(lr_undo_file_t *f, const uint8_t *p, uint32_t plen, const c
 static int add_state(lr_undo_file_t *f, const uint8_t *p, uint32_t plen, const char *path,
                      uint64_t at, lr_error_t *err)
 {
-    if (plen != 8 + LR_SHA256_LEN || rp_get32(p) >= f->n_ranges)
+    if (plen != 8 + LR_SHA256_LEN || lr_get_le32(p) >= f->n_ranges)
         return lr_error_at(err, path, LR_EFORMAT, at, "malformed state record");
-    lr_undo_range_t *r = &f->ranges[rp_get32(p)];
+    lr_undo_range_t *r = &f->ranges[lr_get_le32(p)];
     if (r->n_states >= LR_UNDO_MAX_STATES)
         return lr_error_at(err, path, LR_ELIMIT, at, "more than %d states for range %u",
-                           LR_UNDO_MAX_STATES, rp_get32(p));
+                           LR_UNDO_MAX_STATES, lr_get_le32(p));
     lr_undo_state_t *s = &r->states[r->n_states++];
-    s->crc = rp_get32(p + 4);
+    s->crc = lr_get_le32(p + 4);
     memcpy(s->sha, p + 8, LR_SHA256_LEN);
     return 0;
 }
@@ -208,16 +209,16 @@ static int add_done(lr_undo_file_t *f, const uint8_t *p, uint32_t plen, const ch
                     uint64_t at, lr_error_t *err)
 {
     const size_t per = 8 + LR_SHA256_LEN;
-    if (plen < 16 || rp_get32(p + 12) != f->n_ranges || plen != 16 + f->n_ranges * per)
+    if (plen < 16 || lr_get_le32(p + 12) != f->n_ranges || plen != 16 + f->n_ranges * per)
         return lr_error_at(err, path, LR_EFORMAT, at, "malformed done record");
-    f->finished_at = (int64_t)rp_get64(p);
-    f->status = (int)(int32_t)rp_get32(p + 8);
+    f->finished_at = (int64_t)lr_get_le64(p);
+    f->status = (int)(int32_t)lr_get_le32(p + 8);
     for (size_t i = 0; i < f->n_ranges; i++) {
         const uint8_t *q = p + 16 + i * per;
-        if (rp_get32(q) != i)
+        if (lr_get_le32(q) != i)
             return lr_error_at(err, path, LR_EFORMAT, at, "malformed done record");
         f->ranges[i].has_after = true;
-        f->ranges[i].after.crc = rp_get32(q + 4);
+        f->ranges[i].after.crc = lr_get_le32(q + 4);
         memcpy(f->ranges[i].after.sha, q + 8, LR_SHA256_LEN);
     }
     f->finished = true;
@@ -240,13 +241,13 @@ static int parse_records(const uint8_t *d, uint64_t len, lr_undo_file_t *f, cons
             f->truncated = true;
             return 0;
         }
-        uint32_t type = rp_get32(d + pos), plen = rp_get32(d + pos + 4);
+        uint32_t type = lr_get_le32(d + pos), plen = lr_get_le32(d + pos + 4);
         if ((uint64_t)plen > len - pos - REC_HEAD - REC_TAIL) {
             f->truncated = true;
             return 0;
         }
         uint64_t next = pos + REC_HEAD + plen + REC_TAIL;
-        if (rp_get32(d + pos + REC_HEAD + plen) !=
+        if (lr_get_le32(d + pos + REC_HEAD + plen) !=
             lr_crc(LR_CRC_INITIAL, d + pos, REC_HEAD + (size_t)plen)) {
             if (next < len)
                 return lr_error_at(err, path, LR_ECHECKSUM, pos,
@@ -491,7 +492,7 @@ static int verify_restored(const lr_undo_file_t *f, lr_io_t *const *ios, lr_erro
     for (size_t i = 0; i < f->n_ranges; i++) {
         const lr_undo_range_t *r = &f->ranges[i];
         bool ok;
-        int rc = rp_read_compare(ios[r->image], r->offset, r->before, (size_t)r->length, &ok, err);
+        int rc = lr_read_compare(ios[r->image], r->offset, r->before, (size_t)r->length, &ok, err);
         if (rc)
             return rc;
         if (!ok)

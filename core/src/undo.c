@@ -17,7 +17,8 @@
 
 #include "lr/crc.h"
 #include "lr/undo.h"
-#include "repair_int.h"
+#include "le.h"
+#include "write_int.h"
 
 typedef struct undo_range {
     uint32_t image;
@@ -88,14 +89,14 @@ static int journal_record(lr_undo_t *u, uint32_t type, const void *a, size_t ale
     if (alen + blen > UINT32_MAX)
         return lr_error_at(err, u->path, LR_ELIMIT, LR_NO_OFFSET, "undo record too large");
     uint8_t head[8];
-    rp_put32(head, type);
-    rp_put32(head + 4, (uint32_t)(alen + blen));
+    lr_put_le32(head, type);
+    lr_put_le32(head + 4, (uint32_t)(alen + blen));
     uint32_t crc = lr_crc(LR_CRC_INITIAL, head, sizeof(head));
     crc = lr_crc(crc, a, alen);
     if (blen)
         crc = lr_crc(crc, b, blen);
     uint8_t tail[4];
-    rp_put32(tail, crc);
+    lr_put_le32(tail, crc);
     int rc = journal_write(u, head, sizeof(head), err);
     if (!rc && alen)
         rc = journal_write(u, a, alen, err);
@@ -124,16 +125,16 @@ static int journal_plan(lr_undo_t *u, lr_error_t *err)
     uint8_t *rec = calloc(1, len);
     if (!rec)
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    rp_put32(rec, (uint32_t)u->n_planned);
+    lr_put_le32(rec, (uint32_t)u->n_planned);
     for (size_t i = 0; i < u->n_planned; i++) {
         const lr_undo_planned_t *pl = &u->planned[i];
         uint8_t *q = rec + 4 + i * PLAN_ENTRY;
-        rp_put32(q, pl->image);
-        rp_put64(q + 4, pl->offset);
-        rp_put64(q + 12, pl->length);
-        rp_put32(q + 20, pl->before.crc);
+        lr_put_le32(q, pl->image);
+        lr_put_le64(q + 4, pl->offset);
+        lr_put_le64(q + 12, pl->length);
+        lr_put_le32(q + 20, pl->before.crc);
         memcpy(q + 24, pl->before.sha, LR_SHA256_LEN);
-        rp_put32(q + 24 + LR_SHA256_LEN, pl->after.crc);
+        lr_put_le32(q + 24 + LR_SHA256_LEN, pl->after.crc);
         memcpy(q + 28 + LR_SHA256_LEN, pl->after.sha, LR_SHA256_LEN);
     }
     int rc = journal_record(u, LR_UNDO_REC_PLAN, rec, len, NULL, 0, err);
@@ -179,11 +180,11 @@ static int create(lr_undo_t **out, const char *path, const lr_undo_planned_t *pl
     }
     uint8_t h[LR_UNDO_HEADER_SIZE] = {0};
     memcpy(h, LR_UNDO_MAGIC, LR_UNDO_MAGIC_LEN);
-    rp_put32(h + 8, LR_UNDO_VERSION);
-    rp_put32(h + 12, LR_UNDO_HEADER_SIZE);
-    rp_put64(h + 16, (uint64_t)time(NULL));
-    rp_put32(h + 24, (uint32_t)n);
-    rp_put32(h + 60, lr_crc(LR_CRC_INITIAL, h, 60));
+    lr_put_le32(h + 8, LR_UNDO_VERSION);
+    lr_put_le32(h + 12, LR_UNDO_HEADER_SIZE);
+    lr_put_le64(h + 16, (uint64_t)time(NULL));
+    lr_put_le32(h + 24, (uint32_t)n);
+    lr_put_le32(h + 60, lr_crc(LR_CRC_INITIAL, h, 60));
     int rc = journal_write(u, h, sizeof(h), err);
     /* The plan reaches the disk before any write can pass. */
     if (!rc && n)
@@ -191,7 +192,7 @@ static int create(lr_undo_t **out, const char *path, const lr_undo_planned_t *pl
     if (!rc)
         rc = journal_sync(u, err);
     if (!rc)
-        rc = rp_sync_dir_of(path, err);
+        rc = lr_sync_dir_of(path, err);
     if (rc) {
         lr_undo_free(u);
         unlink(path);
@@ -270,11 +271,11 @@ static int range_save(lr_undo_t *u, uint32_t image, lr_io_t *lower, uint64_t off
     uint32_t crc;
     uint8_t sha[LR_SHA256_LEN];
     state_of(old, (size_t)len, &crc, sha);
-    rp_put32(rec, image);
-    rp_put32(rec + 4, (uint32_t)u->n_ranges);
-    rp_put64(rec + 8, off);
-    rp_put64(rec + 16, len);
-    rp_put32(rec + 24, crc);
+    lr_put_le32(rec, image);
+    lr_put_le32(rec + 4, (uint32_t)u->n_ranges);
+    lr_put_le64(rec + 8, off);
+    lr_put_le64(rec + 16, len);
+    lr_put_le32(rec + 24, crc);
     memcpy(rec + 28, sha, LR_SHA256_LEN);
     rc = journal_record(u, LR_UNDO_REC_SAVE, rec, sizeof(rec), old, (size_t)len, err);
     if (rc) {
@@ -355,9 +356,9 @@ static int announce(lr_undo_t *u, uint32_t image, const uint8_t *buf, uint64_t o
         overlay(r, next, buf, off, len);
         uint8_t rec[4 + 4 + LR_SHA256_LEN];
         uint32_t crc;
-        rp_put32(rec, (uint32_t)i);
+        lr_put_le32(rec, (uint32_t)i);
         state_of(next, (size_t)r->length, &crc, rec + 8);
-        rp_put32(rec + 4, crc);
+        lr_put_le32(rec + 4, crc);
         free(next);
         int rc = journal_record(u, LR_UNDO_REC_STATE, rec, sizeof(rec), NULL, 0, err);
         if (rc)
@@ -454,13 +455,13 @@ static int record_image(lr_undo_t *u, uint32_t id, const char *path, uint64_t si
     if (plen > 4096)
         return lr_error_at(err, path, LR_ELIMIT, LR_NO_OFFSET, "image path too long");
     uint8_t rec[4 + 8 + 8 + 8 + 8 + 4 + 4];
-    rp_put32(rec, id);
-    rp_put64(rec + 4, size);
-    rp_put64(rec + 12, (uint64_t)st.st_dev);
-    rp_put64(rec + 20, (uint64_t)st.st_ino);
-    rp_put64(rec + 28, (uint64_t)st.st_rdev);
-    rp_put32(rec + 36, S_ISBLK(st.st_mode) ? 1 : 0);
-    rp_put32(rec + 40, (uint32_t)plen);
+    lr_put_le32(rec, id);
+    lr_put_le64(rec + 4, size);
+    lr_put_le64(rec + 12, (uint64_t)st.st_dev);
+    lr_put_le64(rec + 20, (uint64_t)st.st_ino);
+    lr_put_le64(rec + 28, (uint64_t)st.st_rdev);
+    lr_put_le32(rec + 36, S_ISBLK(st.st_mode) ? 1 : 0);
+    lr_put_le32(rec + 40, (uint32_t)plen);
     int rc = journal_record(u, LR_UNDO_REC_IMAGE, rec, sizeof(rec), path, plen, err);
     if (!rc)
         rc = journal_sync(u, err);
@@ -526,9 +527,9 @@ int lr_undo_finish(lr_undo_t *u, int status, lr_error_t *err)
     uint8_t *rec = calloc(1, len);
     if (!rec)
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    rp_put64(rec, (uint64_t)time(NULL));
-    rp_put32(rec + 8, (uint32_t)status);
-    rp_put32(rec + 12, (uint32_t)u->n_ranges);
+    lr_put_le64(rec, (uint64_t)time(NULL));
+    lr_put_le32(rec + 8, (uint32_t)status);
+    lr_put_le32(rec + 12, (uint32_t)u->n_ranges);
     int rc = 0;
     for (size_t i = 0; i < u->n_ranges && !rc; i++) {
         undo_range_t *r = &u->ranges[i];
@@ -544,9 +545,9 @@ int lr_undo_finish(lr_undo_t *u, int status, lr_error_t *err)
             break;
         uint8_t *p = rec + 16 + i * per;
         uint32_t crc;
-        rp_put32(p, (uint32_t)i);
+        lr_put_le32(p, (uint32_t)i);
         state_of(r->cur, (size_t)r->length, &crc, p + 8);
-        rp_put32(p + 4, crc);
+        lr_put_le32(p + 4, crc);
     }
     if (!rc)
         rc = journal_record(u, LR_UNDO_REC_DONE, rec, len, NULL, 0, err);
