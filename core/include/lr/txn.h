@@ -41,7 +41,10 @@
  * makes the same writes in the same order (keep any state it updates, e.g.
  * an mda header lr_mda_commit advances, in a copy it makes each time).
  * Syncs it makes are recorded (lr_txn_write_t.sync_after) and passed down
- * at the run. Nothing here prints or exits. */
+ * at the run; a write of 0 bytes is neither planned nor guarded. The run
+ * opens the images itself: close any writable handle of them first (an
+ * exclusive open of a file this process already holds exclusively is
+ * busy). Nothing here prints or exits. */
 #ifndef LR_TXN_H
 #define LR_TXN_H
 
@@ -113,7 +116,8 @@ int lr_txn_new(lr_txn_t **out, size_t n, const char *const *paths, lr_error_t *e
 int lr_txn_set_path(lr_txn_t *t, size_t i, const char *path, lr_error_t *err);
 
 /* Plans by recording (step 1 above): ios[i] is a handle of image i to read
- * (read-only is enough; borrowed, not kept after the call). Runs ops->write
+ * (read-only is enough; borrowed, not kept after the call; NULL for an
+ * image the routine never touches: its handle in the routine is NULL). Runs ops->write
  * then ops->verify over record layers, then reads every planned range's
  * "before" bytes and each image's size from ios. Once only: a second call
  * is -EINVAL. Fails with what write or verify returned, LR_EREFUSED when two
