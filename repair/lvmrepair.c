@@ -30,7 +30,6 @@ enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_DECLINED = 5 };
 
 /* Test hook (documented in docs/lvmrepair.md): fail the N-th write of a
  * restore, as if the machine stopped there. */
-#define FAULT_ENV "LVMREPAIR_TEST_FAIL_WRITE"
 
 typedef enum mode {
     MODE_NONE = 0,
@@ -509,19 +508,6 @@ static void log_append(const args_t *a, const char *undo, const char *body)
 
 /* ---- --restore ------------------------------------------------------------------------ */
 
-static int fault_open(void *arg, const char *path, int flags, lr_io_t **out, lr_error_t *err)
-{
-    static unsigned counter;
-    lr_io_t *raw = NULL;
-    int rc = lr_io_open_rw(&raw, path, flags, err);
-    if (rc)
-        return rc;
-    rc = lr_repair_fault_io(raw, &counter, *(unsigned *)arg, out, err);
-    if (rc)
-        lr_io_close(raw, NULL);
-    return rc;
-}
-
 /* The versions a pick could mean: with a seqno, that seqno's versions
  * (of the VGs vg names, with that crc); without, the newest complete
  * version of each such VG. Fills up to max, returns how many in all. */
@@ -685,16 +671,9 @@ static int execute(const args_t *a, lr_repair_plan_t *p, lr_error_t *err)
         return fail(rc, err);
     if (!undo)
         return EXIT_USAGE;
-    unsigned fail_at = 0;
-    const char *env = getenv(FAULT_ENV);
-    uint64_t v = 0;
-    if (env && parse_u64(env, &v) && v > 0 && v <= UINT32_MAX)
-        fail_at = (unsigned)v;
     lr_repair_exec_opts_t eo = {
         .undo_path = undo,
         .force = a->force,
-        .open_rw = fail_at ? fault_open : NULL,
-        .open_arg = &fail_at,
         .undo_created = say_undo_created,
     };
     rc = lr_repair_execute(p, &eo, err);

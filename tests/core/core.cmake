@@ -8,6 +8,11 @@ lr_add_test(test_io_blockdev test_io_blockdev.c LABELS interop)
 lr_add_test(test_mda_interop test_mda_interop.c LABELS interop)
 # core's text utilities (lr/strbuf.h, lr/fmt.h); SHA-256 is checked by test_undo.
 lr_add_test(test_fmt test_fmt.c)
+# core's write side: the undo layer and undo files (lr/undo.h; also checks
+# SHA-256) and the write transaction with its record and guard layers
+# (lr/txn.h), on scratch images.
+lr_add_test(test_undo test_undo.c)
+lr_add_test(test_txn test_txn.c)
 
 # The text half (config tree, typed VG view).
 include(${CMAKE_CURRENT_LIST_DIR}/text.cmake)

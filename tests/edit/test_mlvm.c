@@ -18,6 +18,7 @@
 #include "lr/repair.h"
 #include "lr/undo.h"
 #include "lr/vgedit.h"
+#include "fault.h"
 #include "support.h"
 
 #define MiB (1ull << 20)
@@ -1010,20 +1011,7 @@ static void test_undo_refusals(void **state)
     unlink(path);
 }
 
-/* The open hook: fails the chosen write (lr_repair_fault_io). */
-typedef struct fault {
-    unsigned counter, fail_at;
-} fault_t;
-
-static int fault_open(void *arg, const char *path, int flags, lr_io_t **out, lr_error_t *err)
-{
-    fault_t *f = arg;
-    lr_io_t *raw = NULL;
-    int rc = lr_io_open_rw(&raw, path, flags, err);
-    if (!rc && (rc = lr_repair_fault_io(raw, &f->counter, f->fail_at, out, err)))
-        lr_io_close(raw, NULL);
-    return rc;
-}
+/* The open hook lr_test_fault_open fails the chosen write (tests/support/fault.h). */
 
 /* A write that fails half way: the error comes back, the undo file is
  * finished with it and still puts the original bytes back. */
@@ -1036,8 +1024,9 @@ static void test_undo_after_failed_write(void **state)
     undo_name(undo, sizeof(undo), path, "failed");
     lr_vgedit_format_opts_t o;
     lr_vgedit_format_defaults(&o);
-    fault_t f = {.fail_at = 5}; /* zero, zero, area header, text: the commit's header fails */
-    lr_vgedit_io_opts_t io = {.undo_path = undo, .open_rw = fault_open, .open_arg = &f};
+    lr_test_fault_t f = {.fail_at =
+                             5}; /* zero, zero, area header, text: the commit's header fails */
+    lr_vgedit_io_opts_t io = {.undo_path = undo, .open_rw = lr_test_fault_open, .open_arg = &f};
     lr_error_t err;
     lr_error_clear(&err);
     assert_int_equal(lr_vgedit_format_ex(path, &o, &io, NULL, &err), -EIO);
@@ -1049,7 +1038,7 @@ static void test_undo_after_failed_write(void **state)
 
     format_image(path, 2, 0);
     sha(path, h0);
-    f = (fault_t){.fail_at = 3}; /* text 1, header 1, text 2 fails */
+    f = (lr_test_fault_t){.fail_at = 3}; /* text 1, header 1, text 2 fails */
     lr_vgedit_t *ed = NULL;
     ok(lr_vgedit_open_ex(&ed, path, LR_VGEDIT_WRITE, &io, &err), &err);
     ok(lr_vgedit_lv_create(ed, "lv", 2, &err), &err);

@@ -1,5 +1,5 @@
-# Restore engine, undo layer and the lvmrepair program (repair/).
-#   test_undo      the undo layer and undo files on scratch images
+# Restore engine and the lvmrepair program (repair/); the undo layer and
+# the write transaction are core's (tests/core/core.cmake).
 #   test_restore   plans and restores on copies of every fixture, refusals,
 #                  fault injection after each write, --output copies
 #   test_restore_checks  damaged images: what execution would fail is refused
@@ -16,25 +16,35 @@ if(NOT TARGET lrrepair)
   return()
 endif()
 
-lr_add_test(test_undo test_undo.c LIBS lrrepair)
 lr_add_test(test_restore test_restore.c LIBS lrrepair)
 set_tests_properties(test_restore PROPERTIES TIMEOUT 900)
 lr_add_test(test_restore_checks test_restore_checks.c LIBS lrrepair)
 # The error contract of the repair headers: failing calls with a NULL error record.
 lr_add_test(test_repair_contract test_repair_contract.c LIBS lrrepair)
 
+# lvmrepair with the fault layer under every writable open (never
+# installed): LR_TEST_FAIL_WRITE=K stops a restore at write K
+# (support/lvmrepair_fault.c).
+add_executable(lvmrepair_fault ${CMAKE_SOURCE_DIR}/repair/lvmrepair.c
+                               ${LR_TEST_SUPPORT}/lvmrepair_fault.c ${LR_TEST_SUPPORT}/fault.c)
+target_include_directories(lvmrepair_fault PRIVATE ${LR_TEST_SUPPORT})
+target_link_libraries(lvmrepair_fault PRIVATE lrrepair)
+target_link_options(lvmrepair_fault PRIVATE -Wl,--wrap=lr_io_open_rw)
+set_target_properties(lvmrepair_fault PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+
 find_program(LR_BASH bash)
 if(LR_BASH)
   add_test(NAME restore_cli
            COMMAND ${LR_BASH} ${CMAKE_CURRENT_LIST_DIR}/interop/restore-cli.sh
-                   $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
+                   $<TARGET_FILE:lvmrepair> ${LR_FIXTURES} $<TARGET_FILE:lvmrepair_fault>)
   set_tests_properties(restore_cli PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
 
   foreach(t history reinit stale-pv label-header-zeroed second-mda-only gpt wrapped fault damaged)
     string(REPLACE "-" "_" name "restore_interop_${t}")
     add_test(NAME ${name}
              COMMAND ${LR_BASH} ${CMAKE_CURRENT_LIST_DIR}/interop/restore-${t}.sh
-                     $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
+                     $<TARGET_FILE:lvmrepair> ${LR_FIXTURES}
+                     $<TARGET_FILE:lvmrepair_fault>)
     # Interop tests attach loop devices: run them one at a time.
     set_tests_properties(${name} PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 900
                                             RESOURCE_LOCK lr_loop_devices)

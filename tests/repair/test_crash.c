@@ -16,7 +16,7 @@
  *   E  sync s fails, the writes before it stay (s = 1..syncs)   EIO
  *   F  sync s fails and the writes since the last good sync are lost EIO
  *
- * through lr_repair_fault_io_mode (repair/src/layers.c), which also
+ * through lr_test_fault_io_mode (tests/support/fault.c), which also
  * snapshots the undo file at the moment of the fault (what a power cut
  * leaves: no DONE record). After each fault:
  *
@@ -66,6 +66,7 @@
 #include "lr/scan.h"
 #include "lr/undo.h"
 #include "lr/vgedit.h"
+#include "fault.h"
 #include "support.h"
 
 #define MAX_IMGS 3
@@ -480,8 +481,8 @@ static int hook_open(void *arg, const char *path, int flags, lr_io_t **out, lr_e
     int rc = lr_io_open_rw(&raw, path, flags, err);
     if (rc)
         return rc;
-    rc = lr_repair_fault_io_mode(raw, &h->counter, h->mode ? h->at : 0, h->mode ? h->mode : "write",
-                                 on_fault, h, &fault, err);
+    rc = lr_test_fault_io_mode(raw, &h->counter, h->mode ? h->at : 0, h->mode ? h->mode : "write",
+                               on_fault, h, &fault, err);
     if (rc) {
         lr_io_close(raw, NULL);
         return rc;
@@ -1220,11 +1221,11 @@ static void test_fault_modes(void **state)
     static const char *const bad[] = {
         "", "wrote", "short=", "short=x", "sync:eagain", "short=99999999999999999999999"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-        assert_int_equal(lr_repair_fault_io_mode(raw, &counter, 1, bad[i], NULL, NULL, &io, &err),
+        assert_int_equal(lr_test_fault_io_mode(raw, &counter, 1, bad[i], NULL, NULL, &io, &err),
                          -EINVAL);
     /* short: the first 100 bytes of the second write, then ENOSPC; all later
      * writes and syncs fail */
-    OK(lr_repair_fault_io_mode(raw, &counter, 2, "short=100:enospc", NULL, NULL, &io, &err), &err);
+    OK(lr_test_fault_io_mode(raw, &counter, 2, "short=100:enospc", NULL, NULL, &io, &err), &err);
     OK(lr_io_pwrite(io, ones, 512, 0, &err), &err);
     assert_int_equal(lr_io_pwrite(io, ones, 1024, 1024, &err), -ENOSPC);
     assert_int_equal(counter, UINT_MAX);
@@ -1239,7 +1240,7 @@ static void test_fault_modes(void **state)
     /* sync-lost: writes since the last good sync are put back */
     counter = 0;
     OK(lr_io_open_rw(&raw, path, LR_IO_RDWR, &err), &err);
-    OK(lr_repair_fault_io_mode(raw, &counter, 2, "sync-lost", NULL, NULL, &io, &err), &err);
+    OK(lr_test_fault_io_mode(raw, &counter, 2, "sync-lost", NULL, NULL, &io, &err), &err);
     static const uint8_t twos[512] = {[0 ... 511] = 2};
     OK(lr_io_pwrite(io, twos, 512, 6144, &err), &err);
     OK(lr_io_sync(io, &err), &err);
@@ -1256,7 +1257,7 @@ static void test_fault_modes(void **state)
     /* sync: kept; "write": nothing */
     counter = 0;
     OK(lr_io_open_rw(&raw, path, LR_IO_RDWR, &err), &err);
-    OK(lr_repair_fault_io_mode(raw, &counter, 1, "sync", NULL, NULL, &io, &err), &err);
+    OK(lr_test_fault_io_mode(raw, &counter, 1, "sync", NULL, NULL, &io, &err), &err);
     OK(lr_io_pwrite(io, twos, 512, 0, &err), &err);
     assert_int_equal(lr_io_sync(io, &err), -EIO);
     OK(lr_io_pread(io, back, 512, 0, &err), &err);
@@ -1264,7 +1265,7 @@ static void test_fault_modes(void **state)
     lr_io_close(io, NULL);
     counter = 0;
     OK(lr_io_open_rw(&raw, path, LR_IO_RDWR, &err), &err);
-    OK(lr_repair_fault_io_mode(raw, &counter, 1, "write:eio", NULL, NULL, &io, &err), &err);
+    OK(lr_test_fault_io_mode(raw, &counter, 1, "write:eio", NULL, NULL, &io, &err), &err);
     assert_int_equal(lr_io_pwrite(io, ones, 512, 0, &err), -EIO);
     OK(lr_io_pread(io, back, 512, 0, &err), &err);
     assert_int_equal(back[0], 2);
@@ -1272,7 +1273,7 @@ static void test_fault_modes(void **state)
     /* fail_at 0 counts and never fails */
     counter = 0;
     OK(lr_io_open_rw(&raw, path, LR_IO_RDWR, &err), &err);
-    OK(lr_repair_fault_io_mode(raw, &counter, 0, "sync", NULL, NULL, &io, &err), &err);
+    OK(lr_test_fault_io_mode(raw, &counter, 0, "sync", NULL, NULL, &io, &err), &err);
     OK(lr_io_pwrite(io, ones, 512, 0, &err), &err);
     OK(lr_io_sync(io, &err), &err);
     OK(lr_io_sync(io, &err), &err);

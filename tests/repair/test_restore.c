@@ -29,6 +29,7 @@
 #include "lr/scan.h"
 #include "lr/undo.h"
 #include "lr/sha256.h"
+#include "fault.h"
 #include "support.h"
 #include "text_support.h"
 
@@ -797,23 +798,6 @@ static void test_write_wrapped_copy(void **state)
 
 /* ---- fault injection --------------------------------------------------------- */
 
-typedef struct fault {
-    unsigned counter, fail_at;
-} fault_t;
-
-static int fault_open(void *arg, const char *path, int flags, lr_io_t **out, lr_error_t *err)
-{
-    fault_t *f = arg;
-    lr_io_t *raw = NULL;
-    int rc = lr_io_open_rw(&raw, path, flags, err);
-    if (rc)
-        return rc;
-    rc = lr_repair_fault_io(raw, &f->counter, f->fail_at, out, err);
-    if (rc)
-        lr_io_close(raw, NULL);
-    return rc;
-}
-
 static void fault_run(const scenario_t *sc, uint64_t old_seqno)
 {
     char paths[MAX_IMGS][512], undo[512], h0[MAX_IMGS][65], h1[65];
@@ -830,9 +814,10 @@ static void fault_run(const scenario_t *sc, uint64_t old_seqno)
         assert_int_equal(plan_for(scan, sc->vg, sc->seqno, false, &p, &err), 0);
         lr_scan_free(scan);
         total = p->n_writes;
-        fault_t f = {.fail_at = k};
+        lr_test_fault_t f = {.fail_at = k};
         unlink(tmp_path(undo, sizeof(undo), "undo"));
-        lr_repair_exec_opts_t eo = {.undo_path = undo, .open_rw = fault_open, .open_arg = &f};
+        lr_repair_exec_opts_t eo = {
+            .undo_path = undo, .open_rw = lr_test_fault_open, .open_arg = &f};
         int rc = lr_repair_execute(p, &eo, &err);
         size_t done = 0;
         for (size_t i = 0; i < p->n_writes; i++)

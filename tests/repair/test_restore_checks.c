@@ -28,6 +28,7 @@
 #include "lr/repair.h"
 #include "lr/scan.h"
 #include "lr/undo.h"
+#include "fault.h"
 #include "support.h"
 
 #define PV_SIZE (32u << 20)
@@ -329,20 +330,6 @@ static void test_unaligned_label_area(void **state)
 
 /* ---- a newest copy no header points at: "not committed" -------------------- */
 
-static int fault_open(void *arg, const char *path, int flags, lr_io_t **out, lr_error_t *err)
-{
-    static unsigned counter;
-    counter = 0;
-    lr_io_t *raw = NULL;
-    int rc = lr_io_open_rw(&raw, path, flags, err);
-    if (rc)
-        return rc;
-    rc = lr_repair_fault_io(raw, &counter, *(unsigned *)arg, out, err);
-    if (rc)
-        lr_io_close(raw, NULL);
-    return rc;
-}
-
 static void test_uncommitted_newest(void **state)
 {
     (void)state;
@@ -360,8 +347,8 @@ static void test_uncommitted_newest(void **state)
     free(text);
     /* The text is written, the header write fails: seqno 17 sits in the
      * ring, uncommitted. */
-    unsigned fail_at = 2;
-    lr_repair_exec_opts_t eo = {.undo_path = undo, .open_rw = fault_open, .open_arg = &fail_at};
+    lr_test_fault_t f = {.fail_at = 2};
+    lr_repair_exec_opts_t eo = {.undo_path = undo, .open_rw = lr_test_fault_open, .open_arg = &f};
     assert_int_equal(lr_repair_execute(p, &eo, &err), -EIO);
     lr_repair_plan_free(p);
     assert_int_equal(plan1(img, 15, false, &p, &err), 0);

@@ -292,35 +292,4 @@ int lr_repair_default_undo_path(const char *image, int64_t now, char **out, lr_e
 int lr_repair_copy_image(const char *src, const char *dir, bool overwrite, char **dst,
                          uint64_t *data_bytes, lr_error_t *err);
 
-/* ---- testing aid ------------------------------------------------------------ */
-
-/* A layer that fails a chosen write: every pwrite through any layer sharing
- * *counter increments it, and the one that brings it to fail_at (1-based)
- * fails with -EIO without writing, as do all later ones (the "crash"). *out
- * owns lower. fail_at 0 never fails. */
-int lr_repair_fault_io(lr_io_t *lower, unsigned *counter, unsigned fail_at, lr_io_t **out,
-                       lr_error_t *err);
-
-/* lr_repair_fault_io with a choice of fault, for the crash-safety tests
- * (docs/crash-safety.md). mode is one of
- *   "write"      the fail_at-th write fails, nothing of it written
- *   "short=N"    the first N bytes of the fail_at-th write reach lower (all
- *                of it when N >= its length), then it fails
- *   "sync"       the fail_at-th sync fails; the writes before it stay
- *   "sync-lost"  the fail_at-th sync fails and the writes this layer passed
- *                since its last successful sync are lost (their old bytes
- *                are put back, newest first), as after a dropped page cache
- * optionally followed by ":enospc" (the error is -ENOSPC) or ":eio" (the
- * default, -EIO). Writes count in *counter for the write modes, syncs for
- * the sync modes, across every layer sharing counter; fail_at 0 never
- * fails (the counter still counts). Once the fault happened *counter is
- * UINT_MAX and every later write and sync of every layer sharing it fails
- * (the crash); reads pass. on_fault (may be NULL) is called with arg once,
- * when the fault has taken effect and before the error is returned: the
- * image then holds what a power cut at that moment would leave. *out owns
- * lower; on failure (-EINVAL for an unknown mode) lower stays the
- * caller's. */
-int lr_repair_fault_io_mode(lr_io_t *lower, unsigned *counter, unsigned fail_at, const char *mode,
-                            void (*on_fault)(void *arg), void *arg, lr_io_t **out, lr_error_t *err);
-
 #endif

@@ -4,16 +4,18 @@
 # unless asked: dry runs, refusals and declined confirmations leave every
 # image byte-identical. Needs no root (files only).
 #
-# usage: restore-cli.sh LVMREPAIR FIXTURES_DIR
+# usage: restore-cli.sh LVMREPAIR FIXTURES_DIR LVMREPAIR_FAULT
 set -u
 NAME=restore_cli
 BIN=$1
 FIX=$2
+FAULT_BIN=${3:-} # lvmrepair built with the test fault layer (tests/support/lvmrepair_fault.c)
 fail() {
     echo "FAILED: $NAME: $*" >&2
     exit 1
 }
 [ -x "$BIN" ] || fail "$BIN not built"
+[ -x "$FAULT_BIN" ] || fail "lvmrepair_fault '$FAULT_BIN' not built"
 command -v sha256sum >/dev/null 2>&1 || {
     echo "SKIPPED: $NAME (no sha256sum)"
     exit 77
@@ -292,12 +294,12 @@ run 1 --apply-undo "$T/h.cut" --yes --force
 run 0 --apply-undo "$T/h.undo" --yes
 [ "$(hash "$T/h.img")" = "$HH" ] || fail "the full undo file did not restore"
 # A crash while the second write was being journalled: the run's second
-# write fails (test hook), then the file loses its tail as a crash would
+# write fails (lvmrepair_fault), then the file loses its tail as a crash would
 # leave it: the DONE record (108 bytes), the first write's last STATE (52)
 # and the end of the second SAVE record (torn 100 bytes into its 584). The
 # file saves 1 of the 2 planned ranges; the other still holds its original
 # bytes: applied, and said so.
-OUT=$(LVMREPAIR_TEST_FAIL_WRITE=2 "$BIN" --restore seqno=15 --yes --undo "$T/h2.undo" "$T/h.img" 2>&1)
+OUT=$(LR_TEST_FAIL_WRITE=2 "$FAULT_BIN" --restore seqno=15 --yes --undo "$T/h2.undo" "$T/h.img" 2>&1)
 [ $? -eq 2 ] || fail "a failed write did not exit 2: $OUT"
 has "apply-undo $T/h2.undo"
 truncate -s -260 "$T/h2.undo"

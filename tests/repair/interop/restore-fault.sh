@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Interop: crash safety of a restore. For each fixture below and each write
-# k of its plan, a restore is stopped at write k (LVMREPAIR_TEST_FAIL_WRITE=k
-# fails that write and every later one, as if the machine stopped there);
+# k of its plan, a restore is stopped at write k (lvmrepair_fault, the
+# test build of lvmrepair with the fault layer under its writable opens:
+# LR_TEST_FAIL_WRITE=k fails that write and every later one, as if the
+# machine stopped there);
 # real LVM2 must then read either the version it read before or the restored
 # one, and --apply-undo must bring back the original bytes exactly. Finally
 # the full run (no fault) must succeed.
 #
-# usage: restore-fault.sh LVMREPAIR FIXTURES_DIR
+# usage: restore-fault.sh LVMREPAIR FIXTURES_DIR LVMREPAIR_FAULT
 # Needs root, losetup and lvm2; otherwise prints "SKIPPED: ..." and exits 77.
 set -u
 source "$(dirname "$0")/../../support/interop.sh"
 lr_init restore_fault "$1" "$2"
+LR_FAULT_BIN=${3:-}
+[ -x "$LR_FAULT_BIN" ] || lr_fail "lvmrepair_fault binary '$LR_FAULT_BIN' not built"
 
 # fault_case FIXTURE VG SEQNO NEW_SEQNO
 fault_case() {
@@ -27,7 +31,7 @@ fault_case() {
     for ((k = 1; k <= n + 1; k++)); do
         lr_fixture "$fix"
         rm -f "$LR_TMP/undo"
-        out=$(LVMREPAIR_TEST_FAIL_WRITE=$k "$LR_BIN" --restore "seqno=$seqno" --vg "$vg" --yes \
+        out=$(LR_TEST_FAIL_WRITE=$k "$LR_FAULT_BIN" --restore "seqno=$seqno" --vg "$vg" --yes \
             --undo "$LR_TMP/undo" "$LR_TMP"/work/*.img 2>&1)
         rc=$?
         if [ $k -le "$n" ]; then

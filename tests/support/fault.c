@@ -1,15 +1,14 @@
-/* Fault-injecting I/O layers, for tests (lr_repair_fault_io,
- * lr_repair_fault_io_mode): they stop a write path at a chosen write or
- * sync, the way a crash, a full disk or a failing fsync would
- * (docs/crash-safety.md). The record and guard layers of the write
- * transaction are core's (lr/txn.h). */
+/* Fault-injecting I/O layers for the tests (fault.h): they stop a write
+ * path at a chosen write or sync, the way a crash, a full disk or a failing
+ * fsync would (docs/crash-safety.md). Stacked through the open hook of a
+ * write transaction (lr/txn.h), so the engines under test run unchanged. */
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lr/repair.h"
+#include "fault.h"
 
 /* ---- fault injection ------------------------------------------------------------ */
 
@@ -58,8 +57,8 @@ static const lr_io_ops_t fault_ops = {
     .close = fault_close,
 };
 
-int lr_repair_fault_io(lr_io_t *lower, unsigned *counter, unsigned fail_at, lr_io_t **out,
-                       lr_error_t *err)
+int lr_test_fault_io(lr_io_t *lower, unsigned *counter, unsigned fail_at, lr_io_t **out,
+                     lr_error_t *err)
 {
     if (!lower || !counter || !out)
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "fault layer: invalid arguments");
@@ -274,8 +273,8 @@ bad:
                         mode ? mode : "(null)");
 }
 
-int lr_repair_fault_io_mode(lr_io_t *lower, unsigned *counter, unsigned fail_at, const char *mode,
-                            void (*on_fault)(void *arg), void *arg, lr_io_t **out, lr_error_t *err)
+int lr_test_fault_io_mode(lr_io_t *lower, unsigned *counter, unsigned fail_at, const char *mode,
+                          void (*on_fault)(void *arg), void *arg, lr_io_t **out, lr_error_t *err)
 {
     if (!lower || !counter || !out)
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "fault layer: invalid arguments");
@@ -295,5 +294,18 @@ int lr_repair_fault_io_mode(lr_io_t *lower, unsigned *counter, unsigned fail_at,
     rc = lr_io_new(out, &mfault_ops, c, lr_io_size(lower), lr_io_name(lower), err);
     if (rc)
         free(c);
+    return rc;
+}
+
+int lr_test_fault_open(void *arg, const char *path, int flags, lr_io_t **out, lr_error_t *err)
+{
+    lr_test_fault_t *f = arg;
+    lr_io_t *raw = NULL;
+    int rc = lr_io_open_rw(&raw, path, flags, err);
+    if (rc)
+        return rc;
+    rc = lr_test_fault_io(raw, &f->counter, f->fail_at, out, err);
+    if (rc)
+        lr_io_close(raw, NULL);
     return rc;
 }
