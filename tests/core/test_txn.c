@@ -10,7 +10,9 @@
  *     tried again;
  *   - the guard refuses a write the plan does not have, a run making fewer
  *     writes fails, a fault from the open hook stops the run with the undo
- *     file finished. */
+ *     file finished;
+ *   - the error contract: each public function of lr/txn.h and lr/undo.h
+ *     that can fail returns its negative status with a NULL error record. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -307,6 +309,64 @@ static void test_without_undo(void **state)
     lr_txn_free(t);
 }
 
+/* The error contract: failures come back as the status without a record. */
+static void test_null_record(void **state)
+{
+    (void)state;
+    const char *paths[] = {g_img};
+    lr_txn_t *t = NULL;
+    assert_int_equal(lr_txn_new(&t, 0, paths, NULL), -EINVAL);
+    assert_int_equal(lr_txn_new(&t, 1, paths, NULL), 0);
+    assert_int_equal(lr_txn_set_path(t, 1, g_img, NULL), -EINVAL);
+    lr_io_t *ro = NULL, *top = NULL;
+    assert_int_equal(lr_io_open(&ro, g_img, NULL), 0);
+    assert_int_equal(lr_txn_record_io(t, 1, ro, &top, NULL), -EINVAL);
+    assert_int_equal(lr_txn_guard_io(t, 1, ro, &top, NULL), -EINVAL);
+    routine_t r = {.overlap = true};
+    lr_txn_ops_t ops = {.write = r_write, .verify = r_verify, .arg = &r};
+    assert_int_equal(lr_txn_plan(t, &ro, &ops, NULL), LR_EREFUSED);
+    assert_int_equal(lr_txn_run(t, &ops, NULL, NULL), -EINVAL); /* not planned */
+    lr_txn_free(t);
+
+    /* A busy image and a changed one, refused without a record. */
+    r = (routine_t){0};
+    assert_int_equal(lr_txn_new(&t, 1, paths, NULL), 0);
+    assert_int_equal(lr_txn_plan(t, &ro, &ops, NULL), 0);
+    lr_io_close(ro, NULL);
+    int fd = open(g_img, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(flock(fd, LOCK_EX), 0);
+    assert_int_equal(lr_txn_run(t, &ops, NULL, NULL), LR_EREFUSED);
+    close(fd);
+    lr_io_t *io = NULL;
+    assert_int_equal(lr_io_open_rw(&io, g_img, LR_IO_RDWR, NULL), 0);
+    uint8_t x = 0x42;
+    assert_int_equal(lr_io_pwrite(io, &x, 1, 1024, NULL), 0);
+    lr_io_close(io, NULL);
+    assert_int_equal(lr_txn_run(t, &ops, NULL, NULL), LR_EREFUSED);
+    lr_txn_free(t);
+
+    /* The undo file's functions. */
+    lr_undo_t *u = NULL;
+    lr_undo_file_t *f = NULL;
+    assert_int_equal(lr_undo_read(g_undo, &f, NULL), -ENOENT);
+    assert_int_equal(lr_undo_create_planned(&u, g_undo, NULL, 0, NULL), -EINVAL);
+    assert_int_equal(lr_undo_create(&u, g_undo, NULL), 0);
+    lr_undo_t *u2 = NULL;
+    assert_int_equal(lr_undo_create(&u2, g_undo, NULL), -EEXIST);
+    assert_int_equal(lr_io_open(&ro, g_img, NULL), 0);
+    assert_int_equal(lr_undo_wrap(u, ro, g_img, &top, NULL), LR_EREADONLY);
+    lr_io_close(ro, NULL);
+    assert_int_equal(lr_undo_finish(u, 0, NULL), 0);
+    lr_undo_free(u);
+    /* A file whose header is damaged. */
+    int ufd = open(g_undo, O_WRONLY);
+    assert_true(ufd >= 0);
+    assert_int_equal(pwrite(ufd, "X", 1, 0), 1);
+    close(ufd);
+    assert_int_equal(lr_undo_read(g_undo, &f, NULL), LR_EFORMAT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -317,6 +377,7 @@ int main(void)
         cmocka_unit_test_setup(test_guard, fresh),
         cmocka_unit_test_setup(test_fault_from_open_hook, fresh),
         cmocka_unit_test_setup(test_without_undo, fresh),
+        cmocka_unit_test_setup(test_null_record, fresh),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
