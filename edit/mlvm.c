@@ -371,12 +371,12 @@ static char *segments_text(const lr_lv_t *lv)
         uint64_t end = g->start_extent + g->extent_count - 1;
         fprintf(f, "%s%zu: extents %" PRIu64 "-%" PRIu64 " %s", i ? "; " : "", i + 1,
                 g->start_extent, end, g->type ? g->type : "?");
-        uint64_t per = g->n_areas && g->type && !strcmp(g->type, "striped")
-                           ? g->extent_count / g->n_areas
-                           : g->extent_count;
-        for (size_t k = 0; k < g->n_areas; k++)
-            fprintf(f, "%s %s %" PRIu64 "-%" PRIu64, k ? "," : " on", g->areas[k].name,
-                    g->areas[k].start, g->areas[k].start + per - 1);
+        uint64_t per = lr_seg_area_len(g);
+        for (size_t k = 0; k < g->n_areas; k++) {
+            fprintf(f, "%s %s", k ? "," : " on", g->areas[k].name);
+            if (per && !g->areas[k].meta)
+                fprintf(f, " %" PRIu64 "-%" PRIu64, g->areas[k].start, g->areas[k].start + per - 1);
+        }
     }
     if (!lv->n_segs)
         fputs("(none)", f);

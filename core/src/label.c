@@ -26,14 +26,6 @@
 #define LOCN_SIZE 16 /* struct disk_locn */
 #define EXT_FIXED 8  /* version + flags */
 
-/* LVM2's id_valid accepts its whole _c table, including the two
- * LVM1-compatibility characters '!' and '#' that it never generates. */
-static int label_uuid_char_ok(uint8_t c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '!' ||
-           c == '#';
-}
-
 /* Decodes one zero-terminated disk_locn list starting at *pos. LVM2 ends a
  * list at the first entry whose offset is 0 (text_label.c _text_read). */
 static int label_parse_list(const uint8_t *s, size_t *pos, const char *what, lr_disk_locn_t *list,
@@ -103,7 +95,7 @@ int lr_label_parse(const uint8_t *sector, size_t len, uint64_t sector_no, lr_lab
 
     size_t pos = out->offset;
     for (size_t i = 0; i < LR_PV_UUID_LEN; i++) {
-        if (!label_uuid_char_ok(sector[pos + i]))
+        if (!lr_uuid_char_ok((char)sector[pos + i]))
             return lr_error_set(err, LR_EFORMAT, pos + i,
                                 "PV UUID has an invalid character (0x%02x) at position %zu",
                                 sector[pos + i], i);
@@ -238,7 +230,7 @@ int lr_label_build(const lr_label_t *label, uint8_t *sector, size_t len, lr_erro
     if (strnlen(label->pv_uuid, sizeof(label->pv_uuid)) != LR_PV_UUID_LEN)
         return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET, "PV UUID must be 32 characters");
     for (size_t i = 0; i < LR_PV_UUID_LEN; i++)
-        if (!label_uuid_char_ok((uint8_t)label->pv_uuid[i]))
+        if (!lr_uuid_char_ok(label->pv_uuid[i]))
             return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET,
                                 "PV UUID has an invalid character at position %zu", i);
     if (label->n_data > LR_LABEL_MAX_LOCN || label->n_mda > LR_LABEL_MAX_LOCN ||

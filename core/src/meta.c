@@ -5,6 +5,8 @@
  * the view. Editing the tree invalidates the view; build a new one. */
 #include "lr/meta.h"
 
+#include "lr/label.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -137,21 +139,11 @@ bool lr_strlist_has(const lr_strlist_t *list, const char *s)
     return false;
 }
 
-/* LVM2's id_read_format: 32 characters of [0-9a-zA-Z!#], dashes anywhere. */
+/* LVM2's id_read_format: dashes anywhere, then 32 characters of the UUID
+ * alphabet (lr_uuid_parse holds the rule). */
 static bool uuid_raw(const char *id, char raw[33])
 {
-    size_t n = 0;
-    for (const char *c = id; *c; c++) {
-        if (*c == '-')
-            continue;
-        bool ok = (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') ||
-                  (*c >= 'A' && *c <= 'Z') || *c == '!' || *c == '#';
-        if (!ok || n == 32)
-            return false;
-        raw[n++] = *c;
-    }
-    raw[n] = '\0';
-    return n == 32;
+    return lr_uuid_parse(id, raw, 33) == 0;
 }
 
 static int read_uuid(const lr_cfg_node_t *sec, const char *ctx, const char **id, char raw[33],
@@ -347,11 +339,12 @@ static int read_pvs(build_t *b)
 /* ------------------------------------------------------------------ */
 /* LVs and segments                                                     */
 
-static int area_push(lr_seg_t *seg, size_t cap, const char *name, uint64_t start, int pv_index)
+static int area_push(lr_seg_t *seg, size_t cap, const char *name, uint64_t start, int pv_index,
+                     bool meta)
 {
     if (seg->n_areas == cap)
         return -1;
-    seg->areas[seg->n_areas++] = (lr_seg_area_t){name, start, pv_index};
+    seg->areas[seg->n_areas++] = (lr_seg_area_t){name, start, pv_index, meta};
     return 0;
 }
 
@@ -390,9 +383,43 @@ static int read_pair_areas(const build_t *b, lr_seg_t *seg, const lr_cfg_node_t 
         if (idx == -2)
             return lr_error_set(b->err, LR_EFORMAT, lr_cfg_offset(ln),
                                 "%s: '%s' names unknown volume '%.64s'", ctx, list, name->s);
-        area_push(seg, count, name->s, (uint64_t)pe->i, idx);
+        area_push(seg, count, name->s, (uint64_t)pe->i, idx, false);
     }
     return 0;
+}
+
+/* Parity devices of a raid level (lib/raid/raid.c _raid_types): raid4 and
+ * raid5* one, raid6* two, raid0/1/10 none. */
+static uint64_t raid_parity(const char *type)
+{
+    if (strcmp(type, "raid4") == 0 || strncmp(type, "raid5", 5) == 0)
+        return 1;
+    return strncmp(type, "raid6", 5) == 0 ? 2 : 0;
+}
+
+static bool is_raid10(const char *type)
+{
+    return strcmp(type, "raid10") == 0 || strcmp(type, "raid10_near") == 0;
+}
+
+static bool is_raid0(const char *type)
+{
+    return strcmp(type, "raid0") == 0 || strcmp(type, "raid0_meta") == 0;
+}
+
+/* raid.c _raid_text_import: a data_copies below 2 (absent, or not a 32-bit
+ * number, which it reads as 0) becomes lv_raid_data_copies: 2 for raid10,
+ * every image for raid1, parity + 1 for the striped levels. */
+static uint64_t raid_data_copies(const lr_seg_t *seg, const lr_cfg_node_t *sn)
+{
+    uint64_t v = 0;
+    if (lr_cfg_get_uint(sn, "data_copies", &v, NULL) == 0 && v >= 2 && v <= UINT32_MAX)
+        return v;
+    if (is_raid10(seg->type))
+        return 2;
+    if (strcmp(seg->type, "raid1") == 0)
+        return seg->stripe_count;
+    return raid_parity(seg->type) + 1;
 }
 
 /* raid*: device_count or stripe_count (raid0), then `raids` (`raid0_lvs` for
@@ -435,8 +462,9 @@ static int read_raid(const build_t *b, lr_seg_t *seg, const lr_cfg_node_t *sn, c
             if (resolve(b, name, true) != -1)
                 return lr_error_set(err, LR_EFORMAT, lr_cfg_offset(ln),
                                     "%s: '%s' names unknown LV '%.64s'", ctx, list, name);
-            area_push(seg, v->n_items, name, 0, -1);
-            if (part == 0 && !strstr(name, "_rmeta_"))
+            bool meta = part == 0 && strstr(name, "_rmeta_");
+            area_push(seg, v->n_items, name, 0, -1, meta);
+            if (part == 0 && !meta)
                 break; /* no metadata LV: this was the image */
         }
     }
@@ -444,6 +472,7 @@ static int read_raid(const build_t *b, lr_seg_t *seg, const lr_cfg_node_t *sn, c
         return lr_error_set(err, LR_EFORMAT, lr_cfg_offset(ln),
                             "%s: '%s' holds more than %" PRIu64 " areas", ctx, list,
                             seg->stripe_count);
+    seg->data_copies = raid_data_copies(seg, sn);
     return 0;
 }
 
@@ -461,6 +490,7 @@ static int read_seg_areas(const build_t *b, lr_seg_t *seg, const lr_cfg_node_t *
         if (!rc)
             rc = (seg->stripe_count > 1 ? req_uint : opt_uint)(sn, ctx, "stripe_size",
                                                                &seg->stripe_size, err);
+        seg->data_copies = 1;
         return rc ? rc : read_pair_areas(b, seg, sn, ctx, "stripes", seg->stripe_count);
     }
     if (strcmp(seg->type, "mirror") == 0) {
@@ -469,6 +499,7 @@ static int read_seg_areas(const build_t *b, lr_seg_t *seg, const lr_cfg_node_t *
         if (!rc && seg->stripe_count == 0)
             rc = lr_error_set(err, LR_EFORMAT, lr_cfg_offset(lr_cfg_find(sn, "mirror_count")),
                               "%s: mirror_count is 0", ctx);
+        seg->data_copies = seg->stripe_count;
         return rc ? rc : read_pair_areas(b, seg, sn, ctx, "mirrors", seg->stripe_count);
     }
     if (strncmp(seg->type, "raid", 4) == 0) {
@@ -729,32 +760,64 @@ const lr_lv_t *lr_vg_find_lv_by_id(const lr_vg_t *vg, const char *id)
 /* ------------------------------------------------------------------ */
 /* checks                                                               */
 
-/* Extents one area of a decoded segment covers on its PV or LV: striped
- * segments divide the LV extents between the stripes, mirror images are each
- * the whole length. Raid areas are whole LVs (0 here). */
-static uint64_t area_len(const lr_seg_t *seg)
+static uint64_t div_up(uint64_t n, uint64_t d)
 {
-    if (!seg->known || seg->stripe_count == 0)
+    return n / d + (n % d != 0);
+}
+
+/* The rule and its LVM2 sources are listed in meta.h. extent_count is at
+ * most 32 bits and data_copies too, so the raid10 product cannot wrap. */
+uint64_t lr_seg_area_len(const lr_seg_t *seg)
+{
+    if (!seg || !seg->known || seg->stripe_count == 0)
         return 0;
-    if (strcmp(seg->type, "mirror") == 0)
+    const char *t = seg->type;
+    uint64_t n = seg->stripe_count, parity = raid_parity(t);
+    if (strcmp(t, "mirror") == 0 || strcmp(t, "raid1") == 0)
         return seg->extent_count;
-    if (strncmp(seg->type, "raid", 4) == 0)
-        return 0;
-    return seg->extent_count / seg->stripe_count;
+    if (is_raid0(t))
+        return seg->extent_count / n;
+    if (is_raid10(t))
+        return div_up(seg->extent_count * seg->data_copies, n);
+    if (parity)
+        return n > parity ? div_up(seg->extent_count, n - parity) : 0;
+    if (strncmp(t, "raid", 4) == 0)
+        return 0;                 /* a raid level LVM2 does not define */
+    return seg->extent_count / n; /* striped, linear */
+}
+
+lr_pv_area_iter_t lr_pv_areas(const lr_vg_t *vg)
+{
+    return (lr_pv_area_iter_t){vg, 0, 0, 0};
+}
+
+bool lr_pv_area_next(lr_pv_area_iter_t *it, lr_pv_area_t *out)
+{
+    const lr_vg_t *vg = it ? it->vg : NULL;
+    for (; vg && it->lv < vg->n_lvs; it->lv++, it->seg = 0) {
+        const lr_lv_t *lv = &vg->lvs[it->lv];
+        for (; it->seg < lv->n_segs; it->seg++, it->area = 0) {
+            const lr_seg_t *seg = &lv->segs[it->seg];
+            while (it->area < seg->n_areas) {
+                const lr_seg_area_t *ar = &seg->areas[it->area++];
+                if (ar->pv_index < 0 || (size_t)ar->pv_index >= vg->n_pvs)
+                    continue;
+                *out = (lr_pv_area_t){
+                    it->lv, seg, ar, (size_t)ar->pv_index, ar->start, lr_seg_area_len(seg)};
+                return true;
+            }
+        }
+    }
+    return false;
 }
 
 uint64_t lr_vg_pv_used(const lr_vg_t *vg, size_t pv)
 {
     uint64_t used = 0;
-    if (!vg)
-        return 0;
-    for (size_t l = 0; l < vg->n_lvs; l++)
-        for (size_t s = 0; s < vg->lvs[l].n_segs; s++) {
-            const lr_seg_t *seg = &vg->lvs[l].segs[s];
-            for (size_t a = 0; a < seg->n_areas; a++)
-                if (seg->areas[a].pv_index >= 0 && (size_t)seg->areas[a].pv_index == pv)
-                    used += area_len(seg);
-        }
+    lr_pv_area_t pa;
+    for (lr_pv_area_iter_t it = lr_pv_areas(vg); lr_pv_area_next(&it, &pa);)
+        if (pa.pv == pv)
+            used += pa.len;
     return used;
 }
 
@@ -794,9 +857,11 @@ static int check_lv_segments(const lr_vg_t *vg, const name_ix_t *lv_ix, const lr
                                 "LV '%.64s' %s: %" PRIu64 " extents do not divide into %" PRIu64
                                 " stripes",
                                 lv->name, seg->key, seg->extent_count, seg->stripe_count);
-        uint64_t len = area_len(seg);
+        uint64_t len = lr_seg_area_len(seg);
         for (size_t a = 0; a < seg->n_areas; a++) {
             const lr_seg_area_t *ar = &seg->areas[a];
+            if (ar->meta)
+                continue; /* an rmeta LV is used whole */
             uint64_t limit;
             const char *what;
             if (ar->pv_index >= 0) {
@@ -829,26 +894,22 @@ static int check_overlaps(const lr_vg_t *vg, lr_error_t *err)
     size_t n = 0, cap = 0;
     pv_range_t *r = NULL;
     int rc = 0;
-    for (size_t l = 0; l < vg->n_lvs && !rc; l++)
-        for (size_t s = 0; s < vg->lvs[l].n_segs && !rc; s++) {
-            const lr_seg_t *seg = &vg->lvs[l].segs[s];
-            for (size_t a = 0; a < seg->n_areas; a++) {
-                if (seg->areas[a].pv_index < 0 || area_len(seg) == 0)
-                    continue;
-                if (n == cap) {
-                    size_t ncap = cap ? cap * 2 : 64;
-                    pv_range_t *nr = realloc(r, ncap * sizeof(*nr));
-                    if (!nr) {
-                        rc = lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-                        break;
-                    }
-                    r = nr;
-                    cap = ncap;
-                }
-                r[n++] = (pv_range_t){(size_t)seg->areas[a].pv_index, seg->areas[a].start,
-                                      area_len(seg), &vg->lvs[l], seg};
+    lr_pv_area_t pa;
+    for (lr_pv_area_iter_t it = lr_pv_areas(vg); !rc && lr_pv_area_next(&it, &pa);) {
+        if (pa.len == 0)
+            continue;
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 64;
+            pv_range_t *nr = realloc(r, ncap * sizeof(*nr));
+            if (!nr) {
+                rc = lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+                break;
             }
+            r = nr;
+            cap = ncap;
         }
+        r[n++] = (pv_range_t){pa.pv, pa.start, pa.len, &vg->lvs[pa.lv], pa.seg};
+    }
     if (!rc && n)
         qsort(r, n, sizeof(*r), cmp_range);
     for (size_t i = 1; !rc && i < n; i++) {

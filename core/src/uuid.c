@@ -6,17 +6,18 @@
 #include <string.h>
 #include <uuid/uuid.h>
 
-/* LVM2's _c without the two LVM1-compatibility characters "!#", which
- * id_create never generates (it takes bytes modulo sizeof(_c) - 3 = 62). */
+/* LVM2's _c (lib/uuid/uuid.c): 62 letters and digits, then the two
+ * LVM1-compatibility characters "!#". id_valid accepts all 64; id_create
+ * generates only the first 62 (bytes modulo sizeof(_c) - 3). */
 static const char uuid_alphabet[] =
-    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-#define UUID_ALPHABET_LEN (sizeof(uuid_alphabet) - 1)
+    "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ!#";
+#define UUID_GENERATED_LEN (sizeof(uuid_alphabet) - 3)
 
 static const unsigned uuid_groups[] = {6, 4, 4, 4, 4, 4, 6};
 
-static int uuid_char_ok(char c)
+bool lr_uuid_char_ok(char c)
 {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    return c != '\0' && strchr(uuid_alphabet, c) != NULL;
 }
 
 int lr_uuid_format(const char *raw, char *out, size_t outlen)
@@ -24,7 +25,7 @@ int lr_uuid_format(const char *raw, char *out, size_t outlen)
     if (!raw || !out || outlen < LR_UUID_STR_LEN + 1)
         return LR_EFORMAT;
     for (size_t i = 0; i < LR_PV_UUID_LEN; i++)
-        if (!uuid_char_ok(raw[i]))
+        if (!lr_uuid_char_ok(raw[i]))
             return LR_EFORMAT; /* also catches a string shorter than 32 */
     if (raw[LR_PV_UUID_LEN] != '\0')
         return LR_EFORMAT;
@@ -48,7 +49,7 @@ int lr_uuid_parse(const char *printed, char *raw, size_t rawlen)
     for (const char *p = printed; *p; p++) {
         if (*p == '-')
             continue; /* LVM2 strips every dash, wherever it is */
-        if (n >= LR_PV_UUID_LEN || !uuid_char_ok(*p))
+        if (n >= LR_PV_UUID_LEN || !lr_uuid_char_ok(*p))
             return LR_EFORMAT;
         raw[n++] = *p;
     }
@@ -102,6 +103,6 @@ void lr_uuid_generate(char *raw)
     /* Same mapping as LVM2's id_create: one random byte per character,
      * taken modulo the 62-character alphabet. */
     for (size_t i = 0; i < LR_PV_UUID_LEN; i++)
-        raw[i] = uuid_alphabet[uuid_bits_byte(&b) % UUID_ALPHABET_LEN];
+        raw[i] = uuid_alphabet[uuid_bits_byte(&b) % UUID_GENERATED_LEN];
     raw[LR_PV_UUID_LEN] = '\0';
 }

@@ -6,16 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Extents one area of seg occupies on its PV: a striped segment spreads its
- * extents over its stripes, every other kind (mirror legs ...) holds them
- * all in each area. */
-static uint64_t area_len(const lr_seg_t *seg)
-{
-    if (seg->type && strcmp(seg->type, "striped") == 0 && seg->n_areas > 0)
-        return seg->extent_count / seg->n_areas;
-    return seg->extent_count;
-}
-
 static int cmp_range(const void *a, const void *b)
 {
     const lr_vgedit_range_t *x = a, *y = b;
@@ -28,27 +18,20 @@ static int used_ranges(const lr_vg_t *vg, size_t pv, lr_vgedit_range_t **out, si
 {
     size_t cap = 0, cnt = 0;
     lr_vgedit_range_t *r = NULL;
-    for (size_t l = 0; l < vg->n_lvs; l++) {
-        const lr_lv_t *lv = &vg->lvs[l];
-        for (size_t s = 0; s < lv->n_segs; s++) {
-            const lr_seg_t *seg = &lv->segs[s];
-            for (size_t a = 0; seg->known && a < seg->n_areas; a++) {
-                if (seg->areas[a].pv_index < 0 || (size_t)seg->areas[a].pv_index != pv)
-                    continue;
-                if (cnt == cap) {
-                    cap = cap ? cap * 2 : 16;
-                    lr_vgedit_range_t *nr = realloc(r, cap * sizeof(*r));
-                    if (!nr) {
-                        free(r);
-                        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-                    }
-                    r = nr;
-                }
-                r[cnt].start = seg->areas[a].start;
-                r[cnt].count = area_len(seg);
-                cnt++;
+    lr_pv_area_t pa;
+    for (lr_pv_area_iter_t it = lr_pv_areas(vg); lr_pv_area_next(&it, &pa);) {
+        if (pa.pv != pv)
+            continue;
+        if (cnt == cap) {
+            cap = cap ? cap * 2 : 16;
+            lr_vgedit_range_t *nr = realloc(r, cap * sizeof(*r));
+            if (!nr) {
+                free(r);
+                return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
             }
+            r = nr;
         }
+        r[cnt++] = (lr_vgedit_range_t){pa.start, pa.len};
     }
     *out = r;
     *n = cnt;

@@ -477,17 +477,6 @@ static int diff_pvs(dctx_t *x)
 
 /* ---- segment maps ------------------------------------------------------ */
 
-/* Extents each area of a segment covers: stripes divide the segment,
- * mirror legs and raid images each hold all of it. */
-static uint64_t area_extents(const lr_seg_t *s)
-{
-    if (!s->known || s->stripe_count == 0)
-        return 0;
-    if (strcmp(s->type, "striped") == 0 || strcmp(s->type, "linear") == 0)
-        return s->extent_count / s->stripe_count;
-    return s->extent_count;
-}
-
 static void put_seg(lr_strbuf_t *b, const lr_seg_t *s)
 {
     uint64_t end = s->start_extent + s->extent_count;
@@ -501,7 +490,7 @@ static void put_seg(lr_strbuf_t *b, const lr_seg_t *s)
         lr_fmt_size(sectors_bytes(s->stripe_size), SIZE_STYLE, sz, sizeof(sz));
         lr_strbuf_printf(b, "(%" PRIu64 "x%s)", s->stripe_count, sz);
     }
-    uint64_t len = area_extents(s);
+    uint64_t len = lr_seg_area_len(s);
     for (size_t i = 0; i < s->n_areas; i++) {
         const lr_seg_area_t *ar = &s->areas[i];
         if (ar->pv_index >= 0 && len)

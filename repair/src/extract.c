@@ -184,7 +184,7 @@ static int plan_striped_pvs(xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, con
         return lr_error_set(x->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
     int rc = 0;
     for (size_t i = 0; i < n && !rc; i++)
-        rc = place_stripe(x, lv, s, &s->areas[i], s->extent_count / n, &st[i]);
+        rc = place_stripe(x, lv, s, &s->areas[i], lr_seg_area_len(s), &st[i]);
     lr_extract_piece_t *p = NULL;
     if (!rc && x->misses == misses_before) {
         p = new_piece(x);
@@ -214,13 +214,10 @@ static int plan_striped_pvs(xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, con
 }
 
 /* The data legs of a mirror (every area) or raid1 (every area that is not
- * an *_rmeta_* LV, which core keeps in front of its image). */
+ * the raid metadata LV core keeps in front of its image). */
 static bool is_leg(const lr_seg_t *s, size_t i)
 {
-    if (strcmp(s->type, "mirror") == 0)
-        return true;
-    const char *name = s->areas[i].name;
-    return !(strstr(name, "_rmeta_") && i + 1 < s->n_areas);
+    return !s->areas[i].meta;
 }
 
 /* Reads one leg: an LV (recursing) or, in old mirrors, a PV area. */

@@ -573,7 +573,10 @@ static void test_uuid_format_parse(void **state)
                      LR_EFORMAT);
     assert_int_equal(lr_uuid_format("wLV6hzHfipSXXb7KwjLY7slddB4Ra8Hxx", out, sizeof(out)),
                      LR_EFORMAT);
-    assert_int_equal(lr_uuid_format("wLV6hzHfipSXXb7KwjLY7slddB4Ra8H!", out, sizeof(out)),
+    /* outside LVM2's alphabet (lib/uuid/uuid.c _c) */
+    assert_int_equal(lr_uuid_format("wLV6hzHfipSXXb7KwjLY7slddB4Ra8H$", out, sizeof(out)),
+                     LR_EFORMAT);
+    assert_int_equal(lr_uuid_parse("wLV6hzHfipSXXb7KwjLY7slddB4Ra8H_", raw, sizeof(raw)),
                      LR_EFORMAT);
     assert_int_equal(lr_uuid_format("wLV6hzHfipSXXb7KwjLY7slddB4Ra8Hx", out, 38), LR_EFORMAT);
     assert_int_equal(lr_uuid_parse("wLV6hz-Hfip-SXXb-7Kwj-LY7s-lddB-4Ra8H", raw, sizeof(raw)),
@@ -583,6 +586,42 @@ static void test_uuid_format_parse(void **state)
     assert_int_equal(lr_uuid_parse("wLV6hz-Hfip-SXXb-7Kwj-LY7s-lddB-4Ra8H ", raw, sizeof(raw)),
                      LR_EFORMAT);
     assert_int_equal(lr_uuid_parse("wLV6hzHfipSXXb7KwjLY7slddB4Ra8Hx", raw, 32), LR_EFORMAT);
+}
+
+/* LVM2's _c ends with the LVM1-compatibility characters "!#": id_valid
+ * (and so id_read_format and the label reader) accepts them although
+ * id_create never generates them. Format, parse, the label and the metadata
+ * view all take them; nothing else outside [0-9a-zA-Z] passes. */
+static void test_uuid_lvm1_characters(void **state)
+{
+    (void)state;
+    char out[LR_UUID_STR_LEN + 1], raw[33];
+    assert_int_equal(lr_uuid_format("wLV6hzHfipSXXb7KwjLY7slddB4Ra8!#", out, sizeof(out)), 0);
+    assert_string_equal(out, "wLV6hz-Hfip-SXXb-7Kwj-LY7s-lddB-4Ra8!#");
+    assert_int_equal(lr_uuid_parse(out, raw, sizeof(raw)), 0);
+    assert_string_equal(raw, "wLV6hzHfipSXXb7KwjLY7slddB4Ra8!#");
+    int accepted = 0;
+    for (int c = 1; c < 256; c++) {
+        bool ok = lr_uuid_char_ok((char)c);
+        bool want = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                    c == '!' || c == '#';
+        assert_int_equal(ok, want);
+        accepted += ok;
+    }
+    assert_int_equal(accepted, 64);
+    assert_false(lr_uuid_char_ok('\0'));
+
+    /* a label carrying them builds and parses back */
+    lr_label_t l = {.sector = 1, .offset = 32, .device_size = 1 << 20, .n_data = 1};
+    memcpy(l.pv_uuid, "#!aaaaaaaaaaaaaaaaaaaaaaaaaaaa!#", 33);
+    l.data[0] = (lr_disk_locn_t){1 << 20, 0};
+    uint8_t sector[512];
+    lr_label_t back;
+    assert_int_equal(lr_label_build(&l, sector, sizeof(sector), NULL), 0);
+    assert_int_equal(lr_label_parse(sector, sizeof(sector), 1, &back, NULL), 0);
+    assert_string_equal(back.pv_uuid, "#!aaaaaaaaaaaaaaaaaaaaaaaaaaaa!#");
+    l.pv_uuid[5] = '$';
+    assert_int_equal(lr_label_build(&l, sector, sizeof(sector), NULL), LR_EFORMAT);
 }
 
 /* The printed VG ids pvck listed round-trip through parse and format. */
@@ -662,6 +701,7 @@ int main(void)
         cmocka_unit_test(test_read_sectors),
         cmocka_unit_test(test_write_touches_only_its_sector),
         cmocka_unit_test(test_uuid_format_parse),
+        cmocka_unit_test(test_uuid_lvm1_characters),
         cmocka_unit_test(test_uuid_fixture_ids),
         cmocka_unit_test(test_uuid_generate),
     };

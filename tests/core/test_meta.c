@@ -443,6 +443,154 @@ static void test_view_details(void **state)
 }
 
 /* ------------------------------------------------------------------ */
+/* segment-area extents and the PV-area walk (one rule in core)          */
+
+static lr_seg_t seg_of(const char *type, uint64_t extents, uint64_t count, uint64_t copies)
+{
+    return (lr_seg_t){.type = type,
+                      .known = true,
+                      .extent_count = extents,
+                      .stripe_count = count,
+                      .data_copies = copies};
+}
+
+/* lr_seg_area_len per segment type, each value from LVM2's own arithmetic. */
+static void test_seg_area_len_rule(void **state)
+{
+    (void)state;
+    lr_seg_t s;
+    /* striped.c _striped_text_import: area_len = extent_count / area_count */
+    s = seg_of("striped", 7, 1, 1); /* linear: one stripe holds all */
+    assert_int_equal(lr_seg_area_len(&s), 7);
+    s = seg_of("linear", 7, 1, 1); /* striped.c init_linear_segtype: same ops */
+    assert_int_equal(lr_seg_area_len(&s), 7);
+    s = seg_of("striped", 12, 3, 1);
+    assert_int_equal(lr_seg_area_len(&s), 4);
+    s = seg_of("striped", 8, 2, 1);
+    assert_int_equal(lr_seg_area_len(&s), 4);
+    /* import_vsn1.c _read_segment: area_len = extent_count for types without
+     * parity devices; mirrored.c and raid.c leave it for mirror and raid1 */
+    s = seg_of("mirror", 6, 2, 2);
+    assert_int_equal(lr_seg_area_len(&s), 6);
+    s = seg_of("mirror", 6, 3, 3);
+    assert_int_equal(lr_seg_area_len(&s), 6);
+    s = seg_of("raid1", 6, 2, 2);
+    assert_int_equal(lr_seg_area_len(&s), 6);
+    /* raid.c _raid_text_import: raid0 divides like striped */
+    s = seg_of("raid0", 9, 3, 1);
+    assert_int_equal(lr_seg_area_len(&s), 3);
+    s = seg_of("raid0_meta", 8, 2, 1);
+    assert_int_equal(lr_seg_area_len(&s), 4);
+    /* _read_segment -> raid_manip.c raid_rimage_extents(extents, stripes =
+     * area_count - parity_devs): dm_div_up(extents, stripes) */
+    s = seg_of("raid5", 8, 3, 2); /* 2 data + 1 parity: 4 each */
+    assert_int_equal(lr_seg_area_len(&s), 4);
+    s = seg_of("raid5_ls", 9, 4, 2); /* 3 data: 3 each */
+    assert_int_equal(lr_seg_area_len(&s), 3);
+    s = seg_of("raid5_n", 7, 3, 2); /* 7 over 2 data, rounded up: 4 */
+    assert_int_equal(lr_seg_area_len(&s), 4);
+    s = seg_of("raid4", 6, 4, 2); /* 3 data */
+    assert_int_equal(lr_seg_area_len(&s), 2);
+    s = seg_of("raid6", 12, 5, 3); /* 5 - 2 parity = 3 data: 4 each */
+    assert_int_equal(lr_seg_area_len(&s), 4);
+    s = seg_of("raid6_nc", 10, 4, 3); /* 2 data: 5 each */
+    assert_int_equal(lr_seg_area_len(&s), 5);
+    s = seg_of("raid6_zr", 12, 2, 3); /* no data device left: no rule */
+    assert_int_equal(lr_seg_area_len(&s), 0);
+    /* raid_rimage_extents for raid10: extents * data_copies / area_count,
+     * rounded up - the size of each image LV LVM2 allocates */
+    s = seg_of("raid10", 8, 4, 2); /* 2 stripes x 2 copies: 4 each */
+    assert_int_equal(lr_seg_area_len(&s), 4);
+    s = seg_of("raid10", 9, 6, 3); /* 27 over 6: 5 */
+    assert_int_equal(lr_seg_area_len(&s), 5);
+    s = seg_of("raid10_near", 6, 4, 2);
+    assert_int_equal(lr_seg_area_len(&s), 3);
+    /* thin, snapshot, cache, unknown raid levels: no decoded areas, no rule */
+    s = seg_of("thin", 10, 0, 0);
+    s.known = false;
+    assert_int_equal(lr_seg_area_len(&s), 0);
+    s = seg_of("snapshot", 10, 0, 0);
+    s.known = false;
+    assert_int_equal(lr_seg_area_len(&s), 0);
+    s = seg_of("raid7", 10, 4, 2);
+    assert_int_equal(lr_seg_area_len(&s), 0);
+    s = seg_of("striped", 10, 0, 1); /* no stripes: nothing to divide by */
+    assert_int_equal(lr_seg_area_len(&s), 0);
+    assert_int_equal(lr_seg_area_len(NULL), 0);
+}
+
+/* On metadata LVM2 wrote (tests/data/segtypes.raw): every data area's
+ * length equals what LVM2 allocated for it - the image or leg LV's extent
+ * count, or the stripe's share of the segment - and thin LVs have none. */
+static void test_seg_area_len_lvm2_data(void **state)
+{
+    (void)state;
+    size_t len;
+    char *text = lr_test_data("segtypes.raw", &len);
+    lr_vg_t *vg = vg_ok(text, len, "segtypes.raw");
+    const lr_seg_t *r1 = &lr_vg_find_lv(vg, "r1")->segs[0];
+    assert_int_equal(r1->data_copies, 2); /* lv_raid_data_copies: raid1 = images */
+    assert_int_equal(lr_seg_area_len(r1), lr_vg_find_lv(vg, "r1_rimage_0")->extent_count);
+    assert_int_equal(lr_seg_area_len(r1), lr_vg_find_lv(vg, "r1_rimage_1")->extent_count);
+    assert_true(r1->areas[0].meta && !r1->areas[1].meta && r1->areas[2].meta && !r1->areas[3].meta);
+    const lr_seg_t *m = &lr_vg_find_lv(vg, "m")->segs[0];
+    assert_int_equal(m->data_copies, 2);
+    assert_int_equal(lr_seg_area_len(m), lr_vg_find_lv(vg, "m_mimage_0")->extent_count);
+    const lr_seg_t *str = &lr_vg_find_lv(vg, "str")->segs[0];
+    assert_int_equal(lr_seg_area_len(str) * str->stripe_count, str->extent_count);
+    const lr_lv_t *lin = lr_vg_find_lv(vg, "lin");
+    assert_int_equal(lr_seg_area_len(&lin->segs[0]), 2);
+    assert_int_equal(lr_seg_area_len(&lin->segs[1]), 1);
+    assert_int_equal(lr_seg_area_len(&lr_vg_find_lv(vg, "thin1")->segs[0]), 0);
+    assert_int_equal(lr_seg_area_len(&lr_vg_find_lv(vg, "pool")->segs[0]), 0);
+    lr_vg_free(vg);
+    free(text);
+}
+
+/* The walk yields exactly the areas naming PVs, in text order, with the
+ * rule's length; its sums are what pvs reports as pv_pe_alloc_count
+ * (compare_pvs), and a NULL VG is an empty walk. */
+static void test_pv_area_walk(void **state)
+{
+    (void)state;
+    size_t len;
+    char *text = lr_test_data("segtypes.raw", &len);
+    lr_vg_t *vg = vg_ok(text, len, "segtypes.raw");
+    size_t n = 0, expect = 0;
+    uint64_t per_pv[2] = {0, 0};
+    for (size_t l = 0; l < vg->n_lvs; l++)
+        for (size_t s = 0; s < vg->lvs[l].n_segs; s++)
+            for (size_t a = 0; a < vg->lvs[l].segs[s].n_areas; a++)
+                expect += vg->lvs[l].segs[s].areas[a].pv_index >= 0;
+    lr_pv_area_t pa;
+    size_t last_lv = 0;
+    for (lr_pv_area_iter_t it = lr_pv_areas(vg); lr_pv_area_next(&it, &pa); n++) {
+        assert_true(pa.lv >= last_lv);
+        last_lv = pa.lv;
+        assert_true(pa.pv < vg->n_pvs);
+        assert_int_equal(pa.area->pv_index, (int)pa.pv);
+        assert_int_equal(pa.start, pa.area->start);
+        assert_int_equal(pa.len, lr_seg_area_len(pa.seg));
+        assert_true(pa.len > 0);
+        per_pv[pa.pv] += pa.len;
+        if (n == 0) { /* lin segment1: pv0 extents 0-1 */
+            assert_string_equal(vg->lvs[pa.lv].name, "lin");
+            assert_int_equal(pa.pv, 0);
+            assert_int_equal(pa.start, 0);
+            assert_int_equal(pa.len, 2);
+        }
+    }
+    assert_int_equal(n, expect);
+    assert_true(n >= 10);
+    assert_int_equal(per_pv[0], lr_vg_pv_used(vg, 0));
+    assert_int_equal(per_pv[1], lr_vg_pv_used(vg, 1));
+    lr_pv_area_iter_t none = lr_pv_areas(NULL);
+    assert_false(lr_pv_area_next(&none, &pa));
+    lr_vg_free(vg);
+    free(text);
+}
+
+/* ------------------------------------------------------------------ */
 /* refused VGs                                                          */
 
 /* A small VG in LVM2's raw style with a hole to fill: %s goes inside the
@@ -721,6 +869,79 @@ static void test_vg_refused(void **state)
 }
 
 /* Counts over LR_META_MAX_PVS are refused at the first PV too many. */
+/* lr_vg_check holds every raid image to the rule's length (and leaves the
+ * rmeta LVs, used whole, alone): a raid5 of 3 devices over 4 extents needs
+ * images of 2 (raid_rimage_extents), a raid10 of 4 devices with LVM2's
+ * default 2 data copies too. One extent short is refused. */
+static char *raid_vg(int r5_last_image, int r10_copies)
+{
+    char lvs[8192], segs[1024], copies[64] = "";
+    size_t o = 0;
+    if (r10_copies)
+        snprintf(copies, sizeof(copies), "data_copies = %d\n", r10_copies);
+    o += (size_t)snprintf(lvs + o, sizeof(lvs) - o, "logical_volumes {\n");
+    snprintf(segs, sizeof(segs),
+             "segment1 {\nstart_extent = 0\nextent_count = 4\ntype = \"raid5\"\n"
+             "device_count = 3\nstripe_size = 128\nregion_size = 1024\n"
+             "raids = [\"r5_rimage_0\", \"r5_rimage_1\", \"r5_rimage_2\"]\n}\n");
+    o += (size_t)snprintf(lvs + o, sizeof(lvs) - o, "%s", lv("r5", segs, 1));
+    for (int i = 0; i < 3; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "r5_rimage_%d", i);
+        int count = i == 2 ? r5_last_image : 2;
+        o += (size_t)snprintf(lvs + o, sizeof(lvs) - o, "%s",
+                              lv(name, seg(1, 0, count, "pv0", 2 * i), 1));
+    }
+    snprintf(segs, sizeof(segs),
+             "segment1 {\nstart_extent = 0\nextent_count = 4\ntype = \"raid10\"\n"
+             "device_count = 4\nstripe_size = 128\nregion_size = 1024\n%s"
+             "raids = [\"r10_rmeta_0\", \"r10_rimage_0\", \"r10_rimage_1\", \"r10_rimage_2\", "
+             "\"r10_rimage_3\"]\n}\n",
+             copies);
+    o += (size_t)snprintf(lvs + o, sizeof(lvs) - o, "%s", lv("r10", segs, 1));
+    o += (size_t)snprintf(lvs + o, sizeof(lvs) - o, "%s",
+                          lv("r10_rmeta_0", seg(1, 0, 1, "pv1", 8), 1));
+    for (int i = 0; i < 4; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "r10_rimage_%d", i);
+        o += (size_t)snprintf(lvs + o, sizeof(lvs) - o, "%s",
+                              lv(name, seg(1, 0, 2, "pv1", 2 * i), 1));
+    }
+    snprintf(lvs + o, sizeof(lvs) - o, "}\n");
+    return make_vg(lvs);
+}
+
+static void test_raid_images_checked(void **state)
+{
+    (void)state;
+    struct {
+        int r5_last, r10_copies, code;
+        const char *msg;
+    } c[] = {
+        {2, 0, 0, NULL},
+        {2, 2, 0, NULL},
+        {1, 0, LR_EFORMAT, "area 2 (r5_rimage_2 extents 0+2) beyond its extent count 1"},
+        {2, 3, LR_EFORMAT, "(r10_rimage_0 extents 0+3) beyond its extent count 2"},
+    };
+    for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+        char *text = raid_vg(c[i].r5_last, c[i].r10_copies);
+        lr_vg_t *vg = NULL;
+        assert_int_equal(lr_vg_parse(text, strlen(text), &vg, NULL), 0);
+        const lr_seg_t *r10 = &lr_vg_find_lv(vg, "r10")->segs[0];
+        assert_int_equal(r10->data_copies, c[i].r10_copies ? (uint64_t)c[i].r10_copies : 2);
+        assert_true(r10->areas[0].meta);
+        assert_int_equal(lr_seg_area_len(&lr_vg_find_lv(vg, "r5")->segs[0]), 2);
+        lr_error_t err;
+        int rc = lr_vg_check(vg, &err);
+        if (rc != c[i].code)
+            fail_msg("case %zu: lr_vg_check %d, want %d (%s)", i, rc, c[i].code, err.msg);
+        if (c[i].msg && !strstr(err.msg, c[i].msg))
+            fail_msg("case %zu: message '%s' lacks '%s'", i, err.msg, c[i].msg);
+        lr_vg_free(vg);
+        free(text);
+    }
+}
+
 static void test_vg_limits(void **state)
 {
     (void)state;
@@ -784,10 +1005,17 @@ static void test_vg_fuzz(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fixture_views), cmocka_unit_test(test_fixture_history),
-        cmocka_unit_test(test_data_views),    cmocka_unit_test(test_view_details),
-        cmocka_unit_test(test_vg_refused),    cmocka_unit_test(test_vg_limits),
+        cmocka_unit_test(test_fixture_views),
+        cmocka_unit_test(test_fixture_history),
+        cmocka_unit_test(test_data_views),
+        cmocka_unit_test(test_view_details),
+        cmocka_unit_test(test_vg_refused),
+        cmocka_unit_test(test_vg_limits),
         cmocka_unit_test(test_vg_fuzz),
+        cmocka_unit_test(test_seg_area_len_rule),
+        cmocka_unit_test(test_seg_area_len_lvm2_data),
+        cmocka_unit_test(test_pv_area_walk),
+        cmocka_unit_test(test_raid_images_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,7 +4,8 @@
 # validity, messages and exit codes (lvmscan-cli, tests/scan/test-cli.sh).
 lr_add_test(test_scan test_scan.c LIBS lrscan)
 target_compile_definitions(test_scan PRIVATE
-  LR_FUZZ_REGRESSIONS="${CMAKE_CURRENT_SOURCE_DIR}/fuzz/regressions")
+  LR_FUZZ_REGRESSIONS="${CMAKE_CURRENT_SOURCE_DIR}/fuzz/regressions"
+  LR_TEST_DATA="${CMAKE_CURRENT_SOURCE_DIR}/data")
 set_tests_properties(test_scan PROPERTIES TIMEOUT 600)
 
 add_test(NAME lvmscan-cli

@@ -918,7 +918,7 @@ static void test_malformed_vg_id(void **state)
     uint8_t *buf = calloc(1, len);
     assert_non_null(buf);
     put_text(buf, 8 * 512, "vgshort", "abcdef-ghij-klmn-opqr-stuv-wxyz-0123", 3);
-    put_text(buf, 16 * 512, "vgbad", "abcdef-ghij-klmn-opqr-stuv-wxyz-01234!", 4);
+    put_text(buf, 16 * 512, "vgbad", "abcdef-ghij-klmn-opqr-stuv-wxyz-01234$", 4);
     put_text(buf, 24 * 512, "vgok", "abcdef-ghij-klmn-opqr-stuv-wxyz-012345", 5);
     lr_scan_t *s = scan_bytes(buf, len, "vgid");
     assert_int_equal(s->n_copies, 3);
@@ -997,6 +997,42 @@ static uint8_t *torn_bytes(size_t *len, const char *cut_at, long cut_delta)
 static uint8_t *uncommitted_bytes(size_t *len)
 {
     return torn_bytes(len, NULL, 0);
+}
+
+/* UUIDs with LVM2's LVM1-compatibility characters '!' and '#' (which its
+ * id_valid accepts): real LVM2 wrote the PV with such a uuid and two
+ * versions of a VG whose id has both (tests/data/README). The scanner groups
+ * those copies into their VG, beside the seqno-1 VG that had a plain id, and
+ * matches the PV's label to it. */
+static void test_uuid_lvm1_chars_grouped(void **state)
+{
+    (void)state;
+    const char *path = LR_TEST_DATA "/uuid-lvm1-chars.img.gz";
+    lr_scan_t *s = NULL;
+    lr_error_t err;
+    assert_int_equal(lr_scan_paths(&path, 1, NULL, &s, &err), 0);
+    assert_int_equal(s->n_labels, 1);
+    assert_string_equal(s->labels[0].label.pv_uuid, "ab!#efghijklmnopqrstuvwxyz012345");
+    assert_int_equal(s->n_copies, 3);
+    assert_int_equal(s->n_vgs, 2);
+    const lr_scan_vg_t *bang = NULL;
+    for (size_t i = 0; i < s->n_vgs; i++)
+        if (strcmp(s->vgs[i].id_raw, "Bps2WpftwfOeTCf75Z19OybSIpHe#7i!") == 0)
+            bang = &s->vgs[i];
+    assert_non_null(bang);
+    assert_string_equal(bang->name, "vgbang");
+    assert_string_equal(bang->id, "Bps2Wp-ftwf-OeTC-f75Z-19Oy-bSIp-He#7i!");
+    assert_int_equal(bang->n_copies, 2);
+    assert_int_equal(bang->n_versions, 2);
+    assert_int_equal(bang->latest, 0);
+    assert_int_equal(bang->versions[0].seqno, 3);
+    assert_int_equal(bang->status, LR_SCAN_VG_CONSISTENT);
+    assert_int_equal(bang->n_pvs, 1);
+    assert_string_equal(bang->pvs[0].id_raw, "ab!#efghijklmnopqrstuvwxyz012345");
+    assert_int_equal(bang->pvs[0].label, 0);
+    for (size_t i = 0; i < s->n_copies; i++)
+        assert_true(s->copies[i].vg >= 0); /* no copy is left out of a VG */
+    lr_scan_free(s);
 }
 
 static void test_uncommitted_latest(void **state)
@@ -1242,6 +1278,7 @@ int main(void)
         cmocka_unit_test(test_keep_going_read_error),
         cmocka_unit_test(test_damaged_corpus_keep_going),
         cmocka_unit_test(test_malformed_vg_id),
+        cmocka_unit_test(test_uuid_lvm1_chars_grouped),
         cmocka_unit_test(test_uncommitted_latest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -146,13 +146,6 @@ static int add_pvs(lr_tui_t *m, tui_view_t *v, const lr_vg_t *vg)
     return rc;
 }
 
-static uint64_t area_len(const lr_seg_t *s)
-{
-    if (strcmp(s->type, "striped") == 0 && s->stripe_count > 1)
-        return s->extent_count / s->stripe_count;
-    return s->extent_count;
-}
-
 static const char *lv_type(const lr_lv_t *lv, char *buf, size_t len)
 {
     if (!lv->n_segs)
@@ -182,7 +175,7 @@ static void seg_map(lr_strbuf_t *b, const lr_lv_t *lv)
                          s->start_extent + s->extent_count - (s->extent_count ? 1 : 0));
         if (!s->known)
             lr_strbuf_printf(b, " %s", s->type);
-        uint64_t len = area_len(s);
+        uint64_t len = lr_seg_area_len(s);
         for (size_t a = 0; a < s->n_areas; a++) {
             const lr_seg_area_t *ar = &s->areas[a];
             if (ar->pv_index >= 0 && len)
@@ -244,18 +237,12 @@ static char *pv_extents(const lr_vg_t *vg, size_t pv)
         return NULL;
     memset(map, '.', n);
     map[n] = '\0';
-    for (size_t l = 0; l < vg->n_lvs; l++) {
-        const lr_lv_t *lv = &vg->lvs[l];
-        for (size_t s = 0; s < lv->n_segs; s++) {
-            const lr_seg_t *sg = &lv->segs[s];
-            uint64_t len = area_len(sg);
-            for (size_t a = 0; a < sg->n_areas; a++) {
-                if (sg->areas[a].pv_index != (int)pv)
-                    continue;
-                for (uint64_t e = sg->areas[a].start; e < sg->areas[a].start + len && e < n; e++)
-                    map[e] = map[e] == '.' ? lv_symbol(l) : '!';
-            }
-        }
+    lr_pv_area_t pa;
+    for (lr_pv_area_iter_t it = lr_pv_areas(vg); lr_pv_area_next(&it, &pa);) {
+        if (pa.pv != pv)
+            continue;
+        for (uint64_t e = pa.start; e < pa.start + pa.len && e < n; e++)
+            map[e] = map[e] == '.' ? lv_symbol(pa.lv) : '!';
     }
     return map;
 }

@@ -74,17 +74,25 @@ int lr_label_read(lr_io_t *io, uint64_t pv_start, lr_label_t *out, uint64_t *sec
  * zeroes no other byte. */
 int lr_label_write(lr_io_t *io, uint64_t pv_start, const lr_label_t *label, lr_error_t *err);
 
+/* Whether c belongs to LVM2's UUID alphabet: [0-9a-zA-Z] plus the two
+ * LVM1-compatibility characters '!' and '#' (lib/uuid/uuid.c _c, which
+ * id_valid accepts whole). The one copy of this rule: labels, metadata
+ * text and the scanner all ask here. */
+bool lr_uuid_char_ok(char c);
+
 /* Formats a raw 32-char UUID as LVM2 prints it (6-4-4-4-4-4-6 with dashes)
  * into out (at least LR_UUID_STR_LEN + 1 bytes). Returns LR_EFORMAT if raw
- * is not 32 characters of [A-Za-z0-9]. */
+ * is not 32 characters of the alphabet (lr_uuid_char_ok). */
 int lr_uuid_format(const char *raw, char *out, size_t outlen);
 
-/* Strips dashes from a printed UUID into raw (at least 33 bytes). Returns
- * LR_EFORMAT unless exactly 32 UUID characters remain. */
+/* Strips dashes (anywhere, as id_read_format does) from a printed UUID into
+ * raw (at least 33 bytes). Returns LR_EFORMAT unless exactly 32 characters
+ * remain, all of the alphabet (lr_uuid_char_ok). */
 int lr_uuid_parse(const char *printed, char *raw, size_t rawlen);
 
-/* Generates a new random LVM2-style UUID (raw 32 chars, LVM2's alphabet)
- * using libuuid for randomness. raw must hold 33 bytes. */
+/* Generates a new random LVM2-style UUID (raw 32 chars of [0-9a-zA-Z], as
+ * id_create: never '!' or '#') using libuuid for randomness. raw must hold
+ * 33 bytes. */
 void lr_uuid_generate(char *raw);
 
 #endif

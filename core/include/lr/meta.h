@@ -38,6 +38,8 @@ typedef struct lr_seg_area {
     const char *name; /* PV key ("pv0") or LV name for stacked segments */
     uint64_t start;   /* extent on that PV / LV */
     int pv_index;     /* index into vg->pvs, or -1 when it names an LV */
+    bool meta;        /* a raid metadata LV (*_rmeta_*), in front of its image:
+                         LVM2 keeps it beside the areas and uses it whole */
 } lr_seg_area_t;
 
 typedef struct lr_seg {
@@ -48,6 +50,9 @@ typedef struct lr_seg {
     bool known;            /* type is striped (incl. linear), mirror or raid*: areas decoded */
     uint64_t stripe_count; /* areas in stripes/mirrors/raids list */
     uint64_t stripe_size;  /* sectors; 0 when absent */
+    uint64_t data_copies;  /* copies of each extent: 1 striped, mirror_count for
+                              mirror, raid as lv_raid_data_copies (raid10's
+                              data_copies, 2 when absent); 0 when not known */
     size_t n_areas;
     lr_seg_area_t *areas; /* owned by the view */
     lr_cfg_node_t *node;
@@ -129,7 +134,51 @@ bool lr_strlist_has(const lr_strlist_t *list, const char *s);
  * returned as LR_EFORMAT with a readable reason. */
 int lr_vg_check(const lr_vg_t *vg, lr_error_t *err);
 
-/* Extents of PV index pv used by any segment (sum). */
+/* Extents of PV index pv used by any segment (sum of its PV areas). */
 uint64_t lr_vg_pv_used(const lr_vg_t *vg, size_t pv);
+
+/* Extents that each data area of seg covers on its PV or sub-LV: LVM2's
+ * lv_segment.area_len. The one copy of this rule; per segment type:
+ *   striped/linear, N stripes:  extent_count / N
+ *       (lib/striped/striped.c _striped_text_import: area_len /= area_count)
+ *   mirror, raid1:              extent_count, every leg holds all of it
+ *       (import_vsn1.c _read_segment: area_len = extent_count)
+ *   raid0, raid0_meta, N:       extent_count / N
+ *       (lib/raid/raid.c _raid_text_import: area_len /= area_count)
+ *   raid4/5 (1 parity), raid6 (2), N devices:  ceil(extent_count / (N - parity))
+ *       (_read_segment -> raid_manip.c raid_rimage_extents)
+ *   raid10, N devices, C copies: ceil(extent_count * C / N), the size of each
+ *       image LV (raid_rimage_extents; LVM2's import leaves extent_count here,
+ *       which merge.c check_lv_segments tolerates: "FIXME: raid varies
+ *       seg->area_len?")
+ *   anything else (thin, snapshot, cache, an unknown raid level): 0, as no
+ *       areas are decoded for them.
+ * A raid metadata area (lr_seg_area_t.meta) is not a data area. NULL gives 0. */
+uint64_t lr_seg_area_len(const lr_seg_t *seg);
+
+/* One PV area of a decoded segment: where extents of an LV lie on a PV. */
+typedef struct lr_pv_area {
+    size_t lv;           /* index into vg->lvs */
+    const lr_seg_t *seg; /* the segment (in vg->lvs[lv]) */
+    const lr_seg_area_t *area;
+    size_t pv;      /* index into vg->pvs */
+    uint64_t start; /* first extent on the PV */
+    uint64_t len;   /* extents: lr_seg_area_len(seg) */
+} lr_pv_area_t;
+
+/* Position of a walk over every PV area of every segment of every LV, in
+ * text order. Plain values: copy or drop it freely. */
+typedef struct lr_pv_area_iter {
+    const lr_vg_t *vg;
+    size_t lv, seg, area;
+} lr_pv_area_iter_t;
+
+/* Starts a walk over vg's PV areas (areas naming LVs are skipped, and so are
+ * areas whose PV index is not in vg->pvs, which lr_vg_check reports). */
+lr_pv_area_iter_t lr_pv_areas(const lr_vg_t *vg);
+
+/* Fills *out with the next PV area and returns true, or returns false when
+ * the walk is over (also for a NULL vg). *out points into the view. */
+bool lr_pv_area_next(lr_pv_area_iter_t *it, lr_pv_area_t *out);
 
 #endif
