@@ -40,6 +40,45 @@ int lr_io_new(lr_io_t **out, const lr_io_ops_t *ops, void *ctx, uint64_t size, c
     return 0;
 }
 
+/* ---- a borrowed handle: every call passed down, close leaves it open ---- */
+
+static int borrow_pread(void *ctx, void *buf, size_t len, uint64_t off, lr_error_t *err)
+{
+    return lr_io_pread(ctx, buf, len, off, err);
+}
+
+static int borrow_pwrite(void *ctx, const void *buf, size_t len, uint64_t off, lr_error_t *err)
+{
+    return lr_io_pwrite(ctx, buf, len, off, err);
+}
+
+static int borrow_sync(void *ctx, lr_error_t *err)
+{
+    return lr_io_sync(ctx, err);
+}
+
+static int borrow_close(void *ctx, lr_error_t *err)
+{
+    (void)ctx; /* the lender's */
+    (void)err;
+    return 0;
+}
+
+static const lr_io_ops_t borrow_ops = {
+    .name = "borrowed",
+    .pread = borrow_pread,
+    .pwrite = borrow_pwrite,
+    .sync = borrow_sync,
+    .close = borrow_close,
+};
+
+int lr_io_borrow(lr_io_t *io, lr_io_t **out, lr_error_t *err)
+{
+    if (!io || !out)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "borrow: invalid arguments");
+    return lr_io_new(out, &borrow_ops, io, lr_io_size(io), lr_io_name(io), err);
+}
+
 uint64_t lr_io_size(const lr_io_t *io)
 {
     return io ? io->size : 0;

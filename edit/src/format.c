@@ -394,10 +394,11 @@ static int make_plan(lr_io_t *io, const lr_vgedit_format_opts_t *o, plan_t *p, l
     return lr_label_validate(&back, p->lay.dev_size, err);
 }
 
-/* pvcreate's order (zero the label sectors, wipe signatures and the area
- * starts, area headers) then vgcreate's commit; the label goes last so an
- * interrupted format never leaves a PV label pointing at empty areas. */
-static int write_plan(lr_io_t *io, const plan_t *p, lr_error_t *err)
+/* pvcreate's steps (zero the label sectors, wipe signatures and the area
+ * starts, area headers) then vgcreate's commit and the label. Several write
+ * the same bytes (a header over a zeroed area start): the image gets them
+ * through write_once. */
+static int write_steps(lr_io_t *io, const plan_t *p, lr_error_t *err)
 {
     int rc = zero_range(io, 0, 2048, err);
     if (!rc)
@@ -415,6 +416,119 @@ static int write_plan(lr_io_t *io, const plan_t *p, lr_error_t *err)
         rc = lr_label_write(io, 0, &p->label, err);
     if (!rc)
         rc = lr_io_sync(io, err);
+    return rc;
+}
+
+/* Bytes of the image that the same step wrote last. */
+typedef struct piece {
+    size_t step; /* index into the steps' writes */
+    uint64_t offset, end;
+} piece_t;
+
+/* The last of the n steps' writes that covers [off, end), or n. */
+static size_t last_step(const lr_txn_write_t *w, size_t n, uint64_t off, uint64_t end)
+{
+    for (size_t k = n; k-- > 0;)
+        if (w[k].offset < end && off < w[k].offset + w[k].length)
+            return k;
+    return n;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int cmp_piece(const void *a, const void *b)
+{
+    const piece_t *x = a, *y = b;
+    if (x->step != y->step)
+        return x->step < y->step ? -1 : 1;
+    return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
+/* Cuts the image at every start and end of a write and keeps each run of
+ * bytes with the step that wrote it last, in step order. */
+static int pieces_of(const lr_txn_write_t *w, size_t n, piece_t **out, size_t *n_out,
+                     lr_error_t *err)
+{
+    uint64_t *cut = malloc((2 * n + 1) * sizeof(*cut));
+    piece_t *pc = malloc((2 * n + 1) * sizeof(*pc));
+    if (!cut || !pc) {
+        free(cut);
+        free(pc);
+        return lr_error_oom(err);
+    }
+    for (size_t k = 0; k < n; k++) {
+        cut[2 * k] = w[k].offset;
+        cut[2 * k + 1] = w[k].offset + w[k].length;
+    }
+    qsort(cut, 2 * n, sizeof(*cut), cmp_u64);
+    size_t m = 0;
+    for (size_t i = 0; i + 1 < 2 * n; i++) {
+        size_t k = cut[i] < cut[i + 1] ? last_step(w, n, cut[i], cut[i + 1]) : n;
+        if (k == n)
+            continue;
+        if (m && pc[m - 1].step == k && pc[m - 1].end == cut[i])
+            pc[m - 1].end = cut[i + 1];
+        else
+            pc[m++] = (piece_t){k, cut[i], cut[i + 1]};
+    }
+    free(cut);
+    qsort(pc, m, sizeof(*pc), cmp_piece);
+    *out = pc;
+    *n_out = m;
+    return 0;
+}
+
+/* Writes every piece once, from the bytes its step wrote, in the steps'
+ * order (so a text is on disk before the header pointing at it, and the
+ * label last), syncing where the step synced. */
+static int write_pieces(lr_io_t *io, const lr_txn_write_t *w, const piece_t *pc, size_t n,
+                        lr_error_t *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        const lr_txn_write_t *s = &w[pc[i].step];
+        int rc = lr_io_pwrite(io, s->after + (pc[i].offset - s->offset),
+                              (size_t)(pc[i].end - pc[i].offset), pc[i].offset, err);
+        bool step_done = i + 1 == n || pc[i + 1].step != pc[i].step;
+        if (!rc && step_done && s->sync_after)
+            rc = lr_io_sync(io, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+typedef struct format_run {
+    const plan_t *p;
+    const char *path;
+} format_run_t;
+
+/* The transaction's routine: the steps are made on a record layer of their
+ * own (core's, lr_txn_record_io), and what they leave is written so that
+ * every byte is written once, as the transaction wants. */
+static int write_once(void *arg, lr_txn_t *t, lr_io_t *const *ios, lr_error_t *err)
+{
+    const format_run_t *f = arg;
+    (void)t;
+    lr_txn_t *steps = NULL;
+    lr_io_t *rec = NULL;
+    piece_t *pc = NULL;
+    size_t n = 0;
+    int rc = lr_txn_new(&steps, 1, &f->path, err);
+    if (!rc)
+        rc = lr_txn_record_io(steps, 0, ios[0], &rec, err);
+    if (!rc)
+        rc = write_steps(rec, f->p, err);
+    if (!rc)
+        rc = pieces_of(lr_txn_writes(steps), lr_txn_n_writes(steps), &pc, &n, err);
+    if (!rc)
+        rc = write_pieces(ios[0], lr_txn_writes(steps), pc, n, err);
+    free(pc);
+    lr_io_close(rec, NULL);
+    lr_txn_free(steps);
     return rc;
 }
 
@@ -447,16 +561,12 @@ int lr_vgedit_format_ex(const char *path, const lr_vgedit_format_opts_t *opts,
         return lr_error_wrap(err, path, rc);
     plan_t p;
     memset(&p, 0, sizeof(p));
-    lr_undo_t *u = NULL;
+    format_run_t f = {&p, path};
+    lr_txn_ops_t ops = {.write = write_once, .arg = &f};
     rc = make_plan(io_h, &o, &p, err);
-    if (!rc && io && io->undo_path)
-        rc = ed_undo_start(io->undo_path, path, &io_h, &u, err);
-    if (!rc) {
-        rc = write_plan(io_h, &p, err);
-        rc = ed_undo_end(u, rc, err);
-    }
+    if (!rc)
+        rc = ed_write(io_h, path, io ? io->undo_path : NULL, &ops, NULL, err);
     int crc = lr_io_close(io_h, rc ? NULL : err);
-    lr_undo_free(u); /* after the layer that borrows it */
     if (!rc)
         rc = crc;
     free(p.text);

@@ -9,50 +9,6 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include <time.h>
-#include <unistd.h>
-
-/* ---- writing: how the image is opened, the undo file ---- */
-
-int ed_open_rw(const lr_vgedit_io_opts_t *io, const char *path, lr_io_t **out, lr_error_t *err)
-{
-    int flags = LR_IO_RDWR | LR_IO_EXCL;
-    if (io && io->open_rw)
-        return io->open_rw(io->open_arg, path, flags, out, err);
-    return lr_io_open_rw(out, path, flags, err);
-}
-
-int ed_undo_start(const char *undo_path, const char *image, lr_io_t **io, lr_undo_t **u,
-                  lr_error_t *err)
-{
-    *u = NULL;
-    int rc = lr_undo_create(u, undo_path, err);
-    if (rc)
-        return rc;
-    lr_io_t *top = NULL;
-    rc = lr_undo_wrap(*u, *io, image, &top, err);
-    if (rc) {
-        /* Nothing was written: the file holds no range, drop it. */
-        lr_undo_free(*u);
-        *u = NULL;
-        unlink(undo_path);
-        return rc;
-    }
-    *io = top;
-    return 0;
-}
-
-int ed_undo_end(lr_undo_t *u, int status, lr_error_t *err)
-{
-    if (!u)
-        return status;
-    /* Also after a failed write: the DONE record says what the image holds
-     * now, so applying the undo file accepts it. The write's error stays the one
-     * reported. */
-    lr_error_t ferr;
-    lr_error_clear(&ferr);
-    int rc = lr_undo_finish(u, status, status ? &ferr : err);
-    return status ? status : rc;
-}
 
 /* ---- state: text + tree + view ---- */
 
@@ -296,7 +252,6 @@ void lr_vgedit_free(lr_vgedit_t *ed)
     if (!ed)
         return;
     lr_io_close(ed->io, NULL);
-    lr_undo_free(ed->undo); /* after the layers that borrow it */
     free(ed->undo_path);
     lr_vg_free(ed->vg);
     lr_cfg_free(ed->cfg);
@@ -479,25 +434,67 @@ static int check_fits(const lr_vgedit_t *ed, uint64_t size, lr_error_t *err)
     return 0;
 }
 
-/* Reads the copy just committed to area i back and compares it. */
-static int verify_area(lr_vgedit_t *ed, size_t i, const char *text, uint64_t size, lr_error_t *err)
+/* Reads the copy committed to area i back through io, as the loader
+ * reads it (header, then the text it points at), and compares it. */
+static int verify_area(const lr_vgedit_t *ed, lr_io_t *io, size_t i, const char *text,
+                       uint64_t size, lr_error_t *err)
 {
     lr_mda_header_t h;
     char *back = NULL;
-    int rc = lr_mda_header_read(ed->io, 0, ed->label.mda[i].offset, &h, err);
+    int rc = lr_mda_header_read(io, 0, ed->label.mda[i].offset, &h, err);
     if (!rc)
-        rc = lr_mda_read_text(ed->io, 0, &h, &h.locn[0], &back, err);
+        rc = lr_mda_read_text(io, 0, &h, &h.locn[0], &back, err);
     if (!rc && (h.locn[0].size != size || memcmp(back, text, size) != 0))
         rc = lr_error_set(err, -EIO, LR_NO_OFFSET, "read-back differs from what was written");
     free(back);
     return rc ? area_error(err, rc, i, ed->label.mda[i].offset) : 0;
 }
 
+/* One commit as a transaction: the same writes at planning and at the run,
+ * each starting from the headers as loaded (lr_mda_commit advances them). */
+typedef struct commit_run {
+    const lr_vgedit_t *ed;
+    const char *text;
+    uint64_t size;
+    lr_mda_header_t mda[ED_MAX_MDA]; /* the headers after the writes */
+} commit_run_t;
+
+/* Every area in label order through lr_mda_commit (text, sync, header,
+ * sync). */
+static int commit_write(void *arg, lr_txn_t *t, lr_io_t *const *ios, lr_error_t *err)
+{
+    commit_run_t *c = arg;
+    (void)t;
+    for (size_t i = 0; i < c->ed->n_mda; i++) {
+        c->mda[i] = c->ed->mda[i];
+        if (!area_takes_text(c->ed, i))
+            continue;
+        int rc = lr_mda_commit(ios[0], 0, &c->mda[i], c->text, c->size, err);
+        if (rc)
+            return area_error(err, rc, i, c->ed->label.mda[i].offset);
+    }
+    return 0;
+}
+
+static int commit_verify(void *arg, lr_io_t *const *ios, bool planning, lr_error_t *err)
+{
+    const commit_run_t *c = arg;
+    (void)planning;
+    for (size_t i = 0; i < c->ed->n_mda; i++) {
+        if (!area_takes_text(c->ed, i))
+            continue;
+        int rc = verify_area(c->ed, ios[0], i, c->text, c->size, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 int lr_vgedit_commit(lr_vgedit_t *ed, const char *description, lr_error_t *err)
 {
     if (!ed->writable)
         return lr_error_at(err, ed->path, LR_EREADONLY, LR_NO_OFFSET, "opened read-only");
-    if (ed->undo)
+    if (ed->undo_used)
         return lr_error_at(err, ed->path, LR_EREFUSED, LR_NO_OFFSET,
                            "the undo file %s belongs to an earlier commit of "
                            "this handle; open the image again with a new one",
@@ -507,27 +504,18 @@ int lr_vgedit_commit(lr_vgedit_t *ed, const char *description, lr_error_t *err)
     int rc = ed_build(ed, mutate_commit, &a, &st, err);
     if (rc)
         return lr_error_wrap(err, ed->path, rc);
-    uint64_t size = strlen(st.text) + 1;
-    if (!(rc = check_fits(ed, size, err)) && ed->undo_path)
-        rc = ed_undo_start(ed->undo_path, ed->path, &ed->io, &ed->undo, err);
+    commit_run_t c = {.ed = ed, .text = st.text, .size = strlen(st.text) + 1};
+    lr_txn_ops_t ops = {.write = commit_write, .verify = commit_verify, .arg = &c};
+    bool started = false;
+    rc = check_fits(ed, c.size, err);
+    if (!rc)
+        rc = ed_write(ed->io, ed->path, ed->undo_path, &ops, &started, err);
+    ed->undo_used = started && ed->undo_path;
     if (rc) {
         ed_state_free(&st);
         return lr_error_wrap(err, ed->path, rc);
     }
-    for (size_t i = 0; !rc && i < ed->n_mda; i++) {
-        if (!area_takes_text(ed, i))
-            continue;
-        rc = lr_mda_commit(ed->io, 0, &ed->mda[i], st.text, size, err);
-        if (rc)
-            rc = area_error(err, rc, i, ed->label.mda[i].offset);
-        else
-            rc = verify_area(ed, i, st.text, size, err);
-    }
-    rc = ed_undo_end(ed->undo, rc, err);
-    if (rc) {
-        ed_state_free(&st);
-        return lr_error_wrap(err, ed->path, rc);
-    }
+    memcpy(ed->mda, c.mda, ed->n_mda * sizeof(ed->mda[0]));
     ed_state_adopt(ed, &st);
     ed->dirty = false;
     return 0;

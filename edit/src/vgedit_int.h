@@ -2,7 +2,7 @@
 #ifndef ED_VGEDIT_INT_H
 #define ED_VGEDIT_INT_H
 
-#include "lr/undo.h"
+#include "lr/txn.h"
 #include "lr/vgedit.h"
 
 #define ED_MAX_MDA 2
@@ -22,7 +22,7 @@ struct lr_vgedit {
     bool dirty;
     /* Writing (lr_vgedit_open_ex). */
     char *undo_path; /* NULL: no undo file */
-    lr_undo_t *undo; /* created by the first commit; outlives io */
+    bool undo_used;  /* a commit created the undo file: it takes no other */
 };
 
 /* A change to the scratch copy of the tree; node lookups go by path since
@@ -45,17 +45,18 @@ void ed_state_free(ed_state_t *st);
 void ed_state_adopt(lr_vgedit_t *ed, ed_state_t *st);
 
 /* Opens path for writing with io->open_rw (lr_io_open_rw when io or it is
- * NULL), LR_IO_RDWR | LR_IO_EXCL. */
+ * NULL), LR_IO_RDWR | LR_IO_EXCL: the lock is held from loading to the
+ * last write, so nobody changes the image in between. */
 int ed_open_rw(const lr_vgedit_io_opts_t *io, const char *path, lr_io_t **out, lr_error_t *err);
 
-/* Creates the undo file undo_path and stacks the undo layer on *io (which
- * it then owns; *io becomes the stack). On failure nothing was written, *u
- * is NULL and a file this call created is removed. */
-int ed_undo_start(const char *undo_path, const char *image, lr_io_t **io, lr_undo_t **u,
-                  lr_error_t *err);
-
-/* Finishes the undo file after the writes (status: how they ended) and
- * returns status, or the finishing error when status is 0. */
-int ed_undo_end(lr_undo_t *u, int status, lr_error_t *err);
+/* Writes through the one transaction of core (lr/txn.h): ops plans by
+ * recording over io, then runs with the planned undo file undo_path (NULL:
+ * none) through the guard, and the result is read back and verified. io is
+ * the image at path, open for writing (ed_open_rw); the transaction writes
+ * through it and leaves it open. *started (may be NULL) tells whether the
+ * run got as far as writing (the undo file then exists). Returns what the
+ * plan or the run returned. */
+int ed_write(lr_io_t *io, const char *path, const char *undo_path, const lr_txn_ops_t *ops,
+             bool *started, lr_error_t *err);
 
 #endif

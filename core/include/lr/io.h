@@ -97,6 +97,13 @@ int lr_io_open_rw(lr_io_t **out, const char *path, int flags, lr_error_t *err);
 int lr_io_new(lr_io_t **out, const lr_io_ops_t *ops, void *ctx, uint64_t size, const char *name,
               lr_error_t *err);
 
+/* A handle that passes every read, write and sync to io and leaves io open
+ * when it is closed: lends a handle the caller keeps to a stack of layers
+ * that owns its lower handle (a transaction writing through an image the
+ * caller holds open and locked). io must outlive *out, which is the
+ * caller's (lr_io_close). -EINVAL, -ENOMEM. */
+int lr_io_borrow(lr_io_t *io, lr_io_t **out, lr_error_t *err);
+
 /* Size in bytes. */
 uint64_t lr_io_size(const lr_io_t *io);
 /* Name (path) for messages; owned by the handle. */

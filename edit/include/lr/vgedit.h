@@ -80,24 +80,31 @@ int lr_vgedit_alloc(const lr_vgedit_range_t *free_ranges, size_t n_free, uint64_
 
 /* ---- how writes reach the image ---- */
 
+/* Every write command (format, commit) opens its image for writing and
+ * locks it (LR_IO_RDWR | LR_IO_EXCL) when it starts, and writes through
+ * core's one transaction (lr/txn.h): its writes are planned by recording,
+ * the planned undo file (when asked for) lists them and is synced before
+ * the first write, a guard lets only the planned writes through, and what
+ * was written is read back and verified. */
+
 /* Opens an image for writing (lr_io_open_rw's signature with a context).
- * The handle returned may be a stack of layers (tests add fault injection
- * here, see lr_repair_fault_io_mode in lr/repair.h). */
+ * The handle returned may be a stack of layers (tests add a fault layer
+ * here). */
 typedef int (*lr_vgedit_open_fn)(void *arg, const char *path, int flags, lr_io_t **out,
                                  lr_error_t *err);
 
 /* How a write command opens its image and whether it keeps an undo file.
  * A NULL lr_vgedit_io_opts_t * means all defaults. */
 typedef struct lr_vgedit_io_opts {
-    /* An undo file (lr/undo.h, the format of lvmrepair's): NULL for none.
-     * It is created (never overwritten: -EEXIST) once every check has
-     * passed, right before the first write, and the undo layer is stacked
-     * on the writable handle, so every byte the command overwrites is saved
-     * (and the file synced) before it is overwritten. It is finished
-     * (lr_undo_finish) after the last write, also when a write failed, so
-     * applying the undo file (lr_undo_apply) puts the original bytes back. A refused
-     * request writes nothing and creates no file. The image is recorded by
-     * the path given. */
+    /* An undo file (lr/undo.h): NULL for none. It is created (never
+     * overwritten: -EEXIST) once every check has passed and the writes are
+     * planned, right before the first write, listing every planned range;
+     * the undo layer saves every byte the command overwrites (and syncs the
+     * file) before it is overwritten. It is finished (lr_undo_finish) after
+     * the last write, also when a write failed, so applying it
+     * (lr_undo_apply) puts the original bytes back. A refused request
+     * writes nothing and creates no file. The image is recorded by the path
+     * given. */
     const char *undo_path;
     lr_vgedit_open_fn open_rw; /* NULL: lr_io_open_rw */
     void *open_arg;
@@ -154,9 +161,11 @@ int lr_vgedit_render_first(const lr_vgedit_format_opts_t *opts, const lr_vgedit_
 
 /* Formats the image or device at path: a PV label in sector 1, pv_header
  * and extension, the metadata area(s) and a first VG version with seqno 1.
- * Refuses (LR_EREFUSED) an existing PV label or known signature unless
- * opts->force. Validates the layout and the rendered version before the
- * first write. On success *out_layout (may be NULL) gets the layout. */
+ * Refuses (LR_EREFUSED with LR_HINT_FORCE) an existing PV label or known
+ * signature unless opts->force. Validates the layout and the rendered
+ * version before the first write, and writes as one transaction (lr/txn.h)
+ * with every byte written once: the areas' text before their headers, the
+ * label last. On success *out_layout (may be NULL) gets the layout. */
 int lr_vgedit_format(const char *path, const lr_vgedit_format_opts_t *opts,
                      lr_vgedit_layout_t *out_layout, lr_error_t *err);
 
@@ -187,9 +196,10 @@ int lr_vgedit_open(lr_vgedit_t **out, const char *path, int mode, lr_error_t *er
 
 /* lr_vgedit_open with io options; io NULL is lr_vgedit_open. For
  * LR_VGEDIT_WRITE the image is opened with io->open_rw (LR_IO_RDWR |
- * LR_IO_EXCL), and with io->undo_path the handle takes one commit: the undo
- * file is created by lr_vgedit_commit right before its first write and
- * finished by it; a second commit is refused (LR_EREFUSED) before writing.
+ * LR_IO_EXCL) and stays locked until lr_vgedit_free, and with
+ * io->undo_path the handle takes one commit: the undo file is created by
+ * lr_vgedit_commit right before its first write and finished by it; a
+ * second commit is refused (LR_EREFUSED) before writing.
  * For LR_VGEDIT_READ io is ignored. */
 int lr_vgedit_open_ex(lr_vgedit_t **out, const char *path, int mode, const lr_vgedit_io_opts_t *io,
                       lr_error_t *err);
@@ -275,10 +285,12 @@ int lr_vgedit_lv_rename(lr_vgedit_t *ed, const char *old_name, const char *new_n
 /* Writes the pending version as seqno + 1 with description, creation_host
  * and creation_time of now, into every metadata area in label order through
  * lr_mda_commit (text, sync, header, sync), after checking that it fits each
- * area; then reads each copy back and verifies it. A read-only handle gives
- * LR_EREADONLY. With an undo file (lr_vgedit_open_ex) it is created before
- * the first write and finished after the last, also on failure; a second
- * commit on that handle is LR_EREFUSED. */
+ * area, as one transaction (lr/txn.h): planned and checked (each copy read
+ * back as the loader reads it) before the first write, read back and
+ * checked again after the last. A read-only handle gives LR_EREADONLY. With
+ * an undo file (lr_vgedit_open_ex) it is created before the first write and
+ * finished after the last, also on failure; a second commit on that handle
+ * is LR_EREFUSED. */
 int lr_vgedit_commit(lr_vgedit_t *ed, const char *description, lr_error_t *err);
 
 #endif
