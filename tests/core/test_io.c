@@ -833,6 +833,40 @@ static void test_layer(void **state)
     assert_int_equal(lr_io_new(&bad, &none, NULL, 0, "x", NULL), -EINVAL);
 }
 
+/* A borrowed handle passes reads, writes and syncs to the lender and
+ * leaves it open (and locked) when closed. */
+static void test_borrow(void **state)
+{
+    (void)state;
+    char raw[1024];
+    temp_path(raw, sizeof(raw));
+    uint8_t zero[4096] = {0};
+    write_file(raw, zero, sizeof(zero));
+    lr_io_t *a = NULL, *b = NULL, *other = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_io_open_rw(&a, raw, LR_IO_RDWR | LR_IO_EXCL, &err), 0);
+    assert_int_equal(lr_io_borrow(a, &b, &err), 0);
+    assert_int_equal(lr_io_size(b), sizeof(zero));
+    assert_string_equal(lr_io_name(b), raw);
+    uint8_t w[100], r[100];
+    memset(w, 0x5a, sizeof(w));
+    assert_int_equal(lr_io_pwrite(b, w, sizeof(w), 1000, &err), 0);
+    assert_int_equal(lr_io_sync(b, &err), 0);
+    assert_int_equal(lr_io_pread(a, r, sizeof(r), 1000, &err), 0);
+    assert_memory_equal(w, r, sizeof(w));
+    assert_int_equal(lr_io_pwrite(b, w, sizeof(w), 4090, &err), LR_ERANGE);
+    assert_int_equal(lr_io_close(b, &err), 0);
+    /* The lender is still open and still holds the lock. */
+    assert_int_equal(lr_io_pread(a, r, sizeof(r), 1000, &err), 0);
+    assert_int_equal(lr_io_open_rw(&other, raw, LR_IO_RDWR | LR_IO_EXCL, NULL), -EBUSY);
+    /* Failing calls return their status without an error record. */
+    assert_int_equal(lr_io_borrow(NULL, &b, NULL), -EINVAL);
+    assert_int_equal(lr_io_borrow(a, NULL, NULL), -EINVAL);
+    assert_int_equal(lr_io_close(a, NULL), 0);
+    unlink(raw);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -852,6 +886,7 @@ int main(void)
         cmocka_unit_test(test_rw_gzip_refused),
         cmocka_unit_test(test_rw_exclusive_lock),
         cmocka_unit_test(test_layer),
+        cmocka_unit_test(test_borrow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
