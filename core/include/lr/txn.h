@@ -44,7 +44,9 @@
  * at the run; a write of 0 bytes is neither planned nor guarded. The run
  * opens the images itself: close any writable handle of them first (an
  * exclusive open of a file this process already holds exclusively is
- * busy). Nothing here prints or exits. */
+ * busy), or lend it to the run through opts.open (lr_io_borrow), as the VG
+ * editor does to keep its image locked from loading to the last write.
+ * Nothing here prints or exits. */
 #ifndef LR_TXN_H
 #define LR_TXN_H
 
