@@ -15,7 +15,6 @@
 #include <unistd.h>
 
 #include "lr/crc.h"
-#include "lr/repair.h"
 #include "lr/undo.h"
 #include "lr/vgedit.h"
 #include "fault.h"
