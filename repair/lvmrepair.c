@@ -448,6 +448,39 @@ static int scan_images(const args_t *a, scanned_t *s, lr_error_t *err)
     return lr_scan_ios(s->ios, s->n, NULL, &s->scan, err);
 }
 
+/* Chooses the version a mode names (lr_scan_select). A refusal is printed
+ * here: the engine's reason, what to add to choose (crc_how is how this
+ * mode picks a copy), and the candidates one per line. */
+static int choose(const scanned_t *s, const char *vg, bool has_seqno, const version_arg_t *v,
+                  const char *crc_how, int *g, int *ver)
+{
+    lr_scan_pick_t pk = {
+        .vg = vg, .has_seqno = has_seqno, .seqno = v->seqno, .has_crc = v->has_crc, .crc = v->crc};
+    lr_scan_selection_t sel;
+    lr_error_t err;
+    lr_error_clear(&err);
+    int rc = lr_scan_select(s->scan, &pk, &sel, &err);
+    *g = sel.vg;
+    *ver = sel.version;
+    if (rc == LR_EREFUSED && err.hints) {
+        fprintf(stderr, "%s: %s; choose one with %s%s%s\nCandidates:\n", prog, err.msg,
+                err.hints & LR_HINT_CHOOSE_VG ? "--vg NAME|UUID" : "",
+                err.hints == (LR_HINT_CHOOSE_VG | LR_HINT_CHOOSE_CRC) ? " or " : "",
+                err.hints & LR_HINT_CHOOSE_CRC ? crc_how : "");
+        for (size_t i = 0; i < sel.n; i++) {
+            const lr_scan_vg_t *x = &s->scan->vgs[sel.c[i].vg];
+            const lr_scan_version_t *y = &x->versions[sel.c[i].version];
+            fprintf(stderr, "  VG %s (UUID %s) seqno %" PRIu64 " crc 0x%08x%s, %zu cop%s: %s\n",
+                    x->name ? x->name : "?", x->id, y->seqno, y->crc,
+                    y->complete ? "" : " (partial only)", y->n_copies,
+                    y->n_copies == 1 ? "y" : "ies", y->description ? y->description : "");
+        }
+    } else if (rc)
+        say_error(&err);
+    lr_scan_selection_free(&sel);
+    return rc;
+}
+
 /* ---- confirmation and log ------------------------------------------------------------ */
 
 /* 1 yes, 0 no (also end of input), -1 no terminal to ask on. */
@@ -507,82 +540,6 @@ static void log_append(const args_t *a, const char *undo, const char *body)
 }
 
 /* ---- --restore ------------------------------------------------------------------------ */
-
-/* The versions a pick could mean: with a seqno, that seqno's versions
- * (of the VGs vg names, with that crc); without, the newest complete
- * version of each such VG. Fills up to max, returns how many in all. */
-static size_t candidates(const lr_scan_t *scan, const char *vg, bool has_seqno,
-                         const version_arg_t *v, lr_repair_candidate_t *out, size_t max)
-{
-    if (has_seqno) {
-        lr_repair_opts_t o = {.vg = vg, .seqno = v->seqno, .has_crc = v->has_crc, .crc = v->crc};
-        return lr_repair_candidates(scan, &o, out, max);
-    }
-    int *idx = malloc((scan->n_vgs ? scan->n_vgs : 1) * sizeof(*idx));
-    if (!idx)
-        return 0;
-    size_t nv = scan->n_vgs;
-    if (vg)
-        nv = lr_scan_find_vgs(scan, vg, idx, scan->n_vgs);
-    else
-        for (size_t i = 0; i < nv; i++)
-            idx[i] = (int)i;
-    size_t n = 0;
-    for (size_t k = 0; k < nv && k < scan->n_vgs; k++) {
-        const lr_scan_vg_t *g = &scan->vgs[idx[k]];
-        if (g->latest < 0)
-            continue;
-        lr_repair_opts_t o = {.vg = g->id, .seqno = g->versions[g->latest].seqno};
-        lr_repair_candidate_t c[8];
-        size_t m = lr_repair_candidates(scan, &o, c, 8);
-        for (size_t j = 0; j < m && j < 8; j++)
-            if (c[j].version == g->latest) {
-                if (out && n < max)
-                    out[n] = c[j];
-                n++;
-            }
-    }
-    free(idx);
-    return n;
-}
-
-/* After a refusal: when it is an ambiguity (several complete versions
- * match), says so and lists every candidate, one per line, the same way
- * for every mode; crc_how is how this mode picks a copy. Returns true when
- * it printed (the engine's message is then not printed). */
-static bool explain_ambiguity(const lr_scan_t *scan, const char *vg, bool has_seqno,
-                              const version_arg_t *v, const char *crc_how)
-{
-    enum { MAX = 64 };
-    lr_repair_candidate_t c[MAX];
-    if (!scan)
-        return false;
-    size_t n = candidates(scan, vg, has_seqno, v, c, MAX), complete = 0;
-    bool one_vg = true;
-    for (size_t i = 0; i < n && i < MAX; i++) {
-        complete += c[i].complete;
-        one_vg &= c[i].vg == c[0].vg;
-    }
-    if (complete < 2)
-        return false;
-    if (has_seqno)
-        fprintf(stderr, "%s: %zu versions match seqno %" PRIu64 "; choose one with %s\n", prog, n,
-                v->seqno, one_vg ? crc_how : "--vg NAME|UUID");
-    else
-        fprintf(stderr,
-                "%s: %zu volume groups have a newest version; choose one with --vg "
-                "NAME|UUID\n",
-                prog, n);
-    fprintf(stderr, "Candidates:\n");
-    for (size_t i = 0; i < n && i < MAX; i++)
-        fprintf(stderr, "  VG %s (UUID %s) seqno %" PRIu64 " crc 0x%08x%s, %zu cop%s: %s\n",
-                c[i].vg_name ? c[i].vg_name : "?", c[i].vg_id, c[i].seqno, c[i].crc,
-                c[i].complete ? "" : " (partial only)", c[i].n_copies,
-                c[i].n_copies == 1 ? "y" : "ies", c[i].description ? c[i].description : "");
-    if (n > MAX)
-        fprintf(stderr, "  ... and %zu more\n", n - MAX);
-    return true;
-}
 
 static int check_output_dir(const char *dir)
 {
@@ -760,15 +717,27 @@ static int do_restore(const args_t *a)
     lr_error_clear(&err);
     scanned_t s;
     int rc = scan_images(a, &s, &err);
+    version_arg_t pv = {.seqno = o.seqno, .has_crc = o.has_crc, .crc = o.crc};
+    int g = -1, ver = -1;
+    ex = rc ? fail(rc, &err) : -1;
+    if (!rc && (rc = choose(&s, a->vg, true, &pv, "--crc 0xCRC", &g, &ver)) != 0)
+        ex = exit_for(rc);
+    /* The new copy says which command wrote it, naming the VG chosen. */
+    char command[512], crc[32] = "";
+    if (o.has_crc)
+        snprintf(crc, sizeof(crc), " --crc 0x%08x", o.crc);
+    if (ex < 0) {
+        snprintf(command, sizeof(command), "%s --restore seqno=%" PRIu64 " --vg %s%s", prog,
+                 o.seqno, s.scan->vgs[g].name ? s.scan->vgs[g].name : s.scan->vgs[g].id, crc);
+        o.vg = s.scan->vgs[g].id;
+        o.command = command;
+    }
     lr_repair_plan_t *p = NULL;
-    if (!rc)
-        rc = lr_repair_plan_new(s.scan, s.ios, &o, &p, &err);
-    if (rc) {
-        version_arg_t pv = {.seqno = o.seqno, .has_crc = o.has_crc, .crc = o.crc};
-        if (rc != LR_EREFUSED || !explain_ambiguity(s.scan, a->vg, true, &pv, "--crc 0xCRC"))
-            say_error(&err);
+    if (ex < 0 && (rc = lr_repair_plan_new(s.scan, s.ios, &o, &p, &err)) != 0)
+        ex = fail(rc, &err);
+    if (ex >= 0) {
         scanned_free(&s);
-        return exit_for(rc);
+        return ex;
     }
     char *text = NULL;
     rc = lr_repair_plan_render(p, &text, &err);
@@ -935,24 +904,6 @@ static int do_apply_undo(const args_t *a)
 
 /* ---- --diff / --export / --extract ------------------------------------------------------ */
 
-static int pick(const scanned_t *s, const char *vg, bool has_seqno, const version_arg_t *v, int *g,
-                int *ver, lr_error_t *err)
-{
-    lr_export_pick_t pk = {
-        .vg = vg, .has_seqno = has_seqno, .seqno = v->seqno, .has_crc = v->has_crc, .crc = v->crc};
-    return lr_export_pick(s->scan, &pk, g, ver, err);
-}
-
-/* A failed pick: an ambiguity is listed one candidate per line, anything
- * else is the engine's message. */
-static int pick_failed(int rc, lr_error_t *err, const scanned_t *s, const char *vg, bool has_seqno,
-                       const version_arg_t *v, const char *crc_how)
-{
-    if (rc == LR_EREFUSED && explain_ambiguity(s->scan, vg, has_seqno, v, crc_how))
-        return exit_for(rc);
-    return fail(rc, err);
-}
-
 static int do_diff(const args_t *a)
 {
     version_arg_t va, vb;
@@ -964,25 +915,19 @@ static int do_diff(const args_t *a)
     lr_error_clear(&err);
     scanned_t s;
     int vga = -1, ia = -1, vgb = -1, ib = -1;
-    const char *how = "seqno=N:crc=0xCRC";
     int rc = scan_images(a, &s, &err);
     if (rc) {
         scanned_free(&s);
         return fail(rc, &err);
     }
-    rc = pick(&s, a->vg, true, &va, &vga, &ia, &err);
-    if (rc) {
-        int ex = pick_failed(rc, &err, &s, a->vg, true, &va, how);
-        scanned_free(&s);
-        return ex;
-    }
+    const char *how = "seqno=N:crc=0xCRC";
+    rc = choose(&s, a->vg, true, &va, how, &vga, &ia);
     /* The second version is of the same VG as the first. */
-    const char *vg2 = a->vg ? a->vg : s.scan->vgs[vga].id;
-    rc = pick(&s, vg2, true, &vb, &vgb, &ib, &err);
+    if (!rc)
+        rc = choose(&s, a->vg ? a->vg : s.scan->vgs[vga].id, true, &vb, how, &vgb, &ib);
     if (rc) {
-        int ex = pick_failed(rc, &err, &s, vg2, true, &vb, how);
         scanned_free(&s);
-        return ex;
+        return exit_for(rc);
     }
     lr_diff_t *d = NULL;
     rc = lr_diff_scan(s.scan, (size_t)vga, (size_t)ia, (size_t)ib, &d, &err);
@@ -1011,11 +956,10 @@ static int do_export(const args_t *a)
     scanned_t s;
     int vg = -1, ver = -1;
     int rc = scan_images(a, &s, &err);
-    if (!rc)
-        rc = pick(&s, a->vg, true, &v, &vg, &ver, &err);
-    if (rc) {
-        int ex =
-            s.scan ? pick_failed(rc, &err, &s, a->vg, true, &v, "--crc 0xCRC") : fail(rc, &err);
+    int ex = rc ? fail(rc, &err) : -1;
+    if (!rc && (rc = choose(&s, a->vg, true, &v, "--crc 0xCRC", &vg, &ver)) != 0)
+        ex = exit_for(rc);
+    if (ex >= 0) {
         scanned_free(&s);
         return ex;
     }
@@ -1045,11 +989,10 @@ static int do_extract(const args_t *a)
     int vg = -1, ver = -1;
     version_arg_t v = {.seqno = a->seqno, .has_crc = a->has_crc, .crc = a->crc};
     int rc = scan_images(a, &s, &err);
-    if (!rc)
-        rc = pick(&s, a->vg, a->has_seqno, &v, &vg, &ver, &err);
-    if (rc) {
-        int ex = s.scan ? pick_failed(rc, &err, &s, a->vg, a->has_seqno, &v, "--crc 0xCRC")
-                        : fail(rc, &err);
+    int ex = rc ? fail(rc, &err) : -1;
+    if (!rc && (rc = choose(&s, a->vg, a->has_seqno, &v, "--crc 0xCRC", &vg, &ver)) != 0)
+        ex = exit_for(rc);
+    if (ex >= 0) {
         scanned_free(&s);
         return ex;
     }

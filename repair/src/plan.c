@@ -101,147 +101,6 @@ int lr_repair_plan_set_image_path(lr_repair_plan_t *p, size_t image, const char 
     return 0;
 }
 
-/* ---- choosing the version ------------------------------------------------------ */
-
-/* Indexes of the VGs opts->vg names (all VGs without a key); *n receives
- * how many. NULL on allocation failure. */
-static int *matching_vgs(const lr_scan_t *scan, const char *key, size_t *n)
-{
-    int *idx = malloc((scan->n_vgs ? scan->n_vgs : 1) * sizeof(*idx));
-    if (!idx)
-        return NULL;
-    if (key) {
-        *n = lr_scan_find_vgs(scan, key, idx, scan->n_vgs);
-        if (*n > scan->n_vgs)
-            *n = scan->n_vgs;
-        return idx;
-    }
-    for (size_t i = 0; i < scan->n_vgs; i++)
-        idx[i] = (int)i;
-    *n = scan->n_vgs;
-    return idx;
-}
-
-size_t lr_repair_candidates(const lr_scan_t *scan, const lr_repair_opts_t *opts,
-                            lr_repair_candidate_t *out, size_t max)
-{
-    if (!scan || !opts)
-        return 0;
-    size_t nv = 0, found = 0;
-    int *vgs = matching_vgs(scan, opts->vg, &nv);
-    if (!vgs)
-        return 0;
-    for (size_t k = 0; k < nv; k++) {
-        const lr_scan_vg_t *vg = &scan->vgs[vgs[k]];
-        for (size_t j = 0; j < vg->n_versions; j++) {
-            const lr_scan_version_t *v = &vg->versions[j];
-            if (v->seqno != opts->seqno || (opts->has_crc && v->crc != opts->crc))
-                continue;
-            if (out && found < max)
-                out[found] = (lr_repair_candidate_t){
-                    .vg = vgs[k],
-                    .version = (int)j,
-                    .vg_name = vg->name,
-                    .vg_id = vg->id,
-                    .seqno = v->seqno,
-                    .crc = v->crc,
-                    .complete = v->complete,
-                    .creation_time = v->creation_time,
-                    .description = v->description,
-                    .n_lvs = v->n_lvs,
-                    .n_copies = v->n_copies,
-                };
-            found++;
-        }
-    }
-    free(vgs);
-    return found;
-}
-
-/* "vg0 1..16 (16 versions)" for each VG named by key, for a not-found
- * message. */
-static void describe_versions(const lr_scan_t *scan, const char *key, lr_strbuf_t *b)
-{
-    size_t nv = 0;
-    int *vgs = matching_vgs(scan, key, &nv);
-    if (!vgs)
-        return;
-    for (size_t k = 0; k < nv && k < 8; k++) {
-        const lr_scan_vg_t *vg = &scan->vgs[vgs[k]];
-        if (!vg->n_versions)
-            continue;
-        lr_strbuf_printf(b, "%s%s seqno %llu..%llu", k ? "; " : "", vg->name ? vg->name : "?",
-                         (unsigned long long)vg->versions[vg->n_versions - 1].seqno,
-                         (unsigned long long)vg->versions[0].seqno);
-    }
-    if (nv > 8)
-        lr_strbuf_printf(b, "; ...");
-    free(vgs);
-}
-
-static int refuse_ambiguous(const lr_scan_t *scan, const lr_repair_opts_t *o,
-                            const lr_repair_candidate_t *c, size_t n, lr_error_t *err)
-{
-    lr_strbuf_t b = LR_STRBUF_INIT;
-    bool one_vg = true;
-    for (size_t i = 1; i < n; i++)
-        one_vg &= c[i].vg == c[0].vg;
-    lr_strbuf_printf(&b, "%zu versions match seqno %llu:", n, (unsigned long long)o->seqno);
-    for (size_t i = 0; i < n && i < 6; i++)
-        lr_strbuf_printf(&b, " [VG %s id %s crc 0x%08x%s]", c[i].vg_name ? c[i].vg_name : "?",
-                         c[i].vg_id, c[i].crc, c[i].complete ? "" : " partial");
-    if (n > 6)
-        lr_strbuf_printf(&b, " ...");
-    lr_strbuf_printf(&b, "; choose one with %s", one_vg ? "--crc" : "--vg (name or UUID) or --crc");
-    (void)scan;
-    int rc = lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET, "%s", b.s ? b.s : "ambiguous version");
-    lr_strbuf_free(&b);
-    return rc;
-}
-
-static int select_version(const lr_scan_t *scan, const lr_repair_opts_t *o, int *vg, int *ver,
-                          lr_error_t *err)
-{
-    if (o->vg && lr_scan_find_vgs(scan, o->vg, NULL, 0) == 0)
-        return lr_error_set(err, LR_ENOTFOUND, LR_NO_OFFSET,
-                            "no VG named '%s' (or with that UUID) among the images", o->vg);
-    size_t n = lr_repair_candidates(scan, o, NULL, 0);
-    if (n == 0) {
-        lr_strbuf_t b = LR_STRBUF_INIT;
-        describe_versions(scan, o->vg, &b);
-        int rc = lr_error_set(err, LR_ENOTFOUND, LR_NO_OFFSET,
-                              "no version with seqno %llu%s%s (versions found: %s)",
-                              (unsigned long long)o->seqno, o->has_crc ? " and that crc" : "",
-                              o->vg ? " in that VG" : "", b.s ? b.s : "none");
-        lr_strbuf_free(&b);
-        return rc;
-    }
-    lr_repair_candidate_t *c = calloc(n, sizeof(*c));
-    if (!c)
-        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    lr_repair_candidates(scan, o, c, n);
-    size_t complete = 0, pick = 0;
-    for (size_t i = 0; i < n; i++)
-        if (c[i].complete) {
-            complete++;
-            pick = i;
-        }
-    int rc = 0;
-    if (complete == 0)
-        rc = lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
-                          "only damaged or partial copies of VG %s seqno %llu survive; it cannot "
-                          "be restored",
-                          c[0].vg_name ? c[0].vg_name : "?", (unsigned long long)o->seqno);
-    else if (complete > 1)
-        rc = refuse_ambiguous(scan, o, c, n, err);
-    else {
-        *vg = c[pick].vg;
-        *ver = c[pick].version;
-    }
-    free(c);
-    return rc;
-}
-
 /* ---- the new text ---------------------------------------------------------------- */
 
 static lr_cfg_node_t *vg_section(lr_cfg_t *cfg)
@@ -303,9 +162,9 @@ static int set_identity(lr_repair_plan_t *p, const lr_repair_opts_t *o, lr_error
     if (!command) {
         char crc[32] = "";
         if (o->has_crc)
-            snprintf(crc, sizeof(crc), " --crc 0x%08x", o->crc);
-        snprintf(cmd, sizeof(cmd), "lvmrepair --restore seqno=%llu --vg %s%s",
-                 (unsigned long long)p->seqno, p->vg_name, crc);
+            snprintf(crc, sizeof(crc), " crc 0x%08x", o->crc);
+        snprintf(cmd, sizeof(cmd), "lvmrescue restore of VG %s seqno %llu%s", p->vg_name,
+                 (unsigned long long)p->seqno, crc);
         command = cmd;
     }
     size_t n = strlen(command) + 32;
@@ -479,7 +338,14 @@ int lr_repair_plan_new(const lr_scan_t *scan, lr_io_t *const *ios, const lr_repa
     bool own = false;
     int rc = init_images(p, scan, err);
     if (!rc)
-        rc = select_version(scan, opts, &p->vg, &p->version, err);
+        /* the scan's one chooser; its refusal keeps the hints */
+        rc = lr_scan_select_one(scan,
+                                &(lr_scan_pick_t){.vg = opts->vg,
+                                                  .has_seqno = true,
+                                                  .seqno = opts->seqno,
+                                                  .has_crc = opts->has_crc,
+                                                  .crc = opts->crc},
+                                &p->vg, &p->version, err);
     if (!rc)
         rc = init_version(p, scan, err);
     if (!rc)

@@ -210,13 +210,18 @@ static void plan_one(const lr_scan_t *s, lr_io_t *const *ios, size_t vg, size_t 
     opts.now = 1700000000;
     opts.force = force;
 
-    lr_repair_candidate_t cand[4];
-    size_t nc = lr_repair_candidates(s, &opts, cand, 4);
-    for (size_t i = 0; i < nc && i < 4; i++)
-        FUZZ_CHECK(cand[i].vg >= 0 && (size_t)cand[i].vg < s->n_vgs && cand[i].version >= 0 &&
-                       (size_t)cand[i].version < s->vgs[cand[i].vg].n_versions &&
-                       cand[i].seqno == opts.seqno,
+    lr_scan_pick_t pick = {.vg = opts.vg, .has_seqno = true, .seqno = opts.seqno};
+    lr_scan_selection_t sel;
+    int src = lr_scan_select(s, &pick, &sel, NULL);
+    for (size_t i = 0; i < sel.n; i++) {
+        const lr_scan_candidate_t *c = &sel.c[i];
+        FUZZ_CHECK(c->vg >= 0 && (size_t)c->vg < s->n_vgs && c->version >= 0 &&
+                       (size_t)c->version < s->vgs[c->vg].n_versions &&
+                       s->vgs[c->vg].versions[c->version].seqno == opts.seqno,
                    "candidate %zu out of range", i);
+    }
+    FUZZ_CHECK(src != 0 || (sel.vg >= 0 && sel.version >= 0), "selection without a version");
+    lr_scan_selection_free(&sel);
 
     lr_repair_plan_t *p = NULL;
     lr_error_t err;

@@ -62,9 +62,9 @@ static int teardown(void **state)
 
 static void pick(lr_scan_t *scan, uint64_t seqno, int *vg, int *ver)
 {
-    lr_export_pick_t p = {.has_seqno = true, .seqno = seqno};
+    lr_scan_pick_t p = {.has_seqno = true, .seqno = seqno};
     lr_error_t err;
-    int rc = lr_export_pick(scan, &p, vg, ver, &err);
+    int rc = lr_scan_select_one(scan, &p, vg, ver, &err);
     if (rc)
         fprintf(stderr, "pick %llu: %s\n", (unsigned long long)seqno, err.msg);
     assert_int_equal(rc, 0);
@@ -533,12 +533,12 @@ static void test_bad_args(void **state)
     assert_int_equal(lr_diff_scan(f->history, 99, 0, 0, &d, &err), LR_ERANGE);
     assert_null(d);
     assert_int_equal(lr_diff_scan(f->history, 0, 0, 9999, &d, &err), LR_ERANGE);
-    lr_export_pick_t p = {.has_seqno = true, .seqno = 77};
+    lr_scan_pick_t p = {.has_seqno = true, .seqno = 77};
     int vg, ver;
-    assert_int_equal(lr_export_pick(f->history, &p, &vg, &ver, &err), LR_ENOTFOUND);
-    assert_non_null(strstr(err.msg, "1-16"));
+    assert_int_equal(lr_scan_select_one(f->history, &p, &vg, &ver, &err), LR_ENOTFOUND);
+    assert_non_null(strstr(err.msg, "1..16"));
     p.vg = "nosuchvg";
-    assert_int_equal(lr_export_pick(f->history, &p, &vg, &ver, &err), LR_ENOTFOUND);
+    assert_int_equal(lr_scan_select_one(f->history, &p, &vg, &ver, &err), LR_ENOTFOUND);
     assert_non_null(strstr(err.msg, "vg0"));
     lr_diff_free(NULL);
 }
@@ -554,12 +554,12 @@ static int json_main(int argc, char **argv)
     if (lr_scan_paths(&img, 1, NULL, &scan, NULL))
         return 2;
     int rc = 1, vg = -1, va = -1, vb = -1;
-    lr_export_pick_t p = {.has_seqno = true, .seqno = strtoull(argv[3], NULL, 10)};
+    lr_scan_pick_t p = {.has_seqno = true, .seqno = strtoull(argv[3], NULL, 10)};
     lr_diff_t *d = NULL;
     char *json = NULL;
-    if (lr_export_pick(scan, &p, &vg, &va, NULL) == 0) {
+    if (lr_scan_select_one(scan, &p, &vg, &va, NULL) == 0) {
         p.seqno = strtoull(argv[4], NULL, 10);
-        if (lr_export_pick(scan, &p, &vg, &vb, NULL) == 0 &&
+        if (lr_scan_select_one(scan, &p, &vg, &vb, NULL) == 0 &&
             lr_diff_scan(scan, (size_t)vg, (size_t)va, (size_t)vb, &d, NULL) == 0 &&
             lr_diff_format_json(d, &json, NULL) == 0) {
             fputs(json, stdout);

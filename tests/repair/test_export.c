@@ -82,9 +82,9 @@ static int teardown(void **state)
 
 static void pick(lr_scan_t *scan, uint64_t seqno, int *vg, int *ver)
 {
-    lr_export_pick_t p = {.vg = "vg0", .has_seqno = true, .seqno = seqno};
+    lr_scan_pick_t p = {.vg = "vg0", .has_seqno = true, .seqno = seqno};
     lr_error_t err;
-    int rc = lr_export_pick(scan, &p, vg, ver, &err);
+    int rc = lr_scan_select_one(scan, &p, vg, ver, &err);
     if (rc)
         fprintf(stderr, "pick: %s\n", err.msg);
     assert_int_equal(rc, 0);
@@ -254,29 +254,34 @@ static void test_pick(void **state)
     fx_t *f = *state;
     int vg, ver;
     lr_error_t err;
-    lr_export_pick_t p = {0};
-    assert_int_equal(lr_export_pick(f->scan, &p, &vg, &ver, &err), 0);
+    lr_scan_pick_t p = {0};
+    assert_int_equal(lr_scan_select_one(f->scan, &p, &vg, &ver, &err), 0);
     assert_int_equal(f->scan->vgs[vg].versions[ver].seqno, 16); /* latest */
 
     p.has_seqno = true;
     p.seqno = 15;
-    assert_int_equal(lr_export_pick(f->scan, &p, &vg, &ver, &err), 0);
+    assert_int_equal(lr_scan_select_one(f->scan, &p, &vg, &ver, &err), 0);
     p.has_crc = true;
     p.crc = f->scan->vgs[vg].versions[ver].crc ^ 1;
-    assert_int_equal(lr_export_pick(f->scan, &p, &vg, &ver, &err), LR_ENOTFOUND);
+    assert_int_equal(lr_scan_select_one(f->scan, &p, &vg, &ver, &err), LR_ENOTFOUND);
 
     /* two VGs on one disk: without --vg the current state is ambiguous */
     char path[512];
     lr_scan_t *reinit = scan_one(lr_test_path(path, sizeof(path), "reinit", "disk.img.gz"));
     assert_non_null(reinit);
-    lr_export_pick_t any = {0};
-    assert_int_equal(lr_export_pick(reinit, &any, &vg, &ver, &err), LR_EREFUSED);
+    lr_scan_pick_t any = {0};
+    lr_scan_selection_t sel;
+    assert_int_equal(lr_scan_select(reinit, &any, &sel, &err), LR_EREFUSED);
     fprintf(stderr, "ambiguous: %s\n", err.msg);
-    assert_non_null(strstr(err.msg, "oldvg"));
-    assert_non_null(strstr(err.msg, "newvg"));
-    assert_non_null(strstr(err.msg, "--vg"));
+    /* the candidates, as data: one per VG; naming the VG settles it */
+    assert_int_equal(sel.n, 2);
+    assert_string_equal(reinit->vgs[sel.c[0].vg].name, "newvg");
+    assert_string_equal(reinit->vgs[sel.c[1].vg].name, "oldvg");
+    assert_int_equal(err.hints, LR_HINT_CHOOSE_VG);
+    assert_int_equal(sel.vg, -1);
+    lr_scan_selection_free(&sel);
     any.vg = "oldvg";
-    assert_int_equal(lr_export_pick(reinit, &any, &vg, &ver, &err), 0);
+    assert_int_equal(lr_scan_select_one(reinit, &any, &vg, &ver, &err), 0);
     assert_int_equal(reinit->vgs[vg].versions[ver].seqno, 11);
     lr_scan_free(reinit);
 }
@@ -290,12 +295,12 @@ static void test_partial_refused(void **state)
     assert_non_null(scan);
     int vg, ver;
     lr_error_t err;
-    lr_export_pick_t p = {.vg = "vgbt", .has_seqno = true, .seqno = 11};
-    int rc = lr_export_pick(scan, &p, &vg, &ver, &err);
+    lr_scan_pick_t p = {.vg = "vgbt", .has_seqno = true, .seqno = 11};
+    int rc = lr_scan_select_one(scan, &p, &vg, &ver, &err);
     fprintf(stderr, "seqno 11: rc %d %s\n", rc, err.msg);
     assert_true(rc == LR_EREFUSED || rc == LR_ENOTFOUND);
     p.seqno = 10;
-    assert_int_equal(lr_export_pick(scan, &p, &vg, &ver, &err), 0);
+    assert_int_equal(lr_scan_select_one(scan, &p, &vg, &ver, &err), 0);
     char out[512];
     snprintf(out, sizeof(out), "%s/vgbt-10.vg", ((fx_t *)*state)->dir);
     assert_int_equal(lr_export_write(scan, (size_t)vg, (size_t)ver, out, 0, &err), 0);
@@ -312,11 +317,11 @@ static int export_main(int argc, char **argv)
     lr_scan_t *scan = scan_one(argv[2]);
     if (!scan)
         return 2;
-    lr_export_pick_t p = {.has_seqno = true, .seqno = strtoull(argv[3], NULL, 10)};
+    lr_scan_pick_t p = {.has_seqno = true, .seqno = strtoull(argv[3], NULL, 10)};
     int vg, ver;
     lr_error_t err;
     char msg[1024];
-    int rc = lr_export_pick(scan, &p, &vg, &ver, &err);
+    int rc = lr_scan_select_one(scan, &p, &vg, &ver, &err);
     if (!rc)
         rc = lr_export_write(scan, (size_t)vg, (size_t)ver, argv[4], 0, &err);
     if (rc)

@@ -82,9 +82,9 @@ static size_t n_entries(const char *dir)
 
 static void latest(lr_scan_t *scan, int *vg, int *ver)
 {
-    lr_export_pick_t p = {.vg = "vg3"};
+    lr_scan_pick_t p = {.vg = "vg3"};
     lr_error_t err;
-    int rc = lr_export_pick(scan, &p, vg, ver, &err);
+    int rc = lr_scan_select_one(scan, &p, vg, ver, &err);
     if (rc)
         fprintf(stderr, "pick: %s\n", err.msg);
     assert_int_equal(rc, 0);
@@ -268,8 +268,8 @@ static void test_unknown_lv(void **state)
     assert_non_null(strstr(err.msg, "nosuch"));
     assert_non_null(strstr(err.msg, "stripe"));
     /* an LV of an older version only: "small" before the rename */
-    lr_export_pick_t pk = {.vg = "vg3", .has_seqno = true, .seqno = 6};
-    assert_int_equal(lr_export_pick(f->all, &pk, &vg, &ver, &err), 0);
+    lr_scan_pick_t pk = {.vg = "vg3", .has_seqno = true, .seqno = 6};
+    assert_int_equal(lr_scan_select_one(f->all, &pk, &vg, &ver, &err), 0);
     assert_int_equal(lr_extract_plan(f->all, (size_t)vg, (size_t)ver, "small", &p, &err), 0);
     assert_int_equal(p->size, 2u << 20);
     lr_extract_plan_free(p);

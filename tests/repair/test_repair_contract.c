@@ -49,15 +49,15 @@ static void test_inspect(void **state)
                         "lr_diff_scan (no such version)");
     assert_null(diff);
 
-    lr_export_pick_t pick = {.vg = "nosuch"};
+    lr_scan_pick_t pick = {.vg = "nosuch"};
     int vg = -1, version = -1;
-    lr_test_expect_fail(lr_export_pick(g_scan, &pick, &vg, &version, NULL), LR_ENOTFOUND,
-                        "lr_export_pick (no such VG)");
+    lr_test_expect_fail(lr_scan_select_one(g_scan, &pick, &vg, &version, NULL), LR_ENOTFOUND,
+                        "lr_scan_select_one (no such VG)");
     pick.vg = NULL;
     pick.has_seqno = true;
     pick.seqno = 999999;
-    lr_test_expect_fail(lr_export_pick(g_scan, &pick, &vg, &version, NULL), LR_ENOTFOUND,
-                        "lr_export_pick (no such seqno)");
+    lr_test_expect_fail(lr_scan_select_one(g_scan, &pick, &vg, &version, NULL), LR_ENOTFOUND,
+                        "lr_scan_select_one (no such seqno)");
     lr_vg_t *v = NULL;
     lr_test_expect_fail(lr_export_load(g_scan, 0, nv, &v, NULL), 0,
                         "lr_export_load (no such version)");

@@ -1,4 +1,4 @@
-/* lvmrescue repair: picking a version from a scan, and exporting it as a file
+/* lvmrescue repair: exporting a version (chosen with lr_scan_select) as a file
  * that LVM2's `vgcfgrestore -f FILE VG` accepts.
  *
  * The export is the raw metadata text of the version's best copy, byte for
@@ -25,27 +25,7 @@
 #include "lr/meta.h"
 #include "lr/scan.h"
 
-/* ---- choosing a version (shared by --diff, --export, --extract) ----- */
-
-typedef struct lr_export_pick {
-    const char *vg; /* VG name or UUID (printed or raw); NULL: any VG */
-    bool has_seqno; /* false: the VG's latest complete version */
-    uint64_t seqno;
-    bool has_crc; /* choose among conflicting copies of one seqno */
-    uint32_t crc;
-} lr_export_pick_t;
-
-/* Finds the one version matching pick. On success *vg and *version are
- * indexes into scan->vgs and scan->vgs[*vg].versions, and the version has a
- * complete copy. Errors, each with a message the CLI can print as is:
- *   LR_ENOTFOUND  no VG / no version matches (the message lists the VGs or
- *                 the seqnos that exist);
- *   LR_EREFUSED   ambiguous: several VGs have the seqno, or the seqno has
- *                 conflicting texts (the message lists each candidate with
- *                 VG name, UUID, seqno, crc and description, and says to use
- *                 --vg / --crc), or the version has only partial copies. */
-int lr_export_pick(const lr_scan_t *scan, const lr_export_pick_t *pick, int *vg, int *version,
-                   lr_error_t *err);
+/* ---- loading --------------------------------------------------------- */
 
 /* Loads the version's best copy as a typed view (lr_vg_free). LR_EREFUSED
  * when it has only partial copies, LR_ECHECKSUM when the image no longer

@@ -39,8 +39,8 @@ typedef struct lr_repair_opts {
     bool has_crc;   /* crc chooses among conflicting copies of one seqno */
     uint32_t crc;
     /* The command named in the new copy's description ("Write from
-     * COMMAND."), as LVM2 names the command line. NULL: "lvmrepair --restore
-     * seqno=N --vg NAME". */
+     * COMMAND."), as LVM2 names the command line. NULL: "lvmrescue restore
+     * of VG NAME seqno N" (with " crc 0xCRC" when one was given). */
     const char *command;
     const char *host; /* creation_host; NULL: uname nodename */
     int64_t now;      /* creation_time; 0: time(NULL) */
@@ -52,26 +52,6 @@ typedef struct lr_repair_opts {
      * LR_REPAIR_MAX_SEQNO, a plan that would not read back. */
     bool force;
 } lr_repair_opts_t;
-
-typedef struct lr_repair_candidate {
-    int vg;              /* index into scan->vgs */
-    int version;         /* index into that VG's versions */
-    const char *vg_name; /* borrowed from the scan */
-    const char *vg_id;
-    uint64_t seqno;
-    uint32_t crc;
-    bool complete; /* restorable: a complete copy exists */
-    int64_t creation_time;
-    const char *description; /* borrowed, may be NULL */
-    long n_lvs;
-    size_t n_copies;
-} lr_repair_candidate_t;
-
-/* Versions matching opts->vg / seqno / crc (complete or not): fills up to max
- * entries and returns how many match in all. For listing the choices when
- * lr_repair_plan_new refuses an ambiguous request. */
-size_t lr_repair_candidates(const lr_scan_t *scan, const lr_repair_opts_t *opts,
-                            lr_repair_candidate_t *out, size_t max);
 
 /* ---- the plan -------------------------------------------------------------- */
 
@@ -216,7 +196,7 @@ typedef struct lr_repair_plan {
  * read-only by path); they are only read and not kept. On success *out is
  * owned by the caller (lr_repair_plan_free).
  * Refusals (LR_EREFUSED, message says why): several versions match (the
- * message lists them; see lr_repair_candidates), only partial copies of the
+ * hints and candidates are lr_scan_select's), only partial copies of the
  * version survive, PVs of the version missing from the images (the message
  * lists their UUIDs and where they were last seen) or the version failing
  * lr_vg_check (both unless opts->force), a PV found twice, no metadata area

@@ -340,6 +340,57 @@ size_t lr_scan_find_vgs(const lr_scan_t *scan, const char *key, int *idx, size_t
 size_t lr_scan_find_versions(const lr_scan_t *scan, size_t vg, uint64_t seqno, int *idx,
                              size_t max);
 
+/* ---- choosing one version ------------------------------------------------ */
+
+/* What a user names: a VG and a version of it. */
+typedef struct lr_scan_pick {
+    const char *vg; /* VG name or UUID (printed or raw); NULL: any VG */
+    bool has_seqno; /* false: the newest complete version (`latest`) of each VG */
+    uint64_t seqno;
+    bool has_crc; /* chooses among versions with one seqno (conflicting texts) */
+    uint32_t crc;
+} lr_scan_pick_t;
+
+/* A version the pick matches: indexes into scan->vgs and its versions. */
+typedef struct lr_scan_candidate {
+    int vg;
+    int version;
+} lr_scan_candidate_t;
+
+typedef struct lr_scan_selection {
+    int vg, version;        /* the version chosen; -1 when none was */
+    size_t n;               /* versions the pick matches, complete or not */
+    lr_scan_candidate_t *c; /* them, by VG then newest first; owned by the
+                               selection (lr_scan_selection_free) */
+} lr_scan_selection_t;
+
+/* The one version chooser (restore, diff, export, extract and the programs
+ * use it): finds the version pick names. It is the one complete version
+ * among the matching ones; partial ones never count. On success sel->vg and
+ * sel->version name it (a complete copy exists: lr_scan_version_copy).
+ * Fails with
+ *   LR_ENOTFOUND  no VG has that name or UUID, or no version matches (the
+ *                 message lists the VGs or the seqnos there are);
+ *   LR_EREFUSED   several complete versions match: err->hints has
+ *                 LR_HINT_CHOOSE_VG (they are in several VGs) and/or
+ *                 LR_HINT_CHOOSE_CRC (a VG has several with that seqno),
+ *                 and sel->c lists every candidate for the program to
+ *                 print; or only partial copies of the version survive
+ *                 (no hint: nothing would help);
+ *   -ENOMEM.
+ * sel is filled in every case (empty unless LR_EREFUSED or success) and is
+ * the caller's to free (lr_scan_selection_free). */
+int lr_scan_select(const lr_scan_t *scan, const lr_scan_pick_t *pick, lr_scan_selection_t *sel,
+                   lr_error_t *err);
+
+/* lr_scan_select for callers that need no candidate list: *vg and
+ * *version (either may be NULL) receive the version chosen, or -1. */
+int lr_scan_select_one(const lr_scan_t *scan, const lr_scan_pick_t *pick, int *vg, int *version,
+                       lr_error_t *err);
+
+/* Frees the candidate list and empties sel. NULL is accepted. */
+void lr_scan_selection_free(lr_scan_selection_t *sel);
+
 /* Index of the area at (image, absolute offset), or -1. */
 int lr_scan_find_area(const lr_scan_t *scan, int image, uint64_t offset);
 
