@@ -2,12 +2,15 @@
  * groups found in raw disk images, with a plan shown first and an undo file
  * for every write.
  *
- * The program parses arguments, prints and asks; every decision is taken
- * by the engines (lr/repair.h, lr/undo.h, lr/diff.h, lr/export.h,
- * lr/extract.h). Exit status: 0 success, 1 refused (the reason is printed),
- * 2 usage or I/O error, 5 the user declined. */
+ * The program parses arguments, calls the engines, prints and asks; every
+ * decision is theirs (lr/scan.h chooses the version, lr/repair.h plans,
+ * checks and writes, lr/undo.h, lr/diff.h, lr/export.h, lr/extract.h). What
+ * this file owns is words: the options, the messages, and the options that
+ * an engine's refusal hints (LR_HINT_*) stand for. Exit status: 0 success,
+ * 1 refused (the reason is printed), 2 usage or I/O error, 5 the user
+ * declined. Every function that can stop the program returns such a
+ * status, EXIT_OK meaning "go on". */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -40,11 +43,20 @@ typedef enum mode {
     MODE_EXTRACT,
 } mode_t_;
 
+/* A version as --restore, --export and --diff take it: "seqno=N", or
+ * "seqno=N:crc=0xCRC" to pick one of conflicting copies of N. */
+typedef struct version_arg {
+    uint64_t seqno;
+    bool has_crc;
+    uint32_t crc;
+} version_arg_t;
+
 typedef struct args {
     mode_t_ mode;
     int n_modes;
     const char *mode_arg; /* seqno=N[:crc=0xCRC] / FILE / LV */
     const char *seqno2;   /* --diff's second version */
+    version_arg_t v, v2;  /* the versions, parsed (--crc merged into v) */
     const char *vg;
     bool has_crc;
     uint32_t crc;
@@ -56,17 +68,13 @@ typedef struct args {
     char **images;
     int argc;
     char **argv;
+    bool stop;  /* parsing ended the run (help, version, usage error) */
+    int status; /* its exit status */
 } args_t;
 
 static const char *prog = "lvmrepair";
 
 /* ---- messages --------------------------------------------------------------- */
-
-static void say_error(const lr_error_t *err)
-{
-    char buf[1024];
-    fprintf(stderr, "%s: %s\n", prog, lr_error_format(err, buf, sizeof(buf)));
-}
 
 /* Times for people and logs: local, with the zone offset. */
 static const char *local_time(int64_t t, char *buf, size_t len)
@@ -85,19 +93,41 @@ static int exit_for(int rc)
     return EXIT_USAGE;
 }
 
-/* The engines say an existing output is kept "unless overwriting is
- * allowed": here that is --force. */
-static void name_force_option(lr_error_t *err)
+/* What would let an engine go on (its LR_HINT_* bits), in this program's
+ * words: the options to add. crc_how is how the mode picks a copy. */
+static void hint_words(unsigned hints, const char *crc_how, char *buf, size_t len)
 {
-    static const char generic[] = "(allow overwriting to replace it)";
-    char *at = strstr(err->msg, generic);
-    if (at)
-        snprintf(at, sizeof(err->msg) - (size_t)(at - err->msg), "(--force replaces it)");
+    static const struct {
+        unsigned bit;
+        const char *words;
+    } words[] = {
+        {LR_HINT_MISSING_PVS, "give every image of the VG"},
+        {LR_HINT_CHOOSE_VG, "--vg NAME|UUID"},
+        {LR_HINT_CHOOSE_CRC, NULL}, /* crc_how */
+        {LR_HINT_USE_COPY, "use --output DIR for repaired copies"},
+        {LR_HINT_OVERWRITE, "--force replaces it"},
+        {LR_HINT_FORCE, "--force to go on anyway"},
+        {LR_HINT_NEW_NAME, "choose another name"},
+    };
+    size_t at = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]) && at < len; i++)
+        if (hints & words[i].bit)
+            at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? " or " : "",
+                                   words[i].words ? words[i].words : crc_how);
 }
 
-static int fail(int rc, lr_error_t *err)
+/* The engine's message, then what would let it go on. */
+static void say_error(const lr_error_t *err)
 {
-    name_force_option(err);
+    char buf[1024], hint[256];
+    hint_words(err->hints, "--crc 0xCRC", hint, sizeof(hint));
+    fprintf(stderr, "%s: %s%s%s%s\n", prog, lr_error_format(err, buf, sizeof(buf)),
+            hint[0] ? " (" : "", hint, hint[0] ? ")" : "");
+}
+
+static int fail(int rc, const lr_error_t *err)
+{
     say_error(err);
     return exit_for(rc);
 }
@@ -182,15 +212,6 @@ static bool parse_crc(const char *s, uint32_t *v)
     return true;
 }
 
-/* A version as --restore, --export and --diff take it: "seqno=N", or
- * "seqno=N:crc=0xCRC" to pick one of conflicting copies of N. A bare "N"
- * is refused: it reads like a count or an index. */
-typedef struct version_arg {
-    uint64_t seqno;
-    bool has_crc;
-    uint32_t crc;
-} version_arg_t;
-
 static bool parse_version(const char *s, version_arg_t *v)
 {
     memset(v, 0, sizeof(*v));
@@ -213,24 +234,33 @@ static bool parse_version(const char *s, version_arg_t *v)
     return true;
 }
 
-/* The usage error for a bad version argument, with a hint for "15". */
-static int bad_version(const char *opt, const char *arg)
+/* Ends the run with a usage error. Returns false (for `return stop(...)`). */
+__attribute__((format(printf, 2, 3))) static bool usage_error(args_t *a, const char *fmt, ...)
 {
-    uint64_t n;
-    fprintf(stderr, "%s: %s takes seqno=N (or seqno=N:crc=0xCRC), not '%s'", prog, opt,
-            arg ? arg : "");
-    if (arg && parse_u64(arg, &n))
-        fprintf(stderr, "; did you mean %s seqno=%s?", opt, arg);
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: ", prog);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
     fprintf(stderr, "\n(see %s --help)\n", prog);
-    return EXIT_USAGE;
+    a->stop = true;
+    a->status = EXIT_USAGE;
+    return false;
 }
 
-static int usage_error(const char *fmt, const char *what)
+/* Parses a version argument of option opt into v; a bad one ends the run,
+ * with a hint for a bare "15". */
+static bool take_version(args_t *a, const char *opt, const char *arg, version_arg_t *v)
 {
-    fprintf(stderr, "%s: ", prog);
-    fprintf(stderr, fmt, what ? what : "");
-    fprintf(stderr, "\n(see %s --help)\n", prog);
-    return EXIT_USAGE;
+    uint64_t n;
+    if (parse_version(arg, v))
+        return true;
+    if (arg && parse_u64(arg, &n))
+        return usage_error(a,
+                           "%s takes seqno=N (or seqno=N:crc=0xCRC), not '%s'; did you mean %s "
+                           "seqno=%s?",
+                           opt, arg, opt, arg);
+    return usage_error(a, "%s takes seqno=N (or seqno=N:crc=0xCRC), not '%s'", opt, arg ? arg : "");
 }
 
 enum {
@@ -280,128 +310,139 @@ static void set_mode(args_t *a, mode_t_ m, const char *arg)
     a->n_modes++;
 }
 
-/* Returns -1 to go on, else an exit status (help, version, bad option). */
-static int parse_opt(args_t *a, int c, const char *arg)
+/* Ends the run with status (help, version). Returns false. */
+static bool stop(args_t *a, int status)
+{
+    a->stop = true;
+    a->status = status;
+    return false;
+}
+
+/* One option. Returns false when the run ends here (a->status). */
+static bool parse_opt(args_t *a, int c, const char *arg)
 {
     switch (c) {
     case OPT_RESTORE:
-        set_mode(a, MODE_RESTORE, arg);
-        return -1;
     case OPT_APPLY_UNDO:
-        set_mode(a, MODE_APPLY_UNDO, arg);
-        return -1;
     case OPT_DIFF:
-        set_mode(a, MODE_DIFF, arg);
-        return -1;
     case OPT_EXPORT:
-        set_mode(a, MODE_EXPORT, arg);
-        return -1;
     case OPT_EXTRACT:
-        set_mode(a, MODE_EXTRACT, arg);
-        return -1;
+        set_mode(a, (mode_t_)(MODE_RESTORE + (c - OPT_RESTORE)), arg);
+        return true;
     case OPT_SEQNO:
         a->has_seqno = true;
-        return parse_seqno(arg, &a->seqno) ? -1 : usage_error("bad --seqno '%s'", arg);
+        return parse_seqno(arg, &a->seqno) || usage_error(a, "bad --seqno '%s'", arg);
     case OPT_VG:
         a->vg = arg;
-        return -1;
+        return true;
     case OPT_CRC:
         a->has_crc = true;
-        return parse_crc(arg, &a->crc) ? -1
-                                       : usage_error("bad --crc '%s' (hex, e.g. 0x1a2b3c4d)", arg);
+        return parse_crc(arg, &a->crc) ||
+               usage_error(a, "bad --crc '%s' (hex, e.g. 0x1a2b3c4d)", arg);
     case 'n':
         a->dry_run = true;
-        return -1;
+        return true;
     case OPT_YES:
         a->yes = true;
-        return -1;
+        return true;
     case OPT_FORCE:
         a->force = true;
-        return -1;
+        return true;
     case OPT_UNDO:
         a->undo = arg;
-        return -1;
+        return true;
     case OPT_OUTPUT:
         a->output = arg;
-        return -1;
+        return true;
     case OPT_LOG:
         a->log = arg;
-        return -1;
+        return true;
     case OPT_JSON:
         a->json = true;
-        return -1;
+        return true;
     case 'o':
         a->out_file = arg;
-        return -1;
+        return true;
     case 'h':
         usage(stdout);
-        return EXIT_OK;
+        return stop(a, EXIT_OK);
     case OPT_VERSION:
         printf("%s %s\n", prog, LR_VERSION);
-        return EXIT_OK;
+        return stop(a, EXIT_OK);
     default:
         fprintf(stderr, "(see %s --help)\n", prog);
-        return EXIT_USAGE;
+        return stop(a, EXIT_USAGE);
     }
 }
 
 /* Options that only make sense with some modes. */
-static int check_combination(const args_t *a)
+static bool check_combination(args_t *a)
 {
     bool restore = a->mode == MODE_RESTORE, undo = a->mode == MODE_APPLY_UNDO;
     if (a->undo && !restore)
-        return usage_error("--undo goes with --restore%s", "");
+        return usage_error(a, "--undo goes with --restore");
     if (a->output && !restore)
-        return usage_error("--output goes with --restore%s", "");
+        return usage_error(a, "--output goes with --restore");
     if ((a->dry_run || a->yes) && !restore && !undo)
-        return usage_error("--dry-run and --yes go with --restore or --apply-undo%s", "");
+        return usage_error(a, "--dry-run and --yes go with --restore or --apply-undo");
     if (a->log && !restore && !undo)
-        return usage_error("--log goes with --restore or --apply-undo%s", "");
+        return usage_error(a, "--log goes with --restore or --apply-undo");
     if (a->json && a->mode != MODE_DIFF)
-        return usage_error("--json goes with --diff%s", "");
+        return usage_error(a, "--json goes with --diff");
     if (a->out_file && a->mode != MODE_EXPORT && a->mode != MODE_EXTRACT)
-        return usage_error("-o goes with --export or --extract%s", "");
+        return usage_error(a, "-o goes with --export or --extract");
     if (a->has_seqno && a->mode != MODE_EXTRACT)
-        return usage_error("--seqno goes with --extract (the others take seqno=N)%s", "");
+        return usage_error(a, "--seqno goes with --extract (the others take seqno=N)");
     if ((a->vg || a->has_crc) && undo)
-        return usage_error("--vg and --crc do not go with --apply-undo%s", "");
+        return usage_error(a, "--vg and --crc do not go with --apply-undo");
     if (a->has_crc && a->mode == MODE_DIFF)
-        return usage_error("--crc does not go with --diff: pick each side's copy with "
-                           "seqno=N:crc=0xCRC%s",
-                           "");
+        return usage_error(a, "--crc does not go with --diff: pick each side's copy with "
+                              "seqno=N:crc=0xCRC");
     if (a->mode == MODE_EXTRACT && !a->out_file)
-        return usage_error("--extract needs -o OUT%s", "");
-    version_arg_t v;
+        return usage_error(a, "--extract needs -o OUT");
+    if (!undo && a->n_images < 1)
+        return usage_error(a, "no IMAGE given");
+    return true;
+}
+
+/* The versions the mode names, parsed once: --crc joins the version it
+ * picks a copy of; --extract names one with --seqno (or none: the newest). */
+static bool take_versions(args_t *a)
+{
     const char *opt = a->mode == MODE_RESTORE  ? "--restore"
                       : a->mode == MODE_EXPORT ? "--export"
                       : a->mode == MODE_DIFF   ? "--diff"
                                                : NULL;
-    if (opt && !parse_version(a->mode_arg, &v))
-        return bad_version(opt, a->mode_arg);
-    if (a->mode == MODE_DIFF && !parse_version(a->seqno2, &v))
-        return bad_version(opt, a->seqno2);
-    if (opt && a->mode != MODE_DIFF && v.has_crc && a->has_crc && v.crc != a->crc)
-        return usage_error("%s and --crc name different copies", opt);
-    if (!undo && a->n_images < 1)
-        return usage_error("no IMAGE given%s", "");
-    return -1;
+    if (a->mode == MODE_EXTRACT)
+        a->v = (version_arg_t){.seqno = a->seqno, .has_crc = a->has_crc, .crc = a->crc};
+    if (!opt)
+        return true;
+    if (!take_version(a, opt, a->mode_arg, &a->v))
+        return false;
+    if (a->mode == MODE_DIFF)
+        return take_version(a, opt, a->seqno2, &a->v2);
+    if (a->v.has_crc && a->has_crc && a->v.crc != a->crc)
+        return usage_error(a, "%s and --crc name different copies", opt);
+    if (a->has_crc) {
+        a->v.has_crc = true;
+        a->v.crc = a->crc;
+    }
+    return true;
 }
 
-static int parse_args(args_t *a, int argc, char **argv)
+/* Returns true to run the mode; false ends the run with a->status. */
+static bool parse_args(args_t *a, int argc, char **argv)
 {
     memset(a, 0, sizeof(*a));
     a->argc = argc;
     a->argv = argv;
     int c;
-    while ((c = getopt_long(argc, argv, "nho:", long_opts, NULL)) != -1) {
-        int rc = parse_opt(a, c, optarg);
-        if (rc >= 0)
-            return rc;
-    }
+    while ((c = getopt_long(argc, argv, "nho:", long_opts, NULL)) != -1)
+        if (!parse_opt(a, c, optarg))
+            return false;
     if (a->n_modes != 1)
-        return usage_error("give exactly one of --restore, --apply-undo, --diff, --export, "
-                           "--extract%s",
-                           "");
+        return usage_error(a, "give exactly one of --restore, --apply-undo, --diff, --export, "
+                              "--extract");
     a->images = argv + optind;
     a->n_images = argc - optind;
     /* --diff seqno=A seqno=B: the second version arrives as an operand. */
@@ -411,11 +452,11 @@ static int parse_args(args_t *a, int argc, char **argv)
         a->n_images--;
     }
     if (a->mode == MODE_DIFF && !a->seqno2)
-        return usage_error("--diff needs two versions: --diff seqno=A seqno=B IMAGE...%s", "");
-    return check_combination(a);
+        return usage_error(a, "--diff needs two versions: --diff seqno=A seqno=B IMAGE...");
+    return check_combination(a) && take_versions(a);
 }
 
-/* ---- scanning ---------------------------------------------------------------------- */
+/* ---- scanning and choosing --------------------------------------------------------- */
 
 typedef struct scanned {
     lr_io_t **ios;
@@ -438,7 +479,7 @@ static int scan_images(const args_t *a, scanned_t *s, lr_error_t *err)
     memset(s, 0, sizeof(*s));
     s->ios = calloc((size_t)a->n_images, sizeof(*s->ios));
     if (!s->ios)
-        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+        return lr_error_oom(err);
     for (int i = 0; i < a->n_images; i++) {
         int rc = lr_io_open(&s->ios[i], a->images[i], err);
         if (rc)
@@ -448,9 +489,10 @@ static int scan_images(const args_t *a, scanned_t *s, lr_error_t *err)
     return lr_scan_ios(s->ios, s->n, NULL, &s->scan, err);
 }
 
-/* Chooses the version a mode names (lr_scan_select). A refusal is printed
- * here: the engine's reason, what to add to choose (crc_how is how this
- * mode picks a copy), and the candidates one per line. */
+/* Chooses the version a mode names (lr_scan_select) into *g / *ver. A
+ * refusal to choose is printed here: the engine's reason, the options that
+ * choose (crc_how is how this mode picks a copy), and the candidates one
+ * per line. Returns an exit status. */
 static int choose(const scanned_t *s, const char *vg, bool has_seqno, const version_arg_t *v,
                   const char *crc_how, int *g, int *ver)
 {
@@ -463,10 +505,9 @@ static int choose(const scanned_t *s, const char *vg, bool has_seqno, const vers
     *g = sel.vg;
     *ver = sel.version;
     if (rc == LR_EREFUSED && err.hints) {
-        fprintf(stderr, "%s: %s; choose one with %s%s%s\nCandidates:\n", prog, err.msg,
-                err.hints & LR_HINT_CHOOSE_VG ? "--vg NAME|UUID" : "",
-                err.hints == (LR_HINT_CHOOSE_VG | LR_HINT_CHOOSE_CRC) ? " or " : "",
-                err.hints & LR_HINT_CHOOSE_CRC ? crc_how : "");
+        char hint[256];
+        hint_words(err.hints, crc_how, hint, sizeof(hint));
+        fprintf(stderr, "%s: %s; choose one with %s\nCandidates:\n", prog, err.msg, hint);
         for (size_t i = 0; i < sel.n; i++) {
             const lr_scan_vg_t *x = &s->scan->vgs[sel.c[i].vg];
             const lr_scan_version_t *y = &x->versions[sel.c[i].version];
@@ -478,7 +519,7 @@ static int choose(const scanned_t *s, const char *vg, bool has_seqno, const vers
     } else if (rc)
         say_error(&err);
     lr_scan_selection_free(&sel);
-    return rc;
+    return exit_for(rc);
 }
 
 /* ---- confirmation and log ------------------------------------------------------------ */
@@ -500,11 +541,12 @@ static int confirm(const char *question, bool yes)
     return line[0] == 'y' || line[0] == 'Y';
 }
 
+/* EXIT_OK when confirmed; else says why nothing is written. */
 static int ask(const char *question, bool yes)
 {
     int c = confirm(question, yes);
     if (c == 1)
-        return -1;
+        return EXIT_OK;
     if (c == 0) {
         fprintf(stderr, "%s: not confirmed: nothing written\n", prog);
         return EXIT_DECLINED;
@@ -541,15 +583,44 @@ static void log_append(const args_t *a, const char *undo, const char *body)
 
 /* ---- --restore ------------------------------------------------------------------------ */
 
-static int check_output_dir(const char *dir)
+/* The undo file's name, once it exists (before the first write). */
+static void say_undo_created(void *arg, const char *path)
 {
-    struct stat st;
-    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-        return usage_error("--output %s is not a directory", dir);
-    return -1;
+    (void)arg;
+    fprintf(stderr, "%s: undo file: %s\n", prog, path);
+    fflush(stderr);
 }
 
-/* Copies every image into DIR and points the plan at the copies. */
+static int execute(const args_t *a, lr_repair_plan_t *p, const char *undo, lr_error_t *err)
+{
+    lr_repair_exec_opts_t eo = {
+        .undo_path = undo,
+        .force = a->force,
+        .undo_created = say_undo_created,
+    };
+    int rc = lr_repair_execute(p, &eo, err);
+    lr_error_t lerr;
+    char *log = NULL;
+    if (lr_repair_plan_log(p, &log, &lerr) == 0) {
+        log_append(a, p->executed ? undo : NULL, log);
+        free(log);
+    }
+    if (rc) {
+        say_error(err);
+        if (p->executed)
+            fprintf(stderr,
+                    "%s: the restore stopped; '%s --apply-undo %s' puts back every byte "
+                    "it changed\n",
+                    prog, prog, undo);
+        return exit_for(rc);
+    }
+    printf("Restored VG %s seqno %" PRIu64 " as seqno %" PRIu64 ": %zu writes done and "
+           "verified.\nUndo file: %s\n",
+           p->vg_name, p->seqno, p->new_seqno, p->n_writes, undo);
+    return EXIT_OK;
+}
+
+/* Copies every image into --output and points the plan at the copies. */
 static int make_copies(const args_t *a, lr_repair_plan_t *p, lr_error_t *err)
 {
     for (size_t i = 0; i < p->n_images; i++) {
@@ -568,99 +639,10 @@ static int make_copies(const args_t *a, lr_repair_plan_t *p, lr_error_t *err)
     return 0;
 }
 
-/* Two images with one base name would land on one copy. */
-static int check_copy_names(const args_t *a)
-{
-    for (int i = 0; i < a->n_images; i++)
-        for (int j = i + 1; j < a->n_images; j++) {
-            const char *x = strrchr(a->images[i], '/'), *y = strrchr(a->images[j], '/');
-            x = x ? x + 1 : a->images[i];
-            y = y ? y + 1 : a->images[j];
-            size_t lx = strlen(x), ly = strlen(y);
-            if (lx > 3 && !strcmp(x + lx - 3, ".gz"))
-                lx -= 3;
-            if (ly > 3 && !strcmp(y + ly - 3, ".gz"))
-                ly -= 3;
-            if (lx == ly && !strncmp(x, y, lx))
-                return usage_error("--output: two images named %s would be copied onto one "
-                                   "file",
-                                   x);
-        }
-    return -1;
-}
-
-static int refuse_gzip(const args_t *a, const lr_repair_plan_t *p)
-{
-    if (a->output)
-        return -1;
-    for (size_t i = 0; i < p->n_images; i++)
-        if (p->images[i].n_writes && p->images[i].gzip) {
-            fprintf(stderr,
-                    "%s: %s is a gzip image and cannot be written in place: nothing "
-                    "written; use --output DIR for repaired copies\n",
-                    prog, p->images[i].path);
-            return EXIT_REFUSED;
-        }
-    return -1;
-}
-
-/* The undo file's name, once it exists (before the first write). */
-static void say_undo_created(void *arg, const char *path)
-{
-    (void)arg;
-    fprintf(stderr, "%s: undo file: %s\n", prog, path);
-    fflush(stderr);
-}
-
-static int execute(const args_t *a, lr_repair_plan_t *p, lr_error_t *err)
-{
-    char *undo = NULL;
-    int rc = 0;
-    if (a->undo)
-        undo = strdup(a->undo);
-    else {
-        size_t first = 0;
-        while (first + 1 < p->n_images && !p->images[first].n_writes)
-            first++;
-        rc = lr_repair_default_undo_path(p->images[first].path, 0, &undo, err);
-    }
-    if (rc)
-        return fail(rc, err);
-    if (!undo)
-        return EXIT_USAGE;
-    lr_repair_exec_opts_t eo = {
-        .undo_path = undo,
-        .force = a->force,
-        .undo_created = say_undo_created,
-    };
-    rc = lr_repair_execute(p, &eo, err);
-    lr_error_t lerr;
-    char *log = NULL;
-    if (lr_repair_plan_log(p, &log, &lerr) == 0) {
-        log_append(a, p->executed ? undo : NULL, log);
-        free(log);
-    }
-    if (rc) {
-        say_error(err);
-        if (p->executed)
-            fprintf(stderr,
-                    "%s: the restore stopped; '%s --apply-undo %s' puts back every byte "
-                    "it changed\n",
-                    prog, prog, undo);
-        free(undo);
-        return exit_for(rc);
-    }
-    printf("Restored VG %s seqno %" PRIu64 " as seqno %" PRIu64 ": %zu writes done and "
-           "verified.\nUndo file: %s\n",
-           p->vg_name, p->seqno, p->new_seqno, p->n_writes, undo);
-    free(undo);
-    return EXIT_OK;
-}
-
-/* Refusals that only depend on the command line and the file system,
- * made before scanning so nothing is shown that would then be refused: an
- * existing --undo file (never overwritten, not even with --force) and
- * existing --output copies (unless --force). */
+/* Refusals that only depend on the command line and the file system, made
+ * before scanning so nothing is shown that would then be refused: an
+ * existing --undo file (never overwritten, not even with --force) and the
+ * engine's checks of the --output copies. */
 static int check_outputs(const args_t *a)
 {
     struct stat st;
@@ -671,97 +653,89 @@ static int check_outputs(const args_t *a)
                 prog, a->undo);
         return EXIT_REFUSED;
     }
-    for (int i = 0; a->output && !a->force && i < a->n_images; i++) {
-        const char *slash = strrchr(a->images[i], '/');
-        const char *base = slash ? slash + 1 : a->images[i];
-        size_t len = strlen(base);
-        if (len > 3 && strcmp(base + len - 3, ".gz") == 0)
-            len -= 3;
-        char *dst = NULL;
-        if (asprintf(&dst, "%s/%.*s", a->output, (int)len, base) < 0)
-            return EXIT_USAGE;
-        bool exists = lstat(dst, &st) == 0;
-        if (exists)
-            fprintf(stderr,
-                    "%s: %s: the copy of %s exists already: nothing written (--force "
-                    "overwrites it)\n",
-                    prog, dst, a->images[i]);
-        free(dst);
-        if (exists)
-            return EXIT_REFUSED;
-    }
-    return -1;
-}
-
-static int do_restore(const args_t *a)
-{
-    version_arg_t v;
-    if (!parse_version(a->mode_arg, &v))
-        return bad_version("--restore", a->mode_arg);
-    lr_repair_opts_t o = {.vg = a->vg,
-                          .seqno = v.seqno,
-                          .has_crc = a->has_crc || v.has_crc,
-                          .crc = a->has_crc ? a->crc : v.crc,
-                          .force = a->force};
-    if (a->output) {
-        int rc = check_output_dir(a->output);
-        if (rc < 0)
-            rc = check_copy_names(a);
-        if (rc >= 0)
-            return rc;
-    }
-    int ex = check_outputs(a);
-    if (ex >= 0)
-        return ex;
     lr_error_t err;
     lr_error_clear(&err);
-    scanned_t s;
-    int rc = scan_images(a, &s, &err);
-    version_arg_t pv = {.seqno = o.seqno, .has_crc = o.has_crc, .crc = o.crc};
+    int rc = a->output ? lr_repair_check_copies((const char *const *)a->images, (size_t)a->n_images,
+                                                a->output, a->force, &err)
+                       : 0;
+    return rc ? fail(rc, &err) : EXIT_OK;
+}
+
+/* Plans the restore of the chosen version, naming the command in the new
+ * copy's description as LVM2 does. */
+static int plan(const args_t *a, const scanned_t *s, lr_repair_plan_t **p)
+{
     int g = -1, ver = -1;
-    ex = rc ? fail(rc, &err) : -1;
-    if (!rc && (rc = choose(&s, a->vg, true, &pv, "--crc 0xCRC", &g, &ver)) != 0)
-        ex = exit_for(rc);
-    /* The new copy says which command wrote it, naming the VG chosen. */
-    char command[512], crc[32] = "";
-    if (o.has_crc)
-        snprintf(crc, sizeof(crc), " --crc 0x%08x", o.crc);
-    if (ex < 0) {
-        snprintf(command, sizeof(command), "%s --restore seqno=%" PRIu64 " --vg %s%s", prog,
-                 o.seqno, s.scan->vgs[g].name ? s.scan->vgs[g].name : s.scan->vgs[g].id, crc);
-        o.vg = s.scan->vgs[g].id;
-        o.command = command;
-    }
-    lr_repair_plan_t *p = NULL;
-    if (ex < 0 && (rc = lr_repair_plan_new(s.scan, s.ios, &o, &p, &err)) != 0)
-        ex = fail(rc, &err);
-    if (ex >= 0) {
-        scanned_free(&s);
+    int ex = choose(s, a->vg, true, &a->v, "--crc 0xCRC", &g, &ver);
+    if (ex != EXIT_OK)
         return ex;
-    }
+    const lr_scan_vg_t *vg = &s->scan->vgs[g];
+    char command[512], crc[32] = "";
+    if (a->v.has_crc)
+        snprintf(crc, sizeof(crc), " --crc 0x%08x", a->v.crc);
+    snprintf(command, sizeof(command), "%s --restore seqno=%" PRIu64 " --vg %s%s", prog, a->v.seqno,
+             vg->name ? vg->name : vg->id, crc);
+    lr_repair_opts_t o = {.vg = vg->id,
+                          .seqno = a->v.seqno,
+                          .has_crc = a->v.has_crc,
+                          .crc = a->v.crc,
+                          .command = command,
+                          .force = a->force};
+    lr_error_t err;
+    lr_error_clear(&err);
+    int rc = lr_repair_plan_new(s->scan, s->ios, &o, p, &err);
     char *text = NULL;
-    rc = lr_repair_plan_render(p, &text, &err);
+    if (!rc)
+        rc = lr_repair_plan_render(*p, &text, &err);
     if (!rc) {
         fputs(text, stdout);
         fflush(stdout);
     }
     free(text);
-    ex = rc ? fail(rc, &err) : -1;
-    if (ex < 0 && a->dry_run) {
+    return rc ? fail(rc, &err) : EXIT_OK;
+}
+
+/* A plan that cannot be written in place is refused (unless it goes to
+ * copies); else the user confirms. */
+static int may_write(const args_t *a, const lr_repair_plan_t *p)
+{
+    lr_error_t err;
+    lr_error_clear(&err);
+    int rc = a->output ? 0 : lr_repair_plan_writable(p, &err);
+    if (rc)
+        return fail(rc, &err);
+    return ask("Write these changes?", a->yes);
+}
+
+/* Makes the --output copies, names the undo file and executes the plan. */
+static int write_plan(const args_t *a, lr_repair_plan_t *p)
+{
+    lr_error_t err;
+    lr_error_clear(&err);
+    char *undo = NULL;
+    int rc = a->output ? make_copies(a, p, &err) : 0;
+    if (!rc && a->undo)
+        rc = (undo = strdup(a->undo)) ? 0 : lr_error_oom(&err);
+    else if (!rc)
+        rc = lr_repair_plan_undo_path(p, 0, &undo, &err);
+    int ex = rc ? fail(rc, &err) : execute(a, p, undo, &err);
+    free(undo);
+    return ex;
+}
+
+static int restore_scanned(const args_t *a, scanned_t *s)
+{
+    lr_repair_plan_t *p = NULL;
+    int ex = plan(a, s, &p);
+    if (ex == EXIT_OK && a->dry_run) {
         printf("\nDry run: nothing written.\n");
         log_append(a, NULL, "dry run: plan shown, nothing written\n");
-        ex = EXIT_OK;
-    }
-    if (ex < 0)
-        ex = refuse_gzip(a, p);
-    if (ex < 0)
-        ex = ask("Write these changes?", a->yes);
+    } else if (ex == EXIT_OK)
+        ex = may_write(a, p);
     /* The scan's read-only handles are closed before writing. */
-    scanned_free(&s);
-    if (ex < 0 && a->output && (rc = make_copies(a, p, &err)) != 0)
-        ex = fail(rc, &err);
-    if (ex < 0)
-        ex = execute(a, p, &err);
+    scanned_free(s);
+    if (ex == EXIT_OK && !a->dry_run)
+        ex = write_plan(a, p);
     lr_repair_plan_free(p);
     return ex;
 }
@@ -785,7 +759,7 @@ static int open_undo_images(const args_t *a, const lr_undo_file_t *f, bool rw, l
 {
     lr_io_t **ios = calloc(f->n_images ? f->n_images : 1, sizeof(*ios));
     if (!ios)
-        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+        return lr_error_oom(err);
     *out = ios;
     for (size_t i = 0; i < f->n_images; i++) {
         const char *path = undo_image_path(a, f, i);
@@ -795,7 +769,8 @@ static int open_undo_images(const args_t *a, const lr_undo_file_t *f, bool rw, l
             /* Busy or locked by someone else: a refusal --force overrides. */
             char msg[sizeof(err->msg)];
             snprintf(msg, sizeof(msg), "%s", err->msg);
-            rc = lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET, "%s (--force to write anyway)", msg);
+            rc = lr_error_hint(err, LR_HINT_FORCE,
+                               lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET, "%s", msg));
         }
         if (rc)
             return rc;
@@ -844,6 +819,48 @@ static void describe_undo(const args_t *a, const lr_undo_file_t *f, const lr_und
     }
 }
 
+/* Checks the undo file against the images and shows what it finds.
+ * EXIT_OK when it may be applied: changed ranges are a refusal --force
+ * overrides; a file that cannot put back every byte the run may have
+ * changed is refused first, and --force does not override that. */
+static int check_undo(const args_t *a, const lr_undo_file_t *f, lr_error_t *err)
+{
+    lr_io_t **ios = NULL;
+    lr_undo_verdict_t *v = calloc(f->n_ranges ? f->n_ranges : 1, sizeof(*v));
+    int rc = v ? open_undo_images(a, f, false, &ios, err) : lr_error_oom(err);
+    size_t n_unsaved = 0;
+    int complete = rc ? rc : lr_undo_check_complete(f, ios, &n_unsaved, err);
+    int crc = complete ? complete : lr_undo_check(f, ios, v, err);
+    if (!rc && (complete == LR_EREFUSED || crc == 0 || crc == LR_EREFUSED))
+        describe_undo(a, f, complete ? NULL : v, n_unsaved);
+    close_all(ios, f->n_images);
+    free(v);
+    if (crc == LR_EREFUSED && !complete && a->force) {
+        printf("Forced: changed ranges are overwritten with the original bytes too.\n");
+        return EXIT_OK;
+    }
+    return crc ? fail(crc, err) : EXIT_OK;
+}
+
+/* Writes the original bytes back and logs it. */
+static int apply_undo(const args_t *a, const lr_undo_file_t *f, lr_error_t *err)
+{
+    lr_io_t **ios = NULL;
+    size_t n = 0;
+    int rc = open_undo_images(a, f, true, &ios, err);
+    if (!rc)
+        rc = lr_undo_apply(f, ios, a->force, &n, err);
+    close_all(ios, f->n_images);
+    char body[256];
+    snprintf(body, sizeof(body), "apply-undo %s: %s, %zu range(s) written\n", a->mode_arg,
+             rc ? "FAILED" : "original bytes restored and verified", n);
+    log_append(a, NULL, body);
+    if (rc)
+        return fail(rc, err);
+    printf("Put back %zu range(s); every range now holds its original bytes (verified).\n", n);
+    return EXIT_OK;
+}
+
 static int do_apply_undo(const args_t *a)
 {
     lr_error_t err;
@@ -852,180 +869,128 @@ static int do_apply_undo(const args_t *a)
     int rc = lr_undo_read(a->mode_arg, &f, &err);
     if (rc)
         return fail(rc, &err);
+    int ex = EXIT_OK;
     if (a->n_images && (size_t)a->n_images != f->n_images) {
-        lr_undo_file_free(f);
-        return usage_error("the undo file is for %s image(s); give that many or none",
-                           f->n_images == 1 ? "1" : "several");
+        fprintf(stderr,
+                "%s: the undo file is for %s image(s); give that many or none\n(see %s "
+                "--help)\n",
+                prog, f->n_images == 1 ? "1" : "several", prog);
+        ex = EXIT_USAGE;
     }
-    lr_io_t **ios = NULL;
-    lr_undo_verdict_t *v = calloc(f->n_ranges ? f->n_ranges : 1, sizeof(*v));
-    rc = v ? open_undo_images(a, f, false, &ios, &err)
-           : lr_error_set(&err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    /* A file that cannot put back every byte the run may have changed is
-     * refused first, and --force does not override that. */
-    size_t n_unsaved = 0;
-    int complete = rc ? rc : lr_undo_check_complete(f, ios, &n_unsaved, &err);
-    int crc = complete ? complete : lr_undo_check(f, ios, v, &err);
-    if (!rc && (complete == LR_EREFUSED || crc == 0 || crc == LR_EREFUSED))
-        describe_undo(a, f, complete ? NULL : v, n_unsaved);
-    close_all(ios, f->n_images);
-    ios = NULL;
-    free(v);
-    int ex = -1;
-    if (rc || complete || (crc && (crc != LR_EREFUSED || !a->force)))
-        ex = fail(rc ? rc : complete ? complete : crc, &err);
-    if (ex < 0 && crc == LR_EREFUSED)
-        printf("Forced: changed ranges are overwritten with the original bytes too.\n");
-    if (ex < 0 && a->dry_run) {
+    if (ex == EXIT_OK)
+        ex = check_undo(a, f, &err);
+    if (ex == EXIT_OK && a->dry_run)
         printf("Dry run: nothing written.\n");
-        ex = EXIT_OK;
-    }
-    if (ex < 0)
+    else if (ex == EXIT_OK)
         ex = ask("Put the original bytes back?", a->yes);
-    size_t n = 0;
-    if (ex < 0) {
-        rc = open_undo_images(a, f, true, &ios, &err);
-        if (!rc)
-            rc = lr_undo_apply(f, ios, a->force, &n, &err);
-        close_all(ios, f->n_images);
-        char body[256];
-        snprintf(body, sizeof(body), "apply-undo %s: %s, %zu range(s) written\n", a->mode_arg,
-                 rc ? "FAILED" : "original bytes restored and verified", n);
-        log_append(a, NULL, body);
-        ex = rc ? fail(rc, &err) : EXIT_OK;
-        if (!rc)
-            printf("Put back %zu range(s); every range now holds its original bytes "
-                   "(verified).\n",
-                   n);
-    }
+    if (ex == EXIT_OK && !a->dry_run)
+        ex = apply_undo(a, f, &err);
     lr_undo_file_free(f);
     return ex;
 }
 
 /* ---- --diff / --export / --extract ------------------------------------------------------ */
 
-static int do_diff(const args_t *a)
+static int do_diff(const args_t *a, scanned_t *s)
 {
-    version_arg_t va, vb;
-    if (!parse_version(a->mode_arg, &va))
-        return bad_version("--diff", a->mode_arg);
-    if (!parse_version(a->seqno2, &vb))
-        return bad_version("--diff", a->seqno2);
+    int vga = -1, ia = -1, vgb = -1, ib = -1;
+    const char *how = "seqno=N:crc=0xCRC";
+    int ex = choose(s, a->vg, true, &a->v, how, &vga, &ia);
+    /* The second version is of the same VG as the first. */
+    if (ex == EXIT_OK)
+        ex = choose(s, a->vg ? a->vg : s->scan->vgs[vga].id, true, &a->v2, how, &vgb, &ib);
+    if (ex != EXIT_OK)
+        return ex;
     lr_error_t err;
     lr_error_clear(&err);
-    scanned_t s;
-    int vga = -1, ia = -1, vgb = -1, ib = -1;
-    int rc = scan_images(a, &s, &err);
-    if (rc) {
-        scanned_free(&s);
-        return fail(rc, &err);
-    }
-    const char *how = "seqno=N:crc=0xCRC";
-    rc = choose(&s, a->vg, true, &va, how, &vga, &ia);
-    /* The second version is of the same VG as the first. */
-    if (!rc)
-        rc = choose(&s, a->vg ? a->vg : s.scan->vgs[vga].id, true, &vb, how, &vgb, &ib);
-    if (rc) {
-        scanned_free(&s);
-        return exit_for(rc);
-    }
     lr_diff_t *d = NULL;
-    rc = lr_diff_scan(s.scan, (size_t)vga, (size_t)ia, (size_t)ib, &d, &err);
     char *text = NULL;
+    int rc = lr_diff_scan(s->scan, (size_t)vga, (size_t)ia, (size_t)ib, &d, &err);
     if (!rc)
         rc = a->json ? lr_diff_format_json(d, &text, &err) : lr_diff_format_text(d, &text, &err);
     if (!rc)
         fputs(text, stdout);
     free(text);
     lr_diff_free(d);
-    scanned_free(&s);
     return rc ? fail(rc, &err) : EXIT_OK;
 }
 
-static int do_export(const args_t *a)
+static int do_export(const args_t *a, scanned_t *s)
 {
-    version_arg_t v;
-    if (!parse_version(a->mode_arg, &v))
-        return bad_version("--export", a->mode_arg);
-    if (a->has_crc) {
-        v.has_crc = true;
-        v.crc = a->crc;
-    }
+    int vg = -1, ver = -1;
+    int ex = choose(s, a->vg, true, &a->v, "--crc 0xCRC", &vg, &ver);
+    if (ex != EXIT_OK)
+        return ex;
     lr_error_t err;
     lr_error_clear(&err);
-    scanned_t s;
-    int vg = -1, ver = -1;
-    int rc = scan_images(a, &s, &err);
-    int ex = rc ? fail(rc, &err) : -1;
-    if (!rc && (rc = choose(&s, a->vg, true, &v, "--crc 0xCRC", &vg, &ver)) != 0)
-        ex = exit_for(rc);
-    if (ex >= 0) {
-        scanned_free(&s);
-        return ex;
-    }
+    int rc;
     if (a->out_file) {
-        rc = lr_export_write(s.scan, (size_t)vg, (size_t)ver, a->out_file,
+        rc = lr_export_write(s->scan, (size_t)vg, (size_t)ver, a->out_file,
                              a->force ? LR_EXPORT_OVERWRITE : 0, &err);
         if (!rc)
             fprintf(stderr, "%s: wrote VG %s seqno %" PRIu64 " to %s (for vgcfgrestore -f)\n", prog,
-                    s.scan->vgs[vg].name, v.seqno, a->out_file);
+                    s->scan->vgs[vg].name, a->v.seqno, a->out_file);
     } else {
         char *text = NULL;
         size_t len = 0;
-        rc = lr_export_text(s.scan, (size_t)vg, (size_t)ver, &text, &len, &err);
+        rc = lr_export_text(s->scan, (size_t)vg, (size_t)ver, &text, &len, &err);
         if (!rc && fwrite(text, 1, len, stdout) != len)
             rc = lr_error_set(&err, -EIO, LR_NO_OFFSET, "writing to standard output failed");
         free(text);
     }
-    scanned_free(&s);
     return rc ? fail(rc, &err) : EXIT_OK;
 }
 
-static int do_extract(const args_t *a)
+static int do_extract(const args_t *a, scanned_t *s)
+{
+    int vg = -1, ver = -1;
+    int ex = choose(s, a->vg, a->has_seqno, &a->v, "--crc 0xCRC", &vg, &ver);
+    if (ex != EXIT_OK)
+        return ex;
+    lr_error_t err;
+    lr_error_clear(&err);
+    uint64_t written = 0;
+    lr_extract_opts_t eo = {
+        .flags = a->force ? LR_EXTRACT_OVERWRITE : 0, .ios = s->ios, .n_ios = s->n};
+    int rc = lr_extract_lv(s->scan, (size_t)vg, (size_t)ver, a->mode_arg, a->out_file, &eo,
+                           &written, &err);
+    if (!rc)
+        fprintf(stderr, "%s: wrote %" PRIu64 " bytes of LV %s (VG %s seqno %" PRIu64 ") to %s\n",
+                prog, written, a->mode_arg, s->scan->vgs[vg].name,
+                s->scan->vgs[vg].versions[ver].seqno, a->out_file);
+    return rc ? fail(rc, &err) : EXIT_OK;
+}
+
+/* Scans the images and runs a mode on the scan. */
+static int with_scan(const args_t *a, int (*mode)(const args_t *a, scanned_t *s))
 {
     lr_error_t err;
     lr_error_clear(&err);
     scanned_t s;
-    int vg = -1, ver = -1;
-    version_arg_t v = {.seqno = a->seqno, .has_crc = a->has_crc, .crc = a->crc};
     int rc = scan_images(a, &s, &err);
-    int ex = rc ? fail(rc, &err) : -1;
-    if (!rc && (rc = choose(&s, a->vg, a->has_seqno, &v, "--crc 0xCRC", &vg, &ver)) != 0)
-        ex = exit_for(rc);
-    if (ex >= 0) {
-        scanned_free(&s);
-        return ex;
-    }
-    uint64_t written = 0;
-    lr_extract_opts_t eo = {
-        .flags = a->force ? LR_EXTRACT_OVERWRITE : 0, .ios = s.ios, .n_ios = s.n};
-    rc = lr_extract_lv(s.scan, (size_t)vg, (size_t)ver, a->mode_arg, a->out_file, &eo, &written,
-                       &err);
-    if (!rc)
-        fprintf(stderr, "%s: wrote %" PRIu64 " bytes of LV %s (VG %s seqno %" PRIu64 ") to %s\n",
-                prog, written, a->mode_arg, s.scan->vgs[vg].name,
-                s.scan->vgs[vg].versions[ver].seqno, a->out_file);
+    int ex = rc ? fail(rc, &err) : mode(a, &s);
     scanned_free(&s);
-    return rc ? fail(rc, &err) : EXIT_OK;
+    return ex;
 }
 
 int main(int argc, char **argv)
 {
     args_t a;
-    int rc = parse_args(&a, argc, argv);
-    if (rc >= 0)
-        return rc;
+    if (!parse_args(&a, argc, argv))
+        return a.status;
     switch (a.mode) {
-    case MODE_RESTORE:
-        return do_restore(&a);
+    case MODE_RESTORE: {
+        int ex = check_outputs(&a);
+        return ex != EXIT_OK ? ex : with_scan(&a, restore_scanned);
+    }
     case MODE_APPLY_UNDO:
         return do_apply_undo(&a);
     case MODE_DIFF:
-        return do_diff(&a);
+        return with_scan(&a, do_diff);
     case MODE_EXPORT:
-        return do_export(&a);
+        return with_scan(&a, do_export);
     case MODE_EXTRACT:
-        return do_extract(&a);
+        return with_scan(&a, do_extract);
     default:
         return EXIT_USAGE;
     }

@@ -84,6 +84,13 @@ int lr_error_refuse(lr_error_t *err, unsigned hints, const char *fmt, ...)
     return LR_EREFUSED;
 }
 
+int lr_error_hint(lr_error_t *err, unsigned hints, int code)
+{
+    if (err)
+        err->hints |= hints;
+    return code;
+}
+
 int lr_error_oom(lr_error_t *err)
 {
     return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");

@@ -129,13 +129,24 @@ static bool is_gzip(int fd)
     return pread(fd, m, 2, 0) == 2 && m[0] == 0x1f && m[1] == 0x8b;
 }
 
-static int dest_name(const char *src, const char *dir, char **dst, lr_error_t *err)
+/* The base name a copy gets (".gz" dropped), as a length into src. */
+static const char *copy_base(const char *src, size_t *len)
 {
     const char *slash = strrchr(src, '/');
     const char *base = slash ? slash + 1 : src;
-    size_t blen = strlen(base);
-    if (blen > 3 && strcmp(base + blen - 3, ".gz") == 0)
-        blen -= 3;
+    *len = strlen(base);
+    if (*len > 3 && strcmp(base + *len - 3, ".gz") == 0)
+        *len -= 3;
+    return base;
+}
+
+int lr_repair_copy_path(const char *src, const char *dir, char **dst, lr_error_t *err)
+{
+    if (!src || !dir || !dst)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "copy path: invalid arguments");
+    *dst = NULL;
+    size_t blen;
+    const char *base = copy_base(src, &blen);
     if (blen == 0)
         return lr_error_at(err, src, -EINVAL, LR_NO_OFFSET, "no file name to copy to");
     if (asprintf(dst, "%s/%.*s", dir, (int)blen, base) < 0)
@@ -168,10 +179,11 @@ static int open_pair(copy_job_t *j, bool overwrite, uint64_t *size, bool *blk, l
                            "the copy would be the image itself; choose another directory");
     int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite ? O_TRUNC : O_EXCL);
     j->out = open(j->dst, flags, 0644);
+    if (j->out < 0 && errno == EEXIST)
+        return lr_error_hint(err, LR_HINT_OVERWRITE,
+                             sys_fail(err, j->dst, "the copy exists already"));
     if (j->out < 0)
-        return sys_fail(err, j->dst,
-                        errno == EEXIST ? "the copy exists already (--force overwrites it)"
-                                        : "cannot create the copy");
+        return sys_fail(err, j->dst, "cannot create the copy");
     return 0;
 }
 
@@ -183,7 +195,7 @@ int lr_repair_copy_image(const char *src, const char *dir, bool overwrite, char 
     *dst = NULL;
     copy_job_t j = {.src = src, .in = -1, .out = -1};
     char *name = NULL;
-    int rc = dest_name(src, dir, &name, err);
+    int rc = lr_repair_copy_path(src, dir, &name, err);
     if (rc)
         return rc;
     j.dst = name;
@@ -217,4 +229,41 @@ int lr_repair_copy_image(const char *src, const char *dir, bool overwrite, char 
         *data_bytes = j.data;
     *dst = name;
     return 0;
+}
+
+static int check_copy_dir(const char *dir, lr_error_t *err)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return lr_error_at(err, dir, -ENOTDIR, LR_NO_OFFSET, "not a directory");
+    return 0;
+}
+
+int lr_repair_check_copies(const char *const *images, size_t n, const char *dir, bool overwrite,
+                           lr_error_t *err)
+{
+    if (!images || !dir)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "check copies: invalid arguments");
+    int rc = check_copy_dir(dir, err);
+    for (size_t i = 0; !rc && i < n; i++) {
+        size_t li, lj;
+        const char *bi = copy_base(images[i], &li);
+        for (size_t j = i + 1; !rc && j < n; j++) {
+            const char *bj = copy_base(images[j], &lj);
+            if (li == lj && strncmp(bi, bj, li) == 0)
+                rc =
+                    lr_error_at(err, images[j], -EINVAL, LR_NO_OFFSET,
+                                "two images named %.*s would be copied onto one file", (int)li, bi);
+        }
+        char *dst = NULL;
+        struct stat st;
+        if (!rc)
+            rc = lr_repair_copy_path(images[i], dir, &dst, err);
+        if (!rc && !overwrite && lstat(dst, &st) == 0)
+            rc = lr_error_hint(err, LR_HINT_OVERWRITE,
+                               lr_error_at(err, dst, LR_EREFUSED, LR_NO_OFFSET,
+                                           "the copy of %s exists already", images[i]));
+        free(dst);
+    }
+    return rc;
 }

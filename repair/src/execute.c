@@ -100,24 +100,23 @@ int rp_verify(const lr_repair_plan_t *p, lr_io_t *const *io, bool planning, lr_e
 
 /* ---- entry point ------------------------------------------------------------------ */
 
-static int refuse_gzip(const lr_repair_plan_t *p, lr_error_t *err)
+int lr_repair_plan_writable(const lr_repair_plan_t *p, lr_error_t *err)
 {
+    if (!p)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "writable: invalid arguments");
+    size_t n = 0, first = 0;
     for (size_t i = 0; i < p->n_images; i++)
-        if (p->images[i].n_writes && p->images[i].gzip)
-            return lr_error_at(err, p->images[i].path, LR_EREFUSED, LR_NO_OFFSET,
-                               "a gzip image cannot be written in place; write repaired copies "
-                               "with --output DIR");
-    return 0;
-}
-
-/* A busy image: the transaction's refusal, with what overrides it. */
-static int refuse_busy(lr_error_t *err)
-{
-    char msg[sizeof(err->msg)];
-    snprintf(msg, sizeof(msg), "%s", err->msg);
-    unsigned hints = err->hints;
-    lr_error_refuse(err, hints, "%s (--force to write anyway)", msg);
-    return LR_EREFUSED;
+        if (p->images[i].gzip && p->images[i].n_writes && n++ == 0)
+            first = i;
+    if (n == 0)
+        return 0;
+    const char *path = p->images[first].path;
+    if (n == 1)
+        return lr_error_refuse(err, LR_HINT_USE_COPY,
+                               "%s is a gzip image and cannot be written in place", path);
+    return lr_error_refuse(err, LR_HINT_USE_COPY,
+                           "%s and %zu more are gzip images and cannot be written in place", path,
+                           n - 1);
 }
 
 int lr_repair_execute(lr_repair_plan_t *p, const lr_repair_exec_opts_t *o, lr_error_t *err)
@@ -130,7 +129,7 @@ int lr_repair_execute(lr_repair_plan_t *p, const lr_repair_exec_opts_t *o, lr_er
     if (!p->n_writes)
         return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET, "the plan writes nothing");
     lr_txn_t *t = ((rp_priv_t *)p->priv)->txn;
-    int rc = refuse_gzip(p, err);
+    int rc = lr_repair_plan_writable(p, err);
     for (size_t i = 0; i < p->n_images && !rc; i++)
         rc = lr_txn_set_path(t, i, p->images[i].path, err);
     if (rc)
@@ -148,8 +147,6 @@ int lr_repair_execute(lr_repair_plan_t *p, const lr_repair_exec_opts_t *o, lr_er
     p->executed = lr_txn_started(t);
     for (size_t i = 0; i < p->n_writes; i++)
         p->writes[i].done = lr_txn_writes(t)[i].done;
-    if (rc == LR_EREFUSED && err && (err->hints & LR_HINT_FORCE))
-        return refuse_busy(err);
     if (!rc)
         p->verified = true;
     return rc;

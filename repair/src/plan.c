@@ -228,10 +228,10 @@ static int check_text(lr_repair_plan_t *p, const lr_repair_opts_t *o, lr_vg_t **
     if (!rc)
         return 0;
     if (!o->force)
-        return lr_error_set(err, LR_EREFUSED, cerr.offset,
-                            "VG %s seqno %llu fails LVM2's rules: %s (--force to restore it "
-                            "anyway)",
-                            p->vg_name, (unsigned long long)p->seqno, cerr.msg);
+        return lr_error_hint(err, LR_HINT_FORCE,
+                             lr_error_set(err, LR_EREFUSED, cerr.offset,
+                                          "VG %s seqno %llu fails LVM2's rules: %s", p->vg_name,
+                                          (unsigned long long)p->seqno, cerr.msg));
     p->forced = true;
     return rp_note(p, "forced: the version fails LVM2's rules: %s", cerr.msg) ? -ENOMEM : 0;
 }

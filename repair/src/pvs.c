@@ -163,10 +163,10 @@ static int refuse_missing(lr_repair_plan_t *p, const lr_repair_opts_t *o, lr_err
                     n, b.s))
             rc = lr_error_oom(err);
     } else {
-        rc = lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
-                          "%zu PV(s) of VG %s seqno %llu are not among the images: %s; give "
-                          "every image of the VG (or --force to write only the PVs present)",
-                          n, p->vg_name, (unsigned long long)p->seqno, b.s);
+        rc = lr_error_refuse(err, LR_HINT_MISSING_PVS | LR_HINT_FORCE,
+                             "%zu PV(s) of VG %s seqno %llu are not among the images: %s "
+                             "(forcing writes only the PVs present)",
+                             n, p->vg_name, (unsigned long long)p->seqno, b.s);
     }
     lr_strbuf_free(&b);
     return rc;
@@ -619,10 +619,10 @@ static int fix_dev_size(lr_repair_plan_t *p, lr_repair_pv_t *pv, const lr_pv_t *
                      "device size",
                      pv->id, (unsigned long long)avail);
     else if (!o->force) /* lr_vg_check refused it already */
-        return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
-                            "PV %s: dev_size %llu sectors cannot hold its data area "
-                            "(--force to use the size of its image instead)",
-                            pv->id, (unsigned long long)t->dev_size);
+        return lr_error_refuse(err, LR_HINT_FORCE,
+                               "PV %s: dev_size %llu sectors cannot hold its data area "
+                               "(forcing uses the size of its image instead)",
+                               pv->id, (unsigned long long)t->dev_size);
     else {
         p->forced = true;
         rc = rp_note(p,
@@ -645,11 +645,11 @@ static int check_pv(lr_repair_plan_t *p, lr_repair_pv_t *pv, const lr_repair_opt
     uint64_t avail = p->images[pv->image].size - pv->pv_start;
     if (pv->dev_size > avail) {
         if (!o->force)
-            return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
-                                "PV %s is %llu bytes by the metadata but only %llu bytes of %s "
-                                "follow its start (truncated image? --force to write anyway)",
-                                pv->id, (unsigned long long)pv->dev_size, (unsigned long long)avail,
-                                p->images[pv->image].path);
+            return lr_error_refuse(err, LR_HINT_FORCE,
+                                   "PV %s is %llu bytes by the metadata but only %llu bytes of %s "
+                                   "follow its start (truncated image?)",
+                                   pv->id, (unsigned long long)pv->dev_size,
+                                   (unsigned long long)avail, p->images[pv->image].path);
         p->forced = true;
         if (rp_note(p, "forced: PV %s is larger than what its image holds", pv->id))
             return lr_error_oom(err);

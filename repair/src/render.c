@@ -238,3 +238,19 @@ int lr_repair_default_undo_path(const char *image, int64_t now, char **out, lr_e
     }
     return lr_error_set(err, -EEXIST, LR_NO_OFFSET, "no free undo file name next to %s", image);
 }
+
+int lr_repair_plan_undo_path(const lr_repair_plan_t *p, int64_t now, char **out, lr_error_t *err)
+{
+    if (!p || !out || p->n_images == 0)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "undo path: invalid arguments");
+    /* Next to the first image the plan writes to: the undo file belongs with
+     * the bytes it keeps, and the first one is where a user looks for it. A
+     * plan without writes keeps nothing; image 0, the one named first, is
+     * as good as any. */
+    size_t img = 0;
+    while (img < p->n_images && !p->images[img].n_writes)
+        img++;
+    if (img == p->n_images)
+        img = 0;
+    return lr_repair_default_undo_path(p->images[img].path, now, out, err);
+}

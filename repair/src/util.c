@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lr/export.h"
+
 /* ---- errors and allocation --------------------------------------------- */
 
 char *rp_strdup(const char *s, bool *oom)
@@ -59,8 +61,11 @@ static bool is_scan_image(const lr_scan_t *scan, const struct stat *st)
     return false;
 }
 
-static int check_target(const lr_scan_t *scan, const char *path, bool overwrite, lr_error_t *err)
+/* The output-file rules of export and extract (lr/export.h). */
+int lr_export_check_target(const lr_scan_t *scan, const char *path, bool overwrite, lr_error_t *err)
 {
+    if (!path || !*path)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "no output file given");
     struct stat st;
     if (stat(path, &st) != 0) {
         if (errno != ENOENT)
@@ -68,20 +73,19 @@ static int check_target(const lr_scan_t *scan, const char *path, bool overwrite,
                                 strerror(errno));
         struct stat lst;
         if (lstat(path, &lst) == 0) /* a dangling symlink: linking onto it would fail later */
-            return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
-                                "output path is a dangling symbolic link");
+            return lr_error_refuse(err, LR_HINT_NEW_NAME,
+                                   "output path is a dangling symbolic link");
         return 0;
     }
     if (is_scan_image(scan, &st))
-        return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
-                            "output file is one of the scanned images; images are never "
-                            "written by this command");
-    if (!overwrite)
-        return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
-                            "output file exists (allow overwriting to replace it)");
+        return lr_error_refuse(err, LR_HINT_NEW_NAME,
+                               "output file is one of the scanned images; images are never "
+                               "written by this command");
+    /* Not a regular file: no answer would let it be replaced. */
     if (!S_ISREG(st.st_mode))
-        return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
-                            "output exists and is not a regular file");
+        return lr_error_refuse(err, LR_HINT_NEW_NAME, "output exists and is not a regular file");
+    if (!overwrite)
+        return lr_error_refuse(err, LR_HINT_OVERWRITE, "output file exists");
     return 0;
 }
 
@@ -92,7 +96,7 @@ int rp_out_open(rp_out_t *o, const lr_scan_t *scan, const char *path, bool overw
     o->fd = -1;
     if (!path || !*path)
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "no output file given");
-    int rc = check_target(scan, path, overwrite, err);
+    int rc = lr_export_check_target(scan, path, overwrite, err);
     if (rc)
         return lr_error_wrap(err, path, rc);
     size_t n = strlen(path);
@@ -172,8 +176,9 @@ static int place(rp_out_t *o, lr_error_t *err)
     }
     if (link(o->tmp, o->path) != 0) {
         if (errno == EEXIST)
-            return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
-                                "output file exists (allow overwriting to replace it)");
+            return lr_error_hint(
+                err, LR_HINT_OVERWRITE,
+                lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET, "output file exists"));
         return lr_error_set(err, -errno, LR_NO_OFFSET, "cannot put output file in place: %s",
                             strerror(errno));
     }

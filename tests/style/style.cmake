@@ -3,3 +3,8 @@
 add_test(NAME format-check COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/format-check.sh
                                    ${CMAKE_SOURCE_DIR})
 set_tests_properties(format-check PROPERTIES SKIP_RETURN_CODE 77 LABELS style)
+
+# Engines never name a command-line flag (programs word the LR_HINT_* bits).
+add_test(NAME engine-flags COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/engine-flags.sh
+                                    ${CMAKE_SOURCE_DIR})
+set_tests_properties(engine-flags PROPERTIES LABELS style)

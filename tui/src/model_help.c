@@ -43,8 +43,8 @@ static const char *const help_text[] = {
     "  that writes a restored copy into a directory instead.",
     "",
     "lvmtui needs a terminal of at least 80x24. For scripts use lvmscan and",
-    "lvmrepair. Colours (--color=auto|never|always, NO_COLOR) only repeat",
-    "what the text says.",
+    "lvmrepair. Colours (chosen when lvmtui starts; NO_COLOR turns them off)",
+    "only repeat what the text says.",
 };
 
 int tui_build_help(lr_tui_t *m)

@@ -7,11 +7,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "lr/export.h"
 #include "model_int.h"
+#include "words.h"
 
 /* ---- scanning ------------------------------------------------------------- */
 
@@ -80,21 +80,6 @@ static int64_t model_now(const lr_tui_t *m)
     return m->now ? m->now : (int64_t)time(NULL);
 }
 
-/* The undo file goes next to the first image the plan writes to. */
-static int make_undo_path(lr_tui_t *m, lr_error_t *err)
-{
-    const lr_repair_plan_t *p = m->plan;
-    size_t img = 0;
-    for (size_t i = 0; i < p->n_images; i++) {
-        if (p->images[i].n_writes) {
-            img = i;
-            break;
-        }
-    }
-    const char *path = p->n_images ? p->images[img].path : m->paths[0];
-    return lr_repair_default_undo_path(path, model_now(m), &m->undo_path, err);
-}
-
 static int show_refusal(lr_tui_t *m, tui_view_t *v, const char *name, const lr_error_t *err)
 {
     char buf[1024];
@@ -102,6 +87,8 @@ static int show_refusal(lr_tui_t *m, tui_view_t *v, const char *name, const lr_e
     int rc = tui_view_add(v, LR_TUI_A_BAD, -1, false, "lvmrepair refuses to restore %s:", name);
     if (!rc)
         rc = tui_view_add_text(v, LR_TUI_A_BAD, lr_error_format(err, buf, sizeof(buf)));
+    if (!rc && err->hints)
+        rc = tui_words_hints(v, err->hints);
     if (!rc)
         rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
     if (!rc)
@@ -133,84 +120,24 @@ static int show_plan(lr_tui_t *m, tui_view_t *v)
     return rc;
 }
 
-/* The plan marks images that cannot be written in place (gzip); asking for
- * "yes" would only lead to the engine's refusal, so say it now. */
-static const lr_repair_image_t *unwritable_image(const lr_repair_plan_t *p)
-{
-    for (size_t i = 0; i < p->n_images; i++)
-        if (p->images[i].gzip && p->images[i].n_writes)
-            return &p->images[i];
-    return NULL;
-}
-
-/* Appends s quoted for a POSIX shell when it needs it. */
-static void shell_word(lr_strbuf_t *b, const char *s)
-{
-    bool plain = *s != '\0';
-    for (const char *p = s; *p && plain; p++)
-        plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:=@%+,-",
-                       *p) != NULL;
-    if (plain) {
-        lr_strbuf_puts(b, s);
-        return;
-    }
-    lr_strbuf_puts(b, "'");
-    for (const char *p = s; *p; p++)
-        lr_strbuf_puts(b, *p == '\'' ? "'\\''" : (char[]){*p, '\0'});
-    lr_strbuf_puts(b, "'");
-}
-
-/* Adds the lvmrepair command that writes the same restore into copies of
- * the images in a directory DIR, originals untouched: the VG by UUID and
- * the version by checksum, as this review planned it, and the images
- * lvmtui was given. One argument group per line, ended by '\\', so that it
- * can be copied from the screen as it is. */
-static int add_output_command(const lr_tui_t *m, tui_view_t *v)
-{
-    const lr_repair_plan_t *p = m->plan;
-    int rc = tui_view_add(v, LR_TUI_A_HEADER, -1, false,
-                          "  lvmrepair --restore seqno=%" PRIu64 " --crc 0x%08x --output DIR \\",
-                          p->seqno, p->crc);
-    lr_strbuf_t b = LR_STRBUF_INIT;
-    lr_strbuf_puts(&b, "    --vg ");
-    shell_word(&b, p->vg_id[0] ? p->vg_id : p->vg_name);
-    for (size_t i = 0; i < m->n_paths; i++) {
-        lr_strbuf_puts(&b, " \\");
-        char *line = lr_strbuf_take(&b, NULL);
-        if (!rc)
-            rc = line ? tui_view_add(v, LR_TUI_A_HEADER, -1, false, "%s", line) : -ENOMEM;
-        free(line);
-        lr_strbuf_puts(&b, m->paths[i][0] == '-' ? "    ./" : "    "); /* not an option */
-        shell_word(&b, m->paths[i]);
-    }
-    char *line = lr_strbuf_take(&b, NULL);
-    if (!rc)
-        rc = line ? tui_view_add(v, LR_TUI_A_HEADER, -1, false, "%s", line) : -ENOMEM;
-    free(line);
-    return rc;
-}
-
-static int show_unwritable(lr_tui_t *m, tui_view_t *v, const lr_repair_image_t *img)
+/* A plan that writes to a gzip image (lr_repair_plan_writable refused it):
+ * asking for "yes" would only lead to the same refusal, so say it now. */
+static int show_unwritable(lr_tui_t *m, tui_view_t *v, const lr_error_t *why)
 {
     m->review = LR_TUI_REVIEW_REFUSED;
-    size_t more = 0;
+    size_t n = 0;
     for (size_t i = 0; i < m->plan->n_images; i++)
-        more +=
-            m->plan->images[i].gzip && m->plan->images[i].n_writes && &m->plan->images[i] != img;
-    int rc = more ? tui_view_add(v, LR_TUI_A_BAD, -1, false,
-                                 "%s and %zu more are gzip images: the plan below cannot be "
-                                 "written in place.",
-                                 img->path, more)
-                  : tui_view_add(v, LR_TUI_A_BAD, -1, false,
-                                 "%s is a gzip image: the plan below cannot be written in place.",
-                                 img->path);
+        n += m->plan->images[i].gzip && m->plan->images[i].n_writes;
+    bool more = n > 1;
+    int rc =
+        tui_view_add(v, LR_TUI_A_BAD, -1, false, "%s: the plan below is not written.", why->msg);
     if (!rc)
         rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false,
                           "Decompress %s and run lvmtui on the cop%s, or have lvmrepair write "
                           "repaired copies into a directory DIR (the images stay as they are):",
                           more ? "them" : "it", more ? "ies" : "y");
     if (!rc)
-        rc = add_output_command(m, v);
+        rc = tui_words_output_command(m, v);
     if (!rc)
         rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
     char *text = NULL;
@@ -256,11 +183,11 @@ int tui_open_review(lr_tui_t *m, int version)
     int prc = lr_repair_plan_new(m->scan, NULL, &opts, &m->plan, &err);
     if (!rc && prc)
         rc = show_refusal(m, v, name, &err);
-    const lr_repair_image_t *gz = !prc ? unwritable_image(m->plan) : NULL;
-    if (!rc && gz)
-        rc = show_unwritable(m, v, gz);
-    if (!rc && !prc && !gz) {
-        rc = make_undo_path(m, &err);
+    int wrc = !prc ? lr_repair_plan_writable(m->plan, &err) : 0;
+    if (!rc && wrc)
+        rc = show_unwritable(m, v, &err);
+    if (!rc && !prc && !wrc) {
+        rc = lr_repair_plan_undo_path(m->plan, model_now(m), &m->undo_path, &err);
         rc = rc ? show_refusal(m, v, name, &err) : show_plan(m, v);
     }
     if (!rc)
@@ -345,8 +272,7 @@ static int show_result(lr_tui_t *m, int rc, const lr_error_t *err)
     if (!arc && p->executed)
         arc = tui_view_add(v, LR_TUI_A_HEADER, -1, false, "Undo file: %s", m->undo_path);
     if (!arc && p->executed)
-        arc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false,
-                           "To put the old bytes back: lvmrepair --apply-undo %s", m->undo_path);
+        arc = tui_words_undo_command(v, m->undo_path);
     else if (!arc)
         arc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "Nothing was written.");
     if (!arc)
@@ -411,30 +337,14 @@ static int export_write(lr_tui_t *m, int version, const char *path, unsigned fla
     return 0;
 }
 
-/* st is one of the scanned images: lr_export_write refuses those even when
- * allowed to overwrite, so the question is not asked. */
-static bool is_image(const lr_tui_t *m, const struct stat *st)
-{
-    for (size_t i = 0; m->scan && i < m->scan->n_images; i++) {
-        struct stat ist;
-        if (stat(m->scan->images[i].path, &ist) == 0 && ist.st_dev == st->st_dev &&
-            ist.st_ino == st->st_ino)
-            return true;
-    }
-    return false;
-}
-
+/* The engine's output rules decide: a file it replaces only when told to
+ * is asked about; any other refusal is shown as it is. */
 void tui_export_enter(lr_tui_t *m, int version, const char *path)
 {
-    struct stat st;
-    if (stat(path, &st) == 0 && !is_image(m, &st)) {
-        if (!S_ISREG(st.st_mode)) {
-            tui_message(m, LR_TUI_A_BAD,
-                        "Export failed: %s exists and is not a regular file; "
-                        "choose another name.",
-                        path);
-            return;
-        }
+    lr_error_t err;
+    lr_error_clear(&err);
+    int rc = lr_export_check_target(m->scan, path, false, &err);
+    if (rc == LR_EREFUSED && err.hints == LR_HINT_OVERWRITE) {
         /* Only a yes typed for this file lets the engine replace it. */
         snprintf(m->export_path, sizeof(m->export_path), "%s", path);
         m->export_version = version;
@@ -443,7 +353,12 @@ void tui_export_enter(lr_tui_t *m, int version, const char *path)
         m->input_len = 0;
         return;
     }
-    /* a new file; or an image, which the engine refuses and says so */
+    if (rc) {
+        char buf[1024];
+        tui_message(m, LR_TUI_A_BAD, "Export failed: %s%s", lr_error_format(&err, buf, sizeof(buf)),
+                    err.hints & LR_HINT_NEW_NAME ? "; choose another name." : "");
+        return;
+    }
     export_write(m, version, path, 0);
 }
 

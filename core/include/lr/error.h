@@ -41,7 +41,7 @@ typedef struct lr_error {
     uint64_t offset;
     char where[256];
     char msg[512];
-    unsigned hints; /* LR_HINT_* bits of a refusal; 0 otherwise */
+    unsigned hints; /* LR_HINT_* bits of a refusal (or of -EEXIST); 0 otherwise */
 } lr_error_t;
 
 /* Resets the record to "no error". `err` may be NULL. */
@@ -79,6 +79,11 @@ int lr_error_prefix(lr_error_t *err, const char *prefix, int code);
  * neutral message (no command-line flag). Returns LR_EREFUSED. */
 int lr_error_refuse(lr_error_t *err, unsigned hints, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* Adds LR_HINT_* bits to the error just recorded (a refusal made with
+ * lr_error_at because it names a file, or an existing target's -EEXIST).
+ * Returns code. */
+int lr_error_hint(lr_error_t *err, unsigned hints, int code);
 
 /* Records -ENOMEM, "out of memory". Returns -ENOMEM. */
 int lr_error_oom(lr_error_t *err);

@@ -39,6 +39,16 @@ enum {
     LR_EXPORT_OVERWRITE = 1u << 0, /* replace an existing regular file */
 };
 
+/* The rules for an output file of export and extract, checked before
+ * anything is written (programs check first, to ask before overwriting):
+ * 0 when path may be written as asked. Refusals (LR_EREFUSED): path exists
+ * and overwrite is false (LR_HINT_OVERWRITE); path is one of the scan's
+ * images, is not a regular file, or is a dangling symbolic link
+ * (LR_HINT_NEW_NAME: no answer makes it writable). Other failures:
+ * -EINVAL (no path), the errno of a failed stat. */
+int lr_export_check_target(const lr_scan_t *scan, const char *path, bool overwrite,
+                           lr_error_t *err);
+
 /* The version's text as exported: the best copy's bytes without the NUL.
  * *text is malloc'd (caller frees), NUL-terminated; *len excludes the NUL.
  * Same errors as lr_export_load; the copy is also re-checked against the

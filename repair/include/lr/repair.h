@@ -12,7 +12,7 @@
  *                          the planned undo file (lr/undo.h), writes exactly
  *                          the planned bytes through core's lr_mda_commit /
  *                          lr_label_write, then reads back and verifies
- *   lr_repair_plan_log     what was written, with checksums, for --log
+ *   lr_repair_plan_log     what was written, with checksums, for a log
  *
  * Decisions (which version, which PVs and areas, what to rebuild, what to
  * refuse) are all taken here; programs only print and ask. Nothing here
@@ -44,7 +44,7 @@ typedef struct lr_repair_opts {
     const char *command;
     const char *host; /* creation_host; NULL: uname nodename */
     int64_t now;      /* creation_time; 0: time(NULL) */
-    /* Go on past the refusals --force may override (missing PVs, a failing
+    /* Go on past the refusals marked LR_HINT_FORCE (missing PVs, a failing
      * lr_vg_check, a PV larger than its image); each is kept as a note. A
      * PV whose dev_size is 0 or too small for its extents then takes the
      * size of its image from the PV start (as LVM2 does for a missing
@@ -222,7 +222,7 @@ int lr_repair_plan_render(const lr_repair_plan_t *plan, char **text, lr_error_t 
 int lr_repair_plan_log(const lr_repair_plan_t *plan, char **text, lr_error_t *err);
 
 /* Points image `image` of the plan at another file with the same bytes (a
- * copy made for --output). Execution checks the bytes anyway. */
+ * repaired copy, lr_repair_copy_image). Execution checks the bytes anyway. */
 int lr_repair_plan_set_image_path(lr_repair_plan_t *plan, size_t image, const char *path,
                                   lr_error_t *err);
 
@@ -261,10 +261,34 @@ int lr_repair_execute(lr_repair_plan_t *plan, const lr_repair_exec_opts_t *opts,
  * "-N" added while the name exists. *out is malloc'd (caller frees). */
 int lr_repair_default_undo_path(const char *image, int64_t now, char **out, lr_error_t *err);
 
-/* ---- copies for --output ------------------------------------------------ */
+/* The default undo file of a plan: lr_repair_default_undo_path next to the
+ * first image the plan writes to (image 0 when it writes none). *out is
+ * malloc'd (caller frees). */
+int lr_repair_plan_undo_path(const lr_repair_plan_t *plan, int64_t now, char **out,
+                             lr_error_t *err);
+
+/* Whether the plan can be executed in place: LR_EREFUSED with
+ * LR_HINT_USE_COPY (naming the first one) when it writes to a gzip image,
+ * which cannot be written in place; 0 otherwise. lr_repair_execute makes
+ * the same check; programs make it first, to say so before asking. */
+int lr_repair_plan_writable(const lr_repair_plan_t *plan, lr_error_t *err);
+
+/* ---- repaired copies of the images ------------------------------------------ */
+
+/* The name of the copy of image src in directory dir: DIR/BASENAME, ".gz"
+ * dropped. *dst is malloc'd (caller frees). -EINVAL when src has no base
+ * name. */
+int lr_repair_copy_path(const char *src, const char *dir, char **dst, lr_error_t *err);
+
+/* The checks before copying n images into dir, made before anything is
+ * scanned or written: dir is a directory (-ENOTDIR), no two images would be
+ * copied onto one file (-EINVAL), and unless overwrite no copy exists yet
+ * (LR_EREFUSED with LR_HINT_OVERWRITE, naming it). */
+int lr_repair_check_copies(const char *const *images, size_t n, const char *dir, bool overwrite,
+                           lr_error_t *err);
 
 /* Copies image src (raw, block device or .gz, decompressed) to
- * DIR/BASENAME (".gz" dropped), sparse: holes of the source (SEEK_DATA /
+ * lr_repair_copy_path(src, dir), sparse: holes of the source (SEEK_DATA /
  * SEEK_HOLE) and all-zero 4 KiB blocks are not written. Refuses an
  * existing destination (-EEXIST) unless overwrite. *dst is malloc'd
  * (caller frees); *data_bytes (may be NULL) receives the bytes actually

@@ -1,0 +1,87 @@
+/* lvmtui's words that name command lines: the lvmrepair commands it tells
+ * the user to run, and how it words what would let a refusing engine go on
+ * (LR_HINT_*). Like lvmtui.c this is the program's own text, kept out of
+ * the view model (src/), where no file names a command-line option (the
+ * engine-flags test checks that). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model_int.h"
+#include "words.h"
+
+/* Appends s quoted for a POSIX shell when it needs it. */
+static void shell_word(lr_strbuf_t *b, const char *s)
+{
+    bool plain = *s != '\0';
+    for (const char *p = s; *p && plain; p++)
+        plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./:=@%+,-",
+                       *p) != NULL;
+    if (plain) {
+        lr_strbuf_puts(b, s);
+        return;
+    }
+    lr_strbuf_puts(b, "'");
+    for (const char *p = s; *p; p++)
+        lr_strbuf_puts(b, *p == '\'' ? "'\\''" : (char[]){*p, '\0'});
+    lr_strbuf_puts(b, "'");
+}
+
+/* Adds the lvmrepair command that writes the same restore into copies of
+ * the images in a directory DIR, originals untouched: the VG by UUID and
+ * the version by checksum, as this review planned it, and the images
+ * lvmtui was given. One argument group per line, ended by '\\', so that it
+ * can be copied from the screen as it is. */
+int tui_words_output_command(const lr_tui_t *m, tui_view_t *v)
+{
+    const lr_repair_plan_t *p = m->plan;
+    int rc = tui_view_add(v, LR_TUI_A_HEADER, -1, false,
+                          "  lvmrepair --restore seqno=%" PRIu64 " --crc 0x%08x --output DIR \\",
+                          p->seqno, p->crc);
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    lr_strbuf_puts(&b, "    --vg ");
+    shell_word(&b, p->vg_id[0] ? p->vg_id : p->vg_name);
+    for (size_t i = 0; i < m->n_paths; i++) {
+        lr_strbuf_puts(&b, " \\");
+        char *line = lr_strbuf_take(&b, NULL);
+        if (!rc)
+            rc = line ? tui_view_add(v, LR_TUI_A_HEADER, -1, false, "%s", line) : -ENOMEM;
+        free(line);
+        lr_strbuf_puts(&b, m->paths[i][0] == '-' ? "    ./" : "    "); /* not an option */
+        shell_word(&b, m->paths[i]);
+    }
+    char *line = lr_strbuf_take(&b, NULL);
+    if (!rc)
+        rc = line ? tui_view_add(v, LR_TUI_A_HEADER, -1, false, "%s", line) : -ENOMEM;
+    free(line);
+    return rc;
+}
+
+int tui_words_undo_command(tui_view_t *v, const char *undo_path)
+{
+    return tui_view_add(v, LR_TUI_A_NORMAL, -1, false,
+                        "To put the old bytes back: lvmrepair --apply-undo %s", undo_path);
+}
+
+/* lvmtui has no option that overrides a refusal: it says which lvmrepair
+ * option would, so the user can decide outside the browser. */
+int tui_words_hints(tui_view_t *v, unsigned hints)
+{
+    static const struct {
+        unsigned bit;
+        const char *words;
+    } words[] = {
+        {LR_HINT_MISSING_PVS, "Start lvmtui with every image of the VG."},
+        {LR_HINT_USE_COPY, "lvmrepair --output DIR writes repaired copies instead."},
+        {LR_HINT_FORCE, "lvmtui does not override this; lvmrepair --force does, at your risk."},
+        {LR_HINT_OVERWRITE, "Type yes when asked to overwrite it."},
+        {LR_HINT_NEW_NAME, "Choose another name."},
+        {LR_HINT_CHOOSE_VG | LR_HINT_CHOOSE_CRC, "Pick the version in the history."},
+    };
+    int rc = 0;
+    for (size_t i = 0; !rc && i < sizeof(words) / sizeof(words[0]); i++)
+        if (hints & words[i].bit)
+            rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", words[i].words);
+    return rc;
+}

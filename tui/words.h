@@ -1,0 +1,19 @@
+/* lvmtui's words that name command lines (tui/words.c): program text, out
+ * of the view model. */
+#ifndef TUI_WORDS_H
+#define TUI_WORDS_H
+
+#include "model_int.h"
+
+/* Adds the lvmrepair command that writes the reviewed restore into copies
+ * of the images in a directory DIR, one argument group per line. */
+int tui_words_output_command(const lr_tui_t *m, tui_view_t *v);
+
+/* Adds the line naming the lvmrepair command that applies undo_path. */
+int tui_words_undo_command(tui_view_t *v, const char *undo_path);
+
+/* Adds one line per LR_HINT_* bit set in hints: what would let the engine
+ * go on, in lvmtui's words. */
+int tui_words_hints(tui_view_t *v, unsigned hints);
+
+#endif
