@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,8 +69,7 @@ typedef struct args {
     char **images;
     int argc;
     char **argv;
-    bool stop;  /* parsing ended the run (help, version, usage error) */
-    int status; /* its exit status */
+    int status; /* the exit status when parsing ends the run (help, usage error) */
 } args_t;
 
 static const char *prog = "lvmrepair";
@@ -234,7 +234,7 @@ static bool parse_version(const char *s, version_arg_t *v)
     return true;
 }
 
-/* Ends the run with a usage error. Returns false (for `return stop(...)`). */
+/* Ends the run with a usage error. Returns false, for `return usage_error(...)`. */
 __attribute__((format(printf, 2, 3))) static bool usage_error(args_t *a, const char *fmt, ...)
 {
     va_list ap;
@@ -243,7 +243,6 @@ __attribute__((format(printf, 2, 3))) static bool usage_error(args_t *a, const c
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fprintf(stderr, "\n(see %s --help)\n", prog);
-    a->stop = true;
     a->status = EXIT_USAGE;
     return false;
 }
@@ -313,7 +312,6 @@ static void set_mode(args_t *a, mode_t_ m, const char *arg)
 /* Ends the run with status (help, version). Returns false. */
 static bool stop(args_t *a, int status)
 {
-    a->stop = true;
     a->status = status;
     return false;
 }

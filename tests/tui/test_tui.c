@@ -427,6 +427,19 @@ static void test_missing_pv(void **state)
     assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_DETAIL);
     assert_true(screen_has(m, "found: pv1.img.gz PV at 0 (label)"));
     assert_true(screen_has(m, "MISSING: no image holds this PV"));
+    /* restoring is refused (LR_HINT_MISSING_PVS | LR_HINT_FORCE); lvmtui
+     * words the hints itself and offers no option it does not have */
+    keys(m, "<Esc>R");
+    assert_int_equal(lr_tui_review_state(m), LR_TUI_REVIEW_REFUSED);
+    bool all_images = false, no_override = false;
+    for (size_t i = 0; i < lr_tui_n_lines(m); i++) {
+        const char *row = lr_tui_line(m, i);
+        all_images |= strstr(row, "Start lvmtui with every image of the VG.") != NULL;
+        no_override |= strstr(row, "lvmtui does not override this; lvmrepair --force does") != NULL;
+        assert_null(strstr(row, "or --force"));
+    }
+    assert_true(all_images);
+    assert_true(no_override);
     lr_tui_free(m);
 }
 
