@@ -459,12 +459,13 @@ static bool parse_args(args_t *a, int argc, char **argv)
 typedef struct scanned {
     lr_io_t **ios;
     size_t n;
-    lr_scan_t *scan;
+    lr_scan_session_t *session; /* re-reads copies through ios */
+    const lr_scan_t *scan;      /* its result */
 } scanned_t;
 
 static void scanned_free(scanned_t *s)
 {
-    lr_scan_free(s->scan);
+    lr_scan_session_free(s->session);
     for (size_t i = 0; i < s->n; i++)
         lr_io_close(s->ios[i], NULL);
     free(s->ios);
@@ -484,7 +485,9 @@ static int scan_images(const args_t *a, scanned_t *s, lr_error_t *err)
             return rc;
         s->n++;
     }
-    return lr_scan_ios(s->ios, s->n, NULL, &s->scan, err);
+    int rc = lr_scan_ios(s->ios, s->n, NULL, &s->session, err);
+    s->scan = lr_scan_result(s->session);
+    return rc;
 }
 
 /* Chooses the version a mode names (lr_scan_select) into *g / *ver. A
@@ -681,7 +684,7 @@ static int plan(const args_t *a, const scanned_t *s, lr_repair_plan_t **p)
                           .force = a->force};
     lr_error_t err;
     lr_error_clear(&err);
-    int rc = lr_repair_plan_new(s->scan, s->ios, &o, p, &err);
+    int rc = lr_repair_plan_new(s->session, s->ios, &o, p, &err);
     char *text = NULL;
     if (!rc)
         rc = lr_repair_plan_render(*p, &text, &err);
@@ -903,7 +906,7 @@ static int do_diff(const args_t *a, scanned_t *s)
     lr_error_clear(&err);
     lr_diff_t *d = NULL;
     char *text = NULL;
-    int rc = lr_diff_scan(s->scan, (size_t)vga, (size_t)ia, (size_t)ib, &d, &err);
+    int rc = lr_diff_scan(s->session, (size_t)vga, (size_t)ia, (size_t)ib, &d, &err);
     if (!rc)
         rc = a->json ? lr_diff_format_json(d, &text, &err) : lr_diff_format_text(d, &text, &err);
     if (!rc)
@@ -923,7 +926,7 @@ static int do_export(const args_t *a, scanned_t *s)
     lr_error_clear(&err);
     int rc;
     if (a->out_file) {
-        rc = lr_export_write(s->scan, (size_t)vg, (size_t)ver, a->out_file,
+        rc = lr_export_write(s->session, (size_t)vg, (size_t)ver, a->out_file,
                              a->force ? LR_EXPORT_OVERWRITE : 0, &err);
         if (!rc)
             fprintf(stderr, "%s: wrote VG %s seqno %" PRIu64 " to %s (for vgcfgrestore -f)\n", prog,
@@ -931,7 +934,7 @@ static int do_export(const args_t *a, scanned_t *s)
     } else {
         char *text = NULL;
         size_t len = 0;
-        rc = lr_export_text(s->scan, (size_t)vg, (size_t)ver, &text, &len, &err);
+        rc = lr_export_text(s->session, (size_t)vg, (size_t)ver, &text, &len, &err);
         if (!rc && fwrite(text, 1, len, stdout) != len)
             rc = lr_error_set(&err, -EIO, LR_NO_OFFSET, "writing to standard output failed");
         free(text);
@@ -950,7 +953,7 @@ static int do_extract(const args_t *a, scanned_t *s)
     uint64_t written = 0;
     lr_extract_opts_t eo = {
         .flags = a->force ? LR_EXTRACT_OVERWRITE : 0, .ios = s->ios, .n_ios = s->n};
-    int rc = lr_extract_lv(s->scan, (size_t)vg, (size_t)ver, a->mode_arg, a->out_file, &eo,
+    int rc = lr_extract_lv(s->session, (size_t)vg, (size_t)ver, a->mode_arg, a->out_file, &eo,
                            &written, &err);
     if (!rc)
         fprintf(stderr, "%s: wrote %" PRIu64 " bytes of LV %s (VG %s seqno %" PRIu64 ") to %s\n",

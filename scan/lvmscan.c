@@ -835,9 +835,9 @@ int main(int argc, char **argv)
         opts.progress_arg = &bar;
         opts.progress_interval = 16u << 20;
     }
-    lr_scan_t *scan = NULL;
+    lr_scan_session_t *session = NULL;
     lr_error_t err;
-    int rc = lr_scan_paths(cli.paths, cli.n_paths, &opts, &scan, &err);
+    int rc = lr_scan_paths(cli.paths, cli.n_paths, &opts, &session, &err);
     if (bar.drawn)
         fputs("\r\033[K", stderr);
     if (rc) {
@@ -845,6 +845,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "lvmscan: %s\n", lr_error_format(&err, msg, sizeof(msg)));
         return EXIT_USAGE;
     }
+    const lr_scan_t *scan = lr_scan_result(session);
     size_t opened = 0;
     for (size_t i = 0; i < scan->n_images; i++) {
         const lr_scan_image_t *im = &scan->images[i];
@@ -864,7 +865,7 @@ int main(int argc, char **argv)
         print_report(stdout, scan);
     bool found = scan->n_labels > 0 || scan->n_copies > 0;
     bool failed = scan->n_failed > 0;
-    lr_scan_free(scan);
+    lr_scan_session_free(session);
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "lvmscan: writing the report failed: %s\n", strerror(errno));
         return EXIT_USAGE;

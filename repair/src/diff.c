@@ -813,7 +813,7 @@ int lr_diff_vgs(const lr_vg_t *from, const lr_vg_t *to, lr_diff_t **out, lr_erro
     return 0;
 }
 
-int lr_diff_scan(const lr_scan_t *scan, size_t vg, size_t va, size_t vb, lr_diff_t **out,
+int lr_diff_scan(const lr_scan_session_t *session, size_t vg, size_t va, size_t vb, lr_diff_t **out,
                  lr_error_t *err)
 {
     lr_error_clear(err);
@@ -821,9 +821,9 @@ int lr_diff_scan(const lr_scan_t *scan, size_t vg, size_t va, size_t vb, lr_diff
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "invalid arguments");
     *out = NULL;
     lr_vg_t *a = NULL, *b = NULL;
-    int rc = lr_export_load(scan, vg, va, &a, err);
+    int rc = lr_export_load(session, vg, va, &a, err);
     if (!rc)
-        rc = lr_export_load(scan, vg, vb, &b, err);
+        rc = lr_export_load(session, vg, vb, &b, err);
     if (!rc)
         rc = lr_diff_vgs(a, b, out, err);
     lr_vg_free(a);

@@ -128,7 +128,7 @@ int lr_repair_execute(lr_repair_plan_t *p, const lr_repair_exec_opts_t *o, lr_er
         return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET, "the plan was executed already");
     if (!p->n_writes)
         return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET, "the plan writes nothing");
-    lr_txn_t *t = ((rp_priv_t *)p->priv)->txn;
+    lr_txn_t *t = rp_plan(p)->txn;
     int rc = lr_repair_plan_writable(p, err);
     for (size_t i = 0; i < p->n_images && !rc; i++)
         rc = lr_txn_set_path(t, i, p->images[i].path, err);

@@ -12,15 +12,16 @@
 /* ---- loading --------------------------------------------------------- */
 
 /* Reads the best copy's text and checks it is still the scanned version. */
-static int read_version(const lr_scan_t *scan, size_t vg, size_t version, char **text, size_t *len,
-                        lr_error_t *err)
+static int read_version(const lr_scan_session_t *session, size_t vg, size_t version, char **text,
+                        size_t *len, lr_error_t *err)
 {
+    const lr_scan_t *scan = lr_scan_result(session);
     size_t copy;
     int rc = rp_version_copy(scan, vg, version, &copy, err);
     if (rc)
         return rc;
     uint64_t n = 0;
-    rc = lr_scan_copy_text(scan, copy, text, &n, err);
+    rc = lr_scan_copy_text(session, copy, text, &n, err);
     if (rc) {
         free(*text);
         *text = NULL;
@@ -41,7 +42,8 @@ static int read_version(const lr_scan_t *scan, size_t vg, size_t version, char *
     return 0;
 }
 
-int lr_export_load(const lr_scan_t *scan, size_t vg, size_t version, lr_vg_t **out, lr_error_t *err)
+int lr_export_load(const lr_scan_session_t *session, size_t vg, size_t version, lr_vg_t **out,
+                   lr_error_t *err)
 {
     lr_error_clear(err);
     if (!out)
@@ -49,7 +51,7 @@ int lr_export_load(const lr_scan_t *scan, size_t vg, size_t version, lr_vg_t **o
     *out = NULL;
     char *text = NULL;
     size_t len = 0;
-    int rc = read_version(scan, vg, version, &text, &len, err);
+    int rc = read_version(session, vg, version, &text, &len, err);
     if (!rc)
         rc = lr_vg_parse(text, len, out, err);
     free(text);
@@ -58,14 +60,14 @@ int lr_export_load(const lr_scan_t *scan, size_t vg, size_t version, lr_vg_t **o
 
 /* ---- export ---------------------------------------------------------- */
 
-int lr_export_text(const lr_scan_t *scan, size_t vg, size_t version, char **text, size_t *len,
-                   lr_error_t *err)
+int lr_export_text(const lr_scan_session_t *session, size_t vg, size_t version, char **text,
+                   size_t *len, lr_error_t *err)
 {
     lr_error_clear(err);
     if (!text)
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "invalid arguments");
     size_t n = 0;
-    int rc = read_version(scan, vg, version, text, &n, err);
+    int rc = read_version(session, vg, version, text, &n, err);
     if (!rc && len)
         *len = n;
     return rc;
@@ -89,14 +91,14 @@ int lr_export_write_text(const lr_scan_t *scan, const char *text, size_t len, co
     return rp_out_commit(&o, err);
 }
 
-int lr_export_write(const lr_scan_t *scan, size_t vg, size_t version, const char *path,
+int lr_export_write(const lr_scan_session_t *session, size_t vg, size_t version, const char *path,
                     unsigned flags, lr_error_t *err)
 {
     char *text = NULL;
     size_t len = 0;
-    int rc = lr_export_text(scan, vg, version, &text, &len, err);
+    int rc = lr_export_text(session, vg, version, &text, &len, err);
     if (!rc)
-        rc = lr_export_write_text(scan, text, len, path, flags, err);
+        rc = lr_export_write_text(lr_scan_result(session), text, len, path, flags, err);
     free(text);
     return rc;
 }

@@ -421,13 +421,13 @@ int lr_extract_plan_vg(const lr_scan_t *scan, const lr_vg_t *vgv, const char *lv
     return 0;
 }
 
-int lr_extract_plan(const lr_scan_t *scan, size_t vg, size_t version, const char *lv,
+int lr_extract_plan(const lr_scan_session_t *session, size_t vg, size_t version, const char *lv,
                     lr_extract_plan_t **out, lr_error_t *err)
 {
     lr_vg_t *v = NULL;
-    int rc = lr_export_load(scan, vg, version, &v, err);
+    int rc = lr_export_load(session, vg, version, &v, err);
     if (!rc)
-        rc = lr_extract_plan_vg(scan, v, lv, out, err);
+        rc = lr_extract_plan_vg(lr_scan_result(session), v, lv, out, err);
     lr_vg_free(v);
     return rc;
 }
@@ -634,14 +634,14 @@ int lr_extract_run(const lr_scan_t *scan, const lr_extract_plan_t *plan, const c
     return rc;
 }
 
-int lr_extract_lv(const lr_scan_t *scan, size_t vg, size_t version, const char *lv,
+int lr_extract_lv(const lr_scan_session_t *session, size_t vg, size_t version, const char *lv,
                   const char *path, const lr_extract_opts_t *opts, uint64_t *written,
                   lr_error_t *err)
 {
     lr_extract_plan_t *plan = NULL;
-    int rc = lr_extract_plan(scan, vg, version, lv, &plan, err);
+    int rc = lr_extract_plan(session, vg, version, lv, &plan, err);
     if (!rc)
-        rc = lr_extract_run(scan, plan, path, opts, written, err);
+        rc = lr_extract_run(lr_scan_result(session), plan, path, opts, written, err);
     lr_extract_plan_free(plan);
     return rc;
 }

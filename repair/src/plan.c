@@ -61,13 +61,20 @@ void lr_repair_plan_free(lr_repair_plan_t *p)
     for (size_t i = 0; i < p->n_notes; i++)
         free(p->notes[i]);
     free(p->notes);
-    rp_priv_t *priv = p->priv;
-    if (priv) {
-        free(priv->ops);
-        lr_txn_free(priv->txn);
-    }
-    free(priv);
-    free(p);
+    rp_plan_t *rp = rp_plan(p);
+    free(rp->ops);
+    lr_txn_free(rp->txn);
+    free(rp);
+}
+
+rp_plan_t *rp_plan(lr_repair_plan_t *plan)
+{
+    return (rp_plan_t *)plan; /* pub is the first member */
+}
+
+const rp_plan_t *rp_plan_const(const lr_repair_plan_t *plan)
+{
+    return (const rp_plan_t *)plan;
 }
 
 int rp_note(lr_repair_plan_t *p, const char *fmt, ...)
@@ -178,17 +185,17 @@ static int set_identity(lr_repair_plan_t *p, const lr_repair_opts_t *o, lr_error
 
 /* Reads the chosen version's best copy and makes the new text. orig
  * receives a view of the old version. */
-static int make_text(lr_repair_plan_t *p, const lr_scan_t *scan, const lr_repair_opts_t *o,
-                     lr_vg_t **orig, lr_error_t *err)
+static int make_text(lr_repair_plan_t *p, const lr_scan_session_t *session,
+                     const lr_repair_opts_t *o, lr_vg_t **orig, lr_error_t *err)
 {
-    int copy = lr_scan_version_copy(scan, (size_t)p->vg, (size_t)p->version);
+    int copy = lr_scan_version_copy(lr_scan_result(session), (size_t)p->vg, (size_t)p->version);
     if (copy < 0)
         return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
                             "VG %s seqno %llu has no complete copy left", p->vg_name,
                             (unsigned long long)p->seqno);
     char *old = NULL;
     uint64_t len = 0;
-    int rc = lr_scan_copy_text(scan, (size_t)copy, &old, &len, err);
+    int rc = lr_scan_copy_text(session, (size_t)copy, &old, &len, err);
     if (rc == LR_ECHECKSUM)
         rc = lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
                           "the copy of seqno %llu changed since the scan; scan again",
@@ -321,18 +328,18 @@ static void close_images(lr_io_t **rio, size_t n, bool own)
     free(rio);
 }
 
-int lr_repair_plan_new(const lr_scan_t *scan, lr_io_t *const *ios, const lr_repair_opts_t *opts,
-                       lr_repair_plan_t **out, lr_error_t *err)
+int lr_repair_plan_new(const lr_scan_session_t *session, lr_io_t *const *ios,
+                       const lr_repair_opts_t *opts, lr_repair_plan_t **out, lr_error_t *err)
 {
+    const lr_scan_t *scan = lr_scan_result(session);
     if (!scan || !opts || !out)
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "plan: invalid arguments");
     *out = NULL;
     lr_error_clear(err);
-    lr_repair_plan_t *p = calloc(1, sizeof(*p));
-    if (!p || !(p->priv = calloc(1, sizeof(rp_priv_t)))) {
-        free(p);
-        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    }
+    rp_plan_t *rp = calloc(1, sizeof(*rp));
+    if (!rp)
+        return lr_error_oom(err);
+    lr_repair_plan_t *p = &rp->pub;
     lr_vg_t *orig = NULL, *vg = NULL;
     lr_io_t **rio = NULL;
     bool own = false;
@@ -349,15 +356,15 @@ int lr_repair_plan_new(const lr_scan_t *scan, lr_io_t *const *ios, const lr_repa
     if (!rc)
         rc = init_version(p, scan, err);
     if (!rc)
-        rc = make_text(p, scan, opts, &orig, err);
+        rc = make_text(p, session, opts, &orig, err);
     if (!rc)
         rc = check_text(p, opts, &vg, err);
     if (!rc)
-        rc = rp_plan_changes(p, scan, orig, err);
+        rc = rp_plan_changes(p, session, orig, err);
     if (!rc)
         rc = open_images(scan, ios, &rio, &own, err);
     if (!rc)
-        rc = rp_plan_pvs(p, scan, rio, vg, opts, err);
+        rc = rp_plan_pvs(p, session, rio, vg, opts, err);
     if (!rc)
         rc = rp_plan_writes(p, scan, rio, err);
     close_images(rio, scan->n_images, own);

@@ -9,16 +9,16 @@
 
 /* What changes for the user: LVs of the restored version (orig) compared
  * with the VG's newest complete version (summary.c). */
-int rp_plan_changes(lr_repair_plan_t *p, const lr_scan_t *scan, const lr_vg_t *orig,
+int rp_plan_changes(lr_repair_plan_t *p, const lr_scan_session_t *session, const lr_vg_t *orig,
                     lr_error_t *err);
 
 /* Finds every PV of the new version (vg) among the images, decides what to
  * rebuild and which areas get the copy (pvs.c). */
-int rp_plan_pvs(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *const *rio, const lr_vg_t *vg,
-                const lr_repair_opts_t *o, lr_error_t *err);
+int rp_plan_pvs(lr_repair_plan_t *p, const lr_scan_session_t *session, lr_io_t *const *rio,
+                const lr_vg_t *vg, const lr_repair_opts_t *o, lr_error_t *err);
 
 /* Builds the steps, plans the restore's transaction by running them on
- * recording layers over rio (plan->priv's txn) and turns what they wrote
+ * recording layers over rio (the engine's rp_plan_t txn) and turns what they wrote
  * into plan->writes (writes.c). */
 int rp_plan_writes(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *const *rio,
                    lr_error_t *err);

@@ -116,14 +116,15 @@ static int locate(lr_repair_plan_t *p, const lr_scan_t *scan, lr_repair_pv_t *pv
 
 /* Where a missing PV was last seen: the newest version naming it, with the
  * device hint written there. */
-static int last_seen(lr_repair_plan_t *p, const lr_scan_t *scan, lr_repair_pv_t *pv,
+static int last_seen(lr_repair_plan_t *p, const lr_scan_session_t *session, lr_repair_pv_t *pv,
                      lr_error_t *err)
 {
+    const lr_scan_t *scan = lr_scan_result(session);
     const lr_scan_vg_t *svg = &scan->vgs[p->vg];
     for (size_t j = 0; j < svg->n_versions && j < MAX_LAST_SEEN; j++) {
         int copy = lr_scan_version_copy(scan, (size_t)p->vg, j);
         lr_vg_t *v = NULL;
-        if (copy < 0 || lr_scan_copy_vg(scan, (size_t)copy, &v, NULL) != 0)
+        if (copy < 0 || lr_scan_copy_vg(session, (size_t)copy, &v, NULL) != 0)
             continue;
         const lr_pv_t *t = lr_vg_find_pv_by_id(v, pv->id_raw);
         if (t)
@@ -700,9 +701,10 @@ static int note_stale(lr_repair_plan_t *p)
     return 0;
 }
 
-int rp_plan_pvs(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *const *rio, const lr_vg_t *vg,
-                const lr_repair_opts_t *o, lr_error_t *err)
+int rp_plan_pvs(lr_repair_plan_t *p, const lr_scan_session_t *session, lr_io_t *const *rio,
+                const lr_vg_t *vg, const lr_repair_opts_t *o, lr_error_t *err)
 {
+    const lr_scan_t *scan = lr_scan_result(session);
     p->pvs = calloc(vg->n_pvs ? vg->n_pvs : 1, sizeof(*p->pvs));
     if (!p->pvs)
         return lr_error_oom(err);
@@ -713,7 +715,7 @@ int rp_plan_pvs(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *const *rio,
         if (!rc)
             rc = locate(p, scan, &p->pvs[i], err);
         if (!rc && p->pvs[i].missing)
-            rc = last_seen(p, scan, &p->pvs[i], err);
+            rc = last_seen(p, session, &p->pvs[i], err);
     }
     if (!rc)
         rc = check_no_shared_location(p, err);

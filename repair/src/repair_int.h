@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "lr/error.h"
+#include "lr/repair.h"
 #include "util.h"
 
 /* ---- the write steps of a plan (plan.c, execute.c) ---------------------- */
@@ -30,11 +31,19 @@ typedef struct rp_op {
     lr_label_t label;  /* LABEL */
 } rp_op_t;
 
-typedef struct rp_priv {
+/* A plan as the engine allocates it: the public struct first (the caller's
+ * pointer is this allocation), then the steps only the engine runs, so no
+ * engine state hides in the public struct. */
+typedef struct rp_plan {
+    struct lr_repair_plan pub;
     rp_op_t *ops;
     size_t n_ops;
     lr_txn_t *txn; /* the planned transaction (lr/txn.h); its writes are plan->writes */
-} rp_priv_t;
+} rp_plan_t;
+
+/* The engine's side of a plan lr_repair_plan_new made. */
+rp_plan_t *rp_plan(struct lr_repair_plan *plan);
+const rp_plan_t *rp_plan_const(const struct lr_repair_plan *plan);
 
 /* Adds a note to the plan (printf style); -ENOMEM on failure. */
 int rp_note(struct lr_repair_plan *plan, const char *fmt, ...)

@@ -69,9 +69,10 @@ static int compare(lr_repair_plan_t *p, const lr_vg_t *orig, const lr_vg_t *newe
     return 0;
 }
 
-int rp_plan_changes(lr_repair_plan_t *p, const lr_scan_t *scan, const lr_vg_t *orig,
+int rp_plan_changes(lr_repair_plan_t *p, const lr_scan_session_t *session, const lr_vg_t *orig,
                     lr_error_t *err)
 {
+    const lr_scan_t *scan = lr_scan_result(session);
     const lr_scan_vg_t *svg = &scan->vgs[p->vg];
     if (svg->latest < 0)
         return 0;
@@ -83,7 +84,7 @@ int rp_plan_changes(lr_repair_plan_t *p, const lr_scan_t *scan, const lr_vg_t *o
     lr_vg_t *newest = NULL;
     lr_error_t e;
     lr_error_clear(&e);
-    if (copy < 0 || lr_scan_copy_vg(scan, (size_t)copy, &newest, &e) != 0) {
+    if (copy < 0 || lr_scan_copy_vg(session, (size_t)copy, &newest, &e) != 0) {
         /* Only the summary suffers; the restore itself does not need it. */
         if (rp_note(p, "the newest version (seqno %llu) could not be read to compare: %s",
                     (unsigned long long)p->newest_seqno, e.msg[0] ? e.msg : "no complete copy"))

@@ -19,10 +19,10 @@
  * leave become the areas' `after`. */
 static int run_ops(lr_repair_plan_t *p, lr_io_t *const *ios, lr_txn_t *t, lr_error_t *err)
 {
-    const rp_priv_t *priv = p->priv;
+    const rp_plan_t *rp = rp_plan_const(p);
     bool planning = lr_txn_planning(t);
-    for (size_t k = 0; k < priv->n_ops; k++) {
-        const rp_op_t *op = &priv->ops[k];
+    for (size_t k = 0; k < rp->n_ops; k++) {
+        const rp_op_t *op = &rp->ops[k];
         lr_txn_tag(t, (int)k);
         lr_io_t *io = ios[op->image];
         int rc;
@@ -48,7 +48,7 @@ static int run_ops(lr_repair_plan_t *p, lr_io_t *const *ios, lr_txn_t *t, lr_err
 
 static int build_ops(lr_repair_plan_t *p, lr_error_t *err)
 {
-    rp_priv_t *priv = p->priv;
+    rp_plan_t *priv = rp_plan(p);
     priv->ops = calloc(p->n_areas + p->n_pvs + 1, sizeof(*priv->ops));
     if (!priv->ops)
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
@@ -182,7 +182,7 @@ static void describe_new(const lr_repair_plan_t *p, const lr_repair_write_t *w, 
 static int take_write(lr_repair_plan_t *p, const lr_scan_t *scan, const lr_txn_write_t *r,
                       lr_repair_write_t *w, lr_error_t *err)
 {
-    const rp_op_t *op = &((rp_priv_t *)p->priv)->ops[r->tag];
+    const rp_op_t *op = &rp_plan(p)->ops[r->tag];
     w->image = (int)r->image;
     w->offset = r->offset;
     w->length = r->length;
@@ -214,7 +214,7 @@ static int take_write(lr_repair_plan_t *p, const lr_scan_t *scan, const lr_txn_w
  * bytes are now and after. */
 static int writes_from(lr_repair_plan_t *p, const lr_scan_t *scan, lr_error_t *err)
 {
-    const lr_txn_t *t = ((rp_priv_t *)p->priv)->txn;
+    const lr_txn_t *t = rp_plan(p)->txn;
     size_t n = lr_txn_n_writes(t);
     p->writes = calloc(n ? n : 1, sizeof(*p->writes));
     if (!p->writes)
@@ -273,7 +273,7 @@ lr_txn_ops_t rp_txn_ops(lr_repair_plan_t *p)
 
 int rp_plan_writes(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *const *rio, lr_error_t *err)
 {
-    rp_priv_t *priv = p->priv;
+    rp_plan_t *priv = rp_plan(p);
     int rc = build_ops(p, err);
     if (rc)
         return rc;

@@ -102,32 +102,89 @@ static int run(sc_ctx_t *c)
     return rc;
 }
 
-/* paths/open_errs/stopped: from lr_scan_paths (NULL, NULL, false otherwise). */
-static int scan_with(lr_io_t *const *ios, size_t n, const char *const *paths,
-                     const lr_error_t *open_errs, bool stopped, const lr_scan_opts_t *opts,
-                     sc_priv_t *priv, lr_scan_t **out, lr_error_t *err)
+static void close_all(lr_io_t **ios, size_t n)
 {
-    lr_scan_t *s = calloc(1, sizeof(*s));
-    if (!s)
-        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    s->priv = priv;
+    for (size_t i = 0; i < n; i++)
+        lr_io_close(ios[i], NULL);
+}
+
+/* Frees what the result tree owns (not the tree's own struct, which is part
+ * of the session). */
+static void result_clear(lr_scan_t *s)
+{
+    for (size_t i = 0; i < s->n_images; i++) {
+        free(s->images[i].path);
+        free(s->images[i].error_msg);
+    }
+    free(s->images);
+    free(s->labels);
+    for (size_t i = 0; i < s->n_areas; i++)
+        free(s->areas[i].header);
+    free(s->areas);
+    for (size_t i = 0; i < s->n_copies; i++) {
+        sc_copy_clear_text_fields(&s->copies[i]);
+        free(s->copies[i].vg_name);
+    }
+    free(s->copies);
+    sc_free_vgs(s);
+}
+
+void lr_scan_session_free(lr_scan_session_t *ss)
+{
+    if (!ss)
+        return;
+    result_clear(&ss->result);
+    if (ss->own)
+        close_all(ss->ios, ss->n_ios);
+    free(ss->ios);
+    free(ss);
+}
+
+const lr_scan_t *lr_scan_result(const lr_scan_session_t *ss)
+{
+    return ss ? &ss->result : NULL;
+}
+
+/* Scans the session's handles into its result. paths/open_errs/stopped:
+ * from lr_scan_paths (NULL, NULL, false otherwise). On failure the session
+ * is freed (closing what it owns). */
+static int scan_with(lr_scan_session_t *ss, const char *const *paths, const lr_error_t *open_errs,
+                     bool stopped, const lr_scan_opts_t *opts, lr_scan_session_t **out,
+                     lr_error_t *err)
+{
+    lr_scan_t *s = &ss->result;
     s->interrupted = stopped;
-    sc_ctx_t c = {.scan = s, .ios = ios, .paths = paths, .open_errs = open_errs, .err = err};
+    sc_ctx_t c = {.scan = s, .ios = ss->ios, .paths = paths, .open_errs = open_errs, .err = err};
     resolve_opts(&c.opts, opts);
-    int rc = init_images(&c, ios, n);
+    int rc = init_images(&c, ss->ios, ss->n_ios);
     if (!rc)
         rc = run(&c);
     free(c.hdrs);
     free(c.labels_by_uuid);
     if (rc) {
-        lr_scan_free(s);
+        lr_scan_session_free(ss);
         return rc;
     }
-    *out = s;
+    *out = ss;
     return 0;
 }
 
-int lr_scan_ios(lr_io_t *const *ios, size_t n, const lr_scan_opts_t *opts, lr_scan_t **out,
+/* A session with room for n handles, or NULL. */
+static lr_scan_session_t *session_new(size_t n)
+{
+    lr_scan_session_t *ss = calloc(1, sizeof(*ss));
+    if (ss)
+        ss->ios = calloc(n ? n : 1, sizeof(*ss->ios));
+    if (ss && !ss->ios) {
+        free(ss);
+        return NULL;
+    }
+    if (ss)
+        ss->n_ios = n;
+    return ss;
+}
+
+int lr_scan_ios(lr_io_t *const *ios, size_t n, const lr_scan_opts_t *opts, lr_scan_session_t **out,
                 lr_error_t *err)
 {
     lr_error_clear(err);
@@ -137,23 +194,11 @@ int lr_scan_ios(lr_io_t *const *ios, size_t n, const lr_scan_opts_t *opts, lr_sc
     for (size_t i = 0; i < n; i++)
         if (!ios[i])
             return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "image %zu has no handle", i);
-    sc_priv_t *priv = calloc(1, sizeof(*priv));
-    if (!priv)
-        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    priv->ios = malloc((n ? n : 1) * sizeof(*priv->ios));
-    if (!priv->ios) {
-        free(priv);
-        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    }
-    memcpy(priv->ios, ios, n * sizeof(*ios));
-    priv->n_ios = n;
-    return scan_with(priv->ios, n, NULL, NULL, false, opts, priv, out, err);
-}
-
-static void close_all(lr_io_t **ios, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        lr_io_close(ios[i], NULL);
+    lr_scan_session_t *ss = session_new(n);
+    if (!ss)
+        return lr_error_oom(err);
+    memcpy(ss->ios, ios, n * sizeof(*ios));
+    return scan_with(ss, NULL, NULL, false, opts, out, err);
 }
 
 /* Passes the gzip index pass's progress on as the open progress of one image. */
@@ -171,23 +216,22 @@ static int open_progress(void *arg, uint64_t done, uint64_t total)
     return b->stopped;
 }
 
-int lr_scan_paths(const char *const *paths, size_t n, const lr_scan_opts_t *opts, lr_scan_t **out,
-                  lr_error_t *err)
+int lr_scan_paths(const char *const *paths, size_t n, const lr_scan_opts_t *opts,
+                  lr_scan_session_t **out, lr_error_t *err)
 {
     lr_error_clear(err);
     if (!out || (n && !paths))
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "no images or no result pointer");
     *out = NULL;
     bool keep = opts && (opts->flags & LR_SCAN_KEEP_GOING);
-    sc_priv_t *priv = calloc(1, sizeof(*priv));
-    lr_io_t **ios = calloc(n ? n : 1, sizeof(*ios));
+    lr_scan_session_t *ss = session_new(n);
     lr_error_t *open_errs = calloc(n ? n : 1, sizeof(*open_errs));
-    if (!priv || !ios || !open_errs) {
-        free(priv);
-        free(ios);
+    if (!ss || !open_errs) {
+        lr_scan_session_free(ss);
         free(open_errs);
-        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+        return lr_error_oom(err);
     }
+    ss->own = true; /* closes the handles opened so far on every way out */
     bool stopped = false;
     for (size_t i = 0; i < n && !stopped; i++) {
         open_bridge_t b = {.opts = opts, .image = (int)i};
@@ -198,7 +242,7 @@ int lr_scan_paths(const char *const *paths, size_t n, const lr_scan_opts_t *opts
         }
         lr_error_t e;
         lr_error_clear(&e);
-        int rc = lr_io_open_opts(&ios[i], paths[i], &io_opts, &e);
+        int rc = lr_io_open_opts(&ss->ios[i], paths[i], &io_opts, &e);
         if (rc && b.stopped) {
             stopped = true; /* asked to stop: not an error of the image */
         } else if (rc && keep) {
@@ -210,68 +254,34 @@ int lr_scan_paths(const char *const *paths, size_t n, const lr_scan_opts_t *opts
             if (err)
                 *err = e;
             lr_error_wrap(err, paths[i], rc);
-            close_all(ios, i);
-            free(ios);
             free(open_errs);
-            free(priv);
+            lr_scan_session_free(ss);
             return rc;
         }
     }
-    priv->ios = ios;
-    priv->n_ios = n;
-    priv->own = true;
-    int rc = scan_with(ios, n, paths, open_errs, stopped, opts, priv, out, err);
+    int rc = scan_with(ss, paths, open_errs, stopped, opts, out, err);
     free(open_errs);
     return rc;
 }
 
-void lr_scan_free(lr_scan_t *s)
-{
-    if (!s)
-        return;
-    for (size_t i = 0; i < s->n_images; i++) {
-        free(s->images[i].path);
-        free(s->images[i].error_msg);
-    }
-    free(s->images);
-    free(s->labels);
-    for (size_t i = 0; i < s->n_areas; i++)
-        free(s->areas[i].header);
-    free(s->areas);
-    for (size_t i = 0; i < s->n_copies; i++) {
-        sc_copy_clear_text_fields(&s->copies[i]);
-        free(s->copies[i].vg_name);
-    }
-    free(s->copies);
-    sc_free_vgs(s);
-    sc_priv_t *priv = s->priv;
-    if (priv) {
-        if (priv->own)
-            close_all(priv->ios, priv->n_ios);
-        free(priv->ios);
-        free(priv);
-    }
-    free(s);
-}
-
 /* ---- re-reading -------------------------------------------------------- */
 
-static lr_io_t *io_of(const lr_scan_t *s, int image)
+static lr_io_t *io_of(const lr_scan_session_t *ss, int image)
 {
-    const sc_priv_t *priv = s->priv;
-    if (!priv || image < 0 || (size_t)image >= priv->n_ios)
+    if (image < 0 || (size_t)image >= ss->n_ios)
         return NULL;
-    return priv->ios[image];
+    return ss->ios[image];
 }
 
-int lr_scan_copy_text(const lr_scan_t *s, size_t copy, char **text, uint64_t *len, lr_error_t *err)
+int lr_scan_copy_text(const lr_scan_session_t *ss, size_t copy, char **text, uint64_t *len,
+                      lr_error_t *err)
 {
     lr_error_clear(err);
-    if (!s || !text || copy >= s->n_copies)
+    if (!ss || !text || copy >= ss->result.n_copies)
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "no such copy");
     *text = NULL;
-    const lr_scan_copy_t *cp = &s->copies[copy];
-    lr_io_t *io = io_of(s, cp->image);
+    const lr_scan_copy_t *cp = &ss->result.copies[copy];
+    lr_io_t *io = io_of(ss, cp->image);
     if (!io)
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "the image of this copy is not open");
     int rc = sc_read_pieces(io, cp, text, err);
@@ -286,13 +296,13 @@ int lr_scan_copy_text(const lr_scan_t *s, size_t copy, char **text, uint64_t *le
     return 0;
 }
 
-int lr_scan_copy_vg(const lr_scan_t *s, size_t copy, lr_vg_t **out, lr_error_t *err)
+int lr_scan_copy_vg(const lr_scan_session_t *ss, size_t copy, lr_vg_t **out, lr_error_t *err)
 {
     char *text = NULL;
     uint64_t len = 0;
     if (out)
         *out = NULL;
-    int rc = lr_scan_copy_text(s, copy, &text, &len, err);
+    int rc = lr_scan_copy_text(ss, copy, &text, &len, err);
     if (rc) {
         free(text);
         return rc;
@@ -300,7 +310,7 @@ int lr_scan_copy_vg(const lr_scan_t *s, size_t copy, lr_vg_t **out, lr_error_t *
     rc = lr_vg_parse(text, (size_t)len, out, err);
     free(text);
     if (rc)
-        lr_error_wrap(err, s->images[s->copies[copy].image].path, rc);
+        lr_error_wrap(err, ss->result.images[ss->result.copies[copy].image].path, rc);
     return rc;
 }
 

@@ -32,12 +32,13 @@ typedef struct sc_sig {
     uint64_t seqno;
 } sc_sig_t;
 
-/* Handles the result keeps for re-reading text. */
-typedef struct sc_priv {
+/* The session: the result, and the handles it re-reads text through. */
+struct lr_scan_session {
+    lr_scan_t result;
     lr_io_t **ios;
     size_t n_ios;
-    bool own; /* opened by lr_scan_paths: closed by lr_scan_free */
-} sc_priv_t;
+    bool own; /* opened by lr_scan_paths: closed by lr_scan_session_free */
+};
 
 typedef struct sc_ctx {
     lr_scan_t *scan;

@@ -164,9 +164,11 @@ static void check_applied(const lr_repair_plan_t *p, lr_io_t *const *src, const 
     for (size_t i = 0; i < n_img && !rc; i++)
         rc = lr_test_mem_io_sized(&ios[i], NULL, copy[i], len[i], 0, lr_io_size(src[i]), false,
                                   "applied", &err);
-    lr_scan_t *s = NULL;
+    lr_scan_session_t *s_ss = NULL;
+    const lr_scan_t *s = NULL;
     if (!rc)
-        rc = lr_scan_ios(ios, n_img, NULL, &s, &err);
+        rc = lr_scan_ios(ios, n_img, NULL, &s_ss, &err);
+    s = lr_scan_result(s_ss);
     FUZZ_CHECK(rc == 0 || rc == -ENOMEM, "rescan failed: %d %s", rc, err.msg);
     if (rc == 0) {
         int idx[8];
@@ -187,7 +189,7 @@ static void check_applied(const lr_repair_plan_t *p, lr_io_t *const *src, const 
         }
         FUZZ_CHECK(found, "restored version %" PRIu64 " (crc 0x%08x) not found committed",
                    p->new_seqno, p->text_crc);
-        lr_scan_free(s);
+        lr_scan_session_free(s_ss);
     }
     for (size_t i = 0; i < n_img; i++) {
         lr_io_close(ios[i], NULL);
@@ -197,9 +199,11 @@ static void check_applied(const lr_repair_plan_t *p, lr_io_t *const *src, const 
 
 /* Plans version `ver` of VG `vg`; with any_vg, without naming the VG (the
  * planner then picks, or refuses listing the candidates). */
-static void plan_one(const lr_scan_t *s, lr_io_t *const *ios, size_t vg, size_t ver, bool force,
-                     bool any_vg, const uint8_t *const *img, const size_t *img_size, size_t n_img)
+static void plan_one(const lr_scan_session_t *s_ss, lr_io_t *const *ios, size_t vg, size_t ver,
+                     bool force, bool any_vg, const uint8_t *const *img, const size_t *img_size,
+                     size_t n_img)
 {
+    const lr_scan_t *s = lr_scan_result(s_ss);
     const lr_scan_vg_t *g = &s->vgs[vg];
     lr_repair_opts_t opts;
     memset(&opts, 0, sizeof(opts));
@@ -225,7 +229,7 @@ static void plan_one(const lr_scan_t *s, lr_io_t *const *ios, size_t vg, size_t 
 
     lr_repair_plan_t *p = NULL;
     lr_error_t err;
-    int rc = lr_repair_plan_new(s, ios, &opts, &p, &err);
+    int rc = lr_repair_plan_new(s_ss, ios, &opts, &p, &err);
     if (getenv("LR_FUZZ_VERBOSE"))
         fprintf(stderr, "plan vg %zu seqno %" PRIu64 " force %d: rc %d, %zu writes%s%s\n", vg,
                 opts.seqno, force, rc, p ? p->n_writes : 0, rc ? ": " : "", rc ? err.msg : "");
@@ -278,15 +282,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             lr_io_close(ios[0], NULL);
             return 0;
         }
-    lr_scan_t *s = NULL;
-    int rc = lr_scan_ios(ios, n, NULL, &s, &err);
+    lr_scan_session_t *s_ss = NULL;
+    const lr_scan_t *s = NULL;
+    int rc = lr_scan_ios(ios, n, NULL, &s_ss, &err);
+    s = lr_scan_result(s_ss);
     if (rc == 0) {
         for (size_t v = 0; v < s->n_vgs && v < MAX_VGS; v++)
             for (size_t k = 0; k < s->vgs[v].n_versions && k < MAX_VERSIONS; k++)
-                plan_one(s, ios, v, k, force, false, img, img_size, n);
+                plan_one(s_ss, ios, v, k, force, false, img, img_size, n);
         if (s->n_vgs && s->vgs[0].n_versions)
-            plan_one(s, ios, 0, 0, force, true, img, img_size, n);
-        lr_scan_free(s);
+            plan_one(s_ss, ios, 0, 0, force, true, img, img_size, n);
+        lr_scan_session_free(s_ss);
     }
     for (size_t i = 0; i < n; i++)
         lr_io_close(ios[i], NULL);

@@ -91,13 +91,14 @@ static void check_areas(const lr_scan_t *s)
     }
 }
 
-static void check_copy_text(const lr_scan_t *s, size_t i)
+static void check_copy_text(const lr_scan_session_t *s_ss, size_t i)
 {
+    const lr_scan_t *s = lr_scan_result(s_ss);
     const lr_scan_copy_t *c = &s->copies[i];
     char *text = NULL;
     uint64_t len = 0;
     lr_error_t err;
-    int rc = lr_scan_copy_text(s, i, &text, &len, &err);
+    int rc = lr_scan_copy_text(s_ss, i, &text, &len, &err);
     FUZZ_CHECK(rc == 0, "copy %zu at %" PRIu64 " cannot be read again: %d %s", i, c->offset, rc,
                err.msg);
     FUZZ_CHECK(len == c->length, "copy %zu re-read %" PRIu64 " bytes, recorded %" PRIu64, i, len,
@@ -108,7 +109,7 @@ static void check_copy_text(const lr_scan_t *s, size_t i)
 
     if (c->parse_ok) {
         lr_vg_t *vg = NULL;
-        rc = lr_scan_copy_vg(s, i, &vg, &err);
+        rc = lr_scan_copy_vg(s_ss, i, &vg, &err);
         FUZZ_CHECK(rc == 0, "copy %zu parse_ok but copy_vg fails: %d %s", i, rc, err.msg);
         FUZZ_CHECK(vg->seqno == c->seqno, "copy %zu seqno %" PRIu64 " vs parsed %" PRIu64, i,
                    c->seqno, vg->seqno);
@@ -123,8 +124,9 @@ static void check_copy_text(const lr_scan_t *s, size_t i)
     }
 }
 
-static void check_copies(const lr_scan_t *s)
+static void check_copies(const lr_scan_session_t *s_ss)
 {
+    const lr_scan_t *s = lr_scan_result(s_ss);
     for (size_t i = 0; i < s->n_copies; i++) {
         const lr_scan_copy_t *c = &s->copies[i];
         FUZZ_CHECK(c->image >= 0 && (size_t)c->image < s->n_images, "copy %zu image %d", i,
@@ -153,7 +155,7 @@ static void check_copies(const lr_scan_t *s)
                    i);
         if (c->crc_ok)
             FUZZ_CHECK(c->committed || c->precommitted, "copy %zu crc_ok without a slot", i);
-        check_copy_text(s, i);
+        check_copy_text(s_ss, i);
     }
 }
 
@@ -260,8 +262,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
 
-    lr_scan_t *s = NULL;
-    int rc = lr_scan_ios(ios, n, &opts, &s, &err);
+    lr_scan_session_t *s_ss = NULL;
+    const lr_scan_t *s = NULL;
+    int rc = lr_scan_ios(ios, n, &opts, &s_ss, &err);
+    s = lr_scan_result(s_ss);
     FUZZ_CHECK(rc == 0 || rc == -ENOMEM, "lr_scan_ios on a readable image returned %d: %s", rc,
                err.msg);
     if (rc == 0) {
@@ -280,9 +284,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                        s->n_copies, opts.max_copies);
         check_labels(s);
         check_areas(s);
-        check_copies(s);
+        check_copies(s_ss);
         check_vgs(s);
-        lr_scan_free(s);
+        lr_scan_session_free(s_ss);
     }
     for (size_t i = 0; i < n; i++)
         lr_io_close(ios[i], NULL);

@@ -255,12 +255,12 @@ static void vdesc(const vstate_t *v, char *buf, size_t len)
         snprintf(buf, len, "seqno %" PRIu64 " (%zu bytes)", v->seqno, strlen(v->text));
 }
 
-static lr_scan_t *scan_images(char paths_[][512], size_t n)
+static lr_scan_session_t *scan_images(char paths_[][512], size_t n)
 {
     const char *p[MAX_IMGS];
     for (size_t i = 0; i < n; i++)
         p[i] = paths_[i];
-    lr_scan_t *scan = NULL;
+    lr_scan_session_t *scan = NULL;
     lr_error_t err;
     lr_error_clear(&err);
     OK(lr_scan_paths(p, n, NULL, &scan, &err), &err);
@@ -277,8 +277,9 @@ static int scan_vg(const lr_scan_t *scan, const char *vg)
 }
 
 /* Our scanner: the VG's latest complete version, or none. */
-static vstate_t scanner_state(const lr_scan_t *scan, const char *vg)
+static vstate_t scanner_state(const lr_scan_session_t *session, const char *vg)
 {
+    const lr_scan_t *scan = lr_scan_result(session);
     vstate_t v = vstate_none();
     int i = scan_vg(scan, vg);
     if (i < 0 || scan->vgs[i].latest < 0)
@@ -288,7 +289,7 @@ static vstate_t scanner_state(const lr_scan_t *scan, const char *vg)
     assert_true(copy >= 0);
     lr_error_t err;
     lr_error_clear(&err);
-    OK(lr_scan_copy_text(scan, (size_t)copy, &v.text, NULL, &err), &err);
+    OK(lr_scan_copy_text(session, (size_t)copy, &v.text, NULL, &err), &err);
     v.has = true;
     v.seqno = g->versions[g->latest].seqno;
     return v;
@@ -547,12 +548,12 @@ static vstate_t captured_text(const runctx_t *c, const hook_t *h, uint64_t seqno
 
 static int run_restore(runctx_t *c, hook_t *h, lr_repair_plan_t **keep, lr_error_t *err)
 {
-    lr_scan_t *scan = scan_images(c->work, c->n);
+    lr_scan_session_t *scan = scan_images(c->work, c->n);
     lr_repair_opts_t o = {
         .vg = c->p->vg, .seqno = c->p->seqno, .host = "crashtest", .now = PLAN_TIME};
     lr_repair_plan_t *plan = NULL;
     int rc = lr_repair_plan_new(scan, NULL, &o, &plan, err);
-    lr_scan_free(scan);
+    lr_scan_session_free(scan);
     if (rc) {
         print_err("plan", err);
         fail_msg("%s: no plan", c->p->name);
@@ -675,9 +676,10 @@ static bool check_state(runctx_t *c, char imgs[][512], const vstate_t *scan_new,
                         const vstate_t *lvm_new, bool aligned, const char *label)
 {
     char d1[64], d2[64], d3[64];
-    lr_scan_t *scan = scan_images(imgs, c->n);
+    lr_scan_session_t *scan = scan_images(imgs, c->n);
     vstate_t s = scanner_state(scan, c->p->vg);
-    if (!vmatch(&s, &c->scan_old) && !vmatch(&s, scan_new) && torn_trailer(scan, c, &s, scan_new)) {
+    if (!vmatch(&s, &c->scan_old) && !vmatch(&s, scan_new) &&
+        torn_trailer(lr_scan_result(scan), c, &s, scan_new)) {
         /* A text write torn after the VG section, into a ring that is zero
          * beyond it, leaves an uncommitted copy that still parses; the
          * scanner must call it partial (lr_scan_copy_t.ends_whole). */
@@ -705,8 +707,9 @@ static bool check_state(runctx_t *c, char imgs[][512], const vstate_t *scan_new,
     if (!lvm_ok && s.has) {
         /* A torn area header or label sector: lvmrepair puts the version
          * the scanner found back. */
-        int vi = scan_vg(scan, c->p->vg);
-        const lr_scan_version_t *ver = &scan->vgs[vi].versions[scan->vgs[vi].latest];
+        const lr_scan_t *r = lr_scan_result(scan);
+        int vi = scan_vg(r, c->p->vg);
+        const lr_scan_version_t *ver = &r->vgs[vi].versions[r->vgs[vi].latest];
         lr_repair_opts_t o = {.vg = c->p->vg,
                               .seqno = s.seqno,
                               .has_crc = true,
@@ -726,7 +729,7 @@ static bool check_state(runctx_t *c, char imgs[][512], const vstate_t *scan_new,
     }
     vstate_free(&s);
     vstate_free(&l);
-    lr_scan_free(scan);
+    lr_scan_session_free(scan);
     return lvm_ok;
 }
 
@@ -885,13 +888,13 @@ static void run_case(runctx_t *c, const char *mode, unsigned at, int want, bool 
     bool lvm_ok = check_state(c, c->work, scan_new, lvm_new, aligned, label);
     if (!mode) {
         /* Without a fault the new state is reached, for both readers. */
-        lr_scan_t *scan = scan_images(c->work, c->n);
+        lr_scan_session_t *scan = scan_images(c->work, c->n);
         vstate_t s = scanner_state(scan, c->p->vg), l = lvm_state(c->work, c->n, c->p->vg);
         assert_true(vmatch(&s, scan_new));
         assert_true(vmatch(&l, lvm_new));
         vstate_free(&s);
         vstate_free(&l);
-        lr_scan_free(scan);
+        lr_scan_session_free(scan);
     }
     if (aligned)
         c->cnt.lvm_checked++;
@@ -996,9 +999,9 @@ static unsigned trial_text_writes(runctx_t *c)
 
 static void state_of(runctx_t *c, char imgs[][512], vstate_t *scan_v, vstate_t *lvm_v)
 {
-    lr_scan_t *scan = scan_images(imgs, c->n);
+    lr_scan_session_t *scan = scan_images(imgs, c->n);
     *scan_v = scanner_state(scan, c->p->vg);
-    lr_scan_free(scan);
+    lr_scan_session_free(scan);
     *lvm_v = lvm_state(imgs, c->n, c->p->vg);
 }
 

@@ -15,11 +15,11 @@
 #include "text_support.h"
 
 typedef struct fx {
-    lr_scan_t *history;
-    lr_scan_t *three;
+    lr_scan_session_t *history;
+    lr_scan_session_t *three;
 } fx_t;
 
-static lr_scan_t *scan_fixture(const char *fixture, const char *const *imgs, size_t n)
+static lr_scan_session_t *scan_fixture(const char *fixture, const char *const *imgs, size_t n)
 {
     char paths[3][512];
     const char *pp[3];
@@ -27,7 +27,7 @@ static lr_scan_t *scan_fixture(const char *fixture, const char *const *imgs, siz
         lr_test_path(paths[i], sizeof(paths[i]), fixture, imgs[i]);
         pp[i] = paths[i];
     }
-    lr_scan_t *scan = NULL;
+    lr_scan_session_t *scan = NULL;
     lr_error_t err;
     int rc = lr_scan_paths(pp, n, NULL, &scan, &err);
     if (rc) {
@@ -54,23 +54,23 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx_t *f = *state;
-    lr_scan_free(f->history);
-    lr_scan_free(f->three);
+    lr_scan_session_free(f->history);
+    lr_scan_session_free(f->three);
     free(f);
     return 0;
 }
 
-static void pick(lr_scan_t *scan, uint64_t seqno, int *vg, int *ver)
+static void pick(lr_scan_session_t *scan, uint64_t seqno, int *vg, int *ver)
 {
     lr_scan_pick_t p = {.has_seqno = true, .seqno = seqno};
     lr_error_t err;
-    int rc = lr_scan_select_one(scan, &p, vg, ver, &err);
+    int rc = lr_scan_select_one(lr_scan_result(scan), &p, vg, ver, &err);
     if (rc)
         fprintf(stderr, "pick %llu: %s\n", (unsigned long long)seqno, err.msg);
     assert_int_equal(rc, 0);
 }
 
-static lr_diff_t *diff_seqnos(lr_scan_t *scan, uint64_t a, uint64_t b)
+static lr_diff_t *diff_seqnos(lr_scan_session_t *scan, uint64_t a, uint64_t b)
 {
     int vg, va, vg2, vb;
     pick(scan, a, &vg, &va);
@@ -433,7 +433,7 @@ static void test_three_pv(void **state)
 
 /* ---- synthetic edits of real texts ------------------------------------ */
 
-static char *version_text(lr_scan_t *scan, uint64_t seqno)
+static char *version_text(lr_scan_session_t *scan, uint64_t seqno)
 {
     int vg, ver;
     pick(scan, seqno, &vg, &ver);
@@ -535,10 +535,12 @@ static void test_bad_args(void **state)
     assert_int_equal(lr_diff_scan(f->history, 0, 0, 9999, &d, &err), LR_ERANGE);
     lr_scan_pick_t p = {.has_seqno = true, .seqno = 77};
     int vg, ver;
-    assert_int_equal(lr_scan_select_one(f->history, &p, &vg, &ver, &err), LR_ENOTFOUND);
+    assert_int_equal(lr_scan_select_one(lr_scan_result(f->history), &p, &vg, &ver, &err),
+                     LR_ENOTFOUND);
     assert_non_null(strstr(err.msg, "1..16"));
     p.vg = "nosuchvg";
-    assert_int_equal(lr_scan_select_one(f->history, &p, &vg, &ver, &err), LR_ENOTFOUND);
+    assert_int_equal(lr_scan_select_one(lr_scan_result(f->history), &p, &vg, &ver, &err),
+                     LR_ENOTFOUND);
     assert_non_null(strstr(err.msg, "vg0"));
     lr_diff_free(NULL);
 }
@@ -550,16 +552,16 @@ static int json_main(int argc, char **argv)
     if (argc != 5)
         return 2;
     const char *img = argv[2];
-    lr_scan_t *scan = NULL;
+    lr_scan_session_t *scan = NULL;
     if (lr_scan_paths(&img, 1, NULL, &scan, NULL))
         return 2;
     int rc = 1, vg = -1, va = -1, vb = -1;
     lr_scan_pick_t p = {.has_seqno = true, .seqno = strtoull(argv[3], NULL, 10)};
     lr_diff_t *d = NULL;
     char *json = NULL;
-    if (lr_scan_select_one(scan, &p, &vg, &va, NULL) == 0) {
+    if (lr_scan_select_one(lr_scan_result(scan), &p, &vg, &va, NULL) == 0) {
         p.seqno = strtoull(argv[4], NULL, 10);
-        if (lr_scan_select_one(scan, &p, &vg, &vb, NULL) == 0 &&
+        if (lr_scan_select_one(lr_scan_result(scan), &p, &vg, &vb, NULL) == 0 &&
             lr_diff_scan(scan, (size_t)vg, (size_t)va, (size_t)vb, &d, NULL) == 0 &&
             lr_diff_format_json(d, &json, NULL) == 0) {
             fputs(json, stdout);
@@ -568,7 +570,7 @@ static int json_main(int argc, char **argv)
     }
     free(json);
     lr_diff_free(d);
-    lr_scan_free(scan);
+    lr_scan_session_free(scan);
     return rc;
 }
 

@@ -21,12 +21,12 @@
 
 typedef struct fx {
     char dir[64];
-    lr_scan_t *scan;
+    lr_scan_session_t *scan;
 } fx_t;
 
-static lr_scan_t *scan_one(const char *path)
+static lr_scan_session_t *scan_one(const char *path)
 {
-    lr_scan_t *scan = NULL;
+    lr_scan_session_t *scan = NULL;
     lr_error_t err;
     if (lr_scan_paths(&path, 1, NULL, &scan, &err)) {
         char msg[1024];
@@ -74,17 +74,17 @@ static void rm_dir(const char *dir)
 static int teardown(void **state)
 {
     fx_t *f = *state;
-    lr_scan_free(f->scan);
+    lr_scan_session_free(f->scan);
     rm_dir(f->dir);
     free(f);
     return 0;
 }
 
-static void pick(lr_scan_t *scan, uint64_t seqno, int *vg, int *ver)
+static void pick(lr_scan_session_t *scan, uint64_t seqno, int *vg, int *ver)
 {
     lr_scan_pick_t p = {.vg = "vg0", .has_seqno = true, .seqno = seqno};
     lr_error_t err;
-    int rc = lr_scan_select_one(scan, &p, vg, ver, &err);
+    int rc = lr_scan_select_one(lr_scan_result(scan), &p, vg, ver, &err);
     if (rc)
         fprintf(stderr, "pick: %s\n", err.msg);
     assert_int_equal(rc, 0);
@@ -226,7 +226,7 @@ static void test_never_into_image(void **state)
     assert_int_equal(link(img, alias), 0);
     size_t before_len;
     char *before = lr_test_slurp(img, &before_len);
-    lr_scan_t *scan = scan_one(img);
+    lr_scan_session_t *scan = scan_one(img);
     assert_non_null(scan);
     int vg, ver;
     pick(scan, 15, &vg, &ver);
@@ -243,7 +243,7 @@ static void test_never_into_image(void **state)
     assert_memory_equal(before, after, before_len);
     free(before);
     free(after);
-    lr_scan_free(scan);
+    lr_scan_session_free(scan);
     unlink(alias);
     unlink(img);
     assert_no_tmp(f->dir);
@@ -255,35 +255,36 @@ static void test_pick(void **state)
     int vg, ver;
     lr_error_t err;
     lr_scan_pick_t p = {0};
-    assert_int_equal(lr_scan_select_one(f->scan, &p, &vg, &ver, &err), 0);
-    assert_int_equal(f->scan->vgs[vg].versions[ver].seqno, 16); /* latest */
+    assert_int_equal(lr_scan_select_one(lr_scan_result(f->scan), &p, &vg, &ver, &err), 0);
+    assert_int_equal(lr_scan_result(f->scan)->vgs[vg].versions[ver].seqno, 16); /* latest */
 
     p.has_seqno = true;
     p.seqno = 15;
-    assert_int_equal(lr_scan_select_one(f->scan, &p, &vg, &ver, &err), 0);
+    assert_int_equal(lr_scan_select_one(lr_scan_result(f->scan), &p, &vg, &ver, &err), 0);
     p.has_crc = true;
-    p.crc = f->scan->vgs[vg].versions[ver].crc ^ 1;
-    assert_int_equal(lr_scan_select_one(f->scan, &p, &vg, &ver, &err), LR_ENOTFOUND);
+    p.crc = lr_scan_result(f->scan)->vgs[vg].versions[ver].crc ^ 1;
+    assert_int_equal(lr_scan_select_one(lr_scan_result(f->scan), &p, &vg, &ver, &err),
+                     LR_ENOTFOUND);
 
     /* two VGs on one disk: without --vg the current state is ambiguous */
     char path[512];
-    lr_scan_t *reinit = scan_one(lr_test_path(path, sizeof(path), "reinit", "disk.img.gz"));
+    lr_scan_session_t *reinit = scan_one(lr_test_path(path, sizeof(path), "reinit", "disk.img.gz"));
     assert_non_null(reinit);
     lr_scan_pick_t any = {0};
     lr_scan_selection_t sel;
-    assert_int_equal(lr_scan_select(reinit, &any, &sel, &err), LR_EREFUSED);
+    assert_int_equal(lr_scan_select(lr_scan_result(reinit), &any, &sel, &err), LR_EREFUSED);
     fprintf(stderr, "ambiguous: %s\n", err.msg);
     /* the candidates, as data: one per VG; naming the VG settles it */
     assert_int_equal(sel.n, 2);
-    assert_string_equal(reinit->vgs[sel.c[0].vg].name, "newvg");
-    assert_string_equal(reinit->vgs[sel.c[1].vg].name, "oldvg");
+    assert_string_equal(lr_scan_result(reinit)->vgs[sel.c[0].vg].name, "newvg");
+    assert_string_equal(lr_scan_result(reinit)->vgs[sel.c[1].vg].name, "oldvg");
     assert_int_equal(err.hints, LR_HINT_CHOOSE_VG);
     assert_int_equal(sel.vg, -1);
     lr_scan_selection_free(&sel);
     any.vg = "oldvg";
-    assert_int_equal(lr_scan_select_one(reinit, &any, &vg, &ver, &err), 0);
-    assert_int_equal(reinit->vgs[vg].versions[ver].seqno, 11);
-    lr_scan_free(reinit);
+    assert_int_equal(lr_scan_select_one(lr_scan_result(reinit), &any, &vg, &ver, &err), 0);
+    assert_int_equal(lr_scan_result(reinit)->vgs[vg].versions[ver].seqno, 11);
+    lr_scan_session_free(reinit);
 }
 
 /* Versions with only damaged copies are refused, never exported. */
@@ -291,22 +292,23 @@ static void test_partial_refused(void **state)
 {
     (void)state;
     char path[512];
-    lr_scan_t *scan = scan_one(lr_test_path(path, sizeof(path), "broken-text", "disk.img.gz"));
+    lr_scan_session_t *scan =
+        scan_one(lr_test_path(path, sizeof(path), "broken-text", "disk.img.gz"));
     assert_non_null(scan);
     int vg, ver;
     lr_error_t err;
     lr_scan_pick_t p = {.vg = "vgbt", .has_seqno = true, .seqno = 11};
-    int rc = lr_scan_select_one(scan, &p, &vg, &ver, &err);
+    int rc = lr_scan_select_one(lr_scan_result(scan), &p, &vg, &ver, &err);
     fprintf(stderr, "seqno 11: rc %d %s\n", rc, err.msg);
     assert_true(rc == LR_EREFUSED || rc == LR_ENOTFOUND);
     p.seqno = 10;
-    assert_int_equal(lr_scan_select_one(scan, &p, &vg, &ver, &err), 0);
+    assert_int_equal(lr_scan_select_one(lr_scan_result(scan), &p, &vg, &ver, &err), 0);
     char out[512];
     snprintf(out, sizeof(out), "%s/vgbt-10.vg", ((fx_t *)*state)->dir);
     assert_int_equal(lr_export_write(scan, (size_t)vg, (size_t)ver, out, 0, &err), 0);
     /* bad indexes */
     assert_int_equal(lr_export_write(scan, 99, 0, out, 0, &err), LR_ERANGE);
-    lr_scan_free(scan);
+    lr_scan_session_free(scan);
 }
 
 /* Helper mode for the interop script. */
@@ -314,19 +316,19 @@ static int export_main(int argc, char **argv)
 {
     if (argc != 5)
         return 2;
-    lr_scan_t *scan = scan_one(argv[2]);
+    lr_scan_session_t *scan = scan_one(argv[2]);
     if (!scan)
         return 2;
     lr_scan_pick_t p = {.has_seqno = true, .seqno = strtoull(argv[3], NULL, 10)};
     int vg, ver;
     lr_error_t err;
     char msg[1024];
-    int rc = lr_scan_select_one(scan, &p, &vg, &ver, &err);
+    int rc = lr_scan_select_one(lr_scan_result(scan), &p, &vg, &ver, &err);
     if (!rc)
         rc = lr_export_write(scan, (size_t)vg, (size_t)ver, argv[4], 0, &err);
     if (rc)
         fprintf(stderr, "test_export: %s\n", lr_error_format(&err, msg, sizeof(msg)));
-    lr_scan_free(scan);
+    lr_scan_session_free(scan);
     return rc ? 1 : 0;
 }
 

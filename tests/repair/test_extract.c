@@ -21,11 +21,11 @@
 
 typedef struct fx {
     char dir[64];
-    lr_scan_t *all; /* pv1, pv2, pv3 */
-    lr_scan_t *two; /* pv1, pv2 only: the PV with key "pv2" (pv3.img) is missing */
+    lr_scan_session_t *all; /* pv1, pv2, pv3 */
+    lr_scan_session_t *two; /* pv1, pv2 only: the PV with key "pv2" (pv3.img) is missing */
 } fx_t;
 
-static lr_scan_t *scan_imgs(const char *const *imgs, size_t n)
+static lr_scan_session_t *scan_imgs(const char *const *imgs, size_t n)
 {
     char paths[3][512];
     const char *pp[3];
@@ -33,7 +33,7 @@ static lr_scan_t *scan_imgs(const char *const *imgs, size_t n)
         lr_test_path(paths[i], sizeof(paths[i]), "three-pv", imgs[i]);
         pp[i] = paths[i];
     }
-    lr_scan_t *scan = NULL;
+    lr_scan_session_t *scan = NULL;
     lr_error_t err;
     if (lr_scan_paths(pp, n, NULL, &scan, &err)) {
         char msg[1024];
@@ -61,8 +61,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fx_t *f = *state;
-    lr_scan_free(f->all);
-    lr_scan_free(f->two);
+    lr_scan_session_free(f->all);
+    lr_scan_session_free(f->two);
     lr_test_clear_dir(f->dir, true);
     free(f);
     return 0;
@@ -80,11 +80,11 @@ static size_t n_entries(const char *dir)
     return n;
 }
 
-static void latest(lr_scan_t *scan, int *vg, int *ver)
+static void latest(lr_scan_session_t *scan, int *vg, int *ver)
 {
     lr_scan_pick_t p = {.vg = "vg3"};
     lr_error_t err;
-    int rc = lr_scan_select_one(scan, &p, vg, ver, &err);
+    int rc = lr_scan_select_one(lr_scan_result(scan), &p, vg, ver, &err);
     if (rc)
         fprintf(stderr, "pick: %s\n", err.msg);
     assert_int_equal(rc, 0);
@@ -103,7 +103,7 @@ static void truth_hash(const char *lv, char out[65])
     free(s);
 }
 
-static void extract_and_check(fx_t *f, lr_scan_t *scan, const char *lv, const char *hash_of,
+static void extract_and_check(fx_t *f, lr_scan_session_t *scan, const char *lv, const char *hash_of,
                               const lr_extract_opts_t *opts, uint64_t size)
 {
     int vg, ver;
@@ -175,7 +175,7 @@ static void test_handles_small_buffer(void **state)
     for (int i = 0; i < 3; i++)
         assert_int_equal(
             lr_io_open(&ios[i], lr_test_path(path, sizeof(path), "three-pv", imgs[i]), NULL), 0);
-    lr_scan_t *scan = NULL;
+    lr_scan_session_t *scan = NULL;
     assert_int_equal(lr_scan_ios(ios, 3, NULL, &scan, NULL), 0);
     unsigned calls = 0;
     lr_extract_opts_t o = {.buffer_size = 12345,
@@ -194,7 +194,7 @@ static void test_handles_small_buffer(void **state)
     assert_int_equal(lr_extract_lv(scan, (size_t)vg, (size_t)ver, "span", out, &o, NULL, NULL),
                      -EINVAL);
     assert_int_equal(n_entries(f->dir), 0);
-    lr_scan_free(scan);
+    lr_scan_session_free(scan);
     for (int i = 0; i < 3; i++)
         lr_io_close(ios[i], NULL);
 }
@@ -219,9 +219,10 @@ static void test_plan(void **state)
 
     /* chunk 4 of the LV is stripe 1's second chunk: block 64 of "stripe" */
     char buf[64];
-    assert_int_equal(lr_extract_read(f->all, p, buf, 20, 4 * 65536, NULL, NULL), 0);
+    assert_int_equal(lr_extract_read(lr_scan_result(f->all), p, buf, 20, 4 * 65536, NULL, NULL), 0);
     assert_memory_equal(buf, "stripe block 00000064", 20);
-    assert_int_equal(lr_extract_read(f->all, p, buf, 2, p->size - 1, NULL, NULL), LR_ERANGE);
+    assert_int_equal(lr_extract_read(lr_scan_result(f->all), p, buf, 2, p->size - 1, NULL, NULL),
+                     LR_ERANGE);
     lr_extract_plan_free(p);
 
     assert_int_equal(lr_extract_plan(f->all, (size_t)vg, (size_t)ver, "span", &p, NULL), 0);
@@ -229,7 +230,8 @@ static void test_plan(void **state)
     assert_int_equal(p->pieces[1].lv_offset, 4u << 20);
     assert_int_equal(p->pieces[1].stripes[0].image, 1);
     assert_int_equal(p->n_images, 2);
-    assert_int_equal(lr_extract_read(f->all, p, buf, 18, (4u << 20) + 4096, NULL, NULL), 0);
+    assert_int_equal(
+        lr_extract_read(lr_scan_result(f->all), p, buf, 18, (4u << 20) + 4096, NULL, NULL), 0);
     assert_memory_equal(buf, "span block 00001025", 18);
     lr_extract_plan_free(p);
 }
@@ -269,7 +271,7 @@ static void test_unknown_lv(void **state)
     assert_non_null(strstr(err.msg, "stripe"));
     /* an LV of an older version only: "small" before the rename */
     lr_scan_pick_t pk = {.vg = "vg3", .has_seqno = true, .seqno = 6};
-    assert_int_equal(lr_scan_select_one(f->all, &pk, &vg, &ver, &err), 0);
+    assert_int_equal(lr_scan_select_one(lr_scan_result(f->all), &pk, &vg, &ver, &err), 0);
     assert_int_equal(lr_extract_plan(f->all, (size_t)vg, (size_t)ver, "small", &p, &err), 0);
     assert_int_equal(p->size, 2u << 20);
     lr_extract_plan_free(p);
@@ -311,7 +313,7 @@ static void test_output_rules(void **state)
 
 /* ---- hand-made versions over the fixture's data ------------------------ */
 
-static char *latest_text(lr_scan_t *scan)
+static char *latest_text(lr_scan_session_t *scan)
 {
     int vg, ver;
     latest(scan, &vg, &ver);
@@ -365,23 +367,23 @@ static const char extra_lvs[] =
                                         "\"thin\"\nthin_pool = \"pool\"\n"
                                         "transaction_id = 1\ndevice_id = 1\n}\n}\n";
 
-static void plan_to_file(fx_t *f, lr_scan_t *scan, const lr_vg_t *v, const char *lv,
+static void plan_to_file(fx_t *f, lr_scan_session_t *scan, const lr_vg_t *v, const char *lv,
                          const char *out, const char *via)
 {
     lr_extract_plan_t *p = NULL;
     lr_error_t err;
-    int rc = lr_extract_plan_vg(scan, v, lv, &p, &err);
+    int rc = lr_extract_plan_vg(lr_scan_result(scan), v, lv, &p, &err);
     if (rc)
         fprintf(stderr, "plan %s: %s\n", lv, err.msg);
     assert_int_equal(rc, 0);
     assert_int_equal(p->n_pieces, 1);
     assert_string_equal(p->pieces[0].via, via);
-    assert_int_equal(lr_extract_run(scan, p, out, NULL, NULL, &err), 0);
+    assert_int_equal(lr_extract_run(lr_scan_result(scan), p, out, NULL, NULL, &err), 0);
     lr_extract_plan_free(p);
     (void)f;
 }
 
-static void hash_prefix(lr_scan_t *scan, const char *lv, uint64_t len, char out[65])
+static void hash_prefix(lr_scan_session_t *scan, const char *lv, uint64_t len, char out[65])
 {
     int vg, ver;
     latest(scan, &vg, &ver);
@@ -389,7 +391,7 @@ static void hash_prefix(lr_scan_t *scan, const char *lv, uint64_t len, char out[
     assert_int_equal(lr_extract_plan(scan, (size_t)vg, (size_t)ver, lv, &p, NULL), 0);
     char *buf = malloc(len);
     assert_non_null(buf);
-    assert_int_equal(lr_extract_read(scan, p, buf, len, 0, NULL, NULL), 0);
+    assert_int_equal(lr_extract_read(lr_scan_result(scan), p, buf, len, 0, NULL, NULL), 0);
     uint8_t d[LR_SHA256_LEN];
     lr_sha256(buf, len, d);
     lr_sha256_hex(d, out, LR_SHA256_HEX_LEN);
@@ -431,7 +433,7 @@ static void test_mirror_raid1_legs(void **state)
     /* unsupported type named in the refusal */
     lr_extract_plan_t *p = NULL;
     lr_error_t err;
-    assert_int_equal(lr_extract_plan_vg(f->all, v, "weird", &p, &err), LR_EREFUSED);
+    assert_int_equal(lr_extract_plan_vg(lr_scan_result(f->all), v, "weird", &p, &err), LR_EREFUSED);
     fprintf(stderr, "weird: %s\n", err.msg);
     assert_non_null(strstr(err.msg, "'thin'"));
     assert_non_null(strstr(err.msg, "weird"));
@@ -447,11 +449,11 @@ static void test_mirror_raid1_legs(void **state)
                               "extent_count = 1\ntype = \"mirror\"\nmirror_count = 2\n"
                               "mirrors = [\"pv2\", 10, \"pv2\", 12]\n}\n}\n");
     v = lr_test_vg_parse(both);
-    assert_int_equal(lr_extract_plan_vg(f->two, v, "m2", &p, &err), LR_EREFUSED);
+    assert_int_equal(lr_extract_plan_vg(lr_scan_result(f->two), v, "m2", &p, &err), LR_EREFUSED);
     fprintf(stderr, "m2: %s\n", err.msg);
     assert_non_null(strstr(err.msg, "pv2"));
     /* with all PVs: old-style legs directly on PVs */
-    assert_int_equal(lr_extract_plan_vg(f->all, v, "m2", &p, &err), 0);
+    assert_int_equal(lr_extract_plan_vg(lr_scan_result(f->all), v, "m2", &p, &err), 0);
     assert_int_equal(p->n_pieces, 1);
     assert_null(p->pieces[0].via);
     assert_int_equal(p->pieces[0].stripes[0].offset, 2048u * 512 + 10u * (1u << 20));
@@ -489,7 +491,7 @@ static void test_hostile_map(void **state)
         const char *lv = strstr(cases[i].anchor, "stripe") ? "stripe" : "tail";
         lr_extract_plan_t *plan = NULL;
         lr_error_t err;
-        int rc = lr_extract_plan_vg(f->all, v, lv, &plan, &err);
+        int rc = lr_extract_plan_vg(lr_scan_result(f->all), v, lv, &plan, &err);
         fprintf(stderr, "hostile %zu: %d %s\n", i, rc, err.msg);
         assert_int_equal(rc, LR_EFORMAT);
         assert_null(plan);

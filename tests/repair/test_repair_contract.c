@@ -18,7 +18,7 @@
 #include "lr/undo.h"
 
 static char g_dir[64];
-static lr_scan_t *g_scan;
+static lr_scan_session_t *g_scan;
 
 static int group_setup(void **state)
 {
@@ -34,7 +34,7 @@ static int group_setup(void **state)
 static int group_teardown(void **state)
 {
     (void)state;
-    lr_scan_free(g_scan);
+    lr_scan_session_free(g_scan);
     lr_test_clear_dir(g_dir, true);
     return 0;
 }
@@ -42,8 +42,8 @@ static int group_teardown(void **state)
 static void test_inspect(void **state)
 {
     (void)state;
-    assert_true(g_scan->n_vgs == 1);
-    size_t nv = g_scan->vgs[0].n_versions;
+    assert_true(lr_scan_result(g_scan)->n_vgs == 1);
+    size_t nv = lr_scan_result(g_scan)->vgs[0].n_versions;
     lr_diff_t *diff = NULL;
     lr_test_expect_fail(lr_diff_scan(g_scan, 0, 0, nv, &diff, NULL), LR_ERANGE,
                         "lr_diff_scan (no such version)");
@@ -51,13 +51,13 @@ static void test_inspect(void **state)
 
     lr_scan_pick_t pick = {.vg = "nosuch"};
     int vg = -1, version = -1;
-    lr_test_expect_fail(lr_scan_select_one(g_scan, &pick, &vg, &version, NULL), LR_ENOTFOUND,
-                        "lr_scan_select_one (no such VG)");
+    lr_test_expect_fail(lr_scan_select_one(lr_scan_result(g_scan), &pick, &vg, &version, NULL),
+                        LR_ENOTFOUND, "lr_scan_select_one (no such VG)");
     pick.vg = NULL;
     pick.has_seqno = true;
     pick.seqno = 999999;
-    lr_test_expect_fail(lr_scan_select_one(g_scan, &pick, &vg, &version, NULL), LR_ENOTFOUND,
-                        "lr_scan_select_one (no such seqno)");
+    lr_test_expect_fail(lr_scan_select_one(lr_scan_result(g_scan), &pick, &vg, &version, NULL),
+                        LR_ENOTFOUND, "lr_scan_select_one (no such seqno)");
     lr_vg_t *v = NULL;
     lr_test_expect_fail(lr_export_load(g_scan, 0, nv, &v, NULL), 0,
                         "lr_export_load (no such version)");
@@ -75,8 +75,8 @@ static void test_inspect(void **state)
     fclose(f);
     lr_test_expect_fail(lr_export_write(g_scan, 0, 0, target, 0, NULL), LR_EREFUSED,
                         "lr_export_write (target exists)");
-    lr_test_expect_fail(lr_export_write_text(g_scan, "x", 1, target, 0, NULL), LR_EREFUSED,
-                        "lr_export_write_text (target exists)");
+    lr_test_expect_fail(lr_export_write_text(lr_scan_result(g_scan), "x", 1, target, 0, NULL),
+                        LR_EREFUSED, "lr_export_write_text (target exists)");
     lr_test_expect_fail(lr_export_write_text(NULL, "x", 1, "/nonexistent/dir/x.vg", 0, NULL), 0,
                         "lr_export_write_text (no such directory)");
 

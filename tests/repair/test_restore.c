@@ -167,12 +167,12 @@ static void outside_hash(const char *path, const char *img, const region_t *r, s
     lr_sha256_hex(d, out, LR_SHA256_HEX_LEN);
 }
 
-static lr_scan_t *scan_files(char paths[][512], size_t n)
+static lr_scan_session_t *scan_files(char paths[][512], size_t n)
 {
     const char *pp[MAX_IMGS];
     for (size_t i = 0; i < n; i++)
         pp[i] = paths[i];
-    lr_scan_t *scan = NULL;
+    lr_scan_session_t *scan = NULL;
     lr_error_t err;
     int rc = lr_scan_paths(pp, n, NULL, &scan, &err);
     if (rc)
@@ -181,7 +181,7 @@ static lr_scan_t *scan_files(char paths[][512], size_t n)
     return scan;
 }
 
-static int plan_for(const lr_scan_t *scan, const char *vg, uint64_t seqno, bool force,
+static int plan_for(const lr_scan_session_t *scan, const char *vg, uint64_t seqno, bool force,
                     lr_repair_plan_t **p, lr_error_t *err)
 {
     lr_repair_opts_t o = {
@@ -189,10 +189,10 @@ static int plan_for(const lr_scan_t *scan, const char *vg, uint64_t seqno, bool 
     return lr_repair_plan_new(scan, NULL, &o, p, err);
 }
 
-static int vg_index(const lr_scan_t *scan, const char *name)
+static int vg_index(const lr_scan_session_t *scan, const char *name)
 {
     int idx[4];
-    size_t n = lr_scan_find_vgs(scan, name, idx, 4);
+    size_t n = lr_scan_find_vgs(lr_scan_result(scan), name, idx, 4);
     assert_int_equal(n, 1);
     return idx[0];
 }
@@ -220,17 +220,18 @@ static int apply_undo(const char *undo, bool force, lr_error_t *err)
  * checksummed, no PV stale or missing, lv (if given) present. */
 static void check_scan(char paths[][512], size_t n, const char *vg, uint64_t seqno, const char *lv)
 {
-    lr_scan_t *scan = scan_files(paths, n);
-    const lr_scan_vg_t *v = &scan->vgs[vg_index(scan, vg)];
+    lr_scan_session_t *scan = scan_files(paths, n);
+    const lr_scan_vg_t *v = &lr_scan_result(scan)->vgs[vg_index(scan, vg)];
     assert_int_equal(v->max_seqno, seqno);
     assert_true(v->latest >= 0);
     const lr_scan_version_t *ver = &v->versions[v->latest];
     assert_int_equal(ver->seqno, seqno);
     assert_true(ver->committed);
-    int copy = lr_scan_version_copy(scan, (size_t)vg_index(scan, vg), (size_t)v->latest);
+    int copy =
+        lr_scan_version_copy(lr_scan_result(scan), (size_t)vg_index(scan, vg), (size_t)v->latest);
     assert_true(copy >= 0);
-    assert_true(scan->copies[copy].crc_ok);
-    assert_true(scan->copies[copy].committed);
+    assert_true(lr_scan_result(scan)->copies[copy].crc_ok);
+    assert_true(lr_scan_result(scan)->copies[copy].committed);
     assert_false(v->status & (LR_SCAN_VG_STALE_PVS | LR_SCAN_VG_MISSING_PVS));
     for (size_t i = 0; i < v->n_pvs; i++)
         assert_int_equal(v->pvs[i].found, LR_SCAN_PV_LABEL);
@@ -241,7 +242,7 @@ static void check_scan(char paths[][512], size_t n, const char *vg, uint64_t seq
         assert_non_null(lr_vg_find_lv(view, lv));
         lr_vg_free(view);
     }
-    lr_scan_free(scan);
+    lr_scan_session_free(scan);
 }
 
 /* ---- the history plan -------------------------------------------------------- */
@@ -255,7 +256,7 @@ static void test_plan_history(void **state)
     file_hash(gz, hash0);
     char paths[1][512];
     snprintf(paths[0], sizeof(paths[0]), "%s", gz);
-    lr_scan_t *scan = scan_files(paths, 1);
+    lr_scan_session_t *scan = scan_files(paths, 1);
     lr_repair_plan_t *p = NULL;
     lr_error_t err;
     int rc = plan_for(scan, NULL, 15, false, &p, &err);
@@ -300,7 +301,7 @@ static void test_plan_history(void **state)
     assert_non_null(strstr(text, "new copy: seqno 17"));
     free(text);
     lr_repair_plan_free(p);
-    lr_scan_free(scan);
+    lr_scan_session_free(scan);
     /* Planning is reading only. */
     file_hash(gz, hash1);
     assert_string_equal(hash0, hash1);
@@ -319,11 +320,11 @@ static void test_execute_history(void **state)
     file_hash(paths[0], h0);
     outside_hash(paths[0], "disk.img", reg, nr, o0);
 
-    lr_scan_t *scan = scan_files(paths, 1);
+    lr_scan_session_t *scan = scan_files(paths, 1);
     lr_repair_plan_t *p = NULL;
     lr_error_t err;
     assert_int_equal(plan_for(scan, "vg0", 15, false, &p, &err), 0);
-    lr_scan_free(scan);
+    lr_scan_session_free(scan);
     lr_repair_exec_opts_t eo = {.undo_path = tmp_path(undo, sizeof(undo), "undo")};
     int rc = lr_repair_execute(p, &eo, &err);
     if (rc)
@@ -374,11 +375,11 @@ static void test_undo_refuses_after_change(void **state)
     decompress("history", "disk.img", paths[0], sizeof(paths[0]));
     char h0[65], h1[65], h2[65];
     file_hash(paths[0], h0);
-    lr_scan_t *scan = scan_files(paths, 1);
+    lr_scan_session_t *scan = scan_files(paths, 1);
     lr_repair_plan_t *p = NULL;
     lr_error_t err;
     assert_int_equal(plan_for(scan, "vg0", 15, false, &p, &err), 0);
-    lr_scan_free(scan);
+    lr_scan_session_free(scan);
     lr_repair_exec_opts_t eo = {.undo_path = tmp_path(undo, sizeof(undo), "undo")};
     assert_int_equal(lr_repair_execute(p, &eo, &err), 0);
     lr_repair_plan_free(p);
@@ -403,7 +404,7 @@ static void test_dry_run_writes_nothing(void **state)
     decompress("history", "disk.img", paths[0], sizeof(paths[0]));
     char h0[65], h1[65];
     file_hash(paths[0], h0);
-    lr_scan_t *scan = scan_files(paths, 1);
+    lr_scan_session_t *scan = scan_files(paths, 1);
     lr_repair_plan_t *p = NULL;
     lr_error_t err;
     assert_int_equal(plan_for(scan, "vg0", 15, false, &p, &err), 0);
@@ -411,7 +412,7 @@ static void test_dry_run_writes_nothing(void **state)
     assert_int_equal(lr_repair_plan_render(p, &text, &err), 0);
     free(text);
     lr_repair_plan_free(p);
-    lr_scan_free(scan);
+    lr_scan_session_free(scan);
     file_hash(paths[0], h1);
     assert_string_equal(h0, h1);
 
@@ -436,7 +437,7 @@ static void test_ambiguous_refused(void **state)
     char paths[2][512];
     lr_test_path(paths[0], sizeof(paths[0]), "history", "disk.img.gz");
     lr_test_path(paths[1], sizeof(paths[1]), "label-zeroed", "disk.img.gz");
-    lr_scan_t *scan = scan_files(paths, 2);
+    lr_scan_session_t *scan = scan_files(paths, 2);
     lr_repair_plan_t *p = NULL;
     lr_error_t err;
     /* vg0 and vgl both have a seqno 5. */
@@ -446,10 +447,10 @@ static void test_ambiguous_refused(void **state)
     assert_int_equal(err.hints, LR_HINT_CHOOSE_VG);
     lr_scan_pick_t o = {.has_seqno = true, .seqno = 5};
     lr_scan_selection_t sel;
-    assert_int_equal(lr_scan_select(scan, &o, &sel, &err), LR_EREFUSED);
+    assert_int_equal(lr_scan_select(lr_scan_result(scan), &o, &sel, &err), LR_EREFUSED);
     assert_int_equal(sel.n, 2);
-    assert_string_equal(scan->vgs[sel.c[0].vg].name, "vg0");
-    assert_string_equal(scan->vgs[sel.c[1].vg].name, "vgl");
+    assert_string_equal(lr_scan_result(scan)->vgs[sel.c[0].vg].name, "vg0");
+    assert_string_equal(lr_scan_result(scan)->vgs[sel.c[1].vg].name, "vgl");
     lr_scan_selection_free(&sel);
     /* --force does not choose for the user. */
     assert_int_equal(plan_for(scan, NULL, 5, true, &p, &err), LR_EREFUSED);
@@ -469,7 +470,7 @@ static void test_ambiguous_refused(void **state)
     /* A wrong crc matches nothing. */
     lr_repair_opts_t oc = {.vg = "vg0", .seqno = 5, .has_crc = true, .crc = 0x12345678};
     assert_int_equal(lr_repair_plan_new(scan, NULL, &oc, &p, &err), LR_ENOTFOUND);
-    lr_scan_free(scan);
+    lr_scan_session_free(scan);
 }
 
 /* Two different texts with seqno 15 (a second, edited copy written into
@@ -479,17 +480,17 @@ static void test_conflict_needs_crc(void **state)
     (void)state;
     char paths[1][512];
     decompress("history", "disk.img", paths[0], sizeof(paths[0]));
-    lr_scan_t *scan = scan_files(paths, 1);
+    lr_scan_session_t *scan = scan_files(paths, 1);
     int vg = vg_index(scan, "vg0");
     int ver[4];
-    assert_int_equal(lr_scan_find_versions(scan, (size_t)vg, 15, ver, 4), 1);
-    uint32_t crc_a = scan->vgs[vg].versions[ver[0]].crc;
-    int copy = lr_scan_version_copy(scan, (size_t)vg, (size_t)ver[0]);
+    assert_int_equal(lr_scan_find_versions(lr_scan_result(scan), (size_t)vg, 15, ver, 4), 1);
+    uint32_t crc_a = lr_scan_result(scan)->vgs[vg].versions[ver[0]].crc;
+    int copy = lr_scan_version_copy(lr_scan_result(scan), (size_t)vg, (size_t)ver[0]);
     char *text = NULL;
     uint64_t len = 0;
     lr_error_t err;
     assert_int_equal(lr_scan_copy_text(scan, (size_t)copy, &text, &len, &err), 0);
-    lr_scan_free(scan);
+    lr_scan_session_free(scan);
     char *host = strstr(text, "creation_host = \"");
     assert_non_null(host);
     host[17] = host[17] == 'x' ? 'y' : 'x';
@@ -501,10 +502,10 @@ static void test_conflict_needs_crc(void **state)
 
     scan = scan_files(paths, 1);
     vg = vg_index(scan, "vg0");
-    assert_int_equal(lr_scan_find_versions(scan, (size_t)vg, 15, ver, 4), 2);
-    uint32_t crc_b = scan->vgs[vg].versions[ver[0]].crc == crc_a
-                         ? scan->vgs[vg].versions[ver[1]].crc
-                         : scan->vgs[vg].versions[ver[0]].crc;
+    assert_int_equal(lr_scan_find_versions(lr_scan_result(scan), (size_t)vg, 15, ver, 4), 2);
+    uint32_t crc_b = lr_scan_result(scan)->vgs[vg].versions[ver[0]].crc == crc_a
+                         ? lr_scan_result(scan)->vgs[vg].versions[ver[1]].crc
+                         : lr_scan_result(scan)->vgs[vg].versions[ver[0]].crc;
     lr_repair_plan_t *p = NULL;
     assert_int_equal(plan_for(scan, "vg0", 15, false, &p, &err), LR_EREFUSED);
     assert_int_equal(err.hints, LR_HINT_CHOOSE_CRC);
@@ -517,7 +518,7 @@ static void test_conflict_needs_crc(void **state)
         assert_non_null(strstr(p->description, " crc 0x"));
         lr_repair_plan_free(p);
     }
-    lr_scan_free(scan);
+    lr_scan_session_free(scan);
 }
 
 static void test_missing_pv_refused(void **state)
@@ -532,7 +533,7 @@ static void test_missing_pv_refused(void **state)
     assert_non_null(json);
     assert_int_equal(lr_test_json_field(json, "pv", 2, "pv_uuid", uuid, sizeof(uuid)), 0);
     free(json);
-    lr_scan_t *scan = scan_files(paths, 2);
+    lr_scan_session_t *scan = scan_files(paths, 2);
     lr_repair_plan_t *p = NULL;
     lr_error_t err;
     assert_int_equal(plan_for(scan, "vg3", 9, false, &p, &err), LR_EREFUSED);
@@ -550,7 +551,7 @@ static void test_missing_pv_refused(void **state)
     for (size_t i = 0; i < p->n_writes; i++)
         assert_true(p->writes[i].image == 0 || p->writes[i].image == 1);
     lr_repair_plan_free(p);
-    lr_scan_free(scan);
+    lr_scan_session_free(scan);
 }
 
 static void test_gzip_refused(void **state)
@@ -558,11 +559,11 @@ static void test_gzip_refused(void **state)
     (void)state;
     char paths[1][512], undo[512];
     lr_test_path(paths[0], sizeof(paths[0]), "history", "disk.img.gz");
-    lr_scan_t *scan = scan_files(paths, 1);
+    lr_scan_session_t *scan = scan_files(paths, 1);
     lr_repair_plan_t *p = NULL;
     lr_error_t err;
     assert_int_equal(plan_for(scan, "vg0", 15, false, &p, &err), 0);
-    lr_scan_free(scan);
+    lr_scan_session_free(scan);
     assert_true(p->images[0].gzip);
     lr_repair_exec_opts_t eo = {.undo_path = tmp_path(undo, sizeof(undo), "undo")};
     assert_int_equal(lr_repair_execute(p, &eo, &err), LR_EREFUSED);
@@ -577,11 +578,11 @@ static void test_changed_since_plan_refused(void **state)
     (void)state;
     char paths[1][512], undo[512];
     decompress("history", "disk.img", paths[0], sizeof(paths[0]));
-    lr_scan_t *scan = scan_files(paths, 1);
+    lr_scan_session_t *scan = scan_files(paths, 1);
     lr_repair_plan_t *p = NULL;
     lr_error_t err;
     assert_int_equal(plan_for(scan, "vg0", 15, false, &p, &err), 0);
-    lr_scan_free(scan);
+    lr_scan_session_free(scan);
     /* Someone else writes where the new copy would go. */
     write_byte(paths[0], p->writes[0].offset + 7, 0x42);
     char h0[65], h1[65];
@@ -600,11 +601,11 @@ static void test_locked_image_refused(void **state)
     (void)state;
     char paths[1][512], undo[512];
     decompress("history", "disk.img", paths[0], sizeof(paths[0]));
-    lr_scan_t *scan = scan_files(paths, 1);
+    lr_scan_session_t *scan = scan_files(paths, 1);
     lr_repair_plan_t *p = NULL;
     lr_error_t err;
     assert_int_equal(plan_for(scan, "vg0", 15, false, &p, &err), 0);
-    lr_scan_free(scan);
+    lr_scan_session_free(scan);
     /* Another holder of the image (flock, as lr_io_open_rw(LR_IO_EXCL) takes it). */
     int fd = open(paths[0], O_RDONLY);
     assert_true(fd >= 0);
@@ -633,11 +634,11 @@ static void test_existing_undo_not_overwritten(void **state)
     fclose(f);
     char h0[65], h1[65];
     file_hash(paths[0], h0);
-    lr_scan_t *scan = scan_files(paths, 1);
+    lr_scan_session_t *scan = scan_files(paths, 1);
     lr_repair_plan_t *p = NULL;
     lr_error_t err;
     assert_int_equal(plan_for(scan, "vg0", 15, false, &p, &err), 0);
-    lr_scan_free(scan);
+    lr_scan_session_free(scan);
     lr_repair_exec_opts_t eo = {.undo_path = undo};
     assert_int_equal(lr_repair_execute(p, &eo, &err), -EEXIST);
     lr_repair_plan_free(p);
@@ -704,14 +705,14 @@ static void run_scenario(const scenario_t *sc)
         file_hash(paths[n], h0[n]);
         outside_hash(paths[n], sc->imgs[n], reg, nr, o0[n]);
     }
-    lr_scan_t *scan = scan_files(paths, n);
+    lr_scan_session_t *scan = scan_files(paths, n);
     lr_repair_plan_t *p = NULL;
     lr_error_t err;
     int rc = plan_for(scan, sc->vg, sc->seqno, false, &p, &err);
     if (rc)
         print_err(sc->fix, &err);
     assert_int_equal(rc, 0);
-    lr_scan_free(scan);
+    lr_scan_session_free(scan);
     assert_int_equal(p->new_seqno, sc->new_seqno);
     bool label = false, header = false;
     for (size_t i = 0; i < p->n_pvs; i++)
@@ -765,11 +766,11 @@ static void test_write_wrapped_copy(void **state)
     uint64_t seqno = 58;
     lr_error_t err;
     while (!wrapped && runs < 32) {
-        lr_scan_t *scan = scan_files(paths, 1);
+        lr_scan_session_t *scan = scan_files(paths, 1);
         lr_repair_plan_t *p = NULL;
         /* The newest version each time: older ones get overwritten. */
         assert_int_equal(plan_for(scan, "vgw", seqno - 1, false, &p, &err), 0);
-        lr_scan_free(scan);
+        lr_scan_session_free(scan);
         assert_int_equal(p->new_seqno, seqno);
         wrapped = p->areas[0].wraps;
         if (wrapped) {
@@ -786,12 +787,13 @@ static void test_write_wrapped_copy(void **state)
         seqno++;
     }
     assert_true(wrapped);
-    lr_scan_t *scan = scan_files(paths, 1);
-    const lr_scan_vg_t *v = &scan->vgs[vg_index(scan, "vgw")];
-    int copy = lr_scan_version_copy(scan, (size_t)vg_index(scan, "vgw"), (size_t)v->latest);
-    assert_true(scan->copies[copy].wrapped);
-    assert_true(scan->copies[copy].crc_ok);
-    lr_scan_free(scan);
+    lr_scan_session_t *scan = scan_files(paths, 1);
+    const lr_scan_vg_t *v = &lr_scan_result(scan)->vgs[vg_index(scan, "vgw")];
+    int copy = lr_scan_version_copy(lr_scan_result(scan), (size_t)vg_index(scan, "vgw"),
+                                    (size_t)v->latest);
+    assert_true(lr_scan_result(scan)->copies[copy].wrapped);
+    assert_true(lr_scan_result(scan)->copies[copy].crc_ok);
+    lr_scan_session_free(scan);
     /* Undo files applied newest first bring back the fixture. */
     for (int i = runs - 1; i >= 0; i--)
         assert_int_equal(apply_undo(undo[i], false, &err), 0);
@@ -812,10 +814,10 @@ static void fault_run(const scenario_t *sc, uint64_t old_seqno)
     size_t total = 0;
     lr_error_t err;
     for (unsigned k = 1;; k++) {
-        lr_scan_t *scan = scan_files(paths, n);
+        lr_scan_session_t *scan = scan_files(paths, n);
         lr_repair_plan_t *p = NULL;
         assert_int_equal(plan_for(scan, sc->vg, sc->seqno, false, &p, &err), 0);
-        lr_scan_free(scan);
+        lr_scan_session_free(scan);
         total = p->n_writes;
         lr_test_fault_t f = {.fail_at = k};
         unlink(tmp_path(undo, sizeof(undo), "undo"));
@@ -834,7 +836,7 @@ static void fault_run(const scenario_t *sc, uint64_t old_seqno)
         }
         /* Our scan sees the old or the new version as the latest, complete. */
         scan = scan_files(paths, n);
-        const lr_scan_vg_t *v = &scan->vgs[vg_index(scan, sc->vg)];
+        const lr_scan_vg_t *v = &lr_scan_result(scan)->vgs[vg_index(scan, sc->vg)];
         assert_true(v->latest >= 0);
         uint64_t latest = v->versions[v->latest].seqno;
         fprintf(stderr, "%s: write %u of %zu fails: latest seqno %llu\n", sc->fix, k, total,
@@ -842,7 +844,7 @@ static void fault_run(const scenario_t *sc, uint64_t old_seqno)
         assert_true(latest == old_seqno || latest == sc->new_seqno);
         if (k > total)
             assert_int_equal(latest, sc->new_seqno);
-        lr_scan_free(scan);
+        lr_scan_session_free(scan);
         /* The undo file restores the original bytes exactly. */
         rc = apply_undo(undo, false, &err);
         if (rc)

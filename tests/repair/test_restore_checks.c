@@ -83,9 +83,9 @@ static void unpack(const char *fix, const char *gz, const char *name, uint64_t p
     assert_int_equal(lr_test_unpack(src, dst, pad), 0);
 }
 
-static lr_scan_t *scan1(const char *path)
+static lr_scan_session_t *scan1(const char *path)
 {
-    lr_scan_t *scan = NULL;
+    lr_scan_session_t *scan = NULL;
     lr_error_t err;
     const char *pp[1] = {path};
     int rc = lr_scan_paths(pp, 1, NULL, &scan, &err);
@@ -98,11 +98,11 @@ static lr_scan_t *scan1(const char *path)
 static int plan1(const char *path, uint64_t seqno, bool force, lr_repair_plan_t **p,
                  lr_error_t *err)
 {
-    lr_scan_t *scan = scan1(path);
+    lr_scan_session_t *scan = scan1(path);
     lr_repair_opts_t o = {
         .vg = "vg0", .seqno = seqno, .force = force, .host = "testhost", .now = 1700000000};
     int rc = lr_repair_plan_new(scan, NULL, &o, p, err);
-    lr_scan_free(scan);
+    lr_scan_session_free(scan);
     return rc;
 }
 
@@ -126,21 +126,21 @@ static void execute_and_check(lr_repair_plan_t *p, const char *img, uint64_t lat
     assert_int_equal(rc, 0);
     assert_true(p->verified);
 
-    lr_scan_t *scan = scan1(img);
+    lr_scan_session_t *scan = scan1(img);
     int idx[2];
-    assert_int_equal(lr_scan_find_vgs(scan, "vg0", idx, 2), 1);
-    const lr_scan_vg_t *v = &scan->vgs[idx[0]];
+    assert_int_equal(lr_scan_find_vgs(lr_scan_result(scan), "vg0", idx, 2), 1);
+    const lr_scan_vg_t *v = &lr_scan_result(scan)->vgs[idx[0]];
     assert_int_equal(v->max_seqno, latest);
     assert_true(v->latest >= 0);
     assert_int_equal(v->versions[v->latest].seqno, latest);
     assert_true(v->versions[v->latest].committed);
-    int copy = lr_scan_version_copy(scan, (size_t)idx[0], (size_t)v->latest);
+    int copy = lr_scan_version_copy(lr_scan_result(scan), (size_t)idx[0], (size_t)v->latest);
     assert_true(copy >= 0);
-    assert_true(scan->copies[copy].crc_ok);
-    assert_true(scan->copies[copy].committed);
+    assert_true(lr_scan_result(scan)->copies[copy].crc_ok);
+    assert_true(lr_scan_result(scan)->copies[copy].committed);
     for (size_t i = 0; i < v->n_pvs; i++)
         assert_int_equal(v->pvs[i].found, LR_SCAN_PV_LABEL);
-    lr_scan_free(scan);
+    lr_scan_session_free(scan);
 
     lr_undo_file_t *f = NULL;
     assert_int_equal(lr_undo_read(undo, &f, &err), 0);

@@ -545,18 +545,21 @@ static void test_scan_max_copies(void **state)
 {
     (void)state;
     lr_io_t *io = copies_image(12, 600);
-    lr_scan_t *s = NULL;
+    lr_scan_session_t *s_ss = NULL;
+    const lr_scan_t *s = NULL;
     lr_error_t err;
-    assert_int_equal(lr_scan_ios(&io, 1, NULL, &s, &err), 0);
+    assert_int_equal(lr_scan_ios(&io, 1, NULL, &s_ss, &err), 0);
+    s = lr_scan_result(s_ss);
     assert_int_equal(s->n_copies, 12);
     assert_false(s->truncated);
-    lr_scan_free(s);
+    lr_scan_session_free(s_ss);
 
     lr_scan_opts_t opts = {.max_copies = 5};
-    assert_int_equal(lr_scan_ios(&io, 1, &opts, &s, &err), 0);
+    assert_int_equal(lr_scan_ios(&io, 1, &opts, &s_ss, &err), 0);
+    s = lr_scan_result(s_ss);
     assert_int_equal(s->n_copies, 5);
     assert_true(s->truncated);
-    lr_scan_free(s);
+    lr_scan_session_free(s_ss);
     lr_io_close(io, NULL);
 }
 
@@ -564,22 +567,25 @@ static void test_scan_max_text(void **state)
 {
     (void)state;
     lr_io_t *io = copies_image(1, 20000);
-    lr_scan_t *s = NULL;
+    lr_scan_session_t *s_ss = NULL;
+    const lr_scan_t *s = NULL;
     lr_error_t err;
-    assert_int_equal(lr_scan_ios(&io, 1, NULL, &s, &err), 0);
+    assert_int_equal(lr_scan_ios(&io, 1, NULL, &s_ss, &err), 0);
+    s = lr_scan_result(s_ss);
     assert_int_equal(s->n_copies, 1);
     assert_int_equal(s->copies[0].length, 20001);
     assert_false(s->copies[0].partial);
-    lr_scan_free(s);
+    lr_scan_session_free(s_ss);
 
     /* a copy longer than max_text is read up to max_text and is partial */
     lr_scan_opts_t opts = {.max_text = 8192};
-    assert_int_equal(lr_scan_ios(&io, 1, &opts, &s, &err), 0);
+    assert_int_equal(lr_scan_ios(&io, 1, &opts, &s_ss, &err), 0);
+    s = lr_scan_result(s_ss);
     assert_int_equal(s->n_copies, 1);
     assert_true(s->copies[0].length <= 8192);
     assert_true(s->copies[0].partial);
     assert_false(s->copies[0].parse_ok);
-    lr_scan_free(s);
+    lr_scan_session_free(s_ss);
     lr_io_close(io, NULL);
 }
 #endif

@@ -28,7 +28,8 @@ typedef struct fx {
     int n_devs;
     char imgs[MAX_DEVS][128];
     int n_imgs;
-    lr_scan_t *scan;
+    lr_scan_session_t *session;
+    const lr_scan_t *scan; /* its result */
 } fx_t;
 
 static int img_index(const fx_t *f, const char *img)
@@ -58,7 +59,8 @@ static void fx_scan(fx_t *f, const char *name)
         f->n_imgs++;
     }
     lr_error_t err;
-    int rc = lr_scan_paths(pp, (size_t)f->n_imgs, NULL, &f->scan, &err);
+    int rc = lr_scan_paths(pp, (size_t)f->n_imgs, NULL, &f->session, &err);
+    f->scan = lr_scan_result(f->session);
     if (rc) {
         char msg[1024];
         fail_msg("scan of %s failed: %s", name, lr_error_format(&err, msg, sizeof(msg)));
@@ -67,7 +69,8 @@ static void fx_scan(fx_t *f, const char *name)
 
 static void fx_free(fx_t *f)
 {
-    lr_scan_free(f->scan);
+    lr_scan_session_free(f->session);
+    f->session = NULL;
     f->scan = NULL;
 }
 
@@ -339,13 +342,13 @@ static void test_wrapped(void **state)
     uint64_t len = 0;
     lr_error_t err;
     size_t idx = (size_t)(c - f.scan->copies);
-    assert_int_equal(lr_scan_copy_text(f.scan, idx, &text, &len, &err), 0);
+    assert_int_equal(lr_scan_copy_text(f.session, idx, &text, &len, &err), 0);
     assert_int_equal(len, c->length);
     assert_int_equal(text[len - 1], '\0');
     assert_int_equal(lr_crc(LR_CRC_INITIAL, text, (size_t)len), c->crc);
     free(text);
     lr_vg_t *vg = NULL;
-    assert_int_equal(lr_scan_copy_vg(f.scan, idx, &vg, &err), 0);
+    assert_int_equal(lr_scan_copy_vg(f.session, idx, &vg, &err), 0);
     assert_int_equal(vg->seqno, 57);
     lr_vg_free(vg);
     assert_int_equal(f.scan->vgs[0].versions[0].seqno, 57);
@@ -551,16 +554,27 @@ static void test_scan_ios_and_no_write(void **state)
     lr_io_t *io = NULL;
     lr_error_t err;
     assert_int_equal(lr_io_open(&io, path, &err), 0);
-    lr_scan_t *s = NULL;
-    assert_int_equal(lr_scan_ios(&io, 1, NULL, &s, &err), 0);
+    lr_scan_session_t *s_ss = NULL;
+    const lr_scan_t *s = NULL;
+    assert_int_equal(lr_scan_ios(&io, 1, NULL, &s_ss, &err), 0);
+    s = lr_scan_result(s_ss);
     assert_int_equal(s->n_vgs, 1);
     char *text = NULL;
-    assert_int_equal(lr_scan_copy_text(s, 0, &text, NULL, &err), 0);
+    assert_int_equal(lr_scan_copy_text(s_ss, 0, &text, NULL, &err), 0);
     free(text);
-    lr_scan_free(s);
+    /* the result is plain data: a copy by value holds no handle, and
+     * freeing the session leaves the caller's handle open */
+    lr_scan_t copy = *s;
+    assert_int_equal(copy.n_vgs, 1);
+    lr_scan_session_free(s_ss);
+    uint8_t byte;
+    assert_int_equal(lr_io_pread(io, &byte, 1, 0, &err), 0);
     assert_int_equal(lr_io_close(io, &err), 0);
-    assert_int_equal(lr_scan_paths((const char *const[]){path}, 1, NULL, &s, &err), 0);
-    lr_scan_free(s);
+    assert_int_equal(lr_scan_paths((const char *const[]){path}, 1, NULL, &s_ss, &err), 0);
+    assert_non_null(lr_scan_result(s_ss));
+    lr_scan_session_free(s_ss);
+    assert_null(lr_scan_result(NULL));
+    lr_scan_session_free(NULL);
 
     size_t len2 = 0;
     char *again = lr_test_slurp(path, &len2);
@@ -604,35 +618,41 @@ static void test_progress_and_stop(void **state)
                         .progress_arg = &pr,
                         .progress_interval = 1 << 20,
                         .buffer_size = 1 << 20};
-    lr_scan_t *s = NULL;
+    lr_scan_session_t *s_ss = NULL;
+    const lr_scan_t *s = NULL;
     lr_error_t err;
-    assert_int_equal(lr_scan_paths(pp, 1, &o, &s, &err), 0);
+    assert_int_equal(lr_scan_paths(pp, 1, &o, &s_ss, &err), 0);
+    s = lr_scan_result(s_ss);
     assert_true(pr.calls >= 30);
     assert_int_equal(pr.last_done, 32u << 20);
     assert_false(s->interrupted);
-    lr_scan_free(s);
+    lr_scan_session_free(s_ss);
 
     /* stop after the first call: a clean, partial result */
     prog_t stop = {.stop_after = 1};
     o.progress_arg = &stop;
-    assert_int_equal(lr_scan_paths(pp, 1, &o, &s, &err), 0);
+    assert_int_equal(lr_scan_paths(pp, 1, &o, &s_ss, &err), 0);
+    s = lr_scan_result(s_ss);
     assert_true(s->interrupted);
     assert_int_equal(stop.calls, 1);
     assert_true(s->images[0].scanned < s->images[0].size);
-    lr_scan_free(s);
+    lr_scan_session_free(s_ss);
 }
 
 static void test_open_errors(void **state)
 {
     (void)state;
-    lr_scan_t *s = NULL;
+    lr_scan_session_t *s_ss = NULL;
+    const lr_scan_t *s = NULL;
     lr_error_t err;
     const char *pp[] = {"/nonexistent/lvmscan-test.img"};
-    int rc = lr_scan_paths(pp, 1, NULL, &s, &err);
+    int rc = lr_scan_paths(pp, 1, NULL, &s_ss, &err);
+    s = lr_scan_result(s_ss);
     assert_true(rc < 0);
     assert_null(s);
     assert_non_null(strstr(err.where, "lvmscan-test.img"));
-    assert_true(lr_scan_ios(NULL, 1, NULL, &s, &err) < 0);
+    assert_true(lr_scan_ios(NULL, 1, NULL, &s_ss, &err) < 0);
+    s = lr_scan_result(s_ss);
 }
 
 /* ---- hostile input ------------------------------------------------------ */
@@ -675,20 +695,20 @@ static void make_mda_header(uint8_t *sec, uint64_t start, uint64_t size, uint64_
     lr_test_put_le32(sec, lr_crc(LR_CRC_INITIAL, sec + 4, 512 - 4));
 }
 
-static lr_scan_t *scan_bytes(const uint8_t *buf, size_t len, const char *tag)
+static lr_scan_session_t *scan_bytes(const uint8_t *buf, size_t len, const char *tag)
 {
     char *path = tmp_path(tag);
     write_file(path, buf, len);
-    lr_scan_t *s = NULL;
+    lr_scan_session_t *s_ss = NULL;
     lr_error_t err;
-    int rc = lr_scan_paths((const char *const[]){path}, 1, NULL, &s, &err);
+    int rc = lr_scan_paths((const char *const[]){path}, 1, NULL, &s_ss, &err);
     unlink(path);
     free(path);
     if (rc) {
         char msg[1024];
         fail_msg("scan of %s image failed: %s", tag, lr_error_format(&err, msg, sizeof(msg)));
     }
-    return s;
+    return s_ss;
 }
 
 /* ---- one bad image does not stop the scan (LR_SCAN_KEEP_GOING) ---------- */
@@ -703,9 +723,11 @@ static void test_keep_going_missing(void **state)
     char good[1024];
     lr_test_path(good, sizeof(good), "history", "disk.img.gz");
     const char *pp[] = {good, "/nonexistent/lvmscan-missing.img"};
-    lr_scan_t *s = NULL;
+    lr_scan_session_t *s_ss = NULL;
+    const lr_scan_t *s = NULL;
     lr_error_t err;
-    assert_int_equal(lr_scan_paths(pp, 2, &keep_going, &s, &err), 0);
+    assert_int_equal(lr_scan_paths(pp, 2, &keep_going, &s_ss, &err), 0);
+    s = lr_scan_result(s_ss);
     assert_int_equal(s->n_images, 2);
     assert_int_equal(s->n_failed, 1);
     assert_true(s->images[0].opened);
@@ -722,14 +744,15 @@ static void test_keep_going_missing(void **state)
     assert_int_equal(vg->versions[vg->latest].seqno, 16);
     for (size_t i = 0; i < s->n_copies; i++)
         assert_int_equal(s->copies[i].image, 0);
-    lr_scan_free(s);
+    lr_scan_session_free(s_ss);
     /* the missing one first: same result */
     const char *rev[] = {pp[1], pp[0]};
-    assert_int_equal(lr_scan_paths(rev, 2, &keep_going, &s, &err), 0);
+    assert_int_equal(lr_scan_paths(rev, 2, &keep_going, &s_ss, &err), 0);
+    s = lr_scan_result(s_ss);
     assert_int_equal(s->n_failed, 1);
     assert_int_equal(s->images[0].error, -ENOENT);
     assert_int_equal(s->n_vgs, 1);
-    lr_scan_free(s);
+    lr_scan_session_free(s_ss);
 }
 
 /* A gzip image cut in half is scanned as far as it decompresses: the
@@ -740,12 +763,15 @@ static void test_keep_going_gz_truncated(void **state)
     char path[1024];
     lr_test_path(path, sizeof(path), "damaged", "gz-truncated.img.gz");
     const char *pp[] = {path};
-    lr_scan_t *s = NULL;
+    lr_scan_session_t *s_ss = NULL;
+    const lr_scan_t *s = NULL;
     lr_error_t err;
     /* refused by default, as before */
-    assert_int_equal(lr_scan_paths(pp, 1, NULL, &s, &err), LR_EFORMAT);
+    assert_int_equal(lr_scan_paths(pp, 1, NULL, &s_ss, &err), LR_EFORMAT);
+    s = lr_scan_result(s_ss);
     assert_null(s);
-    assert_int_equal(lr_scan_paths(pp, 1, &keep_going, &s, &err), 0);
+    assert_int_equal(lr_scan_paths(pp, 1, &keep_going, &s_ss, &err), 0);
+    s = lr_scan_result(s_ss);
     const lr_scan_image_t *im = &s->images[0];
     assert_true(im->opened);
     assert_true(im->gzip);
@@ -760,18 +786,19 @@ static void test_keep_going_gz_truncated(void **state)
     assert_int_equal(s->labels[0].offset, 512);
     const lr_scan_vg_t *vg = vg_named(s, "vg0");
     assert_int_equal(vg->versions[vg->latest].seqno, 16);
-    lr_scan_free(s);
+    lr_scan_session_free(s_ss);
 
     /* a handle the caller opened with LR_IO_PARTIAL reports its damage too */
     lr_io_t *io = NULL;
     lr_io_open_opts_t o = {.flags = LR_IO_PARTIAL};
     assert_int_equal(lr_io_open_opts(&io, path, &o, &err), 0);
-    assert_int_equal(lr_scan_ios(&io, 1, NULL, &s, &err), 0);
+    assert_int_equal(lr_scan_ios(&io, 1, NULL, &s_ss, &err), 0);
+    s = lr_scan_result(s_ss);
     assert_true(s->images[0].truncated);
     assert_int_equal(s->images[0].error, LR_EFORMAT);
     assert_int_equal(s->n_failed, 1);
     assert_int_equal(s->n_vgs, 1);
-    lr_scan_free(s);
+    lr_scan_session_free(s_ss);
     lr_io_close(io, NULL);
 }
 
@@ -809,11 +836,14 @@ static void test_keep_going_read_error(void **state)
     lr_error_t err;
     assert_int_equal(lr_io_new(&ios[0], &bad_ops, &bad, len, "failing.img", &err), 0);
     assert_int_equal(lr_io_new(&ios[1], &bad_ops, &good, len, "good.img", &err), 0);
-    lr_scan_t *s = NULL;
+    lr_scan_session_t *s_ss = NULL;
+    const lr_scan_t *s = NULL;
     /* by default a read error fails the scan, naming the image */
-    assert_int_equal(lr_scan_ios(ios, 2, NULL, &s, &err), -EIO);
+    assert_int_equal(lr_scan_ios(ios, 2, NULL, &s_ss, &err), -EIO);
+    s = lr_scan_result(s_ss);
     assert_string_equal(err.where, "failing.img");
-    assert_int_equal(lr_scan_ios(ios, 2, &keep_going, &s, &err), 0);
+    assert_int_equal(lr_scan_ios(ios, 2, &keep_going, &s_ss, &err), 0);
+    s = lr_scan_result(s_ss);
     assert_int_equal(s->n_failed, 1);
     assert_int_equal(s->images[0].error, -EIO);
     assert_true(s->images[0].truncated);
@@ -824,7 +854,7 @@ static void test_keep_going_read_error(void **state)
     /* the label and copies at the start of the failing image were found */
     assert_int_equal(s->n_labels, 2);
     assert_int_equal(s->n_vgs, 1);
-    lr_scan_free(s);
+    lr_scan_session_free(s_ss);
     lr_io_close(ios[0], NULL);
     lr_io_close(ios[1], NULL);
     free(img);
@@ -870,9 +900,11 @@ static void for_each_damaged_case(damaged_case_fn fn)
 
 static void keep_going_case(const char *name, const char *const *pp, size_t n, const char *expect)
 {
-    lr_scan_t *s = NULL;
+    lr_scan_session_t *s_ss = NULL;
+    const lr_scan_t *s = NULL;
     lr_error_t err;
-    int rc = lr_scan_paths(pp, n, &keep_going, &s, &err);
+    int rc = lr_scan_paths(pp, n, &keep_going, &s_ss, &err);
+    s = lr_scan_result(s_ss);
     if (rc)
         fail_msg("damaged/%s: not scanned: %s", name, err.msg);
     if (strcmp(expect, "2") == 0 && s->n_failed == 0)
@@ -881,7 +913,7 @@ static void keep_going_case(const char *name, const char *const *pp, size_t n, c
         assert_true(s->images[i].opened && s->images[i].scanned == s->images[i].size);
     if (strcmp(name, "gz-truncated") == 0 || strcmp(name, "gz-garbage-after") == 0)
         assert_true(s->n_labels >= 1 && s->n_vgs == 1);
-    lr_scan_free(s);
+    lr_scan_session_free(s_ss);
 }
 
 /* Every case of the damaged corpus scans when asked to keep going; the
@@ -920,7 +952,8 @@ static void test_malformed_vg_id(void **state)
     put_text(buf, 8 * 512, "vgshort", "abcdef-ghij-klmn-opqr-stuv-wxyz-0123", 3);
     put_text(buf, 16 * 512, "vgbad", "abcdef-ghij-klmn-opqr-stuv-wxyz-01234$", 4);
     put_text(buf, 24 * 512, "vgok", "abcdef-ghij-klmn-opqr-stuv-wxyz-012345", 5);
-    lr_scan_t *s = scan_bytes(buf, len, "vgid");
+    lr_scan_session_t *s_ss = scan_bytes(buf, len, "vgid");
+    const lr_scan_t *s = lr_scan_result(s_ss);
     assert_int_equal(s->n_copies, 3);
     assert_int_equal(s->n_vgs, 1);
     assert_string_equal(s->vgs[0].name, "vgok");
@@ -935,7 +968,7 @@ static void test_malformed_vg_id(void **state)
             assert_true(strncmp(c->vg_id, "abcdef-ghij", 11) == 0);
         }
     }
-    lr_scan_free(s);
+    lr_scan_session_free(s_ss);
     free(buf);
 
     /* the fuzzer's input: every VG found has a whole UUID that finds it */
@@ -944,7 +977,8 @@ static void test_malformed_vg_id(void **state)
     size_t flen = 0;
     char *in = lr_test_slurp(path, &flen);
     assert_non_null(in);
-    s = scan_bytes((const uint8_t *)in, flen, "fuzzvgid");
+    s_ss = scan_bytes((const uint8_t *)in, flen, "fuzzvgid");
+    s = lr_scan_result(s_ss);
     size_t ungrouped = 0;
     for (size_t i = 0; i < s->n_copies; i++)
         ungrouped += s->copies[i].vg < 0 && s->copies[i].vg_id[0];
@@ -953,7 +987,7 @@ static void test_malformed_vg_id(void **state)
         assert_int_equal(strlen(s->vgs[v].id_raw), LR_PV_UUID_LEN);
         assert_true(lr_scan_find_vgs(s, s->vgs[v].id_raw, NULL, 0) >= 1);
     }
-    lr_scan_free(s);
+    lr_scan_session_free(s_ss);
     free(in);
 }
 
@@ -1008,9 +1042,11 @@ static void test_uuid_lvm1_chars_grouped(void **state)
 {
     (void)state;
     const char *path = LR_TEST_DATA "/uuid-lvm1-chars.img.gz";
-    lr_scan_t *s = NULL;
+    lr_scan_session_t *s_ss = NULL;
+    const lr_scan_t *s = NULL;
     lr_error_t err;
-    assert_int_equal(lr_scan_paths(&path, 1, NULL, &s, &err), 0);
+    assert_int_equal(lr_scan_paths(&path, 1, NULL, &s_ss, &err), 0);
+    s = lr_scan_result(s_ss);
     assert_int_equal(s->n_labels, 1);
     assert_string_equal(s->labels[0].label.pv_uuid, "ab!#efghijklmnopqrstuvwxyz012345");
     assert_int_equal(s->n_copies, 3);
@@ -1032,7 +1068,7 @@ static void test_uuid_lvm1_chars_grouped(void **state)
     assert_int_equal(bang->pvs[0].label, 0);
     for (size_t i = 0; i < s->n_copies; i++)
         assert_true(s->copies[i].vg >= 0); /* no copy is left out of a VG */
-    lr_scan_free(s);
+    lr_scan_session_free(s_ss);
 }
 
 static void test_uncommitted_latest(void **state)
@@ -1040,7 +1076,8 @@ static void test_uncommitted_latest(void **state)
     (void)state;
     size_t len;
     uint8_t *img = uncommitted_bytes(&len);
-    lr_scan_t *s = scan_bytes(img, len, "uncommitted");
+    lr_scan_session_t *s_ss = scan_bytes(img, len, "uncommitted");
+    const lr_scan_t *s = lr_scan_result(s_ss);
     const lr_scan_vg_t *vg = vg_named(s, "vg0");
     /* still a version of its own, and the newest complete one */
     assert_int_equal(vg->n_versions, 17);
@@ -1060,14 +1097,15 @@ static void test_uncommitted_latest(void **state)
     assert_true(c->parse_ok);
     assert_true(c->ends_whole);
     assert_false(c->partial);
-    lr_scan_free(s);
+    lr_scan_session_free(s_ss);
 
     /* and on the untouched image the latest is the committed one */
     free(img);
     img = history_bytes(&len);
-    s = scan_bytes(img, len, "committed");
+    s_ss = scan_bytes(img, len, "committed");
+    s = lr_scan_result(s_ss);
     assert_int_equal(s->vgs[0].committed_latest, s->vgs[0].latest);
-    lr_scan_free(s);
+    lr_scan_session_free(s_ss);
     free(img);
 }
 
@@ -1091,7 +1129,8 @@ static void test_torn_uncommitted(void **state)
     for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
         size_t len;
         uint8_t *img = torn_bytes(&len, cuts[i].at, cuts[i].delta);
-        lr_scan_t *s = scan_bytes(img, len, "torn");
+        lr_scan_session_t *s_ss = scan_bytes(img, len, "torn");
+        const lr_scan_t *s = lr_scan_result(s_ss);
         const lr_scan_vg_t *vg = vg_named(s, "vg0");
         assert_true(vg->latest >= 0);
         const lr_scan_version_t *latest = &vg->versions[vg->latest];
@@ -1106,7 +1145,7 @@ static void test_torn_uncommitted(void **state)
         assert_int_equal(c->seqno, 17);
         assert_false(c->ends_whole);
         assert_true(c->partial);
-        lr_scan_free(s);
+        lr_scan_session_free(s_ss);
         free(img);
     }
 }
@@ -1119,11 +1158,12 @@ static void test_truncated(void **state)
     const size_t cuts[] = {0,    1,    100,  511,  512,   513,   600,     1024,   4096,
                            4100, 4608, 5000, 9000, 20000, 32300, 1048575, 1048577};
     for (size_t i = 0; i < sizeof(cuts) / sizeof(cuts[0]); i++) {
-        lr_scan_t *s = scan_bytes(img, cuts[i], "trunc");
+        lr_scan_session_t *s_ss = scan_bytes(img, cuts[i], "trunc");
+        const lr_scan_t *s = lr_scan_result(s_ss);
         assert_int_equal(s->images[0].size, cuts[i]);
         if (cuts[i] >= 1048576)
             assert_int_equal(s->vgs[0].versions[s->vgs[0].latest].seqno, 16);
-        lr_scan_free(s);
+        lr_scan_session_free(s_ss);
     }
     free(img);
 }
@@ -1141,9 +1181,10 @@ static void test_garbage(void **state)
         x ^= x << 17;
         buf[i] = (uint8_t)x;
     }
-    lr_scan_t *s = scan_bytes(buf, len, "garbage");
+    lr_scan_session_t *s_ss = scan_bytes(buf, len, "garbage");
+    const lr_scan_t *s = lr_scan_result(s_ss);
     assert_int_equal(s->n_labels, 0);
-    lr_scan_free(s);
+    lr_scan_session_free(s_ss);
     free(buf);
 }
 
@@ -1175,7 +1216,8 @@ static void test_hostile_numbers(void **state)
     memcpy(buf + 40 * 512, t1, strlen(t1));
     memcpy(buf + 50 * 512, t2, strlen(t2));
     memset(buf + 50 * 512 + strlen(t2), 'x', len - 50 * 512 - strlen(t2));
-    lr_scan_t *s = scan_bytes(buf, len, "hostile");
+    lr_scan_session_t *s_ss = scan_bytes(buf, len, "hostile");
+    const lr_scan_t *s = lr_scan_result(s_ss);
     assert_true(s->n_labels >= 1);
     for (size_t i = 0; i < s->n_areas; i++)
         assert_true(s->areas[i].offset + s->areas[i].size <= len);
@@ -1185,7 +1227,7 @@ static void test_hostile_numbers(void **state)
         if (c->seqno == UINT64_MAX)
             assert_false(c->parse_ok);
     }
-    lr_scan_free(s);
+    lr_scan_session_free(s_ss);
     free(buf);
 }
 
@@ -1206,20 +1248,23 @@ static void test_hostile_text_flood(void **state)
     const uint64_t mda[] = {4096, 8u << 20};
     make_label(buf + 512, 1, len, mda, 1);
     make_mda_header(buf + 4096, 4096, 8u << 20, 512, 4096, 0);
-    lr_scan_t *s = scan_bytes(buf, len, "flood");
+    lr_scan_session_t *s_ss = scan_bytes(buf, len, "flood");
+    const lr_scan_t *s = lr_scan_result(s_ss);
     assert_true(s->n_copies > 1000);
     assert_int_equal(s->n_vgs, 1);
     assert_int_equal(s->vgs[0].latest, -1);
     assert_true(s->vgs[0].status & LR_SCAN_VG_NO_COMPLETE);
-    lr_scan_free(s);
+    lr_scan_session_free(s_ss);
     free(buf);
 }
 
 static void damaged_case(const char *name, const char *const *pp, size_t n, const char *expect)
 {
-    lr_scan_t *s = NULL;
+    lr_scan_session_t *s_ss = NULL;
+    const lr_scan_t *s = NULL;
     lr_error_t err;
-    int rc = lr_scan_paths(pp, n, NULL, &s, &err);
+    int rc = lr_scan_paths(pp, n, NULL, &s_ss, &err);
+    s = lr_scan_result(s_ss);
     if (strcmp(expect, "2") == 0 && rc == 0)
         fail_msg("damaged/%s: scanned, must be refused", name);
     if (rc == 0) {
@@ -1229,10 +1274,10 @@ static void damaged_case(const char *name, const char *const *pp, size_t n, cons
                 int ci = lr_scan_version_copy(s, g, v);
                 char *text = NULL;
                 if (ci >= 0)
-                    assert_int_equal(lr_scan_copy_text(s, (size_t)ci, &text, NULL, &err), 0);
+                    assert_int_equal(lr_scan_copy_text(s_ss, (size_t)ci, &text, NULL, &err), 0);
                 free(text);
             }
-        lr_scan_free(s);
+        lr_scan_session_free(s_ss);
     } else {
         assert_null(s);
         assert_true(err.where[0] != '\0');

@@ -59,16 +59,17 @@ static lr_io_t *open_switch(switch_io_t **sw)
 static void test_scan_entry_points(void **state)
 {
     (void)state;
-    lr_scan_t *scan = NULL;
+    lr_scan_session_t *session = NULL;
     const char *paths[] = {"/nonexistent/lr-contract.img"};
-    lr_test_expect_fail(lr_scan_paths(paths, 1, NULL, &scan, NULL), -ENOENT, "lr_scan_paths");
-    assert_null(scan);
+    lr_test_expect_fail(lr_scan_paths(paths, 1, NULL, &session, NULL), -ENOENT, "lr_scan_paths");
+    assert_null(session);
 
     switch_io_t *sw = NULL;
     lr_io_t *io = open_switch(&sw);
     sw->fail = true;
-    lr_test_expect_fail(lr_scan_ios(&io, 1, NULL, &scan, NULL), -EIO, "lr_scan_ios (read error)");
-    assert_null(scan);
+    lr_test_expect_fail(lr_scan_ios(&io, 1, NULL, &session, NULL), -EIO,
+                        "lr_scan_ios (read error)");
+    assert_null(session);
     lr_io_close(io, NULL);
 }
 
@@ -77,42 +78,44 @@ static void test_scan_copy_text(void **state)
     (void)state;
     switch_io_t *sw = NULL;
     lr_io_t *io = open_switch(&sw);
-    lr_scan_t *scan = NULL;
-    assert_int_equal(lr_scan_ios(&io, 1, NULL, &scan, NULL), 0);
-    assert_true(scan->n_copies > 0);
+    lr_scan_session_t *session = NULL;
+    assert_int_equal(lr_scan_ios(&io, 1, NULL, &session, NULL), 0);
+    assert_true(lr_scan_result(session)->n_copies > 0);
     char *text = NULL;
     uint64_t len = 0;
     lr_vg_t *vg = NULL;
 
     /* the bytes as scanned: a success, for contrast */
-    assert_int_equal(lr_scan_copy_text(scan, 0, &text, &len, NULL), 0);
+    assert_int_equal(lr_scan_copy_text(session, 0, &text, &len, NULL), 0);
     assert_non_null(text);
     free(text);
     text = NULL;
 
-    lr_test_expect_fail(lr_scan_copy_text(scan, scan->n_copies, &text, &len, NULL), -EINVAL,
-                        "lr_scan_copy_text (no such copy)");
-    lr_test_expect_fail(lr_scan_copy_vg(scan, scan->n_copies, &vg, NULL), -EINVAL,
-                        "lr_scan_copy_vg (no such copy)");
+    lr_test_expect_fail(
+        lr_scan_copy_text(session, lr_scan_result(session)->n_copies, &text, &len, NULL), -EINVAL,
+        "lr_scan_copy_text (no such copy)");
+    lr_test_expect_fail(lr_scan_copy_vg(session, lr_scan_result(session)->n_copies, &vg, NULL),
+                        -EINVAL, "lr_scan_copy_vg (no such copy)");
 
     sw->fail = true;
-    lr_test_expect_fail(lr_scan_copy_text(scan, 0, &text, &len, NULL), -EIO,
+    lr_test_expect_fail(lr_scan_copy_text(session, 0, &text, &len, NULL), -EIO,
                         "lr_scan_copy_text (read error)");
     free(text);
     text = NULL;
-    lr_test_expect_fail(lr_scan_copy_vg(scan, 0, &vg, NULL), -EIO, "lr_scan_copy_vg (read error)");
+    lr_test_expect_fail(lr_scan_copy_vg(session, 0, &vg, NULL), -EIO,
+                        "lr_scan_copy_vg (read error)");
     assert_null(vg);
 
     sw->fail = false;
     sw->corrupt = true;
-    lr_test_expect_fail(lr_scan_copy_text(scan, 0, &text, &len, NULL), LR_ECHECKSUM,
+    lr_test_expect_fail(lr_scan_copy_text(session, 0, &text, &len, NULL), LR_ECHECKSUM,
                         "lr_scan_copy_text (bytes changed)");
     free(text);
-    lr_test_expect_fail(lr_scan_copy_vg(scan, 0, &vg, NULL), LR_ECHECKSUM,
+    lr_test_expect_fail(lr_scan_copy_vg(session, 0, &vg, NULL), LR_ECHECKSUM,
                         "lr_scan_copy_vg (bytes changed)");
     assert_null(vg);
 
-    lr_scan_free(scan);
+    lr_scan_session_free(session);
     lr_io_close(io, NULL);
 }
 

@@ -56,7 +56,7 @@ void lr_tui_free(lr_tui_t *m)
     tui_history_free(m);
     tui_review_free(m);
     lr_diff_free(m->diff);
-    lr_scan_free(m->scan);
+    lr_scan_session_free(m->session);
     for (size_t i = 0; i < m->n_paths; i++)
         free(m->paths[i]);
     free(m->paths);
@@ -604,10 +604,11 @@ void lr_tui_resize(lr_tui_t *m, int rows, int cols)
 
 /* ---- the scan ------------------------------------------------------------------ */
 
-int lr_tui_set_scan(lr_tui_t *m, lr_scan_t *scan, lr_error_t *err)
+int lr_tui_set_scan(lr_tui_t *m, lr_scan_session_t *session, lr_error_t *err)
 {
-    lr_scan_free(m->scan);
-    m->scan = scan;
+    lr_scan_session_free(m->session);
+    m->session = session;
+    m->scan = lr_scan_result(session);
     m->scan_status = 0;
     m->depth = 1;
     m->stack[0] = LR_TUI_SCR_VGS;

@@ -101,7 +101,7 @@ int tui_open_diff(lr_tui_t *m, int version)
     lr_diff_t *d = NULL;
     lr_error_t err;
     lr_error_clear(&err);
-    int rc = lr_diff_scan(m->scan, (size_t)m->vg, (size_t)old, (size_t) new, &d, &err);
+    int rc = lr_diff_scan(m->session, (size_t)m->vg, (size_t)old, (size_t) new, &d, &err);
     if (rc) {
         char buf[1024];
         tui_message(m, LR_TUI_A_BAD, "Cannot compare: %s", lr_error_format(&err, buf, sizeof(buf)));

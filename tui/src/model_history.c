@@ -37,8 +37,10 @@ void tui_version_name(const lr_tui_t *m, int version, char *buf, size_t len)
 
 /* Total size of the LVs a user sees (visible ones, as `lvs` lists them),
  * read from the version's best copy. */
-static void version_info(const lr_scan_t *scan, size_t vg, size_t version, tui_history_info_t *info)
+static void version_info(const lr_scan_session_t *session, size_t vg, size_t version,
+                         tui_history_info_t *info)
 {
+    const lr_scan_t *scan = lr_scan_result(session);
     const lr_scan_version_t *v = &scan->vgs[vg].versions[version];
     for (size_t c = 0; c < v->n_copies; c++) {
         const lr_scan_copy_t *cp = &scan->copies[v->copies[c]];
@@ -51,7 +53,7 @@ static void version_info(const lr_scan_t *scan, size_t vg, size_t version, tui_h
     lr_vg_t *view = NULL;
     lr_error_t err;
     lr_error_clear(&err);
-    if (lr_scan_copy_vg(scan, (size_t)best, &view, &err))
+    if (lr_scan_copy_vg(session, (size_t)best, &view, &err))
         return;
     uint64_t bytes = 0;
     for (size_t i = 0; i < view->n_lvs; i++)
@@ -216,7 +218,7 @@ int tui_build_history(lr_tui_t *m)
         return -ENOMEM;
     m->n_hist = g->n_versions;
     for (size_t i = 0; i < g->n_versions; i++)
-        version_info(m->scan, (size_t)m->vg, i, &m->hist[i]);
+        version_info(m->session, (size_t)m->vg, i, &m->hist[i]);
     m->views[LR_TUI_SCR_HISTORY].top = 0;
     return history_rows(m);
 }

@@ -92,7 +92,8 @@ struct lr_tui {
     int rows, cols;
 
     /* the scan */
-    lr_scan_t *scan;
+    lr_scan_session_t *session; /* owned; re-reads copies */
+    const lr_scan_t *scan;      /* its result, NULL before a scan finished */
     int scan_status;
     char scan_error[TUI_MSG_MAX];
     lr_scan_progress_t progress;

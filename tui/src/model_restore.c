@@ -49,12 +49,13 @@ int tui_run_scan(lr_tui_t *m, lr_tui_pump_fn pump, void *arg, lr_error_t *err)
         .progress_interval = m->progress_interval,
     };
     m->have_progress = false;
-    lr_scan_t *scan = NULL;
-    int rc = lr_scan_paths((const char *const *)m->paths, m->n_paths, &opts, &scan, err);
+    lr_scan_session_t *session = NULL;
+    int rc = lr_scan_paths((const char *const *)m->paths, m->n_paths, &opts, &session, err);
     if (rc)
         return rc;
-    lr_scan_free(m->scan);
-    m->scan = scan;
+    lr_scan_session_free(m->session);
+    m->session = session;
+    m->scan = lr_scan_result(session);
     return 0;
 }
 
@@ -180,7 +181,7 @@ int tui_open_review(lr_tui_t *m, int version)
     };
     lr_error_t err;
     lr_error_clear(&err);
-    int prc = lr_repair_plan_new(m->scan, NULL, &opts, &m->plan, &err);
+    int prc = lr_repair_plan_new(m->session, NULL, &opts, &m->plan, &err);
     if (!rc && prc)
         rc = show_refusal(m, v, name, &err);
     int wrc = !prc ? lr_repair_plan_writable(m->plan, &err) : 0;
@@ -326,7 +327,7 @@ static int export_write(lr_tui_t *m, int version, const char *path, unsigned fla
     tui_version_name(m, version, name, sizeof(name));
     lr_error_t err;
     lr_error_clear(&err);
-    int rc = lr_export_write(m->scan, (size_t)m->vg, (size_t)version, path, flags, &err);
+    int rc = lr_export_write(m->session, (size_t)m->vg, (size_t)version, path, flags, &err);
     if (rc) {
         tui_message(m, LR_TUI_A_BAD, "Export failed: %s", lr_error_format(&err, buf, sizeof(buf)));
         return rc;

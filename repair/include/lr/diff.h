@@ -97,7 +97,7 @@ int lr_diff_vgs(const lr_vg_t *from, const lr_vg_t *to, lr_diff_t **out, lr_erro
  * lr_scan_version_copy) and diffs them. LR_EREFUSED when a version has only
  * partial copies, LR_ERANGE for bad indexes, LR_ECHECKSUM when the image no
  * longer holds the bytes scanned; err names the version. */
-int lr_diff_scan(const lr_scan_t *scan, size_t vg, size_t va, size_t vb, lr_diff_t **out,
+int lr_diff_scan(const lr_scan_session_t *session, size_t vg, size_t va, size_t vb, lr_diff_t **out,
                  lr_error_t *err);
 
 /* Frees the diff. NULL is accepted. */

@@ -30,7 +30,7 @@
 /* Loads the version's best copy as a typed view (lr_vg_free). LR_EREFUSED
  * when it has only partial copies, LR_ECHECKSUM when the image no longer
  * holds the scanned bytes. */
-int lr_export_load(const lr_scan_t *scan, size_t vg, size_t version, lr_vg_t **out,
+int lr_export_load(const lr_scan_session_t *session, size_t vg, size_t version, lr_vg_t **out,
                    lr_error_t *err);
 
 /* ---- export ---------------------------------------------------------- */
@@ -53,14 +53,14 @@ int lr_export_check_target(const lr_scan_t *scan, const char *path, bool overwri
  * *text is malloc'd (caller frees), NUL-terminated; *len excludes the NUL.
  * Same errors as lr_export_load; the copy is also re-checked against the
  * version's crc. */
-int lr_export_text(const lr_scan_t *scan, size_t vg, size_t version, char **text, size_t *len,
-                   lr_error_t *err);
+int lr_export_text(const lr_scan_session_t *session, size_t vg, size_t version, char **text,
+                   size_t *len, lr_error_t *err);
 
 /* Writes the version's text to path (flags: LR_EXPORT_*). Errors:
  * LR_EREFUSED when path exists and LR_EXPORT_OVERWRITE is not given, when it
  * exists and is not a regular file, or when it is one of the scan's images;
  * negative errno for I/O errors (err names the path). */
-int lr_export_write(const lr_scan_t *scan, size_t vg, size_t version, const char *path,
+int lr_export_write(const lr_scan_session_t *session, size_t vg, size_t version, const char *path,
                     unsigned flags, lr_error_t *err);
 
 /* Writes len bytes of text to path with the same rules (scan may be NULL:

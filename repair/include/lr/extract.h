@@ -82,7 +82,7 @@ typedef struct lr_extract_plan {
  *                 pe_count, a stripe area running past its image, legs
  *                 nested deeper than LR_EXTRACT_MAX_DEPTH).
  * On success *out is owned by the caller (lr_extract_plan_free). */
-int lr_extract_plan(const lr_scan_t *scan, size_t vg, size_t version, const char *lv,
+int lr_extract_plan(const lr_scan_session_t *session, size_t vg, size_t version, const char *lv,
                     lr_extract_plan_t **out, lr_error_t *err);
 
 /* Same, from an already loaded view (scan gives the PV locations: the VG's
@@ -122,7 +122,7 @@ int lr_extract_run(const lr_scan_t *scan, const lr_extract_plan_t *plan, const c
                    const lr_extract_opts_t *opts, uint64_t *written, lr_error_t *err);
 
 /* lr_extract_plan + lr_extract_run. */
-int lr_extract_lv(const lr_scan_t *scan, size_t vg, size_t version, const char *lv,
+int lr_extract_lv(const lr_scan_session_t *session, size_t vg, size_t version, const char *lv,
                   const char *path, const lr_extract_opts_t *opts, uint64_t *written,
                   lr_error_t *err);
 

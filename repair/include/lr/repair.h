@@ -175,7 +175,6 @@ typedef struct lr_repair_plan {
     bool forced;   /* some refusal was overridden by opts.force */
     bool executed; /* lr_repair_execute ran (successfully or not) */
     bool verified; /* the read-back after writing matched */
-    void *priv;    /* engine state */
     /* Whether some metadata area header points at a copy of: the restored
      * version (older versions never are: the ring keeps them behind the
      * committed one), the highest seqno seen, the newest complete version.
@@ -191,7 +190,8 @@ typedef struct lr_repair_plan {
  * seqno above this. */
 #define LR_REPAIR_MAX_SEQNO UINT32_MAX
 
-/* Plans the restore of opts->seqno (of opts->vg) from scan. ios are the
+/* Plans the restore of opts->seqno (of opts->vg) from a scan session (its
+ * copy of the version is read again through the session). ios are the
  * scan's read-only handles in image order (NULL: the images are opened
  * read-only by path); they are only read and not kept. On success *out is
  * owned by the caller (lr_repair_plan_free).
@@ -206,8 +206,8 @@ typedef struct lr_repair_plan {
  * plan that would fail after writing is refused here, before any write).
  * LR_ENOTFOUND: no such VG or version. LR_ELIMIT: the text does not fit an
  * area. */
-int lr_repair_plan_new(const lr_scan_t *scan, lr_io_t *const *ios, const lr_repair_opts_t *opts,
-                       lr_repair_plan_t **out, lr_error_t *err);
+int lr_repair_plan_new(const lr_scan_session_t *session, lr_io_t *const *ios,
+                       const lr_repair_opts_t *opts, lr_repair_plan_t **out, lr_error_t *err);
 
 void lr_repair_plan_free(lr_repair_plan_t *plan);
 

@@ -7,8 +7,15 @@
  *
  * Offsets in this API are absolute byte offsets in their image unless a field
  * says otherwise. Indexes into the result's arrays are ints, -1 meaning
- * "none". The result is one allocation tree owned by the caller
- * (lr_scan_free); every pointer inside it is owned by the result. */
+ * "none".
+ *
+ * A scan returns an opaque session (lr_scan_session_t) that owns the image
+ * handles it re-reads text through and the result: a const tree of plain
+ * data (lr_scan_t, reached with lr_scan_result) in which every pointer is
+ * owned by the session. The tree holds no handle, so reading or copying it
+ * can never close anything; only lr_scan_session_free does. Functions that
+ * read the images again take the session; functions that only look at the
+ * result take `const lr_scan_t *`. */
 #ifndef LR_SCAN_H
 #define LR_SCAN_H
 
@@ -287,45 +294,53 @@ typedef struct lr_scan {
     lr_scan_vg_t *vgs; /* by name, then id */
     bool interrupted;  /* the progress callback stopped the scan */
     bool truncated;    /* max_copies was reached; later copies not recorded */
-    void *priv;        /* engine state (handles for re-reading text) */
     size_t n_failed;   /* images with `error` set */
 } lr_scan_t;
+
+/* The scan session: the result plus the open handles (opaque). */
+typedef struct lr_scan_session lr_scan_session_t;
 
 /* ---- entry points ------------------------------------------------------ */
 
 /* Scans n images given as open handles (read only through lr_io_pread).
- * The handles stay the caller's and must outlive the result if
+ * The handles stay the caller's and must outlive the session if
  * lr_scan_copy_text / lr_scan_copy_vg are used. opts may be NULL.
- * On success *out is owned by the caller (lr_scan_free). A read error fails
+ * On success *out is owned by the caller (lr_scan_session_free). A read error fails
  * the whole scan (err names the image), unless LR_SCAN_KEEP_GOING is set:
  * then a read error while streaming an image is recorded in that image and
  * the scan goes on. A gzip handle opened with LR_IO_PARTIAL reports its
  * damage in its image's `error` and `truncated` either way. */
-int lr_scan_ios(lr_io_t *const *ios, size_t n, const lr_scan_opts_t *opts, lr_scan_t **out,
+int lr_scan_ios(lr_io_t *const *ios, size_t n, const lr_scan_opts_t *opts, lr_scan_session_t **out,
                 lr_error_t *err);
 
 /* Opens each path read-only with lr_io_open (raw, block device or .gz),
- * scans them, and keeps the handles open inside the result until
- * lr_scan_free. An unopenable path fails the scan and is named in err;
- * with LR_SCAN_KEEP_GOING it is recorded in its lr_scan_image_t instead
+ * scans them, and keeps the handles open inside the session until
+ * lr_scan_session_free. On success *out is owned by the caller. An unopenable path fails the scan
+ * and is named in err; with LR_SCAN_KEEP_GOING it is recorded in its lr_scan_image_t instead
  * (`opened` false, `error`) and the others are scanned, and a damaged gzip
  * image is scanned as far as it decompresses. */
-int lr_scan_paths(const char *const *paths, size_t n, const lr_scan_opts_t *opts, lr_scan_t **out,
-                  lr_error_t *err);
+int lr_scan_paths(const char *const *paths, size_t n, const lr_scan_opts_t *opts,
+                  lr_scan_session_t **out, lr_error_t *err);
 
-/* Frees the result (and closes handles it opened). NULL is accepted. */
-void lr_scan_free(lr_scan_t *scan);
+/* The session's result, valid (and unchanged) until lr_scan_session_free;
+ * NULL for a NULL session. */
+const lr_scan_t *lr_scan_result(const lr_scan_session_t *session);
+
+/* Frees the session and its result, closing the handles lr_scan_paths
+ * opened (those given to lr_scan_ios stay open: they are the caller's).
+ * NULL is accepted. */
+void lr_scan_session_free(lr_scan_session_t *session);
 
 /* Reads the text of copy `copy` again from its image, both pieces of a
  * wrapped copy joined: *text is malloc'd (caller frees), `length` bytes
  * (NUL included) plus a terminating NUL so it is always a C string; *len
  * receives length (may be NULL). LR_ECHECKSUM (text still returned) when the
  * bytes no longer have the recorded crc. */
-int lr_scan_copy_text(const lr_scan_t *scan, size_t copy, char **text, uint64_t *len,
+int lr_scan_copy_text(const lr_scan_session_t *session, size_t copy, char **text, uint64_t *len,
                       lr_error_t *err);
 
 /* Reads and parses the copy (lr_vg_parse); *out owned by the caller (lr_vg_free). */
-int lr_scan_copy_vg(const lr_scan_t *scan, size_t copy, lr_vg_t **out, lr_error_t *err);
+int lr_scan_copy_vg(const lr_scan_session_t *session, size_t copy, lr_vg_t **out, lr_error_t *err);
 
 /* The best copy of a version (complete, checksum confirmed, committed first),
  * or -1 when it has only partial copies. */

@@ -158,10 +158,10 @@ typedef void (*lr_tui_pump_fn)(void *arg, lr_tui_t *m);
  * the VG list says why and err is filled. pump may be NULL. */
 int lr_tui_scan(lr_tui_t *m, lr_tui_pump_fn pump, void *arg, lr_error_t *err);
 
-/* Takes over a scan made elsewhere (tests): scan is owned by the model
- * afterwards, even on failure. Shows the VG list; -ENOMEM when it cannot
- * be built. */
-int lr_tui_set_scan(lr_tui_t *m, lr_scan_t *scan, lr_error_t *err);
+/* Takes over a scan session made elsewhere (tests): it is owned by the
+ * model afterwards, even on failure. Shows the VG list; -ENOMEM when it
+ * cannot be built. */
+int lr_tui_set_scan(lr_tui_t *m, lr_scan_session_t *session, lr_error_t *err);
 
 /* Records a progress step and the seconds elapsed since the scan started
  * (what the scan callback does; public so the screen can be tested).
@@ -203,7 +203,8 @@ lr_tui_screen_t lr_tui_screen(const lr_tui_t *m);
 lr_tui_prompt_t lr_tui_prompt_kind(const lr_tui_t *m);
 /* Where the restore review stands, LR_TUI_REVIEW_NONE when none is open. */
 lr_tui_review_state_t lr_tui_review_state(const lr_tui_t *m);
-/* The scan shown (owned by the model), NULL before it finished. */
+/* The result of the scan shown (owned by the model's session), NULL before
+ * it finished. */
 const lr_scan_t *lr_tui_scan_result(const lr_tui_t *m);
 /* The selected VG: an index into the scan's vgs; -1 when none (an orphan
  * PV label, or no scan). Under the help screen, the screen below counts. */
