@@ -1,6 +1,7 @@
 /* The error contract for the repair engine (lr/diff.h, lr/export.h,
- * lr/extract.h, lr/repair.h, lr/undo.h): every public function that can fail
- * returns a negative status with a NULL error record. */
+ * lr/extract.h, lr/repair.h) and core's lr/undo.h, which restore uses:
+ * every public function that can fail returns a negative status with a
+ * NULL error record. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* lvmrescue repair: the undo I/O layer and undo files (the e2fsprogs
+/* lvmrescue core: the undo I/O layer and undo files (the e2fsprogs
  * undo_io model).
  *
  * An undo file is created once per repair run. Every writable image handle
