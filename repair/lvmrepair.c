@@ -934,7 +934,7 @@ static int do_export(const args_t *a, scanned_t *s)
     } else {
         char *text = NULL;
         size_t len = 0;
-        rc = lr_export_text(s->session, (size_t)vg, (size_t)ver, &text, &len, &err);
+        rc = lr_scan_version_text(s->session, (size_t)vg, (size_t)ver, &text, &len, &err);
         if (!rc && fwrite(text, 1, len, stdout) != len)
             rc = lr_error_set(&err, -EIO, LR_NO_OFFSET, "writing to standard output failed");
         free(text);

@@ -425,7 +425,7 @@ int lr_extract_plan(const lr_scan_session_t *session, size_t vg, size_t version,
                     lr_extract_plan_t **out, lr_error_t *err)
 {
     lr_vg_t *v = NULL;
-    int rc = lr_export_load(session, vg, version, &v, err);
+    int rc = lr_scan_version_vg(session, vg, version, &v, err);
     if (!rc)
         rc = lr_extract_plan_vg(lr_scan_result(session), v, lv, out, err);
     lr_vg_free(v);

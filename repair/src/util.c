@@ -213,19 +213,3 @@ void rp_out_abort(rp_out_t *o)
 }
 
 /* ---- scan helpers ---------------------------------------------------- */
-
-int rp_version_copy(const lr_scan_t *scan, size_t vg, size_t version, size_t *copy, lr_error_t *err)
-{
-    if (!scan || vg >= scan->n_vgs || version >= scan->vgs[vg].n_versions)
-        return lr_error_set(err, LR_ERANGE, LR_NO_OFFSET, "no such VG version");
-    int c = lr_scan_version_copy(scan, vg, version);
-    if (c < 0 || (size_t)c >= scan->n_copies) {
-        const lr_scan_vg_t *v = &scan->vgs[vg];
-        lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
-                     "VG %s seqno %" PRIu64 " has only partial copies; it cannot be used",
-                     v->name ? v->name : "?", v->versions[version].seqno);
-        return lr_error_wrap(err, v->name, LR_EREFUSED);
-    }
-    *copy = (size_t)c;
-    return 0;
-}

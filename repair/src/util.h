@@ -59,10 +59,4 @@ void rp_out_abort(rp_out_t *o);
 
 /* ---- scan helpers ------------------------------------------------------ */
 
-/* Checks vg/version indexes (LR_ERANGE) and returns the best copy of the
- * version, or LR_EREFUSED (message naming the version) when it has only
- * partial copies. */
-int rp_version_copy(const lr_scan_t *scan, size_t vg, size_t version, size_t *copy,
-                    lr_error_t *err);
-
 #endif

@@ -3,6 +3,7 @@
 #include "scan_int.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -324,6 +325,71 @@ int lr_scan_version_copy(const lr_scan_t *s, size_t vg, size_t version)
     if (!v->complete || !v->n_copies)
         return -1;
     return v->copies[0]; /* ranked best first, and complete versions lead with a good copy */
+}
+
+/* The best copy of a version, or LR_EREFUSED naming the version when it has
+ * only partial copies. */
+static int sc_best_copy(const lr_scan_t *s, size_t vg, size_t version, size_t *copy,
+                        lr_error_t *err)
+{
+    if (!s || vg >= s->n_vgs || version >= s->vgs[vg].n_versions)
+        return lr_error_set(err, LR_ERANGE, LR_NO_OFFSET, "no such VG version");
+    int c = lr_scan_version_copy(s, vg, version);
+    if (c < 0 || (size_t)c >= s->n_copies) {
+        const lr_scan_vg_t *v = &s->vgs[vg];
+        lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
+                     "VG %s seqno %" PRIu64 " has only partial copies; it cannot be used",
+                     v->name ? v->name : "?", v->versions[version].seqno);
+        return lr_error_wrap(err, v->name, LR_EREFUSED);
+    }
+    *copy = (size_t)c;
+    return 0;
+}
+
+int lr_scan_version_text(const lr_scan_session_t *ss, size_t vg, size_t version, char **text,
+                         size_t *len, lr_error_t *err)
+{
+    lr_error_clear(err);
+    if (!ss || !text)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "invalid arguments");
+    *text = NULL;
+    const lr_scan_t *s = &ss->result;
+    size_t copy = 0;
+    int rc = sc_best_copy(s, vg, version, &copy, err);
+    if (rc)
+        return rc;
+    uint64_t n = 0;
+    rc = lr_scan_copy_text(ss, copy, text, &n, err);
+    if (!rc && s->copies[copy].crc != s->vgs[vg].versions[version].crc)
+        rc = lr_error_set(err, LR_ECHECKSUM, s->copies[copy].offset,
+                          "copy of seqno %" PRIu64 " does not have the version's checksum",
+                          s->vgs[vg].versions[version].seqno);
+    if (rc) {
+        free(*text);
+        *text = NULL;
+        return rc;
+    }
+    /* The text ends at its NUL (raw_locn.size counts it); vgcfgrestore and
+     * pvck's dump both stop there. */
+    if (len)
+        *len = strnlen(*text, (size_t)n);
+    return 0;
+}
+
+int lr_scan_version_vg(const lr_scan_session_t *ss, size_t vg, size_t version, lr_vg_t **out,
+                       lr_error_t *err)
+{
+    lr_error_clear(err);
+    if (!out)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "invalid arguments");
+    *out = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    int rc = lr_scan_version_text(ss, vg, version, &text, &len, err);
+    if (!rc)
+        rc = lr_vg_parse(text, len, out, err);
+    free(text);
+    return rc;
 }
 
 size_t lr_scan_find_vgs(const lr_scan_t *s, const char *key, int *idx, size_t max)

@@ -136,7 +136,7 @@ static void test_text_is_copy(void **state)
     pick(f->scan, 15, &vg, &ver);
     char *text = NULL;
     size_t len = 0;
-    assert_int_equal(lr_export_text(f->scan, (size_t)vg, (size_t)ver, &text, &len, NULL), 0);
+    assert_int_equal(lr_scan_version_text(f->scan, (size_t)vg, (size_t)ver, &text, &len, NULL), 0);
     size_t tlen;
     char *truth = truth_copy(15, &tlen);
     assert_int_equal(len, tlen);

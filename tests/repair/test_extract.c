@@ -318,7 +318,7 @@ static char *latest_text(lr_scan_session_t *scan)
     int vg, ver;
     latest(scan, &vg, &ver);
     char *text = NULL;
-    assert_int_equal(lr_export_text(scan, (size_t)vg, (size_t)ver, &text, NULL, NULL), 0);
+    assert_int_equal(lr_scan_version_text(scan, (size_t)vg, (size_t)ver, &text, NULL, NULL), 0);
     return text;
 }
 

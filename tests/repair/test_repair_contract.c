@@ -60,12 +60,12 @@ static void test_inspect(void **state)
     lr_test_expect_fail(lr_scan_select_one(lr_scan_result(g_scan), &pick, &vg, &version, NULL),
                         LR_ENOTFOUND, "lr_scan_select_one (no such seqno)");
     lr_vg_t *v = NULL;
-    lr_test_expect_fail(lr_export_load(g_scan, 0, nv, &v, NULL), 0,
-                        "lr_export_load (no such version)");
+    lr_test_expect_fail(lr_scan_version_vg(g_scan, 0, nv, &v, NULL), 0,
+                        "lr_scan_version_vg (no such version)");
     char *text = NULL;
     size_t len = 0;
-    lr_test_expect_fail(lr_export_text(g_scan, 0, nv, &text, &len, NULL), 0,
-                        "lr_export_text (no such version)");
+    lr_test_expect_fail(lr_scan_version_text(g_scan, 0, nv, &text, &len, NULL), 0,
+                        "lr_scan_version_text (no such version)");
     free(text);
 
     /* an existing target without the overwrite flag */

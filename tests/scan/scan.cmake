@@ -18,3 +18,15 @@ include(${CMAKE_CURRENT_LIST_DIR}/damaged.cmake)
 
 # The error contract of lr/scan.h: failing calls with a NULL error record.
 lr_add_test(test_scan_contract test_scan_contract.c LIBS lrscan)
+
+# The diff engine (lr/diff.h) on the history fixture.
+lr_add_test(test_diff test_diff.c LIBS lrscan)
+
+# The JSON diff read back by a real JSON parser.
+find_program(LR_PYTHON3 python3)
+if(LR_PYTHON3)
+  add_test(NAME diff_json_python
+           COMMAND sh -c "\"$1\" --json \"$2\" 1 16 | \"$3\" -c 'import json,sys; d=json.load(sys.stdin); k=[(c[\"object\"],c[\"kind\"],c[\"name\"]) for c in d[\"changes\"]]; assert d[\"old\"][\"seqno\"]==1 and d[\"new\"][\"seqno\"]==16, d; assert (\"lv\",\"added\",\"data\") in k, k; print(len(k), \"changes parsed\")'"
+                   sh $<TARGET_FILE:test_diff> ${LR_FIXTURES}/history/disk.img.gz ${LR_PYTHON3})
+endif()
+

@@ -784,7 +784,7 @@ static void test_export(void **state)
     lr_error_t err;
     lr_error_clear(&err);
     assert_int_equal(lr_scan_paths(hpaths, 1, NULL, &ss, &err), 0);
-    assert_int_equal(lr_export_text(ss, 0, 1, &want, &wlen, &err), 0);
+    assert_int_equal(lr_scan_version_text(ss, 0, 1, &want, &wlen, &err), 0);
     lr_scan_session_free(ss);
     size_t glen;
     char *got = lr_test_slurp(path, &glen);

@@ -339,7 +339,7 @@ int tui_build_detail(lr_tui_t *m, int version)
     lr_vg_t *vg = NULL;
     lr_error_t err;
     lr_error_clear(&err);
-    int lrc = lr_export_load(m->session, (size_t)m->vg, (size_t)version, &vg, &err);
+    int lrc = lr_scan_version_vg(m->session, (size_t)m->vg, (size_t)version, &vg, &err);
     if (!rc && lrc)
         rc = build_unreadable(m, v, ver, &err);
     if (!rc && !lrc) {

@@ -25,14 +25,6 @@
 #include "lr/meta.h"
 #include "lr/scan.h"
 
-/* ---- loading --------------------------------------------------------- */
-
-/* Loads the version's best copy as a typed view (lr_vg_free). LR_EREFUSED
- * when it has only partial copies, LR_ECHECKSUM when the image no longer
- * holds the scanned bytes. */
-int lr_export_load(const lr_scan_session_t *session, size_t vg, size_t version, lr_vg_t **out,
-                   lr_error_t *err);
-
 /* ---- export ---------------------------------------------------------- */
 
 enum {
@@ -48,13 +40,6 @@ enum {
  * -EINVAL (no path), the errno of a failed stat. */
 int lr_export_check_target(const lr_scan_t *scan, const char *path, bool overwrite,
                            lr_error_t *err);
-
-/* The version's text as exported: the best copy's bytes without the NUL.
- * *text is malloc'd (caller frees), NUL-terminated; *len excludes the NUL.
- * Same errors as lr_export_load; the copy is also re-checked against the
- * version's crc. */
-int lr_export_text(const lr_scan_session_t *session, size_t vg, size_t version, char **text,
-                   size_t *len, lr_error_t *err);
 
 /* Writes the version's text to path (flags: LR_EXPORT_*). Errors:
  * LR_EREFUSED when path exists and LR_EXPORT_OVERWRITE is not given, when it

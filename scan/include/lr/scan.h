@@ -346,6 +346,19 @@ int lr_scan_copy_vg(const lr_scan_session_t *session, size_t copy, lr_vg_t **out
  * or -1 when it has only partial copies. */
 int lr_scan_version_copy(const lr_scan_t *scan, size_t vg, size_t version);
 
+/* The version's text as LVM2 reads it: the best copy's bytes up to their
+ * NUL. *text is malloc'd (caller frees), NUL-terminated; *len (may be NULL)
+ * excludes the NUL. LR_ERANGE for a bad vg/version index, LR_EREFUSED when
+ * the version has only partial copies, LR_ECHECKSUM when the image no
+ * longer holds the scanned bytes (*text is then NULL). */
+int lr_scan_version_text(const lr_scan_session_t *session, size_t vg, size_t version, char **text,
+                         size_t *len, lr_error_t *err);
+
+/* The version's best copy parsed as a typed view; *out owned by the caller
+ * (lr_vg_free). Same errors as lr_scan_version_text, plus lr_vg_parse's. */
+int lr_scan_version_vg(const lr_scan_session_t *session, size_t vg, size_t version, lr_vg_t **out,
+                       lr_error_t *err);
+
 /* VGs whose name or UUID (printed or raw) equals key: fills up to max
  * indexes into idx and returns how many match in all. */
 size_t lr_scan_find_vgs(const lr_scan_t *scan, const char *key, int *idx, size_t max);

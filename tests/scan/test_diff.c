@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "lr/diff.h"
-#include "lr/export.h"
 #include "lr/scan.h"
 #include "support.h"
 #include "text_support.h"
@@ -439,7 +438,7 @@ static char *version_text(lr_scan_session_t *scan, uint64_t seqno)
     pick(scan, seqno, &vg, &ver);
     char *text = NULL;
     size_t len;
-    assert_int_equal(lr_export_text(scan, (size_t)vg, (size_t)ver, &text, &len, NULL), 0);
+    assert_int_equal(lr_scan_version_text(scan, (size_t)vg, (size_t)ver, &text, &len, NULL), 0);
     return text;
 }
 

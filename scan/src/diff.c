@@ -9,10 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
-#include "lr/export.h"
 #include "lr/fmt.h"
 #include "lr/label.h"
+#include "lr/strbuf.h"
 
 #define SECTOR 512u
 /* Sizes in the diff text: "4 MiB" when whole, else "1.50 GiB". */
@@ -24,6 +23,18 @@ typedef struct dctx {
     const lr_vg_t *a, *b; /* old, new */
     bool oom;
 } dctx_t;
+
+/* strdup that accepts NULL and records a failure in *oom, so a run of
+ * copies is checked once. */
+static char *df_strdup(const char *s, bool *oom)
+{
+    if (!s)
+        return NULL;
+    char *d = strdup(s);
+    if (!d)
+        *oom = true;
+    return d;
+}
 
 /* ---- values ------------------------------------------------------------ */
 
@@ -225,10 +236,10 @@ static void add_change(dctx_t *x, const change_in_t *in)
     memset(c, 0, sizeof(*c));
     c->obj = in->obj;
     c->kind = in->kind;
-    c->name = rp_strdup(in->name ? in->name : "", &x->oom);
-    c->old_name = rp_strdup(in->old_name, &x->oom);
-    c->id = rp_strdup(in->id, &x->oom);
-    c->field = rp_strdup(in->field, &x->oom);
+    c->name = df_strdup(in->name ? in->name : "", &x->oom);
+    c->old_name = df_strdup(in->old_name, &x->oom);
+    c->id = df_strdup(in->id, &x->oom);
+    c->field = df_strdup(in->field, &x->oom);
     c->old_value = in->old_value;
     c->new_value = in->new_value;
     c->old_bytes = in->old_bytes;
@@ -357,8 +368,8 @@ static void diff_vg(dctx_t *x)
                           .old_name = a->name,
                           .id = b->id,
                           .field = "name"};
-        in.old_value = rp_strdup(a->name, &x->oom);
-        in.new_value = rp_strdup(b->name, &x->oom);
+        in.old_value = df_strdup(a->name, &x->oom);
+        in.new_value = df_strdup(b->name, &x->oom);
         add_change(x, &in);
     }
     keyctx_t k = {LR_DIFF_VG, b->name, strcmp(a->name, b->name) ? a->name : NULL, b->id, skip};
@@ -443,8 +454,8 @@ static void diff_pv_pair(dctx_t *x, const pair_t *p)
                           .old_name = o->key,
                           .id = n->id,
                           .field = "key"};
-        in.old_value = rp_strdup(o->key, &x->oom);
-        in.new_value = rp_strdup(n->key, &x->oom);
+        in.old_value = df_strdup(o->key, &x->oom);
+        in.new_value = df_strdup(n->key, &x->oom);
         add_change(x, &in);
     }
     diff_keys(x, &k, o->node, n->node);
@@ -723,8 +734,8 @@ static int diff_lv_pair(dctx_t *x, const pair_t *p)
                           .old_name = old_name,
                           .id = n->id,
                           .field = "name"};
-        in.old_value = rp_strdup(o->name, &x->oom);
-        in.new_value = rp_strdup(n->name, &x->oom);
+        in.old_value = df_strdup(o->name, &x->oom);
+        in.new_value = df_strdup(n->name, &x->oom);
         add_change(x, &in);
     }
     lv_resized(x, o, n, old_name);
@@ -774,11 +785,11 @@ static int diff_lvs(dctx_t *x)
 static int fill_header(lr_diff_t *d, const lr_vg_t *a, const lr_vg_t *b)
 {
     bool oom = false;
-    d->old_vg = rp_strdup(a->name, &oom);
-    d->new_vg = rp_strdup(b->name, &oom);
-    d->vg_id = rp_strdup(b->id, &oom);
-    d->old_description = rp_strdup(a->description, &oom);
-    d->new_description = rp_strdup(b->description, &oom);
+    d->old_vg = df_strdup(a->name, &oom);
+    d->new_vg = df_strdup(b->name, &oom);
+    d->vg_id = df_strdup(b->id, &oom);
+    d->old_description = df_strdup(a->description, &oom);
+    d->new_description = df_strdup(b->description, &oom);
     d->old_seqno = a->seqno;
     d->new_seqno = b->seqno;
     d->old_time = a->creation_time;
@@ -821,9 +832,9 @@ int lr_diff_scan(const lr_scan_session_t *session, size_t vg, size_t va, size_t 
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "invalid arguments");
     *out = NULL;
     lr_vg_t *a = NULL, *b = NULL;
-    int rc = lr_export_load(session, vg, va, &a, err);
+    int rc = lr_scan_version_vg(session, vg, va, &a, err);
     if (!rc)
-        rc = lr_export_load(session, vg, vb, &b, err);
+        rc = lr_scan_version_vg(session, vg, vb, &b, err);
     if (!rc)
         rc = lr_diff_vgs(a, b, out, err);
     lr_vg_free(a);

@@ -1,4 +1,4 @@
-/* lvmrescue repair: what changed between two versions of a volume group.
+/* lvmrescue scan: what changed between two versions of a volume group.
  *
  * The diff compares two typed views (lr_vg_t, core/include/lr/meta.h) and
  * produces an ordered list of changes: the VG's own properties first, then
