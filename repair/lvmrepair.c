@@ -11,9 +11,7 @@
  * declined. Every function that can stop the program returns such a
  * status, EXIT_OK meaning "go on". */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,49 +28,9 @@
 #include "lr/scan.h"
 #include "lr/undo.h"
 
-enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_DECLINED = 5 };
+#include "cli.h"
 
-/* Test hook (documented in docs/lvmrepair.md): fail the N-th write of a
- * restore, as if the machine stopped there. */
-
-typedef enum mode {
-    MODE_NONE = 0,
-    MODE_RESTORE,
-    MODE_APPLY_UNDO,
-    MODE_DIFF,
-    MODE_EXPORT,
-    MODE_EXTRACT,
-} mode_t_;
-
-/* A version as --restore, --export and --diff take it: "seqno=N", or
- * "seqno=N:crc=0xCRC" to pick one of conflicting copies of N. */
-typedef struct version_arg {
-    uint64_t seqno;
-    bool has_crc;
-    uint32_t crc;
-} version_arg_t;
-
-typedef struct args {
-    mode_t_ mode;
-    int n_modes;
-    const char *mode_arg; /* seqno=N[:crc=0xCRC] / FILE / LV */
-    const char *seqno2;   /* --diff's second version */
-    version_arg_t v, v2;  /* the versions, parsed (--crc merged into v) */
-    const char *vg;
-    bool has_crc;
-    uint32_t crc;
-    bool has_seqno; /* --seqno (extract) */
-    uint64_t seqno;
-    bool dry_run, yes, force, json;
-    const char *undo, *output, *log, *out_file;
-    int n_images;
-    char **images;
-    int argc;
-    char **argv;
-    int status; /* the exit status when parsing ends the run (help, usage error) */
-} args_t;
-
-static const char *prog = "lvmrepair";
+const char *const cli_prog = "lvmrepair";
 
 /* ---- messages --------------------------------------------------------------- */
 
@@ -122,7 +80,7 @@ static void say_error(const lr_error_t *err)
 {
     char buf[1024], hint[256];
     hint_words(err->hints, "--crc 0xCRC", hint, sizeof(hint));
-    fprintf(stderr, "%s: %s%s%s%s\n", prog, lr_error_format(err, buf, sizeof(buf)),
+    fprintf(stderr, "%s: %s%s%s%s\n", cli_prog, lr_error_format(err, buf, sizeof(buf)),
             hint[0] ? " (" : "", hint, hint[0] ? ")" : "");
 }
 
@@ -130,328 +88,6 @@ static int fail(int rc, const lr_error_t *err)
 {
     say_error(err);
     return exit_for(rc);
-}
-
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "Usage:\n"
-            "  %1$s --restore seqno=N [--vg NAME|UUID] [--crc 0xCRC] [--dry-run] [--yes]\n"
-            "            [--force] [--undo FILE] [--output DIR] [--log FILE] IMAGE...\n"
-            "  %1$s --apply-undo FILE [--dry-run] [--yes] [--force] [--log FILE] [IMAGE...]\n"
-            "  %1$s --diff seqno=A[:crc=0xCRC] seqno=B[:crc=0xCRC] [--vg NAME|UUID] [--json]\n"
-            "            IMAGE...\n"
-            "  %1$s --export seqno=N [--vg NAME|UUID] [--crc 0xCRC] [-o FILE] IMAGE...\n"
-            "  %1$s --extract LV [--seqno N] [--vg NAME|UUID] [--crc 0xCRC] -o OUT IMAGE...\n"
-            "\n"
-            "Restores any version of an LVM2 volume group found in raw disk images (files,\n"
-            ".gz images, block devices), LVM2's way, after showing what it will write;\n"
-            "saves every overwritten byte to an undo file first.\n"
-            "\n"
-            "  --restore seqno=N    write version N again, as seqno (highest seen + 1)\n"
-            "  --vg NAME|UUID       the volume group (when several have that version)\n"
-            "  --crc 0xCRC          the copy, when one seqno has conflicting texts (also\n"
-            "                       written seqno=N:crc=0xCRC)\n"
-            "  -n, --dry-run, --test  show the plan, write nothing\n"
-            "  --yes                answer the confirmation (needed without a terminal)\n"
-            "  --force              override safety refusals (busy or locked images, missing\n"
-            "                       PVs, a version failing LVM2's checks, existing outputs\n"
-            "                       and copies; never an existing undo file)\n"
-            "  --undo FILE          undo file (default: next to the first image)\n"
-            "  --output DIR         write repaired copies into DIR, originals untouched\n"
-            "  --log FILE           append what was done to FILE\n"
-            "  --apply-undo FILE    put back the bytes an earlier run saved in FILE\n"
-            "  --diff seqno=A seqno=B  what changed between two versions (--json for JSON);\n"
-            "                       seqno=N:crc=0xCRC picks one of conflicting copies\n"
-            "  --export seqno=N     the version as a file for vgcfgrestore -f (-o FILE)\n"
-            "  --extract LV         copy the LV's data as version --seqno maps it to -o OUT\n"
-            "  --help, --version\n"
-            "\n"
-            "Exit status: 0 success, 1 refused, 2 usage or I/O error, 5 declined.\n"
-            "See lvmrepair(8).\n",
-            prog);
-}
-
-/* ---- argument parsing ----------------------------------------------------------- */
-
-static bool parse_u64(const char *s, uint64_t *v)
-{
-    if (!s || !*s || *s == '-' || *s == '+')
-        return false;
-    char *end = NULL;
-    errno = 0;
-    unsigned long long x = strtoull(s, &end, 10);
-    if (errno || *end)
-        return false;
-    *v = x;
-    return true;
-}
-
-/* --seqno's argument: "N" (or "seqno=N"). */
-static bool parse_seqno(const char *s, uint64_t *v)
-{
-    if (s && strncmp(s, "seqno=", 6) == 0)
-        s += 6;
-    return parse_u64(s, v);
-}
-
-static bool parse_crc(const char *s, uint32_t *v)
-{
-    if (!s || !*s)
-        return false;
-    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-        s += 2;
-    if (!*s || strlen(s) > 8)
-        return false;
-    char *end = NULL;
-    errno = 0;
-    unsigned long x = strtoul(s, &end, 16);
-    if (errno || *end)
-        return false;
-    *v = (uint32_t)x;
-    return true;
-}
-
-static bool parse_version(const char *s, version_arg_t *v)
-{
-    memset(v, 0, sizeof(*v));
-    if (!s || strncmp(s, "seqno=", 6) != 0)
-        return false;
-    char num[32];
-    const char *colon = strchr(s + 6, ':');
-    size_t n = colon ? (size_t)(colon - (s + 6)) : strlen(s + 6);
-    if (n == 0 || n >= sizeof(num))
-        return false;
-    memcpy(num, s + 6, n);
-    num[n] = '\0';
-    if (!parse_u64(num, &v->seqno))
-        return false;
-    if (!colon)
-        return true;
-    if (strncmp(colon + 1, "crc=", 4) != 0 || !parse_crc(colon + 5, &v->crc))
-        return false;
-    v->has_crc = true;
-    return true;
-}
-
-/* Ends the run with a usage error. Returns false, for `return usage_error(...)`. */
-__attribute__((format(printf, 2, 3))) static bool usage_error(args_t *a, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "%s: ", prog);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "\n(see %s --help)\n", prog);
-    a->status = EXIT_USAGE;
-    return false;
-}
-
-/* Parses a version argument of option opt into v; a bad one ends the run,
- * with a hint for a bare "15". */
-static bool take_version(args_t *a, const char *opt, const char *arg, version_arg_t *v)
-{
-    uint64_t n;
-    if (parse_version(arg, v))
-        return true;
-    if (arg && parse_u64(arg, &n))
-        return usage_error(a,
-                           "%s takes seqno=N (or seqno=N:crc=0xCRC), not '%s'; did you mean %s "
-                           "seqno=%s?",
-                           opt, arg, opt, arg);
-    return usage_error(a, "%s takes seqno=N (or seqno=N:crc=0xCRC), not '%s'", opt, arg ? arg : "");
-}
-
-enum {
-    OPT_RESTORE = 256,
-    OPT_APPLY_UNDO,
-    OPT_DIFF,
-    OPT_EXPORT,
-    OPT_EXTRACT,
-    OPT_SEQNO,
-    OPT_VG,
-    OPT_CRC,
-    OPT_YES,
-    OPT_FORCE,
-    OPT_UNDO,
-    OPT_OUTPUT,
-    OPT_LOG,
-    OPT_JSON,
-    OPT_VERSION,
-};
-
-static const struct option long_opts[] = {
-    {"restore", required_argument, NULL, OPT_RESTORE},
-    {"apply-undo", required_argument, NULL, OPT_APPLY_UNDO},
-    {"diff", required_argument, NULL, OPT_DIFF},
-    {"export", required_argument, NULL, OPT_EXPORT},
-    {"extract", required_argument, NULL, OPT_EXTRACT},
-    {"seqno", required_argument, NULL, OPT_SEQNO},
-    {"vg", required_argument, NULL, OPT_VG},
-    {"crc", required_argument, NULL, OPT_CRC},
-    {"dry-run", no_argument, NULL, 'n'},
-    {"test", no_argument, NULL, 'n'},
-    {"yes", no_argument, NULL, OPT_YES},
-    {"force", no_argument, NULL, OPT_FORCE},
-    {"undo", required_argument, NULL, OPT_UNDO},
-    {"output", required_argument, NULL, OPT_OUTPUT},
-    {"log", required_argument, NULL, OPT_LOG},
-    {"json", no_argument, NULL, OPT_JSON},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, OPT_VERSION},
-    {NULL, 0, NULL, 0},
-};
-
-static void set_mode(args_t *a, mode_t_ m, const char *arg)
-{
-    a->mode = m;
-    a->mode_arg = arg;
-    a->n_modes++;
-}
-
-/* Ends the run with status (help, version). Returns false. */
-static bool stop(args_t *a, int status)
-{
-    a->status = status;
-    return false;
-}
-
-/* One option. Returns false when the run ends here (a->status). */
-static bool parse_opt(args_t *a, int c, const char *arg)
-{
-    switch (c) {
-    case OPT_RESTORE:
-    case OPT_APPLY_UNDO:
-    case OPT_DIFF:
-    case OPT_EXPORT:
-    case OPT_EXTRACT:
-        set_mode(a, (mode_t_)(MODE_RESTORE + (c - OPT_RESTORE)), arg);
-        return true;
-    case OPT_SEQNO:
-        a->has_seqno = true;
-        return parse_seqno(arg, &a->seqno) || usage_error(a, "bad --seqno '%s'", arg);
-    case OPT_VG:
-        a->vg = arg;
-        return true;
-    case OPT_CRC:
-        a->has_crc = true;
-        return parse_crc(arg, &a->crc) ||
-               usage_error(a, "bad --crc '%s' (hex, e.g. 0x1a2b3c4d)", arg);
-    case 'n':
-        a->dry_run = true;
-        return true;
-    case OPT_YES:
-        a->yes = true;
-        return true;
-    case OPT_FORCE:
-        a->force = true;
-        return true;
-    case OPT_UNDO:
-        a->undo = arg;
-        return true;
-    case OPT_OUTPUT:
-        a->output = arg;
-        return true;
-    case OPT_LOG:
-        a->log = arg;
-        return true;
-    case OPT_JSON:
-        a->json = true;
-        return true;
-    case 'o':
-        a->out_file = arg;
-        return true;
-    case 'h':
-        usage(stdout);
-        return stop(a, EXIT_OK);
-    case OPT_VERSION:
-        printf("%s %s\n", prog, LR_VERSION);
-        return stop(a, EXIT_OK);
-    default:
-        fprintf(stderr, "(see %s --help)\n", prog);
-        return stop(a, EXIT_USAGE);
-    }
-}
-
-/* Options that only make sense with some modes. */
-static bool check_combination(args_t *a)
-{
-    bool restore = a->mode == MODE_RESTORE, undo = a->mode == MODE_APPLY_UNDO;
-    if (a->undo && !restore)
-        return usage_error(a, "--undo goes with --restore");
-    if (a->output && !restore)
-        return usage_error(a, "--output goes with --restore");
-    if ((a->dry_run || a->yes) && !restore && !undo)
-        return usage_error(a, "--dry-run and --yes go with --restore or --apply-undo");
-    if (a->log && !restore && !undo)
-        return usage_error(a, "--log goes with --restore or --apply-undo");
-    if (a->json && a->mode != MODE_DIFF)
-        return usage_error(a, "--json goes with --diff");
-    if (a->out_file && a->mode != MODE_EXPORT && a->mode != MODE_EXTRACT)
-        return usage_error(a, "-o goes with --export or --extract");
-    if (a->has_seqno && a->mode != MODE_EXTRACT)
-        return usage_error(a, "--seqno goes with --extract (the others take seqno=N)");
-    if ((a->vg || a->has_crc) && undo)
-        return usage_error(a, "--vg and --crc do not go with --apply-undo");
-    if (a->has_crc && a->mode == MODE_DIFF)
-        return usage_error(a, "--crc does not go with --diff: pick each side's copy with "
-                              "seqno=N:crc=0xCRC");
-    if (a->mode == MODE_EXTRACT && !a->out_file)
-        return usage_error(a, "--extract needs -o OUT");
-    if (!undo && a->n_images < 1)
-        return usage_error(a, "no IMAGE given");
-    return true;
-}
-
-/* The versions the mode names, parsed once: --crc joins the version it
- * picks a copy of; --extract names one with --seqno (or none: the newest). */
-static bool take_versions(args_t *a)
-{
-    const char *opt = a->mode == MODE_RESTORE  ? "--restore"
-                      : a->mode == MODE_EXPORT ? "--export"
-                      : a->mode == MODE_DIFF   ? "--diff"
-                                               : NULL;
-    if (a->mode == MODE_EXTRACT)
-        a->v = (version_arg_t){.seqno = a->seqno, .has_crc = a->has_crc, .crc = a->crc};
-    if (!opt)
-        return true;
-    if (!take_version(a, opt, a->mode_arg, &a->v))
-        return false;
-    if (a->mode == MODE_DIFF)
-        return take_version(a, opt, a->seqno2, &a->v2);
-    if (a->v.has_crc && a->has_crc && a->v.crc != a->crc)
-        return usage_error(a, "%s and --crc name different copies", opt);
-    if (a->has_crc) {
-        a->v.has_crc = true;
-        a->v.crc = a->crc;
-    }
-    return true;
-}
-
-/* Returns true to run the mode; false ends the run with a->status. */
-static bool parse_args(args_t *a, int argc, char **argv)
-{
-    memset(a, 0, sizeof(*a));
-    a->argc = argc;
-    a->argv = argv;
-    int c;
-    while ((c = getopt_long(argc, argv, "nho:", long_opts, NULL)) != -1)
-        if (!parse_opt(a, c, optarg))
-            return false;
-    if (a->n_modes != 1)
-        return usage_error(a, "give exactly one of --restore, --apply-undo, --diff, --export, "
-                              "--extract");
-    a->images = argv + optind;
-    a->n_images = argc - optind;
-    /* --diff seqno=A seqno=B: the second version arrives as an operand. */
-    if (a->mode == MODE_DIFF && a->n_images > 0 && strncmp(a->images[0], "seqno=", 6) == 0) {
-        a->seqno2 = a->images[0];
-        a->images++;
-        a->n_images--;
-    }
-    if (a->mode == MODE_DIFF && !a->seqno2)
-        return usage_error(a, "--diff needs two versions: --diff seqno=A seqno=B IMAGE...");
-    return check_combination(a) && take_versions(a);
 }
 
 /* ---- scanning and choosing --------------------------------------------------------- */
@@ -494,11 +130,12 @@ static int scan_images(const args_t *a, scanned_t *s, lr_error_t *err)
  * refusal to choose is printed here: the engine's reason, the options that
  * choose (crc_how is how this mode picks a copy), and the candidates one
  * per line. Returns an exit status. */
-static int choose(const scanned_t *s, const char *vg, bool has_seqno, const version_arg_t *v,
+static int choose(const scanned_t *s, const char *vg, bool has_seqno, const lr_scan_pick_t *v,
                   const char *crc_how, int *g, int *ver)
 {
-    lr_scan_pick_t pk = {
-        .vg = vg, .has_seqno = has_seqno, .seqno = v->seqno, .has_crc = v->has_crc, .crc = v->crc};
+    lr_scan_pick_t pk = *v;
+    pk.vg = vg;
+    pk.has_seqno = has_seqno;
     lr_scan_selection_t sel;
     lr_error_t err;
     lr_error_clear(&err);
@@ -508,7 +145,7 @@ static int choose(const scanned_t *s, const char *vg, bool has_seqno, const vers
     if (rc == LR_EREFUSED && err.hints) {
         char hint[256];
         hint_words(err.hints, crc_how, hint, sizeof(hint));
-        fprintf(stderr, "%s: %s; choose one with %s\nCandidates:\n", prog, err.msg, hint);
+        fprintf(stderr, "%s: %s; choose one with %s\nCandidates:\n", cli_prog, err.msg, hint);
         for (size_t i = 0; i < sel.n; i++) {
             const lr_scan_vg_t *x = &s->scan->vgs[sel.c[i].vg];
             const lr_scan_version_t *y = &x->versions[sel.c[i].version];
@@ -549,13 +186,13 @@ static int ask(const char *question, bool yes)
     if (c == 1)
         return EXIT_OK;
     if (c == 0) {
-        fprintf(stderr, "%s: not confirmed: nothing written\n", prog);
+        fprintf(stderr, "%s: not confirmed: nothing written\n", cli_prog);
         return EXIT_DECLINED;
     }
     fprintf(stderr,
             "%s: standard input is not a terminal: nothing written; confirm with --yes "
             "(or look with --dry-run)\n",
-            prog);
+            cli_prog);
     return EXIT_REFUSED;
 }
 
@@ -565,12 +202,12 @@ static void log_append(const args_t *a, const char *undo, const char *body)
         return;
     FILE *f = fopen(a->log, "a");
     if (!f) {
-        fprintf(stderr, "%s: warning: cannot append to the log %s: %s\n", prog, a->log,
+        fprintf(stderr, "%s: warning: cannot append to the log %s: %s\n", cli_prog, a->log,
                 strerror(errno));
         return;
     }
     char when[64];
-    fprintf(f, "=== %s %s at %s\ncommand:", prog, LR_VERSION,
+    fprintf(f, "=== %s %s at %s\ncommand:", cli_prog, LR_VERSION,
             local_time(time(NULL), when, sizeof(when)));
     for (int i = 0; i < a->argc; i++)
         fprintf(f, " %s", a->argv[i]);
@@ -579,7 +216,7 @@ static void log_append(const args_t *a, const char *undo, const char *body)
         fprintf(f, "undo file: %s\n", undo);
     fputs(body, f);
     if (fclose(f) != 0)
-        fprintf(stderr, "%s: warning: writing the log %s failed\n", prog, a->log);
+        fprintf(stderr, "%s: warning: writing the log %s failed\n", cli_prog, a->log);
 }
 
 /* ---- --restore ------------------------------------------------------------------------ */
@@ -588,7 +225,7 @@ static void log_append(const args_t *a, const char *undo, const char *body)
 static void say_undo_created(void *arg, const char *path)
 {
     (void)arg;
-    fprintf(stderr, "%s: undo file: %s\n", prog, path);
+    fprintf(stderr, "%s: undo file: %s\n", cli_prog, path);
     fflush(stderr);
 }
 
@@ -612,7 +249,7 @@ static int execute(const args_t *a, lr_repair_plan_t *p, const char *undo, lr_er
             fprintf(stderr,
                     "%s: the restore stopped; '%s --apply-undo %s' puts back every byte "
                     "it changed\n",
-                    prog, prog, undo);
+                    cli_prog, cli_prog, undo);
         return exit_for(rc);
     }
     printf("Restored VG %s seqno %" PRIu64 " as seqno %" PRIu64 ": %zu writes done and "
@@ -631,8 +268,8 @@ static int make_copies(const args_t *a, lr_repair_plan_t *p, lr_error_t *err)
         if (!rc)
             rc = lr_repair_plan_set_image_path(p, i, dst, err);
         if (!rc)
-            fprintf(stderr, "%s: copied %s to %s (%" PRIu64 " bytes of data)\n", prog, a->images[i],
-                    dst, data);
+            fprintf(stderr, "%s: copied %s to %s (%" PRIu64 " bytes of data)\n", cli_prog,
+                    a->images[i], dst, data);
         free(dst);
         if (rc)
             return rc;
@@ -651,7 +288,7 @@ static int check_outputs(const args_t *a)
         fprintf(stderr,
                 "%s: undo file %s exists; an undo file is never overwritten: nothing written; "
                 "choose another name with --undo\n",
-                prog, a->undo);
+                cli_prog, a->undo);
         return EXIT_REFUSED;
     }
     lr_error_t err;
@@ -674,8 +311,8 @@ static int plan(const args_t *a, const scanned_t *s, lr_repair_plan_t **p)
     char command[512], crc[32] = "";
     if (a->v.has_crc)
         snprintf(crc, sizeof(crc), " --crc 0x%08x", a->v.crc);
-    snprintf(command, sizeof(command), "%s --restore seqno=%" PRIu64 " --vg %s%s", prog, a->v.seqno,
-             vg->name ? vg->name : vg->id, crc);
+    snprintf(command, sizeof(command), "%s --restore seqno=%" PRIu64 " --vg %s%s", cli_prog,
+             a->v.seqno, vg->name ? vg->name : vg->id, crc);
     lr_repair_opts_t o = {.vg = vg->id,
                           .seqno = a->v.seqno,
                           .has_crc = a->v.has_crc,
@@ -743,44 +380,23 @@ static int restore_scanned(const args_t *a, scanned_t *s)
 
 /* ---- --apply-undo ------------------------------------------------------------------- */
 
-static void close_all(lr_io_t **ios, size_t n)
+static const char *const *undo_paths(const args_t *a)
 {
-    for (size_t i = 0; ios && i < n; i++)
-        lr_io_close(ios[i], NULL);
-    free(ios);
+    return a->n_images ? (const char *const *)a->images : NULL;
 }
 
-static const char *undo_image_path(const args_t *a, const lr_undo_file_t *f, size_t i)
+static const char *verdict_words(const lr_undo_file_t *f, lr_undo_verdict_t v)
 {
-    return a->n_images ? a->images[i] : f->images[i].path;
+    if (v == LR_UNDO_ORIGINAL)
+        return "holds the original bytes already";
+    if (v == LR_UNDO_AS_LEFT)
+        return "as the run left it: will be put back";
+    return f->finished ? "CHANGED since the run"
+                       : "UNKNOWN bytes: neither the original nor a state the run announced (a "
+                         "write torn when the run stopped, or a change since)";
 }
 
-static int open_undo_images(const args_t *a, const lr_undo_file_t *f, bool rw, lr_io_t ***out,
-                            lr_error_t *err)
-{
-    lr_io_t **ios = calloc(f->n_images ? f->n_images : 1, sizeof(*ios));
-    if (!ios)
-        return lr_error_oom(err);
-    *out = ios;
-    for (size_t i = 0; i < f->n_images; i++) {
-        const char *path = undo_image_path(a, f, i);
-        int rc = rw ? lr_io_open_rw(&ios[i], path, LR_IO_RDWR | (a->force ? 0 : LR_IO_EXCL), err)
-                    : lr_io_open(&ios[i], path, err);
-        if (rc == -EBUSY) {
-            /* Busy or locked by someone else: a refusal --force overrides. */
-            char msg[sizeof(err->msg)];
-            snprintf(msg, sizeof(msg), "%s", err->msg);
-            rc = lr_error_hint(err, LR_HINT_FORCE,
-                               lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET, "%s", msg));
-        }
-        if (rc)
-            return rc;
-    }
-    return 0;
-}
-
-static void describe_undo(const args_t *a, const lr_undo_file_t *f, const lr_undo_verdict_t *v,
-                          size_t n_unsaved)
+static void describe_undo(const args_t *a, const lr_undo_file_t *f, const lr_undo_review_t *r)
 {
     char when[64];
     printf("Undo file %s, made %s: ", a->mode_arg, local_time(f->created, when, sizeof(when)));
@@ -795,63 +411,45 @@ static void describe_undo(const args_t *a, const lr_undo_file_t *f, const lr_und
     if (f->truncated)
         printf("  (the file ends in a torn record: the run stopped while writing it; every write "
                "that reached an image is recorded before it)\n");
-    if (n_unsaved)
+    if (r->n_unsaved)
         printf("  %zu planned range(s) are not saved: the run stopped before writing them, and "
                "they hold their original bytes (checked)\n",
-               n_unsaved);
-    for (size_t i = 0; i < f->n_images; i++) {
-        struct stat st;
-        const char *path = undo_image_path(a, f, i);
-        bool same = stat(path, &st) == 0 && (uint64_t)st.st_dev == f->images[i].dev &&
-                    (uint64_t)st.st_ino == f->images[i].ino;
-        printf("  image %zu: %s (%" PRIu64 " bytes)%s\n", i, path, f->images[i].size,
-               same ? "" : " - not the same file as recorded; its bytes are checked instead");
-    }
-    for (size_t i = 0; v && i < f->n_ranges; i++) {
-        const lr_undo_range_t *r = &f->ranges[i];
-        printf("  %zu. image %u bytes %" PRIu64 "..%" PRIu64 ": %s\n", i + 1, r->image, r->offset,
-               r->offset + r->length - 1,
-               v[i] == LR_UNDO_ORIGINAL  ? "holds the original bytes already"
-               : v[i] == LR_UNDO_AS_LEFT ? "as the run left it: will be put back"
-               : f->finished             ? "CHANGED since the run"
-                             : "UNKNOWN bytes: neither the original nor a state the run "
-                               "announced (a write torn when the run stopped, or a "
-                               "change since)");
+               r->n_unsaved);
+    for (size_t i = 0; i < f->n_images; i++)
+        printf("  image %zu: %s (%" PRIu64 " bytes)%s\n", i,
+               a->n_images ? a->images[i] : f->images[i].path, f->images[i].size,
+               r->same_file[i] ? ""
+                               : " - not the same file as recorded; its bytes are checked instead");
+    for (size_t i = 0; r->verdicts && i < f->n_ranges; i++) {
+        const lr_undo_range_t *x = &f->ranges[i];
+        printf("  %zu. image %u bytes %" PRIu64 "..%" PRIu64 ": %s\n", i + 1, x->image, x->offset,
+               x->offset + x->length - 1, verdict_words(f, r->verdicts[i]));
     }
 }
 
-/* Checks the undo file against the images and shows what it finds.
- * EXIT_OK when it may be applied: changed ranges are a refusal --force
- * overrides; a file that cannot put back every byte the run may have
- * changed is refused first, and --force does not override that. */
+/* Checks the undo file against the images (lr_undo_review) and shows what
+ * it finds. EXIT_OK when it may be applied; --force overrides a refusal
+ * over changed ranges, never one over an incomplete file. */
 static int check_undo(const args_t *a, const lr_undo_file_t *f, lr_error_t *err)
 {
-    lr_io_t **ios = NULL;
-    lr_undo_verdict_t *v = calloc(f->n_ranges ? f->n_ranges : 1, sizeof(*v));
-    int rc = v ? open_undo_images(a, f, false, &ios, err) : lr_error_oom(err);
-    size_t n_unsaved = 0;
-    int complete = rc ? rc : lr_undo_check_complete(f, ios, &n_unsaved, err);
-    int crc = complete ? complete : lr_undo_check(f, ios, v, err);
-    if (!rc && (complete == LR_EREFUSED || crc == 0 || crc == LR_EREFUSED))
-        describe_undo(a, f, complete ? NULL : v, n_unsaved);
-    close_all(ios, f->n_images);
-    free(v);
-    if (crc == LR_EREFUSED && !complete && a->force) {
+    lr_undo_review_t *r = NULL;
+    int rc = lr_undo_review(f, undo_paths(a), &r, err);
+    if (r)
+        describe_undo(a, f, r);
+    bool forced = rc == LR_EREFUSED && r && !r->complete && a->force;
+    lr_undo_review_free(r);
+    if (forced) {
         printf("Forced: changed ranges are overwritten with the original bytes too.\n");
         return EXIT_OK;
     }
-    return crc ? fail(crc, err) : EXIT_OK;
+    return rc ? fail(rc, err) : EXIT_OK;
 }
 
 /* Writes the original bytes back and logs it. */
 static int apply_undo(const args_t *a, const lr_undo_file_t *f, lr_error_t *err)
 {
-    lr_io_t **ios = NULL;
     size_t n = 0;
-    int rc = open_undo_images(a, f, true, &ios, err);
-    if (!rc)
-        rc = lr_undo_apply(f, ios, a->force, &n, err);
-    close_all(ios, f->n_images);
+    int rc = lr_undo_apply_paths(f, undo_paths(a), a->force, &n, err);
     char body[256];
     snprintf(body, sizeof(body), "apply-undo %s: %s, %zu range(s) written\n", a->mode_arg,
              rc ? "FAILED" : "original bytes restored and verified", n);
@@ -875,7 +473,7 @@ static int do_apply_undo(const args_t *a)
         fprintf(stderr,
                 "%s: the undo file is for %s image(s); give that many or none\n(see %s "
                 "--help)\n",
-                prog, f->n_images == 1 ? "1" : "several", prog);
+                cli_prog, f->n_images == 1 ? "1" : "several", cli_prog);
         ex = EXIT_USAGE;
     }
     if (ex == EXIT_OK)
@@ -929,8 +527,8 @@ static int do_export(const args_t *a, scanned_t *s)
         rc = lr_export_write(s->session, (size_t)vg, (size_t)ver, a->out_file,
                              a->force ? LR_EXPORT_OVERWRITE : 0, &err);
         if (!rc)
-            fprintf(stderr, "%s: wrote VG %s seqno %" PRIu64 " to %s (for vgcfgrestore -f)\n", prog,
-                    s->scan->vgs[vg].name, a->v.seqno, a->out_file);
+            fprintf(stderr, "%s: wrote VG %s seqno %" PRIu64 " to %s (for vgcfgrestore -f)\n",
+                    cli_prog, s->scan->vgs[vg].name, a->v.seqno, a->out_file);
     } else {
         char *text = NULL;
         size_t len = 0;
@@ -957,7 +555,7 @@ static int do_extract(const args_t *a, scanned_t *s)
                            &written, &err);
     if (!rc)
         fprintf(stderr, "%s: wrote %" PRIu64 " bytes of LV %s (VG %s seqno %" PRIu64 ") to %s\n",
-                prog, written, a->mode_arg, s->scan->vgs[vg].name,
+                cli_prog, written, a->mode_arg, s->scan->vgs[vg].name,
                 s->scan->vgs[vg].versions[ver].seqno, a->out_file);
     return rc ? fail(rc, &err) : EXIT_OK;
 }
@@ -977,7 +575,7 @@ static int with_scan(const args_t *a, int (*mode)(const args_t *a, scanned_t *s)
 int main(int argc, char **argv)
 {
     args_t a;
-    if (!parse_args(&a, argc, argv))
+    if (!cli_parse_args(&a, argc, argv))
         return a.status;
     switch (a.mode) {
     case MODE_RESTORE: {

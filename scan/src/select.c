@@ -4,12 +4,89 @@
  * as data. Restore, diff, export, extract and the programs all use it, so
  * "ambiguous" and "not found" are decided and worded once. */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lr/scan.h"
 #include "lr/strbuf.h"
+
+/* ---- the version key ------------------------------------------------------ */
+
+/* Decimal digits only: strtoull alone would take signs and spaces. */
+static bool sc_parse_u64(const char *s, size_t n, uint64_t *v)
+{
+    if (n == 0 || n > 20)
+        return false;
+    uint64_t x = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return false;
+        unsigned d = (unsigned)(s[i] - '0');
+        if (x > (UINT64_MAX - d) / 10)
+            return false;
+        x = x * 10 + d;
+    }
+    *v = x;
+    return true;
+}
+
+int lr_scan_crc_parse(const char *s, uint32_t *crc)
+{
+    if (!s || !crc)
+        return -EINVAL;
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+        s += 2;
+    size_t n = strlen(s);
+    if (n == 0 || n > 8)
+        return -EINVAL;
+    uint32_t x = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
+                     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+                     : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
+                                            : 16u;
+        if (d > 15)
+            return -EINVAL;
+        x = x << 4 | d;
+    }
+    *crc = x;
+    return 0;
+}
+
+int lr_scan_seqno_parse(const char *s, uint64_t *seqno)
+{
+    if (!s || !seqno)
+        return -EINVAL;
+    if (strncmp(s, "seqno=", 6) == 0)
+        s += 6;
+    return sc_parse_u64(s, strlen(s), seqno) ? 0 : -EINVAL;
+}
+
+int lr_scan_pick_parse(const char *s, lr_scan_pick_t *pick)
+{
+    if (!s || !pick || strncmp(s, "seqno=", 6) != 0)
+        return -EINVAL;
+    s += 6;
+    const char *colon = strchr(s, ':');
+    size_t n = colon ? (size_t)(colon - s) : strlen(s);
+    uint64_t seqno;
+    uint32_t crc = 0;
+    if (!sc_parse_u64(s, n, &seqno))
+        return -EINVAL;
+    if (colon && (strncmp(colon + 1, "crc=", 4) != 0 || lr_scan_crc_parse(colon + 5, &crc)))
+        return -EINVAL;
+    pick->has_seqno = true;
+    pick->seqno = seqno;
+    pick->has_crc = colon != NULL;
+    pick->crc = crc;
+    return 0;
+}
+
+/* ---- choosing ----------------------------------------------------------- */
 
 void lr_scan_selection_free(lr_scan_selection_t *sel)
 {

@@ -47,8 +47,8 @@ static void rm(const char *name)
 static int clean(void **state)
 {
     (void)state;
-    const char *names[] = {"a.img", "b.img", "undo", "undo2"};
-    for (size_t i = 0; i < 4; i++)
+    const char *names[] = {"a.img", "b.img", "moved.img", "undo", "undo2"};
+    for (size_t i = 0; i < 5; i++)
         rm(names[i]);
     return 0;
 }
@@ -56,8 +56,8 @@ static int clean(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    const char *names[] = {"a.img", "b.img", "undo", "undo2"};
-    for (size_t i = 0; i < 4; i++)
+    const char *names[] = {"a.img", "b.img", "moved.img", "undo", "undo2"};
+    for (size_t i = 0; i < 5; i++)
         rm(names[i]);
     rmdir(g_dir);
     return 0;
@@ -135,6 +135,20 @@ static void write_some(lr_io_t *io, uint8_t v)
     assert_int_equal(lr_io_sync(io, &err), 0);
     assert_int_equal(lr_io_pwrite(io, buf, 512, 0, &err), 0); /* same range again */
     assert_int_equal(lr_io_pwrite(io, buf, 100, IMG_SIZE - 100, &err), 0);
+}
+
+/* One finished run through the undo layer: write_some(v) on img. */
+static void record_run(const char *img, const char *undo, uint8_t v)
+{
+    lr_undo_t *u = NULL;
+    lr_error_t err;
+    assert_int_equal(lr_undo_create(&u, undo, &err), 0);
+    lr_io_t *io = NULL;
+    assert_int_equal(lr_undo_wrap(u, open_rw(img), img, &io, &err), 0);
+    write_some(io, v);
+    assert_int_equal(lr_undo_finish(u, 0, &err), 0);
+    lr_io_close(io, NULL);
+    lr_undo_free(u);
 }
 
 static void apply(const char *undo, const char *const *imgs, size_t n, bool force, int expect)
@@ -258,15 +272,8 @@ static void test_changed_image_refused(void **state)
     char a[256], undo[256], h0[65], h1[65], h2[65];
     make_image(path_of(a, sizeof(a), "a.img"), 4);
     hash_file(a, h0);
-    lr_undo_t *u = NULL;
     lr_error_t err;
-    assert_int_equal(lr_undo_create(&u, path_of(undo, sizeof(undo), "undo"), &err), 0);
-    lr_io_t *ia = NULL;
-    assert_int_equal(lr_undo_wrap(u, open_rw(a), a, &ia, &err), 0);
-    write_some(ia, 0xdd);
-    assert_int_equal(lr_undo_finish(u, 0, &err), 0);
-    lr_io_close(ia, NULL);
-    lr_undo_free(u);
+    record_run(a, path_of(undo, sizeof(undo), "undo"), 0xdd);
     /* Someone writes into a saved range afterwards. */
     lr_io_t *io = open_rw(a);
     uint8_t z = 0x11;
@@ -294,6 +301,70 @@ static void test_changed_image_refused(void **state)
     io = open_rw(a);
     assert_int_equal(lr_undo_check(f, &io, NULL, &err), LR_ERANGE);
     lr_io_close(io, NULL);
+    lr_undo_file_free(f);
+}
+
+/* The by-path entry points programs call: the review says what applying
+ * would do (verdicts, same file), refuses changed ranges with
+ * LR_HINT_FORCE, and lr_undo_apply_paths puts the bytes back through the
+ * paths given in place of the recorded ones. */
+static void test_review_and_apply_paths(void **state)
+{
+    (void)state;
+    char a[256], moved[256], undo[256], h0[65], h1[65];
+    make_image(path_of(a, sizeof(a), "a.img"), 6);
+    hash_file(a, h0);
+    lr_error_t err;
+    record_run(a, path_of(undo, sizeof(undo), "undo"), 0xee);
+
+    lr_undo_file_t *f = NULL;
+    assert_int_equal(lr_undo_read(undo, &f, &err), 0);
+    lr_undo_review_t *r = NULL;
+    assert_int_equal(lr_undo_review(f, NULL, &r, &err), 0);
+    assert_non_null(r);
+    assert_true(r->same_file[0]);
+    assert_int_equal(r->complete, 0);
+    for (size_t i = 0; i < f->n_ranges; i++)
+        assert_int_equal(r->verdicts[i], LR_UNDO_AS_LEFT);
+    lr_undo_review_free(r);
+
+    /* The image moves: the recorded path is gone, the given one is checked
+     * by its bytes and is not "the same file" once copied. */
+    path_of(moved, sizeof(moved), "moved.img");
+    char cmd[1024];
+    snprintf(cmd, sizeof(cmd), "cp '%s' '%s' && rm -f '%s'", a, moved, a);
+    assert_int_equal(system(cmd), 0);
+    const char *paths[] = {moved};
+    assert_int_equal(lr_undo_review(f, NULL, &r, NULL), -ENOENT);
+    assert_null(r);
+    assert_int_equal(lr_undo_review(f, paths, &r, &err), 0);
+    assert_false(r->same_file[0]);
+    lr_undo_review_free(r);
+
+    /* A changed range: refused with the hint, verdict CHANGED. */
+    lr_io_t *io = open_rw(moved);
+    uint8_t z = 0x11;
+    assert_int_equal(lr_io_pwrite(io, &z, 1, 5000, &err), 0);
+    lr_io_close(io, NULL);
+    hash_file(moved, h1);
+    lr_error_clear(&err);
+    assert_int_equal(lr_undo_review(f, paths, &r, &err), LR_EREFUSED);
+    assert_non_null(r);
+    assert_true((err.hints & LR_HINT_FORCE) != 0);
+    bool changed = false;
+    for (size_t i = 0; i < f->n_ranges; i++)
+        changed |= r->verdicts[i] == LR_UNDO_CHANGED;
+    assert_true(changed);
+    lr_undo_review_free(r);
+    size_t n = 99;
+    assert_int_equal(lr_undo_apply_paths(f, paths, false, &n, NULL), LR_EREFUSED);
+    char h2[65];
+    hash_file(moved, h2);
+    assert_string_equal(h1, h2); /* nothing written */
+    assert_int_equal(lr_undo_apply_paths(f, paths, true, &n, &err), 0);
+    assert_int_equal(n, f->n_ranges);
+    hash_file(moved, h2);
+    assert_string_equal(h0, h2);
     lr_undo_file_free(f);
 }
 
@@ -600,6 +671,7 @@ int main(void)
         cmocka_unit_test_setup(test_layer_roundtrip, clean),
         cmocka_unit_test_setup(test_unfinished_file, clean),
         cmocka_unit_test_setup(test_changed_image_refused, clean),
+        cmocka_unit_test_setup(test_review_and_apply_paths, clean),
         cmocka_unit_test_setup(test_damaged_files, clean),
         cmocka_unit_test_setup(test_layer_refusals, clean),
         cmocka_unit_test_setup(test_planned_file_cut_anywhere, clean),

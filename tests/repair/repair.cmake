@@ -26,6 +26,7 @@ lr_add_test(test_repair_contract test_repair_contract.c LIBS lrrepair)
 # installed): LR_TEST_FAIL_WRITE=K stops a restore at write K
 # (support/lvmrepair_fault.c).
 add_executable(lvmrepair_fault ${CMAKE_SOURCE_DIR}/repair/lvmrepair.c
+                               ${CMAKE_SOURCE_DIR}/repair/cli_args.c
                                ${LR_TEST_SUPPORT}/lvmrepair_fault.c ${LR_TEST_SUPPORT}/fault.c)
 target_include_directories(lvmrepair_fault PRIVATE ${LR_TEST_SUPPORT})
 target_link_libraries(lvmrepair_fault PRIVATE lrrepair)

@@ -4,6 +4,7 @@
  * read error or when the bytes no longer match the recorded checksum. */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,11 +120,60 @@ static void test_scan_copy_text(void **state)
     lr_io_close(io, NULL);
 }
 
+/* The version key users write: what is a key and what is not. */
+static void test_version_key_parse(void **state)
+{
+    (void)state;
+    lr_scan_pick_t pk = {.vg = "vg0"};
+    assert_int_equal(lr_scan_pick_parse("seqno=15", &pk), 0);
+    assert_true(pk.has_seqno && pk.seqno == 15 && !pk.has_crc);
+    assert_string_equal(pk.vg, "vg0"); /* left alone */
+    assert_int_equal(lr_scan_pick_parse("seqno=7:crc=0x1A2b3c4D", &pk), 0);
+    assert_true(pk.seqno == 7 && pk.has_crc && pk.crc == 0x1a2b3c4du);
+    assert_int_equal(lr_scan_pick_parse("seqno=18446744073709551615:crc=ff", &pk), 0);
+    assert_true(pk.seqno == UINT64_MAX && pk.crc == 0xff);
+    const char *bad[] = {"15",
+                         "seqno=",
+                         "seqno=-1",
+                         "seqno=+1",
+                         "seqno= 1",
+                         "seqno=1:",
+                         "seqno=1:crc=",
+                         "seqno=1:crc=0x",
+                         "seqno=1:crc=123456789",
+                         "seqno=1:crc=0xg",
+                         "seqno=1x",
+                         "seqno=18446744073709551616",
+                         "seqno=1:seqno=2",
+                         NULL};
+    for (size_t i = 0; bad[i]; i++) {
+        lr_scan_pick_t before = pk;
+        assert_int_equal(lr_scan_pick_parse(bad[i], &pk), -EINVAL);
+        /* unchanged */
+        assert_true(before.seqno == pk.seqno && before.has_crc == pk.has_crc &&
+                    before.crc == pk.crc && before.has_seqno == pk.has_seqno);
+    }
+    assert_int_equal(lr_scan_pick_parse(NULL, &pk), -EINVAL);
+    uint64_t n = 0;
+    assert_int_equal(lr_scan_seqno_parse("42", &n), 0);
+    assert_int_equal(n, 42);
+    assert_int_equal(lr_scan_seqno_parse("seqno=43", &n), 0);
+    assert_int_equal(n, 43);
+    assert_int_equal(lr_scan_seqno_parse("4 2", &n), -EINVAL);
+    assert_int_equal(lr_scan_seqno_parse("", &n), -EINVAL);
+    uint32_t c = 0;
+    assert_int_equal(lr_scan_crc_parse("deadBEEF", &c), 0);
+    assert_int_equal(c, 0xdeadbeefu);
+    assert_int_equal(lr_scan_crc_parse("0x", &c), -EINVAL);
+    assert_int_equal(lr_scan_crc_parse("-1", &c), -EINVAL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scan_entry_points),
         cmocka_unit_test(test_scan_copy_text),
+        cmocka_unit_test(test_version_key_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

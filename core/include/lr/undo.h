@@ -194,4 +194,38 @@ int lr_undo_check(const lr_undo_file_t *f, lr_io_t *const *ios, lr_undo_verdict_
 int lr_undo_apply(const lr_undo_file_t *f, lr_io_t *const *ios, bool force, size_t *n_written,
                   lr_error_t *err);
 
+/* ---- applying by path (what a program calls) ---------------------------- */
+
+/* What applying an undo file would do, checked read-only on the images at
+ * paths (paths[i] stands for f->images[i]; paths NULL: the paths the file
+ * records). One allocation tree, freed with lr_undo_review_free. */
+typedef struct lr_undo_review {
+    size_t n_images;
+    bool *same_file;             /* per image: the path still names the file of the
+                                    run (device and inode); if not, its bytes are what
+                                    the checks go by */
+    int complete;                /* 0, or lr_undo_check_complete's refusal */
+    size_t n_unsaved;            /* planned ranges the file saves no bytes of */
+    lr_undo_verdict_t *verdicts; /* per range; NULL when !complete */
+} lr_undo_review_t;
+
+/* Opens the images read-only and fills *out (caller frees with
+ * lr_undo_review_free). Returns 0 when the file may be applied as it is;
+ * LR_EREFUSED with LR_HINT_FORCE when ranges changed since the run (*out is
+ * filled: apply with force puts the original bytes back over them); the
+ * refusal of lr_undo_check_complete, which force does not override (*out is
+ * filled, verdicts NULL); LR_ERANGE for an image of another size; the open
+ * error (*out NULL). */
+int lr_undo_review(const lr_undo_file_t *f, const char *const *paths, lr_undo_review_t **out,
+                   lr_error_t *err);
+
+void lr_undo_review_free(lr_undo_review_t *r);
+
+/* lr_undo_apply on the images at paths (as for lr_undo_review), opened
+ * for writing and claimed (O_EXCL on block devices, flock on files) unless
+ * force. An image busy or locked by someone else is LR_EREFUSED with
+ * LR_HINT_FORCE. */
+int lr_undo_apply_paths(const lr_undo_file_t *f, const char *const *paths, bool force,
+                        size_t *n_written, lr_error_t *err);
+
 #endif

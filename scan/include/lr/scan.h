@@ -379,6 +379,18 @@ typedef struct lr_scan_pick {
     uint32_t crc;
 } lr_scan_pick_t;
 
+/* Parses the version key users write, "seqno=N" or "seqno=N:crc=0xCRC"
+ * (the crc in hex, "0x" optional, at most 8 digits), into pick's has_seqno,
+ * seqno, has_crc and crc (pick->vg is left alone). -EINVAL when s is not
+ * such a key; pick is then unchanged. */
+int lr_scan_pick_parse(const char *s, lr_scan_pick_t *pick);
+
+/* A seqno alone: "N" or "seqno=N", decimal. -EINVAL otherwise. */
+int lr_scan_seqno_parse(const char *s, uint64_t *seqno);
+
+/* A checksum alone: hex, "0x" optional, at most 8 digits. -EINVAL otherwise. */
+int lr_scan_crc_parse(const char *s, uint32_t *crc);
+
 /* A version the pick matches: indexes into scan->vgs and its versions. */
 typedef struct lr_scan_candidate {
     int vg;
