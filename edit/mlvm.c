@@ -122,7 +122,7 @@ static lr_vgedit_io_opts_t io_opts(const args_t *a)
 
 static const char *human(uint64_t bytes, char *buf, size_t len)
 {
-    return lr_mlvm_format_size(bytes, buf, len);
+    return lr_vgedit_format_size(bytes, buf, len);
 }
 
 /* ---- sizes ---- */
@@ -132,7 +132,7 @@ static int parse_size_arg(const char *image, const char *opt, const char *text, 
 {
     lr_error_t err;
     lr_error_clear(&err);
-    if (lr_mlvm_parse_size(text, 'm', bytes, &err))
+    if (lr_vgedit_parse_size(text, 'm', bytes, &err))
         return usage_error("%s: %s: %s", image, opt, err.msg);
     return 0;
 }

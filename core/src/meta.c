@@ -480,7 +480,7 @@ static int read_seg_areas(const build_t *b, lr_seg_t *seg, const lr_cfg_node_t *
 {
     lr_error_t *err = b->err;
     int rc;
-    if (strcmp(seg->type, "striped") == 0 || strcmp(seg->type, "linear") == 0) {
+    if (lr_seg_is_striped(seg)) {
         seg->known = true;
         rc = req_uint(sn, ctx, "stripe_count", &seg->stripe_count, err);
         if (!rc && seg->stripe_count == 0)
@@ -763,6 +763,18 @@ const lr_lv_t *lr_vg_find_lv_by_id(const lr_vg_t *vg, const char *id)
 static uint64_t div_up(uint64_t n, uint64_t d)
 {
     return n / d + (n % d != 0);
+}
+
+bool lr_seg_is_striped(const lr_seg_t *seg)
+{
+    return seg && seg->type &&
+           (strcmp(seg->type, "striped") == 0 || strcmp(seg->type, "linear") == 0);
+}
+
+bool lr_seg_is_linear(const lr_seg_t *seg)
+{
+    return lr_seg_is_striped(seg) && seg->known && seg->stripe_count == 1 && seg->n_areas == 1 &&
+           seg->areas[0].pv_index >= 0;
 }
 
 /* The rule and its LVM2 sources are listed in meta.h. extent_count is at

@@ -41,10 +41,10 @@ static int check_extent_size(uint64_t ext, lr_error_t *err)
     if (!is_pow2(ext) && ext % LR_VGEDIT_MIN_NONPOW2_EXTENT)
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET,
                             "extent size %s must be a power of 2 or a multiple of 128 KiB",
-                            lr_mlvm_format_size(ext, b, sizeof(b)));
+                            lr_vgedit_format_size(ext, b, sizeof(b)));
     if (ext / 512 > UINT32_MAX)
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "extent size %s is too large",
-                            lr_mlvm_format_size(ext, b, sizeof(b)));
+                            lr_vgedit_format_size(ext, b, sizeof(b)));
     return 0;
 }
 
@@ -60,12 +60,12 @@ static int requested_mda_size(const lr_vgedit_format_opts_t *o, uint64_t align, 
                                                                   : LR_VGEDIT_MIN_MDA_SIZE;
     if (v > (1ull << 40))
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "metadata size %s is too large",
-                            lr_mlvm_format_size(v, b, sizeof(b)));
+                            lr_vgedit_format_size(v, b, sizeof(b)));
     v = round_up(v, 512);
     if (v < LR_VGEDIT_MIN_MDA_SIZE)
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET,
                             "metadata size %s is below the minimum of 32.00 KiB",
-                            lr_mlvm_format_size(v, b, sizeof(b)));
+                            lr_vgedit_format_size(v, b, sizeof(b)));
     *req = v;
     return 0;
 }
@@ -76,8 +76,8 @@ static int too_small(uint64_t dev, uint64_t need, lr_error_t *err)
     return lr_error_set(err, LR_ERANGE, LR_NO_OFFSET,
                         "image too small: %s; this layout needs at least %s (metadata "
                         "area(s) and one extent)",
-                        lr_mlvm_format_size(dev, a, sizeof(a)),
-                        lr_mlvm_format_size(need, b, sizeof(b)));
+                        lr_vgedit_format_size(dev, a, sizeof(a)),
+                        lr_vgedit_format_size(need, b, sizeof(b)));
 }
 
 /* Places the areas and the data area on a device of dev bytes (a whole

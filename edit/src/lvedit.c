@@ -46,12 +46,9 @@ static bool is_linear(const lr_lv_t *lv)
 {
     if (lv->n_segs == 0)
         return false;
-    for (size_t s = 0; s < lv->n_segs; s++) {
-        const lr_seg_t *seg = &lv->segs[s];
-        if (!seg->type || strcmp(seg->type, "striped") || seg->n_areas != 1 ||
-            seg->areas[0].pv_index < 0)
+    for (size_t s = 0; s < lv->n_segs; s++)
+        if (!lr_seg_is_linear(&lv->segs[s]))
             return false;
-    }
     return true;
 }
 

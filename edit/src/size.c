@@ -68,7 +68,7 @@ static uint64_t fraction_bytes(const char **p, uint64_t unit)
     return (num * unit + den - 1) / den;
 }
 
-int lr_mlvm_parse_size(const char *text, char default_unit, uint64_t *bytes, lr_error_t *err)
+int lr_vgedit_parse_size(const char *text, char default_unit, uint64_t *bytes, lr_error_t *err)
 {
     if (!text || !*text)
         return bad_size(err, text ? text : "", "empty");
@@ -112,7 +112,7 @@ int lr_mlvm_parse_size(const char *text, char default_unit, uint64_t *bytes, lr_
     return 0;
 }
 
-const char *lr_mlvm_format_size(uint64_t bytes, char *buf, size_t len)
+const char *lr_vgedit_format_size(uint64_t bytes, char *buf, size_t len)
 {
     return lr_fmt_size(bytes, LR_FMT_SIZE_LVM, buf, len);
 }

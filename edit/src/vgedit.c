@@ -369,8 +369,8 @@ int lr_vgedit_resize_extents(const lr_vgedit_t *ed, const char *name, char sign,
     else if (sign == '-' && bytes >= cur_bytes)
         rc = lr_error_set(err, -EINVAL, LR_NO_OFFSET,
                           "cannot shrink LV %s (%s) by %s: it would have no extents left", name,
-                          lr_mlvm_format_size(cur_bytes, h1, sizeof(h1)),
-                          lr_mlvm_format_size(bytes, h2, sizeof(h2)));
+                          lr_vgedit_format_size(cur_bytes, h1, sizeof(h1)),
+                          lr_vgedit_format_size(bytes, h2, sizeof(h2)));
     else if (sign == 0 && bytes == 0)
         rc = lr_error_set(err, -EINVAL, LR_NO_OFFSET, "an LV needs at least one extent");
     else if (sign == '+' && bytes > UINT64_MAX - cur_bytes)

@@ -124,11 +124,6 @@ typedef struct range {
 
 static int plan_lv_range(xctx_t *x, const lr_lv_t *lv, const range_t *r);
 
-static bool is_striped(const lr_seg_t *s)
-{
-    return strcmp(s->type, "striped") == 0 || strcmp(s->type, "linear") == 0;
-}
-
 static int seg_error(xctx_t *x, int code, const lr_lv_t *lv, const lr_seg_t *s, const char *why)
 {
     uint64_t end = s->start_extent + s->extent_count;
@@ -267,7 +262,7 @@ static int plan_mirror(xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const ra
 static int plan_segment(xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const range_t *r)
 {
     char why[160];
-    if (is_striped(s) && s->known) {
+    if (lr_seg_is_striped(s) && s->known) {
         bool on_pvs = true;
         for (size_t i = 0; i < s->n_areas; i++)
             on_pvs &= s->areas[i].pv_index >= 0;

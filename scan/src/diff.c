@@ -492,8 +492,7 @@ static void put_seg(lr_strbuf_t *b, const lr_seg_t *s)
 {
     uint64_t end = s->start_extent + s->extent_count;
     lr_strbuf_printf(b, "%" PRIu64 "-%" PRIu64 " ", s->start_extent, end ? end - 1 : 0);
-    bool linear = strcmp(s->type, "striped") == 0 && s->stripe_count == 1;
-    lr_strbuf_puts(b, linear ? "linear" : s->type);
+    lr_strbuf_puts(b, lr_seg_is_linear(s) ? "linear" : s->type);
     if (!s->known)
         return;
     if (s->stripe_count > 1 && s->stripe_size) {
@@ -577,17 +576,11 @@ static const char *area_pv_id(const lr_seg_t *s, const lr_vg_t *vg)
                                                                  : NULL;
 }
 
-static bool is_linear(const lr_seg_t *s)
-{
-    return s->known && s->stripe_count == 1 && s->n_areas == 1 &&
-           (strcmp(s->type, "striped") == 0 || strcmp(s->type, "linear") == 0);
-}
-
 /* Whether logical extent `at` of both LVs maps to the same place through
  * segments sa (old) and sb (new) of the same type. */
 static bool same_mapping(dctx_t *x, const lr_seg_t *sa, const lr_seg_t *sb, uint64_t at)
 {
-    if (is_linear(sa) && is_linear(sb)) {
+    if (lr_seg_is_linear(sa) && lr_seg_is_linear(sb)) {
         const char *pa = area_pv_id(sa, x->a), *pb = area_pv_id(sb, x->b);
         if (!pa || !pb)
             return false;

@@ -454,6 +454,35 @@ static lr_seg_t seg_of(const char *type, uint64_t extents, uint64_t count, uint6
                       .data_copies = copies};
 }
 
+/* Linear is a striped-family segment with one stripe on one PV area. */
+static void test_seg_linear_rule(void **state)
+{
+    (void)state;
+    lr_seg_area_t on_pv = {.pv_index = 0}, on_lv = {.pv_index = -1};
+    lr_seg_t s = seg_of("striped", 7, 1, 1);
+    s.n_areas = 1;
+    s.areas = &on_pv;
+    assert_true(lr_seg_is_striped(&s) && lr_seg_is_linear(&s));
+    s.type = "linear";
+    assert_true(lr_seg_is_striped(&s) && lr_seg_is_linear(&s));
+    s.areas = &on_lv; /* over a sub-LV: not straight onto a PV */
+    assert_false(lr_seg_is_linear(&s));
+    s = seg_of("striped", 8, 2, 1);
+    s.n_areas = 2;
+    lr_seg_area_t two[2] = {{.pv_index = 0}, {.pv_index = 1}};
+    s.areas = two;
+    assert_true(lr_seg_is_striped(&s));
+    assert_false(lr_seg_is_linear(&s));
+    s = seg_of("mirror", 6, 1, 1);
+    s.n_areas = 1;
+    s.areas = &on_pv;
+    assert_false(lr_seg_is_striped(&s) || lr_seg_is_linear(&s));
+    s = seg_of("striped", 7, 1, 1);
+    s.known = false; /* areas not decoded */
+    assert_false(lr_seg_is_linear(&s));
+    assert_false(lr_seg_is_striped(NULL) || lr_seg_is_linear(NULL));
+}
+
 /* lr_seg_area_len per segment type, each value from LVM2's own arithmetic. */
 static void test_seg_area_len_rule(void **state)
 {
@@ -1005,17 +1034,12 @@ static void test_vg_fuzz(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fixture_views),
-        cmocka_unit_test(test_fixture_history),
-        cmocka_unit_test(test_data_views),
-        cmocka_unit_test(test_view_details),
-        cmocka_unit_test(test_vg_refused),
-        cmocka_unit_test(test_vg_limits),
-        cmocka_unit_test(test_vg_fuzz),
-        cmocka_unit_test(test_seg_area_len_rule),
-        cmocka_unit_test(test_seg_area_len_lvm2_data),
-        cmocka_unit_test(test_pv_area_walk),
-        cmocka_unit_test(test_raid_images_checked),
+        cmocka_unit_test(test_fixture_views),     cmocka_unit_test(test_fixture_history),
+        cmocka_unit_test(test_data_views),        cmocka_unit_test(test_view_details),
+        cmocka_unit_test(test_vg_refused),        cmocka_unit_test(test_vg_limits),
+        cmocka_unit_test(test_vg_fuzz),           cmocka_unit_test(test_seg_linear_rule),
+        cmocka_unit_test(test_seg_area_len_rule), cmocka_unit_test(test_seg_area_len_lvm2_data),
+        cmocka_unit_test(test_pv_area_walk),      cmocka_unit_test(test_raid_images_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

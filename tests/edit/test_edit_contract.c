@@ -30,8 +30,8 @@ static void test_edit_helpers(void **state)
 {
     (void)state;
     uint64_t bytes;
-    lr_test_expect_fail(lr_mlvm_parse_size("12x", 'm', &bytes, NULL), -EINVAL,
-                        "lr_mlvm_parse_size (bad unit)");
+    lr_test_expect_fail(lr_vgedit_parse_size("12x", 'm', &bytes, NULL), -EINVAL,
+                        "lr_vgedit_parse_size (bad unit)");
     lr_test_expect_fail(lr_vgedit_check_name("-lv", true, NULL), -EINVAL, "lr_vgedit_check_name");
     lr_vgedit_range_t one = {0, 4}, *out = NULL;
     size_t n_out = 0;

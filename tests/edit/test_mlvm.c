@@ -100,27 +100,27 @@ static void test_parse_size(void **state)
     (void)state;
     uint64_t b = 0;
     lr_error_t err;
-    assert_int_equal(lr_mlvm_parse_size("8m", 'm', &b, &err), 0);
+    assert_int_equal(lr_vgedit_parse_size("8m", 'm', &b, &err), 0);
     assert_int_equal(b, 8 * MiB);
-    assert_int_equal(lr_mlvm_parse_size("8", 'm', &b, &err), 0);
+    assert_int_equal(lr_vgedit_parse_size("8", 'm', &b, &err), 0);
     assert_int_equal(b, 8 * MiB);
-    assert_int_equal(lr_mlvm_parse_size("8M", 'm', &b, &err), 0);
+    assert_int_equal(lr_vgedit_parse_size("8M", 'm', &b, &err), 0);
     assert_int_equal(b, 8 * MiB);
-    assert_int_equal(lr_mlvm_parse_size("1.5g", 'm', &b, &err), 0);
+    assert_int_equal(lr_vgedit_parse_size("1.5g", 'm', &b, &err), 0);
     assert_int_equal(b, 1536 * MiB);
-    assert_int_equal(lr_mlvm_parse_size("4K", 'm', &b, &err), 0);
+    assert_int_equal(lr_vgedit_parse_size("4K", 'm', &b, &err), 0);
     assert_int_equal(b, 4096);
-    assert_int_equal(lr_mlvm_parse_size("3s", 'm', &b, &err), 0);
+    assert_int_equal(lr_vgedit_parse_size("3s", 'm', &b, &err), 0);
     assert_int_equal(b, 1536);
-    assert_int_equal(lr_mlvm_parse_size("1024b", 'm', &b, &err), 0);
+    assert_int_equal(lr_vgedit_parse_size("1024b", 'm', &b, &err), 0);
     assert_int_equal(b, 1024);
-    assert_int_equal(lr_mlvm_parse_size("100b", 'm', &b, &err), 0); /* up to a sector */
+    assert_int_equal(lr_vgedit_parse_size("100b", 'm', &b, &err), 0); /* up to a sector */
     assert_int_equal(b, 512);
-    assert_int_equal(lr_mlvm_parse_size("2t", 'm', &b, &err), 0);
+    assert_int_equal(lr_vgedit_parse_size("2t", 'm', &b, &err), 0);
     assert_int_equal(b, 2ull << 40);
-    assert_int_equal(lr_mlvm_parse_size("1e", 'm', &b, &err), 0);
+    assert_int_equal(lr_vgedit_parse_size("1e", 'm', &b, &err), 0);
     assert_int_equal(b, 1ull << 60);
-    assert_int_equal(lr_mlvm_parse_size(".5k", 'm', &b, &err), 0);
+    assert_int_equal(lr_vgedit_parse_size(".5k", 'm', &b, &err), 0);
     assert_int_equal(b, 512);
 }
 
@@ -132,12 +132,12 @@ static void test_parse_size_errors(void **state)
     const char *bad[] = {"", "0", "0m", "m", "abc", "8x", "8mb", "-8m", "1..5m", ".", "8 m"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         lr_error_clear(&err);
-        if (lr_mlvm_parse_size(bad[i], 'm', &b, &err) != -EINVAL)
+        if (lr_vgedit_parse_size(bad[i], 'm', &b, &err) != -EINVAL)
             fail_msg("'%s' was accepted", bad[i]);
         assert_true(strstr(err.msg, "invalid size") != NULL);
     }
-    assert_int_equal(lr_mlvm_parse_size("16e", 'm', &b, &err), LR_ERANGE);
-    assert_int_equal(lr_mlvm_parse_size("99999999999999999999", 'm', &b, &err), LR_ERANGE);
+    assert_int_equal(lr_vgedit_parse_size("16e", 'm', &b, &err), LR_ERANGE);
+    assert_int_equal(lr_vgedit_parse_size("99999999999999999999", 'm', &b, &err), LR_ERANGE);
     assert_int_equal(b, 77); /* untouched on failure */
 }
 
@@ -145,12 +145,12 @@ static void test_format_size(void **state)
 {
     (void)state;
     char buf[32];
-    assert_string_equal(lr_mlvm_format_size(4 * MiB, buf, sizeof(buf)), "4.00 MiB");
-    assert_string_equal(lr_mlvm_format_size(3141632, buf, sizeof(buf)), "<3.00 MiB");
-    assert_string_equal(lr_mlvm_format_size(2109440, buf, sizeof(buf)), "2.01 MiB");
-    assert_string_equal(lr_mlvm_format_size(1044480, buf, sizeof(buf)), "1020.00 KiB");
-    assert_string_equal(lr_mlvm_format_size(512, buf, sizeof(buf)), "512 B");
-    assert_string_equal(lr_mlvm_format_size(1ull << 60, buf, sizeof(buf)), "1.00 EiB");
+    assert_string_equal(lr_vgedit_format_size(4 * MiB, buf, sizeof(buf)), "4.00 MiB");
+    assert_string_equal(lr_vgedit_format_size(3141632, buf, sizeof(buf)), "<3.00 MiB");
+    assert_string_equal(lr_vgedit_format_size(2109440, buf, sizeof(buf)), "2.01 MiB");
+    assert_string_equal(lr_vgedit_format_size(1044480, buf, sizeof(buf)), "1020.00 KiB");
+    assert_string_equal(lr_vgedit_format_size(512, buf, sizeof(buf)), "512 B");
+    assert_string_equal(lr_vgedit_format_size(1ull << 60, buf, sizeof(buf)), "1.00 EiB");
 }
 
 static void test_names(void **state)

@@ -156,6 +156,16 @@ uint64_t lr_vg_pv_used(const lr_vg_t *vg, size_t pv);
  * A raid metadata area (lr_seg_area_t.meta) is not a data area. NULL gives 0. */
 uint64_t lr_seg_area_len(const lr_seg_t *seg);
 
+/* Whether seg is of the striped family: type "striped", or "linear" (a
+ * name LVM2 also reads; it writes linear as "striped" with one stripe).
+ * NULL gives false. */
+bool lr_seg_is_striped(const lr_seg_t *seg);
+
+/* Whether seg maps its extents straight onto one PV range: a decoded
+ * striped-family segment with one stripe whose area is on a PV (not on a
+ * sub-LV). What `lvs --segments` calls "linear". NULL gives false. */
+bool lr_seg_is_linear(const lr_seg_t *seg);
+
 /* One PV area of a decoded segment: where extents of an LV lie on a PV. */
 typedef struct lr_pv_area {
     size_t lv;           /* index into vg->lvs */

@@ -39,12 +39,12 @@
  * is in default_unit (one of those letters, 'm' as in LVM2). The result is in
  * bytes, rounded up to a whole sector. -EINVAL for malformed text or a zero
  * size, LR_ERANGE when it does not fit 64 bits. */
-int lr_mlvm_parse_size(const char *text, char default_unit, uint64_t *bytes, lr_error_t *err);
+int lr_vgedit_parse_size(const char *text, char default_unit, uint64_t *bytes, lr_error_t *err);
 
 /* Formats bytes as LVM2 displays sizes ("4.00 MiB", "<1.50 GiB" when the value
  * was rounded down), into buf (always NUL-terminated). Returns buf. The
  * engine's name for lr_fmt_size(bytes, LR_FMT_SIZE_LVM, ...) (lr/fmt.h). */
-const char *lr_mlvm_format_size(uint64_t bytes, char *buf, size_t len);
+const char *lr_vgedit_format_size(uint64_t bytes, char *buf, size_t len);
 
 /* Checks a VG or LV name against LVM2's rules (characters [A-Za-z0-9+_.-],
  * not starting with '-', not "." or "..", at most 127 bytes; for LVs also
