@@ -942,6 +942,51 @@ static int do_export(const args_t *a, scanned_t *s)
     return rc ? fail(rc, &err) : EXIT_OK;
 }
 
+/* What the pool metadata says of a thin LV, on stderr: its device, mapped
+ * blocks, shared blocks, and every damaged node with what it cost. Returns
+ * true when some of the LV could not be read. */
+static bool print_thin_info(const lr_extract_plan_t *plan, const lr_extract_thin_info_t *in)
+{
+    const lr_extract_thin_t *t = plan->thin;
+    const lr_thin_usage_t *u = &in->usage;
+    fprintf(stderr,
+            "%s: thin LV %s: device %" PRIu64 " of pool %s (metadata transaction %" PRIu64
+            ", LVM2's %" PRIu64 "%s), %" PRIu64 "-byte blocks: %" PRIu64 " mapped",
+            prog, plan->lv, t->dev_id, t->pool, in->super.transaction_id, t->transaction_id,
+            in->super.transaction_id != t->transaction_id ? ": mismatch" : "", in->block_size,
+            u->mapped);
+    if (u->mapped)
+        fprintf(stderr, ", highest block %" PRIu64, u->highest);
+    if (u->shared != UINT64_MAX)
+        fprintf(stderr, ", %" PRIu64 " shared with other thin LVs", u->shared);
+    fputc('\n', stderr);
+    if (in->past_end)
+        fprintf(stderr, "%s: %" PRIu64 " mapped blocks lie past the LV's end: not extracted\n",
+                prog, in->past_end);
+    for (size_t i = 0; i < in->n_damage; i++) {
+        const lr_thin_damage_t *d = &in->damage[i];
+        fprintf(stderr, "%s: thin pool %s: metadata damaged: %s btree", prog, t->pool,
+                lr_thin_tree_name(d->tree));
+        if (d->tree == LR_THIN_TREE_MAPPING)
+            fprintf(stderr, " of device %" PRIu64, d->dev_id);
+        fprintf(stderr, ", node at block %" PRIu64 ": %s", d->block, d->why);
+        if (d->tree == LR_THIN_TREE_MAPPING && d->hi == UINT64_MAX)
+            fprintf(stderr, " (blocks %" PRIu64 " and up lost)", d->lo);
+        else if (d->tree == LR_THIN_TREE_MAPPING)
+            fprintf(stderr, " (blocks %" PRIu64 "-%" PRIu64 " lost)", d->lo, d->hi);
+        fputc('\n', stderr);
+    }
+    if (in->damage_dropped)
+        fprintf(stderr, "%s: %" PRIu64 " more damaged nodes not listed\n", prog,
+                in->damage_dropped);
+    if (in->lost_bytes)
+        fprintf(stderr,
+                "%s: WARNING: %" PRIu64 " bytes of LV %s could not be read from the damaged "
+                "metadata and are written as zeros: the output is incomplete\n",
+                prog, in->lost_bytes, plan->lv);
+    return in->lost_bytes != 0;
+}
+
 static int do_extract(const args_t *a, scanned_t *s)
 {
     int vg = -1, ver = -1;
@@ -953,13 +998,26 @@ static int do_extract(const args_t *a, scanned_t *s)
     uint64_t written = 0;
     lr_extract_opts_t eo = {
         .flags = a->force ? LR_EXTRACT_OVERWRITE : 0, .ios = s->ios, .n_ios = s->n};
-    int rc = lr_extract_lv(s->session, (size_t)vg, (size_t)ver, a->mode_arg, a->out_file, &eo,
-                           &written, &err);
+    lr_extract_plan_t *plan = NULL;
+    lr_extract_thin_info_t *info = NULL;
+    bool partial = false;
+    int rc = lr_extract_plan(s->session, (size_t)vg, (size_t)ver, a->mode_arg, &plan, &err);
+    if (!rc && plan->thin) {
+        rc = lr_extract_thin_info(s->scan, plan, &eo, &info, &err);
+        if (!rc)
+            partial = print_thin_info(plan, info);
+    }
     if (!rc)
-        fprintf(stderr, "%s: wrote %" PRIu64 " bytes of LV %s (VG %s seqno %" PRIu64 ") to %s\n",
+        rc = lr_extract_run(s->scan, plan, a->out_file, &eo, &written, &err);
+    if (!rc)
+        fprintf(stderr, "%s: wrote %" PRIu64 " bytes of LV %s (VG %s seqno %" PRIu64 ") to %s%s\n",
                 prog, written, a->mode_arg, s->scan->vgs[vg].name,
-                s->scan->vgs[vg].versions[ver].seqno, a->out_file);
-    return rc ? fail(rc, &err) : EXIT_OK;
+                s->scan->vgs[vg].versions[ver].seqno, a->out_file,
+                partial ? ", with the unreadable ranges above as zeros" : "");
+    lr_extract_thin_info_free(info);
+    lr_extract_plan_free(plan);
+    /* an incomplete copy is not a success */
+    return rc ? fail(rc, &err) : partial ? EXIT_REFUSED : EXIT_OK;
 }
 
 /* Scans the images and runs a mode on the scan. */

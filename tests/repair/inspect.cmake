@@ -6,6 +6,7 @@ set(LR_INSPECT_SOURCES
   ${CMAKE_SOURCE_DIR}/repair/src/diff.c
   ${CMAKE_SOURCE_DIR}/repair/src/export.c
   ${CMAKE_SOURCE_DIR}/repair/src/extract.c
+  ${CMAKE_SOURCE_DIR}/repair/src/extract_thin.c
   ${CMAKE_SOURCE_DIR}/repair/src/util.c) # their private helpers, shared with restore
 
 if(NOT TARGET lrscan)
@@ -49,4 +50,10 @@ if(TARGET test_export)
            COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/interop/export-interop.sh
                    $<TARGET_FILE:test_export> ${LR_FIXTURES})
   set_tests_properties(export_interop PROPERTIES LABELS interop SKIP_RETURN_CODE 77)
+endif()
+
+# Thin LVs extracted through their pool's dm-thin metadata (fixtures/thin).
+if(TARGET lvmrepair)
+  add_test(NAME thin_extract COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/thin-extract.sh
+                                     $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
 endif()
