@@ -72,6 +72,7 @@ struct walk {
     lr_thin_map_fn map;
     lr_thin_lost_fn lost;
     void *arg;
+    uint64_t first, last; /* keys wanted (inclusive) */
     lr_error_t *err;
 };
 
@@ -88,7 +89,10 @@ static int lose(walk_t *w, uint64_t block, uint64_t lo, uint64_t hi, const char 
     va_end(ap);
     if (add_damage(w->t, &d))
         return lr_error_oom(w->err);
-    return w->lost ? w->lost(w->arg, lo, hi, &d) : 0;
+    /* only the part the caller asked for is lost to it */
+    lo = lo > w->first ? lo : w->first;
+    hi = hi < w->last ? hi : w->last;
+    return w->lost && lo <= hi ? w->lost(w->arg, lo, hi, &d) : 0;
 }
 
 static bool visited(lr_thin_t *t, uint64_t block)
@@ -168,7 +172,10 @@ static int walk_node(walk_t *w, uint64_t block, uint64_t lo, uint64_t hi, unsign
             return lose(w, block, lo, hi, "leaf values of %" PRIu32 " bytes, expected %" PRIu32,
                         n.vs, w->value_size);
         for (uint32_t i = 0; i < n.nr; i++) {
-            rc = w->leaf(w, lr_get_le64(n.keys + 8u * i), n.values + (size_t)i * n.vs, block);
+            uint64_t k = lr_get_le64(n.keys + 8u * i);
+            if (k < w->first || k > w->last)
+                continue;
+            rc = w->leaf(w, k, n.values + (size_t)i * n.vs, block);
             if (rc)
                 return rc;
         }
@@ -180,6 +187,8 @@ static int walk_node(walk_t *w, uint64_t block, uint64_t lo, uint64_t hi, unsign
         /* the child holds keys from its key up to the next one */
         uint64_t clo = lr_get_le64(n.keys + 8u * i);
         uint64_t chi = i + 1 < n.nr ? lr_get_le64(n.keys + 8u * (i + 1)) - 1 : hi;
+        if (chi < w->first || clo > w->last)
+            continue;
         rc = walk_node(w, lr_get_le64(n.values + 8u * i), clo, chi, depth + 1);
         if (rc)
             return rc;
@@ -252,12 +261,17 @@ static int list_devices(lr_thin_t *t, lr_error_t *err)
                 .tree = LR_THIN_TREE_DETAILS,
                 .value_size = DETAILS_VALUE,
                 .leaf = leaf_details,
+                .last = UINT64_MAX,
                 .err = err};
     int rc = walk_tree(&w, t->sb.device_details_root);
     if (rc)
         return rc;
-    walk_t m = {
-        .t = t, .tree = LR_THIN_TREE_DEVICES, .value_size = 8, .leaf = leaf_devices, .err = err};
+    walk_t m = {.t = t,
+                .tree = LR_THIN_TREE_DEVICES,
+                .value_size = 8,
+                .leaf = leaf_devices,
+                .last = UINT64_MAX,
+                .err = err};
     rc = walk_tree(&m, t->sb.data_mapping_root);
     if (rc)
         return rc;
@@ -472,8 +486,14 @@ static int leaf_mapping(walk_t *w, uint64_t key, const uint8_t *v, uint64_t leaf
 int lr_thin_walk(lr_thin_t *t, uint64_t dev_id, lr_thin_map_fn map, lr_thin_lost_fn lost, void *arg,
                  lr_error_t *err)
 {
+    return lr_thin_walk_range(t, dev_id, 0, UINT64_MAX, map, lost, arg, err);
+}
+
+int lr_thin_walk_range(lr_thin_t *t, uint64_t dev_id, uint64_t first, uint64_t last,
+                       lr_thin_map_fn map, lr_thin_lost_fn lost, void *arg, lr_error_t *err)
+{
     lr_error_clear(err);
-    if (!t)
+    if (!t || first > last)
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "invalid arguments");
     const lr_thin_dev_t *d = lr_thin_dev(t, dev_id);
     if (!d || !d->has_mapping)
@@ -487,6 +507,8 @@ int lr_thin_walk(lr_thin_t *t, uint64_t dev_id, lr_thin_map_fn map, lr_thin_lost
                 .map = map,
                 .lost = lost,
                 .arg = arg,
+                .first = first,
+                .last = last,
                 .err = err};
     return walk_tree(&w, d->mapping_root);
 }

@@ -104,9 +104,12 @@ static int plan_pool(const lr_scan_t *scan, const lr_vg_t *vg, const lr_lv_t *lv
                             lv->name, ext);
     const lr_lv_t *pool = lr_vg_find_lv(vg, pool_name);
     const lr_seg_t *ps = pool && pool->n_segs == 1 ? &pool->segs[0] : NULL;
+    /* refused (the segment type named) rather than malformed: the VG may
+     * be fine and only this version lack the pool */
     if (!ps || strcmp(ps->type, "thin-pool") != 0)
-        return lr_error_set(err, LR_EFORMAT, lr_cfg_offset(s->node),
-                            "LV %s: its thin_pool %s is not a thin-pool LV of one segment",
+        return lr_error_set(err, LR_EREFUSED, lr_cfg_offset(s->node),
+                            "LV %s (segment type 'thin') cannot be extracted: its thin_pool '%s' "
+                            "is not a thin-pool LV of one segment in this version",
                             lv->name, pool_name);
     rc = seg_str(pool, ps, "metadata", &meta, err);
     if (!rc)

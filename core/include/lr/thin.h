@@ -127,6 +127,12 @@ typedef int (*lr_thin_lost_fn)(void *arg, uint64_t lo, uint64_t hi, const lr_thi
 int lr_thin_walk(lr_thin_t *t, uint64_t dev_id, lr_thin_map_fn map, lr_thin_lost_fn lost, void *arg,
                  lr_error_t *err);
 
+/* The same, for virtual blocks first..last only (inclusive): subtrees
+ * outside the range are not read; lost ranges are clipped to it.
+ * -EINVAL when first > last. */
+int lr_thin_walk_range(lr_thin_t *t, uint64_t dev_id, uint64_t first, uint64_t last,
+                       lr_thin_map_fn map, lr_thin_lost_fn lost, void *arg, lr_error_t *err);
+
 /* What a walk of one device found. */
 typedef struct lr_thin_usage {
     uint64_t dev_id;
