@@ -338,6 +338,29 @@ static void json_vg_pvs(FILE *f, const lr_scan_vg_t *vg)
     fputc(']', f);
 }
 
+/* A version's thin pools: LVM2's transaction_id and the pool metadata's. */
+static void json_thin_pools(FILE *f, const lr_scan_version_t *v, bool *first)
+{
+    json_key(f, "thin_pools", first);
+    fputc('[', f);
+    for (size_t i = 0; i < v->n_thin_pools; i++) {
+        const lr_scan_thin_pool_t *p = &v->thin_pools[i];
+        bool pf = true;
+        fputs(i ? ",{" : "{", f);
+        jk_str(f, "lv", p->lv, &pf);
+        jk_u64(f, "transaction_id", p->transaction_id, &pf);
+        json_key(f, "pool_transaction_id", &pf);
+        if (p->read)
+            fprintf(f, "%" PRIu64, p->pool_transaction_id);
+        else
+            fputs("null", f);
+        jk_bool(f, "mismatch", p->mismatch, &pf);
+        jk_str(f, "error", p->error, &pf);
+        fputc('}', f);
+    }
+    fputc(']', f);
+}
+
 static void json_versions(FILE *f, const lr_scan_vg_t *vg)
 {
     fputs(",\"versions\":[", f);
@@ -354,6 +377,7 @@ static void json_versions(FILE *f, const lr_scan_vg_t *vg)
         jk_str(f, "creation_host", v->creation_host, &first);
         jk_str(f, "description", v->description, &first);
         jk_int(f, "lvs", v->n_lvs, true, &first);
+        json_thin_pools(f, v, &first);
         json_key(f, "copies", &first);
         fputc('[', f);
         for (size_t k = 0; k < v->n_copies; k++)
@@ -513,6 +537,23 @@ static void report_pvs(FILE *f, const lr_scan_t *s, const lr_scan_vg_t *vg)
     }
 }
 
+/* One line per thin pool: LVM2's transaction_id next to the pool
+ * metadata's; LVM2 will not activate a pool where they differ. */
+static void report_thin_pools(FILE *f, const lr_scan_version_t *v)
+{
+    char b[128], e[256];
+    for (size_t i = 0; i < v->n_thin_pools; i++) {
+        const lr_scan_thin_pool_t *p = &v->thin_pools[i];
+        fprintf(f, "            thin pool %s: transaction_id %" PRIu64, safe(p->lv, b, sizeof(b)),
+                p->transaction_id);
+        if (p->read)
+            fprintf(f, ", pool metadata %" PRIu64 "%s\n", p->pool_transaction_id,
+                    p->mismatch ? "  mismatch" : "");
+        else
+            fprintf(f, ", pool metadata not read: %s\n", safe(p->error, e, sizeof(e)));
+    }
+}
+
 /* uncommitted: written after the newest version a header commits. */
 static void report_version(FILE *f, const lr_scan_t *s, const lr_scan_version_t *v,
                            bool uncommitted)
@@ -526,6 +567,7 @@ static void report_version(FILE *f, const lr_scan_t *s, const lr_scan_version_t 
             safe(v->creation_host ? v->creation_host : "-", host, sizeof(host)), lvs,
             command_of(v->description, cmd, sizeof(cmd)), v->conflict ? "  CONFLICT" : "",
             v->complete ? "" : "  (no complete copy)", uncommitted ? "  (not committed)" : "");
+    report_thin_pools(f, v);
     for (size_t k = 0; k < v->n_copies; k++) {
         const lr_scan_copy_t *c = &s->copies[v->copies[k]];
         copy_flags(c, fl, sizeof(fl));

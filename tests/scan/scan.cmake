@@ -18,3 +18,7 @@ include(${CMAKE_CURRENT_LIST_DIR}/damaged.cmake)
 
 # The error contract of lr/scan.h: failing calls with a NULL error record.
 lr_add_test(test_scan_contract test_scan_contract.c LIBS lrscan)
+
+# Thin pools: LVM2's transaction_id next to the pool metadata's (fixtures/thin).
+add_test(NAME lvmscan-thin
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/thin-scan.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})

@@ -205,6 +205,18 @@ typedef struct lr_scan_copy {
     int version;           /* index into that VG's versions, -1 if none */
 } lr_scan_copy_t;
 
+/* A thin pool of a version: LVM2's transaction_id for it next to the one
+ * its metadata LV (_tmeta) holds now. LVM2 refuses to activate a pool
+ * whose metadata's transaction id differs from the VG's. */
+typedef struct lr_scan_thin_pool {
+    char *lv;                     /* the thin-pool LV */
+    uint64_t transaction_id;      /* LVM2's, in this version's text */
+    bool read;                    /* the pool metadata's superblock was read */
+    uint64_t pool_transaction_id; /* the superblock's transaction id (when read) */
+    bool mismatch;                /* read, and the two differ */
+    char *error;                  /* why it was not read; NULL when read */
+} lr_scan_thin_pool_t;
+
 /* One version of a VG: copies with the same (seqno, crc). Partial copies do
  * not make versions of their own unless nothing else has that seqno. */
 typedef struct lr_scan_version {
@@ -220,6 +232,10 @@ typedef struct lr_scan_version {
     size_t n_copies;
     int *copies; /* indexes into copies; the best copy (complete, crc_ok,
                     committed) first */
+    /* Thin pools of a complete version (text order), their metadata read
+     * through the PVs of the scan (segments on PVs only). */
+    size_t n_thin_pools;
+    lr_scan_thin_pool_t *thin_pools;
 } lr_scan_version_t;
 
 /* How a PV of a VG's latest version was located. */
