@@ -696,6 +696,22 @@ static int plan(const args_t *a, const scanned_t *s, lr_repair_plan_t **p)
     return rc ? fail(rc, &err) : EXIT_OK;
 }
 
+/* A version whose thin pools disagree with their metadata leaves them
+ * unable to activate: the user confirming sees the notes; --yes alone does
+ * not go past it, --force does. */
+static int thin_refusal(const args_t *a, const lr_repair_plan_t *p)
+{
+    if (!p->n_thin_mismatch || !a->yes || a->force)
+        return EXIT_OK;
+    lr_error_t err;
+    lr_error_clear(&err);
+    lr_error_refuse(&err, LR_HINT_FORCE,
+                    "VG %s seqno %" PRIu64 ": %zu thin pool%s would not activate after this "
+                    "restore (transaction_id mismatch, see the notes above): nothing written",
+                    p->vg_name, p->seqno, p->n_thin_mismatch, p->n_thin_mismatch > 1 ? "s" : "");
+    return fail(LR_EREFUSED, &err);
+}
+
 /* A plan that cannot be written in place is refused (unless it goes to
  * copies); else the user confirms. */
 static int may_write(const args_t *a, const lr_repair_plan_t *p)
@@ -705,7 +721,8 @@ static int may_write(const args_t *a, const lr_repair_plan_t *p)
     int rc = a->output ? 0 : lr_repair_plan_writable(p, &err);
     if (rc)
         return fail(rc, &err);
-    return ask("Write these changes?", a->yes);
+    int ex = thin_refusal(a, p);
+    return ex != EXIT_OK ? ex : ask("Write these changes?", a->yes);
 }
 
 /* Makes the --output copies, names the undo file and executes the plan. */

@@ -56,4 +56,8 @@ endif()
 if(TARGET lvmrepair)
   add_test(NAME thin_extract COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/thin-extract.sh
                                      $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
+  # and the restore plan's warning when a version's pool transaction_id
+  # differs from the pool metadata's
+  add_test(NAME thin_restore COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/thin-restore.sh
+                                     $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
 endif()
