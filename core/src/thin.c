@@ -221,13 +221,23 @@ static lr_thin_dev_t *dev_append(lr_thin_t *t, uint64_t id)
     return d;
 }
 
-static int leaf_details(walk_t *w, uint64_t key, const uint8_t *v, uint64_t leaf)
+/* A device record for a leaf entry of either tree; over the limit, the
+ * entry is lost (damage) and *d stays NULL. */
+static int leaf_dev(walk_t *w, uint64_t key, uint64_t leaf, lr_thin_dev_t **d)
 {
+    *d = NULL;
     if (w->t->n_devs >= 2 * (size_t)LR_THIN_MAX_DEVS)
         return lose(w, leaf, key, key, "more than %u thin devices", LR_THIN_MAX_DEVS);
-    lr_thin_dev_t *d = dev_append(w->t, key);
-    if (!d)
-        return lr_error_oom(w->err);
+    *d = dev_append(w->t, key);
+    return *d ? 0 : lr_error_oom(w->err);
+}
+
+static int leaf_details(walk_t *w, uint64_t key, const uint8_t *v, uint64_t leaf)
+{
+    lr_thin_dev_t *d;
+    int rc = leaf_dev(w, key, leaf, &d);
+    if (rc || !d)
+        return rc;
     d->has_details = true;
     d->mapped_blocks = lr_get_le64(v);
     d->transaction_id = lr_get_le64(v + 8);
@@ -238,11 +248,10 @@ static int leaf_details(walk_t *w, uint64_t key, const uint8_t *v, uint64_t leaf
 
 static int leaf_devices(walk_t *w, uint64_t key, const uint8_t *v, uint64_t leaf)
 {
-    if (w->t->n_devs >= 2 * (size_t)LR_THIN_MAX_DEVS)
-        return lose(w, leaf, key, key, "more than %u thin devices", LR_THIN_MAX_DEVS);
-    lr_thin_dev_t *d = dev_append(w->t, key);
-    if (!d)
-        return lr_error_oom(w->err);
+    lr_thin_dev_t *d;
+    int rc = leaf_dev(w, key, leaf, &d);
+    if (rc || !d)
+        return rc;
     d->has_mapping = true;
     d->mapping_root = lr_get_le64(v);
     return 0;

@@ -92,13 +92,17 @@ struct lr_extract_plan {
 /* Resolves LV `lv` (its name in that version) of version `version` of VG
  * `vg` of the scan. Errors, each with a message the CLI can print as is:
  *   LR_ENOTFOUND  no LV of that name (the message lists the version's LVs);
- *   LR_EREFUSED   a segment type other than striped/linear/mirror/raid1
- *                 (named), PVs not among the images (each named by key,
+ *   LR_EREFUSED   a segment type other than striped/linear/mirror/raid1/
+ *                 thin (named; a thin LV whose pool is not in the version or
+ *                 has an external origin), PVs not among the images (each named by key,
  *                 UUID and device hint; for mirror/raid1 when no leg has all
  *                 its PVs), or only partial copies of the version;
  *   LR_EFORMAT    the map is inconsistent (gaps, areas beyond a PV's
  *                 pe_count, a stripe area running past its image, legs
  *                 nested deeper than LR_EXTRACT_MAX_DEPTH).
+ * A thin LV's plan holds the plans of its pool's metadata and data LVs
+ * (their errors come prefixed with the pool's name); the pool metadata is
+ * read when the plan runs (lr_extract_thin_info reads it beforehand).
  * On success *out is owned by the caller (lr_extract_plan_free). */
 int lr_extract_plan(const lr_scan_session_t *session, size_t vg, size_t version, const char *lv,
                     lr_extract_plan_t **out, lr_error_t *err);
