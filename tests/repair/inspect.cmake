@@ -35,6 +35,8 @@ endif()
 lr_add_test(test_diff test_diff.c LIBS ${LR_INSPECT_LIB})
 lr_add_test(test_export test_export.c LIBS ${LR_INSPECT_LIB})
 lr_add_test(test_extract test_extract.c LIBS ${LR_INSPECT_LIB})
+# thin LVs through their pool (fixtures/thin): lr_extract_read, lr_extract_thin_info
+lr_add_test(test_extract_thin test_extract_thin.c LIBS ${LR_INSPECT_LIB})
 
 # The JSON diff read back by a real JSON parser.
 find_program(LR_PYTHON3 python3)
