@@ -977,6 +977,11 @@ static bool print_thin_info(const lr_extract_plan_t *plan, const lr_extract_thin
     if (u->shared != UINT64_MAX)
         fprintf(stderr, ", %" PRIu64 " shared with other thin LVs", u->shared);
     fputc('\n', stderr);
+    if (t->chunk && t->chunk != in->block_size)
+        fprintf(stderr,
+                "%s: the pool's chunk_size in LVM2's metadata (%" PRIu64
+                " bytes) differs from its metadata's data block size: the metadata's is used\n",
+                prog, t->chunk);
     if (in->past_end)
         fprintf(stderr, "%s: %" PRIu64 " mapped blocks lie past the LV's end: not extracted\n",
                 prog, in->past_end);

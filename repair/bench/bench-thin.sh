@@ -5,7 +5,8 @@
 # Usage: sudo repair/bench/bench-thin.sh [-s MIB] [-r RUNS] [-m MAPPINGS] [-k]
 #   -s MIB       size of the fully mapped thin LV extracted (default 1024)
 #   -r RUNS      alternating runs of dd and lvmrepair, best kept (default 3)
-#   -m MAPPINGS  mappings of the walk test (default 1048576)
+#   -m MAPPINGS  mappings of the walk test, a power of two >= 1024
+#                (default 1048576)
 #   -k           keep the work directory
 # Needs root (a loop device for LVM2), lvm2, thin-provisioning-tools,
 # python3, /usr/bin/time, and a built tree (build/bin/lvmrepair,
@@ -106,13 +107,17 @@ n = int(sys.argv[2])
 with open(sys.argv[1], 'w') as x:
     x.write(f'<superblock uuid="" time="0" transaction="1" flags="0" version="2" data_block_size="128" nr_data_blocks="{n}">\n')
     x.write(f'<device dev_id="1" mapped_blocks="{n}" transaction="0" creation_time="0" snap_time="0">\n')
-    for v in range(0, n, 1000):
-        x.write(f'<range_mapping origin_begin="{v}" data_begin="{(v * 7) % n}" length="{min(1000, n - v)}" time="0"/>\n')
+    # runs of 1024 blocks, their data runs in a permuted order (7919 is odd:
+    # k -> k * 7919 mod R permutes R = a power of two runs)
+    runs = n // 1024
+    assert runs * 1024 == n and runs & (runs - 1) == 0, "MAPPINGS: a power of two >= 1024"
+    for k in range(runs):
+        x.write(f'<range_mapping origin_begin="{k * 1024}" data_begin="{(k * 7919) % runs * 1024}" length="1024" time="0"/>\n')
     x.write('</device>\n</superblock>\n')
 PY
 truncate -s 256M "$W/walk.bin"
 thin_restore -q -i "$W/walk.xml" -o "$W/walk.bin"
 /usr/bin/time -v "$W/thin-walk" "$W/walk.bin" > "$W/walk.out" 2> "$W/walk.time"
 cat "$W/walk.out"
-grep -q "device 1: $MAPS mapped" "$W/walk.out" || { echo "bench-thin: walk count wrong" >&2; exit 1; }
+grep -q "device 1: $MAPS mapped, highest $((MAPS - 1)), 0 shared, 0 lost" "$W/walk.out" || { echo "bench-thin: walk count wrong" >&2; exit 1; }
 sed -n 's/.*Elapsed (wall clock) time.*: /walk time: /p; s/.*Maximum resident set size (kbytes): /walk peak RSS KiB: /p' "$W/walk.time"
