@@ -20,6 +20,9 @@ typedef struct seen {
     bool read;
     uint64_t tx;
     char *error;
+    uint64_t damaged;
+    lr_thin_usage_t *usage; /* per device with a mapping */
+    size_t n_usage;
 } seen_t;
 
 typedef struct tctx {
@@ -32,8 +35,12 @@ typedef struct tctx {
 void sc_thin_free(lr_scan_version_t *v)
 {
     for (size_t i = 0; i < v->n_thin_pools; i++) {
-        free(v->thin_pools[i].lv);
-        free(v->thin_pools[i].error);
+        lr_scan_thin_pool_t *p = &v->thin_pools[i];
+        for (size_t k = 0; k < p->n_thin_lvs; k++)
+            free(p->thin_lvs[k].lv);
+        free(p->thin_lvs);
+        free(p->lv);
+        free(p->error);
     }
     free(v->thin_pools);
     v->thin_pools = NULL;
@@ -103,20 +110,21 @@ static const char *meta_extents(const tctx_t *t, const lr_vg_t *vg, const lr_lv_
     return NULL;
 }
 
-static int remember(tctx_t *t, char *key, bool read, uint64_t tx, const char *error)
+/* Keeps what one read found (taking over r's key and usage). */
+static int remember(tctx_t *t, seen_t *r, const char *error)
 {
     seen_t *v = realloc(t->seen, (t->n_seen + 1) * sizeof(*v));
-    if (!v) {
-        free(key);
+    r->error = error ? strdup(error) : NULL;
+    if (!v || (error && !r->error)) {
+        free(r->key);
+        free(r->usage);
+        free(r->error);
+        if (v)
+            t->seen = v;
         return -ENOMEM;
     }
     t->seen = v;
-    v[t->n_seen] = (seen_t){key, read, tx, error ? strdup(error) : NULL};
-    if (error && !v[t->n_seen].error) {
-        free(key);
-        return -ENOMEM;
-    }
-    t->n_seen++;
+    v[t->n_seen++] = *r;
     return 0;
 }
 
@@ -142,21 +150,77 @@ static int read_pool(tctx_t *t, const lr_io_extent_t *ext, size_t n, const seen_
     lr_thin_t *th = NULL;
     lr_error_t err;
     lr_error_clear(&err);
+    seen_t r = {0};
     int rc = lr_io_concat(&io, ext, n, "thin pool metadata", &err);
     if (!rc)
         rc = lr_thin_open(io, &th, &err);
+    /* every device's mapping: the thin LVs' counts (damage is data) */
+    if (!rc)
+        rc = lr_thin_usage(th, &r.usage, &r.n_usage, &err);
     char msg[600] = "";
     if (rc)
         lr_error_format(&err, msg, sizeof(msg));
-    uint64_t tx = th ? lr_thin_super(th)->transaction_id : 0;
+    r.read = rc == 0;
+    r.tx = th ? lr_thin_super(th)->transaction_id : 0;
+    if (th) {
+        size_t nd = 0;
+        lr_thin_damage(th, &nd, &r.damaged);
+        r.damaged += nd;
+    }
     lr_thin_free(th);
     lr_io_close(io, NULL);
     if (rc == -ENOMEM)
         return rc;
-    char *k = strdup(key);
-    if (!k || remember(t, k, rc == 0, tx, rc ? msg : NULL))
+    r.key = strdup(key);
+    if (!r.key || remember(t, &r, rc ? msg : NULL))
         return -ENOMEM;
     *out = &t->seen[t->n_seen - 1];
+    return 0;
+}
+
+/* The thin LVs of pool `pool` in vg, with what the metadata says of their
+ * devices. */
+static int thin_lvs(const lr_vg_t *vg, const lr_lv_t *pool, const seen_t *r, lr_scan_thin_pool_t *e)
+{
+    const char *name;
+    for (size_t pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < vg->n_lvs; i++) {
+            const lr_lv_t *lv = &vg->lvs[i];
+            const lr_seg_t *sg = lv->n_segs == 1 ? &lv->segs[0] : NULL;
+            if (!sg || strcmp(sg->type, "thin") != 0 ||
+                lr_cfg_get_str(sg->node, "thin_pool", &name, NULL) != 0 ||
+                strcmp(name, pool->name) != 0)
+                continue;
+            if (pass == 0) {
+                e->n_thin_lvs++;
+                continue;
+            }
+            lr_scan_thin_lv_t *x = &e->thin_lvs[e->n_thin_lvs++];
+            x->lv = strdup(lv->name);
+            if (!x->lv)
+                return -ENOMEM;
+            if (lr_cfg_get_uint(sg->node, "device_id", &x->device_id, NULL) != 0)
+                continue;
+            for (size_t k = 0; r && k < r->n_usage; k++) {
+                const lr_thin_usage_t *u = &r->usage[k];
+                if (u->dev_id != x->device_id)
+                    continue;
+                x->in_metadata = true;
+                x->mapped = u->mapped;
+                x->highest = u->highest;
+                x->shared = u->shared;
+                x->lost = u->lost;
+            }
+        }
+        if (pass == 0) {
+            if (!e->n_thin_lvs)
+                return 0;
+            e->thin_lvs = calloc(e->n_thin_lvs, sizeof(*e->thin_lvs));
+            if (!e->thin_lvs)
+                return -ENOMEM;
+            e->n_thin_lvs = 0;
+        }
+    }
     return 0;
 }
 
@@ -190,12 +254,13 @@ static int pool_entry(tctx_t *t, const lr_vg_t *vg, const lr_lv_t *lv, lr_scan_t
     }
     if (reason) {
         e->error = strdup(reason);
-        return e->error ? 0 : -ENOMEM;
+        return e->error ? thin_lvs(vg, lv, NULL, e) : -ENOMEM;
     }
     e->read = true;
     e->pool_transaction_id = r->tx;
     e->mismatch = r->tx != e->transaction_id;
-    return 0;
+    e->damaged = r->damaged;
+    return thin_lvs(vg, lv, r, e);
 }
 
 static bool is_pool(const lr_lv_t *lv)
@@ -245,6 +310,7 @@ int sc_thin_pools(sc_ctx_t *c)
         for (size_t i = 0; i < t.n_seen; i++) {
             free(t.seen[i].key);
             free(t.seen[i].error);
+            free(t.seen[i].usage);
         }
         free(t.seen);
     }
