@@ -333,6 +333,22 @@ static int plan(const args_t *a, const scanned_t *s, lr_repair_plan_t **p)
     return rc ? fail(rc, &err) : EXIT_OK;
 }
 
+/* A version whose thin pools disagree with their metadata leaves them
+ * unable to activate: the user confirming sees the notes; --yes alone does
+ * not go past it, --force does. */
+static int thin_refusal(const args_t *a, const lr_repair_plan_t *p)
+{
+    if (!p->n_thin_mismatch || !a->yes || a->force)
+        return EXIT_OK;
+    lr_error_t err;
+    lr_error_clear(&err);
+    lr_error_refuse(&err, LR_HINT_FORCE,
+                    "VG %s seqno %" PRIu64 ": %zu thin pool%s would not activate after this "
+                    "restore (transaction_id mismatch, see the notes above): nothing written",
+                    p->vg_name, p->seqno, p->n_thin_mismatch, p->n_thin_mismatch > 1 ? "s" : "");
+    return fail(LR_EREFUSED, &err);
+}
+
 /* A plan that cannot be written in place is refused (unless it goes to
  * copies); else the user confirms. */
 static int may_write(const args_t *a, const lr_repair_plan_t *p)
@@ -342,7 +358,8 @@ static int may_write(const args_t *a, const lr_repair_plan_t *p)
     int rc = a->output ? 0 : lr_repair_plan_writable(p, &err);
     if (rc)
         return fail(rc, &err);
-    return ask("Write these changes?", a->yes);
+    int ex = thin_refusal(a, p);
+    return ex != EXIT_OK ? ex : ask("Write these changes?", a->yes);
 }
 
 /* Makes the --output copies, names the undo file and executes the plan. */
@@ -540,6 +557,56 @@ static int do_export(const args_t *a, scanned_t *s)
     return rc ? fail(rc, &err) : EXIT_OK;
 }
 
+/* What the pool metadata says of a thin LV, on stderr: its device, mapped
+ * blocks, shared blocks, and every damaged node with what it cost. Returns
+ * true when some of the LV could not be read. */
+static bool print_thin_info(const lr_extract_plan_t *plan, const lr_extract_thin_info_t *in)
+{
+    const lr_extract_thin_t *t = plan->thin;
+    const lr_thin_usage_t *u = &in->usage;
+    fprintf(stderr,
+            "%s: thin LV %s: device %" PRIu64 " of pool %s (metadata transaction %" PRIu64
+            ", LVM2's %" PRIu64 "%s), %" PRIu64 "-byte blocks: %" PRIu64 " mapped",
+            cli_prog, plan->lv, t->dev_id, t->pool, in->super.transaction_id, t->transaction_id,
+            in->super.transaction_id != t->transaction_id ? ": mismatch" : "", in->block_size,
+            u->mapped);
+    if (u->mapped)
+        fprintf(stderr, ", highest block %" PRIu64, u->highest);
+    if (u->shared != UINT64_MAX)
+        fprintf(stderr, ", %" PRIu64 " shared with other thin LVs", u->shared);
+    fputc('\n', stderr);
+    if (t->chunk && t->chunk != in->block_size)
+        fprintf(stderr,
+                "%s: the pool's chunk_size in LVM2's metadata (%" PRIu64
+                " bytes) differs from its metadata's data block size: the metadata's is used\n",
+                cli_prog, t->chunk);
+    if (in->past_end)
+        fprintf(stderr, "%s: %" PRIu64 " mapped blocks lie past the LV's end: not extracted\n",
+                cli_prog, in->past_end);
+    for (size_t i = 0; i < in->n_damage; i++) {
+        const lr_thin_damage_t *d = &in->damage[i];
+        fprintf(stderr, "%s: thin pool %s: metadata damaged: %s btree", cli_prog, t->pool,
+                lr_thin_tree_name(d->tree));
+        if (d->tree == LR_THIN_TREE_MAPPING)
+            fprintf(stderr, " of device %" PRIu64, d->dev_id);
+        fprintf(stderr, ", node at block %" PRIu64 ": %s", d->block, d->why);
+        if (d->tree == LR_THIN_TREE_MAPPING && d->hi == UINT64_MAX)
+            fprintf(stderr, " (blocks %" PRIu64 " and up lost)", d->lo);
+        else if (d->tree == LR_THIN_TREE_MAPPING)
+            fprintf(stderr, " (blocks %" PRIu64 "-%" PRIu64 " lost)", d->lo, d->hi);
+        fputc('\n', stderr);
+    }
+    if (in->damage_dropped)
+        fprintf(stderr, "%s: %" PRIu64 " more damaged nodes not listed\n", cli_prog,
+                in->damage_dropped);
+    if (in->lost_bytes)
+        fprintf(stderr,
+                "%s: WARNING: %" PRIu64 " bytes of LV %s could not be read from the damaged "
+                "metadata and are written as zeros: the output is incomplete\n",
+                cli_prog, in->lost_bytes, plan->lv);
+    return in->lost_bytes != 0;
+}
+
 static int do_extract(const args_t *a, scanned_t *s)
 {
     int vg = -1, ver = -1;
@@ -551,13 +618,26 @@ static int do_extract(const args_t *a, scanned_t *s)
     uint64_t written = 0;
     lr_extract_opts_t eo = {
         .flags = a->force ? LR_EXTRACT_OVERWRITE : 0, .ios = s->ios, .n_ios = s->n};
-    int rc = lr_extract_lv(s->session, (size_t)vg, (size_t)ver, a->mode_arg, a->out_file, &eo,
-                           &written, &err);
+    lr_extract_plan_t *plan = NULL;
+    lr_extract_thin_info_t *info = NULL;
+    bool partial = false;
+    int rc = lr_extract_plan(s->session, (size_t)vg, (size_t)ver, a->mode_arg, &plan, &err);
+    if (!rc && plan->thin) {
+        rc = lr_extract_thin_info(s->scan, plan, &eo, &info, &err);
+        if (!rc)
+            partial = print_thin_info(plan, info);
+    }
     if (!rc)
-        fprintf(stderr, "%s: wrote %" PRIu64 " bytes of LV %s (VG %s seqno %" PRIu64 ") to %s\n",
+        rc = lr_extract_run(s->scan, plan, a->out_file, &eo, &written, &err);
+    if (!rc)
+        fprintf(stderr, "%s: wrote %" PRIu64 " bytes of LV %s (VG %s seqno %" PRIu64 ") to %s%s\n",
                 cli_prog, written, a->mode_arg, s->scan->vgs[vg].name,
-                s->scan->vgs[vg].versions[ver].seqno, a->out_file);
-    return rc ? fail(rc, &err) : EXIT_OK;
+                s->scan->vgs[vg].versions[ver].seqno, a->out_file,
+                partial ? ", with the unreadable ranges above as zeros" : "");
+    lr_extract_thin_info_free(info);
+    lr_extract_plan_free(plan);
+    /* an incomplete copy is not a success */
+    return rc ? fail(rc, &err) : partial ? EXIT_REFUSED : EXIT_OK;
 }
 
 /* Scans the images and runs a mode on the scan. */

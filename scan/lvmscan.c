@@ -338,6 +338,65 @@ static void json_vg_pvs(FILE *f, const lr_scan_vg_t *vg)
     fputc(']', f);
 }
 
+static void jk_u64_or_null(FILE *f, const char *k, uint64_t v, bool known, bool *first)
+{
+    json_key(f, k, first);
+    if (known)
+        fprintf(f, "%" PRIu64, v);
+    else
+        fputs("null", f);
+}
+
+/* A pool's thin LVs and what its metadata says of their devices. */
+static void json_thin_lvs(FILE *f, const lr_scan_thin_pool_t *p, bool *first)
+{
+    json_key(f, "thin_lvs", first);
+    fputc('[', f);
+    for (size_t i = 0; i < p->n_thin_lvs; i++) {
+        const lr_scan_thin_lv_t *t = &p->thin_lvs[i];
+        bool tf = true, in = t->in_metadata;
+        fputs(i ? ",{" : "{", f);
+        jk_str(f, "lv", t->lv, &tf);
+        jk_u64(f, "device_id", t->device_id, &tf);
+        jk_bool(f, "in_metadata", in, &tf);
+        jk_u64_or_null(f, "mapped", t->mapped, in, &tf);
+        jk_u64_or_null(f, "highest", t->highest, in && t->mapped, &tf);
+        jk_u64_or_null(f, "shared", t->shared, in && t->shared != UINT64_MAX, &tf);
+        jk_u64_or_null(f, "lost_ranges", t->lost, in, &tf);
+        fputc('}', f);
+    }
+    fputc(']', f);
+}
+
+/* A version's thin pools: LVM2's transaction_id and the pool metadata's. */
+static void json_thin_pools(FILE *f, const lr_scan_version_t *v, bool *first)
+{
+    json_key(f, "thin_pools", first);
+    fputc('[', f);
+    for (size_t i = 0; i < v->n_thin_pools; i++) {
+        const lr_scan_thin_pool_t *p = &v->thin_pools[i];
+        bool pf = true;
+        fputs(i ? ",{" : "{", f);
+        jk_str(f, "lv", p->lv, &pf);
+        jk_u64(f, "transaction_id", p->transaction_id, &pf);
+        json_key(f, "pool_transaction_id", &pf);
+        if (p->read)
+            fprintf(f, "%" PRIu64, p->pool_transaction_id);
+        else
+            fputs("null", f);
+        jk_bool(f, "mismatch", p->mismatch, &pf);
+        jk_str(f, "error", p->error, &pf);
+        json_key(f, "damaged_nodes", &pf);
+        if (p->read)
+            fprintf(f, "%" PRIu64, p->damaged);
+        else
+            fputs("null", f);
+        json_thin_lvs(f, p, &pf);
+        fputc('}', f);
+    }
+    fputc(']', f);
+}
+
 static void json_versions(FILE *f, const lr_scan_vg_t *vg)
 {
     fputs(",\"versions\":[", f);
@@ -354,6 +413,7 @@ static void json_versions(FILE *f, const lr_scan_vg_t *vg)
         jk_str(f, "creation_host", v->creation_host, &first);
         jk_str(f, "description", v->description, &first);
         jk_int(f, "lvs", v->n_lvs, true, &first);
+        json_thin_pools(f, v, &first);
         json_key(f, "copies", &first);
         fputc('[', f);
         for (size_t k = 0; k < v->n_copies; k++)
@@ -513,6 +573,47 @@ static void report_pvs(FILE *f, const lr_scan_t *s, const lr_scan_vg_t *vg)
     }
 }
 
+static void report_thin_lv(FILE *f, const lr_scan_thin_lv_t *t)
+{
+    char b[128];
+    fprintf(f, "              thin LV %s: device %" PRIu64, safe(t->lv, b, sizeof(b)),
+            t->device_id);
+    if (!t->in_metadata) {
+        fputs(" not in the pool metadata\n", f);
+        return;
+    }
+    fprintf(f, ", %" PRIu64 " blocks mapped", t->mapped);
+    if (t->mapped)
+        fprintf(f, ", highest %" PRIu64, t->highest);
+    if (t->shared != UINT64_MAX)
+        fprintf(f, ", %" PRIu64 " shared", t->shared);
+    if (t->lost)
+        fprintf(f, ", %" PRIu64 " ranges lost to damage", t->lost);
+    fputc('\n', f);
+}
+
+/* One line per thin pool: LVM2's transaction_id next to the pool
+ * metadata's; LVM2 will not activate a pool where they differ. */
+static void report_thin_pools(FILE *f, const lr_scan_version_t *v)
+{
+    char b[128], e[256];
+    for (size_t i = 0; i < v->n_thin_pools; i++) {
+        const lr_scan_thin_pool_t *p = &v->thin_pools[i];
+        fprintf(f, "            thin pool %s: transaction_id %" PRIu64, safe(p->lv, b, sizeof(b)),
+                p->transaction_id);
+        if (p->read)
+            fprintf(f, ", pool metadata %" PRIu64 "%s", p->pool_transaction_id,
+                    p->mismatch ? "  mismatch" : "");
+        else
+            fprintf(f, ", pool metadata not read: %s", safe(p->error, e, sizeof(e)));
+        if (p->read && p->damaged)
+            fprintf(f, "  (%" PRIu64 " damaged metadata nodes)", p->damaged);
+        fputc('\n', f);
+        for (size_t k = 0; p->read && k < p->n_thin_lvs; k++)
+            report_thin_lv(f, &p->thin_lvs[k]);
+    }
+}
+
 /* uncommitted: written after the newest version a header commits. */
 static void report_version(FILE *f, const lr_scan_t *s, const lr_scan_version_t *v,
                            bool uncommitted)
@@ -526,6 +627,7 @@ static void report_version(FILE *f, const lr_scan_t *s, const lr_scan_version_t 
             safe(v->creation_host ? v->creation_host : "-", host, sizeof(host)), lvs,
             command_of(v->description, cmd, sizeof(cmd)), v->conflict ? "  CONFLICT" : "",
             v->complete ? "" : "  (no complete copy)", uncommitted ? "  (not committed)" : "");
+    report_thin_pools(f, v);
     for (size_t k = 0; k < v->n_copies; k++) {
         const lr_scan_copy_t *c = &s->copies[v->copies[k]];
         copy_flags(c, fl, sizeof(fl));

@@ -18,3 +18,24 @@ uint32_t lr_crc(uint32_t initial, const void *buf, size_t len)
     uLong c = crc32_z((uLong)(~initial & 0xffffffffU), (const Bytef *)buf, (z_size_t)len);
     return (uint32_t)(~c & 0xffffffffU);
 }
+
+uint32_t lr_crc32c(uint32_t seed, const void *buf, size_t len)
+{
+    /* a nibble table, built on the stack: no shared state, and fast enough
+     * for the 4 KiB metadata blocks it checks */
+    uint32_t tab[16];
+    for (uint32_t i = 0; i < 16; i++) {
+        uint32_t c = i;
+        for (int k = 0; k < 4; k++)
+            c = c & 1 ? (c >> 1) ^ 0x82f63b78U : c >> 1;
+        tab[i] = c;
+    }
+    const unsigned char *p = buf;
+    uint32_t c = seed;
+    for (size_t i = 0; p && i < len; i++) {
+        c ^= p[i];
+        c = (c >> 4) ^ tab[c & 15];
+        c = (c >> 4) ^ tab[c & 15];
+    }
+    return c;
+}

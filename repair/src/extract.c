@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "extract_int.h"
 #include "util.h"
 #include "lr/export.h"
 
@@ -398,13 +399,15 @@ int lr_extract_plan_vg(const lr_scan_t *scan, const lr_vg_t *vgv, const char *lv
     if (!x.plan)
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
     int rc = plan_header(&x, lv);
-    if (!rc) {
+    if (!rc && rp_thin_is_thin(lv)) {
+        rc = rp_thin_plan(scan, vgv, lv, x.plan, err); /* extract_thin.c */
+    } else if (!rc) {
         range_t r = {0, lv->extent_count, 0, NULL, NULL, 0};
         rc = plan_lv_range(&x, lv, &r);
     }
     if (!rc && x.n_missing)
         rc = missing_error(&x, lv);
-    if (!rc && collect_images(x.plan))
+    if (!rc && !x.plan->thin && collect_images(x.plan))
         rc = lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
     free(x.missing);
     if (rc) {
@@ -437,6 +440,7 @@ void lr_extract_plan_free(lr_extract_plan_t *plan)
     free(plan->vg);
     free(plan->lv);
     free(plan->lv_id);
+    rp_thin_free(plan->thin);
     free(plan);
 }
 
@@ -541,6 +545,8 @@ static size_t find_piece(const lr_extract_plan_t *plan, uint64_t lv_offset)
 static int read_plan(const handles_t *h, const lr_extract_plan_t *plan, char *buf, size_t len,
                      uint64_t off, lr_error_t *err)
 {
+    if (plan->thin)
+        return rp_thin_read(h->io, h->n, plan, buf, len, off, err);
     if (off > plan->size || len > plan->size - off)
         return lr_error_set(err, LR_ERANGE, off, "read past the end of LV %s", plan->lv);
     size_t i = find_piece(plan, off);
@@ -559,6 +565,29 @@ static int read_plan(const handles_t *h, const lr_extract_plan_t *plan, char *bu
         i++;
     }
     return 0;
+}
+
+int rp_extract_ios_open(const lr_scan_t *scan, const lr_extract_plan_t *plan,
+                        const lr_extract_opts_t *opts, lr_io_t ***ios, lr_error_t *err)
+{
+    handles_t h;
+    int rc = handles_open(&h, scan, plan, opts, err);
+    *ios = rc ? NULL : h.io;
+    return rc;
+}
+
+void rp_extract_ios_close(lr_io_t **ios, const lr_scan_t *scan, const lr_extract_opts_t *opts)
+{
+    handles_t h = {ios, scan->n_images, !(opts && opts->ios)};
+    if (ios)
+        handles_close(&h);
+}
+
+int rp_extract_read_ios(lr_io_t *const *ios, size_t n, const lr_extract_plan_t *plan, void *buf,
+                        size_t len, uint64_t off, lr_error_t *err)
+{
+    handles_t h = {(lr_io_t **)ios, n, false};
+    return read_plan(&h, plan, buf, len, off, err);
 }
 
 int lr_extract_read(const lr_scan_t *scan, const lr_extract_plan_t *plan, void *buf, size_t len,
@@ -581,6 +610,8 @@ int lr_extract_read(const lr_scan_t *scan, const lr_extract_plan_t *plan, void *
 static int stream(const handles_t *h, const lr_extract_plan_t *plan, rp_out_t *o,
                   const lr_extract_opts_t *opts, char *buf, size_t bufsize, lr_error_t *err)
 {
+    if (plan->thin)
+        return rp_thin_stream(h->io, h->n, plan, o, opts, buf, bufsize, err);
     for (uint64_t pos = 0; pos < plan->size;) {
         size_t n = (size_t)(plan->size - pos < bufsize ? plan->size - pos : bufsize);
         int rc = read_plan(h, plan, buf, n, pos, err);

@@ -32,6 +32,7 @@ void lr_repair_plan_free(lr_repair_plan_t *p)
         return;
     free(p->vg_name);
     free(p->version_description);
+    rp_plan_thin_free(p);
     free(p->description);
     free(p->host);
     free(p->text);
@@ -355,6 +356,8 @@ int lr_repair_plan_new(const lr_scan_session_t *session, lr_io_t *const *ios,
                                 &p->vg, &p->version, err);
     if (!rc)
         rc = init_version(p, scan, err);
+    if (!rc)
+        rc = rp_plan_thin(p, scan, err); /* plan_thin.c */
     if (!rc)
         rc = make_text(p, session, opts, &orig, err);
     if (!rc)

@@ -46,6 +46,12 @@ rp_plan_t *rp_plan(struct lr_repair_plan *plan);
 const rp_plan_t *rp_plan_const(const struct lr_repair_plan *plan);
 
 /* Adds a note to the plan (printf style); -ENOMEM on failure. */
+/* plan_thin.c: the restored version's thin pools whose transaction_id
+ * differs from their metadata's: plan->thin_mismatch and a note each.
+ * Only -ENOMEM fails. rp_plan_thin_free frees them. */
+int rp_plan_thin(struct lr_repair_plan *plan, const lr_scan_t *scan, lr_error_t *err);
+void rp_plan_thin_free(struct lr_repair_plan *plan);
+
 int rp_note(struct lr_repair_plan *plan, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -100,6 +100,8 @@ static int run(sc_ctx_t *c)
         rc = sc_extract_all(c);
     if (!rc)
         rc = sc_build_vgs(c);
+    if (!rc)
+        rc = sc_thin_pools(c); /* thin.c */
     return rc;
 }
 

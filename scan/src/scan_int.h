@@ -97,6 +97,11 @@ int sc_add_copy(sc_ctx_t *c, int image, uint64_t off, const sc_sig_t *sig, unsig
 int sc_extract_orphans(sc_ctx_t *c);
 int sc_extract_all(sc_ctx_t *c);
 int sc_read_pieces(lr_io_t *io, const lr_scan_copy_t *cp, char **text, lr_error_t *err);
+
+/* thin.c: fills each complete version's thin_pools (reading each pool's
+ * metadata superblock); only -ENOMEM fails. sc_thin_free frees them. */
+int sc_thin_pools(sc_ctx_t *c);
+void sc_thin_free(lr_scan_version_t *v);
 void sc_copy_clear_text_fields(lr_scan_copy_t *cp);
 int sc_copy_find(const lr_scan_t *s, int image, uint64_t off);
 void sc_sort_copies(lr_scan_t *s);

@@ -556,8 +556,10 @@ void sc_free_vgs(lr_scan_t *s)
 {
     for (size_t g = 0; g < s->n_vgs; g++) {
         lr_scan_vg_t *vg = &s->vgs[g];
-        for (size_t v = 0; v < vg->n_versions; v++)
+        for (size_t v = 0; v < vg->n_versions; v++) {
             free(vg->versions[v].copies);
+            sc_thin_free(&vg->versions[v]);
+        }
         free(vg->versions);
         for (size_t i = 0; i < vg->n_pvs; i++) {
             free(vg->pvs[i].key);

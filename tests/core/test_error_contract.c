@@ -19,6 +19,7 @@
 #include "lr/label.h"
 #include "lr/mda.h"
 #include "lr/meta.h"
+#include "lr/thin.h"
 #include "mem_io.h"
 
 /* ---- the helpers ---------------------------------------------------------------- */
@@ -214,6 +215,30 @@ static void test_io_null_record(void **state)
     lr_test_expect_fail(lr_io_pwrite(io, buf, sizeof(buf), 0, NULL), LR_EREADONLY,
                         "lr_io_pwrite (read-only)");
     lr_test_expect_fail(lr_io_close(io, NULL), -EIO, "lr_io_close (layer error)");
+
+    lr_test_expect_fail(lr_io_concat(&io, NULL, 0, "c", NULL), -EINVAL, "lr_io_concat (none)");
+}
+
+/* ---- thin pool metadata ------------------------------------------------------------ */
+
+static void test_thin_null_record(void **state)
+{
+    (void)state;
+    lr_thin_t *t = NULL;
+    lr_test_expect_fail(lr_thin_open(NULL, &t, NULL), -EINVAL, "lr_thin_open (no io)");
+    /* a layer of zeros: no magic */
+    uint8_t zeros[8192] = {0};
+    lr_io_t *io = NULL;
+    assert_int_equal(lr_test_mem_borrow(&io, zeros, sizeof(zeros), false, "zeros", NULL), 0);
+    lr_test_expect_fail(lr_thin_open(io, &t, NULL), LR_EFORMAT, "lr_thin_open (no magic)");
+    assert_null(t);
+    lr_io_close(io, NULL);
+    lr_test_expect_fail(lr_thin_walk(NULL, 1, NULL, NULL, NULL, NULL), -EINVAL, "lr_thin_walk");
+    lr_test_expect_fail(lr_thin_walk_range(NULL, 1, 2, 1, NULL, NULL, NULL, NULL), -EINVAL,
+                        "lr_thin_walk_range");
+    size_t n;
+    lr_thin_usage_t *u;
+    lr_test_expect_fail(lr_thin_usage(NULL, &u, &n, NULL), -EINVAL, "lr_thin_usage");
 }
 
 /* ---- label, mda, meta -------------------------------------------------------------- */
@@ -324,7 +349,7 @@ int main(void)
         cmocka_unit_test(test_error_wrap),          cmocka_unit_test(test_error_prefix),
         cmocka_unit_test(test_error_refuse_hints),  cmocka_unit_test(test_config_null_record),
         cmocka_unit_test(test_io_null_record),      cmocka_unit_test(test_label_null_record),
-        cmocka_unit_test(test_meta_null_record),
+        cmocka_unit_test(test_meta_null_record),    cmocka_unit_test(test_thin_null_record),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,7 @@
 
 usage: make-seeds.py FIXTURES_DIR OUT_DIR
 
-Writes OUT_DIR/{label,mda,text,scan,plan}/ (an existing OUT_DIR is emptied
+Writes OUT_DIR/{label,mda,text,scan,plan,thin}/ (an existing OUT_DIR is emptied
 of those directories first). Deterministic: the same fixtures give the
 same files, named by the fixture, the PV and what they hold.
 
@@ -21,6 +21,10 @@ same files, named by the fixture, the PV and what they hold.
   trailing byte selecting the scanner option variants of fuzz_scan.c.
 - plan:  the scan seeds again, each also with a byte 1 appended (fuzz_plan.c
   scans, then plans restores, with force when the last byte is odd).
+- thin:  the dm-thin pool metadata of fixtures/thin (made by thin_restore),
+  cut out of its _tmeta segments and after its last non-zero 4 KiB block,
+  with a leading flag byte (fuzz_thin.c: bit 0 reseals every node's
+  checksum), for the good and the damaged image.
 """
 import gzip
 import hashlib
@@ -35,7 +39,7 @@ MDA_MAGIC = b" LVM2 x[5A%r0N*>"
 SECTOR = 512
 MDA_SEED_MAX = 96 << 10
 SCAN_SEED_MAX = 192 << 10
-SUBS = ("label", "mda", "text", "scan", "plan")
+SUBS = ("label", "mda", "text", "scan", "plan", "thin")
 
 
 def read_devices(fixture_dir):
@@ -147,6 +151,28 @@ def scan_seeds(out, fixture, devs, image_of):
     return cuts
 
 
+def thin_seeds(out, fixtures_dir):
+    """The pool metadata LV of fixtures/thin: its segments are listed in
+    truth/expected as "tmeta offsets OFF+LEN OFF+LEN"."""
+    fdir = os.path.join(fixtures_dir, "thin")
+    exp = os.path.join(fdir, "truth", "expected")
+    if not os.path.isfile(exp):
+        return
+    segs = []
+    with open(exp) as f:
+        for line in f:
+            if line.startswith("tmeta offsets "):
+                segs = [tuple(int(x) for x in p.split("+")) for p in line.split()[2:]]
+    for img in ("disk.img.gz", "damaged.img.gz"):
+        with gzip.open(os.path.join(fdir, img), "rb") as f:
+            data = f.read()
+        meta = b"".join(data[o:o + n] for o, n in segs)
+        end = len(meta.rstrip(b"\0"))
+        meta = meta[:(end + 4095) // 4096 * 4096]
+        for flag in (0, 1):
+            out.put("thin", "%s-flag%d" % (img.split(".")[0], flag), bytes([flag]) + meta)
+
+
 def main():
     if len(sys.argv) != 3:
         sys.stderr.write("usage: make-seeds.py FIXTURES_DIR OUT_DIR\n")
@@ -210,6 +236,8 @@ def main():
         out.put("plan", name, data)
         # an odd last byte plans with force (past the refusals a cut image meets)
         out.put("plan", name + "-force", data + b"\1")
+
+    thin_seeds(out, fixtures_dir)
 
     for sub in SUBS:
         print("%s: %d seeds" % (sub, out.count[sub]))

@@ -87,6 +87,10 @@ static void test_inspect(void **state)
     assert_null(plan);
     lr_test_expect_fail(lr_extract_lv(g_scan, 0, 0, "nosuch", target, NULL, NULL, NULL), 0,
                         "lr_extract_lv (no such LV)");
+    lr_extract_thin_info_t *info = NULL;
+    lr_test_expect_fail(lr_extract_thin_info(NULL, NULL, NULL, &info, NULL), -EINVAL,
+                        "lr_extract_thin_info (no plan)");
+    assert_null(info);
 }
 
 static void test_repair_plan(void **state)

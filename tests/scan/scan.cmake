@@ -30,3 +30,6 @@ if(LR_PYTHON3)
                    sh $<TARGET_FILE:test_diff> ${LR_FIXTURES}/history/disk.img.gz ${LR_PYTHON3})
 endif()
 
+# Thin pools: LVM2's transaction_id next to the pool metadata's (fixtures/thin).
+add_test(NAME lvmscan-thin
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/thin-scan.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})

@@ -1,4 +1,5 @@
-/* lvmrescue core: LVM2's CRC-32 (lib/misc/crc.c). */
+/* lvmrescue core: LVM2's CRC-32 (lib/misc/crc.c) and the CRC-32C the
+ * kernel's persistent-data (dm-thin metadata) uses. */
 #ifndef LR_CRC_H
 #define LR_CRC_H
 
@@ -10,5 +11,11 @@
 /* LVM2's calc_crc(initial, buf, len): reflected 0xedb88320, no final xor.
  * Chain pieces by passing the previous result as `initial`. */
 uint32_t lr_crc(uint32_t initial, const void *buf, size_t len);
+
+/* The kernel's crc32c(seed, buf, len) (Castagnoli, reflected 0x82f63b78),
+ * with no inversion on entry or exit: the standard CRC-32C of buf is
+ * ~lr_crc32c(0xffffffff, buf, len). persistent-data's dm_bm_checksum is
+ * lr_crc32c(0xffffffff, ...) ^ salt. Chain pieces through `seed`. */
+uint32_t lr_crc32c(uint32_t seed, const void *buf, size_t len);
 
 #endif

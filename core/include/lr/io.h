@@ -104,6 +104,20 @@ int lr_io_new(lr_io_t **out, const lr_io_ops_t *ops, void *ctx, uint64_t size, c
  * caller's (lr_io_close). -EINVAL, -ENOMEM. */
 int lr_io_borrow(lr_io_t *io, lr_io_t **out, lr_error_t *err);
 
+/* One piece of a concatenated handle: len bytes at off of io (borrowed). */
+typedef struct lr_io_extent {
+    lr_io_t *io;
+    uint64_t off, len;
+} lr_io_extent_t;
+
+/* A read-only handle whose bytes are the n extents one after the other (an
+ * LV's segments on their PVs). The extents are copied, their handles
+ * borrowed: each must outlive *out, which is the caller's (lr_io_close).
+ * name is for messages. -EINVAL (no extents, an extent past its handle),
+ * LR_ERANGE (total size overflows), -ENOMEM. */
+int lr_io_concat(lr_io_t **out, const lr_io_extent_t *ext, size_t n, const char *name,
+                 lr_error_t *err);
+
 /* Size in bytes. */
 uint64_t lr_io_size(const lr_io_t *io);
 /* Name (path) for messages; owned by the handle. */

@@ -1,9 +1,11 @@
 /* lvmrescue repair: copying an LV's contents, as one version of the VG maps
  * them, out of the scanned images into a file.
  *
- * Supported: striped segments (linear is striped with one stripe), and
+ * Supported: striped segments (linear is striped with one stripe),
  * mirror / raid1 segments through their first leg whose PVs are all present
- * (the legs hold the same data). Every other segment type is refused with a
+ * (the legs hold the same data), and thin LVs, read through their pool's
+ * dm-thin metadata (lr/thin.h): each mapped block from the pool's data LV,
+ * unmapped blocks as zeros (holes in the output). Every other segment type is refused with a
  * message naming the type and the segment. The mapping follows LVM2: a PV
  * extent e is at byte pv_start + pe_start*512 + e*extent_size*512 of the
  * image holding the PV; in a striped segment of n stripes, chunk k of
@@ -29,6 +31,7 @@
 #include "lr/io.h"
 #include "lr/meta.h"
 #include "lr/scan.h"
+#include "lr/thin.h"
 
 #define LR_EXTRACT_DEFAULT_BUFFER (1u << 20)
 #define LR_EXTRACT_MAX_DEPTH 8 /* nested legs (mirror of striped LVs ...) */
@@ -56,9 +59,22 @@ typedef struct lr_extract_piece {
     lr_extract_stripe_t *stripes;
 } lr_extract_piece_t;
 
+typedef struct lr_extract_plan lr_extract_plan_t;
+
+/* A thin LV: where its pool keeps metadata and data. */
+typedef struct lr_extract_thin {
+    char *pool;              /* the thin-pool LV */
+    char *meta_lv, *data_lv; /* its metadata (_tmeta) and data (_tdata) LVs */
+    uint64_t dev_id;         /* the thin LV's device_id */
+    uint64_t transaction_id; /* the pool segment's transaction_id (LVM2's) */
+    uint64_t chunk;          /* the pool's chunk_size in bytes (LVM2's) */
+    lr_extract_plan_t *meta; /* plan of meta_lv */
+    lr_extract_plan_t *data; /* plan of data_lv */
+} lr_extract_thin_t;
+
 /* The resolved LV. Everything is copied: valid after the scan's views are
  * freed (but image indexes refer to the scan). */
-typedef struct lr_extract_plan {
+struct lr_extract_plan {
     char *vg;
     uint64_t seqno;
     char *lv;
@@ -69,18 +85,24 @@ typedef struct lr_extract_plan {
     lr_extract_piece_t *pieces; /* in LV order, covering [0, size) */
     size_t n_images;            /* images read (distinct), for messages */
     int *images;                /* their indexes into scan->images */
-} lr_extract_plan_t;
+    lr_extract_thin_t *thin;    /* a thin LV (no pieces): read through the pool;
+                                   NULL otherwise */
+};
 
 /* Resolves LV `lv` (its name in that version) of version `version` of VG
  * `vg` of the scan. Errors, each with a message the CLI can print as is:
  *   LR_ENOTFOUND  no LV of that name (the message lists the version's LVs);
- *   LR_EREFUSED   a segment type other than striped/linear/mirror/raid1
- *                 (named), PVs not among the images (each named by key,
+ *   LR_EREFUSED   a segment type other than striped/linear/mirror/raid1/
+ *                 thin (named; a thin LV whose pool is not in the version or
+ *                 has an external origin), PVs not among the images (each named by key,
  *                 UUID and device hint; for mirror/raid1 when no leg has all
  *                 its PVs), or only partial copies of the version;
  *   LR_EFORMAT    the map is inconsistent (gaps, areas beyond a PV's
  *                 pe_count, a stripe area running past its image, legs
  *                 nested deeper than LR_EXTRACT_MAX_DEPTH).
+ * A thin LV's plan holds the plans of its pool's metadata and data LVs
+ * (their errors come prefixed with the pool's name); the pool metadata is
+ * read when the plan runs (lr_extract_thin_info reads it beforehand).
  * On success *out is owned by the caller (lr_extract_plan_free). */
 int lr_extract_plan(const lr_scan_session_t *session, size_t vg, size_t version, const char *lv,
                     lr_extract_plan_t **out, lr_error_t *err);
@@ -131,5 +153,32 @@ int lr_extract_lv(const lr_scan_session_t *session, size_t vg, size_t version, c
  * lr_extract_run (opts may be NULL). LR_ERANGE past the end. */
 int lr_extract_read(const lr_scan_t *scan, const lr_extract_plan_t *plan, void *buf, size_t len,
                     uint64_t lv_offset, const lr_extract_opts_t *opts, lr_error_t *err);
+
+/* What the pool metadata says about a planned thin LV. */
+typedef struct lr_extract_thin_info {
+    lr_thin_super_t super;    /* the pool metadata's superblock */
+    lr_thin_dev_t dev;        /* the thin device's record */
+    lr_thin_usage_t usage;    /* mapped, highest, shared, lost ranges */
+    uint64_t block_size;      /* data block in bytes (the superblock's) */
+    uint64_t past_end;        /* mappings past the LV's size (not extracted) */
+    uint64_t lost_bytes;      /* LV bytes inside lost ranges (extracted as zeros) */
+    size_t n_damage;          /* damage found in the pool metadata (all trees) */
+    lr_thin_damage_t *damage; /* owned by the info */
+    uint64_t damage_dropped;  /* damage records over LR_THIN_MAX_DAMAGE */
+} lr_extract_thin_info_t;
+
+/* Reads the pool metadata of a planned thin LV (plan->thin; LR_EREFUSED
+ * otherwise), same opts->ios rule as lr_extract_run. Damage is data in the
+ * info (the LV can still be extracted: lost ranges are written as zeros);
+ * errors: the metadata cannot be read at all (LR_EFORMAT: bad magic ...),
+ * LR_ENOTFOUND when the pool metadata has no device with the LV's
+ * device_id (the message lists the ids it has). *out is the caller's
+ * (lr_extract_thin_info_free). */
+int lr_extract_thin_info(const lr_scan_t *scan, const lr_extract_plan_t *plan,
+                         const lr_extract_opts_t *opts, lr_extract_thin_info_t **out,
+                         lr_error_t *err);
+
+/* Frees an info. NULL is accepted. */
+void lr_extract_thin_info_free(lr_extract_thin_info_t *info);
 
 #endif

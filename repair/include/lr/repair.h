@@ -61,6 +61,16 @@ typedef enum lr_repair_what {
     LR_REPAIR_LABEL,      /* a label sector (label_header + pv_header) */
 } lr_repair_what_t;
 
+/* A thin pool of the restored version whose metadata disagrees. */
+typedef struct lr_repair_thin_mismatch {
+    char *lv;                     /* the thin-pool LV */
+    uint64_t transaction_id;      /* the version's */
+    uint64_t pool_transaction_id; /* the pool metadata's */
+    size_t n_matching;
+    uint64_t *matching; /* seqnos of the VG's complete versions whose
+                           transaction_id for this pool equals the metadata's */
+} lr_repair_thin_mismatch_t;
+
 /* One write, in execution order. */
 typedef struct lr_repair_write {
     int image;       /* index into images (== the scan's image index) */
@@ -172,6 +182,13 @@ typedef struct lr_repair_plan {
      * a PV, stale PVs brought up to date, ...). */
     size_t n_notes;
     char **notes;
+    /* Thin pools whose transaction_id in the restored version differs from
+     * the one their pool metadata holds now (lvmscan's thin_pools): LVM2
+     * refuses to activate such a pool and its thin LVs until the two agree.
+     * Each also has a note. A caller that does not ask the user should not
+     * go past this without insisting (LR_HINT_FORCE). */
+    size_t n_thin_mismatch;
+    lr_repair_thin_mismatch_t *thin_mismatch;
     bool forced;   /* some refusal was overridden by opts.force */
     bool executed; /* lr_repair_execute ran (successfully or not) */
     bool verified; /* the read-back after writing matched */

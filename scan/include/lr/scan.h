@@ -205,6 +205,32 @@ typedef struct lr_scan_copy {
     int version;           /* index into that VG's versions, -1 if none */
 } lr_scan_copy_t;
 
+/* A thin pool of a version: LVM2's transaction_id for it next to the one
+ * its metadata LV (_tmeta) holds now. LVM2 refuses to activate a pool
+ * whose metadata's transaction id differs from the VG's. */
+typedef struct lr_scan_thin_lv {
+    char *lv;           /* the thin LV */
+    uint64_t device_id; /* its device_id in this version's text */
+    bool in_metadata;   /* the pool metadata maps that device */
+    uint64_t mapped;    /* blocks mapped (when in_metadata) */
+    uint64_t highest;   /* highest mapped virtual block (when mapped > 0) */
+    uint64_t shared;    /* of its data blocks, those another thin device maps too
+                           (UINT64_MAX: not counted, the pool is too large) */
+    uint64_t lost;      /* ranges of its mapping lost to damaged nodes */
+} lr_scan_thin_lv_t;
+
+typedef struct lr_scan_thin_pool {
+    char *lv;                     /* the thin-pool LV */
+    uint64_t transaction_id;      /* LVM2's, in this version's text */
+    bool read;                    /* the pool metadata's superblock was read */
+    uint64_t pool_transaction_id; /* the superblock's transaction id (when read) */
+    bool mismatch;                /* read, and the two differ */
+    char *error;                  /* why it was not read; NULL when read */
+    uint64_t damaged;             /* damaged metadata nodes found (when read) */
+    size_t n_thin_lvs;            /* the version's thin LVs in this pool */
+    lr_scan_thin_lv_t *thin_lvs;  /* (text order; usage only when read) */
+} lr_scan_thin_pool_t;
+
 /* One version of a VG: copies with the same (seqno, crc). Partial copies do
  * not make versions of their own unless nothing else has that seqno. */
 typedef struct lr_scan_version {
@@ -220,6 +246,10 @@ typedef struct lr_scan_version {
     size_t n_copies;
     int *copies; /* indexes into copies; the best copy (complete, crc_ok,
                     committed) first */
+    /* Thin pools of a complete version (text order), their metadata read
+     * through the PVs of the scan (segments on PVs only). */
+    size_t n_thin_pools;
+    lr_scan_thin_pool_t *thin_pools;
 } lr_scan_version_t;
 
 /* How a PV of a VG's latest version was located. */

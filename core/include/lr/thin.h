@@ -1,0 +1,156 @@
+/* lvmrescue core: a reader of dm-thin pool metadata (the kernel's
+ * drivers/md/dm-thin-metadata.c on persistent-data's btrees,
+ * drivers/md/persistent-data/dm-btree*.c; thin-provisioning-tools reads the
+ * same format). Read-only.
+ *
+ * The metadata device (a pool's _tmeta LV) is an array of 4 KiB blocks:
+ * block 0 is the superblock; the device-details btree maps a thin device id
+ * to its details; the mapping btree has two levels: device id -> root of
+ * that device's btree, virtual block -> (data block << 24 | time). Every
+ * btree node carries a CRC-32C (salted) and its own block number, both
+ * checked here.
+ *
+ * Damage is data, not a failure: a node that does not read back (bad
+ * checksum, wrong block number, a header that does not fit, keys out of
+ * order or outside the range its parent gives, a block past the device, a
+ * node seen twice in one walk, a tree deeper than LR_THIN_MAX_DEPTH) is
+ * recorded as an lr_thin_damage_t naming the block and the reason, with
+ * the key range that could not be read; the walk goes on with the rest.
+ * Only what cannot be started at all (no superblock magic, I/O errors) is
+ * returned as an error. */
+#ifndef LR_THIN_H
+#define LR_THIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lr/error.h"
+#include "lr/io.h"
+
+#define LR_THIN_MAGIC 27022010u
+#define LR_THIN_BLOCK 4096u       /* metadata block size in bytes */
+#define LR_THIN_MAX_DEPTH 16      /* btree levels followed (the kernel needs < 8) */
+#define LR_THIN_MAX_DEVS 1000000u /* thin devices listed per pool */
+#define LR_THIN_MAX_DAMAGE 1000u  /* damage records kept (later ones are counted) */
+
+/* The superblock, field by field (struct thin_disk_superblock). */
+typedef struct lr_thin_super {
+    uint32_t csum;      /* stored */
+    uint32_t csum_calc; /* computed over bytes 4..4095 */
+    bool csum_ok;
+    uint32_t flags;
+    uint64_t blocknr;
+    uint8_t uuid[16];
+    uint64_t magic;
+    uint32_t version;
+    uint32_t time;
+    uint64_t transaction_id;
+    uint64_t metadata_snap;
+    /* the data space map root (struct disk_sm_root) */
+    uint64_t data_nr_blocks, data_nr_allocated, data_bitmap_root, data_ref_count_root;
+    /* the metadata space map root */
+    uint64_t meta_nr_blocks, meta_nr_allocated, meta_bitmap_root, meta_ref_count_root;
+    uint64_t data_mapping_root;
+    uint64_t device_details_root;
+    uint32_t data_block_size;     /* sectors */
+    uint32_t metadata_block_size; /* sectors (8) */
+    uint64_t metadata_nr_blocks;
+    uint32_t compat_flags, compat_ro_flags, incompat_flags;
+} lr_thin_super_t;
+
+typedef enum lr_thin_tree {
+    LR_THIN_TREE_DETAILS, /* device-details btree */
+    LR_THIN_TREE_DEVICES, /* mapping btree, top level (device ids) */
+    LR_THIN_TREE_MAPPING, /* one device's mapping btree */
+} lr_thin_tree_t;
+
+/* One damaged node (or superblock, block 0). */
+typedef struct lr_thin_damage {
+    uint64_t block;      /* metadata block number of the node */
+    lr_thin_tree_t tree; /* which btree it belongs to */
+    uint64_t dev_id;     /* LR_THIN_TREE_MAPPING: the device */
+    uint64_t lo, hi;     /* keys that could not be read, inclusive (device
+                            ids or virtual blocks) */
+    char why[128];       /* "checksum 0x.. != computed 0x..", ... */
+} lr_thin_damage_t;
+
+/* One thin device, from either tree (a device may be in one only). */
+typedef struct lr_thin_dev {
+    uint64_t dev_id;
+    bool has_details;
+    uint64_t mapped_blocks; /* as the details record says */
+    uint64_t transaction_id;
+    uint32_t creation_time, snapshotted_time;
+    bool has_mapping;
+    uint64_t mapping_root; /* root of its mapping btree */
+} lr_thin_dev_t;
+
+typedef struct lr_thin lr_thin_t;
+
+/* Reads the superblock from meta (borrowed: it must outlive *out) and lists
+ * the thin devices of both btrees. A superblock whose checksum fails is
+ * recorded as damage at block 0 and reading goes on; LR_EFORMAT (naming
+ * block 0 and the field) when the magic is wrong, the block size is not
+ * 8 sectors, the device is shorter than one block or a root is 0. I/O
+ * errors are returned. *out is the caller's (lr_thin_free). */
+int lr_thin_open(lr_io_t *meta, lr_thin_t **out, lr_error_t *err);
+
+/* Frees t (not the io). NULL is accepted. */
+void lr_thin_free(lr_thin_t *t);
+
+/* The superblock as read; owned by t. */
+const lr_thin_super_t *lr_thin_super(const lr_thin_t *t);
+
+/* The devices, in device id order; *n receives their count. Owned by t. */
+const lr_thin_dev_t *lr_thin_devs(const lr_thin_t *t, size_t *n);
+
+/* The device with this id, or NULL. Owned by t. */
+const lr_thin_dev_t *lr_thin_dev(const lr_thin_t *t, uint64_t dev_id);
+
+/* Damage recorded so far (by open and by every walk, each node once);
+ * *n receives the count kept, *dropped (may be NULL) those over
+ * LR_THIN_MAX_DAMAGE. Owned by t; valid until the next walk or lr_thin_free. */
+const lr_thin_damage_t *lr_thin_damage(const lr_thin_t *t, size_t *n, uint64_t *dropped);
+
+/* Called for each mapping in virtual block order. Non-zero stops the walk
+ * and is returned. */
+typedef int (*lr_thin_map_fn)(void *arg, uint64_t vblock, uint64_t dblock, uint32_t time);
+/* Called, in order among the mappings, for each range of virtual blocks
+ * [lo, hi] the walk could not read (d says why). Non-zero stops the walk. */
+typedef int (*lr_thin_lost_fn)(void *arg, uint64_t lo, uint64_t hi, const lr_thin_damage_t *d);
+
+/* Walks the mappings of device dev_id in virtual block order. A mapping to
+ * a data block at or past the data space map's nr_blocks is not passed to
+ * map: it is a lost range (and damage). lost may be NULL. LR_ENOTFOUND when
+ * the device has no mapping tree; I/O errors; the callbacks' status. */
+int lr_thin_walk(lr_thin_t *t, uint64_t dev_id, lr_thin_map_fn map, lr_thin_lost_fn lost, void *arg,
+                 lr_error_t *err);
+
+/* The same, for virtual blocks first..last only (inclusive): subtrees
+ * outside the range are not read; lost ranges are clipped to it.
+ * -EINVAL when first > last. */
+int lr_thin_walk_range(lr_thin_t *t, uint64_t dev_id, uint64_t first, uint64_t last,
+                       lr_thin_map_fn map, lr_thin_lost_fn lost, void *arg, lr_error_t *err);
+
+/* What a walk of one device found. */
+typedef struct lr_thin_usage {
+    uint64_t dev_id;
+    uint64_t mapped;  /* mappings read */
+    uint64_t highest; /* highest mapped virtual block (valid when mapped > 0) */
+    uint64_t shared;  /* of its mapped data blocks, those another device maps too
+                         (UINT64_MAX: not counted, the pool is too large) */
+    uint64_t lost;    /* lost ranges (damage in its tree) */
+} lr_thin_usage_t;
+
+/* Walks every device with a mapping tree and fills *out (in lr_thin_devs
+ * order, *n entries; the caller frees *out with free()). Shared blocks are
+ * counted with two bits per data block, up to 2^32 data blocks. -ENOMEM,
+ * I/O errors. */
+int lr_thin_usage(lr_thin_t *t, lr_thin_usage_t **out, size_t *n, lr_error_t *err);
+
+/* The name of a tree for messages: "device details", "device list",
+ * "mapping". */
+const char *lr_thin_tree_name(lr_thin_tree_t tree);
+
+#endif
