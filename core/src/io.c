@@ -101,7 +101,7 @@ int lr_io_is_gzip(const lr_io_t *io)
 
 const char *lr_io_format(const lr_io_t *io)
 {
-    return lr_io_format_name(io ? io->fmt : LR_IO_FMT_RAW);
+    return lr_io_fmt_name(io ? io->fmt : LR_IO_FMT_RAW);
 }
 
 int lr_io_is_container(const lr_io_t *io)
@@ -415,7 +415,7 @@ int lr_io_open_rw(lr_io_t **out, const char *path, int flags, lr_error_t *err)
     if (!rc && fmt != LR_IO_FMT_RAW) {
         rc = lr_error_at(err, path, LR_EREADONLY, LR_NO_OFFSET,
                          "%s image cannot be opened for writing; convert it to raw first",
-                         lr_io_format_label(fmt));
+                         lr_io_fmt_label(fmt));
     }
     if (!rc && (flags & LR_IO_EXCL))
         rc = io_lock_excl(fd, is_blk, path, &fd, err);

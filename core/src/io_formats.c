@@ -55,14 +55,22 @@ static const io_format_t formats[] = {
     [LR_IO_FMT_SPLIT] = {"split", "split raw", NULL, true},
 };
 
-const char *lr_io_format_name(int fmt)
+const char *lr_io_fmt_name(int fmt)
 {
     return fmt >= 0 && fmt < LR_IO_FMT_COUNT ? formats[fmt].name : "raw";
 }
 
-const char *lr_io_format_label(int fmt)
+const char *lr_io_fmt_label(int fmt)
 {
     return fmt >= 0 && fmt < LR_IO_FMT_COUNT ? formats[fmt].label : "raw";
+}
+
+const char *lr_io_format_label(const char *format)
+{
+    for (int i = 0; format && i < LR_IO_FMT_COUNT; i++)
+        if (strcmp(formats[i].name, format) == 0)
+            return formats[i].label;
+    return format ? format : "raw";
 }
 
 static bool starts(const uint8_t *head, size_t n, const void *magic, size_t len)

@@ -45,8 +45,8 @@ int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, lr_error_t *
  * the library (-ENOTSUP). */
 int lr_io_format_open(lr_io_t **out, int fmt, int fd, const char *path,
                       const lr_io_open_opts_t *opts, lr_error_t *err) LR_IO_HIDDEN;
-const char *lr_io_format_name(int fmt) LR_IO_HIDDEN;
-const char *lr_io_format_label(int fmt) LR_IO_HIDDEN;
+const char *lr_io_fmt_name(int fmt) LR_IO_HIDDEN;
+const char *lr_io_fmt_label(int fmt) LR_IO_HIDDEN;
 
 /* Split raw sets (io_split.c): 1 if path names the first segment of one. */
 int lr_io_split_is_set(const char *path) LR_IO_HIDDEN;

@@ -127,6 +127,10 @@ int lr_io_is_gzip(const lr_io_t *io);
  * stacked by lr_io_new), "gzip", "ewf", "qcow2", "vmdk", "vhd", "vhdx",
  * "xz", "zstd" or "split". A static string. */
 const char *lr_io_format(const lr_io_t *io);
+/* The name of a format (an lr_io_format answer) for people: "EWF (E01)",
+ * "qcow2", "VMDK", "split raw"... A static string (format itself when it
+ * is not known). */
+const char *lr_io_format_label(const char *format);
 /* 1 if the handle is a container or compressed image (every format but
  * raw): read-only, it cannot be written in place. */
 int lr_io_is_container(const lr_io_t *io);
