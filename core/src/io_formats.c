@@ -138,10 +138,12 @@ int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, lr_error_t *
 /* The format is known but this build cannot read it. */
 static int io_missing(int fmt, const char *path, lr_error_t *err)
 {
+    const char *label = formats[fmt].label;
     return lr_error_at(err, path, -ENOTSUP, LR_NO_OFFSET,
-                       "a %s image, but this build of lvmrescue has no %s to read it (rebuild it "
+                       "%s %s image, but this build of lvmrescue has no %s to read it (rebuild it "
                        "with %s-dev installed)",
-                       formats[fmt].label, formats[fmt].library, formats[fmt].library);
+                       label[0] == 'E' || label[0] == 'x' ? "an" : "a", label, formats[fmt].library,
+                       formats[fmt].library);
 }
 
 int lr_io_format_open(lr_io_t **out, int fmt, int fd, const char *path,

@@ -16,6 +16,8 @@
 
 #include "io_int.h"
 
+#if defined(LR_HAVE_EWF) || defined(LR_HAVE_QCOW) || defined(LR_HAVE_VMDK) || defined(LR_HAVE_VHDI)
+
 #ifdef LR_HAVE_EWF
 #include <libewf.h>
 #endif
@@ -252,10 +254,14 @@ static int qcow_open_file(libqcow_file_t **out, const char *path, const char *im
     if (libqcow_file_get_encryption_method(q, &method, NULL) == 1 &&
         method != LIBQCOW_ENCRYPTION_METHOD_NONE) {
         qcow_free_file(q);
+        if (strcmp(path, image) != 0)
+            return lr_error_at(err, image, LR_EREFUSED, LR_NO_OFFSET,
+                               "its backing file %s is an encrypted qcow2 image: not supported "
+                               "(decrypt the chain with qemu-img first)",
+                               path);
         return lr_error_at(err, image, LR_EREFUSED, LR_NO_OFFSET,
-                           "%s is an encrypted qcow2 image: not supported (decrypt it with "
-                           "qemu-img first)",
-                           path);
+                           "an encrypted qcow2 image: not supported (decrypt it with qemu-img "
+                           "first)");
     }
     *out = q;
     return 0;
@@ -520,3 +526,5 @@ int lr_io_vhdi_open(lr_io_t **out, const char *path, lr_error_t *err)
     return yal_wrap(out, y, size, path, err);
 }
 #endif
+
+#endif /* any libyal library */
