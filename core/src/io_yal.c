@@ -267,6 +267,15 @@ static int qcow_open_file(libqcow_file_t **out, const char *path, const char *im
     return 0;
 }
 
+/* 1 if path is a readable regular file: a backing file named in an image
+ * is never a device, a FIFO or a directory (a hostile name must not make
+ * the reader block or read a device). */
+static bool yal_is_file(const char *path)
+{
+    struct stat st;
+    return access(path, R_OK) == 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 /* The backing file of q as a path: NULL with 0 when it has none. A name
  * that is not found as given is looked for beside the image (images are
  * moved with their backing files more often than kept at the same path). */
@@ -289,10 +298,10 @@ static int qcow_backing(libqcow_file_t *q, const char *child, char **out, lr_err
     if (!dir || asprintf(&beside, "%s/%s", dir, name[0] == '/' ? base : name) < 0) {
         beside = NULL;
         rc = lr_error_oom(err);
-    } else if (name[0] == '/' && access(name, R_OK) == 0) {
+    } else if (name[0] == '/' && yal_is_file(name)) {
         *out = name;
         name = NULL;
-    } else if (access(beside, R_OK) == 0) {
+    } else if (yal_is_file(beside)) {
         *out = beside;
         beside = NULL;
     } else {
