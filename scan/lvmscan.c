@@ -163,6 +163,7 @@ static void json_images(FILE *f, const lr_scan_t *s)
         jk_str(f, "path", im->path, &first);
         jk_u64(f, "size", im->size, &first);
         jk_bool(f, "gzip", im->gzip, &first);
+        jk_str(f, "format", im->format ? im->format : "raw", &first);
         jk_u64(f, "scanned", im->scanned, &first);
         jk_bool(f, "truncated", im->truncated, &first);
         jk_str(f, "error", im->error ? im->error_msg : NULL, &first);
@@ -723,8 +724,10 @@ static void print_report(FILE *f, const lr_scan_t *s)
                     im->error ? safe(im->error_msg, m, sizeof(m)) : "");
             continue;
         }
-        fprintf(f, "  %s  %s%s%s\n", safe(im->path, b, sizeof(b)), human(im->size, h, sizeof(h)),
-                im->gzip ? "  (gzip)" : "", im->scanned < im->size ? "  (scan stopped early)" : "");
+        fprintf(f, "  %s  %s%s%s%s%s\n", safe(im->path, b, sizeof(b)),
+                human(im->size, h, sizeof(h)), im->container ? "  (" : "",
+                im->container ? lr_io_format_label(im->gzip ? "gzip" : im->format) : "",
+                im->container ? ")" : "", im->scanned < im->size ? "  (scan stopped early)" : "");
         if (im->truncated && im->gzip && im->scanned == im->size)
             fprintf(f, "    TRUNCATED: scanned the %" PRIu64 " bytes that decompress\n", im->size);
         else if (im->truncated)
@@ -819,9 +822,10 @@ static int draw_bar(void *arg, const lr_scan_progress_t *p)
 static void usage(FILE *f)
 {
     fputs("Usage: lvmscan [OPTIONS] IMAGE...\n"
-          "Find every LVM2 PV label, metadata area and metadata copy in raw disk\n"
-          "images (files, block devices or .gz images; never written) and show the\n"
-          "volume groups and the history of their metadata.\n"
+          "Find every LVM2 PV label, metadata area and metadata copy in disk images\n"
+          "(raw files, block devices, .gz/.xz/.zst, EWF .E01 sets, qcow2, VMDK,\n"
+          "VHD/VHDX, split raw .001 sets; never written) and show the volume groups\n"
+          "and the history of their metadata.\n"
           "\n"
           "  -j, --json            print one JSON document (see docs/lvmscan-json.md)\n"
           "  -q, --quiet           no report and no progress bar; exit status only\n"

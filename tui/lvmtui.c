@@ -34,7 +34,8 @@ static void usage(FILE *f)
 {
     fputs("Usage: lvmtui [--color=auto|never|always] IMAGE...\n"
           "Browse every LVM2 volume group and metadata version found in disk images\n"
-          "(raw, block devices or .gz); compare versions, export one, or restore one.\n"
+          "(raw, block devices, .gz/.xz/.zst, E01, qcow2, VMDK, VHD/VHDX, split raw);\n"
+          "compare versions, export one, or restore one.\n"
           "\n"
           "  --color=WHEN   colours: auto (default; off when NO_COLOR is set), never, always\n"
           "  -h, --help     this text\n"

@@ -99,6 +99,16 @@ int lr_io_is_gzip(const lr_io_t *io)
     return io && io->is_gzip;
 }
 
+const char *lr_io_format(const lr_io_t *io)
+{
+    return lr_io_fmt_name(io ? io->fmt : LR_IO_FMT_RAW);
+}
+
+int lr_io_is_container(const lr_io_t *io)
+{
+    return io && io->fmt != LR_IO_FMT_RAW;
+}
+
 /* Rejects [off, off+len) unless it lies inside [0, size); overflow-safe. */
 static int io_check_range(const lr_io_t *io, size_t len, uint64_t off, const char *what,
                           lr_error_t *err)
@@ -284,19 +294,6 @@ static int io_fd_size(int fd, const char *path, bool *is_blk, uint64_t *size, lr
     return 0;
 }
 
-/* 1 if the file starts with the gzip magic 1f 8b, 0 if not, <0 on error. */
-static int io_has_gzip_magic(int fd, const char *path, lr_error_t *err)
-{
-    uint8_t magic[2];
-    ssize_t n;
-    do {
-        n = pread(fd, magic, sizeof(magic), 0);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return io_sys_error(err, path, "read failed", errno);
-    return n == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
-}
-
 /* Opens path with flags, adding O_NOATIME when the kernel lets us (it only
  * does for the file's owner), so that reading leaves even atime alone. */
 static int io_open_fd(const char *path, int flags)
@@ -352,17 +349,16 @@ int lr_io_open_opts(lr_io_t **out, const char *path, const lr_io_open_opts_t *op
         close(fd);
         return rc;
     }
-    /* Only a regular file can be a compressed image; a device is always
-     * served raw, whatever its first bytes are. */
-    if (!is_blk) {
-        rc = io_has_gzip_magic(fd, path, err);
-        if (rc < 0) {
-            close(fd);
-            return rc;
-        }
-        if (rc == 1)
-            return lr_io_gzip_open(out, fd, path, opts, err);
+    /* Only a regular file can be a container or compressed image; a device
+     * is always served raw, whatever its first bytes are. */
+    int fmt = LR_IO_FMT_RAW;
+    rc = is_blk ? 0 : lr_io_detect(fd, path, size, &fmt, err);
+    if (rc) {
+        close(fd);
+        return rc;
     }
+    if (fmt != LR_IO_FMT_RAW)
+        return lr_io_format_open(out, fmt, fd, path, opts, err);
     return io_wrap_fd(out, &fd_ro_ops, fd, size, path, err);
 }
 
@@ -413,12 +409,13 @@ int lr_io_open_rw(lr_io_t **out, const char *path, int flags, lr_error_t *err)
     bool is_blk = false;
     uint64_t size = 0;
     int rc = io_fd_size(fd, path, &is_blk, &size, err);
-    if (!rc && !is_blk) {
-        rc = io_has_gzip_magic(fd, path, err);
-        if (rc == 1) {
-            rc = lr_error_at(err, path, LR_EREADONLY, LR_NO_OFFSET,
-                             "gzip image cannot be opened for writing; decompress it first");
-        }
+    int fmt = LR_IO_FMT_RAW;
+    if (!rc && !is_blk)
+        rc = lr_io_detect(fd, path, size, &fmt, err);
+    if (!rc && fmt != LR_IO_FMT_RAW) {
+        rc = lr_error_at(err, path, LR_EREADONLY, LR_NO_OFFSET,
+                         "%s image cannot be opened for writing; convert it to raw first",
+                         lr_io_fmt_label(fmt));
     }
     if (!rc && (flags & LR_IO_EXCL))
         rc = io_lock_excl(fd, is_blk, path, &fd, err);

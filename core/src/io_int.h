@@ -1,5 +1,8 @@
 /* Private to the image-access layers (io.c: the handle and the file/block
- * device layer; io_gzip.c: gzip images). Not installed. */
+ * device layer; io_formats.c: which format a file holds and its opener;
+ * io_gzip.c: gzip images; io_yal.c: EWF, qcow2, VMDK, VHD/VHDX; io_split.c:
+ * split raw sets; io_stream.c with io_xz.c and io_zstd.c: xz and zstd).
+ * Not installed. */
 #ifndef LR_IO_INT_H
 #define LR_IO_INT_H
 
@@ -14,7 +17,75 @@ struct lr_io {
     uint64_t size;
     char *name;
     bool is_gzip;
+    int fmt; /* LR_IO_FMT_* */
 };
+
+/* Image formats (lr_io_format names them). */
+enum {
+    LR_IO_FMT_RAW,
+    LR_IO_FMT_GZIP,
+    LR_IO_FMT_EWF,
+    LR_IO_FMT_QCOW,
+    LR_IO_FMT_VMDK,
+    LR_IO_FMT_VHD,
+    LR_IO_FMT_VHDX,
+    LR_IO_FMT_XZ,
+    LR_IO_FMT_ZSTD,
+    LR_IO_FMT_SPLIT,
+    LR_IO_FMT_COUNT
+};
+
+#define LR_IO_HIDDEN __attribute__((visibility("hidden")))
+
+/* The format of the regular file fd (size bytes) at path, by content (and
+ * for a split set, by its name and its second segment). */
+int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, lr_error_t *err) LR_IO_HIDDEN;
+/* Opens a non-raw image of format fmt; fd is owned from here on (closed on
+ * failure too). A format this build has no library for is refused naming
+ * the library (-ENOTSUP). */
+int lr_io_format_open(lr_io_t **out, int fmt, int fd, const char *path,
+                      const lr_io_open_opts_t *opts, lr_error_t *err) LR_IO_HIDDEN;
+const char *lr_io_fmt_name(int fmt) LR_IO_HIDDEN;
+const char *lr_io_fmt_label(int fmt) LR_IO_HIDDEN;
+
+/* Split raw sets (io_split.c): 1 if path names the first segment of one. */
+int lr_io_split_is_set(const char *path) LR_IO_HIDDEN;
+int lr_io_split_open(lr_io_t **out, int fd, const char *path, lr_error_t *err) LR_IO_HIDDEN;
+
+/* The libyal layers (io_yal.c) open the image by its name. */
+int lr_io_ewf_open(lr_io_t **out, const char *path, lr_error_t *err) LR_IO_HIDDEN;
+int lr_io_qcow_open(lr_io_t **out, const char *path, lr_error_t *err) LR_IO_HIDDEN;
+int lr_io_vmdk_open(lr_io_t **out, const char *path, lr_error_t *err) LR_IO_HIDDEN;
+int lr_io_vhdi_open(lr_io_t **out, const char *path, lr_error_t *err) LR_IO_HIDDEN;
+
+/* Compressed images of independently decodable pieces (io_stream.c). */
+typedef struct lr_io_piece {
+    uint64_t in;     /* compressed offset where the piece starts */
+    uint64_t in_end; /* and ends */
+    uint64_t out;    /* decompressed offset of its first byte */
+    uint32_t aux;    /* the codec's (xz: the stream's check type) */
+} lr_io_piece_t;
+
+typedef struct lr_io_codec {
+    const char *name;  /* "xz" */
+    const char *piece; /* "block" */
+    /* Gets dec ready to decode piece p from its start; *skip: bytes at
+     * p->in it read itself (a header), fed no more. */
+    int (*start)(void *dec, int fd, const lr_io_piece_t *p, uint64_t *skip, lr_error_t *err);
+    /* Decodes from in (in_len bytes, *used taken) into out (avail bytes,
+     * *made made). LR_EFORMAT or -ENOMEM with *why (static text). */
+    int (*step)(void *dec, const uint8_t *in, size_t in_len, size_t *used, uint8_t *out,
+                size_t avail, size_t *made, const char **why);
+    void (*free)(void *dec);
+} lr_io_codec_t;
+
+/* Wraps fd as a compressed image of n_pcs pieces (sorted, pcs owned from
+ * here on, like fd and dec: freed on failure too). */
+int lr_io_stream_new(lr_io_t **out, int fd, const char *path, const lr_io_codec_t *codec, void *dec,
+                     lr_io_piece_t *pcs, size_t n_pcs, uint64_t size, lr_error_t *err) LR_IO_HIDDEN;
+int lr_io_xz_open(lr_io_t **out, int fd, const char *path, lr_error_t *err) LR_IO_HIDDEN;
+int lr_io_zstd_open(lr_io_t **out, int fd, const char *path, const lr_io_open_opts_t *opts,
+                    lr_error_t *err) LR_IO_HIDDEN;
 
 /* The gzip layer's ops (lr_io_damage recognises its handles by them). */
 extern const lr_io_ops_t lr_io_gzip_ops __attribute__((visibility("hidden")));

@@ -129,14 +129,58 @@ static bool is_gzip(int fd)
     return pread(fd, m, 2, 0) == 2 && m[0] == 0x1f && m[1] == 0x8b;
 }
 
-/* The base name a copy gets (".gz" dropped), as a length into src. */
-static const char *copy_base(const char *src, size_t *len)
+/* Copies of container and compressed images through lr_io (EWF, qcow2,
+ * VMDK, VHD/VHDX, split raw, xz, zstd): the format's reader gives the raw
+ * bytes, all-zero blocks stay holes. *done is false for a raw file (left
+ * to copy_raw, which skips its holes without reading them). */
+static int copy_io(copy_job_t *j, uint64_t *size, bool *done, lr_error_t *err)
+{
+    lr_io_t *io = NULL;
+    int rc = lr_io_open(&io, j->src, err);
+    *done = !rc && lr_io_is_container(io);
+    if (!rc && !*done) {
+        lr_io_close(io, NULL);
+        return 0;
+    }
+    *size = rc ? 0 : lr_io_size(io);
+    for (uint64_t off = 0; !rc && off < *size;) {
+        size_t n = *size - off < CHUNK ? (size_t)(*size - off) : CHUNK;
+        rc = lr_io_pread(io, j->buf, n, off, err);
+        if (!rc)
+            rc = put_sparse(j, j->buf, n, off, err);
+        off += n;
+    }
+    lr_io_close(io, NULL);
+    return rc;
+}
+
+/* Name endings a copy drops: compressed files lose the compression's,
+ * containers get ".img" for theirs (the copy is raw). */
+static const char *const dropped[] = {".gz", ".xz", ".zst", ".zstd"};
+static const char *const replaced[] = {".E01", ".e01",  ".Ex01", ".qcow2", ".qcow", ".vmdk",
+                                       ".vhd", ".vhdx", ".VHD",  ".VHDX",  ".001"};
+
+static bool ends_with(const char *s, size_t len, const char *end)
+{
+    size_t n = strlen(end);
+    return len > n && strncmp(s + len - n, end, n) == 0;
+}
+
+/* The base name a copy gets, as a length into src and a suffix to add. */
+static const char *copy_base(const char *src, size_t *len, const char **suffix)
 {
     const char *slash = strrchr(src, '/');
     const char *base = slash ? slash + 1 : src;
     *len = strlen(base);
-    if (*len > 3 && strcmp(base + *len - 3, ".gz") == 0)
-        *len -= 3;
+    *suffix = "";
+    for (size_t i = 0; i < sizeof(dropped) / sizeof(dropped[0]); i++)
+        if (ends_with(base, *len, dropped[i]))
+            *len -= strlen(dropped[i]);
+    for (size_t i = 0; i < sizeof(replaced) / sizeof(replaced[0]); i++)
+        if (ends_with(base, *len, replaced[i])) {
+            *len -= strlen(replaced[i]);
+            *suffix = ".img";
+        }
     return base;
 }
 
@@ -146,10 +190,11 @@ int lr_repair_copy_path(const char *src, const char *dir, char **dst, lr_error_t
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "copy path: invalid arguments");
     *dst = NULL;
     size_t blen;
-    const char *base = copy_base(src, &blen);
+    const char *suffix;
+    const char *base = copy_base(src, &blen, &suffix);
     if (blen == 0)
         return lr_error_at(err, src, -EINVAL, LR_NO_OFFSET, "no file name to copy to");
-    if (asprintf(dst, "%s/%.*s", dir, (int)blen, base) < 0)
+    if (asprintf(dst, "%s/%.*s%s", dir, (int)blen, base, suffix) < 0)
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
     return 0;
 }
@@ -204,9 +249,12 @@ int lr_repair_copy_image(const char *src, const char *dir, bool overwrite, char 
     bool blk = false;
     rc = j.buf ? open_pair(&j, overwrite, &size, &blk, err)
                : lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    if (!rc && !blk && is_gzip(j.in))
+    bool done = !rc && !blk && is_gzip(j.in);
+    if (done)
         rc = copy_gzip(&j, &size, err);
-    else if (!rc)
+    else if (!rc && !blk)
+        rc = copy_io(&j, &size, &done, err);
+    if (!rc && !done)
         rc = copy_raw(&j, size, err);
     /* The size makes the trailing holes; fsync makes the copy durable before
      * anything is written into it. */
@@ -247,13 +295,14 @@ int lr_repair_check_copies(const char *const *images, size_t n, const char *dir,
     int rc = check_copy_dir(dir, err);
     for (size_t i = 0; !rc && i < n; i++) {
         size_t li, lj;
-        const char *bi = copy_base(images[i], &li);
+        const char *si, *sj;
+        const char *bi = copy_base(images[i], &li, &si);
         for (size_t j = i + 1; !rc && j < n; j++) {
-            const char *bj = copy_base(images[j], &lj);
-            if (li == lj && strncmp(bi, bj, li) == 0)
-                rc =
-                    lr_error_at(err, images[j], -EINVAL, LR_NO_OFFSET,
-                                "two images named %.*s would be copied onto one file", (int)li, bi);
+            const char *bj = copy_base(images[j], &lj, &sj);
+            if (li == lj && strncmp(bi, bj, li) == 0 && strcmp(si, sj) == 0)
+                rc = lr_error_at(err, images[j], -EINVAL, LR_NO_OFFSET,
+                                 "two images named %.*s%s would be copied onto one file", (int)li,
+                                 bi, si);
         }
         char *dst = NULL;
         struct stat st;

@@ -100,23 +100,41 @@ int rp_verify(const lr_repair_plan_t *p, lr_io_t *const *io, bool planning, lr_e
 
 /* ---- entry point ------------------------------------------------------------------ */
 
+/* The format of image i for people, with its article ("a gzip", "an EWF (E01)"). */
+static const char *rp_image_kind(const lr_repair_image_t *im, const char **article)
+{
+    const char *label = im->gzip ? "gzip" : lr_io_format_label(im->format);
+    *article = label[0] == 'E' || label[0] == 'x' ? "an" : "a";
+    return label;
+}
+
 int lr_repair_plan_writable(const lr_repair_plan_t *p, lr_error_t *err)
 {
     if (!p)
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "writable: invalid arguments");
     size_t n = 0, first = 0;
-    for (size_t i = 0; i < p->n_images; i++)
-        if (p->images[i].gzip && p->images[i].n_writes && n++ == 0)
+    bool mixed = false;
+    for (size_t i = 0; i < p->n_images; i++) {
+        if (!(p->images[i].gzip || p->images[i].container) || !p->images[i].n_writes)
+            continue;
+        if (n++ == 0)
             first = i;
+        else if (p->images[i].gzip != p->images[first].gzip ||
+                 strcmp(p->images[i].format ? p->images[i].format : "",
+                        p->images[first].format ? p->images[first].format : "") != 0)
+            mixed = true;
+    }
     if (n == 0)
         return 0;
-    const char *path = p->images[first].path;
+    const char *path = p->images[first].path, *article = "a";
+    const char *kind = rp_image_kind(&p->images[first], &article);
     if (n == 1)
         return lr_error_refuse(err, LR_HINT_USE_COPY,
-                               "%s is a gzip image and cannot be written in place", path);
+                               "%s is %s %s image and cannot be written in place", path, article,
+                               kind);
     return lr_error_refuse(err, LR_HINT_USE_COPY,
-                           "%s and %zu more are gzip images and cannot be written in place", path,
-                           n - 1);
+                           "%s and %zu more are %s images and cannot be written in place", path,
+                           n - 1, mixed ? "container or compressed" : kind);
 }
 
 int lr_repair_execute(lr_repair_plan_t *p, const lr_repair_exec_opts_t *o, lr_error_t *err)

@@ -106,6 +106,8 @@ int lr_repair_plan_set_image_path(lr_repair_plan_t *p, size_t image, const char 
     free(p->images[image].path);
     p->images[image].path = c;
     p->images[image].gzip = false; /* a copy is always a plain file */
+    p->images[image].format = "raw";
+    p->images[image].container = false;
     return 0;
 }
 
@@ -256,6 +258,8 @@ static int init_images(lr_repair_plan_t *p, const lr_scan_t *scan, lr_error_t *e
         p->images[i].path = strdup(scan->images[i].path ? scan->images[i].path : "");
         p->images[i].size = scan->images[i].size;
         p->images[i].gzip = scan->images[i].gzip;
+        p->images[i].format = scan->images[i].format ? scan->images[i].format : "raw";
+        p->images[i].container = scan->images[i].container;
         if (!p->images[i].path)
             return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
     }

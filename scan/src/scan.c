@@ -68,6 +68,8 @@ static int init_images(sc_ctx_t *c, lr_io_t *const *ios, size_t n)
         im->opened = true;
         im->size = lr_io_size(ios[i]);
         im->gzip = lr_io_is_gzip(ios[i]) != 0;
+        im->format = lr_io_format(ios[i]);
+        im->container = lr_io_is_container(ios[i]) != 0;
         c->bytes_total += im->size;
         lr_error_t why;
         bool cut = false;

@@ -19,6 +19,9 @@ same files, named by the fixture, the PV and what they hold.
   MiB (at most 192 KiB), each second metadata area on its own, one PV moved
   to an odd sector, two PVs of one VG side by side, and a few of these with a
   trailing byte selecting the scanner option variants of fuzz_scan.c.
+- image: the start (at most 64 KiB) of every image in fixtures/formats/
+  (qcow2, VMDK, VHD, VHDX, the first E01 segment, xz, zstd, the bad ones)
+  and of the history image gzip'd: the headers fuzz_image.c opens.
 - plan:  the scan seeds again, each also with a byte 1 appended (fuzz_plan.c
   scans, then plans restores, with force when the last byte is odd).
 - thin:  the dm-thin pool metadata of fixtures/thin (made by thin_restore),
@@ -39,7 +42,8 @@ MDA_MAGIC = b" LVM2 x[5A%r0N*>"
 SECTOR = 512
 MDA_SEED_MAX = 96 << 10
 SCAN_SEED_MAX = 192 << 10
-SUBS = ("label", "mda", "text", "scan", "plan", "thin")
+IMAGE_SEED_MAX = 64 << 10
+SUBS = ("label", "mda", "text", "scan", "plan", "thin", "image")
 
 
 def read_devices(fixture_dir):
@@ -173,6 +177,38 @@ def thin_seeds(out, fixtures_dir):
             out.put("thin", "%s-flag%d" % (img.split(".")[0], flag), bytes([flag]) + meta)
 
 
+def image_seeds(out, fixtures_dir):
+    import io
+    import tarfile
+    fdir = os.path.join(fixtures_dir, "formats")
+    if not os.path.isdir(fdir):
+        return
+    for sub in ("", "bad"):
+        d = os.path.join(fdir, sub)
+        for name in sorted(os.listdir(d)):
+            path = os.path.join(d, name)
+            if not os.path.isfile(path):
+                continue
+            with open(path, "rb") as f:
+                raw = f.read()
+            tag = (sub + "-" if sub else "") + name
+            if name.endswith(".tar.gz"):
+                with tarfile.open(fileobj=io.BytesIO(raw)) as t:
+                    for m in sorted(t.getmembers(), key=lambda m: m.name):
+                        if m.isfile() and (m.name.endswith(".E01") or m.name.endswith(".qcow2")):
+                            data = t.extractfile(m).read()
+                            out.put("image", tag + "-" + os.path.basename(m.name),
+                                    data[:IMAGE_SEED_MAX])
+            elif name.endswith(".gz"):
+                out.put("image", tag[:-3], gzip.decompress(raw)[:IMAGE_SEED_MAX])
+            elif name.endswith(".xz") or name.endswith(".zst"):
+                out.put("image", tag, raw[:IMAGE_SEED_MAX])
+    hist = os.path.join(fixtures_dir, "history", "disk.img.gz")
+    if os.path.isfile(hist):
+        with open(hist, "rb") as f:
+            out.put("image", "history-disk.img.gz", f.read()[:IMAGE_SEED_MAX])
+
+
 def main():
     if len(sys.argv) != 3:
         sys.stderr.write("usage: make-seeds.py FIXTURES_DIR OUT_DIR\n")
@@ -199,6 +235,7 @@ def main():
         text_seeds(out, fixtures_dir, fixture)
         multi[fixture] = scan_seeds(out, fixture, devs, image_of)
 
+    image_seeds(out, fixtures_dir)
     data_dir = os.path.join(os.path.dirname(os.path.abspath(fixtures_dir)), "tests", "data")
     for name in ("segtypes.raw", "segtypes.backup"):
         path = os.path.join(data_dir, name)

@@ -127,16 +127,25 @@ static int show_unwritable(lr_tui_t *m, tui_view_t *v, const lr_error_t *why)
 {
     m->review = LR_TUI_REVIEW_REFUSED;
     size_t n = 0;
-    for (size_t i = 0; i < m->plan->n_images; i++)
-        n += m->plan->images[i].gzip && m->plan->images[i].n_writes;
+    const lr_repair_image_t *first = NULL;
+    for (size_t i = 0; i < m->plan->n_images; i++) {
+        bool unwritable = (m->plan->images[i].gzip || m->plan->images[i].container) &&
+                          m->plan->images[i].n_writes;
+        if (unwritable && !first)
+            first = &m->plan->images[i];
+        n += unwritable;
+    }
+    /* gzip keeps its words; other formats are converted, not decompressed */
+    bool gzip = !first || first->gzip;
     bool more = n > 1;
     int rc =
         tui_view_add(v, LR_TUI_A_BAD, -1, false, "%s: the plan below is not written.", why->msg);
     if (!rc)
         rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false,
-                          "Decompress %s and run lvmtui on the cop%s, or have lvmrepair write "
+                          "%s %s%s and run lvmtui on the cop%s, or have lvmrepair write "
                           "repaired copies into a directory DIR (the images stay as they are):",
-                          more ? "them" : "it", more ? "ies" : "y");
+                          gzip ? "Decompress" : "Convert", more ? "them" : "it",
+                          gzip ? "" : " to raw", more ? "ies" : "y");
     if (!rc)
         rc = tui_words_output_command(m, v);
     if (!rc)
@@ -147,7 +156,13 @@ static int show_unwritable(lr_tui_t *m, tui_view_t *v, const lr_error_t *why)
     if (!rc && !lr_repair_plan_render(m->plan, &text, &err))
         rc = tui_view_add_text(v, LR_TUI_A_NORMAL, text);
     free(text);
-    tui_message(m, LR_TUI_A_BAD, "Cannot write a gzip image; nothing was written. Esc goes back.");
+    if (gzip)
+        tui_message(m, LR_TUI_A_BAD,
+                    "Cannot write a gzip image; nothing was written. Esc goes back.");
+    else
+        tui_message(m, LR_TUI_A_BAD,
+                    "Cannot write a container or compressed image; nothing was written. Esc goes "
+                    "back.");
     return rc;
 }
 

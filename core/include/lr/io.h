@@ -40,10 +40,21 @@ enum {
     LR_IO_PARTIAL = 4,
 };
 
-/* Opens a raw image file, a block device, or a gzip image (by content magic,
- * decompressed transparently) read-only. On success *out is owned by the
- * caller (lr_io_close). Fails with a negative errno or LR_EFORMAT (corrupt
- * gzip); err names the path. Same as lr_io_open_opts with no options.
+/* Opens a raw image file, a block device, or a container or compressed
+ * image read-only. On success *out is owned by the caller (lr_io_close).
+ * Fails with a negative errno or LR_EFORMAT (corrupt gzip); err names the
+ * path. Same as lr_io_open_opts with no options.
+ *
+ * The format of a regular file is told by its content (a block device is
+ * always raw): gzip, EWF/E01 (libewf: the .E02... segments are found
+ * beside it), qcow2 (libqcow: backing files followed when they are found
+ * as named or beside the image, encrypted images refused with
+ * LR_EREFUSED; see docs/image-formats.md), VMDK (libvmdk: monolithic, or a descriptor with
+ * its extent files beside it), VHD and VHDX (libvhdi), xz (liblzma) and
+ * zstd (libzstd); a file named NAME.001 with NAME.002 beside it is the
+ * first segment of a split raw set. Each library is optional: without it
+ * such an image fails with -ENOTSUP and a message naming the library.
+ * A refused chain (missing backing file) is -ENOENT or LR_EREFUSED.
  *
  * A gzip image is read in one decompression pass at open, which checks it
  * whole and records an access point every LR_IO_GZIP_SPAN bytes of output
@@ -126,6 +137,17 @@ const char *lr_io_name(const lr_io_t *io);
 int lr_io_writable(const lr_io_t *io);
 /* 1 if the handle is a gzip image (decompressed on the fly). */
 int lr_io_is_gzip(const lr_io_t *io);
+/* The handle's image format: "raw" (a file, a block device, or any layer
+ * stacked by lr_io_new), "gzip", "ewf", "qcow2", "vmdk", "vhd", "vhdx",
+ * "xz", "zstd" or "split". A static string. */
+const char *lr_io_format(const lr_io_t *io);
+/* The name of a format (an lr_io_format answer) for people: "EWF (E01)",
+ * "qcow2", "VMDK", "split raw"... A static string (format itself when it
+ * is not known). */
+const char *lr_io_format_label(const char *format);
+/* 1 if the handle is a container or compressed image (every format but
+ * raw): read-only, it cannot be written in place. */
+int lr_io_is_container(const lr_io_t *io);
 
 /* Positioned read of exactly len bytes; bounds-checked against the size
  * (LR_ERANGE, with offset) and short reads retried. */

@@ -143,7 +143,9 @@ typedef struct lr_repair_change {
 typedef struct lr_repair_image {
     char *path;
     uint64_t size;
-    bool gzip; /* cannot be written in place */
+    bool gzip;          /* a gzip image */
+    const char *format; /* lr_io_format() of the image ("raw" for a copy); static */
+    bool container;     /* a container or compressed image (gzip too): cannot be written in place */
     size_t n_writes;
 } lr_repair_image_t;
 
@@ -292,9 +294,10 @@ int lr_repair_plan_writable(const lr_repair_plan_t *plan, lr_error_t *err);
 
 /* ---- repaired copies of the images ------------------------------------------ */
 
-/* The name of the copy of image src in directory dir: DIR/BASENAME, ".gz"
- * dropped. *dst is malloc'd (caller frees). -EINVAL when src has no base
- * name. */
+/* The name of the copy of image src in directory dir: DIR/BASENAME, ".gz",
+ * ".xz", ".zst" dropped, and a container's ending (".E01", ".qcow2",
+ * ".vmdk", ".vhd", ".vhdx", ".001") replaced by ".img". *dst is malloc'd (caller frees). -EINVAL
+ * when src has no base name. */
 int lr_repair_copy_path(const char *src, const char *dir, char **dst, lr_error_t *err);
 
 /* The checks before copying n images into dir, made before anything is
@@ -304,7 +307,8 @@ int lr_repair_copy_path(const char *src, const char *dir, char **dst, lr_error_t
 int lr_repair_check_copies(const char *const *images, size_t n, const char *dir, bool overwrite,
                            lr_error_t *err);
 
-/* Copies image src (raw, block device or .gz, decompressed) to
+/* Copies image src (raw, block device, .gz decompressed, or any container
+ * or compressed format lr_io_open reads, converted to raw) to
  * lr_repair_copy_path(src, dir), sparse: holes of the source (SEEK_DATA /
  * SEEK_HOLE) and all-zero 4 KiB blocks are not written. Refuses an
  * existing destination (-EEXIST) unless overwrite. *dst is malloc'd

@@ -101,6 +101,9 @@ typedef struct lr_scan_image {
     char *path;    /* lr_io_name() of the handle (the path given, if it could not be opened) */
     uint64_t size; /* bytes (of a damaged gzip image: the bytes that decompressed) */
     bool gzip;
+    const char
+        *format;      /* lr_io_format(): "raw", "gzip", "qcow2"... (static); "raw" if not opened */
+    bool container;   /* a container or compressed image (gzip too): never written in place */
     uint64_t scanned; /* bytes scanned (== size unless interrupted or `error`) */
     /* What went wrong with this image (LR_SCAN_KEEP_GOING, or a handle opened
      * with LR_IO_PARTIAL): 0, or the status of the failed open or read, or of

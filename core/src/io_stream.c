@@ -1,0 +1,246 @@
+/* Compressed images made of independently decodable pieces (xz blocks, zstd
+ * frames), read with bounded memory. The format's opener lists the pieces
+ * (their compressed and decompressed offsets) and gives a codec that decodes
+ * one piece from its start; this layer serves reads like the gzip layer
+ * does: from a history ring of recent output, by decoding forward when the
+ * bytes lie ahead in the current piece, and otherwise by restarting at the
+ * start of the piece that holds them. Reading in order decodes the image
+ * once; a read behind the history costs decoding its piece from its start,
+ * so an image of one big piece is read well only in order (documented in
+ * docs/image-formats.md).
+ *
+ * Memory: the piece list, the history ring (ST_HIST), one input and one
+ * output buffer, and the codec's state. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "io_int.h"
+
+#define ST_IN (256u << 10)  /* compressed bytes read at once */
+#define ST_OUT (256u << 10) /* decompressed bytes made at once */
+#define ST_HIST (2u << 20)  /* recent output kept for reads just behind the stream */
+
+typedef struct st_ctx {
+    int fd;
+    uint64_t size;
+    lr_io_piece_t *pcs;
+    size_t n_pcs;
+    const lr_io_codec_t *codec;
+    void *dec;
+    /* the live decoder */
+    bool live;
+    size_t pc;       /* piece being decoded */
+    uint64_t cur;    /* decompressed offset of the next byte it makes */
+    uint64_t in_pos; /* compressed offset of the next byte to load */
+    uint64_t in_end; /* end of the piece's compressed bytes */
+    uint8_t *in;
+    size_t in_len, in_off;
+    uint8_t *out;
+    uint8_t *hist;
+    uint64_t hist_len; /* bytes [cur - hist_len, cur) are in hist */
+} st_ctx_t;
+
+static void st_free(st_ctx_t *s)
+{
+    if (!s)
+        return;
+    if (s->codec && s->dec)
+        s->codec->free(s->dec);
+    if (s->fd >= 0)
+        close(s->fd);
+    free(s->pcs);
+    free(s->in);
+    free(s->out);
+    free(s->hist);
+    free(s);
+}
+
+/* Keeps the n bytes just made (ending at s->cur) in the ring. */
+static void st_hist_put(st_ctx_t *s, const uint8_t *src, size_t n)
+{
+    uint64_t off = s->cur - n;
+    size_t at = (size_t)(off % ST_HIST);
+    size_t first = n < ST_HIST - at ? n : ST_HIST - at;
+    memcpy(s->hist + at, src, first);
+    memcpy(s->hist, src + first, n - first);
+    s->hist_len = s->hist_len + n > ST_HIST ? ST_HIST : s->hist_len + n;
+}
+
+static void st_hist_get(const st_ctx_t *s, uint8_t *dst, uint64_t off, size_t n)
+{
+    size_t at = (size_t)(off % ST_HIST);
+    size_t first = n < ST_HIST - at ? n : ST_HIST - at;
+    memcpy(dst, s->hist + at, first);
+    memcpy(dst + first, s->hist, n - first);
+}
+
+/* The piece holding decompressed offset off (the pieces are sorted). */
+static size_t st_piece_for(const st_ctx_t *s, uint64_t off)
+{
+    size_t lo = 0, hi = s->n_pcs;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->pcs[mid].out <= off)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static uint64_t st_piece_out_end(const st_ctx_t *s, size_t i)
+{
+    return i + 1 < s->n_pcs ? s->pcs[i + 1].out : s->size;
+}
+
+/* Starts decoding piece i from its beginning. */
+static int st_start(st_ctx_t *s, size_t i, lr_error_t *err)
+{
+    s->live = false;
+    uint64_t skip = 0;
+    int rc = s->codec->start(s->dec, s->fd, &s->pcs[i], &skip, err);
+    if (rc)
+        return rc;
+    s->pc = i;
+    s->cur = s->pcs[i].out;
+    s->in_pos = s->pcs[i].in + skip;
+    s->in_end = s->pcs[i].in_end;
+    s->in_len = s->in_off = 0;
+    s->hist_len = 0;
+    s->live = true;
+    return 0;
+}
+
+/* Loads compressed bytes of the current piece when the buffer is used up. */
+static int st_fill(st_ctx_t *s, lr_error_t *err)
+{
+    if (s->in_off < s->in_len || s->in_pos >= s->in_end)
+        return 0;
+    size_t want = s->in_end - s->in_pos < ST_IN ? (size_t)(s->in_end - s->in_pos) : ST_IN;
+    ssize_t n;
+    do {
+        n = pread(s->fd, s->in, want, (off_t)s->in_pos);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) {
+        int e = errno;
+        return lr_error_set(err, -e, s->in_pos, "read failed: %s", strerror(e));
+    }
+    if (n == 0)
+        return lr_error_set(err, -EIO, s->in_pos, "the compressed file shrank");
+    s->in_pos += (uint64_t)n;
+    s->in_len = (size_t)n;
+    s->in_off = 0;
+    return 0;
+}
+
+/* Decodes the next bytes of the current piece into the ring. */
+static int st_step(st_ctx_t *s, lr_error_t *err)
+{
+    uint64_t end = st_piece_out_end(s, s->pc);
+    int rc = st_fill(s, err);
+    if (rc)
+        return rc;
+    size_t avail = end - s->cur < ST_OUT ? (size_t)(end - s->cur) : ST_OUT;
+    size_t used = 0, made = 0;
+    uint64_t at = s->in_pos - (s->in_len - s->in_off);
+    const char *why = "";
+    rc = s->codec->step(s->dec, s->in + s->in_off, s->in_len - s->in_off, &used, s->out, avail,
+                        &made, &why);
+    if (rc) {
+        s->live = false;
+        return lr_error_set(
+            err, rc, at + used, "corrupt %s data in the %s at compressed offset %llu (%s)",
+            s->codec->name, s->codec->piece, (unsigned long long)s->pcs[s->pc].in, why);
+    }
+    s->in_off += used;
+    s->cur += made;
+    st_hist_put(s, s->out, made);
+    if (made == 0 && used == 0) {
+        s->live = false;
+        return lr_error_set(err, LR_EFORMAT, at, "%s data ends before the %llu bytes it announces",
+                            s->codec->name, (unsigned long long)(end - s->pcs[s->pc].out));
+    }
+    return 0;
+}
+
+static int st_pread(void *ctx, void *buf, size_t len, uint64_t off, lr_error_t *err)
+{
+    st_ctx_t *s = ctx;
+    uint8_t *p = buf;
+    while (len > 0) {
+        if (s->live && off < s->cur && off >= s->cur - s->hist_len) {
+            size_t n = s->cur - off < len ? (size_t)(s->cur - off) : len;
+            st_hist_get(s, p, off, n);
+            p += n;
+            len -= n;
+            off += n;
+            continue;
+        }
+        size_t i = st_piece_for(s, off);
+        bool ahead = s->live && i == s->pc && off >= s->cur;
+        if (s->live && s->cur == st_piece_out_end(s, s->pc) && i == s->pc + 1 && off >= s->cur) {
+            /* the next piece follows on: keep the history across the seam */
+            uint64_t keep = s->hist_len;
+            int rc = st_start(s, i, err);
+            s->hist_len = keep;
+            if (rc)
+                return rc;
+            ahead = true;
+        }
+        if (!ahead) {
+            int rc = st_start(s, i, err);
+            if (rc)
+                return rc;
+        }
+        int rc = st_step(s, err);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static int st_close(void *ctx, lr_error_t *err)
+{
+    (void)err;
+    st_free(ctx);
+    return 0;
+}
+
+static const lr_io_ops_t st_ops = {
+    .name = "compressed",
+    .pread = st_pread,
+    .close = st_close,
+};
+
+int lr_io_stream_new(lr_io_t **out, int fd, const char *path, const lr_io_codec_t *codec, void *dec,
+                     lr_io_piece_t *pcs, size_t n_pcs, uint64_t size, lr_error_t *err)
+{
+    st_ctx_t *s = calloc(1, sizeof(*s));
+    if (!s) {
+        codec->free(dec);
+        free(pcs);
+        close(fd);
+        return lr_error_at(err, path, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    }
+    s->fd = fd;
+    s->codec = codec;
+    s->dec = dec;
+    s->pcs = pcs;
+    s->n_pcs = n_pcs;
+    s->size = size;
+    s->in = malloc(ST_IN);
+    s->out = malloc(ST_OUT);
+    s->hist = malloc(ST_HIST);
+    int rc = 0;
+    if (!s->in || !s->out || !s->hist)
+        rc = lr_error_at(err, path, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    else if (n_pcs == 0 && size > 0)
+        rc = lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET, "no %s data", codec->name);
+    if (!rc)
+        rc = lr_io_new(out, &st_ops, s, size, path, err);
+    if (rc)
+        st_free(s);
+    return rc;
+}

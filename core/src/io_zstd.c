@@ -1,0 +1,160 @@
+/* .zst images through libzstd, read at random by frame. Opening decodes the
+ * file once (checking every frame, and its checksum when it has one) and
+ * notes where each frame starts in the compressed and the decompressed
+ * bytes; a read decodes its frame from the frame start on (io_stream.c). A
+ * file of one frame (plain `zstd`) is one piece: read well in order, and a
+ * read behind the history restarts at its start; files made of many frames
+ * (pzstd's, the seekable format's, or chunks compressed one by one and
+ * concatenated) read well at random. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "io_int.h"
+
+#ifdef LR_HAVE_ZSTD
+#include <zstd.h>
+#include <zstd_errors.h>
+
+#define ZS_PROGRESS (16u << 20) /* compressed bytes between progress calls */
+
+static void zs_free(void *dec)
+{
+    ZSTD_freeDStream(dec);
+}
+
+static int zs_start(void *dec, int fd, const lr_io_piece_t *p, uint64_t *skip, lr_error_t *err)
+{
+    (void)fd;
+    (void)p;
+    *skip = 0;
+    if (ZSTD_isError(ZSTD_DCtx_reset(dec, ZSTD_reset_session_only)))
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "cannot reset the zstd decoder");
+    return 0;
+}
+
+static int zs_step(void *dec, const uint8_t *in, size_t in_len, size_t *used, uint8_t *out,
+                   size_t avail, size_t *made, const char **why)
+{
+    ZSTD_inBuffer ib = {in, in_len, 0};
+    ZSTD_outBuffer ob = {out, avail, 0};
+    size_t r = ZSTD_decompressStream(dec, &ob, &ib);
+    *used = ib.pos;
+    *made = ob.pos;
+    if (!ZSTD_isError(r))
+        return 0;
+    *why = ZSTD_getErrorName(r);
+    return ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation ? -ENOMEM : LR_EFORMAT;
+}
+
+static const lr_io_codec_t zs_codec = {
+    .name = "zstd",
+    .piece = "frame",
+    .start = zs_start,
+    .step = zs_step,
+    .free = zs_free,
+};
+
+typedef struct zs_index {
+    lr_io_piece_t *pcs;
+    size_t n, cap;
+    uint64_t in, out; /* bytes consumed and made so far */
+} zs_index_t;
+
+/* A frame starts at the current position. */
+static int zs_add(zs_index_t *x, lr_error_t *err)
+{
+    if (x->n && x->pcs[x->n - 1].out == x->out) {
+        x->pcs[x->n - 1].in = x->in; /* an empty (or skippable) frame made nothing */
+        return 0;
+    }
+    if (x->n == x->cap) {
+        size_t cap = x->cap ? 2 * x->cap : 64;
+        lr_io_piece_t *p = realloc(x->pcs, cap * sizeof(*p));
+        if (!p)
+            return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+        x->pcs = p;
+        x->cap = cap;
+    }
+    x->pcs[x->n++] = (lr_io_piece_t){.in = x->in, .out = x->out};
+    return 0;
+}
+
+/* The one decoding pass at open. */
+static int zs_index(ZSTD_DStream *ds, int fd, uint64_t file_size, const lr_io_open_opts_t *opts,
+                    zs_index_t *x, lr_error_t *err)
+{
+    size_t in_cap = ZSTD_DStreamInSize(), out_cap = ZSTD_DStreamOutSize();
+    uint8_t *in = malloc(in_cap), *out = malloc(out_cap);
+    int rc = in && out ? zs_add(x, err) : lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    size_t last = 0;      /* ZSTD_decompressStream's last hint: 0 at a frame end */
+    bool pending = false; /* a frame ended: the next byte starts one */
+    uint64_t next_progress = ZS_PROGRESS;
+    while (!rc) {
+        ssize_t n = pread(fd, in, in_cap, (off_t)x->in);
+        if (n < 0) {
+            rc = lr_error_set(err, -errno, x->in, "read failed: %s", strerror(errno));
+            break;
+        }
+        if (n == 0)
+            break;
+        ZSTD_inBuffer ib = {in, (size_t)n, 0};
+        while (!rc && (ib.pos < ib.size || last > 0)) {
+            if (pending && ib.pos < ib.size) { /* a new frame starts here */
+                uint64_t keep = x->in;
+                x->in += ib.pos;
+                rc = zs_add(x, err);
+                x->in = keep;
+                pending = false;
+                if (rc)
+                    break;
+            }
+            ZSTD_outBuffer ob = {out, out_cap, 0};
+            size_t before = ib.pos;
+            last = ZSTD_decompressStream(ds, &ob, &ib);
+            if (ZSTD_isError(last)) {
+                rc = lr_error_set(err, LR_EFORMAT, x->in + before, "corrupt zstd data: %s",
+                                  ZSTD_getErrorName(last));
+                break;
+            }
+            x->out += ob.pos;
+            pending = last == 0;
+            if (ob.pos == 0 && ib.pos == before)
+                break; /* needs more input */
+        }
+        x->in += ib.pos;
+        if (!rc && opts && opts->progress && x->in >= next_progress) {
+            next_progress = x->in + ZS_PROGRESS;
+            if (opts->progress(opts->progress_arg, x->in, file_size))
+                rc = lr_error_set(err, -ECANCELED, LR_NO_OFFSET, "cancelled");
+        }
+    }
+    if (!rc && last != 0)
+        rc = lr_error_set(err, LR_EFORMAT, x->in, "the zstd file is truncated inside a frame");
+    free(in);
+    free(out);
+    return rc;
+}
+
+int lr_io_zstd_open(lr_io_t **out, int fd, const char *path, const lr_io_open_opts_t *opts,
+                    lr_error_t *err)
+{
+    off_t end = lseek(fd, 0, SEEK_END);
+    uint64_t file_size = end > 0 ? (uint64_t)end : 0;
+    ZSTD_DStream *ds = ZSTD_createDStream();
+    zs_index_t x = {0};
+    int rc = ds ? zs_index(ds, fd, file_size, opts, &x, err)
+                : lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    if (rc) {
+        ZSTD_freeDStream(ds);
+        free(x.pcs);
+        close(fd);
+        return lr_error_wrap(err, path, rc);
+    }
+    for (size_t i = 0; i < x.n; i++)
+        x.pcs[i].in_end = i + 1 < x.n ? x.pcs[i + 1].in : file_size;
+    ZSTD_DCtx_reset(ds, ZSTD_reset_session_only);
+    return lr_io_stream_new(out, fd, path, &zs_codec, ds, x.pcs, x.n, x.out, err);
+}
+#endif
