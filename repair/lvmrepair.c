@@ -42,6 +42,7 @@ typedef enum mode {
     MODE_DIFF,
     MODE_EXPORT,
     MODE_EXTRACT,
+    MODE_RESTORE_LV,
 } mode_t_;
 
 /* A version as --restore, --export and --diff take it: "seqno=N", or
@@ -65,6 +66,7 @@ typedef struct args {
     uint64_t seqno;
     bool dry_run, yes, force, json;
     const char *undo, *output, *log, *out_file;
+    const char *from, *as; /* --restore-lv's version and new name */
     int n_images;
     char **images;
     int argc;
@@ -73,6 +75,9 @@ typedef struct args {
 } args_t;
 
 static const char *prog = "lvmrepair";
+
+/* How LR_HINT_NEW_NAME is worded: --restore-lv has --as for it. */
+static const char *new_name_words = "choose another name";
 
 /* ---- messages --------------------------------------------------------------- */
 
@@ -107,14 +112,16 @@ static void hint_words(unsigned hints, const char *crc_how, char *buf, size_t le
         {LR_HINT_USE_COPY, "use --output DIR for repaired copies"},
         {LR_HINT_OVERWRITE, "--force replaces it"},
         {LR_HINT_FORCE, "--force to go on anyway"},
-        {LR_HINT_NEW_NAME, "choose another name"},
+        {LR_HINT_NEW_NAME, NULL}, /* new_name_words */
     };
     size_t at = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]) && at < len; i++)
         if (hints & words[i].bit)
             at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? " or " : "",
-                                   words[i].words ? words[i].words : crc_how);
+                                   words[i].words                     ? words[i].words
+                                   : words[i].bit == LR_HINT_NEW_NAME ? new_name_words
+                                                                      : crc_how);
 }
 
 /* The engine's message, then what would let it go on. */
@@ -138,6 +145,9 @@ static void usage(FILE *f)
             "Usage:\n"
             "  %1$s --restore seqno=N [--vg NAME|UUID] [--crc 0xCRC] [--dry-run] [--yes]\n"
             "            [--force] [--undo FILE] [--output DIR] [--log FILE] IMAGE...\n"
+            "  %1$s --restore-lv LV[,LV...] --from seqno=N[:crc=0xCRC] [--as NEWNAME]\n"
+            "            [--vg NAME|UUID] [--dry-run] [--yes] [--force] [--undo FILE]\n"
+            "            [--output DIR] [--log FILE] IMAGE...\n"
             "  %1$s --apply-undo FILE [--dry-run] [--yes] [--force] [--log FILE] [IMAGE...]\n"
             "  %1$s --diff seqno=A[:crc=0xCRC] seqno=B[:crc=0xCRC] [--vg NAME|UUID] [--json]\n"
             "            IMAGE...\n"
@@ -149,6 +159,10 @@ static void usage(FILE *f)
             "saves every overwritten byte to an undo file first.\n"
             "\n"
             "  --restore seqno=N    write version N again, as seqno (highest seen + 1)\n"
+            "  --restore-lv LV[,LV...]  bring these LVs back as they were in version\n"
+            "                       --from seqno=N, into the current version (kept), as a\n"
+            "                       new seqno; --as NEWNAME brings one back under a new\n"
+            "                       name and UUID\n"
             "  --vg NAME|UUID       the volume group (when several have that version)\n"
             "  --crc 0xCRC          the copy, when one seqno has conflicting texts (also\n"
             "                       written seqno=N:crc=0xCRC)\n"
@@ -278,6 +292,9 @@ enum {
     OPT_LOG,
     OPT_JSON,
     OPT_VERSION,
+    OPT_RESTORE_LV,
+    OPT_FROM,
+    OPT_AS,
 };
 
 static const struct option long_opts[] = {
@@ -299,6 +316,9 @@ static const struct option long_opts[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
+    {"restore-lv", required_argument, NULL, OPT_RESTORE_LV},
+    {"from", required_argument, NULL, OPT_FROM},
+    {"as", required_argument, NULL, OPT_AS},
     {NULL, 0, NULL, 0},
 };
 
@@ -326,6 +346,15 @@ static bool parse_opt(args_t *a, int c, const char *arg)
     case OPT_EXPORT:
     case OPT_EXTRACT:
         set_mode(a, (mode_t_)(MODE_RESTORE + (c - OPT_RESTORE)), arg);
+        return true;
+    case OPT_RESTORE_LV:
+        set_mode(a, MODE_RESTORE_LV, arg);
+        return true;
+    case OPT_FROM:
+        a->from = arg;
+        return true;
+    case OPT_AS:
+        a->as = arg;
         return true;
     case OPT_SEQNO:
         a->has_seqno = true;
@@ -376,7 +405,15 @@ static bool parse_opt(args_t *a, int c, const char *arg)
 /* Options that only make sense with some modes. */
 static bool check_combination(args_t *a)
 {
-    bool restore = a->mode == MODE_RESTORE, undo = a->mode == MODE_APPLY_UNDO;
+    bool restore = a->mode == MODE_RESTORE || a->mode == MODE_RESTORE_LV,
+         undo = a->mode == MODE_APPLY_UNDO;
+    if ((a->from || a->as) && a->mode != MODE_RESTORE_LV)
+        return usage_error(a, "--from and --as go with --restore-lv");
+    if (a->mode == MODE_RESTORE_LV && !a->from)
+        return usage_error(a, "--restore-lv needs --from seqno=N (the version to take the LVs "
+                              "from)");
+    if (a->as && strchr(a->mode_arg, ','))
+        return usage_error(a, "--as renames one LV; name only one with --restore-lv");
     if (a->undo && !restore)
         return usage_error(a, "--undo goes with --restore");
     if (a->output && !restore)
@@ -407,15 +444,16 @@ static bool check_combination(args_t *a)
  * picks a copy of; --extract names one with --seqno (or none: the newest). */
 static bool take_versions(args_t *a)
 {
-    const char *opt = a->mode == MODE_RESTORE  ? "--restore"
-                      : a->mode == MODE_EXPORT ? "--export"
-                      : a->mode == MODE_DIFF   ? "--diff"
-                                               : NULL;
+    const char *opt = a->mode == MODE_RESTORE_LV ? "--from"
+                      : a->mode == MODE_RESTORE  ? "--restore"
+                      : a->mode == MODE_EXPORT   ? "--export"
+                      : a->mode == MODE_DIFF     ? "--diff"
+                                                 : NULL;
     if (a->mode == MODE_EXTRACT)
         a->v = (version_arg_t){.seqno = a->seqno, .has_crc = a->has_crc, .crc = a->crc};
     if (!opt)
         return true;
-    if (!take_version(a, opt, a->mode_arg, &a->v))
+    if (!take_version(a, opt, a->mode == MODE_RESTORE_LV ? a->from : a->mode_arg, &a->v))
         return false;
     if (a->mode == MODE_DIFF)
         return take_version(a, opt, a->seqno2, &a->v2);
@@ -439,8 +477,8 @@ static bool parse_args(args_t *a, int argc, char **argv)
         if (!parse_opt(a, c, optarg))
             return false;
     if (a->n_modes != 1)
-        return usage_error(a, "give exactly one of --restore, --apply-undo, --diff, --export, "
-                              "--extract");
+        return usage_error(a, "give exactly one of --restore, --restore-lv, --apply-undo, --diff, "
+                              "--export, --extract");
     a->images = argv + optind;
     a->n_images = argc - optind;
     /* --diff seqno=A seqno=B: the second version arrives as an operand. */
@@ -615,9 +653,15 @@ static int execute(const args_t *a, lr_repair_plan_t *p, const char *undo, lr_er
                     prog, prog, undo);
         return exit_for(rc);
     }
-    printf("Restored VG %s seqno %" PRIu64 " as seqno %" PRIu64 ": %zu writes done and "
-           "verified.\nUndo file: %s\n",
-           p->vg_name, p->seqno, p->new_seqno, p->n_writes, undo);
+    if (p->n_lvs)
+        printf("Brought back LV %s of VG %s seqno %" PRIu64 " into seqno %" PRIu64
+               " as seqno %" PRIu64 ": %zu writes done and verified.\nUndo file: %s\n",
+               a->as ? a->as : a->mode_arg, p->vg_name, p->seqno, p->base_seqno, p->new_seqno,
+               p->n_writes, undo);
+    else
+        printf("Restored VG %s seqno %" PRIu64 " as seqno %" PRIu64 ": %zu writes done and "
+               "verified.\nUndo file: %s\n",
+               p->vg_name, p->seqno, p->new_seqno, p->n_writes, undo);
     return EXIT_OK;
 }
 
@@ -662,10 +706,76 @@ static int check_outputs(const args_t *a)
     return rc ? fail(rc, &err) : EXIT_OK;
 }
 
+/* Shows the plan (or says why there is none). */
+static int show_plan(int rc, const lr_repair_plan_t *p, lr_error_t *err)
+{
+    char *text = NULL;
+    if (!rc)
+        rc = lr_repair_plan_render(p, &text, err);
+    if (!rc) {
+        fputs(text, stdout);
+        fflush(stdout);
+    }
+    free(text);
+    return rc ? fail(rc, err) : EXIT_OK;
+}
+
+/* Splits --restore-lv's comma separated names into *names (malloc'd
+ * array pointing into *buf, a malloc'd copy). */
+static size_t split_names(const char *arg, char **buf, const char ***names)
+{
+    *buf = strdup(arg);
+    size_t n = 0;
+    *names = calloc(strlen(arg) + 1, sizeof(**names));
+    if (!*buf || !*names)
+        return 0;
+    for (char *save = NULL, *t = strtok_r(*buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        (*names)[n++] = t;
+    return n;
+}
+
+/* Plans bringing back --restore-lv's LVs from --from's version, naming
+ * the command in the new copy's description as LVM2 does. */
+static int plan_lv(const args_t *a, const scanned_t *s, lr_repair_plan_t **p)
+{
+    int g = -1, ver = -1;
+    int ex = choose(s, a->vg, true, &a->v, "seqno=N:crc=0xCRC", &g, &ver);
+    if (ex != EXIT_OK)
+        return ex;
+    const lr_scan_vg_t *vg = &s->scan->vgs[g];
+    char command[512], crc[32] = "", as[160] = "";
+    if (a->v.has_crc)
+        snprintf(crc, sizeof(crc), ":crc=0x%08x", a->v.crc);
+    if (a->as)
+        snprintf(as, sizeof(as), " --as %s", a->as);
+    snprintf(command, sizeof(command), "%s --restore-lv %s --from seqno=%" PRIu64 "%s%s --vg %s",
+             prog, a->mode_arg, a->v.seqno, crc, as, vg->name ? vg->name : vg->id);
+    lr_repair_opts_t o = {.vg = vg->id,
+                          .seqno = a->v.seqno,
+                          .has_crc = a->v.has_crc,
+                          .crc = a->v.crc,
+                          .command = command,
+                          .force = a->force};
+    char *buf = NULL;
+    const char **names = NULL;
+    lr_repair_lv_opts_t lo = {.as = a->as};
+    lo.n_names = split_names(a->mode_arg, &buf, &names);
+    lo.names = names;
+    lr_error_t err;
+    lr_error_clear(&err);
+    int rc = lo.n_names ? lr_repair_plan_restore_lv(s->session, s->ios, &o, &lo, p, &err)
+                        : lr_error_set(&err, -EINVAL, LR_NO_OFFSET, "no LV named");
+    free(names);
+    free(buf);
+    return show_plan(rc, *p, &err);
+}
+
 /* Plans the restore of the chosen version, naming the command in the new
  * copy's description as LVM2 does. */
 static int plan(const args_t *a, const scanned_t *s, lr_repair_plan_t **p)
 {
+    if (a->mode == MODE_RESTORE_LV)
+        return plan_lv(a, s, p);
     int g = -1, ver = -1;
     int ex = choose(s, a->vg, true, &a->v, "--crc 0xCRC", &g, &ver);
     if (ex != EXIT_OK)
@@ -685,15 +795,7 @@ static int plan(const args_t *a, const scanned_t *s, lr_repair_plan_t **p)
     lr_error_t err;
     lr_error_clear(&err);
     int rc = lr_repair_plan_new(s->session, s->ios, &o, p, &err);
-    char *text = NULL;
-    if (!rc)
-        rc = lr_repair_plan_render(*p, &text, &err);
-    if (!rc) {
-        fputs(text, stdout);
-        fflush(stdout);
-    }
-    free(text);
-    return rc ? fail(rc, &err) : EXIT_OK;
+    return show_plan(rc, *p, &err);
 }
 
 /* A plan that cannot be written in place is refused (unless it goes to
@@ -980,6 +1082,9 @@ int main(int argc, char **argv)
     if (!parse_args(&a, argc, argv))
         return a.status;
     switch (a.mode) {
+    case MODE_RESTORE_LV:
+        new_name_words = "--as NEWNAME brings it back under another name";
+        /* fall through */
     case MODE_RESTORE: {
         int ex = check_outputs(&a);
         return ex != EXIT_OK ? ex : with_scan(&a, restore_scanned);
