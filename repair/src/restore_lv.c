@@ -500,6 +500,30 @@ static int check_extents(rl_ctx_t *c, lr_error_t *err)
     return rc;
 }
 
+/* LVM2 removes a thin LV of an inactive pool by queueing a message in the
+ * pool's segment (message1 { delete = ID }), sent to the pool's metadata
+ * at its next activation: the device is then deleted, whatever the
+ * metadata text says. Such a pending delete of the LV's device is a
+ * refusal (the pool's messages are not edited here). */
+static int check_pending_delete(const rl_ctx_t *c, const lr_lv_t *lv, const char *pool, int64_t dev,
+                                lr_error_t *err)
+{
+    const lr_lv_t *pl = lr_vg_find_lv(c->cur, pool);
+    for (size_t s = 0; pl && s < pl->n_segs; s++)
+        for (const lr_cfg_node_t *m = lr_cfg_child(pl->segs[s].node); m; m = lr_cfg_next(m)) {
+            int64_t id = -1;
+            if (lr_cfg_node_type(m) != LR_CFG_SECTION ||
+                lr_cfg_get_int(m, "delete", &id, NULL) != 0 || id != dev)
+                continue;
+            return lr_error_refuse(err, 0,
+                                   "thin LV %s was device id %lld of pool %s, and the current "
+                                   "version of the pool has a pending message (%s) to delete "
+                                   "that device at the pool's next activation",
+                                   lv->name, (long long)dev, pool, lr_cfg_key(m));
+        }
+    return 0;
+}
+
 /* A thin LV goes into the pool of the current version named by its
  * segment (need_visible checked it is the same pool). Its device id must
  * not be another thin LV's now; whether the pool's metadata still holds
@@ -531,6 +555,9 @@ static int check_thin(rl_ctx_t *c, const rl_item_t *it, const lr_seg_t *seg, lr_
                                        lv->name, (long long)dev, pool, o->name);
         }
     }
+    int rc = check_pending_delete(c, lv, pool, dev, err);
+    if (rc)
+        return rc;
     if (!c->o->force)
         return lr_error_refuse(err, LR_HINT_FORCE,
                                "thin LV %s is device id %lld of pool %s; the pool's thin "

@@ -277,7 +277,9 @@ typedef struct lr_repair_lv_opts {
  * version, or not among the images (LR_HINT_MISSING_PVS), or has fewer
  * extents now; a visible LV it needs (snapshot origin, thin pool, thin
  * origin) is not in the current version with the same name and UUID; a
- * thin LV whose device id another thin LV of the pool uses now; a thin LV
+ * thin LV whose device id another thin LV of the pool uses now, or whose
+ * pool has a pending message deleting it (LVM2's lvremove of a thin LV of
+ * an inactive pool); a thin LV
  * at all, unless opts->force (LR_HINT_FORCE): the pool's metadata is not
  * read here, so whether its device id still exists there is not verified
  * (forced, a note says so); more LVs than the VG's max_lv; and every
