@@ -264,7 +264,7 @@ int rp_check_text(lr_repair_plan_t *p, const lr_repair_opts_t *o, lr_vg_t **out,
 
 /* ---- entry point ----------------------------------------------------------------- */
 
-int rp_init_images(lr_repair_plan_t *p, const lr_scan_t *scan, lr_error_t *err)
+static int rp_init_images(lr_repair_plan_t *p, const lr_scan_t *scan, lr_error_t *err)
 {
     p->images = calloc(scan->n_images ? scan->n_images : 1, sizeof(*p->images));
     if (!p->images)
@@ -280,7 +280,7 @@ int rp_init_images(lr_repair_plan_t *p, const lr_scan_t *scan, lr_error_t *err)
     return 0;
 }
 
-int rp_init_version(lr_repair_plan_t *p, const lr_scan_t *scan, lr_error_t *err)
+static int rp_init_version(lr_repair_plan_t *p, const lr_scan_t *scan, lr_error_t *err)
 {
     const lr_scan_vg_t *vg = &scan->vgs[p->vg];
     const lr_scan_version_t *v = &vg->versions[p->version];
@@ -319,8 +319,8 @@ int rp_init_version(lr_repair_plan_t *p, const lr_scan_t *scan, lr_error_t *err)
 }
 
 /* Opens the images read-only when the caller has no handles. */
-int rp_open_images(const lr_scan_t *scan, lr_io_t *const *ios, lr_io_t ***rio, bool *own,
-                   lr_error_t *err)
+static int rp_open_images(const lr_scan_t *scan, lr_io_t *const *ios, lr_io_t ***rio, bool *own,
+                          lr_error_t *err)
 {
     *own = ios == NULL;
     *rio = calloc(scan->n_images ? scan->n_images : 1, sizeof(**rio));
@@ -338,13 +338,46 @@ int rp_open_images(const lr_scan_t *scan, lr_io_t *const *ios, lr_io_t ***rio, b
     return 0;
 }
 
-void rp_close_images(lr_io_t **rio, size_t n, bool own)
+static void rp_close_images(lr_io_t **rio, size_t n, bool own)
 {
     if (!rio)
         return;
     for (size_t i = 0; own && i < n; i++)
         lr_io_close(rio[i], NULL);
     free(rio);
+}
+
+int rp_plan_start(lr_repair_plan_t *p, const lr_scan_t *scan, const lr_repair_opts_t *opts,
+                  lr_error_t *err)
+{
+    int rc = rp_init_images(p, scan, err);
+    if (!rc)
+        /* the scan's one chooser; its refusal keeps the hints */
+        rc = lr_scan_select_one(scan,
+                                &(lr_scan_pick_t){.vg = opts->vg,
+                                                  .has_seqno = true,
+                                                  .seqno = opts->seqno,
+                                                  .has_crc = opts->has_crc,
+                                                  .crc = opts->crc},
+                                &p->vg, &p->version, err);
+    if (!rc)
+        rc = rp_init_version(p, scan, err);
+    return rc;
+}
+
+int rp_plan_finish(lr_repair_plan_t *p, const lr_scan_session_t *session, lr_io_t *const *ios,
+                   const lr_vg_t *vg, const lr_repair_opts_t *opts, lr_error_t *err)
+{
+    const lr_scan_t *scan = lr_scan_result(session);
+    lr_io_t **rio = NULL;
+    bool own = false;
+    int rc = rp_open_images(scan, ios, &rio, &own, err);
+    if (!rc)
+        rc = rp_plan_pvs(p, session, rio, vg, opts, err);
+    if (!rc)
+        rc = rp_plan_writes(p, scan, rio, err);
+    rp_close_images(rio, scan->n_images, own);
+    return rc;
 }
 
 int lr_repair_plan_new(const lr_scan_session_t *session, lr_io_t *const *ios,
@@ -360,20 +393,7 @@ int lr_repair_plan_new(const lr_scan_session_t *session, lr_io_t *const *ios,
         return lr_error_oom(err);
     lr_repair_plan_t *p = &rp->pub;
     lr_vg_t *orig = NULL, *vg = NULL;
-    lr_io_t **rio = NULL;
-    bool own = false;
-    int rc = rp_init_images(p, scan, err);
-    if (!rc)
-        /* the scan's one chooser; its refusal keeps the hints */
-        rc = lr_scan_select_one(scan,
-                                &(lr_scan_pick_t){.vg = opts->vg,
-                                                  .has_seqno = true,
-                                                  .seqno = opts->seqno,
-                                                  .has_crc = opts->has_crc,
-                                                  .crc = opts->crc},
-                                &p->vg, &p->version, err);
-    if (!rc)
-        rc = rp_init_version(p, scan, err);
+    int rc = rp_plan_start(p, scan, opts, err);
     if (!rc)
         rc = make_text(p, session, opts, &orig, err);
     if (!rc)
@@ -381,12 +401,7 @@ int lr_repair_plan_new(const lr_scan_session_t *session, lr_io_t *const *ios,
     if (!rc)
         rc = rp_plan_changes(p, session, orig, err);
     if (!rc)
-        rc = rp_open_images(scan, ios, &rio, &own, err);
-    if (!rc)
-        rc = rp_plan_pvs(p, session, rio, vg, opts, err);
-    if (!rc)
-        rc = rp_plan_writes(p, scan, rio, err);
-    rp_close_images(rio, scan->n_images, own);
+        rc = rp_plan_finish(p, session, ios, vg, opts, err);
     lr_vg_free(orig);
     lr_vg_free(vg);
     if (rc) {

@@ -36,15 +36,36 @@ static const char *what_name(lr_repair_what_t w)
     return "?";
 }
 
+/* The heading: the version restored, or the LVs brought back from it. */
+static void render_heading(const lr_repair_plan_t *p, lr_strbuf_t *b)
+{
+    if (!p->n_lvs) {
+        lr_strbuf_printf(b, "Restore VG %s (UUID %s) to its version seqno %llu\n", p->vg_name,
+                         p->vg_id, (unsigned long long)p->seqno);
+        return;
+    }
+    lr_strbuf_printf(b, "Bring back LV%s", p->n_lvs > 1 ? "s" : "");
+    for (size_t i = 0, k = 0; i < p->n_lvs; i++)
+        if (p->lvs[i].named)
+            lr_strbuf_printf(b, "%s %s", k++ ? "," : "", p->lvs[i].old_name);
+    lr_strbuf_printf(b, " of VG %s (UUID %s) from its version seqno %llu\n", p->vg_name, p->vg_id,
+                     (unsigned long long)p->seqno);
+}
+
 static void render_version(const lr_repair_plan_t *p, lr_strbuf_t *b)
 {
     char t[64];
-    lr_strbuf_printf(b, "Restore VG %s (UUID %s) to its version seqno %llu\n", p->vg_name, p->vg_id,
-                     (unsigned long long)p->seqno);
-    lr_strbuf_printf(b, "  version:  seqno %llu, crc 0x%08x, written %s\n",
-                     (unsigned long long)p->seqno, p->crc, when(p->version_time, t, sizeof(t)));
+    render_heading(p, b);
+    lr_strbuf_printf(b, "  %s seqno %llu, crc 0x%08x, written %s\n",
+                     p->n_lvs ? "from:    " : "version: ", (unsigned long long)p->seqno, p->crc,
+                     when(p->version_time, t, sizeof(t)));
     if (p->version_description)
         lr_strbuf_printf(b, "            \"%s\"\n", p->version_description);
+    if (p->n_lvs)
+        lr_strbuf_printf(b,
+                         "  into:     the current version, seqno %llu, crc 0x%08x (every LV in "
+                         "it stays as it is)\n",
+                         (unsigned long long)p->base_seqno, p->base_crc);
     lr_strbuf_printf(
         b,
         "  new copy: seqno %llu (highest seqno of %s seen anywhere: %llu%s), %llu bytes, "
@@ -63,33 +84,13 @@ static void render_version(const lr_repair_plan_t *p, lr_strbuf_t *b)
                      p->host, when(p->time, t, sizeof(t)));
 }
 
-/* The header of a plan bringing back single LVs: from which version, into
- * which, and each LV with its segments' extents. */
-static void render_lvs_version(const lr_repair_plan_t *p, lr_strbuf_t *b)
+/* The LVs a plan bringing back single LVs adds, each with its segments'
+ * extents. */
+static void render_lvs(const lr_repair_plan_t *p, lr_strbuf_t *b)
 {
-    char t[64], s1[32];
-    lr_strbuf_printf(b, "Bring back LV%s", p->n_lvs > 1 ? "s" : "");
-    for (size_t i = 0, k = 0; i < p->n_lvs; i++)
-        if (p->lvs[i].named)
-            lr_strbuf_printf(b, "%s %s", k++ ? "," : "", p->lvs[i].old_name);
-    lr_strbuf_printf(b, " of VG %s (UUID %s) from its version seqno %llu\n", p->vg_name, p->vg_id,
-                     (unsigned long long)p->seqno);
-    lr_strbuf_printf(b, "  from:     seqno %llu, crc 0x%08x, written %s\n",
-                     (unsigned long long)p->seqno, p->crc, when(p->version_time, t, sizeof(t)));
-    if (p->version_description)
-        lr_strbuf_printf(b, "            \"%s\"\n", p->version_description);
-    lr_strbuf_printf(b,
-                     "  into:     the current version, seqno %llu, crc 0x%08x (every LV in it "
-                     "stays as it is)\n",
-                     (unsigned long long)p->base_seqno, p->base_crc);
-    lr_strbuf_printf(b,
-                     "  new copy: seqno %llu (highest seqno of %s seen anywhere: %llu%s), %llu "
-                     "bytes, crc 0x%08x\n",
-                     (unsigned long long)p->new_seqno, p->vg_name, (unsigned long long)p->max_seqno,
-                     p->max_seqno_committed ? "" : ", not committed",
-                     (unsigned long long)p->text_size, p->text_crc);
-    lr_strbuf_printf(b, "            description \"%s\", host %s, time %s\n", p->description,
-                     p->host, when(p->time, t, sizeof(t)));
+    char s1[32];
+    if (!p->n_lvs)
+        return;
     lr_strbuf_printf(b, "\nLVs that come back (every key of their sections as in seqno %llu):\n",
                      (unsigned long long)p->seqno);
     for (size_t i = 0; i < p->n_lvs; i++) {
@@ -216,10 +217,8 @@ int lr_repair_plan_render(const lr_repair_plan_t *p, char **text, lr_error_t *er
     if (!p || !text)
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "render: invalid arguments");
     lr_strbuf_t b = LR_STRBUF_INIT;
-    if (p->n_lvs)
-        render_lvs_version(p, &b);
-    else
-        render_version(p, &b);
+    render_version(p, &b);
+    render_lvs(p, &b);
     render_changes(p, &b);
     render_pvs(p, &b);
     render_writes(p, &b);

@@ -891,31 +891,14 @@ int lr_repair_plan_restore_lv(const lr_scan_session_t *session, lr_io_t *const *
     lr_repair_plan_t *p = &rp->pub;
     rl_ctx_t c = {.p = p, .o = opts, .lo = lv_opts, .scan = scan};
     lr_vg_t *vg = NULL;
-    lr_io_t **rio = NULL;
-    bool own = false;
-    rc = rp_init_images(p, scan, err);
-    if (!rc)
-        rc = lr_scan_select_one(scan,
-                                &(lr_scan_pick_t){.vg = opts->vg,
-                                                  .has_seqno = true,
-                                                  .seqno = opts->seqno,
-                                                  .has_crc = opts->has_crc,
-                                                  .crc = opts->crc},
-                                &p->vg, &p->version, err);
-    if (!rc)
-        rc = rp_init_version(p, scan, err);
+    rc = rp_plan_start(p, scan, opts, err);
     if (!rc)
         rc = plan_lvs(&c, session, err);
     free_ctx(&c);
     if (!rc)
         rc = rp_check_text(p, opts, &vg, err);
     if (!rc)
-        rc = rp_open_images(scan, ios, &rio, &own, err);
-    if (!rc)
-        rc = rp_plan_pvs(p, session, rio, vg, opts, err);
-    if (!rc)
-        rc = rp_plan_writes(p, scan, rio, err);
-    rp_close_images(rio, scan->n_images, own);
+        rc = rp_plan_finish(p, session, ios, vg, opts, err);
     lr_vg_free(vg);
     if (rc) {
         lr_repair_plan_free(p);
