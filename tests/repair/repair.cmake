@@ -19,6 +19,8 @@ endif()
 lr_add_test(test_restore test_restore.c LIBS lrrepair)
 set_tests_properties(test_restore PROPERTIES TIMEOUT 900)
 lr_add_test(test_restore_checks test_restore_checks.c LIBS lrrepair)
+# Bringing back single LVs into the current version (lr_repair_plan_restore_lv).
+lr_add_test(test_restore_lv test_restore_lv.c LIBS lrrepair)
 # The error contract of the repair headers: failing calls with a NULL error record.
 lr_add_test(test_repair_contract test_repair_contract.c LIBS lrrepair)
 
