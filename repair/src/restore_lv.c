@@ -44,6 +44,7 @@ typedef struct rl_ctx {
     lr_vg_t *cur;  /* a view of cfg as it was read */
     rl_item_t *items;
     size_t n_items;
+    const lr_lv_t *probe, *owner; /* find_owner: an LV naming probe */
 } rl_ctx_t;
 
 static void free_ctx(rl_ctx_t *c)
@@ -227,6 +228,36 @@ static int add_snapshots(rl_ctx_t *c, bool *added, lr_error_t *err)
     return 0;
 }
 
+static int note_owner(rl_ctx_t *c, const lr_lv_t *from, const char *key, const lr_lv_t *to,
+                      lr_error_t *err)
+{
+    (void)err;
+    /* A snapshot's COW LV is hidden, yet it is the snapshot users name:
+     * the snapshot segment naming it as cow_store is not its owner. */
+    if (to == c->probe && !c->owner && strcmp(key, "cow_store") != 0)
+        c->owner = from;
+    return 0;
+}
+
+/* A hidden LV that is part of another one (a segment of it names the LV,
+ * not as a snapshot's COW) is refused when named alone, naming its owner.
+ * Other hidden LVs (a snapshot's COW, a pool metadata spare) may be
+ * named. */
+static int refuse_part(rl_ctx_t *c, const lr_lv_t *lv, lr_error_t *err)
+{
+    c->probe = lv;
+    c->owner = NULL;
+    for (size_t i = 0; i < c->old->n_lvs && !c->owner; i++)
+        lv_refs(c, &c->old->lvs[i], note_owner, err);
+    if (!c->owner)
+        return 0;
+    return lr_error_refuse(err, 0,
+                           "LV %s is a hidden part of LV %s in seqno %llu: name %s, and its "
+                           "parts come with it",
+                           lv->name, c->owner->name, (unsigned long long)c->p->seqno,
+                           c->owner->name);
+}
+
 /* The named LVs, then everything they need, to a fixed point. */
 static int collect(rl_ctx_t *c, lr_error_t *err)
 {
@@ -237,9 +268,12 @@ static int collect(rl_ctx_t *c, lr_error_t *err)
             return lr_error_set(err, LR_ENOTFOUND, LR_NO_OFFSET,
                                 "VG %s seqno %llu has no LV named %s", c->p->vg_name,
                                 (unsigned long long)c->p->seqno, name);
+        int rc = lv->visible ? 0 : refuse_part(c, lv, err);
+        if (rc)
+            return rc;
         if (find_item(c, lv_index(c->old, lv)) >= 0)
             continue; /* named twice */
-        int rc = add_item(c, lv_index(c->old, lv), true, NULL, err);
+        rc = add_item(c, lv_index(c->old, lv), true, NULL, err);
         if (rc)
             return rc;
     }
@@ -775,7 +809,7 @@ static int describe(rl_ctx_t *c, lr_error_t *err)
     for (size_t i = 0; i < c->n_items; i++) {
         p->n_lvs++;
         int rc = describe_item(c, &c->items[i], &p->lvs[i], err);
-        if (!rc && p->lvs[i].visible && add_back(p, &p->lvs[i]))
+        if (!rc && (p->lvs[i].visible || p->lvs[i].named) && add_back(p, &p->lvs[i]))
             rc = lr_error_oom(err);
         if (rc)
             return rc;

@@ -269,7 +269,8 @@ typedef struct lr_repair_lv_opts {
  * restore (lr_repair_execute runs it). Reading only. On success *out is
  * owned by the caller (lr_repair_plan_free); plan->lvs lists what comes
  * back.
- * Refusals (LR_EREFUSED, nothing planned): an extent of an LV coming back
+ * Refusals (LR_EREFUSED, nothing planned): a hidden LV named that is part
+ * of another (the message names it; a snapshot's COW may be named); an extent of an LV coming back
  * is allocated to an LV of the current version (each conflict named, with
  * its extents); a name already used in the current version
  * (LR_HINT_NEW_NAME) or a UUID still used by an LV there (LR_HINT_NEW_NAME:

@@ -13,6 +13,7 @@
 #   sub-LVs (raid images and metadata, mirror images and log, the snapshot
 #   segment, cache origin and pool): lvs -a shows every one of them as in
 #   version N, the other LVs unchanged, vgck accepts, no data byte changed;
+#   a hidden sub-LV named alone is refused (naming its LV);
 #   --restore-lv thin1 is refused while the pool has the pending delete;
 #   once the message is gone (vgcfgrestore of an edited backup) it is
 #   refused without --force (the pool's metadata is not read) and brought
@@ -120,6 +121,8 @@ SUMS=$(data_sums)
 
 run --restore-lv thin1 --from "seqno=$N" --vg "$VG" --yes --force "${IMGS[@]}"
 refused "thin1 with a pending delete of its device" "pending message"
+run --restore-lv r1_rimage_0 --from "seqno=$N" --vg "$VG" --yes "${IMGS[@]}"
+refused "a raid image named alone" "hidden part of LV r1"
 
 # ---- r1 alone, then m1, snap and c1 at once ---------------------------------------------
 
