@@ -2,7 +2,8 @@
 # Interop: bring back one LV from an old version into the current one
 # (lvmrepair --restore-lv), judged by real LVM2.
 #
-# A three-PV VG gets a history made by LVM2 itself: root, home, logs and
+# A three-PV VG gets a history made by LVM2 itself (far's PV first, so the
+# PV keys change when it leaves): root, home, logs and
 # far are created (version N); then root, logs and far are removed, far's
 # PV leaves the VG (vgreduce), scratch is created on other extents, home
 # is extended and var reduced. --restore-lv root --from seqno=N must then
@@ -80,7 +81,9 @@ attach
 for i in 1 2 3; do
     must pvcreate -y --dataalignment 1m --metadatasize 1000k "${DEV[$i]}"
 done
-must vgcreate -s 1m "$VG" "${DEV[1]}" "${DEV[2]}" "${DEV[3]}"
+# far's PV first: once it leaves the VG, LVM2 numbers the others pv0 and
+# pv1, so root's segment (pv1 in version N) must name pv0 when it comes back.
+must vgcreate -s 1m "$VG" "${DEV[3]}" "${DEV[1]}" "${DEV[2]}"
 must lvcreate -an -Zn -y -L 8m -n root "$VG" "${DEV[1]}"
 must lvcreate -an -Zn -y -L 4m -n home "$VG" "${DEV[1]}"
 must lvcreate -an -Zn -y -L 6m -n var "$VG" "${DEV[2]}"
@@ -152,6 +155,8 @@ names=$(printf '%s\n' "$LR_OUT" | grep -v -i warning | tr -d ' ' | grep -v '^$' 
 must vgck "$VG"
 lr_no_warnings "vgck $VG"
 [ "$(lv_info root)" = "$ROOT_N" ] || lr_fail "root is '$(lv_info root)', was '$ROOT_N'"
+printf '%s\n' "$OUT" | grep -q "^      pv0 .* extents 0..7 (free in seqno $CUR)" ||
+    lr_fail "the plan does not put root on pv0 (pv1 in seqno $N)"
 lr_lvm lvs --noheadings -o lv_tags "$VG/root"
 printf '%s\n' "$LR_OUT" | grep -q keepme || lr_fail "root lost its tag"
 AFTER=""
