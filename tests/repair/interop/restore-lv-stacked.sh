@@ -9,7 +9,8 @@
 # version N. LVM2's lvremove then removes r1, m1, snap, c1 and thin1 (an
 # inactive pool: LVM2 queues a delete message for thin1's device) and
 # lvcreate adds late. Then:
-#   --restore-lv r1 and --restore-lv m1,snap,c1 bring back each LV with its
+#   --restore-lv r1, --restore-lv snap,c1 and --restore-lv m1 --as m2
+#   (sub-LVs renamed m2_*, new UUIDs) bring back each LV with its
 #   sub-LVs (raid images and metadata, mirror images and log, the snapshot
 #   segment, cache origin and pool): lvs -a shows every one of them as in
 #   version N, the other LVs unchanged, vgck accepts, no data byte changed;
@@ -129,27 +130,41 @@ refused "a raid image named alone" "hidden part of LV r1"
 run --restore-lv r1 --from "seqno=$N" --vg "$VG" --yes --undo "$LR_TMP/u1" "${IMGS[@]}"
 [ "$RC" -eq 0 ] || lr_fail "--restore-lv r1 exited $RC"
 printf '%s\n' "$OUT" | grep -q "r1_rimage_1: 4.00 MiB" || lr_fail "the plan does not list r1_rimage_1"
-run --restore-lv m1,snap,c1 --from "seqno=$N" --vg "$VG" --yes --undo "$LR_TMP/u2" "${IMGS[@]}"
-[ "$RC" -eq 0 ] || lr_fail "--restore-lv m1,snap,c1 exited $RC"
+run --restore-lv snap,c1 --from "seqno=$N" --vg "$VG" --yes --undo "$LR_TMP/u2" "${IMGS[@]}"
+[ "$RC" -eq 0 ] || lr_fail "--restore-lv snap,c1 exited $RC"
+run --restore-lv m1 --as m2 --from "seqno=$N" --vg "$VG" --yes --undo "$LR_TMP/u4" "${IMGS[@]}"
+[ "$RC" -eq 0 ] || lr_fail "--restore-lv m1 --as m2 exited $RC"
 [ "$(data_sums)" = "$SUMS" ] || lr_fail "bytes outside the metadata areas changed"
 
 attach
-[ "$(lr_vg_seqno "$VG")" = "$((CUR + 2))" ] || lr_fail "seqno is not $((CUR + 2))"
+[ "$(lr_vg_seqno "$VG")" = "$((CUR + 3))" ] || lr_fail "seqno is not $((CUR + 3))"
 must vgck "$VG"
 lr_no_warnings "vgck $VG"
 NOW=$(rows)
 printf 'now:\n%s\n' "$NOW"
-for lv in r1 r1_rimage_0 r1_rimage_1 r1_rmeta_0 r1_rmeta_1 m1 m1_mimage_0 m1_mimage_1 m1_mlog \
-    snap c1 c1_corig cpool cpool_cdata cpool_cmeta; do
+for lv in r1 r1_rimage_0 r1_rimage_1 r1_rmeta_0 r1_rmeta_1 snap c1 c1_corig cpool cpool_cdata \
+    cpool_cmeta; do
     [ "$(row $lv "$NOW")" = "$(row $lv "$AT_N")" ] ||
         lr_fail "$lv is '$(row $lv "$NOW")', was '$(row $lv "$AT_N")' in seqno $N"
 done
+# m1 came back as m2: its sub-LVs renamed m2_*, every UUID new, the rest as
+# in version N.
+for lv in m1 m1_mimage_0 m1_mimage_1 m1_mlog; do
+    new=$(row "${lv/m1/m2}" "$NOW")
+    old=$(row "$lv" "$AT_N")
+    [ -n "$new" ] || lr_fail "no ${lv/m1/m2}"
+    [ "$(echo "$new" | cut -d' ' -f3-)" = "$(echo "$old" | cut -d' ' -f3- | sed 's/m1_/m2_/g')" ] ||
+        lr_fail "${lv/m1/m2} is '$new', $lv was '$old'"
+    [ "$(echo "$new" | cut -d' ' -f2)" != "$(echo "$old" | cut -d' ' -f2)" ] ||
+        lr_fail "${lv/m1/m2} kept $lv's UUID"
+done
+[ -z "$(row m1 "$NOW")" ] || lr_fail "m1 is back under its old name"
 for lv in home late pool pool_tdata pool_tmeta lvol0_pmspare; do
     [ "$(row $lv "$NOW")" = "$(row $lv "$BEFORE")" ] || lr_fail "$lv changed"
 done
 lr_lvm lvs --noheadings -o lv_attr,origin "$VG/snap"
 printf '%s\n' "$LR_OUT" | grep -q "^ *s.* home" || lr_fail "snap is not a snapshot of home: $LR_OUT"
-echo "ok: r1, m1, snap and c1 are back with their sub-LVs as in seqno $N; the rest unchanged"
+echo "ok: r1, snap, c1 and m1 (as m2) are back with their sub-LVs as in seqno $N; the rest unchanged"
 
 # ---- thin1 once the delete is no longer pending --------------------------------------------
 
