@@ -177,7 +177,7 @@ static void test_plan_lv3(void **state)
     char *c15 = pvck_copy(dump, 15), *c16 = pvck_copy(dump, 16);
     assert_non_null(c15);
     assert_non_null(c16);
-    size_t b15, e15, b, e;
+    size_t b15 = 0, e15 = 0, b = 0, e = 0;
     assert_true(section(c15, "lv3", &b15, &e15));
     assert_true(section(p->text, "lv3", &b, &e));
     char *old = squeeze(c15 + b15, e15 - b15), *now = squeeze(p->text + b, e - b);
