@@ -19,6 +19,7 @@ typedef enum mode {
     MODE_DIFF,
     MODE_EXPORT,
     MODE_EXTRACT,
+    MODE_RESTORE_LV,
 } mode_t_;
 
 typedef struct args {
@@ -34,6 +35,7 @@ typedef struct args {
     uint64_t seqno;
     bool dry_run, yes, force, json;
     const char *undo, *output, *log, *out_file;
+    const char *from, *as; /* --restore-lv's version and new name */
     int n_images;
     char **images;
     int argc;

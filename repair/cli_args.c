@@ -13,6 +13,9 @@ static void usage(FILE *f)
             "Usage:\n"
             "  %1$s --restore seqno=N [--vg NAME|UUID] [--crc 0xCRC] [--dry-run] [--yes]\n"
             "            [--force] [--undo FILE] [--output DIR] [--log FILE] IMAGE...\n"
+            "  %1$s --restore-lv LV[,LV...] --from seqno=N[:crc=0xCRC] [--as NEWNAME]\n"
+            "            [--vg NAME|UUID] [--dry-run] [--yes] [--force] [--undo FILE]\n"
+            "            [--output DIR] [--log FILE] IMAGE...\n"
             "  %1$s --apply-undo FILE [--dry-run] [--yes] [--force] [--log FILE] [IMAGE...]\n"
             "  %1$s --diff seqno=A[:crc=0xCRC] seqno=B[:crc=0xCRC] [--vg NAME|UUID] [--json]\n"
             "            IMAGE...\n"
@@ -25,6 +28,10 @@ static void usage(FILE *f)
             "saves every overwritten byte to an undo file first.\n"
             "\n"
             "  --restore seqno=N    write version N again, as seqno (highest seen + 1)\n"
+            "  --restore-lv LV[,LV...]  bring these LVs back as they were in version\n"
+            "                       --from seqno=N, into the current version (kept), as a\n"
+            "                       new seqno; --as NEWNAME brings one back under a new\n"
+            "                       name and UUID\n"
             "  --vg NAME|UUID       the volume group (when several have that version)\n"
             "  --crc 0xCRC          the copy, when one seqno has conflicting texts (also\n"
             "                       written seqno=N:crc=0xCRC)\n"
@@ -94,6 +101,9 @@ enum {
     OPT_LOG,
     OPT_JSON,
     OPT_VERSION,
+    OPT_RESTORE_LV,
+    OPT_FROM,
+    OPT_AS,
 };
 
 static const struct option long_opts[] = {
@@ -115,6 +125,9 @@ static const struct option long_opts[] = {
     {"json", no_argument, NULL, OPT_JSON},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, OPT_VERSION},
+    {"restore-lv", required_argument, NULL, OPT_RESTORE_LV},
+    {"from", required_argument, NULL, OPT_FROM},
+    {"as", required_argument, NULL, OPT_AS},
     {NULL, 0, NULL, 0},
 };
 
@@ -142,6 +155,15 @@ static bool parse_opt(args_t *a, int c, const char *arg)
     case OPT_EXPORT:
     case OPT_EXTRACT:
         set_mode(a, (mode_t_)(MODE_RESTORE + (c - OPT_RESTORE)), arg);
+        return true;
+    case OPT_RESTORE_LV:
+        set_mode(a, MODE_RESTORE_LV, arg);
+        return true;
+    case OPT_FROM:
+        a->from = arg;
+        return true;
+    case OPT_AS:
+        a->as = arg;
         return true;
     case OPT_SEQNO:
         a->has_seqno = true;
@@ -192,7 +214,15 @@ static bool parse_opt(args_t *a, int c, const char *arg)
 /* Options that only make sense with some modes. */
 static bool check_combination(args_t *a)
 {
-    bool restore = a->mode == MODE_RESTORE, undo = a->mode == MODE_APPLY_UNDO;
+    bool restore = a->mode == MODE_RESTORE || a->mode == MODE_RESTORE_LV,
+         undo = a->mode == MODE_APPLY_UNDO;
+    if ((a->from || a->as) && a->mode != MODE_RESTORE_LV)
+        return usage_error(a, "--from and --as go with --restore-lv");
+    if (a->mode == MODE_RESTORE_LV && !a->from)
+        return usage_error(a, "--restore-lv needs --from seqno=N (the version to take the LVs "
+                              "from)");
+    if (a->as && strchr(a->mode_arg, ','))
+        return usage_error(a, "--as renames one LV; name only one with --restore-lv");
     if (a->undo && !restore)
         return usage_error(a, "--undo goes with --restore");
     if (a->output && !restore)
@@ -223,15 +253,16 @@ static bool check_combination(args_t *a)
  * picks a copy of; --extract names one with --seqno (or none: the newest). */
 static bool take_versions(args_t *a)
 {
-    const char *opt = a->mode == MODE_RESTORE  ? "--restore"
-                      : a->mode == MODE_EXPORT ? "--export"
-                      : a->mode == MODE_DIFF   ? "--diff"
-                                               : NULL;
+    const char *opt = a->mode == MODE_RESTORE_LV ? "--from"
+                      : a->mode == MODE_RESTORE  ? "--restore"
+                      : a->mode == MODE_EXPORT   ? "--export"
+                      : a->mode == MODE_DIFF     ? "--diff"
+                                                 : NULL;
     if (a->mode == MODE_EXTRACT)
         a->v = (lr_scan_pick_t){.seqno = a->seqno, .has_crc = a->has_crc, .crc = a->crc};
     if (!opt)
         return true;
-    if (!take_version(a, opt, a->mode_arg, &a->v))
+    if (!take_version(a, opt, a->mode == MODE_RESTORE_LV ? a->from : a->mode_arg, &a->v))
         return false;
     if (a->mode == MODE_DIFF)
         return take_version(a, opt, a->seqno2, &a->v2);
@@ -255,8 +286,8 @@ bool cli_parse_args(args_t *a, int argc, char **argv)
         if (!parse_opt(a, c, optarg))
             return false;
     if (a->n_modes != 1)
-        return usage_error(a, "give exactly one of --restore, --apply-undo, --diff, --export, "
-                              "--extract");
+        return usage_error(a, "give exactly one of --restore, --restore-lv, --apply-undo, --diff, "
+                              "--export, --extract");
     a->images = argv + optind;
     a->n_images = argc - optind;
     /* --diff seqno=A seqno=B: the second version arrives as an operand. */

@@ -32,6 +32,9 @@
 
 const char *const cli_prog = "lvmrepair";
 
+/* How LR_HINT_NEW_NAME is worded: --restore-lv has --as for it. */
+static const char *new_name_words = "choose another name";
+
 /* ---- messages --------------------------------------------------------------- */
 
 /* Times for people and logs: local, with the zone offset. */
@@ -65,14 +68,16 @@ static void hint_words(unsigned hints, const char *crc_how, char *buf, size_t le
         {LR_HINT_USE_COPY, "use --output DIR for repaired copies"},
         {LR_HINT_OVERWRITE, "--force replaces it"},
         {LR_HINT_FORCE, "--force to go on anyway"},
-        {LR_HINT_NEW_NAME, "choose another name"},
+        {LR_HINT_NEW_NAME, NULL}, /* new_name_words */
     };
     size_t at = 0;
     buf[0] = '\0';
     for (size_t i = 0; i < sizeof(words) / sizeof(words[0]) && at < len; i++)
         if (hints & words[i].bit)
             at += (size_t)snprintf(buf + at, len - at, "%s%s", at ? " or " : "",
-                                   words[i].words ? words[i].words : crc_how);
+                                   words[i].words                     ? words[i].words
+                                   : words[i].bit == LR_HINT_NEW_NAME ? new_name_words
+                                                                      : crc_how);
 }
 
 /* The engine's message, then what would let it go on. */
@@ -252,9 +257,15 @@ static int execute(const args_t *a, lr_repair_plan_t *p, const char *undo, lr_er
                     cli_prog, cli_prog, undo);
         return exit_for(rc);
     }
-    printf("Restored VG %s seqno %" PRIu64 " as seqno %" PRIu64 ": %zu writes done and "
-           "verified.\nUndo file: %s\n",
-           p->vg_name, p->seqno, p->new_seqno, p->n_writes, undo);
+    if (p->n_lvs)
+        printf("Brought back LV %s of VG %s seqno %" PRIu64 " into seqno %" PRIu64
+               " as seqno %" PRIu64 ": %zu writes done and verified.\nUndo file: %s\n",
+               a->as ? a->as : a->mode_arg, p->vg_name, p->seqno, p->base_seqno, p->new_seqno,
+               p->n_writes, undo);
+    else
+        printf("Restored VG %s seqno %" PRIu64 " as seqno %" PRIu64 ": %zu writes done and "
+               "verified.\nUndo file: %s\n",
+               p->vg_name, p->seqno, p->new_seqno, p->n_writes, undo);
     return EXIT_OK;
 }
 
@@ -299,10 +310,76 @@ static int check_outputs(const args_t *a)
     return rc ? fail(rc, &err) : EXIT_OK;
 }
 
+/* Shows the plan (or says why there is none). */
+static int show_plan(int rc, const lr_repair_plan_t *p, lr_error_t *err)
+{
+    char *text = NULL;
+    if (!rc)
+        rc = lr_repair_plan_render(p, &text, err);
+    if (!rc) {
+        fputs(text, stdout);
+        fflush(stdout);
+    }
+    free(text);
+    return rc ? fail(rc, err) : EXIT_OK;
+}
+
+/* Splits --restore-lv's comma separated names into *names (malloc'd
+ * array pointing into *buf, a malloc'd copy). */
+static size_t split_names(const char *arg, char **buf, const char ***names)
+{
+    *buf = strdup(arg);
+    size_t n = 0;
+    *names = calloc(strlen(arg) + 1, sizeof(**names));
+    if (!*buf || !*names)
+        return 0;
+    for (char *save = NULL, *t = strtok_r(*buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
+        (*names)[n++] = t;
+    return n;
+}
+
+/* Plans bringing back --restore-lv's LVs from --from's version, naming
+ * the command in the new copy's description as LVM2 does. */
+static int plan_lv(const args_t *a, const scanned_t *s, lr_repair_plan_t **p)
+{
+    int g = -1, ver = -1;
+    int ex = choose(s, a->vg, true, &a->v, "seqno=N:crc=0xCRC", &g, &ver);
+    if (ex != EXIT_OK)
+        return ex;
+    const lr_scan_vg_t *vg = &s->scan->vgs[g];
+    char command[512], crc[32] = "", as[160] = "";
+    if (a->v.has_crc)
+        snprintf(crc, sizeof(crc), ":crc=0x%08x", a->v.crc);
+    if (a->as)
+        snprintf(as, sizeof(as), " --as %s", a->as);
+    snprintf(command, sizeof(command), "%s --restore-lv %s --from seqno=%" PRIu64 "%s%s --vg %s",
+             cli_prog, a->mode_arg, a->v.seqno, crc, as, vg->name ? vg->name : vg->id);
+    lr_repair_opts_t o = {.vg = vg->id,
+                          .seqno = a->v.seqno,
+                          .has_crc = a->v.has_crc,
+                          .crc = a->v.crc,
+                          .command = command,
+                          .force = a->force};
+    char *buf = NULL;
+    const char **names = NULL;
+    lr_repair_lv_opts_t lo = {.as = a->as};
+    lo.n_names = split_names(a->mode_arg, &buf, &names);
+    lo.names = names;
+    lr_error_t err;
+    lr_error_clear(&err);
+    int rc = lo.n_names ? lr_repair_plan_restore_lv(s->session, s->ios, &o, &lo, p, &err)
+                        : lr_error_set(&err, -EINVAL, LR_NO_OFFSET, "no LV named");
+    free(names);
+    free(buf);
+    return show_plan(rc, *p, &err);
+}
+
 /* Plans the restore of the chosen version, naming the command in the new
  * copy's description as LVM2 does. */
 static int plan(const args_t *a, const scanned_t *s, lr_repair_plan_t **p)
 {
+    if (a->mode == MODE_RESTORE_LV)
+        return plan_lv(a, s, p);
     int g = -1, ver = -1;
     int ex = choose(s, a->vg, true, &a->v, "--crc 0xCRC", &g, &ver);
     if (ex != EXIT_OK)
@@ -322,15 +399,7 @@ static int plan(const args_t *a, const scanned_t *s, lr_repair_plan_t **p)
     lr_error_t err;
     lr_error_clear(&err);
     int rc = lr_repair_plan_new(s->session, s->ios, &o, p, &err);
-    char *text = NULL;
-    if (!rc)
-        rc = lr_repair_plan_render(*p, &text, &err);
-    if (!rc) {
-        fputs(text, stdout);
-        fflush(stdout);
-    }
-    free(text);
-    return rc ? fail(rc, &err) : EXIT_OK;
+    return show_plan(rc, *p, &err);
 }
 
 /* A version whose thin pools disagree with their metadata leaves them
@@ -658,6 +727,9 @@ int main(int argc, char **argv)
     if (!cli_parse_args(&a, argc, argv))
         return a.status;
     switch (a.mode) {
+    case MODE_RESTORE_LV:
+        new_name_words = "--as NEWNAME brings it back under another name";
+        /* fall through */
     case MODE_RESTORE: {
         int ex = check_outputs(&a);
         return ex != EXIT_OK ? ex : with_scan(&a, restore_scanned);

@@ -1314,6 +1314,48 @@ int lr_cfg_add_section(lr_cfg_node_t *section, const char *key, lr_cfg_node_t **
     return 0;
 }
 
+/* Copies src's children into the (new) section dst, depth first; the
+ * depth is bounded by LR_CFG_MAX_DEPTH through add_node. */
+static int copy_children(lr_cfg_node_t *dst, const lr_cfg_node_t *src, lr_error_t *err)
+{
+    for (const lr_cfg_node_t *c = src->child; c; c = c->next) {
+        lr_cfg_node_t *n = NULL;
+        int rc = add_node(dst, c->key, c->section, &n, err);
+        if (!rc && c->section)
+            rc = copy_children(n, c, err);
+        else if (!rc && value_copy(&n->value, &c->value) != 0)
+            rc = lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+        if (rc)
+            return rc;
+        n->value_dirty = !c->section;
+    }
+    return 0;
+}
+
+int lr_cfg_copy(lr_cfg_node_t *section, const lr_cfg_node_t *src, lr_cfg_node_t **out,
+                lr_error_t *err)
+{
+    lr_error_clear(err);
+    if (!section || !src || !src->parent)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "invalid argument");
+    lr_cfg_node_t *n = NULL;
+    int rc = add_node(section, src->key, src->section, &n, err);
+    if (rc)
+        return rc;
+    if (src->section)
+        rc = copy_children(n, src, err);
+    else if (value_copy(&n->value, &src->value) != 0)
+        rc = lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    if (rc) {
+        lr_cfg_remove(n);
+        return rc;
+    }
+    n->value_dirty = !src->section;
+    if (out)
+        *out = n;
+    return 0;
+}
+
 void lr_cfg_remove(lr_cfg_node_t *node)
 {
     if (!node || !node->parent)

@@ -62,6 +62,18 @@ void lr_repair_plan_free(lr_repair_plan_t *p)
     for (size_t i = 0; i < p->n_notes; i++)
         free(p->notes[i]);
     free(p->notes);
+    for (size_t i = 0; i < p->n_lvs; i++) {
+        lr_repair_lv_t *lv = &p->lvs[i];
+        free(lv->name);
+        free(lv->old_name);
+        free(lv->why);
+        free(lv->types);
+        free(lv->evidence);
+        for (size_t r = 0; r < lv->n_ranges; r++)
+            free(lv->ranges[r].pv_key);
+        free(lv->ranges);
+    }
+    free(p->lvs);
     rp_plan_t *rp = rp_plan(p);
     free(rp->ops);
     lr_txn_free(rp->txn);
@@ -113,7 +125,7 @@ int lr_repair_plan_set_image_path(lr_repair_plan_t *p, size_t image, const char 
 
 /* ---- the new text ---------------------------------------------------------------- */
 
-static lr_cfg_node_t *vg_section(lr_cfg_t *cfg)
+lr_cfg_node_t *rp_vg_section(lr_cfg_t *cfg)
 {
     for (lr_cfg_node_t *n = lr_cfg_child(lr_cfg_root(cfg)); n; n = lr_cfg_next(n))
         if (lr_cfg_node_type(n) == LR_CFG_SECTION)
@@ -121,17 +133,13 @@ static lr_cfg_node_t *vg_section(lr_cfg_t *cfg)
     return NULL;
 }
 
-/* Edits seqno, description, creation_host and creation_time through the
- * config tree, so every other byte of the old version is kept. */
-static int edit_text(lr_repair_plan_t *p, const char *old, uint64_t old_len, lr_error_t *err)
+/* Sets seqno, description, creation_host and creation_time in the tree and
+ * writes it as the plan's new text (text, text_size, text_crc). */
+int rp_finish_text(lr_repair_plan_t *p, lr_cfg_t *cfg, lr_error_t *err)
 {
-    lr_cfg_t *cfg = NULL;
-    size_t doc = strnlen(old, (size_t)old_len);
-    int rc = lr_cfg_parse(old, doc, &cfg, err);
-    if (rc)
-        return rc;
-    lr_cfg_node_t *vg = vg_section(cfg);
+    lr_cfg_node_t *vg = rp_vg_section(cfg);
     lr_cfg_node_t *root = lr_cfg_root(cfg);
+    int rc = 0;
     if (!vg)
         rc = lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET, "the version has no VG section");
     if (!rc)
@@ -146,7 +154,6 @@ static int edit_text(lr_repair_plan_t *p, const char *old, uint64_t old_len, lr_
     size_t len = 0;
     if (!rc)
         rc = lr_cfg_write(cfg, &out, &len, err);
-    lr_cfg_free(cfg);
     if (rc)
         return rc;
     if (strlen(out) != len) {
@@ -159,7 +166,20 @@ static int edit_text(lr_repair_plan_t *p, const char *old, uint64_t old_len, lr_
     return 0;
 }
 
-static int set_identity(lr_repair_plan_t *p, const lr_repair_opts_t *o, lr_error_t *err)
+/* Edits seqno, description, creation_host and creation_time through the
+ * config tree, so every other byte of the old version is kept. */
+static int edit_text(lr_repair_plan_t *p, const char *old, uint64_t old_len, lr_error_t *err)
+{
+    lr_cfg_t *cfg = NULL;
+    size_t doc = strnlen(old, (size_t)old_len);
+    int rc = lr_cfg_parse(old, doc, &cfg, err);
+    if (!rc)
+        rc = rp_finish_text(p, cfg, err);
+    lr_cfg_free(cfg);
+    return rc;
+}
+
+int rp_set_identity(lr_repair_plan_t *p, const lr_repair_opts_t *o, lr_error_t *err)
 {
     struct utsname u;
     const char *host = o->host;
@@ -213,7 +233,7 @@ static int make_text(lr_repair_plan_t *p, const lr_scan_session_t *session,
     if (!rc)
         rc = lr_vg_parse(old, (size_t)len, orig, err);
     if (!rc)
-        rc = set_identity(p, o, err);
+        rc = rp_set_identity(p, o, err);
     if (!rc)
         rc = edit_text(p, old, len, err);
     free(old);
@@ -221,8 +241,7 @@ static int make_text(lr_repair_plan_t *p, const lr_scan_session_t *session,
 }
 
 /* Parses the new text and checks it the way LVM2 would before writing. */
-static int check_text(lr_repair_plan_t *p, const lr_repair_opts_t *o, lr_vg_t **out,
-                      lr_error_t *err)
+int rp_check_text(lr_repair_plan_t *p, const lr_repair_opts_t *o, lr_vg_t **out, lr_error_t *err)
 {
     int rc = lr_vg_parse(p->text, (size_t)p->text_size, out, err);
     if (rc)
@@ -248,7 +267,7 @@ static int check_text(lr_repair_plan_t *p, const lr_repair_opts_t *o, lr_vg_t **
 
 /* ---- entry point ----------------------------------------------------------------- */
 
-static int init_images(lr_repair_plan_t *p, const lr_scan_t *scan, lr_error_t *err)
+static int rp_init_images(lr_repair_plan_t *p, const lr_scan_t *scan, lr_error_t *err)
 {
     p->images = calloc(scan->n_images ? scan->n_images : 1, sizeof(*p->images));
     if (!p->images)
@@ -266,7 +285,7 @@ static int init_images(lr_repair_plan_t *p, const lr_scan_t *scan, lr_error_t *e
     return 0;
 }
 
-static int init_version(lr_repair_plan_t *p, const lr_scan_t *scan, lr_error_t *err)
+static int rp_init_version(lr_repair_plan_t *p, const lr_scan_t *scan, lr_error_t *err)
 {
     const lr_scan_vg_t *vg = &scan->vgs[p->vg];
     const lr_scan_version_t *v = &vg->versions[p->version];
@@ -305,8 +324,8 @@ static int init_version(lr_repair_plan_t *p, const lr_scan_t *scan, lr_error_t *
 }
 
 /* Opens the images read-only when the caller has no handles. */
-static int open_images(const lr_scan_t *scan, lr_io_t *const *ios, lr_io_t ***rio, bool *own,
-                       lr_error_t *err)
+static int rp_open_images(const lr_scan_t *scan, lr_io_t *const *ios, lr_io_t ***rio, bool *own,
+                          lr_error_t *err)
 {
     *own = ios == NULL;
     *rio = calloc(scan->n_images ? scan->n_images : 1, sizeof(**rio));
@@ -324,13 +343,46 @@ static int open_images(const lr_scan_t *scan, lr_io_t *const *ios, lr_io_t ***ri
     return 0;
 }
 
-static void close_images(lr_io_t **rio, size_t n, bool own)
+static void rp_close_images(lr_io_t **rio, size_t n, bool own)
 {
     if (!rio)
         return;
     for (size_t i = 0; own && i < n; i++)
         lr_io_close(rio[i], NULL);
     free(rio);
+}
+
+int rp_plan_start(lr_repair_plan_t *p, const lr_scan_t *scan, const lr_repair_opts_t *opts,
+                  lr_error_t *err)
+{
+    int rc = rp_init_images(p, scan, err);
+    if (!rc)
+        /* the scan's one chooser; its refusal keeps the hints */
+        rc = lr_scan_select_one(scan,
+                                &(lr_scan_pick_t){.vg = opts->vg,
+                                                  .has_seqno = true,
+                                                  .seqno = opts->seqno,
+                                                  .has_crc = opts->has_crc,
+                                                  .crc = opts->crc},
+                                &p->vg, &p->version, err);
+    if (!rc)
+        rc = rp_init_version(p, scan, err);
+    return rc;
+}
+
+int rp_plan_finish(lr_repair_plan_t *p, const lr_scan_session_t *session, lr_io_t *const *ios,
+                   const lr_vg_t *vg, const lr_repair_opts_t *opts, lr_error_t *err)
+{
+    const lr_scan_t *scan = lr_scan_result(session);
+    lr_io_t **rio = NULL;
+    bool own = false;
+    int rc = rp_open_images(scan, ios, &rio, &own, err);
+    if (!rc)
+        rc = rp_plan_pvs(p, session, rio, vg, opts, err);
+    if (!rc)
+        rc = rp_plan_writes(p, scan, rio, err);
+    rp_close_images(rio, scan->n_images, own);
+    return rc;
 }
 
 int lr_repair_plan_new(const lr_scan_session_t *session, lr_io_t *const *ios,
@@ -346,35 +398,17 @@ int lr_repair_plan_new(const lr_scan_session_t *session, lr_io_t *const *ios,
         return lr_error_oom(err);
     lr_repair_plan_t *p = &rp->pub;
     lr_vg_t *orig = NULL, *vg = NULL;
-    lr_io_t **rio = NULL;
-    bool own = false;
-    int rc = init_images(p, scan, err);
-    if (!rc)
-        /* the scan's one chooser; its refusal keeps the hints */
-        rc = lr_scan_select_one(scan,
-                                &(lr_scan_pick_t){.vg = opts->vg,
-                                                  .has_seqno = true,
-                                                  .seqno = opts->seqno,
-                                                  .has_crc = opts->has_crc,
-                                                  .crc = opts->crc},
-                                &p->vg, &p->version, err);
-    if (!rc)
-        rc = init_version(p, scan, err);
+    int rc = rp_plan_start(p, scan, opts, err);
     if (!rc)
         rc = rp_plan_thin(p, scan, err); /* plan_thin.c */
     if (!rc)
         rc = make_text(p, session, opts, &orig, err);
     if (!rc)
-        rc = check_text(p, opts, &vg, err);
+        rc = rp_check_text(p, opts, &vg, err);
     if (!rc)
         rc = rp_plan_changes(p, session, orig, err);
     if (!rc)
-        rc = open_images(scan, ios, &rio, &own, err);
-    if (!rc)
-        rc = rp_plan_pvs(p, session, rio, vg, opts, err);
-    if (!rc)
-        rc = rp_plan_writes(p, scan, rio, err);
-    close_images(rio, scan->n_images, own);
+        rc = rp_plan_finish(p, session, ios, vg, opts, err);
     lr_vg_free(orig);
     lr_vg_free(vg);
     if (rc) {

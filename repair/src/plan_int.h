@@ -46,4 +46,29 @@ int rp_verify(const lr_repair_plan_t *p, lr_io_t *const *ios, bool planning, lr_
  * (writes.c): the plan's steps per PV, then rp_verify. */
 lr_txn_ops_t rp_txn_ops(lr_repair_plan_t *p);
 
+/* ---- steps shared by the whole-VG restore and the restore of single
+ * LVs (plan.c) ---- */
+
+/* The plan's images, the version opts names (p->vg, p->version, chosen by
+ * lr_scan_select_one) and the new seqno above every seqno of the VG seen
+ * anywhere (a seqno LVM2 cannot hold is refused). */
+int rp_plan_start(lr_repair_plan_t *p, const lr_scan_t *scan, const lr_repair_opts_t *opts,
+                  lr_error_t *err);
+/* Where the new text goes and what is written: the PVs of vg (the new
+ * version) found among the images (ios, or the images opened read-only by
+ * path), their areas, and the planned transaction. */
+int rp_plan_finish(lr_repair_plan_t *p, const lr_scan_session_t *session, lr_io_t *const *ios,
+                   const lr_vg_t *vg, const lr_repair_opts_t *opts, lr_error_t *err);
+/* Host, time and description of the new copy (o->command or a default
+ * naming the whole-VG restore). */
+int rp_set_identity(lr_repair_plan_t *p, const lr_repair_opts_t *o, lr_error_t *err);
+/* The VG section of a metadata tree, or NULL. */
+lr_cfg_node_t *rp_vg_section(lr_cfg_t *cfg);
+/* Sets seqno (p->new_seqno), description, creation_host and creation_time
+ * in cfg and writes it as p->text / text_size / text_crc. */
+int rp_finish_text(lr_repair_plan_t *p, lr_cfg_t *cfg, lr_error_t *err);
+/* Parses the new text back and checks it with lr_vg_check (a failure is a
+ * refusal o->force overrides, kept as a note); *out owned by the caller. */
+int rp_check_text(lr_repair_plan_t *p, const lr_repair_opts_t *o, lr_vg_t **out, lr_error_t *err);
+
 #endif

@@ -36,15 +36,36 @@ static const char *what_name(lr_repair_what_t w)
     return "?";
 }
 
+/* The heading: the version restored, or the LVs brought back from it. */
+static void render_heading(const lr_repair_plan_t *p, lr_strbuf_t *b)
+{
+    if (!p->n_lvs) {
+        lr_strbuf_printf(b, "Restore VG %s (UUID %s) to its version seqno %llu\n", p->vg_name,
+                         p->vg_id, (unsigned long long)p->seqno);
+        return;
+    }
+    lr_strbuf_printf(b, "Bring back LV%s", p->n_lvs > 1 ? "s" : "");
+    for (size_t i = 0, k = 0; i < p->n_lvs; i++)
+        if (p->lvs[i].named)
+            lr_strbuf_printf(b, "%s %s", k++ ? "," : "", p->lvs[i].old_name);
+    lr_strbuf_printf(b, " of VG %s (UUID %s) from its version seqno %llu\n", p->vg_name, p->vg_id,
+                     (unsigned long long)p->seqno);
+}
+
 static void render_version(const lr_repair_plan_t *p, lr_strbuf_t *b)
 {
     char t[64];
-    lr_strbuf_printf(b, "Restore VG %s (UUID %s) to its version seqno %llu\n", p->vg_name, p->vg_id,
-                     (unsigned long long)p->seqno);
-    lr_strbuf_printf(b, "  version:  seqno %llu, crc 0x%08x, written %s\n",
-                     (unsigned long long)p->seqno, p->crc, when(p->version_time, t, sizeof(t)));
+    render_heading(p, b);
+    lr_strbuf_printf(b, "  %s seqno %llu, crc 0x%08x, written %s\n",
+                     p->n_lvs ? "from:    " : "version: ", (unsigned long long)p->seqno, p->crc,
+                     when(p->version_time, t, sizeof(t)));
     if (p->version_description)
         lr_strbuf_printf(b, "            \"%s\"\n", p->version_description);
+    if (p->n_lvs)
+        lr_strbuf_printf(b,
+                         "  into:     the current version, seqno %llu, crc 0x%08x (every LV in "
+                         "it stays as it is)\n",
+                         (unsigned long long)p->base_seqno, p->base_crc);
     lr_strbuf_printf(
         b,
         "  new copy: seqno %llu (highest seqno of %s seen anywhere: %llu%s), %llu bytes, "
@@ -61,6 +82,38 @@ static void render_version(const lr_repair_plan_t *p, lr_strbuf_t *b)
                          (unsigned long long)p->max_seqno);
     lr_strbuf_printf(b, "            description \"%s\", host %s, time %s\n", p->description,
                      p->host, when(p->time, t, sizeof(t)));
+}
+
+/* The LVs a plan bringing back single LVs adds, each with its segments'
+ * extents. */
+static void render_lvs(const lr_repair_plan_t *p, lr_strbuf_t *b)
+{
+    char s1[32];
+    if (!p->n_lvs)
+        return;
+    lr_strbuf_printf(b, "\nLVs that come back (every key of their sections as in seqno %llu):\n",
+                     (unsigned long long)p->seqno);
+    for (size_t i = 0; i < p->n_lvs; i++) {
+        const lr_repair_lv_t *lv = &p->lvs[i];
+        lr_strbuf_printf(b, "  %s", lv->name);
+        if (strcmp(lv->name, lv->old_name) != 0)
+            lr_strbuf_printf(b, " (was %s)", lv->old_name);
+        lr_strbuf_printf(b, ": %s, %s, %zu segment%s, UUID %s%s\n", size(lv->size, s1, sizeof(s1)),
+                         lv->types, lv->n_segs, lv->n_segs == 1 ? "" : "s", lv->id,
+                         strcmp(lv->id, lv->old_id) != 0 ? " (new)" : "");
+        if (lv->why)
+            lr_strbuf_printf(b, "      comes with it: %s%s\n", lv->why,
+                             lv->visible ? "" : " (hidden)");
+        for (size_t r = 0; r < lv->n_ranges; r++)
+            lr_strbuf_printf(b, "      %s %s extents %llu..%llu (free in seqno %llu)\n",
+                             lv->ranges[r].pv_key, lv->ranges[r].pv_id,
+                             (unsigned long long)lv->ranges[r].start,
+                             (unsigned long long)(lv->ranges[r].start + lv->ranges[r].count - 1),
+                             (unsigned long long)p->base_seqno);
+        /* Content evidence (issue 11's engine) when it was gathered. */
+        if (lv->evidence)
+            lr_strbuf_printf(b, "      content: %s\n", lv->evidence);
+    }
 }
 
 static void render_changes(const lr_repair_plan_t *p, lr_strbuf_t *b)
@@ -165,6 +218,7 @@ int lr_repair_plan_render(const lr_repair_plan_t *p, char **text, lr_error_t *er
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "render: invalid arguments");
     lr_strbuf_t b = LR_STRBUF_INIT;
     render_version(p, &b);
+    render_lvs(p, &b);
     render_changes(p, &b);
     render_pvs(p, &b);
     render_writes(p, &b);
@@ -180,6 +234,15 @@ int lr_repair_plan_log(const lr_repair_plan_t *p, char **text, lr_error_t *err)
     if (!p || !text)
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "log: invalid arguments");
     lr_strbuf_t b = LR_STRBUF_INIT;
+    if (p->n_lvs) {
+        lr_strbuf_printf(&b, "restore LVs");
+        for (size_t i = 0; i < p->n_lvs; i++)
+            lr_strbuf_printf(&b, " %s%s%s", p->lvs[i].old_name,
+                             strcmp(p->lvs[i].name, p->lvs[i].old_name) ? " as " : "",
+                             strcmp(p->lvs[i].name, p->lvs[i].old_name) ? p->lvs[i].name : "");
+        lr_strbuf_printf(&b, " into seqno %llu crc 0x%08x from:\n",
+                         (unsigned long long)p->base_seqno, p->base_crc);
+    }
     lr_strbuf_printf(&b,
                      "restore VG %s UUID %s seqno %llu crc 0x%08x as seqno %llu (text %llu "
                      "bytes, crc 0x%08x)\n",

@@ -167,6 +167,9 @@ static void test_config_null_record(void **state)
     lr_test_expect_fail(lr_cfg_add_section(root, "", &out, NULL), -EINVAL, "lr_cfg_add_section");
     lr_test_expect_fail(lr_cfg_rename(lr_cfg_find(root, "s"), "a/b", NULL), -EINVAL,
                         "lr_cfg_rename");
+    lr_test_expect_fail(lr_cfg_copy(root, NULL, &out, NULL), -EINVAL, "lr_cfg_copy (no source)");
+    lr_test_expect_fail(lr_cfg_copy(lr_cfg_find(root, "s"), lr_cfg_find(root, "n"), &out, NULL),
+                        -EINVAL, "lr_cfg_copy (into a key)");
     lr_cfg_free(cfg);
 }
 

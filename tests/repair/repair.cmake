@@ -19,6 +19,8 @@ endif()
 lr_add_test(test_restore test_restore.c LIBS lrrepair)
 set_tests_properties(test_restore PROPERTIES TIMEOUT 900)
 lr_add_test(test_restore_checks test_restore_checks.c LIBS lrrepair)
+# Bringing back single LVs into the current version (lr_repair_plan_restore_lv).
+lr_add_test(test_restore_lv test_restore_lv.c LIBS lrrepair)
 # The error contract of the repair headers: failing calls with a NULL error record.
 lr_add_test(test_repair_contract test_repair_contract.c LIBS lrrepair)
 
@@ -40,7 +42,8 @@ if(LR_BASH)
                    $<TARGET_FILE:lvmrepair> ${LR_FIXTURES} $<TARGET_FILE:lvmrepair_fault>)
   set_tests_properties(restore_cli PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
 
-  foreach(t history reinit stale-pv label-header-zeroed second-mda-only gpt wrapped fault damaged)
+  foreach(t history reinit stale-pv label-header-zeroed second-mda-only gpt wrapped fault damaged
+            lv lv-stacked)
     string(REPLACE "-" "_" name "restore_interop_${t}")
     add_test(NAME ${name}
              COMMAND ${LR_BASH} ${CMAKE_CURRENT_LIST_DIR}/interop/restore-${t}.sh

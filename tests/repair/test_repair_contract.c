@@ -108,6 +108,14 @@ static void test_repair_plan(void **state)
     lr_test_expect_fail(lr_repair_plan_new(g_scan, NULL, &opts, &plan, NULL), LR_ENOTFOUND,
                         "lr_repair_plan_new (no such VG)");
     assert_null(plan);
+    const char *names[] = {"nosuch"};
+    lr_repair_lv_opts_t lo = {.names = names, .n_names = 1};
+    lr_test_expect_fail(lr_repair_plan_restore_lv(g_scan, NULL, &opts, &lo, &plan, NULL),
+                        LR_ENOTFOUND, "lr_repair_plan_restore_lv (no such VG)");
+    lo.n_names = 0;
+    lr_test_expect_fail(lr_repair_plan_restore_lv(g_scan, NULL, &opts, &lo, &plan, NULL), -EINVAL,
+                        "lr_repair_plan_restore_lv (no names)");
+    assert_null(plan);
 }
 
 static void test_repair_files(void **state)

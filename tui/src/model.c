@@ -40,6 +40,7 @@ int lr_tui_new(const lr_tui_opts_t *opts, lr_tui_t **out, lr_error_t *err)
     m->cols = LR_TUI_MIN_COLS;
     m->vg = m->version = m->mark = m->detail_version = -1;
     m->diff_old = m->diff_new = m->diff_version = m->review_version = m->export_version = -1;
+    m->lv_version = -1;
     m->stack[0] = LR_TUI_SCR_PROGRESS;
     m->depth = 1;
     tui_view_set_title(&m->views[LR_TUI_SCR_PROGRESS], "Scanning");
@@ -363,6 +364,13 @@ static unsigned prompt_enter(lr_tui_t *m)
         tui_export_overwrite_enter(m, input);
         return LR_TUI_ACT_NONE;
     }
+    if (kind == LR_TUI_PROMPT_LV) {
+        if (!input[0])
+            tui_message(m, LR_TUI_A_PROMPT, "Bring back cancelled.");
+        else
+            tui_open_lv_review(m, m->lv_version, input);
+        return LR_TUI_ACT_NONE;
+    }
     /* search: an empty pattern repeats the last one, as in less(1) */
     if (input[0])
         snprintf(m->search, sizeof(m->search), "%s", input);
@@ -469,6 +477,13 @@ static unsigned screen_key(lr_tui_t *m, int key, bool *handled)
             return open_version_action(m, key, m->detail_version);
         if (key == ' ') {
             open_version_action(m, key, m->detail_version);
+            return LR_TUI_ACT_NONE;
+        }
+        if (key == 'b' && m->detail_version >= 0) {
+            char def[TUI_INPUT_MAX];
+            tui_lv_default(m, m->detail_version, def, sizeof(def));
+            m->lv_version = m->detail_version;
+            prompt_open(m, LR_TUI_PROMPT_LV, def);
             return LR_TUI_ACT_NONE;
         }
         break;

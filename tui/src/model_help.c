@@ -32,6 +32,14 @@ static const char *const help_text[] = {
     "  e       export it as a file for vgcfgrestore -f FILE VG (an existing",
     "          file is replaced only when you type yes)",
     "",
+    "Detail: the version's VG, PVs, LVs and extent map; d, Space, R and e as",
+    "  in the history, and",
+    "  b       bring back LVs of this version into the current version (the",
+    "          newest committed one), everything else staying as it is: type",
+    "          NAME (default: the first LV the current version lacks), several",
+    "          as NAME,NAME, or NAME as NEWNAME for a new name and UUID; the plan",
+    "          is shown as for R (type yes and Enter to write)",
+    "",
     "Diff: n / p jump to the next / previous object changed (after a / search,",
     "  n repeats the search). R and e act on the version the diff was opened for.",
     "",
@@ -61,7 +69,8 @@ int tui_build_help(lr_tui_t *m)
 
 const char *tui_keys_hint(const lr_tui_t *m)
 {
-    if (m->prompt == LR_TUI_PROMPT_SEARCH || m->prompt == LR_TUI_PROMPT_EXPORT)
+    if (m->prompt == LR_TUI_PROMPT_SEARCH || m->prompt == LR_TUI_PROMPT_EXPORT ||
+        m->prompt == LR_TUI_PROMPT_LV)
         return "Enter:ok Esc:cancel";
     if (m->prompt == LR_TUI_PROMPT_CONFIRM)
         return "yes+Enter:write Esc:cancel PgUp/PgDn:scroll";
@@ -75,7 +84,7 @@ const char *tui_keys_hint(const lr_tui_t *m)
     case LR_TUI_SCR_HISTORY:
         return "Enter:open d:diff Spc:mark R:restore e:export ?:help q:back";
     case LR_TUI_SCR_DETAIL:
-        return "d:diff Spc:mark R:restore e:export /:find ?:help q:back";
+        return "d:diff Spc:mark R:restore b:LV e:export /:find ?:help q:back";
     case LR_TUI_SCR_DIFF:
         return "n/p:change R:restore e:export /:find ?:help q:back";
     case LR_TUI_SCR_REVIEW:

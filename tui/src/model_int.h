@@ -128,6 +128,8 @@ struct lr_tui {
     int review_version;
     uint64_t review_seqno; /* the version restored and the VG, kept across the rescan */
     char review_vg_id[LR_UUID_STR_LEN + 1];
+    char review_lv[TUI_INPUT_MAX]; /* what the LV prompt named; "" for a whole-VG restore */
+    int lv_version;                /* the version the LV prompt takes LVs from */
 
     /* prompt and message line */
     lr_tui_prompt_t prompt;
@@ -201,6 +203,13 @@ void tui_diff_jump(lr_tui_t *m, int dir);
 
 /* model_restore.c */
 int tui_open_review(lr_tui_t *m, int version);
+/* The LV prompt's default: the first visible LV of version that the VG's
+ * current (newest committed) version lacks, or "" (into buf). */
+void tui_lv_default(lr_tui_t *m, int version, char *buf, size_t len);
+/* The review of bringing back LVs of version into the current version:
+ * `what` is "NAME[,NAME...]" or "NAME as NEWNAME"; the same plan,
+ * confirmation and writing as tui_open_review. */
+int tui_open_lv_review(lr_tui_t *m, int version, const char *what);
 unsigned tui_review_enter(lr_tui_t *m);
 int tui_restore_work(lr_tui_t *m, lr_tui_pump_fn pump, void *arg, lr_error_t *err);
 void tui_review_free(lr_tui_t *m);

@@ -164,7 +164,16 @@ static const char *prompt_label(const lr_tui_t *m, char *buf, size_t len)
         return buf;
     case LR_TUI_PROMPT_CONFIRM:
         tui_version_name(m, m->review_version, name, sizeof(name));
-        snprintf(buf, len, "Restore %s? Type yes and Enter: ", name);
+        /* a long LV list is cut like any line of the screen */
+        if (m->review_lv[0] && snprintf(buf, len, "Bring back LV %s from %s? Type yes and Enter: ",
+                                        m->review_lv, name) >= (int)len)
+            buf[len - 1] = '\0';
+        else if (!m->review_lv[0])
+            snprintf(buf, len, "Restore %s? Type yes and Enter: ", name);
+        return buf;
+    case LR_TUI_PROMPT_LV:
+        tui_version_name(m, m->lv_version, name, sizeof(name));
+        snprintf(buf, len, "Bring back from %s the LV (NAME, or NAME as NEWNAME): ", name);
         return buf;
     case LR_TUI_PROMPT_OVERWRITE:
         snprintf(buf, len, "%s exists: overwrite? (type yes) ", m->export_path);

@@ -69,6 +69,7 @@ void tui_review_free(lr_tui_t *m)
     m->undo_path = NULL;
     m->review = LR_TUI_REVIEW_NONE;
     m->review_version = -1;
+    m->review_lv[0] = '\0';
     if (m->prompt == LR_TUI_PROMPT_CONFIRM) {
         m->prompt = LR_TUI_PROMPT_NONE;
         m->input[0] = '\0';
@@ -166,45 +167,18 @@ static int show_unwritable(lr_tui_t *m, tui_view_t *v, const lr_error_t *why)
     return rc;
 }
 
-int tui_open_review(lr_tui_t *m, int version)
+/* Shows the plan made (prc 0) or its refusal, then pushes the review. */
+static int finish_review(lr_tui_t *m, tui_view_t *v, const char *name, int prc, lr_error_t *err)
 {
-    const lr_scan_vg_t *g = &m->scan->vgs[m->vg];
-    const lr_scan_version_t *ver = &g->versions[version];
-    char name[256], command[320];
-    tui_version_name(m, version, name, sizeof(name));
-    tui_review_free(m);
-    m->review_version = version;
-    m->review_seqno = ver->seqno;
-    snprintf(m->review_vg_id, sizeof(m->review_vg_id), "%s", g->id);
-    snprintf(command, sizeof(command), "lvmtui (restore of %s)", name);
-
-    tui_view_t *v = tui_view_of(m, LR_TUI_SCR_REVIEW);
-    tui_view_clear(v);
-    v->list = false;
-    tui_view_set_wrap(v);
-    int rc = tui_view_set_title(v, "Restore %s", name);
-    /* The VG by UUID and the version by checksum: names and seqnos can be
-     * ambiguous, this cannot. */
-    lr_repair_opts_t opts = {
-        .vg = g->id[0] ? g->id : g->name,
-        .seqno = ver->seqno,
-        .has_crc = true,
-        .crc = ver->crc,
-        .command = command,
-        .host = m->host,
-        .now = model_now(m),
-    };
-    lr_error_t err;
-    lr_error_clear(&err);
-    int prc = lr_repair_plan_new(m->session, NULL, &opts, &m->plan, &err);
-    if (!rc && prc)
-        rc = show_refusal(m, v, name, &err);
-    int wrc = !prc ? lr_repair_plan_writable(m->plan, &err) : 0;
+    int rc = 0;
+    if (prc)
+        rc = show_refusal(m, v, name, err);
+    int wrc = !prc ? lr_repair_plan_writable(m->plan, err) : 0;
     if (!rc && wrc)
-        rc = show_unwritable(m, v, &err);
+        rc = show_unwritable(m, v, err);
     if (!rc && !prc && !wrc) {
-        rc = lr_repair_plan_undo_path(m->plan, model_now(m), &m->undo_path, &err);
-        rc = rc ? show_refusal(m, v, name, &err) : show_plan(m, v);
+        rc = lr_repair_plan_undo_path(m->plan, model_now(m), &m->undo_path, err);
+        rc = rc ? show_refusal(m, v, name, err) : show_plan(m, v);
     }
     if (!rc)
         rc = tui_wrap(m, v);
@@ -215,6 +189,110 @@ int tui_open_review(lr_tui_t *m, int version)
         tui_message(m, LR_TUI_A_BAD, "Cannot show the restore plan: %s", lr_strerror(rc));
     }
     return rc;
+}
+
+/* Starts a review of version: the VG by UUID and the version by checksum
+ * (names and seqnos can be ambiguous, this cannot). */
+static tui_view_t *start_review(lr_tui_t *m, int version, lr_repair_opts_t *opts,
+                                const char *command)
+{
+    const lr_scan_vg_t *g = &m->scan->vgs[m->vg];
+    const lr_scan_version_t *ver = &g->versions[version];
+    tui_review_free(m);
+    m->review_version = version;
+    m->review_seqno = ver->seqno;
+    snprintf(m->review_vg_id, sizeof(m->review_vg_id), "%s", g->id);
+    *opts = (lr_repair_opts_t){
+        .vg = g->id[0] ? g->id : g->name,
+        .seqno = ver->seqno,
+        .has_crc = true,
+        .crc = ver->crc,
+        .command = command,
+        .host = m->host,
+        .now = model_now(m),
+    };
+    tui_view_t *v = tui_view_of(m, LR_TUI_SCR_REVIEW);
+    tui_view_clear(v);
+    v->list = false;
+    tui_view_set_wrap(v);
+    return v;
+}
+
+int tui_open_review(lr_tui_t *m, int version)
+{
+    char name[256], command[320];
+    tui_version_name(m, version, name, sizeof(name));
+    snprintf(command, sizeof(command), "lvmtui (restore of %s)", name);
+    lr_repair_opts_t opts;
+    tui_view_t *v = start_review(m, version, &opts, command);
+    int rc = tui_view_set_title(v, "Restore %s", name);
+    lr_error_t err;
+    lr_error_clear(&err);
+    int prc = lr_repair_plan_new(m->session, NULL, &opts, &m->plan, &err);
+    return rc ? rc : finish_review(m, v, name, prc, &err);
+}
+
+/* ---- bringing back LVs ---------------------------------------------------------- */
+
+void tui_lv_default(lr_tui_t *m, int version, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    const lr_scan_vg_t *g = &m->scan->vgs[m->vg];
+    lr_vg_t *old = NULL, *cur = NULL;
+    if (lr_scan_version_vg(m->session, (size_t)m->vg, (size_t)version, &old, NULL) == 0 &&
+        g->committed_latest >= 0 &&
+        lr_scan_version_vg(m->session, (size_t)m->vg, (size_t)g->committed_latest, &cur, NULL) ==
+            0) {
+        for (size_t i = 0; i < old->n_lvs; i++) {
+            const lr_lv_t *lv = &old->lvs[i];
+            if (lv->visible && !lr_vg_find_lv(cur, lv->name)) {
+                snprintf(buf, len, "%s", lv->name);
+                break;
+            }
+        }
+    }
+    lr_vg_free(old);
+    lr_vg_free(cur);
+}
+
+/* Splits "NAME[,NAME...] [as NEWNAME]" into names (pointing into buf) and
+ * the new name; returns how many names. */
+static size_t parse_lv_input(char *buf, const char **names, size_t max, const char **as)
+{
+    *as = NULL;
+    char *sp = strstr(buf, " as ");
+    if (sp) {
+        *sp = '\0';
+        *as = sp + 4;
+        while (**as == ' ')
+            (*as)++;
+    }
+    size_t n = 0;
+    for (char *save = NULL, *t = strtok_r(buf, ", ", &save); t && n < max;
+         t = strtok_r(NULL, ", ", &save))
+        names[n++] = t;
+    return n;
+}
+
+int tui_open_lv_review(lr_tui_t *m, int version, const char *what)
+{
+    char name[256], command[TUI_INPUT_MAX + 320], buf[TUI_INPUT_MAX];
+    tui_version_name(m, version, name, sizeof(name));
+    snprintf(command, sizeof(command), "lvmtui (bring back LV %s of %s)", what, name);
+    lr_repair_opts_t opts;
+    tui_view_t *v = start_review(m, version, &opts, command);
+    snprintf(m->review_lv, sizeof(m->review_lv), "%s", what);
+    int rc = tui_view_set_title(v, "Bring back LV %s from %s", what, name);
+    snprintf(buf, sizeof(buf), "%s", what);
+    const char *names[64];
+    lr_repair_lv_opts_t lo = {.names = names};
+    lo.n_names = parse_lv_input(buf, names, sizeof(names) / sizeof(names[0]), &lo.as);
+    lr_error_t err;
+    lr_error_clear(&err);
+    char label[TUI_INPUT_MAX + 300];
+    snprintf(label, sizeof(label), "LV %s of %s", what, name);
+    int prc = lr_repair_plan_restore_lv(m->session, NULL, &opts, &lo, &m->plan, &err);
+    return rc ? rc : finish_review(m, v, label, prc, &err);
 }
 
 unsigned tui_review_enter(lr_tui_t *m)
@@ -269,7 +347,13 @@ static int show_result(lr_tui_t *m, int rc, const lr_error_t *err)
     int arc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
     if (!rc) {
         m->review = LR_TUI_REVIEW_DONE;
-        if (!arc)
+        if (!arc && p->n_lvs)
+            arc = tui_view_add(v, LR_TUI_A_GOOD, -1, false,
+                               "BROUGHT BACK: LV %s of %s seqno %" PRIu64 " into seqno %" PRIu64
+                               ", now seqno %" PRIu64 " (%zu writes, %s).",
+                               m->review_lv, p->vg_name, p->seqno, p->base_seqno, p->new_seqno,
+                               p->n_writes, p->verified ? "verified" : "NOT verified");
+        else if (!arc)
             arc = tui_view_add(v, LR_TUI_A_GOOD, -1, false,
                                "RESTORED: %s seqno %" PRIu64 " is now seqno %" PRIu64
                                " (%zu writes, %s).",

@@ -135,6 +135,15 @@ int lr_cfg_set_value(lr_cfg_node_t *section, const char *key, const lr_cfg_value
  * *out (owned by the tree). */
 int lr_cfg_add_section(lr_cfg_node_t *section, const char *key, lr_cfg_node_t **out,
                        lr_error_t *err);
+/* Appends a deep copy of node src (a section with everything below it, or
+ * a key = value; src may belong to another document) at the end of
+ * section, keys in src's order, duplicates included; the copy is rendered
+ * in LVM2's on-disk style like any added node. *out (may be NULL) receives
+ * the copy (owned by section's tree). Same failures as lr_cfg_add_section
+ * (-EINVAL also for a NULL src or the root as src); on failure nothing is
+ * added. */
+int lr_cfg_copy(lr_cfg_node_t *section, const lr_cfg_node_t *src, lr_cfg_node_t **out,
+                lr_error_t *err);
 /* Removes a node (and its subtree) from its document and frees them: every
  * pointer into the removed nodes (keys, values, strings from the getters)
  * is invalid afterwards. NULL and the root are ignored. */

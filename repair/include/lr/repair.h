@@ -149,6 +149,33 @@ typedef struct lr_repair_image {
     size_t n_writes;
 } lr_repair_image_t;
 
+/* One extent range an LV brought back occupies (lr_repair_plan_restore_lv). */
+typedef struct lr_repair_lv_range {
+    char *pv_key;                    /* the PV's key in the new version ("pv1") */
+    char pv_id[LR_UUID_STR_LEN + 1]; /* printed */
+    uint64_t start, count;           /* physical extents on that PV */
+} lr_repair_lv_range_t;
+
+/* One LV brought back from an old version into the current one. */
+typedef struct lr_repair_lv {
+    char *name;                       /* the name it comes back as */
+    char *old_name;                   /* its name in the old version */
+    char id[LR_UUID_STR_LEN + 1];     /* its UUID as it comes back */
+    char old_id[LR_UUID_STR_LEN + 1]; /* its UUID in the old version */
+    bool named;                       /* named by the caller */
+    char *why;                        /* for one that comes along with a named LV:
+                                         why ("raid image of root"); NULL when named */
+    bool visible;                     /* VISIBLE in its status */
+    char *types;                      /* its segment types, comma separated */
+    uint64_t size;                    /* bytes */
+    size_t n_segs;
+    size_t n_ranges;
+    lr_repair_lv_range_t *ranges; /* its PV extents */
+    /* What its extents hold now, from the evidence engine: NULL until that
+     * engine is wired in (restore_lv.c, rp_lv_evidence). */
+    char *evidence;
+} lr_repair_lv_t;
+
 typedef struct lr_repair_plan {
     /* The version restored. */
     int vg, version; /* indexes into the scan it was planned from */
@@ -202,6 +229,14 @@ typedef struct lr_repair_plan {
     bool version_committed;
     bool max_seqno_committed;
     bool newest_committed;
+    /* Bringing back single LVs (lr_repair_plan_restore_lv): the LVs of
+     * the old version above (vg, version, seqno, crc) added to the VG's
+     * current version, the one below. n_lvs is 0 for a whole-VG restore. */
+    int base_version; /* index into the scan's versions of the VG */
+    uint64_t base_seqno;
+    uint32_t base_crc;
+    size_t n_lvs;
+    lr_repair_lv_t *lvs; /* named LVs first, then those that come along */
 } lr_repair_plan_t;
 
 /* LVM2 keeps a VG's seqno in 32 bits (import_vsn1.c reads it with
@@ -229,6 +264,53 @@ int lr_repair_plan_new(const lr_scan_session_t *session, lr_io_t *const *ios,
                        const lr_repair_opts_t *opts, lr_repair_plan_t **out, lr_error_t *err);
 
 void lr_repair_plan_free(lr_repair_plan_t *plan);
+
+/* ---- bringing back single LVs ------------------------------------------------ */
+
+typedef struct lr_repair_lv_opts {
+    const char *const *names; /* LVs of the old version (opts->seqno) to bring back */
+    size_t n_names;
+    /* A new name for the one LV named (n_names == 1): it comes back with a
+     * new LV UUID, and so do the sub-LVs that come with it (renamed
+     * NEW_rimage_0 ... when named OLD_rimage_0 ...). NULL: name and UUID
+     * are kept. */
+    const char *as;
+} lr_repair_lv_opts_t;
+
+/* Plans bringing back LVs of an old version (opts->seqno, crc and vg as for
+ * lr_repair_plan_new) into the VG's current version, the newest version
+ * committed in some metadata area: every key of each LV's section (unknown
+ * ones too) is copied from the old version's tree into the current one's,
+ * with the LVs it needs: its hidden sub-LVs (raid/mirror images, metadata
+ * and logs, a cache origin and pool, a thin pool's data and metadata), the
+ * snapshot segment of a snapshot. The result is written as a new version,
+ * seqno above every seqno of the VG on disk, through the same steps as a
+ * restore (lr_repair_execute runs it). Reading only. On success *out is
+ * owned by the caller (lr_repair_plan_free); plan->lvs lists what comes
+ * back.
+ * Refusals (LR_EREFUSED, nothing planned): a hidden LV named that is part
+ * of another (the message names it; a snapshot's COW may be named); an extent of an LV coming back
+ * is allocated to an LV of the current version (each conflict named, with
+ * its extents); a name already used in the current version
+ * (LR_HINT_NEW_NAME) or a UUID still used by an LV there (LR_HINT_NEW_NAME:
+ * a new name brings a new UUID); a PV it needs is not in the current
+ * version, or not among the images (LR_HINT_MISSING_PVS), or has fewer
+ * extents now; a visible LV it needs (snapshot origin, thin pool, thin
+ * origin) is not in the current version with the same name and UUID; a
+ * thin LV whose device id another thin LV of the pool uses now, or whose
+ * pool has a pending message deleting it (LVM2's lvremove of a thin LV of
+ * an inactive pool); a thin LV
+ * at all, unless opts->force (LR_HINT_FORCE): the pool's metadata is not
+ * read here, so whether its device id still exists there is not verified
+ * (forced, a note says so); more LVs than the VG's max_lv; and every
+ * refusal of lr_repair_plan_new about the PVs and the writes.
+ * LR_ENOTFOUND: no such VG, version or LV in that version; -EINVAL: no
+ * names, or `as` with several names or not a valid LVM2 LV name (LVM2's
+ * rules: [a-zA-Z0-9+_.-], not starting with '-', no reserved prefix or
+ * suffix). */
+int lr_repair_plan_restore_lv(const lr_scan_session_t *session, lr_io_t *const *ios,
+                              const lr_repair_opts_t *opts, const lr_repair_lv_opts_t *lv_opts,
+                              lr_repair_plan_t **out, lr_error_t *err);
 
 /* Readable text of the plan: the version, what changes for the user, PVs
  * and areas, every write with what the bytes hold now and after, notes.

@@ -312,6 +312,39 @@ has "1 planned range(s) are not saved"
 [ "$(hash "$T/h.img")" = "$HH" ] || fail "undo after a stopped run did not restore"
 echo "ok: truncated undo files refused; a stopped run's undo file restores"
 
+# ---- --restore-lv: usage, refusals, dry run, --output (history: lv3 was
+# removed at seqno 16; at seqno 8 it was 2 extents, one of them lv4's now)
+run 2 --restore-lv lv3 "$T/disk.img"
+has "needs --from"
+run 2 --restore-lv lv3,data --from seqno=15 --as x "$T/disk.img"
+has "renames one LV"
+run 2 --restore seqno=15 --from seqno=15 "$T/disk.img"
+has "go with --restore-lv"
+run 2 --restore-lv lv3 --from 15 "$T/disk.img"
+has "did you mean --from seqno=15"
+run 1 --restore-lv data --from seqno=15 --yes "$T/disk.img"
+has "already has an LV named data"
+has "--as NEWNAME"
+run 1 --restore-lv lv3 --from seqno=8 --yes "$T/disk.img"
+has "are LV lv4's"
+run 1 --restore-lv nosuch --from seqno=15 --yes "$T/disk.img"
+has "no LV named nosuch"
+run 2 --restore-lv lv3 --as 'bad/name' --from seqno=15 --yes "$T/disk.img"
+has "not a valid LV name"
+run 0 --restore-lv lv3 --from seqno=15 --dry-run "$T/disk.img"
+has "LV lv3 comes back (4.00 MiB)"
+has "Dry run: nothing written"
+[ "$(hash "$T/disk.img")" = "$H0" ] || fail "--restore-lv refusals or its dry run changed the image"
+mkdir -p "$T/rlv"
+run 0 --restore-lv lv3 --as lv3b --from seqno=15 --output "$T/rlv" --yes --undo "$T/rlv.undo" \
+    "$T/disk.img"
+has "Brought back LV lv3b of VG vg0 seqno 15 into seqno 16 as seqno 17"
+[ "$(hash "$T/disk.img")" = "$H0" ] || fail "--restore-lv --output changed the original"
+run 0 --export seqno=17 "$T/rlv/disk.img"
+has "lv3b {"
+has "extent_count = 1"
+echo "ok: --restore-lv: usage, refusals (name, extents), dry run and --output"
+
 # ---- a locked image: refused before writing, and no undo file named
 if command -v flock >/dev/null 2>&1; then
     OUT=$(flock "$T/h.img" "$BIN" --restore seqno=15 --yes "$T/h.img" 2>&1 </dev/null)
