@@ -30,3 +30,10 @@ if(LR_PYTHON3)
                    sh $<TARGET_FILE:test_diff> ${LR_FIXTURES}/history/disk.img.gz ${LR_PYTHON3})
 endif()
 
+
+# Evidence (lr/evidence.h) through lvmscan against the real tools' truth
+# (fixtures/evidence, made by fixtures/make-evidence.sh).
+add_test(NAME lvmscan-evidence
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/test-evidence.sh $<TARGET_FILE:lvmscan>
+                 ${LR_FIXTURES})
+set_tests_properties(lvmscan-evidence PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
