@@ -653,8 +653,9 @@ static const char *content_words(const lr_ev_content_t *c, char *buf, size_t len
 static void report_reuse(FILE *f, const lr_ev_reuse_t *r)
 {
     char b[128];
-    fprintf(f, "                reused by %s/%s (seqno %" PRIu64 "): %s:",
-            safe(r->vg, b, sizeof(b)), r->lv, r->seqno, r->pv);
+    fprintf(f,
+            "                reused by %s/%s (seqno %" PRIu64 "): %s:", safe(r->vg, b, sizeof(b)),
+            r->lv, r->seqno, r->pv);
     for (size_t x = 0; x < r->n_ranges; x++)
         fprintf(f, "%s%" PRIu64 "-%" PRIu64, x ? "," : "", r->ranges[x].first, r->ranges[x].last);
     if (r->taker_content)
@@ -736,7 +737,8 @@ static void print_brief(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
         for (size_t v = 0; v < vg->n_versions; v++) {
             const lr_scan_version_t *sv = &vg->versions[v];
             const lr_ev_version_t *x = e ? &e->versions[v] : NULL;
-            fprintf(f, "  %6" PRIu64 "  %-19s  %s", sv->seqno, when(sv->creation_time, t, sizeof(t)),
+            fprintf(f, "  %6" PRIu64 "  %-19s  %s", sv->seqno,
+                    when(sv->creation_time, t, sizeof(t)),
                     x && x->change ? (*x->change ? x->change : "(no change)") : "-");
             if (e && e->has_recommended && e->recommended.version == (int)v)
                 fputs("  RECOMMENDED", f);

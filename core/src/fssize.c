@@ -39,7 +39,7 @@ static int ext_size(const uint8_t *b, size_t len, uint64_t *out)
     if ((sb[0x38] | sb[0x39] << 8) != EXT_MAGIC)
         return LR_EFORMAT;
     uint32_t log = lr_get_le32(sb + 0x18); /* s_log_block_size: 1 KiB << log */
-    if (log > 6)                            /* 64 KiB blocks at most */
+    if (log > 6)                           /* 64 KiB blocks at most */
         return LR_EFORMAT;
     uint64_t blocks = lr_get_le32(sb + 0x04); /* s_blocks_count_lo */
     if (lr_get_le32(sb + 0x60) & EXT_INCOMPAT_64BIT)

@@ -258,8 +258,7 @@ static bool list_has(const char *list, const char *item, size_t n)
 }
 
 /* "+tag a" for each tag only in to, "-tag b" for each only in from. */
-static void put_tags(lr_strbuf_t *b, const char *who, const char *from, const char *to,
-                     bool *first)
+static void put_tags(lr_strbuf_t *b, const char *who, const char *from, const char *to, bool *first)
 {
     for (int pass = 0; pass < 2; pass++) {
         const char *src = pass == 0 ? to : from, *other = pass == 0 ? from : to;
@@ -295,7 +294,8 @@ static void put_change(lr_strbuf_t *b, const lr_diff_change_t *c, bool *first)
     case LR_DIFF_ADDED:
         lr_strbuf_printf(b, "%s+%s%s", sep, what, c->name);
         if (c->obj == LR_DIFF_LV)
-            lr_strbuf_printf(b, " %s", lr_fmt_size(c->new_bytes, LR_FMT_SIZE_WHOLE, sz, sizeof(sz)));
+            lr_strbuf_printf(b, " %s",
+                             lr_fmt_size(c->new_bytes, LR_FMT_SIZE_WHOLE, sz, sizeof(sz)));
         return;
     case LR_DIFF_REMOVED:
         lr_strbuf_printf(b, "%s-%s%s", sep, what, c->name);
@@ -344,7 +344,8 @@ static int summarise(lr_ev_version_t *ver, const lr_vg_t *prev, const lr_vg_t *c
         if (!visible_change(prev, cur, c))
             continue;
         put_change(&b, c, &first);
-        bool shrink = c->kind == LR_DIFF_RESIZED && c->obj == LR_DIFF_LV && c->new_bytes < c->old_bytes;
+        bool shrink =
+            c->kind == LR_DIFF_RESIZED && c->obj == LR_DIFF_LV && c->new_bytes < c->old_bytes;
         bool removed = c->kind == LR_DIFF_REMOVED && c->obj == LR_DIFF_LV;
         if (shrink)
             ver->events |= LR_EV_EVENT_SHRINK;

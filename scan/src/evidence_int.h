@@ -30,7 +30,7 @@ typedef struct ev_ctx {
     lr_vg_t ***views; /* [vg][version], NULL when not loaded */
     ev_cache_ent_t *cache;
     size_t cache_cap, cache_n;
-    int memfd; /* the probe's device, -1 until first use */
+    int memfd;    /* the probe's device, -1 until first use */
     uint8_t *buf; /* head and tail of the LV being probed */
     ev_iv_t *ivs;
     size_t n_ivs, cap_ivs;

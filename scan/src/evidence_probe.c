@@ -325,7 +325,8 @@ static int blkid_content(int fd, uint64_t size, lr_ev_content_t *t)
         if (!r)
             r = dup_value(pr, "LABEL", &t->label);
         if (!r)
-            r = dup_value(pr, t->usage && strcmp(t->usage, "partition_table") == 0 ? "PTUUID" : "UUID",
+            r = dup_value(pr,
+                          t->usage && strcmp(t->usage, "partition_table") == 0 ? "PTUUID" : "UUID",
                           &t->uuid);
         if (!r)
             r = dup_value(pr, "VERSION", &t->version);
@@ -500,9 +501,8 @@ int ev_probe_all(ev_ctx_t *c)
             const lr_vg_t *view = c->views[g][v];
             for (size_t l = 0; view && l < vg->versions[v].n_lvs; l++) {
                 lr_ev_lv_t *o = &vg->versions[v].lvs[l];
-                int rc = c->opts.no_content
-                             ? set_detail(&o->content, LR_EV_EMPTY, "not probed")
-                             : probe_lv(c, view, &view->lvs[l], o);
+                int rc = c->opts.no_content ? set_detail(&o->content, LR_EV_EMPTY, "not probed")
+                                            : probe_lv(c, view, &view->lvs[l], o);
                 if (rc)
                     return rc;
             }
@@ -543,8 +543,9 @@ static int collect_ivs(ev_ctx_t *c, uint32_t g, uint32_t v, const lr_vg_t *vg)
             __builtin_mul_overflow(a.len, ext, &len) || __builtin_add_overflow(abs, len, &len) ||
             a.len == 0)
             continue;
-        ev_iv_t iv = {image, abs, len, g, v, (uint32_t)a.lv, (uint32_t)a.pv, a.start,
-                      a.seg->start_extent, ext};
+        ev_iv_t iv = {
+            image, abs, len, g, v, (uint32_t)a.lv, (uint32_t)a.pv, a.start, a.seg->start_extent,
+            ext};
         if (add_iv(c, &iv))
             return -ENOMEM;
     }
@@ -584,7 +585,8 @@ static int direction(const ev_ctx_t *c, const ev_iv_t *x, const ev_iv_t *y)
 {
     if (x->g == y->g) {
         const lr_lv_t *lx = iv_lv(c, x), *ly = iv_lv(c, y);
-        bool same = lx->id && ly->id ? strcmp(lx->id, ly->id) == 0 : strcmp(lx->name, ly->name) == 0;
+        bool same =
+            lx->id && ly->id ? strcmp(lx->id, ly->id) == 0 : strcmp(lx->name, ly->name) == 0;
         uint64_t sx = c->ev->vgs[x->g].versions[x->v].seqno;
         uint64_t sy = c->ev->vgs[y->g].versions[y->v].seqno;
         if (same || sx == sy)
@@ -659,7 +661,8 @@ static int record(ev_ctx_t *c, const ev_iv_t *old, const ev_iv_t *taker, uint64_
     lr_ev_reuse_t *r = NULL;
     for (size_t i = 0; i < o->n_reuse && !r; i++) {
         lr_ev_reuse_t *q = &o->reuse[i];
-        if (q->taker_vg == (int)taker->g && strcmp(q->lv_id, tid) == 0 && strcmp(q->pv, opv->key) == 0)
+        if (q->taker_vg == (int)taker->g && strcmp(q->lv_id, tid) == 0 &&
+            strcmp(q->pv, opv->key) == 0)
             r = q;
     }
     if (!r) {

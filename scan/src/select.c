@@ -256,8 +256,8 @@ bool lr_scan_locate_pv(const lr_scan_t *s, const char *vg_raw, const char *pv_ra
             continue;
         for (size_t i = 0; i < s->vgs[v].n_pvs; i++) {
             const lr_scan_vg_pv_t *p = &s->vgs[v].pvs[i];
-            if (strcmp(p->id_raw, pv_raw) == 0 && p->found != LR_SCAN_PV_MISSING &&
-                p->image >= 0 && (size_t)p->image < s->n_images && p->pv_start != LR_SCAN_UNKNOWN) {
+            if (strcmp(p->id_raw, pv_raw) == 0 && p->found != LR_SCAN_PV_MISSING && p->image >= 0 &&
+                (size_t)p->image < s->n_images && p->pv_start != LR_SCAN_UNKNOWN) {
                 *image = p->image;
                 *pv_start = p->pv_start;
                 return true;
@@ -268,8 +268,8 @@ bool lr_scan_locate_pv(const lr_scan_t *s, const char *vg_raw, const char *pv_ra
     for (int pass = 0; pass < 2; pass++) {
         for (size_t i = 0; i < s->n_labels; i++) {
             const lr_scan_label_t *l = &s->labels[i];
-            if ((pass == 0 && !l->valid) || strcmp(l->label.pv_uuid, pv_raw) != 0 ||
-                l->image < 0 || (size_t)l->image >= s->n_images)
+            if ((pass == 0 && !l->valid) || strcmp(l->label.pv_uuid, pv_raw) != 0 || l->image < 0 ||
+                (size_t)l->image >= s->n_images)
                 continue;
             *image = l->image;
             *pv_start = l->pv_start;

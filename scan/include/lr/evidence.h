@@ -50,15 +50,15 @@ typedef enum lr_ev_state {
 
 typedef struct lr_ev_content {
     lr_ev_state_t state;
-    char *type;    /* libblkid TYPE ("ext4", "swap", "crypto_LUKS", "gpt" ...);
-                      AMBIVALENT: the candidates joined by ','; else NULL */
-    char *usage;   /* libblkid USAGE ("filesystem", "raid", "crypto", "other",
-                      "partition_table"), NULL when none */
-    char *label;   /* NULL when none */
-    char *uuid;    /* NULL when none */
-    char *version; /* NULL when none */
-    char *detail;  /* why, for UNREADABLE / MISSING_PV / UNSUPPORTED /
-                      PROBE_ERROR / a damaged superblock; else NULL */
+    char *type;       /* libblkid TYPE ("ext4", "swap", "crypto_LUKS", "gpt" ...);
+                         AMBIVALENT: the candidates joined by ','; else NULL */
+    char *usage;      /* libblkid USAGE ("filesystem", "raid", "crypto", "other",
+                         "partition_table"), NULL when none */
+    char *label;      /* NULL when none */
+    char *uuid;       /* NULL when none */
+    char *version;    /* NULL when none */
+    char *detail;     /* why, for UNREADABLE / MISSING_PV / UNSUPPORTED /
+                         PROBE_ERROR / a damaged superblock; else NULL */
     uint64_t fs_size; /* bytes the filesystem says it spans, 0 unknown */
     bool fs_size_bad; /* a superblock was expected but its size fields are
                          damaged (detail says so) */
@@ -71,36 +71,36 @@ typedef struct lr_ev_range {
 
 /* Extents of an LV (of one version) that another LV took. */
 typedef struct lr_ev_reuse {
-    uint64_t seqno;   /* first version of the taker's VG that holds them */
-    char *vg;         /* the taker's VG name */
-    char *lv;         /* the taker's LV name in that version */
-    char *lv_id;      /* the taker's LV UUID as printed (its name when it has none) */
-    int taker_vg;     /* the taker: index into lr_scan_t.vgs, */
+    uint64_t seqno;    /* first version of the taker's VG that holds them */
+    char *vg;          /* the taker's VG name */
+    char *lv;          /* the taker's LV name in that version */
+    char *lv_id;       /* the taker's LV UUID as printed (its name when it has none) */
+    int taker_vg;      /* the taker: index into lr_scan_t.vgs, */
     int taker_version; /* its first version taking them (index), */
-    size_t taker_lv;  /* and the LV's index in that version */
-    bool other_vg;    /* a VG other than the LV's own (the PV was re-initialised) */
-    char *pv;         /* the old LV's PV key in its own version ("pv0") */
-    char *pv_id;      /* that PV's UUID as printed */
-    size_t n_ranges;  /* PV extents taken, on the old LV's PV */
+    size_t taker_lv;   /* and the LV's index in that version */
+    bool other_vg;     /* a VG other than the LV's own (the PV was re-initialised) */
+    char *pv;          /* the old LV's PV key in its own version ("pv0") */
+    char *pv_id;       /* that PV's UUID as printed */
+    size_t n_ranges;   /* PV extents taken, on the old LV's PV */
     lr_ev_range_t *ranges;
     uint64_t extents; /* sum of the ranges */
     /* The taker starts inside the old LV's extents and a signature was
      * found at the taker's start: its content now sits where the old LV's
      * data was. NULL when not (reuse without a signature there). */
-    char *taker_content; /* the taker's content type, e.g. "ext4" */
+    char *taker_content;      /* the taker's content type, e.g. "ext4" */
     uint64_t taker_lv_extent; /* the old LV's logical extent where the taker
                                  starts (valid when taker_content is set) */
 } lr_ev_reuse_t;
 
 typedef struct lr_ev_lv {
     char *name;
-    char *id;          /* LV UUID as printed, may be NULL */
-    uint64_t size;     /* bytes */
-    uint64_t extents;  /* LV extents */
+    char *id;         /* LV UUID as printed, may be NULL */
+    uint64_t size;    /* bytes */
+    uint64_t extents; /* LV extents */
     bool visible;
-    char *segtype;     /* first segment's type ("linear" for one-stripe striped) */
+    char *segtype; /* first segment's type ("linear" for one-stripe striped) */
     lr_ev_content_t content;
-    size_t n_reuse;    /* by seqno, then taker */
+    size_t n_reuse; /* by seqno, then taker */
     lr_ev_reuse_t *reuse;
     uint64_t pv_extents;        /* PV extents the LV covers (all legs) */
     uint64_t pv_extents_reused; /* of them, taken later (counted once) */
@@ -116,10 +116,10 @@ enum {
 };
 
 typedef struct lr_ev_version {
-    int version;      /* index into the scan VG's versions */
+    int version; /* index into the scan VG's versions */
     uint64_t seqno;
-    bool loaded;      /* complete and parsed; when false only `error` is set */
-    char *error;      /* why it could not be loaded, or NULL */
+    bool loaded; /* complete and parsed; when false only `error` is set */
+    char *error; /* why it could not be loaded, or NULL */
     int64_t time;
     char *command;    /* the description's command without LVM2's --config
                          '...' options, NULL when none */
@@ -187,11 +187,11 @@ typedef enum lr_ev_warning_kind {
 
 typedef struct lr_ev_warning {
     lr_ev_warning_kind_t kind;
-    const char *lv;           /* REUSED, FS_LARGER: the LV; EMPTY: NULL */
+    const char *lv;             /* REUSED, FS_LARGER: the LV; EMPTY: NULL */
     const lr_ev_reuse_t *reuse; /* REUSED: the reuse (points into the tree) */
-    uint64_t seqno;           /* EMPTY: the newest earlier version with LVs */
-    uint64_t lv_size, fs_size; /* FS_LARGER */
-    const char *fs_type;      /* FS_LARGER */
+    uint64_t seqno;             /* EMPTY: the newest earlier version with LVs */
+    uint64_t lv_size, fs_size;  /* FS_LARGER */
+    const char *fs_type;        /* FS_LARGER */
 } lr_ev_warning_t;
 
 /* The warnings restoring version `version` of VG `vg` deserves, as data
