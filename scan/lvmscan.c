@@ -24,6 +24,7 @@ typedef struct cli {
     bool json;
     bool quiet;
     bool brief;
+    bool no_evidence;
     bool progress;
     unsigned flags;
     const char *const *paths;
@@ -970,6 +971,8 @@ static void usage(FILE *f)
           "                        (with --json: the JSON only)\n"
           "      --no-text-search  only labels, headers and the copies they point at\n"
           "      --no-infer        do not infer metadata areas from orphan text\n"
+          "      --no-evidence     do not look at what the LVs hold (no content, reuse,\n"
+          "                        change summary or recommendation)\n"
           "  -h, --help            show this help\n"
           "  -V, --version         show the version\n"
           "\n"
@@ -1015,13 +1018,14 @@ static void bad_option(char **argv, const struct option *longopts)
 
 static int parse_args(int argc, char **argv, cli_t *cli)
 {
-    enum { OPT_NO_SEARCH = 256, OPT_NO_INFER };
+    enum { OPT_NO_SEARCH = 256, OPT_NO_INFER, OPT_NO_EVIDENCE };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, 'j'},
         {"brief", no_argument, NULL, 'b'},
         {"quiet", no_argument, NULL, 'q'},
         {"no-text-search", no_argument, NULL, OPT_NO_SEARCH},
         {"no-infer", no_argument, NULL, OPT_NO_INFER},
+        {"no-evidence", no_argument, NULL, OPT_NO_EVIDENCE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -1044,6 +1048,9 @@ static int parse_args(int argc, char **argv, cli_t *cli)
             break;
         case OPT_NO_INFER:
             cli->flags |= LR_SCAN_NO_INFER;
+            break;
+        case OPT_NO_EVIDENCE:
+            cli->no_evidence = true;
             break;
         case 'h':
             usage(stdout);
@@ -1108,7 +1115,8 @@ int main(int argc, char **argv)
     }
     /* what each LV holds now and what to restore (lr/evidence.h) */
     lr_evidence_t *ev = NULL;
-    if (opened && (cli.json || !cli.quiet) && lr_evidence_build(session, NULL, &ev, &err) != 0) {
+    if (opened && (cli.json || !cli.quiet) && !cli.no_evidence &&
+        lr_evidence_build(session, NULL, &ev, &err) != 0) {
         char msg[1024];
         fprintf(stderr, "lvmscan: evidence not available: %s\n",
                 lr_error_format(&err, msg, sizeof(msg)));

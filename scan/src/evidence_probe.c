@@ -414,8 +414,23 @@ static int ensure_memfd(ev_ctx_t *c)
         if (c->memfd < 0)
             return -errno;
     }
-    if (!c->buf && !(c->buf = malloc(2 * (size_t)LR_EVIDENCE_PROBE_BYTES)))
+    if (!c->buf && !(c->buf = malloc((size_t)LR_EVIDENCE_PROBE_BYTES + LR_EVIDENCE_TAIL_BYTES)))
         return -ENOMEM;
+    return 0;
+}
+
+/* Writes the non-zero 4 KiB blocks of buf at off: the memfd is sparse, and
+ * the holes read as zeros anyway. */
+static int write_nonzero(int fd, const uint8_t *buf, uint64_t len, uint64_t off)
+{
+    static const uint8_t zero[4096];
+    for (uint64_t at = 0; at < len; at += sizeof(zero)) {
+        size_t n = len - at < sizeof(zero) ? (size_t)(len - at) : sizeof(zero);
+        if (memcmp(buf + at, zero, n) == 0)
+            continue;
+        if (pwrite(fd, buf + at, n, (off_t)(off + at)) != (ssize_t)n)
+            return -1;
+    }
     return 0;
 }
 
@@ -434,8 +449,8 @@ static int probe_layout(ev_ctx_t *c, uint64_t size, const ev_run_t *hr, int nh, 
     c->ev->layouts_probed++;
 #ifdef LR_HAVE_BLKID
     if (ftruncate(c->memfd, 0) != 0 || ftruncate(c->memfd, (off_t)size) != 0 ||
-        pwrite(c->memfd, head, hlen, 0) != (ssize_t)hlen ||
-        (tlen && pwrite(c->memfd, tail, tlen, (off_t)(size - tlen)) != (ssize_t)tlen))
+        write_nonzero(c->memfd, head, hlen, 0) != 0 ||
+        write_nonzero(c->memfd, tail, tlen, size - tlen) != 0)
         return set_detail(t, LR_EV_PROBE_ERROR, "could not fill the in-memory file");
     rc = blkid_content(c->memfd, size, t);
     if (rc)
@@ -451,11 +466,11 @@ static int probe_layout(ev_ctx_t *c, uint64_t size, const ev_run_t *hr, int nh, 
 /* The content of LV l of version v of VG g, from the cache or a probe. */
 static int probe_lv(ev_ctx_t *c, const lr_vg_t *vg, const lr_lv_t *lv, lr_ev_lv_t *o)
 {
-    uint64_t size = o->size, P = LR_EVIDENCE_PROBE_BYTES;
+    uint64_t size = o->size, P = LR_EVIDENCE_PROBE_BYTES, Q = LR_EVIDENCE_TAIL_BYTES;
     if (size == 0 || size == UINT64_MAX)
         return set_detail(&o->content, LR_EV_UNSUPPORTED, "the LV has no extents");
     uint64_t hlen = size < P ? size : P;
-    uint64_t tlen = size > P ? (size - P < P ? size - P : P) : 0;
+    uint64_t tlen = size > P ? (size - P < Q ? size - P : Q) : 0;
     ev_run_t hr[EV_MAX_RUNS], tr[EV_MAX_RUNS];
     ev_where_t w = {0};
     int nh = map_range(c, vg, lv, 0, hlen, hr, EV_MAX_RUNS, &w);
@@ -716,29 +731,33 @@ static int cmp_reuse(const void *pa, const void *pb)
     return k ? k : strcmp(a->lv, b->lv);
 }
 
-/* Extents of the LV's areas, and how many of them some reuse covers. */
-static void count_extents(ev_ctx_t *c, size_t g, size_t v, size_t l, lr_ev_lv_t *o)
+static bool in_reuse(const lr_ev_lv_t *o, const char *pv, uint64_t e)
 {
-    const lr_vg_t *vg = c->views[g][v];
-    lr_pv_area_iter_t it = lr_pv_areas(vg);
-    lr_pv_area_t a;
-    while (lr_pv_area_next(&it, &a)) {
-        if (a.lv != l)
+    for (size_t i = 0; i < o->n_reuse; i++) {
+        const lr_ev_reuse_t *r = &o->reuse[i];
+        if (strcmp(r->pv, pv) != 0)
             continue;
-        o->pv_extents += a.len;
+        for (size_t k = 0; k < r->n_ranges; k++)
+            if (e >= r->ranges[k].first && e <= r->ranges[k].last)
+                return true;
+    }
+    return false;
+}
+
+/* Extents of each LV's areas (on PVs that were found), and how many of
+ * them some reuse covers: one pass over the intervals. */
+static void count_extents(ev_ctx_t *c)
+{
+    for (size_t i = 0; i < c->n_ivs; i++) {
+        const ev_iv_t *x = &c->ivs[i];
+        lr_ev_lv_t *o = &c->ev->vgs[x->g].versions[x->v].lvs[x->lv];
+        uint64_t n = (x->b - x->a) / x->ext;
+        o->pv_extents += n;
         if (o->n_reuse == 0)
             continue;
-        for (uint64_t e = a.start; e < a.start + a.len; e++) {
-            bool hit = false;
-            for (size_t i = 0; i < o->n_reuse && !hit; i++) {
-                const lr_ev_reuse_t *r = &o->reuse[i];
-                if (strcmp(r->pv, vg->pvs[a.pv].key) != 0)
-                    continue;
-                for (size_t k = 0; k < r->n_ranges && !hit; k++)
-                    hit = e >= r->ranges[k].first && e <= r->ranges[k].last;
-            }
-            o->pv_extents_reused += hit;
-        }
+        const char *pv = c->views[x->g][x->v]->pvs[x->pv].key;
+        for (uint64_t e = x->pe; e < x->pe + n; e++)
+            o->pv_extents_reused += in_reuse(o, pv, e);
     }
 }
 
@@ -779,9 +798,9 @@ int ev_reuse_all(ev_ctx_t *c)
                 }
                 if (o->n_reuse > 1)
                     qsort(o->reuse, o->n_reuse, sizeof(*o->reuse), cmp_reuse);
-                count_extents(c, g, v, l, o);
             }
         }
     }
+    count_extents(c);
     return 0;
 }

@@ -30,9 +30,11 @@
 #include "lr/error.h"
 #include "lr/scan.h"
 
-/* Bytes read at each end of an LV for probing (and at most twice this per
- * distinct layout). */
+/* Bytes read at the start and at the end of an LV for probing (at most
+ * their sum per distinct layout). The end holds md 0.90/1.0 superblocks, a
+ * GPT backup header and ZFS' two last labels (the last 512 KiB). */
 #define LR_EVIDENCE_PROBE_BYTES (1u << 20)
+#define LR_EVIDENCE_TAIL_BYTES (512u << 10)
 
 /* What the content probe found. */
 typedef enum lr_ev_state {
