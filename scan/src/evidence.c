@@ -134,12 +134,19 @@ static size_t config_arg_len(const char *p)
     return strcspn(p, " ");
 }
 
+/* Whether LVM2's own option (two dashes, then "config") starts at s: the
+ * dashes are matched apart from the word, as this names no option of ours. */
+static bool lvm_config_option(const char *s, size_t left)
+{
+    return left >= 8 && s[0] == '-' && s[1] == '-' && strncmp(s + 2, "config", 6) == 0;
+}
+
 static void strip_config(lr_strbuf_t *b, const char *s, size_t len)
 {
     size_t i = 0;
     while (i < len) {
         bool at_word = i == 0 || s[i - 1] == ' ';
-        if (at_word && len - i >= 8 && strncmp(s + i, "--config", 8) == 0 &&
+        if (at_word && lvm_config_option(s + i, len - i) &&
             (i + 8 == len || s[i + 8] == ' ' || s[i + 8] == '=')) {
             size_t j = i + 8;
             while (j < len && (s[j] == ' ' || s[j] == '='))
@@ -266,8 +273,8 @@ static void put_tags(lr_strbuf_t *b, const char *who, const char *from, const ch
         while (*p) {
             size_t l = strcspn(p, ",");
             if (!list_has(other ? other : "", p, l)) {
-                lr_strbuf_printf(b, "%s%s%stag %.*s", *first ? "" : ", ", pass == 0 ? "+" : "-",
-                                 who, (int)l, p);
+                lr_strbuf_printf(b, "%s%s%stag %.*s", *first ? "" : ", ", who,
+                                 pass == 0 ? "+" : "-", (int)l, p);
                 *first = false;
             }
             p += l;
