@@ -43,7 +43,20 @@ int ev_push_range(lr_ev_range_t **v, size_t *n, size_t *cap, uint64_t first, uin
     return 0;
 }
 
-static void free_content(lr_ev_content_t *c)
+bool ev_in_reuse(const lr_ev_lv_t *o, const char *pv, uint64_t e)
+{
+    for (size_t i = 0; i < o->n_reuse; i++) {
+        const lr_ev_reuse_t *r = &o->reuse[i];
+        if (strcmp(r->pv, pv) != 0)
+            continue;
+        for (size_t k = 0; k < r->n_ranges; k++)
+            if (e >= r->ranges[k].first && e <= r->ranges[k].last)
+                return true;
+    }
+    return false;
+}
+
+void ev_free_content(lr_ev_content_t *c)
 {
     free(c->type);
     free(c->usage);
@@ -58,7 +71,7 @@ static void free_lv(lr_ev_lv_t *l)
     free(l->name);
     free(l->id);
     free(l->segtype);
-    free_content(&l->content);
+    ev_free_content(&l->content);
     for (size_t i = 0; i < l->n_reuse; i++) {
         free(l->reuse[i].vg);
         free(l->reuse[i].lv);

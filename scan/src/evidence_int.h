@@ -3,6 +3,7 @@
 #ifndef LR_EVIDENCE_INT_H
 #define LR_EVIDENCE_INT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,9 @@ typedef struct ev_ctx {
 /* evidence.c */
 char *ev_strdup(const char *s);
 int ev_push_range(lr_ev_range_t **v, size_t *n, size_t *cap, uint64_t first, uint64_t last);
+void ev_free_content(lr_ev_content_t *c);
+/* Whether a reuse of o covers PV extent e of PV key pv. */
+bool ev_in_reuse(const lr_ev_lv_t *o, const char *pv, uint64_t e);
 
 /* evidence_probe.c: content of every LV (cached per layout), then reuse. */
 int ev_probe_all(ev_ctx_t *c);

@@ -185,21 +185,11 @@ static uint64_t hash_key(const char *s)
     return h;
 }
 
-static void free_content_fields(lr_ev_content_t *t)
-{
-    free(t->type);
-    free(t->usage);
-    free(t->label);
-    free(t->uuid);
-    free(t->version);
-    free(t->detail);
-}
-
 void ev_probe_cache_free(ev_ctx_t *c)
 {
     for (size_t i = 0; i < c->cache_cap; i++) {
         free(c->cache[i].key);
-        free_content_fields(&c->cache[i].content);
+        ev_free_content(&c->cache[i].content);
     }
     free(c->cache);
     c->cache = NULL;
@@ -498,7 +488,7 @@ static int probe_lv(ev_ctx_t *c, const lr_vg_t *vg, const lr_lv_t *lv, lr_ev_lv_
     int rc = probe_layout(c, size, hr, nh, hlen, tr, nt, tlen, &t);
     if (rc) {
         free(key);
-        free_content_fields(&t);
+        ev_free_content(&t);
         return rc;
     }
     e->key = key;
@@ -731,19 +721,6 @@ static int cmp_reuse(const void *pa, const void *pb)
     return k ? k : strcmp(a->lv, b->lv);
 }
 
-static bool in_reuse(const lr_ev_lv_t *o, const char *pv, uint64_t e)
-{
-    for (size_t i = 0; i < o->n_reuse; i++) {
-        const lr_ev_reuse_t *r = &o->reuse[i];
-        if (strcmp(r->pv, pv) != 0)
-            continue;
-        for (size_t k = 0; k < r->n_ranges; k++)
-            if (e >= r->ranges[k].first && e <= r->ranges[k].last)
-                return true;
-    }
-    return false;
-}
-
 /* Extents of each LV's areas (on PVs that were found), and how many of
  * them some reuse covers: one pass over the intervals. */
 static void count_extents(ev_ctx_t *c)
@@ -757,7 +734,7 @@ static void count_extents(ev_ctx_t *c)
             continue;
         const char *pv = c->views[x->g][x->v]->pvs[x->pv].key;
         for (uint64_t e = x->pe; e < x->pe + n; e++)
-            o->pv_extents_reused += in_reuse(o, pv, e);
+            o->pv_extents_reused += ev_in_reuse(o, pv, e);
     }
 }
 

@@ -34,19 +34,6 @@ static const lr_ev_lv_t *find_lv(const lr_ev_version_t *v, const lr_ev_lv_t *lik
     return NULL;
 }
 
-static bool reused(const lr_ev_lv_t *o, const char *pv, uint64_t e)
-{
-    for (size_t i = 0; i < o->n_reuse; i++) {
-        const lr_ev_reuse_t *r = &o->reuse[i];
-        if (strcmp(r->pv, pv) != 0)
-            continue;
-        for (size_t k = 0; k < r->n_ranges; k++)
-            if (e >= r->ranges[k].first && e <= r->ranges[k].last)
-                return true;
-    }
-    return false;
-}
-
 /* Whether LV lv of version `after` (same LV) still holds PV extent e of pv. */
 static bool kept(const lr_vg_t *after, const lr_lv_t *lv, const char *pv_raw, uint64_t e)
 {
@@ -79,7 +66,7 @@ static void lost_extents(const ev_ctx_t *c, size_t g, size_t p, size_t e, size_t
             if (kept(ev, after, pv->pvs[a.pv].raw_id, x))
                 continue;
             (*lost)++;
-            *untouched += !reused(o, pv->pvs[a.pv].key, x);
+            *untouched += !ev_in_reuse(o, pv->pvs[a.pv].key, x);
         }
     }
 }
