@@ -1,7 +1,8 @@
 #!/bin/bash
 # lvmrepair --restore and the evidence (lr/evidence.h): the plan shows what
 # each returning LV holds now and its reused extents; WARNING lines for
-# (a) reused extents where a later LV's signature now sits and (c) a
+# (a) reused extents where a later LV's signature now sits, (b) a version
+# with no LVs after one with LVs, and (c) a
 # filesystem larger than its LV; with --yes a warning refuses (exit 1,
 # nothing written) unless --force is given. Fixture: fixtures/evidence
 # (fixtures/make-evidence.sh: lvremove root, lvcreate scratch on root's
@@ -50,6 +51,13 @@ grep -q '^WARNING' "$T/o" && bad "seqno 8 warned: $(grep WARNING "$T/o")" || ok
 "$REPAIR" --restore seqno=6 --yes --force --undo "$T/u" "$T/d.img" >"$T/o" 2>"$T/e"
 [ $? = 0 ] && ok || bad "--yes --force failed: $(cat "$T/e")"
 [ "$(sha256sum <"$T/d.img")" != "$SUM" ] && ok || bad "--yes --force wrote nothing"
+
+# (b): evidold's newest version has no LVs, the one before had some
+zcat "$FIX/evidence/reinit.img.gz" >"$T/r.img"
+"$REPAIR" --restore seqno=9 --vg evidold --dry-run "$T/r.img" >"$T/o" 2>"$T/e"
+grep -q '^WARNING: seqno 9 has no LVs, but seqno 8 had some: restoring it leaves the VG empty' "$T/o" &&
+    ok || bad "no (b) warning: $(cat "$T/o" "$T/e" | tail -5)"
+grep -q '^  (no LVs)' "$T/o" && ok || bad "(b): no '(no LVs)' line"
 
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" = 0 ]

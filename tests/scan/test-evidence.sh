@@ -109,19 +109,26 @@ for k in ("seqno", "crc", "complete", "description", "copies", "lvs"):
 print("ok")
 EOF
 
-# the re-initialised PV: the old VG's newest version, with the reuse named
+# the re-initialised PV: evidold lost old2 then old1 (a version with no LVs
+# left), then evidnew took old1's first extents and put a swap area there
 "$LVMSCAN" --json "$EV/reinit.img.gz" >"$T/r.json"
 python3 - "$T/r.json" <<'EOF' >"$T/py.out" && ok || bad "reinit scenario: $(cat "$T/py.out")"
 import json, sys
 d = json.load(open(sys.argv[1]))
 g = [g for g in d["vgs"] if g["name"] == "evidold"][0]
-newest = max(v["seqno"] for v in g["versions"])
-assert g["recommended"]["seqno"] == newest, g["recommended"]
-assert "evidnew" in g["recommended"]["reason"], g["recommended"]
-v = [v for v in g["versions"] if v["seqno"] == newest][0]
+vs = {v["seqno"]: v for v in g["versions"]}
+newest = max(vs)
+assert vs[newest]["logical_volumes"] == [] and vs[newest]["change"] == "-old1", vs[newest]
+# never the 0-LV version: the last one before the first removal
+assert g["recommended"]["seqno"] == newest - 2, g["recommended"]
+assert "lvremove -y evidold/old2" in g["recommended"]["reason"], g["recommended"]
+assert [a["seqno"] for a in g["alternatives"]] == [newest - 1], g["alternatives"]
+r = g["alternatives"][0]["reason"]
+assert "evidnew/new1" in r and "now hold its swap" in r and "4 of old1's 8" in r, r
+v = vs[newest - 2]
 old1 = [l for l in v["logical_volumes"] if l["name"] == "old1"][0]
-assert old1["reused_by"][0]["vg"] == "evidnew" and old1["reused_by"][0]["lv"] == "new1", old1
-assert old1["reused_by"][0]["taker_content"] == "swap", old1
+assert old1["reused_by"] == [{"seqno": 2, "vg": "evidnew", "lv": "new1", "pv": "pv0",
+                              "extents": [[0, 3]], "taker_content": "swap"}], old1
 old2 = [l for l in v["logical_volumes"] if l["name"] == "old2"][0]
 assert old2["reused_by"] == [], old2
 print("ok")
