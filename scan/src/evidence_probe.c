@@ -78,9 +78,14 @@ static int map_area(const ev_ctx_t *c, const lr_vg_t *vg, const lr_seg_area_t *a
         }
         return map_lv(c, vg, sub, a->start * ext + within, depth + 1, out, w);
     }
+    if ((size_t)a->pv_index >= vg->n_pvs) { /* lr_vg_check's to report */
+        w->state = LR_EV_UNSUPPORTED;
+        snprintf(w->why, sizeof(w->why), "area names no PV of the version");
+        return -1;
+    }
     const lr_pv_t *pv = &vg->pvs[a->pv_index];
     int image;
-    uint64_t pv_start;
+    uint64_t pv_start, pe_bytes;
     if (!lr_scan_locate_pv(c->scan, vg->raw_id, pv->raw_id, &image, &pv_start)) {
         w->state = LR_EV_MISSING_PV;
         snprintf(w->why, sizeof(w->why), "PV %s (%s) is not among the images", pv->key, pv->id);
@@ -88,7 +93,8 @@ static int map_area(const ev_ctx_t *c, const lr_vg_t *vg, const lr_seg_area_t *a
     }
     uint64_t abs;
     if (__builtin_mul_overflow(a->start, ext, &abs) ||
-        __builtin_add_overflow(abs, pv->pe_start * SC_SECTOR, &abs) ||
+        __builtin_mul_overflow(pv->pe_start, (uint64_t)SC_SECTOR, &pe_bytes) ||
+        __builtin_add_overflow(abs, pe_bytes, &abs) ||
         __builtin_add_overflow(abs, pv_start, &abs) || __builtin_add_overflow(abs, within, &abs)) {
         w->state = LR_EV_UNREADABLE;
         snprintf(w->why, sizeof(w->why), "extents of %s lie past any image", pv->key);
@@ -117,8 +123,11 @@ static int map_lv(const ev_ctx_t *c, const lr_vg_t *vg, const lr_lv_t *lv, uint6
                  s ? s->type : "(none)");
         return -1;
     }
-    uint64_t seg_off = off - s->start_extent * ext;
-    uint64_t left = s->extent_count * ext - seg_off;
+    uint64_t seg_off = off - s->start_extent * ext; /* <= off: no overflow */
+    uint64_t seg_len;
+    if (__builtin_mul_overflow(s->extent_count, ext, &seg_len))
+        seg_len = UINT64_MAX; /* a crafted count: the LV's size bounds the reads */
+    uint64_t left = seg_len - seg_off;
     const lr_seg_area_t *a = NULL;
     uint64_t within = seg_off;
     if (seg_striped(s) && s->n_areas > 1) {
@@ -544,6 +553,7 @@ static int collect_ivs(ev_ctx_t *c, uint32_t g, uint32_t v, const lr_vg_t *vg)
         if (!lr_scan_locate_pv(c->scan, vg->raw_id, pv->raw_id, &image, &pv_start))
             continue;
         if (__builtin_mul_overflow(a.start, ext, &abs) ||
+            pv->pe_start > (UINT64_MAX - pv_start) / SC_SECTOR ||
             __builtin_add_overflow(abs, pv_start + pv->pe_start * SC_SECTOR, &abs) ||
             __builtin_mul_overflow(a.len, ext, &len) || __builtin_add_overflow(abs, len, &len) ||
             a.len == 0)
