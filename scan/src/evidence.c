@@ -231,7 +231,8 @@ static int fill_lvs(lr_ev_version_t *ver, const lr_vg_t *vg)
         o->segtype = ev_strdup(first_segtype(lv));
         o->extents = lv->extent_count;
         o->visible = lv->visible;
-        if (__builtin_mul_overflow(lv->extent_count, ext, &o->size))
+        if (vg->extent_size > UINT64_MAX / SC_SECTOR ||
+            __builtin_mul_overflow(lv->extent_count, ext, &o->size))
             o->size = UINT64_MAX;
         if (!o->name || !o->segtype || (lv->id && !o->id))
             return -ENOMEM;

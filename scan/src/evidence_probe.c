@@ -111,7 +111,7 @@ static int map_lv(const ev_ctx_t *c, const lr_vg_t *vg, const lr_lv_t *lv, uint6
                   ev_run_t *out, ev_where_t *w)
 {
     uint64_t ext = vg->extent_size * SC_SECTOR;
-    if (depth > EV_MAX_DEPTH || ext == 0) {
+    if (depth > EV_MAX_DEPTH || ext == 0 || vg->extent_size > UINT64_MAX / SC_SECTOR) {
         w->state = LR_EV_UNSUPPORTED;
         snprintf(w->why, sizeof(w->why), "LV %s nests too deep", lv->name);
         return -1;
@@ -456,6 +456,7 @@ static int probe_layout(ev_ctx_t *c, uint64_t size, const ev_run_t *hr, int nh, 
         return rc;
     return fill_fs_size(t, head, hlen);
 #else
+    (void)size;
     (void)hlen;
     (void)tlen;
     return set_detail(t, LR_EV_NO_PROBER, "built without libblkid");
@@ -544,6 +545,8 @@ static int add_iv(ev_ctx_t *c, const ev_iv_t *iv)
 static int collect_ivs(ev_ctx_t *c, uint32_t g, uint32_t v, const lr_vg_t *vg)
 {
     uint64_t ext = vg->extent_size * SC_SECTOR;
+    if (ext == 0 || vg->extent_size > UINT64_MAX / SC_SECTOR)
+        return 0; /* a damaged extent size: no byte ranges to compare */
     lr_pv_area_iter_t it = lr_pv_areas(vg);
     lr_pv_area_t a;
     while (lr_pv_area_next(&it, &a)) {
