@@ -43,17 +43,41 @@ int ev_push_range(lr_ev_range_t **v, size_t *n, size_t *cap, uint64_t first, uin
     return 0;
 }
 
-bool ev_in_reuse(const lr_ev_lv_t *o, const char *pv, uint64_t e)
+int ev_reuse_ranges(const lr_ev_lv_t *o, const char *pv, lr_ev_range_t **v, size_t *n, size_t *cap)
 {
     for (size_t i = 0; i < o->n_reuse; i++) {
         const lr_ev_reuse_t *r = &o->reuse[i];
         if (strcmp(r->pv, pv) != 0)
             continue;
         for (size_t k = 0; k < r->n_ranges; k++)
-            if (e >= r->ranges[k].first && e <= r->ranges[k].last)
-                return true;
+            if (ev_push_range(v, n, cap, r->ranges[k].first, r->ranges[k].last))
+                return -ENOMEM;
     }
-    return false;
+    return 0;
+}
+
+static int cmp_range(const void *pa, const void *pb)
+{
+    const lr_ev_range_t *a = pa, *b = pb;
+    return a->first < b->first ? -1 : a->first > b->first;
+}
+
+uint64_t ev_covered(uint64_t first, uint64_t last, lr_ev_range_t *r, size_t n)
+{
+    if (n > 1)
+        qsort(r, n, sizeof(*r), cmp_range);
+    uint64_t covered = 0, next = first; /* extents below `next` are counted */
+    for (size_t i = 0; i < n; i++) {
+        uint64_t lo = r[i].first > next ? r[i].first : next;
+        uint64_t hi = r[i].last < last ? r[i].last : last;
+        if (lo > hi || lo > last)
+            continue;
+        covered += hi - lo + 1;
+        if (hi == UINT64_MAX)
+            break;
+        next = hi + 1;
+    }
+    return covered;
 }
 
 void ev_free_content(lr_ev_content_t *c)

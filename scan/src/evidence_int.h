@@ -19,6 +19,7 @@ typedef struct ev_iv {
     uint64_t pe;       /* PV extent at a */
     uint64_t le;       /* the LV's logical extent at a (first stripe's, for striped) */
     uint64_t ext;      /* extent size in bytes */
+    bool lv_start;     /* the area holds the LV's first byte at a */
 } ev_iv_t;
 
 typedef struct ev_cache_ent ev_cache_ent_t;
@@ -41,8 +42,11 @@ typedef struct ev_ctx {
 char *ev_strdup(const char *s);
 int ev_push_range(lr_ev_range_t **v, size_t *n, size_t *cap, uint64_t first, uint64_t last);
 void ev_free_content(lr_ev_content_t *c);
-/* Whether a reuse of o covers PV extent e of PV key pv. */
-bool ev_in_reuse(const lr_ev_lv_t *o, const char *pv, uint64_t e);
+/* Appends the ranges every reuse of o takes on PV key pv to v. */
+int ev_reuse_ranges(const lr_ev_lv_t *o, const char *pv, lr_ev_range_t **v, size_t *n, size_t *cap);
+/* Extents of [first, last] that the ranges cover (overlaps counted once;
+ * sorts r). Range arithmetic: crafted extent counts cost nothing. */
+uint64_t ev_covered(uint64_t first, uint64_t last, lr_ev_range_t *r, size_t n);
 
 /* evidence_probe.c: content of every LV (cached per layout), then reuse. */
 int ev_probe_all(ev_ctx_t *c);

@@ -561,9 +561,12 @@ static int collect_ivs(ev_ctx_t *c, uint32_t g, uint32_t v, const lr_vg_t *vg)
             __builtin_mul_overflow(a.len, ext, &len) || __builtin_add_overflow(abs, len, &len) ||
             a.len == 0)
             continue;
-        ev_iv_t iv = {
-            image, abs, len, g, v, (uint32_t)a.lv, (uint32_t)a.pv, a.start, a.seg->start_extent,
-            ext};
+        const lr_lv_t *lv = &vg->lvs[a.lv];
+        ev_iv_t iv = {image, abs, len, g, v, (uint32_t)a.lv, (uint32_t)a.pv, a.start,
+                      a.seg->start_extent, ext,
+                      /* the LV's first byte: first area of a first segment at extent 0 */
+                      a.seg == &lv->segs[0] && a.seg->start_extent == 0 &&
+                          a.area == &a.seg->areas[0]};
         if (add_iv(c, &iv))
             return -ENOMEM;
     }
@@ -696,33 +699,18 @@ static int record(ev_ctx_t *c, const ev_iv_t *old, const ev_iv_t *taker, uint64_
     } else if (c->ev->vgs[taker->g].versions[taker->v].seqno < r->seqno && set_taker(c, r, taker)) {
         return -ENOMEM;
     }
+    /* the taker starts inside these bytes: its signature (probed before)
+     * now sits where the old LV's data was */
+    const lr_ev_content_t *tc = &c->ev->vgs[taker->g].versions[taker->v].lvs[taker->lv].content;
+    if (!r->taker_content && taker->lv_start && taker->a >= lo && taker->a < hi &&
+        tc->state == LR_EV_FOUND && tc->type) {
+        r->taker_lv_extent = old->le + (taker->a - old->a) / old->ext;
+        if (!(r->taker_content = strdup(tc->type)))
+            return -ENOMEM;
+    }
     uint64_t first = old->pe + (lo - old->a) / old->ext;
     uint64_t last = old->pe + (hi - 1 - old->a) / old->ext;
     return add_range_sorted(r, first, last);
-}
-
-/* Where the taker's first byte lies, and whether it falls inside one of
- * the old LV's areas: then the taker's content sits on the old LV's data. */
-static int taker_content(ev_ctx_t *c, size_t g, size_t v, size_t l, lr_ev_reuse_t *r)
-{
-    const lr_ev_lv_t *t = &c->ev->vgs[r->taker_vg].versions[r->taker_version].lvs[r->taker_lv];
-    if (t->content.state != LR_EV_FOUND || !t->content.type)
-        return 0;
-    const lr_vg_t *tv = c->views[r->taker_vg][r->taker_version];
-    ev_run_t run;
-    ev_where_t w = {0};
-    if (map_lv(c, tv, &tv->lvs[r->taker_lv], 0, 0, &run, &w))
-        return 0;
-    for (size_t i = 0; i < c->n_ivs; i++) {
-        const ev_iv_t *x = &c->ivs[i];
-        if (x->g != g || x->v != v || x->lv != l || x->image != run.image || run.abs < x->a ||
-            run.abs >= x->b)
-            continue;
-        r->taker_lv_extent = x->le + (run.abs - x->a) / x->ext;
-        r->taker_content = strdup(t->content.type);
-        return r->taker_content ? 0 : -ENOMEM;
-    }
-    return 0;
 }
 
 static int cmp_reuse(const void *pa, const void *pb)
@@ -736,19 +724,26 @@ static int cmp_reuse(const void *pa, const void *pb)
 
 /* Extents of each LV's areas (on PVs that were found), and how many of
  * them some reuse covers: one pass over the intervals. */
-static void count_extents(ev_ctx_t *c)
+static int count_extents(ev_ctx_t *c)
 {
+    lr_ev_range_t *r = NULL;
+    size_t cap = 0;
     for (size_t i = 0; i < c->n_ivs; i++) {
         const ev_iv_t *x = &c->ivs[i];
         lr_ev_lv_t *o = &c->ev->vgs[x->g].versions[x->v].lvs[x->lv];
         uint64_t n = (x->b - x->a) / x->ext;
         o->pv_extents += n;
-        if (o->n_reuse == 0)
+        if (o->n_reuse == 0 || n == 0)
             continue;
-        const char *pv = c->views[x->g][x->v]->pvs[x->pv].key;
-        for (uint64_t e = x->pe; e < x->pe + n; e++)
-            o->pv_extents_reused += ev_in_reuse(o, pv, e);
+        size_t nr = 0;
+        if (ev_reuse_ranges(o, c->views[x->g][x->v]->pvs[x->pv].key, &r, &nr, &cap)) {
+            free(r);
+            return -ENOMEM;
+        }
+        o->pv_extents_reused += ev_covered(x->pe, x->pe + n - 1, r, nr);
     }
+    free(r);
+    return 0;
 }
 
 int ev_reuse_all(ev_ctx_t *c)
@@ -783,14 +778,11 @@ int ev_reuse_all(ev_ctx_t *c)
                     lr_ev_reuse_t *r = &o->reuse[i];
                     for (size_t k = 0; k < r->n_ranges; k++)
                         r->extents += r->ranges[k].last - r->ranges[k].first + 1;
-                    if (taker_content(c, g, v, l, r))
-                        return -ENOMEM;
                 }
                 if (o->n_reuse > 1)
                     qsort(o->reuse, o->n_reuse, sizeof(*o->reuse), cmp_reuse);
             }
         }
     }
-    count_extents(c);
-    return 0;
+    return count_extents(c);
 }

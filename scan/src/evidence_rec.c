@@ -34,41 +34,55 @@ static const lr_ev_lv_t *find_lv(const lr_ev_version_t *v, const lr_ev_lv_t *lik
     return NULL;
 }
 
-/* Whether LV lv of version `after` (same LV) still holds PV extent e of pv. */
-static bool kept(const lr_vg_t *after, const lr_lv_t *lv, const char *pv_raw, uint64_t e)
+/* The PV extents LV `lv` of view vg holds on the PV with raw UUID pv_raw
+ * (none for a NULL lv), appended to v. */
+static int lv_ranges(const lr_vg_t *vg, const lr_lv_t *lv, const char *pv_raw, lr_ev_range_t **v,
+                     size_t *n, size_t *cap)
 {
-    if (!after || !lv)
-        return false;
-    lr_pv_area_iter_t it = lr_pv_areas(after);
+    if (!vg || !lv)
+        return 0;
+    lr_pv_area_iter_t it = lr_pv_areas(vg);
     lr_pv_area_t a;
     while (lr_pv_area_next(&it, &a))
-        if (&after->lvs[a.lv] == lv && strcmp(after->pvs[a.pv].raw_id, pv_raw) == 0 &&
-            e >= a.start && e - a.start < a.len)
-            return true;
-    return false;
+        if (&vg->lvs[a.lv] == lv && a.len && strcmp(vg->pvs[a.pv].raw_id, pv_raw) == 0 &&
+            ev_push_range(v, n, cap, a.start, a.start + a.len - 1))
+            return -ENOMEM;
+    return 0;
 }
 
 /* Lost extents of LV l of version p (gone or cut in version e) and how
- * many of them no later LV took. */
-static void lost_extents(const ev_ctx_t *c, size_t g, size_t p, size_t e, size_t l, uint64_t *lost,
-                         uint64_t *untouched)
+ * many of them no later LV took, by range arithmetic. */
+static int lost_extents(const ev_ctx_t *c, size_t g, size_t p, size_t e, size_t l, uint64_t *lost,
+                        uint64_t *untouched)
 {
     const lr_vg_t *pv = c->views[g][p], *ev = c->views[g][e];
     const lr_ev_lv_t *o = &c->ev->vgs[g].versions[p].lvs[l];
     const lr_lv_t *after = o->id ? lr_vg_find_lv_by_id(ev, o->id) : lr_vg_find_lv(ev, o->name);
     *lost = *untouched = 0;
+    lr_ev_range_t *r = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
     lr_pv_area_iter_t it = lr_pv_areas(pv);
     lr_pv_area_t a;
-    while (lr_pv_area_next(&it, &a)) {
-        if (a.lv != l)
+    while (!rc && lr_pv_area_next(&it, &a)) {
+        if (a.lv != l || a.len == 0)
             continue;
-        for (uint64_t x = a.start; x < a.start + a.len; x++) {
-            if (kept(ev, after, pv->pvs[a.pv].raw_id, x))
-                continue;
-            (*lost)++;
-            *untouched += !ev_in_reuse(o, pv->pvs[a.pv].key, x);
-        }
+        uint64_t first = a.start, last = a.start + a.len - 1;
+        n = 0;
+        rc = lv_ranges(ev, after, pv->pvs[a.pv].raw_id, &r, &n, &cap);
+        if (rc)
+            break;
+        size_t n_kept = n;
+        uint64_t kept = ev_covered(first, last, r, n_kept);
+        rc = ev_reuse_ranges(o, pv->pvs[a.pv].key, &r, &n, &cap);
+        if (rc)
+            break;
+        uint64_t kept_or_taken = ev_covered(first, last, r, n);
+        *lost += a.len - kept;
+        *untouched += a.len - kept_or_taken;
     }
+    free(r);
+    return rc;
 }
 
 static void put_ranges(lr_strbuf_t *b, const lr_ev_reuse_t *r)
@@ -116,7 +130,8 @@ static bool put_losses(const ev_ctx_t *c, size_t g, size_t p, size_t e, lr_strbu
         if (now && now->extents >= o->extents)
             continue;
         uint64_t lost, untouched;
-        lost_extents(c, g, p, e, l, &lost, &untouched);
+        if (lost_extents(c, g, p, e, l, &lost, &untouched))
+            lost = untouched = 0; /* out of memory: say nothing rather than guess */
         if (lost == 0)
             continue;
         put_reuse(b, o, false);
