@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "lr/diff.h"
+#include "lr/evidence.h"
 #include "lr/export.h"
 #include "lr/extract.h"
 #include "lr/fmt.h"
@@ -447,10 +448,119 @@ static int write_plan(const args_t *a, lr_repair_plan_t *p)
     return ex;
 }
 
+/* ---- evidence: what the restored LVs hold now (lr/evidence.h) ---------------------- */
+
+static void say_ranges(const lr_ev_reuse_t *r)
+{
+    printf("%s:", r->pv);
+    for (size_t x = 0; x < r->n_ranges; x++)
+        printf("%s%" PRIu64 "-%" PRIu64, x ? "," : "", r->ranges[x].first, r->ranges[x].last);
+}
+
+static void say_lv_evidence(const lr_ev_lv_t *l)
+{
+    const lr_ev_content_t *c = &l->content;
+    char sz[32], fs[32];
+    printf("  %s (%s): ", l->name, lr_fmt_size(l->size, 0, sz, sizeof(sz)));
+    if (c->state == LR_EV_FOUND)
+        printf("%s%s%s%s", c->type, c->label ? " label \"" : "", c->label ? c->label : "",
+               c->label ? "\"" : "");
+    else if (c->state == LR_EV_AMBIVALENT)
+        printf("several signatures (%s): not sure what it holds", c->type);
+    else if (c->state == LR_EV_EMPTY)
+        printf("no known signature");
+    else
+        printf("not probed: %s", c->detail ? c->detail : lr_ev_state_name(c->state));
+    if (c->fs_size)
+        printf(", filesystem %s", lr_fmt_size(c->fs_size, 0, fs, sizeof(fs)));
+    putchar('\n');
+    for (size_t i = 0; i < l->n_reuse; i++) {
+        const lr_ev_reuse_t *r = &l->reuse[i];
+        printf("    extents ");
+        say_ranges(r);
+        printf(" reused since by %s/%s (seqno %" PRIu64 ")%s%s\n", r->vg, r->lv, r->seqno,
+               r->taker_content ? ", which now holds " : ", no signature found there",
+               r->taker_content ? r->taker_content : "");
+    }
+}
+
+static void say_warning(const lr_ev_warning_t *w, uint64_t seqno)
+{
+    char a[32], b[32];
+    switch (w->kind) {
+    case LR_EV_WARN_REUSED:
+        printf("WARNING: LV %s: extents ", w->lv);
+        say_ranges(w->reuse);
+        printf(" were reused by %s/%s (seqno %" PRIu64 "), whose %s now sits there: restored, %s "
+               "starts with another LV's data, and writing to either destroys the other\n",
+               w->reuse->vg, w->reuse->lv, w->reuse->seqno, w->reuse->taker_content, w->lv);
+        return;
+    case LR_EV_WARN_EMPTY:
+        printf("WARNING: seqno %" PRIu64 " has no LVs, but seqno %" PRIu64
+               " had some: restoring it leaves the VG empty\n",
+               seqno, w->seqno);
+        return;
+    case LR_EV_WARN_FS_LARGER:
+        printf("WARNING: LV %s: its %s filesystem spans %s, more than the LV's %s in this "
+               "version: restoring it truncates the filesystem\n",
+               w->lv, w->fs_type, lr_fmt_size(w->fs_size, 0, a, sizeof(a)),
+               lr_fmt_size(w->lv_size, 0, b, sizeof(b)));
+        return;
+    }
+}
+
+/* Prints what the restored version's LVs hold now and the warnings;
+ * *n_warn receives their number. Evidence that cannot be built is said
+ * and counts as no warning. */
+static void show_evidence(const scanned_t *s, const lr_repair_plan_t *p, size_t *n_warn)
+{
+    *n_warn = 0;
+    lr_evidence_t *ev = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    if (p->vg < 0 || p->version < 0 || lr_evidence_build(s->session, NULL, &ev, &err) != 0) {
+        char m[512];
+        printf("\nContent of the LVs not available: %s\n", lr_error_format(&err, m, sizeof(m)));
+        return;
+    }
+    const lr_ev_version_t *v = &ev->vgs[p->vg].versions[p->version];
+    printf("\nWhat the LVs of seqno %" PRIu64 " hold now:\n", v->seqno);
+    if (v->n_lvs == 0)
+        printf("  (no LVs)\n");
+    for (size_t i = 0; i < v->n_lvs; i++)
+        if (v->lvs[i].visible)
+            say_lv_evidence(&v->lvs[i]);
+    lr_ev_warning_t *w = NULL;
+    if (lr_evidence_warnings(ev, (size_t)p->vg, (size_t)p->version, &w, n_warn, &err) == 0) {
+        if (*n_warn)
+            putchar('\n');
+        for (size_t i = 0; i < *n_warn; i++)
+            say_warning(&w[i], v->seqno);
+    }
+    free(w);
+    lr_evidence_free(ev);
+    fflush(stdout);
+}
+
+/* With --yes, a warning stops the restore unless --force is given too. */
+static int check_warnings(const args_t *a, size_t n_warn)
+{
+    if (!n_warn || !a->yes || a->force || a->dry_run)
+        return EXIT_OK;
+    fprintf(stderr, "%s: %zu warning%s above: nothing written (--force to restore anyway)\n", cli_prog,
+            n_warn, n_warn == 1 ? "" : "s");
+    return EXIT_REFUSED;
+}
+
 static int restore_scanned(const args_t *a, scanned_t *s)
 {
     lr_repair_plan_t *p = NULL;
     int ex = plan(a, s, &p);
+    size_t n_warn = 0;
+    if (ex == EXIT_OK)
+        show_evidence(s, p, &n_warn);
+    if (ex == EXIT_OK)
+        ex = check_warnings(a, n_warn);
     if (ex == EXIT_OK && a->dry_run) {
         printf("\nDry run: nothing written.\n");
         log_append(a, NULL, "dry run: plan shown, nothing written\n");

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lr/evidence.h"
 #include "lr/fmt.h"
 #include "lr/label.h"
 #include "lr/scan.h"
@@ -22,6 +23,8 @@ enum { EXIT_FOUND = 0, EXIT_NOTHING = 1, EXIT_USAGE = 2 };
 typedef struct cli {
     bool json;
     bool quiet;
+    bool brief;
+    bool no_evidence;
     bool progress;
     unsigned flags;
     const char *const *paths;
@@ -63,16 +66,15 @@ static const char *safe(const char *s, char *buf, size_t len)
     return buf;
 }
 
-/* "Write from lvremove -f vg0/lv3." -> "lvremove -f vg0/lv3" */
+/* "Write from lvremove -f vg0/lv3 --config '...'." -> "lvremove -f vg0/lv3"
+ * (lr_evidence_command drops LVM2's --config noise) */
 static const char *command_of(const char *desc, char *buf, size_t len)
 {
     if (!desc)
         return "-";
-    const char *p = strncmp(desc, "Write from ", 11) == 0 ? desc + 11 : desc;
-    safe(p, buf, len);
-    size_t n = strlen(buf);
-    if (n && buf[n - 1] == '.')
-        buf[n - 1] = '\0';
+    char *cmd = lr_evidence_command(desc);
+    safe(cmd ? cmd : desc, buf, len);
+    free(cmd);
     return buf;
 }
 
@@ -369,6 +371,63 @@ static void json_thin_lvs(FILE *f, const lr_scan_thin_pool_t *p, bool *first)
     fputc(']', f);
 }
 
+/* ---- evidence (lr/evidence.h) in the JSON --------------------------------- */
+
+static void json_content(FILE *f, const lr_ev_lv_t *l, bool *first)
+{
+    const lr_ev_content_t *c = &l->content;
+    json_key(f, "content", first);
+    if (c->state == LR_EV_FOUND) {
+        bool k = true;
+        fputc('{', f);
+        jk_str(f, "type", c->type, &k);
+        jk_str(f, "label", c->label, &k);
+        jk_str(f, "uuid", c->uuid, &k);
+        fputc('}', f);
+    } else {
+        fputs("null", f);
+    }
+    json_key(f, "fs_size_bytes", first);
+    if (c->fs_size)
+        fprintf(f, "%" PRIu64, c->fs_size);
+    else
+        fputs("null", f);
+    /* how sure: the state, and what a null content means */
+    bool k = true;
+    json_key(f, "probe", first);
+    fputc('{', f);
+    jk_str(f, "state", lr_ev_state_name(c->state), &k);
+    jk_str(f, "candidates", c->state == LR_EV_AMBIVALENT ? c->type : NULL, &k);
+    jk_str(f, "version", c->version, &k);
+    jk_str(f, "usage", c->usage, &k);
+    jk_str(f, "detail", c->detail, &k);
+    fputc('}', f);
+}
+
+static void json_reuse(FILE *f, const lr_ev_lv_t *l, bool *first)
+{
+    json_key(f, "reused_by", first);
+    fputc('[', f);
+    for (size_t i = 0; i < l->n_reuse; i++) {
+        const lr_ev_reuse_t *r = &l->reuse[i];
+        bool k = true;
+        fputs(i ? ",{" : "{", f);
+        jk_u64(f, "seqno", r->seqno, &k);
+        jk_str(f, "vg", r->vg, &k);
+        jk_str(f, "lv", r->lv, &k);
+        jk_str(f, "pv", r->pv, &k);
+        json_key(f, "extents", &k);
+        fputc('[', f);
+        for (size_t x = 0; x < r->n_ranges; x++)
+            fprintf(f, "%s[%" PRIu64 ",%" PRIu64 "]", x ? "," : "", r->ranges[x].first,
+                    r->ranges[x].last);
+        fputc(']', f);
+        jk_str(f, "taker_content", r->taker_content, &k);
+        fputc('}', f);
+    }
+    fputc(']', f);
+}
+
 /* A version's thin pools: LVM2's transaction_id and the pool metadata's. */
 static void json_thin_pools(FILE *f, const lr_scan_version_t *v, bool *first)
 {
@@ -398,7 +457,53 @@ static void json_thin_pools(FILE *f, const lr_scan_version_t *v, bool *first)
     fputc(']', f);
 }
 
-static void json_versions(FILE *f, const lr_scan_vg_t *vg)
+static void json_ev_version(FILE *f, const lr_ev_version_t *v, bool *first)
+{
+    json_key(f, "logical_volumes", first);
+    fputc('[', f);
+    for (size_t i = 0; v && i < v->n_lvs; i++) {
+        const lr_ev_lv_t *l = &v->lvs[i];
+        bool k = true;
+        fputs(i ? ",{" : "{", f);
+        jk_str(f, "name", l->name, &k);
+        jk_u64(f, "size_bytes", l->size, &k);
+        jk_bool(f, "visible", l->visible, &k);
+        jk_str(f, "segtype", l->segtype, &k);
+        json_content(f, l, &k);
+        json_reuse(f, l, &k);
+        fputc('}', f);
+    }
+    fputc(']', f);
+    jk_str(f, "change", v ? v->change : NULL, first);
+}
+
+static void json_rec(FILE *f, const lr_ev_rec_t *r)
+{
+    bool k = true;
+    fputc('{', f);
+    jk_u64(f, "seqno", r->seqno, &k);
+    jk_str(f, "reason", r->reason, &k);
+    fputc('}', f);
+}
+
+static void json_ev_vg(FILE *f, const lr_ev_vg_t *e, bool *first)
+{
+    json_key(f, "recommended", first);
+    if (e && e->has_recommended)
+        json_rec(f, &e->recommended);
+    else
+        fputs("null", f);
+    json_key(f, "alternatives", first);
+    fputc('[', f);
+    for (size_t i = 0; e && i < e->n_alternatives; i++) {
+        fputs(i ? "," : "", f);
+        json_rec(f, &e->alternatives[i]);
+    }
+    fputc(']', f);
+    jk_str(f, "no_recommendation", e ? e->no_recommendation : NULL, first);
+}
+
+static void json_versions(FILE *f, const lr_scan_vg_t *vg, const lr_ev_vg_t *ev)
 {
     fputs(",\"versions\":[", f);
     for (size_t i = 0; i < vg->n_versions; i++) {
@@ -415,6 +520,7 @@ static void json_versions(FILE *f, const lr_scan_vg_t *vg)
         jk_str(f, "description", v->description, &first);
         jk_int(f, "lvs", v->n_lvs, true, &first);
         json_thin_pools(f, v, &first);
+        json_ev_version(f, ev ? &ev->versions[i] : NULL, &first);
         json_key(f, "copies", &first);
         fputc('[', f);
         for (size_t k = 0; k < v->n_copies; k++)
@@ -424,7 +530,7 @@ static void json_versions(FILE *f, const lr_scan_vg_t *vg)
     fputc(']', f);
 }
 
-static void json_vgs(FILE *f, const lr_scan_t *s)
+static void json_vgs(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
 {
     fputs(",\"vgs\":[", f);
     for (size_t i = 0; i < s->n_vgs; i++) {
@@ -461,13 +567,15 @@ static void json_vgs(FILE *f, const lr_scan_t *s)
         fputc(']', f);
         jk_u64(f, "copies", vg->n_copies, &first);
         json_vg_pvs(f, vg);
-        json_versions(f, vg);
+        const lr_ev_vg_t *evg = ev ? &ev->vgs[i] : NULL;
+        json_ev_vg(f, evg, &first);
+        json_versions(f, vg, evg);
         fputc('}', f);
     }
     fputc(']', f);
 }
 
-static void print_json(FILE *f, const lr_scan_t *s)
+static void print_json(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
 {
     fprintf(f, "{\"lvmscan_version\":\"%s\",\"interrupted\":%s,\"truncated\":%s,", LR_VERSION,
             s->interrupted ? "true" : "false", s->truncated ? "true" : "false");
@@ -476,7 +584,7 @@ static void print_json(FILE *f, const lr_scan_t *s)
     json_labels(f, s);
     json_areas(f, s);
     json_copies(f, s);
-    json_vgs(f, s);
+    json_vgs(f, s, ev);
     fputs("}\n", f);
 }
 
@@ -615,9 +723,142 @@ static void report_thin_pools(FILE *f, const lr_scan_version_t *v)
     }
 }
 
+/* ---- evidence in the report -------------------------------------------- */
+
+static const char *content_words(const lr_ev_content_t *c, char *buf, size_t len)
+{
+    char a[96], b[96], sz[32];
+    switch (c->state) {
+    case LR_EV_FOUND:
+        snprintf(buf, len, "%s%s%s%s%s%s%s", safe(c->type, a, sizeof(a)), c->label ? " \"" : "",
+                 c->label ? safe(c->label, b, sizeof(b)) : "", c->label ? "\"" : "",
+                 c->fs_size ? " (filesystem " : "",
+                 c->fs_size ? human(c->fs_size, sz, sizeof(sz)) : "", c->fs_size ? ")" : "");
+        if (c->fs_size_bad)
+            snprintf(buf + strlen(buf), len - strlen(buf), " (superblock size damaged)");
+        return buf;
+    case LR_EV_AMBIVALENT:
+        snprintf(buf, len, "ambivalent: %s (several signatures, none taken as fact)",
+                 safe(c->type, a, sizeof(a)));
+        return buf;
+    case LR_EV_EMPTY:
+        snprintf(buf, len, "%s", c->detail ? c->detail : "no signature found");
+        return buf;
+    case LR_EV_PROBE_ERROR:
+        snprintf(buf, len, "probe failed: %s", c->detail ? c->detail : "?");
+        return buf;
+    default:
+        snprintf(buf, len, "not probed: %s", c->detail ? safe(c->detail, a, sizeof(a)) : "?");
+        return buf;
+    }
+}
+
+static void report_reuse(FILE *f, const lr_ev_reuse_t *r)
+{
+    char b[128];
+    fprintf(f,
+            "                reused by %s/%s (seqno %" PRIu64 "): %s:", safe(r->vg, b, sizeof(b)),
+            r->lv, r->seqno, r->pv);
+    for (size_t x = 0; x < r->n_ranges; x++)
+        fprintf(f, "%s%" PRIu64 "-%" PRIu64, x ? "," : "", r->ranges[x].first, r->ranges[x].last);
+    if (r->taker_content)
+        fprintf(f, ", now holding its %s\n", r->taker_content);
+    else
+        fputs(", no signature found there\n", f);
+}
+
+static void report_ev_version(FILE *f, const lr_ev_version_t *v)
+{
+    char b[128], c[512], h[32];
+    if (!v || !v->loaded)
+        return;
+    if (v->change)
+        fprintf(f, "            change: %s\n", *v->change ? v->change : "(no change)");
+    for (size_t i = 0; i < v->n_lvs; i++) {
+        const lr_ev_lv_t *l = &v->lvs[i];
+        fprintf(f, "            LV %s%s  %s %s: %s\n", safe(l->name, b, sizeof(b)),
+                l->visible ? "" : " (hidden)", human(l->size, h, sizeof(h)), l->segtype,
+                content_words(&l->content, c, sizeof(c)));
+        for (size_t r = 0; r < l->n_reuse; r++)
+            report_reuse(f, &l->reuse[r]);
+    }
+}
+
+static void status_words(const lr_scan_vg_t *vg, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (unsigned bit = LR_SCAN_VG_CONSISTENT; bit <= LR_SCAN_VG_DAMAGED; bit <<= 1) {
+        if (!(vg->status & bit))
+            continue;
+        size_t n = strlen(buf);
+        snprintf(buf + n, len - n, "%s%s", n ? ", " : "", lr_scan_vg_status_name(bit));
+    }
+    for (char *p = buf; *p; p++)
+        if (*p == '_')
+            *p = ' ';
+}
+
+/* The first lines: per VG, its state, latest version and what to restore. */
+static void report_summary(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
+{
+    char b[256], st[160];
+    if (!s->n_vgs)
+        return;
+    fputs("Summary\n", f);
+    for (size_t i = 0; i < s->n_vgs; i++) {
+        const lr_scan_vg_t *vg = &s->vgs[i];
+        status_words(vg, st, sizeof(st));
+        fprintf(f, "  VG %s: %s; ", safe(vg->name, b, sizeof(b)), st);
+        if (vg->latest >= 0)
+            fprintf(f, "latest seqno %" PRIu64 " (%zu versions)\n", vg->versions[vg->latest].seqno,
+                    vg->n_versions);
+        else
+            fputs("no complete version\n", f);
+        const lr_ev_vg_t *e = ev ? &ev->vgs[i] : NULL;
+        if (!e)
+            continue;
+        if (e->has_recommended)
+            fprintf(f, "    recommended: seqno %" PRIu64 ", %s\n", e->recommended.seqno,
+                    e->recommended.reason);
+        else if (e->no_recommendation)
+            fprintf(f, "    no recommendation: %s\n", e->no_recommendation);
+        for (size_t a = 0; a < e->n_alternatives; a++)
+            fprintf(f, "    alternative: seqno %" PRIu64 ", %s\n", e->alternatives[a].seqno,
+                    e->alternatives[a].reason);
+    }
+    fputc('\n', f);
+}
+
+/* --brief: one line per version. */
+static void print_brief(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
+{
+    char b[256], t[32];
+    for (size_t i = 0; i < s->n_vgs; i++) {
+        const lr_scan_vg_t *vg = &s->vgs[i];
+        const lr_ev_vg_t *e = ev ? &ev->vgs[i] : NULL;
+        fprintf(f, "VG %s\n", safe(vg->name, b, sizeof(b)));
+        for (size_t v = 0; v < vg->n_versions; v++) {
+            const lr_scan_version_t *sv = &vg->versions[v];
+            const lr_ev_version_t *x = e ? &e->versions[v] : NULL;
+            fprintf(f, "  %6" PRIu64 "  %-19s  %s", sv->seqno,
+                    when(sv->creation_time, t, sizeof(t)),
+                    x && x->change ? (*x->change ? x->change : "(no change)") : "-");
+            if (e && e->has_recommended && e->recommended.version == (int)v)
+                fputs("  RECOMMENDED", f);
+            for (size_t a = 0; e && a < e->n_alternatives; a++)
+                if (e->alternatives[a].version == (int)v)
+                    fputs("  ALTERNATIVE", f);
+            if (x && x->events)
+                fputs("  DESTRUCTIVE", f);
+            fprintf(f, "%s%s\n", sv->conflict ? "  CONFLICT" : "",
+                    sv->complete ? "" : "  (no complete copy)");
+        }
+    }
+}
+
 /* uncommitted: written after the newest version a header commits. */
 static void report_version(FILE *f, const lr_scan_t *s, const lr_scan_version_t *v,
-                           bool uncommitted)
+                           bool uncommitted, const lr_ev_version_t *ev)
 {
     char t[32], host[64], cmd[256], fl[128], b[64];
     char lvs[24] = "-";
@@ -635,6 +876,7 @@ static void report_version(FILE *f, const lr_scan_t *s, const lr_scan_version_t 
         fprintf(f, "            %s @ %" PRIu64 "  %" PRIu64 " bytes  crc 0x%08" PRIx32 "%s\n",
                 safe(img_name(s, c->image), b, sizeof(b)), c->offset, c->length, c->crc, fl);
     }
+    report_ev_version(f, ev);
 }
 
 /* When the latest version is not the one the metadata areas commit. */
@@ -657,7 +899,7 @@ static void report_commit_note(FILE *f, const lr_scan_vg_t *vg)
                "lost or overwritten); the latest is the newest complete copy\n");
 }
 
-static void report_vgs(FILE *f, const lr_scan_t *s)
+static void report_vgs(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
 {
     char b[256];
     fprintf(f, "\nVolume groups (%zu)\n", s->n_vgs);
@@ -686,7 +928,8 @@ static void report_vgs(FILE *f, const lr_scan_t *s)
         for (size_t v = 0; v < vg->n_versions; v++)
             report_version(f, s, &vg->versions[v],
                            vg->committed_latest >= 0 && (int)v < vg->committed_latest &&
-                               vg->versions[v].seqno > vg->versions[vg->committed_latest].seqno);
+                               vg->versions[v].seqno > vg->versions[vg->committed_latest].seqno,
+                           ev ? &ev->vgs[i].versions[v] : NULL);
     }
 }
 
@@ -711,9 +954,10 @@ static void report_ungrouped(FILE *f, const lr_scan_t *s)
     }
 }
 
-static void print_report(FILE *f, const lr_scan_t *s)
+static void print_report(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
 {
     char h[32], b[512];
+    report_summary(f, s, ev);
     fputs("Images\n", f);
     for (size_t i = 0; i < s->n_images; i++) {
         const lr_scan_image_t *im = &s->images[i];
@@ -739,7 +983,7 @@ static void print_report(FILE *f, const lr_scan_t *s)
     report_labels(f, s);
     report_areas(f, s);
     fprintf(f, "\nMetadata copies: %zu\n", s->n_copies);
-    report_vgs(f, s);
+    report_vgs(f, s, ev);
     report_ungrouped(f, s);
     if (s->truncated)
         fputs("\nNote: too many items; later ones were not recorded.\n", f);
@@ -828,10 +1072,13 @@ static void usage(FILE *f)
           "and the history of their metadata.\n"
           "\n"
           "  -j, --json            print one JSON document (see docs/lvmscan-json.md)\n"
+          "  -b, --brief           one line per version: seqno, time, change, flags\n"
           "  -q, --quiet           no report and no progress bar; exit status only\n"
           "                        (with --json: the JSON only)\n"
           "      --no-text-search  only labels, headers and the copies they point at\n"
           "      --no-infer        do not infer metadata areas from orphan text\n"
+          "      --no-evidence     do not look at what the LVs hold (no content, reuse,\n"
+          "                        change summary or recommendation)\n"
           "  -h, --help            show this help\n"
           "  -V, --version         show the version\n"
           "\n"
@@ -877,19 +1124,21 @@ static void bad_option(char **argv, const struct option *longopts)
 
 static int parse_args(int argc, char **argv, cli_t *cli)
 {
-    enum { OPT_NO_SEARCH = 256, OPT_NO_INFER };
+    enum { OPT_NO_SEARCH = 256, OPT_NO_INFER, OPT_NO_EVIDENCE };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, 'j'},
+        {"brief", no_argument, NULL, 'b'},
         {"quiet", no_argument, NULL, 'q'},
         {"no-text-search", no_argument, NULL, OPT_NO_SEARCH},
         {"no-infer", no_argument, NULL, OPT_NO_INFER},
+        {"no-evidence", no_argument, NULL, OPT_NO_EVIDENCE},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     int ch;
     opterr = 0; /* our own messages, named "lvmscan:" like every other */
-    while ((ch = getopt_long(argc, argv, "jqhV", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "jbqhV", longopts, NULL)) != -1) {
         switch (ch) {
         case 'j':
             cli->json = true;
@@ -897,11 +1146,17 @@ static int parse_args(int argc, char **argv, cli_t *cli)
         case 'q':
             cli->quiet = true;
             break;
+        case 'b':
+            cli->brief = true;
+            break;
         case OPT_NO_SEARCH:
             cli->flags |= LR_SCAN_NO_TEXT_SEARCH;
             break;
         case OPT_NO_INFER:
             cli->flags |= LR_SCAN_NO_INFER;
+            break;
+        case OPT_NO_EVIDENCE:
+            cli->no_evidence = true;
             break;
         case 'h':
             usage(stdout);
@@ -964,11 +1219,22 @@ int main(int argc, char **argv)
             fprintf(stderr, "lvmscan: %s; %s %" PRIu64 " bytes were scanned\n", im->error_msg,
                     im->truncated ? "the first" : "all", im->scanned);
     }
+    /* what each LV holds now and what to restore (lr/evidence.h) */
+    lr_evidence_t *ev = NULL;
+    if (opened && (cli.json || !cli.quiet) && !cli.no_evidence &&
+        lr_evidence_build(session, NULL, &ev, &err) != 0) {
+        char msg[1024];
+        fprintf(stderr, "lvmscan: evidence not available: %s\n",
+                lr_error_format(&err, msg, sizeof(msg)));
+    }
     /* what was found is shown unless no image could be opened at all */
     if (opened && cli.json)
-        print_json(stdout, scan);
+        print_json(stdout, scan, ev);
+    else if (opened && cli.brief && !cli.quiet)
+        print_brief(stdout, scan, ev);
     else if (opened && !cli.quiet)
-        print_report(stdout, scan);
+        print_report(stdout, scan, ev);
+    lr_evidence_free(ev);
     bool found = scan->n_labels > 0 || scan->n_copies > 0;
     bool failed = scan->n_failed > 0;
     lr_scan_session_free(session);

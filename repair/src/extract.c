@@ -30,37 +30,9 @@ typedef struct xctx {
     lr_error_t *err;
 } xctx_t;
 
-/* Where a PV of the version is: the scan's PV list of that VG first (it
- * knows inferred and relocated PVs), then any label carrying the UUID. */
 static bool locate_pv(const xctx_t *x, const lr_pv_t *pv, int *image, uint64_t *pv_start)
 {
-    const lr_scan_t *s = x->scan;
-    for (size_t v = 0; v < s->n_vgs; v++) {
-        if (strcmp(s->vgs[v].id_raw, x->vg->raw_id) != 0)
-            continue;
-        for (size_t i = 0; i < s->vgs[v].n_pvs; i++) {
-            const lr_scan_vg_pv_t *p = &s->vgs[v].pvs[i];
-            if (strcmp(p->id_raw, pv->raw_id) == 0 && p->found != LR_SCAN_PV_MISSING &&
-                p->image >= 0 && (size_t)p->image < s->n_images && p->pv_start != LR_SCAN_UNKNOWN) {
-                *image = p->image;
-                *pv_start = p->pv_start;
-                return true;
-            }
-        }
-    }
-    /* labels: a valid one wins over one that only parsed */
-    for (int pass = 0; pass < 2; pass++) {
-        for (size_t i = 0; i < s->n_labels; i++) {
-            const lr_scan_label_t *l = &s->labels[i];
-            if ((pass == 0 && !l->valid) || strcmp(l->label.pv_uuid, pv->raw_id) != 0 ||
-                l->image < 0 || (size_t)l->image >= s->n_images)
-                continue;
-            *image = l->image;
-            *pv_start = l->pv_start;
-            return true;
-        }
-    }
-    return false;
+    return lr_scan_locate_pv(x->scan, x->vg->raw_id, pv->raw_id, image, pv_start);
 }
 
 static int note_missing(xctx_t *x, const lr_pv_t *pv)

@@ -322,3 +322,36 @@ int lr_scan_select_one(const lr_scan_t *scan, const lr_scan_pick_t *pick, int *v
     lr_scan_selection_free(&sel);
     return rc;
 }
+
+bool lr_scan_locate_pv(const lr_scan_t *s, const char *vg_raw, const char *pv_raw, int *image,
+                       uint64_t *pv_start)
+{
+    if (!s || !vg_raw || !pv_raw || !image || !pv_start)
+        return false;
+    for (size_t v = 0; v < s->n_vgs; v++) {
+        if (strcmp(s->vgs[v].id_raw, vg_raw) != 0)
+            continue;
+        for (size_t i = 0; i < s->vgs[v].n_pvs; i++) {
+            const lr_scan_vg_pv_t *p = &s->vgs[v].pvs[i];
+            if (strcmp(p->id_raw, pv_raw) == 0 && p->found != LR_SCAN_PV_MISSING && p->image >= 0 &&
+                (size_t)p->image < s->n_images && p->pv_start != LR_SCAN_UNKNOWN) {
+                *image = p->image;
+                *pv_start = p->pv_start;
+                return true;
+            }
+        }
+    }
+    /* labels: a valid one wins over one that only parsed */
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < s->n_labels; i++) {
+            const lr_scan_label_t *l = &s->labels[i];
+            if ((pass == 0 && !l->valid) || strcmp(l->label.pv_uuid, pv_raw) != 0 || l->image < 0 ||
+                (size_t)l->image >= s->n_images)
+                continue;
+            *image = l->image;
+            *pv_start = l->pv_start;
+            return true;
+        }
+    }
+    return false;
+}

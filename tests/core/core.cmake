@@ -3,6 +3,7 @@
 lr_add_test(test_crc test_crc.c LIBS PkgConfig::ZLIB)
 lr_add_test(test_io test_io.c LIBS PkgConfig::ZLIB)
 lr_add_test(test_label test_label.c)
+lr_add_test(test_fssize test_fssize.c)
 lr_add_test(test_mda test_mda.c)
 lr_add_test(test_io_blockdev test_io_blockdev.c LABELS interop)
 lr_add_test(test_mda_interop test_mda_interop.c LABELS interop)

@@ -54,3 +54,10 @@ if(LR_BASH)
                                             RESOURCE_LOCK lr_loop_devices)
   endforeach()
 endif()
+
+# lvmrepair --restore with the evidence: content, reuse, WARNING lines, the
+# --yes refusal and --force (fixtures/evidence).
+add_test(NAME restore_evidence
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/test-evidence-restore.sh
+                 $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
+set_tests_properties(restore_evidence PROPERTIES TIMEOUT 300)

@@ -46,3 +46,10 @@ add_test(NAME image-formats
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/formats.sh $<TARGET_FILE:lvmscan>
                  $<TARGET_FILE:lvmrepair> $<TARGET_FILE:lr_cat> ${LR_FIXTURES})
 set_tests_properties(image-formats PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77)
+
+# Evidence (lr/evidence.h) through lvmscan against the real tools' truth
+# (fixtures/evidence, made by fixtures/make-evidence.sh).
+add_test(NAME lvmscan-evidence
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/test-evidence.sh $<TARGET_FILE:lvmscan>
+                 ${LR_FIXTURES})
+set_tests_properties(lvmscan-evidence PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)

@@ -12,6 +12,7 @@
 
 #include "lr/error.h"
 #include "lr/io.h"
+#include "lr/evidence.h"
 #include "lr/scan.h"
 
 /* A layer over a fixture image that can be told to fail its reads or to
@@ -72,6 +73,31 @@ static void test_scan_entry_points(void **state)
                         "lr_scan_ios (read error)");
     assert_null(session);
     lr_io_close(io, NULL);
+}
+
+/* lr/evidence.h: bad arguments and indexes, with no error record. */
+static void test_evidence_contract(void **state)
+{
+    (void)state;
+    lr_evidence_t *ev = NULL;
+    lr_test_expect_fail(lr_evidence_build(NULL, NULL, &ev, NULL), -EINVAL, "lr_evidence_build");
+    assert_null(ev);
+    lr_ev_warning_t *w = NULL;
+    size_t n = 7;
+    lr_evidence_t empty = {0};
+    lr_test_expect_fail(lr_evidence_warnings(&empty, 0, 0, &w, &n, NULL), LR_ERANGE,
+                        "lr_evidence_warnings (no such VG)");
+    assert_null(w);
+    assert_int_equal(n, 0);
+    lr_test_expect_fail(lr_evidence_warnings(&empty, 0, 0, NULL, &n, NULL), -EINVAL,
+                        "lr_evidence_warnings (no output)");
+    assert_null(lr_evidence_command(NULL));
+    char *c = lr_evidence_command("Write from lvremove --config 'a{b=1}' -f vg0/lv3.");
+    assert_string_equal(c, "lvremove -f vg0/lv3");
+    free(c);
+    c = lr_evidence_command("Created *after* executing 'vgchange --addtag t vg0 --config=x'");
+    assert_string_equal(c, "vgchange --addtag t vg0");
+    free(c);
 }
 
 static void test_scan_copy_text(void **state)
@@ -174,6 +200,7 @@ int main(void)
         cmocka_unit_test(test_scan_entry_points),
         cmocka_unit_test(test_scan_copy_text),
         cmocka_unit_test(test_version_key_parse),
+        cmocka_unit_test(test_evidence_contract),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

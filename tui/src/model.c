@@ -57,6 +57,7 @@ void lr_tui_free(lr_tui_t *m)
     tui_history_free(m);
     tui_review_free(m);
     lr_diff_free(m->diff);
+    tui_evidence_free(m);
     lr_scan_session_free(m->session);
     for (size_t i = 0; i < m->n_paths; i++)
         free(m->paths[i]);
@@ -621,6 +622,7 @@ void lr_tui_resize(lr_tui_t *m, int rows, int cols)
 
 int lr_tui_set_scan(lr_tui_t *m, lr_scan_session_t *session, lr_error_t *err)
 {
+    tui_evidence_free(m);
     lr_scan_session_free(m->session);
     m->session = session;
     m->scan = lr_scan_result(session);

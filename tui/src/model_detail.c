@@ -321,6 +321,68 @@ static int build_unreadable(lr_tui_t *m, tui_view_t *v, const lr_scan_version_t 
     return rc;
 }
 
+/* "ext4 \"HOME\", filesystem 16 MiB" and the like: what the LV holds now. */
+static void put_content(lr_strbuf_t *b, const lr_ev_content_t *c)
+{
+    char sz[32];
+    switch (c->state) {
+    case LR_EV_FOUND:
+        lr_strbuf_puts(b, c->type ? c->type : "?");
+        if (c->label)
+            lr_strbuf_printf(b, " \"%s\"", c->label);
+        if (c->fs_size)
+            lr_strbuf_printf(b, ", filesystem %s", tui_size(c->fs_size, sz, sizeof(sz)));
+        if (c->fs_size_bad)
+            lr_strbuf_puts(b, ", superblock size damaged");
+        return;
+    case LR_EV_AMBIVALENT:
+        lr_strbuf_printf(b, "several signatures (%s): not sure", c->type ? c->type : "?");
+        return;
+    case LR_EV_EMPTY:
+        lr_strbuf_puts(b, c->detail ? c->detail : "no known signature");
+        return;
+    default:
+        lr_strbuf_printf(b, "not probed: %s", c->detail ? c->detail : lr_ev_state_name(c->state));
+        return;
+    }
+}
+
+/* Each LV's content now and the extents later LVs took (lr/evidence.h). */
+static int add_evidence(lr_tui_t *m, tui_view_t *v, int version)
+{
+    const lr_evidence_t *ev = tui_evidence(m);
+    if (!ev || m->vg < 0 || (size_t)m->vg >= ev->n_vgs)
+        return 0;
+    const lr_ev_version_t *x = &ev->vgs[m->vg].versions[version];
+    if (!x->loaded)
+        return 0;
+    int rc = tui_view_add(v, LR_TUI_A_HEADER, -1, false, "What the LVs hold now");
+    if (!rc && x->change)
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "  change from the previous version: %s",
+                          *x->change ? x->change : "none");
+    for (size_t i = 0; !rc && i < x->n_lvs; i++) {
+        const lr_ev_lv_t *l = &x->lvs[i];
+        lr_strbuf_t b = LR_STRBUF_INIT;
+        lr_strbuf_printf(&b, "  %-8s ", l->name);
+        put_content(&b, &l->content);
+        rc = flush(v, &b, l->content.state == LR_EV_AMBIVALENT ? LR_TUI_A_WARN : LR_TUI_A_NORMAL);
+        for (size_t r = 0; !rc && r < l->n_reuse; r++) {
+            const lr_ev_reuse_t *u = &l->reuse[r];
+            lr_strbuf_printf(&b, "           extents %s:", u->pv);
+            for (size_t k = 0; k < u->n_ranges; k++)
+                lr_strbuf_printf(&b, "%s%" PRIu64 "-%" PRIu64, k ? "," : "", u->ranges[k].first,
+                                 u->ranges[k].last);
+            lr_strbuf_printf(&b, " reused by %s/%s (seqno %" PRIu64 ")%s%s", u->vg, u->lv, u->seqno,
+                             u->taker_content ? ", now holding its " : ", no signature there",
+                             u->taker_content ? u->taker_content : "");
+            rc = flush(v, &b, u->taker_content ? LR_TUI_A_WARN : LR_TUI_A_NORMAL);
+        }
+    }
+    if (!rc)
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+    return rc;
+}
+
 int tui_build_detail(lr_tui_t *m, int version)
 {
     const lr_scan_vg_t *g = &m->scan->vgs[m->vg];
@@ -354,6 +416,8 @@ int tui_build_detail(lr_tui_t *m, int version)
             rc = add_lvs(v, vg);
         if (!rc)
             rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+        if (!rc)
+            rc = add_evidence(m, v, version);
         if (!rc)
             rc = add_extent_map(m, v, vg);
     }

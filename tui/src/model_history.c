@@ -8,6 +8,26 @@
 #include "lr/meta.h"
 #include "model_int.h"
 
+const lr_evidence_t *tui_evidence(lr_tui_t *m)
+{
+    if (!m->evidence && m->session)
+        lr_evidence_build(m->session, NULL, &m->evidence, NULL);
+    return m->evidence;
+}
+
+void tui_evidence_free(lr_tui_t *m)
+{
+    lr_evidence_free(m->evidence);
+    m->evidence = NULL;
+}
+
+/* The evidence of version i of the history's VG, NULL when there is none. */
+static const lr_ev_vg_t *history_evidence(lr_tui_t *m)
+{
+    const lr_evidence_t *ev = tui_evidence(m);
+    return ev && m->vg >= 0 && (size_t)m->vg < ev->n_vgs ? &ev->vgs[m->vg] : NULL;
+}
+
 void tui_history_free(lr_tui_t *m)
 {
     free(m->hist);
@@ -64,9 +84,24 @@ static void version_info(const lr_scan_session_t *session, size_t vg, size_t ver
     lr_vg_free(view);
 }
 
-static void flags_of(const lr_scan_version_t *v, const tui_history_info_t *info, char *f)
+/* R: the recommended version, A: an alternative (lr/evidence.h). */
+static char rec_flag(const lr_ev_vg_t *e, size_t i)
+{
+    if (!e)
+        return 0;
+    if (e->has_recommended && e->recommended.version == (int)i)
+        return 'R';
+    for (size_t a = 0; a < e->n_alternatives; a++)
+        if (e->alternatives[a].version == (int)i)
+            return 'A';
+    return 0;
+}
+
+static void flags_of(const lr_scan_version_t *v, const tui_history_info_t *info, char rec, char *f)
 {
     size_t n = 0;
+    if (rec)
+        f[n++] = rec;
     if (v->committed)
         f[n++] = 'C';
     if (!v->complete)
@@ -159,8 +194,16 @@ static int add_version_row(lr_tui_t *m, tui_view_t *v, const history_layout_t *l
         snprintf(lvs, sizeof(lvs), "%ld", ver->n_lvs);
     else
         snprintf(lvs, sizeof(lvs), "-");
-    flags_of(ver, info, flags);
+    const lr_ev_vg_t *e = history_evidence(m);
+    flags_of(ver, info, rec_flag(e, i), flags);
     tui_command(ver->description, cmd, sizeof(cmd));
+    /* wide: the change from the previous version before the command */
+    const char *change = e && l->wide ? e->versions[i].change : NULL;
+    if (change && *change) {
+        char both[512];
+        snprintf(both, sizeof(both), "%.200s | %.300s", change, cmd);
+        memcpy(cmd, both, sizeof(cmd));
+    }
     char *text = history_line(l, seq, when, ver->creation_host ? ver->creation_host : "-", lvs,
                               size, flags, cmd);
     if (!text)
@@ -184,8 +227,9 @@ static int history_rows(lr_tui_t *m)
     int rc =
         tui_view_set_title(v, "History of VG %s: %zu version%s, newest first",
                            g->name ? g->name : "?", g->n_versions, g->n_versions == 1 ? "" : "s");
-    char *hdr = history_line(&l, "SEQNO", l.wide ? "WRITTEN (UTC)" : "WRITTEN UTC", "HOST", "LVs",
-                             "LV SIZE", l.wide ? "FLAGS" : "FLAG", "COMMAND");
+    char *hdr =
+        history_line(&l, "SEQNO", l.wide ? "WRITTEN (UTC)" : "WRITTEN UTC", "HOST", "LVs",
+                     "LV SIZE", l.wide ? "FLAGS" : "FLAG", l.wide ? "CHANGE | COMMAND" : "COMMAND");
     if (!rc)
         rc = hdr ? tui_view_set_header(v, hdr) : -ENOMEM;
     free(hdr);
@@ -199,6 +243,13 @@ static int history_rows(lr_tui_t *m)
     if (!rc)
         rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false,
                           "       X conflict (same seqno, other text)  ! bad checksum");
+    if (!rc)
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false,
+                          "       R recommended  A alternative (what the LVs hold now: Enter)");
+    const lr_ev_vg_t *e = history_evidence(m);
+    if (!rc && e && e->has_recommended)
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "Recommended: seqno %" PRIu64 ", %s",
+                          e->recommended.seqno, e->recommended.reason);
     if (rc)
         return rc;
     long at = m->version >= 0 ? tui_view_find_ref(v, m->version) : -1;

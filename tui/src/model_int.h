@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "lr/diff.h"
+#include "lr/evidence.h"
 #include "lr/repair.h"
 #include "lr/scan.h"
 #include "lr/strbuf.h"
@@ -93,6 +94,7 @@ struct lr_tui {
 
     /* the scan */
     lr_scan_session_t *session; /* owned; re-reads copies */
+    lr_evidence_t *evidence;    /* of session, built on first use (tui_evidence) */
     const lr_scan_t *scan;      /* its result, NULL before a scan finished */
     int scan_status;
     char scan_error[TUI_MSG_MAX];
@@ -185,6 +187,10 @@ int tui_build_vgs(lr_tui_t *m);
 int tui_open_vg(lr_tui_t *m, int vg);
 
 /* model_history.c */
+/* The evidence of the current session (lr/evidence.h), built on first use;
+ * NULL when it could not be built. tui_evidence_free drops it (a new scan). */
+const lr_evidence_t *tui_evidence(lr_tui_t *m);
+void tui_evidence_free(lr_tui_t *m);
 int tui_build_history(lr_tui_t *m);
 /* Lays the history rows out again for a new width (lr_tui_resize). */
 int tui_relayout_history(lr_tui_t *m);

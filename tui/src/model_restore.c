@@ -53,6 +53,7 @@ int tui_run_scan(lr_tui_t *m, lr_tui_pump_fn pump, void *arg, lr_error_t *err)
     int rc = lr_scan_paths((const char *const *)m->paths, m->n_paths, &opts, &session, err);
     if (rc)
         return rc;
+    tui_evidence_free(m);
     lr_scan_session_free(m->session);
     m->session = session;
     m->scan = lr_scan_result(session);

@@ -464,6 +464,14 @@ int lr_scan_select_one(const lr_scan_t *scan, const lr_scan_pick_t *pick, int *v
 /* Frees the candidate list and empties sel. NULL is accepted. */
 void lr_scan_selection_free(lr_scan_selection_t *sel);
 
+/* Where the PV with raw UUID pv_raw of the VG with raw UUID vg_raw is:
+ * the scan's PV list of that VG first (it knows inferred and relocated
+ * PVs), then any label carrying the UUID (a valid one before one that only
+ * parsed). Fills *image and *pv_start and returns true, or returns false
+ * when no image holds it. */
+bool lr_scan_locate_pv(const lr_scan_t *scan, const char *vg_raw, const char *pv_raw, int *image,
+                       uint64_t *pv_start);
+
 /* Index of the area at (image, absolute offset), or -1. */
 int lr_scan_find_area(const lr_scan_t *scan, int image, uint64_t offset);
 

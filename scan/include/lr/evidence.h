@@ -1,0 +1,216 @@
+/* lvmrescue scan: evidence — what each LV of each version holds now, which
+ * of its extents later LVs (or another VG on the same PV) took, what
+ * changed from version to version, and which version to restore.
+ *
+ * lr_evidence_build looks under every complete version's layout:
+ *   - content: the bytes at each LV's start (and end) are handed to
+ *     libblkid (a memfd of the LV's size holding its first and last MiB,
+ *     read through the scan's handles, so .gz images and striped or
+ *     multi-segment LVs work); type, label, UUID, version, and the
+ *     filesystem's own size from its superblock (lr/fssize.h). Each distinct
+ *     extent layout is probed once and shared by every version;
+ *   - reuse: PV extents of an LV that another LV holds in a later version of
+ *     the same VG, or that an LV of another (later) VG on the same PV holds;
+ *   - change: a one-line summary of the diff from the previous version
+ *     (lr/diff.h);
+ *   - a recommendation per VG with its reason, and alternatives.
+ * It only reads. Without libblkid (a build without it) the content of every
+ * LV has state LR_EV_NO_PROBER; everything else still works.
+ *
+ * Every string is owned by the lr_evidence_t (one tree, lr_evidence_free).
+ * The engine never prints; the reasons and summaries are data for the
+ * programs to show (like lr_diff_change_t.text). */
+#ifndef LR_EVIDENCE_H
+#define LR_EVIDENCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lr/error.h"
+#include "lr/scan.h"
+
+/* Bytes read at the start and at the end of an LV for probing (at most
+ * their sum per distinct layout). The end holds md 0.90/1.0 superblocks, a
+ * GPT backup header and ZFS' two last labels (the last 512 KiB). */
+#define LR_EVIDENCE_PROBE_BYTES (1u << 20)
+#define LR_EVIDENCE_TAIL_BYTES (512u << 10)
+
+/* What the content probe found. */
+typedef enum lr_ev_state {
+    LR_EV_EMPTY = 0,       /* probed: no known signature */
+    LR_EV_FOUND = 1,       /* one signature: type/label/uuid/version set */
+    LR_EV_AMBIVALENT = 2,  /* several signatures: `type` lists them ("ext4,swap"),
+                              none is taken as fact */
+    LR_EV_UNREADABLE = 3,  /* extents past the end of the image, a read error */
+    LR_EV_MISSING_PV = 4,  /* a PV holding the LV's start or end was not given */
+    LR_EV_UNSUPPORTED = 5, /* a segment type whose bytes are not mapped (thin,
+                              snapshot, ...), or an LV of size 0 */
+    LR_EV_NO_PROBER = 6,   /* built without libblkid */
+    LR_EV_PROBE_ERROR = 7, /* libblkid failed */
+} lr_ev_state_t;
+
+typedef struct lr_ev_content {
+    lr_ev_state_t state;
+    char *type;       /* libblkid TYPE ("ext4", "swap", "crypto_LUKS", "gpt" ...);
+                         AMBIVALENT: the candidates joined by ','; else NULL */
+    char *usage;      /* libblkid USAGE ("filesystem", "raid", "crypto", "other",
+                         "partition_table"), NULL when none */
+    char *label;      /* NULL when none */
+    char *uuid;       /* NULL when none */
+    char *version;    /* NULL when none */
+    char *detail;     /* why, for UNREADABLE / MISSING_PV / UNSUPPORTED /
+                         PROBE_ERROR / a damaged superblock; else NULL */
+    uint64_t fs_size; /* bytes the filesystem says it spans, 0 unknown */
+    bool fs_size_bad; /* a superblock was expected but its size fields are
+                         damaged (detail says so) */
+} lr_ev_content_t;
+
+/* One range of PV extents [first, last] (inclusive, LVM2's way). */
+typedef struct lr_ev_range {
+    uint64_t first, last;
+} lr_ev_range_t;
+
+/* Extents of an LV (of one version) that another LV took. */
+typedef struct lr_ev_reuse {
+    uint64_t seqno;    /* first version of the taker's VG that holds them */
+    char *vg;          /* the taker's VG name */
+    char *lv;          /* the taker's LV name in that version */
+    char *lv_id;       /* the taker's LV UUID as printed (its name when it has none) */
+    int taker_vg;      /* the taker: index into lr_scan_t.vgs, */
+    int taker_version; /* its first version taking them (index), */
+    size_t taker_lv;   /* and the LV's index in that version */
+    bool other_vg;     /* a VG other than the LV's own (the PV was re-initialised) */
+    char *pv;          /* the old LV's PV key in its own version ("pv0") */
+    char *pv_id;       /* that PV's UUID as printed */
+    size_t n_ranges;   /* PV extents taken, on the old LV's PV */
+    lr_ev_range_t *ranges;
+    uint64_t extents; /* sum of the ranges */
+    /* The taker starts inside the old LV's extents and a signature was
+     * found at the taker's start: its content now sits where the old LV's
+     * data was. NULL when not (reuse without a signature there). */
+    char *taker_content;      /* the taker's content type, e.g. "ext4" */
+    uint64_t taker_lv_extent; /* the old LV's logical extent where the taker
+                                 starts (valid when taker_content is set) */
+} lr_ev_reuse_t;
+
+typedef struct lr_ev_lv {
+    char *name;
+    char *id;         /* LV UUID as printed, may be NULL */
+    uint64_t size;    /* bytes */
+    uint64_t extents; /* LV extents */
+    bool visible;
+    char *segtype; /* first segment's type ("linear" for one-stripe striped) */
+    lr_ev_content_t content;
+    size_t n_reuse; /* by seqno, then taker */
+    lr_ev_reuse_t *reuse;
+    uint64_t pv_extents;        /* PV extents the LV covers (all legs) */
+    uint64_t pv_extents_reused; /* of them, taken later (counted once) */
+} lr_ev_lv_t;
+
+/* Destructive events, as bits of lr_ev_version_t.events. */
+enum {
+    LR_EV_EVENT_REMOVE = 1u << 0, /* an LV that existed before is gone */
+    LR_EV_EVENT_SHRINK = 1u << 1, /* an LV has fewer extents */
+    LR_EV_EVENT_EMPTY = 1u << 2,  /* the version has no LVs, the previous had */
+    LR_EV_EVENT_REINIT = 1u << 3, /* (on the newest version) another VG took
+                                     extents of this VG's PVs later */
+};
+
+typedef struct lr_ev_version {
+    int version; /* index into the scan VG's versions */
+    uint64_t seqno;
+    bool loaded; /* complete and parsed; when false only `error` is set */
+    char *error; /* why it could not be loaded, or NULL */
+    int64_t time;
+    char *command;    /* the description's command without LVM2's --config
+                         '...' options, NULL when none */
+    char *change;     /* "-root, +scratch 4 MiB, home 16→4 MiB, +tag site_a";
+                         "" when the diff is empty; NULL for the oldest
+                         loaded version (nothing to compare with) */
+    unsigned events;  /* LR_EV_EVENT_* this version made (vs the previous) */
+    char *event_text; /* the destructive part of change, e.g. "-root", NULL */
+    bool recoverable; /* an event whose loss still has extents no later LV
+                         took (always false without events) */
+    size_t n_lvs;     /* every LV of the version, text order */
+    lr_ev_lv_t *lvs;
+} lr_ev_version_t;
+
+typedef struct lr_ev_rec {
+    int version; /* index into the scan VG's versions */
+    uint64_t seqno;
+    char *reason;
+} lr_ev_rec_t;
+
+typedef struct lr_ev_vg {
+    size_t n_versions;
+    lr_ev_version_t *versions; /* parallel to lr_scan_vg_t.versions (newest first) */
+    bool has_recommended;
+    lr_ev_rec_t recommended;
+    char *no_recommendation; /* why there is none (has_recommended false), or NULL */
+    size_t n_alternatives;
+    lr_ev_rec_t *alternatives; /* newest event last */
+} lr_ev_vg_t;
+
+typedef struct lr_evidence {
+    size_t n_vgs;
+    lr_ev_vg_t *vgs; /* parallel to lr_scan_t.vgs */
+    /* Cost, for benchmarks and docs. */
+    size_t layouts_probed; /* distinct extent layouts handed to libblkid */
+    uint64_t bytes_read;   /* image bytes read for probing */
+} lr_evidence_t;
+
+typedef struct lr_evidence_opts {
+    bool no_content; /* skip probing (reuse, change and recommendation only;
+                        content state LR_EV_EMPTY with detail "not probed") */
+} lr_evidence_opts_t;
+
+/* Builds the evidence for every VG of the session's scan. opts may be NULL.
+ * On success *out is the caller's (lr_evidence_free). A version that cannot
+ * be loaded, an LV that cannot be read and a superblock that does not
+ * decode are recorded in the tree, not failures. Fails only with -ENOMEM
+ * (and -EINVAL for a NULL session/out). */
+int lr_evidence_build(const lr_scan_session_t *session, const lr_evidence_opts_t *opts,
+                      lr_evidence_t **out, lr_error_t *err);
+
+/* Frees the tree. NULL is accepted. */
+void lr_evidence_free(lr_evidence_t *ev);
+
+/* ---- warnings before restoring a version --------------------------------- */
+
+typedef enum lr_ev_warning_kind {
+    LR_EV_WARN_REUSED = 0,    /* (a) extents of the LV were taken since and
+                                 the taker's content now sits there */
+    LR_EV_WARN_EMPTY = 1,     /* (b) a version with no LVs when an earlier
+                                 one had LVs */
+    LR_EV_WARN_FS_LARGER = 2, /* (c) the LV holds a filesystem larger than
+                                 itself in that version */
+} lr_ev_warning_kind_t;
+
+typedef struct lr_ev_warning {
+    lr_ev_warning_kind_t kind;
+    const char *lv;             /* REUSED, FS_LARGER: the LV; EMPTY: NULL */
+    const lr_ev_reuse_t *reuse; /* REUSED: the reuse (points into the tree) */
+    uint64_t seqno;             /* EMPTY: the newest earlier version with LVs */
+    uint64_t lv_size, fs_size;  /* FS_LARGER */
+    const char *fs_type;        /* FS_LARGER */
+} lr_ev_warning_t;
+
+/* The warnings restoring version `version` of VG `vg` deserves, as data
+ * for the program to word. *out is malloc'd (caller frees; the pointers in
+ * it point into ev), *n their count (0 and *out NULL when none). LR_ERANGE
+ * for bad indexes, -ENOMEM. */
+int lr_evidence_warnings(const lr_evidence_t *ev, size_t vg, size_t version, lr_ev_warning_t **out,
+                         size_t *n, lr_error_t *err);
+
+/* Static names for JSON: "empty", "found", "ambivalent", "unreadable",
+ * "missing_pv", "unsupported", "no_prober", "probe_error". */
+const char *lr_ev_state_name(lr_ev_state_t s);
+
+/* An LVM2 description's command without its --config options
+ * ("Created *after* executing 'lvremove --config '...' vg0/root'" gives
+ * "lvremove vg0/root"); a description that names no command is returned
+ * as is. malloc'd (caller frees); NULL for NULL or out of memory. */
+char *lr_evidence_command(const char *description);
+
+#endif

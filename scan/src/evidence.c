@@ -1,0 +1,523 @@
+/* Evidence (lr/evidence.h): the LVs of every complete version, their
+ * content probed with libblkid once per distinct extent layout, the
+ * extents later LVs took, the change summaries and the recommendation.
+ * This file builds the tree; evidence_probe.c probes content and
+ * evidence_rec.c decides what to recommend. */
+#include "lr/evidence.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evidence_int.h"
+#include "lr/diff.h"
+#include "lr/fmt.h"
+#include "lr/strbuf.h"
+#include "scan_int.h"
+
+/* ---- small helpers ------------------------------------------------------- */
+
+char *ev_strdup(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+/* Appends one range to a growable array (cap doubles). */
+int ev_push_range(lr_ev_range_t **v, size_t *n, size_t *cap, uint64_t first, uint64_t last)
+{
+    if (*n > 0 && (*v)[*n - 1].last + 1 == first) { /* contiguous: extend */
+        (*v)[*n - 1].last = last;
+        return 0;
+    }
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 4;
+        lr_ev_range_t *nv = realloc(*v, c * sizeof(*nv));
+        if (!nv)
+            return -ENOMEM;
+        *v = nv;
+        *cap = c;
+    }
+    (*v)[(*n)++] = (lr_ev_range_t){first, last};
+    return 0;
+}
+
+int ev_reuse_ranges(const lr_ev_lv_t *o, const char *pv, lr_ev_range_t **v, size_t *n, size_t *cap)
+{
+    for (size_t i = 0; i < o->n_reuse; i++) {
+        const lr_ev_reuse_t *r = &o->reuse[i];
+        if (strcmp(r->pv, pv) != 0)
+            continue;
+        for (size_t k = 0; k < r->n_ranges; k++)
+            if (ev_push_range(v, n, cap, r->ranges[k].first, r->ranges[k].last))
+                return -ENOMEM;
+    }
+    return 0;
+}
+
+static int cmp_range(const void *pa, const void *pb)
+{
+    const lr_ev_range_t *a = pa, *b = pb;
+    return a->first < b->first ? -1 : a->first > b->first;
+}
+
+uint64_t ev_covered(uint64_t first, uint64_t last, lr_ev_range_t *r, size_t n)
+{
+    if (n > 1)
+        qsort(r, n, sizeof(*r), cmp_range);
+    uint64_t covered = 0, next = first; /* extents below `next` are counted */
+    for (size_t i = 0; i < n; i++) {
+        uint64_t lo = r[i].first > next ? r[i].first : next;
+        uint64_t hi = r[i].last < last ? r[i].last : last;
+        if (lo > hi || lo > last)
+            continue;
+        covered += hi - lo + 1;
+        if (hi == UINT64_MAX)
+            break;
+        next = hi + 1;
+    }
+    return covered;
+}
+
+void ev_free_content(lr_ev_content_t *c)
+{
+    free(c->type);
+    free(c->usage);
+    free(c->label);
+    free(c->uuid);
+    free(c->version);
+    free(c->detail);
+}
+
+static void free_lv(lr_ev_lv_t *l)
+{
+    free(l->name);
+    free(l->id);
+    free(l->segtype);
+    ev_free_content(&l->content);
+    for (size_t i = 0; i < l->n_reuse; i++) {
+        free(l->reuse[i].vg);
+        free(l->reuse[i].lv);
+        free(l->reuse[i].lv_id);
+        free(l->reuse[i].pv);
+        free(l->reuse[i].pv_id);
+        free(l->reuse[i].ranges);
+        free(l->reuse[i].taker_content);
+    }
+    free(l->reuse);
+}
+
+void lr_evidence_free(lr_evidence_t *ev)
+{
+    if (!ev)
+        return;
+    for (size_t g = 0; g < ev->n_vgs; g++) {
+        lr_ev_vg_t *vg = &ev->vgs[g];
+        for (size_t v = 0; v < vg->n_versions; v++) {
+            lr_ev_version_t *ver = &vg->versions[v];
+            for (size_t l = 0; l < ver->n_lvs; l++)
+                free_lv(&ver->lvs[l]);
+            free(ver->lvs);
+            free(ver->error);
+            free(ver->command);
+            free(ver->change);
+            free(ver->event_text);
+        }
+        free(vg->versions);
+        free(vg->recommended.reason);
+        free(vg->no_recommendation);
+        for (size_t a = 0; a < vg->n_alternatives; a++)
+            free(vg->alternatives[a].reason);
+        free(vg->alternatives);
+    }
+    free(ev->vgs);
+    free(ev);
+}
+
+const char *lr_ev_state_name(lr_ev_state_t s)
+{
+    switch (s) {
+    case LR_EV_EMPTY:
+        return "empty";
+    case LR_EV_FOUND:
+        return "found";
+    case LR_EV_AMBIVALENT:
+        return "ambivalent";
+    case LR_EV_UNREADABLE:
+        return "unreadable";
+    case LR_EV_MISSING_PV:
+        return "missing_pv";
+    case LR_EV_UNSUPPORTED:
+        return "unsupported";
+    case LR_EV_NO_PROBER:
+        return "no_prober";
+    case LR_EV_PROBE_ERROR:
+        return "probe_error";
+    }
+    return "unknown";
+}
+
+/* ---- the command of a description ---------------------------------------- */
+
+/* Length of the --config argument at p (after "--config" and blanks): a
+ * quoted string or one word. */
+static size_t config_arg_len(const char *p)
+{
+    if (*p == '\'' || *p == '"') {
+        const char *end = strchr(p + 1, *p);
+        return end ? (size_t)(end - p) + 1 : strlen(p);
+    }
+    return strcspn(p, " ");
+}
+
+/* Whether LVM2's own option (two dashes, then "config") starts at s: the
+ * dashes are matched apart from the word, as this names no option of ours. */
+static bool lvm_config_option(const char *s, size_t left)
+{
+    return left >= 8 && s[0] == '-' && s[1] == '-' && strncmp(s + 2, "config", 6) == 0;
+}
+
+static void strip_config(lr_strbuf_t *b, const char *s, size_t len)
+{
+    size_t i = 0;
+    while (i < len) {
+        bool at_word = i == 0 || s[i - 1] == ' ';
+        if (at_word && lvm_config_option(s + i, len - i) &&
+            (i + 8 == len || s[i + 8] == ' ' || s[i + 8] == '=')) {
+            size_t j = i + 8;
+            while (j < len && (s[j] == ' ' || s[j] == '='))
+                j++;
+            j += config_arg_len(s + j);
+            while (j < len && s[j] == ' ')
+                j++;
+            i = j > len ? len : j;
+            continue;
+        }
+        lr_strbuf_putn(b, s + i, 1);
+        i++;
+    }
+    while (b->len > 0 && b->s[b->len - 1] == ' ') /* the option was last */
+        b->s[--b->len] = '\0';
+}
+
+char *lr_evidence_command(const char *d)
+{
+    if (!d)
+        return NULL;
+    const char *start = d;
+    size_t len = strlen(d);
+    /* LVM2 >= 2.03.x: "Write from CMD."; older: "Created *after* executing 'CMD'" */
+    const char *w = "Write from ";
+    const char *x = strstr(d, "executing '");
+    if (strncmp(d, w, strlen(w)) == 0) {
+        start = d + strlen(w);
+        len = strlen(start);
+        if (len > 0 && start[len - 1] == '.')
+            len--;
+    } else if (x) {
+        start = x + strlen("executing '");
+        len = strlen(start);
+        if (len > 0 && start[len - 1] == '\'')
+            len--;
+    }
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    strip_config(&b, start, len);
+    return lr_strbuf_take(&b, NULL);
+}
+
+/* ---- LVs of a version ---------------------------------------------------- */
+
+static const char *first_segtype(const lr_lv_t *lv)
+{
+    if (lv->n_segs == 0)
+        return "none";
+    const lr_seg_t *s = &lv->segs[0];
+    if (strcmp(s->type, "striped") == 0 && s->stripe_count == 1)
+        return "linear";
+    return s->type;
+}
+
+static int fill_lvs(lr_ev_version_t *ver, const lr_vg_t *vg)
+{
+    if (vg->n_lvs == 0)
+        return 0;
+    ver->lvs = calloc(vg->n_lvs, sizeof(*ver->lvs));
+    if (!ver->lvs)
+        return -ENOMEM;
+    ver->n_lvs = vg->n_lvs;
+    uint64_t ext = vg->extent_size * SC_SECTOR;
+    for (size_t i = 0; i < vg->n_lvs; i++) {
+        const lr_lv_t *lv = &vg->lvs[i];
+        lr_ev_lv_t *o = &ver->lvs[i];
+        o->name = ev_strdup(lv->name);
+        o->id = ev_strdup(lv->id);
+        o->segtype = ev_strdup(first_segtype(lv));
+        o->extents = lv->extent_count;
+        o->visible = lv->visible;
+        if (vg->extent_size > UINT64_MAX / SC_SECTOR ||
+            __builtin_mul_overflow(lv->extent_count, ext, &o->size))
+            o->size = UINT64_MAX;
+        if (!o->name || !o->segtype || (lv->id && !o->id))
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+static long visible_lvs(const lr_vg_t *vg)
+{
+    long n = 0;
+    for (size_t i = 0; i < vg->n_lvs; i++)
+        n += vg->lvs[i].visible;
+    return n;
+}
+
+/* ---- change summary -------------------------------------------------------- */
+
+/* "16→4 MiB" when both sizes print in one unit, else "16 MiB→1 GiB". */
+static void put_resize(lr_strbuf_t *b, uint64_t from, uint64_t to)
+{
+    char x[32], y[32];
+    lr_fmt_size(from, LR_FMT_SIZE_WHOLE, x, sizeof(x));
+    lr_fmt_size(to, LR_FMT_SIZE_WHOLE, y, sizeof(y));
+    const char *ux = strrchr(x, ' '), *uy = strrchr(y, ' ');
+    if (ux && uy && strcmp(ux, uy) == 0)
+        lr_strbuf_printf(b, "%.*s→%s", (int)(ux - x), x, y);
+    else
+        lr_strbuf_printf(b, "%s→%s", x, y);
+}
+
+/* Whether the ", "-separated list holds item. */
+static bool list_has(const char *list, const char *item, size_t n)
+{
+    const char *p = list;
+    while (p && *p) {
+        size_t l = strcspn(p, ",");
+        if (l == n && strncmp(p, item, n) == 0)
+            return true;
+        p += l;
+        while (*p == ',' || *p == ' ')
+            p++;
+    }
+    return false;
+}
+
+/* "+tag a" for each tag only in to, "-tag b" for each only in from. */
+static void put_tags(lr_strbuf_t *b, const char *who, const char *from, const char *to, bool *first)
+{
+    for (int pass = 0; pass < 2; pass++) {
+        const char *src = pass == 0 ? to : from, *other = pass == 0 ? from : to;
+        const char *p = src ? src : "";
+        while (*p) {
+            size_t l = strcspn(p, ",");
+            if (!list_has(other ? other : "", p, l)) {
+                lr_strbuf_printf(b, "%s%s%stag %.*s", *first ? "" : ", ", who,
+                                 pass == 0 ? "+" : "-", (int)l, p);
+                *first = false;
+            }
+            p += l;
+            while (*p == ',' || *p == ' ')
+                p++;
+        }
+    }
+}
+
+static void put_change(lr_strbuf_t *b, const lr_diff_change_t *c, bool *first)
+{
+    char sz[32];
+    if (c->field && strcmp(c->field, "tags") == 0) {
+        char who[160] = "";
+        if (c->obj == LR_DIFF_LV)
+            snprintf(who, sizeof(who), "%s ", c->name);
+        put_tags(b, who, c->old_value, c->new_value, first);
+        return;
+    }
+    const char *sep = *first ? "" : ", ";
+    *first = false;
+    const char *what = c->obj == LR_DIFF_PV ? "pv " : c->obj == LR_DIFF_VG ? "vg " : "";
+    switch (c->kind) {
+    case LR_DIFF_ADDED:
+        lr_strbuf_printf(b, "%s+%s%s", sep, what, c->name);
+        if (c->obj == LR_DIFF_LV)
+            lr_strbuf_printf(b, " %s",
+                             lr_fmt_size(c->new_bytes, LR_FMT_SIZE_WHOLE, sz, sizeof(sz)));
+        return;
+    case LR_DIFF_REMOVED:
+        lr_strbuf_printf(b, "%s-%s%s", sep, what, c->name);
+        return;
+    case LR_DIFF_RENAMED:
+        lr_strbuf_printf(b, "%s%s%s→%s", sep, what, c->old_name ? c->old_name : "?", c->name);
+        return;
+    case LR_DIFF_RESIZED:
+        lr_strbuf_printf(b, "%s%s ", sep, c->name);
+        put_resize(b, c->old_bytes, c->new_bytes);
+        return;
+    case LR_DIFF_MOVED:
+        lr_strbuf_printf(b, "%s%s moved", sep, c->name);
+        return;
+    case LR_DIFF_RETYPED:
+        lr_strbuf_printf(b, "%s%s retyped", sep, c->name);
+        return;
+    case LR_DIFF_CHANGED:
+        lr_strbuf_printf(b, "%s%s%s %s", sep, what, c->name, c->field ? c->field : "changed");
+        return;
+    }
+}
+
+/* Whether the change is one of the visible LVs (hidden sub-LVs come and go
+ * with their parent, which is reported). */
+static bool visible_change(const lr_vg_t *a, const lr_vg_t *b, const lr_diff_change_t *c)
+{
+    if (c->obj != LR_DIFF_LV)
+        return true;
+    const lr_lv_t *lv = lr_vg_find_lv(c->kind == LR_DIFF_REMOVED ? a : b, c->name);
+    return !lv || lv->visible;
+}
+
+/* The summary, the destructive events and their text. */
+static int summarise(lr_ev_version_t *ver, const lr_vg_t *prev, const lr_vg_t *cur, lr_error_t *err)
+{
+    lr_diff_t *d = NULL;
+    int rc = lr_diff_vgs(prev, cur, &d, err);
+    if (rc)
+        return rc;
+    lr_strbuf_t b = LR_STRBUF_INIT, e = LR_STRBUF_INIT;
+    lr_strbuf_puts(&b, "");
+    bool first = true, efirst = true;
+    for (size_t i = 0; i < d->n_changes; i++) {
+        const lr_diff_change_t *c = &d->changes[i];
+        if (!visible_change(prev, cur, c))
+            continue;
+        put_change(&b, c, &first);
+        bool shrink =
+            c->kind == LR_DIFF_RESIZED && c->obj == LR_DIFF_LV && c->new_bytes < c->old_bytes;
+        bool removed = c->kind == LR_DIFF_REMOVED && c->obj == LR_DIFF_LV;
+        if (shrink)
+            ver->events |= LR_EV_EVENT_SHRINK;
+        if (removed)
+            ver->events |= LR_EV_EVENT_REMOVE;
+        if (shrink || removed)
+            put_change(&e, c, &efirst);
+    }
+    if (visible_lvs(cur) == 0 && visible_lvs(prev) > 0)
+        ver->events |= LR_EV_EVENT_EMPTY;
+    lr_diff_free(d);
+    ver->change = lr_strbuf_take(&b, NULL);
+    ver->event_text = efirst ? (lr_strbuf_free(&e), NULL) : lr_strbuf_take(&e, NULL);
+    if (!ver->change || (!efirst && !ver->event_text))
+        return lr_error_oom(err);
+    return 0;
+}
+
+/* ---- building ---------------------------------------------------------- */
+
+static int load_vg(ev_ctx_t *c, size_t g)
+{
+    const lr_scan_vg_t *svg = &c->scan->vgs[g];
+    lr_ev_vg_t *vg = &c->ev->vgs[g];
+    vg->versions = calloc(svg->n_versions ? svg->n_versions : 1, sizeof(*vg->versions));
+    c->views[g] = calloc(svg->n_versions ? svg->n_versions : 1, sizeof(lr_vg_t *));
+    if (!vg->versions || !c->views[g])
+        return -ENOMEM;
+    vg->n_versions = svg->n_versions;
+    for (size_t v = 0; v < svg->n_versions; v++) {
+        const lr_scan_version_t *sv = &svg->versions[v];
+        lr_ev_version_t *ver = &vg->versions[v];
+        ver->version = (int)v;
+        ver->seqno = sv->seqno;
+        ver->time = sv->creation_time;
+        if (sv->description && !(ver->command = lr_evidence_command(sv->description)))
+            return -ENOMEM;
+        if (!sv->complete)
+            continue;
+        lr_error_t e = {0};
+        int rc = lr_scan_version_vg(c->session, g, v, &c->views[g][v], &e);
+        if (rc == -ENOMEM)
+            return rc;
+        if (rc) {
+            char msg[512];
+            ver->error = strdup(lr_error_format(&e, msg, sizeof(msg)));
+            if (!ver->error)
+                return -ENOMEM;
+            continue;
+        }
+        ver->loaded = true;
+        if (fill_lvs(ver, c->views[g][v]))
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+/* Versions are newest first: the previous loaded one is at a higher index. */
+static int summarise_vg(ev_ctx_t *c, size_t g, lr_error_t *err)
+{
+    lr_ev_vg_t *vg = &c->ev->vgs[g];
+    int prev = -1;
+    for (size_t k = vg->n_versions; k-- > 0;) {
+        if (!vg->versions[k].loaded)
+            continue;
+        if (prev >= 0 && vg->versions[prev].seqno != vg->versions[k].seqno) {
+            int rc = summarise(&vg->versions[k], c->views[g][prev], c->views[g][k], err);
+            if (rc)
+                return rc;
+        }
+        prev = (int)k;
+    }
+    return 0;
+}
+
+static void free_ctx(ev_ctx_t *c)
+{
+    if (c->views) {
+        for (size_t g = 0; g < c->scan->n_vgs; g++) {
+            if (!c->views[g])
+                continue;
+            for (size_t v = 0; v < c->scan->vgs[g].n_versions; v++)
+                lr_vg_free(c->views[g][v]);
+            free(c->views[g]);
+        }
+        free(c->views);
+    }
+    ev_probe_cache_free(c);
+    free(c->ivs);
+}
+
+int lr_evidence_build(const lr_scan_session_t *session, const lr_evidence_opts_t *opts,
+                      lr_evidence_t **out, lr_error_t *err)
+{
+    lr_error_clear(err);
+    if (!session || !out)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "invalid arguments");
+    *out = NULL;
+    ev_ctx_t c = {0};
+    c.session = session;
+    c.scan = lr_scan_result(session);
+    if (opts)
+        c.opts = *opts;
+    c.ev = calloc(1, sizeof(*c.ev));
+    c.views = calloc(c.scan->n_vgs ? c.scan->n_vgs : 1, sizeof(*c.views));
+    if (c.ev)
+        c.ev->vgs = calloc(c.scan->n_vgs ? c.scan->n_vgs : 1, sizeof(*c.ev->vgs));
+    int rc = !c.ev || !c.views || !c.ev->vgs ? -ENOMEM : 0;
+    if (!rc)
+        c.ev->n_vgs = c.scan->n_vgs;
+    for (size_t g = 0; !rc && g < c.scan->n_vgs; g++)
+        rc = load_vg(&c, g);
+    for (size_t g = 0; !rc && g < c.scan->n_vgs; g++)
+        rc = summarise_vg(&c, g, err);
+    if (!rc)
+        rc = ev_probe_all(&c);
+    if (!rc)
+        rc = ev_reuse_all(&c);
+    for (size_t g = 0; !rc && g < c.scan->n_vgs; g++)
+        rc = ev_recommend(&c, g);
+    free_ctx(&c);
+    if (rc) {
+        lr_evidence_free(c.ev);
+        if (rc == -ENOMEM)
+            return lr_error_oom(err);
+        return rc;
+    }
+    *out = c.ev;
+    return 0;
+}

@@ -1,0 +1,59 @@
+/* Evidence engine: state shared by evidence.c, evidence_probe.c and
+ * evidence_rec.c. Not installed; the public API is lr/evidence.h. */
+#ifndef LR_EVIDENCE_INT_H
+#define LR_EVIDENCE_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lr/evidence.h"
+#include "lr/meta.h"
+
+/* One PV area of one LV of one version, as absolute image bytes [a, b). */
+typedef struct ev_iv {
+    int image;
+    uint64_t a, b;
+    uint32_t g, v, lv; /* VG, version, LV indexes */
+    uint32_t pv;       /* index into that version's vg->pvs */
+    uint64_t pe;       /* PV extent at a */
+    uint64_t le;       /* the LV's logical extent at a (first stripe's, for striped) */
+    uint64_t ext;      /* extent size in bytes */
+    bool lv_start;     /* the area holds the LV's first byte at a */
+} ev_iv_t;
+
+typedef struct ev_cache_ent ev_cache_ent_t;
+
+typedef struct ev_ctx {
+    const lr_scan_session_t *session;
+    const lr_scan_t *scan;
+    lr_evidence_opts_t opts;
+    lr_evidence_t *ev;
+    lr_vg_t ***views; /* [vg][version], NULL when not loaded */
+    ev_cache_ent_t *cache;
+    size_t cache_cap, cache_n;
+    int memfd;    /* the probe's device, -1 until first use */
+    uint8_t *buf; /* head and tail of the LV being probed */
+    ev_iv_t *ivs;
+    size_t n_ivs, cap_ivs;
+} ev_ctx_t;
+
+/* evidence.c */
+char *ev_strdup(const char *s);
+int ev_push_range(lr_ev_range_t **v, size_t *n, size_t *cap, uint64_t first, uint64_t last);
+void ev_free_content(lr_ev_content_t *c);
+/* Appends the ranges every reuse of o takes on PV key pv to v. */
+int ev_reuse_ranges(const lr_ev_lv_t *o, const char *pv, lr_ev_range_t **v, size_t *n, size_t *cap);
+/* Extents of [first, last] that the ranges cover (overlaps counted once;
+ * sorts r). Range arithmetic: crafted extent counts cost nothing. */
+uint64_t ev_covered(uint64_t first, uint64_t last, lr_ev_range_t *r, size_t n);
+
+/* evidence_probe.c: content of every LV (cached per layout), then reuse. */
+int ev_probe_all(ev_ctx_t *c);
+int ev_reuse_all(ev_ctx_t *c);
+void ev_probe_cache_free(ev_ctx_t *c);
+
+/* evidence_rec.c */
+int ev_recommend(ev_ctx_t *c, size_t g);
+
+#endif

@@ -1,0 +1,788 @@
+/* Evidence: what each LV's extents hold now (libblkid over a memfd holding
+ * the LV's first and last MiB) and which of its extents later LVs took.
+ *
+ * Why a memfd: libblkid probes a file descriptor. The LV is not a device
+ * here (no device-mapper, maybe a .gz image, maybe striped over several
+ * images), so its bytes are gathered through the scan's lr_io_t handles
+ * into a sparse in-memory file of the LV's size: libblkid then sees the
+ * right size (needed by probers that look at the end, like md 0.90 or a
+ * GPT backup) and the real bytes at both ends, and nothing else is read
+ * from the images. Each distinct layout (LV size plus the image byte runs
+ * of its head and tail) is probed once and shared by every version. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#ifdef LR_HAVE_BLKID
+#include <blkid.h>
+#endif
+
+#include "evidence_int.h"
+#include "lr/fssize.h"
+#include "lr/strbuf.h"
+#include "scan_int.h"
+
+#define EV_MAX_DEPTH 8
+#define EV_MAX_RUNS 64 /* image runs per probed end (striped LVs) */
+
+/* ---- mapping LV bytes to image bytes ------------------------------------- */
+
+typedef struct ev_run {
+    int image;
+    uint64_t abs, len;
+} ev_run_t;
+
+typedef struct ev_where {
+    lr_ev_state_t state; /* LR_EV_EMPTY: mapped */
+    char why[256];
+} ev_where_t;
+
+static bool seg_striped(const lr_seg_t *s)
+{
+    return strcmp(s->type, "striped") == 0 || strcmp(s->type, "linear") == 0;
+}
+
+static bool seg_mirrored(const lr_seg_t *s)
+{
+    return strcmp(s->type, "mirror") == 0 || strcmp(s->type, "raid1") == 0;
+}
+
+static const lr_seg_t *find_seg(const lr_lv_t *lv, uint64_t le)
+{
+    for (size_t i = 0; i < lv->n_segs; i++) {
+        const lr_seg_t *s = &lv->segs[i];
+        if (le >= s->start_extent && le - s->start_extent < s->extent_count)
+            return s;
+    }
+    return NULL;
+}
+
+static int map_lv(const ev_ctx_t *c, const lr_vg_t *vg, const lr_lv_t *lv, uint64_t off, int depth,
+                  ev_run_t *out, ev_where_t *w);
+
+/* Resolves byte `within` of one area (a PV area or a sub-LV). */
+static int map_area(const ev_ctx_t *c, const lr_vg_t *vg, const lr_seg_area_t *a, uint64_t within,
+                    int depth, ev_run_t *out, ev_where_t *w)
+{
+    uint64_t ext = vg->extent_size * SC_SECTOR;
+    if (a->pv_index < 0) {
+        const lr_lv_t *sub = lr_vg_find_lv(vg, a->name);
+        if (!sub) {
+            w->state = LR_EV_UNSUPPORTED;
+            snprintf(w->why, sizeof(w->why), "area names %s, no such PV or LV", a->name);
+            return -1;
+        }
+        return map_lv(c, vg, sub, a->start * ext + within, depth + 1, out, w);
+    }
+    if ((size_t)a->pv_index >= vg->n_pvs) { /* lr_vg_check's to report */
+        w->state = LR_EV_UNSUPPORTED;
+        snprintf(w->why, sizeof(w->why), "area names no PV of the version");
+        return -1;
+    }
+    const lr_pv_t *pv = &vg->pvs[a->pv_index];
+    int image;
+    uint64_t pv_start, pe_bytes;
+    if (!lr_scan_locate_pv(c->scan, vg->raw_id, pv->raw_id, &image, &pv_start)) {
+        w->state = LR_EV_MISSING_PV;
+        snprintf(w->why, sizeof(w->why), "PV %s (%s) is not among the images", pv->key, pv->id);
+        return -1;
+    }
+    uint64_t abs;
+    if (__builtin_mul_overflow(a->start, ext, &abs) ||
+        __builtin_mul_overflow(pv->pe_start, (uint64_t)SC_SECTOR, &pe_bytes) ||
+        __builtin_add_overflow(abs, pe_bytes, &abs) ||
+        __builtin_add_overflow(abs, pv_start, &abs) || __builtin_add_overflow(abs, within, &abs)) {
+        w->state = LR_EV_UNREADABLE;
+        snprintf(w->why, sizeof(w->why), "extents of %s lie past any image", pv->key);
+        return -1;
+    }
+    out->image = image;
+    out->abs = abs;
+    return 0;
+}
+
+/* Maps byte off of lv to one image run (out->len: bytes contiguous from
+ * there, at most to the end of the segment or stripe chunk). */
+static int map_lv(const ev_ctx_t *c, const lr_vg_t *vg, const lr_lv_t *lv, uint64_t off, int depth,
+                  ev_run_t *out, ev_where_t *w)
+{
+    uint64_t ext = vg->extent_size * SC_SECTOR;
+    if (depth > EV_MAX_DEPTH || ext == 0 || vg->extent_size > UINT64_MAX / SC_SECTOR) {
+        w->state = LR_EV_UNSUPPORTED;
+        snprintf(w->why, sizeof(w->why), "LV %s nests too deep", lv->name);
+        return -1;
+    }
+    const lr_seg_t *s = find_seg(lv, off / ext);
+    if (!s || !s->known || s->n_areas == 0) {
+        w->state = LR_EV_UNSUPPORTED;
+        snprintf(w->why, sizeof(w->why), "LV %s: segment type %s is not mapped", lv->name,
+                 s ? s->type : "(none)");
+        return -1;
+    }
+    uint64_t seg_off = off - s->start_extent * ext; /* <= off: no overflow */
+    uint64_t seg_len;
+    if (__builtin_mul_overflow(s->extent_count, ext, &seg_len))
+        seg_len = UINT64_MAX; /* a crafted count: the LV's size bounds the reads */
+    uint64_t left = seg_len - seg_off;
+    const lr_seg_area_t *a = NULL;
+    uint64_t within = seg_off;
+    if (seg_striped(s) && s->n_areas > 1) {
+        uint64_t chunk = s->stripe_size * SC_SECTOR;
+        if (chunk == 0) {
+            w->state = LR_EV_UNSUPPORTED;
+            snprintf(w->why, sizeof(w->why), "LV %s: striped without stripe_size", lv->name);
+            return -1;
+        }
+        uint64_t k = seg_off / chunk;
+        a = &s->areas[k % s->n_areas];
+        within = (k / s->n_areas) * chunk + seg_off % chunk;
+        left = chunk - seg_off % chunk;
+    } else if (seg_striped(s) || seg_mirrored(s)) {
+        for (size_t i = 0; i < s->n_areas && !a; i++)
+            if (!s->areas[i].meta)
+                a = &s->areas[i];
+    }
+    if (!a) {
+        w->state = LR_EV_UNSUPPORTED;
+        snprintf(w->why, sizeof(w->why), "LV %s: segment type %s is not mapped", lv->name, s->type);
+        return -1;
+    }
+    if (map_area(c, vg, a, within, depth, out, w))
+        return -1;
+    out->len = left;
+    return 0;
+}
+
+/* The runs of LV bytes [off, off + len). Returns the number of runs or -1. */
+static int map_range(const ev_ctx_t *c, const lr_vg_t *vg, const lr_lv_t *lv, uint64_t off,
+                     uint64_t len, ev_run_t *runs, int max, ev_where_t *w)
+{
+    int n = 0;
+    while (len > 0) {
+        if (n == max) {
+            w->state = LR_EV_UNSUPPORTED;
+            snprintf(w->why, sizeof(w->why), "LV %s is split in too many pieces", lv->name);
+            return -1;
+        }
+        if (map_lv(c, vg, lv, off, 0, &runs[n], w))
+            return -1;
+        if (runs[n].len > len)
+            runs[n].len = len;
+        off += runs[n].len;
+        len -= runs[n].len;
+        n++;
+    }
+    return n;
+}
+
+/* ---- the cache of probed layouts ------------------------------------------ */
+
+struct ev_cache_ent {
+    char *key; /* NULL: free slot */
+    lr_ev_content_t content;
+};
+
+static uint64_t hash_key(const char *s)
+{
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 1099511628211ull;
+    return h;
+}
+
+void ev_probe_cache_free(ev_ctx_t *c)
+{
+    for (size_t i = 0; i < c->cache_cap; i++) {
+        free(c->cache[i].key);
+        ev_free_content(&c->cache[i].content);
+    }
+    free(c->cache);
+    c->cache = NULL;
+    c->cache_cap = c->cache_n = 0;
+    if (c->memfd > 0)
+        close(c->memfd);
+    c->memfd = -1;
+    free(c->buf);
+    c->buf = NULL;
+}
+
+static ev_cache_ent_t *cache_slot(ev_cache_ent_t *tab, size_t cap, const char *key)
+{
+    size_t i = hash_key(key) & (cap - 1);
+    while (tab[i].key && strcmp(tab[i].key, key) != 0)
+        i = (i + 1) & (cap - 1);
+    return &tab[i];
+}
+
+static int cache_grow(ev_ctx_t *c)
+{
+    if ((c->cache_n + 1) * 2 <= c->cache_cap)
+        return 0;
+    size_t cap = c->cache_cap ? c->cache_cap * 2 : 256;
+    ev_cache_ent_t *t = calloc(cap, sizeof(*t));
+    if (!t)
+        return -ENOMEM;
+    for (size_t i = 0; i < c->cache_cap; i++)
+        if (c->cache[i].key)
+            *cache_slot(t, cap, c->cache[i].key) = c->cache[i];
+    free(c->cache);
+    c->cache = t;
+    c->cache_cap = cap;
+    return 0;
+}
+
+static int copy_content(lr_ev_content_t *d, const lr_ev_content_t *s)
+{
+    *d = *s;
+    d->type = ev_strdup(s->type);
+    d->usage = ev_strdup(s->usage);
+    d->label = ev_strdup(s->label);
+    d->uuid = ev_strdup(s->uuid);
+    d->version = ev_strdup(s->version);
+    d->detail = ev_strdup(s->detail);
+    if ((s->type && !d->type) || (s->usage && !d->usage) || (s->label && !d->label) ||
+        (s->uuid && !d->uuid) || (s->version && !d->version) || (s->detail && !d->detail))
+        return -ENOMEM;
+    return 0;
+}
+
+/* ---- libblkid ------------------------------------------------------------- */
+
+#ifdef LR_HAVE_BLKID
+static int dup_value(blkid_probe pr, const char *name, char **out)
+{
+    const char *v = NULL;
+    if (blkid_probe_lookup_value(pr, name, &v, NULL) != 0 || !v)
+        return 0;
+    *out = strdup(v);
+    return *out ? 0 : -ENOMEM;
+}
+
+static blkid_probe new_probe(int fd, uint64_t size)
+{
+    blkid_probe pr = blkid_new_probe();
+    if (!pr)
+        return NULL;
+    if (blkid_probe_set_device(pr, fd, 0, (blkid_loff_t)size) != 0) {
+        blkid_free_probe(pr);
+        return NULL;
+    }
+    blkid_probe_enable_superblocks(pr, 1);
+    blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_LABEL | BLKID_SUBLKS_UUID |
+                                              BLKID_SUBLKS_TYPE | BLKID_SUBLKS_USAGE |
+                                              BLKID_SUBLKS_VERSION);
+    blkid_probe_enable_partitions(pr, 1);
+    blkid_probe_set_partitions_flags(pr, BLKID_PARTS_MAGIC);
+    return pr;
+}
+
+/* Every signature libblkid sees, one probe step at a time: the candidates
+ * of an ambivalent result, joined by ','. */
+static int list_candidates(int fd, uint64_t size, lr_ev_content_t *t)
+{
+    blkid_probe pr = new_probe(fd, size);
+    if (!pr)
+        return -ENOMEM;
+    blkid_probe_enable_partitions(pr, 0);
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    for (int i = 0; i < 16 && blkid_do_probe(pr) == 0; i++) {
+        const char *v = NULL;
+        if (blkid_probe_lookup_value(pr, "TYPE", &v, NULL) == 0 && v)
+            lr_strbuf_printf(&b, "%s%s", b.len ? "," : "", v);
+    }
+    blkid_free_probe(pr);
+    t->type = lr_strbuf_take(&b, NULL);
+    return t->type ? 0 : -ENOMEM;
+}
+
+static int blkid_content(int fd, uint64_t size, lr_ev_content_t *t)
+{
+    blkid_probe pr = new_probe(fd, size);
+    if (!pr) {
+        t->state = LR_EV_PROBE_ERROR;
+        t->detail = strdup("libblkid could not open the probe");
+        return t->detail ? 0 : -ENOMEM;
+    }
+    int rc = blkid_do_safeprobe(pr);
+    int r = 0;
+    if (rc == 0) {
+        t->state = LR_EV_FOUND;
+        r = dup_value(pr, "TYPE", &t->type);
+        if (!r && !t->type) {
+            r = dup_value(pr, "PTTYPE", &t->type);
+            if (!r && t->type)
+                t->usage = strdup("partition_table");
+            if (!r && t->type && !t->usage)
+                r = -ENOMEM;
+        }
+        if (!r && !t->usage)
+            r = dup_value(pr, "USAGE", &t->usage);
+        if (!r)
+            r = dup_value(pr, "LABEL", &t->label);
+        if (!r)
+            r = dup_value(pr,
+                          t->usage && strcmp(t->usage, "partition_table") == 0 ? "PTUUID" : "UUID",
+                          &t->uuid);
+        if (!r)
+            r = dup_value(pr, "VERSION", &t->version);
+        if (!r && !t->type)
+            t->state = LR_EV_EMPTY;
+    } else if (rc == 1) {
+        t->state = LR_EV_EMPTY;
+    } else if (rc == -2) {
+        t->state = LR_EV_AMBIVALENT;
+        r = list_candidates(fd, size, t);
+        if (!r)
+            t->detail = strdup("several signatures: none taken as fact");
+        if (!r && !t->detail)
+            r = -ENOMEM;
+    } else {
+        t->state = LR_EV_PROBE_ERROR;
+        t->detail = strdup("libblkid failed to probe");
+        if (!t->detail)
+            r = -ENOMEM;
+    }
+    blkid_free_probe(pr);
+    return r;
+}
+#endif
+
+/* ---- probing one layout ---------------------------------------------------- */
+
+static int set_detail(lr_ev_content_t *t, lr_ev_state_t state, const char *why)
+{
+    t->state = state;
+    t->detail = strdup(why);
+    return t->detail ? 0 : -ENOMEM;
+}
+
+/* Reads the runs into buf; on a run past the image end or a read error,
+ * the content says so. Returns 1 when unreadable, 0 when read, <0 OOM. */
+static int read_runs(ev_ctx_t *c, const ev_run_t *runs, int n, uint8_t *buf, lr_ev_content_t *t)
+{
+    const struct lr_scan_session *ss = c->session;
+    for (int i = 0; i < n; i++) {
+        const ev_run_t *r = &runs[i];
+        lr_io_t *io = r->image >= 0 && (size_t)r->image < ss->n_ios ? ss->ios[r->image] : NULL;
+        char why[320];
+        if (!io) {
+            snprintf(why, sizeof(why), "image %d could not be read", r->image);
+            return set_detail(t, LR_EV_UNREADABLE, why) ?: 1;
+        }
+        uint64_t size = lr_io_size(io);
+        if (r->abs > size || r->len > size - r->abs) {
+            snprintf(why, sizeof(why),
+                     "extents past the end of %s (byte %" PRIu64 ", the image has %" PRIu64 ")",
+                     lr_io_name(io), r->abs + r->len, size);
+            return set_detail(t, LR_EV_UNREADABLE, why) ?: 1;
+        }
+        lr_error_t e = {0};
+        if (lr_io_pread(io, buf, r->len, r->abs, &e)) {
+            lr_error_format(&e, why, sizeof(why));
+            return set_detail(t, LR_EV_UNREADABLE, why) ?: 1;
+        }
+        c->ev->bytes_read += r->len;
+        buf += r->len;
+    }
+    return 0;
+}
+
+static int fill_fs_size(lr_ev_content_t *t, const uint8_t *head, size_t len)
+{
+    if (t->state != LR_EV_FOUND || !t->type)
+        return 0;
+    int rc = lr_fs_size(t->type, head, len, &t->fs_size);
+    if (rc == LR_EFORMAT) {
+        t->fs_size = 0;
+        t->fs_size_bad = true;
+        return set_detail(t, LR_EV_FOUND, "superblock size fields are damaged");
+    }
+    if (rc)
+        t->fs_size = 0;
+    return 0;
+}
+
+static int ensure_memfd(ev_ctx_t *c)
+{
+    if (c->memfd < 0) {
+        c->memfd = memfd_create("lvmrescue-probe", MFD_CLOEXEC);
+        if (c->memfd < 0)
+            return -errno;
+    }
+    if (!c->buf && !(c->buf = malloc((size_t)LR_EVIDENCE_PROBE_BYTES + LR_EVIDENCE_TAIL_BYTES)))
+        return -ENOMEM;
+    return 0;
+}
+
+/* Writes the non-zero 4 KiB blocks of buf at off: the memfd is sparse, and
+ * the holes read as zeros anyway. */
+static int write_nonzero(int fd, const uint8_t *buf, uint64_t len, uint64_t off)
+{
+    static const uint8_t zero[4096];
+    for (uint64_t at = 0; at < len; at += sizeof(zero)) {
+        size_t n = len - at < sizeof(zero) ? (size_t)(len - at) : sizeof(zero);
+        if (memcmp(buf + at, zero, n) == 0)
+            continue;
+        if (pwrite(fd, buf + at, n, (off_t)(off + at)) != (ssize_t)n)
+            return -1;
+    }
+    return 0;
+}
+
+/* Probes the LV whose head and tail runs are given (size bytes in all). */
+static int probe_layout(ev_ctx_t *c, uint64_t size, const ev_run_t *hr, int nh, uint64_t hlen,
+                        const ev_run_t *tr, int nt, uint64_t tlen, lr_ev_content_t *t)
+{
+    int rc = ensure_memfd(c);
+    if (rc == -ENOMEM)
+        return rc;
+    if (rc)
+        return set_detail(t, LR_EV_PROBE_ERROR, "no in-memory file for the probe");
+    uint8_t *head = c->buf, *tail = c->buf + LR_EVIDENCE_PROBE_BYTES;
+    if ((rc = read_runs(c, hr, nh, head, t)) != 0 || (rc = read_runs(c, tr, nt, tail, t)) != 0)
+        return rc < 0 ? rc : 0;
+    c->ev->layouts_probed++;
+#ifdef LR_HAVE_BLKID
+    if (ftruncate(c->memfd, 0) != 0 || ftruncate(c->memfd, (off_t)size) != 0 ||
+        write_nonzero(c->memfd, head, hlen, 0) != 0 ||
+        write_nonzero(c->memfd, tail, tlen, size - tlen) != 0)
+        return set_detail(t, LR_EV_PROBE_ERROR, "could not fill the in-memory file");
+    rc = blkid_content(c->memfd, size, t);
+    if (rc)
+        return rc;
+    return fill_fs_size(t, head, hlen);
+#else
+    (void)size;
+    (void)hlen;
+    (void)tlen;
+    return set_detail(t, LR_EV_NO_PROBER, "built without libblkid");
+#endif
+}
+
+/* The content of LV l of version v of VG g, from the cache or a probe. */
+static int probe_lv(ev_ctx_t *c, const lr_vg_t *vg, const lr_lv_t *lv, lr_ev_lv_t *o)
+{
+    uint64_t size = o->size, P = LR_EVIDENCE_PROBE_BYTES, Q = LR_EVIDENCE_TAIL_BYTES;
+    if (size == 0 || size == UINT64_MAX)
+        return set_detail(&o->content, LR_EV_UNSUPPORTED, "the LV has no extents");
+    uint64_t hlen = size < P ? size : P;
+    uint64_t tlen = size > P ? (size - P < Q ? size - P : Q) : 0;
+    ev_run_t hr[EV_MAX_RUNS], tr[EV_MAX_RUNS];
+    ev_where_t w = {0};
+    int nh = map_range(c, vg, lv, 0, hlen, hr, EV_MAX_RUNS, &w);
+    int nt = nh < 0 ? -1 : map_range(c, vg, lv, size - tlen, tlen, tr, EV_MAX_RUNS, &w);
+    if (nh < 0 || nt < 0)
+        return set_detail(&o->content, w.state, w.why);
+    lr_strbuf_t k = LR_STRBUF_INIT;
+    lr_strbuf_printf(&k, "%" PRIu64, size);
+    for (int i = 0; i < nh; i++)
+        lr_strbuf_printf(&k, "|%d:%" PRIu64 ":%" PRIu64, hr[i].image, hr[i].abs, hr[i].len);
+    lr_strbuf_puts(&k, "/");
+    for (int i = 0; i < nt; i++)
+        lr_strbuf_printf(&k, "|%d:%" PRIu64 ":%" PRIu64, tr[i].image, tr[i].abs, tr[i].len);
+    char *key = lr_strbuf_take(&k, NULL);
+    if (!key || cache_grow(c)) {
+        free(key);
+        return -ENOMEM;
+    }
+    ev_cache_ent_t *e = cache_slot(c->cache, c->cache_cap, key);
+    if (e->key) {
+        free(key);
+        return copy_content(&o->content, &e->content);
+    }
+    lr_ev_content_t t = {0};
+    int rc = probe_layout(c, size, hr, nh, hlen, tr, nt, tlen, &t);
+    if (rc) {
+        free(key);
+        ev_free_content(&t);
+        return rc;
+    }
+    e->key = key;
+    e->content = t;
+    c->cache_n++;
+    return copy_content(&o->content, &e->content);
+}
+
+int ev_probe_all(ev_ctx_t *c)
+{
+    c->memfd = -1;
+    for (size_t g = 0; g < c->ev->n_vgs; g++) {
+        lr_ev_vg_t *vg = &c->ev->vgs[g];
+        for (size_t v = 0; v < vg->n_versions; v++) {
+            const lr_vg_t *view = c->views[g][v];
+            for (size_t l = 0; view && l < vg->versions[v].n_lvs; l++) {
+                lr_ev_lv_t *o = &vg->versions[v].lvs[l];
+                int rc = c->opts.no_content ? set_detail(&o->content, LR_EV_EMPTY, "not probed")
+                                            : probe_lv(c, view, &view->lvs[l], o);
+                if (rc)
+                    return rc;
+            }
+        }
+    }
+    return 0;
+}
+
+/* ---- extent reuse ------------------------------------------------------------ */
+
+static int add_iv(ev_ctx_t *c, const ev_iv_t *iv)
+{
+    if (c->n_ivs == c->cap_ivs) {
+        size_t cap = c->cap_ivs ? c->cap_ivs * 2 : 256;
+        ev_iv_t *n = realloc(c->ivs, cap * sizeof(*n));
+        if (!n)
+            return -ENOMEM;
+        c->ivs = n;
+        c->cap_ivs = cap;
+    }
+    c->ivs[c->n_ivs++] = *iv;
+    return 0;
+}
+
+static int collect_ivs(ev_ctx_t *c, uint32_t g, uint32_t v, const lr_vg_t *vg)
+{
+    uint64_t ext = vg->extent_size * SC_SECTOR;
+    if (ext == 0 || vg->extent_size > UINT64_MAX / SC_SECTOR)
+        return 0; /* a damaged extent size: no byte ranges to compare */
+    lr_pv_area_iter_t it = lr_pv_areas(vg);
+    lr_pv_area_t a;
+    while (lr_pv_area_next(&it, &a)) {
+        const lr_pv_t *pv = &vg->pvs[a.pv];
+        int image;
+        uint64_t pv_start, abs, len;
+        if (!lr_scan_locate_pv(c->scan, vg->raw_id, pv->raw_id, &image, &pv_start))
+            continue;
+        if (__builtin_mul_overflow(a.start, ext, &abs) ||
+            pv->pe_start > (UINT64_MAX - pv_start) / SC_SECTOR ||
+            __builtin_add_overflow(abs, pv_start + pv->pe_start * SC_SECTOR, &abs) ||
+            __builtin_mul_overflow(a.len, ext, &len) || __builtin_add_overflow(abs, len, &len) ||
+            a.len == 0)
+            continue;
+        const lr_lv_t *lv = &vg->lvs[a.lv];
+        ev_iv_t iv = {image, abs, len, g, v, (uint32_t)a.lv, (uint32_t)a.pv, a.start,
+                      a.seg->start_extent, ext,
+                      /* the LV's first byte: first area of a first segment at extent 0 */
+                      a.seg == &lv->segs[0] && a.seg->start_extent == 0 &&
+                          a.area == &a.seg->areas[0]};
+        if (add_iv(c, &iv))
+            return -ENOMEM;
+    }
+    return 0;
+}
+
+static int cmp_iv(const void *pa, const void *pb)
+{
+    const ev_iv_t *a = pa, *b = pb;
+    if (a->image != b->image)
+        return a->image < b->image ? -1 : 1;
+    if (a->a != b->a)
+        return a->a < b->a ? -1 : 1;
+    return 0;
+}
+
+static const lr_lv_t *iv_lv(const ev_ctx_t *c, const ev_iv_t *x)
+{
+    return &c->views[x->g][x->v]->lvs[x->lv];
+}
+
+/* Whether a valid label at the PV's place carries this PV's UUID now. */
+static bool pv_current(const ev_ctx_t *c, const ev_iv_t *x)
+{
+    const lr_vg_t *vg = c->views[x->g][x->v];
+    const char *raw = vg->pvs[x->pv].raw_id;
+    for (size_t i = 0; i < c->scan->n_labels; i++) {
+        const lr_scan_label_t *l = &c->scan->labels[i];
+        if (l->image == x->image && l->valid && strcmp(l->label.pv_uuid, raw) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* 1: y took x's bytes, -1: x took y's, 0: the same LV or undecided. */
+static int direction(const ev_ctx_t *c, const ev_iv_t *x, const ev_iv_t *y)
+{
+    if (x->g == y->g) {
+        const lr_lv_t *lx = iv_lv(c, x), *ly = iv_lv(c, y);
+        bool same =
+            lx->id && ly->id ? strcmp(lx->id, ly->id) == 0 : strcmp(lx->name, ly->name) == 0;
+        uint64_t sx = c->ev->vgs[x->g].versions[x->v].seqno;
+        uint64_t sy = c->ev->vgs[y->g].versions[y->v].seqno;
+        if (same || sx == sy)
+            return 0;
+        return sy > sx ? 1 : -1;
+    }
+    /* Another VG: the one whose PV label is on the disk now came later
+     * (pvcreate -ff wrote it), else the newer creation time. */
+    bool cx = pv_current(c, x), cy = pv_current(c, y);
+    if (cx != cy)
+        return cy ? 1 : -1;
+    int64_t tx = c->ev->vgs[x->g].versions[x->v].time, ty = c->ev->vgs[y->g].versions[y->v].time;
+    if (tx && ty && tx != ty)
+        return ty > tx ? 1 : -1;
+    return 0;
+}
+
+static int add_range_sorted(lr_ev_reuse_t *r, uint64_t first, uint64_t last)
+{
+    /* merge into an overlapping or adjacent range when there is one */
+    for (size_t i = 0; i < r->n_ranges; i++) {
+        lr_ev_range_t *q = &r->ranges[i];
+        if (first <= q->last + 1 && last + 1 >= q->first) {
+            q->first = first < q->first ? first : q->first;
+            q->last = last > q->last ? last : q->last;
+            return 0;
+        }
+    }
+    lr_ev_range_t *n = realloc(r->ranges, (r->n_ranges + 1) * sizeof(*n));
+    if (!n)
+        return -ENOMEM;
+    r->ranges = n;
+    size_t i = r->n_ranges++;
+    while (i > 0 && r->ranges[i - 1].first > first) {
+        r->ranges[i] = r->ranges[i - 1];
+        i--;
+    }
+    r->ranges[i] = (lr_ev_range_t){first, last};
+    return 0;
+}
+
+static lr_ev_reuse_t *new_reuse(lr_ev_lv_t *o)
+{
+    lr_ev_reuse_t *n = realloc(o->reuse, (o->n_reuse + 1) * sizeof(*n));
+    if (!n)
+        return NULL;
+    o->reuse = n;
+    lr_ev_reuse_t *r = &n[o->n_reuse++];
+    memset(r, 0, sizeof(*r));
+    return r;
+}
+
+/* Points r at the taker's version (its first one holding the extents). */
+static int set_taker(ev_ctx_t *c, lr_ev_reuse_t *r, const ev_iv_t *t)
+{
+    free(r->lv);
+    r->seqno = c->ev->vgs[t->g].versions[t->v].seqno;
+    r->taker_vg = (int)t->g;
+    r->taker_version = (int)t->v;
+    r->taker_lv = t->lv;
+    r->lv = strdup(iv_lv(c, t)->name);
+    return r->lv ? 0 : -ENOMEM;
+}
+
+/* Records that `taker` holds bytes [lo, hi) of `old`'s area. */
+static int record(ev_ctx_t *c, const ev_iv_t *old, const ev_iv_t *taker, uint64_t lo, uint64_t hi)
+{
+    lr_ev_lv_t *o = &c->ev->vgs[old->g].versions[old->v].lvs[old->lv];
+    const lr_pv_t *opv = &c->views[old->g][old->v]->pvs[old->pv];
+    const lr_lv_t *tl = iv_lv(c, taker);
+    const char *tid = tl->id ? tl->id : tl->name;
+    lr_ev_reuse_t *r = NULL;
+    for (size_t i = 0; i < o->n_reuse && !r; i++) {
+        lr_ev_reuse_t *q = &o->reuse[i];
+        if (q->taker_vg == (int)taker->g && strcmp(q->lv_id, tid) == 0 &&
+            strcmp(q->pv, opv->key) == 0)
+            r = q;
+    }
+    if (!r) {
+        if (!(r = new_reuse(o)))
+            return -ENOMEM;
+        r->other_vg = taker->g != old->g;
+        r->vg = strdup(c->views[taker->g][taker->v]->name);
+        r->lv_id = strdup(tid);
+        r->pv = strdup(opv->key);
+        r->pv_id = strdup(opv->id);
+        if (!r->vg || !r->lv_id || !r->pv || !r->pv_id || set_taker(c, r, taker))
+            return -ENOMEM;
+    } else if (c->ev->vgs[taker->g].versions[taker->v].seqno < r->seqno && set_taker(c, r, taker)) {
+        return -ENOMEM;
+    }
+    /* the taker starts inside these bytes: its signature (probed before)
+     * now sits where the old LV's data was */
+    const lr_ev_content_t *tc = &c->ev->vgs[taker->g].versions[taker->v].lvs[taker->lv].content;
+    if (!r->taker_content && taker->lv_start && taker->a >= lo && taker->a < hi &&
+        tc->state == LR_EV_FOUND && tc->type) {
+        r->taker_lv_extent = old->le + (taker->a - old->a) / old->ext;
+        if (!(r->taker_content = strdup(tc->type)))
+            return -ENOMEM;
+    }
+    uint64_t first = old->pe + (lo - old->a) / old->ext;
+    uint64_t last = old->pe + (hi - 1 - old->a) / old->ext;
+    return add_range_sorted(r, first, last);
+}
+
+static int cmp_reuse(const void *pa, const void *pb)
+{
+    const lr_ev_reuse_t *a = pa, *b = pb;
+    if (a->seqno != b->seqno)
+        return a->seqno < b->seqno ? -1 : 1;
+    int k = strcmp(a->vg, b->vg);
+    return k ? k : strcmp(a->lv, b->lv);
+}
+
+/* Extents of each LV's areas (on PVs that were found), and how many of
+ * them some reuse covers: one pass over the intervals. */
+static int count_extents(ev_ctx_t *c)
+{
+    lr_ev_range_t *r = NULL;
+    size_t cap = 0;
+    for (size_t i = 0; i < c->n_ivs; i++) {
+        const ev_iv_t *x = &c->ivs[i];
+        lr_ev_lv_t *o = &c->ev->vgs[x->g].versions[x->v].lvs[x->lv];
+        uint64_t n = (x->b - x->a) / x->ext;
+        o->pv_extents += n;
+        if (o->n_reuse == 0 || n == 0)
+            continue;
+        size_t nr = 0;
+        if (ev_reuse_ranges(o, c->views[x->g][x->v]->pvs[x->pv].key, &r, &nr, &cap)) {
+            free(r);
+            return -ENOMEM;
+        }
+        o->pv_extents_reused += ev_covered(x->pe, x->pe + n - 1, r, nr);
+    }
+    free(r);
+    return 0;
+}
+
+int ev_reuse_all(ev_ctx_t *c)
+{
+    for (size_t g = 0; g < c->ev->n_vgs; g++)
+        for (size_t v = 0; v < c->ev->vgs[g].n_versions; v++)
+            if (c->views[g][v] && collect_ivs(c, (uint32_t)g, (uint32_t)v, c->views[g][v]))
+                return -ENOMEM;
+    if (c->n_ivs > 1)
+        qsort(c->ivs, c->n_ivs, sizeof(*c->ivs), cmp_iv);
+    /* sorted by start: every interval overlapping ivs[i] from the right
+     * starts before its end */
+    for (size_t i = 0; i < c->n_ivs; i++) {
+        const ev_iv_t *x = &c->ivs[i];
+        for (size_t j = i + 1; j < c->n_ivs; j++) {
+            const ev_iv_t *y = &c->ivs[j];
+            if (y->image != x->image || y->a >= x->b)
+                break;
+            uint64_t lo = y->a, hi = x->b < y->b ? x->b : y->b;
+            int d = direction(c, x, y);
+            int rc = d > 0 ? record(c, x, y, lo, hi) : d < 0 ? record(c, y, x, lo, hi) : 0;
+            if (rc)
+                return rc;
+        }
+    }
+    for (size_t g = 0; g < c->ev->n_vgs; g++) {
+        for (size_t v = 0; v < c->ev->vgs[g].n_versions; v++) {
+            lr_ev_version_t *ver = &c->ev->vgs[g].versions[v];
+            for (size_t l = 0; l < ver->n_lvs; l++) {
+                lr_ev_lv_t *o = &ver->lvs[l];
+                for (size_t i = 0; i < o->n_reuse; i++) {
+                    lr_ev_reuse_t *r = &o->reuse[i];
+                    for (size_t k = 0; k < r->n_ranges; k++)
+                        r->extents += r->ranges[k].last - r->ranges[k].first + 1;
+                }
+                if (o->n_reuse > 1)
+                    qsort(o->reuse, o->n_reuse, sizeof(*o->reuse), cmp_reuse);
+            }
+        }
+    }
+    return count_extents(c);
+}

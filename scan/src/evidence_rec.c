@@ -1,0 +1,372 @@
+/* Evidence: which version to restore, and the warnings a restore deserves.
+ *
+ * A destructive event is a version that removed or shrank an LV or left
+ * none (and, after the newest version, another VG taking extents of this
+ * VG's PVs: a re-initialised PV). Its loss is recoverable while some lost
+ * extent was taken by no later LV. The recommendation is the version just
+ * before the earliest recoverable event; each later recoverable event
+ * gives an alternative. A version with no LVs is never recommended when an
+ * earlier one had LVs. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evidence_int.h"
+#include "lr/strbuf.h"
+
+static size_t visible(const lr_ev_version_t *v)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < v->n_lvs; i++)
+        n += v->lvs[i].visible;
+    return n;
+}
+
+static const lr_ev_lv_t *find_lv(const lr_ev_version_t *v, const lr_ev_lv_t *like)
+{
+    for (size_t i = 0; i < v->n_lvs; i++) {
+        const lr_ev_lv_t *l = &v->lvs[i];
+        if (like->id && l->id ? strcmp(l->id, like->id) == 0 : strcmp(l->name, like->name) == 0)
+            return l;
+    }
+    return NULL;
+}
+
+/* The PV extents LV `lv` of view vg holds on the PV with raw UUID pv_raw
+ * (none for a NULL lv), appended to v. */
+static int lv_ranges(const lr_vg_t *vg, const lr_lv_t *lv, const char *pv_raw, lr_ev_range_t **v,
+                     size_t *n, size_t *cap)
+{
+    if (!vg || !lv)
+        return 0;
+    lr_pv_area_iter_t it = lr_pv_areas(vg);
+    lr_pv_area_t a;
+    while (lr_pv_area_next(&it, &a))
+        if (&vg->lvs[a.lv] == lv && a.len && strcmp(vg->pvs[a.pv].raw_id, pv_raw) == 0 &&
+            ev_push_range(v, n, cap, a.start, a.start + a.len - 1))
+            return -ENOMEM;
+    return 0;
+}
+
+/* Lost extents of LV l of version p (gone or cut in version e) and how
+ * many of them no later LV took, by range arithmetic. */
+static int lost_extents(const ev_ctx_t *c, size_t g, size_t p, size_t e, size_t l, uint64_t *lost,
+                        uint64_t *untouched)
+{
+    const lr_vg_t *pv = c->views[g][p], *ev = c->views[g][e];
+    const lr_ev_lv_t *o = &c->ev->vgs[g].versions[p].lvs[l];
+    const lr_lv_t *after = o->id ? lr_vg_find_lv_by_id(ev, o->id) : lr_vg_find_lv(ev, o->name);
+    *lost = *untouched = 0;
+    lr_ev_range_t *r = NULL;
+    size_t n = 0, cap = 0;
+    int rc = 0;
+    lr_pv_area_iter_t it = lr_pv_areas(pv);
+    lr_pv_area_t a;
+    while (!rc && lr_pv_area_next(&it, &a)) {
+        if (a.lv != l || a.len == 0)
+            continue;
+        uint64_t first = a.start, last = a.start + a.len - 1;
+        n = 0;
+        rc = lv_ranges(ev, after, pv->pvs[a.pv].raw_id, &r, &n, &cap);
+        if (rc)
+            break;
+        size_t n_kept = n;
+        uint64_t kept = ev_covered(first, last, r, n_kept);
+        rc = ev_reuse_ranges(o, pv->pvs[a.pv].key, &r, &n, &cap);
+        if (rc)
+            break;
+        uint64_t kept_or_taken = ev_covered(first, last, r, n);
+        *lost += a.len - kept;
+        *untouched += a.len - kept_or_taken;
+    }
+    free(r);
+    return rc;
+}
+
+static void put_ranges(lr_strbuf_t *b, const lr_ev_reuse_t *r)
+{
+    lr_strbuf_printf(b, "%s:", r->pv);
+    for (size_t k = 0; k < r->n_ranges; k++) {
+        if (r->ranges[k].first == r->ranges[k].last)
+            lr_strbuf_printf(b, "%s%" PRIu64, k ? "," : "", r->ranges[k].first);
+        else
+            lr_strbuf_printf(b, "%s%" PRIu64 "-%" PRIu64, k ? "," : "", r->ranges[k].first,
+                             r->ranges[k].last);
+    }
+}
+
+/* "root's extents pv0:0-3 were reused by scratch (seqno 8) and now hold its
+ * ext4" for each reuse (only other-VG ones when other_only). */
+static void put_reuse(lr_strbuf_t *b, const lr_ev_lv_t *o, bool other_only)
+{
+    for (size_t i = 0; i < o->n_reuse; i++) {
+        const lr_ev_reuse_t *r = &o->reuse[i];
+        if (other_only && !r->other_vg)
+            continue;
+        lr_strbuf_printf(b, "; %s's extents ", o->name);
+        put_ranges(b, r);
+        lr_strbuf_printf(b, " were reused by %s%s%s (seqno %" PRIu64 ")", r->other_vg ? r->vg : "",
+                         r->other_vg ? "/" : "", r->lv, r->seqno);
+        if (r->taker_content)
+            lr_strbuf_printf(b, " and now hold its %s", r->taker_content);
+        else
+            lr_strbuf_puts(b, ", no signature found there");
+    }
+}
+
+/* What an event at version e (previous loaded version p) lost; returns
+ * whether some of it is untouched. */
+static bool put_losses(const ev_ctx_t *c, size_t g, size_t p, size_t e, lr_strbuf_t *b)
+{
+    const lr_ev_version_t *pv = &c->ev->vgs[g].versions[p], *ev = &c->ev->vgs[g].versions[e];
+    bool any = false;
+    for (size_t l = 0; l < pv->n_lvs; l++) {
+        const lr_ev_lv_t *o = &pv->lvs[l];
+        if (!o->visible)
+            continue;
+        const lr_ev_lv_t *now = find_lv(ev, o);
+        if (now && now->extents >= o->extents)
+            continue;
+        uint64_t lost, untouched;
+        if (lost_extents(c, g, p, e, l, &lost, &untouched))
+            lost = untouched = 0; /* out of memory: say nothing rather than guess */
+        if (lost == 0)
+            continue;
+        put_reuse(b, o, false);
+        lr_strbuf_printf(b, "; %" PRIu64 " of %s's %" PRIu64 " %s extents are untouched", untouched,
+                         o->name, lost, now ? "cut" : "lost");
+        any |= untouched > 0;
+    }
+    return any;
+}
+
+/* The changes of versions newer than e, oldest first: "10–11 (+scratch, ...)". */
+static void put_undoes(const lr_ev_vg_t *vg, size_t e, lr_strbuf_t *b)
+{
+    bool first = true;
+    uint64_t lo = 0, hi = 0;
+    lr_strbuf_t list = LR_STRBUF_INIT;
+    for (size_t k = e; k-- > 0;) {
+        const lr_ev_version_t *v = &vg->versions[k];
+        if (!v->loaded || !v->change || !*v->change)
+            continue;
+        if (first)
+            lo = v->seqno;
+        hi = v->seqno;
+        lr_strbuf_printf(&list, "%s%s", first ? "" : ", ", v->change);
+        first = false;
+    }
+    if (!first) {
+        if (lo == hi)
+            lr_strbuf_printf(b, "; restoring it also undoes %" PRIu64 " (%s)", lo, list.s);
+        else
+            lr_strbuf_printf(b, "; restoring it also undoes %" PRIu64 "–%" PRIu64 " (%s)", lo, hi,
+                             list.s);
+    }
+    lr_strbuf_free(&list);
+}
+
+typedef struct cand {
+    size_t version; /* index to recommend */
+    char *reason;
+    bool recoverable;
+} cand_t;
+
+static int add_cand(cand_t **v, size_t *n, size_t version, lr_strbuf_t *b, bool recoverable)
+{
+    char *reason = lr_strbuf_take(b, NULL);
+    cand_t *nv = reason ? realloc(*v, (*n + 1) * sizeof(**v)) : NULL;
+    if (!nv) {
+        free(reason);
+        return -ENOMEM;
+    }
+    *v = nv;
+    nv[(*n)++] = (cand_t){version, reason, recoverable};
+    return 0;
+}
+
+/* An event at version e whose previous loaded version is p. */
+static int event_cand(ev_ctx_t *c, size_t g, size_t p, size_t e, cand_t **cands, size_t *n)
+{
+    lr_ev_vg_t *vg = &c->ev->vgs[g];
+    lr_ev_version_t *ev = &vg->versions[e];
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    lr_strbuf_printf(&b, "the last version before %s%s%s (seqno %" PRIu64 ")",
+                     ev->command ? "`" : "", ev->command ? ev->command : ev->event_text,
+                     ev->command ? "`" : "", ev->seqno);
+    put_undoes(vg, e, &b);
+    ev->recoverable = put_losses(c, g, p, e, &b);
+    return add_cand(cands, n, p, &b, ev->recoverable);
+}
+
+/* After the newest version another VG took extents: a re-initialised PV. */
+static int reinit_cand(ev_ctx_t *c, size_t g, size_t newest, cand_t **cands, size_t *n)
+{
+    lr_ev_version_t *v = &c->ev->vgs[g].versions[newest];
+    const lr_ev_reuse_t *first = NULL;
+    uint64_t total = 0, untouched = 0;
+    for (size_t l = 0; l < v->n_lvs; l++) {
+        const lr_ev_lv_t *o = &v->lvs[l];
+        for (size_t i = 0; i < o->n_reuse; i++)
+            if (o->reuse[i].other_vg && !first)
+                first = &o->reuse[i];
+        if (o->visible) {
+            total += o->pv_extents;
+            untouched += o->pv_extents - o->pv_extents_reused;
+        }
+    }
+    if (!first)
+        return 0;
+    v->events |= LR_EV_EVENT_REINIT;
+    v->recoverable = untouched > 0;
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    lr_strbuf_printf(&b, "the newest version; afterwards VG %s (seqno %" PRIu64 ") re-used its PV",
+                     first->vg, first->seqno);
+    for (size_t l = 0; l < v->n_lvs; l++)
+        if (v->lvs[l].visible)
+            put_reuse(&b, &v->lvs[l], true);
+    lr_strbuf_printf(&b, "; %" PRIu64 " of its %" PRIu64 " LV extents are untouched", untouched,
+                     total);
+    return add_cand(cands, n, newest, &b, v->recoverable);
+}
+
+static int set_rec(lr_ev_rec_t *r, const lr_ev_vg_t *vg, const cand_t *c)
+{
+    r->version = (int)c->version;
+    r->seqno = vg->versions[c->version].seqno;
+    r->reason = strdup(c->reason);
+    return r->reason ? 0 : -ENOMEM;
+}
+
+/* No recoverable loss: the newest version with LVs, unless a 0-LV version
+ * is newest and older ones had LVs. */
+static int fallback(lr_ev_vg_t *vg, int newest, bool events)
+{
+    if (newest < 0) {
+        vg->no_recommendation = strdup("no version of this VG could be read");
+        return vg->no_recommendation ? 0 : -ENOMEM;
+    }
+    bool older_lvs = false;
+    for (size_t k = (size_t)newest + 1; k < vg->n_versions; k++)
+        older_lvs |= vg->versions[k].loaded && visible(&vg->versions[k]) > 0;
+    if (visible(&vg->versions[newest]) == 0 && older_lvs) {
+        vg->no_recommendation = strdup("the newest version has no LVs and what the older versions "
+                                       "held was reused since");
+        return vg->no_recommendation ? 0 : -ENOMEM;
+    }
+    vg->has_recommended = true;
+    vg->recommended.version = newest;
+    vg->recommended.seqno = vg->versions[newest].seqno;
+    vg->recommended.reason = strdup(events ? "the newest version: what earlier versions lost was "
+                                             "reused by later LVs since"
+                                           : "the newest version: no LV was removed or shrunk in "
+                                             "the history found");
+    return vg->recommended.reason ? 0 : -ENOMEM;
+}
+
+int ev_recommend(ev_ctx_t *c, size_t g)
+{
+    lr_ev_vg_t *vg = &c->ev->vgs[g];
+    cand_t *cands = NULL;
+    size_t n = 0;
+    int rc = 0, prev = -1, newest = -1;
+    bool events = false;
+    for (size_t k = vg->n_versions; !rc && k-- > 0;) {
+        lr_ev_version_t *v = &vg->versions[k];
+        if (!v->loaded)
+            continue;
+        if (prev >= 0 && v->events && visible(&vg->versions[prev]) > 0) {
+            events = true;
+            rc = event_cand(c, g, (size_t)prev, k, &cands, &n);
+        }
+        if (prev < 0 || vg->versions[prev].seqno != v->seqno)
+            prev = (int)k;
+        newest = (int)k;
+    }
+    if (!rc && newest >= 0)
+        rc = reinit_cand(c, g, (size_t)newest, &cands, &n);
+    bool have = false;
+    for (size_t i = 0; !rc && i < n; i++) {
+        if (!cands[i].recoverable)
+            continue;
+        if (!have) {
+            have = vg->has_recommended = true;
+            rc = set_rec(&vg->recommended, vg, &cands[i]);
+            continue;
+        }
+        lr_ev_rec_t *a = realloc(vg->alternatives, (vg->n_alternatives + 1) * sizeof(*a));
+        if (!a) {
+            rc = -ENOMEM;
+            break;
+        }
+        vg->alternatives = a;
+        rc = set_rec(&a[vg->n_alternatives++], vg, &cands[i]);
+    }
+    if (!rc && !have)
+        rc = fallback(vg, newest, events || n > 0);
+    for (size_t i = 0; i < n; i++)
+        free(cands[i].reason);
+    free(cands);
+    return rc;
+}
+
+/* ---- warnings ----------------------------------------------------------------- */
+
+static int push_warning(lr_ev_warning_t **v, size_t *n, const lr_ev_warning_t *w)
+{
+    lr_ev_warning_t *nv = realloc(*v, (*n + 1) * sizeof(*nv));
+    if (!nv)
+        return -ENOMEM;
+    *v = nv;
+    nv[(*n)++] = *w;
+    return 0;
+}
+
+int lr_evidence_warnings(const lr_evidence_t *ev, size_t g, size_t version, lr_ev_warning_t **out,
+                         size_t *n, lr_error_t *err)
+{
+    if (!out || !n)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "invalid arguments");
+    *out = NULL;
+    *n = 0;
+    if (!ev || g >= ev->n_vgs || version >= ev->vgs[g].n_versions)
+        return lr_error_set(err, LR_ERANGE, LR_NO_OFFSET, "no such VG or version");
+    const lr_ev_vg_t *vg = &ev->vgs[g];
+    const lr_ev_version_t *v = &vg->versions[version];
+    int rc = 0;
+    for (size_t l = 0; !rc && l < v->n_lvs; l++) {
+        const lr_ev_lv_t *o = &v->lvs[l];
+        for (size_t i = 0; !rc && i < o->n_reuse; i++) {
+            if (!o->reuse[i].taker_content)
+                continue;
+            lr_ev_warning_t w = {.kind = LR_EV_WARN_REUSED, .lv = o->name, .reuse = &o->reuse[i]};
+            rc = push_warning(out, n, &w);
+        }
+        if (!rc && o->content.state == LR_EV_FOUND && o->content.fs_size > o->size) {
+            lr_ev_warning_t w = {.kind = LR_EV_WARN_FS_LARGER,
+                                 .lv = o->name,
+                                 .lv_size = o->size,
+                                 .fs_size = o->content.fs_size,
+                                 .fs_type = o->content.type};
+            rc = push_warning(out, n, &w);
+        }
+    }
+    if (!rc && v->loaded && visible(v) == 0) {
+        for (size_t k = version + 1; k < vg->n_versions; k++) {
+            if (!vg->versions[k].loaded || visible(&vg->versions[k]) == 0)
+                continue;
+            lr_ev_warning_t w = {.kind = LR_EV_WARN_EMPTY, .seqno = vg->versions[k].seqno};
+            rc = push_warning(out, n, &w);
+            break;
+        }
+    }
+    if (rc) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+        return lr_error_oom(err);
+    }
+    return 0;
+}

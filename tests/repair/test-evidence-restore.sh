@@ -1,0 +1,63 @@
+#!/bin/bash
+# lvmrepair --restore and the evidence (lr/evidence.h): the plan shows what
+# each returning LV holds now and its reused extents; WARNING lines for
+# (a) reused extents where a later LV's signature now sits, (b) a version
+# with no LVs after one with LVs, and (c) a
+# filesystem larger than its LV; with --yes a warning refuses (exit 1,
+# nothing written) unless --force is given. Fixture: fixtures/evidence
+# (fixtures/make-evidence.sh: lvremove root, lvcreate scratch on root's
+# first extents + mkfs.ext4, lvreduce home under its ext4).
+#
+# Usage: test-evidence-restore.sh LVMREPAIR FIXTURES
+set -u
+REPAIR=$1
+FIX=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+PASS=0
+FAIL=0
+ok() { PASS=$((PASS + 1)); }
+bad() { FAIL=$((FAIL + 1)); echo "FAIL: $*"; }
+
+zcat "$FIX/evidence/disk.img.gz" >"$T/d.img"
+SUM=$(sha256sum <"$T/d.img")
+
+# seqno 6: root comes back, its first 4 extents hold scratch's ext4
+"$REPAIR" --restore seqno=6 --dry-run "$T/d.img" >"$T/o" 2>"$T/e"
+[ $? = 0 ] && ok || bad "dry run of seqno 6 failed: $(cat "$T/e")"
+grep -q '^  root (8.0 MiB): ext4 label "SCRATCH"' "$T/o" && ok || bad "no content line for root: $(cat "$T/o")"
+grep -q '^    extents pv0:0-3 reused since by evid0/scratch (seqno 8), which now holds ext4' "$T/o" &&
+    ok || bad "no reuse line for root"
+grep -q '^WARNING: LV root: extents pv0:0-3 were reused by evid0/scratch (seqno 8), whose ext4 now sits there' "$T/o" &&
+    ok || bad "no (a) warning"
+[ "$(grep -c '^WARNING:' "$T/o")" = 1 ] && ok || bad "seqno 6: not exactly one warning"
+
+# --yes with a warning: refused, nothing written
+"$REPAIR" --restore seqno=6 --yes "$T/d.img" >"$T/o" 2>"$T/e"
+[ $? = 1 ] && ok || bad "--yes with a warning did not exit 1"
+grep -q "1 warning above: nothing written (--force to restore anyway)" "$T/e" && ok || bad "refusal: $(cat "$T/e")"
+[ "$(sha256sum <"$T/d.img")" = "$SUM" ] && ok || bad "the refused restore changed the image"
+
+# seqno 9: home's ext4 (16 MiB) is larger than the LV (4 MiB)
+"$REPAIR" --restore seqno=9 --dry-run "$T/d.img" >"$T/o" 2>"$T/e"
+grep -q '^WARNING: LV home: its ext4 filesystem spans 16.0 MiB, more than the LV.s 4.0 MiB in this version: restoring it truncates the filesystem' "$T/o" &&
+    ok || bad "no (c) warning for seqno 9: $(grep WARNING "$T/o")"
+
+# seqno 8: no reuse of what comes back with a signature, the filesystems fit: no warning
+"$REPAIR" --restore seqno=8 --dry-run "$T/d.img" >"$T/o" 2>"$T/e"
+grep -q '^WARNING' "$T/o" && bad "seqno 8 warned: $(grep WARNING "$T/o")" || ok
+
+# --yes --force goes on
+"$REPAIR" --restore seqno=6 --yes --force --undo "$T/u" "$T/d.img" >"$T/o" 2>"$T/e"
+[ $? = 0 ] && ok || bad "--yes --force failed: $(cat "$T/e")"
+[ "$(sha256sum <"$T/d.img")" != "$SUM" ] && ok || bad "--yes --force wrote nothing"
+
+# (b): evidold's newest version has no LVs, the one before had some
+zcat "$FIX/evidence/reinit.img.gz" >"$T/r.img"
+"$REPAIR" --restore seqno=9 --vg evidold --dry-run "$T/r.img" >"$T/o" 2>"$T/e"
+grep -q '^WARNING: seqno 9 has no LVs, but seqno 8 had some: restoring it leaves the VG empty' "$T/o" &&
+    ok || bad "no (b) warning: $(cat "$T/o" "$T/e" | tail -5)"
+grep -q '^  (no LVs)' "$T/o" && ok || bad "(b): no '(no LVs)' line"
+
+echo "$PASS passed, $FAIL failed"
+[ "$FAIL" = 0 ]
