@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "lr/strbuf.h"
+#include "lr/safety.h"
 
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
 
@@ -827,6 +828,10 @@ static int set_opt(args_t *a, const opt_t *o, const char *inline_val, int argc, 
         if (*i + 1 >= argc)
             return usage_error("option '--%s' needs a value", o->name);
         v = argv[++*i];
+        if (!lr_opt_value_ok(v))
+            return usage_error("option '--%s' needs a value, not the option '%s' (write "
+                               "--%s=VALUE if that is the value)",
+                               o->name, v, o->name);
     }
     *(const char **)(base + o->field) = v;
     return 0;

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -27,7 +28,9 @@
 #include "lr/extract.h"
 #include "lr/fmt.h"
 #include "lr/repair.h"
+#include "lr/safety.h"
 #include "lr/scan.h"
+#include "lr/strbuf.h"
 #include "lr/undo.h"
 
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_DECLINED = 5 };
@@ -435,9 +438,16 @@ static bool parse_args(args_t *a, int argc, char **argv)
     a->argc = argc;
     a->argv = argv;
     int c;
-    while ((c = getopt_long(argc, argv, "nho:", long_opts, NULL)) != -1)
+    while ((c = getopt_long(argc, argv, "nho:", long_opts, NULL)) != -1) {
+        /* "--undo --dry-run": a separate value that is the next option */
+        if (optarg && optarg == argv[optind - 1] && !lr_opt_value_ok(optarg))
+            return usage_error(a,
+                               "%s needs a value, not the option '%s' (write %s=VALUE if that "
+                               "is the value)",
+                               argv[optind - 2], optarg, argv[optind - 2]);
         if (!parse_opt(a, c, optarg))
             return false;
+    }
     if (a->n_modes != 1)
         return usage_error(a, "give exactly one of --restore, --apply-undo, --diff, --export, "
                               "--extract");
@@ -582,6 +592,67 @@ static void log_append(const args_t *a, const char *undo, const char *body)
         fprintf(stderr, "%s: warning: writing the log %s failed\n", prog, a->log);
 }
 
+/* ---- files that must all be different ------------------------------------------------- */
+
+/* What the run reads and writes, each with what the user calls it. */
+typedef struct targets {
+    const char *path[64];
+    char *owned[32]; /* paths made here (copies), freed by targets_free */
+    char role[64][48];
+    size_t n, n_owned;
+} targets_t;
+
+static void targets_add(targets_t *t, const char *path, const char *role, size_t k, bool many)
+{
+    if (!path || t->n == sizeof(t->path) / sizeof(t->path[0]))
+        return;
+    t->path[t->n] = path;
+    if (many)
+        snprintf(t->role[t->n], sizeof(t->role[0]), "%s %zu", role, k + 1);
+    else
+        snprintf(t->role[t->n], sizeof(t->role[0]), "%s", role);
+    t->n++;
+}
+
+static void targets_free(targets_t *t)
+{
+    for (size_t i = 0; i < t->n_owned; i++)
+        free(t->owned[i]);
+}
+
+/* The images, the undo file, the log and every output of the run, by
+ * identity (lr_path_same: symlinks and hard links are seen through): an
+ * output landing on an image, the undo file or another output is refused
+ * before anything is written. undo is the undo file (may be NULL);
+ * images are the run's (n of them). */
+static int check_targets(const args_t *a, const char *undo, const char *const *images, size_t n)
+{
+    targets_t t = {.n = 0};
+    for (size_t i = 0; i < n; i++)
+        targets_add(&t, images[i], "image", i, n > 1);
+    targets_add(&t, undo, "undo file", 0, false);
+    targets_add(&t, a->log, "log", 0, false);
+    targets_add(&t, a->out_file, "output", 0, false);
+    for (size_t i = 0; a->output && i < n && t.n_owned < 32; i++) {
+        char *copy = NULL;
+        if (lr_repair_copy_path(images[i], a->output, &copy, NULL) == 0) {
+            t.owned[t.n_owned++] = copy;
+            targets_add(&t, copy, "copy", i, n > 1);
+        }
+    }
+    size_t i = 0, j = 0;
+    int ex = EXIT_OK;
+    if (lr_path_find_same(t.path, t.n, &i, &j)) {
+        char b1[PATH_MAX], b2[PATH_MAX];
+        fprintf(stderr, "%s: the %s %s is the same file as the %s %s: nothing written\n", prog,
+                t.role[j], lr_tty_safe(t.path[j], b1, sizeof(b1)), t.role[i],
+                lr_tty_safe(t.path[i], b2, sizeof(b2)));
+        ex = EXIT_USAGE;
+    }
+    targets_free(&t);
+    return ex;
+}
+
 /* ---- --restore ------------------------------------------------------------------------ */
 
 /* The undo file's name, once it exists (before the first write). */
@@ -714,12 +785,14 @@ static int write_plan(const args_t *a, lr_repair_plan_t *p)
     lr_error_t err;
     lr_error_clear(&err);
     char *undo = NULL;
-    int rc = a->output ? make_copies(a, p, &err) : 0;
-    if (!rc && a->undo)
-        rc = (undo = strdup(a->undo)) ? 0 : lr_error_oom(&err);
-    else if (!rc)
-        rc = lr_repair_plan_undo_path(p, 0, &undo, &err);
-    int ex = rc ? fail(rc, &err) : execute(a, p, undo, &err);
+    int rc = a->undo ? ((undo = strdup(a->undo)) ? 0 : lr_error_oom(&err))
+                     : lr_repair_plan_undo_path(p, 0, &undo, &err);
+    int ex = rc ? fail(rc, &err)
+                : check_targets(a, undo, (const char *const *)a->images, (size_t)a->n_images);
+    if (ex == EXIT_OK && a->output && (rc = make_copies(a, p, &err)) != 0)
+        ex = fail(rc, &err);
+    if (ex == EXIT_OK)
+        ex = execute(a, p, undo, &err);
     free(undo);
     return ex;
 }
@@ -871,7 +944,15 @@ static int do_apply_undo(const args_t *a)
     if (rc)
         return fail(rc, &err);
     int ex = EXIT_OK;
-    if (a->n_images && (size_t)a->n_images != f->n_images) {
+    const char **images = calloc(f->n_images + 1, sizeof(*images));
+    for (size_t i = 0; images && i < f->n_images && (!a->n_images || i < (size_t)a->n_images); i++)
+        images[i] = undo_image_path(a, f, i);
+    if (!images)
+        ex = fail(lr_error_oom(&err), &err);
+    else
+        ex = check_targets(a, a->mode_arg, images, f->n_images);
+    free(images);
+    if (ex == EXIT_OK && a->n_images && (size_t)a->n_images != f->n_images) {
         fprintf(stderr,
                 "%s: the undo file is for %s image(s); give that many or none\n(see %s "
                 "--help)\n",
@@ -979,11 +1060,15 @@ int main(int argc, char **argv)
     args_t a;
     if (!parse_args(&a, argc, argv))
         return a.status;
+    int ex = a.mode == MODE_APPLY_UNDO
+                 ? EXIT_OK
+                 : check_targets(&a, a.undo, (const char *const *)a.images, (size_t)a.n_images);
+    if (ex != EXIT_OK)
+        return ex;
     switch (a.mode) {
-    case MODE_RESTORE: {
-        int ex = check_outputs(&a);
+    case MODE_RESTORE:
+        ex = check_outputs(&a);
         return ex != EXIT_OK ? ex : with_scan(&a, restore_scanned);
-    }
     case MODE_APPLY_UNDO:
         return do_apply_undo(&a);
     case MODE_DIFF:

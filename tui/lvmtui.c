@@ -15,6 +15,7 @@
 
 #include "draw.h"
 #include "lr/io.h"
+#include "lr/safety.h"
 #include "lr/tui.h"
 
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
@@ -79,6 +80,12 @@ static int parse_args(int argc, char **argv, cli_t *cli)
     cli->cols = LR_TUI_MIN_COLS;
     int c;
     while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+        /* "--script --help": a separate value that is the next option */
+        if (optarg && optarg == argv[optind - 1] && !lr_opt_value_ok(optarg)) {
+            fprintf(stderr, "lvmtui: %s needs a value, not the option '%s'\n", argv[optind - 2],
+                    optarg);
+            return -1;
+        }
         switch (c) {
         case 'c':
             if (strcmp(optarg, "auto") == 0)
@@ -299,15 +306,10 @@ static int check_images(const cli_t *cli)
     int bad = 0;
     for (size_t i = 0; i < cli->n_paths; i++) {
         const char *path = cli->paths[i];
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        struct stat st;
-        const char *why = NULL;
-        if (fd < 0)
-            why = strerror(errno);
-        else if (fstat(fd, &st) != 0)
-            why = strerror(errno);
-        else if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-            why = "not a regular file or block device";
+        lr_error_t err;
+        lr_error_clear(&err);
+        int fd = -1;
+        const char *why = lr_open_image_fd(path, O_RDONLY, &fd, NULL, &err) ? err.msg : NULL;
         if (fd >= 0)
             close(fd);
         if (why) {

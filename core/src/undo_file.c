@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "lr/crc.h"
+#include "lr/safety.h"
 #include "lr/undo.h"
 #include "le.h"
 #include "write_int.h"
@@ -34,14 +35,12 @@ void lr_undo_file_free(lr_undo_file_t *f)
 /* Reads the whole file; undo files are small (old metadata areas). */
 static int slurp(const char *path, uint8_t **data, uint64_t *len, lr_error_t *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
-        return lr_error_at(err, path, -e, LR_NO_OFFSET, "cannot open the undo file: %s",
-                           strerror(e));
-    }
+    int fd = -1;
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > MAX_FILE) {
+    int rc = lr_open_image_fd(path, O_RDONLY, &fd, &st, err);
+    if (rc)
+        return lr_error_prefix(err, "cannot open the undo file", rc);
+    if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > MAX_FILE) {
         close(fd);
         return lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET,
                            "not an undo file (not a regular "
