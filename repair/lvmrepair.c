@@ -954,9 +954,9 @@ static int do_apply_undo(const args_t *a)
     free(images);
     if (ex == EXIT_OK && a->n_images && (size_t)a->n_images != f->n_images) {
         fprintf(stderr,
-                "%s: the undo file is for %s image(s); give that many or none\n(see %s "
+                "%s: the undo file names %zu image(s); give that many or none\n(see %s "
                 "--help)\n",
-                prog, f->n_images == 1 ? "1" : "several", prog);
+                prog, f->n_images, prog);
         ex = EXIT_USAGE;
     }
     if (ex == EXIT_OK)

@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -18,7 +19,29 @@
 #include "lr/safety.h"
 #include "lr/tui.h"
 
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+/* 130: stopped by Ctrl-C (SIGINT) or SIGTERM, as a shell reports it. */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
+
+/* Set by Ctrl-C (SIGINT) and SIGTERM: the program leaves as after q, with
+ * the terminal restored (ncurses' own handler would exit 1, "scan
+ * failed"). A restore being written is not interrupted. */
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal; /* no SA_RESTART: a waiting getch returns */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
 
 typedef struct cli {
     tui_draw_color_t color;
@@ -243,6 +266,8 @@ static void pump(void *arg, lr_tui_t *m)
     (void)arg;
     bool clear_first = false;
     int key;
+    if (interrupted)
+        lr_tui_key(m, 'q'); /* stops a scan; a write is never interrupted */
     while ((key = tui_draw_key(false)) != -1) {
         if (key == TUI_DRAW_KEY_RESIZE) {
             resize(m);
@@ -258,7 +283,15 @@ static int run_terminal(lr_tui_t *m, const cli_t *cli)
 {
     lr_error_t err;
     lr_error_clear(&err);
-    tui_draw_start(cli->color);
+    const char *why = tui_draw_start(cli->color);
+    if (why) {
+        fprintf(stderr,
+                "lvmtui: %s: its screens cannot be shown; set TERM to the terminal's "
+                "type (e.g. xterm-256color), or use lvmscan\n",
+                why);
+        return EXIT_USAGE;
+    }
+    catch_signals();
     resize(m);
     paint(m, false);
     int src = lr_tui_scan(m, pump, NULL, &err);
@@ -266,7 +299,9 @@ static int run_terminal(lr_tui_t *m, const cli_t *cli)
     for (;;) {
         paint(m, clear_first);
         clear_first = false;
-        int key = tui_draw_key(true);
+        int key = interrupted ? -1 : tui_draw_key(true);
+        if (interrupted)
+            break;
         if (key == TUI_DRAW_KEY_RESIZE) {
             resize(m);
             clear_first = true;
@@ -288,6 +323,8 @@ static int run_terminal(lr_tui_t *m, const cli_t *cli)
             break;
     }
     tui_draw_end();
+    if (interrupted)
+        return EXIT_INTERRUPTED;
     if (src) {
         print_error("scan", &err);
         return EXIT_FAIL;

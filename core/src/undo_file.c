@@ -403,17 +403,22 @@ int lr_undo_check_complete(const lr_undo_file_t *f, lr_io_t *const *ios, size_t 
         return 0;
     if (!f->has_plan)
         return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
-                            "the undo file ends before its list of the %zu planned writes, so "
-                            "it cannot tell which bytes the run changed (a run stopped that "
-                            "early wrote nothing; a file cut short later cannot be used): "
-                            "nothing put back",
+                            "the undo file ends before its list of the %zu planned writes: "
+                            "the run stopped before its first write and wrote nothing (unless "
+                            "the file was cut short afterwards; it cannot tell which bytes "
+                            "changed): nothing put back",
                             f->n_planned);
+    /* An image is named in the file before the first write to it. */
+    if (f->n_images == 0)
+        return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
+                            "the undo file names no image: the run stopped before its first "
+                            "write and wrote nothing; nothing to put back");
     for (size_t k = 0; k < f->n_planned; k++)
         if (f->planned[k].image >= f->n_images)
             return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
                                 "the undo file ends before naming image %u of the run (%zu "
-                                "of %zu planned ranges saved): it was cut short; nothing put "
-                                "back",
+                                "of %zu planned ranges saved): the run stopped before writing "
+                                "to that image; nothing put back",
                                 f->planned[k].image, f->n_ranges, f->n_planned);
     int rc = check_sizes(f, ios, err);
     if (rc)
@@ -427,7 +432,7 @@ int lr_undo_check_complete(const lr_undo_file_t *f, lr_io_t *const *ios, size_t 
             return rc;
         if (!ok)
             return lr_error_at(
-                err, f->images[pl->image].path, LR_EREFUSED, pl->offset,
+                err, lr_io_name(ios[pl->image]), LR_EREFUSED, pl->offset,
                 "the undo file is incomplete: planned write %zu of %zu (bytes "
                 "%llu..%llu) shows on the image but the file does not hold its "
                 "original bytes (it saves %zu of the %zu planned ranges and ends %s); "
@@ -471,13 +476,13 @@ int lr_undo_check(const lr_undo_file_t *f, lr_io_t *const *ios, lr_undo_verdict_
     if (first_bad >= 0) {
         const lr_undo_range_t *r = &f->ranges[first_bad];
         if (!f->finished)
-            return lr_error_at(err, f->images[r->image].path, LR_EREFUSED, r->offset,
+            return lr_error_at(err, lr_io_name(ios[r->image]), LR_EREFUSED, r->offset,
                                "bytes %llu..%llu hold neither the original nor a state the "
                                "interrupted run announced: its last write was torn, or they "
                                "changed since",
                                (unsigned long long)r->offset,
                                (unsigned long long)(r->offset + r->length - 1));
-        return lr_error_at(err, f->images[r->image].path, LR_EREFUSED, r->offset,
+        return lr_error_at(err, lr_io_name(ios[r->image]), LR_EREFUSED, r->offset,
                            "bytes %llu..%llu changed since the repair run (neither what it left "
                            "there nor the original)",
                            (unsigned long long)r->offset,
@@ -495,7 +500,7 @@ static int verify_restored(const lr_undo_file_t *f, lr_io_t *const *ios, lr_erro
         if (rc)
             return rc;
         if (!ok)
-            return lr_error_at(err, f->images[r->image].path, -EIO, r->offset,
+            return lr_error_at(err, lr_io_name(ios[r->image]), -EIO, r->offset,
                                "read-back after undo differs at bytes %llu..%llu",
                                (unsigned long long)r->offset,
                                (unsigned long long)(r->offset + r->length - 1));
