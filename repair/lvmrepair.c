@@ -77,6 +77,17 @@ typedef struct args {
 
 static const char *prog = "lvmrepair";
 
+/* A terminal-safe copy (lr_tty_safe) of a file name or of text from an
+ * image, for one printf: control characters would drive the terminal.
+ * Rotating buffers, so that one message can show several. */
+static const char *tty(const char *s)
+{
+    static char bufs[8][PATH_MAX + 64];
+    static unsigned next;
+    char *b = bufs[next++ % 8];
+    return lr_tty_safe(s, b, sizeof(bufs[0]));
+}
+
 /* ---- messages --------------------------------------------------------------- */
 
 /* Times for people and logs: local, with the zone offset. */
@@ -125,7 +136,7 @@ static void say_error(const lr_error_t *err)
 {
     char buf[1024], hint[256];
     hint_words(err->hints, "--crc 0xCRC", hint, sizeof(hint));
-    fprintf(stderr, "%s: %s%s%s%s\n", prog, lr_error_format(err, buf, sizeof(buf)),
+    fprintf(stderr, "%s: %s%s%s%s\n", prog, tty(lr_error_format(err, buf, sizeof(buf))),
             hint[0] ? " (" : "", hint, hint[0] ? ")" : "");
 }
 
@@ -240,11 +251,12 @@ static bool parse_version(const char *s, version_arg_t *v)
 /* Ends the run with a usage error. Returns false, for `return usage_error(...)`. */
 __attribute__((format(printf, 2, 3))) static bool usage_error(args_t *a, const char *fmt, ...)
 {
+    char msg[2048];
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "%s: ", prog);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    fprintf(stderr, "%s: %s", prog, tty(msg));
     fprintf(stderr, "\n(see %s --help)\n", prog);
     a->status = EXIT_USAGE;
     return false;
@@ -518,14 +530,14 @@ static int choose(const scanned_t *s, const char *vg, bool has_seqno, const vers
     if (rc == LR_EREFUSED && err.hints) {
         char hint[256];
         hint_words(err.hints, crc_how, hint, sizeof(hint));
-        fprintf(stderr, "%s: %s; choose one with %s\nCandidates:\n", prog, err.msg, hint);
+        fprintf(stderr, "%s: %s; choose one with %s\nCandidates:\n", prog, tty(err.msg), hint);
         for (size_t i = 0; i < sel.n; i++) {
             const lr_scan_vg_t *x = &s->scan->vgs[sel.c[i].vg];
             const lr_scan_version_t *y = &x->versions[sel.c[i].version];
             fprintf(stderr, "  VG %s (UUID %s) seqno %" PRIu64 " crc 0x%08x%s, %zu cop%s: %s\n",
-                    x->name ? x->name : "?", x->id, y->seqno, y->crc,
+                    tty(x->name ? x->name : "?"), x->id, y->seqno, y->crc,
                     y->complete ? "" : " (partial only)", y->n_copies,
-                    y->n_copies == 1 ? "y" : "ies", y->description ? y->description : "");
+                    y->n_copies == 1 ? "y" : "ies", tty(y->description));
         }
     } else if (rc)
         say_error(&err);
@@ -575,7 +587,7 @@ static void log_append(const args_t *a, const char *undo, const char *body)
         return;
     FILE *f = fopen(a->log, "a");
     if (!f) {
-        fprintf(stderr, "%s: warning: cannot append to the log %s: %s\n", prog, a->log,
+        fprintf(stderr, "%s: warning: cannot append to the log %s: %s\n", prog, tty(a->log),
                 strerror(errno));
         return;
     }
@@ -589,7 +601,7 @@ static void log_append(const args_t *a, const char *undo, const char *body)
         fprintf(f, "undo file: %s\n", undo);
     fputs(body, f);
     if (fclose(f) != 0)
-        fprintf(stderr, "%s: warning: writing the log %s failed\n", prog, a->log);
+        fprintf(stderr, "%s: warning: writing the log %s failed\n", prog, tty(a->log));
 }
 
 /* ---- files that must all be different ------------------------------------------------- */
@@ -643,10 +655,8 @@ static int check_targets(const args_t *a, const char *undo, const char *const *i
     size_t i = 0, j = 0;
     int ex = EXIT_OK;
     if (lr_path_find_same(t.path, t.n, &i, &j)) {
-        char b1[PATH_MAX], b2[PATH_MAX];
         fprintf(stderr, "%s: the %s %s is the same file as the %s %s: nothing written\n", prog,
-                t.role[j], lr_tty_safe(t.path[j], b1, sizeof(b1)), t.role[i],
-                lr_tty_safe(t.path[i], b2, sizeof(b2)));
+                t.role[j], tty(t.path[j]), t.role[i], tty(t.path[i]));
         ex = EXIT_USAGE;
     }
     targets_free(&t);
@@ -659,7 +669,7 @@ static int check_targets(const args_t *a, const char *undo, const char *const *i
 static void say_undo_created(void *arg, const char *path)
 {
     (void)arg;
-    fprintf(stderr, "%s: undo file: %s\n", prog, path);
+    fprintf(stderr, "%s: undo file: %s\n", prog, tty(path));
     fflush(stderr);
 }
 
@@ -683,12 +693,12 @@ static int execute(const args_t *a, lr_repair_plan_t *p, const char *undo, lr_er
             fprintf(stderr,
                     "%s: the restore stopped; '%s --apply-undo %s' puts back every byte "
                     "it changed\n",
-                    prog, prog, undo);
+                    prog, prog, tty(undo));
         return exit_for(rc);
     }
     printf("Restored VG %s seqno %" PRIu64 " as seqno %" PRIu64 ": %zu writes done and "
            "verified.\nUndo file: %s\n",
-           p->vg_name, p->seqno, p->new_seqno, p->n_writes, undo);
+           tty(p->vg_name), p->seqno, p->new_seqno, p->n_writes, tty(undo));
     return EXIT_OK;
 }
 
@@ -702,8 +712,8 @@ static int make_copies(const args_t *a, lr_repair_plan_t *p, lr_error_t *err)
         if (!rc)
             rc = lr_repair_plan_set_image_path(p, i, dst, err);
         if (!rc)
-            fprintf(stderr, "%s: copied %s to %s (%" PRIu64 " bytes of data)\n", prog, a->images[i],
-                    dst, data);
+            fprintf(stderr, "%s: copied %s to %s (%" PRIu64 " bytes of data)\n", prog,
+                    tty(a->images[i]), tty(dst), data);
         free(dst);
         if (rc)
             return rc;
@@ -722,7 +732,7 @@ static int check_outputs(const args_t *a)
         fprintf(stderr,
                 "%s: undo file %s exists; an undo file is never overwritten: nothing written; "
                 "choose another name with --undo\n",
-                prog, a->undo);
+                prog, tty(a->undo));
         return EXIT_REFUSED;
     }
     lr_error_t err;
@@ -760,7 +770,7 @@ static int plan(const args_t *a, const scanned_t *s, lr_repair_plan_t **p)
     if (!rc)
         rc = lr_repair_plan_render(*p, &text, &err);
     if (!rc) {
-        fputs(text, stdout);
+        lr_tty_fputs(text, stdout);
         fflush(stdout);
     }
     free(text);
@@ -856,7 +866,7 @@ static void describe_undo(const args_t *a, const lr_undo_file_t *f, const lr_und
                           size_t n_unsaved)
 {
     char when[64];
-    printf("Undo file %s, made %s: ", a->mode_arg, local_time(f->created, when, sizeof(when)));
+    printf("Undo file %s, made %s: ", tty(a->mode_arg), local_time(f->created, when, sizeof(when)));
     if (f->n_planned)
         printf("%zu of %zu planned range(s) saved", f->n_ranges, f->n_planned);
     else
@@ -877,7 +887,7 @@ static void describe_undo(const args_t *a, const lr_undo_file_t *f, const lr_und
         const char *path = undo_image_path(a, f, i);
         bool same = stat(path, &st) == 0 && (uint64_t)st.st_dev == f->images[i].dev &&
                     (uint64_t)st.st_ino == f->images[i].ino;
-        printf("  image %zu: %s (%" PRIu64 " bytes)%s\n", i, path, f->images[i].size,
+        printf("  image %zu: %s (%" PRIu64 " bytes)%s\n", i, tty(path), f->images[i].size,
                same ? "" : " - not the same file as recorded; its bytes are checked instead");
     }
     for (size_t i = 0; v && i < f->n_ranges; i++) {
@@ -991,7 +1001,7 @@ static int do_diff(const args_t *a, scanned_t *s)
     if (!rc)
         rc = a->json ? lr_diff_format_json(d, &text, &err) : lr_diff_format_text(d, &text, &err);
     if (!rc)
-        fputs(text, stdout);
+        lr_tty_fputs(text, stdout); /* names from the image: never a raw control byte */
     free(text);
     lr_diff_free(d);
     return rc ? fail(rc, &err) : EXIT_OK;
@@ -1011,12 +1021,15 @@ static int do_export(const args_t *a, scanned_t *s)
                              a->force ? LR_EXPORT_OVERWRITE : 0, &err);
         if (!rc)
             fprintf(stderr, "%s: wrote VG %s seqno %" PRIu64 " to %s (for vgcfgrestore -f)\n", prog,
-                    s->scan->vgs[vg].name, a->v.seqno, a->out_file);
+                    tty(s->scan->vgs[vg].name), a->v.seqno, tty(a->out_file));
     } else {
         char *text = NULL;
         size_t len = 0;
         rc = lr_export_text(s->session, (size_t)vg, (size_t)ver, &text, &len, &err);
-        if (!rc && fwrite(text, 1, len, stdout) != len)
+        /* The file's bytes for a pipe or file; on a terminal, safe to show. */
+        if (!rc && isatty(STDOUT_FILENO))
+            lr_tty_fputs(text, stdout);
+        else if (!rc && fwrite(text, 1, len, stdout) != len)
             rc = lr_error_set(&err, -EIO, LR_NO_OFFSET, "writing to standard output failed");
         free(text);
     }
@@ -1038,8 +1051,8 @@ static int do_extract(const args_t *a, scanned_t *s)
                            &written, &err);
     if (!rc)
         fprintf(stderr, "%s: wrote %" PRIu64 " bytes of LV %s (VG %s seqno %" PRIu64 ") to %s\n",
-                prog, written, a->mode_arg, s->scan->vgs[vg].name,
-                s->scan->vgs[vg].versions[ver].seqno, a->out_file);
+                prog, written, tty(a->mode_arg), tty(s->scan->vgs[vg].name),
+                s->scan->vgs[vg].versions[ver].seqno, tty(a->out_file));
     return rc ? fail(rc, &err) : EXIT_OK;
 }
 

@@ -17,6 +17,7 @@
 #include "draw.h"
 #include "lr/io.h"
 #include "lr/safety.h"
+#include "lr/strbuf.h"
 #include "lr/tui.h"
 
 /* 130: stopped by Ctrl-C (SIGINT) or SIGTERM, as a shell reports it. */
@@ -165,8 +166,9 @@ static int parse_args(int argc, char **argv, cli_t *cli)
 
 static void print_error(const char *what, const lr_error_t *err)
 {
-    char buf[1024];
-    fprintf(stderr, "lvmtui: %s: %s\n", what, lr_error_format(err, buf, sizeof(buf)));
+    char buf[1024], safe[1024];
+    lr_error_format(err, buf, sizeof(buf));
+    fprintf(stderr, "lvmtui: %s: %s\n", what, lr_tty_safe(buf, safe, sizeof(safe)));
 }
 
 /* ---- test mode: keys from --script, screens to --screen-dump -------------- */
@@ -350,7 +352,9 @@ static int check_images(const cli_t *cli)
         if (fd >= 0)
             close(fd);
         if (why) {
-            fprintf(stderr, "lvmtui: cannot open image %s: %s\n", path, why);
+            char safe[4096];
+            fprintf(stderr, "lvmtui: cannot open image %s: %s\n",
+                    lr_tty_safe(path, safe, sizeof(safe)), why);
             bad++;
         }
     }
