@@ -808,12 +808,17 @@ static int write_plan(const args_t *a, lr_repair_plan_t *p)
     lr_error_t err;
     lr_error_clear(&err);
     char *undo = NULL;
-    int rc = a->undo ? ((undo = strdup(a->undo)) ? 0 : lr_error_oom(&err))
-                     : lr_repair_plan_undo_path(p, 0, &undo, &err);
-    int ex = rc ? fail(rc, &err)
-                : check_targets(a, undo, (const char *const *)a->images, (size_t)a->n_images);
+    const char *const *images = (const char *const *)a->images;
+    int rc = a->undo && !(undo = strdup(a->undo)) ? lr_error_oom(&err) : 0;
+    int ex = rc ? fail(rc, &err) : check_targets(a, undo, images, (size_t)a->n_images);
     if (ex == EXIT_OK && a->output && (rc = make_copies(a, p, &err)) != 0)
         ex = fail(rc, &err);
+    /* The default undo file goes next to the first image written: a copy
+     * when there are copies, so it is named only now, and checked too. */
+    if (ex == EXIT_OK && !undo) {
+        rc = lr_repair_plan_undo_path(p, 0, &undo, &err);
+        ex = rc ? fail(rc, &err) : check_targets(a, undo, images, (size_t)a->n_images);
+    }
     if (ex == EXIT_OK)
         ex = execute(a, p, undo, &err);
     free(undo);

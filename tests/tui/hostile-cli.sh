@@ -69,6 +69,13 @@ run 2 lvmrepair --apply-undo hu --yes --log ./hu
 has "is the same file as the undo file"
 run 0 lvmrepair --apply-undo hu --yes
 same a.img "$H"
+# with --output the default undo file goes next to the copy, not the image
+mkdir out
+run 0 lvmrepair --restore seqno=5 --yes --output out a.img
+ls out/a.img.lvmrepair-undo-* >/dev/null 2>&1 || fail "no undo file next to the copy"
+ls a.img.lvmrepair-undo-* >/dev/null 2>&1 && fail "an undo file next to the original"
+same a.img "$H"
+rm -rf out
 echo "$NAME: outputs over images, undo files and other outputs refused"
 
 # ---- 2. a metadata area listed over the data
