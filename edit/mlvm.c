@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "lr/strbuf.h"
+#include "lr/safety.h"
 
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2 };
 
@@ -41,15 +42,27 @@ struct cmd {
 
 static const char *prog = "mlvm";
 
+/* A terminal-safe copy (lr_tty_safe) of a file name or of text from the
+ * image, for one printf: control characters would drive the terminal.
+ * Rotating buffers, so that one message can show several. */
+static const char *tty(const char *s)
+{
+    static char bufs[8][4096 + 64];
+    static unsigned next;
+    char *b = bufs[next++ % 8];
+    return lr_tty_safe(s, b, sizeof(bufs[0]));
+}
+
 /* ---- messages ---- */
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
 {
+    char msg[2048];
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "%s: ", prog);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    fprintf(stderr, "%s: %s", prog, tty(msg));
     fprintf(stderr, "\nTry '%s --help' for more information.\n", prog);
     return EXIT_USAGE;
 }
@@ -84,7 +97,7 @@ static int report(int rc, const lr_error_t *err)
 {
     char buf[1024];
     const char *hint = rc == LR_EREFUSED ? hint_words(err->hints) : NULL;
-    fprintf(stderr, "%s: %s", prog, lr_error_format(err, buf, sizeof(buf)));
+    fprintf(stderr, "%s: %s", prog, tty(lr_error_format(err, buf, sizeof(buf))));
     if (hint)
         fprintf(stderr, " (%s)", hint);
     fprintf(stderr, "\n");
@@ -106,12 +119,12 @@ static void say_undo(const args_t *a, bool ok)
     if (ok)
         printf("Undo file %s: 'lvmrepair --apply-undo %s' puts back every byte this command "
                "overwrote.\n",
-               a->undo, a->undo);
+               tty(a->undo), tty(a->undo));
     else if (!a->undo_existed && exists(a->undo))
         fprintf(stderr,
                 "%s: the write stopped; 'lvmrepair --apply-undo %s' puts back every byte it "
                 "changed.\n",
-                prog, a->undo);
+                prog, tty(a->undo));
 }
 
 /* The io options of a write command: its undo file, if any. */
@@ -157,9 +170,9 @@ static void print_formatted(const char *path, const lr_vgedit_layout_t *lay)
     if (lr_vgedit_open(&ed, path, LR_VGEDIT_READ, NULL) == 0) {
         const lr_vg_t *vg = lr_vgedit_vg(ed);
         int pv = lr_vgedit_pv_index(ed);
-        printf("Physical volume \"%s\" formatted: PV %s (%s).\n", path,
-               pv >= 0 ? vg->pvs[pv].key : "?", pv >= 0 ? vg->pvs[pv].id : "?");
-        printf("Volume group \"%s\" created (%s), seqno %" PRIu64 ".\n", vg->name, vg->id,
+        printf("Physical volume \"%s\" formatted: PV %s (%s).\n", tty(path),
+               tty(pv >= 0 ? vg->pvs[pv].key : "?"), tty(pv >= 0 ? vg->pvs[pv].id : "?"));
+        printf("Volume group \"%s\" created (%s), seqno %" PRIu64 ".\n", tty(vg->name), tty(vg->id),
                vg->seqno);
         lr_vgedit_free(ed);
     }
@@ -273,7 +286,7 @@ static void print_table(const table_t *t)
         putchar('-');
     putchar('\n');
     for (size_t i = 0; i < t->n; i++)
-        printf("%-*s | %s\n", (int)kw, t->rows[i].key, t->rows[i].value);
+        printf("%-*s | %s\n", (int)kw, tty(t->rows[i].key), tty(t->rows[i].value));
 }
 
 /* "A, B, C" or "(none)" for a string list. */
@@ -638,8 +651,8 @@ static int run_create(args_t *a)
                human(extents * ext, h2, sizeof(h2)));
     printf("Logical volume \"%s\" created in VG %s: %" PRIu64 " extent%s (%s), seqno %" PRIu64
            ".\n",
-           a->pos[1], vgbuf, extents, extents == 1 ? "" : "s", human(extents * ext, h, sizeof(h)),
-           seq);
+           tty(a->pos[1]), tty(vgbuf), extents, extents == 1 ? "" : "s",
+           human(extents * ext, h, sizeof(h)), seq);
     say_undo(a, true);
     return EXIT_OK;
 }
@@ -657,7 +670,7 @@ static int run_remove(args_t *a)
     uint64_t seq = lr_vgedit_vg(ed)->seqno + 1;
     if ((rc = commit_and_close(ed, a)))
         return rc;
-    printf("Logical volume \"%s\" removed, seqno %" PRIu64 ".\n", a->pos[1], seq);
+    printf("Logical volume \"%s\" removed, seqno %" PRIu64 ".\n", tty(a->pos[1]), seq);
     say_undo(a, true);
     return EXIT_OK;
 }
@@ -675,7 +688,7 @@ static int run_rename(args_t *a)
     uint64_t seq = lr_vgedit_vg(ed)->seqno + 1;
     if ((rc = commit_and_close(ed, a)))
         return rc;
-    printf("Renamed \"%s\" to \"%s\", seqno %" PRIu64 ".\n", a->pos[1], a->pos[2], seq);
+    printf("Renamed \"%s\" to \"%s\", seqno %" PRIu64 ".\n", tty(a->pos[1]), tty(a->pos[2]), seq);
     say_undo(a, true);
     return EXIT_OK;
 }
@@ -705,7 +718,7 @@ static int run_resize(args_t *a)
     char h1[32], h2[32];
     printf("Logical volume \"%s\" resized from %" PRIu64 " extent%s (%s) to %" PRIu64
            " extent%s (%s), seqno %" PRIu64 ".\n",
-           a->pos[1], from, from == 1 ? "" : "s", human(from * ext, h1, sizeof(h1)), to,
+           tty(a->pos[1]), from, from == 1 ? "" : "s", human(from * ext, h1, sizeof(h1)), to,
            to == 1 ? "" : "s", human(to * ext, h2, sizeof(h2)), seq);
     say_undo(a, true);
     return EXIT_OK;
@@ -827,6 +840,10 @@ static int set_opt(args_t *a, const opt_t *o, const char *inline_val, int argc, 
         if (*i + 1 >= argc)
             return usage_error("option '--%s' needs a value", o->name);
         v = argv[++*i];
+        if (!lr_opt_value_ok(v))
+            return usage_error("option '--%s' needs a value, not the option '%s' (write "
+                               "--%s=VALUE if that is the value)",
+                               o->name, v, o->name);
     }
     *(const char **)(base + o->field) = v;
     return 0;

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "lr/safety.h"
+#include "lr/strbuf.h"
 
 static void usage(FILE *f)
 {
@@ -60,12 +62,13 @@ static void usage(FILE *f)
 /* Ends the run with a usage error. Returns false, for `return usage_error(...)`. */
 __attribute__((format(printf, 2, 3))) static bool usage_error(args_t *a, const char *fmt, ...)
 {
+    char msg[2048], safe[2048];
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "%s: ", cli_prog);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\n(see %s --help)\n", cli_prog);
+    fprintf(stderr, "%s: %s\n(see %s --help)\n", cli_prog, lr_tty_safe(msg, safe, sizeof(safe)),
+            cli_prog);
     a->status = EXIT_USAGE;
     return false;
 }
@@ -282,9 +285,16 @@ bool cli_parse_args(args_t *a, int argc, char **argv)
     a->argc = argc;
     a->argv = argv;
     int c;
-    while ((c = getopt_long(argc, argv, "nho:", long_opts, NULL)) != -1)
+    while ((c = getopt_long(argc, argv, "nho:", long_opts, NULL)) != -1) {
+        /* "--undo --dry-run": a separate value that is the next option */
+        if (optarg && optarg == argv[optind - 1] && !lr_opt_value_ok(optarg))
+            return usage_error(a,
+                               "%s needs a value, not the option '%s' (write %s=VALUE if that "
+                               "is the value)",
+                               argv[optind - 2], optarg, argv[optind - 2]);
         if (!parse_opt(a, c, optarg))
             return false;
+    }
     if (a->n_modes != 1)
         return usage_error(a, "give exactly one of --restore, --restore-lv, --apply-undo, --diff, "
                               "--export, --extract");

@@ -12,6 +12,8 @@
  * status, EXIT_OK meaning "go on". */
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +28,9 @@
 #include "lr/extract.h"
 #include "lr/fmt.h"
 #include "lr/repair.h"
+#include "lr/safety.h"
 #include "lr/scan.h"
+#include "lr/strbuf.h"
 #include "lr/undo.h"
 
 #include "cli.h"
@@ -35,6 +39,17 @@ const char *const cli_prog = "lvmrepair";
 
 /* How LR_HINT_NEW_NAME is worded: --restore-lv has --as for it. */
 static const char *new_name_words = "choose another name";
+
+/* A terminal-safe copy (lr_tty_safe) of a file name or of text from an
+ * image, for one printf: control characters would drive the terminal.
+ * Rotating buffers, so that one message can show several. */
+static const char *tty(const char *s)
+{
+    static char bufs[8][PATH_MAX + 64];
+    static unsigned next;
+    char *b = bufs[next++ % 8];
+    return lr_tty_safe(s, b, sizeof(bufs[0]));
+}
 
 /* ---- messages --------------------------------------------------------------- */
 
@@ -86,7 +101,7 @@ static void say_error(const lr_error_t *err)
 {
     char buf[1024], hint[256];
     hint_words(err->hints, "--crc 0xCRC", hint, sizeof(hint));
-    fprintf(stderr, "%s: %s%s%s%s\n", cli_prog, lr_error_format(err, buf, sizeof(buf)),
+    fprintf(stderr, "%s: %s%s%s%s\n", cli_prog, tty(lr_error_format(err, buf, sizeof(buf))),
             hint[0] ? " (" : "", hint, hint[0] ? ")" : "");
 }
 
@@ -114,6 +129,17 @@ static void scanned_free(scanned_t *s)
     memset(s, 0, sizeof(*s));
 }
 
+/* Decompressing a large gzip image at open takes minutes (a 100 GiB one:
+ * about 10); on a terminal, say how far it got. */
+static int show_gzip_progress(void *arg, uint64_t done, uint64_t total)
+{
+    fprintf(stderr, "\r%s: decompressing %s: %3d%% \033[K", cli_prog, tty(arg),
+            total ? (int)(done * 100 / total) : 0);
+    if (done >= total)
+        fputc('\n', stderr);
+    return 0;
+}
+
 /* Opens every image read-only and scans them. */
 static int scan_images(const args_t *a, scanned_t *s, lr_error_t *err)
 {
@@ -122,7 +148,9 @@ static int scan_images(const args_t *a, scanned_t *s, lr_error_t *err)
     if (!s->ios)
         return lr_error_oom(err);
     for (int i = 0; i < a->n_images; i++) {
-        int rc = lr_io_open(&s->ios[i], a->images[i], err);
+        lr_io_open_opts_t oo = {.progress = isatty(STDERR_FILENO) ? show_gzip_progress : NULL,
+                                .progress_arg = a->images[i]};
+        int rc = lr_io_open_opts(&s->ios[i], a->images[i], &oo, err);
         if (rc)
             return rc;
         s->n++;
@@ -151,14 +179,14 @@ static int choose(const scanned_t *s, const char *vg, bool has_seqno, const lr_s
     if (rc == LR_EREFUSED && err.hints) {
         char hint[256];
         hint_words(err.hints, crc_how, hint, sizeof(hint));
-        fprintf(stderr, "%s: %s; choose one with %s\nCandidates:\n", cli_prog, err.msg, hint);
+        fprintf(stderr, "%s: %s; choose one with %s\nCandidates:\n", cli_prog, tty(err.msg), hint);
         for (size_t i = 0; i < sel.n; i++) {
             const lr_scan_vg_t *x = &s->scan->vgs[sel.c[i].vg];
             const lr_scan_version_t *y = &x->versions[sel.c[i].version];
             fprintf(stderr, "  VG %s (UUID %s) seqno %" PRIu64 " crc 0x%08x%s, %zu cop%s: %s\n",
-                    x->name ? x->name : "?", x->id, y->seqno, y->crc,
+                    tty(x->name ? x->name : "?"), x->id, y->seqno, y->crc,
                     y->complete ? "" : " (partial only)", y->n_copies,
-                    y->n_copies == 1 ? "y" : "ies", y->description ? y->description : "");
+                    y->n_copies == 1 ? "y" : "ies", tty(y->description));
         }
     } else if (rc)
         say_error(&err);
@@ -208,7 +236,7 @@ static void log_append(const args_t *a, const char *undo, const char *body)
         return;
     FILE *f = fopen(a->log, "a");
     if (!f) {
-        fprintf(stderr, "%s: warning: cannot append to the log %s: %s\n", cli_prog, a->log,
+        fprintf(stderr, "%s: warning: cannot append to the log %s: %s\n", cli_prog, tty(a->log),
                 strerror(errno));
         return;
     }
@@ -222,7 +250,66 @@ static void log_append(const args_t *a, const char *undo, const char *body)
         fprintf(f, "undo file: %s\n", undo);
     fputs(body, f);
     if (fclose(f) != 0)
-        fprintf(stderr, "%s: warning: writing the log %s failed\n", cli_prog, a->log);
+        fprintf(stderr, "%s: warning: writing the log %s failed\n", cli_prog, tty(a->log));
+}
+
+/* ---- files that must all be different ------------------------------------------------- */
+
+/* What the run reads and writes, each with what the user calls it. */
+typedef struct targets {
+    const char *path[64];
+    char *owned[32]; /* paths made here (copies), freed by targets_free */
+    char role[64][48];
+    size_t n, n_owned;
+} targets_t;
+
+static void targets_add(targets_t *t, const char *path, const char *role, size_t k, bool many)
+{
+    if (!path || t->n == sizeof(t->path) / sizeof(t->path[0]))
+        return;
+    t->path[t->n] = path;
+    if (many)
+        snprintf(t->role[t->n], sizeof(t->role[0]), "%s %zu", role, k + 1);
+    else
+        snprintf(t->role[t->n], sizeof(t->role[0]), "%s", role);
+    t->n++;
+}
+
+static void targets_free(targets_t *t)
+{
+    for (size_t i = 0; i < t->n_owned; i++)
+        free(t->owned[i]);
+}
+
+/* The images, the undo file, the log and every output of the run, by
+ * identity (lr_path_same: symlinks and hard links are seen through): an
+ * output landing on an image, the undo file or another output is refused
+ * before anything is written. undo is the undo file (may be NULL);
+ * images are the run's (n of them). */
+static int check_targets(const args_t *a, const char *undo, const char *const *images, size_t n)
+{
+    targets_t t = {.n = 0};
+    for (size_t i = 0; i < n; i++)
+        targets_add(&t, images[i], "image", i, n > 1);
+    targets_add(&t, undo, "undo file", 0, false);
+    targets_add(&t, a->log, "log", 0, false);
+    targets_add(&t, a->out_file, "output", 0, false);
+    for (size_t i = 0; a->output && i < n && t.n_owned < 32; i++) {
+        char *copy = NULL;
+        if (lr_repair_copy_path(images[i], a->output, &copy, NULL) == 0) {
+            t.owned[t.n_owned++] = copy;
+            targets_add(&t, copy, "copy", i, n > 1);
+        }
+    }
+    size_t i = 0, j = 0;
+    int ex = EXIT_OK;
+    if (lr_path_find_same(t.path, t.n, &i, &j)) {
+        fprintf(stderr, "%s: the %s %s is the same file as the %s %s: nothing written\n", cli_prog,
+                t.role[j], tty(t.path[j]), t.role[i], tty(t.path[i]));
+        ex = EXIT_USAGE;
+    }
+    targets_free(&t);
+    return ex;
 }
 
 /* ---- --restore ------------------------------------------------------------------------ */
@@ -231,7 +318,7 @@ static void log_append(const args_t *a, const char *undo, const char *body)
 static void say_undo_created(void *arg, const char *path)
 {
     (void)arg;
-    fprintf(stderr, "%s: undo file: %s\n", cli_prog, path);
+    fprintf(stderr, "%s: undo file: %s\n", cli_prog, tty(path));
     fflush(stderr);
 }
 
@@ -255,18 +342,18 @@ static int execute(const args_t *a, lr_repair_plan_t *p, const char *undo, lr_er
             fprintf(stderr,
                     "%s: the restore stopped; '%s --apply-undo %s' puts back every byte "
                     "it changed\n",
-                    cli_prog, cli_prog, undo);
+                    cli_prog, cli_prog, tty(undo));
         return exit_for(rc);
     }
     if (p->n_lvs)
         printf("Brought back LV %s of VG %s seqno %" PRIu64 " into seqno %" PRIu64
                " as seqno %" PRIu64 ": %zu writes done and verified.\nUndo file: %s\n",
-               a->as ? a->as : a->mode_arg, p->vg_name, p->seqno, p->base_seqno, p->new_seqno,
-               p->n_writes, undo);
+               tty(a->as ? a->as : a->mode_arg), tty(p->vg_name), p->seqno, p->base_seqno,
+               p->new_seqno, p->n_writes, tty(undo));
     else
         printf("Restored VG %s seqno %" PRIu64 " as seqno %" PRIu64 ": %zu writes done and "
                "verified.\nUndo file: %s\n",
-               p->vg_name, p->seqno, p->new_seqno, p->n_writes, undo);
+               tty(p->vg_name), p->seqno, p->new_seqno, p->n_writes, tty(undo));
     return EXIT_OK;
 }
 
@@ -281,7 +368,7 @@ static int make_copies(const args_t *a, lr_repair_plan_t *p, lr_error_t *err)
             rc = lr_repair_plan_set_image_path(p, i, dst, err);
         if (!rc)
             fprintf(stderr, "%s: copied %s to %s (%" PRIu64 " bytes of data)\n", cli_prog,
-                    a->images[i], dst, data);
+                    tty(a->images[i]), tty(dst), data);
         free(dst);
         if (rc)
             return rc;
@@ -300,7 +387,7 @@ static int check_outputs(const args_t *a)
         fprintf(stderr,
                 "%s: undo file %s exists; an undo file is never overwritten: nothing written; "
                 "choose another name with --undo\n",
-                cli_prog, a->undo);
+                cli_prog, tty(a->undo));
         return EXIT_REFUSED;
     }
     lr_error_t err;
@@ -318,7 +405,7 @@ static int show_plan(int rc, const lr_repair_plan_t *p, lr_error_t *err)
     if (!rc)
         rc = lr_repair_plan_render(p, &text, err);
     if (!rc) {
-        fputs(text, stdout);
+        lr_tty_fputs(text, stdout);
         fflush(stdout);
     }
     free(text);
@@ -438,12 +525,19 @@ static int write_plan(const args_t *a, lr_repair_plan_t *p)
     lr_error_t err;
     lr_error_clear(&err);
     char *undo = NULL;
-    int rc = a->output ? make_copies(a, p, &err) : 0;
-    if (!rc && a->undo)
-        rc = (undo = strdup(a->undo)) ? 0 : lr_error_oom(&err);
-    else if (!rc)
+    const char *const *images = (const char *const *)a->images;
+    int rc = a->undo && !(undo = strdup(a->undo)) ? lr_error_oom(&err) : 0;
+    int ex = rc ? fail(rc, &err) : check_targets(a, undo, images, (size_t)a->n_images);
+    if (ex == EXIT_OK && a->output && (rc = make_copies(a, p, &err)) != 0)
+        ex = fail(rc, &err);
+    /* The default undo file goes next to the first image written: a copy
+     * when there are copies, so it is named only now, and checked too. */
+    if (ex == EXIT_OK && !undo) {
         rc = lr_repair_plan_undo_path(p, 0, &undo, &err);
-    int ex = rc ? fail(rc, &err) : execute(a, p, undo, &err);
+        ex = rc ? fail(rc, &err) : check_targets(a, undo, images, (size_t)a->n_images);
+    }
+    if (ex == EXIT_OK)
+        ex = execute(a, p, undo, &err);
     free(undo);
     return ex;
 }
@@ -547,8 +641,8 @@ static int check_warnings(const args_t *a, size_t n_warn)
 {
     if (!n_warn || !a->yes || a->force || a->dry_run)
         return EXIT_OK;
-    fprintf(stderr, "%s: %zu warning%s above: nothing written (--force to restore anyway)\n", cli_prog,
-            n_warn, n_warn == 1 ? "" : "s");
+    fprintf(stderr, "%s: %zu warning%s above: nothing written (--force to restore anyway)\n",
+            cli_prog, n_warn, n_warn == 1 ? "" : "s");
     return EXIT_REFUSED;
 }
 
@@ -576,6 +670,11 @@ static int restore_scanned(const args_t *a, scanned_t *s)
 
 /* ---- --apply-undo ------------------------------------------------------------------- */
 
+static const char *undo_image_path(const args_t *a, const lr_undo_file_t *f, size_t i)
+{
+    return a->n_images ? a->images[i] : f->images[i].path;
+}
+
 static const char *const *undo_paths(const args_t *a)
 {
     return a->n_images ? (const char *const *)a->images : NULL;
@@ -595,7 +694,7 @@ static const char *verdict_words(const lr_undo_file_t *f, lr_undo_verdict_t v)
 static void describe_undo(const args_t *a, const lr_undo_file_t *f, const lr_undo_review_t *r)
 {
     char when[64];
-    printf("Undo file %s, made %s: ", a->mode_arg, local_time(f->created, when, sizeof(when)));
+    printf("Undo file %s, made %s: ", tty(a->mode_arg), local_time(f->created, when, sizeof(when)));
     if (f->n_planned)
         printf("%zu of %zu planned range(s) saved", f->n_ranges, f->n_planned);
     else
@@ -612,8 +711,8 @@ static void describe_undo(const args_t *a, const lr_undo_file_t *f, const lr_und
                "they hold their original bytes (checked)\n",
                r->n_unsaved);
     for (size_t i = 0; i < f->n_images; i++)
-        printf("  image %zu: %s (%" PRIu64 " bytes)%s\n", i,
-               a->n_images ? a->images[i] : f->images[i].path, f->images[i].size,
+        printf("  image %zu: %s (%" PRIu64 " bytes)%s\n", i, tty(undo_image_path(a, f, i)),
+               f->images[i].size,
                r->same_file[i] ? ""
                                : " - not the same file as recorded; its bytes are checked instead");
     for (size_t i = 0; r->verdicts && i < f->n_ranges; i++) {
@@ -665,11 +764,19 @@ static int do_apply_undo(const args_t *a)
     if (rc)
         return fail(rc, &err);
     int ex = EXIT_OK;
-    if (a->n_images && (size_t)a->n_images != f->n_images) {
+    const char **images = calloc(f->n_images + 1, sizeof(*images));
+    for (size_t i = 0; images && i < f->n_images && (!a->n_images || i < (size_t)a->n_images); i++)
+        images[i] = undo_image_path(a, f, i);
+    if (!images)
+        ex = fail(lr_error_oom(&err), &err);
+    else
+        ex = check_targets(a, a->mode_arg, images, f->n_images);
+    free(images);
+    if (ex == EXIT_OK && a->n_images && (size_t)a->n_images != f->n_images) {
         fprintf(stderr,
-                "%s: the undo file is for %s image(s); give that many or none\n(see %s "
+                "%s: the undo file names %zu image(s); give that many or none\n(see %s "
                 "--help)\n",
-                cli_prog, f->n_images == 1 ? "1" : "several", cli_prog);
+                cli_prog, f->n_images, cli_prog);
         ex = EXIT_USAGE;
     }
     if (ex == EXIT_OK)
@@ -704,7 +811,7 @@ static int do_diff(const args_t *a, scanned_t *s)
     if (!rc)
         rc = a->json ? lr_diff_format_json(d, &text, &err) : lr_diff_format_text(d, &text, &err);
     if (!rc)
-        fputs(text, stdout);
+        lr_tty_fputs(text, stdout); /* names from the image: never a raw control byte */
     free(text);
     lr_diff_free(d);
     return rc ? fail(rc, &err) : EXIT_OK;
@@ -724,12 +831,15 @@ static int do_export(const args_t *a, scanned_t *s)
                              a->force ? LR_EXPORT_OVERWRITE : 0, &err);
         if (!rc)
             fprintf(stderr, "%s: wrote VG %s seqno %" PRIu64 " to %s (for vgcfgrestore -f)\n",
-                    cli_prog, s->scan->vgs[vg].name, a->v.seqno, a->out_file);
+                    cli_prog, tty(s->scan->vgs[vg].name), a->v.seqno, tty(a->out_file));
     } else {
         char *text = NULL;
         size_t len = 0;
         rc = lr_scan_version_text(s->session, (size_t)vg, (size_t)ver, &text, &len, &err);
-        if (!rc && fwrite(text, 1, len, stdout) != len)
+        /* The file's bytes for a pipe or file; on a terminal, safe to show. */
+        if (!rc && isatty(STDOUT_FILENO))
+            lr_tty_fputs(text, stdout);
+        else if (!rc && fwrite(text, 1, len, stdout) != len)
             rc = lr_error_set(&err, -EIO, LR_NO_OFFSET, "writing to standard output failed");
         free(text);
     }
@@ -810,8 +920,8 @@ static int do_extract(const args_t *a, scanned_t *s)
         rc = lr_extract_run(s->scan, plan, a->out_file, &eo, &written, &err);
     if (!rc)
         fprintf(stderr, "%s: wrote %" PRIu64 " bytes of LV %s (VG %s seqno %" PRIu64 ") to %s%s\n",
-                cli_prog, written, a->mode_arg, s->scan->vgs[vg].name,
-                s->scan->vgs[vg].versions[ver].seqno, a->out_file,
+                cli_prog, written, tty(a->mode_arg), tty(s->scan->vgs[vg].name),
+                s->scan->vgs[vg].versions[ver].seqno, tty(a->out_file),
                 partial ? ", with the unreadable ranges above as zeros" : "");
     lr_extract_thin_info_free(info);
     lr_extract_plan_free(plan);
@@ -836,14 +946,18 @@ int main(int argc, char **argv)
     args_t a;
     if (!cli_parse_args(&a, argc, argv))
         return a.status;
+    int ex = a.mode == MODE_APPLY_UNDO
+                 ? EXIT_OK
+                 : check_targets(&a, a.undo, (const char *const *)a.images, (size_t)a.n_images);
+    if (ex != EXIT_OK)
+        return ex;
     switch (a.mode) {
     case MODE_RESTORE_LV:
         new_name_words = "--as NEWNAME brings it back under another name";
         /* fall through */
-    case MODE_RESTORE: {
-        int ex = check_outputs(&a);
+    case MODE_RESTORE:
+        ex = check_outputs(&a);
         return ex != EXIT_OK ? ex : with_scan(&a, restore_scanned);
-    }
     case MODE_APPLY_UNDO:
         return do_apply_undo(&a);
     case MODE_DIFF:

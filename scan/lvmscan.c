@@ -44,26 +44,11 @@ static const char *when(int64_t t, char *buf, size_t len)
     return lr_fmt_time(t, 0, "-", buf, len);
 }
 
-/* Terminal-safe copy of text from an image: control bytes (C0, DEL, C1)
- * and bytes that are not UTF-8 are shown as '?'. */
+/* Terminal-safe copy of text from an image (lr_tty_safe: control bytes
+ * and bytes that are not UTF-8 are shown as '?'). */
 static const char *safe(const char *s, char *buf, size_t len)
 {
-    size_t n = 0;
-    const char *p = s ? s : "";
-    while (*p && n + 1 < len) {
-        uint32_t cp = 0;
-        size_t k = lr_utf8_decode(p, strnlen(p, 4), &cp);
-        if (k == 0 || !lr_utf8_printable(cp) || n + k >= len) {
-            buf[n++] = '?';
-            p += k ? k : 1;
-            continue;
-        }
-        memcpy(buf + n, p, k);
-        n += k;
-        p += k;
-    }
-    buf[n] = '\0';
-    return buf;
+    return lr_tty_safe(s, buf, len);
 }
 
 /* "Write from lvremove -f vg0/lv3 --config '...'." -> "lvremove -f vg0/lv3"

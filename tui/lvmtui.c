@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -15,9 +16,33 @@
 
 #include "draw.h"
 #include "lr/io.h"
+#include "lr/safety.h"
+#include "lr/strbuf.h"
 #include "lr/tui.h"
 
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+/* 130: stopped by Ctrl-C (SIGINT) or SIGTERM, as a shell reports it. */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
+
+/* Set by Ctrl-C (SIGINT) and SIGTERM: the program leaves as after q, with
+ * the terminal restored (ncurses' own handler would exit 1, "scan
+ * failed"). A restore being written is not interrupted. */
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal; /* no SA_RESTART: a waiting getch returns */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
 
 typedef struct cli {
     tui_draw_color_t color;
@@ -80,6 +105,12 @@ static int parse_args(int argc, char **argv, cli_t *cli)
     cli->cols = LR_TUI_MIN_COLS;
     int c;
     while ((c = getopt_long(argc, argv, "hV", longopts, NULL)) != -1) {
+        /* "--script --help": a separate value that is the next option */
+        if (optarg && optarg == argv[optind - 1] && !lr_opt_value_ok(optarg)) {
+            fprintf(stderr, "lvmtui: %s needs a value, not the option '%s'\n", argv[optind - 2],
+                    optarg);
+            return -1;
+        }
         switch (c) {
         case 'c':
             if (strcmp(optarg, "auto") == 0)
@@ -136,8 +167,9 @@ static int parse_args(int argc, char **argv, cli_t *cli)
 
 static void print_error(const char *what, const lr_error_t *err)
 {
-    char buf[1024];
-    fprintf(stderr, "lvmtui: %s: %s\n", what, lr_error_format(err, buf, sizeof(buf)));
+    char buf[1024], safe[1024];
+    lr_error_format(err, buf, sizeof(buf));
+    fprintf(stderr, "lvmtui: %s: %s\n", what, lr_tty_safe(buf, safe, sizeof(safe)));
 }
 
 /* ---- test mode: keys from --script, screens to --screen-dump -------------- */
@@ -237,6 +269,8 @@ static void pump(void *arg, lr_tui_t *m)
     (void)arg;
     bool clear_first = false;
     int key;
+    if (interrupted)
+        lr_tui_key(m, 'q'); /* stops a scan; a write is never interrupted */
     while ((key = tui_draw_key(false)) != -1) {
         if (key == TUI_DRAW_KEY_RESIZE) {
             resize(m);
@@ -252,7 +286,15 @@ static int run_terminal(lr_tui_t *m, const cli_t *cli)
 {
     lr_error_t err;
     lr_error_clear(&err);
-    tui_draw_start(cli->color);
+    const char *why = tui_draw_start(cli->color);
+    if (why) {
+        fprintf(stderr,
+                "lvmtui: %s: its screens cannot be shown; set TERM to the terminal's "
+                "type (e.g. xterm-256color), or use lvmscan\n",
+                why);
+        return EXIT_USAGE;
+    }
+    catch_signals();
     resize(m);
     paint(m, false);
     int src = lr_tui_scan(m, pump, NULL, &err);
@@ -260,7 +302,9 @@ static int run_terminal(lr_tui_t *m, const cli_t *cli)
     for (;;) {
         paint(m, clear_first);
         clear_first = false;
-        int key = tui_draw_key(true);
+        int key = interrupted ? -1 : tui_draw_key(true);
+        if (interrupted)
+            break;
         if (key == TUI_DRAW_KEY_RESIZE) {
             resize(m);
             clear_first = true;
@@ -282,6 +326,8 @@ static int run_terminal(lr_tui_t *m, const cli_t *cli)
             break;
     }
     tui_draw_end();
+    if (interrupted)
+        return EXIT_INTERRUPTED;
     if (src) {
         print_error("scan", &err);
         return EXIT_FAIL;
@@ -300,19 +346,16 @@ static int check_images(const cli_t *cli)
     int bad = 0;
     for (size_t i = 0; i < cli->n_paths; i++) {
         const char *path = cli->paths[i];
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-        struct stat st;
-        const char *why = NULL;
-        if (fd < 0)
-            why = strerror(errno);
-        else if (fstat(fd, &st) != 0)
-            why = strerror(errno);
-        else if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
-            why = "not a regular file or block device";
+        lr_error_t err;
+        lr_error_clear(&err);
+        int fd = -1;
+        const char *why = lr_open_image_fd(path, O_RDONLY, &fd, NULL, &err) ? err.msg : NULL;
         if (fd >= 0)
             close(fd);
         if (why) {
-            fprintf(stderr, "lvmtui: cannot open image %s: %s\n", path, why);
+            char safe[4096];
+            fprintf(stderr, "lvmtui: cannot open image %s: %s\n",
+                    lr_tty_safe(path, safe, sizeof(safe)), why);
             bad++;
         }
     }

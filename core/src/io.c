@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "io_int.h"
+#include "lr/safety.h"
 
 /* ------------------------------------------------------------------ */
 /* Handle                                                              */
@@ -295,13 +296,11 @@ static int io_fd_size(int fd, const char *path, bool *is_blk, uint64_t *size, lr
 }
 
 /* Opens path with flags, adding O_NOATIME when the kernel lets us (it only
- * does for the file's owner), so that reading leaves even atime alone. */
-static int io_open_fd(const char *path, int flags)
+ * does for the file's owner), so that reading leaves even atime alone; a
+ * FIFO or character device is refused without blocking (lr_open_image_fd). */
+static int io_open_fd(const char *path, int flags, int *fd, lr_error_t *err)
 {
-    int fd = open(path, flags | O_CLOEXEC | O_NOATIME);
-    if (fd < 0 && errno == EPERM)
-        fd = open(path, flags | O_CLOEXEC);
-    return fd;
+    return lr_open_image_fd(path, flags | O_NOATIME, fd, NULL, err);
 }
 
 static int io_wrap_fd(lr_io_t **out, const lr_io_ops_t *ops, int fd, uint64_t size,
@@ -339,12 +338,13 @@ int lr_io_open_opts(lr_io_t **out, const char *path, const lr_io_open_opts_t *op
                            "read-only open with flags 0x%x (only LR_IO_PARTIAL is accepted)",
                            opts->flags);
     }
-    int fd = io_open_fd(path, O_RDONLY);
-    if (fd < 0)
-        return io_sys_error(err, path, "cannot open for reading", errno);
+    int fd = -1;
+    int rc = io_open_fd(path, O_RDONLY, &fd, err);
+    if (rc)
+        return lr_error_prefix(err, "cannot open for reading", rc);
     bool is_blk = false;
     uint64_t size = 0;
-    int rc = io_fd_size(fd, path, &is_blk, &size, err);
+    rc = io_fd_size(fd, path, &is_blk, &size, err);
     if (rc) {
         close(fd);
         return rc;
@@ -394,6 +394,20 @@ static int io_lock_excl(int fd, bool is_blk, const char *path, int *out_fd, lr_e
     return 0;
 }
 
+/* A read-only block device (losetup -r, a write-protected disk) opens for
+ * writing but fails every write: refused at the open, before anything
+ * (an undo file) is made for it. */
+static int io_check_read_only(int fd, const char *path, lr_error_t *err)
+{
+    int ro = 0;
+    if (ioctl(fd, BLKROGET, &ro) != 0)
+        return io_sys_error(err, path, "BLKROGET failed", errno);
+    if (ro)
+        return lr_error_at(err, path, LR_EREADONLY, LR_NO_OFFSET,
+                           "the device is read-only: nothing can be written to it");
+    return 0;
+}
+
 int lr_io_open_rw(lr_io_t **out, const char *path, int flags, lr_error_t *err)
 {
     if (!out || !path)
@@ -403,13 +417,16 @@ int lr_io_open_rw(lr_io_t **out, const char *path, int flags, lr_error_t *err)
         return lr_error_at(err, path, -EINVAL, LR_NO_OFFSET,
                            "open_rw needs LR_IO_RDWR (flags 0x%x)", flags);
     }
-    int fd = open(path, O_RDWR | O_CLOEXEC);
-    if (fd < 0)
-        return io_sys_error(err, path, "cannot open for writing", errno);
+    int fd = -1;
+    int rc = lr_open_image_fd(path, O_RDWR, &fd, NULL, err);
+    if (rc)
+        return lr_error_prefix(err, "cannot open for writing", rc);
     bool is_blk = false;
     uint64_t size = 0;
-    int rc = io_fd_size(fd, path, &is_blk, &size, err);
+    rc = io_fd_size(fd, path, &is_blk, &size, err);
     int fmt = LR_IO_FMT_RAW;
+    if (!rc && is_blk)
+        rc = io_check_read_only(fd, path, err);
     if (!rc && !is_blk)
         rc = lr_io_detect(fd, path, size, &fmt, err);
     if (!rc && fmt != LR_IO_FMT_RAW) {
@@ -419,6 +436,8 @@ int lr_io_open_rw(lr_io_t **out, const char *path, int flags, lr_error_t *err)
     }
     if (!rc && (flags & LR_IO_EXCL))
         rc = io_lock_excl(fd, is_blk, path, &fd, err);
+    if (!rc && is_blk && (flags & LR_IO_EXCL))
+        rc = lr_dev_check_unused(path, err);
     if (rc) {
         close(fd);
         return rc;

@@ -998,3 +998,47 @@ int lr_vg_check(const lr_vg_t *vg, lr_error_t *err)
     free(lv_ix);
     return rc ? rc : check_overlaps(vg, err);
 }
+
+/* [off, off+len) against [start, start+n) in bytes; sums that overflow hit. */
+static bool range_hits(uint64_t off, uint64_t len, uint64_t start, uint64_t n)
+{
+    if (len == 0 || n == 0)
+        return false;
+    if (off > UINT64_MAX - len || start > UINT64_MAX - n)
+        return true;
+    return off < start + n && start < off + len;
+}
+
+/* Bytes from extent count and size in sectors; UINT64_MAX on overflow. */
+static uint64_t extent_bytes(uint64_t extents, uint64_t extent_sectors)
+{
+    if (extent_sectors && extents > UINT64_MAX / extent_sectors / 512)
+        return UINT64_MAX;
+    return extents * extent_sectors * 512;
+}
+
+bool lr_pv_range_hits_data(const lr_vg_t *vg, const char *pv_id, uint64_t off, uint64_t len)
+{
+    const lr_pv_t *pv = vg && pv_id ? lr_vg_find_pv_by_id(vg, pv_id) : NULL;
+    if (!pv)
+        return false;
+    if (pv->pe_start > UINT64_MAX / 512)
+        return true;
+    uint64_t data = pv->pe_start * 512;
+    if (off < data && (len > data - off)) /* runs over pe_start */
+        return true;
+    if (range_hits(off, len, data, extent_bytes(pv->pe_count, vg->extent_size)))
+        return true;
+    size_t index = (size_t)(pv - vg->pvs);
+    lr_pv_area_iter_t it = lr_pv_areas(vg);
+    lr_pv_area_t a;
+    while (lr_pv_area_next(&it, &a)) {
+        if (a.pv != index)
+            continue;
+        uint64_t at = extent_bytes(a.start, vg->extent_size);
+        uint64_t n = extent_bytes(a.len, vg->extent_size);
+        if (at == UINT64_MAX || at > UINT64_MAX - data || range_hits(off, len, data + at, n))
+            return true;
+    }
+    return false;
+}

@@ -215,3 +215,62 @@ bool lr_utf8_printable(uint32_t cp)
 {
     return cp >= 0x20 && cp != 0x7f && !(cp >= 0x80 && cp < 0xa0);
 }
+
+/* ---- terminal-safe text ------------------------------------------------ */
+
+/* The length of the printable UTF-8 character at p (or of '\n' / '\t'
+ * when keep_lines), 0 when it must be shown as '?'. */
+static size_t tty_char(const char *p, bool keep_lines)
+{
+    uint32_t cp = 0;
+    size_t k = lr_utf8_decode(p, strnlen(p, 4), &cp);
+    if (k && (lr_utf8_printable(cp) || (keep_lines && (cp == '\n' || cp == '\t'))))
+        return k;
+    return 0;
+}
+
+/* Skips what tty_char refused: the invalid sequence's lead byte, or the
+ * whole (valid) control character. */
+static size_t tty_skip(const char *p)
+{
+    uint32_t cp = 0;
+    size_t k = lr_utf8_decode(p, strnlen(p, 4), &cp);
+    return k ? k : 1;
+}
+
+const char *lr_tty_safe(const char *s, char *buf, size_t len)
+{
+    if (!buf || len == 0)
+        return "";
+    size_t n = 0;
+    const char *p = s ? s : "";
+    while (*p && n + 1 < len) {
+        size_t k = tty_char(p, false);
+        if (k == 0 || n + k >= len) {
+            buf[n++] = '?';
+            p += tty_skip(p);
+            continue;
+        }
+        memcpy(buf + n, p, k);
+        n += k;
+        p += k;
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+void lr_tty_fputs(const char *s, FILE *f)
+{
+    const char *p = s ? s : "";
+    while (*p) {
+        size_t run = 0, k;
+        while (p[run] && (k = tty_char(p + run, true)) != 0)
+            run += k;
+        fwrite(p, 1, run, f);
+        p += run;
+        if (*p) {
+            fputc('?', f);
+            p += tty_skip(p);
+        }
+    }
+}

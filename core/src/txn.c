@@ -35,6 +35,8 @@ void lr_txn_free(lr_txn_t *t)
     free(t->paths);
     free(t->sizes);
     free(t->image_writes);
+    free(t->ids);
+    free(t->has_id);
     free(t);
 }
 
@@ -50,7 +52,9 @@ int lr_txn_new(lr_txn_t **out, size_t n, const char *const *paths, lr_error_t *e
     t->paths = calloc(n, sizeof(*t->paths));
     t->sizes = calloc(n, sizeof(*t->sizes));
     t->image_writes = calloc(n, sizeof(*t->image_writes));
-    bool oom = !t->paths || !t->sizes || !t->image_writes;
+    t->ids = calloc(n, sizeof(*t->ids));
+    t->has_id = calloc(n, sizeof(*t->has_id));
+    bool oom = !t->paths || !t->sizes || !t->image_writes || !t->ids || !t->has_id;
     for (size_t i = 0; i < n && !oom; i++)
         oom = paths[i] && !(t->paths[i] = strdup(paths[i]));
     if (oom) {
@@ -70,6 +74,7 @@ int lr_txn_set_path(lr_txn_t *t, size_t i, const char *path, lr_error_t *err)
         return lr_error_oom(err);
     free(t->paths[i]);
     t->paths[i] = copy;
+    t->has_id[i] = false; /* a new file (a copy): known once the run opens it */
     return 0;
 }
 
@@ -126,8 +131,10 @@ static int check_overlaps(const lr_txn_t *t, lr_error_t *err)
 
 static int read_befores(lr_txn_t *t, lr_io_t *const *ios, lr_error_t *err)
 {
-    for (size_t i = 0; i < t->n_images; i++)
+    for (size_t i = 0; i < t->n_images; i++) {
         t->sizes[i] = ios[i] ? lr_io_size(ios[i]) : 0;
+        t->has_id[i] = t->paths[i] && lr_path_id(t->paths[i], &t->ids[i], NULL) == 0;
+    }
     for (size_t k = 0; k < t->n_writes; k++) {
         lr_txn_write_t *w = &t->w[k];
         uint8_t *b = malloc((size_t)w->length);
@@ -212,6 +219,31 @@ static int check_unchanged(const lr_txn_t *t, size_t image, lr_io_t *io, lr_erro
                                "bytes %llu..%llu changed since the plan was made; plan again",
                                (unsigned long long)w->offset,
                                (unsigned long long)(w->offset + w->length - 1));
+    }
+    return 0;
+}
+
+/* Each image path must still name the file the plan was made from (or,
+ * for a path set after planning, the file the run opened): a file moved
+ * or replaced since (mv) would otherwise take the writes on an unlinked
+ * inode while the path names another file. Checked after opening and
+ * again right before the first write. */
+static int check_identity(lr_txn_t *t, lr_error_t *err)
+{
+    for (size_t i = 0; i < t->n_images; i++) {
+        if (!t->image_writes[i])
+            continue;
+        lr_file_id_t now;
+        int rc = lr_path_id(t->paths[i], &now, err);
+        if (rc)
+            return rc;
+        if (!t->has_id[i]) {
+            t->ids[i] = now;
+            t->has_id[i] = true;
+        } else if (now.dev != t->ids[i].dev || now.ino != t->ids[i].ino)
+            return lr_error_at(err, t->paths[i], LR_EREFUSED, LR_NO_OFFSET,
+                               "the path names another file than when the plan was made (moved "
+                               "or replaced); plan again");
     }
     return 0;
 }
@@ -364,10 +396,14 @@ int lr_txn_run(lr_txn_t *t, const lr_txn_ops_t *ops, const lr_txn_run_opts_t *op
     }
     lr_undo_t *u = NULL;
     rc = open_images(t, o, raw, err);
+    if (!rc)
+        rc = check_identity(t, err);
     if (!rc && o->undo_path)
         rc = create_undo(t, o, &u, err);
     if (!rc)
         rc = stack_layers(t, u, raw, top, err);
+    if (!rc)
+        rc = check_identity(t, err);
     if (!rc) {
         t->started = true;
         rc = guarded_run(t, top, ops, err);

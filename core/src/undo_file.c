@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "lr/crc.h"
+#include "lr/safety.h"
 #include "lr/undo.h"
 #include "le.h"
 #include "write_int.h"
@@ -34,14 +35,12 @@ void lr_undo_file_free(lr_undo_file_t *f)
 /* Reads the whole file; undo files are small (old metadata areas). */
 static int slurp(const char *path, uint8_t **data, uint64_t *len, lr_error_t *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        int e = errno;
-        return lr_error_at(err, path, -e, LR_NO_OFFSET, "cannot open the undo file: %s",
-                           strerror(e));
-    }
+    int fd = -1;
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size > MAX_FILE) {
+    int rc = lr_open_image_fd(path, O_RDONLY, &fd, &st, err);
+    if (rc)
+        return lr_error_prefix(err, "cannot open the undo file", rc);
+    if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size > MAX_FILE) {
         close(fd);
         return lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET,
                            "not an undo file (not a regular "
@@ -404,17 +403,22 @@ int lr_undo_check_complete(const lr_undo_file_t *f, lr_io_t *const *ios, size_t 
         return 0;
     if (!f->has_plan)
         return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
-                            "the undo file ends before its list of the %zu planned writes, so "
-                            "it cannot tell which bytes the run changed (a run stopped that "
-                            "early wrote nothing; a file cut short later cannot be used): "
-                            "nothing put back",
+                            "the undo file ends before its list of the %zu planned writes: "
+                            "the run stopped before its first write and wrote nothing (unless "
+                            "the file was cut short afterwards; it cannot tell which bytes "
+                            "changed): nothing put back",
                             f->n_planned);
+    /* An image is named in the file before the first write to it. */
+    if (f->n_images == 0)
+        return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
+                            "the undo file names no image: the run stopped before its first "
+                            "write and wrote nothing; nothing to put back");
     for (size_t k = 0; k < f->n_planned; k++)
         if (f->planned[k].image >= f->n_images)
             return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
                                 "the undo file ends before naming image %u of the run (%zu "
-                                "of %zu planned ranges saved): it was cut short; nothing put "
-                                "back",
+                                "of %zu planned ranges saved): the run stopped before writing "
+                                "to that image; nothing put back",
                                 f->planned[k].image, f->n_ranges, f->n_planned);
     int rc = check_sizes(f, ios, err);
     if (rc)
@@ -428,7 +432,7 @@ int lr_undo_check_complete(const lr_undo_file_t *f, lr_io_t *const *ios, size_t 
             return rc;
         if (!ok)
             return lr_error_at(
-                err, f->images[pl->image].path, LR_EREFUSED, pl->offset,
+                err, lr_io_name(ios[pl->image]), LR_EREFUSED, pl->offset,
                 "the undo file is incomplete: planned write %zu of %zu (bytes "
                 "%llu..%llu) shows on the image but the file does not hold its "
                 "original bytes (it saves %zu of the %zu planned ranges and ends %s); "
@@ -472,13 +476,13 @@ int lr_undo_check(const lr_undo_file_t *f, lr_io_t *const *ios, lr_undo_verdict_
     if (first_bad >= 0) {
         const lr_undo_range_t *r = &f->ranges[first_bad];
         if (!f->finished)
-            return lr_error_at(err, f->images[r->image].path, LR_EREFUSED, r->offset,
+            return lr_error_at(err, lr_io_name(ios[r->image]), LR_EREFUSED, r->offset,
                                "bytes %llu..%llu hold neither the original nor a state the "
                                "interrupted run announced: its last write was torn, or they "
                                "changed since",
                                (unsigned long long)r->offset,
                                (unsigned long long)(r->offset + r->length - 1));
-        return lr_error_at(err, f->images[r->image].path, LR_EREFUSED, r->offset,
+        return lr_error_at(err, lr_io_name(ios[r->image]), LR_EREFUSED, r->offset,
                            "bytes %llu..%llu changed since the repair run (neither what it left "
                            "there nor the original)",
                            (unsigned long long)r->offset,
@@ -496,7 +500,7 @@ static int verify_restored(const lr_undo_file_t *f, lr_io_t *const *ios, lr_erro
         if (rc)
             return rc;
         if (!ok)
-            return lr_error_at(err, f->images[r->image].path, -EIO, r->offset,
+            return lr_error_at(err, lr_io_name(ios[r->image]), -EIO, r->offset,
                                "read-back after undo differs at bytes %llu..%llu",
                                (unsigned long long)r->offset,
                                (unsigned long long)(r->offset + r->length - 1));

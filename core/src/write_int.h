@@ -10,6 +10,7 @@
 
 #include "lr/error.h"
 #include "lr/io.h"
+#include "lr/safety.h"
 #include "lr/txn.h"
 
 struct lr_txn {
@@ -17,6 +18,8 @@ struct lr_txn {
     char **paths;         /* where the run opens each image */
     uint64_t *sizes;      /* each image's size at planning */
     size_t *image_writes; /* planned writes per image */
+    lr_file_id_t *ids;    /* what each path named when planned (or opened) */
+    bool *has_id;         /* ids[i] is known */
     lr_txn_write_t *w;    /* planned writes; before/after are malloc'd */
     size_t n_writes, cap_writes;
     int tag;       /* lr_txn_tag */

@@ -201,6 +201,23 @@ static int load_label(lr_vgedit_t *ed, lr_error_t *err)
     return 0;
 }
 
+/* An edit writes every metadata area: one the label and header place over
+ * the PV's data (pe_start on, or an LV's extents; a damaged or hostile
+ * label) is reported and the edit refused, before anything is written. */
+static int check_areas_clear(const lr_vgedit_t *ed, lr_error_t *err)
+{
+    for (size_t i = 0; i < ed->n_mda; i++) {
+        uint64_t off = ed->label.mda[i].offset, size = ed->mda[i].size;
+        if (lr_pv_range_hits_data(ed->vg, ed->label.pv_uuid, off, size))
+            return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
+                                "metadata area %zu (bytes %llu..%llu) runs over the PV's data "
+                                "(pe_start or an LV's extents): damaged; nothing written",
+                                i + 1, (unsigned long long)off,
+                                (unsigned long long)(off + size - 1));
+    }
+    return 0;
+}
+
 static int open_io(lr_vgedit_t *ed, const char *path, const lr_vgedit_io_opts_t *io,
                    lr_error_t *err)
 {
@@ -243,6 +260,11 @@ int lr_vgedit_open_ex(lr_vgedit_t **out, const char *path, int mode, const lr_vg
         return lr_error_wrap(err, path, rc);
     }
     ed_state_adopt(ed, &st);
+    rc = ed->writable ? check_areas_clear(ed, err) : 0;
+    if (rc) {
+        lr_vgedit_free(ed);
+        return lr_error_wrap(err, path, rc);
+    }
     *out = ed;
     return 0;
 }

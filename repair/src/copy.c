@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "lr/repair.h"
+#include "lr/safety.h"
 #include "repair_int.h"
 
 #define BLOCK 4096u
@@ -201,16 +202,11 @@ int lr_repair_copy_path(const char *src, const char *dir, char **dst, lr_error_t
 
 static int open_pair(copy_job_t *j, bool overwrite, uint64_t *size, bool *blk, lr_error_t *err)
 {
-    j->in = open(j->src, O_RDONLY | O_CLOEXEC);
-    if (j->in < 0)
-        return sys_fail(err, j->src, "cannot open for reading");
     struct stat st;
-    if (fstat(j->in, &st) != 0)
-        return sys_fail(err, j->src, "stat failed");
+    int rc = lr_open_image_fd(j->src, O_RDONLY, &j->in, &st, err);
+    if (rc)
+        return lr_error_prefix(err, "cannot open for reading", rc);
     *blk = S_ISBLK(st.st_mode);
-    if (!*blk && !S_ISREG(st.st_mode))
-        return lr_error_at(err, j->src, -EINVAL, LR_NO_OFFSET,
-                           "not a regular file or block device");
     *size = (uint64_t)st.st_size;
     if (*blk) {
         off_t end = lseek(j->in, 0, SEEK_END);

@@ -544,8 +544,78 @@ static bool area_ignored(const lr_repair_area_t *a)
            (a->before.locn[0].flags & LR_RAW_LOCN_IGNORED);
 }
 
+/* Every known version of the VG, parsed (those whose copy reads and
+ * parses), and the version restored: a metadata area is written only when
+ * none of them has user data where it lies. */
+typedef struct versions {
+    lr_vg_t **vgs;
+    size_t n;
+    const lr_vg_t *restored;
+} versions_t;
+
+static int load_versions(const lr_repair_plan_t *p, const lr_scan_session_t *session,
+                         const lr_vg_t *restored, versions_t *v, lr_error_t *err)
+{
+    const lr_scan_t *scan = lr_scan_result(session);
+    const lr_scan_vg_t *g = &scan->vgs[p->vg];
+    v->restored = restored;
+    v->n = 0;
+    v->vgs = calloc(g->n_versions ? g->n_versions : 1, sizeof(*v->vgs));
+    if (!v->vgs)
+        return lr_error_oom(err);
+    for (size_t k = 0; k < g->n_versions; k++) {
+        int copy = lr_scan_version_copy(scan, (size_t)p->vg, k);
+        if (copy >= 0 && lr_scan_copy_vg(session, (size_t)copy, &v->vgs[v->n], NULL) == 0)
+            v->n++;
+    }
+    return 0;
+}
+
+static void versions_free(versions_t *v)
+{
+    for (size_t i = 0; i < v->n; i++)
+        lr_vg_free(v->vgs[i]);
+    free(v->vgs);
+}
+
+static bool area_hits_data(const versions_t *v, const lr_repair_pv_t *pv, const lr_repair_area_t *a)
+{
+    uint64_t rel = a->offset - pv->pv_start;
+    if (lr_pv_range_hits_data(v->restored, pv->id_raw, rel, a->size))
+        return true;
+    for (size_t i = 0; i < v->n; i++)
+        if (lr_pv_range_hits_data(v->vgs[i], pv->id_raw, rel, a->size))
+            return true;
+    return false;
+}
+
+/* Drops the area just added when it is not to be written: marked ignored
+ * (LVM2 does not write it), or running over user data (a damaged or
+ * hostile label or header: reported, never written). */
+static int drop_unwritable(lr_repair_plan_t *p, const versions_t *v, const lr_repair_pv_t *pv,
+                           size_t i, lr_error_t *err)
+{
+    lr_repair_area_t *a = &p->areas[p->n_areas - 1];
+    bool ignored = area_ignored(a), data = !ignored && area_hits_data(v, pv, a);
+    if (!ignored && !data)
+        return 0;
+    uint64_t rel = a->offset - pv->pv_start, end = rel + a->size - 1;
+    p->n_areas--;
+    free(a->why);
+    free(a->holds);
+    int rc = ignored ? rp_note(p, "metadata area %zu of PV %s is marked ignored: not written",
+                               i + 1, pv->id)
+                     : rp_note(p,
+                               "metadata area %zu of PV %s (bytes %llu..%llu of the PV) runs "
+                               "over the PV's data (pe_start %llu or an LV's extents of some "
+                               "version): damaged, not written",
+                               i + 1, pv->id, (unsigned long long)rel, (unsigned long long)end,
+                               (unsigned long long)pv->pe_start);
+    return rc ? lr_error_oom(err) : 0;
+}
+
 static int plan_pv_areas(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *io, size_t pvi,
-                         const lr_pv_t *t, lr_error_t *err)
+                         const lr_pv_t *t, const versions_t *v, lr_error_t *err)
 {
     lr_repair_pv_t *pv = &p->pvs[pvi];
     layout_t lay = {0};
@@ -577,16 +647,10 @@ static int plan_pv_areas(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *io
     pv->first_area = p->n_areas;
     for (size_t i = 0; i < lay.n; i++) {
         int rc = add_area(p, scan, io, pvi, (int)i, &lay.mda[i], err);
+        if (!rc)
+            rc = drop_unwritable(p, v, pv, i, err);
         if (rc)
             return rc;
-        if (area_ignored(&p->areas[p->n_areas - 1])) {
-            p->n_areas--;
-            free(p->areas[p->n_areas].why);
-            free(p->areas[p->n_areas].holds);
-            if (rp_note(p, "metadata area %zu of PV %s is marked ignored: not written", i + 1,
-                        pv->id))
-                return lr_error_oom(err);
-        }
     }
     pv->n_areas = p->n_areas - pv->first_area;
     if (lay.n == 0 &&
@@ -721,6 +785,9 @@ int rp_plan_pvs(lr_repair_plan_t *p, const lr_scan_session_t *session, lr_io_t *
         rc = check_no_shared_location(p, err);
     if (!rc)
         rc = refuse_missing(p, o, err);
+    versions_t known = {0};
+    if (!rc)
+        rc = load_versions(p, session, vg, &known, err);
     for (size_t i = 0; i < p->n_pvs && !rc; i++) {
         lr_repair_pv_t *pv = &p->pvs[i];
         if (pv->missing)
@@ -731,8 +798,9 @@ int rp_plan_pvs(lr_repair_plan_t *p, const lr_scan_session_t *session, lr_io_t *
         if (!rc)
             rc = check_pv(p, pv, o, err);
         if (!rc)
-            rc = plan_pv_areas(p, scan, rio[pv->image], i, &vg->pvs[i], err);
+            rc = plan_pv_areas(p, scan, rio[pv->image], i, &vg->pvs[i], &known, err);
     }
+    versions_free(&known);
     if (!rc && p->n_areas == 0)
         rc = lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
                           "no metadata area of VG %s can be written among the images", p->vg_name);

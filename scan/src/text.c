@@ -10,7 +10,7 @@
 #include "lr/label.h"
 #include "lr/meta.h"
 
-#define SC_FIELD_MAX 4096 /* longest description kept */
+#define SC_FIELD_MAX 4096 /* longest string decoded from a partial copy's lines */
 
 void sc_raw_uuid(const char *printed, char *raw, size_t rawlen)
 {
@@ -30,9 +30,17 @@ void sc_set_vg_id(lr_scan_copy_t *cp, const char *printed)
         cp->vg_id_raw[0] = '\0';
 }
 
+/* What one copy keeps of a string from its text is capped (the text itself
+ * stays in the image): 50000 hostile copies with long strings must not
+ * cost hundreds of MiB (docs/limits.md). */
+static char *clip_to(const char *s, size_t max)
+{
+    return s ? strndup(s, max) : NULL;
+}
+
 static char *clip(const char *s)
 {
-    return s ? strndup(s, SC_FIELD_MAX) : NULL;
+    return clip_to(s, SC_FIELD_MAX);
 }
 
 static long visible_lvs(const lr_vg_t *vg)
@@ -56,8 +64,8 @@ static void fill_from_vg(lr_scan_copy_t *cp, const lr_vg_t *vg)
         sc_set_vg_id(cp, vg->id);
     cp->seqno = vg->seqno;
     cp->creation_time = vg->creation_time;
-    cp->creation_host = clip(vg->creation_host);
-    cp->description = clip(vg->description);
+    cp->creation_host = clip_to(vg->creation_host, LR_SCAN_MAX_HOST);
+    cp->description = clip_to(vg->description, LR_SCAN_MAX_DESCRIPTION);
     cp->n_lvs = visible_lvs(vg);
     cp->n_pvs = (long)vg->n_pvs;
 }
@@ -66,14 +74,14 @@ static void fill_from_vg(lr_scan_copy_t *cp, const lr_vg_t *vg)
 
 /* Decodes a quoted string starting at p (after the opening quote) into a
  * malloc'd buffer, stopping at the closing quote or end of line. */
-static char *quoted(const char *p, const char *end)
+static char *quoted(const char *p, const char *end, size_t max)
 {
     char buf[SC_FIELD_MAX + 1];
     size_t n = 0;
     for (; p < end && *p != '"' && *p != '\n'; p++) {
         if (*p == '\\' && p + 1 < end)
             p++;
-        if (n < SC_FIELD_MAX)
+        if (n < max && n < SC_FIELD_MAX)
             buf[n++] = *p;
     }
     buf[n] = '\0';
@@ -93,9 +101,9 @@ static void top_level_line(lr_scan_copy_t *cp, const char *line, const char *end
 {
     const char *v;
     if (!cp->description && key_is(line, end, "description", &v) && *v == '"')
-        cp->description = quoted(v + 1, end);
+        cp->description = quoted(v + 1, end, LR_SCAN_MAX_DESCRIPTION);
     else if (!cp->creation_host && key_is(line, end, "creation_host", &v) && *v == '"')
-        cp->creation_host = quoted(v + 1, end);
+        cp->creation_host = quoted(v + 1, end, LR_SCAN_MAX_HOST);
     else if (!cp->creation_time && key_is(line, end, "creation_time", &v))
         cp->creation_time = strtoll(v, NULL, 10);
 }
@@ -162,6 +170,16 @@ void sc_fill_from_text(lr_scan_copy_t *cp, const char *text, uint64_t len)
     lr_error_t e;
     lr_error_clear(&e);
     cp->ends_whole = ends_with_newline(text, len);
+    if (cp->partial && len > LR_SCAN_MAX_PARTIAL_PARSE) {
+        /* No end within megabytes: no LVM2 write leaves that, and parsing
+         * it whole would cost a tree of the whole run (hostile text with a
+         * copy start in every sector); the top-level lines still tell. */
+        cp->parse_error = clip_to("no end (NUL) found: too long to be parsed as one copy",
+                                  LR_SCAN_MAX_PARSE_ERROR);
+        scan_top_level(cp, text, (size_t)len);
+        cp->ends_whole = false;
+        return;
+    }
     if (len > 0 && lr_vg_parse(text, (size_t)len, &vg, &e) == 0) {
         cp->parse_ok = true;
         cp->ends_whole = cp->ends_whole && vg->creation_time != 0;
@@ -171,7 +189,7 @@ void sc_fill_from_text(lr_scan_copy_t *cp, const char *text, uint64_t len)
     }
     char msg[900];
     lr_error_format(&e, msg, sizeof(msg));
-    cp->parse_error = sc_strdup(len ? msg : "empty text");
+    cp->parse_error = clip_to(len ? msg : "empty text", LR_SCAN_MAX_PARSE_ERROR);
     scan_top_level(cp, text, (size_t)len);
     cp->ends_whole = cp->ends_whole && cp->creation_time != 0;
 }

@@ -11,6 +11,8 @@
  *   - the guard refuses a write the plan does not have, a run making fewer
  *     writes fails, a fault from the open hook stops the run with the undo
  *     file finished;
+ *   - a path that names another file between plan and write (mv) is
+ *     refused before any write (issue 17, item 10);
  *   - the error contract: each public function of lr/txn.h and lr/undo.h
  *     that can fail returns its negative status with a NULL error record. */
 #include <errno.h>
@@ -297,6 +299,61 @@ static void test_fault_from_open_hook(void **state)
     assert_string_equal(h0, h1);
 }
 
+static int copy_file(const char *from, const char *to)
+{
+    static uint8_t buf[IMG_SIZE];
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    size_t n = in ? fread(buf, 1, sizeof(buf), in) : 0;
+    int rc = in && out && n == IMG_SIZE && fwrite(buf, 1, n, out) == n ? 0 : -1;
+    if (in)
+        fclose(in);
+    if (out && fclose(out) != 0)
+        rc = -1;
+    return rc;
+}
+
+/* The open hook opens the image, then moves another file over its path:
+ * the writes would go to the unlinked inode. */
+static int open_then_mv(void *arg, const char *path, int flags, lr_io_t **out, lr_error_t *err)
+{
+    const char *other = arg;
+    int rc = lr_io_open_rw(out, path, flags, err);
+    if (!rc && rename(other, path) != 0)
+        rc = lr_error_set(err, -errno, LR_NO_OFFSET, "rename failed");
+    return rc;
+}
+
+static void test_moved_before_write(void **state)
+{
+    (void)state;
+    char other[160], h0[65], h1[65];
+    snprintf(other, sizeof(other), "%s/other.img", g_dir);
+    assert_int_equal(copy_file(g_img, other), 0);
+    hash(h0);
+    routine_t r = {0};
+    lr_txn_ops_t ops;
+    lr_txn_t *t = plan(&r, &ops, 0);
+    lr_txn_run_opts_t o = {.undo_path = g_undo, .open = open_then_mv, .open_arg = other};
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_txn_run(t, &ops, &o, &err), LR_EREFUSED);
+    assert_non_null(strstr(err.msg, "names another file"));
+    assert_false(lr_txn_writes(t)[0].done);
+    lr_txn_free(t);
+    hash(h1); /* the path now names the moved-in copy: unchanged too */
+    assert_string_equal(h0, h1);
+    /* A path moved between planning and the run's open is refused too. */
+    t = plan(&r, &ops, 0);
+    assert_int_equal(copy_file(g_img, other), 0);
+    assert_int_equal(rename(other, g_img), 0);
+    lr_txn_run_opts_t o2 = {0};
+    assert_int_equal(lr_txn_run(t, &ops, &o2, &err), LR_EREFUSED);
+    assert_non_null(strstr(err.msg, "names another file"));
+    lr_txn_free(t);
+    hash(h1);
+    assert_string_equal(h0, h1);
+}
+
 static void test_without_undo(void **state)
 {
     (void)state;
@@ -376,6 +433,7 @@ int main(void)
         cmocka_unit_test_setup(test_busy_image, fresh),
         cmocka_unit_test_setup(test_guard, fresh),
         cmocka_unit_test_setup(test_fault_from_open_hook, fresh),
+        cmocka_unit_test_setup(test_moved_before_write, fresh),
         cmocka_unit_test_setup(test_without_undo, fresh),
         cmocka_unit_test_setup(test_null_record, fresh),
     };

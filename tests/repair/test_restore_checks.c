@@ -14,7 +14,13 @@
  *     sees the restored version as the newest (it used to write a header at
  *     4097 over the valid one, and the scan did not see the restore);
  *   - after a run stopped between the text and the header write, the next
- *     plan says the newest seqno is not committed. */
+ *     plan says the newest seqno is not committed;
+ *   - a label and header with valid checksums listing a 30 MiB metadata area
+ *     at 4096, over pe_start (1 MiB) and the LVs' data (issue 17, item 2):
+ *     the area is reported damaged and never written; with no other area
+ *     the restore is refused, with a second area only that one is
+ *     written. The crafted image is made here from the real-LVM2 fixture,
+ *     checksums by the test's reference CRC. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -24,6 +30,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bin_support.h"
+#include "lr/crc.h"
 #include "lr/meta.h"
 #include "lr/repair.h"
 #include "lr/scan.h"
@@ -294,6 +302,93 @@ static void test_mda_size_beyond_image(void **state)
     lr_repair_plan_free(p);
 }
 
+/* ---- a metadata area listed over the data: never written -------------------- */
+
+static uint64_t get_le64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* Rewrites the image's label and the area header at 4096 so that both say
+ * the area at 4096 is `size` bytes, with valid checksums. */
+static void craft_mda_size(const char *img, uint64_t size)
+{
+    size_t len = 0;
+    uint8_t *b = lr_test_file_bytes(img, &len);
+    assert_non_null(b);
+    uint8_t *l = NULL;
+    for (int s = 0; s < 4 && !l; s++)
+        if (memcmp(b + s * 512, "LABELONE", 8) == 0)
+            l = b + s * 512;
+    assert_non_null(l);
+    /* pv_header at 32: uuid (32), device size (8), then the data areas and
+     * the metadata areas, each list ended by a zero entry. */
+    uint8_t *d = l + 32 + 40;
+    while (get_le64(d) || get_le64(d + 8))
+        d += 16;
+    d += 16;
+    assert_int_equal(get_le64(d), 4096);
+    lr_test_put_le64(d + 8, size);
+    lr_test_put_le32(l + 16, lr_test_ref_crc(LR_CRC_INITIAL, l + 20, 512 - 20));
+    uint8_t *h = b + 4096;
+    assert_int_equal(get_le64(h + 24), 4096); /* start */
+    lr_test_put_le64(h + 32, size);
+    lr_test_put_le32(h, lr_test_ref_crc(LR_CRC_INITIAL, h + 4, 512 - 4));
+    FILE *f = fopen(img, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fwrite(b, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+    free(b);
+}
+
+static bool has_note(const lr_repair_plan_t *p, const char *what)
+{
+    for (size_t i = 0; i < p->n_notes; i++)
+        if (strstr(p->notes[i], what))
+            return true;
+    return false;
+}
+
+static void test_mda_over_data(void **state)
+{
+    (void)state;
+    char img[256], h0[65], h1[65];
+    unpack("history", "disk.img.gz", "a.img", 0, img, sizeof(img));
+    craft_mda_size(img, 30u << 20);
+    hash(img, h0);
+    lr_repair_plan_t *p = NULL;
+    lr_error_t err;
+    /* The only area runs over lv1's first extents: nothing can be written,
+     * not even when forced. */
+    assert_int_equal(plan1(img, 15, false, &p, &err), LR_EREFUSED);
+    assert_non_null(strstr(err.msg, "no metadata area"));
+    assert_int_equal(plan1(img, 15, true, &p, &err), LR_EREFUSED);
+    hash(img, h1);
+    assert_string_equal(h0, h1);
+
+    /* With a second area (at the end of the PV), only that one is written. */
+    unpack("two-mda", "disk.img.gz", "b.img", 0, img, sizeof(img));
+    craft_mda_size(img, 30u << 20);
+    lr_scan_session_t *scan = scan1(img);
+    lr_repair_opts_t o = {.vg = "vg2", .seqno = 5, .host = "testhost", .now = 1700000000};
+    int rc = lr_repair_plan_new(scan, NULL, &o, &p, &err);
+    lr_scan_session_free(scan);
+    if (rc)
+        print_err("plan", &err);
+    assert_int_equal(rc, 0);
+    assert_int_equal(p->n_areas, 1);
+    assert_int_equal(p->areas[0].offset, 32505856);
+    assert_true(has_note(p, "runs over the PV's data"));
+    assert_true(p->n_writes > 0);
+    for (size_t i = 0; i < p->n_writes; i++)
+        assert_true(p->writes[i].offset >= 32505856 ||
+                    p->writes[i].offset + p->writes[i].length <= 4096);
+    lr_repair_plan_free(p);
+}
+
 /* ---- an unaligned area in the label: the label is rebuilt ------------------- */
 
 static void test_unaligned_label_area(void **state)
@@ -410,6 +505,7 @@ int main(void)
         cmocka_unit_test_teardown(test_seqno_limit, teardown),
         cmocka_unit_test_teardown(test_mda_size_beyond_image, teardown),
         cmocka_unit_test_teardown(test_unaligned_label_area, teardown),
+        cmocka_unit_test_teardown(test_mda_over_data, teardown),
         cmocka_unit_test_teardown(test_uncommitted_newest, teardown),
         cmocka_unit_test_teardown(test_undo_created_callback, teardown),
     };

@@ -488,6 +488,10 @@ static void test_doc_matches_headers(void **state)
         {"LR_SCAN_DEFAULT_MAX_COPIES", LR_SCAN_DEFAULT_MAX_COPIES},
         {"LR_SCAN_MAX_ITEMS", LR_SCAN_MAX_ITEMS},
         {"LR_SCAN_DEFAULT_BUFFER", LR_SCAN_DEFAULT_BUFFER},
+        {"LR_SCAN_MAX_DESCRIPTION", LR_SCAN_MAX_DESCRIPTION},
+        {"LR_SCAN_MAX_HOST", LR_SCAN_MAX_HOST},
+        {"LR_SCAN_MAX_PARSE_ERROR", LR_SCAN_MAX_PARSE_ERROR},
+        {"LR_SCAN_MAX_PARTIAL_PARSE", LR_SCAN_MAX_PARTIAL_PARSE},
 #endif
     };
     char *doc = lr_test_slurp(LR_FIXTURES "/../docs/limits.md", NULL);

@@ -81,6 +81,8 @@ case_ export-prompt  80x24  "$H" '<Enter><Down>e<Dump><Esc><Dump>'
 case_ export-overwrite 80x24 "+$H" '<Enter><Down>e<Enter>e<Enter><Dump>no<Enter><Dump>e<Enter>yes<Enter><Dump>'
 case_ help           80x24  "$H" '?<Dump><PgDn><Dump>q<Dump>'
 case_ too-small      80x24  "$H" '<Size=79x23><Dump><Size=80x24><Dump>'
+# keys typed while the screen is too small wait: the review still asks
+case_ small-keys     100x30 "+$H" '<Enter><Down>R<Size=79x23>yes<Enter><Dump><Size=100x30><Dump>'
 case_ restore-gz     80x24  "$H" '<Enter><Down>R<Dump><Esc><Dump>'
 case_ restore        100x30 "+$H" '<Enter><Down>R<Dump><PgDn><Dump>yes<Enter><Dump><Esc><Dump>'
 case_ restore-cancel 80x24  "+$H" '<Enter><Down>Ryes please<Enter><Dump>'

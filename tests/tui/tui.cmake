@@ -36,3 +36,18 @@ add_test(NAME tui-cli
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/cli.sh $<TARGET_FILE:lvmtui>
                  $<TARGET_FILE:lvmrepair> $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
 set_tests_properties(tui-cli PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
+
+# Hostile use in a real terminal (issue 17): keys typed on the too-small
+# screen wait, Ctrl-C exits 130, TERM=dumb and unknown terminals are refused
+# with exit 2 (tui-hostile-tmux; SKIPPED without tmux).
+add_test(NAME tui-hostile-tmux
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/hostile-tmux.sh $<TARGET_FILE:lvmtui> ${LR_FIXTURES})
+set_tests_properties(tui-hostile-tmux PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
+
+# Hostile use of all four programs (issue 17): outputs over images, a
+# metadata area over the data, FIFOs, option values that are options,
+# escape sequences in names, messages about the right file.
+add_test(NAME hostile-cli
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/hostile-cli.sh $<TARGET_FILE_DIR:lvmrepair>
+                 ${LR_FIXTURES})
+set_tests_properties(hostile-cli PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)

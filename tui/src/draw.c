@@ -3,8 +3,10 @@
 #define NCURSES_WIDECHAR 1
 #endif
 #include <curses.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "draw.h"
 
@@ -22,9 +24,21 @@ static bool want_color(tui_draw_color_t mode)
     return !(nc && *nc);
 }
 
-void tui_draw_start(tui_draw_color_t mode)
+static SCREEN *screen;
+
+const char *tui_draw_start(tui_draw_color_t mode)
 {
-    initscr();
+    /* newterm, not initscr: initscr exits the program on a bad terminal */
+    screen = newterm(NULL, stdout, stdin);
+    if (!screen)
+        return "the terminal type (TERM) is unknown";
+    const char *cup = tigetstr("cup");
+    if (!cup || cup == (const char *)-1) {
+        endwin();
+        delscreen(screen);
+        screen = NULL;
+        return "the terminal (TERM) cannot move the cursor";
+    }
     cbreak();
     noecho();
     nonl();
@@ -41,6 +55,7 @@ void tui_draw_start(tui_draw_color_t mode)
         init_pair(PAIR_BAD, COLOR_RED, -1);
         init_pair(PAIR_MARK, COLOR_CYAN, -1);
     }
+    return NULL;
 }
 
 void tui_draw_end(void)

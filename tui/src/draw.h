@@ -14,8 +14,11 @@ typedef enum tui_draw_color {
 } tui_draw_color_t;
 
 /* Starts curses on the terminal: no echo, keys unbuffered, keypad, mouse
- * off, colours per mode. */
-void tui_draw_start(tui_draw_color_t mode);
+ * off, colours per mode. Returns NULL, or why the terminal cannot show the
+ * screens (its type is unknown, or it cannot address the cursor, e.g.
+ * TERM=dumb: keys must never act on a screen that is not shown); the
+ * terminal is then left as it was. */
+const char *tui_draw_start(tui_draw_color_t mode);
 void tui_draw_end(void);
 /* Terminal size. */
 void tui_draw_size(int *rows, int *cols);

@@ -78,6 +78,11 @@ lr_tui_screen_t tui_top(const lr_tui_t *m)
     return m->stack[m->depth - 1];
 }
 
+bool tui_too_small(const lr_tui_t *m)
+{
+    return m->rows < LR_TUI_MIN_ROWS || m->cols < LR_TUI_MIN_COLS;
+}
+
 bool tui_on_stack(const lr_tui_t *m, lr_tui_screen_t s)
 {
     for (int i = 0; i < m->depth; i++)
@@ -526,6 +531,21 @@ static unsigned progress_key(lr_tui_t *m, int key)
     return key == LR_TUI_KEY_CTRL_L ? LR_TUI_ACT_REDRAW : LR_TUI_ACT_NONE;
 }
 
+/* While the screen cannot be drawn whole, a key must not act on what the
+ * user does not see (a restore's "yes"): only q, which leaves (or stops the
+ * scan, as on the progress screen), is taken; resizes reach the model
+ * through lr_tui_resize. */
+static unsigned small_key(lr_tui_t *m, int key)
+{
+    if (key != 'q' && key != 'Q')
+        return LR_TUI_ACT_NONE;
+    if (tui_top(m) == LR_TUI_SCR_PROGRESS)
+        return progress_key(m, key);
+    if (m->rescanning || m->review == LR_TUI_REVIEW_RUNNING)
+        return LR_TUI_ACT_NONE; /* writing or rescanning: leaving waits too */
+    return LR_TUI_ACT_QUIT;
+}
+
 /* The history's selection follows its cursor, whatever moved it. */
 static void sync_selection(lr_tui_t *m)
 {
@@ -547,6 +567,8 @@ static unsigned key_dispatch(lr_tui_t *m, int key)
 {
     if (key == LR_TUI_KEY_CTRL_L)
         return LR_TUI_ACT_REDRAW;
+    if (tui_too_small(m))
+        return small_key(m, key);
     if (m->rescanning || m->review == LR_TUI_REVIEW_RUNNING)
         return LR_TUI_ACT_NONE; /* writing or rescanning: keys wait */
     if (tui_top(m) == LR_TUI_SCR_PROGRESS)

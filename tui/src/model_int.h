@@ -169,6 +169,9 @@ int tui_view_wrap(tui_view_t *v, size_t width);
 /* model.c */
 tui_view_t *tui_view_of(lr_tui_t *m, lr_tui_screen_t s);
 lr_tui_screen_t tui_top(const lr_tui_t *m);
+/* The terminal is smaller than LR_TUI_MIN_COLS x LR_TUI_MIN_ROWS: only the
+ * "needs 80x24" screen is drawn and keys wait. */
+bool tui_too_small(const lr_tui_t *m);
 bool tui_on_stack(const lr_tui_t *m, lr_tui_screen_t s);
 int tui_push(lr_tui_t *m, lr_tui_screen_t s);
 void tui_pop(lr_tui_t *m);

@@ -57,9 +57,14 @@ static int render_small(const lr_tui_t *m, lr_tui_frame_t *f)
 {
     char msg[96];
     snprintf(msg, sizeof(msg), "lvmtui needs 80x24 (this terminal is %dx%d)", m->cols, m->rows);
+    const char *keys = "Until then keys wait; q quits.";
     int rc = 0;
     for (int r = 0; !rc && r < f->rows; r++)
-        rc = put_line(f, m, r, r == f->rows / 2 ? msg : "", LR_TUI_A_NORMAL);
+        rc = put_line(f, m, r,
+                      r == f->rows / 2       ? msg
+                      : r == f->rows / 2 + 1 ? keys
+                                             : "",
+                      LR_TUI_A_NORMAL);
     return rc;
 }
 
@@ -269,8 +274,7 @@ int lr_tui_render(const lr_tui_t *m, lr_tui_frame_t **out, lr_error_t *err)
     lr_tui_frame_t *f = NULL;
     int rc = frame_new(m->rows, m->cols, &f);
     if (!rc)
-        rc = m->rows < LR_TUI_MIN_ROWS || m->cols < LR_TUI_MIN_COLS ? render_small(m, f)
-                                                                    : render_screen(m, f);
+        rc = tui_too_small(m) ? render_small(m, f) : render_screen(m, f);
     if (rc) {
         lr_tui_frame_free(f);
         return lr_error_set(err, rc, LR_NO_OFFSET, "cannot render the screen: %s", lr_strerror(rc));

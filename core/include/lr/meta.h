@@ -191,4 +191,13 @@ lr_pv_area_iter_t lr_pv_areas(const lr_vg_t *vg);
  * the walk is over (also for a NULL vg). *out points into the view. */
 bool lr_pv_area_next(lr_pv_area_iter_t *it, lr_pv_area_t *out);
 
+/* True when bytes [off, off+len) of the PV whose raw or printed UUID is
+ * pv_id (offsets from the PV's start) reach into user data as version vg
+ * describes that PV: its data area (pe_start on, pe_count extents) or any
+ * extent an LV uses on it. A metadata area must lie wholly outside this to
+ * be written (hostile or damaged labels and headers can list areas running
+ * over LV data). False when vg does not list the PV. Overflowing sums
+ * count as hits. */
+bool lr_pv_range_hits_data(const lr_vg_t *vg, const char *pv_id, uint64_t off, uint64_t len);
+
 #endif

@@ -73,4 +73,20 @@ size_t lr_utf8_decode(const char *s, size_t n, uint32_t *cp);
  * on a terminal as it is. */
 bool lr_utf8_printable(uint32_t cp);
 
+/* ---- terminal-safe text ------------------------------------------------ */
+
+/* What the programs print from a file name or an image (VG and LV names,
+ * descriptions, hosts, paths) is untrusted: an escape sequence in it would
+ * drive the terminal. These show each control character (C0, DEL, C1: ESC,
+ * CSI, ...) and each byte that is not part of valid UTF-8 as '?'. */
+
+/* A terminal-safe copy of s (NULL: "") in buf of len bytes, cut to fit
+ * (never inside a character). Returns buf ("" when len is 0). */
+const char *lr_tty_safe(const char *s, char *buf, size_t len);
+
+/* Writes s (NULL: nothing) to f terminal-safe, keeping '\n' and '\t': for
+ * whole texts (a plan, a diff). Write errors are left in f's error
+ * indicator. */
+void lr_tty_fputs(const char *s, FILE *f);
+
 #endif

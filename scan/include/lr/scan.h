@@ -34,15 +34,24 @@
 /* Defaults of lr_scan_opts_t fields left at 0. */
 #define LR_SCAN_DEFAULT_BUFFER (1u << 20)    /* bytes per sequential read */
 #define LR_SCAN_DEFAULT_MAX_TEXT (4u << 20)  /* largest copy read, bytes */
-#define LR_SCAN_DEFAULT_MAX_COPIES 50000     /* copies recorded in all */
+#define LR_SCAN_DEFAULT_MAX_COPIES 20000     /* copies recorded in all */
 #define LR_SCAN_DEFAULT_PROGRESS (64u << 20) /* bytes between progress calls */
 #define LR_SCAN_MAX_ITEMS 1000000            /* largest max_copies accepted */
 /* Caps that keep memory bounded on hostile images (a real set of images has
  * a few labels and areas per PV); past them `truncated` is set. */
 #define LR_SCAN_MAX_LABELS 2048  /* labels recorded */
 #define LR_SCAN_MAX_HEADERS 8192 /* mda headers found by magic recorded */
-#define LR_SCAN_MAX_AREAS 16384  /* areas in all */
-#define LR_SCAN_MAX_INFER 1024   /* area inferences tried per scan */
+/* Bytes of a copy's description and creation_host kept in the scan result
+ * (longer ones are cut; the text in the image is whole). LVM2 writes the
+ * host's uname nodename (at most 64 bytes) and a command line. */
+#define LR_SCAN_MAX_DESCRIPTION 256
+#define LR_SCAN_MAX_HOST 64
+#define LR_SCAN_MAX_PARSE_ERROR 256 /* bytes of a copy's parse_error kept */
+/* A partial copy (no NUL found) longer than this is not parsed as a VG, only
+ * its top-level lines are read (its parse_ok is false). */
+#define LR_SCAN_MAX_PARTIAL_PARSE (1u << 20)
+#define LR_SCAN_MAX_AREAS 16384 /* areas in all */
+#define LR_SCAN_MAX_INFER 1024  /* area inferences tried per scan */
 
 /* ---- progress and options ---------------------------------------------- */
 

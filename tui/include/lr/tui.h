@@ -172,7 +172,10 @@ int lr_tui_progress(lr_tui_t *m, const lr_scan_progress_t *p, double elapsed);
 
 /* Handles one key (LR_TUI_KEY_* or a code point); returns LR_TUI_ACT_*
  * bits. Never fails: a key that does nothing here returns
- * LR_TUI_ACT_BEEP, and what went wrong is on the message line. */
+ * LR_TUI_ACT_BEEP, and what went wrong is on the message line. While the
+ * model is smaller than LR_TUI_MIN_COLS x LR_TUI_MIN_ROWS (only "needs
+ * 80x24" is rendered) every key but q and Ctrl-L does nothing: q quits (or
+ * stops a scan). */
 unsigned lr_tui_key(lr_tui_t *m, int key);
 
 /* Carries out what LR_TUI_ACT_WORK announced (the restore's writes and the
