@@ -14,7 +14,16 @@ struct lr_io {
     uint64_t size;
     char *name;
     bool is_gzip;
+    /* false while a lazily opened layer has not yet read to its end: size
+     * is then the bytes known to exist, size_hint an estimate (io.h) */
+    bool size_known;
+    uint64_t size_hint;
 };
+
+/* For a layer whose size is learned while reading (LR_IO_LAZY): what is
+ * known so far (known: the size is final), and an estimate for progress. */
+void lr_io_set_size(lr_io_t *io, uint64_t size, bool known, uint64_t hint)
+    __attribute__((visibility("hidden")));
 
 /* The gzip layer's ops (lr_io_damage recognises its handles by them). */
 extern const lr_io_ops_t lr_io_gzip_ops __attribute__((visibility("hidden")));
