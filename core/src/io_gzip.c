@@ -298,7 +298,7 @@ static int gz_between(gz_ctx_t *g, lr_error_t *err)
         return gz_damage(g, LR_EFORMAT, at, false, err,
                          "corrupt gzip image: garbage after the compressed data");
     }
-    if (g->zero_pad)
+    if (g->zero_pad && gz_first_pass(g))
         return gz_damage(g, LR_EFORMAT, at, false, err,
                          "corrupt gzip image: data after zero padding");
     if (inflateReset2(&g->zs, GZ_GZIP) != Z_OK)

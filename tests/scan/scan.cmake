@@ -18,3 +18,7 @@ include(${CMAKE_CURRENT_LIST_DIR}/damaged.cmake)
 
 # The error contract of lr/scan.h: failing calls with a NULL error record.
 lr_add_test(test_scan_contract test_scan_contract.c LIBS lrscan)
+
+# The streaming loop: signatures across every buffer boundary (raw and lazy
+# gzip), an image that shrinks or fails to read midway (test_stream).
+lr_add_test(test_stream test_stream.c LIBS lrscan PkgConfig::ZLIB)
