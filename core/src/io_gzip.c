@@ -201,19 +201,35 @@ static bool gz_point_due(const gz_ctx_t *g)
            g->cur - g->pts[g->n_pts - 1].out >= g->span;
 }
 
+/* An access point at the block boundary the inflate stream stopped at,
+ * decompressed offset out, with room for a window of min(32 KiB, have)
+ * bytes (the caller copies it); prev is the input byte before next_in when
+ * next_in is at the start of the input buffer. */
+static int gz_window_point(const gz_ctx_t *g, uint64_t out, uint64_t have, uint8_t prev,
+                           gz_point_t *p, lr_error_t *err)
+{
+    memset(p, 0, sizeof(*p));
+    p->out = out;
+    p->in = g->in_pos - g->zs.avail_in;
+    p->bits = (uint8_t)(g->zs.data_type & 7);
+    if (p->bits)
+        p->byte = g->zs.next_in > g->in ? g->zs.next_in[-1] : prev;
+    p->wlen = (uint32_t)min_u64(GZ_WIN, have);
+    p->window = malloc(p->wlen ? p->wlen : 1);
+    if (!p->window)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    return 0;
+}
+
 /* Records an access point at the block boundary the stream stopped at (the
  * window is the end of the history ring, which holds every byte of the
  * member since the stream started in it, and at least 32 KiB otherwise). */
 static int gz_block_point(gz_ctx_t *g, lr_error_t *err)
 {
-    gz_point_t p = {.out = g->cur, .in = g->in_pos - g->zs.avail_in};
-    p.bits = (uint8_t)(g->zs.data_type & 7);
-    if (p.bits)
-        p.byte = g->zs.next_in > g->in ? g->zs.next_in[-1] : g->prev_byte;
-    p.wlen = (uint32_t)min_u64(GZ_WIN, g->hist_len);
-    p.window = malloc(p.wlen ? p.wlen : 1);
-    if (!p.window)
-        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    gz_point_t p;
+    int rc = gz_window_point(g, g->cur, g->hist_len, g->prev_byte, &p, err);
+    if (rc)
+        return rc;
     hist_get(g, p.window, g->cur - p.wlen, p.wlen);
     return gz_add_point(g, &p, err);
 }
@@ -510,13 +526,9 @@ static int gz_index_point(gz_ctx_t *g, gz_index_t *x, bool member, lr_error_t *e
 {
     gz_point_t p = {.out = x->out, .in = g->in_pos - g->zs.avail_in};
     if (!member) {
-        p.bits = (uint8_t)(g->zs.data_type & 7);
-        if (p.bits)
-            p.byte = g->zs.next_in > g->in ? g->zs.next_in[-1] : x->prev_byte;
-        p.wlen = (uint32_t)min_u64(GZ_WIN, x->out);
-        p.window = malloc(p.wlen ? p.wlen : 1);
-        if (!p.window)
-            return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+        int rc = gz_window_point(g, x->out, x->out, x->prev_byte, &p, err);
+        if (rc)
+            return rc;
         size_t start = (x->opos + GZ_OBUF - p.wlen) % GZ_OBUF;
         size_t first = p.wlen < GZ_OBUF - start ? p.wlen : GZ_OBUF - start;
         memcpy(p.window, x->obuf + start, first);

@@ -269,13 +269,20 @@ static void check_failed(lr_io_t *failing, const char *name, uint64_t scanned, i
     lr_scan_session_free(ss);
 }
 
+/* size bytes of zeros with the label at sector 3. */
+static uint8_t *labelled_image(size_t size)
+{
+    uint8_t *img = calloc(1, size);
+    assert_non_null(img);
+    memcpy(img + 3 * SECTOR, S.label, SECTOR);
+    return img;
+}
+
 static void test_read_error_midway(void **state)
 {
     (void)state;
     size_t size = 8u << 20;
-    uint8_t *img = calloc(1, size);
-    assert_non_null(img);
-    memcpy(img + 3 * SECTOR, S.label, SECTOR);
+    uint8_t *img = labelled_image(size);
     lr_io_t *mem = lr_test_buf_io(img, size, false);
     /* the failure at 5 MiB + 100: buffers of 1 MiB (+4 KiB) up to 4 MiB pass */
     check_failed(bad_io(mem, (5u << 20) + 100), "bad-disk.img", 4u << 20, -EIO, "read failed");
@@ -294,9 +301,7 @@ static void test_file_shrinks(void **state)
 {
     (void)state;
     size_t size = 8u << 20;
-    uint8_t *img = calloc(1, size);
-    assert_non_null(img);
-    memcpy(img + 3 * SECTOR, S.label, SECTOR);
+    uint8_t *img = labelled_image(size);
     char *path = temp_file("shrink");
     write_file(path, img, size, false);
     lr_io_t *io = NULL;
