@@ -267,6 +267,8 @@ static void check_failed(lr_io_t *failing, const char *name, uint64_t scanned, i
     assert_int_equal(s->n_vgs, 1);
     assert_int_equal(s->vgs[0].versions[s->vgs[0].latest].seqno, 16);
     lr_scan_session_free(ss);
+    lr_io_close(ios[0], NULL); /* lr_scan_ios leaves the handles to the caller */
+    lr_io_close(ios[1], NULL);
 }
 
 /* size bytes of zeros with the label at sector 3. */
