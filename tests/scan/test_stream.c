@@ -315,12 +315,66 @@ static void test_file_shrinks(void **state)
     free(img);
 }
 
+/* ---- stopping in the middle ----------------------------------------------- */
+
+static int stop_after(void *arg, const lr_scan_progress_t *p)
+{
+    int *calls = arg;
+    assert_true(p->bytes_done <= p->bytes_total);
+    assert_true(p->image_done <= p->image_total);
+    return ++*calls >= 3;
+}
+
+/* The progress callback stops the scan of a lazily opened gzip image while
+ * the reader thread is ahead: the call returns (the thread joined) with the
+ * result of what was scanned; the label before the stop is settled, and the
+ * image's size is what was decompressed so far. */
+static void test_stop_midway_gz(void **state)
+{
+    (void)state;
+    uint8_t *img = NULL;
+    plan_t pl;
+    size_t size = plant(&img, 64u << 10, &pl);
+    char *path = temp_file("stop");
+    write_file(path, img, size, true);
+    free(img);
+    int calls = 0;
+    lr_scan_opts_t o = {.buffer_size = 64u << 10,
+                        .progress = stop_after,
+                        .progress_arg = &calls,
+                        .progress_interval = 1u << 20};
+    lr_scan_session_t *ss = NULL;
+    const char *pp[] = {path};
+    assert_int_equal(lr_scan_paths(pp, 1, &o, &ss, NULL), 0);
+    const lr_scan_t *s = lr_scan_result(ss);
+    assert_true(s->interrupted);
+    assert_int_equal(calls, 3);
+    const lr_scan_image_t *im = &s->images[0];
+    assert_int_equal(im->error, 0);
+    assert_true(im->scanned >= (3u << 20) && im->scanned < size);
+    assert_true(im->size >= im->scanned && im->size < size);
+    /* the labels planted before the stop (two of them), validated all the same */
+    size_t before = 0;
+    while (before < pl.n_labels && pl.labels[before] < im->scanned)
+        before++;
+    assert_true(before >= 2);
+    assert_int_equal(s->n_labels, before);
+    for (size_t i = 0; i < s->n_labels; i++) {
+        assert_int_equal(s->labels[i].offset, pl.labels[i]);
+        assert_false(s->labels[i].valid); /* the size known so far is too small for the PV */
+    }
+    lr_scan_session_free(ss);
+    unlink(path);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_boundary),
         cmocka_unit_test(test_read_error_midway),
         cmocka_unit_test(test_file_shrinks),
+        cmocka_unit_test(test_stop_midway_gz),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
