@@ -312,13 +312,12 @@ typedef struct lr_scan_session lr_scan_session_t;
  * the probers (which run in the calling thread, so the result and the
  * progress calls are the same as without it): a handle must not be used by
  * anyone else during the call. Handles opened with LR_IO_LAZY are streamed
- * to their end, which settles their size. The handles stay the caller's and must outlive the session if
- * lr_scan_copy_text / lr_scan_copy_vg are used. opts may be NULL.
- * On success *out is owned by the caller (lr_scan_session_free). A read error fails
- * the whole scan (err names the image), unless LR_SCAN_KEEP_GOING is set:
- * then a read error while streaming an image is recorded in that image and
- * the scan goes on. A gzip handle opened with LR_IO_PARTIAL reports its
- * damage in its image's `error` and `truncated` either way. */
+ * to their end, which settles their size. The handles stay the caller's and must outlive the
+ * session if lr_scan_copy_text / lr_scan_copy_vg are used. opts may be NULL. On success *out is
+ * owned by the caller (lr_scan_session_free). A read error fails the whole scan (err names the
+ * image), unless LR_SCAN_KEEP_GOING is set: then a read error while streaming an image is recorded
+ * in that image and the scan goes on. A gzip handle opened with LR_IO_PARTIAL reports its damage in
+ * its image's `error` and `truncated` either way. */
 int lr_scan_ios(lr_io_t *const *ios, size_t n, const lr_scan_opts_t *opts, lr_scan_session_t **out,
                 lr_error_t *err);
 
