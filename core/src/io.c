@@ -36,6 +36,8 @@ int lr_io_new(lr_io_t **out, const lr_io_ops_t *ops, void *ctx, uint64_t size, c
     io->ops = ops;
     io->ctx = ctx;
     io->size = size;
+    io->size_known = true;
+    io->size_hint = size;
     io->name = copy;
     *out = io;
     return 0;
@@ -110,10 +112,35 @@ int lr_io_is_container(const lr_io_t *io)
     return io && io->fmt != LR_IO_FMT_RAW;
 }
 
+bool lr_io_size_known(const lr_io_t *io)
+{
+    return !io || io->size_known;
+}
+
+uint64_t lr_io_size_hint(const lr_io_t *io)
+{
+    if (!io)
+        return 0;
+    return io->size_known || io->size_hint < io->size ? io->size : io->size_hint;
+}
+
+void lr_io_set_size(lr_io_t *io, uint64_t size, bool known, uint64_t hint)
+{
+    io->size = size;
+    io->size_known = known;
+    io->size_hint = hint;
+}
+
 /* Rejects [off, off+len) unless it lies inside [0, size); overflow-safe. */
 static int io_check_range(const lr_io_t *io, size_t len, uint64_t off, const char *what,
                           lr_error_t *err)
 {
+    if (!io->size_known) { /* the layer finds its end: only overflow here */
+        if (off > UINT64_MAX - len)
+            return lr_error_at(err, io->name, LR_ERANGE, off, "%s of %zu bytes at %llu overflows",
+                               what, len, (unsigned long long)off);
+        return 0;
+    }
     if (off > io->size || (uint64_t)len > io->size - off) {
         return lr_error_at(err, io->name, LR_ERANGE, off,
                            "%s of %zu bytes at %llu runs past the end (%llu bytes)", what, len,
@@ -132,6 +159,36 @@ int lr_io_pread(lr_io_t *io, void *buf, size_t len, uint64_t off, lr_error_t *er
     rc = io->ops->pread(io->ctx, buf, len, off, err);
     if (rc)
         lr_error_wrap(err, io->name, rc);
+    return rc;
+}
+
+int lr_io_pread_upto(lr_io_t *io, void *buf, size_t len, uint64_t off, size_t *got, lr_error_t *err)
+{
+    if (got)
+        *got = 0;
+    if (!io || !got || (!buf && len))
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "pread: invalid arguments");
+    if (!io->size_known) {
+        lr_error_t e;
+        lr_error_clear(&e);
+        int rc = lr_io_pread(io, buf, len, off, &e);
+        if (!rc) {
+            *got = len;
+            return 0;
+        }
+        /* LR_ERANGE with the size now known: the end lies inside the read */
+        if (rc != LR_ERANGE || !io->size_known) {
+            if (err)
+                *err = e;
+            return rc;
+        }
+    }
+    if (off >= io->size)
+        return 0;
+    size_t n = (uint64_t)len < io->size - off ? len : (size_t)(io->size - off);
+    int rc = lr_io_pread(io, buf, n, off, err);
+    if (!rc)
+        *got = n;
     return rc;
 }
 
@@ -333,9 +390,10 @@ int lr_io_open_opts(lr_io_t **out, const char *path, const lr_io_open_opts_t *op
     if (!out || !path)
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "open: invalid arguments");
     *out = NULL;
-    if (opts && (opts->flags & ~(unsigned)LR_IO_PARTIAL)) {
+    if (opts && (opts->flags & ~(unsigned)(LR_IO_PARTIAL | LR_IO_LAZY))) {
         return lr_error_at(err, path, -EINVAL, LR_NO_OFFSET,
-                           "read-only open with flags 0x%x (only LR_IO_PARTIAL is accepted)",
+                           "read-only open with flags 0x%x (only LR_IO_PARTIAL and LR_IO_LAZY "
+                           "are accepted)",
                            opts->flags);
     }
     int fd = -1;
@@ -349,6 +407,9 @@ int lr_io_open_opts(lr_io_t **out, const char *path, const lr_io_open_opts_t *op
         close(fd);
         return rc;
     }
+    /* Scans and copies read front to back: let the kernel read ahead in
+     * larger steps (only a hint; random reads stay correct). */
+    (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     /* Only a regular file can be a container or compressed image; a device
      * is always served raw, whatever its first bytes are. */
     int fmt = LR_IO_FMT_RAW;

@@ -2,7 +2,12 @@
  *
  * Opening makes one decompression pass over the compressed file, checking
  * it whole (every member's CRC and length, what follows the last member) and
- * learning the decompressed size. On the way it records access points at
+ * learning the decompressed size. With LR_IO_LAZY there is no pass at open:
+ * the live stream below does the same checks and records the same access
+ * points the first time its reads go past the farthest point reached so far
+ * (the frontier), and the size is known when it reaches the end, so a scan
+ * that streams the image decompresses it once. On the way it records access
+ * points at
  * deflate block boundaries, one every `span` bytes of output: the compressed
  * offset of the next byte, the bits of the byte before it still to be used,
  * and the 32 KiB of output before the point (the dictionary a restart
@@ -20,6 +25,8 @@
  * ring, one input buffer and zlib's state. */
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -47,7 +54,16 @@ typedef struct gz_point {
 enum { GZ_MEMBER, GZ_TRAILER, GZ_BETWEEN };
 
 typedef struct gz_ctx {
+    lr_io_t *io; /* the handle (its size is updated as a lazy stream learns it) */
     int fd;
+    bool lazy;          /* LR_IO_LAZY: checks and access points while reading */
+    bool partial;       /* LR_IO_PARTIAL: damage ends the image instead of failing */
+    bool ended;         /* the size is known (at open, or the stream reached the end) */
+    bool zero_pad;      /* lazy: zero padding met after the last member */
+    uint64_t span;      /* output bytes between access points */
+    uint64_t frontier;  /* farthest decompressed offset the stream reached */
+    uint64_t in_front;  /* compressed offset at the frontier (progress estimate) */
+    uint8_t prev_byte;  /* last byte of the previous input chunk */
     uint64_t file_size; /* compressed bytes at open */
     uint64_t size;      /* decompressed bytes served */
     gz_point_t *pts;
@@ -97,6 +113,8 @@ static int gz_fill(gz_ctx_t *g, size_t *got, lr_error_t *err)
     ssize_t n;
     if (g->in_pos > (uint64_t)INT64_MAX)
         return lr_error_set(err, LR_ERANGE, g->in_pos, "compressed offset out of range");
+    if (g->zs.next_in && g->zs.next_in > g->in)
+        g->prev_byte = g->zs.next_in[-1];
     do {
         n = pread(g->fd, g->in, GZ_IN, (off_t)g->in_pos);
     } while (n < 0 && errno == EINTR);
@@ -138,22 +156,204 @@ static void hist_get(const gz_ctx_t *g, uint8_t *dst, uint64_t off, size_t n)
 
 /* ---- the live stream ---------------------------------------------------- */
 
-/* Inflates forward into out (up to avail bytes); *made > 0 on success.
- * The open pass checked every byte, so any failure here means the file
- * changed or could not be read. */
+/* Keeps every other point when the list is full, and doubles the span. */
+static void gz_thin(gz_ctx_t *g)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < g->n_pts; i++) {
+        if (i % 2 == 0)
+            g->pts[k++] = g->pts[i];
+        else
+            free(g->pts[i].window);
+    }
+    g->n_pts = k;
+    g->span *= 2;
+}
+
+/* Appends access point p (taking its window) unless, after thinning a full
+ * list, it falls within a span of the last one. */
+static int gz_add_point(gz_ctx_t *g, gz_point_t *p, lr_error_t *err)
+{
+    if (g->n_pts == LR_IO_GZIP_MAX_POINTS) {
+        gz_thin(g);
+        if (p->out - g->pts[g->n_pts - 1].out < g->span) {
+            free(p->window);
+            return 0;
+        }
+    }
+    if (g->n_pts % 16 == 0) {
+        gz_point_t *np = realloc(g->pts, (g->n_pts + 16) * sizeof(*np));
+        if (!np) {
+            free(p->window);
+            return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+        }
+        g->pts = np;
+    }
+    g->pts[g->n_pts++] = *p;
+    return 0;
+}
+
+/* true when the stream is at the frontier of a lazy handle a span past the
+ * last access point: where the pass at open would have put a point. */
+static bool gz_point_due(const gz_ctx_t *g)
+{
+    return g->lazy && !g->ended && g->cur >= g->frontier &&
+           g->cur - g->pts[g->n_pts - 1].out >= g->span;
+}
+
+/* An access point at the block boundary the inflate stream stopped at,
+ * decompressed offset out, with room for a window of min(32 KiB, have)
+ * bytes (the caller copies it); prev is the input byte before next_in when
+ * next_in is at the start of the input buffer. */
+static int gz_window_point(const gz_ctx_t *g, uint64_t out, uint64_t have, uint8_t prev,
+                           gz_point_t *p, lr_error_t *err)
+{
+    memset(p, 0, sizeof(*p));
+    p->out = out;
+    p->in = g->in_pos - g->zs.avail_in;
+    p->bits = (uint8_t)(g->zs.data_type & 7);
+    if (p->bits)
+        p->byte = g->zs.next_in > g->in ? g->zs.next_in[-1] : prev;
+    p->wlen = (uint32_t)min_u64(GZ_WIN, have);
+    p->window = malloc(p->wlen ? p->wlen : 1);
+    if (!p->window)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    return 0;
+}
+
+/* Records an access point at the block boundary the stream stopped at (the
+ * window is the end of the history ring, which holds every byte of the
+ * member since the stream started in it, and at least 32 KiB otherwise). */
+static int gz_block_point(gz_ctx_t *g, lr_error_t *err)
+{
+    gz_point_t p;
+    int rc = gz_window_point(g, g->cur, g->hist_len, g->prev_byte, &p, err);
+    if (rc)
+        return rc;
+    hist_get(g, p.window, g->cur - p.wlen, p.wlen);
+    return gz_add_point(g, &p, err);
+}
+
+/* The made bytes the stream produced in out: into the history (unless out
+ * is the ring itself), and past the frontier of a lazy handle, whose known
+ * size grows with it. */
+static void gz_advance(gz_ctx_t *g, const uint8_t *out, size_t made)
+{
+    if (out < g->hist || out >= g->hist + GZ_HIST)
+        hist_put(g, g->cur, out, made);
+    g->cur += made;
+    g->hist_len = min_u64(g->hist_len + made, GZ_HIST);
+    if (g->cur <= g->frontier)
+        return;
+    g->frontier = g->cur;
+    g->in_front = g->in_pos - g->zs.avail_in;
+    if (g->lazy && !g->ended) {
+        /* progress estimate: the output so far scaled to the whole input */
+        double hint =
+            g->in_front ? (double)g->frontier * (double)g->file_size / (double)g->in_front : 0.0;
+        lr_io_set_size(g->io, g->frontier, false,
+                       hint > (double)g->frontier ? (uint64_t)hint : g->frontier);
+    }
+}
+
+/* The stream reached the end of the data where an image may end. */
+static void gz_set_end(gz_ctx_t *g)
+{
+    g->ended = true;
+    g->size = g->cur;
+    lr_io_set_size(g->io, g->cur, true, g->cur);
+}
+
+/* true when the stream reads compressed bytes no read has reached before
+ * (a lazy handle's first pass): damage there is news, not a changed file. */
+static bool gz_first_pass(const gz_ctx_t *g)
+{
+    return g->lazy && !g->ended && g->cur >= g->frontier;
+}
+
+/* Damage met by the stream. Behind the frontier it means the file changed
+ * since it was read; on a lazy handle's first pass it is what the pass at
+ * open would have found: an error, or with LR_IO_PARTIAL the end of the
+ * image (*made stays 0), recorded for lr_io_damage. */
+static int gz_damage(gz_ctx_t *g, int code, uint64_t off, bool cut, lr_error_t *err,
+                     const char *fmt, ...)
+{
+    char msg[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (!gz_first_pass(g)) {
+        return lr_error_set(err, code, off, "%s (did the file change since it was opened?)", msg);
+    }
+    if (!g->partial || code == -ENOMEM)
+        return lr_error_set(err, code, off, "%s", msg);
+    lr_error_set(&g->why, code, off, "%s", msg);
+    lr_error_wrap(&g->why, lr_io_name(g->io), code);
+    g->damage = code;
+    g->cut = cut;
+    gz_set_end(g);
+    return 0;
+}
+
+/* Between members: the next member, zero padding, or the end. Returns 1
+ * when a member starts, 0 at the end of the image (or, partial, at damage
+ * that ends it), <0 on error. */
+static int gz_between(gz_ctx_t *g, lr_error_t *err)
+{
+    uint64_t at = g->in_pos - g->zs.avail_in;
+    if (g->zs.next_in[0] != 0x1f) {
+        bool zeros = true;
+        for (uInt i = 0; i < g->zs.avail_in && zeros; i++)
+            zeros = g->zs.next_in[i] == 0;
+        if (zeros && gz_first_pass(g)) { /* padding, to the end of the file */
+            g->zero_pad = true;
+            g->zs.avail_in = 0;
+            return 2;
+        }
+        return gz_damage(g, LR_EFORMAT, at, false, err,
+                         "corrupt gzip image: garbage after the compressed data");
+    }
+    if (g->zero_pad && gz_first_pass(g))
+        return gz_damage(g, LR_EFORMAT, at, false, err,
+                         "corrupt gzip image: data after zero padding");
+    if (inflateReset2(&g->zs, GZ_GZIP) != Z_OK)
+        return lr_error_set(err, -ENOMEM, at, "inflate reset failed");
+    g->wbits = GZ_GZIP;
+    g->state = GZ_MEMBER;
+    if (gz_point_due(g)) {
+        gz_point_t p = {.out = g->cur, .in = at};
+        int rc = gz_add_point(g, &p, err);
+        if (rc)
+            return rc;
+    }
+    return 1;
+}
+
+/* Inflates forward into out (up to avail bytes), putting what it made into
+ * the history and advancing cur; *made > 0 on success, 0 at the end of the
+ * image (a lazy handle: its size is now known). Behind the frontier every
+ * byte was checked before, so any failure there means the file changed or
+ * could not be read. */
 static int gz_step(gz_ctx_t *g, uint8_t *out, size_t avail, size_t *made, lr_error_t *err)
 {
     *made = 0;
-    for (;;) {
+    while (!g->ended || g->cur < g->size) {
         if (g->zs.avail_in == 0) {
             size_t got = 0;
             int rc = gz_fill(g, &got, err);
             if (rc)
                 return rc;
+            if (!got && g->state == GZ_BETWEEN && gz_first_pass(g)) {
+                gz_set_end(g);
+                return 0;
+            }
             if (!got)
-                return lr_error_set(err, -EIO, g->in_pos,
-                                    "compressed data ends early (did the file change since it "
-                                    "was opened?)");
+                return gz_damage(g, g->ended ? -EIO : LR_EFORMAT, g->in_pos, true, err,
+                                 g->ended ? "compressed data ends early"
+                                          : "truncated gzip image: compressed data ends before "
+                                            "the end of the stream (%llu bytes decompressed)",
+                                 (unsigned long long)g->cur);
         }
         if (g->state == GZ_TRAILER) {
             unsigned n = g->skip < g->zs.avail_in ? g->skip : g->zs.avail_in;
@@ -165,23 +365,26 @@ static int gz_step(gz_ctx_t *g, uint8_t *out, size_t avail, size_t *made, lr_err
             continue;
         }
         if (g->state == GZ_BETWEEN) {
-            if (g->zs.next_in[0] != 0x1f || inflateReset2(&g->zs, GZ_GZIP) != Z_OK)
-                return lr_error_set(err, LR_EFORMAT, g->in_pos - g->zs.avail_in,
-                                    "no gzip member where there was one (did the file change "
-                                    "since it was opened?)");
-            g->wbits = GZ_GZIP;
-            g->state = GZ_MEMBER;
+            int rc = gz_between(g, err);
+            if (rc <= 0)
+                return rc;
             continue;
         }
         uInt room = avail > UINT_MAX ? UINT_MAX : (uInt)avail;
         g->zs.next_out = out;
         g->zs.avail_out = room;
-        int zrc = inflate(&g->zs, Z_NO_FLUSH);
+        int zrc = inflate(&g->zs, Z_BLOCK);
         *made = room - g->zs.avail_out;
+        gz_advance(g, out, *made);
         if (zrc == Z_STREAM_END) {
             /* a raw stream stops before the member's 8-byte trailer */
             g->state = g->wbits == GZ_RAW ? GZ_TRAILER : GZ_BETWEEN;
             g->skip = 8;
+        } else if ((zrc == Z_OK || zrc == Z_BUF_ERROR) && (g->zs.data_type & 128) &&
+                   !(g->zs.data_type & 64) && gz_point_due(g)) {
+            int rc = gz_block_point(g, err);
+            if (rc)
+                return rc;
         }
         /* Output comes first: the last bytes of a member whose trailer is
          * bad (served by a partial open) arrive with the error. */
@@ -189,11 +392,10 @@ static int gz_step(gz_ctx_t *g, uint8_t *out, size_t avail, size_t *made, lr_err
             return 0;
         if (zrc == Z_OK || zrc == Z_STREAM_END || (zrc == Z_BUF_ERROR && g->zs.avail_in == 0))
             continue;
-        return lr_error_set(err, zrc == Z_MEM_ERROR ? -ENOMEM : LR_EFORMAT,
-                            g->in_pos - g->zs.avail_in,
-                            "corrupt gzip image: %s (did the file change since it was opened?)",
-                            g->zs.msg ? g->zs.msg : zError(zrc));
+        return gz_damage(g, zrc == Z_MEM_ERROR ? -ENOMEM : LR_EFORMAT, g->in_pos - g->zs.avail_in,
+                         true, err, "corrupt gzip image: %s", g->zs.msg ? g->zs.msg : zError(zrc));
     }
+    return 0;
 }
 
 /* Puts the stream at access point p. */
@@ -207,6 +409,7 @@ static int gz_restart(gz_ctx_t *g, const gz_point_t *p, lr_error_t *err)
         return lr_error_set(err, LR_EFORMAT, p->in, "inflatePrime failed");
     if (p->window && inflateSetDictionary(&g->zs, p->window, p->wlen) != Z_OK)
         return lr_error_set(err, LR_EFORMAT, p->in, "inflateSetDictionary failed");
+    g->zs.next_in = g->in;
     g->zs.avail_in = 0;
     g->in_pos = p->in;
     g->state = GZ_MEMBER;
@@ -237,6 +440,12 @@ static const gz_point_t *gz_point_for(const gz_ctx_t *g, uint64_t off)
 static int gz_read(gz_ctx_t *g, uint8_t *p, size_t len, uint64_t off, lr_error_t *err)
 {
     while (len > 0) {
+        /* a lazy stream found the end inside this read */
+        if (g->ended && (off > g->size || len > g->size - off)) {
+            return lr_error_set(err, LR_ERANGE, off,
+                                "read of %zu bytes at %llu runs past the end (%llu bytes)", len,
+                                (unsigned long long)off, (unsigned long long)g->size);
+        }
         /* just behind the stream: from the history */
         if (g->live && off < g->cur && g->cur - off <= g->hist_len) {
             size_t n = (size_t)min_u64(len, g->cur - off);
@@ -255,27 +464,20 @@ static int gz_read(gz_ctx_t *g, uint8_t *p, size_t len, uint64_t off, lr_error_t
         }
         size_t made = 0;
         int rc;
-        bool skip = off > g->cur;
-        if (skip) {
+        if (off > g->cur) {
             /* forward to off: inflate straight into the history ring */
             size_t at = (size_t)(g->cur % GZ_HIST);
             size_t want = (size_t)min_u64(off - g->cur, GZ_HIST - at);
             rc = gz_step(g, g->hist + at, want, &made, err);
         } else {
             rc = gz_step(g, p, len, &made, err);
-            if (!rc)
-                hist_put(g, g->cur, p, made);
+            p += made;
+            off += made;
+            len -= made;
         }
         if (rc) {
             g->live = false;
             return rc;
-        }
-        g->cur += made;
-        g->hist_len = min_u64(g->hist_len + made, GZ_HIST);
-        if (!skip) {
-            p += made;
-            off += made;
-            len -= made;
         }
     }
     return 0;
@@ -306,63 +508,33 @@ const lr_io_ops_t lr_io_gzip_ops = {
 typedef struct gz_index {
     uint8_t *obuf; /* circular output buffer: its last GZ_WIN bytes are the window */
     size_t opos;
-    uint64_t out;  /* bytes decompressed */
-    uint64_t last; /* out of the last access point */
-    uint64_t span;
+    uint64_t out;      /* bytes decompressed */
     uint8_t prev_byte; /* last byte of the previous input chunk */
     const lr_io_open_opts_t *opts;
     uint64_t next_progress;
 } gz_index_t;
 
-/* Keeps every other point when the list is full, and doubles the span. */
-static void gz_thin(gz_ctx_t *g, gz_index_t *x)
+/* true when the pass is a span past the last access point. */
+static bool gz_index_due(const gz_ctx_t *g, const gz_index_t *x)
 {
-    size_t k = 0;
-    for (size_t i = 0; i < g->n_pts; i++) {
-        if (i % 2 == 0)
-            g->pts[k++] = g->pts[i];
-        else
-            free(g->pts[i].window);
-    }
-    g->n_pts = k;
-    x->span *= 2;
-    x->last = g->pts[k - 1].out;
+    return x->out - g->pts[g->n_pts - 1].out >= g->span;
 }
 
-/* Adds an access point at the current position: at a member start (its
- * header at in) when member is set, else at a block boundary. */
-static int gz_add_point(gz_ctx_t *g, gz_index_t *x, bool member, lr_error_t *err)
+/* Adds an access point at the current position of the pass: at a member
+ * start (its header at in) when member is set, else at a block boundary. */
+static int gz_index_point(gz_ctx_t *g, gz_index_t *x, bool member, lr_error_t *err)
 {
-    if (g->n_pts == LR_IO_GZIP_MAX_POINTS) {
-        gz_thin(g, x);
-        if (x->out - x->last < x->span)
-            return 0;
-    }
     gz_point_t p = {.out = x->out, .in = g->in_pos - g->zs.avail_in};
     if (!member) {
-        p.bits = (uint8_t)(g->zs.data_type & 7);
-        if (p.bits)
-            p.byte = g->zs.next_in > g->in ? g->zs.next_in[-1] : x->prev_byte;
-        p.wlen = (uint32_t)min_u64(GZ_WIN, x->out);
-        p.window = malloc(p.wlen ? p.wlen : 1);
-        if (!p.window)
-            return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+        int rc = gz_window_point(g, x->out, x->out, x->prev_byte, &p, err);
+        if (rc)
+            return rc;
         size_t start = (x->opos + GZ_OBUF - p.wlen) % GZ_OBUF;
         size_t first = p.wlen < GZ_OBUF - start ? p.wlen : GZ_OBUF - start;
         memcpy(p.window, x->obuf + start, first);
         memcpy(p.window + first, x->obuf, p.wlen - first);
     }
-    if (g->n_pts % 16 == 0) {
-        gz_point_t *np = realloc(g->pts, (g->n_pts + 16) * sizeof(*np));
-        if (!np) {
-            free(p.window);
-            return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-        }
-        g->pts = np;
-    }
-    g->pts[g->n_pts++] = p;
-    x->last = x->out;
-    return 0;
+    return gz_add_point(g, &p, err);
 }
 
 static bool gz_all_zero(const uint8_t *p, size_t n)
@@ -392,9 +564,7 @@ static int gz_index(gz_ctx_t *g, gz_index_t *x, bool *in_member, lr_error_t *err
 {
     bool trailing_zero = false;
     *in_member = true;
-    int rc = gz_add_point(g, x, true, err);
-    if (rc)
-        return rc;
+    int rc = 0;
     for (;;) {
         if (g->zs.avail_in == 0) {
             size_t got = 0;
@@ -428,7 +598,7 @@ static int gz_index(gz_ctx_t *g, gz_index_t *x, bool *in_member, lr_error_t *err
                                     "corrupt gzip image: inflate reset failed");
             }
             *in_member = true;
-            if (x->out - x->last >= x->span && (rc = gz_add_point(g, x, true, err)) != 0)
+            if (gz_index_due(g, x) && (rc = gz_index_point(g, x, true, err)) != 0)
                 return rc;
         }
         g->zs.next_out = x->obuf + x->opos;
@@ -443,8 +613,8 @@ static int gz_index(gz_ctx_t *g, gz_index_t *x, bool *in_member, lr_error_t *err
         }
         if (zrc == Z_OK || (zrc == Z_BUF_ERROR && (made || g->zs.avail_in == 0))) {
             /* at a block boundary that is not the end of the member */
-            if ((g->zs.data_type & 128) && !(g->zs.data_type & 64) && x->out - x->last >= x->span &&
-                (rc = gz_add_point(g, x, false, err)) != 0)
+            if ((g->zs.data_type & 128) && !(g->zs.data_type & 64) && gz_index_due(g, x) &&
+                (rc = gz_index_point(g, x, false, err)) != 0)
                 return rc;
             continue;
         }
@@ -461,6 +631,32 @@ static int gz_index(gz_ctx_t *g, gz_index_t *x, bool *in_member, lr_error_t *err
     return gz_progress(g, x, true, err);
 }
 
+/* The pass at open (without LR_IO_LAZY): checks the image whole and indexes
+ * it; with LR_IO_PARTIAL damage is kept for lr_io_damage instead of failing. */
+static int gz_open_pass(gz_ctx_t *g, const char *path, const lr_io_open_opts_t *opts, lr_error_t *e)
+{
+    gz_index_t x = {.opts = opts};
+    x.obuf = malloc(GZ_OBUF);
+    if (!x.obuf)
+        return lr_error_set(e, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    bool in_member = true;
+    int rc = gz_index(g, &x, &in_member, e);
+    free(x.obuf);
+    g->size = x.out;
+    g->frontier = x.out;
+    g->ended = true;
+    /* damaged: with LR_IO_PARTIAL keep what decompressed before it */
+    if (rc && rc != -ENOMEM && rc != -ECANCELED && g->partial) {
+        lr_error_wrap(e, path, rc);
+        g->damage = rc;
+        g->cut = in_member;
+        g->why = *e;
+        lr_error_clear(e);
+        rc = 0;
+    }
+    return rc;
+}
+
 int lr_io_gzip_open(lr_io_t **out, int fd, const char *path, const lr_io_open_opts_t *opts,
                     lr_error_t *err)
 {
@@ -472,38 +668,25 @@ int lr_io_gzip_open(lr_io_t **out, int fd, const char *path, const lr_io_open_op
     g->fd = fd;
     off_t end = lseek(fd, 0, SEEK_END);
     g->file_size = end > 0 ? (uint64_t)end : 0;
-    gz_index_t x = {.span = opts && opts->gzip_span ? opts->gzip_span : LR_IO_GZIP_SPAN,
-                    .opts = opts};
+    g->span = opts && opts->gzip_span ? opts->gzip_span : LR_IO_GZIP_SPAN;
+    g->lazy = opts && (opts->flags & LR_IO_LAZY);
+    g->partial = opts && (opts->flags & LR_IO_PARTIAL);
     lr_error_t e;
     lr_error_clear(&e);
     g->in = malloc(GZ_IN);
-    x.obuf = malloc(GZ_OBUF);
+    g->hist = malloc(GZ_HIST);
+    gz_point_t first = {0}; /* the first member's header */
     int rc = 0;
-    if (!g->in || !x.obuf) {
+    if (!g->in || !g->hist) {
         rc = lr_error_set(&e, -ENOMEM, LR_NO_OFFSET, "out of memory");
     } else if (inflateInit2(&g->zs, GZ_GZIP) != Z_OK) {
         rc = lr_error_set(&e, -ENOMEM, LR_NO_OFFSET, "inflateInit2 failed");
     } else {
         g->zs_init = true;
-        bool in_member = true;
-        rc = gz_index(g, &x, &in_member, &e);
-        /* damaged: with LR_IO_PARTIAL keep what decompressed before it */
-        if (rc && rc != -ENOMEM && rc != -ECANCELED && opts && (opts->flags & LR_IO_PARTIAL)) {
-            lr_error_wrap(&e, path, rc);
-            g->damage = rc;
-            g->cut = in_member;
-            g->why = e;
-            lr_error_clear(&e);
-            rc = 0;
-        }
+        rc = gz_add_point(g, &first, &e);
     }
-    free(x.obuf);
-    g->size = x.out;
-    if (!rc) {
-        g->hist = malloc(GZ_HIST);
-        if (!g->hist)
-            rc = lr_error_set(&e, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    }
+    if (!rc && !g->lazy)
+        rc = gz_open_pass(g, path, opts, &e);
     if (!rc)
         rc = lr_io_new(out, &lr_io_gzip_ops, g, g->size, path, &e);
     if (rc) {
@@ -512,6 +695,9 @@ int lr_io_gzip_open(lr_io_t **out, int fd, const char *path, const lr_io_open_op
             *err = e;
         return lr_error_wrap(err, path, rc);
     }
+    g->io = *out;
+    if (g->lazy)
+        lr_io_set_size(g->io, 0, false, 0);
     (*out)->is_gzip = true;
     return 0;
 }

@@ -18,6 +18,10 @@ struct lr_io {
     char *name;
     bool is_gzip;
     int fmt; /* LR_IO_FMT_* */
+    /* false while a lazily opened layer has not yet read to its end: size
+     * is then the bytes known to exist, size_hint an estimate (io.h) */
+    bool size_known;
+    uint64_t size_hint;
 };
 
 /* Image formats (lr_io_format names them). */
@@ -86,6 +90,11 @@ int lr_io_stream_new(lr_io_t **out, int fd, const char *path, const lr_io_codec_
 int lr_io_xz_open(lr_io_t **out, int fd, const char *path, lr_error_t *err) LR_IO_HIDDEN;
 int lr_io_zstd_open(lr_io_t **out, int fd, const char *path, const lr_io_open_opts_t *opts,
                     lr_error_t *err) LR_IO_HIDDEN;
+
+/* For a layer whose size is learned while reading (LR_IO_LAZY): what is
+ * known so far (known: the size is final), and an estimate for progress. */
+void lr_io_set_size(lr_io_t *io, uint64_t size, bool known, uint64_t hint)
+    __attribute__((visibility("hidden")));
 
 /* The gzip layer's ops (lr_io_damage recognises its handles by them). */
 extern const lr_io_ops_t lr_io_gzip_ops __attribute__((visibility("hidden")));

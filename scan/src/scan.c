@@ -66,11 +66,12 @@ static int init_images(sc_ctx_t *c, lr_io_t *const *ios, size_t n)
             continue;
         }
         im->opened = true;
+        /* a lazily opened gzip image: 0 until its stream reaches the end */
         im->size = lr_io_size(ios[i]);
         im->gzip = lr_io_is_gzip(ios[i]) != 0;
         im->format = lr_io_format(ios[i]);
         im->container = lr_io_is_container(ios[i]) != 0;
-        c->bytes_total += im->size;
+        c->bytes_total += lr_io_size_hint(ios[i]);
         lr_error_t why;
         bool cut = false;
         if (lr_io_damage(ios[i], &cut, &why) != 0)
@@ -78,9 +79,6 @@ static int init_images(sc_ctx_t *c, lr_io_t *const *ios, size_t n)
         if (rc)
             return rc;
     }
-    /* four full passes over the images' bytes for copy text is far more
-     * than real rings need; the floor keeps small images exact */
-    c->read_budget = 4 * c->bytes_total + (64u << 20);
     return 0;
 }
 
@@ -89,9 +87,12 @@ static int run(sc_ctx_t *c)
     lr_scan_t *s = c->scan;
     int rc = 0;
     c->next_progress = c->opts.progress_interval;
-    for (size_t i = 0; i < s->n_images && !rc && !s->interrupted; i++)
-        if (c->ios[i])
-            rc = sc_stream_image(c, (int)i);
+    if (!s->interrupted)
+        rc = sc_stream_images(c);
+    /* four full passes over the images' bytes for copy text is far more
+     * than real rings need; the floor keeps small images exact (the sizes
+     * of lazily opened images are known from here on) */
+    c->read_budget = 4 * c->bytes_total + (64u << 20);
     if (!rc)
         rc = sc_build_areas(c);
     if (!rc)
@@ -240,7 +241,9 @@ int lr_scan_paths(const char *const *paths, size_t n, const lr_scan_opts_t *opts
     bool stopped = false;
     for (size_t i = 0; i < n && !stopped; i++) {
         open_bridge_t b = {.opts = opts, .image = (int)i};
-        lr_io_open_opts_t io_opts = {.flags = keep ? LR_IO_PARTIAL : 0};
+        /* lazy: a compressed image is checked and indexed while it is
+         * streamed, so it is decompressed once */
+        lr_io_open_opts_t io_opts = {.flags = LR_IO_LAZY | (keep ? LR_IO_PARTIAL : 0)};
         if (opts && opts->open_progress) {
             io_opts.progress = open_progress;
             io_opts.progress_arg = &b;

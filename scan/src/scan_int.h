@@ -52,6 +52,8 @@ typedef struct sc_ctx {
     size_t n_label_areas; /* areas[0..n) came from labels, sorted (areas.c) */
     int *labels_by_uuid;  /* label indexes sorted by PV UUID (vgs.c) */
     uint64_t bytes_total, bytes_done, next_progress;
+    uint64_t image_total; /* the image being streamed: its size, or the estimate
+                             in bytes_total while a lazy handle's is unknown */
     /* Reading text past later copy starts can cost a full ring per copy on
      * hostile images; past this budget copies end at the next copy start. */
     uint64_t read_budget;
@@ -79,8 +81,9 @@ extern const size_t sc_n_probers;
 bool sc_text_signature(const uint8_t *p, size_t avail, sc_sig_t *out);
 int sc_probe_sector(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail);
 
-/* stream.c */
-int sc_stream_image(sc_ctx_t *c, int image);
+/* stream.c: streams every opened image in order (a reader thread reads
+ * ahead; the calling thread runs the probers). */
+int sc_stream_images(sc_ctx_t *c);
 
 /* scan.c: records what went wrong with an image (the first error kept). */
 int sc_image_fail(sc_ctx_t *c, int image, const lr_error_t *e, bool truncated);

@@ -1,13 +1,50 @@
-/* Streams one image with large sequential reads and runs the signature table
- * on every sector. Each read carries SC_TAIL extra bytes so a prober at the
- * end of a buffer still sees the lines that follow its sector; those bytes
- * are read again as the start of the next buffer. */
+/* Streams the images with large sequential reads and runs the signature
+ * table on every sector. Each read carries SC_TAIL extra bytes so a prober
+ * at the end of a buffer still sees the lines that follow its sector; those
+ * bytes are read again as the start of the next buffer.
+ *
+ * A reader thread fills a ring of SC_NBUF buffers image after image while
+ * the calling thread scans them in order, so reading (the kernel's copy, or
+ * inflating a gzip image) overlaps the sector loop and the next image is
+ * already being read while the last buffer of one is scanned. Everything
+ * the probers record is recorded by the calling thread in image and offset
+ * order: the result is the same as a scan without the thread. Handles whose
+ * size is not known yet (LR_IO_LAZY) are streamed with lr_io_pread_upto to
+ * their end; the image's size, its damage and the checks that need the size
+ * (label validation) are settled when its last buffer has been scanned. */
 #include "scan_int.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
-static int report(sc_ctx_t *c, int image, uint64_t image_done)
+#define SC_NBUF 3 /* buffers in the ring: one scanned, up to two read ahead */
+
+typedef struct sc_slot {
+    uint8_t *p;     /* bsize + SC_TAIL bytes, page-aligned */
+    size_t n;       /* bytes read */
+    uint64_t pos;   /* image offset of p[0] */
+    int image;      /* -1: no more images */
+    bool last;      /* the image ends with this buffer (or its read failed) */
+    uint64_t total; /* lr_io_size_hint after the read, for progress */
+    int rc;         /* the read's status */
+    lr_error_t e;
+} sc_slot_t;
+
+typedef struct sc_pipe {
+    sc_ctx_t *c;
+    size_t bsize;
+    sc_slot_t slot[SC_NBUF];
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    size_t filled, consumed; /* buffers published by the reader / released by the scanner */
+    int open_image;          /* image whose last buffer was not scanned yet, or -1 */
+    size_t first_label;      /* its first label */
+    bool stop;               /* the scanner gives up: the reader ends */
+} sc_pipe_t;
+
+static int report(sc_ctx_t *c, int image, uint64_t image_done, uint64_t image_total)
 {
     if (!c->opts.progress)
         return 0;
@@ -15,7 +52,7 @@ static int report(sc_ctx_t *c, int image, uint64_t image_done)
     lr_scan_progress_t p = {
         .image = image,
         .image_done = image_done,
-        .image_total = s->images[image].size,
+        .image_total = image_total,
         .bytes_done = c->bytes_done,
         .bytes_total = c->bytes_total,
         .labels = s->n_labels,
@@ -27,53 +64,202 @@ static int report(sc_ctx_t *c, int image, uint64_t image_done)
     return 0;
 }
 
-int sc_stream_image(sc_ctx_t *c, int image)
+/* ---- reader ------------------------------------------------------------ */
+
+/* Reads the buffer at pos of image into sl (the reader thread's only work). */
+static void read_slot(sc_pipe_t *pp, sc_slot_t *sl, int image, uint64_t pos)
+{
+    lr_io_t *io = pp->c->ios[image];
+    sl->image = image;
+    sl->pos = pos;
+    lr_error_clear(&sl->e);
+    sl->n = 0;
+    sl->rc = lr_io_pread_upto(io, sl->p, pp->bsize + SC_TAIL, pos, &sl->n, &sl->e);
+    if (sl->rc)
+        lr_error_wrap(&sl->e, lr_io_name(io), sl->rc);
+    /* a full read ends the image only when nothing follows its tail */
+    sl->last = sl->rc != 0 || sl->n <= pp->bsize;
+    sl->total = lr_io_size_hint(io);
+}
+
+/* Waits for a free buffer; false when the scanner stopped. */
+static bool wait_free(sc_pipe_t *pp, size_t k)
+{
+    pthread_mutex_lock(&pp->mu);
+    while (!pp->stop && k - pp->consumed >= SC_NBUF)
+        pthread_cond_wait(&pp->cv, &pp->mu);
+    bool go = !pp->stop;
+    pthread_mutex_unlock(&pp->mu);
+    return go;
+}
+
+static void publish(sc_pipe_t *pp, size_t k)
+{
+    pthread_mutex_lock(&pp->mu);
+    pp->filled = k + 1;
+    pthread_cond_broadcast(&pp->cv);
+    pthread_mutex_unlock(&pp->mu);
+}
+
+static void *reader_main(void *arg)
+{
+    sc_pipe_t *pp = arg;
+    sc_ctx_t *c = pp->c;
+    size_t k = 0;
+    for (size_t i = 0; i < c->scan->n_images; i++) {
+        if (!c->ios[i])
+            continue;
+        for (uint64_t pos = 0;; pos += pp->bsize, k++) {
+            if (!wait_free(pp, k))
+                return NULL;
+            sc_slot_t *sl = &pp->slot[k % SC_NBUF];
+            read_slot(pp, sl, (int)i, pos);
+            publish(pp, k);
+            if (sl->last) {
+                k++;
+                break;
+            }
+        }
+    }
+    if (wait_free(pp, k)) {
+        pp->slot[k % SC_NBUF].image = -1;
+        publish(pp, k);
+    }
+    return NULL;
+}
+
+/* ---- scanner ----------------------------------------------------------- */
+
+/* The image's stream ended: its size is final (or, after a read error, as
+ * far as it is known), damage a lazy gzip handle met is recorded, and the
+ * labels found in it are checked against the bytes that follow them. */
+static int image_end(sc_ctx_t *c, int image, size_t first_label)
 {
     lr_scan_t *s = c->scan;
     lr_io_t *io = c->ios[image];
-    uint64_t size = s->images[image].size;
-    size_t bsize = c->opts.buffer_size;
-    /* page-aligned: the kernel copies into an unaligned buffer much slower */
-    uint8_t *buf = NULL;
-    if (posix_memalign((void **)&buf, 4096, bsize + SC_TAIL) != 0)
-        buf = NULL;
-    if (!buf)
-        return lr_error_set(c->err, -ENOMEM, LR_NO_OFFSET, "no memory for a %zu-byte buffer",
-                            bsize);
-    int rc = 0;
-    uint64_t pos = 0;
-    while (pos < size && !s->interrupted) {
-        uint64_t left = size - pos;
-        size_t n = left < bsize + SC_TAIL ? (size_t)left : bsize + SC_TAIL;
-        size_t scan_len = n < bsize ? n : bsize;
+    lr_scan_image_t *im = &s->images[image];
+    uint64_t size = lr_io_size(io);
+    c->bytes_total = c->bytes_total - c->image_total + size;
+    c->image_total = size;
+    im->size = size;
+    for (size_t i = first_label; i < s->n_labels; i++) {
+        lr_scan_label_t *sl = &s->labels[i];
         lr_error_t e;
         lr_error_clear(&e);
-        rc = lr_io_pread(io, buf, n, pos, &e);
-        if (rc) {
-            lr_error_wrap(&e, lr_io_name(io), rc);
-            if (c->opts.flags & LR_SCAN_KEEP_GOING) {
-                /* this image ends here; the others are still scanned */
-                rc = sc_image_fail(c, image, &e, true);
-            } else if (c->err) {
-                *c->err = e;
-            }
-            break;
-        }
-        for (size_t off = 0; off < scan_len; off += SC_SECTOR) {
-            rc = sc_probe_sector(c, image, pos + off, buf + off, n - off);
-            if (rc)
-                break;
-        }
+        sl->valid =
+            sl->pv_start <= size && lr_label_validate(&sl->label, size - sl->pv_start, &e) == 0;
+    }
+    lr_error_t why;
+    bool cut = false;
+    if (lr_io_damage(io, &cut, &why) != 0)
+        return sc_image_fail(c, image, &why, cut);
+    return 0;
+}
+
+/* Runs the probers on the sectors of one buffer. */
+static int scan_slot(sc_ctx_t *c, const sc_slot_t *sl, size_t bsize)
+{
+    size_t scan_len = sl->n < bsize ? sl->n : bsize;
+    for (size_t off = 0; off < scan_len; off += SC_SECTOR) {
+        int rc = sc_probe_sector(c, sl->image, sl->pos + off, sl->p + off, sl->n - off);
         if (rc)
-            break;
-        pos += scan_len;
-        s->images[image].scanned = pos;
-        c->bytes_done += scan_len;
-        if (c->bytes_done >= c->next_progress || pos >= size) {
-            c->next_progress = c->bytes_done + c->opts.progress_interval;
-            report(c, image, pos);
+            return rc;
+    }
+    lr_scan_t *s = c->scan;
+    uint64_t end = sl->pos + scan_len;
+    s->images[sl->image].scanned = end;
+    c->bytes_done += scan_len;
+    if (sl->total > c->image_total) { /* a lazy image's estimate grew */
+        c->bytes_total += sl->total - c->image_total;
+        c->image_total = sl->total;
+    }
+    if (c->bytes_done >= c->next_progress || sl->last) {
+        c->next_progress = c->bytes_done + c->opts.progress_interval;
+        report(c, sl->image, end, c->image_total);
+    }
+    return 0;
+}
+
+/* A read failed: the image ends there when asked to keep going, else the
+ * scan fails with it. */
+static int read_failed(sc_ctx_t *c, const sc_slot_t *sl)
+{
+    if (c->opts.flags & LR_SCAN_KEEP_GOING)
+        return sc_image_fail(c, sl->image, &sl->e, true);
+    if (c->err)
+        *c->err = sl->e;
+    return sl->rc;
+}
+
+/* Scans buffer k once the reader published it; *more false after the last. */
+static int consume(sc_pipe_t *pp, size_t k, bool *more)
+{
+    sc_ctx_t *c = pp->c;
+    pthread_mutex_lock(&pp->mu);
+    while (pp->filled <= k)
+        pthread_cond_wait(&pp->cv, &pp->mu);
+    pthread_mutex_unlock(&pp->mu);
+    const sc_slot_t *sl = &pp->slot[k % SC_NBUF];
+    *more = sl->image >= 0;
+    if (!*more)
+        return 0;
+    lr_scan_image_t *im = &c->scan->images[sl->image];
+    if (sl->pos == 0) { /* the image starts */
+        pp->first_label = c->scan->n_labels;
+        pp->open_image = sl->image;
+        c->image_total = im->size;
+    }
+    int rc = sl->rc ? read_failed(c, sl) : scan_slot(c, sl, pp->bsize);
+    if (!rc && sl->last) {
+        pp->open_image = -1;
+        rc = image_end(c, sl->image, pp->first_label);
+    }
+    pthread_mutex_lock(&pp->mu);
+    pp->consumed = k + 1;
+    pthread_cond_broadcast(&pp->cv);
+    pthread_mutex_unlock(&pp->mu);
+    return rc;
+}
+
+static void pipe_free(sc_pipe_t *pp)
+{
+    for (size_t i = 0; i < SC_NBUF; i++)
+        free(pp->slot[i].p);
+}
+
+int sc_stream_images(sc_ctx_t *c)
+{
+    sc_pipe_t pp = {.c = c, .bsize = c->opts.buffer_size, .open_image = -1};
+    for (size_t i = 0; i < SC_NBUF; i++) {
+        /* page-aligned: the kernel copies into an unaligned buffer much slower */
+        if (posix_memalign((void **)&pp.slot[i].p, 4096, pp.bsize + SC_TAIL) != 0) {
+            pp.slot[i].p = NULL;
+            pipe_free(&pp);
+            return lr_error_set(c->err, -ENOMEM, LR_NO_OFFSET,
+                                "no memory for %d buffers of %zu bytes", SC_NBUF, pp.bsize);
         }
     }
-    free(buf);
+    pthread_mutex_init(&pp.mu, NULL);
+    pthread_cond_init(&pp.cv, NULL);
+    pthread_t reader;
+    int rc = pthread_create(&reader, NULL, reader_main, &pp);
+    if (rc) {
+        rc = lr_error_set(c->err, -rc, LR_NO_OFFSET, "cannot start the reader thread");
+    } else {
+        bool more = true;
+        for (size_t k = 0; more && !rc && !c->scan->interrupted; k++)
+            rc = consume(&pp, k, &more);
+        pthread_mutex_lock(&pp.mu);
+        pp.stop = true; /* an error or an interruption: the reader ends too */
+        pthread_cond_broadcast(&pp.cv);
+        pthread_mutex_unlock(&pp.mu);
+        pthread_join(reader, NULL);
+        /* interrupted inside an image: what was found in it is settled too */
+        if (!rc && pp.open_image >= 0)
+            rc = image_end(c, pp.open_image, pp.first_label);
+    }
+    pthread_cond_destroy(&pp.cv);
+    pthread_mutex_destroy(&pp.mu);
+    pipe_free(&pp);
     return rc;
 }

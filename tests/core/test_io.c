@@ -447,37 +447,114 @@ static void check_reads(lr_io_t *io, const uint8_t *data, size_t len, int n_rand
     free(buf);
 }
 
-/* Every read of a multi-member gzip image with padding returns the right
- * bytes, whatever the access points (small spans: windowed points at bit
- * offsets; tiny spans: more points than the cap, so they are thinned). */
-static void test_gzip_random_access(void **state)
+/* 24 MiB of gz_test_data in four members (one of a single byte) and 4 KiB
+ * of zero padding, written to path; returns the data. */
+static uint8_t *gz_members_image(char *path, size_t path_len, size_t len)
 {
-    (void)state;
-    size_t len = 24u << 20;
     uint8_t *data = gz_test_data(len);
-    char path[1024];
-    temp_path(path, sizeof(path));
+    temp_path(path, path_len);
     const size_t cuts[] = {5000000, 5000001, 17u << 20};
     write_members(path, data, len, cuts, 3, 4096);
+    return data;
+}
+
+/* Streams a lazily opened handle with lr_io_pread_upto as the scanner does
+ * (1 MiB reads overlapping the next by 4 KiB) and checks every byte; the
+ * size is only known once the stream reached the end. */
+static void stream_lazy(lr_io_t *io, const uint8_t *data, size_t len)
+{
+    assert_false(lr_io_size_known(io));
+    size_t bsize = 1u << 20, tail = 4096;
+    uint8_t *buf = malloc(bsize + tail);
+    assert_non_null(buf);
+    for (size_t pos = 0;; pos += bsize) {
+        size_t got = 0;
+        lr_error_t err;
+        lr_error_clear(&err);
+        if (lr_io_pread_upto(io, buf, bsize + tail, pos, &got, &err) != 0)
+            fail_msg("streaming read at %zu failed: %s", pos, err.msg);
+        assert_true(pos + got <= len);
+        if (memcmp(buf, data + pos, got) != 0)
+            fail_msg("streaming read at %zu differs", pos);
+        assert_true(lr_io_size(io) >= pos + got);
+        assert_true(lr_io_size_hint(io) >= lr_io_size(io));
+        if (got <= bsize) {
+            assert_int_equal(pos + got, len);
+            break;
+        }
+        assert_false(pos + got == len && lr_io_size_known(io) && got < bsize + tail);
+    }
+    assert_true(lr_io_size_known(io));
+    assert_int_equal(lr_io_size(io), len);
+    free(buf);
+}
+
+/* Every read of the multi-member gzip image at path returns the right
+ * bytes, whatever the access points: the default span, small spans
+ * (windowed points at bit offsets), tiny spans (more points than the cap,
+ * so they are thinned). With LR_IO_LAZY the points are made while the image
+ * is first streamed. */
+static void check_spans(const char *path, const uint8_t *data, size_t len, unsigned flags)
+{
     static const uint64_t spans[] = {0, 256u << 10, 16u << 10};
     for (size_t i = 0; i < sizeof(spans) / sizeof(spans[0]); i++) {
-        lr_io_open_opts_t o = {.gzip_span = spans[i]};
+        lr_io_open_opts_t o = {.flags = flags, .gzip_span = spans[i]};
         lr_io_t *io = NULL;
         lr_error_t err;
         lr_error_clear(&err);
         assert_int_equal(lr_io_open_opts(&io, path, &o, &err), 0);
         assert_true(lr_io_is_gzip(io));
         assert_false(lr_io_writable(io));
+        if (flags & LR_IO_LAZY) {
+            assert_int_equal(lr_io_size(io), 0);
+            stream_lazy(io, data, len);
+        }
         assert_int_equal(lr_io_damage(io, NULL, NULL), 0);
         /* a far read costs up to a span of inflating: fewer with big spans */
         check_reads(io, data, len, spans[i] ? 1500 : 60);
         assert_int_equal(lr_io_close(io, &err), 0);
     }
+}
+
+static void test_gzip_random_access(void **state)
+{
+    (void)state;
+    size_t len = 24u << 20;
+    char path[1024];
+    uint8_t *data = gz_members_image(path, sizeof(path), len);
+    check_spans(path, data, len, 0);
     /* and the default open of one member */
     write_members(path, data, len, NULL, 0, 0);
     lr_io_t *io = NULL;
     assert_int_equal(lr_io_open(&io, path, NULL), 0);
     check_reads(io, data, len, 60);
+    lr_io_close(io, NULL);
+    unlink(path);
+    free(data);
+}
+
+/* LR_IO_LAZY: no pass at open; streaming the image once checks it and
+ * builds the access points, and reads anywhere then return the right bytes;
+ * reads far ahead before the stream reached the end inflate forward. */
+static void test_gzip_lazy(void **state)
+{
+    (void)state;
+    size_t len = 24u << 20;
+    char path[1024];
+    uint8_t *data = gz_members_image(path, sizeof(path), len);
+    check_spans(path, data, len, LR_IO_LAZY);
+    lr_io_open_opts_t o = {.flags = LR_IO_LAZY, .gzip_span = 64u << 10};
+    lr_io_t *io = NULL;
+    assert_int_equal(lr_io_open_opts(&io, path, &o, NULL), 0);
+    uint8_t b[8192];
+    assert_int_equal(lr_io_pread(io, b, sizeof(b), 20u << 20, NULL), 0);
+    assert_memory_equal(b, data + (20u << 20), sizeof(b));
+    assert_false(lr_io_size_known(io));
+    assert_int_equal(lr_io_pread(io, b, sizeof(b), 1000, NULL), 0);
+    assert_memory_equal(b, data + 1000, sizeof(b));
+    assert_int_equal(lr_io_pread(io, b, sizeof(b), len + 10, NULL), LR_ERANGE);
+    assert_true(lr_io_size_known(io));
+    assert_int_equal(lr_io_size(io), len);
     lr_io_close(io, NULL);
     unlink(path);
     free(data);
@@ -610,6 +687,41 @@ static void test_gzip_open_progress(void **state)
     free(data);
 }
 
+/* The same damaged image opened with LR_IO_LAZY: it opens at once; the
+ * stream finds the damage and ends the image where the pass at open ended
+ * it (size, status, cut); without LR_IO_PARTIAL the read reaching the
+ * damage fails with the same status. */
+static void expect_lazy_partial(const char *path, const uint8_t *data, uint64_t size,
+                                bool truncated, const char *word)
+{
+    lr_io_open_opts_t o = {.flags = LR_IO_PARTIAL | LR_IO_LAZY};
+    lr_io_t *io = NULL;
+    assert_int_equal(lr_io_open_opts(&io, path, &o, NULL), 0);
+    assert_int_equal(lr_io_damage(io, NULL, NULL), 0); /* not found yet */
+    uint8_t *buf = malloc((size_t)size + 4096);
+    assert_non_null(buf);
+    size_t got = 0;
+    assert_int_equal(lr_io_pread_upto(io, buf, (size_t)size + 4096, 0, &got, NULL), 0);
+    assert_int_equal(got, size);
+    assert_memory_equal(buf, data, got);
+    assert_true(lr_io_size_known(io));
+    assert_int_equal(lr_io_size(io), size);
+    bool cut = !truncated;
+    lr_error_t why;
+    assert_int_equal(lr_io_damage(io, &cut, &why), LR_EFORMAT);
+    assert_int_equal(cut, truncated);
+    assert_err_names(&why, path, word);
+    lr_io_close(io, NULL);
+    o.flags = LR_IO_LAZY;
+    assert_int_equal(lr_io_open_opts(&io, path, &o, NULL), 0);
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_io_pread_upto(io, buf, (size_t)size + 4096, 0, &got, &err), LR_EFORMAT);
+    assert_err_names(&err, path, word);
+    lr_io_close(io, NULL);
+    free(buf);
+}
+
 /* LR_IO_PARTIAL: a damaged gzip image opens with the bytes that
  * decompressed before the damage; lr_io_damage says what happened. */
 static uint64_t expect_partial(const char *path, const uint8_t *data, size_t min_size,
@@ -642,6 +754,7 @@ static uint64_t expect_partial(const char *path, const uint8_t *data, size_t min
     uint8_t one;
     assert_int_equal(lr_io_pread(io, &one, 1, size, NULL), LR_ERANGE);
     assert_int_equal(lr_io_close(io, NULL), 0);
+    expect_lazy_partial(path, data, size, truncated, word);
     return size;
 }
 
@@ -879,6 +992,7 @@ int main(void)
         cmocka_unit_test(test_gzip_members_and_padding),
         cmocka_unit_test(test_gzip_random_access),
         cmocka_unit_test(test_gzip_memory_bounded),
+        cmocka_unit_test(test_gzip_lazy),
         cmocka_unit_test(test_gzip_open_progress),
         cmocka_unit_test(test_gzip_partial),
         cmocka_unit_test(test_open_errors),

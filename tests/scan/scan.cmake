@@ -53,3 +53,7 @@ add_test(NAME lvmscan-evidence
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/test-evidence.sh $<TARGET_FILE:lvmscan>
                  ${LR_FIXTURES})
 set_tests_properties(lvmscan-evidence PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
+
+# The streaming loop: signatures across every buffer boundary (raw and lazy
+# gzip), an image that shrinks or fails to read midway (test_stream).
+lr_add_test(test_stream test_stream.c LIBS lrscan PkgConfig::ZLIB)

@@ -38,6 +38,19 @@ enum {
      * data, bad trailer, garbage after it) opens anyway, serving the bytes
      * that decompressed before the damage; lr_io_damage() tells what happened. */
     LR_IO_PARTIAL = 4,
+    /* lr_io_open_opts only: open without a pass over the data (the single-pass
+     * rule for compressed images). A layer that would check or index its
+     * input at open (gzip; later xz, zstd, ...) does it while the handle is
+     * read instead: access points are recorded as the reads first pass them,
+     * and the size is only known once a read has reached the end
+     * (lr_io_size_known). Until then lr_io_size() is the bytes known to exist
+     * so far, a read past them goes on decompressing, and a read past the end
+     * fails with LR_ERANGE after the size became known: lr_io_pread_upto
+     * streams such a handle to its end. Damage is found by the read that
+     * reaches it: without LR_IO_PARTIAL that read fails; with it the image
+     * ends there (lr_io_size() = what decompressed) and lr_io_damage() says
+     * why. Raw files and devices ignore the flag (their size is known). */
+    LR_IO_LAZY = 8,
 };
 
 /* Opens a raw image file, a block device, or a container or compressed
@@ -56,15 +69,14 @@ enum {
  * such an image fails with -ENOTSUP and a message naming the library.
  * A refused chain (missing backing file) is -ENOENT or LR_EREFUSED.
  *
- * A gzip image is read in one decompression pass at open, which checks it
- * whole and records an access point every LR_IO_GZIP_SPAN bytes of output
- * (the compressed offset and the 32 KiB of output before it, as zlib's
- * examples/zran.c); reads inflate forward from the nearest access point, or
- * continue the stream of the previous read, so reading the image in order
- * decompresses it once. Memory: 32 KiB per access point (at most
- * LR_IO_GZIP_MAX_POINTS: the span doubles past that) plus a 2 MiB history of
- * recent output, whatever the image size. A gzip handle keeps that stream:
- * use it from one thread at a time. */
+ * A gzip image is read in one decompression pass at open (unless
+ * LR_IO_LAZY: then while it is read), which checks it whole and records an access point every
+ * LR_IO_GZIP_SPAN bytes of output (the compressed offset and the 32 KiB of output before it, as
+ * zlib's examples/zran.c); reads inflate forward from the nearest access point, or continue the
+ * stream of the previous read, so reading the image in order decompresses it once. Memory: 32 KiB
+ * per access point (at most LR_IO_GZIP_MAX_POINTS: the span doubles past that) plus a 2 MiB history
+ * of recent output, whatever the image size. A gzip handle keeps that stream: use it from one
+ * thread at a time. */
 int lr_io_open(lr_io_t **out, const char *path, lr_error_t *err);
 
 #define LR_IO_GZIP_SPAN (16u << 20) /* default output bytes between gzip access points */
@@ -76,14 +88,17 @@ int lr_io_open(lr_io_t **out, const char *path, lr_error_t *err);
 typedef int (*lr_io_progress_fn)(void *arg, uint64_t done, uint64_t total);
 
 typedef struct lr_io_open_opts {
-    unsigned flags;             /* 0 or LR_IO_PARTIAL */
+    unsigned flags;             /* 0, LR_IO_PARTIAL, LR_IO_LAZY */
     uint64_t gzip_span;         /* output bytes between access points; 0: LR_IO_GZIP_SPAN */
-    lr_io_progress_fn progress; /* may be NULL; called about every 16 MiB of compressed input */
+    lr_io_progress_fn progress; /* may be NULL; called about every 16 MiB of compressed input
+                                   of the pass at open (never with LR_IO_LAZY: there is none) */
     void *progress_arg;
 } lr_io_open_opts_t;
 
 /* lr_io_open with options (opts may be NULL). Read-only like lr_io_open;
- * flags other than LR_IO_PARTIAL are refused (-EINVAL). */
+ * flags other than LR_IO_PARTIAL and LR_IO_LAZY are refused (-EINVAL). Every
+ * read-only open advises the kernel that the file is read sequentially
+ * (posix_fadvise), which doubles its read-ahead for a scan of a cold disk. */
 int lr_io_open_opts(lr_io_t **out, const char *path, const lr_io_open_opts_t *opts,
                     lr_error_t *err);
 
@@ -129,8 +144,16 @@ typedef struct lr_io_extent {
 int lr_io_concat(lr_io_t **out, const lr_io_extent_t *ext, size_t n, const char *name,
                  lr_error_t *err);
 
-/* Size in bytes. */
+/* Size in bytes. For a handle opened with LR_IO_LAZY whose size is not yet
+ * known: the bytes known to exist so far (a lower bound). */
 uint64_t lr_io_size(const lr_io_t *io);
+/* true unless the handle was opened with LR_IO_LAZY and no read has reached
+ * its end yet. */
+bool lr_io_size_known(const lr_io_t *io);
+/* The size when known, else an estimate for progress reports only (a gzip
+ * image: the bytes decompressed so far scaled by the share of the
+ * compressed file read); never less than lr_io_size(). */
+uint64_t lr_io_size_hint(const lr_io_t *io);
 /* Name (path) for messages; owned by the handle. */
 const char *lr_io_name(const lr_io_t *io);
 /* 1 if the handle accepts writes. */
@@ -152,6 +175,14 @@ int lr_io_is_container(const lr_io_t *io);
 /* Positioned read of exactly len bytes; bounds-checked against the size
  * (LR_ERANGE, with offset) and short reads retried. */
 int lr_io_pread(lr_io_t *io, void *buf, size_t len, uint64_t off, lr_error_t *err);
+/* Positioned read of up to len bytes: fewer only at the end of the image
+ * (*got = bytes read, 0 at or past the end). The way to stream a handle
+ * whose size is not known yet (LR_IO_LAZY) to its end; on any handle the
+ * same as lr_io_pread of min(len, size - off) bytes. A layer recording
+ * access points as it goes sees the reads in order, so streaming a
+ * compressed image with it decompresses it once. Fails like lr_io_pread. */
+int lr_io_pread_upto(lr_io_t *io, void *buf, size_t len, uint64_t off, size_t *got,
+                     lr_error_t *err);
 /* Positioned write of exactly len bytes (LR_EREADONLY on read-only handles). */
 int lr_io_pwrite(lr_io_t *io, const void *buf, size_t len, uint64_t off, lr_error_t *err);
 /* fsync (a no-op success for read-only handles). */

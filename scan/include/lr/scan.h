@@ -85,8 +85,10 @@ enum {
     LR_SCAN_KEEP_GOING = 1u << 2,
 };
 
-/* Progress of opening image `image` in lr_scan_paths: the decompression pass
- * that indexes a gzip image (`done` of `total` compressed bytes). Returning
+/* Progress of opening image `image` in lr_scan_paths: a pass over the data at
+ * open (`done` of `total` bytes). lr_scan_paths opens every image with
+ * LR_IO_LAZY (a gzip image is checked and indexed while it is scanned, not
+ * at open), so no layer of this tree calls it today. Returning
  * non-zero stops like the progress callback does: nothing more is opened
  * or scanned and the result has `interrupted` set. */
 typedef int (*lr_scan_open_progress_fn)(void *arg, int image, uint64_t done, uint64_t total);
@@ -108,7 +110,9 @@ typedef struct lr_scan_opts {
 
 typedef struct lr_scan_image {
     char *path;    /* lr_io_name() of the handle (the path given, if it could not be opened) */
-    uint64_t size; /* bytes (of a damaged gzip image: the bytes that decompressed) */
+    uint64_t size; /* bytes (of a damaged gzip image: the bytes that decompressed; of a
+                      gzip image opened by lr_scan_paths whose scan was interrupted:
+                      the bytes decompressed so far, its end not being known) */
     bool gzip;
     const char
         *format;      /* lr_io_format(): "raw", "gzip", "qcow2"... (static); "raw" if not opened */
@@ -344,19 +348,24 @@ typedef struct lr_scan_session lr_scan_session_t;
 
 /* ---- entry points ------------------------------------------------------ */
 
-/* Scans n images given as open handles (read only through lr_io_pread).
- * The handles stay the caller's and must outlive the session if
- * lr_scan_copy_text / lr_scan_copy_vg are used. opts may be NULL.
- * On success *out is owned by the caller (lr_scan_session_free). A read error fails
- * the whole scan (err names the image), unless LR_SCAN_KEEP_GOING is set:
- * then a read error while streaming an image is recorded in that image and
- * the scan goes on. A gzip handle opened with LR_IO_PARTIAL reports its
- * damage in its image's `error` and `truncated` either way. */
+/* Scans n images given as open handles (read only through lr_io_pread and
+ * lr_io_pread_upto). While the images are streamed, one reader thread the
+ * call starts and joins reads them in order, image after image, ahead of
+ * the probers (which run in the calling thread, so the result and the
+ * progress calls are the same as without it): a handle must not be used by
+ * anyone else during the call. Handles opened with LR_IO_LAZY are streamed
+ * to their end, which settles their size. The handles stay the caller's and must outlive the
+ * session if lr_scan_copy_text / lr_scan_copy_vg are used. opts may be NULL. On success *out is
+ * owned by the caller (lr_scan_session_free). A read error fails the whole scan (err names the
+ * image), unless LR_SCAN_KEEP_GOING is set: then a read error while streaming an image is recorded
+ * in that image and the scan goes on. A gzip handle opened with LR_IO_PARTIAL reports its damage in
+ * its image's `error` and `truncated` either way. */
 int lr_scan_ios(lr_io_t *const *ios, size_t n, const lr_scan_opts_t *opts, lr_scan_session_t **out,
                 lr_error_t *err);
 
-/* Opens each path read-only with lr_io_open (raw, block device or .gz),
- * scans them, and keeps the handles open inside the session until
+/* Opens each path read-only with lr_io_open_opts and LR_IO_LAZY (raw,
+ * block device or .gz; a .gz is checked and indexed by the scan's stream,
+ * so it is decompressed once), scans them, and keeps the handles open inside the session until
  * lr_scan_session_free. On success *out is owned by the caller. An unopenable path fails the scan
  * and is named in err; with LR_SCAN_KEEP_GOING it is recorded in its lr_scan_image_t instead
  * (`opened` false, `error`) and the others are scanned, and a damaged gzip

@@ -1,0 +1,380 @@
+/* The streaming loop (scan/src/stream.c): signatures planted across every
+ * boundary of the read buffers (and of their 4 KiB overlap) are all found,
+ * for raw files and lazily decompressed gzip images, at several buffer
+ * sizes; an image that shrinks while it is scanned, or whose read fails in
+ * the middle, ends with a clear error of its own while the other images are
+ * scanned whole. The label, mda header and metadata text planted are the
+ * real LVM2 ones of fixtures/history. */
+#include "bin_support.h"
+#include "support.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "lr/io.h"
+#include "lr/scan.h"
+
+#define SECTOR 512u
+#define TAIL 4096u /* the buffers' overlap (SC_TAIL) */
+
+typedef struct sigs {
+    uint8_t label[SECTOR]; /* LVM2's label sector (sector 1 of the PV) */
+    uint8_t hdr[SECTOR];   /* its mda header (at 4096) */
+    char *text;            /* its committed metadata copy, NUL included */
+    size_t text_len;
+} sigs_t;
+
+static sigs_t S;
+
+static int setup(void **state)
+{
+    (void)state;
+    lr_io_t *io = lr_test_open_fixture("history", "disk.img");
+    assert_int_equal(lr_io_pread(io, S.label, SECTOR, 512, NULL), 0);
+    assert_int_equal(lr_io_pread(io, S.hdr, SECTOR, 4096, NULL), 0);
+    assert_memory_equal(S.label, "LABELONE", 8);
+    lr_scan_session_t *ss = NULL;
+    assert_int_equal(lr_scan_ios(&io, 1, NULL, &ss, NULL), 0);
+    const lr_scan_t *s = lr_scan_result(ss);
+    for (size_t i = 0; i < s->n_copies && !S.text; i++) {
+        if (!s->copies[i].committed)
+            continue;
+        uint64_t len = 0;
+        assert_int_equal(lr_scan_copy_text(ss, i, &S.text, &len, NULL), 0);
+        S.text_len = (size_t)len;
+    }
+    assert_non_null(S.text);
+    lr_scan_session_free(ss);
+    lr_io_close(io, NULL);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    free(S.text);
+    return 0;
+}
+
+static char *temp_file(const char *tag)
+{
+    char *p = malloc(256);
+    assert_non_null(p);
+    snprintf(p, 256, "%s/lr-stream-%s-XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", tag);
+    int fd = mkstemp(p);
+    assert_true(fd >= 0);
+    close(fd);
+    return p;
+}
+
+static void write_file(const char *path, const uint8_t *buf, size_t len, bool gz)
+{
+    if (gz) {
+        gzFile f = gzopen(path, "wb1");
+        assert_non_null(f);
+        for (size_t off = 0; off < len; off += 1u << 20) {
+            unsigned n = (unsigned)(len - off < (1u << 20) ? len - off : (1u << 20));
+            assert_int_equal(gzwrite(f, buf + off, n), (int)n);
+        }
+        assert_int_equal(gzclose(f), Z_OK);
+        return;
+    }
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(buf, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* What was planted where. */
+typedef struct plan {
+    uint64_t labels[64], hdrs[64], texts[64];
+    size_t n_labels, n_hdrs, n_texts;
+} plan_t;
+
+/* Plants at boundaries of bsize-byte buffers: the last sector before the
+ * boundary, the first after it, and the last sector before the end of the
+ * overlap, one kind per boundary in turn (boundaries far enough apart that
+ * the 1020 KiB areas the headers describe never reach the next item); the
+ * last sector of the image is a label too. Returns the image size. */
+static size_t plant(uint8_t **out, size_t bsize, plan_t *pl)
+{
+    size_t step = (((1u << 20) + TAIL) + bsize - 1) / bsize;            /* buffers between items */
+    const uint64_t where[3] = {0 - (uint64_t)SECTOR, 0, TAIL - SECTOR}; /* from the boundary */
+    size_t n_items = 9;
+    /* room for the PV the labels describe (32 MiB) after the first ones, and
+     * not a whole number of buffers */
+    size_t size = (n_items + 1) * step * bsize + (32u << 20) + 7 * SECTOR;
+    uint8_t *img = calloc(1, size);
+    assert_non_null(img);
+    memset(pl, 0, sizeof(*pl));
+    for (size_t i = 0; i < n_items; i++) {
+        uint64_t off = (i + 1) * step * bsize + where[i % 3];
+        switch (i / 3) {
+        case 0:
+            memcpy(img + off, S.label, SECTOR);
+            pl->labels[pl->n_labels++] = off;
+            break;
+        case 1:
+            memcpy(img + off, S.hdr, SECTOR);
+            pl->hdrs[pl->n_hdrs++] = off;
+            break;
+        default:
+            memcpy(img + off, S.text, S.text_len);
+            pl->texts[pl->n_texts++] = off;
+            break;
+        }
+    }
+    memcpy(img + size - SECTOR, S.label, SECTOR);
+    pl->labels[pl->n_labels++] = size - SECTOR;
+    *out = img;
+    return size;
+}
+
+static void check_found(const lr_scan_t *s, const plan_t *pl, size_t size, const char *what)
+{
+    assert_int_equal(s->n_images, 1);
+    assert_int_equal(s->images[0].error, 0);
+    assert_int_equal(s->images[0].size, size);
+    assert_int_equal(s->images[0].scanned, size);
+    if (s->n_labels != pl->n_labels)
+        fail_msg("%s: %zu labels found, %zu planted", what, s->n_labels, pl->n_labels);
+    for (size_t i = 0; i < pl->n_labels; i++) {
+        if (s->labels[i].offset != pl->labels[i])
+            fail_msg("%s: label %zu at %llu, planted at %llu", what, i,
+                     (unsigned long long)s->labels[i].offset, (unsigned long long)pl->labels[i]);
+        /* validated against the bytes after it once the size was known:
+         * the 32 MiB PV it describes fits after the first ones only */
+        bool fits = size - s->labels[i].pv_start >= (32u << 20);
+        if (s->labels[i].valid != fits)
+            fail_msg("%s: label at %llu valid=%d", what, (unsigned long long)pl->labels[i],
+                     s->labels[i].valid);
+    }
+    for (size_t i = 0; i < pl->n_hdrs; i++) {
+        int a = lr_scan_find_area(s, 0, pl->hdrs[i]);
+        if (a < 0 || !(s->areas[a].source & LR_SCAN_SRC_MAGIC))
+            fail_msg("%s: mda header planted at %llu not found", what,
+                     (unsigned long long)pl->hdrs[i]);
+    }
+    for (size_t i = 0; i < pl->n_texts; i++) {
+        bool hit = false;
+        for (size_t k = 0; k < s->n_copies; k++)
+            hit |= s->copies[k].offset == pl->texts[i] &&
+                   (s->copies[k].source & LR_SCAN_COPY_SIGNATURE) &&
+                   s->copies[k].length == S.text_len;
+        if (!hit)
+            fail_msg("%s: metadata copy planted at %llu not found whole", what,
+                     (unsigned long long)pl->texts[i]);
+    }
+}
+
+static void test_every_boundary(void **state)
+{
+    (void)state;
+    /* 64 KiB: many boundaries; 1 MiB: the default; 2 MiB + 4 KiB: a gzip
+     * stream re-reads the overlap from an access point (more than the
+     * 2 MiB history behind it) */
+    static const size_t sizes[] = {64u << 10, 1u << 20, (2u << 20) + 4096};
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        for (int gz = 0; gz <= 1; gz++) {
+            uint8_t *img = NULL;
+            plan_t pl;
+            size_t size = plant(&img, sizes[i], &pl);
+            char *path = temp_file(gz ? "gz" : "raw");
+            write_file(path, img, size, gz);
+            free(img);
+            lr_scan_opts_t o = {.buffer_size = sizes[i], .flags = LR_SCAN_NO_INFER};
+            lr_scan_session_t *ss = NULL;
+            lr_error_t err;
+            const char *pp[] = {path};
+            if (lr_scan_paths(pp, 1, &o, &ss, &err) != 0)
+                fail_msg("scan failed: %s", err.msg);
+            char what[64];
+            snprintf(what, sizeof(what), "%s, %zu-byte buffers", gz ? "gzip" : "raw", sizes[i]);
+            check_found(lr_scan_result(ss), &pl, size, what);
+            assert_int_equal(lr_scan_result(ss)->images[0].gzip, gz);
+            lr_scan_session_free(ss);
+            unlink(path);
+            free(path);
+        }
+    }
+}
+
+/* ---- an image that fails while it is scanned ------------------------------ */
+
+/* A layer whose reads fail with -EIO once they reach `bad`. */
+typedef struct bad_io {
+    lr_io_t *lower;
+    uint64_t bad;
+} bad_io_t;
+
+static int bad_pread(void *ctx, void *buf, size_t len, uint64_t off, lr_error_t *err)
+{
+    bad_io_t *b = ctx;
+    if (off + len > b->bad)
+        return lr_error_set(err, -EIO, b->bad, "read failed: Input/output error");
+    return lr_io_pread(b->lower, buf, len, off, err);
+}
+
+static int bad_close(void *ctx, lr_error_t *err)
+{
+    bad_io_t *b = ctx;
+    int rc = lr_io_close(b->lower, err);
+    free(b);
+    return rc;
+}
+
+static const lr_io_ops_t bad_ops = {.name = "bad", .pread = bad_pread, .close = bad_close};
+
+static lr_io_t *bad_io(lr_io_t *lower, uint64_t bad)
+{
+    bad_io_t *b = malloc(sizeof(*b));
+    assert_non_null(b);
+    b->lower = lower;
+    b->bad = bad;
+    lr_io_t *io = NULL;
+    assert_int_equal(lr_io_new(&io, &bad_ops, b, lr_io_size(lower), "bad-disk.img", NULL), 0);
+    return io;
+}
+
+/* The failing image (first) ends at the last whole buffer before the
+ * failure, with its error; the good one after it is scanned whole. */
+static void check_failed(lr_io_t *failing, const char *name, uint64_t scanned, int code,
+                         const char *word)
+{
+    lr_io_t *ios[2] = {failing, lr_test_open_fixture("history", "disk.img")};
+    lr_scan_opts_t keep = {.flags = LR_SCAN_KEEP_GOING};
+    lr_scan_session_t *ss = NULL;
+    lr_error_t err;
+    assert_int_equal(lr_scan_ios(ios, 2, &keep, &ss, &err), 0);
+    const lr_scan_t *s = lr_scan_result(ss);
+    const lr_scan_image_t *im = &s->images[0];
+    assert_int_equal(s->n_failed, 1);
+    assert_int_equal(im->error, code);
+    assert_true(im->truncated);
+    assert_int_equal(im->scanned, scanned);
+    if (!strstr(im->error_msg, name) || !strstr(im->error_msg, word))
+        fail_msg("error of the failing image does not say what and where: %s", im->error_msg);
+    assert_int_equal(s->images[1].error, 0);
+    assert_int_equal(s->images[1].scanned, 32u << 20);
+    /* the label before the failure, then the good image's */
+    assert_int_equal(s->n_labels, 2);
+    assert_int_equal(s->labels[0].image, 0);
+    assert_int_equal(s->labels[1].image, 1);
+    assert_int_equal(s->n_vgs, 1);
+    assert_int_equal(s->vgs[0].versions[s->vgs[0].latest].seqno, 16);
+    lr_scan_session_free(ss);
+    lr_io_close(ios[0], NULL); /* lr_scan_ios leaves the handles to the caller */
+    lr_io_close(ios[1], NULL);
+}
+
+/* size bytes of zeros with the label at sector 3. */
+static uint8_t *labelled_image(size_t size)
+{
+    uint8_t *img = calloc(1, size);
+    assert_non_null(img);
+    memcpy(img + 3 * SECTOR, S.label, SECTOR);
+    return img;
+}
+
+static void test_read_error_midway(void **state)
+{
+    (void)state;
+    size_t size = 8u << 20;
+    uint8_t *img = labelled_image(size);
+    lr_io_t *mem = lr_test_buf_io(img, size, false);
+    /* the failure at 5 MiB + 100: buffers of 1 MiB (+4 KiB) up to 4 MiB pass */
+    check_failed(bad_io(mem, (5u << 20) + 100), "bad-disk.img", 4u << 20, -EIO, "read failed");
+    /* without LR_SCAN_KEEP_GOING the scan fails with it, naming the image */
+    lr_io_t *io = bad_io(lr_test_buf_io(img, size, false), (5u << 20) + 100);
+    lr_scan_session_t *ss = NULL;
+    lr_error_t err;
+    assert_int_equal(lr_scan_ios(&io, 1, NULL, &ss, &err), -EIO);
+    assert_null(ss);
+    assert_string_equal(err.where, "bad-disk.img");
+    lr_io_close(io, NULL);
+    free(img);
+}
+
+static void test_file_shrinks(void **state)
+{
+    (void)state;
+    size_t size = 8u << 20;
+    uint8_t *img = labelled_image(size);
+    char *path = temp_file("shrink");
+    write_file(path, img, size, false);
+    lr_io_t *io = NULL;
+    assert_int_equal(lr_io_open(&io, path, NULL), 0);
+    assert_int_equal(truncate(path, (3u << 20) + 1000), 0); /* after the open */
+    check_failed(io, path, 2u << 20, -EIO, "unexpected end of file");
+    unlink(path);
+    free(path);
+    free(img);
+}
+
+/* ---- stopping in the middle ----------------------------------------------- */
+
+static int stop_after(void *arg, const lr_scan_progress_t *p)
+{
+    int *calls = arg;
+    assert_true(p->bytes_done <= p->bytes_total);
+    assert_true(p->image_done <= p->image_total);
+    return ++*calls >= 3;
+}
+
+/* The progress callback stops the scan of a lazily opened gzip image while
+ * the reader thread is ahead: the call returns (the thread joined) with the
+ * result of what was scanned; the label before the stop is settled, and the
+ * image's size is what was decompressed so far. */
+static void test_stop_midway_gz(void **state)
+{
+    (void)state;
+    uint8_t *img = NULL;
+    plan_t pl;
+    size_t size = plant(&img, 64u << 10, &pl);
+    char *path = temp_file("stop");
+    write_file(path, img, size, true);
+    free(img);
+    int calls = 0;
+    lr_scan_opts_t o = {.buffer_size = 64u << 10,
+                        .progress = stop_after,
+                        .progress_arg = &calls,
+                        .progress_interval = 1u << 20};
+    lr_scan_session_t *ss = NULL;
+    const char *pp[] = {path};
+    assert_int_equal(lr_scan_paths(pp, 1, &o, &ss, NULL), 0);
+    const lr_scan_t *s = lr_scan_result(ss);
+    assert_true(s->interrupted);
+    assert_int_equal(calls, 3);
+    const lr_scan_image_t *im = &s->images[0];
+    assert_int_equal(im->error, 0);
+    assert_true(im->scanned >= (3u << 20) && im->scanned < size);
+    assert_true(im->size >= im->scanned && im->size < size);
+    /* the labels planted before the stop (two of them), validated all the same */
+    size_t before = 0;
+    while (before < pl.n_labels && pl.labels[before] < im->scanned)
+        before++;
+    assert_true(before >= 2);
+    assert_int_equal(s->n_labels, before);
+    for (size_t i = 0; i < s->n_labels; i++) {
+        assert_int_equal(s->labels[i].offset, pl.labels[i]);
+        assert_false(s->labels[i].valid); /* the size known so far is too small for the PV */
+    }
+    lr_scan_session_free(ss);
+    unlink(path);
+    free(path);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_boundary),
+        cmocka_unit_test(test_read_error_midway),
+        cmocka_unit_test(test_file_shrinks),
+        cmocka_unit_test(test_stop_midway_gz),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
