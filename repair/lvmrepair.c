@@ -942,6 +942,62 @@ static int do_export(const args_t *a, scanned_t *s)
     return rc ? fail(rc, &err) : EXIT_OK;
 }
 
+/* What the dm-raid superblocks of a raid piece say: images marked failed,
+ * images or arrays not in sync. Only a report: the data never depends on it. */
+static void report_raid_sb(const scanned_t *s, const lr_extract_plan_t *plan, size_t pi,
+                           const lr_extract_opts_t *eo)
+{
+    const lr_extract_piece_t *p = &plan->pieces[pi];
+    uint64_t failed[4] = {0}; /* images any superblock marks failed */
+    for (size_t g = 0; g < p->n_legs; g++) {
+        lr_raid_sb_t sb;
+        if (lr_extract_raid_sb(s->scan, plan, pi, g, eo, &sb, NULL))
+            continue;
+        for (size_t d = 0; d < p->n_legs && d < 256; d++)
+            if (lr_raid_sb_failed(&sb, (unsigned)d))
+                failed[d / 64] |= 1ull << (d % 64);
+        if (sb.disk_recovery_offset != UINT64_MAX && !lr_raid_sb_failed(&sb, sb.array_position))
+            fprintf(stderr,
+                    "%s: LV %s: image %s was being recovered (in sync up to sector %" PRIu64
+                    ", says %s)\n",
+                    prog, plan->lv, p->legs[g].lv, sb.disk_recovery_offset, p->legs[g].meta_lv);
+        if (sb.array_resync_offset != UINT64_MAX)
+            fprintf(stderr,
+                    "%s: LV %s: the array was not fully synced (up to sector %" PRIu64
+                    ", says %s); parity past it may be stale\n",
+                    prog, plan->lv, sb.array_resync_offset, p->legs[g].meta_lv);
+    }
+    for (size_t d = 0; d < p->n_legs && d < 256; d++)
+        if (failed[d / 64] >> (d % 64) & 1)
+            fprintf(stderr, "%s: LV %s: image %s is marked failed in the dm-raid superblock%s\n",
+                    prog, plan->lv, p->legs[d].lv,
+                    p->legs[d].missing
+                        ? ""
+                        : " (its data was still read; leave its PV out to rebuild it from parity)");
+}
+
+/* Says which pieces were read degraded, and what the superblocks report. */
+static void report_extract(const scanned_t *s, const lr_extract_plan_t *plan,
+                           const lr_extract_opts_t *eo)
+{
+    for (size_t i = 0; i < plan->n_pieces; i++) {
+        const lr_extract_piece_t *p = &plan->pieces[i];
+        if (!p->n_legs)
+            continue;
+        if (p->n_missing_legs) {
+            fprintf(stderr,
+                    "%s: LV %s bytes %" PRIu64 "-%" PRIu64 " (%s): degraded: %s; missing:", prog,
+                    plan->lv, p->lv_offset, p->lv_offset + p->length - 1, p->raid.name,
+                    p->raid.level == 10 ? "read from another copy" : "rebuilt from parity");
+            for (size_t g = 0, k = 0; g < p->n_legs; g++)
+                if (p->legs[g].missing)
+                    fprintf(stderr, "%s %s", k++ ? "," : "", p->legs[g].lv);
+            fputc('\n', stderr);
+        }
+        report_raid_sb(s, plan, i, eo);
+    }
+}
+
 static int do_extract(const args_t *a, scanned_t *s)
 {
     int vg = -1, ver = -1;
@@ -953,12 +1009,17 @@ static int do_extract(const args_t *a, scanned_t *s)
     uint64_t written = 0;
     lr_extract_opts_t eo = {
         .flags = a->force ? LR_EXTRACT_OVERWRITE : 0, .ios = s->ios, .n_ios = s->n};
-    int rc = lr_extract_lv(s->session, (size_t)vg, (size_t)ver, a->mode_arg, a->out_file, &eo,
-                           &written, &err);
+    lr_extract_plan_t *plan = NULL;
+    int rc = lr_extract_plan(s->session, (size_t)vg, (size_t)ver, a->mode_arg, &plan, &err);
     if (!rc)
+        rc = lr_extract_run(s->scan, plan, a->out_file, &eo, &written, &err);
+    if (!rc) {
+        report_extract(s, plan, &eo);
         fprintf(stderr, "%s: wrote %" PRIu64 " bytes of LV %s (VG %s seqno %" PRIu64 ") to %s\n",
                 prog, written, a->mode_arg, s->scan->vgs[vg].name,
                 s->scan->vgs[vg].versions[ver].seqno, a->out_file);
+    }
+    lr_extract_plan_free(plan);
     return rc ? fail(rc, &err) : EXIT_OK;
 }
 

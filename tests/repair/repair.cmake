@@ -39,6 +39,12 @@ if(LR_BASH)
                    $<TARGET_FILE:lvmrepair> ${LR_FIXTURES} $<TARGET_FILE:lvmrepair_fault>)
   set_tests_properties(restore_cli PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
 
+  # raid extraction on the committed fixtures/raid (no root needed)
+  add_test(NAME extract_raid
+           COMMAND ${LR_BASH} ${CMAKE_CURRENT_LIST_DIR}/interop/extract-raid.sh
+                   $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
+  set_tests_properties(extract_raid PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 900)
+
   foreach(t history reinit stale-pv label-header-zeroed second-mda-only gpt wrapped fault damaged)
     string(REPLACE "-" "_" name "restore_interop_${t}")
     add_test(NAME ${name}

@@ -1,10 +1,17 @@
 /* lvmrescue repair: copying an LV's contents, as one version of the VG maps
  * them, out of the scanned images into a file.
  *
- * Supported: striped segments (linear is striped with one stripe), and
- * mirror / raid1 segments through their first leg whose PVs are all present
- * (the legs hold the same data). Every other segment type is refused with a
- * message naming the type and the segment. The mapping follows LVM2: a PV
+ * Supported: striped segments (linear is striped with one stripe), mirror /
+ * raid1 segments through their first leg whose PVs are all present (the legs
+ * hold the same data), and raid0, raid0_meta, raid4, raid5 (every layout),
+ * raid6 (every layout) and raid10 (near copies) over their image LVs, the
+ * chunk placement and parity being core's (lr/raid.h). A raid4/5/6 segment
+ * with up to one (raid6: two) image unreadable (its PVs not among the
+ * images, or the image replaced by an "error" segment) is read degraded:
+ * the missing chunks are rebuilt from parity; a raid10 one reads the other
+ * copy. The _rmeta LVs are never needed for the data. Every other segment
+ * type (thin, snapshot, cache, writecache, vdo, integrity ...) is refused
+ * with a message naming the type and the segment. The mapping follows LVM2: a PV
  * extent e is at byte pv_start + pe_start*512 + e*extent_size*512 of the
  * image holding the PV; in a striped segment of n stripes, chunk k of
  * stripe_size sectors is on stripe k % n at chunk (k / n) of that stripe's
@@ -28,6 +35,7 @@
 #include "lr/error.h"
 #include "lr/io.h"
 #include "lr/meta.h"
+#include "lr/raid.h"
 #include "lr/scan.h"
 
 #define LR_EXTRACT_DEFAULT_BUFFER (1u << 20)
@@ -42,9 +50,23 @@ typedef struct lr_extract_stripe {
                         area's first byte (its start extent) */
 } lr_extract_stripe_t;
 
+typedef struct lr_extract_piece lr_extract_piece_t;
+
+/* One image of a raid0/4/5/6/10 segment: the image LV's own map. */
+typedef struct lr_extract_leg {
+    char *lv;      /* image LV ("lv_rimage_1") */
+    char *meta_lv; /* its _rmeta LV, NULL when the segment has none */
+    bool missing;  /* unreadable: PVs not among the images, or an error segment */
+    uint64_t size; /* bytes of the image planned (the segment's area) */
+    size_t n_pieces;
+    lr_extract_piece_t *pieces; /* offsets from the area start; NULL when missing */
+    size_t n_meta_pieces;
+    lr_extract_piece_t *meta_pieces; /* the _rmeta LV's map; NULL when unreadable */
+} lr_extract_leg_t;
+
 /* A run of the LV that maps through one segment (of the LV itself or, for
  * mirror/raid1, of the chosen leg). */
-typedef struct lr_extract_piece {
+struct lr_extract_piece {
     uint64_t lv_offset;  /* bytes from the LV start */
     uint64_t length;     /* bytes */
     uint64_t seg_offset; /* where lv_offset falls inside the (striped)
@@ -53,8 +75,15 @@ typedef struct lr_extract_piece {
     char *segtype;       /* type of the LV's own segment ("striped", "mirror", "raid1") */
     char *via;           /* leg LV read through ("lv_mimage_0"), NULL when direct */
     size_t n_stripes;
-    lr_extract_stripe_t *stripes;
-} lr_extract_piece_t;
+    lr_extract_stripe_t *stripes; /* PV stripes; none for a raid piece */
+    /* raid0/4/5/6/10 over image LVs (n_legs > 0, n_stripes == 0): logical
+     * chunk placement by lr_raid_map with chunk bytes per chunk */
+    lr_raid_layout_t raid;
+    unsigned copies; /* raid10 data_copies */
+    size_t n_legs;
+    lr_extract_leg_t *legs; /* in the segment's image order */
+    size_t n_missing_legs;  /* > 0: degraded (rebuilt from parity / another copy) */
+};
 
 /* The resolved LV. Everything is copied: valid after the scan's views are
  * freed (but image indexes refer to the scan). */
@@ -67,6 +96,7 @@ typedef struct lr_extract_plan {
     uint64_t extent_size; /* bytes */
     size_t n_pieces;
     lr_extract_piece_t *pieces; /* in LV order, covering [0, size) */
+    size_t n_degraded;          /* pieces read degraded (n_missing_legs > 0) */
     size_t n_images;            /* images read (distinct), for messages */
     int *images;                /* their indexes into scan->images */
 } lr_extract_plan_t;
@@ -74,10 +104,12 @@ typedef struct lr_extract_plan {
 /* Resolves LV `lv` (its name in that version) of version `version` of VG
  * `vg` of the scan. Errors, each with a message the CLI can print as is:
  *   LR_ENOTFOUND  no LV of that name (the message lists the version's LVs);
- *   LR_EREFUSED   a segment type other than striped/linear/mirror/raid1
- *                 (named), PVs not among the images (each named by key,
- *                 UUID and device hint; for mirror/raid1 when no leg has all
- *                 its PVs), or only partial copies of the version;
+ *   LR_EREFUSED   a segment type that cannot be extracted (named), PVs not
+ *                 among the images (each named by key, UUID and device hint;
+ *                 for mirror/raid1 when no leg has all its PVs; for raid
+ *                 levels when more images are missing than the parity or
+ *                 the copies cover, naming the type and the images), or only
+ *                 partial copies of the version;
  *   LR_EFORMAT    the map is inconsistent (gaps, areas beyond a PV's
  *                 pe_count, a stripe area running past its image, legs
  *                 nested deeper than LR_EXTRACT_MAX_DEPTH).
@@ -131,5 +163,15 @@ int lr_extract_lv(const lr_scan_session_t *session, size_t vg, size_t version, c
  * lr_extract_run (opts may be NULL). LR_ERANGE past the end. */
 int lr_extract_read(const lr_scan_t *scan, const lr_extract_plan_t *plan, void *buf, size_t len,
                     uint64_t lv_offset, const lr_extract_opts_t *opts, lr_error_t *err);
+
+/* The dm-raid superblock of leg `leg` of raid piece `piece` of the plan,
+ * read from its _rmeta LV (same opts->ios rule as lr_extract_run). 0 with
+ * *out filled; LR_ENOTFOUND when the leg has no readable _rmeta LV or the
+ * magic is absent (a zeroed or never written superblock); -EINVAL for a
+ * piece or leg out of range. Extraction never depends on it: callers use it
+ * to report failed or out-of-sync images. */
+int lr_extract_raid_sb(const lr_scan_t *scan, const lr_extract_plan_t *plan, size_t piece,
+                       size_t leg, const lr_extract_opts_t *opts, lr_raid_sb_t *out,
+                       lr_error_t *err);
 
 #endif

@@ -1,0 +1,67 @@
+/* Private to extraction: the planning context and the reading helpers that
+ * extract.c (striped, mirror) and extract_raid.c (raid levels) share. */
+#ifndef RP_EXTRACT_INT_H
+#define RP_EXTRACT_INT_H
+
+#include "lr/extract.h"
+
+typedef struct rp_xctx {
+    const lr_scan_t *scan;
+    const lr_vg_t *vg;
+    lr_extract_plan_t *plan;
+    size_t cap;
+    uint64_t ext_bytes;      /* extent size in bytes */
+    const lr_pv_t **missing; /* PVs needed and not found (deduplicated) */
+    size_t n_missing, cap_missing;
+    uint64_t misses; /* lookups that failed, duplicates included: a
+                        leg is whole when it adds none */
+    lr_error_t *err;
+} rp_xctx_t;
+
+/* One logical range [lo, hi) of an LV, placed at `out` bytes of the
+ * extracted LV. `top` is the type of the extracted LV's own segment, `via`
+ * the leg LV being read through (NULL when direct). */
+typedef struct rp_xrange {
+    uint64_t lo, hi, out;
+    const char *top, *via;
+    int depth;
+} rp_xrange_t;
+
+/* Plans LV extents [r->lo, r->hi) into x->plan. */
+int rp_xplan_range(rp_xctx_t *x, const lr_lv_t *lv, const rp_xrange_t *r);
+/* A refusal or format error naming the LV, the segment and its extents. */
+int rp_xseg_error(rp_xctx_t *x, int code, const lr_lv_t *lv, const lr_seg_t *s, const char *why);
+lr_extract_piece_t *rp_xnew_piece(rp_xctx_t *x);
+void rp_xfree_pieces(lr_extract_piece_t *pieces, size_t n);
+
+/* A raid0/4/5/6/10 segment over image LVs (extract_raid.c). */
+int rp_xplan_raid(rp_xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const rp_xrange_t *r);
+void rp_xfree_legs(lr_extract_leg_t *legs, size_t n);
+
+/* The image handles a run reads through: the caller's, or ones opened here
+ * by path for the images the plan uses. */
+typedef struct rp_xhandles {
+    lr_io_t **io;
+    size_t n;
+    bool owned;
+} rp_xhandles_t;
+
+int rp_xhandles_open(rp_xhandles_t *h, const lr_scan_t *scan, const lr_extract_plan_t *plan,
+                     const lr_extract_opts_t *opts, lr_error_t *err);
+void rp_xhandles_close(rp_xhandles_t *h);
+
+/* len bytes at `off` of a run of pieces covering [0, size) of `name`. */
+int rp_xread_pieces(const rp_xhandles_t *h, const lr_extract_piece_t *pieces, size_t n,
+                    uint64_t size, const char *name, char *buf, size_t len, uint64_t off,
+                    lr_error_t *err);
+/* Reads one slice [within, within + take) of logical chunk c of a piece. */
+typedef int (*rp_xchunk_fn)(const rp_xhandles_t *h, const lr_extract_piece_t *p, uint64_t c,
+                            uint64_t within, char *buf, size_t take, lr_error_t *err);
+/* len bytes at offset `at` of a chunked piece's range, chunk by chunk. */
+int rp_xwalk_chunks(const rp_xhandles_t *h, const lr_extract_piece_t *p, char *buf, size_t len,
+                    uint64_t at, rp_xchunk_fn fn, lr_error_t *err);
+/* len bytes at offset `at` of a raid piece's own range. */
+int rp_xread_raid(const rp_xhandles_t *h, const lr_extract_piece_t *p, char *buf, size_t len,
+                  uint64_t at, lr_error_t *err);
+
+#endif
