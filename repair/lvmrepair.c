@@ -976,12 +976,31 @@ static void report_raid_sb(const scanned_t *s, const lr_extract_plan_t *plan, si
                         : " (its data was still read; leave its PV out to rebuild it from parity)");
 }
 
+/* How full an old-style snapshot's COW LV is. */
+static void report_snapshot(const lr_extract_plan_t *plan, const lr_extract_snap_t *sn)
+{
+    fprintf(stderr,
+            "%s: LV %s: snapshot of %s (%s, COW LV %s, chunk %" PRIu32
+            " sectors): %zu chunks copied; COW %" PRIu64 " of %" PRIu64
+            " chunks used (%.1f%%), valid\n",
+            prog, plan->lv, sn->origin, sn->snapshot_lv, sn->cow, sn->chunk_size, sn->n_exceptions,
+            sn->chunks_used, sn->chunks_total,
+            sn->chunks_total ? 100.0 * (double)sn->chunks_used / (double)sn->chunks_total : 0.0);
+    if (sn->seg_chunk_size && sn->seg_chunk_size != sn->chunk_size)
+        fprintf(stderr,
+                "%s: LV %s: the metadata says chunk_size %" PRIu32
+                " sectors, the COW header %" PRIu32 "; the header's was used\n",
+                prog, plan->lv, sn->seg_chunk_size, sn->chunk_size);
+}
+
 /* Says which pieces were read degraded, and what the superblocks report. */
 static void report_extract(const scanned_t *s, const lr_extract_plan_t *plan,
                            const lr_extract_opts_t *eo)
 {
     for (size_t i = 0; i < plan->n_pieces; i++) {
         const lr_extract_piece_t *p = &plan->pieces[i];
+        if (p->snap)
+            report_snapshot(plan, p->snap);
         if (!p->n_legs)
             continue;
         if (p->n_missing_legs) {

@@ -76,6 +76,7 @@ static void free_piece(lr_extract_piece_t *p)
     }
     free(p->stripes);
     rp_xfree_legs(p->legs, p->n_legs);
+    rp_xfree_snap(p->snap);
     free(p->segtype);
     free(p->via);
 }
@@ -373,6 +374,9 @@ static size_t count_stripes(const lr_extract_piece_t *pieces, size_t n)
         for (size_t j = 0; j < pieces[i].n_legs; j++)
             k += count_stripes(pieces[i].legs[j].pieces, pieces[i].legs[j].n_pieces) +
                  count_stripes(pieces[i].legs[j].meta_pieces, pieces[i].legs[j].n_meta_pieces);
+        if (pieces[i].snap)
+            k += count_stripes(pieces[i].snap->origin_pieces, pieces[i].snap->n_origin) +
+                 count_stripes(pieces[i].snap->cow_pieces, pieces[i].snap->n_cow);
     }
     return k;
 }
@@ -393,11 +397,15 @@ static void add_images(lr_extract_plan_t *plan, const lr_extract_piece_t *pieces
             add_images(plan, p->legs[j].pieces, p->legs[j].n_pieces);
             add_images(plan, p->legs[j].meta_pieces, p->legs[j].n_meta_pieces);
         }
+        if (p->snap) {
+            add_images(plan, p->snap->origin_pieces, p->snap->n_origin);
+            add_images(plan, p->snap->cow_pieces, p->snap->n_cow);
+        }
         plan->n_degraded += p->n_missing_legs > 0;
     }
 }
 
-static int collect_images(lr_extract_plan_t *plan)
+int rp_xcollect_images(lr_extract_plan_t *plan)
 {
     size_t n = count_stripes(plan->pieces, plan->n_pieces);
     plan->images = calloc(n ? n : 1, sizeof(*plan->images));
@@ -442,13 +450,17 @@ int lr_extract_plan_vg(const lr_scan_t *scan, const lr_vg_t *vgv, const char *lv
     if (!x.plan)
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
     int rc = plan_header(&x, lv);
-    if (!rc) {
+    const lr_lv_t *snap_lv = NULL;
+    const lr_seg_t *snap = rp_xfind_snapshot(vgv, lv, &snap_lv);
+    if (!rc && snap) {
+        rc = rp_xplan_snapshot(&x, snap_lv, snap);
+    } else if (!rc) {
         rp_xrange_t r = {0, lv->extent_count, 0, NULL, NULL, 0};
         rc = rp_xplan_range(&x, lv, &r);
     }
     if (!rc && x.n_missing)
         rc = missing_error(&x, lv);
-    if (!rc && collect_images(x.plan))
+    if (!rc && rp_xcollect_images(x.plan))
         rc = lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
     free(x.missing);
     if (rc) {
@@ -571,6 +583,8 @@ static int read_piece(const rp_xhandles_t *h, const lr_extract_piece_t *p, char 
 {
     if (p->n_legs)
         return rp_xread_raid(h, p, buf, len, at, err);
+    if (p->snap)
+        return rp_xread_snap(h, p, buf, len, at, err);
     uint64_t x = p->seg_offset + at;
     if (p->n_stripes == 1 || p->chunk == 0)
         return read_at(h, p->stripes[0].image, buf, len, p->stripes[0].offset + x, err);

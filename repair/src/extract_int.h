@@ -34,6 +34,22 @@ int rp_xseg_error(rp_xctx_t *x, int code, const lr_lv_t *lv, const lr_seg_t *s, 
 lr_extract_piece_t *rp_xnew_piece(rp_xctx_t *x);
 void rp_xfree_pieces(lr_extract_piece_t *pieces, size_t n);
 
+/* Plans extents [lo, lo + len) of LV `sub` into its own piece list; sets
+ * *missing (leaving the PVs it lacks in x->missing) when they are not all
+ * among the images, or when sub has an error segment. */
+int rp_xplan_sub(rp_xctx_t *x, const lr_lv_t *sub, uint64_t lo, uint64_t len, const char *top,
+                 int depth, lr_extract_piece_t **pieces, size_t *n_pieces, bool *missing);
+
+/* The images a run of pieces reads, for a plan's image list. */
+int rp_xcollect_images(lr_extract_plan_t *plan);
+
+/* The "snapshot" segment that makes `lv` a snapshot: lv's own, or that of
+ * the snapshot LV whose cow_store is lv. NULL when lv is no snapshot. */
+const lr_seg_t *rp_xfind_snapshot(const lr_vg_t *vg, const lr_lv_t *lv, const lr_lv_t **snap_lv);
+/* Plans a snapshot as one piece (extract_snap.c); reads the COW store. */
+int rp_xplan_snapshot(rp_xctx_t *x, const lr_lv_t *snap_lv, const lr_seg_t *s);
+void rp_xfree_snap(lr_extract_snap_t *snap);
+
 /* A raid0/4/5/6/10 segment over image LVs (extract_raid.c). */
 int rp_xplan_raid(rp_xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const rp_xrange_t *r);
 void rp_xfree_legs(lr_extract_leg_t *legs, size_t n);
@@ -60,6 +76,9 @@ typedef int (*rp_xchunk_fn)(const rp_xhandles_t *h, const lr_extract_piece_t *p,
 /* len bytes at offset `at` of a chunked piece's range, chunk by chunk. */
 int rp_xwalk_chunks(const rp_xhandles_t *h, const lr_extract_piece_t *p, char *buf, size_t len,
                     uint64_t at, rp_xchunk_fn fn, lr_error_t *err);
+/* len bytes at offset `at` of a snapshot piece. */
+int rp_xread_snap(const rp_xhandles_t *h, const lr_extract_piece_t *p, char *buf, size_t len,
+                  uint64_t at, lr_error_t *err);
 /* len bytes at offset `at` of a raid piece's own range. */
 int rp_xread_raid(const rp_xhandles_t *h, const lr_extract_piece_t *p, char *buf, size_t len,
                   uint64_t at, lr_error_t *err);

@@ -33,11 +33,8 @@ static bool has_error_segment(const lr_lv_t *lv)
     return false;
 }
 
-/* Plans extents [lo, lo + len) of LV `sub` into its own piece list. Sets
- * *missing (and leaves the PVs it lacks in x->missing) when they are not all
- * among the images; a planning error is returned as is. */
-static int plan_sub(rp_xctx_t *x, const lr_lv_t *sub, uint64_t lo, uint64_t len, const char *top,
-                    int depth, lr_extract_piece_t **pieces, size_t *n_pieces, bool *missing)
+int rp_xplan_sub(rp_xctx_t *x, const lr_lv_t *sub, uint64_t lo, uint64_t len, const char *top,
+                 int depth, lr_extract_piece_t **pieces, size_t *n_pieces, bool *missing)
 {
     *pieces = NULL;
     *n_pieces = 0;
@@ -163,8 +160,8 @@ static int plan_one_leg(rp_xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, cons
         return rp_xseg_error(x, LR_EFORMAT, lv, s, "an image names an LV that does not exist");
     uint64_t len = lr_seg_area_len(s);
     leg->size = len * x->ext_bytes;
-    int rc = plan_sub(x, img, ar->start, len, r->top, r->depth + 1, &leg->pieces, &leg->n_pieces,
-                      &leg->missing);
+    int rc = rp_xplan_sub(x, img, ar->start, len, r->top, r->depth + 1, &leg->pieces,
+                          &leg->n_pieces, &leg->missing);
     if (rc || !meta)
         return rc;
     /* the _rmeta LV: whole, and only for the report, so its missing PVs
@@ -173,8 +170,8 @@ static int plan_one_leg(rp_xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, cons
     size_t missing_before = x->n_missing;
     bool gone = false;
     if (m && m->extent_count)
-        rc = plan_sub(x, m, 0, m->extent_count, r->top, r->depth + 1, &leg->meta_pieces,
-                      &leg->n_meta_pieces, &gone);
+        rc = rp_xplan_sub(x, m, 0, m->extent_count, r->top, r->depth + 1, &leg->meta_pieces,
+                          &leg->n_meta_pieces, &gone);
     x->n_missing = missing_before;
     if (rc == LR_EREFUSED || rc == LR_EFORMAT) {
         rc = 0; /* an unreadable _rmeta does not stop extraction */

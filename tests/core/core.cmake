@@ -10,6 +10,8 @@ lr_add_test(test_mda_interop test_mda_interop.c LABELS interop)
 lr_add_test(test_fmt test_fmt.c)
 # raid layouts, parity math and the dm-raid superblock (lr/raid.h).
 lr_add_test(test_raid test_raid.c)
+# the dm-snapshot COW exception store (lr/snapshot.h).
+lr_add_test(test_snapshot test_snapshot.c)
 # core's write side: the undo layer and undo files (lr/undo.h; also checks
 # SHA-256) and the write transaction with its record and guard layers
 # (lr/txn.h), on scratch images.

@@ -9,9 +9,12 @@
  * with up to one (raid6: two) image unreadable (its PVs not among the
  * images, or the image replaced by an "error" segment) is read degraded:
  * the missing chunks are rebuilt from parity; a raid10 one reads the other
- * copy. The _rmeta LVs are never needed for the data. Every other segment
- * type (thin, snapshot, cache, writecache, vdo, integrity ...) is refused
- * with a message naming the type and the segment. The mapping follows LVM2: a PV
+ * copy. The _rmeta LVs are never needed for the data. An old-style
+ * snapshot, named as lvs shows it (its COW LV) or by its "snapshotN" LV, is
+ * read as its origin with the chunks its COW exception store holds
+ * replaced (a snapshot whose COW header is marked invalid is refused).
+ * Every other segment type (thin, cache, writecache, vdo, integrity ...) is
+ * refused with a message naming the type and the segment. The mapping follows LVM2: a PV
  * extent e is at byte pv_start + pe_start*512 + e*extent_size*512 of the
  * image holding the PV; in a striped segment of n stripes, chunk k of
  * stripe_size sectors is on stripe k % n at chunk (k / n) of that stripe's
@@ -36,6 +39,7 @@
 #include "lr/io.h"
 #include "lr/meta.h"
 #include "lr/raid.h"
+#include "lr/snapshot.h"
 #include "lr/scan.h"
 
 #define LR_EXTRACT_DEFAULT_BUFFER (1u << 20)
@@ -64,6 +68,23 @@ typedef struct lr_extract_leg {
     lr_extract_piece_t *meta_pieces; /* the _rmeta LV's map; NULL when unreadable */
 } lr_extract_leg_t;
 
+/* An old-style snapshot, read as its origin with the chunks the COW LV's
+ * exception store (lr/snapshot.h) holds copies of replaced by them. */
+typedef struct lr_extract_snap {
+    char *snapshot_lv;       /* the hidden LV with the "snapshot" segment ("snapshot0") */
+    char *origin, *cow;      /* LV names */
+    uint32_t chunk_size;     /* sectors, from the COW header */
+    uint32_t seg_chunk_size; /* sectors, as the segment says */
+    bool valid;              /* the COW header's valid flag */
+    size_t n_exceptions;
+    lr_snap_exception_t *exceptions; /* sorted by old_chunk, one per chunk */
+    uint64_t chunks_used;            /* COW chunks in use (header, areas, data) */
+    uint64_t chunks_total;           /* COW LV size in chunks */
+    uint64_t origin_size, cow_size;  /* bytes */
+    size_t n_origin, n_cow;
+    lr_extract_piece_t *origin_pieces, *cow_pieces;
+} lr_extract_snap_t;
+
 /* A run of the LV that maps through one segment (of the LV itself or, for
  * mirror/raid1, of the chosen leg). */
 struct lr_extract_piece {
@@ -81,8 +102,9 @@ struct lr_extract_piece {
     lr_raid_layout_t raid;
     unsigned copies; /* raid10 data_copies */
     size_t n_legs;
-    lr_extract_leg_t *legs; /* in the segment's image order */
-    size_t n_missing_legs;  /* > 0: degraded (rebuilt from parity / another copy) */
+    lr_extract_leg_t *legs;  /* in the segment's image order */
+    size_t n_missing_legs;   /* > 0: degraded (rebuilt from parity / another copy) */
+    lr_extract_snap_t *snap; /* an old-style snapshot (the only piece); else NULL */
 };
 
 /* The resolved LV. Everything is copied: valid after the scan's views are
@@ -102,15 +124,20 @@ typedef struct lr_extract_plan {
 } lr_extract_plan_t;
 
 /* Resolves LV `lv` (its name in that version) of version `version` of VG
- * `vg` of the scan. Errors, each with a message the CLI can print as is:
+ * `vg` of the scan. For a snapshot this reads the COW LV's header and
+ * exception table from the images (opened read-only by path). Errors, each
+ * with a message the CLI can print as is:
  *   LR_ENOTFOUND  no LV of that name (the message lists the version's LVs);
  *   LR_EREFUSED   a segment type that cannot be extracted (named), PVs not
  *                 among the images (each named by key, UUID and device hint;
  *                 for mirror/raid1 when no leg has all its PVs; for raid
  *                 levels when more images are missing than the parity or
- *                 the copies cover, naming the type and the images), or only
+ *                 the copies cover, naming the type and the images), a
+ *                 snapshot whose COW header is marked invalid, or only
  *                 partial copies of the version;
- *   LR_EFORMAT    the map is inconsistent (gaps, areas beyond a PV's
+ *   LR_EFORMAT    a snapshot's COW store is damaged (no header, an
+ *                 exception pointing outside the COW or the origin), or
+ *                 the map is inconsistent (gaps, areas beyond a PV's
  *                 pe_count, a stripe area running past its image, legs
  *                 nested deeper than LR_EXTRACT_MAX_DEPTH).
  * On success *out is owned by the caller (lr_extract_plan_free). */
