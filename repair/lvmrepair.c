@@ -976,9 +976,29 @@ static void report_raid_sb(const scanned_t *s, const lr_extract_plan_t *plan, si
                         : " (its data was still read; leave its PV out to rebuild it from parity)");
 }
 
+/* What a cache LV's metadata said, and what was merged. */
+static void report_cache(const lr_extract_plan_t *plan, const lr_extract_snap_t *sn)
+{
+    fprintf(stderr,
+            "%s: LV %s: cache (%s, dm-cache metadata version %" PRIu32 ", block %" PRIu32
+            " sectors): %" PRIu64 " of %" PRIu64 " cache blocks in use, %zu dirty merged from %s\n",
+            prog, plan->lv, sn->cache_mode ? sn->cache_mode : "mode not recorded",
+            sn->cache_version, sn->chunk_size, sn->cache_mapped, sn->chunks_total, sn->n_exceptions,
+            sn->cow);
+    if (!sn->clean_shutdown)
+        fprintf(stderr,
+                "%s: LV %s: the cache metadata was not shut down cleanly: every cached block "
+                "was taken as dirty (the kernel does the same)\n",
+                prog, plan->lv);
+}
+
 /* How full an old-style snapshot's COW LV is. */
 static void report_snapshot(const lr_extract_plan_t *plan, const lr_extract_snap_t *sn)
 {
+    if (sn->cache) {
+        report_cache(plan, sn);
+        return;
+    }
     fprintf(stderr,
             "%s: LV %s: snapshot of %s (%s, COW LV %s, chunk %" PRIu32
             " sectors): %zu chunks copied; COW %" PRIu64 " of %" PRIu64

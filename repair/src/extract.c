@@ -262,7 +262,7 @@ static const char *unsupported_why(const char *type)
         {"thin", ": thin LVs live in a thin pool's data blocks"},
         {"thin-pool", ": a thin pool is read through its thin LVs"},
         {"snapshot", ": extract the snapshot by the name of its COW LV"},
-        {"cache", ": the cached origin may be missing dirty blocks held in the cache"},
+        {"cache", ": a cache LV of several segments, or below another LV, is not read"},
         {"cache-pool", ": a cache pool holds cached copies, not an LV's data"},
         {"writecache", ": writecache holds blocks not yet written back to the origin; "
                        "extracting the origin alone could give stale data"},
@@ -454,6 +454,8 @@ int lr_extract_plan_vg(const lr_scan_t *scan, const lr_vg_t *vgv, const char *lv
     const lr_seg_t *snap = rp_xfind_snapshot(vgv, lv, &snap_lv);
     if (!rc && snap) {
         rc = rp_xplan_snapshot(&x, snap_lv, snap);
+    } else if (!rc && lv->n_segs == 1 && rp_xtype_is(lv->segs[0].type, "cache")) {
+        rc = rp_xplan_cache(&x, lv, &lv->segs[0]);
     } else if (!rc) {
         rp_xrange_t r = {0, lv->extent_count, 0, NULL, NULL, 0};
         rc = rp_xplan_range(&x, lv, &r);

@@ -49,6 +49,19 @@ const lr_seg_t *rp_xfind_snapshot(const lr_vg_t *vg, const lr_lv_t *lv, const lr
 /* Plans a snapshot as one piece (extract_snap.c); reads the COW store. */
 int rp_xplan_snapshot(rp_xctx_t *x, const lr_lv_t *snap_lv, const lr_seg_t *s);
 void rp_xfree_snap(lr_extract_snap_t *snap);
+/* Adds the one piece reading sn (size bytes; chunks of sn->chunk_size), or
+ * frees sn when rc (returned) is an error. */
+int rp_xsnap_piece(rp_xctx_t *x, lr_extract_snap_t *sn, const lr_seg_t *s, uint64_t size, int rc);
+/* Reads len bytes at off of a sub-LV planned as pieces (opened by path). */
+int rp_xread_sub(const lr_scan_t *scan, const char *name, const lr_extract_piece_t *pieces,
+                 size_t n, uint64_t size, void *buf, size_t len, uint64_t off, lr_error_t *err);
+/* Sorts exceptions by origin chunk (for the snapshot read). */
+void rp_xsort_exceptions(lr_snap_exception_t *e, size_t n);
+/* Whether a segment type is `base`, with or without LVM2's "+FLAGS"
+ * suffix ("cache-pool+METADATA_FORMAT"). */
+bool rp_xtype_is(const char *type, const char *base);
+/* A cache LV (extract_cache.c); its own segment of type "cache". */
+int rp_xplan_cache(rp_xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s);
 
 /* A raid0/4/5/6/10 segment over image LVs (extract_raid.c). */
 int rp_xplan_raid(rp_xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const rp_xrange_t *r);

@@ -45,34 +45,45 @@ void rp_xfree_snap(lr_extract_snap_t *snap)
     free(snap->origin);
     free(snap->cow);
     free(snap->exceptions);
+    free(snap->cache_mode);
     rp_xfree_pieces(snap->origin_pieces, snap->n_origin);
     rp_xfree_pieces(snap->cow_pieces, snap->n_cow);
     free(snap);
 }
 
-/* Reads len bytes at off of the COW LV (opened by path for this). */
-static int read_cow(const lr_scan_t *scan, const lr_extract_snap_t *sn, void *buf, size_t len,
-                    uint64_t off, lr_error_t *err)
+int rp_xread_sub(const lr_scan_t *scan, const char *name, const lr_extract_piece_t *pieces,
+                 size_t n, uint64_t size, void *buf, size_t len, uint64_t off, lr_error_t *err)
 {
-    lr_extract_plan_t tmp = {.lv = sn->cow, .pieces = sn->cow_pieces, .n_pieces = sn->n_cow};
+    lr_extract_plan_t tmp = {
+        .lv = (char *)name, .pieces = (lr_extract_piece_t *)pieces, .n_pieces = n};
     int rc = rp_xcollect_images(&tmp);
     if (rc)
-        return lr_error_set(err, rc, LR_NO_OFFSET, "out of memory");
+        return lr_error_oom(err);
     rp_xhandles_t h;
     rc = rp_xhandles_open(&h, scan, &tmp, NULL, err);
     if (!rc) {
-        rc = rp_xread_pieces(&h, sn->cow_pieces, sn->n_cow, sn->cow_size, sn->cow, buf, len, off,
-                             err);
+        rc = rp_xread_pieces(&h, pieces, n, size, name, buf, len, off, err);
         rp_xhandles_close(&h);
     }
     free(tmp.images);
     return rc;
 }
 
+static int read_cow(const lr_scan_t *scan, const lr_extract_snap_t *sn, void *buf, size_t len,
+                    uint64_t off, lr_error_t *err)
+{
+    return rp_xread_sub(scan, sn->cow, sn->cow_pieces, sn->n_cow, sn->cow_size, buf, len, off, err);
+}
+
 static int by_old_chunk(const void *a, const void *b)
 {
     const lr_snap_exception_t *x = a, *y = b;
     return x->old_chunk < y->old_chunk ? -1 : x->old_chunk > y->old_chunk;
+}
+
+void rp_xsort_exceptions(lr_snap_exception_t *e, size_t n)
+{
+    qsort(e, n, sizeof(*e), by_old_chunk);
 }
 
 /* Every exception must point inside the COW LV and inside the snapshot;
@@ -182,6 +193,23 @@ static int snap_names(rp_xctx_t *x, const lr_lv_t *snap_lv, const lr_seg_t *s,
     return oom ? lr_error_oom(x->err) : 0;
 }
 
+int rp_xsnap_piece(rp_xctx_t *x, lr_extract_snap_t *sn, const lr_seg_t *s, uint64_t size, int rc)
+{
+    lr_extract_piece_t *p = rc ? NULL : rp_xnew_piece(x);
+    if (!rc && !p)
+        rc = lr_error_oom(x->err);
+    if (rc) {
+        rp_xfree_snap(sn);
+        return rc;
+    }
+    bool oom = false;
+    p->length = size;
+    p->chunk = (uint64_t)sn->chunk_size * SECTOR;
+    p->segtype = rp_strdup(s->type, &oom);
+    p->snap = sn;
+    return oom ? lr_error_oom(x->err) : 0;
+}
+
 int rp_xplan_snapshot(rp_xctx_t *x, const lr_lv_t *snap_lv, const lr_seg_t *s)
 {
     lr_extract_snap_t *sn = calloc(1, sizeof(*sn));
@@ -210,20 +238,9 @@ int rp_xplan_snapshot(rp_xctx_t *x, const lr_lv_t *snap_lv, const lr_seg_t *s)
                           "snapshot %s (COW LV %s) is marked invalid in its COW header: it "
                           "overflowed or was dropped, so its data is incomplete",
                           sn->snapshot_lv, sn->cow);
-    lr_extract_piece_t *p = rc ? NULL : rp_xnew_piece(x);
-    if (!rc && !p)
-        rc = lr_error_oom(x->err);
-    if (rc) {
-        rp_xfree_snap(sn);
-        return rc;
-    }
-    bool oom = false;
-    x->plan->size = size; /* the snapshot's size, not its COW LV's */
-    p->length = size;
-    p->chunk = (uint64_t)sn->chunk_size * SECTOR;
-    p->segtype = rp_strdup(s->type, &oom);
-    p->snap = sn;
-    return oom ? lr_error_oom(x->err) : 0;
+    if (!rc)
+        x->plan->size = size; /* the snapshot's size, not its COW LV's */
+    return rp_xsnap_piece(x, sn, s, size, rc);
 }
 
 static int snap_chunk(const rp_xhandles_t *h, const lr_extract_piece_t *p, uint64_t c,

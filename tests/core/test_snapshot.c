@@ -6,18 +6,6 @@
 #include "lr/snapshot.h"
 #include "bin_support.h"
 
-static void put32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-    put32(p, (uint32_t)v);
-    put32(p + 4, (uint32_t)(v >> 32));
-}
-
 static void test_header(void **state)
 {
     (void)state;
@@ -25,16 +13,16 @@ static void test_header(void **state)
     lr_snap_header_t out;
     assert_int_equal(lr_snap_header_decode(h, sizeof(h), &out, NULL), LR_ENOTFOUND);
     memcpy(h, "SnAp", 4); /* the magic as it lies on disk */
-    put32(h + 4, 1);
-    put32(h + 8, 1);
-    put32(h + 12, 16);
+    lr_test_put_le32(h + 4, 1);
+    lr_test_put_le32(h + 8, 1);
+    lr_test_put_le32(h + 12, 16);
     assert_int_equal(lr_snap_header_decode(h, sizeof(h), &out, NULL), 0);
     assert_int_equal(out.valid, 1);
     assert_int_equal(out.chunk_size, 16);
-    put32(h + 12, 12); /* not a power of two */
+    lr_test_put_le32(h + 12, 12); /* not a power of two */
     assert_int_equal(lr_snap_header_decode(h, sizeof(h), &out, NULL), LR_EFORMAT);
-    put32(h + 12, 16);
-    put32(h + 8, 2);
+    lr_test_put_le32(h + 12, 16);
+    lr_test_put_le32(h + 8, 2);
     assert_int_equal(lr_snap_header_decode(h, sizeof(h), &out, NULL), LR_EFORMAT);
     assert_int_equal(lr_snap_header_decode(h, 8, &out, NULL), LR_ERANGE);
 }
@@ -55,25 +43,25 @@ static void test_areas(void **state)
     size_t n = 9;
     bool more = true;
     memset(area, 0, sizeof(area));
-    put64(area, 7);
-    put64(area + 8, 2);
-    put64(area + 16, 3);
-    put64(area + 24, 3);
+    lr_test_put_le64(area, 7);
+    lr_test_put_le64(area + 8, 2);
+    lr_test_put_le64(area + 16, 3);
+    lr_test_put_le64(area + 24, 3);
     assert_int_equal(lr_snap_area_decode(area, sizeof(area), 8, ex, 256, &n, &more, NULL), 0);
     assert_int_equal(n, 2);
     assert_false(more);
     assert_int_equal(ex[0].old_chunk, 7);
     assert_int_equal(ex[1].new_chunk, 3);
     for (unsigned i = 0; i < 256; i++) {
-        put64(area + 16 * i, i);
-        put64(area + 16 * i + 8, 2 + i);
+        lr_test_put_le64(area + 16 * i, i);
+        lr_test_put_le64(area + 16 * i + 8, 2 + i);
     }
     assert_int_equal(lr_snap_area_decode(area, sizeof(area), 8, ex, 256, &n, &more, NULL), 0);
     assert_int_equal(n, 256);
     assert_true(more);
     assert_int_equal(lr_snap_area_decode(area, sizeof(area), 8, ex, 10, &n, &more, NULL),
                      LR_ELIMIT);
-    put64(area + 8, 258); /* a metadata area is never a copy */
+    lr_test_put_le64(area + 8, 258); /* a metadata area is never a copy */
     assert_int_equal(lr_snap_area_decode(area, sizeof(area), 8, ex, 256, &n, &more, NULL),
                      LR_EFORMAT);
     assert_int_equal(lr_snap_area_decode(area, 100, 8, ex, 256, &n, &more, NULL), LR_ERANGE);

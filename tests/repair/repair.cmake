@@ -49,6 +49,11 @@ if(LR_BASH)
            COMMAND ${LR_BASH} ${CMAKE_CURRENT_LIST_DIR}/interop/extract-snap.sh
                    $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
   set_tests_properties(extract_snap PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+  # cache LVs (dm-cache metadata by cache_restore) on the committed fixtures/cache
+  add_test(NAME extract_cache
+           COMMAND ${LR_BASH} ${CMAKE_CURRENT_LIST_DIR}/interop/extract-cache.sh
+                   $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
+  set_tests_properties(extract_cache PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
 
   foreach(t history reinit stale-pv label-header-zeroed second-mda-only gpt wrapped fault damaged)
     string(REPLACE "-" "_" name "restore_interop_${t}")

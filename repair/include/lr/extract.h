@@ -13,12 +13,13 @@
  * snapshot, named as lvs shows it (its COW LV) or by its "snapshotN" LV, is
  * read as its origin with the chunks its COW exception store holds
  * replaced (a snapshot whose COW header is marked invalid is refused).
- * Every other segment type (thin, cache, writecache, vdo, integrity ...) is
- * refused with a message naming the type and the segment. The mapping follows LVM2: a PV
- * extent e is at byte pv_start + pe_start*512 + e*extent_size*512 of the
- * image holding the PV; in a striped segment of n stripes, chunk k of
- * stripe_size sectors is on stripe k % n at chunk (k / n) of that stripe's
- * area.
+ * A cache LV (a cache pool, not a cachevol) is read as its origin with the
+ * blocks the dm-cache metadata (lr/cache.h) marks dirty taken from the
+ * cache pool's data LV. Every other segment type (thin, writecache, vdo,
+ * integrity ...) is refused with a message naming the type and the segment. The mapping follows
+ * LVM2: a PV extent e is at byte pv_start + pe_start*512 + e*extent_size*512 of the image holding
+ * the PV; in a striped segment of n stripes, chunk k of stripe_size sectors is on stripe k % n at
+ * chunk (k / n) of that stripe's area.
  *
  * It works in two steps: lr_extract_plan resolves the LV into pieces (which
  * image, which bytes) and refuses before anything is written; lr_extract_run
@@ -83,6 +84,14 @@ typedef struct lr_extract_snap {
     uint64_t origin_size, cow_size;  /* bytes */
     size_t n_origin, n_cow;
     lr_extract_piece_t *origin_pieces, *cow_pieces;
+    /* a dm-cache LV read the same way: origin = the _corig LV, cow = the
+     * cache pool's data LV, exceptions = the dirty blocks (origin block ->
+     * cache block), chunk_size = the cache block size */
+    bool cache;
+    char *cache_mode;       /* the pool's cache_mode, NULL when absent */
+    uint32_t cache_version; /* dm-cache metadata version */
+    bool clean_shutdown;    /* without it every cached block counts as dirty */
+    uint64_t cache_mapped;  /* cache blocks holding origin blocks */
 } lr_extract_snap_t;
 
 /* A run of the LV that maps through one segment (of the LV itself or, for

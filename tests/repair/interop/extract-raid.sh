@@ -10,11 +10,7 @@ set -u
 BIN=$1
 FIX=$2/raid
 MK=$2/make-raid.py
-command -v python3 >/dev/null || { echo "SKIPPED: extract-raid needs python3"; exit 77; }
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$(dirname "$0")/extract-lib.sh"
 img() { local i; for i in "$@"; do echo "$FIX/pv$i.img.gz"; done; }
 
 python3 "$MK" lvs >"$T/lvs"
@@ -24,14 +20,7 @@ while read -r lv type n; do python3 "$MK" pattern "$lv" >"$T/$lv.want"; done <"$
 extract() {
     local lv=$1 want=$2
     shift 2
-    rm -f "$T/out"
-    "$BIN" --extract "$lv" -o "$T/out" $(img "$@") >"$T/stdout" 2>"$T/stderr"
-    local rc=$?
-    if [ "$rc" != "$want" ]; then
-        fail "--extract $lv with pv $* exited $rc, expected $want: $(cat "$T/stderr")"
-        return 1
-    fi
-    return 0
+    run "$want" "$lv" $(img "$@")
 }
 
 while read -r lv type n; do
@@ -87,5 +76,4 @@ extract r10 1 2 3 4 5 && { grep -q "raid10" "$T/stderr" || fail "r10 refusal: $(
 extract r5la 0 0 1 2 3 5 && { grep -q "r5la_rimage_2.*failed" "$T/stderr" ||
     fail "r5la: the failed image of the _rmeta superblock is not reported: $(cat "$T/stderr")"; }
 
-[ $fails = 0 ] || { echo "extract-raid: $fails failures"; exit 1; }
-echo "ok: extract-raid (every layout whole and degraded)"
+finish

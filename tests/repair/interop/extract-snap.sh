@@ -10,19 +10,7 @@ set -u
 BIN=$1
 FIX=$2/snap
 MK=$2/make-snap.py
-command -v python3 >/dev/null || { echo "SKIPPED: extract-snap needs python3"; exit 77; }
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-# run WANT-STATUS LV IMAGE
-run() {
-    rm -f "$T/out"
-    "$BIN" --extract "$2" -o "$T/out" "$3" >"$T/stdout" 2>"$T/stderr"
-    local rc=$?
-    [ "$rc" = "$1" ] || { fail "--extract $2 exited $rc, expected $1: $(cat "$T/stderr")"; return 1; }
-}
+. "$(dirname "$0")/extract-lib.sh"
 
 for lv in data snap1 snap3; do
     python3 "$MK" pattern "$lv" >"$T/want"
@@ -53,5 +41,4 @@ dd if=/dev/zero of="$T/bad.img" bs=512 count=1 seek=$((cow / 512)) conv=notrunc 
 run 2 snap1 "$T/bad.img" && { grep -q "snap1.*no snapshot header" "$T/stderr" ||
     fail "zeroed header: $(cat "$T/stderr")"; }
 
-[ $fails = 0 ] || { echo "extract-snap: $fails failures"; exit 1; }
-echo "ok: extract-snap"
+finish
