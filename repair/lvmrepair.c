@@ -1037,6 +1037,43 @@ static void report_extract(const scanned_t *s, const lr_extract_plan_t *plan,
     }
 }
 
+/* Where the legs of a mirror/raid1 LV differ: a hint of a split brain. */
+static void report_legs(const args_t *a, const scanned_t *s, int vg, int ver,
+                        const lr_extract_opts_t *eo)
+{
+    lr_extract_legdiff_t *d = NULL;
+    lr_error_t err;
+    char buf[1024];
+    if (lr_extract_compare_legs(s->session, (size_t)vg, (size_t)ver, a->mode_arg, eo, &d, &err)) {
+        fprintf(stderr, "%s: LV %s: legs not compared: %s\n", prog, a->mode_arg,
+                lr_error_format(&err, buf, sizeof(buf)));
+        return;
+    }
+    if (!d)
+        return;
+    size_t readable = 0;
+    for (size_t i = 0; i < d->n_legs; i++) {
+        readable += d->readable[i];
+        if (!d->readable[i])
+            fprintf(stderr, "%s: LV %s: leg %s could not be read and was not compared\n", prog,
+                    a->mode_arg, d->legs[i]);
+    }
+    if (readable >= 2 && !d->differ)
+        fprintf(stderr, "%s: LV %s: the readable legs hold the same data (%" PRIu64 " bytes)\n",
+                prog, a->mode_arg, d->compared);
+    else if (readable >= 2) {
+        fprintf(stderr,
+                "%s: LV %s: the legs differ in %" PRIu64
+                " bytes (a split brain, or a resync that did not finish); ranges:",
+                prog, a->mode_arg, d->differ);
+        for (size_t i = 0; i < d->n_ranges; i++)
+            fprintf(stderr, "%s %" PRIu64 "-%" PRIu64, i ? "," : "", d->ranges[i].offset,
+                    d->ranges[i].offset + d->ranges[i].length - 1);
+        fprintf(stderr, "%s\n", d->more_ranges ? ", ..." : "");
+    }
+    lr_extract_legdiff_free(d);
+}
+
 static int do_extract(const args_t *a, scanned_t *s)
 {
     int vg = -1, ver = -1;
@@ -1054,6 +1091,7 @@ static int do_extract(const args_t *a, scanned_t *s)
         rc = lr_extract_run(s->scan, plan, a->out_file, &eo, &written, &err);
     if (!rc) {
         report_extract(s, plan, &eo);
+        report_legs(a, s, vg, ver, &eo);
         fprintf(stderr, "%s: wrote %" PRIu64 " bytes of LV %s (VG %s seqno %" PRIu64 ") to %s\n",
                 prog, written, a->mode_arg, s->scan->vgs[vg].name,
                 s->scan->vgs[vg].versions[ver].seqno, a->out_file);

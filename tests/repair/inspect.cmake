@@ -9,6 +9,7 @@ set(LR_INSPECT_SOURCES
   ${CMAKE_SOURCE_DIR}/repair/src/extract_raid.c
   ${CMAKE_SOURCE_DIR}/repair/src/extract_snap.c
   ${CMAKE_SOURCE_DIR}/repair/src/extract_cache.c
+  ${CMAKE_SOURCE_DIR}/repair/src/extract_legs.c
   ${CMAKE_SOURCE_DIR}/repair/src/util.c) # their private helpers, shared with restore
 
 if(NOT TARGET lrscan)

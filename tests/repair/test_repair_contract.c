@@ -87,6 +87,13 @@ static void test_inspect(void **state)
     assert_null(plan);
     lr_test_expect_fail(lr_extract_lv(g_scan, 0, 0, "nosuch", target, NULL, NULL, NULL), 0,
                         "lr_extract_lv (no such LV)");
+    lr_raid_sb_t sb;
+    lr_test_expect_fail(lr_extract_raid_sb(NULL, NULL, 0, 0, NULL, &sb, NULL), -EINVAL,
+                        "lr_extract_raid_sb (no plan)");
+    lr_extract_legdiff_t *legs = NULL;
+    lr_test_expect_fail(lr_extract_compare_legs(NULL, 0, 0, "x", NULL, &legs, NULL), -EINVAL,
+                        "lr_extract_compare_legs (no session)");
+    assert_null(legs);
 }
 
 static void test_repair_plan(void **state)

@@ -210,4 +210,36 @@ int lr_extract_raid_sb(const lr_scan_t *scan, const lr_extract_plan_t *plan, siz
                        size_t leg, const lr_extract_opts_t *opts, lr_raid_sb_t *out,
                        lr_error_t *err);
 
+/* Where the legs of a mirror / raid1 LV differ (a split-brain hint): every
+ * segment of type mirror or raid1 whose legs are LVs is read leg by leg and
+ * compared, sector by sector, with its first readable leg. */
+typedef struct lr_extract_range {
+    uint64_t offset, length; /* bytes of the LV */
+} lr_extract_range_t;
+
+#define LR_EXTRACT_MAX_RANGES 32
+
+typedef struct lr_extract_legdiff {
+    size_t n_legs;
+    char **legs;       /* leg LV names, in the first compared segment's order */
+    bool *readable;    /* every segment of this leg could be read */
+    size_t n_segments; /* mirror/raid1 segments compared */
+    uint64_t compared; /* bytes compared (per leg) */
+    uint64_t differ;   /* bytes where some readable leg differs from the first */
+    size_t n_ranges;   /* at most LR_EXTRACT_MAX_RANGES, merged */
+    lr_extract_range_t ranges[LR_EXTRACT_MAX_RANGES];
+    bool more_ranges; /* differences past the last range listed */
+} lr_extract_legdiff_t;
+
+/* Compares the legs of LV `lv` of that version (same opts->ios rule as
+ * lr_extract_run). *out is NULL (and 0 returned) when the LV has no
+ * mirror/raid1 segment over leg LVs; else owned by the caller
+ * (lr_extract_legdiff_free). Read errors as lr_extract_run. */
+int lr_extract_compare_legs(const lr_scan_session_t *session, size_t vg, size_t version,
+                            const char *lv, const lr_extract_opts_t *opts,
+                            lr_extract_legdiff_t **out, lr_error_t *err);
+
+/* Frees a comparison. NULL is accepted. */
+void lr_extract_legdiff_free(lr_extract_legdiff_t *d);
+
 #endif

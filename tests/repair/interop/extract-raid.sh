@@ -30,7 +30,15 @@ while read -r lv type n; do
         cmp -s "$T/out" "$T/$lv.want" || fail "$lv ($type): extracted data differs from the pattern"
         grep -q "degraded" "$T/stderr" && fail "$lv: whole array reported degraded"
     fi
+    [ "$type" = raid1 ] || ! grep -q "legs" "$T/stderr" || fail "$lv: legs compared: $(cat "$T/stderr")"
     case $type in
+    raid1)
+        # a split brain: image 1 differs in bytes 8192-12287
+        grep -q "the legs differ in 4096 bytes .*ranges: 8192-12287$" "$T/stderr" ||
+            fail "$lv: differing legs not reported: $(cat "$T/stderr")"
+        extract "$lv" 0 0 && { grep -q "leg r1_rimage_1 could not be read" "$T/stderr" ||
+            fail "$lv: the unread leg is not named: $(cat "$T/stderr")"; }
+        continue ;;
     raid0*) parity=0 ;;
     raid6*) parity=2 ;;
     *) parity=1 ;;
