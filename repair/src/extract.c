@@ -299,7 +299,7 @@ static int plan_segment(rp_xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, cons
         return rp_xplan_raid(x, lv, s, r);
     snprintf(why, sizeof(why),
              "segment type '%s' cannot be extracted (only linear, striped, mirror, raid0, raid1, "
-             "raid4, raid5, raid6 and raid10)%s",
+             "raid4, raid5, raid6, raid10, old-style snapshots and cache over a cache pool)%s",
              s->type, unsupported_why(s->type));
     return rp_xseg_error(x, LR_EREFUSED, lv, s, why);
 }

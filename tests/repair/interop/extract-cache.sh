@@ -21,6 +21,13 @@ for lv in data data2; do
         fail "$lv: counts differ from cache_dump ($mapped mapped, $dirty dirty): $(cat "$T/stderr")"
 done
 
+# writecache: refused by name, nothing written
+run 1 wc "$FIX/pv0.img.gz" && {
+    grep -q "segment type 'writecache' cannot be extracted.*not yet written back" "$T/stderr" ||
+        fail "wc: $(cat "$T/stderr")"
+    [ -e "$T/out" ] && fail "wc: output written"
+}
+
 # damage, on copies: data's metadata LV starts at extent 20 (1 MiB + 20 * 64 KiB)
 gzip -dc "$FIX/pv0.img.gz" >"$T/pv0.img"
 meta=$((1048576 + 20 * 65536))
