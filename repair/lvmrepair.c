@@ -944,36 +944,69 @@ static int do_export(const args_t *a, scanned_t *s)
 
 /* What the dm-raid superblocks of a raid piece say: images marked failed,
  * images or arrays not in sync. Only a report: the data never depends on it. */
+/* What the dm-raid superblocks of an array's images say: images marked
+ * failed, images or arrays not in sync. Only a report: the data never
+ * depends on it. name[i] is image i's LV, meta[i] its _rmeta LV, sb[i]
+ * NULL when unread. */
+static void report_sbs(const char *lv, size_t n, const char *const *name, const char *const *meta,
+                       const lr_raid_sb_t *const *sb, const bool *missing)
+{
+    uint64_t failed[4] = {0}; /* images any superblock marks failed */
+    bool resync_said = false; /* the array's state: once */
+    for (size_t g = 0; g < n; g++) {
+        if (!sb[g])
+            continue;
+        for (size_t d = 0; d < n && d < 256; d++)
+            if (lr_raid_sb_failed(sb[g], (unsigned)d))
+                failed[d / 64] |= 1ull << (d % 64);
+        if (sb[g]->disk_recovery_offset != UINT64_MAX &&
+            !lr_raid_sb_failed(sb[g], sb[g]->array_position))
+            fprintf(stderr,
+                    "%s: LV %s: image %s was being recovered (in sync up to sector %" PRIu64
+                    ", says %s)\n",
+                    prog, lv, name[g], sb[g]->disk_recovery_offset, meta[g]);
+        if (sb[g]->array_resync_offset != UINT64_MAX && !resync_said) {
+            resync_said = true;
+            fprintf(stderr,
+                    "%s: LV %s: the array was not fully synced (up to sector %" PRIu64
+                    ", says %s); parity or copies past it may be stale\n",
+                    prog, lv, sb[g]->array_resync_offset, meta[g]);
+        }
+    }
+    for (size_t d = 0; d < n && d < 256; d++)
+        if (failed[d / 64] >> (d % 64) & 1)
+            fprintf(
+                stderr, "%s: LV %s: image %s is marked failed in the dm-raid superblock%s\n", prog,
+                lv, name[d],
+                missing[d]
+                    ? ""
+                    : " (its data was still read; leave its PV out to read the array without it)");
+}
+
 static void report_raid_sb(const scanned_t *s, const lr_extract_plan_t *plan, size_t pi,
                            const lr_extract_opts_t *eo)
 {
     const lr_extract_piece_t *p = &plan->pieces[pi];
-    uint64_t failed[4] = {0}; /* images any superblock marks failed */
-    for (size_t g = 0; g < p->n_legs; g++) {
-        lr_raid_sb_t sb;
-        if (lr_extract_raid_sb(s->scan, plan, pi, g, eo, &sb, NULL))
-            continue;
-        for (size_t d = 0; d < p->n_legs && d < 256; d++)
-            if (lr_raid_sb_failed(&sb, (unsigned)d))
-                failed[d / 64] |= 1ull << (d % 64);
-        if (sb.disk_recovery_offset != UINT64_MAX && !lr_raid_sb_failed(&sb, sb.array_position))
-            fprintf(stderr,
-                    "%s: LV %s: image %s was being recovered (in sync up to sector %" PRIu64
-                    ", says %s)\n",
-                    prog, plan->lv, p->legs[g].lv, sb.disk_recovery_offset, p->legs[g].meta_lv);
-        if (sb.array_resync_offset != UINT64_MAX)
-            fprintf(stderr,
-                    "%s: LV %s: the array was not fully synced (up to sector %" PRIu64
-                    ", says %s); parity past it may be stale\n",
-                    prog, plan->lv, sb.array_resync_offset, p->legs[g].meta_lv);
+    size_t n = p->n_legs;
+    const char **name = calloc(n, sizeof(*name)), **meta = calloc(n, sizeof(*meta));
+    const lr_raid_sb_t **sb = calloc(n, sizeof(*sb));
+    lr_raid_sb_t *got = calloc(n, sizeof(*got));
+    bool *missing = calloc(n, sizeof(*missing));
+    if (name && meta && sb && got && missing) {
+        for (size_t g = 0; g < n; g++) {
+            name[g] = p->legs[g].lv;
+            meta[g] = p->legs[g].meta_lv;
+            missing[g] = p->legs[g].missing;
+            if (!lr_extract_raid_sb(s->scan, plan, pi, g, eo, &got[g], NULL))
+                sb[g] = &got[g];
+        }
+        report_sbs(plan->lv, n, name, meta, sb, missing);
     }
-    for (size_t d = 0; d < p->n_legs && d < 256; d++)
-        if (failed[d / 64] >> (d % 64) & 1)
-            fprintf(stderr, "%s: LV %s: image %s is marked failed in the dm-raid superblock%s\n",
-                    prog, plan->lv, p->legs[d].lv,
-                    p->legs[d].missing
-                        ? ""
-                        : " (its data was still read; leave its PV out to rebuild it from parity)");
+    free(name);
+    free(meta);
+    free(sb);
+    free(got);
+    free(missing);
 }
 
 /* What a cache LV's metadata said, and what was merged. */
@@ -1051,6 +1084,19 @@ static void report_legs(const args_t *a, const scanned_t *s, int vg, int ver,
     }
     if (!d)
         return;
+    const lr_raid_sb_t **sb = calloc(d->n_legs ? d->n_legs : 1, sizeof(*sb));
+    bool *missing = calloc(d->n_legs ? d->n_legs : 1, sizeof(*missing));
+    const char **meta = calloc(d->n_legs ? d->n_legs : 1, sizeof(*meta));
+    for (size_t i = 0; sb && missing && meta && i < d->n_legs; i++) {
+        sb[i] = d->has_sb[i] ? &d->sb[i] : NULL;
+        missing[i] = !d->readable[i];
+        meta[i] = d->meta_lv[i];
+    }
+    if (sb && missing && meta)
+        report_sbs(a->mode_arg, d->n_legs, (const char *const *)d->legs, meta, sb, missing);
+    free(sb);
+    free(missing);
+    free(meta);
     size_t readable = 0;
     for (size_t i = 0; i < d->n_legs; i++) {
         readable += d->readable[i];

@@ -16,10 +16,15 @@ void lr_extract_legdiff_free(lr_extract_legdiff_t *d)
 {
     if (!d)
         return;
-    for (size_t i = 0; i < d->n_legs; i++)
+    for (size_t i = 0; i < d->n_legs; i++) {
         free(d->legs[i]);
+        free(d->meta_lv ? d->meta_lv[i] : NULL);
+    }
+    free(d->meta_lv);
     free(d->legs);
     free(d->readable);
+    free(d->has_sb);
+    free(d->sb);
     free(d);
 }
 
@@ -91,7 +96,10 @@ static int add_legs(lr_extract_legdiff_t *d, const lr_seg_t *s)
         n += !s->areas[i].meta;
     d->legs = calloc(n ? n : 1, sizeof(*d->legs));
     d->readable = calloc(n ? n : 1, sizeof(*d->readable));
-    if (!d->legs || !d->readable)
+    d->has_sb = calloc(n ? n : 1, sizeof(*d->has_sb));
+    d->sb = calloc(n ? n : 1, sizeof(*d->sb));
+    d->meta_lv = calloc(n ? n : 1, sizeof(*d->meta_lv));
+    if (!d->legs || !d->readable || !d->has_sb || !d->sb || !d->meta_lv)
         return -ENOMEM;
     bool oom = false;
     for (size_t i = 0; i < s->n_areas; i++)
@@ -100,6 +108,30 @@ static int add_legs(lr_extract_legdiff_t *d, const lr_seg_t *s)
             d->legs[d->n_legs++] = rp_strdup(s->areas[i].name, &oom);
         }
     return oom ? -ENOMEM : 0;
+}
+
+/* The dm-raid superblock in the _rmeta LV in front of leg k (raid1), for
+ * the report only: anything unreadable leaves has_sb false. */
+static void read_sb(rp_xctx_t *x, const rp_xhandles_t *h, lr_extract_legdiff_t *d, size_t k,
+                    const lr_seg_area_t *meta)
+{
+    const lr_lv_t *m = lr_vg_find_lv(x->vg, meta->name);
+    lr_extract_piece_t *pieces = NULL;
+    size_t n = 0, missing_before = x->n_missing;
+    bool gone = true;
+    char buf[LR_RAID_SB_SIZE];
+    if (m && m->extent_count &&
+        !rp_xplan_sub(x, m, 0, m->extent_count, "raid1", 1, &pieces, &n, &gone) && !gone &&
+        !rp_xread_pieces(h, pieces, n, m->extent_count * x->ext_bytes, m->name, buf, sizeof(buf), 0,
+                         NULL) &&
+        !lr_raid_sb_decode(buf, sizeof(buf), &d->sb[k], NULL)) {
+        bool oom = false;
+        d->meta_lv[k] = rp_strdup(meta->name, &oom);
+        d->has_sb[k] = !oom;
+    }
+    rp_xfree_pieces(pieces, n);
+    x->n_missing = missing_before;
+    lr_error_clear(x->err);
 }
 
 /* One mirror/raid1 segment: plan each leg LV alone, then compare. */
@@ -124,6 +156,8 @@ static int one_segment(rp_xctx_t *x, const rp_xhandles_t *h, lr_extract_legdiff_
             rc = rp_xplan_sub(x, leg, s->areas[i].start, len, s->type, 1, &m[k].pieces, &m[k].n,
                               &m[k].missing);
         d->readable[k] &= !m[k].missing;
+        if (!rc && d->n_segments == 0 && i > 0 && s->areas[i - 1].meta)
+            read_sb(x, h, d, k, &s->areas[i - 1]);
         k++;
     }
     x->n_missing = missing_before; /* an unreadable leg is reported, not an error */

@@ -229,6 +229,11 @@ typedef struct lr_extract_legdiff {
     size_t n_ranges;   /* at most LR_EXTRACT_MAX_RANGES, merged */
     lr_extract_range_t ranges[LR_EXTRACT_MAX_RANGES];
     bool more_ranges; /* differences past the last range listed */
+    /* raid1: each leg's dm-raid superblock, from its _rmeta LV (first
+     * segment), when one could be read (has_sb) */
+    bool *has_sb;
+    lr_raid_sb_t *sb;
+    char **meta_lv; /* the _rmeta LV read, NULL when none */
 } lr_extract_legdiff_t;
 
 /* Compares the legs of LV `lv` of that version (same opts->ios rule as

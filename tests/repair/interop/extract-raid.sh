@@ -46,6 +46,8 @@ while read -r lv type n; do
         # a split brain: image 1 differs in bytes 8192-12287
         grep -q "the legs differ in 4096 bytes .*ranges: 8192-12287$" "$T/stderr" ||
             fail "$lv: differing legs not reported: $(cat "$T/stderr")"
+        grep -q "LV r1: the array was not fully synced (up to sector 16, says r1_rmeta_0)" "$T/stderr" ||
+            fail "$lv: the superblock's resync offset is not reported: $(cat "$T/stderr")"
         extract "$lv" 0 0 && { grep -q "leg r1_rimage_1 could not be read" "$T/stderr" ||
             fail "$lv: the unread leg is not named: $(cat "$T/stderr")"; }
         continue ;;
