@@ -24,7 +24,7 @@
 static bool csum_ok(const uint8_t *blk, uint32_t xor_salt)
 {
     uint32_t want = lr_get_le32(blk);
-    return (lr_crc32c(0xffffffffu, blk + 4, LR_PDATA_BLOCK - 4) ^ xor_salt) == want;
+    return (lr_crc32c_block(blk, LR_PDATA_BLOCK, xor_salt)) == want;
 }
 
 int lr_cache_sb_decode(const void *buf, size_t len, lr_cache_sb_t *out, lr_error_t *err)

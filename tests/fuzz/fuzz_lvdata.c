@@ -58,7 +58,7 @@ static int on_mapping(void *arg, uint64_t cblock, uint64_t oblock, bool dirty)
 
 static void seal(uint8_t *b, uint32_t salt)
 {
-    uint32_t c = lr_crc32c(0xffffffffu, b + 4, LR_PDATA_BLOCK - 4) ^ salt;
+    uint32_t c = lr_crc32c_block(b, LR_PDATA_BLOCK, salt);
     for (int i = 0; i < 4; i++)
         b[i] = (uint8_t)(c >> (8 * i));
 }
