@@ -896,6 +896,181 @@ static bool print_thin_info(const lr_extract_plan_t *plan, const lr_extract_thin
     return in->lost_bytes != 0;
 }
 
+/* What the dm-raid superblocks of an array's images say: images marked
+ * failed, images or arrays not in sync. Only a report: the data never
+ * depends on it. name[i] is image i's LV, meta[i] its _rmeta LV, sb[i]
+ * NULL when unread. */
+static void report_sbs(const char *lv, size_t n, const char *const *name, const char *const *meta,
+                       const lr_raid_sb_t *const *sb, const bool *missing)
+{
+    uint64_t failed[4] = {0}; /* images any superblock marks failed */
+    bool resync_said = false; /* the array's state: once */
+    for (size_t g = 0; g < n; g++) {
+        if (!sb[g])
+            continue;
+        for (size_t d = 0; d < n && d < 256; d++)
+            if (lr_raid_sb_failed(sb[g], (unsigned)d))
+                failed[d / 64] |= 1ull << (d % 64);
+        if (sb[g]->disk_recovery_offset != UINT64_MAX &&
+            !lr_raid_sb_failed(sb[g], sb[g]->array_position))
+            fprintf(stderr,
+                    "%s: LV %s: image %s was being recovered (in sync up to sector %" PRIu64
+                    ", says %s)\n",
+                    cli_prog, lv, name[g], sb[g]->disk_recovery_offset, meta[g]);
+        if (sb[g]->array_resync_offset != UINT64_MAX && !resync_said) {
+            resync_said = true;
+            fprintf(stderr,
+                    "%s: LV %s: the array was not fully synced (up to sector %" PRIu64
+                    ", says %s); parity or copies past it may be stale\n",
+                    cli_prog, lv, sb[g]->array_resync_offset, meta[g]);
+        }
+    }
+    for (size_t d = 0; d < n && d < 256; d++)
+        if (failed[d / 64] >> (d % 64) & 1)
+            fprintf(
+                stderr, "%s: LV %s: image %s is marked failed in the dm-raid superblock%s\n",
+                cli_prog, lv, name[d],
+                missing[d]
+                    ? ""
+                    : " (its data was still read; leave its PV out to read the array without it)");
+}
+
+static void report_raid_sb(const scanned_t *s, const lr_extract_plan_t *plan, size_t pi,
+                           const lr_extract_opts_t *eo)
+{
+    const lr_extract_piece_t *p = &plan->pieces[pi];
+    size_t n = p->n_legs;
+    const char **name = calloc(n, sizeof(*name)), **meta = calloc(n, sizeof(*meta));
+    const lr_raid_sb_t **sb = calloc(n, sizeof(*sb));
+    lr_raid_sb_t *got = calloc(n, sizeof(*got));
+    bool *missing = calloc(n, sizeof(*missing));
+    if (name && meta && sb && got && missing) {
+        for (size_t g = 0; g < n; g++) {
+            name[g] = p->legs[g].lv;
+            meta[g] = p->legs[g].meta_lv;
+            missing[g] = p->legs[g].missing;
+            if (!lr_extract_raid_sb(s->scan, plan, pi, g, eo, &got[g], NULL))
+                sb[g] = &got[g];
+        }
+        report_sbs(plan->lv, n, name, meta, sb, missing);
+    }
+    free(name);
+    free(meta);
+    free(sb);
+    free(got);
+    free(missing);
+}
+
+/* What a cache LV's metadata said, and what was merged. */
+static void report_cache(const lr_extract_plan_t *plan, const lr_extract_snap_t *sn)
+{
+    fprintf(stderr,
+            "%s: LV %s: cache (%s, dm-cache metadata version %" PRIu32 ", block %" PRIu32
+            " sectors): %" PRIu64 " of %" PRIu64 " cache blocks in use, %zu dirty merged from %s\n",
+            cli_prog, plan->lv, sn->cache_mode ? sn->cache_mode : "mode not recorded",
+            sn->cache_version, sn->chunk_size, sn->cache_mapped, sn->chunks_total, sn->n_exceptions,
+            sn->cow);
+    if (!sn->clean_shutdown)
+        fprintf(stderr,
+                "%s: LV %s: the cache metadata was not shut down cleanly: every cached block "
+                "was taken as dirty (the kernel does the same)\n",
+                cli_prog, plan->lv);
+}
+
+/* How full an old-style snapshot's COW LV is. */
+static void report_snapshot(const lr_extract_plan_t *plan, const lr_extract_snap_t *sn)
+{
+    if (sn->cache) {
+        report_cache(plan, sn);
+        return;
+    }
+    fprintf(stderr,
+            "%s: LV %s: snapshot of %s (%s, COW LV %s, chunk %" PRIu32
+            " sectors): %zu chunks copied; COW %" PRIu64 " of %" PRIu64
+            " chunks used (%.1f%%), valid\n",
+            cli_prog, plan->lv, sn->origin, sn->snapshot_lv, sn->cow, sn->chunk_size,
+            sn->n_exceptions, sn->chunks_used, sn->chunks_total,
+            sn->chunks_total ? 100.0 * (double)sn->chunks_used / (double)sn->chunks_total : 0.0);
+    if (sn->seg_chunk_size && sn->seg_chunk_size != sn->chunk_size)
+        fprintf(stderr,
+                "%s: LV %s: the metadata says chunk_size %" PRIu32
+                " sectors, the COW header %" PRIu32 "; the header's was used\n",
+                cli_prog, plan->lv, sn->seg_chunk_size, sn->chunk_size);
+}
+
+/* Says which pieces were read degraded, and what the superblocks report. */
+static void report_extract(const scanned_t *s, const lr_extract_plan_t *plan,
+                           const lr_extract_opts_t *eo)
+{
+    for (size_t i = 0; i < plan->n_pieces; i++) {
+        const lr_extract_piece_t *p = &plan->pieces[i];
+        if (p->snap)
+            report_snapshot(plan, p->snap);
+        if (!p->n_legs)
+            continue;
+        if (p->n_missing_legs) {
+            fprintf(stderr, "%s: LV %s bytes %" PRIu64 "-%" PRIu64 " (%s): degraded: %s; missing:",
+                    cli_prog, plan->lv, p->lv_offset, p->lv_offset + p->length - 1, p->raid.name,
+                    p->raid.level == 10 ? "read from another copy" : "rebuilt from parity");
+            for (size_t g = 0, k = 0; g < p->n_legs; g++)
+                if (p->legs[g].missing)
+                    fprintf(stderr, "%s %s", k++ ? "," : "", p->legs[g].lv);
+            fputc('\n', stderr);
+        }
+        report_raid_sb(s, plan, i, eo);
+    }
+}
+
+/* Where the legs of a mirror/raid1 LV differ: a hint of a split brain. */
+static void report_legs(const args_t *a, const scanned_t *s, int vg, int ver,
+                        const lr_extract_opts_t *eo)
+{
+    lr_extract_legdiff_t *d = NULL;
+    lr_error_t err;
+    char buf[1024];
+    if (lr_extract_compare_legs(s->session, (size_t)vg, (size_t)ver, a->mode_arg, eo, &d, &err)) {
+        fprintf(stderr, "%s: LV %s: legs not compared: %s\n", cli_prog, a->mode_arg,
+                lr_error_format(&err, buf, sizeof(buf)));
+        return;
+    }
+    if (!d)
+        return;
+    const lr_raid_sb_t **sb = calloc(d->n_legs ? d->n_legs : 1, sizeof(*sb));
+    bool *missing = calloc(d->n_legs ? d->n_legs : 1, sizeof(*missing));
+    const char **meta = calloc(d->n_legs ? d->n_legs : 1, sizeof(*meta));
+    for (size_t i = 0; sb && missing && meta && i < d->n_legs; i++) {
+        sb[i] = d->has_sb[i] ? &d->sb[i] : NULL;
+        missing[i] = !d->readable[i];
+        meta[i] = d->meta_lv[i];
+    }
+    if (sb && missing && meta)
+        report_sbs(a->mode_arg, d->n_legs, (const char *const *)d->legs, meta, sb, missing);
+    free(sb);
+    free(missing);
+    free(meta);
+    size_t readable = 0;
+    for (size_t i = 0; i < d->n_legs; i++) {
+        readable += d->readable[i];
+        if (!d->readable[i])
+            fprintf(stderr, "%s: LV %s: leg %s could not be read and was not compared\n", cli_prog,
+                    a->mode_arg, d->legs[i]);
+    }
+    if (readable >= 2 && !d->differ)
+        fprintf(stderr, "%s: LV %s: the readable legs hold the same data (%" PRIu64 " bytes)\n",
+                cli_prog, a->mode_arg, d->compared);
+    else if (readable >= 2) {
+        fprintf(stderr,
+                "%s: LV %s: the legs differ in %" PRIu64
+                " bytes (a split brain, or a resync that did not finish); ranges:",
+                cli_prog, a->mode_arg, d->differ);
+        for (size_t i = 0; i < d->n_ranges; i++)
+            fprintf(stderr, "%s %" PRIu64 "-%" PRIu64, i ? "," : "", d->ranges[i].offset,
+                    d->ranges[i].offset + d->ranges[i].length - 1);
+        fprintf(stderr, "%s\n", d->more_ranges ? ", ..." : "");
+    }
+    lr_extract_legdiff_free(d);
+}
+
 static int do_extract(const args_t *a, scanned_t *s)
 {
     int vg = -1, ver = -1;
@@ -918,11 +1093,14 @@ static int do_extract(const args_t *a, scanned_t *s)
     }
     if (!rc)
         rc = lr_extract_run(s->scan, plan, a->out_file, &eo, &written, &err);
-    if (!rc)
+    if (!rc) {
+        report_extract(s, plan, &eo);
+        report_legs(a, s, vg, ver, &eo);
         fprintf(stderr, "%s: wrote %" PRIu64 " bytes of LV %s (VG %s seqno %" PRIu64 ") to %s%s\n",
                 cli_prog, written, tty(a->mode_arg), tty(s->scan->vgs[vg].name),
                 s->scan->vgs[vg].versions[ver].seqno, tty(a->out_file),
                 partial ? ", with the unreadable ranges above as zeros" : "");
+    }
     lr_extract_thin_info_free(info);
     lr_extract_plan_free(plan);
     /* an incomplete copy is not a success */

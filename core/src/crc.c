@@ -39,3 +39,8 @@ uint32_t lr_crc32c(uint32_t seed, const void *buf, size_t len)
     }
     return c;
 }
+
+uint32_t lr_crc32c_block(const void *block, size_t len, uint32_t salt)
+{
+    return lr_crc32c(0xffffffffU, (const unsigned char *)block + 4, len - 4) ^ salt;
+}

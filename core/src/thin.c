@@ -114,7 +114,7 @@ static const char *check_node(const uint8_t *b, uint64_t block, uint64_t lo, uin
                               char *why, size_t len)
 {
     uint32_t csum = lr_get_le32(b);
-    uint32_t calc = lr_crc32c(0xffffffffU, b + 4, LR_THIN_BLOCK - 4) ^ BTREE_CSUM_XOR;
+    uint32_t calc = lr_crc32c_block(b, LR_THIN_BLOCK, BTREE_CSUM_XOR);
     uint64_t nr = lr_get_le64(b + 8);
     n->flags = lr_get_le32(b + 4);
     n->nr = lr_get_le32(b + 16);
@@ -324,7 +324,7 @@ static void decode_sm_root(const uint8_t *p, uint64_t *nr, uint64_t *alloc, uint
 static void decode_super(const uint8_t *b, lr_thin_super_t *s)
 {
     s->csum = lr_get_le32(b);
-    s->csum_calc = lr_crc32c(0xffffffffU, b + 4, LR_THIN_BLOCK - 4) ^ SUPERBLOCK_CSUM_XOR;
+    s->csum_calc = lr_crc32c_block(b, LR_THIN_BLOCK, SUPERBLOCK_CSUM_XOR);
     s->csum_ok = s->csum == s->csum_calc;
     s->flags = lr_get_le32(b + 4);
     s->blocknr = lr_get_le64(b + 8);

@@ -17,25 +17,14 @@
 
 /* ---- planning ---------------------------------------------------------- */
 
-typedef struct xctx {
-    const lr_scan_t *scan;
-    const lr_vg_t *vg;
-    lr_extract_plan_t *plan;
-    size_t cap;
-    uint64_t ext_bytes;      /* extent size in bytes */
-    const lr_pv_t **missing; /* PVs needed and not found (deduplicated) */
-    size_t n_missing, cap_missing;
-    uint64_t misses; /* lookups that failed, duplicates included: a
-                        leg is whole when it adds none */
-    lr_error_t *err;
-} xctx_t;
-
-static bool locate_pv(const xctx_t *x, const lr_pv_t *pv, int *image, uint64_t *pv_start)
+/* Where a PV of the version is: the scan's PV list of that VG first (it
+ * knows inferred and relocated PVs), then any label carrying the UUID. */
+static bool locate_pv(const rp_xctx_t *x, const lr_pv_t *pv, int *image, uint64_t *pv_start)
 {
     return lr_scan_locate_pv(x->scan, x->vg->raw_id, pv->raw_id, image, pv_start);
 }
 
-static int note_missing(xctx_t *x, const lr_pv_t *pv)
+static int note_missing(rp_xctx_t *x, const lr_pv_t *pv)
 {
     x->misses++;
     for (size_t i = 0; i < x->n_missing; i++)
@@ -60,8 +49,17 @@ static void free_piece(lr_extract_piece_t *p)
         free(p->stripes[i].pv_id);
     }
     free(p->stripes);
+    rp_xfree_legs(p->legs, p->n_legs);
+    rp_xfree_snap(p->snap);
     free(p->segtype);
     free(p->via);
+}
+
+void rp_xfree_pieces(lr_extract_piece_t *pieces, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free_piece(&pieces[i]);
+    free(pieces);
 }
 
 static void truncate_pieces(lr_extract_plan_t *plan, size_t n)
@@ -70,7 +68,7 @@ static void truncate_pieces(lr_extract_plan_t *plan, size_t n)
         free_piece(&plan->pieces[--plan->n_pieces]);
 }
 
-static lr_extract_piece_t *new_piece(xctx_t *x)
+lr_extract_piece_t *rp_xnew_piece(rp_xctx_t *x)
 {
     lr_extract_plan_t *plan = x->plan;
     if (plan->n_pieces == x->cap) {
@@ -86,18 +84,7 @@ static lr_extract_piece_t *new_piece(xctx_t *x)
     return p;
 }
 
-/* One logical range [lo, hi) of an LV, placed at `out` bytes of the
- * extracted LV. `top` is the type of the extracted LV's own segment, `via`
- * the leg LV being read through (NULL when direct). */
-typedef struct range {
-    uint64_t lo, hi, out;
-    const char *top, *via;
-    int depth;
-} range_t;
-
-static int plan_lv_range(xctx_t *x, const lr_lv_t *lv, const range_t *r);
-
-static int seg_error(xctx_t *x, int code, const lr_lv_t *lv, const lr_seg_t *s, const char *why)
+int rp_xseg_error(rp_xctx_t *x, int code, const lr_lv_t *lv, const lr_seg_t *s, const char *why)
 {
     uint64_t end = s->start_extent + s->extent_count;
     return lr_error_set(x->err, code, lr_cfg_offset(s->node),
@@ -107,12 +94,12 @@ static int seg_error(xctx_t *x, int code, const lr_lv_t *lv, const lr_seg_t *s, 
 
 /* Checks one PV area of a segment: inside the PV's extents and inside its
  * image. Fills the stripe's location. */
-static int place_stripe(xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const lr_seg_area_t *ar,
+static int place_stripe(rp_xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const lr_seg_area_t *ar,
                         uint64_t area_len, lr_extract_stripe_t *st)
 {
     const lr_pv_t *pv = &x->vg->pvs[ar->pv_index];
     if (ar->start > pv->pe_count || area_len > pv->pe_count - ar->start)
-        return seg_error(x, LR_EFORMAT, lv, s, "an area runs past its PV's pe_count");
+        return rp_xseg_error(x, LR_EFORMAT, lv, s, "an area runs past its PV's pe_count");
     int image = -1;
     uint64_t pv_start = 0;
     if (!locate_pv(x, pv, &image, &pv_start))
@@ -123,7 +110,7 @@ static int place_stripe(xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const l
         __builtin_mul_overflow(area_len, x->ext_bytes, &len) ||
         __builtin_add_overflow(pv_start, pe, &off) || __builtin_add_overflow(off, first, &off) ||
         __builtin_add_overflow(off, len, &end) || end > x->scan->images[image].size)
-        return seg_error(x, LR_EFORMAT, lv, s, "an area runs past the end of its image");
+        return rp_xseg_error(x, LR_EFORMAT, lv, s, "an area runs past the end of its image");
     bool oom = false;
     st->pv_key = rp_strdup(pv->key, &oom);
     st->pv_id = rp_strdup(pv->id, &oom);
@@ -133,18 +120,19 @@ static int place_stripe(xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const l
 }
 
 /* A striped (or linear) segment whose areas are PVs: one piece. */
-static int plan_striped_pvs(xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const range_t *r)
+static int plan_striped_pvs(rp_xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s,
+                            const rp_xrange_t *r)
 {
     uint64_t n = s->stripe_count;
     if (n != s->n_areas || s->extent_count % n)
-        return seg_error(x, LR_EFORMAT, lv, s, "extent count not divisible by stripe count");
+        return rp_xseg_error(x, LR_EFORMAT, lv, s, "extent count not divisible by stripe count");
     if (n > 1 && s->stripe_size == 0)
-        return seg_error(x, LR_EFORMAT, lv, s, "several stripes but no stripe_size");
+        return rp_xseg_error(x, LR_EFORMAT, lv, s, "several stripes but no stripe_size");
     /* checked before multiplying: a hostile stripe_size must not wrap the
      * chunk to 0 */
     if (n > 1 &&
         (s->stripe_size > x->ext_bytes / SECTOR || x->ext_bytes % (s->stripe_size * SECTOR)))
-        return seg_error(x, LR_EFORMAT, lv, s, "stripe_size does not divide the extent size");
+        return rp_xseg_error(x, LR_EFORMAT, lv, s, "stripe_size does not divide the extent size");
     uint64_t chunk = n > 1 ? s->stripe_size * SECTOR : 0;
     uint64_t misses_before = x->misses;
     lr_extract_stripe_t *st = calloc(n, sizeof(*st));
@@ -155,7 +143,7 @@ static int plan_striped_pvs(xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, con
         rc = place_stripe(x, lv, s, &s->areas[i], lr_seg_area_len(s), &st[i]);
     lr_extract_piece_t *p = NULL;
     if (!rc && x->misses == misses_before) {
-        p = new_piece(x);
+        p = rp_xnew_piece(x);
         if (!p)
             rc = lr_error_set(x->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
     }
@@ -189,8 +177,8 @@ static bool is_leg(const lr_seg_t *s, size_t i)
 }
 
 /* Reads one leg: an LV (recursing) or, in old mirrors, a PV area. */
-static int plan_leg(xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const lr_seg_area_t *ar,
-                    const range_t *r)
+static int plan_leg(rp_xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const lr_seg_area_t *ar,
+                    const rp_xrange_t *r)
 {
     uint64_t rel = r->lo - s->start_extent;
     if (ar->pv_index >= 0) {
@@ -203,15 +191,16 @@ static int plan_leg(xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const lr_se
     }
     const lr_lv_t *leg = lr_vg_find_lv(x->vg, ar->name);
     if (!leg)
-        return seg_error(x, LR_EFORMAT, lv, s, "a leg names an LV that does not exist");
-    range_t sub = {ar->start + rel, ar->start + rel + (r->hi - r->lo), r->out, r->top, leg->name,
-                   r->depth + 1};
-    return plan_lv_range(x, leg, &sub);
+        return rp_xseg_error(x, LR_EFORMAT, lv, s, "a leg names an LV that does not exist");
+    rp_xrange_t sub = {ar->start + rel, ar->start + rel + (r->hi - r->lo),
+                       r->out,          r->top,
+                       leg->name,       r->depth + 1};
+    return rp_xplan_range(x, leg, &sub);
 }
 
 /* First leg whose PVs are all present; the legs hold the same data. When
  * none is complete, the PVs missing from all legs are reported. */
-static int plan_mirror(xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const range_t *r)
+static int plan_mirror(rp_xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const rp_xrange_t *r)
 {
     size_t pieces_before = x->plan->n_pieces, missing_before = x->n_missing;
     bool any = false;
@@ -229,12 +218,40 @@ static int plan_mirror(xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const ra
         }
         truncate_pieces(x->plan, pieces_before);
     }
-    return any ? 0 : seg_error(x, LR_EFORMAT, lv, s, "no data legs");
+    return any ? 0 : rp_xseg_error(x, LR_EFORMAT, lv, s, "no data legs");
 }
 
-static int plan_segment(xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const range_t *r)
+/* Why a known LVM2 segment type is not read (neutral words; the type is
+ * named by the caller). */
+static const char *unsupported_why(const char *type)
 {
-    char why[160];
+    static const struct {
+        const char *type, *why;
+    } t[] = {
+        {"thin", ": a thin LV is read through its pool only as the LV extracted, not below "
+                 "another LV (the origin of an old-style snapshot)"},
+        {"thin-pool", ": a thin pool is read through its thin LVs"},
+        {"snapshot", ": extract the snapshot by the name of its COW LV"},
+        {"cache", ": a cache LV of several segments, or below another LV, is not read"},
+        {"cache-pool", ": a cache pool holds cached copies, not an LV's data"},
+        {"writecache", ": writecache holds blocks not yet written back to the origin; "
+                       "extracting the origin alone could give stale data"},
+        {"vdo", ": VDO stores deduplicated, compressed blocks that this tool does not decode"},
+        {"vdo-pool", ": VDO stores deduplicated, compressed blocks that this tool does not decode"},
+        {"integrity", ": dm-integrity interleaves checksum tags with the data; this tool does not "
+                      "decode them"},
+        {"error", ": an error segment holds no data"},
+        {"zero", ": a zero segment holds no data"},
+    };
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+        if (strcmp(t[i].type, type) == 0)
+            return t[i].why;
+    return "";
+}
+
+static int plan_segment(rp_xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const rp_xrange_t *r)
+{
+    char why[400];
     if (lr_seg_is_striped(s) && s->known) {
         bool on_pvs = true;
         for (size_t i = 0; i < s->n_areas; i++)
@@ -243,19 +260,24 @@ static int plan_segment(xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const r
             return plan_striped_pvs(x, lv, s, r);
         if (s->stripe_count == 1 && s->n_areas == 1)
             return plan_mirror(x, lv, s, r); /* linear over an LV: its one "leg" */
-        return seg_error(x, LR_EREFUSED, lv, s, "striping over LVs cannot be extracted");
+        return rp_xseg_error(x, LR_EREFUSED, lv, s, "striping over LVs cannot be extracted");
     }
     if (s->known && (strcmp(s->type, "mirror") == 0 || strcmp(s->type, "raid1") == 0))
         return plan_mirror(x, lv, s, r);
-    snprintf(why, sizeof(why),
-             "segment type '%s' cannot be extracted (only linear, striped, mirror and raid1)",
-             s->type);
-    return seg_error(x, LR_EREFUSED, lv, s, why);
+    lr_raid_layout_t layout;
+    if (s->known && lr_raid_layout(s->type, &layout))
+        return rp_xplan_raid(x, lv, s, r);
+    snprintf(
+        why, sizeof(why),
+        "segment type '%s' cannot be extracted (only linear, striped, mirror, raid0, raid1, "
+        "raid4, raid5, raid6, raid10, thin LVs, old-style snapshots and cache over a cache pool)%s",
+        s->type, unsupported_why(s->type));
+    return rp_xseg_error(x, LR_EREFUSED, lv, s, why);
 }
 
 /* Plans LV extents [r->lo, r->hi); every extent must be covered by a
  * segment. */
-static int plan_lv_range(xctx_t *x, const lr_lv_t *lv, const range_t *r)
+int rp_xplan_range(rp_xctx_t *x, const lr_lv_t *lv, const rp_xrange_t *r)
 {
     if (r->depth > LR_EXTRACT_MAX_DEPTH)
         return lr_error_set(x->err, LR_EFORMAT, lr_cfg_offset(lv->node),
@@ -271,7 +293,7 @@ static int plan_lv_range(xctx_t *x, const lr_lv_t *lv, const range_t *r)
             return lr_error_set(x->err, LR_EFORMAT, lr_cfg_offset(lv->node),
                                 "LV %s: no segment maps extent %" PRIu64, lv->name, at);
         uint64_t end = s->start_extent + s->extent_count;
-        range_t sub = *r;
+        rp_xrange_t sub = *r;
         sub.lo = at;
         sub.hi = end < r->hi ? end : r->hi;
         sub.out = r->out + (at - r->lo) * x->ext_bytes;
@@ -285,7 +307,7 @@ static int plan_lv_range(xctx_t *x, const lr_lv_t *lv, const range_t *r)
     return 0;
 }
 
-static int missing_error(xctx_t *x, const lr_lv_t *lv)
+static int missing_error(rp_xctx_t *x, const lr_lv_t *lv)
 {
     lr_strbuf_t b = LR_STRBUF_INIT;
     lr_strbuf_printf(&b, "LV %s needs PVs that are not among the images:", lv->name);
@@ -300,7 +322,7 @@ static int missing_error(xctx_t *x, const lr_lv_t *lv)
     return rc;
 }
 
-static int unknown_lv(xctx_t *x, const char *name)
+static int unknown_lv(rp_xctx_t *x, const char *name)
 {
     lr_strbuf_t b = LR_STRBUF_INIT;
     lr_strbuf_printf(&b, "VG %s seqno %" PRIu64 " has no LV '%s'; its LVs:", x->vg->name,
@@ -315,28 +337,56 @@ static int unknown_lv(xctx_t *x, const char *name)
     return rc;
 }
 
-static int collect_images(lr_extract_plan_t *plan)
+static size_t count_stripes(const lr_extract_piece_t *pieces, size_t n)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < plan->n_pieces; i++)
-        n += plan->pieces[i].n_stripes;
-    plan->images = calloc(n ? n : 1, sizeof(*plan->images));
-    if (!plan->images)
-        return -ENOMEM;
-    for (size_t i = 0; i < plan->n_pieces; i++) {
-        for (size_t j = 0; j < plan->pieces[i].n_stripes; j++) {
-            int img = plan->pieces[i].stripes[j].image;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        k += pieces[i].n_stripes;
+        for (size_t j = 0; j < pieces[i].n_legs; j++)
+            k += count_stripes(pieces[i].legs[j].pieces, pieces[i].legs[j].n_pieces) +
+                 count_stripes(pieces[i].legs[j].meta_pieces, pieces[i].legs[j].n_meta_pieces);
+        if (pieces[i].snap)
+            k += count_stripes(pieces[i].snap->origin_pieces, pieces[i].snap->n_origin) +
+                 count_stripes(pieces[i].snap->cow_pieces, pieces[i].snap->n_cow);
+    }
+    return k;
+}
+
+static void add_images(lr_extract_plan_t *plan, const lr_extract_piece_t *pieces, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const lr_extract_piece_t *p = &pieces[i];
+        for (size_t j = 0; j < p->n_stripes; j++) {
+            int img = p->stripes[j].image;
             size_t k = 0;
             while (k < plan->n_images && plan->images[k] != img)
                 k++;
             if (k == plan->n_images)
                 plan->images[plan->n_images++] = img;
         }
+        for (size_t j = 0; j < p->n_legs; j++) {
+            add_images(plan, p->legs[j].pieces, p->legs[j].n_pieces);
+            add_images(plan, p->legs[j].meta_pieces, p->legs[j].n_meta_pieces);
+        }
+        if (p->snap) {
+            add_images(plan, p->snap->origin_pieces, p->snap->n_origin);
+            add_images(plan, p->snap->cow_pieces, p->snap->n_cow);
+        }
+        plan->n_degraded += p->n_missing_legs > 0;
     }
+}
+
+int rp_xcollect_images(lr_extract_plan_t *plan)
+{
+    size_t n = count_stripes(plan->pieces, plan->n_pieces);
+    plan->images = calloc(n ? n : 1, sizeof(*plan->images));
+    if (!plan->images)
+        return -ENOMEM;
+    add_images(plan, plan->pieces, plan->n_pieces);
     return 0;
 }
 
-static int plan_header(xctx_t *x, const lr_lv_t *lv)
+static int plan_header(rp_xctx_t *x, const lr_lv_t *lv)
 {
     lr_extract_plan_t *plan = x->plan;
     bool oom = false;
@@ -360,7 +410,7 @@ int lr_extract_plan_vg(const lr_scan_t *scan, const lr_vg_t *vgv, const char *lv
     if (!scan || !vgv || !lv_name || !out)
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "invalid arguments");
     *out = NULL;
-    xctx_t x = {.scan = scan, .vg = vgv, .err = err};
+    rp_xctx_t x = {.scan = scan, .vg = vgv, .err = err};
     if (vgv->extent_size == 0 || vgv->extent_size > UINT64_MAX / SECTOR)
         return lr_error_set(err, LR_EFORMAT, lr_cfg_offset(vgv->node), "bad extent_size");
     x.ext_bytes = vgv->extent_size * SECTOR;
@@ -371,15 +421,21 @@ int lr_extract_plan_vg(const lr_scan_t *scan, const lr_vg_t *vgv, const char *lv
     if (!x.plan)
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
     int rc = plan_header(&x, lv);
+    const lr_lv_t *snap_lv = NULL;
+    const lr_seg_t *snap = rp_xfind_snapshot(vgv, lv, &snap_lv);
     if (!rc && rp_thin_is_thin(lv)) {
         rc = rp_thin_plan(scan, vgv, lv, x.plan, err); /* extract_thin.c */
+    } else if (!rc && snap) {
+        rc = rp_xplan_snapshot(&x, snap_lv, snap);
+    } else if (!rc && lv->n_segs == 1 && rp_xtype_is(lv->segs[0].type, "cache")) {
+        rc = rp_xplan_cache(&x, lv, &lv->segs[0]);
     } else if (!rc) {
-        range_t r = {0, lv->extent_count, 0, NULL, NULL, 0};
-        rc = plan_lv_range(&x, lv, &r);
+        rp_xrange_t r = {0, lv->extent_count, 0, NULL, NULL, 0};
+        rc = rp_xplan_range(&x, lv, &r);
     }
     if (!rc && x.n_missing)
         rc = missing_error(&x, lv);
-    if (!rc && !x.plan->thin && collect_images(x.plan))
+    if (!rc && !x.plan->thin && rp_xcollect_images(x.plan))
         rc = lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
     free(x.missing);
     if (rc) {
@@ -418,15 +474,7 @@ void lr_extract_plan_free(lr_extract_plan_t *plan)
 
 /* ---- reading ------------------------------------------------------------ */
 
-/* The image handles a run reads through: the caller's, or ones opened here
- * by path for the images the plan uses. */
-typedef struct handles {
-    lr_io_t **io;
-    size_t n;
-    bool owned;
-} handles_t;
-
-static void handles_close(handles_t *h)
+void rp_xhandles_close(rp_xhandles_t *h)
 {
     if (h->owned)
         for (size_t i = 0; i < h->n; i++)
@@ -435,8 +483,8 @@ static void handles_close(handles_t *h)
     h->io = NULL;
 }
 
-static int handles_open(handles_t *h, const lr_scan_t *scan, const lr_extract_plan_t *plan,
-                        const lr_extract_opts_t *opts, lr_error_t *err)
+int rp_xhandles_open(rp_xhandles_t *h, const lr_scan_t *scan, const lr_extract_plan_t *plan,
+                     const lr_extract_opts_t *opts, lr_error_t *err)
 {
     memset(h, 0, sizeof(*h));
     h->n = scan->n_images;
@@ -445,7 +493,7 @@ static int handles_open(handles_t *h, const lr_scan_t *scan, const lr_extract_pl
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
     if (opts && opts->ios) {
         if (opts->n_ios != scan->n_images) {
-            handles_close(h);
+            rp_xhandles_close(h);
             return lr_error_set(err, -EINVAL, LR_NO_OFFSET,
                                 "%zu image handles given for %zu scanned images", opts->n_ios,
                                 scan->n_images);
@@ -457,19 +505,19 @@ static int handles_open(handles_t *h, const lr_scan_t *scan, const lr_extract_pl
     for (size_t i = 0; i < plan->n_images; i++) {
         int img = plan->images[i];
         if (img < 0 || (size_t)img >= scan->n_images) {
-            handles_close(h);
+            rp_xhandles_close(h);
             return lr_error_set(err, LR_ERANGE, LR_NO_OFFSET, "plan names image %d", img);
         }
         int rc = lr_io_open(&h->io[img], scan->images[img].path, err);
         if (rc) {
-            handles_close(h);
+            rp_xhandles_close(h);
             return rc;
         }
     }
     return 0;
 }
 
-static int read_at(const handles_t *h, int image, void *buf, size_t len, uint64_t off,
+static int read_at(const rp_xhandles_t *h, int image, void *buf, size_t len, uint64_t off,
                    lr_error_t *err)
 {
     if (image < 0 || (size_t)image >= h->n || !h->io[image])
@@ -477,19 +525,25 @@ static int read_at(const handles_t *h, int image, void *buf, size_t len, uint64_
     return lr_io_pread(h->io[image], buf, len, off, err);
 }
 
-/* len bytes at offset `at` of a piece's own range. */
-static int read_piece(const handles_t *h, const lr_extract_piece_t *p, char *buf, size_t len,
-                      uint64_t at, lr_error_t *err)
+/* Slice [within, within + take) of logical chunk k of a striped piece. */
+static int stripe_chunk(const rp_xhandles_t *h, const lr_extract_piece_t *p, uint64_t k,
+                        uint64_t within, char *buf, size_t take, lr_error_t *err)
 {
-    uint64_t x = p->seg_offset + at;
-    if (p->n_stripes == 1 || p->chunk == 0)
-        return read_at(h, p->stripes[0].image, buf, len, p->stripes[0].offset + x, err);
     uint64_t n = p->n_stripes;
+    const lr_extract_stripe_t *st = &p->stripes[k % n];
+    return read_at(h, st->image, buf, take, st->offset + (k / n) * p->chunk + within, err);
+}
+
+int rp_xwalk_chunks(const rp_xhandles_t *h, const lr_extract_piece_t *p, char *buf, size_t len,
+                    uint64_t at, rp_xchunk_fn fn, lr_error_t *err)
+{
+    if (!p->chunk)
+        return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET, "a striped piece without chunk size");
+    uint64_t x = p->seg_offset + at;
     while (len) {
-        uint64_t k = x / p->chunk, within = x % p->chunk;
-        const lr_extract_stripe_t *st = &p->stripes[k % n];
+        uint64_t c = x / p->chunk, within = x % p->chunk;
         size_t take = (size_t)(p->chunk - within < len ? p->chunk - within : len);
-        int rc = read_at(h, st->image, buf, take, st->offset + (k / n) * p->chunk + within, err);
+        int rc = fn(h, p, c, within, buf, take, err);
         if (rc)
             return rc;
         buf += take;
@@ -499,14 +553,28 @@ static int read_piece(const handles_t *h, const lr_extract_piece_t *p, char *buf
     return 0;
 }
 
-/* The first piece ending after lv_offset (pieces are in LV order). */
-static size_t find_piece(const lr_extract_plan_t *plan, uint64_t lv_offset)
+/* len bytes at offset `at` of a piece's own range. */
+static int read_piece(const rp_xhandles_t *h, const lr_extract_piece_t *p, char *buf, size_t len,
+                      uint64_t at, lr_error_t *err)
 {
-    size_t lo = 0, hi = plan->n_pieces;
+    if (p->n_legs)
+        return rp_xread_raid(h, p, buf, len, at, err);
+    if (p->snap)
+        return rp_xread_snap(h, p, buf, len, at, err);
+    uint64_t x = p->seg_offset + at;
+    if (p->n_stripes == 1 || p->chunk == 0)
+        return read_at(h, p->stripes[0].image, buf, len, p->stripes[0].offset + x, err);
+    return rp_xwalk_chunks(h, p, buf, len, at, stripe_chunk, err);
+}
+
+/* The first piece ending after off (pieces are in LV order). */
+static size_t find_piece(const lr_extract_piece_t *pieces, size_t n, uint64_t off)
+{
+    size_t lo = 0, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        const lr_extract_piece_t *p = &plan->pieces[mid];
-        if (p->lv_offset + p->length <= lv_offset)
+        const lr_extract_piece_t *p = &pieces[mid];
+        if (p->lv_offset + p->length <= off)
             lo = mid + 1;
         else
             hi = mid;
@@ -514,18 +582,17 @@ static size_t find_piece(const lr_extract_plan_t *plan, uint64_t lv_offset)
     return lo;
 }
 
-static int read_plan(const handles_t *h, const lr_extract_plan_t *plan, char *buf, size_t len,
-                     uint64_t off, lr_error_t *err)
+int rp_xread_pieces(const rp_xhandles_t *h, const lr_extract_piece_t *pieces, size_t n,
+                    uint64_t size, const char *name, char *buf, size_t len, uint64_t off,
+                    lr_error_t *err)
 {
-    if (plan->thin)
-        return rp_thin_read(h->io, h->n, plan, buf, len, off, err);
-    if (off > plan->size || len > plan->size - off)
-        return lr_error_set(err, LR_ERANGE, off, "read past the end of LV %s", plan->lv);
-    size_t i = find_piece(plan, off);
+    if (off > size || len > size - off)
+        return lr_error_set(err, LR_ERANGE, off, "read past the end of LV %s", name);
+    size_t i = find_piece(pieces, n, off);
     while (len) {
-        if (i >= plan->n_pieces || plan->pieces[i].lv_offset > off)
-            return lr_error_set(err, LR_EFORMAT, off, "the plan of LV %s has a gap", plan->lv);
-        const lr_extract_piece_t *p = &plan->pieces[i];
+        if (i >= n || pieces[i].lv_offset > off)
+            return lr_error_set(err, LR_EFORMAT, off, "the plan of LV %s has a gap", name);
+        const lr_extract_piece_t *p = &pieces[i];
         uint64_t at = off - p->lv_offset;
         size_t take = (size_t)(p->length - at < len ? p->length - at : len);
         int rc = read_piece(h, p, buf, take, at, err);
@@ -539,27 +606,13 @@ static int read_plan(const handles_t *h, const lr_extract_plan_t *plan, char *bu
     return 0;
 }
 
-int rp_extract_ios_open(const lr_scan_t *scan, const lr_extract_plan_t *plan,
-                        const lr_extract_opts_t *opts, lr_io_t ***ios, lr_error_t *err)
+int rp_xread_plan(const rp_xhandles_t *h, const lr_extract_plan_t *plan, char *buf, size_t len,
+                  uint64_t off, lr_error_t *err)
 {
-    handles_t h;
-    int rc = handles_open(&h, scan, plan, opts, err);
-    *ios = rc ? NULL : h.io;
-    return rc;
-}
-
-void rp_extract_ios_close(lr_io_t **ios, const lr_scan_t *scan, const lr_extract_opts_t *opts)
-{
-    handles_t h = {ios, scan->n_images, !(opts && opts->ios)};
-    if (ios)
-        handles_close(&h);
-}
-
-int rp_extract_read_ios(lr_io_t *const *ios, size_t n, const lr_extract_plan_t *plan, void *buf,
-                        size_t len, uint64_t off, lr_error_t *err)
-{
-    handles_t h = {(lr_io_t **)ios, n, false};
-    return read_plan(&h, plan, buf, len, off, err);
+    if (plan->thin)
+        return rp_thin_read(h, plan, buf, len, off, err);
+    return rp_xread_pieces(h, plan->pieces, plan->n_pieces, plan->size, plan->lv, buf, len, off,
+                           err);
 }
 
 int lr_extract_read(const lr_scan_t *scan, const lr_extract_plan_t *plan, void *buf, size_t len,
@@ -568,25 +621,25 @@ int lr_extract_read(const lr_scan_t *scan, const lr_extract_plan_t *plan, void *
     lr_error_clear(err);
     if (!scan || !plan || (!buf && len))
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "invalid arguments");
-    handles_t h;
-    int rc = handles_open(&h, scan, plan, opts, err);
+    rp_xhandles_t h;
+    int rc = rp_xhandles_open(&h, scan, plan, opts, err);
     if (rc)
         return rc;
-    rc = read_plan(&h, plan, buf, len, lv_offset, err);
-    handles_close(&h);
+    rc = rp_xread_plan(&h, plan, buf, len, lv_offset, err);
+    rp_xhandles_close(&h);
     return rc;
 }
 
 /* ---- running ------------------------------------------------------------ */
 
-static int stream(const handles_t *h, const lr_extract_plan_t *plan, rp_out_t *o,
+static int stream(const rp_xhandles_t *h, const lr_extract_plan_t *plan, rp_out_t *o,
                   const lr_extract_opts_t *opts, char *buf, size_t bufsize, lr_error_t *err)
 {
     if (plan->thin)
-        return rp_thin_stream(h->io, h->n, plan, o, opts, buf, bufsize, err);
+        return rp_thin_stream(h, plan, o, opts, buf, bufsize, err);
     for (uint64_t pos = 0; pos < plan->size;) {
         size_t n = (size_t)(plan->size - pos < bufsize ? plan->size - pos : bufsize);
-        int rc = read_plan(h, plan, buf, n, pos, err);
+        int rc = rp_xread_plan(h, plan, buf, n, pos, err);
         if (!rc)
             rc = rp_out_write(o, buf, n, true, err);
         if (rc)
@@ -612,8 +665,8 @@ int lr_extract_run(const lr_scan_t *scan, const lr_extract_plan_t *plan, const c
     int rc = rp_out_open(&o, scan, path, overwrite, err);
     if (rc)
         return rc;
-    handles_t h;
-    rc = handles_open(&h, scan, plan, opts, err);
+    rp_xhandles_t h;
+    rc = rp_xhandles_open(&h, scan, plan, opts, err);
     if (rc) {
         rp_out_abort(&o);
         return rc;
@@ -626,7 +679,7 @@ int lr_extract_run(const lr_scan_t *scan, const lr_extract_plan_t *plan, const c
     else
         rc = rp_out_commit(&o, err);
     free(buf);
-    handles_close(&h);
+    rp_xhandles_close(&h);
     if (!rc && written)
         *written = plan->size;
     return rc;

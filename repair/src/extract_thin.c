@@ -158,15 +158,14 @@ int rp_thin_plan(const lr_scan_t *scan, const lr_vg_t *vg, const lr_lv_t *lv,
 /* ---- the metadata LV as an lr_io_t ---------------------------------------- */
 
 typedef struct meta_io {
-    lr_io_t *const *ios;
-    size_t n;
+    const rp_xhandles_t *h;
     const lr_extract_plan_t *plan;
 } meta_io_t;
 
 static int meta_pread(void *ctx, void *buf, size_t len, uint64_t off, lr_error_t *err)
 {
     const meta_io_t *m = ctx;
-    return rp_extract_read_ios(m->ios, m->n, m->plan, buf, len, off, err);
+    return rp_xread_plan(m->h, m->plan, buf, len, off, err);
 }
 
 static int meta_close(void *ctx, lr_error_t *err)
@@ -179,7 +178,7 @@ static int meta_close(void *ctx, lr_error_t *err)
 static const lr_io_ops_t meta_ops = {.name = "thin-meta", .pread = meta_pread, .close = meta_close};
 
 /* The pool metadata of a thin plan, opened; *io and *t are the caller's. */
-static int open_pool(lr_io_t *const *ios, size_t n, const lr_extract_plan_t *plan, lr_io_t **io,
+static int open_pool(const rp_xhandles_t *h, const lr_extract_plan_t *plan, lr_io_t **io,
                      lr_thin_t **t, lr_error_t *err)
 {
     const lr_extract_thin_t *th = plan->thin;
@@ -188,7 +187,7 @@ static int open_pool(lr_io_t *const *ios, size_t n, const lr_extract_plan_t *pla
     meta_io_t *m = malloc(sizeof(*m));
     if (!m)
         return lr_error_oom(err);
-    *m = (meta_io_t){ios, n, th->meta};
+    *m = (meta_io_t){h, th->meta};
     char name[256];
     snprintf(name, sizeof(name), "%s/%s", plan->vg, th->meta_lv);
     int rc = lr_io_new(io, &meta_ops, m, th->meta->size, name, err);
@@ -246,8 +245,7 @@ static int check_pool(const lr_extract_plan_t *plan, const lr_thin_t *t, uint64_
 /* ---- streaming ------------------------------------------------------------ */
 
 typedef struct sink {
-    lr_io_t *const *ios;
-    size_t n;
+    const rp_xhandles_t *h;
     const lr_extract_plan_t *plan;
     uint64_t bs;
     rp_out_t *o;     /* stream: the output; NULL for a read */
@@ -287,7 +285,7 @@ static int read_data(sink_t *s, uint64_t d, uint64_t from, char *buf, size_t len
         return lr_error_set(s->err, LR_EFORMAT, LR_NO_OFFSET,
                             "thin pool %s: data block %" PRIu64 " lies past its data LV %s",
                             s->plan->thin->pool, d, s->plan->thin->data_lv);
-    return rp_extract_read_ios(s->ios, s->n, data, buf, len, off + from, s->err);
+    return rp_xread_plan(s->h, data, buf, len, off + from, s->err);
 }
 
 static int stream_map(void *arg, uint64_t v, uint64_t d, uint32_t time)
@@ -312,22 +310,16 @@ static int stream_map(void *arg, uint64_t v, uint64_t d, uint32_t time)
     return rc;
 }
 
-int rp_thin_stream(lr_io_t *const *ios, size_t n, const lr_extract_plan_t *plan, rp_out_t *o,
+int rp_thin_stream(const rp_xhandles_t *h, const lr_extract_plan_t *plan, rp_out_t *o,
                    const lr_extract_opts_t *opts, char *buf, size_t bufsize, lr_error_t *err)
 {
     lr_io_t *io;
     lr_thin_t *t;
-    int rc = open_pool(ios, n, plan, &io, &t, err);
+    int rc = open_pool(h, plan, &io, &t, err);
     if (rc)
         return rc;
-    sink_t s = {.ios = ios,
-                .n = n,
-                .plan = plan,
-                .o = o,
-                .buf = buf,
-                .bufsize = bufsize,
-                .opts = opts,
-                .err = err};
+    sink_t s = {
+        .h = h, .plan = plan, .o = o, .buf = buf, .bufsize = bufsize, .opts = opts, .err = err};
     rc = check_pool(plan, t, &s.bs, err);
     /* lost ranges need nothing: the gap up to the next mapping is zeros */
     if (!rc)
@@ -353,8 +345,8 @@ static int read_map(void *arg, uint64_t v, uint64_t d, uint32_t time)
     return read_data(s, d, from - off, s->buf + (from - s->lo), (size_t)(to - from));
 }
 
-int rp_thin_read(lr_io_t *const *ios, size_t n, const lr_extract_plan_t *plan, char *buf,
-                 size_t len, uint64_t off, lr_error_t *err)
+int rp_thin_read(const rp_xhandles_t *h, const lr_extract_plan_t *plan, char *buf, size_t len,
+                 uint64_t off, lr_error_t *err)
 {
     if (off > plan->size || len > plan->size - off)
         return lr_error_set(err, LR_ERANGE, off, "read past the end of LV %s", plan->lv);
@@ -363,11 +355,10 @@ int rp_thin_read(lr_io_t *const *ios, size_t n, const lr_extract_plan_t *plan, c
         return 0;
     lr_io_t *io;
     lr_thin_t *t;
-    int rc = open_pool(ios, n, plan, &io, &t, err);
+    int rc = open_pool(h, plan, &io, &t, err);
     if (rc)
         return rc;
-    sink_t s = {
-        .ios = ios, .n = n, .plan = plan, .buf = buf, .lo = off, .hi = off + len, .err = err};
+    sink_t s = {.h = h, .plan = plan, .buf = buf, .lo = off, .hi = off + len, .err = err};
     rc = check_pool(plan, t, &s.bs, err);
     if (!rc)
         rc = lr_thin_walk_range(t, plan->thin->dev_id, off / s.bs, (off + len - 1) / s.bs, read_map,
@@ -447,20 +438,22 @@ int lr_extract_thin_info(const lr_scan_t *scan, const lr_extract_plan_t *plan,
     *out = NULL;
     if (!plan->thin)
         return lr_error_refuse(err, 0, "LV %s is not a thin LV", plan->lv);
-    lr_io_t **ios = NULL;
-    int rc = rp_extract_ios_open(scan, plan, opts, &ios, err);
+    rp_xhandles_t h;
+    int rc = rp_xhandles_open(&h, scan, plan, opts, err);
+    bool opened = !rc;
     lr_extract_thin_info_t *info = rc ? NULL : calloc(1, sizeof(*info));
     if (!rc && !info)
         rc = lr_error_oom(err);
     lr_io_t *io = NULL;
     lr_thin_t *t = NULL;
     if (!rc)
-        rc = open_pool(ios, scan->n_images, plan, &io, &t, err);
+        rc = open_pool(&h, plan, &io, &t, err);
     if (!rc)
         rc = fill_info(plan, t, info, err);
     lr_thin_free(t);
     lr_io_close(io, NULL);
-    rp_extract_ios_close(ios, scan, opts);
+    if (opened)
+        rp_xhandles_close(&h);
     if (rc) {
         lr_extract_thin_info_free(info);
         return rc;

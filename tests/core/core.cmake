@@ -9,6 +9,12 @@ lr_add_test(test_io_blockdev test_io_blockdev.c LABELS interop)
 lr_add_test(test_mda_interop test_mda_interop.c LABELS interop)
 # core's text utilities (lr/strbuf.h, lr/fmt.h); SHA-256 is checked by test_undo.
 lr_add_test(test_fmt test_fmt.c)
+# raid layouts, parity math and the dm-raid superblock (lr/raid.h).
+lr_add_test(test_raid test_raid.c)
+# the dm-snapshot COW exception store (lr/snapshot.h).
+lr_add_test(test_snapshot test_snapshot.c)
+# dm-cache metadata: crc32c, superblock, hostile trees (lr/cache.h).
+lr_add_test(test_cache test_cache.c)
 # core's write side: the undo layer and undo files (lr/undo.h; also checks
 # SHA-256) and the write transaction with its record and guard layers
 # (lr/txn.h), on scratch images.

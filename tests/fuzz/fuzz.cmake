@@ -15,8 +15,9 @@ set(LR_FUZZ_SEEDS ${CMAKE_BINARY_DIR}/fuzz-seeds)
 set(LR_FUZZ_MEM_IO ${LR_TEST_SUPPORT}/mem_io.c)
 
 # NAME -> library it exercises
-set(LR_FUZZ_TARGETS label mda text thin)
+set(LR_FUZZ_TARGETS label mda text thin lvdata)
 set(LR_FUZZ_LIB_thin lrcore)
+set(LR_FUZZ_LIB_lvdata lrcore)
 set(LR_FUZZ_LIB_label lrcore)
 set(LR_FUZZ_LIB_mda lrcore)
 set(LR_FUZZ_LIB_text lrcore)

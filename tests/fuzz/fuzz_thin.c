@@ -69,7 +69,7 @@ static void reseal(uint8_t *b, size_t n)
 {
     for (size_t i = 0; i < n / LR_THIN_BLOCK; i++) {
         uint8_t *blk = b + i * LR_THIN_BLOCK;
-        uint32_t c = lr_crc32c(0xffffffffU, blk + 4, LR_THIN_BLOCK - 4) ^ (i ? 121107u : 160774u);
+        uint32_t c = lr_crc32c_block(blk, LR_THIN_BLOCK, i ? 121107u : 160774u);
         for (int k = 0; k < 4; k++)
             blk[k] = (uint8_t)(c >> (8 * k));
     }

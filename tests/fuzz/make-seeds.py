@@ -43,7 +43,7 @@ SECTOR = 512
 MDA_SEED_MAX = 96 << 10
 SCAN_SEED_MAX = 192 << 10
 IMAGE_SEED_MAX = 64 << 10
-SUBS = ("label", "mda", "text", "scan", "plan", "thin", "image")
+SUBS = ("label", "mda", "text", "scan", "plan", "thin", "image", "lvdata")
 
 
 def read_devices(fixture_dir):
@@ -209,6 +209,25 @@ def image_seeds(out, fixtures_dir):
             out.put("image", "history-disk.img.gz", f.read()[:IMAGE_SEED_MAX])
 
 
+def lvdata_seeds(out, fixtures_dir):
+    """the metadata LVs of the LV data fixtures (docs/fixtures.md): dm-cache
+    metadata (cache: extents 20 and 42, two of them), COW stores (snap:
+    extents 32, 36, 40), _rmeta superblocks (raid: r4's image 0 at extent 0)"""
+    extent, pe_start = 65536, 1048576
+    picks = (("cache", "pv0.img.gz", 20, 2), ("cache", "pv0.img.gz", 42, 2),
+             ("snap", "pv0.img.gz", 32, 4), ("snap", "pv0.img.gz", 40, 20),
+             ("raid", "pv0.img.gz", 0, 1))
+    for fixture, img, start, count in picks:
+        path = os.path.join(fixtures_dir, fixture, img)
+        if not os.path.isfile(path):
+            continue
+        with gzip.open(path, "rb") as f:
+            data = f.read()
+        at = pe_start + start * extent
+        out.put("lvdata", "%s-extent%d" % (fixture, start),
+                trim(data[at:at + count * extent], count * extent))
+
+
 def main():
     if len(sys.argv) != 3:
         sys.stderr.write("usage: make-seeds.py FIXTURES_DIR OUT_DIR\n")
@@ -265,6 +284,8 @@ def main():
             pair = cuts[0].ljust(width, b"\0") + cuts[-1].ljust(width, b"\0")
             out.put("scan", "%s-pair" % fixture, pair)
             out.put("scan", "%s-pair-variant5" % fixture, pair + b"\5")
+
+    lvdata_seeds(out, fixtures_dir)
 
     # the restore planner runs on scanned images: the same seeds
     for name in sorted(os.listdir(os.path.join(out_dir, "scan"))):

@@ -42,6 +42,22 @@ if(LR_BASH)
                    $<TARGET_FILE:lvmrepair> ${LR_FIXTURES} $<TARGET_FILE:lvmrepair_fault>)
   set_tests_properties(restore_cli PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 600)
 
+  # raid extraction on the committed fixtures/raid (no root needed)
+  add_test(NAME extract_raid
+           COMMAND ${LR_BASH} ${CMAKE_CURRENT_LIST_DIR}/interop/extract-raid.sh
+                   $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
+  set_tests_properties(extract_raid PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 900)
+  # old-style snapshots on the committed fixtures/snap
+  add_test(NAME extract_snap
+           COMMAND ${LR_BASH} ${CMAKE_CURRENT_LIST_DIR}/interop/extract-snap.sh
+                   $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
+  set_tests_properties(extract_snap PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+  # cache LVs (dm-cache metadata by cache_restore) on the committed fixtures/cache
+  add_test(NAME extract_cache
+           COMMAND ${LR_BASH} ${CMAKE_CURRENT_LIST_DIR}/interop/extract-cache.sh
+                   $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
+  set_tests_properties(extract_cache PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+
   foreach(t history reinit stale-pv label-header-zeroed second-mda-only gpt wrapped fault damaged
             lv lv-stacked busy)
     string(REPLACE "-" "_" name "restore_interop_${t}")

@@ -91,6 +91,13 @@ static void test_inspect(void **state)
     lr_test_expect_fail(lr_extract_thin_info(NULL, NULL, NULL, &info, NULL), -EINVAL,
                         "lr_extract_thin_info (no plan)");
     assert_null(info);
+    lr_raid_sb_t sb;
+    lr_test_expect_fail(lr_extract_raid_sb(NULL, NULL, 0, 0, NULL, &sb, NULL), -EINVAL,
+                        "lr_extract_raid_sb (no plan)");
+    lr_extract_legdiff_t *legs = NULL;
+    lr_test_expect_fail(lr_extract_compare_legs(NULL, 0, 0, "x", NULL, &legs, NULL), -EINVAL,
+                        "lr_extract_compare_legs (no session)");
+    assert_null(legs);
 }
 
 static void test_repair_plan(void **state)

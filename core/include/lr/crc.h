@@ -18,4 +18,9 @@ uint32_t lr_crc(uint32_t initial, const void *buf, size_t len);
  * lr_crc32c(0xffffffff, ...) ^ salt. Chain pieces through `seed`. */
 uint32_t lr_crc32c(uint32_t seed, const void *buf, size_t len);
 
+/* persistent-data's dm_bm_checksum of a metadata block (dm-thin and
+ * dm-cache metadata): lr_crc32c(0xffffffff) over the len - 4 bytes after the
+ * block's le32 checksum field, XORed with the structure's salt. len >= 4. */
+uint32_t lr_crc32c_block(const void *block, size_t len, uint32_t salt);
+
 #endif

@@ -1,16 +1,28 @@
 /* lvmrescue repair: copying an LV's contents, as one version of the VG maps
  * them, out of the scanned images into a file.
  *
- * Supported: striped segments (linear is striped with one stripe),
- * mirror / raid1 segments through their first leg whose PVs are all present
- * (the legs hold the same data), and thin LVs, read through their pool's
- * dm-thin metadata (lr/thin.h): each mapped block from the pool's data LV,
- * unmapped blocks as zeros (holes in the output). Every other segment type is refused with a
- * message naming the type and the segment. The mapping follows LVM2: a PV
- * extent e is at byte pv_start + pe_start*512 + e*extent_size*512 of the
- * image holding the PV; in a striped segment of n stripes, chunk k of
- * stripe_size sectors is on stripe k % n at chunk (k / n) of that stripe's
- * area.
+ * Supported: striped segments (linear is striped with one stripe), mirror /
+ * raid1 segments through their first leg whose PVs are all present (the legs
+ * hold the same data), and raid0, raid0_meta, raid4, raid5 (every layout),
+ * raid6 (every layout) and raid10 (near copies) over their image LVs, the
+ * chunk placement and parity being core's (lr/raid.h). A raid4/5/6 segment
+ * with up to one (raid6: two) image unreadable (its PVs not among the
+ * images, or the image replaced by an "error" segment) is read degraded:
+ * the missing chunks are rebuilt from parity; a raid10 one reads the other
+ * copy. The _rmeta LVs are never needed for the data. An old-style
+ * snapshot, named as lvs shows it (its COW LV) or by its "snapshotN" LV, is
+ * read as its origin with the chunks its COW exception store holds
+ * replaced (a snapshot whose COW header is marked invalid is refused).
+ * A cache LV (a cache pool, not a cachevol) is read as its origin with the
+ * blocks the dm-cache metadata (lr/cache.h) marks dirty taken from the
+ * cache pool's data LV. A thin LV is read through its pool's dm-thin
+ * metadata (lr/thin.h): each mapped block from the pool's data LV, unmapped
+ * blocks as zeros (holes in the output). Every other segment type
+ * (thin-pool, writecache, vdo, integrity ...) is refused with a message
+ * naming the type and the segment. The mapping follows LVM2: a PV extent e
+ * is at byte pv_start + pe_start*512 + e*extent_size*512 of the image
+ * holding the PV; in a striped segment of n stripes, chunk k of stripe_size
+ * sectors is on stripe k % n at chunk (k / n) of that stripe's area.
  *
  * It works in two steps: lr_extract_plan resolves the LV into pieces (which
  * image, which bytes) and refuses before anything is written; lr_extract_run
@@ -30,6 +42,8 @@
 #include "lr/error.h"
 #include "lr/io.h"
 #include "lr/meta.h"
+#include "lr/raid.h"
+#include "lr/snapshot.h"
 #include "lr/scan.h"
 #include "lr/thin.h"
 
@@ -45,9 +59,48 @@ typedef struct lr_extract_stripe {
                         area's first byte (its start extent) */
 } lr_extract_stripe_t;
 
+typedef struct lr_extract_piece lr_extract_piece_t;
+
+/* One image of a raid0/4/5/6/10 segment: the image LV's own map. */
+typedef struct lr_extract_leg {
+    char *lv;      /* image LV ("lv_rimage_1") */
+    char *meta_lv; /* its _rmeta LV, NULL when the segment has none */
+    bool missing;  /* unreadable: PVs not among the images, or an error segment */
+    uint64_t size; /* bytes of the image planned (the segment's area) */
+    size_t n_pieces;
+    lr_extract_piece_t *pieces; /* offsets from the area start; NULL when missing */
+    size_t n_meta_pieces;
+    lr_extract_piece_t *meta_pieces; /* the _rmeta LV's map; NULL when unreadable */
+} lr_extract_leg_t;
+
+/* An old-style snapshot, read as its origin with the chunks the COW LV's
+ * exception store (lr/snapshot.h) holds copies of replaced by them. */
+typedef struct lr_extract_snap {
+    char *snapshot_lv;       /* the hidden LV with the "snapshot" segment ("snapshot0") */
+    char *origin, *cow;      /* LV names */
+    uint32_t chunk_size;     /* sectors, from the COW header */
+    uint32_t seg_chunk_size; /* sectors, as the segment says */
+    bool valid;              /* the COW header's valid flag */
+    size_t n_exceptions;
+    lr_snap_exception_t *exceptions; /* sorted by old_chunk, one per chunk */
+    uint64_t chunks_used;            /* COW chunks in use (header, areas, data) */
+    uint64_t chunks_total;           /* COW LV size in chunks */
+    uint64_t origin_size, cow_size;  /* bytes */
+    size_t n_origin, n_cow;
+    lr_extract_piece_t *origin_pieces, *cow_pieces;
+    /* a dm-cache LV read the same way: origin = the _corig LV, cow = the
+     * cache pool's data LV, exceptions = the dirty blocks (origin block ->
+     * cache block), chunk_size = the cache block size */
+    bool cache;
+    char *cache_mode;       /* the pool's cache_mode, NULL when absent */
+    uint32_t cache_version; /* dm-cache metadata version */
+    bool clean_shutdown;    /* without it every cached block counts as dirty */
+    uint64_t cache_mapped;  /* cache blocks holding origin blocks */
+} lr_extract_snap_t;
+
 /* A run of the LV that maps through one segment (of the LV itself or, for
  * mirror/raid1, of the chosen leg). */
-typedef struct lr_extract_piece {
+struct lr_extract_piece {
     uint64_t lv_offset;  /* bytes from the LV start */
     uint64_t length;     /* bytes */
     uint64_t seg_offset; /* where lv_offset falls inside the (striped)
@@ -56,8 +109,16 @@ typedef struct lr_extract_piece {
     char *segtype;       /* type of the LV's own segment ("striped", "mirror", "raid1") */
     char *via;           /* leg LV read through ("lv_mimage_0"), NULL when direct */
     size_t n_stripes;
-    lr_extract_stripe_t *stripes;
-} lr_extract_piece_t;
+    lr_extract_stripe_t *stripes; /* PV stripes; none for a raid piece */
+    /* raid0/4/5/6/10 over image LVs (n_legs > 0, n_stripes == 0): logical
+     * chunk placement by lr_raid_map with chunk bytes per chunk */
+    lr_raid_layout_t raid;
+    unsigned copies; /* raid10 data_copies */
+    size_t n_legs;
+    lr_extract_leg_t *legs;  /* in the segment's image order */
+    size_t n_missing_legs;   /* > 0: degraded (rebuilt from parity / another copy) */
+    lr_extract_snap_t *snap; /* an old-style snapshot (the only piece); else NULL */
+};
 
 typedef struct lr_extract_plan lr_extract_plan_t;
 
@@ -83,6 +144,7 @@ struct lr_extract_plan {
     uint64_t extent_size; /* bytes */
     size_t n_pieces;
     lr_extract_piece_t *pieces; /* in LV order, covering [0, size) */
+    size_t n_degraded;          /* pieces read degraded (n_missing_legs > 0) */
     size_t n_images;            /* images read (distinct), for messages */
     int *images;                /* their indexes into scan->images */
     lr_extract_thin_t *thin;    /* a thin LV (no pieces): read through the pool;
@@ -90,14 +152,21 @@ struct lr_extract_plan {
 };
 
 /* Resolves LV `lv` (its name in that version) of version `version` of VG
- * `vg` of the scan. Errors, each with a message the CLI can print as is:
+ * `vg` of the scan. For a snapshot this reads the COW LV's header and
+ * exception table from the images (opened read-only by path). Errors, each
+ * with a message the CLI can print as is:
  *   LR_ENOTFOUND  no LV of that name (the message lists the version's LVs);
- *   LR_EREFUSED   a segment type other than striped/linear/mirror/raid1/
- *                 thin (named; a thin LV whose pool is not in the version or
- *                 has an external origin), PVs not among the images (each named by key,
- *                 UUID and device hint; for mirror/raid1 when no leg has all
- *                 its PVs), or only partial copies of the version;
- *   LR_EFORMAT    the map is inconsistent (gaps, areas beyond a PV's
+ *   LR_EREFUSED   a segment type that cannot be extracted (named), PVs not
+ *                 among the images (each named by key, UUID and device hint;
+ *                 for mirror/raid1 when no leg has all its PVs; for raid
+ *                 levels when more images are missing than the parity or
+ *                 the copies cover, naming the type and the images), a
+ *                 snapshot whose COW header is marked invalid, a thin LV
+ *                 whose pool is not in the version or has an external
+ *                 origin, or only partial copies of the version;
+ *   LR_EFORMAT    a snapshot's COW store is damaged (no header, an
+ *                 exception pointing outside the COW or the origin), or
+ *                 the map is inconsistent (gaps, areas beyond a PV's
  *                 pe_count, a stripe area running past its image, legs
  *                 nested deeper than LR_EXTRACT_MAX_DEPTH).
  * A thin LV's plan holds the plans of its pool's metadata and data LVs
@@ -180,5 +249,52 @@ int lr_extract_thin_info(const lr_scan_t *scan, const lr_extract_plan_t *plan,
 
 /* Frees an info. NULL is accepted. */
 void lr_extract_thin_info_free(lr_extract_thin_info_t *info);
+
+/* The dm-raid superblock of leg `leg` of raid piece `piece` of the plan,
+ * read from its _rmeta LV (same opts->ios rule as lr_extract_run). 0 with
+ * *out filled; LR_ENOTFOUND when the leg has no readable _rmeta LV or the
+ * magic is absent (a zeroed or never written superblock); -EINVAL for a
+ * piece or leg out of range. Extraction never depends on it: callers use it
+ * to report failed or out-of-sync images. */
+int lr_extract_raid_sb(const lr_scan_t *scan, const lr_extract_plan_t *plan, size_t piece,
+                       size_t leg, const lr_extract_opts_t *opts, lr_raid_sb_t *out,
+                       lr_error_t *err);
+
+/* Where the legs of a mirror / raid1 LV differ (a split-brain hint): every
+ * segment of type mirror or raid1 whose legs are LVs is read leg by leg and
+ * compared, sector by sector, with its first readable leg. */
+typedef struct lr_extract_range {
+    uint64_t offset, length; /* bytes of the LV */
+} lr_extract_range_t;
+
+#define LR_EXTRACT_MAX_RANGES 32
+
+typedef struct lr_extract_legdiff {
+    size_t n_legs;
+    char **legs;       /* leg LV names, in the first compared segment's order */
+    bool *readable;    /* every segment of this leg could be read */
+    size_t n_segments; /* mirror/raid1 segments compared */
+    uint64_t compared; /* bytes compared (per leg) */
+    uint64_t differ;   /* bytes where some readable leg differs from the first */
+    size_t n_ranges;   /* at most LR_EXTRACT_MAX_RANGES, merged */
+    lr_extract_range_t ranges[LR_EXTRACT_MAX_RANGES];
+    bool more_ranges; /* differences past the last range listed */
+    /* raid1: each leg's dm-raid superblock, from its _rmeta LV (first
+     * segment), when one could be read (has_sb) */
+    bool *has_sb;
+    lr_raid_sb_t *sb;
+    char **meta_lv; /* the _rmeta LV read, NULL when none */
+} lr_extract_legdiff_t;
+
+/* Compares the legs of LV `lv` of that version (same opts->ios rule as
+ * lr_extract_run). *out is NULL (and 0 returned) when the LV has no
+ * mirror/raid1 segment over leg LVs; else owned by the caller
+ * (lr_extract_legdiff_free). Read errors as lr_extract_run. */
+int lr_extract_compare_legs(const lr_scan_session_t *session, size_t vg, size_t version,
+                            const char *lv, const lr_extract_opts_t *opts,
+                            lr_extract_legdiff_t **out, lr_error_t *err);
+
+/* Frees a comparison. NULL is accepted. */
+void lr_extract_legdiff_free(lr_extract_legdiff_t *d);
 
 #endif

@@ -1,0 +1,49 @@
+#!/bin/bash
+# extract-cache.sh LVMREPAIR FIXTURES - --extract of cache LVs of
+# fixtures/cache (LVM2 metadata loaded by real LVM2, dm-cache metadata
+# written by cache_restore, data by fixtures/make-cache.py): the origin with
+# the dirty blocks merged from the cache data LV must equal the known
+# content; the mapped and dirty counts must be cache_dump's (truth/); a
+# damaged superblock or tree is refused naming the block, nothing written.
+set -u
+BIN=$1
+FIX=$2/cache
+MK=$2/make-cache.py
+. "$(dirname "$0")/extract-lib.sh"
+
+for lv in data data2; do
+    python3 "$MK" pattern "$lv" >"$T/want"
+    run 0 "$lv" "$FIX/pv0.img.gz" || continue
+    cmp -s "$T/out" "$T/want" || fail "$lv: extracted data differs"
+    mapped=$(grep -c "<mapping " "$FIX/truth/cache_dump-$lv.xml")
+    dirty=$(grep -c 'dirty="true"' "$FIX/truth/cache_dump-$lv.xml")
+    grep -q "$mapped of 8 cache blocks in use, $dirty dirty merged from ${lv}_cpool_cdata" "$T/stderr" ||
+        fail "$lv: counts differ from cache_dump ($mapped mapped, $dirty dirty): $(cat "$T/stderr")"
+done
+
+# writecache: refused by name, nothing written
+run 1 wc "$FIX/pv0.img.gz" && {
+    grep -q "segment type 'writecache' cannot be extracted.*not yet written back" "$T/stderr" ||
+        fail "wc: $(cat "$T/stderr")"
+    [ -e "$T/out" ] && fail "wc: output written"
+}
+
+# damage, on copies: data's metadata LV starts at extent 20 (1 MiB + 20 * 64 KiB)
+gzip -dc "$FIX/pv0.img.gz" >"$T/pv0.img"
+meta=$((1048576 + 20 * 65536))
+cp "$T/pv0.img" "$T/bad.img"
+printf 'X' | dd of="$T/bad.img" bs=1 seek=$((meta + 300)) conv=notrunc status=none
+run 2 data "$T/bad.img" && {
+    grep -q "data_cpool_cmeta.*superblock: checksum mismatch" "$T/stderr" || fail "bad sb: $(cat "$T/stderr")"
+    [ -e "$T/out" ] && fail "bad superblock: output written"
+}
+cp "$T/pv0.img" "$T/bad.img"
+for b in $(seq 1 31); do
+    printf 'X' | dd of="$T/bad.img" bs=1 seek=$((meta + b * 4096 + 100)) conv=notrunc status=none
+done
+run 2 data "$T/bad.img" && {
+    grep -q "data_cpool_cmeta.*\(btree node\|array block\) [0-9]*: checksum mismatch" "$T/stderr" ||
+        fail "bad tree: $(cat "$T/stderr")"
+}
+
+finish
