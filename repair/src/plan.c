@@ -24,6 +24,8 @@ static void free_changes(lr_repair_plan_t *p)
         free(p->changes[i].old_name);
     }
     free(p->changes);
+    lr_diff_free(p->diff);
+    p->diff = NULL;
 }
 
 void lr_repair_plan_free(lr_repair_plan_t *p)

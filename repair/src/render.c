@@ -63,6 +63,39 @@ static void render_version(const lr_repair_plan_t *p, lr_strbuf_t *b)
                      p->host, when(p->time, t, sizeof(t)));
 }
 
+/* Whether a diff change is one of the LV lines above (an LV that comes
+ * back, goes away, is renamed or resized). */
+static bool in_summary(const lr_repair_plan_t *p, const lr_diff_change_t *c)
+{
+    if (c->obj != LR_DIFF_LV || c->kind == LR_DIFF_MOVED || c->kind == LR_DIFF_RETYPED ||
+        c->kind == LR_DIFF_CHANGED)
+        return false;
+    for (size_t i = 0; i < p->n_changes; i++) {
+        const lr_repair_change_t *s = &p->changes[i];
+        if (strcmp(s->name, c->name) == 0 || (s->old_name && strcmp(s->old_name, c->name) == 0))
+            return true;
+    }
+    return false;
+}
+
+/* Every other difference, so a change the LV lines do not cover (a
+ * setting, a tag, a hidden LV, a nested section) is never hidden behind
+ * "no LV ... changes". */
+static void render_diff(const lr_repair_plan_t *p, lr_strbuf_t *b)
+{
+    const lr_diff_t *d = p->diff;
+    size_t n = 0;
+    for (size_t i = 0; d && i < d->n_changes; i++)
+        n += !in_summary(p, &d->changes[i]);
+    if (!n)
+        return;
+    lr_strbuf_printf(b, "  and %zu other difference%s (newest -> restored):\n", n,
+                     n == 1 ? "" : "s");
+    for (size_t i = 0; i < d->n_changes; i++)
+        if (!in_summary(p, &d->changes[i]))
+            lr_strbuf_printf(b, "    %s\n", d->changes[i].text);
+}
+
 static void render_changes(const lr_repair_plan_t *p, lr_strbuf_t *b)
 {
     char s1[32], s2[32];
@@ -95,6 +128,7 @@ static void render_changes(const lr_repair_plan_t *p, lr_strbuf_t *b)
             break;
         }
     }
+    render_diff(p, b);
 }
 
 static void render_pvs(const lr_repair_plan_t *p, lr_strbuf_t *b)

@@ -30,3 +30,7 @@ if(LR_PYTHON3)
                    sh $<TARGET_FILE:test_diff> ${LR_FIXTURES}/history/disk.img.gz ${LR_PYTHON3})
 endif()
 
+
+# The diff at every depth: nested sections, segment settings, renames of
+# LVs other LVs name, and the property test over random edits of real texts.
+lr_add_test(test_diff_deep test_diff_deep.c LIBS lrscan)

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lr/diff.h"
 #include "lr/error.h"
 #include "lr/io.h"
 #include "lr/label.h"
@@ -159,6 +160,11 @@ typedef struct lr_repair_plan {
     uint64_t newest_seqno; /* 0 when none */
     size_t n_changes;
     lr_repair_change_t *changes;
+    /* Every difference at any depth, from the newest complete version (old
+     * side) to the restored one (new side), as lr_diff_vgs reports it; NULL
+     * when there is no newest version to compare with (or it is the one
+     * restored). Owned by the plan. */
+    lr_diff_t *diff;
     /* Where it goes. */
     size_t n_images;
     lr_repair_image_t *images;
