@@ -34,3 +34,10 @@ endif()
 # The diff at every depth: nested sections, segment settings, renames of
 # LVs other LVs name, and the property test over random edits of real texts.
 lr_add_test(test_diff_deep test_diff_deep.c LIBS lrscan)
+
+# LV counts equal LVM2's lv_count on a VG with old-style snapshots (loaded
+# with vgcfgrestore --force on a loop device). Needs root, losetup, lvm2;
+# prints "SKIPPED: lvcount-interop (reason)" and exits 77 without them.
+add_test(NAME lvcount-interop
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/lvcount-interop.sh $<TARGET_FILE:lvmscan>)
+set_tests_properties(lvcount-interop PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 300)
