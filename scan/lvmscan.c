@@ -801,7 +801,7 @@ static int parse_args(int argc, char **argv, cli_t *cli)
             usage(stdout);
             exit(EXIT_FOUND);
         case 'V':
-            printf("lvmscan %s\n", LR_VERSION);
+            printf("lvmscan (lvmrescue) %s\n", LR_VERSION);
             exit(EXIT_FOUND);
         default:
             bad_option(argv, longopts);

@@ -114,7 +114,7 @@ static int parse_args(int argc, char **argv, cli_t *cli)
             usage(stdout);
             exit(EXIT_OK);
         case 'V':
-            printf("lvmtui %s\n", LR_VERSION);
+            printf("lvmtui (lvmrescue) %s\n", LR_VERSION);
             exit(EXIT_OK);
         default:
             return -1;

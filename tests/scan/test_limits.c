@@ -488,6 +488,10 @@ static void test_doc_matches_headers(void **state)
         {"LR_SCAN_DEFAULT_MAX_COPIES", LR_SCAN_DEFAULT_MAX_COPIES},
         {"LR_SCAN_MAX_ITEMS", LR_SCAN_MAX_ITEMS},
         {"LR_SCAN_DEFAULT_BUFFER", LR_SCAN_DEFAULT_BUFFER},
+        {"LR_SCAN_MAX_LABELS", LR_SCAN_MAX_LABELS},
+        {"LR_SCAN_MAX_HEADERS", LR_SCAN_MAX_HEADERS},
+        {"LR_SCAN_MAX_AREAS", LR_SCAN_MAX_AREAS},
+        {"LR_SCAN_MAX_INFER", LR_SCAN_MAX_INFER},
 #endif
     };
     char *doc = lr_test_slurp(LR_FIXTURES "/../docs/limits.md", NULL);

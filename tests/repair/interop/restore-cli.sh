@@ -200,6 +200,10 @@ run 0 --diff seqno=15 seqno=16 --json "$GZ"
 has '"changes"'
 run 0 --export seqno=15 "$GZ"
 has "seqno = 15"
+has "# Load it with: vgcfgrestore -f FILE vg0"
+# a PV whose label is gone: the export says what LVM2 needs first
+run 0 --export seqno=11 "$FIX/label-zeroed/disk.img.gz"
+has "#   pvcreate --uuid cnciHN-JZ2V-B2ke-Kd2R-wlT6-JokQ-ACjPSf --restorefile FILE DEVICE"
 run 0 --export seqno=15 -o "$T/vg0.vg" "$GZ"
 grep -q "^seqno = 15$" "$T/vg0.vg" || fail "exported file is not seqno 15"
 run 1 --export seqno=15 -o "$T/vg0.vg" "$GZ"
