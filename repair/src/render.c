@@ -36,6 +36,32 @@ static const char *what_name(lr_repair_what_t w)
     return "?";
 }
 
+/* Why no header points at the highest seqno: only what the scan's evidence
+ * says (the VG status), never a guess presented as fact. */
+static void render_uncommitted(const lr_repair_plan_t *p, lr_strbuf_t *b)
+{
+    unsigned long long m = (unsigned long long)p->max_seqno;
+    if (p->max_seqno_abandoned)
+        lr_strbuf_printf(b,
+                         "            (seqno %llu was abandoned: a lower seqno is committed "
+                         "over it, as a vgcfgrestore writes the restored version as its old "
+                         "seqno + 1; the new copy goes above it anyway)\n",
+                         m);
+    else if (p->max_seqno_interrupted)
+        lr_strbuf_printf(b,
+                         "            (seqno %llu was written but not committed: its text is "
+                         "in the ring right after the committed version and no header points "
+                         "at it, as when a run stops between the text and the header write; "
+                         "the new copy goes above it anyway)\n",
+                         m);
+    else
+        lr_strbuf_printf(b,
+                         "            (no intact metadata area header points at a copy of "
+                         "seqno %llu; the scan cannot tell why: damaged or lost headers, or "
+                         "only damaged copies carry it; the new copy goes above it anyway)\n",
+                         m);
+}
+
 static void render_version(const lr_repair_plan_t *p, lr_strbuf_t *b)
 {
     char t[64];
@@ -53,12 +79,7 @@ static void render_version(const lr_repair_plan_t *p, lr_strbuf_t *b)
         p->max_seqno_committed ? "" : ", not committed", (unsigned long long)p->text_size,
         p->text_crc);
     if (!p->max_seqno_committed)
-        lr_strbuf_printf(b,
-                         "            (no metadata area header points at a copy of seqno %llu: "
-                         "it was written but not committed, e.g. by a run that stopped "
-                         "between the text and the header write, or only damaged copies "
-                         "carry it; the new copy goes above it anyway)\n",
-                         (unsigned long long)p->max_seqno);
+        render_uncommitted(p, b);
     lr_strbuf_printf(b, "            description \"%s\", host %s, time %s\n", p->description,
                      p->host, when(p->time, t, sizeof(t)));
 }

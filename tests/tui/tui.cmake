@@ -36,3 +36,8 @@ add_test(NAME tui-cli
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/cli.sh $<TARGET_FILE:lvmtui>
                  $<TARGET_FILE:lvmrepair> $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
 set_tests_properties(tui-cli PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
+
+# Ctrl-C exits 130 (lvmtui.1), in a real terminal (SKIPPED without tmux).
+add_test(NAME tui-sigint
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/sigint-tmux.sh $<TARGET_FILE:lvmtui> ${LR_FIXTURES})
+set_tests_properties(tui-sigint PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)

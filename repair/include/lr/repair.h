@@ -189,6 +189,12 @@ typedef struct lr_repair_plan {
     bool version_committed;
     bool max_seqno_committed;
     bool newest_committed;
+    /* Why the highest seqno is not committed, as the scan's VG status says
+     * (LR_SCAN_VG_ABANDONED / LR_SCAN_VG_INTERRUPTED): a vgcfgrestore
+     * committed a lower seqno over it, or its header write never happened;
+     * both false when the scan cannot tell (damaged copies, lost headers). */
+    bool max_seqno_abandoned;
+    bool max_seqno_interrupted;
 } lr_repair_plan_t;
 
 /* LVM2 keeps a VG's seqno in 32 bits (import_vsn1.c reads it with
