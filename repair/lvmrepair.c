@@ -534,14 +534,18 @@ static int confirm(const char *question, bool yes)
         return 1;
     if (!isatty(STDIN_FILENO))
         return -1;
-    fprintf(stderr, "%s [y/N] ", question);
+    /* The one confirmation rule of lvmrepair and lvmtui (docs/lvmrepair.md):
+     * a write goes ahead only on the word yes; anything else, y included,
+     * or the end of input, cancels. */
+    fprintf(stderr, "%s Type yes to write [yes/N] ", question);
     fflush(stderr);
     char line[64];
     if (!fgets(line, sizeof(line), stdin)) {
         fputc('\n', stderr);
         return 0;
     }
-    return line[0] == 'y' || line[0] == 'Y';
+    line[strcspn(line, "\r\n")] = '\0';
+    return strcmp(line, "yes") == 0;
 }
 
 /* EXIT_OK when confirmed; else says why nothing is written. */
