@@ -82,6 +82,8 @@ typedef enum lr_tui_prompt {
     LR_TUI_PROMPT_EXPORT,    /* "e": the file to write */
     LR_TUI_PROMPT_CONFIRM,   /* restore review: type yes and Enter */
     LR_TUI_PROMPT_OVERWRITE, /* export: the file exists; type yes to replace it */
+    LR_TUI_PROMPT_SIDE,      /* R in a diff: which side to restore; Enter or o the
+                                older (the default), n the newer, Esc cancels */
 } lr_tui_prompt_t;
 
 /* Where the restore review stands. */
