@@ -633,12 +633,30 @@ static int make_copies(const args_t *a, lr_repair_plan_t *p, lr_error_t *err)
     for (size_t i = 0; i < p->n_images; i++) {
         char *dst = NULL;
         uint64_t data = 0;
-        int rc = lr_repair_copy_image(p->images[i].path, a->output, a->force, &dst, &data, err);
+        /* the plan already names the copy (point_at_copies): copy from the
+         * original the user gave */
+        int rc = lr_repair_copy_image(a->images[i], a->output, a->force, &dst, &data, err);
         if (!rc)
             rc = lr_repair_plan_set_image_path(p, i, dst, err);
         if (!rc)
             fprintf(stderr, "%s: copied %s to %s (%" PRIu64 " bytes of data)\n", prog, a->images[i],
                     dst, data);
+        free(dst);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* With --output the plan shown names the copies as the targets of its
+ * writes, not the originals, which are only read. */
+static int point_at_copies(const args_t *a, lr_repair_plan_t *p, lr_error_t *err)
+{
+    for (size_t i = 0; i < p->n_images; i++) {
+        char *dst = NULL;
+        int rc = lr_repair_copy_path(p->images[i].path, a->output, &dst, err);
+        if (!rc)
+            rc = lr_repair_plan_set_image_path(p, i, dst, err);
         free(dst);
         if (rc)
             return rc;
@@ -692,6 +710,8 @@ static int plan(const args_t *a, const scanned_t *s, lr_repair_plan_t **p)
     lr_error_clear(&err);
     int rc = lr_repair_plan_new(s->session, s->ios, &o, p, &err);
     char *text = NULL;
+    if (!rc && a->output)
+        rc = point_at_copies(a, *p, &err);
     if (!rc)
         rc = lr_repair_plan_render(*p, &text, &err);
     if (!rc) {

@@ -186,6 +186,11 @@ echo "ok: default undo file; --apply-undo refuses a changed image unless --force
 
 # ---- --output: repaired copies, originals untouched (also from .gz)
 mkdir "$T/out"
+# the plan names the copy as the target of every write, never the original
+run 0 --restore seqno=15 --dry-run --output "$T/out" "$GZ"
+has "1. $T/out/disk.img bytes"
+has "2. $T/out/disk.img bytes"
+printf '%s\n' "$OUT" | grep -q "disk.img.gz bytes" && fail "the --output plan names the original"
 run 0 --restore seqno=15 --yes --output "$T/out" "$GZ"
 [ "$(hash "$GZ")" = "$GZH" ] || fail "--output changed the original"
 [ -f "$T/out/disk.img" ] || fail "no copy in --output"
