@@ -73,3 +73,10 @@ if(LR_PYTHON3_ST)
                      sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES} ${LR_PYTHON3_ST})
   endforeach()
 endif()
+# --no-text-search: only what the headers point at, never intact copies
+# listed as fragments, and the counts agree (copies == the VGs' copies).
+if(LR_PYTHON3_ST)
+  add_test(NAME no-text-search-counts
+           COMMAND sh -c "\"$1\" --no-text-search --json \"$2/history/disk.img.gz\" | \"$3\" -c 'import json,sys; d=json.load(sys.stdin); c=d[\"copies\"]; assert all(x[\"found_by\"]!=\"fragment\" for x in c), c; assert len(c)==sum(v[\"copies\"] for v in d[\"vgs\"]), (len(c), d[\"vgs\"]); assert all(x[\"committed\"] and not x[\"partial\"] and x[\"seqno\"]==16 for x in c), c; print(len(c), \"copy, committed seqno 16\")'"
+                   sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES} ${LR_PYTHON3_ST})
+endif()
