@@ -206,7 +206,7 @@ static bool parse_opt(args_t *a, int c, const char *arg)
         usage(stdout);
         return stop(a, EXIT_OK);
     case OPT_VERSION:
-        printf("%s %s\n", cli_prog, LR_VERSION);
+        printf("lvmrepair (lvmrescue) %s\n", LR_VERSION);
         return stop(a, EXIT_OK);
     default:
         fprintf(stderr, "(see %s --help)\n", cli_prog);

@@ -27,6 +27,7 @@
 #include "lr/export.h"
 #include "lr/extract.h"
 #include "lr/fmt.h"
+#include "lr/meta.h"
 #include "lr/repair.h"
 #include "lr/safety.h"
 #include "lr/scan.h"
@@ -203,14 +204,18 @@ static int confirm(const char *question, bool yes)
         return 1;
     if (!isatty(STDIN_FILENO))
         return -1;
-    fprintf(stderr, "%s [y/N] ", question);
+    /* The one confirmation rule of lvmrepair and lvmtui (docs/lvmrepair.md):
+     * a write goes ahead only on the word yes; anything else, y included,
+     * or the end of input, cancels. */
+    fprintf(stderr, "%s Type yes to write [yes/N] ", question);
     fflush(stderr);
     char line[64];
     if (!fgets(line, sizeof(line), stdin)) {
         fputc('\n', stderr);
         return 0;
     }
-    return line[0] == 'y' || line[0] == 'Y';
+    line[strcspn(line, "\r\n")] = '\0';
+    return strcmp(line, "yes") == 0;
 }
 
 /* EXIT_OK when confirmed; else says why nothing is written. */
@@ -363,12 +368,30 @@ static int make_copies(const args_t *a, lr_repair_plan_t *p, lr_error_t *err)
     for (size_t i = 0; i < p->n_images; i++) {
         char *dst = NULL;
         uint64_t data = 0;
-        int rc = lr_repair_copy_image(p->images[i].path, a->output, a->force, &dst, &data, err);
+        /* the plan already names the copy (point_at_copies): copy from the
+         * original the user gave */
+        int rc = lr_repair_copy_image(a->images[i], a->output, a->force, &dst, &data, err);
         if (!rc)
             rc = lr_repair_plan_set_image_path(p, i, dst, err);
         if (!rc)
             fprintf(stderr, "%s: copied %s to %s (%" PRIu64 " bytes of data)\n", cli_prog,
                     tty(a->images[i]), tty(dst), data);
+        free(dst);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* With --output the plan shown names the copies as the targets of its
+ * writes, not the originals, which are only read. */
+static int point_at_copies(const args_t *a, lr_repair_plan_t *p, lr_error_t *err)
+{
+    for (size_t i = 0; i < p->n_images; i++) {
+        char *dst = NULL;
+        int rc = lr_repair_copy_path(p->images[i].path, a->output, &dst, err);
+        if (!rc)
+            rc = lr_repair_plan_set_image_path(p, i, dst, err);
         free(dst);
         if (rc)
             return rc;
@@ -459,6 +482,8 @@ static int plan_lv(const args_t *a, const scanned_t *s, lr_repair_plan_t **p)
                         : lr_error_set(&err, -EINVAL, LR_NO_OFFSET, "no LV named");
     free(names);
     free(buf);
+    if (!rc && a->output)
+        rc = point_at_copies(a, *p, &err);
     return show_plan(rc, *p, &err);
 }
 
@@ -487,6 +512,8 @@ static int plan(const args_t *a, const scanned_t *s, lr_repair_plan_t **p)
     lr_error_t err;
     lr_error_clear(&err);
     int rc = lr_repair_plan_new(s->session, s->ios, &o, p, &err);
+    if (!rc && a->output)
+        rc = point_at_copies(a, *p, &err);
     return show_plan(rc, *p, &err);
 }
 
@@ -817,6 +844,79 @@ static int do_diff(const args_t *a, scanned_t *s)
     return rc ? fail(rc, &err) : EXIT_OK;
 }
 
+/* Whether some PV label in the images carries this PV UUID (raw). */
+static bool label_found(const lr_scan_t *scan, const char *raw_id)
+{
+    for (size_t i = 0; i < scan->n_labels; i++)
+        if (scan->labels[i].valid && strcmp(scan->labels[i].label.pv_uuid, raw_id) == 0)
+            return true;
+    return false;
+}
+
+static bool has_segtype(const lr_vg_t *vg, const char *prefix)
+{
+    for (size_t i = 0; i < vg->n_lvs; i++)
+        for (size_t j = 0; j < vg->lvs[i].n_segs; j++)
+            if (strncmp(vg->lvs[i].segs[j].type, prefix, strlen(prefix)) == 0)
+                return true;
+    return false;
+}
+
+/* The comment an exported file starts with: what it is and what LVM2
+ * needs before `vgcfgrestore -f` loads it (a thin VG needs --force; a PV
+ * whose label is gone needs `pvcreate --uuid ... --restorefile` first).
+ * '#' lines are comments in LVM2's config syntax. NULL on no memory. */
+static char *export_comment(const scanned_t *s, int vg, const char *text, size_t len,
+                            const char *file)
+{
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    const lr_scan_vg_t *v = &s->scan->vgs[vg];
+    const char *f = file ? file : "FILE";
+    lr_vg_t *view = NULL;
+    if (lr_vg_parse(text, len, &view, NULL) != 0) {
+        lr_strbuf_printf(&b, "# VG %s exported by lvmrepair (lvmrescue) %s.\n\n", v->name,
+                         LR_VERSION);
+        return lr_strbuf_take(&b, NULL);
+    }
+    lr_strbuf_printf(&b, "# VG %s seqno %" PRIu64 " exported by lvmrepair (lvmrescue) %s.\n",
+                     view->name, view->seqno, LR_VERSION);
+    lr_strbuf_printf(&b, "# Load it with: vgcfgrestore -f %s %s\n", f, view->name);
+    if (has_segtype(view, "thin"))
+        lr_strbuf_printf(&b,
+                         "#   It has thin pools: LVM2 refuses them without --force:\n"
+                         "#   vgcfgrestore --force -f %s %s\n",
+                         f, view->name);
+    for (size_t i = 0; i < view->n_pvs; i++)
+        if (!label_found(s->scan, view->pvs[i].raw_id))
+            lr_strbuf_printf(&b,
+                             "# PV %s (%s) has no label in the images: give the device its "
+                             "label first:\n#   pvcreate --uuid %s --restorefile %s DEVICE\n",
+                             view->pvs[i].key, view->pvs[i].id, view->pvs[i].id, f);
+    lr_vg_free(view);
+    lr_strbuf_puts(&b, "\n");
+    return lr_strbuf_take(&b, NULL);
+}
+
+/* The version's text with export_comment in front. */
+static int export_text(const scanned_t *s, int vg, int ver, const char *file, char **out,
+                       size_t *out_len, lr_error_t *err)
+{
+    char *text = NULL;
+    size_t len = 0;
+    int rc = lr_scan_version_text(s->session, (size_t)vg, (size_t)ver, &text, &len, err);
+    if (rc)
+        return rc;
+    char *head = export_comment(s, vg, text, len, file);
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    lr_strbuf_puts(&b, head ? head : "");
+    lr_strbuf_putn(&b, text, len);
+    free(head);
+    free(text);
+    *out_len = b.len;
+    *out = lr_strbuf_take(&b, NULL);
+    return *out ? 0 : lr_error_oom(err);
+}
+
 static int do_export(const args_t *a, scanned_t *s)
 {
     int vg = -1, ver = -1;
@@ -825,24 +925,21 @@ static int do_export(const args_t *a, scanned_t *s)
         return ex;
     lr_error_t err;
     lr_error_clear(&err);
-    int rc;
-    if (a->out_file) {
-        rc = lr_export_write(s->session, (size_t)vg, (size_t)ver, a->out_file,
-                             a->force ? LR_EXPORT_OVERWRITE : 0, &err);
+    char *text = NULL;
+    size_t len = 0;
+    int rc = export_text(s, vg, ver, a->out_file, &text, &len, &err);
+    if (!rc && a->out_file) {
+        rc = lr_export_write_text(s->scan, text, len, a->out_file,
+                                  a->force ? LR_EXPORT_OVERWRITE : 0, &err);
         if (!rc)
             fprintf(stderr, "%s: wrote VG %s seqno %" PRIu64 " to %s (for vgcfgrestore -f)\n",
                     cli_prog, tty(s->scan->vgs[vg].name), a->v.seqno, tty(a->out_file));
-    } else {
-        char *text = NULL;
-        size_t len = 0;
-        rc = lr_scan_version_text(s->session, (size_t)vg, (size_t)ver, &text, &len, &err);
-        /* The file's bytes for a pipe or file; on a terminal, safe to show. */
-        if (!rc && isatty(STDOUT_FILENO))
-            lr_tty_fputs(text, stdout);
-        else if (!rc && fwrite(text, 1, len, stdout) != len)
-            rc = lr_error_set(&err, -EIO, LR_NO_OFFSET, "writing to standard output failed");
-        free(text);
+    } else if (!rc && isatty(STDOUT_FILENO)) {
+        lr_tty_fputs(text, stdout); /* the file's bytes for a pipe; on a terminal, safe to show */
+    } else if (!rc && fwrite(text, 1, len, stdout) != len) {
+        rc = lr_error_set(&err, -EIO, LR_NO_OFFSET, "writing to standard output failed");
     }
+    free(text);
     return rc ? fail(rc, &err) : EXIT_OK;
 }
 

@@ -515,6 +515,38 @@ static void json_versions(FILE *f, const lr_scan_vg_t *vg, const lr_ev_vg_t *ev)
     fputc(']', f);
 }
 
+/* The VG whose label now sits where this VG's PV was, and since when (its
+ * oldest version's time): "superseded_by" {"vg","id","since"}, null when
+ * the VG is not superseded. */
+static void json_superseded(FILE *f, const lr_scan_t *s, const lr_scan_vg_t *vg, bool *first)
+{
+    json_key(f, "superseded_by", first);
+    if (vg->superseded_by < 0 || (size_t)vg->superseded_by >= s->n_vgs) {
+        fputs("null", f);
+        return;
+    }
+    const lr_scan_vg_t *o = &s->vgs[vg->superseded_by];
+    bool f2 = true;
+    fputc('{', f);
+    jk_str(f, "vg", o->name, &f2);
+    jk_str(f, "id", o->id, &f2);
+    jk_time(f, "since", o->n_versions ? o->versions[o->n_versions - 1].creation_time : 0, &f2);
+    fputc('}', f);
+}
+
+static void report_superseded(FILE *f, const lr_scan_t *s, const lr_scan_vg_t *vg)
+{
+    if (vg->superseded_by < 0 || (size_t)vg->superseded_by >= s->n_vgs)
+        return;
+    const lr_scan_vg_t *o = &s->vgs[vg->superseded_by];
+    char t[64];
+    int64_t since = o->n_versions ? o->versions[o->n_versions - 1].creation_time : 0;
+    fprintf(f,
+            "  note: superseded: the disk holding this VG's PV was re-initialised; its label "
+            "now belongs to VG %s (id %s), whose oldest version was written %s UTC\n",
+            o->name, o->id, when(since, t, sizeof(t)));
+}
+
 static void json_vgs(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
 {
     fputs(",\"vgs\":[", f);
@@ -543,7 +575,7 @@ static void json_vgs(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
         json_key(f, "status", &first);
         fputc('[', f);
         bool f2 = true;
-        for (unsigned b = LR_SCAN_VG_CONSISTENT; b <= LR_SCAN_VG_DAMAGED; b <<= 1)
+        for (unsigned b = LR_SCAN_VG_CONSISTENT; b <= LR_SCAN_VG_STATUS_LAST; b <<= 1)
             if (vg->status & b) {
                 fputs(f2 ? "" : ",", f);
                 lr_json_fputs(lr_scan_vg_status_name(b), f);
@@ -551,6 +583,7 @@ static void json_vgs(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
             }
         fputc(']', f);
         jk_u64(f, "copies", vg->n_copies, &first);
+        json_superseded(f, s, vg, &first);
         json_vg_pvs(f, vg);
         const lr_ev_vg_t *evg = ev ? &ev->vgs[i] : NULL;
         json_ev_vg(f, evg, &first);
@@ -864,12 +897,29 @@ static void report_version(FILE *f, const lr_scan_t *s, const lr_scan_version_t 
     report_ev_version(f, ev);
 }
 
+/* After a vgcfgrestore: the committed version is current for LVM2, the
+ * newer ones in the ring were abandoned (not an interrupted write). */
+static void report_abandoned_note(FILE *f, const lr_scan_vg_t *vg, const lr_scan_version_t *v)
+{
+    const lr_scan_version_t *c = &vg->versions[vg->committed_latest];
+    fprintf(f,
+            "  note: seqno %" PRIu64 " is committed and is the version LVM2 uses (\"%s\"); "
+            "the versions above it, up to seqno %" PRIu64
+            ", were abandoned: a vgcfgrestore writes the restored version as its old seqno + 1, "
+            "below copies still in the ring\n",
+            c->seqno, c->description ? c->description : "no description", v->seqno);
+}
+
 /* When the latest version is not the one the metadata areas commit. */
 static void report_commit_note(FILE *f, const lr_scan_vg_t *vg)
 {
     if (vg->latest < 0 || vg->versions[vg->latest].committed)
         return;
     const lr_scan_version_t *v = &vg->versions[vg->latest];
+    if (vg->committed_latest >= 0 && (vg->status & LR_SCAN_VG_ABANDONED)) {
+        report_abandoned_note(f, vg, v);
+        return;
+    }
     if (vg->committed_latest >= 0) {
         const lr_scan_version_t *c = &vg->versions[vg->committed_latest];
         if (c->seqno < v->seqno)
@@ -891,7 +941,7 @@ static void report_vgs(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
     for (size_t i = 0; i < s->n_vgs; i++) {
         const lr_scan_vg_t *vg = &s->vgs[i];
         fprintf(f, "\n  VG %s  id %s  status", safe(vg->name, b, sizeof(b)), vg->id);
-        for (unsigned bit = LR_SCAN_VG_CONSISTENT; bit <= LR_SCAN_VG_DAMAGED; bit <<= 1)
+        for (unsigned bit = LR_SCAN_VG_CONSISTENT; bit <= LR_SCAN_VG_STATUS_LAST; bit <<= 1)
             if (vg->status & bit)
                 fprintf(f, " %s", lr_scan_vg_status_name(bit));
         fputc('\n', f);
@@ -903,6 +953,7 @@ static void report_vgs(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
         else
             fprintf(f, "  no complete copy; highest seqno seen %" PRIu64 "\n", vg->max_seqno);
         report_commit_note(f, vg);
+        report_superseded(f, s, vg);
         if (vg->n_pvs) {
             fputs("  PVs of the latest version:\n", f);
             report_pvs(f, s, vg);
@@ -1147,7 +1198,7 @@ static int parse_args(int argc, char **argv, cli_t *cli)
             usage(stdout);
             exit(EXIT_FOUND);
         case 'V':
-            printf("lvmscan %s\n", LR_VERSION);
+            printf("lvmscan (lvmrescue) %s\n", LR_VERSION);
             exit(EXIT_FOUND);
         default:
             bad_option(argv, longopts);

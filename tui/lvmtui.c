@@ -23,27 +23,6 @@
 /* 130: stopped by Ctrl-C (SIGINT) or SIGTERM, as a shell reports it. */
 enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_INTERRUPTED = 130 };
 
-/* Set by Ctrl-C (SIGINT) and SIGTERM: the program leaves as after q, with
- * the terminal restored (ncurses' own handler would exit 1, "scan
- * failed"). A restore being written is not interrupted. */
-static volatile sig_atomic_t interrupted;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    interrupted = 1;
-}
-
-static void catch_signals(void)
-{
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal; /* no SA_RESTART: a waiting getch returns */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-}
-
 typedef struct cli {
     tui_draw_color_t color;
     const char *script;
@@ -146,7 +125,7 @@ static int parse_args(int argc, char **argv, cli_t *cli)
             usage(stdout);
             exit(EXIT_OK);
         case 'V':
-            printf("lvmtui %s\n", LR_VERSION);
+            printf("lvmtui (lvmrescue) %s\n", LR_VERSION);
             exit(EXIT_OK);
         default:
             return -1;
@@ -262,11 +241,47 @@ static void resize(lr_tui_t *m)
     lr_tui_resize(m, rows, cols);
 }
 
+/* Ctrl-C (SIGINT) and SIGTERM: the terminal is restored and lvmtui exits
+ * 130, as a shell reports a command stopped by Ctrl-C (lvmtui.1), never 1
+ * ("the scan failed"). The handler only sets a flag; the loops check it
+ * between keys and scan steps. A restore already writing is let finish:
+ * its transaction is the one thing never left half done on purpose. */
+static volatile sig_atomic_t interrupted;
+static bool working;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
+/* Installed before ncurses starts, so it keeps ours instead of its own
+ * (which exits 1). No SA_RESTART: a blocking key read returns. */
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+static void exit_if_interrupted(void)
+{
+    if (!interrupted || working)
+        return;
+    tui_draw_end();
+    fputs("lvmtui: interrupted\n", stderr);
+    exit(EXIT_INTERRUPTED);
+}
+
 /* During the scan and the rescan: draw, then hand over whatever keys are
  * waiting without blocking (q on the progress screen stops the scan). */
 static void pump(void *arg, lr_tui_t *m)
 {
     (void)arg;
+    exit_if_interrupted();
     bool clear_first = false;
     int key;
     if (interrupted)
@@ -286,6 +301,7 @@ static int run_terminal(lr_tui_t *m, const cli_t *cli)
 {
     lr_error_t err;
     lr_error_clear(&err);
+    catch_signals();
     const char *why = tui_draw_start(cli->color);
     if (why) {
         fprintf(stderr,
@@ -294,7 +310,6 @@ static int run_terminal(lr_tui_t *m, const cli_t *cli)
                 why);
         return EXIT_USAGE;
     }
-    catch_signals();
     resize(m);
     paint(m, false);
     int src = lr_tui_scan(m, pump, NULL, &err);
@@ -302,9 +317,8 @@ static int run_terminal(lr_tui_t *m, const cli_t *cli)
     for (;;) {
         paint(m, clear_first);
         clear_first = false;
-        int key = interrupted ? -1 : tui_draw_key(true);
-        if (interrupted)
-            break;
+        int key = tui_draw_key(true);
+        exit_if_interrupted();
         if (key == TUI_DRAW_KEY_RESIZE) {
             resize(m);
             clear_first = true;
@@ -317,7 +331,10 @@ static int run_terminal(lr_tui_t *m, const cli_t *cli)
             paint(m, false); /* "Writing..." before the work blocks */
             lr_error_t werr;
             lr_error_clear(&werr);
+            working = true;
             lr_tui_work(m, pump, NULL, &werr);
+            working = false;
+            exit_if_interrupted();
         }
         if (act & LR_TUI_ACT_BEEP)
             tui_draw_beep();

@@ -24,6 +24,8 @@ static void free_changes(lr_repair_plan_t *p)
         free(p->changes[i].old_name);
     }
     free(p->changes);
+    lr_diff_free(p->diff);
+    p->diff = NULL;
 }
 
 void lr_repair_plan_free(lr_repair_plan_t *p)
@@ -300,6 +302,8 @@ static int rp_init_version(lr_repair_plan_t *p, const lr_scan_t *scan, lr_error_
     for (size_t i = 0; i < vg->n_versions; i++)
         if (vg->versions[i].seqno == p->max_seqno && vg->versions[i].committed)
             p->max_seqno_committed = true;
+    p->max_seqno_abandoned = (vg->status & LR_SCAN_VG_ABANDONED) != 0;
+    p->max_seqno_interrupted = (vg->status & LR_SCAN_VG_INTERRUPTED) != 0;
     if (!p->vg_name || (v->description && !p->version_description))
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
     /* LVM2 reads seqno as 32 bits: a larger one would come back truncated

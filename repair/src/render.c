@@ -52,6 +52,32 @@ static void render_heading(const lr_repair_plan_t *p, lr_strbuf_t *b)
                      (unsigned long long)p->seqno);
 }
 
+/* Why no header points at the highest seqno: only what the scan's evidence
+ * says (the VG status), never a guess presented as fact. */
+static void render_uncommitted(const lr_repair_plan_t *p, lr_strbuf_t *b)
+{
+    unsigned long long m = (unsigned long long)p->max_seqno;
+    if (p->max_seqno_abandoned)
+        lr_strbuf_printf(b,
+                         "            (seqno %llu was abandoned: a lower seqno is committed "
+                         "over it, as a vgcfgrestore writes the restored version as its old "
+                         "seqno + 1; the new copy goes above it anyway)\n",
+                         m);
+    else if (p->max_seqno_interrupted)
+        lr_strbuf_printf(b,
+                         "            (seqno %llu was written but not committed: its text is "
+                         "in the ring right after the committed version and no header points "
+                         "at it, as when a run stops between the text and the header write; "
+                         "the new copy goes above it anyway)\n",
+                         m);
+    else
+        lr_strbuf_printf(b,
+                         "            (no intact metadata area header points at a copy of "
+                         "seqno %llu; the scan cannot tell why: damaged or lost headers, or "
+                         "only damaged copies carry it; the new copy goes above it anyway)\n",
+                         m);
+}
+
 static void render_version(const lr_repair_plan_t *p, lr_strbuf_t *b)
 {
     char t[64];
@@ -74,12 +100,7 @@ static void render_version(const lr_repair_plan_t *p, lr_strbuf_t *b)
         p->max_seqno_committed ? "" : ", not committed", (unsigned long long)p->text_size,
         p->text_crc);
     if (!p->max_seqno_committed)
-        lr_strbuf_printf(b,
-                         "            (no metadata area header points at a copy of seqno %llu: "
-                         "it was written but not committed, e.g. by a run that stopped "
-                         "between the text and the header write, or only damaged copies "
-                         "carry it; the new copy goes above it anyway)\n",
-                         (unsigned long long)p->max_seqno);
+        render_uncommitted(p, b);
     lr_strbuf_printf(b, "            description \"%s\", host %s, time %s\n", p->description,
                      p->host, when(p->time, t, sizeof(t)));
 }
@@ -116,6 +137,39 @@ static void render_lvs(const lr_repair_plan_t *p, lr_strbuf_t *b)
     }
 }
 
+/* Whether a diff change is one of the LV lines above (an LV that comes
+ * back, goes away, is renamed or resized). */
+static bool in_summary(const lr_repair_plan_t *p, const lr_diff_change_t *c)
+{
+    if (c->obj != LR_DIFF_LV || c->kind == LR_DIFF_MOVED || c->kind == LR_DIFF_RETYPED ||
+        c->kind == LR_DIFF_CHANGED)
+        return false;
+    for (size_t i = 0; i < p->n_changes; i++) {
+        const lr_repair_change_t *s = &p->changes[i];
+        if (strcmp(s->name, c->name) == 0 || (s->old_name && strcmp(s->old_name, c->name) == 0))
+            return true;
+    }
+    return false;
+}
+
+/* Every other difference, so a change the LV lines do not cover (a
+ * setting, a tag, a hidden LV, a nested section) is never hidden behind
+ * "no LV ... changes". */
+static void render_diff(const lr_repair_plan_t *p, lr_strbuf_t *b)
+{
+    const lr_diff_t *d = p->diff;
+    size_t n = 0;
+    for (size_t i = 0; d && i < d->n_changes; i++)
+        n += !in_summary(p, &d->changes[i]);
+    if (!n)
+        return;
+    lr_strbuf_printf(b, "  and %zu other difference%s (newest -> restored):\n", n,
+                     n == 1 ? "" : "s");
+    for (size_t i = 0; i < d->n_changes; i++)
+        if (!in_summary(p, &d->changes[i]))
+            lr_strbuf_printf(b, "    %s\n", d->changes[i].text);
+}
+
 static void render_changes(const lr_repair_plan_t *p, lr_strbuf_t *b)
 {
     char s1[32], s2[32];
@@ -148,6 +202,7 @@ static void render_changes(const lr_repair_plan_t *p, lr_strbuf_t *b)
             break;
         }
     }
+    render_diff(p, b);
 }
 
 static void render_pvs(const lr_repair_plan_t *p, lr_strbuf_t *b)

@@ -92,6 +92,10 @@ int rp_plan_changes(lr_repair_plan_t *p, const lr_scan_session_t *session, const
         return 0;
     }
     int rc = compare(p, orig, newest);
+    /* and everything else that differs (settings, tags, nested sections):
+     * the LV summary above is what users look at first, not all */
+    if (!rc)
+        rc = lr_diff_vgs(newest, orig, &p->diff, NULL);
     lr_vg_free(newest);
     if (rc)
         return lr_error_set(err, rc, LR_NO_OFFSET, "out of memory");

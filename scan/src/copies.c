@@ -588,7 +588,11 @@ int sc_extract_all(sc_ctx_t *c)
             !cp->partial)
             first[cp->area] = cp->offset;
     }
-    if (!rc)
+    /* fragments are text found in a ring: with no text search only what
+     * the headers point at is listed (else the intact copies around the
+     * committed one, which no search found, would be taken for tails of
+     * overwritten copies) */
+    if (!rc && !(c->opts.flags & LR_SCAN_NO_TEXT_SEARCH))
         rc = add_fragments(c, &b);
     if (!rc)
         rc = mark_slots(c, &b);

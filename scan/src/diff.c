@@ -92,25 +92,11 @@ static bool scalar_equal(const lr_cfg_value_t *x, const lr_cfg_value_t *y)
     }
 }
 
-static bool value_equal(const lr_cfg_value_t *x, const lr_cfg_value_t *y)
-{
-    if (!x || !y)
-        return x == y;
-    if (x->type != y->type)
-        return false;
-    if (x->type != LR_CFG_ARRAY)
-        return scalar_equal(x, y);
-    if (x->n_items != y->n_items)
-        return false;
-    for (size_t i = 0; i < x->n_items; i++)
-        if (!scalar_equal(&x->items[i], &y->items[i]))
-            return false;
-    return true;
-}
-
 /* Key nodes holding values in sectors: their change lines add bytes. */
-static bool is_sector_key(const char *key)
+static bool is_sector_key(const char *field)
 {
+    const char *dot = strrchr(field, '.');
+    const char *key = dot ? dot + 1 : field;
     static const char *const keys[] = {"extent_size", "dev_size", "pe_start",
                                        "ba_start",    "ba_size",  "stripe_size"};
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
@@ -248,7 +234,18 @@ static void add_change(dctx_t *x, const change_in_t *in)
     free(in->detail);
 }
 
-/* ---- generic keys --------------------------------------------------------- */
+/* Compares UUIDs with or without dashes. */
+static bool same_uuid(const char *p, const char *q)
+{
+    if (!p || !q)
+        return false;
+    char rp[LR_PV_UUID_LEN + 1], rq[LR_PV_UUID_LEN + 1];
+    if (lr_uuid_parse(p, rp, sizeof(rp)) == 0 && lr_uuid_parse(q, rq, sizeof(rq)) == 0)
+        return strcmp(rp, rq) == 0;
+    return strcmp(p, q) == 0;
+}
+
+/* ---- generic keys and sections -------------------------------------------- */
 
 static bool in_list(const char *key, const char *const *skip)
 {
@@ -258,21 +255,87 @@ static bool in_list(const char *key, const char *const *skip)
     return false;
 }
 
-/* The direct child key node of a section (keys hold no '/', but a direct
- * walk avoids any path interpretation). */
-static const lr_cfg_node_t *child_key(const lr_cfg_node_t *sec, const char *key)
+/* The first direct child of a section named key that is a section (or a
+ * key = value node when !section). A direct walk avoids any path
+ * interpretation; with duplicates the first wins, as in LVM2's lookups. */
+static const lr_cfg_node_t *child_named(const lr_cfg_node_t *sec, const char *key, bool section)
 {
     for (const lr_cfg_node_t *n = sec ? lr_cfg_child(sec) : NULL; n; n = lr_cfg_next(n))
-        if (lr_cfg_node_type(n) != LR_CFG_SECTION && strcmp(lr_cfg_key(n), key) == 0)
+        if ((lr_cfg_node_type(n) == LR_CFG_SECTION) == section && strcmp(lr_cfg_key(n), key) == 0)
             return n;
     return NULL;
 }
 
+static bool is_section(const lr_cfg_node_t *n)
+{
+    return lr_cfg_node_type(n) == LR_CFG_SECTION;
+}
+
+/* What a walk of two sections compares and how. */
 typedef struct keyctx {
     lr_diff_obj_t obj;
     const char *name, *old_name, *id;
-    const char *const *skip;
+    const char *const *skip; /* top-level keys and sections compared elsewhere */
+    bool no_sections;        /* top-level sections are compared elsewhere (LV segments) */
+    const lr_cfg_node_t *skip_a, *skip_b; /* one top-level node of each side left
+                                             out (the VG section in the root) */
+    bool refs; /* a string naming an LV equals one naming the same LV (same
+                  UUID) on the other side: segments follow renames */
 } keyctx_t;
+
+static bool skipped(const keyctx_t *k, int depth, const lr_cfg_node_t *n)
+{
+    if (depth)
+        return false;
+    if (n == k->skip_a || n == k->skip_b)
+        return true;
+    if (k->no_sections && is_section(n))
+        return true;
+    return in_list(lr_cfg_key(n), k->skip);
+}
+
+/* LVs are matched by UUID; an LV without one (hand-written text) by name. */
+static bool lv_match(const lr_lv_t *o, const lr_lv_t *n)
+{
+    if (o->id && n->id)
+        return same_uuid(o->id, n->id);
+    return !o->id && !n->id && strcmp(o->name, n->name) == 0;
+}
+
+/* Whether LV name os of the old version and ns of the new one are the same
+ * LV (a rename of a pool, an origin or a raid image is no change of the LVs
+ * that name it). */
+static bool lv_ref_same(const dctx_t *x, const char *os, const char *ns)
+{
+    const lr_lv_t *o = lr_vg_find_lv(x->a, os), *n = lr_vg_find_lv(x->b, ns);
+    return o && n && lv_match(o, n);
+}
+
+static bool scalar_same(const dctx_t *x, const keyctx_t *k, const lr_cfg_value_t *p,
+                        const lr_cfg_value_t *q)
+{
+    if (scalar_equal(p, q))
+        return true;
+    return k->refs && p->type == LR_CFG_STRING && q->type == LR_CFG_STRING && p->s && q->s &&
+           lv_ref_same(x, p->s, q->s);
+}
+
+static bool value_same(const dctx_t *x, const keyctx_t *k, const lr_cfg_value_t *p,
+                       const lr_cfg_value_t *q)
+{
+    if (!p || !q)
+        return p == q;
+    if (p->type != q->type)
+        return false;
+    if (p->type != LR_CFG_ARRAY)
+        return scalar_same(x, k, p, q);
+    if (p->n_items != q->n_items)
+        return false;
+    for (size_t i = 0; i < p->n_items; i++)
+        if (!scalar_same(x, k, &p->items[i], &q->items[i]))
+            return false;
+    return true;
+}
 
 static bool list_has(const lr_cfg_value_t *v, const lr_cfg_value_t *item)
 {
@@ -302,15 +365,21 @@ static char *list_delta(const lr_cfg_value_t *ov, const lr_cfg_value_t *nv, bool
     return s;
 }
 
-static void key_change(dctx_t *x, const keyctx_t *k, const char *key, const lr_cfg_value_t *ov,
+/* A property change of the object a walk is about. */
+static change_in_t changed_in(const keyctx_t *k, const char *field)
+{
+    return (change_in_t){.obj = k->obj,
+                         .kind = LR_DIFF_CHANGED,
+                         .name = k->name,
+                         .old_name = k->old_name,
+                         .id = k->id,
+                         .field = field};
+}
+
+static void key_change(dctx_t *x, const keyctx_t *k, const char *field, const lr_cfg_value_t *ov,
                        const lr_cfg_value_t *nv)
 {
-    change_in_t in = {.obj = k->obj,
-                      .kind = LR_DIFF_CHANGED,
-                      .name = k->name,
-                      .old_name = k->old_name,
-                      .id = k->id,
-                      .field = key};
+    change_in_t in = changed_in(k, field);
     /* LVM2 leaves out empty lists (tags = [] is not written): an absent
      * list is an empty one, not a missing property */
     static const lr_cfg_value_t empty = {.type = LR_CFG_ARRAY};
@@ -318,13 +387,13 @@ static void key_change(dctx_t *x, const keyctx_t *k, const char *key, const lr_c
         ov = &empty;
     if (!nv && ov && ov->type == LR_CFG_ARRAY)
         nv = &empty;
-    if (value_equal(ov, nv))
+    if (value_same(x, k, ov, nv))
         return;
     in.old_value = value_str(ov, &x->oom);
     in.new_value = value_str(nv, &x->oom);
     if (ov && nv && ov->type == LR_CFG_ARRAY && nv->type == LR_CFG_ARRAY)
         in.detail = list_delta(ov, nv, &x->oom);
-    if (is_sector_key(key)) {
+    if (is_sector_key(field)) {
         in.old_bytes =
             ov && ov->type == LR_CFG_INT && ov->i > 0 ? sectors_bytes((uint64_t)ov->i) : 0;
         in.new_bytes =
@@ -333,25 +402,110 @@ static void key_change(dctx_t *x, const keyctx_t *k, const char *key, const lr_c
     add_change(x, &in);
 }
 
-/* Every key = value of the two sections that differs, in the new text's
- * order, then keys only the old text has. Subsections are not compared
- * here. */
-static void diff_keys(dctx_t *x, const keyctx_t *k, const lr_cfg_node_t *os,
-                      const lr_cfg_node_t *ns)
+/* A whole section in one line: "{ name = \"lv1\"; removal_time = 1; sub { ... } }".
+ * Depth is bounded by the parser's LR_CFG_MAX_DEPTH. */
+static void put_section(lr_strbuf_t *b, const lr_cfg_node_t *sec, bool *oom)
+{
+    lr_strbuf_puts(b, "{");
+    const char *sep = " ";
+    for (const lr_cfg_node_t *n = lr_cfg_child(sec); n; n = lr_cfg_next(n)) {
+        lr_strbuf_printf(b, "%s%s", sep, lr_cfg_key(n));
+        sep = "; ";
+        if (is_section(n)) {
+            lr_strbuf_puts(b, " ");
+            put_section(b, n, oom);
+            continue;
+        }
+        const lr_cfg_value_t *v = lr_cfg_value(n);
+        char *s = value_str(v, oom);
+        bool arr = v && v->type == LR_CFG_ARRAY;
+        lr_strbuf_printf(b, " = %s%s%s", arr ? "[" : "", s ? s : "", arr ? "]" : "");
+        free(s);
+    }
+    lr_strbuf_puts(b, *sep == ';' ? " }" : "}");
+}
+
+static char *section_str(const lr_cfg_node_t *sec, bool *oom)
+{
+    if (!sec)
+        return NULL;
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    put_section(&b, sec, oom);
+    char *s = lr_strbuf_take(&b, NULL);
+    if (!s)
+        *oom = true;
+    return s;
+}
+
+/* A section only one side has: a change of its path from absent to its
+ * contents (or back). */
+static void section_change(dctx_t *x, const keyctx_t *k, const char *field, const lr_cfg_node_t *os,
+                           const lr_cfg_node_t *ns)
+{
+    change_in_t in = changed_in(k, field);
+    in.old_value = section_str(os, &x->oom);
+    in.new_value = section_str(ns, &x->oom);
+    add_change(x, &in);
+}
+
+/* "prefix.key", or key alone at the top. */
+static char *path_join(const char *prefix, const char *key, bool *oom)
+{
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    lr_strbuf_printf(&b, "%s%s%s", prefix ? prefix : "", prefix && *prefix ? "." : "", key);
+    char *s = lr_strbuf_take(&b, NULL);
+    if (!s)
+        *oom = true;
+    return s;
+}
+
+static void diff_section(dctx_t *x, const keyctx_t *k, const char *prefix, int depth,
+                         const lr_cfg_node_t *os, const lr_cfg_node_t *ns);
+
+/* One node of the new side against its namesake of the old one. */
+static void diff_node(dctx_t *x, const keyctx_t *k, const char *prefix, int depth,
+                      const lr_cfg_node_t *os, const lr_cfg_node_t *n)
+{
+    const char *key = lr_cfg_key(n);
+    bool sec = is_section(n);
+    const lr_cfg_node_t *o = child_named(os, key, sec);
+    char *path = path_join(prefix, key, &x->oom);
+    if (!path)
+        return;
+    if (sec && o)
+        diff_section(x, k, path, depth + 1, o, n);
+    else if (sec)
+        section_change(x, k, path, NULL, n);
+    else
+        key_change(x, k, path, o ? lr_cfg_value(o) : NULL, lr_cfg_value(n));
+    free(path);
+}
+
+/* Every key and subsection of the two sections, at any depth, that differs:
+ * in the new text's order, then what only the old text has. A node is
+ * compared with the first node of the same name and kind on the other
+ * side; a later duplicate is LVM2's dead text and is not compared. */
+static void diff_section(dctx_t *x, const keyctx_t *k, const char *prefix, int depth,
+                         const lr_cfg_node_t *os, const lr_cfg_node_t *ns)
 {
     for (const lr_cfg_node_t *n = lr_cfg_child(ns); n; n = lr_cfg_next(n)) {
-        const char *key = lr_cfg_key(n);
-        if (lr_cfg_node_type(n) == LR_CFG_SECTION || in_list(key, k->skip))
+        if (skipped(k, depth, n) || child_named(ns, lr_cfg_key(n), is_section(n)) != n)
             continue;
-        const lr_cfg_node_t *o = child_key(os, key);
-        key_change(x, k, key, o ? lr_cfg_value(o) : NULL, lr_cfg_value(n));
+        diff_node(x, k, prefix, depth, os, n);
     }
     for (const lr_cfg_node_t *o = lr_cfg_child(os); o; o = lr_cfg_next(o)) {
         const char *key = lr_cfg_key(o);
-        if (lr_cfg_node_type(o) == LR_CFG_SECTION || in_list(key, k->skip))
+        bool sec = is_section(o);
+        if (skipped(k, depth, o) || child_named(os, key, sec) != o || child_named(ns, key, sec))
             continue;
-        if (!child_key(ns, key))
-            key_change(x, k, key, lr_cfg_value(o), NULL);
+        char *path = path_join(prefix, key, &x->oom);
+        if (!path)
+            continue;
+        if (sec)
+            section_change(x, k, path, o, NULL);
+        else
+            key_change(x, k, path, lr_cfg_value(o), NULL);
+        free(path);
     }
 }
 
@@ -359,9 +513,13 @@ static void diff_keys(dctx_t *x, const keyctx_t *k, const lr_cfg_node_t *os,
 
 static void diff_vg(dctx_t *x)
 {
-    static const char *const skip[] = {"seqno", NULL};
+    /* PVs and LVs are paired by UUID below; seqno is the version's own */
+    static const char *const skip[] = {"seqno", "physical_volumes", "logical_volumes", NULL};
+    /* after the VG section: the per-version header fields */
+    static const char *const root_skip[] = {"description", "creation_host", "creation_time", NULL};
     const lr_vg_t *a = x->a, *b = x->b;
-    if (strcmp(a->name, b->name) != 0) {
+    const char *old_name = strcmp(a->name, b->name) ? a->name : NULL;
+    if (old_name) {
         change_in_t in = {.obj = LR_DIFF_VG,
                           .kind = LR_DIFF_RENAMED,
                           .name = b->name,
@@ -372,8 +530,14 @@ static void diff_vg(dctx_t *x)
         in.new_value = df_strdup(b->name, &x->oom);
         add_change(x, &in);
     }
-    keyctx_t k = {LR_DIFF_VG, b->name, strcmp(a->name, b->name) ? a->name : NULL, b->id, skip};
-    diff_keys(x, &k, a->node, b->node);
+    keyctx_t k = {.obj = LR_DIFF_VG, .name = b->name, .old_name = old_name, .id = b->id};
+    k.skip = skip;
+    diff_section(x, &k, NULL, 0, a->node, b->node);
+    /* the root, outside the VG section: contents, version, anything else */
+    k.skip = root_skip;
+    k.skip_a = a->node;
+    k.skip_b = b->node;
+    diff_section(x, &k, NULL, 0, lr_cfg_parent(a->node), lr_cfg_parent(b->node));
 }
 
 /* ---- matching ------------------------------------------------------------ */
@@ -394,17 +558,6 @@ static int pair_cmp(const void *p, const void *q)
     /* the same name twice (an LV removed and another created under its
      * name): the removed one first */
     return (y->ib < 0) - (x->ib < 0);
-}
-
-/* Compares UUIDs with or without dashes. */
-static bool same_uuid(const char *p, const char *q)
-{
-    if (!p || !q)
-        return false;
-    char rp[LR_PV_UUID_LEN + 1], rq[LR_PV_UUID_LEN + 1];
-    if (lr_uuid_parse(p, rp, sizeof(rp)) == 0 && lr_uuid_parse(q, rq, sizeof(rq)) == 0)
-        return strcmp(rp, rq) == 0;
-    return strcmp(p, q) == 0;
 }
 
 /* ---- PVs --------------------------------------------------------------- */
@@ -446,7 +599,11 @@ static void diff_pv_pair(dctx_t *x, const pair_t *p)
         return;
     }
     bool rekeyed = strcmp(o->key, n->key) != 0;
-    keyctx_t k = {LR_DIFF_PV, n->key, rekeyed ? o->key : NULL, n->id, skip};
+    keyctx_t k = {.obj = LR_DIFF_PV,
+                  .name = n->key,
+                  .old_name = rekeyed ? o->key : NULL,
+                  .id = n->id,
+                  .skip = skip};
     if (rekeyed) {
         change_in_t in = {.obj = LR_DIFF_PV,
                           .kind = LR_DIFF_CHANGED,
@@ -458,7 +615,7 @@ static void diff_pv_pair(dctx_t *x, const pair_t *p)
         in.new_value = df_strdup(n->key, &x->oom);
         add_change(x, &in);
     }
-    diff_keys(x, &k, o->node, n->node);
+    diff_section(x, &k, NULL, 0, o->node, n->node);
 }
 
 static int diff_pvs(dctx_t *x)
@@ -541,32 +698,18 @@ static char *lv_summary(const lr_lv_t *lv, const lr_vg_t *vg, bool *oom)
     return s;
 }
 
-/* A PV-independent signature of what a segment maps to, apart from its
- * position: other keys, and areas by PV UUID (PV keys can be renumbered
- * between versions). */
-static char *seg_sig(const lr_seg_t *s, const lr_vg_t *vg, bool *oom)
+/* Whether two areas hold the same place: the same PV (by UUID: PV keys can
+ * be renumbered between versions) or the same sub-LV (by UUID: LVM2
+ * renames a raid's or mirror's images with it), from the same extent. */
+static bool same_area(const dctx_t *x, const lr_seg_area_t *p, const lr_seg_area_t *q)
 {
-    static const char *const skip[] = {"start_extent", "extent_count", "stripes", "mirrors",
-                                       "raids",        "raid0_lvs",    NULL};
-    lr_strbuf_t b = LR_STRBUF_INIT;
-    for (const lr_cfg_node_t *n = lr_cfg_child(s->node); n; n = lr_cfg_next(n)) {
-        if (lr_cfg_node_type(n) == LR_CFG_SECTION || in_list(lr_cfg_key(n), skip))
-            continue;
-        char *v = value_str(lr_cfg_value(n), oom);
-        lr_strbuf_printf(&b, "%s=%s;", lr_cfg_key(n), v ? v : "");
-        free(v);
-    }
-    for (size_t i = 0; i < s->n_areas; i++) {
-        const lr_seg_area_t *ar = &s->areas[i];
-        const char *who = ar->pv_index >= 0 && (size_t)ar->pv_index < vg->n_pvs
-                              ? vg->pvs[ar->pv_index].raw_id
-                              : ar->name;
-        lr_strbuf_printf(&b, "%s:%s:%" PRIu64 ";", ar->pv_index >= 0 ? "pv" : "lv", who, ar->start);
-    }
-    char *r = lr_strbuf_take(&b, NULL);
-    if (!r)
-        *oom = true;
-    return r;
+    if (p->start != q->start || p->meta != q->meta || (p->pv_index < 0) != (q->pv_index < 0))
+        return false;
+    if (p->pv_index < 0)
+        return strcmp(p->name, q->name) == 0 || lv_ref_same(x, p->name, q->name);
+    if ((size_t)p->pv_index >= x->a->n_pvs || (size_t)q->pv_index >= x->b->n_pvs)
+        return false;
+    return strcmp(x->a->pvs[p->pv_index].raw_id, x->b->pvs[q->pv_index].raw_id) == 0;
 }
 
 static const char *area_pv_id(const lr_seg_t *s, const lr_vg_t *vg)
@@ -577,7 +720,9 @@ static const char *area_pv_id(const lr_seg_t *s, const lr_vg_t *vg)
 }
 
 /* Whether logical extent `at` of both LVs maps to the same place through
- * segments sa (old) and sb (new) of the same type. */
+ * segments sa (old) and sb (new) of the same type. Only the areas decide:
+ * other keys (region_size, chunk_size, a pool's transaction_id) are
+ * settings, compared by seg_settings. */
 static bool same_mapping(dctx_t *x, const lr_seg_t *sa, const lr_seg_t *sb, uint64_t at)
 {
     if (lr_seg_is_linear(sa) && lr_seg_is_linear(sb)) {
@@ -587,15 +732,35 @@ static bool same_mapping(dctx_t *x, const lr_seg_t *sa, const lr_seg_t *sb, uint
         return strcmp(pa, pb) == 0 && sa->areas[0].start + (at - sa->start_extent) ==
                                           sb->areas[0].start + (at - sb->start_extent);
     }
-    /* stripes, legs and opaque segments: the same only when laid out from
-     * the same start with the same areas and settings */
-    if (sa->start_extent != sb->start_extent)
+    /* stripes, legs and segments without decoded areas: the same only when
+     * laid out from the same start over the same areas */
+    if (sa->start_extent != sb->start_extent || sa->n_areas != sb->n_areas)
         return false;
-    char *ga = seg_sig(sa, x->a, &x->oom), *gb = seg_sig(sb, x->b, &x->oom);
-    bool same = ga && gb && strcmp(ga, gb) == 0;
-    free(ga);
-    free(gb);
-    return same;
+    for (size_t i = 0; i < sa->n_areas; i++)
+        if (!same_area(x, &sa->areas[i], &sb->areas[i]))
+            return false;
+    return true;
+}
+
+/* Every setting of two segments of the same type that differs, at any
+ * depth ("region_size", "policy_settings.migration_threshold",
+ * "message1.create"); the keys placing the segment are the map's. */
+static void seg_settings(dctx_t *x, const lr_lv_t *o, const lr_lv_t *n, const lr_seg_t *p,
+                         const lr_seg_t *q, const char *old_name)
+{
+    static const char *const place[] = {"start_extent", "extent_count", "type", NULL};
+    static const char *const areas[] = {"start_extent", "extent_count", "type",      "stripes",
+                                        "mirrors",      "raids",        "raid0_lvs", NULL};
+    keyctx_t k = {.obj = LR_DIFF_LV,
+                  .name = n->name,
+                  .old_name = old_name,
+                  .id = n->id,
+                  .skip = p->known && q->known ? areas : place,
+                  .refs = true};
+    /* one segment on each side: its settings are the LV's; else the path
+     * names the new version's segment */
+    const char *prefix = o->n_segs == 1 && n->n_segs == 1 ? NULL : q->key;
+    diff_section(x, &k, prefix, 0, p->node, q->node);
 }
 
 static int seg_cmp(const void *p, const void *q)
@@ -615,30 +780,70 @@ static const lr_seg_t **sorted_segs(const lr_lv_t *lv)
     return v;
 }
 
-/* Walks the logical extents both versions of the LV have and reports
- * whether any of them changed type or place. Extents only one side has are
- * the resize, reported apart. */
-static int compare_maps(dctx_t *x, const lr_lv_t *o, const lr_lv_t *n, bool *moved, bool *retyped)
+/* Whether sorted segments cover the LV from extent 0 without a gap or an
+ * overlap, as LVM2 writes them. */
+static bool contiguous(const lr_seg_t *const *v, size_t n)
 {
-    *moved = *retyped = false;
+    uint64_t next = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (v[i]->start_extent != next)
+            return false;
+        next += v[i]->extent_count;
+    }
+    return true;
+}
+
+/* Whether two sorted segment lists place their segments alike. */
+static bool same_layout(const lr_seg_t *const *p, size_t np, const lr_seg_t *const *q, size_t nq)
+{
+    if (np != nq)
+        return false;
+    for (size_t i = 0; i < np; i++)
+        if (p[i]->start_extent != q[i]->start_extent || p[i]->extent_count != q[i]->extent_count)
+            return false;
+    return true;
+}
+
+/* How an LV's two segment lists compare. */
+typedef struct seg_walk {
+    bool moved, retyped;  /* filled by the walk */
+    bool settings;        /* report setting changes of overlapping segments */
+    const char *old_name; /* for those reports */
+} seg_walk_t;
+
+/* Walks the logical extents both versions of the LV have: whether any of
+ * them changed type or place, and (w->settings) what changed in the
+ * settings of each overlapping pair of segments of one type. Extents only
+ * one side has are the resize, reported apart. */
+static int walk_segs(dctx_t *x, const lr_lv_t *o, const lr_lv_t *n, seg_walk_t *w)
+{
+    w->moved = w->retyped = false;
     const lr_seg_t **sa = sorted_segs(o), **sb = sorted_segs(n);
     if (!sa || !sb) {
         free(sa);
         free(sb);
         return -ENOMEM;
     }
+    /* a hand-made text can place segments anywhere: extents moved within
+     * the LV are a move even where no extent of the two versions overlaps */
+    if ((!contiguous(sa, o->n_segs) || !contiguous(sb, n->n_segs)) &&
+        !same_layout(sa, o->n_segs, sb, n->n_segs))
+        w->moved = true;
     size_t i = 0, j = 0;
     while (i < o->n_segs && j < n->n_segs) {
         const lr_seg_t *p = sa[i], *q = sb[j];
         uint64_t pe = p->start_extent + p->extent_count, qe = q->start_extent + q->extent_count;
         uint64_t lo = p->start_extent > q->start_extent ? p->start_extent : q->start_extent;
         uint64_t hi = pe < qe ? pe : qe;
-        if (lo < hi) {
-            if (strcmp(p->type, q->type) != 0)
-                *retyped = true;
-            else if (!same_mapping(x, p, q, lo))
-                *moved = true;
-        }
+        bool overlap =
+            lo < hi || (p->start_extent == q->start_extent && !p->extent_count && !q->extent_count);
+        bool same_type = strcmp(p->type, q->type) == 0;
+        if (overlap && !same_type)
+            w->retyped = true;
+        else if (lo < hi && !same_mapping(x, p, q, lo))
+            w->moved = true;
+        if (overlap && same_type && w->settings)
+            seg_settings(x, o, n, p, q, w->old_name);
         if (pe <= qe)
             i++;
         if (qe <= pe)
@@ -691,11 +896,11 @@ static void lv_resized(dctx_t *x, const lr_lv_t *o, const lr_lv_t *n, const char
 
 static int lv_segments(dctx_t *x, const lr_lv_t *o, const lr_lv_t *n, const char *old_name)
 {
-    bool moved, retyped;
-    if (compare_maps(x, o, n, &moved, &retyped))
+    seg_walk_t w = {.old_name = old_name};
+    if (walk_segs(x, o, n, &w))
         return -ENOMEM;
     for (int pass = 0; pass < 2; pass++) {
-        if (!(pass == 0 ? moved : retyped))
+        if (!(pass == 0 ? w.moved : w.retyped))
             continue;
         change_in_t in = {.obj = LR_DIFF_LV,
                           .kind = pass == 0 ? LR_DIFF_MOVED : LR_DIFF_RETYPED,
@@ -734,17 +939,16 @@ static int diff_lv_pair(dctx_t *x, const pair_t *p)
     lv_resized(x, o, n, old_name);
     if (lv_segments(x, o, n, old_name))
         return -ENOMEM;
-    keyctx_t k = {LR_DIFF_LV, n->name, old_name, n->id, skip};
-    diff_keys(x, &k, o->node, n->node);
-    return 0;
-}
-
-/* LVs are matched by UUID; an LV without one (hand-written text) by name. */
-static bool lv_match(const lr_lv_t *o, const lr_lv_t *n)
-{
-    if (o->id && n->id)
-        return same_uuid(o->id, n->id);
-    return !o->id && !n->id && strcmp(o->name, n->name) == 0;
+    /* the LV's own keys, then its segments' settings (text order) */
+    keyctx_t k = {.obj = LR_DIFF_LV,
+                  .name = n->name,
+                  .old_name = old_name,
+                  .id = n->id,
+                  .skip = skip,
+                  .no_sections = true};
+    diff_section(x, &k, NULL, 0, o->node, n->node);
+    seg_walk_t w = {.settings = true, .old_name = old_name};
+    return walk_segs(x, o, n, &w);
 }
 
 static int diff_lvs(dctx_t *x)

@@ -475,6 +475,16 @@ const char *lr_scan_vg_status_name(unsigned bit)
         return "no_complete_copy";
     case LR_SCAN_VG_DAMAGED:
         return "newest_damaged";
+    case LR_SCAN_VG_ABANDONED:
+        return "abandoned_versions";
+    case LR_SCAN_VG_INTERRUPTED:
+        return "interrupted_write";
+    case LR_SCAN_VG_SUPERSEDED:
+        return "superseded";
+    case LR_SCAN_VG_HEADER_DAMAGED:
+        return "header_damaged";
+    case LR_SCAN_VG_AREA_LOST:
+        return "area_lost";
     default:
         return "unknown";
     }

@@ -43,14 +43,6 @@ static char *clip(const char *s)
     return clip_to(s, SC_FIELD_MAX);
 }
 
-static long visible_lvs(const lr_vg_t *vg)
-{
-    long n = 0;
-    for (size_t i = 0; i < vg->n_lvs; i++)
-        n += vg->lvs[i].visible ? 1 : 0;
-    return n;
-}
-
 static void fill_from_vg(lr_scan_copy_t *cp, const lr_vg_t *vg)
 {
     if (vg->name && (!cp->vg_name || strcmp(cp->vg_name, vg->name) != 0)) {
@@ -66,7 +58,7 @@ static void fill_from_vg(lr_scan_copy_t *cp, const lr_vg_t *vg)
     cp->creation_time = vg->creation_time;
     cp->creation_host = clip_to(vg->creation_host, LR_SCAN_MAX_HOST);
     cp->description = clip_to(vg->description, LR_SCAN_MAX_DESCRIPTION);
-    cp->n_lvs = visible_lvs(vg);
+    cp->n_lvs = (long)lr_vg_visible_lvs(vg);
     cp->n_pvs = (long)vg->n_pvs;
 }
 

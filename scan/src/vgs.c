@@ -399,6 +399,40 @@ static int latest_pvs(sc_ctx_t *c, lr_scan_vg_t *vg, const int *copies, size_t n
     return 0;
 }
 
+/* What the versions above the newest committed one say (LVM2 uses the
+ * committed one): a vgcfgrestore writes the restored version as its old
+ * seqno + 1, below copies still in the ring, so the committed seqno also
+ * has an older text or several seqnos lie above it (abandoned); one version
+ * of the next seqno alone is a text whose header write never happened
+ * (interrupted). Returns LR_SCAN_VG_ABANDONED, LR_SCAN_VG_INTERRUPTED or 0;
+ * *explained says the conflicts are all at the committed seqno. */
+static unsigned commit_status(const lr_scan_vg_t *vg, bool *explained)
+{
+    *explained = false;
+    if (vg->committed_latest < 0)
+        return 0;
+    uint64_t cs = vg->versions[vg->committed_latest].seqno;
+    size_t above = 0;
+    uint64_t top = cs;
+    bool conflict_at = false, conflict_else = false;
+    for (size_t i = 0; i < vg->n_versions; i++) {
+        const lr_scan_version_t *v = &vg->versions[i];
+        if (v->complete && !v->committed && v->seqno > cs) {
+            above++;
+            top = v->seqno > top ? v->seqno : top;
+        }
+        if (v->conflict && v->seqno == cs)
+            conflict_at = true;
+        else if (v->conflict)
+            conflict_else = true;
+    }
+    if (conflict_at || above > 1 || top > cs + 1) {
+        *explained = conflict_at && !conflict_else;
+        return LR_SCAN_VG_ABANDONED;
+    }
+    return above ? LR_SCAN_VG_INTERRUPTED : 0;
+}
+
 static void set_status(const lr_scan_t *s, lr_scan_vg_t *vg, const int *copies, size_t n)
 {
     unsigned st = 0;
@@ -414,8 +448,10 @@ static void set_status(const lr_scan_t *s, lr_scan_vg_t *vg, const int *copies, 
         else if (pv->has_seqno && pv->latest_seqno < cur)
             st |= LR_SCAN_VG_STALE_PVS;
     }
+    bool explained;
+    st |= commit_status(vg, &explained);
     for (size_t i = 0; i < vg->n_versions; i++)
-        if (vg->versions[i].conflict)
+        if (vg->versions[i].conflict && !explained)
             st |= LR_SCAN_VG_CONFLICTS;
     for (size_t k = 0; k < n; k++)
         if (s->copies[copies[k]].orphan)
@@ -432,6 +468,7 @@ static int build_one(sc_ctx_t *c, lr_scan_vg_t *vg, const int *copies, size_t n)
     vg->n_copies = n;
     vg->latest = -1;
     vg->committed_latest = -1;
+    vg->superseded_by = -1;
     int rc = place_copies(c, vg, copies, n);
     if (rc)
         return rc;
@@ -511,6 +548,86 @@ static int index_labels(sc_ctx_t *c)
     return 0;
 }
 
+/* The VG (other than `self`) one of whose PVs was found by the label at
+ * index `label`; -1 if none. */
+static int vg_of_label(const lr_scan_t *s, size_t self, int label)
+{
+    for (size_t g = 0; g < s->n_vgs; g++) {
+        if (g == self)
+            continue;
+        for (size_t i = 0; i < s->vgs[g].n_pvs; i++)
+            if (s->vgs[g].pvs[i].found == LR_SCAN_PV_LABEL && s->vgs[g].pvs[i].label == label)
+                return (int)g;
+    }
+    return -1;
+}
+
+/* A PV found only by location whose place now holds a valid label of
+ * another VG's PV: the disk was re-initialised (pvcreate -ff, vgcreate)
+ * and this VG is superseded there. Runs after sorting: it keeps indexes. */
+static void mark_superseded(lr_scan_t *s)
+{
+    for (size_t g = 0; g < s->n_vgs; g++) {
+        lr_scan_vg_t *vg = &s->vgs[g];
+        for (size_t i = 0; i < vg->n_pvs && vg->superseded_by < 0; i++) {
+            const lr_scan_vg_pv_t *pv = &vg->pvs[i];
+            if (pv->found != LR_SCAN_PV_LOCATION)
+                continue;
+            for (size_t l = 0; l < s->n_labels && vg->superseded_by < 0; l++) {
+                const lr_scan_label_t *lb = &s->labels[l];
+                if (!lb->valid || lb->image != pv->image || lb->pv_start != pv->pv_start ||
+                    strcmp(lb->label.pv_uuid, pv->id_raw) == 0)
+                    continue;
+                vg->superseded_by = vg_of_label(s, g, (int)l);
+            }
+        }
+        if (vg->superseded_by >= 0) {
+            vg->status |= LR_SCAN_VG_SUPERSEDED;
+            vg->status &= ~(unsigned)LR_SCAN_VG_CONSISTENT;
+        }
+    }
+}
+
+/* What the metadata areas of a VG's PVs say about their headers:
+ * LR_SCAN_VG_HEADER_DAMAGED / LR_SCAN_VG_AREA_LOST bits. has_copies[a]:
+ * some copy lies in area a. */
+static unsigned area_status(const lr_scan_t *s, const lr_scan_vg_t *vg, const bool *has_copies)
+{
+    unsigned st = 0;
+    for (size_t i = 0; i < vg->n_pvs; i++) {
+        const lr_scan_vg_pv_t *pv = &vg->pvs[i];
+        if (pv->image < 0 || pv->pv_start == LR_SCAN_UNKNOWN)
+            continue;
+        for (size_t a = 0; a < s->n_areas; a++) {
+            const lr_scan_area_t *ar = &s->areas[a];
+            if (ar->image != pv->image || ar->pv_start != pv->pv_start || ar->header_ok)
+                continue;
+            if (ar->header || has_copies[a])
+                st |= LR_SCAN_VG_HEADER_DAMAGED;
+            else if (ar->source & LR_SCAN_SRC_LABEL)
+                st |= LR_SCAN_VG_AREA_LOST;
+        }
+    }
+    return st;
+}
+
+static int mark_areas(lr_scan_t *s, lr_error_t *err)
+{
+    bool *has = calloc(s->n_areas ? s->n_areas : 1, sizeof(*has));
+    if (!has)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    for (size_t i = 0; i < s->n_copies; i++)
+        if (s->copies[i].area >= 0 && (size_t)s->copies[i].area < s->n_areas)
+            has[s->copies[i].area] = true;
+    for (size_t g = 0; g < s->n_vgs; g++) {
+        unsigned st = area_status(s, &s->vgs[g], has);
+        if (st)
+            s->vgs[g].status = (s->vgs[g].status | st) & ~(unsigned)LR_SCAN_VG_CONSISTENT;
+    }
+    free(has);
+    return 0;
+}
+
 int sc_build_vgs(sc_ctx_t *c)
 {
     lr_scan_t *s = c->scan;
@@ -549,7 +666,8 @@ int sc_build_vgs(sc_ctx_t *c)
     if (s->n_vgs > 1)
         qsort(s->vgs, s->n_vgs, sizeof(*s->vgs), cmp_vg);
     link_copies(s);
-    return 0;
+    mark_superseded(s);
+    return mark_areas(s, c->err);
 }
 
 void sc_free_vgs(lr_scan_t *s)

@@ -57,3 +57,54 @@ set_tests_properties(lvmscan-evidence PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77
 # The streaming loop: signatures across every buffer boundary (raw and lazy
 # gzip), an image that shrinks or fails to read midway (test_stream).
 lr_add_test(test_stream test_stream.c LIBS lrscan PkgConfig::ZLIB)
+
+
+# The diff at every depth: nested sections, segment settings, renames of
+# LVs other LVs name, and the property test over random edits of real texts.
+lr_add_test(test_diff_deep test_diff_deep.c LIBS lrscan)
+
+# LV counts equal LVM2's lv_count on a VG with old-style snapshots (loaded
+# with vgcfgrestore --force on a loop device). Needs root, losetup, lvm2;
+# prints "SKIPPED: lvcount-interop (reason)" and exits 77 without them.
+add_test(NAME lvcount-interop
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/lvcount-interop.sh $<TARGET_FILE:lvmscan>)
+set_tests_properties(lvcount-interop PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 300)
+
+# Status words against LVM2's own view: fixtures/restored (a vgcfgrestore
+# made by real LVM2) is "abandoned_versions" with the committed seqno
+# LVM2's vgs reports (truth/vgs.json), never "conflicts".
+find_program(LR_PYTHON3_ST python3)
+if(LR_PYTHON3_ST)
+  add_test(NAME status-restored
+           COMMAND sh -c "\"$1\" --json \"$2/restored/disk.img.gz\" | \"$3\" -c 'import json,sys; d=json.load(sys.stdin); t=json.load(open(sys.argv[1])); want=int(t[\"report\"][0][\"vg\"][0][\"vg_seqno\"]); v=d[\"vgs\"][0]; assert v[\"status\"]==[\"abandoned_versions\"], v[\"status\"]; assert v[\"committed_seqno\"]==want, (v[\"committed_seqno\"], want); assert v[\"max_seqno\"]>want; print(\"abandoned_versions, committed seqno\", want, \"as LVM2\")' \"$2/restored/truth/vgs.json\""
+                   sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES} ${LR_PYTHON3_ST})
+endif()
+# fixtures/reinit (pvcreate -ff + vgcreate by real LVM2 over oldvg's PV):
+# oldvg is "superseded" by the VG LVM2 now reports there (truth/vgs.json),
+# newvg stays "consistent".
+if(LR_PYTHON3_ST)
+  add_test(NAME status-reinit
+           COMMAND sh -c "\"$1\" --json \"$2/reinit/disk.img.gz\" | \"$3\" -c 'import json,sys; d=json.load(sys.stdin); t=json.load(open(sys.argv[1])); now=t[\"report\"][0][\"vg\"][0][\"vg_name\"]; v={x[\"name\"]:x for x in d[\"vgs\"]}; assert v[\"oldvg\"][\"status\"]==[\"superseded\"], v[\"oldvg\"][\"status\"]; assert v[\"oldvg\"][\"superseded_by\"][\"vg\"]==now, v[\"oldvg\"]; assert v[now][\"status\"]==[\"consistent\"] and v[now][\"superseded_by\"] is None; print(\"oldvg superseded by\", now, \"as LVM2 reports\")' \"$2/reinit/truth/vgs.json\""
+                   sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES} ${LR_PYTHON3_ST})
+endif()
+# fixtures/header-zeroed (the mda header of a real LVM2 PV zeroed with dd,
+# the ring intact): "header_damaged"; fixtures/second-mda-only (all of area
+# 1, header and ring, zeroed; area 2 intact): "area_lost". Neither is
+# "consistent" any more.
+if(LR_PYTHON3_ST)
+  foreach(pair "header-zeroed:header_damaged" "second-mda-only:area_lost")
+    string(REPLACE ":" ";" p "${pair}")
+    list(GET p 0 fx)
+    list(GET p 1 want)
+    add_test(NAME status-${fx}
+             COMMAND sh -c "\"$1\" --json \"$2/${fx}/disk.img.gz\" | \"$3\" -c 'import json,sys; d=json.load(sys.stdin); st=d[\"vgs\"][0][\"status\"]; assert \"${want}\" in st and \"consistent\" not in st, st; print(st)'"
+                     sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES} ${LR_PYTHON3_ST})
+  endforeach()
+endif()
+# --no-text-search: only what the headers point at, never intact copies
+# listed as fragments, and the counts agree (copies == the VGs' copies).
+if(LR_PYTHON3_ST)
+  add_test(NAME no-text-search-counts
+           COMMAND sh -c "\"$1\" --no-text-search --json \"$2/history/disk.img.gz\" | \"$3\" -c 'import json,sys; d=json.load(sys.stdin); c=d[\"copies\"]; assert all(x[\"found_by\"]!=\"fragment\" for x in c), c; assert len(c)==sum(v[\"copies\"] for v in d[\"vgs\"]), (len(c), d[\"vgs\"]); assert all(x[\"committed\"] and not x[\"partial\"] and x[\"seqno\"]==16 for x in c), c; print(len(c), \"copy, committed seqno 16\")'"
+                   sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES} ${LR_PYTHON3_ST})
+endif()

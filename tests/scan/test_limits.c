@@ -492,6 +492,10 @@ static void test_doc_matches_headers(void **state)
         {"LR_SCAN_MAX_HOST", LR_SCAN_MAX_HOST},
         {"LR_SCAN_MAX_PARSE_ERROR", LR_SCAN_MAX_PARSE_ERROR},
         {"LR_SCAN_MAX_PARTIAL_PARSE", LR_SCAN_MAX_PARTIAL_PARSE},
+        {"LR_SCAN_MAX_LABELS", LR_SCAN_MAX_LABELS},
+        {"LR_SCAN_MAX_HEADERS", LR_SCAN_MAX_HEADERS},
+        {"LR_SCAN_MAX_AREAS", LR_SCAN_MAX_AREAS},
+        {"LR_SCAN_MAX_INFER", LR_SCAN_MAX_INFER},
 #endif
     };
     char *doc = lr_test_slurp(LR_FIXTURES "/../docs/limits.md", NULL);

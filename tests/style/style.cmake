@@ -8,3 +8,8 @@ set_tests_properties(format-check PROPERTIES SKIP_RETURN_CODE 77 LABELS style)
 add_test(NAME engine-flags COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/engine-flags.sh
                                     ${CMAKE_SOURCE_DIR})
 set_tests_properties(engine-flags PROPERTIES LABELS style)
+
+# What `cmake --install` puts in place (docs, lrcore.pc, bash completions)
+# and the one --version wording of the four programs.
+add_test(NAME install-check COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/install.sh ${CMAKE_BINARY_DIR})
+set_tests_properties(install-check PROPERTIES LABELS style)

@@ -509,6 +509,35 @@ static void test_diff_against_newest(void **state)
     lr_tui_free(m);
 }
 
+/* R in a "seqno 15 -> seqno 16" diff asks which side; Enter takes the
+ * older (15, before the lvremove), n the newer; never the opened side by
+ * default (issue 14). */
+static void test_diff_restore_side(void **state)
+{
+    (void)state;
+    lr_tui_t *m = history_model();
+    keys(m, "<Enter><Up>d"); /* opened from the newest, seqno 16 */
+    assert_int_equal(lr_tui_diff(m)->new_seqno, 16);
+    keys(m, "R");
+    assert_int_equal(lr_tui_prompt_kind(m), LR_TUI_PROMPT_SIDE);
+    assert_true(screen_has(m, "Restore which side?"));
+    keys(m, "<Enter>");
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_REVIEW);
+    assert_true(screen_has(m, "seqno 15"));
+    while (lr_tui_screen(m) == LR_TUI_SCR_REVIEW) /* cancel, then back */
+        keys(m, "<Esc>");
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_DIFF);
+    keys(m, "Rn<Enter>");
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_REVIEW);
+    assert_true(screen_has(m, "Restore vg0 seqno 16"));
+    while (lr_tui_screen(m) == LR_TUI_SCR_REVIEW)
+        keys(m, "<Esc>");
+    keys(m, "Rx<Enter>");
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_DIFF);
+    assert_non_null(strstr(lr_tui_message(m), "Restore cancelled"));
+    lr_tui_free(m);
+}
+
 static void test_diff_against_mark(void **state)
 {
     (void)state;
@@ -1106,6 +1135,7 @@ int main(void)
         cmocka_unit_test(test_missing_pv),
         cmocka_unit_test(test_orphan_label),
         cmocka_unit_test(test_diff_against_newest),
+        cmocka_unit_test(test_diff_restore_side),
         cmocka_unit_test(test_diff_against_mark),
         cmocka_unit_test(test_diff_jumps),
         cmocka_unit_test(test_search),

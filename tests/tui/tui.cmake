@@ -51,3 +51,8 @@ add_test(NAME hostile-cli
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/hostile-cli.sh $<TARGET_FILE_DIR:lvmrepair>
                  ${LR_FIXTURES})
 set_tests_properties(hostile-cli PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
+
+# Ctrl-C exits 130 (lvmtui.1), in a real terminal (SKIPPED without tmux).
+add_test(NAME tui-sigint
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/sigint-tmux.sh $<TARGET_FILE:lvmtui> ${LR_FIXTURES})
+set_tests_properties(tui-sigint PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)

@@ -350,6 +350,19 @@ static void input_backspace(lr_tui_t *m)
     m->input[m->input_len] = '\0';
 }
 
+/* R in a diff: the older side unless "n" (or "newer") was typed. */
+static unsigned side_enter(lr_tui_t *m, const char *input)
+{
+    bool older = !input[0] || strcmp(input, "o") == 0 || strcmp(input, "older") == 0;
+    bool newer = strcmp(input, "n") == 0 || strcmp(input, "newer") == 0;
+    if (!older && !newer) {
+        tui_message(m, LR_TUI_A_PROMPT, "Restore cancelled: type o (older) or n (newer).");
+        return LR_TUI_ACT_NONE;
+    }
+    tui_open_review(m, older ? m->diff_old : m->diff_new);
+    return LR_TUI_ACT_NONE;
+}
+
 static unsigned prompt_enter(lr_tui_t *m)
 {
     char input[TUI_INPUT_MAX];
@@ -377,6 +390,8 @@ static unsigned prompt_enter(lr_tui_t *m)
             tui_open_lv_review(m, m->lv_version, input);
         return LR_TUI_ACT_NONE;
     }
+    if (kind == LR_TUI_PROMPT_SIDE)
+        return side_enter(m, input);
     /* search: an empty pattern repeats the last one, as in less(1) */
     if (input[0])
         snprintf(m->search, sizeof(m->search), "%s", input);
@@ -502,7 +517,13 @@ static unsigned screen_key(lr_tui_t *m, int key, bool *handled)
             tui_diff_jump(m, -1);
             return LR_TUI_ACT_NONE;
         }
-        if (key == 'R' || key == 'e')
+        if (key == 'R') {
+            /* never the side the diff was opened from by default: after
+             * "seqno 8 -> seqno 9" the older one is usually the good one */
+            prompt_open(m, LR_TUI_PROMPT_SIDE, NULL);
+            return LR_TUI_ACT_NONE;
+        }
+        if (key == 'e')
             return open_version_action(m, key, m->diff_version);
         break;
     case LR_TUI_SCR_REVIEW:

@@ -41,7 +41,8 @@ static const char *const help_text[] = {
     "          is shown as for R (type yes and Enter to write)",
     "",
     "Diff: n / p jump to the next / previous object changed (after a / search,",
-    "  n repeats the search). R and e act on the version the diff was opened for.",
+    "  n repeats the search). R asks which side to restore (Enter: the older,",
+    "  n: the newer); e exports the version the diff was opened for.",
     "",
     "Restore: lvmrepair's plan is shown first: the images and byte ranges it",
     "  writes, the new seqno, the LVs that come back or go away, and the undo",
@@ -76,6 +77,8 @@ const char *tui_keys_hint(const lr_tui_t *m)
         return "yes+Enter:write Esc:cancel PgUp/PgDn:scroll";
     if (m->prompt == LR_TUI_PROMPT_OVERWRITE)
         return "yes+Enter:overwrite Esc:cancel";
+    if (m->prompt == LR_TUI_PROMPT_SIDE)
+        return "Enter/o:older n+Enter:newer Esc:cancel";
     switch (tui_top(m)) {
     case LR_TUI_SCR_PROGRESS:
         return "q:stop scan";

@@ -183,6 +183,14 @@ static const char *prompt_label(const lr_tui_t *m, char *buf, size_t len)
     case LR_TUI_PROMPT_OVERWRITE:
         snprintf(buf, len, "%s exists: overwrite? (type yes) ", m->export_path);
         return buf;
+    case LR_TUI_PROMPT_SIDE: {
+        char newer[256];
+        tui_version_name(m, m->diff_old, name, sizeof(name));
+        tui_version_name(m, m->diff_new, newer, sizeof(newer));
+        snprintf(buf, len, "Restore which side? o: the older, %s (Enter); n: the newer, %s: ", name,
+                 newer);
+        return buf;
+    }
     default:
         return "";
     }

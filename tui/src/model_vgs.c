@@ -15,10 +15,18 @@ static const struct {
     unsigned bit;
     const char *text;
 } status_text[] = {
-    {LR_SCAN_VG_CONSISTENT, "consistent"},        {LR_SCAN_VG_MISSING_PVS, "missing PVs"},
-    {LR_SCAN_VG_STALE_PVS, "stale PVs"},          {LR_SCAN_VG_CONFLICTS, "conflicts"},
-    {LR_SCAN_VG_ORPHANS, "orphan copies"},        {LR_SCAN_VG_NO_COMPLETE, "no complete copy"},
+    {LR_SCAN_VG_CONSISTENT, "consistent"},
+    {LR_SCAN_VG_MISSING_PVS, "missing PVs"},
+    {LR_SCAN_VG_STALE_PVS, "stale PVs"},
+    {LR_SCAN_VG_CONFLICTS, "conflicts"},
+    {LR_SCAN_VG_ORPHANS, "orphan copies"},
+    {LR_SCAN_VG_NO_COMPLETE, "no complete copy"},
     {LR_SCAN_VG_DAMAGED, "damaged newer copies"},
+    {LR_SCAN_VG_ABANDONED, "abandoned newer versions"},
+    {LR_SCAN_VG_INTERRUPTED, "interrupted write"},
+    {LR_SCAN_VG_SUPERSEDED, "superseded by another VG"},
+    {LR_SCAN_VG_HEADER_DAMAGED, "damaged mda header"},
+    {LR_SCAN_VG_AREA_LOST, "metadata area lost"},
 };
 
 static void status_words(unsigned status, lr_strbuf_t *b)

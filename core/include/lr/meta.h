@@ -124,6 +124,19 @@ const lr_lv_t *lr_vg_find_lv(const lr_vg_t *vg, const char *name);
  * well-formed UUID never match, and a malformed argument gives NULL. */
 const lr_lv_t *lr_vg_find_lv_by_id(const lr_vg_t *vg, const char *id);
 
+/* Whether LVM2 counts the LV as visible (its lv_count, `lvs` without -a):
+ * an old-style snapshot's internal LV (snapshotN: a segment of type
+ * "snapshot", LVM2's SNAPSHOT flag) never is; a snapshot's COW LV (named by
+ * a snapshot segment's cow_store) always is, whatever its own status says
+ * and even when its origin is hidden (as LVM2 2.03.16 counts), except while
+ * it merges (merging_store); any other LV when VISIBLE is in its status.
+ * A NULL vg or lv gives false. */
+bool lr_vg_lv_visible(const lr_vg_t *vg, const lr_lv_t *lv);
+
+/* LVM2's lv_count (vg_visible_lvs): the LVs lr_vg_lv_visible counts.
+ * 0 for NULL. */
+size_t lr_vg_visible_lvs(const lr_vg_t *vg);
+
 /* 1 if list holds s. */
 bool lr_strlist_has(const lr_strlist_t *list, const char *s);
 

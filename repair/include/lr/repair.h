@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lr/diff.h"
 #include "lr/error.h"
 #include "lr/io.h"
 #include "lr/label.h"
@@ -198,6 +199,11 @@ typedef struct lr_repair_plan {
     uint64_t newest_seqno; /* 0 when none */
     size_t n_changes;
     lr_repair_change_t *changes;
+    /* Every difference at any depth, from the newest complete version (old
+     * side) to the restored one (new side), as lr_diff_vgs reports it; NULL
+     * when there is no newest version to compare with (or it is the one
+     * restored). Owned by the plan. */
+    lr_diff_t *diff;
     /* Where it goes. */
     size_t n_images;
     lr_repair_image_t *images;
@@ -237,6 +243,12 @@ typedef struct lr_repair_plan {
     uint32_t base_crc;
     size_t n_lvs;
     lr_repair_lv_t *lvs; /* named LVs first, then those that come along */
+    /* Why the highest seqno is not committed, as the scan's VG status says
+     * (LR_SCAN_VG_ABANDONED / LR_SCAN_VG_INTERRUPTED): a vgcfgrestore
+     * committed a lower seqno over it, or its header write never happened;
+     * both false when the scan cannot tell (damaged copies, lost headers). */
+    bool max_seqno_abandoned;
+    bool max_seqno_interrupted;
 } lr_repair_plan_t;
 
 /* LVM2 keeps a VG's seqno in 32 bits (import_vsn1.c reads it with

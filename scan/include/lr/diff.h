@@ -7,6 +7,12 @@
  * from change to change; the CLI prints lr_diff_format_text or
  * lr_diff_format_json. The engine never prints.
  *
+ * Every difference at any depth is reported: keys and nested sections of the
+ * VG (historical_logical_volumes, unknown sections), of the text's header
+ * (except the per-version fields), of PVs, LVs and segments. Strings in
+ * segments that name an LV are compared by that LV's UUID, so renaming a
+ * pool, an origin or a raid's images is reported as renames only.
+ *
  * Everything in an lr_diff_t is copied: the diff stays valid after both
  * views are freed. One allocation tree, freed with lr_diff_free. */
 #ifndef LR_DIFF_H
@@ -33,7 +39,8 @@ typedef enum lr_diff_kind {
     LR_DIFF_RENAMED = 2, /* VG or LV (same UUID) under another name; old/new_value are the names */
     LR_DIFF_RESIZED = 3, /* LV extent count changed; old/new_bytes hold the sizes */
     LR_DIFF_MOVED = 4,   /* LV extents present in both versions map to other PV
-                            extents (or other stripes/legs) */
+                            extents (or other stripes/legs; sub-LVs and PVs
+                            compared by UUID); settings are CHANGED */
     LR_DIFF_RETYPED = 5, /* LV extents present in both versions have another
                             segment type */
     LR_DIFF_CHANGED = 6, /* a property (`field`) changed value, appeared or vanished */
@@ -49,15 +56,20 @@ typedef struct lr_diff_change {
     char *old_name;
     /* The object's UUID as printed in the text; NULL when it has none. */
     char *id;
-    /* The property: a metadata key ("tags", "status", "extent_size",
-     * "dev_size", "device", ...), or "size" (RESIZED), "segments" (MOVED,
-     * RETYPED), "name" (RENAMED); NULL for ADDED/REMOVED. */
+    /* The property: a metadata key path, dot-separated at any depth
+     * ("tags", "status", "extent_size", "device",
+     * "historical_logical_volumes.lvol9.removal_time"; an LV's segment
+     * settings "region_size", "policy_settings.migration_threshold", or
+     * "segment2.region_size" when either version of the LV has several
+     * segments), or "size" (RESIZED), "segments" (MOVED, RETYPED), "name"
+     * (RENAMED); NULL for ADDED/REMOVED. */
     char *field;
     /* Old and new values as readable strings: scalars as in the text
      * (strings unquoted), string arrays as "a, b" ("" when empty), sizes as
      * "8 MiB (2 extents)", segment maps as "0-1 linear pv0:0-1; ...".
      * NULL when absent on that side (e.g. a key only in the new version; a
-     * list LVM2 left out, like an empty `tags`, counts as empty: ""). For
+     * list LVM2 left out, like an empty `tags`, counts as empty: ""). A
+     * section only one side has is shown whole, "{ key = value; sub { ... } }". For
      * ADDED old_value is NULL and new_value summarises the object, for
      * REMOVED the reverse. */
     char *old_value;

@@ -296,14 +296,38 @@ typedef struct lr_scan_vg_pv {
 /* VG status bits; CONSISTENT only when no other bit is set. */
 enum {
     LR_SCAN_VG_CONSISTENT = 1u << 0,
-    LR_SCAN_VG_STALE_PVS = 1u << 1,   /* a PV's newest copy is older than the VG's */
-    LR_SCAN_VG_MISSING_PVS = 1u << 2, /* named by the latest version, not found */
-    LR_SCAN_VG_CONFLICTS = 1u << 3,   /* one seqno with different texts */
-    LR_SCAN_VG_ORPHANS = 1u << 4,     /* copies with no label or header */
-    LR_SCAN_VG_NO_COMPLETE = 1u << 5, /* no complete, parseable copy at all */
-    LR_SCAN_VG_DAMAGED = 1u << 6,     /* a seqno above the latest complete version was
-                                         seen only in damaged or partial copies */
+    LR_SCAN_VG_STALE_PVS = 1u << 1,       /* a PV's newest copy is older than the VG's */
+    LR_SCAN_VG_MISSING_PVS = 1u << 2,     /* named by the latest version, not found */
+    LR_SCAN_VG_CONFLICTS = 1u << 3,       /* one seqno with different texts */
+    LR_SCAN_VG_ORPHANS = 1u << 4,         /* copies with no label or header */
+    LR_SCAN_VG_NO_COMPLETE = 1u << 5,     /* no complete, parseable copy at all */
+    LR_SCAN_VG_DAMAGED = 1u << 6,         /* a seqno above the latest complete version was
+                                             seen only in damaged or partial copies */
+    LR_SCAN_VG_ABANDONED = 1u << 7,       /* "abandoned_versions": a header commits a version
+                                             below complete versions no header points at, and
+                                             the ring shows a vgcfgrestore (the committed
+                                             seqno also has an older, uncommitted text, or
+                                             more than one seqno lies above it): LVM2 uses the
+                                             committed one; the higher ones were abandoned.
+                                             A conflict at the committed seqno is explained by
+                                             it and not reported as CONFLICTS */
+    LR_SCAN_VG_INTERRUPTED = 1u << 8,     /* "interrupted_write": one complete version, the
+                                             committed seqno + 1, that no header points at,
+                                             behind a committed one: its text was written and
+                                             its header write never happened */
+    LR_SCAN_VG_SUPERSEDED = 1u << 9,      /* "superseded": a PV of the latest version is found
+                                             only by location and the label now there belongs
+                                             to a PV of another VG (the disk was re-initialised):
+                                             superseded_by names that VG */
+    LR_SCAN_VG_HEADER_DAMAGED = 1u << 10, /* "header_damaged": a metadata area on a PV of
+                                             the latest version has an mda header with a bad
+                                             checksum or inconsistent start/size, or none
+                                             at all while its ring still holds copies */
+    LR_SCAN_VG_AREA_LOST = 1u << 11,      /* "area_lost": a metadata area a PV's label lists
+                                             has no header and no copy left (zeroed,
+                                             overwritten, or beyond the image's end) */
 };
+#define LR_SCAN_VG_STATUS_LAST LR_SCAN_VG_AREA_LOST /* the highest status bit */
 
 typedef struct lr_scan_vg {
     char *name; /* from the latest version (names can change) */
@@ -325,6 +349,9 @@ typedef struct lr_scan_vg {
                              some metadata area, -1 when none is; when it differs from
                              `latest`, the versions before it were written but never
                              committed (or their headers are lost) */
+    int superseded_by;    /* LR_SCAN_VG_SUPERSEDED: index into vgs of the VG whose PV
+                             label now sits where this VG's PV was; -1 otherwise. Since
+                             when: that VG's oldest version (versions[n_versions - 1]) */
 } lr_scan_vg_t;
 
 typedef struct lr_scan {
@@ -494,8 +521,10 @@ bool lr_scan_locate_pv(const lr_scan_t *scan, const char *vg_raw, const char *pv
 int lr_scan_find_area(const lr_scan_t *scan, int image, uint64_t offset);
 
 /* Static names for reports and JSON. */
-const char *lr_scan_source_name(unsigned source_bit);    /* "label", "magic", "inferred" */
-const char *lr_scan_vg_status_name(unsigned status_bit); /* "consistent", "stale_pvs", ... */
-const char *lr_scan_pv_found_name(int found);            /* "missing", "label", ... */
+const char *lr_scan_source_name(unsigned source_bit); /* "label", "magic", "inferred" */
+const char *
+lr_scan_vg_status_name(unsigned status_bit);  /* "consistent", "stale_pvs", ...,
+                                                 "abandoned_versions", "interrupted_write" */
+const char *lr_scan_pv_found_name(int found); /* "missing", "label", ... */
 
 #endif

@@ -110,14 +110,17 @@ has "Writes, in this order (2 writes"
 ls "$T" | grep -q lvmrepair-undo && fail "a dry run left an undo file"
 echo "ok: --dry-run/-n/--test show the plan and write nothing"
 
-# ---- declined on a terminal: end of input means no (exit 5)
+# ---- declined on a terminal: end of input means no (exit 5), and so does
+# "y": the one confirmation rule (lvmrepair and lvmtui) is the word yes
 if command -v python3 >/dev/null 2>&1; then
-    rc=$(python3 - "$BIN" "$T/disk.img" <<'EOF'
+    for answer in eof y; do
+    rc=$(python3 - "$BIN" "$T/disk.img" "$answer" <<'EOF'
 import os, pty, sys
 pid, fd = pty.fork()
 if pid == 0:
     os.execv(sys.argv[1], [sys.argv[1], "--restore", "seqno=15", sys.argv[2]])
 out = b""
+sent = False
 while True:
     try:
         chunk = os.read(fd, 4096)
@@ -126,15 +129,17 @@ while True:
     if not chunk:
         break
     out += chunk
-    if b"[y/N]" in out:
-        os.write(fd, b"\x04")  # end of input
+    if b"[yes/N]" in out and not sent:
+        sent = True
+        os.write(fd, b"\x04" if sys.argv[3] == "eof" else b"y\n")
 _, status = os.waitpid(pid, 0)
 print(os.waitstatus_to_exitcode(status))
 EOF
 )
-    [ "$rc" = 5 ] || fail "EOF at the prompt: exit $rc, expected 5"
+    [ "$rc" = 5 ] || fail "answer '$answer' at the prompt: exit $rc, expected 5"
     [ "$(hash "$T/disk.img")" = "$H0" ] || fail "a declined restore changed the image"
-    echo "ok: end of input at the prompt declines (exit 5), nothing written"
+    done
+    echo "ok: end of input or 'y' at the prompt declines (exit 5), nothing written"
 else
     echo "note: python3 missing, prompt test not run"
 fi
@@ -181,6 +186,11 @@ echo "ok: default undo file; --apply-undo refuses a changed image unless --force
 
 # ---- --output: repaired copies, originals untouched (also from .gz)
 mkdir "$T/out"
+# the plan names the copy as the target of every write, never the original
+run 0 --restore seqno=15 --dry-run --output "$T/out" "$GZ"
+has "1. $T/out/disk.img bytes"
+has "2. $T/out/disk.img bytes"
+printf '%s\n' "$OUT" | grep -q "disk.img.gz bytes" && fail "the --output plan names the original"
 run 0 --restore seqno=15 --yes --output "$T/out" "$GZ"
 [ "$(hash "$GZ")" = "$GZH" ] || fail "--output changed the original"
 [ -f "$T/out/disk.img" ] || fail "no copy in --output"
@@ -200,6 +210,10 @@ run 0 --diff seqno=15 seqno=16 --json "$GZ"
 has '"changes"'
 run 0 --export seqno=15 "$GZ"
 has "seqno = 15"
+has "# Load it with: vgcfgrestore -f FILE vg0"
+# a PV whose label is gone: the export says what LVM2 needs first
+run 0 --export seqno=11 "$FIX/label-zeroed/disk.img.gz"
+has "#   pvcreate --uuid cnciHN-JZ2V-B2ke-Kd2R-wlT6-JokQ-ACjPSf --restorefile FILE DEVICE"
 run 0 --export seqno=15 -o "$T/vg0.vg" "$GZ"
 grep -q "^seqno = 15$" "$T/vg0.vg" || fail "exported file is not seqno 15"
 run 1 --export seqno=15 -o "$T/vg0.vg" "$GZ"

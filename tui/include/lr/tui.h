@@ -84,6 +84,8 @@ typedef enum lr_tui_prompt {
     LR_TUI_PROMPT_OVERWRITE, /* export: the file exists; type yes to replace it */
     LR_TUI_PROMPT_LV,        /* "b" on a version's detail: the LV(s) to bring back into
                                 the current version (NAME[,NAME...] or NAME as NEWNAME) */
+    LR_TUI_PROMPT_SIDE,      /* R in a diff: which side to restore; Enter or o the
+                                older (the default), n the newer, Esc cancels */
 } lr_tui_prompt_t;
 
 /* Where the restore review stands. */
