@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lr/error.h"
+#include "lr/io.h"
 #include "lr/scan.h"
 
 enum { EXIT_OK = 0, EXIT_REFUSED = 1, EXIT_USAGE = 2, EXIT_DECLINED = 5 };
@@ -45,6 +47,48 @@ typedef struct args {
 
 /* The program's name in messages. */
 extern const char *const cli_prog;
+
+/* The images of a run, open read-only, and their scan. */
+typedef struct scanned {
+    lr_io_t **ios;
+    size_t n;
+    lr_scan_session_t *session; /* re-reads copies through ios */
+    const lr_scan_t *scan;      /* its result */
+} scanned_t;
+
+/* ---- shared by the modes (lvmrepair.c) ---------------------------------- */
+
+/* A terminal-safe copy (lr_tty_safe) of a file name or of text from an
+ * image, for one printf; rotating static buffers, so one message can show
+ * several. */
+const char *cli_tty(const char *s);
+/* Times for people and logs: local, with the zone offset. */
+const char *cli_local_time(int64_t t, char *buf, size_t len);
+/* The exit status an engine's return code stands for. */
+int cli_exit_for(int rc);
+/* Prints the engine's message and the options its hints stand for. */
+void cli_say_error(const lr_error_t *err);
+/* cli_say_error, then the exit status for rc. */
+int cli_fail(int rc, const lr_error_t *err);
+/* Chooses the version a mode names (lr_scan_select) into *g / *ver, or
+ * prints why not with the candidates. Returns an exit status. */
+int cli_choose(const scanned_t *s, const char *vg, bool has_seqno, const lr_scan_pick_t *v,
+               const char *crc_how, int *g, int *ver);
+/* EXIT_OK when the user confirms (or --yes); else says why nothing is
+ * written and returns the exit status. */
+int cli_ask(const char *question, bool yes);
+/* Appends a record of what was done to --log (a warning if it cannot). */
+void cli_log_append(const args_t *a, const char *undo, const char *body);
+/* Refuses (exit 2) when two files of the run are the same file: images,
+ * the undo file, the log, -o and the --output copies. */
+int cli_check_targets(const args_t *a, const char *undo, const char *const *images, size_t n);
+
+/* ---- the modes ---------------------------------------------------------- */
+
+int cli_apply_undo(const args_t *a);            /* cli_undo.c */
+int cli_diff(const args_t *a, scanned_t *s);    /* cli_read.c */
+int cli_export(const args_t *a, scanned_t *s);  /* cli_read.c */
+int cli_extract(const args_t *a, scanned_t *s); /* cli_read.c */
 
 /* Parses the command line into *a. Returns true to run the mode; false
  * ends the run with a->status (help, version, or a usage error already

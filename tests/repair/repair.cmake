@@ -29,6 +29,8 @@ lr_add_test(test_repair_contract test_repair_contract.c LIBS lrrepair)
 # (support/lvmrepair_fault.c).
 add_executable(lvmrepair_fault ${CMAKE_SOURCE_DIR}/repair/lvmrepair.c
                                ${CMAKE_SOURCE_DIR}/repair/cli_args.c
+                               ${CMAKE_SOURCE_DIR}/repair/cli_undo.c
+                               ${CMAKE_SOURCE_DIR}/repair/cli_read.c
                                ${LR_TEST_SUPPORT}/lvmrepair_fault.c ${LR_TEST_SUPPORT}/fault.c)
 target_include_directories(lvmrepair_fault PRIVATE ${LR_TEST_SUPPORT})
 target_link_libraries(lvmrepair_fault PRIVATE lrrepair)
