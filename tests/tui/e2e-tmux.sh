@@ -18,19 +18,8 @@ LVMTUI=${1:-}
 LVMSCAN=${2:-}
 FIXTURES=${3:-}
 
-skip() {
-    echo "SKIPPED: $NAME ($*)"
-    exit 77
-}
-
-fail() {
-    echo "FAIL: $NAME: $*" >&2
-    if [ -n "${SOCK:-}" ] && tmux -L "$SOCK" has-session 2>/dev/null; then
-        echo "--- screen ---" >&2
-        tmux -L "$SOCK" capture-pane -p -t "$SESSION" >&2
-    fi
-    exit 1
-}
+# skip, fail, screen, keys, wait_for
+source "$(dirname "$0")/../support/tmux.sh"
 
 [ -x "$LVMTUI" ] && [ -d "$FIXTURES" ] ||
     { echo "usage: $0 PATH/TO/lvmtui PATH/TO/lvmscan FIXTURES_DIR" >&2; exit 2; }
@@ -61,31 +50,6 @@ gzip -dc "$FIXTURES/history/disk.img.gz" >"$WORK/disk.img" || fail "cannot decom
 IMG=$WORK/disk.img
 
 # ---- drive lvmtui --------------------------------------------------------
-
-screen() {
-    tmux -L "$SOCK" capture-pane -p -t "$SESSION"
-}
-
-# wait_for TEXT [LINE]: until the screen (or only its LINE-th line, 1-based;
-# -1 the last) shows TEXT, at most 15 s.
-wait_for() {
-    local text=$1 line=${2:-0} i s
-    for i in $(seq 150); do
-        s=$(screen 2>/dev/null) || true
-        if [ "$line" = -1 ]; then
-            s=$(printf '%s\n' "$s" | sed -n '$p')
-        elif [ "$line" != 0 ]; then
-            s=$(printf '%s\n' "$s" | sed -n "${line}p")
-        fi
-        case $s in *"$text"*) return 0 ;; esac
-        sleep 0.1
-    done
-    fail "timed out waiting for '$text'"
-}
-
-keys() {
-    tmux -L "$SOCK" send-keys -t "$SESSION" "$@"
-}
 
 tmux -L "$SOCK" -f /dev/null new-session -d -s "$SESSION" -x 100 -y 30 \
     "cd '$WORK' && '$LVMTUI' disk.img; echo \$? >'$WORK/exit'; sleep 60" ||

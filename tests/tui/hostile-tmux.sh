@@ -17,18 +17,8 @@ NAME=tui-hostile-tmux
 LVMTUI=${1:-}
 FIXTURES=${2:-}
 
-skip() {
-    echo "SKIPPED: $NAME ($*)"
-    exit 77
-}
-fail() {
-    echo "FAIL: $NAME: $*" >&2
-    if [ -n "${SOCK:-}" ] && tmux -L "$SOCK" has-session 2>/dev/null; then
-        echo "--- screen ---" >&2
-        tmux -L "$SOCK" capture-pane -p -t "$SESSION" >&2
-    fi
-    exit 1
-}
+# skip, fail, screen, keys, wait_for
+source "$(dirname "$0")/../support/tmux.sh"
 [ -x "$LVMTUI" ] && [ -d "$FIXTURES" ] || { echo "usage: $0 PATH/TO/lvmtui FIXTURES_DIR" >&2; exit 2; }
 command -v tmux >/dev/null 2>&1 || skip "tmux not installed"
 LVMTUI=$(readlink -f "$LVMTUI")
@@ -40,16 +30,6 @@ trap '[ -n "$SOCK" ] && tmux -L "$SOCK" kill-server 2>/dev/null; rm -rf "$WORK"'
 gzip -dc "$FIXTURES/history/disk.img.gz" >"$WORK/disk.img" || fail "cannot decompress the fixture"
 H0=$(sha256sum "$WORK/disk.img" | cut -d' ' -f1)
 
-screen() { tmux -L "$SOCK" capture-pane -p -t "$SESSION"; }
-keys() { tmux -L "$SOCK" send-keys -t "$SESSION" "$@"; }
-wait_for() {
-    local i
-    for i in $(seq 150); do
-        case $(screen 2>/dev/null) in *"$1"*) return 0 ;; esac
-        sleep 0.1
-    done
-    fail "timed out waiting for '$1'"
-}
 # start [ENV=VALUE...]: lvmtui disk.img in a fresh 100x30 session
 start() {
     rm -f "$WORK/exit"
