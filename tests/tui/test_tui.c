@@ -206,9 +206,11 @@ static void test_history_newest_first(void **state)
     assert_non_null(strstr(l15, "24 MiB"));
     assert_non_null(strstr(lr_tui_line(m, 15), "0 B"));
     assert_true(screen_has(m, "History of VG vg0: 16 versions, newest first"));
-    /* at 80 columns the whole command fits; the time is month-day and
-     * minutes, its year and seconds show from 120 columns on */
-    assert_true(screen_has(m, "lvchange --deltag important vg0/lv1\n"));
+    /* at 80 columns the change summary comes first and the command is
+     * cut at the edge (the detail screen shows it whole); the time is
+     * month-day and minutes, its year and seconds show from 120 columns on */
+    assert_true(screen_has(m, "lv1 -tag important | lvchange --delta\xe2\x80\xa6\n"));
+    assert_true(screen_has(m, "-lv3 | lvremove -f vg0/lv3\n"));
     assert_true(screen_has(m, "11-25 08:03 "));
     keys(m, "<Size=120x30>");
     assert_true(screen_has(m, "2026-11-25 08:03:25"));
@@ -227,10 +229,11 @@ static long column_of(const char *line, const char *needle)
     return w;
 }
 
-/* The history at 80 columns: the command column starts by column 44 (36
- * columns of command), every column is aligned under its heading, a
- * command cut at the edge ends in an ellipsis, and each line is exactly
- * 80 columns wide. Wider terminals show the full time. */
+/* The history at 80 columns: the change | command column starts by column
+ * 44 (36 columns), every column is aligned under its heading, the change
+ * summary comes before the command, a line cut at the edge ends in an
+ * ellipsis, and each line is exactly 80 columns wide. Wider terminals show
+ * the full time. */
 static void test_history_columns(void **state)
 {
     (void)state;
@@ -241,23 +244,35 @@ static void test_history_columns(void **state)
     lr_error_clear(&err);
     assert_int_equal(lr_tui_render(m, &f, &err), 0);
     const char *hdr = f->lines[1];
-    long cmd_col = column_of(hdr, "COMMAND");
+    long cmd_col = column_of(hdr, "CHANGE | COMMAND");
     long size_end = column_of(hdr, "LV SIZE") + 7;
     long lvs_end = column_of(hdr, "LVs") + 3;
     assert_true(cmd_col > 0 && cmd_col <= 44);
     const lr_scan_t *s = lr_tui_scan_result(m);
+    const lr_evidence_t *ev = tui_evidence(m);
+    assert_non_null(ev);
     for (int r = 0; r < f->rows; r++)
         assert_int_equal(tui_width(f->lines[r], true), 80);
     for (size_t i = 0; i < 16; i++) {
         const char *l = f->lines[2 + i];
-        char cmd[512];
-        tui_command(s->vgs[0].versions[i].description, cmd, sizeof(cmd));
-        /* the command starts under its heading: whole, or cut with '…' */
-        char shown[600];
-        if (strlen(cmd) <= (size_t)(80 - cmd_col))
+        char c[512], cmd[600];
+        tui_command(s->vgs[0].versions[i].description, c, sizeof(c));
+        const char *change = ev->vgs[0].versions[i].change;
+        /* every version but the first has a change summary */
+        assert_true(i == 15 || (change && *change));
+        if (change && *change)
+            snprintf(cmd, sizeof(cmd), "%s | %s", change, c);
+        else
+            snprintf(cmd, sizeof(cmd), "%s", c);
+        /* change | command starts under its heading: whole, or cut with '…'
+         * (the change summaries here are ASCII but for '→': count columns) */
+        char shown[700];
+        size_t arrows = strstr(cmd, "\xe2\x86\x92") ? 2 : 0; /* bytes over columns */
+        if (tui_width(cmd, true) <= (size_t)(80 - cmd_col))
             snprintf(shown, sizeof(shown), "%s\n", cmd);
         else
-            snprintf(shown, sizeof(shown), "%.*s\xe2\x80\xa6", (int)(80 - cmd_col - 1), cmd);
+            snprintf(shown, sizeof(shown), "%.*s\xe2\x80\xa6",
+                     (int)(80 - cmd_col - 1 + (long)arrows), cmd);
         char line[600];
         snprintf(line, sizeof(line), "%s", l);
         size_t ll = strlen(line);
@@ -272,8 +287,11 @@ static void test_history_columns(void **state)
             assert_int_equal(column_of(l, " MiB ") + 4, size_end);
         assert_true(l[lvs_end - 1] >= '0' && l[lvs_end - 1] <= '9' && l[lvs_end] == ' ');
     }
-    /* the one command longer than the column */
-    assert_non_null(strstr(f->lines[4], "vgchange --deltag site_a --addtag sit\xe2\x80\xa6"));
+    /* change | command longer than the column, and one that fits */
+    assert_non_null(strstr(f->lines[4], "+tag site_b, -tag site_a | vgchange -\xe2\x80\xa6"));
+    assert_non_null(strstr(f->lines[5], "data 4\xe2\x86\x92"
+                                        "8 MiB | lvextend -L +4M vg0/da\xe2\x80\xa6"));
+    assert_non_null(strstr(f->lines[7], "lv4 status | lvchange -p r vg0/lv4 "));
     lr_tui_frame_free(f);
     /* 120 columns: full times and 8 columns of host; back at 80 the compact
      * layout returns, the selection kept */
@@ -287,9 +305,9 @@ static void test_history_columns(void **state)
     assert_true(screen_has(m, "  24 MiB -     data 4\xe2\x86\x92"
                               "8 MiB | lvextend -L +4M vg0/data\n"));
     keys(m, "<Size=80x24>");
-    assert_true(screen_has(m, "  SEQNO WRITTEN UTC HOST LVs LV SIZE FLAG COMMAND\n"));
+    assert_true(screen_has(m, "  SEQNO WRITTEN UTC HOST LVs LV SIZE FLAG CHANGE | COMMAND\n"));
     assert_true(screen_has(m, ">    15 11-25 08:03 vm     4  24 MiB R    "
-                              "lvchange --deltag important vg0/lv1\n"));
+                              "lv1 -tag important | lvchange --delta\xe2\x80\xa6\n"));
     assert_string_equal(lr_tui_selection(m), "vg0 seqno 15");
     lr_tui_free(m);
 }
@@ -333,7 +351,8 @@ static void test_long_names(void **state)
     keys(m, "<Size=100x30>");
     assert_int_equal(lr_tui_render(m, &f, &err), 0);
     assert_non_null(strstr(f->lines[2], " build-s\xe2\x80\xa6 "));
-    assert_int_equal(column_of(f->lines[2], "lvremove"), column_of(f->lines[1], "COMMAND"));
+    assert_int_equal(column_of(f->lines[2], "-lv3 | lvremove"),
+                     column_of(f->lines[1], "CHANGE | COMMAND"));
     lr_tui_frame_free(f);
     lr_tui_free(m);
 }

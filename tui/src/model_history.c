@@ -124,8 +124,9 @@ static lr_tui_attr_t version_attr(const lr_scan_version_t *v, const tui_history_
     return LR_TUI_A_NORMAL;
 }
 
-/* Columns of a history line (after the two selection columns). The command
- * is what tells versions apart, so it gets what the others leave: below
+/* Columns of a history line (after the two selection columns). The change
+ * summary and the command tell versions apart, so they get what the others
+ * leave: below
  * TUI_HISTORY_WIDE_COLS columns the time is "11-25 08:03" and the host
  * only as wide as the longest one, at most 8 columns (6 below 100 columns);
  * from there on the full time and 8 columns of host. SEQNO, LVs and LV SIZE
@@ -197,8 +198,10 @@ static int add_version_row(lr_tui_t *m, tui_view_t *v, const history_layout_t *l
     const lr_ev_vg_t *e = history_evidence(m);
     flags_of(ver, info, rec_flag(e, i), flags);
     tui_command(ver->description, cmd, sizeof(cmd));
-    /* wide: the change from the previous version before the command */
-    const char *change = e && l->wide ? e->versions[i].change : NULL;
+    /* the change from the previous version before the command, at every
+     * width (issue 11): at 80 columns the command is what gets cut, and
+     * the detail screen shows it whole */
+    const char *change = e ? e->versions[i].change : NULL;
     if (change && *change) {
         char both[512];
         snprintf(both, sizeof(both), "%.200s | %.300s", change, cmd);
@@ -227,9 +230,8 @@ static int history_rows(lr_tui_t *m)
     int rc =
         tui_view_set_title(v, "History of VG %s: %zu version%s, newest first",
                            g->name ? g->name : "?", g->n_versions, g->n_versions == 1 ? "" : "s");
-    char *hdr =
-        history_line(&l, "SEQNO", l.wide ? "WRITTEN (UTC)" : "WRITTEN UTC", "HOST", "LVs",
-                     "LV SIZE", l.wide ? "FLAGS" : "FLAG", l.wide ? "CHANGE | COMMAND" : "COMMAND");
+    char *hdr = history_line(&l, "SEQNO", l.wide ? "WRITTEN (UTC)" : "WRITTEN UTC", "HOST", "LVs",
+                             "LV SIZE", l.wide ? "FLAGS" : "FLAG", "CHANGE | COMMAND");
     if (!rc)
         rc = hdr ? tui_view_set_header(v, hdr) : -ENOMEM;
     free(hdr);
