@@ -18,7 +18,11 @@ same files, named by the fixture, the PV and what they hold.
 - scan:  small images: each PV cut after the last non-zero byte of its first
   MiB (at most 192 KiB), each second metadata area on its own, one PV moved
   to an odd sector, two PVs of one VG side by side, and a few of these with a
-  trailing byte selecting the scanner option variants of fuzz_scan.c.
+  trailing byte selecting the scanner option variants of fuzz_scan.c; and
+  the history PV crafted as in issue 17 item 2 (tests/support/craft_mda.py:
+  label and header with valid checksums listing a 30 MiB metadata area at
+  4096, over pe_start at 1 MiB), so fuzz_scan and fuzz_plan start from an
+  area that runs over the data.
 - image: the start (at most 64 KiB) of every image in fixtures/formats/
   (qcow2, VMDK, VHD, VHDX, the first E01 segment, xz, zstd, the bad ones)
   and of the history image gzip'd: the headers fuzz_image.c opens.
@@ -36,6 +40,12 @@ import re
 import shutil
 import struct
 import sys
+
+# no __pycache__ in the checkout from the import below
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "support"))
+import craft_mda  # noqa: E402  (the generator hostile-cli.sh uses too)
 
 LABEL_ID = b"LABELONE"
 MDA_MAGIC = b" LVM2 x[5A%r0N*>"
@@ -273,6 +283,10 @@ def main():
         out.put("scan", "history-at-sector3", b"\0" * (3 * SECTOR) + pv)
         for v in range(1, 6):
             out.put("scan", "history-variant%d" % v, pv + bytes([v]))
+        # issue 17 item 2: a metadata area listed over pe_start and lv1
+        crafted = craft_mda.mda_over_data(pv)
+        out.put("scan", "history-mda-over-data", crafted)
+        out.put("scan", "history-mda-over-data-variant1", crafted + b"\1")
     if "wrapped" in multi and multi["wrapped"]:
         pv = multi["wrapped"][0]
         for v in (1, 2, 3):

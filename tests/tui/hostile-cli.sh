@@ -20,6 +20,7 @@ set -u
 NAME=hostile_cli
 BIN=$1
 FIX=$2
+SRC=$(cd "$(dirname "$0")/../.." && pwd) # the checkout: tests/support/craft_mda.py
 fail() {
     echo "FAILED: $NAME: $*" >&2
     exit 1
@@ -80,26 +81,8 @@ echo "$NAME: outputs over images, undo files and other outputs refused"
 
 # ---- 2. a metadata area listed over the data
 cp a.img crafted.img
-python3 - crafted.img <<'PY' || fail "cannot craft the image"
-import struct, sys, zlib
-INIT = 0xf597a6cf
-def lvm_crc(data):  # LVM2's CRC-32: zlib's without its pre/post inversion
-    return (~zlib.crc32(data, ~INIT & 0xffffffff)) & 0xffffffff
-b = bytearray(open(sys.argv[1], 'rb').read())
-l = next(s * 512 for s in range(4) if b[s * 512:s * 512 + 8] == b'LABELONE')
-d = l + 32 + 40
-while struct.unpack_from('<QQ', b, d) != (0, 0):
-    d += 16
-d += 16
-assert struct.unpack_from('<Q', b, d)[0] == 4096
-struct.pack_into('<Q', b, d + 8, 30 << 20)
-struct.pack_into('<I', b, l + 16, lvm_crc(bytes(b[l + 20:l + 512])))
-h = 4096
-assert struct.unpack_from('<Q', b, h + 24)[0] == 4096
-struct.pack_into('<Q', b, h + 32, 30 << 20)
-struct.pack_into('<I', b, h, lvm_crc(bytes(b[h + 4:h + 512])))
-open(sys.argv[1], 'wb').write(b)
-PY
+# the generator shared with the fuzz seeds (tests/fuzz/make-seeds.py)
+python3 "$SRC/tests/support/craft_mda.py" crafted.img || fail "cannot craft the image"
 HC=$(hash crafted.img)
 run 0 lvmscan crafted.img
 run 1 lvmrepair --restore seqno=15 --yes crafted.img
