@@ -160,6 +160,80 @@ static void json_images(FILE *f, const lr_scan_t *s)
     fputc(']', f);
 }
 
+/* A flag word in JSON: its value, the names of its known bits, the rest. */
+static void json_flags(FILE *f, uint32_t flags, uint32_t known, const char *(*name)(uint32_t),
+                       bool *first)
+{
+    jk_u64(f, "flags", flags, first);
+    json_key(f, "flag_names", first);
+    fputc('[', f);
+    const char *sep = "";
+    for (uint32_t bit = 1; bit && bit <= flags; bit <<= 1)
+        if ((flags & known & bit) && name(bit)) {
+            fputs(sep, f);
+            lr_json_fputs(name(bit), f);
+            sep = ",";
+        }
+    fputc(']', f);
+    jk_u64(f, "unknown_flags", flags & ~known, first);
+}
+
+/* "headers" of a label: the label_header and pv_header_extension fields
+ * the other keys do not carry (--headers prints them all). */
+static void json_label_headers(FILE *f, const lr_label_t *lb, bool *first)
+{
+    json_key(f, "headers", first);
+    bool f2 = true;
+    fputc('{', f);
+    jk_crc(f, "crc", lb->crc, &f2);
+    jk_crc(f, "crc_expected", lb->crc_calc, &f2);
+    jk_u64(f, "pv_header_offset", lb->offset, &f2);
+    jk_str(f, "type", lb->type, &f2);
+    jk_str(f, "pv_uuid_raw", lb->pv_uuid, &f2);
+    json_key(f, "extension", &f2);
+    if (!lb->has_ext) {
+        fputs("null}", f);
+        return;
+    }
+    bool f3 = true;
+    fputc('{', f);
+    jk_u64(f, "version", lb->ext_version, &f3);
+    json_flags(f, lb->ext_flags, LR_PV_EXT_KNOWN_FLAGS, lr_pv_ext_flag_name, &f3);
+    fputs("}}", f);
+}
+
+/* "headers" of an area: every field of its mda header, null without one. */
+static void json_area_headers(FILE *f, const lr_mda_header_t *h, bool *first)
+{
+    json_key(f, "headers", first);
+    if (!h) {
+        fputs("null", f);
+        return;
+    }
+    bool f2 = true;
+    fputc('{', f);
+    jk_crc(f, "checksum", h->checksum, &f2);
+    jk_crc(f, "checksum_expected", h->checksum_calc, &f2);
+    jk_bool(f, "checksum_ok", h->checksum_ok, &f2);
+    jk_str(f, "magic", LR_MDA_MAGIC, &f2);
+    jk_u64(f, "version", h->version, &f2);
+    jk_u64(f, "start", h->start, &f2);
+    jk_u64(f, "size", h->size, &f2);
+    json_key(f, "raw_locns", &f2);
+    fputc('[', f);
+    for (size_t i = 0; i < h->n_locn; i++) {
+        const lr_raw_locn_t *l = &h->locn[i];
+        bool f3 = true;
+        fputs(i ? ",{" : "{", f);
+        jk_u64(f, "offset", l->offset, &f3);
+        jk_u64(f, "size", l->size, &f3);
+        jk_crc(f, "checksum", l->checksum, &f3);
+        json_flags(f, l->flags, LR_RAW_LOCN_KNOWN_FLAGS, lr_raw_locn_flag_name, &f3);
+        fputc('}', f);
+    }
+    fputs("]}", f);
+}
+
 static void json_labels(FILE *f, const lr_scan_t *s)
 {
     fputs(",\"labels\":[", f);
@@ -181,6 +255,7 @@ static void json_labels(FILE *f, const lr_scan_t *s)
         json_locns(f, "data_areas", l->label.data, l->label.n_data, &first);
         json_locns(f, "metadata_areas", l->label.mda, l->label.n_mda, &first);
         json_locns(f, "bootloader_areas", l->label.ba, l->label.n_ba, &first);
+        json_label_headers(f, &l->label, &first);
         fputc('}', f);
     }
     fputc(']', f);
@@ -248,6 +323,7 @@ static void json_areas(FILE *f, const lr_scan_t *s)
         if (a->pv_id[0] && lr_uuid_format(a->pv_id, uuid, sizeof(uuid)) != 0)
             snprintf(uuid, sizeof(uuid), "%s", a->pv_id);
         jk_str(f, "pv_uuid", a->pv_id[0] ? uuid : NULL, &first);
+        json_area_headers(f, a->header, &first);
         fputc('}', f);
     }
     fputc(']', f);

@@ -66,6 +66,21 @@ grep -Eq '^    label_header\.crc expected (0x[0-9a-f]{8}) found \1  ok$' "$WORK/
     fail "the intact label's crc is not shown as ok"
 grep -q 'mda_header at 4096 (PV at 0)  DAMAGED' "$WORK/out" || fail "the header is not marked DAMAGED"
 
+# The same fields in --json ("headers" of labels[] and metadata_areas[]).
+"$LVMSCAN" --json --no-evidence "$WORK/disk.img" | python3 -c '
+import json, re, sys
+d = json.load(sys.stdin)
+h = d["metadata_areas"][0]["headers"]
+assert not h["checksum_ok"] and h["checksum"] != h["checksum_expected"], h
+assert re.fullmatch("0x[0-9a-f]{8}", h["checksum"]), h
+assert h["version"] == 1 and h["start"] == 4096, h
+r = h["raw_locns"][0]
+assert r["flags"] == 0x7F and r["flag_names"] == ["RAW_LOCN_IGNORED"] and r["unknown_flags"] == 0x7E, r
+lb = d["labels"][0]["headers"]
+assert lb["crc"] == lb["crc_expected"] and lb["type"] == "LVM2 001", lb
+assert lb["extension"]["flag_names"] == ["PV_EXT_USED"], lb
+' || fail "--json headers"
+
 if [ "$MODE" != pvck ]; then
     echo "PASSED: $NAME"
     exit 0
