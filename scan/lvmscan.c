@@ -25,6 +25,7 @@ typedef struct cli {
     bool quiet;
     bool brief;
     bool no_evidence;
+    bool headers;
     bool progress;
     unsigned flags;
     const char *const *paths;
@@ -159,6 +160,80 @@ static void json_images(FILE *f, const lr_scan_t *s)
     fputc(']', f);
 }
 
+/* A flag word in JSON: its value, the names of its known bits, the rest. */
+static void json_flags(FILE *f, uint32_t flags, uint32_t known, const char *(*name)(uint32_t),
+                       bool *first)
+{
+    jk_u64(f, "flags", flags, first);
+    json_key(f, "flag_names", first);
+    fputc('[', f);
+    const char *sep = "";
+    for (uint32_t bit = 1; bit && bit <= flags; bit <<= 1)
+        if ((flags & known & bit) && name(bit)) {
+            fputs(sep, f);
+            lr_json_fputs(name(bit), f);
+            sep = ",";
+        }
+    fputc(']', f);
+    jk_u64(f, "unknown_flags", flags & ~known, first);
+}
+
+/* "headers" of a label: the label_header and pv_header_extension fields
+ * the other keys do not carry (--headers prints them all). */
+static void json_label_headers(FILE *f, const lr_label_t *lb, bool *first)
+{
+    json_key(f, "headers", first);
+    bool f2 = true;
+    fputc('{', f);
+    jk_crc(f, "crc", lb->crc, &f2);
+    jk_crc(f, "crc_expected", lb->crc_calc, &f2);
+    jk_u64(f, "pv_header_offset", lb->offset, &f2);
+    jk_str(f, "type", lb->type, &f2);
+    jk_str(f, "pv_uuid_raw", lb->pv_uuid, &f2);
+    json_key(f, "extension", &f2);
+    if (!lb->has_ext) {
+        fputs("null}", f);
+        return;
+    }
+    bool f3 = true;
+    fputc('{', f);
+    jk_u64(f, "version", lb->ext_version, &f3);
+    json_flags(f, lb->ext_flags, LR_PV_EXT_KNOWN_FLAGS, lr_pv_ext_flag_name, &f3);
+    fputs("}}", f);
+}
+
+/* "headers" of an area: every field of its mda header, null without one. */
+static void json_area_headers(FILE *f, const lr_mda_header_t *h, bool *first)
+{
+    json_key(f, "headers", first);
+    if (!h) {
+        fputs("null", f);
+        return;
+    }
+    bool f2 = true;
+    fputc('{', f);
+    jk_crc(f, "checksum", h->checksum, &f2);
+    jk_crc(f, "checksum_expected", h->checksum_calc, &f2);
+    jk_bool(f, "checksum_ok", h->checksum_ok, &f2);
+    jk_str(f, "magic", LR_MDA_MAGIC, &f2);
+    jk_u64(f, "version", h->version, &f2);
+    jk_u64(f, "start", h->start, &f2);
+    jk_u64(f, "size", h->size, &f2);
+    json_key(f, "raw_locns", &f2);
+    fputc('[', f);
+    for (size_t i = 0; i < h->n_locn; i++) {
+        const lr_raw_locn_t *l = &h->locn[i];
+        bool f3 = true;
+        fputs(i ? ",{" : "{", f);
+        jk_u64(f, "offset", l->offset, &f3);
+        jk_u64(f, "size", l->size, &f3);
+        jk_crc(f, "checksum", l->checksum, &f3);
+        json_flags(f, l->flags, LR_RAW_LOCN_KNOWN_FLAGS, lr_raw_locn_flag_name, &f3);
+        fputc('}', f);
+    }
+    fputs("]}", f);
+}
+
 static void json_labels(FILE *f, const lr_scan_t *s)
 {
     fputs(",\"labels\":[", f);
@@ -180,6 +255,7 @@ static void json_labels(FILE *f, const lr_scan_t *s)
         json_locns(f, "data_areas", l->label.data, l->label.n_data, &first);
         json_locns(f, "metadata_areas", l->label.mda, l->label.n_mda, &first);
         json_locns(f, "bootloader_areas", l->label.ba, l->label.n_ba, &first);
+        json_label_headers(f, &l->label, &first);
         fputc('}', f);
     }
     fputc(']', f);
@@ -247,6 +323,7 @@ static void json_areas(FILE *f, const lr_scan_t *s)
         if (a->pv_id[0] && lr_uuid_format(a->pv_id, uuid, sizeof(uuid)) != 0)
             snprintf(uuid, sizeof(uuid), "%s", a->pv_id);
         jk_str(f, "pv_uuid", a->pv_id[0] ? uuid : NULL, &first);
+        json_area_headers(f, a->header, &first);
         fputc('}', f);
     }
     fputc(']', f);
@@ -1028,6 +1105,114 @@ static void print_report(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
                 s->n_failed);
 }
 
+/* ---- --headers: every field of labels and mda headers ------------------ */
+
+/* A flag word by name: "0x7f RAW_LOCN_IGNORED unknown bits 0x7e". */
+static void flag_words(FILE *f, uint32_t flags, uint32_t known, const char *(*name)(uint32_t))
+{
+    fprintf(f, "0x%" PRIx32, flags);
+    for (uint32_t bit = 1; bit && bit <= flags; bit <<= 1)
+        if ((flags & known & bit) && name(bit))
+            fprintf(f, " %s", name(bit));
+    if (flags & ~known)
+        fprintf(f, " unknown bits 0x%" PRIx32, flags & ~known);
+    fputc('\n', f);
+}
+
+static void checksum_words(FILE *f, const char *field, uint32_t expected, uint32_t found)
+{
+    fprintf(f, "    %s expected 0x%08" PRIx32 " found 0x%08" PRIx32 "  %s\n", field, expected,
+            found, expected == found ? "ok" : "BAD");
+}
+
+static void locn_list(FILE *f, const char *what, const lr_disk_locn_t *l, size_t n)
+{
+    if (!n)
+        fprintf(f, "    %s none\n", what);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "    %s[%zu] offset %" PRIu64 " size %" PRIu64 "%s\n", what, i, l[i].offset,
+                l[i].size, l[i].size ? "" : " (to the end of the device)");
+}
+
+static void headers_label(FILE *f, const lr_scan_t *s, const lr_scan_label_t *l)
+{
+    const lr_label_t *lb = &l->label;
+    char u[LR_UUID_STR_LEN + 1], b[64];
+    fprintf(f, "  %s  label_header at %" PRIu64 " (PV at %" PRIu64 ")%s\n",
+            safe(img_name(s, l->image), b, sizeof(b)), l->offset, l->pv_start,
+            l->valid ? "" : "  (does not validate against the image)");
+    fprintf(f, "    label_header.id %s\n", LR_LABEL_ID);
+    fprintf(f, "    label_header.sector %" PRIu64 "\n", lb->sector);
+    checksum_words(f, "label_header.crc", lb->crc_calc, lb->crc);
+    fprintf(f, "    label_header.offset %" PRIu32 "\n", lb->offset);
+    fprintf(f, "    label_header.type %s\n", safe(lb->type, b, sizeof(b)));
+    if (lr_uuid_format(lb->pv_uuid, u, sizeof(u)) != 0)
+        snprintf(u, sizeof(u), "%s", "(not a valid UUID)");
+    fprintf(f, "    pv_header.pv_uuid %s  %s\n", safe(lb->pv_uuid, b, sizeof(b)), u);
+    fprintf(f, "    pv_header.device_size %" PRIu64 "\n", lb->device_size);
+    locn_list(f, "pv_header.data_area", lb->data, lb->n_data);
+    locn_list(f, "pv_header.metadata_area", lb->mda, lb->n_mda);
+    if (!lb->has_ext) {
+        fputs("    pv_header_extension none\n", f);
+        return;
+    }
+    fprintf(f, "    pv_header_extension.version %" PRIu32 "\n", lb->ext_version);
+    fputs("    pv_header_extension.flags ", f);
+    flag_words(f, lb->ext_flags, LR_PV_EXT_KNOWN_FLAGS, lr_pv_ext_flag_name);
+    locn_list(f, "pv_header_extension.bootloader_area", lb->ba, lb->n_ba);
+}
+
+static void headers_area(FILE *f, const lr_scan_t *s, const lr_scan_area_t *a)
+{
+    char b[64];
+    fprintf(f, "  %s  mda_header at %" PRIu64, safe(img_name(s, a->image), b, sizeof(b)),
+            a->offset);
+    if (a->pv_start != LR_SCAN_UNKNOWN)
+        fprintf(f, " (PV at %" PRIu64 ")", a->pv_start);
+    const lr_mda_header_t *h = a->header;
+    if (!h) {
+        fputs("  no header: its magic is not there\n", f);
+        return;
+    }
+    fprintf(f, "%s\n", a->header_ok ? "" : "  DAMAGED");
+    checksum_words(f, "mda_header.checksum", h->checksum_calc, h->checksum);
+    fprintf(f, "    mda_header.magic \"%s\"\n", LR_MDA_MAGIC);
+    fprintf(f, "    mda_header.version %" PRIu32 "\n", h->version);
+    fprintf(f, "    mda_header.start %" PRIu64 "%s\n", h->start,
+            a->pv_start != LR_SCAN_UNKNOWN && a->offset - a->pv_start != h->start
+                ? "  (not where the header is)"
+                : "");
+    fprintf(f, "    mda_header.size %" PRIu64 "\n", h->size);
+    if (!h->n_locn)
+        fputs("    mda_header.raw_locn none\n", f);
+    for (size_t i = 0; i < h->n_locn; i++) {
+        const lr_raw_locn_t *l = &h->locn[i];
+        fprintf(f,
+                "    mda_header.raw_locn[%zu]%s offset %" PRIu64 " size %" PRIu64
+                " checksum 0x%08" PRIx32 " flags ",
+                i,
+                i == 0   ? " (commit)"
+                : i == 1 ? " (precommit)"
+                         : "",
+                l->offset, l->size, l->checksum);
+        flag_words(f, l->flags, LR_RAW_LOCN_KNOWN_FLAGS, lr_raw_locn_flag_name);
+    }
+}
+
+/* Like `pvck --dump headers`, for every label and area found. */
+static void print_headers(FILE *f, const lr_scan_t *s)
+{
+    fprintf(f, "Headers (%zu PV labels, %zu metadata areas)\n", s->n_labels, s->n_areas);
+    for (size_t im = 0; im < s->n_images; im++) {
+        for (size_t i = 0; i < s->n_labels; i++)
+            if ((size_t)s->labels[i].image == im)
+                headers_label(f, s, &s->labels[i]);
+        for (size_t i = 0; i < s->n_areas; i++)
+            if ((size_t)s->areas[i].image == im)
+                headers_area(f, s, &s->areas[i]);
+    }
+}
+
 /* ---- progress ---------------------------------------------------------- */
 
 typedef struct bar {
@@ -1115,6 +1300,8 @@ static void usage(FILE *f)
           "      --no-infer        do not infer metadata areas from orphan text\n"
           "      --no-evidence     do not look at what the LVs hold (no content, reuse,\n"
           "                        change summary or recommendation)\n"
+          "      --headers         every field of each PV label and metadata area\n"
+          "                        header found, decoded (the fields pvck dumps)\n"
           "  -h, --help            show this help\n"
           "  -V, --version         show the version\n"
           "\n"
@@ -1160,7 +1347,7 @@ static void bad_option(char **argv, const struct option *longopts)
 
 static int parse_args(int argc, char **argv, cli_t *cli)
 {
-    enum { OPT_NO_SEARCH = 256, OPT_NO_INFER, OPT_NO_EVIDENCE };
+    enum { OPT_NO_SEARCH = 256, OPT_NO_INFER, OPT_NO_EVIDENCE, OPT_HEADERS };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, 'j'},
         {"brief", no_argument, NULL, 'b'},
@@ -1168,6 +1355,7 @@ static int parse_args(int argc, char **argv, cli_t *cli)
         {"no-text-search", no_argument, NULL, OPT_NO_SEARCH},
         {"no-infer", no_argument, NULL, OPT_NO_INFER},
         {"no-evidence", no_argument, NULL, OPT_NO_EVIDENCE},
+        {"headers", no_argument, NULL, OPT_HEADERS},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -1193,6 +1381,9 @@ static int parse_args(int argc, char **argv, cli_t *cli)
             break;
         case OPT_NO_EVIDENCE:
             cli->no_evidence = true;
+            break;
+        case OPT_HEADERS:
+            cli->headers = true;
             break;
         case 'h':
             usage(stdout);
@@ -1257,7 +1448,7 @@ int main(int argc, char **argv)
     }
     /* what each LV holds now and what to restore (lr/evidence.h) */
     lr_evidence_t *ev = NULL;
-    if (opened && (cli.json || !cli.quiet) && !cli.no_evidence &&
+    if (opened && (cli.json || (!cli.quiet && !cli.headers)) && !cli.no_evidence &&
         lr_evidence_build(session, NULL, &ev, &err) != 0) {
         char msg[1024];
         fprintf(stderr, "lvmscan: evidence not available: %s\n",
@@ -1266,6 +1457,8 @@ int main(int argc, char **argv)
     /* what was found is shown unless no image could be opened at all */
     if (opened && cli.json)
         print_json(stdout, scan, ev);
+    else if (opened && cli.headers && !cli.quiet)
+        print_headers(stdout, scan);
     else if (opened && cli.brief && !cli.quiet)
         print_brief(stdout, scan, ev);
     else if (opened && !cli.quiet)

@@ -370,3 +370,8 @@ int lr_label_write(lr_io_t *io, uint64_t pv_start, const lr_label_t *label, lr_e
         return rc;
     return lr_io_sync(io, err);
 }
+
+const char *lr_pv_ext_flag_name(uint32_t bit)
+{
+    return bit == LR_PV_EXT_USED ? "PV_EXT_USED" : NULL; /* lib/format_text/layout.h */
+}

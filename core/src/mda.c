@@ -516,3 +516,8 @@ int lr_mda_init(lr_io_t *io, uint64_t pv_start, uint64_t area_start, uint64_t ar
     *h = nh;
     return 0;
 }
+
+const char *lr_raw_locn_flag_name(uint32_t bit)
+{
+    return bit == LR_RAW_LOCN_IGNORED ? "RAW_LOCN_IGNORED" : NULL; /* lib/format_text/layout.h */
+}

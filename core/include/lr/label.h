@@ -14,9 +14,11 @@
 #define LR_LABEL_SCAN_SECTORS 4 /* a label may sit in sectors 0..3 of a PV */
 #define LR_LABEL_ID "LABELONE"
 #define LR_LABEL_TYPE "LVM2 001"
-#define LR_PV_UUID_LEN 32   /* raw, without dashes */
-#define LR_UUID_STR_LEN 38  /* 6-4-4-4-4-4-6 with dashes, without NUL */
-#define LR_LABEL_MAX_LOCN 8 /* entries kept per list; more is LR_ELIMIT */
+#define LR_PV_UUID_LEN 32                    /* raw, without dashes */
+#define LR_UUID_STR_LEN 38                   /* 6-4-4-4-4-4-6 with dashes, without NUL */
+#define LR_LABEL_MAX_LOCN 8                  /* entries kept per list; more is LR_ELIMIT */
+#define LR_PV_EXT_USED 0x00000001U           /* pv_header_extension flag: the PV is in a VG */
+#define LR_PV_EXT_KNOWN_FLAGS LR_PV_EXT_USED /* every extension flag LVM2 defines */
 
 typedef struct lr_disk_locn {
     uint64_t offset; /* bytes from the PV start */
@@ -94,5 +96,9 @@ int lr_uuid_parse(const char *printed, char *raw, size_t rawlen);
  * id_create: never '!' or '#') using libuuid for randomness. raw must hold
  * 33 bytes. */
 void lr_uuid_generate(char *raw);
+
+/* LVM2's name of one pv_header_extension flag bit ("PV_EXT_USED"), static;
+ * NULL for a bit LVM2 does not define (LR_PV_EXT_KNOWN_FLAGS). */
+const char *lr_pv_ext_flag_name(uint32_t bit);
 
 #endif

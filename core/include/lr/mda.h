@@ -17,6 +17,7 @@
 #define LR_MDA_VERSION 1
 #define LR_MDA_MAX_LOCN 4 /* raw_locn slots kept; LVM2 uses 2 */
 #define LR_RAW_LOCN_IGNORED 0x00000001U
+#define LR_RAW_LOCN_KNOWN_FLAGS LR_RAW_LOCN_IGNORED /* every raw_locn flag LVM2 defines */
 
 typedef struct lr_raw_locn {
     uint64_t offset; /* from the area start */
@@ -96,5 +97,10 @@ int lr_mda_init(lr_io_t *io, uint64_t pv_start, uint64_t area_start, uint64_t ar
  * as an entry by lr_mda_header_parse, whose list ends at an all-zero
  * entry). The pointer is into *h. */
 const lr_raw_locn_t *lr_mda_committed(const lr_mda_header_t *h);
+
+/* LVM2's name of one raw_locn flag bit ("RAW_LOCN_IGNORED"), static; NULL
+ * for a bit LVM2 does not define (LR_RAW_LOCN_KNOWN_FLAGS lists those it
+ * does). */
+const char *lr_raw_locn_flag_name(uint32_t bit);
 
 #endif
