@@ -108,3 +108,11 @@ if(LR_PYTHON3_ST)
            COMMAND sh -c "\"$1\" --no-text-search --json \"$2/history/disk.img.gz\" | \"$3\" -c 'import json,sys; d=json.load(sys.stdin); c=d[\"copies\"]; assert all(x[\"found_by\"]!=\"fragment\" for x in c), c; assert len(c)==sum(v[\"copies\"] for v in d[\"vgs\"]), (len(c), d[\"vgs\"]); assert all(x[\"committed\"] and not x[\"partial\"] and x[\"seqno\"]==16 for x in c), c; print(len(c), \"copy, committed seqno 16\")'"
                    sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES} ${LR_PYTHON3_ST})
 endif()
+
+# Partition-aware PV places (issue 14): fixtures/gpt's PVs named by GPT
+# partition number and start sector, a raw image's by none
+# (tests/scan/partitions.sh; SKIPPED without libblkid).
+add_test(NAME lvmscan-partitions
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/partitions.sh $<TARGET_FILE:lvmscan>
+                 ${LR_FIXTURES} "$<BOOL:${BLKID_FOUND}>")
+set_tests_properties(lvmscan-partitions PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
