@@ -141,6 +141,25 @@ static void json_locns(FILE *f, const char *k, const lr_disk_locn_t *l, size_t n
     fputc(']', f);
 }
 
+/* "partition" (its number) and "partition_start_sector", null when the
+ * image has no partition table or none holds the PV. */
+static void json_partition(FILE *f, int partition, uint64_t start, bool *first)
+{
+    jk_int(f, "partition", partition > 0 ? partition : -1, true, first);
+    jk_off(f, "partition_start_sector", partition > 0 ? start : LR_SCAN_UNKNOWN, first);
+}
+
+static void json_partitions(FILE *f, const lr_scan_image_t *im, bool *first)
+{
+    json_key(f, "partitions", first);
+    fputc('[', f);
+    for (size_t i = 0; i < im->n_partitions; i++)
+        fprintf(f, "%s{\"number\":%d,\"start_sector\":%" PRIu64 ",\"sectors\":%" PRIu64 "}",
+                i ? "," : "", im->partitions[i].number, im->partitions[i].start,
+                im->partitions[i].size);
+    fputc(']', f);
+}
+
 static void json_images(FILE *f, const lr_scan_t *s)
 {
     fputs("\"images\":[", f);
@@ -155,6 +174,7 @@ static void json_images(FILE *f, const lr_scan_t *s)
         jk_u64(f, "scanned", im->scanned, &first);
         jk_bool(f, "truncated", im->truncated, &first);
         jk_str(f, "error", im->error ? im->error_msg : NULL, &first);
+        json_partitions(f, im, &first);
         fputc('}', f);
     }
     fputc(']', f);
@@ -247,6 +267,7 @@ static void json_labels(FILE *f, const lr_scan_t *s)
         jk_u64(f, "image", (uint64_t)l->image, &first);
         jk_u64(f, "offset", l->offset, &first);
         jk_u64(f, "pv_start", l->pv_start, &first);
+        json_partition(f, l->partition, l->partition_start, &first);
         jk_u64(f, "sector", l->label.sector, &first);
         jk_str(f, "pv_uuid", uuid, &first);
         jk_bool(f, "crc_ok", l->label.crc_ok, &first);
@@ -393,6 +414,7 @@ static void json_vg_pvs(FILE *f, const lr_scan_vg_t *vg)
         jk_str(f, "found", lr_scan_pv_found_name(pv->found), &first);
         jk_int(f, "image", found ? pv->image : -1, true, &first);
         jk_off(f, "pv_start", found ? pv->pv_start : LR_SCAN_UNKNOWN, &first);
+        json_partition(f, found ? pv->partition : 0, pv->partition_start, &first);
         json_key(f, "latest_seqno", &first);
         if (found && pv->has_seqno)
             fprintf(f, "%" PRIu64, pv->latest_seqno);
@@ -690,17 +712,32 @@ static const char *img_name(const lr_scan_t *s, int image)
     return image >= 0 && (size_t)image < s->n_images ? base(s->images[image].path) : "?";
 }
 
+/* "disk.img p2 (sector 43009)" for a PV inside a partition, else the
+ * image's name alone. */
+static const char *pv_place(const lr_scan_t *s, int image, int partition, uint64_t start, char *buf,
+                            size_t len)
+{
+    char b[64];
+    const char *name = safe(img_name(s, image), b, sizeof(b));
+    if (partition > 0)
+        snprintf(buf, len, "%s p%d (sector %" PRIu64 ")", name, partition, start);
+    else
+        snprintf(buf, len, "%s", name);
+    return buf;
+}
+
 static void report_labels(FILE *f, const lr_scan_t *s)
 {
-    char h[32], u[LR_UUID_STR_LEN + 1], b[64];
+    char h[32], u[LR_UUID_STR_LEN + 1], b[128];
     fprintf(f, "\nPV labels (%zu)\n", s->n_labels);
     for (size_t i = 0; i < s->n_labels; i++) {
         const lr_scan_label_t *l = &s->labels[i];
         if (lr_uuid_format(l->label.pv_uuid, u, sizeof(u)) != 0)
             safe(l->label.pv_uuid, u, sizeof(u));
         fprintf(f, "  %s  PV at %" PRIu64 " (label sector %" PRIu64 ")  uuid %s  size %s  crc %s\n",
-                safe(img_name(s, l->image), b, sizeof(b)), l->pv_start, l->label.sector, u,
-                human(l->label.device_size, h, sizeof(h)), l->label.crc_ok ? "ok" : "BAD");
+                pv_place(s, l->image, l->partition, l->partition_start, b, sizeof(b)), l->pv_start,
+                l->label.sector, u, human(l->label.device_size, h, sizeof(h)),
+                l->label.crc_ok ? "ok" : "BAD");
     }
 }
 
@@ -767,7 +804,9 @@ static void report_pvs(FILE *f, const lr_scan_t *s, const lr_scan_vg_t *vg)
             fputs("  MISSING\n", f);
             continue;
         }
-        fprintf(f, "  %s PV at %" PRIu64 " (by %s)", safe(img_name(s, pv->image), b, sizeof(b)),
+        char where[128];
+        fprintf(f, "  %s PV at %" PRIu64 " (by %s)",
+                pv_place(s, pv->image, pv->partition, pv->partition_start, where, sizeof(where)),
                 pv->pv_start, lr_scan_pv_found_name(pv->found));
         if (pv->has_seqno)
             fprintf(f, "  newest seqno %" PRIu64 "%s", pv->latest_seqno,

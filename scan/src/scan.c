@@ -105,6 +105,8 @@ static int run(sc_ctx_t *c)
         rc = sc_build_vgs(c);
     if (!rc)
         rc = sc_thin_pools(c); /* thin.c */
+    if (!rc)
+        rc = sc_partitions(c); /* parts.c */
     return rc;
 }
 
@@ -121,6 +123,7 @@ static void result_clear(lr_scan_t *s)
     for (size_t i = 0; i < s->n_images; i++) {
         free(s->images[i].path);
         free(s->images[i].error_msg);
+        free(s->images[i].partitions);
     }
     free(s->images);
     free(s->labels);

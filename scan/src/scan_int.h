@@ -120,6 +120,10 @@ void sc_set_vg_id(lr_scan_copy_t *cp, const char *printed);
 int sc_build_vgs(sc_ctx_t *c);
 void sc_free_vgs(lr_scan_t *s);
 
+/* parts.c: probes each image's partition table and gives every label and
+ * VG PV the partition holding it; only -ENOMEM fails. */
+int sc_partitions(sc_ctx_t *c);
+
 /* util */
 int sc_grow(void **arr, size_t *cap, size_t need, size_t elem, lr_error_t *err);
 /* strdup that accepts NULL (returns NULL). */

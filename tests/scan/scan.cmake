@@ -120,3 +120,11 @@ set_tests_properties(lvmscan-headers PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
 add_test(NAME lvmscan-headers-pvck
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/headers.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES} pvck)
 set_tests_properties(lvmscan-headers-pvck PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 120)
+
+# Partition-aware PV places (issue 14): fixtures/gpt's PVs named by GPT
+# partition number and start sector, a raw image's by none
+# (tests/scan/partitions.sh; SKIPPED without libblkid).
+add_test(NAME lvmscan-partitions
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/partitions.sh $<TARGET_FILE:lvmscan>
+                 ${LR_FIXTURES} "$<BOOL:${BLKID_FOUND}>")
+set_tests_properties(lvmscan-partitions PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)

@@ -108,6 +108,13 @@ typedef struct lr_scan_opts {
 
 /* ---- what was found ---------------------------------------------------- */
 
+/* One entry of an image's partition table (GPT or MBR, as libblkid reads it). */
+typedef struct lr_scan_partition {
+    int number;     /* as the table numbers it: 1 for "p1" */
+    uint64_t start; /* 512-byte sectors from the image start */
+    uint64_t size;  /* sectors */
+} lr_scan_partition_t;
+
 typedef struct lr_scan_image {
     char *path;    /* lr_io_name() of the handle (the path given, if it could not be opened) */
     uint64_t size; /* bytes (of a damaged gzip image: the bytes that decompressed; of a
@@ -127,6 +134,11 @@ typedef struct lr_scan_image {
     bool truncated;  /* the image could not be read to its end: a gzip image whose
                         compressed data breaks off (size = what decompressed), or a
                         read error (scanned = where it stopped) */
+    /* The image's partition table, probed once by libblkid over its first
+     * and last MiB: none (0, NULL) when it has no table, the scan was built
+     * without libblkid, or the probe failed. Sorted by start. */
+    size_t n_partitions;
+    lr_scan_partition_t *partitions;
 } lr_scan_image_t;
 
 /* A "LABELONE" sector whose label parsed (crc may still be wrong). */
@@ -136,6 +148,8 @@ typedef struct lr_scan_label {
     uint64_t pv_start; /* offset - label.sector * 512 */
     lr_label_t label;  /* as decoded; lists PV-relative as on disk */
     bool valid;        /* lr_label_validate() passed against the image's bytes after pv_start */
+    int partition;     /* number of the partition holding pv_start, 0 when none is known */
+    uint64_t partition_start; /* its first sector; 0 when partition is 0 */
 } lr_scan_label_t;
 
 /* How a metadata area was found (bit set: several may apply). */
@@ -282,13 +296,15 @@ typedef struct lr_scan_vg_pv {
     char *key;                    /* "pv0" */
     char id[LR_UUID_STR_LEN + 1]; /* printed, as in the text */
     char id_raw[LR_PV_UUID_LEN + 1];
-    char *device;      /* device hint from the text, may be NULL */
-    uint64_t dev_size; /* sectors, from the text */
-    uint64_t pe_start; /* sectors */
-    int found;         /* LR_SCAN_PV_* */
-    int image;         /* -1 when missing */
-    uint64_t pv_start; /* LR_SCAN_UNKNOWN when missing */
-    int label;         /* label index, -1 if none */
+    char *device;             /* device hint from the text, may be NULL */
+    uint64_t dev_size;        /* sectors, from the text */
+    uint64_t pe_start;        /* sectors */
+    int found;                /* LR_SCAN_PV_* */
+    int image;                /* -1 when missing */
+    uint64_t pv_start;        /* LR_SCAN_UNKNOWN when missing */
+    int label;                /* label index, -1 if none */
+    int partition;            /* number of the partition holding pv_start, 0 when none is known */
+    uint64_t partition_start; /* its first sector; 0 when partition is 0 */
     bool has_seqno;
     uint64_t latest_seqno; /* newest seqno among copies in this PV's areas */
 } lr_scan_vg_pv_t;
@@ -519,6 +535,11 @@ bool lr_scan_locate_pv(const lr_scan_t *scan, const char *vg_raw, const char *pv
 
 /* Index of the area at (image, absolute offset), or -1. */
 int lr_scan_find_area(const lr_scan_t *scan, int image, uint64_t offset);
+
+/* The partition of image `image` (from its probed table) whose sectors hold
+ * byte `offset`, or NULL (no table, no libblkid, or outside every
+ * partition). Points into the scan; valid while it lives. */
+const lr_scan_partition_t *lr_scan_partition_of(const lr_scan_t *scan, int image, uint64_t offset);
 
 /* Static names for reports and JSON. */
 const char *lr_scan_source_name(unsigned source_bit); /* "label", "magic", "inferred" */
