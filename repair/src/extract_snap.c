@@ -83,7 +83,8 @@ static int by_old_chunk(const void *a, const void *b)
 
 void rp_xsort_exceptions(lr_snap_exception_t *e, size_t n)
 {
-    qsort(e, n, sizeof(*e), by_old_chunk);
+    if (n) /* qsort's base may not be NULL, even for 0 elements */
+        qsort(e, n, sizeof(*e), by_old_chunk);
 }
 
 /* Every exception must point inside the COW LV and inside the snapshot;
@@ -91,7 +92,7 @@ void rp_xsort_exceptions(lr_snap_exception_t *e, size_t n)
 static int check_exceptions(rp_xctx_t *x, lr_extract_snap_t *sn, uint64_t size)
 {
     uint64_t cb = (uint64_t)sn->chunk_size * SECTOR;
-    qsort(sn->exceptions, sn->n_exceptions, sizeof(*sn->exceptions), by_old_chunk);
+    rp_xsort_exceptions(sn->exceptions, sn->n_exceptions);
     uint64_t used = 1;
     for (size_t i = 0; i < sn->n_exceptions; i++) {
         const lr_snap_exception_t *e = &sn->exceptions[i];
