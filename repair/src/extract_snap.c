@@ -250,7 +250,9 @@ static int snap_chunk(const rp_xhandles_t *h, const lr_extract_piece_t *p, uint6
     const lr_extract_snap_t *sn = p->snap;
     lr_snap_exception_t key = {c, 0};
     const lr_snap_exception_t *e =
-        bsearch(&key, sn->exceptions, sn->n_exceptions, sizeof(key), by_old_chunk);
+        sn->n_exceptions
+            ? bsearch(&key, sn->exceptions, sn->n_exceptions, sizeof(key), by_old_chunk)
+            : NULL; /* bsearch's base may not be NULL */
     if (e)
         return rp_xread_pieces(h, sn->cow_pieces, sn->n_cow, sn->cow_size, sn->cow, buf, take,
                                e->new_chunk * p->chunk + within, err);

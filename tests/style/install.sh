@@ -4,9 +4,11 @@
 # dir, man pages, lrcore.pc (a program built with `pkg-config --cflags
 # --libs lrcore` links and runs; --define-prefix as the prefix is a scratch one), and bash completions for the four
 # programs, each naming every long option its program's --help names.
-# usage: install.sh BUILD_DIR
+# usage: install.sh BUILD_DIR [CFLAGS] (CFLAGS: the sanitizer flags of a
+# sanitized build, which the program built on lrcore needs too)
 set -u
 B=$1
+X=${2:-}
 T=$(mktemp -d /tmp/lr-install.XXXXXX) || exit 1
 trap 'rm -rf "$T"' EXIT
 fail() { echo "FAILED: install: $*" >&2; exit 1; }
@@ -24,8 +26,8 @@ if command -v pkg-config >/dev/null 2>&1 && command -v cc >/dev/null 2>&1; then
 #include <lr/crc.h>
 int main(void) { printf("%08x\n", (unsigned)lr_crc(0, "x", 1)); return 0; }
 C
-    # shellcheck disable=SC2046
-    cc -o "$T/t" "$T/t.c" $(pkg-config --define-prefix --cflags --static --libs lrcore) 2>"$T/cc" ||
+    # shellcheck disable=SC2046,SC2086
+    cc $X -o "$T/t" "$T/t.c" $(pkg-config --define-prefix --cflags --static --libs lrcore) 2>"$T/cc" ||
         { cat "$T/cc"; fail "a program built with pkg-config lrcore does not link"; }
     LD_LIBRARY_PATH=$(pkg-config --define-prefix --variable=libdir lrcore) "$T/t" >/dev/null || fail "the program linked against lrcore does not run"
 fi

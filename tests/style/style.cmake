@@ -11,5 +11,11 @@ set_tests_properties(engine-flags PROPERTIES LABELS style)
 
 # What `cmake --install` puts in place (docs, lrcore.pc, bash completions)
 # and the one --version wording of the four programs.
-add_test(NAME install-check COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/install.sh ${CMAKE_BINARY_DIR})
+# A sanitized lrcore needs the sanitizer runtime in the program built on it.
+set(_lr_install_cflags "")
+if(LR_SANITIZE)
+  set(_lr_install_cflags "-fsanitize=address,undefined")
+endif()
+add_test(NAME install-check COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/install.sh ${CMAKE_BINARY_DIR}
+                                   "${_lr_install_cflags}")
 set_tests_properties(install-check PROPERTIES LABELS style)
