@@ -13,40 +13,26 @@
 # lvmscan-headers-pvck (reason)" and exits 77. Only the loop device it
 # attached is detached, and LVM2 only sees that one (a devices filter).
 set -u
+# lr_skip, lr_fail, lr_cleanup (LR_NAME, LR_TMP, LR_LOOPS)
+source "$(dirname "$0")/../support/interop.sh"
 
 LVMSCAN=${1:-}
 FIXTURES=${2:-}
 MODE=${3:-}
-NAME=lvmscan-headers${MODE:+-$MODE}
-LOOP=
-WORK=
+LR_NAME=lvmscan-headers${MODE:+-$MODE}
 
-skip() {
-    echo "SKIPPED: $NAME ($*)"
-    exit 77
-}
 
-fail() {
-    echo "FAILED: $NAME: $*" >&2
-    exit 1
-}
 
-cleanup() {
-    if [ -n "$LOOP" ]; then
-        losetup -d "$LOOP" 2>/dev/null || echo "warning: could not detach $LOOP" >&2
-    fi
-    [ -n "$WORK" ] && rm -rf "$WORK"
-}
 
 [ -n "$FIXTURES" ] || { echo "usage: $0 PATH/TO/lvmscan FIXTURES [pvck]" >&2; exit 2; }
-[ -x "$LVMSCAN" ] || fail "$LVMSCAN not built"
-command -v python3 >/dev/null 2>&1 || skip "no python3"
-trap cleanup EXIT
-WORK=$(mktemp -d /tmp/lr-headers.XXXXXX) || fail "mktemp"
-gzip -dc "$FIXTURES/history/disk.img.gz" >"$WORK/disk.img" || fail "gunzip"
+[ -x "$LVMSCAN" ] || lr_fail "$LVMSCAN not built"
+command -v python3 >/dev/null 2>&1 || lr_skip "no python3"
+trap lr_cleanup EXIT
+LR_TMP=$(mktemp -d /tmp/lr-headers.XXXXXX) || lr_fail "mktemp"
+gzip -dc "$FIXTURES/history/disk.img.gz" >"$LR_TMP/disk.img" || lr_fail "gunzip"
 # The area's header is at 4096 (fixtures/history/README); raw_locn[0] at
 # header byte 40, its flags at +20.
-python3 - "$WORK/disk.img" <<'PY' || fail "damaging the copy"
+python3 - "$LR_TMP/disk.img" <<'PY' || lr_fail "damaging the copy"
 import sys
 with open(sys.argv[1], "r+b") as f:
     f.seek(4096 + 60)
@@ -56,18 +42,18 @@ with open(sys.argv[1], "r+b") as f:
     f.write(bytes([b ^ 0x7F]))
 PY
 
-"$LVMSCAN" --headers "$WORK/disk.img" >"$WORK/out" 2>"$WORK/err" || fail "lvmscan --headers: $(cat "$WORK/err")"
-cat "$WORK/out"
-grep -Eq '^    mda_header\.checksum expected 0x[0-9a-f]{8} found 0x[0-9a-f]{8}  BAD$' "$WORK/out" ||
-    fail "no 'checksum expected ... found ... BAD' for the damaged header"
-grep -Eq '^    mda_header\.raw_locn\[0\] \(commit\) offset [0-9]+ size [0-9]+ checksum 0x[0-9a-f]{8} flags 0x7f RAW_LOCN_IGNORED unknown bits 0x7e$' "$WORK/out" ||
-    fail "raw_locn[0] flags not shown by name"
-grep -Eq '^    label_header\.crc expected (0x[0-9a-f]{8}) found \1  ok$' "$WORK/out" ||
-    fail "the intact label's crc is not shown as ok"
-grep -q 'mda_header at 4096 (PV at 0)  DAMAGED' "$WORK/out" || fail "the header is not marked DAMAGED"
+"$LVMSCAN" --headers "$LR_TMP/disk.img" >"$LR_TMP/out" 2>"$LR_TMP/err" || lr_fail "lvmscan --headers: $(cat "$LR_TMP/err")"
+cat "$LR_TMP/out"
+grep -Eq '^    mda_header\.checksum expected 0x[0-9a-f]{8} found 0x[0-9a-f]{8}  BAD$' "$LR_TMP/out" ||
+    lr_fail "no 'checksum expected ... found ... BAD' for the damaged header"
+grep -Eq '^    mda_header\.raw_locn\[0\] \(commit\) offset [0-9]+ size [0-9]+ checksum 0x[0-9a-f]{8} flags 0x7f RAW_LOCN_IGNORED unknown bits 0x7e$' "$LR_TMP/out" ||
+    lr_fail "raw_locn[0] flags not shown by name"
+grep -Eq '^    label_header\.crc expected (0x[0-9a-f]{8}) found \1  ok$' "$LR_TMP/out" ||
+    lr_fail "the intact label's crc is not shown as ok"
+grep -q 'mda_header at 4096 (PV at 0)  DAMAGED' "$LR_TMP/out" || lr_fail "the header is not marked DAMAGED"
 
 # The same fields in --json ("headers" of labels[] and metadata_areas[]).
-"$LVMSCAN" --json --no-evidence "$WORK/disk.img" | python3 -c '
+"$LVMSCAN" --json --no-evidence "$LR_TMP/disk.img" | python3 -c '
 import json, re, sys
 d = json.load(sys.stdin)
 h = d["metadata_areas"][0]["headers"]
@@ -79,28 +65,29 @@ assert r["flags"] == 0x7F and r["flag_names"] == ["RAW_LOCN_IGNORED"] and r["unk
 lb = d["labels"][0]["headers"]
 assert lb["crc"] == lb["crc_expected"] and lb["type"] == "LVM2 001", lb
 assert lb["extension"]["flag_names"] == ["PV_EXT_USED"], lb
-' || fail "--json headers"
+' || lr_fail "--json headers"
 
 if [ "$MODE" != pvck ]; then
-    echo "PASSED: $NAME"
+    echo "PASSED: $LR_NAME"
     exit 0
 fi
 
-[ "$(id -u)" -eq 0 ] || skip "needs root to attach loop devices"
-command -v losetup >/dev/null 2>&1 || skip "no losetup (util-linux)"
-[ -e /dev/loop-control ] || skip "no loop device support"
-command -v pvck >/dev/null 2>&1 || skip "no pvck (lvm2)"
-LOOP=$(losetup -f --show -r "$WORK/disk.img" 2>/dev/null) || skip "cannot attach a loop device"
+[ "$(id -u)" -eq 0 ] || lr_skip "needs root to attach loop devices"
+command -v losetup >/dev/null 2>&1 || lr_skip "no losetup (util-linux)"
+[ -e /dev/loop-control ] || lr_skip "no loop device support"
+command -v pvck >/dev/null 2>&1 || lr_skip "no pvck (lvm2)"
+LOOP=$(losetup -f --show -r "$LR_TMP/disk.img" 2>/dev/null) || lr_skip "cannot attach a loop device"
+LR_LOOPS=("$LOOP")
 export LVM_SUPPRESS_FD_WARNINGS=1
 CFG="devices{use_devicesfile=0 obtain_device_list_from_udev=0 filter=[\"a|^$LOOP\$|\",\"r|.*|\"]}"
 # pvck exits non-zero on a bad header: that is what this test wants it to see
-pvck --config "$CFG" --dump headers "$LOOP" >"$WORK/pvck" 2>&1
-losetup -d "$LOOP" || fail "detach $LOOP"
-LOOP=
-grep -q 'mda_header_1.checksum' "$WORK/pvck" || skip "pvck printed no header: $(head -c 500 "$WORK/pvck")"
+pvck --config "$CFG" --dump headers "$LOOP" >"$LR_TMP/pvck" 2>&1
+losetup -d "$LOOP" || lr_fail "detach $LOOP"
+LR_LOOPS=()
+grep -q 'mda_header_1.checksum' "$LR_TMP/pvck" || lr_skip "pvck printed no header: $(head -c 500 "$LR_TMP/pvck")"
 
 # Both views, as (field, value) pairs, must agree.
-python3 - "$WORK/out" "$WORK/pvck" <<'PY' || fail "lvmscan --headers and pvck --dump headers differ"
+python3 - "$LR_TMP/out" "$LR_TMP/pvck" <<'PY' || lr_fail "lvmscan --headers and pvck --dump headers differ"
 import re, sys
 ours = open(sys.argv[1]).read()
 pvck = open(sys.argv[2]).read()
@@ -134,4 +121,4 @@ if "RAW_LOCN_IGNORED" not in one(r"(raw_locn\[0\]\.flags .*)$", pvck, "pvck flag
     sys.exit("pvck does not name RAW_LOCN_IGNORED")
 print("same as pvck:", ", ".join(sorted(want)))
 PY
-echo "PASSED: $NAME"
+echo "PASSED: $LR_NAME"

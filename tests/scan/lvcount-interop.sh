@@ -16,49 +16,36 @@
 # (reason)" and exits 77. Only the loop device it attached is detached, and
 # LVM2 only sees that one (a devices filter).
 set -u
+# lr_skip, lr_fail, lr_cleanup (LR_NAME, LR_TMP, LR_LOOPS)
+source "$(dirname "$0")/../support/interop.sh"
 
-NAME=lvcount-interop
+LR_NAME=lvcount-interop
 LVMSCAN=${1:-}
-LOOP=
-WORK=
 
-skip() {
-    echo "SKIPPED: $NAME ($*)"
-    exit 77
-}
 
-fail() {
-    echo "FAILED: $NAME: $*" >&2
-    exit 1
-}
 
-cleanup() {
-    if [ -n "$LOOP" ]; then
-        losetup -d "$LOOP" 2>/dev/null || echo "warning: could not detach $LOOP" >&2
-    fi
-    [ -n "$WORK" ] && rm -rf "$WORK"
-}
 
 [ -n "$LVMSCAN" ] || { echo "usage: $0 PATH/TO/lvmscan" >&2; exit 2; }
-[ -x "$LVMSCAN" ] || fail "$LVMSCAN not built"
-[ "$(id -u)" -eq 0 ] || skip "needs root to attach loop devices"
-command -v losetup >/dev/null 2>&1 || skip "no losetup (util-linux)"
-[ -e /dev/loop-control ] || skip "no loop device support"
+[ -x "$LVMSCAN" ] || lr_fail "$LVMSCAN not built"
+[ "$(id -u)" -eq 0 ] || lr_skip "needs root to attach loop devices"
+command -v losetup >/dev/null 2>&1 || lr_skip "no losetup (util-linux)"
+[ -e /dev/loop-control ] || lr_skip "no loop device support"
 for t in pvcreate vgcreate vgcfgbackup vgcfgrestore vgchange vgs; do
-    command -v $t >/dev/null 2>&1 || skip "no $t (lvm2)"
+    command -v $t >/dev/null 2>&1 || lr_skip "no $t (lvm2)"
 done
-command -v python3 >/dev/null 2>&1 || skip "no python3"
+command -v python3 >/dev/null 2>&1 || lr_skip "no python3"
 
-trap cleanup EXIT
-WORK=$(mktemp -d /tmp/lr-lvcount.XXXXXX) || fail "mktemp"
-truncate -s 32M "$WORK/disk.img"
-LOOP=$(losetup -f --show "$WORK/disk.img" 2>/dev/null) || skip "cannot attach a loop device"
+trap lr_cleanup EXIT
+LR_TMP=$(mktemp -d /tmp/lr-lvcount.XXXXXX) || lr_fail "mktemp"
+truncate -s 32M "$LR_TMP/disk.img"
+LOOP=$(losetup -f --show "$LR_TMP/disk.img" 2>/dev/null) || lr_skip "cannot attach a loop device"
+LR_LOOPS=("$LOOP")
 export LVM_SUPPRESS_FD_WARNINGS=1
 VG=truthlvc$$
 CFG="global{activation=0} backup{backup=0 archive=0} devices{use_devicesfile=0 obtain_device_list_from_udev=0 filter=[\"a|^$LOOP\$|\",\"r|.*|\"]}"
-pvcreate --config "$CFG" -y "$LOOP" >/dev/null 2>"$WORK/err" || skip "pvcreate failed: $(cat "$WORK/err")"
-vgcreate --config "$CFG" -s 1m "$VG" "$LOOP" >/dev/null 2>>"$WORK/err" || fail "vgcreate: $(cat "$WORK/err")"
-vgcfgbackup --config "$CFG" -f "$WORK/vg.txt" "$VG" >/dev/null 2>>"$WORK/err" || fail "vgcfgbackup"
+pvcreate --config "$CFG" -y "$LOOP" >/dev/null 2>"$LR_TMP/err" || lr_skip "pvcreate failed: $(cat "$LR_TMP/err")"
+vgcreate --config "$CFG" -s 1m "$VG" "$LOOP" >/dev/null 2>>"$LR_TMP/err" || lr_fail "vgcreate: $(cat "$LR_TMP/err")"
+vgcfgbackup --config "$CFG" -f "$LR_TMP/vg.txt" "$VG" >/dev/null 2>>"$LR_TMP/err" || lr_fail "vgcfgbackup"
 
 # The LVs: extents 0.. of pv0, 1 MiB each.
 lv() { # name uuid status first_pe [count]
@@ -79,10 +66,10 @@ snap() { # name uuid origin cow
     snap snapshot1 "aaaaaa-aaaa-aaaa-aaaa-aaaa-aaaa-lvc006" hid hid_cow
     lv plain "aaaaaa-aaaa-aaaa-aaaa-aaaa-aaaa-lvc007" '"READ", "WRITE", "VISIBLE"' 4
     echo "}"
-} >"$WORK/lvs.txt"
+} >"$LR_TMP/lvs.txt"
 # Insert the LVs after the physical_volumes section (its closing brace is
 # the first line that is a lone tab + "}" after "physical_volumes {").
-python3 - "$WORK/vg.txt" "$WORK/lvs.txt" <<'PY' || fail "editing the backup"
+python3 - "$LR_TMP/vg.txt" "$LR_TMP/lvs.txt" <<'PY' || lr_fail "editing the backup"
 import sys
 text = open(sys.argv[1]).read()
 lvs = open(sys.argv[2]).read()
@@ -98,21 +85,21 @@ for j in range(i, len(text)):
 text = text[: j + 1] + "\n\n" + lvs + text[j + 1 :]
 open(sys.argv[1], "w").write(text)
 PY
-vgcfgrestore --config "$CFG" --force -f "$WORK/vg.txt" "$VG" >/dev/null 2>>"$WORK/err" ||
-    fail "vgcfgrestore --force: $(cat "$WORK/err")"
-vgchange --config "$CFG" --addtag lvcount "$VG" >/dev/null 2>>"$WORK/err" || fail "vgchange"
-want=$(vgs --config "$CFG" --noheadings -o lv_count,vg_seqno "$VG" 2>>"$WORK/err") || fail "vgs"
+vgcfgrestore --config "$CFG" --force -f "$LR_TMP/vg.txt" "$VG" >/dev/null 2>>"$LR_TMP/err" ||
+    lr_fail "vgcfgrestore --force: $(cat "$LR_TMP/err")"
+vgchange --config "$CFG" --addtag lvcount "$VG" >/dev/null 2>>"$LR_TMP/err" || lr_fail "vgchange"
+want=$(vgs --config "$CFG" --noheadings -o lv_count,vg_seqno "$VG" 2>>"$LR_TMP/err") || lr_fail "vgs"
 read -r want_count want_seqno <<<"$want"
-[ -n "$want_count" ] || fail "vgs printed nothing"
-losetup -d "$LOOP" || fail "detach $LOOP"
-LOOP=
+[ -n "$want_count" ] || lr_fail "vgs printed nothing"
+losetup -d "$LOOP" || lr_fail "detach $LOOP"
+LR_LOOPS=()
 
-got=$("$LVMSCAN" --json "$WORK/disk.img" | python3 -c '
+got=$("$LVMSCAN" --json "$LR_TMP/disk.img" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 seqno = int(sys.argv[1])
 n = [c["lvs"] for c in d["copies"] if c["seqno"] == seqno and c["committed"]]
-print(n[0] if n else "none")' "$want_seqno") || fail "lvmscan --json"
-[ "$got" = "$want_count" ] || fail "LVM2 lv_count $want_count at seqno $want_seqno, lvmscan says $got"
-[ "$want_count" = 4 ] || fail "LVM2 counted $want_count LVs (expected data, plain and both snapshots: the fixture is not what it should be)"
-echo "PASSED: $NAME: lv_count $want_count at seqno $want_seqno, as LVM2"
+print(n[0] if n else "none")' "$want_seqno") || lr_fail "lvmscan --json"
+[ "$got" = "$want_count" ] || lr_fail "LVM2 lv_count $want_count at seqno $want_seqno, lvmscan says $got"
+[ "$want_count" = 4 ] || lr_fail "LVM2 counted $want_count LVs (expected data, plain and both snapshots: the fixture is not what it should be)"
+echo "PASSED: $LR_NAME: lv_count $want_count at seqno $want_seqno, as LVM2"
