@@ -567,6 +567,7 @@ static void json_rec(FILE *f, const lr_ev_rec_t *r)
     fputc('{', f);
     jk_u64(f, "seqno", r->seqno, &k);
     jk_str(f, "reason", r->reason, &k);
+    jk_str(f, "evidence", lr_ev_grade_name(r->grade), &k);
     fputc('}', f);
 }
 

@@ -9,6 +9,7 @@
 
 #include "lr/evidence.h"
 #include "lr/meta.h"
+#include "lr/strbuf.h"
 
 /* One PV area of one LV of one version, as absolute image bytes [a, b). */
 typedef struct ev_iv {
@@ -55,5 +56,19 @@ void ev_probe_cache_free(ev_ctx_t *c);
 
 /* evidence_rec.c */
 int ev_recommend(ev_ctx_t *c, size_t g);
+/* The reuse whose taker's signature (same type, UUID and label) is what
+ * o's start holds now: o's own data there is overwritten. NULL when o's
+ * content is not a found signature or matches no taker's. */
+const lr_ev_reuse_t *ev_head_taker(const lr_evidence_t *ev, const lr_ev_lv_t *o);
+/* The content evidence for restoring version p of VG g to undo the event
+ * at version e (e < 0: another VG took extents after the newest version,
+ * p being the newest); appends why to `why` (may be NULL):
+ * "; ranked lower: root's start now holds scratch's ext4", "; home's own
+ * ext4 is still at its start", "; no signature found at the start of lv1". */
+lr_ev_grade_t ev_grade(const lr_evidence_t *ev, size_t g, size_t p, int e, lr_strbuf_t *why);
+/* The ranking: whether a candidate (recoverable?, grade) comes before
+ * another. Recoverable first, then the higher grade; equal ones keep the
+ * order of their events. */
+bool ev_cand_before(bool rec_a, lr_ev_grade_t a, bool rec_b, lr_ev_grade_t b);
 
 #endif

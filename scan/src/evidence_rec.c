@@ -4,9 +4,12 @@
  * none (and, after the newest version, another VG taking extents of this
  * VG's PVs: a re-initialised PV). Its loss is recoverable while some lost
  * extent was taken by no later LV. The recommendation is the version just
- * before the earliest recoverable event; each later recoverable event
- * gives an alternative. A version with no LVs is never recommended when an
- * earlier one had LVs. */
+ * before the recoverable event ranked first, and each other recoverable
+ * event gives an alternative. Ranked by content evidence first (what the
+ * lost LVs' starts hold now: their own signature, none, or a later LV's;
+ * a filesystem the restore would truncate counts against), then by age,
+ * the earliest event first. A version with no LVs is never recommended
+ * when an earlier one had LVs. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,6 +17,7 @@
 #include <string.h>
 
 #include "evidence_int.h"
+#include "lr/fmt.h"
 #include "lr/strbuf.h"
 
 static size_t visible(const lr_ev_version_t *v)
@@ -168,13 +172,116 @@ static void put_undoes(const lr_ev_vg_t *vg, size_t e, lr_strbuf_t *b)
     lr_strbuf_free(&list);
 }
 
+/* ---- content evidence --------------------------------------------------------- */
+
+static bool same_str(const char *a, const char *b)
+{
+    return a && b ? strcmp(a, b) == 0 : a == b;
+}
+
+/* The content of the LV that took reuse r; NULL when its indexes name none. */
+static const lr_ev_content_t *taker_content(const lr_evidence_t *ev, const lr_ev_reuse_t *r)
+{
+    if (r->taker_vg < 0 || (size_t)r->taker_vg >= ev->n_vgs)
+        return NULL;
+    const lr_ev_vg_t *g = &ev->vgs[r->taker_vg];
+    if (r->taker_version < 0 || (size_t)r->taker_version >= g->n_versions)
+        return NULL;
+    const lr_ev_version_t *v = &g->versions[r->taker_version];
+    return r->taker_lv < v->n_lvs ? &v->lvs[r->taker_lv].content : NULL;
+}
+
+const lr_ev_reuse_t *ev_head_taker(const lr_evidence_t *ev, const lr_ev_lv_t *o)
+{
+    const lr_ev_content_t *c = &o->content;
+    if (c->state != LR_EV_FOUND)
+        return NULL;
+    for (size_t i = 0; i < o->n_reuse; i++) {
+        const lr_ev_content_t *t = taker_content(ev, &o->reuse[i]);
+        if (t && t->state == LR_EV_FOUND && same_str(t->type, c->type) &&
+            same_str(t->uuid, c->uuid) && same_str(t->label, c->label))
+            return &o->reuse[i];
+    }
+    return NULL;
+}
+
+/* Whether LV l of version p is what the event at version e lost: gone or
+ * shrunk there; for e < 0 (another VG took extents after the newest
+ * version), taken by another VG. */
+static bool lost_at(const lr_ev_vg_t *vg, size_t p, int e, size_t l)
+{
+    const lr_ev_lv_t *o = &vg->versions[p].lvs[l];
+    if (!o->visible)
+        return false;
+    if (e < 0) {
+        for (size_t i = 0; i < o->n_reuse; i++)
+            if (o->reuse[i].other_vg)
+                return true;
+        return false;
+    }
+    const lr_ev_lv_t *now = find_lv(&vg->versions[e], o);
+    return !now || now->extents < o->extents;
+}
+
+static void put_item(lr_strbuf_t *b, const char *lead)
+{
+    lr_strbuf_puts(b, b->len ? "; " : lead);
+}
+
+lr_ev_grade_t ev_grade(const lr_evidence_t *ev, size_t g, size_t p, int e, lr_strbuf_t *why)
+{
+    const lr_ev_vg_t *vg = &ev->vgs[g];
+    const lr_ev_version_t *v = &vg->versions[p];
+    lr_strbuf_t own = LR_STRBUF_INIT, against = LR_STRBUF_INIT, none = LR_STRBUF_INIT;
+    char a[32], b[32];
+    for (size_t l = 0; l < v->n_lvs; l++) {
+        const lr_ev_lv_t *o = &v->lvs[l];
+        const lr_ev_content_t *c = &o->content;
+        if (o->visible && c->state == LR_EV_FOUND && c->fs_size > o->size) {
+            put_item(&against, "");
+            lr_strbuf_printf(&against,
+                             "restoring it truncates %s's %s (a %s filesystem in a %s LV)", o->name,
+                             c->type, lr_fmt_size(c->fs_size, LR_FMT_SIZE_WHOLE, a, 32),
+                             lr_fmt_size(o->size, LR_FMT_SIZE_WHOLE, b, 32));
+        }
+        if (!lost_at(vg, p, e, l))
+            continue;
+        const lr_ev_reuse_t *r = ev_head_taker(ev, o);
+        if (r) {
+            put_item(&against, "");
+            lr_strbuf_printf(&against, "%s's start now holds %s%s%s's %s", o->name,
+                             r->other_vg ? r->vg : "", r->other_vg ? "/" : "", r->lv, c->type);
+        } else if (c->state == LR_EV_FOUND) {
+            put_item(&own, "");
+            lr_strbuf_printf(&own, "%s's own %s is still at its start", o->name, c->type);
+        } else {
+            lr_strbuf_printf(&none, "%s%s", none.len ? ", " : "", o->name);
+        }
+    }
+    lr_ev_grade_t grade = against.len ? LR_EV_GRADE_AGAINST
+                          : own.len   ? LR_EV_GRADE_OWN
+                                      : LR_EV_GRADE_NO_SIGNATURE;
+    if (why && grade == LR_EV_GRADE_AGAINST)
+        lr_strbuf_printf(why, "; ranked lower: %s", against.s ? against.s : "");
+    else if (why && grade == LR_EV_GRADE_OWN)
+        lr_strbuf_printf(why, "; %s", own.s ? own.s : "");
+    else if (why && none.len)
+        lr_strbuf_printf(why, "; no signature found at the start of %s", none.s ? none.s : "");
+    lr_strbuf_free(&own);
+    lr_strbuf_free(&against);
+    lr_strbuf_free(&none);
+    return grade;
+}
+
 typedef struct cand {
     size_t version; /* index to recommend */
     char *reason;
     bool recoverable;
+    lr_ev_grade_t grade;
 } cand_t;
 
-static int add_cand(cand_t **v, size_t *n, size_t version, lr_strbuf_t *b, bool recoverable)
+static int add_cand(cand_t **v, size_t *n, size_t version, lr_strbuf_t *b, bool recoverable,
+                    lr_ev_grade_t grade)
 {
     char *reason = lr_strbuf_take(b, NULL);
     cand_t *nv = reason ? realloc(*v, (*n + 1) * sizeof(**v)) : NULL;
@@ -183,7 +290,7 @@ static int add_cand(cand_t **v, size_t *n, size_t version, lr_strbuf_t *b, bool 
         return -ENOMEM;
     }
     *v = nv;
-    nv[(*n)++] = (cand_t){version, reason, recoverable};
+    nv[(*n)++] = (cand_t){version, reason, recoverable, grade};
     return 0;
 }
 
@@ -198,7 +305,8 @@ static int event_cand(ev_ctx_t *c, size_t g, size_t p, size_t e, cand_t **cands,
                      ev->command ? "`" : "", ev->seqno);
     put_undoes(vg, e, &b);
     ev->recoverable = put_losses(c, g, p, e, &b);
-    return add_cand(cands, n, p, &b, ev->recoverable);
+    lr_ev_grade_t grade = ev_grade(c->ev, g, p, (int)e, &b);
+    return add_cand(cands, n, p, &b, ev->recoverable, grade);
 }
 
 /* After the newest version another VG took extents: a re-initialised PV. */
@@ -229,7 +337,8 @@ static int reinit_cand(ev_ctx_t *c, size_t g, size_t newest, cand_t **cands, siz
             put_reuse(&b, &v->lvs[l], true);
     lr_strbuf_printf(&b, "; %" PRIu64 " of its %" PRIu64 " LV extents are untouched", untouched,
                      total);
-    return add_cand(cands, n, newest, &b, v->recoverable);
+    lr_ev_grade_t grade = ev_grade(c->ev, g, newest, -1, &b);
+    return add_cand(cands, n, newest, &b, v->recoverable, grade);
 }
 
 static int set_rec(lr_ev_rec_t *r, const lr_ev_vg_t *vg, const cand_t *c)
@@ -237,6 +346,7 @@ static int set_rec(lr_ev_rec_t *r, const lr_ev_vg_t *vg, const cand_t *c)
     r->version = (int)c->version;
     r->seqno = vg->versions[c->version].seqno;
     r->reason = strdup(c->reason);
+    r->grade = c->grade;
     return r->reason ? 0 : -ENOMEM;
 }
 
@@ -266,6 +376,56 @@ static int fallback(lr_ev_vg_t *vg, int newest, bool events)
     return vg->recommended.reason ? 0 : -ENOMEM;
 }
 
+/* Recoverable candidates first, then by grade, highest first; within a
+ * grade the order they came in (the earliest event first). A stable
+ * insertion sort: a VG has a handful of events. */
+static void ev_rank(cand_t *v, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        cand_t x = v[i];
+        size_t j = i;
+        while (j > 0 &&
+               ev_cand_before(x.recoverable, x.grade, v[j - 1].recoverable, v[j - 1].grade)) {
+            v[j] = v[j - 1];
+            j--;
+        }
+        v[j] = x;
+    }
+}
+
+bool ev_cand_before(bool rec_a, lr_ev_grade_t a, bool rec_b, lr_ev_grade_t b)
+{
+    if (rec_a != rec_b)
+        return rec_a;
+    return a > b;
+}
+
+/* The recommendation cands[first] outranks earlier events' candidates
+ * (later in the ranked list, with an older event): say so in its reason. */
+static int outranked(const lr_ev_vg_t *vg, cand_t *cands, size_t n, size_t first)
+{
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    size_t k = 0;
+    for (size_t i = first + 1; i < n; i++) {
+        if (!cands[i].recoverable || cands[i].grade >= cands[first].grade ||
+            vg->versions[cands[i].version].seqno >= vg->versions[cands[first].version].seqno)
+            continue;
+        lr_strbuf_printf(&b, "%s%" PRIu64, k++ ? ", " : "", vg->versions[cands[i].version].seqno);
+    }
+    if (!k)
+        return 0;
+    lr_strbuf_t r = LR_STRBUF_INIT;
+    lr_strbuf_printf(&r, "%s; content evidence ranks it above the earlier seqno %s",
+                     cands[first].reason, b.s ? b.s : "");
+    lr_strbuf_free(&b);
+    char *s = lr_strbuf_take(&r, NULL);
+    if (!s)
+        return -ENOMEM;
+    free(cands[first].reason);
+    cands[first].reason = s;
+    return 0;
+}
+
 int ev_recommend(ev_ctx_t *c, size_t g)
 {
     lr_ev_vg_t *vg = &c->ev->vgs[g];
@@ -287,13 +447,17 @@ int ev_recommend(ev_ctx_t *c, size_t g)
     }
     if (!rc && newest >= 0)
         rc = reinit_cand(c, g, (size_t)newest, &cands, &n);
+    if (!rc)
+        ev_rank(cands, n);
     bool have = false;
     for (size_t i = 0; !rc && i < n; i++) {
         if (!cands[i].recoverable)
             continue;
         if (!have) {
             have = vg->has_recommended = true;
-            rc = set_rec(&vg->recommended, vg, &cands[i]);
+            rc = outranked(vg, cands, n, i);
+            if (!rc)
+                rc = set_rec(&vg->recommended, vg, &cands[i]);
             continue;
         }
         lr_ev_rec_t *a = realloc(vg->alternatives, (vg->n_alternatives + 1) * sizeof(*a));
@@ -369,4 +533,19 @@ int lr_evidence_warnings(const lr_evidence_t *ev, size_t g, size_t version, lr_e
         return lr_error_oom(err);
     }
     return 0;
+}
+
+const char *lr_ev_grade_name(lr_ev_grade_t g)
+{
+    switch (g) {
+    case LR_EV_GRADE_AGAINST:
+        return "against";
+    case LR_EV_GRADE_NO_SIGNATURE:
+        return "no_signature";
+    case LR_EV_GRADE_OWN:
+        return "own_signature";
+    case LR_EV_GRADE_NONE:
+        break;
+    }
+    return NULL;
 }

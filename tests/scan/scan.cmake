@@ -54,6 +54,12 @@ add_test(NAME lvmscan-evidence
                  ${LR_FIXTURES})
 set_tests_properties(lvmscan-evidence PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
 
+# The recommendation's content ranking (scan/src/evidence_rec.c) on
+# evidence trees built by hand: own signature, none, a later LV's, a
+# filesystem the restore truncates; grades before the events' age.
+lr_add_test(test_evidence_rank test_evidence_rank.c LIBS lrscan)
+target_include_directories(test_evidence_rank PRIVATE ${CMAKE_SOURCE_DIR}/scan/src)
+
 # The streaming loop: signatures across every buffer boundary (raw and lazy
 # gzip), an image that shrinks or fails to read midway (test_stream).
 lr_add_test(test_stream test_stream.c LIBS lrscan PkgConfig::ZLIB)

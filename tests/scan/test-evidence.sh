@@ -85,12 +85,24 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 g = [g for g in d["vgs"] if g["name"] == "evid0"][0]
 vs = {v["seqno"]: v for v in g["versions"]}
-assert g["recommended"]["seqno"] == 6, g["recommended"]
+# two recoverable events: lvremove root (seqno 7) and lvreduce home (seqno 9).
+# By age alone seqno 6 comes first; the content ranks seqno 8 above it:
+# root's start now holds scratch's ext4 (overwritten), home's own ext4 is
+# still at its start (docs/evidence.md, "Recommendation")
+assert g["recommended"]["seqno"] == 8, g["recommended"]
+assert g["recommended"]["evidence"] == "own_signature", g["recommended"]
 r = g["recommended"]["reason"]
+assert "lvreduce -f -y -L 4M evid0/home" in r and "--config" not in r, r
+assert "12 of home's 12 cut extents are untouched" in r, r
+assert "home's own ext4 is still at its start" in r, r
+assert "content evidence ranks it above the earlier seqno 6" in r, r
+assert [a["seqno"] for a in g["alternatives"]] == [6], g["alternatives"]
+a = g["alternatives"][0]
+assert a["evidence"] == "against", a
+r = a["reason"]
 assert "lvremove -y evid0/root" in r and "--config" not in r, r
 assert "scratch" in r and "now hold its ext4" in r and "4 of root's 8" in r, r
-assert [a["seqno"] for a in g["alternatives"]] == [8], g["alternatives"]
-assert "lvreduce" in g["alternatives"][0]["reason"], g["alternatives"]
+assert "ranked lower: root's start now holds scratch's ext4" in r, r
 assert vs[7]["change"] == "-root", vs[7]["change"]
 assert vs[8]["change"] == "+scratch 4 MiB", vs[8]["change"]
 assert vs[9]["change"] == "home 16→4 MiB", vs[9]["change"]
@@ -122,9 +134,13 @@ assert vs[newest]["logical_volumes"] == [] and vs[newest]["change"] == "-old1", 
 # never the 0-LV version: the last one before the first removal
 assert g["recommended"]["seqno"] == newest - 2, g["recommended"]
 assert "lvremove -y evidold/old2" in g["recommended"]["reason"], g["recommended"]
+assert "old2's own swap is still at its start" in g["recommended"]["reason"], g["recommended"]
+assert g["recommended"]["evidence"] == "own_signature", g["recommended"]
 assert [a["seqno"] for a in g["alternatives"]] == [newest - 1], g["alternatives"]
 r = g["alternatives"][0]["reason"]
 assert "evidnew/new1" in r and "now hold its swap" in r and "4 of old1's 8" in r, r
+assert "ranked lower: old1's start now holds evidnew/new1's swap" in r, r
+assert g["alternatives"][0]["evidence"] == "against", g["alternatives"][0]
 v = vs[newest - 2]
 old1 = [l for l in v["logical_volumes"] if l["name"] == "old1"][0]
 assert old1["reused_by"] == [{"seqno": 2, "vg": "evidnew", "lv": "new1", "pv": "pv0",
@@ -134,13 +150,37 @@ assert old2["reused_by"] == [], old2
 print("ok")
 EOF
 
+# the same history with the content taken away: both ext4 magics (0xEF53
+# at byte 1080) wiped at root's old start (now scratch's) and at home's.
+# Without content evidence the age decides: seqno 6 first again. Proves
+# the order above came from the content, not from the events.
+zcat "$EV/disk.img.gz" >"$T/wiped.img"
+for lv in root home; do
+    OFF=$(awk -v lv=$lv '$3==lv {print $4; exit}' "$EV/truth/disk.layout")
+    printf '\0\0' | dd of="$T/wiped.img" bs=1 seek=$((OFF + 1080)) conv=notrunc status=none
+done
+"$LVMSCAN" --json "$T/wiped.img" >"$T/w.json"
+python3 - "$T/w.json" <<'EOF' >"$T/py.out" && ok || bad "wiped signatures: $(cat "$T/py.out")"
+import json, sys
+d = json.load(open(sys.argv[1]))
+g = [g for g in d["vgs"] if g["name"] == "evid0"][0]
+assert g["recommended"]["seqno"] == 6, g["recommended"]
+assert g["recommended"]["evidence"] == "no_signature", g["recommended"]
+assert "no signature found at the start of root" in g["recommended"]["reason"], g["recommended"]
+assert "ranks it above" not in g["recommended"]["reason"], g["recommended"]
+assert [(a["seqno"], a["evidence"]) for a in g["alternatives"]] == [(8, "no_signature")], g
+print("ok")
+EOF
+
 # human report: the summary with the recommendation within the first 20 lines
 "$LVMSCAN" "$EV/disk.img.gz" >"$T/h.txt"
-head -n 20 "$T/h.txt" | grep -q "recommended: seqno 6, the last version before \`lvremove -y evid0/root" &&
+head -n 20 "$T/h.txt" | grep -q "recommended: seqno 8, the last version before \`lvreduce -f -y -L 4M evid0/home" &&
     ok || bad "no recommendation in the first 20 lines: $(head -n 5 "$T/h.txt")"
 grep -q -- "--config" "$T/h.txt" && bad "report still shows --config noise" || ok
 "$LVMSCAN" --brief "$EV/disk.img.gz" >"$T/b.txt"
-grep -qE "^ +6 +[0-9-]+ [0-9:]+ +\+bdata 16 MiB +RECOMMENDED" "$T/b.txt" && ok ||
+grep -qE "^ +8 +[0-9-]+ [0-9:]+ +\+scratch 4 MiB +RECOMMENDED" "$T/b.txt" && ok ||
+    bad "--brief: $(cat "$T/b.txt")"
+grep -qE "^ +6 +[0-9-]+ [0-9:]+ +\+bdata 16 MiB +ALTERNATIVE" "$T/b.txt" && ok ||
     bad "--brief: $(cat "$T/b.txt")"
 [ "$(grep -c '^ ' "$T/b.txt")" = 10 ] && ok || bad "--brief: not one line per version"
 

@@ -136,10 +136,25 @@ typedef struct lr_ev_version {
     lr_ev_lv_t *lvs;
 } lr_ev_version_t;
 
+/* What the content under a candidate's lost LVs says (docs/evidence.md,
+ * "Recommendation"): candidates are ranked by it, highest first, and by
+ * the event's age within a grade. */
+typedef enum lr_ev_grade {
+    LR_EV_GRADE_NONE = 0,         /* not a candidate of an event (the newest
+                                     version recommended for want of one) */
+    LR_EV_GRADE_AGAINST = 1,      /* a lost LV's start now holds a later LV's
+                                     signature, or the version to restore holds a
+                                     filesystem larger than its LV (truncated) */
+    LR_EV_GRADE_NO_SIGNATURE = 2, /* no signature at any lost LV's start */
+    LR_EV_GRADE_OWN = 3,          /* a lost LV's start still holds a signature
+                                     no later LV has: its own data */
+} lr_ev_grade_t;
+
 typedef struct lr_ev_rec {
     int version; /* index into the scan VG's versions */
     uint64_t seqno;
     char *reason;
+    lr_ev_grade_t grade;
 } lr_ev_rec_t;
 
 typedef struct lr_ev_vg {
@@ -202,6 +217,10 @@ typedef struct lr_ev_warning {
  * for bad indexes, -ENOMEM. */
 int lr_evidence_warnings(const lr_evidence_t *ev, size_t vg, size_t version, lr_ev_warning_t **out,
                          size_t *n, lr_error_t *err);
+
+/* Static names for JSON: "against", "no_signature", "own_signature";
+ * NULL for LR_EV_GRADE_NONE (JSON null) and unknown values. */
+const char *lr_ev_grade_name(lr_ev_grade_t g);
 
 /* Static names for JSON: "empty", "found", "ambivalent", "unreadable",
  * "missing_pv", "unsupported", "no_prober", "probe_error". */
