@@ -51,7 +51,7 @@ set_tests_properties(image-formats PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77)
 # (fixtures/evidence, made by fixtures/make-evidence.sh).
 add_test(NAME lvmscan-evidence
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/test-evidence.sh $<TARGET_FILE:lvmscan>
-                 ${LR_FIXTURES})
+                 ${LR_FIXTURES} $<TARGET_FILE:lvmrepair>)
 set_tests_properties(lvmscan-evidence PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
 
 # The recommendation's content ranking (scan/src/evidence_rec.c) on
