@@ -223,9 +223,28 @@ static bool lost_at(const lr_ev_vg_t *vg, size_t p, int e, size_t l)
     return !now || now->extents < o->extents;
 }
 
-static void put_item(lr_strbuf_t *b, const char *lead)
+/* "; " between items of one list. */
+static void put_sep(lr_strbuf_t *b)
 {
-    lr_strbuf_puts(b, b->len ? "; " : lead);
+    if (b->len)
+        lr_strbuf_puts(b, "; ");
+}
+
+/* A found signature's type; libblkid always names one, but never trust. */
+static const char *type_of(const lr_ev_content_t *c)
+{
+    return c->type ? c->type : "signature";
+}
+
+/* "restoring it truncates home's ext4 (a 16 MiB filesystem in a 4 MiB LV)" */
+static void put_truncates(lr_strbuf_t *b, const lr_ev_lv_t *o)
+{
+    char fs[32], lv[32];
+    put_sep(b);
+    lr_strbuf_printf(b, "restoring it truncates %s's %s (a %s filesystem in a %s LV)", o->name,
+                     type_of(&o->content),
+                     lr_fmt_size(o->content.fs_size, LR_FMT_SIZE_WHOLE, fs, sizeof(fs)),
+                     lr_fmt_size(o->size, LR_FMT_SIZE_WHOLE, lv, sizeof(lv)));
 }
 
 lr_ev_grade_t ev_grade(const lr_evidence_t *ev, size_t g, size_t p, int e, lr_strbuf_t *why)
@@ -233,27 +252,21 @@ lr_ev_grade_t ev_grade(const lr_evidence_t *ev, size_t g, size_t p, int e, lr_st
     const lr_ev_vg_t *vg = &ev->vgs[g];
     const lr_ev_version_t *v = &vg->versions[p];
     lr_strbuf_t own = LR_STRBUF_INIT, against = LR_STRBUF_INIT, none = LR_STRBUF_INIT;
-    char a[32], b[32];
     for (size_t l = 0; l < v->n_lvs; l++) {
         const lr_ev_lv_t *o = &v->lvs[l];
         const lr_ev_content_t *c = &o->content;
-        if (o->visible && c->state == LR_EV_FOUND && c->fs_size > o->size) {
-            put_item(&against, "");
-            lr_strbuf_printf(&against,
-                             "restoring it truncates %s's %s (a %s filesystem in a %s LV)", o->name,
-                             c->type, lr_fmt_size(c->fs_size, LR_FMT_SIZE_WHOLE, a, 32),
-                             lr_fmt_size(o->size, LR_FMT_SIZE_WHOLE, b, 32));
-        }
+        if (o->visible && c->state == LR_EV_FOUND && c->fs_size > o->size)
+            put_truncates(&against, o);
         if (!lost_at(vg, p, e, l))
             continue;
         const lr_ev_reuse_t *r = ev_head_taker(ev, o);
         if (r) {
-            put_item(&against, "");
+            put_sep(&against);
             lr_strbuf_printf(&against, "%s's start now holds %s%s%s's %s", o->name,
-                             r->other_vg ? r->vg : "", r->other_vg ? "/" : "", r->lv, c->type);
+                             r->other_vg ? r->vg : "", r->other_vg ? "/" : "", r->lv, type_of(c));
         } else if (c->state == LR_EV_FOUND) {
-            put_item(&own, "");
-            lr_strbuf_printf(&own, "%s's own %s is still at its start", o->name, c->type);
+            put_sep(&own);
+            lr_strbuf_printf(&own, "%s's own %s is still at its start", o->name, type_of(c));
         } else {
             lr_strbuf_printf(&none, "%s%s", none.len ? ", " : "", o->name);
         }

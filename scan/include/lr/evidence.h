@@ -13,7 +13,8 @@
  *     the same VG, or that an LV of another (later) VG on the same PV holds;
  *   - change: a one-line summary of the diff from the previous version
  *     (lr/diff.h);
- *   - a recommendation per VG with its reason, and alternatives.
+ *   - a recommendation per VG with its reason, and alternatives, ranked
+ *     by content evidence (lr_ev_grade_t), then by the events' age.
  * It only reads. Without libblkid (a build without it) the content of every
  * LV has state LR_EV_NO_PROBER; everything else still works.
  *
@@ -161,10 +162,11 @@ typedef struct lr_ev_vg {
     size_t n_versions;
     lr_ev_version_t *versions; /* parallel to lr_scan_vg_t.versions (newest first) */
     bool has_recommended;
-    lr_ev_rec_t recommended;
+    lr_ev_rec_t recommended; /* the candidate ranked first */
     char *no_recommendation; /* why there is none (has_recommended false), or NULL */
     size_t n_alternatives;
-    lr_ev_rec_t *alternatives; /* newest event last */
+    lr_ev_rec_t *alternatives; /* the other candidates in rank order: grade,
+                                  then the earliest event first */
 } lr_ev_vg_t;
 
 typedef struct lr_evidence {
