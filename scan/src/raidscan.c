@@ -397,9 +397,10 @@ static int check_seg(rctx_t *r, const lr_lv_t *lv, size_t i)
 int lr_raidscan_version(const lr_scan_session_t *session, size_t vg, size_t version, unsigned flags,
                         lr_raidscan_t **out, lr_error_t *err)
 {
+    if (out)
+        *out = NULL;
     if (!session || !out)
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "invalid arguments");
-    *out = NULL;
     lr_vg_t *v = NULL;
     int rc = lr_scan_version_vg(session, vg, version, &v, err);
     if (rc)
