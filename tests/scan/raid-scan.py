@@ -96,6 +96,11 @@ for name in want_lvs:
         failed = any(s and (s[0] >> i) & 1 for s in sbs)
         if leg["missing"] != (i in missing) or leg["failed"] != bool(failed):
             errors.append("%s: leg %d: %r" % (name, i, leg))
+        own = sbs[i]
+        rec = own[1] if own and own[1] != 2**64 - 1 and not (own[0] >> i) & 1 else None
+        if leg["recovery_offset"] != rec:
+            errors.append("%s: leg %d recovery_offset %r, expected %r"
+                          % (name, i, leg["recovery_offset"], rec))
         if leg["superblock"] != (sbs[i] is not None):
             errors.append("%s: leg %d superblock %r" % (name, i, leg["superblock"]))
         if leg["missing"] and not leg["why"]:
