@@ -259,9 +259,24 @@ static void report_raid_sb(const scanned_t *s, const lr_extract_plan_t *plan, si
     free(missing);
 }
 
+/* What a writecache LV's metadata said, and what was merged. */
+static void report_writecache(const lr_extract_plan_t *plan, const lr_extract_snap_t *sn)
+{
+    fprintf(stderr,
+            "%s: LV %s: writecache (block %" PRIu32 " bytes, seq_count %" PRIu64 "): %" PRIu64
+            " of %" PRIu64 " cache blocks not yet written back, %zu origin blocks merged from %s "
+            "(the newest of each)\n",
+            cli_prog, plan->lv, sn->chunk_size * 512u, sn->wc_seq_count, sn->wc_committed,
+            sn->wc_blocks, sn->n_exceptions, sn->cow);
+}
+
 /* What a cache LV's metadata said, and what was merged. */
 static void report_cache(const lr_extract_plan_t *plan, const lr_extract_snap_t *sn)
 {
+    if (sn->writecache) {
+        report_writecache(plan, sn);
+        return;
+    }
     fprintf(stderr,
             "%s: LV %s: cache (%s, dm-cache metadata version %" PRIu32 ", block %" PRIu32
             " sectors): %" PRIu64 " of %" PRIu64 " cache blocks in use, %zu dirty merged from %s\n",

@@ -15,6 +15,7 @@
 #include "lr/evidence.h"
 #include "lr/fmt.h"
 #include "lr/label.h"
+#include "lr/raidscan.h"
 #include "lr/scan.h"
 #include "lr/strbuf.h"
 
@@ -27,6 +28,7 @@ typedef struct cli {
     bool no_evidence;
     bool headers;
     bool progress;
+    bool check_raid; /* --check-raid: compare raid1/mirror legs */
     unsigned flags;
     const char *const *paths;
     size_t n_paths;
@@ -457,6 +459,246 @@ static void json_thin_lvs(FILE *f, const lr_scan_thin_pool_t *p, bool *first)
 
 /* ---- evidence (lr/evidence.h) in the JSON --------------------------------- */
 
+/* ---- raid and mirror LVs (lr/raidscan.h) -------------------------------- */
+
+/* The versions whose raid/mirror LVs were checked (each VG's latest
+ * complete version and its recommended one), filled by check_raids before
+ * anything is printed; the report functions find a version's by pointer. */
+typedef struct raid_check {
+    const lr_scan_version_t *version;
+    lr_raidscan_t *r;
+} raid_check_t;
+
+static struct {
+    raid_check_t *v;
+    size_t n;
+    bool compare; /* legs compared (--check-raid) */
+} raid_checks;
+
+static const lr_raidscan_t *raid_of(const lr_scan_version_t *v)
+{
+    for (size_t i = 0; i < raid_checks.n; i++)
+        if (raid_checks.v[i].version == v)
+            return raid_checks.v[i].r;
+    return NULL;
+}
+
+static void check_one(const lr_scan_session_t *ss, size_t g, int ver)
+{
+    const lr_scan_vg_t *vg = &lr_scan_result(ss)->vgs[g];
+    if (ver < 0 || (size_t)ver >= vg->n_versions || raid_of(&vg->versions[ver]))
+        return;
+    lr_raidscan_t *r = NULL;
+    lr_error_t err;
+    char msg[512];
+    if (lr_raidscan_version(ss, g, (size_t)ver, raid_checks.compare ? LR_RAIDSCAN_COMPARE : 0, &r,
+                            &err) != 0) {
+        fprintf(stderr, "lvmscan: VG %s seqno %" PRIu64 ": raid LVs not checked: %s\n", vg->name,
+                vg->versions[ver].seqno, lr_error_format(&err, msg, sizeof(msg)));
+        return;
+    }
+    raid_check_t *v = realloc(raid_checks.v, (raid_checks.n + 1) * sizeof(*v));
+    if (!v) {
+        lr_raidscan_free(r);
+        return;
+    }
+    raid_checks.v = v;
+    v[raid_checks.n++] = (raid_check_t){&vg->versions[ver], r};
+}
+
+/* Reads the _rmeta superblocks (and with compare every raid1/mirror leg)
+ * of the latest and the recommended version of each VG only: the other
+ * versions would mostly repeat them at the cost of reading them again. */
+static void check_raids(const lr_scan_session_t *ss, const lr_evidence_t *ev, bool compare)
+{
+    const lr_scan_t *s = lr_scan_result(ss);
+    raid_checks.compare = compare;
+    for (size_t g = 0; g < s->n_vgs; g++) {
+        check_one(ss, g, s->vgs[g].latest);
+        const lr_ev_vg_t *e = ev ? &ev->vgs[g] : NULL;
+        if (e && e->has_recommended)
+            check_one(ss, g, e->recommended.version);
+    }
+}
+
+static void free_raids(void)
+{
+    for (size_t i = 0; i < raid_checks.n; i++)
+        lr_raidscan_free(raid_checks.v[i].r);
+    free(raid_checks.v);
+    raid_checks.v = NULL;
+    raid_checks.n = 0;
+}
+
+static const char *raid_state_name(int state)
+{
+    if (state == LR_RAIDSCAN_WHOLE)
+        return "whole";
+    return state == LR_RAIDSCAN_DEGRADED ? "degraded" : "unreadable";
+}
+
+/* How a degraded segment is read. */
+static const char *degraded_words(const lr_raidscan_seg_t *e)
+{
+    if (strcmp(e->segtype, "mirror") == 0 || strcmp(e->segtype, "raid1") == 0)
+        return "degraded: read from another leg";
+    if (strncmp(e->segtype, "raid10", 6) == 0)
+        return "degraded: read from another copy";
+    return "degraded: rebuilt from parity";
+}
+
+static void report_raid_legs(FILE *f, const lr_raidscan_seg_t *e)
+{
+    char b[128], m[128], w[600];
+    for (size_t k = 0; k < e->n_legs; k++) {
+        const lr_raidscan_leg_t *g = &e->legs[k];
+        if (g->missing)
+            fprintf(f, "                image %s missing: %s\n", safe(g->lv, b, sizeof(b)),
+                    safe(g->why, w, sizeof(w)));
+        if (g->failed)
+            fprintf(f, "                image %s marked failed in the dm-raid superblock of %s\n",
+                    safe(g->lv, b, sizeof(b)), safe(g->failed_by, m, sizeof(m)));
+        if (g->recovering)
+            fprintf(f,
+                    "                image %s out of sync: recovered up to sector %" PRIu64
+                    " (says %s)\n",
+                    safe(g->lv, b, sizeof(b)), g->recovery_offset, safe(g->meta_lv, m, sizeof(m)));
+    }
+}
+
+static void report_raid_compare(FILE *f, const lr_raidscan_seg_t *e)
+{
+    char w[600];
+    if (e->compare == LR_RAIDSCAN_CMP_FAILED) {
+        fprintf(f, "                legs not compared: %s\n", safe(e->compare_error, w, sizeof(w)));
+        return;
+    }
+    if (e->compare != LR_RAIDSCAN_CMP_DONE)
+        return;
+    if (!e->differ) {
+        fprintf(f, "                %zu legs compared: the same data (%" PRIu64 " bytes)\n",
+                e->n_compared, e->compared);
+        return;
+    }
+    fprintf(f,
+            "                %zu legs compared: they differ in %" PRIu64
+            " bytes (a split brain, or a resync that did not finish); ranges:",
+            e->n_compared, e->differ);
+    for (size_t i = 0; i < e->n_ranges; i++)
+        fprintf(f, "%s %" PRIu64 "-%" PRIu64, i ? "," : "", e->ranges[i].offset,
+                e->ranges[i].offset + e->ranges[i].length - 1);
+    fprintf(f, "%s\n", e->more_ranges ? ", ..." : "");
+}
+
+/* A line per raid/mirror segment of a checked version, then what is
+ * wrong with its images. */
+static void report_raid(FILE *f, const lr_scan_version_t *v)
+{
+    const lr_raidscan_t *r = raid_of(v);
+    char b[128], t[64], m[128];
+    if (!r || !r->n_segs)
+        return;
+    fprintf(f, "            raid/mirror LVs checked (%s):\n",
+            raid_checks.compare ? "raid1/mirror legs compared"
+                                : "legs not compared; --check-raid compares them");
+    for (size_t i = 0; i < r->n_segs; i++) {
+        const lr_raidscan_seg_t *e = &r->segs[i];
+        fprintf(f, "              LV %s", safe(e->lv, b, sizeof(b)));
+        if (e->segment)
+            fprintf(f, " segment %zu", e->segment + 1);
+        fprintf(f, " (%s, %zu images): ", safe(e->segtype, t, sizeof(t)), e->n_legs);
+        if (e->state == LR_RAIDSCAN_WHOLE)
+            fputs("whole", f);
+        else if (e->state == LR_RAIDSCAN_DEGRADED)
+            fprintf(f, "%s (%zu of %zu images missing)", degraded_words(e), e->n_missing,
+                    e->n_legs);
+        else
+            fprintf(f, "UNREADABLE: %zu of %zu images missing, too many to rebuild (at most %u)",
+                    e->n_missing, e->n_legs, e->redundancy);
+        if (e->resync)
+            fprintf(f, "; not fully synced (up to sector %" PRIu64 ", says %s)", e->resync_offset,
+                    safe(e->resync_by, m, sizeof(m)));
+        fputc('\n', f);
+        report_raid_legs(f, e);
+        report_raid_compare(f, e);
+    }
+}
+
+static void json_raid_legs(FILE *f, const lr_raidscan_seg_t *e, bool *first)
+{
+    json_key(f, "legs", first);
+    fputc('[', f);
+    for (size_t k = 0; k < e->n_legs; k++) {
+        const lr_raidscan_leg_t *g = &e->legs[k];
+        bool f2 = true;
+        fputs(k ? ",{" : "{", f);
+        jk_str(f, "lv", g->lv, &f2);
+        jk_str(f, "meta_lv", g->meta_lv, &f2);
+        jk_bool(f, "missing", g->missing, &f2);
+        jk_str(f, "why", g->why, &f2);
+        jk_bool(f, "superblock", g->has_sb, &f2);
+        jk_bool(f, "failed", g->failed, &f2);
+        jk_str(f, "failed_by", g->failed_by, &f2);
+        jk_u64_or_null(f, "recovery_offset", g->recovery_offset, g->recovering, &f2);
+        fputc('}', f);
+    }
+    fputc(']', f);
+}
+
+static void json_raid_compare(FILE *f, const lr_raidscan_seg_t *e, bool *first)
+{
+    json_key(f, "leg_compare", first);
+    if (e->compare == LR_RAIDSCAN_CMP_NOT_ASKED) {
+        fputs("null", f);
+        return;
+    }
+    bool f2 = true;
+    fputc('{', f);
+    jk_bool(f, "done", e->compare == LR_RAIDSCAN_CMP_DONE, &f2);
+    jk_str(f, "error", e->compare_error, &f2);
+    jk_u64(f, "legs", e->n_compared, &f2);
+    jk_u64(f, "bytes", e->compared, &f2);
+    jk_u64(f, "differ", e->differ, &f2);
+    json_key(f, "ranges", &f2);
+    fputc('[', f);
+    for (size_t i = 0; i < e->n_ranges; i++)
+        fprintf(f, "%s{\"offset\":%" PRIu64 ",\"length\":%" PRIu64 "}", i ? "," : "",
+                e->ranges[i].offset, e->ranges[i].length);
+    fputc(']', f);
+    jk_bool(f, "more_ranges", e->more_ranges, &f2);
+    fputc('}', f);
+}
+
+/* "raid_checked" and "raid": every raid/mirror segment of a checked
+ * version (an empty list for the versions not checked). */
+static void json_raid(FILE *f, const lr_scan_version_t *v, bool *first)
+{
+    const lr_raidscan_t *r = raid_of(v);
+    jk_bool(f, "raid_checked", r != NULL, first);
+    json_key(f, "raid", first);
+    fputc('[', f);
+    for (size_t i = 0; r && i < r->n_segs; i++) {
+        const lr_raidscan_seg_t *e = &r->segs[i];
+        bool f2 = true;
+        fputs(i ? ",{" : "{", f);
+        jk_str(f, "lv", e->lv, &f2);
+        jk_u64(f, "segment", e->segment, &f2);
+        jk_str(f, "segtype", e->segtype, &f2);
+        jk_u64(f, "lv_offset", e->lv_offset, &f2);
+        jk_u64(f, "length", e->length, &f2);
+        jk_u64(f, "images", e->n_legs, &f2);
+        jk_u64(f, "missing", e->n_missing, &f2);
+        jk_u64(f, "redundancy", e->redundancy, &f2);
+        jk_str(f, "state", raid_state_name(e->state), &f2);
+        jk_u64_or_null(f, "resync_offset", e->resync_offset, e->resync, &f2);
+        jk_str(f, "resync_by", e->resync_by, &f2);
+        json_raid_legs(f, e, &f2);
+        json_raid_compare(f, e, &f2);
+        fputc('}', f);
+    }
+    fputc(']', f);
+}
+
 static void json_content(FILE *f, const lr_ev_lv_t *l, bool *first)
 {
     const lr_ev_content_t *c = &l->content;
@@ -605,6 +847,7 @@ static void json_versions(FILE *f, const lr_scan_vg_t *vg, const lr_ev_vg_t *ev)
         jk_str(f, "description", v->description, &first);
         jk_int(f, "lvs", v->n_lvs, true, &first);
         json_thin_pools(f, v, &first);
+        json_raid(f, v, &first);
         json_ev_version(f, ev ? &ev->versions[i] : NULL, &first);
         json_key(f, "copies", &first);
         fputc('[', f);
@@ -1005,6 +1248,7 @@ static void report_version(FILE *f, const lr_scan_t *s, const lr_scan_version_t 
             command_of(v->description, cmd, sizeof(cmd)), v->conflict ? "  CONFLICT" : "",
             v->complete ? "" : "  (no complete copy)", uncommitted ? "  (not committed)" : "");
     report_thin_pools(f, v);
+    report_raid(f, v);
     for (size_t k = 0; k < v->n_copies; k++) {
         const lr_scan_copy_t *c = &s->copies[v->copies[k]];
         copy_flags(c, fl, sizeof(fl));
@@ -1340,6 +1584,9 @@ static void usage(FILE *f)
           "      --no-infer        do not infer metadata areas from orphan text\n"
           "      --no-evidence     do not look at what the LVs hold (no content, reuse,\n"
           "                        change summary or recommendation)\n"
+          "      --check-raid      also compare the legs of raid1/mirror LVs (reads\n"
+          "                        them whole) in the versions whose raid LVs are\n"
+          "                        checked: the latest and the recommended one\n"
           "      --headers         every field of each PV label and metadata area\n"
           "                        header found, decoded (the fields pvck dumps)\n"
           "  -h, --help            show this help\n"
@@ -1387,7 +1634,7 @@ static void bad_option(char **argv, const struct option *longopts)
 
 static int parse_args(int argc, char **argv, cli_t *cli)
 {
-    enum { OPT_NO_SEARCH = 256, OPT_NO_INFER, OPT_NO_EVIDENCE, OPT_HEADERS };
+    enum { OPT_NO_SEARCH = 256, OPT_NO_INFER, OPT_NO_EVIDENCE, OPT_HEADERS, OPT_CHECK_RAID };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, 'j'},
         {"brief", no_argument, NULL, 'b'},
@@ -1396,6 +1643,7 @@ static int parse_args(int argc, char **argv, cli_t *cli)
         {"no-infer", no_argument, NULL, OPT_NO_INFER},
         {"no-evidence", no_argument, NULL, OPT_NO_EVIDENCE},
         {"headers", no_argument, NULL, OPT_HEADERS},
+        {"check-raid", no_argument, NULL, OPT_CHECK_RAID},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -1424,6 +1672,9 @@ static int parse_args(int argc, char **argv, cli_t *cli)
             break;
         case OPT_HEADERS:
             cli->headers = true;
+            break;
+        case OPT_CHECK_RAID:
+            cli->check_raid = true;
             break;
         case 'h':
             usage(stdout);
@@ -1494,6 +1745,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "lvmscan: evidence not available: %s\n",
                 lr_error_format(&err, msg, sizeof(msg)));
     }
+    if (opened && (cli.json || (!cli.quiet && !cli.headers && !cli.brief)))
+        check_raids(session, ev, cli.check_raid);
     /* what was found is shown unless no image could be opened at all */
     if (opened && cli.json)
         print_json(stdout, scan, ev);
@@ -1504,6 +1757,7 @@ int main(int argc, char **argv)
     else if (opened && !cli.quiet)
         print_report(stdout, scan, ev);
     lr_evidence_free(ev);
+    free_raids();
     bool found = scan->n_labels > 0 || scan->n_copies > 0;
     bool failed = scan->n_failed > 0;
     lr_scan_session_free(session);

@@ -215,3 +215,56 @@ int lr_cache_mappings(const lr_cache_sb_t *sb, uint64_t nr_blocks, lr_pdata_read
     free(w.dirty);
     return rc;
 }
+
+/* ---- dm-writecache --------------------------------------------------------- */
+
+int lr_writecache_sb_decode(const void *buf, size_t len, uint64_t dev_size, lr_writecache_sb_t *out,
+                            lr_error_t *err)
+{
+    if (!buf || !out)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "invalid arguments");
+    if (len < LR_WRITECACHE_SB_SIZE)
+        return lr_error_set(err, LR_ERANGE, 0, "dm-writecache superblock: %zu bytes, need %u", len,
+                            LR_WRITECACHE_SB_SIZE);
+    const uint8_t *p = buf;
+    uint32_t magic = lr_get_le32(p);
+    memset(out, 0, sizeof(*out));
+    out->version = lr_get_le32(p + 4);
+    out->block_size = lr_get_le32(p + 8);
+    out->n_blocks = lr_get_le64(p + 16);
+    out->seq_count = lr_get_le64(p + 24);
+    if (magic == 0 && out->version == 0)
+        return lr_error_set(err, LR_ENOTFOUND, 0,
+                            "no dm-writecache superblock (zeroed: never initialised, or wiped)");
+    if (magic != LR_WRITECACHE_MAGIC)
+        return lr_error_set(err, LR_EFORMAT, 0, "no dm-writecache superblock (magic 0x%08x)",
+                            (unsigned)magic);
+    if (out->version != 1)
+        return lr_error_set(err, LR_EFORMAT, 4, "dm-writecache superblock version %u (1 known)",
+                            (unsigned)out->version);
+    uint32_t bs = out->block_size;
+    if (bs < 512 || bs > 4096 || (bs & (bs - 1)))
+        return lr_error_set(err, LR_EFORMAT, 8, "dm-writecache block size %u", (unsigned)bs);
+    /* the kernel's offset: entries after the 64-byte superblock, rounded
+     * up to a block; the data blocks after them */
+    uint64_t off, data, end;
+    if (__builtin_mul_overflow(out->n_blocks, (uint64_t)LR_WRITECACHE_ENTRY, &off) ||
+        __builtin_add_overflow(off, (uint64_t)LR_WRITECACHE_SB_SIZE + bs - 1, &off) ||
+        __builtin_mul_overflow(out->n_blocks, (uint64_t)bs, &data) ||
+        __builtin_add_overflow(off & ~(uint64_t)(bs - 1), data, &end) || end > dev_size)
+        return lr_error_set(err, LR_EFORMAT, 16,
+                            "dm-writecache: %" PRIu64 " blocks of %u bytes do not fit the %" PRIu64
+                            "-byte cache device",
+                            out->n_blocks, (unsigned)bs, dev_size);
+    out->data_offset = off & ~(uint64_t)(bs - 1);
+    return 0;
+}
+
+bool lr_writecache_entry(const lr_writecache_sb_t *sb, const void *e, uint64_t *sector,
+                         uint64_t *seq)
+{
+    const uint8_t *p = e;
+    *sector = lr_get_le64(p);
+    *seq = lr_get_le64(p + 8);
+    return sb && *seq < sb->seq_count;
+}

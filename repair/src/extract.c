@@ -234,8 +234,8 @@ static const char *unsupported_why(const char *type)
         {"snapshot", ": extract the snapshot by the name of its COW LV"},
         {"cache", ": a cache LV of several segments, or below another LV, is not read"},
         {"cache-pool", ": a cache pool holds cached copies, not an LV's data"},
-        {"writecache", ": writecache holds blocks not yet written back to the origin; "
-                       "extracting the origin alone could give stale data"},
+        {"writecache", ": a writecache LV of several segments, or below another LV, is not "
+                       "read (its cachevol holds blocks not yet written back)"},
         {"vdo", ": VDO stores deduplicated, compressed blocks that this tool does not decode"},
         {"vdo-pool", ": VDO stores deduplicated, compressed blocks that this tool does not decode"},
         {"integrity", ": dm-integrity interleaves checksum tags with the data; this tool does not "
@@ -267,11 +267,11 @@ static int plan_segment(rp_xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, cons
     lr_raid_layout_t layout;
     if (s->known && lr_raid_layout(s->type, &layout))
         return rp_xplan_raid(x, lv, s, r);
-    snprintf(
-        why, sizeof(why),
-        "segment type '%s' cannot be extracted (only linear, striped, mirror, raid0, raid1, "
-        "raid4, raid5, raid6, raid10, thin LVs, old-style snapshots and cache over a cache pool)%s",
-        s->type, unsupported_why(s->type));
+    snprintf(why, sizeof(why),
+             "segment type '%s' cannot be extracted (only linear, striped, mirror, raid0, raid1, "
+             "raid4, raid5, raid6, raid10, thin LVs, old-style snapshots, cache over a cache pool "
+             "and writecache)%s",
+             s->type, unsupported_why(s->type));
     return rp_xseg_error(x, LR_EREFUSED, lv, s, why);
 }
 
@@ -429,6 +429,8 @@ int lr_extract_plan_vg(const lr_scan_t *scan, const lr_vg_t *vgv, const char *lv
         rc = rp_xplan_snapshot(&x, snap_lv, snap);
     } else if (!rc && lv->n_segs == 1 && rp_xtype_is(lv->segs[0].type, "cache")) {
         rc = rp_xplan_cache(&x, lv, &lv->segs[0]);
+    } else if (!rc && lv->n_segs == 1 && rp_xtype_is(lv->segs[0].type, "writecache")) {
+        rc = rp_xplan_writecache(&x, lv, &lv->segs[0]);
     } else if (!rc) {
         rp_xrange_t r = {0, lv->extent_count, 0, NULL, NULL, 0};
         rc = rp_xplan_range(&x, lv, &r);

@@ -68,6 +68,8 @@ void rp_xsort_exceptions(lr_snap_exception_t *e, size_t n);
 bool rp_xtype_is(const char *type, const char *base);
 /* A cache LV (extract_cache.c); its own segment of type "cache". */
 int rp_xplan_cache(rp_xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s);
+/* A writecache LV (extract_cache.c); its own segment of type "writecache". */
+int rp_xplan_writecache(rp_xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s);
 
 /* A raid0/4/5/6/10 segment over image LVs (extract_raid.c). */
 int rp_xplan_raid(rp_xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const rp_xrange_t *r);

@@ -134,3 +134,12 @@ add_test(NAME lvmscan-partitions
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/partitions.sh $<TARGET_FILE:lvmscan>
                  ${LR_FIXTURES} "$<BOOL:${BLKID_FOUND}>")
 set_tests_properties(lvmscan-partitions PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
+
+# Raid and mirror LVs (fixtures/raid): missing images, failed and
+# unsynced images from the dm-raid superblocks, readable degraded or not,
+# raid1 legs compared with --check-raid (tests/scan/raid-scan.sh, expected
+# values computed by tests/scan/raid-scan.py from LVM2's report and the
+# image bytes).
+add_test(NAME lvmscan-raid
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/raid-scan.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
+set_tests_properties(lvmscan-raid PROPERTIES TIMEOUT 120)

@@ -12,6 +12,7 @@
 
 #include "lr/error.h"
 #include "lr/io.h"
+#include "lr/raidscan.h"
 #include "lr/evidence.h"
 #include "lr/scan.h"
 
@@ -82,6 +83,11 @@ static void test_evidence_contract(void **state)
     lr_evidence_t *ev = NULL;
     lr_test_expect_fail(lr_evidence_build(NULL, NULL, &ev, NULL), -EINVAL, "lr_evidence_build");
     assert_null(ev);
+    lr_raidscan_t *rs = (lr_raidscan_t *)&ev; /* any non-NULL value: must be reset */
+    lr_test_expect_fail(lr_raidscan_version(NULL, 0, 0, 0, &rs, NULL), -EINVAL,
+                        "lr_raidscan_version");
+    assert_null(rs);
+    lr_raidscan_free(NULL);
     lr_ev_warning_t *w = NULL;
     size_t n = 7;
     lr_evidence_t empty = {0};

@@ -58,4 +58,42 @@ typedef int (*lr_cache_mapping_fn)(void *arg, uint64_t cblock, uint64_t oblock, 
 int lr_cache_mappings(const lr_cache_sb_t *sb, uint64_t nr_blocks, lr_pdata_read_fn rd,
                       void *rd_arg, lr_cache_mapping_fn fn, void *fn_arg, lr_error_t *err);
 
+/* ---- dm-writecache (Linux drivers/md/dm-writecache.c, SSD mode) ----------
+ * The cache device (LVM2's cachevol) starts with struct
+ * wc_memory_superblock, 64 bytes little-endian: magic le32 0x23489321,
+ * version le32 (1), block_size le32 (bytes: 512 .. 4096, a power of two),
+ * pad, n_blocks le64, seq_count le64; then n_blocks struct wc_memory_entry
+ * {original_sector le64, seq_count le64}; the data blocks start at the
+ * first block_size boundary after the entries, entry i's block at
+ * data_offset + i * block_size. An entry is committed when its seq_count
+ * is below the superblock's (writecache_entry_is_committed); the kernel
+ * drops the others at resume, frees (seq_count all ones) an entry once its
+ * block is written back, and for two entries of one sector keeps the
+ * higher seq_count. So every committed entry is a block the origin does
+ * not have yet: the newest per original sector is the LV's data. */
+#define LR_WRITECACHE_MAGIC 0x23489321u
+#define LR_WRITECACHE_SB_SIZE 64u
+#define LR_WRITECACHE_ENTRY 16u
+
+typedef struct lr_writecache_sb {
+    uint32_t version;
+    uint32_t block_size; /* bytes */
+    uint64_t n_blocks;
+    uint64_t seq_count;
+    uint64_t data_offset; /* bytes from the device start to data block 0 */
+} lr_writecache_sb_t;
+
+/* Decodes the first LR_WRITECACHE_SB_SIZE bytes of a writecache device of
+ * dev_size bytes. LR_ENOTFOUND when magic and version are both 0 (never
+ * initialised, or wiped: the kernel would start an empty cache),
+ * LR_EFORMAT for another magic, version 2 or later, a bad block size, or
+ * entries and data that do not fit dev_size (sizes overflow-checked). */
+int lr_writecache_sb_decode(const void *buf, size_t len, uint64_t dev_size, lr_writecache_sb_t *out,
+                            lr_error_t *err);
+
+/* Entry `e` (LR_WRITECACHE_ENTRY bytes): its original sector and seq
+ * count; true when committed (holds a block not yet written back). */
+bool lr_writecache_entry(const lr_writecache_sb_t *sb, const void *e, uint64_t *sector,
+                         uint64_t *seq);
+
 #endif

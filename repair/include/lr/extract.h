@@ -15,10 +15,12 @@
  * replaced (a snapshot whose COW header is marked invalid is refused).
  * A cache LV (a cache pool, not a cachevol) is read as its origin with the
  * blocks the dm-cache metadata (lr/cache.h) marks dirty taken from the
- * cache pool's data LV. A thin LV is read through its pool's dm-thin
+ * cache pool's data LV. A writecache LV is read as its origin with the
+ * blocks its dm-writecache metadata (lr/cache.h) holds and has not written
+ * back taken from the cachevol, the newest per block. A thin LV is read through its pool's dm-thin
  * metadata (lr/thin.h): each mapped block from the pool's data LV, unmapped
  * blocks as zeros (holes in the output). Every other segment type
- * (thin-pool, writecache, vdo, integrity ...) is refused with a message
+ * (thin-pool, vdo, integrity ...) is refused with a message
  * naming the type and the segment. The mapping follows LVM2: a PV extent e
  * is at byte pv_start + pe_start*512 + e*extent_size*512 of the image
  * holding the PV; in a striped segment of n stripes, chunk k of stripe_size
@@ -96,6 +98,14 @@ typedef struct lr_extract_snap {
     uint32_t cache_version; /* dm-cache metadata version */
     bool clean_shutdown;    /* without it every cached block counts as dirty */
     uint64_t cache_mapped;  /* cache blocks holding origin blocks */
+    /* a writecache LV (cache also set): origin = the _wcorig LV, cow = the
+     * cachevol, exceptions = the blocks not yet written back, the newest
+     * per origin block (origin block -> cache device block, both of
+     * chunk_size sectors, the block size); see lr/cache.h */
+    bool writecache;
+    uint64_t wc_blocks;    /* entries in the writecache metadata */
+    uint64_t wc_seq_count; /* its superblock's seq_count */
+    uint64_t wc_committed; /* committed entries (superseded ones too) */
 } lr_extract_snap_t;
 
 /* A run of the LV that maps through one segment (of the LV itself or, for
