@@ -17,10 +17,12 @@
 # metadata with one mapped block's count set to 0 (a leak: "in use but
 # free") and another's lowered (count differs), checksums resealed by the
 # CRC-32C below; and with a bitmap's checksum broken (damage).
-# Usage: thin-spacemap.sh LVMSCAN FIXTURES
+# lvmrepair --extract of a thin LV of the leak copy warns the same.
+# Usage: thin-spacemap.sh LVMSCAN FIXTURES LVMREPAIR
 set -u
 S=$1
 F=$2/thin
+R=$3
 for c in thin_restore thin_check thin_rmap thin_dump python3; do
     if ! command -v $c >/dev/null 2>&1; then
         echo "SKIPPED: lvmscan-thin-spacemap: $c not installed (thin-provisioning-tools)"
@@ -192,6 +194,10 @@ assert s["issues"] == [{"kind": "in_use_free", "block": 8, "ref_count": 0, "expe
 "$S" "$T/leak.img" > "$T/leak.out" || fail "lvmscan leak exit $?"
 grep -q "data space map inconsistent: 1 blocks in use have ref count 0 (the pool could hand them out again); 1 ref counts differ from the mappings; e.g. block 8 ref count 0 references 1, block 9 ref count 1 references 2$" \
     "$T/leak.out" || fail "leak human: $(grep -A4 'thin pool' "$T/leak.out")"
+"$R" --extract thin1 -o "$T/thin1.out" "$T/leak.img" 2> "$T/extract.err" \
+    || fail "lvmrepair --extract thin1 of the leak copy: exit $?: $(cat "$T/extract.err")"
+grep -q "WARNING: thin pool pool: its data space map disagrees with its mappings: 1 mapped blocks have ref count 0 .*; 1 ref counts differ from the mappings; data block 8 ref count 0 mapped 1 times; data block 9 ref count 1 mapped 2 times;$" \
+    "$T/extract.err" || fail "lvmrepair's warning: $(cat "$T/extract.err")"
 
 thin_check "$T/badbitmap.meta" > "$T/bad.check" 2>&1 && fail "thin_check accepts the broken bitmap"
 scan_copy badbitmap
