@@ -188,7 +188,8 @@ typedef struct lr_thin_sm_issue {
 
 /* What one space map says, and how it agrees with the btrees. */
 typedef struct lr_thin_sm {
-    bool read;              /* its root could be followed (some counts read) */
+    bool read;              /* some counts read (data: a sound bitmap; metadata:
+                               its index block sound) */
     uint64_t nr_blocks;     /* as its root in the superblock says */
     uint64_t nr_allocated;  /* likewise (what dm-thin reports as used) */
     uint64_t counted;       /* blocks whose ref count was read */
@@ -201,7 +202,9 @@ typedef struct lr_thin_sm {
     /* compared with the btrees (compared true) */
     bool compared;
     uint64_t in_use_free;   /* LR_THIN_SM_IN_USE_FREE blocks */
-    uint64_t count_differs; /* LR_THIN_SM_COUNT_DIFFERS blocks */
+    uint64_t count_differs; /* LR_THIN_SM_COUNT_DIFFERS blocks (when not
+                               `complete`, only counts below the references
+                               read: a higher one may be a lost leaf's) */
     uint64_t unreferenced;  /* LR_THIN_SM_UNREFERENCED blocks (meaningful when
                                `complete`: every reference could be read) */
     bool complete;
