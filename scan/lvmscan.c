@@ -924,7 +924,7 @@ static void report_sm(FILE *f, const char *what, const lr_thin_sm_t *m)
         fprintf(f, " (%.2f%%)", 100.0 * (double)m->nr_allocated / (double)m->nr_blocks);
     fprintf(f, ", %" PRIu64 " shared (ref count > 1)", m->shared);
     if (m->allocated != m->nr_allocated)
-        fprintf(f, ", bitmaps count %" PRIu64, m->allocated);
+        fprintf(f, ", its bitmaps say %" PRIu64, m->allocated);
     if (m->unknown)
         fprintf(f, ", %" PRIu64 " counts unreadable", m->unknown);
     fputc('\n', f);
