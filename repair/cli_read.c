@@ -144,6 +144,30 @@ int cli_export(const args_t *a, scanned_t *s)
     return rc ? cli_fail(rc, &err) : EXIT_OK;
 }
 
+/* The pool's data space map against its mappings: a mapped block it calls
+ * free may since have been given to other data. */
+static void print_thin_space(const char *pool, const lr_thin_sm_t *m)
+{
+    if (!m->compared || (!m->in_use_free && !m->count_differs))
+        return;
+    fprintf(stderr,
+            "%s: WARNING: thin pool %s: its data space map disagrees with its mappings:", cli_prog,
+            pool);
+    if (m->in_use_free)
+        fprintf(stderr,
+                " %" PRIu64 " mapped blocks have ref count 0 (the pool may have reused them: "
+                "their data may belong to something else);",
+                m->in_use_free);
+    if (m->count_differs)
+        fprintf(stderr, " %" PRIu64 " ref counts differ from the mappings;", m->count_differs);
+    for (size_t i = 0; i < m->n_examples; i++)
+        if (m->examples[i].kind != LR_THIN_SM_UNREFERENCED)
+            fprintf(stderr,
+                    " data block %" PRIu64 " ref count %" PRIu32 " mapped %" PRIu64 " times;",
+                    m->examples[i].block, m->examples[i].count, m->examples[i].expected);
+    fputc('\n', stderr);
+}
+
 /* What the pool metadata says of a thin LV, on stderr: its device, mapped
  * blocks, shared blocks, and every damaged node with what it cost. Returns
  * true when some of the LV could not be read. */
@@ -172,11 +196,12 @@ static bool print_thin_info(const lr_extract_plan_t *plan, const lr_extract_thin
                 cli_prog, in->past_end);
     for (size_t i = 0; i < in->n_damage; i++) {
         const lr_thin_damage_t *d = &in->damage[i];
-        fprintf(stderr, "%s: thin pool %s: metadata damaged: %s btree", cli_prog, t->pool,
-                lr_thin_tree_name(d->tree));
+        bool sm = d->tree == LR_THIN_TREE_DATA_SM || d->tree == LR_THIN_TREE_META_SM;
+        fprintf(stderr, "%s: thin pool %s: metadata damaged: %s%s", cli_prog, t->pool,
+                lr_thin_tree_name(d->tree), sm ? "" : " btree");
         if (d->tree == LR_THIN_TREE_MAPPING)
             fprintf(stderr, " of device %" PRIu64, d->dev_id);
-        fprintf(stderr, ", node at block %" PRIu64 ": %s", d->block, d->why);
+        fprintf(stderr, ", %s at block %" PRIu64 ": %s", sm ? "block" : "node", d->block, d->why);
         if (d->tree == LR_THIN_TREE_MAPPING && d->hi == UINT64_MAX)
             fprintf(stderr, " (blocks %" PRIu64 " and up lost)", d->lo);
         else if (d->tree == LR_THIN_TREE_MAPPING)
@@ -186,6 +211,7 @@ static bool print_thin_info(const lr_extract_plan_t *plan, const lr_extract_thin
     if (in->damage_dropped)
         fprintf(stderr, "%s: %" PRIu64 " more damaged nodes not listed\n", cli_prog,
                 in->damage_dropped);
+    print_thin_space(t->pool, &in->space.data);
     if (in->lost_bytes)
         fprintf(stderr,
                 "%s: WARNING: %" PRIu64 " bytes of LV %s could not be read from the damaged "

@@ -754,6 +754,81 @@ static void json_reuse(FILE *f, const lr_ev_lv_t *l, bool *first)
     fputc(']', f);
 }
 
+/* The words of a space map disagreement, JSON's and the report's. */
+static const char *sm_kind_name(lr_thin_sm_kind_t k)
+{
+    switch (k) {
+    case LR_THIN_SM_IN_USE_FREE:
+        return "in_use_free";
+    case LR_THIN_SM_COUNT_DIFFERS:
+        return "count_differs";
+    case LR_THIN_SM_UNREFERENCED:
+        return "unreferenced";
+    }
+    return "?";
+}
+
+/* A space map agrees with the btrees (nothing lost, nothing differs). */
+static bool sm_consistent(const lr_thin_sm_t *m)
+{
+    return m->read && m->compared && m->unknown == 0 && m->in_use_free == 0 &&
+           m->count_differs == 0 && (!m->complete || m->unreferenced == 0);
+}
+
+static void json_sm(FILE *f, const char *k, const lr_thin_sm_t *m, bool *first)
+{
+    json_key(f, k, first);
+    bool mf = true;
+    fputc('{', f);
+    jk_bool(f, "read", m->read, &mf);
+    jk_u64(f, "nr_blocks", m->nr_blocks, &mf);
+    jk_u64(f, "nr_allocated", m->nr_allocated, &mf);
+    json_key(f, "used_percent", &mf);
+    if (m->nr_blocks && m->nr_allocated <= m->nr_blocks)
+        fprintf(f, "%.2f", 100.0 * (double)m->nr_allocated / (double)m->nr_blocks);
+    else
+        fputs("null", f);
+    jk_u64(f, "counted", m->counted, &mf);
+    jk_u64(f, "allocated", m->allocated, &mf);
+    jk_u64(f, "shared", m->shared, &mf);
+    jk_u64(f, "unknown", m->unknown, &mf);
+    jk_u64(f, "bitmaps", m->bitmaps, &mf);
+    jk_u64(f, "index_differs", m->index_differs, &mf);
+    jk_bool(f, "compared", m->compared, &mf);
+    jk_u64_or_null(f, "in_use_free", m->in_use_free, m->compared, &mf);
+    jk_u64_or_null(f, "count_differs", m->count_differs, m->compared, &mf);
+    jk_u64_or_null(f, "unreferenced", m->unreferenced, m->compared && m->complete, &mf);
+    jk_bool(f, "consistent", sm_consistent(m), &mf);
+    json_key(f, "issues", &mf);
+    fputc('[', f);
+    for (size_t i = 0; i < m->n_examples; i++) {
+        const lr_thin_sm_issue_t *x = &m->examples[i];
+        bool xf = true;
+        fputs(i ? ",{" : "{", f);
+        jk_str(f, "kind", sm_kind_name(x->kind), &xf);
+        jk_u64(f, "block", x->block, &xf);
+        jk_u64(f, "ref_count", x->count, &xf);
+        jk_u64(f, "expected", x->expected, &xf);
+        fputc('}', f);
+    }
+    fputs("]}", f);
+}
+
+/* A pool's space maps; null when they were not walked. */
+static void json_space_maps(FILE *f, const lr_scan_thin_pool_t *p, bool *first)
+{
+    json_key(f, "space_maps", first);
+    if (!p->read || !p->space_read) {
+        fputs("null", f);
+        return;
+    }
+    bool sf = true;
+    fputc('{', f);
+    json_sm(f, "data", &p->space.data, &sf);
+    json_sm(f, "metadata", &p->space.meta, &sf);
+    fputc('}', f);
+}
+
 /* A version's thin pools: LVM2's transaction_id and the pool metadata's. */
 static void json_thin_pools(FILE *f, const lr_scan_version_t *v, bool *first)
 {
@@ -777,6 +852,7 @@ static void json_thin_pools(FILE *f, const lr_scan_version_t *v, bool *first)
             fprintf(f, "%" PRIu64, p->damaged);
         else
             fputs("null", f);
+        json_space_maps(f, p, &pf);
         json_thin_lvs(f, p, &pf);
         fputc('}', f);
     }
@@ -1079,6 +1155,41 @@ static void report_thin_lv(FILE *f, const lr_scan_thin_lv_t *t)
     fputc('\n', f);
 }
 
+/* A space map's figures, and its disagreements with the btrees. */
+static void report_sm(FILE *f, const char *what, const lr_thin_sm_t *m)
+{
+    if (!m->read) {
+        fprintf(f, "              %s space map not read (see the damage)\n", what);
+        return;
+    }
+    fprintf(f, "              %s: %" PRIu64 " of %" PRIu64 " blocks allocated", what,
+            m->nr_allocated, m->nr_blocks);
+    if (m->nr_blocks && m->nr_allocated <= m->nr_blocks)
+        fprintf(f, " (%.2f%%)", 100.0 * (double)m->nr_allocated / (double)m->nr_blocks);
+    fprintf(f, ", %" PRIu64 " shared (ref count > 1)", m->shared);
+    if (m->allocated != m->nr_allocated)
+        fprintf(f, ", its bitmaps say %" PRIu64, m->allocated);
+    if (m->unknown)
+        fprintf(f, ", %" PRIu64 " counts unreadable", m->unknown);
+    fputc('\n', f);
+    if (sm_consistent(m) || !m->compared)
+        return;
+    fprintf(f, "              %s space map inconsistent:", what);
+    if (m->in_use_free)
+        fprintf(f,
+                " %" PRIu64 " blocks in use have ref count 0 (the pool could hand them out again);",
+                m->in_use_free);
+    if (m->count_differs)
+        fprintf(f, " %" PRIu64 " ref counts differ from the mappings;", m->count_differs);
+    if (m->complete && m->unreferenced)
+        fprintf(f, " %" PRIu64 " allocated blocks nothing refers to;", m->unreferenced);
+    for (size_t i = 0; i < m->n_examples; i++)
+        fprintf(f, "%s block %" PRIu64 " ref count %" PRIu32 " references %" PRIu64,
+                i ? "," : " e.g.", m->examples[i].block, m->examples[i].count,
+                m->examples[i].expected);
+    fputc('\n', f);
+}
+
 /* One line per thin pool: LVM2's transaction_id next to the pool
  * metadata's; LVM2 will not activate a pool where they differ. */
 static void report_thin_pools(FILE *f, const lr_scan_version_t *v)
@@ -1096,6 +1207,10 @@ static void report_thin_pools(FILE *f, const lr_scan_version_t *v)
         if (p->read && p->damaged)
             fprintf(f, "  (%" PRIu64 " damaged metadata nodes)", p->damaged);
         fputc('\n', f);
+        if (p->read && p->space_read) {
+            report_sm(f, "data", &p->space.data);
+            report_sm(f, "metadata", &p->space.meta);
+        }
         for (size_t k = 0; p->read && k < p->n_thin_lvs; k++)
             report_thin_lv(f, &p->thin_lvs[k]);
     }

@@ -31,6 +31,7 @@ struct lr_thin {
     size_t n_damage;
     uint64_t dropped;
     uint8_t *visited;               /* one bit per metadata block, per walk */
+    uint8_t *used;                  /* one bit per metadata block reached by any walk */
     uint8_t (*bufs)[LR_THIN_BLOCK]; /* one block per btree level */
 };
 
@@ -73,6 +74,7 @@ struct walk {
     lr_thin_lost_fn lost;
     void *arg;
     uint64_t first, last; /* keys wanted (inclusive) */
+    uint64_t key_scale;   /* a space map's index btree: blocks per key (0: keys are kept) */
     lr_error_t *err;
 };
 
@@ -83,6 +85,10 @@ static int lose(walk_t *w, uint64_t block, uint64_t lo, uint64_t hi, const char 
 static int lose(walk_t *w, uint64_t block, uint64_t lo, uint64_t hi, const char *fmt, ...)
 {
     lr_thin_damage_t d = {.block = block, .tree = w->tree, .dev_id = w->dev_id, .lo = lo, .hi = hi};
+    if (w->key_scale) { /* the damage names blocks whose counts are lost, not index keys */
+        d.lo = lo > UINT64_MAX / w->key_scale ? UINT64_MAX : lo * w->key_scale;
+        d.hi = hi >= UINT64_MAX / w->key_scale ? UINT64_MAX : (hi + 1) * w->key_scale - 1;
+    }
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(d.why, sizeof(d.why), fmt, ap);
@@ -159,6 +165,7 @@ static int walk_node(walk_t *w, uint64_t block, uint64_t lo, uint64_t hi, unsign
         return lose(w, block, lo, hi, "btree deeper than %u levels", LR_THIN_MAX_DEPTH);
     if (visited(t, block))
         return lose(w, block, lo, hi, "block reached twice in one btree (a cycle)");
+    t->used[block >> 3] |= (uint8_t)(1u << (block & 7));
     uint8_t *b = t->bufs[depth];
     int rc = lr_io_pread(t->io, b, LR_THIN_BLOCK, block * LR_THIN_BLOCK, w->err);
     if (rc)
@@ -405,7 +412,8 @@ int lr_thin_open(lr_io_t *meta, lr_thin_t **out, lr_error_t *err)
         t->nr_blocks = t->sb.metadata_nr_blocks;
     if (!rc) {
         t->visited = calloc((size_t)((t->nr_blocks + 7) / 8), 1);
-        rc = t->visited ? list_devices(t, err) : lr_error_oom(err);
+        t->used = calloc((size_t)((t->nr_blocks + 7) / 8), 1);
+        rc = t->visited && t->used ? list_devices(t, err) : lr_error_oom(err);
     }
     if (rc) {
         lr_thin_free(t);
@@ -422,6 +430,7 @@ void lr_thin_free(lr_thin_t *t)
     free(t->devs);
     free(t->damage);
     free(t->visited);
+    free(t->used);
     free(t->bufs);
     free(t);
 }
@@ -473,6 +482,10 @@ const char *lr_thin_tree_name(lr_thin_tree_t tree)
         return "device list";
     case LR_THIN_TREE_MAPPING:
         return "mapping";
+    case LR_THIN_TREE_DATA_SM:
+        return "data space map";
+    case LR_THIN_TREE_META_SM:
+        return "metadata space map";
     }
     return "?";
 }
@@ -611,4 +624,465 @@ int lr_thin_usage(lr_thin_t *t, lr_thin_usage_t **out, size_t *n, lr_error_t *er
     *out = u;
     *n = k;
     return 0;
+}
+
+/* ---- space maps ----------------------------------------------------------- */
+
+#define BITMAP_CSUM_XOR 240779u /* dm-space-map-common.c */
+#define INDEX_CSUM_XOR 160478u
+#define BITMAP_HEADER 16u   /* struct disk_bitmap_header */
+#define INDEX_ENTRY 16u     /* struct disk_index_entry */
+#define META_INDEXES 255u   /* MAX_METADATA_BITMAPS */
+#define META_INDEX_AT 16u   /* entries of struct disk_metadata_index */
+#define COUNT_UNKNOWN 0xffu /* meta_counts: not read */
+
+typedef struct refc {
+    uint64_t block;
+    uint32_t count;
+} refc_t;
+
+/* One space map's walk. */
+typedef struct smw {
+    lr_thin_t *t;
+    lr_thin_sm_t *out;
+    lr_thin_tree_t tree;
+    uint64_t nr_blocks;   /* the root's, the bound of every count */
+    uint8_t *buf;         /* one bitmap block */
+    uint8_t *bitmap_seen; /* bitmap blocks already read (one bit per metadata block) */
+    refc_t *over;         /* the ref count btree, in block order */
+    size_t n_over, cap_over;
+    bool over_lost; /* part of the ref count btree could not be read */
+    /* data: the references the mappings make, sorted */
+    const uint64_t *refs;
+    size_t n_refs, at;
+    /* metadata: each block's count, COUNT_UNKNOWN when not read (254 = more) */
+    uint8_t *counts;
+    lr_error_t *err;
+} smw_t;
+
+static void sm_example(lr_thin_sm_t *o, lr_thin_sm_kind_t kind, uint64_t block, uint32_t count,
+                       uint64_t expected)
+{
+    if (o->n_examples < LR_THIN_SM_EXAMPLES)
+        o->examples[o->n_examples++] = (lr_thin_sm_issue_t){
+            .kind = kind, .block = block, .count = count, .expected = expected};
+}
+
+/* Records damage of a space map block: the counts of blocks lo..hi are lost. */
+static int sm_lose(smw_t *s, uint64_t block, uint64_t lo, uint64_t hi, const char *why)
+{
+    walk_t w = {.t = s->t, .tree = s->tree, .last = UINT64_MAX, .err = s->err};
+    return lose(&w, block, lo, hi, "%s", why);
+}
+
+/* The ref count btree: block -> le32 count, for counts over 2. */
+static int leaf_over(walk_t *w, uint64_t key, const uint8_t *v, uint64_t leaf)
+{
+    (void)leaf;
+    smw_t *s = w->arg;
+    if (s->n_over >= LR_THIN_MAX_OVER) {
+        s->over_lost = true;
+        return 0;
+    }
+    if (s->n_over == s->cap_over) {
+        size_t cap = s->cap_over ? s->cap_over * 2 : 64;
+        refc_t *n = realloc(s->over, cap * sizeof(*n));
+        if (!n)
+            return lr_error_oom(w->err);
+        s->over = n;
+        s->cap_over = cap;
+    }
+    s->over[s->n_over++] = (refc_t){key, lr_get_le32(v)};
+    return 0;
+}
+
+static int lost_over(void *arg, uint64_t lo, uint64_t hi, const lr_thin_damage_t *d)
+{
+    (void)lo, (void)hi, (void)d;
+    ((smw_t *)arg)->over_lost = true;
+    return 0;
+}
+
+/* A count of 3 in a bitmap: the ref count btree's, or unknown (false). */
+static bool over_count(const smw_t *s, uint64_t block, uint32_t *count)
+{
+    size_t lo = 0, hi = s->n_over;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->over[mid].block == block) {
+            *count = s->over[mid].count;
+            return true;
+        }
+        if (s->over[mid].block < block)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return false;
+}
+
+/* One block's count, in block order. */
+static void sm_count(smw_t *s, uint64_t block, uint32_t count)
+{
+    lr_thin_sm_t *o = s->out;
+    o->counted++;
+    o->allocated += count > 0;
+    o->shared += count > 1;
+    if (s->counts) {
+        if (block < s->t->nr_blocks)
+            s->counts[block] = (uint8_t)(count < COUNT_UNKNOWN - 1 ? count : COUNT_UNKNOWN - 1);
+        return;
+    }
+    if (!o->compared)
+        return;
+    /* references to blocks whose counts were lost are passed over */
+    while (s->at < s->n_refs && s->refs[s->at] < block)
+        s->at++;
+    uint64_t e = 0;
+    while (s->at < s->n_refs && s->refs[s->at] == block)
+        s->at++, e++;
+    if (count == 0 && e) {
+        o->in_use_free++;
+        sm_example(o, LR_THIN_SM_IN_USE_FREE, block, count, e);
+    } else if (count && !e) {
+        o->unreferenced++;
+        if (o->complete)
+            sm_example(o, LR_THIN_SM_UNREFERENCED, block, count, e);
+    } else if (count != e && (o->complete || count < e)) {
+        /* with mappings lost to damage, a count above the references
+         * read may be the lost leaves' */
+        o->count_differs++;
+        sm_example(o, LR_THIN_SM_COUNT_DIFFERS, block, count, e);
+    }
+}
+
+static bool block_fresh(uint8_t *seen, uint64_t block)
+{
+    uint8_t bit = (uint8_t)(1u << (block & 7));
+    bool fresh = !(seen[block >> 3] & bit);
+    seen[block >> 3] |= bit;
+    return fresh;
+}
+
+/* Bitmap number `index` at metadata block `blocknr`: its counts, in order. */
+static int sm_bitmap(smw_t *s, uint64_t index, uint64_t blocknr, uint32_t nr_free)
+{
+    lr_thin_t *t = s->t;
+    uint64_t first = index * LR_THIN_SM_ENTRIES; /* index is below nr_blocks / entries */
+    uint64_t n =
+        s->nr_blocks - first < LR_THIN_SM_ENTRIES ? s->nr_blocks - first : LR_THIN_SM_ENTRIES;
+    char why[128];
+    if (blocknr >= t->nr_blocks) {
+        snprintf(why, sizeof(why),
+                 "bitmap %" PRIu64 " at block %" PRIu64 " is past the metadata device", index,
+                 blocknr);
+        return sm_lose(s, blocknr, first, first + n - 1, why);
+    }
+    if (!block_fresh(s->bitmap_seen, blocknr)) {
+        snprintf(why, sizeof(why), "bitmap %" PRIu64 " shares block %" PRIu64 " with another",
+                 index, blocknr);
+        return sm_lose(s, blocknr, first, first + n - 1, why);
+    }
+    t->used[blocknr >> 3] |= (uint8_t)(1u << (blocknr & 7));
+    int rc = lr_io_pread(t->io, s->buf, LR_THIN_BLOCK, blocknr * LR_THIN_BLOCK, s->err);
+    if (rc)
+        return rc;
+    uint32_t csum = lr_get_le32(s->buf);
+    uint32_t calc = lr_crc32c_block(s->buf, LR_THIN_BLOCK, BITMAP_CSUM_XOR);
+    uint64_t nr = lr_get_le64(s->buf + 8);
+    if (csum != calc)
+        snprintf(why, sizeof(why),
+                 "bitmap %" PRIu64 ": checksum 0x%08" PRIx32 " does not match 0x%08" PRIx32, index,
+                 csum, calc);
+    else if (nr != blocknr)
+        snprintf(why, sizeof(why), "bitmap %" PRIu64 " says it is block %" PRIu64, index, nr);
+    else
+        why[0] = 0;
+    if (why[0])
+        return sm_lose(s, blocknr, first, first + n - 1, why);
+    s->out->bitmaps++;
+    const uint8_t *bits = s->buf + BITMAP_HEADER;
+    uint64_t free_blocks = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        /* sm_lookup_bitmap: entry i is bits 2i (high) and 2i+1 (low) of
+         * the little-endian 64-bit word i / 32 */
+        uint64_t bit = (i / 32) * 64 + (i % 32) * 2;
+        unsigned hi = (bits[bit >> 3] >> (bit & 7)) & 1u;
+        unsigned lo = (bits[(bit + 1) >> 3] >> ((bit + 1) & 7)) & 1u;
+        uint32_t count = hi << 1 | lo;
+        free_blocks += count == 0;
+        if (count == 3 && !over_count(s, first + i, &count))
+            continue; /* unknown: the ref count btree lacks it */
+        sm_count(s, first + i, count);
+    }
+    if (free_blocks != nr_free)
+        s->out->index_differs++;
+    return 0;
+}
+
+/* An index entry: {blocknr, nr_free, none_free_before}. */
+static int sm_index(smw_t *s, uint64_t index, const uint8_t *v, uint64_t at)
+{
+    uint64_t nr_bitmaps = s->nr_blocks / LR_THIN_SM_ENTRIES + !!(s->nr_blocks % LR_THIN_SM_ENTRIES);
+    if (index >= nr_bitmaps) {
+        char why[128];
+        snprintf(why, sizeof(why),
+                 "index entry %" PRIu64 " is past the space map's %" PRIu64 " bitmaps", index,
+                 nr_bitmaps);
+        return sm_lose(s, at, s->nr_blocks, s->nr_blocks, why);
+    }
+    return sm_bitmap(s, index, lr_get_le64(v), lr_get_le32(v + 8));
+}
+
+static int leaf_index(walk_t *w, uint64_t key, const uint8_t *v, uint64_t leaf)
+{
+    return sm_index(w->arg, key, v, leaf);
+}
+
+static int sm_walk_over(smw_t *s, uint64_t root)
+{
+    walk_t w = {.t = s->t,
+                .tree = s->tree,
+                .value_size = 4,
+                .leaf = leaf_over,
+                .lost = lost_over,
+                .arg = s,
+                .last = UINT64_MAX,
+                .err = s->err};
+    return walk_tree(&w, root);
+}
+
+/* The data space map: the ref count btree, then the index btree. */
+static int sm_data(smw_t *s)
+{
+    const lr_thin_super_t *sb = &s->t->sb;
+    int rc = sm_walk_over(s, sb->data_ref_count_root);
+    if (rc)
+        return rc;
+    walk_t w = {.t = s->t,
+                .tree = s->tree,
+                .value_size = INDEX_ENTRY,
+                .leaf = leaf_index,
+                .arg = s,
+                .last = UINT64_MAX,
+                .key_scale = LR_THIN_SM_ENTRIES,
+                .err = s->err};
+    rc = walk_tree(&w, sb->data_bitmap_root);
+    s->out->read = s->out->bitmaps > 0 || s->nr_blocks == 0;
+    return rc;
+}
+
+/* The metadata space map: the ref count btree, then its one index block. */
+static int sm_meta(smw_t *s)
+{
+    lr_thin_t *t = s->t;
+    uint64_t root = t->sb.meta_bitmap_root;
+    int rc = sm_walk_over(s, t->sb.meta_ref_count_root);
+    if (rc)
+        return rc;
+    char why[128];
+    uint64_t last = s->nr_blocks ? s->nr_blocks - 1 : 0;
+    if (root >= t->nr_blocks || root == 0) {
+        snprintf(why, sizeof(why), "index block %" PRIu64 " is not on the metadata device", root);
+        return sm_lose(s, root, 0, last, why);
+    }
+    t->used[root >> 3] |= (uint8_t)(1u << (root & 7));
+    uint8_t *b = t->bufs[1];
+    rc = lr_io_pread(t->io, b, LR_THIN_BLOCK, root * LR_THIN_BLOCK, s->err);
+    if (rc)
+        return rc;
+    uint32_t csum = lr_get_le32(b), calc = lr_crc32c_block(b, LR_THIN_BLOCK, INDEX_CSUM_XOR);
+    if (csum != calc)
+        snprintf(why, sizeof(why),
+                 "index block: checksum 0x%08" PRIx32 " does not match 0x%08" PRIx32, csum, calc);
+    else if (lr_get_le64(b + 8) != root)
+        snprintf(why, sizeof(why), "index block says it is block %" PRIu64, lr_get_le64(b + 8));
+    else if (s->nr_blocks > (uint64_t)META_INDEXES * LR_THIN_SM_ENTRIES)
+        snprintf(why, sizeof(why), "%" PRIu64 " blocks need more than %u bitmaps", s->nr_blocks,
+                 META_INDEXES);
+    else
+        why[0] = 0;
+    if (why[0])
+        return sm_lose(s, root, 0, last, why);
+    s->out->read = true;
+    uint64_t n = s->nr_blocks / LR_THIN_SM_ENTRIES + !!(s->nr_blocks % LR_THIN_SM_ENTRIES);
+    for (uint64_t i = 0; i < n && !rc; i++)
+        rc = sm_index(s, i, b + META_INDEX_AT + i * INDEX_ENTRY, root);
+    return rc;
+}
+
+/* ---- the references the btrees make ---------------------------------------- */
+
+typedef struct refs {
+    lr_thin_t *t;
+    uint64_t *v;
+    size_t n, cap;
+    bool over;       /* more than LR_THIN_MAX_REFS */
+    bool lost;       /* a mapping tree could not be read whole */
+    uint8_t *leaves; /* leaves already counted (shared between devices) */
+    uint64_t cur;    /* the leaf being read */
+    bool skip;       /* it was counted by an earlier device */
+} refs_t;
+
+static int leaf_ref(walk_t *w, uint64_t key, const uint8_t *v, uint64_t leaf)
+{
+    refs_t *r = w->arg;
+    if (leaf != r->cur) {
+        r->cur = leaf;
+        r->skip = !block_fresh(r->leaves, leaf);
+    }
+    uint64_t data = lr_get_le64(v) >> 24;
+    if (data >= w->t->sb.data_nr_blocks)
+        return leaf_mapping(w, key, v, leaf); /* recorded as damage there */
+    if (r->skip || r->over)
+        return 0;
+    if (r->n == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 1024;
+        if (cap > LR_THIN_MAX_REFS)
+            cap = LR_THIN_MAX_REFS;
+        if (r->n == cap) {
+            r->over = true;
+            return 0;
+        }
+        uint64_t *n = realloc(r->v, cap * sizeof(*n));
+        if (!n)
+            return lr_error_oom(w->err);
+        r->v = n;
+        r->cap = cap;
+    }
+    r->v[r->n++] = data;
+    return 0;
+}
+
+static int lost_ref(void *arg, uint64_t lo, uint64_t hi, const lr_thin_damage_t *d)
+{
+    (void)lo, (void)hi, (void)d;
+    ((refs_t *)arg)->lost = true;
+    return 0;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Every data block reference of every device's mappings, sorted. */
+static int collect_refs(lr_thin_t *t, refs_t *r, lr_error_t *err)
+{
+    r->leaves = calloc((size_t)((t->nr_blocks + 7) / 8), 1);
+    if (!r->leaves)
+        return lr_error_oom(err);
+    r->cur = UINT64_MAX;
+    int rc = 0;
+    for (size_t i = 0; i < t->n_devs && !rc; i++) {
+        if (!t->devs[i].has_mapping)
+            continue;
+        walk_t w = {.t = t,
+                    .tree = LR_THIN_TREE_MAPPING,
+                    .dev_id = t->devs[i].dev_id,
+                    .value_size = 8,
+                    .leaf = leaf_ref,
+                    .lost = lost_ref,
+                    .arg = r,
+                    .last = UINT64_MAX,
+                    .err = err};
+        rc = walk_tree(&w, t->devs[i].mapping_root);
+    }
+    if (!rc && r->n > 1)
+        qsort(r->v, r->n, sizeof(*r->v), cmp_u64);
+    return rc;
+}
+
+/* The metadata space map against the blocks the walks reached. */
+static void compare_meta(lr_thin_t *t, const uint8_t *counts, lr_thin_sm_t *o)
+{
+    uint64_t n = o->nr_blocks < t->nr_blocks ? o->nr_blocks : t->nr_blocks;
+    o->compared = true;
+    for (uint64_t b = 0; b < n; b++) {
+        bool used = t->used[b >> 3] & (1u << (b & 7));
+        if (counts[b] == COUNT_UNKNOWN)
+            continue;
+        if (used && counts[b] == 0) {
+            o->in_use_free++;
+            sm_example(o, LR_THIN_SM_IN_USE_FREE, b, 0, 1);
+        } else if (!used && counts[b]) {
+            o->unreferenced++;
+            if (o->complete)
+                sm_example(o, LR_THIN_SM_UNREFERENCED, b, counts[b], 0);
+        }
+    }
+}
+
+static void sm_init(lr_thin_sm_t *o, uint64_t nr_blocks, uint64_t nr_allocated)
+{
+    memset(o, 0, sizeof(*o));
+    o->nr_blocks = nr_blocks;
+    o->nr_allocated = nr_allocated;
+}
+
+static int space_maps(lr_thin_t *t, lr_thin_space_t *out, refs_t *r, smw_t *s, lr_error_t *err)
+{
+    const lr_thin_super_t *sb = &t->sb;
+    /* damage found by open (device lists) hides mappings and nodes */
+    bool sound = t->n_damage == 0 && t->dropped == 0;
+    int rc = collect_refs(t, r, err);
+    if (rc)
+        return rc;
+    /* data */
+    s->tree = LR_THIN_TREE_DATA_SM;
+    s->out = &out->data;
+    s->nr_blocks = sb->data_nr_blocks;
+    s->refs = r->v;
+    s->n_refs = r->n;
+    out->data.compared = !r->over;
+    out->data.complete = sound && !r->over && !r->lost;
+    rc = sm_data(s);
+    if (rc)
+        return rc;
+    out->data.unknown = sb->data_nr_blocks - out->data.counted;
+    /* metadata: every block the walks reached is now marked */
+    t->used[0] |= 1u;
+    free(s->over);
+    s->over = NULL;
+    s->n_over = s->cap_over = 0;
+    s->over_lost = false;
+    s->tree = LR_THIN_TREE_META_SM;
+    s->out = &out->meta;
+    s->nr_blocks = sb->meta_nr_blocks;
+    s->counts = malloc((size_t)t->nr_blocks);
+    if (!s->counts)
+        return lr_error_oom(err);
+    memset(s->counts, COUNT_UNKNOWN, (size_t)t->nr_blocks);
+    memset(s->bitmap_seen, 0, (size_t)((t->nr_blocks + 7) / 8));
+    rc = sm_meta(s);
+    if (rc)
+        return rc;
+    out->meta.unknown = sb->meta_nr_blocks - out->meta.counted;
+    /* every node reached, and nothing lost: a metadata snapshot's blocks
+     * are not walked */
+    out->meta.complete = t->n_damage == 0 && t->dropped == 0 && sb->metadata_snap == 0;
+    compare_meta(t, s->counts, &out->meta);
+    return 0;
+}
+
+int lr_thin_space_maps(lr_thin_t *t, lr_thin_space_t *out, lr_error_t *err)
+{
+    lr_error_clear(err);
+    if (!t || !out)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "invalid arguments");
+    sm_init(&out->data, t->sb.data_nr_blocks, t->sb.data_nr_allocated);
+    sm_init(&out->meta, t->sb.meta_nr_blocks, t->sb.meta_nr_allocated);
+    refs_t r = {.t = t};
+    smw_t s = {.t = t, .err = err};
+    s.buf = malloc(LR_THIN_BLOCK);
+    s.bitmap_seen = calloc((size_t)((t->nr_blocks + 7) / 8), 1);
+    int rc = s.buf && s.bitmap_seen ? space_maps(t, out, &r, &s, err) : lr_error_oom(err);
+    free(r.v);
+    free(r.leaves);
+    free(s.buf);
+    free(s.bitmap_seen);
+    free(s.over);
+    free(s.counts);
+    return rc;
 }

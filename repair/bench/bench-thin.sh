@@ -121,3 +121,8 @@ thin_restore -q -i "$W/walk.xml" -o "$W/walk.bin"
 cat "$W/walk.out"
 grep -q "device 1: $MAPS mapped, highest $((MAPS - 1)), 0 shared, 0 lost" "$W/walk.out" || { echo "bench-thin: walk count wrong" >&2; exit 1; }
 sed -n 's/.*Elapsed (wall clock) time.*: /walk time: /p; s/.*Maximum resident set size (kbytes): /walk peak RSS KiB: /p' "$W/walk.time"
+# the same walk with the space maps (lvmscan's and lvmrepair's report)
+/usr/bin/time -v "$W/thin-walk" -s "$W/walk.bin" > "$W/walk.out" 2> "$W/walk.time"
+grep -q "data space map: $MAPS of $MAPS allocated, 0 shared, 0 in use but free, 0 counts differ" \
+    "$W/walk.out" || { echo "bench-thin: space map counts wrong: $(cat "$W/walk.out")" >&2; exit 1; }
+sed -n 's/.*Elapsed (wall clock) time.*: /walk + space maps time: /p; s/.*Maximum resident set size (kbytes): /walk + space maps peak RSS KiB: /p' "$W/walk.time"

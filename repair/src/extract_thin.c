@@ -416,6 +416,9 @@ static int fill_info(const lr_extract_plan_t *plan, lr_thin_t *t, lr_extract_thi
         if (u[i].dev_id == plan->thin->dev_id)
             info->usage = u[i];
     free(u);
+    /* the data space map: a mapped block it calls free may hold other data */
+    if (!rc)
+        rc = lr_thin_space_maps(t, &info->space, err);
     if (rc)
         return rc;
     const lr_thin_damage_t *d = lr_thin_damage(t, &info->n_damage, &info->damage_dropped);

@@ -23,6 +23,8 @@ typedef struct seen {
     uint64_t damaged;
     lr_thin_usage_t *usage; /* per device with a mapping */
     size_t n_usage;
+    bool space_read;
+    lr_thin_space_t space;
 } seen_t;
 
 typedef struct tctx {
@@ -157,6 +159,10 @@ static int read_pool(tctx_t *t, const lr_io_extent_t *ext, size_t n, const seen_
     /* every device's mapping: the thin LVs' counts (damage is data) */
     if (!rc)
         rc = lr_thin_usage(th, &r.usage, &r.n_usage, &err);
+    /* the space maps: pool usage and their agreement with the mappings */
+    if (!rc)
+        rc = lr_thin_space_maps(th, &r.space, &err);
+    r.space_read = rc == 0;
     char msg[600] = "";
     if (rc)
         lr_error_format(&err, msg, sizeof(msg));
@@ -260,6 +266,8 @@ static int pool_entry(tctx_t *t, const lr_vg_t *vg, const lr_lv_t *lv, lr_scan_t
     e->pool_transaction_id = r->tx;
     e->mismatch = r->tx != e->transaction_id;
     e->damaged = r->damaged;
+    e->space_read = r->space_read;
+    e->space = r->space;
     return thin_lvs(vg, lv, r, e);
 }
 

@@ -322,6 +322,157 @@ static void test_hostile(void **state)
     free(b);
 }
 
+static uint64_t get64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int k = 7; k >= 0; k--)
+        v = v << 8 | p[k];
+    return v;
+}
+
+static void space_of(uint8_t *b, size_t len, lr_thin_space_t *s, lr_thin_damage_t *d0, size_t *nd)
+{
+    lr_io_t *io;
+    assert_int_equal(lr_test_mem_borrow(&io, b, len, false, "meta", NULL), 0);
+    lr_thin_t *t = NULL;
+    assert_int_equal(lr_thin_open(io, &t, NULL), 0);
+    assert_int_equal(lr_thin_space_maps(t, s, NULL), 0);
+    const lr_thin_damage_t *d = lr_thin_damage(t, nd, NULL);
+    if (*nd)
+        *d0 = d[0];
+    lr_thin_free(t);
+    lr_io_close(io, NULL);
+}
+
+/* The space maps of the sound fixture: data counts as thin_dump's mappings
+ * in truth/thin_dump.xml give them (thin_restore shares no leaf, so a
+ * block's count is the number of devices mapping it; thin-spacemap.sh
+ * checks the same against a live thin_rmap), and no disagreement. */
+static void test_space_maps(void **state)
+{
+    (void)state;
+    char *xml = lr_test_truth_req("thin", "thin_dump.xml", NULL);
+    maps_t want = {0};
+    parse_dump(xml, &want);
+    free(xml);
+    uint8_t refs[384] = {0};
+    for (size_t i = 0; i < want.n; i++) {
+        assert_true(want.m[i].d < 384);
+        refs[want.m[i].d]++;
+    }
+    uint64_t alloc = 0, shared = 0;
+    for (size_t i = 0; i < 384; i++)
+        alloc += refs[i] > 0, shared += refs[i] > 1;
+    free(want.m);
+    size_t len;
+    uint8_t *b = meta_bytes(&len);
+    lr_thin_space_t s;
+    lr_thin_damage_t d;
+    size_t nd;
+    space_of(b, len, &s, &d, &nd);
+    assert_int_equal(nd, 0);
+    assert_true(s.data.read && s.data.compared && s.data.complete);
+    assert_int_equal(s.data.nr_blocks, 384);
+    assert_int_equal(s.data.counted, 384);
+    assert_int_equal(s.data.allocated, alloc);
+    assert_int_equal(s.data.nr_allocated, alloc);
+    assert_int_equal(s.data.shared, shared);
+    assert_int_equal(s.data.in_use_free + s.data.count_differs + s.data.unreferenced, 0);
+    assert_true(s.meta.read && s.meta.compared && s.meta.complete);
+    assert_int_equal(s.meta.in_use_free + s.meta.unreferenced + s.meta.unknown, 0);
+    free(b);
+}
+
+/* The data space map's index leaf (the superblock's data bitmap_root) and
+ * where its first entry lives in b. */
+static uint8_t *data_index_entry(uint8_t *b, uint64_t *key_at)
+{
+    uint64_t root = get64(b + 64 + 16);
+    uint8_t *node = b + root * 4096;
+    assert_int_equal(node[4], 2); /* a leaf */
+    assert_int_equal(node[16], 1);
+    uint32_t max = node[20] | node[21] << 8;
+    *key_at = 32;
+    return node + 32 + 8 * max;
+}
+
+/* Hostile space maps: a bitmap past the device, an index key past the
+ * space map, the metadata space map's bitmap given as the data one (sound
+ * checksums, wrong counts: the disagreement is reported), a broken index
+ * block; and a mapped block (data block 4, thin1's only: truth
+ * thin_dump.xml) whose count is set to 0. */
+static void test_space_maps_hostile(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *orig = meta_bytes(&len);
+    uint8_t *b = malloc(len);
+    assert_non_null(b);
+    lr_thin_space_t s;
+    lr_thin_damage_t d = {0};
+    size_t nd;
+    uint64_t key_at;
+    uint64_t root = get64(orig + 64 + 16);
+    uint64_t meta_bitmap = get64(orig + get64(orig + 192 + 16) * 4096 + 16);
+    /* 1. bitmap past the device */
+    memcpy(b, orig, len);
+    uint8_t *e = data_index_entry(b, &key_at);
+    uint64_t bitmap = get64(e);
+    lr_test_put_le64(e, 1u << 30);
+    reseal(b + root * 4096, 121107);
+    space_of(b, len, &s, &d, &nd);
+    assert_int_equal(nd, 1);
+    assert_int_equal(d.tree, LR_THIN_TREE_DATA_SM);
+    assert_int_equal(d.block, 1u << 30);
+    assert_non_null(strstr(d.why, "past the metadata device"));
+    assert_int_equal(s.data.counted, 0);
+    assert_int_equal(s.data.unknown, 384);
+    /* 2. an index key past the one bitmap */
+    memcpy(b, orig, len);
+    e = data_index_entry(b, &key_at);
+    lr_test_put_le64(b + root * 4096 + key_at, 5);
+    reseal(b + root * 4096, 121107);
+    space_of(b, len, &s, &d, &nd);
+    assert_int_equal(nd, 1);
+    assert_non_null(strstr(d.why, "past the space map's 1 bitmaps"));
+    assert_int_equal(s.data.unknown, 384);
+    /* 3. the metadata bitmap as the data one: counts that do not match */
+    memcpy(b, orig, len);
+    e = data_index_entry(b, &key_at);
+    assert_int_not_equal(meta_bitmap, bitmap);
+    lr_test_put_le64(e, meta_bitmap);
+    reseal(b + root * 4096, 121107);
+    space_of(b, len, &s, &d, &nd);
+    assert_int_equal(nd, 0);
+    assert_int_equal(s.data.counted, 384);
+    assert_true(s.data.in_use_free > 0);
+    assert_true(s.data.n_examples > 0);
+    /* 4. the metadata space map's index block broken */
+    memcpy(b, orig, len);
+    b[get64(orig + 192 + 16) * 4096 + 40] ^= 1;
+    space_of(b, len, &s, &d, &nd);
+    assert_int_equal(nd, 1);
+    assert_int_equal(d.tree, LR_THIN_TREE_META_SM);
+    assert_non_null(strstr(d.why, "index block: checksum"));
+    assert_false(s.meta.read);
+    assert_int_equal(s.meta.unknown, s.meta.nr_blocks);
+    assert_int_equal(s.data.in_use_free, 0);
+    /* 5. data block 4 "free": bits 8 (high) and 9 (low) of the first word */
+    memcpy(b, orig, len);
+    b[bitmap * 4096 + 16 + 1] &= (uint8_t)~3u;
+    reseal(b + bitmap * 4096, 240779);
+    space_of(b, len, &s, &d, &nd);
+    assert_int_equal(nd, 0);
+    assert_int_equal(s.data.in_use_free, 1);
+    assert_int_equal(s.data.allocated, s.data.nr_allocated - 1);
+    assert_int_equal(s.data.n_examples, 1);
+    assert_int_equal(s.data.examples[0].kind, LR_THIN_SM_IN_USE_FREE);
+    assert_int_equal(s.data.examples[0].block, 4);
+    assert_int_equal(s.data.examples[0].expected, 1);
+    free(b);
+    free(orig);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -330,6 +481,8 @@ int main(void)
         cmocka_unit_test(test_mappings_equal_thin_dump),
         cmocka_unit_test(test_damaged_leaf),
         cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_space_maps),
+        cmocka_unit_test(test_space_maps_hostile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

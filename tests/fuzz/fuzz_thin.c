@@ -4,7 +4,9 @@
  * last block is padded with zeros). Flag bit 0: before reading, every block
  * whose checksum would otherwise fail gets the checksum a btree node (or,
  * block 0, the superblock) would have, so the fuzzer reaches the btree
- * logic behind the checksums.
+ * logic behind the checksums: block 0 the superblock's, the metadata space
+ * map's index block its own, a block whose flags field says internal or
+ * leaf a btree node's, any other a space map bitmap's.
  *
  * Properties checked:
  * - lr_thin_open returns 0 or a documented code, and never crashes on
@@ -12,7 +14,10 @@
  * - a walk reports mappings and lost ranges in strictly increasing,
  *   non-overlapping key order, every data block below the pool's size;
  * - a range walk reports exactly the full walk's mappings inside the range;
- * - usage counts equal the walk's, damage records stay within the limit. */
+ * - usage counts equal the walk's, damage records stay within the limit;
+ * - the space maps: counts within nr_blocks, allocated <= counted, shared
+ *   <= allocated, disagreements within what was counted, examples within
+ *   LR_THIN_SM_EXAMPLES. */
 #include "fuzz.h"
 
 #include <errno.h>
@@ -65,14 +70,52 @@ static int on_lost(void *arg, uint64_t lo, uint64_t hi, const lr_thin_damage_t *
     return 0;
 }
 
+static uint64_t le64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int k = 7; k >= 0; k--)
+        v = v << 8 | p[k];
+    return v;
+}
+
+/* The salt a block's checksum would have (see the header comment). */
+static uint32_t salt(const uint8_t *b, size_t i)
+{
+    if (i == 0)
+        return 160774u; /* superblock */
+    if (i == le64(b + 64 + 128 + 16))
+        return 160478u; /* the metadata space map's index block */
+    uint32_t flags = b[i * LR_THIN_BLOCK + 4];
+    return flags == 1 || flags == 2 ? 121107u : 240779u; /* btree node : bitmap */
+}
+
 static void reseal(uint8_t *b, size_t n)
 {
     for (size_t i = 0; i < n / LR_THIN_BLOCK; i++) {
         uint8_t *blk = b + i * LR_THIN_BLOCK;
-        uint32_t c = lr_crc32c_block(blk, LR_THIN_BLOCK, i ? 121107u : 160774u);
+        uint32_t c = lr_crc32c_block(blk, LR_THIN_BLOCK, salt(b, i));
         for (int k = 0; k < 4; k++)
             blk[k] = (uint8_t)(c >> (8 * k));
     }
+}
+
+static void check_sm(const lr_thin_sm_t *m)
+{
+    FUZZ_CHECK(m->counted + m->unknown == m->nr_blocks, "counted %llu of %llu",
+               (unsigned long long)m->counted, (unsigned long long)m->nr_blocks);
+    FUZZ_CHECK(m->allocated <= m->counted && m->shared <= m->allocated, "allocated/shared");
+    FUZZ_CHECK(m->in_use_free + m->count_differs + m->unreferenced <= m->counted,
+               "more disagreements than counts");
+    FUZZ_CHECK(m->n_examples <= LR_THIN_SM_EXAMPLES, "%zu examples", m->n_examples);
+}
+
+static void check_space(lr_thin_t *t)
+{
+    lr_thin_space_t s;
+    FUZZ_CHECK(lr_thin_space_maps(t, &s, NULL) == 0, "space maps failed");
+    check_sm(&s.data);
+    check_sm(&s.meta);
+    FUZZ_CHECK(s.data.nr_blocks == lr_thin_super(t)->data_nr_blocks, "data nr_blocks");
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -120,6 +163,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                        (unsigned long long)r.n_map, (unsigned long long)o.in_range);
         }
         free(u);
+        check_space(t);
         size_t ndmg = 0;
         lr_thin_damage(t, &ndmg, NULL);
         FUZZ_CHECK(ndmg <= LR_THIN_MAX_DAMAGE, "%zu damage records", ndmg);

@@ -185,6 +185,27 @@ def thin_seeds(out, fixtures_dir):
         meta = meta[:(end + 4095) // 4096 * 4096]
         for flag in (0, 1):
             out.put("thin", "%s-flag%d" % (img.split(".")[0], flag), bytes([flag]) + meta)
+        if img == "disk.img.gz":
+            out.put("thin", "disk-spacemap-leak", bytes([1]) + thin_leak(meta))
+
+
+def thin_leak(meta):
+    """The metadata with data block 4's ref count (thin1 maps it) set to 0
+    in the data space map's first bitmap, found through the superblock's
+    data_bitmap_root (the index btree, one leaf); fuzz_thin's flag 1
+    reseals the bitmap's checksum."""
+    m = bytearray(meta)
+    root = struct.unpack_from("<Q", m, 64 + 16)[0]
+    node = root * 4096
+    if node + 4096 > len(m):
+        return bytes(m)
+    mx = struct.unpack_from("<I", m, node + 20)[0]
+    bitmap = struct.unpack_from("<Q", m, node + 32 + 8 * mx)[0]
+    word = bitmap * 4096 + 16  # block 4: bits 8 and 9 of the first word
+    if word + 8 <= len(m):
+        w = struct.unpack_from("<Q", m, word)[0] & ~(3 << 8)
+        struct.pack_into("<Q", m, word, w)
+    return bytes(m)
 
 
 def image_seeds(out, fixtures_dir):

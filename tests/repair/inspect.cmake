@@ -25,4 +25,8 @@ if(TARGET lvmrepair)
   # differs from the pool metadata's
   add_test(NAME thin_restore COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/thin-restore.sh
                                      $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
+  # pool metadata on a striped or raid1 _tmeta (fixtures/thinmeta)
+  add_test(NAME thin_meta_layouts COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/thin-meta-layouts.sh
+                                          $<TARGET_FILE:lvmrepair> $<TARGET_FILE:lvmscan>
+                                          ${LR_FIXTURES})
 endif()

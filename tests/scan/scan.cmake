@@ -33,6 +33,12 @@ endif()
 # Thin pools: LVM2's transaction_id next to the pool metadata's (fixtures/thin).
 add_test(NAME lvmscan-thin
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/thin-scan.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
+# Their space maps: ref counts, allocated and shared blocks as thin_rmap,
+# thin_check and thin_dump say (SKIPPED without thin-provisioning-tools).
+add_test(NAME lvmscan-thin-spacemap
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/thin-spacemap.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES}
+                 $<TARGET_FILE:lvmrepair>)
+set_tests_properties(lvmscan-thin-spacemap PROPERTIES SKIP_RETURN_CODE 77)
 
 # Container and compressed images (fixtures/formats, made by qemu-img,
 # ewfacquire, xz, zstd and split): our readers give back the bytes the

@@ -63,6 +63,8 @@ typedef enum lr_thin_tree {
     LR_THIN_TREE_DETAILS, /* device-details btree */
     LR_THIN_TREE_DEVICES, /* mapping btree, top level (device ids) */
     LR_THIN_TREE_MAPPING, /* one device's mapping btree */
+    LR_THIN_TREE_DATA_SM, /* the data space map: index btree, bitmaps, ref count btree */
+    LR_THIN_TREE_META_SM, /* the metadata space map: index block, bitmaps, ref count btree */
 } lr_thin_tree_t;
 
 /* One damaged node (or superblock, block 0). */
@@ -71,7 +73,8 @@ typedef struct lr_thin_damage {
     lr_thin_tree_t tree; /* which btree it belongs to */
     uint64_t dev_id;     /* LR_THIN_TREE_MAPPING: the device */
     uint64_t lo, hi;     /* keys that could not be read, inclusive (device
-                            ids or virtual blocks) */
+                            ids or virtual blocks; for a space map, the data
+                            or metadata blocks whose ref counts were lost) */
     char why[128];       /* "checksum 0x.. != computed 0x..", ... */
 } lr_thin_damage_t;
 
@@ -149,8 +152,87 @@ typedef struct lr_thin_usage {
  * I/O errors. */
 int lr_thin_usage(lr_thin_t *t, lr_thin_usage_t **out, size_t *n, lr_error_t *err);
 
+/* ---- space maps ----------------------------------------------------------
+ * persistent-data's space maps (dm-space-map-common.c, -disk.c,
+ * -metadata.c) give each data block and each metadata block a reference
+ * count: 2 bits per block in bitmap blocks (salted CRC-32C and their own
+ * block number, both checked), 3 meaning "see the ref count btree" (block
+ * -> le32 count). The data space map finds its bitmaps through an index
+ * btree (bitmap number -> {blocknr, nr_free, none_free_before}), the
+ * metadata space map through one index block of up to 255 entries.
+ *
+ * A data block's count is the number of distinct btree leaf entries that
+ * map it: a leaf shared by a thin device and its snapshot counts once, so
+ * a block both map through one shared leaf has count 1 (and is still
+ * shared; lr_thin_usage counts that sharing from the mappings). */
+
+#define LR_THIN_SM_ENTRIES 16320u   /* 2-bit counts per bitmap block */
+#define LR_THIN_SM_EXAMPLES 8u      /* disagreements kept per space map */
+#define LR_THIN_MAX_REFS (1u << 24) /* data references compared (128 MiB) */
+#define LR_THIN_MAX_OVER (1u << 22) /* ref counts over 2 kept per space map */
+
+typedef enum lr_thin_sm_kind {
+    LR_THIN_SM_IN_USE_FREE,   /* referenced (data: mapped; metadata: a node
+                                 reached) but its ref count is 0 */
+    LR_THIN_SM_COUNT_DIFFERS, /* data: count is not the number of leaf entries */
+    LR_THIN_SM_UNREFERENCED,  /* allocated, but nothing read refers to it */
+} lr_thin_sm_kind_t;
+
+/* One block where the space map and the btrees disagree. */
+typedef struct lr_thin_sm_issue {
+    lr_thin_sm_kind_t kind;
+    uint64_t block;
+    uint32_t count;    /* the space map's ref count */
+    uint64_t expected; /* references found (distinct leaf entries; metadata: 0 or 1) */
+} lr_thin_sm_issue_t;
+
+/* What one space map says, and how it agrees with the btrees. */
+typedef struct lr_thin_sm {
+    bool read;              /* some counts read (data: a sound bitmap; metadata:
+                               its index block sound) */
+    uint64_t nr_blocks;     /* as its root in the superblock says */
+    uint64_t nr_allocated;  /* likewise (what dm-thin reports as used) */
+    uint64_t counted;       /* blocks whose ref count was read */
+    uint64_t allocated;     /* of those, ref count > 0 */
+    uint64_t shared;        /* of those, ref count > 1 */
+    uint64_t unknown;       /* blocks (below nr_blocks) whose count could not
+                               be read: damage names the bitmap or node */
+    uint64_t bitmaps;       /* bitmap blocks read and sound */
+    uint64_t index_differs; /* index entries whose nr_free is not the bitmap's */
+    /* compared with the btrees (compared true) */
+    bool compared;
+    uint64_t in_use_free;   /* LR_THIN_SM_IN_USE_FREE blocks */
+    uint64_t count_differs; /* LR_THIN_SM_COUNT_DIFFERS blocks (when not
+                               `complete`, only counts below the references
+                               read: a higher one may be a lost leaf's) */
+    uint64_t unreferenced;  /* LR_THIN_SM_UNREFERENCED blocks (meaningful when
+                               `complete`: every reference could be read) */
+    bool complete;
+    size_t n_examples; /* the first disagreements */
+    lr_thin_sm_issue_t examples[LR_THIN_SM_EXAMPLES];
+} lr_thin_sm_t;
+
+typedef struct lr_thin_space {
+    lr_thin_sm_t data; /* data blocks of the pool */
+    lr_thin_sm_t meta; /* metadata blocks */
+} lr_thin_space_t;
+
+/* Walks both space maps and compares them with the btrees: the data space
+ * map with every device's mappings (leaves reached twice, shared between
+ * a device and its snapshot, count once), the metadata space map with
+ * every block the walks reached (btree nodes, the space maps' own index,
+ * bitmap and ref count blocks, the superblock). Damaged index entries,
+ * bitmaps or nodes are recorded as damage (LR_THIN_TREE_DATA_SM /
+ * LR_THIN_TREE_META_SM, lo..hi the blocks whose counts are lost) and the
+ * rest is read. The data comparison is skipped (data.compared false) when
+ * the mappings hold more than LR_THIN_MAX_REFS references; the
+ * metadata one's unreferenced count includes a metadata snapshot's blocks
+ * (the superblock's metadata_snap), which are not walked. -ENOMEM, I/O
+ * errors. */
+int lr_thin_space_maps(lr_thin_t *t, lr_thin_space_t *out, lr_error_t *err);
+
 /* The name of a tree for messages: "device details", "device list",
- * "mapping". */
+ * "mapping", "data space map", "metadata space map". */
 const char *lr_thin_tree_name(lr_thin_tree_t tree);
 
 #endif

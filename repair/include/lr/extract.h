@@ -244,6 +244,8 @@ typedef struct lr_extract_thin_info {
     size_t n_damage;          /* damage found in the pool metadata (all trees) */
     lr_thin_damage_t *damage; /* owned by the info */
     uint64_t damage_dropped;  /* damage records over LR_THIN_MAX_DAMAGE */
+    lr_thin_space_t space;    /* the pool's space maps against its mappings
+                                 (lr_thin_space_maps; their damage is listed too) */
 } lr_extract_thin_info_t;
 
 /* Reads the pool metadata of a planned thin LV (plan->thin; LR_EREFUSED

@@ -28,6 +28,7 @@
 #include "lr/label.h"
 #include "lr/mda.h"
 #include "lr/meta.h"
+#include "lr/thin.h"
 
 #define LR_SCAN_UNKNOWN UINT64_MAX /* an offset that could not be worked out */
 
@@ -257,6 +258,9 @@ typedef struct lr_scan_thin_pool {
     bool mismatch;                /* read, and the two differ */
     char *error;                  /* why it was not read; NULL when read */
     uint64_t damaged;             /* damaged metadata nodes found (when read) */
+    bool space_read;              /* space maps walked (when read; lr/thin.h) */
+    lr_thin_space_t space;        /* the data and metadata space maps: pool usage,
+                                     shared blocks, disagreements with the mappings */
     size_t n_thin_lvs;            /* the version's thin LVs in this pool */
     lr_scan_thin_lv_t *thin_lvs;  /* (text order; usage only when read) */
 } lr_scan_thin_pool_t;
