@@ -910,14 +910,6 @@ static void check_outside(const runctx_t *c, char imgs[][512], const char *label
     }
 }
 
-static uint64_t le64_at(const uint8_t *b)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | b[i];
-    return v;
-}
-
 /* c->allowed[i] from the pristine image's label, decoded byte by byte:
  * "LABELONE" in sectors 0..3, the PV header 32 bytes into it (UUID, device
  * size), then the data areas (the first one's offset is pe_start) and the
@@ -936,14 +928,14 @@ static void allowed_ranges(runctx_t *c, size_t i)
     if (l == sizeof(b))
         return; /* a zeroed label: nothing to go by */
     size_t d = l + 32 + 40;
-    uint64_t pe_start = le64_at(b + d);
-    while (d + 16 <= sizeof(b) && (le64_at(b + d) || le64_at(b + d + 8)))
+    uint64_t pe_start = lr_test_get_le64(b + d);
+    while (d + 16 <= sizeof(b) && (lr_test_get_le64(b + d) || lr_test_get_le64(b + d + 8)))
         d += 16;
     d += 16;
     c->allowed[i][c->n_allowed[i]].start = 0;
     c->allowed[i][c->n_allowed[i]++].end = 2048; /* the label sectors */
     for (; d + 16 <= sizeof(b) && c->n_allowed[i] < 8; d += 16) {
-        uint64_t off = le64_at(b + d), size = le64_at(b + d + 8);
+        uint64_t off = lr_test_get_le64(b + d), size = lr_test_get_le64(b + d + 8);
         if (!off && !size)
             break;
         uint64_t end = off + size;

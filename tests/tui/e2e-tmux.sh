@@ -51,6 +51,23 @@ trap cleanup EXIT
 gzip -dc "$FIXTURES/history/disk.img.gz" >"$WORK/disk.img" || fail "cannot decompress the fixture"
 IMG=$WORK/disk.img
 
+# quit_from_result: from a restore's result back to the history (now 17
+# versions), the VG list, and out; lvmtui must exit 0.
+quit_from_result() {
+    local i
+    keys q
+    wait_for "History of VG vg0: 17 versions, newest first"
+    keys q
+    wait_for "Volume groups found"
+    keys q
+    for i in $(seq 100); do
+        [ -s "$WORK/exit" ] && break
+        sleep 0.1
+    done
+    [ -s "$WORK/exit" ] || fail "lvmtui ($SESSION) did not quit"
+    [ "$(cat "$WORK/exit")" = 0 ] || fail "lvmtui ($SESSION) exited $(cat "$WORK/exit")"
+}
+
 # ---- drive lvmtui --------------------------------------------------------
 
 tmux -L "$SOCK" -f /dev/null new-session -d -s "$SESSION" -x 100 -y 30 \
@@ -83,17 +100,7 @@ wait_for "RESTORED: vg0 seqno 15 is now seqno 17"
 screen | grep -q "verified" || fail "the restore was not verified"
 ls "$WORK"/disk.img.lvmrepair-undo-* >/dev/null 2>&1 || fail "no undo file next to the image"
 
-keys q
-wait_for "History of VG vg0: 17 versions, newest first"
-keys q
-wait_for "Volume groups found"
-keys q
-for i in $(seq 100); do
-    [ -s "$WORK/exit" ] && break
-    sleep 0.1
-done
-[ -s "$WORK/exit" ] || fail "lvmtui did not quit"
-[ "$(cat "$WORK/exit")" = 0 ] || fail "lvmtui exited $(cat "$WORK/exit")"
+quit_from_result
 
 # ---- b on the detail: the LV under the cursor comes back ----------------
 # A second copy: the detail of seqno 15 opens with the cursor on lv3 (the
@@ -131,16 +138,7 @@ screen | grep -q "LV lv3 comes back" || fail "the plan does not say lv3 comes ba
 keys -l yes
 keys Enter
 wait_for "BROUGHT BACK: LV lv3 of vg0 seqno 15 into seqno 16, now seqno 17"
-keys q
-wait_for "History of VG vg0: 17 versions, newest first"
-keys q
-wait_for "Volume groups found"
-keys q
-for i in $(seq 100); do
-    [ -s "$WORK/exit" ] && break
-    sleep 0.1
-done
-[ "$(cat "$WORK/exit" 2>/dev/null)" = 0 ] || fail "lvmtui (b) did not quit with 0"
+quit_from_result
 "$LVMSCAN" --json "$WORK/lv.img" >"$WORK/lv.json" || fail "lvmscan --json failed (b)"
 lvs_of() {
     python3 -c 'import json,sys

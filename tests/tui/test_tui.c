@@ -71,6 +71,20 @@ static void tmp_image(tmpdir_t *t, const char *fixture)
     assert_int_equal(fclose(out), 0);
 }
 
+/* A second copy of t->img, DIR/pristine.img, to compare against. */
+static void tmp_pristine(const tmpdir_t *t, char *pristine, size_t len)
+{
+    snprintf(pristine, len, "%s/pristine.img", t->dir);
+    size_t n;
+    char *bytes = lr_test_slurp(t->img, &n);
+    assert_non_null(bytes);
+    FILE *f = fopen(pristine, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+    free(bytes);
+}
+
 static lr_tui_t *model_on(const char *path, int64_t now)
 {
     const char *paths[] = {path};
@@ -667,17 +681,8 @@ static void test_restore_needs_yes(void **state)
     tmpdir_t t;
     tmp_make(&t);
     tmp_image(&t, "history");
-    /* a second copy to compare against */
-    char pristine[400];
-    snprintf(pristine, sizeof(pristine), "%s/pristine.img", t.dir);
-    size_t len;
-    char *bytes = lr_test_slurp(t.img, &len);
-    assert_non_null(bytes);
-    FILE *f = fopen(pristine, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(bytes, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-    free(bytes);
+    char pristine[400]; /* a second copy to compare against */
+    tmp_pristine(&t, pristine, sizeof(pristine));
     lr_tui_t *m = model_on(t.img, 1800000000);
     const char *no[] = {"", "ye", "yes ", "YES", "y", "yess", "no", " yes"};
     for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
@@ -837,15 +842,7 @@ static void test_bring_back_cursor(void **state)
     tmp_make(&t);
     tmp_image(&t, "history");
     char pristine[400];
-    snprintf(pristine, sizeof(pristine), "%s/pristine.img", t.dir);
-    size_t len;
-    char *bytes = lr_test_slurp(t.img, &len);
-    assert_non_null(bytes);
-    FILE *f = fopen(pristine, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(bytes, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-    free(bytes);
+    tmp_pristine(&t, pristine, sizeof(pristine));
     lr_tui_t *m = model_on(t.img, 1800000000);
 
     /* seqno 15: lv1 data lv3 lv4; seqno 16 (current) lacks lv3, where the

@@ -94,21 +94,28 @@ restore_backup() {
     must vgcfgrestore --force -f "$LR_TMP/e.vg" "$VG"
 }
 
-# ---- version N and the history after it ----------------------------------------------
-
-attach
-must pvcreate -y --dataalignment 1m "$D1" "$D2"
-must vgcreate -s 1m "$VG" "$D1" "$D2"
-must lvcreate -an -Zn -y -L 4m -n home "$VG" "$D1"
-restore_backup "
+# version_n: VG on the images $W/d1.img and d2.img, LV home, then the
+# sections of $LVS added by LVM2's vgcfgrestore: version N (its seqno in N,
+# lvs -a in AT_N).
+version_n() {
+    attach
+    must pvcreate -y --dataalignment 1m "$D1" "$D2"
+    must vgcreate -s 1m "$VG" "$D1" "$D2"
+    must lvcreate -an -Zn -y -L 4m -n home "$VG" "$D1"
+    restore_backup "
 import sys
 s = sys.stdin.read()
 add = '\n'.join(l for l in open('$LVS').read().splitlines() if not l.startswith('#'))
 i = s.rindex('\t}\n\n}')
 sys.stdout.write(s[:i] + add + '\n' + s[i:])"
-N=$(lr_vg_seqno "$VG")
-AT_N=$(rows)
-printf 'version N = %s:\n%s\n' "$N" "$AT_N"
+    N=$(lr_vg_seqno "$VG")
+    AT_N=$(rows)
+    printf 'version N = %s:\n%s\n' "$N" "$AT_N"
+}
+
+# ---- version N and the history after it ----------------------------------------------
+
+version_n
 for lv in r1 r1_rimage_0 r1_rmeta_1 m1 m1_mlog snap c1 cpool_cdata thin1; do
     [ -n "$(row $lv "$AT_N")" ] || lr_fail "LVM2 did not take $lv from the backup"
 done
@@ -201,19 +208,7 @@ mkdir -p "$W"
 truncate -s 64M "$W/d1.img" "$W/d2.img"
 IMGS=("$W/d1.img" "$W/d2.img")
 LVS=$(dirname "$0")/restore-lv-newtypes.lvs
-attach
-must pvcreate -y --dataalignment 1m "$D1" "$D2"
-must vgcreate -s 1m "$VG" "$D1" "$D2"
-must lvcreate -an -Zn -y -L 4m -n home "$VG" "$D1"
-restore_backup "
-import sys
-s = sys.stdin.read()
-add = '\n'.join(l for l in open('$LVS').read().splitlines() if not l.startswith('#'))
-i = s.rindex('\t}\n\n}')
-sys.stdout.write(s[:i] + add + '\n' + s[i:])"
-N=$(lr_vg_seqno "$VG")
-AT_N=$(rows)
-printf 'version N = %s:\n%s\n' "$N" "$AT_N"
+version_n
 NEWTYPES="wc wc_wcorig fast_cvol il il_iorig il_imeta vlv vpool vpool_vdata"
 for lv in $NEWTYPES; do
     [ -n "$(row $lv "$AT_N")" ] || lr_fail "LVM2 did not take $lv from the backup"
