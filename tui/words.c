@@ -76,7 +76,7 @@ int tui_words_hints(tui_view_t *v, unsigned hints)
         {LR_HINT_USE_COPY, "lvmrepair --output DIR writes repaired copies instead."},
         {LR_HINT_FORCE, "lvmtui does not override this; lvmrepair --force does, at your risk."},
         {LR_HINT_OVERWRITE, "Type yes when asked to overwrite it."},
-        {LR_HINT_NEW_NAME, "Choose another name: NAME as NEWNAME at the b prompt."},
+        {LR_HINT_NEW_NAME, "Choose another name: b asks for one, B takes NAME as NEWNAME."},
         {LR_HINT_CHOOSE_VG | LR_HINT_CHOOSE_CRC, "Pick the version in the history."},
     };
     int rc = 0;

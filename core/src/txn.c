@@ -69,6 +69,10 @@ int lr_txn_set_path(lr_txn_t *t, size_t i, const char *path, lr_error_t *err)
 {
     if (!t || i >= t->n_images || !path)
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "transaction: invalid arguments");
+    /* The same path must still name the file the plan was made from: a
+     * file moved there since is refused by the run, not taken as a copy. */
+    if (t->paths[i] && strcmp(t->paths[i], path) == 0)
+        return 0;
     char *copy = strdup(path);
     if (!copy)
         return lr_error_oom(err);

@@ -6,10 +6,12 @@
  *
  * What comes along with a named LV: every hidden LV its segments name
  * (raid and mirror images, metadata LVs and logs, a cache origin and its
- * pool with their data and metadata, a thin pool's data and metadata), and
- * the hidden snapshot LV whose cow_store it is. A visible LV its segments
- * name (a snapshot's origin, a thin LV's pool or origin) is not brought:
- * it must be in the current version, the same LV (name and UUID). */
+ * pool with their data and metadata, a thin pool's data and metadata, a
+ * writecache's origin and cachevol, an integrity LV's origin and metadata,
+ * a VDO pool's data), and the hidden snapshot LV whose cow_store it is.
+ * A visible LV its segments name (a snapshot's origin, a thin LV's pool or
+ * origin, a VDO LV's pool) is not brought: it must be in the current
+ * version, the same LV (name and UUID). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>

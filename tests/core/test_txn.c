@@ -12,7 +12,8 @@
  *     writes fails, a fault from the open hook stops the run with the undo
  *     file finished;
  *   - a path that names another file between plan and write (mv) is
- *     refused before any write (issue 17, item 10);
+ *     refused before any write (issue 17, item 10), also when the path
+ *     is set again to the same name;
  *   - the error contract: each public function of lr/txn.h and lr/undo.h
  *     that can fail returns its negative status with a NULL error record. */
 #include <errno.h>
@@ -347,6 +348,17 @@ static void test_moved_before_write(void **state)
     assert_int_equal(copy_file(g_img, other), 0);
     assert_int_equal(rename(other, g_img), 0);
     lr_txn_run_opts_t o2 = {0};
+    assert_int_equal(lr_txn_run(t, &ops, &o2, &err), LR_EREFUSED);
+    assert_non_null(strstr(err.msg, "names another file"));
+    lr_txn_free(t);
+    hash(h1);
+    assert_string_equal(h0, h1);
+    /* ... also when the caller sets the path the plan already has (as
+     * lr_repair_execute does for every image): that is no new file. */
+    t = plan(&r, &ops, 0);
+    assert_int_equal(copy_file(g_img, other), 0);
+    assert_int_equal(rename(other, g_img), 0);
+    assert_int_equal(lr_txn_set_path(t, 0, g_img, &err), 0);
     assert_int_equal(lr_txn_run(t, &ops, &o2, &err), LR_EREFUSED);
     assert_non_null(strstr(err.msg, "names another file"));
     lr_txn_free(t);

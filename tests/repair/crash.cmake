@@ -11,6 +11,8 @@ if(NOT TARGET lrrepair OR NOT TARGET lrvgedit)
 endif()
 
 lr_add_test(test_crash test_crash.c LIBS lrrepair lrvgedit)
+# the hostile images of issue 17 come from the shared generator
+target_compile_definitions(test_crash PRIVATE LR_TEST_SUPPORT_DIR="${LR_TEST_SUPPORT}")
 set_tests_properties(test_crash PROPERTIES TIMEOUT 1800)
 
 add_test(NAME crash-lvm

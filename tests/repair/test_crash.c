@@ -96,10 +96,17 @@ typedef struct wpath {
     unsigned copies;   /* mlvm: metadata areas */
     uint64_t mda_size; /* mlvm: requested area size, 0 default */
     bool wrap;         /* mlvm create: prepare so the new copy wraps */
+    const char *lv;    /* restore: bring back this LV of seqno (--restore-lv) */
+    /* restore: the first image's first metadata area is listed with this
+     * size in MiB (tests/support/craft_mda.py), over pe_start and LV data:
+     * past the device's end the planner rebuilds it clipped before
+     * pe_start; ending inside the device it is dropped and that image
+     * never written (issue 17 item 2) */
+    unsigned craft_mib;
 } wpath_t;
 
 static const wpath_t paths[] = {
-    {"restore-history", P_RESTORE, "history", {"disk.img"}, "vg0", 15, 0, 0, false},
+    {"restore-history", P_RESTORE, "history", {"disk.img"}, "vg0", 15, 0, 0, false, NULL, 0},
     {"restore-stale-pv",
      P_RESTORE,
      "stale-pv",
@@ -108,7 +115,9 @@ static const wpath_t paths[] = {
      9,
      0,
      0,
-     false},
+     false,
+     NULL,
+     0},
     {"rebuild-label-header",
      P_RESTORE,
      "label-header-zeroed",
@@ -117,13 +126,58 @@ static const wpath_t paths[] = {
      11,
      0,
      0,
-     false},
-    {"rebuild-second-mda", P_RESTORE, "second-mda-only", {"disk.img"}, "vgm2", 10, 0, 0, false},
-    {"mlvm-format", P_FORMAT, NULL, {"mlvm.img"}, "vgcrash", 0, 2, 0, false},
-    {"mlvm-create", P_CREATE, NULL, {"mlvm.img"}, "vgcrash", 0, 2, 0, false},
-    {"mlvm-create-wrap", P_CREATE, NULL, {"mlvm.img"}, "vgcrash", 0, 1, 32 * KiB, true},
-    {"apply-undo-rebuild", P_APPLY, "label-header-zeroed", {"disk.img"}, "vglh", 11, 0, 0, false},
-    {"apply-undo-mlvm", P_APPLY, NULL, {"mlvm.img"}, "vgcrash", 0, 2, 0, false},
+     false,
+     NULL,
+     0},
+    {"rebuild-second-mda",
+     P_RESTORE,
+     "second-mda-only",
+     {"disk.img"},
+     "vgm2",
+     10,
+     0,
+     0,
+     false,
+     NULL,
+     0},
+    {"mlvm-format", P_FORMAT, NULL, {"mlvm.img"}, "vgcrash", 0, 2, 0, false, NULL, 0},
+    {"mlvm-create", P_CREATE, NULL, {"mlvm.img"}, "vgcrash", 0, 2, 0, false, NULL, 0},
+    {"mlvm-create-wrap", P_CREATE, NULL, {"mlvm.img"}, "vgcrash", 0, 1, 32 * KiB, true, NULL, 0},
+    {"restore-lv-history", P_RESTORE, "history", {"disk.img"}, "vg0", 15, 0, 0, false, "lv3", 0},
+    {"restore-crafted-clipped",
+     P_RESTORE,
+     "stale-pv",
+     {"pv1.img", "pv2.img", "pv3.img"},
+     "vgstale",
+     9,
+     0,
+     0,
+     false,
+     NULL,
+     30},
+    {"restore-crafted-dropped",
+     P_RESTORE,
+     "stale-pv",
+     {"pv1.img", "pv2.img", "pv3.img"},
+     "vgstale",
+     9,
+     0,
+     0,
+     false,
+     NULL,
+     16},
+    {"apply-undo-rebuild",
+     P_APPLY,
+     "label-header-zeroed",
+     {"disk.img"},
+     "vglh",
+     11,
+     0,
+     0,
+     false,
+     NULL,
+     0},
+    {"apply-undo-mlvm", P_APPLY, NULL, {"mlvm.img"}, "vgcrash", 0, 2, 0, false, NULL, 0},
 };
 #define N_PATHS (sizeof(paths) / sizeof(paths[0]))
 
@@ -361,6 +415,15 @@ typedef struct runctx {
     char snap[MAX_IMGS][512]; /* the images at the moment of the fault */
     char undo[512], snap_undo[512], ref_undo[512];
     vstate_t scan_old, scan_new, lvm_old, lvm_new;
+    /* Where a restore may write, from each pristine image's own label
+     * (decoded here, not by lr/label.h): the label sectors and every
+     * metadata area it lists, cut before pe_start. n_allowed 0: no label
+     * to go by (a zeroed one), not checked. */
+    struct {
+        uint64_t start, end; /* [start, end) */
+    } allowed[MAX_IMGS][8];
+    size_t n_allowed[MAX_IMGS];
+    bool untouched[MAX_IMGS]; /* nothing of it may change at all */
     /* the reference run */
     size_t n_writes, n_syncs;
     size_t *wlen;
@@ -386,6 +449,11 @@ typedef struct hook {
     size_t n_ops, cap_ops;
     bool fired;
     size_t fired_op; /* index into ops of the operation that failed */
+    /* The path identity test: once the run opened image swap_image, the
+     * path is moved to held and decoy takes its name (mv between plan and
+     * write); -1 none. */
+    int swap_image;
+    const char *held, *decoy;
 } hook_t;
 
 typedef struct rec_layer {
@@ -482,6 +550,10 @@ static int hook_open(void *arg, const char *path, int flags, lr_io_t **out, lr_e
     int rc = lr_io_open_rw(&raw, path, flags, err);
     if (rc)
         return rc;
+    if (h->swap_image == image && h->held) {
+        assert_int_equal(rename(path, h->held), 0);
+        assert_int_equal(rename(h->decoy, path), 0);
+    }
     rc = lr_test_fault_io_mode(raw, &h->counter, h->mode ? h->at : 0, h->mode ? h->mode : "write",
                                on_fault, h, &fault, err);
     if (rc) {
@@ -546,14 +618,25 @@ static vstate_t captured_text(const runctx_t *c, const hook_t *h, uint64_t seqno
 
 /* ---- the write paths ------------------------------------------------------------------- */
 
-static int run_restore(runctx_t *c, hook_t *h, lr_repair_plan_t **keep, lr_error_t *err)
+/* The plan of a restore path on c->work: the whole version, or its LV
+ * p->lv brought back into the current version. */
+static int plan_restore(runctx_t *c, lr_repair_plan_t **plan, lr_error_t *err)
 {
     lr_scan_session_t *scan = scan_images(c->work, c->n);
     lr_repair_opts_t o = {
         .vg = c->p->vg, .seqno = c->p->seqno, .host = "crashtest", .now = PLAN_TIME};
-    lr_repair_plan_t *plan = NULL;
-    int rc = lr_repair_plan_new(scan, NULL, &o, &plan, err);
+    const char *names[] = {c->p->lv};
+    lr_repair_lv_opts_t lo = {.names = names, .n_names = 1};
+    int rc = c->p->lv ? lr_repair_plan_restore_lv(scan, NULL, &o, &lo, plan, err)
+                      : lr_repair_plan_new(scan, NULL, &o, plan, err);
     lr_scan_session_free(scan);
+    return rc;
+}
+
+static int run_restore(runctx_t *c, hook_t *h, lr_repair_plan_t **keep, lr_error_t *err)
+{
+    lr_repair_plan_t *plan = NULL;
+    int rc = plan_restore(c, &plan, err);
     if (rc) {
         print_err("plan", err);
         fail_msg("%s: no plan", c->p->name);
@@ -788,6 +871,81 @@ static bool undo_restores(runctx_t *c, char imgs[][512], const char *undo, const
     return force;
 }
 
+/* No byte of imgs outside the ranges a restore may write (c->allowed)
+ * differs from the pristine image; an untouched image not at all. */
+static void check_outside(const runctx_t *c, char imgs[][512], const char *label)
+{
+    if (c->p->kind != P_RESTORE)
+        return;
+    static uint8_t ba[1 << 20], bb[1 << 20];
+    for (size_t i = 0; i < c->n; i++) {
+        if (!c->n_allowed[i] && !c->untouched[i])
+            continue;
+        int fa = open(imgs[i], O_RDONLY), fb = open(c->pristine[i], O_RDONLY);
+        assert_true(fa >= 0 && fb >= 0);
+        uint64_t off = 0;
+        for (;;) {
+            ssize_t na = read(fa, ba, sizeof(ba)), nb = read(fb, bb, sizeof(bb));
+            assert_true(na >= 0 && na == nb);
+            if (na == 0)
+                break;
+            for (ssize_t k = 0; k < na; k++) {
+                if (ba[k] == bb[k])
+                    continue;
+                uint64_t at = off + (uint64_t)k;
+                bool ok = false;
+                for (size_t r = 0; r < c->n_allowed[i] && !c->untouched[i]; r++)
+                    ok |= at >= c->allowed[i][r].start && at < c->allowed[i][r].end;
+                if (!ok)
+                    fail_msg("%s: byte %" PRIu64 " of %s changed: %s", label, at, c->p->imgs[i],
+                             c->untouched[i] ? "its only metadata area runs over its data, so "
+                                               "nothing of it may be written"
+                                             : "outside the label sectors and the metadata "
+                                               "areas cut before pe_start");
+            }
+            off += (uint64_t)na;
+        }
+        close(fa);
+        close(fb);
+    }
+}
+
+/* c->allowed[i] from the pristine image's label, decoded byte by byte:
+ * "LABELONE" in sectors 0..3, the PV header 32 bytes into it (UUID, device
+ * size), then the data areas (the first one's offset is pe_start) and the
+ * metadata areas, each list ended by a zero entry. */
+static void allowed_ranges(runctx_t *c, size_t i)
+{
+    uint8_t b[2048];
+    int fd = open(c->pristine[i], O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(pread(fd, b, sizeof(b), 0), (ssize_t)sizeof(b));
+    close(fd);
+    c->n_allowed[i] = 0;
+    size_t l = 0;
+    while (l < sizeof(b) && memcmp(b + l, "LABELONE", 8) != 0)
+        l += 512;
+    if (l == sizeof(b))
+        return; /* a zeroed label: nothing to go by */
+    size_t d = l + 32 + 40;
+    uint64_t pe_start = lr_test_get_le64(b + d);
+    while (d + 16 <= sizeof(b) && (lr_test_get_le64(b + d) || lr_test_get_le64(b + d + 8)))
+        d += 16;
+    d += 16;
+    c->allowed[i][c->n_allowed[i]].start = 0;
+    c->allowed[i][c->n_allowed[i]++].end = 2048; /* the label sectors */
+    for (; d + 16 <= sizeof(b) && c->n_allowed[i] < 8; d += 16) {
+        uint64_t off = lr_test_get_le64(b + d), size = lr_test_get_le64(b + d + 8);
+        if (!off && !size)
+            break;
+        uint64_t end = off + size;
+        if (off < pe_start && end > pe_start)
+            end = pe_start; /* never over the data */
+        c->allowed[i][c->n_allowed[i]].start = off;
+        c->allowed[i][c->n_allowed[i]++].end = end;
+    }
+}
+
 /* ---- emitting cases for the interop script ---------------------------------------------- */
 
 static void vseq(const vstate_t *v, char *buf, size_t len)
@@ -886,6 +1044,7 @@ static void run_case(runctx_t *c, const char *mode, unsigned at, int want, bool 
             assert_true(cap.known);
     }
     bool lvm_ok = check_state(c, c->work, scan_new, lvm_new, aligned, label);
+    check_outside(c, c->work, label);
     if (!mode) {
         /* Without a fault the new state is reached, for both readers. */
         lr_scan_session_t *scan = scan_images(c->work, c->n);
@@ -1005,6 +1164,25 @@ static void state_of(runctx_t *c, char imgs[][512], vstate_t *scan_v, vstate_t *
     *lvm_v = lvm_state(imgs, c->n, c->p->vg);
 }
 
+/* The hostile first image of issue 17 item 2, made by the generator the
+ * other hostile tests share; an area ending inside the device is dropped
+ * by the planner, so that image must never change. */
+static void craft(runctx_t *c, unsigned mib)
+{
+    char cmd[1200];
+    snprintf(cmd, sizeof(cmd), "python3 '%s/craft_mda.py' '%s' %u", LR_TEST_SUPPORT_DIR,
+             c->pristine[0], mib);
+    assert_int_equal(system(cmd), 0);
+    struct stat st;
+    assert_int_equal(stat(c->pristine[0], &st), 0);
+    c->untouched[0] = 4096 + ((uint64_t)mib << 20) <= (uint64_t)st.st_size;
+}
+
+static bool have_python(void)
+{
+    return system("command -v python3 >/dev/null 2>&1") == 0;
+}
+
 static void prepare(runctx_t *c)
 {
     const wpath_t *p = c->p;
@@ -1022,6 +1200,10 @@ static void prepare(runctx_t *c)
         else
             mlvm_formatted(c, c->pristine[i]);
     }
+    if (p->craft_mib)
+        craft(c, p->craft_mib);
+    for (size_t i = 0; i < c->n; i++)
+        allowed_ranges(c, i);
     if (p->wrap) {
         /* Versions until the next copy wraps round the end of the ring. */
         int i = 0;
@@ -1199,7 +1381,87 @@ static void run_matrix(const wpath_t *p)
 
 static void test_path(void **state)
 {
-    run_matrix(*state);
+    const wpath_t *p = *state;
+    if (p->craft_mib && !have_python()) {
+        printf("crash: %s SKIPPED (no python3 for tests/support/craft_mda.py)\n", p->name);
+        skip();
+    }
+    run_matrix(p);
+}
+
+/* ---- the path's identity, re-checked before the first write ------------------------------ */
+
+/* The restore path p planned on fresh copies, then image k's path is moved
+ * away and a byte-identical copy takes its name: before the run (held
+ * NULL in the hook: here), or once the run opened it (the hook). Either way
+ * the run refuses, no image (the moved one, the copy, the others) changes
+ * and, refused before the undo file, none is made. */
+static void swap_case(const wpath_t *p, size_t k, bool at_open)
+{
+    runctx_t c = {.p = p};
+    for (c.n = 0; c.n < MAX_IMGS && p->imgs[c.n]; c.n++) {
+        snprintf(c.pristine[c.n], sizeof(c.pristine[c.n]), "%s/pristine-%s", g_dir, p->imgs[c.n]);
+        memcpy(c.base[c.n], c.pristine[c.n], sizeof(c.base[c.n]));
+        decompress(p->fix, p->imgs[c.n], c.pristine[c.n]);
+    }
+    set_work_paths(&c);
+    fresh_work(&c);
+    char held[600], decoy[600];
+    snprintf(held, sizeof(held), "%s/held-%s", g_dir, p->imgs[k]);
+    snprintf(decoy, sizeof(decoy), "%s/decoy-%s", g_dir, p->imgs[k]);
+    copy_file(c.pristine[k], decoy);
+    lr_error_t err;
+    lr_error_clear(&err);
+    lr_repair_plan_t *plan = NULL;
+    OK(plan_restore(&c, &plan, &err), &err);
+    assert_true(plan->n_writes > 0);
+    hook_t h = {.ctx = &c, .swap_image = -1};
+    if (at_open) {
+        h.swap_image = (int)k;
+        h.held = held;
+        h.decoy = decoy;
+    } else {
+        assert_int_equal(rename(c.work[k], held), 0);
+        assert_int_equal(rename(decoy, c.work[k]), 0);
+    }
+    lr_repair_exec_opts_t eo = {.undo_path = c.undo, .open_rw = hook_open, .open_arg = &h};
+    int rc = lr_repair_execute(plan, &eo, &err);
+    char label[160];
+    snprintf(label, sizeof(label), "%s: %s moved %s", p->name, p->imgs[k],
+             at_open ? "once the run opened it" : "before the run");
+    if (rc != LR_EREFUSED || !strstr(err.msg, "names another file"))
+        fail_msg("%s: the run returned %d (%s), want a refusal naming the moved file", label, rc,
+                 err.msg);
+    assert_false(plan->executed);
+    for (size_t i = 0; i < h.n_ops; i++)
+        assert_true(h.ops[i].sync); /* not one write came down */
+    if (!same_file(held, c.pristine[k]) || !same_file(c.work[k], c.pristine[k]))
+        fail_msg("%s: the moved file or the one now at its path was written", label);
+    for (size_t i = 0; i < c.n; i++)
+        if (i != k && !same_file(c.work[i], c.pristine[i]))
+            fail_msg("%s: %s was written", label, p->imgs[i]);
+    if (exists(c.undo))
+        fail_msg("%s: an undo file was made for a run refused before it", label);
+    printf("crash: %-24s %s moved %s: refused, nothing written, no undo file\n", p->name,
+           p->imgs[k], at_open ? "once opened" : "before the run");
+    lr_repair_plan_free(plan);
+    hook_free(&h);
+    unlink(held);
+    ctx_free(&c);
+}
+
+static void test_identity_swap(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < N_PATHS; i++) {
+        const wpath_t *p = &paths[i];
+        if (p->kind != P_RESTORE || p->craft_mib || (g_only && strcmp(g_only, p->name)))
+            continue;
+        for (size_t k = 0; k < MAX_IMGS && p->imgs[k]; k++) {
+            swap_case(p, k, false);
+            swap_case(p, k, true);
+        }
+    }
 }
 
 /* ---- the fault layer itself ---------------------------------------------------------------- */
@@ -1337,15 +1599,16 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    struct CMUnitTest tests[N_PATHS + 1];
+    struct CMUnitTest tests[N_PATHS + 2];
     size_t n = 0;
     tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_fault_modes);
+    tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_identity_swap);
     for (size_t i = 0; i < N_PATHS; i++) {
         if (g_only && strcmp(g_only, paths[i].name))
             continue;
         tests[n++] = (struct CMUnitTest){paths[i].name, test_path, NULL, NULL, (void *)&paths[i]};
     }
-    if (g_only && n == 1) {
+    if (g_only && n == 2) {
         fprintf(stderr, "no path named %s\n", g_only);
         return 2;
     }

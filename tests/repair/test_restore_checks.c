@@ -304,14 +304,6 @@ static void test_mda_size_beyond_image(void **state)
 
 /* ---- a metadata area listed over the data: never written -------------------- */
 
-static uint64_t get_le64(const uint8_t *p)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | p[i];
-    return v;
-}
-
 /* Rewrites the image's label and the area header at 4096 so that both say
  * the area at 4096 is `size` bytes, with valid checksums. */
 static void craft_mda_size(const char *img, uint64_t size)
@@ -327,14 +319,14 @@ static void craft_mda_size(const char *img, uint64_t size)
     /* pv_header at 32: uuid (32), device size (8), then the data areas and
      * the metadata areas, each list ended by a zero entry. */
     uint8_t *d = l + 32 + 40;
-    while (get_le64(d) || get_le64(d + 8))
+    while (lr_test_get_le64(d) || lr_test_get_le64(d + 8))
         d += 16;
     d += 16;
-    assert_int_equal(get_le64(d), 4096);
+    assert_int_equal(lr_test_get_le64(d), 4096);
     lr_test_put_le64(d + 8, size);
     lr_test_put_le32(l + 16, lr_test_ref_crc(LR_CRC_INITIAL, l + 20, 512 - 20));
     uint8_t *h = b + 4096;
-    assert_int_equal(get_le64(h + 24), 4096); /* start */
+    assert_int_equal(lr_test_get_le64(h + 24), 4096); /* start */
     lr_test_put_le64(h + 32, size);
     lr_test_put_le32(h, lr_test_ref_crc(LR_CRC_INITIAL, h + 4, 512 - 4));
     FILE *f = fopen(img, "r+b");

@@ -281,6 +281,14 @@ void lr_test_put_le64(uint8_t *p, uint64_t v)
         p[i] = (uint8_t)(v >> (8 * i));
 }
 
+uint64_t lr_test_get_le64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
 void lr_test_expect_fail(int rc, int want, const char *what)
 {
     if (rc < 0 && (!want || rc == want))

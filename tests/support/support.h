@@ -93,6 +93,9 @@ void lr_test_clear_dir(const char *dir, bool remove);
 /* Little-endian stores for hand-built on-disk structures. */
 void lr_test_put_le32(uint8_t *p, uint32_t v);
 void lr_test_put_le64(uint8_t *p, uint64_t v);
+/* The little-endian 64-bit value at p (on-disk fields decoded by a test on
+ * its own, not by the code under test). */
+uint64_t lr_test_get_le64(const uint8_t *p);
 
 /* The error contract's check (core/include/lr/error.h): rc, returned by
  * `what` called with a NULL error record on an input that makes it fail,

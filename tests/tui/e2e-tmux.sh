@@ -3,7 +3,9 @@
 # decompressed copy of the history fixture (seqno 16 was
 # `lvremove -f vg0/lv3`) it opens the VG, its history, selects seqno 15 (the
 # version before the lvremove), checks that the diff names lv3, restores it
-# with R + "yes" + Enter, and quits. Then `lvmscan --json` of the image must
+# with R + "yes" + Enter, and quits; on a second copy it brings back lv3
+# with b on its row of the detail of seqno 15 (not data, which b on its row
+# would ask a new name for). Then `lvmscan --json` of the image must
 # show the newest version, seqno 17, with lv3 back (4 LVs); and where root,
 # loop devices and lvm2 exist, real LVM2's `lvs` must list lv3 again
 # (activation off, a filter accepting only our own loop device, which is the
@@ -49,6 +51,23 @@ trap cleanup EXIT
 gzip -dc "$FIXTURES/history/disk.img.gz" >"$WORK/disk.img" || fail "cannot decompress the fixture"
 IMG=$WORK/disk.img
 
+# quit_from_result: from a restore's result back to the history (now 17
+# versions), the VG list, and out; lvmtui must exit 0.
+quit_from_result() {
+    local i
+    keys q
+    wait_for "History of VG vg0: 17 versions, newest first"
+    keys q
+    wait_for "Volume groups found"
+    keys q
+    for i in $(seq 100); do
+        [ -s "$WORK/exit" ] && break
+        sleep 0.1
+    done
+    [ -s "$WORK/exit" ] || fail "lvmtui ($SESSION) did not quit"
+    [ "$(cat "$WORK/exit")" = 0 ] || fail "lvmtui ($SESSION) exited $(cat "$WORK/exit")"
+}
+
 # ---- drive lvmtui --------------------------------------------------------
 
 tmux -L "$SOCK" -f /dev/null new-session -d -s "$SESSION" -x 100 -y 30 \
@@ -81,17 +100,61 @@ wait_for "RESTORED: vg0 seqno 15 is now seqno 17"
 screen | grep -q "verified" || fail "the restore was not verified"
 ls "$WORK"/disk.img.lvmrepair-undo-* >/dev/null 2>&1 || fail "no undo file next to the image"
 
-keys q
-wait_for "History of VG vg0: 17 versions, newest first"
-keys q
-wait_for "Volume groups found"
-keys q
-for i in $(seq 100); do
-    [ -s "$WORK/exit" ] && break
-    sleep 0.1
-done
-[ -s "$WORK/exit" ] || fail "lvmtui did not quit"
-[ "$(cat "$WORK/exit")" = 0 ] || fail "lvmtui exited $(cat "$WORK/exit")"
+quit_from_result
+
+# ---- b on the detail: the LV under the cursor comes back ----------------
+# A second copy: the detail of seqno 15 opens with the cursor on lv3 (the
+# LV seqno 16 lacks); k moves it to data, which seqno 16 has: b asks only
+# for a new name (Esc cancels); j back to lv3, b shows the plan for lv3
+# alone, and yes + Enter writes seqno 17 with lv3 back.
+gzip -dc "$FIXTURES/history/disk.img.gz" >"$WORK/lv.img" || fail "cannot decompress the fixture"
+cp "$WORK/lv.img" "$WORK/lv.pristine"
+SESSION=lvmtui-b
+rm -f "$WORK/exit"
+tmux -L "$SOCK" new-session -d -s "$SESSION" -x 100 -y 30 \
+    "cd '$WORK' && '$LVMTUI' lv.img; echo \$? >'$WORK/exit'; sleep 60" ||
+    fail "cannot start tmux for b"
+wait_for "vg0 seqno 16" -1
+keys Enter
+wait_for "History of VG vg0"
+keys Down
+wait_for "vg0 seqno 15" -1
+keys Enter
+wait_for "Version vg0 seqno 15"
+screen | grep -q '^>   lv3 ' || fail "the detail does not open with the cursor on lv3"
+keys k
+wait_for ">   data "
+keys b
+wait_for "data is taken in the current version"
+keys Escape
+wait_for "j/k+b:LV back" -1
+cmp -s "$WORK/lv.img" "$WORK/lv.pristine" || fail "b on data wrote to the image"
+keys j
+wait_for '>   lv3 '
+keys b
+wait_for "Type yes and Enter"
+screen | grep -q "Bring back LV lv3 from vg0 seqno 15" || fail "b does not bring back lv3"
+screen | grep -q "LV lv3 comes back" || fail "the plan does not say lv3 comes back"
+keys -l yes
+keys Enter
+wait_for "BROUGHT BACK: LV lv3 of vg0 seqno 15 into seqno 16, now seqno 17"
+quit_from_result
+"$LVMSCAN" --json "$WORK/lv.img" >"$WORK/lv.json" || fail "lvmscan --json failed (b)"
+lvs_of() {
+    python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+v = [g for g in d["vgs"] if g["name"] == "vg0"][0]
+print(v["latest_seqno"], v["versions"][0]["lvs"])' "$1"
+}
+if [ "$JSON" = python3 ]; then
+    got=$(lvs_of "$WORK/lv.json")
+else
+    got=$(jq -r '.vgs[] | select(.name == "vg0") | "\(.latest_seqno) \(.versions[0].lvs)"' \
+        "$WORK/lv.json")
+fi
+[ "$got" = "17 4" ] || fail "after b, lvmscan shows latest seqno and LVs '$got', want '17 4'"
+echo "$NAME: b brought back lv3 (the LV under the cursor) as seqno 17"
+SESSION=lvmtui
 
 # ---- the image, as lvmscan sees it ------------------------------------
 

@@ -86,8 +86,12 @@ case_ small-keys     100x30 "+$H" '<Enter><Down>R<Size=79x23>yes<Enter><Dump><Si
 case_ restore-gz     80x24  "$H" '<Enter><Down>R<Dump><Esc><Dump>'
 case_ restore        100x30 "+$H" '<Enter><Down>R<Dump><PgDn><Dump>yes<Enter><Dump><Esc><Dump>'
 case_ restore-cancel 80x24  "+$H" '<Enter><Down>Ryes please<Enter><Dump>'
-case_ restore-lv     100x30 "+$H" '<Enter><Down><Enter>b<Dump><Enter><Dump>yes<Enter><Dump>'
-case_ restore-lv-refused 80x24 "+$H" '<Enter><Down><Enter>b<BS><BS><BS>data<Enter><Dump>'
+# b brings back the LV under the cursor (lv3, the one seqno 16 lacks)
+case_ restore-lv     100x30 "+$H" '<Enter><Down><Enter><Dump>b<Dump>yes<Enter><Dump>'
+# data exists in seqno 16: b asks only for a new name; its extents are taken
+case_ restore-lv-refused 80x24 "+$H" '<Enter><Down><Enter>kb<Dump>data2<Enter><Dump>'
+# B types the names (the old b prompt)
+case_ restore-lv-typed 80x24 "+$H" '<Enter><Down><Enter>B<BS><BS><BS>data<Enter><Dump>'
 case_ broken-text    80x24  "broken-text/disk.img.gz" '<Dump><Enter><Dump><Enter><Dump><Esc>R<Dump>'
 case_ reinit         80x24  "reinit/disk.img.gz" '<Dump><Down><Enter><Dump>'
 case_ three-pv       100x40 "three-pv/pv1.img.gz three-pv/pv2.img.gz three-pv/pv3.img.gz" '<Dump><Enter><Enter><Dump>'

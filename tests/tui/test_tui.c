@@ -71,6 +71,20 @@ static void tmp_image(tmpdir_t *t, const char *fixture)
     assert_int_equal(fclose(out), 0);
 }
 
+/* A second copy of t->img, DIR/pristine.img, to compare against. */
+static void tmp_pristine(const tmpdir_t *t, char *pristine, size_t len)
+{
+    snprintf(pristine, len, "%s/pristine.img", t->dir);
+    size_t n;
+    char *bytes = lr_test_slurp(t->img, &n);
+    assert_non_null(bytes);
+    FILE *f = fopen(pristine, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(bytes, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+    free(bytes);
+}
+
 static lr_tui_t *model_on(const char *path, int64_t now)
 {
     const char *paths[] = {path};
@@ -411,7 +425,9 @@ static void test_version_detail(void **state)
     lr_tui_t *m = history_model();
     keys(m, "<Enter><Down><Enter>");
     assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_DETAIL);
-    assert_int_equal(lr_tui_cursor(m), -1); /* a text screen */
+    /* a text screen whose LV rows are selectable: the cursor is on lv3 */
+    assert_int_equal(lr_tui_cursor(m), 16);
+    assert_non_null(strstr(lr_tui_line(m, 16), "lv3 "));
     bool vg = false, pv = false, lv3 = false, map = false, cmd = false;
     for (size_t i = 0; i < lr_tui_n_lines(m); i++) {
         const char *l = lr_tui_line(m, i);
@@ -665,17 +681,8 @@ static void test_restore_needs_yes(void **state)
     tmpdir_t t;
     tmp_make(&t);
     tmp_image(&t, "history");
-    /* a second copy to compare against */
-    char pristine[400];
-    snprintf(pristine, sizeof(pristine), "%s/pristine.img", t.dir);
-    size_t len;
-    char *bytes = lr_test_slurp(t.img, &len);
-    assert_non_null(bytes);
-    FILE *f = fopen(pristine, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(bytes, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-    free(bytes);
+    char pristine[400]; /* a second copy to compare against */
+    tmp_pristine(&t, pristine, sizeof(pristine));
     lr_tui_t *m = model_on(t.img, 1800000000);
     const char *no[] = {"", "ye", "yes ", "YES", "y", "yess", "no", " yes"};
     for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++) {
@@ -802,6 +809,137 @@ static void test_restore_refused(void **state)
     assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_HISTORY);
     assert_non_null(strstr(lr_tui_message(m), "Cannot compare"));
     lr_tui_free(m);
+}
+
+/* ---- bringing back the LV under the cursor ---------------------------------------- */
+
+/* The UUID of LV name in the newest version of the image's only VG ("" when
+ * it has none) and that version's seqno and LV count, read by a new scan. */
+static void newest_lv(const char *img, const char *name, char *uuid, size_t len, uint64_t *seqno,
+                      size_t *n_lvs)
+{
+    const char *paths[] = {img};
+    lr_scan_session_t *s = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_scan_paths(paths, 1, NULL, &s, &err), 0);
+    const lr_scan_t *r = lr_scan_result(s);
+    assert_int_equal(r->n_vgs, 1);
+    lr_vg_t *vg = NULL;
+    assert_int_equal(lr_scan_version_vg(s, 0, (size_t)r->vgs[0].latest, &vg, &err), 0);
+    const lr_lv_t *lv = lr_vg_find_lv(vg, name);
+    snprintf(uuid, len, "%s", lv ? lv->id : "");
+    *seqno = vg->seqno;
+    *n_lvs = vg->n_lvs;
+    lr_vg_free(vg);
+    lr_scan_session_free(s);
+}
+
+static void test_bring_back_cursor(void **state)
+{
+    (void)state;
+    tmpdir_t t;
+    tmp_make(&t);
+    tmp_image(&t, "history");
+    char pristine[400];
+    tmp_pristine(&t, pristine, sizeof(pristine));
+    lr_tui_t *m = model_on(t.img, 1800000000);
+
+    /* seqno 15: lv1 data lv3 lv4; seqno 16 (current) lacks lv3, where the
+     * cursor starts; j/k move over the LV rows only */
+    keys(m, "<Enter><Down><Enter>");
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_DETAIL);
+    assert_string_equal(lr_tui_selected_lv(m), "lv3");
+    assert_non_null(strstr(lr_tui_line(m, (size_t)lr_tui_cursor(m)), "lv3 "));
+    assert_true(screen_has(m, ">   lv3      4 MiB"));
+    keys(m, "k");
+    assert_string_equal(lr_tui_selected_lv(m), "data");
+    keys(m, "k");
+    assert_string_equal(lr_tui_selected_lv(m), "lv1");
+    keys(m, "k"); /* past the first LV the text scrolls; lv1 stays selected */
+    assert_string_equal(lr_tui_selected_lv(m), "lv1");
+    keys(m, "jjj");
+    assert_string_equal(lr_tui_selected_lv(m), "lv4");
+    keys(m, "j");
+    assert_string_equal(lr_tui_selected_lv(m), "lv4");
+    /* a new width keeps the LV selected */
+    keys(m, "kk<Size=100x30>");
+    assert_string_equal(lr_tui_selected_lv(m), "data");
+    keys(m, "<Size=80x24>");
+    assert_string_equal(lr_tui_selected_lv(m), "data");
+
+    /* data exists in seqno 16: b asks only for a new name; Esc cancels */
+    assert_int_equal(keys(m, "b"), LR_TUI_ACT_NONE);
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_DETAIL);
+    assert_int_equal(lr_tui_prompt_kind(m), LR_TUI_PROMPT_LV_AS);
+    assert_true(screen_has(m, "data is taken in the current version"));
+    keys(m, "<Esc>");
+    assert_int_equal(lr_tui_prompt_kind(m), LR_TUI_PROMPT_NONE);
+    assert_string_equal(lr_tui_selected_lv(m), "data");
+    /* a new name goes through the same review: data's extents are taken */
+    keys(m, "bdata2<Enter>");
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_REVIEW);
+    assert_int_equal(lr_tui_review_state(m), LR_TUI_REVIEW_REFUSED);
+    assert_true(screen_has(m, "Bring back LV data as data2 from vg0 seqno 15"));
+    assert_true(screen_has(m, "are LV"));
+    keys(m, "<Esc>");
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_DETAIL);
+    assert_true(files_equal(t.img, pristine));
+
+    /* a search hit is no LV: b says so and does nothing */
+    keys(m, "/extent size<Enter>");
+    assert_string_equal(lr_tui_selected_lv(m), "");
+    assert_int_equal(keys(m, "b"), LR_TUI_ACT_BEEP);
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_DETAIL);
+    assert_non_null(strstr(lr_tui_message(m), "cursor to an LV"));
+
+    /* j from there goes to the next LV row; down to lv4, then up to lv3 */
+    keys(m, "jjjjk");
+    assert_string_equal(lr_tui_selected_lv(m), "lv3");
+    keys(m, "b");
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_REVIEW);
+    assert_int_equal(lr_tui_review_state(m), LR_TUI_REVIEW_CONFIRM);
+    assert_true(screen_has(m, "Bring back LV lv3 from vg0 seqno 15"));
+    bool lv3 = false, other = false;
+    for (size_t i = 0; i < lr_tui_n_lines(m); i++) {
+        const char *l = lr_tui_line(m, i);
+        lv3 |= strstr(l, "LV lv3 comes back") != NULL;
+        other |= strstr(l, "LV lv4 comes back") || strstr(l, "LV data comes back");
+    }
+    assert_true(lv3 && !other);
+    /* the typed confirmation as for R */
+    keys(m, "ye<Enter>");
+    assert_true(files_equal(t.img, pristine));
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_DETAIL);
+    assert_string_equal(lr_tui_selected_lv(m), "lv3");
+    keys(m, "b");
+    assert_string_equal(lr_tui_selected_lv(m), ""); /* the review is shown */
+    assert_int_equal(lr_tui_review_state(m), LR_TUI_REVIEW_CONFIRM);
+    assert_true(keys(m, "yes<Enter>") & LR_TUI_ACT_WORK);
+    assert_int_equal(lr_tui_review_state(m), LR_TUI_REVIEW_DONE);
+    assert_true(screen_has(m, "BROUGHT BACK: LV lv3 of vg0 seqno 15 into seqno 16, now seqno 17"));
+    lr_tui_free(m);
+
+    /* what was written: lv3 with its old UUID, every LV of 16 kept */
+    char was[LR_UUID_STR_LEN + 1], now[LR_UUID_STR_LEN + 1];
+    uint64_t seqno;
+    size_t n_lvs;
+    const char *paths[] = {pristine};
+    lr_scan_session_t *s = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_scan_paths(paths, 1, NULL, &s, &err), 0);
+    lr_vg_t *v15 = NULL;
+    assert_int_equal(lr_scan_version_vg(s, 0, 1, &v15, &err), 0);
+    assert_int_equal(v15->seqno, 15);
+    snprintf(was, sizeof(was), "%s", lr_vg_find_lv(v15, "lv3")->id);
+    lr_vg_free(v15);
+    lr_scan_session_free(s);
+    newest_lv(t.img, "lv3", now, sizeof(now), &seqno, &n_lvs);
+    assert_int_equal(seqno, 17);
+    assert_int_equal(n_lvs, 4);
+    assert_string_equal(now, was);
+    tmp_remove(&t);
 }
 
 /* ---- export ---------------------------------------------------------------------- */
@@ -1160,6 +1298,7 @@ int main(void)
         cmocka_unit_test(test_search),
         cmocka_unit_test(test_restore_needs_yes),
         cmocka_unit_test(test_restore_refused),
+        cmocka_unit_test(test_bring_back_cursor),
         cmocka_unit_test(test_export),
         cmocka_unit_test(test_help),
         cmocka_unit_test(test_small_terminal),

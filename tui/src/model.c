@@ -55,6 +55,7 @@ void lr_tui_free(lr_tui_t *m)
     for (int i = 0; i < LR_TUI_N_SCREENS; i++)
         tui_view_clear(&m->views[i]);
     tui_history_free(m);
+    tui_detail_free(m);
     tui_review_free(m);
     lr_diff_free(m->diff);
     tui_evidence_free(m);
@@ -156,8 +157,13 @@ int tui_wrap(lr_tui_t *m, tui_view_t *v)
 {
     if (!v->wrap)
         return 0;
+    /* a selected row (the detail's LV) stays selected where it now is */
+    long ref =
+        v->mixed && v->cursor >= 0 && (size_t)v->cursor < v->n_rows && v->rows[v->cursor].selectable
+            ? v->rows[v->cursor].ref
+            : -1;
     int rc = tui_view_wrap(v, m->cols > 10 ? (size_t)m->cols - 2 : 8);
-    v->cursor = -1; /* a search hit's row moved */
+    v->cursor = ref >= 0 ? tui_view_find_ref(v, ref) : -1; /* a search hit's row moved */
     tui_scroll_into_view(m, v);
     return rc;
 }
@@ -216,6 +222,43 @@ static unsigned text_move(lr_tui_t *m, tui_view_t *v, long delta)
     return v->top == old ? LR_TUI_ACT_BEEP : LR_TUI_ACT_NONE;
 }
 
+/* The next selectable row of another item (an LV row wraps into several
+ * rows of one ref) in direction dir, at the item's first row; -1 none. */
+static long mixed_next(const tui_view_t *v, int dir)
+{
+    long cur = v->cursor;
+    long ref = cur >= 0 && v->rows[cur].selectable ? v->rows[cur].ref : -1;
+    long from = cur >= 0 ? cur + dir : (dir > 0 ? v->top : v->top + (long)v->n_rows);
+    long at = -1;
+    for (long i = from; i >= 0 && i < (long)v->n_rows; i += dir) {
+        if (v->rows[i].selectable && (ref < 0 || v->rows[i].ref != ref)) {
+            at = i;
+            break;
+        }
+    }
+    while (at > 0 && v->rows[at - 1].selectable && v->rows[at - 1].ref == v->rows[at].ref)
+        at--;
+    return at;
+}
+
+/* A mixed view: one step moves to the next selectable item and shows it;
+ * past the first and the last, and for pages, the text scrolls. */
+static unsigned mixed_move(lr_tui_t *m, tui_view_t *v, long delta)
+{
+    if (delta != 1 && delta != -1)
+        return text_move(m, v, delta);
+    long at = mixed_next(v, (int)delta);
+    if (at < 0)
+        return text_move(m, v, delta);
+    v->cursor = at;
+    long body = tui_body_rows(m);
+    if (at < v->top)
+        v->top = at;
+    if (at >= v->top + body)
+        v->top = at - body + 1;
+    return LR_TUI_ACT_NONE;
+}
+
 static unsigned navigate(lr_tui_t *m, int key, bool *handled)
 {
     tui_view_t *v = tui_view_of(m, tui_top(m));
@@ -250,6 +293,8 @@ static unsigned navigate(lr_tui_t *m, int key, bool *handled)
         *handled = false;
         return LR_TUI_ACT_NONE;
     }
+    if (v->mixed)
+        return mixed_move(m, v, delta);
     return v->list ? list_move(m, v, delta) : text_move(m, v, delta);
 }
 
@@ -363,6 +408,43 @@ static unsigned side_enter(lr_tui_t *m, const char *input)
     return LR_TUI_ACT_NONE;
 }
 
+/* The new-name prompt: "NAME as NEWNAME" through the same review. */
+static unsigned lv_as_enter(lr_tui_t *m, const char *input)
+{
+    if (!input[0]) {
+        tui_message(m, LR_TUI_A_PROMPT, "Bring back cancelled.");
+        return LR_TUI_ACT_NONE;
+    }
+    char what[2 * TUI_INPUT_MAX + 8];
+    snprintf(what, sizeof(what), "%s as %s", m->lv_name, input);
+    tui_open_lv_review(m, m->lv_version, what);
+    return LR_TUI_ACT_NONE;
+}
+
+/* b on the detail: the LV under the cursor, through the review of R. When
+ * its name is taken in the current version, only the new name is asked
+ * for (the refusal would say the same). */
+static unsigned bring_back_key(lr_tui_t *m)
+{
+    char name[TUI_INPUT_MAX];
+    if (m->detail_version < 0 || !tui_detail_lv(m, name, sizeof(name))) {
+        tui_message(m, LR_TUI_A_PROMPT, "Move the cursor to an LV (j/k) first; B types LV names.");
+        return LR_TUI_ACT_BEEP;
+    }
+    int version = m->detail_version;
+    m->lv_version = version;
+    if (tui_open_lv_review(m, version, name) != 0)
+        return LR_TUI_ACT_NONE;
+    if (m->review != LR_TUI_REVIEW_REFUSED || !(m->review_hints & LR_HINT_NEW_NAME))
+        return LR_TUI_ACT_NONE;
+    tui_review_free(m);
+    tui_pop(m); /* back to the detail, which stays as it was */
+    m->lv_version = version;
+    snprintf(m->lv_name, sizeof(m->lv_name), "%s", name);
+    prompt_open(m, LR_TUI_PROMPT_LV_AS, NULL);
+    return LR_TUI_ACT_NONE;
+}
+
 static unsigned prompt_enter(lr_tui_t *m)
 {
     char input[TUI_INPUT_MAX];
@@ -390,6 +472,8 @@ static unsigned prompt_enter(lr_tui_t *m)
             tui_open_lv_review(m, m->lv_version, input);
         return LR_TUI_ACT_NONE;
     }
+    if (kind == LR_TUI_PROMPT_LV_AS)
+        return lv_as_enter(m, input);
     if (kind == LR_TUI_PROMPT_SIDE)
         return side_enter(m, input);
     /* search: an empty pattern repeats the last one, as in less(1) */
@@ -500,7 +584,9 @@ static unsigned screen_key(lr_tui_t *m, int key, bool *handled)
             open_version_action(m, key, m->detail_version);
             return LR_TUI_ACT_NONE;
         }
-        if (key == 'b' && m->detail_version >= 0) {
+        if (key == 'b')
+            return bring_back_key(m);
+        if (key == 'B' && m->detail_version >= 0) {
             char def[TUI_INPUT_MAX];
             tui_lv_default(m, m->detail_version, def, sizeof(def));
             m->lv_version = m->detail_version;
@@ -790,7 +876,18 @@ const char *lr_tui_line(const lr_tui_t *m, size_t i)
 long lr_tui_cursor(const lr_tui_t *m)
 {
     const tui_view_t *v = &m->views[tui_top(m)];
+    if (v->mixed)
+        return v->cursor >= 0 && v->rows[v->cursor].selectable ? v->cursor : -1;
     return v->list ? v->cursor : -1;
+}
+
+const char *lr_tui_selected_lv(const lr_tui_t *m)
+{
+    const tui_view_t *v = &m->views[LR_TUI_SCR_DETAIL];
+    if (tui_top(m) != LR_TUI_SCR_DETAIL || v->cursor < 0 || !v->rows[v->cursor].selectable)
+        return "";
+    long ref = v->rows[v->cursor].ref;
+    return ref >= 0 && (size_t)ref < m->n_detail_lvs ? m->detail_lvs[ref] : "";
 }
 
 const lr_diff_t *lr_tui_diff(const lr_tui_t *m)

@@ -187,6 +187,56 @@ static void seg_map(lr_strbuf_t *b, const lr_lv_t *lv)
     }
 }
 
+void tui_detail_free(lr_tui_t *m)
+{
+    for (size_t i = 0; i < m->n_detail_lvs; i++)
+        free(m->detail_lvs[i]);
+    free(m->detail_lvs);
+    m->detail_lvs = NULL;
+    m->n_detail_lvs = 0;
+}
+
+/* Keeps the LV names so that b and lr_tui_selected_lv need no new read. */
+static int keep_lv_names(lr_tui_t *m, const lr_vg_t *vg)
+{
+    tui_detail_free(m);
+    m->detail_lvs = calloc(vg->n_lvs ? vg->n_lvs : 1, sizeof(char *));
+    if (!m->detail_lvs)
+        return -ENOMEM;
+    for (size_t i = 0; i < vg->n_lvs; i++) {
+        m->detail_lvs[i] = strdup(vg->lvs[i].name);
+        if (!m->detail_lvs[i])
+            return -ENOMEM;
+        m->n_detail_lvs = i + 1;
+    }
+    return 0;
+}
+
+bool tui_detail_lv(lr_tui_t *m, char *buf, size_t len)
+{
+    const tui_view_t *v = &m->views[LR_TUI_SCR_DETAIL];
+    buf[0] = '\0';
+    if (v->cursor < 0 || (size_t)v->cursor >= v->n_rows || !v->rows[v->cursor].selectable)
+        return false;
+    long ref = v->rows[v->cursor].ref;
+    if (ref < 0 || (size_t)ref >= m->n_detail_lvs)
+        return false;
+    snprintf(buf, len, "%s", m->detail_lvs[ref]);
+    return true;
+}
+
+/* The LV row selected when a version's detail opens: the first LV the
+ * current version lacks (what b most likely brings back), else the first. */
+static long default_lv(lr_tui_t *m, int version)
+{
+    char def[TUI_INPUT_MAX];
+    tui_lv_default(m, version, def, sizeof(def));
+    for (size_t i = 0; def[0] && i < m->n_detail_lvs; i++)
+        if (strcmp(m->detail_lvs[i], def) == 0)
+            return (long)i;
+    return m->n_detail_lvs ? 0 : -1;
+}
+
 static int add_lvs(tui_view_t *v, const lr_vg_t *vg)
 {
     int rc = tui_view_add(v, LR_TUI_A_HEADER, -1, false, "Logical volumes (%zu)", vg->n_lvs);
@@ -215,7 +265,9 @@ static int add_lvs(tui_view_t *v, const lr_vg_t *vg)
             lr_strbuf_puts(&b, "  tags: ");
             strlist(&b, &lv->tags);
         }
-        rc = flush(v, &b, LR_TUI_A_NORMAL);
+        char *t = lr_strbuf_take(&b, NULL);
+        rc = t ? tui_view_add(v, LR_TUI_A_NORMAL, (long)i, true, "%s", t) : -ENOMEM;
+        free(t);
     }
     lr_strbuf_free(&b);
     return rc;
@@ -390,8 +442,15 @@ int tui_build_detail(lr_tui_t *m, int version)
         return LR_ERANGE;
     const lr_scan_version_t *ver = &g->versions[version];
     tui_view_t *v = tui_view_of(m, LR_TUI_SCR_DETAIL);
+    /* a new layout of the version shown keeps its LV selected */
+    long keep = -1;
+    if (m->detail_version == version && v->cursor >= 0 && (size_t)v->cursor < v->n_rows &&
+        v->rows[v->cursor].selectable)
+        keep = v->rows[v->cursor].ref;
     tui_view_clear(v);
+    tui_detail_free(m);
     v->list = false;
+    v->mixed = true;
     tui_view_set_wrap(v);
     m->detail_version = version;
     char name[256];
@@ -413,6 +472,8 @@ int tui_build_detail(lr_tui_t *m, int version)
         if (!rc)
             rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
         if (!rc)
+            rc = keep_lv_names(m, vg);
+        if (!rc)
             rc = add_lvs(v, vg);
         if (!rc)
             rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
@@ -424,6 +485,8 @@ int tui_build_detail(lr_tui_t *m, int version)
     lr_vg_free(vg);
     if (!rc)
         rc = tui_wrap(m, v);
+    if (!rc)
+        v->cursor = tui_view_find_ref(v, keep >= 0 ? keep : default_lv(m, version));
     if (rc)
         tui_message(m, LR_TUI_A_BAD, "Cannot show %s: %s", name, lr_strerror(rc));
     return rc;

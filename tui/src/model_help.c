@@ -33,12 +33,15 @@ static const char *const help_text[] = {
     "          file is replaced only when you type yes)",
     "",
     "Detail: the version's VG, PVs, LVs and extent map; d, Space, R and e as",
-    "  in the history, and",
-    "  b       bring back LVs of this version into the current version (the",
-    "          newest committed one), everything else staying as it is: type",
-    "          NAME (default: the first LV the current version lacks), several",
-    "          as NAME,NAME, or NAME as NEWNAME for a new name and UUID; the plan",
-    "          is shown as for R (type yes and Enter to write)",
+    "  in the history; j/k move the cursor over the LVs (it starts on the",
+    "  first LV the current version lacks), and",
+    "  b       bring back the LV under the cursor into the current version",
+    "          (the newest committed one), everything else staying as it is;",
+    "          the plan is shown as for R (type yes and Enter to write). When",
+    "          the current version has an LV of that name, b asks for a new",
+    "          name (the LV then gets a new UUID)",
+    "  B       the same for LVs typed: NAME, several as NAME,NAME, or NAME as",
+    "          NEWNAME",
     "",
     "Diff: n / p jump to the next / previous object changed (after a / search,",
     "  n repeats the search). R asks which side to restore (Enter: the older,",
@@ -71,7 +74,7 @@ int tui_build_help(lr_tui_t *m)
 const char *tui_keys_hint(const lr_tui_t *m)
 {
     if (m->prompt == LR_TUI_PROMPT_SEARCH || m->prompt == LR_TUI_PROMPT_EXPORT ||
-        m->prompt == LR_TUI_PROMPT_LV)
+        m->prompt == LR_TUI_PROMPT_LV || m->prompt == LR_TUI_PROMPT_LV_AS)
         return "Enter:ok Esc:cancel";
     if (m->prompt == LR_TUI_PROMPT_CONFIRM)
         return "yes+Enter:write Esc:cancel PgUp/PgDn:scroll";
@@ -87,7 +90,7 @@ const char *tui_keys_hint(const lr_tui_t *m)
     case LR_TUI_SCR_HISTORY:
         return "Enter:open d:diff Spc:mark R:restore e:export ?:help q:back";
     case LR_TUI_SCR_DETAIL:
-        return "d:diff Spc:mark R:restore b:LV e:export /:find ?:help q:back";
+        return "d:diff Spc:mark R:restore j/k+b:LV back e:export ?:help q:back";
     case LR_TUI_SCR_DIFF:
         return "n/p:change R:restore e:export /:find ?:help q:back";
     case LR_TUI_SCR_REVIEW:

@@ -71,7 +71,11 @@ typedef struct tui_view {
     bool wrap;
     tui_row_t *src;
     size_t n_src, cap_src;
-    bool list;   /* a cursor moves over selectable rows; else it scrolls */
+    bool list; /* a cursor moves over selectable rows; else it scrolls */
+    /* A text screen with some selectable rows (the detail's LVs): j/k and
+     * Up/Down move the cursor over them and scroll the text past the first
+     * and the last; the other keys scroll. */
+    bool mixed;
     long cursor; /* selected row (list) or search hit (text), -1 none */
     long top;    /* first row shown */
 } tui_view_t;
@@ -117,6 +121,8 @@ struct lr_tui {
     size_t n_hist;
     int hist_cols; /* the width the history rows are laid out for */
     int detail_version;
+    char **detail_lvs; /* names of the detail's LVs, by row ref */
+    size_t n_detail_lvs;
 
     /* diff */
     lr_diff_t *diff;
@@ -132,6 +138,8 @@ struct lr_tui {
     char review_vg_id[LR_UUID_STR_LEN + 1];
     char review_lv[TUI_INPUT_MAX]; /* what the LV prompt named; "" for a whole-VG restore */
     int lv_version;                /* the version the LV prompt takes LVs from */
+    char lv_name[TUI_INPUT_MAX];   /* the LV the new-name prompt brings back */
+    unsigned review_hints;         /* LR_HINT_* of the refusal shown, 0 none */
 
     /* prompt and message line */
     lr_tui_prompt_t prompt;
@@ -202,9 +210,16 @@ void tui_toggle_mark(lr_tui_t *m);
 /* "vg0 seqno 8" for a version of m->vg. */
 void tui_version_name(const lr_tui_t *m, int version, char *buf, size_t len);
 
-/* model_detail.c: build only, or build and open */
+/* model_detail.c: build only, or build and open. The LV rows are
+ * selectable (ref: the LV's index in the version); a new build of the
+ * version shown keeps the LV selected, a first one selects the first LV
+ * the current version lacks (tui_lv_default), else the first LV. */
 int tui_build_detail(lr_tui_t *m, int version);
 int tui_open_detail(lr_tui_t *m, int version);
+void tui_detail_free(lr_tui_t *m);
+/* The name of the LV under the detail's cursor into buf; false (buf "")
+ * when the cursor is on no LV row. */
+bool tui_detail_lv(lr_tui_t *m, char *buf, size_t len);
 
 /* model_diff.c */
 int tui_open_diff(lr_tui_t *m, int version);

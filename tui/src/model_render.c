@@ -148,7 +148,8 @@ static int render_body(const lr_tui_t *m, lr_tui_screen_t s, const tui_view_t *v
         char *t = lr_strbuf_take(&b, NULL);
         if (!t)
             return -ENOMEM;
-        lr_tui_attr_t a = cur      ? (v->list ? LR_TUI_A_SELECTED : LR_TUI_A_MARK)
+        bool sel = v->list || (v->mixed && row->selectable);
+        lr_tui_attr_t a = cur      ? (sel ? LR_TUI_A_SELECTED : LR_TUI_A_MARK)
                           : marked ? LR_TUI_A_MARK
                                    : row->attr;
         rc = put_line(f, m, 2 + r, t, a);
@@ -182,6 +183,12 @@ static const char *prompt_label(const lr_tui_t *m, char *buf, size_t len)
         return buf;
     case LR_TUI_PROMPT_OVERWRITE:
         snprintf(buf, len, "%s exists: overwrite? (type yes) ", m->export_path);
+        return buf;
+    case LR_TUI_PROMPT_LV_AS:
+        tui_version_name(m, m->lv_version, name, sizeof(name));
+        snprintf(buf, len,
+                 "%s is taken in the current version; bring it back from %s as: ", m->lv_name,
+                 name);
         return buf;
     case LR_TUI_PROMPT_SIDE: {
         char newer[256];

@@ -69,6 +69,7 @@ void tui_review_free(lr_tui_t *m)
     free(m->undo_path);
     m->undo_path = NULL;
     m->review = LR_TUI_REVIEW_NONE;
+    m->review_hints = 0;
     m->review_version = -1;
     m->review_lv[0] = '\0';
     if (m->prompt == LR_TUI_PROMPT_CONFIRM) {
@@ -87,6 +88,7 @@ static int show_refusal(lr_tui_t *m, tui_view_t *v, const char *name, const lr_e
 {
     char buf[1024];
     m->review = LR_TUI_REVIEW_REFUSED;
+    m->review_hints = err->hints;
     int rc = tui_view_add(v, LR_TUI_A_BAD, -1, false, "lvmrepair refuses to restore %s:", name);
     if (!rc)
         rc = tui_view_add_text(v, LR_TUI_A_BAD, lr_error_format(err, buf, sizeof(buf)));

@@ -114,7 +114,9 @@ typedef struct lr_txn_run_opts {
 int lr_txn_new(lr_txn_t **out, size_t n, const char *const *paths, lr_error_t *err);
 
 /* Points image i at another file with the same bytes (e.g. a copy): the run
- * checks the bytes anyway. -EINVAL (i out of range), -ENOMEM. */
+ * checks the bytes anyway, and the new file's identity from when the run
+ * opens it. The path image i has already changes nothing: it must still
+ * name the file planned. -EINVAL (i out of range), -ENOMEM. */
 int lr_txn_set_path(lr_txn_t *t, size_t i, const char *path, lr_error_t *err);
 
 /* Plans by recording (step 1 above): ios[i] is a handle of image i to read

@@ -19,6 +19,13 @@
 #   once the message is gone (vgcfgrestore of an edited backup) it is
 #   refused without --force (the pool's metadata is not read) and brought
 #   back with --force, saying the device id was not verified.
+# A second VG gets the sections of restore-lv-newtypes.lvs (writecache wc
+# with cachevol fast_cvol, integrity il with il_imeta, VDO vlv in the
+# visible pool vpool); after LVM2's lvremove of wc, il and vlv (vpool
+# goes with it): a hidden part named alone (fast_cvol, il_imeta,
+# vpool_vdata) is refused naming its LV, vlv alone is refused naming the
+# pool it needs; --restore-lv wc, il and vlv,vpool bring them back with
+# every sub-LV as in version N, vgck accepts, nothing else changed.
 #
 # usage: restore-lv-stacked.sh LVMREPAIR FIXTURES_DIR
 # Needs root, losetup and lvm2; otherwise prints "SKIPPED: ..." and exits 77.
@@ -87,21 +94,28 @@ restore_backup() {
     must vgcfgrestore --force -f "$LR_TMP/e.vg" "$VG"
 }
 
-# ---- version N and the history after it ----------------------------------------------
-
-attach
-must pvcreate -y --dataalignment 1m "$D1" "$D2"
-must vgcreate -s 1m "$VG" "$D1" "$D2"
-must lvcreate -an -Zn -y -L 4m -n home "$VG" "$D1"
-restore_backup "
+# version_n: VG on the images $W/d1.img and d2.img, LV home, then the
+# sections of $LVS added by LVM2's vgcfgrestore: version N (its seqno in N,
+# lvs -a in AT_N).
+version_n() {
+    attach
+    must pvcreate -y --dataalignment 1m "$D1" "$D2"
+    must vgcreate -s 1m "$VG" "$D1" "$D2"
+    must lvcreate -an -Zn -y -L 4m -n home "$VG" "$D1"
+    restore_backup "
 import sys
 s = sys.stdin.read()
 add = '\n'.join(l for l in open('$LVS').read().splitlines() if not l.startswith('#'))
 i = s.rindex('\t}\n\n}')
 sys.stdout.write(s[:i] + add + '\n' + s[i:])"
-N=$(lr_vg_seqno "$VG")
-AT_N=$(rows)
-printf 'version N = %s:\n%s\n' "$N" "$AT_N"
+    N=$(lr_vg_seqno "$VG")
+    AT_N=$(rows)
+    printf 'version N = %s:\n%s\n' "$N" "$AT_N"
+}
+
+# ---- version N and the history after it ----------------------------------------------
+
+version_n
 for lv in r1 r1_rimage_0 r1_rmeta_1 m1 m1_mlog snap c1 cpool_cdata thin1; do
     [ -n "$(row $lv "$AT_N")" ] || lr_fail "LVM2 did not take $lv from the backup"
 done
@@ -181,5 +195,80 @@ attach
 must vgck "$VG"
 [ "$(row thin1 "$(rows)")" = "$(row thin1 "$AT_N")" ] || lr_fail "thin1 is not as in seqno $N"
 echo "ok: thin1 back in pool with --force (device id not verified)"
+lr_detach_all
+
+# ---- writecache, integrity and VDO (a second VG) ------------------------------------------
+# Version N gets the sections of restore-lv-newtypes.lvs; LVM2's lvremove
+# then removes wc (and its cachevol), il and vlv (and its pool vpool, the
+# pool's last LV), and lvcreate adds late.
+
+VG=rlvn_vg$$
+W=$LR_TMP/work2
+mkdir -p "$W"
+truncate -s 64M "$W/d1.img" "$W/d2.img"
+IMGS=("$W/d1.img" "$W/d2.img")
+LVS=$(dirname "$0")/restore-lv-newtypes.lvs
+version_n
+NEWTYPES="wc wc_wcorig fast_cvol il il_iorig il_imeta vlv vpool vpool_vdata"
+for lv in $NEWTYPES; do
+    [ -n "$(row $lv "$AT_N")" ] || lr_fail "LVM2 did not take $lv from the backup"
+done
+for lv in wc il vlv; do
+    must lvremove -f "$VG/$lv"
+done
+must lvcreate -an -Zn -y -L 3m -n late "$VG" "$D1:50-52"
+CUR=$(lr_vg_seqno "$VG")
+BEFORE=$(rows)
+for lv in $NEWTYPES; do
+    [ -z "$(row $lv "$BEFORE")" ] || lr_fail "lvremove left $lv"
+done
+lr_detach_all
+SUMS=$(data_sums)
+
+# What cannot come back alone is refused by name, nothing written.
+cp "${IMGS[0]}" "$LR_TMP/p1"
+cp "${IMGS[1]}" "$LR_TMP/p2"
+run --restore-lv fast_cvol --from "seqno=$N" --vg "$VG" --yes "${IMGS[@]}"
+refused "the cachevol named alone" "hidden part of LV wc"
+run --restore-lv il_imeta --from "seqno=$N" --vg "$VG" --yes "${IMGS[@]}"
+refused "the integrity metadata named alone" "hidden part of LV il"
+run --restore-lv vpool_vdata --from "seqno=$N" --vg "$VG" --yes "${IMGS[@]}"
+refused "the VDO pool's data named alone" "hidden part of LV vpool"
+run --restore-lv vlv --from "seqno=$N" --vg "$VG" --yes "${IMGS[@]}"
+refused "a VDO LV without its pool" "LV vlv needs LV vpool"
+cmp -s "${IMGS[0]}" "$LR_TMP/p1" && cmp -s "${IMGS[1]}" "$LR_TMP/p2" ||
+    lr_fail "a refused --restore-lv wrote to an image"
+
+# wc, il, and vlv with its pool come back with everything they need.
+run --restore-lv wc --from "seqno=$N" --vg "$VG" --yes --undo "$LR_TMP/n1" "${IMGS[@]}"
+[ "$RC" -eq 0 ] || lr_fail "--restore-lv wc exited $RC"
+for lv in wc_wcorig fast_cvol; do
+    printf '%s\n' "$OUT" | grep -q "$lv: " || lr_fail "the plan for wc does not list $lv"
+done
+run --restore-lv il --from "seqno=$N" --vg "$VG" --yes --undo "$LR_TMP/n2" "${IMGS[@]}"
+[ "$RC" -eq 0 ] || lr_fail "--restore-lv il exited $RC"
+run --restore-lv vlv,vpool --from "seqno=$N" --vg "$VG" --yes --undo "$LR_TMP/n3" "${IMGS[@]}"
+[ "$RC" -eq 0 ] || lr_fail "--restore-lv vlv,vpool exited $RC"
+printf '%s\n' "$OUT" | grep -q "vpool_vdata: " || lr_fail "the plan for vlv does not list vpool_vdata"
+[ "$(data_sums)" = "$SUMS" ] || lr_fail "bytes outside the metadata areas changed"
+
+attach
+[ "$(lr_vg_seqno "$VG")" = "$((CUR + 3))" ] || lr_fail "seqno is not $((CUR + 3))"
+must vgck "$VG"
+lr_no_warnings "vgck $VG"
+must vgs "$VG"
+NOW=$(rows)
+printf 'now:\n%s\n' "$NOW"
+for lv in $NEWTYPES; do
+    [ "$(row $lv "$NOW")" = "$(row $lv "$AT_N")" ] ||
+        lr_fail "$lv is '$(row $lv "$NOW")', was '$(row $lv "$AT_N")' in seqno $N"
+done
+for lv in home late; do
+    [ "$(row $lv "$NOW")" = "$(row $lv "$BEFORE")" ] || lr_fail "$lv changed"
+done
+lr_lvm lvs -a --noheadings -o lv_name,lv_attr "$VG"
+printf '%s\n' "$LR_OUT" | grep -q "^ *wc  *C" || lr_fail "LVM2 does not see wc as a writecache LV: $LR_OUT"
+printf '%s\n' "$LR_OUT" | grep -q "^ *vlv  *v" || lr_fail "LVM2 does not see vlv as a VDO LV: $LR_OUT"
+echo "ok: wc, il and vlv (with vpool) are back with their sub-LVs as in seqno $N; home and late unchanged"
 lr_detach_all
 echo "PASSED: restore_lv_stacked"

@@ -82,10 +82,12 @@ typedef enum lr_tui_prompt {
     LR_TUI_PROMPT_EXPORT,    /* "e": the file to write */
     LR_TUI_PROMPT_CONFIRM,   /* restore review: type yes and Enter */
     LR_TUI_PROMPT_OVERWRITE, /* export: the file exists; type yes to replace it */
-    LR_TUI_PROMPT_LV,        /* "b" on a version's detail: the LV(s) to bring back into
+    LR_TUI_PROMPT_LV,        /* "B" on a version's detail: the LV(s) to bring back into
                                 the current version (NAME[,NAME...] or NAME as NEWNAME) */
     LR_TUI_PROMPT_SIDE,      /* R in a diff: which side to restore; Enter or o the
                                 older (the default), n the newer, Esc cancels */
+    LR_TUI_PROMPT_LV_AS,     /* "b" on an LV whose name the current version has: the
+                                new name to bring it back as; Esc cancels */
 } lr_tui_prompt_t;
 
 /* Where the restore review stands. */
@@ -232,8 +234,13 @@ size_t lr_tui_n_lines(const lr_tui_t *m);
 /* Body line i of the current screen (without the selection column), NULL
  * when i is past the end; valid until the model's next change. */
 const char *lr_tui_line(const lr_tui_t *m, size_t i);
-/* Index of the selected body line of a list screen (-1 on text screens). */
+/* Index of the selected body line of a list screen, or of the selected LV
+ * row of a version's detail (-1 on other text screens, or none). */
 long lr_tui_cursor(const lr_tui_t *m);
+/* On a version's detail screen: the name of the LV under the cursor (what
+ * b brings back), "" when none or on another screen. Points into the
+ * model, valid until its next change. */
+const char *lr_tui_selected_lv(const lr_tui_t *m);
 /* The open diff (owned by the model; NULL unless the diff screen is on the
  * stack). */
 const struct lr_diff *lr_tui_diff(const lr_tui_t *m);
