@@ -117,6 +117,12 @@ endif()
 add_test(NAME lvmscan-headers
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/headers.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
 set_tests_properties(lvmscan-headers PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
+# A damaged header still says which copy was committed: tests/scan/header-flip.sh
+# (the same flip, LVM2's pvck view of it in fixtures/history/truth/disk.flip-pvck-headers).
+add_test(NAME lvmscan-header-flip
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/header-flip.sh $<TARGET_FILE:lvmscan>
+                 $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
+set_tests_properties(lvmscan-header-flip PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
 add_test(NAME lvmscan-headers-pvck
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/headers.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES} pvck)
 set_tests_properties(lvmscan-headers-pvck PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 120)
