@@ -1075,7 +1075,15 @@ static void report_commit_note(FILE *f, const lr_scan_vg_t *vg)
     }
     if (vg->committed_latest >= 0) {
         const lr_scan_version_t *c = &vg->versions[vg->committed_latest];
-        if (c->seqno < v->seqno)
+        if (c->seqno < v->seqno && (vg->status & LR_SCAN_VG_INTERRUPTED))
+            fprintf(f,
+                    "  note: seqno %" PRIu64 " (the latest) is not committed in any metadata "
+                    "area: its text lies in the ring right after the committed copy and no "
+                    "header points at it, as when a run stops between writing the text and "
+                    "the header (an interrupted write); LVM2 uses the committed version, "
+                    "seqno %" PRIu64 "\n",
+                    v->seqno, c->seqno);
+        else if (c->seqno < v->seqno)
             fprintf(f,
                     "  note: seqno %" PRIu64 " (the latest) is not committed in any metadata "
                     "area: it was written but its header was never updated (an interrupted "
