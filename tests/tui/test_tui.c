@@ -1037,6 +1037,45 @@ static void test_scan_stopped(void **state)
     lr_tui_free(m);
 }
 
+/* A gzip image is decompressed and indexed while it is scanned: the
+ * progress screen says so, and that the total is an estimate, until the
+ * image's end is reached (the scan's image_total_estimated). */
+static void see_gzip(void *arg, lr_tui_t *m)
+{
+    int *seen = arg;
+    if (screen_has(m, "big.img.gz (compressed: indexed while scanned)") &&
+        screen_has(m, " of about ") && screen_has(m, "size is known only at its end"))
+        seen[0]++;
+    seen[1]++;
+}
+
+static void test_gzip_progress(void **state)
+{
+    (void)state;
+    /* an image whose compressed data is not read in one buffer: 8 MiB of
+     * random bytes after the fixture's (the estimate is then still open) */
+    char dir[] = "/tmp/lr-tui-gz.XXXXXX", img[600], cmd[2000], src[512];
+    assert_non_null(mkdtemp(dir));
+    snprintf(img, sizeof(img), "%s/big.img.gz", dir);
+    lr_test_path(src, sizeof(src), "history", "disk.img.gz");
+    snprintf(cmd, sizeof(cmd), "(gzip -dc '%s'; head -c 8388608 /dev/urandom) | gzip -1 >'%s'", src,
+             img);
+    assert_int_equal(system(cmd), 0);
+    const char *paths[] = {img};
+    lr_tui_opts_t o = {.paths = paths, .n_paths = 1, .utf8 = true, .progress_interval = 1u << 20};
+    lr_tui_t *m = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_tui_new(&o, &m, &err), 0);
+    int seen[2] = {0, 0};
+    assert_int_equal(lr_tui_scan(m, see_gzip, seen, &err), 0);
+    assert_true(seen[1] > 1);
+    assert_true(seen[0] > 0);
+    lr_tui_free(m);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* ---- scripts and text ------------------------------------------------------------- */
 
 static void test_script_parse(void **state)
@@ -1164,6 +1203,7 @@ int main(void)
         cmocka_unit_test(test_help),
         cmocka_unit_test(test_small_terminal),
         cmocka_unit_test(test_progress_screen),
+        cmocka_unit_test(test_gzip_progress),
         cmocka_unit_test(test_scan_stopped),
         cmocka_unit_test(test_script_parse),
         cmocka_unit_test(test_text_fit),

@@ -83,8 +83,9 @@ static int progress_body(const lr_tui_t *m, tui_view_t *v)
     if (rc || !m->have_progress)
         return rc ? rc : tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "Starting...");
     int img = p->image >= 0 && (size_t)p->image < n ? p->image : 0;
-    rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "Image %d of %zu: %s", img + 1, n,
-                      tui_base(m->paths[img]));
+    rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "Image %d of %zu: %s%s", img + 1, n,
+                      tui_base(m->paths[img]),
+                      p->image_total_estimated ? " (compressed: indexed while scanned)" : "");
     size_t width = m->cols > 20 ? (size_t)m->cols - 14 : 6;
     double frac = p->bytes_total ? (double)p->bytes_done / (double)p->bytes_total : 1.0;
     size_t fill = (size_t)(frac * (double)width);
@@ -100,10 +101,14 @@ static int progress_body(const lr_tui_t *m, tui_view_t *v)
     char done[32], total[32], rate[32];
     double r = m->elapsed > 0 ? (double)p->bytes_done / m->elapsed : 0;
     if (!rc)
-        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s of %s   %s/s   %.1f s",
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s of %s%s   %s/s   %.1f s",
                           tui_size(p->bytes_done, done, sizeof(done)),
+                          p->image_total_estimated ? "about " : "",
                           tui_size(p->bytes_total, total, sizeof(total)),
                           tui_size((uint64_t)r, rate, sizeof(rate)), m->elapsed);
+    if (!rc && p->image_total_estimated)
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s",
+                          "(about: a compressed image's size is known only at its end)");
     if (!rc)
         rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
     if (!rc)

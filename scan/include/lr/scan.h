@@ -63,7 +63,10 @@ typedef struct lr_scan_progress {
     uint64_t bytes_total;
     size_t labels; /* found so far */
     size_t areas;
-    size_t copies; /* metadata text candidates so far */
+    size_t copies;              /* metadata text candidates so far */
+    bool image_total_estimated; /* image_total (and so bytes_total) is an estimate: a
+                                   compressed image decompressed and indexed while it
+                                   is scanned, whose size is known only at its end */
 } lr_scan_progress_t;
 
 /* Called every opts.progress_interval bytes and once at the end of each
