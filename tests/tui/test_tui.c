@@ -742,6 +742,42 @@ static void test_restore_needs_yes(void **state)
     tmp_remove(&t);
 }
 
+/* The plan's notes stay in sight above the confirmation prompt, however
+ * the plan is scrolled: on fixtures/reinit, restoring oldvg's seqno 11
+ * takes the area where newvg now lives ("that VG will no longer be found"). */
+static void test_restore_notes_pinned(void **state)
+{
+    (void)state;
+    tmpdir_t t;
+    tmp_make(&t);
+    tmp_image(&t, "reinit");
+    lr_tui_t *m = model_on(t.img, 1800000000);
+    keys(m, "<Down><Enter>R");
+    assert_int_equal(lr_tui_prompt_kind(m), LR_TUI_PROMPT_CONFIRM);
+    const char *pages[] = {"", "<PgDn>", "<PgDn><PgDn><PgDn><PgDn><End>", "<Size=100x30>",
+                           "<Size=80x24><Home>"};
+    for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+        keys(m, pages[i]);
+        char *text = screen(m);
+        /* the lines just above the prompt (the last two lines are the
+         * prompt and the status line) */
+        char *prompt = strstr(text, "Type yes and Enter:");
+        assert_non_null(prompt);
+        char *heading = strstr(text, "Before you type yes, note");
+        assert_non_null(heading);
+        char *note = strstr(heading, "will no longer be");
+        assert_non_null(note);
+        assert_true(heading < prompt && note < prompt);
+        assert_non_null(strstr(heading, "holds VG newvg"));
+        free(text);
+    }
+    /* cancelled: the pinned notes go with the prompt */
+    keys(m, "<Enter>");
+    assert_false(screen_has(m, "Before you type yes"));
+    lr_tui_free(m);
+    tmp_remove(&t);
+}
+
 static void test_restore_refused(void **state)
 {
     (void)state;
@@ -1198,6 +1234,7 @@ int main(void)
         cmocka_unit_test(test_diff_jumps),
         cmocka_unit_test(test_search),
         cmocka_unit_test(test_restore_needs_yes),
+        cmocka_unit_test(test_restore_notes_pinned),
         cmocka_unit_test(test_restore_refused),
         cmocka_unit_test(test_export),
         cmocka_unit_test(test_help),

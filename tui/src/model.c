@@ -128,9 +128,18 @@ void tui_message(lr_tui_t *m, lr_tui_attr_t attr, const char *fmt, ...)
     m->msg_attr = attr;
 }
 
+int tui_pinned_rows(const lr_tui_t *m)
+{
+    if (m->prompt != LR_TUI_PROMPT_CONFIRM || !m->warn.n_rows || tui_top(m) != LR_TUI_SCR_REVIEW)
+        return 0;
+    int all = m->rows - 4;
+    long want = (long)m->warn.n_rows + 1;
+    return want < all / 2 ? (int)want : all / 2;
+}
+
 int tui_body_rows(const lr_tui_t *m)
 {
-    int n = m->rows - 4; /* title, header, message, status */
+    int n = m->rows - 4 - tui_pinned_rows(m); /* title, header, message, status */
     return n > 1 ? n : 1;
 }
 
@@ -659,6 +668,7 @@ void lr_tui_resize(lr_tui_t *m, int rows, int cols)
         tui_wrap(m, &m->views[i]); /* text screens: lines wrapped anew */
         tui_scroll_into_view(m, &m->views[i]);
     }
+    tui_wrap(m, &m->warn);
 }
 
 /* ---- the scan ------------------------------------------------------------------ */

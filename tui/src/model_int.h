@@ -126,6 +126,7 @@ struct lr_tui {
     /* restore */
     lr_repair_plan_t *plan;
     char *undo_path;
+    tui_view_t warn; /* the plan's notes, pinned above the confirmation prompt */
     lr_tui_review_state_t review;
     int review_version;
     uint64_t review_seqno; /* the version restored and the VG, kept across the rescan */
@@ -180,6 +181,10 @@ void tui_message(lr_tui_t *m, lr_tui_attr_t attr, const char *fmt, ...)
 /* Keeps the cursor (or the top of a text view) on screen. */
 void tui_scroll_into_view(lr_tui_t *m, tui_view_t *v);
 int tui_body_rows(const lr_tui_t *m);
+/* Rows under the body kept for the plan's warnings while the restore's
+ * confirmation prompt waits (0 otherwise): a heading and the notes, at most
+ * half the screen (the last one then says how many more). */
+int tui_pinned_rows(const lr_tui_t *m);
 /* Wraps a text view to the screen width and keeps its position valid. */
 int tui_wrap(lr_tui_t *m, tui_view_t *v);
 /* The version the current screen is about (-1 none). */

@@ -133,9 +133,41 @@ static bool row_marked(const lr_tui_t *m, lr_tui_screen_t s, const tui_row_t *ro
     return s == LR_TUI_SCR_HISTORY && row->selectable && m->mark >= 0 && row->ref == m->mark;
 }
 
+/* The plan's notes under the body, above the confirmation prompt: what a
+ * "yes" also does stays in sight however the plan is scrolled. */
+static int render_pinned(const lr_tui_t *m, lr_tui_frame_t *f, int row)
+{
+    int k = tui_pinned_rows(m);
+    if (!k)
+        return 0;
+    size_t shown = (size_t)k - 1, n = m->warn.n_rows;
+    int rc = put_line(f, m, row,
+                      "  Before you type yes, note (also at the end of the plan):", LR_TUI_A_WARN);
+    for (size_t i = 0; !rc && i < shown; i++) {
+        char more[96];
+        const char *t = m->warn.rows[i].text;
+        if (i + 1 == shown && n > shown) {
+            snprintf(more, sizeof(more), "... and %zu more lines: see Notes at the end of the plan",
+                     n - shown + 1);
+            t = more;
+        }
+        lr_strbuf_t b = LR_STRBUF_INIT;
+        lr_strbuf_puts(&b, "  ");
+        lr_strbuf_puts(&b, t);
+        char *line = lr_strbuf_take(&b, NULL);
+        if (!line)
+            return -ENOMEM;
+        rc = put_line(f, m, row + 1 + (int)i, line, LR_TUI_A_WARN);
+        free(line);
+    }
+    return rc;
+}
+
 static int render_body(const lr_tui_t *m, lr_tui_screen_t s, const tui_view_t *v, lr_tui_frame_t *f)
 {
-    int body = f->rows - 4;
+    int body = tui_body_rows(m);
+    if (body > f->rows - 4)
+        body = f->rows - 4;
     int rc = 0;
     for (int r = 0; !rc && r < body; r++) {
         long i = v->top + r;
@@ -159,7 +191,7 @@ static int render_body(const lr_tui_t *m, lr_tui_screen_t s, const tui_view_t *v
         rc = put_line(f, m, 2 + r, t, a);
         free(t);
     }
-    return rc;
+    return rc ? rc : render_pinned(m, f, 2 + body);
 }
 
 static const char *prompt_label(const lr_tui_t *m, char *buf, size_t len)

@@ -66,6 +66,7 @@ void tui_review_free(lr_tui_t *m)
 {
     lr_repair_plan_free(m->plan);
     m->plan = NULL;
+    tui_view_clear(&m->warn);
     free(m->undo_path);
     m->undo_path = NULL;
     m->review = LR_TUI_REVIEW_NONE;
@@ -100,6 +101,21 @@ static int show_refusal(lr_tui_t *m, tui_view_t *v, const char *name, const lr_e
     return rc;
 }
 
+/* The plan's notes (what else it changes: another VG losing its area, a
+ * stale PV brought up to date, an overridden refusal, a thin pool's
+ * transaction id...), kept in sight above the confirmation prompt. */
+static int pin_notes(lr_tui_t *m)
+{
+    tui_view_t *w = &m->warn;
+    tui_view_clear(w);
+    w->list = false;
+    tui_view_set_wrap(w);
+    int rc = 0;
+    for (size_t i = 0; !rc && i < m->plan->n_notes; i++)
+        rc = tui_view_add(w, LR_TUI_A_WARN, -1, false, "- %s", m->plan->notes[i]);
+    return rc ? rc : tui_wrap(m, w);
+}
+
 static int show_plan(lr_tui_t *m, tui_view_t *v)
 {
     char *text = NULL;
@@ -116,6 +132,8 @@ static int show_plan(lr_tui_t *m, tui_view_t *v)
     if (!rc)
         rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false,
                           "Type yes and Enter to write; anything else cancels.");
+    if (!rc)
+        rc = pin_notes(m);
     m->review = LR_TUI_REVIEW_CONFIRM;
     m->prompt = LR_TUI_PROMPT_CONFIRM;
     m->input[0] = '\0';
