@@ -778,6 +778,70 @@ static void test_restore_notes_pinned(void **state)
     tmp_remove(&t);
 }
 
+/* The newest version of the first VG in image path: its seqno and LVs. */
+static void newest_of(const char *path, uint64_t *seqno, long *lvs)
+{
+    const char *paths[] = {path};
+    lr_scan_session_t *ss = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_scan_paths(paths, 1, NULL, &ss, &err), 0);
+    const lr_scan_t *s = lr_scan_result(ss);
+    assert_true(s->n_vgs == 1 && s->vgs[0].latest >= 0);
+    *seqno = s->vgs[0].versions[s->vgs[0].latest].seqno;
+    *lvs = s->vgs[0].versions[s->vgs[0].latest].n_lvs;
+    lr_scan_session_free(ss);
+}
+
+/* Restore into copies (lvmrepair --output DIR) from the TUI: c on a gzip
+ * image's refused review, C on a version; the plan names the copy, the
+ * copy gets seqno 17 with lv3 back, the image is unchanged. */
+static void test_restore_into_copy(void **state)
+{
+    (void)state;
+    tmpdir_t t;
+    tmp_make(&t);
+    char gz[600], src[512], out[700], copy[800], cmd[2000];
+    lr_test_path(src, sizeof(src), "history", "disk.img.gz");
+    snprintf(gz, sizeof(gz), "%s/disk.img.gz", t.dir);
+    snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", src, gz);
+    assert_int_equal(system(cmd), 0);
+    const char *how[] = {"<Enter><Down>Rc", "<Enter><Down>C"};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(out, sizeof(out), "%s/out%zu", t.dir, i);
+        assert_int_equal(mkdir(out, 0700), 0);
+        lr_tui_t *m = model_on(gz, 1800000000);
+        keys(m, how[i]);
+        assert_int_equal(lr_tui_prompt_kind(m), LR_TUI_PROMPT_OUTPUT);
+        assert_true(screen_has(m, "into copies in directory:"));
+        for (const char *c = out; *c; c++)
+            lr_tui_key(m, (unsigned char)*c);
+        keys(m, "<Enter>");
+        assert_int_equal(lr_tui_review_state(m), LR_TUI_REVIEW_CONFIRM);
+        snprintf(copy, sizeof(copy), "%s/disk.img", out);
+        keys(m, "<Size=200x50>");
+        assert_true(screen_has(m, "into copies in"));
+        assert_true(screen_has(m, "/disk.img at byte 0") && !screen_has(m, "disk.img.gz at byte"));
+        keys(m, "yes<Enter>");
+        assert_int_equal(lr_tui_review_state(m), LR_TUI_REVIEW_DONE);
+        assert_true(screen_has(m, "RESTORED INTO COPIES"));
+        assert_true(screen_has(m, "the images are unchanged"));
+        lr_tui_free(m);
+        uint64_t seq;
+        long lvs;
+        newest_of(copy, &seq, &lvs);
+        assert_int_equal(seq, 17);
+        assert_int_equal(lvs, 4);
+        newest_of(gz, &seq, &lvs);
+        assert_int_equal(seq, 16);
+        assert_int_equal(lvs, 3);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", out);
+        assert_int_equal(system(cmd), 0);
+    }
+    assert_true(files_equal(gz, src));
+    tmp_remove(&t);
+}
+
 static void test_restore_refused(void **state)
 {
     (void)state;
@@ -1235,6 +1299,7 @@ int main(void)
         cmocka_unit_test(test_search),
         cmocka_unit_test(test_restore_needs_yes),
         cmocka_unit_test(test_restore_notes_pinned),
+        cmocka_unit_test(test_restore_into_copy),
         cmocka_unit_test(test_restore_refused),
         cmocka_unit_test(test_export),
         cmocka_unit_test(test_help),

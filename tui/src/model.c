@@ -401,6 +401,13 @@ static unsigned prompt_enter(lr_tui_t *m)
     }
     if (kind == LR_TUI_PROMPT_SIDE)
         return side_enter(m, input);
+    if (kind == LR_TUI_PROMPT_OUTPUT) {
+        if (!input[0])
+            tui_message(m, LR_TUI_A_PROMPT, "Restore into copies cancelled.");
+        else
+            tui_open_copy_review(m, m->output_version, input);
+        return LR_TUI_ACT_NONE;
+    }
     /* search: an empty pattern repeats the last one, as in less(1) */
     if (input[0])
         snprintf(m->search, sizeof(m->search), "%s", input);
@@ -456,6 +463,10 @@ static unsigned open_version_action(lr_tui_t *m, int key, int version)
     case 'R':
         tui_open_review(m, version);
         return LR_TUI_ACT_NONE;
+    case 'C':
+        m->output_version = version;
+        prompt_open(m, LR_TUI_PROMPT_OUTPUT, NULL);
+        return LR_TUI_ACT_NONE;
     case 'e': {
         char def[300];
         const lr_scan_version_t *v = &m->scan->vgs[m->vg].versions[version];
@@ -476,7 +487,7 @@ static unsigned open_version_action(lr_tui_t *m, int key, int version)
 
 static bool is_version_key(int key)
 {
-    return key == 'd' || key == 'R' || key == 'e';
+    return key == 'd' || key == 'R' || key == 'C' || key == 'e';
 }
 
 static unsigned screen_key(lr_tui_t *m, int key, bool *handled)
@@ -540,6 +551,15 @@ static unsigned screen_key(lr_tui_t *m, int key, bool *handled)
             /* after a restore the history below was rebuilt: go there */
             tui_review_free(m);
             tui_pop(m);
+            return LR_TUI_ACT_NONE;
+        }
+        /* a plan that cannot be written in place (gzip): into copies */
+        if (key == 'c' && m->review == LR_TUI_REVIEW_REFUSED && m->plan && !m->review_lv[0]) {
+            int version = m->review_version;
+            tui_review_free(m);
+            tui_pop(m);
+            m->output_version = version;
+            prompt_open(m, LR_TUI_PROMPT_OUTPUT, NULL);
             return LR_TUI_ACT_NONE;
         }
         break;

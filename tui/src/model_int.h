@@ -131,8 +131,10 @@ struct lr_tui {
     int review_version;
     uint64_t review_seqno; /* the version restored and the VG, kept across the rescan */
     char review_vg_id[LR_UUID_STR_LEN + 1];
-    char review_lv[TUI_INPUT_MAX]; /* what the LV prompt named; "" for a whole-VG restore */
-    int lv_version;                /* the version the LV prompt takes LVs from */
+    char review_lv[TUI_INPUT_MAX];  /* what the LV prompt named; "" for a whole-VG restore */
+    char output_dir[TUI_INPUT_MAX]; /* restore into copies in this directory; "" in place */
+    int output_version;             /* the version the output prompt restores */
+    int lv_version;                 /* the version the LV prompt takes LVs from */
 
     /* prompt and message line */
     lr_tui_prompt_t prompt;
@@ -217,6 +219,10 @@ void tui_diff_jump(lr_tui_t *m, int dir);
 
 /* model_restore.c */
 int tui_open_review(lr_tui_t *m, int version);
+/* The same, writing into copies of the images in directory dir (as
+ * lvmrepair --output DIR): the plan names the copies, which are made only
+ * after yes; the images are only read. */
+int tui_open_copy_review(lr_tui_t *m, int version, const char *dir);
 /* The LV prompt's default: the first visible LV of version that the VG's
  * current (newest committed) version lacks, or "" (into buf). */
 void tui_lv_default(lr_tui_t *m, int version, char *buf, size_t len);

@@ -213,6 +213,10 @@ static const char *prompt_label(const lr_tui_t *m, char *buf, size_t len)
         else if (!m->review_lv[0])
             snprintf(buf, len, "Restore %s? Type yes and Enter: ", name);
         return buf;
+    case LR_TUI_PROMPT_OUTPUT:
+        tui_version_name(m, m->output_version, name, sizeof(name));
+        snprintf(buf, len, "Restore %s into copies in directory: ", name);
+        return buf;
     case LR_TUI_PROMPT_LV:
         tui_version_name(m, m->lv_version, name, sizeof(name));
         snprintf(buf, len, "Bring back from %s the LV (NAME, or NAME as NEWNAME): ", name);

@@ -86,6 +86,10 @@ typedef enum lr_tui_prompt {
                                 the current version (NAME[,NAME...] or NAME as NEWNAME) */
     LR_TUI_PROMPT_SIDE,      /* R in a diff: which side to restore; Enter or o the
                                 older (the default), n the newer, Esc cancels */
+    LR_TUI_PROMPT_OUTPUT,    /* C on a version (or c on a gzip image's refused review):
+                                the directory to write repaired copies of the images
+                                into, as lvmrepair --output DIR; the images stay as
+                                they are */
 } lr_tui_prompt_t;
 
 /* Where the restore review stands. */
