@@ -1080,8 +1080,8 @@ static void report_commit_note(FILE *f, const lr_scan_vg_t *vg)
                     "  note: seqno %" PRIu64 " (the latest) is not committed in any metadata "
                     "area: its text lies in the ring right after the committed copy and no "
                     "header points at it, as when a run stops between writing the text and "
-                    "the header (an interrupted write); LVM2 uses the committed version, "
-                    "seqno %" PRIu64 "\n",
+                    "the header (an interrupted write); the newest committed version is "
+                    "seqno %" PRIu64 ", the one LVM2 uses\n",
                     v->seqno, c->seqno);
         else if (c->seqno < v->seqno)
             fprintf(f,

@@ -31,6 +31,6 @@ at = {c["offset"]: c for c in d["copies"]}
 assert at[slot0]["committed"] and at[slot0]["seqno"] == want, at[slot0]
 new = at[ring[want + 1]]
 assert new["seqno"] == want + 1 and not new["committed"] and not new["precommitted"] and not new["partial"], new
-assert "(an interrupted write)" in report and "LVM2 uses the committed version, seqno %d" % want in report, report
+assert "(an interrupted write)" in report and "the newest committed version is seqno %d, the one LVM2 uses" % want in report, report
 print("interrupted_write: seqno %d in the ring at %d, committed %d, as LVM2" % (want + 1, ring[want + 1], want))
 PY
