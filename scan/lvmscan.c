@@ -361,6 +361,7 @@ static void json_copy(FILE *f, const lr_scan_copy_t *c)
     jk_u64(f, "length", c->length, &first);
     jk_crc(f, "crc", c->crc, &first);
     jk_bool(f, "committed", c->committed, &first);
+    jk_bool(f, "committed_bad_header", c->committed_bad_header, &first);
     jk_bool(f, "precommitted", c->precommitted, &first);
     json_key(f, "crc_ok", &first);
     fputs(c->slot_size ? (c->crc_ok ? "true" : "false") : "null", f);
@@ -918,6 +919,7 @@ static void json_versions(FILE *f, const lr_scan_vg_t *vg, const lr_ev_vg_t *ev)
         jk_bool(f, "complete", v->complete, &first);
         jk_bool(f, "conflict", v->conflict, &first);
         jk_bool(f, "committed", v->committed, &first);
+        jk_bool(f, "committed_bad_header", v->committed_bad_header, &first);
         jk_time(f, "creation_time", v->creation_time, &first);
         jk_str(f, "creation_host", v->creation_host, &first);
         jk_str(f, "description", v->description, &first);
@@ -986,6 +988,10 @@ static void json_vgs(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
             fprintf(f, "%" PRIu64, vg->versions[vg->committed_latest].seqno);
         else
             fputs("null", f);
+        jk_bool(f, "committed_per_damaged_header",
+                vg->committed_latest >= 0 &&
+                    vg->versions[vg->committed_latest].committed_bad_header,
+                &first);
         json_key(f, "seqnos", &first);
         fputc('[', f);
         for (size_t v = 0; v < vg->n_versions; v++)
@@ -1104,7 +1110,9 @@ static void report_areas(FILE *f, const lr_scan_t *s)
 static void copy_flags(const lr_scan_copy_t *c, char *buf, size_t len)
 {
     snprintf(buf, len, "%s%s%s%s%s%s%s",
-             c->committed ? (c->crc_ok ? " committed" : " committed(BAD-CRC)") : "",
+             c->committed_bad_header ? " committed(per damaged header)"
+             : c->committed          ? (c->crc_ok ? " committed" : " committed(BAD-CRC)")
+                                     : "",
              c->precommitted ? " precommitted" : "", c->wrapped ? " wrapped" : "",
              (c->source & LR_SCAN_COPY_FRAGMENT) ? " fragment"
              : c->partial                        ? " partial"
@@ -1386,6 +1394,35 @@ static void report_abandoned_note(FILE *f, const lr_scan_vg_t *vg, const lr_scan
             c->seqno, c->description ? c->description : "no description", v->seqno);
 }
 
+static void flag_words(FILE *f, uint32_t flags, uint32_t known, const char *(*name)(uint32_t));
+
+/* The committed version known only from headers whose checksum fails: the
+ * damage each of them shows, and why its slot 0 is still believed. */
+static void report_bad_header_note(FILE *f, const lr_scan_t *s, const lr_scan_vg_t *vg)
+{
+    if (vg->committed_latest < 0 || !vg->versions[vg->committed_latest].committed_bad_header)
+        return;
+    const lr_scan_version_t *v = &vg->versions[vg->committed_latest];
+    char b[256];
+    for (size_t k = 0; k < v->n_copies; k++) {
+        const lr_scan_copy_t *c = &s->copies[v->copies[k]];
+        if (!c->committed_bad_header || c->area < 0)
+            continue;
+        const lr_scan_area_t *a = &s->areas[c->area];
+        const lr_mda_header_t *h = a->header;
+        fprintf(f,
+                "  note: seqno %" PRIu64 " is committed per a damaged metadata area header: "
+                "%s at %" PRIu64 " stores checksum 0x%08" PRIx32
+                " where its bytes give 0x%08" PRIx32 ", raw_locn[0].flags ",
+                v->seqno, safe(img_name(s, a->image), b, sizeof(b)), a->offset, h->checksum,
+                h->checksum_calc);
+        flag_words(f, h->locn[0].flags, LR_RAW_LOCN_KNOWN_FLAGS, lr_raw_locn_flag_name);
+        fprintf(f, "        its slot 0 still points at this copy, whose text matches the slot's "
+                   "checksum, so it was the committed one; LVM2 itself ignores a header with a "
+                   "bad checksum\n");
+    }
+}
+
 /* When the latest version is not the one the metadata areas commit. */
 static void report_commit_note(FILE *f, const lr_scan_vg_t *vg)
 {
@@ -1398,7 +1435,15 @@ static void report_commit_note(FILE *f, const lr_scan_vg_t *vg)
     }
     if (vg->committed_latest >= 0) {
         const lr_scan_version_t *c = &vg->versions[vg->committed_latest];
-        if (c->seqno < v->seqno)
+        if (c->seqno < v->seqno && (vg->status & LR_SCAN_VG_INTERRUPTED))
+            fprintf(f,
+                    "  note: seqno %" PRIu64 " (the latest) is not committed in any metadata "
+                    "area: its text lies in the ring right after the committed copy and no "
+                    "header points at it, as when a run stops between writing the text and "
+                    "the header (an interrupted write); the newest committed version is "
+                    "seqno %" PRIu64 ", the one LVM2 uses\n",
+                    v->seqno, c->seqno);
+        else if (c->seqno < v->seqno)
             fprintf(f,
                     "  note: seqno %" PRIu64 " (the latest) is not committed in any metadata "
                     "area: it was written but its header was never updated (an interrupted "
@@ -1429,6 +1474,7 @@ static void report_vgs(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
         else
             fprintf(f, "  no complete copy; highest seqno seen %" PRIu64 "\n", vg->max_seqno);
         report_commit_note(f, vg);
+        report_bad_header_note(f, s, vg);
         report_superseded(f, s, vg);
         if (vg->n_pvs) {
             fputs("  PVs of the latest version:\n", f);
@@ -1561,6 +1607,23 @@ static void headers_label(FILE *f, const lr_scan_t *s, const lr_scan_label_t *l)
     locn_list(f, "pv_header_extension.bootloader_area", lb->ba, lb->n_ba);
 }
 
+static void raw_locn_words(FILE *f, size_t i, const lr_raw_locn_t *l, const char *note)
+{
+    fprintf(f,
+            "    mda_header.raw_locn[%zu]%s offset %" PRIu64 " size %" PRIu64
+            " checksum 0x%08" PRIx32 " flags ",
+            i,
+            i == 0   ? " (commit)"
+            : i == 1 ? " (precommit)"
+                     : "",
+            l->offset, l->size, l->checksum);
+    if (!*note) {
+        flag_words(f, l->flags, LR_RAW_LOCN_KNOWN_FLAGS, lr_raw_locn_flag_name);
+        return;
+    }
+    fprintf(f, "0x%" PRIx32 "%s\n", l->flags, note);
+}
+
 static void headers_area(FILE *f, const lr_scan_t *s, const lr_scan_area_t *a)
 {
     char b[64];
@@ -1582,19 +1645,14 @@ static void headers_area(FILE *f, const lr_scan_t *s, const lr_scan_area_t *a)
                 ? "  (not where the header is)"
                 : "");
     fprintf(f, "    mda_header.size %" PRIu64 "\n", h->size);
-    if (!h->n_locn)
-        fputs("    mda_header.raw_locn none\n", f);
-    for (size_t i = 0; i < h->n_locn; i++) {
-        const lr_raw_locn_t *l = &h->locn[i];
-        fprintf(f,
-                "    mda_header.raw_locn[%zu]%s offset %" PRIu64 " size %" PRIu64
-                " checksum 0x%08" PRIx32 " flags ",
-                i,
-                i == 0   ? " (commit)"
-                : i == 1 ? " (precommit)"
-                         : "",
-                l->offset, l->size, l->checksum);
-        flag_words(f, l->flags, LR_RAW_LOCN_KNOWN_FLAGS, lr_raw_locn_flag_name);
+    for (size_t i = 0; i < h->n_locn; i++)
+        raw_locn_words(f, i, &h->locn[i], "");
+    /* LVM2's two slots are always there; the all-zero one that ends the
+     * list is shown too, as pvck does */
+    for (size_t i = h->n_locn; i < LR_MDA_LVM2_SLOTS; i++) {
+        const lr_raw_locn_t *l = &h->stored[i];
+        bool zero = !l->offset && !l->size && !l->checksum && !l->flags;
+        raw_locn_words(f, i, l, zero ? "  (all zero: unused)" : "  (after the list's end: unused)");
     }
 }
 

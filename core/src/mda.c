@@ -46,6 +46,17 @@ const lr_raw_locn_t *lr_mda_committed(const lr_mda_header_t *h)
     return &h->locn[0];
 }
 
+/* One raw_locn entry at pos (pos + LOCN_SIZE <= LR_MDA_HEADER_SIZE). */
+static lr_raw_locn_t locn_at(const uint8_t *buf, size_t pos)
+{
+    return (lr_raw_locn_t){
+        .offset = lr_get_le64(buf + pos),
+        .size = lr_get_le64(buf + pos + 8),
+        .checksum = lr_get_le32(buf + pos + 16),
+        .flags = lr_get_le32(buf + pos + 20),
+    };
+}
+
 int lr_mda_header_parse(const uint8_t *buf, size_t len, lr_mda_header_t *out, lr_error_t *err)
 {
     if (!buf || !out)
@@ -66,6 +77,8 @@ int lr_mda_header_parse(const uint8_t *buf, size_t len, lr_mda_header_t *out, lr
         return lr_error_set(err, LR_EFORMAT, MH_VERSION,
                             "metadata area header version %u is not %d", out->version,
                             LR_MDA_VERSION);
+    for (size_t i = 0; i < LR_MDA_LVM2_SLOTS; i++)
+        out->stored[i] = locn_at(buf, MH_LOCNS + i * LOCN_SIZE);
     /* The list ends at an all-zero entry. (LVM2 stops at offset 0; an
      * ignored, never-written area has slot 0 = {0, 0, 0, IGNORED}, kept
      * here as an empty entry so the header rebuilds bit for bit.) */
@@ -75,12 +88,7 @@ int lr_mda_header_parse(const uint8_t *buf, size_t len, lr_mda_header_t *out, lr
             return lr_error_set(err, LR_EFORMAT, pos,
                                 "raw_locn list is not terminated within %d entries",
                                 LR_MDA_MAX_LOCN);
-        lr_raw_locn_t l = {
-            .offset = lr_get_le64(buf + pos),
-            .size = lr_get_le64(buf + pos + 8),
-            .checksum = lr_get_le32(buf + pos + 16),
-            .flags = lr_get_le32(buf + pos + 20),
-        };
+        lr_raw_locn_t l = locn_at(buf, pos);
         if (locn_is_zero(&l))
             return 0;
         if (i == LR_MDA_MAX_LOCN)

@@ -426,6 +426,27 @@ static char *slot_holds(const lr_scan_t *scan, int image, uint64_t abs, const lr
                 (unsigned long long)c->size, (unsigned long long)c->offset);
 }
 
+/* What a header whose checksum fails still commits (the scan believed
+ * its slot 0: lr_scan_copy_t.committed_bad_header), in words; NULL when it
+ * commits nothing or on no memory. */
+static char *bad_header_holds(const lr_scan_t *scan, int scan_area)
+{
+    if (scan_area < 0)
+        return NULL;
+    const lr_scan_area_t *sa = &scan->areas[scan_area];
+    if (sa->committed < 0 || !sa->header || !scan->copies[sa->committed].committed_bad_header)
+        return NULL;
+    const lr_scan_copy_t *cp = &scan->copies[sa->committed];
+    const lr_raw_locn_t *l = &sa->header->locn[0];
+    return dupf("VG %s seqno %llu (%llu bytes at area offset %llu) per the damaged header: its "
+                "checksum is wrong (0x%08x stored, 0x%08x computed) and raw_locn[0].flags reads "
+                "0x%x, but its slot 0 still points at this copy and the slot's checksum matches "
+                "the text",
+                cp->vg_name ? cp->vg_name : "?", (unsigned long long)cp->seqno,
+                (unsigned long long)l->size, (unsigned long long)l->offset, sa->header->checksum,
+                sa->header->checksum_calc, l->flags);
+}
+
 static lr_repair_area_t *new_area(lr_repair_plan_t *p, lr_error_t *err)
 {
     lr_repair_area_t *a = realloc(p->areas, (p->n_areas + 1) * sizeof(*a));
@@ -510,9 +531,12 @@ static int add_area(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *io, siz
     if (!a->holds)
         return lr_error_oom(err);
     if (a->rebuild_header) {
-        /* Nothing is committed without a header; say what the ring holds. */
-        char *h = dupf("nothing (no valid header); newest copy of this VG in the ring: %s",
-                       a->before.n_locn ? a->holds : "none");
+        /* Nothing is committed without a header; say what the ring holds,
+         * and what a damaged header still says. */
+        char *h = bad_header_holds(scan, a->scan_area);
+        if (!h)
+            h = dupf("nothing (no valid header); newest copy of this VG in the ring: %s",
+                     a->before.n_locn ? a->holds : "none");
         free(a->holds);
         a->holds = h;
         if (!h)

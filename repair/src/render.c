@@ -155,6 +155,14 @@ static bool in_summary(const lr_repair_plan_t *p, const lr_diff_change_t *c)
 /* Every other difference, so a change the LV lines do not cover (a
  * setting, a tag, a hidden LV, a nested section) is never hidden behind
  * "no LV ... changes". */
+
+/* Compared with the committed version LVM2 uses rather than the newest
+ * one: after a vgcfgrestore (summary.c's rp_current_version). */
+static bool against_current(const lr_repair_plan_t *p)
+{
+    return p->max_seqno_abandoned && p->newest_committed && !p->n_lvs;
+}
+
 static void render_diff(const lr_repair_plan_t *p, lr_strbuf_t *b)
 {
     const lr_diff_t *d = p->diff;
@@ -163,8 +171,8 @@ static void render_diff(const lr_repair_plan_t *p, lr_strbuf_t *b)
         n += !in_summary(p, &d->changes[i]);
     if (!n)
         return;
-    lr_strbuf_printf(b, "  and %zu other difference%s (newest -> restored):\n", n,
-                     n == 1 ? "" : "s");
+    lr_strbuf_printf(b, "  and %zu other difference%s (%s -> restored):\n", n, n == 1 ? "" : "s",
+                     against_current(p) ? "current" : "newest");
     for (size_t i = 0; i < d->n_changes; i++)
         if (!in_summary(p, &d->changes[i]))
             lr_strbuf_printf(b, "    %s\n", d->changes[i].text);
@@ -177,9 +185,16 @@ static void render_changes(const lr_repair_plan_t *p, lr_strbuf_t *b)
         lr_strbuf_printf(b, "\nNo complete newest version to compare with.\n");
         return;
     }
-    lr_strbuf_printf(b, "\nWhat changes compared with the newest version (seqno %llu%s):\n",
-                     (unsigned long long)p->newest_seqno,
-                     p->newest_committed ? "" : ", not committed");
+    if (against_current(p))
+        lr_strbuf_printf(b,
+                         "\nWhat changes compared with the current version (seqno %llu, crc "
+                         "0x%08x: committed, the one LVM2 uses; the seqnos above it were "
+                         "abandoned):\n",
+                         (unsigned long long)p->newest_seqno, p->newest_crc);
+    else
+        lr_strbuf_printf(b, "\nWhat changes compared with the newest version (seqno %llu%s):\n",
+                         (unsigned long long)p->newest_seqno,
+                         p->newest_committed ? "" : ", not committed");
     if (!p->n_changes)
         lr_strbuf_printf(b, "  no LV comes back, goes away, is renamed or changes size\n");
     for (size_t i = 0; i < p->n_changes; i++) {

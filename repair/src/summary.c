@@ -1,5 +1,5 @@
 /* What a restore changes for the user: LVs that come back, go away, are
- * renamed or change size, compared with the newest complete version. */
+ * renamed or change size, compared with the current version (rp_current_version). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,18 +69,31 @@ static int compare(lr_repair_plan_t *p, const lr_vg_t *orig, const lr_vg_t *newe
     return 0;
 }
 
+/* The version a restore is compared with: the one LVM2 uses. After a
+ * vgcfgrestore (abandoned versions) that is the committed one below the
+ * abandoned higher seqnos; else the newest complete version. */
+int rp_current_version(const lr_scan_vg_t *svg)
+{
+    if ((svg->status & LR_SCAN_VG_ABANDONED) && svg->committed_latest >= 0 &&
+        svg->versions[svg->committed_latest].complete)
+        return svg->committed_latest;
+    return svg->latest;
+}
+
 int rp_plan_changes(lr_repair_plan_t *p, const lr_scan_session_t *session, const lr_vg_t *orig,
                     lr_error_t *err)
 {
     const lr_scan_t *scan = lr_scan_result(session);
     const lr_scan_vg_t *svg = &scan->vgs[p->vg];
-    if (svg->latest < 0)
+    int cur = rp_current_version(svg);
+    if (cur < 0)
         return 0;
-    p->newest_seqno = svg->versions[svg->latest].seqno;
-    p->newest_committed = svg->versions[svg->latest].committed;
-    if (svg->latest == p->version)
+    p->newest_seqno = svg->versions[cur].seqno;
+    p->newest_crc = svg->versions[cur].crc;
+    p->newest_committed = svg->versions[cur].committed;
+    if (cur == p->version)
         return 0;
-    int copy = lr_scan_version_copy(scan, (size_t)p->vg, (size_t)svg->latest);
+    int copy = lr_scan_version_copy(scan, (size_t)p->vg, (size_t)cur);
     lr_vg_t *newest = NULL;
     lr_error_t e;
     lr_error_clear(&e);

@@ -240,13 +240,19 @@ static int read_ring(sc_ctx_t *c, int image, const lr_scan_area_t *a, uint64_t r
 }
 
 /* Whether a raw_locn can be read at all inside its area (hostile numbers). */
-static bool slot_usable(const lr_scan_area_t *a, const lr_raw_locn_t *l, uint64_t max_text)
+/* A slot's place and size fit its area (its flags are not looked at). */
+static bool slot_fits(const lr_scan_area_t *a, const lr_raw_locn_t *l, uint64_t max_text)
 {
-    if (!l->offset || !l->size || (l->flags & LR_RAW_LOCN_IGNORED))
+    if (!l->offset || !l->size)
         return false;
     if (a->size <= 2 * SC_SECTOR || l->offset < SC_SECTOR || l->offset >= a->size)
         return false;
     return l->size <= a->size - SC_SECTOR && l->size <= max_text;
+}
+
+static bool slot_usable(const lr_scan_area_t *a, const lr_raw_locn_t *l, uint64_t max_text)
+{
+    return !(l->flags & LR_RAW_LOCN_IGNORED) && slot_fits(a, l, max_text);
 }
 
 static int read_slot_copy(sc_ctx_t *c, lr_scan_copy_t *cp, tbuf_t *b)
@@ -317,6 +323,49 @@ int sc_extract_orphans(sc_ctx_t *c)
     return rc;
 }
 
+/* The checksum of the `l->size` bytes the slot l of area a points at: the
+ * copy's own when its length is the slot's, else read again. */
+static int slot_crc(sc_ctx_t *c, const lr_scan_area_t *a, const lr_raw_locn_t *l,
+                    const lr_scan_copy_t *cp, tbuf_t *b, uint32_t *crc)
+{
+    *crc = cp->crc;
+    if (cp->length == l->size)
+        return 0;
+    uint64_t first = 0;
+    int rc = read_ring(c, a->image, a, l->offset, l->size, b, &first);
+    if (!rc)
+        *crc = lr_crc(LR_CRC_INITIAL, b->p, b->n);
+    return rc;
+}
+
+/* Marks what slot k of area a says about the copy cp it points at. A
+ * header whose own checksum fails is still a witness of which copy it
+ * committed, but only where the slot agrees with the text: the slot's
+ * checksum is the copy's and the copy parses (its flags are not trusted:
+ * one flipped byte may read RAW_LOCN_IGNORED). */
+static void mark_slot(lr_scan_area_t *a, size_t k, int ci, lr_scan_copy_t *cp, bool crc_match)
+{
+    const lr_raw_locn_t *l = &a->header->locn[k];
+    bool damaged = !a->header->checksum_ok;
+    if (damaged && (!crc_match || !cp->parse_ok))
+        return;
+    if (k == 0) {
+        cp->committed_bad_header = damaged && (!cp->committed || cp->committed_bad_header);
+        cp->committed = true;
+        a->committed = ci;
+    } else {
+        cp->precommitted = true;
+        a->precommitted = ci;
+    }
+    /* One slot whose size and checksum match vouches for the copy; a stale
+     * slot of another (overlapping or old) header pointing at the same place
+     * does not undo that. */
+    if (cp->crc_ok)
+        return;
+    cp->slot_size = l->size;
+    cp->crc_ok = crc_match;
+}
+
 /* Marks copies that raw_locn slots point at and checks their checksums
  * (slot_size and crc_ok come from a slot that matches, if any does). */
 static int mark_slots(sc_ctx_t *c, tbuf_t *b)
@@ -326,36 +375,20 @@ static int mark_slots(sc_ctx_t *c, tbuf_t *b)
         lr_scan_area_t *a = &s->areas[ai];
         if (!a->header)
             continue;
+        bool damaged = !a->header->checksum_ok;
         for (size_t k = 0; k < a->header->n_locn && k < 2; k++) {
             const lr_raw_locn_t *l = &a->header->locn[k];
-            if (!slot_usable(a, l, c->opts.max_text))
+            if (damaged ? !slot_fits(a, l, c->opts.max_text) : !slot_usable(a, l, c->opts.max_text))
                 continue;
             int ci = sc_copy_find(s, a->image, a->offset + l->offset);
             if (ci < 0)
                 continue;
             lr_scan_copy_t *cp = &s->copies[ci];
-            if (k == 0) {
-                cp->committed = true;
-                a->committed = ci;
-            } else {
-                cp->precommitted = true;
-                a->precommitted = ci;
-            }
-            uint32_t crc = cp->crc;
-            if (cp->length != l->size) {
-                uint64_t first = 0;
-                int rc = read_ring(c, a->image, a, l->offset, l->size, b, &first);
-                if (rc)
-                    return rc;
-                crc = lr_crc(LR_CRC_INITIAL, b->p, b->n);
-            }
-            /* One slot whose size and checksum match vouches for the copy;
-             * a stale slot of another (overlapping or old) header pointing
-             * at the same place does not undo that. */
-            if (cp->crc_ok)
-                continue;
-            cp->slot_size = l->size;
-            cp->crc_ok = crc == l->checksum;
+            uint32_t crc = 0;
+            int rc = slot_crc(c, a, l, cp, b, &crc);
+            if (rc)
+                return rc;
+            mark_slot(a, k, ci, cp, crc == l->checksum);
         }
     }
     return 0;

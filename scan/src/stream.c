@@ -28,6 +28,7 @@ typedef struct sc_slot {
     int image;      /* -1: no more images */
     bool last;      /* the image ends with this buffer (or its read failed) */
     uint64_t total; /* lr_io_size_hint after the read, for progress */
+    bool known;     /* lr_io_size_known after the read: total is the size */
     int rc;         /* the read's status */
     lr_error_t e;
 } sc_slot_t;
@@ -44,7 +45,7 @@ typedef struct sc_pipe {
     bool stop;               /* the scanner gives up: the reader ends */
 } sc_pipe_t;
 
-static int report(sc_ctx_t *c, int image, uint64_t image_done, uint64_t image_total)
+static int report(sc_ctx_t *c, int image, uint64_t image_done, uint64_t image_total, bool estimated)
 {
     if (!c->opts.progress)
         return 0;
@@ -58,6 +59,7 @@ static int report(sc_ctx_t *c, int image, uint64_t image_done, uint64_t image_to
         .labels = s->n_labels,
         .areas = c->n_hdrs,
         .copies = s->n_copies,
+        .image_total_estimated = estimated,
     };
     if (c->opts.progress(c->opts.progress_arg, &p) != 0)
         s->interrupted = true;
@@ -80,6 +82,7 @@ static void read_slot(sc_pipe_t *pp, sc_slot_t *sl, int image, uint64_t pos)
     /* a full read ends the image only when nothing follows its tail */
     sl->last = sl->rc != 0 || sl->n <= pp->bsize;
     sl->total = lr_io_size_hint(io);
+    sl->known = lr_io_size_known(io);
 }
 
 /* Waits for a free buffer; false when the scanner stopped. */
@@ -175,7 +178,7 @@ static int scan_slot(sc_ctx_t *c, const sc_slot_t *sl, size_t bsize)
     }
     if (c->bytes_done >= c->next_progress || sl->last) {
         c->next_progress = c->bytes_done + c->opts.progress_interval;
-        report(c, sl->image, end, c->image_total);
+        report(c, sl->image, end, c->image_total, !sl->known);
     }
     return 0;
 }

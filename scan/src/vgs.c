@@ -199,6 +199,18 @@ static int cmp_version(const void *x, const void *y)
     return a->crc < b->crc ? -1 : a->crc > b->crc;
 }
 
+/* Every copy of v that a header commits is committed only per headers
+ * whose checksum fails. */
+static bool only_bad_headers(const lr_scan_copy_t *copies, const lr_scan_version_t *v)
+{
+    for (size_t k = 0; k < v->n_copies; k++) {
+        const lr_scan_copy_t *cp = &copies[v->copies[k]];
+        if (cp->committed && !cp->committed_bad_header)
+            return false;
+    }
+    return true;
+}
+
 static int finish_versions(lr_scan_t *s, lr_scan_vg_t *vg, lr_error_t *err)
 {
     for (size_t i = 0; i < vg->n_versions; i++) {
@@ -211,6 +223,7 @@ static int finish_versions(lr_scan_t *s, lr_scan_vg_t *vg, lr_error_t *err)
         v->creation_host = best->creation_host;
         v->description = best->description;
         v->n_lvs = best->n_lvs;
+        v->committed_bad_header = v->committed && only_bad_headers(s->copies, v);
     }
     qsort(vg->versions, vg->n_versions, sizeof(*vg->versions), cmp_version);
     vg->latest = -1;

@@ -73,6 +73,12 @@ if(LR_BASH)
   endforeach()
 endif()
 
+# After a vgcfgrestore the plan compares with the committed version LVM2 uses
+# (fixtures/restored, LVM2's lvs as the truth).
+add_test(NAME plan_current
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/plan-current.sh $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
+set_tests_properties(plan_current PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
+
 # lvmrepair --restore with the evidence: content, reuse, WARNING lines, the
 # --yes refusal and --force (fixtures/evidence).
 add_test(NAME restore_evidence

@@ -32,15 +32,7 @@ LR_TMP=$(mktemp -d /tmp/lr-headers.XXXXXX) || lr_fail "mktemp"
 gzip -dc "$FIXTURES/history/disk.img.gz" >"$LR_TMP/disk.img" || lr_fail "gunzip"
 # The area's header is at 4096 (fixtures/history/README); raw_locn[0] at
 # header byte 40, its flags at +20.
-python3 - "$LR_TMP/disk.img" <<'PY' || lr_fail "damaging the copy"
-import sys
-with open(sys.argv[1], "r+b") as f:
-    f.seek(4096 + 60)
-    b = f.read(1)[0]
-    assert b == 0, "raw_locn[0].flags is not 0 in the fixture"
-    f.seek(4096 + 60)
-    f.write(bytes([b ^ 0x7F]))
-PY
+python3 "$FIXTURES/flip-raw-locn-flags.py" "$LR_TMP/disk.img" || lr_fail "damaging the copy"
 
 "$LVMSCAN" --headers "$LR_TMP/disk.img" >"$LR_TMP/out" 2>"$LR_TMP/err" || lr_fail "lvmscan --headers: $(cat "$LR_TMP/err")"
 cat "$LR_TMP/out"
@@ -114,6 +106,10 @@ want = {
     "raw_locn[0].checksum": (int(r0[2], 16), int(one(r"raw_locn\[0\]\.checksum (0x\w+)", pvck, "pvck")[0], 16)),
     "raw_locn[0].flags": (int(r0[3], 16), int(one(r"raw_locn\[0\]\.flags (0x\w+)", pvck, "pvck")[0], 16)),
 }
+# raw_locn[1], all zero here: shown by both
+r1 = one(r"raw_locn\[1\] \(precommit\) offset (\d+) size (\d+) checksum (0x\w+) flags (0x\w+)", ours, "our raw_locn[1]")
+for i, k in enumerate(("offset", "size", "checksum", "flags")):
+    want["raw_locn[1]." + k] = (int(r1[i], 0), int(one(r"raw_locn\[1\]\.%s (\w+)" % k, pvck, "pvck")[0], 0))
 bad = {k: v for k, v in want.items() if v[0] != v[1]}
 if bad:
     sys.exit("differ (ours, pvck): %r" % bad)

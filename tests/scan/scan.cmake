@@ -91,6 +91,11 @@ if(LR_PYTHON3_ST)
            COMMAND sh -c "\"$1\" --json \"$2/restored/disk.img.gz\" | \"$3\" -c 'import json,sys; d=json.load(sys.stdin); t=json.load(open(sys.argv[1])); want=int(t[\"report\"][0][\"vg\"][0][\"vg_seqno\"]); v=d[\"vgs\"][0]; assert v[\"status\"]==[\"abandoned_versions\"], v[\"status\"]; assert v[\"committed_seqno\"]==want, (v[\"committed_seqno\"], want); assert v[\"max_seqno\"]>want; print(\"abandoned_versions, committed seqno\", want, \"as LVM2\")' \"$2/restored/truth/vgs.json\""
                    sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES} ${LR_PYTHON3_ST})
 endif()
+# fixtures/interrupted (LVM2's own lvcreate stopped by strace between the text
+# and the header write): interrupted_write exactly there, against pvck and vgs.
+add_test(NAME status-interrupted
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/status-interrupted.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
+set_tests_properties(status-interrupted PROPERTIES SKIP_RETURN_CODE 77)
 # fixtures/reinit (pvcreate -ff + vgcreate by real LVM2 over oldvg's PV):
 # oldvg is "superseded" by the VG LVM2 now reports there (truth/vgs.json),
 # newvg stays "consistent".
@@ -129,6 +134,12 @@ endif()
 add_test(NAME lvmscan-headers
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/headers.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
 set_tests_properties(lvmscan-headers PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
+# A damaged header still says which copy was committed: tests/scan/header-flip.sh
+# (the same flip, LVM2's pvck view of it in fixtures/history/truth/disk.flip-pvck-headers).
+add_test(NAME lvmscan-header-flip
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/header-flip.sh $<TARGET_FILE:lvmscan>
+                 $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
+set_tests_properties(lvmscan-header-flip PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
 add_test(NAME lvmscan-headers-pvck
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/headers.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES} pvck)
 set_tests_properties(lvmscan-headers-pvck PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 120)

@@ -749,6 +749,106 @@ static void test_restore_needs_yes(void **state)
     tmp_remove(&t);
 }
 
+/* The plan's notes stay in sight above the confirmation prompt, however
+ * the plan is scrolled: on fixtures/reinit, restoring oldvg's seqno 11
+ * takes the area where newvg now lives ("that VG will no longer be found"). */
+static void test_restore_notes_pinned(void **state)
+{
+    (void)state;
+    tmpdir_t t;
+    tmp_make(&t);
+    tmp_image(&t, "reinit");
+    lr_tui_t *m = model_on(t.img, 1800000000);
+    keys(m, "<Down><Enter>R");
+    assert_int_equal(lr_tui_prompt_kind(m), LR_TUI_PROMPT_CONFIRM);
+    const char *pages[] = {"", "<PgDn>", "<PgDn><PgDn><PgDn><PgDn><End>", "<Size=100x30>",
+                           "<Size=80x24><Home>"};
+    for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+        keys(m, pages[i]);
+        char *text = screen(m);
+        /* the lines just above the prompt (the last two lines are the
+         * prompt and the status line) */
+        char *prompt = strstr(text, "Type yes and Enter:");
+        assert_non_null(prompt);
+        char *heading = strstr(text, "Before you type yes, note");
+        assert_non_null(heading);
+        char *note = strstr(heading, "will no longer be");
+        assert_non_null(note);
+        assert_true(heading < prompt && note < prompt);
+        assert_non_null(strstr(heading, "holds VG newvg"));
+        free(text);
+    }
+    /* cancelled: the pinned notes go with the prompt */
+    keys(m, "<Enter>");
+    assert_false(screen_has(m, "Before you type yes"));
+    lr_tui_free(m);
+    tmp_remove(&t);
+}
+
+/* The newest version of the first VG in image path: its seqno and LVs. */
+static void newest_of(const char *path, uint64_t *seqno, long *lvs)
+{
+    const char *paths[] = {path};
+    lr_scan_session_t *ss = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_scan_paths(paths, 1, NULL, &ss, &err), 0);
+    const lr_scan_t *s = lr_scan_result(ss);
+    assert_true(s->n_vgs == 1 && s->vgs[0].latest >= 0);
+    *seqno = s->vgs[0].versions[s->vgs[0].latest].seqno;
+    *lvs = s->vgs[0].versions[s->vgs[0].latest].n_lvs;
+    lr_scan_session_free(ss);
+}
+
+/* Restore into copies (lvmrepair --output DIR) from the TUI: c on a gzip
+ * image's refused review, C on a version; the plan names the copy, the
+ * copy gets seqno 17 with lv3 back, the image is unchanged. */
+static void test_restore_into_copy(void **state)
+{
+    (void)state;
+    tmpdir_t t;
+    tmp_make(&t);
+    char gz[600], src[512], out[700], copy[800], cmd[2000];
+    lr_test_path(src, sizeof(src), "history", "disk.img.gz");
+    snprintf(gz, sizeof(gz), "%s/disk.img.gz", t.dir);
+    snprintf(cmd, sizeof(cmd), "cp '%s' '%s'", src, gz);
+    assert_int_equal(system(cmd), 0);
+    const char *how[] = {"<Enter><Down>Rc", "<Enter><Down>C"};
+    for (size_t i = 0; i < 2; i++) {
+        snprintf(out, sizeof(out), "%s/out%zu", t.dir, i);
+        assert_int_equal(mkdir(out, 0700), 0);
+        lr_tui_t *m = model_on(gz, 1800000000);
+        keys(m, how[i]);
+        assert_int_equal(lr_tui_prompt_kind(m), LR_TUI_PROMPT_OUTPUT);
+        assert_true(screen_has(m, "into copies in directory:"));
+        for (const char *c = out; *c; c++)
+            lr_tui_key(m, (unsigned char)*c);
+        keys(m, "<Enter>");
+        assert_int_equal(lr_tui_review_state(m), LR_TUI_REVIEW_CONFIRM);
+        snprintf(copy, sizeof(copy), "%s/disk.img", out);
+        keys(m, "<Size=200x50>");
+        assert_true(screen_has(m, "into copies in"));
+        assert_true(screen_has(m, "/disk.img at byte 0") && !screen_has(m, "disk.img.gz at byte"));
+        keys(m, "yes<Enter>");
+        assert_int_equal(lr_tui_review_state(m), LR_TUI_REVIEW_DONE);
+        assert_true(screen_has(m, "RESTORED INTO COPIES"));
+        assert_true(screen_has(m, "the images are unchanged"));
+        lr_tui_free(m);
+        uint64_t seq;
+        long lvs;
+        newest_of(copy, &seq, &lvs);
+        assert_int_equal(seq, 17);
+        assert_int_equal(lvs, 4);
+        newest_of(gz, &seq, &lvs);
+        assert_int_equal(seq, 16);
+        assert_int_equal(lvs, 3);
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", out);
+        assert_int_equal(system(cmd), 0);
+    }
+    assert_true(files_equal(gz, src));
+    tmp_remove(&t);
+}
+
 static void test_restore_refused(void **state)
 {
     (void)state;
@@ -1175,6 +1275,45 @@ static void test_scan_stopped(void **state)
     lr_tui_free(m);
 }
 
+/* A gzip image is decompressed and indexed while it is scanned: the
+ * progress screen says so, and that the total is an estimate, until the
+ * image's end is reached (the scan's image_total_estimated). */
+static void see_gzip(void *arg, lr_tui_t *m)
+{
+    int *seen = arg;
+    if (screen_has(m, "big.img.gz (compressed: indexed while scanned)") &&
+        screen_has(m, " of about ") && screen_has(m, "size is known only at its end"))
+        seen[0]++;
+    seen[1]++;
+}
+
+static void test_gzip_progress(void **state)
+{
+    (void)state;
+    /* an image whose compressed data is not read in one buffer: 8 MiB of
+     * random bytes after the fixture's (the estimate is then still open) */
+    char dir[] = "/tmp/lr-tui-gz.XXXXXX", img[600], cmd[2000], src[512];
+    assert_non_null(mkdtemp(dir));
+    snprintf(img, sizeof(img), "%s/big.img.gz", dir);
+    lr_test_path(src, sizeof(src), "history", "disk.img.gz");
+    snprintf(cmd, sizeof(cmd), "(gzip -dc '%s'; head -c 8388608 /dev/urandom) | gzip -1 >'%s'", src,
+             img);
+    assert_int_equal(system(cmd), 0);
+    const char *paths[] = {img};
+    lr_tui_opts_t o = {.paths = paths, .n_paths = 1, .utf8 = true, .progress_interval = 1u << 20};
+    lr_tui_t *m = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_tui_new(&o, &m, &err), 0);
+    int seen[2] = {0, 0};
+    assert_int_equal(lr_tui_scan(m, see_gzip, seen, &err), 0);
+    assert_true(seen[1] > 1);
+    assert_true(seen[0] > 0);
+    lr_tui_free(m);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* ---- scripts and text ------------------------------------------------------------- */
 
 static void test_script_parse(void **state)
@@ -1297,12 +1436,15 @@ int main(void)
         cmocka_unit_test(test_diff_jumps),
         cmocka_unit_test(test_search),
         cmocka_unit_test(test_restore_needs_yes),
+        cmocka_unit_test(test_restore_notes_pinned),
+        cmocka_unit_test(test_restore_into_copy),
         cmocka_unit_test(test_restore_refused),
         cmocka_unit_test(test_bring_back_cursor),
         cmocka_unit_test(test_export),
         cmocka_unit_test(test_help),
         cmocka_unit_test(test_small_terminal),
         cmocka_unit_test(test_progress_screen),
+        cmocka_unit_test(test_gzip_progress),
         cmocka_unit_test(test_scan_stopped),
         cmocka_unit_test(test_script_parse),
         cmocka_unit_test(test_text_fit),

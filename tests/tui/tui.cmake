@@ -53,6 +53,12 @@ add_test(NAME hostile-cli
 set_tests_properties(hostile-cli PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
 
 # Ctrl-C exits 130 (lvmtui.1), in a real terminal (SKIPPED without tmux).
+# Restore into copies (c / C, the output directory prompt) and the plan's
+# notes pinned above the confirmation, in a real terminal.
+add_test(NAME tui-copy-tmux
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/copy-tmux.sh $<TARGET_FILE:lvmtui>
+                 $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
+set_tests_properties(tui-copy-tmux PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
 add_test(NAME tui-sigint
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/sigint-tmux.sh $<TARGET_FILE:lvmtui> ${LR_FIXTURES})
 set_tests_properties(tui-sigint PROPERTIES TIMEOUT 120 SKIP_RETURN_CODE 77)

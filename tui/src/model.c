@@ -129,9 +129,18 @@ void tui_message(lr_tui_t *m, lr_tui_attr_t attr, const char *fmt, ...)
     m->msg_attr = attr;
 }
 
+int tui_pinned_rows(const lr_tui_t *m)
+{
+    if (m->prompt != LR_TUI_PROMPT_CONFIRM || !m->warn.n_rows || tui_top(m) != LR_TUI_SCR_REVIEW)
+        return 0;
+    int all = m->rows - 4;
+    long want = (long)m->warn.n_rows + 1;
+    return want < all / 2 ? (int)want : all / 2;
+}
+
 int tui_body_rows(const lr_tui_t *m)
 {
-    int n = m->rows - 4; /* title, header, message, status */
+    int n = m->rows - 4 - tui_pinned_rows(m); /* title, header, message, status */
     return n > 1 ? n : 1;
 }
 
@@ -476,6 +485,13 @@ static unsigned prompt_enter(lr_tui_t *m)
         return lv_as_enter(m, input);
     if (kind == LR_TUI_PROMPT_SIDE)
         return side_enter(m, input);
+    if (kind == LR_TUI_PROMPT_OUTPUT) {
+        if (!input[0])
+            tui_message(m, LR_TUI_A_PROMPT, "Restore into copies cancelled.");
+        else
+            tui_open_copy_review(m, m->output_version, input);
+        return LR_TUI_ACT_NONE;
+    }
     /* search: an empty pattern repeats the last one, as in less(1) */
     if (input[0])
         snprintf(m->search, sizeof(m->search), "%s", input);
@@ -531,6 +547,10 @@ static unsigned open_version_action(lr_tui_t *m, int key, int version)
     case 'R':
         tui_open_review(m, version);
         return LR_TUI_ACT_NONE;
+    case 'C':
+        m->output_version = version;
+        prompt_open(m, LR_TUI_PROMPT_OUTPUT, NULL);
+        return LR_TUI_ACT_NONE;
     case 'e': {
         char def[300];
         const lr_scan_version_t *v = &m->scan->vgs[m->vg].versions[version];
@@ -551,7 +571,7 @@ static unsigned open_version_action(lr_tui_t *m, int key, int version)
 
 static bool is_version_key(int key)
 {
-    return key == 'd' || key == 'R' || key == 'e';
+    return key == 'd' || key == 'R' || key == 'C' || key == 'e';
 }
 
 static unsigned screen_key(lr_tui_t *m, int key, bool *handled)
@@ -617,6 +637,15 @@ static unsigned screen_key(lr_tui_t *m, int key, bool *handled)
             /* after a restore the history below was rebuilt: go there */
             tui_review_free(m);
             tui_pop(m);
+            return LR_TUI_ACT_NONE;
+        }
+        /* a plan that cannot be written in place (gzip): into copies */
+        if (key == 'c' && m->review == LR_TUI_REVIEW_REFUSED && m->plan && !m->review_lv[0]) {
+            int version = m->review_version;
+            tui_review_free(m);
+            tui_pop(m);
+            m->output_version = version;
+            prompt_open(m, LR_TUI_PROMPT_OUTPUT, NULL);
             return LR_TUI_ACT_NONE;
         }
         break;
@@ -745,6 +774,7 @@ void lr_tui_resize(lr_tui_t *m, int rows, int cols)
         tui_wrap(m, &m->views[i]); /* text screens: lines wrapped anew */
         tui_scroll_into_view(m, &m->views[i]);
     }
+    tui_wrap(m, &m->warn);
 }
 
 /* ---- the scan ------------------------------------------------------------------ */

@@ -29,6 +29,9 @@ static const char *const help_text[] = {
     "  d       compare with the marked version, else with the newest one",
     "          (the newest is compared with the version before it)",
     "  R       restore this version (shows the plan; type yes and Enter)",
+    "  C       restore it into copies of the images in a directory (asked",
+    "          for, as lvmrepair does with an output directory): the images",
+    "          are only read",
     "  e       export it as a file for vgcfgrestore -f FILE VG (an existing",
     "          file is replaced only when you type yes)",
     "",
@@ -50,9 +53,10 @@ static const char *const help_text[] = {
     "Restore: lvmrepair's plan is shown first: the images and byte ranges it",
     "  writes, the new seqno, the LVs that come back or go away, and the undo",
     "  file that keeps every byte overwritten. Nothing is written unless you",
-    "  type yes and Enter; anything else cancels. A gzip image cannot be",
-    "  written in place: the review says so and shows the lvmrepair command",
-    "  that writes a restored copy into a directory instead.",
+    "  type yes and Enter; anything else cancels. The plan's notes stay in",
+    "  sight above the prompt. A gzip image cannot be written in place: the",
+    "  review says so; c there (or C on a version) restores into copies in a",
+    "  directory instead, as the lvmrepair command it shows does.",
     "",
     "lvmtui needs a terminal of at least 80x24. For scripts use lvmscan and",
     "lvmrepair. Colours (chosen when lvmtui starts; NO_COLOR turns them off)",
@@ -74,7 +78,8 @@ int tui_build_help(lr_tui_t *m)
 const char *tui_keys_hint(const lr_tui_t *m)
 {
     if (m->prompt == LR_TUI_PROMPT_SEARCH || m->prompt == LR_TUI_PROMPT_EXPORT ||
-        m->prompt == LR_TUI_PROMPT_LV || m->prompt == LR_TUI_PROMPT_LV_AS)
+        m->prompt == LR_TUI_PROMPT_LV || m->prompt == LR_TUI_PROMPT_LV_AS ||
+        m->prompt == LR_TUI_PROMPT_OUTPUT)
         return "Enter:ok Esc:cancel";
     if (m->prompt == LR_TUI_PROMPT_CONFIRM)
         return "yes+Enter:write Esc:cancel PgUp/PgDn:scroll";
@@ -94,6 +99,8 @@ const char *tui_keys_hint(const lr_tui_t *m)
     case LR_TUI_SCR_DIFF:
         return "n/p:change R:restore e:export /:find ?:help q:back";
     case LR_TUI_SCR_REVIEW:
+        if (m->review == LR_TUI_REVIEW_REFUSED && m->plan && !m->review_lv[0])
+            return "c:restore into copies Esc/q:back";
         return m->review == LR_TUI_REVIEW_RUNNING ? "writing..." : "Esc/q:back";
     case LR_TUI_SCR_HELP:
         return "Up/Down:scroll q:back";

@@ -132,14 +132,17 @@ struct lr_tui {
     /* restore */
     lr_repair_plan_t *plan;
     char *undo_path;
+    tui_view_t warn; /* the plan's notes, pinned above the confirmation prompt */
     lr_tui_review_state_t review;
     int review_version;
     uint64_t review_seqno; /* the version restored and the VG, kept across the rescan */
     char review_vg_id[LR_UUID_STR_LEN + 1];
-    char review_lv[TUI_INPUT_MAX]; /* what the LV prompt named; "" for a whole-VG restore */
-    int lv_version;                /* the version the LV prompt takes LVs from */
-    char lv_name[TUI_INPUT_MAX];   /* the LV the new-name prompt brings back */
-    unsigned review_hints;         /* LR_HINT_* of the refusal shown, 0 none */
+    char review_lv[TUI_INPUT_MAX];  /* what the LV prompt named; "" for a whole-VG restore */
+    char output_dir[TUI_INPUT_MAX]; /* restore into copies in this directory; "" in place */
+    int output_version;             /* the version the output prompt restores */
+    int lv_version;                 /* the version the LV prompt takes LVs from */
+    char lv_name[TUI_INPUT_MAX];    /* the LV the new-name prompt brings back */
+    unsigned review_hints;          /* LR_HINT_* of the refusal shown, 0 none */
 
     /* prompt and message line */
     lr_tui_prompt_t prompt;
@@ -188,6 +191,10 @@ void tui_message(lr_tui_t *m, lr_tui_attr_t attr, const char *fmt, ...)
 /* Keeps the cursor (or the top of a text view) on screen. */
 void tui_scroll_into_view(lr_tui_t *m, tui_view_t *v);
 int tui_body_rows(const lr_tui_t *m);
+/* Rows under the body kept for the plan's warnings while the restore's
+ * confirmation prompt waits (0 otherwise): a heading and the notes, at most
+ * half the screen (the last one then says how many more). */
+int tui_pinned_rows(const lr_tui_t *m);
 /* Wraps a text view to the screen width and keeps its position valid. */
 int tui_wrap(lr_tui_t *m, tui_view_t *v);
 /* The version the current screen is about (-1 none). */
@@ -227,6 +234,10 @@ void tui_diff_jump(lr_tui_t *m, int dir);
 
 /* model_restore.c */
 int tui_open_review(lr_tui_t *m, int version);
+/* The same, writing into copies of the images in directory dir (as
+ * lvmrepair --output DIR): the plan names the copies, which are made only
+ * after yes; the images are only read. */
+int tui_open_copy_review(lr_tui_t *m, int version, const char *dir);
 /* The LV prompt's default: the first visible LV of version that the VG's
  * current (newest committed) version lacks, or "" (into buf). */
 void tui_lv_default(lr_tui_t *m, int version, char *buf, size_t len);

@@ -83,8 +83,9 @@ static int progress_body(const lr_tui_t *m, tui_view_t *v)
     if (rc || !m->have_progress)
         return rc ? rc : tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "Starting...");
     int img = p->image >= 0 && (size_t)p->image < n ? p->image : 0;
-    rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "Image %d of %zu: %s", img + 1, n,
-                      tui_base(m->paths[img]));
+    rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "Image %d of %zu: %s%s", img + 1, n,
+                      tui_base(m->paths[img]),
+                      p->image_total_estimated ? " (compressed: indexed while scanned)" : "");
     size_t width = m->cols > 20 ? (size_t)m->cols - 14 : 6;
     double frac = p->bytes_total ? (double)p->bytes_done / (double)p->bytes_total : 1.0;
     size_t fill = (size_t)(frac * (double)width);
@@ -100,10 +101,14 @@ static int progress_body(const lr_tui_t *m, tui_view_t *v)
     char done[32], total[32], rate[32];
     double r = m->elapsed > 0 ? (double)p->bytes_done / m->elapsed : 0;
     if (!rc)
-        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s of %s   %s/s   %.1f s",
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s of %s%s   %s/s   %.1f s",
                           tui_size(p->bytes_done, done, sizeof(done)),
+                          p->image_total_estimated ? "about " : "",
                           tui_size(p->bytes_total, total, sizeof(total)),
                           tui_size((uint64_t)r, rate, sizeof(rate)), m->elapsed);
+    if (!rc && p->image_total_estimated)
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s",
+                          "(about: a compressed image's size is known only at its end)");
     if (!rc)
         rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
     if (!rc)
@@ -128,9 +133,41 @@ static bool row_marked(const lr_tui_t *m, lr_tui_screen_t s, const tui_row_t *ro
     return s == LR_TUI_SCR_HISTORY && row->selectable && m->mark >= 0 && row->ref == m->mark;
 }
 
+/* The plan's notes under the body, above the confirmation prompt: what a
+ * "yes" also does stays in sight however the plan is scrolled. */
+static int render_pinned(const lr_tui_t *m, lr_tui_frame_t *f, int row)
+{
+    int k = tui_pinned_rows(m);
+    if (!k)
+        return 0;
+    size_t shown = (size_t)k - 1, n = m->warn.n_rows;
+    int rc = put_line(f, m, row,
+                      "  Before you type yes, note (also at the end of the plan):", LR_TUI_A_WARN);
+    for (size_t i = 0; !rc && i < shown; i++) {
+        char more[96];
+        const char *t = m->warn.rows[i].text;
+        if (i + 1 == shown && n > shown) {
+            snprintf(more, sizeof(more), "... and %zu more lines: see Notes at the end of the plan",
+                     n - shown + 1);
+            t = more;
+        }
+        lr_strbuf_t b = LR_STRBUF_INIT;
+        lr_strbuf_puts(&b, "  ");
+        lr_strbuf_puts(&b, t);
+        char *line = lr_strbuf_take(&b, NULL);
+        if (!line)
+            return -ENOMEM;
+        rc = put_line(f, m, row + 1 + (int)i, line, LR_TUI_A_WARN);
+        free(line);
+    }
+    return rc;
+}
+
 static int render_body(const lr_tui_t *m, lr_tui_screen_t s, const tui_view_t *v, lr_tui_frame_t *f)
 {
-    int body = f->rows - 4;
+    int body = tui_body_rows(m);
+    if (body > f->rows - 4)
+        body = f->rows - 4;
     int rc = 0;
     for (int r = 0; !rc && r < body; r++) {
         long i = v->top + r;
@@ -155,7 +192,7 @@ static int render_body(const lr_tui_t *m, lr_tui_screen_t s, const tui_view_t *v
         rc = put_line(f, m, 2 + r, t, a);
         free(t);
     }
-    return rc;
+    return rc ? rc : render_pinned(m, f, 2 + body);
 }
 
 static const char *prompt_label(const lr_tui_t *m, char *buf, size_t len)
@@ -176,6 +213,10 @@ static const char *prompt_label(const lr_tui_t *m, char *buf, size_t len)
             buf[len - 1] = '\0';
         else if (!m->review_lv[0])
             snprintf(buf, len, "Restore %s? Type yes and Enter: ", name);
+        return buf;
+    case LR_TUI_PROMPT_OUTPUT:
+        tui_version_name(m, m->output_version, name, sizeof(name));
+        snprintf(buf, len, "Restore %s into copies in directory: ", name);
         return buf;
     case LR_TUI_PROMPT_LV:
         tui_version_name(m, m->lv_version, name, sizeof(name));

@@ -66,12 +66,14 @@ void tui_review_free(lr_tui_t *m)
 {
     lr_repair_plan_free(m->plan);
     m->plan = NULL;
+    tui_view_clear(&m->warn);
     free(m->undo_path);
     m->undo_path = NULL;
     m->review = LR_TUI_REVIEW_NONE;
     m->review_hints = 0;
     m->review_version = -1;
     m->review_lv[0] = '\0';
+    m->output_dir[0] = '\0';
     if (m->prompt == LR_TUI_PROMPT_CONFIRM) {
         m->prompt = LR_TUI_PROMPT_NONE;
         m->input[0] = '\0';
@@ -102,6 +104,21 @@ static int show_refusal(lr_tui_t *m, tui_view_t *v, const char *name, const lr_e
     return rc;
 }
 
+/* The plan's notes (what else it changes: another VG losing its area, a
+ * stale PV brought up to date, an overridden refusal, a thin pool's
+ * transaction id...), kept in sight above the confirmation prompt. */
+static int pin_notes(lr_tui_t *m)
+{
+    tui_view_t *w = &m->warn;
+    tui_view_clear(w);
+    w->list = false;
+    tui_view_set_wrap(w);
+    int rc = 0;
+    for (size_t i = 0; !rc && i < m->plan->n_notes; i++)
+        rc = tui_view_add(w, LR_TUI_A_WARN, -1, false, "- %s", m->plan->notes[i]);
+    return rc ? rc : tui_wrap(m, w);
+}
+
 static int show_plan(lr_tui_t *m, tui_view_t *v)
 {
     char *text = NULL;
@@ -118,6 +135,8 @@ static int show_plan(lr_tui_t *m, tui_view_t *v)
     if (!rc)
         rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false,
                           "Type yes and Enter to write; anything else cancels.");
+    if (!rc)
+        rc = pin_notes(m);
     m->review = LR_TUI_REVIEW_CONFIRM;
     m->prompt = LR_TUI_PROMPT_CONFIRM;
     m->input[0] = '\0';
@@ -152,6 +171,9 @@ static int show_unwritable(lr_tui_t *m, tui_view_t *v, const lr_error_t *why)
                           gzip ? "" : " to raw", more ? "ies" : "y");
     if (!rc)
         rc = tui_words_output_command(m, v);
+    if (!rc && !m->review_lv[0])
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false,
+                          "Or press c to do that here: lvmtui asks for DIR.");
     if (!rc)
         rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
     char *text = NULL;
@@ -170,13 +192,33 @@ static int show_unwritable(lr_tui_t *m, tui_view_t *v, const lr_error_t *why)
     return rc;
 }
 
+/* Restoring into copies: the engine's checks of the directory and the
+ * copies' names first, then the plan names the copies as the targets of
+ * its writes (as lvmrepair --output does). */
+static int point_at_copies(lr_tui_t *m, lr_error_t *err)
+{
+    int rc = lr_repair_check_copies((const char *const *)m->paths, m->n_paths, m->output_dir, false,
+                                    err);
+    for (size_t i = 0; !rc && i < m->plan->n_images; i++) {
+        char *dst = NULL;
+        rc = lr_repair_copy_path(m->plan->images[i].path, m->output_dir, &dst, err);
+        if (!rc)
+            rc = lr_repair_plan_set_image_path(m->plan, i, dst, err);
+        free(dst);
+    }
+    return rc;
+}
+
 /* Shows the plan made (prc 0) or its refusal, then pushes the review. */
 static int finish_review(lr_tui_t *m, tui_view_t *v, const char *name, int prc, lr_error_t *err)
 {
     int rc = 0;
+    if (!prc && m->output_dir[0])
+        prc = point_at_copies(m, err);
     if (prc)
         rc = show_refusal(m, v, name, err);
-    int wrc = !prc ? lr_repair_plan_writable(m->plan, err) : 0;
+    /* copies are raw files: whatever the images are, they are only read */
+    int wrc = !prc && !m->output_dir[0] ? lr_repair_plan_writable(m->plan, err) : 0;
     if (!rc && wrc)
         rc = show_unwritable(m, v, err);
     if (!rc && !prc && !wrc) {
@@ -221,18 +263,30 @@ static tui_view_t *start_review(lr_tui_t *m, int version, lr_repair_opts_t *opts
     return v;
 }
 
-int tui_open_review(lr_tui_t *m, int version)
+static int open_review(lr_tui_t *m, int version, const char *dir)
 {
     char name[256], command[320];
     tui_version_name(m, version, name, sizeof(name));
     snprintf(command, sizeof(command), "lvmtui (restore of %s)", name);
     lr_repair_opts_t opts;
     tui_view_t *v = start_review(m, version, &opts, command);
-    int rc = tui_view_set_title(v, "Restore %s", name);
+    snprintf(m->output_dir, sizeof(m->output_dir), "%s", dir ? dir : "");
+    int rc = dir ? tui_view_set_title(v, "Restore %s into copies in %s", name, dir)
+                 : tui_view_set_title(v, "Restore %s", name);
     lr_error_t err;
     lr_error_clear(&err);
     int prc = lr_repair_plan_new(m->session, NULL, &opts, &m->plan, &err);
     return rc ? rc : finish_review(m, v, name, prc, &err);
+}
+
+int tui_open_review(lr_tui_t *m, int version)
+{
+    return open_review(m, version, NULL);
+}
+
+int tui_open_copy_review(lr_tui_t *m, int version, const char *dir)
+{
+    return open_review(m, version, dir);
 }
 
 /* ---- bringing back LVs ---------------------------------------------------------- */
@@ -356,6 +410,13 @@ static int show_result(lr_tui_t *m, int rc, const lr_error_t *err)
                                ", now seqno %" PRIu64 " (%zu writes, %s).",
                                m->review_lv, p->vg_name, p->seqno, p->base_seqno, p->new_seqno,
                                p->n_writes, p->verified ? "verified" : "NOT verified");
+        else if (!arc && m->output_dir[0])
+            arc = tui_view_add(v, LR_TUI_A_GOOD, -1, false,
+                               "RESTORED INTO COPIES in %s: %s seqno %" PRIu64
+                               " is now seqno %" PRIu64 " there (%zu writes, %s); the images "
+                               "are unchanged.",
+                               m->output_dir, p->vg_name, p->seqno, p->new_seqno, p->n_writes,
+                               p->verified ? "verified" : "NOT verified");
         else if (!arc)
             arc = tui_view_add(v, LR_TUI_A_GOOD, -1, false,
                                "RESTORED: %s seqno %" PRIu64 " is now seqno %" PRIu64
@@ -386,17 +447,49 @@ static int show_result(lr_tui_t *m, int rc, const lr_error_t *err)
     return arc;
 }
 
+/* Makes the copies the plan names (from the images given), after the
+ * "yes": the images themselves are only read. */
+static int make_copies(lr_tui_t *m, lr_error_t *err)
+{
+    tui_view_t *v = tui_view_of(m, LR_TUI_SCR_REVIEW);
+    int rc = 0;
+    for (size_t i = 0; !rc && i < m->plan->n_images && i < m->n_paths; i++) {
+        char *dst = NULL;
+        uint64_t data = 0;
+        rc = lr_repair_copy_image(m->paths[i], m->output_dir, false, &dst, &data, err);
+        if (!rc)
+            rc = lr_repair_plan_set_image_path(m->plan, i, dst, err);
+        if (!rc)
+            rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false,
+                              "Copied %s to %s (%" PRIu64 " bytes of data).", m->paths[i], dst,
+                              data);
+        free(dst);
+    }
+    return rc;
+}
+
 int tui_restore_work(lr_tui_t *m, lr_tui_pump_fn pump, void *arg, lr_error_t *err)
 {
     lr_repair_exec_opts_t xo = {.undo_path = m->undo_path};
     lr_error_t xerr;
     lr_error_clear(&xerr);
-    int rc = lr_repair_execute(m->plan, &xo, &xerr);
+    int rc = m->output_dir[0] ? make_copies(m, &xerr) : 0;
+    if (!rc)
+        rc = lr_repair_execute(m->plan, &xo, &xerr);
     if (rc && err)
         *err = xerr;
     show_result(m, rc, &xerr);
     if (!m->plan->executed)
         return rc;
+    if (m->output_dir[0]) {
+        /* the images were only read: nothing to scan again */
+        if (!rc)
+            tui_message(m, LR_TUI_A_GOOD,
+                        "Restored into copies in %s as seqno %" PRIu64
+                        "; the images are unchanged. Esc: back.",
+                        m->output_dir, m->plan->new_seqno);
+        return rc;
+    }
     /* The images changed: scan them again so the history shows the new
      * version; the result stays on top. */
     m->rescanning = true;

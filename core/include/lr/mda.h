@@ -15,7 +15,8 @@
 #define LR_MDA_MAGIC " LVM2 x[5A%r0N*>"
 #define LR_MDA_MAGIC_LEN 16
 #define LR_MDA_VERSION 1
-#define LR_MDA_MAX_LOCN 4 /* raw_locn slots kept; LVM2 uses 2 */
+#define LR_MDA_MAX_LOCN 4   /* raw_locn slots kept; LVM2 uses 2 */
+#define LR_MDA_LVM2_SLOTS 2 /* the raw_locn slots LVM2 writes */
 #define LR_RAW_LOCN_IGNORED 0x00000001U
 #define LR_RAW_LOCN_KNOWN_FLAGS LR_RAW_LOCN_IGNORED /* every raw_locn flag LVM2 defines */
 
@@ -35,6 +36,11 @@ typedef struct lr_mda_header {
     uint64_t size;  /* area size in bytes, header included */
     size_t n_locn;  /* entries before the zero terminator */
     lr_raw_locn_t locn[LR_MDA_MAX_LOCN];
+    /* LVM2's two slots (raw_locn[0] commit, [1] precommit) as stored,
+     * whatever the list above says: an all-zero slot ends the list but is
+     * still a slot (`pvck --dump headers` prints both). Filled by
+     * lr_mda_header_parse only. */
+    lr_raw_locn_t stored[LR_MDA_LVM2_SLOTS];
 } lr_mda_header_t;
 
 /* Decodes a 512-byte mda header. LR_ENOTFOUND when the magic is absent,

@@ -195,11 +195,15 @@ typedef struct lr_repair_plan {
     char *text;         /* NUL-terminated */
     uint64_t text_size; /* bytes written, NUL included (raw_locn.size) */
     uint32_t text_crc;
-    /* Compared with the newest complete version. */
+    /* Compared with the current version: the one LVM2 uses, i.e. the
+     * newest complete version, or after a vgcfgrestore (the scan's
+     * abandoned_versions: max_seqno_abandoned) the committed one below the
+     * abandoned higher seqnos. */
     uint64_t newest_seqno; /* 0 when none */
+    uint32_t newest_crc;
     size_t n_changes;
     lr_repair_change_t *changes;
-    /* Every difference at any depth, from the newest complete version (old
+    /* Every difference at any depth, from the current version (old
      * side) to the restored one (new side), as lr_diff_vgs reports it; NULL
      * when there is no newest version to compare with (or it is the one
      * restored). Owned by the plan. */

@@ -64,7 +64,10 @@ typedef struct lr_scan_progress {
     uint64_t bytes_total;
     size_t labels; /* found so far */
     size_t areas;
-    size_t copies; /* metadata text candidates so far */
+    size_t copies;              /* metadata text candidates so far */
+    bool image_total_estimated; /* image_total (and so bytes_total) is an estimate: a
+                                   compressed image decompressed and indexed while it
+                                   is scanned, whose size is known only at its end */
 } lr_scan_progress_t;
 
 /* Called every opts.progress_interval bytes and once at the end of each
@@ -202,21 +205,24 @@ typedef struct lr_scan_copy {
      * bytes) and continues at wrap_offset (= area offset + 512). */
     bool wrapped;
     uint64_t first_len;
-    uint64_t wrap_offset; /* LR_SCAN_UNKNOWN unless wrapped */
-    bool committed;       /* at raw_locn slot 0 of its area's header */
-    bool precommitted;    /* at raw_locn slot 1 */
-    bool crc_ok;          /* committed/precommitted and the slot's checksum == crc
-                             (false when no slot points at it) */
-    uint64_t slot_size;   /* size in the slot pointing at it, 0 if none */
-    bool partial;         /* start or end overwritten / missing: never offer as complete */
-    bool ends_whole;      /* the text ends as every LVM2 write does: a top-level
-                             creation_time line closed by '\n' before the NUL. A copy
-                             no slot points at must, or it is partial (a write cut
-                             short after its VG section) */
-    bool orphan;          /* no label or header vouches for it (outside any area, or in
-                             an inferred area) */
-    bool parse_ok;        /* the whole text parsed as a VG (lr_vg_parse) */
-    char *parse_error;    /* why not, NULL when parse_ok */
+    uint64_t wrap_offset;      /* LR_SCAN_UNKNOWN unless wrapped */
+    bool committed;            /* at raw_locn slot 0 of its area's header (a header with a bad
+                                  checksum counts when the slot's checksum is the copy's and
+                                  the copy parses; its flags are not trusted then) */
+    bool committed_bad_header; /* committed only per headers whose own checksum fails */
+    bool precommitted;         /* at raw_locn slot 1 */
+    bool crc_ok;               /* committed/precommitted and the slot's checksum == crc
+                                  (false when no slot points at it) */
+    uint64_t slot_size;        /* size in the slot pointing at it, 0 if none */
+    bool partial;              /* start or end overwritten / missing: never offer as complete */
+    bool ends_whole;           /* the text ends as every LVM2 write does: a top-level
+                                  creation_time line closed by '\n' before the NUL. A copy
+                                  no slot points at must, or it is partial (a write cut
+                                  short after its VG section) */
+    bool orphan;               /* no label or header vouches for it (outside any area, or in
+                                  an inferred area) */
+    bool parse_ok;             /* the whole text parsed as a VG (lr_vg_parse) */
+    char *parse_error;         /* why not, NULL when parse_ok */
     /* Fields from the text (from the parse, else from its first lines). */
     char *vg_name;
     char vg_id[LR_UUID_STR_LEN + 1];    /* as printed in the text (with dashes); may be
@@ -270,9 +276,11 @@ typedef struct lr_scan_thin_pool {
 typedef struct lr_scan_version {
     uint64_t seqno;
     uint32_t crc;
-    bool complete;  /* at least one copy is complete and parses */
-    bool conflict;  /* another complete version has the same seqno */
-    bool committed; /* some copy is committed in its area */
+    bool complete;             /* at least one copy is complete and parses */
+    bool conflict;             /* another complete version has the same seqno */
+    bool committed;            /* some copy is committed in its area */
+    bool committed_bad_header; /* committed only per mda headers whose own checksum
+                                  fails (lr_scan_copy_t.committed_bad_header) */
     int64_t creation_time;
     char *creation_host; /* borrowed from a copy (owned by that copy) */
     char *description;   /* borrowed likewise */

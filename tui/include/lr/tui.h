@@ -88,6 +88,10 @@ typedef enum lr_tui_prompt {
                                 older (the default), n the newer, Esc cancels */
     LR_TUI_PROMPT_LV_AS,     /* "b" on an LV whose name the current version has: the
                                 new name to bring it back as; Esc cancels */
+    LR_TUI_PROMPT_OUTPUT,    /* C on a version (or c on a gzip image's refused review):
+                                the directory to write repaired copies of the images
+                                into, as lvmrepair --output DIR; the images stay as
+                                they are */
 } lr_tui_prompt_t;
 
 /* Where the restore review stands. */
