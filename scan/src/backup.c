@@ -54,6 +54,7 @@ int sc_probe_backup(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size
 
 bool sc_vg_section(const char *text, size_t len, size_t *start, size_t *end)
 {
+    *start = SIZE_MAX;
     int depth = 0;
     bool in_str = false;
     size_t line = 0;
@@ -236,8 +237,8 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, sc_tbuf_t *b)
     b->p[b->n] = '\0';
     size_t sec = 0, end = 0;
     bool whole = sc_vg_section(b->p, b->n, &sec, &end);
-    if (!whole && !strchr(b->p, '{'))
-        return 0; /* header lines only: the tail of a ring copy */
+    if (sec == SIZE_MAX)
+        return 0; /* top-level lines only: the tail of a ring copy */
     size_t had = s->n_copies;
     rc = sc_add_copy(c, bk->image, bk->offset, NULL, LR_SCAN_COPY_BACKUP);
     if (rc || s->n_copies == had)
@@ -245,18 +246,10 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, sc_tbuf_t *b)
     lr_scan_copy_t *cp = &s->copies[had];
     cp->length = cp->first_len = b->n;
     cp->crc = lr_crc(LR_CRC_INITIAL, b->p, b->n);
-    if (!whole) {
-        /* the section never closes: keep what its first lines say */
-        const char *brace = strchr(b->p, '{');
-        size_t at = (size_t)(brace - b->p);
-        while (at > 0 && b->p[at - 1] != '\n')
-            at--;
-        fill_backup(cp, b->p, b->n, at, b->n, nul || standalone);
-        if (!cp->partial)
-            set_partial(cp, "its VG section does not close");
-    } else {
-        fill_backup(cp, b->p, b->n, sec, end, nul || standalone);
-    }
+    /* a section that never closes: its first lines still name the VG */
+    fill_backup(cp, b->p, b->n, sec, whole ? end : b->n, nul || standalone);
+    if (!whole && !cp->partial)
+        set_partial(cp, "its VG section does not close");
     im->text_file = standalone;
     return 0;
 }
@@ -274,6 +267,37 @@ int sc_add_backups(sc_ctx_t *c, sc_tbuf_t *b)
 
 /* ---- ring order ------------------------------------------------------- */
 
+/* Appends text[from, to) to out at *o the way LVM2 writes a VG section to
+ * a metadata area: no indentation, no comments (a file has both). Bytes in
+ * strings are kept as they are. */
+static void raw_section(const char *t, size_t from, size_t to, char *out, size_t *o)
+{
+    bool bol = true, in_str = false;
+    for (size_t i = from; i < to; i++) {
+        char ch = t[i];
+        if (in_str) {
+            out[(*o)++] = ch;
+            if (ch == '\\' && i + 1 < to)
+                out[(*o)++] = t[++i];
+            else if (ch == '"')
+                in_str = false;
+            continue;
+        }
+        if (bol && (ch == ' ' || ch == '\t'))
+            continue;
+        if (ch == '#') {
+            while (*o > 0 && (out[*o - 1] == ' ' || out[*o - 1] == '\t'))
+                (*o)--;
+            while (i + 1 < to && t[i + 1] != '\n')
+                i++;
+            continue;
+        }
+        bol = ch == '\n';
+        in_str = ch == '"';
+        out[(*o)++] = ch;
+    }
+}
+
 int lr_scan_ring_order(char **text, size_t *len, lr_error_t *err)
 {
     if (!text || !*text || !len)
@@ -284,14 +308,14 @@ int lr_scan_ring_order(char **text, size_t *len, lr_error_t *err)
         return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET, "the text has no VG section");
     if (sec == 0)
         return 0; /* already the way a metadata area holds it */
-    /* the section, its line end, the top-level lines before it, the rest */
+    /* the section (in a metadata area's form), its line end, the top-level
+     * lines before it, the rest */
     size_t after = end < n && t[end] == '\n' ? end + 1 : end;
     char *out = malloc(n + 2);
     if (!out)
         return lr_error_oom(err);
     size_t o = 0;
-    memcpy(out + o, t + sec, end - sec);
-    o += end - sec;
+    raw_section(t, sec, end, out, &o);
     out[o++] = '\n';
     memcpy(out + o, t, sec);
     o += sec;

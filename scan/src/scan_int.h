@@ -128,7 +128,8 @@ int sc_read_to_nul(sc_ctx_t *c, lr_io_t *io, uint64_t from, uint64_t to, uint64_
 int sc_probe_backup(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail);
 int sc_add_backups(sc_ctx_t *c, sc_tbuf_t *b);
 /* The VG section of text (the first section at depth 0, from its name):
- * *start and *end (one past its closing brace); false when there is none. */
+ * *start (SIZE_MAX when no section opens) and *end (one past its closing
+ * brace); false unless the section opens and closes. */
 bool sc_vg_section(const char *text, size_t len, size_t *start, size_t *end);
 /* lr_crc of the section's tokens: comments dropped, whitespace runs kept
  * only as one separator between two words. */

@@ -468,11 +468,13 @@ int lr_scan_version_text(const lr_scan_session_t *session, size_t vg, size_t ver
                          size_t *len, lr_error_t *err);
 
 /* Puts an LVM2 backup file's text (top-level keys, then the VG section) in
- * the order a metadata area holds it, VG section first: LVM2's label scan
- * takes the VG name from a copy's first line and rejects any other text.
- * *text (malloc'd, NUL-terminated, *len bytes before the NUL) is replaced
- * by a new malloc'd text with every byte kept; a text that already starts
- * with its VG section is left as it is. LR_EFORMAT when there is no VG
+ * the form a metadata area holds it: the VG section first (LVM2's label
+ * scan takes the VG name from a copy's first line and rejects any other
+ * text), without the indentation and comments a file has in it (pvck's
+ * search needs `id = ` at a line start), then the top-level lines as they
+ * were. *text (malloc'd, NUL-terminated, *len bytes before the NUL) is
+ * replaced by a new malloc'd text; a text that already starts with its VG
+ * section is left as it is. LR_EFORMAT when there is no VG
  * section (*text unchanged), -EINVAL, -ENOMEM. */
 int lr_scan_ring_order(char **text, size_t *len, lr_error_t *err);
 
