@@ -384,6 +384,7 @@ static void json_copy(FILE *f, const lr_scan_copy_t *c)
     jk_time(f, "creation_time", c->creation_time, &first);
     jk_str(f, "creation_host", c->creation_host, &first);
     jk_str(f, "description", c->description, &first);
+    jk_crc(f, "section_crc", c->section_crc, &first);
     jk_int(f, "lvs", c->n_lvs, true, &first);
     jk_int(f, "vg", c->vg, true, &first);
     fputc('}', f);
