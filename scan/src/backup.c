@@ -206,6 +206,8 @@ static void fill_backup(lr_scan_copy_t *cp, const char *t, size_t len, size_t se
         sc_set_vg_id(cp, sig.id);
         cp->seqno = sig.seqno;
     }
+    /* no end: a long run is not parsed whole (LR_SCAN_MAX_PARTIAL_PARSE) */
+    cp->partial = !nul;
     sc_fill_from_text(cp, t, len);
     cp->partial = false;
     cp->ends_whole = cp->parse_ok;
@@ -217,9 +219,12 @@ static void fill_backup(lr_scan_copy_t *cp, const char *t, size_t len, size_t se
         set_partial(cp, "other bytes follow its VG section");
 }
 
-/* Reads the backup file that starts at bk; adds it as a copy unless it is
- * a ring copy's own header line (in an area, or no VG section follows). */
-static int add_one(sc_ctx_t *c, const sc_bk_t *bk, sc_tbuf_t *b)
+/* Reads the backup file that starts at bk, up to `limit` (the next file's
+ * start: a file never holds another's first line at a sector start, and so
+ * the bytes read stay within the image's size in all); adds it as a copy
+ * unless it is a ring copy's own header line (in an area, or no VG section
+ * follows). */
+static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, sc_tbuf_t *b)
 {
     lr_scan_t *s = c->scan;
     if (sc_area_of(s, bk->image, bk->offset) >= 0)
@@ -227,7 +232,7 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, sc_tbuf_t *b)
     bool nul = false;
     lr_scan_image_t *im = &s->images[bk->image];
     b->n = 0;
-    int rc = sc_read_to_nul(c, c->ios[bk->image], bk->offset, im->size, c->opts.max_text, b, &nul);
+    int rc = sc_read_to_nul(c, c->ios[bk->image], bk->offset, limit, c->opts.max_text, b, &nul);
     if (rc || !b->n)
         return rc;
     /* a file given as an image ends at the image's end, with no NUL */
@@ -258,8 +263,13 @@ int sc_add_backups(sc_ctx_t *c, sc_tbuf_t *b)
 {
     size_t n0 = c->scan->n_copies;
     int rc = 0;
-    for (size_t i = 0; i < c->n_bks && !rc; i++)
-        rc = add_one(c, &c->bks[i], b);
+    for (size_t i = 0; i < c->n_bks && !rc; i++) {
+        const sc_bk_t *bk = &c->bks[i], *next = i + 1 < c->n_bks ? bk + 1 : NULL;
+        uint64_t limit = c->scan->images[bk->image].size;
+        if (next && next->image == bk->image && next->offset < limit)
+            limit = next->offset;
+        rc = add_one(c, bk, limit, b);
+    }
     if (!rc && c->scan->n_copies != n0)
         sc_sort_copies(c->scan);
     return rc;

@@ -71,6 +71,32 @@ assert "conflicts" not in vg["status"], vg["status"]
 print("%d files, ring seqnos %d..%d, %d versions only in files" % (len(files), min(ring), max(ring), len(old)))
 EOF
 
+# ---- a file's VG section in a metadata area's form is the very bytes LVM2
+# wrote to the ring for that seqno (export from the file alone; pvck's
+# listing gives where the ring copy is; wrapped copies left out)
+n=0
+while read -r seqno file; do
+    line=$(grep " seqno $seqno id " "$FIX/truth/pvck" | head -1) || continue
+    at=$(echo "$line" | sed -n 's/.*metadata at \([0-9]*\) length \([0-9]*\).*/\1 \2/p')
+    set -- $at
+    [ $(( $1 + $2 )) -le $((4096 + 61440)) ] || continue
+    rm -f "$T/e.vg"
+    "$REPAIR" --export "seqno=$seqno" -o "$T/e.vg" "$FIX/truth/archive/$file" >"$T/e.out" 2>&1 ||
+        { cat "$T/e.out"; fail "export of seqno $seqno from $file failed"; }
+    python3 - "$T/disk.img" "$1" "$2" "$T/e.vg" <<'EOF2' || fail "seqno $seqno: the file's VG section is not LVM2's ring text"
+import sys
+d = open(sys.argv[1], "rb").read()
+off, ln = int(sys.argv[2]), int(sys.argv[3])
+ring = d[off:off + ln].split(b"\0")[0].decode()
+sec = ring[:ring.index("\n}\n") + 3]
+e = open(sys.argv[4]).read()
+assert e[e.index(sec.split("\n")[0] + "\n"):].startswith(sec), sys.argv[4]
+EOF2
+    n=$((n + 1))
+done < "$FIX/truth/seqnos"
+[ "$n" -ge 10 ] || fail "only $n archive files compared with the ring"
+echo "$n archive files: VG section in ring form == LVM2's ring copy"
+
 # ---- an archive-only version is restorable (a plan, nothing written)
 sha=$(sha256sum < "$T/disk.img")
 "$REPAIR" --restore seqno=1 --dry-run "$T/disk.img" > "$T/plan" 2>&1 || { cat "$T/plan"; fail "dry-run restore of seqno 1 exited $?"; }
