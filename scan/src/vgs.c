@@ -489,7 +489,9 @@ static unsigned commit_status(const lr_scan_vg_t *vg, bool *explained)
     bool conflict_at = false, conflict_else = false;
     for (size_t i = 0; i < vg->n_versions; i++) {
         const lr_scan_version_t *v = &vg->versions[i];
-        if (v->complete && !v->committed && v->seqno > cs) {
+        /* a version only backup files hold was never a ring write */
+        bool in_ring = v->n_backup_copies < v->n_copies;
+        if (v->complete && !v->committed && in_ring && v->seqno > cs) {
             above++;
             top = v->seqno > top ? v->seqno : top;
         }
