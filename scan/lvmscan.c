@@ -798,6 +798,20 @@ static void copy_flags(const lr_scan_copy_t *c, char *buf, size_t len)
              "");
 }
 
+/* How many versions only LVM2's backup/archive files still hold. */
+static void report_backup_versions(FILE *f, const lr_scan_vg_t *vg)
+{
+    size_t only = 0, with = 0;
+    for (size_t i = 0; i < vg->n_versions; i++) {
+        const lr_scan_version_t *v = &vg->versions[i];
+        with += v->n_backup_copies > 0;
+        only += v->n_backup_copies > 0 && v->n_backup_copies == v->n_copies && v->complete;
+    }
+    if (with)
+        fprintf(f, "  %zu versions found in backup/archive files, %zu of them only there\n", with,
+                only);
+}
+
 /* A backup file that is not whole: where it was found and what is missing
  * (its parse_error says both). */
 static void report_backup_note(FILE *f, const lr_scan_copy_t *c)
@@ -1083,6 +1097,7 @@ static void report_vgs(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
                     vg->versions[vg->latest].seqno, vg->max_seqno, vg->n_versions, vg->n_copies);
         else
             fprintf(f, "  no complete copy; highest seqno seen %" PRIu64 "\n", vg->max_seqno);
+        report_backup_versions(f, vg);
         report_commit_note(f, vg);
         report_superseded(f, s, vg);
         if (vg->n_pvs) {

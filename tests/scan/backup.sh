@@ -71,6 +71,12 @@ assert "conflicts" not in vg["status"], vg["status"]
 print("%d files, ring seqnos %d..%d, %d versions only in files" % (len(files), min(ring), max(ring), len(old)))
 EOF
 
+# the report says it too (46 files: seqno 1..46; the ring holds 21..46)
+"$SCAN" "$T/disk.img" > "$T/scan.txt" || fail "lvmscan (text) exited $?"
+grep -q "46 versions found in backup/archive files, 20 of them only there" "$T/scan.txt" ||
+    fail "the report does not count the versions found in files"
+grep -q "backup-file" "$T/scan.txt" || fail "the report does not flag backup files"
+
 # ---- a file's VG section in a metadata area's form is the very bytes LVM2
 # wrote to the ring for that seqno (export from the file alone; pvck's
 # listing gives where the ring copy is; wrapped copies left out)
