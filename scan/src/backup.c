@@ -255,7 +255,8 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, sc_tbuf_t *b)
     fill_backup(cp, b->p, b->n, sec, whole ? end : b->n, nul || standalone);
     if (!whole && !cp->partial)
         set_partial(cp, "its VG section does not close");
-    im->text_file = standalone;
+    if (standalone)
+        im->text_file = true;
     return 0;
 }
 
