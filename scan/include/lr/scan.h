@@ -278,7 +278,11 @@ typedef struct lr_scan_thin_pool {
 } lr_scan_thin_pool_t;
 
 /* One version of a VG: copies with the same (seqno, crc). Partial copies do
- * not make versions of their own unless nothing else has that seqno. */
+ * not make versions of their own unless nothing else has that seqno. A
+ * whole backup file joins the version of a whole ring copy with its seqno
+ * and section_crc (else of the first whole backup file with them, else it
+ * makes its own); a partial backup file makes an incomplete version of its
+ * own, shared only with identical partial files. */
 typedef struct lr_scan_version {
     uint64_t seqno;
     uint32_t crc;
