@@ -175,6 +175,7 @@ static void json_images(FILE *f, const lr_scan_t *s)
         jk_str(f, "format", im->format ? im->format : "raw", &first);
         jk_u64(f, "scanned", im->scanned, &first);
         jk_bool(f, "truncated", im->truncated, &first);
+        jk_bool(f, "text_file", im->text_file, &first);
         jk_str(f, "error", im->error ? im->error_msg : NULL, &first);
         json_partitions(f, im, &first);
         fputc('}', f);
@@ -377,6 +378,7 @@ static void json_copy(FILE *f, const lr_scan_copy_t *c)
     jk_str(f, "found_by",
            (c->source & LR_SCAN_COPY_SIGNATURE)  ? "signature"
            : (c->source & LR_SCAN_COPY_FRAGMENT) ? "fragment"
+           : (c->source & LR_SCAN_COPY_BACKUP)   ? "backup_file"
                                                  : "raw_locn",
            &first);
     jk_str(f, "vg_name", c->vg_name, &first);
@@ -385,6 +387,7 @@ static void json_copy(FILE *f, const lr_scan_copy_t *c)
     jk_time(f, "creation_time", c->creation_time, &first);
     jk_str(f, "creation_host", c->creation_host, &first);
     jk_str(f, "description", c->description, &first);
+    jk_crc(f, "section_crc", c->section_crc, &first);
     jk_int(f, "lvs", c->n_lvs, true, &first);
     jk_int(f, "vg", c->vg, true, &first);
     fputc('}', f);
@@ -920,6 +923,7 @@ static void json_versions(FILE *f, const lr_scan_vg_t *vg, const lr_ev_vg_t *ev)
         jk_bool(f, "conflict", v->conflict, &first);
         jk_bool(f, "committed", v->committed, &first);
         jk_bool(f, "committed_bad_header", v->committed_bad_header, &first);
+        jk_u64(f, "backup_copies", v->n_backup_copies, &first);
         jk_time(f, "creation_time", v->creation_time, &first);
         jk_str(f, "creation_host", v->creation_host, &first);
         jk_str(f, "description", v->description, &first);
@@ -1109,7 +1113,7 @@ static void report_areas(FILE *f, const lr_scan_t *s)
 
 static void copy_flags(const lr_scan_copy_t *c, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s%s%s%s%s%s%s",
+    snprintf(buf, len, "%s%s%s%s%s%s%s%s",
              c->committed_bad_header ? " committed(per damaged header)"
              : c->committed          ? (c->crc_ok ? " committed" : " committed(BAD-CRC)")
                                      : "",
@@ -1118,7 +1122,31 @@ static void copy_flags(const lr_scan_copy_t *c, char *buf, size_t len)
              : c->partial                        ? " partial"
                                                  : "",
              c->parse_ok || (c->source & LR_SCAN_COPY_FRAGMENT) ? "" : " unparsable",
-             c->orphan ? " orphan" : "", "");
+             c->orphan ? " orphan" : "", (c->source & LR_SCAN_COPY_BACKUP) ? " backup-file" : "",
+             "");
+}
+
+/* How many versions only LVM2's backup/archive files still hold. */
+static void report_backup_versions(FILE *f, const lr_scan_vg_t *vg)
+{
+    size_t only = 0, with = 0;
+    for (size_t i = 0; i < vg->n_versions; i++) {
+        const lr_scan_version_t *v = &vg->versions[i];
+        with += v->n_backup_copies > 0;
+        only += v->n_backup_copies > 0 && v->n_backup_copies == v->n_copies && v->complete;
+    }
+    if (with)
+        fprintf(f, "  %zu versions found in backup/archive files, %zu of them only there\n", with,
+                only);
+}
+
+/* A backup file that is not whole: where it was found and what is missing
+ * (its parse_error says both). */
+static void report_backup_note(FILE *f, const lr_scan_copy_t *c)
+{
+    char m[LR_SCAN_MAX_PARSE_ERROR + 64];
+    if ((c->source & LR_SCAN_COPY_BACKUP) && c->partial && c->parse_error)
+        fprintf(f, "              %s\n", safe(c->parse_error, m, sizeof(m)));
 }
 
 static void report_pvs(FILE *f, const lr_scan_t *s, const lr_scan_vg_t *vg)
@@ -1377,6 +1405,7 @@ static void report_version(FILE *f, const lr_scan_t *s, const lr_scan_version_t 
         copy_flags(c, fl, sizeof(fl));
         fprintf(f, "            %s @ %" PRIu64 "  %" PRIu64 " bytes  crc 0x%08" PRIx32 "%s\n",
                 safe(img_name(s, c->image), b, sizeof(b)), c->offset, c->length, c->crc, fl);
+        report_backup_note(f, c);
     }
     report_ev_version(f, ev);
 }
@@ -1473,6 +1502,7 @@ static void report_vgs(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
                     vg->versions[vg->latest].seqno, vg->max_seqno, vg->n_versions, vg->n_copies);
         else
             fprintf(f, "  no complete copy; highest seqno seen %" PRIu64 "\n", vg->max_seqno);
+        report_backup_versions(f, vg);
         report_commit_note(f, vg);
         report_bad_header_note(f, s, vg);
         report_superseded(f, s, vg);
@@ -1509,6 +1539,7 @@ static void report_ungrouped(FILE *f, const lr_scan_t *s)
         fprintf(f, "  %s @ %" PRIu64 "  %" PRIu64 " bytes%s  %s  %s\n",
                 safe(img_name(s, c->image), b, sizeof(b)), c->offset, c->length, fl,
                 when(c->creation_time, t, sizeof(t)), command_of(c->description, cmd, sizeof(cmd)));
+        report_backup_note(f, c);
     }
 }
 
@@ -1537,6 +1568,9 @@ static void print_report(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
                     im->size);
         if (im->error)
             fprintf(f, "    ERROR: %s\n", safe(im->error_msg, m, sizeof(m)));
+        if (im->text_file)
+            fputs("    an LVM2 backup/archive file: its version joins the history; not a disk\n",
+                  f);
     }
     report_labels(f, s);
     report_areas(f, s);

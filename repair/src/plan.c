@@ -232,6 +232,11 @@ static int make_text(lr_repair_plan_t *p, const lr_scan_session_t *session,
     if (lr_crc(LR_CRC_INITIAL, old, (size_t)len) != p->crc)
         rc = lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
                           "the copy read back does not have the version's crc 0x%08x", p->crc);
+    /* a backup file's text is written the way a metadata area holds it */
+    size_t doc = strnlen(old, (size_t)len);
+    if (!rc && (lr_scan_result(session)->copies[copy].source & LR_SCAN_COPY_BACKUP) &&
+        (rc = lr_scan_ring_order(&old, &doc, err)) == 0)
+        len = doc + 1;
     if (!rc)
         rc = lr_vg_parse(old, (size_t)len, orig, err);
     if (!rc)

@@ -11,12 +11,9 @@
 
 #include "lr/crc.h"
 
-typedef struct tbuf {
-    char *p;
-    size_t n, cap;
-} tbuf_t;
+typedef sc_tbuf_t tbuf_t;
 
-static int tbuf_reserve(tbuf_t *b, size_t more, lr_error_t *err)
+int sc_tbuf_reserve(tbuf_t *b, size_t more, lr_error_t *err)
 {
     if (b->n + more + 1 <= b->cap)
         return 0;
@@ -67,6 +64,7 @@ void sc_copy_clear_text_fields(lr_scan_copy_t *cp)
     cp->creation_host = NULL;
     cp->description = NULL;
     cp->creation_time = 0;
+    cp->section_crc = 0;
     cp->ends_whole = false;
     cp->parse_ok = false;
     cp->n_lvs = -1;
@@ -137,10 +135,8 @@ static void charge(sc_ctx_t *c, uint64_t n)
     c->read_budget = n < c->read_budget ? c->read_budget - n : 0;
 }
 
-/* Appends bytes [from, to) of io to b, stopping after the first NUL (kept)
- * or when b holds max bytes. */
-static int read_to_nul(sc_ctx_t *c, lr_io_t *io, uint64_t from, uint64_t to, uint64_t max,
-                       tbuf_t *b, bool *nul)
+int sc_read_to_nul(sc_ctx_t *c, lr_io_t *io, uint64_t from, uint64_t to, uint64_t max, tbuf_t *b,
+                   bool *nul)
 {
     *nul = false;
     uint64_t pos = from;
@@ -150,7 +146,7 @@ static int read_to_nul(sc_ctx_t *c, lr_io_t *io, uint64_t from, uint64_t to, uin
             want = SC_READ_CHUNK;
         if (want > max - b->n)
             want = max - b->n;
-        int rc = tbuf_reserve(b, (size_t)want, c->err);
+        int rc = sc_tbuf_reserve(b, (size_t)want, c->err);
         if (rc)
             return rc;
         char *dst = b->p + b->n;
@@ -173,7 +169,7 @@ static int read_to_nul(sc_ctx_t *c, lr_io_t *io, uint64_t from, uint64_t to, uin
 /* Reads exactly len bytes at pos into b (appending). */
 static int read_exact(sc_ctx_t *c, lr_io_t *io, uint64_t pos, uint64_t len, tbuf_t *b)
 {
-    int rc = tbuf_reserve(b, (size_t)len, c->err);
+    int rc = sc_tbuf_reserve(b, (size_t)len, c->err);
     if (rc)
         return rc;
     rc = lr_io_pread(io, b->p + b->n, (size_t)len, pos, c->err);
@@ -199,7 +195,7 @@ static int read_signature_copy(sc_ctx_t *c, lr_scan_copy_t *cp, const sc_where_t
     uint64_t max = c->opts.max_text;
     bool nul = false;
     b->n = 0;
-    int rc = read_to_nul(c, io, cp->offset, w->end, max, b, &nul);
+    int rc = sc_read_to_nul(c, io, cp->offset, w->end, max, b, &nul);
     if (rc)
         return rc;
     cp->first_len = b->n;
@@ -207,7 +203,7 @@ static int read_signature_copy(sc_ctx_t *c, lr_scan_copy_t *cp, const sc_where_t
     cp->wrap_offset = LR_SCAN_UNKNOWN;
     if (!nul && w->wrap && b->n < max && cp->offset + b->n == w->end && w->stop > w->ring_start) {
         size_t before = b->n;
-        rc = read_to_nul(c, io, w->ring_start, w->stop, max, b, &nul);
+        rc = sc_read_to_nul(c, io, w->ring_start, w->stop, max, b, &nul);
         if (rc)
             return rc;
         if (b->n > before) {
@@ -302,7 +298,7 @@ static int extract_one(sc_ctx_t *c, size_t i, uint64_t first_start, tbuf_t *b)
     if (rc)
         return rc;
     cp->crc = lr_crc(LR_CRC_INITIAL, b->p, b->n);
-    if (tbuf_reserve(b, 0, c->err))
+    if (sc_tbuf_reserve(b, 0, c->err))
         return c->err ? c->err->code : -ENOMEM;
     b->p[b->n] = '\0';
     sc_fill_from_text(cp, b->p, b->n);
@@ -526,7 +522,7 @@ static int add_fragment(sc_ctx_t *c, int ai, uint64_t off, uint64_t end, tbuf_t 
     lr_scan_t *s = c->scan;
     bool nul = false;
     b->n = 0;
-    int rc = read_to_nul(c, c->ios[s->areas[ai].image], off, end, c->opts.max_text, b, &nul);
+    int rc = sc_read_to_nul(c, c->ios[s->areas[ai].image], off, end, c->opts.max_text, b, &nul);
     if (rc || !b->n)
         return rc;
     size_t had = s->n_copies;
@@ -538,7 +534,7 @@ static int add_fragment(sc_ctx_t *c, int ai, uint64_t off, uint64_t end, tbuf_t 
     cp->length = cp->first_len = b->n;
     cp->partial = true;
     cp->crc = lr_crc(LR_CRC_INITIAL, b->p, b->n);
-    if ((rc = tbuf_reserve(b, 0, c->err)))
+    if ((rc = sc_tbuf_reserve(b, 0, c->err)))
         return rc;
     b->p[b->n] = '\0';
     sc_fill_from_fragment(cp, b->p, b->n);
@@ -628,6 +624,8 @@ int sc_extract_all(sc_ctx_t *c)
     if (!rc && !(c->opts.flags & LR_SCAN_NO_TEXT_SEARCH))
         rc = add_fragments(c, &b);
     if (!rc)
+        rc = sc_add_backups(c, &b); /* backup.c: sorts, so before slots take indexes */
+    if (!rc)
         rc = mark_slots(c, &b);
     free(first);
     free(b.p);
@@ -636,7 +634,9 @@ int sc_extract_all(sc_ctx_t *c)
     mark_partial(s);
     for (size_t i = 0; i < s->n_copies; i++) {
         lr_scan_copy_t *cp = &s->copies[i];
-        cp->orphan = cp->area < 0 || s->areas[cp->area].source == LR_SCAN_SRC_INFERRED;
+        /* a backup file is vouched for by its own header, not by an area */
+        cp->orphan = !(cp->source & LR_SCAN_COPY_BACKUP) &&
+                     (cp->area < 0 || s->areas[cp->area].source == LR_SCAN_SRC_INFERRED);
     }
     return 0;
 }

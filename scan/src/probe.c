@@ -220,6 +220,7 @@ const sc_prober_t sc_probers[] = {
     {"lvm2_label", LR_LABEL_ID, 8, 0, NULL, probe_label},
     {"lvm2_mda_header", LR_MDA_MAGIC, LR_MDA_MAGIC_LEN, 4, NULL, probe_mda},
     {"lvm2_metadata_text", NULL, 0, 0, filter_text, probe_text},
+    {"lvm2_backup_file", SC_BACKUP_MAGIC, sizeof(SC_BACKUP_MAGIC) - 1, 0, NULL, sc_probe_backup},
 };
 const size_t sc_n_probers = sizeof(sc_probers) / sizeof(sc_probers[0]);
 

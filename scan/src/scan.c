@@ -169,6 +169,7 @@ static int scan_with(lr_scan_session_t *ss, const char *const *paths, const lr_e
     if (!rc)
         rc = run(&c);
     free(c.hdrs);
+    free(c.bks);
     free(c.labels_by_uuid);
     if (rc) {
         lr_scan_session_free(ss);
@@ -381,8 +382,16 @@ int lr_scan_version_text(const lr_scan_session_t *ss, size_t vg, size_t version,
     }
     /* The text ends at its NUL (raw_locn.size counts it); vgcfgrestore and
      * pvck's dump both stop there. */
+    size_t doc = strnlen(*text, (size_t)n);
+    if (s->copies[copy].source & LR_SCAN_COPY_BACKUP)
+        rc = lr_scan_ring_order(text, &doc, err);
+    if (rc) {
+        free(*text);
+        *text = NULL;
+        return rc;
+    }
     if (len)
-        *len = strnlen(*text, (size_t)n);
+        *len = doc;
     return 0;
 }
 

@@ -175,6 +175,7 @@ void sc_fill_from_text(lr_scan_copy_t *cp, const char *text, uint64_t len)
     if (len > 0 && lr_vg_parse(text, (size_t)len, &vg, &e) == 0) {
         cp->parse_ok = true;
         cp->ends_whole = cp->ends_whole && vg->creation_time != 0;
+        cp->section_crc = sc_section_crc(text, (size_t)len);
         fill_from_vg(cp, vg);
         lr_vg_free(vg);
         return;

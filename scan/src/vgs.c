@@ -30,10 +30,17 @@ static bool copy_good(const lr_scan_copy_t *cp)
     return !cp->slot_size || cp->crc_ok;
 }
 
+static bool is_backup(const lr_scan_copy_t *cp)
+{
+    return (cp->source & LR_SCAN_COPY_BACKUP) != 0;
+}
+
+/* A ring copy before a backup file of the same version: the version's crc
+ * is the ring copy's, and LVM2 wrote that text to the disk. */
 static int copy_rank(const lr_scan_copy_t *cp)
 {
-    return (copy_good(cp) ? 8 : 0) + (cp->crc_ok ? 4 : 0) + (cp->committed ? 2 : 0) +
-           (cp->orphan ? 0 : 1);
+    return (copy_good(cp) ? 16 : 0) + (cp->crc_ok ? 8 : 0) + (cp->committed ? 4 : 0) +
+           (cp->orphan ? 0 : 2) + (is_backup(cp) ? 0 : 1);
 }
 
 /* The array's capacity is the next power of two of its count. */
@@ -67,16 +74,41 @@ static int cmp_key(const void *x, const void *y)
 }
 
 static lr_scan_version_t *new_version(lr_scan_vg_t *vg, size_t *cap, const lr_scan_copy_t *cp,
-                                      lr_error_t *err)
+                                      uint32_t crc, lr_error_t *err)
 {
     if (sc_grow((void **)&vg->versions, cap, vg->n_versions + 1, sizeof(*vg->versions), err))
         return NULL;
     lr_scan_version_t *v = &vg->versions[vg->n_versions++];
     memset(v, 0, sizeof(*v));
     v->seqno = cp->seqno;
-    v->crc = cp->crc;
+    v->crc = crc;
     v->n_lvs = -1;
     return v;
+}
+
+/* Partial backup files of one seqno: an incomplete version per crc, shared
+ * only by identical partial files (versions [from, ...) made here). */
+static int place_partial_backups(sc_ctx_t *c, lr_scan_vg_t *vg, size_t *cap, const sc_key_t *k,
+                                 size_t n, size_t from)
+{
+    const lr_scan_copy_t *copies = c->scan->copies;
+    for (size_t i = 0; i < n; i++) {
+        const lr_scan_copy_t *cp = &copies[k[i].idx];
+        if (copy_good(cp) || !is_backup(cp))
+            continue;
+        lr_scan_version_t *v = NULL;
+        for (size_t j = from; j < vg->n_versions && !v; j++)
+            if (vg->versions[j].crc == cp->crc)
+                v = &vg->versions[j];
+        if (!v)
+            v = new_version(vg, cap, cp, cp->crc, c->err);
+        if (!v)
+            return c->err ? c->err->code : -ENOMEM;
+        v->n_backup_copies++;
+        if (version_add_copy(v, k[i].idx, c->err))
+            return -ENOMEM;
+    }
+    return 0;
 }
 
 /* Versions [lo, hi) of one seqno are sorted by crc: binary search. */
@@ -94,44 +126,84 @@ static lr_scan_version_t *run_find(lr_scan_vg_t *vg, size_t lo, size_t hi, uint3
     return NULL;
 }
 
+/* The crc a good backup file's copy is grouped under: that of a good ring
+ * copy of its seqno with the same VG section, else that of the first good
+ * backup file with it (an archive file and /etc/lvm/backup's file of one
+ * version differ in their headers only), else its own. */
+static uint32_t backup_key(const lr_scan_copy_t *copies, const sc_key_t *k, size_t n, size_t i)
+{
+    const lr_scan_copy_t *cp = &copies[k[i].idx];
+    int first = -1;
+    for (size_t j = 0; j < n; j++) {
+        const lr_scan_copy_t *o = &copies[k[j].idx];
+        if (!copy_good(o) || o->section_crc != cp->section_crc)
+            continue;
+        if (!is_backup(o))
+            return o->crc;
+        if (first < 0 || k[j].idx < first)
+            first = k[j].idx;
+    }
+    return first >= 0 ? copies[first].crc : cp->crc;
+}
+
+/* Gives the good backup files of one seqno the crc of the version they
+ * belong to, and sorts the run by crc again. */
+static void key_backups(const lr_scan_copy_t *copies, sc_key_t *k, size_t n)
+{
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        const lr_scan_copy_t *cp = &copies[k[i].idx];
+        if (is_backup(cp) && copy_good(cp)) {
+            k[i].crc = backup_key(copies, k, n, i);
+            any = true;
+        }
+    }
+    if (any)
+        qsort(k, n, sizeof(*k), cmp_key);
+}
+
 /* One seqno's copies (sorted by crc): complete copies make a version per
  * crc; damaged or partial ones join the version with their crc, else the
- * first of their seqno, else one incomplete version of their own. */
-static int place_run(sc_ctx_t *c, lr_scan_vg_t *vg, size_t *cap, const sc_key_t *k, size_t n)
+ * first of their seqno, else one incomplete version of their own. A partial
+ * backup file (cut short or fragmented) joins no other version: its text
+ * may have run into another file's bytes. */
+static int place_run(sc_ctx_t *c, lr_scan_vg_t *vg, size_t *cap, sc_key_t *k, size_t n)
 {
     const lr_scan_copy_t *copies = c->scan->copies;
     size_t lo = vg->n_versions;
+    key_backups(copies, k, n);
     for (size_t i = 0; i < n; i++) {
         const lr_scan_copy_t *cp = &copies[k[i].idx];
         if (!copy_good(cp))
             continue;
         lr_scan_version_t *v = vg->n_versions > lo ? &vg->versions[vg->n_versions - 1] : NULL;
-        if (!v || v->crc != cp->crc)
-            v = new_version(vg, cap, cp, c->err);
+        if (!v || v->crc != k[i].crc)
+            v = new_version(vg, cap, cp, k[i].crc, c->err);
         if (!v)
             return c->err ? c->err->code : -ENOMEM;
         v->complete = true;
         v->committed |= cp->committed;
+        v->n_backup_copies += is_backup(cp);
         if (version_add_copy(v, k[i].idx, c->err))
             return -ENOMEM;
     }
     size_t hi = vg->n_versions;
     for (size_t i = 0; i < n; i++) {
         const lr_scan_copy_t *cp = &copies[k[i].idx];
-        if (copy_good(cp))
+        if (copy_good(cp) || is_backup(cp))
             continue;
         lr_scan_version_t *v = run_find(vg, lo, hi, cp->crc);
         if (!v && vg->n_versions > lo)
             v = &vg->versions[lo];
         if (!v)
-            v = new_version(vg, cap, cp, c->err);
+            v = new_version(vg, cap, cp, cp->crc, c->err);
         if (!v)
             return c->err ? c->err->code : -ENOMEM;
         v->committed |= cp->committed;
         if (version_add_copy(v, k[i].idx, c->err))
             return -ENOMEM;
     }
-    return 0;
+    return place_partial_backups(c, vg, cap, k, n, vg->n_versions);
 }
 
 static int place_copies(sc_ctx_t *c, lr_scan_vg_t *vg, const int *copies, size_t n)
@@ -430,7 +502,9 @@ static unsigned commit_status(const lr_scan_vg_t *vg, bool *explained)
     bool conflict_at = false, conflict_else = false;
     for (size_t i = 0; i < vg->n_versions; i++) {
         const lr_scan_version_t *v = &vg->versions[i];
-        if (v->complete && !v->committed && v->seqno > cs) {
+        /* a version only backup files hold was never a ring write */
+        bool in_ring = v->n_backup_copies < v->n_copies;
+        if (v->complete && !v->committed && in_ring && v->seqno > cs) {
             above++;
             top = v->seqno > top ? v->seqno : top;
         }

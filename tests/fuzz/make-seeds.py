@@ -259,6 +259,36 @@ def lvdata_seeds(out, fixtures_dir):
                 trim(data[at:at + count * extent], count * extent))
 
 
+def backup_seeds(out, fixtures_dir):
+    """LVM2 archive/backup files (fixtures/backup, issue 15): some as text
+    seeds; for the scanner, files laid out at 1 KiB blocks after the head
+    of the fixture's PV (label and ring: so versions merge), a file cut at
+    a block (fragmented), and a file alone (a standalone .vg)."""
+    fdir = os.path.join(fixtures_dir, "backup")
+    adir = os.path.join(fdir, "truth", "archive")
+    if not os.path.isdir(adir):
+        return
+    names = sorted(os.listdir(adir))
+    files = []
+    for name in names[:2] + names[-2:]:
+        with open(os.path.join(adir, name), "rb") as f:
+            files.append(f.read())
+    with open(os.path.join(fdir, "truth", "backup", "hbkvg"), "rb") as f:
+        files.append(f.read())
+    for i, text in enumerate(files):
+        out.put("text", "backup-file-%d" % i, text)
+    out.put("scan", "backup-standalone", files[0])
+    with gzip.open(os.path.join(fdir, "disk.img.gz"), "rb") as f:
+        head = f.read(65536)
+    body = b""
+    for text in files:
+        body += text.ljust((len(text) + 1023) // 1024 * 1024, b"\0")
+    cut = files[1][:1024] + files[2][1024:2048]
+    out.put("scan", "backup-in-fs", head + body + cut.ljust(3072, b"\0"))
+    for v in (1, 2, 4):
+        out.put("scan", "backup-in-fs-variant%d" % v, head + body + bytes([v]))
+
+
 def main():
     if len(sys.argv) != 3:
         sys.stderr.write("usage: make-seeds.py FIXTURES_DIR OUT_DIR\n")
@@ -321,6 +351,7 @@ def main():
             out.put("scan", "%s-pair-variant5" % fixture, pair + b"\5")
 
     lvdata_seeds(out, fixtures_dir)
+    backup_seeds(out, fixtures_dir)
 
     # the restore planner runs on scanned images: the same seeds
     for name in sorted(os.listdir(os.path.join(out_dir, "scan"))):

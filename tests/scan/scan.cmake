@@ -160,3 +160,11 @@ set_tests_properties(lvmscan-partitions PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 
 add_test(NAME lvmscan-raid
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/raid-scan.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
 set_tests_properties(lvmscan-raid PROPERTIES TIMEOUT 120)
+# LVM2 backup/archive files inside an image and on the command line (issue
+# 15 part 2) on fixtures/backup: versions found by "backup_file", merged with
+# the ring's, restorable (dry run), standalone .vg files, a conflict, and
+# fragmented files reported partial (needs python3: SKIPPED without).
+add_test(NAME lvmscan-backup
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/backup.sh $<TARGET_FILE:lvmscan>
+                 $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
+set_tests_properties(lvmscan-backup PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)

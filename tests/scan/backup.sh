@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# LVM2 backup/archive files inside an image and on the command line (issue
+# 15 part 2), on fixtures/backup (real lvm2 + mkfs.ext4 -d, see its make.sh).
+#
+#   backup.sh LVMSCAN LVMREPAIR FIXTURES
+#
+# Truth is the archive files LVM2 wrote (fixtures/backup/truth/archive,
+# truth/backup) and pvck's view of the ring (truth/pvck):
+#   - every archive/backup file's version is listed, complete, found by
+#     "backup_file", with the file's creation_time and description;
+#   - a seqno pvck lists in the ring is ONE version (no conflict) holding the
+#     ring copy and the backup file; seqnos older than the ring's are
+#     complete and restorable (lvmrepair --restore seqno=1 --dry-run);
+#   - .vg files given on the command line are images marked text_file whose
+#     copies join the same versions; a file whose VG section differs under
+#     the same seqno is a second version, both marked conflict;
+#   - a fragmented file (made here: its second filesystem block replaced by
+#     zeros, or by another file's block) is partial, named with its offset,
+#     and joins no complete version.
+set -euo pipefail
+SCAN=$1
+REPAIR=$2
+FIX=$3/backup
+NAME=lvmscan-backup
+command -v python3 >/dev/null || { echo "SKIPPED: $NAME (needs python3 to read JSON)"; exit 77; }
+T=$(mktemp -d /tmp/hbk-backup-test.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+fail() { echo "FAILED: $NAME: $*" >&2; exit 1; }
+gzip -dc "$FIX/disk.img.gz" > "$T/disk.img"
+
+# ---- the image alone
+"$SCAN" --json "$T/disk.img" > "$T/scan.json" || fail "lvmscan exited $?"
+python3 - "$T/scan.json" "$FIX/truth" <<'EOF' || fail "history of the image"
+import glob, json, os, re, sys
+d = json.load(open(sys.argv[1])); truth = sys.argv[2]
+vg = [v for v in d["vgs"] if v["name"] == "hbkvg"]
+assert len(vg) == 1, [v["name"] for v in d["vgs"]]
+vg = vg[0]
+copies = d["copies"]
+ring = set(int(m.group(1)) for m in re.finditer(r"seqno (\d+)", open(truth + "/pvck").read()))
+assert ring, "pvck lists no copy"
+files = sorted(glob.glob(truth + "/archive/*.vg")) + [truth + "/backup/hbkvg"]
+def top(text, key):
+    m = re.search(r'^%s = (.*?)(\t#.*)?$' % key, text, re.M)
+    return m.group(1)
+for f in files:
+    text = open(f).read()
+    seq = int(re.search(r"^\tseqno = (\d+)", text, re.M).group(1))
+    vs = [v for v in vg["versions"] if v["seqno"] == seq]
+    assert len(vs) == 1, (f, seq, len(vs))
+    v = vs[0]
+    assert v["complete"] and not v["conflict"], (f, v)
+    assert v["backup_copies"] >= 1, (f, v)
+    bk = [copies[i] for i in v["copies"] if copies[i]["found_by"] == "backup_file"]
+    assert bk and not any(c["partial"] or c["orphan"] for c in bk), (f, bk)
+    want_time = int(top(text, "creation_time"))
+    m = re.search(r'^description = "((?:[^"\\]|\\.)*)"', text, re.M)
+    want_desc = re.sub(r"\\(.)", r"\1", m.group(1))
+    assert any(c["creation_time"] == want_time and want_desc.startswith(c["description"][:200])
+               for c in bk), (f, [(c["creation_time"], c["description"][:60]) for c in bk])
+    rc = [copies[i] for i in v["copies"] if copies[i]["found_by"] != "backup_file"]
+    if seq in ring:
+        # merged: the ring copy leads and gives the version its crc
+        assert rc and copies[v["copies"][0]]["found_by"] != "backup_file", (f, v)
+        assert v["crc"] == rc[0]["crc"], (f, v["crc"], rc[0]["crc"])
+    else:
+        assert not rc, (f, "a ring copy of seqno %d pvck does not list" % seq)
+old = [v["seqno"] for v in vg["versions"] if v["seqno"] < min(ring)]
+assert old and all(v["complete"] for v in vg["versions"] if v["seqno"] < min(ring)), old
+assert "conflicts" not in vg["status"], vg["status"]
+print("%d files, ring seqnos %d..%d, %d versions only in files" % (len(files), min(ring), max(ring), len(old)))
+EOF
+
+# the report says it too (46 files: seqno 1..46; the ring holds 21..46)
+"$SCAN" "$T/disk.img" > "$T/scan.txt" || fail "lvmscan (text) exited $?"
+grep -q "46 versions found in backup/archive files, 20 of them only there" "$T/scan.txt" ||
+    fail "the report does not count the versions found in files"
+grep -q "backup-file" "$T/scan.txt" || fail "the report does not flag backup files"
+
+# ---- a file's VG section in a metadata area's form is the very bytes LVM2
+# wrote to the ring for that seqno (export from the file alone; pvck's
+# listing gives where the ring copy is; wrapped copies left out)
+n=0
+while read -r seqno file; do
+    line=$(grep " seqno $seqno id " "$FIX/truth/pvck" | head -1) || continue
+    at=$(echo "$line" | sed -n 's/.*metadata at \([0-9]*\) length \([0-9]*\).*/\1 \2/p')
+    set -- $at
+    [ $(( $1 + $2 )) -le $((4096 + 61440)) ] || continue
+    rm -f "$T/e.vg"
+    "$REPAIR" --export "seqno=$seqno" -o "$T/e.vg" "$FIX/truth/archive/$file" >"$T/e.out" 2>&1 ||
+        { cat "$T/e.out"; fail "export of seqno $seqno from $file failed"; }
+    python3 - "$T/disk.img" "$1" "$2" "$T/e.vg" <<'EOF2' || fail "seqno $seqno: the file's VG section is not LVM2's ring text"
+import sys
+d = open(sys.argv[1], "rb").read()
+off, ln = int(sys.argv[2]), int(sys.argv[3])
+ring = d[off:off + ln].split(b"\0")[0].decode()
+sec = ring[:ring.index("\n}\n") + 3]
+e = open(sys.argv[4]).read()
+assert e[e.index(sec.split("\n")[0] + "\n"):].startswith(sec), sys.argv[4]
+EOF2
+    n=$((n + 1))
+done < "$FIX/truth/seqnos"
+[ "$n" -ge 10 ] || fail "only $n archive files compared with the ring"
+echo "$n archive files: VG section in ring form == LVM2's ring copy"
+
+# ---- an archive-only version is restorable (a plan, nothing written)
+sha=$(sha256sum < "$T/disk.img")
+"$REPAIR" --restore seqno=1 --dry-run "$T/disk.img" > "$T/plan" 2>&1 || { cat "$T/plan"; fail "dry-run restore of seqno 1 exited $?"; }
+grep -q "new copy: seqno 47" "$T/plan" || { cat "$T/plan"; fail "no plan for seqno 47"; }
+[ "$(sha256sum < "$T/disk.img")" = "$sha" ] || fail "the dry run wrote"
+
+# ---- standalone files on the command line; one with another VG section
+A0=$(ls "$FIX"/truth/archive/hbkvg_00000-*.vg)
+A20=$(ls "$FIX"/truth/archive/hbkvg_00020-*.vg)
+sed 's/"t10"/"changed"/' "$A20" > "$T/conflict.vg"
+cmp -s "$A20" "$T/conflict.vg" && fail "conflict.vg is not changed"
+"$SCAN" --json "$T/disk.img" "$A0" "$T/conflict.vg" > "$T/cli.json" || fail "lvmscan with .vg files exited $?"
+python3 - "$T/cli.json" <<'EOF' || fail "standalone files"
+import json, sys
+d = json.load(open(sys.argv[1]))
+ims = d["images"]
+assert [i["text_file"] for i in ims] == [False, True, True], ims
+vg = d["vgs"][0]
+c = d["copies"]
+v1 = [v for v in vg["versions"] if v["seqno"] == 1]
+assert len(v1) == 1 and v1[0]["complete"] and v1[0]["backup_copies"] == 2, v1
+assert sorted(c[i]["image"] for i in v1[0]["copies"]) == [0, 1], v1
+v21 = [v for v in vg["versions"] if v["seqno"] == 21]
+assert len(v21) == 2 and all(v["conflict"] for v in v21), v21
+assert "conflicts" in vg["status"], vg["status"]
+# no PV comes from a text file
+assert all(p["image"] == 0 for p in vg["pvs"]), vg["pvs"]
+print("standalone: seqno 1 from 2 files, seqno 21 in conflict")
+EOF
+# the conflicting texts are chosen by crc; the file's own is restorable
+crc=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d["copies"]; print([v["crc"] for v in d["vgs"][0]["versions"] if v["seqno"]==21 and any(c[i]["image"]==2 for i in v["copies"])][0])' "$T/cli.json")
+"$REPAIR" --restore "seqno=21:crc=$crc" --dry-run "$T/disk.img" "$T/conflict.vg" > "$T/plan21" 2>&1 ||
+    { cat "$T/plan21"; fail "dry-run restore of the file's seqno 21 exited $?"; }
+grep -q "tag.*changed\|changed" "$T/plan21" || { cat "$T/plan21"; fail "the plan does not show the file's tag"; }
+
+# ---- fragmented files: the block after a file's first one is not its own
+off=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print([c["offset"] for c in d["copies"] if c["found_by"]=="backup_file" and c["seqno"]==10][0])' "$T/scan.json")
+ring_off=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print([c["offset"] for c in d["copies"] if c["found_by"]=="backup_file" and c["seqno"]==40][0])' "$T/scan.json")
+cp "$T/disk.img" "$T/frag.img"
+# seqno 10 (only in files): its second 1 KiB block zeroed
+dd if=/dev/zero of="$T/frag.img" bs=1 seek=$((off + 1024)) count=1024 conv=notrunc status=none
+# seqno 40 (also in the ring): its second block is another file's third
+dd if="$T/disk.img" of="$T/frag.img" bs=1 skip=$((off + 2048)) seek=$((ring_off + 1024)) count=1024 conv=notrunc status=none
+"$SCAN" --json "$T/frag.img" > "$T/frag.json" || fail "lvmscan on the fragmented image exited $?"
+"$SCAN" "$T/frag.img" > "$T/frag.txt" || true
+python3 - "$T/frag.json" "$off" "$ring_off" <<'EOF' || fail "fragmented files"
+import json, sys
+d = json.load(open(sys.argv[1])); offs = [int(sys.argv[2]), int(sys.argv[3])]
+c = d["copies"]
+vg = d["vgs"][0]
+for off in offs:
+    k = [i for i, x in enumerate(c) if x["offset"] == off]
+    assert len(k) == 1, off
+    x = c[k[0]]
+    assert x["found_by"] == "backup_file" and x["partial"] and not x["parse_ok"], x
+    assert ("at byte %d" % off) in x["parse_error"], x["parse_error"]
+    for v in vg["versions"]:
+        if k[0] in v["copies"]:
+            assert not v["complete"] and v["copies"] == [k[0]], ("merged", off, v)
+v10 = [v for v in vg["versions"] if v["seqno"] == 10]
+assert v10 and not any(v["complete"] for v in v10), v10
+v40 = [v for v in vg["versions"] if v["seqno"] == 40 and v["complete"]]
+assert len(v40) == 1 and not v40[0]["conflict"] and v40[0]["backup_copies"] == 0, v40
+print("fragmented: partial at", offs)
+EOF
+grep -q "backup file at byte $off is partial" "$T/frag.txt" || fail "the report does not name the partial file"
+if "$REPAIR" --restore seqno=10 --dry-run "$T/frag.img" > "$T/plan10" 2>&1; then
+    fail "seqno 10 (only a fragmented file) was offered for restore"
+fi
+# ---- XFS: the archive files put into a filesystem by mkfs.xfs -p (a
+# protofile; no mount needed) are all found whole, at their block starts
+if command -v mkfs.xfs >/dev/null; then
+    {
+        echo /dev/null; echo "0 0"; echo "d--755 0 0"
+        for f in "$FIX"/truth/archive/*.vg; do echo "$(basename "$f") ---644 0 0 $f"; done
+        echo '$'
+    } > "$T/proto"
+    truncate -s 300M "$T/xfs.img"
+    # mkfs.xfs refuses filesystems under 300 MB unless run as xfstests runs it
+    TEST_DIR=1 TEST_DEV=1 QA_CHECK_FS=1 mkfs.xfs -q -f -p "$T/proto" "$T/xfs.img" >/dev/null 2>&1 ||
+        fail "mkfs.xfs -p failed"
+    "$SCAN" --json "$T/xfs.img" > "$T/xfs.json" || true
+    python3 - "$T/xfs.json" "$FIX/truth/seqnos" <<'EOF2' || fail "archive files in XFS"
+import json, sys
+d = json.load(open(sys.argv[1]))
+want = sorted(int(l.split()[0]) for l in open(sys.argv[2]))
+c = [x for x in d["copies"] if x["found_by"] == "backup_file"]
+got = sorted(x["seqno"] for x in c if not x["partial"])
+assert got == want and len(c) == len(want), (got, want)
+assert sorted(v["seqno"] for v in d["vgs"][0]["versions"] if v["complete"]) == want
+print("xfs: %d files found whole" % len(got))
+EOF2
+else
+    echo "(mkfs.xfs not installed: the XFS part is left out)"
+fi
+echo "PASSED: $NAME"
