@@ -219,7 +219,7 @@ char *lr_evidence_command(const char *d)
         close = '\'';
     }
     len = strlen(start);
-    /* LVM2 cuts a long description (2.03.16: at 255 characters) and its
+    /* LVM2 cuts a long description (2.03.16: at 256 characters) and its
      * closing character with it: say the command is incomplete */
     bool cut = close && !(len > 0 && start[len - 1] == close);
     if (close && !cut)

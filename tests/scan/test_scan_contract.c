@@ -98,7 +98,7 @@ static void test_evidence_contract(void **state)
     c = lr_evidence_command("Created *after* executing 'vgchange --addtag t vg0 --config=x'");
     assert_string_equal(c, "vgchange --addtag t vg0");
     free(c);
-    /* as LVM2 2.03.16 wrote it (cut at 255 characters, no closing '.') */
+    /* as LVM2 2.03.16 wrote it (cut at 256 characters, no closing '.') */
     c = lr_evidence_command(
         "Write from lvremove --config 'global{activation=0} backup{backup=0 archive=0} "
         "devices{use_devicesfile=0 obtain_device_list_from_udev=0 hints=\"none\" "
