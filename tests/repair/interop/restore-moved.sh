@@ -5,7 +5,8 @@
 # split, and C's last version, both list pv2, whose metadata area now
 # commits B's version: restoring either would make two VGs claim pv2 (LVM2
 # lists both without a warning and would allocate its extents twice), so
-# lvmrepair refuses, names B and writes nothing. Restoring B's own older
+# lvmrepair refuses, names B and writes nothing; lvmscan does not take the
+# split for a loss to undo. Restoring B's own older
 # version (only pv3) still works and LVM2 reads it.
 #
 # usage: restore-moved.sh LVMREPAIR FIXTURES_DIR
@@ -36,6 +37,26 @@ mk vgrename "$C" "$D"
 mk vgmerge "$B" "$D"
 lr_detach_all
 cp "$LR_TMP"/orig/*.img "$LR_TMP/work/"
+
+# lvmscan: a2 left A by vgsplit, with its UUID, into B: a move, not a loss.
+# A's recommendation is its newest version (4), nothing is an alternative,
+# and the split is not flagged DESTRUCTIVE.
+LVMSCAN=$(dirname "$LR_BIN")/lvmscan
+if [ -x "$LVMSCAN" ] && command -v python3 >/dev/null 2>&1; then
+    "$LVMSCAN" --json "$LR_TMP"/work/*.img >"$LR_TMP/scan.json" ||
+        lr_fail "lvmscan --json exited $?"
+    python3 - "$LR_TMP/scan.json" "$A" <<'PY' || lr_fail "lvmscan recommends undoing the vgsplit of $A"
+import json, sys
+vg = [v for v in json.load(open(sys.argv[1]))["vgs"] if v["name"] == sys.argv[2]][0]
+assert vg["latest_seqno"] == 4 and vg["recommended"]["seqno"] == 4, vg["recommended"]
+assert vg["alternatives"] == [], vg["alternatives"]
+PY
+    "$LVMSCAN" --brief "$LR_TMP"/work/*.img >"$LR_TMP/brief.txt"
+    grep -q DESTRUCTIVE "$LR_TMP/brief.txt" && lr_fail "a vgsplit flagged DESTRUCTIVE: $(cat "$LR_TMP/brief.txt")"
+    echo "ok: lvmscan takes the vgsplit for a move: $A recommends its newest version"
+else
+    echo "note: lvmscan or python3 not found, its check skipped"
+fi
 
 refused() { # VG SEQNO
     local out rc
