@@ -16,6 +16,7 @@
 #include "lr/fmt.h"
 #include "lr/label.h"
 #include "lr/raidscan.h"
+#include "lr/safety.h"
 #include "lr/scan.h"
 #include "lr/strbuf.h"
 
@@ -257,6 +258,17 @@ static void json_area_headers(FILE *f, const lr_mda_header_t *h, bool *first)
     fputs("]}", f);
 }
 
+/* The first label before label i that carries its PV UUID (at another
+ * place: the same file given twice, or a copy of the disk); LVM2 sees
+ * duplicate PVs then and uses only one of them. -1 when none. */
+static int duplicate_label(const lr_scan_t *s, size_t i)
+{
+    for (size_t j = 0; j < i; j++)
+        if (strcmp(s->labels[j].label.pv_uuid, s->labels[i].label.pv_uuid) == 0)
+            return (int)j;
+    return -1;
+}
+
 static void json_labels(FILE *f, const lr_scan_t *s)
 {
     fputs(",\"labels\":[", f);
@@ -275,6 +287,7 @@ static void json_labels(FILE *f, const lr_scan_t *s)
         jk_str(f, "pv_uuid", uuid, &first);
         jk_bool(f, "crc_ok", l->label.crc_ok, &first);
         jk_bool(f, "valid", l->valid, &first);
+        jk_int(f, "duplicate_of", duplicate_label(s, i), true, &first);
         jk_u64(f, "device_size", l->label.device_size, &first);
         json_locns(f, "data_areas", l->label.data, l->label.n_data, &first);
         json_locns(f, "metadata_areas", l->label.mda, l->label.n_mda, &first);
@@ -1056,6 +1069,22 @@ static const char *pv_place(const lr_scan_t *s, int image, int partition, uint64
     return buf;
 }
 
+/* Says when label i repeats an earlier label's PV UUID. */
+static void report_duplicate(FILE *f, const lr_scan_t *s, size_t i)
+{
+    int j = duplicate_label(s, i);
+    if (j < 0)
+        return;
+    const lr_scan_label_t *l = &s->labels[i], *d = &s->labels[j];
+    char b[128];
+    bool same =
+        l->image != d->image && lr_path_same(s->images[l->image].path, s->images[d->image].path);
+    fprintf(f,
+            "    DUPLICATE: the PV UUID of %s PV at %" PRIu64 " (%s); LVM2 uses only one of them\n",
+            pv_place(s, d->image, d->partition, d->partition_start, b, sizeof(b)), d->pv_start,
+            same ? "the same file given twice" : "a copy of the same disk?");
+}
+
 static void report_labels(FILE *f, const lr_scan_t *s)
 {
     char h[32], u[LR_UUID_STR_LEN + 1], b[128];
@@ -1068,6 +1097,7 @@ static void report_labels(FILE *f, const lr_scan_t *s)
                 pv_place(s, l->image, l->partition, l->partition_start, b, sizeof(b)), l->pv_start,
                 l->label.sector, u, human(l->label.device_size, h, sizeof(h)),
                 l->label.crc_ok ? "ok" : "BAD");
+        report_duplicate(f, s, i);
     }
 }
 

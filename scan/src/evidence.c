@@ -210,19 +210,24 @@ char *lr_evidence_command(const char *d)
     /* LVM2 >= 2.03.x: "Write from CMD."; older: "Created *after* executing 'CMD'" */
     const char *w = "Write from ";
     const char *x = strstr(d, "executing '");
+    char close = 0; /* what ends the command when LVM2 wrote it whole */
     if (strncmp(d, w, strlen(w)) == 0) {
         start = d + strlen(w);
-        len = strlen(start);
-        if (len > 0 && start[len - 1] == '.')
-            len--;
+        close = '.';
     } else if (x) {
         start = x + strlen("executing '");
-        len = strlen(start);
-        if (len > 0 && start[len - 1] == '\'')
-            len--;
+        close = '\'';
     }
+    len = strlen(start);
+    /* LVM2 cuts a long description (2.03.16: at 256 characters) and its
+     * closing character with it: say the command is incomplete */
+    bool cut = close && !(len > 0 && start[len - 1] == close);
+    if (close && !cut)
+        len--;
     lr_strbuf_t b = LR_STRBUF_INIT;
     strip_config(&b, start, len);
+    if (cut)
+        lr_strbuf_puts(&b, "...");
     return lr_strbuf_take(&b, NULL);
 }
 

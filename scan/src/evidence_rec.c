@@ -2,7 +2,8 @@
  *
  * A destructive event is a version that removed or shrank an LV or left
  * none (and, after the newest version, another VG taking extents of this
- * VG's PVs: a re-initialised PV). Its loss is recoverable while some lost
+ * VG's PVs: a re-initialised PV); LVs moved to another VG (vgsplit) are
+ * not lost. Its loss is recoverable while some lost
  * extent was taken by no later LV. The recommendation is the version just
  * before the recoverable event ranked first, and each other recoverable
  * event gives an alternative. Ranked by content evidence first (what the
@@ -118,6 +119,43 @@ static void put_reuse(lr_strbuf_t *b, const lr_ev_lv_t *o, bool other_only)
         else
             lr_strbuf_puts(b, ", no signature found there");
     }
+}
+
+/* The VG another than g whose newest loaded version holds LV o by its
+ * UUID: vgsplit and vgmerge move an LV with its UUID, so it left g without
+ * being lost. NULL when none. */
+static const char *moved_to(const ev_ctx_t *c, size_t g, const lr_ev_lv_t *o)
+{
+    if (!o->id)
+        return NULL;
+    for (size_t h = 0; h < c->ev->n_vgs; h++) {
+        const lr_ev_vg_t *vg = &c->ev->vgs[h];
+        size_t v = 0;
+        while (v < vg->n_versions && !vg->versions[v].loaded)
+            v++;
+        if (h == g || v == vg->n_versions || !c->views[h][v])
+            continue;
+        if (lr_vg_find_lv_by_id(c->views[h][v], o->id))
+            return c->views[h][v]->name;
+    }
+    return NULL;
+}
+
+/* Whether every LV the event at version e removed or shrank (from version
+ * p) now lives on in another VG: a move (vgsplit), not a loss. */
+static bool only_moves(const ev_ctx_t *c, size_t g, size_t p, size_t e)
+{
+    const lr_ev_version_t *pv = &c->ev->vgs[g].versions[p], *ev = &c->ev->vgs[g].versions[e];
+    bool any = false;
+    for (size_t l = 0; l < pv->n_lvs; l++) {
+        const lr_ev_lv_t *o = &pv->lvs[l], *now = find_lv(ev, o);
+        if (!o->visible || (now && now->extents >= o->extents))
+            continue;
+        if (now || !moved_to(c, g, o))
+            return false;
+        any = true;
+    }
+    return any;
 }
 
 /* What an event at version e (previous loaded version p) lost; returns
@@ -312,6 +350,10 @@ static int event_cand(ev_ctx_t *c, size_t g, size_t p, size_t e, cand_t **cands,
 {
     lr_ev_vg_t *vg = &c->ev->vgs[g];
     lr_ev_version_t *ev = &vg->versions[e];
+    if (only_moves(c, g, p, e)) {
+        ev->events = 0; /* nothing lost: not a destructive event */
+        return 0;
+    }
     lr_strbuf_t b = LR_STRBUF_INIT;
     lr_strbuf_printf(&b, "the last version before %s%s%s (seqno %" PRIu64 ")",
                      ev->command ? "`" : "", ev->command ? ev->command : ev->event_text,
@@ -451,8 +493,8 @@ int ev_recommend(ev_ctx_t *c, size_t g)
         if (!v->loaded)
             continue;
         if (prev >= 0 && v->events && visible(&vg->versions[prev]) > 0) {
-            events = true;
             rc = event_cand(c, g, (size_t)prev, k, &cands, &n);
+            events |= v->events != 0; /* event_cand clears a mere move */
         }
         if (prev < 0 || vg->versions[prev].seqno != v->seqno)
             prev = (int)k;

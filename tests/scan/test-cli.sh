@@ -283,6 +283,26 @@ EOF
 expect 0 "$FIX"/history/disk.img.gz
 grep -q "not committed" "$T/out" && bad "history: a committed latest reported as not committed" || ok
 
+# ---- a PV given twice -------------------------------------------------------
+# The same file twice, or a copy of the disk: the second label carries the
+# first one's PV UUID; LVM2 would see duplicate PVs and use only one.
+expect 0 "$T/history.img"
+grep -q "DUPLICATE" "$T/out" && bad "one image: a label reported as a duplicate" || ok
+expect 0 "$T/history.img" "$T/history.img"
+grep -q "^    DUPLICATE: the PV UUID of history.img PV at 0 (the same file given twice); LVM2 uses only one of them" "$T/out" &&
+    ok || bad "the same file twice: no DUPLICATE line"
+cp "$T/history.img" "$T/clone.img"
+expect 0 --json "$T/history.img" "$T/clone.img"
+python3 - "$T/out" <<'EOF' && ok || bad "a copy of the disk: duplicate_of"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert [l["duplicate_of"] for l in j["labels"]] == [None, 0], j["labels"]
+EOF
+expect 0 "$T/history.img" "$T/clone.img"
+grep -q "DUPLICATE: the PV UUID of history.img PV at 0 (a copy of the same disk?)" "$T/out" &&
+    ok || bad "a copy of the disk: no DUPLICATE line"
+rm -f "$T/clone.img"
+
 # ---- never writes -----------------------------------------------------------
 before=$(sha256sum < "$T/history.img")
 "$LVMSCAN" "$T/history.img" > /dev/null 2>&1

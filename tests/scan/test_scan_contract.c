@@ -104,6 +104,17 @@ static void test_evidence_contract(void **state)
     c = lr_evidence_command("Created *after* executing 'vgchange --addtag t vg0 --config=x'");
     assert_string_equal(c, "vgchange --addtag t vg0");
     free(c);
+    /* as LVM2 2.03.16 wrote it (cut at 256 characters, no closing '.') */
+    c = lr_evidence_command(
+        "Write from lvremove --config 'global{activation=0} backup{backup=0 archive=0} "
+        "devices{use_devicesfile=0 obtain_device_list_from_udev=0 hints=\"none\" "
+        "filter=[\"a|^/dev/(loop0)(p[0-9]+)?$|\",\"r|.*|\"] "
+        "global_filter=[\"a|^/dev/(loop0)(p[0-9]+)?$|\",\"r|.*|\"]}' -y hq");
+    assert_string_equal(c, "lvremove -y hq...");
+    free(c);
+    c = lr_evidence_command("Created *after* executing 'lvcreate -n a");
+    assert_string_equal(c, "lvcreate -n a...");
+    free(c);
 }
 
 static void test_scan_copy_text(void **state)
