@@ -128,3 +128,10 @@ add_test(NAME lvmscan-partitions
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/partitions.sh $<TARGET_FILE:lvmscan>
                  ${LR_FIXTURES} "$<BOOL:${BLKID_FOUND}>")
 set_tests_properties(lvmscan-partitions PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
+
+# Worker threads (issue 16): lvmscan's report and JSON over many images are
+# byte for byte the same with LVMSCAN_JOBS=1 as with several workers
+# (tests/scan/jobs.sh).
+add_test(NAME lvmscan-jobs
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/jobs.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
+set_tests_properties(lvmscan-jobs PROPERTIES TIMEOUT 300)
