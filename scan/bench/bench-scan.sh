@@ -13,7 +13,7 @@
 #              (also prints N separate lvmscan runs, for the speedup)
 #   -c         cold: IMAGE on a read-only loop device, page cache dropped
 #              before every run (needs root; skipped with a message
-#              otherwise)  vs  dd if=/dev/loopN bs=1M
+#              otherwise)  vs  dd if=/dev/loopN of=/dev/null bs=4M iflag=direct
 #
 # lvmscan runs with its default workers (one per CPU) and, alternately too,
 # with LVMSCAN_JOBS=1; LVMSCAN_BEFORE=PATH adds another build of it to the
@@ -128,8 +128,8 @@ cold)
         exit 0
     fi
     SCAN_ARGS=("$LOOP")
-    REF_NAME="dd $LOOP (cold)"
-    REF=(dd if="$LOOP" of=/dev/null bs=1M status=none)
+    REF_NAME="dd $LOOP iflag=direct bs=4M (cold)"
+    REF=(dd if="$LOOP" of=/dev/null bs=4M iflag=direct status=none)
     DROP=1
     ;;
 esac
@@ -148,7 +148,7 @@ import os, subprocess, sys, time
 drop, cmd = sys.argv[1] == "1", sys.argv[2:]
 if drop:
     os.sync()
-    open("/proc/sys/vm/drop_caches", "w").write("3\n")
+    open("/proc/sys/vm/drop_caches", "w").write("1\n")
 out = open(os.environ.get("BENCH_OUT", os.devnull), "w")
 t0 = time.monotonic()
 p = subprocess.Popen(cmd, stdout=out)
@@ -224,7 +224,7 @@ if [ ! -x /usr/bin/time ]; then
 fi
 RSS_KB=?
 if [ -x /usr/bin/time ]; then
-    [ $DROP = 0 ] || { sync; echo 3 > /proc/sys/vm/drop_caches; }
+    [ $DROP = 0 ] || { sync; echo 1 > /proc/sys/vm/drop_caches; }
     RSS_KB=$(/usr/bin/time -f %M "$LVMSCAN" --json "${SCAN_ARGS[@]}" 2>&1 >/dev/null | tail -1)
 fi
 printf 'peak RSS       %s KiB\n' "$RSS_KB"
