@@ -275,8 +275,11 @@ static void wait_unit(sc_pool_t *pl, size_t j)
             c->bytes_total += hint - c->image_total;
             c->image_total = hint;
         }
+        /* what the workers scanned, merged or not (another lazy image's
+         * estimate may lag behind it) */
         uint64_t merged_bytes = c->bytes_done;
-        c->bytes_done = atomic_load(&pl->scanned);
+        uint64_t scanned = atomic_load(&pl->scanned);
+        c->bytes_done = scanned < c->bytes_total ? scanned : c->bytes_total;
         sc_stream_report(c, u->image, atomic_load(&pt->end), c->image_total);
         c->bytes_done = merged_bytes;
         pthread_mutex_lock(&pl->mu);
