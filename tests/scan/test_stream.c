@@ -440,6 +440,18 @@ static void test_file_shrinks_workers(void **state)
 
 /* ---- stopping in the middle ----------------------------------------------- */
 
+/* A file (gzip'd or not) planted at boundaries of 64 KiB buffers, every
+ * step buffers (0: plant()'s spacing); the caller unlinks and frees it. */
+static char *planted_file(const char *tag, size_t step, bool gz, plan_t *pl, size_t *size)
+{
+    uint8_t *img = NULL;
+    *size = step ? plant_every(&img, 64u << 10, step, pl) : plant(&img, 64u << 10, pl);
+    char *path = temp_file(tag);
+    write_file(path, img, *size, gz);
+    free(img);
+    return path;
+}
+
 static int stop_after(void *arg, const lr_scan_progress_t *p)
 {
     int *calls = arg;
@@ -455,12 +467,9 @@ static int stop_after(void *arg, const lr_scan_progress_t *p)
 static void test_stop_midway_gz(void **state)
 {
     (void)state;
-    uint8_t *img = NULL;
     plan_t pl;
-    size_t size = plant(&img, 64u << 10, &pl);
-    char *path = temp_file("stop");
-    write_file(path, img, size, true);
-    free(img);
+    size_t size = 0;
+    char *path = planted_file("stop", 0, true, &pl, &size);
     int calls = 0;
     lr_scan_opts_t o = {.buffer_size = 64u << 10,
                         .progress = stop_after,
@@ -491,12 +500,47 @@ static void test_stop_midway_gz(void **state)
     free(path);
 }
 
+/* The progress callback stops a scan by workers of a file cut into units:
+ * the call returns (the workers joined, what they had not merged freed)
+ * with what was merged, in order. */
+static void test_stop_midway_workers(void **state)
+{
+    (void)state;
+    plan_t pl;
+    size_t size = 0;
+    char *path = planted_file("wstop", 64, false, &pl, &size); /* units of 4 MiB */
+    int calls = 0;
+    lr_scan_opts_t o = {.buffer_size = 64u << 10,
+                        .flags = LR_SCAN_NO_INFER,
+                        .progress = stop_after,
+                        .progress_arg = &calls,
+                        .progress_interval = 1u << 20,
+                        .jobs = 2};
+    lr_scan_session_t *ss = scan_one(path, &o);
+    const lr_scan_t *s = lr_scan_result(ss);
+    assert_true(s->interrupted);
+    assert_int_equal(calls, 3);
+    const lr_scan_image_t *im = &s->images[0];
+    assert_int_equal(im->error, 0);
+    assert_true(im->scanned < size);
+    size_t before = 0;
+    while (before < pl.n_labels && pl.labels[before] < im->scanned)
+        before++;
+    assert_int_equal(s->n_labels, before);
+    for (size_t i = 0; i < s->n_labels; i++)
+        assert_int_equal(s->labels[i].offset, pl.labels[i]);
+    lr_scan_session_free(ss);
+    unlink(path);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_boundary),       cmocka_unit_test(test_read_error_midway),
         cmocka_unit_test(test_file_shrinks),         cmocka_unit_test(test_every_unit_boundary),
         cmocka_unit_test(test_file_shrinks_workers), cmocka_unit_test(test_stop_midway_gz),
+        cmocka_unit_test(test_stop_midway_workers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
