@@ -1936,6 +1936,22 @@ static int parse_args(int argc, char **argv, cli_t *cli)
     return 0;
 }
 
+/* LVMSCAN_JOBS=N: scan with N worker threads (1: one image at a time,
+ * with one reader thread); unset, empty or 0: one per CPU. */
+static unsigned jobs_from_env(void)
+{
+    const char *v = getenv("LVMSCAN_JOBS");
+    char *end = NULL;
+    unsigned long n = v && *v ? strtoul(v, &end, 10) : 0;
+    if (!v || !*v || *end || n > LR_SCAN_MAX_JOBS) {
+        if (v && *v)
+            fprintf(stderr, "lvmscan: LVMSCAN_JOBS=%s ignored (a number from 0 to %u)\n", v,
+                    LR_SCAN_MAX_JOBS);
+        return 0;
+    }
+    return (unsigned)n;
+}
+
 int main(int argc, char **argv)
 {
     cli_t cli = {0};
@@ -1944,7 +1960,7 @@ int main(int argc, char **argv)
     bar_t bar = {.paths = cli.paths, .indexing = -1};
     clock_gettime(CLOCK_MONOTONIC, &bar.t0);
     /* every image that can be opened is scanned; the others are reported */
-    lr_scan_opts_t opts = {.flags = cli.flags | LR_SCAN_KEEP_GOING};
+    lr_scan_opts_t opts = {.flags = cli.flags | LR_SCAN_KEEP_GOING, .jobs = jobs_from_env()};
     if (cli.progress) {
         opts.progress = draw_bar;
         opts.open_progress = draw_index;

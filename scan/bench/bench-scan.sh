@@ -13,7 +13,11 @@
 #              (also prints N separate lvmscan runs, for the speedup)
 #   -c         cold: IMAGE on a read-only loop device, page cache dropped
 #              before every run (needs root; skipped with a message
-#              otherwise)  vs  dd if=/dev/loopN bs=1M
+#              otherwise)  vs  dd if=/dev/loopN of=/dev/null bs=4M iflag=direct
+#
+# lvmscan runs with its default workers (one per CPU) and, alternately too,
+# with LVMSCAN_JOBS=1; LVMSCAN_BEFORE=PATH adds another build of it to the
+# rotation (for a before/after table).
 #
 # It prints the median and every run of each, the ratio of the medians
 # (lvmscan / reference), CPU time (user + sys), lvmscan's peak RSS and, for
@@ -23,7 +27,7 @@
 #
 # usage: scan/bench/bench-scan.sh [-s SIZE_MIB] [-r RUNS] [-b BUILD_DIR] [-k] [-z|-Z|-m N|-c]
 #   -k keeps the images (in $TMPDIR or /tmp) for another run.
-# Environment: LVMSCAN (path to the binary) overrides -b.
+# Environment: LVMSCAN (path to the binary) overrides -b; LVMSCAN_BEFORE (above).
 set -euo pipefail
 
 SIZE_MIB=2048
@@ -124,8 +128,8 @@ cold)
         exit 0
     fi
     SCAN_ARGS=("$LOOP")
-    REF_NAME="dd $LOOP (cold)"
-    REF=(dd if="$LOOP" of=/dev/null bs=1M status=none)
+    REF_NAME="dd $LOOP iflag=direct bs=4M (cold)"
+    REF=(dd if="$LOOP" of=/dev/null bs=4M iflag=direct status=none)
     DROP=1
     ;;
 esac
@@ -144,7 +148,7 @@ import os, subprocess, sys, time
 drop, cmd = sys.argv[1] == "1", sys.argv[2:]
 if drop:
     os.sync()
-    open("/proc/sys/vm/drop_caches", "w").write("3\n")
+    open("/proc/sys/vm/drop_caches", "w").write("1\n")
 out = open(os.environ.get("BENCH_OUT", os.devnull), "w")
 t0 = time.monotonic()
 p = subprocess.Popen(cmd, stdout=out)
@@ -161,12 +165,19 @@ print("%.4f %.4f %d" % (t1 - t0, ru.ru_utime + ru.ru_stime, rchar))
 EOF
 }
 
-ref_t=() ref_c=() scan_t=() scan_c=() sep_t=() rchar=()
+ref_t=() ref_c=() scan_t=() scan_c=() sep_t=() rchar=() one_t=() one_c=() bef_t=() bef_c=()
 for _ in $(seq "$RUNS"); do
     read -r t c _ < <(measure "${REF[@]}")
     ref_t+=("$t") ref_c+=("$c")
     read -r t c r < <(BENCH_OUT=$OUT measure "$LVMSCAN" --json "${SCAN_ARGS[@]}")
     scan_t+=("$t") scan_c+=("$c") rchar+=("$r")
+    # one worker: the reader thread ahead of the sector loop, one image at a time
+    read -r t c _ < <(LVMSCAN_JOBS=1 measure "$LVMSCAN" --json "${SCAN_ARGS[@]}")
+    one_t+=("$t") one_c+=("$c")
+    if [ -n "${LVMSCAN_BEFORE:-}" ]; then
+        read -r t c _ < <(measure "$LVMSCAN_BEFORE" --json "${SCAN_ARGS[@]}")
+        bef_t+=("$t") bef_c+=("$c")
+    fi
     if [ "$MODE" = multi ]; then
         t=0
         for f in "${SCAN_ARGS[@]}"; do
@@ -189,6 +200,16 @@ printf '%-18s median %.3f s (%.0f MiB/s)  cpu %.3f s  runs: %s\n' "$REF_NAME" "$
 printf '%-18s median %.3f s (%.0f MiB/s)  cpu %.3f s  runs: %s\n' "lvmscan" "$SCAN_M" \
     "$(echo "$TOTAL_MIB / $SCAN_M" | bc -l)" "$(median "${scan_c[@]}")" "${scan_t[*]}"
 printf 'ratio          %.2fx %s (medians)\n' "$(echo "$SCAN_M / $REF_M" | bc -l)" "$REF_NAME"
+printf 'cpu ratio      %.2fx %s (medians of user + sys)\n' \
+    "$(echo "$(median "${scan_c[@]}") / $(median "${ref_c[@]}")" | bc -l)" "$REF_NAME"
+ONE_M=$(median "${one_t[@]}")
+printf '%-18s median %.3f s (%.2fx)  cpu %.3f s  runs: %s\n' "LVMSCAN_JOBS=1" "$ONE_M" \
+    "$(echo "$ONE_M / $REF_M" | bc -l)" "$(median "${one_c[@]}")" "${one_t[*]}"
+if [ -n "${LVMSCAN_BEFORE:-}" ]; then
+    BEF_M=$(median "${bef_t[@]}")
+    printf '%-18s median %.3f s (%.2fx)  cpu %.3f s  runs: %s\n' "before" "$BEF_M" \
+        "$(echo "$BEF_M / $REF_M" | bc -l)" "$(median "${bef_c[@]}")" "${bef_t[*]}"
+fi
 if [ "$MODE" = multi ]; then
     SEP_M=$(median "${sep_t[@]}")
     printf '%-18s median %.3f s  runs: %s\n' "$NIMG separate scans" "$SEP_M" "${sep_t[*]}"
@@ -203,7 +224,7 @@ if [ ! -x /usr/bin/time ]; then
 fi
 RSS_KB=?
 if [ -x /usr/bin/time ]; then
-    [ $DROP = 0 ] || { sync; echo 3 > /proc/sys/vm/drop_caches; }
+    [ $DROP = 0 ] || { sync; echo 1 > /proc/sys/vm/drop_caches; }
     RSS_KB=$(/usr/bin/time -f %M "$LVMSCAN" --json "${SCAN_ARGS[@]}" 2>&1 >/dev/null | tail -1)
 fi
 printf 'peak RSS       %s KiB\n' "$RSS_KB"

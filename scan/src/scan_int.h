@@ -94,10 +94,29 @@ extern const sc_prober_t sc_probers[];
 extern const size_t sc_n_probers;
 bool sc_text_signature(const uint8_t *p, size_t avail, sc_sig_t *out);
 int sc_probe_sector(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail);
+/* Runs the probers on every sector that may start a signature among the
+ * first len bytes of p (image offset pos); avail >= len bytes are readable
+ * (the overlap that follows). */
+int sc_probe_buffer(sc_ctx_t *c, int image, uint64_t pos, const uint8_t *p, size_t len,
+                    size_t avail);
 
 /* stream.c: streams every opened image in order (a reader thread reads
  * ahead; the calling thread runs the probers). */
 int sc_stream_images(sc_ctx_t *c);
+/* Calls the progress callback (sets `interrupted` when it asks to stop). */
+int sc_stream_report(sc_ctx_t *c, int image, uint64_t image_done, uint64_t image_total,
+                     bool estimated);
+/* An image's stream ended: its size, damage and the labels found in it
+ * from first_label on (validated against its size) are settled. */
+int sc_image_end(sc_ctx_t *c, int image, size_t first_label);
+/* A read of image failed with rc/e: the image ends there under
+ * LR_SCAN_KEEP_GOING (0), else the scan fails with it (rc). */
+int sc_read_failed(sc_ctx_t *c, int image, int rc, const lr_error_t *e);
+
+/* workers.c: the number of work units a parallel scan would have (0 when
+ * it would run one worker), and the parallel scan itself. */
+size_t sc_parallel_units(sc_ctx_t *c);
+int sc_stream_parallel(sc_ctx_t *c);
 
 /* scan.c: records what went wrong with an image (the first error kept). */
 int sc_image_fail(sc_ctx_t *c, int image, const lr_error_t *e, bool truncated);

@@ -45,7 +45,8 @@ typedef struct sc_pipe {
     bool stop;               /* the scanner gives up: the reader ends */
 } sc_pipe_t;
 
-static int report(sc_ctx_t *c, int image, uint64_t image_done, uint64_t image_total, bool estimated)
+int sc_stream_report(sc_ctx_t *c, int image, uint64_t image_done, uint64_t image_total,
+                     bool estimated)
 {
     if (!c->opts.progress)
         return 0;
@@ -136,7 +137,7 @@ static void *reader_main(void *arg)
 /* The image's stream ended: its size is final (or, after a read error, as
  * far as it is known), damage a lazy gzip handle met is recorded, and the
  * labels found in it are checked against the bytes that follow them. */
-static int image_end(sc_ctx_t *c, int image, size_t first_label)
+int sc_image_end(sc_ctx_t *c, int image, size_t first_label)
 {
     lr_scan_t *s = c->scan;
     lr_io_t *io = c->ios[image];
@@ -163,11 +164,9 @@ static int image_end(sc_ctx_t *c, int image, size_t first_label)
 static int scan_slot(sc_ctx_t *c, const sc_slot_t *sl, size_t bsize)
 {
     size_t scan_len = sl->n < bsize ? sl->n : bsize;
-    for (size_t off = 0; off < scan_len; off += SC_SECTOR) {
-        int rc = sc_probe_sector(c, sl->image, sl->pos + off, sl->p + off, sl->n - off);
-        if (rc)
-            return rc;
-    }
+    int rc = sc_probe_buffer(c, sl->image, sl->pos, sl->p, scan_len, sl->n);
+    if (rc)
+        return rc;
     lr_scan_t *s = c->scan;
     uint64_t end = sl->pos + scan_len;
     s->images[sl->image].scanned = end;
@@ -178,20 +177,20 @@ static int scan_slot(sc_ctx_t *c, const sc_slot_t *sl, size_t bsize)
     }
     if (c->bytes_done >= c->next_progress || sl->last) {
         c->next_progress = c->bytes_done + c->opts.progress_interval;
-        report(c, sl->image, end, c->image_total, !sl->known);
+        sc_stream_report(c, sl->image, end, c->image_total, !sl->known);
     }
     return 0;
 }
 
 /* A read failed: the image ends there when asked to keep going, else the
  * scan fails with it. */
-static int read_failed(sc_ctx_t *c, const sc_slot_t *sl)
+int sc_read_failed(sc_ctx_t *c, int image, int rc, const lr_error_t *e)
 {
     if (c->opts.flags & LR_SCAN_KEEP_GOING)
-        return sc_image_fail(c, sl->image, &sl->e, true);
+        return sc_image_fail(c, image, e, true);
     if (c->err)
-        *c->err = sl->e;
-    return sl->rc;
+        *c->err = *e;
+    return rc;
 }
 
 /* Scans buffer k once the reader published it; *more false after the last. */
@@ -212,10 +211,10 @@ static int consume(sc_pipe_t *pp, size_t k, bool *more)
         pp->open_image = sl->image;
         c->image_total = im->size;
     }
-    int rc = sl->rc ? read_failed(c, sl) : scan_slot(c, sl, pp->bsize);
+    int rc = sl->rc ? sc_read_failed(c, sl->image, sl->rc, &sl->e) : scan_slot(c, sl, pp->bsize);
     if (!rc && sl->last) {
         pp->open_image = -1;
-        rc = image_end(c, sl->image, pp->first_label);
+        rc = sc_image_end(c, sl->image, pp->first_label);
     }
     pthread_mutex_lock(&pp->mu);
     pp->consumed = k + 1;
@@ -232,6 +231,8 @@ static void pipe_free(sc_pipe_t *pp)
 
 int sc_stream_images(sc_ctx_t *c)
 {
+    if (sc_parallel_units(c) > 1)
+        return sc_stream_parallel(c); /* workers.c */
     sc_pipe_t pp = {.c = c, .bsize = c->opts.buffer_size, .open_image = -1};
     for (size_t i = 0; i < SC_NBUF; i++) {
         /* page-aligned: the kernel copies into an unaligned buffer much slower */
@@ -259,7 +260,7 @@ int sc_stream_images(sc_ctx_t *c)
         pthread_join(reader, NULL);
         /* interrupted inside an image: what was found in it is settled too */
         if (!rc && pp.open_image >= 0)
-            rc = image_end(c, pp.open_image, pp.first_label);
+            rc = sc_image_end(c, pp.open_image, pp.first_label);
     }
     pthread_cond_destroy(&pp.cv);
     pthread_mutex_destroy(&pp.mu);

@@ -168,3 +168,9 @@ add_test(NAME lvmscan-backup
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/backup.sh $<TARGET_FILE:lvmscan>
                  $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
 set_tests_properties(lvmscan-backup PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+# Worker threads (issue 16): lvmscan's report and JSON over many images are
+# byte for byte the same with LVMSCAN_JOBS=1 as with several workers
+# (tests/scan/jobs.sh).
+add_test(NAME lvmscan-jobs
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/jobs.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
+set_tests_properties(lvmscan-jobs PROPERTIES TIMEOUT 300)

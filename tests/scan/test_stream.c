@@ -3,8 +3,9 @@
  * for raw files and lazily decompressed gzip images, at several buffer
  * sizes; an image that shrinks while it is scanned, or whose read fails in
  * the middle, ends with a clear error of its own while the other images are
- * scanned whole. The label, mda header and metadata text planted are the
- * real LVM2 ones of fixtures/history. */
+ * scanned whole; the same across every boundary of the units worker
+ * threads cut a file into, with any number of workers. The label, mda header and metadata text
+ * planted are the real LVM2 ones of fixtures/history. */
 #include "bin_support.h"
 #include "support.h"
 
@@ -95,14 +96,13 @@ typedef struct plan {
     size_t n_labels, n_hdrs, n_texts;
 } plan_t;
 
-/* Plants at boundaries of bsize-byte buffers: the last sector before the
- * boundary, the first after it, and the last sector before the end of the
+/* Plants at boundaries of bsize-byte buffers, every step buffers: the last
+ * sector before the boundary, the first after it, and the last sector before the end of the
  * overlap, one kind per boundary in turn (boundaries far enough apart that
  * the 1020 KiB areas the headers describe never reach the next item); the
  * last sector of the image is a label too. Returns the image size. */
-static size_t plant(uint8_t **out, size_t bsize, plan_t *pl)
+static size_t plant_every(uint8_t **out, size_t bsize, size_t step, plan_t *pl)
 {
-    size_t step = (((1u << 20) + TAIL) + bsize - 1) / bsize;            /* buffers between items */
     const uint64_t where[3] = {0 - (uint64_t)SECTOR, 0, TAIL - SECTOR}; /* from the boundary */
     size_t n_items = 9;
     /* room for the PV the labels describe (32 MiB) after the first ones, and
@@ -132,6 +132,12 @@ static size_t plant(uint8_t **out, size_t bsize, plan_t *pl)
     pl->labels[pl->n_labels++] = size - SECTOR;
     *out = img;
     return size;
+}
+
+static size_t plant(uint8_t **out, size_t bsize, plan_t *pl)
+{
+    size_t step = (((1u << 20) + TAIL) + bsize - 1) / bsize; /* buffers between items */
+    return plant_every(out, bsize, step, pl);
 }
 
 static void check_found(const lr_scan_t *s, const plan_t *pl, size_t size, const char *what)
@@ -171,6 +177,17 @@ static void check_found(const lr_scan_t *s, const plan_t *pl, size_t size, const
     }
 }
 
+/* lr_scan_paths of one file with options o; fails the test on an error. */
+static lr_scan_session_t *scan_one(const char *path, const lr_scan_opts_t *o)
+{
+    lr_scan_session_t *ss = NULL;
+    lr_error_t err;
+    const char *pp[] = {path};
+    if (lr_scan_paths(pp, 1, o, &ss, &err) != 0)
+        fail_msg("scan failed: %s", err.msg);
+    return ss;
+}
+
 static void test_every_boundary(void **state)
 {
     (void)state;
@@ -187,11 +204,7 @@ static void test_every_boundary(void **state)
             write_file(path, img, size, gz);
             free(img);
             lr_scan_opts_t o = {.buffer_size = sizes[i], .flags = LR_SCAN_NO_INFER};
-            lr_scan_session_t *ss = NULL;
-            lr_error_t err;
-            const char *pp[] = {path};
-            if (lr_scan_paths(pp, 1, &o, &ss, &err) != 0)
-                fail_msg("scan failed: %s", err.msg);
+            lr_scan_session_t *ss = scan_one(path, &o);
             char what[64];
             snprintf(what, sizeof(what), "%s, %zu-byte buffers", gz ? "gzip" : "raw", sizes[i]);
             check_found(lr_scan_result(ss), &pl, size, what);
@@ -200,6 +213,50 @@ static void test_every_boundary(void **state)
             unlink(path);
             free(path);
         }
+    }
+}
+
+/* Worker threads cut a regular raw file into units of 64 buffers
+ * (scan/src/workers.c): signatures planted across every unit boundary are
+ * found with 2 and 3 workers as with one, and the results are the same. */
+static void test_every_unit_boundary(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {64u << 10, 128u << 10};
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        uint8_t *img = NULL;
+        plan_t pl;
+        size_t size = plant_every(&img, sizes[i], 64, &pl);
+        char *path = temp_file("units");
+        write_file(path, img, size, false);
+        free(img);
+        lr_scan_session_t *one = NULL;
+        for (unsigned jobs = 1; jobs <= 3; jobs++) {
+            lr_scan_opts_t o = {.buffer_size = sizes[i], .flags = LR_SCAN_NO_INFER, .jobs = jobs};
+            lr_scan_session_t *ss = scan_one(path, &o);
+            char what[64];
+            snprintf(what, sizeof(what), "%u workers, %zu-byte buffers", jobs, sizes[i]);
+            const lr_scan_t *s = lr_scan_result(ss);
+            check_found(s, &pl, size, what);
+            if (jobs == 1) {
+                one = ss;
+                continue;
+            }
+            const lr_scan_t *r = lr_scan_result(one);
+            assert_int_equal(s->n_labels, r->n_labels);
+            assert_int_equal(s->n_areas, r->n_areas);
+            assert_int_equal(s->n_copies, r->n_copies);
+            for (size_t k = 0; k < s->n_copies; k++) {
+                assert_int_equal(s->copies[k].offset, r->copies[k].offset);
+                assert_int_equal(s->copies[k].length, r->copies[k].length);
+            }
+            for (size_t k = 0; k < s->n_areas; k++)
+                assert_int_equal(s->areas[k].offset, r->areas[k].offset);
+            lr_scan_session_free(ss);
+        }
+        lr_scan_session_free(one);
+        unlink(path);
+        free(path);
     }
 }
 
@@ -315,7 +372,85 @@ static void test_file_shrinks(void **state)
     free(img);
 }
 
+/* The progress callback truncates the first image the first time it is
+ * called for it: before the first unit was merged, so with at most 3
+ * workers no unit past 12 MiB was read yet. */
+typedef struct shrink_at {
+    const char *path;
+    off_t to;
+    bool done;
+} shrink_at_t;
+
+static int shrink_now(void *arg, const lr_scan_progress_t *p)
+{
+    shrink_at_t *sh = arg;
+    if (!sh->done && p->image == 0) {
+        assert_int_equal(truncate(sh->path, sh->to), 0);
+        sh->done = true;
+    }
+    return 0;
+}
+
+/* A regular file cut into units shrinks while workers scan it: whatever
+ * the number of workers, it ends at the last whole buffer before its new
+ * end with an error naming it, and the image after it is scanned whole. */
+static void test_file_shrinks_workers(void **state)
+{
+    (void)state;
+    size_t bsize = 64u << 10; /* units of 4 MiB */
+    for (unsigned jobs = 1; jobs <= 3; jobs++) {
+        char *path = temp_file("wshrink");
+        char *good = temp_file("wgood");
+        uint8_t *img = labelled_image(32u << 20);
+        write_file(path, img, 32u << 20, false);
+        write_file(good, img, 8u << 20, false);
+        free(img);
+        shrink_at_t sh = {.path = path, .to = (14 << 20) + 1000};
+        lr_scan_opts_t o = {.buffer_size = bsize,
+                            .flags = LR_SCAN_KEEP_GOING | LR_SCAN_NO_INFER,
+                            .progress = shrink_now,
+                            .progress_arg = &sh,
+                            .progress_interval = bsize,
+                            .jobs = jobs};
+        lr_scan_session_t *ss = NULL;
+        const char *pp[] = {path, good};
+        assert_int_equal(lr_scan_paths(pp, 2, &o, &ss, NULL), 0);
+        const lr_scan_t *s = lr_scan_result(ss);
+        const lr_scan_image_t *im = &s->images[0];
+        assert_true(sh.done);
+        assert_int_equal(s->n_failed, 1);
+        assert_int_equal(im->error, -EIO);
+        assert_true(im->truncated);
+        /* the read of the buffer at 14 MiB - 64 KiB (+ 4 KiB overlap) fails */
+        if (im->scanned != (14u << 20) - bsize)
+            fail_msg("%u workers: scanned %llu", jobs, (unsigned long long)im->scanned);
+        if (!strstr(im->error_msg, path) || !strstr(im->error_msg, "unexpected end of file"))
+            fail_msg("error of the shrunk image does not say what and where: %s", im->error_msg);
+        assert_int_equal(s->images[1].error, 0);
+        assert_int_equal(s->images[1].scanned, 8u << 20);
+        assert_int_equal(s->n_labels, 2);
+        assert_int_equal(s->labels[1].image, 1);
+        lr_scan_session_free(ss);
+        unlink(path);
+        unlink(good);
+        free(path);
+        free(good);
+    }
+}
+
 /* ---- stopping in the middle ----------------------------------------------- */
+
+/* A file (gzip'd or not) planted at boundaries of 64 KiB buffers, every
+ * step buffers (0: plant()'s spacing); the caller unlinks and frees it. */
+static char *planted_file(const char *tag, size_t step, bool gz, plan_t *pl, size_t *size)
+{
+    uint8_t *img = NULL;
+    *size = step ? plant_every(&img, 64u << 10, step, pl) : plant(&img, 64u << 10, pl);
+    char *path = temp_file(tag);
+    write_file(path, img, *size, gz);
+    free(img);
+    return path;
+}
 
 static int stop_after(void *arg, const lr_scan_progress_t *p)
 {
@@ -332,12 +467,9 @@ static int stop_after(void *arg, const lr_scan_progress_t *p)
 static void test_stop_midway_gz(void **state)
 {
     (void)state;
-    uint8_t *img = NULL;
     plan_t pl;
-    size_t size = plant(&img, 64u << 10, &pl);
-    char *path = temp_file("stop");
-    write_file(path, img, size, true);
-    free(img);
+    size_t size = 0;
+    char *path = planted_file("stop", 0, true, &pl, &size);
     int calls = 0;
     lr_scan_opts_t o = {.buffer_size = 64u << 10,
                         .progress = stop_after,
@@ -368,13 +500,47 @@ static void test_stop_midway_gz(void **state)
     free(path);
 }
 
+/* The progress callback stops a scan by workers of a file cut into units:
+ * the call returns (the workers joined, what they had not merged freed)
+ * with what was merged, in order. */
+static void test_stop_midway_workers(void **state)
+{
+    (void)state;
+    plan_t pl;
+    size_t size = 0;
+    char *path = planted_file("wstop", 64, false, &pl, &size); /* units of 4 MiB */
+    int calls = 0;
+    lr_scan_opts_t o = {.buffer_size = 64u << 10,
+                        .flags = LR_SCAN_NO_INFER,
+                        .progress = stop_after,
+                        .progress_arg = &calls,
+                        .progress_interval = 1u << 20,
+                        .jobs = 2};
+    lr_scan_session_t *ss = scan_one(path, &o);
+    const lr_scan_t *s = lr_scan_result(ss);
+    assert_true(s->interrupted);
+    assert_int_equal(calls, 3);
+    const lr_scan_image_t *im = &s->images[0];
+    assert_int_equal(im->error, 0);
+    assert_true(im->scanned < size);
+    size_t before = 0;
+    while (before < pl.n_labels && pl.labels[before] < im->scanned)
+        before++;
+    assert_int_equal(s->n_labels, before);
+    for (size_t i = 0; i < s->n_labels; i++)
+        assert_int_equal(s->labels[i].offset, pl.labels[i]);
+    lr_scan_session_free(ss);
+    unlink(path);
+    free(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_every_boundary),
-        cmocka_unit_test(test_read_error_midway),
-        cmocka_unit_test(test_file_shrinks),
-        cmocka_unit_test(test_stop_midway_gz),
+        cmocka_unit_test(test_every_boundary),       cmocka_unit_test(test_read_error_midway),
+        cmocka_unit_test(test_file_shrinks),         cmocka_unit_test(test_every_unit_boundary),
+        cmocka_unit_test(test_file_shrinks_workers), cmocka_unit_test(test_stop_midway_gz),
+        cmocka_unit_test(test_stop_midway_workers),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

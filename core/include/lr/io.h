@@ -51,7 +51,17 @@ enum {
      * ends there (lr_io_size() = what decompressed) and lr_io_damage() says
      * why. Raw files and devices ignore the flag (their size is known). */
     LR_IO_LAZY = 8,
+    /* lr_io_open_opts only: on a block device, reads of at least
+     * LR_IO_DIRECT_MIN bytes whose buffer, length and offset are multiples of
+     * LR_IO_DIRECT_ALIGN bypass the page cache (a second descriptor opened
+     * with O_DIRECT), so a scan streams a cold disk at the device's rate
+     * instead of its read-ahead's; other reads stay buffered. Only for a
+     * handle that no one writes to meanwhile (a scan). Ignored for files and
+     * where O_DIRECT cannot be opened. */
+    LR_IO_DIRECT = 16,
 };
+#define LR_IO_DIRECT_ALIGN 4096u
+#define LR_IO_DIRECT_MIN (64u << 10)
 
 /* Opens a raw image file, a block device, or a container or compressed
  * image read-only. On success *out is owned by the caller (lr_io_close).
@@ -88,7 +98,7 @@ int lr_io_open(lr_io_t **out, const char *path, lr_error_t *err);
 typedef int (*lr_io_progress_fn)(void *arg, uint64_t done, uint64_t total);
 
 typedef struct lr_io_open_opts {
-    unsigned flags;             /* 0, LR_IO_PARTIAL, LR_IO_LAZY */
+    unsigned flags;             /* 0, LR_IO_PARTIAL, LR_IO_LAZY, LR_IO_DIRECT */
     uint64_t gzip_span;         /* output bytes between access points; 0: LR_IO_GZIP_SPAN */
     lr_io_progress_fn progress; /* may be NULL; called about every 16 MiB of compressed input
                                    of the pass at open (never with LR_IO_LAZY: there is none) */
@@ -96,7 +106,8 @@ typedef struct lr_io_open_opts {
 } lr_io_open_opts_t;
 
 /* lr_io_open with options (opts may be NULL). Read-only like lr_io_open;
- * flags other than LR_IO_PARTIAL and LR_IO_LAZY are refused (-EINVAL). Every
+ * flags other than LR_IO_PARTIAL, LR_IO_LAZY and LR_IO_DIRECT are refused
+ * (-EINVAL). Every
  * read-only open advises the kernel that the file is read sequentially
  * (posix_fadvise), which doubles its read-ahead for a scan of a cold disk. */
 int lr_io_open_opts(lr_io_t **out, const char *path, const lr_io_open_opts_t *opts,

@@ -34,6 +34,7 @@
 
 /* Defaults of lr_scan_opts_t fields left at 0. */
 #define LR_SCAN_DEFAULT_BUFFER (1u << 20)    /* bytes per sequential read */
+#define LR_SCAN_MAX_JOBS 16u                 /* worker threads at most (lr_scan_opts_t.jobs) */
 #define LR_SCAN_DEFAULT_MAX_TEXT (4u << 20)  /* largest copy read, bytes */
 #define LR_SCAN_DEFAULT_MAX_COPIES 20000     /* copies recorded in all */
 #define LR_SCAN_DEFAULT_PROGRESS (64u << 20) /* bytes between progress calls */
@@ -109,6 +110,13 @@ typedef struct lr_scan_opts {
     /* lr_scan_paths only: progress of opening gzip images (their index
      * pass); may be NULL; gets progress_arg. */
     lr_scan_open_progress_fn open_progress;
+    /* Worker threads for the sector scan: 0 = one per online CPU (at most
+     * LR_SCAN_MAX_JOBS); 1 = one reader thread ahead of the calling thread.
+     * With more than one, each worker scans a whole image, or a 64-buffer
+     * stretch of a regular raw file opened by lr_scan_paths, at most `jobs`
+     * of them in flight; the results are merged in image and offset order,
+     * so the result is the same whatever the number. */
+    unsigned jobs;
 } lr_scan_opts_t;
 
 /* ---- what was found ---------------------------------------------------- */
