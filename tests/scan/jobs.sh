@@ -39,6 +39,12 @@ zcat "$FIX"/history/disk.img.gz | dd of="$T/big.img" bs=512 seek=$(((64 << 11) -
 : > "$T/empty.img"
 head -c 3M /dev/urandom > "$T/random.img"
 imgs+=("$T/big.img" "$T/empty.img" "$T/missing.img" "$T/random.img")
+# LVM2 archive files inside an LV (fixtures/backup), the image placed so
+# that the 64 MiB boundary falls inside it: their starts are found by every
+# worker and merged like the rest
+truncate -s 130M "$T/backup-big.img"
+zcat "$FIX"/backup/disk.img.gz | dd of="$T/backup-big.img" bs=1M seek=60 conv=notrunc status=none
+imgs+=("$T/backup-big.img")
 
 run() { # JOBS: writes $T/out.JOBS.{json,txt,rc}
     LVMSCAN_JOBS=$1 "$LVMSCAN" --json "${imgs[@]}" > "$T/out.$1.json" 2> "$T/err.$1.json"
@@ -49,6 +55,7 @@ run() { # JOBS: writes $T/out.JOBS.{json,txt,rc}
 run 1
 grep -q '"name":"vg0"' "$T/out.1.json" || bad "jobs=1: the planted VG vg0 is not in the JSON"
 grep -q 'missing.img' "$T/err.1.txt" || bad "jobs=1: the missing image is not reported"
+grep -q '"found_by":"backup_file"' "$T/out.1.json" || bad "jobs=1: no version from the archive files of backup-big.img"
 for j in 2 3 4 16 ""; do
     run "$j"
     for k in json txt; do
