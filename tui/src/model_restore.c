@@ -168,10 +168,12 @@ static int review_warnings(lr_tui_t *m, tui_view_t *v, const lr_evidence_t *ev,
         char buf[512];
         return evidence_unavailable(v, lr_error_format(&err, buf, sizeof(buf)));
     }
+    size_t shown = 0;
     for (size_t i = 0; !rc && i < n; i++) {
         /* bringing back LVs leaves the others as they are now */
         if (p->n_lvs && (w[i].kind == LR_EV_WARN_EMPTY || !review_lv_shown(p, w[i].lv)))
             continue;
+        shown++;
         lr_strbuf_t b = LR_STRBUF_INIT;
         tui_words_warning(&b, &w[i], x->seqno);
         char *t = lr_strbuf_take(&b, NULL);
@@ -181,7 +183,7 @@ static int review_warnings(lr_tui_t *m, tui_view_t *v, const lr_evidence_t *ev,
         free(t);
     }
     free(w);
-    return rc ? rc : tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+    return rc || !shown ? rc : tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
 }
 
 /* What the LVs of the restored version hold now and the warnings the
