@@ -785,6 +785,18 @@ static void test_restore_notes_pinned(void **state)
     tmp_remove(&t);
 }
 
+/* A model on a writable copy of fixtures/FIXTURE in t, in the restore
+ * review that script opens, waiting for the typed confirmation. */
+static lr_tui_t *review_on(tmpdir_t *t, const char *fixture, const char *script)
+{
+    tmp_make(t);
+    tmp_image(t, fixture);
+    lr_tui_t *m = model_on(t->img, 1800000000);
+    keys(m, script);
+    assert_int_equal(lr_tui_review_state(m), LR_TUI_REVIEW_CONFIRM);
+    return m;
+}
+
 /* The first line of the current screen's text holding s, -1 when none. */
 static long line_with(const lr_tui_t *m, const char *s)
 {
@@ -803,11 +815,7 @@ static void test_restore_evidence_warning(void **state)
 {
     (void)state;
     tmpdir_t t;
-    tmp_make(&t);
-    tmp_image(&t, "evidence");
-    lr_tui_t *m = model_on(t.img, 1800000000);
-    keys(m, "<Enter><Down><Down><Down><Down>R");
-    assert_int_equal(lr_tui_review_state(m), LR_TUI_REVIEW_CONFIRM);
+    lr_tui_t *m = review_on(&t, "evidence", "<Enter><Down><Down><Down><Down>R");
     assert_true(line_with(m, "What the LVs of seqno 6 hold now") >= 0);
     long root = line_with(m, "  root     ext4");
     assert_true(root >= 0);
@@ -847,11 +855,7 @@ static void test_restore_lv_evidence(void **state)
 {
     (void)state;
     tmpdir_t t;
-    tmp_make(&t);
-    tmp_image(&t, "history");
-    lr_tui_t *m = model_on(t.img, 1800000000);
-    keys(m, "<Enter><Down><Enter>b");
-    assert_int_equal(lr_tui_review_state(m), LR_TUI_REVIEW_CONFIRM);
+    lr_tui_t *m = review_on(&t, "history", "<Enter><Down><Enter>b");
     assert_true(line_with(m, "What the LVs of seqno 15 hold now") >= 0);
     assert_true(line_with(m, "  lv3      ") >= 0);
     assert_int_equal(line_with(m, "  lv4      "), -1);
