@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lr/fmt.h"
 #include "model_int.h"
 #include "words.h"
 

@@ -810,7 +810,8 @@ static long line_with(const lr_tui_t *m, const char *s)
  * fixtures/evidence, seqno 6's root starts where scratch (seqno 8) now
  * holds its ext4 (truth/evidence.json: warning "reused"). The review says
  * what each LV holds, and the warning stays pinned just above the prompt
- * however the plan is scrolled; seqno 8 deserves no warning and pins none. */
+ * however the plan is scrolled; seqno 8 deserves no warning and pins none;
+ * seqno 9's home holds a filesystem larger than itself. */
 static void test_restore_evidence_warning(void **state)
 {
     (void)state;
@@ -845,6 +846,17 @@ static void test_restore_evidence_warning(void **state)
     assert_int_equal(line_with(m, "WARNING"), -1);
     assert_false(screen_has(m, "Before you type yes"));
     assert_true(screen_has(m, "Type yes and Enter:"));
+    /* seqno 9 shrank home to 4 MiB under its 16 MiB ext4: warning (c) */
+    keys(m, "<Esc><Up>R");
+    assert_int_equal(lr_tui_review_state(m), LR_TUI_REVIEW_CONFIRM);
+    char *text = screen(m);
+    char *heading = strstr(text, "Before you type yes, note");
+    assert_non_null(heading);
+    char *warn = strstr(heading, "- WARNING: LV home is 4.0 MiB in this version");
+    assert_non_null(warn);
+    assert_non_null(strstr(warn, "16.0 MiB")); /* wrapped at 80 columns */
+    assert_true(warn < strstr(text, "Type yes and Enter:"));
+    free(text);
     lr_tui_free(m);
     tmp_remove(&t);
 }
