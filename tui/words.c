@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lr/fmt.h"
 #include "model_int.h"
 #include "words.h"
 
@@ -84,4 +85,35 @@ int tui_words_hints(tui_view_t *v, unsigned hints)
         if (hints & words[i].bit)
             rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", words[i].words);
     return rc;
+}
+
+/* lvmrepair words the same warnings for a terminal's scrollback; lvmtui's
+ * are shorter, to stay readable pinned above the confirmation prompt. */
+void tui_words_warning(lr_strbuf_t *b, const lr_ev_warning_t *w, uint64_t seqno)
+{
+    char a[32], c[32];
+    switch (w->kind) {
+    case LR_EV_WARN_REUSED:
+        lr_strbuf_printf(b, "WARNING: LV %s: extents ", w->lv);
+        tui_put_ranges(b, w->reuse);
+        lr_strbuf_printf(b,
+                         " now hold %s/%s's %s (seqno %" PRIu64 "): restored, %s starts with "
+                         "that data, and writing to either LV destroys the other",
+                         w->reuse->vg, w->reuse->lv, w->reuse->taker_content, w->reuse->seqno,
+                         w->lv);
+        return;
+    case LR_EV_WARN_EMPTY:
+        lr_strbuf_printf(b,
+                         "WARNING: seqno %" PRIu64 " has no LVs (seqno %" PRIu64
+                         " had some): the VG would be left empty",
+                         seqno, w->seqno);
+        return;
+    case LR_EV_WARN_FS_LARGER:
+        lr_strbuf_printf(b,
+                         "WARNING: LV %s is %s in this version, but its %s filesystem spans %s: "
+                         "restoring it truncates the filesystem",
+                         w->lv, lr_fmt_size(w->lv_size, 0, c, sizeof(c)), w->fs_type,
+                         lr_fmt_size(w->fs_size, 0, a, sizeof(a)));
+        return;
+    }
 }

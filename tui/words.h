@@ -16,4 +16,8 @@ int tui_words_undo_command(tui_view_t *v, const char *undo_path);
  * go on, in lvmtui's words. */
 int tui_words_hints(tui_view_t *v, unsigned hints);
 
+/* Adds to b a warning the evidence engine gives before restoring seqno
+ * (lr_evidence_warnings), in lvmtui's words, starting "WARNING: ". */
+void tui_words_warning(lr_strbuf_t *b, const lr_ev_warning_t *w, uint64_t seqno);
+
 #endif

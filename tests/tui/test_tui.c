@@ -785,6 +785,97 @@ static void test_restore_notes_pinned(void **state)
     tmp_remove(&t);
 }
 
+/* A model on a writable copy of fixtures/FIXTURE in t, in the restore
+ * review that script opens, waiting for the typed confirmation. */
+static lr_tui_t *review_on(tmpdir_t *t, const char *fixture, const char *script)
+{
+    tmp_make(t);
+    tmp_image(t, fixture);
+    lr_tui_t *m = model_on(t->img, 1800000000);
+    keys(m, script);
+    assert_int_equal(lr_tui_review_state(m), LR_TUI_REVIEW_CONFIRM);
+    return m;
+}
+
+/* The first line of the current screen's text holding s, -1 when none. */
+static long line_with(const lr_tui_t *m, const char *s)
+{
+    for (size_t i = 0; i < lr_tui_n_lines(m); i++)
+        if (strstr(lr_tui_line(m, i), s))
+            return (long)i;
+    return -1;
+}
+
+/* The evidence's warnings before a restore, as lvmrepair gives them: on
+ * fixtures/evidence, seqno 6's root starts where scratch (seqno 8) now
+ * holds its ext4 (truth/evidence.json: warning "reused"). The review says
+ * what each LV holds, and the warning stays pinned just above the prompt
+ * however the plan is scrolled; seqno 8 deserves no warning and pins none;
+ * seqno 9's home holds a filesystem larger than itself. */
+static void test_restore_evidence_warning(void **state)
+{
+    (void)state;
+    tmpdir_t t;
+    lr_tui_t *m = review_on(&t, "evidence", "<Enter><Down><Down><Down><Down>R");
+    assert_true(line_with(m, "What the LVs of seqno 6 hold now") >= 0);
+    long root = line_with(m, "  root     ext4");
+    assert_true(root >= 0);
+    assert_non_null(strstr(lr_tui_line(m, (size_t)root + 1), "reused by evid0/scratch (seqno 8)"));
+    assert_true(line_with(m, "WARNING: LV root: extents pv0:0-") >= 0);
+    const char *pages[] = {"", "<PgDn>", "<End>", "<Size=100x30>", "<Size=80x24><Home>"};
+    for (size_t i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+        keys(m, pages[i]);
+        char *text = screen(m);
+        char *prompt = strstr(text, "Type yes and Enter:");
+        char *heading = strstr(text, "Before you type yes, note");
+        assert_non_null(prompt);
+        assert_non_null(heading);
+        char *warn = strstr(heading, "- WARNING: LV root: extents pv0:0-");
+        assert_non_null(warn);
+        assert_true(warn < prompt);
+        assert_non_null(strstr(warn, "evid0/scratch's ext4"));
+        free(text);
+    }
+    /* cancelled, then seqno 8: no warning, nothing pinned */
+    keys(m, "<Enter>");
+    assert_int_equal(lr_tui_review_state(m), LR_TUI_REVIEW_NONE);
+    keys(m, "<Up><Up>R");
+    assert_int_equal(lr_tui_review_state(m), LR_TUI_REVIEW_CONFIRM);
+    assert_true(line_with(m, "What the LVs of seqno 8 hold now") >= 0);
+    assert_true(line_with(m, "  scratch  ext4") >= 0);
+    assert_int_equal(line_with(m, "WARNING"), -1);
+    assert_false(screen_has(m, "Before you type yes"));
+    assert_true(screen_has(m, "Type yes and Enter:"));
+    /* seqno 9 shrank home to 4 MiB under its 16 MiB ext4: warning (c) */
+    keys(m, "<Esc><Up>R");
+    assert_int_equal(lr_tui_review_state(m), LR_TUI_REVIEW_CONFIRM);
+    char *text = screen(m);
+    char *heading = strstr(text, "Before you type yes, note");
+    assert_non_null(heading);
+    char *warn = strstr(heading, "- WARNING: LV home is 4.0 MiB in this version");
+    assert_non_null(warn);
+    assert_non_null(strstr(warn, "16.0 MiB")); /* wrapped at 80 columns */
+    assert_true(warn < strstr(text, "Type yes and Enter:"));
+    free(text);
+    lr_tui_free(m);
+    tmp_remove(&t);
+}
+
+/* Bringing back one LV shows what that LV holds, not the others: lv3 of
+ * fixtures/history seqno 15. */
+static void test_restore_lv_evidence(void **state)
+{
+    (void)state;
+    tmpdir_t t;
+    lr_tui_t *m = review_on(&t, "history", "<Enter><Down><Enter>b");
+    assert_true(line_with(m, "What the LVs of seqno 15 hold now") >= 0);
+    assert_true(line_with(m, "  lv3      ") >= 0);
+    assert_int_equal(line_with(m, "  lv4      "), -1);
+    assert_int_equal(line_with(m, "  data     "), -1);
+    lr_tui_free(m);
+    tmp_remove(&t);
+}
+
 /* The newest version of the first VG in image path: its seqno and LVs. */
 static void newest_of(const char *path, uint64_t *seqno, long *lvs)
 {
@@ -1437,6 +1528,8 @@ int main(void)
         cmocka_unit_test(test_search),
         cmocka_unit_test(test_restore_needs_yes),
         cmocka_unit_test(test_restore_notes_pinned),
+        cmocka_unit_test(test_restore_evidence_warning),
+        cmocka_unit_test(test_restore_lv_evidence),
         cmocka_unit_test(test_restore_into_copy),
         cmocka_unit_test(test_restore_refused),
         cmocka_unit_test(test_bring_back_cursor),

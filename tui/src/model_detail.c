@@ -399,6 +399,32 @@ static void put_content(lr_strbuf_t *b, const lr_ev_content_t *c)
     }
 }
 
+void tui_put_ranges(lr_strbuf_t *b, const lr_ev_reuse_t *u)
+{
+    lr_strbuf_printf(b, "%s:", u->pv);
+    for (size_t k = 0; k < u->n_ranges; k++)
+        lr_strbuf_printf(b, "%s%" PRIu64 "-%" PRIu64, k ? "," : "", u->ranges[k].first,
+                         u->ranges[k].last);
+}
+
+int tui_add_lv_evidence(tui_view_t *v, const lr_ev_lv_t *l)
+{
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    lr_strbuf_printf(&b, "  %-8s ", l->name);
+    put_content(&b, &l->content);
+    int rc = flush(v, &b, l->content.state == LR_EV_AMBIVALENT ? LR_TUI_A_WARN : LR_TUI_A_NORMAL);
+    for (size_t r = 0; !rc && r < l->n_reuse; r++) {
+        const lr_ev_reuse_t *u = &l->reuse[r];
+        lr_strbuf_puts(&b, "           extents ");
+        tui_put_ranges(&b, u);
+        lr_strbuf_printf(&b, " reused by %s/%s (seqno %" PRIu64 ")%s%s", u->vg, u->lv, u->seqno,
+                         u->taker_content ? ", now holding its " : ", no signature there",
+                         u->taker_content ? u->taker_content : "");
+        rc = flush(v, &b, u->taker_content ? LR_TUI_A_WARN : LR_TUI_A_NORMAL);
+    }
+    return rc;
+}
+
 /* Each LV's content now and the extents later LVs took (lr/evidence.h). */
 static int add_evidence(lr_tui_t *m, tui_view_t *v, int version)
 {
@@ -412,24 +438,8 @@ static int add_evidence(lr_tui_t *m, tui_view_t *v, int version)
     if (!rc && x->change)
         rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "  change from the previous version: %s",
                           *x->change ? x->change : "none");
-    for (size_t i = 0; !rc && i < x->n_lvs; i++) {
-        const lr_ev_lv_t *l = &x->lvs[i];
-        lr_strbuf_t b = LR_STRBUF_INIT;
-        lr_strbuf_printf(&b, "  %-8s ", l->name);
-        put_content(&b, &l->content);
-        rc = flush(v, &b, l->content.state == LR_EV_AMBIVALENT ? LR_TUI_A_WARN : LR_TUI_A_NORMAL);
-        for (size_t r = 0; !rc && r < l->n_reuse; r++) {
-            const lr_ev_reuse_t *u = &l->reuse[r];
-            lr_strbuf_printf(&b, "           extents %s:", u->pv);
-            for (size_t k = 0; k < u->n_ranges; k++)
-                lr_strbuf_printf(&b, "%s%" PRIu64 "-%" PRIu64, k ? "," : "", u->ranges[k].first,
-                                 u->ranges[k].last);
-            lr_strbuf_printf(&b, " reused by %s/%s (seqno %" PRIu64 ")%s%s", u->vg, u->lv, u->seqno,
-                             u->taker_content ? ", now holding its " : ", no signature there",
-                             u->taker_content ? u->taker_content : "");
-            rc = flush(v, &b, u->taker_content ? LR_TUI_A_WARN : LR_TUI_A_NORMAL);
-        }
-    }
+    for (size_t i = 0; !rc && i < x->n_lvs; i++)
+        rc = tui_add_lv_evidence(v, &x->lvs[i]);
     if (!rc)
         rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
     return rc;

@@ -222,6 +222,12 @@ void tui_version_name(const lr_tui_t *m, int version, char *buf, size_t len);
  * version shown keeps the LV selected, a first one selects the first LV
  * the current version lacks (tui_lv_default), else the first LV. */
 int tui_build_detail(lr_tui_t *m, int version);
+/* Adds an LV's content now and the extents later LVs took (lr/evidence.h):
+ * one line, and one more per reuse (the detail screen and the restore
+ * review show them alike). Fails only with -ENOMEM. */
+int tui_add_lv_evidence(tui_view_t *v, const lr_ev_lv_t *l);
+/* Adds the PV extents a reuse took: "pv0:0-3,8-9". */
+void tui_put_ranges(lr_strbuf_t *b, const lr_ev_reuse_t *u);
 int tui_open_detail(lr_tui_t *m, int version);
 void tui_detail_free(lr_tui_t *m);
 /* The name of the LV under the detail's cursor into buf; false (buf "")

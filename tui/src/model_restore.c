@@ -106,17 +106,114 @@ static int show_refusal(lr_tui_t *m, tui_view_t *v, const char *name, const lr_e
 
 /* The plan's notes (what else it changes: another VG losing its area, a
  * stale PV brought up to date, an overridden refusal, a thin pool's
- * transaction id...), kept in sight above the confirmation prompt. */
+ * transaction id...), kept in sight above the confirmation prompt, under
+ * the evidence's warnings already pinned (review_evidence). */
 static int pin_notes(lr_tui_t *m)
 {
     tui_view_t *w = &m->warn;
-    tui_view_clear(w);
-    w->list = false;
-    tui_view_set_wrap(w);
     int rc = 0;
     for (size_t i = 0; !rc && i < m->plan->n_notes; i++)
         rc = tui_view_add(w, LR_TUI_A_WARN, -1, false, "- %s", m->plan->notes[i]);
     return rc ? rc : tui_wrap(m, w);
+}
+
+/* Bringing back LVs: only the LVs that come back matter (by their name in
+ * the old version); a whole-VG restore shows every LV. */
+static bool review_lv_shown(const lr_repair_plan_t *p, const char *name)
+{
+    if (!p->n_lvs)
+        return true;
+    for (size_t i = 0; name && i < p->n_lvs; i++)
+        if (p->lvs[i].old_name && strcmp(p->lvs[i].old_name, name) == 0)
+            return true;
+    return false;
+}
+
+/* Evidence that cannot be built is said, not left out. */
+static int evidence_unavailable(tui_view_t *v, const char *why)
+{
+    int rc = tui_view_add(v, LR_TUI_A_WARN, -1, false, "Content of the LVs not available: %s", why);
+    return rc ? rc : tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+}
+
+/* The session's evidence, or why there is none (tui_evidence keeps no
+ * error: building it again here gives the reason). */
+static const lr_evidence_t *review_evidence_tree(lr_tui_t *m, char *why, size_t len)
+{
+    const lr_evidence_t *ev = tui_evidence(m);
+    if (ev)
+        return ev;
+    lr_error_t err;
+    lr_error_clear(&err);
+    lr_evidence_t *x = NULL;
+    if (m->session && lr_evidence_build(m->session, NULL, &x, &err) == 0) {
+        m->evidence = x;
+        return x;
+    }
+    lr_error_format(&err, why, len);
+    return NULL;
+}
+
+/* Adds each warning to the plan page and pins it above the prompt. */
+static int review_warnings(lr_tui_t *m, tui_view_t *v, const lr_evidence_t *ev,
+                           const lr_ev_version_t *x)
+{
+    const lr_repair_plan_t *p = m->plan;
+    lr_ev_warning_t *w = NULL;
+    size_t n = 0;
+    lr_error_t err;
+    lr_error_clear(&err);
+    int rc = lr_evidence_warnings(ev, (size_t)p->vg, (size_t)p->version, &w, &n, &err);
+    if (rc) {
+        char buf[512];
+        return evidence_unavailable(v, lr_error_format(&err, buf, sizeof(buf)));
+    }
+    size_t shown = 0;
+    for (size_t i = 0; !rc && i < n; i++) {
+        /* bringing back LVs leaves the others as they are now */
+        if (p->n_lvs && (w[i].kind == LR_EV_WARN_EMPTY || !review_lv_shown(p, w[i].lv)))
+            continue;
+        shown++;
+        lr_strbuf_t b = LR_STRBUF_INIT;
+        tui_words_warning(&b, &w[i], x->seqno);
+        char *t = lr_strbuf_take(&b, NULL);
+        rc = t ? tui_view_add(v, LR_TUI_A_WARN, -1, false, "%s", t) : -ENOMEM;
+        if (!rc)
+            rc = tui_view_add(&m->warn, LR_TUI_A_WARN, -1, false, "- %s", t);
+        free(t);
+    }
+    free(w);
+    return rc || !shown ? rc : tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+}
+
+/* What the LVs of the restored version hold now and the warnings the
+ * evidence engine gives (lr/evidence.h), as lvmrepair shows them before
+ * its question; the warnings are pinned with the plan's notes. lvmtui has
+ * no way around a refusal, so a warning does not refuse: it is in sight. */
+static int review_evidence(lr_tui_t *m, tui_view_t *v)
+{
+    const lr_repair_plan_t *p = m->plan;
+    if (p->vg < 0 || p->version < 0)
+        return evidence_unavailable(v, "the plan names no version of the scan");
+    char why[512] = "";
+    const lr_evidence_t *ev = review_evidence_tree(m, why, sizeof(why));
+    if (!ev)
+        return evidence_unavailable(v, why);
+    if ((size_t)p->vg >= ev->n_vgs || (size_t)p->version >= ev->vgs[p->vg].n_versions)
+        return evidence_unavailable(v, "the version is not in the evidence");
+    const lr_ev_version_t *x = &ev->vgs[p->vg].versions[p->version];
+    if (!x->loaded)
+        return evidence_unavailable(v, x->error ? x->error : "the version is not complete");
+    int rc = tui_view_add(v, LR_TUI_A_HEADER, -1, false,
+                          "What the LVs of seqno %" PRIu64 " hold now", x->seqno);
+    if (!rc && !x->n_lvs)
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "  (no LVs)");
+    for (size_t i = 0; !rc && i < x->n_lvs; i++)
+        if (x->lvs[i].visible && review_lv_shown(p, x->lvs[i].name))
+            rc = tui_add_lv_evidence(v, &x->lvs[i]);
+    if (!rc)
+        rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+    return rc ? rc : review_warnings(m, v, ev, x);
 }
 
 static int show_plan(lr_tui_t *m, tui_view_t *v)
@@ -130,6 +227,11 @@ static int show_plan(lr_tui_t *m, tui_view_t *v)
     free(text);
     if (!rc)
         rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
+    tui_view_clear(&m->warn);
+    m->warn.list = false;
+    tui_view_set_wrap(&m->warn);
+    if (!rc)
+        rc = review_evidence(m, v);
     if (!rc)
         rc = tui_view_add(v, LR_TUI_A_HEADER, -1, false, "Undo file: %s", m->undo_path);
     if (!rc)
