@@ -5,9 +5,13 @@
 #    format's own tool does (truth/sha256), read in order and backwards;
 #  - lvmscan --json finds in each exactly what it finds in the raw image
 #    (every key but "images"), and names the format in images[].format;
+#  - a VMDK delta-disk chain (top -> mid -> base) reads as qemu-img convert
+#    reads it (truth/sha256 "vmdk-chain"), parents found beside the child;
 #  - bad input: a truncated E01 set, a qcow2 whose backing file is missing,
-#    an encrypted qcow2, a corrupt xz block: each named with what is wrong
-#    (and the offset for the xz block), exit 2, the other image still scanned;
+#    an encrypted qcow2, a corrupt xz block, a VMDK delta disk without its
+#    parent (or its grandparent), whose parent changed since (content id),
+#    or whose chain loops: each named with what is wrong (and the offset for
+#    the xz block), exit 2, the other image still scanned;
 #  - lvmrepair refuses to restore into a container image (the image is left
 #    as it was) and restores into a raw --output copy instead.
 # A format this build has no library for must be refused naming the library
@@ -38,6 +42,12 @@ cp "$F"/disk.img.xz "$F"/single.img.xz "$F"/disk.img.zst "$F"/multi.img.zst "$T/
 tar -C "$T/img" -xzf "$F/ewf.tar.gz"
 tar -C "$T/img" -xzf "$F/split.tar.gz"
 tar -C "$T/bk" -xzf "$F/backing.tar.gz"
+mkdir -p "$T/vc" "$T/bad/vc1" "$T/bad/vc2" "$T/bad/vcc" "$T/bad/vcl"
+tar -C "$T/vc" -xzf "$F/vmdk-chain.tar.gz"
+tar -C "$T/bad/vc1" -xzf "$F/vmdk-chain.tar.gz" ./top.vmdk
+tar -C "$T/bad/vc2" -xzf "$F/vmdk-chain.tar.gz" ./top.vmdk ./mid.vmdk
+tar -C "$T/bad/vcc" -xzf "$F/bad/vmdk-changed-parent.tar.gz"
+tar -C "$T/bad/vcl" -xzf "$F/bad/vmdk-loop.tar.gz"
 mkdir "$T/bad/ewf"
 tar -C "$T/bad/ewf" -xzf "$F/bad/truncated-ewf.tar.gz"
 gzip -dc "$F/bad/overlay.qcow2.gz" > "$T/bad/overlay.qcow2"
@@ -48,7 +58,7 @@ cp "$F/bad/corrupt-block.img.xz" "$T/bad/"
 IMAGES="img/disk.qcow2:qcow2:libqcow img/disk.vmdk:vmdk:libvmdk img/disk.vhdx:vhdx:libvhdi
 img/disk.vhd:vhd:libvhdi img/disk.E01:ewf:libewf img/disk.img.xz:xz:liblzma
 img/single.img.xz:xz:liblzma img/disk.img.zst:zstd:libzstd img/multi.img.zst:zstd:libzstd
-img/disk.split.001:split:- bk/overlay.qcow2:qcow2:libqcow"
+img/disk.split.001:split:- bk/overlay.qcow2:qcow2:libqcow vc/top.vmdk:vmdk:libvmdk"
 declare -A missing=()
 
 # ---- the bytes: ours against the tools' (truth/sha256) ---------------------------
@@ -59,7 +69,9 @@ size=$(stat -c %s "$T/disk.img")
 for entry in $IMAGES; do
     IFS=: read -r path fmt lib <<< "$entry"
     name=$(basename "$path")
-    tool_sha=$(awk -v n="$name" '$2 == n { print $1 }' "$F/truth/sha256")
+    truth_name=$name
+    [ "$path" = vc/top.vmdk ] && truth_name=vmdk-chain # not the raw image's bytes
+    tool_sha=$(awk -v n="$truth_name" '$2 == n { print $1 }' "$F/truth/sha256")
     [ -n "$tool_sha" ] || { bad "$name: no truth"; continue; }
     for order in forward reverse; do
         arg=""
@@ -137,6 +149,13 @@ PY
 check_bad bad/ewf/disk.E01 libewf "bad/ewf/disk.E01: " "EWF segment files are corrupted or incomplete"
 check_bad bad/overlay.qcow2 libqcow "bad/overlay.qcow2: " "backing file base.qcow2 is missing"
 check_bad bad/encrypted.qcow2 libqcow "bad/encrypted.qcow2: " "encrypted qcow2 image: not supported"
+check_bad bad/vc1/top.vmdk libvmdk "bad/vc1/top.vmdk: " \
+    "its parent mid.vmdk is missing (looked for .*bad/vc1/mid.vmdk)"
+check_bad bad/vc2/top.vmdk libvmdk "bad/vc2/top.vmdk: " \
+    "the parent .*base.vmdk of .*bad/vc2/mid.vmdk in its chain is missing (looked for .*bad/vc2/base.vmdk)"
+check_bad bad/vcc/child.vmdk libvmdk "bad/vcc/child.vmdk: " \
+    "its parent .*base.vmdk has content id [0-9a-f]*, but the delta disk was made from content id"
+check_bad bad/vcl/top.vmdk libvmdk "bad/vcl/top.vmdk: " "its chain of parents loops"
 # liblzma notices the damage a few bytes after the flipped one: the message
 # names the block (its compressed offset) and where decoding failed
 read -r block flipped < "$F/truth/corrupt-block"

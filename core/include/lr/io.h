@@ -63,11 +63,14 @@ enum {
  * beside it), qcow2 (libqcow: backing files followed when they are found
  * as named or beside the image, encrypted images refused with
  * LR_EREFUSED; see docs/image-formats.md), VMDK (libvmdk: monolithic, or a descriptor with
- * its extent files beside it), VHD and VHDX (libvhdi), xz (liblzma) and
+ * its extent files beside it; delta disks read through their parents, found
+ * like qcow2 backing files, a parent whose content id changed refused with
+ * LR_EREFUSED), VHD and VHDX (libvhdi; differencing disks read through their
+ * parents); a chain of more than 16 parents is LR_ELIMIT, a loop LR_EFORMAT; xz (liblzma) and
  * zstd (libzstd); a file named NAME.001 with NAME.002 beside it is the
  * first segment of a split raw set. Each library is optional: without it
  * such an image fails with -ENOTSUP and a message naming the library.
- * A refused chain (missing backing file) is -ENOENT or LR_EREFUSED.
+ * A refused chain (missing backing file or parent) is -ENOENT or LR_EREFUSED.
  *
  * A gzip image is read in one decompression pass at open (unless
  * LR_IO_LAZY: then while it is read), which checks it whole and records an access point every
