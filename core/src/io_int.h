@@ -68,6 +68,10 @@ typedef struct lr_io_piece {
     uint64_t in_end; /* and ends */
     uint64_t out;    /* decompressed offset of its first byte */
     uint32_t aux;    /* the codec's (xz: the stream's check type) */
+    /* set when decoding it failed: every read of its bytes fails the same way */
+    int bad;         /* the status (LR_EFORMAT, ...), 0 while it decodes */
+    uint64_t bad_at; /* compressed offset where decoding failed */
+    const char *why; /* the codec's reason (static text) */
 } lr_io_piece_t;
 
 typedef struct lr_io_codec {
@@ -95,6 +99,10 @@ int lr_io_zstd_open(lr_io_t **out, int fd, const char *path, const lr_io_open_op
  * known so far (known: the size is final), and an estimate for progress. */
 void lr_io_set_size(lr_io_t *io, uint64_t size, bool known, uint64_t hint)
     __attribute__((visibility("hidden")));
+
+/* The compressed-pieces layer's ops (lr_io_bad_range recognises its
+ * handles by them). */
+extern const lr_io_ops_t lr_io_stream_ops __attribute__((visibility("hidden")));
 
 /* The gzip layer's ops (lr_io_damage recognises its handles by them). */
 extern const lr_io_ops_t lr_io_gzip_ops __attribute__((visibility("hidden")));

@@ -9,6 +9,12 @@
  * so an image of one big piece is read well only in order (documented in
  * docs/image-formats.md).
  *
+ * A piece that fails to decode (corrupt data, a bad check) is marked bad:
+ * its bytes are unreadable, never guessed. Every later read of them fails
+ * at once with the same error (image, compressed offset, decompressed
+ * range), the other pieces are read as before, and lr_io_bad_range tells a
+ * streaming reader where the bad range ends so that it can go on after it.
+ *
  * Memory: the piece list, the history ring (ST_HIST), one input and one
  * output buffer, and the codec's state. */
 #include <errno.h>
@@ -95,12 +101,31 @@ static uint64_t st_piece_out_end(const st_ctx_t *s, size_t i)
     return i + 1 < s->n_pcs ? s->pcs[i + 1].out : s->size;
 }
 
+/* The error of reading bad piece i. */
+static int st_bad_error(const st_ctx_t *s, size_t i, lr_error_t *err)
+{
+    const lr_io_piece_t *p = &s->pcs[i];
+    uint64_t end = st_piece_out_end(s, i);
+    return lr_error_set(err, p->bad, p->bad_at,
+                        "corrupt %s data in the %s at compressed offset %llu (%s): its "
+                        "decompressed bytes %llu to %llu are unreadable",
+                        s->codec->name, s->codec->piece, (unsigned long long)p->in, p->why,
+                        (unsigned long long)p->out,
+                        (unsigned long long)(end > p->out ? end - 1 : p->out));
+}
+
 /* Starts decoding piece i from its beginning. */
 static int st_start(st_ctx_t *s, size_t i, lr_error_t *err)
 {
     s->live = false;
     uint64_t skip = 0;
     int rc = s->codec->start(s->dec, s->fd, &s->pcs[i], &skip, err);
+    if (rc == LR_EFORMAT) { /* its header is corrupt: the piece is bad */
+        s->pcs[i].bad = rc;
+        s->pcs[i].bad_at = s->pcs[i].in;
+        s->pcs[i].why = "corrupt header";
+        return st_bad_error(s, i, err);
+    }
     if (rc)
         return rc;
     s->pc = i;
@@ -135,6 +160,22 @@ static int st_fill(st_ctx_t *s, lr_error_t *err)
     return 0;
 }
 
+/* Decoding the current piece failed at compressed offset at: the piece is
+ * bad for good, and what it made is dropped from the history (output made
+ * before the decoder noticed the damage is not to be trusted). */
+static int st_piece_failed(st_ctx_t *s, int rc, uint64_t at, const char *why, lr_error_t *err)
+{
+    lr_io_piece_t *p = &s->pcs[s->pc];
+    p->bad = rc;
+    p->bad_at = at;
+    p->why = why;
+    uint64_t made = s->cur - p->out;
+    s->hist_len = s->hist_len > made ? s->hist_len - made : 0;
+    s->cur = p->out;
+    s->live = false;
+    return st_bad_error(s, s->pc, err);
+}
+
 /* Decodes the next bytes of the current piece into the ring. */
 static int st_step(st_ctx_t *s, lr_error_t *err)
 {
@@ -148,20 +189,14 @@ static int st_step(st_ctx_t *s, lr_error_t *err)
     const char *why = "";
     rc = s->codec->step(s->dec, s->in + s->in_off, s->in_len - s->in_off, &used, s->out, avail,
                         &made, &why);
-    if (rc) {
-        s->live = false;
-        return lr_error_set(
-            err, rc, at + used, "corrupt %s data in the %s at compressed offset %llu (%s)",
-            s->codec->name, s->codec->piece, (unsigned long long)s->pcs[s->pc].in, why);
-    }
+    if (rc)
+        return st_piece_failed(s, rc, at + used, why, err);
     s->in_off += used;
     s->cur += made;
     st_hist_put(s, s->out, made);
-    if (made == 0 && used == 0) {
-        s->live = false;
-        return lr_error_set(err, LR_EFORMAT, at, "%s data ends before the %llu bytes it announces",
-                            s->codec->name, (unsigned long long)(end - s->pcs[s->pc].out));
-    }
+    if (made == 0 && used == 0)
+        return st_piece_failed(s, LR_EFORMAT, at, "its data ends before the bytes it announces",
+                               err);
     return 0;
 }
 
@@ -170,7 +205,8 @@ static int st_pread(void *ctx, void *buf, size_t len, uint64_t off, lr_error_t *
     st_ctx_t *s = ctx;
     uint8_t *p = buf;
     while (len > 0) {
-        if (s->live && off < s->cur && off >= s->cur - s->hist_len) {
+        /* hist_len is 0 whenever the history is not the output just before cur */
+        if (off < s->cur && off >= s->cur - s->hist_len) {
             size_t n = s->cur - off < len ? (size_t)(s->cur - off) : len;
             st_hist_get(s, p, off, n);
             p += n;
@@ -179,6 +215,8 @@ static int st_pread(void *ctx, void *buf, size_t len, uint64_t off, lr_error_t *
             continue;
         }
         size_t i = st_piece_for(s, off);
+        if (s->pcs[i].bad)
+            return st_bad_error(s, i, err);
         bool ahead = s->live && i == s->pc && off >= s->cur;
         if (s->live && s->cur == st_piece_out_end(s, s->pc) && i == s->pc + 1 && off >= s->cur) {
             /* the next piece follows on: keep the history across the seam */
@@ -208,7 +246,7 @@ static int st_close(void *ctx, lr_error_t *err)
     return 0;
 }
 
-static const lr_io_ops_t st_ops = {
+const lr_io_ops_t lr_io_stream_ops = {
     .name = "compressed",
     .pread = st_pread,
     .close = st_close,
@@ -239,8 +277,25 @@ int lr_io_stream_new(lr_io_t **out, int fd, const char *path, const lr_io_codec_
     else if (n_pcs == 0 && size > 0)
         rc = lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET, "no %s data", codec->name);
     if (!rc)
-        rc = lr_io_new(out, &st_ops, s, size, path, err);
+        rc = lr_io_new(out, &lr_io_stream_ops, s, size, path, err);
     if (rc)
         st_free(s);
     return rc;
+}
+
+int lr_io_bad_range(const lr_io_t *io, uint64_t off, uint64_t *start, uint64_t *end)
+{
+    if (!io || io->ops != &lr_io_stream_ops)
+        return 0;
+    const st_ctx_t *s = io->ctx;
+    for (size_t i = s->n_pcs ? st_piece_for(s, off) : 0; i < s->n_pcs; i++) {
+        if (!s->pcs[i].bad)
+            continue;
+        if (start)
+            *start = s->pcs[i].out;
+        if (end)
+            *end = st_piece_out_end(s, i);
+        return 1;
+    }
+    return 0;
 }

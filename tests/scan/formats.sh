@@ -12,6 +12,10 @@
 #    parent (or its grandparent), whose parent changed since (content id),
 #    or whose chain loops: each named with what is wrong (and the offset for
 #    the xz block), exit 2, the other image still scanned;
+#  - an xz image with two corrupt blocks around a PV: the blocks' bytes are
+#    unreadable (and stay so), the others read as the raw bytes, and the
+#    scan skips the blocks (exit 2, images[].unreadable) and finds the PV
+#    as in the raw image;
 #  - lvmrepair refuses to restore into a container image (the image is left
 #    as it was) and restores into a raw --output copy instead.
 # A format this build has no library for must be refused naming the library
@@ -164,6 +168,56 @@ if check_bad bad/corrupt-block.img.xz liblzma \
     at=$(sed -n 's/.*corrupt-block.img.xz: at byte \([0-9]*\):.*/\1/p' "$T/err")
     [ -n "$at" ] && [ "$at" -ge "$flipped" ] && ok ||
         bad "corrupt xz: reported byte '$at' is before the damage at $flipped"
+fi
+
+# two corrupt blocks (1 and 10) around a PV (8 MiB of zeros, then the raw
+# image): each block's bytes are unreadable, every other byte reads as the
+# raw bytes, and the scan skips the blocks and finds the PV whole
+if [ -z "${missing[disk.img.xz]:-}" ]; then
+    cp "$F/bad/corrupt-blocks.img.xz" "$T/bad/"
+    { head -c 8M /dev/zero; cat "$T/disk.img"; } > "$T/z8.img"
+    "$LR_CAT" "$T/bad/corrupt-blocks.img.xz" "$T/cb.raw" skip > "$T/cb.out" 2> "$T/err"
+    [ $? = 0 ] && ok || bad "lr_cat skip corrupt-blocks: $(cat "$T/err")"
+    awk '{ print "unreadable", $3, $4 }' "$F/truth/corrupt-blocks" > "$T/cb.want"
+    grep unreadable "$T/cb.out" | cmp -s - "$T/cb.want" && ok ||
+        bad "corrupt-blocks: unreadable ranges $(grep unreadable "$T/cb.out" | tr '\n' ' '), want $(tr '\n' ' ' < "$T/cb.want")"
+    [ "$(grep -c "corrupt xz data in the block at compressed offset" "$T/err")" = 2 ] && ok ||
+        bad "corrupt-blocks: lr_cat did not name both blocks: $(cat "$T/err")"
+    python3 - "$T/cb.raw" "$T/z8.img" "$F/truth/corrupt-blocks" << 'PY' && ok || bad "corrupt-blocks: the good blocks' bytes differ from the raw image's"
+import sys
+got, want = (open(p, "rb").read() for p in sys.argv[1:3])
+assert len(got) == len(want), (len(got), len(want))
+pos = 0
+for line in open(sys.argv[3]):
+    start, end = (int(x) for x in line.split()[2:4])
+    assert got[pos:start] == want[pos:start], (pos, start)
+    pos = end
+assert got[pos:] == want[pos:]
+PY
+    "$LVMSCAN" --json "$T/z8.img" > "$T/z8.json" || bad "lvmscan of the zero-padded raw image failed"
+    "$LVMSCAN" --json "$T/bad/corrupt-blocks.img.xz" > "$T/out.json" 2> "$T/err"
+    rc=$?
+    [ $rc = 2 ] && ok || bad "corrupt-blocks: lvmscan exit $rc, want 2 ($(cat "$T/err"))"
+    read -r blk1 flip1 _ < "$F/truth/corrupt-blocks"
+    grep -q "bad/corrupt-blocks.img.xz: at byte [0-9]*: corrupt xz data in the block at compressed offset $blk1 (.*): its decompressed bytes 0 to 4194303 are unreadable; 8388608 unreadable bytes were skipped" "$T/err" &&
+        ok || bad "corrupt-blocks: lvmscan's error: $(cat "$T/err")"
+    python3 - "$T/z8.json" "$T/out.json" << 'PY' && ok || bad "corrupt-blocks: the scan past the bad blocks differs from the raw scan"
+import json, sys
+raw, got = (json.load(open(p)) for p in sys.argv[1:3])
+im = got["images"][0]
+assert got["failed_images"] == 1, got["failed_images"]
+assert im["error"] and not im["truncated"], im
+assert im["unreadable"] == 8 << 20, im
+assert im["scanned"] == im["size"] == raw["images"][0]["size"], im
+assert raw["images"][0]["unreadable"] == 0
+del raw["images"], got["images"], raw["failed_images"], got["failed_images"]
+if raw != got:
+    for k in raw:
+        if raw[k] != got.get(k):
+            print("key %s differs" % k)
+    sys.exit(1)
+assert len(got["vgs"]) == 1 and len(got["copies"]) > 1
+PY
 fi
 
 # ---- restores: never into the container, into a raw --output copy -------------------

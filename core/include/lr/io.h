@@ -114,6 +114,16 @@ int lr_io_open_opts(lr_io_t **out, const char *path, const lr_io_open_opts_t *op
  * bad. 0 for every other handle. */
 int lr_io_damage(const lr_io_t *io, bool *truncated, lr_error_t *why);
 
+/* For an xz or zstd image: 1 when a piece (an xz block, a zstd frame) at or
+ * after decompressed offset off was found corrupt by an earlier read, with
+ * *start and *end (may be NULL) the decompressed range [start, end) it
+ * covers, the first such range; 0 when none is known (every other handle).
+ * Those bytes are unreadable: every read touching them fails with the
+ * error the first one met (naming the image, the compressed offset and the
+ * range), while the rest of the image reads as before. A reader streaming
+ * the image goes on at *end. */
+int lr_io_bad_range(const lr_io_t *io, uint64_t off, uint64_t *start, uint64_t *end);
+
 /* Opens a file or block device for reading and writing; flags is
  * LR_IO_RDWR optionally with LR_IO_EXCL. Gzip images cannot be opened for
  * writing (LR_EREADONLY). Refuses when LR_IO_EXCL is given and the device is
