@@ -85,12 +85,24 @@ typedef struct lr_io_codec {
     int (*step)(void *dec, const uint8_t *in, size_t in_len, size_t *used, uint8_t *out,
                 size_t avail, size_t *made, const char **why);
     void (*free)(void *dec);
+    /* true when the last step ended a piece (may be NULL: pieces are only
+     * known from an index); the next step starts the next piece */
+    bool (*piece_done)(void *dec);
 } lr_io_codec_t;
 
 /* Wraps fd as a compressed image of n_pcs pieces (sorted, pcs owned from
  * here on, like fd and dec: freed on failure too). */
 int lr_io_stream_new(lr_io_t **out, int fd, const char *path, const lr_io_codec_t *codec, void *dec,
                      lr_io_piece_t *pcs, size_t n_pcs, uint64_t size, lr_error_t *err) LR_IO_HIDDEN;
+/* The same without an index (LR_IO_LAZY): the pieces are learned as the
+ * image is read in order (codec->piece_done), the size once the decoder
+ * reaches the end of the file_size compressed bytes; hint estimates it. */
+int lr_io_stream_new_lazy(lr_io_t **out, int fd, const char *path, const lr_io_codec_t *codec,
+                          void *dec, uint64_t file_size, uint64_t hint, bool partial,
+                          lr_error_t *err) LR_IO_HIDDEN;
+/* lr_io_damage of such a handle (the image cut short by damage met on the
+ * first pass with LR_IO_PARTIAL): 0 or the status, *why its record. */
+int lr_io_stream_damage(const lr_io_t *io, lr_error_t *why) LR_IO_HIDDEN;
 int lr_io_xz_open(lr_io_t **out, int fd, const char *path, lr_error_t *err) LR_IO_HIDDEN;
 int lr_io_zstd_open(lr_io_t **out, int fd, const char *path, const lr_io_open_opts_t *opts,
                     lr_error_t *err) LR_IO_HIDDEN;

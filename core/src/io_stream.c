@@ -33,6 +33,15 @@ typedef struct st_ctx {
     uint64_t size;
     lr_io_piece_t *pcs;
     size_t n_pcs;
+    /* learning the pieces while reading (LR_IO_LAZY): the last piece's end
+     * and the size are not known until the decoder reaches the file's end */
+    bool lazy;
+    size_t cap_pcs;
+    uint64_t file_size; /* compressed bytes */
+    lr_io_t *io;        /* the handle, to publish the size as it grows */
+    bool partial;       /* LR_IO_PARTIAL: damage on the first pass ends the image */
+    int damage;         /* ... and is kept here for lr_io_damage */
+    lr_error_t why;
     const lr_io_codec_t *codec;
     void *dec;
     /* the live decoder */
@@ -98,7 +107,46 @@ static size_t st_piece_for(const st_ctx_t *s, uint64_t off)
 
 static uint64_t st_piece_out_end(const st_ctx_t *s, size_t i)
 {
-    return i + 1 < s->n_pcs ? s->pcs[i + 1].out : s->size;
+    if (i + 1 < s->n_pcs)
+        return s->pcs[i + 1].out;
+    return s->lazy ? UINT64_MAX : s->size;
+}
+
+/* Lazy: the size is final (the decoder reached the end of the file, or the
+ * last piece broke off). */
+static void st_size_final(st_ctx_t *s, uint64_t size)
+{
+    s->lazy = false;
+    s->size = size;
+    lr_io_set_size(s->io, size, true, size);
+}
+
+/* Lazy: the piece being decoded, the last one known, ended at compressed
+ * offset in_at; the next one starts there unless the file ends. */
+static int st_piece_learned(st_ctx_t *s, uint64_t in_at, lr_error_t *err)
+{
+    lr_io_piece_t *last = &s->pcs[s->n_pcs - 1];
+    if (in_at >= s->file_size) {
+        st_size_final(s, s->cur);
+        return 0;
+    }
+    if (last->out == s->cur) { /* it made nothing (a skippable frame): start later */
+        last->in = in_at;
+        return 0;
+    }
+    if (s->n_pcs == s->cap_pcs) {
+        size_t cap = 2 * s->cap_pcs;
+        lr_io_piece_t *p = realloc(s->pcs, cap * sizeof(*p));
+        if (!p)
+            return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+        s->pcs = p;
+        s->cap_pcs = cap;
+        last = &s->pcs[s->n_pcs - 1];
+    }
+    last->in_end = in_at;
+    s->pcs[s->n_pcs++] = (lr_io_piece_t){.in = in_at, .in_end = s->file_size, .out = s->cur};
+    s->pc = s->n_pcs - 1; /* the decoder goes on into it */
+    return 0;
 }
 
 /* The error of reading bad piece i. */
@@ -160,11 +208,38 @@ static int st_fill(st_ctx_t *s, lr_error_t *err)
     return 0;
 }
 
+/* Damage met while learning the pieces (LR_IO_LAZY): no later piece can be
+ * found past it, so the image ends where decoding stopped, as a damaged
+ * gzip image does: the bytes made so far are the image (decoding them
+ * again stops before the damage), and the damage is an error or, with
+ * LR_IO_PARTIAL, kept for lr_io_damage while the read that met it ends at
+ * the new end (LR_ERANGE: lr_io_pread_upto reads up to it). */
+static int st_first_pass_damage(st_ctx_t *s, int rc, uint64_t at, const char *why, lr_error_t *err)
+{
+    st_size_final(s, s->cur);
+    s->live = false;
+    if (!s->partial || rc == -ENOMEM)
+        return lr_error_set(err, rc, at, "corrupt %s data in the %s at compressed offset %llu (%s)",
+                            s->codec->name, s->codec->piece, (unsigned long long)s->pcs[s->pc].in,
+                            why);
+    lr_error_set(&s->why, rc, at,
+                 "corrupt %s data in the %s at compressed offset %llu (%s): the image ends "
+                 "there (%llu bytes decompressed)",
+                 s->codec->name, s->codec->piece, (unsigned long long)s->pcs[s->pc].in, why,
+                 (unsigned long long)s->cur);
+    lr_error_wrap(&s->why, lr_io_name(s->io), rc);
+    s->damage = rc;
+    return lr_error_set(err, LR_ERANGE, s->cur, "the image ends at %llu bytes (damaged)",
+                        (unsigned long long)s->cur);
+}
+
 /* Decoding the current piece failed at compressed offset at: the piece is
  * bad for good, and what it made is dropped from the history (output made
  * before the decoder noticed the damage is not to be trusted). */
 static int st_piece_failed(st_ctx_t *s, int rc, uint64_t at, const char *why, lr_error_t *err)
 {
+    if (s->lazy && s->pc + 1 == s->n_pcs)
+        return st_first_pass_damage(s, rc, at, why, err);
     lr_io_piece_t *p = &s->pcs[s->pc];
     p->bad = rc;
     p->bad_at = at;
@@ -194,6 +269,17 @@ static int st_step(st_ctx_t *s, lr_error_t *err)
     s->in_off += used;
     s->cur += made;
     st_hist_put(s, s->out, made);
+    if (s->lazy && s->pc + 1 == s->n_pcs) {
+        if (s->cur > s->size) { /* bytes known to exist; the estimate scales by input read */
+            uint64_t in = at + used;
+            uint64_t hint =
+                in ? (uint64_t)((double)s->cur * (double)s->file_size / (double)in) : s->cur;
+            s->size = s->cur;
+            lr_io_set_size(s->io, s->cur, false, hint > s->cur ? hint : s->cur);
+        }
+        if (s->codec->piece_done && s->codec->piece_done(s->dec))
+            return st_piece_learned(s, at + used, err);
+    }
     if (made == 0 && used == 0)
         return st_piece_failed(s, LR_EFORMAT, at, "its data ends before the bytes it announces",
                                err);
@@ -205,6 +291,9 @@ static int st_pread(void *ctx, void *buf, size_t len, uint64_t off, lr_error_t *
     st_ctx_t *s = ctx;
     uint8_t *p = buf;
     while (len > 0) {
+        if (!s->lazy && off >= s->size) /* a lazy image's end was found inside the read */
+            return lr_error_set(err, LR_ERANGE, off, "read past the end (%llu bytes)",
+                                (unsigned long long)s->size);
         /* hist_len is 0 whenever the history is not the output just before cur */
         if (off < s->cur && off >= s->cur - s->hist_len) {
             size_t n = s->cur - off < len ? (size_t)(s->cur - off) : len;
@@ -252,6 +341,30 @@ const lr_io_ops_t lr_io_stream_ops = {
     .close = st_close,
 };
 
+int lr_io_stream_new_lazy(lr_io_t **out, int fd, const char *path, const lr_io_codec_t *codec,
+                          void *dec, uint64_t file_size, uint64_t hint, bool partial,
+                          lr_error_t *err)
+{
+    lr_io_piece_t *pcs = calloc(16, sizeof(*pcs));
+    if (!pcs) {
+        codec->free(dec);
+        close(fd);
+        return lr_error_at(err, path, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    }
+    pcs[0].in_end = file_size;
+    int rc = lr_io_stream_new(out, fd, path, codec, dec, pcs, 1, 0, err);
+    if (rc)
+        return rc;
+    st_ctx_t *s = (*out)->ctx;
+    s->lazy = true;
+    s->cap_pcs = 16;
+    s->file_size = file_size;
+    s->io = *out;
+    s->partial = partial;
+    lr_io_set_size(*out, 0, false, hint);
+    return 0;
+}
+
 int lr_io_stream_new(lr_io_t **out, int fd, const char *path, const lr_io_codec_t *codec, void *dec,
                      lr_io_piece_t *pcs, size_t n_pcs, uint64_t size, lr_error_t *err)
 {
@@ -298,4 +411,14 @@ int lr_io_bad_range(const lr_io_t *io, uint64_t off, uint64_t *start, uint64_t *
         return 1;
     }
     return 0;
+}
+
+int lr_io_stream_damage(const lr_io_t *io, lr_error_t *why)
+{
+    if (!io || io->ops != &lr_io_stream_ops)
+        return 0;
+    const st_ctx_t *s = io->ctx;
+    if (s->damage && why)
+        *why = s->why;
+    return s->damage;
 }
