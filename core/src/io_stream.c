@@ -15,8 +15,9 @@
  * range), the other pieces are read as before, and lr_io_bad_range tells a
  * streaming reader where the bad range ends so that it can go on after it.
  *
- * Memory: the piece list, the history ring (ST_HIST), one input and one
- * output buffer, and the codec's state. */
+ * Memory: the piece list, the history ring (ST_HIST), the image's first
+ * and last ST_EDGE bytes, one input and one output buffer, and the codec's
+ * state. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +27,8 @@
 
 #define ST_IN (256u << 10)  /* compressed bytes read at once */
 #define ST_OUT (256u << 10) /* decompressed bytes made at once */
-#define ST_HIST (2u << 20)  /* recent output kept for reads just behind the stream */
+#define ST_HIST (8u << 20)  /* recent output kept for reads just behind the stream */
+#define ST_EDGE (2u << 20)  /* the image's first and last bytes, kept once decoded */
 
 typedef struct st_ctx {
     int fd;
@@ -55,6 +57,17 @@ typedef struct st_ctx {
     uint8_t *out;
     uint8_t *hist;
     uint64_t hist_len; /* bytes [cur - hist_len, cur) are in hist */
+    /* The reads after a scan go back: to the metadata areas behind the
+     * labels found, to the image's first and last MiB (the partition
+     * table), to LV data for the evidence. A single-piece image pays a
+     * decode from its start for each read the history does not hold, so
+     * the history is large (ST_HIST) and the image's first and last
+     * ST_EDGE bytes are kept once decoded: [0, head_len) and
+     * [tail_at, tail_at + tail_len). */
+    uint8_t *head;
+    uint64_t head_len;
+    uint8_t *tail;
+    uint64_t tail_at, tail_len;
 } st_ctx_t;
 
 static void st_free(st_ctx_t *s)
@@ -69,6 +82,8 @@ static void st_free(st_ctx_t *s)
     free(s->in);
     free(s->out);
     free(s->hist);
+    free(s->head);
+    free(s->tail);
     free(s);
 }
 
@@ -81,14 +96,49 @@ static void st_hist_put(st_ctx_t *s, const uint8_t *src, size_t n)
     memcpy(s->hist + at, src, first);
     memcpy(s->hist, src + first, n - first);
     s->hist_len = s->hist_len + n > ST_HIST ? ST_HIST : s->hist_len + n;
+    if (off < ST_EDGE && off <= s->head_len) { /* the head grows from 0 on */
+        size_t k = n < ST_EDGE - off ? n : (size_t)(ST_EDGE - off);
+        memcpy(s->head + off, src, k);
+        if (off + k > s->head_len)
+            s->head_len = off + k;
+    }
 }
 
-static void st_hist_get(const st_ctx_t *s, uint8_t *dst, uint64_t off, size_t n)
+static void st_ring_get(const uint8_t *ring, uint8_t *dst, uint64_t off, size_t n)
 {
     size_t at = (size_t)(off % ST_HIST);
     size_t first = n < ST_HIST - at ? n : ST_HIST - at;
-    memcpy(dst, s->hist + at, first);
-    memcpy(dst + first, s->hist, n - first);
+    memcpy(dst, ring + at, first);
+    memcpy(dst + first, ring, n - first);
+}
+
+/* Serves what the head or the tail holds of [off, off + len): the bytes
+ * copied, 0 if none. */
+static size_t st_edge_get(const st_ctx_t *s, uint8_t *dst, uint64_t off, size_t len)
+{
+    if (off < s->head_len) {
+        size_t n = s->head_len - off < len ? (size_t)(s->head_len - off) : len;
+        memcpy(dst, s->head + off, n);
+        return n;
+    }
+    if (off >= s->tail_at && off < s->tail_at + s->tail_len) {
+        uint64_t end = s->tail_at + s->tail_len;
+        size_t n = end - off < len ? (size_t)(end - off) : len;
+        memcpy(dst, s->tail + (off - s->tail_at), n);
+        return n;
+    }
+    return 0;
+}
+
+/* The decoder reached the end of the image: its last bytes are kept. */
+static void st_keep_tail(st_ctx_t *s)
+{
+    if (s->tail_len || s->lazy || s->cur != s->size || !s->hist_len)
+        return;
+    uint64_t n = s->hist_len < ST_EDGE ? s->hist_len : ST_EDGE;
+    st_ring_get(s->hist, s->tail, s->cur - n, (size_t)n);
+    s->tail_at = s->cur - n;
+    s->tail_len = n;
 }
 
 /* The piece holding decompressed offset off (the pieces are sorted). */
@@ -128,6 +178,7 @@ static int st_piece_learned(st_ctx_t *s, uint64_t in_at, lr_error_t *err)
     lr_io_piece_t *last = &s->pcs[s->n_pcs - 1];
     if (in_at >= s->file_size) {
         st_size_final(s, s->cur);
+        st_keep_tail(s);
         return 0;
     }
     if (last->out == s->cur) { /* it made nothing (a skippable frame): start later */
@@ -283,6 +334,7 @@ static int st_step(st_ctx_t *s, lr_error_t *err)
     if (made == 0 && used == 0)
         return st_piece_failed(s, LR_EFORMAT, at, "its data ends before the bytes it announces",
                                err);
+    st_keep_tail(s);
     return 0;
 }
 
@@ -294,18 +346,23 @@ static int st_pread(void *ctx, void *buf, size_t len, uint64_t off, lr_error_t *
         if (!s->lazy && off >= s->size) /* a lazy image's end was found inside the read */
             return lr_error_set(err, LR_ERANGE, off, "read past the end (%llu bytes)",
                                 (unsigned long long)s->size);
+        size_t i = st_piece_for(s, off);
+        if (s->pcs[i].bad)
+            return st_bad_error(s, i, err);
         /* hist_len is 0 whenever the history is not the output just before cur */
+        size_t n = 0;
         if (off < s->cur && off >= s->cur - s->hist_len) {
-            size_t n = s->cur - off < len ? (size_t)(s->cur - off) : len;
-            st_hist_get(s, p, off, n);
+            n = s->cur - off < len ? (size_t)(s->cur - off) : len;
+            st_ring_get(s->hist, p, off, n);
+        } else {
+            n = st_edge_get(s, p, off, len);
+        }
+        if (n) {
             p += n;
             len -= n;
             off += n;
             continue;
         }
-        size_t i = st_piece_for(s, off);
-        if (s->pcs[i].bad)
-            return st_bad_error(s, i, err);
         bool ahead = s->live && i == s->pc && off >= s->cur;
         if (s->live && s->cur == st_piece_out_end(s, s->pc) && i == s->pc + 1 && off >= s->cur) {
             /* the next piece follows on: keep the history across the seam */
@@ -384,8 +441,10 @@ int lr_io_stream_new(lr_io_t **out, int fd, const char *path, const lr_io_codec_
     s->in = malloc(ST_IN);
     s->out = malloc(ST_OUT);
     s->hist = malloc(ST_HIST);
+    s->head = malloc(ST_EDGE);
+    s->tail = malloc(ST_EDGE);
     int rc = 0;
-    if (!s->in || !s->out || !s->hist)
+    if (!s->in || !s->out || !s->hist || !s->head || !s->tail)
         rc = lr_error_at(err, path, -ENOMEM, LR_NO_OFFSET, "out of memory");
     else if (n_pcs == 0 && size > 0)
         rc = lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET, "no %s data", codec->name);
