@@ -112,17 +112,6 @@ static void yal_flatten(char *msg)
             *p = *(p + 1) ? ' ' : '\0';
 }
 
-/* The directory of path (for files named relative to the image). */
-static char *yal_dir(const char *path)
-{
-    char *copy = strdup(path);
-    if (!copy)
-        return NULL;
-    char *d = strdup(dirname(copy));
-    free(copy);
-    return d;
-}
-
 /* ------------------------------------------------------------------ */
 /* EWF                                                                 */
 
@@ -209,6 +198,17 @@ int lr_io_ewf_open(lr_io_t **out, const char *path, lr_error_t *err)
 /* VMDK delta disks, differencing VHD/VHDX)                            */
 
 #if defined(LR_HAVE_QCOW) || defined(LR_HAVE_VMDK) || defined(LR_HAVE_VHDI)
+/* The directory of path (for files named relative to the image). */
+static char *yal_dir(const char *path)
+{
+    char *copy = strdup(path);
+    if (!copy)
+        return NULL;
+    char *d = strdup(dirname(copy));
+    free(copy);
+    return d;
+}
+
 /* How one library opens the files of a chain and links them. */
 typedef struct yal_chain_ops {
     const char *word; /* what a parent is called: "backing file", "parent" */
