@@ -178,6 +178,7 @@ static void json_images(FILE *f, const lr_scan_t *s)
         jk_bool(f, "truncated", im->truncated, &first);
         jk_bool(f, "text_file", im->text_file, &first);
         jk_str(f, "error", im->error ? im->error_msg : NULL, &first);
+        jk_u64(f, "unreadable", im->unreadable, &first);
         json_partitions(f, im, &first);
         fputc('}', f);
     }
@@ -1986,6 +1987,11 @@ int main(int argc, char **argv)
             continue;
         if (!im->opened)
             fprintf(stderr, "lvmscan: %s\n", im->error_msg);
+        else if (im->unreadable)
+            fprintf(stderr,
+                    "lvmscan: %s; %" PRIu64 " unreadable bytes were skipped, the other %" PRIu64
+                    " scanned\n",
+                    im->error_msg, im->unreadable, im->scanned - im->unreadable);
         else
             fprintf(stderr, "lvmscan: %s; %s %" PRIu64 " bytes were scanned\n", im->error_msg,
                     im->truncated ? "the first" : "all", im->scanned);

@@ -708,7 +708,13 @@ int lr_io_damage(const lr_io_t *io, bool *truncated, lr_error_t *why)
         *truncated = false;
     if (why)
         lr_error_clear(why);
-    if (!io || io->ops != &lr_io_gzip_ops)
+    if (io && io->ops != &lr_io_gzip_ops) {
+        int rc = lr_io_stream_damage(io, why); /* a lazily read zstd image */
+        if (rc && truncated)
+            *truncated = true;
+        return rc;
+    }
+    if (!io)
         return 0;
     const gz_ctx_t *g = io->ctx;
     if (!g->damage)

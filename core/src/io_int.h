@@ -68,6 +68,10 @@ typedef struct lr_io_piece {
     uint64_t in_end; /* and ends */
     uint64_t out;    /* decompressed offset of its first byte */
     uint32_t aux;    /* the codec's (xz: the stream's check type) */
+    /* set when decoding it failed: every read of its bytes fails the same way */
+    int bad;         /* the status (LR_EFORMAT, ...), 0 while it decodes */
+    uint64_t bad_at; /* compressed offset where decoding failed */
+    const char *why; /* the codec's reason (static text) */
 } lr_io_piece_t;
 
 typedef struct lr_io_codec {
@@ -81,12 +85,24 @@ typedef struct lr_io_codec {
     int (*step)(void *dec, const uint8_t *in, size_t in_len, size_t *used, uint8_t *out,
                 size_t avail, size_t *made, const char **why);
     void (*free)(void *dec);
+    /* true when the last step ended a piece (may be NULL: pieces are only
+     * known from an index); the next step starts the next piece */
+    bool (*piece_done)(void *dec);
 } lr_io_codec_t;
 
 /* Wraps fd as a compressed image of n_pcs pieces (sorted, pcs owned from
  * here on, like fd and dec: freed on failure too). */
 int lr_io_stream_new(lr_io_t **out, int fd, const char *path, const lr_io_codec_t *codec, void *dec,
                      lr_io_piece_t *pcs, size_t n_pcs, uint64_t size, lr_error_t *err) LR_IO_HIDDEN;
+/* The same without an index (LR_IO_LAZY): the pieces are learned as the
+ * image is read in order (codec->piece_done), the size once the decoder
+ * reaches the end of the file_size compressed bytes; hint estimates it. */
+int lr_io_stream_new_lazy(lr_io_t **out, int fd, const char *path, const lr_io_codec_t *codec,
+                          void *dec, uint64_t file_size, uint64_t hint, bool partial,
+                          lr_error_t *err) LR_IO_HIDDEN;
+/* lr_io_damage of such a handle (the image cut short by damage met on the
+ * first pass with LR_IO_PARTIAL): 0 or the status, *why its record. */
+int lr_io_stream_damage(const lr_io_t *io, lr_error_t *why) LR_IO_HIDDEN;
 int lr_io_xz_open(lr_io_t **out, int fd, const char *path, lr_error_t *err) LR_IO_HIDDEN;
 int lr_io_zstd_open(lr_io_t **out, int fd, const char *path, const lr_io_open_opts_t *opts,
                     lr_error_t *err) LR_IO_HIDDEN;
@@ -95,6 +111,10 @@ int lr_io_zstd_open(lr_io_t **out, int fd, const char *path, const lr_io_open_op
  * known so far (known: the size is final), and an estimate for progress. */
 void lr_io_set_size(lr_io_t *io, uint64_t size, bool known, uint64_t hint)
     __attribute__((visibility("hidden")));
+
+/* The compressed-pieces layer's ops (lr_io_bad_range recognises its
+ * handles by them). */
+extern const lr_io_ops_t lr_io_stream_ops __attribute__((visibility("hidden")));
 
 /* The gzip layer's ops (lr_io_damage recognises its handles by them). */
 extern const lr_io_ops_t lr_io_gzip_ops __attribute__((visibility("hidden")));

@@ -9,8 +9,15 @@
  * so an image of one big piece is read well only in order (documented in
  * docs/image-formats.md).
  *
- * Memory: the piece list, the history ring (ST_HIST), one input and one
- * output buffer, and the codec's state. */
+ * A piece that fails to decode (corrupt data, a bad check) is marked bad:
+ * its bytes are unreadable, never guessed. Every later read of them fails
+ * at once with the same error (image, compressed offset, decompressed
+ * range), the other pieces are read as before, and lr_io_bad_range tells a
+ * streaming reader where the bad range ends so that it can go on after it.
+ *
+ * Memory: the piece list, the history ring (ST_HIST), the image's first
+ * and last ST_EDGE bytes, one input and one output buffer, and the codec's
+ * state. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,13 +27,23 @@
 
 #define ST_IN (256u << 10)  /* compressed bytes read at once */
 #define ST_OUT (256u << 10) /* decompressed bytes made at once */
-#define ST_HIST (2u << 20)  /* recent output kept for reads just behind the stream */
+#define ST_HIST (8u << 20)  /* recent output kept for reads just behind the stream */
+#define ST_EDGE (2u << 20)  /* the image's first and last bytes, kept once decoded */
 
 typedef struct st_ctx {
     int fd;
     uint64_t size;
     lr_io_piece_t *pcs;
     size_t n_pcs;
+    /* learning the pieces while reading (LR_IO_LAZY): the last piece's end
+     * and the size are not known until the decoder reaches the file's end */
+    bool lazy;
+    size_t cap_pcs;
+    uint64_t file_size; /* compressed bytes */
+    lr_io_t *io;        /* the handle, to publish the size as it grows */
+    bool partial;       /* LR_IO_PARTIAL: damage on the first pass ends the image */
+    int damage;         /* ... and is kept here for lr_io_damage */
+    lr_error_t why;
     const lr_io_codec_t *codec;
     void *dec;
     /* the live decoder */
@@ -40,6 +57,17 @@ typedef struct st_ctx {
     uint8_t *out;
     uint8_t *hist;
     uint64_t hist_len; /* bytes [cur - hist_len, cur) are in hist */
+    /* The reads after a scan go back: to the metadata areas behind the
+     * labels found, to the image's first and last MiB (the partition
+     * table), to LV data for the evidence. A single-piece image pays a
+     * decode from its start for each read the history does not hold, so
+     * the history is large (ST_HIST) and the image's first and last
+     * ST_EDGE bytes are kept once decoded: [0, head_len) and
+     * [tail_at, tail_at + tail_len). */
+    uint8_t *head;
+    uint64_t head_len;
+    uint8_t *tail;
+    uint64_t tail_at, tail_len;
 } st_ctx_t;
 
 static void st_free(st_ctx_t *s)
@@ -54,6 +82,8 @@ static void st_free(st_ctx_t *s)
     free(s->in);
     free(s->out);
     free(s->hist);
+    free(s->head);
+    free(s->tail);
     free(s);
 }
 
@@ -66,14 +96,49 @@ static void st_hist_put(st_ctx_t *s, const uint8_t *src, size_t n)
     memcpy(s->hist + at, src, first);
     memcpy(s->hist, src + first, n - first);
     s->hist_len = s->hist_len + n > ST_HIST ? ST_HIST : s->hist_len + n;
+    if (off < ST_EDGE && off <= s->head_len) { /* the head grows from 0 on */
+        size_t k = n < ST_EDGE - off ? n : (size_t)(ST_EDGE - off);
+        memcpy(s->head + off, src, k);
+        if (off + k > s->head_len)
+            s->head_len = off + k;
+    }
 }
 
-static void st_hist_get(const st_ctx_t *s, uint8_t *dst, uint64_t off, size_t n)
+static void st_ring_get(const uint8_t *ring, uint8_t *dst, uint64_t off, size_t n)
 {
     size_t at = (size_t)(off % ST_HIST);
     size_t first = n < ST_HIST - at ? n : ST_HIST - at;
-    memcpy(dst, s->hist + at, first);
-    memcpy(dst + first, s->hist, n - first);
+    memcpy(dst, ring + at, first);
+    memcpy(dst + first, ring, n - first);
+}
+
+/* Serves what the head or the tail holds of [off, off + len): the bytes
+ * copied, 0 if none. */
+static size_t st_edge_get(const st_ctx_t *s, uint8_t *dst, uint64_t off, size_t len)
+{
+    if (off < s->head_len) {
+        size_t n = s->head_len - off < len ? (size_t)(s->head_len - off) : len;
+        memcpy(dst, s->head + off, n);
+        return n;
+    }
+    if (off >= s->tail_at && off < s->tail_at + s->tail_len) {
+        uint64_t end = s->tail_at + s->tail_len;
+        size_t n = end - off < len ? (size_t)(end - off) : len;
+        memcpy(dst, s->tail + (off - s->tail_at), n);
+        return n;
+    }
+    return 0;
+}
+
+/* The decoder reached the end of the image: its last bytes are kept. */
+static void st_keep_tail(st_ctx_t *s)
+{
+    if (s->tail_len || s->lazy || s->cur != s->size || !s->hist_len)
+        return;
+    uint64_t n = s->hist_len < ST_EDGE ? s->hist_len : ST_EDGE;
+    st_ring_get(s->hist, s->tail, s->cur - n, (size_t)n);
+    s->tail_at = s->cur - n;
+    s->tail_len = n;
 }
 
 /* The piece holding decompressed offset off (the pieces are sorted). */
@@ -92,7 +157,60 @@ static size_t st_piece_for(const st_ctx_t *s, uint64_t off)
 
 static uint64_t st_piece_out_end(const st_ctx_t *s, size_t i)
 {
-    return i + 1 < s->n_pcs ? s->pcs[i + 1].out : s->size;
+    if (i + 1 < s->n_pcs)
+        return s->pcs[i + 1].out;
+    return s->lazy ? UINT64_MAX : s->size;
+}
+
+/* Lazy: the size is final (the decoder reached the end of the file, or the
+ * last piece broke off). */
+static void st_size_final(st_ctx_t *s, uint64_t size)
+{
+    s->lazy = false;
+    s->size = size;
+    lr_io_set_size(s->io, size, true, size);
+}
+
+/* Lazy: the piece being decoded, the last one known, ended at compressed
+ * offset in_at; the next one starts there unless the file ends. */
+static int st_piece_learned(st_ctx_t *s, uint64_t in_at, lr_error_t *err)
+{
+    lr_io_piece_t *last = &s->pcs[s->n_pcs - 1];
+    if (in_at >= s->file_size) {
+        st_size_final(s, s->cur);
+        st_keep_tail(s);
+        return 0;
+    }
+    if (last->out == s->cur) { /* it made nothing (a skippable frame): start later */
+        last->in = in_at;
+        return 0;
+    }
+    if (s->n_pcs == s->cap_pcs) {
+        size_t cap = 2 * s->cap_pcs;
+        lr_io_piece_t *p = realloc(s->pcs, cap * sizeof(*p));
+        if (!p)
+            return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+        s->pcs = p;
+        s->cap_pcs = cap;
+        last = &s->pcs[s->n_pcs - 1];
+    }
+    last->in_end = in_at;
+    s->pcs[s->n_pcs++] = (lr_io_piece_t){.in = in_at, .in_end = s->file_size, .out = s->cur};
+    s->pc = s->n_pcs - 1; /* the decoder goes on into it */
+    return 0;
+}
+
+/* The error of reading bad piece i. */
+static int st_bad_error(const st_ctx_t *s, size_t i, lr_error_t *err)
+{
+    const lr_io_piece_t *p = &s->pcs[i];
+    uint64_t end = st_piece_out_end(s, i);
+    return lr_error_set(err, p->bad, p->bad_at,
+                        "corrupt %s data in the %s at compressed offset %llu (%s): its "
+                        "decompressed bytes %llu to %llu are unreadable",
+                        s->codec->name, s->codec->piece, (unsigned long long)p->in, p->why,
+                        (unsigned long long)p->out,
+                        (unsigned long long)(end > p->out ? end - 1 : p->out));
 }
 
 /* Starts decoding piece i from its beginning. */
@@ -101,6 +219,12 @@ static int st_start(st_ctx_t *s, size_t i, lr_error_t *err)
     s->live = false;
     uint64_t skip = 0;
     int rc = s->codec->start(s->dec, s->fd, &s->pcs[i], &skip, err);
+    if (rc == LR_EFORMAT) { /* its header is corrupt: the piece is bad */
+        s->pcs[i].bad = rc;
+        s->pcs[i].bad_at = s->pcs[i].in;
+        s->pcs[i].why = "corrupt header";
+        return st_bad_error(s, i, err);
+    }
     if (rc)
         return rc;
     s->pc = i;
@@ -135,6 +259,49 @@ static int st_fill(st_ctx_t *s, lr_error_t *err)
     return 0;
 }
 
+/* Damage met while learning the pieces (LR_IO_LAZY): no later piece can be
+ * found past it, so the image ends where decoding stopped, as a damaged
+ * gzip image does: the bytes made so far are the image (decoding them
+ * again stops before the damage), and the damage is an error or, with
+ * LR_IO_PARTIAL, kept for lr_io_damage while the read that met it ends at
+ * the new end (LR_ERANGE: lr_io_pread_upto reads up to it). */
+static int st_first_pass_damage(st_ctx_t *s, int rc, uint64_t at, const char *why, lr_error_t *err)
+{
+    st_size_final(s, s->cur);
+    s->live = false;
+    if (!s->partial || rc == -ENOMEM)
+        return lr_error_set(err, rc, at, "corrupt %s data in the %s at compressed offset %llu (%s)",
+                            s->codec->name, s->codec->piece, (unsigned long long)s->pcs[s->pc].in,
+                            why);
+    lr_error_set(&s->why, rc, at,
+                 "corrupt %s data in the %s at compressed offset %llu (%s): the image ends "
+                 "there (%llu bytes decompressed)",
+                 s->codec->name, s->codec->piece, (unsigned long long)s->pcs[s->pc].in, why,
+                 (unsigned long long)s->cur);
+    lr_error_wrap(&s->why, lr_io_name(s->io), rc);
+    s->damage = rc;
+    return lr_error_set(err, LR_ERANGE, s->cur, "the image ends at %llu bytes (damaged)",
+                        (unsigned long long)s->cur);
+}
+
+/* Decoding the current piece failed at compressed offset at: the piece is
+ * bad for good, and what it made is dropped from the history (output made
+ * before the decoder noticed the damage is not to be trusted). */
+static int st_piece_failed(st_ctx_t *s, int rc, uint64_t at, const char *why, lr_error_t *err)
+{
+    if (s->lazy && s->pc + 1 == s->n_pcs)
+        return st_first_pass_damage(s, rc, at, why, err);
+    lr_io_piece_t *p = &s->pcs[s->pc];
+    p->bad = rc;
+    p->bad_at = at;
+    p->why = why;
+    uint64_t made = s->cur - p->out;
+    s->hist_len = s->hist_len > made ? s->hist_len - made : 0;
+    s->cur = p->out;
+    s->live = false;
+    return st_bad_error(s, s->pc, err);
+}
+
 /* Decodes the next bytes of the current piece into the ring. */
 static int st_step(st_ctx_t *s, lr_error_t *err)
 {
@@ -148,20 +315,26 @@ static int st_step(st_ctx_t *s, lr_error_t *err)
     const char *why = "";
     rc = s->codec->step(s->dec, s->in + s->in_off, s->in_len - s->in_off, &used, s->out, avail,
                         &made, &why);
-    if (rc) {
-        s->live = false;
-        return lr_error_set(
-            err, rc, at + used, "corrupt %s data in the %s at compressed offset %llu (%s)",
-            s->codec->name, s->codec->piece, (unsigned long long)s->pcs[s->pc].in, why);
-    }
+    if (rc)
+        return st_piece_failed(s, rc, at + used, why, err);
     s->in_off += used;
     s->cur += made;
     st_hist_put(s, s->out, made);
-    if (made == 0 && used == 0) {
-        s->live = false;
-        return lr_error_set(err, LR_EFORMAT, at, "%s data ends before the %llu bytes it announces",
-                            s->codec->name, (unsigned long long)(end - s->pcs[s->pc].out));
+    if (s->lazy && s->pc + 1 == s->n_pcs) {
+        if (s->cur > s->size) { /* bytes known to exist; the estimate scales by input read */
+            uint64_t in = at + used;
+            uint64_t hint =
+                in ? (uint64_t)((double)s->cur * (double)s->file_size / (double)in) : s->cur;
+            s->size = s->cur;
+            lr_io_set_size(s->io, s->cur, false, hint > s->cur ? hint : s->cur);
+        }
+        if (s->codec->piece_done && s->codec->piece_done(s->dec))
+            return st_piece_learned(s, at + used, err);
     }
+    if (made == 0 && used == 0)
+        return st_piece_failed(s, LR_EFORMAT, at, "its data ends before the bytes it announces",
+                               err);
+    st_keep_tail(s);
     return 0;
 }
 
@@ -170,15 +343,26 @@ static int st_pread(void *ctx, void *buf, size_t len, uint64_t off, lr_error_t *
     st_ctx_t *s = ctx;
     uint8_t *p = buf;
     while (len > 0) {
-        if (s->live && off < s->cur && off >= s->cur - s->hist_len) {
-            size_t n = s->cur - off < len ? (size_t)(s->cur - off) : len;
-            st_hist_get(s, p, off, n);
+        if (!s->lazy && off >= s->size) /* a lazy image's end was found inside the read */
+            return lr_error_set(err, LR_ERANGE, off, "read past the end (%llu bytes)",
+                                (unsigned long long)s->size);
+        size_t i = st_piece_for(s, off);
+        if (s->pcs[i].bad)
+            return st_bad_error(s, i, err);
+        /* hist_len is 0 whenever the history is not the output just before cur */
+        size_t n = 0;
+        if (off < s->cur && off >= s->cur - s->hist_len) {
+            n = s->cur - off < len ? (size_t)(s->cur - off) : len;
+            st_ring_get(s->hist, p, off, n);
+        } else {
+            n = st_edge_get(s, p, off, len);
+        }
+        if (n) {
             p += n;
             len -= n;
             off += n;
             continue;
         }
-        size_t i = st_piece_for(s, off);
         bool ahead = s->live && i == s->pc && off >= s->cur;
         if (s->live && s->cur == st_piece_out_end(s, s->pc) && i == s->pc + 1 && off >= s->cur) {
             /* the next piece follows on: keep the history across the seam */
@@ -208,11 +392,35 @@ static int st_close(void *ctx, lr_error_t *err)
     return 0;
 }
 
-static const lr_io_ops_t st_ops = {
+const lr_io_ops_t lr_io_stream_ops = {
     .name = "compressed",
     .pread = st_pread,
     .close = st_close,
 };
+
+int lr_io_stream_new_lazy(lr_io_t **out, int fd, const char *path, const lr_io_codec_t *codec,
+                          void *dec, uint64_t file_size, uint64_t hint, bool partial,
+                          lr_error_t *err)
+{
+    lr_io_piece_t *pcs = calloc(16, sizeof(*pcs));
+    if (!pcs) {
+        codec->free(dec);
+        close(fd);
+        return lr_error_at(err, path, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    }
+    pcs[0].in_end = file_size;
+    int rc = lr_io_stream_new(out, fd, path, codec, dec, pcs, 1, 0, err);
+    if (rc)
+        return rc;
+    st_ctx_t *s = (*out)->ctx;
+    s->lazy = true;
+    s->cap_pcs = 16;
+    s->file_size = file_size;
+    s->io = *out;
+    s->partial = partial;
+    lr_io_set_size(*out, 0, false, hint);
+    return 0;
+}
 
 int lr_io_stream_new(lr_io_t **out, int fd, const char *path, const lr_io_codec_t *codec, void *dec,
                      lr_io_piece_t *pcs, size_t n_pcs, uint64_t size, lr_error_t *err)
@@ -233,14 +441,43 @@ int lr_io_stream_new(lr_io_t **out, int fd, const char *path, const lr_io_codec_
     s->in = malloc(ST_IN);
     s->out = malloc(ST_OUT);
     s->hist = malloc(ST_HIST);
+    s->head = malloc(ST_EDGE);
+    s->tail = malloc(ST_EDGE);
     int rc = 0;
-    if (!s->in || !s->out || !s->hist)
+    if (!s->in || !s->out || !s->hist || !s->head || !s->tail)
         rc = lr_error_at(err, path, -ENOMEM, LR_NO_OFFSET, "out of memory");
     else if (n_pcs == 0 && size > 0)
         rc = lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET, "no %s data", codec->name);
     if (!rc)
-        rc = lr_io_new(out, &st_ops, s, size, path, err);
+        rc = lr_io_new(out, &lr_io_stream_ops, s, size, path, err);
     if (rc)
         st_free(s);
     return rc;
+}
+
+int lr_io_bad_range(const lr_io_t *io, uint64_t off, uint64_t *start, uint64_t *end)
+{
+    if (!io || io->ops != &lr_io_stream_ops)
+        return 0;
+    const st_ctx_t *s = io->ctx;
+    for (size_t i = s->n_pcs ? st_piece_for(s, off) : 0; i < s->n_pcs; i++) {
+        if (!s->pcs[i].bad)
+            continue;
+        if (start)
+            *start = s->pcs[i].out;
+        if (end)
+            *end = st_piece_out_end(s, i);
+        return 1;
+    }
+    return 0;
+}
+
+int lr_io_stream_damage(const lr_io_t *io, lr_error_t *why)
+{
+    if (!io || io->ops != &lr_io_stream_ops)
+        return 0;
+    const st_ctx_t *s = io->ctx;
+    if (s->damage && why)
+        *why = s->why;
+    return s->damage;
 }

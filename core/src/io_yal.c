@@ -1,8 +1,11 @@
 /* Container images read through the libyal libraries: EWF (libewf), qcow2
  * (libqcow), VMDK (libvmdk) and VHD/VHDX (libvhdi). Each library opens the
  * image by its path (and finds the other files of the set itself: EWF
- * segments, VMDK extents, a qcow2 backing file we name); this layer only
- * turns their reads and errors into an lr_io_t. Read-only: no pwrite op.
+ * segments, VMDK extents); the parents of a chain (qcow2 backing files,
+ * VMDK delta disks, differencing VHD/VHDX) are found here, beside the
+ * image, opened with the same library and linked to their child (the
+ * library then reads through them). This layer turns their reads and
+ * errors into an lr_io_t. Read-only: no pwrite op.
  * Every library is optional (LR_HAVE_EWF, LR_HAVE_QCOW, LR_HAVE_VMDK,
  * LR_HAVE_VHDI); without one, io_formats.c names it instead of calling
  * here. */
@@ -32,22 +35,30 @@
 #endif
 
 #define YAL_MSG 512      /* a library's error text kept for our message */
-#define YAL_MAX_CHAIN 16 /* qcow2 backing files followed at most */
+#define YAL_MAX_CHAIN 16 /* parents (backing files) followed at most */
 
-/* One open image of one library: read and free are the library's. */
+/* One open image of one library: read and free_file are the library's. */
 typedef struct yal_ctx yal_ctx_t;
 typedef struct yal_ops {
     const char *what; /* "EWF", "qcow2"... for messages */
     ssize_t (*read)(yal_ctx_t *y, void *buf, size_t len, uint64_t off, char *msg);
-    void (*free)(yal_ctx_t *y);
+    void (*free_file)(void *h); /* closes and frees one library handle (NULL: nothing) */
 } yal_ops_t;
 
 struct yal_ctx {
     const yal_ops_t *ops;
     void *h;                    /* the library's handle of the image */
-    void *chain[YAL_MAX_CHAIN]; /* qcow2: backing files, nearest first */
+    void *chain[YAL_MAX_CHAIN]; /* its parents (backing files), nearest first */
     size_t n_chain;
 };
+
+/* The image first: it reads through its parents until it is closed. */
+static void yal_free(yal_ctx_t *y)
+{
+    y->ops->free_file(y->h);
+    for (size_t i = 0; i < y->n_chain; i++)
+        y->ops->free_file(y->chain[i]);
+}
 
 static int yal_pread(void *ctx, void *buf, size_t len, uint64_t off, lr_error_t *err)
 {
@@ -72,7 +83,7 @@ static int yal_close(void *ctx, lr_error_t *err)
 {
     (void)err;
     yal_ctx_t *y = ctx;
-    y->ops->free(y);
+    yal_free(y);
     free(y);
     return 0;
 }
@@ -101,17 +112,6 @@ static void yal_flatten(char *msg)
             *p = *(p + 1) ? ' ' : '\0';
 }
 
-/* The directory of path (for files named relative to the image). */
-static char *yal_dir(const char *path)
-{
-    char *copy = strdup(path);
-    if (!copy)
-        return NULL;
-    char *d = strdup(dirname(copy));
-    free(copy);
-    return d;
-}
-
 /* ------------------------------------------------------------------ */
 /* EWF                                                                 */
 
@@ -133,16 +133,16 @@ static ssize_t ewf_read(yal_ctx_t *y, void *buf, size_t len, uint64_t off, char 
     return n;
 }
 
-static void ewf_free(yal_ctx_t *y)
+static void ewf_free_file(void *f)
 {
-    libewf_handle_t *h = y->h;
+    libewf_handle_t *h = f;
     if (!h)
         return;
     libewf_handle_close(h, NULL);
     libewf_handle_free(&h, NULL);
 }
 
-static const yal_ops_t ewf_ops = {.what = "EWF", .read = ewf_read, .free = ewf_free};
+static const yal_ops_t ewf_ops = {.what = "EWF", .read = ewf_read, .free_file = ewf_free_file};
 
 int lr_io_ewf_open(lr_io_t **out, const char *path, lr_error_t *err)
 {
@@ -194,6 +194,194 @@ int lr_io_ewf_open(lr_io_t **out, const char *path, lr_error_t *err)
 #endif
 
 /* ------------------------------------------------------------------ */
+/* Chains: an image that reads through its parent (qcow2 backing files, */
+/* VMDK delta disks, differencing VHD/VHDX)                            */
+
+#if defined(LR_HAVE_QCOW) || defined(LR_HAVE_VMDK) || defined(LR_HAVE_VHDI)
+/* The directory of path (for files named relative to the image). */
+static char *yal_dir(const char *path)
+{
+    char *copy = strdup(path);
+    if (!copy)
+        return NULL;
+    char *d = strdup(dirname(copy));
+    free(copy);
+    return d;
+}
+
+/* How one library opens the files of a chain and links them. */
+typedef struct yal_chain_ops {
+    const char *word; /* what a parent is called: "backing file", "parent" */
+    /* Opens one file of the chain (image: the chain's top, for messages). */
+    int (*open)(void **h, const char *path, const char *image, lr_error_t *err);
+    /* The parent h names (malloc'd, as the file records it): NULL when
+     * it has none. */
+    int (*parent_name)(void *h, const char *image, char **name, lr_error_t *err);
+    /* 0 when parent is the file child was made from (may be NULL: no check). */
+    int (*check)(void *child, void *parent, const char *back, const char *image, lr_error_t *err);
+    /* Makes child read through parent; 1 on success as the library says. */
+    int (*attach)(void *child, void *parent, char *msg);
+    /* The image's size in bytes; 1 on success as the library says. */
+    int (*media_size)(void *h, uint64_t *size);
+} yal_chain_ops_t;
+
+/* 1 if path is a readable regular file: a parent named in an image is never
+ * a device, a FIFO or a directory (a hostile name must not make the reader
+ * block or read a device). */
+static bool yal_is_file(const char *path)
+{
+    struct stat st;
+    return access(path, R_OK) == 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* A parent's name as a POSIX path: VMDK and VHD written on Windows name
+ * it with backslashes, a drive letter or a leading ".\"; *abs tells an
+ * absolute name (its directory is then only a hint). */
+static char *yal_norm(const char *name, bool *abs)
+{
+    char *n = strdup(name);
+    if (!n)
+        return NULL;
+    for (char *p = n; *p; p++)
+        if (*p == '\\')
+            *p = '/';
+    char *p = n;
+    *abs = p[0] == '/' || (((p[0] | 0x20) >= 'a' && (p[0] | 0x20) <= 'z') && p[1] == ':');
+    while (p[0] == '.' && p[1] == '/')
+        p += 2;
+    memmove(n, p, strlen(p) + 1);
+    return n;
+}
+
+/* Where the parent named name of the file child is: an absolute name as
+ * given when it exists, else beside child (a relative name relative to
+ * child's directory, as qemu does; else its last component): images are
+ * moved with their parents more often than kept at the same path. */
+static int yal_find_parent(const char *child, const char *name, const char *word, const char *image,
+                           char **out, lr_error_t *err)
+{
+    *out = NULL;
+    bool abs = false;
+    char *norm = yal_norm(name, &abs);
+    char *dir = yal_dir(child);
+    char *rel = NULL, *beside = NULL;
+    int rc = 0;
+    const char *base = norm && strrchr(norm, '/') ? strrchr(norm, '/') + 1 : norm;
+    if (!norm || !dir || asprintf(&beside, "%s/%s", dir, base) < 0 ||
+        (!abs && asprintf(&rel, "%s/%s", dir, norm) < 0)) {
+        beside = rel = NULL;
+        rc = lr_error_oom(err);
+    } else if (norm[0] == '/' && yal_is_file(norm)) {
+        *out = norm;
+        norm = NULL;
+    } else if (rel && yal_is_file(rel)) {
+        *out = rel;
+        rel = NULL;
+    } else if (yal_is_file(beside)) {
+        *out = beside;
+        beside = NULL;
+    } else if (strcmp(child, image) == 0) {
+        rc = lr_error_at(err, image, -ENOENT, LR_NO_OFFSET,
+                         "its %s %s is missing (looked for %s): the image cannot be read "
+                         "without it",
+                         word, name, rel ? rel : beside);
+    } else {
+        rc = lr_error_at(err, image, -ENOENT, LR_NO_OFFSET,
+                         "the %s %s of %s in its chain is missing (looked for %s): the image "
+                         "cannot be read without it",
+                         word, name, child, rel ? rel : beside);
+    }
+    free(norm);
+    free(rel);
+    free(beside);
+    free(dir);
+    return rc;
+}
+
+/* The file at path is one of the n already in the chain (a loop). */
+static bool yal_seen(const char *path, const struct stat *seen, size_t n)
+{
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (seen[i].st_dev == st.st_dev && seen[i].st_ino == st.st_ino)
+            return true;
+    return false;
+}
+
+/* Opens path as y->h and follows its parents (at most YAL_MAX_CHAIN, no
+ * file twice), each linked to its child before anything is read. On
+ * failure what was opened is left in y for yal_close. */
+static int yal_chain(yal_ctx_t *y, const yal_chain_ops_t *co, const char *path, lr_error_t *err)
+{
+    struct stat seen[YAL_MAX_CHAIN + 1];
+    size_t n_seen = 0;
+    int rc = co->open(&y->h, path, path, err);
+    if (!rc && stat(path, &seen[0]) == 0)
+        n_seen = 1;
+    void *child = y->h;
+    char *child_path = rc ? NULL : strdup(path);
+    if (!rc && !child_path)
+        rc = lr_error_oom(err);
+    while (!rc) {
+        char *name = NULL, *back = NULL;
+        rc = co->parent_name(child, path, &name, err);
+        if (rc || !name)
+            break;
+        rc = yal_find_parent(child_path, name, co->word, path, &back, err);
+        if (!rc && y->n_chain == YAL_MAX_CHAIN)
+            rc = lr_error_at(err, path, LR_ELIMIT, LR_NO_OFFSET,
+                             "more than %d files in its chain of %ss", YAL_MAX_CHAIN, co->word);
+        if (!rc && yal_seen(back, seen, n_seen))
+            rc = lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET,
+                             "its chain of %ss loops: %s names %s, which is already in it",
+                             co->word, child_path, back);
+        void *parent = NULL;
+        if (!rc)
+            rc = co->open(&parent, back, path, err);
+        if (!rc) {
+            y->chain[y->n_chain++] = parent;
+            if (stat(back, &seen[n_seen]) == 0)
+                n_seen++;
+            if (co->check)
+                rc = co->check(child, parent, back, path, err);
+        }
+        char msg[YAL_MSG] = "";
+        if (!rc && co->attach(child, parent, msg) != 1)
+            rc = lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET, "cannot use %s %s: %s", co->word,
+                             back, msg);
+        free(name);
+        free(child_path);
+        child_path = back;
+        child = parent;
+    }
+    free(child_path);
+    return rc;
+}
+
+/* Opens the chain whose top is path as an lr_io_t read through ops. */
+static int yal_open_chain(lr_io_t **out, const yal_ops_t *ops, const yal_chain_ops_t *co,
+                          const char *path, lr_error_t *err)
+{
+    yal_ctx_t *y = calloc(1, sizeof(*y));
+    if (!y)
+        return lr_error_at(err, path, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    y->ops = ops;
+    int rc = yal_chain(y, co, path, err);
+    uint64_t size = 0;
+    if (!rc && co->media_size(y->h, &size) != 1)
+        rc = lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET, "no media size in the %s image",
+                         ops->what);
+    if (rc) {
+        yal_close(y, NULL);
+        return rc;
+    }
+    return yal_wrap(out, y, size, path, err);
+}
+#endif
+
+/* ------------------------------------------------------------------ */
 /* qcow2, with its backing files                                       */
 
 #ifdef LR_HAVE_QCOW
@@ -223,18 +411,10 @@ static void qcow_free_file(void *f)
     libqcow_file_free(&q, NULL);
 }
 
-static void qcow_free(yal_ctx_t *y)
-{
-    qcow_free_file(y->h); /* the top first: it reads through its parents */
-    for (size_t i = 0; i < y->n_chain; i++)
-        qcow_free_file(y->chain[i]);
-}
-
-static const yal_ops_t qcow_ops = {.what = "qcow2", .read = qcow_read, .free = qcow_free};
+static const yal_ops_t qcow_ops = {.what = "qcow2", .read = qcow_read, .free_file = qcow_free_file};
 
 /* Opens one qcow2 file of the chain; refuses an encrypted one. */
-static int qcow_open_file(libqcow_file_t **out, const char *path, const char *image,
-                          lr_error_t *err)
+static int qcow_open_file(void **out, const char *path, const char *image, lr_error_t *err)
 {
     char msg[YAL_MSG] = "";
     libqcow_error_t *e = NULL;
@@ -267,106 +447,54 @@ static int qcow_open_file(libqcow_file_t **out, const char *path, const char *im
     return 0;
 }
 
-/* 1 if path is a readable regular file: a backing file named in an image
- * is never a device, a FIFO or a directory (a hostile name must not make
- * the reader block or read a device). */
-static bool yal_is_file(const char *path)
-{
-    struct stat st;
-    return access(path, R_OK) == 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-/* The backing file of q as a path: NULL with 0 when it has none. A name
- * that is not found as given is looked for beside the image (images are
- * moved with their backing files more often than kept at the same path). */
-static int qcow_backing(libqcow_file_t *q, const char *child, char **out, lr_error_t *err)
+static int qcow_parent_name(void *h, const char *image, char **out, lr_error_t *err)
 {
     *out = NULL;
     size_t n = 0;
-    if (libqcow_file_get_utf8_backing_filename_size(q, &n, NULL) != 1 || n <= 1)
+    if (libqcow_file_get_utf8_backing_filename_size(h, &n, NULL) != 1 || n <= 1)
         return 0;
     char *name = malloc(n);
-    if (!name || libqcow_file_get_utf8_backing_filename(q, (uint8_t *)name, n, NULL) != 1) {
+    if (!name || libqcow_file_get_utf8_backing_filename(h, (uint8_t *)name, n, NULL) != 1) {
         free(name);
-        return lr_error_at(err, child, LR_EFORMAT, LR_NO_OFFSET,
+        return lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET,
                            "cannot read the backing file name");
     }
-    char *dir = yal_dir(child);
-    char *beside = NULL;
-    const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
-    int rc = 0;
-    if (!dir || asprintf(&beside, "%s/%s", dir, name[0] == '/' ? base : name) < 0) {
-        beside = NULL;
-        rc = lr_error_oom(err);
-    } else if (name[0] == '/' && yal_is_file(name)) {
-        *out = name;
-        name = NULL;
-    } else if (yal_is_file(beside)) {
-        *out = beside;
-        beside = NULL;
-    } else {
-        rc = lr_error_at(err, child, -ENOENT, LR_NO_OFFSET,
-                         "its backing file %s is missing (looked for %s): the image cannot be read "
-                         "without it",
-                         name, beside);
-    }
-    free(name);
-    free(beside);
-    free(dir);
-    return rc;
+    *out = name;
+    return 0;
 }
+
+static int qcow_attach(void *child, void *parent, char *msg)
+{
+    libqcow_error_t *e = NULL;
+    int r = libqcow_file_set_parent_file(child, parent, &e);
+    qcow_msg(e, msg);
+    return r;
+}
+
+static int qcow_media_size(void *h, uint64_t *size)
+{
+    size64_t n = 0;
+    int r = libqcow_file_get_media_size(h, &n, NULL);
+    *size = n;
+    return r;
+}
+
+static const yal_chain_ops_t qcow_chain = {
+    .word = "backing file",
+    .open = qcow_open_file,
+    .parent_name = qcow_parent_name,
+    .attach = qcow_attach,
+    .media_size = qcow_media_size,
+};
 
 int lr_io_qcow_open(lr_io_t **out, const char *path, lr_error_t *err)
 {
-    yal_ctx_t *y = calloc(1, sizeof(*y));
-    if (!y)
-        return lr_error_at(err, path, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    y->ops = &qcow_ops;
-    libqcow_file_t *top = NULL;
-    int rc = qcow_open_file(&top, path, path, err);
-    y->h = top;
-    /* Follow the backing chain: each file's parent is set before it is read. */
-    libqcow_file_t *child = top;
-    char *child_path = rc ? NULL : strdup(path);
-    while (!rc && child) {
-        char *back = NULL;
-        rc = qcow_backing(child, child_path, &back, err);
-        if (rc || !back)
-            break;
-        libqcow_file_t *parent = NULL;
-        if (y->n_chain == YAL_MAX_CHAIN)
-            rc = lr_error_at(err, path, LR_ELIMIT, LR_NO_OFFSET, "more than %d backing files",
-                             YAL_MAX_CHAIN);
-        if (!rc)
-            rc = qcow_open_file(&parent, back, path, err);
-        if (!rc) {
-            y->chain[y->n_chain++] = parent;
-            libqcow_error_t *e = NULL;
-            char msg[YAL_MSG] = "";
-            if (libqcow_file_set_parent_file(child, parent, &e) != 1) {
-                qcow_msg(e, msg);
-                rc = lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET,
-                                 "cannot use backing file %s: %s", back, msg);
-            }
-        }
-        free(child_path);
-        child_path = back;
-        child = parent;
-    }
-    free(child_path);
-    size64_t size = 0;
-    if (!rc && libqcow_file_get_media_size(top, &size, NULL) != 1)
-        rc = lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET, "no media size in the qcow2 image");
-    if (rc) {
-        yal_close(y, NULL);
-        return rc;
-    }
-    return yal_wrap(out, y, size, path, err);
+    return yal_open_chain(out, &qcow_ops, &qcow_chain, path, err);
 }
 #endif
 
 /* ------------------------------------------------------------------ */
-/* VMDK                                                                */
+/* VMDK, with the parents of delta disks                               */
 
 #ifdef LR_HAVE_VMDK
 static void vmdk_msg(libvmdk_error_t *e, char *msg)
@@ -386,76 +514,116 @@ static ssize_t vmdk_read(yal_ctx_t *y, void *buf, size_t len, uint64_t off, char
     return n;
 }
 
-static void vmdk_free(yal_ctx_t *y)
+static void vmdk_free_file(void *f)
 {
-    libvmdk_handle_t *h = y->h;
+    libvmdk_handle_t *h = f;
     if (!h)
         return;
     libvmdk_handle_close(h, NULL);
     libvmdk_handle_free(&h, NULL);
 }
 
-static const yal_ops_t vmdk_ops = {.what = "VMDK", .read = vmdk_read, .free = vmdk_free};
+static const yal_ops_t vmdk_ops = {.what = "VMDK", .read = vmdk_read, .free_file = vmdk_free_file};
 
-/* A delta disk needs its parent, which this layer does not follow: name it. */
-static int vmdk_check_parent(libvmdk_handle_t *h, const char *path, lr_error_t *err)
-{
-    size_t n = 0;
-    if (libvmdk_handle_get_utf8_parent_filename_size(h, &n, NULL) != 1 || n <= 1)
-        return 0;
-    char name[1024] = "?";
-    if (n <= sizeof(name))
-        libvmdk_handle_get_utf8_parent_filename(h, (uint8_t *)name, sizeof(name), NULL);
-    return lr_error_at(err, path, LR_EREFUSED, LR_NO_OFFSET,
-                       "a VMDK delta disk of parent %s: not supported (convert the chain with "
-                       "qemu-img first)",
-                       name);
-}
-
-int lr_io_vmdk_open(lr_io_t **out, const char *path, lr_error_t *err)
+/* Opens one VMDK of a chain with its extent files (beside it). */
+static int vmdk_open_file(void **out, const char *path, const char *image, lr_error_t *err)
 {
     char msg[YAL_MSG] = "";
     libvmdk_error_t *e = NULL;
     libvmdk_handle_t *h = NULL;
-    yal_ctx_t *y = calloc(1, sizeof(*y));
     char *dir = yal_dir(path);
+    bool top = strcmp(path, image) == 0;
     int rc = 0;
-    if (!y || !dir || libvmdk_handle_initialize(&h, &e) != 1) {
+    *out = NULL;
+    if (!dir || libvmdk_handle_initialize(&h, &e) != 1) {
         vmdk_msg(e, NULL);
-        rc = lr_error_at(err, path, -ENOMEM, LR_NO_OFFSET, "out of memory");
+        rc = lr_error_at(err, image, -ENOMEM, LR_NO_OFFSET, "out of memory");
     } else if (libvmdk_handle_open(h, path, LIBVMDK_OPEN_READ, &e) != 1) {
         vmdk_msg(e, msg);
-        rc =
-            lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET, "cannot open the VMDK image: %s", msg);
+        rc = top ? lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET,
+                               "cannot open the VMDK image: %s", msg)
+                 : lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET,
+                               "cannot open its parent VMDK image %s: %s", path, msg);
     } else if (libvmdk_handle_set_extent_data_files_path(h, dir, strlen(dir), &e) != 1 ||
                libvmdk_handle_open_extent_data_files(h, &e) != 1) {
         vmdk_msg(e, msg);
-        rc = lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET,
-                         "cannot open the VMDK extent files (looked in %s): %s", dir, msg);
+        rc = lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET,
+                         "cannot open the extent files of %s (looked in %s): %s", path, dir, msg);
     }
     free(dir);
-    if (!rc)
-        rc = vmdk_check_parent(h, path, err);
-    size64_t size = 0;
-    if (!rc && libvmdk_handle_get_media_size(h, &size, NULL) != 1)
-        rc = lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET, "no media size in the VMDK image");
-    if (y) {
-        y->ops = &vmdk_ops;
-        y->h = h;
-    }
     if (rc) {
-        if (y)
-            yal_close(y, NULL);
-        else if (h)
-            libvmdk_handle_free(&h, NULL);
+        vmdk_free_file(h);
         return rc;
     }
-    return yal_wrap(out, y, size, path, err);
+    *out = h;
+    return 0;
+}
+
+static int vmdk_parent_name(void *h, const char *image, char **out, lr_error_t *err)
+{
+    *out = NULL;
+    size_t n = 0;
+    if (libvmdk_handle_get_utf8_parent_filename_size(h, &n, NULL) != 1 || n <= 1)
+        return 0;
+    char *name = malloc(n);
+    if (!name || libvmdk_handle_get_utf8_parent_filename(h, (uint8_t *)name, n, NULL) != 1) {
+        free(name);
+        return lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET,
+                           "cannot read the parent file name of a VMDK delta disk");
+    }
+    *out = name;
+    return 0;
+}
+
+/* A delta disk records its parent's content id (CID) when it was made: a
+ * parent written since (another CID) no longer holds the bytes the delta
+ * leaves to it, and VMware refuses such a chain too. */
+static int vmdk_check(void *child, void *parent, const char *back, const char *image,
+                      lr_error_t *err)
+{
+    uint32_t want = 0, have = 0;
+    if (libvmdk_handle_get_parent_content_identifier(child, &want, NULL) != 1 ||
+        libvmdk_handle_get_content_identifier(parent, &have, NULL) != 1 || want == have)
+        return 0;
+    return lr_error_at(err, image, LR_EREFUSED, LR_NO_OFFSET,
+                       "its parent %s has content id %08x, but the delta disk was made from "
+                       "content id %08x: the parent was changed since, the chain cannot be read",
+                       back, have, want);
+}
+
+static int vmdk_attach(void *child, void *parent, char *msg)
+{
+    libvmdk_error_t *e = NULL;
+    int r = libvmdk_handle_set_parent_handle(child, parent, &e);
+    vmdk_msg(e, msg);
+    return r;
+}
+
+static int vmdk_media_size(void *h, uint64_t *size)
+{
+    size64_t n = 0;
+    int r = libvmdk_handle_get_media_size(h, &n, NULL);
+    *size = n;
+    return r;
+}
+
+static const yal_chain_ops_t vmdk_chain = {
+    .word = "parent",
+    .open = vmdk_open_file,
+    .parent_name = vmdk_parent_name,
+    .check = vmdk_check,
+    .attach = vmdk_attach,
+    .media_size = vmdk_media_size,
+};
+
+int lr_io_vmdk_open(lr_io_t **out, const char *path, lr_error_t *err)
+{
+    return yal_open_chain(out, &vmdk_ops, &vmdk_chain, path, err);
 }
 #endif
 
 /* ------------------------------------------------------------------ */
-/* VHD and VHDX                                                        */
+/* VHD and VHDX, with the parents of differencing disks                */
 
 #ifdef LR_HAVE_VHDI
 static void vhdi_msg(libvhdi_error_t *e, char *msg)
@@ -475,64 +643,86 @@ static ssize_t vhdi_read(yal_ctx_t *y, void *buf, size_t len, uint64_t off, char
     return n;
 }
 
-static void vhdi_free(yal_ctx_t *y)
+static void vhdi_free_file(void *h)
 {
-    libvhdi_file_t *f = y->h;
+    libvhdi_file_t *f = h;
     if (!f)
         return;
     libvhdi_file_close(f, NULL);
     libvhdi_file_free(&f, NULL);
 }
 
-static const yal_ops_t vhdi_ops = {.what = "VHD", .read = vhdi_read, .free = vhdi_free};
+static const yal_ops_t vhdi_ops = {.what = "VHD", .read = vhdi_read, .free_file = vhdi_free_file};
 
-/* A differencing disk needs its parent, which this layer does not follow. */
-static int vhdi_check_parent(libvhdi_file_t *f, const char *path, lr_error_t *err)
-{
-    uint32_t type = 0;
-    if (libvhdi_file_get_disk_type(f, &type, NULL) != 1 || type != LIBVHDI_DISK_TYPE_DIFFERENTIAL)
-        return 0;
-    char name[1024] = "?";
-    size_t n = 0;
-    if (libvhdi_file_get_utf8_parent_filename_size(f, &n, NULL) == 1 && n <= sizeof(name))
-        libvhdi_file_get_utf8_parent_filename(f, (uint8_t *)name, sizeof(name), NULL);
-    return lr_error_at(err, path, LR_EREFUSED, LR_NO_OFFSET,
-                       "a differencing VHD of parent %s: not supported (convert the chain with "
-                       "qemu-img first)",
-                       name);
-}
-
-int lr_io_vhdi_open(lr_io_t **out, const char *path, lr_error_t *err)
+static int vhdi_open_file(void **out, const char *path, const char *image, lr_error_t *err)
 {
     char msg[YAL_MSG] = "";
     libvhdi_error_t *e = NULL;
     libvhdi_file_t *f = NULL;
-    yal_ctx_t *y = calloc(1, sizeof(*y));
-    int rc = 0;
-    if (!y || libvhdi_file_initialize(&f, &e) != 1) {
+    *out = NULL;
+    if (libvhdi_file_initialize(&f, &e) != 1) {
         vhdi_msg(e, NULL);
-        rc = lr_error_at(err, path, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    } else if (libvhdi_file_open(f, path, LIBVHDI_OPEN_READ, &e) != 1) {
+        return lr_error_at(err, image, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    }
+    if (libvhdi_file_open(f, path, LIBVHDI_OPEN_READ, &e) != 1) {
         vhdi_msg(e, msg);
-        rc = lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET, "cannot open the VHD image: %s", msg);
+        libvhdi_file_free(&f, NULL);
+        if (strcmp(path, image) != 0)
+            return lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET,
+                               "cannot open its parent VHD image %s: %s", path, msg);
+        return lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET, "cannot open the VHD image: %s",
+                           msg);
     }
-    if (!rc)
-        rc = vhdi_check_parent(f, path, err);
-    size64_t size = 0;
-    if (!rc && libvhdi_file_get_media_size(f, &size, NULL) != 1)
-        rc = lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET, "no media size in the VHD image");
-    if (y) {
-        y->ops = &vhdi_ops;
-        y->h = f;
+    *out = f;
+    return 0;
+}
+
+static int vhdi_parent_name(void *h, const char *image, char **out, lr_error_t *err)
+{
+    *out = NULL;
+    uint32_t type = 0;
+    if (libvhdi_file_get_disk_type(h, &type, NULL) != 1 || type != LIBVHDI_DISK_TYPE_DIFFERENTIAL)
+        return 0;
+    size_t n = 0;
+    char *name = NULL;
+    if (libvhdi_file_get_utf8_parent_filename_size(h, &n, NULL) == 1 && n > 1)
+        name = malloc(n);
+    if (!name || libvhdi_file_get_utf8_parent_filename(h, (uint8_t *)name, n, NULL) != 1) {
+        free(name);
+        return lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET,
+                           "a differencing VHD without a readable parent file name");
     }
-    if (rc) {
-        if (y)
-            yal_close(y, NULL);
-        else if (f)
-            libvhdi_file_free(&f, NULL);
-        return rc;
-    }
-    return yal_wrap(out, y, size, path, err);
+    *out = name;
+    return 0;
+}
+
+static int vhdi_attach(void *child, void *parent, char *msg)
+{
+    libvhdi_error_t *e = NULL;
+    int r = libvhdi_file_set_parent_file(child, parent, &e);
+    vhdi_msg(e, msg);
+    return r;
+}
+
+static int vhdi_media_size(void *h, uint64_t *size)
+{
+    size64_t n = 0;
+    int r = libvhdi_file_get_media_size(h, &n, NULL);
+    *size = n;
+    return r;
+}
+
+static const yal_chain_ops_t vhdi_chain = {
+    .word = "parent",
+    .open = vhdi_open_file,
+    .parent_name = vhdi_parent_name,
+    .attach = vhdi_attach,
+    .media_size = vhdi_media_size,
+};
+
+int lr_io_vhdi_open(lr_io_t **out, const char *path, lr_error_t *err)
+{
+    return yal_open_chain(out, &vhdi_ops, &vhdi_chain, path, err);
 }
 #endif
 

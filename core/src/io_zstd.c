@@ -1,7 +1,10 @@
 /* .zst images through libzstd, read at random by frame. Opening decodes the
  * file once (checking every frame, and its checksum when it has one) and
  * notes where each frame starts in the compressed and the decompressed
- * bytes; a read decodes its frame from the frame start on (io_stream.c). A
+ * bytes; a read decodes its frame from the frame start on (io_stream.c).
+ * With LR_IO_LAZY (the scan's open) there is no pass at open: the frames
+ * and the size are learned while the image is read in order, so the scan
+ * decodes it once. A
  * file of one frame (plain `zstd`) is one piece: read well in order, and a
  * read behind the history restarts at its start; files made of many frames
  * (pzstd's, the seekable format's, or chunks compressed one by one and
@@ -19,17 +22,27 @@
 
 #define ZS_PROGRESS (16u << 20) /* compressed bytes between progress calls */
 
+/* The decoder and what its last call said (0: a frame just ended). */
+typedef struct zs_dec {
+    ZSTD_DStream *ds;
+    size_t last;
+} zs_dec_t;
+
 static void zs_free(void *dec)
 {
-    ZSTD_freeDStream(dec);
+    zs_dec_t *d = dec;
+    ZSTD_freeDStream(d->ds);
+    free(d);
 }
 
 static int zs_start(void *dec, int fd, const lr_io_piece_t *p, uint64_t *skip, lr_error_t *err)
 {
     (void)fd;
     (void)p;
+    zs_dec_t *d = dec;
     *skip = 0;
-    if (ZSTD_isError(ZSTD_DCtx_reset(dec, ZSTD_reset_session_only)))
+    d->last = 1;
+    if (ZSTD_isError(ZSTD_DCtx_reset(d->ds, ZSTD_reset_session_only)))
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "cannot reset the zstd decoder");
     return 0;
 }
@@ -37,15 +50,24 @@ static int zs_start(void *dec, int fd, const lr_io_piece_t *p, uint64_t *skip, l
 static int zs_step(void *dec, const uint8_t *in, size_t in_len, size_t *used, uint8_t *out,
                    size_t avail, size_t *made, const char **why)
 {
+    zs_dec_t *d = dec;
     ZSTD_inBuffer ib = {in, in_len, 0};
     ZSTD_outBuffer ob = {out, avail, 0};
-    size_t r = ZSTD_decompressStream(dec, &ob, &ib);
+    size_t r = ZSTD_decompressStream(d->ds, &ob, &ib);
     *used = ib.pos;
     *made = ob.pos;
-    if (!ZSTD_isError(r))
+    if (!ZSTD_isError(r)) {
+        d->last = r;
         return 0;
+    }
     *why = ZSTD_getErrorName(r);
     return ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation ? -ENOMEM : LR_EFORMAT;
+}
+
+/* ZSTD_decompressStream stops at the end of each frame and says 0 there. */
+static bool zs_piece_done(void *dec)
+{
+    return ((zs_dec_t *)dec)->last == 0;
 }
 
 static const lr_io_codec_t zs_codec = {
@@ -54,6 +76,7 @@ static const lr_io_codec_t zs_codec = {
     .start = zs_start,
     .step = zs_step,
     .free = zs_free,
+    .piece_done = zs_piece_done,
 };
 
 typedef struct zs_index {
@@ -137,24 +160,50 @@ static int zs_index(ZSTD_DStream *ds, int fd, uint64_t file_size, const lr_io_op
     return rc;
 }
 
+/* The first frame's content size when its header records it (zstd writes
+ * it for files), else 0: the lazy open's first estimate of the size. */
+static uint64_t zs_first_size(int fd)
+{
+    uint8_t head[18]; /* ZSTD_FRAMEHEADERSIZE_MAX (static-linking-only API) */
+    ssize_t n = pread(fd, head, sizeof(head), 0);
+    if (n <= 0)
+        return 0;
+    unsigned long long fcs = ZSTD_getFrameContentSize(head, (size_t)n);
+    return fcs == ZSTD_CONTENTSIZE_UNKNOWN || fcs == ZSTD_CONTENTSIZE_ERROR ? 0 : fcs;
+}
+
 int lr_io_zstd_open(lr_io_t **out, int fd, const char *path, const lr_io_open_opts_t *opts,
                     lr_error_t *err)
 {
     off_t end = lseek(fd, 0, SEEK_END);
     uint64_t file_size = end > 0 ? (uint64_t)end : 0;
-    ZSTD_DStream *ds = ZSTD_createDStream();
+    zs_dec_t *d = calloc(1, sizeof(*d));
+    if (d)
+        d->ds = ZSTD_createDStream();
+    if (!d || !d->ds) {
+        free(d);
+        close(fd);
+        return lr_error_at(err, path, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    }
+    d->last = 1;
+    if (opts && (opts->flags & LR_IO_LAZY)) {
+        /* no pass at open: the frames are found as the image is read */
+        uint64_t hint = zs_first_size(fd);
+        return lr_io_stream_new_lazy(out, fd, path, &zs_codec, d, file_size,
+                                     hint ? hint : file_size, (opts->flags & LR_IO_PARTIAL) != 0,
+                                     err);
+    }
     zs_index_t x = {0};
-    int rc = ds ? zs_index(ds, fd, file_size, opts, &x, err)
-                : lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    int rc = zs_index(d->ds, fd, file_size, opts, &x, err);
     if (rc) {
-        ZSTD_freeDStream(ds);
+        zs_free(d);
         free(x.pcs);
         close(fd);
         return lr_error_wrap(err, path, rc);
     }
     for (size_t i = 0; i < x.n; i++)
         x.pcs[i].in_end = i + 1 < x.n ? x.pcs[i + 1].in : file_size;
-    ZSTD_DCtx_reset(ds, ZSTD_reset_session_only);
-    return lr_io_stream_new(out, fd, path, &zs_codec, ds, x.pcs, x.n, x.out, err);
+    ZSTD_DCtx_reset(d->ds, ZSTD_reset_session_only);
+    return lr_io_stream_new(out, fd, path, &zs_codec, d, x.pcs, x.n, x.out, err);
 }
 #endif

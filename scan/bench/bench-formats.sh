@@ -7,7 +7,8 @@
 # with the real fixture PV (fixtures/history) planted at an odd sector one
 # third in; converts it to each format with its own tool; warms the page
 # cache; then, for each format, times the reference reader and
-# `lvmscan --json` (best of RUNS each, alternately), takes lvmscan's peak
+# `lvmscan --json` (RUNS each, alternately; the median of each, which a
+# machine loaded by other work disturbs less than the best), takes lvmscan's peak
 # RSS from /usr/bin/time -v, and checks that the planted PV's label is found
 # at its offset. Prints one Markdown table row per format.
 #
@@ -16,7 +17,7 @@
 # `qemu-io -r -c "read -q OFF 16M"` over the whole image, one process; E01: `ewfexport -u -q -f raw -t -` to
 # /dev/null; xz: `xz -dc`; zstd: `zstd -dc`; split: `cat` of the segments.
 #
-# usage: scan/bench/bench-formats.sh [-s SIZE_MIB] [-r RUNS] [-b BUILD_DIR] [-f "FORMATS"]
+# usage: [LVMSCAN_ARGS=--no-evidence] scan/bench/bench-formats.sh [-s SIZE_MIB] [-r RUNS] [-b BUILD_DIR] [-f "FORMATS"]
 #   FORMATS: a subset of "qcow2 vmdk vhdx vpc ewf xz xz-single zstd zstd-multi split"
 # Needs qemu-utils, ewf-tools, xz-utils, zstd, GNU time, openssl (for speed).
 set -euo pipefail
@@ -37,6 +38,7 @@ done
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 case $BUILD in /*) ;; *) BUILD=$ROOT/$BUILD ;; esac
 LVMSCAN=${LVMSCAN:-$BUILD/bin/lvmscan}
+LVMSCAN_ARGS=${LVMSCAN_ARGS:-} # e.g. --no-evidence: the scan without the evidence reads
 FIXTURE=$ROOT/fixtures/history/disk.img.gz
 [ -x "$LVMSCAN" ] || { echo "no lvmscan at $LVMSCAN (build first)" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "need /usr/bin/time (apt-get install time)" >&2; exit 2; }
@@ -91,6 +93,9 @@ seconds() { # wall time of "$@"
     t1=$(now)
     echo "$t1 - $t0" | bc
 }
+median() { # the middle of the values (the lower middle of an even count)
+    printf '%s\n' "$@" | sort -g | sed -n "$(( ($# + 1) / 2 ))p"
+}
 ref_name() {
     case $1 in
     qcow2 | vmdk | vhdx | vpc) echo "qemu-io read" ;;
@@ -101,20 +106,20 @@ ref_name() {
     esac
 }
 
-echo "| format | file size | reference | reference (best) | lvmscan (best) | ratio | peak RSS | PV found |"
+echo "| format | file size | reference | reference (median) | lvmscan (median) | ratio | peak RSS | PV found |"
 echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
 for f in $FORMATS; do
     file=$(make_format "$f")
     cat "$W"/* > /dev/null 2>&1 || true
-    rb="" lb=""
+    rs=() ls=() rss=0
     for _ in $(seq "$RUNS"); do
-        r=$(seconds reference "$f" "$file")
-        l=$( { /usr/bin/time -f "%e %M" "$LVMSCAN" --json --quiet "$file" > "$W/out.json"; } 2>&1 | tail -1)
-        lt=${l% *}
-        rss=${l#* }
-        [ -z "$rb" ] || [ "$(echo "$r < $rb" | bc)" = 1 ] && rb=$r
-        [ -z "$lb" ] || [ "$(echo "$lt < $lb" | bc)" = 1 ] && lb=$lt
+        rs+=("$(seconds reference "$f" "$file")")
+        l=$( { /usr/bin/time -f "%e %M" "$LVMSCAN" --json --quiet $LVMSCAN_ARGS "$file" > "$W/out.json"; } 2>&1 | tail -1)
+        ls+=("${l% *}")
+        [ "${l#* }" -gt "$rss" ] && rss=${l#* }
     done
+    rb=$(median "${rs[@]}")
+    lb=$(median "${ls[@]}")
     found=$(python3 -c "
 import json,sys
 d=json.load(open('$W/out.json'))

@@ -31,6 +31,10 @@ typedef struct sc_slot {
     bool known;     /* lr_io_size_known after the read: total is the size */
     int rc;         /* the read's status */
     lr_error_t e;
+    uint64_t next;    /* where the next buffer of the image starts */
+    int bad;          /* a corrupt piece follows the bytes read (lr_io_bad_range) */
+    uint64_t bad_len; /* its decompressed length */
+    lr_error_t bad_e;
 } sc_slot_t;
 
 typedef struct sc_pipe {
@@ -69,6 +73,41 @@ int sc_stream_report(sc_ctx_t *c, int image, uint64_t image_done, uint64_t image
 
 /* ---- reader ------------------------------------------------------------ */
 
+/* Bytes follow offset off of io. */
+static bool more_after(lr_io_t *io, uint64_t off)
+{
+    return !lr_io_size_known(io) || off < lr_io_size(io);
+}
+
+/* The read of sl failed on a corrupt piece of a compressed image (an xz
+ * block, a zstd frame): its bytes are unreadable, the others are not. The
+ * buffer then holds the bytes before the piece (read again: the failed read
+ * kept nothing), the error is kept for the image, and the next buffer
+ * starts at the first sector after the piece. */
+static void skip_bad(sc_pipe_t *pp, sc_slot_t *sl, lr_io_t *io)
+{
+    uint64_t start = 0, end = 0;
+    size_t want = pp->bsize + SC_TAIL;
+    if (lr_io_bad_range(io, sl->pos, &start, &end) != 1 || start >= sl->pos + want)
+        return;
+    int bad = sl->rc;
+    lr_error_t bad_e = sl->e;
+    sl->rc = 0;
+    sl->n = 0;
+    lr_error_clear(&sl->e);
+    if (start > sl->pos) {
+        sl->rc = lr_io_pread_upto(io, sl->p, (size_t)(start - sl->pos), sl->pos, &sl->n, &sl->e);
+        if (sl->rc)
+            lr_error_wrap(&sl->e, lr_io_name(io), sl->rc);
+    }
+    if (sl->rc || start > sl->pos + pp->bsize)
+        return; /* the piece starts in the tail: the next buffer meets it */
+    sl->bad = bad;
+    sl->bad_e = bad_e;
+    sl->bad_len = end - start;
+    sl->next = (end + SC_SECTOR - 1) / SC_SECTOR * SC_SECTOR;
+}
+
 /* Reads the buffer at pos of image into sl (the reader thread's only work). */
 static void read_slot(sc_pipe_t *pp, sc_slot_t *sl, int image, uint64_t pos)
 {
@@ -80,8 +119,12 @@ static void read_slot(sc_pipe_t *pp, sc_slot_t *sl, int image, uint64_t pos)
     sl->rc = lr_io_pread_upto(io, sl->p, pp->bsize + SC_TAIL, pos, &sl->n, &sl->e);
     if (sl->rc)
         lr_error_wrap(&sl->e, lr_io_name(io), sl->rc);
+    sl->next = pos + pp->bsize;
+    sl->bad = 0;
+    if (sl->rc)
+        skip_bad(pp, sl, io);
     /* a full read ends the image only when nothing follows its tail */
-    sl->last = sl->rc != 0 || sl->n <= pp->bsize;
+    sl->last = sl->rc != 0 || (sl->bad ? !more_after(io, sl->next) : sl->n <= pp->bsize);
     sl->total = lr_io_size_hint(io);
     sl->known = lr_io_size_known(io);
 }
@@ -113,11 +156,12 @@ static void *reader_main(void *arg)
     for (size_t i = 0; i < c->scan->n_images; i++) {
         if (!c->ios[i])
             continue;
-        for (uint64_t pos = 0;; pos += pp->bsize, k++) {
+        for (uint64_t pos = 0;; k++) {
             if (!wait_free(pp, k))
                 return NULL;
             sc_slot_t *sl = &pp->slot[k % SC_NBUF];
             read_slot(pp, sl, (int)i, pos);
+            pos = sl->next;
             publish(pp, k);
             if (sl->last) {
                 k++;
@@ -182,6 +226,29 @@ static int scan_slot(sc_ctx_t *c, const sc_slot_t *sl, size_t bsize)
     return 0;
 }
 
+/* A corrupt piece followed the bytes of sl: it is the image's error (the
+ * first one is reported) but not its end when asked to keep going, else the
+ * scan fails with it. The bytes skipped count as done for progress, and
+ * all of the piece as unreadable: the decoder may have made some of it
+ * before the damage showed (they were scanned like any bytes, whatever is
+ * found in them checked by its own checksums), but none of it is certain. */
+static int skipped_bad(sc_ctx_t *c, const sc_slot_t *sl, size_t pp_bsize)
+{
+    if (!(c->opts.flags & LR_SCAN_KEEP_GOING)) {
+        if (c->err)
+            *c->err = sl->bad_e;
+        return sl->bad;
+    }
+    uint64_t done = sl->pos + (sl->n < pp_bsize ? sl->n : pp_bsize);
+    lr_scan_image_t *im = &c->scan->images[sl->image];
+    if (sl->next > done)
+        c->bytes_done += sl->next - done;
+    im->unreadable += sl->bad_len;
+    if (sl->next > im->scanned)
+        im->scanned = sl->next;
+    return sc_image_fail(c, sl->image, &sl->bad_e, false);
+}
+
 /* A read failed: the image ends there when asked to keep going, else the
  * scan fails with it. */
 int sc_read_failed(sc_ctx_t *c, int image, int rc, const lr_error_t *e)
@@ -212,6 +279,8 @@ static int consume(sc_pipe_t *pp, size_t k, bool *more)
         c->image_total = im->size;
     }
     int rc = sl->rc ? sc_read_failed(c, sl->image, sl->rc, &sl->e) : scan_slot(c, sl, pp->bsize);
+    if (!rc && sl->bad)
+        rc = skipped_bad(c, sl, pp->bsize);
     if (!rc && sl->last) {
         pp->open_image = -1;
         rc = sc_image_end(c, sl->image, pp->first_label);

@@ -34,6 +34,14 @@ typedef struct sc_unit {
 
 /* What a worker found in one unit: labels and copies in res, headers in
  * sub (the context the probers record into). */
+/* A corrupt piece of a compressed image a worker skipped (an xz block, a
+ * zstd frame): its error and how many bytes are unreadable, as the single
+ * stream records them (stream.c skipped_bad). */
+typedef struct sc_bad {
+    lr_error_t e;
+    uint64_t len;
+} sc_bad_t;
+
 typedef struct sc_part {
     lr_scan_t res;
     sc_ctx_t sub;
@@ -43,7 +51,9 @@ typedef struct sc_part {
     _Atomic uint64_t end;  /* image offset scanned up to */
     _Atomic uint64_t hint; /* lr_io_size_hint after the last read */
     _Atomic bool known;    /* lr_io_size_known after the last read: the total is exact */
-    bool done;             /* under the pool's mutex */
+    sc_bad_t *bads;        /* corrupt pieces skipped (compressed images), in order */
+    size_t n_bads;
+    bool done; /* under the pool's mutex */
 } sc_part_t;
 
 typedef struct sc_pool {
@@ -128,6 +138,61 @@ size_t sc_parallel_units(sc_ctx_t *c)
 
 /* ---- workers ----------------------------------------------------------- */
 
+/* Records a corrupt piece ending at end and moves *pos past it. */
+static bool note_bad(sc_pool_t *pl, sc_part_t *pt, uint64_t *pos, uint64_t end,
+                     const lr_error_t *bad_e, uint64_t len)
+{
+    sc_bad_t *nb = realloc(pt->bads, (pt->n_bads + 1) * sizeof(*nb));
+    if (!nb) {
+        pt->rc = lr_error_oom(&pt->e);
+        return false;
+    }
+    pt->bads = nb;
+    pt->bads[pt->n_bads++] = (sc_bad_t){*bad_e, len};
+    uint64_t next = (end + SC_SECTOR - 1) / SC_SECTOR * SC_SECTOR;
+    atomic_fetch_add(&pl->scanned, next - *pos);
+    *pos = next;
+    atomic_store(&pt->end, next);
+    return true;
+}
+
+/* The read at *pos failed. When the scan keeps going and the failure is a
+ * corrupt piece of a compressed image (an xz block, a zstd frame) starting
+ * in this buffer, as stream.c skip_bad does: the bytes before the piece are
+ * read again into buf (*got of them; the failed read kept nothing) and
+ * scanned by the caller, the piece is recorded and the unit goes on after
+ * it. False when the read failure ends the unit, as any other does. */
+static bool skip_bad(sc_pool_t *pl, sc_part_t *pt, int image, uint8_t *buf, uint64_t *pos,
+                     size_t *got, int rc)
+{
+    lr_io_t *io = pl->c->ios[image];
+    uint64_t start = 0, end = 0;
+    if (!(pl->c->opts.flags & LR_SCAN_KEEP_GOING) || lr_io_bad_range(io, *pos, &start, &end) != 1 ||
+        start >= *pos + pl->bsize + SC_TAIL || end <= *pos) {
+        pt->read_rc = rc;
+        return false;
+    }
+    lr_error_t bad_e = pt->e;
+    lr_error_clear(&pt->e);
+    *got = 0;
+    if (start > *pos) {
+        int r = lr_io_pread_upto(io, buf, (size_t)(start - *pos), *pos, got, &pt->e);
+        if (r) {
+            lr_error_wrap(&pt->e, lr_io_name(io), r);
+            pt->read_rc = r;
+            return false;
+        }
+        if (start > *pos + pl->bsize)
+            return true; /* the piece starts in the tail: the next read meets it */
+        /* scan what precedes the piece, then skip it */
+        pt->rc = sc_probe_buffer(&pt->sub, image, *pos, buf, *got, *got);
+        if (pt->rc)
+            return false;
+        *got = 0;
+    }
+    return note_bad(pl, pt, pos, end, &bad_e, end - start);
+}
+
 /* Scans unit j into its part (the worker's only work). */
 static void scan_unit(sc_pool_t *pl, size_t j, uint8_t *buf)
 {
@@ -148,8 +213,10 @@ static void scan_unit(sc_pool_t *pl, size_t j, uint8_t *buf)
         atomic_store(&pt->known, lr_io_size_known(io));
         if (rc) {
             lr_error_wrap(&pt->e, lr_io_name(io), rc);
-            pt->read_rc = rc;
-            return;
+            if (!skip_bad(pl, pt, u->image, buf, &pos, &got, rc))
+                return;
+            if (!got)
+                continue; /* pos moved past the piece */
         }
         size_t len = got < pl->bsize ? got : pl->bsize;
         if (len > u->to - pos)
@@ -206,6 +273,7 @@ static void part_clear(sc_part_t *pt)
     free(pt->res.labels);
     free(pt->sub.hdrs);
     free(pt->sub.bks);
+    free(pt->bads);
     memset(pt, 0, sizeof(*pt));
 }
 
@@ -338,6 +406,10 @@ static int merge_unit(sc_pool_t *pl, size_t j, sc_merge_t *m)
         if (c->err)
             *c->err = pt->e;
         rc = pt->rc;
+    }
+    for (size_t i = 0; !rc && i < pt->n_bads; i++) {
+        s->images[u->image].unreadable += pt->bads[i].len;
+        rc = sc_image_fail(c, u->image, &pt->bads[i].e, false);
     }
     if (rc)
         return rc;

@@ -5,9 +5,17 @@
 #    format's own tool does (truth/sha256), read in order and backwards;
 #  - lvmscan --json finds in each exactly what it finds in the raw image
 #    (every key but "images"), and names the format in images[].format;
+#  - a VMDK delta-disk chain (top -> mid -> base) reads as qemu-img convert
+#    reads it (truth/sha256 "vmdk-chain"), parents found beside the child;
 #  - bad input: a truncated E01 set, a qcow2 whose backing file is missing,
-#    an encrypted qcow2, a corrupt xz block: each named with what is wrong
-#    (and the offset for the xz block), exit 2, the other image still scanned;
+#    an encrypted qcow2, a corrupt xz block, a VMDK delta disk without its
+#    parent (or its grandparent), whose parent changed since (content id),
+#    or whose chain loops: each named with what is wrong (and the offset for
+#    the xz block), exit 2, the other image still scanned;
+#  - an xz image with two corrupt blocks around a PV: the blocks' bytes are
+#    unreadable (and stay so), the others read as the raw bytes, and the
+#    scan skips the blocks (exit 2, images[].unreadable) and finds the PV
+#    as in the raw image;
 #  - lvmrepair refuses to restore into a container image (the image is left
 #    as it was) and restores into a raw --output copy instead.
 # A format this build has no library for must be refused naming the library
@@ -38,17 +46,38 @@ cp "$F"/disk.img.xz "$F"/single.img.xz "$F"/disk.img.zst "$F"/multi.img.zst "$T/
 tar -C "$T/img" -xzf "$F/ewf.tar.gz"
 tar -C "$T/img" -xzf "$F/split.tar.gz"
 tar -C "$T/bk" -xzf "$F/backing.tar.gz"
+mkdir -p "$T/vc" "$T/bad/vc1" "$T/bad/vc2" "$T/bad/vcc" "$T/bad/vcl"
+tar -C "$T/vc" -xzf "$F/vmdk-chain.tar.gz"
+tar -C "$T/bad/vc1" -xzf "$F/vmdk-chain.tar.gz" ./top.vmdk
+tar -C "$T/bad/vc2" -xzf "$F/vmdk-chain.tar.gz" ./top.vmdk ./mid.vmdk
+tar -C "$T/bad/vcc" -xzf "$F/bad/vmdk-changed-parent.tar.gz"
+tar -C "$T/bad/vcl" -xzf "$F/bad/vmdk-loop.tar.gz"
 mkdir "$T/bad/ewf"
 tar -C "$T/bad/ewf" -xzf "$F/bad/truncated-ewf.tar.gz"
 gzip -dc "$F/bad/overlay.qcow2.gz" > "$T/bad/overlay.qcow2"
 gzip -dc "$F/bad/encrypted.qcow2.gz" > "$T/bad/encrypted.qcow2"
 cp "$F/bad/corrupt-block.img.xz" "$T/bad/"
 
+# same_findings(raw, got, *keys): two lvmscan --json outputs find the same
+# (every key but "images" and keys), else the keys that differ and exit 1
+export SAME_PY=$T/same.py
+cat > "$SAME_PY" << 'PY'
+def same_findings(raw, got, *keys):
+    for k in ("images",) + keys:
+        raw.pop(k, None)
+        got.pop(k, None)
+    if raw != got:
+        for k in raw:
+            if raw[k] != got.get(k):
+                print("key %s differs" % k)
+        sys.exit(1)
+PY
+
 # image path, expected lr_io_format, library it needs
 IMAGES="img/disk.qcow2:qcow2:libqcow img/disk.vmdk:vmdk:libvmdk img/disk.vhdx:vhdx:libvhdi
 img/disk.vhd:vhd:libvhdi img/disk.E01:ewf:libewf img/disk.img.xz:xz:liblzma
 img/single.img.xz:xz:liblzma img/disk.img.zst:zstd:libzstd img/multi.img.zst:zstd:libzstd
-img/disk.split.001:split:- bk/overlay.qcow2:qcow2:libqcow"
+img/disk.split.001:split:- bk/overlay.qcow2:qcow2:libqcow vc/top.vmdk:vmdk:libvmdk"
 declare -A missing=()
 
 # ---- the bytes: ours against the tools' (truth/sha256) ---------------------------
@@ -59,7 +88,9 @@ size=$(stat -c %s "$T/disk.img")
 for entry in $IMAGES; do
     IFS=: read -r path fmt lib <<< "$entry"
     name=$(basename "$path")
-    tool_sha=$(awk -v n="$name" '$2 == n { print $1 }' "$F/truth/sha256")
+    truth_name=$name
+    [ "$path" = vc/top.vmdk ] && truth_name=vmdk-chain # not the raw image's bytes
+    tool_sha=$(awk -v n="$truth_name" '$2 == n { print $1 }' "$F/truth/sha256")
     [ -n "$tool_sha" ] || { bad "$name: no truth"; continue; }
     for order in forward reverse; do
         arg=""
@@ -92,20 +123,15 @@ for entry in $IMAGES; do
     rc=$?
     [ $rc = 0 ] || { bad "lvmscan $name: exit $rc ($(cat "$T/err"))"; continue; }
     python3 - "$T/raw.json" "$T/out.json" "$fmt" << 'PY' && ok || bad "lvmscan $name differs from the raw scan"
-import json, sys
+import json, os, sys
+exec(open(os.environ["SAME_PY"]).read())
 raw, got = (json.load(open(p)) for p in sys.argv[1:3])
 fmt = sys.argv[3]
 im = got["images"][0]
 assert im["format"] == fmt, im
 assert im["error"] is None and not im["truncated"], im
 assert im["scanned"] == im["size"] >= raw["images"][0]["size"], im
-for d in (raw, got):
-    del d["images"]
-if raw != got:
-    for k in raw:
-        if raw[k] != got.get(k):
-            print("key %s differs" % k)
-    sys.exit(1)
+same_findings(raw, got)
 # the history is really there: several versions of vg0
 assert len(got["vgs"]) == 1 and len(got["copies"]) > 1
 PY
@@ -137,6 +163,13 @@ PY
 check_bad bad/ewf/disk.E01 libewf "bad/ewf/disk.E01: " "EWF segment files are corrupted or incomplete"
 check_bad bad/overlay.qcow2 libqcow "bad/overlay.qcow2: " "backing file base.qcow2 is missing"
 check_bad bad/encrypted.qcow2 libqcow "bad/encrypted.qcow2: " "encrypted qcow2 image: not supported"
+check_bad bad/vc1/top.vmdk libvmdk "bad/vc1/top.vmdk: " \
+    "its parent mid.vmdk is missing (looked for .*bad/vc1/mid.vmdk)"
+check_bad bad/vc2/top.vmdk libvmdk "bad/vc2/top.vmdk: " \
+    "the parent .*base.vmdk of .*bad/vc2/mid.vmdk in its chain is missing (looked for .*bad/vc2/base.vmdk)"
+check_bad bad/vcc/child.vmdk libvmdk "bad/vcc/child.vmdk: " \
+    "its parent .*base.vmdk has content id [0-9a-f]*, but the delta disk was made from content id"
+check_bad bad/vcl/top.vmdk libvmdk "bad/vcl/top.vmdk: " "its chain of parents loops"
 # liblzma notices the damage a few bytes after the flipped one: the message
 # names the block (its compressed offset) and where decoding failed
 read -r block flipped < "$F/truth/corrupt-block"
@@ -145,6 +178,70 @@ if check_bad bad/corrupt-block.img.xz liblzma \
     at=$(sed -n 's/.*corrupt-block.img.xz: at byte \([0-9]*\):.*/\1/p' "$T/err")
     [ -n "$at" ] && [ "$at" -ge "$flipped" ] && ok ||
         bad "corrupt xz: reported byte '$at' is before the damage at $flipped"
+fi
+
+# two corrupt blocks (1 and 10) around a PV (8 MiB of zeros, then the raw
+# image): each block's bytes are unreadable, every other byte reads as the
+# raw bytes, and the scan skips the blocks and finds the PV whole
+if [ -z "${missing[disk.img.xz]:-}" ]; then
+    cp "$F/bad/corrupt-blocks.img.xz" "$T/bad/"
+    { head -c 8M /dev/zero; cat "$T/disk.img"; } > "$T/z8.img"
+    "$LR_CAT" "$T/bad/corrupt-blocks.img.xz" "$T/cb.raw" skip > "$T/cb.out" 2> "$T/err"
+    [ $? = 0 ] && ok || bad "lr_cat skip corrupt-blocks: $(cat "$T/err")"
+    awk '{ print "unreadable", $3, $4 }' "$F/truth/corrupt-blocks" > "$T/cb.want"
+    grep unreadable "$T/cb.out" | cmp -s - "$T/cb.want" && ok ||
+        bad "corrupt-blocks: unreadable ranges $(grep unreadable "$T/cb.out" | tr '\n' ' '), want $(tr '\n' ' ' < "$T/cb.want")"
+    [ "$(grep -c "corrupt xz data in the block at compressed offset" "$T/err")" = 2 ] && ok ||
+        bad "corrupt-blocks: lr_cat did not name both blocks: $(cat "$T/err")"
+    python3 - "$T/cb.raw" "$T/z8.img" "$F/truth/corrupt-blocks" << 'PY' && ok || bad "corrupt-blocks: the good blocks' bytes differ from the raw image's"
+import sys
+got, want = (open(p, "rb").read() for p in sys.argv[1:3])
+assert len(got) == len(want), (len(got), len(want))
+pos = 0
+for line in open(sys.argv[3]):
+    start, end = (int(x) for x in line.split()[2:4])
+    assert got[pos:start] == want[pos:start], (pos, start)
+    pos = end
+assert got[pos:] == want[pos:]
+PY
+    "$LVMSCAN" --json "$T/z8.img" > "$T/z8.json" || bad "lvmscan of the zero-padded raw image failed"
+    "$LVMSCAN" --json "$T/bad/corrupt-blocks.img.xz" > "$T/out.json" 2> "$T/err"
+    rc=$?
+    [ $rc = 2 ] && ok || bad "corrupt-blocks: lvmscan exit $rc, want 2 ($(cat "$T/err"))"
+    read -r blk1 flip1 _ < "$F/truth/corrupt-blocks"
+    grep -q "bad/corrupt-blocks.img.xz: at byte [0-9]*: corrupt xz data in the block at compressed offset $blk1 (.*): its decompressed bytes 0 to 4194303 are unreadable; 8388608 unreadable bytes were skipped" "$T/err" &&
+        ok || bad "corrupt-blocks: lvmscan's error: $(cat "$T/err")"
+    python3 - "$T/z8.json" "$T/out.json" << 'PY' && ok || bad "corrupt-blocks: the scan past the bad blocks differs from the raw scan"
+import json, os, sys
+exec(open(os.environ["SAME_PY"]).read())
+raw, got = (json.load(open(p)) for p in sys.argv[1:3])
+im = got["images"][0]
+assert got["failed_images"] == 1, got["failed_images"]
+assert im["error"] and not im["truncated"], im
+assert im["unreadable"] == 8 << 20, im
+assert im["scanned"] == im["size"] == raw["images"][0]["size"], im
+assert raw["images"][0]["unreadable"] == 0
+same_findings(raw, got, "failed_images")
+assert len(got["vgs"]) == 1 and len(got["copies"]) > 1
+PY
+fi
+
+# a zstd image cut short: the scan reads it once (no pass at open), so the
+# damage is met while scanning: the image ends there, as a damaged .gz does
+if [ -z "${missing[disk.img.zst]:-}" ]; then
+    head -c 1500 "$F/disk.img.zst" > "$T/bad/cut.img.zst"
+    "$LVMSCAN" --json "$T/bad/cut.img.zst" > "$T/out.json" 2> "$T/err"
+    rc=$?
+    [ $rc = 2 ] && ok || bad "cut zstd: lvmscan exit $rc, want 2 ($(cat "$T/err"))"
+    grep -q "bad/cut.img.zst: at byte 1500: corrupt zstd data in the frame at compressed offset 0 (.*): the image ends there ([0-9]* bytes decompressed); the first [0-9]* bytes were scanned" "$T/err" &&
+        ok || bad "cut zstd: $(cat "$T/err")"
+    python3 - "$T/out.json" << 'PY' && ok || bad "cut zstd: what decompressed was not scanned"
+import json, sys
+d = json.load(open(sys.argv[1]))
+im = d["images"][0]
+assert im["truncated"] and 0 < im["scanned"] == im["size"] < 32 << 20, im
+assert len(d["labels"]) == 1 and len(d["copies"]) > 1
+PY
 fi
 
 # ---- restores: never into the container, into a raw --output copy -------------------

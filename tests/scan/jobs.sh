@@ -45,6 +45,9 @@ imgs+=("$T/big.img" "$T/empty.img" "$T/missing.img" "$T/random.img")
 truncate -s 130M "$T/backup-big.img"
 zcat "$FIX"/backup/disk.img.gz | dd of="$T/backup-big.img" bs=1M seek=60 conv=notrunc status=none
 imgs+=("$T/backup-big.img")
+# xz images with corrupt blocks: the bytes after each bad block are scanned
+# by a worker as by the single stream (issue 15)
+imgs+=("$FIX"/formats/bad/corrupt-blocks.img.xz "$FIX"/formats/bad/corrupt-block.img.xz)
 
 run() { # JOBS: writes $T/out.JOBS.{json,txt,rc}
     LVMSCAN_JOBS=$1 "$LVMSCAN" --json "${imgs[@]}" > "$T/out.$1.json" 2> "$T/err.$1.json"

@@ -1,8 +1,13 @@
-/* lr_cat IMAGE OUT [reverse]: writes the bytes lr_io_open serves for IMAGE
- * (raw, or a container or compressed image decoded) into the file OUT, and
- * prints its format (lr_io_format) on standard output. With "reverse" it
- * reads from the end backwards in odd-sized chunks, so every read lies
- * behind the one before (the worst order for the compressed readers).
+/* lr_cat IMAGE OUT [reverse|skip]: writes the bytes lr_io_open serves for
+ * IMAGE (raw, or a container or compressed image decoded) into the file OUT,
+ * and prints its format (lr_io_format) on standard output. With "reverse"
+ * it reads from the end backwards in odd-sized chunks, so every read lies
+ * behind the one before (the worst order for the compressed readers). With
+ * "skip" a read that fails on a corrupt piece (lr_io_bad_range) is printed
+ * on standard error, the bytes before the piece are copied, a second read
+ * inside the piece must fail again, and the copy goes on after the piece,
+ * which is left a hole in OUT and printed as "unreadable START END" on
+ * standard output.
  * Test-only: tests/scan/formats.sh compares our readers' bytes with what
  * the formats' own tools give back (fixtures/formats/truth/sha256). */
 #include <fcntl.h>
@@ -15,14 +20,47 @@
 
 enum { CHUNK = (1 << 20) + 4097 };
 
-static int copy(lr_io_t *io, int out, bool reverse, lr_error_t *err)
+static unsigned char buf[CHUNK];
+
+/* The read of n bytes at off failed on a corrupt piece: copies the bytes
+ * before it, checks that its bytes stay unreadable; *next: where to go on. */
+static int skip_piece(lr_io_t *io, int out, uint64_t off, size_t n, uint64_t *next, lr_error_t *err)
 {
-    static unsigned char buf[CHUNK];
+    uint64_t start = 0, end = 0;
+    if (lr_io_bad_range(io, off, &start, &end) != 1 || start >= off + n)
+        return -1;
+    fprintf(stderr, "lr_cat: %s\n", err->msg);
+    if (start > off &&
+        (lr_io_pread(io, buf, (size_t)(start - off), off, err) != 0 ||
+         pwrite(out, buf, (size_t)(start - off), (off_t)off) != (ssize_t)(start - off)))
+        return -1;
+    lr_error_t again;
+    lr_error_clear(&again);
+    if (lr_io_pread(io, buf, 1, start + (end - start) / 2, &again) == 0) {
+        fprintf(stderr, "lr_cat: a byte of the bad range %llu-%llu was read\n",
+                (unsigned long long)start, (unsigned long long)end);
+        return -1;
+    }
+    printf("unreadable %llu %llu\n", (unsigned long long)start, (unsigned long long)end);
+    *next = end;
+    return 0;
+}
+
+static int copy(lr_io_t *io, int out, bool reverse, bool skip, lr_error_t *err)
+{
     uint64_t size = lr_io_size(io);
+    if (skip && ftruncate(out, (off_t)size) != 0)
+        return -1;
     for (uint64_t done = 0; done < size;) {
         size_t n = size - done < CHUNK ? (size_t)(size - done) : CHUNK;
         uint64_t off = reverse ? size - done - n : done;
         int rc = lr_io_pread(io, buf, n, off, err);
+        if (rc && skip) {
+            rc = skip_piece(io, out, off, n, &done, err);
+            if (rc)
+                return rc;
+            continue;
+        }
         if (rc)
             return rc;
         if (pwrite(out, buf, n, (off_t)off) != (ssize_t)n) {
@@ -36,8 +74,9 @@ static int copy(lr_io_t *io, int out, bool reverse, lr_error_t *err)
 
 int main(int argc, char **argv)
 {
-    if (argc < 3 || argc > 4 || (argc == 4 && strcmp(argv[3], "reverse") != 0)) {
-        fprintf(stderr, "usage: lr_cat IMAGE OUT [reverse]\n");
+    if (argc < 3 || argc > 4 ||
+        (argc == 4 && strcmp(argv[3], "reverse") != 0 && strcmp(argv[3], "skip") != 0)) {
+        fprintf(stderr, "usage: lr_cat IMAGE OUT [reverse|skip]\n");
         return 2;
     }
     lr_error_t err;
@@ -49,7 +88,9 @@ int main(int argc, char **argv)
     }
     printf("%s\n", lr_io_format(io));
     int out = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int rc = out < 0 ? -1 : copy(io, out, argc == 4, &err);
+    bool reverse = argc == 4 && strcmp(argv[3], "reverse") == 0;
+    bool skip = argc == 4 && strcmp(argv[3], "skip") == 0;
+    int rc = out < 0 ? -1 : copy(io, out, reverse, skip, &err);
     if (rc && err.msg[0])
         fprintf(stderr, "lr_cat: %s\n", err.msg);
     if (out >= 0)

@@ -73,11 +73,14 @@ enum {
  * beside it), qcow2 (libqcow: backing files followed when they are found
  * as named or beside the image, encrypted images refused with
  * LR_EREFUSED; see docs/image-formats.md), VMDK (libvmdk: monolithic, or a descriptor with
- * its extent files beside it), VHD and VHDX (libvhdi), xz (liblzma) and
+ * its extent files beside it; delta disks read through their parents, found
+ * like qcow2 backing files, a parent whose content id changed refused with
+ * LR_EREFUSED), VHD and VHDX (libvhdi; differencing disks read through their
+ * parents); a chain of more than 16 parents is LR_ELIMIT, a loop LR_EFORMAT; xz (liblzma) and
  * zstd (libzstd); a file named NAME.001 with NAME.002 beside it is the
  * first segment of a split raw set. Each library is optional: without it
  * such an image fails with -ENOTSUP and a message naming the library.
- * A refused chain (missing backing file) is -ENOENT or LR_EREFUSED.
+ * A refused chain (missing backing file or parent) is -ENOENT or LR_EREFUSED.
  *
  * A gzip image is read in one decompression pass at open (unless
  * LR_IO_LAZY: then while it is read), which checks it whole and records an access point every
@@ -121,6 +124,16 @@ int lr_io_open_opts(lr_io_t **out, const char *path, const lr_io_open_opts_t *op
  * recovered, false when all of it decompressed and only what follows it is
  * bad. 0 for every other handle. */
 int lr_io_damage(const lr_io_t *io, bool *truncated, lr_error_t *why);
+
+/* For an xz or zstd image: 1 when a piece (an xz block, a zstd frame) at or
+ * after decompressed offset off was found corrupt by an earlier read, with
+ * *start and *end (may be NULL) the decompressed range [start, end) it
+ * covers, the first such range; 0 when none is known (every other handle).
+ * Those bytes are unreadable: every read touching them fails with the
+ * error the first one met (naming the image, the compressed offset and the
+ * range), while the rest of the image reads as before. A reader streaming
+ * the image goes on at *end. */
+int lr_io_bad_range(const lr_io_t *io, uint64_t off, uint64_t *start, uint64_t *end);
 
 /* Opens a file or block device for reading and writing; flags is
  * LR_IO_RDWR optionally with LR_IO_EXCL. Gzip images cannot be opened for

@@ -149,6 +149,10 @@ typedef struct lr_scan_image {
     bool truncated;  /* the image could not be read to its end: a gzip image whose
                         compressed data breaks off (size = what decompressed), or a
                         read error (scanned = where it stopped) */
+    /* Bytes of corrupt pieces of a compressed image (xz blocks, zstd frames:
+     * lr_io_bad_range) that were skipped, never scanned, while the rest of
+     * the image was (LR_SCAN_KEEP_GOING; error names the first such piece) */
+    uint64_t unreadable;
     /* The image's partition table, probed once by libblkid over its first
      * and last MiB: none (0, NULL) when it has no table, the scan was built
      * without libblkid, or the probe failed. Sorted by start. */
