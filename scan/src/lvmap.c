@@ -252,6 +252,29 @@ int lr_lvmap_read(lr_io_t *const *ios, size_t n_ios, const lr_lvmap_run_t *runs,
     return 0;
 }
 
+int lr_lvmap_pv_extents(const lr_scan_t *scan, lr_io_t *const *ios, size_t n_ios, const lr_vg_t *vg,
+                        int pv_index, uint64_t first, uint64_t count, lr_lvmap_run_t *run,
+                        lr_lvmap_why_t *why)
+{
+    if (!scan || !vg || !run || pv_index < 0 || vg->extent_size > UINT64_MAX / SC_SECTOR)
+        return sc_why(why, LR_LVMAP_UNSUPPORTED, -ENOTSUP, "area names no PV of the version");
+    lr_seg_area_t area = {.pv_index = pv_index, .start = first};
+    const lr_pv_t *pv;
+    uint64_t bytes, end;
+    int rc = sc_pv_at(scan, vg, &area, 0, &run->image, &run->off, &pv, why);
+    if (rc)
+        return rc;
+    lr_io_t *io = ios && (size_t)run->image < n_ios ? ios[run->image] : NULL;
+    if (!io)
+        return sc_why(why, LR_LVMAP_UNREADABLE, -EBADF, "image %d could not be read", run->image);
+    if (__builtin_mul_overflow(count, vg->extent_size * SC_SECTOR, &bytes) ||
+        __builtin_add_overflow(run->off, bytes, &end) || end > lr_io_size(io))
+        return sc_why(why, LR_LVMAP_UNREADABLE, LR_ERANGE, "extents of %s run past the end of %s",
+                      pv->key, lr_io_name(io));
+    run->len = bytes;
+    return 0;
+}
+
 /* ---- the whole LV: checked once, and a key for its layout ---------------- */
 
 typedef struct sc_walk {
@@ -280,21 +303,13 @@ static int sc_walk_area(const sc_walk_t *k, const lr_seg_area_t *a, uint64_t len
             lr_strbuf_puts(k->key, ")");
         return rc;
     }
-    int image;
-    uint64_t abs, bytes, end;
-    const lr_pv_t *pv;
-    int rc = sc_pv_at(k->scan, k->vg, a, 0, &image, &abs, &pv, k->why);
+    lr_lvmap_run_t run;
+    int rc = lr_lvmap_pv_extents(k->scan, k->ios, k->n_ios, k->vg, a->pv_index, a->start, len, &run,
+                                 k->why);
     if (rc)
         return rc;
-    lr_io_t *io = k->ios && (size_t)image < k->n_ios ? k->ios[image] : NULL;
-    if (!io)
-        return sc_why(k->why, LR_LVMAP_UNREADABLE, -EBADF, "image %d could not be read", image);
-    if (__builtin_mul_overflow(len, k->vg->extent_size * SC_SECTOR, &bytes) ||
-        __builtin_add_overflow(abs, bytes, &end) || end > lr_io_size(io))
-        return sc_why(k->why, LR_LVMAP_UNREADABLE, LR_ERANGE,
-                      "extents of %s run past the end of %s", pv->key, lr_io_name(io));
     if (k->key)
-        lr_strbuf_printf(k->key, "%d@%" PRIu64 "+%" PRIu64 ";", image, abs, bytes);
+        lr_strbuf_printf(k->key, "%d@%" PRIu64 "+%" PRIu64 ";", run.image, run.off, run.len);
     return 0;
 }
 

@@ -180,6 +180,13 @@ static void test_layout_and_reads(void **state)
     assert_string_not_equal(k1.s, k2.s);
     lr_strbuf_free(&k1);
     lr_strbuf_free(&k2);
+    /* one PV's extents: the rule under every run */
+    lr_lvmap_run_t one;
+    assert_int_equal(lr_lvmap_pv_extents(&f.scan, f.ios, 2, f.vg, 1, 3, 2, &one, &why), 0);
+    expect_run(&one, 1, PE0 + 3 * EXT, 2 * EXT);
+    assert_int_equal(lr_lvmap_pv_extents(&f.scan, f.ios, 2, f.vg, 2, 0, 1, &one, &why), -ENOENT);
+    assert_int_equal(lr_lvmap_pv_extents(&f.scan, f.ios, 2, f.vg, 0, 15, 2, &one, &why), LR_ERANGE);
+    assert_int_equal(lr_lvmap_pv_extents(&f.scan, f.ios, 1, f.vg, 1, 0, 1, &one, &why), -EBADF);
     /* extents 14..17 of a 16-extent PV */
     assert_int_equal(lr_lvmap_layout(&f.scan, f.ios, 2, f.vg, lv_of(&f, "far"), NULL, &why),
                      LR_ERANGE);

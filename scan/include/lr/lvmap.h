@@ -50,6 +50,17 @@ typedef struct lr_lvmap_why {
 int lr_lvmap_range(const lr_scan_t *scan, const lr_vg_t *vg, const lr_lv_t *lv, uint64_t off,
                    uint64_t len, lr_lvmap_run_t *runs, size_t max, size_t *n, lr_lvmap_why_t *why);
 
+/* Where extents [first, first + count) of PV pv_index of version vg lie:
+ * *run gets its image and byte offset and length, checked to lie within
+ * the image's handle (ios[image], n_ios of them). The rule under every
+ * run the mapper gives. why may be NULL. Returns 0, -ENOTSUP (no such PV
+ * in vg), -ENOENT (the PV is not among the images), -EBADF (its image has
+ * no handle), LR_ERANGE (overflow, or past the image's end: why->state is
+ * LR_LVMAP_UNREADABLE). */
+int lr_lvmap_pv_extents(const lr_scan_t *scan, lr_io_t *const *ios, size_t n_ios, const lr_vg_t *vg,
+                        int pv_index, uint64_t first, uint64_t count, lr_lvmap_run_t *run,
+                        lr_lvmap_why_t *why);
+
 /* Reads the n runs one after the other into buf through the handles ios
  * (ios[run.image], n_ios of them; NULL for an image that did not open).
  * Returns 0, -EBADF (no handle for the image), LR_ERANGE (a run past its
