@@ -211,6 +211,8 @@ int lr_lvmap_range(const lr_scan_t *scan, const lr_vg_t *vg, const lr_lv_t *lv, 
 {
     if (n)
         *n = 0;
+    if (why)
+        *why = (lr_lvmap_why_t){0};
     if (!scan || !vg || !lv || !n || (!runs && len))
         return -EINVAL;
     size_t k = 0;

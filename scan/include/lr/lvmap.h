@@ -43,10 +43,10 @@ typedef struct lr_lvmap_why {
 /* Maps bytes [off, off + len) of LV lv of version vg to at most max runs
  * (runs[0..*n)), in LV order; a run ends at most at the end of its segment
  * or stripe chunk. scan locates the PVs (lr_scan_locate_pv). why may be
- * NULL. Returns 0, -ENOTSUP (unsupported: why->state says so), -ENOENT (a PV
- * not given), LR_ERANGE (overflow) or LR_ELIMIT (more than max runs or
- * nesting deeper than 8 sub-LVs); *n is then 0. Image ends are checked by
- * lr_lvmap_read. */
+ * NULL (it is reset first). Returns 0, -ENOTSUP (unsupported: why->state
+ * says so), -ENOENT (a PV not given), LR_ERANGE (overflow) or LR_ELIMIT
+ * (more than max runs or nesting deeper than 8 sub-LVs); *n is then 0.
+ * Image ends are checked by lr_lvmap_read. */
 int lr_lvmap_range(const lr_scan_t *scan, const lr_vg_t *vg, const lr_lv_t *lv, uint64_t off,
                    uint64_t len, lr_lvmap_run_t *runs, size_t max, size_t *n, lr_lvmap_why_t *why);
 
