@@ -23,161 +23,11 @@
 
 #include "evidence_int.h"
 #include "lr/fssize.h"
+#include "lr/lvmap.h"
 #include "lr/strbuf.h"
 #include "scan_int.h"
 
-#define EV_MAX_DEPTH 8
 #define EV_MAX_RUNS 64 /* image runs per probed end (striped LVs) */
-
-/* ---- mapping LV bytes to image bytes ------------------------------------- */
-
-typedef struct ev_run {
-    int image;
-    uint64_t abs, len;
-} ev_run_t;
-
-typedef struct ev_where {
-    lr_ev_state_t state; /* LR_EV_EMPTY: mapped */
-    char why[256];
-} ev_where_t;
-
-static bool seg_striped(const lr_seg_t *s)
-{
-    return strcmp(s->type, "striped") == 0 || strcmp(s->type, "linear") == 0;
-}
-
-static bool seg_mirrored(const lr_seg_t *s)
-{
-    return strcmp(s->type, "mirror") == 0 || strcmp(s->type, "raid1") == 0;
-}
-
-static const lr_seg_t *find_seg(const lr_lv_t *lv, uint64_t le)
-{
-    for (size_t i = 0; i < lv->n_segs; i++) {
-        const lr_seg_t *s = &lv->segs[i];
-        if (le >= s->start_extent && le - s->start_extent < s->extent_count)
-            return s;
-    }
-    return NULL;
-}
-
-static int map_lv(const ev_ctx_t *c, const lr_vg_t *vg, const lr_lv_t *lv, uint64_t off, int depth,
-                  ev_run_t *out, ev_where_t *w);
-
-/* Resolves byte `within` of one area (a PV area or a sub-LV). */
-static int map_area(const ev_ctx_t *c, const lr_vg_t *vg, const lr_seg_area_t *a, uint64_t within,
-                    int depth, ev_run_t *out, ev_where_t *w)
-{
-    uint64_t ext = vg->extent_size * SC_SECTOR;
-    if (a->pv_index < 0) {
-        const lr_lv_t *sub = lr_vg_find_lv(vg, a->name);
-        if (!sub) {
-            w->state = LR_EV_UNSUPPORTED;
-            snprintf(w->why, sizeof(w->why), "area names %s, no such PV or LV", a->name);
-            return -1;
-        }
-        return map_lv(c, vg, sub, a->start * ext + within, depth + 1, out, w);
-    }
-    if ((size_t)a->pv_index >= vg->n_pvs) { /* lr_vg_check's to report */
-        w->state = LR_EV_UNSUPPORTED;
-        snprintf(w->why, sizeof(w->why), "area names no PV of the version");
-        return -1;
-    }
-    const lr_pv_t *pv = &vg->pvs[a->pv_index];
-    int image;
-    uint64_t pv_start, pe_bytes;
-    if (!lr_scan_locate_pv(c->scan, vg->raw_id, pv->raw_id, &image, &pv_start)) {
-        w->state = LR_EV_MISSING_PV;
-        snprintf(w->why, sizeof(w->why), "PV %s (%s) is not among the images", pv->key, pv->id);
-        return -1;
-    }
-    uint64_t abs;
-    if (__builtin_mul_overflow(a->start, ext, &abs) ||
-        __builtin_mul_overflow(pv->pe_start, (uint64_t)SC_SECTOR, &pe_bytes) ||
-        __builtin_add_overflow(abs, pe_bytes, &abs) ||
-        __builtin_add_overflow(abs, pv_start, &abs) || __builtin_add_overflow(abs, within, &abs)) {
-        w->state = LR_EV_UNREADABLE;
-        snprintf(w->why, sizeof(w->why), "extents of %s lie past any image", pv->key);
-        return -1;
-    }
-    out->image = image;
-    out->abs = abs;
-    return 0;
-}
-
-/* Maps byte off of lv to one image run (out->len: bytes contiguous from
- * there, at most to the end of the segment or stripe chunk). */
-static int map_lv(const ev_ctx_t *c, const lr_vg_t *vg, const lr_lv_t *lv, uint64_t off, int depth,
-                  ev_run_t *out, ev_where_t *w)
-{
-    uint64_t ext = vg->extent_size * SC_SECTOR;
-    if (depth > EV_MAX_DEPTH || ext == 0 || vg->extent_size > UINT64_MAX / SC_SECTOR) {
-        w->state = LR_EV_UNSUPPORTED;
-        snprintf(w->why, sizeof(w->why), "LV %s nests too deep", lv->name);
-        return -1;
-    }
-    const lr_seg_t *s = find_seg(lv, off / ext);
-    if (!s || !s->known || s->n_areas == 0) {
-        w->state = LR_EV_UNSUPPORTED;
-        snprintf(w->why, sizeof(w->why), "LV %s: segment type %s is not mapped", lv->name,
-                 s ? s->type : "(none)");
-        return -1;
-    }
-    uint64_t seg_off = off - s->start_extent * ext; /* <= off: no overflow */
-    uint64_t seg_len;
-    if (__builtin_mul_overflow(s->extent_count, ext, &seg_len))
-        seg_len = UINT64_MAX; /* a crafted count: the LV's size bounds the reads */
-    uint64_t left = seg_len - seg_off;
-    const lr_seg_area_t *a = NULL;
-    uint64_t within = seg_off;
-    if (seg_striped(s) && s->n_areas > 1) {
-        uint64_t chunk = s->stripe_size * SC_SECTOR;
-        if (chunk == 0) {
-            w->state = LR_EV_UNSUPPORTED;
-            snprintf(w->why, sizeof(w->why), "LV %s: striped without stripe_size", lv->name);
-            return -1;
-        }
-        uint64_t k = seg_off / chunk;
-        a = &s->areas[k % s->n_areas];
-        within = (k / s->n_areas) * chunk + seg_off % chunk;
-        left = chunk - seg_off % chunk;
-    } else if (seg_striped(s) || seg_mirrored(s)) {
-        for (size_t i = 0; i < s->n_areas && !a; i++)
-            if (!s->areas[i].meta)
-                a = &s->areas[i];
-    }
-    if (!a) {
-        w->state = LR_EV_UNSUPPORTED;
-        snprintf(w->why, sizeof(w->why), "LV %s: segment type %s is not mapped", lv->name, s->type);
-        return -1;
-    }
-    if (map_area(c, vg, a, within, depth, out, w))
-        return -1;
-    out->len = left;
-    return 0;
-}
-
-/* The runs of LV bytes [off, off + len). Returns the number of runs or -1. */
-static int map_range(const ev_ctx_t *c, const lr_vg_t *vg, const lr_lv_t *lv, uint64_t off,
-                     uint64_t len, ev_run_t *runs, int max, ev_where_t *w)
-{
-    int n = 0;
-    while (len > 0) {
-        if (n == max) {
-            w->state = LR_EV_UNSUPPORTED;
-            snprintf(w->why, sizeof(w->why), "LV %s is split in too many pieces", lv->name);
-            return -1;
-        }
-        if (map_lv(c, vg, lv, off, 0, &runs[n], w))
-            return -1;
-        if (runs[n].len > len)
-            runs[n].len = len;
-        off += runs[n].len;
-        len -= runs[n].len;
-        n++;
-    }
-    return n;
-}
 
 /* ---- the cache of probed layouts ------------------------------------------ */
 
@@ -362,32 +212,18 @@ static int set_detail(lr_ev_content_t *t, lr_ev_state_t state, const char *why)
 
 /* Reads the runs into buf; on a run past the image end or a read error,
  * the content says so. Returns 1 when unreadable, 0 when read, <0 OOM. */
-static int read_runs(ev_ctx_t *c, const ev_run_t *runs, int n, uint8_t *buf, lr_ev_content_t *t)
+static int read_runs(ev_ctx_t *c, const lr_lvmap_run_t *runs, size_t n, uint8_t *buf,
+                     lr_ev_content_t *t)
 {
     const struct lr_scan_session *ss = c->session;
-    for (int i = 0; i < n; i++) {
-        const ev_run_t *r = &runs[i];
-        lr_io_t *io = r->image >= 0 && (size_t)r->image < ss->n_ios ? ss->ios[r->image] : NULL;
+    lr_error_t e = {0};
+    if (lr_lvmap_read(ss->ios, ss->n_ios, runs, n, buf, &e)) {
         char why[320];
-        if (!io) {
-            snprintf(why, sizeof(why), "image %d could not be read", r->image);
-            return set_detail(t, LR_EV_UNREADABLE, why) ?: 1;
-        }
-        uint64_t size = lr_io_size(io);
-        if (r->abs > size || r->len > size - r->abs) {
-            snprintf(why, sizeof(why),
-                     "extents past the end of %s (byte %" PRIu64 ", the image has %" PRIu64 ")",
-                     lr_io_name(io), r->abs + r->len, size);
-            return set_detail(t, LR_EV_UNREADABLE, why) ?: 1;
-        }
-        lr_error_t e = {0};
-        if (lr_io_pread(io, buf, r->len, r->abs, &e)) {
-            lr_error_format(&e, why, sizeof(why));
-            return set_detail(t, LR_EV_UNREADABLE, why) ?: 1;
-        }
-        c->ev->bytes_read += r->len;
-        buf += r->len;
+        lr_error_format(&e, why, sizeof(why));
+        return set_detail(t, LR_EV_UNREADABLE, why) ?: 1;
     }
+    for (size_t i = 0; i < n; i++)
+        c->ev->bytes_read += runs[i].len;
     return 0;
 }
 
@@ -434,8 +270,9 @@ static int write_nonzero(int fd, const uint8_t *buf, uint64_t len, uint64_t off)
 }
 
 /* Probes the LV whose head and tail runs are given (size bytes in all). */
-static int probe_layout(ev_ctx_t *c, uint64_t size, const ev_run_t *hr, int nh, uint64_t hlen,
-                        const ev_run_t *tr, int nt, uint64_t tlen, lr_ev_content_t *t)
+static int probe_layout(ev_ctx_t *c, uint64_t size, const lr_lvmap_run_t *hr, size_t nh,
+                        uint64_t hlen, const lr_lvmap_run_t *tr, size_t nt, uint64_t tlen,
+                        lr_ev_content_t *t)
 {
     int rc = ensure_memfd(c);
     if (rc == -ENOMEM)
@@ -463,6 +300,19 @@ static int probe_layout(ev_ctx_t *c, uint64_t size, const ev_run_t *hr, int nh, 
 #endif
 }
 
+/* The evidence state for a reason the mapper gives. */
+static lr_ev_state_t ev_state(lr_lvmap_state_t s)
+{
+    switch (s) {
+    case LR_LVMAP_MISSING_PV:
+        return LR_EV_MISSING_PV;
+    case LR_LVMAP_UNREADABLE:
+        return LR_EV_UNREADABLE;
+    default:
+        return LR_EV_UNSUPPORTED;
+    }
+}
+
 /* The content of LV l of version v of VG g, from the cache or a probe. */
 static int probe_lv(ev_ctx_t *c, const lr_vg_t *vg, const lr_lv_t *lv, lr_ev_lv_t *o)
 {
@@ -471,19 +321,19 @@ static int probe_lv(ev_ctx_t *c, const lr_vg_t *vg, const lr_lv_t *lv, lr_ev_lv_
         return set_detail(&o->content, LR_EV_UNSUPPORTED, "the LV has no extents");
     uint64_t hlen = size < P ? size : P;
     uint64_t tlen = size > P ? (size - P < Q ? size - P : Q) : 0;
-    ev_run_t hr[EV_MAX_RUNS], tr[EV_MAX_RUNS];
-    ev_where_t w = {0};
-    int nh = map_range(c, vg, lv, 0, hlen, hr, EV_MAX_RUNS, &w);
-    int nt = nh < 0 ? -1 : map_range(c, vg, lv, size - tlen, tlen, tr, EV_MAX_RUNS, &w);
-    if (nh < 0 || nt < 0)
-        return set_detail(&o->content, w.state, w.why);
+    lr_lvmap_run_t hr[EV_MAX_RUNS], tr[EV_MAX_RUNS];
+    lr_lvmap_why_t w = {0};
+    size_t nh = 0, nt = 0;
+    if (lr_lvmap_range(c->scan, vg, lv, 0, hlen, hr, EV_MAX_RUNS, &nh, &w) ||
+        lr_lvmap_range(c->scan, vg, lv, size - tlen, tlen, tr, EV_MAX_RUNS, &nt, &w))
+        return set_detail(&o->content, ev_state(w.state), w.text);
     lr_strbuf_t k = LR_STRBUF_INIT;
     lr_strbuf_printf(&k, "%" PRIu64, size);
-    for (int i = 0; i < nh; i++)
-        lr_strbuf_printf(&k, "|%d:%" PRIu64 ":%" PRIu64, hr[i].image, hr[i].abs, hr[i].len);
+    for (size_t i = 0; i < nh; i++)
+        lr_strbuf_printf(&k, "|%d:%" PRIu64 ":%" PRIu64, hr[i].image, hr[i].off, hr[i].len);
     lr_strbuf_puts(&k, "/");
-    for (int i = 0; i < nt; i++)
-        lr_strbuf_printf(&k, "|%d:%" PRIu64 ":%" PRIu64, tr[i].image, tr[i].abs, tr[i].len);
+    for (size_t i = 0; i < nt; i++)
+        lr_strbuf_printf(&k, "|%d:%" PRIu64 ":%" PRIu64, tr[i].image, tr[i].off, tr[i].len);
     char *key = lr_strbuf_take(&k, NULL);
     if (!key || cache_grow(c)) {
         free(key);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lr/lvmap.h"
 #include "scan_int.h"
 
 #define MAX_DEPTH 8           /* nested leg LVs followed */
@@ -35,28 +36,26 @@ static bool is_raid(const lr_seg_t *s)
 }
 
 /* Where extents [first, first + count) of PV pv are: its image and absolute
- * offset; a reason when they cannot be read. */
+ * offset (scan's LV mapper, lr_lvmap_pv_extents); a reason in this
+ * report's words when they cannot be read. */
 static const char *pv_bytes(const rctx_t *r, const lr_pv_t *pv, uint64_t first, uint64_t count,
                             lr_io_extent_t *ext, char *why, size_t len)
 {
     const lr_scan_t *s = &r->ss->result;
-    int image = -1;
-    uint64_t start = 0, off, at, size, end;
-    if (!lr_scan_locate_pv(s, r->vg->raw_id, pv->raw_id, &image, &start) || image < 0 ||
-        (size_t)image >= r->ss->n_ios || !r->ss->ios[image]) {
+    lr_lvmap_run_t run;
+    lr_lvmap_why_t w = {0};
+    int rc = lr_lvmap_pv_extents(s, r->ss->ios, r->ss->n_ios, r->vg, (int)(pv - r->vg->pvs), first,
+                                 count, &run, &w);
+    if (rc == LR_ERANGE && (size_t)run.image < s->n_images) {
+        snprintf(why, len, "its extents on PV %s run past the end of %s", pv->key,
+                 s->images[run.image].path);
+        return why;
+    }
+    if (rc) {
         snprintf(why, len, "its PV %s (%s) is not among the images", pv->key, pv->id);
         return why;
     }
-    lr_io_t *io = r->ss->ios[image];
-    if (__builtin_mul_overflow(pv->pe_start, (uint64_t)SC_SECTOR, &off) ||
-        __builtin_mul_overflow(first, r->eb, &at) || __builtin_mul_overflow(count, r->eb, &size) ||
-        __builtin_add_overflow(start, off, &off) || __builtin_add_overflow(off, at, &off) ||
-        __builtin_add_overflow(off, size, &end) || end > lr_io_size(io)) {
-        snprintf(why, len, "its extents on PV %s run past the end of %s", pv->key,
-                 s->images[image].path);
-        return why;
-    }
-    *ext = (lr_io_extent_t){io, off, size};
+    *ext = (lr_io_extent_t){r->ss->ios[run.image], run.off, run.len};
     return NULL;
 }
 

@@ -1,18 +1,17 @@
 /* Thin pools of each version: LVM2's transaction_id next to the one in the
  * pool's metadata superblock (core's dm-thin reader, lr/thin.h). The
- * metadata LV is read through its segments on the scanned PVs; a pool
- * whose metadata cannot be reached or read says why instead. */
+ * metadata LV (linear, striped or a raid1/mirror) is read through scan's
+ * LV mapper (lr/lvmap.h) on the scanned PVs; a pool whose metadata cannot
+ * be reached or read says why instead. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lr/lvmap.h"
 #include "lr/thin.h"
 #include "scan_int.h"
-
-#define SECTOR 512u
-#define MAX_META_SEGS 64 /* segments of one _tmeta followed */
 
 /* Superblocks already read, by where the metadata LV lies. */
 typedef struct seen {
@@ -49,67 +48,26 @@ void sc_thin_free(lr_scan_version_t *v)
     v->n_thin_pools = 0;
 }
 
-/* Where the PV with this raw UUID starts: the VG's PV list, then labels. */
-static bool locate(const tctx_t *t, const char *raw, int *image, uint64_t *start)
+/* The metadata LV's layout on the images (the key its reading is shared
+ * by), or a reason it cannot be read, through scan's one LV mapper. */
+static int meta_layout(const tctx_t *t, const lr_vg_t *vg, const lr_lv_t *meta, char **key,
+                       char *why, size_t len)
 {
-    const lr_scan_t *s = t->c->scan;
-    for (size_t i = 0; i < t->svg->n_pvs; i++) {
-        const lr_scan_vg_pv_t *p = &t->svg->pvs[i];
-        if (strcmp(p->id_raw, raw) == 0 && p->found != LR_SCAN_PV_MISSING && p->image >= 0 &&
-            (size_t)p->image < s->n_images && p->pv_start != LR_SCAN_UNKNOWN) {
-            *image = p->image;
-            *start = p->pv_start;
-            return true;
-        }
+    lr_strbuf_t k = LR_STRBUF_INIT;
+    lr_lvmap_why_t w;
+    *key = NULL;
+    int rc = lr_lvmap_layout(t->c->scan, t->c->ios, t->c->scan->n_images, vg, meta, &k, &w);
+    if (rc == -ENOMEM) {
+        lr_strbuf_free(&k);
+        return rc;
     }
-    for (size_t i = 0; i < s->n_labels; i++) {
-        const lr_scan_label_t *l = &s->labels[i];
-        if (l->valid && strcmp(l->label.pv_uuid, raw) == 0 && l->image >= 0 &&
-            (size_t)l->image < s->n_images) {
-            *image = l->image;
-            *start = l->pv_start;
-            return true;
-        }
+    if (rc) {
+        lr_strbuf_free(&k);
+        snprintf(why, len, "its metadata LV %s cannot be read: %s", meta->name, w.text);
+        return 1;
     }
-    return false;
-}
-
-/* The metadata LV's extents on the images; a reason when it cannot be. */
-static const char *meta_extents(const tctx_t *t, const lr_vg_t *vg, const lr_lv_t *meta,
-                                lr_io_extent_t *ext, size_t *n, char *why, size_t len)
-{
-    uint64_t eb = vg->extent_size * SECTOR;
-    *n = 0;
-    if (meta->n_segs == 0 || meta->n_segs > MAX_META_SEGS)
-        return "its metadata LV has no usable segments";
-    for (size_t i = 0; i < meta->n_segs; i++) {
-        const lr_seg_t *sg = &meta->segs[i];
-        if (!sg->known || strcmp(sg->type, "striped") != 0 || sg->n_areas != 1 ||
-            sg->areas[0].pv_index < 0) {
-            snprintf(why, len, "its metadata LV %s has a %s segment (only linear is read here)",
-                     meta->name, sg->type);
-            return why;
-        }
-        const lr_pv_t *pv = &vg->pvs[sg->areas[0].pv_index];
-        int image = -1;
-        uint64_t start = 0, off, first, size, end;
-        if (!locate(t, pv->raw_id, &image, &start)) {
-            snprintf(why, len, "its metadata LV %s is on %s, which is not among the images",
-                     meta->name, pv->key);
-            return why;
-        }
-        lr_io_t *io = t->c->ios[image];
-        if (!io || __builtin_mul_overflow(pv->pe_start, (uint64_t)SECTOR, &off) ||
-            __builtin_mul_overflow(sg->areas[0].start, eb, &first) ||
-            __builtin_mul_overflow(sg->extent_count, eb, &size) ||
-            __builtin_add_overflow(start, off, &off) || __builtin_add_overflow(off, first, &off) ||
-            __builtin_add_overflow(off, size, &end) || end > lr_io_size(io) || size == 0) {
-            snprintf(why, len, "its metadata LV %s runs past the end of its image", meta->name);
-            return why;
-        }
-        ext[(*n)++] = (lr_io_extent_t){io, off, size};
-    }
-    return NULL;
+    *key = lr_strbuf_take(&k, NULL);
+    return *key ? 0 : -ENOMEM;
 }
 
 /* Keeps what one read found (taking over r's key and usage). */
@@ -130,19 +88,11 @@ static int remember(tctx_t *t, seen_t *r, const char *error)
     return 0;
 }
 
-/* Reads (or recalls) the superblock at these extents. */
-static int read_pool(tctx_t *t, const lr_io_extent_t *ext, size_t n, const seen_t **out)
+/* Reads (or recalls) the superblock of metadata LV meta laid out as key
+ * says (key is the caller's). */
+static int read_pool(tctx_t *t, const lr_vg_t *vg, const lr_lv_t *meta, const char *key,
+                     const seen_t **out)
 {
-    char key[MAX_META_SEGS * 48] = "";
-    size_t at = 0;
-    for (size_t i = 0; i < n; i++) {
-        int k = -1;
-        for (size_t j = 0; j < t->c->scan->n_images; j++)
-            if (t->c->ios[j] == ext[i].io)
-                k = (int)j;
-        at += (size_t)snprintf(key + at, sizeof(key) - at, "%d:%" PRIu64 "+%" PRIu64 ";", k,
-                               ext[i].off, ext[i].len);
-    }
     for (size_t i = 0; i < t->n_seen; i++)
         if (strcmp(t->seen[i].key, key) == 0) {
             *out = &t->seen[i];
@@ -153,7 +103,8 @@ static int read_pool(tctx_t *t, const lr_io_extent_t *ext, size_t n, const seen_
     lr_error_t err;
     lr_error_clear(&err);
     seen_t r = {0};
-    int rc = lr_io_concat(&io, ext, n, "thin pool metadata", &err);
+    int rc = lr_lvmap_open(&io, t->c->scan, t->c->ios, t->c->scan->n_images, vg, meta,
+                           "thin pool metadata", &err);
     if (!rc)
         rc = lr_thin_open(io, &th, &err);
     /* every device's mapping: the thin LVs' counts (damage is data) */
@@ -247,13 +198,17 @@ static int pool_entry(tctx_t *t, const lr_vg_t *vg, const lr_lv_t *lv, lr_scan_t
     const lr_lv_t *meta = reason ? NULL : lr_vg_find_lv(vg, meta_name);
     if (!reason && !meta)
         reason = "its metadata LV is not in this version";
-    lr_io_extent_t ext[MAX_META_SEGS];
-    size_t n = 0;
-    if (!reason)
-        reason = meta_extents(t, vg, meta, ext, &n, why, sizeof(why));
+    char *key = NULL;
     const seen_t *r = NULL;
     if (!reason) {
-        int rc = read_pool(t, ext, n, &r);
+        int rc = meta_layout(t, vg, meta, &key, why, sizeof(why));
+        if (rc < 0)
+            return rc;
+        reason = rc ? why : NULL;
+    }
+    if (!reason) {
+        int rc = read_pool(t, vg, meta, key, &r);
+        free(key);
         if (rc)
             return rc;
         reason = r->read ? NULL : r->error;

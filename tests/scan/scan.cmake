@@ -19,6 +19,9 @@ include(${CMAKE_CURRENT_LIST_DIR}/damaged.cmake)
 # The error contract of lr/scan.h: failing calls with a NULL error record.
 lr_add_test(test_scan_contract test_scan_contract.c LIBS lrscan)
 
+# scan's LV mapper (lr/lvmap.h) on a hand-made VG over in-memory PVs.
+lr_add_test(test_lvmap test_lvmap.c LIBS lrscan)
+
 # The diff engine (lr/diff.h) on the history fixture.
 lr_add_test(test_diff test_diff.c LIBS lrscan)
 
