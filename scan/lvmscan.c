@@ -1030,6 +1030,26 @@ static void report_superseded(FILE *f, const lr_scan_t *s, const lr_scan_vg_t *v
             pv, o->name, o->id, v->seqno, when(v->creation_time, t, sizeof(t)), o->name);
 }
 
+/* "image_truncated" in words: which PV runs past where its image ends. */
+static void report_truncated(FILE *f, const lr_scan_t *s, const lr_scan_vg_t *vg)
+{
+    for (size_t i = 0; i < vg->n_pvs; i++) {
+        const lr_scan_vg_pv_t *p = &vg->pvs[i];
+        if (!lr_scan_pv_cut(s, p))
+            continue;
+        const lr_scan_image_t *im = &s->images[p->image];
+        char place[256];
+        fprintf(f,
+                "  note: image truncated: PV %s (%s at byte %" PRIu64 ", %" PRIu64
+                " sectors) runs past the end of its image, which is truncated at byte %" PRIu64
+                " (%s): what lies beyond (extents, or the rest of a metadata area) is missing\n",
+                p->key,
+                pv_place(s, p->image, p->partition, p->partition_start, place, sizeof(place)),
+                p->pv_start, p->dev_size, lr_scan_image_end(im),
+                im->gzip ? "the bytes that decompress" : "where reading stopped");
+    }
+}
+
 static void json_vgs(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
 {
     fputs(",\"vgs\":[", f);
@@ -1587,6 +1607,7 @@ static void report_vgs(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
         report_commit_note(f, vg);
         report_bad_header_note(f, s, vg);
         report_superseded(f, s, vg);
+        report_truncated(f, s, vg);
         if (vg->n_pvs) {
             fputs("  PVs of the latest version:\n", f);
             report_pvs(f, s, vg);

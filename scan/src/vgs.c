@@ -776,6 +776,41 @@ static int mark_areas(lr_scan_t *s, lr_error_t *err)
     return 0;
 }
 
+uint64_t lr_scan_image_end(const lr_scan_image_t *im)
+{
+    if (im->truncated && im->scanned < im->size)
+        return im->scanned;
+    return im->size;
+}
+
+bool lr_scan_pv_cut(const lr_scan_t *s, const lr_scan_vg_pv_t *pv)
+{
+    if (pv->image < 0 || (size_t)pv->image >= s->n_images || pv->pv_start == LR_SCAN_UNKNOWN)
+        return false;
+    const lr_scan_image_t *im = &s->images[pv->image];
+    if (!im->truncated)
+        return false;
+    /* dev_size and pe_start are sectors from the text: clamp before
+     * multiplying so a crafted value cannot wrap */
+    uint64_t sectors = pv->dev_size > pv->pe_start ? pv->dev_size : pv->pe_start;
+    uint64_t room = (UINT64_MAX - pv->pv_start) / 512;
+    uint64_t end = pv->pv_start + (sectors < room ? sectors : room) * 512;
+    return end > lr_scan_image_end(im);
+}
+
+/* A PV of the latest version cut short by its image's end. */
+static void mark_truncated(lr_scan_t *s)
+{
+    for (size_t g = 0; g < s->n_vgs; g++) {
+        lr_scan_vg_t *vg = &s->vgs[g];
+        for (size_t i = 0; i < vg->n_pvs; i++)
+            if (lr_scan_pv_cut(s, &vg->pvs[i])) {
+                vg->status |= LR_SCAN_VG_IMAGE_TRUNCATED;
+                vg->status &= ~(unsigned)LR_SCAN_VG_CONSISTENT;
+            }
+    }
+}
+
 int sc_build_vgs(sc_ctx_t *c)
 {
     lr_scan_t *s = c->scan;
@@ -815,6 +850,7 @@ int sc_build_vgs(sc_ctx_t *c)
         qsort(s->vgs, s->n_vgs, sizeof(*s->vgs), cmp_vg);
     link_copies(s);
     mark_superseded(s);
+    mark_truncated(s);
     return mark_areas(s, c->err);
 }
 

@@ -110,6 +110,11 @@ endif()
 add_test(NAME status-moved
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/status-moved.sh $<TARGET_FILE:lvmscan>)
 set_tests_properties(status-moved PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 300)
+# A cut-off .gz of fixtures/history: its VG is "image_truncated", never
+# "consistent", and the report gives the byte where the image ends.
+add_test(NAME status-truncated
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/status-truncated.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
+set_tests_properties(status-truncated PROPERTIES SKIP_RETURN_CODE 77)
 # fixtures/header-zeroed (the mda header of a real LVM2 PV zeroed with dd,
 # the ring intact): "header_damaged"; fixtures/second-mda-only (all of area
 # 1, header and ring, zeroed; area 2 intact): "area_lost". Neither is
