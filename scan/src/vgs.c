@@ -805,7 +805,7 @@ static void mark_truncated(lr_scan_t *s)
         lr_scan_vg_t *vg = &s->vgs[g];
         for (size_t i = 0; i < vg->n_pvs; i++)
             if (lr_scan_pv_cut(s, &vg->pvs[i])) {
-                vg->status |= LR_SCAN_VG_IMAGE_TRUNCATED;
+                vg->status |= LR_SCAN_VG_IMG_TRUNCATED;
                 vg->status &= ~(unsigned)LR_SCAN_VG_CONSISTENT;
             }
     }

@@ -355,47 +355,47 @@ typedef struct lr_scan_vg_pv {
 /* VG status bits; CONSISTENT only when no other bit is set. */
 enum {
     LR_SCAN_VG_CONSISTENT = 1u << 0,
-    LR_SCAN_VG_STALE_PVS = 1u << 1,        /* a PV's newest copy is older than the VG's */
-    LR_SCAN_VG_MISSING_PVS = 1u << 2,      /* named by the latest version, not found */
-    LR_SCAN_VG_CONFLICTS = 1u << 3,        /* one seqno with different texts */
-    LR_SCAN_VG_ORPHANS = 1u << 4,          /* copies with no label or header */
-    LR_SCAN_VG_NO_COMPLETE = 1u << 5,      /* no complete, parseable copy at all */
-    LR_SCAN_VG_DAMAGED = 1u << 6,          /* a seqno above the latest complete version was
-                                              seen only in damaged or partial copies */
-    LR_SCAN_VG_ABANDONED = 1u << 7,        /* "abandoned_versions": a header commits a version
-                                              below complete versions no header points at, and
-                                              the ring shows a vgcfgrestore (the committed
-                                              seqno also has an older, uncommitted text, or
-                                              more than one seqno lies above it): LVM2 uses the
-                                              committed one; the higher ones were abandoned.
-                                              A conflict at the committed seqno is explained by
-                                              it and not reported as CONFLICTS */
-    LR_SCAN_VG_INTERRUPTED = 1u << 8,      /* "interrupted_write": one complete version, the
-                                              committed seqno + 1, that no header points at,
-                                              behind a committed one: its text was written and
-                                              its header write never happened */
-    LR_SCAN_VG_SUPERSEDED = 1u << 9,       /* "superseded": a PV of the latest version now
-                                              belongs to another VG, superseded_by names it:
-                                              either the PV is found only by location and the
-                                              label there belongs to a PV of another VG (the
-                                              disk was re-initialised), or the PV is found by
-                                              its label and its metadata area commits another
-                                              VG's version listing that PV (moved by vgmerge,
-                                              vgsplit): superseded_how says which */
-    LR_SCAN_VG_HEADER_DAMAGED = 1u << 10,  /* "header_damaged": a metadata area on a PV of
-                                              the latest version has an mda header with a bad
-                                              checksum or inconsistent start/size, or none
-                                              at all while its ring still holds copies */
-    LR_SCAN_VG_AREA_LOST = 1u << 11,       /* "area_lost": a metadata area a PV's label lists
-                                              has no header and no copy left (zeroed,
-                                              overwritten, or beyond the image's end) */
-    LR_SCAN_VG_IMAGE_TRUNCATED = 1u << 12, /* "image_truncated": a PV of the latest version
-                                              lies on an image that could not be read to its
-                                              end (lr_scan_image_t.truncated) and the PV
-                                              (pv_start + dev_size) runs past where reading
-                                              stopped: its extents there are missing */
+    LR_SCAN_VG_STALE_PVS = 1u << 1,       /* a PV's newest copy is older than the VG's */
+    LR_SCAN_VG_MISSING_PVS = 1u << 2,     /* named by the latest version, not found */
+    LR_SCAN_VG_CONFLICTS = 1u << 3,       /* one seqno with different texts */
+    LR_SCAN_VG_ORPHANS = 1u << 4,         /* copies with no label or header */
+    LR_SCAN_VG_NO_COMPLETE = 1u << 5,     /* no complete, parseable copy at all */
+    LR_SCAN_VG_DAMAGED = 1u << 6,         /* a seqno above the latest complete version was
+                                             seen only in damaged or partial copies */
+    LR_SCAN_VG_ABANDONED = 1u << 7,       /* "abandoned_versions": a header commits a version
+                                             below complete versions no header points at, and
+                                             the ring shows a vgcfgrestore (the committed
+                                             seqno also has an older, uncommitted text, or
+                                             more than one seqno lies above it): LVM2 uses the
+                                             committed one; the higher ones were abandoned.
+                                             A conflict at the committed seqno is explained by
+                                             it and not reported as CONFLICTS */
+    LR_SCAN_VG_INTERRUPTED = 1u << 8,     /* "interrupted_write": one complete version, the
+                                             committed seqno + 1, that no header points at,
+                                             behind a committed one: its text was written and
+                                             its header write never happened */
+    LR_SCAN_VG_SUPERSEDED = 1u << 9,      /* "superseded": a PV of the latest version now
+                                             belongs to another VG, superseded_by names it:
+                                             either the PV is found only by location and the
+                                             label there belongs to a PV of another VG (the
+                                             disk was re-initialised), or the PV is found by
+                                             its label and its metadata area commits another
+                                             VG's version listing that PV (moved by vgmerge,
+                                             vgsplit): superseded_how says which */
+    LR_SCAN_VG_HEADER_DAMAGED = 1u << 10, /* "header_damaged": a metadata area on a PV of
+                                             the latest version has an mda header with a bad
+                                             checksum or inconsistent start/size, or none
+                                             at all while its ring still holds copies */
+    LR_SCAN_VG_AREA_LOST = 1u << 11,      /* "area_lost": a metadata area a PV's label lists
+                                             has no header and no copy left (zeroed,
+                                             overwritten, or beyond the image's end) */
+    LR_SCAN_VG_IMG_TRUNCATED = 1u << 12,  /* "image_truncated": a PV of the latest version
+                                             lies on an image that could not be read to its
+                                             end (lr_scan_image_t.truncated) and the PV
+                                             (pv_start + dev_size) runs past where reading
+                                             stopped: its extents there are missing */
 };
-#define LR_SCAN_VG_STATUS_LAST LR_SCAN_VG_IMAGE_TRUNCATED /* the highest status bit */
+#define LR_SCAN_VG_STATUS_LAST LR_SCAN_VG_IMG_TRUNCATED /* the highest status bit */
 
 typedef struct lr_scan_vg {
     char *name; /* from the latest version (names can change) */
@@ -463,7 +463,7 @@ typedef struct lr_scan_session lr_scan_session_t;
 uint64_t lr_scan_image_end(const lr_scan_image_t *im);
 
 /* Whether PV `pv` (of a VG's latest version) runs past the readable end
- * of its truncated image (LR_SCAN_VG_IMAGE_TRUNCATED). */
+ * of its truncated image (LR_SCAN_VG_IMG_TRUNCATED). */
 bool lr_scan_pv_cut(const lr_scan_t *s, const lr_scan_vg_pv_t *pv);
 
 /* Scans n images given as open handles (read only through lr_io_pread and
