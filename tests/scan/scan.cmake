@@ -110,6 +110,11 @@ endif()
 add_test(NAME status-moved
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/status-moved.sh $<TARGET_FILE:lvmscan>)
 set_tests_properties(status-moved PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 300)
+# The same story committed as fixtures/moved (make-fixtures.sh moved), checked
+# against LVM2's pvs/vgs/pvck view of it; needs no root.
+add_test(NAME status-moved-fixture
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/status-moved-fixture.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
+set_tests_properties(status-moved-fixture PROPERTIES SKIP_RETURN_CODE 77)
 # A cut-off .gz of fixtures/history: its VG is "image_truncated", never
 # "consistent", and the report gives the byte where the image ends.
 add_test(NAME status-truncated
