@@ -954,9 +954,22 @@ static void json_versions(FILE *f, const lr_scan_vg_t *vg, const lr_ev_vg_t *ev)
     fputc(']', f);
 }
 
-/* The VG whose label now sits where this VG's PV was, and since when (its
- * oldest version's time): "superseded_by" {"vg","id","since"}, null when
- * the VG is not superseded. */
+static const char *pv_place(const lr_scan_t *s, int image, int partition, uint64_t start, char *buf,
+                            size_t len);
+
+/* The version of the superseding VG since which it holds the PV, NULL
+ * when unknown. */
+static const lr_scan_version_t *superseded_since(const lr_scan_t *s, const lr_scan_vg_t *vg)
+{
+    const lr_scan_vg_t *o = &s->vgs[vg->superseded_by];
+    if (vg->superseded_since < 0 || (size_t)vg->superseded_since >= o->n_versions)
+        return NULL;
+    return &o->versions[vg->superseded_since];
+}
+
+/* The VG that now holds this VG's PV, and since when: "superseded_by"
+ * {"vg","id","since","how","pv","since_seqno"}, null when the VG is not
+ * superseded. */
 static void json_superseded(FILE *f, const lr_scan_t *s, const lr_scan_vg_t *vg, bool *first)
 {
     json_key(f, "superseded_by", first);
@@ -965,11 +978,21 @@ static void json_superseded(FILE *f, const lr_scan_t *s, const lr_scan_vg_t *vg,
         return;
     }
     const lr_scan_vg_t *o = &s->vgs[vg->superseded_by];
+    const lr_scan_version_t *v = superseded_since(s, vg);
     bool f2 = true;
     fputc('{', f);
     jk_str(f, "vg", o->name, &f2);
     jk_str(f, "id", o->id, &f2);
-    jk_time(f, "since", o->n_versions ? o->versions[o->n_versions - 1].creation_time : 0, &f2);
+    jk_time(f, "since", v ? v->creation_time : 0, &f2);
+    jk_str(f, "how", vg->superseded_how == LR_SCAN_SUPERSEDED_MOVED ? "moved" : "reinitialised",
+           &f2);
+    bool pv_ok = vg->superseded_pv >= 0 && (size_t)vg->superseded_pv < vg->n_pvs;
+    jk_str(f, "pv", pv_ok ? vg->pvs[vg->superseded_pv].key : NULL, &f2);
+    json_key(f, "since_seqno", &f2);
+    if (v)
+        fprintf(f, "%" PRIu64, v->seqno);
+    else
+        fputs("null", f);
     fputc('}', f);
 }
 
@@ -978,12 +1001,54 @@ static void report_superseded(FILE *f, const lr_scan_t *s, const lr_scan_vg_t *v
     if (vg->superseded_by < 0 || (size_t)vg->superseded_by >= s->n_vgs)
         return;
     const lr_scan_vg_t *o = &s->vgs[vg->superseded_by];
+    const lr_scan_version_t *v = superseded_since(s, vg);
     char t[64];
-    int64_t since = o->n_versions ? o->versions[o->n_versions - 1].creation_time : 0;
+    if (vg->superseded_how != LR_SCAN_SUPERSEDED_MOVED) {
+        fprintf(f,
+                "  note: superseded: the disk holding this VG's PV was re-initialised; its label "
+                "now belongs to VG %s (id %s), whose oldest version was written %s UTC\n",
+                o->name, o->id, when(v ? v->creation_time : 0, t, sizeof(t)));
+        return;
+    }
+    if (vg->superseded_pv < 0 || (size_t)vg->superseded_pv >= vg->n_pvs)
+        return;
+    const lr_scan_vg_pv_t *p = &vg->pvs[vg->superseded_pv];
+    char place[256], pv[320];
+    snprintf(pv, sizeof(pv), "%s (%s at byte %" PRIu64 ")", p->key,
+             pv_place(s, p->image, p->partition, p->partition_start, place, sizeof(place)),
+             p->pv_start);
+    if (!v) {
+        fprintf(f,
+                "  note: superseded: its PV %s now belongs to VG %s (id %s): the PV's metadata "
+                "area commits that VG's version, which lists it (moved by vgmerge or vgsplit)\n",
+                pv, o->name, o->id);
+        return;
+    }
     fprintf(f,
-            "  note: superseded: the disk holding this VG's PV was re-initialised; its label "
-            "now belongs to VG %s (id %s), whose oldest version was written %s UTC\n",
-            o->name, o->id, when(since, t, sizeof(t)));
+            "  note: superseded: its PV %s now belongs to VG %s (id %s) (since seqno %" PRIu64
+            ", written %s UTC, the oldest of its versions in that PV's metadata area): moved "
+            "by vgmerge or vgsplit; LVM2 reads the PV as %s's\n",
+            pv, o->name, o->id, v->seqno, when(v->creation_time, t, sizeof(t)), o->name);
+}
+
+/* "image_truncated" in words: which PV runs past where its image ends. */
+static void report_truncated(FILE *f, const lr_scan_t *s, const lr_scan_vg_t *vg)
+{
+    for (size_t i = 0; i < vg->n_pvs; i++) {
+        const lr_scan_vg_pv_t *p = &vg->pvs[i];
+        if (!lr_scan_pv_cut(s, p))
+            continue;
+        const lr_scan_image_t *im = &s->images[p->image];
+        char place[256];
+        fprintf(f,
+                "  note: image truncated: PV %s (%s at byte %" PRIu64 ", %" PRIu64
+                " sectors) runs past the end of its image, which is truncated at byte %" PRIu64
+                " (%s): what lies beyond (extents, or the rest of a metadata area) is missing\n",
+                p->key,
+                pv_place(s, p->image, p->partition, p->partition_start, place, sizeof(place)),
+                p->pv_start, p->dev_size, lr_scan_image_end(im),
+                im->gzip ? "the bytes that decompress" : "where reading stopped");
+    }
 }
 
 static void json_vgs(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
@@ -1347,7 +1412,7 @@ static void report_ev_version(FILE *f, const lr_ev_version_t *v)
 static void status_words(const lr_scan_vg_t *vg, char *buf, size_t len)
 {
     buf[0] = '\0';
-    for (unsigned bit = LR_SCAN_VG_CONSISTENT; bit <= LR_SCAN_VG_DAMAGED; bit <<= 1) {
+    for (unsigned bit = LR_SCAN_VG_CONSISTENT; bit <= LR_SCAN_VG_STATUS_LAST; bit <<= 1) {
         if (!(vg->status & bit))
             continue;
         size_t n = strlen(buf);
@@ -1361,7 +1426,7 @@ static void status_words(const lr_scan_vg_t *vg, char *buf, size_t len)
 /* The first lines: per VG, its state, latest version and what to restore. */
 static void report_summary(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
 {
-    char b[256], st[160];
+    char b[256], st[256];
     if (!s->n_vgs)
         return;
     fputs("Summary\n", f);
@@ -1511,6 +1576,12 @@ static void report_commit_note(FILE *f, const lr_scan_vg_t *vg)
                     v->seqno, c->seqno);
         return;
     }
+    if (vg->superseded_how == LR_SCAN_SUPERSEDED_MOVED) {
+        fprintf(f, "  note: no metadata area header commits a version of this VG: its PV's "
+                   "header now commits another VG's (below); the latest is the newest complete "
+                   "copy\n");
+        return;
+    }
     fprintf(f, "  note: no metadata area header found commits a version of this VG (headers "
                "lost or overwritten); the latest is the newest complete copy\n");
 }
@@ -1537,6 +1608,7 @@ static void report_vgs(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
         report_commit_note(f, vg);
         report_bad_header_note(f, s, vg);
         report_superseded(f, s, vg);
+        report_truncated(f, s, vg);
         if (vg->n_pvs) {
             fputs("  PVs of the latest version:\n", f);
             report_pvs(f, s, vg);

@@ -481,9 +481,34 @@ static int outranked(const lr_ev_vg_t *vg, cand_t *cands, size_t n, size_t first
     return 0;
 }
 
+/* A VG whose PV moved to another VG (vgmerge, vgsplit) has nothing to
+ * restore: its version would make two VGs claim that PV. Sets
+ * no_recommendation and returns 1 then, 0 when the VG did not move, or
+ * -ENOMEM. */
+static int moved_away(ev_ctx_t *c, size_t g)
+{
+    const lr_scan_vg_t *sv = &c->scan->vgs[g];
+    if (sv->superseded_how != LR_SCAN_SUPERSEDED_MOVED || sv->superseded_by < 0 ||
+        (size_t)sv->superseded_by >= c->scan->n_vgs)
+        return 0;
+    const char *fmt = "its PV now belongs to VG %s (moved by vgmerge or vgsplit): restoring a "
+                      "version of this VG would make two VGs claim that PV";
+    const char *by = c->scan->vgs[sv->superseded_by].name;
+    size_t len = strlen(fmt) + strlen(by) + 1;
+    char *m = malloc(len);
+    if (!m)
+        return -ENOMEM;
+    snprintf(m, len, fmt, by);
+    c->ev->vgs[g].no_recommendation = m;
+    return 1;
+}
+
 int ev_recommend(ev_ctx_t *c, size_t g)
 {
     lr_ev_vg_t *vg = &c->ev->vgs[g];
+    int mv = moved_away(c, g);
+    if (mv)
+        return mv < 0 ? mv : 0;
     cand_t *cands = NULL;
     size_t n = 0;
     int rc = 0, prev = -1, newest = -1;

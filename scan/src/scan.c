@@ -500,6 +500,8 @@ const char *lr_scan_vg_status_name(unsigned bit)
         return "header_damaged";
     case LR_SCAN_VG_AREA_LOST:
         return "area_lost";
+    case LR_SCAN_VG_IMG_TRUNCATED:
+        return "image_truncated";
     default:
         return "unknown";
     }

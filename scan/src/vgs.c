@@ -556,6 +556,8 @@ static int build_one(sc_ctx_t *c, lr_scan_vg_t *vg, const int *copies, size_t n)
     vg->latest = -1;
     vg->committed_latest = -1;
     vg->superseded_by = -1;
+    vg->superseded_pv = -1;
+    vg->superseded_since = -1;
     int rc = place_copies(c, vg, copies, n);
     if (rc)
         return rc;
@@ -649,30 +651,89 @@ static int vg_of_label(const lr_scan_t *s, size_t self, int label)
     return -1;
 }
 
-/* A PV found only by location whose place now holds a valid label of
- * another VG's PV: the disk was re-initialised (pvcreate -ff, vgcreate)
- * and this VG is superseded there. Runs after sorting: it keeps indexes. */
-static void mark_superseded(lr_scan_t *s)
+/* Records that PV `pv` of VG `g` now belongs to VG `by`, since its
+ * version `since`, and why (LR_SCAN_SUPERSEDED_*). */
+static void set_superseded(lr_scan_vg_t *vg, size_t pv, int by, int how, int since)
 {
-    for (size_t g = 0; g < s->n_vgs; g++) {
-        lr_scan_vg_t *vg = &s->vgs[g];
-        for (size_t i = 0; i < vg->n_pvs && vg->superseded_by < 0; i++) {
-            const lr_scan_vg_pv_t *pv = &vg->pvs[i];
-            if (pv->found != LR_SCAN_PV_LOCATION)
-                continue;
-            for (size_t l = 0; l < s->n_labels && vg->superseded_by < 0; l++) {
-                const lr_scan_label_t *lb = &s->labels[l];
-                if (!lb->valid || lb->image != pv->image || lb->pv_start != pv->pv_start ||
-                    strcmp(lb->label.pv_uuid, pv->id_raw) == 0)
-                    continue;
-                vg->superseded_by = vg_of_label(s, g, (int)l);
-            }
-        }
-        if (vg->superseded_by >= 0) {
-            vg->status |= LR_SCAN_VG_SUPERSEDED;
-            vg->status &= ~(unsigned)LR_SCAN_VG_CONSISTENT;
+    vg->superseded_by = by;
+    vg->superseded_how = how;
+    vg->superseded_pv = (int)pv;
+    vg->superseded_since = since;
+    vg->status |= LR_SCAN_VG_SUPERSEDED;
+    vg->status &= ~(unsigned)LR_SCAN_VG_CONSISTENT;
+}
+
+/* A PV found only by location whose place now holds a valid label of
+ * another VG's PV: the disk was re-initialised (pvcreate -ff, vgcreate).
+ * Since: that VG's oldest version found. */
+static bool superseded_reinit(lr_scan_t *s, size_t g, size_t i)
+{
+    lr_scan_vg_t *vg = &s->vgs[g];
+    const lr_scan_vg_pv_t *pv = &vg->pvs[i];
+    if (pv->found != LR_SCAN_PV_LOCATION)
+        return false;
+    for (size_t l = 0; l < s->n_labels; l++) {
+        const lr_scan_label_t *lb = &s->labels[l];
+        if (!lb->valid || lb->image != pv->image || lb->pv_start != pv->pv_start ||
+            strcmp(lb->label.pv_uuid, pv->id_raw) == 0)
+            continue;
+        int by = vg_of_label(s, g, (int)l);
+        if (by >= 0) {
+            set_superseded(vg, i, by, LR_SCAN_SUPERSEDED_REINIT, (int)s->vgs[by].n_versions - 1);
+            return true;
         }
     }
+    return false;
+}
+
+/* The same PV (found by its label) listed by the latest version of another
+ * VG `by` whose version its metadata areas commit, none of them committing
+ * this VG: the PV moved to `by` (vgmerge, vgsplit) and LVM2 reads it as
+ * `by`'s. Since: `by`'s oldest version with a copy in those areas (LVM2
+ * writes a VG's versions to its PVs only). */
+static bool superseded_moved(lr_scan_t *s, size_t g, size_t i)
+{
+    lr_scan_vg_t *vg = &s->vgs[g];
+    const lr_scan_vg_pv_t *pv = &vg->pvs[i];
+    if (pv->found != LR_SCAN_PV_LABEL || pv->label < 0)
+        return false;
+    int by = vg_of_label(s, g, pv->label);
+    if (by < 0)
+        return false;
+    bool to_other = false;
+    for (size_t a = 0; a < s->n_areas; a++) {
+        const lr_scan_area_t *ar = &s->areas[a];
+        if (ar->image != pv->image || ar->pv_start != pv->pv_start || ar->committed < 0 ||
+            (size_t)ar->committed >= s->n_copies)
+            continue;
+        int cvg = s->copies[ar->committed].vg;
+        if (cvg == (int)g)
+            return false;
+        to_other |= cvg == by;
+    }
+    if (!to_other)
+        return false;
+    int since = -1;
+    for (size_t k = 0; k < s->n_copies; k++) {
+        const lr_scan_copy_t *cp = &s->copies[k];
+        if (cp->vg != by || cp->area < 0 || (size_t)cp->area >= s->n_areas ||
+            s->areas[cp->area].image != pv->image || s->areas[cp->area].pv_start != pv->pv_start)
+            continue;
+        if (cp->version > since)
+            since = cp->version; /* versions are newest first */
+    }
+    set_superseded(vg, i, by, LR_SCAN_SUPERSEDED_MOVED, since);
+    return true;
+}
+
+/* Marks every VG one of whose latest PVs now belongs to another VG. Runs
+ * after sorting and linking copies: it keeps indexes. */
+static void mark_superseded(lr_scan_t *s)
+{
+    for (size_t g = 0; g < s->n_vgs; g++)
+        for (size_t i = 0; i < s->vgs[g].n_pvs; i++)
+            if (superseded_reinit(s, g, i) || superseded_moved(s, g, i))
+                break;
 }
 
 /* What the metadata areas of a VG's PVs say about their headers:
@@ -715,6 +776,41 @@ static int mark_areas(lr_scan_t *s, lr_error_t *err)
     return 0;
 }
 
+uint64_t lr_scan_image_end(const lr_scan_image_t *im)
+{
+    if (im->truncated && im->scanned < im->size)
+        return im->scanned;
+    return im->size;
+}
+
+bool lr_scan_pv_cut(const lr_scan_t *s, const lr_scan_vg_pv_t *pv)
+{
+    if (pv->image < 0 || (size_t)pv->image >= s->n_images || pv->pv_start == LR_SCAN_UNKNOWN)
+        return false;
+    const lr_scan_image_t *im = &s->images[pv->image];
+    if (!im->truncated)
+        return false;
+    /* dev_size and pe_start are sectors from the text: clamp before
+     * multiplying so a crafted value cannot wrap */
+    uint64_t sectors = pv->dev_size > pv->pe_start ? pv->dev_size : pv->pe_start;
+    uint64_t room = (UINT64_MAX - pv->pv_start) / 512;
+    uint64_t end = pv->pv_start + (sectors < room ? sectors : room) * 512;
+    return end > lr_scan_image_end(im);
+}
+
+/* A PV of the latest version cut short by its image's end. */
+static void mark_truncated(lr_scan_t *s)
+{
+    for (size_t g = 0; g < s->n_vgs; g++) {
+        lr_scan_vg_t *vg = &s->vgs[g];
+        for (size_t i = 0; i < vg->n_pvs; i++)
+            if (lr_scan_pv_cut(s, &vg->pvs[i])) {
+                vg->status |= LR_SCAN_VG_IMG_TRUNCATED;
+                vg->status &= ~(unsigned)LR_SCAN_VG_CONSISTENT;
+            }
+    }
+}
+
 int sc_build_vgs(sc_ctx_t *c)
 {
     lr_scan_t *s = c->scan;
@@ -754,6 +850,7 @@ int sc_build_vgs(sc_ctx_t *c)
         qsort(s->vgs, s->n_vgs, sizeof(*s->vgs), cmp_vg);
     link_copies(s);
     mark_superseded(s);
+    mark_truncated(s);
     return mark_areas(s, c->err);
 }
 

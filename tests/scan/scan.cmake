@@ -107,6 +107,22 @@ if(LR_PYTHON3_ST)
            COMMAND sh -c "\"$1\" --json \"$2/reinit/disk.img.gz\" | \"$3\" -c 'import json,sys; d=json.load(sys.stdin); t=json.load(open(sys.argv[1])); now=t[\"report\"][0][\"vg\"][0][\"vg_name\"]; v={x[\"name\"]:x for x in d[\"vgs\"]}; assert v[\"oldvg\"][\"status\"]==[\"superseded\"], v[\"oldvg\"][\"status\"]; assert v[\"oldvg\"][\"superseded_by\"][\"vg\"]==now, v[\"oldvg\"]; assert v[now][\"status\"]==[\"consistent\"] and v[now][\"superseded_by\"] is None; print(\"oldvg superseded by\", now, \"as LVM2 reports\")' \"$2/reinit/truth/vgs.json\""
                    sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES} ${LR_PYTHON3_ST})
 endif()
+# A VG whose PV moved to another VG by vgsplit + vgmerge, made by real LVM2
+# at run time: "superseded" by the VG that holds the PV now, since its
+# first version there; vgsplit alone leaves both VGs "consistent".
+add_test(NAME status-moved
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/status-moved.sh $<TARGET_FILE:lvmscan>)
+set_tests_properties(status-moved PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 300)
+# The same story committed as fixtures/moved (make-fixtures.sh moved), checked
+# against LVM2's pvs/vgs/pvck view of it; needs no root.
+add_test(NAME status-moved-fixture
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/status-moved-fixture.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
+set_tests_properties(status-moved-fixture PROPERTIES SKIP_RETURN_CODE 77)
+# A cut-off .gz of fixtures/history: its VG is "image_truncated", never
+# "consistent", and the report gives the byte where the image ends.
+add_test(NAME status-truncated
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/status-truncated.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
+set_tests_properties(status-truncated PROPERTIES SKIP_RETURN_CODE 77)
 # fixtures/header-zeroed (the mda header of a real LVM2 PV zeroed with dd,
 # the ring intact): "header_damaged"; fixtures/second-mda-only (all of area
 # 1, header and ring, zeroed; area 2 intact): "area_lost". Neither is

@@ -27,6 +27,7 @@ static const struct {
     {LR_SCAN_VG_SUPERSEDED, "superseded by another VG"},
     {LR_SCAN_VG_HEADER_DAMAGED, "damaged mda header"},
     {LR_SCAN_VG_AREA_LOST, "metadata area lost"},
+    {LR_SCAN_VG_IMG_TRUNCATED, "image truncated"},
 };
 
 static void status_words(unsigned status, lr_strbuf_t *b)

@@ -378,10 +378,14 @@ enum {
                                              committed seqno + 1, that no header points at,
                                              behind a committed one: its text was written and
                                              its header write never happened */
-    LR_SCAN_VG_SUPERSEDED = 1u << 9,      /* "superseded": a PV of the latest version is found
-                                             only by location and the label now there belongs
-                                             to a PV of another VG (the disk was re-initialised):
-                                             superseded_by names that VG */
+    LR_SCAN_VG_SUPERSEDED = 1u << 9,      /* "superseded": a PV of the latest version now
+                                             belongs to another VG, superseded_by names it:
+                                             either the PV is found only by location and the
+                                             label there belongs to a PV of another VG (the
+                                             disk was re-initialised), or the PV is found by
+                                             its label and its metadata area commits another
+                                             VG's version listing that PV (moved by vgmerge,
+                                             vgsplit): superseded_how says which */
     LR_SCAN_VG_HEADER_DAMAGED = 1u << 10, /* "header_damaged": a metadata area on a PV of
                                              the latest version has an mda header with a bad
                                              checksum or inconsistent start/size, or none
@@ -389,8 +393,13 @@ enum {
     LR_SCAN_VG_AREA_LOST = 1u << 11,      /* "area_lost": a metadata area a PV's label lists
                                              has no header and no copy left (zeroed,
                                              overwritten, or beyond the image's end) */
+    LR_SCAN_VG_IMG_TRUNCATED = 1u << 12,  /* "image_truncated": a PV of the latest version
+                                             lies on an image that could not be read to its
+                                             end (lr_scan_image_t.truncated) and the PV
+                                             (pv_start + dev_size) runs past where reading
+                                             stopped: its extents there are missing */
 };
-#define LR_SCAN_VG_STATUS_LAST LR_SCAN_VG_AREA_LOST /* the highest status bit */
+#define LR_SCAN_VG_STATUS_LAST LR_SCAN_VG_IMG_TRUNCATED /* the highest status bit */
 
 typedef struct lr_scan_vg {
     char *name; /* from the latest version (names can change) */
@@ -413,9 +422,24 @@ typedef struct lr_scan_vg {
                              `latest`, the versions before it were written but never
                              committed (or their headers are lost) */
     int superseded_by;    /* LR_SCAN_VG_SUPERSEDED: index into vgs of the VG whose PV
-                             label now sits where this VG's PV was; -1 otherwise. Since
-                             when: that VG's oldest version (versions[n_versions - 1]) */
+                             label now sits where this VG's PV was (re-initialised), or
+                             whose committed version lists this VG's PV (moved); -1
+                             otherwise */
+    int superseded_how;   /* LR_SCAN_SUPERSEDED_* when superseded_by >= 0, else 0 */
+    int superseded_pv;    /* index into pvs of the PV that now belongs to superseded_by,
+                             -1 when not superseded */
+    int superseded_since; /* index into superseded_by's versions: since when. Re-initialised:
+                             its oldest version found; moved: its oldest version found in
+                             that PV's metadata areas (older ones may have wrapped out of
+                             the ring). -1 when not superseded */
 } lr_scan_vg_t;
+
+/* How a VG was superseded (lr_scan_vg_t.superseded_how). */
+enum {
+    LR_SCAN_SUPERSEDED_REINIT = 1, /* the disk was re-initialised: a new PV label there */
+    LR_SCAN_SUPERSEDED_MOVED = 2,  /* the same PV, its metadata area now commits another VG's
+                                      version listing it (vgmerge, vgsplit) */
+};
 
 typedef struct lr_scan {
     size_t n_images;
@@ -437,6 +461,14 @@ typedef struct lr_scan {
 typedef struct lr_scan_session lr_scan_session_t;
 
 /* ---- entry points ------------------------------------------------------ */
+
+/* Where the readable bytes of an image end: its size, or where reading
+ * stopped for an image that could not be read to its end. */
+uint64_t lr_scan_image_end(const lr_scan_image_t *im);
+
+/* Whether PV `pv` (of a VG's latest version) runs past the readable end
+ * of its truncated image (LR_SCAN_VG_IMG_TRUNCATED). */
+bool lr_scan_pv_cut(const lr_scan_t *s, const lr_scan_vg_pv_t *pv);
 
 /* Scans n images given as open handles (read only through lr_io_pread and
  * lr_io_pread_upto). While the images are streamed, one reader thread the
