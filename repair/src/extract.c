@@ -12,17 +12,11 @@
 #include "extract_int.h"
 #include "util.h"
 #include "lr/export.h"
+#include "lr/lvmap.h"
 
 #define SECTOR 512u
 
 /* ---- planning ---------------------------------------------------------- */
-
-/* Where a PV of the version is: the scan's PV list of that VG first (it
- * knows inferred and relocated PVs), then any label carrying the UUID. */
-static bool locate_pv(const rp_xctx_t *x, const lr_pv_t *pv, int *image, uint64_t *pv_start)
-{
-    return lr_scan_locate_pv(x->scan, x->vg->raw_id, pv->raw_id, image, pv_start);
-}
 
 static int note_missing(rp_xctx_t *x, const lr_pv_t *pv)
 {
@@ -93,29 +87,29 @@ int rp_xseg_error(rp_xctx_t *x, int code, const lr_lv_t *lv, const lr_seg_t *s, 
 }
 
 /* Checks one PV area of a segment: inside the PV's extents and inside its
- * image. Fills the stripe's location. */
+ * image, by scan's LV mapper (lr_lvmap_pv_extents, the one copy of both
+ * rules); the refusals stay in extraction's words. Fills the stripe's
+ * location. */
 static int place_stripe(rp_xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const lr_seg_area_t *ar,
                         uint64_t area_len, lr_extract_stripe_t *st)
 {
-    const lr_pv_t *pv = &x->vg->pvs[ar->pv_index];
-    if (ar->start > pv->pe_count || area_len > pv->pe_count - ar->start)
+    lr_lvmap_run_t run;
+    int rc =
+        lr_lvmap_pv_extents(x->scan, NULL, 0, x->vg, ar->pv_index, ar->start, area_len, &run, NULL);
+    if (rc == -ENOTSUP)
+        return rp_xseg_error(x, LR_EFORMAT, lv, s, "an area names no PV of the version");
+    if (rc == LR_EFORMAT)
         return rp_xseg_error(x, LR_EFORMAT, lv, s, "an area runs past its PV's pe_count");
-    int image = -1;
-    uint64_t pv_start = 0;
-    if (!locate_pv(x, pv, &image, &pv_start))
+    const lr_pv_t *pv = &x->vg->pvs[ar->pv_index];
+    if (rc == -ENOENT)
         return note_missing(x, pv);
-    uint64_t pe, first, len, off, end;
-    if (__builtin_mul_overflow(pv->pe_start, (uint64_t)SECTOR, &pe) ||
-        __builtin_mul_overflow(ar->start, x->ext_bytes, &first) ||
-        __builtin_mul_overflow(area_len, x->ext_bytes, &len) ||
-        __builtin_add_overflow(pv_start, pe, &off) || __builtin_add_overflow(off, first, &off) ||
-        __builtin_add_overflow(off, len, &end) || end > x->scan->images[image].size)
+    if (rc)
         return rp_xseg_error(x, LR_EFORMAT, lv, s, "an area runs past the end of its image");
     bool oom = false;
     st->pv_key = rp_strdup(pv->key, &oom);
     st->pv_id = rp_strdup(pv->id, &oom);
-    st->image = image;
-    st->offset = off;
+    st->image = run.image;
+    st->offset = run.off;
     return oom ? lr_error_set(x->err, -ENOMEM, LR_NO_OFFSET, "out of memory") : 0;
 }
 
@@ -284,11 +278,7 @@ int rp_xplan_range(rp_xctx_t *x, const lr_lv_t *lv, const rp_xrange_t *r)
                             "LV %s: legs nested deeper than %d", lv->name, LR_EXTRACT_MAX_DEPTH);
     uint64_t at = r->lo;
     while (at < r->hi) {
-        const lr_seg_t *s = NULL;
-        for (size_t i = 0; i < lv->n_segs && !s; i++)
-            if (lv->segs[i].start_extent <= at &&
-                at - lv->segs[i].start_extent < lv->segs[i].extent_count)
-                s = &lv->segs[i];
+        const lr_seg_t *s = lr_lvmap_seg_at(lv, at);
         if (!s)
             return lr_error_set(x->err, LR_EFORMAT, lr_cfg_offset(lv->node),
                                 "LV %s: no segment maps extent %" PRIu64, lv->name, at);
@@ -527,13 +517,15 @@ static int read_at(const rp_xhandles_t *h, int image, void *buf, size_t len, uin
     return lr_io_pread(h->io[image], buf, len, off, err);
 }
 
-/* Slice [within, within + take) of logical chunk k of a striped piece. */
+/* Slice [within, within + take) of logical chunk k of a striped piece;
+ * which stripe and where on it is scan's striping rule (lr_lvmap_stripe_at).
+ * k * chunk + within is the byte rp_xwalk_chunks divided: no overflow. */
 static int stripe_chunk(const rp_xhandles_t *h, const lr_extract_piece_t *p, uint64_t k,
                         uint64_t within, char *buf, size_t take, lr_error_t *err)
 {
-    uint64_t n = p->n_stripes;
-    const lr_extract_stripe_t *st = &p->stripes[k % n];
-    return read_at(h, st->image, buf, take, st->offset + (k / n) * p->chunk + within, err);
+    size_t i;
+    uint64_t at = lr_lvmap_stripe_at(k * p->chunk + within, p->chunk, p->n_stripes, &i);
+    return read_at(h, p->stripes[i].image, buf, take, p->stripes[i].offset + at, err);
 }
 
 int rp_xwalk_chunks(const rp_xhandles_t *h, const lr_extract_piece_t *p, char *buf, size_t len,

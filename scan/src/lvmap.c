@@ -35,14 +35,23 @@ static int sc_why(lr_lvmap_why_t *w, lr_lvmap_state_t state, int code, const cha
     return code;
 }
 
-static const lr_seg_t *sc_find_seg(const lr_lv_t *lv, uint64_t le)
+const lr_seg_t *lr_lvmap_seg_at(const lr_lv_t *lv, uint64_t le)
 {
-    for (size_t i = 0; i < lv->n_segs; i++) {
+    for (size_t i = 0; lv && i < lv->n_segs; i++) {
         const lr_seg_t *s = &lv->segs[i];
         if (le >= s->start_extent && le - s->start_extent < s->extent_count)
             return s;
     }
     return NULL;
+}
+
+uint64_t lr_lvmap_stripe_at(uint64_t off, uint64_t chunk, size_t n, size_t *stripe)
+{
+    /* chunk k lies on stripe k mod n, as that stripe's chunk k / n; the
+     * byte offset it returns is at most off: no overflow */
+    uint64_t k = off / chunk;
+    *stripe = (size_t)(k % n);
+    return (k / n) * chunk + off % chunk;
 }
 
 /* Bytes per extent, or 0 (with why) when the VG's extent size is unusable. */
@@ -147,7 +156,7 @@ static int sc_map_lv(const lr_scan_t *scan, const lr_vg_t *vg, const lr_lv_t *lv
     uint64_t ext = sc_extent_bytes(vg, lv, depth, w);
     if (!ext)
         return LR_ELIMIT;
-    const lr_seg_t *s = sc_find_seg(lv, off / ext);
+    const lr_seg_t *s = lr_lvmap_seg_at(lv, off / ext);
     if (!s || !s->known || s->n_areas == 0)
         return sc_why(w, LR_LVMAP_UNSUPPORTED, -ENOTSUP, "LV %s: segment type %s is not mapped",
                       lv->name, s ? s->type : "(none)");
@@ -162,9 +171,9 @@ static int sc_map_lv(const lr_scan_t *scan, const lr_vg_t *vg, const lr_lv_t *lv
         if (chunk == 0 || s->stripe_size > UINT64_MAX / SC_SECTOR)
             return sc_why(w, LR_LVMAP_UNSUPPORTED, -ENOTSUP, "LV %s: striped without stripe_size",
                           lv->name);
-        uint64_t k = seg_off / chunk;
-        const lr_seg_area_t *a = &s->areas[k % s->n_areas];
-        rc = sc_map_area(scan, vg, a, (k / s->n_areas) * chunk + seg_off % chunk, depth, out, w);
+        size_t stripe;
+        uint64_t at = lr_lvmap_stripe_at(seg_off, chunk, s->n_areas, &stripe);
+        rc = sc_map_area(scan, vg, &s->areas[stripe], at, depth, out, w);
         left = chunk - seg_off % chunk;
     } else if (lr_seg_is_striped(s)) {
         rc = sc_map_area(scan, vg, &s->areas[0], seg_off, depth, out, w);
@@ -260,19 +269,30 @@ int lr_lvmap_pv_extents(const lr_scan_t *scan, lr_io_t *const *ios, size_t n_ios
 {
     if (!scan || !vg || !run || pv_index < 0 || vg->extent_size > UINT64_MAX / SC_SECTOR)
         return sc_why(why, LR_LVMAP_UNSUPPORTED, -ENOTSUP, "area names no PV of the version");
+    if ((size_t)pv_index >= vg->n_pvs) /* lr_vg_check's to report */
+        return sc_why(why, LR_LVMAP_UNSUPPORTED, -ENOTSUP, "area names no PV of the version");
+    /* the metadata's own bound, checked before the images are looked at:
+     * an area past pe_count is damage whether or not its PV is found */
+    const lr_pv_t *pv = &vg->pvs[pv_index];
+    if (first > pv->pe_count || count > pv->pe_count - first)
+        return sc_why(why, LR_LVMAP_UNSUPPORTED, LR_EFORMAT,
+                      "extents %" PRIu64 "+%" PRIu64 " of PV %s lie past its pe_count %" PRIu64,
+                      first, count, pv->key, pv->pe_count);
     lr_seg_area_t area = {.pv_index = pv_index, .start = first};
-    const lr_pv_t *pv;
     uint64_t bytes, end;
     int rc = sc_pv_at(scan, vg, &area, 0, &run->image, &run->off, &pv, why);
     if (rc)
         return rc;
+    /* no handles (planning before any is open): the size the scan saw */
     lr_io_t *io = ios && (size_t)run->image < n_ios ? ios[run->image] : NULL;
-    if (!io)
+    if ((ios && !io) || (size_t)run->image >= scan->n_images)
         return sc_why(why, LR_LVMAP_UNREADABLE, -EBADF, "image %d could not be read", run->image);
+    uint64_t size = io ? lr_io_size(io) : scan->images[run->image].size;
+    const char *name = io ? lr_io_name(io) : scan->images[run->image].path;
     if (__builtin_mul_overflow(count, vg->extent_size * SC_SECTOR, &bytes) ||
-        __builtin_add_overflow(run->off, bytes, &end) || end > lr_io_size(io))
+        __builtin_add_overflow(run->off, bytes, &end) || end > size)
         return sc_why(why, LR_LVMAP_UNREADABLE, LR_ERANGE, "extents of %s run past the end of %s",
-                      pv->key, lr_io_name(io));
+                      pv->key, name);
     run->len = bytes;
     return 0;
 }

@@ -51,6 +51,10 @@ static const char *pv_bytes(const rctx_t *r, const lr_pv_t *pv, uint64_t first, 
                  s->images[run.image].path);
         return why;
     }
+    if (rc == LR_EFORMAT) { /* damaged metadata: an area past its PV's pe_count */
+        snprintf(why, len, "its %s", w.text);
+        return why;
+    }
     if (rc) {
         snprintf(why, len, "its PV %s (%s) is not among the images", pv->key, pv->id);
         return why;

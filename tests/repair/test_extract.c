@@ -470,13 +470,17 @@ static void test_hostile_map(void **state)
     fx_t *f = *state;
     char *text = latest_text(f->all);
     static const struct {
-        const char *anchor, *from, *to;
+        const char *anchor, *from, *to, *want;
     } cases[] = {
-        {"\nstripe {", "stripe_size = 128", "stripe_size = 36028797018963968"},
-        {"\nstripe {", "stripe_size = 128", "stripe_size = 96"},
-        {"\ntail {", "\"pv2\", 2", "\"pv2\", 9007199254740993"},
-        {"\ntail {", "\"pv2\", 2", "\"pv2\", 21"},
-        {"\npv2 {", "pe_start = 2048", "pe_start = 36028797018963968"},
+        {"\nstripe {", "stripe_size = 128", "stripe_size = 36028797018963968",
+         "stripe_size does not divide the extent size"},
+        {"\nstripe {", "stripe_size = 128", "stripe_size = 96",
+         "stripe_size does not divide the extent size"},
+        {"\ntail {", "\"pv2\", 2", "\"pv2\", 9007199254740993",
+         "an area runs past its PV's pe_count"},
+        {"\ntail {", "\"pv2\", 2", "\"pv2\", 21", "an area runs past its PV's pe_count"},
+        {"\npv2 {", "pe_start = 2048", "pe_start = 36028797018963968",
+         "an area runs past the end of its image"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         const char *a = strstr(text, cases[i].anchor);
@@ -494,6 +498,7 @@ static void test_hostile_map(void **state)
         int rc = lr_extract_plan_vg(lr_scan_result(f->all), v, lv, &plan, &err);
         fprintf(stderr, "hostile %zu: %d %s\n", i, rc, err.msg);
         assert_int_equal(rc, LR_EFORMAT);
+        assert_non_null(strstr(err.msg, cases[i].want));
         assert_null(plan);
         lr_vg_free(v);
         free(t);

@@ -1,8 +1,9 @@
 /* scan's LV mapper (lr/lvmap.h) on a hand-made VG over in-memory PVs whose
  * every byte is known: the runs of linear, striped and raid1 LVs (a raid1
  * whose first leg's PV is not given is read from its second leg, and says
- * so), the reasons (a PV not given, extents past an image end, a segment
- * type not mapped) and the reads, compared with the bytes put there. */
+ * so), the reasons (a PV not given, extents past an image end, extents
+ * past the PV's pe_count, a segment type not mapped) and the reads, compared with the bytes put
+ * there. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,13 +19,16 @@
 #define PV_EXTENTS 16u
 #define PV_BYTES (PE0 + PV_EXTENTS * EXT)
 
+#define PV0_EXTENTS 20u /* pv0's metadata: its image holds only PV_EXTENTS of them */
+
 static const char *pv(int i)
 {
     static char b[3][200];
+    unsigned count = i == 0 ? PV0_EXTENTS : PV_EXTENTS;
     snprintf(b[i], sizeof(b[i]),
              "pv%d {\nid = \"pppppp-pppp-pppp-pppp-pppp-pppp-ppppp%d\"\n"
              "status = [\"ALLOCATABLE\"]\ndev_size = %u\npe_start = 8\npe_count = %u\n}\n",
-             i, i, PV_BYTES / 512, PV_EXTENTS);
+             i, i, (PE0 + count * EXT) / 512, count);
     return b[i];
 }
 
@@ -57,6 +61,7 @@ typedef struct fix {
     lr_vg_t *vg;
     lr_scan_t scan;
     lr_scan_label_t labels[2];
+    lr_scan_image_t images[2];
     lr_io_t *ios[3];
 } fix_t;
 
@@ -87,6 +92,8 @@ static void fix_init(fix_t *f)
         assert_int_equal(lr_test_mem_io(&f->ios[i], NULL, img[i], PV_BYTES, 0, false,
                                         i ? "pv1.img" : "pv0.img", NULL),
                          0);
+        f->images[i].path = i ? "pv1.img" : "pv0.img";
+        f->images[i].size = PV_BYTES;
         f->labels[i].image = i;
         f->labels[i].valid = true;
         snprintf(f->labels[i].label.pv_uuid, sizeof(f->labels[i].label.pv_uuid), "%s",
@@ -94,6 +101,7 @@ static void fix_init(fix_t *f)
     }
     /* pv2 is not among the images */
     f->scan.n_images = 2;
+    f->scan.images = f->images;
     f->scan.n_labels = 2;
     f->scan.labels = f->labels;
 }
@@ -165,6 +173,58 @@ static void test_runs(void **state)
     fix_free(&f);
 }
 
+/* An area past its PV's pe_count is damaged metadata: LR_EFORMAT before
+ * the PV is looked for or the image's end is checked, with or without
+ * handles; the last extents of the PV itself still map. */
+static void test_pe_count(void **state)
+{
+    (void)state;
+    fix_t f;
+    fix_init(&f);
+    lr_lvmap_why_t why;
+    lr_lvmap_run_t one;
+    assert_int_equal(lr_lvmap_pv_extents(&f.scan, f.ios, 2, f.vg, 1, 14, 2, &one, &why), 0);
+    expect_run(&one, 1, PE0 + 14 * EXT, 2 * EXT);
+    assert_int_equal(lr_lvmap_pv_extents(&f.scan, f.ios, 2, f.vg, 1, 15, 2, &one, &why),
+                     LR_EFORMAT);
+    assert_int_equal(why.state, LR_LVMAP_UNSUPPORTED);
+    assert_non_null(strstr(why.text, "extents 15+2 of PV pv1 lie past its pe_count 16"));
+    assert_int_equal(lr_lvmap_pv_extents(&f.scan, f.ios, 2, f.vg, 1, 17, 0, &one, NULL),
+                     LR_EFORMAT);
+    assert_int_equal(lr_lvmap_pv_extents(&f.scan, f.ios, 2, f.vg, 1, 0, UINT64_MAX, &one, NULL),
+                     LR_EFORMAT);
+    /* pv2 is not among the images: the metadata's bound is still checked first */
+    assert_int_equal(lr_lvmap_pv_extents(&f.scan, f.ios, 2, f.vg, 2, 15, 2, &one, &why),
+                     LR_EFORMAT);
+    assert_int_equal(lr_lvmap_pv_extents(&f.scan, f.ios, 2, f.vg, 2, 15, 1, &one, &why), -ENOENT);
+    assert_int_equal(why.state, LR_LVMAP_MISSING_PV);
+    assert_int_equal(lr_lvmap_pv_extents(&f.scan, f.ios, 2, f.vg, 3, 0, 1, &one, &why), -ENOTSUP);
+    /* without handles: the image sizes the scan saw */
+    assert_int_equal(lr_lvmap_pv_extents(&f.scan, NULL, 0, f.vg, 1, 15, 2, &one, &why), LR_EFORMAT);
+    assert_int_equal(lr_lvmap_pv_extents(&f.scan, NULL, 0, f.vg, 0, 14, 2, &one, &why), 0);
+    expect_run(&one, 0, PE0 + 14 * EXT, 2 * EXT);
+    assert_int_equal(lr_lvmap_pv_extents(&f.scan, NULL, 0, f.vg, 0, 15, 2, &one, &why), LR_ERANGE);
+    assert_int_equal(why.state, LR_LVMAP_UNREADABLE);
+    assert_non_null(strstr(why.text, "past the end of pv0.img"));
+    fix_free(&f);
+}
+
+/* The striping rule extract reads by: chunk k on stripe k mod n. */
+static void test_stripe_at(void **state)
+{
+    (void)state;
+    size_t st = 99;
+    assert_int_equal(lr_lvmap_stripe_at(0, 4096, 3, &st), 0);
+    assert_int_equal(st, 0);
+    assert_int_equal(lr_lvmap_stripe_at(4096 + 7, 4096, 3, &st), 7);
+    assert_int_equal(st, 1);
+    /* chunk 7 of 3 stripes: stripe 1, its chunk 2 */
+    assert_int_equal(lr_lvmap_stripe_at(7 * 4096 + 100, 4096, 3, &st), 2 * 4096 + 100);
+    assert_int_equal(st, 1);
+    assert_int_equal(lr_lvmap_stripe_at(UINT64_MAX, 1, 2, &st), UINT64_MAX / 2);
+    assert_int_equal(st, 1);
+}
+
 static void test_layout_and_reads(void **state)
 {
     (void)state;
@@ -187,7 +247,7 @@ static void test_layout_and_reads(void **state)
     assert_int_equal(lr_lvmap_pv_extents(&f.scan, f.ios, 2, f.vg, 2, 0, 1, &one, &why), -ENOENT);
     assert_int_equal(lr_lvmap_pv_extents(&f.scan, f.ios, 2, f.vg, 0, 15, 2, &one, &why), LR_ERANGE);
     assert_int_equal(lr_lvmap_pv_extents(&f.scan, f.ios, 1, f.vg, 1, 0, 1, &one, &why), -EBADF);
-    /* extents 14..17 of a 16-extent PV */
+    /* extents 14..17 of pv0, whose image holds 16 of its 20 */
     assert_int_equal(lr_lvmap_layout(&f.scan, f.ios, 2, f.vg, lv_of(&f, "far"), NULL, &why),
                      LR_ERANGE);
     assert_int_equal(why.state, LR_LVMAP_UNREADABLE);
@@ -230,6 +290,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_runs),
         cmocka_unit_test(test_layout_and_reads),
+        cmocka_unit_test(test_pe_count),
+        cmocka_unit_test(test_stripe_at),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

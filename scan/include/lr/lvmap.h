@@ -5,8 +5,12 @@
  * for raid1/mirror (the first leg whose PVs are all among the images; the
  * legs that are not are named). Nothing is invented: a segment type not
  * mapped here, a PV not given or extents past an image end is a reason,
- * never bytes. Parity raid and thin are read elsewhere (core's lr/raid.h,
- * lr/thin.h). */
+ * never bytes. lr_lvmap_pv_extents (so lr_lvmap_layout) also refuses
+ * extents past their PV's pe_count, damaged metadata; lr_lvmap_range maps
+ * byte by byte and checks only what lr_lvmap_read checks.
+ * Parity raid and thin are read elsewhere (core's lr/raid.h, lr/thin.h).
+ * repair's extract planner calls the PV-area, segment and striping rules
+ * here (lr_lvmap_pv_extents, lr_lvmap_seg_at, lr_lvmap_stripe_at). */
 #ifndef LR_LVMAP_H
 #define LR_LVMAP_H
 #include <stddef.h>
@@ -50,13 +54,26 @@ typedef struct lr_lvmap_why {
 int lr_lvmap_range(const lr_scan_t *scan, const lr_vg_t *vg, const lr_lv_t *lv, uint64_t off,
                    uint64_t len, lr_lvmap_run_t *runs, size_t max, size_t *n, lr_lvmap_why_t *why);
 
+/* The segment of lv holding logical extent le, or NULL when none does
+ * (lv NULL too). Borrowed from lv. */
+const lr_seg_t *lr_lvmap_seg_at(const lr_lv_t *lv, uint64_t le);
+
+/* Striping (LVM2's and dm-stripe's): byte off of a segment striped over
+ * n areas in chunks of chunk bytes is on area *stripe, at the returned
+ * byte of that area. chunk and n must not be 0 (the caller checks the
+ * segment). Cannot fail. */
+uint64_t lr_lvmap_stripe_at(uint64_t off, uint64_t chunk, size_t n, size_t *stripe);
+
 /* Where extents [first, first + count) of PV pv_index of version vg lie:
  * *run gets its image and byte offset and length, checked to lie within
- * the image's handle (ios[image], n_ios of them). The rule under every
- * run the mapper gives. why may be NULL. Returns 0, -ENOTSUP (no such PV
- * in vg), -ENOENT (the PV is not among the images), -EBADF (its image has
- * no handle), LR_ERANGE (overflow, or past the image's end: why->state is
- * LR_LVMAP_UNREADABLE). */
+ * the PV's pe_count and within the image's handle (ios[image], n_ios of
+ * them; ios NULL: the image's size as scanned, for planning before any
+ * handle is open). The rule under every run the mapper gives. why may be
+ * NULL. Returns 0, -ENOTSUP (no such PV in vg), LR_EFORMAT (the extents
+ * run past the PV's pe_count: damaged metadata, checked before the PV is
+ * looked for; why->state is LR_LVMAP_UNSUPPORTED), -ENOENT (the PV is not
+ * among the images), -EBADF (its image has no handle), LR_ERANGE
+ * (overflow, or past the image's end: why->state is LR_LVMAP_UNREADABLE). */
 int lr_lvmap_pv_extents(const lr_scan_t *scan, lr_io_t *const *ios, size_t n_ios, const lr_vg_t *vg,
                         int pv_index, uint64_t first, uint64_t count, lr_lvmap_run_t *run,
                         lr_lvmap_why_t *why);
@@ -73,7 +90,8 @@ int lr_lvmap_read(lr_io_t *const *ios, size_t n_ios, const lr_lvmap_run_t *runs,
  * raid1/mirror segment, every PV area within its image) and appends to key
  * (may be NULL) a text that is equal for two LVs exactly when they read the
  * same image bytes, to share one reading. Same returns as lr_lvmap_range;
- * an area past its image end is LR_ERANGE with why->state
+ * an area past its PV's pe_count is LR_EFORMAT (why->state
+ * LR_LVMAP_UNSUPPORTED), one past its image end LR_ERANGE with why->state
  * LR_LVMAP_UNREADABLE. -ENOMEM when the key cannot grow. */
 int lr_lvmap_layout(const lr_scan_t *scan, lr_io_t *const *ios, size_t n_ios, const lr_vg_t *vg,
                     const lr_lv_t *lv, lr_strbuf_t *key, lr_lvmap_why_t *why);
