@@ -15,10 +15,13 @@
 # References: qcow2/vmdk/vhdx/vpc: `qemu-img convert -O raw IMG /dev/null`
 # is refused by qemu-img (it cannot grow /dev/null), so qemu's own reader
 # `qemu-io -r -c "read -q OFF 16M"` over the whole image, one process; E01: `ewfexport -u -q -f raw -t -` to
-# /dev/null; xz: `xz -dc`; zstd: `zstd -dc`; split: `cat` of the segments.
+# /dev/null; xz: `xz -dc`; zstd: `zstd -dc`; split: `cat` of the segments;
+# gz: `gzip -dc`.
 #
 # usage: [LVMSCAN_ARGS=--no-evidence] scan/bench/bench-formats.sh [-s SIZE_MIB] [-r RUNS] [-b BUILD_DIR] [-f "FORMATS"]
-#   FORMATS: a subset of "qcow2 vmdk vhdx vpc ewf xz xz-single zstd zstd-multi split"
+#   FORMATS: a subset of "qcow2 vmdk vhdx vpc ewf xz xz-single zstd zstd-multi split gz"
+#   (gz, not in the default list: `gzip -1`, read between the gzip reader's
+#   access points; its reference is `gzip -dc`)
 # Needs qemu-utils, ewf-tools, xz-utils, zstd, GNU time, openssl (for speed).
 set -euo pipefail
 
@@ -71,6 +74,7 @@ make_format() {
     zstd) zstd -q -1 -c "$IMG" > "$W/img.zst"; echo "$W/img.zst" ;;
     zstd-multi) split -b 16M --filter='zstd -q -1 -c' "$IMG" > "$W/multi.zst"; echo "$W/multi.zst" ;;
     split) split -d -a 3 --numeric-suffixes=1 -b 100M "$IMG" "$W/split."; echo "$W/split.001" ;;
+    gz) gzip -1 -c "$IMG" > "$W/img.gz"; echo "$W/img.gz" ;;
     esac
 }
 reference() { # FORMAT FILE
@@ -83,6 +87,7 @@ reference() { # FORMAT FILE
     xz | xz-single) xz -dc "$2" > /dev/null ;;
     zstd | zstd-multi) zstd -q -dc "$2" > /dev/null ;;
     split) cat "${2%.001}".??? > /dev/null ;;
+    gz) gzip -dc "$2" > /dev/null ;;
     esac
 }
 now() { date +%s.%N; }
@@ -103,6 +108,7 @@ ref_name() {
     xz*) echo "xz -dc" ;;
     zstd*) echo "zstd -dc" ;;
     split) echo "cat" ;;
+    gz) echo "gzip -dc" ;;
     esac
 }
 

@@ -34,7 +34,7 @@ typedef struct ev_ctx {
     ev_cache_ent_t *cache;
     size_t cache_cap, cache_n;
     int memfd;    /* the probe's device, -1 until first use */
-    uint8_t *buf; /* head and tail of the LV being probed */
+    uint8_t *buf; /* the image bytes being read for the probes (a chunk) */
     ev_iv_t *ivs;
     size_t n_ivs, cap_ivs;
 } ev_ctx_t;

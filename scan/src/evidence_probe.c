@@ -1,5 +1,6 @@
 /* Evidence: what each LV's extents hold now (libblkid over a memfd holding
- * the LV's first and last MiB) and which of its extents later LVs took.
+ * the LV's first MiB and last 512 KiB) and which of its extents later LVs
+ * took.
  *
  * Why a memfd: libblkid probes a file descriptor. The LV is not a device
  * here (no device-mapper, maybe a .gz image, maybe striped over several
@@ -8,7 +9,9 @@
  * right size (needed by probers that look at the end, like md 0.90 or a
  * GPT backup) and the real bytes at both ends, and nothing else is read
  * from the images. Each distinct layout (LV size plus the image byte runs
- * of its head and tail) is probed once and shared by every version. */
+ * of its head and tail) is probed once and shared by every version, and
+ * the layouts' bytes are read in image order (see "the reads of every
+ * layout" below). */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -32,8 +35,8 @@
 /* ---- the cache of probed layouts ------------------------------------------ */
 
 struct ev_cache_ent {
-    char *key; /* NULL: free slot */
-    lr_ev_content_t content;
+    char *key;     /* NULL: free slot */
+    size_t layout; /* index into the plan's layouts (below) */
 };
 
 static uint64_t hash_key(const char *s)
@@ -48,7 +51,6 @@ void ev_probe_cache_free(ev_ctx_t *c)
 {
     for (size_t i = 0; i < c->cache_cap; i++) {
         free(c->cache[i].key);
-        ev_free_content(&c->cache[i].content);
     }
     free(c->cache);
     c->cache = NULL;
@@ -249,8 +251,6 @@ static int ensure_memfd(ev_ctx_t *c)
         if (c->memfd < 0)
             return -errno;
     }
-    if (!c->buf && !(c->buf = malloc((size_t)LR_EVIDENCE_PROBE_BYTES + LR_EVIDENCE_TAIL_BYTES)))
-        return -ENOMEM;
     return 0;
 }
 
@@ -269,32 +269,26 @@ static int write_nonzero(int fd, const uint8_t *buf, uint64_t len, uint64_t off)
     return 0;
 }
 
-/* Probes the LV whose head and tail runs are given (size bytes in all). */
-static int probe_layout(ev_ctx_t *c, uint64_t size, const lr_lvmap_run_t *hr, size_t nh,
-                        uint64_t hlen, const lr_lvmap_run_t *tr, size_t nt, uint64_t tlen,
-                        lr_ev_content_t *t)
+/* Probes an LV of size bytes whose head (hlen bytes) and tail (tlen bytes)
+ * have been read into head and tail. */
+static int probe_bytes(ev_ctx_t *c, uint64_t size, const uint8_t *head, uint64_t hlen,
+                       const uint8_t *tail, uint64_t tlen, lr_ev_content_t *t)
 {
-    int rc = ensure_memfd(c);
-    if (rc == -ENOMEM)
-        return rc;
-    if (rc)
-        return set_detail(t, LR_EV_PROBE_ERROR, "no in-memory file for the probe");
-    uint8_t *head = c->buf, *tail = c->buf + LR_EVIDENCE_PROBE_BYTES;
-    if ((rc = read_runs(c, hr, nh, head, t)) != 0 || (rc = read_runs(c, tr, nt, tail, t)) != 0)
-        return rc < 0 ? rc : 0;
     c->ev->layouts_probed++;
 #ifdef LR_HAVE_BLKID
     if (ftruncate(c->memfd, 0) != 0 || ftruncate(c->memfd, (off_t)size) != 0 ||
         write_nonzero(c->memfd, head, hlen, 0) != 0 ||
         write_nonzero(c->memfd, tail, tlen, size - tlen) != 0)
         return set_detail(t, LR_EV_PROBE_ERROR, "could not fill the in-memory file");
-    rc = blkid_content(c->memfd, size, t);
+    int rc = blkid_content(c->memfd, size, t);
     if (rc)
         return rc;
     return fill_fs_size(t, head, hlen);
 #else
     (void)size;
+    (void)head;
     (void)hlen;
+    (void)tail;
     (void)tlen;
     return set_detail(t, LR_EV_NO_PROBER, "built without libblkid");
 #endif
@@ -313,8 +307,142 @@ static lr_ev_state_t ev_state(lr_lvmap_state_t s)
     }
 }
 
-/* The content of LV l of version v of VG g, from the cache or a probe. */
-static int probe_lv(ev_ctx_t *c, const lr_vg_t *vg, const lr_lv_t *lv, lr_ev_lv_t *o)
+/* ---- the reads of every layout, in image order ------------------------------
+ *
+ * On a compressed image read as one piece (a single-block .xz, a
+ * single-frame .zst, a .gz between access points) a read behind the
+ * decoder restarts decoding from the piece's start. So the probe first
+ * plans: every LV's head and tail become image runs (lr_lvmap_range), and
+ * each distinct layout (the LV size plus those runs) is kept once. Then
+ * the runs of all layouts are sorted by image and offset and read forward
+ * only, overlapping and adjacent runs as one range read once, in chunks of
+ * EV_CHUNK bytes copied into each layout's buffer; a layout is probed as
+ * soon as its last run is read and its buffer freed. A layout's buffer is
+ * taken when the sweep meets its first run, while the open buffers stay
+ * within EV_BATCH_BYTES (one layout is always let in); the layouts that
+ * did not fit wait for the next sweep, which again only goes forward.
+ * A range that fails to read sends the layouts it touches back to reading
+ * their own runs, so that errors name what they named before. */
+
+#define EV_CHUNK (1u << 20)       /* image bytes read at once */
+#define EV_BATCH_BYTES (8u << 20) /* head and tail buffers open at once */
+
+enum { EV_WAIT, EV_OPEN, EV_DONE };
+
+typedef struct ev_layout {
+    uint64_t size, hlen, tlen;
+    lr_lvmap_run_t *runs; /* nh head runs, then nt tail runs */
+    size_t nh, nt;
+    size_t n_reqs;  /* its runs of non-zero length */
+    size_t pending; /* of those, not read yet in this sweep */
+    size_t seen;    /* the sweep that last met its first run */
+    int state;      /* EV_WAIT, EV_OPEN (buf held) or EV_DONE */
+    bool failed;    /* a range read failed: read its own runs */
+    uint8_t *buf;   /* head (hlen bytes) then tail (tlen bytes) */
+    lr_ev_content_t content;
+} ev_layout_t;
+
+/* One run of one layout: len bytes at off of image, for buf + dst. */
+typedef struct ev_req {
+    int image;
+    uint64_t off, len;
+    size_t layout;
+    uint64_t dst;
+} ev_req_t;
+
+/* An LV entry waiting for its layout's content. */
+typedef struct ev_ref {
+    lr_ev_lv_t *o;
+    size_t layout;
+} ev_ref_t;
+
+typedef struct ev_plan {
+    ev_layout_t *lay;
+    size_t n_lay, cap_lay;
+    ev_req_t *req;
+    size_t n_req, cap_req;
+    ev_ref_t *ref;
+    size_t n_ref, cap_ref;
+    size_t *act; /* requests being read: taken, not yet read to their end */
+    size_t n_act, cap_act;
+    size_t sweep;        /* sweeps begun */
+    size_t left;         /* layouts not probed yet */
+    uint64_t open_bytes; /* buffers of EV_OPEN layouts */
+    /* the range being read: image, next byte to read, end */
+    bool reading;
+    int image;
+    uint64_t pos, end;
+} ev_plan_t;
+
+/* Makes room for one more element of size sz in *v (cap doubles). */
+static int grow(void **v, size_t *cap, size_t n, size_t sz)
+{
+    if (n < *cap)
+        return 0;
+    size_t c = *cap ? *cap * 2 : 64;
+    void *nv = realloc(*v, c * sz);
+    if (!nv)
+        return -ENOMEM;
+    *v = nv;
+    *cap = c;
+    return 0;
+}
+
+static void plan_free(ev_plan_t *p)
+{
+    for (size_t i = 0; i < p->n_lay; i++) {
+        free(p->lay[i].runs);
+        free(p->lay[i].buf);
+        ev_free_content(&p->lay[i].content);
+    }
+    free(p->lay);
+    free(p->req);
+    free(p->ref);
+    free(p->act);
+}
+
+static int add_ref(ev_plan_t *p, lr_ev_lv_t *o, size_t layout)
+{
+    if (grow((void **)&p->ref, &p->cap_ref, p->n_ref, sizeof(*p->ref)))
+        return -ENOMEM;
+    p->ref[p->n_ref++] = (ev_ref_t){o, layout};
+    return 0;
+}
+
+/* A new layout with its runs (head runs then tail runs) and its requests. */
+static int add_layout(ev_plan_t *p, uint64_t size, uint64_t hlen, uint64_t tlen,
+                      const lr_lvmap_run_t *hr, size_t nh, const lr_lvmap_run_t *tr, size_t nt)
+{
+    if (grow((void **)&p->lay, &p->cap_lay, p->n_lay, sizeof(*p->lay)))
+        return -ENOMEM;
+    ev_layout_t *l = &p->lay[p->n_lay];
+    *l = (ev_layout_t){
+        .size = size, .hlen = hlen, .tlen = tlen, .nh = nh, .nt = nt, .state = EV_WAIT};
+    if (!(l->runs = malloc((nh + nt ? nh + nt : 1) * sizeof(*l->runs))))
+        return -ENOMEM;
+    p->n_lay++;
+    p->left++;
+    memcpy(l->runs, hr, nh * sizeof(*hr));
+    memcpy(l->runs + nh, tr, nt * sizeof(*tr));
+    uint64_t dst = 0;
+    for (size_t i = 0; i < nh + nt; i++) {
+        const lr_lvmap_run_t *r = &l->runs[i];
+        if (i == nh)
+            dst = hlen; /* the tail follows the head in buf */
+        if (r->len == 0)
+            continue;
+        if (grow((void **)&p->req, &p->cap_req, p->n_req, sizeof(*p->req)))
+            return -ENOMEM;
+        p->req[p->n_req++] = (ev_req_t){r->image, r->off, r->len, p->n_lay - 1, dst};
+        dst += r->len;
+        l->n_reqs++;
+    }
+    return 0;
+}
+
+/* Plans LV o (LV lv of version vg): its content is set now when it cannot
+ * be mapped, else it waits for its layout, which is planned once. */
+static int plan_lv(ev_ctx_t *c, ev_plan_t *p, const lr_vg_t *vg, const lr_lv_t *lv, lr_ev_lv_t *o)
 {
     uint64_t size = o->size, P = LR_EVIDENCE_PROBE_BYTES, Q = LR_EVIDENCE_TAIL_BYTES;
     if (size == 0 || size == UINT64_MAX)
@@ -342,38 +470,201 @@ static int probe_lv(ev_ctx_t *c, const lr_vg_t *vg, const lr_lv_t *lv, lr_ev_lv_
     ev_cache_ent_t *e = cache_slot(c->cache, c->cache_cap, key);
     if (e->key) {
         free(key);
-        return copy_content(&o->content, &e->content);
+        return add_ref(p, o, e->layout);
     }
-    lr_ev_content_t t = {0};
-    int rc = probe_layout(c, size, hr, nh, hlen, tr, nt, tlen, &t);
-    if (rc) {
+    if (add_layout(p, size, hlen, tlen, hr, nh, tr, nt)) {
         free(key);
-        ev_free_content(&t);
-        return rc;
+        return -ENOMEM;
     }
     e->key = key;
-    e->content = t;
+    e->layout = p->n_lay - 1;
     c->cache_n++;
-    return copy_content(&o->content, &e->content);
+    return add_ref(p, o, e->layout);
+}
+
+/* Probes layout l, whose runs are read (or failed: then read alone, as
+ * one layout, so that the error is its own), and frees its buffer. */
+static int finish_layout(ev_ctx_t *c, ev_plan_t *p, ev_layout_t *l)
+{
+    lr_ev_content_t *t = &l->content;
+    int rc = ensure_memfd(c);
+    if (rc == 0 && !l->buf && !(l->buf = calloc(1, l->hlen + l->tlen ? l->hlen + l->tlen : 1)))
+        rc = -ENOMEM;
+    if (rc == -ENOMEM)
+        return rc;
+    if (rc) {
+        rc = set_detail(t, LR_EV_PROBE_ERROR, "no in-memory file for the probe");
+    } else if (l->failed &&
+               ((rc = read_runs(c, l->runs, l->nh, l->buf, t)) != 0 ||
+                (rc = read_runs(c, l->runs + l->nh, l->nt, l->buf + l->hlen, t)) != 0)) {
+        rc = rc < 0 ? rc : 0;
+    } else {
+        rc = probe_bytes(c, l->size, l->buf, l->hlen, l->buf + l->hlen, l->tlen, t);
+    }
+    if (l->state == EV_OPEN)
+        p->open_bytes -= l->hlen + l->tlen;
+    free(l->buf);
+    l->buf = NULL;
+    l->state = EV_DONE;
+    p->left--;
+    return rc;
+}
+
+/* Reads bytes [p->pos, upto) of the range being read, a chunk at a time,
+ * into every active request they overlap; requests read to their end
+ * leave, and a layout whose last request left is probed. */
+static int read_to(ev_ctx_t *c, ev_plan_t *p, uint64_t upto)
+{
+    const struct lr_scan_session *ss = c->session;
+    while (p->pos < upto) {
+        uint64_t n = upto - p->pos < EV_CHUNK ? upto - p->pos : EV_CHUNK;
+        lr_lvmap_run_t run = {p->image, p->pos, n};
+        bool ok = lr_lvmap_read(ss->ios, ss->n_ios, &run, 1, c->buf, NULL) == 0;
+        if (ok)
+            c->ev->bytes_read += n;
+        uint64_t a = p->pos, b = p->pos + n;
+        size_t kept = 0;
+        for (size_t i = 0; i < p->n_act; i++) {
+            const ev_req_t *r = &p->req[p->act[i]];
+            ev_layout_t *l = &p->lay[r->layout];
+            uint64_t lo = r->off > a ? r->off : a, hi = r->off + r->len < b ? r->off + r->len : b;
+            if (lo < hi && ok)
+                memcpy(l->buf + r->dst + (lo - r->off), c->buf + (lo - a), hi - lo);
+            if (lo < hi && !ok)
+                l->failed = true;
+            if (r->off + r->len > b) {
+                p->act[kept++] = p->act[i];
+                continue;
+            }
+            int rc = --l->pending == 0 ? finish_layout(c, p, l) : 0;
+            if (rc)
+                return rc;
+        }
+        p->n_act = kept;
+        p->pos = b;
+    }
+    return 0;
+}
+
+/* Whether request r is read in this sweep: its layout is open, or this is
+ * its first run and its buffer fits (or nothing else is open). */
+static int take(ev_plan_t *p, const ev_req_t *r, bool *taken)
+{
+    ev_layout_t *l = &p->lay[r->layout];
+    *taken = l->state == EV_OPEN;
+    if (l->state != EV_WAIT || l->seen == p->sweep)
+        return 0;
+    l->seen = p->sweep;
+    uint64_t need = l->hlen + l->tlen;
+    if (p->open_bytes > 0 && p->open_bytes + need > EV_BATCH_BYTES)
+        return 0; /* the next sweep */
+    if (!(l->buf = malloc(need ? need : 1)))
+        return -ENOMEM;
+    l->state = EV_OPEN;
+    l->pending = l->n_reqs;
+    p->open_bytes += need;
+    *taken = true;
+    return 0;
+}
+
+/* One forward sweep over the sorted requests; *opened counts the layouts
+ * it let in. */
+static int sweep(ev_ctx_t *c, ev_plan_t *p, size_t *opened)
+{
+    p->sweep++;
+    p->reading = false;
+    p->n_act = 0;
+    *opened = 0;
+    for (size_t i = 0; i < p->n_req; i++) {
+        const ev_req_t *r = &p->req[i];
+        if (p->lay[r->layout].state == EV_DONE)
+            continue;
+        /* every later request starts at r->off or after: the bytes before
+         * it are final, and a gap or another image ends the range */
+        bool joins = p->reading && r->image == p->image && r->off <= p->end;
+        int rc = p->reading ? read_to(c, p, joins ? r->off : p->end) : 0;
+        if (rc)
+            return rc;
+        p->reading = joins;
+        bool taken, was_open = p->lay[r->layout].state == EV_OPEN;
+        if ((rc = take(p, r, &taken)) != 0)
+            return rc;
+        if (!taken)
+            continue;
+        *opened += !was_open;
+        if (!p->reading) {
+            p->reading = true;
+            p->image = r->image;
+            p->pos = p->end = r->off;
+        }
+        if (r->off + r->len > p->end)
+            p->end = r->off + r->len;
+        if (grow((void **)&p->act, &p->cap_act, p->n_act, sizeof(*p->act)))
+            return -ENOMEM;
+        p->act[p->n_act++] = i;
+    }
+    return p->reading ? read_to(c, p, p->end) : 0;
+}
+
+static int cmp_req(const void *pa, const void *pb)
+{
+    const ev_req_t *a = pa, *b = pb;
+    if (a->image != b->image)
+        return a->image < b->image ? -1 : 1;
+    if (a->off != b->off)
+        return a->off < b->off ? -1 : 1;
+    return a->layout < b->layout ? -1 : a->layout > b->layout;
+}
+
+/* Reads and probes every planned layout, then gives each LV its content. */
+static int probe_planned(ev_ctx_t *c, ev_plan_t *p)
+{
+    if (p->n_req > 1)
+        qsort(p->req, p->n_req, sizeof(*p->req), cmp_req);
+    if (p->n_req > 0 && !c->buf && !(c->buf = malloc(EV_CHUNK)))
+        return -ENOMEM;
+    size_t opened = 1;
+    while (p->left > 0 && opened > 0) {
+        int rc = sweep(c, p, &opened);
+        if (rc)
+            return rc;
+    }
+    /* a layout no sweep let in (it has no bytes to read): alone */
+    for (size_t i = 0; i < p->n_lay; i++) {
+        ev_layout_t *l = &p->lay[i];
+        if (l->state == EV_DONE)
+            continue;
+        l->failed = true;
+        int rc = finish_layout(c, p, l);
+        if (rc)
+            return rc;
+    }
+    for (size_t i = 0; i < p->n_ref; i++)
+        if (copy_content(&p->ref[i].o->content, &p->lay[p->ref[i].layout].content))
+            return -ENOMEM;
+    return 0;
 }
 
 int ev_probe_all(ev_ctx_t *c)
 {
     c->memfd = -1;
-    for (size_t g = 0; g < c->ev->n_vgs; g++) {
+    ev_plan_t p = {0};
+    int rc = 0;
+    for (size_t g = 0; !rc && g < c->ev->n_vgs; g++) {
         lr_ev_vg_t *vg = &c->ev->vgs[g];
-        for (size_t v = 0; v < vg->n_versions; v++) {
+        for (size_t v = 0; !rc && v < vg->n_versions; v++) {
             const lr_vg_t *view = c->views[g][v];
-            for (size_t l = 0; view && l < vg->versions[v].n_lvs; l++) {
+            for (size_t l = 0; !rc && view && l < vg->versions[v].n_lvs; l++) {
                 lr_ev_lv_t *o = &vg->versions[v].lvs[l];
-                int rc = c->opts.no_content ? set_detail(&o->content, LR_EV_EMPTY, "not probed")
-                                            : probe_lv(c, view, &view->lvs[l], o);
-                if (rc)
-                    return rc;
+                rc = c->opts.no_content ? set_detail(&o->content, LR_EV_EMPTY, "not probed")
+                                        : plan_lv(c, &p, view, &view->lvs[l], o);
             }
         }
     }
-    return 0;
+    if (!rc)
+        rc = probe_planned(c, &p);
+    plan_free(&p);
+    return rc;
 }
 
 /* ---- extent reuse ------------------------------------------------------------ */
