@@ -227,9 +227,10 @@ static const char *prompt_label(const lr_tui_t *m, char *buf, size_t len)
         return buf;
     case LR_TUI_PROMPT_LV_AS:
         tui_version_name(m, m->lv_version, name, sizeof(name));
-        snprintf(buf, len,
-                 "%s is taken in the current version; bring it back from %s as: ", m->lv_name,
-                 name);
+        /* a long name is cut: the prompt line shows what fits */
+        if (snprintf(buf, len, "%s is taken in the current version; bring it back from %s as: ",
+                     m->lv_name, name) < 0)
+            buf[0] = '\0';
         return buf;
     case LR_TUI_PROMPT_SIDE: {
         char newer[256];
