@@ -696,6 +696,40 @@ static int vhdi_parent_name(void *h, const char *image, char **out, lr_error_t *
     return 0;
 }
 
+/* A GUID as libvhdi gives it (16 bytes in the file's order), as text. */
+static void vhdi_guid(const uint8_t g[16], char out[37])
+{
+    char *p = out;
+    for (int i = 0; i < 16; i++)
+        p += sprintf(p, "%s%02x", i == 4 || i == 6 || i == 8 || i == 10 ? "-" : "", g[i]);
+}
+
+/* A differencing VHD records its parent's unique id (the footer's) when it
+ * was made: a parent made again since (another id) is not the file the
+ * child's sectors were written over, and Hyper-V refuses such a chain too.
+ * Checked for VHD only: a real differencing VHD (Xen Orchestra's vhd-lib,
+ * fixtures/formats/make-vhd-chain.sh) confirmed which identifiers match;
+ * no tool here writes differencing VHDX to confirm libvhdi's VHDX ids. */
+static int vhdi_check(void *child, void *parent, const char *back, const char *image,
+                      lr_error_t *err)
+{
+    int type = 0;
+    uint8_t want[16], have[16];
+    if (libvhdi_file_get_file_type(child, &type, NULL) != 1 || type != LIBVHDI_FILE_TYPE_VHD ||
+        libvhdi_file_get_parent_identifier(child, want, sizeof(want), NULL) != 1 ||
+        libvhdi_file_get_identifier(parent, have, sizeof(have), NULL) != 1 ||
+        memcmp(want, have, sizeof(want)) == 0)
+        return 0;
+    char w[37], h[37];
+    vhdi_guid(want, w);
+    vhdi_guid(have, h);
+    return lr_error_at(err, image, LR_EREFUSED, LR_NO_OFFSET,
+                       "its parent %s has identifier %s, but the differencing disk was made "
+                       "from %s: the parent was changed or made again since, the chain cannot "
+                       "be read",
+                       back, h, w);
+}
+
 static int vhdi_attach(void *child, void *parent, char *msg)
 {
     libvhdi_error_t *e = NULL;
@@ -716,6 +750,7 @@ static const yal_chain_ops_t vhdi_chain = {
     .word = "parent",
     .open = vhdi_open_file,
     .parent_name = vhdi_parent_name,
+    .check = vhdi_check,
     .attach = vhdi_attach,
     .media_size = vhdi_media_size,
 };
