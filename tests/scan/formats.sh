@@ -12,7 +12,8 @@
 #    the raw bytes (truth/sha256 "vhd-chain", "vhd-chain-mid"); lvmscan
 #    finds the version only mid.vhd holds (seqno 17, LV vhdchild) and the
 #    older ones only base.vhd holds; a missing parent or grandparent, a
-#    parent made again since (another unique id) and a loop are refused by
+#    parent made again since (another unique id), a loop and a child whose
+#    sector bitmap libvhdi misreads (sectors written singly) are refused by
 #    name;
 #  - bad input: a truncated E01 set, a qcow2 whose backing file is missing,
 #    an encrypted qcow2, a corrupt xz block, a VMDK delta disk without its
@@ -66,6 +67,8 @@ tar -C "$T/bad/vh1" -xzf "$F/vhd-chain.tar.gz" ./top.vhd
 tar -C "$T/bad/vh2" -xzf "$F/vhd-chain.tar.gz" ./top.vhd ./mid.vhd
 tar -C "$T/bad/vhcp" -xzf "$F/bad/vhd-changed-parent.tar.gz"
 tar -C "$T/bad/vhl" -xzf "$F/bad/vhd-loop.tar.gz"
+mkdir -p "$T/bad/vhss"
+tar -C "$T/bad/vhss" -xzf "$F/bad/vhd-single-sectors.tar.gz"
 mkdir "$T/bad/ewf"
 tar -C "$T/bad/ewf" -xzf "$F/bad/truncated-ewf.tar.gz"
 gzip -dc "$F/bad/overlay.qcow2.gz" > "$T/bad/overlay.qcow2"
@@ -228,6 +231,10 @@ check_bad bad/vhcp/mid.vhd libvhdi "bad/vhcp/mid.vhd: " \
     "its parent .*bad/vhcp/base.vhd has identifier [0-9a-f-]\{36\}, but the differencing disk was made from [0-9a-f-]\{36\}: the parent was changed"
 check_bad bad/vhl/loop.vhd libvhdi "bad/vhl/loop.vhd: " \
     "its chain of parents loops: .*bad/vhl/loop.vhd names .*bad/vhl/loop.vhd"
+# sectors written singly: libvhdi would read the parent's sectors beside
+# them from the child (its sector-bitmap bug, docs/image-formats.md)
+check_bad bad/vhss/mid.vhd libvhdi "bad/vhss/mid.vhd: " \
+    "the differencing disk .*bad/vhss/mid.vhd has sectors written without the rest of their 4 KiB page (block 0, sector bitmap at byte [0-9]*): libvhdi reads"
 # liblzma notices the damage a few bytes after the flipped one: the message
 # names the block (its compressed offset) and where decoding failed
 read -r block flipped < "$F/truth/corrupt-block"
