@@ -10,6 +10,7 @@
  * LR_HAVE_VHDI); without one, io_formats.c names it instead of calling
  * here. */
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -654,6 +655,100 @@ static void vhdi_free_file(void *h)
 
 static const yal_ops_t vhdi_ops = {.what = "VHD", .read = vhdi_read, .free_file = vhdi_free_file};
 
+/* libvhdi 20210425 (and libyal's sources since, as far as seen) takes bit i
+ * of a VHD sector bitmap byte b as b >> (7 - i), without & 1: a clear bit
+ * after a set one in the same byte reads as set, and that sector comes
+ * from the differencing disk instead of its parent -- wrong bytes, without
+ * an error. Such a byte has a set bit above a clear one (b & (b + 1) != 0);
+ * writes of whole 4 KiB pages never make one. libvhdi gives no access to
+ * the bitmaps, so they are read here, only to refuse such a disk. */
+#define VHDI_MAX_BLOCKS (1u << 21) /* 4 TiB of 2 MiB blocks */
+#define VHDI_BAT_CHUNK 1024        /* BAT entries read at once */
+
+static uint32_t vhdi_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static uint64_t vhdi_be64(const uint8_t *p)
+{
+    return (uint64_t)vhdi_be32(p) << 32 | vhdi_be32(p + 4);
+}
+
+static bool vhdi_pread_all(int fd, void *buf, size_t len, uint64_t off, uint64_t size)
+{
+    return off <= size && len <= size - off && pread(fd, buf, len, (off_t)off) == (ssize_t)len;
+}
+
+/* The first block of the differencing VHD at path whose bitmap libvhdi
+ * misreads: 1 and *block, *at (the bitmap's file offset) when there is
+ * one, 0 when there is none or the layout cannot be read here (libvhdi
+ * then reports what is wrong). */
+static int vhdi_bad_bitmap(int fd, uint64_t size, uint32_t *block, uint64_t *at)
+{
+    uint8_t foot[512], hdr[1024], bm[8192];
+    uint8_t bat[VHDI_BAT_CHUNK * 4];
+    /* the footer at the end, else its copy at the start (as libvhdi) */
+    if (size < 512 || ((!vhdi_pread_all(fd, foot, sizeof(foot), size - 512, size) ||
+                        memcmp(foot, "conectix", 8) != 0) &&
+                       !vhdi_pread_all(fd, foot, sizeof(foot), 0, size)))
+        return 0;
+    if (memcmp(foot, "conectix", 8) != 0 ||
+        !vhdi_pread_all(fd, hdr, sizeof(hdr), vhdi_be64(foot + 16), size) ||
+        memcmp(hdr, "cxsparse", 8) != 0)
+        return 0;
+    uint64_t table = vhdi_be64(hdr + 16);
+    uint32_t n = vhdi_be32(hdr + 28), block_size = vhdi_be32(hdr + 32);
+    size_t bm_len = block_size / 4096; /* bytes: a bit per 512-byte sector */
+    if (n > VHDI_MAX_BLOCKS || block_size % 4096 || bm_len == 0 || bm_len > sizeof(bm))
+        return 0;
+    for (uint32_t first = 0; first < n; first += VHDI_BAT_CHUNK) {
+        uint32_t k = n - first < VHDI_BAT_CHUNK ? n - first : VHDI_BAT_CHUNK;
+        if (!vhdi_pread_all(fd, bat, (size_t)k * 4, table + (uint64_t)first * 4, size))
+            return 0;
+        for (uint32_t i = 0; i < k; i++) {
+            uint32_t sector = vhdi_be32(bat + (size_t)i * 4);
+            if (sector == 0xffffffffu)
+                continue;
+            if (!vhdi_pread_all(fd, bm, bm_len, (uint64_t)sector * 512, size))
+                continue; /* beyond the file: libvhdi's read fails */
+            for (size_t j = 0; j < bm_len; j++)
+                if (bm[j] & (uint8_t)(bm[j] + 1)) {
+                    *block = first + i;
+                    *at = (uint64_t)sector * 512 + j;
+                    return 1;
+                }
+        }
+    }
+    return 0;
+}
+
+/* Refuses a differencing VHD libvhdi would read wrongly (see above). */
+static int vhdi_check_bitmaps(const char *path, const char *image, lr_error_t *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return lr_error_at(err, image, -e, LR_NO_OFFSET, "cannot read %s: %s", path, strerror(e));
+    }
+    uint32_t block = 0;
+    uint64_t at = 0;
+    int bad = vhdi_bad_bitmap(fd, (uint64_t)st.st_size, &block, &at);
+    close(fd);
+    if (bad != 1)
+        return 0;
+    return lr_error_at(err, image, LR_EREFUSED, LR_NO_OFFSET,
+                       "the differencing disk %s has sectors written without the rest of "
+                       "their 4 KiB page (block %u, sector bitmap at byte %llu): libvhdi reads "
+                       "the parent's sectors beside them from the differencing disk instead (a "
+                       "libvhdi bug), so the chain cannot be read reliably; merge the chain into "
+                       "one image first",
+                       path, block, (unsigned long long)at);
+}
+
 static int vhdi_open_file(void **out, const char *path, const char *image, lr_error_t *err)
 {
     char msg[YAL_MSG] = "";
@@ -672,6 +767,16 @@ static int vhdi_open_file(void **out, const char *path, const char *image, lr_er
                                "cannot open its parent VHD image %s: %s", path, msg);
         return lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET, "cannot open the VHD image: %s",
                            msg);
+    }
+    int type = 0;
+    uint32_t disk = 0;
+    if (libvhdi_file_get_file_type(f, &type, NULL) == 1 && type == LIBVHDI_FILE_TYPE_VHD &&
+        libvhdi_file_get_disk_type(f, &disk, NULL) == 1 && disk == LIBVHDI_DISK_TYPE_DIFFERENTIAL) {
+        int rc = vhdi_check_bitmaps(path, image, err);
+        if (rc) {
+            vhdi_free_file(f);
+            return rc;
+        }
     }
     *out = f;
     return 0;
@@ -696,6 +801,40 @@ static int vhdi_parent_name(void *h, const char *image, char **out, lr_error_t *
     return 0;
 }
 
+/* A GUID as libvhdi gives it (16 bytes in the file's order), as text. */
+static void vhdi_guid(const uint8_t g[16], char out[37])
+{
+    char *p = out;
+    for (int i = 0; i < 16; i++)
+        p += sprintf(p, "%s%02x", i == 4 || i == 6 || i == 8 || i == 10 ? "-" : "", g[i]);
+}
+
+/* A differencing VHD records its parent's unique id (the footer's) when it
+ * was made: a parent made again since (another id) is not the file the
+ * child's sectors were written over, and Hyper-V refuses such a chain too.
+ * Checked for VHD only: a real differencing VHD (Xen Orchestra's vhd-lib,
+ * fixtures/formats/make-vhd-chain.sh) confirmed which identifiers match;
+ * no tool here writes differencing VHDX to confirm libvhdi's VHDX ids. */
+static int vhdi_check(void *child, void *parent, const char *back, const char *image,
+                      lr_error_t *err)
+{
+    int type = 0;
+    uint8_t want[16], have[16];
+    if (libvhdi_file_get_file_type(child, &type, NULL) != 1 || type != LIBVHDI_FILE_TYPE_VHD ||
+        libvhdi_file_get_parent_identifier(child, want, sizeof(want), NULL) != 1 ||
+        libvhdi_file_get_identifier(parent, have, sizeof(have), NULL) != 1 ||
+        memcmp(want, have, sizeof(want)) == 0)
+        return 0;
+    char w[37], h[37];
+    vhdi_guid(want, w);
+    vhdi_guid(have, h);
+    return lr_error_at(err, image, LR_EREFUSED, LR_NO_OFFSET,
+                       "its parent %s has identifier %s, but the differencing disk was made "
+                       "from %s: the parent was changed or made again since, the chain cannot "
+                       "be read",
+                       back, h, w);
+}
+
 static int vhdi_attach(void *child, void *parent, char *msg)
 {
     libvhdi_error_t *e = NULL;
@@ -716,6 +855,7 @@ static const yal_chain_ops_t vhdi_chain = {
     .word = "parent",
     .open = vhdi_open_file,
     .parent_name = vhdi_parent_name,
+    .check = vhdi_check,
     .attach = vhdi_attach,
     .media_size = vhdi_media_size,
 };

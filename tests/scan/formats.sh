@@ -7,6 +7,14 @@
 #    (every key but "images"), and names the format in images[].format;
 #  - a VMDK delta-disk chain (top -> mid -> base) reads as qemu-img convert
 #    reads it (truth/sha256 "vmdk-chain"), parents found beside the child;
+#  - a differencing VHD chain (top -> mid -> base, written by Xen
+#    Orchestra's vhd-lib, make-vhd-chain.sh) reads as LVM2 and python left
+#    the raw bytes (truth/sha256 "vhd-chain", "vhd-chain-mid"); lvmscan
+#    finds the version only mid.vhd holds (seqno 17, LV vhdchild) and the
+#    older ones only base.vhd holds; a missing parent or grandparent, a
+#    parent made again since (another unique id), a loop and a child whose
+#    sector bitmap libvhdi misreads (sectors written singly) are refused by
+#    name;
 #  - bad input: a truncated E01 set, a qcow2 whose backing file is missing,
 #    an encrypted qcow2, a corrupt xz block, a VMDK delta disk without its
 #    parent (or its grandparent), whose parent changed since (content id),
@@ -52,6 +60,15 @@ tar -C "$T/bad/vc1" -xzf "$F/vmdk-chain.tar.gz" ./top.vmdk
 tar -C "$T/bad/vc2" -xzf "$F/vmdk-chain.tar.gz" ./top.vmdk ./mid.vmdk
 tar -C "$T/bad/vcc" -xzf "$F/bad/vmdk-changed-parent.tar.gz"
 tar -C "$T/bad/vcl" -xzf "$F/bad/vmdk-loop.tar.gz"
+mkdir -p "$T/vhc" "$T/vhb" "$T/bad/vh1" "$T/bad/vh2" "$T/bad/vhcp" "$T/bad/vhl"
+tar -C "$T/vhc" -xzf "$F/vhd-chain.tar.gz"
+tar -C "$T/vhb" -xzf "$F/vhd-chain.tar.gz" ./base.vhd
+tar -C "$T/bad/vh1" -xzf "$F/vhd-chain.tar.gz" ./top.vhd
+tar -C "$T/bad/vh2" -xzf "$F/vhd-chain.tar.gz" ./top.vhd ./mid.vhd
+tar -C "$T/bad/vhcp" -xzf "$F/bad/vhd-changed-parent.tar.gz"
+tar -C "$T/bad/vhl" -xzf "$F/bad/vhd-loop.tar.gz"
+mkdir -p "$T/bad/vhss"
+tar -C "$T/bad/vhss" -xzf "$F/bad/vhd-single-sectors.tar.gz"
 mkdir "$T/bad/ewf"
 tar -C "$T/bad/ewf" -xzf "$F/bad/truncated-ewf.tar.gz"
 gzip -dc "$F/bad/overlay.qcow2.gz" > "$T/bad/overlay.qcow2"
@@ -78,6 +95,8 @@ IMAGES="img/disk.qcow2:qcow2:libqcow img/disk.vmdk:vmdk:libvmdk img/disk.vhdx:vh
 img/disk.vhd:vhd:libvhdi img/disk.E01:ewf:libewf img/disk.img.xz:xz:liblzma
 img/single.img.xz:xz:liblzma img/disk.img.zst:zstd:libzstd img/multi.img.zst:zstd:libzstd
 img/disk.split.001:split:- bk/overlay.qcow2:qcow2:libqcow vc/top.vmdk:vmdk:libvmdk"
+# chains whose bytes are not the raw image's: also the name of their truth
+CHAINS="vhc/top.vhd:vhd:libvhdi:vhd-chain vhc/mid.vhd:vhd:libvhdi:vhd-chain-mid"
 declare -A missing=()
 
 # ---- the bytes: ours against the tools' (truth/sha256) ---------------------------
@@ -85,10 +104,10 @@ want_sha=$(awk '$2 == "disk.qcow2" { print $1 }' "$F/truth/sha256")
 raw_sha=$(sha256sum < "$T/disk.img" | cut -d' ' -f1)
 [ "$want_sha" = "$raw_sha" ] && ok || bad "truth/sha256 is not the raw image's"
 size=$(stat -c %s "$T/disk.img")
-for entry in $IMAGES; do
-    IFS=: read -r path fmt lib <<< "$entry"
+for entry in $IMAGES $CHAINS; do
+    IFS=: read -r path fmt lib truth_name <<< "$entry"
     name=$(basename "$path")
-    truth_name=$name
+    [ -n "$truth_name" ] || truth_name=$name
     [ "$path" = vc/top.vmdk ] && truth_name=vmdk-chain # not the raw image's bytes
     tool_sha=$(awk -v n="$truth_name" '$2 == n { print $1 }' "$F/truth/sha256")
     [ -n "$tool_sha" ] || { bad "$name: no truth"; continue; }
@@ -137,6 +156,40 @@ assert len(got["vgs"]) == 1 and len(got["copies"]) > 1
 PY
 done
 
+# ---- a differencing VHD chain made by vhd-lib ---------------------------------------
+# mid.vhd holds only the 4 KiB pages LVM2 changed ([4096, 8192) and
+# [32768, 36864): the mda header and seqno 17's text), top.vhd 96 KiB of
+# 0xcd at 30 MiB - 32 KiB; every other byte is base.vhd's
+# (their bytes are checked with the other images' above)
+if [ -z "${missing[top.vhd]:-}" ]; then
+    "$LVMSCAN" --json "$T/vhc/top.vhd" > "$T/out.json" 2> "$T/err" ||
+        bad "lvmscan vhd chain: $(cat "$T/err")"
+    "$LVMSCAN" --json "$T/vhb/base.vhd" > "$T/base.json" 2> "$T/err" ||
+        bad "lvmscan base.vhd: $(cat "$T/err")"
+    python3 - "$T/out.json" "$T/base.json" << 'PY' && ok || bad "lvmscan vhd chain: not what the chain holds"
+import json, sys
+d, b = (json.load(open(p)) for p in sys.argv[1:3])
+im = d["images"][0]
+assert im["format"] == "vhd" and im["error"] is None and im["scanned"] == im["size"], im
+assert len(d["vgs"]) == 1, d["vgs"]
+vg = d["vgs"][0]
+assert vg["name"] == "vg0" and vg["latest_seqno"] == 17, vg["latest_seqno"]
+assert vg["seqnos"] == list(range(17, 0, -1)), vg["seqnos"]
+v17 = [v for v in vg["versions"] if v["seqno"] == 17][0]
+assert "vhdchild" in [lv["name"] for lv in v17["logical_volumes"]], v17
+# seqno 17 is in mid.vhd's second page; 4 to 16 only in base.vhd
+at = {c["seqno"]: c["offset"] for c in d["copies"] if c["image"] == 0}
+assert 32768 <= at[17] < 36864, at
+only_base = sorted(s for s, o in at.items() if 8192 <= o < 32768)
+assert only_base == list(range(4, 17)), at
+assert all(c["parse_ok"] and not c["partial"] for c in d["copies"]), d["copies"]
+assert [c["seqno"] for c in d["copies"] if c["committed"] and c["crc_ok"]] == [17]
+# the parent alone: no seqno 17, no vhdchild
+bvg = b["vgs"][0]
+assert bvg["latest_seqno"] == 16 and 17 not in bvg["seqnos"], bvg["seqnos"]
+PY
+fi
+
 # ---- bad input: named, exit 2, the other image still scanned ------------------------
 check_bad() { # IMAGE LIB PATTERN...
     local img=$1 lib=$2
@@ -170,6 +223,18 @@ check_bad bad/vc2/top.vmdk libvmdk "bad/vc2/top.vmdk: " \
 check_bad bad/vcc/child.vmdk libvmdk "bad/vcc/child.vmdk: " \
     "its parent .*base.vmdk has content id [0-9a-f]*, but the delta disk was made from content id"
 check_bad bad/vcl/top.vmdk libvmdk "bad/vcl/top.vmdk: " "its chain of parents loops"
+check_bad bad/vh1/top.vhd libvhdi "bad/vh1/top.vhd: " \
+    "its parent mid.vhd is missing (looked for .*bad/vh1/mid.vhd)"
+check_bad bad/vh2/top.vhd libvhdi "bad/vh2/top.vhd: " \
+    "the parent base.vhd of .*bad/vh2/mid.vhd in its chain is missing (looked for .*bad/vh2/base.vhd)"
+check_bad bad/vhcp/mid.vhd libvhdi "bad/vhcp/mid.vhd: " \
+    "its parent .*bad/vhcp/base.vhd has identifier [0-9a-f-]\{36\}, but the differencing disk was made from [0-9a-f-]\{36\}: the parent was changed"
+check_bad bad/vhl/loop.vhd libvhdi "bad/vhl/loop.vhd: " \
+    "its chain of parents loops: .*bad/vhl/loop.vhd names .*bad/vhl/loop.vhd"
+# sectors written singly: libvhdi would read the parent's sectors beside
+# them from the child (its sector-bitmap bug, docs/image-formats.md)
+check_bad bad/vhss/mid.vhd libvhdi "bad/vhss/mid.vhd: " \
+    "the differencing disk .*bad/vhss/mid.vhd has sectors written without the rest of their 4 KiB page (block 0, sector bitmap at byte [0-9]*): libvhdi reads"
 # liblzma notices the damage a few bytes after the flipped one: the message
 # names the block (its compressed offset) and where decoding failed
 read -r block flipped < "$F/truth/corrupt-block"
