@@ -753,35 +753,12 @@ static int check_pv(lr_repair_plan_t *p, lr_repair_pv_t *pv, const lr_repair_opt
     return 0;
 }
 
-/* The VG another than ours that a present PV now belongs to, by LVM2's
- * rule: a metadata area of the PV commits that VG's text and its newest
- * version lists the PV by its UUID (vgsplit, vgmerge, pvmove to another VG
- * kept the PV and moved it). A re-initialised disk carries a new PV UUID
- * and is not such a move. -1 when none. */
-static int moved_to(const lr_scan_t *scan, int vg, const lr_repair_pv_t *pv)
-{
-    for (size_t i = 0; i < scan->n_areas; i++) {
-        const lr_scan_area_t *a = &scan->areas[i];
-        if (a->image != pv->image || a->pv_start != pv->pv_start || !a->header_ok ||
-            a->committed < 0)
-            continue;
-        int other = scan->copies[a->committed].vg;
-        if (other < 0 || other == vg)
-            continue;
-        const lr_scan_vg_t *o = &scan->vgs[other];
-        for (size_t j = 0; j < o->n_pvs; j++)
-            if (strcmp(o->pvs[j].id_raw, pv->id_raw) == 0)
-                return other;
-    }
-    return -1;
-}
-
 /* Refuses (or notes, forced) writing a PV another VG now owns: both VGs
  * would then claim it and allocate its extents twice. */
 static int check_moved(lr_repair_plan_t *p, const lr_scan_t *scan, const lr_repair_pv_t *pv,
                        const lr_repair_opts_t *o, lr_error_t *err)
 {
-    int other = moved_to(scan, p->vg, pv);
+    int other = p->vg < 0 ? -1 : lr_scan_pv_moved_to(scan, (size_t)p->vg, pv->id_raw, NULL);
     if (other < 0)
         return 0;
     const lr_scan_vg_t *ovg = &scan->vgs[other];

@@ -686,33 +686,41 @@ static bool superseded_reinit(lr_scan_t *s, size_t g, size_t i)
     return false;
 }
 
-/* The same PV (found by its label) listed by the latest version of another
- * VG `by` whose version its metadata areas commit, none of them committing
- * this VG: the PV moved to `by` (vgmerge, vgsplit) and LVM2 reads it as
- * `by`'s. Since: `by`'s oldest version with a copy in those areas (LVM2
- * writes a VG's versions to its PVs only). */
-static bool superseded_moved(lr_scan_t *s, size_t g, size_t i)
+/* The PV with raw UUID `uuid` among VG vg's latest PVs, found by its label;
+ * NULL if none. */
+static const lr_scan_vg_pv_t *labelled_pv(const lr_scan_vg_t *vg, const char *uuid)
 {
-    lr_scan_vg_t *vg = &s->vgs[g];
-    const lr_scan_vg_pv_t *pv = &vg->pvs[i];
-    if (pv->found != LR_SCAN_PV_LABEL || pv->label < 0)
-        return false;
-    int by = vg_of_label(s, g, pv->label);
-    if (by < 0)
-        return false;
-    bool to_other = false;
-    for (size_t a = 0; a < s->n_areas; a++) {
-        const lr_scan_area_t *ar = &s->areas[a];
-        if (ar->image != pv->image || ar->pv_start != pv->pv_start || ar->committed < 0 ||
-            (size_t)ar->committed >= s->n_copies)
-            continue;
-        int cvg = s->copies[ar->committed].vg;
-        if (cvg == (int)g)
-            return false;
-        to_other |= cvg == by;
+    for (size_t i = 0; i < vg->n_pvs; i++)
+        if (vg->pvs[i].found == LR_SCAN_PV_LABEL && strcmp(vg->pvs[i].id_raw, uuid) == 0)
+            return &vg->pvs[i];
+    return NULL;
+}
+
+/* The PV with raw UUID `uuid` as a VG other than `self` lists it, found by
+ * its label; NULL if none does. Every VG finds a UUID by the same label
+ * (find_label), so any such VG gives the same place. */
+static const lr_scan_vg_pv_t *listed_elsewhere(const lr_scan_t *s, size_t self, const char *uuid)
+{
+    for (size_t g = 0; g < s->n_vgs; g++) {
+        const lr_scan_vg_pv_t *pv = g == self ? NULL : labelled_pv(&s->vgs[g], uuid);
+        if (pv)
+            return pv;
     }
-    if (!to_other)
-        return false;
+    return NULL;
+}
+
+/* Whether metadata area ar lies on the PV at `pv`'s place and commits a
+ * copy of the scan. */
+static bool commits_on(const lr_scan_t *s, const lr_scan_area_t *ar, const lr_scan_vg_pv_t *pv)
+{
+    return ar->image == pv->image && ar->pv_start == pv->pv_start && ar->committed >= 0 &&
+           (size_t)ar->committed < s->n_copies;
+}
+
+/* VG by's oldest version with a copy in the metadata areas at `pv`'s place
+ * (versions are newest first); -1 if none. */
+static int moved_since(const lr_scan_t *s, int by, const lr_scan_vg_pv_t *pv)
+{
     int since = -1;
     for (size_t k = 0; k < s->n_copies; k++) {
         const lr_scan_copy_t *cp = &s->copies[k];
@@ -720,9 +728,44 @@ static bool superseded_moved(lr_scan_t *s, size_t g, size_t i)
             s->areas[cp->area].image != pv->image || s->areas[cp->area].pv_start != pv->pv_start)
             continue;
         if (cp->version > since)
-            since = cp->version; /* versions are newest first */
+            since = cp->version;
     }
-    set_superseded(vg, i, by, LR_SCAN_SUPERSEDED_MOVED, since);
+    return since;
+}
+
+int lr_scan_pv_moved_to(const lr_scan_t *s, size_t vg, const char *pv_uuid, int *since)
+{
+    if (since)
+        *since = -1;
+    if (!s || !pv_uuid || vg >= s->n_vgs)
+        return -1;
+    const lr_scan_vg_pv_t *at = listed_elsewhere(s, vg, pv_uuid);
+    if (!at)
+        return -1;
+    int by = -1;
+    for (size_t a = 0; a < s->n_areas; a++) {
+        if (!commits_on(s, &s->areas[a], at))
+            continue;
+        int cvg = s->copies[s->areas[a].committed].vg;
+        if (cvg == (int)vg)
+            return -1; /* still ours there: not a move */
+        if (by < 0 && cvg >= 0 && (size_t)cvg < s->n_vgs && labelled_pv(&s->vgs[cvg], pv_uuid))
+            by = cvg;
+    }
+    if (by >= 0 && since)
+        *since = moved_since(s, by, at);
+    return by;
+}
+
+/* PV i of VG g, found by its label, moved to another VG
+ * (lr_scan_pv_moved_to): LVM2 reads it as that VG's. */
+static bool superseded_moved(lr_scan_t *s, size_t g, size_t i)
+{
+    int since = -1;
+    int by = lr_scan_pv_moved_to(s, g, s->vgs[g].pvs[i].id_raw, &since);
+    if (by < 0)
+        return false;
+    set_superseded(&s->vgs[g], i, by, LR_SCAN_SUPERSEDED_MOVED, since);
     return true;
 }
 

@@ -9,16 +9,16 @@
 # (truth/disk.pvck-headers).
 #
 # usage: plan-current.sh PATH/TO/lvmrepair FIXTURES
+# Needs python3; otherwise prints "SKIPPED: plan_current (no python3)" and
+# exits 77.
 set -u
-LVMREPAIR=$1
-FX=$2/restored
-command -v python3 >/dev/null 2>&1 || { echo "SKIPPED: plan_current (no python3)"; exit 77; }
-tmp=$(mktemp -d /tmp/lr-plan-current.XXXXXX) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-gzip -dc "$FX/disk.img.gz" >"$tmp/disk.img" || exit 1
-"$LVMREPAIR" --restore seqno=7 --dry-run "$tmp/disk.img" >"$tmp/plan" 2>&1 ||
-    { cat "$tmp/plan"; echo "FAILED: lvmrepair --dry-run" >&2; exit 1; }
-python3 - "$FX/truth" "$tmp/plan" <<'PY' || { cat "$tmp/plan"; echo "FAILED: plan_current" >&2; exit 1; }
+source "$(dirname "$0")/../support/interop.sh"
+lr_init_offline plan_current "$1" "$2"
+FX=$LR_FIX/restored
+gzip -dc "$FX/disk.img.gz" >"$LR_TMP/disk.img" || lr_fail "cannot decompress $FX/disk.img.gz"
+"$LR_BIN" --restore seqno=7 --dry-run "$LR_TMP/disk.img" >"$LR_TMP/plan" 2>&1 ||
+    { cat "$LR_TMP/plan"; lr_fail "lvmrepair --dry-run"; }
+python3 - "$FX/truth" "$LR_TMP/plan" <<'PY' || { cat "$LR_TMP/plan"; lr_fail "see the plan above"; }
 import json, re, sys
 t, plan = sys.argv[1], open(sys.argv[2]).read()
 lvs = lambda f: {x["lv_uuid"]: (x["lv_name"], int(x["lv_size"])) for x in json.load(open(t + "/" + f))["report"][0]["lv"]}

@@ -22,6 +22,9 @@ lr_add_test(test_scan_contract test_scan_contract.c LIBS lrscan)
 # scan's LV mapper (lr/lvmap.h) on a hand-made VG over in-memory PVs.
 lr_add_test(test_lvmap test_lvmap.c LIBS lrscan)
 
+# lr_scan_pv_moved_to (a PV moved to another VG) on hand-built scan results.
+lr_add_test(test_moved test_moved.c LIBS lrscan)
+
 # The diff engine (lr/diff.h) on the history fixture.
 lr_add_test(test_diff test_diff.c LIBS lrscan)
 

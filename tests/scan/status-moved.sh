@@ -15,38 +15,12 @@ set -u
 source "$(dirname "$0")/../support/interop.sh"
 LVMSCAN=$1
 lr_init status_moved "$LVMSCAN" "$(dirname "$0")"
-for t in pvcreate vgcreate lvcreate vgsplit vgrename vgmerge python3; do
-    command -v $t >/dev/null 2>&1 || lr_skip "no $t"
-done
+lr_need python3
+lr_moved_need
 
 A=hsu$$a B=hsu$$b C=hsu$$c D=hsu$$d
-mk() { lr_lvm "$@" || lr_fail "$*: $LR_OUT"; }
 
-# make DIR [merge]: the images of the story above, up to the vgsplit or
-# through the vgmerge.
-make_story() {
-    mkdir -p "$1"
-    for i in 1 2 3; do
-        truncate -s 16M "$1/pv$i.img"
-        lr_attach "$1/pv$i.img"
-    done
-    local P1=${LR_LOOPS[0]} P2=${LR_LOOPS[1]} P3=${LR_LOOPS[2]}
-    mk pvcreate -y "$P1" "$P2" "$P3"
-    mk vgcreate -s 1m "$A" "$P1" "$P2"
-    mk vgcreate -s 1m "$B" "$P3"
-    mk lvcreate -an -Zn -y -L 4M -n a1 "$A" "$P1"
-    mk lvcreate -an -Zn -y -L 4M -n a2 "$A" "$P2"
-    mk lvcreate -an -Zn -y -L 4M -n b1 "$B"
-    mk vgsplit "$A" "$C" "$P2"
-    if [ "${2:-}" = merge ]; then
-        mk vgrename "$C" "$D"
-        mk vgmerge "$B" "$D"
-        LVM_B_SEQNO=$(lr_vg_seqno "$B")
-    fi
-    lr_detach_all
-}
-
-make_story "$LR_TMP/split"
+lr_make_moved "$LR_TMP/split" "$A" "$B" "$C" "$D"
 "$LVMSCAN" --json "$LR_TMP"/split/*.img >"$LR_TMP/split.json" || lr_fail "lvmscan (split) exited $?"
 python3 - "$LR_TMP/split.json" "$A" "$C" <<'PY' || lr_fail "after vgsplit alone"
 import json, sys
@@ -56,11 +30,11 @@ for n in sys.argv[2:]:
 print("ok: after vgsplit alone, %s and %s are consistent" % tuple(sys.argv[2:]))
 PY
 
-make_story "$LR_TMP/merge" merge
-[ -n "$LVM_B_SEQNO" ] || lr_fail "vgs gave no seqno for $B"
+lr_make_moved "$LR_TMP/merge" "$A" "$B" "$C" "$D" merge
+[ -n "$LR_MOVED_SEQNO" ] || lr_fail "vgs gave no seqno for $B"
 "$LVMSCAN" --json "$LR_TMP"/merge/*.img >"$LR_TMP/merge.json" || lr_fail "lvmscan (merge) exited $?"
 "$LVMSCAN" "$LR_TMP"/merge/*.img >"$LR_TMP/merge.txt" || lr_fail "lvmscan (merge, words) exited $?"
-python3 - "$LR_TMP/merge.json" "$LR_TMP/merge.txt" "$A" "$B" "$D" "$LVM_B_SEQNO" <<'PY' || lr_fail "after vgmerge"
+python3 - "$LR_TMP/merge.json" "$LR_TMP/merge.txt" "$A" "$B" "$D" "$LR_MOVED_SEQNO" <<'PY' || lr_fail "after vgmerge"
 import json, sys
 d = json.load(open(sys.argv[1]))
 words = open(sys.argv[2]).read()

@@ -10,13 +10,14 @@
 # fixture stays "consistent" (the control).
 #
 # usage: status-truncated.sh LVMSCAN FIXTURES
+# Needs python3; otherwise prints "SKIPPED: status-truncated (no python3)"
+# and exits 77.
 set -u
-LVMSCAN=$1
-FX=$2/history
-command -v python3 >/dev/null 2>&1 || { echo "SKIPPED: status-truncated (no python3)"; exit 77; }
-T=$(mktemp -d /tmp/lr-hsu-trunc.XXXXXX) || exit 1
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAILED: status-truncated: $*" >&2; exit 1; }
+source "$(dirname "$0")/../support/interop.sh"
+lr_init_offline status-truncated "$1" "$2"
+LVMSCAN=$LR_BIN
+FX=$LR_FIX/history
+T=$LR_TMP
 size=$(stat -c %s "$FX/disk.img.gz")
 head -c $((size / 2)) "$FX/disk.img.gz" >"$T/half.img.gz"
 head -c 800 "$FX/disk.img.gz" >"$T/area.img.gz"
@@ -24,11 +25,11 @@ for x in half area; do
     # exit status 0 or 2 (damage found); anything else is a failure
     "$LVMSCAN" --json --no-evidence "$T/$x.img.gz" >"$T/$x.json" 2>"$T/$x.err"
     rc=$?
-    [ $rc -le 2 ] || fail "lvmscan --json $x exited $rc: $(cat "$T/$x.err")"
+    [ $rc -le 2 ] || lr_fail "lvmscan --json $x exited $rc: $(cat "$T/$x.err")"
     "$LVMSCAN" --no-evidence "$T/$x.img.gz" >"$T/$x.txt" 2>&1
 done
-"$LVMSCAN" --json --no-evidence "$FX/disk.img.gz" >"$T/whole.json" || fail "lvmscan on the intact fixture"
-python3 - "$T" "$FX/truth/pvs.json" <<'PY' || fail "see above"
+"$LVMSCAN" --json --no-evidence "$FX/disk.img.gz" >"$T/whole.json" || lr_fail "lvmscan on the intact fixture"
+python3 - "$T" "$FX/truth/pvs.json" <<'PY' || lr_fail "see above"
 import json, sys, zlib
 t = sys.argv[1]
 pv = json.load(open(sys.argv[2]))["report"][0]["pv"][0]

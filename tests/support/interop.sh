@@ -1,16 +1,21 @@
-# Shared helpers of the lvmrepair interop tests (bash; sourced).
+# Shared helpers of the interop tests (bash; sourced).
 #
-# The tests restore versions on copies of the real-LVM2 fixtures with
-# lvmrepair and then ask real LVM2 about them on loop devices. Every LVM2
-# command gets the activation=0 configuration of shared/REAL-LVM.md and a
-# device filter accepting only the loop devices this test attached, so other
-# users' devices are never read; only those devices are ever detached.
+# The lvmrepair interop tests restore versions on copies of the real-LVM2
+# fixtures with lvmrepair and then ask real LVM2 about them on loop
+# devices; some (restore-moved, status-moved) make their images with real
+# LVM2 at run time. Every LVM2 command gets the activation=0 configuration
+# of shared/REAL-LVM.md and a device filter accepting only the loop devices
+# this test attached, so other users' devices are never read; only those
+# devices are ever detached.
 #
 # Use:
-#   source tests/support/interop.sh; lr_init NAME LVMREPAIR FIXTURES
-# then lr_fixture, lr_attach, lr_lvm, ... (below). A missing requirement
-# prints "SKIPPED: NAME (reason)" and exits 77; a failure prints
-# "FAILED: NAME: reason" and exits 1.
+#   source tests/support/interop.sh; lr_init NAME BINARY FIXTURES
+# then lr_fixture, lr_attach, lr_lvm, ... (below). Tests that only read the
+# committed fixtures (no root, no loop devices, no LVM2) start with
+#   lr_init_offline NAME BINARY FIXTURES
+# instead. A missing requirement prints "SKIPPED: NAME (reason)" and exits
+# 77; a failure prints "FAILED: NAME: reason" and exits 1. Either way the
+# scratch directory $LR_TMP and the loop devices attached are cleaned up.
 
 LR_NAME=
 LR_BIN=
@@ -38,11 +43,39 @@ lr_cleanup() {
     [ -n "$LR_TMP" ] && rm -rf "$LR_TMP"
 }
 
-# lr_init NAME LVMREPAIR FIXTURES: checks what the test needs.
-lr_init() {
+# lr_need CMD...: skips the test when one of the commands is not found.
+lr_need() {
+    local t
+    for t in "$@"; do
+        command -v "$t" >/dev/null 2>&1 || lr_skip "no $t"
+    done
+}
+
+# lr_setup NAME BINARY FIXTURES: names the test, checks the binary and the
+# fixtures directory and makes $LR_TMP (removed at exit).
+lr_setup() {
     LR_NAME=$1
     LR_BIN=$2
     LR_FIX=$3
+    [ -x "$LR_BIN" ] || lr_fail "binary $LR_BIN not built"
+    [ -d "$LR_FIX" ] || lr_fail "fixtures directory $LR_FIX missing"
+    LR_TMP=$(mktemp -d /tmp/lr-interop.XXXXXX) || lr_fail "mktemp"
+    trap lr_cleanup EXIT
+    trap 'exit 130' INT TERM HUP
+}
+
+# lr_init_offline NAME BINARY FIXTURES: for a test that runs BINARY on the
+# committed fixtures and checks its output with python3.
+lr_init_offline() {
+    LR_NAME=$1
+    lr_need python3
+    lr_setup "$@"
+}
+
+# lr_init NAME BINARY FIXTURES: checks what an LVM2 interop test needs
+# (root, loop devices, lvm2's reporting commands).
+lr_init() {
+    LR_NAME=$1
     [ "$(id -u)" -eq 0 ] || lr_skip "needs root to attach loop devices"
     command -v losetup >/dev/null 2>&1 || lr_skip "no losetup (util-linux)"
     [ -e /dev/loop-control ] || lr_skip "no loop device support"
@@ -50,11 +83,7 @@ lr_init() {
     for t in vgs lvs vgck pvck pvs; do
         command -v $t >/dev/null 2>&1 || lr_skip "no lvm2 ($t missing)"
     done
-    [ -x "$LR_BIN" ] || lr_fail "lvmrepair binary $LR_BIN not built"
-    [ -d "$LR_FIX" ] || lr_fail "fixtures directory $LR_FIX missing"
-    LR_TMP=$(mktemp -d /tmp/lr-restore-interop.XXXXXX) || lr_fail "mktemp"
-    trap lr_cleanup EXIT
-    trap 'exit 130' INT TERM HUP
+    lr_setup "$@"
     export LVM_SUPPRESS_FD_WARNINGS=1
 }
 
@@ -262,4 +291,48 @@ lr_restore_case() {
     [ $rc -eq 0 ] || lr_fail "--apply-undo exited $rc"
     lr_same_as_orig "--apply-undo"
     echo "ok: --apply-undo brought back the original bytes"
+}
+
+# lr_moved_need: skips the test without the LVM2 commands lr_make_moved runs.
+lr_moved_need() {
+    local t
+    for t in pvcreate vgcreate lvcreate vgsplit vgrename vgmerge; do
+        command -v $t >/dev/null 2>&1 || lr_skip "no lvm2 ($t missing)"
+    done
+}
+
+# lr_make_moved DIR A B C D [merge]: real LVM2 makes pv1.img, pv2.img and
+# pv3.img (16 MiB each) in DIR: VG A on pv1+pv2, VG B on pv3, LVs a1 (on
+# pv1), a2 (on pv2) and b1; then vgsplit A C pv2 (a2 goes with it). With
+# "merge", also vgrename C D and vgmerge B D: pv2 keeps its label and UUID
+# and its metadata area commits B's version; LR_MOVED_SEQNO is then B's
+# seqno as LVM2's vgs reports it. The loop devices are detached after.
+lr_make_moved() {
+    local dir=$1 a=$2 b=$3 c=$4 d=$5 i
+    mkdir -p "$dir"
+    for i in 1 2 3; do
+        truncate -s 16M "$dir/pv$i.img"
+        lr_attach "$dir/pv$i.img"
+    done
+    local p1=${LR_LOOPS[0]} p2=${LR_LOOPS[1]} p3=${LR_LOOPS[2]}
+    lr_moved_lvm pvcreate -y "$p1" "$p2" "$p3"
+    lr_moved_lvm vgcreate -s 1m "$a" "$p1" "$p2"
+    lr_moved_lvm vgcreate -s 1m "$b" "$p3"
+    lr_moved_lvm lvcreate -an -Zn -y -L 4M -n a1 "$a" "$p1"
+    lr_moved_lvm lvcreate -an -Zn -y -L 4M -n a2 "$a" "$p2"
+    lr_moved_lvm lvcreate -an -Zn -y -L 4M -n b1 "$b"
+    lr_moved_lvm vgsplit "$a" "$c" "$p2"
+    LR_MOVED_SEQNO=
+    if [ "${6:-}" = merge ]; then
+        lr_moved_lvm vgrename "$c" "$d"
+        lr_moved_lvm vgmerge "$b" "$d"
+        LR_MOVED_SEQNO=$(lr_vg_seqno "$b")
+    fi
+    lr_detach_all
+}
+
+# lr_moved_lvm CMD ARGS...: an LVM2 command of lr_make_moved; fails the
+# test when it fails.
+lr_moved_lvm() {
+    lr_lvm "$@" || lr_fail "$*: $LR_OUT"
 }

@@ -94,6 +94,8 @@ case_ restore-lv-refused 80x24 "+$H" '<Enter><Down><Enter>kb<Dump>data2<Enter><D
 case_ restore-lv-typed 80x24 "+$H" '<Enter><Down><Enter>B<BS><BS><BS>data<Enter><Dump>'
 case_ broken-text    80x24  "broken-text/disk.img.gz" '<Dump><Enter><Dump><Enter><Dump><Esc>R<Dump>'
 case_ reinit         80x24  "reinit/disk.img.gz" '<Dump><Down><Enter><Dump>'
+# vgd's PV moved to vgb (vgsplit + vgmerge): its status names vgb and how
+case_ moved          80x24  "moved/pv1.img.gz moved/pv2.img.gz moved/pv3.img.gz" '<Dump>'
 case_ three-pv       100x40 "three-pv/pv1.img.gz three-pv/pv2.img.gz three-pv/pv3.img.gz" '<Dump><Enter><Enter><Dump>'
 case_ stale-pv       100x30 "stale-pv/pv1.img.gz stale-pv/pv2.img.gz stale-pv/pv3.img.gz" '<Dump><Enter><Dump>'
 case_ gpt            100x30 "gpt/disk.img.gz" '<Enter><Enter><Dump>'

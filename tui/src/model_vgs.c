@@ -24,20 +24,41 @@ static const struct {
     {LR_SCAN_VG_DAMAGED, "damaged newer copies"},
     {LR_SCAN_VG_ABANDONED, "abandoned newer versions"},
     {LR_SCAN_VG_INTERRUPTED, "interrupted write"},
-    {LR_SCAN_VG_SUPERSEDED, "superseded by another VG"},
+    {LR_SCAN_VG_SUPERSEDED, "superseded by another VG"}, /* unless superseded_words */
     {LR_SCAN_VG_HEADER_DAMAGED, "damaged mda header"},
     {LR_SCAN_VG_AREA_LOST, "metadata area lost"},
     {LR_SCAN_VG_IMG_TRUNCATED, "image truncated"},
 };
 
-static void status_words(unsigned status, lr_strbuf_t *b)
+/* "superseded by VG vgb (PV moved, since seqno 3)" or "superseded by VG
+ * newvg (disk re-initialised)": by which VG and how, as lvmscan's note
+ * says. False (nothing added) when the scan does not name the VG. */
+static bool superseded_words(const lr_scan_t *scan, const lr_scan_vg_t *g, lr_strbuf_t *b)
+{
+    if (g->superseded_by < 0 || (size_t)g->superseded_by >= scan->n_vgs)
+        return false;
+    const lr_scan_vg_t *o = &scan->vgs[g->superseded_by];
+    lr_strbuf_printf(b, "superseded by VG %s", o->name && o->name[0] ? o->name : o->id);
+    if (g->superseded_how != LR_SCAN_SUPERSEDED_MOVED) {
+        lr_strbuf_puts(b, " (disk re-initialised)");
+        return true;
+    }
+    lr_strbuf_puts(b, " (PV moved");
+    if (g->superseded_since >= 0 && (size_t)g->superseded_since < o->n_versions)
+        lr_strbuf_printf(b, ", since seqno %" PRIu64, o->versions[g->superseded_since].seqno);
+    lr_strbuf_puts(b, ")");
+    return true;
+}
+
+static void status_words(const lr_scan_t *scan, const lr_scan_vg_t *g, lr_strbuf_t *b)
 {
     bool first = true;
     for (size_t i = 0; i < sizeof(status_text) / sizeof(status_text[0]); i++) {
-        if (!(status & status_text[i].bit))
+        if (!(g->status & status_text[i].bit))
             continue;
         lr_strbuf_puts(b, first ? "" : ", ");
-        lr_strbuf_puts(b, status_text[i].text);
+        if (status_text[i].bit != LR_SCAN_VG_SUPERSEDED || !superseded_words(scan, g, b))
+            lr_strbuf_puts(b, status_text[i].text);
         first = false;
     }
     if (first)
@@ -88,7 +109,7 @@ static int add_vg_row(tui_view_t *v, const lr_scan_t *scan, size_t i, size_t nw,
     snprintf(vers, sizeof(vers), "%zu", g->n_versions);
     lr_strbuf_printf(&b, VG_COLS, g->id[0] ? g->id : "-", pvs, seq, vers);
     lr_strbuf_t st = LR_STRBUF_INIT;
-    status_words(g->status, &st);
+    status_words(scan, g, &st);
     /* a status too long for the line goes on a line of its own */
     bool own_line = st.s && tui_width(b.s ? b.s : "", true) + st.len + 2 > (size_t)cols;
     lr_strbuf_puts(&b, own_line ? "(see below)" : st.s ? st.s : "");

@@ -470,6 +470,24 @@ uint64_t lr_scan_image_end(const lr_scan_image_t *im);
  * of its truncated image (LR_SCAN_VG_IMG_TRUNCATED). */
 bool lr_scan_pv_cut(const lr_scan_t *s, const lr_scan_vg_pv_t *pv);
 
+/* Whether the PV with raw UUID pv_uuid (lr_scan_vg_pv_t.id_raw), which VG
+ * vg lists now or listed once, has moved to another VG (vgsplit, vgmerge:
+ * LVM2 moves a PV with its UUID and label and reads it as the new VG's).
+ * The rule, the one lvmscan's "superseded" (moved) and lvmrepair's refusal
+ * to restore such a PV both use: a VG other than vg lists the PV in its
+ * latest version, found by its label, and the metadata areas at that
+ * label's place commit that VG's version (a committed slot a damaged
+ * header vouches for counts, as lr_scan_area_t.committed says), none of
+ * them committing a version of vg. A re-initialised disk carries a new PV
+ * UUID and is not such a move (LR_SCAN_SUPERSEDED_REINIT).
+ * Returns the index into s->vgs of the VG the PV moved to, or -1 when it
+ * did not move (also for a NULL s or pv_uuid, or vg out of range). When
+ * since is not NULL it gets the index into that VG's versions of its
+ * oldest version with a copy in those areas (since when the PV is that
+ * VG's; older ones may have wrapped out of the ring), -1 when none or not
+ * moved. Reads s only and allocates nothing; it cannot fail. */
+int lr_scan_pv_moved_to(const lr_scan_t *s, size_t vg, const char *pv_uuid, int *since);
+
 /* Scans n images given as open handles (read only through lr_io_pread and
  * lr_io_pread_upto). While the images are streamed, one reader thread the
  * call starts and joins reads them in order, image after image, ahead of

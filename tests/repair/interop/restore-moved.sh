@@ -14,28 +14,11 @@
 set -u
 source "$(dirname "$0")/../../support/interop.sh"
 lr_init restore_interop_moved "$1" "$2"
-for t in pvcreate vgcreate lvcreate vgsplit vgrename vgmerge; do
-    command -v $t >/dev/null 2>&1 || lr_skip "no lvm2 ($t missing)"
-done
+lr_moved_need
 
 A=lrmv$$a B=lrmv$$b C=lrmv$$c D=lrmv$$d
-mkdir -p "$LR_TMP/orig" "$LR_TMP/work"
-for i in 1 2 3; do
-    truncate -s 16M "$LR_TMP/orig/pv$i.img"
-    lr_attach "$LR_TMP/orig/pv$i.img"
-done
-P1=${LR_LOOPS[0]} P2=${LR_LOOPS[1]} P3=${LR_LOOPS[2]}
-mk() { lr_lvm "$@" || lr_fail "$*: $LR_OUT"; }
-mk pvcreate -y "$P1" "$P2" "$P3"
-mk vgcreate -s 1m "$A" "$P1" "$P2"
-mk vgcreate -s 1m "$B" "$P3"
-mk lvcreate -an -Zn -y -L 4M -n a1 "$A" "$P1"
-mk lvcreate -an -Zn -y -L 4M -n a2 "$A" "$P2"
-mk lvcreate -an -Zn -y -L 4M -n b1 "$B"
-mk vgsplit "$A" "$C" "$P2"
-mk vgrename "$C" "$D"
-mk vgmerge "$B" "$D"
-lr_detach_all
+lr_make_moved "$LR_TMP/orig" "$A" "$B" "$C" "$D" merge
+mkdir -p "$LR_TMP/work"
 cp "$LR_TMP"/orig/*.img "$LR_TMP/work/"
 
 # lvmscan: a2 left A by vgsplit, with its UUID, into B: a move, not a loss.
