@@ -758,7 +758,10 @@ static int check_pv(lr_repair_plan_t *p, lr_repair_pv_t *pv, const lr_repair_opt
 static int check_moved(lr_repair_plan_t *p, const lr_scan_t *scan, const lr_repair_pv_t *pv,
                        const lr_repair_opts_t *o, lr_error_t *err)
 {
-    int other = p->vg < 0 ? -1 : lr_scan_pv_moved_to(scan, (size_t)p->vg, pv->id_raw, NULL);
+    /* the loose question: one area committing the other VG is enough */
+    bool partly = false;
+    int other =
+        p->vg < 0 ? -1 : lr_scan_pv_moved_to(scan, (size_t)p->vg, pv->id_raw, NULL, &partly);
     if (other < 0)
         return 0;
     const lr_scan_vg_t *ovg = &scan->vgs[other];

@@ -733,10 +733,13 @@ static int moved_since(const lr_scan_t *s, int by, const lr_scan_vg_pv_t *pv)
     return since;
 }
 
-int lr_scan_pv_moved_to(const lr_scan_t *s, size_t vg, const char *pv_uuid, int *since)
+int lr_scan_pv_moved_to(const lr_scan_t *s, size_t vg, const char *pv_uuid, int *since,
+                        bool *partly)
 {
     if (since)
         *since = -1;
+    if (partly)
+        *partly = false;
     if (!s || !pv_uuid || vg >= s->n_vgs)
         return -1;
     const lr_scan_vg_pv_t *at = listed_elsewhere(s, vg, pv_uuid);
@@ -747,11 +750,17 @@ int lr_scan_pv_moved_to(const lr_scan_t *s, size_t vg, const char *pv_uuid, int 
         if (!commits_on(s, &s->areas[a], at))
             continue;
         int cvg = s->copies[s->areas[a].committed].vg;
-        if (cvg == (int)vg)
-            return -1; /* still ours there: not a move */
+        if (cvg == (int)vg && !partly)
+            return -1; /* still ours there: not a (whole) move */
+        if (cvg == (int)vg) {
+            *partly = true;
+            continue;
+        }
         if (by < 0 && cvg >= 0 && (size_t)cvg < s->n_vgs && labelled_pv(&s->vgs[cvg], pv_uuid))
             by = cvg;
     }
+    if (by < 0 && partly)
+        *partly = false;
     if (by >= 0 && since)
         *since = moved_since(s, by, at);
     return by;
@@ -762,7 +771,7 @@ int lr_scan_pv_moved_to(const lr_scan_t *s, size_t vg, const char *pv_uuid, int 
 static bool superseded_moved(lr_scan_t *s, size_t g, size_t i)
 {
     int since = -1;
-    int by = lr_scan_pv_moved_to(s, g, s->vgs[g].pvs[i].id_raw, &since);
+    int by = lr_scan_pv_moved_to(s, g, s->vgs[g].pvs[i].id_raw, &since, NULL);
     if (by < 0)
         return false;
     set_superseded(&s->vgs[g], i, by, LR_SCAN_SUPERSEDED_MOVED, since);

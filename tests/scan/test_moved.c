@@ -74,21 +74,21 @@ static void test_moved(void **state)
     story_t t;
     make_story(&t);
     int since = 7;
-    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_D, "pv2uuid", &since), VG_B);
+    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_D, "pv2uuid", &since, NULL), VG_B);
     assert_int_equal(since, 1);
     since = 7;
-    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_A, "pv2uuid", &since), VG_B);
+    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_A, "pv2uuid", &since, NULL), VG_B);
     assert_int_equal(since, 1);
-    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_A, "pv2uuid", NULL), VG_B);
+    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_A, "pv2uuid", NULL, NULL), VG_B);
     /* B's own PVs: its areas commit B */
     since = 7;
-    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_B, "pv2uuid", &since), -1);
+    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_B, "pv2uuid", &since, NULL), -1);
     assert_int_equal(since, -1);
-    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_B, "pv3uuid", NULL), -1);
+    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_B, "pv3uuid", NULL, NULL), -1);
     /* pv1: no VG but A lists it */
-    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_A, "pv1uuid", NULL), -1);
+    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_A, "pv1uuid", NULL, NULL), -1);
     /* a UUID nobody lists (a re-initialised disk's old PV) */
-    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_D, "olduuid", NULL), -1);
+    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_D, "olduuid", NULL, NULL), -1);
 }
 
 static void test_not_moved(void **state)
@@ -98,10 +98,10 @@ static void test_not_moved(void **state)
     make_story(&t);
     /* the merge never committed: pv2's area still commits D's version */
     t.areas[AREA_PV2].committed = 0;
-    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_D, "pv2uuid", NULL), -1);
+    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_D, "pv2uuid", NULL, NULL), -1);
     /* ... which, for A, is a move to D (vgsplit alone) since D's version 0 */
     int since = 7;
-    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_A, "pv2uuid", &since), VG_D);
+    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_A, "pv2uuid", &since, NULL), VG_D);
     assert_int_equal(since, 0);
 
     /* a second area on pv2 still committing D: not moved for D */
@@ -110,23 +110,32 @@ static void test_not_moved(void **state)
     areas[2].committed = 0;
     t.s.areas = areas;
     t.s.n_areas = 3;
-    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_D, "pv2uuid", NULL), -1);
+    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_D, "pv2uuid", NULL, NULL), -1);
+    /* ... but the loose question (lvmrepair's) sees B claim it in one area */
+    bool partly = false;
+    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_D, "pv2uuid", NULL, &partly), VG_B);
+    assert_true(partly);
+    /* and a whole move is not partly */
+    make_story(&t);
+    partly = true;
+    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_D, "pv2uuid", NULL, &partly), VG_B);
+    assert_false(partly);
 
     /* the committing VG (B) does not list the PV, D does */
     make_story(&t);
     snprintf(t.pvs_b[0].id_raw, sizeof(t.pvs_b[0].id_raw), "%s", "pvXuuid");
-    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_A, "pv2uuid", NULL), -1);
+    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_A, "pv2uuid", NULL, NULL), -1);
 
     /* B lists pv2 but did not find it by its label */
     make_story(&t);
     t.pvs_b[0].found = LR_SCAN_PV_INFERRED;
     t.pvs_d[0].found = LR_SCAN_PV_INFERRED;
-    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_A, "pv2uuid", NULL), -1);
+    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_A, "pv2uuid", NULL, NULL), -1);
 
     /* nothing committed on pv2 (no header, or its slot unreadable) */
     make_story(&t);
     t.areas[AREA_PV2].committed = -1;
-    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_D, "pv2uuid", NULL), -1);
+    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_D, "pv2uuid", NULL, NULL), -1);
 }
 
 static void test_bad_arguments(void **state)
@@ -135,13 +144,13 @@ static void test_bad_arguments(void **state)
     story_t t;
     make_story(&t);
     int since = 7;
-    assert_int_equal(lr_scan_pv_moved_to(NULL, VG_D, "pv2uuid", &since), -1);
+    assert_int_equal(lr_scan_pv_moved_to(NULL, VG_D, "pv2uuid", &since, NULL), -1);
     assert_int_equal(since, -1);
-    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_D, NULL, NULL), -1);
-    assert_int_equal(lr_scan_pv_moved_to(&t.s, N_VGS, "pv2uuid", NULL), -1);
+    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_D, NULL, NULL, NULL), -1);
+    assert_int_equal(lr_scan_pv_moved_to(&t.s, N_VGS, "pv2uuid", NULL, NULL), -1);
     /* a committed index past the copies is ignored, not read */
     t.areas[AREA_PV2].committed = 99;
-    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_D, "pv2uuid", NULL), -1);
+    assert_int_equal(lr_scan_pv_moved_to(&t.s, VG_D, "pv2uuid", NULL, NULL), -1);
 }
 
 int main(void)

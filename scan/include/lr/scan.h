@@ -485,8 +485,15 @@ bool lr_scan_pv_cut(const lr_scan_t *s, const lr_scan_vg_pv_t *pv);
  * since is not NULL it gets the index into that VG's versions of its
  * oldest version with a copy in those areas (since when the PV is that
  * VG's; older ones may have wrapped out of the ring), -1 when none or not
- * moved. Reads s only and allocates nothing; it cannot fail. */
-int lr_scan_pv_moved_to(const lr_scan_t *s, size_t vg, const char *pv_uuid, int *since);
+ * moved. When partly is not NULL the rule is loosened to "some area
+ * commits the other VG's version": an area still committing vg no longer
+ * stops the answer but sets *partly (a vgsplit/vgmerge interrupted between
+ * the PV's metadata areas). lvmscan asks the strict question (a VG is
+ * superseded only by a whole move); lvmrepair asks the loose one, since
+ * writing such a PV would take it from a VG that already claims it.
+ * Reads s only and allocates nothing; it cannot fail. */
+int lr_scan_pv_moved_to(const lr_scan_t *s, size_t vg, const char *pv_uuid, int *since,
+                        bool *partly);
 
 /* Scans n images given as open handles (read only through lr_io_pread and
  * lr_io_pread_upto). While the images are streamed, one reader thread the
