@@ -31,10 +31,8 @@ typedef struct sc_slot {
     bool known;     /* lr_io_size_known after the read: total is the size */
     int rc;         /* the read's status */
     lr_error_t e;
-    uint64_t next;    /* where the next buffer of the image starts */
-    int bad;          /* a corrupt piece follows the bytes read (lr_io_bad_range) */
-    uint64_t bad_len; /* its decompressed length */
-    lr_error_t bad_e;
+    uint64_t next; /* where the next buffer of the image starts */
+    sc_bad_t bad;  /* bad.rc: a corrupt piece follows the bytes read */
 } sc_slot_t;
 
 typedef struct sc_pipe {
@@ -79,33 +77,49 @@ static bool more_after(lr_io_t *io, uint64_t off)
     return !lr_io_size_known(io) || off < lr_io_size(io);
 }
 
-/* The read of sl failed on a corrupt piece of a compressed image (an xz
- * block, a zstd frame): its bytes are unreadable, the others are not. The
- * buffer then holds the bytes before the piece (read again: the failed read
- * kept nothing), the error is kept for the image, and the next buffer
- * starts at the first sector after the piece. */
-static void skip_bad(sc_pipe_t *pp, sc_slot_t *sl, lr_io_t *io)
+/* Shared by the single stream (skip_bad below) and the workers (workers.c):
+ * both skip a corrupt piece alike, so their results are the same. */
+int sc_bad_skip(lr_io_t *io, uint8_t *buf, size_t bsize, uint64_t pos, int *rc, lr_error_t *e,
+                size_t *n, sc_bad_t *bad)
 {
     uint64_t start = 0, end = 0;
-    size_t want = pp->bsize + SC_TAIL;
-    if (lr_io_bad_range(io, sl->pos, &start, &end) != 1 || start >= sl->pos + want)
-        return;
-    int bad = sl->rc;
-    lr_error_t bad_e = sl->e;
-    sl->rc = 0;
-    sl->n = 0;
-    lr_error_clear(&sl->e);
-    if (start > sl->pos) {
-        sl->rc = lr_io_pread_upto(io, sl->p, (size_t)(start - sl->pos), sl->pos, &sl->n, &sl->e);
-        if (sl->rc)
-            lr_error_wrap(&sl->e, lr_io_name(io), sl->rc);
+    if (lr_io_bad_range(io, pos, &start, &end) != 1 || start >= pos + bsize + SC_TAIL || end <= pos)
+        return SC_BAD_NONE;
+    bad->rc = *rc;
+    bad->e = *e;
+    *rc = 0;
+    *n = 0;
+    lr_error_clear(e);
+    if (start > pos) {
+        *rc = lr_io_pread_upto(io, buf, (size_t)(start - pos), pos, n, e);
+        if (*rc) {
+            lr_error_wrap(e, lr_io_name(io), *rc);
+            return SC_BAD_NONE;
+        }
     }
-    if (sl->rc || start > sl->pos + pp->bsize)
-        return; /* the piece starts in the tail: the next buffer meets it */
+    if (start > pos + bsize)
+        return SC_BAD_TAIL;
+    bad->len = end - start;
+    bad->next = (end + SC_SECTOR - 1) / SC_SECTOR * SC_SECTOR;
+    return SC_BAD_SKIP;
+}
+
+int sc_bad_record(sc_ctx_t *c, int image, const sc_bad_t *bad)
+{
+    c->scan->images[image].unreadable += bad->len;
+    return sc_image_fail(c, image, &bad->e, false);
+}
+
+/* The read of sl failed: on a corrupt piece of a compressed image (an xz
+ * block, a zstd frame) the buffer holds the bytes before it and the next
+ * buffer starts after it (its bytes are unreadable, the others are not). */
+static void skip_bad(sc_pipe_t *pp, sc_slot_t *sl, lr_io_t *io)
+{
+    sc_bad_t bad;
+    if (sc_bad_skip(io, sl->p, pp->bsize, sl->pos, &sl->rc, &sl->e, &sl->n, &bad) != SC_BAD_SKIP)
+        return;
     sl->bad = bad;
-    sl->bad_e = bad_e;
-    sl->bad_len = end - start;
-    sl->next = (end + SC_SECTOR - 1) / SC_SECTOR * SC_SECTOR;
+    sl->next = bad.next;
 }
 
 /* Reads the buffer at pos of image into sl (the reader thread's only work). */
@@ -120,11 +134,11 @@ static void read_slot(sc_pipe_t *pp, sc_slot_t *sl, int image, uint64_t pos)
     if (sl->rc)
         lr_error_wrap(&sl->e, lr_io_name(io), sl->rc);
     sl->next = pos + pp->bsize;
-    sl->bad = 0;
+    sl->bad.rc = 0;
     if (sl->rc)
         skip_bad(pp, sl, io);
     /* a full read ends the image only when nothing follows its tail */
-    sl->last = sl->rc != 0 || (sl->bad ? !more_after(io, sl->next) : sl->n <= pp->bsize);
+    sl->last = sl->rc != 0 || (sl->bad.rc ? !more_after(io, sl->next) : sl->n <= pp->bsize);
     sl->total = lr_io_size_hint(io);
     sl->known = lr_io_size_known(io);
 }
@@ -236,17 +250,16 @@ static int skipped_bad(sc_ctx_t *c, const sc_slot_t *sl, size_t pp_bsize)
 {
     if (!(c->opts.flags & LR_SCAN_KEEP_GOING)) {
         if (c->err)
-            *c->err = sl->bad_e;
-        return sl->bad;
+            *c->err = sl->bad.e;
+        return sl->bad.rc;
     }
     uint64_t done = sl->pos + (sl->n < pp_bsize ? sl->n : pp_bsize);
     lr_scan_image_t *im = &c->scan->images[sl->image];
     if (sl->next > done)
         c->bytes_done += sl->next - done;
-    im->unreadable += sl->bad_len;
     if (sl->next > im->scanned)
         im->scanned = sl->next;
-    return sc_image_fail(c, sl->image, &sl->bad_e, false);
+    return sc_bad_record(c, sl->image, &sl->bad);
 }
 
 /* A read failed: the image ends there when asked to keep going, else the
@@ -279,7 +292,7 @@ static int consume(sc_pipe_t *pp, size_t k, bool *more)
         c->image_total = im->size;
     }
     int rc = sl->rc ? sc_read_failed(c, sl->image, sl->rc, &sl->e) : scan_slot(c, sl, pp->bsize);
-    if (!rc && sl->bad)
+    if (!rc && sl->bad.rc)
         rc = skipped_bad(c, sl, pp->bsize);
     if (!rc && sl->last) {
         pp->open_image = -1;
