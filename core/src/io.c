@@ -351,6 +351,14 @@ static const lr_io_ops_t fd_rw_ops = {
     .close = fd_close,
 };
 
+bool lr_io_direct(const lr_io_t *io)
+{
+    if (!io || (io->ops != &fd_ro_ops && io->ops != &fd_rw_ops))
+        return false;
+    const fd_ctx_t *c = io->ctx;
+    return c->dfd >= 0;
+}
+
 /* Records an errno-style failure of a system call on path. */
 static int io_sys_error(lr_error_t *err, const char *path, const char *what, int e)
 {

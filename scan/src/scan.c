@@ -247,8 +247,8 @@ int lr_scan_paths(const char *const *paths, size_t n, const lr_scan_opts_t *opts
         open_bridge_t b = {.opts = opts, .image = (int)i};
         /* lazy: a compressed image is checked and indexed while it is
          * streamed, so it is decompressed once */
-        /* LR_IO_DIRECT: the stream's aligned 1 MiB reads of a block device
-         * bypass the page cache (a cold disk at its own rate) */
+        /* LR_IO_DIRECT: the stream's aligned reads of a block device (4 MiB,
+         * stream.c) bypass the page cache (a cold disk at its own rate) */
         lr_io_open_opts_t io_opts = {.flags =
                                          LR_IO_LAZY | LR_IO_DIRECT | (keep ? LR_IO_PARTIAL : 0)};
         if (opts && opts->open_progress) {

@@ -113,6 +113,36 @@ int sc_image_end(sc_ctx_t *c, int image, size_t first_label);
  * LR_SCAN_KEEP_GOING (0), else the scan fails with it (rc). */
 int sc_read_failed(sc_ctx_t *c, int image, int rc, const lr_error_t *e);
 
+/* A corrupt piece of a compressed image (an xz block, a zstd frame) a read
+ * met, skipped by the stream and by a worker alike. */
+typedef struct sc_bad {
+    int rc;        /* the failed read's status (0: none met) */
+    lr_error_t e;  /* its error, naming the image */
+    uint64_t len;  /* the decompressed bytes the piece covers: all unreadable */
+    uint64_t next; /* where the image goes on: the first sector after it */
+} sc_bad_t;
+
+/* What sc_bad_skip made of a failed read. */
+enum {
+    SC_BAD_NONE, /* a read failure like any other: *rc and *e say why */
+    SC_BAD_TAIL, /* the piece starts in the tail: buf holds the *n bytes
+                    before it, a normal buffer (the next read meets it) */
+    SC_BAD_SKIP, /* buf holds the *n bytes before the piece (at most bsize),
+                    then the image goes on at bad->next */
+};
+/* The read of bsize + SC_TAIL bytes at pos of io into buf failed with *rc
+ * and *e. When it failed on a corrupt piece starting among those bytes
+ * (lr_io_bad_range), the bytes before the piece are read again into buf
+ * (the failed read kept nothing): *n of them, *rc and *e that read's (a
+ * failure of it is SC_BAD_NONE); *bad gets the piece when it starts within
+ * the first bsize bytes. Returns one of SC_BAD_*. */
+int sc_bad_skip(lr_io_t *io, uint8_t *buf, size_t bsize, uint64_t pos, int *rc, lr_error_t *e,
+                size_t *n, sc_bad_t *bad);
+/* Records a piece skipped in image under LR_SCAN_KEEP_GOING: its bytes are
+ * unreadable and its error is the image's (the first one is reported); the
+ * image is not cut there. */
+int sc_bad_record(sc_ctx_t *c, int image, const sc_bad_t *bad);
+
 /* workers.c: the number of work units a parallel scan would have (0 when
  * it would run one worker), and the parallel scan itself. */
 size_t sc_parallel_units(sc_ctx_t *c);

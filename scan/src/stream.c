@@ -20,9 +20,15 @@
 #include <string.h>
 
 #define SC_NBUF 3 /* buffers in the ring: one scanned, up to two read ahead */
+/* A block device read with O_DIRECT (lr_io_direct): each read is a device
+ * request, so it is larger (fewer round trips to the device, and the
+ * kernel splits it into several requests in flight at once). */
+#define SC_DIRECT_BUFFER (4u << 20)
+#define SC_DIRECT_NBUF 2
 
 typedef struct sc_slot {
-    uint8_t *p;     /* bsize + SC_TAIL bytes, page-aligned */
+    uint8_t *p;     /* the pipe's cap + SC_TAIL bytes, page-aligned */
+    size_t bsize;   /* bytes scanned from p (its image's buffer size) */
     size_t n;       /* bytes read */
     uint64_t pos;   /* image offset of p[0] */
     int image;      /* -1: no more images */
@@ -31,15 +37,16 @@ typedef struct sc_slot {
     bool known;     /* lr_io_size_known after the read: total is the size */
     int rc;         /* the read's status */
     lr_error_t e;
-    uint64_t next;    /* where the next buffer of the image starts */
-    int bad;          /* a corrupt piece follows the bytes read (lr_io_bad_range) */
-    uint64_t bad_len; /* its decompressed length */
-    lr_error_t bad_e;
+    uint64_t next; /* where the next buffer of the image starts */
+    sc_bad_t bad;  /* bad.rc: a corrupt piece follows the bytes read */
 } sc_slot_t;
 
 typedef struct sc_pipe {
     sc_ctx_t *c;
-    size_t bsize;
+    size_t bsize;  /* buffer size of a buffered image */
+    size_t dbsize; /* of a direct one (lr_io_direct) */
+    size_t cap;    /* of the ring's buffers: the larger of the two in use */
+    size_t nbuf;   /* buffers in the ring */
     sc_slot_t slot[SC_NBUF];
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -79,33 +86,49 @@ static bool more_after(lr_io_t *io, uint64_t off)
     return !lr_io_size_known(io) || off < lr_io_size(io);
 }
 
-/* The read of sl failed on a corrupt piece of a compressed image (an xz
- * block, a zstd frame): its bytes are unreadable, the others are not. The
- * buffer then holds the bytes before the piece (read again: the failed read
- * kept nothing), the error is kept for the image, and the next buffer
- * starts at the first sector after the piece. */
-static void skip_bad(sc_pipe_t *pp, sc_slot_t *sl, lr_io_t *io)
+/* Shared by the single stream (skip_bad below) and the workers (workers.c):
+ * both skip a corrupt piece alike, so their results are the same. */
+int sc_bad_skip(lr_io_t *io, uint8_t *buf, size_t bsize, uint64_t pos, int *rc, lr_error_t *e,
+                size_t *n, sc_bad_t *bad)
 {
     uint64_t start = 0, end = 0;
-    size_t want = pp->bsize + SC_TAIL;
-    if (lr_io_bad_range(io, sl->pos, &start, &end) != 1 || start >= sl->pos + want)
-        return;
-    int bad = sl->rc;
-    lr_error_t bad_e = sl->e;
-    sl->rc = 0;
-    sl->n = 0;
-    lr_error_clear(&sl->e);
-    if (start > sl->pos) {
-        sl->rc = lr_io_pread_upto(io, sl->p, (size_t)(start - sl->pos), sl->pos, &sl->n, &sl->e);
-        if (sl->rc)
-            lr_error_wrap(&sl->e, lr_io_name(io), sl->rc);
+    if (lr_io_bad_range(io, pos, &start, &end) != 1 || start >= pos + bsize + SC_TAIL || end <= pos)
+        return SC_BAD_NONE;
+    bad->rc = *rc;
+    bad->e = *e;
+    *rc = 0;
+    *n = 0;
+    lr_error_clear(e);
+    if (start > pos) {
+        *rc = lr_io_pread_upto(io, buf, (size_t)(start - pos), pos, n, e);
+        if (*rc) {
+            lr_error_wrap(e, lr_io_name(io), *rc);
+            return SC_BAD_NONE;
+        }
     }
-    if (sl->rc || start > sl->pos + pp->bsize)
-        return; /* the piece starts in the tail: the next buffer meets it */
+    if (start > pos + bsize)
+        return SC_BAD_TAIL;
+    bad->len = end - start;
+    bad->next = (end + SC_SECTOR - 1) / SC_SECTOR * SC_SECTOR;
+    return SC_BAD_SKIP;
+}
+
+int sc_bad_record(sc_ctx_t *c, int image, const sc_bad_t *bad)
+{
+    c->scan->images[image].unreadable += bad->len;
+    return sc_image_fail(c, image, &bad->e, false);
+}
+
+/* The read of sl failed: on a corrupt piece of a compressed image (an xz
+ * block, a zstd frame) the buffer holds the bytes before it and the next
+ * buffer starts after it (its bytes are unreadable, the others are not). */
+static void skip_bad(sc_slot_t *sl, lr_io_t *io)
+{
+    sc_bad_t bad;
+    if (sc_bad_skip(io, sl->p, sl->bsize, sl->pos, &sl->rc, &sl->e, &sl->n, &bad) != SC_BAD_SKIP)
+        return;
     sl->bad = bad;
-    sl->bad_e = bad_e;
-    sl->bad_len = end - start;
-    sl->next = (end + SC_SECTOR - 1) / SC_SECTOR * SC_SECTOR;
+    sl->next = bad.next;
 }
 
 /* Reads the buffer at pos of image into sl (the reader thread's only work). */
@@ -114,17 +137,18 @@ static void read_slot(sc_pipe_t *pp, sc_slot_t *sl, int image, uint64_t pos)
     lr_io_t *io = pp->c->ios[image];
     sl->image = image;
     sl->pos = pos;
+    sl->bsize = lr_io_direct(io) ? pp->dbsize : pp->bsize;
     lr_error_clear(&sl->e);
     sl->n = 0;
-    sl->rc = lr_io_pread_upto(io, sl->p, pp->bsize + SC_TAIL, pos, &sl->n, &sl->e);
+    sl->rc = lr_io_pread_upto(io, sl->p, sl->bsize + SC_TAIL, pos, &sl->n, &sl->e);
     if (sl->rc)
         lr_error_wrap(&sl->e, lr_io_name(io), sl->rc);
-    sl->next = pos + pp->bsize;
-    sl->bad = 0;
+    sl->next = pos + sl->bsize;
+    sl->bad.rc = 0;
     if (sl->rc)
-        skip_bad(pp, sl, io);
+        skip_bad(sl, io);
     /* a full read ends the image only when nothing follows its tail */
-    sl->last = sl->rc != 0 || (sl->bad ? !more_after(io, sl->next) : sl->n <= pp->bsize);
+    sl->last = sl->rc != 0 || (sl->bad.rc ? !more_after(io, sl->next) : sl->n <= sl->bsize);
     sl->total = lr_io_size_hint(io);
     sl->known = lr_io_size_known(io);
 }
@@ -133,7 +157,7 @@ static void read_slot(sc_pipe_t *pp, sc_slot_t *sl, int image, uint64_t pos)
 static bool wait_free(sc_pipe_t *pp, size_t k)
 {
     pthread_mutex_lock(&pp->mu);
-    while (!pp->stop && k - pp->consumed >= SC_NBUF)
+    while (!pp->stop && k - pp->consumed >= pp->nbuf)
         pthread_cond_wait(&pp->cv, &pp->mu);
     bool go = !pp->stop;
     pthread_mutex_unlock(&pp->mu);
@@ -159,7 +183,7 @@ static void *reader_main(void *arg)
         for (uint64_t pos = 0;; k++) {
             if (!wait_free(pp, k))
                 return NULL;
-            sc_slot_t *sl = &pp->slot[k % SC_NBUF];
+            sc_slot_t *sl = &pp->slot[k % pp->nbuf];
             read_slot(pp, sl, (int)i, pos);
             pos = sl->next;
             publish(pp, k);
@@ -170,7 +194,7 @@ static void *reader_main(void *arg)
         }
     }
     if (wait_free(pp, k)) {
-        pp->slot[k % SC_NBUF].image = -1;
+        pp->slot[k % pp->nbuf].image = -1;
         publish(pp, k);
     }
     return NULL;
@@ -205,9 +229,9 @@ int sc_image_end(sc_ctx_t *c, int image, size_t first_label)
 }
 
 /* Runs the probers on the sectors of one buffer. */
-static int scan_slot(sc_ctx_t *c, const sc_slot_t *sl, size_t bsize)
+static int scan_slot(sc_ctx_t *c, const sc_slot_t *sl)
 {
-    size_t scan_len = sl->n < bsize ? sl->n : bsize;
+    size_t scan_len = sl->n < sl->bsize ? sl->n : sl->bsize;
     int rc = sc_probe_buffer(c, sl->image, sl->pos, sl->p, scan_len, sl->n);
     if (rc)
         return rc;
@@ -232,21 +256,20 @@ static int scan_slot(sc_ctx_t *c, const sc_slot_t *sl, size_t bsize)
  * all of the piece as unreadable: the decoder may have made some of it
  * before the damage showed (they were scanned like any bytes, whatever is
  * found in them checked by its own checksums), but none of it is certain. */
-static int skipped_bad(sc_ctx_t *c, const sc_slot_t *sl, size_t pp_bsize)
+static int skipped_bad(sc_ctx_t *c, const sc_slot_t *sl)
 {
     if (!(c->opts.flags & LR_SCAN_KEEP_GOING)) {
         if (c->err)
-            *c->err = sl->bad_e;
-        return sl->bad;
+            *c->err = sl->bad.e;
+        return sl->bad.rc;
     }
-    uint64_t done = sl->pos + (sl->n < pp_bsize ? sl->n : pp_bsize);
+    uint64_t done = sl->pos + (sl->n < sl->bsize ? sl->n : sl->bsize);
     lr_scan_image_t *im = &c->scan->images[sl->image];
     if (sl->next > done)
         c->bytes_done += sl->next - done;
-    im->unreadable += sl->bad_len;
     if (sl->next > im->scanned)
         im->scanned = sl->next;
-    return sc_image_fail(c, sl->image, &sl->bad_e, false);
+    return sc_bad_record(c, sl->image, &sl->bad);
 }
 
 /* A read failed: the image ends there when asked to keep going, else the
@@ -268,7 +291,7 @@ static int consume(sc_pipe_t *pp, size_t k, bool *more)
     while (pp->filled <= k)
         pthread_cond_wait(&pp->cv, &pp->mu);
     pthread_mutex_unlock(&pp->mu);
-    const sc_slot_t *sl = &pp->slot[k % SC_NBUF];
+    const sc_slot_t *sl = &pp->slot[k % pp->nbuf];
     *more = sl->image >= 0;
     if (!*more)
         return 0;
@@ -278,9 +301,9 @@ static int consume(sc_pipe_t *pp, size_t k, bool *more)
         pp->open_image = sl->image;
         c->image_total = im->size;
     }
-    int rc = sl->rc ? sc_read_failed(c, sl->image, sl->rc, &sl->e) : scan_slot(c, sl, pp->bsize);
-    if (!rc && sl->bad)
-        rc = skipped_bad(c, sl, pp->bsize);
+    int rc = sl->rc ? sc_read_failed(c, sl->image, sl->rc, &sl->e) : scan_slot(c, sl);
+    if (!rc && sl->bad.rc)
+        rc = skipped_bad(c, sl);
     if (!rc && sl->last) {
         pp->open_image = -1;
         rc = sc_image_end(c, sl->image, pp->first_label);
@@ -298,18 +321,38 @@ static void pipe_free(sc_pipe_t *pp)
         free(pp->slot[i].p);
 }
 
+/* Sizes the ring: buffers of bsize, or of dbsize when an image is read
+ * with O_DIRECT (fewer of them: the device, not the scan, is the slower,
+ * and peak memory stays about the same). */
+static void pipe_size(sc_pipe_t *pp)
+{
+    sc_ctx_t *c = pp->c;
+    pp->bsize = c->opts.buffer_size;
+    pp->dbsize = pp->bsize > SC_DIRECT_BUFFER ? pp->bsize : SC_DIRECT_BUFFER;
+    pp->cap = pp->bsize;
+    pp->nbuf = SC_NBUF;
+    for (size_t i = 0; i < c->scan->n_images; i++) {
+        if (c->ios[i] && lr_io_direct(c->ios[i])) {
+            pp->cap = pp->dbsize;
+            pp->nbuf = SC_DIRECT_NBUF;
+        }
+    }
+}
+
 int sc_stream_images(sc_ctx_t *c)
 {
     if (sc_parallel_units(c) > 1)
         return sc_stream_parallel(c); /* workers.c */
-    sc_pipe_t pp = {.c = c, .bsize = c->opts.buffer_size, .open_image = -1};
-    for (size_t i = 0; i < SC_NBUF; i++) {
-        /* page-aligned: the kernel copies into an unaligned buffer much slower */
-        if (posix_memalign((void **)&pp.slot[i].p, 4096, pp.bsize + SC_TAIL) != 0) {
+    sc_pipe_t pp = {.c = c, .open_image = -1};
+    pipe_size(&pp);
+    for (size_t i = 0; i < pp.nbuf; i++) {
+        /* page-aligned: the kernel copies into an unaligned buffer much
+         * slower, and O_DIRECT needs it */
+        if (posix_memalign((void **)&pp.slot[i].p, 4096, pp.cap + SC_TAIL) != 0) {
             pp.slot[i].p = NULL;
             pipe_free(&pp);
             return lr_error_set(c->err, -ENOMEM, LR_NO_OFFSET,
-                                "no memory for %d buffers of %zu bytes", SC_NBUF, pp.bsize);
+                                "no memory for %zu buffers of %zu bytes", pp.nbuf, pp.cap);
         }
     }
     pthread_mutex_init(&pp.mu, NULL);

@@ -34,14 +34,6 @@ typedef struct sc_unit {
 
 /* What a worker found in one unit: labels and copies in res, headers in
  * sub (the context the probers record into). */
-/* A corrupt piece of a compressed image a worker skipped (an xz block, a
- * zstd frame): its error and how many bytes are unreadable, as the single
- * stream records them (stream.c skipped_bad). */
-typedef struct sc_bad {
-    lr_error_t e;
-    uint64_t len;
-} sc_bad_t;
-
 typedef struct sc_part {
     lr_scan_t res;
     sc_ctx_t sub;
@@ -138,9 +130,8 @@ size_t sc_parallel_units(sc_ctx_t *c)
 
 /* ---- workers ----------------------------------------------------------- */
 
-/* Records a corrupt piece ending at end and moves *pos past it. */
-static bool note_bad(sc_pool_t *pl, sc_part_t *pt, uint64_t *pos, uint64_t end,
-                     const lr_error_t *bad_e, uint64_t len)
+/* Records a corrupt piece (merged by sc_bad_record) and moves *pos past it. */
+static bool note_bad(sc_pool_t *pl, sc_part_t *pt, uint64_t *pos, const sc_bad_t *bad)
 {
     sc_bad_t *nb = realloc(pt->bads, (pt->n_bads + 1) * sizeof(*nb));
     if (!nb) {
@@ -148,49 +139,39 @@ static bool note_bad(sc_pool_t *pl, sc_part_t *pt, uint64_t *pos, uint64_t end,
         return false;
     }
     pt->bads = nb;
-    pt->bads[pt->n_bads++] = (sc_bad_t){*bad_e, len};
-    uint64_t next = (end + SC_SECTOR - 1) / SC_SECTOR * SC_SECTOR;
-    atomic_fetch_add(&pl->scanned, next - *pos);
-    *pos = next;
-    atomic_store(&pt->end, next);
+    pt->bads[pt->n_bads++] = *bad;
+    atomic_fetch_add(&pl->scanned, bad->next - *pos);
+    *pos = bad->next;
+    atomic_store(&pt->end, bad->next);
     return true;
 }
 
-/* The read at *pos failed. When the scan keeps going and the failure is a
- * corrupt piece of a compressed image (an xz block, a zstd frame) starting
- * in this buffer, as stream.c skip_bad does: the bytes before the piece are
- * read again into buf (*got of them; the failed read kept nothing) and
- * scanned by the caller, the piece is recorded and the unit goes on after
- * it. False when the read failure ends the unit, as any other does. */
+/* The read at *pos failed with rc. When the scan keeps going and the
+ * failure is a corrupt piece of a compressed image (an xz block, a zstd
+ * frame), as in the single stream (sc_bad_skip): buf holds the *got bytes
+ * before it, scanned here or (the piece starts in the tail) by the caller,
+ * and the unit goes on after the piece. False when the read failure ends
+ * the unit, as any other does. */
 static bool skip_bad(sc_pool_t *pl, sc_part_t *pt, int image, uint8_t *buf, uint64_t *pos,
                      size_t *got, int rc)
 {
-    lr_io_t *io = pl->c->ios[image];
-    uint64_t start = 0, end = 0;
-    if (!(pl->c->opts.flags & LR_SCAN_KEEP_GOING) || lr_io_bad_range(io, *pos, &start, &end) != 1 ||
-        start >= *pos + pl->bsize + SC_TAIL || end <= *pos) {
+    sc_bad_t bad;
+    int k = SC_BAD_NONE;
+    if (pl->c->opts.flags & LR_SCAN_KEEP_GOING)
+        k = sc_bad_skip(pl->c->ios[image], buf, pl->bsize, *pos, &rc, &pt->e, got, &bad);
+    if (k == SC_BAD_NONE) {
         pt->read_rc = rc;
         return false;
     }
-    lr_error_t bad_e = pt->e;
-    lr_error_clear(&pt->e);
-    *got = 0;
-    if (start > *pos) {
-        int r = lr_io_pread_upto(io, buf, (size_t)(start - *pos), *pos, got, &pt->e);
-        if (r) {
-            lr_error_wrap(&pt->e, lr_io_name(io), r);
-            pt->read_rc = r;
-            return false;
-        }
-        if (start > *pos + pl->bsize)
-            return true; /* the piece starts in the tail: the next read meets it */
-        /* scan what precedes the piece, then skip it */
+    if (k == SC_BAD_TAIL)
+        return true; /* the next read meets the piece */
+    if (*got) {      /* scan what precedes the piece, then skip it */
         pt->rc = sc_probe_buffer(&pt->sub, image, *pos, buf, *got, *got);
         if (pt->rc)
             return false;
         *got = 0;
     }
-    return note_bad(pl, pt, pos, end, &bad_e, end - start);
+    return note_bad(pl, pt, pos, &bad);
 }
 
 /* Scans unit j into its part (the worker's only work). */
@@ -408,8 +389,7 @@ static int merge_unit(sc_pool_t *pl, size_t j, sc_merge_t *m)
         rc = pt->rc;
     }
     for (size_t i = 0; !rc && i < pt->n_bads; i++) {
-        s->images[u->image].unreadable += pt->bads[i].len;
-        rc = sc_image_fail(c, u->image, &pt->bads[i].e, false);
+        rc = sc_bad_record(c, u->image, &pt->bads[i]);
     }
     if (rc)
         return rc;

@@ -10,6 +10,7 @@
 #include "support.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,8 @@
 #include "lr/scan.h"
 
 #define SECTOR 512u
-#define TAIL 4096u /* the buffers' overlap (SC_TAIL) */
+#define TAIL 4096u               /* the buffers' overlap (SC_TAIL) */
+#define DIRECT_BUFFER (4u << 20) /* a block device's buffers (SC_DIRECT_BUFFER) */
 
 typedef struct sigs {
     uint8_t label[SECTOR]; /* LVM2's label sector (sector 1 of the PV) */
@@ -193,8 +195,8 @@ static void test_every_boundary(void **state)
     (void)state;
     /* 64 KiB: many boundaries; 1 MiB: the default; 2 MiB + 4 KiB: a gzip
      * stream re-reads the overlap from an access point (more than the
-     * 2 MiB history behind it) */
-    static const size_t sizes[] = {64u << 10, 1u << 20, (2u << 20) + 4096};
+     * 2 MiB history behind it); 4 MiB: a block device's (test_device) */
+    static const size_t sizes[] = {64u << 10, 1u << 20, (2u << 20) + 4096, DIRECT_BUFFER};
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
         for (int gz = 0; gz <= 1; gz++) {
             uint8_t *img = NULL;
@@ -438,6 +440,95 @@ static void test_file_shrinks_workers(void **state)
     }
 }
 
+/* ---- a block device ------------------------------------------------------ */
+
+/* Attaches path to a free loop device read-only; NULL when that cannot be
+ * done (not root, no loop device). The device is detached at once but held
+ * open (*hold): the kernel detaches it when that is closed, which the end
+ * of the test process does too, even when a check fails. */
+static char *loop_attach(const char *path, int *hold)
+{
+    if (geteuid() != 0)
+        return NULL;
+    char cmd[512];
+    snprintf(cmd, sizeof(cmd), "losetup -f --show -r '%s' 2>/dev/null", path);
+    FILE *f = popen(cmd, "r");
+    if (!f)
+        return NULL;
+    char *dev = calloc(1, 64);
+    assert_non_null(dev);
+    bool ok = fgets(dev, 64, f) != NULL;
+    if (pclose(f) != 0 || !ok || strncmp(dev, "/dev/loop", 9) != 0) {
+        free(dev);
+        return NULL;
+    }
+    dev[strcspn(dev, "\n")] = '\0';
+    *hold = open(dev, O_RDONLY | O_CLOEXEC);
+    snprintf(cmd, sizeof(cmd), "losetup -d %s", dev);
+    if (*hold < 0 || system(cmd) != 0) {
+        if (*hold >= 0)
+            close(*hold);
+        snprintf(cmd, sizeof(cmd), "losetup -d %s 2>/dev/null", dev);
+        if (system(cmd) != 0)
+            fprintf(stderr, "cannot detach %s\n", dev);
+        free(dev);
+        return NULL;
+    }
+    return dev;
+}
+
+/* A block device is read with O_DIRECT in larger buffers (SC_DIRECT_BUFFER,
+ * scan/src/stream.c): signatures planted across every boundary of those
+ * and of their overlap are all found on a read-only loop device, alone and
+ * in one scan with a file streamed in 1 MiB buffers through the same ring
+ * (root only: SKIPPED otherwise). */
+static void test_device(void **state)
+{
+    (void)state;
+    plan_t pl, fpl;
+    uint8_t *img = NULL;
+    size_t size = plant(&img, DIRECT_BUFFER, &pl);
+    char *path = temp_file("dev");
+    write_file(path, img, size, false);
+    free(img);
+    int hold = -1;
+    char *dev = loop_attach(path, &hold);
+    unlink(path); /* the loop device holds it */
+    if (!dev) {
+        free(path);
+        printf("SKIPPED test_device: needs root and a free loop device\n");
+        skip();
+    }
+    lr_scan_opts_t o = {.flags = LR_SCAN_NO_INFER};
+    lr_scan_session_t *ss = scan_one(dev, &o);
+    check_found(lr_scan_result(ss), &pl, size, "loop device, direct buffers");
+    lr_scan_session_free(ss);
+
+    size_t fsize = plant(&img, 1u << 20, &fpl);
+    char *file = temp_file("devfile");
+    write_file(file, img, fsize, false);
+    free(img);
+    const char *pp[] = {dev, file};
+    lr_error_t err;
+    if (lr_scan_paths(pp, 2, &o, &ss, &err) != 0)
+        fail_msg("scan failed: %s", err.msg);
+    const lr_scan_t *s = lr_scan_result(ss);
+    assert_int_equal(s->n_labels, pl.n_labels + fpl.n_labels);
+    for (size_t i = 0; i < s->n_labels; i++) {
+        bool dv = i < pl.n_labels;
+        assert_int_equal(s->labels[i].image, dv ? 0 : 1);
+        assert_int_equal(s->labels[i].offset, dv ? pl.labels[i] : fpl.labels[i - pl.n_labels]);
+    }
+    assert_int_equal(s->images[0].scanned, size);
+    assert_int_equal(s->images[1].scanned, fsize);
+    lr_scan_session_free(ss);
+    close(hold); /* the device goes away */
+    free(dev);
+    unlink(file);
+    free(path);
+    free(file);
+}
+
 /* ---- stopping in the middle ----------------------------------------------- */
 
 /* A file (gzip'd or not) planted at boundaries of 64 KiB buffers, every
@@ -540,7 +631,7 @@ int main(void)
         cmocka_unit_test(test_every_boundary),       cmocka_unit_test(test_read_error_midway),
         cmocka_unit_test(test_file_shrinks),         cmocka_unit_test(test_every_unit_boundary),
         cmocka_unit_test(test_file_shrinks_workers), cmocka_unit_test(test_stop_midway_gz),
-        cmocka_unit_test(test_stop_midway_workers),
+        cmocka_unit_test(test_stop_midway_workers),  cmocka_unit_test(test_device),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -178,6 +178,11 @@ bool lr_io_size_known(const lr_io_t *io);
  * image: the bytes decompressed so far scaled by the share of the
  * compressed file read); never less than lr_io_size(). */
 uint64_t lr_io_size_hint(const lr_io_t *io);
+/* true when reads of the handle that fit LR_IO_DIRECT (at least
+ * LR_IO_DIRECT_MIN bytes, LR_IO_DIRECT_ALIGN-aligned) bypass the page cache:
+ * a block device opened with LR_IO_DIRECT whose O_DIRECT descriptor opened.
+ * A streaming reader uses larger reads then (each is a device request). */
+bool lr_io_direct(const lr_io_t *io);
 /* Name (path) for messages; owned by the handle. */
 const char *lr_io_name(const lr_io_t *io);
 /* 1 if the handle accepts writes. */
