@@ -27,11 +27,6 @@ void lr_extract_legdiff_free(lr_extract_legdiff_t *d)
     free(d);
 }
 
-static bool is_mirror(const lr_seg_t *s)
-{
-    return s->known && (rp_xtype_is(s->type, "mirror") || rp_xtype_is(s->type, "raid1"));
-}
-
 static void note_range(lr_extract_legdiff_t *d, uint64_t off, uint64_t len)
 {
     d->differ += len;
@@ -189,7 +184,7 @@ static int compare_lv(rp_xctx_t *x, const lr_lv_t *lv, const lr_extract_opts_t *
     char **buf = NULL;
     for (size_t i = 0; i < lv->n_segs && !rc; i++) {
         const lr_seg_t *s = &lv->segs[i];
-        if (!is_mirror(s))
+        if (!lr_seg_is_mirror(s))
             continue;
         if (!buf) {
             size_t n = 0;
@@ -227,7 +222,7 @@ int lr_extract_compare_legs(const lr_scan_session_t *session, size_t vg, size_t 
     const lr_lv_t *lv = lr_vg_find_lv(v, lv_name);
     bool any = false;
     for (size_t i = 0; lv && i < lv->n_segs; i++)
-        any |= is_mirror(&lv->segs[i]);
+        any |= lr_seg_is_mirror(&lv->segs[i]);
     if (!any || v->extent_size == 0 || v->extent_size > UINT64_MAX / SECTOR) {
         lr_vg_free(v);
         return 0;
