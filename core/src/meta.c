@@ -777,6 +777,12 @@ bool lr_seg_is_linear(const lr_seg_t *seg)
            seg->areas[0].pv_index >= 0;
 }
 
+bool lr_seg_is_mirror(const lr_seg_t *seg)
+{
+    return seg && seg->type &&
+           (strcmp(seg->type, "mirror") == 0 || strcmp(seg->type, "raid1") == 0);
+}
+
 /* The rule and its LVM2 sources are listed in meta.h. extent_count is at
  * most 32 bits and data_copies too, so the raid10 product cannot wrap. */
 uint64_t lr_seg_area_len(const lr_seg_t *seg)
@@ -785,7 +791,7 @@ uint64_t lr_seg_area_len(const lr_seg_t *seg)
         return 0;
     const char *t = seg->type;
     uint64_t n = seg->stripe_count, parity = raid_parity(t);
-    if (strcmp(t, "mirror") == 0 || strcmp(t, "raid1") == 0)
+    if (lr_seg_is_mirror(seg))
         return seg->extent_count;
     if (is_raid0(t))
         return seg->extent_count / n;

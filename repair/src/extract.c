@@ -163,13 +163,6 @@ static int plan_striped_pvs(rp_xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s,
     return rc ? rc : oom ? lr_error_set(x->err, -ENOMEM, LR_NO_OFFSET, "out of memory") : 0;
 }
 
-/* The data legs of a mirror (every area) or raid1 (every area that is not
- * the raid metadata LV core keeps in front of its image). */
-static bool is_leg(const lr_seg_t *s, size_t i)
-{
-    return !s->areas[i].meta;
-}
-
 /* Reads one leg: an LV (recursing) or, in old mirrors, a PV area. */
 static int plan_leg(rp_xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const lr_seg_area_t *ar,
                     const rp_xrange_t *r)
@@ -192,27 +185,39 @@ static int plan_leg(rp_xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const lr
     return rp_xplan_range(x, leg, &sub);
 }
 
-/* First leg whose PVs are all present; the legs hold the same data. When
- * none is complete, the PVs missing from all legs are reported. */
+bool rp_xleg_whole(const lr_lvmap_leg_t *v, bool planned_whole)
+{
+    if (v->stacked || v->state == LR_LVMAP_LEG_NOT_FOLLOWED)
+        return planned_whole;
+    return v->state == LR_LVMAP_LEG_USABLE;
+}
+
+/* The first data leg (lr_lvmap_legs: every area but the raid metadata one
+ * in front of its image) that scan's rule finds usable; the legs hold the
+ * same data. Each leg before it is planned too, in order: a leg that
+ * cannot be planned (past an image end, an "error" segment, a type not
+ * extracted ...) stops extraction, and the PVs a leg lacks are kept, so
+ * that when no leg is whole the refusal names every PV missing. */
 static int plan_mirror(rp_xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const rp_xrange_t *r)
 {
-    size_t pieces_before = x->plan->n_pieces, missing_before = x->n_missing;
-    bool any = false;
-    for (size_t i = 0; i < s->n_areas; i++) {
-        if (!is_leg(s, i))
-            continue;
-        any = true;
+    size_t pieces_before = x->plan->n_pieces, missing_before = x->n_missing, n = 0;
+    lr_lvmap_leg_t *legs = NULL;
+    if (lr_lvmap_legs(x->scan, NULL, 0, x->vg, s, r->lo - s->start_extent, r->hi - r->lo, &legs,
+                      &n))
+        return lr_error_set(x->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    int rc = n ? 0 : rp_xseg_error(x, LR_EFORMAT, lv, s, "no data legs");
+    for (size_t k = 0; k < n && !rc; k++) {
         uint64_t leg_misses = x->misses;
-        int rc = plan_leg(x, lv, s, &s->areas[i], r);
-        if (rc)
-            return rc;
-        if (x->misses == leg_misses) {
+        rc = plan_leg(x, lv, s, &s->areas[legs[k].area], r);
+        if (!rc && rp_xleg_whole(&legs[k], x->misses == leg_misses)) {
             x->n_missing = missing_before; /* this leg is whole: forget the others' gaps */
-            return 0;
+            break;
         }
-        truncate_pieces(x->plan, pieces_before);
+        if (!rc)
+            truncate_pieces(x->plan, pieces_before);
     }
-    return any ? 0 : rp_xseg_error(x, LR_EFORMAT, lv, s, "no data legs");
+    free(legs);
+    return rc;
 }
 
 /* Why a known LVM2 segment type is not read (neutral words; the type is
@@ -256,7 +261,7 @@ static int plan_segment(rp_xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, cons
             return plan_mirror(x, lv, s, r); /* linear over an LV: its one "leg" */
         return rp_xseg_error(x, LR_EREFUSED, lv, s, "striping over LVs cannot be extracted");
     }
-    if (s->known && (strcmp(s->type, "mirror") == 0 || strcmp(s->type, "raid1") == 0))
+    if (s->known && lr_seg_is_mirror(s))
         return plan_mirror(x, lv, s, r);
     lr_raid_layout_t layout;
     if (s->known && lr_raid_layout(s->type, &layout))

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "lr/extract.h"
+#include "lr/lvmap.h"
 #include "util.h"
 
 typedef struct rp_xctx {
@@ -45,6 +46,14 @@ void rp_xfree_pieces(lr_extract_piece_t *pieces, size_t n);
  * among the images, or when sub has an error segment. */
 int rp_xplan_sub(rp_xctx_t *x, const lr_lv_t *sub, uint64_t lo, uint64_t len, const char *top,
                  int depth, lr_extract_piece_t **pieces, size_t *n_pieces, bool *missing);
+
+/* Whether a raid or mirror leg just planned is whole: scan's rule
+ * (lr_lvmap_legs' verdict v), the one that lvmscan's raid report follows;
+ * where the rule does not judge (a leg stacked on another raid or mirror
+ * segment, which may read around a missing image of its own, or a segment
+ * type it does not follow), what planning found (planned_whole: no PV
+ * missing). */
+bool rp_xleg_whole(const lr_lvmap_leg_t *v, bool planned_whole);
 
 /* The images a run of pieces reads, for a plan's image list. */
 int rp_xcollect_images(lr_extract_plan_t *plan);

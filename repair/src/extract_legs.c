@@ -27,11 +27,6 @@ void lr_extract_legdiff_free(lr_extract_legdiff_t *d)
     free(d);
 }
 
-static bool is_mirror(const lr_seg_t *s)
-{
-    return s->known && (rp_xtype_is(s->type, "mirror") || rp_xtype_is(s->type, "raid1"));
-}
-
 static void note_range(lr_extract_legdiff_t *d, uint64_t off, uint64_t len)
 {
     d->differ += len;
@@ -143,9 +138,10 @@ static int one_segment(rp_xctx_t *x, const rp_xhandles_t *h, lr_extract_legdiff_
     if (!m)
         return lr_error_oom(x->err);
     uint64_t len = lr_seg_area_len(s);
-    size_t k = 0, missing_before = x->n_missing;
-    int rc = 0;
-    for (size_t i = 0; i < s->n_areas && k < d->n_legs && !rc; i++) {
+    size_t k = 0, missing_before = x->n_missing, n_v = 0;
+    lr_lvmap_leg_t *v = NULL; /* scan's rule: which legs can be read */
+    int rc = lr_lvmap_legs(x->scan, NULL, 0, x->vg, s, 0, len, &v, &n_v) ? lr_error_oom(x->err) : 0;
+    for (size_t i = 0; i < s->n_areas && k < d->n_legs && k < n_v && !rc; i++) {
         if (s->areas[i].meta)
             continue;
         const lr_lv_t *leg =
@@ -154,11 +150,15 @@ static int one_segment(rp_xctx_t *x, const rp_xhandles_t *h, lr_extract_legdiff_
         if (leg)
             rc = rp_xplan_sub(x, leg, s->areas[i].start, len, s->type, 1, &m[k].pieces, &m[k].n,
                               &m[k].missing);
+        /* as for a raid image: planned without pieces (an "error" segment)
+         * stays missing */
+        m[k].missing = m[k].missing || !rp_xleg_whole(&v[k], !m[k].missing);
         d->readable[k] &= !m[k].missing;
         if (!rc && d->n_segments == 0 && i > 0 && s->areas[i - 1].meta)
             read_sb(x, h, d, k, &s->areas[i - 1]);
         k++;
     }
+    free(v);
     x->n_missing = missing_before; /* an unreadable leg is reported, not an error */
     if (!rc)
         rc = compare_segment(h, d, m, k, s->start_extent * x->ext_bytes, len * x->ext_bytes,
@@ -189,7 +189,7 @@ static int compare_lv(rp_xctx_t *x, const lr_lv_t *lv, const lr_extract_opts_t *
     char **buf = NULL;
     for (size_t i = 0; i < lv->n_segs && !rc; i++) {
         const lr_seg_t *s = &lv->segs[i];
-        if (!is_mirror(s))
+        if (!lr_seg_is_mirror(s))
             continue;
         if (!buf) {
             size_t n = 0;
@@ -227,7 +227,7 @@ int lr_extract_compare_legs(const lr_scan_session_t *session, size_t vg, size_t 
     const lr_lv_t *lv = lr_vg_find_lv(v, lv_name);
     bool any = false;
     for (size_t i = 0; lv && i < lv->n_segs; i++)
-        any |= is_mirror(&lv->segs[i]);
+        any |= lr_seg_is_mirror(&lv->segs[i]);
     if (!any || v->extent_size == 0 || v->extent_size > UINT64_MAX / SECTOR) {
         lr_vg_free(v);
         return 0;

@@ -146,10 +146,13 @@ static int raid_checks(rp_xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s,
     return 0;
 }
 
-/* Plans one image (and its _rmeta LV, when the segment names one). */
+/* Plans one image (and its _rmeta LV, when the segment names one); v is
+ * scan's verdict on it (lr_lvmap_legs). */
 static int plan_one_leg(rp_xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const rp_xrange_t *r,
-                        const lr_seg_area_t *meta, const lr_seg_area_t *ar, lr_extract_leg_t *leg)
+                        const lr_lvmap_leg_t *v, lr_extract_leg_t *leg)
 {
+    const lr_seg_area_t *ar = &s->areas[v->area];
+    const lr_seg_area_t *meta = v->meta_area >= 0 ? &s->areas[v->meta_area] : NULL;
     bool oom = false;
     leg->lv = rp_strdup(ar->name, &oom);
     leg->meta_lv = meta ? rp_strdup(meta->name, &oom) : NULL;
@@ -162,6 +165,10 @@ static int plan_one_leg(rp_xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, cons
     leg->size = len * x->ext_bytes;
     int rc = rp_xplan_sub(x, img, ar->start, len, r->top, r->depth + 1, &leg->pieces,
                           &leg->n_pieces, &leg->missing);
+    /* missing is scan's rule; an image planning left without pieces (an
+     * "error" segment anywhere in it) stays missing whatever the extents
+     * read */
+    leg->missing = leg->missing || !rp_xleg_whole(v, !leg->missing);
     if (rc || !meta)
         return rc;
     /* the _rmeta LV: whole, and only for the report, so its missing PVs
@@ -186,24 +193,25 @@ int rp_xplan_raid(rp_xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const rp_x
     if (!lr_raid_layout(s->type, &l) || l.level == 1)
         return rp_xseg_error(x, LR_EREFUSED, lv, s, "not a striped raid level");
     size_t n = 0;
-    for (size_t i = 0; i < s->n_areas; i++)
-        n += !s->areas[i].meta;
-    int rc = raid_checks(x, lv, s, &l, n);
+    lr_lvmap_leg_t *v = NULL;
+    int rc = lr_lvmap_legs(x->scan, NULL, 0, x->vg, s, 0, lr_seg_area_len(s), &v, &n);
     if (rc)
-        return rc;
-    lr_extract_leg_t *legs = calloc(n, sizeof(*legs));
-    if (!legs)
         return lr_error_set(x->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    rc = raid_checks(x, lv, s, &l, n);
+    lr_extract_leg_t *legs = rc ? NULL : calloc(n, sizeof(*legs));
+    if (!rc && !legs)
+        rc = lr_error_set(x->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    if (rc) {
+        free(v);
+        return rc;
+    }
     size_t missing_before = x->n_missing, n_missing = 0, k = 0;
     uint64_t misses_before = x->misses;
-    for (size_t i = 0; i < s->n_areas && !rc; i++) {
-        if (s->areas[i].meta)
-            continue;
-        const lr_seg_area_t *meta = i > 0 && s->areas[i - 1].meta ? &s->areas[i - 1] : NULL;
-        rc = plan_one_leg(x, lv, s, r, meta, &s->areas[i], &legs[k]);
+    for (; k < n && !rc; k++) {
+        rc = plan_one_leg(x, lv, s, r, &v[k], &legs[k]);
         n_missing += !rc && legs[k].missing;
-        k++;
     }
+    free(v);
     unsigned copies = l.level == 10 ? (unsigned)s->data_copies : 1;
     if (!rc && !tolerable(&l, legs, n, n_missing, copies))
         rc = too_degraded(x, lv, s, &l, legs, n, n_missing, missing_before);

@@ -1,7 +1,9 @@
 /* The one LV-address mapper of scan (lr/lvmap.h): LV bytes to image runs
  * for linear, striped and raid1/mirror segments, the reads through the
- * scan's handles, and an lr_io_t over an LV. Segment kinds are core's
- * (lr_seg_is_striped); extents per area are lr_seg_area_len. */
+ * scan's handles, an lr_io_t over an LV, and which legs of a raid or
+ * mirror segment can be read (lr_lvmap_legs). Segment kinds are core's
+ * (lr_seg_is_striped, lr_seg_is_mirror); extents per area are
+ * lr_seg_area_len. */
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -13,11 +15,6 @@
 #include "scan_int.h"
 
 #define SC_MAP_MAX_DEPTH 8 /* sub-LVs followed below an LV */
-
-static bool sc_mirrored(const lr_seg_t *s)
-{
-    return strcmp(s->type, "mirror") == 0 || strcmp(s->type, "raid1") == 0;
-}
 
 static int sc_why(lr_lvmap_why_t *w, lr_lvmap_state_t state, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -177,7 +174,7 @@ static int sc_map_lv(const lr_scan_t *scan, const lr_vg_t *vg, const lr_lv_t *lv
         left = chunk - seg_off % chunk;
     } else if (lr_seg_is_striped(s)) {
         rc = sc_map_area(scan, vg, &s->areas[0], seg_off, depth, out, w);
-    } else if (sc_mirrored(s)) {
+    } else if (lr_seg_is_mirror(s)) {
         rc = sc_map_legs(scan, vg, s, seg_off, depth, out, w);
         if (rc && w && w->state == LR_LVMAP_UNSUPPORTED && !strncmp(w->text, "segment", 7))
             sc_why(w, LR_LVMAP_UNSUPPORTED, rc, "LV %s: segment type %s is not mapped", lv->name,
@@ -383,7 +380,7 @@ static int sc_walk_lv(const sc_walk_t *k, const lr_lv_t *lv, int depth)
     for (size_t i = 0; i < lv->n_segs; i++) {
         const lr_seg_t *s = &lv->segs[i];
         bool striped = lr_seg_is_striped(s);
-        if (!s->known || s->n_areas == 0 || (!striped && !sc_mirrored(s)))
+        if (!s->known || s->n_areas == 0 || (!striped && !lr_seg_is_mirror(s)))
             return sc_why(k->why, LR_LVMAP_UNSUPPORTED, -ENOTSUP,
                           "LV %s: segment type %s is not mapped", lv->name, s->type);
         if (striped && s->n_areas > 1 && s->stripe_size == 0)
@@ -418,6 +415,151 @@ int lr_lvmap_layout(const lr_scan_t *scan, lr_io_t *const *ios, size_t n_ios, co
     if (!rc && key && key->failed)
         return -ENOMEM;
     return rc;
+}
+
+/* ---- which legs of a raid or mirror segment can be read ------------------ */
+
+typedef struct sc_legs {
+    const lr_scan_t *scan;
+    lr_io_t *const *ios;
+    size_t n_ios;
+    const lr_vg_t *vg;
+} sc_legs_t;
+
+static bool sc_leg_says(lr_lvmap_leg_t *g, lr_lvmap_leg_state_t state, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Records the leg's first reason; false, to return. */
+static bool sc_leg_says(lr_lvmap_leg_t *g, lr_lvmap_leg_state_t state, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    g->state = state;
+    vsnprintf(g->why, sizeof(g->why), fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+/* Whether extents [first, first + count) of PV pv_index lie on the images
+ * (lr_lvmap_pv_extents). */
+static bool sc_leg_pv(const sc_legs_t *c, int pv_index, uint64_t first, uint64_t count,
+                      lr_lvmap_leg_t *g)
+{
+    lr_lvmap_run_t run = {.image = -1};
+    lr_lvmap_why_t w = {0};
+    int rc =
+        lr_lvmap_pv_extents(c->scan, c->ios, c->n_ios, c->vg, pv_index, first, count, &run, &w);
+    if (!rc)
+        return true;
+    if (pv_index < 0 || (size_t)pv_index >= c->vg->n_pvs) /* lr_vg_check's to report */
+        return sc_leg_says(g, LR_LVMAP_LEG_UNREADABLE, "its area names no PV of the version");
+    const lr_pv_t *pv = &c->vg->pvs[pv_index];
+    if (rc == LR_ERANGE && run.image >= 0 && (size_t)run.image < c->scan->n_images)
+        return sc_leg_says(g, LR_LVMAP_LEG_UNREADABLE,
+                           "its extents on PV %s run past the end of %s", pv->key,
+                           c->scan->images[run.image].path);
+    if (rc == LR_EFORMAT) /* damaged metadata: an area past its PV's pe_count */
+        return sc_leg_says(g, LR_LVMAP_LEG_UNREADABLE, "its %s", w.text);
+    return sc_leg_says(g, rc == -ENOENT ? LR_LVMAP_LEG_MISSING_PV : LR_LVMAP_LEG_UNREADABLE,
+                       "its PV %s (%s) is not among the images", pv->key, pv->id);
+}
+
+static bool sc_leg_lv(const sc_legs_t *c, const lr_lv_t *lv, uint64_t lo, uint64_t hi, int depth,
+                      lr_lvmap_leg_t *g);
+
+/* One area of segment s, of which LV extents [from, to) are read: a PV area
+ * whole, a sub-LV over the extents the area gives (a linear or mirror
+ * segment maps them one to one; any other reads its areas whole). */
+static bool sc_leg_area(const sc_legs_t *c, const lr_seg_t *s, const lr_seg_area_t *a,
+                        uint64_t from, uint64_t to, int depth, lr_lvmap_leg_t *g)
+{
+    uint64_t len = lr_seg_area_len(s);
+    if (a->pv_index >= 0)
+        return sc_leg_pv(c, a->pv_index, a->start, len, g);
+    const lr_lv_t *sub = lr_vg_find_lv(c->vg, a->name);
+    if (!sub)
+        return sc_leg_says(g, LR_LVMAP_LEG_MISSING_LV, "LV %s is not in this version", a->name);
+    bool one_to_one = (lr_seg_is_striped(s) && s->n_areas == 1) || lr_seg_is_mirror(s);
+    uint64_t lo = a->start + (one_to_one ? from - s->start_extent : 0);
+    uint64_t n = one_to_one ? to - from : len;
+    return sc_leg_lv(c, sub, lo, n > UINT64_MAX - lo ? UINT64_MAX : lo + n, depth + 1, g);
+}
+
+/* Whether extents [lo, hi) of LV lv can be read: every segment overlapping
+ * them, and below. */
+static bool sc_leg_lv(const sc_legs_t *c, const lr_lv_t *lv, uint64_t lo, uint64_t hi, int depth,
+                      lr_lvmap_leg_t *g)
+{
+    if (depth > SC_MAP_MAX_DEPTH)
+        return sc_leg_says(g, LR_LVMAP_LEG_NOT_FOLLOWED, "LV %s stacks deeper than %d LVs",
+                           lv->name, SC_MAP_MAX_DEPTH);
+    for (size_t i = 0; i < lv->n_segs; i++) {
+        const lr_seg_t *s = &lv->segs[i];
+        uint64_t end = s->start_extent + s->extent_count;
+        if (end <= lo || s->start_extent >= hi)
+            continue;
+        if (strcmp(s->type, "error") == 0)
+            return sc_leg_says(g, LR_LVMAP_LEG_LOST, "%s is an \"error\" segment (its PV lost)",
+                               lv->name);
+        if (!s->known)
+            return sc_leg_says(g, LR_LVMAP_LEG_NOT_FOLLOWED,
+                               "%s has a %s segment (not followed here)", lv->name, s->type);
+        g->stacked |= !lr_seg_is_striped(s); /* mirror or raid*: legs of its own */
+        uint64_t from = s->start_extent < lo ? lo : s->start_extent, to = end > hi ? hi : end;
+        for (size_t a = 0; a < s->n_areas; a++)
+            if (!s->areas[a].meta && !sc_leg_area(c, s, &s->areas[a], from, to, depth, g))
+                return false;
+    }
+    return true;
+}
+
+/* Judges one leg: a PV area (old mirrors, pvmove) or an image LV. */
+static void sc_leg_judge(const sc_legs_t *c, const lr_seg_t *seg, const lr_seg_area_t *a,
+                         uint64_t first, uint64_t count, lr_lvmap_leg_t *g)
+{
+    if (a->pv_index >= 0) {
+        sc_leg_pv(c, a->pv_index, a->start, lr_seg_area_len(seg), g);
+        return;
+    }
+    const lr_lv_t *sub = lr_vg_find_lv(c->vg, a->name);
+    if (!sub) {
+        sc_leg_says(g, LR_LVMAP_LEG_MISSING_LV, "not in this version");
+        return;
+    }
+    uint64_t lo = first > UINT64_MAX - a->start ? UINT64_MAX : a->start + first;
+    sc_leg_lv(c, sub, lo, count > UINT64_MAX - lo ? UINT64_MAX : lo + count, 1, g);
+}
+
+int lr_lvmap_legs(const lr_scan_t *scan, lr_io_t *const *ios, size_t n_ios, const lr_vg_t *vg,
+                  const lr_seg_t *seg, uint64_t first, uint64_t count, lr_lvmap_leg_t **legs,
+                  size_t *n)
+{
+    if (legs)
+        *legs = NULL;
+    if (n)
+        *n = 0;
+    if (!scan || !vg || !seg || !legs || !n || (seg->n_areas && !seg->areas))
+        return -EINVAL;
+    lr_lvmap_leg_t *out = calloc(seg->n_areas ? seg->n_areas : 1, sizeof(*out));
+    if (!out)
+        return -ENOMEM;
+    sc_legs_t c = {scan, ios, n_ios, vg};
+    size_t k = 0;
+    int meta = -1;
+    for (size_t i = 0; i < seg->n_areas; i++) {
+        if (seg->areas[i].meta) {
+            meta = (int)i;
+            continue;
+        }
+        lr_lvmap_leg_t *g = &out[k++];
+        g->area = i;
+        g->meta_area = meta;
+        meta = -1;
+        sc_leg_judge(&c, seg, &seg->areas[i], first, count, g);
+    }
+    *legs = out;
+    *n = k;
+    return 0;
 }
 
 /* ---- an lr_io_t over an LV -------------------------------------------------- */

@@ -12,7 +12,6 @@
 #include "lr/lvmap.h"
 #include "scan_int.h"
 
-#define MAX_DEPTH 8           /* nested leg LVs followed */
 #define MAX_LEG_SEGS 64       /* segments of one leg read for the comparison */
 #define CMP_BLOCK (64u << 10) /* bytes compared at a time */
 
@@ -25,14 +24,10 @@ typedef struct rctx {
     size_t cap;
 } rctx_t;
 
-static bool is_mirror(const lr_seg_t *s)
-{
-    return strcmp(s->type, "mirror") == 0 || strcmp(s->type, "raid1") == 0;
-}
-
+/* raid* (any level, as core decodes them) or mirror. */
 static bool is_raid(const lr_seg_t *s)
 {
-    return strncmp(s->type, "raid", 4) == 0 || strcmp(s->type, "mirror") == 0;
+    return strncmp(s->type, "raid", 4) == 0 || lr_seg_is_mirror(s);
 }
 
 /* Where extents [first, first + count) of PV pv are: its image and absolute
@@ -63,47 +58,6 @@ static const char *pv_bytes(const rctx_t *r, const lr_pv_t *pv, uint64_t first, 
     return NULL;
 }
 
-/* Why LV lv cannot be read whole (NULL when it can), following its own
- * segments and the LVs they stack on. */
-static const char *lv_missing(const rctx_t *r, const lr_lv_t *lv, int depth, char *why, size_t len)
-{
-    if (depth > MAX_DEPTH) {
-        snprintf(why, len, "LV %s stacks deeper than %d LVs", lv->name, MAX_DEPTH);
-        return why;
-    }
-    for (size_t i = 0; i < lv->n_segs; i++) {
-        const lr_seg_t *s = &lv->segs[i];
-        if (strcmp(s->type, "error") == 0) {
-            snprintf(why, len, "%s is an \"error\" segment (its PV lost)", lv->name);
-            return why;
-        }
-        if (!s->known) {
-            snprintf(why, len, "%s has a %s segment (not followed here)", lv->name, s->type);
-            return why;
-        }
-        uint64_t alen = lr_seg_area_len(s);
-        for (size_t a = 0; a < s->n_areas; a++) {
-            const lr_seg_area_t *ar = &s->areas[a];
-            lr_io_extent_t ext;
-            if (ar->meta)
-                continue;
-            if (ar->pv_index >= 0) {
-                if (pv_bytes(r, &r->vg->pvs[ar->pv_index], ar->start, alen, &ext, why, len))
-                    return why;
-                continue;
-            }
-            const lr_lv_t *sub = lr_vg_find_lv(r->vg, ar->name);
-            if (!sub) {
-                snprintf(why, len, "LV %s is not in this version", ar->name);
-                return why;
-            }
-            if (lv_missing(r, sub, depth + 1, why, len))
-                return why;
-        }
-    }
-    return NULL;
-}
-
 /* The first 512 bytes of LV meta (its first segment's first PV area). */
 static bool read_sb(const rctx_t *r, const lr_lv_t *meta, lr_raid_sb_t *sb)
 {
@@ -128,37 +82,40 @@ static int set_str(char **dst, const char *src)
     return src && !*dst ? -ENOMEM : 0;
 }
 
-/* The legs of segment s: image LVs in order, each after its _rmeta LV. */
+/* The legs of segment s: image LVs in order, each after its _rmeta LV;
+ * which can be read and why not is the mapper's rule (lr_lvmap_legs, over
+ * the extents each image gives the segment), the one extraction follows.
+ * A leg that is a PV area (pvmove's mirror) is not an image this report
+ * follows: it says so, as it always has. */
 static int fill_legs(const rctx_t *r, const lr_seg_t *s, lr_raidscan_seg_t *e)
 {
-    e->legs = calloc(s->n_areas ? s->n_areas : 1, sizeof(*e->legs));
-    if (!e->legs)
+    lr_lvmap_leg_t *v = NULL;
+    size_t n = 0;
+    /* a raid level core gives no area length for: every image whole */
+    uint64_t len = lr_seg_area_len(s) ? lr_seg_area_len(s) : UINT64_MAX;
+    int rc = lr_lvmap_legs(&r->ss->result, r->ss->ios, r->ss->n_ios, r->vg, s, 0, len, &v, &n);
+    e->legs = rc ? NULL : calloc(n ? n : 1, sizeof(*e->legs));
+    if (!e->legs) {
+        free(v);
         return -ENOMEM;
-    const char *meta = NULL;
-    for (size_t a = 0; a < s->n_areas; a++) {
-        const lr_seg_area_t *ar = &s->areas[a];
-        if (ar->meta) {
-            meta = ar->name;
-            continue;
-        }
-        lr_raidscan_leg_t *g = &e->legs[e->n_legs++];
-        char why[512];
-        const char *w = NULL;
-        const lr_lv_t *sub = ar->pv_index < 0 ? lr_vg_find_lv(r->vg, ar->name) : NULL;
+    }
+    for (size_t k = 0; k < n; k++) {
+        const lr_seg_area_t *ar = &s->areas[v[k].area];
+        const char *meta = v[k].meta_area >= 0 ? s->areas[v[k].meta_area].name : NULL;
+        const char *w = v[k].state == LR_LVMAP_LEG_USABLE ? NULL : v[k].why;
         if (ar->pv_index >= 0)
             w = "the segment's areas are PVs, not image LVs (not followed here)";
-        else if (!sub)
-            w = "not in this version";
-        else
-            w = lv_missing(r, sub, 1, why, sizeof(why));
-        if (set_str(&g->lv, ar->name) || set_str(&g->meta_lv, meta) || set_str(&g->why, w))
+        lr_raidscan_leg_t *g = &e->legs[e->n_legs++];
+        if (set_str(&g->lv, ar->name) || set_str(&g->meta_lv, meta) || set_str(&g->why, w)) {
+            free(v);
             return -ENOMEM;
+        }
         g->missing = w != NULL;
         e->n_missing += g->missing;
         const lr_lv_t *m = meta ? lr_vg_find_lv(r->vg, meta) : NULL;
         g->has_sb = m && read_sb(r, m, &g->sb);
-        meta = NULL;
     }
+    free(v);
     return 0;
 }
 
@@ -215,7 +172,7 @@ static void judge_state(const lr_seg_t *s, lr_raidscan_seg_t *e)
 {
     lr_raid_layout_t l;
     bool lost;
-    if (is_mirror(s)) {
+    if (lr_seg_is_mirror(s)) {
         e->redundancy = e->n_legs ? (unsigned)e->n_legs - 1 : 0;
         lost = e->n_missing >= e->n_legs;
     } else if (lr_raid_layout(s->type, &l) && l.level == 10) {
@@ -392,7 +349,7 @@ static int check_seg(rctx_t *r, const lr_lv_t *lv, size_t i)
         rc = judge_sbs(e);
     if (!rc)
         judge_state(s, e);
-    if (!rc && (r->flags & LR_RAIDSCAN_COMPARE) && is_mirror(s))
+    if (!rc && (r->flags & LR_RAIDSCAN_COMPARE) && lr_seg_is_mirror(s))
         rc = compare_legs(r, s, e);
     return rc;
 }

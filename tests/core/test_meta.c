@@ -483,6 +483,24 @@ static void test_seg_linear_rule(void **state)
     assert_false(lr_seg_is_striped(NULL) || lr_seg_is_linear(NULL));
 }
 
+/* Mirror: LVM2's "mirror" and "raid1", exactly as written; no other raid. */
+static void test_seg_mirror_rule(void **state)
+{
+    (void)state;
+    lr_seg_t s = seg_of("mirror", 6, 2, 2);
+    assert_true(lr_seg_is_mirror(&s));
+    s.type = "raid1";
+    assert_true(lr_seg_is_mirror(&s));
+    const char *others[] = {"raid10", "raid1_x", "raid5", "striped", "linear", "mirrored", "Raid1"};
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+        s.type = others[i];
+        assert_false(lr_seg_is_mirror(&s));
+    }
+    s.type = NULL;
+    assert_false(lr_seg_is_mirror(&s));
+    assert_false(lr_seg_is_mirror(NULL));
+}
+
 /* lr_seg_area_len per segment type, each value from LVM2's own arithmetic. */
 static void test_seg_area_len_rule(void **state)
 {
@@ -1034,12 +1052,19 @@ static void test_vg_fuzz(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fixture_views),     cmocka_unit_test(test_fixture_history),
-        cmocka_unit_test(test_data_views),        cmocka_unit_test(test_view_details),
-        cmocka_unit_test(test_vg_refused),        cmocka_unit_test(test_vg_limits),
-        cmocka_unit_test(test_vg_fuzz),           cmocka_unit_test(test_seg_linear_rule),
-        cmocka_unit_test(test_seg_area_len_rule), cmocka_unit_test(test_seg_area_len_lvm2_data),
-        cmocka_unit_test(test_pv_area_walk),      cmocka_unit_test(test_raid_images_checked),
+        cmocka_unit_test(test_fixture_views),
+        cmocka_unit_test(test_fixture_history),
+        cmocka_unit_test(test_data_views),
+        cmocka_unit_test(test_view_details),
+        cmocka_unit_test(test_vg_refused),
+        cmocka_unit_test(test_vg_limits),
+        cmocka_unit_test(test_vg_fuzz),
+        cmocka_unit_test(test_seg_linear_rule),
+        cmocka_unit_test(test_seg_mirror_rule),
+        cmocka_unit_test(test_seg_area_len_rule),
+        cmocka_unit_test(test_seg_area_len_lvm2_data),
+        cmocka_unit_test(test_pv_area_walk),
+        cmocka_unit_test(test_raid_images_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

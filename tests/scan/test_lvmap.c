@@ -55,7 +55,24 @@ static const char *lvs_text = "logical_volumes {\n" LV(
                         LV("far", ", \"VISIBLE\"", "segment_count = 1\n" LINEAR(1, 0, 4, "pv0", 14))
                             LV("z", ", \"VISIBLE\"",
                                "segment_count = 1\nsegment1 {\nstart_extent = "
-                               "0\nextent_count = 1\ntype = \"zero\"\n}\n") "}\n";
+                               "0\nextent_count = 1\ntype = \"zero\"\n}\n")
+    /* lr_lvmap_legs: a mirror on pv0 and pv1; a raid1 whose image 1 is on pv2
+     * (not given) and whose image 0 has its _rmeta */
+    LV("m", ", \"VISIBLE\"",
+       "segment_count = 1\nsegment1 {\nstart_extent = 0\nextent_count = 2\ntype = "
+       "\"mirror\"\nmirror_count = 2\nmirrors = [\"m_mimage_0\", 0, \"m_mimage_1\", 0]\n}\n")
+        LV("m_mimage_0", "", "segment_count = 1\n" LINEAR(1, 0, 2, "pv0", 4))
+            LV("m_mimage_1", "", "segment_count = 1\n" LINEAR(1, 0, 2, "pv1", 4))
+                LV("r3", ", \"VISIBLE\"",
+                   "segment_count = 1\nsegment1 {\nstart_extent = 0\nextent_count = 2\ntype = "
+                   "\"raid1\"\ndevice_count = 3\nregion_size = 1024\nraids = [\"r3_rmeta_0\", "
+                   "\"r3_rimage_0\", \"r3_rimage_1\", \"r3_rimage_2\"]\n}\n")
+                    LV("r3_rmeta_0", "", "segment_count = 1\n" LINEAR(1, 0, 1, "pv0", 6))
+                        LV("r3_rimage_0", "", "segment_count = 1\n" LINEAR(1, 0, 2, "pv0", 7)) LV(
+                            "r3_rimage_1", "", "segment_count = 1\n" LINEAR(1, 0, 2, "pv2", 5))
+                            LV("r3_rimage_2", "", "segment_count = 1\n" LINEAR(1, 0, 2, "pv1", 6))
+    /* a linear LV over extent 1 of the mirror: one leg, stacked */
+    LV("onm", ", \"VISIBLE\"", "segment_count = 1\n" LINEAR(1, 0, 1, "m", 1)) "}\n";
 
 typedef struct fix {
     lr_vg_t *vg;
@@ -285,13 +302,108 @@ static void test_layout_and_reads(void **state)
     fix_free(&f);
 }
 
+static lr_lvmap_leg_t *legs_of(fix_t *f, const char *lv, size_t want)
+{
+    lr_lvmap_leg_t *legs = NULL;
+    size_t n = 0;
+    assert_int_equal(
+        lr_lvmap_legs(&f->scan, NULL, 0, f->vg, &lv_of(f, lv)->segs[0], 0, 2, &legs, &n), 0);
+    assert_int_equal(n, want);
+    return legs;
+}
+
+static void expect_leg(const lr_lvmap_leg_t *g, size_t area, int meta, lr_lvmap_leg_state_t state,
+                       const char *why)
+{
+    assert_int_equal(g->area, area);
+    assert_int_equal(g->meta_area, meta);
+    assert_int_equal(g->state, state);
+    assert_string_equal(g->why, why);
+    assert_false(g->stacked);
+}
+
+#define PV2_MISSING "its PV pv2 (pppppp-pppp-pppp-pppp-pppp-pppp-ppppp2) is not among the images"
+
+/* Which legs of a segment can be read, and why not: the rule lvmscan's
+ * raid report and extraction share. */
+static void test_legs(void **state)
+{
+    (void)state;
+    fix_t f;
+    fix_init(&f);
+    /* every leg present (a mirror: no _rmeta areas) */
+    lr_lvmap_leg_t *g = legs_of(&f, "m", 2);
+    expect_leg(&g[0], 0, -1, LR_LVMAP_LEG_USABLE, "");
+    expect_leg(&g[1], 1, -1, LR_LVMAP_LEG_USABLE, "");
+    free(g);
+    /* one leg's PV not among the images; image 0 after its _rmeta area */
+    g = legs_of(&f, "r3", 3);
+    expect_leg(&g[0], 1, 0, LR_LVMAP_LEG_USABLE, "");
+    expect_leg(&g[1], 2, -1, LR_LVMAP_LEG_MISSING_PV, PV2_MISSING);
+    expect_leg(&g[2], 3, -1, LR_LVMAP_LEG_USABLE, "");
+    free(g);
+    /* an image LV that is not in the version (metadata naming a removed LV) */
+    lr_seg_t *r3 = &f.vg->lvs[lv_of(&f, "r3") - f.vg->lvs].segs[0];
+    r3->areas[3].name = "r3_rimage_gone";
+    g = legs_of(&f, "r3", 3);
+    expect_leg(&g[2], 3, -1, LR_LVMAP_LEG_MISSING_LV, "not in this version");
+    free(g);
+    /* an image LVM2 replaced by an "error" segment, one of a type not
+     * followed */
+    lr_seg_t *img0 = &f.vg->lvs[lv_of(&f, "r3_rimage_0") - f.vg->lvs].segs[0];
+    img0->type = "error";
+    img0->known = false;
+    g = legs_of(&f, "r3", 3);
+    expect_leg(&g[0], 1, 0, LR_LVMAP_LEG_LOST, "r3_rimage_0 is an \"error\" segment (its PV lost)");
+    free(g);
+    img0->type = "integrity";
+    g = legs_of(&f, "r3", 3);
+    expect_leg(&g[0], 1, 0, LR_LVMAP_LEG_NOT_FOLLOWED,
+               "r3_rimage_0 has a integrity segment (not followed here)");
+    free(g);
+    img0->type = "striped";
+    img0->known = true;
+    /* every leg missing: no PV is found */
+    f.scan.n_labels = 0;
+    g = legs_of(&f, "r3", 3);
+    expect_leg(&g[0], 1, 0, LR_LVMAP_LEG_MISSING_PV,
+               "its PV pv0 (pppppp-pppp-pppp-pppp-pppp-pppp-ppppp0) is not among the images");
+    expect_leg(&g[1], 2, -1, LR_LVMAP_LEG_MISSING_PV, PV2_MISSING);
+    expect_leg(&g[2], 3, -1, LR_LVMAP_LEG_MISSING_LV, "not in this version");
+    free(g);
+    g = legs_of(&f, "m", 2);
+    assert_int_equal(g[0].state, LR_LVMAP_LEG_MISSING_PV);
+    assert_int_equal(g[1].state, LR_LVMAP_LEG_MISSING_PV);
+    free(g);
+    f.scan.n_labels = 2;
+    /* a leg through another mirror: judged strictly (both of m's legs),
+     * and said to be stacked */
+    g = legs_of(&f, "onm", 1);
+    assert_int_equal(g[0].state, LR_LVMAP_LEG_USABLE);
+    assert_true(g[0].stacked);
+    free(g);
+    /* a leg that is a PV area (a linear segment: its one leg), past its
+     * image's end, through the handles */
+    lr_lvmap_leg_t *v = NULL;
+    size_t n = 0;
+    const lr_seg_t *far = &lv_of(&f, "far")->segs[0];
+    assert_int_equal(lr_lvmap_legs(&f.scan, f.ios, 2, f.vg, far, 0, 4, &v, &n), 0);
+    assert_int_equal(n, 1);
+    expect_leg(&v[0], 0, -1, LR_LVMAP_LEG_UNREADABLE,
+               "its extents on PV pv0 run past the end of pv0.img");
+    free(v);
+    assert_int_equal(lr_lvmap_legs(NULL, NULL, 0, f.vg, far, 0, 4, &v, &n), -EINVAL);
+    assert_null(v);
+    assert_int_equal(n, 0);
+    fix_free(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_runs),
-        cmocka_unit_test(test_layout_and_reads),
-        cmocka_unit_test(test_pe_count),
-        cmocka_unit_test(test_stripe_at),
+        cmocka_unit_test(test_runs),     cmocka_unit_test(test_layout_and_reads),
+        cmocka_unit_test(test_pe_count), cmocka_unit_test(test_stripe_at),
+        cmocka_unit_test(test_legs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -179,6 +179,12 @@ bool lr_seg_is_striped(const lr_seg_t *seg);
  * sub-LV). What `lvs --segments` calls "linear". NULL gives false. */
 bool lr_seg_is_linear(const lr_seg_t *seg);
 
+/* Whether seg keeps a whole copy of its extents on each data area: type
+ * "mirror" (LVM2's old mirror, and pvmove's) or "raid1", spelled exactly as
+ * LVM2 writes them. Its data areas are legs, any one of which can be read
+ * (lr_seg_area_len: extent_count each). NULL gives false. */
+bool lr_seg_is_mirror(const lr_seg_t *seg);
+
 /* One PV area of a decoded segment: where extents of an LV lie on a PV. */
 typedef struct lr_pv_area {
     size_t lv;           /* index into vg->lvs */

@@ -9,10 +9,12 @@
  * extents past their PV's pe_count, damaged metadata; lr_lvmap_range maps
  * byte by byte and checks only what lr_lvmap_read checks.
  * Parity raid and thin are read elsewhere (core's lr/raid.h, lr/thin.h).
- * repair's extract planner calls the PV-area, segment and striping rules
- * here (lr_lvmap_pv_extents, lr_lvmap_seg_at, lr_lvmap_stripe_at). */
+ * repair's extract planner calls the PV-area, segment, striping and leg
+ * rules here (lr_lvmap_pv_extents, lr_lvmap_seg_at, lr_lvmap_stripe_at,
+ * lr_lvmap_legs); scan's raid report calls the leg rule too. */
 #ifndef LR_LVMAP_H
 #define LR_LVMAP_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -95,6 +97,61 @@ int lr_lvmap_read(lr_io_t *const *ios, size_t n_ios, const lr_lvmap_run_t *runs,
  * LR_LVMAP_UNREADABLE. -ENOMEM when the key cannot grow. */
 int lr_lvmap_layout(const lr_scan_t *scan, lr_io_t *const *ios, size_t n_ios, const lr_vg_t *vg,
                     const lr_lv_t *lv, lr_strbuf_t *key, lr_lvmap_why_t *why);
+
+/* ---- which legs of a raid or mirror segment can be read ------------------
+ *
+ * The one rule, for lvmscan's raid report (lr/raidscan.h: which images are
+ * missing and why, so whether the data is whole, degraded or unreadable)
+ * and for extraction (lr/extract.h: which raid1/mirror leg it reads, which
+ * raid4/5/6/10 image it rebuilds). It lives here, with the mapper, rather
+ * than in lr/raidscan.h: it is a rule about where a leg's bytes lie (each
+ * PV area through lr_lvmap_pv_extents), repair already plans through this
+ * header, and raidscan's result types are a report that extraction has no
+ * use for. What the dm-raid superblocks say (an image marked failed) is
+ * not part of it: extraction plans before any image is open, so only
+ * raidscan reads them, and an image marked failed is reported, never
+ * skipped, by both. */
+
+typedef enum lr_lvmap_leg_state {
+    LR_LVMAP_LEG_USABLE = 0,   /* every extent of it lies on the images given */
+    LR_LVMAP_LEG_MISSING_PV,   /* a PV under it is not among the images */
+    LR_LVMAP_LEG_MISSING_LV,   /* it, or an LV it stacks on, is not in the version */
+    LR_LVMAP_LEG_LOST,         /* an "error" segment: LVM2's stand-in for a lost image */
+    LR_LVMAP_LEG_UNREADABLE,   /* extents past an image end or past their PV's
+                                  pe_count (damaged metadata), an image without
+                                  a handle */
+    LR_LVMAP_LEG_NOT_FOLLOWED, /* a segment type whose areas core does not decode
+                                  (thin, integrity, cache ...), or stacked deeper
+                                  than 8 LVs: not judged */
+} lr_lvmap_leg_state_t;
+
+typedef struct lr_lvmap_leg {
+    size_t area;                /* index in seg->areas of the leg (a data area) */
+    int meta_area;              /* index of the _rmeta area in front of it, or -1 */
+    lr_lvmap_leg_state_t state; /* the first reason found, in the leg's segment order */
+    /* its bytes pass through another raid or mirror segment: the verdict
+     * asks every image below to be usable, though that segment may read
+     * around a missing one (extraction then judges by its own planning) */
+    bool stacked;
+    char why[512]; /* empty when usable: "its PV pv2 (UUID) is not among the images",
+                      "not in this version", "r_rimage_1 is an \"error\" segment (its
+                      PV lost)" ... (raidscan's report words) */
+} lr_lvmap_leg_t;
+
+/* Judges every data leg of segment seg of version vg (its areas that are
+ * not raid metadata, in order; a segment of any type: a linear segment over
+ * an LV has one leg): *legs[0..*n) is the caller's (free()). Each leg is
+ * checked over extents [area start + first, area start + first + count) of
+ * the LV it names (count UINT64_MAX: to its end): every segment of that LV
+ * overlapping them, each of those segments' areas whole and every LV below
+ * them (what reading those extents touches); a leg that is a PV area over
+ * its whole area (lr_seg_area_len). PV areas are placed by
+ * lr_lvmap_pv_extents through ios (n_ios of them; NULL: the sizes the scan
+ * saw). Returns 0, -EINVAL (NULL arguments), -ENOMEM; a leg that cannot
+ * be read is a state, never an error. */
+int lr_lvmap_legs(const lr_scan_t *scan, lr_io_t *const *ios, size_t n_ios, const lr_vg_t *vg,
+                  const lr_seg_t *seg, uint64_t first, uint64_t count, lr_lvmap_leg_t **legs,
+                  size_t *n);
 
 /* A read-only handle whose bytes are the LV's (its size: extent_count
  * extents), mapped on each read. scan, ios, vg and lv are borrowed: they

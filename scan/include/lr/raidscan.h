@@ -13,9 +13,10 @@
  *   - optionally (LR_RAIDSCAN_COMPARE: it reads every byte of every leg) for
  *     raid1 and mirror segments, where the legs differ from the first
  *     readable one (a split-brain hint).
- * Reading only, through the session's handles; the same rules as
- * extraction (lr/extract.h) for which image is missing, so what this says
- * is readable degraded is what extraction rebuilds. */
+ * Reading only, through the session's handles. Which image is missing and
+ * why is lr_lvmap_legs (lr/lvmap.h), the rule extraction (lr/extract.h)
+ * follows too, so what this says is readable degraded is what extraction
+ * rebuilds. */
 #ifndef LR_RAIDSCAN_H
 #define LR_RAIDSCAN_H
 
