@@ -573,6 +573,9 @@ static void report_raid_legs(FILE *f, const lr_raidscan_seg_t *e)
         if (g->missing)
             fprintf(f, "                image %s missing: %s\n", safe(g->lv, b, sizeof(b)),
                     safe(g->why, w, sizeof(w)));
+        if (g->pvmove_dest)
+            fprintf(f, "                image %s not read: %s\n", safe(g->lv, b, sizeof(b)),
+                    safe(g->why, w, sizeof(w)));
         if (g->failed)
             fprintf(f, "                image %s marked failed in the dm-raid superblock of %s\n",
                     safe(g->lv, b, sizeof(b)), safe(g->failed_by, m, sizeof(m)));
@@ -624,9 +627,18 @@ static void report_raid(FILE *f, const lr_scan_version_t *v)
         fprintf(f, "              LV %s", safe(e->lv, b, sizeof(b)));
         if (e->segment)
             fprintf(f, " segment %zu", e->segment + 1);
-        fprintf(f, " (%s, %zu images): ", safe(e->segtype, t, sizeof(t)), e->n_legs);
+        bool pvmove = e->n_legs > 1 && e->legs[1].pvmove_dest;
+        if (pvmove)
+            fprintf(f, " (mirror of an unfinished pvmove, from %s): ",
+                    safe(e->legs[0].lv, t, sizeof(t)));
+        else
+            fprintf(f, " (%s, %zu images): ", safe(e->segtype, t, sizeof(t)), e->n_legs);
         if (e->state == LR_RAIDSCAN_WHOLE)
-            fputs("whole", f);
+            fputs(pvmove ? "whole (read from its source)" : "whole", f);
+        else if (pvmove)
+            fputs("UNREADABLE: its source is missing, and a destination holds only what was "
+                  "copied",
+                  f);
         else if (e->state == LR_RAIDSCAN_DEGRADED)
             fprintf(f, "%s (%zu of %zu images missing)", degraded_words(e), e->n_missing,
                     e->n_legs);
@@ -653,6 +665,7 @@ static void json_raid_legs(FILE *f, const lr_raidscan_seg_t *e, bool *first)
         jk_str(f, "lv", g->lv, &f2);
         jk_str(f, "meta_lv", g->meta_lv, &f2);
         jk_bool(f, "missing", g->missing, &f2);
+        jk_bool(f, "pvmove_destination", g->pvmove_dest, &f2);
         jk_str(f, "why", g->why, &f2);
         jk_bool(f, "superblock", g->has_sb, &f2);
         jk_bool(f, "failed", g->failed, &f2);

@@ -783,6 +783,16 @@ bool lr_seg_is_mirror(const lr_seg_t *seg)
            (strcmp(seg->type, "mirror") == 0 || strcmp(seg->type, "raid1") == 0);
 }
 
+bool lr_seg_is_pvmove(const lr_seg_t *seg)
+{
+    if (!seg || !seg->type || strcmp(seg->type, "mirror") != 0 || !seg->n_areas || !seg->areas)
+        return false;
+    for (size_t i = 0; i < seg->n_areas; i++)
+        if (!seg->areas[i].meta && seg->areas[i].pv_index < 0)
+            return false;
+    return true;
+}
+
 /* The rule and its LVM2 sources are listed in meta.h. extent_count is at
  * most 32 bits and data_copies too, so the raid10 product cannot wrap. */
 uint64_t lr_seg_area_len(const lr_seg_t *seg)

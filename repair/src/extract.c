@@ -207,6 +207,8 @@ static int plan_mirror(rp_xctx_t *x, const lr_lv_t *lv, const lr_seg_t *s, const
         return lr_error_set(x->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
     int rc = n ? 0 : rp_xseg_error(x, LR_EFORMAT, lv, s, "no data legs");
     for (size_t k = 0; k < n && !rc; k++) {
+        if (legs[k].state == LR_LVMAP_LEG_PVMOVE_DEST)
+            break; /* a pvmove's destination holds only part: its source or nothing */
         uint64_t leg_misses = x->misses;
         rc = plan_leg(x, lv, s, &s->areas[legs[k].area], r);
         if (!rc && rp_xleg_whole(&legs[k], x->misses == leg_misses)) {

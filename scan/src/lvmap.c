@@ -120,6 +120,8 @@ static int sc_map_legs(const lr_scan_t *scan, const lr_vg_t *vg, const lr_seg_t 
     for (size_t i = 0; i < s->n_areas; i++) {
         if (s->areas[i].meta)
             continue;
+        if (leg > 0 && lr_seg_is_pvmove(s))
+            break; /* a pvmove's destinations hold only part: its source alone */
         lr_lvmap_run_t r = {0};
         int rc = sc_map_area(scan, vg, &s->areas[i], within, depth, &r, &t);
         if (rc == -ENOENT && leg < 64 && w)
@@ -555,7 +557,12 @@ int lr_lvmap_legs(const lr_scan_t *scan, lr_io_t *const *ios, size_t n_ios, cons
         g->area = i;
         g->meta_area = meta;
         meta = -1;
-        sc_leg_judge(&c, seg, &seg->areas[i], first, count, g);
+        if (k > 1 && lr_seg_is_pvmove(seg))
+            sc_leg_says(g, LR_LVMAP_LEG_PVMOVE_DEST,
+                        "the destination of an unfinished pvmove: it holds only what was "
+                        "copied before the move stopped");
+        else
+            sc_leg_judge(&c, seg, &seg->areas[i], first, count, g);
     }
     *legs = out;
     *n = k;

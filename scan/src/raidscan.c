@@ -85,8 +85,8 @@ static int set_str(char **dst, const char *src)
 /* The legs of segment s: image LVs in order, each after its _rmeta LV;
  * which can be read and why not is the mapper's rule (lr_lvmap_legs, over
  * the extents each image gives the segment), the one extraction follows.
- * A leg that is a PV area (pvmove's mirror) is not an image this report
- * follows: it says so, as it always has. */
+ * An unfinished pvmove's mirror has PV areas for legs: its source is judged
+ * like any leg, its destinations are neither read nor counted. */
 static int fill_legs(const rctx_t *r, const lr_seg_t *s, lr_raidscan_seg_t *e)
 {
     lr_lvmap_leg_t *v = NULL;
@@ -103,14 +103,13 @@ static int fill_legs(const rctx_t *r, const lr_seg_t *s, lr_raidscan_seg_t *e)
         const lr_seg_area_t *ar = &s->areas[v[k].area];
         const char *meta = v[k].meta_area >= 0 ? s->areas[v[k].meta_area].name : NULL;
         const char *w = v[k].state == LR_LVMAP_LEG_USABLE ? NULL : v[k].why;
-        if (ar->pv_index >= 0)
-            w = "the segment's areas are PVs, not image LVs (not followed here)";
         lr_raidscan_leg_t *g = &e->legs[e->n_legs++];
         if (set_str(&g->lv, ar->name) || set_str(&g->meta_lv, meta) || set_str(&g->why, w)) {
             free(v);
             return -ENOMEM;
         }
-        g->missing = w != NULL;
+        g->pvmove_dest = v[k].state == LR_LVMAP_LEG_PVMOVE_DEST;
+        g->missing = w != NULL && !g->pvmove_dest;
         e->n_missing += g->missing;
         const lr_lv_t *m = meta ? lr_vg_find_lv(r->vg, meta) : NULL;
         g->has_sb = m && read_sb(r, m, &g->sb);
@@ -172,7 +171,10 @@ static void judge_state(const lr_seg_t *s, lr_raidscan_seg_t *e)
 {
     lr_raid_layout_t l;
     bool lost;
-    if (lr_seg_is_mirror(s)) {
+    if (lr_seg_is_pvmove(s)) {
+        e->redundancy = 0; /* the source alone holds every extent */
+        lost = !e->n_legs || e->legs[0].missing;
+    } else if (lr_seg_is_mirror(s)) {
         e->redundancy = e->n_legs ? (unsigned)e->n_legs - 1 : 0;
         lost = e->n_missing >= e->n_legs;
     } else if (lr_raid_layout(s->type, &l) && l.level == 10) {

@@ -501,6 +501,30 @@ static void test_seg_mirror_rule(void **state)
     assert_false(lr_seg_is_mirror(NULL));
 }
 
+/* pvmove's mirror: a "mirror" whose data areas are all PV areas. */
+static void test_seg_pvmove_rule(void **state)
+{
+    (void)state;
+    lr_seg_area_t pvs[2] = {{.pv_index = 0}, {.pv_index = 1}};
+    lr_seg_area_t lvs[2] = {{.pv_index = -1}, {.pv_index = -1}};
+    lr_seg_area_t mixed[2] = {{.pv_index = 0}, {.pv_index = -1}};
+    lr_seg_t s = seg_of("mirror", 2, 2, 2);
+    s.n_areas = 2;
+    s.areas = pvs;
+    assert_true(lr_seg_is_pvmove(&s));
+    s.areas = lvs; /* lvcreate --type mirror: legs are _mimage LVs */
+    assert_false(lr_seg_is_pvmove(&s));
+    s.areas = mixed;
+    assert_false(lr_seg_is_pvmove(&s));
+    s.areas = pvs;
+    s.type = "raid1"; /* raid1 legs over PVs are not a pvmove */
+    assert_false(lr_seg_is_pvmove(&s));
+    s.type = "mirror";
+    s.n_areas = 0;
+    assert_false(lr_seg_is_pvmove(&s));
+    assert_false(lr_seg_is_pvmove(NULL));
+}
+
 /* lr_seg_area_len per segment type, each value from LVM2's own arithmetic. */
 static void test_seg_area_len_rule(void **state)
 {
@@ -1052,19 +1076,13 @@ static void test_vg_fuzz(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fixture_views),
-        cmocka_unit_test(test_fixture_history),
-        cmocka_unit_test(test_data_views),
-        cmocka_unit_test(test_view_details),
-        cmocka_unit_test(test_vg_refused),
-        cmocka_unit_test(test_vg_limits),
-        cmocka_unit_test(test_vg_fuzz),
-        cmocka_unit_test(test_seg_linear_rule),
-        cmocka_unit_test(test_seg_mirror_rule),
-        cmocka_unit_test(test_seg_area_len_rule),
-        cmocka_unit_test(test_seg_area_len_lvm2_data),
-        cmocka_unit_test(test_pv_area_walk),
-        cmocka_unit_test(test_raid_images_checked),
+        cmocka_unit_test(test_fixture_views),     cmocka_unit_test(test_fixture_history),
+        cmocka_unit_test(test_data_views),        cmocka_unit_test(test_view_details),
+        cmocka_unit_test(test_vg_refused),        cmocka_unit_test(test_vg_limits),
+        cmocka_unit_test(test_vg_fuzz),           cmocka_unit_test(test_seg_linear_rule),
+        cmocka_unit_test(test_seg_mirror_rule),   cmocka_unit_test(test_seg_pvmove_rule),
+        cmocka_unit_test(test_seg_area_len_rule), cmocka_unit_test(test_seg_area_len_lvm2_data),
+        cmocka_unit_test(test_pv_area_walk),      cmocka_unit_test(test_raid_images_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

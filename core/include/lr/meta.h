@@ -185,6 +185,15 @@ bool lr_seg_is_linear(const lr_seg_t *seg);
  * (lr_seg_area_len: extent_count each). NULL gives false. */
 bool lr_seg_is_mirror(const lr_seg_t *seg);
 
+/* Whether seg is the temporary mirror an unfinished pvmove leaves: a
+ * "mirror" segment whose data areas lie on PVs (LVM2 writes mirror legs
+ * as PV areas for pvmove only; other mirrors stack on _mimage LVs). Its
+ * first area is the source and holds every extent; the others are
+ * destinations holding only what was copied before the move stopped, and
+ * how far that was is not recorded (pvmove's mirror log is kept in
+ * memory), so only the first may be read. NULL gives false. */
+bool lr_seg_is_pvmove(const lr_seg_t *seg);
+
 /* One PV area of a decoded segment: where extents of an LV lie on a PV. */
 typedef struct lr_pv_area {
     size_t lv;           /* index into vg->lvs */

@@ -123,6 +123,9 @@ typedef enum lr_lvmap_leg_state {
     LR_LVMAP_LEG_NOT_FOLLOWED, /* a segment type whose areas core does not decode
                                   (thin, integrity, cache ...), or stacked deeper
                                   than 8 LVs: not judged */
+    LR_LVMAP_LEG_PVMOVE_DEST,  /* a destination of an unfinished pvmove
+                                  (lr_seg_is_pvmove): holds only what was
+                                  copied, never read */
 } lr_lvmap_leg_state_t;
 
 typedef struct lr_lvmap_leg {

@@ -52,6 +52,8 @@ typedef struct lr_raidscan_leg {
     char *lv;                 /* the image LV ("r1_rimage_0", "m_mimage_1") */
     char *meta_lv;            /* its _rmeta LV; NULL when the segment has none */
     bool missing;             /* unreadable (why says how) */
+    bool pvmove_dest;         /* a destination of an unfinished pvmove (lr_seg_is_pvmove):
+                                 not read and not counted as a copy (why says so) */
     char *why;                /* NULL when readable */
     bool has_sb;              /* a dm-raid superblock was read from meta_lv */
     lr_raid_sb_t sb;          /* it (when has_sb) */
