@@ -1222,6 +1222,36 @@ static void copy_flags(const lr_scan_copy_t *c, char *buf, size_t len)
              "");
 }
 
+static bool only_in_files(const lr_scan_version_t *v)
+{
+    return v->n_backup_copies > 0 && v->n_backup_copies == v->n_copies;
+}
+
+/* Versions only files hold, newer than the latest (what the disks hold):
+ * never presented as the disks' state. */
+static void report_newer_files(FILE *f, const lr_scan_vg_t *vg)
+{
+    if (vg->latest < 0 || only_in_files(&vg->versions[vg->latest]))
+        return;
+    uint64_t cur = vg->versions[vg->latest].seqno, top = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < vg->n_versions; i++) {
+        const lr_scan_version_t *v = &vg->versions[i];
+        if (only_in_files(v) && v->seqno > cur) {
+            n++;
+            top = v->seqno > top ? v->seqno : top;
+        }
+    }
+    if (n == 1)
+        fprintf(f, "  note: seqno %" PRIu64 " exists only in backup/archive files", top);
+    else if (n)
+        fprintf(f,
+                "  note: %zu versions up to seqno %" PRIu64 " exist only in backup/archive files",
+                n, top);
+    if (n)
+        fprintf(f, "; the disks hold seqno %" PRIu64 " (the latest), nothing newer\n", cur);
+}
+
 /* How many versions only LVM2's backup/archive files still hold. */
 static void report_backup_versions(FILE *f, const lr_scan_vg_t *vg)
 {
@@ -1234,6 +1264,7 @@ static void report_backup_versions(FILE *f, const lr_scan_vg_t *vg)
     if (with)
         fprintf(f, "  %zu versions found in backup/archive files, %zu of them only there\n", with,
                 only);
+    report_newer_files(f, vg);
 }
 
 /* A backup file that is not whole: where it was found and what is missing
@@ -1619,7 +1650,8 @@ static void report_vgs(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
         for (size_t v = 0; v < vg->n_versions; v++)
             report_version(f, s, &vg->versions[v],
                            vg->committed_latest >= 0 && (int)v < vg->committed_latest &&
-                               vg->versions[v].seqno > vg->versions[vg->committed_latest].seqno,
+                               vg->versions[v].seqno > vg->versions[vg->committed_latest].seqno &&
+                               !only_in_files(&vg->versions[v]),
                            ev ? &ev->vgs[i].versions[v] : NULL);
     }
 }

@@ -406,8 +406,9 @@ static int set_rec(lr_ev_rec_t *r, const lr_ev_vg_t *vg, const cand_t *c)
 }
 
 /* No recoverable loss: the newest version with LVs, unless a 0-LV version
- * is newest and older ones had LVs. */
-static int fallback(lr_ev_vg_t *vg, int newest, bool events)
+ * is newest and older ones had LVs. beyond: newer versions only files hold
+ * were left out (beyond_disks). */
+static int fallback(lr_ev_vg_t *vg, int newest, bool events, bool beyond)
 {
     if (newest < 0) {
         vg->no_recommendation = strdup("no version of this VG could be read");
@@ -424,10 +425,18 @@ static int fallback(lr_ev_vg_t *vg, int newest, bool events)
     vg->has_recommended = true;
     vg->recommended.version = newest;
     vg->recommended.seqno = vg->versions[newest].seqno;
-    vg->recommended.reason = strdup(events ? "the newest version: what earlier versions lost was "
-                                             "reused by later LVs since"
-                                           : "the newest version: no LV was removed or shrunk in "
-                                             "the history found");
+    const char *why = events ? "the newest version: what earlier versions lost was "
+                               "reused by later LVs since"
+                             : "the newest version: no LV was removed or shrunk in "
+                               "the history found";
+    if (beyond)
+        why = events
+                  ? "the newest version on the disks: what earlier versions lost was reused "
+                    "by later LVs since; newer versions only backup/archive files hold are not on "
+                    "them"
+                  : "the newest version on the disks: no LV was removed or shrunk in their "
+                    "history; newer versions only backup/archive files hold are not on them";
+    vg->recommended.reason = strdup(why);
     return vg->recommended.reason ? 0 : -ENOMEM;
 }
 
@@ -503,6 +512,16 @@ static int moved_away(ev_ctx_t *c, size_t g)
     return 1;
 }
 
+/* A version only backup or archive files hold, newer than the latest (what
+ * the disks hold): the disks never had it, so what it lost was not lost
+ * from them and it is no state of theirs to restore. */
+static bool beyond_disks(const lr_scan_vg_t *sv, size_t k)
+{
+    const lr_scan_version_t *v = &sv->versions[k];
+    return sv->latest >= 0 && v->seqno > sv->versions[sv->latest].seqno &&
+           v->n_backup_copies == v->n_copies;
+}
+
 int ev_recommend(ev_ctx_t *c, size_t g)
 {
     lr_ev_vg_t *vg = &c->ev->vgs[g];
@@ -512,10 +531,12 @@ int ev_recommend(ev_ctx_t *c, size_t g)
     cand_t *cands = NULL;
     size_t n = 0;
     int rc = 0, prev = -1, newest = -1;
-    bool events = false;
+    bool events = false, beyond = false;
     for (size_t k = vg->n_versions; !rc && k-- > 0;) {
         lr_ev_version_t *v = &vg->versions[k];
-        if (!v->loaded)
+        if (v->loaded && beyond_disks(&c->scan->vgs[g], k))
+            beyond = true;
+        if (!v->loaded || beyond_disks(&c->scan->vgs[g], k))
             continue;
         if (prev >= 0 && v->events && visible(&vg->versions[prev]) > 0) {
             rc = event_cand(c, g, (size_t)prev, k, &cands, &n);
@@ -549,7 +570,7 @@ int ev_recommend(ev_ctx_t *c, size_t g)
         rc = set_rec(&a[vg->n_alternatives++], vg, &cands[i]);
     }
     if (!rc && !have)
-        rc = fallback(vg, newest, events || n > 0);
+        rc = fallback(vg, newest, events || n > 0, beyond);
     for (size_t i = 0; i < n; i++)
         free(cands[i].reason);
     free(cands);

@@ -283,6 +283,12 @@ static bool only_bad_headers(const lr_scan_copy_t *copies, const lr_scan_version
     return true;
 }
 
+/* A version some metadata area holds (not only backup or archive files). */
+static bool on_disk(const lr_scan_version_t *v)
+{
+    return v->n_backup_copies < v->n_copies;
+}
+
 static int finish_versions(lr_scan_t *s, lr_scan_vg_t *vg, lr_error_t *err)
 {
     for (size_t i = 0; i < vg->n_versions; i++) {
@@ -307,6 +313,12 @@ static int finish_versions(lr_scan_t *s, lr_scan_vg_t *vg, lr_error_t *err)
             vg->versions[k].conflict = vg->versions[k].complete;
         i = j;
     }
+    /* The latest is what the disks hold: a version known only from backup
+     * or archive files (in a filesystem, or a file given on the command
+     * line) is history, however new, unless no version is on a disk. */
+    for (size_t i = 0; i < vg->n_versions && vg->latest < 0; i++)
+        if (vg->versions[i].complete && on_disk(&vg->versions[i]))
+            vg->latest = (int)i;
     for (size_t i = 0; i < vg->n_versions && vg->latest < 0; i++)
         if (vg->versions[i].complete)
             vg->latest = (int)i;
@@ -503,8 +515,7 @@ static unsigned commit_status(const lr_scan_vg_t *vg, bool *explained)
     for (size_t i = 0; i < vg->n_versions; i++) {
         const lr_scan_version_t *v = &vg->versions[i];
         /* a version only backup files hold was never a ring write */
-        bool in_ring = v->n_backup_copies < v->n_copies;
-        if (v->complete && !v->committed && in_ring && v->seqno > cs) {
+        if (v->complete && !v->committed && on_disk(v) && v->seqno > cs) {
             above++;
             top = v->seqno > top ? v->seqno : top;
         }
@@ -520,12 +531,30 @@ static unsigned commit_status(const lr_scan_vg_t *vg, bool *explained)
     return above ? LR_SCAN_VG_INTERRUPTED : 0;
 }
 
+/* The highest seqno of the copies on a disk; a backup or archive file's
+ * counts only when no copy is on a disk (what a file holds above the disks
+ * was never lost from them). */
+static uint64_t disk_max_seqno(const lr_scan_t *s, const lr_scan_vg_t *vg, const int *copies,
+                               size_t n)
+{
+    uint64_t max = 0;
+    bool any = false;
+    for (size_t k = 0; k < n; k++) {
+        const lr_scan_copy_t *cp = &s->copies[copies[k]];
+        if (is_backup(cp))
+            continue;
+        any = true;
+        max = cp->seqno > max ? cp->seqno : max;
+    }
+    return any ? max : vg->max_seqno;
+}
+
 static void set_status(const lr_scan_t *s, lr_scan_vg_t *vg, const int *copies, size_t n)
 {
     unsigned st = 0;
     if (vg->latest < 0)
         st |= LR_SCAN_VG_NO_COMPLETE;
-    else if (vg->max_seqno > vg->versions[vg->latest].seqno)
+    else if (disk_max_seqno(s, vg, copies, n) > vg->versions[vg->latest].seqno)
         st |= LR_SCAN_VG_DAMAGED;
     uint64_t cur = vg->latest >= 0 ? vg->versions[vg->latest].seqno : vg->max_seqno;
     for (size_t i = 0; i < vg->n_pvs; i++) {
