@@ -62,7 +62,14 @@ static const char *command_of(const char *desc, char *buf, size_t len)
     if (!desc)
         return "-";
     char *cmd = lr_evidence_command(desc);
-    safe(cmd ? cmd : desc, buf, len);
+    /* an archive file's version is the state before its command ran */
+    const char *b = "Created *before* executing '";
+    if (cmd && strncmp(desc, b, strlen(b)) == 0) {
+        char tmp[256];
+        snprintf(buf, len, "(archived before %s)", safe(cmd, tmp, sizeof(tmp)));
+    } else {
+        safe(cmd ? cmd : desc, buf, len);
+    }
     free(cmd);
     return buf;
 }

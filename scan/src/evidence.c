@@ -231,6 +231,15 @@ char *lr_evidence_command(const char *d)
     return lr_strbuf_take(&b, NULL);
 }
 
+bool lr_evidence_command_not_writer(const char *d)
+{
+    if (!d)
+        return false;
+    const char *b = "Created *before* executing '", *cb = "vgcfgbackup";
+    return strncmp(d, b, strlen(b)) == 0 ||
+           (strncmp(d, cb, strlen(cb)) == 0 && (d[strlen(cb)] == ' ' || !d[strlen(cb)]));
+}
+
 /* ---- LVs of a version ---------------------------------------------------- */
 
 static const char *first_segtype(const lr_lv_t *lv)
@@ -431,7 +440,9 @@ static int load_vg(ev_ctx_t *c, size_t g)
         ver->version = (int)v;
         ver->seqno = sv->seqno;
         ver->time = sv->creation_time;
-        if (sv->description && !(ver->command = lr_evidence_command(sv->description)))
+        /* a command that did not write the version names no event of it */
+        if (sv->description && !lr_evidence_command_not_writer(sv->description) &&
+            !(ver->command = lr_evidence_command(sv->description)))
             return -ENOMEM;
         if (!sv->complete)
             continue;

@@ -41,5 +41,8 @@ assert "lvremove" not in rec["reason"] and "vgcfgbackup" not in rec["reason"], r
 for bad in ("STALE", "not committed", "interrupted"):
     assert bad not in txt, bad
 assert "note: 2 versions up to seqno 5 exist only in backup/archive files" in txt, txt
+# the archive file of seqno 4 was written before lvremove ran: not its writer
+line4 = [l for l in txt.splitlines() if re.match(r"\s+4\s+\d{4}-\d\d-\d\d ", l)]
+assert len(line4) == 1 and "(archived before lvremove -f hqnbvg/a" in line4[0], line4
 print("latest seqno %d as vgs says; seqno 4, 5 only from the files, not the disk's" % disk)
 PY

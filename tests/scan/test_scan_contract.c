@@ -115,6 +115,13 @@ static void test_evidence_contract(void **state)
     c = lr_evidence_command("Created *after* executing 'lvcreate -n a");
     assert_string_equal(c, "lvcreate -n a...");
     free(c);
+    /* archive files (LVM2 2.03.16) and vgcfgbackup -f name no writer */
+    assert_false(lr_evidence_command_not_writer(NULL));
+    assert_false(lr_evidence_command_not_writer("Write from lvremove -f vg0/lv3."));
+    assert_false(lr_evidence_command_not_writer("Created *after* executing 'lvcreate -n a vg'"));
+    assert_false(lr_evidence_command_not_writer("vgcfgbackupx"));
+    assert_true(lr_evidence_command_not_writer("Created *before* executing 'lvremove -f vg/a'"));
+    assert_true(lr_evidence_command_not_writer("vgcfgbackup -f /tmp/x.vg vg0"));
 }
 
 static void test_scan_copy_text(void **state)

@@ -235,4 +235,10 @@ const char *lr_ev_state_name(lr_ev_state_t s);
  * names no command is returned as is. malloc'd (caller frees); NULL for NULL or out of memory. */
 char *lr_evidence_command(const char *description);
 
+/* Whether the command a description names did not write its version: an
+ * archive file's "Created *before* executing 'CMD'" is the state before CMD
+ * ran, and vgcfgbackup's own description ("vgcfgbackup -f FILE VG") names
+ * the command that copied it out. false for NULL. */
+bool lr_evidence_command_not_writer(const char *description);
+
 #endif
