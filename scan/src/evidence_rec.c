@@ -290,6 +290,7 @@ lr_ev_grade_t ev_grade(const lr_evidence_t *ev, size_t g, size_t p, int e, lr_st
     const lr_ev_vg_t *vg = &ev->vgs[g];
     const lr_ev_version_t *v = &vg->versions[p];
     lr_strbuf_t own = LR_STRBUF_INIT, against = LR_STRBUF_INIT, none = LR_STRBUF_INIT;
+    lr_strbuf_t missing = LR_STRBUF_INIT, unknown = LR_STRBUF_INIT;
     for (size_t l = 0; l < v->n_lvs; l++) {
         const lr_ev_lv_t *o = &v->lvs[l];
         const lr_ev_content_t *c = &o->content;
@@ -305,8 +306,12 @@ lr_ev_grade_t ev_grade(const lr_evidence_t *ev, size_t g, size_t p, int e, lr_st
         } else if (c->state == LR_EV_FOUND) {
             put_sep(&own);
             lr_strbuf_printf(&own, "%s's own %s is still at its start", o->name, type_of(c));
-        } else {
+        } else if (c->state == LR_EV_EMPTY) {
             lr_strbuf_printf(&none, "%s%s", none.len ? ", " : "", o->name);
+        } else {
+            /* never read, or read without a verdict: not "no signature" */
+            lr_strbuf_t *to = c->state == LR_EV_MISSING_PV ? &missing : &unknown;
+            lr_strbuf_printf(to, "%s%s", to->len ? ", " : "", o->name);
         }
     }
     lr_ev_grade_t grade = against.len ? LR_EV_GRADE_AGAINST
@@ -318,6 +323,13 @@ lr_ev_grade_t ev_grade(const lr_evidence_t *ev, size_t g, size_t p, int e, lr_st
         lr_strbuf_printf(why, "; %s", own.s ? own.s : "");
     else if (why && none.len)
         lr_strbuf_printf(why, "; no signature found at the start of %s", none.s ? none.s : "");
+    if (why && grade == LR_EV_GRADE_NO_SIGNATURE && missing.len)
+        lr_strbuf_printf(why, "; the start of %s was not read: its PV is not among the images",
+                         missing.s);
+    if (why && grade == LR_EV_GRADE_NO_SIGNATURE && unknown.len)
+        lr_strbuf_printf(why, "; what the start of %s holds is not known", unknown.s);
+    lr_strbuf_free(&missing);
+    lr_strbuf_free(&unknown);
     lr_strbuf_free(&own);
     lr_strbuf_free(&against);
     lr_strbuf_free(&none);

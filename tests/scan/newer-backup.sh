@@ -46,3 +46,18 @@ line4 = [l for l in txt.splitlines() if re.match(r"\s+4\s+\d{4}-\d\d-\d\d ", l)]
 assert len(line4) == 1 and "(archived before lvremove -f hqnbvg/a" in line4[0], line4
 print("latest seqno %d as vgs says; seqno 4, 5 only from the files, not the disk's" % disk)
 PY
+# The files alone: no disk at all, so their newest version is the latest;
+# lvremove a (seqno 5) is undone by seqno 4, but a's PV is not among the
+# images: nothing was read there, so no "no signature found" is claimed.
+files=$("$LVMSCAN" --json "$FX/hqnbvg-4.vg" "$FX/hqnbvg-5.vg") ||
+    { echo "FAILED: newer-backup: lvmscan --json (files alone) exited $?" >&2; exit 1; }
+python3 - "$files" <<'PY' || { echo "FAILED: newer-backup (files alone)" >&2; exit 1; }
+import json, sys
+g = json.loads(sys.argv[1])["vgs"][0]
+assert g["latest_seqno"] == 5 and "missing_pvs" in g["status"], (g["latest_seqno"], g["status"])
+r = g["recommended"]
+assert r["seqno"] == 4, r
+assert "no signature found" not in r["reason"], r["reason"]
+assert "the start of a was not read: its PV is not among the images" in r["reason"], r["reason"]
+print("files alone: seqno 4 recommended, a's start not claimed empty")
+PY
