@@ -193,6 +193,12 @@ set_tests_properties(lvmscan-backup PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
 add_test(NAME lvmscan-newer-backup
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/newer-backup.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
 set_tests_properties(lvmscan-newer-backup PROPERTIES SKIP_RETURN_CODE 77)
+# Two images of one PV at different versions (fixtures/dup-pv): the PV is
+# the one holding the newest version, whatever the order of the images
+# (tests/scan/dup-pv.sh; needs python3: SKIPPED without).
+add_test(NAME lvmscan-dup-pv
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/dup-pv.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
+set_tests_properties(lvmscan-dup-pv PROPERTIES SKIP_RETURN_CODE 77)
 # Worker threads (issue 16): lvmscan's report and JSON over many images are
 # byte for byte the same with LVMSCAN_JOBS=1 as with several workers
 # (tests/scan/jobs.sh).
