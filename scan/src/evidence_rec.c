@@ -159,8 +159,9 @@ static bool only_moves(const ev_ctx_t *c, size_t g, size_t p, size_t e)
 }
 
 /* What an event at version e (previous loaded version p) lost; returns
- * whether some of it is untouched. */
-static bool put_losses(const ev_ctx_t *c, size_t g, size_t p, size_t e, lr_strbuf_t *b)
+ * whether some of it is untouched. *had: it lost extents of its own (a
+ * thin LV has none: its blocks are its pool's). */
+static bool put_losses(const ev_ctx_t *c, size_t g, size_t p, size_t e, lr_strbuf_t *b, bool *had)
 {
     const lr_ev_version_t *pv = &c->ev->vgs[g].versions[p], *ev = &c->ev->vgs[g].versions[e];
     bool any = false;
@@ -176,6 +177,7 @@ static bool put_losses(const ev_ctx_t *c, size_t g, size_t p, size_t e, lr_strbu
             lost = untouched = 0; /* out of memory: say nothing rather than guess */
         if (lost == 0)
             continue;
+        *had = true;
         put_reuse(b, o, false);
         lr_strbuf_printf(b, "; %" PRIu64 " of %s's %" PRIu64 " %s extents are untouched", untouched,
                          o->name, lost, now ? "cut" : "lost");
@@ -340,11 +342,12 @@ typedef struct cand {
     size_t version; /* index to recommend */
     char *reason;
     bool recoverable;
+    bool had; /* it lost extents of its own */
     lr_ev_grade_t grade;
 } cand_t;
 
 static int add_cand(cand_t **v, size_t *n, size_t version, lr_strbuf_t *b, bool recoverable,
-                    lr_ev_grade_t grade)
+                    bool had, lr_ev_grade_t grade)
 {
     char *reason = lr_strbuf_take(b, NULL);
     cand_t *nv = reason ? realloc(*v, (*n + 1) * sizeof(**v)) : NULL;
@@ -353,7 +356,7 @@ static int add_cand(cand_t **v, size_t *n, size_t version, lr_strbuf_t *b, bool 
         return -ENOMEM;
     }
     *v = nv;
-    nv[(*n)++] = (cand_t){version, reason, recoverable, grade};
+    nv[(*n)++] = (cand_t){version, reason, recoverable, had, grade};
     return 0;
 }
 
@@ -371,9 +374,10 @@ static int event_cand(ev_ctx_t *c, size_t g, size_t p, size_t e, cand_t **cands,
                      ev->command ? "`" : "", ev->command ? ev->command : ev->event_text,
                      ev->command ? "`" : "", ev->seqno);
     put_undoes(vg, e, &b);
-    ev->recoverable = put_losses(c, g, p, e, &b);
+    bool had = false;
+    ev->recoverable = put_losses(c, g, p, e, &b, &had);
     lr_ev_grade_t grade = ev_grade(c->ev, g, p, (int)e, &b);
-    return add_cand(cands, n, p, &b, ev->recoverable, grade);
+    return add_cand(cands, n, p, &b, ev->recoverable, had, grade);
 }
 
 /* After the newest version another VG took extents: a re-initialised PV. */
@@ -405,7 +409,7 @@ static int reinit_cand(ev_ctx_t *c, size_t g, size_t newest, cand_t **cands, siz
     lr_strbuf_printf(&b, "; %" PRIu64 " of its %" PRIu64 " LV extents are untouched", untouched,
                      total);
     lr_ev_grade_t grade = ev_grade(c->ev, g, newest, -1, &b);
-    return add_cand(cands, n, newest, &b, v->recoverable, grade);
+    return add_cand(cands, n, newest, &b, v->recoverable, true, grade);
 }
 
 static int set_rec(lr_ev_rec_t *r, const lr_ev_vg_t *vg, const cand_t *c)
@@ -418,9 +422,10 @@ static int set_rec(lr_ev_rec_t *r, const lr_ev_vg_t *vg, const cand_t *c)
 }
 
 /* No recoverable loss: the newest version with LVs, unless a 0-LV version
- * is newest and older ones had LVs. beyond: newer versions only files hold
- * were left out (beyond_disks). */
-static int fallback(lr_ev_vg_t *vg, int newest, bool events, bool beyond)
+ * is newest and older ones had LVs. events: some version removed or shrank
+ * an LV; reused: some such loss had extents of its own (all taken since);
+ * beyond: newer versions only files hold were left out (beyond_disks). */
+static int fallback(lr_ev_vg_t *vg, int newest, bool events, bool reused, bool beyond)
 {
     if (newest < 0) {
         vg->no_recommendation = strdup("no version of this VG could be read");
@@ -437,18 +442,18 @@ static int fallback(lr_ev_vg_t *vg, int newest, bool events, bool beyond)
     vg->has_recommended = true;
     vg->recommended.version = newest;
     vg->recommended.seqno = vg->versions[newest].seqno;
-    const char *why = events ? "the newest version: what earlier versions lost was "
-                               "reused by later LVs since"
-                             : "the newest version: no LV was removed or shrunk in "
-                               "the history found";
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    lr_strbuf_puts(&b, beyond ? "the newest version on the disks: " : "the newest version: ");
+    if (reused)
+        lr_strbuf_puts(&b, "what earlier versions lost was reused by later LVs since");
+    else if (events)
+        lr_strbuf_puts(&b, "what earlier versions removed had no extents of its own to restore "
+                           "(a thin LV's blocks are its pool's)");
+    else
+        lr_strbuf_puts(&b, "no LV was removed or shrunk in the history found");
     if (beyond)
-        why = events
-                  ? "the newest version on the disks: what earlier versions lost was reused "
-                    "by later LVs since; newer versions only backup/archive files hold are not on "
-                    "them"
-                  : "the newest version on the disks: no LV was removed or shrunk in their "
-                    "history; newer versions only backup/archive files hold are not on them";
-    vg->recommended.reason = strdup(why);
+        lr_strbuf_puts(&b, "; newer versions only backup/archive files hold are not on them");
+    vg->recommended.reason = lr_strbuf_take(&b, NULL);
     return vg->recommended.reason ? 0 : -ENOMEM;
 }
 
@@ -534,6 +539,14 @@ static bool beyond_disks(const lr_scan_vg_t *sv, size_t k)
            v->n_backup_copies == v->n_copies;
 }
 
+static bool any_had(const cand_t *cands, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (cands[i].had)
+            return true;
+    return false;
+}
+
 int ev_recommend(ev_ctx_t *c, size_t g)
 {
     lr_ev_vg_t *vg = &c->ev->vgs[g];
@@ -582,7 +595,7 @@ int ev_recommend(ev_ctx_t *c, size_t g)
         rc = set_rec(&a[vg->n_alternatives++], vg, &cands[i]);
     }
     if (!rc && !have)
-        rc = fallback(vg, newest, events || n > 0, beyond);
+        rc = fallback(vg, newest, events || n > 0, any_had(cands, n), beyond);
     for (size_t i = 0; i < n; i++)
         free(cands[i].reason);
     free(cands);

@@ -199,6 +199,13 @@ set_tests_properties(lvmscan-newer-backup PROPERTIES SKIP_RETURN_CODE 77)
 add_test(NAME lvmscan-dup-pv
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/dup-pv.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
 set_tests_properties(lvmscan-dup-pv PROPERTIES SKIP_RETURN_CODE 77)
+# A thin LV removed (fixtures/thin, then at run time the pool metadata
+# without it by thin_restore and the VG by vgcfgrestore --force): the
+# recommendation never says its loss "was reused" (tests/scan/thin-removed.sh;
+# root, lvm2, thin-provisioning-tools: SKIPPED without).
+add_test(NAME lvmscan-thin-removed
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/thin-removed.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
+set_tests_properties(lvmscan-thin-removed PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 300)
 # Worker threads (issue 16): lvmscan's report and JSON over many images are
 # byte for byte the same with LVMSCAN_JOBS=1 as with several workers
 # (tests/scan/jobs.sh).
