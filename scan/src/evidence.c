@@ -222,6 +222,10 @@ char *lr_evidence_command(const char *d)
     /* LVM2 cuts a long description (2.03.16: at 256 characters) and its
      * closing character with it: say the command is incomplete */
     bool cut = close && !(len > 0 && start[len - 1] == close);
+    /* a description with no closing character (vgcfgbackup -f writes the
+     * bare command line) that fills the scan's limit was clipped there */
+    if (!close && strlen(d) >= LR_SCAN_MAX_DESCRIPTION)
+        cut = true;
     if (close && !cut)
         len--;
     lr_strbuf_t b = LR_STRBUF_INIT;
