@@ -145,8 +145,10 @@ static int fill_legs(const rctx_t *r, const lr_seg_t *s, lr_raidscan_seg_t *e)
         char why[512];
         const char *w = NULL;
         const lr_lv_t *sub = ar->pv_index < 0 ? lr_vg_find_lv(r->vg, ar->name) : NULL;
-        if (ar->pv_index >= 0)
-            w = "the segment's areas are PVs, not image LVs (not followed here)";
+        lr_io_extent_t ext;
+        if (ar->pv_index >= 0) /* an old mirror's or pvmove's leg: a PV area, there or not */
+            w = pv_bytes(r, &r->vg->pvs[ar->pv_index], ar->start, lr_seg_area_len(s), &ext, why,
+                         sizeof(why));
         else if (!sub)
             w = "not in this version";
         else
@@ -270,6 +272,24 @@ static const char *leg_handle(const rctx_t *r, const lr_lv_t *lv, uint64_t lo, u
     return NULL;
 }
 
+/* The bytes of a leg that is a PV area (an old mirror's, pvmove's), as a
+ * handle. */
+static const char *pv_leg_handle(const rctx_t *r, const lr_seg_area_t *ar, uint64_t count,
+                                 lr_io_t **io, char *why, size_t len)
+{
+    const lr_pv_t *pv = &r->vg->pvs[ar->pv_index];
+    lr_io_extent_t ext;
+    if (pv_bytes(r, pv, ar->start, count, &ext, why, len))
+        return why;
+    lr_error_t err;
+    char msg[256];
+    if (lr_io_concat(io, &ext, 1, pv->key, &err) != 0) {
+        snprintf(why, len, "leg %s: %s", pv->key, lr_error_format(&err, msg, sizeof(msg)));
+        return why;
+    }
+    return NULL;
+}
+
 static void add_range(lr_raidscan_seg_t *e, uint64_t off, uint64_t n)
 {
     e->differ += n;
@@ -323,7 +343,8 @@ static int compare_legs(const rctx_t *r, const lr_seg_t *s, lr_raidscan_seg_t *e
             continue;
         if (!e->legs[g++].missing) {
             const lr_lv_t *sub = lr_vg_find_lv(r->vg, ar->name);
-            fail = leg_handle(r, sub, ar->start, len, &io[n], why, sizeof(why));
+            fail = ar->pv_index >= 0 ? pv_leg_handle(r, ar, len, &io[n], why, sizeof(why))
+                                     : leg_handle(r, sub, ar->start, len, &io[n], why, sizeof(why));
             if (!fail && !(buf[n++] = malloc(CMP_BLOCK)))
                 rc = -ENOMEM;
         }

@@ -206,6 +206,13 @@ set_tests_properties(lvmscan-dup-pv PROPERTIES SKIP_RETURN_CODE 77)
 add_test(NAME lvmscan-thin-removed
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/thin-removed.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
 set_tests_properties(lvmscan-thin-removed PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 300)
+# An interrupted pvmove (real LVM2 at run time: pvmove commits pvmove0
+# and stops without device-mapper): its legs are PV areas, present or not,
+# never "missing" because they are not image LVs
+# (tests/scan/pvmove-interrupted.sh; root, lvm2: SKIPPED without).
+add_test(NAME lvmscan-pvmove
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/pvmove-interrupted.sh $<TARGET_FILE:lvmscan>)
+set_tests_properties(lvmscan-pvmove PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 300)
 # Worker threads (issue 16): lvmscan's report and JSON over many images are
 # byte for byte the same with LVMSCAN_JOBS=1 as with several workers
 # (tests/scan/jobs.sh).
