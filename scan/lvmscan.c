@@ -1238,8 +1238,15 @@ static bool only_in_files(const lr_scan_version_t *v)
  * never presented as the disks' state. */
 static void report_newer_files(FILE *f, const lr_scan_vg_t *vg)
 {
-    if (vg->latest < 0 || only_in_files(&vg->versions[vg->latest]))
+    if (vg->latest < 0)
         return;
+    if (only_in_files(&vg->versions[vg->latest])) {
+        fprintf(f,
+                "  note: no version of this VG is on the disk images given; the latest, seqno "
+                "%" PRIu64 ", is only in backup/archive files\n",
+                vg->versions[vg->latest].seqno);
+        return;
+    }
     uint64_t cur = vg->versions[vg->latest].seqno, top = 0;
     size_t n = 0;
     for (size_t i = 0; i < vg->n_versions; i++) {

@@ -61,3 +61,5 @@ assert "no signature found" not in r["reason"], r["reason"]
 assert "the start of a was not read: its PV is not among the images" in r["reason"], r["reason"]
 print("files alone: seqno 4 recommended, a's start not claimed empty")
 PY
+"$LVMSCAN" "$FX/hqnbvg-4.vg" "$FX/hqnbvg-5.vg" | grep -q "note: no version of this VG is on the disk images given; the latest, seqno 5, is only in backup/archive files" ||
+    { echo "FAILED: newer-backup (files alone): no note that the latest is only in the files" >&2; exit 1; }
