@@ -1158,6 +1158,19 @@ static void report_duplicate(FILE *f, const lr_scan_t *s, size_t i)
             same ? "the same file given twice" : "a copy of the same disk?");
 }
 
+/* A PV made with --metadatacopies 0 holds no metadata: its VG is known
+ * only from its other PVs. */
+static void report_no_mda(FILE *f, const lr_label_t *l)
+{
+    if (!l->crc_ok || l->n_mda > 0)
+        return;
+    bool used = l->has_ext && (l->ext_flags & LR_PV_EXT_USED);
+    fprintf(f, "    no metadata area (pvcreate --metadatacopies 0): %s\n",
+            used ? "it is in a VG whose metadata lies only on that VG's other PVs; their images "
+                   "tell which VG"
+                 : "an unused PV, or its VG's metadata lies on other PVs");
+}
+
 static void report_labels(FILE *f, const lr_scan_t *s)
 {
     char h[32], u[LR_UUID_STR_LEN + 1], b[128];
@@ -1171,6 +1184,7 @@ static void report_labels(FILE *f, const lr_scan_t *s)
                 l->label.sector, u, human(l->label.device_size, h, sizeof(h)),
                 l->label.crc_ok ? "ok" : "BAD");
         report_duplicate(f, s, i);
+        report_no_mda(f, &l->label);
     }
 }
 

@@ -19,16 +19,12 @@ for t in pvcreate vgcreate lvcreate pvmove python3; do
     command -v $t >/dev/null 2>&1 || lr_skip "no $t"
 done
 VG=hpm$$
-truncate -s 16M "$LR_TMP/pv1.img" "$LR_TMP/pv2.img"
-lr_attach "$LR_TMP/pv1.img"
-P1=$LR_LAST_LOOP
-lr_attach "$LR_TMP/pv2.img"
-P2=$LR_LAST_LOOP
-mk() { lr_lvm "$@" || lr_fail "$*: $LR_OUT"; }
-mk pvcreate -y "$P1" "$P2"
-mk vgcreate -s 1m "$VG" "$P1" "$P2"
-mk lvcreate -an -Zn -y -L 4M -n a "$VG" "$P1"
-mk pvs --noheadings --units b --nosuffix -o pe_start "$P1"
+lr_new_images 16M 2
+P1=${LR_NEW[0]} P2=${LR_NEW[1]}
+lr_must pvcreate -y "$P1" "$P2"
+lr_must vgcreate -s 1m "$VG" "$P1" "$P2"
+lr_must lvcreate -an -Zn -y -L 4M -n a "$VG" "$P1"
+lr_must pvs --noheadings --units b --nosuffix -o pe_start "$P1"
 PE_START=$(echo $LR_OUT | awk '{print $NF}')
 # a's 4 MiB at pv1's extents 0-3: a known pattern
 python3 -c 'import sys; sys.stdout.buffer.write((b"pvmove source leg pattern......\n" * 131072)[:4 << 20])' |

@@ -213,6 +213,12 @@ set_tests_properties(lvmscan-thin-removed PROPERTIES LABELS interop SKIP_RETURN_
 add_test(NAME lvmscan-pvmove
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/pvmove-interrupted.sh $<TARGET_FILE:lvmscan>)
 set_tests_properties(lvmscan-pvmove PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 300)
+# A PV with no metadata area (pvcreate --metadatacopies 0, real LVM2 at run
+# time): the report says why no VG is found on it alone
+# (tests/scan/no-mda.sh; root, lvm2: SKIPPED without).
+add_test(NAME lvmscan-no-mda
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/no-mda.sh $<TARGET_FILE:lvmscan>)
+set_tests_properties(lvmscan-no-mda PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 300)
 # Worker threads (issue 16): lvmscan's report and JSON over many images are
 # byte for byte the same with LVMSCAN_JOBS=1 as with several workers
 # (tests/scan/jobs.sh).
