@@ -1482,22 +1482,46 @@ static void status_words(const lr_scan_vg_t *vg, char *buf, size_t len)
             *p = ' ';
 }
 
+/* Whether another VG found has VG i's name (LVM2 uses one of them only). */
+static bool name_shared(const lr_scan_t *s, size_t i)
+{
+    for (size_t k = 0; k < s->n_vgs; k++)
+        if (k != i && strcmp(s->vgs[k].name, s->vgs[i].name) == 0)
+            return true;
+    return false;
+}
+
+/* "VG NAME", with its id when another VG has that name. */
+static void put_vg_name(FILE *f, const lr_scan_t *s, size_t i)
+{
+    char b[256];
+    fprintf(f, "VG %s", safe(s->vgs[i].name, b, sizeof(b)));
+    if (name_shared(s, i))
+        fprintf(f, " (id %s)", s->vgs[i].id);
+}
+
 /* The first lines: per VG, its state, latest version and what to restore. */
 static void report_summary(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
 {
-    char b[256], st[256];
+    char st[256];
     if (!s->n_vgs)
         return;
     fputs("Summary\n", f);
     for (size_t i = 0; i < s->n_vgs; i++) {
         const lr_scan_vg_t *vg = &s->vgs[i];
         status_words(vg, st, sizeof(st));
-        fprintf(f, "  VG %s: %s; ", safe(vg->name, b, sizeof(b)), st);
+        fputs("  ", f);
+        put_vg_name(f, s, i);
+        fprintf(f, ": %s; ", st);
         if (vg->latest >= 0)
             fprintf(f, "latest seqno %" PRIu64 " (%zu versions)\n", vg->versions[vg->latest].seqno,
                     vg->n_versions);
         else
             fputs("no complete version\n", f);
+        if (name_shared(s, i))
+            fputs("    note: another VG found has this name; LVM2 does not use two VGs of one "
+                  "name at once: tell them apart by id\n",
+                  f);
         const lr_ev_vg_t *e = ev ? &ev->vgs[i] : NULL;
         if (!e)
             continue;
@@ -1516,11 +1540,12 @@ static void report_summary(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
 /* --brief: one line per version. */
 static void print_brief(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
 {
-    char b[256], t[32];
+    char t[32];
     for (size_t i = 0; i < s->n_vgs; i++) {
         const lr_scan_vg_t *vg = &s->vgs[i];
         const lr_ev_vg_t *e = ev ? &ev->vgs[i] : NULL;
-        fprintf(f, "VG %s\n", safe(vg->name, b, sizeof(b)));
+        put_vg_name(f, s, i);
+        fputc('\n', f);
         for (size_t v = 0; v < vg->n_versions; v++) {
             const lr_scan_version_t *sv = &vg->versions[v];
             const lr_ev_version_t *x = e ? &e->versions[v] : NULL;

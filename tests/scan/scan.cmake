@@ -219,6 +219,11 @@ set_tests_properties(lvmscan-pvmove PROPERTIES LABELS interop SKIP_RETURN_CODE 7
 add_test(NAME lvmscan-no-mda
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/no-mda.sh $<TARGET_FILE:lvmscan>)
 set_tests_properties(lvmscan-no-mda PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 300)
+# Two VGs of one name (real LVM2 at run time): told apart by id in the
+# summary and --brief (tests/scan/same-name.sh; root, lvm2: SKIPPED without).
+add_test(NAME lvmscan-same-name
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/same-name.sh $<TARGET_FILE:lvmscan>)
+set_tests_properties(lvmscan-same-name PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 300)
 # Worker threads (issue 16): lvmscan's report and JSON over many images are
 # byte for byte the same with LVMSCAN_JOBS=1 as with several workers
 # (tests/scan/jobs.sh).
