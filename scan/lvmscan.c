@@ -62,7 +62,14 @@ static const char *command_of(const char *desc, char *buf, size_t len)
     if (!desc)
         return "-";
     char *cmd = lr_evidence_command(desc);
-    safe(cmd ? cmd : desc, buf, len);
+    /* an archive file's version is the state before its command ran */
+    const char *b = "Created *before* executing '";
+    if (cmd && strncmp(desc, b, strlen(b)) == 0) {
+        char tmp[256];
+        snprintf(buf, len, "(archived before %s)", safe(cmd, tmp, sizeof(tmp)));
+    } else {
+        safe(cmd ? cmd : desc, buf, len);
+    }
     free(cmd);
     return buf;
 }
@@ -1164,6 +1171,19 @@ static void report_duplicate(FILE *f, const lr_scan_t *s, size_t i)
             same ? "the same file given twice" : "a copy of the same disk?");
 }
 
+/* A PV made with --metadatacopies 0 holds no metadata: its VG is known
+ * only from its other PVs. */
+static void report_no_mda(FILE *f, const lr_label_t *l)
+{
+    if (!l->crc_ok || l->n_mda > 0)
+        return;
+    bool used = l->has_ext && (l->ext_flags & LR_PV_EXT_USED);
+    fprintf(f, "    no metadata area (pvcreate --metadatacopies 0): %s\n",
+            used ? "it is in a VG whose metadata lies only on that VG's other PVs; their images "
+                   "tell which VG"
+                 : "an unused PV, or its VG's metadata lies on other PVs");
+}
+
 static void report_labels(FILE *f, const lr_scan_t *s)
 {
     char h[32], u[LR_UUID_STR_LEN + 1], b[128];
@@ -1177,6 +1197,7 @@ static void report_labels(FILE *f, const lr_scan_t *s)
                 l->label.sector, u, human(l->label.device_size, h, sizeof(h)),
                 l->label.crc_ok ? "ok" : "BAD");
         report_duplicate(f, s, i);
+        report_no_mda(f, &l->label);
     }
 }
 
@@ -1235,6 +1256,43 @@ static void copy_flags(const lr_scan_copy_t *c, char *buf, size_t len)
              "");
 }
 
+static bool only_in_files(const lr_scan_version_t *v)
+{
+    return v->n_backup_copies > 0 && v->n_backup_copies == v->n_copies;
+}
+
+/* Versions only files hold, newer than the latest (what the disks hold):
+ * never presented as the disks' state. */
+static void report_newer_files(FILE *f, const lr_scan_vg_t *vg)
+{
+    if (vg->latest < 0)
+        return;
+    if (only_in_files(&vg->versions[vg->latest])) {
+        fprintf(f,
+                "  note: no version of this VG is on the disk images given; the latest, seqno "
+                "%" PRIu64 ", is only in backup/archive files\n",
+                vg->versions[vg->latest].seqno);
+        return;
+    }
+    uint64_t cur = vg->versions[vg->latest].seqno, top = 0;
+    size_t n = 0;
+    for (size_t i = 0; i < vg->n_versions; i++) {
+        const lr_scan_version_t *v = &vg->versions[i];
+        if (only_in_files(v) && v->seqno > cur) {
+            n++;
+            top = v->seqno > top ? v->seqno : top;
+        }
+    }
+    if (n == 1)
+        fprintf(f, "  note: seqno %" PRIu64 " exists only in backup/archive files", top);
+    else if (n)
+        fprintf(f,
+                "  note: %zu versions up to seqno %" PRIu64 " exist only in backup/archive files",
+                n, top);
+    if (n)
+        fprintf(f, "; the disks hold seqno %" PRIu64 " (the latest), nothing newer\n", cur);
+}
+
 /* How many versions only LVM2's backup/archive files still hold. */
 static void report_backup_versions(FILE *f, const lr_scan_vg_t *vg)
 {
@@ -1247,6 +1305,7 @@ static void report_backup_versions(FILE *f, const lr_scan_vg_t *vg)
     if (with)
         fprintf(f, "  %zu versions found in backup/archive files, %zu of them only there\n", with,
                 only);
+    report_newer_files(f, vg);
 }
 
 /* A backup file that is not whole: where it was found and what is missing
@@ -1436,22 +1495,46 @@ static void status_words(const lr_scan_vg_t *vg, char *buf, size_t len)
             *p = ' ';
 }
 
+/* Whether another VG found has VG i's name (LVM2 uses one of them only). */
+static bool name_shared(const lr_scan_t *s, size_t i)
+{
+    for (size_t k = 0; k < s->n_vgs; k++)
+        if (k != i && strcmp(s->vgs[k].name, s->vgs[i].name) == 0)
+            return true;
+    return false;
+}
+
+/* "VG NAME", with its id when another VG has that name. */
+static void put_vg_name(FILE *f, const lr_scan_t *s, size_t i)
+{
+    char b[256];
+    fprintf(f, "VG %s", safe(s->vgs[i].name, b, sizeof(b)));
+    if (name_shared(s, i))
+        fprintf(f, " (id %s)", s->vgs[i].id);
+}
+
 /* The first lines: per VG, its state, latest version and what to restore. */
 static void report_summary(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
 {
-    char b[256], st[256];
+    char st[256];
     if (!s->n_vgs)
         return;
     fputs("Summary\n", f);
     for (size_t i = 0; i < s->n_vgs; i++) {
         const lr_scan_vg_t *vg = &s->vgs[i];
         status_words(vg, st, sizeof(st));
-        fprintf(f, "  VG %s: %s; ", safe(vg->name, b, sizeof(b)), st);
+        fputs("  ", f);
+        put_vg_name(f, s, i);
+        fprintf(f, ": %s; ", st);
         if (vg->latest >= 0)
             fprintf(f, "latest seqno %" PRIu64 " (%zu versions)\n", vg->versions[vg->latest].seqno,
                     vg->n_versions);
         else
             fputs("no complete version\n", f);
+        if (name_shared(s, i))
+            fputs("    note: another VG found has this name; LVM2 does not use two VGs of one "
+                  "name at once: tell them apart by id\n",
+                  f);
         const lr_ev_vg_t *e = ev ? &ev->vgs[i] : NULL;
         if (!e)
             continue;
@@ -1470,11 +1553,12 @@ static void report_summary(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
 /* --brief: one line per version. */
 static void print_brief(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
 {
-    char b[256], t[32];
+    char t[32];
     for (size_t i = 0; i < s->n_vgs; i++) {
         const lr_scan_vg_t *vg = &s->vgs[i];
         const lr_ev_vg_t *e = ev ? &ev->vgs[i] : NULL;
-        fprintf(f, "VG %s\n", safe(vg->name, b, sizeof(b)));
+        put_vg_name(f, s, i);
+        fputc('\n', f);
         for (size_t v = 0; v < vg->n_versions; v++) {
             const lr_scan_version_t *sv = &vg->versions[v];
             const lr_ev_version_t *x = e ? &e->versions[v] : NULL;
@@ -1632,7 +1716,8 @@ static void report_vgs(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
         for (size_t v = 0; v < vg->n_versions; v++)
             report_version(f, s, &vg->versions[v],
                            vg->committed_latest >= 0 && (int)v < vg->committed_latest &&
-                               vg->versions[v].seqno > vg->versions[vg->committed_latest].seqno,
+                               vg->versions[v].seqno > vg->versions[vg->committed_latest].seqno &&
+                               !only_in_files(&vg->versions[v]),
                            ev ? &ev->vgs[i].versions[v] : NULL);
     }
 }

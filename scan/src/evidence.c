@@ -222,6 +222,10 @@ char *lr_evidence_command(const char *d)
     /* LVM2 cuts a long description (2.03.16: at 256 characters) and its
      * closing character with it: say the command is incomplete */
     bool cut = close && !(len > 0 && start[len - 1] == close);
+    /* a description with no closing character (vgcfgbackup -f writes the
+     * bare command line) that fills the scan's limit was clipped there */
+    if (!close && strlen(d) >= LR_SCAN_MAX_DESCRIPTION)
+        cut = true;
     if (close && !cut)
         len--;
     lr_strbuf_t b = LR_STRBUF_INIT;
@@ -229,6 +233,15 @@ char *lr_evidence_command(const char *d)
     if (cut)
         lr_strbuf_puts(&b, "...");
     return lr_strbuf_take(&b, NULL);
+}
+
+bool lr_evidence_command_not_writer(const char *d)
+{
+    if (!d)
+        return false;
+    const char *b = "Created *before* executing '", *cb = "vgcfgbackup";
+    return strncmp(d, b, strlen(b)) == 0 ||
+           (strncmp(d, cb, strlen(cb)) == 0 && (d[strlen(cb)] == ' ' || !d[strlen(cb)]));
 }
 
 /* ---- LVs of a version ---------------------------------------------------- */
@@ -431,7 +444,9 @@ static int load_vg(ev_ctx_t *c, size_t g)
         ver->version = (int)v;
         ver->seqno = sv->seqno;
         ver->time = sv->creation_time;
-        if (sv->description && !(ver->command = lr_evidence_command(sv->description)))
+        /* a command that did not write the version names no event of it */
+        if (sv->description && !lr_evidence_command_not_writer(sv->description) &&
+            !(ver->command = lr_evidence_command(sv->description)))
             return -ENOMEM;
         if (!sv->complete)
             continue;

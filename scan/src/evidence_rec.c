@@ -159,8 +159,9 @@ static bool only_moves(const ev_ctx_t *c, size_t g, size_t p, size_t e)
 }
 
 /* What an event at version e (previous loaded version p) lost; returns
- * whether some of it is untouched. */
-static bool put_losses(const ev_ctx_t *c, size_t g, size_t p, size_t e, lr_strbuf_t *b)
+ * whether some of it is untouched. *had: it lost extents of its own (a
+ * thin LV has none: its blocks are its pool's). */
+static bool put_losses(const ev_ctx_t *c, size_t g, size_t p, size_t e, lr_strbuf_t *b, bool *had)
 {
     const lr_ev_version_t *pv = &c->ev->vgs[g].versions[p], *ev = &c->ev->vgs[g].versions[e];
     bool any = false;
@@ -176,6 +177,7 @@ static bool put_losses(const ev_ctx_t *c, size_t g, size_t p, size_t e, lr_strbu
             lost = untouched = 0; /* out of memory: say nothing rather than guess */
         if (lost == 0)
             continue;
+        *had = true;
         put_reuse(b, o, false);
         lr_strbuf_printf(b, "; %" PRIu64 " of %s's %" PRIu64 " %s extents are untouched", untouched,
                          o->name, lost, now ? "cut" : "lost");
@@ -290,6 +292,7 @@ lr_ev_grade_t ev_grade(const lr_evidence_t *ev, size_t g, size_t p, int e, lr_st
     const lr_ev_vg_t *vg = &ev->vgs[g];
     const lr_ev_version_t *v = &vg->versions[p];
     lr_strbuf_t own = LR_STRBUF_INIT, against = LR_STRBUF_INIT, none = LR_STRBUF_INIT;
+    lr_strbuf_t missing = LR_STRBUF_INIT, unknown = LR_STRBUF_INIT;
     for (size_t l = 0; l < v->n_lvs; l++) {
         const lr_ev_lv_t *o = &v->lvs[l];
         const lr_ev_content_t *c = &o->content;
@@ -305,8 +308,12 @@ lr_ev_grade_t ev_grade(const lr_evidence_t *ev, size_t g, size_t p, int e, lr_st
         } else if (c->state == LR_EV_FOUND) {
             put_sep(&own);
             lr_strbuf_printf(&own, "%s's own %s is still at its start", o->name, type_of(c));
-        } else {
+        } else if (c->state == LR_EV_EMPTY) {
             lr_strbuf_printf(&none, "%s%s", none.len ? ", " : "", o->name);
+        } else {
+            /* never read, or read without a verdict: not "no signature" */
+            lr_strbuf_t *to = c->state == LR_EV_MISSING_PV ? &missing : &unknown;
+            lr_strbuf_printf(to, "%s%s", to->len ? ", " : "", o->name);
         }
     }
     lr_ev_grade_t grade = against.len ? LR_EV_GRADE_AGAINST
@@ -318,6 +325,13 @@ lr_ev_grade_t ev_grade(const lr_evidence_t *ev, size_t g, size_t p, int e, lr_st
         lr_strbuf_printf(why, "; %s", own.s ? own.s : "");
     else if (why && none.len)
         lr_strbuf_printf(why, "; no signature found at the start of %s", none.s ? none.s : "");
+    if (why && grade == LR_EV_GRADE_NO_SIGNATURE && missing.len)
+        lr_strbuf_printf(why, "; the start of %s was not read: its PV is not among the images",
+                         missing.s);
+    if (why && grade == LR_EV_GRADE_NO_SIGNATURE && unknown.len)
+        lr_strbuf_printf(why, "; what the start of %s holds is not known", unknown.s);
+    lr_strbuf_free(&missing);
+    lr_strbuf_free(&unknown);
     lr_strbuf_free(&own);
     lr_strbuf_free(&against);
     lr_strbuf_free(&none);
@@ -328,11 +342,12 @@ typedef struct cand {
     size_t version; /* index to recommend */
     char *reason;
     bool recoverable;
+    bool had; /* it lost extents of its own */
     lr_ev_grade_t grade;
 } cand_t;
 
 static int add_cand(cand_t **v, size_t *n, size_t version, lr_strbuf_t *b, bool recoverable,
-                    lr_ev_grade_t grade)
+                    bool had, lr_ev_grade_t grade)
 {
     char *reason = lr_strbuf_take(b, NULL);
     cand_t *nv = reason ? realloc(*v, (*n + 1) * sizeof(**v)) : NULL;
@@ -341,7 +356,7 @@ static int add_cand(cand_t **v, size_t *n, size_t version, lr_strbuf_t *b, bool 
         return -ENOMEM;
     }
     *v = nv;
-    nv[(*n)++] = (cand_t){version, reason, recoverable, grade};
+    nv[(*n)++] = (cand_t){version, reason, recoverable, had, grade};
     return 0;
 }
 
@@ -359,9 +374,10 @@ static int event_cand(ev_ctx_t *c, size_t g, size_t p, size_t e, cand_t **cands,
                      ev->command ? "`" : "", ev->command ? ev->command : ev->event_text,
                      ev->command ? "`" : "", ev->seqno);
     put_undoes(vg, e, &b);
-    ev->recoverable = put_losses(c, g, p, e, &b);
+    bool had = false;
+    ev->recoverable = put_losses(c, g, p, e, &b, &had);
     lr_ev_grade_t grade = ev_grade(c->ev, g, p, (int)e, &b);
-    return add_cand(cands, n, p, &b, ev->recoverable, grade);
+    return add_cand(cands, n, p, &b, ev->recoverable, had, grade);
 }
 
 /* After the newest version another VG took extents: a re-initialised PV. */
@@ -393,7 +409,7 @@ static int reinit_cand(ev_ctx_t *c, size_t g, size_t newest, cand_t **cands, siz
     lr_strbuf_printf(&b, "; %" PRIu64 " of its %" PRIu64 " LV extents are untouched", untouched,
                      total);
     lr_ev_grade_t grade = ev_grade(c->ev, g, newest, -1, &b);
-    return add_cand(cands, n, newest, &b, v->recoverable, grade);
+    return add_cand(cands, n, newest, &b, v->recoverable, true, grade);
 }
 
 static int set_rec(lr_ev_rec_t *r, const lr_ev_vg_t *vg, const cand_t *c)
@@ -406,8 +422,10 @@ static int set_rec(lr_ev_rec_t *r, const lr_ev_vg_t *vg, const cand_t *c)
 }
 
 /* No recoverable loss: the newest version with LVs, unless a 0-LV version
- * is newest and older ones had LVs. */
-static int fallback(lr_ev_vg_t *vg, int newest, bool events)
+ * is newest and older ones had LVs. events: some version removed or shrank
+ * an LV; reused: some such loss had extents of its own (all taken since);
+ * beyond: newer versions only files hold were left out (beyond_disks). */
+static int fallback(lr_ev_vg_t *vg, int newest, bool events, bool reused, bool beyond)
 {
     if (newest < 0) {
         vg->no_recommendation = strdup("no version of this VG could be read");
@@ -424,10 +442,18 @@ static int fallback(lr_ev_vg_t *vg, int newest, bool events)
     vg->has_recommended = true;
     vg->recommended.version = newest;
     vg->recommended.seqno = vg->versions[newest].seqno;
-    vg->recommended.reason = strdup(events ? "the newest version: what earlier versions lost was "
-                                             "reused by later LVs since"
-                                           : "the newest version: no LV was removed or shrunk in "
-                                             "the history found");
+    lr_strbuf_t b = LR_STRBUF_INIT;
+    lr_strbuf_puts(&b, beyond ? "the newest version on the disks: " : "the newest version: ");
+    if (reused)
+        lr_strbuf_puts(&b, "what earlier versions lost was reused by later LVs since");
+    else if (events)
+        lr_strbuf_puts(&b, "what earlier versions removed had no extents of its own to restore "
+                           "(a thin LV's blocks are its pool's)");
+    else
+        lr_strbuf_puts(&b, "no LV was removed or shrunk in the history found");
+    if (beyond)
+        lr_strbuf_puts(&b, "; newer versions only backup/archive files hold are not on them");
+    vg->recommended.reason = lr_strbuf_take(&b, NULL);
     return vg->recommended.reason ? 0 : -ENOMEM;
 }
 
@@ -503,6 +529,24 @@ static int moved_away(ev_ctx_t *c, size_t g)
     return 1;
 }
 
+/* A version only backup or archive files hold, newer than the latest (what
+ * the disks hold): the disks never had it, so what it lost was not lost
+ * from them and it is no state of theirs to restore. */
+static bool beyond_disks(const lr_scan_vg_t *sv, size_t k)
+{
+    const lr_scan_version_t *v = &sv->versions[k];
+    return sv->latest >= 0 && v->seqno > sv->versions[sv->latest].seqno &&
+           v->n_backup_copies == v->n_copies;
+}
+
+static bool any_had(const cand_t *cands, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (cands[i].had)
+            return true;
+    return false;
+}
+
 int ev_recommend(ev_ctx_t *c, size_t g)
 {
     lr_ev_vg_t *vg = &c->ev->vgs[g];
@@ -512,10 +556,12 @@ int ev_recommend(ev_ctx_t *c, size_t g)
     cand_t *cands = NULL;
     size_t n = 0;
     int rc = 0, prev = -1, newest = -1;
-    bool events = false;
+    bool events = false, beyond = false;
     for (size_t k = vg->n_versions; !rc && k-- > 0;) {
         lr_ev_version_t *v = &vg->versions[k];
-        if (!v->loaded)
+        if (v->loaded && beyond_disks(&c->scan->vgs[g], k))
+            beyond = true;
+        if (!v->loaded || beyond_disks(&c->scan->vgs[g], k))
             continue;
         if (prev >= 0 && v->events && visible(&vg->versions[prev]) > 0) {
             rc = event_cand(c, g, (size_t)prev, k, &cands, &n);
@@ -549,7 +595,7 @@ int ev_recommend(ev_ctx_t *c, size_t g)
         rc = set_rec(&a[vg->n_alternatives++], vg, &cands[i]);
     }
     if (!rc && !have)
-        rc = fallback(vg, newest, events || n > 0);
+        rc = fallback(vg, newest, events || n > 0, any_had(cands, n), beyond);
     for (size_t i = 0; i < n; i++)
         free(cands[i].reason);
     free(cands);

@@ -275,7 +275,10 @@ static int compare_legs(const rctx_t *r, const lr_seg_t *s, lr_raidscan_seg_t *e
     uint64_t len = lr_seg_area_len(s);
     if (!io || !buf)
         rc = -ENOMEM;
-    const char *fail = NULL;
+    /* a pvmove's destination holds only part: there is no second copy */
+    const char *fail = lr_seg_is_pvmove(s) ? "an unfinished pvmove: its destination holds only "
+                                             "what was copied before the move stopped"
+                                           : NULL;
     for (size_t a = 0, g = 0; !rc && !fail && a < s->n_areas; a++) {
         const lr_seg_area_t *ar = &s->areas[a];
         if (ar->meta)

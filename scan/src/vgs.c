@@ -283,6 +283,12 @@ static bool only_bad_headers(const lr_scan_copy_t *copies, const lr_scan_version
     return true;
 }
 
+/* A version some metadata area holds (not only backup or archive files). */
+static bool on_disk(const lr_scan_version_t *v)
+{
+    return v->n_backup_copies < v->n_copies;
+}
+
 static int finish_versions(lr_scan_t *s, lr_scan_vg_t *vg, lr_error_t *err)
 {
     for (size_t i = 0; i < vg->n_versions; i++) {
@@ -307,6 +313,12 @@ static int finish_versions(lr_scan_t *s, lr_scan_vg_t *vg, lr_error_t *err)
             vg->versions[k].conflict = vg->versions[k].complete;
         i = j;
     }
+    /* The latest is what the disks hold: a version known only from backup
+     * or archive files (in a filesystem, or a file given on the command
+     * line) is history, however new, unless no version is on a disk. */
+    for (size_t i = 0; i < vg->n_versions && vg->latest < 0; i++)
+        if (vg->versions[i].complete && on_disk(&vg->versions[i]))
+            vg->latest = (int)i;
     for (size_t i = 0; i < vg->n_versions && vg->latest < 0; i++)
         if (vg->versions[i].complete)
             vg->latest = (int)i;
@@ -319,8 +331,28 @@ static int finish_versions(lr_scan_t *s, lr_scan_vg_t *vg, lr_error_t *err)
 
 /* ---- PVs ---------------------------------------------------------------- */
 
-/* Label indexes sorted by PV UUID, built once per scan. */
-static int find_label(const lr_scan_t *s, const int *by_uuid, const char *raw)
+/* The newest seqno (plus one; 0 for none) of this VG's copies in the areas
+ * of the PV whose label is l. */
+static uint64_t label_newest(const lr_scan_t *s, int l, const int *copies, size_t n)
+{
+    uint64_t best = 0;
+    for (size_t k = 0; k < n; k++) {
+        const lr_scan_copy_t *cp = &s->copies[copies[k]];
+        if (cp->area < 0)
+            continue;
+        const lr_scan_area_t *a = &s->areas[cp->area];
+        if (a->image == s->labels[l].image && a->pv_start == s->labels[l].pv_start &&
+            cp->seqno + 1 > best)
+            best = cp->seqno + 1;
+    }
+    return best;
+}
+
+/* Label indexes sorted by PV UUID, built once per scan. Of several labels
+ * with one UUID (copies of a disk taken at different times), a whole one
+ * whose areas hold the VG's newest copy: not the first given. */
+static int find_label(const lr_scan_t *s, const int *by_uuid, const char *raw, const int *copies,
+                      size_t n)
 {
     size_t lo = 0, hi = s->n_labels;
     while (lo < hi) {
@@ -331,12 +363,17 @@ static int find_label(const lr_scan_t *s, const int *by_uuid, const char *raw)
             hi = mid;
     }
     int found = -1;
+    uint64_t newest = 0;
     for (size_t i = lo; i < s->n_labels; i++) {
         const lr_scan_label_t *l = &s->labels[by_uuid[i]];
         if (strcmp(l->label.pv_uuid, raw) != 0)
             break;
-        if (found < 0 || (!s->labels[found].label.crc_ok && l->label.crc_ok))
+        uint64_t mine = label_newest(s, by_uuid[i], copies, n);
+        bool ok = l->label.crc_ok, found_ok = found >= 0 && s->labels[found].label.crc_ok;
+        if (found < 0 || (ok && !found_ok) || (ok == found_ok && mine > newest)) {
             found = by_uuid[i];
+            newest = mine;
+        }
     }
     return found;
 }
@@ -398,7 +435,7 @@ static void match_by_location(const lr_scan_t *s, lr_scan_vg_t *vg, const int *c
     }
 }
 
-static int fill_pvs(sc_ctx_t *c, lr_scan_vg_t *vg, const lr_vg_t *meta)
+static int fill_pvs(sc_ctx_t *c, lr_scan_vg_t *vg, const lr_vg_t *meta, const int *copies, size_t n)
 {
     lr_scan_t *s = c->scan;
     if (!meta->n_pvs)
@@ -421,7 +458,7 @@ static int fill_pvs(sc_ctx_t *c, lr_scan_vg_t *vg, const lr_vg_t *meta)
         pv->image = -1;
         pv->pv_start = LR_SCAN_UNKNOWN;
         pv->label = -1;
-        int li = find_label(s, c->labels_by_uuid, pv->id_raw);
+        int li = find_label(s, c->labels_by_uuid, pv->id_raw, copies, n);
         int ai = li < 0 ? find_inferred(s, pv->id_raw) : -1;
         if (li >= 0) {
             pv->found = LR_SCAN_PV_LABEL;
@@ -474,7 +511,7 @@ static int latest_pvs(sc_ctx_t *c, lr_scan_vg_t *vg, const int *copies, size_t n
     }
     /* it parsed during the scan; a failure now means the image changed */
     if (lr_vg_parse(text, (size_t)c->scan->copies[ci].length, &meta, &e) == 0)
-        rc = fill_pvs(c, vg, meta);
+        rc = fill_pvs(c, vg, meta, copies, n);
     lr_vg_free(meta);
     free(text);
     if (rc)
@@ -503,8 +540,7 @@ static unsigned commit_status(const lr_scan_vg_t *vg, bool *explained)
     for (size_t i = 0; i < vg->n_versions; i++) {
         const lr_scan_version_t *v = &vg->versions[i];
         /* a version only backup files hold was never a ring write */
-        bool in_ring = v->n_backup_copies < v->n_copies;
-        if (v->complete && !v->committed && in_ring && v->seqno > cs) {
+        if (v->complete && !v->committed && on_disk(v) && v->seqno > cs) {
             above++;
             top = v->seqno > top ? v->seqno : top;
         }
@@ -520,12 +556,30 @@ static unsigned commit_status(const lr_scan_vg_t *vg, bool *explained)
     return above ? LR_SCAN_VG_INTERRUPTED : 0;
 }
 
+/* The highest seqno of the copies on a disk; a backup or archive file's
+ * counts only when no copy is on a disk (what a file holds above the disks
+ * was never lost from them). */
+static uint64_t disk_max_seqno(const lr_scan_t *s, const lr_scan_vg_t *vg, const int *copies,
+                               size_t n)
+{
+    uint64_t max = 0;
+    bool any = false;
+    for (size_t k = 0; k < n; k++) {
+        const lr_scan_copy_t *cp = &s->copies[copies[k]];
+        if (is_backup(cp))
+            continue;
+        any = true;
+        max = cp->seqno > max ? cp->seqno : max;
+    }
+    return any ? max : vg->max_seqno;
+}
+
 static void set_status(const lr_scan_t *s, lr_scan_vg_t *vg, const int *copies, size_t n)
 {
     unsigned st = 0;
     if (vg->latest < 0)
         st |= LR_SCAN_VG_NO_COMPLETE;
-    else if (vg->max_seqno > vg->versions[vg->latest].seqno)
+    else if (disk_max_seqno(s, vg, copies, n) > vg->versions[vg->latest].seqno)
         st |= LR_SCAN_VG_DAMAGED;
     uint64_t cur = vg->latest >= 0 ? vg->versions[vg->latest].seqno : vg->max_seqno;
     for (size_t i = 0; i < vg->n_pvs; i++) {

@@ -190,6 +190,43 @@ add_test(NAME lvmscan-backup
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/backup.sh $<TARGET_FILE:lvmscan>
                  $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
 set_tests_properties(lvmscan-backup PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+# A backup/archive file newer than the disk (fixtures/newer-backup): its
+# version is history, never what the disk holds (tests/scan/newer-backup.sh;
+# needs python3: SKIPPED without).
+add_test(NAME lvmscan-newer-backup
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/newer-backup.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
+set_tests_properties(lvmscan-newer-backup PROPERTIES SKIP_RETURN_CODE 77)
+# Two images of one PV at different versions (fixtures/dup-pv): the PV is
+# the one holding the newest version, whatever the order of the images
+# (tests/scan/dup-pv.sh; needs python3: SKIPPED without).
+add_test(NAME lvmscan-dup-pv
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/dup-pv.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
+set_tests_properties(lvmscan-dup-pv PROPERTIES SKIP_RETURN_CODE 77)
+# A thin LV removed (fixtures/thin, then at run time the pool metadata
+# without it by thin_restore and the VG by vgcfgrestore --force): the
+# recommendation never says its loss "was reused" (tests/scan/thin-removed.sh;
+# root, lvm2, thin-provisioning-tools: SKIPPED without).
+add_test(NAME lvmscan-thin-removed
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/thin-removed.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
+set_tests_properties(lvmscan-thin-removed PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 300)
+# An interrupted pvmove (real LVM2 at run time: pvmove commits pvmove0
+# and stops without device-mapper): its legs are PV areas, present or not,
+# never "missing" because they are not image LVs
+# (tests/scan/pvmove-interrupted.sh; root, lvm2: SKIPPED without).
+add_test(NAME lvmscan-pvmove
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/pvmove-interrupted.sh $<TARGET_FILE:lvmscan>)
+set_tests_properties(lvmscan-pvmove PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 300)
+# A PV with no metadata area (pvcreate --metadatacopies 0, real LVM2 at run
+# time): the report says why no VG is found on it alone
+# (tests/scan/no-mda.sh; root, lvm2: SKIPPED without).
+add_test(NAME lvmscan-no-mda
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/no-mda.sh $<TARGET_FILE:lvmscan>)
+set_tests_properties(lvmscan-no-mda PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 300)
+# Two VGs of one name (real LVM2 at run time): told apart by id in the
+# summary and --brief (tests/scan/same-name.sh; root, lvm2: SKIPPED without).
+add_test(NAME lvmscan-same-name
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/same-name.sh $<TARGET_FILE:lvmscan>)
+set_tests_properties(lvmscan-same-name PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 300)
 # Worker threads (issue 16): lvmscan's report and JSON over many images are
 # byte for byte the same with LVMSCAN_JOBS=1 as with several workers
 # (tests/scan/jobs.sh).

@@ -115,6 +115,25 @@ static void test_evidence_contract(void **state)
     c = lr_evidence_command("Created *after* executing 'lvcreate -n a");
     assert_string_equal(c, "lvcreate -n a...");
     free(c);
+    /* vgcfgbackup -f's bare command line, clipped at the scan's limit */
+    char longd[LR_SCAN_MAX_DESCRIPTION + 1];
+    memset(longd, 'x', sizeof(longd) - 1);
+    longd[sizeof(longd) - 1] = '\0';
+    memcpy(longd, "vgcfgbackup -f /tmp/a.vg vg0 ", 29);
+    c = lr_evidence_command(longd);
+    assert_non_null(c);
+    assert_true(strlen(c) > 3 && strcmp(c + strlen(c) - 3, "...") == 0);
+    free(c);
+    c = lr_evidence_command("vgcfgbackup -f /tmp/a.vg vg0");
+    assert_string_equal(c, "vgcfgbackup -f /tmp/a.vg vg0");
+    free(c);
+    /* archive files (LVM2 2.03.16) and vgcfgbackup -f name no writer */
+    assert_false(lr_evidence_command_not_writer(NULL));
+    assert_false(lr_evidence_command_not_writer("Write from lvremove -f vg0/lv3."));
+    assert_false(lr_evidence_command_not_writer("Created *after* executing 'lvcreate -n a vg'"));
+    assert_false(lr_evidence_command_not_writer("vgcfgbackupx"));
+    assert_true(lr_evidence_command_not_writer("Created *before* executing 'lvremove -f vg/a'"));
+    assert_true(lr_evidence_command_not_writer("vgcfgbackup -f /tmp/x.vg vg0"));
 }
 
 static void test_scan_copy_text(void **state)

@@ -133,6 +133,23 @@ lr_attach() {
     lr_make_cfg
 }
 
+# lr_new_images SIZE N: N empty images $LR_TMP/pv1.img ... attached; their
+# loop devices in LR_NEW (in order).
+lr_new_images() {
+    local i
+    LR_NEW=()
+    for i in $(seq 1 "$2"); do
+        truncate -s "$1" "$LR_TMP/pv$i.img" || lr_fail "truncate"
+        lr_attach "$LR_TMP/pv$i.img"
+        LR_NEW+=("$LR_LAST_LOOP")
+    done
+}
+
+# lr_must CMD ARGS...: lr_lvm, failing the test when the command fails.
+lr_must() {
+    lr_lvm "$@" || lr_fail "$*: $LR_OUT"
+}
+
 lr_detach_all() {
     local l
     for l in "${LR_LOOPS[@]}"; do

@@ -231,8 +231,16 @@ const char *lr_ev_state_name(lr_ev_state_t s);
 /* An LVM2 description's command without its --config options
  * ("Created *after* executing 'lvremove --config '...' vg0/root'" gives
  * "lvremove vg0/root"); a command LVM2 cut short (no closing '.' or
- * quote: it cuts long descriptions) ends in "..."; a description that
+ * quote: it cuts long descriptions) ends in "...", and so does one with no
+ * such character (vgcfgbackup -f's bare command line) that fills
+ * LR_SCAN_MAX_DESCRIPTION (the scan clipped it); a description that
  * names no command is returned as is. malloc'd (caller frees); NULL for NULL or out of memory. */
 char *lr_evidence_command(const char *description);
+
+/* Whether the command a description names did not write its version: an
+ * archive file's "Created *before* executing 'CMD'" is the state before CMD
+ * ran, and vgcfgbackup's own description ("vgcfgbackup -f FILE VG") names
+ * the command that copied it out. false for NULL. */
+bool lr_evidence_command_not_writer(const char *description);
 
 #endif
