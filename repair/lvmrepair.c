@@ -643,15 +643,19 @@ static void show_evidence(const scanned_t *s, const lr_repair_plan_t *p, size_t 
     if (v->n_lvs == 0)
         printf("  (no LVs)\n");
     for (size_t i = 0; i < v->n_lvs; i++)
-        if (v->lvs[i].visible)
+        if (v->lvs[i].visible && lr_repair_plan_brings_lv(p, v->lvs[i].name))
             say_lv_evidence(&v->lvs[i]);
     lr_ev_warning_t *w = NULL;
-    if (lr_evidence_warnings(ev, (size_t)p->vg, (size_t)p->version, &w, n_warn, &err) == 0) {
-        if (*n_warn)
-            putchar('\n');
-        for (size_t i = 0; i < *n_warn; i++)
+    size_t n = 0;
+    if (lr_evidence_warnings(ev, (size_t)p->vg, (size_t)p->version, &w, &n, &err) == 0)
+        for (size_t i = 0; i < n; i++) {
+            /* --restore-lv: the LVs not brought back stay as they are */
+            if (!lr_repair_plan_warning_applies(p, &w[i]))
+                continue;
+            if (!(*n_warn)++)
+                putchar('\n');
             say_warning(&w[i], v->seqno);
-    }
+        }
     free(w);
     lr_evidence_free(ev);
     fflush(stdout);
