@@ -695,9 +695,7 @@ static int fix_dev_size(lr_repair_plan_t *p, lr_repair_pv_t *pv, const lr_pv_t *
                         const lr_vg_t *vg, const lr_repair_opts_t *o, lr_error_t *err)
 {
     bool present = lr_cfg_find(t->node, "dev_size") != NULL;
-    bool fits = t->pe_start <= t->dev_size && vg->extent_size &&
-                t->pe_count <= (t->dev_size - t->pe_start) / vg->extent_size;
-    if (present && t->dev_size && fits)
+    if (present && lr_pv_extents_fit(vg, t))
         return 0;
     uint64_t avail = p->images[pv->image].size - pv->pv_start;
     int rc;

@@ -263,3 +263,14 @@ lr_restore_case() {
     lr_same_as_orig "--apply-undo"
     echo "ok: --apply-undo brought back the original bytes"
 }
+
+# lr_vg_accepts IMG VG "LV NAMES" WHAT: attaches IMG, fails unless vgck
+# accepts VG without warnings and its LVs are exactly LV NAMES (sorted,
+# space separated); detaches every device.
+lr_vg_accepts() {
+    lr_attach "$1"
+    lr_lvm vgck "$2" || lr_fail "$4: vgck: $LR_OUT"
+    lr_no_warnings "$4: vgck"
+    [ "$(lr_lv_names "$2")" = "$3" ] || lr_fail "$4: LVs $(lr_lv_names "$2"), expected $3"
+    lr_detach_all
+}

@@ -84,11 +84,7 @@ echo "ok: the dry run judges only root"
 
 run --restore-lv root --from "seqno=$N" --vg "$VG" --yes --undo "$LR_TMP/u1" "$W/a.img"
 [ "$RC" -eq 0 ] || lr_fail "--yes refused for a warning about another LV: exit $RC"
-lr_attach "$W/a.img"
-lr_lvm vgck "$VG" || lr_fail "vgck: $LR_OUT"
-lr_no_warnings vgck
-[ "$(lr_lv_names "$VG")" = "home newx root" ] || lr_fail "LVs after the restore: $(lr_lv_names "$VG")"
-lr_detach_all
+lr_vg_accepts "$W/a.img" "$VG" "home newx root" "after the restore"
 run --apply-undo "$LR_TMP/u1" --yes
 [ "$(sha256sum <"$W/a.img")" = "$SUM" ] || lr_fail "--apply-undo did not bring back the image"
 echo "ok: root brought back with --yes, LVM2 accepts it, undone"

@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Interop: restores onto a PV that LVM2's pvresize grew since. pvresize of
+# a PV in a VG records dev_size as the device size less pe_start, with
+# pe_count = dev_size / extent_size (a 32 MiB loop device: dev_size 63488,
+# pe_start 2048, 31 extents of 2048 sectors), which LVM2 itself reads
+# without a warning: the current version must not be refused as failing
+# LVM2's rules.
+#
+# A VG made by LVM2 on a PV created at 16 MiB of a 32 MiB image (root,
+# home: version N); root removed, pvresize to the whole image, big created
+# on the new extents. Then --restore-lv root --from seqno=N: vgs, lvs and
+# vgck accept it (no warning), root on its old extents, big and home
+# unchanged, no byte outside the metadata area changed, and --apply-undo
+# gives back the image bit for bit. --restore seqno=N (the 16 MiB version)
+# likewise.
+#
+# usage: restore-pvresize.sh LVMREPAIR FIXTURES_DIR
+# Needs root, losetup and lvm2; otherwise prints "SKIPPED: ..." and exits 77.
+set -u
+source "$(dirname "$0")/../../support/interop.sh"
+lr_init restore_pvresize "$1" "$2"
+
+VG=rpvr_vg$$
+W=$LR_TMP/work
+mkdir -p "$W"
+IMG=$W/d.img
+truncate -s 32M "$IMG"
+
+must() {
+    lr_lvm "$@" || lr_fail "$*: $LR_OUT"
+}
+
+run() {
+    OUT=$("$LR_BIN" "$@" 2>&1)
+    RC=$?
+    printf '%s\n' "$OUT"
+}
+
+lv_ranges() {
+    lr_lvm lvs --noheadings --separator ' ' -o lv_name,lv_uuid,seg_pe_ranges "$VG"
+    printf '%s\n' "$LR_OUT" | grep -v -i warning | sed 's/^ *//; s|/dev/loop[0-9]*|PV|g' | sort |
+        tr '\n' ';'
+}
+
+lr_attach "$IMG"
+must pvcreate -y --dataalignment 1m --metadatasize 1000k --setphysicalvolumesize 16m "$LR_LAST_LOOP"
+must vgcreate -s 1m "$VG" "$LR_LAST_LOOP"
+must lvcreate -an -Zn -y -L 4m -n root "$VG"
+must lvcreate -an -Zn -y -L 4m -n home "$VG"
+N=$(lr_vg_seqno "$VG")
+[ -n "$N" ] || lr_fail "no seqno for version N"
+must lvremove -f "$VG/root"
+must pvresize "$LR_LAST_LOOP"
+must lvcreate -an -Zn -y -L 20m -n big "$VG"
+lr_lvm pvs --noheadings -o pe_count "$LR_LAST_LOOP"
+[ "$(printf '%s\n' "$LR_OUT" | grep -v -i warning | tr -d ' ')" = 31 ] ||
+    lr_fail "pvresize did not give 31 extents: $LR_OUT"
+BEFORE=$(lv_ranges)
+lr_detach_all
+dd if=/dev/urandom of="$IMG" bs=1M seek=1 count=4 conv=notrunc status=none
+SUM=$(sha256sum <"$IMG")
+DATA=$(tail -c +$((1048576 + 1)) "$IMG" | sha256sum)
+
+run --restore-lv root --from "seqno=$N" --vg "$VG" --yes --undo "$LR_TMP/u1" "$IMG"
+[ "$RC" -eq 0 ] || lr_fail "--restore-lv root after pvresize: exit $RC"
+[ "$(tail -c +$((1048576 + 1)) "$IMG" | sha256sum)" = "$DATA" ] || lr_fail "a data byte changed"
+lr_attach "$IMG"
+lr_lvm vgck "$VG" || lr_fail "vgck: $LR_OUT"
+lr_no_warnings vgck
+lr_lvm vgs "$VG" || lr_fail "vgs: $LR_OUT"
+lr_no_warnings vgs
+AFTER=$(lv_ranges)
+[ "$(printf '%s' "$AFTER" | tr ';' '\n' | grep -v '^root ' | tr '\n' ';')" = "$BEFORE" ] ||
+    lr_fail "the other LVs changed: $BEFORE -> $AFTER"
+printf '%s' "$AFTER" | tr ';' '\n' | grep -q '^root .* PV:0-3$' || lr_fail "root not on extents 0-3: $AFTER"
+lr_detach_all
+run --apply-undo "$LR_TMP/u1" --yes
+[ "$(sha256sum <"$IMG")" = "$SUM" ] || lr_fail "--apply-undo did not give back the image"
+echo "ok: --restore-lv root after pvresize accepted by LVM2, undone"
+
+run --restore "seqno=$N" --vg "$VG" --yes --undo "$LR_TMP/u2" "$IMG"
+[ "$RC" -eq 0 ] || lr_fail "--restore seqno=$N after pvresize: exit $RC"
+lr_vg_accepts "$IMG" "$VG" "home root" "after --restore"
+run --apply-undo "$LR_TMP/u2" --yes
+[ "$(sha256sum <"$IMG")" = "$SUM" ] || lr_fail "--apply-undo after --restore"
+echo "ok: --restore of the version before pvresize accepted by LVM2, undone"
+echo "PASSED: restore_pvresize"
