@@ -35,14 +35,24 @@ static char *dupf(const char *fmt, ...)
     return n < 0 ? NULL : s;
 }
 
+/* The bytes of the PV's image from its start (UINT64_MAX when unknown). */
+static uint64_t pv_avail(const lr_repair_plan_t *p, const lr_repair_pv_t *pv)
+{
+    if (pv->image >= 0 && pv->pv_start <= p->images[pv->image].size)
+        return p->images[pv->image].size - pv->pv_start;
+    return UINT64_MAX;
+}
+
 uint64_t rp_pv_bound(const lr_repair_plan_t *p, const lr_repair_pv_t *pv)
 {
-    uint64_t bound = pv->dev_size;
-    if (pv->image >= 0 && pv->pv_start <= p->images[pv->image].size) {
-        uint64_t avail = p->images[pv->image].size - pv->pv_start;
-        if (avail < bound)
-            bound = avail;
-    }
+    uint64_t avail = pv_avail(p, pv);
+    /* The areas a kept label lists are read wherever they lie on the
+     * device, as LVM2 reads them: LVM2's pvresize moves the second area to
+     * the new end of the device, but records a dev_size and a label
+     * device_size that leave out pe_start and that area. */
+    if (!pv->rebuild_label && pv->label.n_mda)
+        return avail;
+    uint64_t bound = pv->dev_size < avail ? pv->dev_size : avail;
     if (pv->label.device_size && pv->label.device_size < bound)
         bound = pv->label.device_size;
     return bound;
@@ -224,9 +234,8 @@ static int decide_label(const lr_repair_plan_t *p, const lr_scan_t *scan, lr_rep
     pv->scan_label = label_at(scan, pv->image, pv->pv_start);
     const lr_scan_label_t *l = pv->scan_label >= 0 ? &scan->labels[pv->scan_label] : NULL;
     if (l && strcmp(l->label.pv_uuid, pv->id_raw) == 0 && l->valid && l->label.crc_ok) {
-        lr_repair_pv_t tmp = *pv;
-        tmp.label = l->label;
-        char *bad = label_list_problem(&l->label, rp_pv_bound(p, &tmp));
+        /* read as LVM2 reads them: on the device (rp_pv_bound) */
+        char *bad = label_list_problem(&l->label, pv_avail(p, pv));
         if (!bad) {
             pv->label = l->label;
             return 0;

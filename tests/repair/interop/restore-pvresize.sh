@@ -14,6 +14,14 @@
 # gives back the image bit for bit. --restore seqno=N (the 16 MiB version)
 # likewise.
 #
+# Second: a PV with two metadata areas (--metadatacopies 2) grown the same
+# way. pvresize moves the second area to the new end of the device, but
+# the label's device_size (30 MiB of 32) and dev_size leave out pe_start
+# and that area; LVM2 reads it there without a warning. The plan must keep
+# the label and both areas (rebuilding the label dropped the area LVM2
+# uses and listed the stale one at 15 MiB: "Inconsistent metadata"), and
+# LVM2 must read the new seqno from both areas, without warnings.
+#
 # usage: restore-pvresize.sh LVMREPAIR FIXTURES_DIR
 # Needs root, losetup and lvm2; otherwise prints "SKIPPED: ..." and exits 77.
 set -u
@@ -84,4 +92,40 @@ lr_vg_accepts "$IMG" "$VG" "home root" "after --restore"
 run --apply-undo "$LR_TMP/u2" --yes
 [ "$(sha256sum <"$IMG")" = "$SUM" ] || lr_fail "--apply-undo after --restore"
 echo "ok: --restore of the version before pvresize accepted by LVM2, undone"
+
+# ---- two metadata areas ----------------------------------------------------------
+IMG2=$W/m.img
+VG2=rpvm_vg$$
+truncate -s 32M "$IMG2"
+lr_attach "$IMG2"
+must pvcreate -y --dataalignment 1m --metadatasize 500k --metadatacopies 2 \
+    --setphysicalvolumesize 16m "$LR_LAST_LOOP"
+must vgcreate -s 1m "$VG2" "$LR_LAST_LOOP"
+must lvcreate -an -Zn -y -L 4m -n root "$VG2"
+must lvcreate -an -Zn -y -L 4m -n home "$VG2"
+N=$(lr_vg_seqno "$VG2")
+must lvremove -f "$VG2/root"
+must pvresize "$LR_LAST_LOOP"
+must lvcreate -an -Zn -y -L 4m -n big "$VG2" "$LR_LAST_LOOP:20-23"
+lr_detach_all
+SUM=$(sha256sum <"$IMG2")
+run --restore-lv root --from "seqno=$N" --vg "$VG2" --yes --undo "$LR_TMP/u3" "$IMG2"
+[ "$RC" -eq 0 ] || lr_fail "two areas: --restore-lv root: exit $RC"
+printf '%s\n' "$OUT" | grep -q 'label kept' || lr_fail "two areas: the label was not kept"
+[ "$(printf '%s\n' "$OUT" | grep -c 'metadata area [12] at byte .*: header kept')" -eq 2 ] ||
+    lr_fail "two areas: not both headers kept"
+lr_vg_accepts "$IMG2" "$VG2" "big home root" "two areas"
+NEW=$((N + 4))
+lr_attach "$IMG2"
+for mda in 1 2; do
+    LR_OUT=$(pvck --config "$LR_CFG" --dump metadata --settings mda_num=$mda "$LR_LAST_LOOP" 2>&1)
+    printf '%s\n' "$LR_OUT" | grep -q "^seqno = $NEW\$" ||
+        lr_fail "two areas: area $mda does not hold seqno $NEW: $(printf '%s\n' "$LR_OUT" | grep seqno)"
+done
+LR_OUT=$(pvck --config "$LR_CFG" --dump headers "$LR_LAST_LOOP" 2>&1)
+lr_no_warnings "two areas: pvck --dump headers"
+lr_detach_all
+run --apply-undo "$LR_TMP/u3" --yes
+[ "$(sha256sum <"$IMG2")" = "$SUM" ] || lr_fail "two areas: --apply-undo"
+echo "ok: two metadata areas after pvresize: label and both areas kept, LVM2 reads seqno $NEW"
 echo "PASSED: restore_pvresize"
