@@ -807,7 +807,10 @@ static int check_moved(lr_repair_plan_t *p, const lr_scan_t *scan, const lr_repa
 }
 
 /* PVs the newest version has but the restored one does not keep their
- * (older) metadata; say so, LVM2 may then list them apart. */
+ * (older) metadata; say so, and what LVM2 makes of them: it reports each
+ * as an outdated PV of the VG, with inconsistent metadata, until its
+ * vgck --updatemetadata wipes that metadata (the PV is then unused; the
+ * engine names no option, LVM2's own warning does). */
 static int note_dropped_pvs(lr_repair_plan_t *p, const lr_scan_t *scan)
 {
     const lr_scan_vg_t *svg = &scan->vgs[p->vg];
@@ -819,8 +822,10 @@ static int note_dropped_pvs(lr_repair_plan_t *p, const lr_scan_t *scan)
         if (!kept && s->found != LR_SCAN_PV_MISSING &&
             rp_note(p,
                     "PV %s belongs to the newest version but not to the restored one: its "
-                    "metadata is left as it is (remove it from the VG with LVM2 later)",
-                    s->id))
+                    "metadata is left as it is; LVM2 then reports it as an outdated PV of VG %s "
+                    "(inconsistent metadata) until LVM2's vgck, with the option its warning "
+                    "names, wipes that metadata and leaves it an unused PV",
+                    s->id, p->vg_name))
             return -ENOMEM;
     }
     return 0;
