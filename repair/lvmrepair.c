@@ -567,9 +567,7 @@ static int write_plan(const args_t *a, lr_repair_plan_t *p)
 
 static void say_ranges(const lr_ev_reuse_t *r)
 {
-    printf("%s:", r->pv);
-    for (size_t x = 0; x < r->n_ranges; x++)
-        printf("%s%" PRIu64 "-%" PRIu64, x ? "," : "", r->ranges[x].first, r->ranges[x].last);
+    cli_ev_ranges(stdout, r);
 }
 
 static void say_lv_evidence(const lr_ev_lv_t *l)
