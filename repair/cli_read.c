@@ -141,6 +141,11 @@ int cli_export(const args_t *a, scanned_t *s)
         rc = lr_error_set(&err, -EIO, LR_NO_OFFSET, "writing to standard output failed");
     }
     free(text);
+    /* vgcfgrestore of the file is a restore: the same warnings, unless it
+     * is the version LVM2 uses now (loading it changes nothing) */
+    const lr_scan_vg_t *g = &s->scan->vgs[vg];
+    if (!rc && ver != g->latest && ver != g->committed_latest)
+        cli_version_warnings(s, vg, ver);
     return rc ? cli_fail(rc, &err) : EXIT_OK;
 }
 

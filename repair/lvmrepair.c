@@ -597,29 +597,55 @@ static void say_lv_evidence(const lr_ev_lv_t *l)
     }
 }
 
-static void say_warning(const lr_ev_warning_t *w, uint64_t seqno)
+static void say_warning(FILE *f, const lr_ev_warning_t *w, uint64_t seqno)
 {
     char a[32], b[32];
     switch (w->kind) {
     case LR_EV_WARN_REUSED:
-        printf("WARNING: LV %s: extents ", w->lv);
-        say_ranges(w->reuse);
-        printf(" were reused by %s/%s (seqno %" PRIu64 "), whose %s now sits there: restored, %s "
-               "starts with another LV's data, and writing to either destroys the other\n",
-               w->reuse->vg, w->reuse->lv, w->reuse->seqno, w->reuse->taker_content, w->lv);
+        fprintf(f, "WARNING: LV %s: extents ", w->lv);
+        cli_ev_ranges(f, w->reuse);
+        fprintf(f,
+                " were reused by %s/%s (seqno %" PRIu64 "), whose %s now sits there: restored, %s "
+                "starts with another LV's data, and writing to either destroys the other\n",
+                w->reuse->vg, w->reuse->lv, w->reuse->seqno, w->reuse->taker_content, w->lv);
         return;
     case LR_EV_WARN_EMPTY:
-        printf("WARNING: seqno %" PRIu64 " has no LVs, but seqno %" PRIu64
-               " had some: restoring it leaves the VG empty\n",
-               seqno, w->seqno);
+        fprintf(f,
+                "WARNING: seqno %" PRIu64 " has no LVs, but seqno %" PRIu64
+                " had some: restoring it leaves the VG empty\n",
+                seqno, w->seqno);
         return;
     case LR_EV_WARN_FS_LARGER:
-        printf("WARNING: LV %s: its %s filesystem spans %s, more than the LV's %s in this "
-               "version: restoring it truncates the filesystem\n",
-               w->lv, w->fs_type, lr_fmt_size(w->fs_size, 0, a, sizeof(a)),
-               lr_fmt_size(w->lv_size, 0, b, sizeof(b)));
+        fprintf(f,
+                "WARNING: LV %s: its %s filesystem spans %s, more than the LV's %s in this "
+                "version: restoring it truncates the filesystem\n",
+                w->lv, w->fs_type, lr_fmt_size(w->fs_size, 0, a, sizeof(a)),
+                lr_fmt_size(w->lv_size, 0, b, sizeof(b)));
         return;
     }
+}
+
+void cli_version_warnings(const scanned_t *s, int vg, int ver)
+{
+    lr_evidence_t *ev = NULL;
+    lr_ev_warning_t *w = NULL;
+    size_t n = 0;
+    lr_error_t err;
+    lr_error_clear(&err);
+    if (vg < 0 || ver < 0 || lr_evidence_build(s->session, NULL, &ev, &err) != 0 ||
+        lr_evidence_warnings(ev, (size_t)vg, (size_t)ver, &w, &n, &err) != 0) {
+        char m[512];
+        fprintf(stderr, "%s: what the version's LVs hold now is not known: %s\n", cli_prog,
+                lr_error_format(&err, m, sizeof(m)));
+        lr_evidence_free(ev);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        fprintf(stderr, "%s: ", cli_prog);
+        say_warning(stderr, &w[i], ev->vgs[vg].versions[ver].seqno);
+    }
+    free(w);
+    lr_evidence_free(ev);
 }
 
 /* Prints what the restored version's LVs hold now and the warnings;
@@ -652,7 +678,7 @@ static void show_evidence(const scanned_t *s, const lr_repair_plan_t *p, size_t 
                 continue;
             if (!(*n_warn)++)
                 putchar('\n');
-            say_warning(&w[i], v->seqno);
+            say_warning(stdout, &w[i], v->seqno);
         }
     free(w);
     lr_evidence_free(ev);

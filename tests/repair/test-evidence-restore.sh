@@ -5,7 +5,7 @@
 # with no LVs after one with LVs, and (c) a
 # filesystem larger than its LV; with --yes a warning refuses (exit 1,
 # nothing written) unless --force is given. --extract of an old version
-# warns about extents taken since. Fixture: fixtures/evidence
+# warns about extents taken since; --export of one gives the warnings. Fixture: fixtures/evidence
 # (fixtures/make-evidence.sh: lvremove root, lvcreate scratch on root's
 # first extents + mkfs.ext4, lvreduce home under its ext4).
 #
@@ -61,6 +61,19 @@ grep -q "^lvmrepair: WARNING: LV root: extents pv0:0-3 were taken since by evid0
     ok || bad "--extract: no reuse warning: $(cat "$T/e")"
 "$REPAIR" --extract home -o "$T/home.out" "$T/d.img" >"$T/o" 2>"$T/e"
 grep -q WARNING "$T/e" && bad "--extract of the newest home warned: $(cat "$T/e")" || ok
+
+# --export of seqno 6 (vgcfgrestore of it is a restore): the same warning,
+# on stderr, the file itself (stdout without -o) without it; the newest
+# version (seqno 10, what LVM2 uses) exports without a warning.
+"$REPAIR" --export seqno=6 -o "$T/e6.vg" "$T/d.img" >"$T/o" 2>"$T/e"
+[ $? = 0 ] && ok || bad "--export seqno=6 failed: $(cat "$T/e")"
+grep -q '^lvmrepair: WARNING: LV root: extents pv0:0-3 were reused by evid0/scratch (seqno 8), whose ext4 now sits there' "$T/e" &&
+    ok || bad "--export: no reuse warning: $(cat "$T/e")"
+"$REPAIR" --export seqno=6 "$T/d.img" >"$T/o" 2>"$T/e"
+grep -q WARNING "$T/o" && bad "--export to stdout: the warning is in the file" || ok
+grep -q WARNING "$T/e" && ok || bad "--export to stdout: no warning on stderr"
+"$REPAIR" --export seqno=10 -o "$T/e10.vg" "$T/d.img" >"$T/o" 2>"$T/e"
+grep -q WARNING "$T/e" && bad "--export of the newest version warned: $(cat "$T/e")" || ok
 
 # --yes --force goes on
 "$REPAIR" --restore seqno=6 --yes --force --undo "$T/u" "$T/d.img" >"$T/o" 2>"$T/e"
