@@ -695,6 +695,19 @@ static int check_warnings(const args_t *a, size_t n_warn)
     return EXIT_REFUSED;
 }
 
+/* A dry run says so when the real run would be refused for writing in
+ * place an image that cannot be written (gzip, containers). */
+static void dry_run_writable(const args_t *a, const lr_repair_plan_t *p)
+{
+    lr_error_t err;
+    lr_error_clear(&err);
+    if (a->output || lr_repair_plan_writable(p, &err) == 0)
+        return;
+    char m[512];
+    printf("Writing it needs repaired copies (--output DIR): %s.\n",
+           lr_error_format(&err, m, sizeof(m)));
+}
+
 static int restore_scanned(const args_t *a, scanned_t *s)
 {
     lr_repair_plan_t *p = NULL;
@@ -706,6 +719,7 @@ static int restore_scanned(const args_t *a, scanned_t *s)
         ex = check_warnings(a, n_warn);
     if (ex == EXIT_OK && a->dry_run) {
         printf("\nDry run: nothing written.\n");
+        dry_run_writable(a, p);
         cli_log_append(a, NULL, "dry run: plan shown, nothing written\n");
     } else if (ex == EXIT_OK)
         ex = may_write(a, p);

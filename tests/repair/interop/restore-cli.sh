@@ -91,6 +91,13 @@ has "not among the images"
 has "(give every image of the VG or --force to go on anyway)"
 run 1 --restore seqno=15 --yes "$GZ"
 has "use --output DIR"
+# The dry run of the same says the real run needs copies (exit 0: shown).
+run 0 --restore seqno=15 --dry-run "$GZ"
+has "Dry run: nothing written."
+has "Writing it needs repaired copies (--output DIR): $GZ is a gzip image and cannot be written in place."
+mkdir -p "$T/dryout"
+run 0 --restore seqno=15 --dry-run --output "$T/dryout" "$GZ"
+printf '%s\n' "$OUT" | grep -q "Writing it needs" && fail "the --output dry run asks for copies"
 [ "$(hash "$GZ")" = "$GZH" ] || fail "the fixture changed"
 # Without a terminal, writing needs --yes.
 run 1 --restore seqno=15 "$T/disk.img"
