@@ -605,6 +605,24 @@ int tui_restore_work(lr_tui_t *m, lr_tui_pump_fn pump, void *arg, lr_error_t *er
 
 /* ---- export ------------------------------------------------------------------------ */
 
+/* Loading an exported version with vgcfgrestore is a restore: the number
+ * of evidence warnings restoring it deserves (none for the version LVM2
+ * uses now: loading it changes nothing). */
+static size_t export_warnings(lr_tui_t *m, int version)
+{
+    const lr_scan_vg_t *g = &m->scan->vgs[m->vg];
+    if (version == g->latest || version == g->committed_latest)
+        return 0;
+    char why[512];
+    const lr_evidence_t *ev = review_evidence_tree(m, why, sizeof(why));
+    lr_ev_warning_t *w = NULL;
+    size_t n = 0;
+    if (!ev || lr_evidence_warnings(ev, (size_t)m->vg, (size_t)version, &w, &n, NULL) != 0)
+        return 0;
+    free(w);
+    return n;
+}
+
 static int export_write(lr_tui_t *m, int version, const char *path, unsigned flags)
 {
     char name[256], buf[1024];
@@ -617,8 +635,15 @@ static int export_write(lr_tui_t *m, int version, const char *path, unsigned fla
         return rc;
     }
     const char *vgname = m->scan->vgs[m->vg].name ? m->scan->vgs[m->vg].name : "VG";
-    tui_message(m, LR_TUI_A_GOOD, "Wrote %s to %s (vgcfgrestore -f %s %s)", name, path, path,
-                vgname);
+    size_t n = export_warnings(m, version);
+    if (n)
+        tui_message(m, LR_TUI_A_WARN,
+                    "Wrote %s to %s (vgcfgrestore -f %s %s). WARNING: loading it is a restore "
+                    "with %zu warning%s: R on this version shows %s",
+                    name, path, path, vgname, n, n == 1 ? "" : "s", n == 1 ? "it" : "them");
+    else
+        tui_message(m, LR_TUI_A_GOOD, "Wrote %s to %s (vgcfgrestore -f %s %s)", name, path, path,
+                    vgname);
     return 0;
 }
 
