@@ -734,11 +734,38 @@ static int fix_dev_size(lr_repair_plan_t *p, lr_repair_pv_t *pv, const lr_pv_t *
     return rc ? lr_error_oom(err) : 0;
 }
 
+/* The PV's size in bytes by the VG's newest version, 0 when that version
+ * does not list it. */
+static uint64_t newest_pv_size(const lr_repair_plan_t *p, const lr_scan_t *scan,
+                               const lr_repair_pv_t *pv)
+{
+    const lr_scan_vg_t *g = &scan->vgs[p->vg];
+    for (size_t i = 0; i < g->n_pvs; i++)
+        if (strcmp(g->pvs[i].id_raw, pv->id_raw) == 0)
+            return g->pvs[i].dev_size > UINT64_MAX / LR_SECTOR_SIZE
+                       ? UINT64_MAX
+                       : g->pvs[i].dev_size * LR_SECTOR_SIZE;
+    return 0;
+}
+
 /* Refusals and notes about one present PV's size and layout. */
-static int check_pv(lr_repair_plan_t *p, lr_repair_pv_t *pv, const lr_repair_opts_t *o,
-                    lr_error_t *err)
+static int check_pv(lr_repair_plan_t *p, const lr_scan_t *scan, lr_repair_pv_t *pv,
+                    const lr_repair_opts_t *o, lr_error_t *err)
 {
     uint64_t avail = p->images[pv->image].size - pv->pv_start;
+    uint64_t now = newest_pv_size(p, scan, pv);
+    if (pv->dev_size > avail && now && now <= avail && !o->force)
+        /* the image is whole: the PV was made smaller since (pvresize) */
+        return lr_error_refuse(err, LR_HINT_FORCE,
+                               "PV %s is %llu bytes in seqno %llu, but the newest version gives "
+                               "it %llu and only %llu bytes of %s follow its start: the PV was "
+                               "shrunk since (pvresize); restoring seqno %llu gives it back its "
+                               "old size, larger than the device (bringing back single LVs "
+                               "into the newest version keeps the new size)",
+                               pv->id, (unsigned long long)pv->dev_size,
+                               (unsigned long long)p->seqno, (unsigned long long)now,
+                               (unsigned long long)avail, p->images[pv->image].path,
+                               (unsigned long long)p->seqno);
     if (pv->dev_size > avail) {
         if (!o->force)
             return lr_error_refuse(err, LR_HINT_FORCE,
@@ -878,7 +905,7 @@ int rp_plan_pvs(lr_repair_plan_t *p, const lr_scan_session_t *session, lr_io_t *
         if (!rc)
             rc = decide_label(p, scan, pv, err);
         if (!rc)
-            rc = check_pv(p, pv, o, err);
+            rc = check_pv(p, scan, pv, o, err);
         if (!rc)
             rc = check_moved(p, scan, pv, o, err);
         if (!rc)

@@ -42,10 +42,7 @@ mkfs_at() {
 # history IMG VG WITH_TMP: the VG's history; HN is version N.
 history() {
     local img=$1 vg=$2
-    truncate -s 32M "$img"
-    lr_attach "$img"
-    must pvcreate -y --dataalignment 1m --metadatasize 1000k "$LR_LAST_LOOP"
-    must vgcreate -s 1m "$vg" "$LR_LAST_LOOP"
+    lr_new_vg "$img" "$vg"
     must lvcreate -an -Zn -y -L 4m -n root "$vg"
     must lvcreate -an -Zn -y -L 4m -n home "$vg"
     must lvcreate -an -Zn -y -L 4m -n extra "$vg"

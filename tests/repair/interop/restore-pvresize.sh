@@ -22,6 +22,10 @@
 # uses and listed the stale one at 15 MiB: "Inconsistent metadata"), and
 # LVM2 must read the new seqno from both areas, without warnings.
 #
+# Third: a PV shrunk by pvresize to 16 MiB and its image cut to 16 MiB
+# (the disk was made smaller). --restore of the version before is refused
+# saying the PV was shrunk since (not "truncated image?"), nothing written.
+#
 # usage: restore-pvresize.sh LVMREPAIR FIXTURES_DIR
 # Needs root, losetup and lvm2; otherwise prints "SKIPPED: ..." and exits 77.
 set -u
@@ -128,4 +132,26 @@ lr_detach_all
 run --apply-undo "$LR_TMP/u3" --yes
 [ "$(sha256sum <"$IMG2")" = "$SUM" ] || lr_fail "two areas: --apply-undo"
 echo "ok: two metadata areas after pvresize: label and both areas kept, LVM2 reads seqno $NEW"
+
+# ---- shrunk ------------------------------------------------------------------------
+IMG3=$W/s.img
+VG3=rpvs_vg$$
+lr_new_vg "$IMG3" "$VG3"
+must lvcreate -an -Zn -y -L 4m -n root "$VG3"
+must lvcreate -an -Zn -y -L 4m -n home "$VG3"
+N=$(lr_vg_seqno "$VG3")
+must lvremove -f "$VG3/root"
+must pvresize -y --setphysicalvolumesize 16m "$LR_LAST_LOOP"
+lr_detach_all
+truncate -s 16M "$IMG3"
+SUM=$(sha256sum <"$IMG3")
+run --restore "seqno=$N" --vg "$VG3" --yes --undo "$LR_TMP/u4" "$IMG3"
+[ "$RC" -eq 1 ] || lr_fail "shrunk: --restore seqno=$N: exit $RC, expected 1"
+printf '%s\n' "$OUT" | grep -q "the PV was shrunk since (pvresize)" || lr_fail "shrunk: the reason is not said"
+printf '%s\n' "$OUT" | grep -q "truncated image" && lr_fail "shrunk: called a truncated image"
+[ "$(sha256sum <"$IMG3")" = "$SUM" ] && [ ! -e "$LR_TMP/u4" ] || lr_fail "shrunk: the refused run wrote"
+run --restore-lv root --from "seqno=$N" --vg "$VG3" --yes --undo "$LR_TMP/u5" "$IMG3"
+[ "$RC" -eq 0 ] || lr_fail "shrunk: --restore-lv root: exit $RC"
+lr_vg_accepts "$IMG3" "$VG3" "home root" "shrunk, root brought back"
+echo "ok: a PV shrunk since: --restore refused saying so, --restore-lv root accepted by LVM2"
 echo "PASSED: restore_pvresize"
