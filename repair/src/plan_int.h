@@ -32,9 +32,9 @@ int rp_plan_writes(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *const *r
 int rp_copy_at(const lr_scan_t *scan, int image, uint64_t offset);
 
 /* Bytes of a present PV every reader allows its areas: for the areas a
- * kept label lists, what its image holds from pv_start (LVM2 reads them
- * wherever they lie on the device; its pvresize records a smaller dev_size
- * and label device_size); else the smallest of its size (pv->dev_size),
+ * kept label lists, what its image holds from pv_start up to
+ * lr_label_area_reach (LVM2's pvresize records a smaller dev_size and
+ * label device_size); else the smallest of its size (pv->dev_size),
  * what its image holds and the device_size of the label it carries (the
  * scanner's bound) (pvs.c). */
 uint64_t rp_pv_bound(const lr_repair_plan_t *p, const lr_repair_pv_t *pv);

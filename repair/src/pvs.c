@@ -46,12 +46,14 @@ static uint64_t pv_avail(const lr_repair_plan_t *p, const lr_repair_pv_t *pv)
 uint64_t rp_pv_bound(const lr_repair_plan_t *p, const lr_repair_pv_t *pv)
 {
     uint64_t avail = pv_avail(p, pv);
-    /* The areas a kept label lists are read wherever they lie on the
-     * device, as LVM2 reads them: LVM2's pvresize moves the second area to
-     * the new end of the device, but records a dev_size and a label
-     * device_size that leave out pe_start and that area. */
-    if (!pv->rebuild_label && pv->label.n_mda)
-        return avail;
+    /* The areas a kept label lists are read on the device, as LVM2 reads
+     * them: LVM2's pvresize moves the second area to the new end of the
+     * device, but records a dev_size and a label device_size that leave
+     * out pe_start and that area (lr_label_area_reach). */
+    if (!pv->rebuild_label && pv->label.n_mda) {
+        uint64_t reach = lr_label_area_reach(&pv->label);
+        return reach < avail ? reach : avail;
+    }
     uint64_t bound = pv->dev_size < avail ? pv->dev_size : avail;
     if (pv->label.device_size && pv->label.device_size < bound)
         bound = pv->label.device_size;
@@ -235,7 +237,8 @@ static int decide_label(const lr_repair_plan_t *p, const lr_scan_t *scan, lr_rep
     const lr_scan_label_t *l = pv->scan_label >= 0 ? &scan->labels[pv->scan_label] : NULL;
     if (l && strcmp(l->label.pv_uuid, pv->id_raw) == 0 && l->valid && l->label.crc_ok) {
         /* read as LVM2 reads them: on the device (rp_pv_bound) */
-        char *bad = label_list_problem(&l->label, pv_avail(p, pv));
+        uint64_t avail = pv_avail(p, pv), reach = lr_label_area_reach(&l->label);
+        char *bad = label_list_problem(&l->label, reach < avail ? reach : avail);
         if (!bad) {
             pv->label = l->label;
             return 0;
