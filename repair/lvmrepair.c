@@ -605,9 +605,15 @@ static void say_warning(FILE *f, const lr_ev_warning_t *w, uint64_t seqno)
         fprintf(f, "WARNING: LV %s: extents ", w->lv);
         cli_ev_ranges(f, w->reuse);
         fprintf(f,
-                " were reused by %s/%s (seqno %" PRIu64 "), whose %s now sits there: restored, %s "
-                "starts with another LV's data, and writing to either destroys the other\n",
+                " were reused by %s/%s (seqno %" PRIu64 "), whose %s now sits there: restored, %s ",
                 w->reuse->vg, w->reuse->lv, w->reuse->seqno, w->reuse->taker_content, w->lv);
+        /* the other LV's data starts where it started inside this one */
+        if (w->reuse->taker_lv_extent)
+            fprintf(f, "holds another LV's data from its extent %" PRIu64,
+                    w->reuse->taker_lv_extent);
+        else
+            fprintf(f, "starts with another LV's data");
+        fprintf(f, ", and writing to either destroys the other\n");
         return;
     case LR_EV_WARN_EMPTY:
         fprintf(f,

@@ -95,6 +95,9 @@ run --restore-lv root --from "seqno=$N2" --vg "$VG2" --yes --undo "$LR_TMP/u2" "
 [ "$RC" -eq 1 ] || lr_fail "root's reused extents: exit $RC, expected 1"
 printf '%s\n' "$OUT" | grep -q "^WARNING: LV root: extents pv0:2-3 were reused by $VG2/tmp" ||
     lr_fail "no warning about root's extents"
+# tmp's data starts at root's extent 2, not at root's start
+printf '%s\n' "$OUT" | grep -q "restored, root holds another LV's data from its extent 2, and" ||
+    lr_fail "the warning does not say where in root the other data starts"
 [ "$(printf '%s\n' "$OUT" | grep -c '^WARNING')" -eq 1 ] || lr_fail "not exactly one warning"
 [ "$(sha256sum <"$W/b.img")" = "$SUM" ] || lr_fail "the refused run wrote"
 [ -e "$LR_TMP/u2" ] && lr_fail "the refused run made an undo file"
