@@ -8,7 +8,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <stdio.h>
+
 #include "lr/error.h"
+#include "lr/evidence.h"
 #include "lr/io.h"
 #include "lr/scan.h"
 
@@ -74,6 +77,11 @@ int cli_fail(int rc, const lr_error_t *err);
  * prints why not with the candidates. Returns an exit status. */
 int cli_choose(const scanned_t *s, const char *vg, bool has_seqno, const lr_scan_pick_t *v,
                const char *crc_how, int *g, int *ver);
+/* Prints a reuse's PV extents, "pv0:4-7,9-9" (cli_read.c). */
+void cli_ev_ranges(FILE *f, const lr_ev_reuse_t *r);
+/* Prints the evidence warnings restoring version ver of VG vg deserves
+ * (lr_evidence_warnings) on stderr, "lvmrepair: WARNING: ..." (lvmrepair.c). */
+void cli_version_warnings(const scanned_t *s, int vg, int ver);
 /* EXIT_OK when the user confirms (or --yes); else says why nothing is
  * written and returns the exit status. */
 int cli_ask(const char *question, bool yes);

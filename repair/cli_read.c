@@ -141,6 +141,11 @@ int cli_export(const args_t *a, scanned_t *s)
         rc = lr_error_set(&err, -EIO, LR_NO_OFFSET, "writing to standard output failed");
     }
     free(text);
+    /* vgcfgrestore of the file is a restore: the same warnings, unless it
+     * is the version LVM2 uses now (loading it changes nothing) */
+    const lr_scan_vg_t *g = &s->scan->vgs[vg];
+    if (!rc && ver != g->latest && ver != g->committed_latest)
+        cli_version_warnings(s, vg, ver);
     return rc ? cli_fail(rc, &err) : EXIT_OK;
 }
 
@@ -410,6 +415,51 @@ static void report_legs(const args_t *a, const scanned_t *s, int vg, int ver,
     lr_extract_legdiff_free(d);
 }
 
+void cli_ev_ranges(FILE *f, const lr_ev_reuse_t *r)
+{
+    fprintf(f, "%s:", r->pv);
+    for (size_t x = 0; x < r->n_ranges; x++)
+        fprintf(f, "%s%" PRIu64 "-%" PRIu64, x ? "," : "", r->ranges[x].first, r->ranges[x].last);
+}
+
+/* An old version's LV may map extents later LVs took (the evidence
+ * engine, lr/evidence.h): the bytes copied from them may be another LV's
+ * data now. Said as a WARNING per reuse, after the copy; the copy stands. */
+static void warn_extract_reuse(const args_t *a, const scanned_t *s, int vg, int ver)
+{
+    lr_evidence_t *ev = NULL;
+    lr_error_t err;
+    lr_error_clear(&err);
+    if (lr_evidence_build(s->session, NULL, &ev, &err) != 0) {
+        char m[512];
+        fprintf(stderr, "%s: could not check whether later LVs took extents of LV %s: %s\n",
+                cli_prog, cli_tty(a->mode_arg), lr_error_format(&err, m, sizeof(m)));
+        return;
+    }
+    const lr_ev_version_t *v = NULL;
+    if ((size_t)vg < ev->n_vgs && (size_t)ver < ev->vgs[vg].n_versions)
+        v = &ev->vgs[vg].versions[ver];
+    for (size_t i = 0; v && i < v->n_lvs; i++) {
+        const lr_ev_lv_t *l = &v->lvs[i];
+        if (strcmp(l->name, a->mode_arg) != 0)
+            continue;
+        for (size_t k = 0; k < l->n_reuse; k++) {
+            const lr_ev_reuse_t *r = &l->reuse[k];
+            fprintf(stderr, "%s: WARNING: LV %s: extents ", cli_prog, cli_tty(l->name));
+            cli_ev_ranges(stderr, r);
+            fprintf(stderr,
+                    " were taken since by %s/%s (seqno %" PRIu64 ")%s%s%s: what %s holds "
+                    "from them may be that LV's data, not %s's\n",
+                    cli_tty(r->vg), cli_tty(r->lv), r->seqno,
+                    r->taker_content ? ", whose " : ", no signature found there",
+                    r->taker_content ? cli_tty(r->taker_content) : "",
+                    r->taker_content ? " now sits there" : "", cli_tty(a->out_file),
+                    cli_tty(l->name));
+        }
+    }
+    lr_evidence_free(ev);
+}
+
 int cli_extract(const args_t *a, scanned_t *s)
 {
     int vg = -1, ver = -1;
@@ -439,6 +489,7 @@ int cli_extract(const args_t *a, scanned_t *s)
                 cli_prog, written, cli_tty(a->mode_arg), cli_tty(s->scan->vgs[vg].name),
                 s->scan->vgs[vg].versions[ver].seqno, cli_tty(a->out_file),
                 partial ? ", with the unreadable ranges above as zeros" : "");
+        warn_extract_reuse(a, s, vg, ver);
     }
     lr_extract_thin_info_free(info);
     lr_extract_plan_free(plan);

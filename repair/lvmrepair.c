@@ -567,9 +567,7 @@ static int write_plan(const args_t *a, lr_repair_plan_t *p)
 
 static void say_ranges(const lr_ev_reuse_t *r)
 {
-    printf("%s:", r->pv);
-    for (size_t x = 0; x < r->n_ranges; x++)
-        printf("%s%" PRIu64 "-%" PRIu64, x ? "," : "", r->ranges[x].first, r->ranges[x].last);
+    cli_ev_ranges(stdout, r);
 }
 
 static void say_lv_evidence(const lr_ev_lv_t *l)
@@ -599,29 +597,61 @@ static void say_lv_evidence(const lr_ev_lv_t *l)
     }
 }
 
-static void say_warning(const lr_ev_warning_t *w, uint64_t seqno)
+static void say_warning(FILE *f, const lr_ev_warning_t *w, uint64_t seqno)
 {
     char a[32], b[32];
     switch (w->kind) {
     case LR_EV_WARN_REUSED:
-        printf("WARNING: LV %s: extents ", w->lv);
-        say_ranges(w->reuse);
-        printf(" were reused by %s/%s (seqno %" PRIu64 "), whose %s now sits there: restored, %s "
-               "starts with another LV's data, and writing to either destroys the other\n",
-               w->reuse->vg, w->reuse->lv, w->reuse->seqno, w->reuse->taker_content, w->lv);
+        fprintf(f, "WARNING: LV %s: extents ", w->lv);
+        cli_ev_ranges(f, w->reuse);
+        fprintf(f,
+                " were reused by %s/%s (seqno %" PRIu64 "), whose %s now sits there: restored, %s ",
+                w->reuse->vg, w->reuse->lv, w->reuse->seqno, w->reuse->taker_content, w->lv);
+        /* the other LV's data starts where it started inside this one */
+        if (w->reuse->taker_lv_extent)
+            fprintf(f, "holds another LV's data from its extent %" PRIu64,
+                    w->reuse->taker_lv_extent);
+        else
+            fprintf(f, "starts with another LV's data");
+        fprintf(f, ", and writing to either destroys the other\n");
         return;
     case LR_EV_WARN_EMPTY:
-        printf("WARNING: seqno %" PRIu64 " has no LVs, but seqno %" PRIu64
-               " had some: restoring it leaves the VG empty\n",
-               seqno, w->seqno);
+        fprintf(f,
+                "WARNING: seqno %" PRIu64 " has no LVs, but seqno %" PRIu64
+                " had some: restoring it leaves the VG empty\n",
+                seqno, w->seqno);
         return;
     case LR_EV_WARN_FS_LARGER:
-        printf("WARNING: LV %s: its %s filesystem spans %s, more than the LV's %s in this "
-               "version: restoring it truncates the filesystem\n",
-               w->lv, w->fs_type, lr_fmt_size(w->fs_size, 0, a, sizeof(a)),
-               lr_fmt_size(w->lv_size, 0, b, sizeof(b)));
+        fprintf(f,
+                "WARNING: LV %s: its %s filesystem spans %s, more than the LV's %s in this "
+                "version: restoring it truncates the filesystem\n",
+                w->lv, w->fs_type, lr_fmt_size(w->fs_size, 0, a, sizeof(a)),
+                lr_fmt_size(w->lv_size, 0, b, sizeof(b)));
         return;
     }
+}
+
+void cli_version_warnings(const scanned_t *s, int vg, int ver)
+{
+    lr_evidence_t *ev = NULL;
+    lr_ev_warning_t *w = NULL;
+    size_t n = 0;
+    lr_error_t err;
+    lr_error_clear(&err);
+    if (vg < 0 || ver < 0 || lr_evidence_build(s->session, NULL, &ev, &err) != 0 ||
+        lr_evidence_warnings(ev, (size_t)vg, (size_t)ver, &w, &n, &err) != 0) {
+        char m[512];
+        fprintf(stderr, "%s: what the version's LVs hold now is not known: %s\n", cli_prog,
+                lr_error_format(&err, m, sizeof(m)));
+        lr_evidence_free(ev);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        fprintf(stderr, "%s: ", cli_prog);
+        say_warning(stderr, &w[i], ev->vgs[vg].versions[ver].seqno);
+    }
+    free(w);
+    lr_evidence_free(ev);
 }
 
 /* Prints what the restored version's LVs hold now and the warnings;
@@ -643,15 +673,19 @@ static void show_evidence(const scanned_t *s, const lr_repair_plan_t *p, size_t 
     if (v->n_lvs == 0)
         printf("  (no LVs)\n");
     for (size_t i = 0; i < v->n_lvs; i++)
-        if (v->lvs[i].visible)
+        if (v->lvs[i].visible && lr_repair_plan_brings_lv(p, v->lvs[i].name))
             say_lv_evidence(&v->lvs[i]);
     lr_ev_warning_t *w = NULL;
-    if (lr_evidence_warnings(ev, (size_t)p->vg, (size_t)p->version, &w, n_warn, &err) == 0) {
-        if (*n_warn)
-            putchar('\n');
-        for (size_t i = 0; i < *n_warn; i++)
-            say_warning(&w[i], v->seqno);
-    }
+    size_t n = 0;
+    if (lr_evidence_warnings(ev, (size_t)p->vg, (size_t)p->version, &w, &n, &err) == 0)
+        for (size_t i = 0; i < n; i++) {
+            /* --restore-lv: the LVs not brought back stay as they are */
+            if (!lr_repair_plan_warning_applies(p, &w[i]))
+                continue;
+            if (!(*n_warn)++)
+                putchar('\n');
+            say_warning(stdout, &w[i], v->seqno);
+        }
     free(w);
     lr_evidence_free(ev);
     fflush(stdout);
@@ -667,6 +701,19 @@ static int check_warnings(const args_t *a, size_t n_warn)
     return EXIT_REFUSED;
 }
 
+/* A dry run says so when the real run would be refused for writing in
+ * place an image that cannot be written (gzip, containers). */
+static void dry_run_writable(const args_t *a, const lr_repair_plan_t *p)
+{
+    lr_error_t err;
+    lr_error_clear(&err);
+    if (a->output || lr_repair_plan_writable(p, &err) == 0)
+        return;
+    char m[512];
+    printf("Writing it needs repaired copies (--output DIR): %s.\n",
+           lr_error_format(&err, m, sizeof(m)));
+}
+
 static int restore_scanned(const args_t *a, scanned_t *s)
 {
     lr_repair_plan_t *p = NULL;
@@ -678,6 +725,7 @@ static int restore_scanned(const args_t *a, scanned_t *s)
         ex = check_warnings(a, n_warn);
     if (ex == EXIT_OK && a->dry_run) {
         printf("\nDry run: nothing written.\n");
+        dry_run_writable(a, p);
         cli_log_append(a, NULL, "dry run: plan shown, nothing written\n");
     } else if (ex == EXIT_OK)
         ex = may_write(a, p);

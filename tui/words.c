@@ -96,11 +96,15 @@ void tui_words_warning(lr_strbuf_t *b, const lr_ev_warning_t *w, uint64_t seqno)
     case LR_EV_WARN_REUSED:
         lr_strbuf_printf(b, "WARNING: LV %s: extents ", w->lv);
         tui_put_ranges(b, w->reuse);
-        lr_strbuf_printf(b,
-                         " now hold %s/%s's %s (seqno %" PRIu64 "): restored, %s starts with "
-                         "that data, and writing to either LV destroys the other",
-                         w->reuse->vg, w->reuse->lv, w->reuse->taker_content, w->reuse->seqno,
-                         w->lv);
+        lr_strbuf_printf(b, " now hold %s/%s's %s (seqno %" PRIu64 "): restored, %s ", w->reuse->vg,
+                         w->reuse->lv, w->reuse->taker_content, w->reuse->seqno, w->lv);
+        /* the other LV's data starts where it started inside this one */
+        if (w->reuse->taker_lv_extent)
+            lr_strbuf_printf(b, "holds that data from its extent %" PRIu64,
+                             w->reuse->taker_lv_extent);
+        else
+            lr_strbuf_puts(b, "starts with that data");
+        lr_strbuf_puts(b, ", and writing to either LV destroys the other");
         return;
     case LR_EV_WARN_EMPTY:
         lr_strbuf_printf(b,

@@ -153,6 +153,23 @@ static int label_check_area(const char *what, size_t i, lr_disk_locn_t a, uint64
     return 0;
 }
 
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
+
+uint64_t lr_label_area_reach(const lr_label_t *l)
+{
+    if (!l || !l->device_size)
+        return UINT64_MAX;
+    uint64_t r = l->device_size;
+    if (l->n_data)
+        r = sat_add(r, l->data[0].offset);
+    for (size_t i = 0; i < l->n_mda && i < LR_LABEL_MAX_LOCN; i++)
+        r = sat_add(r, l->mda[i].size);
+    return r;
+}
+
 int lr_label_validate(const lr_label_t *label, uint64_t dev_size, lr_error_t *err)
 {
     if (!label)

@@ -953,15 +953,22 @@ static int check_overlaps(const lr_vg_t *vg, lr_error_t *err)
     return rc;
 }
 
-/* The PV's data area (pe_start + pe_count extents) must lie inside the
- * dev_size the metadata gives it: LVM2 computes pe_count from the device
- * size, so a PV whose extents run past it (dev_size 0 included) describes a
- * device that cannot hold them. A PV without dev_size (written by early
- * LVM2, which fills it in from the device) is not checked here. */
+bool lr_pv_extents_fit(const lr_vg_t *vg, const lr_pv_t *pv)
+{
+    if (!vg || !pv || !vg->extent_size || !pv->dev_size || pv->pe_start > pv->dev_size)
+        return false;
+    return pv->pe_count <= pv->dev_size / vg->extent_size;
+}
+
+/* The PV's extents must fit in the dev_size the metadata gives it
+ * (lr_pv_extents_fit: LVM2 computes pe_count from the device size), so a
+ * PV whose extents need more (dev_size 0 included) describes a device that
+ * cannot hold them. A PV without dev_size (written by early LVM2, which
+ * fills it in from the device) is not checked here. */
 static int check_pv_size(const lr_vg_t *vg, const lr_pv_t *pv, lr_error_t *err)
 {
     const lr_cfg_node_t *n = lr_cfg_find(pv->node, "dev_size");
-    if (!n)
+    if (!n || lr_pv_extents_fit(vg, pv))
         return 0;
     uint64_t off = lr_cfg_offset(n);
     if (pv->dev_size == 0)
@@ -973,14 +980,11 @@ static int check_pv_size(const lr_vg_t *vg, const lr_pv_t *pv, lr_error_t *err)
                             "PV '%.64s': pe_start %" PRIu64 " is beyond dev_size %" PRIu64
                             " (sectors)",
                             pv->key, pv->pe_start, pv->dev_size);
-    uint64_t room = (pv->dev_size - pv->pe_start) / vg->extent_size;
-    if (pv->pe_count > room)
-        return lr_error_set(
-            err, LR_EFORMAT, off,
-            "PV '%.64s': %" PRIu64 " extents of %" PRIu64 " sectors from pe_start %" PRIu64
-            " run past dev_size %" PRIu64 " (sectors; room for %" PRIu64 ")",
-            pv->key, pv->pe_count, vg->extent_size, pv->pe_start, pv->dev_size, room);
-    return 0;
+    return lr_error_set(err, LR_EFORMAT, off,
+                        "PV '%.64s': %" PRIu64 " extents of %" PRIu64
+                        " sectors run past dev_size %" PRIu64 " (sectors; room for %" PRIu64 ")",
+                        pv->key, pv->pe_count, vg->extent_size, pv->dev_size,
+                        pv->dev_size / vg->extent_size);
 }
 
 int lr_vg_check(const lr_vg_t *vg, lr_error_t *err)

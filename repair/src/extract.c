@@ -446,15 +446,43 @@ int lr_extract_plan_vg(const lr_scan_t *scan, const lr_vg_t *vgv, const char *lv
     return 0;
 }
 
+/* An LV missing from the version asked for (removed since, or not yet
+ * made): the error says which version nearest before it has one by that
+ * name, so that the caller can ask for that version. */
+static int older_version_has(const lr_scan_session_t *session, size_t vg, size_t version,
+                             const char *lv, int rc, lr_error_t *err)
+{
+    const lr_scan_t *scan = lr_scan_result(session);
+    if (rc != LR_ENOTFOUND || !err || !scan || vg >= scan->n_vgs)
+        return rc;
+    const lr_scan_vg_t *g = &scan->vgs[vg];
+    for (size_t i = version + 1; i < g->n_versions; i++) {
+        lr_vg_t *o = NULL;
+        if (lr_scan_version_vg(session, vg, i, &o, NULL) != 0)
+            continue;
+        bool has = lr_vg_find_lv(o, lv) != NULL;
+        lr_vg_free(o);
+        if (has) {
+            char msg[sizeof(err->msg)];
+            snprintf(msg, sizeof(msg), "%s", err->msg);
+            return lr_error_set(err, rc, err->offset,
+                                "%s; seqno %" PRIu64 ", an older version, has it", msg,
+                                g->versions[i].seqno);
+        }
+    }
+    return rc;
+}
+
 int lr_extract_plan(const lr_scan_session_t *session, size_t vg, size_t version, const char *lv,
                     lr_extract_plan_t **out, lr_error_t *err)
 {
     lr_vg_t *v = NULL;
     int rc = lr_scan_version_vg(session, vg, version, &v, err);
-    if (!rc)
-        rc = lr_extract_plan_vg(lr_scan_result(session), v, lv, out, err);
+    if (rc)
+        return rc;
+    rc = lr_extract_plan_vg(lr_scan_result(session), v, lv, out, err);
     lr_vg_free(v);
-    return rc;
+    return older_version_has(session, vg, version, lv, rc, err);
 }
 
 void lr_extract_plan_free(lr_extract_plan_t *plan)

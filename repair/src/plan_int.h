@@ -31,9 +31,12 @@ int rp_plan_writes(lr_repair_plan_t *p, const lr_scan_t *scan, lr_io_t *const *r
 /* The scan copy whose text starts at (image, absolute offset), or -1. */
 int rp_copy_at(const lr_scan_t *scan, int image, uint64_t offset);
 
-/* Bytes of a present PV every reader allows its areas: the smallest of its
- * size (pv->dev_size), what its image holds from pv_start, and the
- * device_size of the label it carries (the scanner's bound) (pvs.c). */
+/* Bytes of a present PV every reader allows its areas: for the areas a
+ * kept label lists, what its image holds from pv_start up to
+ * lr_label_area_reach (LVM2's pvresize records a smaller dev_size and
+ * label device_size); else the smallest of its size (pv->dev_size),
+ * what its image holds and the device_size of the label it carries (the
+ * scanner's bound) (pvs.c). */
 uint64_t rp_pv_bound(const lr_repair_plan_t *p, const lr_repair_pv_t *pv);
 
 /* Reads the plan's result back the way LVM2 and the scanner read it: each

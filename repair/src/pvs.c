@@ -35,14 +35,26 @@ static char *dupf(const char *fmt, ...)
     return n < 0 ? NULL : s;
 }
 
+/* The bytes of the PV's image from its start (UINT64_MAX when unknown). */
+static uint64_t pv_avail(const lr_repair_plan_t *p, const lr_repair_pv_t *pv)
+{
+    if (pv->image >= 0 && pv->pv_start <= p->images[pv->image].size)
+        return p->images[pv->image].size - pv->pv_start;
+    return UINT64_MAX;
+}
+
 uint64_t rp_pv_bound(const lr_repair_plan_t *p, const lr_repair_pv_t *pv)
 {
-    uint64_t bound = pv->dev_size;
-    if (pv->image >= 0 && pv->pv_start <= p->images[pv->image].size) {
-        uint64_t avail = p->images[pv->image].size - pv->pv_start;
-        if (avail < bound)
-            bound = avail;
+    uint64_t avail = pv_avail(p, pv);
+    /* The areas a kept label lists are read on the device, as LVM2 reads
+     * them: LVM2's pvresize moves the second area to the new end of the
+     * device, but records a dev_size and a label device_size that leave
+     * out pe_start and that area (lr_label_area_reach). */
+    if (!pv->rebuild_label && pv->label.n_mda) {
+        uint64_t reach = lr_label_area_reach(&pv->label);
+        return reach < avail ? reach : avail;
     }
+    uint64_t bound = pv->dev_size < avail ? pv->dev_size : avail;
     if (pv->label.device_size && pv->label.device_size < bound)
         bound = pv->label.device_size;
     return bound;
@@ -224,9 +236,9 @@ static int decide_label(const lr_repair_plan_t *p, const lr_scan_t *scan, lr_rep
     pv->scan_label = label_at(scan, pv->image, pv->pv_start);
     const lr_scan_label_t *l = pv->scan_label >= 0 ? &scan->labels[pv->scan_label] : NULL;
     if (l && strcmp(l->label.pv_uuid, pv->id_raw) == 0 && l->valid && l->label.crc_ok) {
-        lr_repair_pv_t tmp = *pv;
-        tmp.label = l->label;
-        char *bad = label_list_problem(&l->label, rp_pv_bound(p, &tmp));
+        /* read as LVM2 reads them: on the device (rp_pv_bound) */
+        uint64_t avail = pv_avail(p, pv), reach = lr_label_area_reach(&l->label);
+        char *bad = label_list_problem(&l->label, reach < avail ? reach : avail);
         if (!bad) {
             pv->label = l->label;
             return 0;
@@ -695,9 +707,7 @@ static int fix_dev_size(lr_repair_plan_t *p, lr_repair_pv_t *pv, const lr_pv_t *
                         const lr_vg_t *vg, const lr_repair_opts_t *o, lr_error_t *err)
 {
     bool present = lr_cfg_find(t->node, "dev_size") != NULL;
-    bool fits = t->pe_start <= t->dev_size && vg->extent_size &&
-                t->pe_count <= (t->dev_size - t->pe_start) / vg->extent_size;
-    if (present && t->dev_size && fits)
+    if (present && lr_pv_extents_fit(vg, t))
         return 0;
     uint64_t avail = p->images[pv->image].size - pv->pv_start;
     int rc;
@@ -727,11 +737,38 @@ static int fix_dev_size(lr_repair_plan_t *p, lr_repair_pv_t *pv, const lr_pv_t *
     return rc ? lr_error_oom(err) : 0;
 }
 
+/* The PV's size in bytes by the VG's newest version, 0 when that version
+ * does not list it. */
+static uint64_t newest_pv_size(const lr_repair_plan_t *p, const lr_scan_t *scan,
+                               const lr_repair_pv_t *pv)
+{
+    const lr_scan_vg_t *g = &scan->vgs[p->vg];
+    for (size_t i = 0; i < g->n_pvs; i++)
+        if (strcmp(g->pvs[i].id_raw, pv->id_raw) == 0)
+            return g->pvs[i].dev_size > UINT64_MAX / LR_SECTOR_SIZE
+                       ? UINT64_MAX
+                       : g->pvs[i].dev_size * LR_SECTOR_SIZE;
+    return 0;
+}
+
 /* Refusals and notes about one present PV's size and layout. */
-static int check_pv(lr_repair_plan_t *p, lr_repair_pv_t *pv, const lr_repair_opts_t *o,
-                    lr_error_t *err)
+static int check_pv(lr_repair_plan_t *p, const lr_scan_t *scan, lr_repair_pv_t *pv,
+                    const lr_repair_opts_t *o, lr_error_t *err)
 {
     uint64_t avail = p->images[pv->image].size - pv->pv_start;
+    uint64_t now = newest_pv_size(p, scan, pv);
+    if (pv->dev_size > avail && now && now <= avail && !o->force)
+        /* the image is whole: the PV was made smaller since (pvresize) */
+        return lr_error_refuse(err, LR_HINT_FORCE,
+                               "PV %s is %llu bytes in seqno %llu, but the newest version gives "
+                               "it %llu and only %llu bytes of %s follow its start: the PV was "
+                               "shrunk since (pvresize); restoring seqno %llu gives it back its "
+                               "old size, larger than the device (bringing back single LVs "
+                               "into the newest version keeps the new size)",
+                               pv->id, (unsigned long long)pv->dev_size,
+                               (unsigned long long)p->seqno, (unsigned long long)now,
+                               (unsigned long long)avail, p->images[pv->image].path,
+                               (unsigned long long)p->seqno);
     if (pv->dev_size > avail) {
         if (!o->force)
             return lr_error_refuse(err, LR_HINT_FORCE,
@@ -780,7 +817,10 @@ static int check_moved(lr_repair_plan_t *p, const lr_scan_t *scan, const lr_repa
 }
 
 /* PVs the newest version has but the restored one does not keep their
- * (older) metadata; say so, LVM2 may then list them apart. */
+ * (older) metadata; say so, and what LVM2 makes of them: it reports each
+ * as an outdated PV of the VG, with inconsistent metadata, until its
+ * vgck --updatemetadata wipes that metadata (the PV is then unused; the
+ * engine names no option, LVM2's own warning does). */
 static int note_dropped_pvs(lr_repair_plan_t *p, const lr_scan_t *scan)
 {
     const lr_scan_vg_t *svg = &scan->vgs[p->vg];
@@ -792,8 +832,10 @@ static int note_dropped_pvs(lr_repair_plan_t *p, const lr_scan_t *scan)
         if (!kept && s->found != LR_SCAN_PV_MISSING &&
             rp_note(p,
                     "PV %s belongs to the newest version but not to the restored one: its "
-                    "metadata is left as it is (remove it from the VG with LVM2 later)",
-                    s->id))
+                    "metadata is left as it is; LVM2 then reports it as an outdated PV of VG %s "
+                    "(inconsistent metadata) until LVM2's vgck, with the option its warning "
+                    "names, wipes that metadata and leaves it an unused PV",
+                    s->id, p->vg_name))
             return -ENOMEM;
     }
     return 0;
@@ -846,7 +888,7 @@ int rp_plan_pvs(lr_repair_plan_t *p, const lr_scan_session_t *session, lr_io_t *
         if (!rc)
             rc = decide_label(p, scan, pv, err);
         if (!rc)
-            rc = check_pv(p, pv, o, err);
+            rc = check_pv(p, scan, pv, o, err);
         if (!rc)
             rc = check_moved(p, scan, pv, o, err);
         if (!rc)

@@ -943,3 +943,25 @@ int lr_repair_plan_restore_lv(const lr_scan_session_t *session, lr_io_t *const *
     *out = p;
     return 0;
 }
+
+bool lr_repair_plan_brings_lv(const lr_repair_plan_t *p, const char *old_name)
+{
+    if (!p || !old_name)
+        return false;
+    if (!p->n_lvs)
+        return true;
+    for (size_t i = 0; i < p->n_lvs; i++)
+        if (p->lvs[i].old_name && strcmp(p->lvs[i].old_name, old_name) == 0)
+            return true;
+    return false;
+}
+
+bool lr_repair_plan_warning_applies(const lr_repair_plan_t *p, const lr_ev_warning_t *w)
+{
+    if (!p || !w)
+        return false;
+    if (!p->n_lvs)
+        return true;
+    /* bringing back LVs leaves the VG's other LVs as they are now */
+    return w->kind != LR_EV_WARN_EMPTY && lr_repair_plan_brings_lv(p, w->lv);
+}

@@ -124,8 +124,14 @@ static bool header_consistent(const lr_scan_t *s, const lr_scan_area_t *a, const
     lr_error_t e;
     lr_error_clear(&e);
     uint64_t dev = image_size(s, a->image) - a->pv_start;
+    /* An area the label lists may reach past its device_size, as LVM2
+     * reads it: LVM2's pvresize moves the second area to the new end of
+     * the device but records a device_size that leaves out pe_start and
+     * that area (lr_label_area_reach). Other areas stay inside the label's
+     * device_size. */
     if (a->label >= 0) {
-        uint64_t ds = s->labels[a->label].label.device_size;
+        const lr_label_t *l = &s->labels[a->label].label;
+        uint64_t ds = (a->source & LR_SCAN_SRC_LABEL) ? lr_label_area_reach(l) : l->device_size;
         if (ds && ds < dev)
             dev = ds;
     }

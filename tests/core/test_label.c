@@ -209,6 +209,34 @@ static void build_sample(uint8_t sec[512])
     assert_int_equal(lr_label_build(&l, sec, 512, NULL), 0);
 }
 
+/* How far a label's metadata areas may reach: the label of a PV with two
+ * areas that LVM2's pvresize grew from 16 to 32 MiB (pvck --dump headers of
+ * it: device_size 31457280, data area at 1048576, areas 4096+1044480 and
+ * 32505856+1048576, the second ending at the device's end, past the
+ * device_size). */
+static void test_area_reach(void **state)
+{
+    (void)state;
+    lr_label_t l;
+    memset(&l, 0, sizeof(l));
+    l.device_size = 31457280;
+    l.n_data = 1;
+    l.data[0].offset = 1048576;
+    l.n_mda = 2;
+    l.mda[0] = (lr_disk_locn_t){.offset = 4096, .size = 1044480};
+    l.mda[1] = (lr_disk_locn_t){.offset = 32505856, .size = 1048576};
+    assert_int_equal(lr_label_area_reach(&l), 31457280ull + 1048576 + 1044480 + 1048576);
+    assert_true(lr_label_area_reach(&l) >= l.mda[1].offset + l.mda[1].size);
+    /* an area further out is past the reach */
+    assert_true(lr_label_area_reach(&l) < 64ull << 20);
+    l.mda[1].size = UINT64_MAX; /* saturates */
+    assert_int_equal(lr_label_area_reach(&l), UINT64_MAX);
+    l.device_size = 0; /* no device size: no bound */
+    l.mda[1].size = 1048576;
+    assert_int_equal(lr_label_area_reach(&l), UINT64_MAX);
+    assert_int_equal(lr_label_area_reach(NULL), UINT64_MAX);
+}
+
 static void test_build_parse_roundtrip(void **state)
 {
     (void)state;
@@ -704,6 +732,7 @@ int main(void)
         cmocka_unit_test(test_uuid_lvm1_characters),
         cmocka_unit_test(test_uuid_fixture_ids),
         cmocka_unit_test(test_uuid_generate),
+        cmocka_unit_test(test_area_reach),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

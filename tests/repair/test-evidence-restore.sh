@@ -4,7 +4,8 @@
 # (a) reused extents where a later LV's signature now sits, (b) a version
 # with no LVs after one with LVs, and (c) a
 # filesystem larger than its LV; with --yes a warning refuses (exit 1,
-# nothing written) unless --force is given. Fixture: fixtures/evidence
+# nothing written) unless --force is given. --extract of an old version
+# warns about extents taken since; --export of one gives the warnings. Fixture: fixtures/evidence
 # (fixtures/make-evidence.sh: lvremove root, lvcreate scratch on root's
 # first extents + mkfs.ext4, lvreduce home under its ext4).
 #
@@ -46,6 +47,33 @@ grep -q '^WARNING: LV home: its ext4 filesystem spans 16.0 MiB, more than the LV
 # seqno 8: no reuse of what comes back with a signature, the filesystems fit: no warning
 "$REPAIR" --restore seqno=8 --dry-run "$T/d.img" >"$T/o" 2>"$T/e"
 grep -q '^WARNING' "$T/o" && bad "seqno 8 warned: $(grep WARNING "$T/o")" || ok
+
+# --extract of seqno 6's root: its first extents now hold scratch's ext4
+# (blkid reads it at the start of the copy); the copy is written and a
+# WARNING says whose data may be there. The newest home: no warning.
+"$REPAIR" --extract root --seqno 6 -o "$T/root.out" "$T/d.img" >"$T/o" 2>"$T/e"
+[ $? = 0 ] && ok || bad "--extract root --seqno 6 failed: $(cat "$T/e")"
+if command -v blkid >/dev/null 2>&1; then
+    [ "$(blkid -p -o value -s LABEL "$T/root.out" 2>/dev/null)" = SCRATCH ] && ok ||
+        bad "the copy of root does not start with scratch's ext4 (the truth of the warning)"
+fi
+grep -q "^lvmrepair: WARNING: LV root: extents pv0:0-3 were taken since by evid0/scratch (seqno 8), whose ext4 now sits there: what $T/root.out holds from them may be that LV's data, not root's" "$T/e" &&
+    ok || bad "--extract: no reuse warning: $(cat "$T/e")"
+"$REPAIR" --extract home -o "$T/home.out" "$T/d.img" >"$T/o" 2>"$T/e"
+grep -q WARNING "$T/e" && bad "--extract of the newest home warned: $(cat "$T/e")" || ok
+
+# --export of seqno 6 (vgcfgrestore of it is a restore): the same warning,
+# on stderr, the file itself (stdout without -o) without it; the newest
+# version (seqno 10, what LVM2 uses) exports without a warning.
+"$REPAIR" --export seqno=6 -o "$T/e6.vg" "$T/d.img" >"$T/o" 2>"$T/e"
+[ $? = 0 ] && ok || bad "--export seqno=6 failed: $(cat "$T/e")"
+grep -q '^lvmrepair: WARNING: LV root: extents pv0:0-3 were reused by evid0/scratch (seqno 8), whose ext4 now sits there' "$T/e" &&
+    ok || bad "--export: no reuse warning: $(cat "$T/e")"
+"$REPAIR" --export seqno=6 "$T/d.img" >"$T/o" 2>"$T/e"
+grep -q WARNING "$T/o" && bad "--export to stdout: the warning is in the file" || ok
+grep -q WARNING "$T/e" && ok || bad "--export to stdout: no warning on stderr"
+"$REPAIR" --export seqno=10 -o "$T/e10.vg" "$T/d.img" >"$T/o" 2>"$T/e"
+grep -q WARNING "$T/e" && bad "--export of the newest version warned: $(cat "$T/e")" || ok
 
 # --yes --force goes on
 "$REPAIR" --restore seqno=6 --yes --force --undo "$T/u" "$T/d.img" >"$T/o" 2>"$T/e"

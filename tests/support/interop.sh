@@ -353,3 +353,25 @@ lr_make_moved() {
 lr_moved_lvm() {
     lr_lvm "$@" || lr_fail "$*: $LR_OUT"
 }
+
+# lr_vg_accepts IMG VG "LV NAMES" WHAT: attaches IMG, fails unless vgck
+# accepts VG without warnings and its LVs are exactly LV NAMES (sorted,
+# space separated); detaches every device.
+lr_vg_accepts() {
+    lr_attach "$1"
+    lr_lvm vgck "$2" || lr_fail "$4: vgck: $LR_OUT"
+    lr_no_warnings "$4: vgck"
+    [ "$(lr_lv_names "$2")" = "$3" ] || lr_fail "$4: LVs $(lr_lv_names "$2"), expected $3"
+    lr_detach_all
+}
+
+# lr_new_vg IMG VG: IMG made 32 MiB, attached (LR_LAST_LOOP), one PV
+# (1 MiB data alignment, 1000 KiB metadata area) in the new VG (1 MiB
+# extents). Fails the test when LVM2 refuses.
+lr_new_vg() {
+    truncate -s 32M "$1"
+    lr_attach "$1"
+    lr_lvm pvcreate -y --dataalignment 1m --metadatasize 1000k "$LR_LAST_LOOP" ||
+        lr_fail "pvcreate: $LR_OUT"
+    lr_lvm vgcreate -s 1m "$2" "$LR_LAST_LOOP" || lr_fail "vgcreate: $LR_OUT"
+}

@@ -117,18 +117,6 @@ static int pin_notes(lr_tui_t *m)
     return rc ? rc : tui_wrap(m, w);
 }
 
-/* Bringing back LVs: only the LVs that come back matter (by their name in
- * the old version); a whole-VG restore shows every LV. */
-static bool review_lv_shown(const lr_repair_plan_t *p, const char *name)
-{
-    if (!p->n_lvs)
-        return true;
-    for (size_t i = 0; name && i < p->n_lvs; i++)
-        if (p->lvs[i].old_name && strcmp(p->lvs[i].old_name, name) == 0)
-            return true;
-    return false;
-}
-
 /* Evidence that cannot be built is said, not left out. */
 static int evidence_unavailable(tui_view_t *v, const char *why)
 {
@@ -170,8 +158,7 @@ static int review_warnings(lr_tui_t *m, tui_view_t *v, const lr_evidence_t *ev,
     }
     size_t shown = 0;
     for (size_t i = 0; !rc && i < n; i++) {
-        /* bringing back LVs leaves the others as they are now */
-        if (p->n_lvs && (w[i].kind == LR_EV_WARN_EMPTY || !review_lv_shown(p, w[i].lv)))
+        if (!lr_repair_plan_warning_applies(p, &w[i]))
             continue;
         shown++;
         lr_strbuf_t b = LR_STRBUF_INIT;
@@ -209,7 +196,7 @@ static int review_evidence(lr_tui_t *m, tui_view_t *v)
     if (!rc && !x->n_lvs)
         rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "  (no LVs)");
     for (size_t i = 0; !rc && i < x->n_lvs; i++)
-        if (x->lvs[i].visible && review_lv_shown(p, x->lvs[i].name))
+        if (x->lvs[i].visible && lr_repair_plan_brings_lv(p, x->lvs[i].name))
             rc = tui_add_lv_evidence(v, &x->lvs[i]);
     if (!rc)
         rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
@@ -618,6 +605,24 @@ int tui_restore_work(lr_tui_t *m, lr_tui_pump_fn pump, void *arg, lr_error_t *er
 
 /* ---- export ------------------------------------------------------------------------ */
 
+/* Loading an exported version with vgcfgrestore is a restore: the number
+ * of evidence warnings restoring it deserves (none for the version LVM2
+ * uses now: loading it changes nothing). */
+static size_t export_warnings(lr_tui_t *m, int version)
+{
+    const lr_scan_vg_t *g = &m->scan->vgs[m->vg];
+    if (version == g->latest || version == g->committed_latest)
+        return 0;
+    char why[512];
+    const lr_evidence_t *ev = review_evidence_tree(m, why, sizeof(why));
+    lr_ev_warning_t *w = NULL;
+    size_t n = 0;
+    if (!ev || lr_evidence_warnings(ev, (size_t)m->vg, (size_t)version, &w, &n, NULL) != 0)
+        return 0;
+    free(w);
+    return n;
+}
+
 static int export_write(lr_tui_t *m, int version, const char *path, unsigned flags)
 {
     char name[256], buf[1024];
@@ -630,8 +635,15 @@ static int export_write(lr_tui_t *m, int version, const char *path, unsigned fla
         return rc;
     }
     const char *vgname = m->scan->vgs[m->vg].name ? m->scan->vgs[m->vg].name : "VG";
-    tui_message(m, LR_TUI_A_GOOD, "Wrote %s to %s (vgcfgrestore -f %s %s)", name, path, path,
-                vgname);
+    size_t n = export_warnings(m, version);
+    if (n)
+        tui_message(m, LR_TUI_A_WARN,
+                    "Wrote %s to %s (vgcfgrestore -f %s %s). WARNING: loading it is a restore "
+                    "with %zu warning%s: R on this version shows %s",
+                    name, path, path, vgname, n, n == 1 ? "" : "s", n == 1 ? "it" : "them");
+    else
+        tui_message(m, LR_TUI_A_GOOD, "Wrote %s to %s (vgcfgrestore -f %s %s)", name, path, path,
+                    vgname);
     return 0;
 }
 

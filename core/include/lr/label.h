@@ -57,6 +57,14 @@ typedef struct lr_label {
 int lr_label_parse(const uint8_t *sector, size_t len, uint64_t sector_no, lr_label_t *out,
                    lr_error_t *err);
 
+/* How far from the PV start the metadata areas a label lists may reach on
+ * a device LVM2 resized: its device_size plus the start of its data area
+ * plus the sizes of its metadata areas (LVM2's pvresize records a
+ * device_size that leaves out pe_start and the second area it moves to the
+ * new end). UINT64_MAX (no bound) for a device_size of 0 or NULL;
+ * saturating. */
+uint64_t lr_label_area_reach(const lr_label_t *label);
+
 /* Checks a parsed label against a PV of dev_size bytes: crc, device_size,
  * every area inside the device, areas not overlapping the label, at most two
  * metadata areas. Returns 0 or LR_ECHECKSUM / LR_ERANGE / LR_EFORMAT. */

@@ -140,6 +140,15 @@ size_t lr_vg_visible_lvs(const lr_vg_t *vg);
 /* 1 if list holds s. */
 bool lr_strlist_has(const lr_strlist_t *list, const char *s);
 
+/* Whether the PV's pe_count extents fit in the dev_size the metadata gives
+ * it, as LVM2 writes it: pvcreate/vgcreate record the device size (the
+ * extents follow pe_start), but pvresize of a PV in a VG records the device
+ * size less pe_start (LVM2's _text_pv_resize) with pe_count = dev_size /
+ * extent_size, so LVM2's own texts only promise pe_count * extent_size <=
+ * dev_size, with pe_start <= dev_size. False for NULL, a dev_size of 0 or an
+ * extent_size of 0. */
+bool lr_pv_extents_fit(const lr_vg_t *vg, const lr_pv_t *pv);
+
 /* Checks the version against LVM2's rules: every segment's areas inside
  * their PV's pe_count, no two segments (of any LVs) on the same PV extents,
  * every referenced PV/LV exists, segments of an LV contiguous from extent 0,

@@ -165,7 +165,8 @@ struct lr_extract_plan {
  * `vg` of the scan. For a snapshot this reads the COW LV's header and
  * exception table from the images (opened read-only by path). Errors, each
  * with a message the CLI can print as is:
- *   LR_ENOTFOUND  no LV of that name (the message lists the version's LVs);
+ *   LR_ENOTFOUND  no LV of that name (the message lists the version's LVs,
+ *                 and the nearest older version that has one by that name);
  *   LR_EREFUSED   a segment type that cannot be extracted (named), PVs not
  *                 among the images (each named by key, UUID and device hint;
  *                 for mirror/raid1 when no leg has all its PVs; for raid

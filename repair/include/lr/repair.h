@@ -26,6 +26,7 @@
 
 #include "lr/diff.h"
 #include "lr/error.h"
+#include "lr/evidence.h"
 #include "lr/io.h"
 #include "lr/label.h"
 #include "lr/mda.h"
@@ -327,6 +328,18 @@ typedef struct lr_repair_lv_opts {
 int lr_repair_plan_restore_lv(const lr_scan_session_t *session, lr_io_t *const *ios,
                               const lr_repair_opts_t *opts, const lr_repair_lv_opts_t *lv_opts,
                               lr_repair_plan_t **out, lr_error_t *err);
+
+/* Whether the plan writes LV `old_name` of its version: true for every LV
+ * of a whole-VG restore; for LVs brought back (plan->n_lvs), whether it is
+ * one of them (by its name in the old version). False for NULL. */
+bool lr_repair_plan_brings_lv(const lr_repair_plan_t *plan, const char *old_name);
+
+/* Whether an evidence warning (lr_evidence_warnings on the plan's version)
+ * is about what the plan writes: every warning for a whole-VG restore;
+ * for LVs brought back (plan->n_lvs), only one about an LV that comes back
+ * (matched by its name in the old version): the other LVs of the old
+ * version stay as the current version has them. False for NULL. */
+bool lr_repair_plan_warning_applies(const lr_repair_plan_t *plan, const lr_ev_warning_t *w);
 
 /* Readable text of the plan: the version, what changes for the user, PVs
  * and areas, every write with what the bytes hold now and after, notes.

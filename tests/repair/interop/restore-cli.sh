@@ -91,6 +91,13 @@ has "not among the images"
 has "(give every image of the VG or --force to go on anyway)"
 run 1 --restore seqno=15 --yes "$GZ"
 has "use --output DIR"
+# The dry run of the same says the real run needs copies (exit 0: shown).
+run 0 --restore seqno=15 --dry-run "$GZ"
+has "Dry run: nothing written."
+has "Writing it needs repaired copies (--output DIR): $GZ is a gzip image and cannot be written in place."
+mkdir -p "$T/dryout"
+run 0 --restore seqno=15 --dry-run --output "$T/dryout" "$GZ"
+printf '%s\n' "$OUT" | grep -q "Writing it needs" && fail "the --output dry run asks for copies"
 [ "$(hash "$GZ")" = "$GZH" ] || fail "the fixture changed"
 # Without a terminal, writing needs --yes.
 run 1 --restore seqno=15 "$T/disk.img"
@@ -219,6 +226,13 @@ grep -q "^seqno = 15$" "$T/vg0.vg" || fail "exported file is not seqno 15"
 run 1 --export seqno=15 -o "$T/vg0.vg" "$GZ"
 has "exists (--force replaces it)"
 run 0 --export seqno=15 -o "$T/vg0.vg" --force "$GZ"
+# an LV the newest version lacks (lv3 was removed at seqno 16): the
+# refusal names the version nearest before that has it
+run 1 --extract lv3 -o "$T/lv3" "$GZ"
+has "VG vg0 seqno 16 has no LV 'lv3'; its LVs: lv1, data, lv4; seqno 15, an older version, has it"
+[ -e "$T/lv3" ] && fail "a refused extract made its output"
+run 1 --extract nosuch -o "$T/lv3" "$GZ"
+printf '%s\n' "$OUT" | grep -q "older version" && fail "an LV no version has was placed in one"
 P="$FIX/three-pv"
 run 0 --extract stripe -o "$T/stripe" "$P/pv1.img.gz" "$P/pv2.img.gz" "$P/pv3.img.gz"
 want=$(grep stripe "$P/truth/stripe.sha256" | cut -d' ' -f1)
