@@ -173,6 +173,13 @@ void sc_set_vg_id(lr_scan_copy_t *cp, const char *printed);
 int sc_build_vgs(sc_ctx_t *c);
 void sc_free_vgs(lr_scan_t *s);
 
+/* keep.c: while streaming, tells a compressed image's reader what the
+ * passes after the stream will read again (lr_io_keep): a label's sectors
+ * and metadata areas, and what the evidence probe reads of each LV of the
+ * copy found at off. Hints only: nothing fails. */
+void sc_keep_label(sc_ctx_t *c, const lr_scan_label_t *sl);
+void sc_keep_copy(sc_ctx_t *c, int image, uint64_t off);
+
 /* parts.c: probes each image's partition table and gives every label and
  * VG PV the partition holding it; only -ENOMEM fails. */
 int sc_partitions(sc_ctx_t *c);

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# lr_io_keep through the scan: a single-piece .xz (plain xz: one block) and
+# a single-frame .zst of an image with the history PV planted deep inside it
+# (as scan/bench/bench-formats.sh does), so that the reads after the stream
+# (metadata areas, the evidence's LV heads and tails) lie behind the
+# reader's history and are served from the ranges the scan asked it to keep.
+# lvmscan --json (with the evidence reads) must find in each exactly what it
+# finds in the raw image: keeping changes where bytes come from, never what
+# is found.
+# usage: keep.sh LVMSCAN FIXTURES_DIR
+set -u
+LVMSCAN=$1
+FIX=$2
+for t in python3 xz zstd; do
+    command -v $t > /dev/null || { echo "SKIPPED: image-keep needs $t"; exit 77; }
+done
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+status=0
+bad() { echo "FAIL: $*"; status=1; }
+
+# 48 MiB: zeros, the 32 MiB history disk from an odd sector past 6 MiB on
+truncate -s 48M "$T/disk.img"
+gzip -dc "$FIX/history/disk.img.gz" | dd of="$T/disk.img" bs=512 seek=12289 conv=notrunc status=none
+xz -T1 -1 -c "$T/disk.img" > "$T/disk.img.xz"
+zstd -q -1 -c "$T/disk.img" > "$T/disk.img.zst"
+blocks=$(xz --robot --list "$T/disk.img.xz" | awk '$1 == "totals" { print $3 }')
+[ "$blocks" = 1 ] || bad "the xz image has $blocks blocks, want 1"
+
+"$LVMSCAN" --json "$T/disk.img" > "$T/raw.json" || bad "lvmscan of the raw image failed"
+for f in disk.img.xz:xz disk.img.zst:zstd; do
+    IFS=: read -r name fmt <<< "$f"
+    "$LVMSCAN" --json "$T/$name" > "$T/out.json" 2> "$T/err"
+    rc=$?
+    if [ $rc != 0 ] && grep -q "has no lib" "$T/err"; then
+        echo "SKIPPED: $name ($(cat "$T/err"))"
+        continue
+    fi
+    [ $rc = 0 ] || { bad "lvmscan $name: exit $rc ($(cat "$T/err"))"; continue; }
+    python3 - "$T/raw.json" "$T/out.json" "$fmt" << 'PY' || bad "lvmscan $name differs from the raw scan"
+import json, sys
+raw, got = (json.load(open(p)) for p in sys.argv[1:3])
+im = got["images"][0]
+assert im["format"] == sys.argv[3], im
+assert im["error"] is None and not im["truncated"], im
+assert im["scanned"] == im["size"] == raw["images"][0]["size"], im
+raw.pop("images")
+got.pop("images")
+for k in raw:
+    if raw[k] != got.get(k):
+        print("key %s differs" % k)
+assert raw == got
+# the PV is where it was planted, and the evidence read its LVs
+assert any(l["offset"] == 12289 * 512 + 512 for l in got["labels"]), got["labels"]
+rec = got["vgs"][0]["recommended"]
+assert rec and rec.get("evidence"), rec
+PY
+done
+
+[ $status = 0 ] && echo "image-keep: passed"
+exit $status
