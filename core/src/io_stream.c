@@ -38,6 +38,7 @@
 #define ST_OUT (256u << 10) /* decompressed bytes made at once */
 #define ST_HIST (4u << 20)  /* recent output kept for reads just behind the stream */
 #define ST_EDGE (2u << 20)  /* the image's first and last bytes, kept once decoded */
+#define ST_KEEPS 1024u      /* kept ranges at most (each decoded byte is offered to each) */
 
 /* A range to keep (lr_io_keep): bytes [lo, hi) of [off, off + len) are in
  * buf. They arrive in order while the image streams, or again when a
@@ -562,7 +563,7 @@ static int st_keep_add(st_ctx_t *s, uint64_t off, uint64_t len)
         if (off >= k->off && off + len <= k->off + k->len)
             return 1; /* already kept */
     }
-    if (len > LR_IO_KEEP_MAX - s->kept_bytes)
+    if (len > LR_IO_KEEP_MAX - s->kept_bytes || s->n_keeps >= ST_KEEPS)
         return 0;
     if (s->n_keeps == s->cap_keeps) {
         size_t cap = s->cap_keeps ? 2 * s->cap_keeps : 16;
@@ -593,13 +594,17 @@ int lr_io_keep(lr_io_t *io, uint64_t off, uint64_t len)
 {
     if (!io || io->ops != &lr_io_stream_ops)
         return 0;
-    if (len == 0)
-        return 1;
     if (off > UINT64_MAX - len)
         return 0;
     st_ctx_t *s = io->ctx;
     pthread_mutex_lock(&s->mu);
-    int kept = len <= LR_IO_KEEP_MAX ? st_keep_add(s, off, len) : 0;
+    int kept = 0;
+    if (s->n_pcs > 1) /* a read behind the history decodes one piece: cheap enough */
+        kept = 0;
+    else if (len == 0) /* is there room left? */
+        kept = s->kept_bytes < LR_IO_KEEP_MAX && s->n_keeps < ST_KEEPS;
+    else
+        kept = len <= LR_IO_KEEP_MAX ? st_keep_add(s, off, len) : 0;
     pthread_mutex_unlock(&s->mu);
     return kept;
 }

@@ -20,7 +20,8 @@
 #define SC_KEEP_TEXT (1u << 20) /* text read to plan the LV keeps, at most */
 #define SC_KEEP_READ (64u << 10)
 
-/* The image's handle when it keeps ranges, else NULL. */
+/* The image's handle when it keeps ranges and has room for more, else
+ * NULL. */
 static lr_io_t *keeping(const sc_ctx_t *c, int image)
 {
     lr_io_t *io = c->ios ? c->ios[image] : NULL;

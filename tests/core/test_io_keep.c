@@ -2,7 +2,8 @@
  * keep the ranges registered, and serve reads inside them from the copy
  * (proved by destroying the compressed file afterwards: a read that had to
  * decode again would fail), reads straddling or outside them still give the
- * raw file's bytes, and the memory cap holds. Raw files keep nothing. */
+ * raw file's bytes, and the memory cap holds. Raw files and xz files of
+ * several blocks keep nothing. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -195,6 +196,7 @@ static void keep_cap(const fx_t *f, const char *path)
     }
     assert_int_equal(held, LR_IO_KEEP_MAX);
     assert_int_equal(lr_io_keep(io, 13 * MIB, 1), 0);    /* nothing more */
+    assert_int_equal(lr_io_keep(io, 0, 0), 0);           /* and it says so */
     assert_int_equal(lr_io_keep(io, 3 * MIB + 5, 9), 1); /* inside a kept one */
     /* and the reads are right whatever was kept */
     stream(io, 0, IMG_SIZE);
@@ -225,7 +227,8 @@ static void test_keep_zstd(void **state)
     keep_format(f, "zstd -q -1 -c", f->zst);
 }
 
-static void test_raw_keeps_nothing(void **state)
+/* Raw files and xz files of several blocks seek cheaply: nothing is kept. */
+static void test_others_keep_nothing(void **state)
 {
     fx_t *f = *state;
     lr_io_t *io = NULL;
@@ -235,6 +238,13 @@ static void test_raw_keeps_nothing(void **state)
     check_read(f, io, MIB - 10, 100);
     assert_int_equal(lr_io_close(io, NULL), 0);
     assert_int_equal(lr_io_keep(NULL, 0, 0), 0);
+    if (!compress(f, "xz -T1 --block-size=1MiB -1 -c", f->xz))
+        return;
+    io = open_lazy(f->xz);
+    assert_int_equal(lr_io_keep(io, 0, 0), 0);
+    assert_int_equal(lr_io_keep(io, MIB, MIB), 0);
+    check_read(f, io, 5 * MIB - 10, MIB);
+    assert_int_equal(lr_io_close(io, NULL), 0);
 }
 
 int main(void)
@@ -242,7 +252,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_keep_xz, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keep_zstd, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_raw_keeps_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_others_keep_nothing, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
