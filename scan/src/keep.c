@@ -8,7 +8,11 @@
  * image's first and last bytes (the partition table) the reader keeps on
  * its own. Nothing here changes what the scan finds: a range not kept is
  * decoded again when read. Called from the thread that runs the probers,
- * on their rare hits only. */
+ * on their rare hits only (and once a buffer for copies waiting on the
+ * rest of their text). A copy's text is parsed from the stream's buffer,
+ * or read back from bytes the stream already decoded: never ahead of the
+ * stream, so that damage is met by the stream's own read, as without
+ * keeping. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +22,6 @@
 #include "scan_int.h"
 
 #define SC_KEEP_TEXT (1u << 20) /* text read to plan the LV keeps, at most */
-#define SC_KEEP_READ (64u << 10)
 
 /* The image's handle when it keeps ranges and has room for more, else
  * NULL. */
@@ -41,27 +44,6 @@ void sc_keep_label(sc_ctx_t *c, const lr_scan_label_t *sl)
     }
 }
 
-/* The text at off of io up to its NUL (at most SC_KEEP_TEXT bytes), or
- * NULL; *len its length. */
-static char *read_text(lr_io_t *io, uint64_t off, size_t *len)
-{
-    char *t = malloc(SC_KEEP_TEXT);
-    size_t n = 0;
-    while (t && n < SC_KEEP_TEXT) {
-        size_t want = SC_KEEP_TEXT - n < SC_KEEP_READ ? SC_KEEP_TEXT - n : SC_KEEP_READ, got = 0;
-        if (lr_io_pread_upto(io, t + n, want, off + n, &got, NULL) != 0 || got == 0)
-            break;
-        char *nul = memchr(t + n, '\0', got);
-        if (nul) {
-            *len = (size_t)(nul - t);
-            return t;
-        }
-        n += got;
-    }
-    free(t);
-    return NULL;
-}
-
 /* Keeps the runs of one probed end of an LV. */
 static void keep_runs(const sc_ctx_t *c, const lr_lvmap_run_t *r, size_t n)
 {
@@ -72,16 +54,13 @@ static void keep_runs(const sc_ctx_t *c, const lr_lvmap_run_t *r, size_t n)
     }
 }
 
-void sc_keep_copy(sc_ctx_t *c, int image, uint64_t off)
+/* Keeps what the evidence probe will read of each LV of the copy text
+ * (len bytes, its NUL excluded). */
+static void keep_lvs(sc_ctx_t *c, const char *text, size_t len)
 {
-    lr_io_t *io = keeping(c, image);
-    size_t len = 0;
-    char *text = io ? read_text(io, off, &len) : NULL;
     lr_vg_t *vg = NULL;
-    if (!text || lr_vg_parse(text, len, &vg, NULL) != 0) {
-        free(text);
+    if (lr_vg_parse(text, len, &vg, NULL) != 0)
         return;
-    }
     ev_runs_t *runs = malloc(sizeof(*runs));
     for (size_t i = 0; runs && i < vg->n_lvs; i++) {
         uint64_t size = ev_lv_size(vg, &vg->lvs[i]);
@@ -94,5 +73,50 @@ void sc_keep_copy(sc_ctx_t *c, int image, uint64_t off)
     }
     free(runs);
     lr_vg_free(vg);
-    free(text);
+}
+
+void sc_keep_copy(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail)
+{
+    if (!keeping(c, image))
+        return;
+    const uint8_t *nul = memchr(p, '\0', avail < SC_KEEP_TEXT ? avail : SC_KEEP_TEXT);
+    if (nul)
+        keep_lvs(c, (const char *)p, (size_t)(nul - p));
+    else if (avail < SC_KEEP_TEXT && c->n_keep_wait < SC_KEEP_WAIT)
+        c->keep_wait[c->n_keep_wait++] = (sc_keep_wait_t){image, off, 0};
+}
+
+/* The text of waiting copy w, read up to upto, when its NUL is there:
+ * true with w's fate settled (planned, or dropped when its text has no NUL
+ * within SC_KEEP_TEXT bytes or after two tries), false to wait on. */
+static bool settle_one(sc_ctx_t *c, sc_keep_wait_t *w, uint64_t upto)
+{
+    lr_io_t *io = keeping(c, w->image);
+    if (!io || upto <= w->off)
+        return io == NULL;
+    size_t len = upto - w->off < SC_KEEP_TEXT ? (size_t)(upto - w->off) : SC_KEEP_TEXT;
+    char *t = malloc(len);
+    size_t got = 0;
+    if (t && lr_io_pread_upto(io, t, len, w->off, &got, NULL) == 0) {
+        char *nul = memchr(t, '\0', got);
+        if (nul) {
+            keep_lvs(c, t, (size_t)(nul - t));
+            free(t);
+            return true;
+        }
+    }
+    free(t);
+    return !t || got < len || len == SC_KEEP_TEXT || ++w->tries >= 2;
+}
+
+void sc_keep_settle(sc_ctx_t *c, int image, uint64_t upto)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < c->n_keep_wait; i++) {
+        sc_keep_wait_t *w = &c->keep_wait[i];
+        if (w->image == image && settle_one(c, w, upto))
+            continue;
+        c->keep_wait[kept++] = *w;
+    }
+    c->n_keep_wait = kept;
 }

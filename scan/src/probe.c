@@ -214,7 +214,7 @@ static int probe_text(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, si
         return 0;
     int rc = sc_add_copy(c, image, off, &sig, LR_SCAN_COPY_SIGNATURE);
     if (!rc)
-        sc_keep_copy(c, image, off);
+        sc_keep_copy(c, image, off, p, avail);
     return rc;
 }
 
