@@ -83,38 +83,38 @@ void sc_keep_copy(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t
     if (nul)
         keep_lvs(c, (const char *)p, (size_t)(nul - p));
     else if (avail < SC_KEEP_TEXT && c->n_keep_wait < SC_KEEP_WAIT)
-        c->keep_wait[c->n_keep_wait++] = (sc_keep_wait_t){image, off, 0};
+        c->keep_wait[c->n_keep_wait++] = (sc_keep_wait_t){image, off, off + avail};
 }
 
-/* The text of waiting copy w, read up to upto, when its NUL is there:
- * true with w's fate settled (planned, or dropped when its text has no NUL
- * within SC_KEEP_TEXT bytes or after two tries), false to wait on. */
-static bool settle_one(sc_ctx_t *c, sc_keep_wait_t *w, uint64_t upto)
+/* Plans waiting copy w once the stream has read past the bytes it was
+ * found in: its text read up to upto, if its NUL is there (one try: a
+ * text longer than a buffer is a hint lost). false while it waits. */
+static bool settle_one(sc_ctx_t *c, const sc_keep_wait_t *w, uint64_t upto)
 {
     lr_io_t *io = keeping(c, w->image);
-    if (!io || upto <= w->off)
-        return io == NULL;
+    if (!io)
+        return true;
+    if (upto <= w->seen)
+        return false;
     size_t len = upto - w->off < SC_KEEP_TEXT ? (size_t)(upto - w->off) : SC_KEEP_TEXT;
     char *t = malloc(len);
     size_t got = 0;
     if (t && lr_io_pread_upto(io, t, len, w->off, &got, NULL) == 0) {
-        char *nul = memchr(t, '\0', got);
-        if (nul) {
+        const char *nul = memchr(t, '\0', got);
+        if (nul)
             keep_lvs(c, t, (size_t)(nul - t));
-            free(t);
-            return true;
-        }
     }
     free(t);
-    return !t || got < len || len == SC_KEEP_TEXT || ++w->tries >= 2;
+    return true;
 }
 
 void sc_keep_settle(sc_ctx_t *c, int image, uint64_t upto)
 {
     size_t kept = 0;
     for (size_t i = 0; i < c->n_keep_wait; i++) {
-        sc_keep_wait_t *w = &c->keep_wait[i];
-        if (w->image == image && settle_one(c, w, upto))
+        const sc_keep_wait_t *w = &c->keep_wait[i];
+        /* another image's copy: that image's stream has ended */
+        if (w->image != image || settle_one(c, w, upto))
             continue;
         c->keep_wait[kept++] = *w;
     }

@@ -57,7 +57,7 @@ typedef struct sc_bk {
 typedef struct sc_keep_wait {
     int image;
     uint64_t off;
-    int tries;
+    uint64_t seen; /* the end of the bytes it was found in */
 } sc_keep_wait_t;
 #define SC_KEEP_WAIT 8
 
