@@ -82,9 +82,23 @@ int lr_io_borrow(lr_io_t *io, lr_io_t **out, lr_error_t *err)
     return lr_io_new(out, &borrow_ops, io, lr_io_size(io), lr_io_name(io), err);
 }
 
+/* A lazily opened layer publishes its size while one thread streams it
+ * and another (the scan's prober thread, keeping ranges) reads behind it:
+ * the size fields are read and written atomically, the size before
+ * size_known (io_int.h). */
+static uint64_t io_size(const lr_io_t *io)
+{
+    return __atomic_load_n(&io->size, __ATOMIC_RELAXED);
+}
+
+static bool io_size_known(const lr_io_t *io)
+{
+    return __atomic_load_n(&io->size_known, __ATOMIC_ACQUIRE);
+}
+
 uint64_t lr_io_size(const lr_io_t *io)
 {
-    return io ? io->size : 0;
+    return io ? io_size(io) : 0;
 }
 
 const char *lr_io_name(const lr_io_t *io)
@@ -114,37 +128,41 @@ int lr_io_is_container(const lr_io_t *io)
 
 bool lr_io_size_known(const lr_io_t *io)
 {
-    return !io || io->size_known;
+    return !io || io_size_known(io);
 }
 
 uint64_t lr_io_size_hint(const lr_io_t *io)
 {
     if (!io)
         return 0;
-    return io->size_known || io->size_hint < io->size ? io->size : io->size_hint;
+    uint64_t hint = __atomic_load_n(&io->size_hint, __ATOMIC_RELAXED);
+    bool known = io_size_known(io);
+    uint64_t size = io_size(io);
+    return known || hint < size ? size : hint;
 }
 
 void lr_io_set_size(lr_io_t *io, uint64_t size, bool known, uint64_t hint)
 {
-    io->size = size;
-    io->size_known = known;
-    io->size_hint = hint;
+    __atomic_store_n(&io->size, size, __ATOMIC_RELAXED);
+    __atomic_store_n(&io->size_hint, hint, __ATOMIC_RELAXED);
+    __atomic_store_n(&io->size_known, known, __ATOMIC_RELEASE);
 }
 
 /* Rejects [off, off+len) unless it lies inside [0, size); overflow-safe. */
 static int io_check_range(const lr_io_t *io, size_t len, uint64_t off, const char *what,
                           lr_error_t *err)
 {
-    if (!io->size_known) { /* the layer finds its end: only overflow here */
+    if (!io_size_known(io)) { /* the layer finds its end: only overflow here */
         if (off > UINT64_MAX - len)
             return lr_error_at(err, io->name, LR_ERANGE, off, "%s of %zu bytes at %llu overflows",
                                what, len, (unsigned long long)off);
         return 0;
     }
-    if (off > io->size || (uint64_t)len > io->size - off) {
+    uint64_t size = io_size(io);
+    if (off > size || (uint64_t)len > size - off) {
         return lr_error_at(err, io->name, LR_ERANGE, off,
                            "%s of %zu bytes at %llu runs past the end (%llu bytes)", what, len,
-                           (unsigned long long)off, (unsigned long long)io->size);
+                           (unsigned long long)off, (unsigned long long)size);
     }
     return 0;
 }
@@ -168,7 +186,7 @@ int lr_io_pread_upto(lr_io_t *io, void *buf, size_t len, uint64_t off, size_t *g
         *got = 0;
     if (!io || !got || (!buf && len))
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "pread: invalid arguments");
-    if (!io->size_known) {
+    if (!io_size_known(io)) {
         lr_error_t e;
         lr_error_clear(&e);
         int rc = lr_io_pread(io, buf, len, off, &e);
@@ -177,15 +195,16 @@ int lr_io_pread_upto(lr_io_t *io, void *buf, size_t len, uint64_t off, size_t *g
             return 0;
         }
         /* LR_ERANGE with the size now known: the end lies inside the read */
-        if (rc != LR_ERANGE || !io->size_known) {
+        if (rc != LR_ERANGE || !io_size_known(io)) {
             if (err)
                 *err = e;
             return rc;
         }
     }
-    if (off >= io->size)
+    uint64_t size = io_size(io);
+    if (off >= size)
         return 0;
-    size_t n = (uint64_t)len < io->size - off ? len : (size_t)(io->size - off);
+    size_t n = (uint64_t)len < size - off ? len : (size_t)(size - off);
     int rc = lr_io_pread(io, buf, n, off, err);
     if (!rc)
         *got = n;

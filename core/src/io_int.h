@@ -19,7 +19,9 @@ struct lr_io {
     bool is_gzip;
     int fmt; /* LR_IO_FMT_* */
     /* false while a lazily opened layer has not yet read to its end: size
-     * is then the bytes known to exist, size_hint an estimate (io.h) */
+     * is then the bytes known to exist, size_hint an estimate (io.h). The
+     * three are read and written atomically (io.c io_size, lr_io_set_size):
+     * another thread may read the handle while one streams it. */
     bool size_known;
     uint64_t size_hint;
 };

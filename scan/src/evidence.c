@@ -256,6 +256,15 @@ static const char *first_segtype(const lr_lv_t *lv)
     return s->type;
 }
 
+uint64_t ev_lv_size(const lr_vg_t *vg, const lr_lv_t *lv)
+{
+    uint64_t size;
+    if (vg->extent_size > UINT64_MAX / SC_SECTOR ||
+        __builtin_mul_overflow(lv->extent_count, vg->extent_size * SC_SECTOR, &size))
+        return UINT64_MAX;
+    return size;
+}
+
 static int fill_lvs(lr_ev_version_t *ver, const lr_vg_t *vg)
 {
     if (vg->n_lvs == 0)
@@ -264,7 +273,6 @@ static int fill_lvs(lr_ev_version_t *ver, const lr_vg_t *vg)
     if (!ver->lvs)
         return -ENOMEM;
     ver->n_lvs = vg->n_lvs;
-    uint64_t ext = vg->extent_size * SC_SECTOR;
     for (size_t i = 0; i < vg->n_lvs; i++) {
         const lr_lv_t *lv = &vg->lvs[i];
         lr_ev_lv_t *o = &ver->lvs[i];
@@ -273,9 +281,7 @@ static int fill_lvs(lr_ev_version_t *ver, const lr_vg_t *vg)
         o->segtype = ev_strdup(first_segtype(lv));
         o->extents = lv->extent_count;
         o->visible = lv->visible;
-        if (vg->extent_size > UINT64_MAX / SC_SECTOR ||
-            __builtin_mul_overflow(lv->extent_count, ext, &o->size))
-            o->size = UINT64_MAX;
+        o->size = ev_lv_size(vg, lv);
         if (!o->name || !o->segtype || (lv->id && !o->id))
             return -ENOMEM;
     }

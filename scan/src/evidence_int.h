@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "lr/evidence.h"
+#include "lr/lvmap.h"
 #include "lr/meta.h"
 #include "lr/strbuf.h"
 
@@ -49,7 +50,27 @@ int ev_reuse_ranges(const lr_ev_lv_t *o, const char *pv, lr_ev_range_t **v, size
  * sorts r). Range arithmetic: crafted extent counts cost nothing. */
 uint64_t ev_covered(uint64_t first, uint64_t last, lr_ev_range_t *r, size_t n);
 
+#define EV_MAX_RUNS 64 /* image runs per probed end (striped LVs) */
+
+/* The image bytes the probe reads of an LV: its first hlen bytes (at most
+ * LR_EVIDENCE_PROBE_BYTES, in runs hr) and its last tlen (at most
+ * LR_EVIDENCE_TAIL_BYTES after the head, in runs tr). */
+typedef struct ev_runs {
+    uint64_t hlen, tlen;
+    lr_lvmap_run_t hr[EV_MAX_RUNS], tr[EV_MAX_RUNS];
+    size_t nh, nt;
+} ev_runs_t;
+
+/* evidence.c: the LV's size in bytes (UINT64_MAX when it overflows). */
+uint64_t ev_lv_size(const lr_vg_t *vg, const lr_lv_t *lv);
+
 /* evidence_probe.c: content of every LV (cached per layout), then reuse. */
+/* The runs the probe reads of LV lv of vg (size bytes, neither 0 nor
+ * UINT64_MAX), mapped through scan's PVs: 0, or lr_lvmap_range's failure
+ * with *w. The scan (keep.c) asks the same to keep those bytes of a
+ * compressed image while it streams. */
+int ev_lv_runs(const lr_scan_t *scan, const lr_vg_t *vg, const lr_lv_t *lv, uint64_t size,
+               ev_runs_t *r, lr_lvmap_why_t *w);
 int ev_probe_all(ev_ctx_t *c);
 int ev_reuse_all(ev_ctx_t *c);
 void ev_probe_cache_free(ev_ctx_t *c);

@@ -30,8 +30,6 @@
 #include "lr/strbuf.h"
 #include "scan_int.h"
 
-#define EV_MAX_RUNS 64 /* image runs per probed end (striped LVs) */
-
 /* ---- the cache of probed layouts ------------------------------------------ */
 
 struct ev_cache_ent {
@@ -442,19 +440,31 @@ static int add_layout(ev_plan_t *p, uint64_t size, uint64_t hlen, uint64_t tlen,
 
 /* Plans LV o (LV lv of version vg): its content is set now when it cannot
  * be mapped, else it waits for its layout, which is planned once. */
+int ev_lv_runs(const lr_scan_t *scan, const lr_vg_t *vg, const lr_lv_t *lv, uint64_t size,
+               ev_runs_t *r, lr_lvmap_why_t *w)
+{
+    uint64_t P = LR_EVIDENCE_PROBE_BYTES, Q = LR_EVIDENCE_TAIL_BYTES;
+    r->hlen = size < P ? size : P;
+    r->tlen = size > P ? (size - P < Q ? size - P : Q) : 0;
+    r->nh = r->nt = 0;
+    int rc = lr_lvmap_range(scan, vg, lv, 0, r->hlen, r->hr, EV_MAX_RUNS, &r->nh, w);
+    if (!rc)
+        rc = lr_lvmap_range(scan, vg, lv, size - r->tlen, r->tlen, r->tr, EV_MAX_RUNS, &r->nt, w);
+    return rc;
+}
+
 static int plan_lv(ev_ctx_t *c, ev_plan_t *p, const lr_vg_t *vg, const lr_lv_t *lv, lr_ev_lv_t *o)
 {
-    uint64_t size = o->size, P = LR_EVIDENCE_PROBE_BYTES, Q = LR_EVIDENCE_TAIL_BYTES;
+    uint64_t size = o->size;
     if (size == 0 || size == UINT64_MAX)
         return set_detail(&o->content, LR_EV_UNSUPPORTED, "the LV has no extents");
-    uint64_t hlen = size < P ? size : P;
-    uint64_t tlen = size > P ? (size - P < Q ? size - P : Q) : 0;
-    lr_lvmap_run_t hr[EV_MAX_RUNS], tr[EV_MAX_RUNS];
+    ev_runs_t runs;
     lr_lvmap_why_t w = {0};
-    size_t nh = 0, nt = 0;
-    if (lr_lvmap_range(c->scan, vg, lv, 0, hlen, hr, EV_MAX_RUNS, &nh, &w) ||
-        lr_lvmap_range(c->scan, vg, lv, size - tlen, tlen, tr, EV_MAX_RUNS, &nt, &w))
+    if (ev_lv_runs(c->scan, vg, lv, size, &runs, &w))
         return set_detail(&o->content, ev_state(w.state), w.text);
+    uint64_t hlen = runs.hlen, tlen = runs.tlen;
+    const lr_lvmap_run_t *hr = runs.hr, *tr = runs.tr;
+    size_t nh = runs.nh, nt = runs.nt;
     lr_strbuf_t k = LR_STRBUF_INIT;
     lr_strbuf_printf(&k, "%" PRIu64, size);
     for (size_t i = 0; i < nh; i++)

@@ -49,6 +49,7 @@ static int probe_label(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, s
     sl->label = l;
     /* `valid` needs the image's size, known when its stream ends (stream.c) */
     sl->valid = false;
+    sc_keep_label(c, sl);
     return 0;
 }
 
@@ -211,7 +212,10 @@ static int probe_text(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, si
     sc_sig_t sig;
     if (!sc_text_signature(p, avail, &sig))
         return 0;
-    return sc_add_copy(c, image, off, &sig, LR_SCAN_COPY_SIGNATURE);
+    int rc = sc_add_copy(c, image, off, &sig, LR_SCAN_COPY_SIGNATURE);
+    if (!rc)
+        sc_keep_copy(c, image, off, p, avail);
+    return rc;
 }
 
 /* ---- the table --------------------------------------------------------- */

@@ -52,6 +52,15 @@ typedef struct sc_bk {
     uint64_t offset;
 } sc_bk_t;
 
+/* A metadata copy whose text ran past the buffer it was found in: its LVs
+ * are planned for keeping (keep.c) once the stream has read on. */
+typedef struct sc_keep_wait {
+    int image;
+    uint64_t off;
+    uint64_t seen; /* the end of the bytes it was found in */
+} sc_keep_wait_t;
+#define SC_KEEP_WAIT 8
+
 typedef struct sc_ctx {
     lr_scan_t *scan;
     lr_scan_opts_t opts;         /* defaults resolved */
@@ -74,6 +83,8 @@ typedef struct sc_ctx {
     uint64_t walk_from, walk_result;
     sc_bk_t *bks; /* backup-file starts (backup.c), in stream order */
     size_t n_bks, cap_bks;
+    sc_keep_wait_t keep_wait[SC_KEEP_WAIT]; /* keep.c */
+    size_t n_keep_wait;
     lr_error_t *err;
 } sc_ctx_t;
 
@@ -202,6 +213,18 @@ void sc_set_vg_id(lr_scan_copy_t *cp, const char *printed);
 /* vgs.c */
 int sc_build_vgs(sc_ctx_t *c);
 void sc_free_vgs(lr_scan_t *s);
+
+/* keep.c: while streaming, tells a compressed image's reader what the
+ * passes after the stream will read again (lr_io_keep): a label's sectors
+ * and metadata areas, and what the evidence probe reads of each LV of the
+ * copy found at off (p: its avail bytes the stream read). A copy whose text
+ * runs past them waits for sc_keep_settle, which the thread running the
+ * probers calls once the stream has read image up to upto (the copy's
+ * text is then read from bytes already decoded: keeping never makes the
+ * reader decode ahead of the stream). Hints only: nothing fails. */
+void sc_keep_label(sc_ctx_t *c, const lr_scan_label_t *sl);
+void sc_keep_copy(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail);
+void sc_keep_settle(sc_ctx_t *c, int image, uint64_t upto);
 
 /* parts.c: probes each image's partition table and gives every label and
  * VG PV the partition holding it; only -ENOMEM fails. */

@@ -235,6 +235,7 @@ static int scan_slot(sc_ctx_t *c, const sc_slot_t *sl)
     int rc = sc_probe_buffer(c, sl->image, sl->pos, sl->p, scan_len, sl->n);
     if (rc)
         return rc;
+    sc_keep_settle(c, sl->image, sl->pos + sl->n);
     lr_scan_t *s = c->scan;
     uint64_t end = sl->pos + scan_len;
     s->images[sl->image].scanned = end;

@@ -205,6 +205,7 @@ static void scan_unit(sc_pool_t *pl, size_t j, uint8_t *buf)
         pt->rc = sc_probe_buffer(&pt->sub, u->image, pos, buf, len, got);
         if (pt->rc)
             return;
+        sc_keep_settle(&pt->sub, u->image, pos + got);
         pos += len;
         atomic_store(&pt->end, pos);
         atomic_fetch_add(&pl->scanned, len);

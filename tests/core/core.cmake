@@ -2,6 +2,8 @@
 # hand-built sectors and by the LVM2-made fixtures.
 lr_add_test(test_crc test_crc.c LIBS PkgConfig::ZLIB)
 lr_add_test(test_io test_io.c LIBS PkgConfig::ZLIB)
+# lr_io_keep on single-piece .xz and .zst images made by xz and zstd.
+lr_add_test(test_io_keep test_io_keep.c)
 lr_add_test(test_label test_label.c)
 lr_add_test(test_fssize test_fssize.c)
 lr_add_test(test_mda test_mda.c)

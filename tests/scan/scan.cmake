@@ -58,6 +58,12 @@ add_test(NAME image-formats
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/formats.sh $<TARGET_FILE:lvmscan>
                  $<TARGET_FILE:lvmrepair> $<TARGET_FILE:lr_cat> ${LR_FIXTURES})
 set_tests_properties(image-formats PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77)
+# Single-piece .xz and .zst images whose reads after the stream are served
+# from the ranges the scan asked the reader to keep (lr_io_keep): lvmscan
+# finds in them what it finds in the raw image (tests/scan/keep.sh).
+add_test(NAME image-keep
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/keep.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
+set_tests_properties(image-keep PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
 
 # Evidence (lr/evidence.h) through lvmscan against the real tools' truth
 # (fixtures/evidence, made by fixtures/make-evidence.sh).

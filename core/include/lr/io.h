@@ -135,6 +135,28 @@ int lr_io_damage(const lr_io_t *io, bool *truncated, lr_error_t *why);
  * the image goes on at *end. */
 int lr_io_bad_range(const lr_io_t *io, uint64_t off, uint64_t *start, uint64_t *end);
 
+/* Tells the handle that the caller will read [off, off + len) again later.
+ * A layer that cannot seek cheaply (a single-piece xz or zstd image, where
+ * a read behind its history decodes from the file's start; a zstd image
+ * opened with LR_IO_LAZY counts as one piece until a second frame is met)
+ * copies those
+ * bytes aside as it decodes past them, or at once if its history still
+ * holds them, and serves later reads of them from the copy; a read partly
+ * inside is served from it for that part. Correctness never depends on it:
+ * a range whose bytes went by before it was registered, or one that does
+ * not fit in what is left of LR_IO_KEEP_MAX bytes (or 1024 ranges) per
+ * handle, is simply decoded again when read. Memory: the ranges' bytes,
+ * freed at lr_io_close. Returns 1 when the range is (or already was) kept,
+ * 0 when it is not: the handle does not keep ranges (raw files, devices,
+ * gzip, xz and zstd images of several pieces, and the container formats:
+ * they seek cheaply enough), the budget is
+ * spent, or there is no memory. len 0 asks whether the handle keeps ranges
+ * and has room left (1), so that a caller can spare the work of planning
+ * more. Safe to call from another thread while the handle is being read. */
+int lr_io_keep(lr_io_t *io, uint64_t off, uint64_t len);
+
+#define LR_IO_KEEP_MAX (8u << 20) /* bytes lr_io_keep holds per handle */
+
 /* Opens a file or block device for reading and writing; flags is
  * LR_IO_RDWR optionally with LR_IO_EXCL. Gzip images cannot be opened for
  * writing (LR_EREADONLY). Refuses when LR_IO_EXCL is given and the device is
