@@ -257,7 +257,8 @@ int lr_io_close(lr_io_t *io, lr_error_t *err)
 
 typedef struct fd_ctx {
     int fd;
-    int dfd; /* LR_IO_DIRECT: the device opened with O_DIRECT, else -1 */
+    int dfd;             /* LR_IO_DIRECT: the device opened with O_DIRECT, else -1 */
+    uint64_t prefetched; /* bytes lr_io_keep asked the page cache to read ahead */
 } fd_ctx_t;
 
 static int pread_all(int fd, void *buf, size_t len, uint64_t off, lr_error_t *err)
@@ -369,6 +370,33 @@ static const lr_io_ops_t fd_rw_ops = {
     .sync = fd_sync,
     .close = fd_close,
 };
+
+/* lr_io_keep for a device read with O_DIRECT: the stream's large reads
+ * bypass the page cache, so the passes after it (metadata areas, the
+ * evidence's LV heads) would each wait on the device; asking the kernel to
+ * read those ranges into the cache now (POSIX_FADV_WILLNEED, asynchronous)
+ * overlaps them with the stream. Bounded by LR_IO_PREFETCH_MAX per handle;
+ * the counter is atomic, as lr_io_keep may be called from another thread. */
+static int fd_keep(fd_ctx_t *c, uint64_t off, uint64_t len)
+{
+    uint64_t done = __atomic_load_n(&c->prefetched, __ATOMIC_RELAXED);
+    if (len == 0)
+        return done < LR_IO_PREFETCH_MAX;
+    if (len > LR_IO_PREFETCH_MAX - (done < LR_IO_PREFETCH_MAX ? done : LR_IO_PREFETCH_MAX) ||
+        off > (uint64_t)INT64_MAX || len > (uint64_t)INT64_MAX)
+        return 0;
+    __atomic_fetch_add(&c->prefetched, len, __ATOMIC_RELAXED);
+    return posix_fadvise(c->fd, (off_t)off, (off_t)len, POSIX_FADV_WILLNEED) == 0;
+}
+
+int lr_io_keep(lr_io_t *io, uint64_t off, uint64_t len)
+{
+    if (!io || off > UINT64_MAX - len)
+        return 0;
+    if (lr_io_direct(io))
+        return fd_keep(io->ctx, off, len);
+    return lr_io_stream_keep(io, off, len);
+}
 
 bool lr_io_direct(const lr_io_t *io)
 {

@@ -117,6 +117,9 @@ void lr_io_set_size(lr_io_t *io, uint64_t size, bool known, uint64_t hint)
 /* The compressed-pieces layer's ops (lr_io_bad_range recognises its
  * handles by them). */
 extern const lr_io_ops_t lr_io_stream_ops __attribute__((visibility("hidden")));
+/* lr_io_keep for a stream handle (single-piece xz/zstd): copies the range
+ * aside as it is decoded. 0 for any other handle. */
+int lr_io_stream_keep(lr_io_t *io, uint64_t off, uint64_t len) LR_IO_HIDDEN;
 
 /* The gzip layer's ops (lr_io_damage recognises its handles by them). */
 extern const lr_io_ops_t lr_io_gzip_ops __attribute__((visibility("hidden")));

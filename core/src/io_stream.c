@@ -590,7 +590,7 @@ static int st_keep_add(st_ctx_t *s, uint64_t off, uint64_t len)
     return 1;
 }
 
-int lr_io_keep(lr_io_t *io, uint64_t off, uint64_t len)
+int lr_io_stream_keep(lr_io_t *io, uint64_t off, uint64_t len)
 {
     if (!io || io->ops != &lr_io_stream_ops)
         return 0;

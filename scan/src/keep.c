@@ -1,18 +1,16 @@
-/* Tells a compressed image's reader, while the image streams, which bytes
- * the passes after the stream will read again (lr_io_keep), so that a
+/* Tells an image's reader, while the image streams, which bytes the
+ * passes after the stream will read again (lr_io_keep), so that a
  * single-piece .xz or .zst does not decode from its start for each of
- * them: the metadata areas of each label found (read for the mda headers
- * and the copies' text), and the bytes the evidence probe reads of each LV
- * of each metadata copy found (its head and tail, mapped to image bytes
- * by the same function the probe plans its reads with, ev_lv_runs). The
- * image's first and last bytes (the partition table) the reader keeps on
- * its own. Nothing here changes what the scan finds: a range not kept is
- * decoded again when read. Called from the thread that runs the probers,
- * on their rare hits only (and once a buffer for copies waiting on the
- * rest of their text). A copy's text is parsed from the stream's buffer,
- * or read back from bytes the stream already decoded: never ahead of the
- * stream, so that damage is met by the stream's own read, as without
- * keeping. */
+ * them, and a device read with O_DIRECT has them in the page cache
+ * (read ahead while the stream runs) instead of waiting on the device: the metadata areas of each
+ * label found (read for the mda headers and the copies' text), and the bytes the evidence probe
+ * reads of each LV of each metadata copy found (its head and tail, mapped to image bytes by the
+ * same function the probe plans its reads with, ev_lv_runs). The image's first and last bytes (the
+ * partition table) the reader keeps on its own. Nothing here changes what the scan finds: a range
+ * not kept is decoded again when read. Called from the thread that runs the probers, on their rare
+ * hits only (and once a buffer for copies waiting on the rest of their text). A copy's text is
+ * parsed from the stream's buffer, or read back from bytes the stream already decoded: never ahead
+ * of the stream, so that damage is met by the stream's own read, as without keeping. */
 #include <stdlib.h>
 #include <string.h>
 

@@ -504,6 +504,20 @@ static void test_device(void **state)
     check_found(lr_scan_result(ss), &pl, size, "loop device, direct buffers");
     lr_scan_session_free(ss);
 
+    /* the device's keeps are read-ahead requests into the page cache,
+     * within LR_IO_PREFETCH_MAX per handle */
+    lr_io_t *io = NULL;
+    lr_io_open_opts_t io_o = {.flags = LR_IO_DIRECT};
+    assert_int_equal(lr_io_open_opts(&io, dev, &io_o, NULL), 0);
+    assert_true(lr_io_direct(io));
+    assert_int_equal(lr_io_keep(io, 0, 0), 1);
+    assert_int_equal(lr_io_keep(io, 4096, 4096), 1);
+    assert_int_equal(lr_io_keep(io, 0, LR_IO_PREFETCH_MAX), 0); /* past what is left */
+    assert_int_equal(lr_io_keep(io, 0, LR_IO_PREFETCH_MAX - 4096), 1);
+    assert_int_equal(lr_io_keep(io, 0, 0), 0); /* spent */
+    assert_int_equal(lr_io_keep(io, 0, 512), 0);
+    assert_int_equal(lr_io_close(io, NULL), 0);
+
     size_t fsize = plant(&img, 1u << 20, &fpl);
     char *file = temp_file("devfile");
     write_file(file, img, fsize, false);

@@ -147,13 +147,19 @@ int lr_io_bad_range(const lr_io_t *io, uint64_t off, uint64_t *start, uint64_t *
  * not fit in what is left of LR_IO_KEEP_MAX bytes (or 1024 ranges) per
  * handle, is simply decoded again when read. Memory: the ranges' bytes,
  * freed at lr_io_close. Returns 1 when the range is (or already was) kept,
- * 0 when it is not: the handle does not keep ranges (raw files, devices,
- * gzip, xz and zstd images of several pieces, and the container formats:
- * they seek cheaply enough), the budget is
+ * 0 when it is not: the handle does not keep ranges (raw files, devices
+ * read through the page cache, gzip, xz and zstd images of several pieces,
+ * and the container formats: they seek cheaply enough), the budget is
  * spent, or there is no memory. len 0 asks whether the handle keeps ranges
  * and has room left (1), so that a caller can spare the work of planning
  * more. Safe to call from another thread while the handle is being read. */
 int lr_io_keep(lr_io_t *io, uint64_t off, uint64_t len);
+/* A device opened with LR_IO_DIRECT (whose stream bypasses the page cache)
+ * keeps differently: lr_io_keep asks the kernel to read the range into
+ * the page cache now (POSIX_FADV_WILLNEED), so that the reads after the
+ * stream do not wait on the device; at most LR_IO_PREFETCH_MAX bytes per
+ * handle, no memory of the process. */
+#define LR_IO_PREFETCH_MAX (64u << 20)
 
 #define LR_IO_KEEP_MAX (8u << 20) /* bytes lr_io_keep holds per handle */
 
