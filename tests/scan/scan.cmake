@@ -71,6 +71,9 @@ set_tests_properties(lvmscan-evidence PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77
 # filesystem the restore truncates; grades before the events' age.
 lr_add_test(test_evidence_rank test_evidence_rank.c LIBS lrscan)
 target_include_directories(test_evidence_rank PRIVATE ${CMAKE_SOURCE_DIR}/scan/src)
+# Remapped ranges (evidence_remap.c) on histories written by hand.
+lr_add_test(test_evidence_remap test_evidence_remap.c LIBS lrscan)
+target_include_directories(test_evidence_remap PRIVATE ${CMAKE_SOURCE_DIR}/scan/src)
 
 # The streaming loop: signatures across every buffer boundary (raw and lazy
 # gzip), an image that shrinks or fails to read midway (test_stream).
