@@ -11,9 +11,12 @@
 # truth/home.ext4) spans 8 MiB, into the range: a WARNING line in the
 # report and filesystem_reaches in JSON.
 #
-# usage: remap-fixture.sh LVMSCAN FIXTURES
+# lvmrepair --restore of seqno 11 says it as a WARNING (lr_evidence_warnings)
+# and, with --yes, refuses without --force, writing nothing.
+#
+# usage: remap-fixture.sh LVMSCAN LVMREPAIR FIXTURES
 set -u
-LVMSCAN=$1 FX=$2/remap
+LVMSCAN=$1 LVMREPAIR=$2 FX=$3/remap
 command -v python3 >/dev/null 2>&1 || { echo "SKIPPED: remap-fixture (no python3)"; exit 77; }
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -103,3 +106,12 @@ assert txt.count("remapped:") == 2, txt.count("remapped:")
 print("ok: remapped ranges of every version match LVM2's history (home 4-7 since seqno %d); "
       "grow, same, moved not flagged; the ext4 reaching into them is a WARNING" % r["extended_seqno"])
 PY
+gzip -dc "$FX/pv0.img.gz" >"$T/d.img"
+SUM=$(sha256sum <"$T/d.img")
+"$LVMREPAIR" --restore seqno=11 --dry-run "$T/d.img" >"$T/o" 2>&1 || fail "restore --dry-run exited $?"
+grep -q "^WARNING: LV home: its extents 4-7 map elsewhere since seqno 11 (reduced at seqno 6, extended onto pv0:18-21), but its ext4 filesystem spans 8.0 MiB" "$T/o" ||
+    fail "restore warning: $(cat "$T/o")"
+"$LVMREPAIR" --restore seqno=11 --yes "$T/d.img" >"$T/o" 2>"$T/e" && fail "restore --yes went ahead despite the warning"
+grep -q "1 warning above: nothing written" "$T/e" || fail "refusal: $(cat "$T/e")"
+[ "$(sha256sum <"$T/d.img")" = "$SUM" ] || fail "the refused restore changed the image"
+echo "ok: lvmrepair warns of the remapped range under home's ext4 and refuses --yes without --force"

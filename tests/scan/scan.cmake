@@ -246,5 +246,6 @@ set_tests_properties(pvmove-fixture PROPERTIES SKIP_RETURN_CODE 77)
 # real LVM2 step by step): lvmscan's `remapped` for every version against
 # what LVM2's own lvs reports give; a filesystem reaching into it warns.
 add_test(NAME lvmscan-remap-fixture
-         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/remap-fixture.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/remap-fixture.sh $<TARGET_FILE:lvmscan>
+                 $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
 set_tests_properties(lvmscan-remap-fixture PROPERTIES SKIP_RETURN_CODE 77)

@@ -112,6 +112,9 @@ static void run(run_t *r, const hist_t *h, uint64_t fs_mib)
         v->n_lvs = h->n_segs[k] ? 1 : 0;
         r->lv[idx].name = "home";
         r->lv[idx].visible = true;
+        for (size_t x = 0; x < h->n_segs[k]; x++)
+            r->lv[idx].extents += h->segs[k][x].n;
+        r->lv[idx].size = r->lv[idx].extents << 20; /* 1 MiB extents */
         v->lvs = &r->lv[idx];
     }
     if (fs_mib)
@@ -176,11 +179,25 @@ static void test_reduce_extend(void **state)
     assert_string_equal(m->was_pv, "pv0");
     assert_int_equal(m->was_pe, 4);
     assert_true(m->fs_reaches);
+    /* the restore warning (d) for that version, none for the older ones */
+    lr_ev_warning_t *w = NULL;
+    size_t n = 0;
+    assert_int_equal(lr_evidence_warnings(&r.ev, 0, 0, &w, &n, NULL), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(w[0].kind, LR_EV_WARN_REMAPPED);
+    assert_ptr_equal(w[0].remap, m);
+    assert_string_equal(w[0].lv, "home");
+    assert_int_equal(w[0].fs_size, 8u << 20);
+    free(w);
+    assert_int_equal(lr_evidence_warnings(&r.ev, 0, 2, &w, &n, NULL), 0);
+    assert_int_equal(n, 0);
     done(&r);
     /* a filesystem that ends before the range does not reach it */
     run(&r, &reduce_extend, 4);
     assert_int_equal(r.lv[0].n_remap, 1);
     assert_false(r.lv[0].remap[0].fs_reaches);
+    assert_int_equal(lr_evidence_warnings(&r.ev, 0, 0, &w, &n, NULL), 0);
+    assert_int_equal(n, 0); /* a fact, not a warning */
     done(&r);
 }
 

@@ -228,6 +228,9 @@ typedef enum lr_ev_warning_kind {
                                  one had LVs */
     LR_EV_WARN_FS_LARGER = 2, /* (c) the LV holds a filesystem larger than
                                  itself in that version */
+    LR_EV_WARN_REMAPPED = 3,  /* (d) the filesystem at the LV's start reaches
+                                 into a range remapped since it may have been
+                                 written (lr_ev_remap_t.fs_reaches) */
 } lr_ev_warning_kind_t;
 
 typedef struct lr_ev_warning {
@@ -235,8 +238,10 @@ typedef struct lr_ev_warning {
     const char *lv;             /* REUSED, FS_LARGER: the LV; EMPTY: NULL */
     const lr_ev_reuse_t *reuse; /* REUSED: the reuse (points into the tree) */
     uint64_t seqno;             /* EMPTY: the newest earlier version with LVs */
-    uint64_t lv_size, fs_size;  /* FS_LARGER */
-    const char *fs_type;        /* FS_LARGER */
+    uint64_t lv_size, fs_size;  /* FS_LARGER; REMAPPED: fs_size */
+    const char *fs_type;        /* FS_LARGER, REMAPPED */
+    const lr_ev_remap_t *remap; /* REMAPPED: the range (points into the tree);
+                                   fs_size is the filesystem's */
 } lr_ev_warning_t;
 
 /* The warnings restoring version `version` of VG `vg` deserves, as data
