@@ -628,6 +628,19 @@ static void say_warning(FILE *f, const lr_ev_warning_t *w, uint64_t seqno)
                 w->lv, w->fs_type, lr_fmt_size(w->fs_size, 0, a, sizeof(a)),
                 lr_fmt_size(w->lv_size, 0, b, sizeof(b)));
         return;
+    case LR_EV_WARN_REMAPPED: {
+        const lr_ev_remap_t *r = w->remap;
+        printf("WARNING: LV %s: its extents %" PRIu64 "-%" PRIu64
+               " map elsewhere since seqno %" PRIu64 " (reduced at seqno %" PRIu64
+               ", extended onto %s:%" PRIu64 "-%" PRIu64 ")",
+               w->lv, r->first, r->last, r->extended_seqno, r->reduced_seqno, r->pv, r->pe,
+               r->pe + (r->last - r->first));
+        printf(
+            ", but its %s filesystem spans %s, into them: data written there before seqno %" PRIu64
+            " is not there, the filesystem is not whole\n",
+            w->fs_type, lr_fmt_size(w->fs_size, 0, a, sizeof(a)), r->extended_seqno);
+        return;
+    }
     }
 }
 

@@ -792,6 +792,33 @@ static void json_reuse(FILE *f, const lr_ev_lv_t *l, bool *first)
     fputc(']', f);
 }
 
+/* Logical ranges reduced away and extended again onto other extents. */
+static void json_remap(FILE *f, const lr_ev_lv_t *l, bool *first)
+{
+    json_key(f, "remapped", first);
+    fputc('[', f);
+    for (size_t i = 0; i < l->n_remap; i++) {
+        const lr_ev_remap_t *r = &l->remap[i];
+        bool k = true;
+        fputs(i ? ",{" : "{", f);
+        json_key(f, "extents", &k);
+        fprintf(f, "[%" PRIu64 ",%" PRIu64 "]", r->first, r->last);
+        jk_u64(f, "offset_bytes", r->offset, &k);
+        jk_u64(f, "size_bytes", r->bytes, &k);
+        jk_u64(f, "reduced_seqno", r->reduced_seqno, &k);
+        jk_u64(f, "extended_seqno", r->extended_seqno, &k);
+        jk_str(f, "pv", r->pv, &k);
+        json_key(f, "pv_extents", &k);
+        fprintf(f, "[%" PRIu64 ",%" PRIu64 "]", r->pe, r->pe + (r->last - r->first));
+        jk_str(f, "was_pv", r->was_pv, &k);
+        json_key(f, "was_pv_extents", &k);
+        fprintf(f, "[%" PRIu64 ",%" PRIu64 "]", r->was_pe, r->was_pe + (r->last - r->first));
+        jk_bool(f, "filesystem_reaches", r->fs_reaches, &k);
+        fputc('}', f);
+    }
+    fputc(']', f);
+}
+
 /* The words of a space map disagreement, JSON's and the report's. */
 static const char *sm_kind_name(lr_thin_sm_kind_t k)
 {
@@ -911,6 +938,7 @@ static void json_ev_version(FILE *f, const lr_ev_version_t *v, bool *first)
         jk_str(f, "segtype", l->segtype, &k);
         json_content(f, l, &k);
         json_reuse(f, l, &k);
+        json_remap(f, l, &k);
         fputc('}', f);
     }
     fputc(']', f);
@@ -1464,6 +1492,27 @@ static void report_reuse(FILE *f, const lr_ev_reuse_t *r)
         fputs(", no signature found there\n", f);
 }
 
+/* A range that maps elsewhere since an extend; a warning when the
+ * filesystem at the LV's start reaches into it. */
+static void report_remap(FILE *f, const lr_ev_lv_t *l, const lr_ev_remap_t *r)
+{
+    char h[32], b[128];
+    fprintf(f,
+            "                %sremapped: extents %" PRIu64 "-%" PRIu64 " (%s from byte %" PRIu64
+            ") map elsewhere since seqno %" PRIu64 " (reduced at seqno %" PRIu64
+            ", extended onto %s:%" PRIu64 "-%" PRIu64 " at seqno %" PRIu64 "; before on %s:%" PRIu64
+            "-%" PRIu64 "); data written there before seqno %" PRIu64 " is not there now",
+            r->fs_reaches ? "WARNING: " : "", r->first, r->last, human(r->bytes, h, sizeof(h)),
+            r->offset, r->extended_seqno, r->reduced_seqno, r->pv, r->pe,
+            r->pe + (r->last - r->first), r->extended_seqno, r->was_pv, r->was_pe,
+            r->was_pe + (r->last - r->first), r->extended_seqno);
+    if (r->fs_reaches)
+        fprintf(f, "; the %s at %s's start spans %s, into them: it is not whole",
+                safe(l->content.type, b, sizeof(b)), l->name,
+                human(l->content.fs_size, h, sizeof(h)));
+    fputc('\n', f);
+}
+
 static void report_ev_version(FILE *f, const lr_ev_version_t *v)
 {
     char b[128], c[512], h[32];
@@ -1478,6 +1527,8 @@ static void report_ev_version(FILE *f, const lr_ev_version_t *v)
                 content_words(&l->content, c, sizeof(c)));
         for (size_t r = 0; r < l->n_reuse; r++)
             report_reuse(f, &l->reuse[r]);
+        for (size_t r = 0; r < l->n_remap; r++)
+            report_remap(f, l, &l->remap[r]);
     }
 }
 

@@ -119,5 +119,13 @@ void tui_words_warning(lr_strbuf_t *b, const lr_ev_warning_t *w, uint64_t seqno)
                          w->lv, lr_fmt_size(w->lv_size, 0, c, sizeof(c)), w->fs_type,
                          lr_fmt_size(w->fs_size, 0, a, sizeof(a)));
         return;
+    case LR_EV_WARN_REMAPPED:
+        lr_strbuf_printf(b,
+                         "WARNING: LV %s: extents %" PRIu64 "-%" PRIu64
+                         " map elsewhere since seqno %" PRIu64 ", but its %s filesystem spans %s, "
+                         "into them: it is not whole",
+                         w->lv, w->remap->first, w->remap->last, w->remap->extended_seqno,
+                         w->fs_type, lr_fmt_size(w->fs_size, 0, a, sizeof(a)));
+        return;
     }
 }

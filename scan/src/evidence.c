@@ -106,6 +106,11 @@ static void free_lv(lr_ev_lv_t *l)
         free(l->reuse[i].taker_content);
     }
     free(l->reuse);
+    for (size_t i = 0; i < l->n_remap; i++) {
+        free(l->remap[i].pv);
+        free(l->remap[i].was_pv);
+    }
+    free(l->remap);
 }
 
 void lr_evidence_free(lr_evidence_t *ev)
@@ -535,6 +540,8 @@ int lr_evidence_build(const lr_scan_session_t *session, const lr_evidence_opts_t
         rc = ev_probe_all(&c);
     if (!rc)
         rc = ev_reuse_all(&c);
+    if (!rc)
+        rc = ev_remap_all(&c);
     for (size_t g = 0; !rc && g < c.scan->n_vgs; g++)
         rc = ev_recommend(&c, g);
     free_ctx(&c);

@@ -75,6 +75,10 @@ int ev_probe_all(ev_ctx_t *c);
 int ev_reuse_all(ev_ctx_t *c);
 void ev_probe_cache_free(ev_ctx_t *c);
 
+/* evidence_remap.c: ranges reduced away and extended again elsewhere
+ * (after the probe: a filesystem reaching into them is said). */
+int ev_remap_all(ev_ctx_t *c);
+
 /* evidence_rec.c */
 int ev_recommend(ev_ctx_t *c, size_t g);
 /* The reuse whose taker's signature (same type, UUID and label) is what

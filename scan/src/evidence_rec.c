@@ -642,6 +642,16 @@ int lr_evidence_warnings(const lr_evidence_t *ev, size_t g, size_t version, lr_e
                                  .fs_type = o->content.type};
             rc = push_warning(out, n, &w);
         }
+        for (size_t i = 0; !rc && i < o->n_remap; i++) {
+            if (!o->remap[i].fs_reaches)
+                continue;
+            lr_ev_warning_t w = {.kind = LR_EV_WARN_REMAPPED,
+                                 .lv = o->name,
+                                 .remap = &o->remap[i],
+                                 .fs_size = o->content.fs_size,
+                                 .fs_type = o->content.type};
+            rc = push_warning(out, n, &w);
+        }
     }
     if (!rc && v->loaded && visible(v) == 0) {
         for (size_t k = version + 1; k < vg->n_versions; k++) {

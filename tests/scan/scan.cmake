@@ -77,6 +77,9 @@ set_tests_properties(lvmscan-evidence PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77
 # filesystem the restore truncates; grades before the events' age.
 lr_add_test(test_evidence_rank test_evidence_rank.c LIBS lrscan)
 target_include_directories(test_evidence_rank PRIVATE ${CMAKE_SOURCE_DIR}/scan/src)
+# Remapped ranges (evidence_remap.c) on histories written by hand.
+lr_add_test(test_evidence_remap test_evidence_remap.c LIBS lrscan)
+target_include_directories(test_evidence_remap PRIVATE ${CMAKE_SOURCE_DIR}/scan/src)
 
 # The streaming loop: signatures across every buffer boundary (raw and lazy
 # gzip), an image that shrinks or fails to read midway (test_stream).
@@ -245,3 +248,10 @@ add_test(NAME pvmove-fixture
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/pvmove-fixture.sh $<TARGET_FILE:lvmscan>
                  $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
 set_tests_properties(pvmove-fixture PROPERTIES SKIP_RETURN_CODE 77)
+# A range reduced away and extended again onto other extents (fixtures/remap,
+# real LVM2 step by step): lvmscan's `remapped` for every version against
+# what LVM2's own lvs reports give; a filesystem reaching into it warns.
+add_test(NAME lvmscan-remap-fixture
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/remap-fixture.sh $<TARGET_FILE:lvmscan>
+                 $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
+set_tests_properties(lvmscan-remap-fixture PROPERTIES SKIP_RETURN_CODE 77)

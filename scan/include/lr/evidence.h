@@ -11,6 +11,8 @@
  *     extent layout is probed once and shared by every version;
  *   - reuse: PV extents of an LV that another LV holds in a later version of
  *     the same VG, or that an LV of another (later) VG on the same PV holds;
+ *   - remap: logical extents of an LV that were reduced away and extended
+ *     again onto other PV extents in an earlier version (lr_ev_remap_t);
  *   - change: a one-line summary of the diff from the previous version
  *     (lr/diff.h);
  *   - a recommendation per VG with its reason, and alternatives, ranked
@@ -95,6 +97,28 @@ typedef struct lr_ev_reuse {
                                  starts (valid when taker_content is set) */
 } lr_ev_reuse_t;
 
+/* Logical extents of an LV that map to other PV extents than they did in
+ * an earlier version, having been out of the LV in between: reduced at
+ * reduced_seqno, extended again at extended_seqno onto other extents.
+ * Data written there before extended_seqno is not there now. Only a
+ * reduce followed by an extend is one: a finished pvmove (or lvconvert)
+ * changes the mapping too, but LVM2 copied the data before committing it,
+ * and ranges that were only added never held data before. Linear
+ * segments only (a one-stripe "striped" area on a PV); other segment
+ * types are never compared. */
+typedef struct lr_ev_remap {
+    uint64_t first, last;    /* the LV's logical extents [first, last] */
+    uint64_t offset, bytes;  /* the same as bytes of the LV (saturated) */
+    uint64_t reduced_seqno;  /* the first version without them */
+    uint64_t extended_seqno; /* the version that added them again */
+    char *pv;                /* where that version put them: PV key, */
+    uint64_t pe;             /* first PV extent (last: pe + last - first) */
+    char *was_pv;            /* where they were before the reduce */
+    uint64_t was_pe;
+    bool fs_reaches; /* the filesystem at the LV's start (content.fs_size)
+                        extends into them: it is not whole any more */
+} lr_ev_remap_t;
+
 typedef struct lr_ev_lv {
     char *name;
     char *id;         /* LV UUID as printed, may be NULL */
@@ -107,6 +131,8 @@ typedef struct lr_ev_lv {
     lr_ev_reuse_t *reuse;
     uint64_t pv_extents;        /* PV extents the LV covers (all legs) */
     uint64_t pv_extents_reused; /* of them, taken later (counted once) */
+    size_t n_remap;             /* by logical extent */
+    lr_ev_remap_t *remap;
 } lr_ev_lv_t;
 
 /* Destructive events, as bits of lr_ev_version_t.events. */
@@ -202,6 +228,9 @@ typedef enum lr_ev_warning_kind {
                                  one had LVs */
     LR_EV_WARN_FS_LARGER = 2, /* (c) the LV holds a filesystem larger than
                                  itself in that version */
+    LR_EV_WARN_REMAPPED = 3,  /* (d) the filesystem at the LV's start reaches
+                                 into a range remapped since it may have been
+                                 written (lr_ev_remap_t.fs_reaches) */
 } lr_ev_warning_kind_t;
 
 typedef struct lr_ev_warning {
@@ -209,8 +238,10 @@ typedef struct lr_ev_warning {
     const char *lv;             /* REUSED, FS_LARGER: the LV; EMPTY: NULL */
     const lr_ev_reuse_t *reuse; /* REUSED: the reuse (points into the tree) */
     uint64_t seqno;             /* EMPTY: the newest earlier version with LVs */
-    uint64_t lv_size, fs_size;  /* FS_LARGER */
-    const char *fs_type;        /* FS_LARGER */
+    uint64_t lv_size, fs_size;  /* FS_LARGER; REMAPPED: fs_size */
+    const char *fs_type;        /* FS_LARGER, REMAPPED */
+    const lr_ev_remap_t *remap; /* REMAPPED: the range (points into the tree);
+                                   fs_size is the filesystem's */
 } lr_ev_warning_t;
 
 /* The warnings restoring version `version` of VG `vg` deserves, as data

@@ -1,0 +1,282 @@
+/* Evidence: logical ranges of an LV that map elsewhere than they did.
+ *
+ * `lvreduce` below a filesystem, another LV on the freed extents, then
+ * `lvextend` onto other extents: the LV has its old size again, the
+ * filesystem at its start claims all of it, but the logical extents that
+ * were out of the LV in between now map to other PV extents — what was
+ * written there before is not there. For every LV of every loaded version
+ * the history is walked back (older versions, by LV UUID); a logical
+ * extent is remapped when, across a gap where the LV did not hold it, the
+ * PV extent it mapped to before the gap differs from where the version
+ * ending the gap (the extend) put it.
+ *
+ * A change of mapping without a gap is no remap: a finished pvmove (or an
+ * lvconvert) commits the new mapping only after LVM2 copied the data, so
+ * the data moved with it. Ranges that were only added (lvextend of new
+ * space) have no earlier mapping. Only linear areas are compared (a
+ * one-stripe "striped" segment on a PV); anything else is left alone.
+ *
+ * Range arithmetic: the LV's logical extents are cut at every segment
+ * boundary and size of every version of it, and each piece is decided once
+ * (within a piece every version maps it by one offset, or not at all), so
+ * crafted extent counts cost nothing. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evidence_int.h"
+#include "scan_int.h"
+
+/* Where logical extent le of lv maps: the PV and the offset pe - le. */
+typedef struct map {
+    bool present; /* le is inside the LV */
+    bool known;   /* a linear area on a PV */
+    int pv;       /* index into the version's pvs */
+    int64_t delta;
+} map_t;
+
+static map_t map_le(const lr_vg_t *vg, const lr_lv_t *lv, uint64_t le)
+{
+    map_t m = {0};
+    if (!lv || le >= lv->extent_count)
+        return m;
+    m.present = true;
+    size_t lo = 0, hi = lv->n_segs; /* segments are sorted and contiguous */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const lr_seg_t *s = &lv->segs[mid];
+        if (le < s->start_extent)
+            hi = mid;
+        else if (le - s->start_extent >= s->extent_count)
+            lo = mid + 1;
+        else {
+            const lr_seg_area_t *a = s->n_areas == 1 ? &s->areas[0] : NULL;
+            if (strcmp(s->type, "striped") != 0 || s->stripe_count != 1 || !a || a->pv_index < 0 ||
+                (size_t)a->pv_index >= vg->n_pvs)
+                return m;
+            m.known = true;
+            m.pv = a->pv_index;
+            m.delta = (int64_t)(a->start - s->start_extent);
+            return m;
+        }
+    }
+    return m;
+}
+
+static bool same_place(const lr_vg_t *a, map_t x, const lr_vg_t *b, map_t y)
+{
+    return x.delta == y.delta && strcmp(a->pvs[x.pv].raw_id, b->pvs[y.pv].raw_id) == 0;
+}
+
+/* One LV of one version and its older versions (NULL where absent). */
+typedef struct chain {
+    const lr_vg_t **vg;
+    const lr_lv_t **lv;
+    uint64_t *seqno;
+    size_t n;
+} chain_t;
+
+/* What the walk found for one piece. */
+typedef struct hit {
+    size_t red, ext, was; /* chain indexes: the reduce, the extend, before */
+    map_t at, before;
+} hit_t;
+
+/* Walks back from the newest (chain index 0) for logical extent le. */
+static bool walk(const chain_t *ch, uint64_t le, hit_t *h)
+{
+    size_t ext = 0, red = 0;
+    bool gap = false;
+    for (size_t j = 1; j < ch->n; j++) {
+        map_t m = map_le(ch->vg[j], ch->lv[j], le);
+        if (!m.present) {
+            gap = true;
+            red = j; /* the oldest version of the gap is the reduce */
+            continue;
+        }
+        if (!gap) {
+            ext = j; /* still the same run: a move here copied the data */
+            continue;
+        }
+        map_t at = map_le(ch->vg[ext], ch->lv[ext], le);
+        if (!at.known || !m.known)
+            return false; /* not linear: not compared */
+        if (!same_place(ch->vg[ext], at, ch->vg[j], m)) {
+            *h = (hit_t){red, ext, j, at, m};
+            return true;
+        }
+        gap = false; /* extended back onto the same extents */
+        ext = j;
+    }
+    return false;
+}
+
+static int cmp_u64(const void *pa, const void *pb)
+{
+    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+    return (a > b) - (a < b);
+}
+
+/* The pieces: 0, the size and every segment start of every version,
+ * below the newest's size; sorted, unique. */
+static int cuts(const chain_t *ch, uint64_t **out, size_t *n_out)
+{
+    uint64_t top = ch->lv[0]->extent_count;
+    size_t cap = 2;
+    for (size_t j = 0; j < ch->n; j++)
+        cap += ch->lv[j] ? ch->lv[j]->n_segs + 1 : 0;
+    uint64_t *v = malloc(cap * sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    size_t n = 0;
+    v[n++] = 0;
+    for (size_t j = 0; j < ch->n; j++) {
+        const lr_lv_t *lv = ch->lv[j];
+        for (size_t s = 0; lv && s <= lv->n_segs; s++) {
+            uint64_t x = s < lv->n_segs ? lv->segs[s].start_extent : lv->extent_count;
+            if (x < top)
+                v[n++] = x;
+        }
+    }
+    qsort(v, n, sizeof(*v), cmp_u64);
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++)
+        if (u == 0 || v[u - 1] != v[i])
+            v[u++] = v[i];
+    *out = v;
+    *n_out = u;
+    return 0;
+}
+
+/* Appends the piece [a, b] to o's remaps, joined with the last one when
+ * it continues it (same versions, same places). */
+static int push(lr_ev_lv_t *o, const chain_t *ch, const hit_t *h, uint64_t a, uint64_t b)
+{
+    const lr_vg_t *at = ch->vg[h->ext], *was = ch->vg[h->was];
+    uint64_t pe = (uint64_t)((int64_t)a + h->at.delta);
+    uint64_t was_pe = (uint64_t)((int64_t)a + h->before.delta);
+    if (o->n_remap) {
+        lr_ev_remap_t *l = &o->remap[o->n_remap - 1];
+        if (l->last + 1 == a && l->reduced_seqno == ch->seqno[h->red] &&
+            l->extended_seqno == ch->seqno[h->ext] && l->pe + (a - l->first) == pe &&
+            l->was_pe + (a - l->first) == was_pe && strcmp(l->pv, at->pvs[h->at.pv].key) == 0 &&
+            strcmp(l->was_pv, was->pvs[h->before.pv].key) == 0) {
+            l->last = b;
+            return 0;
+        }
+    }
+    lr_ev_remap_t *nv = realloc(o->remap, (o->n_remap + 1) * sizeof(*nv));
+    if (!nv)
+        return -ENOMEM;
+    o->remap = nv;
+    lr_ev_remap_t *r = &nv[o->n_remap];
+    *r = (lr_ev_remap_t){.first = a,
+                         .last = b,
+                         .reduced_seqno = ch->seqno[h->red],
+                         .extended_seqno = ch->seqno[h->ext],
+                         .pv = ev_strdup(at->pvs[h->at.pv].key),
+                         .pe = pe,
+                         .was_pv = ev_strdup(was->pvs[h->before.pv].key),
+                         .was_pe = was_pe};
+    o->n_remap++;
+    return r->pv && r->was_pv ? 0 : -ENOMEM;
+}
+
+/* Bytes of the remaps and whether the filesystem reaches into them. */
+static void finish(lr_ev_lv_t *o, uint64_t ext)
+{
+    for (size_t i = 0; i < o->n_remap; i++) {
+        lr_ev_remap_t *r = &o->remap[i];
+        if (__builtin_mul_overflow(r->first, ext, &r->offset))
+            r->offset = UINT64_MAX;
+        if (__builtin_mul_overflow(r->last - r->first + 1, ext, &r->bytes))
+            r->bytes = UINT64_MAX;
+        r->fs_reaches = o->content.state == LR_EV_FOUND && o->content.fs_size > r->offset;
+    }
+}
+
+static int remap_lv(lr_ev_lv_t *o, const chain_t *ch, uint64_t ext)
+{
+    uint64_t *cut = NULL;
+    size_t n = 0;
+    int rc = cuts(ch, &cut, &n);
+    uint64_t top = ch->lv[0]->extent_count;
+    for (size_t i = 0; !rc && i < n; i++) {
+        hit_t h;
+        uint64_t end = i + 1 < n ? cut[i + 1] - 1 : top - 1;
+        if (walk(ch, cut[i], &h))
+            rc = push(o, ch, &h, cut[i], end);
+    }
+    free(cut);
+    if (!rc)
+        finish(o, ext);
+    return rc;
+}
+
+/* LV `like` in another version: at the same index first (LVs keep their
+ * text order), else looked up, so a long history stays linear. */
+static const lr_lv_t *same_lv(const lr_vg_t *vg, const lr_lv_t *like, size_t l)
+{
+    const lr_lv_t *x = l < vg->n_lvs ? &vg->lvs[l] : NULL;
+    if (x && (like->id ? x->id && strcmp(x->id, like->id) == 0 : strcmp(x->name, like->name) == 0))
+        return x;
+    return like->id ? lr_vg_find_lv_by_id(vg, like->id) : lr_vg_find_lv(vg, like->name);
+}
+
+/* The older loaded versions of VG g below version v, one per seqno
+ * (versions are newest first), into ch's arrays (sized by the caller). */
+static void older(const ev_ctx_t *c, size_t g, size_t v, chain_t *ch)
+{
+    const lr_ev_vg_t *vg = &c->ev->vgs[g];
+    ch->n = 1;
+    ch->vg[0] = c->views[g][v];
+    ch->seqno[0] = vg->versions[v].seqno;
+    for (size_t k = v + 1; k < vg->n_versions; k++) {
+        if (!vg->versions[k].loaded || vg->versions[k].seqno >= ch->seqno[ch->n - 1])
+            continue;
+        ch->vg[ch->n] = c->views[g][k];
+        ch->seqno[ch->n++] = vg->versions[k].seqno;
+    }
+}
+
+static int remap_vg(ev_ctx_t *c, size_t g)
+{
+    lr_ev_vg_t *vg = &c->ev->vgs[g];
+    size_t nv = vg->n_versions;
+    chain_t ch = {calloc(nv, sizeof(*ch.vg)), calloc(nv, sizeof(*ch.lv)),
+                  calloc(nv, sizeof(*ch.seqno)), 0};
+    int rc = ch.vg && ch.lv && ch.seqno ? 0 : -ENOMEM;
+    for (size_t v = 0; !rc && v < nv; v++) {
+        if (!vg->versions[v].loaded)
+            continue;
+        older(c, g, v, &ch);
+        if (ch.n < 3) /* a gap needs a version before it and one in it */
+            continue;
+        const lr_vg_t *view = c->views[g][v];
+        uint64_t ext;
+        if (__builtin_mul_overflow(view->extent_size, (uint64_t)SC_SECTOR, &ext))
+            ext = UINT64_MAX;
+        for (size_t l = 0; !rc && l < view->n_lvs && l < vg->versions[v].n_lvs; l++) {
+            ch.lv[0] = &view->lvs[l];
+            if (ch.lv[0]->extent_count == 0)
+                continue;
+            for (size_t j = 1; j < ch.n; j++)
+                ch.lv[j] = same_lv(ch.vg[j], ch.lv[0], l);
+            rc = remap_lv(&vg->versions[v].lvs[l], &ch, ext);
+        }
+    }
+    free(ch.vg);
+    free(ch.lv);
+    free(ch.seqno);
+    return rc;
+}
+
+int ev_remap_all(ev_ctx_t *c)
+{
+    for (size_t g = 0; g < c->scan->n_vgs; g++) {
+        int rc = remap_vg(c, g);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
