@@ -79,14 +79,18 @@ static size_t resolve_jobs(const sc_ctx_t *c)
     return jobs > LR_SCAN_MAX_JOBS ? LR_SCAN_MAX_JOBS : jobs;
 }
 
-/* A regular raw file of known size given by path: its stretches can be read
- * in any order (a device is read front to back, a compressed or container
- * image needs its layer's order). */
+/* A regular raw file of known size given by path, or a split raw set (its
+ * first segment given: each segment is a raw file, read with pread and no
+ * shared position): its stretches can be read in any order (a device is
+ * read front to back, a compressed or container image needs its layer's
+ * order). */
 static bool can_cut(const sc_ctx_t *c, size_t i)
 {
     lr_io_t *io = c->ios[i];
     struct stat st;
-    if (!c->paths || !c->paths[i] || strcmp(lr_io_format(io), "raw") != 0 || !lr_io_size_known(io))
+    const char *fmt = lr_io_format(io);
+    if (!c->paths || !c->paths[i] || (strcmp(fmt, "raw") != 0 && strcmp(fmt, "split") != 0) ||
+        !lr_io_size_known(io))
         return false;
     return stat(c->paths[i], &st) == 0 && S_ISREG(st.st_mode);
 }

@@ -4,7 +4,7 @@
 # fixtures/raid raw and gzip'd, fixtures/history planted across the first
 # 64 MiB boundary of a sparse 130 MiB file (cut into units of 64 buffers
 # and scanned by several workers), an empty file, a missing file and a
-# file that is not LVM2 — the report and the JSON are byte for byte the
+# file that is not LVM2, a split raw set of three segments — the report and the JSON are byte for byte the
 # same with LVMSCAN_JOBS=1 (one image at a time) as with 2, 3, 4 and 16
 # workers and the default (one per CPU), and so is the exit status. As
 # root, the sparse file on a read-only loop device (read with O_DIRECT)
@@ -45,6 +45,14 @@ imgs+=("$T/big.img" "$T/empty.img" "$T/missing.img" "$T/random.img")
 truncate -s 130M "$T/backup-big.img"
 zcat "$FIX"/backup/disk.img.gz | dd of="$T/backup-big.img" bs=1M seek=60 conv=notrunc status=none
 imgs+=("$T/backup-big.img")
+# a split raw set (disk.001 disk.002 ...: cut into units like a raw file)
+# with fixtures/wrapped planted at 56 MiB: the 64 MiB unit boundary and the
+# 60 MiB segment boundary both fall inside the PV
+truncate -s 130M "$T/set.img"
+zcat "$FIX"/wrapped/disk.img.gz | dd of="$T/set.img" bs=1M seek=56 conv=notrunc status=none
+split -d -a 3 --numeric-suffixes=1 -b 60M "$T/set.img" "$T/set.img."
+rm -f "$T/set.img"
+imgs+=("$T/set.img.001")
 # xz images with corrupt blocks: the bytes after each bad block are scanned
 # by a worker as by the single stream (issue 15)
 imgs+=("$FIX"/formats/bad/corrupt-blocks.img.xz "$FIX"/formats/bad/corrupt-block.img.xz)
@@ -59,6 +67,7 @@ run 1
 grep -q '"name":"vg0"' "$T/out.1.json" || bad "jobs=1: the planted VG vg0 is not in the JSON"
 grep -q 'missing.img' "$T/err.1.txt" || bad "jobs=1: the missing image is not reported"
 grep -q '"found_by":"backup_file"' "$T/out.1.json" || bad "jobs=1: no version from the archive files of backup-big.img"
+grep -q '"name":"vgw"' "$T/out.1.json" || bad "jobs=1: the VG vgw planted in the split set is not in the JSON"
 for j in 2 3 4 16 ""; do
     run "$j"
     for k in json txt; do

@@ -113,7 +113,7 @@ typedef struct lr_scan_opts {
     /* Worker threads for the sector scan: 0 = one per online CPU (at most
      * LR_SCAN_MAX_JOBS); 1 = one reader thread ahead of the calling thread.
      * With more than one, each worker scans a whole image, or a 64-buffer
-     * stretch of a regular raw file opened by lr_scan_paths, at most `jobs`
+     * stretch of a regular raw file or split raw set opened by lr_scan_paths, at most `jobs`
      * of them in flight; the results are merged in image and offset order,
      * so the result is the same whatever the number. */
     unsigned jobs;
