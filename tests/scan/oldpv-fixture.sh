@@ -9,7 +9,8 @@
 # (x's ext4 XDATA now) and say vgoldB's x reused b's extents (the same
 # range LVM2 gives: truth/lvs.json, truth/before-lvs.json) — not "not among
 # the images", not "untouched". vgoldA's status stays consistent. With
-# pv1.img alone the PV cannot be located: b's start is not read.
+# pv1.img alone the PV cannot be located: b's start is not read and its
+# extents are not called untouched.
 #
 # usage: oldpv-fixture.sh LVMSCAN FIXTURES
 set -u
@@ -67,5 +68,8 @@ assert o["old_pvs"] == [], o["old_pvs"]
 (lb,) = [l for l in v["logical_volumes"] if l["name"] == "b"]
 assert lb["probe"]["state"] == "missing_pv" and lb["reused_by"] == [], lb
 assert "not among the images" in o["recommended"]["reason"], o["recommended"]
+# whether something took extents on a PV no image holds is not known
+assert "0 of b's 8 lost extents are untouched, 8 lie on a PV not among the images" in \
+    o["recommended"]["reason"], o["recommended"]
 print("vgoldA's old pv2 located by its metadata area; b reused by vgoldB/x, as LVM2's view says")
 PY
