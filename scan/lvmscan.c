@@ -425,11 +425,12 @@ static void json_copies(FILE *f, const lr_scan_t *s)
     fputc(']', f);
 }
 
-static void json_vg_pvs(FILE *f, const lr_scan_vg_t *vg)
+/* "pvs" (the latest version's) or "old_pvs" (only older versions'). */
+static void json_vg_pvs(FILE *f, const char *key, const lr_scan_vg_pv_t *pvs, size_t n)
 {
-    fputs(",\"pvs\":[", f);
-    for (size_t i = 0; i < vg->n_pvs; i++) {
-        const lr_scan_vg_pv_t *pv = &vg->pvs[i];
+    fprintf(f, ",\"%s\":[", key);
+    for (size_t i = 0; i < n; i++) {
+        const lr_scan_vg_pv_t *pv = &pvs[i];
         bool found = pv->found != LR_SCAN_PV_MISSING;
         bool first = true;
         fputs(i ? ",{" : "{", f);
@@ -1140,7 +1141,8 @@ static void json_vgs(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
         fputc(']', f);
         jk_u64(f, "copies", vg->n_copies, &first);
         json_superseded(f, s, vg, &first);
-        json_vg_pvs(f, vg);
+        json_vg_pvs(f, "pvs", vg->pvs, vg->n_pvs);
+        json_vg_pvs(f, "old_pvs", vg->old_pvs, vg->n_old_pvs);
         const lr_ev_vg_t *evg = ev ? &ev->vgs[i] : NULL;
         json_ev_vg(f, evg, &first);
         json_versions(f, vg, evg);
@@ -1345,11 +1347,12 @@ static void report_backup_note(FILE *f, const lr_scan_copy_t *c)
         fprintf(f, "              %s\n", safe(c->parse_error, m, sizeof(m)));
 }
 
-static void report_pvs(FILE *f, const lr_scan_t *s, const lr_scan_vg_t *vg)
+static void report_pvs(FILE *f, const lr_scan_t *s, const lr_scan_vg_t *vg,
+                       const lr_scan_vg_pv_t *pvs, size_t n)
 {
     char b[64], h[32];
-    for (size_t i = 0; i < vg->n_pvs; i++) {
-        const lr_scan_vg_pv_t *pv = &vg->pvs[i];
+    for (size_t i = 0; i < n; i++) {
+        const lr_scan_vg_pv_t *pv = &pvs[i];
         fprintf(f, "    %s %s  %s", safe(pv->key, b, sizeof(b)), pv->id,
                 human(pv->dev_size * 512, h, sizeof(h)));
         if (pv->found == LR_SCAN_PV_MISSING) {
@@ -1759,7 +1762,13 @@ static void report_vgs(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
         report_truncated(f, s, vg);
         if (vg->n_pvs) {
             fputs("  PVs of the latest version:\n", f);
-            report_pvs(f, s, vg);
+            report_pvs(f, s, vg, vg->pvs, vg->n_pvs);
+        }
+        if (vg->n_old_pvs) {
+            fputs("  PVs only older versions list, no label carries their UUID now (placed by "
+                  "the metadata area holding their copies):\n",
+                  f);
+            report_pvs(f, s, vg, vg->old_pvs, vg->n_old_pvs);
         }
         fputs("  Versions, newest first:\n     seqno  written (UTC)        host        LVs  "
               "command\n",

@@ -55,15 +55,17 @@ static int lv_ranges(const lr_vg_t *vg, const lr_lv_t *lv, const char *pv_raw, l
     return 0;
 }
 
-/* Lost extents of LV l of version p (gone or cut in version e) and how
- * many of them no later LV took, by range arithmetic. */
+/* Lost extents of LV l of version p (gone or cut in version e), how many
+ * of them no later LV took, by range arithmetic, and how many lie on a PV
+ * no image holds (*unknown: whether something took them is not known, so
+ * they are not counted untouched). */
 static int lost_extents(const ev_ctx_t *c, size_t g, size_t p, size_t e, size_t l, uint64_t *lost,
-                        uint64_t *untouched)
+                        uint64_t *untouched, uint64_t *unknown)
 {
     const lr_vg_t *pv = c->views[g][p], *ev = c->views[g][e];
     const lr_ev_lv_t *o = &c->ev->vgs[g].versions[p].lvs[l];
     const lr_lv_t *after = o->id ? lr_vg_find_lv_by_id(ev, o->id) : lr_vg_find_lv(ev, o->name);
-    *lost = *untouched = 0;
+    *lost = *untouched = *unknown = 0;
     lr_ev_range_t *r = NULL;
     size_t n = 0, cap = 0;
     int rc = 0;
@@ -83,8 +85,13 @@ static int lost_extents(const ev_ctx_t *c, size_t g, size_t p, size_t e, size_t 
         if (rc)
             break;
         uint64_t kept_or_taken = ev_covered(first, last, r, n);
+        int image;
+        uint64_t at;
         *lost += a.len - kept;
-        *untouched += a.len - kept_or_taken;
+        if (lr_scan_locate_pv(c->scan, pv->raw_id, pv->pvs[a.pv].raw_id, &image, &at))
+            *untouched += a.len - kept_or_taken;
+        else
+            *unknown += a.len - kept_or_taken;
     }
     free(r);
     return rc;
@@ -172,16 +179,19 @@ static bool put_losses(const ev_ctx_t *c, size_t g, size_t p, size_t e, lr_strbu
         const lr_ev_lv_t *now = find_lv(ev, o);
         if (now && now->extents >= o->extents)
             continue;
-        uint64_t lost, untouched;
-        if (lost_extents(c, g, p, e, l, &lost, &untouched))
-            lost = untouched = 0; /* out of memory: say nothing rather than guess */
+        uint64_t lost, untouched, unknown;
+        if (lost_extents(c, g, p, e, l, &lost, &untouched, &unknown))
+            lost = untouched = unknown = 0; /* out of memory: say nothing rather than guess */
         if (lost == 0)
             continue;
         *had = true;
         put_reuse(b, o, false);
         lr_strbuf_printf(b, "; %" PRIu64 " of %s's %" PRIu64 " %s extents are untouched", untouched,
                          o->name, lost, now ? "cut" : "lost");
-        any |= untouched > 0;
+        if (unknown)
+            lr_strbuf_printf(b, ", %" PRIu64 " lie on a PV not among the images", unknown);
+        /* a PV not among the images may still be found: its extents count */
+        any |= untouched > 0 || unknown > 0;
     }
     return any;
 }

@@ -353,5 +353,18 @@ bool lr_scan_locate_pv(const lr_scan_t *s, const char *vg_raw, const char *pv_ra
             return true;
         }
     }
+    for (size_t v = 0; v < s->n_vgs; v++) {
+        if (strcmp(s->vgs[v].id_raw, vg_raw) != 0)
+            continue;
+        for (size_t i = 0; i < s->vgs[v].n_old_pvs; i++) {
+            const lr_scan_vg_pv_t *p = &s->vgs[v].old_pvs[i];
+            if (strcmp(p->id_raw, pv_raw) == 0 && p->found == LR_SCAN_PV_LOCATION &&
+                p->image >= 0 && (size_t)p->image < s->n_images) {
+                *image = p->image;
+                *pv_start = p->pv_start;
+                return true;
+            }
+        }
+    }
     return false;
 }

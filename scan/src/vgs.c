@@ -521,6 +521,145 @@ static int latest_pvs(sc_ctx_t *c, lr_scan_vg_t *vg, const int *copies, size_t n
     return 0;
 }
 
+/* ---- PVs only older versions list ------------------------------------------ */
+
+static bool old_pv_at(const lr_scan_vg_t *vg, int image, uint64_t pv_start)
+{
+    for (size_t i = 0; i < vg->n_old_pvs; i++)
+        if (vg->old_pvs[i].image == image && vg->old_pvs[i].pv_start == pv_start)
+            return true;
+    return false;
+}
+
+/* The one PV of a copy's text that neither the latest version, nor a
+ * label, nor an inferred area accounts for: 1 and *out (pointing into
+ * meta) when exactly one is, 0 when none, -1 when more than one. */
+static int unaccounted_pv(sc_ctx_t *c, const lr_scan_vg_t *vg, const lr_vg_t *meta,
+                          const int *copies, size_t n, const lr_pv_t **out)
+{
+    int found = 0;
+    for (size_t i = 0; i < meta->n_pvs; i++) {
+        const char *raw = meta->pvs[i].raw_id;
+        if (vg_names_pv(vg, raw) || find_label(c->scan, c->labels_by_uuid, raw, copies, n) >= 0 ||
+            find_inferred(c->scan, raw) >= 0)
+            continue;
+        if (found++)
+            return -1;
+        *out = &meta->pvs[i];
+    }
+    return found;
+}
+
+/* The PV whose metadata area `area` is, for this VG: every complete copy
+ * of the VG there must name the same single unaccounted PV (a VG writes
+ * its text only to its own PVs' areas). Fills *pv from that text's PV;
+ * returns 1 when found, 0 when not (or ambiguous), or a negative errno. */
+static int area_owner(sc_ctx_t *c, const lr_scan_vg_t *vg, int area, const int *copies, size_t n,
+                      lr_scan_vg_pv_t *pv)
+{
+    lr_scan_t *s = c->scan;
+    int verdict = 0;
+    for (size_t k = 0; k < n && verdict >= 0; k++) {
+        const lr_scan_copy_t *cp = &s->copies[copies[k]];
+        if (cp->area != area || cp->partial || !cp->parse_ok)
+            continue;
+        char *text = NULL;
+        lr_vg_t *meta = NULL;
+        lr_error_t e;
+        lr_error_clear(&e);
+        if (sc_read_pieces(c->ios[cp->image], cp, &text, &e) ||
+            lr_vg_parse(text, (size_t)cp->length, &meta, &e)) {
+            free(text);
+            lr_vg_free(meta);
+            continue; /* it parsed during the scan: the image changed; no say */
+        }
+        const lr_pv_t *p = NULL;
+        int one = unaccounted_pv(c, vg, meta, copies, n, &p);
+        if (one != 1 || (verdict == 1 && strcmp(pv->id_raw, p->raw_id) != 0)) {
+            verdict = -1;
+        } else if (verdict == 0) {
+            free(pv->key);
+            pv->key = sc_strdup(p->key);
+            snprintf(pv->id, sizeof(pv->id), "%s", p->id ? p->id : "");
+            snprintf(pv->id_raw, sizeof(pv->id_raw), "%s", p->raw_id);
+            pv->dev_size = p->dev_size;
+            pv->pe_start = p->pe_start;
+            verdict = pv->key || !p->key ? 1 : -ENOMEM;
+        }
+        lr_vg_free(meta);
+        free(text);
+        if (verdict == -ENOMEM)
+            return verdict;
+    }
+    return verdict > 0;
+}
+
+static bool area_seen(const lr_scan_t *s, const int *copies, size_t k)
+{
+    for (size_t j = 0; j < k; j++)
+        if (s->copies[copies[j]].area == s->copies[copies[k]].area)
+            return true;
+    return false;
+}
+
+static int add_old_pv(lr_scan_vg_t *vg, lr_scan_vg_pv_t *pv)
+{
+    for (size_t i = 0; i < vg->n_old_pvs; i++) {
+        if (strcmp(vg->old_pvs[i].id_raw, pv->id_raw) == 0) {
+            /* one UUID at two places: neither is known to be it */
+            vg->old_pvs[i].found = LR_SCAN_PV_MISSING;
+            free(pv->key);
+            return 0;
+        }
+    }
+    lr_scan_vg_pv_t *n = realloc(vg->old_pvs, (vg->n_old_pvs + 1) * sizeof(*n));
+    if (!n) {
+        free(pv->key);
+        return -ENOMEM;
+    }
+    vg->old_pvs = n;
+    n[vg->n_old_pvs++] = *pv;
+    return 0;
+}
+
+/* PVs older versions list that are gone from the latest one and carry no
+ * label now (the PV left the VG by vgreduce and was re-initialised by
+ * pvcreate, maybe into another VG): the old ring text survives pvcreate,
+ * so such a PV is where a metadata area holding this VG's copies is that
+ * no latest PV accounts for. Only areas the latest version does not own
+ * are read: none in the usual case. */
+static int old_pvs(sc_ctx_t *c, lr_scan_vg_t *vg, const int *copies, size_t n)
+{
+    lr_scan_t *s = c->scan;
+    for (size_t k = 0; k < n; k++) {
+        const lr_scan_copy_t *cp = &s->copies[copies[k]];
+        if (cp->area < 0)
+            continue;
+        const lr_scan_area_t *a = &s->areas[cp->area];
+        if (a->pv_start == LR_SCAN_UNKNOWN || (a->source & LR_SCAN_SRC_INFERRED) ||
+            location_taken(vg, a->image, a->pv_start) || old_pv_at(vg, a->image, a->pv_start) ||
+            area_seen(s, copies, k))
+            continue;
+        lr_scan_vg_pv_t pv = {.found = LR_SCAN_PV_LOCATION,
+                              .image = a->image,
+                              .pv_start = a->pv_start,
+                              .label = a->label};
+        int rc = area_owner(c, vg, cp->area, copies, n, &pv);
+        if (rc < 0)
+            return lr_error_set(c->err, rc, LR_NO_OFFSET, "out of memory");
+        /* the disk re-initialised in place keeps its size */
+        if (rc == 1 && a->label >= 0 && s->labels[a->label].label.device_size != pv.dev_size * 512)
+            rc = 0;
+        if (rc == 0) {
+            free(pv.key);
+            continue;
+        }
+        if (add_old_pv(vg, &pv))
+            return lr_error_set(c->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    }
+    return 0;
+}
+
 /* What the versions above the newest committed one say (LVM2 uses the
  * committed one): a vgcfgrestore writes the restored version as its old
  * seqno + 1, below copies still in the ring, so the committed seqno also
@@ -634,6 +773,8 @@ static int build_one(sc_ctx_t *c, lr_scan_vg_t *vg, const int *copies, size_t n)
     if (!vg->name)
         return lr_error_set(c->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
     rc = latest_pvs(c, vg, copies, n);
+    if (!rc && vg->latest >= 0)
+        rc = old_pvs(c, vg, copies, n);
     if (rc)
         return rc;
     set_status(s, vg, copies, n);
@@ -974,6 +1115,9 @@ void sc_free_vgs(lr_scan_t *s)
             free(vg->pvs[i].device);
         }
         free(vg->pvs);
+        for (size_t i = 0; i < vg->n_old_pvs; i++)
+            free(vg->old_pvs[i].key);
+        free(vg->old_pvs);
         free(vg->name);
     }
     free(s->vgs);

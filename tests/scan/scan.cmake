@@ -255,3 +255,10 @@ add_test(NAME lvmscan-remap-fixture
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/remap-fixture.sh $<TARGET_FILE:lvmscan>
                  $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
 set_tests_properties(lvmscan-remap-fixture PROPERTIES SKIP_RETURN_CODE 77)
+# A PV that left its VG (vgreduce) and was re-initialised into another VG
+# (fixtures/oldpv, real LVM2): the older versions' PV is located by its
+# metadata area, and their LV's extents are reused by the other VG's LV
+# (tests/scan/oldpv-fixture.sh; no root needed).
+add_test(NAME oldpv-fixture
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/oldpv-fixture.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
+set_tests_properties(oldpv-fixture PROPERTIES SKIP_RETURN_CODE 77)

@@ -415,23 +415,31 @@ typedef struct lr_scan_vg {
     lr_scan_version_t *versions; /* newest first (seqno descending, then crc) */
     size_t n_pvs;
     lr_scan_vg_pv_t *pvs; /* PVs of the latest version (empty when latest == -1) */
-    unsigned status;      /* LR_SCAN_VG_* bits */
-    size_t n_copies;      /* copies of this VG, partial ones included */
-    int committed_latest; /* index into versions of the newest version committed in
-                             some metadata area, -1 when none is; when it differs from
-                             `latest`, the versions before it were written but never
-                             committed (or their headers are lost) */
-    int superseded_by;    /* LR_SCAN_VG_SUPERSEDED: index into vgs of the VG whose PV
-                             label now sits where this VG's PV was (re-initialised), or
-                             whose committed version lists this VG's PV (moved); -1
-                             otherwise */
-    int superseded_how;   /* LR_SCAN_SUPERSEDED_* when superseded_by >= 0, else 0 */
-    int superseded_pv;    /* index into pvs of the PV that now belongs to superseded_by,
-                             -1 when not superseded */
-    int superseded_since; /* index into superseded_by's versions: since when. Re-initialised:
-                             its oldest version found; moved: its oldest version found in
-                             that PV's metadata areas (older ones may have wrapped out of
-                             the ring). -1 when not superseded */
+    size_t n_old_pvs;
+    lr_scan_vg_pv_t *old_pvs; /* PVs only older versions list, that no label carries
+                                 now (the PV left the VG and was re-initialised), each
+                                 found by location (LR_SCAN_PV_LOCATION): the metadata
+                                 area at that place holds this VG's copies, and every
+                                 one of them lists this PV as the one PV no label or
+                                 latest PV accounts for (pvcreate leaves the old ring
+                                 text in place). Does not count in `status` */
+    unsigned status;          /* LR_SCAN_VG_* bits */
+    size_t n_copies;          /* copies of this VG, partial ones included */
+    int committed_latest;     /* index into versions of the newest version committed in
+                                 some metadata area, -1 when none is; when it differs from
+                                 `latest`, the versions before it were written but never
+                                 committed (or their headers are lost) */
+    int superseded_by;        /* LR_SCAN_VG_SUPERSEDED: index into vgs of the VG whose PV
+                                 label now sits where this VG's PV was (re-initialised), or
+                                 whose committed version lists this VG's PV (moved); -1
+                                 otherwise */
+    int superseded_how;       /* LR_SCAN_SUPERSEDED_* when superseded_by >= 0, else 0 */
+    int superseded_pv;        /* index into pvs of the PV that now belongs to superseded_by,
+                                 -1 when not superseded */
+    int superseded_since;     /* index into superseded_by's versions: since when. Re-initialised:
+                                 its oldest version found; moved: its oldest version found in
+                                 that PV's metadata areas (older ones may have wrapped out of
+                                 the ring). -1 when not superseded */
 } lr_scan_vg_t;
 
 /* How a VG was superseded (lr_scan_vg_t.superseded_how). */
@@ -643,8 +651,9 @@ void lr_scan_selection_free(lr_scan_selection_t *sel);
 /* Where the PV with raw UUID pv_raw of the VG with raw UUID vg_raw is:
  * the scan's PV list of that VG first (it knows inferred and relocated
  * PVs), then any label carrying the UUID (a valid one before one that only
- * parsed). Fills *image and *pv_start and returns true, or returns false
- * when no image holds it. */
+ * parsed), then the VG's old_pvs (a PV of older versions found by the
+ * place of the metadata area holding their copies). Fills *image and *pv_start and returns true, or
+ * returns false when no image holds it. */
 bool lr_scan_locate_pv(const lr_scan_t *scan, const char *vg_raw, const char *pv_raw, int *image,
                        uint64_t *pv_start);
 
