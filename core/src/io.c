@@ -445,7 +445,7 @@ static int io_open_fd(const char *path, int flags, int *fd, lr_error_t *err)
 static int io_wrap_fd(lr_io_t **out, const lr_io_ops_t *ops, int fd, uint64_t size,
                       const char *path, lr_error_t *err)
 {
-    fd_ctx_t *c = malloc(sizeof(*c));
+    fd_ctx_t *c = calloc(1, sizeof(*c)); /* prefetched starts at 0 */
     if (!c) {
         close(fd);
         return lr_error_at(err, path, -ENOMEM, LR_NO_OFFSET, "out of memory");
