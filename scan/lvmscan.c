@@ -953,7 +953,13 @@ static void json_rec(FILE *f, const lr_ev_rec_t *r)
     jk_u64(f, "seqno", r->seqno, &k);
     jk_str(f, "reason", r->reason, &k);
     jk_str(f, "evidence", lr_ev_grade_name(r->grade), &k);
-    fputc('}', f);
+    json_key(f, "removes", &k);
+    fputc('[', f);
+    for (size_t i = 0; i < r->n_removes; i++) {
+        fputs(i ? "," : "", f);
+        lr_json_fputs(r->removes[i], f);
+    }
+    fputs("]}", f);
 }
 
 static void json_ev_vg(FILE *f, const lr_ev_vg_t *e, bool *first)
@@ -1567,6 +1573,22 @@ static void put_vg_name(FILE *f, const lr_scan_t *s, size_t i)
         fprintf(f, " (id %s)", s->vgs[i].id);
 }
 
+/* A recommendation or alternative; a version whose whole restore removes
+ * later LVs with content points to bringing back only the lost LV. */
+static void print_rec(FILE *f, const char *what, const lr_ev_rec_t *r)
+{
+    fprintf(f, "    %s: seqno %" PRIu64 ", %s\n", what, r->seqno, r->reason);
+    if (!r->n_removes)
+        return;
+    fputs("      to keep ", f);
+    for (size_t i = 0; i < r->n_removes; i++)
+        fprintf(f, "%s%s", i ? ", " : "", r->removes[i]);
+    fprintf(f,
+            ", bring back only the lost LV: lvmrepair --restore-lv LV --from seqno=%" PRIu64
+            " (docs/lvmrepair.md)\n",
+            r->seqno);
+}
+
 /* The first lines: per VG, its state, latest version and what to restore. */
 static void report_summary(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
 {
@@ -1593,13 +1615,11 @@ static void report_summary(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
         if (!e)
             continue;
         if (e->has_recommended)
-            fprintf(f, "    recommended: seqno %" PRIu64 ", %s\n", e->recommended.seqno,
-                    e->recommended.reason);
+            print_rec(f, "recommended", &e->recommended);
         else if (e->no_recommendation)
             fprintf(f, "    no recommendation: %s\n", e->no_recommendation);
         for (size_t a = 0; a < e->n_alternatives; a++)
-            fprintf(f, "    alternative: seqno %" PRIu64 ", %s\n", e->alternatives[a].seqno,
-                    e->alternatives[a].reason);
+            print_rec(f, "alternative", &e->alternatives[a]);
     }
     fputc('\n', f);
 }

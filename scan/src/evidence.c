@@ -131,9 +131,12 @@ void lr_evidence_free(lr_evidence_t *ev)
         }
         free(vg->versions);
         free(vg->recommended.reason);
+        free(vg->recommended.removes);
         free(vg->no_recommendation);
-        for (size_t a = 0; a < vg->n_alternatives; a++)
+        for (size_t a = 0; a < vg->n_alternatives; a++) {
             free(vg->alternatives[a].reason);
+            free(vg->alternatives[a].removes);
+        }
         free(vg->alternatives);
     }
     free(ev->vgs);

@@ -297,6 +297,65 @@ static void put_truncates(lr_strbuf_t *b, const lr_ev_lv_t *o)
                      lr_fmt_size(o->size, LR_FMT_SIZE_WHOLE, lv, sizeof(lv)));
 }
 
+/* The newest loaded version of vg, or NULL. */
+static const lr_ev_version_t *newest_loaded(const lr_ev_vg_t *vg, size_t *at)
+{
+    for (size_t k = 0; k < vg->n_versions; k++)
+        if (vg->versions[k].loaded) {
+            *at = k;
+            return &vg->versions[k];
+        }
+    return NULL;
+}
+
+/* Whether restoring version p as a whole removes LV l of the newest
+ * version: visible, holding a signature (later work), absent from p. */
+static bool removed_later(const lr_ev_vg_t *vg, size_t p, size_t newest, const lr_ev_lv_t *l)
+{
+    return newest < p && l->visible && l->content.state == LR_EV_FOUND &&
+           !find_lv(&vg->versions[p], l);
+}
+
+/* "restoring it as a whole removes newx's ext4 and new2's swap, made after
+ * it (bringing back only the lost LV keeps them)" */
+static void put_removes(lr_strbuf_t *b, const lr_ev_vg_t *vg, size_t p)
+{
+    size_t at = 0, k = 0;
+    const lr_ev_version_t *now = newest_loaded(vg, &at);
+    for (size_t l = 0; now && l < now->n_lvs; l++) {
+        const lr_ev_lv_t *o = &now->lvs[l];
+        if (!removed_later(vg, p, at, o))
+            continue;
+        if (!k++) {
+            put_sep(b);
+            lr_strbuf_puts(b, "restoring it as a whole removes ");
+        } else {
+            lr_strbuf_puts(b, " and ");
+        }
+        lr_strbuf_printf(b, "%s's %s", o->name, type_of(&o->content));
+    }
+    if (k)
+        lr_strbuf_printf(b, ", made after it (bringing back only the lost LV keeps %s)",
+                         k > 1 ? "them" : "it");
+}
+
+/* The names put_removes words, into r. */
+static int set_removes(lr_ev_rec_t *r, const lr_ev_vg_t *vg, size_t p)
+{
+    size_t at = 0;
+    const lr_ev_version_t *now = newest_loaded(vg, &at);
+    for (size_t l = 0; now && l < now->n_lvs; l++) {
+        if (!removed_later(vg, p, at, &now->lvs[l]))
+            continue;
+        const char **nv = realloc(r->removes, (r->n_removes + 1) * sizeof(*nv));
+        if (!nv)
+            return -ENOMEM;
+        r->removes = nv;
+        nv[r->n_removes++] = now->lvs[l].name;
+    }
+    return 0;
+}
+
 lr_ev_grade_t ev_grade(const lr_evidence_t *ev, size_t g, size_t p, int e, lr_strbuf_t *why)
 {
     const lr_ev_vg_t *vg = &ev->vgs[g];
@@ -326,6 +385,7 @@ lr_ev_grade_t ev_grade(const lr_evidence_t *ev, size_t g, size_t p, int e, lr_st
             lr_strbuf_printf(to, "%s%s", to->len ? ", " : "", o->name);
         }
     }
+    put_removes(&against, vg, p);
     lr_ev_grade_t grade = against.len ? LR_EV_GRADE_AGAINST
                           : own.len   ? LR_EV_GRADE_OWN
                                       : LR_EV_GRADE_NO_SIGNATURE;
@@ -428,7 +488,9 @@ static int set_rec(lr_ev_rec_t *r, const lr_ev_vg_t *vg, const cand_t *c)
     r->seqno = vg->versions[c->version].seqno;
     r->reason = strdup(c->reason);
     r->grade = c->grade;
-    return r->reason ? 0 : -ENOMEM;
+    r->n_removes = 0;
+    r->removes = NULL;
+    return r->reason ? set_removes(r, vg, c->version) : -ENOMEM;
 }
 
 /* No recoverable loss: the newest version with LVs, unless a 0-LV version

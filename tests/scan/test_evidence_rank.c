@@ -93,16 +93,19 @@ static void test_overwritten(void **state)
     char why[256];
     assert_ptr_equal(ev_head_taker(&t.ev, &t.l2[0]), &t.a_reuse);
     assert_int_equal(grade_remove(&t, why, sizeof(why)), LR_EV_GRADE_AGAINST);
-    assert_string_equal(why, "; ranked lower: A's start now holds C's ext4");
+    assert_string_equal(why,
+                        "; ranked lower: A's start now holds C's ext4; restoring it as a whole "
+                        "removes C's ext4, made after it (bringing back only the lost LV "
+                        "keeps it)");
 }
 
-/* A's start holds an ext4 no later LV has: A's own, not overwritten. Only
- * the UUID differs from test_overwritten. */
+/* A's start holds an ext4 no later LV has: A's own, not overwritten. C
+ * holds no signature: restoring seqno 1 removes nothing known. */
 static void test_own(void **state)
 {
     (void)state;
     tree_t t;
-    build(&t, found("ext4", "u-A"), found("ext4", "u-C"), (lr_ev_content_t){0});
+    build(&t, found("ext4", "u-A"), (lr_ev_content_t){0}, (lr_ev_content_t){0});
     char why[256];
     assert_null(ev_head_taker(&t.ev, &t.l2[0]));
     assert_int_equal(grade_remove(&t, why, sizeof(why)), LR_EV_GRADE_OWN);
@@ -129,7 +132,7 @@ static void test_truncates(void **state)
 {
     (void)state;
     tree_t t;
-    build(&t, found("ext4", "u-A"), found("ext4", "u-C"), found("xfs", "u-B"));
+    build(&t, found("ext4", "u-A"), (lr_ev_content_t){0}, found("xfs", "u-B"));
     t.l2[1].content.fs_size = 32u << 20; /* B is 16 MiB in seqno 1 */
     char why[256];
     assert_int_equal(grade_remove(&t, why, sizeof(why)), LR_EV_GRADE_AGAINST);
@@ -142,12 +145,12 @@ static void test_truncates(void **state)
 
 /* The shrink of B (seqno 3): restoring seqno 2 brings B's 16 MiB back; B's
  * own filesystem is at its start (B itself is no "later LV"). A, not lost
- * by that event, does not count. */
+ * by that event, does not count; C holds nothing (test_removes_later). */
 static void test_shrink(void **state)
 {
     (void)state;
     tree_t t;
-    build(&t, found("ext4", "u-C"), found("ext4", "u-C"), found("ext4", "u-B"));
+    build(&t, found("ext4", "u-C"), (lr_ev_content_t){0}, found("ext4", "u-B"));
     lr_strbuf_t b = LR_STRBUF_INIT;
     assert_int_equal(ev_grade(&t.ev, 0, 1, 0, &b), LR_EV_GRADE_OWN);
     assert_string_equal(b.s, "; B's own ext4 is still at its start");
@@ -162,6 +165,7 @@ static void test_reinit(void **state)
     tree_t t;
     build(&t, found("swap", "u-N"), found("swap", "u-N"), (lr_ev_content_t){0});
     /* seqno 1 as the newest, A taken by another VG's C */
+    t.v[0].loaded = t.v[1].loaded = false;
     t.a_reuse.other_vg = true;
     t.a_reuse.vg = "newvg";
     lr_strbuf_t b = LR_STRBUF_INIT;
@@ -172,6 +176,35 @@ static void test_reinit(void **state)
      * signature is all that is said */
     t.a_reuse.other_vg = false;
     assert_int_equal(ev_grade(&t.ev, 0, 2, -1, NULL), LR_EV_GRADE_NO_SIGNATURE);
+}
+
+/* C, made after seqno 1 and holding an ext4 somewhere else than A's start
+ * (A's start holds nothing): restoring seqno 1 as a whole removes C, so
+ * the candidate is against, and the reason names C. Before the fix it was
+ * no_signature, recommended as if nothing would be lost. */
+static void test_removes_later(void **state)
+{
+    (void)state;
+    tree_t t;
+    build(&t, (lr_ev_content_t){0}, found("ext4", "u-C"), (lr_ev_content_t){0});
+    char why[256];
+    assert_null(ev_head_taker(&t.ev, &t.l2[0]));
+    assert_int_equal(grade_remove(&t, why, sizeof(why)), LR_EV_GRADE_AGAINST);
+    assert_string_equal(why, "; ranked lower: restoring it as a whole removes C's ext4, made "
+                             "after it (bringing back only the lost LV keeps it)");
+    /* two later LVs with content: both named */
+    t.l0[1].content = found("swap", "u-B2");
+    t.l0[1].id = "id-B2"; /* a new LV, not the B of seqno 1 */
+    assert_int_equal(grade_remove(&t, why, sizeof(why)), LR_EV_GRADE_AGAINST);
+    assert_non_null(strstr(why, "removes C's ext4 and B's swap, made after it (bringing back "
+                                "only the lost LV keeps them)"));
+    /* B of the newest version is the B of seqno 1 (same UUID): kept by the
+     * restore, never "removed" */
+    t.l0[1].id = "id-B";
+    assert_null(strstr((grade_remove(&t, why, sizeof(why)), why), "B's swap"));
+    /* a later LV with no signature: nothing known is lost */
+    t.l0[0].content = (lr_ev_content_t){.state = LR_EV_EMPTY};
+    assert_int_equal(grade_remove(&t, why, sizeof(why)), LR_EV_GRADE_NO_SIGNATURE);
 }
 
 /* The order: recoverable first, then own signature, none, against; equal
@@ -200,7 +233,7 @@ int main(void)
         cmocka_unit_test(test_overwritten),  cmocka_unit_test(test_own),
         cmocka_unit_test(test_no_signature), cmocka_unit_test(test_truncates),
         cmocka_unit_test(test_shrink),       cmocka_unit_test(test_reinit),
-        cmocka_unit_test(test_order),
+        cmocka_unit_test(test_order),        cmocka_unit_test(test_removes_later),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

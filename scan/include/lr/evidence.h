@@ -170,8 +170,10 @@ typedef enum lr_ev_grade {
     LR_EV_GRADE_NONE = 0,         /* not a candidate of an event (the newest
                                      version recommended for want of one) */
     LR_EV_GRADE_AGAINST = 1,      /* a lost LV's start now holds a later LV's
-                                     signature, or the version to restore holds a
-                                     filesystem larger than its LV (truncated) */
+                                     signature, the version to restore holds a
+                                     filesystem larger than its LV (truncated),
+                                     or restoring it removes a later LV that
+                                     holds a signature (removes) */
     LR_EV_GRADE_NO_SIGNATURE = 2, /* no signature at any lost LV's start */
     LR_EV_GRADE_OWN = 3,          /* a lost LV's start still holds a signature
                                      no later LV has: its own data */
@@ -182,6 +184,11 @@ typedef struct lr_ev_rec {
     uint64_t seqno;
     char *reason;
     lr_ev_grade_t grade;
+    size_t n_removes;
+    const char **removes; /* names (owned by the newest version's LVs) of the LVs
+                             of the VG's newest version holding a signature that
+                             this version lacks: restoring it as a whole removes
+                             them (made after it); the grade is then against */
 } lr_ev_rec_t;
 
 typedef struct lr_ev_vg {
