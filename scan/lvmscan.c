@@ -1575,18 +1575,61 @@ static void put_vg_name(FILE *f, const lr_scan_t *s, size_t i)
 
 /* A recommendation or alternative; a version whose whole restore removes
  * later LVs with content points to bringing back only the lost LV. */
-static void print_rec(FILE *f, const char *what, const lr_ev_rec_t *r)
+/* Whether version v (ev versions, parallel to the scan VG's) has an LV
+ * with lv's UUID (or, without one, its name). */
+static bool ev_has_lv(const lr_ev_version_t *v, const lr_ev_lv_t *lv)
 {
+    for (size_t i = 0; i < v->n_lvs; i++) {
+        const lr_ev_lv_t *o = &v->lvs[i];
+        if (lv->id && o->id ? strcmp(lv->id, o->id) == 0 : strcmp(lv->name, o->name) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* The visible LVs of candidate r that the version after it no longer has
+ * (what its event removed), comma separated; false when none is found
+ * (a shrink, or the next version not loaded). */
+static bool lost_lv_names(const lr_ev_vg_t *e, const lr_ev_rec_t *r, char *out, size_t len)
+{
+    out[0] = '\0';
+    if (r->version <= 0 || (size_t)r->version >= e->n_versions)
+        return false;
+    const lr_ev_version_t *cand = &e->versions[r->version], *next = &e->versions[r->version - 1];
+    if (!cand->loaded || !next->loaded)
+        return false;
+    size_t at = 0;
+    for (size_t i = 0; i < cand->n_lvs && at < len; i++) {
+        const lr_ev_lv_t *lv = &cand->lvs[i];
+        if (!lv->visible || ev_has_lv(next, lv))
+            continue;
+        int n = snprintf(out + at, len - at, "%s%s", at ? "," : "", lv->name);
+        if (n < 0 || (size_t)n >= len - at)
+            return false; /* too long to print whole: say it without names */
+        at += (size_t)n;
+    }
+    return at > 0;
+}
+
+static void print_rec(FILE *f, const char *what, const lr_ev_vg_t *e, const lr_ev_rec_t *r)
+{
+    char lost[512], b[512];
     fprintf(f, "    %s: seqno %" PRIu64 ", %s\n", what, r->seqno, r->reason);
     if (!r->n_removes)
         return;
     fputs("      to keep ", f);
     for (size_t i = 0; i < r->n_removes; i++)
         fprintf(f, "%s%s", i ? ", " : "", r->removes[i]);
-    fprintf(f,
-            ", bring back only the lost LV: lvmrepair --restore-lv LV --from seqno=%" PRIu64
-            " (docs/lvmrepair.md)\n",
-            r->seqno);
+    if (lost_lv_names(e, r, lost, sizeof(lost)))
+        fprintf(f,
+                ", bring back only the lost LVs: lvmrepair --restore-lv %s --from seqno=%" PRIu64
+                " (docs/lvmrepair.md)\n",
+                safe(lost, b, sizeof(b)), r->seqno);
+    else
+        fprintf(f,
+                ", bring back only the lost LVs with lvmrepair --restore-lv, from seqno=%" PRIu64
+                " (docs/lvmrepair.md)\n",
+                r->seqno);
 }
 
 /* The first lines: per VG, its state, latest version and what to restore. */
@@ -1615,11 +1658,11 @@ static void report_summary(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
         if (!e)
             continue;
         if (e->has_recommended)
-            print_rec(f, "recommended", &e->recommended);
+            print_rec(f, "recommended", e, &e->recommended);
         else if (e->no_recommendation)
             fprintf(f, "    no recommendation: %s\n", e->no_recommendation);
         for (size_t a = 0; a < e->n_alternatives; a++)
-            print_rec(f, "alternative", &e->alternatives[a]);
+            print_rec(f, "alternative", e, &e->alternatives[a]);
     }
     fputc('\n', f);
 }

@@ -236,6 +236,9 @@ EOF
 head -n 20 "$T/h.txt" | grep -q "recommended: seqno 8, the last version before \`lvreduce -f -y -L 4M evid0/home" &&
     ok || bad "no recommendation in the first 20 lines: $(head -n 5 "$T/h.txt")"
 grep -q -- "--config" "$T/h.txt" && bad "report still shows --config noise" || ok
+# the alternative removes scratch: the hint names the LV its event lost
+grep -qF "to keep scratch, bring back only the lost LVs: lvmrepair --restore-lv root --from seqno=6" "$T/h.txt" &&
+    ok || bad "no --restore-lv hint naming root: $(grep 'to keep' "$T/h.txt")"
 "$LVMSCAN" --brief "$EV/disk.img.gz" >"$T/b.txt"
 grep -qE "^ +8 +[0-9-]+ [0-9:]+ +\+scratch 4 MiB +RECOMMENDED" "$T/b.txt" && ok ||
     bad "--brief: $(cat "$T/b.txt")"
