@@ -69,6 +69,33 @@ static void describe_undo(const args_t *a, const lr_undo_file_t *f, const lr_und
     }
 }
 
+/* A refusal over changed ranges, in plain words: those bytes were written
+ * after the run (or, for an interrupted run, may have been), and forcing
+ * puts the original bytes back over that later write too. */
+static void say_changed(const lr_undo_file_t *f, const lr_undo_review_t *r)
+{
+    size_t n = 0;
+    uint64_t bytes = 0;
+    for (size_t i = 0; r->verdicts && i < f->n_ranges; i++)
+        if (r->verdicts[i] == LR_UNDO_CHANGED) {
+            n++;
+            bytes += f->ranges[i].length;
+        }
+    if (!n)
+        return;
+    fprintf(stderr, "%s: range(s)", cli_prog);
+    for (size_t i = 0, k = 0; i < f->n_ranges; i++)
+        if (r->verdicts[i] == LR_UNDO_CHANGED)
+            fprintf(stderr, "%s %zu", k++ ? "," : "", i + 1);
+    fprintf(stderr,
+            " above (%zu range(s), %" PRIu64 " bytes) %s. --force would write the original "
+            "bytes over them and so ALSO undo that later write (e.g. a new metadata version "
+            "LVM2 committed since), not only the run.\n",
+            n, bytes,
+            f->finished ? "were written again after the run"
+                        : "may have been written after the run");
+}
+
 /* Checks the undo file against the images (lr_undo_review) and shows what
  * it finds. EXIT_OK when it may be applied; --force overrides a refusal
  * over changed ranges, never one over an incomplete file. */
@@ -78,13 +105,19 @@ static int check_undo(const args_t *a, const lr_undo_file_t *f, lr_error_t *err)
     int rc = lr_undo_review(f, undo_paths(a), &r, err);
     if (r)
         describe_undo(a, f, r);
-    bool forced = rc == LR_EREFUSED && r && !r->complete && a->force;
-    lr_undo_review_free(r);
-    if (forced) {
-        printf("Forced: changed ranges are overwritten with the original bytes too.\n");
+    bool changed = rc == LR_EREFUSED && r && !r->complete;
+    if (changed && a->force) {
+        lr_undo_review_free(r);
+        printf("Forced: changed ranges are overwritten with the original bytes too, undoing "
+               "whatever later write changed them.\n");
         return EXIT_OK;
     }
-    return rc ? cli_fail(rc, err) : EXIT_OK;
+    fflush(stdout); /* the list above, before the refusal (stderr) below it */
+    int ex = rc ? cli_fail(rc, err) : EXIT_OK;
+    if (changed)
+        say_changed(f, r);
+    lr_undo_review_free(r);
+    return ex;
 }
 
 /* Writes the original bytes back and logs it. */

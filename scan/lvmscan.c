@@ -563,14 +563,19 @@ static const char *raid_state_name(int state)
     return state == LR_RAIDSCAN_DEGRADED ? "degraded" : "unreadable";
 }
 
-/* How a degraded segment is read. */
+/* How a degraded segment is read (the engine says where from). */
 static const char *degraded_words(const lr_raidscan_seg_t *e)
 {
-    if (strcmp(e->segtype, "mirror") == 0 || strcmp(e->segtype, "raid1") == 0)
+    switch (e->read_from) {
+    case LR_RAIDSCAN_FROM_LEG:
         return "degraded: read from another leg";
-    if (strncmp(e->segtype, "raid10", 6) == 0)
+    case LR_RAIDSCAN_FROM_COPY:
         return "degraded: read from another copy";
-    return "degraded: rebuilt from parity";
+    case LR_RAIDSCAN_FROM_PARITY:
+        return "degraded: rebuilt from parity";
+    default:
+        return "degraded";
+    }
 }
 
 static void report_raid_legs(FILE *f, const lr_raidscan_seg_t *e)

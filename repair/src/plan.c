@@ -70,7 +70,6 @@ void lr_repair_plan_free(lr_repair_plan_t *p)
         free(lv->old_name);
         free(lv->why);
         free(lv->types);
-        free(lv->evidence);
         for (size_t r = 0; r < lv->n_ranges; r++)
             free(lv->ranges[r].pv_key);
         free(lv->ranges);

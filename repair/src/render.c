@@ -131,9 +131,6 @@ static void render_lvs(const lr_repair_plan_t *p, lr_strbuf_t *b)
                              (unsigned long long)lv->ranges[r].start,
                              (unsigned long long)(lv->ranges[r].start + lv->ranges[r].count - 1),
                              (unsigned long long)p->base_seqno);
-        /* Content evidence (issue 11's engine) when it was gathered. */
-        if (lv->evidence)
-            lr_strbuf_printf(b, "      content: %s\n", lv->evidence);
     }
 }
 

@@ -459,15 +459,6 @@ static char *rp_extent_evidence(const rl_ctx_t *c, size_t pv, uint64_t start, ui
     return NULL;
 }
 
-/* The content evidence of an LV coming back (issue 11's evidence engine
- * fills lr_repair_lv_t.evidence here); NULL until it is wired in. */
-static char *rp_lv_evidence(const rl_ctx_t *c, const rl_item_t *it)
-{
-    (void)c;
-    (void)it;
-    return NULL;
-}
-
 static int check_pv_area(rl_ctx_t *c, const lr_pv_area_t *a, lr_strbuf_t *clash, size_t *n_clash,
                          lr_error_t *err)
 {
@@ -755,7 +746,6 @@ static int describe_item(rl_ctx_t *c, const rl_item_t *it, lr_repair_lv_t *out, 
     out->visible = lv->visible;
     out->size = lv->extent_count * c->old->extent_size * LR_SECTOR_SIZE;
     out->n_segs = lv->n_segs;
-    out->evidence = rp_lv_evidence(c, it);
     lr_strbuf_t t = LR_STRBUF_INIT;
     for (size_t s = 0; s < lv->n_segs; s++) {
         bool seen = false;

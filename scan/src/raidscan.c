@@ -173,19 +173,24 @@ static void judge_state(const lr_seg_t *s, lr_raidscan_seg_t *e)
     bool lost;
     if (lr_seg_is_pvmove(s)) {
         e->redundancy = 0; /* the source alone holds every extent */
+        e->read_from = LR_RAIDSCAN_FROM_LEG;
         lost = !e->n_legs || e->legs[0].missing;
     } else if (lr_seg_is_mirror(s)) {
         e->redundancy = e->n_legs ? (unsigned)e->n_legs - 1 : 0;
+        e->read_from = LR_RAIDSCAN_FROM_LEG;
         lost = e->n_missing >= e->n_legs;
     } else if (lr_raid_layout(s->type, &l) && l.level == 10) {
         unsigned copies = s->data_copies ? (unsigned)s->data_copies : 2;
         e->redundancy = copies - 1;
+        e->read_from = LR_RAIDSCAN_FROM_COPY;
         lost = copies == 0 || raid10_lost(e, copies);
     } else if (lr_raid_layout(s->type, &l)) {
         e->redundancy = l.parity;
+        e->read_from = l.parity ? LR_RAIDSCAN_FROM_PARITY : LR_RAIDSCAN_FROM_NONE;
         lost = e->n_missing > l.parity;
     } else {
         e->redundancy = 0; /* a raid type dm-raid does not define: nothing is rebuilt */
+        e->read_from = LR_RAIDSCAN_FROM_NONE;
         lost = e->n_missing > 0;
     }
     e->state = !e->n_missing ? LR_RAIDSCAN_WHOLE

@@ -167,7 +167,6 @@ static void test_plan_lv3(void **state)
     assert_int_equal(p->lvs[0].ranges[0].start, 3);
     assert_int_equal(p->lvs[0].ranges[0].count, 1);
     assert_int_equal(p->lvs[0].size, 4u << 20);
-    assert_null(p->lvs[0].evidence);
     assert_int_equal(p->n_changes, 1);
     assert_int_equal(p->changes[0].kind, LR_REPAIR_LV_BACK);
     assert_true(strstr(p->description, "lvmrescue restore of LV lv3 of VG vg0 seqno 15") != NULL);

@@ -173,9 +173,6 @@ typedef struct lr_repair_lv {
     size_t n_segs;
     size_t n_ranges;
     lr_repair_lv_range_t *ranges; /* its PV extents */
-    /* What its extents hold now, from the evidence engine: NULL until that
-     * engine is wired in (restore_lv.c, rp_lv_evidence). */
-    char *evidence;
 } lr_repair_lv_t;
 
 typedef struct lr_repair_plan {

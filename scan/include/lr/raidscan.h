@@ -41,6 +41,15 @@ enum {
     LR_RAIDSCAN_UNREADABLE = 2, /* more images missing than the redundancy covers */
 };
 
+/* Where a degraded segment's missing images are read from (core's rules:
+ * lr_seg_is_mirror, lr_raid_layout). */
+enum {
+    LR_RAIDSCAN_FROM_NONE = 0,   /* nowhere: a type that rebuilds nothing (raid0, unknown) */
+    LR_RAIDSCAN_FROM_LEG = 1,    /* another leg: mirror, raid1 (and pvmove's source) */
+    LR_RAIDSCAN_FROM_COPY = 2,   /* another copy of the same chunk: raid10 */
+    LR_RAIDSCAN_FROM_PARITY = 3, /* rebuilt from parity: raid4, raid5, raid6 */
+};
+
 /* Leg comparison of a raid1/mirror segment. */
 enum {
     LR_RAIDSCAN_CMP_NOT_ASKED = 0, /* LR_RAIDSCAN_COMPARE not given, or not raid1/mirror */
@@ -79,6 +88,7 @@ typedef struct lr_raidscan_seg {
     lr_raidscan_leg_t *legs; /* in the segment's image order */
     size_t n_missing;
     int state;              /* LR_RAIDSCAN_WHOLE / DEGRADED / UNREADABLE */
+    int read_from;          /* LR_RAIDSCAN_FROM_*: how missing images are covered */
     bool resync;            /* a superblock says the array was not fully synced */
     uint64_t resync_offset; /* sectors in sync (the lowest said) */
     char *resync_by;        /* the _rmeta LV saying it */

@@ -187,6 +187,11 @@ case "$undo" in "$T"/disk.img.lvmrepair-undo-*) ;; *) fail "default undo file '$
 printf 'X' | dd of="$T/disk.img" bs=1 seek=4200 conv=notrunc status=none
 run 1 --apply-undo "$undo" --yes
 has "CHANGED since the run"
+# ...saying which range changed, how many bytes, and that forcing also
+# undoes the later write, not only the run
+has "range(s) 2 above (1 range(s), 512 bytes) were written again after the run"
+has "ALSO undo that later write"
+[ "$(hash "$T/disk.img")" != "$H0" ] || fail "a refused --apply-undo wrote"
 run 0 --apply-undo "$undo" --yes --force
 [ "$(hash "$T/disk.img")" = "$H0" ] || fail "forced --apply-undo did not restore"
 echo "ok: default undo file; --apply-undo refuses a changed image unless --force"
