@@ -1,6 +1,7 @@
 /* Private to the image-access layers (io.c: the handle and the file/block
  * device layer; io_formats.c: which format a file holds and its opener;
- * io_gzip.c: gzip images; io_yal.c: EWF, qcow2, VMDK, VHD/VHDX; io_split.c:
+ * io_gzip.c: gzip images; io_yal.c: EWF, qcow2, VMDK, VHD/VHDX; io_vhd.c:
+ * the data of VHD files, read through our own block map; io_split.c:
  * split raw sets; io_stream.c with io_xz.c and io_zstd.c: xz and zstd).
  * Not installed. */
 #ifndef LR_IO_INT_H
@@ -63,6 +64,31 @@ int lr_io_ewf_open(lr_io_t **out, const char *path, lr_error_t *err) LR_IO_HIDDE
 int lr_io_qcow_open(lr_io_t **out, const char *path, lr_error_t *err) LR_IO_HIDDEN;
 int lr_io_vmdk_open(lr_io_t **out, const char *path, lr_error_t *err) LR_IO_HIDDEN;
 int lr_io_vhdi_open(lr_io_t **out, const char *path, lr_error_t *err) LR_IO_HIDDEN;
+
+/* The data of one VHD file (io_vhd.c; not VHDX): its footer, dynamic header
+ * and block table decoded here, the sector bitmaps read as the data is
+ * (libvhdi misreads them, see there). libvhdi still opens and checks the
+ * file first and gives its media size. */
+typedef struct lr_vhd lr_vhd_t;
+/* Reads len bytes at off of a differencing disk's parent (ctx: the
+ * caller's) into buf: 0 or the status. */
+typedef int (*lr_vhd_parent_fn)(void *ctx, void *buf, size_t len, uint64_t off, lr_error_t *err);
+/* Opens the VHD file at path (image: the chain's top, named in errors) of
+ * media size bytes: LR_EFORMAT naming the file and offset when its footer,
+ * header or block table is inconsistent. *out is the caller's
+ * (lr_vhd_close). */
+int lr_vhd_open(lr_vhd_t **out, const char *path, const char *image, uint64_t size,
+                lr_error_t *err) LR_IO_HIDDEN;
+/* true for a differencing disk (its holes are its parent's bytes). */
+bool lr_vhd_differencing(const lr_vhd_t *m) LR_IO_HIDDEN;
+/* Reads len bytes at off: the sectors the file holds from it, the others
+ * from parent (a differencing disk; NULL: zeros) or zeros; bytes past the
+ * media size are zeros. A block whose bitmap or data lies beyond the file
+ * fails with LR_EFORMAT naming the file and the offset. Safe from two
+ * threads (a mutex guards the bitmap cache). */
+int lr_vhd_read(lr_vhd_t *m, void *buf, size_t len, uint64_t off, lr_vhd_parent_fn parent,
+                void *ctx, lr_error_t *err) LR_IO_HIDDEN;
+void lr_vhd_close(lr_vhd_t *m) LR_IO_HIDDEN;
 
 /* Compressed images of independently decodable pieces (io_stream.c). */
 typedef struct lr_io_piece {

@@ -6,6 +6,12 @@
  * image, opened with the same library and linked to their child (the
  * library then reads through them). This layer turns their reads and
  * errors into an lr_io_t. Read-only: no pwrite op.
+ * One exception: the data of VHD files (fixed, dynamic, differencing) is
+ * read through our own block map (io_vhd.c), because libvhdi misreads VHD
+ * sector bitmaps (wrong bytes from a differencing disk, and quadratic
+ * reads of full blocks; the why is at the top of io_vhd.c). libvhdi still
+ * opens and checks each VHD file, gives its media size, parent name and
+ * identifiers, and reads VHDX whole.
  * Every library is optional (LR_HAVE_EWF, LR_HAVE_QCOW, LR_HAVE_VMDK,
  * LR_HAVE_VHDI); without one, io_formats.c names it instead of calling
  * here. */
@@ -636,163 +642,131 @@ static void vhdi_msg(libvhdi_error_t *e, char *msg)
     libvhdi_error_free(&e);
 }
 
-static ssize_t vhdi_read(yal_ctx_t *y, void *buf, size_t len, uint64_t off, char *msg)
+/* One file of a VHD/VHDX chain: libvhdi's handle (it opened and checked
+ * the file), and for a VHD file our block map, through which its data is
+ * read instead of libvhdi's (libvhdi misreads VHD sector bitmaps: the why
+ * is at the top of io_vhd.c). VHDX is read by libvhdi, through the parents
+ * linked to it with libvhdi_file_set_parent_file. */
+typedef struct vhdi_file {
+    libvhdi_file_t *f;
+    lr_vhd_t *map;            /* VHD: our block map; NULL for VHDX */
+    struct vhdi_file *parent; /* set when the chain links it (vhdi_attach) */
+    uint64_t size;            /* media size, libvhdi's */
+} vhdi_file_t;
+
+/* A VHDX file's bytes, read by libvhdi (zeros past its media size, as
+ * when a smaller parent is read). */
+static int vhdi_lib_read(vhdi_file_t *v, uint8_t *p, size_t len, uint64_t off, lr_error_t *err)
 {
-    libvhdi_error_t *e = NULL;
-    ssize_t n = libvhdi_file_read_buffer_at_offset(y->h, buf, len, (off64_t)off, &e);
-    vhdi_msg(e, msg);
-    return n;
-}
-
-static void vhdi_free_file(void *h)
-{
-    libvhdi_file_t *f = h;
-    if (!f)
-        return;
-    libvhdi_file_close(f, NULL);
-    libvhdi_file_free(&f, NULL);
-}
-
-static const yal_ops_t vhdi_ops = {.what = "VHD", .read = vhdi_read, .free_file = vhdi_free_file};
-
-/* libvhdi 20210425 (and libyal's sources since, as far as seen) takes bit i
- * of a VHD sector bitmap byte b as b >> (7 - i), without & 1: a clear bit
- * after a set one in the same byte reads as set, and that sector comes
- * from the differencing disk instead of its parent -- wrong bytes, without
- * an error. Such a byte has a set bit above a clear one (b & (b + 1) != 0);
- * writes of whole 4 KiB pages never make one. libvhdi gives no access to
- * the bitmaps, so they are read here, only to refuse such a disk. */
-#define VHDI_MAX_BLOCKS (1u << 21) /* 4 TiB of 2 MiB blocks */
-#define VHDI_BAT_CHUNK 1024        /* BAT entries read at once */
-
-static uint32_t vhdi_be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t vhdi_be64(const uint8_t *p)
-{
-    return (uint64_t)vhdi_be32(p) << 32 | vhdi_be32(p + 4);
-}
-
-static bool vhdi_pread_all(int fd, void *buf, size_t len, uint64_t off, uint64_t size)
-{
-    return off <= size && len <= size - off && pread(fd, buf, len, (off_t)off) == (ssize_t)len;
-}
-
-/* The first block of the differencing VHD at path whose bitmap libvhdi
- * misreads: 1 and *block, *at (the bitmap's file offset) when there is
- * one, 0 when there is none or the layout cannot be read here (libvhdi
- * then reports what is wrong). */
-static int vhdi_bad_bitmap(int fd, uint64_t size, uint32_t *block, uint64_t *at)
-{
-    uint8_t foot[512], hdr[1024], bm[8192];
-    uint8_t bat[VHDI_BAT_CHUNK * 4];
-    /* the footer at the end, else its copy at the start (as libvhdi) */
-    if (size < 512 || ((!vhdi_pread_all(fd, foot, sizeof(foot), size - 512, size) ||
-                        memcmp(foot, "conectix", 8) != 0) &&
-                       !vhdi_pread_all(fd, foot, sizeof(foot), 0, size)))
-        return 0;
-    if (memcmp(foot, "conectix", 8) != 0 ||
-        !vhdi_pread_all(fd, hdr, sizeof(hdr), vhdi_be64(foot + 16), size) ||
-        memcmp(hdr, "cxsparse", 8) != 0)
-        return 0;
-    uint64_t table = vhdi_be64(hdr + 16);
-    uint32_t n = vhdi_be32(hdr + 28), block_size = vhdi_be32(hdr + 32);
-    size_t bm_len = block_size / 4096; /* bytes: a bit per 512-byte sector */
-    if (n > VHDI_MAX_BLOCKS || block_size % 4096 || bm_len == 0 || bm_len > sizeof(bm))
-        return 0;
-    for (uint32_t first = 0; first < n; first += VHDI_BAT_CHUNK) {
-        uint32_t k = n - first < VHDI_BAT_CHUNK ? n - first : VHDI_BAT_CHUNK;
-        if (!vhdi_pread_all(fd, bat, (size_t)k * 4, table + (uint64_t)first * 4, size))
+    while (len > 0) {
+        if (off >= v->size) {
+            memset(p, 0, len);
             return 0;
-        for (uint32_t i = 0; i < k; i++) {
-            uint32_t sector = vhdi_be32(bat + (size_t)i * 4);
-            if (sector == 0xffffffffu)
-                continue;
-            if (!vhdi_pread_all(fd, bm, bm_len, (uint64_t)sector * 512, size))
-                continue; /* beyond the file: libvhdi's read fails */
-            for (size_t j = 0; j < bm_len; j++)
-                if (bm[j] & (uint8_t)(bm[j] + 1)) {
-                    *block = first + i;
-                    *at = (uint64_t)sector * 512 + j;
-                    return 1;
-                }
         }
+        size_t want = len < v->size - off ? len : (size_t)(v->size - off);
+        char msg[YAL_MSG] = "";
+        libvhdi_error_t *e = NULL;
+        ssize_t n = libvhdi_file_read_buffer_at_offset(v->f, p, want, (off64_t)off, &e);
+        vhdi_msg(e, msg);
+        if (n <= 0)
+            return lr_error_set(err, -EIO, off, "%s", n < 0 ? msg : "the image ends early");
+        p += n;
+        len -= (size_t)n;
+        off += (uint64_t)n;
     }
     return 0;
 }
 
-/* Refuses a differencing VHD libvhdi would read wrongly (see above). */
-static int vhdi_check_bitmaps(const char *path, const char *image, lr_error_t *err)
+/* len bytes at off of one file of the chain (an lr_vhd_parent_fn: a VHD
+ * file reads what it does not hold from the next file this way). */
+static int vhdi_file_read(void *ctx, void *buf, size_t len, uint64_t off, lr_error_t *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0 || fstat(fd, &st) != 0) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        return lr_error_at(err, image, -e, LR_NO_OFFSET, "cannot read %s: %s", path, strerror(e));
-    }
-    uint32_t block = 0;
-    uint64_t at = 0;
-    int bad = vhdi_bad_bitmap(fd, (uint64_t)st.st_size, &block, &at);
-    close(fd);
-    if (bad != 1)
+    vhdi_file_t *v = ctx;
+    if (!v->map)
+        return vhdi_lib_read(v, buf, len, off, err);
+    return lr_vhd_read(v->map, buf, len, off, v->parent ? vhdi_file_read : NULL, v->parent, err);
+}
+
+static ssize_t vhdi_read(yal_ctx_t *y, void *buf, size_t len, uint64_t off, char *msg)
+{
+    lr_error_t e;
+    lr_error_clear(&e);
+    if (vhdi_file_read(y->h, buf, len, off, &e) == 0)
+        return (ssize_t)len;
+    lr_error_format(&e, msg, YAL_MSG);
+    return -1;
+}
+
+static void vhdi_free_file(void *h)
+{
+    vhdi_file_t *v = h;
+    if (!v)
+        return;
+    libvhdi_file_close(v->f, NULL);
+    libvhdi_file_free(&v->f, NULL);
+    lr_vhd_close(v->map);
+    free(v);
+}
+
+static const yal_ops_t vhdi_ops = {.what = "VHD", .read = vhdi_read, .free_file = vhdi_free_file};
+
+/* libvhdi opens and checks the file; a VHD file gets our block map. */
+static int vhdi_open_map(vhdi_file_t *v, const char *path, const char *image, lr_error_t *err)
+{
+    size64_t size = 0;
+    int type = 0;
+    if (libvhdi_file_get_media_size(v->f, &size, NULL) != 1 ||
+        libvhdi_file_get_file_type(v->f, &type, NULL) != 1)
+        return lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET,
+                           "no media size or file type in the VHD image %s", path);
+    v->size = size;
+    if (type != LIBVHDI_FILE_TYPE_VHD)
         return 0;
-    return lr_error_at(err, image, LR_EREFUSED, LR_NO_OFFSET,
-                       "the differencing disk %s has sectors written without the rest of "
-                       "their 4 KiB page (block %u, sector bitmap at byte %llu): libvhdi reads "
-                       "the parent's sectors beside them from the differencing disk instead (a "
-                       "libvhdi bug), so the chain cannot be read reliably; merge the chain into "
-                       "one image first",
-                       path, block, (unsigned long long)at);
+    return lr_vhd_open(&v->map, path, image, v->size, err);
 }
 
 static int vhdi_open_file(void **out, const char *path, const char *image, lr_error_t *err)
 {
     char msg[YAL_MSG] = "";
     libvhdi_error_t *e = NULL;
-    libvhdi_file_t *f = NULL;
     *out = NULL;
-    if (libvhdi_file_initialize(&f, &e) != 1) {
+    vhdi_file_t *v = calloc(1, sizeof(*v));
+    if (!v || libvhdi_file_initialize(&v->f, &e) != 1) {
         vhdi_msg(e, NULL);
+        free(v);
         return lr_error_at(err, image, -ENOMEM, LR_NO_OFFSET, "out of memory");
     }
-    if (libvhdi_file_open(f, path, LIBVHDI_OPEN_READ, &e) != 1) {
+    if (libvhdi_file_open(v->f, path, LIBVHDI_OPEN_READ, &e) != 1) {
         vhdi_msg(e, msg);
-        libvhdi_file_free(&f, NULL);
+        libvhdi_file_free(&v->f, NULL);
+        free(v);
         if (strcmp(path, image) != 0)
             return lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET,
                                "cannot open its parent VHD image %s: %s", path, msg);
         return lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET, "cannot open the VHD image: %s",
                            msg);
     }
-    int type = 0;
-    uint32_t disk = 0;
-    if (libvhdi_file_get_file_type(f, &type, NULL) == 1 && type == LIBVHDI_FILE_TYPE_VHD &&
-        libvhdi_file_get_disk_type(f, &disk, NULL) == 1 && disk == LIBVHDI_DISK_TYPE_DIFFERENTIAL) {
-        int rc = vhdi_check_bitmaps(path, image, err);
-        if (rc) {
-            vhdi_free_file(f);
-            return rc;
-        }
+    int rc = vhdi_open_map(v, path, image, err);
+    if (rc) {
+        vhdi_free_file(v);
+        return rc;
     }
-    *out = f;
+    *out = v;
     return 0;
 }
 
 static int vhdi_parent_name(void *h, const char *image, char **out, lr_error_t *err)
 {
+    libvhdi_file_t *f = ((vhdi_file_t *)h)->f;
     *out = NULL;
     uint32_t type = 0;
-    if (libvhdi_file_get_disk_type(h, &type, NULL) != 1 || type != LIBVHDI_DISK_TYPE_DIFFERENTIAL)
+    if (libvhdi_file_get_disk_type(f, &type, NULL) != 1 || type != LIBVHDI_DISK_TYPE_DIFFERENTIAL)
         return 0;
     size_t n = 0;
     char *name = NULL;
-    if (libvhdi_file_get_utf8_parent_filename_size(h, &n, NULL) == 1 && n > 1)
+    if (libvhdi_file_get_utf8_parent_filename_size(f, &n, NULL) == 1 && n > 1)
         name = malloc(n);
-    if (!name || libvhdi_file_get_utf8_parent_filename(h, (uint8_t *)name, n, NULL) != 1) {
+    if (!name || libvhdi_file_get_utf8_parent_filename(f, (uint8_t *)name, n, NULL) != 1) {
         free(name);
         return lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET,
                            "a differencing VHD without a readable parent file name");
@@ -818,11 +792,12 @@ static void vhdi_guid(const uint8_t g[16], char out[37])
 static int vhdi_check(void *child, void *parent, const char *back, const char *image,
                       lr_error_t *err)
 {
+    libvhdi_file_t *c = ((vhdi_file_t *)child)->f, *p = ((vhdi_file_t *)parent)->f;
     int type = 0;
     uint8_t want[16], have[16];
-    if (libvhdi_file_get_file_type(child, &type, NULL) != 1 || type != LIBVHDI_FILE_TYPE_VHD ||
-        libvhdi_file_get_parent_identifier(child, want, sizeof(want), NULL) != 1 ||
-        libvhdi_file_get_identifier(parent, have, sizeof(have), NULL) != 1 ||
+    if (libvhdi_file_get_file_type(c, &type, NULL) != 1 || type != LIBVHDI_FILE_TYPE_VHD ||
+        libvhdi_file_get_parent_identifier(c, want, sizeof(want), NULL) != 1 ||
+        libvhdi_file_get_identifier(p, have, sizeof(have), NULL) != 1 ||
         memcmp(want, have, sizeof(want)) == 0)
         return 0;
     char w[37], h[37];
@@ -835,20 +810,22 @@ static int vhdi_check(void *child, void *parent, const char *back, const char *i
                        back, h, w);
 }
 
+/* Our reads of a VHD child go to parent through c->parent; libvhdi's (of a
+ * VHDX child) through the parent linked here. */
 static int vhdi_attach(void *child, void *parent, char *msg)
 {
+    vhdi_file_t *c = child, *p = parent;
     libvhdi_error_t *e = NULL;
-    int r = libvhdi_file_set_parent_file(child, parent, &e);
+    c->parent = p;
+    int r = libvhdi_file_set_parent_file(c->f, p->f, &e);
     vhdi_msg(e, msg);
     return r;
 }
 
 static int vhdi_media_size(void *h, uint64_t *size)
 {
-    size64_t n = 0;
-    int r = libvhdi_file_get_media_size(h, &n, NULL);
-    *size = n;
-    return r;
+    *size = ((vhdi_file_t *)h)->size;
+    return 1;
 }
 
 static const yal_chain_ops_t vhdi_chain = {
