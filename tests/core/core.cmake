@@ -37,3 +37,6 @@ lr_add_test(test_error_contract test_error_contract.c)
 lr_add_test(test_thin test_thin.c)
 add_test(NAME thin-dump COMMAND ${CMAKE_CURRENT_LIST_DIR}/thin-dump.sh ${CMAKE_SOURCE_DIR})
 set_tests_properties(thin-dump PROPERTIES SKIP_RETURN_CODE 77)
+# The VHD block map (core/src/io_vhd.c, private to core) on hostile headers.
+lr_add_test(test_vhd test_vhd.c)
+target_include_directories(test_vhd PRIVATE ${CMAKE_SOURCE_DIR}/core/src)
