@@ -2,7 +2,8 @@
 # Container and compressed images (fixtures/formats/, made from
 # fixtures/history/disk.img.gz by the formats' own tools, see make.sh there):
 #  - lr_io_open tells each format by content and gives back the bytes the
-#    format's own tool does (truth/sha256), read in order and backwards;
+#    format's own tool does (truth/sha256), read in order and backwards
+#    (VHD: dynamic disk.vhd and fixed disk-fixed.vhd);
 #  - lvmscan --json finds in each exactly what it finds in the raw image
 #    (every key but "images"), and names the format in images[].format;
 #  - a VMDK delta-disk chain (top -> mid -> base) reads as qemu-img convert
@@ -52,6 +53,7 @@ bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 mkdir -p "$T/img" "$T/bad" "$T/bk"
 gzip -dc "$FIX/history/disk.img.gz" > "$T/disk.img"
 for f in qcow2 vmdk vhdx vhd; do gzip -dc "$F/disk.$f.gz" > "$T/img/disk.$f"; done
+gzip -dc "$F/disk-fixed.vhd.gz" > "$T/img/disk-fixed.vhd"
 cp "$F"/disk.img.xz "$F"/single.img.xz "$F"/disk.img.zst "$F"/multi.img.zst "$T/img/"
 tar -C "$T/img" -xzf "$F/ewf.tar.gz"
 tar -C "$T/img" -xzf "$F/split.tar.gz"
@@ -97,7 +99,7 @@ PY
 
 # image path, expected lr_io_format, library it needs
 IMAGES="img/disk.qcow2:qcow2:libqcow img/disk.vmdk:vmdk:libvmdk img/disk.vhdx:vhdx:libvhdi
-img/disk.vhd:vhd:libvhdi img/disk.E01:ewf:libewf img/disk.img.xz:xz:liblzma
+img/disk.vhd:vhd:libvhdi img/disk-fixed.vhd:vhd:libvhdi img/disk.E01:ewf:libewf img/disk.img.xz:xz:liblzma
 img/single.img.xz:xz:liblzma img/disk.img.zst:zstd:libzstd img/multi.img.zst:zstd:libzstd
 img/disk.split.001:split:- bk/overlay.qcow2:qcow2:libqcow vc/top.vmdk:vmdk:libvmdk"
 # chains whose bytes are not the raw image's: also the name of their truth
