@@ -15,7 +15,12 @@
  *    so every sector becomes its own "sector range" and each read walks
  *    them linearly: quadratic, a dynamic VHD scanned at ~6x qemu-io's time.
  * Bit i of byte j stands for sector 8j + i of the block, the most
- * significant bit first (the VHD specification).
+ * significant bit first (the VHD specification). A clear bit in a dynamic
+ * (not differencing) disk is a sector never written: zeros, as the
+ * specification and libvhdi say. qemu ignores a dynamic disk's bitmaps
+ * and reads allocated blocks whole; the writers seen (qemu sets every bit
+ * of a block it allocates, and blocks are zeroed when allocated) make
+ * both readings the same bytes.
  *
  * Layout decoded field by field with bounds checks (every size and offset
  * comes from the file); an inconsistent header refuses the file at open,

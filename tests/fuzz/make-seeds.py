@@ -25,7 +25,12 @@ same files, named by the fixture, the PV and what they hold.
   area that runs over the data.
 - image: the start (at most 64 KiB) of every image in fixtures/formats/
   (qcow2, VMDK, VHD, VHDX, the first E01 segment, xz, zstd, the bad ones)
-  and of the history image gzip'd: the headers fuzz_image.c opens.
+  and of the history image gzip'd: the headers fuzz_image.c opens; and two
+  whole VHD files small enough to be seeds, built here from the VHD
+  specification (the fixtures' are cut at 64 KiB, which libvhdi refuses
+  to open): a dynamic disk of 4 KiB blocks with one block allocated and a
+  partial sector bitmap, and a fixed disk -- libvhdi opens both, so our
+  VHD block map (core/src/io_vhd.c) parses them.
 - plan:  the scan seeds again, each also with a byte 1 appended (fuzz_plan.c
   scans, then plans restores, with force when the last byte is odd).
 - thin:  the dm-thin pool metadata of fixtures/thin (made by thin_restore),
@@ -240,6 +245,41 @@ def image_seeds(out, fixtures_dir):
             out.put("image", "history-disk.img.gz", f.read()[:IMAGE_SEED_MAX])
 
 
+def vhd_checksum(b):
+    return (~sum(b)) & 0xffffffff
+
+
+def vhd_footer(disk, size, data_off):
+    """a VHD footer (big-endian): disk 2 fixed, 3 dynamic; CHS 1/2/16
+    (32 sectors: 16 KiB, qemu agrees on the size)"""
+    f = bytearray(512)
+    f[0:8] = b"conectix"
+    struct.pack_into(">IIQ", f, 8, 2, 0x00010000, data_off)
+    f[28:32] = b"lrsc"
+    struct.pack_into(">I", f, 32, 0x00010000)
+    f[36:40] = b"Wi2k"
+    struct.pack_into(">QQII", f, 40, size, size, (1 << 16) | (2 << 8) | 16, disk)
+    f[68:84] = bytes(range(1, 17))
+    struct.pack_into(">I", f, 64, vhd_checksum(f))
+    return bytes(f)
+
+
+def vhd_seeds(out):
+    bs, blocks = 4096, 4
+    h = bytearray(1024)
+    h[0:8] = b"cxsparse"
+    struct.pack_into(">QQIII", h, 8, 0xffffffffffffffff, 1536, 0x00010000, blocks, bs)
+    struct.pack_into(">I", h, 36, vhd_checksum(h))
+    bat = bytearray(b"\xff" * 512)
+    struct.pack_into(">I", bat, 4, 4)  # block 1 at sector 4
+    bitmap = bytearray(512)
+    bitmap[0] = 0xa0  # its sectors 0 and 2 only
+    data = b"".join(bytes([0x10 + i]) * 512 for i in range(bs // 512))
+    foot = vhd_footer(3, bs * blocks, 512)
+    out.put("image", "vhd-dynamic-4k-blocks", foot + bytes(h) + bytes(bat) + bytes(bitmap) + data + foot)
+    out.put("image", "vhd-fixed-16k", b"\x5c" * (bs * blocks) + vhd_footer(2, bs * blocks, 2**64 - 1))
+
+
 def lvdata_seeds(out, fixtures_dir):
     """the metadata LVs of the LV data fixtures (docs/fixtures.md): dm-cache
     metadata (cache: extents 20 and 42, two of them), COW stores (snap:
@@ -316,6 +356,7 @@ def main():
         multi[fixture] = scan_seeds(out, fixture, devs, image_of)
 
     image_seeds(out, fixtures_dir)
+    vhd_seeds(out)
     data_dir = os.path.join(os.path.dirname(os.path.abspath(fixtures_dir)), "tests", "data")
     for name in ("segtypes.raw", "segtypes.backup"):
         path = os.path.join(data_dir, name)
