@@ -669,7 +669,8 @@ static int vhdi_lib_read(vhdi_file_t *v, uint8_t *p, size_t len, uint64_t off, l
         ssize_t n = libvhdi_file_read_buffer_at_offset(v->f, p, want, (off64_t)off, &e);
         vhdi_msg(e, msg);
         if (n <= 0)
-            return lr_error_set(err, -EIO, off, "%s", n < 0 ? msg : "the image ends early");
+            return lr_error_set(err, -EIO, LR_NO_OFFSET, "%s",
+                                n < 0 ? msg : "the image ends early");
         p += n;
         len -= (size_t)n;
         off += (uint64_t)n;
