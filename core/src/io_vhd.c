@@ -27,7 +27,7 @@
  * a block whose bitmap or data lies beyond the file fails the reads of
  * that block only. Checksums are not compared, here as in libvhdi
  * 20210425 (it opens a VHD whose footer and header checksums are both
- * wrong; qemu-img refuses a wrong header checksum): a second opinion that
+ * wrong; qemu-img refuses either): a second opinion that
  * refuses would lose data a damaged disk still holds, and an lr_io_t has
  * no channel to show a verdict; the bounds checks keep reads safe. */
 #include <errno.h>
