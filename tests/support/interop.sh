@@ -36,12 +36,9 @@ lr_fail() {
     exit 1
 }
 
+# The EXIT trap: detaches our loop devices, removes $LR_TMP.
 lr_cleanup() {
-    local l
-    for l in "${LR_LOOPS[@]}"; do
-        losetup -d "$l" 2>/dev/null || echo "warning: could not detach $l" >&2
-    done
-    LR_LOOPS=()
+    lr_detach_all
     [ -n "$LR_TMP" ] && rm -rf "$LR_TMP"
 }
 
@@ -159,6 +156,7 @@ lr_must() {
     lr_lvm "$@" || lr_fail "$*: $LR_OUT"
 }
 
+# lr_detach_all: detaches every loop device the test attached (only those).
 lr_detach_all() {
     local l
     for l in "${LR_LOOPS[@]}"; do
