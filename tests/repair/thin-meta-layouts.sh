@@ -15,17 +15,17 @@ set -u
 R=$1
 S=$2
 F=$3/thinmeta
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+source "$(dirname "$0")/../support/interop.sh"
+lr_init_scratch thin_meta_layouts
+T=$LR_TMP
 IMGS=("$F/pv0.img.gz" "$F/pv1.img.gz")
 
 for pair in ps:ts pr:tr; do
     pool=${pair%%:*} lv=${pair#*:}
-    "$R" --extract "$lv" -o "$T/$lv" "${IMGS[@]}" 2>"$T/$lv.err" || fail "$lv: exit $?: $(cat "$T/$lv.err")"
+    "$R" --extract "$lv" -o "$T/$lv" "${IMGS[@]}" 2>"$T/$lv.err" || lr_fail "$lv: exit $?: $(cat "$T/$lv.err")"
     got=$(sha256sum < "$T/$lv" | cut -d' ' -f1)
     want=$(sed -n "s/^\([0-9a-f]*\)  $lv\$/\1/p" "$F/truth/sha256")
-    [ -n "$want" ] && [ "$got" = "$want" ] || fail "$lv: sha256 $got, expected $want"
+    [ -n "$want" ] && [ "$got" = "$want" ] || lr_fail "$lv: sha256 $got, expected $want"
     xml=$F/truth/thin_dump-$pool.xml
     mapped=$(python3 - "$xml" <<'PY'
 import re, sys
@@ -39,7 +39,7 @@ print("%d mapped, highest block %d" % (len(blocks), max(blocks)))
 PY
 )
     grep -q "device 1 of pool $pool (metadata transaction 1, LVM2's 1), 65536-byte blocks: $mapped," \
-        "$T/$lv.err" || fail "$lv: expected '$mapped': $(cat "$T/$lv.err")"
+        "$T/$lv.err" || lr_fail "$lv: expected '$mapped': $(cat "$T/$lv.err")"
 done
 
 # lvmscan reads the striped and the raid1 _tmeta through scan's LV mapper:
@@ -86,11 +86,11 @@ for spec in pools:
             sys.exit("pool %s LV %s: %s, thin_dump: %s" % (name, t["lv"], t, want))
 PY
 }
-"$S" --json "${IMGS[@]}" > "$T/scan.json" || fail "lvmscan exit $?"
-check_scan "$T/scan.json" ps:read pr:read || fail "lvmscan --json, both images"
-"$S" --json "$F/pv0.img.gz" > "$T/pv0.json" || fail "lvmscan (pv0 only) exit $?"
-check_scan "$T/pv0.json" pr:read "ps:PV pv1 (" || fail "lvmscan --json, pv1.img.gz left out"
-"$S" "${IMGS[@]}" > "$T/scan" || fail "lvmscan exit $?"
-grep -q "thin pool ps: transaction_id 1, pool metadata 1$" "$T/scan" || fail "lvmscan ps: $(grep 'thin pool' "$T/scan")"
-grep -q "thin pool pr: transaction_id 1, pool metadata 1$" "$T/scan" || fail "lvmscan pr: $(grep 'thin pool' "$T/scan")"
+"$S" --json "${IMGS[@]}" > "$T/scan.json" || lr_fail "lvmscan exit $?"
+check_scan "$T/scan.json" ps:read pr:read || lr_fail "lvmscan --json, both images"
+"$S" --json "$F/pv0.img.gz" > "$T/pv0.json" || lr_fail "lvmscan (pv0 only) exit $?"
+check_scan "$T/pv0.json" pr:read "ps:PV pv1 (" || lr_fail "lvmscan --json, pv1.img.gz left out"
+"$S" "${IMGS[@]}" > "$T/scan" || lr_fail "lvmscan exit $?"
+grep -q "thin pool ps: transaction_id 1, pool metadata 1$" "$T/scan" || lr_fail "lvmscan ps: $(grep 'thin pool' "$T/scan")"
+grep -q "thin pool pr: transaction_id 1, pool metadata 1$" "$T/scan" || lr_fail "lvmscan pr: $(grep 'thin pool' "$T/scan")"
 echo "thin-meta-layouts: thin LVs and lvmscan's pool view read through striped and raid1 pool metadata"

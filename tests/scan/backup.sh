@@ -22,15 +22,14 @@ SCAN=$1
 REPAIR=$2
 FIX=$3/backup
 NAME=lvmscan-backup
-command -v python3 >/dev/null || { echo "SKIPPED: $NAME (needs python3 to read JSON)"; exit 77; }
-T=$(mktemp -d /tmp/hbk-backup-test.XXXXXX)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAILED: $NAME: $*" >&2; exit 1; }
+source "$(dirname "$0")/../support/interop.sh"
+lr_init_offline $NAME "$SCAN" "$3"
+T=$LR_TMP
 gzip -dc "$FIX/disk.img.gz" > "$T/disk.img"
 
 # ---- the image alone
-"$SCAN" --json "$T/disk.img" > "$T/scan.json" || fail "lvmscan exited $?"
-python3 - "$T/scan.json" "$FIX/truth" <<'EOF' || fail "history of the image"
+"$SCAN" --json "$T/disk.img" > "$T/scan.json" || lr_fail "lvmscan exited $?"
+python3 - "$T/scan.json" "$FIX/truth" <<'EOF' || lr_fail "history of the image"
 import glob, json, os, re, sys
 d = json.load(open(sys.argv[1])); truth = sys.argv[2]
 vg = [v for v in d["vgs"] if v["name"] == "hbkvg"]
@@ -72,10 +71,10 @@ print("%d files, ring seqnos %d..%d, %d versions only in files" % (len(files), m
 EOF
 
 # the report says it too (46 files: seqno 1..46; the ring holds 21..46)
-"$SCAN" "$T/disk.img" > "$T/scan.txt" || fail "lvmscan (text) exited $?"
+"$SCAN" "$T/disk.img" > "$T/scan.txt" || lr_fail "lvmscan (text) exited $?"
 grep -q "46 versions found in backup/archive files, 20 of them only there" "$T/scan.txt" ||
-    fail "the report does not count the versions found in files"
-grep -q "backup-file" "$T/scan.txt" || fail "the report does not flag backup files"
+    lr_fail "the report does not count the versions found in files"
+grep -q "backup-file" "$T/scan.txt" || lr_fail "the report does not flag backup files"
 
 # ---- a file's VG section in a metadata area's form is the very bytes LVM2
 # wrote to the ring for that seqno (export from the file alone; pvck's
@@ -88,8 +87,8 @@ while read -r seqno file; do
     [ $(( $1 + $2 )) -le $((4096 + 61440)) ] || continue
     rm -f "$T/e.vg"
     "$REPAIR" --export "seqno=$seqno" -o "$T/e.vg" "$FIX/truth/archive/$file" >"$T/e.out" 2>&1 ||
-        { cat "$T/e.out"; fail "export of seqno $seqno from $file failed"; }
-    python3 - "$T/disk.img" "$1" "$2" "$T/e.vg" <<'EOF2' || fail "seqno $seqno: the file's VG section is not LVM2's ring text"
+        { cat "$T/e.out"; lr_fail "export of seqno $seqno from $file failed"; }
+    python3 - "$T/disk.img" "$1" "$2" "$T/e.vg" <<'EOF2' || lr_fail "seqno $seqno: the file's VG section is not LVM2's ring text"
 import sys
 d = open(sys.argv[1], "rb").read()
 off, ln = int(sys.argv[2]), int(sys.argv[3])
@@ -100,22 +99,22 @@ assert e[e.index(sec.split("\n")[0] + "\n"):].startswith(sec), sys.argv[4]
 EOF2
     n=$((n + 1))
 done < "$FIX/truth/seqnos"
-[ "$n" -ge 10 ] || fail "only $n archive files compared with the ring"
+[ "$n" -ge 10 ] || lr_fail "only $n archive files compared with the ring"
 echo "$n archive files: VG section in ring form == LVM2's ring copy"
 
 # ---- an archive-only version is restorable (a plan, nothing written)
 sha=$(sha256sum < "$T/disk.img")
-"$REPAIR" --restore seqno=1 --dry-run "$T/disk.img" > "$T/plan" 2>&1 || { cat "$T/plan"; fail "dry-run restore of seqno 1 exited $?"; }
-grep -q "new copy: seqno 47" "$T/plan" || { cat "$T/plan"; fail "no plan for seqno 47"; }
-[ "$(sha256sum < "$T/disk.img")" = "$sha" ] || fail "the dry run wrote"
+"$REPAIR" --restore seqno=1 --dry-run "$T/disk.img" > "$T/plan" 2>&1 || { cat "$T/plan"; lr_fail "dry-run restore of seqno 1 exited $?"; }
+grep -q "new copy: seqno 47" "$T/plan" || { cat "$T/plan"; lr_fail "no plan for seqno 47"; }
+[ "$(sha256sum < "$T/disk.img")" = "$sha" ] || lr_fail "the dry run wrote"
 
 # ---- standalone files on the command line; one with another VG section
 A0=$(ls "$FIX"/truth/archive/hbkvg_00000-*.vg)
 A20=$(ls "$FIX"/truth/archive/hbkvg_00020-*.vg)
 sed 's/"t10"/"changed"/' "$A20" > "$T/conflict.vg"
-cmp -s "$A20" "$T/conflict.vg" && fail "conflict.vg is not changed"
-"$SCAN" --json "$T/disk.img" "$A0" "$T/conflict.vg" > "$T/cli.json" || fail "lvmscan with .vg files exited $?"
-python3 - "$T/cli.json" <<'EOF' || fail "standalone files"
+cmp -s "$A20" "$T/conflict.vg" && lr_fail "conflict.vg is not changed"
+"$SCAN" --json "$T/disk.img" "$A0" "$T/conflict.vg" > "$T/cli.json" || lr_fail "lvmscan with .vg files exited $?"
+python3 - "$T/cli.json" <<'EOF' || lr_fail "standalone files"
 import json, sys
 d = json.load(open(sys.argv[1]))
 ims = d["images"]
@@ -135,8 +134,8 @@ EOF
 # the conflicting texts are chosen by crc; the file's own is restorable
 crc=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d["copies"]; print([v["crc"] for v in d["vgs"][0]["versions"] if v["seqno"]==21 and any(c[i]["image"]==2 for i in v["copies"])][0])' "$T/cli.json")
 "$REPAIR" --restore "seqno=21:crc=$crc" --dry-run "$T/disk.img" "$T/conflict.vg" > "$T/plan21" 2>&1 ||
-    { cat "$T/plan21"; fail "dry-run restore of the file's seqno 21 exited $?"; }
-grep -q "tag.*changed\|changed" "$T/plan21" || { cat "$T/plan21"; fail "the plan does not show the file's tag"; }
+    { cat "$T/plan21"; lr_fail "dry-run restore of the file's seqno 21 exited $?"; }
+grep -q "tag.*changed\|changed" "$T/plan21" || { cat "$T/plan21"; lr_fail "the plan does not show the file's tag"; }
 
 # ---- fragmented files: the block after a file's first one is not its own
 off=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print([c["offset"] for c in d["copies"] if c["found_by"]=="backup_file" and c["seqno"]==10][0])' "$T/scan.json")
@@ -146,9 +145,9 @@ cp "$T/disk.img" "$T/frag.img"
 dd if=/dev/zero of="$T/frag.img" bs=1 seek=$((off + 1024)) count=1024 conv=notrunc status=none
 # seqno 40 (also in the ring): its second block is another file's third
 dd if="$T/disk.img" of="$T/frag.img" bs=1 skip=$((off + 2048)) seek=$((ring_off + 1024)) count=1024 conv=notrunc status=none
-"$SCAN" --json "$T/frag.img" > "$T/frag.json" || fail "lvmscan on the fragmented image exited $?"
+"$SCAN" --json "$T/frag.img" > "$T/frag.json" || lr_fail "lvmscan on the fragmented image exited $?"
 "$SCAN" "$T/frag.img" > "$T/frag.txt" || true
-python3 - "$T/frag.json" "$off" "$ring_off" <<'EOF' || fail "fragmented files"
+python3 - "$T/frag.json" "$off" "$ring_off" <<'EOF' || lr_fail "fragmented files"
 import json, sys
 d = json.load(open(sys.argv[1])); offs = [int(sys.argv[2]), int(sys.argv[3])]
 c = d["copies"]
@@ -168,9 +167,9 @@ v40 = [v for v in vg["versions"] if v["seqno"] == 40 and v["complete"]]
 assert len(v40) == 1 and not v40[0]["conflict"] and v40[0]["backup_copies"] == 0, v40
 print("fragmented: partial at", offs)
 EOF
-grep -q "backup file at byte $off is partial" "$T/frag.txt" || fail "the report does not name the partial file"
+grep -q "backup file at byte $off is partial" "$T/frag.txt" || lr_fail "the report does not name the partial file"
 if "$REPAIR" --restore seqno=10 --dry-run "$T/frag.img" > "$T/plan10" 2>&1; then
-    fail "seqno 10 (only a fragmented file) was offered for restore"
+    lr_fail "seqno 10 (only a fragmented file) was offered for restore"
 fi
 # ---- XFS: the archive files put into a filesystem by mkfs.xfs -p (a
 # protofile; no mount needed) are all found whole, at their block starts
@@ -183,9 +182,9 @@ if command -v mkfs.xfs >/dev/null; then
     truncate -s 300M "$T/xfs.img"
     # mkfs.xfs refuses filesystems under 300 MB unless run as xfstests runs it
     TEST_DIR=1 TEST_DEV=1 QA_CHECK_FS=1 mkfs.xfs -q -f -p "$T/proto" "$T/xfs.img" >/dev/null 2>&1 ||
-        fail "mkfs.xfs -p failed"
+        lr_fail "mkfs.xfs -p failed"
     "$SCAN" --json "$T/xfs.img" > "$T/xfs.json" || true
-    python3 - "$T/xfs.json" "$FIX/truth/seqnos" <<'EOF2' || fail "archive files in XFS"
+    python3 - "$T/xfs.json" "$FIX/truth/seqnos" <<'EOF2' || lr_fail "archive files in XFS"
 import json, sys
 d = json.load(open(sys.argv[1]))
 want = sorted(int(l.split()[0]) for l in open(sys.argv[2]))

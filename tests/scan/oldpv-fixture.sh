@@ -15,14 +15,13 @@
 # usage: oldpv-fixture.sh LVMSCAN FIXTURES
 set -u
 LVMSCAN=$1 FX=$2/oldpv
-command -v python3 >/dev/null 2>&1 || { echo "SKIPPED: oldpv-fixture (no python3)"; exit 77; }
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAILED: oldpv-fixture: $*" >&2; exit 1; }
-"$LVMSCAN" --json "$FX/pv1.img.gz" "$FX/pv2.img.gz" >"$T/both.json" || fail "lvmscan (both) exited $?"
-"$LVMSCAN" "$FX/pv1.img.gz" "$FX/pv2.img.gz" >"$T/both.txt" || fail "lvmscan words exited $?"
-"$LVMSCAN" --json "$FX/pv1.img.gz" >"$T/one.json" || fail "lvmscan (pv1 alone) exited $?"
-python3 - "$FX/truth" "$T" <<'PY' || fail "lvmscan's report"
+source "$(dirname "$0")/../support/interop.sh"
+lr_init_offline oldpv-fixture "$LVMSCAN" "$2"
+T=$LR_TMP
+"$LVMSCAN" --json "$FX/pv1.img.gz" "$FX/pv2.img.gz" >"$T/both.json" || lr_fail "lvmscan (both) exited $?"
+"$LVMSCAN" "$FX/pv1.img.gz" "$FX/pv2.img.gz" >"$T/both.txt" || lr_fail "lvmscan words exited $?"
+"$LVMSCAN" --json "$FX/pv1.img.gz" >"$T/one.json" || lr_fail "lvmscan (pv1 alone) exited $?"
+python3 - "$FX/truth" "$T" <<'PY' || lr_fail "lvmscan's report"
 import json, sys
 t, d = sys.argv[1], sys.argv[2]
 def rep(name, kind):

@@ -12,14 +12,13 @@
 # usage: pvmove-fixture.sh LVMSCAN LVMREPAIR FIXTURES
 set -u
 LVMSCAN=$1 LVMREPAIR=$2 FX=$3/pvmove
-command -v python3 >/dev/null 2>&1 || { echo "SKIPPED: pvmove-fixture (no python3)"; exit 77; }
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAILED: pvmove-fixture: $*" >&2; exit 1; }
-"$LVMSCAN" --json "$FX/pv0.img.gz" "$FX/pv1.img.gz" >"$T/both.json" || fail "lvmscan (both) exited $?"
+source "$(dirname "$0")/../support/interop.sh"
+lr_init_offline pvmove-fixture "$LVMSCAN" "$3"
+T=$LR_TMP
+"$LVMSCAN" --json "$FX/pv0.img.gz" "$FX/pv1.img.gz" >"$T/both.json" || lr_fail "lvmscan (both) exited $?"
 "$LVMSCAN" --json "$FX/pv1.img.gz" >"$T/dest.json"
-"$LVMSCAN" "$FX/pv0.img.gz" "$FX/pv1.img.gz" >"$T/both.txt" || fail "lvmscan words exited $?"
-python3 - "$FX/truth" "$T" <<'PY' || fail "lvmscan's raid report"
+"$LVMSCAN" "$FX/pv0.img.gz" "$FX/pv1.img.gz" >"$T/both.txt" || lr_fail "lvmscan words exited $?"
+python3 - "$FX/truth" "$T" <<'PY' || lr_fail "lvmscan's raid report"
 import json, sys
 t, d = sys.argv[1], sys.argv[2]
 lvs = {l["lv_name"]: l for l in json.load(open(t + "/lvs.json"))["report"][0]["lv"]}
@@ -42,12 +41,12 @@ assert "image pv1 not read: the destination of an unfinished pvmove" in w, w
 print("ok: pvmove0 whole from its source; destination not counted; unreadable without pv0")
 PY
 "$LVMREPAIR" --extract lv1 -o "$T/lv1" "$FX/pv0.img.gz" "$FX/pv1.img.gz" >/dev/null ||
-    fail "extract from both exited $?"
+    lr_fail "extract from both exited $?"
 want=$(cut -d' ' -f1 "$FX/truth/lv1.sha256")
 got=$(sha256sum "$T/lv1" | cut -d' ' -f1)
-[ "$got" = "$want" ] || fail "lv1 extracted is $got, pattern A is $want"
+[ "$got" = "$want" ] || lr_fail "lv1 extracted is $got, pattern A is $want"
 "$LVMREPAIR" --extract lv1 -o "$T/lv1-dest" "$FX/pv1.img.gz" >"$T/dest.out" 2>&1 &&
-    fail "extract from the destination alone succeeded"
-[ ! -e "$T/lv1-dest" ] || fail "extract from the destination alone wrote $T/lv1-dest"
-grep -q "needs PVs that are not among the images: pv0" "$T/dest.out" || fail "refusal: $(cat "$T/dest.out")"
+    lr_fail "extract from the destination alone succeeded"
+[ ! -e "$T/lv1-dest" ] || lr_fail "extract from the destination alone wrote $T/lv1-dest"
+grep -q "needs PVs that are not among the images: pv0" "$T/dest.out" || lr_fail "refusal: $(cat "$T/dest.out")"
 echo "ok: lv1 extracted from pv0 (pattern A); refused from pv1 alone, nothing written"

@@ -17,13 +17,12 @@
 # usage: remap-fixture.sh LVMSCAN LVMREPAIR FIXTURES
 set -u
 LVMSCAN=$1 LVMREPAIR=$2 FX=$3/remap
-command -v python3 >/dev/null 2>&1 || { echo "SKIPPED: remap-fixture (no python3)"; exit 77; }
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAILED: remap-fixture: $*" >&2; exit 1; }
-"$LVMSCAN" --json "$FX/pv0.img.gz" >"$T/scan.json" || fail "lvmscan --json exited $?"
-"$LVMSCAN" "$FX/pv0.img.gz" >"$T/scan.txt" || fail "lvmscan exited $?"
-python3 - "$FX/truth" "$T" <<'PY' || fail "remapped ranges differ from LVM2's history"
+source "$(dirname "$0")/../support/interop.sh"
+lr_init_offline remap-fixture "$LVMSCAN" "$3"
+T=$LR_TMP
+"$LVMSCAN" --json "$FX/pv0.img.gz" >"$T/scan.json" || lr_fail "lvmscan --json exited $?"
+"$LVMSCAN" "$FX/pv0.img.gz" >"$T/scan.txt" || lr_fail "lvmscan exited $?"
+python3 - "$FX/truth" "$T" <<'PY' || lr_fail "remapped ranges differ from LVM2's history"
 import json, re, sys
 t, d = sys.argv[1], sys.argv[2]
 steps = json.load(open(t + "/steps.json"))
@@ -108,10 +107,10 @@ print("ok: remapped ranges of every version match LVM2's history (home 4-7 since
 PY
 gzip -dc "$FX/pv0.img.gz" >"$T/d.img"
 SUM=$(sha256sum <"$T/d.img")
-"$LVMREPAIR" --restore seqno=11 --dry-run "$T/d.img" >"$T/o" 2>&1 || fail "restore --dry-run exited $?"
+"$LVMREPAIR" --restore seqno=11 --dry-run "$T/d.img" >"$T/o" 2>&1 || lr_fail "restore --dry-run exited $?"
 grep -q "^WARNING: LV home: its extents 4-7 map elsewhere since seqno 11 (reduced at seqno 6, extended onto pv0:18-21), but its ext4 filesystem spans 8.0 MiB" "$T/o" ||
-    fail "restore warning: $(cat "$T/o")"
-"$LVMREPAIR" --restore seqno=11 --yes "$T/d.img" >"$T/o" 2>"$T/e" && fail "restore --yes went ahead despite the warning"
-grep -q "1 warning above: nothing written" "$T/e" || fail "refusal: $(cat "$T/e")"
-[ "$(sha256sum <"$T/d.img")" = "$SUM" ] || fail "the refused restore changed the image"
+    lr_fail "restore warning: $(cat "$T/o")"
+"$LVMREPAIR" --restore seqno=11 --yes "$T/d.img" >"$T/o" 2>"$T/e" && lr_fail "restore --yes went ahead despite the warning"
+grep -q "1 warning above: nothing written" "$T/e" || lr_fail "refusal: $(cat "$T/e")"
+[ "$(sha256sum <"$T/d.img")" = "$SUM" ] || lr_fail "the refused restore changed the image"
 echo "ok: lvmrepair warns of the remapped range under home's ext4 and refuses --yes without --force"

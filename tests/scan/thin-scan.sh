@@ -7,20 +7,20 @@
 set -u
 S=$1
 F=$2/thin
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+source "$(dirname "$0")/../support/interop.sh"
+lr_init_scratch lvmscan-thin
+T=$LR_TMP
 tx=$(sed -n 's/^TRANSACTION_ID=//p' "$F/truth/thin_check.txt" | head -1)
-[ "$tx" = 3 ] || fail "truth: thin_check says transaction $tx"
+[ "$tx" = 3 ] || lr_fail "truth: thin_check says transaction $tx"
 
-"$S" "$F/disk.img.gz" > "$T/out" || fail "lvmscan exit $?"
+"$S" "$F/disk.img.gz" > "$T/out" || lr_fail "lvmscan exit $?"
 grep -A1 "^ *3  " "$T/out" | grep -qx "            thin pool pool: transaction_id 3, pool metadata $tx" \
-    || fail "seqno 3 line: $(cat "$T/out")"
+    || lr_fail "seqno 3 line: $(cat "$T/out")"
 grep -A1 "^ *2  " "$T/out" | grep -qx "            thin pool pool: transaction_id 2, pool metadata $tx  mismatch" \
-    || fail "seqno 2 line: $(cat "$T/out")"
+    || lr_fail "seqno 2 line: $(cat "$T/out")"
 
-"$S" --json "$F/disk.img.gz" > "$T/json" || fail "lvmscan --json exit $?"
-python3 - "$T/json" "$tx" "$F/truth/expected" <<'PY' || fail "json"
+"$S" --json "$F/disk.img.gz" > "$T/json" || lr_fail "lvmscan --json exit $?"
+python3 - "$T/json" "$tx" "$F/truth/expected" <<'PY' || lr_fail "json"
 import json, re, sys
 d = json.load(open(sys.argv[1]))
 tx = int(sys.argv[2])
@@ -46,17 +46,17 @@ assert v[1] == [], v[1]
 PY
 
 # the damaged image: the node is counted, thin3's mapping stops before it
-"$S" "$F/damaged.img.gz" > "$T/d" || fail "lvmscan damaged: exit $?"
+"$S" "$F/damaged.img.gz" > "$T/d" || lr_fail "lvmscan damaged: exit $?"
 first=$(sed -n 's/.*first_key=\([0-9]*\).*/\1/p' "$F/truth/expected")
 grep -q "thin pool pool: transaction_id 3, pool metadata $tx  (1 damaged metadata nodes)" "$T/d" \
-    || fail "damaged: $(grep 'thin' "$T/d")"
+    || lr_fail "damaged: $(grep 'thin' "$T/d")"
 grep -q "thin LV thin3: device 3, $first blocks mapped, highest $((first - 1)), 0 shared, 1 ranges lost to damage" "$T/d" \
-    || fail "damaged thin3: $(grep 'thin' "$T/d")"
+    || lr_fail "damaged thin3: $(grep 'thin' "$T/d")"
 
 # superblock zeroed: the pool metadata is not read, and lvmscan says why
 gzip -dc "$F/disk.img.gz" > "$T/z.img"
 dd if=/dev/zero of="$T/z.img" bs=4096 seek=256 count=1 conv=notrunc status=none
-"$S" "$T/z.img" > "$T/z" || fail "lvmscan on zeroed superblock: exit $?"
+"$S" "$T/z.img" > "$T/z" || lr_fail "lvmscan on zeroed superblock: exit $?"
 grep -q "thin pool pool: transaction_id 3, pool metadata not read: .*magic" "$T/z" \
-    || fail "zeroed superblock: $(grep 'thin pool' "$T/z")"
+    || lr_fail "zeroed superblock: $(grep 'thin pool' "$T/z")"
 echo "thin-scan: ok"

@@ -13,7 +13,9 @@
 # then lr_fixture, lr_attach, lr_lvm, ... (below). Tests that only read the
 # committed fixtures (no root, no loop devices, no LVM2) start with
 #   lr_init_offline NAME BINARY FIXTURES
-# instead. A missing requirement prints "SKIPPED: NAME (reason)" and exits
+# instead, and tests that need only a scratch directory and lr_fail
+#   lr_init_scratch NAME
+# A missing requirement prints "SKIPPED: NAME (reason)" and exits
 # 77; a failure prints "FAILED: NAME: reason" and exits 1. Either way the
 # scratch directory $LR_TMP and the loop devices attached are cleaned up.
 
@@ -34,12 +36,9 @@ lr_fail() {
     exit 1
 }
 
+# The EXIT trap: detaches our loop devices, removes $LR_TMP.
 lr_cleanup() {
-    local l
-    for l in "${LR_LOOPS[@]}"; do
-        losetup -d "$l" 2>/dev/null || echo "warning: could not detach $l" >&2
-    done
-    LR_LOOPS=()
+    lr_detach_all
     [ -n "$LR_TMP" ] && rm -rf "$LR_TMP"
 }
 
@@ -51,6 +50,15 @@ lr_need() {
     done
 }
 
+# lr_init_scratch NAME: names the test (for lr_skip and lr_fail) and makes
+# the scratch directory $LR_TMP, removed at exit.
+lr_init_scratch() {
+    LR_NAME=$1
+    LR_TMP=$(mktemp -d /tmp/lr-interop.XXXXXX) || lr_fail "mktemp"
+    trap lr_cleanup EXIT
+    trap 'exit 130' INT TERM HUP
+}
+
 # lr_setup NAME BINARY FIXTURES: names the test, checks the binary and the
 # fixtures directory and makes $LR_TMP (removed at exit).
 lr_setup() {
@@ -59,9 +67,7 @@ lr_setup() {
     LR_FIX=$3
     [ -x "$LR_BIN" ] || lr_fail "binary $LR_BIN not built"
     [ -d "$LR_FIX" ] || lr_fail "fixtures directory $LR_FIX missing"
-    LR_TMP=$(mktemp -d /tmp/lr-interop.XXXXXX) || lr_fail "mktemp"
-    trap lr_cleanup EXIT
-    trap 'exit 130' INT TERM HUP
+    lr_init_scratch "$1"
 }
 
 # lr_init_offline NAME BINARY FIXTURES: for a test that runs BINARY on the
@@ -150,6 +156,7 @@ lr_must() {
     lr_lvm "$@" || lr_fail "$*: $LR_OUT"
 }
 
+# lr_detach_all: detaches every loop device the test attached (only those).
 lr_detach_all() {
     local l
     for l in "${LR_LOOPS[@]}"; do
