@@ -202,9 +202,12 @@ static void put_undoes(const lr_ev_vg_t *vg, size_t e, lr_strbuf_t *b)
     bool first = true;
     uint64_t lo = 0, hi = 0;
     lr_strbuf_t list = LR_STRBUF_INIT;
+    int cur = ev_current(vg);
     for (size_t k = e; k-- > 0;) {
         const lr_ev_version_t *v = &vg->versions[k];
-        if (!v->loaded || !v->change || !*v->change)
+        /* newer than what the disks commit (a backup file): nothing to undo */
+        if (!v->loaded || !v->change || !*v->change ||
+            (cur >= 0 && v->seqno > vg->versions[cur].seqno))
             continue;
         if (first)
             lo = v->seqno;
@@ -662,7 +665,7 @@ static int outranked(const lr_ev_vg_t *vg, cand_t *cands, size_t n, size_t first
     lr_strbuf_t b = LR_STRBUF_INIT;
     size_t k = 0;
     for (size_t i = first + 1; i < n; i++) {
-        if (!cands[i].recoverable || cands[i].grade >= cands[first].grade ||
+        if (!cands[i].recoverable || cands[i].grade >= cands[first].grade || cands[i].stale ||
             vg->versions[cands[i].version].seqno >= vg->versions[cands[first].version].seqno)
             continue;
         lr_strbuf_printf(&b, "%s%" PRIu64, k++ ? ", " : "", vg->versions[cands[i].version].seqno);
@@ -670,7 +673,8 @@ static int outranked(const lr_ev_vg_t *vg, cand_t *cands, size_t n, size_t first
     lr_strbuf_t m = LR_STRBUF_INIT;
     size_t km = 0;
     for (size_t i = first + 1; i < n; i++)
-        if (moved_before(&cands[first], &cands[i]) &&
+        if (cands[i].recoverable && cands[i].stale && !cands[first].stale &&
+            cands[i].grade <= cands[first].grade &&
             vg->versions[cands[i].version].seqno < vg->versions[cands[first].version].seqno)
             lr_strbuf_printf(&m, "%s%" PRIu64, km++ ? ", " : "",
                              vg->versions[cands[i].version].seqno);
