@@ -825,6 +825,32 @@ static void json_remap(FILE *f, const lr_ev_lv_t *l, bool *first)
     fputc(']', f);
 }
 
+/* Logical ranges of an older version that the current one maps elsewhere
+ * (lr_ev_move_t). */
+static void json_moved(FILE *f, const lr_ev_lv_t *l, bool *first)
+{
+    json_key(f, "moved_since", first);
+    fputc('[', f);
+    for (size_t i = 0; i < l->n_moved; i++) {
+        const lr_ev_move_t *m = &l->moved[i];
+        bool k = true;
+        fputs(i ? ",{" : "{", f);
+        json_key(f, "extents", &k);
+        fprintf(f, "[%" PRIu64 ",%" PRIu64 "]", m->first, m->last);
+        jk_u64(f, "seqno", m->seqno, &k);
+        jk_str(f, "pv", m->pv, &k);
+        jk_str(f, "pv_id", m->pv_id, &k);
+        json_key(f, "pv_extents", &k);
+        fprintf(f, "[%" PRIu64 ",%" PRIu64 "]", m->pe, m->pe + (m->last - m->first));
+        jk_str(f, "was_pv", m->was_pv, &k);
+        json_key(f, "was_pv_extents", &k);
+        fprintf(f, "[%" PRIu64 ",%" PRIu64 "]", m->was_pe, m->was_pe + (m->last - m->first));
+        jk_bool(f, "gap", m->gap, &k);
+        fputc('}', f);
+    }
+    fputc(']', f);
+}
+
 /* The words of a space map disagreement, JSON's and the report's. */
 static const char *sm_kind_name(lr_thin_sm_kind_t k)
 {
@@ -945,6 +971,7 @@ static void json_ev_version(FILE *f, const lr_ev_version_t *v, bool *first)
         json_content(f, l, &k);
         json_reuse(f, l, &k);
         json_remap(f, l, &k);
+        json_moved(f, l, &k);
         fputc('}', f);
     }
     fputc(']', f);

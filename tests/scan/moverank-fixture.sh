@@ -54,6 +54,13 @@ lv = {l["name"]: l for l in vers[4]["logical_volumes"]}
 assert lv["data"]["content"]["label"] == "DATA", lv["data"]  # the stale copy looks intact
 lv = {l["name"]: l for l in vers[7]["logical_volumes"]}
 assert lv["data"]["content"]["label"] == "DATA2", lv["data"]
+mv = {v["seqno"]: [l["moved_since"] for l in v["logical_volumes"] if l["name"] == "data"][0]
+      for v in g["versions"] if any(l["name"] == "data" for l in v["logical_volumes"])}
+for s in (3, 4, 5):
+    (m,) = mv[s]
+    assert (m["extents"], m["seqno"], m["pv"], m["pv_extents"], m["was_pv"], m["was_pv_extents"],
+            m["gap"]) == ([0, 3], 6, "pv0", [20, 23], "pv0", [2, 5], False), (s, m)
+assert mv[6] == [] and mv[7] == [], mv
 r = g["recommended"]
 assert r["seqno"] == 6, r
 assert r["evidence"] == "no_signature", r
