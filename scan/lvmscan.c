@@ -798,6 +798,13 @@ static void json_reuse(FILE *f, const lr_ev_lv_t *l, bool *first)
     fputc(']', f);
 }
 
+/* "key":[first,last] */
+static void jk_range(FILE *f, const char *key, uint64_t first, uint64_t last, bool *k)
+{
+    json_key(f, key, k);
+    fprintf(f, "[%" PRIu64 ",%" PRIu64 "]", first, last);
+}
+
 /* Logical ranges reduced away and extended again onto other extents. */
 static void json_remap(FILE *f, const lr_ev_lv_t *l, bool *first)
 {
@@ -807,18 +814,15 @@ static void json_remap(FILE *f, const lr_ev_lv_t *l, bool *first)
         const lr_ev_remap_t *r = &l->remap[i];
         bool k = true;
         fputs(i ? ",{" : "{", f);
-        json_key(f, "extents", &k);
-        fprintf(f, "[%" PRIu64 ",%" PRIu64 "]", r->first, r->last);
+        jk_range(f, "extents", r->first, r->last, &k);
         jk_u64(f, "offset_bytes", r->offset, &k);
         jk_u64(f, "size_bytes", r->bytes, &k);
         jk_u64(f, "reduced_seqno", r->reduced_seqno, &k);
         jk_u64(f, "extended_seqno", r->extended_seqno, &k);
         jk_str(f, "pv", r->pv, &k);
-        json_key(f, "pv_extents", &k);
-        fprintf(f, "[%" PRIu64 ",%" PRIu64 "]", r->pe, r->pe + (r->last - r->first));
+        jk_range(f, "pv_extents", r->pe, r->pe + (r->last - r->first), &k);
         jk_str(f, "was_pv", r->was_pv, &k);
-        json_key(f, "was_pv_extents", &k);
-        fprintf(f, "[%" PRIu64 ",%" PRIu64 "]", r->was_pe, r->was_pe + (r->last - r->first));
+        jk_range(f, "was_pv_extents", r->was_pe, r->was_pe + (r->last - r->first), &k);
         jk_bool(f, "filesystem_reaches", r->fs_reaches, &k);
         fputc('}', f);
     }
@@ -835,16 +839,13 @@ static void json_moved(FILE *f, const lr_ev_lv_t *l, bool *first)
         const lr_ev_move_t *m = &l->moved[i];
         bool k = true;
         fputs(i ? ",{" : "{", f);
-        json_key(f, "extents", &k);
-        fprintf(f, "[%" PRIu64 ",%" PRIu64 "]", m->first, m->last);
+        jk_range(f, "extents", m->first, m->last, &k);
         jk_u64(f, "seqno", m->seqno, &k);
         jk_str(f, "pv", m->pv, &k);
         jk_str(f, "pv_id", m->pv_id, &k);
-        json_key(f, "pv_extents", &k);
-        fprintf(f, "[%" PRIu64 ",%" PRIu64 "]", m->pe, m->pe + (m->last - m->first));
+        jk_range(f, "pv_extents", m->pe, m->pe + (m->last - m->first), &k);
         jk_str(f, "was_pv", m->was_pv, &k);
-        json_key(f, "was_pv_extents", &k);
-        fprintf(f, "[%" PRIu64 ",%" PRIu64 "]", m->was_pe, m->was_pe + (m->last - m->first));
+        jk_range(f, "was_pv_extents", m->was_pe, m->was_pe + (m->last - m->first), &k);
         jk_bool(f, "gap", m->gap, &k);
         fputc('}', f);
     }
