@@ -372,6 +372,35 @@ static int moved_lv(lr_ev_lv_t *o, const chain_t *ch)
     return rc;
 }
 
+/* Whether the chain's oldest LV and its newest (the current version's) map
+ * some logical extent to other places, comparing the two alone: cut at
+ * both LVs' segment boundaries, each piece maps by one offset in each. */
+static bool differs(const chain_t *ch)
+{
+    const lr_lv_t *a = ch->lv[0], *b = ch->lv[ch->n - 1];
+    const lr_vg_t *va = ch->vg[0], *vb = ch->vg[ch->n - 1];
+    size_t i = 0, j = 0;
+    uint64_t le = 0;
+    while (le < a->extent_count && i < a->n_segs) {
+        map_t x = map_le(va, a, le), y = map_le(vb, b, le);
+        if (x.known && y.known && !same_place(va, x, vb, y))
+            return true;
+        /* the next boundary of either LV */
+        while (i < a->n_segs && a->segs[i].start_extent + a->segs[i].extent_count <= le)
+            i++;
+        while (j < b->n_segs && b->segs[j].start_extent + b->segs[j].extent_count <= le)
+            j++;
+        uint64_t next =
+            i < a->n_segs ? a->segs[i].start_extent + a->segs[i].extent_count : a->extent_count;
+        if (j < b->n_segs && b->segs[j].start_extent + b->segs[j].extent_count < next)
+            next = b->segs[j].start_extent + b->segs[j].extent_count;
+        if (next <= le)
+            break; /* segments that do not advance: crafted text */
+        le = next;
+    }
+    return false;
+}
+
 /* Every LV of every loaded version older than the current one, against
  * the same LV (by UUID) there (lr_ev_move_t). */
 static int moved_vg(ev_ctx_t *c, size_t g)
@@ -393,10 +422,12 @@ static int moved_vg(ev_ctx_t *c, size_t g)
             ch.lv[0] = &view->lvs[l];
             if (ch.lv[0]->extent_count == 0)
                 continue;
-            for (size_t j = 1; j < ch.n; j++)
+            ch.lv[ch.n - 1] = same_lv(ch.vg[ch.n - 1], ch.lv[0], l);
+            if (!ch.lv[ch.n - 1] || !differs(&ch))
+                continue; /* most LVs: where they were (no walk through the versions) */
+            for (size_t j = 1; j + 1 < ch.n; j++)
                 ch.lv[j] = same_lv(ch.vg[j], ch.lv[0], l);
-            if (ch.lv[ch.n - 1])
-                rc = moved_lv(&vg->versions[p].lvs[l], &ch);
+            rc = moved_lv(&vg->versions[p].lvs[l], &ch);
         }
     }
     free(ch.vg);
