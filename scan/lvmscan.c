@@ -1555,6 +1555,18 @@ static void report_remap(FILE *f, const lr_ev_lv_t *l, const lr_ev_remap_t *r)
     fputc('\n', f);
 }
 
+/* A range the current version maps elsewhere (lr_ev_move_t). */
+static void report_moved(FILE *f, const lr_ev_move_t *m)
+{
+    uint64_t n = m->last - m->first;
+    fprintf(f,
+            "                %s since seqno %" PRIu64 ": extents %" PRIu64 "-%" PRIu64
+            " are on %s:%" PRIu64 "-%" PRIu64 " now; %s:%" PRIu64 "-%" PRIu64 " here hold %s\n",
+            m->gap ? "remapped" : "moved", m->seqno, m->first, m->last, m->pv, m->pe, m->pe + n,
+            m->was_pv, m->was_pe, m->was_pe + n,
+            m->gap ? "what was written before they left the LV" : "the stale copy the move left");
+}
+
 static void report_ev_version(FILE *f, const lr_ev_version_t *v)
 {
     char b[128], c[512], h[32];
@@ -1571,6 +1583,8 @@ static void report_ev_version(FILE *f, const lr_ev_version_t *v)
             report_reuse(f, &l->reuse[r]);
         for (size_t r = 0; r < l->n_remap; r++)
             report_remap(f, l, &l->remap[r]);
+        for (size_t r = 0; r < l->n_moved; r++)
+            report_moved(f, &l->moved[r]);
     }
 }
 

@@ -73,6 +73,8 @@ assert want in a["reason"], a
 t = open(d + "/moved.txt").read().splitlines()
 assert any(l.strip().startswith("recommended: seqno 6,") for l in t[:20]), t[:20]
 assert any(l.strip().startswith("alternative: seqno 4,") and want in l for l in t[:20]), t[:20]
+line = "moved since seqno 6: extents 0-3 are on pv0:20-23 now; pv0:2-5 here hold the stale copy the move left"
+assert sum(1 for l in t if l.strip() == line) == 3, [l for l in t if "moved since" in l]  # seqnos 3-5
 print("ok: moved: seqno 6 recommended; seqno 4 points data at the stale copy (DATA)")
 
 # --- newer: a backup file newer than the disk
