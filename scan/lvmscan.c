@@ -798,6 +798,13 @@ static void json_reuse(FILE *f, const lr_ev_lv_t *l, bool *first)
     fputc(']', f);
 }
 
+/* "key":[first,last] */
+static void jk_range(FILE *f, const char *key, uint64_t first, uint64_t last, bool *k)
+{
+    json_key(f, key, k);
+    fprintf(f, "[%" PRIu64 ",%" PRIu64 "]", first, last);
+}
+
 /* Logical ranges reduced away and extended again onto other extents. */
 static void json_remap(FILE *f, const lr_ev_lv_t *l, bool *first)
 {
@@ -807,19 +814,39 @@ static void json_remap(FILE *f, const lr_ev_lv_t *l, bool *first)
         const lr_ev_remap_t *r = &l->remap[i];
         bool k = true;
         fputs(i ? ",{" : "{", f);
-        json_key(f, "extents", &k);
-        fprintf(f, "[%" PRIu64 ",%" PRIu64 "]", r->first, r->last);
+        jk_range(f, "extents", r->first, r->last, &k);
         jk_u64(f, "offset_bytes", r->offset, &k);
         jk_u64(f, "size_bytes", r->bytes, &k);
         jk_u64(f, "reduced_seqno", r->reduced_seqno, &k);
         jk_u64(f, "extended_seqno", r->extended_seqno, &k);
         jk_str(f, "pv", r->pv, &k);
-        json_key(f, "pv_extents", &k);
-        fprintf(f, "[%" PRIu64 ",%" PRIu64 "]", r->pe, r->pe + (r->last - r->first));
+        jk_range(f, "pv_extents", r->pe, r->pe + (r->last - r->first), &k);
         jk_str(f, "was_pv", r->was_pv, &k);
-        json_key(f, "was_pv_extents", &k);
-        fprintf(f, "[%" PRIu64 ",%" PRIu64 "]", r->was_pe, r->was_pe + (r->last - r->first));
+        jk_range(f, "was_pv_extents", r->was_pe, r->was_pe + (r->last - r->first), &k);
         jk_bool(f, "filesystem_reaches", r->fs_reaches, &k);
+        fputc('}', f);
+    }
+    fputc(']', f);
+}
+
+/* Logical ranges of an older version that the current one maps elsewhere
+ * (lr_ev_move_t). */
+static void json_moved(FILE *f, const lr_ev_lv_t *l, bool *first)
+{
+    json_key(f, "moved_since", first);
+    fputc('[', f);
+    for (size_t i = 0; i < l->n_moved; i++) {
+        const lr_ev_move_t *m = &l->moved[i];
+        bool k = true;
+        fputs(i ? ",{" : "{", f);
+        jk_range(f, "extents", m->first, m->last, &k);
+        jk_u64(f, "seqno", m->seqno, &k);
+        jk_str(f, "pv", m->pv, &k);
+        jk_str(f, "pv_id", m->pv_id, &k);
+        jk_range(f, "pv_extents", m->pe, m->pe + (m->last - m->first), &k);
+        jk_str(f, "was_pv", m->was_pv, &k);
+        jk_range(f, "was_pv_extents", m->was_pe, m->was_pe + (m->last - m->first), &k);
+        jk_bool(f, "gap", m->gap, &k);
         fputc('}', f);
     }
     fputc(']', f);
@@ -945,6 +972,7 @@ static void json_ev_version(FILE *f, const lr_ev_version_t *v, bool *first)
         json_content(f, l, &k);
         json_reuse(f, l, &k);
         json_remap(f, l, &k);
+        json_moved(f, l, &k);
         fputc('}', f);
     }
     fputc(']', f);
@@ -1527,6 +1555,18 @@ static void report_remap(FILE *f, const lr_ev_lv_t *l, const lr_ev_remap_t *r)
     fputc('\n', f);
 }
 
+/* A range the current version maps elsewhere (lr_ev_move_t). */
+static void report_moved(FILE *f, const lr_ev_move_t *m)
+{
+    uint64_t n = m->last - m->first;
+    fprintf(f,
+            "                %s since seqno %" PRIu64 ": extents %" PRIu64 "-%" PRIu64
+            " are on %s:%" PRIu64 "-%" PRIu64 " now; %s:%" PRIu64 "-%" PRIu64 " here hold %s\n",
+            m->gap ? "remapped" : "moved", m->seqno, m->first, m->last, m->pv, m->pe, m->pe + n,
+            m->was_pv, m->was_pe, m->was_pe + n,
+            m->gap ? "what was written before they left the LV" : "the stale copy the move left");
+}
+
 static void report_ev_version(FILE *f, const lr_ev_version_t *v)
 {
     char b[128], c[512], h[32];
@@ -1543,6 +1583,8 @@ static void report_ev_version(FILE *f, const lr_ev_version_t *v)
             report_reuse(f, &l->reuse[r]);
         for (size_t r = 0; r < l->n_remap; r++)
             report_remap(f, l, &l->remap[r]);
+        for (size_t r = 0; r < l->n_moved; r++)
+            report_moved(f, &l->moved[r]);
     }
 }
 

@@ -47,6 +47,11 @@ typedef struct rl_ctx {
     rl_item_t *items;
     size_t n_items;
     const lr_lv_t *probe, *owner; /* find_owner: an LV naming probe */
+    const lr_scan_session_t *session;
+    lr_evidence_t *ev; /* built at the first conflict (what its extents hold) */
+    bool ev_tried;
+    size_t *ends; /* check_extents: where each conflict's words end */
+    size_t n_ends;
 } rl_ctx_t;
 
 static void free_ctx(rl_ctx_t *c)
@@ -56,6 +61,8 @@ static void free_ctx(rl_ctx_t *c)
         free(c->items[i].name);
     }
     free(c->items);
+    lr_evidence_free(c->ev);
+    free(c->ends);
     lr_vg_free(c->cur);
     lr_cfg_free(c->cfg);
     lr_vg_free(c->old);
@@ -447,16 +454,147 @@ static bool pv_present(const rl_ctx_t *c, const char *raw)
     return false;
 }
 
-/* What the extents of a conflict hold now, from the evidence engine
- * (issue 11): NULL until it is wired in; the refusal then names the LV
- * and its extents only. */
-static char *rp_extent_evidence(const rl_ctx_t *c, size_t pv, uint64_t start, uint64_t count)
+/* ---- what the conflicting extents hold now (the evidence engine) ---------------- */
+
+/* The evidence of LV lv (index into the view of version ver), matched by
+ * name in the evidence's own view of that version (the same text). NULL
+ * when the evidence could not be built or does not have it. */
+static const lr_ev_lv_t *ev_lv(rl_ctx_t *c, int ver, const lr_lv_t *lv, size_t idx)
 {
-    (void)c;
-    (void)pv;
-    (void)start;
-    (void)count;
+    if (!c->ev_tried) {
+        c->ev_tried = true;
+        if (lr_evidence_build(c->session, NULL, &c->ev, NULL) != 0)
+            c->ev = NULL;
+    }
+    if (!c->ev || c->p->vg < 0 || (size_t)c->p->vg >= c->ev->n_vgs || ver < 0)
+        return NULL;
+    const lr_ev_vg_t *g = &c->ev->vgs[c->p->vg];
+    if ((size_t)ver >= g->n_versions || !g->versions[ver].loaded)
+        return NULL;
+    const lr_ev_version_t *v = &g->versions[ver];
+    if (idx < v->n_lvs && v->lvs[idx].name && strcmp(v->lvs[idx].name, lv->name) == 0)
+        return &v->lvs[idx];
+    for (size_t i = 0; i < v->n_lvs; i++)
+        if (v->lvs[i].name && strcmp(v->lvs[i].name, lv->name) == 0)
+            return &v->lvs[i];
     return NULL;
+}
+
+/* Whether the PV area holds the LV's first byte, and on which PV extent. */
+static bool area_holds_start(const lr_pv_area_t *a, uint64_t s, uint64_t e)
+{
+    return a->seg->start_extent == 0 && a->seg->n_areas > 0 && a->area == &a->seg->areas[0] &&
+           a->start >= s && a->start < e;
+}
+
+/* ext4 "SCRATCH" (UUID cb05...) */
+static void put_sig(lr_strbuf_t *b, const lr_ev_content_t *x)
+{
+    lr_strbuf_puts(b, x->type ? x->type : "a signature");
+    if (x->label)
+        lr_strbuf_printf(b, " \"%s\"", x->label);
+    if (x->uuid)
+        lr_strbuf_printf(b, " (UUID %s)", x->uuid);
+}
+
+static bool same_sig(const lr_ev_content_t *x, const lr_ev_content_t *y)
+{
+    return x->state == LR_EV_FOUND && y->state == LR_EV_FOUND && x->type && y->type &&
+           strcmp(x->type, y->type) == 0 &&
+           (x->uuid ? y->uuid && strcmp(x->uuid, y->uuid) == 0 : !y->uuid) &&
+           (x->label ? y->label && strcmp(x->label, y->label) == 0 : !y->label);
+}
+
+static const char *why_unknown(const lr_ev_content_t *x)
+{
+    return x->detail ? x->detail : lr_ev_state_name(x->state);
+}
+
+/* What the owner LV of the current version holds, as the probe found it at
+ * its start: "scratch starts there with ext4 ...". Compact: an lr_error_t
+ * message holds 512 bytes. */
+static void put_owner(lr_strbuf_t *b, const char *name, const lr_ev_lv_t *o, bool starts)
+{
+    const lr_ev_content_t *x = o ? &o->content : NULL;
+    if (!x) {
+        lr_strbuf_printf(b, "what %s holds is not known", name);
+    } else if (x->state == LR_EV_FOUND) {
+        lr_strbuf_printf(b, "%s %s ", name, starts ? "starts there with" : "holds");
+        put_sig(b, x);
+        if (!starts)
+            lr_strbuf_puts(b, " at its start, elsewhere");
+    } else if (x->state == LR_EV_EMPTY && !x->detail) {
+        lr_strbuf_printf(b,
+                         starts ? "%s starts there, no signature found"
+                                : "no signature at %s's start, elsewhere",
+                         name);
+    } else {
+        lr_strbuf_printf(b, "what %s holds is not known (%s)", name, why_unknown(x));
+    }
+}
+
+/* Whether the old LV's data is still there, as far as the probe of the old
+ * version's layout tells: it reads an LV's start and end only. */
+static void put_old(lr_strbuf_t *b, const char *name, const lr_ev_lv_t *old, bool head,
+                    const lr_ev_lv_t *owner)
+{
+    const lr_ev_content_t *x = old ? &old->content : NULL;
+    if (!head)
+        lr_strbuf_printf(
+            b,
+            ", and whether %s's old data in them survives is not known (only LV starts "
+            "and ends are probed)",
+            name);
+    else if (!x)
+        lr_strbuf_printf(b, ", and what %s's start there holds is not known", name);
+    else if (owner && old->id && owner->id && strcmp(old->id, owner->id) == 0)
+        lr_strbuf_printf(b, ", the same LV as %s then (same UUID): its start there is its own",
+                         name);
+    else if (x->state == LR_EV_FOUND && owner && same_sig(x, &owner->content))
+        lr_strbuf_printf(b, ", and %s's start there now holds %s's %s, not its own", name,
+                         owner->name, x->type);
+    else if (x->state == LR_EV_FOUND) {
+        lr_strbuf_printf(b, ", and %s's start there still holds ", name);
+        put_sig(b, x);
+        lr_strbuf_printf(b, ": most likely its own data");
+    } else if (x->state == LR_EV_EMPTY && !x->detail)
+        lr_strbuf_printf(b,
+                         ", and no signature at %s's start there: whether its data survives is "
+                         "not known",
+                         name);
+    else
+        lr_strbuf_printf(b, ", and what %s's start there holds is not known (%s)", name,
+                         why_unknown(x));
+}
+
+/* What the conflicting extents [s, e) of PV area a (old LV) and b (an LV
+ * of the current version) hold now, from the evidence: the current owner's
+ * content and whether the old LV's own signature is still at its start. */
+static void put_clash_evidence(rl_ctx_t *c, lr_strbuf_t *b, const lr_pv_area_t *a,
+                               const lr_pv_area_t *cur, uint64_t s, uint64_t e)
+{
+    const lr_lv_t *olv = &c->old->lvs[a->lv], *nlv = &c->cur->lvs[cur->lv];
+    const lr_ev_lv_t *owner = ev_lv(c, c->p->base_version, nlv, cur->lv);
+    const lr_ev_lv_t *old = ev_lv(c, c->p->version, olv, a->lv);
+    if (!c->ev) {
+        lr_strbuf_puts(b, ": what they hold now is not known (no evidence)");
+        return;
+    }
+    lr_strbuf_puts(b, ": ");
+    put_owner(b, nlv->name, owner, area_holds_start(cur, s, e));
+    put_old(b, olv->name, old, area_holds_start(a, s, e), owner);
+}
+
+/* Records where the clash text ends after the conflict just added: the
+ * refusal cuts the list only there. */
+static int rl_push_end(rl_ctx_t *c, size_t len)
+{
+    size_t *n = realloc(c->ends, (c->n_ends + 1) * sizeof(*n));
+    if (!n)
+        return -ENOMEM;
+    c->ends = n;
+    c->ends[c->n_ends++] = len;
+    return 0;
 }
 
 static int check_pv_area(rl_ctx_t *c, const lr_pv_area_t *a, lr_strbuf_t *clash, size_t *n_clash,
@@ -491,21 +629,44 @@ static int check_pv_area(rl_ctx_t *c, const lr_pv_area_t *a, lr_strbuf_t *clash,
             continue;
         uint64_t s = a->start > b.start ? a->start : b.start;
         uint64_t e = a->start + a->len < b.start + b.len ? a->start + a->len : b.start + b.len;
-        char *ev = rp_extent_evidence(c, npi, s, e - s);
         lr_strbuf_printf(clash,
                          "%s%s extents %llu..%llu of PV %s (%s) are LV %s's (its extents "
-                         "%llu..%llu there)%s%s",
+                         "%llu..%llu there)",
                          (*n_clash)++ ? "; " : "", lv->name, (unsigned long long)s,
                          (unsigned long long)(e - 1), npv->key, npv->id, c->cur->lvs[b.lv].name,
-                         (unsigned long long)b.start, (unsigned long long)(b.start + b.len - 1),
-                         ev ? ", holding " : "", ev ? ev : "");
-        free(ev);
+                         (unsigned long long)b.start, (unsigned long long)(b.start + b.len - 1));
+        put_clash_evidence(c, clash, a, &b, s, e);
+        if (rl_push_end(c, clash->len))
+            return lr_error_oom(err);
     }
     return 0;
 }
 
 /* Every PV extent of the LVs coming back must be free in the current
  * version, on a PV it has and the images hold. */
+/* The refusal naming the conflicts. An lr_error_t message holds 512 bytes:
+ * conflicts that do not fit whole are counted ("and 3 more") rather than
+ * cut in the middle of a word. */
+static int refuse_clash(rl_ctx_t *c, const lr_strbuf_t *clash, lr_error_t *err)
+{
+    char head[128];
+    int hl = snprintf(head, sizeof(head),
+                      "the extents to bring back are allocated in the current version "
+                      "(seqno %llu): ",
+                      (unsigned long long)c->p->base_seqno);
+    lr_error_t probe;
+    size_t room = sizeof(probe.msg) - (size_t)hl - 32, shown = 0, len = 0;
+    for (size_t i = 0; i < c->n_ends; i++)
+        if (c->ends[i] <= room) {
+            shown = i + 1;
+            len = c->ends[i];
+        }
+    if (shown == c->n_ends || !shown)
+        return lr_error_refuse(err, 0, "%s%s", head, clash->s);
+    return lr_error_refuse(err, 0, "%s%.*s; and %zu more conflict(s)", head, (int)len, clash->s,
+                           c->n_ends - shown);
+}
+
 static int check_extents(rl_ctx_t *c, lr_error_t *err)
 {
     lr_strbuf_t clash = LR_STRBUF_INIT;
@@ -519,10 +680,7 @@ static int check_extents(rl_ctx_t *c, lr_error_t *err)
     if (!rc && clash.failed)
         rc = lr_error_oom(err);
     if (!rc && n)
-        rc = lr_error_refuse(err, 0,
-                             "the extents to bring back are allocated in the current version "
-                             "(seqno %llu): %s",
-                             (unsigned long long)c->p->base_seqno, clash.s);
+        rc = refuse_clash(c, &clash, err);
     lr_strbuf_free(&clash);
     return rc;
 }
@@ -915,7 +1073,7 @@ int lr_repair_plan_restore_lv(const lr_scan_session_t *session, lr_io_t *const *
     if (!rp)
         return lr_error_oom(err);
     lr_repair_plan_t *p = &rp->pub;
-    rl_ctx_t c = {.p = p, .o = opts, .lo = lv_opts, .scan = scan};
+    rl_ctx_t c = {.p = p, .o = opts, .lo = lv_opts, .scan = scan, .session = session};
     lr_vg_t *vg = NULL;
     rc = rp_plan_start(p, scan, opts, err);
     if (!rc)

@@ -111,6 +111,12 @@ static void free_lv(lr_ev_lv_t *l)
         free(l->remap[i].was_pv);
     }
     free(l->remap);
+    for (size_t i = 0; i < l->n_moved; i++) {
+        free(l->moved[i].pv);
+        free(l->moved[i].pv_id);
+        free(l->moved[i].was_pv);
+    }
+    free(l->moved);
 }
 
 void lr_evidence_free(lr_evidence_t *ev)
@@ -452,6 +458,11 @@ static int load_vg(ev_ctx_t *c, size_t g)
     if (!vg->versions || !c->views[g])
         return -ENOMEM;
     vg->n_versions = svg->n_versions;
+    /* the version the disks hold now (docs/evidence.md, "Later LVs a whole
+     * restore removes") */
+    vg->current = svg->committed_latest >= 0 ? svg->committed_latest
+                  : svg->latest >= 0         ? svg->latest
+                                             : 0;
     for (size_t v = 0; v < svg->n_versions; v++) {
         const lr_scan_version_t *sv = &svg->versions[v];
         lr_ev_version_t *ver = &vg->versions[v];

@@ -76,8 +76,13 @@ int ev_reuse_all(ev_ctx_t *c);
 void ev_probe_cache_free(ev_ctx_t *c);
 
 /* evidence_remap.c: ranges reduced away and extended again elsewhere
- * (after the probe: a filesystem reaching into them is said). */
+ * (after the probe: a filesystem reaching into them is said), and ranges
+ * of older versions the current version maps elsewhere (lr_ev_move_t). */
 int ev_remap_all(ev_ctx_t *c);
+
+/* evidence_rec.c: the index of vg's current version (lr_ev_vg_t.current)
+ * when it is loaded, else of the newest loaded version; -1 when none is. */
+int ev_current(const lr_ev_vg_t *vg);
 
 /* evidence_rec.c */
 int ev_recommend(ev_ctx_t *c, size_t g);

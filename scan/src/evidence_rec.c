@@ -202,9 +202,12 @@ static void put_undoes(const lr_ev_vg_t *vg, size_t e, lr_strbuf_t *b)
     bool first = true;
     uint64_t lo = 0, hi = 0;
     lr_strbuf_t list = LR_STRBUF_INIT;
+    int cur = ev_current(vg);
     for (size_t k = e; k-- > 0;) {
         const lr_ev_version_t *v = &vg->versions[k];
-        if (!v->loaded || !v->change || !*v->change)
+        /* newer than what the disks commit (a backup file): nothing to undo */
+        if (!v->loaded || !v->change || !*v->change ||
+            (cur >= 0 && v->seqno > vg->versions[cur].seqno))
             continue;
         if (first)
             lo = v->seqno;
@@ -297,31 +300,69 @@ static void put_truncates(lr_strbuf_t *b, const lr_ev_lv_t *o)
                      lr_fmt_size(o->size, LR_FMT_SIZE_WHOLE, lv, sizeof(lv)));
 }
 
-/* The newest loaded version of vg, or NULL. */
-static const lr_ev_version_t *newest_loaded(const lr_ev_vg_t *vg, size_t *at)
+int ev_current(const lr_ev_vg_t *vg)
 {
+    if (vg->current >= 0 && (size_t)vg->current < vg->n_versions &&
+        vg->versions[vg->current].loaded)
+        return vg->current;
     for (size_t k = 0; k < vg->n_versions; k++)
-        if (vg->versions[k].loaded) {
-            *at = k;
-            return &vg->versions[k];
-        }
-    return NULL;
+        if (vg->versions[k].loaded)
+            return (int)k;
+    return -1;
 }
 
-/* Whether restoring version p as a whole removes LV l of the newest
- * version: visible, holding a signature (later work), absent from p. */
-static bool removed_later(const lr_ev_vg_t *vg, size_t p, size_t newest, const lr_ev_lv_t *l)
+/* The version the disks hold now (ev_current), or NULL. */
+static const lr_ev_version_t *current(const lr_ev_vg_t *vg, size_t *at)
 {
-    return newest < p && l->visible && l->content.state == LR_EV_FOUND &&
+    int k = ev_current(vg);
+    if (k < 0)
+        return NULL;
+    *at = (size_t)k;
+    return &vg->versions[k];
+}
+
+/* Whether restoring version p as a whole removes LV l of version `now`
+ * (the current one): visible, holding a signature (later work), absent
+ * from p. */
+static bool removed_later(const lr_ev_vg_t *vg, size_t p, size_t now, const lr_ev_lv_t *l)
+{
+    return now < p && l->visible && l->content.state == LR_EV_FOUND &&
            !find_lv(&vg->versions[p], l);
+}
+
+/* LVs with a signature that only versions newer than the current one hold
+ * (backup or archive files, a write never committed), which p lacks: not
+ * on the disks, so restoring p removes nothing of them. Said where it
+ * would have counted: "newt's ext4 is only in seqno 5, newer than seqno 3
+ * the disks commit: not counted". */
+static void put_not_on_disks(lr_strbuf_t *b, const lr_ev_vg_t *vg, size_t p, size_t now)
+{
+    for (size_t k = 0; k < now; k++) {
+        const lr_ev_version_t *v = &vg->versions[k];
+        if (!v->loaded || v->seqno <= vg->versions[now].seqno)
+            continue;
+        for (size_t l = 0; l < v->n_lvs; l++) {
+            const lr_ev_lv_t *o = &v->lvs[l];
+            bool seen = false; /* said already for a newer version */
+            for (size_t j = 0; j < k && !seen; j++)
+                seen = vg->versions[j].loaded && find_lv(&vg->versions[j], o);
+            if (seen || !removed_later(vg, p, k, o) || find_lv(&vg->versions[now], o))
+                continue;
+            put_sep(b);
+            lr_strbuf_printf(b,
+                             "%s's %s is only in seqno %" PRIu64 ", newer than seqno %" PRIu64
+                             " the disks commit: not counted",
+                             o->name, type_of(&o->content), v->seqno, vg->versions[now].seqno);
+        }
+    }
 }
 
 /* "restoring it as a whole removes newx's ext4 and new2's swap, made after
  * it (bringing back only the lost LV keeps them)" */
-static void put_removes(lr_strbuf_t *b, const lr_ev_vg_t *vg, size_t p)
+static void put_removes(lr_strbuf_t *b, lr_strbuf_t *note, const lr_ev_vg_t *vg, size_t p)
 {
     size_t at = 0, k = 0;
-    const lr_ev_version_t *now = newest_loaded(vg, &at);
+    const lr_ev_version_t *now = current(vg, &at);
     for (size_t l = 0; now && l < now->n_lvs; l++) {
         const lr_ev_lv_t *o = &now->lvs[l];
         if (!removed_later(vg, p, at, o))
@@ -337,13 +378,15 @@ static void put_removes(lr_strbuf_t *b, const lr_ev_vg_t *vg, size_t p)
     if (k)
         lr_strbuf_printf(b, ", made after it (bringing back only the lost LV keeps %s)",
                          k > 1 ? "them" : "it");
+    if (now)
+        put_not_on_disks(note, vg, p, at);
 }
 
 /* The names put_removes words, into r. */
 static int set_removes(lr_ev_rec_t *r, const lr_ev_vg_t *vg, size_t p)
 {
     size_t at = 0;
-    const lr_ev_version_t *now = newest_loaded(vg, &at);
+    const lr_ev_version_t *now = current(vg, &at);
     for (size_t l = 0; now && l < now->n_lvs; l++) {
         if (!removed_later(vg, p, at, &now->lvs[l]))
             continue;
@@ -354,6 +397,49 @@ static int set_removes(lr_ev_rec_t *r, const lr_ev_vg_t *vg, size_t p)
         nv[r->n_removes++] = now->lvs[l].name;
     }
     return 0;
+}
+
+/* "pv0:18-21" */
+static void put_place(lr_strbuf_t *b, const char *pv, uint64_t pe, uint64_t n)
+{
+    lr_strbuf_printf(b, "%s:%" PRIu64 "-%" PRIu64, pv, pe, pe + n - 1);
+}
+
+/* LVs of the version that the current one maps elsewhere (lr_ev_move_t):
+ * moved with their data copied (pvmove) is against it: restoring it points
+ * them back at a stale copy, which an old signature there makes look
+ * intact. Remapped across a gap (reduced, extended elsewhere) is said in
+ * note: the old extents hold what was written before the reduce. */
+static void put_moved(lr_strbuf_t *against, lr_strbuf_t *note, const lr_ev_version_t *v)
+{
+    for (size_t l = 0; l < v->n_lvs; l++) {
+        const lr_ev_lv_t *o = &v->lvs[l];
+        for (size_t i = 0; i < o->n_moved; i++) {
+            const lr_ev_move_t *m = &o->moved[i];
+            uint64_t n = m->last - m->first + 1;
+            lr_strbuf_t *b = m->gap ? note : against;
+            put_sep(b);
+            lr_strbuf_printf(b, "%s's extents %" PRIu64 "-%" PRIu64 " %s seqno %" PRIu64 " (now ",
+                             o->name, m->first, m->last,
+                             m->gap ? "map elsewhere since" : "were moved at", m->seqno);
+            put_place(b, m->pv, m->pe, n);
+            lr_strbuf_puts(b, "): restoring it points them back at ");
+            put_place(b, m->was_pv, m->was_pe, n);
+            lr_strbuf_puts(b, m->gap ? ", which hold what was written before they left the LV"
+                                     : ", the stale copy the move left");
+        }
+    }
+}
+
+/* Whether restoring version v points an LV back at a stale copy (a move
+ * with its data copied since, lr_ev_move_t.gap false). */
+static bool has_stale(const lr_ev_version_t *v)
+{
+    for (size_t l = 0; l < v->n_lvs; l++)
+        for (size_t i = 0; i < v->lvs[l].n_moved; i++)
+            if (!v->lvs[l].moved[i].gap)
+                return true;
+    return false;
 }
 
 lr_ev_grade_t ev_grade(const lr_evidence_t *ev, size_t g, size_t p, int e, lr_strbuf_t *why)
@@ -385,7 +471,9 @@ lr_ev_grade_t ev_grade(const lr_evidence_t *ev, size_t g, size_t p, int e, lr_st
             lr_strbuf_printf(to, "%s%s", to->len ? ", " : "", o->name);
         }
     }
-    put_removes(&against, vg, p);
+    lr_strbuf_t note = LR_STRBUF_INIT;
+    put_removes(&against, &note, vg, p);
+    put_moved(&against, &note, v);
     lr_ev_grade_t grade = against.len ? LR_EV_GRADE_AGAINST
                           : own.len   ? LR_EV_GRADE_OWN
                                       : LR_EV_GRADE_NO_SIGNATURE;
@@ -400,6 +488,9 @@ lr_ev_grade_t ev_grade(const lr_evidence_t *ev, size_t g, size_t p, int e, lr_st
                          missing.s);
     if (why && grade == LR_EV_GRADE_NO_SIGNATURE && unknown.len)
         lr_strbuf_printf(why, "; what the start of %s holds is not known", unknown.s);
+    if (why && note.len)
+        lr_strbuf_printf(why, "; %s", note.s);
+    lr_strbuf_free(&note);
     lr_strbuf_free(&missing);
     lr_strbuf_free(&unknown);
     lr_strbuf_free(&own);
@@ -414,6 +505,7 @@ typedef struct cand {
     bool recoverable;
     bool had; /* it lost extents of its own */
     lr_ev_grade_t grade;
+    bool stale; /* restoring it points an LV moved since at its old copy */
 } cand_t;
 
 static int add_cand(cand_t **v, size_t *n, size_t version, lr_strbuf_t *b, bool recoverable,
@@ -426,7 +518,7 @@ static int add_cand(cand_t **v, size_t *n, size_t version, lr_strbuf_t *b, bool 
         return -ENOMEM;
     }
     *v = nv;
-    nv[(*n)++] = (cand_t){version, reason, recoverable, had, grade};
+    nv[(*n)++] = (cand_t){version, reason, recoverable, had, grade, false};
     return 0;
 }
 
@@ -447,7 +539,10 @@ static int event_cand(ev_ctx_t *c, size_t g, size_t p, size_t e, cand_t **cands,
     bool had = false;
     ev->recoverable = put_losses(c, g, p, e, &b, &had);
     lr_ev_grade_t grade = ev_grade(c->ev, g, p, (int)e, &b);
-    return add_cand(cands, n, p, &b, ev->recoverable, had, grade);
+    int rc = add_cand(cands, n, p, &b, ev->recoverable, had, grade);
+    if (!rc)
+        (*cands)[*n - 1].stale = has_stale(&vg->versions[p]);
+    return rc;
 }
 
 /* After the newest version another VG took extents: a re-initialised PV. */
@@ -529,16 +624,26 @@ static int fallback(lr_ev_vg_t *vg, int newest, bool events, bool reused, bool b
     return vg->recommended.reason ? 0 : -ENOMEM;
 }
 
+/* Within a grade, a candidate that points no LV back at a stale copy
+ * comes before one that does (a later version with the moved LVs at their
+ * new place before an earlier one with them at the old). */
+static bool moved_before(const cand_t *a, const cand_t *b)
+{
+    return a->recoverable == b->recoverable && a->grade == b->grade && !a->stale && b->stale;
+}
+
 /* Recoverable candidates first, then by grade, highest first; within a
- * grade the order they came in (the earliest event first). A stable
- * insertion sort: a VG has a handful of events. */
+ * grade, one pointing no LV at a stale copy first, then the order they
+ * came in (the earliest event first). A stable insertion sort: a VG has a
+ * handful of events. */
 static void ev_rank(cand_t *v, size_t n)
 {
     for (size_t i = 1; i < n; i++) {
         cand_t x = v[i];
         size_t j = i;
         while (j > 0 &&
-               ev_cand_before(x.recoverable, x.grade, v[j - 1].recoverable, v[j - 1].grade)) {
+               (ev_cand_before(x.recoverable, x.grade, v[j - 1].recoverable, v[j - 1].grade) ||
+                moved_before(&x, &v[j - 1]))) {
             v[j] = v[j - 1];
             j--;
         }
@@ -560,17 +665,33 @@ static int outranked(const lr_ev_vg_t *vg, cand_t *cands, size_t n, size_t first
     lr_strbuf_t b = LR_STRBUF_INIT;
     size_t k = 0;
     for (size_t i = first + 1; i < n; i++) {
-        if (!cands[i].recoverable || cands[i].grade >= cands[first].grade ||
+        if (!cands[i].recoverable || cands[i].grade >= cands[first].grade || cands[i].stale ||
             vg->versions[cands[i].version].seqno >= vg->versions[cands[first].version].seqno)
             continue;
         lr_strbuf_printf(&b, "%s%" PRIu64, k++ ? ", " : "", vg->versions[cands[i].version].seqno);
     }
-    if (!k)
+    lr_strbuf_t m = LR_STRBUF_INIT;
+    size_t km = 0;
+    for (size_t i = first + 1; i < n; i++)
+        if (cands[i].recoverable && cands[i].stale && !cands[first].stale &&
+            cands[i].grade <= cands[first].grade &&
+            vg->versions[cands[i].version].seqno < vg->versions[cands[first].version].seqno)
+            lr_strbuf_printf(&m, "%s%" PRIu64, km++ ? ", " : "",
+                             vg->versions[cands[i].version].seqno);
+    if (!k && !km)
         return 0;
     lr_strbuf_t r = LR_STRBUF_INIT;
-    lr_strbuf_printf(&r, "%s; content evidence ranks it above the earlier seqno %s",
-                     cands[first].reason, b.s ? b.s : "");
+    lr_strbuf_puts(&r, cands[first].reason);
+    if (k)
+        lr_strbuf_printf(&r, "; content evidence ranks it above the earlier seqno %s",
+                         b.s ? b.s : "");
+    if (km)
+        lr_strbuf_printf(&r,
+                         "; ranked above the earlier seqno %s: it keeps the LVs moved since at "
+                         "their new place",
+                         m.s ? m.s : "");
     lr_strbuf_free(&b);
+    lr_strbuf_free(&m);
     char *s = lr_strbuf_take(&r, NULL);
     if (!s)
         return -ENOMEM;

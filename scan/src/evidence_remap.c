@@ -271,10 +271,177 @@ static int remap_vg(ev_ctx_t *c, size_t g)
     return rc;
 }
 
+/* ---- moved since: older versions against the current one ------------------ */
+
+/* Version p and the newer loaded versions up to the current one `cur`
+ * (inclusive), oldest first, one per seqno. */
+static void newer(const ev_ctx_t *c, size_t g, size_t p, size_t cur, chain_t *ch)
+{
+    const lr_ev_vg_t *vg = &c->ev->vgs[g];
+    ch->n = 1;
+    ch->vg[0] = c->views[g][p];
+    ch->seqno[0] = vg->versions[p].seqno;
+    for (size_t k = p; k-- > cur;) {
+        if (!vg->versions[k].loaded || vg->versions[k].seqno <= ch->seqno[ch->n - 1] ||
+            vg->versions[k].seqno > vg->versions[cur].seqno)
+            continue;
+        ch->vg[ch->n] = c->views[g][k];
+        ch->seqno[ch->n++] = vg->versions[k].seqno;
+    }
+}
+
+/* Appends [a, b] to o's moves, joined with the last one when it continues
+ * it. m: the piece as p maps it, at: as the current version maps it. */
+static int push_move(lr_ev_lv_t *o, const chain_t *ch, map_t m, map_t at, uint64_t seqno, bool gap,
+                     uint64_t a, uint64_t b)
+{
+    const lr_vg_t *p = ch->vg[0], *cur = ch->vg[ch->n - 1];
+    uint64_t pe = (uint64_t)((int64_t)a + at.delta), was_pe = (uint64_t)((int64_t)a + m.delta);
+    const char *key = cur->pvs[at.pv].key, *was = p->pvs[m.pv].key;
+    if (o->n_moved) {
+        lr_ev_move_t *l = &o->moved[o->n_moved - 1];
+        if (l->last + 1 == a && l->seqno == seqno && l->gap == gap &&
+            l->pe + (a - l->first) == pe && l->was_pe + (a - l->first) == was_pe &&
+            strcmp(l->pv, key) == 0 && strcmp(l->was_pv, was) == 0) {
+            l->last = b;
+            return 0;
+        }
+    }
+    lr_ev_move_t *nv = realloc(o->moved, (o->n_moved + 1) * sizeof(*nv));
+    if (!nv)
+        return -ENOMEM;
+    o->moved = nv;
+    lr_ev_move_t *r = &nv[o->n_moved++];
+    *r = (lr_ev_move_t){.first = a,
+                        .last = b,
+                        .seqno = seqno,
+                        .pv = ev_strdup(key),
+                        .pv_id = ev_strdup(cur->pvs[at.pv].id),
+                        .pe = pe,
+                        .was_pv = ev_strdup(was),
+                        .was_pe = was_pe,
+                        .gap = gap};
+    return r->pv && r->pv_id && r->was_pv ? 0 : -ENOMEM;
+}
+
+/* Logical extent le of the chain's oldest LV, mapped elsewhere by the
+ * newest (the current version): the first version that did, and whether
+ * le was out of the LV in between. false when not moved (or not linear). */
+static bool moved_le(const chain_t *ch, uint64_t le, map_t *m, map_t *at, uint64_t *seqno,
+                     bool *gap)
+{
+    size_t last = ch->n - 1;
+    *m = map_le(ch->vg[0], ch->lv[0], le);
+    *at = map_le(ch->vg[last], ch->lv[last], le);
+    if (!m->known || !at->known || same_place(ch->vg[0], *m, ch->vg[last], *at))
+        return false;
+    *gap = false;
+    for (size_t j = 1; j < ch->n; j++) {
+        map_t x = map_le(ch->vg[j], ch->lv[j], le);
+        if (!x.present) {
+            *gap = true;
+            continue;
+        }
+        if (!x.known)
+            continue; /* a move in progress (pvmove0's mirror): not its end */
+        if (same_place(ch->vg[0], *m, ch->vg[j], x)) {
+            *gap = false; /* back where it was: the data is there */
+            continue;
+        }
+        *seqno = ch->seqno[j];
+        return true;
+    }
+    return false;
+}
+
+static int moved_lv(lr_ev_lv_t *o, const chain_t *ch)
+{
+    uint64_t *cut = NULL;
+    size_t n = 0;
+    int rc = cuts(ch, &cut, &n);
+    uint64_t top = ch->lv[0]->extent_count;
+    for (size_t i = 0; !rc && i < n; i++) {
+        map_t m, at;
+        uint64_t seqno = 0;
+        bool gap = false;
+        uint64_t end = i + 1 < n ? cut[i + 1] - 1 : top - 1;
+        if (moved_le(ch, cut[i], &m, &at, &seqno, &gap))
+            rc = push_move(o, ch, m, at, seqno, gap, cut[i], end);
+    }
+    free(cut);
+    return rc;
+}
+
+/* Whether the chain's oldest LV and its newest (the current version's) map
+ * some logical extent to other places, comparing the two alone: cut at
+ * both LVs' segment boundaries, each piece maps by one offset in each. */
+static bool differs(const chain_t *ch)
+{
+    const lr_lv_t *a = ch->lv[0], *b = ch->lv[ch->n - 1];
+    const lr_vg_t *va = ch->vg[0], *vb = ch->vg[ch->n - 1];
+    size_t i = 0, j = 0;
+    uint64_t le = 0;
+    while (le < a->extent_count && i < a->n_segs) {
+        map_t x = map_le(va, a, le), y = map_le(vb, b, le);
+        if (x.known && y.known && !same_place(va, x, vb, y))
+            return true;
+        /* the next boundary of either LV */
+        while (i < a->n_segs && a->segs[i].start_extent + a->segs[i].extent_count <= le)
+            i++;
+        while (j < b->n_segs && b->segs[j].start_extent + b->segs[j].extent_count <= le)
+            j++;
+        uint64_t next =
+            i < a->n_segs ? a->segs[i].start_extent + a->segs[i].extent_count : a->extent_count;
+        if (j < b->n_segs && b->segs[j].start_extent + b->segs[j].extent_count < next)
+            next = b->segs[j].start_extent + b->segs[j].extent_count;
+        if (next <= le)
+            break; /* segments that do not advance: crafted text */
+        le = next;
+    }
+    return false;
+}
+
+/* Every LV of every loaded version older than the current one, against
+ * the same LV (by UUID) there (lr_ev_move_t). */
+static int moved_vg(ev_ctx_t *c, size_t g)
+{
+    lr_ev_vg_t *vg = &c->ev->vgs[g];
+    int cur = ev_current(vg);
+    size_t nv = vg->n_versions;
+    if (cur < 0)
+        return 0;
+    chain_t ch = {calloc(nv, sizeof(*ch.vg)), calloc(nv, sizeof(*ch.lv)),
+                  calloc(nv, sizeof(*ch.seqno)), 0};
+    int rc = ch.vg && ch.lv && ch.seqno ? 0 : -ENOMEM;
+    for (size_t p = (size_t)cur + 1; !rc && p < nv; p++) {
+        if (!vg->versions[p].loaded || vg->versions[p].seqno >= vg->versions[cur].seqno)
+            continue;
+        newer(c, g, p, (size_t)cur, &ch);
+        const lr_vg_t *view = c->views[g][p];
+        for (size_t l = 0; !rc && l < view->n_lvs && l < vg->versions[p].n_lvs; l++) {
+            ch.lv[0] = &view->lvs[l];
+            if (ch.lv[0]->extent_count == 0)
+                continue;
+            ch.lv[ch.n - 1] = same_lv(ch.vg[ch.n - 1], ch.lv[0], l);
+            if (!ch.lv[ch.n - 1] || !differs(&ch))
+                continue; /* most LVs: where they were (no walk through the versions) */
+            for (size_t j = 1; j + 1 < ch.n; j++)
+                ch.lv[j] = same_lv(ch.vg[j], ch.lv[0], l);
+            rc = moved_lv(&vg->versions[p].lvs[l], &ch);
+        }
+    }
+    free(ch.vg);
+    free(ch.lv);
+    free(ch.seqno);
+    return rc;
+}
+
 int ev_remap_all(ev_ctx_t *c)
 {
     for (size_t g = 0; g < c->scan->n_vgs; g++) {
         int rc = remap_vg(c, g);
+        if (!rc)
+            rc = moved_vg(c, g);
         if (rc)
             return rc;
     }

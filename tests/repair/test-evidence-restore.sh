@@ -75,6 +75,24 @@ grep -q WARNING "$T/e" && ok || bad "--export to stdout: no warning on stderr"
 "$REPAIR" --export seqno=10 -o "$T/e10.vg" "$T/d.img" >"$T/o" 2>"$T/e"
 grep -q WARNING "$T/e" && bad "--export of the newest version warned: $(cat "$T/e")" || ok
 
+# --restore-lv root --from seqno=6 is refused: root's extents 0-3 are
+# scratch's now; the refusal says what they hold (scratch's ext4, truth:
+# fixtures/evidence/truth/disk.content, blkid -p) and that root's own start
+# holds scratch's ext4 now, not root's
+"$REPAIR" --restore-lv root --from seqno=6 --dry-run "$T/d.img" >"$T/o" 2>"$T/e"
+[ $? = 1 ] && ok || bad "--restore-lv root over scratch was not refused: $(cat "$T/e")"
+UUID=$(awk '$2 == 8 && $3 == "scratch"' "$FIX/evidence/truth/disk.content" | grep -o 'UUID=[^ ]*' | head -1 | cut -d= -f2)
+[ -n "$UUID" ] && ok || bad "no scratch UUID in the truth"
+grep -qF "are LV scratch's (its extents 0..3 there): scratch starts there with ext4 \"SCRATCH\" (UUID $UUID), and root's start there now holds scratch's ext4, not its own" "$T/e" &&
+    ok || bad "--restore-lv refusal does not say what scratch holds: $(cat "$T/e")"
+# home (shrunk at seqno 9) brought back as a second LV: the clash is with
+# home itself, whose own ext4 is at the start
+"$REPAIR" --restore-lv home --as home2 --from seqno=8 --dry-run "$T/d.img" >"$T/o" 2>"$T/e"
+[ $? = 1 ] && ok || bad "--restore-lv home --as home2 was not refused: $(cat "$T/e")"
+grep -qF "are LV home's (its extents 8..11 there): home starts there with ext4 \"HOME\" (UUID 6bbd1809-9eb5-410a-9024-cf91ffb77501), the same LV as home then (same UUID): its start there is its own" "$T/e" &&
+    ok || bad "--restore-lv home2 refusal: $(cat "$T/e")"
+[ "$(sha256sum <"$T/d.img")" = "$SUM" ] && ok || bad "a refused --restore-lv changed the image"
+
 # --yes --force goes on
 "$REPAIR" --restore seqno=6 --yes --force --undo "$T/u" "$T/d.img" >"$T/o" 2>"$T/e"
 [ $? = 0 ] && ok || bad "--yes --force failed: $(cat "$T/e")"

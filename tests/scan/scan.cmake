@@ -262,3 +262,10 @@ set_tests_properties(lvmscan-remap-fixture PROPERTIES SKIP_RETURN_CODE 77)
 add_test(NAME oldpv-fixture
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/oldpv-fixture.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
 set_tests_properties(oldpv-fixture PROPERTIES SKIP_RETURN_CODE 77)
+
+# The recommendation against a finished pvmove (stale copies) and a backup
+# file newer than the disk (fixtures/moverank, fixtures/remap).
+add_test(NAME lvmscan-moverank-fixture
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/moverank-fixture.sh $<TARGET_FILE:lvmscan>
+                 ${LR_FIXTURES})
+set_tests_properties(lvmscan-moverank-fixture PROPERTIES SKIP_RETURN_CODE 77)

@@ -207,6 +207,50 @@ static void test_removes_later(void **state)
     assert_int_equal(grade_remove(&t, why, sizeof(why)), LR_EV_GRADE_NO_SIGNATURE);
 }
 
+/* What restoring removes is judged against the version the disks commit
+ * (lr_ev_vg_t.current), not a newer one only a backup file holds: with
+ * seqno 2 current, C (only in seqno 3) is named as not counted. */
+static void test_removes_current(void **state)
+{
+    (void)state;
+    tree_t t;
+    build(&t, (lr_ev_content_t){0}, found("ext4", "u-C"), (lr_ev_content_t){0});
+    t.vg.current = 1;
+    char why[256];
+    assert_int_equal(grade_remove(&t, why, sizeof(why)), LR_EV_GRADE_NO_SIGNATURE);
+    assert_string_equal(why, "; no signature found at the start of A; C's ext4 is only in seqno "
+                             "3, newer than seqno 2 the disks commit: not counted");
+    /* the current version not loaded: the newest loaded one is used */
+    t.v[1].loaded = false;
+    assert_int_equal(grade_remove(&t, why, sizeof(why)), LR_EV_GRADE_AGAINST);
+    assert_non_null(strstr(why, "removes C's ext4, made after it"));
+}
+
+/* B of seqno 1 was moved since (a finished pvmove): restoring seqno 1
+ * points it back at the stale copy, against it; across a gap (reduced,
+ * extended elsewhere) it is said, not graded. */
+static void test_moved(void **state)
+{
+    (void)state;
+    tree_t t;
+    build(&t, (lr_ev_content_t){0}, (lr_ev_content_t){0}, (lr_ev_content_t){0});
+    lr_ev_move_t m = {
+        .first = 0, .last = 3, .seqno = 2, .pv = "pv0", .pe = 20, .was_pv = "pv0", .was_pe = 2};
+    t.l2[1].moved = &m;
+    t.l2[1].n_moved = 1;
+    char why[512];
+    assert_int_equal(grade_remove(&t, why, sizeof(why)), LR_EV_GRADE_AGAINST);
+    assert_string_equal(why, "; ranked lower: B's extents 0-3 were moved at seqno 2 (now "
+                             "pv0:20-23): restoring it points them back at pv0:2-5, the stale "
+                             "copy the move left");
+    m.gap = true;
+    assert_int_equal(grade_remove(&t, why, sizeof(why)), LR_EV_GRADE_NO_SIGNATURE);
+    assert_string_equal(why, "; no signature found at the start of A; B's extents 0-3 map "
+                             "elsewhere since seqno 2 (now pv0:20-23): restoring it points them "
+                             "back at pv0:2-5, which hold what was written before they left the "
+                             "LV");
+}
+
 /* The order: recoverable first, then own signature, none, against; equal
  * candidates keep the events' order (never "before" each other). */
 static void test_order(void **state)
@@ -230,10 +274,11 @@ static void test_order(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_overwritten),  cmocka_unit_test(test_own),
-        cmocka_unit_test(test_no_signature), cmocka_unit_test(test_truncates),
-        cmocka_unit_test(test_shrink),       cmocka_unit_test(test_reinit),
-        cmocka_unit_test(test_order),        cmocka_unit_test(test_removes_later),
+        cmocka_unit_test(test_overwritten),     cmocka_unit_test(test_own),
+        cmocka_unit_test(test_no_signature),    cmocka_unit_test(test_truncates),
+        cmocka_unit_test(test_shrink),          cmocka_unit_test(test_reinit),
+        cmocka_unit_test(test_order),           cmocka_unit_test(test_removes_later),
+        cmocka_unit_test(test_removes_current), cmocka_unit_test(test_moved),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -119,6 +119,27 @@ typedef struct lr_ev_remap {
                         extends into them: it is not whole any more */
 } lr_ev_remap_t;
 
+/* Logical extents of an LV of an older version that the VG's current
+ * version (lr_ev_vg_t.current, the same LV by UUID) maps to other PV
+ * extents: restoring the older version as a whole points them back at
+ * where they were. moved (gap false): the mapping changed while the LV held
+ * them (a finished pvmove, an lvconvert): LVM2 copied the data and does not
+ * erase the source, so the old extents hold a stale copy (an old signature
+ * found there looks intact but is not the LV's data now). gap: they were out
+ * of the LV in between (reduced, extended again elsewhere, as
+ * lr_ev_remap_t): no copy was made, the old extents hold what was written
+ * before the reduce. Linear areas only. */
+typedef struct lr_ev_move {
+    uint64_t first, last; /* the LV's logical extents [first, last] */
+    uint64_t seqno;       /* the first later version mapping them elsewhere */
+    char *pv;             /* where the current version maps them: PV key */
+    char *pv_id;          /* that PV's UUID as printed */
+    uint64_t pe;          /* first PV extent (last: pe + last - first) */
+    char *was_pv;         /* where this version maps them: PV key, */
+    uint64_t was_pe;      /* first PV extent */
+    bool gap;             /* out of the LV in between (no copy made) */
+} lr_ev_move_t;
+
 typedef struct lr_ev_lv {
     char *name;
     char *id;         /* LV UUID as printed, may be NULL */
@@ -133,6 +154,8 @@ typedef struct lr_ev_lv {
     uint64_t pv_extents_reused; /* of them, taken later (counted once) */
     size_t n_remap;             /* by logical extent */
     lr_ev_remap_t *remap;
+    size_t n_moved;      /* by logical extent; only in versions older than the */
+    lr_ev_move_t *moved; /* VG's current one (lr_ev_move_t) */
 } lr_ev_lv_t;
 
 /* Destructive events, as bits of lr_ev_version_t.events. */
@@ -172,8 +195,10 @@ typedef enum lr_ev_grade {
     LR_EV_GRADE_AGAINST = 1,      /* a lost LV's start now holds a later LV's
                                      signature, the version to restore holds a
                                      filesystem larger than its LV (truncated),
-                                     or restoring it removes a later LV that
-                                     holds a signature (removes) */
+                                     restoring it removes a later LV that
+                                     holds a signature (removes), or points an
+                                     LV moved since (pvmove) back at the stale
+                                     copy it was moved from (lr_ev_move_t) */
     LR_EV_GRADE_NO_SIGNATURE = 2, /* no signature at any lost LV's start */
     LR_EV_GRADE_OWN = 3,          /* a lost LV's start still holds a signature
                                      no later LV has: its own data */
@@ -185,15 +210,24 @@ typedef struct lr_ev_rec {
     char *reason;
     lr_ev_grade_t grade;
     size_t n_removes;
-    const char **removes; /* names (owned by the newest version's LVs) of the LVs
-                             of the VG's newest version holding a signature that
-                             this version lacks: restoring it as a whole removes
-                             them (made after it); the grade is then against */
+    const char **removes; /* names (owned by the current version's LVs) of the LVs
+                             of the VG's current version (lr_ev_vg_t.current)
+                             holding a signature that this version lacks:
+                             restoring it as a whole removes them (made after
+                             it); the grade is then against */
 } lr_ev_rec_t;
 
 typedef struct lr_ev_vg {
     size_t n_versions;
     lr_ev_version_t *versions; /* parallel to lr_scan_vg_t.versions (newest first) */
+    /* The version the disks hold now: the newest one a metadata area commits
+     * (lr_scan_vg_t.committed_latest; the latest complete one when none is
+     * committed). What restoring an older version as a whole removes
+     * (lr_ev_rec_t.removes) and moves back (lr_ev_lv_t.moved) is judged
+     * against it, never against a newer version only backup or archive
+     * files hold. Index into versions; when that version is not loaded, the
+     * newest loaded one is used. */
+    int current;
     bool has_recommended;
     lr_ev_rec_t recommended; /* the candidate ranked first */
     char *no_recommendation; /* why there is none (has_recommended false), or NULL */
