@@ -140,6 +140,10 @@ void lr_io_keeps_free(lr_io_keeps_t *ks) LR_IO_HIDDEN;
  * 1 too when a kept range already holds it. */
 int lr_io_keeps_add(lr_io_keeps_t *ks, uint64_t off, uint64_t len,
                     const lr_io_ring_t *ring) LR_IO_HIDDEN;
+/* Keeps [off, off + len) whatever the budget and the limits (the stream's
+ * first and last bytes, read again after every scan): 0 or -ENOMEM. */
+int lr_io_keeps_add_edge(lr_io_keeps_t *ks, uint64_t off, uint64_t len,
+                         const lr_io_ring_t *ring) LR_IO_HIDDEN;
 /* 1 while there is room for more ranges. */
 int lr_io_keeps_room(const lr_io_keeps_t *ks) LR_IO_HIDDEN;
 /* The decoder made [off, off + n), now at the end of ring: the ranges

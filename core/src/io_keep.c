@@ -9,7 +9,9 @@
  * level 1, or stored as they are when deflate saves less than an eighth. A
  * read inflates the one chunk it needs (the last one inflated is cached);
  * a read of hole pages only inflates nothing. The budget counts the bytes
- * actually held: the chunks' data and the ranges' chunk tables.
+ * actually held: the chunks' data and the ranges' chunk tables. The image's
+ * first and last bytes (the partition table, a PV label at sector 1) are
+ * held the same way, outside the budget (lr_io_keeps_add_edge).
  *
  * The bytes come from the stream's history ring: the decoder offers each
  * range the bytes it just made; a range's filled part [lo, hi) grows as one
@@ -43,6 +45,7 @@ typedef struct kp_range {
     uint64_t lo, hi; /* filled [lo, hi); lo == hi: nothing yet */
     kp_chunk_t *ch;  /* (len + KP_CHUNK - 1) / KP_CHUNK */
     bool stopped;    /* the budget ran out (or its bytes went): filled no more */
+    bool edge;       /* the image's first or last bytes: outside the budget */
 } kp_range_t;
 
 struct lr_io_keeps {
@@ -180,8 +183,10 @@ static int kp_load(lr_io_keeps_t *ks, const kp_chunk_t *c, uint32_t clen, uint8_
 }
 
 /* Stores the clen bytes at ks->scratch as chunk c holding [s, e): its zero
- * pages as holes, the rest deflated or raw. -ENOSPC past the budget, -ENOMEM. */
-static int kp_store(lr_io_keeps_t *ks, kp_chunk_t *c, uint32_t clen, uint32_t s, uint32_t e)
+ * pages as holes, the rest deflated or raw. -ENOSPC past the budget (edge:
+ * an edge range's chunk is not counted), -ENOMEM. */
+static int kp_store(lr_io_keeps_t *ks, kp_chunk_t *c, uint32_t clen, uint32_t s, uint32_t e,
+                    bool edge)
 {
     uint16_t zero = 0;
     uint32_t plen = 0;
@@ -210,7 +215,7 @@ static int kp_store(lr_io_keeps_t *ks, kp_chunk_t *c, uint32_t clen, uint32_t s,
             raw = false;
         }
     }
-    if (ks->held - c->dlen + dlen > LR_IO_KEEP_MAX) {
+    if (!edge && ks->held - c->dlen + dlen > LR_IO_KEEP_MAX) {
         ks->full = true;
         return -ENOSPC;
     }
@@ -219,7 +224,8 @@ static int kp_store(lr_io_keeps_t *ks, kp_chunk_t *c, uint32_t clen, uint32_t s,
         return -ENOMEM;
     if (dlen)
         memcpy(data, src, dlen);
-    ks->held = ks->held - c->dlen + dlen;
+    if (!edge)
+        ks->held = ks->held - c->dlen + dlen;
     free(c->data);
     if (ks->cached == c)
         ks->cached = NULL;
@@ -253,7 +259,7 @@ static int kp_seal(lr_io_keeps_t *ks, kp_range_t *k, size_t j, uint32_t s, uint3
     /* bytes outside [s, e) are not held: zeros, as kp_load makes them */
     memset(ks->scratch, 0, s);
     memset(ks->scratch + e, 0, clen - e);
-    return kp_store(ks, c, clen, s, e);
+    return kp_store(ks, c, clen, s, e, k->edge);
 }
 
 /* Offers range k the bytes the ring holds. Its filled part grows as one
@@ -318,12 +324,13 @@ int lr_io_keeps_room(const lr_io_keeps_t *ks)
 }
 
 /* Inserts [off, off + len) at its place: the range, or NULL past the
- * limits or without memory. */
-static kp_range_t *kp_insert(lr_io_keeps_t *ks, uint64_t off, uint64_t len)
+ * limits (an edge range has none) or without memory. */
+static kp_range_t *kp_insert(lr_io_keeps_t *ks, uint64_t off, uint64_t len, bool edge)
 {
     size_t nc = (size_t)((len + KP_CHUNK - 1) / KP_CHUNK);
     uint64_t table = nc * sizeof(kp_chunk_t);
-    if (ks->full || ks->n >= KP_RANGES || table > LR_IO_KEEP_MAX - kp_min(ks->held, LR_IO_KEEP_MAX))
+    if (!edge && (ks->full || ks->n >= KP_RANGES ||
+                  table > LR_IO_KEEP_MAX - kp_min(ks->held, LR_IO_KEEP_MAX)))
         return NULL;
     if (ks->n == ks->cap) {
         size_t cap = ks->cap ? 2 * ks->cap : 64;
@@ -340,9 +347,10 @@ static kp_range_t *kp_insert(lr_io_keeps_t *ks, uint64_t off, uint64_t len)
     while (i < ks->n && ks->r[i].off <= off)
         i++;
     memmove(&ks->r[i + 1], &ks->r[i], (ks->n - i) * sizeof(*ks->r));
-    ks->r[i] = (kp_range_t){.off = off, .len = len, .lo = off, .hi = off, .ch = ch};
+    ks->r[i] = (kp_range_t){.off = off, .len = len, .lo = off, .hi = off, .ch = ch, .edge = edge};
     ks->n++;
-    ks->held += table;
+    if (!edge)
+        ks->held += table;
     if (len > ks->max_len)
         ks->max_len = len;
     return &ks->r[i];
@@ -353,11 +361,20 @@ int lr_io_keeps_add(lr_io_keeps_t *ks, uint64_t off, uint64_t len, const lr_io_r
     for (size_t i = kp_first(ks, off); i < ks->n && ks->r[i].off <= off; i++)
         if (off + len <= ks->r[i].off + ks->r[i].len)
             return 1; /* already kept */
-    kp_range_t *k = kp_insert(ks, off, len);
+    kp_range_t *k = kp_insert(ks, off, len, false);
     if (!k)
         return 0;
     kp_fill(ks, k, ring); /* what the ring still holds of it (it was just decoded) */
     return 1;
+}
+
+int lr_io_keeps_add_edge(lr_io_keeps_t *ks, uint64_t off, uint64_t len, const lr_io_ring_t *ring)
+{
+    kp_range_t *k = kp_insert(ks, off, len, true);
+    if (!k)
+        return -ENOMEM;
+    kp_fill(ks, k, ring);
+    return 0;
 }
 
 /* What sealed chunk j of range k holds of [off, off + len) from off on:
