@@ -1,5 +1,6 @@
 /* lr_io_keep: a single-piece .xz and .zst (made by the xz and zstd tools)
  * keep the ranges registered, and serve reads inside them from the copy
+ * (and the image's first and last 2 MiB, which the reader keeps on its own)
  * (proved by destroying the compressed file afterwards: a read that had to
  * decode again would fail), reads straddling or outside them still give the
  * raw file's bytes, and the memory cap holds. The ranges are held
@@ -218,6 +219,11 @@ static void keep_reads(const fx_t *f, const char *path)
     check_read(f, io, KEEP_A + 12345, 777);
     check_read(f, io, KEEP_B, KEEP_B_LEN);
     check_read(f, io, KEEP_B + KEEP_B_LEN - 10, 10);
+    /* and so are the image's first and last 2 MiB, held like the ranges */
+    check_read(f, io, 0, 2 * MIB);
+    check_read(f, io, 65536 - 100, 200);
+    check_read(f, io, IMG_SIZE - 2 * MIB, 2 * MIB);
+    check_read(f, io, IMG_SIZE - 512, 512);
     uint8_t b[4096];
     assert_int_not_equal(lr_io_pread(io, b, sizeof(b), 4 * MIB + (512u << 10), NULL), 0);
     assert_int_equal(lr_io_close(io, NULL), 0);
