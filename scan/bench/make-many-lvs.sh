@@ -4,10 +4,10 @@
 # docs/image-formats.md): one PV (default 1 MiB metadata area) of SIZE MiB
 # holding a VG of about N LVs of 4-12 MiB, made, removed, extended and made
 # again so that the ring holds many versions of different layouts; ext4,
-# XFS (on a 300 MiB LV: mkfs.xfs refuses smaller), swap and (in 4 LVs of
-# 20 MiB) LUKS2 headers written into some LVs (through a loop device over the LV's extents,
-# `losetup -o OFF --sizelimit LEN`), 2 MiB of random "data" 1 MiB into
-# others, the rest left empty (zeros).
+# XFS (on a 300 MiB LV: mkfs.xfs refuses smaller), swap and (in every 25th
+# LV, of 20 MiB) LUKS2 headers written into some LVs (through a loop device
+# over the LV's extents, `losetup -o OFF --sizelimit LEN`), 2 MiB of random
+# "data" 1 MiB into others, the rest left empty (zeros).
 #
 # usage (as root): scan/bench/make-many-lvs.sh OUT.img [SIZE_MIB (2048)] [N (100)] [VG (keepzvg)]
 # Needs lvm2, e2fsprogs, xfsprogs, util-linux (mkswap), cryptsetup-bin
