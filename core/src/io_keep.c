@@ -313,6 +313,8 @@ void lr_io_keeps_flush(lr_io_keeps_t *ks, const lr_io_ring_t *ring)
         if (at + kp_chunk_len(k, j) == k->hi)
             continue; /* it ends at a chunk's end: sealed */
         uint32_t s = (uint32_t)(kp_max(at, k->lo) - at), e = (uint32_t)(k->hi - at);
+        if (k->ch[j].s == s && k->ch[j].e == e)
+            continue; /* sealed at an earlier restart */
         if (kp_seal(ks, k, j, s, e, ring) != 0)
             k->stopped = true;
     }
