@@ -2,7 +2,8 @@
  * device layer; io_formats.c: which format a file holds and its opener;
  * io_gzip.c: gzip images; io_yal.c: EWF, qcow2, VMDK, VHD/VHDX; io_vhd.c:
  * the data of VHD files, read through our own block map; io_split.c:
- * split raw sets; io_stream.c with io_xz.c and io_zstd.c: xz and zstd).
+ * split raw sets; io_stream.c with io_xz.c and io_zstd.c: xz and zstd,
+ * io_keep.c: the ranges they keep).
  * Not installed. */
 #ifndef LR_IO_INT_H
 #define LR_IO_INT_H
@@ -146,6 +147,41 @@ extern const lr_io_ops_t lr_io_stream_ops __attribute__((visibility("hidden")));
 /* lr_io_keep for a stream handle (single-piece xz/zstd): copies the range
  * aside as it is decoded. 0 for any other handle. */
 int lr_io_stream_keep(lr_io_t *io, uint64_t off, uint64_t len) LR_IO_HIDDEN;
+
+/* Kept ranges, held compressed (io_keep.c; lr_io_keep of a stream handle).
+ * The bytes come from the stream's history: ring holds image bytes
+ * [lo, hi), byte x at buf[x % size]. */
+typedef struct lr_io_ring {
+    const uint8_t *buf;
+    size_t size;
+    uint64_t lo, hi;
+} lr_io_ring_t;
+typedef struct lr_io_keeps lr_io_keeps_t;
+/* An empty set (zlib's streams and four 64 KiB buffers), NULL without
+ * memory; freed by lr_io_keeps_free (NULL is fine). */
+lr_io_keeps_t *lr_io_keeps_new(void) LR_IO_HIDDEN;
+void lr_io_keeps_free(lr_io_keeps_t *ks) LR_IO_HIDDEN;
+/* Keeps [off, off + len), filled at once from what ring holds of it: 1, or
+ * 0 past LR_IO_KEEP_MAX bytes held or the ranges' limit, or without memory.
+ * 1 too when a kept range already holds it. */
+int lr_io_keeps_add(lr_io_keeps_t *ks, uint64_t off, uint64_t len,
+                    const lr_io_ring_t *ring) LR_IO_HIDDEN;
+/* Keeps [off, off + len) whatever the budget and the limits (the stream's
+ * first and last bytes, read again after every scan): 0 or -ENOMEM. */
+int lr_io_keeps_add_edge(lr_io_keeps_t *ks, uint64_t off, uint64_t len,
+                         const lr_io_ring_t *ring) LR_IO_HIDDEN;
+/* 1 while there is room for more ranges. */
+int lr_io_keeps_room(const lr_io_keeps_t *ks) LR_IO_HIDDEN;
+/* The decoder made [off, off + n), now at the end of ring: the ranges
+ * it touches take their part. */
+void lr_io_keeps_put(lr_io_keeps_t *ks, uint64_t off, uint64_t n,
+                     const lr_io_ring_t *ring) LR_IO_HIDDEN;
+/* The ring is about to be dropped (the decoder restarts): the ranges seal
+ * the part of their last chunk that only the ring holds. */
+void lr_io_keeps_flush(lr_io_keeps_t *ks, const lr_io_ring_t *ring) LR_IO_HIDDEN;
+/* Copies what the ranges hold of [off, off + len), from off on, to dst:
+ * the bytes copied, 0 when they do not hold off. */
+size_t lr_io_keeps_get(lr_io_keeps_t *ks, uint8_t *dst, uint64_t off, size_t len) LR_IO_HIDDEN;
 
 /* The gzip layer's ops (lr_io_damage recognises its handles by them). */
 extern const lr_io_ops_t lr_io_gzip_ops __attribute__((visibility("hidden")));

@@ -17,11 +17,14 @@
  *
  * Ranges the caller will read again (lr_io_keep) are copied aside as the
  * decoder makes them, so that a read behind the history does not restart a
- * single-piece image from its start.
+ * single-piece image from its start. They are held compressed (io_keep.c:
+ * pages of zeros as holes, the rest deflated at level 1 in 64 KiB chunks),
+ * so that the heads and tails of a VG of a few hundred LVs fit.
  *
  * Memory: the piece list, the history ring (ST_HIST), the image's first
- * and last ST_EDGE bytes, the kept ranges (at most LR_IO_KEEP_MAX bytes),
- * one input and one output buffer, and the codec's state.
+ * and last ST_EDGE bytes and the kept ranges, held compressed (the ranges
+ * at most LR_IO_KEEP_MAX bytes; 0.6 MiB of zlib state and buffers), one
+ * input and one output buffer, and the codec's state.
  *
  * A mutex guards the state: the scan's reader thread streams the handle
  * while its scanning thread registers ranges to keep and reads text just
@@ -38,16 +41,6 @@
 #define ST_OUT (256u << 10) /* decompressed bytes made at once */
 #define ST_HIST (4u << 20)  /* recent output kept for reads just behind the stream */
 #define ST_EDGE (2u << 20)  /* the image's first and last bytes, kept once decoded */
-#define ST_KEEPS 1024u      /* kept ranges at most (each decoded byte is offered to each) */
-
-/* A range to keep (lr_io_keep): bytes [lo, hi) of [off, off + len) are in
- * buf. They arrive in order while the image streams, or again when a
- * restart decodes them: the filled part grows as one interval. */
-typedef struct st_keep {
-    uint64_t off, len;
-    uint64_t lo, hi; /* lo == hi: nothing yet */
-    uint8_t *buf;
-} st_keep_t;
 
 typedef struct st_ctx {
     pthread_mutex_t mu;
@@ -82,15 +75,10 @@ typedef struct st_ctx {
      * table), to LV data for the evidence. A single-piece image pays a
      * decode from its start for each read the history does not hold, so
      * the history is large (ST_HIST) and the image's first and last
-     * ST_EDGE bytes are kept once decoded: [0, head_len) and
-     * [tail_at, tail_at + tail_len). */
-    uint8_t *head;
-    uint64_t head_len;
-    uint8_t *tail;
-    uint64_t tail_at, tail_len;
-    st_keep_t *keeps;
-    size_t n_keeps, cap_keeps;
-    uint64_t kept_bytes; /* the keeps' buffers, at most LR_IO_KEEP_MAX */
+     * ST_EDGE bytes are kept once decoded, with the kept ranges (outside
+     * their budget). */
+    bool tail_kept;
+    lr_io_keeps_t *keeps;
 } st_ctx_t;
 
 static void st_free(st_ctx_t *s)
@@ -105,46 +93,16 @@ static void st_free(st_ctx_t *s)
     free(s->in);
     free(s->out);
     free(s->hist);
-    free(s->head);
-    free(s->tail);
-    for (size_t i = 0; i < s->n_keeps; i++)
-        free(s->keeps[i].buf);
-    free(s->keeps);
+    lr_io_keeps_free(s->keeps);
     pthread_mutex_destroy(&s->mu);
     free(s);
 }
 
-/* Copies what [off, off + n) of src holds of each kept range into it, when
- * it joins the part already filled (or nothing is yet). */
-static void st_keep_put(st_ctx_t *s, uint64_t off, const uint8_t *src, size_t n)
+/* The history as the kept ranges see it. */
+static lr_io_ring_t st_ring(const st_ctx_t *s)
 {
-    for (size_t i = 0; i < s->n_keeps; i++) {
-        st_keep_t *k = &s->keeps[i];
-        uint64_t a = off > k->off ? off : k->off;
-        uint64_t b = off + n < k->off + k->len ? off + n : k->off + k->len;
-        if (a >= b || (k->lo < k->hi && (b < k->lo || a > k->hi)))
-            continue; /* outside, or a gap would open in the filled part */
-        memcpy(k->buf + (a - k->off), src + (a - off), (size_t)(b - a));
-        if (k->lo == k->hi || a < k->lo)
-            k->lo = a;
-        if (b > k->hi)
-            k->hi = b;
-    }
-}
-
-/* Serves what a kept range holds of [off, off + len): the bytes copied, 0
- * if none. */
-static size_t st_keep_get(const st_ctx_t *s, uint8_t *dst, uint64_t off, size_t len)
-{
-    for (size_t i = 0; i < s->n_keeps; i++) {
-        const st_keep_t *k = &s->keeps[i];
-        if (off < k->lo || off >= k->hi)
-            continue;
-        size_t n = k->hi - off < len ? (size_t)(k->hi - off) : len;
-        memcpy(dst, k->buf + (off - k->off), n);
-        return n;
-    }
-    return 0;
+    return (lr_io_ring_t){
+        .buf = s->hist, .size = ST_HIST, .lo = s->cur - s->hist_len, .hi = s->cur};
 }
 
 /* Keeps the n bytes just made (ending at s->cur) in the ring. */
@@ -156,14 +114,8 @@ static void st_hist_put(st_ctx_t *s, const uint8_t *src, size_t n)
     memcpy(s->hist + at, src, first);
     memcpy(s->hist, src + first, n - first);
     s->hist_len = s->hist_len + n > ST_HIST ? ST_HIST : s->hist_len + n;
-    if (s->n_keeps)
-        st_keep_put(s, off, src, n);
-    if (off < ST_EDGE && off <= s->head_len) { /* the head grows from 0 on */
-        size_t k = n < ST_EDGE - off ? n : (size_t)(ST_EDGE - off);
-        memcpy(s->head + off, src, k);
-        if (off + k > s->head_len)
-            s->head_len = off + k;
-    }
+    lr_io_ring_t r = st_ring(s);
+    lr_io_keeps_put(s->keeps, off, n, &r);
 }
 
 static void st_ring_get(const uint8_t *ring, uint8_t *dst, uint64_t off, size_t n)
@@ -174,33 +126,14 @@ static void st_ring_get(const uint8_t *ring, uint8_t *dst, uint64_t off, size_t 
     memcpy(dst + first, ring, n - first);
 }
 
-/* Serves what the head or the tail holds of [off, off + len): the bytes
- * copied, 0 if none. */
-static size_t st_edge_get(const st_ctx_t *s, uint8_t *dst, uint64_t off, size_t len)
-{
-    if (off < s->head_len) {
-        size_t n = s->head_len - off < len ? (size_t)(s->head_len - off) : len;
-        memcpy(dst, s->head + off, n);
-        return n;
-    }
-    if (off >= s->tail_at && off < s->tail_at + s->tail_len) {
-        uint64_t end = s->tail_at + s->tail_len;
-        size_t n = end - off < len ? (size_t)(end - off) : len;
-        memcpy(dst, s->tail + (off - s->tail_at), n);
-        return n;
-    }
-    return 0;
-}
-
 /* The decoder reached the end of the image: its last bytes are kept. */
 static void st_keep_tail(st_ctx_t *s)
 {
-    if (s->tail_len || s->lazy || s->cur != s->size || !s->hist_len)
+    if (s->tail_kept || s->lazy || s->cur != s->size || !s->hist_len)
         return;
     uint64_t n = s->hist_len < ST_EDGE ? s->hist_len : ST_EDGE;
-    st_ring_get(s->hist, s->tail, s->cur - n, (size_t)n);
-    s->tail_at = s->cur - n;
-    s->tail_len = n;
+    lr_io_ring_t r = st_ring(s);
+    s->tail_kept = lr_io_keeps_add_edge(s->keeps, s->cur - n, n, &r) == 0;
 }
 
 /* The piece holding decompressed offset off (the pieces are sorted). */
@@ -416,9 +349,7 @@ static int st_read(st_ctx_t *s, void *buf, size_t len, uint64_t off, lr_error_t 
             n = s->cur - off < len ? (size_t)(s->cur - off) : len;
             st_ring_get(s->hist, p, off, n);
         } else {
-            n = st_edge_get(s, p, off, len);
-            if (!n)
-                n = st_keep_get(s, p, off, len);
+            n = lr_io_keeps_get(s->keeps, p, off, len);
         }
         if (n) {
             p += n;
@@ -437,6 +368,9 @@ static int st_read(st_ctx_t *s, void *buf, size_t len, uint64_t off, lr_error_t 
             ahead = true;
         }
         if (!ahead) {
+            /* the history goes: the ranges take what they need of it */
+            lr_io_ring_t r = st_ring(s);
+            lr_io_keeps_flush(s->keeps, &r);
             int rc = st_start(s, i, err);
             if (rc)
                 return rc;
@@ -514,10 +448,11 @@ int lr_io_stream_new(lr_io_t **out, int fd, const char *path, const lr_io_codec_
     s->in = malloc(ST_IN);
     s->out = malloc(ST_OUT);
     s->hist = malloc(ST_HIST);
-    s->head = malloc(ST_EDGE);
-    s->tail = malloc(ST_EDGE);
+    s->keeps = lr_io_keeps_new();
+    lr_io_ring_t r = {.buf = s->hist, .size = ST_HIST};
     int rc = 0;
-    if (!s->in || !s->out || !s->hist || !s->head || !s->tail)
+    if (!s->in || !s->out || !s->hist || !s->keeps ||
+        lr_io_keeps_add_edge(s->keeps, 0, ST_EDGE, &r) != 0) /* the head, filled as it streams */
         rc = lr_error_at(err, path, -ENOMEM, LR_NO_OFFSET, "out of memory");
     else if (n_pcs == 0 && size > 0)
         rc = lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET, "no %s data", codec->name);
@@ -555,39 +490,12 @@ int lr_io_stream_damage(const lr_io_t *io, lr_error_t *why)
     return s->damage;
 }
 
-/* Registers [off, off + len) as a keep and fills it from the history. */
+/* Keeps [off, off + len), filled at once from what the history holds of
+ * it (it was just decoded). */
 static int st_keep_add(st_ctx_t *s, uint64_t off, uint64_t len)
 {
-    for (size_t i = 0; i < s->n_keeps; i++) {
-        const st_keep_t *k = &s->keeps[i];
-        if (off >= k->off && off + len <= k->off + k->len)
-            return 1; /* already kept */
-    }
-    if (len > LR_IO_KEEP_MAX - s->kept_bytes || s->n_keeps >= ST_KEEPS)
-        return 0;
-    if (s->n_keeps == s->cap_keeps) {
-        size_t cap = s->cap_keeps ? 2 * s->cap_keeps : 16;
-        st_keep_t *k = realloc(s->keeps, cap * sizeof(*k));
-        if (!k)
-            return 0;
-        s->keeps = k;
-        s->cap_keeps = cap;
-    }
-    uint8_t *buf = malloc((size_t)len);
-    if (!buf)
-        return 0;
-    s->keeps[s->n_keeps++] = (st_keep_t){.off = off, .len = len, .lo = off, .hi = off, .buf = buf};
-    s->kept_bytes += len;
-    /* what the history still holds of it (it was just decoded) */
-    uint64_t h0 = s->cur - s->hist_len, a = off > h0 ? off : h0;
-    uint64_t b = off + len < s->cur ? off + len : s->cur;
-    if (a < b) {
-        st_keep_t *k = &s->keeps[s->n_keeps - 1];
-        st_ring_get(s->hist, buf + (a - off), a, (size_t)(b - a));
-        k->lo = a;
-        k->hi = b;
-    }
-    return 1;
+    lr_io_ring_t r = st_ring(s);
+    return lr_io_keeps_add(s->keeps, off, len, &r);
 }
 
 int lr_io_stream_keep(lr_io_t *io, uint64_t off, uint64_t len)
@@ -602,7 +510,7 @@ int lr_io_stream_keep(lr_io_t *io, uint64_t off, uint64_t len)
     if (s->n_pcs > 1) /* a read behind the history decodes one piece: cheap enough */
         kept = 0;
     else if (len == 0) /* is there room left? */
-        kept = s->kept_bytes < LR_IO_KEEP_MAX && s->n_keeps < ST_KEEPS;
+        kept = lr_io_keeps_room(s->keeps);
     else
         kept = len <= LR_IO_KEEP_MAX ? st_keep_add(s, off, len) : 0;
     pthread_mutex_unlock(&s->mu);

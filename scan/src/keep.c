@@ -1,16 +1,18 @@
-/* Tells an image's reader, while the image streams, which bytes the
- * passes after the stream will read again (lr_io_keep), so that a
- * single-piece .xz or .zst does not decode from its start for each of
- * them, and a device read with O_DIRECT has them in the page cache
- * (read ahead while the stream runs) instead of waiting on the device: the metadata areas of each
- * label found (read for the mda headers and the copies' text), and the bytes the evidence probe
- * reads of each LV of each metadata copy found (its head and tail, mapped to image bytes by the
- * same function the probe plans its reads with, ev_lv_runs). The image's first and last bytes (the
- * partition table) the reader keeps on its own. Nothing here changes what the scan finds: a range
- * not kept is decoded again when read. Called from the thread that runs the probers, on their rare
- * hits only (and once a buffer for copies waiting on the rest of their text). A copy's text is
- * parsed from the stream's buffer, or read back from bytes the stream already decoded: never ahead
- * of the stream, so that damage is met by the stream's own read, as without keeping. */
+/* Tells an image's reader, while the image streams, which bytes the passes after the stream will
+ * read again (lr_io_keep), so that a single-piece .xz or .zst does not decode from its start for
+ * each of them, and a device read with O_DIRECT has them in the page cache (read ahead while the
+ * stream runs) instead of waiting on the device: the metadata areas of each label found (read for
+ * the mda headers and the copies' text), and the bytes the evidence probe reads of each LV of each
+ * metadata copy found (its head and tail, mapped to image bytes by the same function the probe
+ * plans its reads with, ev_lv_runs). The image's first and last bytes (the partition table) the
+ * reader keeps on its own. The reader holds the ranges compressed (zero pages as holes: an empty,
+ * swap or freshly made filesystem's LV costs a few KiB; random bytes, a LUKS2 keyslot area, cost
+ * what they are) within LR_IO_KEEP_MAX bytes held per image: a VG of hundreds of LVs fits unless
+ * more than a few of their heads and tails are random. Nothing here changes what the scan finds: a
+ * range not kept is decoded again when read. Called from the thread that runs the probers, on
+ * their rare hits only (and once a buffer for copies waiting on the rest of their text). A copy's
+ * text is parsed from the stream's buffer, or read back from bytes the stream already decoded:
+ * never ahead of the stream, so that damage is met by the stream's own read, as without keeping. */
 #include <stdlib.h>
 #include <string.h>
 

@@ -142,17 +142,23 @@ int lr_io_bad_range(const lr_io_t *io, uint64_t off, uint64_t *start, uint64_t *
  * copies those
  * bytes aside as it decodes past them, or at once if its history still
  * holds them, and serves later reads of them from the copy; a read partly
- * inside is served from it for that part. Correctness never depends on it:
- * a range whose bytes went by before it was registered, or one that does
- * not fit in what is left of LR_IO_KEEP_MAX bytes (or 1024 ranges) per
- * handle, is simply decoded again when read. Memory: the ranges' bytes,
- * freed at lr_io_close. Returns 1 when the range is (or already was) kept,
- * 0 when it is not: the handle does not keep ranges (raw files, devices
- * read through the page cache, gzip, xz and zstd images of several pieces,
- * and the container formats: they seek cheaply enough), the budget is
- * spent, or there is no memory. len 0 asks whether the handle keeps ranges
- * and has room left (1), so that a caller can spare the work of planning
- * more. Safe to call from another thread while the handle is being read. */
+ * inside is served from it for that part. The copy is compressed (4 KiB
+ * pages of zeros held as holes, the rest deflated at level 1 in 64 KiB
+ * chunks, or raw where that does not pay), so that the heads and tails of
+ * hundreds of LVs fit. Correctness never depends on it: a range whose
+ * bytes went by before it was registered, or the part of one that does not
+ * fit in LR_IO_KEEP_MAX bytes held (compressed, with the ranges' tables)
+ * per handle, is simply decoded again when read. At most 8192 ranges.
+ * Memory: the bytes held and 0.6 MiB of zlib state and buffers, freed at
+ * lr_io_close. Returns 1 when the range is (or already was) kept, 0 when
+ * it is not: the handle does not keep ranges (raw files, devices read
+ * through the page cache, gzip, xz and zstd images of several pieces, and
+ * the container formats: they seek cheaply enough), the budget is spent
+ * (a chunk did not fit), or there is no memory. A range is accepted
+ * before its bytes come: when the budget runs out while they are decoded,
+ * it holds what it had. len 0 asks whether the handle keeps ranges and has
+ * room left (1), so that a caller can spare the work of planning more.
+ * Safe to call from another thread while the handle is being read. */
 int lr_io_keep(lr_io_t *io, uint64_t off, uint64_t len);
 /* A device opened with LR_IO_DIRECT (whose stream bypasses the page cache)
  * keeps differently: lr_io_keep asks the kernel to read the range into
@@ -161,7 +167,7 @@ int lr_io_keep(lr_io_t *io, uint64_t off, uint64_t len);
  * handle, no memory of the process. */
 #define LR_IO_PREFETCH_MAX (64u << 20)
 
-#define LR_IO_KEEP_MAX (8u << 20) /* bytes lr_io_keep holds per handle */
+#define LR_IO_KEEP_MAX (8u << 20) /* bytes lr_io_keep holds per handle (compressed) */
 
 /* Opens a file or block device for reading and writing; flags is
  * LR_IO_RDWR optionally with LR_IO_EXCL. Gzip images cannot be opened for
