@@ -1048,6 +1048,7 @@ static void json_superseded(FILE *f, const lr_scan_t *s, const lr_scan_vg_t *vg,
            &f2);
     bool pv_ok = vg->superseded_pv >= 0 && (size_t)vg->superseded_pv < vg->n_pvs;
     jk_str(f, "pv", pv_ok ? vg->pvs[vg->superseded_pv].key : NULL, &f2);
+    jk_bool(f, "new_id", vg->superseded_new_id, &f2);
     json_key(f, "since_seqno", &f2);
     if (v)
         fprintf(f, "%" PRIu64, v->seqno);
@@ -1077,6 +1078,15 @@ static void report_superseded(FILE *f, const lr_scan_t *s, const lr_scan_vg_t *v
     snprintf(pv, sizeof(pv), "%s (%s at byte %" PRIu64 ")", p->key,
              pv_place(s, p->image, p->partition, p->partition_start, place, sizeof(place)),
              p->pv_start);
+    if (vg->superseded_new_id && v) {
+        fprintf(f,
+                "  note: superseded: VG %s (id %s) is this VG under a new id (vgchange -u): its "
+                "seqno %" PRIu64 " (written %s UTC) in the metadata area of PV %s follows this "
+                "VG's latest, with the same name and as many PVs and LVs; LVM2 reads the PVs as "
+                "%s's, whose versions continue this history\n",
+                o->name, o->id, v->seqno, when(v->creation_time, t, sizeof(t)), pv, o->name);
+        return;
+    }
     if (!v) {
         fprintf(f,
                 "  note: superseded: its PV %s now belongs to VG %s (id %s): the PV's metadata "

@@ -128,10 +128,26 @@ static void put_reuse(lr_strbuf_t *b, const lr_ev_lv_t *o, bool other_only)
     }
 }
 
+/* Whether VG h was taken into g (its PV now g's: vgmerge into g, or g is
+ * h under a new id after vgchange -u) no later than g's version `seqno`:
+ * h's versions then predate that event, so an LV of g's missing from g
+ * there did not move to h. An unknown "since" counts as before. */
+static bool absorbed_before(const ev_ctx_t *c, size_t h, size_t g, uint64_t seqno)
+{
+    const lr_scan_vg_t *sh = &c->scan->vgs[h], *sg = &c->scan->vgs[g];
+    if (!(sh->status & LR_SCAN_VG_SUPERSEDED) || sh->superseded_by != (int)g)
+        return false;
+    if (sh->superseded_since < 0 || (size_t)sh->superseded_since >= sg->n_versions)
+        return true;
+    return sg->versions[sh->superseded_since].seqno <= seqno;
+}
+
 /* The VG another than g whose newest loaded version holds LV o by its
- * UUID: vgsplit and vgmerge move an LV with its UUID, so it left g without
- * being lost. NULL when none. */
-static const char *moved_to(const ev_ctx_t *c, size_t g, const lr_ev_lv_t *o)
+ * UUID: vgsplit and vgmerge move an LV with its UUID, so it left g at its
+ * version `seqno` without being lost. A VG taken into g before then
+ * (absorbed_before) is no destination: it holds the LV from before. NULL
+ * when none. */
+static const char *moved_to(const ev_ctx_t *c, size_t g, uint64_t seqno, const lr_ev_lv_t *o)
 {
     if (!o->id)
         return NULL;
@@ -140,7 +156,7 @@ static const char *moved_to(const ev_ctx_t *c, size_t g, const lr_ev_lv_t *o)
         size_t v = 0;
         while (v < vg->n_versions && !vg->versions[v].loaded)
             v++;
-        if (h == g || v == vg->n_versions || !c->views[h][v])
+        if (h == g || v == vg->n_versions || !c->views[h][v] || absorbed_before(c, h, g, seqno))
             continue;
         if (lr_vg_find_lv_by_id(c->views[h][v], o->id))
             return c->views[h][v]->name;
@@ -158,7 +174,7 @@ static bool only_moves(const ev_ctx_t *c, size_t g, size_t p, size_t e)
         const lr_ev_lv_t *o = &pv->lvs[l], *now = find_lv(ev, o);
         if (!o->visible || (now && now->extents >= o->extents))
             continue;
-        if (now || !moved_to(c, g, o))
+        if (now || !moved_to(c, g, ev->seqno, o))
             return false;
         any = true;
     }
@@ -589,8 +605,11 @@ static int moved_away(ev_ctx_t *c, size_t g)
     if (sv->superseded_how != LR_SCAN_SUPERSEDED_MOVED || sv->superseded_by < 0 ||
         (size_t)sv->superseded_by >= c->scan->n_vgs)
         return 0;
-    const char *fmt = "its PV now belongs to VG %s (moved by vgmerge or vgsplit): restoring a "
-                      "version of this VG would make two VGs claim that PV";
+    const char *fmt = sv->superseded_new_id
+                          ? "this is VG %s under its old id (vgchange -u gave it a new one): "
+                            "restoring a version of the old id would make two VGs claim its PVs"
+                          : "its PV now belongs to VG %s (moved by vgmerge or vgsplit): "
+                            "restoring a version of this VG would make two VGs claim that PV";
     const char *by = c->scan->vgs[sv->superseded_by].name;
     size_t len = strlen(fmt) + strlen(by) + 1;
     char *m = malloc(len);

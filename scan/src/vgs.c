@@ -751,6 +751,7 @@ static int build_one(sc_ctx_t *c, lr_scan_vg_t *vg, const int *copies, size_t n)
     vg->superseded_by = -1;
     vg->superseded_pv = -1;
     vg->superseded_since = -1;
+    vg->superseded_new_id = false;
     int rc = place_copies(c, vg, copies, n);
     if (rc)
         return rc;
@@ -961,6 +962,29 @@ int lr_scan_pv_moved_to(const lr_scan_t *s, size_t vg, const char *pv_uuid, int 
     return by;
 }
 
+/* The text of version v's best copy (versions list it first). */
+static const lr_scan_copy_t *best_copy(const lr_scan_t *s, const lr_scan_version_t *v)
+{
+    if (!v->n_copies || v->copies[0] < 0 || (size_t)v->copies[0] >= s->n_copies)
+        return NULL;
+    return &s->copies[v->copies[0]];
+}
+
+/* Whether VG by's version `since` is VG vg's next one under a new id
+ * (vgchange -u): seqno + 1, the same name, as many PVs and LVs. vgmerge
+ * and vgsplit move PVs between two VGs, which LVM2 keeps apart by name. */
+static bool same_vg_new_id(const lr_scan_t *s, const lr_scan_vg_t *vg, const lr_scan_vg_t *by,
+                           int since)
+{
+    if (vg->latest < 0 || (size_t)vg->latest >= vg->n_versions || since < 0 ||
+        (size_t)since >= by->n_versions)
+        return false;
+    const lr_scan_copy_t *o = best_copy(s, &vg->versions[vg->latest]),
+                         *n = best_copy(s, &by->versions[since]);
+    return o && n && n->seqno == o->seqno + 1 && o->vg_name && n->vg_name &&
+           strcmp(o->vg_name, n->vg_name) == 0 && o->n_pvs == n->n_pvs && o->n_lvs == n->n_lvs;
+}
+
 /* PV i of VG g, found by its label, moved to another VG
  * (lr_scan_pv_moved_to): LVM2 reads it as that VG's. */
 static bool superseded_moved(lr_scan_t *s, size_t g, size_t i)
@@ -970,6 +994,7 @@ static bool superseded_moved(lr_scan_t *s, size_t g, size_t i)
     if (by < 0)
         return false;
     set_superseded(&s->vgs[g], i, by, LR_SCAN_SUPERSEDED_MOVED, since);
+    s->vgs[g].superseded_new_id = same_vg_new_id(s, &s->vgs[g], &s->vgs[by], since);
     return true;
 }
 

@@ -43,7 +43,7 @@ static bool superseded_words(const lr_scan_t *scan, const lr_scan_vg_t *g, lr_st
         lr_strbuf_puts(b, " (disk re-initialised)");
         return true;
     }
-    lr_strbuf_puts(b, " (PV moved");
+    lr_strbuf_puts(b, g->superseded_new_id ? " (new VG id" : " (PV moved");
     if (g->superseded_since >= 0 && (size_t)g->superseded_since < o->n_versions)
         lr_strbuf_printf(b, ", since seqno %" PRIu64, o->versions[g->superseded_since].seqno);
     lr_strbuf_puts(b, ")");

@@ -440,6 +440,10 @@ typedef struct lr_scan_vg {
                                  its oldest version found; moved: its oldest version found in
                                  that PV's metadata areas (older ones may have wrapped out of
                                  the ring). -1 when not superseded */
+    bool superseded_new_id;   /* moved, and superseded_by is this same VG under a new id
+                                 (vgchange -u): its version at superseded_since is this
+                                 VG's latest seqno + 1, with the same VG name and as many
+                                 PVs and LVs (vgmerge and vgsplit need two names) */
 } lr_scan_vg_t;
 
 /* How a VG was superseded (lr_scan_vg_t.superseded_how). */

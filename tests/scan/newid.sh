@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# A VG given a new id in place (fixtures/newid, real LVM2: vgchange -u at
+# seqno 4, pvchange -u of pv b at 5, vgrename at 6, lvremove -f of LV one
+# at 7). LVM2's view is the truth: before-vgs.json has the old VG id,
+# vgs.json the new one (seqno 7, one LV), the pvck dumps which seqnos each
+# id wrote. lvmscan must
+# - recommend seqno 6 for the new id, the version before the lvremove: the
+#   old id's VG still holds LV one (same LV UUID), and was read as where
+#   one had moved to, so the newest version was recommended;
+# - call the old id's VG superseded by the new id as the same VG
+#   (superseded_by.new_id), not moved by vgmerge or vgsplit;
+# and fixtures/moved (a real vgsplit + vgmerge) stays new_id false.
+# Runs without root.
+#
+# usage: newid.sh LVMSCAN FIXTURES
+set -u
+LVMSCAN=$1
+FX=$2
+command -v python3 >/dev/null 2>&1 || { echo "SKIPPED: lvmscan-newid (no python3)"; exit 77; }
+out=$("$LVMSCAN" --json "$FX/newid/a.img.gz" "$FX/newid/b.img.gz") ||
+    { echo "FAILED: newid: lvmscan exited $?" >&2; exit 1; }
+moved=$("$LVMSCAN" --json "$FX"/moved/pv*.img.gz) ||
+    { echo "FAILED: newid: lvmscan on fixtures/moved exited $?" >&2; exit 1; }
+python3 - "$FX/newid/truth" "$out" "$moved" <<'PY' || { echo "FAILED: lvmscan-newid" >&2; exit 1; }
+import json, re, sys
+t, d, m = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+rep = lambda n, k: json.load(open("%s/%s.json" % (t, n)))["report"][0][k]
+old = rep("before-vgs", "vg")[0]
+new = rep("vgs", "vg")[0]
+ids = {}
+for vg, seq, uid in re.findall(r"vg (\S+) seqno (\d+) id (\S+)", open(t + "/a.pvck").read()):
+    ids.setdefault(uid, []).append(int(seq))
+assert max(ids[old["vg_uuid"]]) == int(old["vg_seqno"]) == 3, ids
+assert min(ids[new["vg_uuid"]]) == 4 and max(ids[new["vg_uuid"]]) == int(new["vg_seqno"]) == 7, ids
+assert new["lv_count"] == "1" and "one" not in [l["lv_name"] for l in rep("lvs", "lv")]
+by = {g["id"]: g for g in d["vgs"]}
+n, o = by[new["vg_uuid"]], by[old["vg_uuid"]]
+assert n["latest_seqno"] == 7 and n["status"] == ["consistent"], n["status"]
+r = n["recommended"]
+assert r and r["seqno"] == 6 and "one" in r["reason"], r
+s = o["superseded_by"]
+assert s and s["id"] == new["vg_uuid"] and s["new_id"] is True and s["how"] == "moved", s
+assert s["since_seqno"] == min(ids[new["vg_uuid"]]), s
+assert o["latest_seqno"] == 3 and o["recommended"] is None, o["recommended"]
+assert "vgchange -u" in o["no_recommendation"] and "vgmerge" not in o["no_recommendation"]
+sup = [g for g in m["vgs"] if g["superseded_by"]]
+assert sup and all(g["superseded_by"]["new_id"] is False for g in sup), sup
+print("newid: recommended 6 before lvremove of one; old id superseded as the same VG; moved: not")
+PY
