@@ -209,18 +209,35 @@ static void strip_config(lr_strbuf_t *b, const char *s, size_t len)
         b->s[--b->len] = '\0';
 }
 
+size_t lr_evidence_write_prefix(const char *d)
+{
+    if (!d || strncmp(d, "Write", 5) != 0)
+        return 0;
+    size_t i = 5;
+    if (d[i] == '[') {
+        size_t digits = 0;
+        while (d[i + 1 + digits] >= '0' && d[i + 1 + digits] <= '9')
+            digits++;
+        if (!digits || d[i + 1 + digits] != ']')
+            return 0;
+        i += digits + 2;
+    }
+    return strncmp(d + i, " from ", 6) == 0 ? i + 6 : 0;
+}
+
 char *lr_evidence_command(const char *d)
 {
     if (!d)
         return NULL;
     const char *start = d;
     size_t len = strlen(d);
-    /* LVM2 >= 2.03.x: "Write from CMD."; older: "Created *after* executing 'CMD'" */
-    const char *w = "Write from ";
+    /* LVM2 >= 2.03.x: "Write from CMD." ("Write[N] from CMD." for its Nth
+     * write); older: "Created *after* executing 'CMD'" */
+    size_t w = lr_evidence_write_prefix(d);
     const char *x = strstr(d, "executing '");
     char close = 0; /* what ends the command when LVM2 wrote it whole */
-    if (strncmp(d, w, strlen(w)) == 0) {
-        start = d + strlen(w);
+    if (w) {
+        start = d + w;
         close = '.';
     } else if (x) {
         start = x + strlen("executing '");
