@@ -1064,6 +1064,19 @@ static void report_superseded(FILE *f, const lr_scan_t *s, const lr_scan_vg_t *v
     const lr_scan_vg_t *o = &s->vgs[vg->superseded_by];
     const lr_scan_version_t *v = superseded_since(s, vg);
     char t[64];
+    if (vg->superseded_new_id && v) {
+        fprintf(f,
+                "  note: superseded: VG %s (id %s) is this VG under new UUIDs (%s): its seqno "
+                "%" PRIu64 " (written %s UTC) follows this VG's latest, with the same LVs (by "
+                "UUID) and as many PVs; LVM2 reads the PVs as %s's, whose versions continue "
+                "this history\n",
+                o->name, o->id,
+                vg->superseded_how == LR_SCAN_SUPERSEDED_MOVED
+                    ? "vgchange -u"
+                    : "the PV's too: vgimportclone, or vgchange -u and pvchange -u",
+                v->seqno, when(v->creation_time, t, sizeof(t)), o->name);
+        return;
+    }
     if (vg->superseded_how != LR_SCAN_SUPERSEDED_MOVED) {
         fprintf(f,
                 "  note: superseded: the disk holding this VG's PV was re-initialised; its label "
@@ -1078,15 +1091,6 @@ static void report_superseded(FILE *f, const lr_scan_t *s, const lr_scan_vg_t *v
     snprintf(pv, sizeof(pv), "%s (%s at byte %" PRIu64 ")", p->key,
              pv_place(s, p->image, p->partition, p->partition_start, place, sizeof(place)),
              p->pv_start);
-    if (vg->superseded_new_id && v) {
-        fprintf(f,
-                "  note: superseded: VG %s (id %s) is this VG under a new id (vgchange -u): its "
-                "seqno %" PRIu64 " (written %s UTC) in the metadata area of PV %s follows this "
-                "VG's latest, with the same name and as many PVs and LVs; LVM2 reads the PVs as "
-                "%s's, whose versions continue this history\n",
-                o->name, o->id, v->seqno, when(v->creation_time, t, sizeof(t)), pv, o->name);
-        return;
-    }
     if (!v) {
         fprintf(f,
                 "  note: superseded: its PV %s now belongs to VG %s (id %s): the PV's metadata "

@@ -39,11 +39,15 @@ static bool superseded_words(const lr_scan_t *scan, const lr_scan_vg_t *g, lr_st
         return false;
     const lr_scan_vg_t *o = &scan->vgs[g->superseded_by];
     lr_strbuf_printf(b, "superseded by VG %s", o->name && o->name[0] ? o->name : o->id);
+    if (g->superseded_new_id) {
+        lr_strbuf_puts(b, " (the same VG under new UUIDs)");
+        return true;
+    }
     if (g->superseded_how != LR_SCAN_SUPERSEDED_MOVED) {
         lr_strbuf_puts(b, " (disk re-initialised)");
         return true;
     }
-    lr_strbuf_puts(b, g->superseded_new_id ? " (new VG id" : " (PV moved");
+    lr_strbuf_puts(b, " (PV moved");
     if (g->superseded_since >= 0 && (size_t)g->superseded_since < o->n_versions)
         lr_strbuf_printf(b, ", since seqno %" PRIu64, o->versions[g->superseded_since].seqno);
     lr_strbuf_puts(b, ")");
