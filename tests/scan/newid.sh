@@ -9,6 +9,8 @@
 #   one had moved to, so the newest version was recommended;
 # - call the old id's VG superseded by the new id as the same VG
 #   (superseded_by.new_id), not moved by vgmerge or vgsplit;
+# - say seqno 5 changed pv1's id (pvchange -u), not a PV removed and another
+#   added with LV two moved to it;
 # and fixtures/moved (a real vgsplit + vgmerge) stays new_id false.
 # d.img.gz is a PV after vgimportclone (new PV and VG UUIDs, new name, LV
 # UUIDs kept; LVM2's clone-vgs.json has both VGs): the old VG hqclo is the
@@ -51,6 +53,12 @@ assert o["latest_seqno"] == 3 and o["recommended"] is None, o["recommended"]
 assert "vgchange -u" in o["no_recommendation"] and "vgmerge" not in o["no_recommendation"]
 sup = [g for g in m["vgs"] if g["superseded_by"]]
 assert sup and all(g["superseded_by"]["new_id"] is False for g in sup), sup
+# pvchange -u (seqno 5) gave pv b a new UUID in place: one PV, its id changed
+# (it read "-pv pv1, +pv pv1, two moved")
+bp = lambda n: [p for p in rep(n, "pv") if p["pv_name"] == "b"][0]["pv_uuid"]
+assert bp("before-pvs") != bp("pvs")
+ch = {v["seqno"]: v["change"] for v in n["versions"]}
+assert ch[5] == "pv pv1 id", ch
 cv = {g["vg_name"]: g for g in rep("clone-vgs", "vg")}
 y_orig = [l for l in rep("orig-lvs", "lv") if l["lv_name"] == "y"][0]
 y_clone = [l for l in rep("clone-lvs", "lv") if l["lv_name"] == "y"][0]
