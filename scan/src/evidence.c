@@ -499,20 +499,90 @@ static int load_vg(ev_ctx_t *c, size_t g)
     return 0;
 }
 
-/* Versions are newest first: the previous loaded one is at a higher index. */
+bool ev_seqnos_repeat(const ev_ctx_t *c, size_t g)
+{
+    const lr_ev_vg_t *vg = &c->ev->vgs[g];
+    int last = -1;
+    for (size_t k = 0; k < vg->n_versions; k++) {
+        if (!vg->versions[k].loaded)
+            continue;
+        if (last >= 0 && vg->versions[last].seqno == vg->versions[k].seqno)
+            return true;
+        last = (int)k;
+    }
+    return false;
+}
+
+/* How far before copy b's start copy a starts in their ring (in write
+ * order, wrapping); 0 when they share no area or a ring is unknown. */
+static uint64_t ring_gap(const lr_scan_t *s, const lr_scan_copy_t *a, const lr_scan_copy_t *b)
+{
+    if (a->area < 0 || a->area != b->area || (size_t)a->area >= s->n_areas || a->partial ||
+        b->partial)
+        return 0;
+    const lr_scan_area_t *ar = &s->areas[a->area];
+    if (ar->size <= 512)
+        return 0;
+    uint64_t ring = ar->size - 512;
+    if (a->offset < b->offset)
+        return b->offset - a->offset;
+    return a->offset - b->offset < ring ? ring - (a->offset - b->offset) : 0;
+}
+
+/* The smallest ring_gap from any copy of version p to any copy of k. */
+static uint64_t version_gap(const ev_ctx_t *c, size_t g, size_t p, size_t k)
+{
+    const lr_scan_t *s = c->scan;
+    const lr_scan_version_t *vp = &s->vgs[g].versions[p], *vk = &s->vgs[g].versions[k];
+    uint64_t best = 0;
+    for (size_t i = 0; i < vp->n_copies; i++)
+        for (size_t j = 0; j < vk->n_copies; j++) {
+            uint64_t d = ring_gap(s, &s->copies[vp->copies[i]], &s->copies[vk->copies[j]]);
+            if (d && (!best || d < best))
+                best = d;
+        }
+    return best;
+}
+
+int ev_prev_version(const ev_ctx_t *c, size_t g, size_t k)
+{
+    const lr_ev_vg_t *vg = &c->ev->vgs[g];
+    int prev = -1;
+    for (size_t j = k + 1; j < vg->n_versions && prev < 0; j++)
+        if (vg->versions[j].loaded && vg->versions[j].seqno != vg->versions[k].seqno)
+            prev = (int)j;
+    if (prev < 0 || !ev_seqnos_repeat(c, g))
+        return prev;
+    /* seqnos written twice: the version written just before k in a ring it
+     * shares with it (LVM2 appends each write after the last) */
+    uint64_t best = 0;
+    int at = -1;
+    for (size_t j = 0; j < vg->n_versions; j++) {
+        if (j == k || !vg->versions[j].loaded)
+            continue;
+        uint64_t d = version_gap(c, g, j, k);
+        if (d && (!best || d < best)) {
+            best = d;
+            at = (int)j;
+        }
+    }
+    return at >= 0 ? at : prev;
+}
+
+/* Each loaded version's change from the one written before it
+ * (ev_prev_version). */
 static int summarise_vg(ev_ctx_t *c, size_t g, lr_error_t *err)
 {
     lr_ev_vg_t *vg = &c->ev->vgs[g];
-    int prev = -1;
     for (size_t k = vg->n_versions; k-- > 0;) {
         if (!vg->versions[k].loaded)
             continue;
-        if (prev >= 0 && vg->versions[prev].seqno != vg->versions[k].seqno) {
+        int prev = ev_prev_version(c, g, k);
+        if (prev >= 0) {
             int rc = summarise(&vg->versions[k], c->views[g][prev], c->views[g][k], err);
             if (rc)
                 return rc;
         }
-        prev = (int)k;
     }
     return 0;
 }

@@ -79,6 +79,15 @@ void ev_probe_cache_free(ev_ctx_t *c);
  * (after the probe: a filesystem reaching into them is said). */
 int ev_remap_all(ev_ctx_t *c);
 
+/* evidence.c: the loaded version written just before version k of VG g:
+ * the next older seqno's; when the VG has two loaded versions of one
+ * seqno (a vgcfgrestore wrote seqnos again), the one whose copy lies just
+ * before k's in a ring they share. -1 when none. */
+int ev_prev_version(const ev_ctx_t *c, size_t g, size_t k);
+/* Whether two loaded versions of VG g share a seqno: a vgcfgrestore wrote
+ * seqnos again, so seqno order is not the order of the writes. */
+bool ev_seqnos_repeat(const ev_ctx_t *c, size_t g);
+
 /* evidence_rec.c */
 int ev_recommend(ev_ctx_t *c, size_t g);
 /* The reuse whose taker's signature (same type, UUID and label) is what

@@ -164,8 +164,53 @@ static const char *moved_to(const ev_ctx_t *c, size_t g, uint64_t seqno, const l
     return NULL;
 }
 
+/* The newest loaded version of VG g the disks hold (not only a backup
+ * file, beyond_disks); -1 when none. */
+static int newest_on_disks(const ev_ctx_t *c, size_t g);
+
+/* The versions written after version e, newest first: the chain of
+ * ev_prev_version from the newest version on the disks back to e. NULL
+ * with *n 0 when e is not on it (or out of memory: nothing is said undone
+ * then). Caller frees. */
+static size_t *written_after(const ev_ctx_t *c, size_t g, size_t e, size_t *n)
+{
+    size_t nv = c->ev->vgs[g].n_versions;
+    size_t *v = malloc((nv ? nv : 1) * sizeof(*v));
+    *n = 0;
+    int k = newest_on_disks(c, g);
+    while (v && k >= 0 && (size_t)k != e && *n < nv) {
+        v[(*n)++] = (size_t)k;
+        k = ev_prev_version(c, g, (size_t)k);
+    }
+    if (!v || k < 0 || (size_t)k != e) {
+        free(v);
+        *n = 0;
+        return NULL;
+    }
+    return v;
+}
+
+/* Whether LV o, lost at version e, is back whole in a version written
+ * after e (by UUID: a vgcfgrestore of an older version brings its LVs
+ * back): that loss was undone, not one to restore. */
+static bool undone_later(const ev_ctx_t *c, size_t g, size_t e, const lr_ev_lv_t *o)
+{
+    if (!o->id)
+        return false;
+    size_t n = 0;
+    size_t *after = written_after(c, g, e, &n);
+    bool back = false;
+    for (size_t i = 0; i < n && !back; i++) {
+        const lr_ev_lv_t *l = find_lv(&c->ev->vgs[g].versions[after[i]], o);
+        back = l && l->extents >= o->extents;
+    }
+    free(after);
+    return back;
+}
+
 /* Whether every LV the event at version e removed or shrank (from version
- * p) now lives on in another VG: a move (vgsplit), not a loss. */
+ * p) now lives on in another VG (a move: vgsplit) or is back in a later
+ * write (undone_later): not a loss. */
 static bool only_moves(const ev_ctx_t *c, size_t g, size_t p, size_t e)
 {
     const lr_ev_version_t *pv = &c->ev->vgs[g].versions[p], *ev = &c->ev->vgs[g].versions[e];
@@ -174,7 +219,7 @@ static bool only_moves(const ev_ctx_t *c, size_t g, size_t p, size_t e)
         const lr_ev_lv_t *o = &pv->lvs[l], *now = find_lv(ev, o);
         if (!o->visible || (now && now->extents >= o->extents))
             continue;
-        if (now || !moved_to(c, g, ev->seqno, o))
+        if (!undone_later(c, g, e, o) && (now || !moved_to(c, g, ev->seqno, o)))
             return false;
         any = true;
     }
@@ -193,7 +238,7 @@ static bool put_losses(const ev_ctx_t *c, size_t g, size_t p, size_t e, lr_strbu
         if (!o->visible)
             continue;
         const lr_ev_lv_t *now = find_lv(ev, o);
-        if (now && now->extents >= o->extents)
+        if ((now && now->extents >= o->extents) || undone_later(c, g, e, o))
             continue;
         uint64_t lost, untouched, unknown;
         if (lost_extents(c, g, p, e, l, &lost, &untouched, &unknown))
@@ -210,6 +255,27 @@ static bool put_losses(const ev_ctx_t *c, size_t g, size_t p, size_t e, lr_strbu
         any |= untouched > 0 || unknown > 0;
     }
     return any;
+}
+
+/* With seqnos written twice (ev_seqnos_repeat): the changes of the
+ * versions written after e, oldest first, each with its seqno: "undoes
+ * the later writes 6 (-b), 4 (+a 2 MiB, -c)". */
+static void put_undone_writes(const ev_ctx_t *c, size_t g, size_t e, lr_strbuf_t *b)
+{
+    const lr_ev_vg_t *vg = &c->ev->vgs[g];
+    size_t n = 0;
+    size_t *after = written_after(c, g, e, &n);
+    bool first = true;
+    for (size_t i = n; i-- > 0;) {
+        const lr_ev_version_t *v = &vg->versions[after[i]];
+        if (!v->change || !*v->change)
+            continue;
+        lr_strbuf_printf(b, "%s%" PRIu64 " (%s)",
+                         first ? "; restoring it also undoes the later writes " : ", ", v->seqno,
+                         v->change);
+        first = false;
+    }
+    free(after);
 }
 
 /* The changes of versions newer than e, oldest first: "10–11 (+scratch, ...)". */
@@ -459,7 +525,10 @@ static int event_cand(ev_ctx_t *c, size_t g, size_t p, size_t e, cand_t **cands,
     lr_strbuf_printf(&b, "the last version before %s%s%s (seqno %" PRIu64 ")",
                      ev->command ? "`" : "", ev->command ? ev->command : ev->event_text,
                      ev->command ? "`" : "", ev->seqno);
-    put_undoes(vg, e, &b);
+    if (ev_seqnos_repeat(c, g))
+        put_undone_writes(c, g, e, &b);
+    else
+        put_undoes(vg, e, &b);
     bool had = false;
     ev->recoverable = put_losses(c, g, p, e, &b, &had);
     lr_ev_grade_t grade = ev_grade(c->ev, g, p, (int)e, &b);
@@ -630,6 +699,15 @@ static bool beyond_disks(const lr_scan_vg_t *sv, size_t k)
            v->n_backup_copies == v->n_copies;
 }
 
+static int newest_on_disks(const ev_ctx_t *c, size_t g)
+{
+    const lr_ev_vg_t *vg = &c->ev->vgs[g];
+    for (size_t k = 0; k < vg->n_versions; k++)
+        if (vg->versions[k].loaded && !beyond_disks(&c->scan->vgs[g], k))
+            return (int)k;
+    return -1;
+}
+
 static bool any_had(const cand_t *cands, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -654,12 +732,13 @@ int ev_recommend(ev_ctx_t *c, size_t g)
             beyond = true;
         if (!v->loaded || beyond_disks(&c->scan->vgs[g], k))
             continue;
+        /* the version written before (ev_prev_version: the next older
+         * seqno's, or by ring order when a vgcfgrestore wrote seqnos again) */
+        prev = ev_prev_version(c, g, k);
         if (prev >= 0 && v->events && visible(&vg->versions[prev]) > 0) {
             rc = event_cand(c, g, (size_t)prev, k, &cands, &n);
             events |= v->events != 0; /* event_cand clears a mere move */
         }
-        if (prev < 0 || vg->versions[prev].seqno != v->seqno)
-            prev = (int)k;
         newest = (int)k;
     }
     if (!rc && newest >= 0)

@@ -217,6 +217,12 @@ set_tests_properties(lvmscan-dup-pv PROPERTIES SKIP_RETURN_CODE 77)
 add_test(NAME lvmscan-newid
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/newid.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
 set_tests_properties(lvmscan-newid PROPERTIES SKIP_RETURN_CODE 77)
+# A VG restored by vgcfgrestore and changed again (fixtures/restore-again):
+# seqnos written twice; changes and the recommendation follow the order of
+# the writes (tests/scan/restore-again.sh; needs python3).
+add_test(NAME lvmscan-restore-again
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/restore-again.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
+set_tests_properties(lvmscan-restore-again PROPERTIES SKIP_RETURN_CODE 77)
 # A thin LV removed (fixtures/thin, then at run time the pool metadata
 # without it by thin_restore and the VG by vgcfgrestore --force): the
 # recommendation never says its loss "was reused" (tests/scan/thin-removed.sh;
