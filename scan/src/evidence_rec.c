@@ -164,8 +164,9 @@ static const char *moved_to(const ev_ctx_t *c, size_t g, uint64_t seqno, const l
     return NULL;
 }
 
-/* The newest loaded version of VG g the disks hold (not only a backup
- * file, beyond_disks); -1 when none. */
+/* The version of VG g LVM2 uses: the newest committed one, else the
+ * newest loaded one the disks hold (not only a backup file,
+ * beyond_disks); -1 when none. */
 static int newest_on_disks(const ev_ctx_t *c, size_t g);
 
 /* The versions written after version e, newest first: the chain of
@@ -702,6 +703,12 @@ static bool beyond_disks(const lr_scan_vg_t *sv, size_t k)
 static int newest_on_disks(const ev_ctx_t *c, size_t g)
 {
     const lr_ev_vg_t *vg = &c->ev->vgs[g];
+    /* LVM2 uses the newest committed version: any above it were abandoned
+     * (a vgcfgrestore) or never committed */
+    int cl = c->scan->vgs[g].committed_latest;
+    if (cl >= 0 && (size_t)cl < vg->n_versions && vg->versions[cl].loaded &&
+        !beyond_disks(&c->scan->vgs[g], (size_t)cl))
+        return cl;
     for (size_t k = 0; k < vg->n_versions; k++)
         if (vg->versions[k].loaded && !beyond_disks(&c->scan->vgs[g], k))
             return (int)k;
