@@ -466,8 +466,11 @@ static int load_vg(ev_ctx_t *c, size_t g)
     lr_ev_vg_t *vg = &c->ev->vgs[g];
     vg->versions = calloc(svg->n_versions ? svg->n_versions : 1, sizeof(*vg->versions));
     c->views[g] = calloc(svg->n_versions ? svg->n_versions : 1, sizeof(lr_vg_t *));
-    if (!vg->versions || !c->views[g])
+    c->prevs[g] = malloc((svg->n_versions ? svg->n_versions : 1) * sizeof(int));
+    if (!vg->versions || !c->views[g] || !c->prevs[g])
         return -ENOMEM;
+    for (size_t v = 0; v < svg->n_versions; v++)
+        c->prevs[g][v] = EV_PREV_UNKNOWN;
     vg->n_versions = svg->n_versions;
     for (size_t v = 0; v < svg->n_versions; v++) {
         const lr_scan_version_t *sv = &svg->versions[v];
@@ -544,7 +547,7 @@ static uint64_t version_gap(const ev_ctx_t *c, size_t g, size_t p, size_t k)
     return best;
 }
 
-int ev_prev_version(const ev_ctx_t *c, size_t g, size_t k)
+static int prev_version(const ev_ctx_t *c, size_t g, size_t k)
 {
     const lr_ev_vg_t *vg = &c->ev->vgs[g];
     int prev = -1;
@@ -567,6 +570,16 @@ int ev_prev_version(const ev_ctx_t *c, size_t g, size_t k)
         }
     }
     return at >= 0 ? at : prev;
+}
+
+int ev_prev_version(const ev_ctx_t *c, size_t g, size_t k)
+{
+    int *cache = c->prevs ? c->prevs[g] : NULL;
+    if (!cache)
+        return prev_version(c, g, k);
+    if (cache[k] == EV_PREV_UNKNOWN)
+        cache[k] = prev_version(c, g, k);
+    return cache[k];
 }
 
 /* Each loaded version's change from the one written before it
@@ -599,6 +612,9 @@ static void free_ctx(ev_ctx_t *c)
         }
         free(c->views);
     }
+    for (size_t g = 0; c->prevs && g < c->scan->n_vgs; g++)
+        free(c->prevs[g]);
+    free(c->prevs);
     ev_probe_cache_free(c);
     free(c->ivs);
 }
@@ -617,9 +633,10 @@ int lr_evidence_build(const lr_scan_session_t *session, const lr_evidence_opts_t
         c.opts = *opts;
     c.ev = calloc(1, sizeof(*c.ev));
     c.views = calloc(c.scan->n_vgs ? c.scan->n_vgs : 1, sizeof(*c.views));
+    c.prevs = calloc(c.scan->n_vgs ? c.scan->n_vgs : 1, sizeof(*c.prevs));
     if (c.ev)
         c.ev->vgs = calloc(c.scan->n_vgs ? c.scan->n_vgs : 1, sizeof(*c.ev->vgs));
-    int rc = !c.ev || !c.views || !c.ev->vgs ? -ENOMEM : 0;
+    int rc = !c.ev || !c.views || !c.prevs || !c.ev->vgs ? -ENOMEM : 0;
     if (!rc)
         c.ev->n_vgs = c.scan->n_vgs;
     for (size_t g = 0; !rc && g < c.scan->n_vgs; g++)

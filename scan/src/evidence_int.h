@@ -26,12 +26,16 @@ typedef struct ev_iv {
 
 typedef struct ev_cache_ent ev_cache_ent_t;
 
+#define EV_PREV_UNKNOWN (-2) /* ev_ctx_t.prevs: not computed yet */
+
 typedef struct ev_ctx {
     const lr_scan_session_t *session;
     const lr_scan_t *scan;
     lr_evidence_opts_t opts;
     lr_evidence_t *ev;
     lr_vg_t ***views; /* [vg][version], NULL when not loaded */
+    int **prevs;      /* [vg][version]: ev_prev_version once known (after loading),
+                         EV_PREV_UNKNOWN before */
     ev_cache_ent_t *cache;
     size_t cache_cap, cache_n;
     int memfd;    /* the probe's device, -1 until first use */
