@@ -979,11 +979,22 @@ static void json_ev_version(FILE *f, const lr_ev_version_t *v, bool *first)
     jk_str(f, "change", v ? v->change : NULL, first);
 }
 
-static void json_rec(FILE *f, const lr_ev_rec_t *r)
+/* The scan's version a recommendation names; NULL when its index is off. */
+static const lr_scan_version_t *rec_version(const lr_scan_vg_t *vg, const lr_ev_rec_t *r)
+{
+    return r->version >= 0 && (size_t)r->version < vg->n_versions ? &vg->versions[r->version]
+                                                                  : NULL;
+}
+
+static void json_rec(FILE *f, const lr_scan_vg_t *vg, const lr_ev_rec_t *r)
 {
     bool k = true;
     fputc('{', f);
     jk_u64(f, "seqno", r->seqno, &k);
+    const lr_scan_version_t *v = rec_version(vg, r);
+    char crc[16];
+    snprintf(crc, sizeof(crc), "0x%08x", v ? v->crc : 0);
+    jk_str(f, "crc", v ? crc : NULL, &k);
     jk_str(f, "reason", r->reason, &k);
     jk_str(f, "evidence", lr_ev_grade_name(r->grade), &k);
     json_key(f, "removes", &k);
@@ -995,18 +1006,18 @@ static void json_rec(FILE *f, const lr_ev_rec_t *r)
     fputs("]}", f);
 }
 
-static void json_ev_vg(FILE *f, const lr_ev_vg_t *e, bool *first)
+static void json_ev_vg(FILE *f, const lr_scan_vg_t *vg, const lr_ev_vg_t *e, bool *first)
 {
     json_key(f, "recommended", first);
     if (e && e->has_recommended)
-        json_rec(f, &e->recommended);
+        json_rec(f, vg, &e->recommended);
     else
         fputs("null", f);
     json_key(f, "alternatives", first);
     fputc('[', f);
     for (size_t i = 0; e && i < e->n_alternatives; i++) {
         fputs(i ? "," : "", f);
-        json_rec(f, &e->alternatives[i]);
+        json_rec(f, vg, &e->alternatives[i]);
     }
     fputc(']', f);
     jk_str(f, "no_recommendation", e ? e->no_recommendation : NULL, first);
@@ -1076,6 +1087,7 @@ static void json_superseded(FILE *f, const lr_scan_t *s, const lr_scan_vg_t *vg,
            &f2);
     bool pv_ok = vg->superseded_pv >= 0 && (size_t)vg->superseded_pv < vg->n_pvs;
     jk_str(f, "pv", pv_ok ? vg->pvs[vg->superseded_pv].key : NULL, &f2);
+    jk_bool(f, "new_id", vg->superseded_new_id, &f2);
     json_key(f, "since_seqno", &f2);
     if (v)
         fprintf(f, "%" PRIu64, v->seqno);
@@ -1091,6 +1103,19 @@ static void report_superseded(FILE *f, const lr_scan_t *s, const lr_scan_vg_t *v
     const lr_scan_vg_t *o = &s->vgs[vg->superseded_by];
     const lr_scan_version_t *v = superseded_since(s, vg);
     char t[64];
+    if (vg->superseded_new_id && v) {
+        fprintf(f,
+                "  note: superseded: VG %s (id %s) is this VG under new UUIDs (%s): its seqno "
+                "%" PRIu64 " (written %s UTC) follows this VG's latest, with the same LVs (by "
+                "UUID) and as many PVs; LVM2 reads the PVs as %s's, whose versions continue "
+                "this history\n",
+                o->name, o->id,
+                vg->superseded_how == LR_SCAN_SUPERSEDED_MOVED
+                    ? "vgchange -u"
+                    : "the PV's too: vgimportclone, or vgchange -u and pvchange -u",
+                v->seqno, when(v->creation_time, t, sizeof(t)), o->name);
+        return;
+    }
     if (vg->superseded_how != LR_SCAN_SUPERSEDED_MOVED) {
         fprintf(f,
                 "  note: superseded: the disk holding this VG's PV was re-initialised; its label "
@@ -1183,7 +1208,7 @@ static void json_vgs(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
         json_vg_pvs(f, "pvs", vg->pvs, vg->n_pvs);
         json_vg_pvs(f, "old_pvs", vg->old_pvs, vg->n_old_pvs);
         const lr_ev_vg_t *evg = ev ? &ev->vgs[i] : NULL;
-        json_ev_vg(f, evg, &first);
+        json_ev_vg(f, vg, evg, &first);
         json_versions(f, vg, evg);
         fputc('}', f);
     }
@@ -1658,10 +1683,16 @@ static bool lost_lv_names(const lr_ev_vg_t *e, const lr_ev_rec_t *r, char *out, 
     return at > 0;
 }
 
-static void print_rec(FILE *f, const char *what, const lr_ev_vg_t *e, const lr_ev_rec_t *r)
+static void print_rec(FILE *f, const char *what, const lr_scan_vg_t *vg, const lr_ev_vg_t *e,
+                      const lr_ev_rec_t *r)
 {
-    char lost[512], b[512];
-    fprintf(f, "    %s: seqno %" PRIu64 ", %s\n", what, r->seqno, r->reason);
+    char lost[512], b[512], crc[32] = "";
+    /* a seqno written twice (vgcfgrestore) names no one version: its crc does */
+    const lr_scan_version_t *v = rec_version(vg, r);
+    if (v && v->conflict)
+        snprintf(crc, sizeof(crc), ":crc=0x%08x", v->crc);
+    fprintf(f, "    %s: seqno %" PRIu64 "%s%s%s, %s\n", what, r->seqno, *crc ? " (" : "",
+            *crc ? crc + 1 : "", *crc ? ")" : "", r->reason);
     if (!r->n_removes)
         return;
     fputs("      to keep ", f);
@@ -1670,13 +1701,13 @@ static void print_rec(FILE *f, const char *what, const lr_ev_vg_t *e, const lr_e
     if (lost_lv_names(e, r, lost, sizeof(lost)))
         fprintf(f,
                 ", bring back only the lost LVs: lvmrepair --restore-lv %s --from seqno=%" PRIu64
-                " (docs/lvmrepair.md)\n",
-                safe(lost, b, sizeof(b)), r->seqno);
+                "%s (docs/lvmrepair.md)\n",
+                safe(lost, b, sizeof(b)), r->seqno, crc);
     else
         fprintf(f,
                 ", bring back only the lost LVs with lvmrepair --restore-lv, from seqno=%" PRIu64
-                " (docs/lvmrepair.md)\n",
-                r->seqno);
+                "%s (docs/lvmrepair.md)\n",
+                r->seqno, crc);
 }
 
 /* The first lines: per VG, its state, latest version and what to restore. */
@@ -1705,11 +1736,11 @@ static void report_summary(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
         if (!e)
             continue;
         if (e->has_recommended)
-            print_rec(f, "recommended", e, &e->recommended);
+            print_rec(f, "recommended", vg, e, &e->recommended);
         else if (e->no_recommendation)
             fprintf(f, "    no recommendation: %s\n", e->no_recommendation);
         for (size_t a = 0; a < e->n_alternatives; a++)
-            print_rec(f, "alternative", e, &e->alternatives[a]);
+            print_rec(f, "alternative", vg, e, &e->alternatives[a]);
     }
     fputc('\n', f);
 }

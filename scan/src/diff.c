@@ -576,6 +576,31 @@ static char *pv_summary(const lr_pv_t *pv, uint64_t extent_size, bool *oom)
     return s;
 }
 
+static bool vg_has_pv_id(const lr_vg_t *vg, const char *raw)
+{
+    for (size_t i = 0; i < vg->n_pvs; i++)
+        if (strcmp(vg->pvs[i].raw_id, raw) == 0)
+            return true;
+    return false;
+}
+
+/* Whether old PV i and new PV j are one PV: the same UUID, or a new UUID
+ * given in place (pvchange -u, vgimportclone), which keeps the PV's key,
+ * device, size, data start and extent count, while neither UUID is in the
+ * other version. */
+static bool same_pv(const dctx_t *x, size_t i, size_t j)
+{
+    if (i >= x->a->n_pvs || j >= x->b->n_pvs)
+        return false;
+    const lr_pv_t *o = &x->a->pvs[i], *n = &x->b->pvs[j];
+    if (strcmp(o->raw_id, n->raw_id) == 0)
+        return true;
+    return strcmp(o->key, n->key) == 0 && o->device && n->device &&
+           strcmp(o->device, n->device) == 0 && o->dev_size == n->dev_size &&
+           o->pe_start == n->pe_start && o->pe_count == n->pe_count &&
+           !vg_has_pv_id(x->b, o->raw_id) && !vg_has_pv_id(x->a, n->raw_id);
+}
+
 static void diff_pv_pair(dctx_t *x, const pair_t *p)
 {
     static const char *const skip[] = {"id", NULL};
@@ -597,6 +622,13 @@ static void diff_pv_pair(dctx_t *x, const pair_t *p)
         }
         add_change(x, &in);
         return;
+    }
+    if (strcmp(o->raw_id, n->raw_id) != 0) {
+        change_in_t in = {
+            .obj = LR_DIFF_PV, .kind = LR_DIFF_CHANGED, .name = n->key, .id = n->id, .field = "id"};
+        in.old_value = df_strdup(o->id, &x->oom);
+        in.new_value = df_strdup(n->id, &x->oom);
+        add_change(x, &in);
     }
     bool rekeyed = strcmp(o->key, n->key) != 0;
     keyctx_t k = {.obj = LR_DIFF_PV,
@@ -629,7 +661,7 @@ static int diff_pvs(dctx_t *x)
         p[n++] = (pair_t){-1, (long)j, b->pvs[j].key};
     for (size_t i = 0; i < a->n_pvs; i++) {
         size_t j = 0;
-        while (j < b->n_pvs && strcmp(a->pvs[i].raw_id, b->pvs[j].raw_id) != 0)
+        while (j < b->n_pvs && !same_pv(x, i, j))
             j++;
         if (j < b->n_pvs && p[j].ia < 0)
             p[j].ia = (long)i;
@@ -709,14 +741,7 @@ static bool same_area(const dctx_t *x, const lr_seg_area_t *p, const lr_seg_area
         return strcmp(p->name, q->name) == 0 || lv_ref_same(x, p->name, q->name);
     if ((size_t)p->pv_index >= x->a->n_pvs || (size_t)q->pv_index >= x->b->n_pvs)
         return false;
-    return strcmp(x->a->pvs[p->pv_index].raw_id, x->b->pvs[q->pv_index].raw_id) == 0;
-}
-
-static const char *area_pv_id(const lr_seg_t *s, const lr_vg_t *vg)
-{
-    const lr_seg_area_t *ar = &s->areas[0];
-    return ar->pv_index >= 0 && (size_t)ar->pv_index < vg->n_pvs ? vg->pvs[ar->pv_index].raw_id
-                                                                 : NULL;
+    return same_pv(x, (size_t)p->pv_index, (size_t)q->pv_index);
 }
 
 /* Whether logical extent `at` of both LVs maps to the same place through
@@ -726,11 +751,12 @@ static const char *area_pv_id(const lr_seg_t *s, const lr_vg_t *vg)
 static bool same_mapping(dctx_t *x, const lr_seg_t *sa, const lr_seg_t *sb, uint64_t at)
 {
     if (lr_seg_is_linear(sa) && lr_seg_is_linear(sb)) {
-        const char *pa = area_pv_id(sa, x->a), *pb = area_pv_id(sb, x->b);
-        if (!pa || !pb)
+        long pa = sa->areas[0].pv_index, pb = sb->areas[0].pv_index;
+        if (pa < 0 || pb < 0)
             return false;
-        return strcmp(pa, pb) == 0 && sa->areas[0].start + (at - sa->start_extent) ==
-                                          sb->areas[0].start + (at - sb->start_extent);
+        return same_pv(x, (size_t)pa, (size_t)pb) &&
+               sa->areas[0].start + (at - sa->start_extent) ==
+                   sb->areas[0].start + (at - sb->start_extent);
     }
     /* stripes, legs and segments without decoded areas: the same only when
      * laid out from the same start over the same areas */

@@ -215,18 +215,35 @@ static void strip_config(lr_strbuf_t *b, const char *s, size_t len)
         b->s[--b->len] = '\0';
 }
 
+size_t lr_evidence_write_prefix(const char *d)
+{
+    if (!d || strncmp(d, "Write", 5) != 0)
+        return 0;
+    size_t i = 5;
+    if (d[i] == '[') {
+        size_t digits = 0;
+        while (d[i + 1 + digits] >= '0' && d[i + 1 + digits] <= '9')
+            digits++;
+        if (!digits || d[i + 1 + digits] != ']')
+            return 0;
+        i += digits + 2;
+    }
+    return strncmp(d + i, " from ", 6) == 0 ? i + 6 : 0;
+}
+
 char *lr_evidence_command(const char *d)
 {
     if (!d)
         return NULL;
     const char *start = d;
     size_t len = strlen(d);
-    /* LVM2 >= 2.03.x: "Write from CMD."; older: "Created *after* executing 'CMD'" */
-    const char *w = "Write from ";
+    /* LVM2 >= 2.03.x: "Write from CMD." ("Write[N] from CMD." for its Nth
+     * write); older: "Created *after* executing 'CMD'" */
+    size_t w = lr_evidence_write_prefix(d);
     const char *x = strstr(d, "executing '");
     char close = 0; /* what ends the command when LVM2 wrote it whole */
-    if (strncmp(d, w, strlen(w)) == 0) {
-        start = d + strlen(w);
+    if (w) {
+        start = d + w;
         close = '.';
     } else if (x) {
         start = x + strlen("executing '");
@@ -455,8 +472,11 @@ static int load_vg(ev_ctx_t *c, size_t g)
     lr_ev_vg_t *vg = &c->ev->vgs[g];
     vg->versions = calloc(svg->n_versions ? svg->n_versions : 1, sizeof(*vg->versions));
     c->views[g] = calloc(svg->n_versions ? svg->n_versions : 1, sizeof(lr_vg_t *));
-    if (!vg->versions || !c->views[g])
+    c->prevs[g] = malloc((svg->n_versions ? svg->n_versions : 1) * sizeof(int));
+    if (!vg->versions || !c->views[g] || !c->prevs[g])
         return -ENOMEM;
+    for (size_t v = 0; v < svg->n_versions; v++)
+        c->prevs[g][v] = EV_PREV_UNKNOWN;
     vg->n_versions = svg->n_versions;
     /* the version the disks hold now (docs/evidence.md, "Later LVs a whole
      * restore removes") */
@@ -493,20 +513,100 @@ static int load_vg(ev_ctx_t *c, size_t g)
     return 0;
 }
 
-/* Versions are newest first: the previous loaded one is at a higher index. */
+bool ev_seqnos_repeat(const ev_ctx_t *c, size_t g)
+{
+    const lr_ev_vg_t *vg = &c->ev->vgs[g];
+    int last = -1;
+    for (size_t k = 0; k < vg->n_versions; k++) {
+        if (!vg->versions[k].loaded)
+            continue;
+        if (last >= 0 && vg->versions[last].seqno == vg->versions[k].seqno)
+            return true;
+        last = (int)k;
+    }
+    return false;
+}
+
+/* How far before copy b's start copy a starts in their ring (in write
+ * order, wrapping); 0 when they share no area or a ring is unknown. */
+static uint64_t ring_gap(const lr_scan_t *s, const lr_scan_copy_t *a, const lr_scan_copy_t *b)
+{
+    if (a->area < 0 || a->area != b->area || (size_t)a->area >= s->n_areas || a->partial ||
+        b->partial)
+        return 0;
+    const lr_scan_area_t *ar = &s->areas[a->area];
+    if (ar->size <= 512)
+        return 0;
+    uint64_t ring = ar->size - 512;
+    if (a->offset < b->offset)
+        return b->offset - a->offset;
+    return a->offset - b->offset < ring ? ring - (a->offset - b->offset) : 0;
+}
+
+/* The smallest ring_gap from any copy of version p to any copy of k. */
+static uint64_t version_gap(const ev_ctx_t *c, size_t g, size_t p, size_t k)
+{
+    const lr_scan_t *s = c->scan;
+    const lr_scan_version_t *vp = &s->vgs[g].versions[p], *vk = &s->vgs[g].versions[k];
+    uint64_t best = 0;
+    for (size_t i = 0; i < vp->n_copies; i++)
+        for (size_t j = 0; j < vk->n_copies; j++) {
+            uint64_t d = ring_gap(s, &s->copies[vp->copies[i]], &s->copies[vk->copies[j]]);
+            if (d && (!best || d < best))
+                best = d;
+        }
+    return best;
+}
+
+static int prev_version(const ev_ctx_t *c, size_t g, size_t k)
+{
+    const lr_ev_vg_t *vg = &c->ev->vgs[g];
+    int prev = -1;
+    for (size_t j = k + 1; j < vg->n_versions && prev < 0; j++)
+        if (vg->versions[j].loaded && vg->versions[j].seqno != vg->versions[k].seqno)
+            prev = (int)j;
+    if (prev < 0 || !ev_seqnos_repeat(c, g))
+        return prev;
+    /* seqnos written twice: the version written just before k in a ring it
+     * shares with it (LVM2 appends each write after the last) */
+    uint64_t best = 0;
+    int at = -1;
+    for (size_t j = 0; j < vg->n_versions; j++) {
+        if (j == k || !vg->versions[j].loaded)
+            continue;
+        uint64_t d = version_gap(c, g, j, k);
+        if (d && (!best || d < best)) {
+            best = d;
+            at = (int)j;
+        }
+    }
+    return at >= 0 ? at : prev;
+}
+
+int ev_prev_version(const ev_ctx_t *c, size_t g, size_t k)
+{
+    int *cache = c->prevs ? c->prevs[g] : NULL;
+    if (!cache)
+        return prev_version(c, g, k);
+    if (cache[k] == EV_PREV_UNKNOWN)
+        cache[k] = prev_version(c, g, k);
+    return cache[k];
+}
+
+/* Each loaded version's change from the one written before it
+ * (ev_prev_version). */
 static int summarise_vg(ev_ctx_t *c, size_t g, lr_error_t *err)
 {
     lr_ev_vg_t *vg = &c->ev->vgs[g];
-    int prev = -1;
     for (size_t k = vg->n_versions; k-- > 0;) {
         if (!vg->versions[k].loaded)
             continue;
-        if (prev >= 0 && vg->versions[prev].seqno != vg->versions[k].seqno) {
+        int prev = ev_prev_version(c, g, k);
+        if (prev >= 0) {
             int rc = summarise(&vg->versions[k], c->views[g][prev], c->views[g][k], err);
             if (rc)
                 return rc;
         }
-        prev = (int)k;
     }
     return 0;
 }
@@ -523,6 +623,9 @@ static void free_ctx(ev_ctx_t *c)
         }
         free(c->views);
     }
+    for (size_t g = 0; c->prevs && g < c->scan->n_vgs; g++)
+        free(c->prevs[g]);
+    free(c->prevs);
     ev_probe_cache_free(c);
     free(c->ivs);
 }
@@ -541,9 +644,10 @@ int lr_evidence_build(const lr_scan_session_t *session, const lr_evidence_opts_t
         c.opts = *opts;
     c.ev = calloc(1, sizeof(*c.ev));
     c.views = calloc(c.scan->n_vgs ? c.scan->n_vgs : 1, sizeof(*c.views));
+    c.prevs = calloc(c.scan->n_vgs ? c.scan->n_vgs : 1, sizeof(*c.prevs));
     if (c.ev)
         c.ev->vgs = calloc(c.scan->n_vgs ? c.scan->n_vgs : 1, sizeof(*c.ev->vgs));
-    int rc = !c.ev || !c.views || !c.ev->vgs ? -ENOMEM : 0;
+    int rc = !c.ev || !c.views || !c.prevs || !c.ev->vgs ? -ENOMEM : 0;
     if (!rc)
         c.ev->n_vgs = c.scan->n_vgs;
     for (size_t g = 0; !rc && g < c.scan->n_vgs; g++)

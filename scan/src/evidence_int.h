@@ -26,12 +26,16 @@ typedef struct ev_iv {
 
 typedef struct ev_cache_ent ev_cache_ent_t;
 
+#define EV_PREV_UNKNOWN (-2) /* ev_ctx_t.prevs: not computed yet */
+
 typedef struct ev_ctx {
     const lr_scan_session_t *session;
     const lr_scan_t *scan;
     lr_evidence_opts_t opts;
     lr_evidence_t *ev;
     lr_vg_t ***views; /* [vg][version], NULL when not loaded */
+    int **prevs;      /* [vg][version]: ev_prev_version once known (after loading),
+                         EV_PREV_UNKNOWN before */
     ev_cache_ent_t *cache;
     size_t cache_cap, cache_n;
     int memfd;    /* the probe's device, -1 until first use */
@@ -83,6 +87,14 @@ int ev_remap_all(ev_ctx_t *c);
 /* evidence_rec.c: the index of vg's current version (lr_ev_vg_t.current)
  * when it is loaded, else of the newest loaded version; -1 when none is. */
 int ev_current(const lr_ev_vg_t *vg);
+/* evidence.c: the loaded version written just before version k of VG g:
+ * the next older seqno's; when the VG has two loaded versions of one
+ * seqno (a vgcfgrestore wrote seqnos again), the one whose copy lies just
+ * before k's in a ring they share. -1 when none. */
+int ev_prev_version(const ev_ctx_t *c, size_t g, size_t k);
+/* Whether two loaded versions of VG g share a seqno: a vgcfgrestore wrote
+ * seqnos again, so seqno order is not the order of the writes. */
+bool ev_seqnos_repeat(const ev_ctx_t *c, size_t g);
 
 /* evidence_rec.c */
 int ev_recommend(ev_ctx_t *c, size_t g);

@@ -765,7 +765,14 @@ static int direction(const ev_ctx_t *c, const ev_iv_t *x, const ev_iv_t *y)
             return 0;
         return sy > sx ? 1 : -1;
     }
-    /* Another VG: the one whose PV label is on the disk now came later
+    /* Another VG holding an LV of the same UUID with the same extents
+     * there: the same LV carried over (vgsplit, vgmerge, vgimportclone,
+     * vgchange -u keep LV UUIDs), its data not taken. */
+    const lr_lv_t *lx = iv_lv(c, x), *ly = iv_lv(c, y);
+    if (lx->id && ly->id && strcmp(lx->id, ly->id) == 0 && x->ext == y->ext &&
+        x->a - x->le * x->ext == y->a - y->le * y->ext)
+        return 0;
+    /* Else the one whose PV label is on the disk now came later
      * (pvcreate -ff wrote it), else the newer creation time. */
     bool cx = pv_current(c, x), cy = pv_current(c, y);
     if (cx != cy)

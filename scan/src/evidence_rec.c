@@ -128,10 +128,26 @@ static void put_reuse(lr_strbuf_t *b, const lr_ev_lv_t *o, bool other_only)
     }
 }
 
+/* Whether VG h was taken into g (its PV now g's: vgmerge into g, or g is
+ * h under a new id after vgchange -u) no later than g's version `seqno`:
+ * h's versions then predate that event, so an LV of g's missing from g
+ * there did not move to h. An unknown "since" counts as before. */
+static bool absorbed_before(const ev_ctx_t *c, size_t h, size_t g, uint64_t seqno)
+{
+    const lr_scan_vg_t *sh = &c->scan->vgs[h], *sg = &c->scan->vgs[g];
+    if (!(sh->status & LR_SCAN_VG_SUPERSEDED) || sh->superseded_by != (int)g)
+        return false;
+    if (sh->superseded_since < 0 || (size_t)sh->superseded_since >= sg->n_versions)
+        return true;
+    return sg->versions[sh->superseded_since].seqno <= seqno;
+}
+
 /* The VG another than g whose newest loaded version holds LV o by its
- * UUID: vgsplit and vgmerge move an LV with its UUID, so it left g without
- * being lost. NULL when none. */
-static const char *moved_to(const ev_ctx_t *c, size_t g, const lr_ev_lv_t *o)
+ * UUID: vgsplit and vgmerge move an LV with its UUID, so it left g at its
+ * version `seqno` without being lost. A VG taken into g before then
+ * (absorbed_before) is no destination: it holds the LV from before. NULL
+ * when none. */
+static const char *moved_to(const ev_ctx_t *c, size_t g, uint64_t seqno, const lr_ev_lv_t *o)
 {
     if (!o->id)
         return NULL;
@@ -140,7 +156,7 @@ static const char *moved_to(const ev_ctx_t *c, size_t g, const lr_ev_lv_t *o)
         size_t v = 0;
         while (v < vg->n_versions && !vg->versions[v].loaded)
             v++;
-        if (h == g || v == vg->n_versions || !c->views[h][v])
+        if (h == g || v == vg->n_versions || !c->views[h][v] || absorbed_before(c, h, g, seqno))
             continue;
         if (lr_vg_find_lv_by_id(c->views[h][v], o->id))
             return c->views[h][v]->name;
@@ -148,8 +164,54 @@ static const char *moved_to(const ev_ctx_t *c, size_t g, const lr_ev_lv_t *o)
     return NULL;
 }
 
+/* The version of VG g LVM2 uses: the newest committed one, else the
+ * newest loaded one the disks hold (not only a backup file,
+ * beyond_disks); -1 when none. */
+static int newest_on_disks(const ev_ctx_t *c, size_t g);
+
+/* The versions written after version e, newest first: the chain of
+ * ev_prev_version from the newest version on the disks back to e. NULL
+ * with *n 0 when e is not on it (or out of memory: nothing is said undone
+ * then). Caller frees. */
+static size_t *written_after(const ev_ctx_t *c, size_t g, size_t e, size_t *n)
+{
+    size_t nv = c->ev->vgs[g].n_versions;
+    size_t *v = malloc((nv ? nv : 1) * sizeof(*v));
+    *n = 0;
+    int k = newest_on_disks(c, g);
+    while (v && k >= 0 && (size_t)k != e && *n < nv) {
+        v[(*n)++] = (size_t)k;
+        k = ev_prev_version(c, g, (size_t)k);
+    }
+    if (!v || k < 0 || (size_t)k != e) {
+        free(v);
+        *n = 0;
+        return NULL;
+    }
+    return v;
+}
+
+/* Whether LV o, lost at version e, is back whole in a version written
+ * after e (by UUID: a vgcfgrestore of an older version brings its LVs
+ * back): that loss was undone, not one to restore. */
+static bool undone_later(const ev_ctx_t *c, size_t g, size_t e, const lr_ev_lv_t *o)
+{
+    if (!o->id)
+        return false;
+    size_t n = 0;
+    size_t *after = written_after(c, g, e, &n);
+    bool back = false;
+    for (size_t i = 0; i < n && !back; i++) {
+        const lr_ev_lv_t *l = find_lv(&c->ev->vgs[g].versions[after[i]], o);
+        back = l && l->extents >= o->extents;
+    }
+    free(after);
+    return back;
+}
+
 /* Whether every LV the event at version e removed or shrank (from version
- * p) now lives on in another VG: a move (vgsplit), not a loss. */
+ * p) now lives on in another VG (a move: vgsplit) or is back in a later
+ * write (undone_later): not a loss. */
 static bool only_moves(const ev_ctx_t *c, size_t g, size_t p, size_t e)
 {
     const lr_ev_version_t *pv = &c->ev->vgs[g].versions[p], *ev = &c->ev->vgs[g].versions[e];
@@ -158,7 +220,7 @@ static bool only_moves(const ev_ctx_t *c, size_t g, size_t p, size_t e)
         const lr_ev_lv_t *o = &pv->lvs[l], *now = find_lv(ev, o);
         if (!o->visible || (now && now->extents >= o->extents))
             continue;
-        if (now || !moved_to(c, g, o))
+        if (!undone_later(c, g, e, o) && (now || !moved_to(c, g, ev->seqno, o)))
             return false;
         any = true;
     }
@@ -177,7 +239,7 @@ static bool put_losses(const ev_ctx_t *c, size_t g, size_t p, size_t e, lr_strbu
         if (!o->visible)
             continue;
         const lr_ev_lv_t *now = find_lv(ev, o);
-        if (now && now->extents >= o->extents)
+        if ((now && now->extents >= o->extents) || undone_later(c, g, e, o))
             continue;
         uint64_t lost, untouched, unknown;
         if (lost_extents(c, g, p, e, l, &lost, &untouched, &unknown))
@@ -194,6 +256,27 @@ static bool put_losses(const ev_ctx_t *c, size_t g, size_t p, size_t e, lr_strbu
         any |= untouched > 0 || unknown > 0;
     }
     return any;
+}
+
+/* With seqnos written twice (ev_seqnos_repeat): the changes of the
+ * versions written after e, oldest first, each with its seqno: "undoes
+ * the later writes 6 (-b), 4 (+a 2 MiB, -c)". */
+static void put_undone_writes(const ev_ctx_t *c, size_t g, size_t e, lr_strbuf_t *b)
+{
+    const lr_ev_vg_t *vg = &c->ev->vgs[g];
+    size_t n = 0;
+    size_t *after = written_after(c, g, e, &n);
+    bool first = true;
+    for (size_t i = n; i-- > 0;) {
+        const lr_ev_version_t *v = &vg->versions[after[i]];
+        if (!v->change || !*v->change)
+            continue;
+        lr_strbuf_printf(b, "%s%" PRIu64 " (%s)",
+                         first ? "; restoring it also undoes the later writes " : ", ", v->seqno,
+                         v->change);
+        first = false;
+    }
+    free(after);
 }
 
 /* The changes of versions newer than e, oldest first: "10–11 (+scratch, ...)". */
@@ -535,7 +618,10 @@ static int event_cand(ev_ctx_t *c, size_t g, size_t p, size_t e, cand_t **cands,
     lr_strbuf_printf(&b, "the last version before %s%s%s (seqno %" PRIu64 ")",
                      ev->command ? "`" : "", ev->command ? ev->command : ev->event_text,
                      ev->command ? "`" : "", ev->seqno);
-    put_undoes(vg, e, &b);
+    if (ev_seqnos_repeat(c, g))
+        put_undone_writes(c, g, e, &b);
+    else
+        put_undoes(vg, e, &b);
     bool had = false;
     ev->recoverable = put_losses(c, g, p, e, &b, &had);
     lr_ev_grade_t grade = ev_grade(c->ev, g, p, (int)e, &b);
@@ -710,8 +796,11 @@ static int moved_away(ev_ctx_t *c, size_t g)
     if (sv->superseded_how != LR_SCAN_SUPERSEDED_MOVED || sv->superseded_by < 0 ||
         (size_t)sv->superseded_by >= c->scan->n_vgs)
         return 0;
-    const char *fmt = "its PV now belongs to VG %s (moved by vgmerge or vgsplit): restoring a "
-                      "version of this VG would make two VGs claim that PV";
+    const char *fmt = sv->superseded_new_id
+                          ? "this is VG %s under its old id (vgchange -u gave it a new one): "
+                            "restoring a version of the old id would make two VGs claim its PVs"
+                          : "its PV now belongs to VG %s (moved by vgmerge or vgsplit): "
+                            "restoring a version of this VG would make two VGs claim that PV";
     const char *by = c->scan->vgs[sv->superseded_by].name;
     size_t len = strlen(fmt) + strlen(by) + 1;
     char *m = malloc(len);
@@ -730,6 +819,20 @@ static bool beyond_disks(const lr_scan_vg_t *sv, size_t k)
     const lr_scan_version_t *v = &sv->versions[k];
     return sv->latest >= 0 && v->seqno > sv->versions[sv->latest].seqno &&
            v->n_backup_copies == v->n_copies;
+}
+
+static int newest_on_disks(const ev_ctx_t *c, size_t g)
+{
+    const lr_ev_vg_t *vg = &c->ev->vgs[g];
+    /* LVM2 uses the newest committed version (ev_current): any above it
+     * were abandoned (a vgcfgrestore) or never committed */
+    int k = ev_current(vg);
+    if (k >= 0 && !beyond_disks(&c->scan->vgs[g], (size_t)k))
+        return k;
+    for (size_t v = 0; v < vg->n_versions; v++)
+        if (vg->versions[v].loaded && !beyond_disks(&c->scan->vgs[g], v))
+            return (int)v;
+    return -1;
 }
 
 static bool any_had(const cand_t *cands, size_t n)
@@ -756,12 +859,13 @@ int ev_recommend(ev_ctx_t *c, size_t g)
             beyond = true;
         if (!v->loaded || beyond_disks(&c->scan->vgs[g], k))
             continue;
+        /* the version written before (ev_prev_version: the next older
+         * seqno's, or by ring order when a vgcfgrestore wrote seqnos again) */
+        prev = ev_prev_version(c, g, k);
         if (prev >= 0 && v->events && visible(&vg->versions[prev]) > 0) {
             rc = event_cand(c, g, (size_t)prev, k, &cands, &n);
             events |= v->events != 0; /* event_cand clears a mere move */
         }
-        if (prev < 0 || vg->versions[prev].seqno != v->seqno)
-            prev = (int)k;
         newest = (int)k;
     }
     if (!rc && newest >= 0)

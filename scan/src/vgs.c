@@ -550,6 +550,23 @@ static int unaccounted_pv(sc_ctx_t *c, const lr_scan_vg_t *vg, const lr_vg_t *me
     return found;
 }
 
+/* Copy cp's text parsed again (the scan keeps no parse); NULL when it no
+ * longer reads or parses, or out of memory. Caller frees. */
+static lr_vg_t *parse_copy(sc_ctx_t *c, const lr_scan_copy_t *cp)
+{
+    char *text = NULL;
+    lr_vg_t *meta = NULL;
+    lr_error_t e;
+    lr_error_clear(&e);
+    if (sc_read_pieces(c->ios[cp->image], cp, &text, &e) ||
+        lr_vg_parse(text, (size_t)cp->length, &meta, &e)) {
+        lr_vg_free(meta);
+        meta = NULL;
+    }
+    free(text);
+    return meta;
+}
+
 /* The PV whose metadata area `area` is, for this VG: every complete copy
  * of the VG there must name the same single unaccounted PV (a VG writes
  * its text only to its own PVs' areas). Fills *pv from that text's PV;
@@ -563,16 +580,9 @@ static int area_owner(sc_ctx_t *c, const lr_scan_vg_t *vg, int area, const int *
         const lr_scan_copy_t *cp = &s->copies[copies[k]];
         if (cp->area != area || cp->partial || !cp->parse_ok)
             continue;
-        char *text = NULL;
-        lr_vg_t *meta = NULL;
-        lr_error_t e;
-        lr_error_clear(&e);
-        if (sc_read_pieces(c->ios[cp->image], cp, &text, &e) ||
-            lr_vg_parse(text, (size_t)cp->length, &meta, &e)) {
-            free(text);
-            lr_vg_free(meta);
+        lr_vg_t *meta = parse_copy(c, cp);
+        if (!meta)
             continue; /* it parsed during the scan: the image changed; no say */
-        }
         const lr_pv_t *p = NULL;
         int one = unaccounted_pv(c, vg, meta, copies, n, &p);
         if (one != 1 || (verdict == 1 && strcmp(pv->id_raw, p->raw_id) != 0)) {
@@ -587,7 +597,6 @@ static int area_owner(sc_ctx_t *c, const lr_scan_vg_t *vg, int area, const int *
             verdict = pv->key || !p->key ? 1 : -ENOMEM;
         }
         lr_vg_free(meta);
-        free(text);
         if (verdict == -ENOMEM)
             return verdict;
     }
@@ -751,6 +760,7 @@ static int build_one(sc_ctx_t *c, lr_scan_vg_t *vg, const int *copies, size_t n)
     vg->superseded_by = -1;
     vg->superseded_pv = -1;
     vg->superseded_since = -1;
+    vg->superseded_new_id = false;
     int rc = place_copies(c, vg, copies, n);
     if (rc)
         return rc;
@@ -858,11 +868,55 @@ static void set_superseded(lr_scan_vg_t *vg, size_t pv, int by, int how, int sin
     vg->status &= ~(unsigned)LR_SCAN_VG_CONSISTENT;
 }
 
-/* A PV found only by location whose place now holds a valid label of
- * another VG's PV: the disk was re-initialised (pvcreate -ff, vgcreate).
- * Since: that VG's oldest version found. */
-static bool superseded_reinit(lr_scan_t *s, size_t g, size_t i)
+/* The text of version v's best copy (versions list it first). */
+static const lr_scan_copy_t *best_copy(const lr_scan_t *s, const lr_scan_version_t *v)
 {
+    if (!v->n_copies || v->copies[0] < 0 || (size_t)v->copies[0] >= s->n_copies)
+        return NULL;
+    return &s->copies[v->copies[0]];
+}
+
+/* Whether the two texts hold the same LVs by UUID (every LV, hidden ones
+ * too). */
+static bool same_lv_ids(const lr_vg_t *a, const lr_vg_t *b)
+{
+    if (a->n_lvs != b->n_lvs)
+        return false;
+    for (size_t i = 0; i < a->n_lvs; i++)
+        if (!a->lvs[i].id || !lr_vg_find_lv_by_id(b, a->lvs[i].id))
+            return false;
+    return true;
+}
+
+/* Whether VG by's version `since` is VG vg's next one under new ids
+ * (vgchange -u; vgimportclone also gives the PVs new UUIDs and the VG a
+ * new name): seqno + 1, as many PVs, the same LVs by UUID. Another VG's
+ * version never continues this one's seqno with its LV UUIDs: vgcreate
+ * starts at seqno 1 with new LVs, and vgmerge adds the other VG's PVs. */
+static bool same_vg_new_id(sc_ctx_t *c, const lr_scan_vg_t *vg, const lr_scan_vg_t *by, int since)
+{
+    const lr_scan_t *s = c->scan;
+    if (vg->latest < 0 || (size_t)vg->latest >= vg->n_versions || since < 0 ||
+        (size_t)since >= by->n_versions)
+        return false;
+    const lr_scan_copy_t *o = best_copy(s, &vg->versions[vg->latest]),
+                         *n = best_copy(s, &by->versions[since]);
+    if (!o || !n || n->seqno != o->seqno + 1 || o->n_pvs != n->n_pvs || o->n_lvs != n->n_lvs)
+        return false;
+    lr_vg_t *a = parse_copy(c, o), *b = a ? parse_copy(c, n) : NULL;
+    bool same = a && b && same_lv_ids(a, b);
+    lr_vg_free(a);
+    lr_vg_free(b);
+    return same;
+}
+
+/* A PV found only by location whose place now holds a valid label of
+ * another VG's PV: the disk was re-initialised (pvcreate -ff, vgcreate),
+ * or the VG given new UUIDs (vgimportclone: superseded_new_id). Since:
+ * that VG's oldest version found. */
+static bool superseded_reinit(sc_ctx_t *c, size_t g, size_t i)
+{
+    lr_scan_t *s = c->scan;
     lr_scan_vg_t *vg = &s->vgs[g];
     const lr_scan_vg_pv_t *pv = &vg->pvs[i];
     if (pv->found != LR_SCAN_PV_LOCATION)
@@ -874,7 +928,9 @@ static bool superseded_reinit(lr_scan_t *s, size_t g, size_t i)
             continue;
         int by = vg_of_label(s, g, (int)l);
         if (by >= 0) {
-            set_superseded(vg, i, by, LR_SCAN_SUPERSEDED_REINIT, (int)s->vgs[by].n_versions - 1);
+            int since = (int)s->vgs[by].n_versions - 1;
+            set_superseded(vg, i, by, LR_SCAN_SUPERSEDED_REINIT, since);
+            vg->superseded_new_id = same_vg_new_id(c, vg, &s->vgs[by], since);
             return true;
         }
     }
@@ -963,23 +1019,26 @@ int lr_scan_pv_moved_to(const lr_scan_t *s, size_t vg, const char *pv_uuid, int 
 
 /* PV i of VG g, found by its label, moved to another VG
  * (lr_scan_pv_moved_to): LVM2 reads it as that VG's. */
-static bool superseded_moved(lr_scan_t *s, size_t g, size_t i)
+static bool superseded_moved(sc_ctx_t *c, size_t g, size_t i)
 {
+    lr_scan_t *s = c->scan;
     int since = -1;
     int by = lr_scan_pv_moved_to(s, g, s->vgs[g].pvs[i].id_raw, &since, NULL);
     if (by < 0)
         return false;
     set_superseded(&s->vgs[g], i, by, LR_SCAN_SUPERSEDED_MOVED, since);
+    s->vgs[g].superseded_new_id = same_vg_new_id(c, &s->vgs[g], &s->vgs[by], since);
     return true;
 }
 
 /* Marks every VG one of whose latest PVs now belongs to another VG. Runs
  * after sorting and linking copies: it keeps indexes. */
-static void mark_superseded(lr_scan_t *s)
+static void mark_superseded(sc_ctx_t *c)
 {
+    lr_scan_t *s = c->scan;
     for (size_t g = 0; g < s->n_vgs; g++)
         for (size_t i = 0; i < s->vgs[g].n_pvs; i++)
-            if (superseded_reinit(s, g, i) || superseded_moved(s, g, i))
+            if (superseded_reinit(c, g, i) || superseded_moved(c, g, i))
                 break;
 }
 
@@ -1096,7 +1155,7 @@ int sc_build_vgs(sc_ctx_t *c)
     if (s->n_vgs > 1)
         qsort(s->vgs, s->n_vgs, sizeof(*s->vgs), cmp_vg);
     link_copies(s);
-    mark_superseded(s);
+    mark_superseded(c);
     mark_truncated(s);
     return mark_areas(s, c->err);
 }

@@ -211,6 +211,18 @@ set_tests_properties(lvmscan-newer-backup PROPERTIES SKIP_RETURN_CODE 77)
 add_test(NAME lvmscan-dup-pv
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/dup-pv.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
 set_tests_properties(lvmscan-dup-pv PROPERTIES SKIP_RETURN_CODE 77)
+# A VG given a new id by vgchange -u (fixtures/newid): the old id's VG is the
+# same VG superseded, not a vgmerge/vgsplit destination that LVs moved to, so
+# an lvremove after it is still a loss (tests/scan/newid.sh; needs python3).
+add_test(NAME lvmscan-newid
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/newid.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
+set_tests_properties(lvmscan-newid PROPERTIES SKIP_RETURN_CODE 77)
+# A VG restored by vgcfgrestore and changed again (fixtures/restore-again):
+# seqnos written twice; changes and the recommendation follow the order of
+# the writes (tests/scan/restore-again.sh; needs python3).
+add_test(NAME lvmscan-restore-again
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/restore-again.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
+set_tests_properties(lvmscan-restore-again PROPERTIES SKIP_RETURN_CODE 77)
 # A thin LV removed (fixtures/thin, then at run time the pool metadata
 # without it by thin_restore and the VG by vgcfgrestore --force): the
 # recommendation never says its loss "was reused" (tests/scan/thin-removed.sh;

@@ -112,6 +112,19 @@ static void test_evidence_contract(void **state)
         "global_filter=[\"a|^/dev/(loop0)(p[0-9]+)?$|\",\"r|.*|\"]}' -y hq");
     assert_string_equal(c, "lvremove -y hq...");
     free(c);
+    /* LVM2 2.03.16's second write of one command (vgreduce --removemissing
+     * --force writes three versions) */
+    c = lr_evidence_command(
+        "Write[2] from vgreduce --removemissing --force qa1rm --config 'global{activation=0} "
+        "backup{backup=0 archive=0} devices{use_devicesfile=0 obtain_device_list_from_udev=0 "
+        "hints=\"none\" filter=[ \"a|^/dev/loop6$|\", \"r|.*|\" ]}'.");
+    assert_string_equal(c, "vgreduce --removemissing --force qa1rm");
+    free(c);
+    assert_int_equal(lr_evidence_write_prefix("Write[12] from a."), 15);
+    assert_int_equal(lr_evidence_write_prefix("Write from a."), 11);
+    assert_int_equal(lr_evidence_write_prefix("Write[] from a."), 0);
+    assert_int_equal(lr_evidence_write_prefix("Write[2from a."), 0);
+    assert_int_equal(lr_evidence_write_prefix(NULL), 0);
     c = lr_evidence_command("Created *after* executing 'lvcreate -n a");
     assert_string_equal(c, "lvcreate -n a...");
     free(c);

@@ -39,6 +39,10 @@ static bool superseded_words(const lr_scan_t *scan, const lr_scan_vg_t *g, lr_st
         return false;
     const lr_scan_vg_t *o = &scan->vgs[g->superseded_by];
     lr_strbuf_printf(b, "superseded by VG %s", o->name && o->name[0] ? o->name : o->id);
+    if (g->superseded_new_id) {
+        lr_strbuf_puts(b, " (the same VG under new UUIDs)");
+        return true;
+    }
     if (g->superseded_how != LR_SCAN_SUPERSEDED_MOVED) {
         lr_strbuf_puts(b, " (disk re-initialised)");
         return true;

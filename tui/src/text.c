@@ -185,7 +185,7 @@ const char *tui_command(const char *desc, char *buf, size_t len)
         snprintf(buf, len, "-");
         return buf;
     }
-    const char *p = strncmp(desc, "Write from ", 11) == 0 ? desc + 11 : desc;
+    const char *p = desc + lr_evidence_write_prefix(desc);
     snprintf(buf, len, "%s", p);
     size_t n = strlen(buf);
     if (n && buf[n - 1] == '.')

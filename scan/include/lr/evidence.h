@@ -309,6 +309,11 @@ const char *lr_ev_state_name(lr_ev_state_t s);
  * names no command is returned as is. malloc'd (caller frees); NULL for NULL or out of memory. */
 char *lr_evidence_command(const char *description);
 
+/* Length of LVM2's writer prefix that a description starts with: "Write
+ * from " (a command's first metadata write) or "Write[N] from " (its Nth,
+ * e.g. vgreduce --removemissing writes several versions); 0 when none. */
+size_t lr_evidence_write_prefix(const char *description);
+
 /* Whether the command a description names did not write its version: an
  * archive file's "Created *before* executing 'CMD'" is the state before CMD
  * ran, and vgcfgbackup's own description ("vgcfgbackup -f FILE VG") names

@@ -440,6 +440,11 @@ typedef struct lr_scan_vg {
                                  its oldest version found; moved: its oldest version found in
                                  that PV's metadata areas (older ones may have wrapped out of
                                  the ring). -1 when not superseded */
+    bool superseded_new_id;   /* superseded_by is this same VG under new UUIDs: its version
+                                 at superseded_since is this VG's latest seqno + 1, with as
+                                 many PVs and the same LVs by UUID. Moved: vgchange -u;
+                                 re-initialised: the PV's UUID changed too (vgimportclone,
+                                 or vgchange -u and pvchange -u) */
 } lr_scan_vg_t;
 
 /* How a VG was superseded (lr_scan_vg_t.superseded_how). */
