@@ -83,6 +83,11 @@ void ev_probe_cache_free(ev_ctx_t *c);
  * (after the probe: a filesystem reaching into them is said), and ranges
  * of older versions the current version maps elsewhere (lr_ev_move_t). */
 int ev_remap_all(ev_ctx_t *c);
+/* Whether LV lb of view b maps the first `extents` logical extents of LV la
+ * of view a to the same places (linear areas by PV UUID and offset, other
+ * segments laid out alike): the data there is the same bytes. */
+bool ev_same_place(const lr_vg_t *a, const lr_lv_t *la, const lr_vg_t *b, const lr_lv_t *lb,
+                   uint64_t extents);
 
 /* evidence_rec.c: the index of vg's current version (lr_ev_vg_t.current)
  * when it is loaded, else of the newest loaded version; -1 when none is. */

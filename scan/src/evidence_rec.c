@@ -191,19 +191,25 @@ static size_t *written_after(const ev_ctx_t *c, size_t g, size_t e, size_t *n)
     return v;
 }
 
-/* Whether LV o, lost at version e, is back whole in a version written
- * after e (by UUID: a vgcfgrestore of an older version brings its LVs
- * back): that loss was undone, not one to restore. */
-static bool undone_later(const ev_ctx_t *c, size_t g, size_t e, const lr_ev_lv_t *o)
+/* Whether LV o of version p, lost at version e, is back whole in a version
+ * written after e, at the same places (by UUID and mapping: a vgcfgrestore
+ * of an older version brings its LVs back where they were): that loss was
+ * undone, not one to restore. An LV extended again after a reduce is not
+ * back: its extents map elsewhere (evidence_remap.c). */
+static bool undone_later(const ev_ctx_t *c, size_t g, size_t p, size_t e, const lr_ev_lv_t *o)
 {
-    if (!o->id)
+    const lr_vg_t *pv = c->views[g][p];
+    const lr_lv_t *was = o->id && pv ? lr_vg_find_lv_by_id(pv, o->id) : NULL;
+    if (!was)
         return false;
     size_t n = 0;
     size_t *after = written_after(c, g, e, &n);
     bool back = false;
     for (size_t i = 0; i < n && !back; i++) {
-        const lr_ev_lv_t *l = find_lv(&c->ev->vgs[g].versions[after[i]], o);
-        back = l && l->extents >= o->extents;
+        const lr_vg_t *v = c->views[g][after[i]];
+        const lr_lv_t *l = v ? lr_vg_find_lv_by_id(v, o->id) : NULL;
+        back = l && l->extent_count >= was->extent_count &&
+               ev_same_place(pv, was, v, l, was->extent_count);
     }
     free(after);
     return back;
@@ -220,7 +226,7 @@ static bool only_moves(const ev_ctx_t *c, size_t g, size_t p, size_t e)
         const lr_ev_lv_t *o = &pv->lvs[l], *now = find_lv(ev, o);
         if (!o->visible || (now && now->extents >= o->extents))
             continue;
-        if (!undone_later(c, g, e, o) && (now || !moved_to(c, g, ev->seqno, o)))
+        if (!undone_later(c, g, p, e, o) && (now || !moved_to(c, g, ev->seqno, o)))
             return false;
         any = true;
     }
@@ -239,7 +245,7 @@ static bool put_losses(const ev_ctx_t *c, size_t g, size_t p, size_t e, lr_strbu
         if (!o->visible)
             continue;
         const lr_ev_lv_t *now = find_lv(ev, o);
-        if ((now && now->extents >= o->extents) || undone_later(c, g, e, o))
+        if ((now && now->extents >= o->extents) || undone_later(c, g, p, e, o))
             continue;
         uint64_t lost, untouched, unknown;
         if (lost_extents(c, g, p, e, l, &lost, &untouched, &unknown))

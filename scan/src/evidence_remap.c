@@ -68,6 +68,53 @@ static bool same_place(const lr_vg_t *a, map_t x, const lr_vg_t *b, map_t y)
     return x.delta == y.delta && strcmp(a->pvs[x.pv].raw_id, b->pvs[y.pv].raw_id) == 0;
 }
 
+/* The segment of lv holding logical extent le, or NULL. */
+static const lr_seg_t *seg_at(const lr_lv_t *lv, uint64_t le)
+{
+    for (size_t i = 0; lv && i < lv->n_segs; i++)
+        if (le >= lv->segs[i].start_extent &&
+            le - lv->segs[i].start_extent < lv->segs[i].extent_count)
+            return &lv->segs[i];
+    return NULL;
+}
+
+/* Two segments laid out alike: same extents, type, stripes and areas
+ * (PVs by UUID, sub-LVs by name) -- for layouts map_le does not compare. */
+static bool same_seg(const lr_vg_t *a, const lr_seg_t *x, const lr_vg_t *b, const lr_seg_t *y)
+{
+    if (x->start_extent != y->start_extent || x->extent_count != y->extent_count ||
+        strcmp(x->type, y->type) != 0 || x->stripe_count != y->stripe_count ||
+        x->stripe_size != y->stripe_size || x->n_areas != y->n_areas)
+        return false;
+    for (size_t i = 0; i < x->n_areas; i++) {
+        const lr_seg_area_t *p = &x->areas[i], *q = &y->areas[i];
+        bool pv = p->pv_index >= 0 && (size_t)p->pv_index < a->n_pvs;
+        if (p->start != q->start || pv != (q->pv_index >= 0 && (size_t)q->pv_index < b->n_pvs))
+            return false;
+        if (pv ? strcmp(a->pvs[p->pv_index].raw_id, b->pvs[q->pv_index].raw_id) != 0
+               : !p->name || !q->name || strcmp(p->name, q->name) != 0)
+            return false;
+    }
+    return true;
+}
+
+bool ev_same_place(const lr_vg_t *a, const lr_lv_t *la, const lr_vg_t *b, const lr_lv_t *lb,
+                   uint64_t extents)
+{
+    uint64_t le = 0;
+    while (le < extents) {
+        const lr_seg_t *x = seg_at(la, le), *y = seg_at(lb, le);
+        if (!x || !y)
+            return false;
+        map_t m = map_le(a, la, le), n = map_le(b, lb, le);
+        if (m.known && n.known ? !same_place(a, m, b, n) : !same_seg(a, x, b, y))
+            return false;
+        uint64_t ex = x->start_extent + x->extent_count, ey = y->start_extent + y->extent_count;
+        le = ex < ey ? ex : ey;
+    }
+    return true;
+}
+
 /* One LV of one version and its older versions (NULL where absent). */
 typedef struct chain {
     const lr_vg_t **vg;
