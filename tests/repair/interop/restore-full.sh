@@ -84,4 +84,8 @@ sweep() {
 
 # The copies do not fit: none of them stays.
 sweep 4 40 0
+# The copy fits, the undo file (in DIR, the default) may not.
+sweep 32 160 1
+# The undo file elsewhere: only the holes the writes fill may not fit.
+sweep 32 100 1 --undo "$LR_TMP/undo"
 echo "PASSED: restore_full"
