@@ -272,8 +272,12 @@ static int refuse_busy(lr_error_t *err)
 static int reserve_holes(const lr_txn_t *t, size_t image, lr_error_t *err)
 {
     const char *path = t->paths[image];
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
     struct stat st;
+    /* A block device is not opened a second time (closing a writable open
+     * makes udev probe it again); it has no holes anyway. */
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return 0;
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         if (fd >= 0)
             close(fd);
