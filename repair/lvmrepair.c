@@ -385,15 +385,11 @@ static int make_copies(const args_t *a, lr_repair_plan_t *p, size_t *made, lr_er
  * names them. */
 static void remove_copies(const args_t *a, const lr_repair_plan_t *p, size_t made)
 {
-    if (!made || p->executed)
-        return;
     size_t removed = 0;
-    for (size_t i = 0; i < made; i++)
-        if (unlink(p->images[i].path) == 0)
-            removed++;
-        else
-            fprintf(stderr, "%s: could not remove the copy %s: %s\n", cli_prog,
-                    cli_tty(p->images[i].path), strerror(errno));
+    lr_error_t err;
+    lr_error_clear(&err);
+    if (lr_repair_remove_copies(p, made, &removed, &err) != 0)
+        cli_say_error(&err);
     if (removed == 1)
         fprintf(stderr, "%s: removed the copy made in %s: nothing was written to it\n", cli_prog,
                 cli_tty(a->output));
