@@ -250,12 +250,26 @@ int lr_undo_create_planned(lr_undo_t **out, const char *path, const lr_undo_plan
     return create(out, path, planned, n, err);
 }
 
+/* Gives back what journal_reserve kept beyond the end of the file
+ * (truncating to the same size drops blocks past it). */
+static void release_reserve(lr_undo_t *u)
+{
+    struct stat st;
+    if (u->fd < 0 || fstat(u->fd, &st) != 0)
+        return;
+    /* A failure leaves the file whole; only the spare space stays. */
+    int rc = ftruncate(u->fd, st.st_size);
+    (void)rc;
+}
+
 void lr_undo_free(lr_undo_t *u)
 {
     if (!u)
         return;
-    if (u->fd >= 0)
+    if (u->fd >= 0) {
+        release_reserve(u); /* also when the run stopped before finishing */
         close(u->fd);
+    }
     for (size_t i = 0; i < u->n_ranges; i++)
         free(u->ranges[i].cur);
     for (size_t i = 0; i < u->n_images; i++)
@@ -546,18 +560,6 @@ int lr_undo_wrap(lr_undo_t *u, lr_io_t *lower, const char *image_path, lr_io_t *
     return 0;
 }
 
-/* Gives back what journal_reserve kept beyond the end of the file
- * (truncating to the same size drops blocks past it). */
-static void release_reserve(lr_undo_t *u)
-{
-    struct stat st;
-    if (u->fd < 0 || fstat(u->fd, &st) != 0)
-        return;
-    /* A failure leaves the file whole; only the spare space stays. */
-    int rc = ftruncate(u->fd, st.st_size);
-    (void)rc;
-}
-
 /* DONE record: time, status, range count, then per range id, crc, sha of
  * the bytes the image holds now. */
 int lr_undo_finish(lr_undo_t *u, int status, lr_error_t *err)
@@ -603,6 +605,5 @@ int lr_undo_finish(lr_undo_t *u, int status, lr_error_t *err)
         rc = journal_sync(u, err);
     if (!rc)
         u->finished = true;
-    release_reserve(u);
     return rc;
 }

@@ -82,7 +82,7 @@ int lr_undo_create(lr_undo_t **out, const char *path, lr_error_t *err);
  * later (a planned range shows a write whose original bytes the file lacks:
  * refused, see lr_undo_check_complete). The space the rest of the journal
  * can take is reserved past the file's end (fallocate, KEEP_SIZE; given
- * back by lr_undo_finish): a full file system fails here (-ENOSPC,
+ * back by lr_undo_free): a full file system fails here (-ENOSPC,
  * -EDQUOT, -EFBIG; the file is removed), before any image is written. */
 int lr_undo_create_planned(lr_undo_t **out, const char *path, const lr_undo_planned_t *planned,
                            size_t n, lr_error_t *err);
