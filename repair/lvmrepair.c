@@ -356,10 +356,11 @@ static int execute(const args_t *a, lr_repair_plan_t *p, const char *undo, lr_er
     return EXIT_OK;
 }
 
-/* Copies every image into --output and points the plan at the copies. */
-static int make_copies(const args_t *a, lr_repair_plan_t *p, lr_error_t *err)
+/* Copies every image into --output and points the plan at the copies;
+ * *made counts the copies made (also on failure). */
+static int make_copies(const args_t *a, lr_repair_plan_t *p, size_t *made, lr_error_t *err)
 {
-    for (size_t i = 0; i < p->n_images; i++) {
+    for (size_t i = 0; i < p->n_images; i++, (*made)++) {
         char *dst = NULL;
         uint64_t data = 0;
         /* the plan already names the copy (point_at_copies): copy from the
@@ -375,6 +376,26 @@ static int make_copies(const args_t *a, lr_repair_plan_t *p, lr_error_t *err)
             return rc;
     }
     return 0;
+}
+
+/* A run that stopped before its first write (a copy that did not fit, the
+ * undo file not created, a refusal) removes the copies it made: they hold
+ * nothing of the restore, and leaving a partial set would make the next
+ * run refuse them as existing. Copies a run wrote into stay: the undo file
+ * names them. */
+static void remove_copies(const args_t *a, const lr_repair_plan_t *p, size_t made)
+{
+    size_t removed = 0;
+    lr_error_t err;
+    lr_error_clear(&err);
+    if (lr_repair_remove_copies(p, made, &removed, &err) != 0)
+        cli_say_error(&err);
+    if (removed == 1)
+        fprintf(stderr, "%s: removed the copy made in %s: nothing was written to it\n", cli_prog,
+                cli_tty(a->output));
+    else if (removed)
+        fprintf(stderr, "%s: removed the %zu copies made in %s: nothing was written to them\n",
+                cli_prog, removed, cli_tty(a->output));
 }
 
 /* With --output the plan shown names the copies as the targets of its
@@ -549,7 +570,8 @@ static int write_plan(const args_t *a, lr_repair_plan_t *p)
     const char *const *images = (const char *const *)a->images;
     int rc = a->undo && !(undo = strdup(a->undo)) ? lr_error_oom(&err) : 0;
     int ex = rc ? cli_fail(rc, &err) : cli_check_targets(a, undo, images, (size_t)a->n_images);
-    if (ex == EXIT_OK && a->output && (rc = make_copies(a, p, &err)) != 0)
+    size_t made = 0;
+    if (ex == EXIT_OK && a->output && (rc = make_copies(a, p, &made, &err)) != 0)
         ex = cli_fail(rc, &err);
     /* The default undo file goes next to the first image written: a copy
      * when there are copies, so it is named only now, and checked too. */
@@ -559,6 +581,8 @@ static int write_plan(const args_t *a, lr_repair_plan_t *p)
     }
     if (ex == EXIT_OK)
         ex = execute(a, p, undo, &err);
+    if (ex != EXIT_OK)
+        remove_copies(a, p, made);
     free(undo);
     return ex;
 }

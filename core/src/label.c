@@ -392,3 +392,11 @@ const char *lr_pv_ext_flag_name(uint32_t bit)
 {
     return bit == LR_PV_EXT_USED ? "PV_EXT_USED" : NULL; /* lib/format_text/layout.h */
 }
+
+bool lr_label_lacks_used_flag(const lr_label_t *label)
+{
+    /* lib/metadata/metadata.c checks the flag from extension version 2
+     * (PV_HEADER_EXTENSION_VSN) on. */
+    return label && label->has_ext && label->ext_version >= 2 &&
+           !(label->ext_flags & LR_PV_EXT_USED);
+}

@@ -2,9 +2,12 @@
  * writable, check nothing moved since planning, journal to the planned
  * undo file, write through the guard, read back and verify. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lr/crc.h"
 #include "lr/sha256.h"
@@ -260,6 +263,42 @@ static int refuse_busy(lr_error_t *err)
     return lr_error_refuse(err, LR_HINT_FORCE, "%s", msg);
 }
 
+/* Allocates the planned ranges of a regular file that are holes (a sparse
+ * copy), before the undo file and the first write: a full file system then
+ * refuses the run with nothing written, instead of failing a write after
+ * other images were written. fallocate's default mode inside the file's
+ * size changes no byte (holes read as zeros before and after). A file
+ * system without fallocate goes on as before. */
+static int reserve_holes(const lr_txn_t *t, size_t image, lr_error_t *err)
+{
+    const char *path = t->paths[image];
+    struct stat st;
+    /* A block device is not opened a second time (closing a writable open
+     * makes udev probe it again); it has no holes anyway. */
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+        return 0;
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        if (fd >= 0)
+            close(fd);
+        return 0;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < t->n_writes && !rc; i++) {
+        const lr_txn_write_t *w = &t->w[i];
+        if (w->image != image || fallocate(fd, 0, (off_t)w->offset, (off_t)w->length) == 0)
+            continue;
+        int e = errno;
+        if (e == ENOSPC || e == EDQUOT)
+            rc = lr_error_at(err, path, -e, w->offset,
+                             "cannot allocate bytes %llu..%llu before writing: %s",
+                             (unsigned long long)w->offset,
+                             (unsigned long long)(w->offset + w->length - 1), strerror(e));
+    }
+    close(fd);
+    return rc;
+}
+
 static int open_images(const lr_txn_t *t, const lr_txn_run_opts_t *o, lr_io_t **raw,
                        lr_error_t *err)
 {
@@ -275,6 +314,8 @@ static int open_images(const lr_txn_t *t, const lr_txn_run_opts_t *o, lr_io_t **
             return refuse_busy(err);
         if (!rc)
             rc = check_unchanged(t, i, raw[i], err);
+        if (!rc)
+            rc = reserve_holes(t, i, err);
         if (rc)
             return rc;
     }

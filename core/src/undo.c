@@ -142,6 +142,39 @@ static int journal_plan(lr_undo_t *u, lr_error_t *err)
     return rc;
 }
 
+/* An upper bound of what the run appends after the PLAN record: per
+ * planned write a SAVE record with its bytes, STATE records for the ranges
+ * it touches (its own and, rarely, a few more), an IMAGE record per image
+ * (path up to 4096 bytes), and the DONE record. */
+static uint64_t journal_bound(const lr_undo_planned_t *planned, size_t n)
+{
+    const uint64_t rec = 12, save = rec + 28 + LR_SHA256_LEN, state = rec + 8 + LR_SHA256_LEN;
+    const uint64_t image = rec + 44 + 4096, done = rec + 16;
+    uint64_t b = done + n * (image + 4 * state + 8 + LR_SHA256_LEN);
+    for (size_t i = 0; i < n; i++)
+        b += save + planned[i].length;
+    return b;
+}
+
+/* Reserves the space the rest of the journal needs (beyond the end of the
+ * file: FALLOC_FL_KEEP_SIZE), so a full file system refuses the run here,
+ * before any image is written, instead of stopping it half-way with some
+ * images written. A file system without fallocate goes on as before. */
+static int journal_reserve(lr_undo_t *u, uint64_t bound, lr_error_t *err)
+{
+    struct stat st;
+    if (fstat(u->fd, &st) != 0)
+        return 0;
+    if (fallocate(u->fd, FALLOC_FL_KEEP_SIZE, st.st_size, (off_t)bound) == 0)
+        return 0;
+    int e = errno;
+    if (e != ENOSPC && e != EDQUOT && e != EFBIG)
+        return 0;
+    return lr_error_at(err, u->path, -e, LR_NO_OFFSET,
+                       "cannot reserve %llu bytes for the undo file before writing: %s",
+                       (unsigned long long)bound, strerror(e));
+}
+
 static int create(lr_undo_t **out, const char *path, const lr_undo_planned_t *planned, size_t n,
                   lr_error_t *err)
 {
@@ -189,6 +222,8 @@ static int create(lr_undo_t **out, const char *path, const lr_undo_planned_t *pl
     /* The plan reaches the disk before any write can pass. */
     if (!rc && n)
         rc = journal_plan(u, err);
+    if (!rc && n)
+        rc = journal_reserve(u, journal_bound(planned, n), err);
     if (!rc)
         rc = journal_sync(u, err);
     if (!rc)
@@ -215,12 +250,26 @@ int lr_undo_create_planned(lr_undo_t **out, const char *path, const lr_undo_plan
     return create(out, path, planned, n, err);
 }
 
+/* Gives back what journal_reserve kept beyond the end of the file
+ * (truncating to the same size drops blocks past it). */
+static void release_reserve(lr_undo_t *u)
+{
+    struct stat st;
+    if (u->fd < 0 || fstat(u->fd, &st) != 0)
+        return;
+    /* A failure leaves the file whole; only the spare space stays. */
+    int rc = ftruncate(u->fd, st.st_size);
+    (void)rc;
+}
+
 void lr_undo_free(lr_undo_t *u)
 {
     if (!u)
         return;
-    if (u->fd >= 0)
+    if (u->fd >= 0) {
+        release_reserve(u); /* also when the run stopped before finishing */
         close(u->fd);
+    }
     for (size_t i = 0; i < u->n_ranges; i++)
         free(u->ranges[i].cur);
     for (size_t i = 0; i < u->n_images; i++)

@@ -312,3 +312,25 @@ int lr_repair_check_copies(const char *const *images, size_t n, const char *dir,
     }
     return rc;
 }
+
+int lr_repair_remove_copies(const lr_repair_plan_t *plan, size_t n, size_t *removed,
+                            lr_error_t *err)
+{
+    if (removed)
+        *removed = 0;
+    if (!plan || n > plan->n_images)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "remove copies: invalid arguments");
+    if (plan->executed)
+        return 0;
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (unlink(plan->images[i].path) != 0) {
+            if (!rc)
+                rc = sys_fail(err, plan->images[i].path, "cannot remove the copy");
+            continue;
+        }
+        if (removed)
+            (*removed)++;
+    }
+    return rc;
+}

@@ -239,6 +239,11 @@ static int decide_label(const lr_repair_plan_t *p, const lr_scan_t *scan, lr_rep
         /* read as LVM2 reads them: on the device (rp_pv_bound) */
         uint64_t avail = pv_avail(p, pv), reach = lr_label_area_reach(&l->label);
         char *bad = label_list_problem(&l->label, reach < avail ? reach : avail);
+        /* vgremove / vgreduce / pvremove cleared the "in use" flag: a PV of
+         * the restored VG without it makes LVM2 warn on every command. */
+        if (!bad && lr_label_lacks_used_flag(&l->label))
+            bad = dupf("its in-use flag (PV_EXT_USED) is clear, as vgremove, vgreduce and pvremove "
+                       "leave it: LVM2 warns about such a PV of a VG");
         if (!bad) {
             pv->label = l->label;
             return 0;

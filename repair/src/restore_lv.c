@@ -383,6 +383,33 @@ static int choose_name(rl_ctx_t *c, size_t i, lr_error_t *err)
     return lr_error_refuse(err, 0, "no free snapshotN name for the snapshot of %s", named);
 }
 
+/* An LV named under its own name that the current version still has, the
+ * same LV (UUID), was not removed but changed (lvreduce, lvextend,
+ * lvconvert...) or not at all: the refusal says so and what gives its old
+ * state back, besides a new name (a copy, when its old extents are free). */
+static int refuse_not_removed(const rl_ctx_t *c, const rl_item_t *it, lr_error_t *err)
+{
+    const lr_lv_t *was = &c->old->lvs[it->old];
+    const lr_lv_t *now = lr_vg_find_lv(c->cur, it->name);
+    if (!now || !now->id || !was->id || strcmp(now->id, was->id) != 0)
+        return 0;
+    if (now->extent_count == was->extent_count)
+        return lr_error_refuse(err, LR_HINT_NEW_NAME,
+                               "VG %s already has an LV named %s in its current version (seqno "
+                               "%llu): the same LV (UUID %s), not removed",
+                               c->p->vg_name, it->name, (unsigned long long)c->p->base_seqno,
+                               now->id);
+    return lr_error_refuse(err, LR_HINT_NEW_NAME,
+                           "VG %s already has an LV named %s in its current version (seqno "
+                           "%llu): the same LV (UUID %s), not removed, resized to %llu extents "
+                           "(%llu in seqno %llu); restoring the whole version seqno %llu gives "
+                           "back its old size, and also undoes every later change",
+                           c->p->vg_name, it->name, (unsigned long long)c->p->base_seqno, now->id,
+                           (unsigned long long)now->extent_count,
+                           (unsigned long long)was->extent_count, (unsigned long long)c->old->seqno,
+                           (unsigned long long)c->old->seqno);
+}
+
 static int check_names(rl_ctx_t *c, lr_error_t *err)
 {
     if (c->lo->as && !name_ok(c->lo->as))
@@ -398,6 +425,8 @@ static int check_names(rl_ctx_t *c, lr_error_t *err)
         rl_item_t *it = &c->items[i];
         if (!name_taken(c, it->name, i))
             continue;
+        if (it->named && (rc = refuse_not_removed(c, it, err)) != 0)
+            return rc;
         if (it->named)
             return lr_error_refuse(err, LR_HINT_NEW_NAME,
                                    "VG %s already has an LV named %s in its current version "

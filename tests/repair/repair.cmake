@@ -67,7 +67,7 @@ if(LR_BASH)
   set_tests_properties(extract_cache PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
 
   foreach(t history reinit stale-pv label-header-zeroed second-mda-only gpt wrapped fault damaged
-            lv lv-stacked lv-evidence pvresize dropped-pv busy moved)
+            lv lv-stacked lv-evidence pvresize dropped-pv busy moved full vgremove)
     string(REPLACE "-" "_" name "restore_interop_${t}")
     add_test(NAME ${name}
              COMMAND ${LR_BASH} ${CMAKE_CURRENT_LIST_DIR}/interop/restore-${t}.sh

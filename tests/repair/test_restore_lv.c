@@ -5,7 +5,9 @@
  *     disk.pvck-all-mda1), byte for byte but the edited header fields, plus
  *     lv3's section of seqno 15 as pvck shows it (compared without
  *     whitespace: the copy is rendered in LVM2's flush-left style);
- *   - refusals: a taken name (LR_HINT_NEW_NAME), extents taken (seqno 8's
+ *   - refusals: an LV not removed (data; gamma of second-mda-only, reduced
+ *     by real LVM2: the whole version named), a taken name (LR_HINT_NEW_NAME),
+ *     extents taken (seqno 8's
  *     lv3 had lv4's extent: named), no such LV, a bad new name, --as with
  *     several names;
  *   - --as: new name, new UUID;
@@ -203,8 +205,12 @@ static void test_refusals(void **state)
     lr_scan_session_t *s = scan_img();
     lr_repair_plan_t *p = NULL;
     lr_error_t err;
+    /* data is still there, the same LV, the same size: the refusal says so */
     assert_int_equal(plan(s, 15, "data", NULL, &p, &err), LR_EREFUSED);
     assert_true(err.hints & LR_HINT_NEW_NAME);
+    assert_non_null(strstr(err.msg, "the same LV (UUID "));
+    assert_non_null(strstr(err.msg, "not removed"));
+    assert_null(strstr(err.msg, "resized"));
     assert_null(p);
     /* seqno 8: lv3 had two extents, the second is lv4's now */
     assert_int_equal(plan(s, 8, "lv3", NULL, &p, &err), LR_EREFUSED);
@@ -219,6 +225,32 @@ static void test_refusals(void **state)
     assert_int_equal(plan(s, 15, "lv4", "lv4copy", &p, &err), LR_EREFUSED);
     assert_non_null(strstr(err.msg, "are LV lv4's"));
     lr_scan_session_free(s);
+}
+
+/* second-mda-only: real LVM2's lvreduce -L 4M of gamma (6 MiB, 2 MiB
+ * extents) at seqno 9. Bringing gamma back from seqno 8 is refused as the
+ * same LV, not removed, naming both sizes and what gives the old size
+ * back (the whole version), not only another name. */
+static void test_reduced(void **state)
+{
+    (void)state;
+    char src[512], img[160];
+    snprintf(img, sizeof(img), "%s/reduced.img", g_dir);
+    lr_test_path(src, sizeof(src), "second-mda-only", "disk.img.gz");
+    assert_int_equal(lr_test_unpack(src, img, 0), 0);
+    const char *paths[] = {img};
+    lr_scan_session_t *s = NULL;
+    lr_error_t err;
+    assert_int_equal(lr_scan_paths(paths, 1, NULL, &s, &err), 0);
+    lr_repair_plan_t *p = NULL;
+    assert_int_equal(plan(s, 8, "gamma", NULL, &p, &err), LR_EREFUSED);
+    assert_null(p);
+    assert_non_null(strstr(err.msg, "already has an LV named gamma in its current version "
+                                    "(seqno 10): the same LV (UUID "));
+    assert_non_null(strstr(err.msg, "not removed, resized to 2 extents (3 in seqno 8); restoring "
+                                    "the whole version seqno 8 gives back its old size"));
+    lr_scan_session_free(s);
+    unlink(img);
 }
 
 static void test_as(void **state)
@@ -270,9 +302,8 @@ static void test_execute(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_plan_lv3),
-        cmocka_unit_test(test_refusals),
-        cmocka_unit_test(test_as),
+        cmocka_unit_test(test_plan_lv3), cmocka_unit_test(test_refusals),
+        cmocka_unit_test(test_reduced),  cmocka_unit_test(test_as),
         cmocka_unit_test(test_execute),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -27,23 +27,29 @@ SOCK=lr-tui-copy-$$
 SESSION=lvmtui
 trap 'tmux -L "$SOCK" kill-server 2>/dev/null; rm -rf "$WORK"' EXIT
 
+# copy_review DIR: lvmtui on disk.img.gz, R on seqno 15 refused in place,
+# c with DIR: the review of the restore into copies, at its prompt.
+copy_review() {
+    tmux -L "$SOCK" -f /dev/null new-session -d -s "$SESSION" -x 80 -y 24 \
+        "cd '$WORK' && '$LVMTUI' disk.img.gz; sleep 60" || fail "cannot start tmux"
+    wait_for "Volume groups found in 1 image"
+    keys Enter
+    wait_for "History of VG vg0"
+    keys Down
+    wait_for "vg0 seqno 15" -1
+    keys R
+    wait_for "c:restore into copies" -1
+    keys c
+    wait_for "Restore vg0 seqno 15 into copies in directory:"
+    keys -l "$1"
+    keys Enter
+    wait_for "Type yes and Enter"
+}
+
 # ---- 1: into copies --------------------------------------------------------
 cp "$FIXTURES/history/disk.img.gz" "$WORK/disk.img.gz"
 mkdir "$WORK/out"
-tmux -L "$SOCK" -f /dev/null new-session -d -s "$SESSION" -x 80 -y 24 \
-    "cd '$WORK' && '$LVMTUI' disk.img.gz; sleep 60" || fail "cannot start tmux"
-wait_for "Volume groups found in 1 image"
-keys Enter
-wait_for "History of VG vg0"
-keys Down
-wait_for "vg0 seqno 15" -1
-keys R
-wait_for "c:restore into copies" -1
-keys c
-wait_for "Restore vg0 seqno 15 into copies in directory:"
-keys -l out
-keys Enter
-wait_for "Type yes and Enter"
+copy_review out
 screen | grep -q "Restore vg0 seqno 15 into copies in out" || fail "the title does not name the copies"
 keys -l yes
 keys Enter
@@ -77,4 +83,23 @@ done
 keys Escape
 wait_for "Restore cancelled"
 cmp -s "$WORK/reinit.img" <(gzip -dc "$FIXTURES/reinit/disk.img.gz") || fail "reinit.img changed"
+tmux -L "$SOCK" kill-server 2>/dev/null
+
+# ---- 3: a directory too full for the undo file ----------------------------
+# (root only: a small tmpfs) The copy fits (36 KiB of data), the undo file
+# cannot reserve its space: the run is refused before its first write and
+# the copy it made is removed, so a second try is not refused as existing.
+if [ "$(id -u)" -eq 0 ] && mkdir "$WORK/full" &&
+    mount -t tmpfs -o size=40k lr-tui-full "$WORK/full" 2>/dev/null; then
+    trap 'tmux -L "$SOCK" kill-server 2>/dev/null; umount "$WORK/full" 2>/dev/null; rm -rf "$WORK"' EXIT
+    copy_review full
+    keys -l yes
+    keys Enter
+    wait_for "Removed the 1 copy made in full"
+    tmux -L "$SOCK" kill-server 2>/dev/null
+    [ -z "$(ls -A "$WORK/full")" ] || fail "the refused run left $(ls -A "$WORK/full") in full/"
+    umount "$WORK/full"
+else
+    echo "note: part 3 (a full directory) needs root and a tmpfs mount; not run"
+fi
 echo "PASSED: $NAME"

@@ -538,7 +538,7 @@ static int show_result(lr_tui_t *m, int rc, const lr_error_t *err)
 
 /* Makes the copies the plan names (from the images given), after the
  * "yes": the images themselves are only read. */
-static int make_copies(lr_tui_t *m, lr_error_t *err)
+static int make_copies(lr_tui_t *m, size_t *made, lr_error_t *err)
 {
     tui_view_t *v = tui_view_of(m, LR_TUI_SCR_REVIEW);
     int rc = 0;
@@ -549,6 +549,8 @@ static int make_copies(lr_tui_t *m, lr_error_t *err)
         if (!rc)
             rc = lr_repair_plan_set_image_path(m->plan, i, dst, err);
         if (!rc)
+            (*made)++;
+        if (!rc)
             rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false,
                               "Copied %s to %s (%" PRIu64 " bytes of data).", m->paths[i], dst,
                               data);
@@ -557,16 +559,36 @@ static int make_copies(lr_tui_t *m, lr_error_t *err)
     return rc;
 }
 
+/* A run that stopped before its first write removes the copies it made
+ * (lr_repair_remove_copies): a partial set would be refused next time. */
+static void remove_copies(lr_tui_t *m, size_t made)
+{
+    tui_view_t *v = tui_view_of(m, LR_TUI_SCR_REVIEW);
+    size_t removed = 0;
+    lr_error_t rerr;
+    lr_error_clear(&rerr);
+    char buf[1024];
+    if (lr_repair_remove_copies(m->plan, made, &removed, &rerr) != 0)
+        tui_view_add(v, LR_TUI_A_BAD, -1, false, "%s", lr_error_format(&rerr, buf, sizeof(buf)));
+    if (removed)
+        tui_view_add(v, LR_TUI_A_NORMAL, -1, false,
+                     "Removed the %zu cop%s made in %s: nothing was written to %s.", removed,
+                     removed == 1 ? "y" : "ies", m->output_dir, removed == 1 ? "it" : "them");
+}
+
 int tui_restore_work(lr_tui_t *m, lr_tui_pump_fn pump, void *arg, lr_error_t *err)
 {
     lr_repair_exec_opts_t xo = {.undo_path = m->undo_path};
     lr_error_t xerr;
     lr_error_clear(&xerr);
-    int rc = m->output_dir[0] ? make_copies(m, &xerr) : 0;
+    size_t made = 0;
+    int rc = m->output_dir[0] ? make_copies(m, &made, &xerr) : 0;
     if (!rc)
         rc = lr_repair_execute(m->plan, &xo, &xerr);
     if (rc && err)
         *err = xerr;
+    if (rc)
+        remove_copies(m, made);
     show_result(m, rc, &xerr);
     if (!m->plan->executed)
         return rc;

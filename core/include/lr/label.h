@@ -109,4 +109,11 @@ void lr_uuid_generate(char *raw);
  * NULL for a bit LVM2 does not define (LR_PV_EXT_KNOWN_FLAGS). */
 const char *lr_pv_ext_flag_name(uint32_t bit);
 
+/* Whether a PV of a VG with this label lacks the "in use" flag LVM2 wants:
+ * a version 2 (or later) pv_header_extension without PV_EXT_USED, as
+ * vgremove, vgreduce and pvremove leave it. LVM2 warns about such a PV of a
+ * VG ("missing the used flag in PV header"); an older or no extension is
+ * not checked by LVM2. */
+bool lr_label_lacks_used_flag(const lr_label_t *label);
+
 #endif

@@ -152,7 +152,9 @@ size_t lr_txn_image_writes(const lr_txn_t *t, size_t i);
  * far as writing: lr_txn_started), an image of another size than at
  * planning or whose planned ranges no longer hold the "before" bytes ("plan
  * again"), an image that is busy (-EBUSY from the open becomes LR_EREFUSED
- * with LR_HINT_FORCE and the open's message: opts->shared would open it).
+ * with LR_HINT_FORCE and the open's message: opts->shared would open it),
+ * a regular file whose planned ranges that are holes cannot be allocated
+ * (-ENOSPC / -EDQUOT: fallocate inside the file, no byte changes).
  * A run refused before writing may be tried again. Then fails with
  * -EEXIST when the undo file exists, with the first failing write (the
  * guard's refusal of an unplanned write is LR_EREFUSED; an I/O error or an

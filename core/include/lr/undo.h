@@ -80,7 +80,10 @@ int lr_undo_create(lr_undo_t **out, const char *path, lr_error_t *err);
  * file that stops early because the run stopped (the ranges it does not
  * save still hold their original bytes) from one cut short or damaged
  * later (a planned range shows a write whose original bytes the file lacks:
- * refused, see lr_undo_check_complete). */
+ * refused, see lr_undo_check_complete). The space the rest of the journal
+ * can take is reserved past the file's end (fallocate, KEEP_SIZE; given
+ * back by lr_undo_free): a full file system fails here (-ENOSPC,
+ * -EDQUOT, -EFBIG; the file is removed), before any image is written. */
 int lr_undo_create_planned(lr_undo_t **out, const char *path, const lr_undo_planned_t *planned,
                            size_t n, lr_error_t *err);
 

@@ -425,4 +425,14 @@ int lr_repair_check_copies(const char *const *images, size_t n, const char *dir,
 int lr_repair_copy_image(const char *src, const char *dir, bool overwrite, char **dst,
                          uint64_t *data_bytes, lr_error_t *err);
 
+/* Removes the copies of images 0..n-1 that the plan names (made by
+ * lr_repair_copy_image and set with lr_repair_plan_set_image_path) when
+ * the plan was not executed: nothing was written to them, and a partial
+ * set left behind would make the next run refuse them as existing. A plan
+ * that executed keeps them (its undo file names them): 0 removed.
+ * *removed (may be NULL) receives how many were removed. Returns the first
+ * failure (-errno, naming the copy); the others are still tried. */
+int lr_repair_remove_copies(const lr_repair_plan_t *plan, size_t n, size_t *removed,
+                            lr_error_t *err);
+
 #endif
