@@ -11,6 +11,8 @@
 #    and the one computed here by python, per the VHD specification (ones'
 #    complement of the byte sum, the checksum field taken as zero);
 #  - the readable report and standard error carry a WARNING line;
+#  - in a differencing chain (vhd-lib's), a damaged header of the
+#    grandparent is warned about under the top image, naming that file;
 #  - qemu-img is the independent judge where it checks (qemu 7.2 checks the
 #    footer it uses: the copy at byte 0 of a dynamic disk, the footer at
 #    the end of a fixed one; not the dynamic header): it refuses the files
@@ -107,6 +109,31 @@ EOF
         bad "qemu-img opens $name.vhd, which we call damaged"
     grep -q "Incorrect header checksum" "$name.qemu" || bad "$name.vhd: qemu-img said $(cat "$name.qemu")"
 done <<< "$CASES"
+
+# a chain (vhd-lib's, fixtures/formats/make-vhd-chain.sh): the damaged
+# header of the grandparent is shown naming that file, under the top image
+mkdir -p chain clean-chain
+tar -C clean-chain -xzf "$F/vhd-chain.tar.gz"
+tar -C chain -xzf "$F/vhd-chain.tar.gz"
+sums=$(flip chain/base.vhd 512 1024 36 800)
+want="the VHD file chain/base.vhd: the dynamic disk header at byte 512 has checksum $sums (damaged; its data was read anyway)"
+"$LVMSCAN" --json clean-chain/top.vhd > clean-chain.json 2> /dev/null
+rc_clean=$?
+"$LVMSCAN" --json chain/top.vhd > chain.json 2> chain.err
+rc=$?
+[ "$rc" = "$rc_clean" ] || bad "chain/top.vhd: exit $rc, the clean chain's $rc_clean"
+python3 - clean-chain.json chain.json "$want" <<'EOF' || bad "chain/top.vhd: JSON differs (above)"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+if a["images"][0]["warnings"] != [] or b["images"][0]["warnings"] != [sys.argv[3]]:
+    print("warnings:", a["images"][0]["warnings"], b["images"][0]["warnings"])
+    sys.exit(1)
+for k in a:
+    if k != "images" and a[k] != b[k]:
+        print("key", k, "differs from the clean chain's")
+        sys.exit(1)
+EOF
+grep -qxF "lvmscan: WARNING: chain/top.vhd: $want" chain.err || bad "chain/top.vhd: stderr: $(cat chain.err)"
 
 if [ "$fails" -ne 0 ]; then
     echo "$fails failure(s)"
