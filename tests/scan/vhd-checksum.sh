@@ -62,6 +62,23 @@ print("0x%08x stored, 0x%08x computed" % (stored, ~sum(s) & 0xffffffff))
 EOF
 }
 
+# same_but_warned CLEAN.json DAMAGED.json WANT: the two scans agree on
+# every key but "images", the clean one has no warning, the damaged one WANT
+same_but_warned() {
+    python3 - "$@" <<'EOF'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+w = (a["images"][0]["warnings"], b["images"][0]["warnings"])
+if w[0] != [] or sys.argv[3] not in w[1]:
+    print("warnings:", w, "\nwanted:", sys.argv[3])
+    sys.exit(1)
+for k in a:
+    if k != "images" and a[k] != b[k]:
+        print("key", k, "differs from the clean scan's")
+        sys.exit(1)
+EOF
+}
+
 # name:clean:what-lvmscan-says:struct-at:len:sum-at:byte  (qemu: it refuses)
 CASES="foot0:disk:footer copy at byte 0:0:512:64:100:qemu
 footend:disk:footer at byte 2099712:-512:512:64:100:-
@@ -82,18 +99,7 @@ while IFS=: read -r name clean what at len sum_at byte qemu; do
     "$LVMSCAN" --json "$name.vhd" > "$name.json" 2> "$name.err"
     rc=$?
     [ "$rc" = "$(cat "$clean.rc")" ] || bad "$name.vhd: exit $rc, the clean file's $(cat "$clean.rc")"
-    python3 - "$clean.json" "$name.json" "$want" <<'EOF' || bad "$name.vhd: JSON differs (above)"
-import json, sys
-a, b = (json.load(open(p)) for p in sys.argv[1:3])
-w = b["images"][0]["warnings"]
-if sys.argv[3] not in w:
-    print("warnings:", w, "\nwanted:", sys.argv[3])
-    sys.exit(1)
-for k in a:
-    if k != "images" and a[k] != b[k]:
-        print("key", k, "differs from the clean file's")
-        sys.exit(1)
-EOF
+    same_but_warned "$clean.json" "$name.json" "$want" || bad "$name.vhd: JSON differs (above)"
     grep -qxF "lvmscan: WARNING: $name.vhd: $want" "$name.err" || bad "$name.vhd: stderr: $(cat "$name.err")"
     "$LVMSCAN" "$name.vhd" 2> /dev/null | grep -qxF "    WARNING: $want" ||
         bad "$name.vhd: no WARNING line in the report"
@@ -122,17 +128,7 @@ rc_clean=$?
 "$LVMSCAN" --json chain/top.vhd > chain.json 2> chain.err
 rc=$?
 [ "$rc" = "$rc_clean" ] || bad "chain/top.vhd: exit $rc, the clean chain's $rc_clean"
-python3 - clean-chain.json chain.json "$want" <<'EOF' || bad "chain/top.vhd: JSON differs (above)"
-import json, sys
-a, b = (json.load(open(p)) for p in sys.argv[1:3])
-if a["images"][0]["warnings"] != [] or b["images"][0]["warnings"] != [sys.argv[3]]:
-    print("warnings:", a["images"][0]["warnings"], b["images"][0]["warnings"])
-    sys.exit(1)
-for k in a:
-    if k != "images" and a[k] != b[k]:
-        print("key", k, "differs from the clean chain's")
-        sys.exit(1)
-EOF
+same_but_warned clean-chain.json chain.json "$want" || bad "chain/top.vhd: JSON differs (above)"
 grep -qxF "lvmscan: WARNING: chain/top.vhd: $want" chain.err || bad "chain/top.vhd: stderr: $(cat chain.err)"
 
 if [ "$fails" -ne 0 ]; then
