@@ -134,6 +134,15 @@ static int show_gzip_progress(void *arg, uint64_t done, uint64_t total)
     return 0;
 }
 
+/* What the image's reader found wrong but read anyway (lr_io_note: a VHD
+ * checksum, footer copies that differ): shown, the repair goes on. */
+static void say_notes(const char *image, const lr_io_t *io)
+{
+    const char *note;
+    for (size_t i = 0; (note = lr_io_note(io, i)); i++)
+        fprintf(stderr, "%s: WARNING: %s: %s\n", cli_prog, cli_tty(image), cli_tty(note));
+}
+
 /* Opens every image read-only and scans them. */
 static int scan_images(const args_t *a, scanned_t *s, lr_error_t *err)
 {
@@ -147,6 +156,7 @@ static int scan_images(const args_t *a, scanned_t *s, lr_error_t *err)
         int rc = lr_io_open_opts(&s->ios[i], a->images[i], &oo, err);
         if (rc)
             return rc;
+        say_notes(a->images[i], s->ios[i]);
         s->n++;
     }
     int rc = lr_scan_ios(s->ios, s->n, NULL, &s->session, err);

@@ -170,6 +170,19 @@ static void json_partitions(FILE *f, const lr_scan_image_t *im, bool *first)
     fputc(']', f);
 }
 
+/* "warnings": what the image's I/O layer noted and read anyway. */
+static void json_warnings(FILE *f, const lr_scan_image_t *im, bool *first)
+{
+    json_key(f, "warnings", first);
+    fputc('[', f);
+    for (size_t i = 0; i < im->n_warnings; i++) {
+        if (i)
+            fputc(',', f);
+        lr_json_fputs(im->warnings[i], f);
+    }
+    fputc(']', f);
+}
+
 static void json_images(FILE *f, const lr_scan_t *s)
 {
     fputs("\"images\":[", f);
@@ -187,6 +200,7 @@ static void json_images(FILE *f, const lr_scan_t *s)
         jk_str(f, "error", im->error ? im->error_msg : NULL, &first);
         jk_u64(f, "unreadable", im->unreadable, &first);
         json_partitions(f, im, &first);
+        json_warnings(f, im, &first);
         fputc('}', f);
     }
     fputc(']', f);
@@ -1970,6 +1984,8 @@ static void print_report(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
                     im->size);
         if (im->error)
             fprintf(f, "    ERROR: %s\n", safe(im->error_msg, m, sizeof(m)));
+        for (size_t j = 0; j < im->n_warnings; j++)
+            fprintf(f, "    WARNING: %s\n", safe(im->warnings[j], m, sizeof(m)));
         if (im->text_file)
             fputs("    an LVM2 backup/archive file: its version joins the history; not a disk\n",
                   f);
@@ -2354,6 +2370,11 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < scan->n_images; i++) {
         const lr_scan_image_t *im = &scan->images[i];
         opened += im->opened;
+        for (size_t j = 0; j < im->n_warnings; j++) {
+            char p[512], w[1024];
+            fprintf(stderr, "lvmscan: WARNING: %s: %s\n", safe(im->path, p, sizeof(p)),
+                    safe(im->warnings[j], w, sizeof(w)));
+        }
         if (!im->error)
             continue;
         if (!im->opened)

@@ -240,6 +240,27 @@ int lr_io_sync(lr_io_t *io, lr_error_t *err)
     return rc;
 }
 
+int lr_io_add_note(lr_io_t *io, const char *text)
+{
+    if (io->n_notes == LR_IO_MAX_NOTES)
+        return 0;
+    char **grown = realloc(io->notes, (io->n_notes + 1) * sizeof(*grown));
+    if (!grown)
+        return -ENOMEM;
+    io->notes = grown;
+    if (!(grown[io->n_notes] = strdup(text)))
+        return -ENOMEM;
+    io->n_notes++;
+    return 0;
+}
+
+const char *lr_io_note(const lr_io_t *io, size_t i)
+{
+    if (io && io->ops == &borrow_ops)
+        return lr_io_note(io->ctx, i);
+    return io && i < io->n_notes ? io->notes[i] : NULL;
+}
+
 int lr_io_close(lr_io_t *io, lr_error_t *err)
 {
     if (!io)
@@ -247,6 +268,9 @@ int lr_io_close(lr_io_t *io, lr_error_t *err)
     int rc = io->ops->close(io->ctx, err);
     if (rc)
         lr_error_wrap(err, io->name, rc);
+    for (size_t i = 0; i < io->n_notes; i++)
+        free(io->notes[i]);
+    free(io->notes);
     free(io->name);
     free(io);
     return rc;

@@ -26,7 +26,16 @@ struct lr_io {
      * another thread may read the handle while one streams it. */
     bool size_known;
     uint64_t size_hint;
+    /* lr_io_note: verdicts recorded at open (malloc'd, freed at close) */
+    char **notes;
+    size_t n_notes;
 };
+
+#define LR_IO_MAX_NOTES 64 /* notes kept per handle; later ones are dropped */
+
+/* Appends a copy of text to io's notes (lr_io_note); past LR_IO_MAX_NOTES
+ * it is dropped. 0 or -ENOMEM. */
+int lr_io_add_note(lr_io_t *io, const char *text) __attribute__((visibility("hidden")));
 
 /* Image formats (lr_io_format names them). */
 enum {
@@ -82,6 +91,10 @@ int lr_vhd_open(lr_vhd_t **out, const char *path, const char *image, uint64_t si
                 lr_error_t *err) LR_IO_HIDDEN;
 /* true for a differencing disk (its holes are its parent's bytes). */
 bool lr_vhd_differencing(const lr_vhd_t *m) LR_IO_HIDDEN;
+/* The i-th note (from 0) the open recorded about the file (a checksum that
+ * does not match, footer copies that differ; each names the file), NULL
+ * past the last. The text is m's: valid until lr_vhd_close. */
+const char *lr_vhd_note(const lr_vhd_t *m, size_t i) LR_IO_HIDDEN;
 /* Reads len bytes at off: the sectors the file holds from it, the others
  * from parent (a differencing disk; NULL: zeros) or zeros; bytes past the
  * media size are zeros. A block whose bitmap or data lies beyond the file

@@ -25,14 +25,19 @@
  * Layout decoded field by field with bounds checks (every size and offset
  * comes from the file); an inconsistent header refuses the file at open,
  * a block whose bitmap or data lies beyond the file fails the reads of
- * that block only. Checksums are not compared, here as in libvhdi
- * 20210425 (it opens a VHD whose footer and header checksums are both
- * wrong; qemu-img refuses either): a second opinion that
- * refuses would lose data a damaged disk still holds, and an lr_io_t has
- * no channel to show a verdict; the bounds checks keep reads safe. */
+ * that block only. Checksums are compared (the footer's, at the end and of
+ * its copy at byte 0 when the two differ, and the dynamic header's: the
+ * ones' complement of the byte sum, the field taken as zero, per the VHD
+ * specification) and a wrong one is noted, not refused: libvhdi 20210425
+ * opens such a file without a word, qemu-img refuses a wrong footer
+ * checksum (of the footer it uses), and refusing would lose data a damaged
+ * disk still holds while the bounds checks keep reads safe. The notes
+ * (lr_vhd_note, each naming the file) become the image handle's
+ * (lr_io_note, io_yal.c), which lvmscan shows as warnings. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +53,9 @@
 #define VHD_MAX_BLOCKS (1u << 21)     /* BAT entries read: 4 TiB of 2 MiB blocks */
 #define VHD_MAX_BLOCK_SIZE (1u << 28) /* 256 MiB: its bitmap is 64 KiB */
 #define VHD_UNUSED 0xffffffffu        /* a BAT entry of a block not in the file */
+#define VHD_FOOTER_SUM 64u            /* where the footer's checksum is */
+#define VHD_HEADER_SUM 36u            /* and the dynamic header's */
+#define VHD_MAX_NOTES 4               /* footer and header checksums, the footer's copies */
 
 enum { VHD_FIXED = 2, VHD_DYNAMIC = 3, VHD_DIFF = 4 };
 
@@ -59,12 +67,14 @@ struct lr_vhd {
     uint64_t size;     /* media size */
     uint32_t disk;     /* VHD_FIXED, VHD_DYNAMIC or VHD_DIFF */
     uint32_t block_size;
-    uint32_t bitmap_len; /* bytes of a block's bitmap in the file (whole sectors) */
-    uint32_t n_blocks;   /* BAT entries kept: the blocks the media size needs */
-    uint32_t *bat;       /* their sector offsets, host order */
-    uint8_t *bitmap;     /* the bitmap of block cached (one block) */
-    uint32_t cached;     /* VHD_UNUSED: none */
-    pthread_mutex_t mu;  /* the cache: a handle may be read from two threads */
+    uint32_t bitmap_len;        /* bytes of a block's bitmap in the file (whole sectors) */
+    uint32_t n_blocks;          /* BAT entries kept: the blocks the media size needs */
+    uint32_t *bat;              /* their sector offsets, host order */
+    uint8_t *bitmap;            /* the bitmap of block cached (one block) */
+    uint32_t cached;            /* VHD_UNUSED: none */
+    pthread_mutex_t mu;         /* the cache: a handle may be read from two threads */
+    char *notes[VHD_MAX_NOTES]; /* lr_vhd_note: what was wrong but read anyway */
+    size_t n_notes;
 };
 
 static uint32_t vhd_be32(const uint8_t *p)
@@ -96,18 +106,83 @@ static bool vhd_pread(int fd, void *buf, size_t len, uint64_t off, uint64_t end)
     return true;
 }
 
+/* The checksum of a footer or dynamic header as the VHD specification
+ * defines it: the ones' complement of the sum of its len bytes, the four
+ * of the checksum field at sum_at taken as zero. */
+static uint32_t vhd_checksum(const uint8_t *p, size_t len, size_t sum_at)
+{
+    uint32_t sum = 0;
+    for (size_t i = 0; i < len; i++)
+        if (i < sum_at || i >= sum_at + 4)
+            sum += p[i];
+    return ~sum;
+}
+
+/* Records a note (m->path named by the caller's format); out of memory is
+ * the only failure. */
+__attribute__((format(printf, 2, 3))) static int vhd_note(lr_vhd_t *m, const char *fmt, ...)
+{
+    if (m->n_notes == VHD_MAX_NOTES)
+        return 0;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vasprintf(&m->notes[m->n_notes], fmt, ap);
+    va_end(ap);
+    if (n < 0) {
+        m->notes[m->n_notes] = NULL;
+        return -ENOMEM;
+    }
+    m->n_notes++;
+    return 0;
+}
+
+/* A stored checksum that is not what the bytes give is noted, not refused:
+ * the rest of the structure is still checked field by field, and a disk
+ * whose footer took a stray write still holds its data. */
+static int vhd_check_sum(lr_vhd_t *m, const uint8_t *p, size_t len, size_t sum_at, const char *what,
+                         uint64_t at)
+{
+    uint32_t stored = vhd_be32(p + sum_at), computed = vhd_checksum(p, len, sum_at);
+    if (stored == computed)
+        return 0;
+    return vhd_note(m,
+                    "the VHD file %s: the %s at byte %llu has checksum 0x%08x stored, 0x%08x "
+                    "computed (damaged; its data was read anyway)",
+                    m->path, what, (unsigned long long)at, stored, computed);
+}
+
 /* The footer: at the end, else its copy at the start (dynamic disks keep
- * one there); *data_end is where data may end. */
+ * one there); *data_end is where data may end. A copy at the start that
+ * differs from the footer at the end, or a footer found only there, is
+ * noted. */
 static int vhd_footer(lr_vhd_t *m, uint64_t file_size, uint8_t foot[VHD_FOOTER], lr_error_t *err)
 {
+    uint8_t copy[VHD_FOOTER];
+    bool have_copy = vhd_pread(m->fd, copy, VHD_FOOTER, 0, file_size) &&
+                     memcmp(copy, "conectix", 8) == 0 && vhd_be32(copy + 60) != VHD_FIXED;
     m->data_end = file_size - VHD_FOOTER;
     if (vhd_pread(m->fd, foot, VHD_FOOTER, m->data_end, file_size) &&
-        memcmp(foot, "conectix", 8) == 0)
-        return 0;
+        memcmp(foot, "conectix", 8) == 0) {
+        int rc = vhd_check_sum(m, foot, VHD_FOOTER, VHD_FOOTER_SUM, "footer", m->data_end);
+        if (rc || vhd_be32(foot + 60) == VHD_FIXED || !have_copy ||
+            memcmp(foot, copy, VHD_FOOTER) == 0)
+            return rc;
+        /* qemu reads the copy at byte 0 first: its checksum is checked too */
+        rc = vhd_note(m,
+                      "the VHD file %s: the footer copy at byte 0 differs from the footer at its "
+                      "end (the one at the end was used)",
+                      m->path);
+        return rc ? rc : vhd_check_sum(m, copy, VHD_FOOTER, VHD_FOOTER_SUM, "footer copy", 0);
+    }
     m->data_end = file_size;
-    if (vhd_pread(m->fd, foot, VHD_FOOTER, 0, file_size) && memcmp(foot, "conectix", 8) == 0 &&
-        vhd_be32(foot + 60) != VHD_FIXED)
-        return 0;
+    if (have_copy) {
+        memcpy(foot, copy, VHD_FOOTER);
+        int rc = vhd_note(m,
+                          "the VHD file %s: no footer at its end, the footer copy at byte 0 was "
+                          "used",
+                          m->path);
+        return rc ? rc : vhd_check_sum(m, foot, VHD_FOOTER, VHD_FOOTER_SUM, "footer copy", 0);
+    }
     return lr_error_at(err, m->image, LR_EFORMAT, file_size - VHD_FOOTER,
                        "the VHD file %s has no footer (\"conectix\") at its end", m->path);
 }
@@ -123,6 +198,9 @@ static int vhd_header(lr_vhd_t *m, const uint8_t foot[VHD_FOOTER], uint64_t file
                            "the VHD file %s has no dynamic disk header (\"cxsparse\") where its "
                            "footer points",
                            m->path);
+    int rc = vhd_check_sum(m, hdr, VHD_HEADER, VHD_HEADER_SUM, "dynamic disk header", at);
+    if (rc)
+        return lr_error_oom(err);
     uint64_t table = vhd_be64(hdr + 16);
     uint32_t entries = vhd_be32(hdr + 28), bs = vhd_be32(hdr + 32);
     if (bs < VHD_SECTOR || bs > VHD_MAX_BLOCK_SIZE || (bs & (bs - 1)) != 0)
@@ -169,6 +247,8 @@ static int vhd_decode(lr_vhd_t *m, lr_error_t *err)
                            "the VHD file %s is shorter than its footer", m->path);
     uint8_t foot[VHD_FOOTER];
     int rc = vhd_footer(m, file_size, foot, err);
+    if (rc == -ENOMEM)
+        return lr_error_oom(err);
     if (rc)
         return rc;
     m->disk = vhd_be32(foot + 60);
@@ -213,6 +293,8 @@ void lr_vhd_close(lr_vhd_t *m)
     if (m->fd >= 0)
         close(m->fd);
     pthread_mutex_destroy(&m->mu);
+    for (size_t i = 0; i < m->n_notes; i++)
+        free(m->notes[i]);
     free(m->bat);
     free(m->bitmap);
     free(m->path);
@@ -222,6 +304,11 @@ void lr_vhd_close(lr_vhd_t *m)
 bool lr_vhd_differencing(const lr_vhd_t *m)
 {
     return m->disk == VHD_DIFF;
+}
+
+const char *lr_vhd_note(const lr_vhd_t *m, size_t i)
+{
+    return m && i < m->n_notes ? m->notes[i] : NULL;
 }
 
 /* len bytes of the file at off (what: for the message, of block b;

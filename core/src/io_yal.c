@@ -230,6 +230,9 @@ typedef struct yal_chain_ops {
     int (*attach)(void *child, void *parent, char *msg);
     /* The image's size in bytes; 1 on success as the library says. */
     int (*media_size)(void *h, uint64_t *size);
+    /* The i-th note the open of file h recorded, NULL past the last (may be
+     * NULL: the library's files carry none). */
+    const char *(*note)(void *h, size_t i);
 } yal_chain_ops_t;
 
 /* 1 if path is a readable regular file: a parent named in an image is never
@@ -384,7 +387,19 @@ static int yal_open_chain(lr_io_t **out, const yal_ops_t *ops, const yal_chain_o
         yal_close(y, NULL);
         return rc;
     }
-    return yal_wrap(out, y, size, path, err);
+    rc = yal_wrap(out, y, size, path, err);
+    for (size_t i = 0; !rc && co->note && i <= y->n_chain; i++) {
+        void *h = i ? y->chain[i - 1] : y->h;
+        const char *note;
+        for (size_t j = 0; !rc && (note = co->note(h, j)); j++)
+            rc = lr_io_add_note(*out, note);
+    }
+    if (rc == -ENOMEM) { /* the notes: the handle itself was made */
+        lr_io_close(*out, NULL);
+        *out = NULL;
+        return lr_error_oom(err);
+    }
+    return rc;
 }
 #endif
 
@@ -829,6 +844,11 @@ static int vhdi_media_size(void *h, uint64_t *size)
     return 1;
 }
 
+static const char *vhdi_note(void *h, size_t i)
+{
+    return lr_vhd_note(((vhdi_file_t *)h)->map, i); /* NULL for VHDX: no map */
+}
+
 static const yal_chain_ops_t vhdi_chain = {
     .word = "parent",
     .open = vhdi_open_file,
@@ -836,6 +856,7 @@ static const yal_chain_ops_t vhdi_chain = {
     .check = vhdi_check,
     .attach = vhdi_attach,
     .media_size = vhdi_media_size,
+    .note = vhdi_note,
 };
 
 int lr_io_vhdi_open(lr_io_t **out, const char *path, lr_error_t *err)

@@ -42,6 +42,23 @@ int sc_image_fail(sc_ctx_t *c, int image, const lr_error_t *e, bool truncated)
     return 0;
 }
 
+/* The notes of the image's I/O layer (lr_io_note), copied as its warnings. */
+static int sc_image_warnings(sc_ctx_t *c, lr_scan_image_t *im, const lr_io_t *io)
+{
+    size_t n = 0;
+    while (lr_io_note(io, n))
+        n++;
+    if (!n)
+        return 0;
+    im->warnings = calloc(n, sizeof(*im->warnings));
+    if (!im->warnings)
+        return lr_error_set(c->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    for (; im->n_warnings < n; im->n_warnings++)
+        if (!(im->warnings[im->n_warnings] = sc_strdup(lr_io_note(io, im->n_warnings))))
+            return lr_error_set(c->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    return 0;
+}
+
 static int init_images(sc_ctx_t *c, lr_io_t *const *ios, size_t n)
 {
     lr_scan_t *s = c->scan;
@@ -72,6 +89,9 @@ static int init_images(sc_ctx_t *c, lr_io_t *const *ios, size_t n)
         im->format = lr_io_format(ios[i]);
         im->container = lr_io_is_container(ios[i]) != 0;
         c->bytes_total += lr_io_size_hint(ios[i]);
+        rc = sc_image_warnings(c, im, ios[i]);
+        if (rc)
+            return rc;
         lr_error_t why;
         bool cut = false;
         if (lr_io_damage(ios[i], &cut, &why) != 0)
@@ -124,6 +144,9 @@ static void result_clear(lr_scan_t *s)
         free(s->images[i].path);
         free(s->images[i].error_msg);
         free(s->images[i].partitions);
+        for (size_t j = 0; j < s->images[i].n_warnings; j++)
+            free(s->images[i].warnings[j]);
+        free(s->images[i].warnings);
     }
     free(s->images);
     free(s->labels);

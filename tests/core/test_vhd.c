@@ -286,6 +286,86 @@ static void test_fixed(void **state)
     refused(f, FOOT, "no footer");
 }
 
+/* The VHD specification's checksum, computed here on its own: the field
+ * zeroed, every byte of the structure summed, the sum's ones' complement
+ * stored big-endian in the field. Returns it. */
+static uint32_t seal(uint8_t *p, size_t len, size_t field)
+{
+    memset(p + field, 0, 4);
+    uint32_t sum = 0;
+    for (size_t i = 0; i < len; i++)
+        sum += p[i];
+    be32(p + field, ~sum);
+    return ~sum;
+}
+
+/* The notes of m joined, one per line ("" when none). */
+static const char *notes(const lr_vhd_t *m, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    for (size_t i = 0; lr_vhd_note(m, i); i++)
+        snprintf(buf + strlen(buf), len - strlen(buf), "%s\n", lr_vhd_note(m, i));
+    return buf;
+}
+
+/* A stored checksum that is not what the bytes give is noted with both
+ * values, the file still opens and reads; right ones give no note. */
+static void test_checksums(void **state)
+{
+    fx_t *f = *state;
+    char buf[2048], want[256];
+    seal(f->img, 512, 64);
+    seal(f->img + FOOT, 512, 64);
+    uint32_t hsum = seal(f->img + HDR, 1024, 36);
+    lr_vhd_t *m = opened(f);
+    assert_string_equal(notes(m, buf, sizeof(buf)), "");
+    lr_vhd_close(m);
+    assert_null(lr_io_note(NULL, 0));
+    /* a byte of the header's reserved area changed, its checksum not */
+    f->img[HDR + 800] ^= 0x01;
+    m = opened(f);
+    snprintf(want, sizeof(want),
+             "the dynamic disk header at byte 512 has checksum 0x%08x stored, 0x%08x computed",
+             hsum, seal(f->img + HDR, 1024, 36));
+    assert_non_null(strstr(notes(m, buf, sizeof(buf)), want));
+    assert_non_null(strstr(buf, f->path));
+    assert_non_null(strstr(buf, "read anyway"));
+    assert_null(lr_vhd_note(m, 1));
+    uint8_t data[512];
+    assert_int_equal(lr_vhd_read(m, data, sizeof(data), BS, NULL, NULL, NULL), 0);
+    assert_int_equal(data[0], 0x10);
+    lr_vhd_close(m);
+    /* the copy at the start changed: the footer at the end is used */
+    uint32_t fsum = seal(f->img, 512, 64);
+    f->img[100] ^= 0x80;
+    m = opened(f);
+    notes(m, buf, sizeof(buf));
+    assert_non_null(strstr(buf, "the footer copy at byte 0 differs from the footer at its end "
+                                "(the one at the end was used)"));
+    snprintf(want, sizeof(want),
+             "the footer copy at byte 0 has checksum 0x%08x stored, 0x%08x computed", fsum,
+             seal(f->img, 512, 64));
+    assert_non_null(strstr(buf, want));
+    lr_vhd_close(m);
+    /* the footer at the end changed, and then gone: the copy is used */
+    fsum = seal(f->img + FOOT, 512, 64);
+    f->img[FOOT + 100] ^= 0x80;
+    m = opened(f);
+    snprintf(want, sizeof(want),
+             "the footer at byte %u has checksum 0x%08x stored, 0x%08x computed", FOOT, fsum,
+             seal(f->img + FOOT, 512, 64));
+    assert_non_null(strstr(notes(m, buf, sizeof(buf)), want));
+    lr_vhd_close(m);
+    memset(f->img + FOOT, 0, 512);
+    m = opened(f);
+    /* the copy's checksum was made right again above: that is the one note */
+    snprintf(want, sizeof(want),
+             "the VHD file %s: no footer at its end, the footer copy at byte 0 was used\n",
+             f->path);
+    assert_string_equal(notes(m, buf, sizeof(buf)), want);
+    lr_vhd_close(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -297,6 +377,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_table, setup, teardown),
         cmocka_unit_test_setup_teardown(test_block_beyond, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fixed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_checksums, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

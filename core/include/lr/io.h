@@ -125,6 +125,16 @@ int lr_io_open_opts(lr_io_t **out, const char *path, const lr_io_open_opts_t *op
  * bad. 0 for every other handle. */
 int lr_io_damage(const lr_io_t *io, bool *truncated, lr_error_t *why);
 
+/* The notes a layer recorded about the image when it was opened: verdicts
+ * that did not stop it from being read, e.g. a VHD footer or dynamic
+ * header whose stored checksum is not the one its bytes give (every file
+ * of a VHD chain is checked; each note names its file). Returns the i-th
+ * note (from 0) as one line of text, NULL past the last one, for a NULL
+ * handle and for handles without notes (most). A borrowed handle
+ * (lr_io_borrow) gives its lender's. The text is the handle's: valid until
+ * lr_io_close. Never fails. */
+const char *lr_io_note(const lr_io_t *io, size_t i);
+
 /* For an xz or zstd image: 1 when a piece (an xz block, a zstd frame) at or
  * after decompressed offset off was found corrupt by an earlier read, with
  * *start and *end (may be NULL) the decompressed range [start, end) it

@@ -153,6 +153,12 @@ typedef struct lr_scan_image {
      * lr_io_bad_range) that were skipped, never scanned, while the rest of
      * the image was (LR_SCAN_KEEP_GOING; error names the first such piece) */
     uint64_t unreadable;
+    /* What its I/O layer noted at open and read anyway (lr_io_note): e.g. a
+     * VHD footer or header whose checksum does not match, of any file of
+     * its chain, each naming the file. n_warnings strings, or none (0,
+     * NULL); they do not make the image `error`. */
+    size_t n_warnings;
+    char **warnings;
     /* The image's partition table, probed once by libblkid over its first
      * and last MiB: none (0, NULL) when it has no table, the scan was built
      * without libblkid, or the probe failed. Sorted by start. */
