@@ -422,6 +422,11 @@ int lr_io_keep(lr_io_t *io, uint64_t off, uint64_t len)
     return lr_io_stream_keep(io, off, len);
 }
 
+void lr_io_settle(lr_io_t *io)
+{
+    lr_io_stream_settle(io);
+}
+
 bool lr_io_direct(const lr_io_t *io)
 {
     if (!io || (io->ops != &fd_ro_ops && io->ops != &fd_rw_ops))

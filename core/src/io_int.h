@@ -130,6 +130,9 @@ typedef struct lr_io_codec {
     /* true when the last step ended a piece (may be NULL: pieces are only
      * known from an index); the next step starts the next piece */
     bool (*piece_done)(void *dec);
+    /* Releases the decoder's window and tables once the image is decoded
+     * to its end (may be NULL); the next start makes them again. */
+    void (*rest)(void *dec);
 } lr_io_codec_t;
 
 /* Wraps fd as a compressed image of n_pcs pieces (sorted, pcs owned from
@@ -160,6 +163,8 @@ extern const lr_io_ops_t lr_io_stream_ops __attribute__((visibility("hidden")));
 /* lr_io_keep for a stream handle (single-piece xz/zstd): copies the range
  * aside as it is decoded. 0 for any other handle. */
 int lr_io_stream_keep(lr_io_t *io, uint64_t off, uint64_t len) LR_IO_HIDDEN;
+/* lr_io_settle for a stream handle: the history and the decoder go. */
+void lr_io_stream_settle(lr_io_t *io) LR_IO_HIDDEN;
 
 /* Kept ranges, held compressed (io_keep.c; lr_io_keep of a stream handle).
  * The bytes come from the stream's history: ring holds image bytes

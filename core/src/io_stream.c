@@ -157,6 +157,20 @@ static uint64_t st_piece_out_end(const st_ctx_t *s, size_t i)
     return s->lazy ? UINT64_MAX : s->size;
 }
 
+/* The decoder made the image's last byte: its window and tables (xz -6:
+ * 8 MiB, zstd -3: 2 MiB) go until a read behind the history starts it
+ * again. The reads after the stream (metadata, the evidence's LV heads and
+ * tails) come from the history, the edges and the kept ranges, while the
+ * window would only take room from them. */
+static void st_rest(st_ctx_t *s)
+{
+    if (!s->live || s->lazy || s->cur != s->size)
+        return;
+    s->live = false;
+    if (s->codec->rest)
+        s->codec->rest(s->dec);
+}
+
 /* Lazy: the size is final (the decoder reached the end of the file, or the
  * last piece broke off). */
 static void st_size_final(st_ctx_t *s, uint64_t size)
@@ -174,6 +188,7 @@ static int st_piece_learned(st_ctx_t *s, uint64_t in_at, lr_error_t *err)
     if (in_at >= s->file_size) {
         st_size_final(s, s->cur);
         st_keep_tail(s);
+        st_rest(s);
         return 0;
     }
     if (last->out == s->cur) { /* it made nothing (a skippable frame): start later */
@@ -212,6 +227,8 @@ static int st_bad_error(const st_ctx_t *s, size_t i, lr_error_t *err)
 static int st_start(st_ctx_t *s, size_t i, lr_error_t *err)
 {
     s->live = false;
+    if (!s->hist && !(s->hist = malloc(ST_HIST))) /* lr_io_settle let it go */
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
     uint64_t skip = 0;
     int rc = s->codec->start(s->dec, s->fd, &s->pcs[i], &skip, err);
     if (rc == LR_EFORMAT) { /* its header is corrupt: the piece is bad */
@@ -330,6 +347,7 @@ static int st_step(st_ctx_t *s, lr_error_t *err)
         return st_piece_failed(s, LR_EFORMAT, at, "its data ends before the bytes it announces",
                                err);
     st_keep_tail(s);
+    st_rest(s);
     return 0;
 }
 
@@ -488,6 +506,23 @@ int lr_io_stream_damage(const lr_io_t *io, lr_error_t *why)
     if (s->damage && why)
         *why = s->why;
     return s->damage;
+}
+
+void lr_io_stream_settle(lr_io_t *io)
+{
+    if (!io || io->ops != &lr_io_stream_ops)
+        return;
+    st_ctx_t *s = io->ctx;
+    pthread_mutex_lock(&s->mu);
+    lr_io_ring_t r = st_ring(s);
+    lr_io_keeps_flush(s->keeps, &r);
+    if (s->live && s->codec->rest)
+        s->codec->rest(s->dec);
+    s->live = false;
+    free(s->hist);
+    s->hist = NULL;
+    s->hist_len = 0;
+    pthread_mutex_unlock(&s->mu);
 }
 
 /* Keeps [off, off + len), filled at once from what the history holds of

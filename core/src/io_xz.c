@@ -47,6 +47,13 @@ static void xz_free(void *dec)
 
 /* Reads and decodes the block header at p->in; the block decoder then
  * takes the bytes after it. */
+static void xz_rest(void *dec)
+{
+    xz_dec_t *d = dec;
+    lzma_end(&d->strm);
+    d->strm = (lzma_stream)LZMA_STREAM_INIT;
+}
+
 static int xz_start(void *dec, int fd, const lr_io_piece_t *p, uint64_t *skip, lr_error_t *err)
 {
     xz_dec_t *d = dec;
@@ -98,6 +105,7 @@ static const lr_io_codec_t xz_codec = {
     .start = xz_start,
     .step = xz_step,
     .free = xz_free,
+    .rest = xz_rest,
 };
 
 /* Reads every stream's index: lzma_file_info_decoder asks for the file

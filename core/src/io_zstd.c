@@ -35,6 +35,13 @@ static void zs_free(void *dec)
     free(d);
 }
 
+static void zs_rest(void *dec)
+{
+    zs_dec_t *d = dec;
+    ZSTD_freeDStream(d->ds);
+    d->ds = NULL;
+}
+
 static int zs_start(void *dec, int fd, const lr_io_piece_t *p, uint64_t *skip, lr_error_t *err)
 {
     (void)fd;
@@ -42,6 +49,8 @@ static int zs_start(void *dec, int fd, const lr_io_piece_t *p, uint64_t *skip, l
     zs_dec_t *d = dec;
     *skip = 0;
     d->last = 1;
+    if (!d->ds && !(d->ds = ZSTD_createDStream()))
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "cannot make the zstd decoder");
     if (ZSTD_isError(ZSTD_DCtx_reset(d->ds, ZSTD_reset_session_only)))
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "cannot reset the zstd decoder");
     return 0;
@@ -77,6 +86,7 @@ static const lr_io_codec_t zs_codec = {
     .step = zs_step,
     .free = zs_free,
     .piece_done = zs_piece_done,
+    .rest = zs_rest,
 };
 
 typedef struct zs_index {

@@ -252,41 +252,62 @@ static int ensure_memfd(ev_ctx_t *c)
     return 0;
 }
 
-/* Writes the non-zero 4 KiB blocks of buf at off: the memfd is sparse, and
- * the holes read as zeros anyway. */
-static int write_nonzero(int fd, const uint8_t *buf, uint64_t len, uint64_t off)
+/* A layout's buffer (head then tail) in pages of EV_PAGE bytes; written
+ * has a bit for each page a copy put data in (see copy_nonzero below). */
+#define EV_PAGE 4096u
+#define EV_PAGES ((LR_EVIDENCE_PROBE_BYTES + LR_EVIDENCE_TAIL_BYTES + EV_PAGE - 1) / EV_PAGE)
+#define EV_WORDS ((EV_PAGES + 63) / 64)
+
+/* Whether a page of buf's bytes [a, a + n) was written (NULL: all were). */
+static bool any_written(const uint64_t *written, uint64_t a, size_t n)
 {
-    static const uint8_t zero[4096];
+    if (!written)
+        return true;
+    for (uint64_t p = a / EV_PAGE; p <= (a + n - 1) / EV_PAGE; p++)
+        if ((written[p / 64] >> (p % 64)) & 1)
+            return true;
+    return false;
+}
+
+/* Writes the non-zero 4 KiB blocks of buf's bytes [from, from + len) at
+ * off: the memfd is sparse, and the holes read as zeros anyway. The pages
+ * no copy wrote are zeros and not even read (reading them would fault in
+ * the zero page, one by one). */
+static int write_nonzero(int fd, const uint8_t *buf, const uint64_t *written, uint64_t from,
+                         uint64_t len, uint64_t off)
+{
+    static const uint8_t zero[EV_PAGE];
     for (uint64_t at = 0; at < len; at += sizeof(zero)) {
         size_t n = len - at < sizeof(zero) ? (size_t)(len - at) : sizeof(zero);
-        if (memcmp(buf + at, zero, n) == 0)
+        if (!any_written(written, from + at, n) || memcmp(buf + from + at, zero, n) == 0)
             continue;
-        if (pwrite(fd, buf + at, n, (off_t)(off + at)) != (ssize_t)n)
+        if (pwrite(fd, buf + from + at, n, (off_t)(off + at)) != (ssize_t)n)
             return -1;
     }
     return 0;
 }
 
 /* Probes an LV of size bytes whose head (hlen bytes) and tail (tlen bytes)
- * have been read into head and tail. */
-static int probe_bytes(ev_ctx_t *c, uint64_t size, const uint8_t *head, uint64_t hlen,
-                       const uint8_t *tail, uint64_t tlen, lr_ev_content_t *t)
+ * have been read into buf, one after the other; written: its pages that
+ * hold data (NULL: any may). */
+static int probe_bytes(ev_ctx_t *c, uint64_t size, const uint8_t *buf, const uint64_t *written,
+                       uint64_t hlen, uint64_t tlen, lr_ev_content_t *t)
 {
     c->ev->layouts_probed++;
 #ifdef LR_HAVE_BLKID
     if (ftruncate(c->memfd, 0) != 0 || ftruncate(c->memfd, (off_t)size) != 0 ||
-        write_nonzero(c->memfd, head, hlen, 0) != 0 ||
-        write_nonzero(c->memfd, tail, tlen, size - tlen) != 0)
+        write_nonzero(c->memfd, buf, written, 0, hlen, 0) != 0 ||
+        write_nonzero(c->memfd, buf, written, hlen, tlen, size - tlen) != 0)
         return set_detail(t, LR_EV_PROBE_ERROR, "could not fill the in-memory file");
     int rc = blkid_content(c->memfd, size, t);
     if (rc)
         return rc;
-    return fill_fs_size(t, head, hlen);
+    return fill_fs_size(t, buf, hlen);
 #else
     (void)size;
-    (void)head;
+    (void)buf;
+    (void)written;
     (void)hlen;
-    (void)tail;
     (void)tlen;
     return set_detail(t, LR_EV_NO_PROBER, "built without libblkid");
 #endif
@@ -322,7 +343,7 @@ static lr_ev_state_t ev_state(lr_lvmap_state_t s)
  * A range that fails to read sends the layouts it touches back to reading
  * their own runs, so that errors name what they named before. */
 
-#define EV_CHUNK (1u << 20)       /* image bytes read at once */
+#define EV_CHUNK (256u << 10)     /* image bytes read at once */
 #define EV_BATCH_BYTES (8u << 20) /* head and tail buffers open at once */
 
 enum { EV_WAIT, EV_OPEN, EV_DONE };
@@ -331,12 +352,13 @@ typedef struct ev_layout {
     uint64_t size, hlen, tlen;
     lr_lvmap_run_t *runs; /* nh head runs, then nt tail runs */
     size_t nh, nt;
-    size_t n_reqs;  /* its runs of non-zero length */
-    size_t pending; /* of those, not read yet in this sweep */
-    size_t seen;    /* the sweep that last met its first run */
-    int state;      /* EV_WAIT, EV_OPEN (buf held) or EV_DONE */
-    bool failed;    /* a range read failed: read its own runs */
-    uint8_t *buf;   /* head (hlen bytes) then tail (tlen bytes) */
+    size_t n_reqs;              /* its runs of non-zero length */
+    size_t pending;             /* of those, not read yet in this sweep */
+    size_t seen;                /* the sweep that last met its first run */
+    int state;                  /* EV_WAIT, EV_OPEN (buf held) or EV_DONE */
+    bool failed;                /* a range read failed: read its own runs */
+    uint8_t *buf;               /* head (hlen bytes) then tail (tlen bytes) */
+    uint64_t written[EV_WORDS]; /* its pages a copy put data in */
     lr_ev_content_t content;
 } ev_layout_t;
 
@@ -386,11 +408,58 @@ static int grow(void **v, size_t *cap, size_t n, size_t sz)
     return 0;
 }
 
+/* A layout's buffer is anonymous pages of its own, zero until written,
+ * and the bytes read are copied into it a page at a time, skipping the
+ * pages of zeros: only the pages holding data become resident. The heads
+ * and tails of most LVs are mostly zeros (a few superblock blocks, a swap
+ * header), so the EV_BATCH_BYTES of open buffers cost what they hold, not
+ * their size (the many-LV images of docs/image-formats.md). */
+static size_t lay_len(const ev_layout_t *l)
+{
+    return l->hlen + l->tlen ? (size_t)(l->hlen + l->tlen) : 1;
+}
+
+static int lay_buf_new(ev_layout_t *l)
+{
+    void *b = mmap(NULL, lay_len(l), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (b == MAP_FAILED)
+        return -ENOMEM;
+    l->buf = b;
+    return 0;
+}
+
+static void lay_buf_free(ev_layout_t *l)
+{
+    if (l->buf)
+        munmap(l->buf, lay_len(l));
+    l->buf = NULL;
+}
+
+/* Copies n bytes to l's buffer at at (still zero there), leaving out the
+ * pieces (up to each page end) that are all zeros; the pages it writes are
+ * marked written. */
+static void copy_nonzero(ev_layout_t *l, uint64_t at, const uint8_t *src, size_t n)
+{
+    static const uint8_t zero[EV_PAGE];
+    while (n > 0) {
+        size_t k = EV_PAGE - (size_t)(at % EV_PAGE);
+        if (k > n)
+            k = n;
+        if (memcmp(src, zero, k) != 0) {
+            memcpy(l->buf + at, src, k);
+            l->written[at / EV_PAGE / 64] |= 1ull << (at / EV_PAGE % 64);
+        }
+        at += k;
+        src += k;
+        n -= k;
+    }
+}
+
 static void plan_free(ev_plan_t *p)
 {
     for (size_t i = 0; i < p->n_lay; i++) {
         free(p->lay[i].runs);
-        free(p->lay[i].buf);
+        lay_buf_free(&p->lay[i]);
         ev_free_content(&p->lay[i].content);
     }
     free(p->lay);
@@ -498,8 +567,8 @@ static int finish_layout(ev_ctx_t *c, ev_plan_t *p, ev_layout_t *l)
 {
     lr_ev_content_t *t = &l->content;
     int rc = ensure_memfd(c);
-    if (rc == 0 && !l->buf && !(l->buf = calloc(1, l->hlen + l->tlen ? l->hlen + l->tlen : 1)))
-        rc = -ENOMEM;
+    if (rc == 0 && !l->buf)
+        rc = lay_buf_new(l);
     if (rc == -ENOMEM)
         return rc;
     if (rc) {
@@ -509,12 +578,11 @@ static int finish_layout(ev_ctx_t *c, ev_plan_t *p, ev_layout_t *l)
                 (rc = read_runs(c, l->runs + l->nh, l->nt, l->buf + l->hlen, t)) != 0)) {
         rc = rc < 0 ? rc : 0;
     } else {
-        rc = probe_bytes(c, l->size, l->buf, l->hlen, l->buf + l->hlen, l->tlen, t);
+        rc = probe_bytes(c, l->size, l->buf, l->failed ? NULL : l->written, l->hlen, l->tlen, t);
     }
     if (l->state == EV_OPEN)
         p->open_bytes -= l->hlen + l->tlen;
-    free(l->buf);
-    l->buf = NULL;
+    lay_buf_free(l);
     l->state = EV_DONE;
     p->left--;
     return rc;
@@ -539,7 +607,7 @@ static int read_to(ev_ctx_t *c, ev_plan_t *p, uint64_t upto)
             ev_layout_t *l = &p->lay[r->layout];
             uint64_t lo = r->off > a ? r->off : a, hi = r->off + r->len < b ? r->off + r->len : b;
             if (lo < hi && ok)
-                memcpy(l->buf + r->dst + (lo - r->off), c->buf + (lo - a), hi - lo);
+                copy_nonzero(l, r->dst + (lo - r->off), c->buf + (lo - a), hi - lo);
             if (lo < hi && !ok)
                 l->failed = true;
             if (r->off + r->len > b) {
@@ -568,7 +636,7 @@ static int take(ev_plan_t *p, const ev_req_t *r, bool *taken)
     uint64_t need = l->hlen + l->tlen;
     if (p->open_bytes > 0 && p->open_bytes + need > EV_BATCH_BYTES)
         return 0; /* the next sweep */
-    if (!(l->buf = malloc(need ? need : 1)))
+    if (lay_buf_new(l))
         return -ENOMEM;
     l->state = EV_OPEN;
     l->pending = l->n_reqs;

@@ -127,6 +127,11 @@ static int run(sc_ctx_t *c)
         rc = sc_thin_pools(c); /* thin.c */
     if (!rc)
         rc = sc_partitions(c); /* parts.c */
+    /* the passes reading just behind the stream are done: what comes next
+     * (the evidence's LV heads and tails) reads the kept ranges, so a
+     * compressed image lets its history and decoder window go */
+    for (size_t i = 0; !rc && i < s->n_images; i++)
+        lr_io_settle(c->ios[i]);
     return rc;
 }
 

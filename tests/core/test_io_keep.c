@@ -8,7 +8,8 @@
  * of them are kept), random pages are held as they are until the budget
  * runs out (the rest still reads right, by decoding again), reads across
  * the 64 KiB chunks and a restart in the middle of a range are served
- * right. Raw files and xz files of several blocks keep nothing. */
+ * right; lr_io_settle lets the history and the decoder go and the reads
+ * stay right. Raw files and xz files of several blocks keep nothing. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -319,6 +320,35 @@ static void keep_restart(const fx_t *f, const char *path)
     assert_int_equal(lr_io_close(io, NULL), 0);
 }
 
+/* lr_io_settle lets the history and the decoder go: settled in the middle
+ * of the stream (inside a range), the stream goes on from a new decoder
+ * and completes the range; settled at the end, the kept range and the
+ * image's edges read with the compressed file gone, bytes the history held
+ * are decoded again, and once the file is gone they fail: the history
+ * really went. */
+static void keep_settle(const fx_t *f, const char *path)
+{
+    lr_io_t *io = open_lazy(path);
+    uint64_t at = 9 * MIB + 777, len = MIB + 5000;
+    assert_int_equal(lr_io_keep(io, at, len), 1);
+    stream(io, 0, at + 3 * 65536 + 1234);
+    lr_io_settle(io);
+    lr_io_settle(io); /* again: nothing more to let go */
+    stream(io, at + 3 * 65536 + 1234, IMG_SIZE);
+    assert_int_equal(lr_io_size(io), IMG_SIZE);
+    lr_io_settle(io);
+    check_read(f, io, IMG_SIZE - 3 * MIB - 10, 4096); /* the history held it */
+    lr_io_settle(io);
+    destroy(path);
+    check_read(f, io, at, (size_t)len);
+    check_read(f, io, IMG_SIZE - 2 * MIB, 2 * MIB);
+    check_read(f, io, 0, 4096);
+    uint8_t b[4096];
+    assert_int_not_equal(lr_io_pread(io, b, sizeof(b), IMG_SIZE - 3 * MIB, NULL), 0);
+    assert_int_equal(lr_io_close(io, NULL), 0);
+    lr_io_settle(NULL);
+}
+
 /* The reads and the cap on the raw file compressed with cmd into path. */
 static void keep_format(const fx_t *f, const char *cmd, const char *path)
 {
@@ -328,6 +358,8 @@ static void keep_format(const fx_t *f, const char *cmd, const char *path)
     assert_true(compress(f, cmd, path)); /* keep_reads destroyed it */
     keep_cap(f, path);
     keep_restart(f, path);
+    assert_true(compress(f, cmd, path)); /* keep_restart destroyed it */
+    keep_settle(f, path);
 }
 
 /* The zeros and random bytes of the mixed image, compressed with cmd. */

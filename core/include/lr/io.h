@@ -179,6 +179,16 @@ int lr_io_keep(lr_io_t *io, uint64_t off, uint64_t len);
 
 #define LR_IO_KEEP_MAX (8u << 20) /* bytes lr_io_keep holds per handle (compressed) */
 
+/* Tells the handle that the reads just behind its stream are over (the
+ * scan's passes are done; what comes now reads the kept ranges). An xz or
+ * zstd image lets its 4 MiB history of recent output and its decoder's
+ * window go, after the kept ranges took what they need of the history:
+ * later reads are served as before, from the kept ranges and the image's
+ * edges, or by decoding again (the history and the decoder are made again
+ * then). Any other handle: nothing. NULL is accepted; safe while another
+ * thread reads the handle. */
+void lr_io_settle(lr_io_t *io);
+
 /* Opens a file or block device for reading and writing; flags is
  * LR_IO_RDWR optionally with LR_IO_EXCL. Gzip images cannot be opened for
  * writing (LR_EREADONLY). Refuses when LR_IO_EXCL is given and the device is
