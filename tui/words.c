@@ -127,5 +127,13 @@ void tui_words_warning(lr_strbuf_t *b, const lr_ev_warning_t *w, uint64_t seqno)
                          w->lv, w->remap->first, w->remap->last, w->remap->extended_seqno,
                          w->fs_type, lr_fmt_size(w->fs_size, 0, a, sizeof(a)));
         return;
+    case LR_EV_WARN_MOVED:
+        lr_strbuf_printf(b,
+                         "WARNING: LV %s: extents %" PRIu64 "-%" PRIu64
+                         " were moved at seqno %" PRIu64 " (now %s:%" PRIu64
+                         "): restored, they point at %s:%" PRIu64 ", the stale copy the move left",
+                         w->lv, w->move->first, w->move->last, w->move->seqno, w->move->pv,
+                         w->move->pe, w->move->was_pv, w->move->was_pe);
+        return;
     }
 }
