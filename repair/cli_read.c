@@ -422,9 +422,25 @@ void cli_ev_ranges(FILE *f, const lr_ev_reuse_t *r)
         fprintf(f, "%s%" PRIu64 "-%" PRIu64, x ? "," : "", r->ranges[x].first, r->ranges[x].last);
 }
 
+/* A range moved since (a finished pvmove): the copy read the source the
+ * move left. A gap (reduced, extended elsewhere) is no copy: not said. */
+static void warn_extract_moved(const args_t *a, const lr_ev_lv_t *l, const lr_ev_move_t *m)
+{
+    if (m->gap)
+        return;
+    uint64_t n = m->last - m->first;
+    fprintf(stderr,
+            "%s: WARNING: LV %s: extents %" PRIu64 "-%" PRIu64 " were moved at seqno %" PRIu64
+            " (now %s:%" PRIu64 "-%" PRIu64 "): what %s holds from them is the stale copy the "
+            "move left at %s:%" PRIu64 "-%" PRIu64 "; data written since is not there\n",
+            cli_prog, cli_tty(l->name), m->first, m->last, m->seqno, cli_tty(m->pv), m->pe,
+            m->pe + n, cli_tty(a->out_file), cli_tty(m->was_pv), m->was_pe, m->was_pe + n);
+}
+
 /* An old version's LV may map extents later LVs took (the evidence
  * engine, lr/evidence.h): the bytes copied from them may be another LV's
- * data now. Said as a WARNING per reuse, after the copy; the copy stands. */
+ * data now; or extents moved since, whose source holds a stale copy. Said
+ * as a WARNING per reuse or move, after the copy; the copy stands. */
 static void warn_extract_reuse(const args_t *a, const scanned_t *s, int vg, int ver)
 {
     lr_evidence_t *ev = NULL;
@@ -456,6 +472,8 @@ static void warn_extract_reuse(const args_t *a, const scanned_t *s, int vg, int 
                     r->taker_content ? " now sits there" : "", cli_tty(a->out_file),
                     cli_tty(l->name));
         }
+        for (size_t k = 0; k < l->n_moved; k++)
+            warn_extract_moved(a, l, &l->moved[k]);
     }
     lr_evidence_free(ev);
 }

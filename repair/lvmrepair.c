@@ -664,15 +664,29 @@ static void say_warning(FILE *f, const lr_ev_warning_t *w, uint64_t seqno)
         return;
     case LR_EV_WARN_REMAPPED: {
         const lr_ev_remap_t *r = w->remap;
-        printf("WARNING: LV %s: its extents %" PRIu64 "-%" PRIu64
-               " map elsewhere since seqno %" PRIu64 " (reduced at seqno %" PRIu64
-               ", extended onto %s:%" PRIu64 "-%" PRIu64 ")",
-               w->lv, r->first, r->last, r->extended_seqno, r->reduced_seqno, r->pv, r->pe,
-               r->pe + (r->last - r->first));
-        printf(
+        fprintf(f,
+                "WARNING: LV %s: its extents %" PRIu64 "-%" PRIu64
+                " map elsewhere since seqno %" PRIu64 " (reduced at seqno %" PRIu64
+                ", extended onto %s:%" PRIu64 "-%" PRIu64 ")",
+                w->lv, r->first, r->last, r->extended_seqno, r->reduced_seqno, r->pv, r->pe,
+                r->pe + (r->last - r->first));
+        fprintf(
+            f,
             ", but its %s filesystem spans %s, into them: data written there before seqno %" PRIu64
             " is not there, the filesystem is not whole\n",
             w->fs_type, lr_fmt_size(w->fs_size, 0, a, sizeof(a)), r->extended_seqno);
+        return;
+    }
+    case LR_EV_WARN_MOVED: {
+        const lr_ev_move_t *m = w->move;
+        uint64_t n = m->last - m->first;
+        fprintf(f,
+                "WARNING: LV %s's extents %" PRIu64 "-%" PRIu64 " were moved at seqno %" PRIu64
+                " (now %s:%" PRIu64 "-%" PRIu64 "): restoring seqno %" PRIu64
+                " points them back at %s:%" PRIu64 "-%" PRIu64
+                ", the stale copy the move left; data written since is not there\n",
+                w->lv, m->first, m->last, m->seqno, m->pv, m->pe, m->pe + n, seqno, m->was_pv,
+                m->was_pe, m->was_pe + n);
         return;
     }
     }

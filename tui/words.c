@@ -87,6 +87,19 @@ int tui_words_hints(tui_view_t *v, unsigned hints)
     return rc;
 }
 
+int tui_words_image_notes(tui_view_t *v, tui_view_t *pin, const lr_scan_t *s)
+{
+    int rc = 0;
+    for (size_t i = 0; !rc && s && i < s->n_images; i++)
+        for (size_t j = 0; !rc && j < s->images[i].n_warnings; j++) {
+            const char *img = tui_base(s->images[i].path), *note = s->images[i].warnings[j];
+            rc = tui_view_add(v, LR_TUI_A_WARN, -1, false, "WARNING: %s: %s", img, note);
+            if (!rc && pin)
+                rc = tui_view_add(pin, LR_TUI_A_WARN, -1, false, "- WARNING: %s: %s", img, note);
+        }
+    return rc;
+}
+
 /* lvmrepair words the same warnings for a terminal's scrollback; lvmtui's
  * are shorter, to stay readable pinned above the confirmation prompt. */
 void tui_words_warning(lr_strbuf_t *b, const lr_ev_warning_t *w, uint64_t seqno)
@@ -127,5 +140,17 @@ void tui_words_warning(lr_strbuf_t *b, const lr_ev_warning_t *w, uint64_t seqno)
                          w->lv, w->remap->first, w->remap->last, w->remap->extended_seqno,
                          w->fs_type, lr_fmt_size(w->fs_size, 0, a, sizeof(a)));
         return;
+    case LR_EV_WARN_MOVED: {
+        const lr_ev_move_t *m = w->move;
+        uint64_t n = m->last - m->first;
+        lr_strbuf_printf(b,
+                         "WARNING: LV %s: extents %" PRIu64 "-%" PRIu64
+                         " were moved at seqno %" PRIu64 " (now %s:%" PRIu64 "-%" PRIu64
+                         "): restored, they point at %s:%" PRIu64 "-%" PRIu64
+                         ", the stale copy the move left",
+                         w->lv, m->first, m->last, m->seqno, m->pv, m->pe, m->pe + n, m->was_pv,
+                         m->was_pe, m->was_pe + n);
+        return;
+    }
     }
 }

@@ -20,4 +20,9 @@ int tui_words_hints(tui_view_t *v, unsigned hints);
  * (lr_evidence_warnings), in lvmtui's words, starting "WARNING: ". */
 void tui_words_warning(lr_strbuf_t *b, const lr_ev_warning_t *w, uint64_t seqno);
 
+/* Adds one line per note an image's I/O layer recorded while reading past
+ * damage (lr_scan_image_t.warnings: a VHD checksum that does not match),
+ * "WARNING: IMAGE: NOTE"; also to pin when it is not NULL. */
+int tui_words_image_notes(tui_view_t *v, tui_view_t *pin, const lr_scan_t *s);
+
 #endif

@@ -955,6 +955,14 @@ int lr_evidence_warnings(const lr_evidence_t *ev, size_t g, size_t version, lr_e
                                  .fs_type = o->content.type};
             rc = push_warning(out, n, &w);
         }
+        /* only older versions than the current one have moves; a gap is
+           no copy left behind (a remap: its own warning, above) */
+        for (size_t i = 0; !rc && i < o->n_moved; i++) {
+            if (o->moved[i].gap)
+                continue;
+            lr_ev_warning_t w = {.kind = LR_EV_WARN_MOVED, .lv = o->name, .move = &o->moved[i]};
+            rc = push_warning(out, n, &w);
+        }
     }
     if (!rc && v->loaded && visible(v) == 0) {
         for (size_t k = version + 1; k < vg->n_versions; k++) {

@@ -14,9 +14,13 @@
 #    count seqno 5 among what it undoes;
 #  - remap: seqno 8's reason says `moved` was moved at seqno 12 (truth:
 #    steps.json) and where.
-# usage: moverank-fixture.sh LVMSCAN FIXTURES
+#  - lvmrepair --restore seqno=4 --dry-run says the same as a WARNING
+#    (lr_evidence_warnings), --yes refuses without --force; seqno 6 (data
+#    at its new place) and seqno 7 (the disk's) have no such warning;
+#    --extract data of seqno 4 warns that the copy is the stale one.
+# usage: moverank-fixture.sh LVMSCAN FIXTURES LVMREPAIR
 set -u
-LVMSCAN=$1 FX=$2
+LVMSCAN=$1 FX=$2 LVMREPAIR=$3
 command -v python3 >/dev/null 2>&1 || { echo "SKIPPED: moverank-fixture (no python3)"; exit 77; }
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -121,4 +125,25 @@ assert (m["extents"], m["seqno"], m["pv"], m["pv_extents"], m["was_pv"], m["was_
 assert lv(12, "moved")["moved_since"] == [], lv(12, "moved")
 print("ok: remap: seqno 8 says moved was moved at seqno %d (%s -> %s)" % (at[0], frm, to))
 PY
+# lvmrepair: the move (truth/moved.steps: data PV:2-5 -> PV:20-23 by the
+# pvmove, seqno 6) as a restore warning of seqno 4 only
+gzip -dc "$M/moved.img.gz" >"$T/m.img"
+SUM=$(sha256sum <"$T/m.img")
+W="WARNING: LV data's extents 0-3 were moved at seqno 6 (now pv0:20-23): restoring seqno 4 points them back at pv0:2-5, the stale copy the move left; data written since is not there"
+"$LVMREPAIR" --restore seqno=4 --dry-run "$T/m.img" >"$T/o" 2>&1 || fail "restore seqno=4 --dry-run exited $?"
+grep -qxF "$W" "$T/o" || fail "seqno 4 restore warning: $(cat "$T/o")"
+[ "$(grep -c 'WARNING:' "$T/o")" = 1 ] || fail "seqno 4 warnings: $(cat "$T/o")"
+"$LVMREPAIR" --restore seqno=4 --yes "$T/m.img" >"$T/o" 2>"$T/e" && fail "restore --yes went ahead despite the warning"
+grep -q "1 warning above: nothing written" "$T/e" || fail "refusal: $(cat "$T/e")"
+[ "$(sha256sum <"$T/m.img")" = "$SUM" ] || fail "the refused restore changed the image"
+"$LVMREPAIR" --restore seqno=6 --dry-run "$T/m.img" >"$T/o" 2>&1 || fail "restore seqno=6 --dry-run exited $?"
+grep -q "moved at seqno" "$T/o" && fail "seqno 6 (data at its new place) warns of the move: $(cat "$T/o")"
+"$LVMREPAIR" --export seqno=7 "$T/m.img" >/dev/null 2>"$T/e" || fail "export seqno=7 exited $?"
+grep -q "WARNING" "$T/e" && fail "the disk's version warns: $(cat "$T/e")"
+"$LVMREPAIR" --export seqno=4 "$T/m.img" >/dev/null 2>"$T/e" || fail "export seqno=4 exited $?"
+grep -qxF "lvmrepair: $W" "$T/e" || fail "export seqno=4 warning: $(cat "$T/e")"
+"$LVMREPAIR" --extract data --seqno 4 -o "$T/d4" "$T/m.img" 2>"$T/e" || fail "extract exited $?"
+grep -q "^lvmrepair: WARNING: LV data: extents 0-3 were moved at seqno 6 (now pv0:20-23): what .* holds from them is the stale copy the move left at pv0:2-5" "$T/e" ||
+    fail "extract warning: $(cat "$T/e")"
+echo "ok: lvmrepair warns that restoring (exporting, extracting) seqno 4 points data back at the stale copy; seqno 6 and 7 do not"
 echo "ok: moverank-fixture"

@@ -11,8 +11,9 @@
 # truth/home.ext4) spans 8 MiB, into the range: a WARNING line in the
 # report and filesystem_reaches in JSON.
 #
-# lvmrepair --restore of seqno 11 says it as a WARNING (lr_evidence_warnings)
-# and, with --yes, refuses without --force, writing nothing.
+# lvmrepair --restore of seqno 11 says it as a WARNING (lr_evidence_warnings),
+# and a second for moved (moved at seqno 12: seqno 11 points it back at the
+# stale copy), and with --yes refuses without --force, writing nothing.
 #
 # usage: remap-fixture.sh LVMSCAN LVMREPAIR FIXTURES
 set -u
@@ -110,7 +111,12 @@ SUM=$(sha256sum <"$T/d.img")
 "$LVMREPAIR" --restore seqno=11 --dry-run "$T/d.img" >"$T/o" 2>&1 || lr_fail "restore --dry-run exited $?"
 grep -q "^WARNING: LV home: its extents 4-7 map elsewhere since seqno 11 (reduced at seqno 6, extended onto pv0:18-21), but its ext4 filesystem spans 8.0 MiB" "$T/o" ||
     lr_fail "restore warning: $(cat "$T/o")"
+# the last step (seqno 12) moved LV moved without a gap (steps.json, checked
+# above): seqno 11 points it back at the copy left behind, a second warning
+grep -q "^WARNING: LV moved's extents 0-1 were moved at seqno 12 (now pv0:28-29): restoring seqno 11 points them back at pv0:10-11, the stale copy the move left" "$T/o" ||
+    lr_fail "moved warning: $(cat "$T/o")"
+[ "$(grep -c '^WARNING:' "$T/o")" = 2 ] || lr_fail "warnings: $(cat "$T/o")"
 "$LVMREPAIR" --restore seqno=11 --yes "$T/d.img" >"$T/o" 2>"$T/e" && lr_fail "restore --yes went ahead despite the warning"
-grep -q "1 warning above: nothing written" "$T/e" || lr_fail "refusal: $(cat "$T/e")"
+grep -q "2 warnings above: nothing written" "$T/e" || lr_fail "refusal: $(cat "$T/e")"
 [ "$(sha256sum <"$T/d.img")" = "$SUM" ] || lr_fail "the refused restore changed the image"
-echo "ok: lvmrepair warns of the remapped range under home's ext4 and refuses --yes without --force"
+echo "ok: lvmrepair warns of the remapped range under home's ext4 and of moved's stale copy, and refuses --yes without --force"

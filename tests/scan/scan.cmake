@@ -285,5 +285,5 @@ set_tests_properties(oldpv-fixture PROPERTIES SKIP_RETURN_CODE 77)
 # file newer than the disk (fixtures/moverank, fixtures/remap).
 add_test(NAME lvmscan-moverank-fixture
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/moverank-fixture.sh $<TARGET_FILE:lvmscan>
-                 ${LR_FIXTURES})
+                 ${LR_FIXTURES} $<TARGET_FILE:lvmrepair>)
 set_tests_properties(lvmscan-moverank-fixture PROPERTIES SKIP_RETURN_CODE 77)

@@ -189,6 +189,10 @@ static void test_reduce_extend(void **state)
     assert_string_equal(w[0].lv, "home");
     assert_int_equal(w[0].fs_size, 8u << 20);
     free(w);
+    /* the oldest version has the range as a gap move: a remap, no copy
+       left behind, so no moved warning (e) either */
+    assert_int_equal(r.lv[2].n_moved, 1);
+    assert_true(r.lv[2].moved[0].gap);
     assert_int_equal(lr_evidence_warnings(&r.ev, 0, 2, &w, &n, NULL), 0);
     assert_int_equal(n, 0);
     done(&r);
@@ -217,6 +221,14 @@ static void test_other_pv(void **state)
     done(&r);
 }
 
+/* home moved twice without a gap (finished pvmoves): pv0:0-7, pv1:10-17,
+ * pv0:30-37. */
+static const hist_t moved = {
+    .n = 3,
+    .segs = {{{0, 8, "pv0", 0, false}}, {{0, 8, "pv1", 10, false}}, {{0, 8, "pv0", 30, false}}},
+    .n_segs = {1, 1, 1},
+};
+
 /* Not remapped: extended back onto the same extents; moved without a gap
  * (a finished pvmove copied the data); a plain extend; striped. */
 static void test_not_remapped(void **state)
@@ -225,11 +237,6 @@ static void test_not_remapped(void **state)
     const hist_t same = {
         .n = 3,
         .segs = {{{0, 8, "pv0", 0, false}}, {{0, 4, "pv0", 0, false}}, {{0, 8, "pv0", 0, false}}},
-        .n_segs = {1, 1, 1},
-    };
-    const hist_t moved = {
-        .n = 3,
-        .segs = {{{0, 8, "pv0", 0, false}}, {{0, 8, "pv1", 10, false}}, {{0, 8, "pv0", 30, false}}},
         .n_segs = {1, 1, 1},
     };
     const hist_t grown = {
@@ -253,6 +260,40 @@ static void test_not_remapped(void **state)
         assert_int_equal(total_remaps(&r), 0);
         done(&r);
     }
+}
+
+/* Moved without a gap (a finished pvmove, twice): restoring an older
+ * version gives the moved warning (e), naming the first move and where the
+ * current version has the extents; the current version gives none. */
+static void test_moved_warning(void **state)
+{
+    (void)state;
+    run_t r;
+    run(&r, &moved, 8);
+    lr_ev_warning_t *w = NULL;
+    size_t n = 0;
+    assert_int_equal(lr_evidence_warnings(&r.ev, 0, 2, &w, &n, NULL), 0); /* seqno 1 */
+    assert_int_equal(n, 1);
+    assert_int_equal(w[0].kind, LR_EV_WARN_MOVED);
+    assert_string_equal(w[0].lv, "home");
+    assert_ptr_equal(w[0].move, &r.lv[2].moved[0]);
+    assert_false(w[0].move->gap);
+    assert_int_equal(w[0].move->first, 0);
+    assert_int_equal(w[0].move->last, 7);
+    assert_int_equal(w[0].move->seqno, 2);
+    assert_string_equal(w[0].move->pv, "pv0");
+    assert_int_equal(w[0].move->pe, 30);
+    assert_string_equal(w[0].move->was_pv, "pv0");
+    assert_int_equal(w[0].move->was_pe, 0);
+    free(w);
+    assert_int_equal(lr_evidence_warnings(&r.ev, 0, 1, &w, &n, NULL), 0); /* seqno 2 */
+    assert_int_equal(n, 1);
+    assert_int_equal(w[0].move->seqno, 3);
+    assert_string_equal(w[0].move->was_pv, "pv1");
+    free(w);
+    assert_int_equal(lr_evidence_warnings(&r.ev, 0, 0, &w, &n, NULL), 0); /* current */
+    assert_int_equal(n, 0);
+    done(&r);
 }
 
 /* Two cycles: the newer extend came back where the older one had put the
@@ -302,10 +343,9 @@ static void test_two_cycles(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_reduce_extend),
-        cmocka_unit_test(test_other_pv),
-        cmocka_unit_test(test_not_remapped),
-        cmocka_unit_test(test_two_cycles),
+        cmocka_unit_test(test_reduce_extend), cmocka_unit_test(test_other_pv),
+        cmocka_unit_test(test_not_remapped),  cmocka_unit_test(test_two_cycles),
+        cmocka_unit_test(test_moved_warning),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -52,12 +52,13 @@ static void tmp_remove(tmpdir_t *t)
     rmdir(t->dir);
 }
 
-/* fixtures/NAME/disk.img.gz decompressed to DIR/disk.img */
-static void tmp_image(tmpdir_t *t, const char *fixture)
+/* fixtures/NAME/FILE.gz decompressed to DIR/FILE */
+static void tmp_image_file(tmpdir_t *t, const char *fixture, const char *file)
 {
-    char src[512];
-    lr_test_path(src, sizeof(src), fixture, "disk.img.gz");
-    snprintf(t->img, sizeof(t->img), "%s/disk.img", t->dir);
+    char src[512], gz[256];
+    snprintf(gz, sizeof(gz), "%s.gz", file);
+    lr_test_path(src, sizeof(src), fixture, gz);
+    snprintf(t->img, sizeof(t->img), "%s/%s", t->dir, file);
     gzFile in = gzopen(src, "rb");
     assert_non_null(in);
     FILE *out = fopen(t->img, "wb");
@@ -69,6 +70,12 @@ static void tmp_image(tmpdir_t *t, const char *fixture)
     assert_int_equal(n, 0);
     gzclose(in);
     assert_int_equal(fclose(out), 0);
+}
+
+/* fixtures/NAME/disk.img.gz decompressed to DIR/disk.img */
+static void tmp_image(tmpdir_t *t, const char *fixture)
+{
+    tmp_image_file(t, fixture, "disk.img");
 }
 
 /* A second copy of t->img, DIR/pristine.img, to compare against. */
@@ -861,6 +868,99 @@ static void test_restore_evidence_warning(void **state)
     tmp_remove(&t);
 }
 
+/* A finished pvmove (fixtures/moverank/moved.img.gz: data moved from
+ * pv0:2-5 to pv0:20-23 at seqno 6, truth/moved.blkid): restoring seqno 4
+ * points data back at the stale copy, a warning pinned above the prompt;
+ * seqno 6 (data at its new place) has none. */
+static void test_restore_moved_warning(void **state)
+{
+    (void)state;
+    tmpdir_t t;
+    tmp_make(&t);
+    tmp_image_file(&t, "moverank", "moved.img");
+    lr_tui_t *m = model_on(t.img, 1800000000);
+    keys(m, "<Enter><Down><Down><Down>R");
+    assert_int_equal(lr_tui_review_state(m), LR_TUI_REVIEW_CONFIRM);
+    assert_true(line_with(m, "What the LVs of seqno 4 hold now") >= 0);
+    char *text = screen(m);
+    char *heading = strstr(text, "Before you type yes, note");
+    assert_non_null(heading);
+    char *warn = strstr(heading, "- WARNING: LV data: extents 0-3 were moved at seqno 6");
+    assert_non_null(warn);
+    assert_true(warn < strstr(text, "Type yes and Enter:"));
+    free(text);
+    /* the whole warning on the plan page, on one line when wide enough */
+    lr_tui_resize(m, 40, 200);
+    assert_true(line_with(m, "WARNING: LV data: extents 0-3 were moved at seqno 6 (now "
+                             "pv0:20-23): restored, they point at pv0:2-5, the stale copy the "
+                             "move left") >= 0);
+    keys(m, "<Esc><Up><Up>R");
+    assert_int_equal(lr_tui_review_state(m), LR_TUI_REVIEW_CONFIRM);
+    assert_true(line_with(m, "What the LVs of seqno 6 hold now") >= 0);
+    assert_int_equal(line_with(m, "moved at seqno"), -1);
+    lr_tui_free(m);
+    tmp_remove(&t);
+}
+
+/* A model of t->img at 200 columns, scanned; scan's status returned. */
+static int wide_model(const tmpdir_t *t, lr_tui_t **m)
+{
+    const char *paths[] = {t->img};
+    lr_tui_opts_t o = {.paths = paths, .n_paths = 1, .utf8 = true, .now = 1, .host = "testhost"};
+    lr_error_t err;
+    lr_error_clear(&err);
+    assert_int_equal(lr_tui_new(&o, m, &err), 0);
+    lr_tui_resize(*m, 24, 200);
+    return lr_tui_scan(*m, NULL, NULL, &err);
+}
+
+/* A VHD whose dynamic header checksum is wrong (one reserved byte flipped,
+ * as tests/scan/vhd-checksum.sh does; fixtures/formats/disk.vhd.gz holds
+ * the history VG): read anyway, and the image's warning
+ * (lr_scan_image_t.warnings) is shown under the VG list and in the restore
+ * review; the clean file shows none. Skipped without libvhdi. */
+static void test_image_warnings(void **state)
+{
+    (void)state;
+    tmpdir_t t;
+    tmp_make(&t);
+    tmp_image_file(&t, "formats", "disk.vhd");
+    lr_tui_t *m = NULL;
+    if (wide_model(&t, &m) != 0 || !screen_has(m, "vg0 ")) {
+        lr_tui_free(m);
+        tmp_remove(&t);
+        skip(); /* no libvhdi in this build */
+    }
+    assert_false(screen_has(m, "WARNING"));
+    lr_tui_free(m);
+    /* the dynamic disk header (at byte 512, 1024 bytes): a reserved byte */
+    FILE *f = fopen(t.img, "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 512 + 800, SEEK_SET), 0);
+    int c = fgetc(f);
+    assert_true(c != EOF);
+    assert_int_equal(fseek(f, 512 + 800, SEEK_SET), 0);
+    assert_int_equal(fputc(c ^ 1, f), c ^ 1);
+    assert_int_equal(fclose(f), 0);
+    /* the note names the file as opened (the whole path) */
+    char want[700];
+    snprintf(want, sizeof(want),
+             "WARNING: disk.vhd: the VHD file %s: the dynamic disk header at byte 512 has "
+             "checksum 0x",
+             t.img);
+    assert_int_equal(wide_model(&t, &m), 0);
+    long at = line_with(m, want);
+    assert_true(at >= 0);
+    assert_non_null(strstr(lr_tui_line(m, (size_t)at), "(damaged; its data was read anyway)"));
+    /* the review of a restore (a VHD is not written in place: refused,
+     * the output command shown) names it too */
+    keys(m, "<Enter><Down>R");
+    assert_int_equal(lr_tui_review_state(m), LR_TUI_REVIEW_REFUSED);
+    assert_true(line_with(m, want) >= 0);
+    lr_tui_free(m);
+    tmp_remove(&t);
+}
+
 /* Bringing back one LV shows what that LV holds, not the others: lv3 of
  * fixtures/history seqno 15. */
 static void test_restore_lv_evidence(void **state)
@@ -1565,6 +1665,8 @@ int main(void)
         cmocka_unit_test(test_restore_notes_pinned),
         cmocka_unit_test(test_restore_evidence_warning),
         cmocka_unit_test(test_restore_lv_evidence),
+        cmocka_unit_test(test_restore_moved_warning),
+        cmocka_unit_test(test_image_warnings),
         cmocka_unit_test(test_restore_into_copy),
         cmocka_unit_test(test_restore_refused),
         cmocka_unit_test(test_bring_back_cursor),

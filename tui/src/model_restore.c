@@ -219,6 +219,9 @@ static int show_plan(lr_tui_t *m, tui_view_t *v)
     tui_view_set_wrap(&m->warn);
     if (!rc)
         rc = review_evidence(m, v);
+    /* the images were read past damage: pinned too, the restore reads them */
+    if (!rc)
+        rc = tui_words_image_notes(v, &m->warn, m->scan);
     if (!rc)
         rc = tui_view_add(v, LR_TUI_A_HEADER, -1, false, "Undo file: %s", m->undo_path);
     if (!rc)
@@ -263,6 +266,8 @@ static int show_unwritable(lr_tui_t *m, tui_view_t *v, const lr_error_t *why)
     if (!rc && !m->review_lv[0])
         rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false,
                           "Or press c to do that here: lvmtui asks for DIR.");
+    if (!rc)
+        rc = tui_words_image_notes(v, NULL, m->scan);
     if (!rc)
         rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
     char *text = NULL;

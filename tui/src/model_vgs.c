@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "model_int.h"
+#include "words.h"
 
 /* Row refs of orphan labels are negative so they never read as VG indexes. */
 #define ORPHAN_REF(i) (-2 - (long)(i))
@@ -180,6 +181,15 @@ static int set_vgs_title(lr_tui_t *m, tui_view_t *v)
     return rc;
 }
 
+/* Whether an image was read past damage (lr_scan_image_t.warnings). */
+static bool image_notes(const lr_scan_t *s)
+{
+    for (size_t i = 0; i < s->n_images; i++)
+        if (s->images[i].n_warnings)
+            return true;
+    return false;
+}
+
 /* Lines that say the list is not the whole story (stopped or capped scan). */
 static int add_scan_notes(lr_tui_t *m, tui_view_t *v)
 {
@@ -201,7 +211,8 @@ static int add_scan_notes(lr_tui_t *m, tui_view_t *v)
     if (!rc && s && s->truncated)
         rc = tui_view_add(v, LR_TUI_A_WARN, -1, false,
                           "Too many metadata copies: later ones were not recorded.");
-    return rc;
+    /* read past damage: what was read may be off */
+    return rc ? rc : tui_words_image_notes(v, NULL, s);
 }
 
 int tui_build_vgs(lr_tui_t *m)
@@ -227,7 +238,7 @@ int tui_build_vgs(lr_tui_t *m)
         rc = tui_view_add(v, LR_TUI_A_WARN, -1, false, "No volume groups found.");
     if (!rc && s)
         rc = add_orphans(v, s);
-    if (!rc && (m->scan_status || (s && (s->interrupted || s->truncated)))) {
+    if (!rc && (m->scan_status || (s && (s->interrupted || s->truncated || image_notes(s))))) {
         rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "%s", "");
         if (!rc)
             rc = add_scan_notes(m, v);

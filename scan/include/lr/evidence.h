@@ -272,17 +272,24 @@ typedef enum lr_ev_warning_kind {
     LR_EV_WARN_REMAPPED = 3,  /* (d) the filesystem at the LV's start reaches
                                  into a range remapped since it may have been
                                  written (lr_ev_remap_t.fs_reaches) */
+    LR_EV_WARN_MOVED = 4,     /* (e) extents of the LV were moved since
+                                 (a finished pvmove, no gap): restoring the
+                                 version points them back at the stale copy
+                                 the move left (lr_ev_lv_t.moved) */
 } lr_ev_warning_kind_t;
 
 typedef struct lr_ev_warning {
     lr_ev_warning_kind_t kind;
-    const char *lv;             /* REUSED, FS_LARGER: the LV; EMPTY: NULL */
+    const char *lv;             /* REUSED, FS_LARGER, REMAPPED, MOVED: the LV;
+                                   EMPTY: NULL */
     const lr_ev_reuse_t *reuse; /* REUSED: the reuse (points into the tree) */
     uint64_t seqno;             /* EMPTY: the newest earlier version with LVs */
     uint64_t lv_size, fs_size;  /* FS_LARGER; REMAPPED: fs_size */
     const char *fs_type;        /* FS_LARGER, REMAPPED */
     const lr_ev_remap_t *remap; /* REMAPPED: the range (points into the tree);
                                    fs_size is the filesystem's */
+    const lr_ev_move_t *move;   /* MOVED: the range (points into the tree;
+                                   never a gap: those are remaps) */
 } lr_ev_warning_t;
 
 /* The warnings restoring version `version` of VG `vg` deserves, as data
