@@ -1440,7 +1440,9 @@ static void report_pvs(FILE *f, const lr_scan_t *s, const lr_scan_vg_t *vg,
         char where[128];
         fprintf(f, "  %s PV at %" PRIu64 " (by %s)",
                 pv_place(s, pv->image, pv->partition, pv->partition_start, where, sizeof(where)),
-                pv->pv_start, lr_scan_pv_found_name(pv->found));
+                pv->pv_start,
+                pv->found == LR_SCAN_PV_RENAMED ? "the label of the UUID that replaced its own"
+                                                : lr_scan_pv_found_name(pv->found));
         if (pv->has_seqno)
             fprintf(f, "  newest seqno %" PRIu64 "%s", pv->latest_seqno,
                     vg->latest >= 0 && pv->latest_seqno < vg->versions[vg->latest].seqno ? "  STALE"
@@ -1921,7 +1923,8 @@ static void report_vgs(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
         }
         if (vg->n_old_pvs) {
             fputs("  PVs only older versions list, no label carries their UUID now (placed by "
-                  "the metadata area holding their copies):\n",
+                  "the metadata area holding their copies, or by the UUID pvchange -u gave "
+                  "them):\n",
                   f);
             report_pvs(f, s, vg, vg->old_pvs, vg->n_old_pvs);
         }

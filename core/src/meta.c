@@ -736,6 +736,26 @@ const lr_pv_t *lr_vg_find_pv_by_id(const lr_vg_t *vg, const char *id_raw_or_prin
     return NULL;
 }
 
+static bool has_pv_raw(const lr_vg_t *vg, const char *raw)
+{
+    for (size_t i = 0; i < vg->n_pvs; i++)
+        if (strcmp(vg->pvs[i].raw_id, raw) == 0)
+            return true;
+    return false;
+}
+
+bool lr_pv_same_in_place(const lr_vg_t *a, const lr_pv_t *o, const lr_vg_t *b, const lr_pv_t *n)
+{
+    if (!a || !o || !b || !n)
+        return false;
+    if (strcmp(o->raw_id, n->raw_id) == 0)
+        return true;
+    return o->key && n->key && strcmp(o->key, n->key) == 0 && o->device && n->device &&
+           strcmp(o->device, n->device) == 0 && o->dev_size == n->dev_size &&
+           o->pe_start == n->pe_start && o->pe_count == n->pe_count && !has_pv_raw(b, o->raw_id) &&
+           !has_pv_raw(a, n->raw_id);
+}
+
 const lr_lv_t *lr_vg_find_lv(const lr_vg_t *vg, const char *name)
 {
     if (!vg || !name)

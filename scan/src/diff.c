@@ -576,29 +576,13 @@ static char *pv_summary(const lr_pv_t *pv, uint64_t extent_size, bool *oom)
     return s;
 }
 
-static bool vg_has_pv_id(const lr_vg_t *vg, const char *raw)
-{
-    for (size_t i = 0; i < vg->n_pvs; i++)
-        if (strcmp(vg->pvs[i].raw_id, raw) == 0)
-            return true;
-    return false;
-}
-
-/* Whether old PV i and new PV j are one PV: the same UUID, or a new UUID
- * given in place (pvchange -u, vgimportclone), which keeps the PV's key,
- * device, size, data start and extent count, while neither UUID is in the
- * other version. */
+/* Whether old PV i and new PV j are one PV (lr_pv_same_in_place: the same
+ * UUID, or a new one given in place by pvchange -u or vgimportclone). */
 static bool same_pv(const dctx_t *x, size_t i, size_t j)
 {
     if (i >= x->a->n_pvs || j >= x->b->n_pvs)
         return false;
-    const lr_pv_t *o = &x->a->pvs[i], *n = &x->b->pvs[j];
-    if (strcmp(o->raw_id, n->raw_id) == 0)
-        return true;
-    return strcmp(o->key, n->key) == 0 && o->device && n->device &&
-           strcmp(o->device, n->device) == 0 && o->dev_size == n->dev_size &&
-           o->pe_start == n->pe_start && o->pe_count == n->pe_count &&
-           !vg_has_pv_id(x->b, o->raw_id) && !vg_has_pv_id(x->a, n->raw_id);
+    return lr_pv_same_in_place(x->a, &x->a->pvs[i], x->b, &x->b->pvs[j]);
 }
 
 static void diff_pv_pair(dctx_t *x, const pair_t *p)

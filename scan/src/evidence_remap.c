@@ -65,7 +65,8 @@ static map_t map_le(const lr_vg_t *vg, const lr_lv_t *lv, uint64_t le)
 
 static bool same_place(const lr_vg_t *a, map_t x, const lr_vg_t *b, map_t y)
 {
-    return x.delta == y.delta && strcmp(a->pvs[x.pv].raw_id, b->pvs[y.pv].raw_id) == 0;
+    /* a PV given a new UUID in place (pvchange -u) is still the same disk */
+    return x.delta == y.delta && lr_pv_same_in_place(a, &a->pvs[x.pv], b, &b->pvs[y.pv]);
 }
 
 /* The segment of lv holding logical extent le, or NULL. */
@@ -79,7 +80,7 @@ static const lr_seg_t *seg_at(const lr_lv_t *lv, uint64_t le)
 }
 
 /* Two segments laid out alike: same extents, type, stripes and areas
- * (PVs by UUID, sub-LVs by name) -- for layouts map_le does not compare. */
+ * (PVs by UUID or renamed in place, sub-LVs by name) -- for layouts map_le does not compare. */
 static bool same_seg(const lr_vg_t *a, const lr_seg_t *x, const lr_vg_t *b, const lr_seg_t *y)
 {
     if (x->start_extent != y->start_extent || x->extent_count != y->extent_count ||
@@ -91,7 +92,7 @@ static bool same_seg(const lr_vg_t *a, const lr_seg_t *x, const lr_vg_t *b, cons
         bool pv = p->pv_index >= 0 && (size_t)p->pv_index < a->n_pvs;
         if (p->start != q->start || pv != (q->pv_index >= 0 && (size_t)q->pv_index < b->n_pvs))
             return false;
-        if (pv ? strcmp(a->pvs[p->pv_index].raw_id, b->pvs[q->pv_index].raw_id) != 0
+        if (pv ? !lr_pv_same_in_place(a, &a->pvs[p->pv_index], b, &b->pvs[q->pv_index])
                : !p->name || !q->name || strcmp(p->name, q->name) != 0)
             return false;
     }

@@ -546,6 +546,8 @@ const char *lr_scan_pv_found_name(int found)
         return "inferred";
     case LR_SCAN_PV_LOCATION:
         return "location";
+    case LR_SCAN_PV_RENAMED:
+        return "renamed";
     default:
         return "unknown";
     }

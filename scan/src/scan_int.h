@@ -213,6 +213,16 @@ void sc_set_vg_id(lr_scan_copy_t *cp, const char *printed);
 /* vgs.c */
 int sc_build_vgs(sc_ctx_t *c);
 void sc_free_vgs(lr_scan_t *s);
+/* Copy cp's text parsed again (the scan keeps no parse); NULL when it no
+ * longer reads or parses, or out of memory. Caller frees (lr_vg_free). */
+lr_vg_t *sc_parse_copy(sc_ctx_t *c, const lr_scan_copy_t *cp);
+/* Version v's best copy (versions list it first); NULL when it has none. */
+const lr_scan_copy_t *sc_version_copy(const lr_scan_t *s, const lr_scan_version_t *v);
+
+/* renamed.c: PVs older versions list under a UUID pvchange -u replaced,
+ * placed where the PV with the new UUID is (LR_SCAN_PV_RENAMED); runs after
+ * the VGs are built and marked superseded. 0 or -ENOMEM (err set). */
+int sc_mark_renamed(sc_ctx_t *c);
 
 /* keep.c: while streaming, tells a compressed image's reader what the
  * passes after the stream will read again (lr_io_keep): a label's sectors

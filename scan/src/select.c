@@ -358,7 +358,8 @@ bool lr_scan_locate_pv(const lr_scan_t *s, const char *vg_raw, const char *pv_ra
             continue;
         for (size_t i = 0; i < s->vgs[v].n_old_pvs; i++) {
             const lr_scan_vg_pv_t *p = &s->vgs[v].old_pvs[i];
-            if (strcmp(p->id_raw, pv_raw) == 0 && p->found == LR_SCAN_PV_LOCATION &&
+            if (strcmp(p->id_raw, pv_raw) == 0 &&
+                (p->found == LR_SCAN_PV_LOCATION || p->found == LR_SCAN_PV_RENAMED) &&
                 p->image >= 0 && (size_t)p->image < s->n_images) {
                 *image = p->image;
                 *pv_start = p->pv_start;

@@ -552,7 +552,7 @@ static int unaccounted_pv(sc_ctx_t *c, const lr_scan_vg_t *vg, const lr_vg_t *me
 
 /* Copy cp's text parsed again (the scan keeps no parse); NULL when it no
  * longer reads or parses, or out of memory. Caller frees. */
-static lr_vg_t *parse_copy(sc_ctx_t *c, const lr_scan_copy_t *cp)
+lr_vg_t *sc_parse_copy(sc_ctx_t *c, const lr_scan_copy_t *cp)
 {
     char *text = NULL;
     lr_vg_t *meta = NULL;
@@ -580,7 +580,7 @@ static int area_owner(sc_ctx_t *c, const lr_scan_vg_t *vg, int area, const int *
         const lr_scan_copy_t *cp = &s->copies[copies[k]];
         if (cp->area != area || cp->partial || !cp->parse_ok)
             continue;
-        lr_vg_t *meta = parse_copy(c, cp);
+        lr_vg_t *meta = sc_parse_copy(c, cp);
         if (!meta)
             continue; /* it parsed during the scan: the image changed; no say */
         const lr_pv_t *p = NULL;
@@ -869,7 +869,7 @@ static void set_superseded(lr_scan_vg_t *vg, size_t pv, int by, int how, int sin
 }
 
 /* The text of version v's best copy (versions list it first). */
-static const lr_scan_copy_t *best_copy(const lr_scan_t *s, const lr_scan_version_t *v)
+const lr_scan_copy_t *sc_version_copy(const lr_scan_t *s, const lr_scan_version_t *v)
 {
     if (!v->n_copies || v->copies[0] < 0 || (size_t)v->copies[0] >= s->n_copies)
         return NULL;
@@ -899,11 +899,11 @@ static bool same_vg_new_id(sc_ctx_t *c, const lr_scan_vg_t *vg, const lr_scan_vg
     if (vg->latest < 0 || (size_t)vg->latest >= vg->n_versions || since < 0 ||
         (size_t)since >= by->n_versions)
         return false;
-    const lr_scan_copy_t *o = best_copy(s, &vg->versions[vg->latest]),
-                         *n = best_copy(s, &by->versions[since]);
+    const lr_scan_copy_t *o = sc_version_copy(s, &vg->versions[vg->latest]),
+                         *n = sc_version_copy(s, &by->versions[since]);
     if (!o || !n || n->seqno != o->seqno + 1 || o->n_pvs != n->n_pvs || o->n_lvs != n->n_lvs)
         return false;
-    lr_vg_t *a = parse_copy(c, o), *b = a ? parse_copy(c, n) : NULL;
+    lr_vg_t *a = sc_parse_copy(c, o), *b = a ? sc_parse_copy(c, n) : NULL;
     bool same = a && b && same_lv_ids(a, b);
     lr_vg_free(a);
     lr_vg_free(b);
@@ -1156,6 +1156,9 @@ int sc_build_vgs(sc_ctx_t *c)
         qsort(s->vgs, s->n_vgs, sizeof(*s->vgs), cmp_vg);
     link_copies(s);
     mark_superseded(c);
+    rc = sc_mark_renamed(c);
+    if (rc)
+        return rc;
     mark_truncated(s);
     return mark_areas(s, c->err);
 }

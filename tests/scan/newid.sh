@@ -11,6 +11,12 @@
 #   (superseded_by.new_id), not moved by vgmerge or vgsplit;
 # - say seqno 5 changed pv1's id (pvchange -u), not a PV removed and another
 #   added with LV two moved to it;
+# - place pv b's old UUID (before-pvs.json), which no label carries any more,
+#   where b's new UUID's label is (found "renamed"): in the old id's VG
+#   (not missing_pvs) and in the new id's old_pvs (its seqno 4 lists it), so
+#   the evidence reads the older versions' LV two there (not "missing_pv",
+#   and not "moved since" to the same disk); given without b.img.gz, or
+#   with b.img.gz twice (two places), it is placed nowhere;
 # and fixtures/moved (a real vgsplit + vgmerge) stays new_id false.
 # d.img.gz is a PV after vgimportclone (new PV and VG UUIDs, new name, LV
 # UUIDs kept; LVM2's clone-vgs.json has both VGs): the old VG hqclo is the
@@ -27,9 +33,13 @@ out=$("$LVMSCAN" --json "$FX/newid/a.img.gz" "$FX/newid/b.img.gz") ||
     { echo "FAILED: newid: lvmscan exited $?" >&2; exit 1; }
 clone=$("$LVMSCAN" --json "$FX/newid/d.img.gz") ||
     { echo "FAILED: newid: lvmscan on d.img.gz exited $?" >&2; exit 1; }
+nob=$("$LVMSCAN" --json "$FX/newid/a.img.gz") ||
+    { echo "FAILED: newid: lvmscan on a.img.gz alone exited $?" >&2; exit 1; }
+twice=$("$LVMSCAN" --json "$FX/newid/a.img.gz" "$FX/newid/b.img.gz" "$FX/newid/b.img.gz") ||
+    { echo "FAILED: newid: lvmscan with b.img.gz twice exited $?" >&2; exit 1; }
 moved=$("$LVMSCAN" --json "$FX"/moved/pv*.img.gz) ||
     { echo "FAILED: newid: lvmscan on fixtures/moved exited $?" >&2; exit 1; }
-python3 - "$FX/newid/truth" "$out" "$moved" "$clone" <<'PY' || { echo "FAILED: lvmscan-newid" >&2; exit 1; }
+python3 - "$FX/newid/truth" "$out" "$moved" "$clone" "$nob" "$twice" <<'PY' || { echo "FAILED: lvmscan-newid" >&2; exit 1; }
 import json, re, sys
 t, d, m, cl = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3]), json.loads(sys.argv[4])
 rep = lambda n, k: json.load(open("%s/%s.json" % (t, n)))["report"][0][k]
@@ -59,6 +69,30 @@ bp = lambda n: [p for p in rep(n, "pv") if p["pv_name"] == "b"][0]["pv_uuid"]
 assert bp("before-pvs") != bp("pvs")
 ch = {v["seqno"]: v["change"] for v in n["versions"]}
 assert ch[5] == "pv pv1 id", ch
+# the old UUID of b is placed where b's new UUID's label is, for the
+# versions before pvchange -u: the old id's (its latest PV) and the new id's
+# seqno 4 (old_pvs)
+b_old, b_new = bp("before-pvs"), bp("pvs")
+b_img = [i for i, im in enumerate(d["images"]) if im["path"].endswith("b.img.gz")][0]
+p = [x for x in o["pvs"] if x["id"] == b_old]
+assert len(p) == 1 and p[0]["found"] == "renamed" and p[0]["image"] == b_img, o["pvs"]
+assert p[0]["pv_start"] == 0 and "missing_pvs" not in o["status"], (p, o["status"])
+q = [x for x in n["old_pvs"] if x["id"] == b_old]
+assert len(q) == 1 and q[0]["found"] == "renamed" and q[0]["image"] == b_img, n["old_pvs"]
+assert [x["found"] for x in n["pvs"] if x["id"] == b_new] == ["label"], n["pvs"]
+# the evidence reads LV two (on b) in every version before the change
+for g, seqs in ((o, (3,)), (n, (4,))):
+    for v in g["versions"]:
+        if v["seqno"] not in seqs:
+            continue
+        two = [l for l in v["logical_volumes"] if l["name"] == "two"][0]
+        assert two["probe"]["state"] != "missing_pv", (v["seqno"], two["probe"])
+        assert two["moved_since"] == [], (v["seqno"], two["moved_since"])
+# never over-claimed: without b's image, or with it twice, it is nowhere
+for doc in (json.loads(sys.argv[5]), json.loads(sys.argv[6])):
+    oo = {g["id"]: g for g in doc["vgs"]}
+    assert [x["found"] for x in oo[old["vg_uuid"]]["pvs"] if x["id"] == b_old] == ["missing"]
+    assert not [x for x in oo[new["vg_uuid"]]["old_pvs"] if x["id"] == b_old]
 cv = {g["vg_name"]: g for g in rep("clone-vgs", "vg")}
 y_orig = [l for l in rep("orig-lvs", "lv") if l["lv_name"] == "y"][0]
 y_clone = [l for l in rep("clone-lvs", "lv") if l["lv_name"] == "y"][0]
@@ -75,4 +109,5 @@ for v in co["versions"]:
         assert not l["reused_by"], (v["seqno"], l["name"], l["reused_by"])
 print("clone: hqclo superseded by hqclo2 as the same VG; y not reused")
 print("newid: recommended 6 before lvremove of one; old id superseded as the same VG; moved: not")
+print("newid: b's old UUID placed at b (renamed) for the versions before pvchange -u; not with b absent or twice")
 PY

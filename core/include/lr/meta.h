@@ -118,6 +118,12 @@ const lr_pv_t *lr_vg_find_pv_by_key(const lr_vg_t *vg, const char *key);
 /* The PV with this UUID, given raw (32 characters) or printed with dashes;
  * NULL also when the argument is not a well-formed UUID. */
 const lr_pv_t *lr_vg_find_pv_by_id(const lr_vg_t *vg, const char *id_raw_or_printed);
+/* Whether PV o of version a and PV n of version b are one PV: the same
+ * UUID, or a new UUID given in place (pvchange -u, vgimportclone), which
+ * keeps the PV's key, device hint, size, data start and extent count,
+ * while neither UUID is in the other version. False for any NULL
+ * argument. */
+bool lr_pv_same_in_place(const lr_vg_t *a, const lr_pv_t *o, const lr_vg_t *b, const lr_pv_t *n);
 /* The LV (visible or hidden) whose section name is name, compared exactly. */
 const lr_lv_t *lr_vg_find_lv(const lr_vg_t *vg, const char *name);
 /* The LV with this UUID, raw or printed; LVs whose own id is not a

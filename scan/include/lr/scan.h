@@ -343,6 +343,12 @@ enum {
     LR_SCAN_PV_LOCATION = 3, /* no label carries its UUID (label lost, or the disk
                                 re-initialised with a new one) but this VG's copies
                                 sit in a metadata area of the PV at that place */
+    LR_SCAN_PV_RENAMED = 4,  /* no label carries its UUID, given a new one in place
+                                (pvchange -u, vgimportclone): the version right after
+                                the last one listing it lists, at the same key,
+                                device hint, size, data start and extent count
+                                (lr_pv_same_in_place), a PV whose label is at that
+                                place, and only that one */
 };
 
 typedef struct lr_scan_vg_pv {
@@ -428,7 +434,9 @@ typedef struct lr_scan_vg {
                                  area at that place holds this VG's copies, and every
                                  one of them lists this PV as the one PV no label or
                                  latest PV accounts for (pvcreate leaves the old ring
-                                 text in place). Does not count in `status` */
+                                 text in place), or found where the PV that replaced it
+                                 in place under a new UUID is (LR_SCAN_PV_RENAMED). Does
+                                 not count in `status` */
     unsigned status;          /* LR_SCAN_VG_* bits */
     size_t n_copies;          /* copies of this VG, partial ones included */
     int committed_latest;     /* index into versions of the newest version committed in
@@ -663,8 +671,8 @@ void lr_scan_selection_free(lr_scan_selection_t *sel);
  * the scan's PV list of that VG first (it knows inferred and relocated
  * PVs), then any label carrying the UUID (a valid one before one that only
  * parsed), then the VG's old_pvs (a PV of older versions found by the
- * place of the metadata area holding their copies). Fills *image and *pv_start and returns true, or
- * returns false when no image holds it. */
+ * place of the metadata area holding their copies, or renamed in place). Fills *image and *pv_start
+ * and returns true, or returns false when no image holds it. */
 bool lr_scan_locate_pv(const lr_scan_t *scan, const char *vg_raw, const char *pv_raw, int *image,
                        uint64_t *pv_start);
 
