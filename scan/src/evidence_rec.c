@@ -9,7 +9,9 @@
  * event gives an alternative. Ranked by content evidence first (what the
  * lost LVs' starts hold now: their own signature, none, or a later LV's;
  * a filesystem the restore would truncate counts against), then by age,
- * the earliest event first. A version with no LVs is never recommended
+ * the earliest event first; a version that is a step inside the command
+ * of its event (one command writing several versions) comes after one
+ * before the whole command. A version with no LVs is never recommended
  * when an earlier one had LVs. */
 #include <errno.h>
 #include <inttypes.h>
