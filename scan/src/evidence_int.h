@@ -103,6 +103,10 @@ bool ev_seqnos_repeat(const ev_ctx_t *c, size_t g);
 
 /* evidence_rec.c */
 int ev_recommend(ev_ctx_t *c, size_t g);
+/* Whether version k of VG g is one only backup or archive files hold,
+ * newer than what the disks hold: the disks never had it, so its LVs
+ * wrote nothing there (no taker of extents, no state to restore). */
+bool ev_beyond_disks(const ev_ctx_t *c, size_t g, size_t k);
 /* The reuse whose taker's signature (same type, UUID and label) is what
  * o's start holds now: o's own data there is overwritten. NULL when o's
  * content is not a found signature or matches no taker's. */

@@ -990,6 +990,11 @@ int ev_reuse_all(ev_ctx_t *c)
                 break;
             uint64_t lo = y->a, hi = x->b < y->b ? x->b : y->b;
             int d = direction(c, x, y);
+            /* a version only backup files hold never was on the disks:
+             * its LVs wrote nothing there, so they took no extents */
+            const ev_iv_t *taker = d > 0 ? y : x;
+            if (d && ev_beyond_disks(c, taker->g, taker->v))
+                continue;
             int rc = d > 0 ? record(c, x, y, lo, hi) : d < 0 ? record(c, y, x, lo, hi) : 0;
             if (rc)
                 return rc;

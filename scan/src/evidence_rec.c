@@ -9,7 +9,9 @@
  * event gives an alternative. Ranked by content evidence first (what the
  * lost LVs' starts hold now: their own signature, none, or a later LV's;
  * a filesystem the restore would truncate counts against), then by age,
- * the earliest event first. A version with no LVs is never recommended
+ * the earliest event first; a version that is a step inside the command
+ * of its event (one command writing several versions) comes after one
+ * before the whole command. A version with no LVs is never recommended
  * when an earlier one had LVs. */
 #include <errno.h>
 #include <inttypes.h>
@@ -595,6 +597,7 @@ typedef struct cand {
     bool had; /* it lost extents of its own */
     lr_ev_grade_t grade;
     bool stale; /* restoring it points an LV moved since at its old copy */
+    bool mid;   /* the version is a step inside the command of its event */
 } cand_t;
 
 static int add_cand(cand_t **v, size_t *n, size_t version, lr_strbuf_t *b, bool recoverable,
@@ -607,8 +610,41 @@ static int add_cand(cand_t **v, size_t *n, size_t version, lr_strbuf_t *b, bool 
         return -ENOMEM;
     }
     *v = nv;
-    nv[(*n)++] = (cand_t){version, reason, recoverable, had, grade, false};
+    nv[(*n)++] = (cand_t){version, reason, recoverable, had, grade, false, false};
     return 0;
+}
+
+/* Whether version e is a later write of the command run that wrote
+ * version p: LVM2 numbers a command's writes ("Write from CMD." for the
+ * first, "Write[2] from CMD." for the second...), and one command may
+ * write several versions (vgreduce --removemissing: one per LV it removes,
+ * then one without the PV). The description's command line is the same
+ * (--config included) within one run. */
+static bool same_run(const ev_ctx_t *c, size_t g, size_t p, size_t e)
+{
+    const lr_scan_vg_t *sv = &c->scan->vgs[g];
+    if (p >= sv->n_versions || e >= sv->n_versions)
+        return false;
+    const char *dp = sv->versions[p].description, *de = sv->versions[e].description;
+    size_t wp = lr_evidence_write_prefix(dp), we = lr_evidence_write_prefix(de);
+    return wp && we && we > strlen("Write from ") && strcmp(dp + wp, de + we) == 0;
+}
+
+/* For a version p inside a command run (same_run with the event e): says
+ * so, naming the last version before the whole command. */
+static void put_mid(const ev_ctx_t *c, size_t g, size_t p, lr_strbuf_t *b)
+{
+    size_t q = p;
+    int before = ev_prev_version(c, g, q);
+    while (before >= 0 && same_run(c, g, (size_t)before, q)) {
+        q = (size_t)before;
+        before = ev_prev_version(c, g, q);
+    }
+    lr_strbuf_printf(b, "; seqno %" PRIu64 " is a step inside that same command",
+                     c->ev->vgs[g].versions[p].seqno);
+    if (before >= 0)
+        lr_strbuf_printf(b, " (seqno %" PRIu64 " is the last version before it)",
+                         c->ev->vgs[g].versions[before].seqno);
 }
 
 /* An event at version e whose previous loaded version is p. */
@@ -630,10 +666,15 @@ static int event_cand(ev_ctx_t *c, size_t g, size_t p, size_t e, cand_t **cands,
         put_undoes(vg, e, &b);
     bool had = false;
     ev->recoverable = put_losses(c, g, p, e, &b, &had);
+    bool mid = same_run(c, g, p, e);
+    if (mid)
+        put_mid(c, g, p, &b);
     lr_ev_grade_t grade = ev_grade(c->ev, g, p, (int)e, &b);
     int rc = add_cand(cands, n, p, &b, ev->recoverable, had, grade);
-    if (!rc)
+    if (!rc) {
         (*cands)[*n - 1].stale = has_stale(&vg->versions[p]);
+        (*cands)[*n - 1].mid = mid;
+    }
     return rc;
 }
 
@@ -724,7 +765,16 @@ static bool moved_before(const cand_t *a, const cand_t *b)
     return a->recoverable == b->recoverable && a->grade == b->grade && !a->stale && b->stale;
 }
 
-/* Recoverable candidates first, then by grade, highest first; within a
+/* A candidate before the whole of a command comes before one that is a
+ * step inside a command (the accident is the command, not its last step),
+ * unless the content speaks against it. */
+static bool mid_after(const cand_t *a, const cand_t *b)
+{
+    return a->recoverable == b->recoverable && !a->mid && b->mid && a->grade != LR_EV_GRADE_AGAINST;
+}
+
+/* Recoverable candidates first, then one before a whole command before one
+ * inside a command (mid_after), then by grade, highest first; within a
  * grade, one pointing no LV at a stale copy first, then the order they
  * came in (the earliest event first). A stable insertion sort: a VG has a
  * handful of events. */
@@ -733,8 +783,9 @@ static void ev_rank(cand_t *v, size_t n)
     for (size_t i = 1; i < n; i++) {
         cand_t x = v[i];
         size_t j = i;
-        while (j > 0 &&
-               (ev_cand_before(x.recoverable, x.grade, v[j - 1].recoverable, v[j - 1].grade) ||
+        while (j > 0 && !mid_after(&v[j - 1], &x) &&
+               (mid_after(&x, &v[j - 1]) ||
+                ev_cand_before(x.recoverable, x.grade, v[j - 1].recoverable, v[j - 1].grade) ||
                 moved_before(&x, &v[j - 1]))) {
             v[j] = v[j - 1];
             j--;
@@ -770,8 +821,17 @@ static int outranked(const lr_ev_vg_t *vg, cand_t *cands, size_t n, size_t first
             vg->versions[cands[i].version].seqno < vg->versions[cands[first].version].seqno)
             lr_strbuf_printf(&m, "%s%" PRIu64, km++ ? ", " : "",
                              vg->versions[cands[i].version].seqno);
-    if (!k && !km)
+    lr_strbuf_t mm = LR_STRBUF_INIT;
+    size_t kmm = 0;
+    for (size_t i = first + 1; i < n; i++)
+        if (cands[i].recoverable && cands[i].mid && !cands[first].mid &&
+            cands[i].grade > cands[first].grade)
+            lr_strbuf_printf(&mm, "%s%" PRIu64, kmm++ ? ", " : "",
+                             vg->versions[cands[i].version].seqno);
+    if (!k && !km && !kmm) {
+        lr_strbuf_free(&mm);
         return 0;
+    }
     lr_strbuf_t r = LR_STRBUF_INIT;
     lr_strbuf_puts(&r, cands[first].reason);
     if (k)
@@ -782,8 +842,14 @@ static int outranked(const lr_ev_vg_t *vg, cand_t *cands, size_t n, size_t first
                          "; ranked above the earlier seqno %s: it keeps the LVs moved since at "
                          "their new place",
                          m.s ? m.s : "");
+    if (kmm)
+        lr_strbuf_printf(&r,
+                         "; ranked above seqno %s: a step inside the command that lost the LVs, "
+                         "not the state before it",
+                         mm.s ? mm.s : "");
     lr_strbuf_free(&b);
     lr_strbuf_free(&m);
+    lr_strbuf_free(&mm);
     char *s = lr_strbuf_take(&r, NULL);
     if (!s)
         return -ENOMEM;
@@ -825,6 +891,12 @@ static bool beyond_disks(const lr_scan_vg_t *sv, size_t k)
     const lr_scan_version_t *v = &sv->versions[k];
     return sv->latest >= 0 && v->seqno > sv->versions[sv->latest].seqno &&
            v->n_backup_copies == v->n_copies;
+}
+
+bool ev_beyond_disks(const ev_ctx_t *c, size_t g, size_t k)
+{
+    return g < c->scan->n_vgs && k < c->scan->vgs[g].n_versions &&
+           beyond_disks(&c->scan->vgs[g], k);
 }
 
 static int newest_on_disks(const ev_ctx_t *c, size_t g)

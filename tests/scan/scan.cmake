@@ -287,3 +287,9 @@ add_test(NAME lvmscan-moverank-fixture
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/moverank-fixture.sh $<TARGET_FILE:lvmscan>
                  ${LR_FIXTURES} $<TARGET_FILE:lvmrepair>)
 set_tests_properties(lvmscan-moverank-fixture PROPERTIES SKIP_RETURN_CODE 77)
+# The ranking against a multi-write command (vgreduce --removemissing) and
+# a backup file's LV over lost extents (fixtures/rank).
+add_test(NAME lvmscan-rank-fixture
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/rank-fixture.sh $<TARGET_FILE:lvmscan>
+                 ${LR_FIXTURES})
+set_tests_properties(lvmscan-rank-fixture PROPERTIES SKIP_RETURN_CODE 77)
