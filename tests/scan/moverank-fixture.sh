@@ -12,8 +12,10 @@
 #    extents) is not on the disk: restoring seqno 3 removes nothing
 #    (`removes` empty), the reason says newt is not counted and does not
 #    count seqno 5 among what it undoes;
-#  - remap: seqno 8's reason says `moved` was moved at seqno 12 (truth:
-#    steps.json) and where.
+#  - remap: nothing is left to restore (same's reduce undone by its extend
+#    back in place, home's cut range reused): the newest version is
+#    recommended; seqno 8's `moved` says it was moved at seqno 12 (truth:
+#    steps.json) and where (moved_since).
 #  - lvmrepair --restore seqno=4 --dry-run says the same as a WARNING
 #    (lr_evidence_warnings), --yes refuses without --force; seqno 6 (data
 #    at its new place) and seqno 7 (the disk's) have no such warning;
@@ -123,7 +125,7 @@ want = ([0, 1], at[0], "pv0", [int(x) for x in to.split("-")], "pv0",
 assert (m["extents"], m["seqno"], m["pv"], m["pv_extents"], m["was_pv"], m["was_pv_extents"],
         m["gap"]) == want, (m, want)
 assert lv(12, "moved")["moved_since"] == [], lv(12, "moved")
-print("ok: remap: seqno 8 says moved was moved at seqno %d (%s -> %s)" % (at[0], frm, to))
+print("ok: remap: newest recommended; seqno 8's moved was moved at seqno %d (%s -> %s)" % (at[0], frm, to))
 PY
 # lvmrepair: the move (truth/moved.steps: data PV:2-5 -> PV:20-23 by the
 # pvmove, seqno 6) as a restore warning of seqno 4 only
