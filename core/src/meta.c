@@ -572,11 +572,10 @@ static int read_segments(const build_t *b, lr_lv_t *lv)
 static int read_lv(lr_lv_t *lv, lr_cfg_node_t *sec, lr_error_t *err)
 {
     char ctx[CTX_LEN];
-    char raw[33];
     lv->name = lr_cfg_key(sec);
     lv->node = sec;
     snprintf(ctx, sizeof(ctx), "LV '%.64s'", lv->name);
-    int rc = read_uuid(sec, ctx, &lv->id, raw, err);
+    int rc = read_uuid(sec, ctx, &lv->id, lv->raw_id, err);
     if (!rc)
         rc = read_strlist(sec, ctx, "status", &lv->status, err);
     if (!rc)
@@ -771,9 +770,15 @@ const lr_lv_t *lr_vg_find_lv_by_id(const lr_vg_t *vg, const char *id)
     char raw[33], other[33];
     if (!vg || !id || !uuid_raw(id, raw))
         return NULL;
-    for (size_t i = 0; i < vg->n_lvs; i++)
-        if (uuid_raw(vg->lvs[i].id, other) && strcmp(other, raw) == 0)
-            return &vg->lvs[i];
+    /* raw_id is parsed once by read_lv; an LV built otherwise is parsed
+     * here (a VG's LVs are looked up per LV per version: parsing each
+     * id on every compare was a third of a many-LV scan's time) */
+    for (size_t i = 0; i < vg->n_lvs; i++) {
+        const lr_lv_t *lv = &vg->lvs[i];
+        const char *r = lv->raw_id[0] ? lv->raw_id : uuid_raw(lv->id, other) ? other : NULL;
+        if (r && strcmp(r, raw) == 0)
+            return lv;
+    }
     return NULL;
 }
 

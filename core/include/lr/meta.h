@@ -61,6 +61,7 @@ typedef struct lr_seg {
 typedef struct lr_lv {
     const char *name; /* section name */
     const char *id;
+    char raw_id[33]; /* id without dashes (lr_uuid_parse), for comparing */
     lr_strlist_t status, flags, tags;
     const char *creation_host; /* NULL when absent */
     int64_t creation_time;     /* seconds since the epoch; 0 when absent */
