@@ -139,6 +139,12 @@ static void done(run_t *r)
             free(l->remap[i].was_pv);
         }
         free(l->remap);
+        for (size_t i = 0; i < l->n_moved; i++) {
+            free(l->moved[i].pv);
+            free(l->moved[i].pv_id);
+            free(l->moved[i].was_pv);
+        }
+        free(l->moved);
         lr_vg_free(r->views[k]);
     }
 }
