@@ -171,12 +171,13 @@ static void set_place(lr_scan_vg_pv_t *pv, const rn_place_t *at)
 }
 
 /* Records PV p (of one of VG vg's versions) as found at *at: its entry in
- * the latest PVs when it is there, else a new old_pvs entry. */
-static int record(lr_scan_vg_t *vg, const lr_pv_t *p, const rn_place_t *at)
+ * the latest PVs when it is there (*latest set), else a new old_pvs entry. */
+static int record(lr_scan_vg_t *vg, const lr_pv_t *p, const rn_place_t *at, bool *latest)
 {
     for (size_t i = 0; i < vg->n_pvs; i++) {
         if (strcmp(vg->pvs[i].id_raw, p->raw_id) == 0) {
             set_place(&vg->pvs[i], at);
+            *latest = true;
             return 0;
         }
     }
@@ -232,6 +233,7 @@ static int resolve_vg(sc_ctx_t *c, size_t g)
             cap += (size_t)ch.v[i].copy->n_pvs;
     char(*tried)[LR_PV_UUID_LEN + 1] = calloc(cap ? cap : 1, sizeof(*tried));
     int rc = tried ? 0 : -ENOMEM;
+    bool latest = false;
     for (size_t i = 0; i < ch.n && !rc; i++) {
         const lr_vg_t *m = ch.v[i].vg == (int)g ? ver_meta(&ch, i) : NULL;
         /* the text may list more PVs than the scan counted: never past cap */
@@ -240,12 +242,14 @@ static int resolve_vg(sc_ctx_t *c, size_t g)
             const char *raw = m->pvs[p].raw_id;
             if (!tried_before(tried, &n_tried, raw) && !located(&ch, raw) &&
                 renamed_place(&ch, raw, &at))
-                rc = record(&c->scan->vgs[g], &m->pvs[p], &at);
+                rc = record(&c->scan->vgs[g], &m->pvs[p], &at, &latest);
         }
     }
     free(tried);
     chain_free(&ch);
-    restatus(&c->scan->vgs[g]);
+    /* only a VG whose latest PV this placed: another's status is not ours */
+    if (latest)
+        restatus(&c->scan->vgs[g]);
     return rc;
 }
 
