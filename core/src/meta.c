@@ -767,18 +767,15 @@ const lr_lv_t *lr_vg_find_lv(const lr_vg_t *vg, const char *name)
 
 const lr_lv_t *lr_vg_find_lv_by_id(const lr_vg_t *vg, const char *id)
 {
-    char raw[33], other[33];
+    char raw[33];
     if (!vg || !id || !uuid_raw(id, raw))
         return NULL;
-    /* raw_id is parsed once by read_lv; an LV built otherwise is parsed
-     * here (a VG's LVs are looked up per LV per version: parsing each
-     * id on every compare was a third of a many-LV scan's time) */
-    for (size_t i = 0; i < vg->n_lvs; i++) {
-        const lr_lv_t *lv = &vg->lvs[i];
-        const char *r = lv->raw_id[0] ? lv->raw_id : uuid_raw(lv->id, other) ? other : NULL;
-        if (r && strcmp(r, raw) == 0)
-            return lv;
-    }
+    /* each LV's raw_id is parsed once, by read_lv (the only maker of an
+     * lr_lv_t): parsing every id on every compare was a third of a
+     * many-LV scan's time */
+    for (size_t i = 0; i < vg->n_lvs; i++)
+        if (strcmp(vg->lvs[i].raw_id, raw) == 0)
+            return &vg->lvs[i];
     return NULL;
 }
 
