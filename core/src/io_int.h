@@ -104,6 +104,29 @@ int lr_vhd_read(lr_vhd_t *m, void *buf, size_t len, uint64_t off, lr_vhd_parent_
                 void *ctx, lr_error_t *err) LR_IO_HIDDEN;
 void lr_vhd_close(lr_vhd_t *m) LR_IO_HIDDEN;
 
+/* Which file of a qcow chain holds each cluster (io_qcow.c): the header,
+ * L1 and L2 tables of one qcow file (version 1 to 3) walked here, because
+ * libqcow reads chains wrongly (see there). libqcow still opens and checks
+ * the file first and reads the clusters it holds. */
+typedef struct lr_qcow lr_qcow_t;
+enum { LR_QCOW_HELD, LR_QCOW_ZEROS, LR_QCOW_BACKING };
+/* Opens the qcow file at path (image: the chain's top, named in errors):
+ * LR_EFORMAT naming the file when its header or L1 table is inconsistent.
+ * *out is the caller's (lr_qcow_close). */
+int lr_qcow_open(lr_qcow_t **out, const char *path, const char *image,
+                 lr_error_t *err) LR_IO_HIDDEN;
+/* The backing file's format the file records ("raw", "qcow2"), NULL when it
+ * records none. The text is q's. */
+const char *lr_qcow_backing_format(const lr_qcow_t *q) LR_IO_HIDDEN;
+/* What the bytes [off, off + *run) are, *run the rest of len within the
+ * cluster of off: LR_QCOW_HELD (read them from the file), LR_QCOW_ZEROS,
+ * or LR_QCOW_BACKING (the backing file's; zeros without one). An L2 table
+ * beyond the file fails with LR_EFORMAT naming the file. Safe from two
+ * threads (a mutex guards the L2 cache). */
+int lr_qcow_map(lr_qcow_t *q, uint64_t off, size_t len, int *kind, size_t *run,
+                lr_error_t *err) LR_IO_HIDDEN;
+void lr_qcow_close(lr_qcow_t *q) LR_IO_HIDDEN;
+
 /* Compressed images of independently decodable pieces (io_stream.c). */
 typedef struct lr_io_piece {
     uint64_t in;     /* compressed offset where the piece starts */

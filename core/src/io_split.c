@@ -1,8 +1,11 @@
 /* Split raw images: disk.001, disk.002, ... (split -d, dd | split, FTK's
- * and dcfldd's "raw" sets), given as the first segment, read as one image:
- * the segments follow on in name order while the next number exists. No
- * magic tells a split set from a raw file: a file whose name ends in
- * .001 (any width of zeros) with a .002 beside it is one. */
+ * and dcfldd's "raw" sets; also .000 or .00 first, and split's default
+ * .aa, .ab...), given as the first segment, read as one image: the
+ * segments follow on in name order while the next name exists. No magic
+ * tells a split set from a raw file: a file whose name ends in a first
+ * suffix (.001, .000, .00, .aa: 2 to 5 characters) with the second beside
+ * it is one. A set with a hole (a later segment present) or given by its
+ * second segment (.001 with a .000 beside it) is refused by name. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -74,62 +77,122 @@ static const lr_io_ops_t split_ops = {
     .close = split_close,
 };
 
-/* Where the segment number of path starts (the digits after the last dot),
- * or 0 when the name does not end in .0...01 (at least three digits). */
-static size_t split_digits(const char *path)
+/* How a set's segments are named: the suffix after the last dot of the
+ * first one, 2 to 5 characters, fixed width -- digits from 0...0 or
+ * 0...1 (split -d, split --numeric-suffixes=1, FTK and dcfldd's .001) or
+ * letters from a...a (split's default). */
+typedef struct split_names {
+    size_t at;    /* where the suffix starts in the path */
+    size_t width; /* its characters */
+    bool letters; /* aa, ab...; else digits */
+    size_t first; /* the number of the first segment (0 or 1; 0 for letters) */
+} split_names_t;
+
+/* The naming of the set whose first segment path would be; false when the
+ * name is no first segment's. */
+static bool split_naming(const char *path, split_names_t *nm)
 {
     const char *dot = strrchr(path, '.');
     if (!dot || strchr(dot, '/'))
-        return 0;
-    size_t n = strlen(dot + 1);
-    if (n < 3 || n > 5 || dot[n] != '1')
-        return 0;
-    for (size_t i = 1; i < n; i++)
-        if (dot[i] != '0')
-            return 0;
-    return (size_t)(dot + 1 - path);
+        return false;
+    const char *sfx = dot + 1;
+    size_t n = strlen(sfx);
+    if (n < 2 || n > 5)
+        return false;
+    *nm = (split_names_t){.at = (size_t)(sfx - path), .width = n, .letters = sfx[0] == 'a'};
+    for (size_t i = 0; i < n; i++) {
+        char want = nm->letters ? 'a' : '0';
+        if (sfx[i] != want && !(!nm->letters && i == n - 1 && sfx[i] == '1'))
+            return false;
+    }
+    nm->first = !nm->letters && sfx[n - 1] == '1';
+    return true;
 }
 
-/* The name of segment k (1-based) of the set path belongs to. */
-static char *split_name(const char *path, size_t at, size_t k)
+/* The name of the segment numbered k of the set (NULL past the width's
+ * last name, or out of memory). */
+static char *split_name(const char *path, const split_names_t *nm, size_t k)
 {
-    size_t width = strlen(path) - at;
+    char sfx[8];
+    size_t base = nm->letters ? 26 : 10;
+    for (size_t i = nm->width; i-- > 0; k /= base)
+        sfx[i] = (char)((nm->letters ? 'a' : '0') + k % base);
+    sfx[nm->width] = '\0';
+    if (k)
+        return NULL;
     char *name = NULL;
-    if (asprintf(&name, "%.*s%0*zu", (int)at, path, (int)width, k) < 0)
+    if (asprintf(&name, "%.*s%s", (int)nm->at, path, sfx) < 0)
         return NULL;
     return name;
 }
 
+static bool split_exists(const char *name)
+{
+    struct stat st;
+    return name && stat(name, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 int lr_io_split_is_set(const char *path)
 {
-    size_t at = split_digits(path);
-    if (!at)
+    split_names_t nm;
+    if (!split_naming(path, &nm))
         return 0;
-    char *second = split_name(path, at, 2);
-    struct stat st;
-    int yes = second && stat(second, &st) == 0 && S_ISREG(st.st_mode);
+    char *second = split_name(path, &nm, nm.first + 1);
+    int yes = split_exists(second);
     free(second);
     return yes;
 }
 
+/* The set must start at path and have no hole: a .000 beside a .001 is
+ * the first segment (path is the second), and a segment after the one
+ * missing (k, where the set seemed to end) means one is lost. Looked for
+ * up to 64 numbers on: split numbers every segment. */
+static int split_check_ends(const char *path, const split_names_t *nm, size_t k, lr_error_t *err)
+{
+    int rc = 0;
+    char *name = NULL;
+    if (nm->first == 1 && split_exists(name = split_name(path, nm, 0)))
+        rc = lr_error_at(err, path, LR_EREFUSED, LR_NO_OFFSET,
+                         "%s is beside it: the split set starts there, give that segment instead",
+                         name);
+    for (size_t j = k + 1; !rc && j <= k + 64; j++) {
+        free(name);
+        name = split_name(path, nm, j);
+        if (!name)
+            break;
+        if (split_exists(name)) {
+            char *lost = split_name(path, nm, k);
+            rc = lr_error_at(err, path, LR_EREFUSED, LR_NO_OFFSET,
+                             "segment %s of the split set is missing (%s follows it): the set "
+                             "cannot be read without it",
+                             lost ? lost : "?", name);
+            free(lost);
+        }
+    }
+    free(name);
+    return rc;
+}
+
 int lr_io_split_open(lr_io_t **out, int fd, const char *path, lr_error_t *err)
 {
-    size_t at = split_digits(path);
+    split_names_t nm;
+    split_naming(path, &nm);
     split_ctx_t *c = calloc(1, sizeof(*c));
     size_t cap = 0;
     uint64_t total = 0;
     int rc = c ? 0 : lr_error_oom(err);
-    for (size_t k = 1; !rc && k < SPLIT_MAX; k++) {
-        char *name = split_name(path, at, k);
-        int sfd = k == 1 ? fd : name ? open(name, O_RDONLY | O_CLOEXEC) : -1;
+    for (size_t k = nm.first; !rc && k < SPLIT_MAX; k++) {
+        char *name = k == nm.first ? NULL : split_name(path, &nm, k);
+        int sfd = k == nm.first ? fd : name ? open(name, O_RDONLY | O_CLOEXEC) : -1;
         struct stat st;
-        if (sfd < 0 && name && errno == ENOENT) {
+        if (k != nm.first && (!name || (sfd < 0 && errno == ENOENT))) {
             free(name);
+            rc = split_check_ends(path, &nm, k, err);
             break; /* the set ends */
         }
         if (sfd < 0 || fstat(sfd, &st) != 0 || !S_ISREG(st.st_mode)) {
             rc = lr_error_at(err, path, -EIO, LR_NO_OFFSET, "cannot read segment %s",
-                             name ? name : "?");
+                             name ? name : path);
         } else if (c->n == cap) {
             cap = cap ? 2 * cap : 16;
             split_seg_t *s = realloc(c->segs, cap * sizeof(*s));
@@ -145,7 +208,7 @@ int lr_io_split_open(lr_io_t **out, int fd, const char *path, lr_error_t *err)
         } else if (sfd >= 0) {
             close(sfd);
         }
-        if (k == 1)
+        if (k == nm.first)
             fd = -1; /* owned by the set now (or closed) */
         free(name);
     }

@@ -46,6 +46,7 @@
 #include <unistd.h>
 
 #include "io_int.h"
+#include "le.h"
 
 #define VHD_SECTOR 512u
 #define VHD_FOOTER 512u
@@ -76,16 +77,6 @@ struct lr_vhd {
     char *notes[VHD_MAX_NOTES]; /* lr_vhd_note: what was wrong but read anyway */
     size_t n_notes;
 };
-
-static uint32_t vhd_be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static uint64_t vhd_be64(const uint8_t *p)
-{
-    return (uint64_t)vhd_be32(p) << 32 | vhd_be32(p + 4);
-}
 
 /* Reads len bytes at off of the file, all within [0, end). */
 static bool vhd_pread(int fd, void *buf, size_t len, uint64_t off, uint64_t end)
@@ -142,7 +133,7 @@ __attribute__((format(printf, 2, 3))) static int vhd_note(lr_vhd_t *m, const cha
 static int vhd_check_sum(lr_vhd_t *m, const uint8_t *p, size_t len, size_t sum_at, const char *what,
                          uint64_t at)
 {
-    uint32_t stored = vhd_be32(p + sum_at), computed = vhd_checksum(p, len, sum_at);
+    uint32_t stored = lr_get_be32(p + sum_at), computed = vhd_checksum(p, len, sum_at);
     if (stored == computed)
         return 0;
     return vhd_note(m,
@@ -159,12 +150,12 @@ static int vhd_footer(lr_vhd_t *m, uint64_t file_size, uint8_t foot[VHD_FOOTER],
 {
     uint8_t copy[VHD_FOOTER];
     bool have_copy = vhd_pread(m->fd, copy, VHD_FOOTER, 0, file_size) &&
-                     memcmp(copy, "conectix", 8) == 0 && vhd_be32(copy + 60) != VHD_FIXED;
+                     memcmp(copy, "conectix", 8) == 0 && lr_get_be32(copy + 60) != VHD_FIXED;
     m->data_end = file_size - VHD_FOOTER;
     if (vhd_pread(m->fd, foot, VHD_FOOTER, m->data_end, file_size) &&
         memcmp(foot, "conectix", 8) == 0) {
         int rc = vhd_check_sum(m, foot, VHD_FOOTER, VHD_FOOTER_SUM, "footer", m->data_end);
-        if (rc || vhd_be32(foot + 60) == VHD_FIXED || !have_copy ||
+        if (rc || lr_get_be32(foot + 60) == VHD_FIXED || !have_copy ||
             memcmp(foot, copy, VHD_FOOTER) == 0)
             return rc;
         /* qemu reads the copy at byte 0 first: its checksum is checked too */
@@ -192,7 +183,7 @@ static int vhd_header(lr_vhd_t *m, const uint8_t foot[VHD_FOOTER], uint64_t file
                       lr_error_t *err)
 {
     uint8_t hdr[VHD_HEADER];
-    uint64_t at = vhd_be64(foot + 16);
+    uint64_t at = lr_get_be64(foot + 16);
     if (!vhd_pread(m->fd, hdr, sizeof(hdr), at, file_size) || memcmp(hdr, "cxsparse", 8) != 0)
         return lr_error_at(err, m->image, LR_EFORMAT, at,
                            "the VHD file %s has no dynamic disk header (\"cxsparse\") where its "
@@ -201,8 +192,8 @@ static int vhd_header(lr_vhd_t *m, const uint8_t foot[VHD_FOOTER], uint64_t file
     int rc = vhd_check_sum(m, hdr, VHD_HEADER, VHD_HEADER_SUM, "dynamic disk header", at);
     if (rc)
         return lr_error_oom(err);
-    uint64_t table = vhd_be64(hdr + 16);
-    uint32_t entries = vhd_be32(hdr + 28), bs = vhd_be32(hdr + 32);
+    uint64_t table = lr_get_be64(hdr + 16);
+    uint32_t entries = lr_get_be32(hdr + 28), bs = lr_get_be32(hdr + 32);
     if (bs < VHD_SECTOR || bs > VHD_MAX_BLOCK_SIZE || (bs & (bs - 1)) != 0)
         return lr_error_at(err, m->image, LR_EFORMAT, at + 32,
                            "the VHD file %s has a block size of %u bytes (not a power of two "
@@ -232,7 +223,7 @@ static int vhd_header(lr_vhd_t *m, const uint8_t foot[VHD_FOOTER], uint64_t file
         return lr_error_at(err, m->image, -EIO, table, "cannot read the block table of %s",
                            m->path);
     for (uint32_t i = 0; i < m->n_blocks; i++)
-        m->bat[i] = vhd_be32((const uint8_t *)&m->bat[i]);
+        m->bat[i] = lr_get_be32((const uint8_t *)&m->bat[i]);
     return 0;
 }
 
@@ -251,7 +242,7 @@ static int vhd_decode(lr_vhd_t *m, lr_error_t *err)
         return lr_error_oom(err);
     if (rc)
         return rc;
-    m->disk = vhd_be32(foot + 60);
+    m->disk = lr_get_be32(foot + 60);
     if (m->disk == VHD_FIXED)
         return 0;
     if (m->disk != VHD_DYNAMIC && m->disk != VHD_DIFF)

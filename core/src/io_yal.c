@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "io_int.h"
+#include "le.h"
 
 #if defined(LR_HAVE_EWF) || defined(LR_HAVE_QCOW) || defined(LR_HAVE_VMDK) || defined(LR_HAVE_VHDI)
 
@@ -151,6 +152,21 @@ static void ewf_free_file(void *f)
 
 static const yal_ops_t ewf_ops = {.what = "EWF", .read = ewf_read, .free_file = ewf_free_file};
 
+/* The segment file named after last (disk.E06 -> disk.E07; .s01, .e01 and
+ * .Ex01 alike), "" past .?99: libewf_glob stops at the first name that
+ * does not exist, so when the set is incomplete this is the one missing
+ * (or the set ends there and its last segment is damaged). */
+static void ewf_next_name(const char *last, char *out, size_t cap)
+{
+    size_t n = strlen(last);
+    out[0] = '\0';
+    if (n < 2 || last[n - 1] < '0' || last[n - 1] > '9' || last[n - 2] < '0' || last[n - 2] > '9')
+        return;
+    int k = (last[n - 2] - '0') * 10 + (last[n - 1] - '0') + 1;
+    if (k > 99 || (size_t)snprintf(out, cap, "%.*s%02d", (int)(n - 2), last, k) >= cap)
+        out[0] = '\0';
+}
+
 int lr_io_ewf_open(lr_io_t **out, const char *path, lr_error_t *err)
 {
     char msg[YAL_MSG] = "";
@@ -174,6 +190,9 @@ int lr_io_ewf_open(lr_io_t **out, const char *path, lr_error_t *err)
                          "cannot open the EWF image (%d segment file%s found): %s", n_names,
                          n_names == 1 ? "" : "s", msg);
     }
+    char next[YAL_MSG] = "";
+    if (!rc && n_names > 0)
+        ewf_next_name(names[n_names - 1], next, sizeof(next));
     libewf_glob_free(names, n_names, NULL);
     size64_t size = 0;
     if (!rc && libewf_handle_get_media_size(h, &size, &e) != 1) {
@@ -184,8 +203,13 @@ int lr_io_ewf_open(lr_io_t **out, const char *path, lr_error_t *err)
     /* A set missing a segment (or with a damaged one) opens, but reads of
      * the lost part would fail or come back as zeros: refuse it whole. */
     if (!rc && libewf_handle_segment_files_corrupted(h, NULL) == 1)
-        rc = lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET,
-                         "the EWF segment files are corrupted or incomplete (%d found)", n_names);
+        rc = next[0] ? lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET,
+                                   "the EWF segment files are corrupted or incomplete (%d found; "
+                                   "the next one, %s, does not exist)",
+                                   n_names, next)
+                     : lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET,
+                                   "the EWF segment files are corrupted or incomplete (%d found)",
+                                   n_names);
     if (rc) {
         if (h) {
             libewf_handle_close(h, NULL);
@@ -205,6 +229,22 @@ int lr_io_ewf_open(lr_io_t **out, const char *path, lr_error_t *err)
 /* VMDK delta disks, differencing VHD/VHDX)                            */
 
 #if defined(LR_HAVE_QCOW) || defined(LR_HAVE_VMDK) || defined(LR_HAVE_VHDI)
+#if defined(LR_HAVE_QCOW) || defined(LR_HAVE_VHDI)
+/* A read by our own map of a chain (qcow, VHD: fn reads len bytes at off
+ * of the file h, 0 or the status) as a yal_ops_t read: len or -1 with the
+ * message in msg. */
+static ssize_t yal_read_by(lr_vhd_parent_fn fn, void *h, void *buf, size_t len, uint64_t off,
+                           char *msg)
+{
+    lr_error_t e;
+    lr_error_clear(&e);
+    if (fn(h, buf, len, off, &e) == 0)
+        return (ssize_t)len;
+    lr_error_format(&e, msg, YAL_MSG);
+    return -1;
+}
+#endif
+
 /* The directory of path (for files named relative to the image). */
 static char *yal_dir(const char *path)
 {
@@ -404,7 +444,7 @@ static int yal_open_chain(lr_io_t **out, const yal_ops_t *ops, const yal_chain_o
 #endif
 
 /* ------------------------------------------------------------------ */
-/* qcow2, with its backing files                                       */
+/* qcow2 (and qcow), with its backing files                            */
 
 #ifdef LR_HAVE_QCOW
 static void qcow_msg(libqcow_error_t *e, char *msg)
@@ -416,46 +456,225 @@ static void qcow_msg(libqcow_error_t *e, char *msg)
     libqcow_error_free(&e);
 }
 
-static ssize_t qcow_read(yal_ctx_t *y, void *buf, size_t len, uint64_t off, char *msg)
+/* One file of a qcow chain: a qcow file opened alone by libqcow, with our
+ * map of the clusters it holds (libqcow decides wrongly in a chain: the
+ * why is at the top of io_qcow.c), or a raw backing file (f NULL). */
+typedef struct qcow_file {
+    libqcow_file_t *f;
+    libqcow_file_t *standin; /* f's parent for libqcow, never read from (qcow_standin) */
+    lr_qcow_t *map;
+    int fd;                   /* a raw backing file: its descriptor */
+    uint64_t size;            /* media size (a raw file's size) */
+    struct qcow_file *parent; /* its backing file, set when linked (qcow_attach) */
+} qcow_file_t;
+
+/* len bytes at off of a raw backing file: zeros past its end (qemu reads
+ * a smaller backing file so). */
+static int qcow_raw_read(qcow_file_t *v, uint8_t *p, size_t len, uint64_t off, lr_error_t *err)
 {
-    libqcow_error_t *e = NULL;
-    ssize_t n = libqcow_file_read_buffer_at_offset(y->h, buf, len, (off64_t)off, &e);
-    qcow_msg(e, msg);
-    return n;
+    while (len > 0) {
+        ssize_t n = off < v->size ? pread(v->fd, p, len, (off_t)off) : 0;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return lr_error_set(err, -errno, off, "read of the raw backing file failed: %s",
+                                strerror(errno));
+        if (n == 0) {
+            memset(p, 0, len);
+            return 0;
+        }
+        p += n;
+        len -= (size_t)n;
+        off += (uint64_t)n;
+    }
+    return 0;
 }
 
-static void qcow_free_file(void *f)
+/* len bytes of one cluster at off that the qcow file v holds, by libqcow. */
+static int qcow_lib_read(qcow_file_t *v, uint8_t *p, size_t len, uint64_t off, lr_error_t *err)
 {
-    libqcow_file_t *q = f;
-    if (!q)
+    while (len > 0) {
+        char msg[YAL_MSG] = "";
+        libqcow_error_t *e = NULL;
+        ssize_t n = libqcow_file_read_buffer_at_offset(v->f, p, len, (off64_t)off, &e);
+        qcow_msg(e, msg);
+        if (n <= 0)
+            return lr_error_set(err, -EIO, off, "%s", n < 0 ? msg : "the image ends early");
+        p += n;
+        len -= (size_t)n;
+        off += (uint64_t)n;
+    }
+    return 0;
+}
+
+/* len bytes at off of one file of the chain, cluster by cluster: held ones
+ * by libqcow, zero ones as zeros, the others from its backing file (zeros
+ * without one); zeros past its media size. */
+static int qcow_file_read(void *ctx, void *buf, size_t len, uint64_t off, lr_error_t *err)
+{
+    qcow_file_t *v = ctx;
+    uint8_t *p = buf;
+    if (!v->f)
+        return qcow_raw_read(v, p, len, off, err);
+    while (len > 0) {
+        if (off >= v->size) {
+            memset(p, 0, len);
+            return 0;
+        }
+        size_t want = len < v->size - off ? len : (size_t)(v->size - off), run = 0;
+        int kind = LR_QCOW_ZEROS;
+        int rc = lr_qcow_map(v->map, off, want, &kind, &run, err);
+        if (!rc && kind == LR_QCOW_HELD)
+            rc = qcow_lib_read(v, p, run, off, err);
+        else if (!rc && kind == LR_QCOW_BACKING && v->parent)
+            rc = qcow_file_read(v->parent, p, run, off, err);
+        else if (!rc)
+            memset(p, 0, run);
+        if (rc)
+            return rc;
+        p += run;
+        len -= run;
+        off += run;
+    }
+    return 0;
+}
+
+static ssize_t qcow_read(yal_ctx_t *y, void *buf, size_t len, uint64_t off, char *msg)
+{
+    return yal_read_by(qcow_file_read, y->h, buf, len, off, msg);
+}
+
+static void qcow_free_file(void *h)
+{
+    qcow_file_t *v = h;
+    if (!v)
         return;
-    libqcow_file_close(q, NULL);
-    libqcow_file_free(&q, NULL);
+    libqcow_file_t *lib[2] = {v->f, v->standin}; /* the child before its parent */
+    for (int i = 0; i < 2; i++) {
+        if (lib[i]) {
+            libqcow_file_close(lib[i], NULL);
+            libqcow_file_free(&lib[i], NULL);
+        }
+    }
+    lr_qcow_close(v->map);
+    if (v->fd >= 0)
+        close(v->fd);
+    free(v);
 }
 
 static const yal_ops_t qcow_ops = {.what = "qcow2", .read = qcow_read, .free_file = qcow_free_file};
 
-/* Opens one qcow2 file of the chain; refuses an encrypted one. */
-static int qcow_open_file(void **out, const char *path, const char *image, lr_error_t *err)
+/* Why libqcow 20201213 refused to open a qcow2 file, when its header says:
+ * the version 3 incompatible features it does not read (bit 0, dirty, it
+ * reads), as qemu-img's options that make them. "" when none is known. */
+static void qcow_why(const char *path, char *why, size_t cap)
 {
+    static const char *const names[] = {
+        NULL,
+        "it is marked corrupt (qemu found its metadata inconsistent; qemu-img check -r all "
+        "repairs a copy)",
+        "its data is in an external data file (data_file=)",
+        "its clusters are compressed with zstd (compression_type=zstd)",
+        "it has extended L2 entries with subclusters (extended_l2=on)",
+    };
+    uint8_t h[80];
+    why[0] = '\0';
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    bool got = fd >= 0 && pread(fd, h, sizeof(h), 0) == (ssize_t)sizeof(h);
+    if (fd >= 0)
+        close(fd);
+    if (!got || lr_get_be32(h + 4) != 3)
+        return;
+    uint64_t bits = lr_get_be64(h + 72);
+    size_t n = 0;
+    for (size_t i = 1; i < sizeof(names) / sizeof(names[0]) && n < cap; i++)
+        if (bits & (1ULL << i))
+            n += (size_t)snprintf(why + n, cap - n, "%s%s", n ? "; " : "", names[i]);
+    if (bits >> 5 && n < cap)
+        snprintf(why + n, cap - n, "%sunknown incompatible features 0x%llx", n ? "; " : "",
+                 (unsigned long long)(bits >> 5 << 5));
+}
+
+/* libqcow refused the file: names what it does not read when the header
+ * tells it, else libqcow's message. */
+static int qcow_refused(const char *path, const char *image, const char *msg, lr_error_t *err)
+{
+    char why[YAL_MSG];
+    qcow_why(path, why, sizeof(why));
+    bool top = strcmp(path, image) == 0;
+    if (why[0])
+        return lr_error_at(err, image, LR_EREFUSED, LR_NO_OFFSET,
+                           "%s%s%s qcow2 image that libqcow cannot read: %s",
+                           top ? "" : "its backing file ", top ? "" : path, top ? "a" : " is a",
+                           why);
+    return lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET, "cannot open qcow2 image %s: %s", path,
+                       msg);
+}
+
+/* A backing file that is not a qcow file: read as raw (qemu's -F raw). */
+static int qcow_open_raw(qcow_file_t *v, const char *path, const char *image, lr_error_t *err)
+{
+    struct stat st;
+    v->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (v->fd < 0 || fstat(v->fd, &st) != 0)
+        return lr_error_at(err, image, -errno, LR_NO_OFFSET, "cannot read its backing file %s: %s",
+                           path, strerror(errno));
+    v->size = (uint64_t)st.st_size;
+    return 0;
+}
+
+/* 1 if the file at path starts with qcow's magic. */
+static bool qcow_is_qcow(const char *path)
+{
+    uint8_t m[4];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    bool yes = fd >= 0 && pread(fd, m, 4, 0) == 4 && memcmp(m, "QFI\xfb", 4) == 0;
+    if (fd >= 0)
+        close(fd);
+    return yes;
+}
+
+/* libqcow refuses every read of a file that names a backing file until a
+ * parent is linked to it ("missing parent file"), even of the clusters the
+ * file holds, the only ones we ask it for. The parent it gets is the file
+ * itself opened again, which names the backing file too and has no parent:
+ * were libqcow ever to read from it, the read would fail, never return
+ * another file's bytes. */
+static int qcow_standin(qcow_file_t *v, const char *path, const char *image, lr_error_t *err)
+{
+    size_t n = 0;
+    if (libqcow_file_get_utf8_backing_filename_size(v->f, &n, NULL) != 1 || n <= 1)
+        return 0;
     char msg[YAL_MSG] = "";
     libqcow_error_t *e = NULL;
-    libqcow_file_t *q = NULL;
-    *out = NULL;
-    if (libqcow_file_initialize(&q, &e) != 1) {
-        qcow_msg(e, NULL);
-        return lr_error_at(err, image, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    }
-    if (libqcow_file_open(q, path, LIBQCOW_OPEN_READ, &e) != 1) {
+    if (libqcow_file_initialize(&v->standin, &e) != 1 ||
+        libqcow_file_open(v->standin, path, LIBQCOW_OPEN_READ, &e) != 1 ||
+        libqcow_file_set_parent_file(v->f, v->standin, &e) != 1) {
         qcow_msg(e, msg);
-        libqcow_file_free(&q, NULL);
         return lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET, "cannot open qcow2 image %s: %s",
                            path, msg);
     }
+    return 0;
+}
+
+/* libqcow opens and checks a qcow file (refusing an encrypted one), our
+ * map is made of it, and its media size is libqcow's. */
+static int qcow_open_qcow(qcow_file_t *v, const char *path, const char *image, lr_error_t *err)
+{
+    char msg[YAL_MSG] = "";
+    libqcow_error_t *e = NULL;
+    if (libqcow_file_initialize(&v->f, &e) != 1) {
+        qcow_msg(e, NULL);
+        return lr_error_at(err, image, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    }
+    if (libqcow_file_open(v->f, path, LIBQCOW_OPEN_READ, &e) != 1) {
+        qcow_msg(e, msg);
+        libqcow_file_free(&v->f, NULL);
+        return qcow_refused(path, image, msg, err);
+    }
     uint32_t method = 0;
-    if (libqcow_file_get_encryption_method(q, &method, NULL) == 1 &&
+    if (libqcow_file_get_encryption_method(v->f, &method, NULL) == 1 &&
         method != LIBQCOW_ENCRYPTION_METHOD_NONE) {
-        qcow_free_file(q);
         if (strcmp(path, image) != 0)
             return lr_error_at(err, image, LR_EREFUSED, LR_NO_OFFSET,
                                "its backing file %s is an encrypted qcow2 image: not supported "
@@ -465,18 +684,42 @@ static int qcow_open_file(void **out, const char *path, const char *image, lr_er
                            "an encrypted qcow2 image: not supported (decrypt it with qemu-img "
                            "first)");
     }
-    *out = q;
+    size64_t size = 0;
+    if (libqcow_file_get_media_size(v->f, &size, NULL) != 1)
+        return lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET, "no media size in %s", path);
+    v->size = size;
+    int rc = qcow_standin(v, path, image, err);
+    return rc ? rc : lr_qcow_open(&v->map, path, image, err);
+}
+
+/* Opens one file of the chain: the top and qcow backing files through
+ * libqcow and our map, any other backing file as raw. */
+static int qcow_open_file(void **out, const char *path, const char *image, lr_error_t *err)
+{
+    *out = NULL;
+    qcow_file_t *v = calloc(1, sizeof(*v));
+    if (!v)
+        return lr_error_oom(err);
+    v->fd = -1;
+    int rc = strcmp(path, image) == 0 || qcow_is_qcow(path) ? qcow_open_qcow(v, path, image, err)
+                                                            : qcow_open_raw(v, path, image, err);
+    if (rc) {
+        qcow_free_file(v);
+        return rc;
+    }
+    *out = v;
     return 0;
 }
 
 static int qcow_parent_name(void *h, const char *image, char **out, lr_error_t *err)
 {
+    libqcow_file_t *f = ((qcow_file_t *)h)->f;
     *out = NULL;
     size_t n = 0;
-    if (libqcow_file_get_utf8_backing_filename_size(h, &n, NULL) != 1 || n <= 1)
+    if (!f || libqcow_file_get_utf8_backing_filename_size(f, &n, NULL) != 1 || n <= 1)
         return 0;
     char *name = malloc(n);
-    if (!name || libqcow_file_get_utf8_backing_filename(h, (uint8_t *)name, n, NULL) != 1) {
+    if (!name || libqcow_file_get_utf8_backing_filename(f, (uint8_t *)name, n, NULL) != 1) {
         free(name);
         return lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET,
                            "cannot read the backing file name");
@@ -485,26 +728,44 @@ static int qcow_parent_name(void *h, const char *image, char **out, lr_error_t *
     return 0;
 }
 
+/* The backing file's format the child records (qemu-img -F) must be the
+ * one it has: qemu reads a file recorded raw as raw whatever it holds, and
+ * refuses a qcow2 backing file that is not one; formats other than raw and
+ * qcow are not read here. No record: told by content, as qemu probes. */
+static int qcow_check(void *child, void *parent, const char *back, const char *image,
+                      lr_error_t *err)
+{
+    const char *fmt = lr_qcow_backing_format(((qcow_file_t *)child)->map);
+    bool is_qcow = ((qcow_file_t *)parent)->f != NULL;
+    if (!fmt || (strcmp(fmt, "raw") == 0 && !is_qcow) ||
+        ((strcmp(fmt, "qcow2") == 0 || strcmp(fmt, "qcow") == 0) && is_qcow))
+        return 0;
+    return lr_error_at(err, image, LR_EREFUSED, LR_NO_OFFSET,
+                       "its backing file %s is recorded as a %s image but %s: not supported "
+                       "(only raw and qcow backing files are read)",
+                       back, fmt, is_qcow ? "holds a qcow image" : "is not a qcow image");
+}
+
+/* Our reads of the child go to parent (libqcow's own chain reading is
+ * not used: see io_qcow.c). */
 static int qcow_attach(void *child, void *parent, char *msg)
 {
-    libqcow_error_t *e = NULL;
-    int r = libqcow_file_set_parent_file(child, parent, &e);
-    qcow_msg(e, msg);
-    return r;
+    (void)msg;
+    ((qcow_file_t *)child)->parent = parent;
+    return 1;
 }
 
 static int qcow_media_size(void *h, uint64_t *size)
 {
-    size64_t n = 0;
-    int r = libqcow_file_get_media_size(h, &n, NULL);
-    *size = n;
-    return r;
+    *size = ((qcow_file_t *)h)->size;
+    return 1;
 }
 
 static const yal_chain_ops_t qcow_chain = {
     .word = "backing file",
     .open = qcow_open_file,
     .parent_name = qcow_parent_name,
+    .check = qcow_check,
     .attach = qcow_attach,
     .media_size = qcow_media_size,
 };
@@ -547,6 +808,27 @@ static void vmdk_free_file(void *f)
 
 static const yal_ops_t vmdk_ops = {.what = "VMDK", .read = vmdk_read, .free_file = vmdk_free_file};
 
+/* 1 if path is a sparse extent without an embedded descriptor (KDMV whose
+ * descriptor area, sector offset at byte 28, is 0 or does not hold one;
+ * qemu-img leaves it zeros): one extent of a twoGbMaxExtentSparse set,
+ * which libvmdk (and qemu) open only through the set's descriptor. */
+static bool vmdk_is_extent(const char *path)
+{
+    static const char magic[] = "# Disk DescriptorFile";
+    uint8_t h[36];
+    char d[sizeof(magic) - 1];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    bool kdmv =
+        fd >= 0 && pread(fd, h, sizeof(h), 0) == (ssize_t)sizeof(h) && memcmp(h, "KDMV", 4) == 0;
+    uint64_t at = kdmv ? lr_get_le64(h + 28) : 0;
+    bool yes = kdmv && (at == 0 || at > (UINT64_MAX >> 10) ||
+                        pread(fd, d, sizeof(d), (off_t)(at * 512)) != (ssize_t)sizeof(d) ||
+                        memcmp(d, magic, sizeof(d)) != 0);
+    if (fd >= 0)
+        close(fd);
+    return yes;
+}
+
 /* Opens one VMDK of a chain with its extent files (beside it). */
 static int vmdk_open_file(void **out, const char *path, const char *image, lr_error_t *err)
 {
@@ -562,10 +844,15 @@ static int vmdk_open_file(void **out, const char *path, const char *image, lr_er
         rc = lr_error_at(err, image, -ENOMEM, LR_NO_OFFSET, "out of memory");
     } else if (libvmdk_handle_open(h, path, LIBVMDK_OPEN_READ, &e) != 1) {
         vmdk_msg(e, msg);
-        rc = top ? lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET,
-                               "cannot open the VMDK image: %s", msg)
-                 : lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET,
-                               "cannot open its parent VMDK image %s: %s", path, msg);
+        rc = top && vmdk_is_extent(path)
+                 ? lr_error_at(err, image, LR_EREFUSED, LR_NO_OFFSET,
+                               "a sparse extent of a split VMDK (it holds no descriptor): give "
+                               "the set's descriptor file instead (the .vmdk that names its "
+                               "extents)")
+             : top ? lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET,
+                                 "cannot open the VMDK image: %s", msg)
+                   : lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET,
+                                 "cannot open its parent VMDK image %s: %s", path, msg);
     } else if (libvmdk_handle_set_extent_data_files_path(h, dir, strlen(dir), &e) != 1 ||
                libvmdk_handle_open_extent_data_files(h, &e) != 1) {
         vmdk_msg(e, msg);
@@ -705,12 +992,7 @@ static int vhdi_file_read(void *ctx, void *buf, size_t len, uint64_t off, lr_err
 
 static ssize_t vhdi_read(yal_ctx_t *y, void *buf, size_t len, uint64_t off, char *msg)
 {
-    lr_error_t e;
-    lr_error_clear(&e);
-    if (vhdi_file_read(y->h, buf, len, off, &e) == 0)
-        return (ssize_t)len;
-    lr_error_format(&e, msg, YAL_MSG);
-    return -1;
+    return yal_read_by(vhdi_file_read, y->h, buf, len, off, msg);
 }
 
 static void vhdi_free_file(void *h)

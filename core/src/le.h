@@ -31,6 +31,17 @@ static inline void lr_put_le64(uint8_t *p, uint64_t v)
     lr_put_le32(p + 4, (uint32_t)(v >> 32));
 }
 
+/* Big-endian fields (qcow2, VHD). */
+static inline uint32_t lr_get_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline uint64_t lr_get_be64(const uint8_t *p)
+{
+    return (uint64_t)lr_get_be32(p) << 32 | lr_get_be32(p + 4);
+}
+
 /* a + b into *sum; 1 on overflow. */
 static inline int lr_add_overflows(uint64_t a, uint64_t b, uint64_t *sum)
 {

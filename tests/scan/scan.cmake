@@ -58,6 +58,15 @@ add_test(NAME image-formats
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/formats.sh $<TARGET_FILE:lvmscan>
                  $<TARGET_FILE:lvmrepair> $<TARGET_FILE:lr_cat> ${LR_FIXTURES})
 set_tests_properties(image-formats PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77)
+# The variants real tools write of each container format (qcow2 versions,
+# cluster sizes, compression, chains over qcow2 and raw backing files;
+# VMDK subformats; VHD/VHDX; EWF formats and segment sets; split sets),
+# made at test time with qemu-img, qemu-io, ewfacquire and split: read as
+# the tools read them back, or refused by name (tests/scan/formats-variants.sh).
+add_test(NAME image-formats-variants
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/formats-variants.sh $<TARGET_FILE:lvmscan>
+                 $<TARGET_FILE:lr_cat> ${LR_FIXTURES})
+set_tests_properties(image-formats-variants PROPERTIES TIMEOUT 900 SKIP_RETURN_CODE 77)
 # A VHD whose footer or header checksum is wrong (one reserved byte of
 # qemu-img's files flipped at test time) is scanned as the clean one and
 # warned about, where qemu-img refuses it (tests/scan/vhd-checksum.sh).
