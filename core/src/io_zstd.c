@@ -17,10 +17,30 @@
 #include "io_int.h"
 
 #ifdef LR_HAVE_ZSTD
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getFrameHeader (exported by libzstd since 1.3) */
+#include <stdio.h>
 #include <zstd.h>
 #include <zstd_errors.h>
 
 #define ZS_PROGRESS (16u << 20) /* compressed bytes between progress calls */
+/* The largest window the format allows (2 GiB, `zstd --long=31`; 1 GiB on
+ * a 32-bit machine). libzstd refuses frames above 128 MiB by default, as
+ * the zstd tool does without --long=31 or --memory; a frame that needs
+ * more is read all the same, with a note (zs_window_note): refusing would
+ * leave only decompressing the whole image to disk first. */
+#define ZS_WINDOWLOG_MAX (sizeof(size_t) == 4 ? 30 : 31)
+#define ZS_SKIPS_MAX 64 /* skippable frames looked past for the first frame's header */
+
+/* A decoder that takes every window the format allows. */
+static ZSTD_DStream *zs_new_ds(void)
+{
+    ZSTD_DStream *ds = ZSTD_createDStream();
+    if (ds && ZSTD_isError(ZSTD_DCtx_setParameter(ds, ZSTD_d_windowLogMax, ZS_WINDOWLOG_MAX))) {
+        ZSTD_freeDStream(ds);
+        return NULL;
+    }
+    return ds;
+}
 
 /* The decoder and what its last call said (0: a frame just ended). */
 typedef struct zs_dec {
@@ -49,7 +69,7 @@ static int zs_start(void *dec, int fd, const lr_io_piece_t *p, uint64_t *skip, l
     zs_dec_t *d = dec;
     *skip = 0;
     d->last = 1;
-    if (!d->ds && !(d->ds = ZSTD_createDStream()))
+    if (!d->ds && !(d->ds = zs_new_ds()))
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "cannot make the zstd decoder");
     if (ZSTD_isError(ZSTD_DCtx_reset(d->ds, ZSTD_reset_session_only)))
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "cannot reset the zstd decoder");
@@ -67,6 +87,10 @@ static int zs_step(void *dec, const uint8_t *in, size_t in_len, size_t *used, ui
     *made = ob.pos;
     if (!ZSTD_isError(r)) {
         d->last = r;
+        if (in_len == 0 && ob.pos == 0 && r != 0) { /* the piece's bytes are all fed */
+            *why = "the file ends inside the frame: truncated";
+            return LR_EFORMAT;
+        }
         return 0;
     }
     *why = ZSTD_getErrorName(r);
@@ -182,6 +206,47 @@ static uint64_t zs_first_size(int fd)
     return fcs == ZSTD_CONTENTSIZE_UNKNOWN || fcs == ZSTD_CONTENTSIZE_ERROR ? 0 : fcs;
 }
 
+/* The memory the window of the first frame that makes data takes (its
+ * content size when smaller: libzstd buffers no more than that), *at the
+ * frame's offset; 0 when its header cannot be read (decoding says why).
+ * Later frames are made by the same tool with the same options. */
+static uint64_t zs_window(int fd, uint64_t *at)
+{
+    uint64_t off = 0;
+    for (int i = 0; i < ZS_SKIPS_MAX; i++) {
+        uint8_t head[ZSTD_FRAMEHEADERSIZE_MAX];
+        ssize_t n = pread(fd, head, sizeof(head), (off_t)off);
+        ZSTD_frameHeader fh;
+        if (n <= 0 || ZSTD_getFrameHeader(&fh, head, (size_t)n) != 0)
+            return 0;
+        if (fh.frameType == ZSTD_skippableFrame) {
+            off += fh.headerSize + fh.frameContentSize;
+            continue;
+        }
+        *at = off;
+        bool sized = fh.frameContentSize != ZSTD_CONTENTSIZE_UNKNOWN;
+        return sized && fh.frameContentSize < fh.windowSize ? fh.frameContentSize : fh.windowSize;
+    }
+    return 0;
+}
+
+/* The handle just made (rc: how making it went), with a note when its
+ * window takes more memory than the reader's budget. */
+static int zs_opened(lr_io_t **out, int fd, int rc, lr_error_t *err)
+{
+    uint64_t at = 0;
+    uint64_t window = rc ? 0 : zs_window(fd, &at);
+    if (!window)
+        return rc;
+    rc = lr_io_window_note(*out, "zstd", "frame", at, window,
+                           "a window made by zstd --long or --ultra", "zstd -d --long=31", err);
+    if (rc) {
+        lr_io_close(*out, NULL);
+        *out = NULL;
+    }
+    return rc;
+}
+
 int lr_io_zstd_open(lr_io_t **out, int fd, const char *path, const lr_io_open_opts_t *opts,
                     lr_error_t *err)
 {
@@ -189,7 +254,7 @@ int lr_io_zstd_open(lr_io_t **out, int fd, const char *path, const lr_io_open_op
     uint64_t file_size = end > 0 ? (uint64_t)end : 0;
     zs_dec_t *d = calloc(1, sizeof(*d));
     if (d)
-        d->ds = ZSTD_createDStream();
+        d->ds = zs_new_ds();
     if (!d || !d->ds) {
         free(d);
         close(fd);
@@ -199,9 +264,10 @@ int lr_io_zstd_open(lr_io_t **out, int fd, const char *path, const lr_io_open_op
     if (opts && (opts->flags & LR_IO_LAZY)) {
         /* no pass at open: the frames are found as the image is read */
         uint64_t hint = zs_first_size(fd);
-        return lr_io_stream_new_lazy(out, fd, path, &zs_codec, d, file_size,
-                                     hint ? hint : file_size, (opts->flags & LR_IO_PARTIAL) != 0,
-                                     err);
+        int rc =
+            lr_io_stream_new_lazy(out, fd, path, &zs_codec, d, file_size, hint ? hint : file_size,
+                                  (opts->flags & LR_IO_PARTIAL) != 0, err);
+        return zs_opened(out, fd, rc, err);
     }
     zs_index_t x = {0};
     int rc = zs_index(d->ds, fd, file_size, opts, &x, err);
@@ -214,6 +280,7 @@ int lr_io_zstd_open(lr_io_t **out, int fd, const char *path, const lr_io_open_op
     for (size_t i = 0; i < x.n; i++)
         x.pcs[i].in_end = i + 1 < x.n ? x.pcs[i + 1].in : file_size;
     ZSTD_DCtx_reset(d->ds, ZSTD_reset_session_only);
-    return lr_io_stream_new(out, fd, path, &zs_codec, d, x.pcs, x.n, x.out, err);
+    rc = lr_io_stream_new(out, fd, path, &zs_codec, d, x.pcs, x.n, x.out, err);
+    return zs_opened(out, fd, rc, err);
 }
 #endif
