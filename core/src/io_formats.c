@@ -140,6 +140,54 @@ static int io_format_of_head(const uint8_t *head, size_t n)
     return LR_IO_FMT_RAW;
 }
 
+/* Compressors whose images we do not read: taken for a raw image, their
+ * file would be scanned as noise and "no LVM found" shown as fact. */
+typedef struct io_foreign {
+    const char *magic;
+    size_t len;
+    const char *name;
+    const char *decompress;
+} io_foreign_t;
+
+static const io_foreign_t foreign[] = {
+    {"\x04\x22\x4d\x18", 4, "an lz4", "lz4 -d IMAGE IMAGE.raw"},
+    {"\x02\x21\x4c\x18", 4, "a legacy lz4", "lz4 -d IMAGE IMAGE.raw"},
+    {"LZIP\x01", 5, "an lzip", "lzip -dk IMAGE"},
+    {"\x89LZO\x00\x0d\x0a\x1a\x0a", 9, "an lzop", "lzop -d IMAGE"},
+    {"7z\xbc\xaf\x27\x1c", 6, "a 7-Zip", "7z x IMAGE"},
+};
+
+/* A bzip2 stream: "BZh", the block size '1'..'9', then the first block's
+ * magic (the digits of pi) or the end-of-stream one (sqrt(pi)). */
+static bool io_is_bzip2(const uint8_t *h, size_t n)
+{
+    return n >= 10 && !memcmp(h, "BZh", 3) && h[3] >= '1' && h[3] <= '9' &&
+           (!memcmp(h + 4, "\x31\x41\x59\x26\x53\x59", 6) ||
+            !memcmp(h + 4, "\x17\x72\x45\x38\x50\x90", 6));
+}
+
+/* Refuses a file compressed by a tool we do not read (0 otherwise). */
+static int io_foreign(const uint8_t *head, size_t n, const char *path, lr_error_t *err)
+{
+    const char *name = NULL, *how = NULL;
+    if (io_is_bzip2(head, n)) {
+        name = "a bzip2";
+        how = "bunzip2 -k IMAGE";
+    }
+    for (size_t i = 0; !name && i < sizeof(foreign) / sizeof(foreign[0]); i++) {
+        if (starts(head, n, foreign[i].magic, foreign[i].len)) {
+            name = foreign[i].name;
+            how = foreign[i].decompress;
+        }
+    }
+    if (!name)
+        return 0;
+    return lr_error_at(err, path, -ENOTSUP, LR_NO_OFFSET,
+                       "%s-compressed image: lvmrescue reads gzip, xz, lzma and zstd images, "
+                       "not this one; decompress it first (%s)",
+                       name, how);
+}
+
 int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, lr_error_t *err)
 {
     uint8_t head[64];
@@ -153,6 +201,9 @@ int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, lr_error_t *
     *fmt = io_format_of_head(head, (size_t)n);
     if (*fmt != LR_IO_FMT_RAW)
         return 0;
+    int rc = io_foreign(head, (size_t)n, path, err);
+    if (rc)
+        return rc;
     /* A fixed VHD is the raw disk and a 512-byte footer: look at the end. */
     if (size >= 1024 && size % 512 == 0) {
         do {

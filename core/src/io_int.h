@@ -164,11 +164,12 @@ int lr_io_window_note(lr_io_t *io, const char *codec, const char *piece, uint64_
                       uint64_t bytes, const char *made_by, const char *decompress,
                       lr_error_t *err) LR_IO_HIDDEN;
 /* .xz: random access by block from the streams' indexes; without a usable
- * index (a truncated file) and with LR_IO_LAZY, read in order instead. */
+ * index (a truncated file), read in order instead (decoded once at open
+ * without LR_IO_LAZY). */
 int lr_io_xz_open(lr_io_t **out, int fd, const char *path, const lr_io_open_opts_t *opts,
                   lr_error_t *err) LR_IO_HIDDEN;
-/* legacy .lzma (LZMA_Alone): read in order only, so LR_IO_LAZY only
- * (-ENOTSUP otherwise, naming the conversion to .xz). */
+/* legacy .lzma (LZMA_Alone): read in order (decoded once at open without
+ * LR_IO_LAZY). */
 int lr_io_lzma_open(lr_io_t **out, int fd, const char *path, const lr_io_open_opts_t *opts,
                     lr_error_t *err) LR_IO_HIDDEN;
 int lr_io_zstd_open(lr_io_t **out, int fd, const char *path, const lr_io_open_opts_t *opts,

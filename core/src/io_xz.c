@@ -237,19 +237,21 @@ static int xz_opened(lr_io_t **out, int rc, const char *note, const char *codec,
 /* ---- reading in order, without an index ------------------------------- *
  * A truncated .xz (a copy or a download cut short) has lost its index with
  * the stream footer at its end, and a legacy .lzma (LZMA_Alone: `xz
- * --format=lzma`, `lzma`) never had one. Opened with LR_IO_LAZY (the
- * scan's open) both are read in order from the start, as `xz -d` reads
+ * --format=lzma`, `lzma`) never had one. Both are read in order from the
+ * start, as `xz -d` reads
  * them: a piece per stream (learned as the decoder reaches each stream's
  * end), the size known at the end of the file; damage, and the cut of a
  * truncated file, end the image there (with LR_IO_PARTIAL the bytes before
- * it are read). A read behind the history restarts at the stream's start. */
+ * it are read). A read behind the history restarts at the stream's start.
+ * Opened without LR_IO_LAZY, the file is decoded once at open. */
 
-#define XZS_PAD_MAX 4096 /* stream padding looked past between streams */
+#define XZS_DRAIN (1u << 20) /* bytes read at once by the pass at open */
 
 typedef struct xzs_dec {
     lzma_stream strm; /* first: xz_rest */
     bool alone;       /* .lzma: lzma_alone_decoder */
-    bool ended;       /* the last step ended a stream */
+    bool ended;       /* the last step ended a stream (or, between streams, the file) */
+    bool between;     /* .xz: before a stream: stream padding, the next stream or the end */
 } xzs_dec_t;
 
 static void xzs_free(void *dec)
@@ -258,36 +260,63 @@ static void xzs_free(void *dec)
     free(dec);
 }
 
-/* The stream padding (zero bytes, four at a time) at p->in: only between
- * streams, never before the first. */
-static uint64_t xzs_padding(int fd, const lr_io_piece_t *p)
-{
-    uint8_t buf[XZS_PAD_MAX];
-    ssize_t n = p->in ? pread(fd, buf, sizeof(buf), (off_t)p->in) : 0;
-    size_t z = 0;
-    while (n > 0 && z + 4 <= (size_t)n && !memcmp(buf + z, "\\0\\0\\0\\0", 4))
-        z += 4;
-    return z;
-}
-
 static int xzs_start(void *dec, int fd, const lr_io_piece_t *p, uint64_t *skip, lr_error_t *err)
 {
+    (void)fd;
+    (void)p;
     xzs_dec_t *d = dec;
     d->ended = false;
-    *skip = d->alone ? 0 : xzs_padding(fd, p);
-    lzma_ret r = d->alone ? lzma_alone_decoder(&d->strm, UINT64_MAX)
-                          : lzma_stream_decoder(&d->strm, UINT64_MAX, 0);
-    if (r != LZMA_OK)
-        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "cannot start the %s decoder",
-                            d->alone ? "lzma" : "xz");
+    d->between = !d->alone; /* the xz decoder starts at the stream's first byte */
+    *skip = 0;
+    if (d->alone && lzma_alone_decoder(&d->strm, UINT64_MAX) != LZMA_OK)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "cannot start the lzma decoder");
     return 0;
 }
 
+/* Before an xz stream: skips stream padding (zero bytes) and starts the
+ * decoder at the next stream's first byte. *done: the step is over (the
+ * padding was taken, or the file ended: a stream's end for the caller). */
+static int xzs_between(xzs_dec_t *d, const uint8_t *in, size_t in_len, size_t *used, bool *done,
+                       const char **why)
+{
+    size_t z = 0;
+    while (z < in_len && in[z] == 0)
+        z++;
+    *used = z;
+    *done = z > 0 || in_len == 0;
+    if (in_len == 0)
+        d->ended = true;
+    if (*done)
+        return 0;
+    d->between = false;
+    if (lzma_stream_decoder(&d->strm, UINT64_MAX, 0) != LZMA_OK) {
+        *why = "out of memory";
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+/* One step of a stream read in order: a stream that ends is followed by
+ * padding and the next stream (.xz, as xz -d reads concatenated files),
+ * or by nothing (.lzma). */
 static int xzs_step(void *dec, const uint8_t *in, size_t in_len, size_t *used, uint8_t *out,
                     size_t avail, size_t *made, const char **why)
 {
     xzs_dec_t *d = dec;
-    int rc = xz_code(&d->strm, in, in_len, used, out, avail, made, &d->ended, why);
+    *used = *made = 0;
+    if (d->ended) { /* the stream before ended */
+        d->ended = false;
+        d->between = !d->alone;
+        if (d->alone && in_len) {
+            *why = "bytes after the end of the lzma stream";
+            return LR_EFORMAT;
+        }
+    }
+    bool done = false;
+    int rc = d->between ? xzs_between(d, in, in_len, used, &done, why) : 0;
+    if (rc || done)
+        return rc;
+    rc = xz_code(&d->strm, in, in_len, used, out, avail, made, &d->ended, why);
     if (!rc && in_len == 0 && *made == 0 && !d->ended) { /* the piece's bytes are all fed */
         *why = "the file ends inside the stream: truncated";
         rc = LR_EFORMAT;
@@ -325,8 +354,28 @@ static uint64_t xzs_mem(int fd, bool alone)
     return xz_block_mem(fd, &p);
 }
 
+/* Without LR_IO_LAZY the size is known once open returns: one decoding
+ * pass at open reads the file to its end (as zstd's open does), so that
+ * damage fails the open (or, LR_IO_PARTIAL, ends the image there). */
+static int xzs_drain(lr_io_t *io, lr_error_t *err)
+{
+    uint8_t *buf = malloc(XZS_DRAIN);
+    if (!buf)
+        return lr_error_oom(err);
+    uint64_t off = 0;
+    size_t got = 1;
+    int rc = 0;
+    while (!rc && got) {
+        rc = lr_io_pread_upto(io, buf, XZS_DRAIN, off, &got, err);
+        off += got;
+    }
+    free(buf);
+    return rc ? lr_error_wrap(err, lr_io_name(io), rc) : 0;
+}
+
 /* Opens fd (an .xz without a usable index, or an .lzma: alone) to be read
- * in order (opts has LR_IO_LAZY), with note (may be NULL) on the handle. */
+ * in order, with note (may be NULL) on the handle; without LR_IO_LAZY
+ * decoded once at open to learn its size. */
 static int xzs_open(lr_io_t **out, int fd, const char *path, bool alone, const char *note,
                     const lr_io_open_opts_t *opts, lr_error_t *err)
 {
@@ -341,21 +390,21 @@ static int xzs_open(lr_io_t **out, int fd, const char *path, bool alone, const c
     d->alone = alone;
     uint64_t mem = xzs_mem(fd, alone);
     int rc = lr_io_stream_new_lazy(out, fd, path, alone ? &lzma_codec : &xzs_codec, d, file_size,
-                                   file_size, (opts->flags & LR_IO_PARTIAL) != 0, err);
+                                   file_size, opts && (opts->flags & LR_IO_PARTIAL), err);
     xz_mem_t m = {mem, 0};
-    return xz_opened(out, rc, note, alone ? "lzma" : "xz", "stream", m, err);
+    rc = xz_opened(out, rc, note, alone ? "lzma" : "xz", "stream", m, err);
+    if (rc || (opts && (opts->flags & LR_IO_LAZY)))
+        return rc;
+    if ((rc = xzs_drain(*out, err)) != 0) {
+        lr_io_close(*out, NULL);
+        *out = NULL;
+    }
+    return rc;
 }
 
 int lr_io_lzma_open(lr_io_t **out, int fd, const char *path, const lr_io_open_opts_t *opts,
                     lr_error_t *err)
 {
-    if (!opts || !(opts->flags & LR_IO_LAZY)) {
-        close(fd);
-        return lr_error_at(err, path, -ENOTSUP, LR_NO_OFFSET,
-                           "a legacy .lzma image (LZMA_Alone) is read only in order, as a scan "
-                           "reads it; for random access convert it: xz -dc IMAGE | xz -T0 > "
-                           "IMAGE.xz");
-    }
     return xzs_open(out, fd, path, true, NULL, opts, err);
 }
 
@@ -367,29 +416,24 @@ static bool xz_footer_at_end(int fd, uint64_t file_size)
     return file_size >= 2 && pread(fd, m, 2, (off_t)(file_size - 2)) == 2 && !memcmp(m, "YZ", 2);
 }
 
-/* The index could not be read (rc, err): a lazy open reads the file in
- * order instead; otherwise the error, saying so when the footer is gone. */
+/* The index could not be read (rc, err): the file is read in order
+ * instead, with a note saying why. */
 static int xz_no_index(lr_io_t **out, int fd, const char *path, uint64_t file_size,
                        const lr_io_open_opts_t *opts, int rc, lr_error_t *err)
 {
-    bool footer = xz_footer_at_end(fd, file_size);
-    if (rc != -ENOMEM && rc != -ECANCELED && opts && (opts->flags & LR_IO_LAZY)) {
-        lr_error_clear(err);
-        return xzs_open(out, fd, path, false,
-                        footer ? "the xz file's index is unreadable (corrupt or too large): read "
-                                 "in order from its start, as xz -d reads it"
-                               : "no xz stream footer at the end of the file (truncated, or "
-                                 "bytes appended after it): read in order from its start, as "
-                                 "xz -d reads it, up to where it ends",
-                        opts, err);
+    if (rc == -ENOMEM || rc == -ECANCELED) {
+        close(fd);
+        return lr_error_wrap(err, path, rc);
     }
-    if (rc == LR_EFORMAT && !footer)
-        lr_error_set(err, rc, file_size,
-                     "no xz stream footer at the end of the file (truncated, or bytes appended "
-                     "after it): the index that random access needs is lost; opened to be read "
-                     "in order (a scan), the file is read up to its cut");
-    close(fd);
-    return lr_error_wrap(err, path, rc);
+    lr_error_clear(err);
+    return xzs_open(out, fd, path, false,
+                    xz_footer_at_end(fd, file_size)
+                        ? "the xz file's index is unreadable (corrupt or too large): read in "
+                          "order from its start, as xz -d reads it"
+                        : "no xz stream footer at the end of the file (truncated, or bytes "
+                          "appended after it): read in order from its start, as xz -d reads "
+                          "it, up to where it ends",
+                    opts, err);
 }
 
 int lr_io_xz_open(lr_io_t **out, int fd, const char *path, const lr_io_open_opts_t *opts,

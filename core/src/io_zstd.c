@@ -26,7 +26,7 @@
 /* The largest window the format allows (2 GiB, `zstd --long=31`; 1 GiB on
  * a 32-bit machine). libzstd refuses frames above 128 MiB by default, as
  * the zstd tool does without --long=31 or --memory; a frame that needs
- * more is read all the same, with a note (zs_window_note): refusing would
+ * more is read all the same, with a note (zs_opened): refusing would
  * leave only decompressing the whole image to disk first. */
 #define ZS_WINDOWLOG_MAX (sizeof(size_t) == 4 ? 30 : 31)
 #define ZS_SKIPS_MAX 64 /* skippable frames looked past for the first frame's header */
@@ -194,57 +194,57 @@ static int zs_index(ZSTD_DStream *ds, int fd, uint64_t file_size, const lr_io_op
     return rc;
 }
 
-/* The first frame's content size when its header records it (zstd writes
- * it for files), else 0: the lazy open's first estimate of the size. */
-static uint64_t zs_first_size(int fd)
-{
-    uint8_t head[18]; /* ZSTD_FRAMEHEADERSIZE_MAX (static-linking-only API) */
-    ssize_t n = pread(fd, head, sizeof(head), 0);
-    if (n <= 0)
-        return 0;
-    unsigned long long fcs = ZSTD_getFrameContentSize(head, (size_t)n);
-    return fcs == ZSTD_CONTENTSIZE_UNKNOWN || fcs == ZSTD_CONTENTSIZE_ERROR ? 0 : fcs;
-}
-
-/* The memory the window of the first frame that makes data takes (its
- * content size when smaller: libzstd buffers no more than that), *at the
- * frame's offset; 0 when its header cannot be read (decoding says why).
- * Later frames are made by the same tool with the same options. */
-static uint64_t zs_window(int fd, uint64_t *at)
+/* The first frame that makes data (skippable frames looked past): its
+ * header in *fh, its offset in *at. false when it cannot be read
+ * (decoding says why). */
+static bool zs_first_frame(int fd, ZSTD_frameHeader *fh, uint64_t *at)
 {
     uint64_t off = 0;
     for (int i = 0; i < ZS_SKIPS_MAX; i++) {
         uint8_t head[ZSTD_FRAMEHEADERSIZE_MAX];
         ssize_t n = pread(fd, head, sizeof(head), (off_t)off);
-        ZSTD_frameHeader fh;
-        if (n <= 0 || ZSTD_getFrameHeader(&fh, head, (size_t)n) != 0)
-            return 0;
-        if (fh.frameType == ZSTD_skippableFrame) {
-            off += fh.headerSize + fh.frameContentSize;
-            continue;
+        if (n <= 0 || ZSTD_getFrameHeader(fh, head, (size_t)n) != 0)
+            return false;
+        if (fh->frameType != ZSTD_skippableFrame) {
+            *at = off;
+            return true;
         }
-        *at = off;
-        bool sized = fh.frameContentSize != ZSTD_CONTENTSIZE_UNKNOWN;
-        return sized && fh.frameContentSize < fh.windowSize ? fh.frameContentSize : fh.windowSize;
+        off += fh->headerSize + fh->frameContentSize;
     }
-    return 0;
+    return false;
 }
 
-/* The handle just made (rc: how making it went), with a note when its
- * window takes more memory than the reader's budget. */
-static int zs_opened(lr_io_t **out, int fd, int rc, lr_error_t *err)
+/* The handle just made (rc: how making it went), with a note when the
+ * first frame's window takes more memory than the reader's budget (its
+ * content size when smaller: libzstd buffers no more than that; later
+ * frames are made by the same tool with the same options). */
+static int zs_opened(lr_io_t **out, const ZSTD_frameHeader *fh, uint64_t at, int rc,
+                     lr_error_t *err)
 {
-    uint64_t at = 0;
-    uint64_t window = rc ? 0 : zs_window(fd, &at);
-    if (!window)
+    if (rc || !fh)
         return rc;
+    bool sized = fh->frameContentSize != ZSTD_CONTENTSIZE_UNKNOWN;
+    uint64_t window =
+        sized && fh->frameContentSize < fh->windowSize ? fh->frameContentSize : fh->windowSize;
     rc = lr_io_window_note(*out, "zstd", "frame", at, window,
-                           "a window made by zstd --long or --ultra", "zstd -d --long=31", err);
+                           "a window made by zstd's long mode or ultra levels",
+                           "zstd -d, allowing its window", err);
     if (rc) {
         lr_io_close(*out, NULL);
         *out = NULL;
     }
     return rc;
+}
+
+/* A frame made with a dictionary (zstd -D) cannot be decoded without it:
+ * refused by name instead of as corrupt data. */
+static int zs_dictionary(const ZSTD_frameHeader *fh, uint64_t at, const char *path, lr_error_t *err)
+{
+    return lr_error_at(err, path, -ENOTSUP, at,
+                       "the zstd frame at compressed offset %llu was made with dictionary %u "
+                       "(zstd -D): it cannot be decoded without that dictionary; decompress the "
+                       "image first (zstd -d -D DICTIONARY)",
+                       (unsigned long long)at, fh->dictID);
 }
 
 int lr_io_zstd_open(lr_io_t **out, int fd, const char *path, const lr_io_open_opts_t *opts,
@@ -261,13 +261,22 @@ int lr_io_zstd_open(lr_io_t **out, int fd, const char *path, const lr_io_open_op
         return lr_error_at(err, path, -ENOMEM, LR_NO_OFFSET, "out of memory");
     }
     d->last = 1;
+    ZSTD_frameHeader head;
+    uint64_t at = 0;
+    const ZSTD_frameHeader *fh = zs_first_frame(fd, &head, &at) ? &head : NULL;
+    if (fh && fh->dictID) {
+        zs_free(d);
+        close(fd);
+        return zs_dictionary(fh, at, path, err);
+    }
     if (opts && (opts->flags & LR_IO_LAZY)) {
-        /* no pass at open: the frames are found as the image is read */
-        uint64_t hint = zs_first_size(fd);
-        int rc =
-            lr_io_stream_new_lazy(out, fd, path, &zs_codec, d, file_size, hint ? hint : file_size,
-                                  (opts->flags & LR_IO_PARTIAL) != 0, err);
-        return zs_opened(out, fd, rc, err);
+        /* no pass at open: the frames are found as the image is read; the
+         * first frame's content size, when recorded, estimates the size */
+        bool sized = fh && fh->frameContentSize != ZSTD_CONTENTSIZE_UNKNOWN;
+        int rc = lr_io_stream_new_lazy(out, fd, path, &zs_codec, d, file_size,
+                                       sized ? fh->frameContentSize : file_size,
+                                       (opts->flags & LR_IO_PARTIAL) != 0, err);
+        return zs_opened(out, fh, at, rc, err);
     }
     zs_index_t x = {0};
     int rc = zs_index(d->ds, fd, file_size, opts, &x, err);
@@ -281,6 +290,6 @@ int lr_io_zstd_open(lr_io_t **out, int fd, const char *path, const lr_io_open_op
         x.pcs[i].in_end = i + 1 < x.n ? x.pcs[i + 1].in : file_size;
     ZSTD_DCtx_reset(d->ds, ZSTD_reset_session_only);
     rc = lr_io_stream_new(out, fd, path, &zs_codec, d, x.pcs, x.n, x.out, err);
-    return zs_opened(out, fd, rc, err);
+    return zs_opened(out, fh, at, rc, err);
 }
 #endif
