@@ -4,8 +4,10 @@
  * io_zstd.c; this file is their one dispatch point. A format whose library
  * this build lacks is recognised all the same and refused by name. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "io_int.h"
@@ -53,6 +55,11 @@ static const io_format_t formats[] = {
     [LR_IO_FMT_ZSTD] = {"zstd", "zstd", "libzstd", false},
 #endif
     [LR_IO_FMT_SPLIT] = {"split", "split raw", NULL, true},
+#ifdef LR_HAVE_LZMA
+    [LR_IO_FMT_LZMA] = {"lzma", "legacy .lzma", "liblzma", true},
+#else
+    [LR_IO_FMT_LZMA] = {"lzma", "legacy .lzma", "liblzma", false},
+#endif
 };
 
 const char *lr_io_fmt_name(int fmt)
@@ -76,6 +83,30 @@ const char *lr_io_format_label(const char *format)
 static bool starts(const uint8_t *head, size_t n, const void *magic, size_t len)
 {
     return n >= len && memcmp(head, magic, len) == 0;
+}
+
+/* A legacy .lzma header (LZMA_Alone, 13 bytes), by the rules xz itself
+ * uses to tell one (liblzma's alone decoder, picky as lzma_auto_decoder
+ * makes it): properties lc/lp/pb below 225, a dictionary of 2^n or
+ * 2^n + 2^(n-1) bytes, a size unknown (all ones) or below 256 GiB. */
+static bool io_is_lzma_alone(const uint8_t *h, size_t n)
+{
+    if (n < 13 || h[0] > 224)
+        return false;
+    uint32_t dict =
+        (uint32_t)h[1] | (uint32_t)h[2] << 8 | (uint32_t)h[3] << 16 | (uint32_t)h[4] << 24;
+    uint32_t d = dict - 1; /* rounded up to 2^n, as xz rounds */
+    d |= d >> 2;
+    d |= d >> 3;
+    d |= d >> 4;
+    d |= d >> 8;
+    d |= d >> 16;
+    if (dict < 4096 || d + 1 != dict)
+        return false;
+    uint64_t size = 0;
+    for (int i = 12; i >= 5; i--)
+        size = size << 8 | h[i];
+    return size == UINT64_MAX || size < (1ull << 38);
 }
 
 /* The format of the file's first bytes (head, n of them) alone. */
@@ -104,7 +135,57 @@ static int io_format_of_head(const uint8_t *head, size_t n)
         (n >= 4 && (head[0] & 0xf0) == 0x50 && head[1] == 0x2a && head[2] == 0x4d &&
          head[3] == 0x18))
         return LR_IO_FMT_ZSTD;
+    if (io_is_lzma_alone(head, n))
+        return LR_IO_FMT_LZMA;
     return LR_IO_FMT_RAW;
+}
+
+/* Compressors whose images we do not read: taken for a raw image, their
+ * file would be scanned as noise and "no LVM found" shown as fact. */
+typedef struct io_foreign {
+    const char *magic;
+    size_t len;
+    const char *name;
+    const char *decompress;
+} io_foreign_t;
+
+static const io_foreign_t foreign[] = {
+    {"\x04\x22\x4d\x18", 4, "an lz4", "lz4 -d IMAGE IMAGE.raw"},
+    {"\x02\x21\x4c\x18", 4, "a legacy lz4", "lz4 -d IMAGE IMAGE.raw"},
+    {"LZIP\x01", 5, "an lzip", "lzip -dk IMAGE"},
+    {"\x89LZO\x00\x0d\x0a\x1a\x0a", 9, "an lzop", "lzop -d IMAGE"},
+    {"7z\xbc\xaf\x27\x1c", 6, "a 7-Zip", "7z x IMAGE"},
+};
+
+/* A bzip2 stream: "BZh", the block size '1'..'9', then the first block's
+ * magic (the digits of pi) or the end-of-stream one (sqrt(pi)). */
+static bool io_is_bzip2(const uint8_t *h, size_t n)
+{
+    return n >= 10 && !memcmp(h, "BZh", 3) && h[3] >= '1' && h[3] <= '9' &&
+           (!memcmp(h + 4, "\x31\x41\x59\x26\x53\x59", 6) ||
+            !memcmp(h + 4, "\x17\x72\x45\x38\x50\x90", 6));
+}
+
+/* Refuses a file compressed by a tool we do not read (0 otherwise). */
+static int io_foreign(const uint8_t *head, size_t n, const char *path, lr_error_t *err)
+{
+    const char *name = NULL, *how = NULL;
+    if (io_is_bzip2(head, n)) {
+        name = "a bzip2";
+        how = "bunzip2 -k IMAGE";
+    }
+    for (size_t i = 0; !name && i < sizeof(foreign) / sizeof(foreign[0]); i++) {
+        if (starts(head, n, foreign[i].magic, foreign[i].len)) {
+            name = foreign[i].name;
+            how = foreign[i].decompress;
+        }
+    }
+    if (!name)
+        return 0;
+    return lr_error_at(err, path, -ENOTSUP, LR_NO_OFFSET,
+                       "%s-compressed image: lvmrescue reads gzip, xz, lzma and zstd images, "
+                       "not this one; decompress it first (%s)",
+                       name, how);
 }
 
 int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, lr_error_t *err)
@@ -120,6 +201,9 @@ int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, lr_error_t *
     *fmt = io_format_of_head(head, (size_t)n);
     if (*fmt != LR_IO_FMT_RAW)
         return 0;
+    int rc = io_foreign(head, (size_t)n, path, err);
+    if (rc)
+        return rc;
     /* A fixed VHD is the raw disk and a 512-byte footer: look at the end. */
     if (size >= 1024 && size % 512 == 0) {
         do {
@@ -169,7 +253,11 @@ int lr_io_format_open(lr_io_t **out, int fmt, int fd, const char *path,
         break;
 #ifdef LR_HAVE_LZMA
     case LR_IO_FMT_XZ:
-        rc = lr_io_xz_open(out, fd, path, err);
+        rc = lr_io_xz_open(out, fd, path, opts, err);
+        fd = -1;
+        break;
+    case LR_IO_FMT_LZMA:
+        rc = lr_io_lzma_open(out, fd, path, opts, err);
         fd = -1;
         break;
 #endif
@@ -208,4 +296,38 @@ int lr_io_format_open(lr_io_t **out, int fmt, int fd, const char *path,
     if (!rc)
         (*out)->fmt = fmt;
     return rc;
+}
+
+/* The memory this process may take: the machine's, or less under an
+ * address-space limit (ulimit -v). */
+static uint64_t io_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    uint64_t mem = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page : UINT64_MAX;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < mem)
+        mem = rl.rlim_cur;
+    return mem;
+}
+
+int lr_io_window_note(lr_io_t *io, const char *codec, const char *piece, uint64_t at,
+                      uint64_t bytes, const char *made_by, const char *decompress, lr_error_t *err)
+{
+    if (bytes <= LR_IO_WINDOW_QUIET)
+        return 0;
+    unsigned long long mib = (bytes + (1u << 20) - 1) >> 20;
+    uint64_t mem = io_memory();
+    if (bytes > mem / 2) /* an OOM kill halfway through the scan helps no one */
+        return lr_error_at(err, lr_io_name(io), LR_ELIMIT, at,
+                           "the %s %s at compressed offset %llu needs up to %llu MiB of memory to "
+                           "decode (%s), more than half of the %llu MiB this process may use: "
+                           "decompress the image first (%s)",
+                           codec, piece, (unsigned long long)at, mib, made_by,
+                           (unsigned long long)(mem >> 20), decompress);
+    char note[320];
+    snprintf(note, sizeof(note),
+             "the %s %s at compressed offset %llu needs up to %llu MiB of memory to decode (%s): "
+             "read with it, beyond the 32 MiB the reader otherwise keeps to",
+             codec, piece, (unsigned long long)at, mib, made_by);
+    return lr_io_add_note(io, note) ? lr_error_oom(err) : 0;
 }

@@ -49,6 +49,7 @@ enum {
     LR_IO_FMT_XZ,
     LR_IO_FMT_ZSTD,
     LR_IO_FMT_SPLIT,
+    LR_IO_FMT_LZMA,
     LR_IO_FMT_COUNT
 };
 
@@ -171,7 +172,29 @@ int lr_io_stream_new_lazy(lr_io_t **out, int fd, const char *path, const lr_io_c
 /* lr_io_damage of such a handle (the image cut short by damage met on the
  * first pass with LR_IO_PARTIAL): 0 or the status, *why its record. */
 int lr_io_stream_damage(const lr_io_t *io, lr_error_t *why) LR_IO_HIDDEN;
-int lr_io_xz_open(lr_io_t **out, int fd, const char *path, lr_error_t *err) LR_IO_HIDDEN;
+/* Decoder memory (a zstd window, an xz dictionary) the bounded-memory
+ * design allows for without a word: past it the reader goes over its
+ * 32 MiB and says so (lr_io_window_note). Covers `xz -6` (8 MiB dictionary)
+ * and `zstd -19` (8 MiB window). */
+#define LR_IO_WINDOW_QUIET (12ull << 20)
+/* Notes on io that decoding the codec's piece at compressed offset at
+ * needs bytes of memory (made_by: which options make such files) when that
+ * is more than LR_IO_WINDOW_QUIET. Refuses (LR_ELIMIT, err naming the
+ * memory and decompress: the tool's command that decompresses the image)
+ * when that is more than half the memory the process may use (the
+ * machine's, or its address-space limit). 0, -ENOMEM or LR_ELIMIT. */
+int lr_io_window_note(lr_io_t *io, const char *codec, const char *piece, uint64_t at,
+                      uint64_t bytes, const char *made_by, const char *decompress,
+                      lr_error_t *err) LR_IO_HIDDEN;
+/* .xz: random access by block from the streams' indexes; without a usable
+ * index (a truncated file), read in order instead (decoded once at open
+ * without LR_IO_LAZY). */
+int lr_io_xz_open(lr_io_t **out, int fd, const char *path, const lr_io_open_opts_t *opts,
+                  lr_error_t *err) LR_IO_HIDDEN;
+/* legacy .lzma (LZMA_Alone): read in order (decoded once at open without
+ * LR_IO_LAZY). */
+int lr_io_lzma_open(lr_io_t **out, int fd, const char *path, const lr_io_open_opts_t *opts,
+                    lr_error_t *err) LR_IO_HIDDEN;
 int lr_io_zstd_open(lr_io_t **out, int fd, const char *path, const lr_io_open_opts_t *opts,
                     lr_error_t *err) LR_IO_HIDDEN;
 

@@ -17,10 +17,30 @@
 #include "io_int.h"
 
 #ifdef LR_HAVE_ZSTD
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getFrameHeader (exported by libzstd since 1.3) */
+#include <stdio.h>
 #include <zstd.h>
 #include <zstd_errors.h>
 
 #define ZS_PROGRESS (16u << 20) /* compressed bytes between progress calls */
+/* The largest window the format allows (2 GiB, `zstd --long=31`; 1 GiB on
+ * a 32-bit machine). libzstd refuses frames above 128 MiB by default, as
+ * the zstd tool does without --long=31 or --memory; a frame that needs
+ * more is read all the same, with a note (zs_opened): refusing would
+ * leave only decompressing the whole image to disk first. */
+#define ZS_WINDOWLOG_MAX (sizeof(size_t) == 4 ? 30 : 31)
+#define ZS_SKIPS_MAX 64 /* skippable frames looked past for the first frame's header */
+
+/* A decoder that takes every window the format allows. */
+static ZSTD_DStream *zs_new_ds(void)
+{
+    ZSTD_DStream *ds = ZSTD_createDStream();
+    if (ds && ZSTD_isError(ZSTD_DCtx_setParameter(ds, ZSTD_d_windowLogMax, ZS_WINDOWLOG_MAX))) {
+        ZSTD_freeDStream(ds);
+        return NULL;
+    }
+    return ds;
+}
 
 /* The decoder and what its last call said (0: a frame just ended). */
 typedef struct zs_dec {
@@ -49,7 +69,7 @@ static int zs_start(void *dec, int fd, const lr_io_piece_t *p, uint64_t *skip, l
     zs_dec_t *d = dec;
     *skip = 0;
     d->last = 1;
-    if (!d->ds && !(d->ds = ZSTD_createDStream()))
+    if (!d->ds && !(d->ds = zs_new_ds()))
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "cannot make the zstd decoder");
     if (ZSTD_isError(ZSTD_DCtx_reset(d->ds, ZSTD_reset_session_only)))
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "cannot reset the zstd decoder");
@@ -67,6 +87,10 @@ static int zs_step(void *dec, const uint8_t *in, size_t in_len, size_t *used, ui
     *made = ob.pos;
     if (!ZSTD_isError(r)) {
         d->last = r;
+        if (in_len == 0 && ob.pos == 0 && r != 0) { /* the piece's bytes are all fed */
+            *why = "the file ends inside the frame: truncated";
+            return LR_EFORMAT;
+        }
         return 0;
     }
     *why = ZSTD_getErrorName(r);
@@ -170,16 +194,57 @@ static int zs_index(ZSTD_DStream *ds, int fd, uint64_t file_size, const lr_io_op
     return rc;
 }
 
-/* The first frame's content size when its header records it (zstd writes
- * it for files), else 0: the lazy open's first estimate of the size. */
-static uint64_t zs_first_size(int fd)
+/* The first frame that makes data (skippable frames looked past): its
+ * header in *fh, its offset in *at. false when it cannot be read
+ * (decoding says why). */
+static bool zs_first_frame(int fd, ZSTD_frameHeader *fh, uint64_t *at)
 {
-    uint8_t head[18]; /* ZSTD_FRAMEHEADERSIZE_MAX (static-linking-only API) */
-    ssize_t n = pread(fd, head, sizeof(head), 0);
-    if (n <= 0)
-        return 0;
-    unsigned long long fcs = ZSTD_getFrameContentSize(head, (size_t)n);
-    return fcs == ZSTD_CONTENTSIZE_UNKNOWN || fcs == ZSTD_CONTENTSIZE_ERROR ? 0 : fcs;
+    uint64_t off = 0;
+    for (int i = 0; i < ZS_SKIPS_MAX; i++) {
+        uint8_t head[ZSTD_FRAMEHEADERSIZE_MAX];
+        ssize_t n = pread(fd, head, sizeof(head), (off_t)off);
+        if (n <= 0 || ZSTD_getFrameHeader(fh, head, (size_t)n) != 0)
+            return false;
+        if (fh->frameType != ZSTD_skippableFrame) {
+            *at = off;
+            return true;
+        }
+        off += fh->headerSize + fh->frameContentSize;
+    }
+    return false;
+}
+
+/* The handle just made (rc: how making it went), with a note when the
+ * first frame's window takes more memory than the reader's budget (its
+ * content size when smaller: libzstd buffers no more than that; later
+ * frames are made by the same tool with the same options). */
+static int zs_opened(lr_io_t **out, const ZSTD_frameHeader *fh, uint64_t at, int rc,
+                     lr_error_t *err)
+{
+    if (rc || !fh)
+        return rc;
+    bool sized = fh->frameContentSize != ZSTD_CONTENTSIZE_UNKNOWN;
+    uint64_t window =
+        sized && fh->frameContentSize < fh->windowSize ? fh->frameContentSize : fh->windowSize;
+    rc = lr_io_window_note(*out, "zstd", "frame", at, window,
+                           "a window made by zstd's long mode or ultra levels",
+                           "zstd -d, allowing its window", err);
+    if (rc) {
+        lr_io_close(*out, NULL);
+        *out = NULL;
+    }
+    return rc;
+}
+
+/* A frame made with a dictionary (zstd -D) cannot be decoded without it:
+ * refused by name instead of as corrupt data. */
+static int zs_dictionary(const ZSTD_frameHeader *fh, uint64_t at, const char *path, lr_error_t *err)
+{
+    return lr_error_at(err, path, -ENOTSUP, at,
+                       "the zstd frame at compressed offset %llu was made with dictionary %u "
+                       "(zstd -D): it cannot be decoded without that dictionary; decompress the "
+                       "image first (zstd -d -D DICTIONARY)",
+                       (unsigned long long)at, fh->dictID);
 }
 
 int lr_io_zstd_open(lr_io_t **out, int fd, const char *path, const lr_io_open_opts_t *opts,
@@ -189,19 +254,29 @@ int lr_io_zstd_open(lr_io_t **out, int fd, const char *path, const lr_io_open_op
     uint64_t file_size = end > 0 ? (uint64_t)end : 0;
     zs_dec_t *d = calloc(1, sizeof(*d));
     if (d)
-        d->ds = ZSTD_createDStream();
+        d->ds = zs_new_ds();
     if (!d || !d->ds) {
         free(d);
         close(fd);
         return lr_error_at(err, path, -ENOMEM, LR_NO_OFFSET, "out of memory");
     }
     d->last = 1;
+    ZSTD_frameHeader head;
+    uint64_t at = 0;
+    const ZSTD_frameHeader *fh = zs_first_frame(fd, &head, &at) ? &head : NULL;
+    if (fh && fh->dictID) {
+        zs_free(d);
+        close(fd);
+        return zs_dictionary(fh, at, path, err);
+    }
     if (opts && (opts->flags & LR_IO_LAZY)) {
-        /* no pass at open: the frames are found as the image is read */
-        uint64_t hint = zs_first_size(fd);
-        return lr_io_stream_new_lazy(out, fd, path, &zs_codec, d, file_size,
-                                     hint ? hint : file_size, (opts->flags & LR_IO_PARTIAL) != 0,
-                                     err);
+        /* no pass at open: the frames are found as the image is read; the
+         * first frame's content size, when recorded, estimates the size */
+        bool sized = fh && fh->frameContentSize != ZSTD_CONTENTSIZE_UNKNOWN;
+        int rc = lr_io_stream_new_lazy(out, fd, path, &zs_codec, d, file_size,
+                                       sized ? fh->frameContentSize : file_size,
+                                       (opts->flags & LR_IO_PARTIAL) != 0, err);
+        return zs_opened(out, fh, at, rc, err);
     }
     zs_index_t x = {0};
     int rc = zs_index(d->ds, fd, file_size, opts, &x, err);
@@ -214,6 +289,7 @@ int lr_io_zstd_open(lr_io_t **out, int fd, const char *path, const lr_io_open_op
     for (size_t i = 0; i < x.n; i++)
         x.pcs[i].in_end = i + 1 < x.n ? x.pcs[i + 1].in : file_size;
     ZSTD_DCtx_reset(d->ds, ZSTD_reset_session_only);
-    return lr_io_stream_new(out, fd, path, &zs_codec, d, x.pcs, x.n, x.out, err);
+    rc = lr_io_stream_new(out, fd, path, &zs_codec, d, x.pcs, x.n, x.out, err);
+    return zs_opened(out, fh, at, rc, err);
 }
 #endif

@@ -35,8 +35,8 @@ static void cleanup(void)
 
 static bool known_format(const char *f)
 {
-    static const char *const names[] = {"raw", "gzip", "ewf", "qcow2", "vmdk",
-                                        "vhd", "vhdx", "xz",  "zstd",  "split"};
+    static const char *const names[] = {"raw",  "gzip", "ewf",  "qcow2", "vmdk", "vhd",
+                                        "vhdx", "xz",   "zstd", "split", "lzma"};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (strcmp(f, names[i]) == 0)
             return true;

@@ -67,6 +67,19 @@ add_test(NAME image-formats-variants
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/formats-variants.sh $<TARGET_FILE:lvmscan>
                  $<TARGET_FILE:lr_cat> ${LR_FIXTURES})
 set_tests_properties(image-formats-variants PROPERTIES TIMEOUT 900 SKIP_RETURN_CODE 77)
+# Compressed images as gzip, pigz, bgzip, xz, pixz, zstd and pzstd make them
+# with their options (windows, blocks, checks, frames, cuts), made at test
+# time: read as the raw image, or named (tests/scan/compressed-variants.sh).
+# Peak RSS is checked but in a sanitizer build (its shadow memory counts).
+if(LR_SANITIZE)
+  set(LR_VARIANTS_RSS no-rss)
+else()
+  set(LR_VARIANTS_RSS rss)
+endif()
+add_test(NAME image-compressed-variants
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/compressed-variants.sh $<TARGET_FILE:lvmscan>
+                 $<TARGET_FILE:lr_cat> ${LR_FIXTURES} ${LR_VARIANTS_RSS})
+set_tests_properties(image-compressed-variants PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77)
 # A VHD whose footer or header checksum is wrong (one reserved byte of
 # qemu-img's files flipped at test time) is scanned as the clean one and
 # warned about, where qemu-img refuses it (tests/scan/vhd-checksum.sh).

@@ -7,7 +7,11 @@
  * on standard error, the bytes before the piece are copied, a second read
  * inside the piece must fail again, and the copy goes on after the piece,
  * which is left a hole in OUT and printed as "unreadable START END" on
- * standard output.
+ * standard output. With "lazy" it opens IMAGE as the scan does
+ * (LR_IO_LAZY | LR_IO_PARTIAL), streams it to its end with
+ * lr_io_pread_upto, prints "damaged: REASON" on standard output when the
+ * image ended at damage, then reads it all again backwards and checks
+ * the bytes are the same (reads behind the stream restart the decoder).
  * Test-only: tests/scan/formats.sh compares our readers' bytes with what
  * the formats' own tools give back (fixtures/formats/truth/sha256). */
 #include <fcntl.h>
@@ -72,25 +76,60 @@ static int copy(lr_io_t *io, int out, bool reverse, bool skip, lr_error_t *err)
     return 0;
 }
 
+/* "lazy": streams io to its end into out, then reads it back to front
+ * and compares with what out holds. */
+static int copy_lazy(lr_io_t *io, int out, lr_error_t *err)
+{
+    static unsigned char again[CHUNK];
+    uint64_t off = 0;
+    for (size_t got = 1; got;) {
+        int rc = lr_io_pread_upto(io, buf, CHUNK, off, &got, err);
+        if (rc)
+            return rc;
+        if (got && pwrite(out, buf, got, (off_t)off) != (ssize_t)got)
+            return -1;
+        off += got;
+    }
+    lr_error_t why;
+    if (lr_io_damage(io, NULL, &why))
+        printf("damaged: %s\n", why.msg);
+    for (uint64_t end = off; end > 0;) {
+        size_t n = end < CHUNK ? (size_t)end : CHUNK;
+        end -= n;
+        int rc = lr_io_pread(io, buf, n, end, err);
+        if (rc)
+            return rc;
+        if (pread(out, again, n, (off_t)end) != (ssize_t)n || memcmp(buf, again, n) != 0) {
+            fprintf(stderr, "lr_cat: bytes %llu+%zu differ when read again\n",
+                    (unsigned long long)end, n);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 3 || argc > 4 ||
-        (argc == 4 && strcmp(argv[3], "reverse") != 0 && strcmp(argv[3], "skip") != 0)) {
-        fprintf(stderr, "usage: lr_cat IMAGE OUT [reverse|skip]\n");
+        (argc == 4 && strcmp(argv[3], "reverse") != 0 && strcmp(argv[3], "skip") != 0 &&
+         strcmp(argv[3], "lazy") != 0)) {
+        fprintf(stderr, "usage: lr_cat IMAGE OUT [reverse|skip|lazy]\n");
         return 2;
     }
     lr_error_t err;
     lr_error_clear(&err);
     lr_io_t *io = NULL;
-    if (lr_io_open(&io, argv[1], &err) != 0) {
+    bool lazy = argc == 4 && strcmp(argv[3], "lazy") == 0;
+    lr_io_open_opts_t opts = {.flags = lazy ? LR_IO_LAZY | LR_IO_PARTIAL : 0};
+    if (lr_io_open_opts(&io, argv[1], &opts, &err) != 0) {
         fprintf(stderr, "lr_cat: %s\n", err.msg);
         return 2;
     }
     printf("%s\n", lr_io_format(io));
-    int out = open(argv[2], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int out = open(argv[2], (lazy ? O_RDWR : O_WRONLY) | O_CREAT | O_TRUNC, 0644);
     bool reverse = argc == 4 && strcmp(argv[3], "reverse") == 0;
     bool skip = argc == 4 && strcmp(argv[3], "skip") == 0;
-    int rc = out < 0 ? -1 : copy(io, out, reverse, skip, &err);
+    int rc = out < 0 ? -1 : lazy ? copy_lazy(io, out, &err) : copy(io, out, reverse, skip, &err);
     if (rc && err.msg[0])
         fprintf(stderr, "lr_cat: %s\n", err.msg);
     if (out >= 0)

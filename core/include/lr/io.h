@@ -245,7 +245,7 @@ int lr_io_writable(const lr_io_t *io);
 int lr_io_is_gzip(const lr_io_t *io);
 /* The handle's image format: "raw" (a file, a block device, or any layer
  * stacked by lr_io_new), "gzip", "ewf", "qcow2", "vmdk", "vhd", "vhdx",
- * "xz", "zstd" or "split". A static string. */
+ * "xz", "zstd", "split" or "lzma" (legacy .lzma). A static string. */
 const char *lr_io_format(const lr_io_t *io);
 /* The name of a format (an lr_io_format answer) for people: "EWF (E01)",
  * "qcow2", "VMDK", "split raw"... A static string (format itself when it
