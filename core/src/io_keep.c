@@ -6,7 +6,8 @@
  * sealed once the decoder has made all of it (or at a restart, the part it
  * made): its 4 KiB pages that are all zeros (most of an LV's head and tail,
  * most of a metadata area) are holes, the others are deflated together at
- * level 1, or stored as they are when deflate saves less than an eighth. A
+ * level 1, or stored as they are when deflate saves less than an eighth
+ * or when they look random (not worth trying). A
  * read inflates the one chunk it needs (the last one inflated is cached);
  * a read of hole pages only inflates nothing. The budget counts the bytes
  * actually held: the chunks' data and the ranges' chunk tables. The image's
@@ -154,6 +155,25 @@ static bool kp_all_zero(const uint8_t *p, size_t n)
     return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
 }
 
+/* Whether the n bytes at p look random: their byte counts as flat as
+ * random bytes' (the sum of their squares within 5% of what it is for
+ * random bytes, n * n / 256 + n). Deflate at level 1 runs at a few tens of
+ * MB/s on such bytes and saves nothing (a LUKS2 keyslot area, encrypted or
+ * compressed data): they are stored as they are without trying. Bytes with
+ * a flat histogram that deflate would still shrink (long repeats of random
+ * blocks) only cost room in the budget, never a wrong byte. */
+static bool kp_looks_random(const uint8_t *p, uint32_t n)
+{
+    uint32_t count[256] = {0};
+    for (uint32_t i = 0; i < n; i++)
+        count[p[i]]++;
+    uint64_t sq = 0;
+    for (int b = 0; b < 256; b++)
+        sq += (uint64_t)count[b] * count[b];
+    uint64_t flat = (uint64_t)n * n / 256 + n;
+    return sq <= flat + flat / 20;
+}
+
 /* Rebuilds chunk c (clen bytes) whole into dst: its held pages, zeros
  * elsewhere. 0, or -1 when its data does not inflate (never: it is ours). */
 static int kp_load(lr_io_keeps_t *ks, const kp_chunk_t *c, uint32_t clen, uint8_t *dst)
@@ -203,7 +223,7 @@ static int kp_store(lr_io_keeps_t *ks, kp_chunk_t *c, uint32_t clen, uint32_t s,
     const uint8_t *src = ks->pack;
     uint32_t dlen = plen;
     bool raw = true;
-    if (plen) { /* deflate pays when it saves an eighth at least */
+    if (plen && !kp_looks_random(ks->pack, plen)) { /* deflate pays when it saves an eighth */
         deflateReset(&ks->def);
         ks->def.next_in = ks->pack;
         ks->def.avail_in = plen;
