@@ -498,10 +498,40 @@ static void test_undo_created_callback(void **state)
     lr_repair_plan_free(p);
 }
 
+/* A copy's name drops the compression's ending and gives a container's
+ * raw copy ".img": never a name that says it is still compressed or a
+ * segment of a set (a later scan of the directory would take it for one). */
+static void copy_name_is(const char *src, const char *want)
+{
+    char *dst = NULL;
+    assert_int_equal(lr_repair_copy_path(src, "/out", &dst, NULL), 0);
+    assert_string_equal(dst, want);
+    free(dst);
+}
+
+static void test_copy_names(void **state)
+{
+    (void)state;
+    copy_name_is("/in/disk.img.gz", "/out/disk.img");
+    copy_name_is("disk.img.xz", "/out/disk.img");
+    copy_name_is("/in/disk.img.lzma", "/out/disk.img");
+    copy_name_is("/in/disk.img.zst", "/out/disk.img");
+    copy_name_is("/in/case.E01", "/out/case.img");
+    copy_name_is("/in/vm.qcow2", "/out/vm.img");
+    copy_name_is("/in/disk.000", "/out/disk.img");
+    copy_name_is("/in/disk.001", "/out/disk.img");
+    copy_name_is("/in/disk.img", "/out/disk.img");
+    char *dst = NULL;
+    assert_int_equal(lr_repair_copy_path("/in/.gz", "/out", &dst, NULL), 0);
+    assert_string_equal(dst, "/out/.gz"); /* nothing before the ending: kept whole */
+    free(dst);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vg_check_dev_size),
+        cmocka_unit_test(test_copy_names),
         cmocka_unit_test_teardown(test_dev_size_zero, teardown),
         cmocka_unit_test_teardown(test_seqno_limit, teardown),
         cmocka_unit_test_teardown(test_mda_size_beyond_image, teardown),
