@@ -157,6 +157,15 @@ typedef struct lr_io_codec {
     /* Releases the decoder's window and tables once the image is decoded
      * to its end (may be NULL); the next start makes them again. */
     void (*rest)(void *dec);
+    /* Where the piece starting at compressed offset in (one that failed
+     * to decode) ends and how many bytes it decodes to, read from its
+     * headers without decoding it (may be NULL): 0 with *in_end and
+     * *out_len when both are known and another piece follows it, so that
+     * reading can go on there; 1 when not, *why saying why (static text;
+     * NULL: nothing follows it, or the file ends inside it); -errno when
+     * reading the file failed. */
+    int (*piece_span)(int fd, uint64_t in, uint64_t file_size, uint64_t *in_end, uint64_t *out_len,
+                      const char **why);
 } lr_io_codec_t;
 
 /* Wraps fd as a compressed image of n_pcs pieces (sorted, pcs owned from

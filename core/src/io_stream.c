@@ -190,6 +190,23 @@ static void st_size_final(st_ctx_t *s, uint64_t size)
     lr_io_set_size(s->io, size, true, size);
 }
 
+/* Lazy: the last piece known ends at compressed offset in_at, and the
+ * next one starts there, at decompressed offset out. */
+static int st_piece_append(st_ctx_t *s, uint64_t in_at, uint64_t out, lr_error_t *err)
+{
+    if (s->n_pcs == s->cap_pcs) {
+        size_t cap = 2 * s->cap_pcs;
+        lr_io_piece_t *p = realloc(s->pcs, cap * sizeof(*p));
+        if (!p)
+            return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+        s->pcs = p;
+        s->cap_pcs = cap;
+    }
+    s->pcs[s->n_pcs - 1].in_end = in_at;
+    s->pcs[s->n_pcs++] = (lr_io_piece_t){.in = in_at, .in_end = s->file_size, .out = out};
+    return 0;
+}
+
 /* Lazy: the piece being decoded, the last one known, ended at compressed
  * offset in_at; the next one starts there unless the file ends. */
 static int st_piece_learned(st_ctx_t *s, uint64_t in_at, lr_error_t *err)
@@ -205,19 +222,10 @@ static int st_piece_learned(st_ctx_t *s, uint64_t in_at, lr_error_t *err)
         last->in = in_at;
         return 0;
     }
-    if (s->n_pcs == s->cap_pcs) {
-        size_t cap = 2 * s->cap_pcs;
-        lr_io_piece_t *p = realloc(s->pcs, cap * sizeof(*p));
-        if (!p)
-            return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-        s->pcs = p;
-        s->cap_pcs = cap;
-        last = &s->pcs[s->n_pcs - 1];
-    }
-    last->in_end = in_at;
-    s->pcs[s->n_pcs++] = (lr_io_piece_t){.in = in_at, .in_end = s->file_size, .out = s->cur};
-    s->pc = s->n_pcs - 1; /* the decoder goes on into it */
-    return 0;
+    int rc = st_piece_append(s, in_at, s->cur, err);
+    if (!rc)
+        s->pc = s->n_pcs - 1; /* the decoder goes on into it */
+    return rc;
 }
 
 /* The error of reading bad piece i. */
@@ -286,24 +294,58 @@ static int st_fill(st_ctx_t *s, lr_error_t *err)
  * gzip image does: the bytes made so far are the image (decoding them
  * again stops before the damage), and the damage is an error or, with
  * LR_IO_PARTIAL, kept for lr_io_damage while the read that met it ends at
- * the new end (LR_ERANGE: lr_io_pread_upto reads up to it). */
-static int st_first_pass_damage(st_ctx_t *s, int rc, uint64_t at, const char *why, lr_error_t *err)
+ * the new end (LR_ERANGE: lr_io_pread_upto reads up to it). cannot: why
+ * the pieces after it cannot be found (NULL: nothing to add), said in the
+ * reason. */
+static int st_first_pass_damage(st_ctx_t *s, int rc, uint64_t at, const char *why,
+                                const char *cannot, lr_error_t *err)
 {
     st_size_final(s, s->cur);
     s->live = false;
+    const char *sep = cannot ? "; " : "";
+    cannot = cannot ? cannot : "";
     if (!s->partial || rc == -ENOMEM)
-        return lr_error_set(err, rc, at, "corrupt %s data in the %s at compressed offset %llu (%s)",
+        return lr_error_set(err, rc, at,
+                            "corrupt %s data in the %s at compressed offset %llu (%s%s%s)",
                             s->codec->name, s->codec->piece, (unsigned long long)s->pcs[s->pc].in,
-                            why);
+                            why, sep, cannot);
     lr_error_set(&s->why, rc, at,
-                 "corrupt %s data in the %s at compressed offset %llu (%s): the image ends "
+                 "corrupt %s data in the %s at compressed offset %llu (%s%s%s): the image ends "
                  "there (%llu bytes decompressed)",
-                 s->codec->name, s->codec->piece, (unsigned long long)s->pcs[s->pc].in, why,
-                 (unsigned long long)s->cur);
+                 s->codec->name, s->codec->piece, (unsigned long long)s->pcs[s->pc].in, why, sep,
+                 cannot, (unsigned long long)s->cur);
     lr_error_wrap(&s->why, lr_io_name(s->io), rc);
     s->damage = rc;
     return lr_error_set(err, LR_ERANGE, s->cur, "the image ends at %llu bytes (damaged)",
                         (unsigned long long)s->cur);
+}
+
+/* Damage met while learning the pieces (LR_IO_LAZY): when the codec can
+ * tell where the broken piece ends and how many bytes it decodes to
+ * without decoding it (a zstd frame's block headers and content size),
+ * the next piece is known and reading goes on there, the broken one bad
+ * as in an indexed file. 0 then, 1 (*cannot: why not, or NULL) when the
+ * image ends at the damage, -errno. */
+static int st_resume_after(st_ctx_t *s, const char **cannot, lr_error_t *err)
+{
+    const lr_io_piece_t *p = &s->pcs[s->pc];
+    uint64_t in_end = 0, len = 0;
+    if (!s->codec->piece_span)
+        return 1;
+    int rc = s->codec->piece_span(s->fd, p->in, s->file_size, &in_end, &len, cannot);
+    if (rc < 0)
+        return lr_error_set(err, rc, p->in, "read failed: %s", strerror(-rc));
+    if (rc || p->out + len < s->cur) /* it made more than it announces: where is its end? */
+        return 1;
+    uint64_t next = p->out + len;
+    if ((rc = st_piece_append(s, in_end, next, err)) != 0)
+        return rc;
+    if (next > s->size) { /* its bytes exist, unreadable */
+        s->size = next;
+        lr_io_set_size(s->io, next, false,
+                       lr_io_size_hint(s->io) > next ? lr_io_size_hint(s->io) : next);
+    }
+    return 0;
 }
 
 /* Decoding the current piece failed at compressed offset at: the piece is
@@ -311,8 +353,14 @@ static int st_first_pass_damage(st_ctx_t *s, int rc, uint64_t at, const char *wh
  * before the decoder noticed the damage is not to be trusted). */
 static int st_piece_failed(st_ctx_t *s, int rc, uint64_t at, const char *why, lr_error_t *err)
 {
-    if (s->lazy && s->pc + 1 == s->n_pcs)
-        return st_first_pass_damage(s, rc, at, why, err);
+    if (s->lazy && s->pc + 1 == s->n_pcs) {
+        const char *cannot = NULL;
+        int r = rc == -ENOMEM ? 1 : st_resume_after(s, &cannot, err);
+        if (r < 0)
+            return r;
+        if (r > 0)
+            return st_first_pass_damage(s, rc, at, why, cannot, err);
+    }
     lr_io_piece_t *p = &s->pcs[s->pc];
     p->bad = rc;
     p->bad_at = at;
@@ -338,8 +386,14 @@ static int st_step(st_ctx_t *s, lr_error_t *err)
     uint8_t *slot = st_slot(s, &avail);
     rc = s->codec->step(s->dec, s->in + s->in_off, s->in_len - s->in_off, &used, slot, avail, &made,
                         &why);
-    if (rc)
+    if (rc) {
+        /* what the failing call made counts like the bytes before it: on
+         * the first pass it ends the image (partial), in a bad piece it is
+         * dropped with the rest of the piece */
+        s->cur += made;
+        st_hist_made(s, made);
         return st_piece_failed(s, rc, at + used, why, err);
+    }
     s->in_off += used;
     s->cur += made;
     st_hist_made(s, made);

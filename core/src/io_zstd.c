@@ -8,7 +8,10 @@
  * file of one frame (plain `zstd`) is one piece: read well in order, and a
  * read behind the history restarts at its start; files made of many frames
  * (pzstd's, the seekable format's, or chunks compressed one by one and
- * concatenated) read well at random. */
+ * concatenated) read well at random. A corrupt frame is looked past
+ * without decoding it, when its headers tell where it ends and how much it
+ * makes (zs_piece_span): its bytes are unreadable, the other frames read
+ * as before. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +32,7 @@
  * more is read all the same, with a note (zs_opened): refusing would
  * leave only decompressing the whole image to disk first. */
 #define ZS_WINDOWLOG_MAX (sizeof(size_t) == 4 ? 30 : 31)
+#define ZS_STEP_IN (ZSTD_BLOCKSIZE_MAX + 3) /* a block and its header: ZSTD_DStreamInSize() */
 #define ZS_SKIPS_MAX 64 /* skippable frames looked past for the first frame's header */
 
 /* A decoder that takes every window the format allows. */
@@ -80,8 +84,11 @@ static int zs_step(void *dec, const uint8_t *in, size_t in_len, size_t *used, ui
                    size_t avail, size_t *made, const char **why)
 {
     zs_dec_t *d = dec;
-    ZSTD_inBuffer ib = {in, in_len, 0};
-    ZSTD_outBuffer ob = {out, avail, 0};
+    /* A call that fails reports nothing it made before the damage showed
+     * (libzstd leaves ob.pos unset): a block's worth at a time, as the zstd
+     * tool decodes, loses no more than it does. */
+    ZSTD_inBuffer ib = {in, in_len < ZS_STEP_IN ? in_len : ZS_STEP_IN, 0};
+    ZSTD_outBuffer ob = {out, avail < ZSTD_BLOCKSIZE_MAX ? avail : ZSTD_BLOCKSIZE_MAX, 0};
     size_t r = ZSTD_decompressStream(d->ds, &ob, &ib);
     *used = ib.pos;
     *made = ob.pos;
@@ -95,6 +102,107 @@ static int zs_step(void *dec, const uint8_t *in, size_t in_len, size_t *used, ui
     }
     *why = ZSTD_getErrorName(r);
     return ZSTD_getErrorCode(r) == ZSTD_error_memory_allocation ? -ENOMEM : LR_EFORMAT;
+}
+
+/* Reads n bytes at off: 0, 1 when the file ends first, -errno. */
+static int zs_read_at(int fd, void *buf, size_t n, uint64_t off)
+{
+    ssize_t got;
+    do {
+        got = pread(fd, buf, n, (off_t)off);
+    } while (got < 0 && errno == EINTR);
+    if (got < 0)
+        return -errno;
+    return (size_t)got == n ? 0 : 1;
+}
+
+/* The frame's blocks, walked from their 3-byte headers (RFC 8878 3.1.1.2:
+ * the last-block bit, the type, the size; an RLE block holds one byte),
+ * from at (just past the frame header) to just past its last block at
+ * *end. *raw: the bytes raw and RLE blocks decode to; *packed: how many
+ * compressed blocks there are (each decodes to at most blockSizeMax).
+ * 0, 1 (*why; NULL: the file ends inside the frame), -errno. */
+static int zs_walk_blocks(int fd, uint64_t at, uint64_t file_size, const ZSTD_frameHeader *fh,
+                          uint64_t *end, uint64_t *raw, uint64_t *packed, const char **why)
+{
+    *raw = *packed = 0;
+    for (bool last = false; !last;) {
+        uint8_t h[3];
+        int rc = at + 3 <= file_size ? zs_read_at(fd, h, 3, at) : 1;
+        if (rc)
+            return rc;
+        uint32_t bh = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16;
+        uint32_t type = (bh >> 1) & 3, size = bh >> 3;
+        last = bh & 1;
+        if (type == 3 || size > fh->blockSizeMax) {
+            *why = "a block header in it is damaged too, so where it ends is not known";
+            return 1;
+        }
+        *raw += type == 2 ? 0 : size;
+        *packed += type == 2;
+        at += 3 + (type == 1 ? 1 : size);
+        if (at > file_size)
+            return 1;
+    }
+    *end = at;
+    return 0;
+}
+
+/* The codec's piece_span: a zstd frame's end is found without decoding it,
+ * from its frame header and its blocks' headers (3 bytes read per block),
+ * and its decompressed size is the content size its header records
+ * (zstd writes it when it knows the input's size: a file, not a pipe;
+ * pzstd never does). Without it, or when the walk does not add up (the
+ * blocks cannot make the size recorded, the bytes after the frame are no
+ * frame), the frames after it cannot be placed in the image. */
+static int zs_piece_span(int fd, uint64_t in, uint64_t file_size, uint64_t *in_end,
+                         uint64_t *out_len, const char **why)
+{
+    *why = NULL;
+    ZSTD_frameHeader fh;
+    for (int i = 0;; i++) { /* skippable frames before it are looked past */
+        uint8_t head[ZSTD_FRAMEHEADERSIZE_MAX];
+        size_t n = file_size - in < sizeof(head) ? (size_t)(file_size - in) : sizeof(head);
+        int rc = in < file_size ? zs_read_at(fd, head, n, in) : 1;
+        if (rc)
+            return rc;
+        size_t r = ZSTD_getFrameHeader(&fh, head, n);
+        if (r != 0 || i == ZS_SKIPS_MAX) {
+            *why = ZSTD_isError(r) ? "its frame header is damaged too" : NULL;
+            return 1;
+        }
+        if (fh.frameType != ZSTD_skippableFrame)
+            break;
+        in += fh.headerSize + fh.frameContentSize;
+    }
+    if (fh.frameContentSize == ZSTD_CONTENTSIZE_UNKNOWN) {
+        *why = "the frame records no decompressed size (pzstd, or zstd reading a pipe), so the "
+               "frames after it cannot be placed in the image";
+        return 1;
+    }
+    uint64_t end = 0, raw = 0, packed = 0;
+    int rc = zs_walk_blocks(fd, in + fh.headerSize, file_size, &fh, &end, &raw, &packed, why);
+    if (rc)
+        return rc;
+    end += fh.checksumFlag ? 4 : 0;
+    if (end >= file_size)
+        return 1; /* nothing follows it */
+    uint8_t m[4];
+    if ((rc = zs_read_at(fd, m, 4, end)) != 0)
+        return rc;
+    uint32_t magic =
+        (uint32_t)m[0] | (uint32_t)m[1] << 8 | (uint32_t)m[2] << 16 | (uint32_t)m[3] << 24;
+    bool frame = magic == ZSTD_MAGICNUMBER ||
+                 (magic & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START;
+    if (!frame || fh.frameContentSize < raw ||
+        fh.frameContentSize - raw > packed * (uint64_t)fh.blockSizeMax) {
+        *why = "its block headers do not add up to the frame it announces, so where it ends is "
+               "not known";
+        return 1;
+    }
+    *in_end = end;
+    *out_len = fh.frameContentSize;
+    return 0;
 }
 
 /* ZSTD_decompressStream stops at the end of each frame and says 0 there. */
@@ -111,6 +219,7 @@ static const lr_io_codec_t zs_codec = {
     .free = zs_free,
     .piece_done = zs_piece_done,
     .rest = zs_rest,
+    .piece_span = zs_piece_span,
 };
 
 typedef struct zs_index {
@@ -138,6 +247,34 @@ static int zs_add(zs_index_t *x, lr_error_t *err)
     return 0;
 }
 
+/* The pass at open met a corrupt frame (libzstd's error code, at
+ * compressed offset at): the frame is marked bad and the pass goes on after
+ * it when its end and its size can be told from its headers
+ * (zs_piece_span), so that the other frames read as before; else the open
+ * fails, naming why the frames after it cannot be found. */
+static int zs_index_bad(ZSTD_DStream *ds, int fd, uint64_t file_size, zs_index_t *x, uint64_t at,
+                        size_t code, lr_error_t *err)
+{
+    lr_io_piece_t *p = &x->pcs[x->n - 1];
+    uint64_t end = 0, len = 0;
+    const char *cannot = NULL;
+    int rc = zs_piece_span(fd, p->in, file_size, &end, &len, &cannot);
+    if (rc < 0)
+        return lr_error_set(err, rc, p->in, "read failed: %s", strerror(-rc));
+    if (rc || p->out + len < x->out)
+        return lr_error_set(err, LR_EFORMAT, at, "corrupt zstd data: %s%s%s%s",
+                            ZSTD_getErrorName(code), cannot ? " (" : "", cannot ? cannot : "",
+                            cannot ? ")" : "");
+    p->bad = LR_EFORMAT;
+    p->bad_at = at;
+    p->why = ZSTD_getErrorName(code); /* static text */
+    x->in = end;
+    x->out = p->out + len;
+    if (ZSTD_isError(ZSTD_DCtx_reset(ds, ZSTD_reset_session_only)))
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "cannot reset the zstd decoder");
+    return 0;
+}
+
 /* The one decoding pass at open. */
 static int zs_index(ZSTD_DStream *ds, int fd, uint64_t file_size, const lr_io_open_opts_t *opts,
                     zs_index_t *x, lr_error_t *err)
@@ -157,7 +294,8 @@ static int zs_index(ZSTD_DStream *ds, int fd, uint64_t file_size, const lr_io_op
         if (n == 0)
             break;
         ZSTD_inBuffer ib = {in, (size_t)n, 0};
-        while (!rc && (ib.pos < ib.size || last > 0)) {
+        bool skipped = false; /* a corrupt frame was skipped: go on after it */
+        while (!rc && !skipped && (ib.pos < ib.size || last > 0)) {
             if (pending && ib.pos < ib.size) { /* a new frame starts here */
                 uint64_t keep = x->in;
                 x->in += ib.pos;
@@ -171,8 +309,10 @@ static int zs_index(ZSTD_DStream *ds, int fd, uint64_t file_size, const lr_io_op
             size_t before = ib.pos;
             last = ZSTD_decompressStream(ds, &ob, &ib);
             if (ZSTD_isError(last)) {
-                rc = lr_error_set(err, LR_EFORMAT, x->in + before, "corrupt zstd data: %s",
-                                  ZSTD_getErrorName(last));
+                rc = zs_index_bad(ds, fd, file_size, x, x->in + before, last, err);
+                skipped = !rc;
+                last = 0;
+                pending = true; /* the next frame starts at x->in */
                 break;
             }
             x->out += ob.pos;
@@ -180,7 +320,7 @@ static int zs_index(ZSTD_DStream *ds, int fd, uint64_t file_size, const lr_io_op
             if (ob.pos == 0 && ib.pos == before)
                 break; /* needs more input */
         }
-        x->in += ib.pos;
+        x->in += skipped ? 0 : ib.pos;
         if (!rc && opts && opts->progress && x->in >= next_progress) {
             next_progress = x->in + ZS_PROGRESS;
             if (opts->progress(opts->progress_arg, x->in, file_size))

@@ -20,6 +20,13 @@
 #  - a truncated .xz or .zst is read up to its cut, as `xz -dc` / `zstd -dc`
 #    read it (lr_cat lazy: a prefix of the raw image at least as long as
 #    the tool's output), exit 2 naming the cut, "truncated" in the JSON;
+#  - a corrupt frame among frames that record their content size (zstd of
+#    files, concatenated): the scan goes past it and finds the PV after it
+#    as in the raw bytes, the frame's range unreadable and named, every
+#    other byte zstd -dc's (lr_cat skip and lazy); where the size is not
+#    recorded (pzstd, a pipe) the image ends at the frame, saying why;
+#  - an image that ends at damage (zstd, pzstd, an xz without its footer)
+#    was scanned at least as far as `zstd -dc` / `xz -dc` decode it;
 #  - zstd -D (a dictionary), bzip2, lz4, lzip, lzop: refused by name,
 #    never scanned as a raw image;
 #  - the handles read without LR_IO_LAZY (lr_cat) read the variants
@@ -122,6 +129,22 @@ make() {
     fi
     "$@" < "$D" > "$T/v/$name" 2> "$T/err" || { bad "$name: $* failed: $(cat "$T/err")"; return 1; }
 }
+# scanned_vs_tool NAME TOOL: the image ended at damage; lvmscan's "the first
+# N bytes were scanned" is at least what `TOOL -dc` writes before its error,
+# and lr_cat lazy's bytes begin with the tool's
+scanned_vs_tool() {
+    local n tn
+    "$LVMSCAN" "$T/v/$1" > /dev/null 2> "$T/err"
+    n=$(sed -n 's/.*; the first \([0-9]*\) bytes were scanned$/\1/p' "$T/err")
+    tn=$("$2" -dc "$T/v/$1" 2> /dev/null | wc -c)
+    "$LR_CAT" "$T/v/$1" "$T/out.raw" lazy > /dev/null 2> /dev/null
+    if [ -n "$n" ] && [ "$tn" -gt 0 ] && [ "$n" -ge "$tn" ] &&
+        cmp -s <(head -c "$tn" "$T/out.raw") <("$2" -dc "$T/v/$1" 2> /dev/null); then
+        ok
+    else
+        bad "$1: ${n:-no} bytes scanned, $2 -dc gets $tn ($(cat "$T/err"))"
+    fi
+}
 mkdir -p "$T/v"
 [ "$RSS" = rss ] || skip "peak RSS checks: a sanitizer build"
 NO_NOTE=-
@@ -206,6 +229,14 @@ if have xz; then
             bad "$f: lr_cat lazy: $(stat -c %s "$T/out.raw") bytes, xz -dc $(stat -c %s "$T/tool.raw") ($(cat "$T/out" "$T/err"))"
         fi
     done
+    # a byte flipped in the block of a file without its footer (read in
+    # order): the scan saw at least the bytes xz -dc writes before its error
+    cp "$T/full.xz" "$T/v/x-bad-cut.xz"
+    printf '\x55' | dd of="$T/v/x-bad-cut.xz" bs=1 seek=$(($(stat -c %s "$T/full.xz") / 2)) \
+        conv=notrunc status=none
+    truncate -s -12 "$T/v/x-bad-cut.xz"
+    check x-bad-cut.xz xz 2 "no xz stream footer" "x-bad-cut.xz: .*corrupt xz data in the stream at compressed offset 0 \(.*\): the image ends there"
+    scanned_vs_tool x-bad-cut.xz xz
     # a corrupt index (a byte of the index's record of the block): the data
     # read in order up to the index, where the image ends, said so
     cp "$T/full.xz" "$T/v/x-badindex.xz"
@@ -294,6 +325,69 @@ PY
     else
         bad "z-cut.zst: lr_cat lazy gives $n bytes, zstd -dc $tn ($(cat "$T/out" "$T/err"))"
     fi
+    # a corrupt frame among many: 8 MiB of text (no LVM in it) then the
+    # raw image, cut in 4 MiB chunks each compressed by zstd from a file
+    # (so each frame records its content size), a byte of the second
+    # frame's block data flipped. The scan goes past the frame and finds
+    # the PV that lies after it (8 MiB in) as in the raw bytes; the frame's
+    # 4 MiB are unreadable and named; every other byte is zstd -dc's.
+    mkdir -p "$T/fr"
+    python3 -c "import base64, random, sys; r = random.Random(1)
+sys.stdout.buffer.write(base64.encodebytes(r.randbytes(6 << 20))[:8 << 20])" > "$T/fr/filler"
+    cat "$T/fr/filler" "$D" > "$T/fr/R.img"
+    (cd "$T/fr" && split -b 4M -a 2 R.img c && for c in c??; do zstd -q "$c" || exit 1; done)
+    cat "$T"/fr/c??.zst > "$T/v/z-frames-bad.zst"
+    s0=$(stat -c %s "$T/fr/caa.zst")
+    printf '\x55' | dd of="$T/v/z-frames-bad.zst" bs=1 seek=$((s0 + $(stat -c %s "$T/fr/cab.zst") / 2)) \
+        conv=notrunc status=none
+    for c in "$T"/fr/c??.zst; do # zstd -dc of each good frame; the bad one a hole
+        if [ "$c" = "$T/fr/cab.zst" ]; then head -c 4194304 /dev/zero; else zstd -dc "$c"; fi
+    done > "$T/fr/want.raw"
+    "$LVMSCAN" --json "$T/fr/R.img" > "$T/fr/R.json" || bad "z-frames-bad.zst: lvmscan of its raw bytes"
+    "$LVMSCAN" --json "$T/v/z-frames-bad.zst" > "$T/out.json" 2> "$T/err"
+    rc=$?
+    [ $rc = 2 ] && ok || bad "z-frames-bad.zst: lvmscan exit $rc, want 2 ($(cat "$T/err"))"
+    grep -q "z-frames-bad.zst: at byte [0-9]*: corrupt zstd data in the frame at compressed offset $s0 (.*): its decompressed bytes 4194304 to 8388607 are unreadable; 4194304 unreadable bytes were skipped, the other 37748736 scanned" "$T/err" &&
+        ok || bad "z-frames-bad.zst: lvmscan's error: $(cat "$T/err")"
+    python3 - "$T/fr/R.json" "$T/out.json" << 'PY' && ok || bad "z-frames-bad.zst: the scan past the bad frame differs from the raw scan"
+import json, sys
+raw, got = (json.load(open(p)) for p in sys.argv[1:3])
+im = got["images"][0]
+assert im["error"] and not im["truncated"] and im["unreadable"] == 4 << 20, im
+assert im["scanned"] == im["size"] == raw["images"][0]["size"] == 40 << 20, im
+assert [l["offset"] for l in got["labels"]] == [(8 << 20) + 512], got["labels"]
+for k in raw:
+    if k not in ("images", "failed_images"):
+        assert raw[k] == got.get(k), k
+assert len(got["vgs"]) == 1 and len(got["copies"]) > 1
+PY
+    for mode in skip lazy; do # read at open (the frames listed) and as the scan reads
+        if "$LR_CAT" "$T/v/z-frames-bad.zst" "$T/out.raw" $mode > "$T/out" 2> "$T/err" &&
+            grep -qx "unreadable 4194304 8388608" "$T/out" &&
+            cmp -s <(head -c 4194304 "$T/out.raw") <(head -c 4194304 "$T/fr/want.raw") &&
+            cmp -s <(tail -c +8388609 "$T/out.raw") <(tail -c +8388609 "$T/fr/want.raw"); then
+            ok
+        else
+            bad "z-frames-bad.zst: lr_cat $mode: not zstd -dc's bytes around the bad frame ($(cat "$T/out" "$T/err"))"
+        fi
+    done
+    # pzstd records no content size: the image ends at a corrupt frame, and
+    # the message says why; the scan saw at least the bytes zstd -dc gets
+    # before its error (the call that fails reports nothing it made)
+    if have pzstd; then
+        pzstd -q -p 2 -c < "$T/fr/R.img" > "$T/v/z-pzstd-bad.zst"
+        printf '\x55' | dd of="$T/v/z-pzstd-bad.zst" bs=1 seek=1500000 conv=notrunc status=none
+        check z-pzstd-bad.zst zstd 2 - "z-pzstd-bad.zst: at byte [0-9]*: corrupt zstd data in the frame at compressed offset 12 \(.*; the frame records no decompressed size \(pzstd, or zstd reading a pipe\), so the frames after it cannot be placed in the image\): the image ends there \([0-9]* bytes decompressed\)"
+        scanned_vs_tool z-pzstd-bad.zst zstd
+    else
+        skip "z-pzstd-bad.zst: no pzstd"
+    fi
+    # one frame from a pipe, a byte flipped early: libzstd notices at the
+    # frame's checksum, zstd -dc has written all but the last block
+    zstd -q -c < "$T/fr/R.img" > "$T/v/z-pipe-bad.zst"
+    printf '\x55' | dd of="$T/v/z-pipe-bad.zst" bs=1 seek=1500000 conv=notrunc status=none
+    check z-pipe-bad.zst zstd 2 - "z-pipe-bad.zst: .*corrupt zstd data in the frame at compressed offset 0 \(.*\): the image ends there"
+    scanned_vs_tool z-pipe-bad.zst zstd
     # made with a dictionary (zstd -D): refused naming it, not "corrupt"
     mkdir -p "$T/samples"
     (cd "$T/samples" && split -b 64k "$D" s)

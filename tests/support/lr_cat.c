@@ -11,7 +11,9 @@
  * (LR_IO_LAZY | LR_IO_PARTIAL), streams it to its end with
  * lr_io_pread_upto, prints "damaged: REASON" on standard output when the
  * image ended at damage, then reads it all again backwards and checks
- * the bytes are the same (reads behind the stream restart the decoder).
+ * the bytes are the same (reads behind the stream restart the decoder);
+ * a corrupt piece the stream goes past (a zstd frame) is skipped as with
+ * "skip", both ways.
  * Test-only: tests/scan/formats.sh compares our readers' bytes with what
  * the formats' own tools give back (fixtures/formats/truth/sha256). */
 #include <fcntl.h>
@@ -84,6 +86,10 @@ static int copy_lazy(lr_io_t *io, int out, lr_error_t *err)
     uint64_t off = 0;
     for (size_t got = 1; got;) {
         int rc = lr_io_pread_upto(io, buf, CHUNK, off, &got, err);
+        if (rc && skip_piece(io, out, off, CHUNK, &off, err) == 0) {
+            got = 1; /* a corrupt piece the stream went past: a hole in out */
+            continue;
+        }
         if (rc)
             return rc;
         if (got && pwrite(out, buf, got, (off_t)off) != (ssize_t)got)
@@ -95,6 +101,14 @@ static int copy_lazy(lr_io_t *io, int out, lr_error_t *err)
         printf("damaged: %s\n", why.msg);
     for (uint64_t end = off; end > 0;) {
         size_t n = end < CHUNK ? (size_t)end : CHUNK;
+        uint64_t bad = 0, bad_end = 0;
+        if (lr_io_bad_range(io, end - n, &bad, &bad_end) == 1 && bad < end) {
+            if (bad_end >= end) { /* inside a corrupt piece: it stays unreadable */
+                end = bad;
+                continue;
+            }
+            n = (size_t)(end - bad_end);
+        }
         end -= n;
         int rc = lr_io_pread(io, buf, n, end, err);
         if (rc)
