@@ -400,11 +400,12 @@ static void json_copy(FILE *f, const lr_scan_copy_t *c)
     jk_bool(f, "committed_bad_header", c->committed_bad_header, &first);
     jk_bool(f, "precommitted", c->precommitted, &first);
     json_key(f, "crc_ok", &first);
-    fputs(c->slot_size ? (c->crc_ok ? "true" : "false") : "null", f);
+    fputs(c->slot_size && !c->unreadable ? (c->crc_ok ? "true" : "false") : "null", f);
     jk_bool(f, "wrapped", c->wrapped, &first);
     jk_off(f, "wrap_offset", c->wrap_offset, &first);
     jk_u64(f, "first_length", c->first_len, &first);
     jk_bool(f, "partial", c->partial, &first);
+    jk_bool(f, "unreadable", c->unreadable, &first);
     jk_bool(f, "ends_whole", c->ends_whole, &first);
     jk_bool(f, "orphan", c->orphan, &first);
     jk_bool(f, "parse_ok", c->parse_ok, &first);
@@ -1351,17 +1352,19 @@ static void report_areas(FILE *f, const lr_scan_t *s)
 
 static void copy_flags(const lr_scan_copy_t *c, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s%s%s%s%s%s%s%s",
-             c->committed_bad_header ? " committed(per damaged header)"
-             : c->committed          ? (c->crc_ok ? " committed" : " committed(BAD-CRC)")
-                                     : "",
-             c->precommitted ? " precommitted" : "", c->wrapped ? " wrapped" : "",
-             (c->source & LR_SCAN_COPY_FRAGMENT) ? " fragment"
-             : c->partial                        ? " partial"
-                                                 : "",
-             c->parse_ok || (c->source & LR_SCAN_COPY_FRAGMENT) ? "" : " unparsable",
-             c->orphan ? " orphan" : "", (c->source & LR_SCAN_COPY_BACKUP) ? " backup-file" : "",
-             "");
+    snprintf(
+        buf, len, "%s%s%s%s%s%s%s%s",
+        c->committed_bad_header         ? " committed(per damaged header)"
+        : c->committed && c->unreadable ? " committed"
+        : c->committed                  ? (c->crc_ok ? " committed" : " committed(BAD-CRC)")
+                                        : "",
+        c->precommitted ? " precommitted" : "", c->wrapped ? " wrapped" : "",
+        (c->source & LR_SCAN_COPY_FRAGMENT) ? " fragment"
+        : c->unreadable                     ? " UNREADABLE"
+        : c->partial                        ? " partial"
+                                            : "",
+        c->parse_ok || c->unreadable || (c->source & LR_SCAN_COPY_FRAGMENT) ? "" : " unparsable",
+        c->orphan ? " orphan" : "", (c->source & LR_SCAN_COPY_BACKUP) ? " backup-file" : "", "");
 }
 
 static bool only_in_files(const lr_scan_version_t *v)
@@ -1417,11 +1420,11 @@ static void report_backup_versions(FILE *f, const lr_scan_vg_t *vg)
 }
 
 /* A backup file that is not whole: where it was found and what is missing
- * (its parse_error says both). */
+ * (its parse_error says both); a copy whose text could not be read: why. */
 static void report_backup_note(FILE *f, const lr_scan_copy_t *c)
 {
     char m[LR_SCAN_MAX_PARSE_ERROR + 64];
-    if ((c->source & LR_SCAN_COPY_BACKUP) && c->partial && c->parse_error)
+    if (((c->source & LR_SCAN_COPY_BACKUP) || c->unreadable) && c->partial && c->parse_error)
         fprintf(f, "              %s\n", safe(c->parse_error, m, sizeof(m)));
 }
 

@@ -67,6 +67,7 @@ void sc_copy_clear_text_fields(lr_scan_copy_t *cp)
     cp->section_crc = 0;
     cp->ends_whole = false;
     cp->parse_ok = false;
+    cp->unreadable = false;
     cp->n_lvs = -1;
     cp->n_pvs = -1;
 }
@@ -129,6 +130,14 @@ static uint64_t next_signature(const lr_scan_t *s, int image, uint64_t from, uin
 }
 
 /* ---- reading ----------------------------------------------------------- */
+
+bool sc_unreadable(const sc_ctx_t *c, int image, int rc, uint64_t off, uint64_t len)
+{
+    uint64_t start = 0, end = 0;
+    if (rc == 0 || rc == -ENOMEM || rc == -ECANCELED || image < 0)
+        return false;
+    return lr_io_bad_range(c->ios[image], off, &start, &end) == 1 && start < off + len && end > off;
+}
 
 static void charge(sc_ctx_t *c, uint64_t n)
 {
@@ -272,6 +281,44 @@ static int read_slot_copy(sc_ctx_t *c, lr_scan_copy_t *cp, tbuf_t *b)
     return 0;
 }
 
+/* The text of copy cp could not be read whole (the read failed with c->err:
+ * a corrupt piece of a compressed image holds it, or the device failed):
+ * the copy is kept as a partial one, its parse error saying why, with what
+ * was read before (b), and the scan goes on -- one copy in unreadable bytes
+ * must not cost the report of the rest. */
+static int unreadable_text(sc_ctx_t *c, lr_scan_copy_t *cp, tbuf_t *b)
+{
+    char why[sizeof(c->err->msg) + 64];
+    snprintf(why, sizeof(why), "its text could not be read: %s",
+             c->err && c->err->msg[0] ? c->err->msg : "a read failed");
+    why[LR_SCAN_MAX_PARSE_ERROR - 1] = '\0'; /* kept as long as other parse errors */
+    lr_error_clear(c->err);
+    cp->length = b->n;
+    cp->first_len = cp->first_len < b->n ? cp->first_len : b->n;
+    cp->partial = true;
+    cp->unreadable = true;
+    if (sc_tbuf_reserve(b, 0, c->err))
+        return c->err ? c->err->code : -ENOMEM;
+    b->p[b->n] = '\0';
+    cp->crc = lr_crc(LR_CRC_INITIAL, b->p, b->n);
+    sc_fill_from_text(cp, b->p, b->n);
+    free(cp->parse_error);
+    cp->parse_error = sc_strdup(why);
+    cp->parse_ok = false;
+    return 0;
+}
+
+/* Whether the read of copy cp's text failed (rc) in bytes of its area (or
+ * after it, without one) that a corrupt piece made unreadable. */
+static bool copy_unreadable(const sc_ctx_t *c, const lr_scan_copy_t *cp, int rc)
+{
+    const lr_scan_t *s = c->scan;
+    if (cp->area >= 0)
+        return sc_unreadable(c, cp->image, rc, s->areas[cp->area].offset, s->areas[cp->area].size);
+    uint64_t size = s->images[cp->image].size;
+    return sc_unreadable(c, cp->image, rc, cp->offset, size > cp->offset ? size - cp->offset : 1);
+}
+
 static int extract_one(sc_ctx_t *c, size_t i, uint64_t first_start, tbuf_t *b)
 {
     lr_scan_t *s = c->scan;
@@ -295,6 +342,8 @@ static int extract_one(sc_ctx_t *c, size_t i, uint64_t first_start, tbuf_t *b)
         }
         rc = read_signature_copy(c, cp, &w, b);
     }
+    if (rc && copy_unreadable(c, cp, rc))
+        return unreadable_text(c, cp, b);
     if (rc)
         return rc;
     cp->crc = lr_crc(LR_CRC_INITIAL, b->p, b->n);
@@ -331,6 +380,12 @@ static int slot_crc(sc_ctx_t *c, const lr_scan_area_t *a, const lr_raw_locn_t *l
     int rc = read_ring(c, a->image, a, l->offset, l->size, b, &first);
     if (!rc)
         *crc = lr_crc(LR_CRC_INITIAL, b->p, b->n);
+    if (sc_unreadable(c, a->image, rc, a->offset, a->size)) {
+        /* the bytes the slot points at cannot be read: it vouches for nothing */
+        lr_error_clear(c->err);
+        *crc = ~l->checksum;
+        return 0;
+    }
     return rc;
 }
 
@@ -523,6 +578,10 @@ static int add_fragment(sc_ctx_t *c, int ai, uint64_t off, uint64_t end, tbuf_t 
     bool nul = false;
     b->n = 0;
     int rc = sc_read_to_nul(c, c->ios[s->areas[ai].image], off, end, c->opts.max_text, b, &nul);
+    if (sc_unreadable(c, s->areas[ai].image, rc, off, end - off)) {
+        lr_error_clear(c->err); /* no fragment in unreadable bytes */
+        return 0;
+    }
     if (rc || !b->n)
         return rc;
     size_t had = s->n_copies;
@@ -561,6 +620,14 @@ static int area_fragments(sc_ctx_t *c, int ai, tbuf_t *b)
         }
         uint64_t stop = k < n ? sp[k].lo : end;
         rc = lr_io_pread(c->ios[a.image], sec, SC_SECTOR, off, c->err);
+        uint64_t bad_start = 0, bad_end = 0;
+        if (sc_unreadable(c, a.image, rc, off, SC_SECTOR) &&
+            lr_io_bad_range(c->ios[a.image], off, &bad_start, &bad_end) == 1) {
+            lr_error_clear(c->err); /* go on after the unreadable bytes */
+            rc = 0;
+            off = round_up(bad_end > off ? bad_end : off + SC_SECTOR);
+            continue;
+        }
         if (rc)
             break;
         charge(c, SC_SECTOR);

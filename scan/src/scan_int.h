@@ -169,6 +169,12 @@ int sc_sort_areas(sc_ctx_t *c);
 int sc_area_of(const lr_scan_t *s, int image, uint64_t off);
 int sc_add_area(sc_ctx_t *c, const lr_scan_area_t *a);
 
+/* Whether a read of image's bytes [off, off + len) that failed with rc
+ * failed because a corrupt piece of the (compressed) image made some of
+ * them unreadable (lr_io_bad_range): the passes after the stream go on
+ * past such bytes, as the stream did; any other failure stays one. */
+bool sc_unreadable(const sc_ctx_t *c, int image, int rc, uint64_t off, uint64_t len);
+
 /* copies.c */
 int sc_add_copy(sc_ctx_t *c, int image, uint64_t off, const sc_sig_t *sig, unsigned source);
 int sc_extract_orphans(sc_ctx_t *c);

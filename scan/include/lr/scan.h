@@ -245,6 +245,9 @@ typedef struct lr_scan_copy {
                                   (false when no slot points at it) */
     uint64_t slot_size;        /* size in the slot pointing at it, 0 if none */
     bool partial;              /* start or end overwritten / missing: never offer as complete */
+    bool unreadable;           /* its text lies in bytes of a compressed image that a corrupt
+                                  piece made unreadable (parse_error names it): partial, and
+                                  what a slot says of its checksum is not known */
     bool ends_whole;           /* the text ends as every LVM2 write does: a top-level
                                   creation_time line closed by '\n' before the NUL. A copy
                                   no slot points at must, or it is partial (a write cut
