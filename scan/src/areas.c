@@ -298,7 +298,7 @@ static int ring_start_below(sc_ctx_t *c, int image, uint64_t x, uint64_t max_wal
         }
         uint64_t lo = r - lim > SC_WALK_BLOCK ? r - SC_WALK_BLOCK : lim;
         rc = lr_io_pread(c->ios[image], blk, (size_t)(r - lo), lo, c->err);
-        if (sc_unreadable(c, image, rc, lo, r - lo)) {
+        if (sc_unreadable(c, image, rc, lo, r - lo, NULL)) {
             lr_error_clear(c->err); /* the walk stops at unreadable bytes */
             rc = 0;
             break;

@@ -233,7 +233,8 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, sc_tbuf_t *b)
     lr_scan_image_t *im = &s->images[bk->image];
     b->n = 0;
     int rc = sc_read_to_nul(c, c->ios[bk->image], bk->offset, limit, c->opts.max_text, b, &nul);
-    if (sc_unreadable(c, bk->image, rc, bk->offset, limit > bk->offset ? limit - bk->offset : 1)) {
+    if (sc_unreadable(c, bk->image, rc, bk->offset, limit > bk->offset ? limit - bk->offset : 1,
+                      NULL)) {
         lr_error_clear(c->err); /* its text lies in unreadable bytes: the image's error says so */
         return 0;
     }

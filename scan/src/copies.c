@@ -131,12 +131,16 @@ static uint64_t next_signature(const lr_scan_t *s, int image, uint64_t from, uin
 
 /* ---- reading ----------------------------------------------------------- */
 
-bool sc_unreadable(const sc_ctx_t *c, int image, int rc, uint64_t off, uint64_t len)
+bool sc_unreadable(const sc_ctx_t *c, int image, int rc, uint64_t off, uint64_t len,
+                   uint64_t *bad_end)
 {
     uint64_t start = 0, end = 0;
-    if (rc == 0 || rc == -ENOMEM || rc == -ECANCELED || image < 0)
+    if (rc == 0 || rc == -ENOMEM || rc == -ECANCELED || image < 0 ||
+        lr_io_bad_range(c->ios[image], off, &start, &end) != 1 || start >= off + len || end <= off)
         return false;
-    return lr_io_bad_range(c->ios[image], off, &start, &end) == 1 && start < off + len && end > off;
+    if (bad_end)
+        *bad_end = end;
+    return true;
 }
 
 static void charge(sc_ctx_t *c, uint64_t n)
@@ -282,7 +286,7 @@ static int read_slot_copy(sc_ctx_t *c, lr_scan_copy_t *cp, tbuf_t *b)
 }
 
 /* The text of copy cp could not be read whole (the read failed with c->err:
- * a corrupt piece of a compressed image holds it, or the device failed):
+ * a corrupt piece of a compressed image holds some of it):
  * the copy is kept as a partial one, its parse error saying why, with what
  * was read before (b), and the scan goes on -- one copy in unreadable bytes
  * must not cost the report of the rest. */
@@ -314,9 +318,11 @@ static bool copy_unreadable(const sc_ctx_t *c, const lr_scan_copy_t *cp, int rc)
 {
     const lr_scan_t *s = c->scan;
     if (cp->area >= 0)
-        return sc_unreadable(c, cp->image, rc, s->areas[cp->area].offset, s->areas[cp->area].size);
+        return sc_unreadable(c, cp->image, rc, s->areas[cp->area].offset, s->areas[cp->area].size,
+                             NULL);
     uint64_t size = s->images[cp->image].size;
-    return sc_unreadable(c, cp->image, rc, cp->offset, size > cp->offset ? size - cp->offset : 1);
+    return sc_unreadable(c, cp->image, rc, cp->offset, size > cp->offset ? size - cp->offset : 1,
+                         NULL);
 }
 
 static int extract_one(sc_ctx_t *c, size_t i, uint64_t first_start, tbuf_t *b)
@@ -380,7 +386,7 @@ static int slot_crc(sc_ctx_t *c, const lr_scan_area_t *a, const lr_raw_locn_t *l
     int rc = read_ring(c, a->image, a, l->offset, l->size, b, &first);
     if (!rc)
         *crc = lr_crc(LR_CRC_INITIAL, b->p, b->n);
-    if (sc_unreadable(c, a->image, rc, a->offset, a->size)) {
+    if (sc_unreadable(c, a->image, rc, a->offset, a->size, NULL)) {
         /* the bytes the slot points at cannot be read: it vouches for nothing */
         lr_error_clear(c->err);
         *crc = ~l->checksum;
@@ -578,7 +584,7 @@ static int add_fragment(sc_ctx_t *c, int ai, uint64_t off, uint64_t end, tbuf_t 
     bool nul = false;
     b->n = 0;
     int rc = sc_read_to_nul(c, c->ios[s->areas[ai].image], off, end, c->opts.max_text, b, &nul);
-    if (sc_unreadable(c, s->areas[ai].image, rc, off, end - off)) {
+    if (sc_unreadable(c, s->areas[ai].image, rc, off, end - off, NULL)) {
         lr_error_clear(c->err); /* no fragment in unreadable bytes */
         return 0;
     }
@@ -620,9 +626,8 @@ static int area_fragments(sc_ctx_t *c, int ai, tbuf_t *b)
         }
         uint64_t stop = k < n ? sp[k].lo : end;
         rc = lr_io_pread(c->ios[a.image], sec, SC_SECTOR, off, c->err);
-        uint64_t bad_start = 0, bad_end = 0;
-        if (sc_unreadable(c, a.image, rc, off, SC_SECTOR) &&
-            lr_io_bad_range(c->ios[a.image], off, &bad_start, &bad_end) == 1) {
+        uint64_t bad_end = 0;
+        if (sc_unreadable(c, a.image, rc, off, SC_SECTOR, &bad_end)) {
             lr_error_clear(c->err); /* go on after the unreadable bytes */
             rc = 0;
             off = round_up(bad_end > off ? bad_end : off + SC_SECTOR);

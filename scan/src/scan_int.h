@@ -171,9 +171,11 @@ int sc_add_area(sc_ctx_t *c, const lr_scan_area_t *a);
 
 /* Whether a read of image's bytes [off, off + len) that failed with rc
  * failed because a corrupt piece of the (compressed) image made some of
- * them unreadable (lr_io_bad_range): the passes after the stream go on
- * past such bytes, as the stream did; any other failure stays one. */
-bool sc_unreadable(const sc_ctx_t *c, int image, int rc, uint64_t off, uint64_t len);
+ * them unreadable (lr_io_bad_range; *bad_end, when not NULL: where those
+ * bytes end): the passes after the stream go on past such bytes, as the
+ * stream did; any other failure stays one. */
+bool sc_unreadable(const sc_ctx_t *c, int image, int rc, uint64_t off, uint64_t len,
+                   uint64_t *bad_end);
 
 /* copies.c */
 int sc_add_copy(sc_ctx_t *c, int image, uint64_t off, const sc_sig_t *sig, unsigned source);
