@@ -60,6 +60,8 @@ void sc_copy_clear_text_fields(lr_scan_copy_t *cp)
     free(cp->parse_error);
     free(cp->creation_host);
     free(cp->description);
+    free(cp->pv_ids);
+    cp->pv_ids = NULL;
     cp->parse_error = NULL;
     cp->creation_host = NULL;
     cp->description = NULL;

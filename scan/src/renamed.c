@@ -52,6 +52,44 @@ static const lr_vg_t *ver_meta(rn_chain_t *ch, size_t i)
     return ch->v[i].meta;
 }
 
+/* The PVs version i lists. The copy keeps the ids of a text that parsed,
+ * so no version is parsed only to be looked through; a copy without them
+ * (no memory when it was read) is parsed. */
+static size_t ver_n_pvs(rn_chain_t *ch, size_t i)
+{
+    const lr_scan_copy_t *cp = ch->v[i].copy;
+    if (cp->pv_ids)
+        return cp->n_pvs > 0 ? (size_t)cp->n_pvs : 0;
+    const lr_vg_t *m = ver_meta(ch, i);
+    return m ? m->n_pvs : 0;
+}
+
+/* The raw id of the p-th PV version i lists into raw (LR_PV_UUID_LEN + 1
+ * bytes); false past its last PV or for an id that is not a UUID (which
+ * nothing places). */
+static bool ver_pv(rn_chain_t *ch, size_t i, size_t p, char *raw)
+{
+    const lr_scan_copy_t *cp = ch->v[i].copy;
+    if (p >= ver_n_pvs(ch, i))
+        return false;
+    if (cp->pv_ids)
+        memcpy(raw, cp->pv_ids + p * LR_PV_UUID_LEN, LR_PV_UUID_LEN);
+    else
+        memcpy(raw, ver_meta(ch, i)->pvs[p].raw_id, LR_PV_UUID_LEN);
+    raw[LR_PV_UUID_LEN] = '\0';
+    return strlen(raw) == LR_PV_UUID_LEN;
+}
+
+/* Whether version i lists the PV with raw id raw. */
+static bool ver_lists(rn_chain_t *ch, size_t i, const char *raw)
+{
+    char id[LR_PV_UUID_LEN + 1];
+    for (size_t p = 0; p < ver_n_pvs(ch, i); p++)
+        if (ver_pv(ch, i, p, id) && strcmp(id, raw) == 0)
+            return true;
+    return false;
+}
+
 static void chain_free(rn_chain_t *ch)
 {
     for (size_t i = 0; i < ch->n; i++)
@@ -142,12 +180,14 @@ static int renamed_place(rn_chain_t *ch, const char *raw, rn_place_t *at)
     const lr_scan_t *s = ch->c->scan;
     size_t last = ch->n;
     for (size_t i = 0; i < ch->n; i++)
-        if (lr_vg_find_pv_by_id(ver_meta(ch, i), raw))
+        if (ver_lists(ch, i, raw))
             last = i;
     if (last == ch->n)
         return 0;
     const lr_vg_t *a = ver_meta(ch, last);
     const lr_pv_t *o = lr_vg_find_pv_by_id(a, raw);
+    if (!o)
+        return 0; /* the text did not parse again (no memory) */
     *at = (rn_place_t){.label = -1};
     for (size_t i = last + 1; i < ch->n && ch->v[i].seqno <= ch->v[last].seqno + 1; i++) {
         const lr_vg_t *b = ch->v[i].seqno == ch->v[last].seqno + 1 ? ver_meta(ch, i) : NULL;
@@ -235,14 +275,17 @@ static int resolve_vg(sc_ctx_t *c, size_t g)
     int rc = tried ? 0 : -ENOMEM;
     bool latest = false;
     for (size_t i = 0; i < ch.n && !rc; i++) {
-        const lr_vg_t *m = ch.v[i].vg == (int)g ? ver_meta(&ch, i) : NULL;
-        /* the text may list more PVs than the scan counted: never past cap */
-        for (size_t p = 0; m && p < m->n_pvs && n_tried < cap && !rc; p++) {
+        if (ch.v[i].vg != (int)g)
+            continue;
+        char raw[LR_PV_UUID_LEN + 1];
+        for (size_t p = 0; p < ver_n_pvs(&ch, i) && n_tried < cap && !rc; p++) {
             rn_place_t at;
-            const char *raw = m->pvs[p].raw_id;
-            if (!tried_before(tried, &n_tried, raw) && !located(&ch, raw) &&
-                renamed_place(&ch, raw, &at))
-                rc = record(&c->scan->vgs[g], &m->pvs[p], &at, &latest);
+            if (!ver_pv(&ch, i, p, raw) || tried_before(tried, &n_tried, raw) ||
+                located(&ch, raw) || !renamed_place(&ch, raw, &at))
+                continue;
+            const lr_pv_t *pv = lr_vg_find_pv_by_id(ver_meta(&ch, i), raw);
+            if (pv)
+                rc = record(&c->scan->vgs[g], pv, &at, &latest);
         }
     }
     free(tried);

@@ -60,6 +60,15 @@ static void fill_from_vg(lr_scan_copy_t *cp, const lr_vg_t *vg)
     cp->description = clip_to(vg->description, LR_SCAN_MAX_DESCRIPTION);
     cp->n_lvs = (long)lr_vg_visible_lvs(vg);
     cp->n_pvs = (long)vg->n_pvs;
+    /* kept so that the later passes over every version (renamed.c) need
+     * not parse each text again to learn which PVs it lists */
+    free(cp->pv_ids);
+    cp->pv_ids = malloc(vg->n_pvs * LR_PV_UUID_LEN + 1);
+    if (!cp->pv_ids)
+        return; /* NULL: those passes parse the text instead */
+    for (size_t i = 0; i < vg->n_pvs; i++)
+        memcpy(cp->pv_ids + i * LR_PV_UUID_LEN, vg->pvs[i].raw_id, LR_PV_UUID_LEN);
+    cp->pv_ids[vg->n_pvs * LR_PV_UUID_LEN] = '\0';
 }
 
 /* ---- tolerant top-level reader ---------------------------------------- */

@@ -275,6 +275,9 @@ typedef struct lr_scan_copy {
                               sub-LVs: RAID/mirror images, thin pool data/metadata,
                               snapshot COWs... are not counted); -1 when it did not parse */
     long n_pvs;            /* PVs in the text, -1 when it did not parse */
+    char *pv_ids;          /* their ids as raw UUIDs (LR_PV_UUID_LEN characters each, no dashes),
+                              back to back in the text's order and NUL-terminated; NULL when
+                              it did not parse. Owned by the scan */
     int vg;                /* index into vgs, -1 when not grouped (no valid id) */
     int version;           /* index into that VG's versions, -1 if none */
 } lr_scan_copy_t;
