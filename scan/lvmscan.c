@@ -400,7 +400,7 @@ static void json_copy(FILE *f, const lr_scan_copy_t *c)
     jk_bool(f, "committed_bad_header", c->committed_bad_header, &first);
     jk_bool(f, "precommitted", c->precommitted, &first);
     json_key(f, "crc_ok", &first);
-    fputs(c->slot_size && !c->unreadable ? (c->crc_ok ? "true" : "false") : "null", f);
+    fputs(c->slot_size && !c->crc_unknown ? (c->crc_ok ? "true" : "false") : "null", f);
     jk_bool(f, "wrapped", c->wrapped, &first);
     jk_off(f, "wrap_offset", c->wrap_offset, &first);
     jk_u64(f, "first_length", c->first_len, &first);
@@ -1354,10 +1354,11 @@ static void copy_flags(const lr_scan_copy_t *c, char *buf, size_t len)
 {
     snprintf(
         buf, len, "%s%s%s%s%s%s%s%s",
-        c->committed_bad_header         ? " committed(per damaged header)"
-        : c->committed && c->unreadable ? " committed"
-        : c->committed                  ? (c->crc_ok ? " committed" : " committed(BAD-CRC)")
-                                        : "",
+        c->committed_bad_header          ? " committed(per damaged header)"
+        : c->committed && c->unreadable  ? " committed"
+        : c->committed && c->crc_unknown ? " committed(checksum not known)"
+        : c->committed                   ? (c->crc_ok ? " committed" : " committed(BAD-CRC)")
+                                         : "",
         c->precommitted ? " precommitted" : "", c->wrapped ? " wrapped" : "",
         (c->source & LR_SCAN_COPY_FRAGMENT) ? " fragment"
         : c->unreadable                     ? " UNREADABLE"

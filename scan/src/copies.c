@@ -150,6 +150,42 @@ static void charge(sc_ctx_t *c, uint64_t n)
     c->read_budget = n < c->read_budget ? c->read_budget - n : 0;
 }
 
+/* The read of *want bytes at pos into dst failed (rc, c->err): when that
+ * is at unreadable bytes of a compressed image (a corrupt piece), the
+ * bytes before them are read instead: a text whose NUL comes before them
+ * is read whole (*nul; 0, c->err cleared, *want what was read up to and
+ * including the NUL). Else the error stands, *want the bytes read before
+ * the unreadable ones (they stay in the buffer for the caller). */
+static int before_bad(sc_ctx_t *c, lr_io_t *io, int rc, uint64_t pos, uint64_t *want, char *dst,
+                      bool *nul)
+{
+    uint64_t start = 0;
+    lr_error_t why = c->err ? *c->err : (lr_error_t){0};
+    uint64_t asked = *want;
+    *want = 0;
+    if (rc == -ENOMEM || rc == -ECANCELED || lr_io_bad_range(io, pos, &start, NULL) != 1 ||
+        start <= pos || start >= pos + asked)
+        return lr_error_wrap(c->err, lr_io_name(io), rc);
+    uint64_t n = start - pos;
+    if (lr_io_pread(io, dst, (size_t)n, pos, NULL) != 0) {
+        if (c->err)
+            *c->err = why;
+        return lr_error_wrap(c->err, lr_io_name(io), rc);
+    }
+    charge(c, n);
+    char *z = memchr(dst, '\0', (size_t)n);
+    if (z) {
+        lr_error_clear(c->err);
+        *want = (uint64_t)(z - dst) + 1;
+        *nul = true;
+        return 0;
+    }
+    *want = n;
+    if (c->err)
+        *c->err = why;
+    return lr_error_wrap(c->err, lr_io_name(io), rc);
+}
+
 int sc_read_to_nul(sc_ctx_t *c, lr_io_t *io, uint64_t from, uint64_t to, uint64_t max, tbuf_t *b,
                    bool *nul)
 {
@@ -166,8 +202,11 @@ int sc_read_to_nul(sc_ctx_t *c, lr_io_t *io, uint64_t from, uint64_t to, uint64_
             return rc;
         char *dst = b->p + b->n;
         rc = lr_io_pread(io, dst, (size_t)want, pos, c->err);
-        if (rc)
-            return lr_error_wrap(c->err, lr_io_name(io), rc);
+        if (rc) {
+            rc = before_bad(c, io, rc, pos, &want, dst, nul);
+            b->n += (size_t)want;
+            return rc;
+        }
         charge(c, want);
         char *z = memchr(dst, '\0', (size_t)want);
         if (z) {
@@ -377,21 +416,24 @@ int sc_extract_orphans(sc_ctx_t *c)
 }
 
 /* The checksum of the `l->size` bytes the slot l of area a points at: the
- * copy's own when its length is the slot's, else read again. */
+ * copy's own when its length is the slot's, else read again. *known false
+ * when those bytes cannot all be read (a corrupt piece of a compressed
+ * image holds some): the slot then vouches for nothing, but neither is its
+ * checksum wrong. */
 static int slot_crc(sc_ctx_t *c, const lr_scan_area_t *a, const lr_raw_locn_t *l,
-                    const lr_scan_copy_t *cp, tbuf_t *b, uint32_t *crc)
+                    const lr_scan_copy_t *cp, tbuf_t *b, uint32_t *crc, bool *known)
 {
     *crc = cp->crc;
-    if (cp->length == l->size)
+    *known = !cp->unreadable;
+    if (cp->length == l->size || cp->unreadable)
         return 0;
     uint64_t first = 0;
     int rc = read_ring(c, a->image, a, l->offset, l->size, b, &first);
     if (!rc)
         *crc = lr_crc(LR_CRC_INITIAL, b->p, b->n);
     if (sc_unreadable(c, a->image, rc, a->offset, a->size, NULL)) {
-        /* the bytes the slot points at cannot be read: it vouches for nothing */
         lr_error_clear(c->err);
-        *crc = ~l->checksum;
+        *known = false;
         return 0;
     }
     return rc;
@@ -402,7 +444,8 @@ static int slot_crc(sc_ctx_t *c, const lr_scan_area_t *a, const lr_raw_locn_t *l
  * committed, but only where the slot agrees with the text: the slot's
  * checksum is the copy's and the copy parses (its flags are not trusted:
  * one flipped byte may read RAW_LOCN_IGNORED). */
-static void mark_slot(lr_scan_area_t *a, size_t k, int ci, lr_scan_copy_t *cp, bool crc_match)
+static void mark_slot(lr_scan_area_t *a, size_t k, int ci, lr_scan_copy_t *cp, bool crc_match,
+                      bool known)
 {
     const lr_raw_locn_t *l = &a->header->locn[k];
     bool damaged = !a->header->checksum_ok;
@@ -422,7 +465,8 @@ static void mark_slot(lr_scan_area_t *a, size_t k, int ci, lr_scan_copy_t *cp, b
     if (cp->crc_ok)
         return;
     cp->slot_size = l->size;
-    cp->crc_ok = crc_match;
+    cp->crc_ok = known && crc_match;
+    cp->crc_unknown = !known;
 }
 
 /* Marks copies that raw_locn slots point at and checks their checksums
@@ -444,10 +488,11 @@ static int mark_slots(sc_ctx_t *c, tbuf_t *b)
                 continue;
             lr_scan_copy_t *cp = &s->copies[ci];
             uint32_t crc = 0;
-            int rc = slot_crc(c, a, l, cp, b, &crc);
+            bool known = true;
+            int rc = slot_crc(c, a, l, cp, b, &crc, &known);
             if (rc)
                 return rc;
-            mark_slot(a, k, ci, cp, crc == l->checksum);
+            mark_slot(a, k, ci, cp, known && crc == l->checksum, known);
         }
     }
     return 0;

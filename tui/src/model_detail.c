@@ -44,17 +44,20 @@ static int add_copies(lr_tui_t *m, tui_view_t *v, const lr_scan_version_t *ver)
         tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "Copies (%zu), best first:", ver->n_copies);
     for (size_t i = 0; !rc && i < ver->n_copies && i < MAX_COPIES_SHOWN; i++) {
         const lr_scan_copy_t *c = &m->scan->copies[ver->copies[i]];
-        /* an unreadable copy's checksum is not known: not called bad */
-        bool bad = (c->committed || c->precommitted) && !c->crc_ok && !c->unreadable;
-        rc = tui_view_add(v, bad || c->partial ? LR_TUI_A_WARN : LR_TUI_A_NORMAL, -1, false,
-                          "  %s @ %" PRIu64 "  %" PRIu64 " bytes  crc 0x%08x%s%s%s%s%s",
-                          tui_base(m->scan->images[c->image].path), c->offset, c->length, c->crc,
-                          c->committed ? "  committed" : "",
-                          c->precommitted ? "  precommitted" : "", bad ? "  BAD CHECKSUM" : "",
-                          c->unreadable ? "  UNREADABLE"
-                          : c->partial  ? "  partial"
-                                        : "",
-                          c->wrapped ? "  wrapped" : "");
+        /* a checksum not known (unreadable bytes) is not called bad */
+        bool bad = (c->committed || c->precommitted) && !c->crc_ok && !c->crc_unknown;
+        rc =
+            tui_view_add(v, bad || c->partial ? LR_TUI_A_WARN : LR_TUI_A_NORMAL, -1, false,
+                         "  %s @ %" PRIu64 "  %" PRIu64 " bytes  crc 0x%08x%s%s%s%s%s",
+                         tui_base(m->scan->images[c->image].path), c->offset, c->length, c->crc,
+                         c->committed ? "  committed" : "", c->precommitted ? "  precommitted" : "",
+                         bad                                ? "  BAD CHECKSUM"
+                         : c->crc_unknown && !c->unreadable ? "  checksum not known"
+                                                            : "",
+                         c->unreadable ? "  UNREADABLE"
+                         : c->partial  ? "  partial"
+                                       : "",
+                         c->wrapped ? "  wrapped" : "");
     }
     if (!rc && ver->n_copies > MAX_COPIES_SHOWN)
         rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "  ... and %zu more",

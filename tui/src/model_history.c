@@ -64,7 +64,7 @@ static void version_info(const lr_scan_session_t *session, size_t vg, size_t ver
     const lr_scan_version_t *v = &scan->vgs[vg].versions[version];
     for (size_t c = 0; c < v->n_copies; c++) {
         const lr_scan_copy_t *cp = &scan->copies[v->copies[c]];
-        if ((cp->committed || cp->precommitted) && !cp->crc_ok && !cp->unreadable)
+        if ((cp->committed || cp->precommitted) && !cp->crc_ok && !cp->crc_unknown)
             info->bad_crc = true;
     }
     int best = lr_scan_version_copy(scan, vg, version);

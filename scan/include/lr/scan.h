@@ -243,6 +243,10 @@ typedef struct lr_scan_copy {
     bool precommitted;         /* at raw_locn slot 1 */
     bool crc_ok;               /* committed/precommitted and the slot's checksum == crc
                                   (false when no slot points at it) */
+    bool crc_unknown;          /* a slot points at it, but the bytes the slot covers lie in a
+                                  corrupt piece of a compressed image (or the copy is
+                                  unreadable): whether the checksum matches is not known
+                                  (crc_ok false; shown as neither good nor bad) */
     uint64_t slot_size;        /* size in the slot pointing at it, 0 if none */
     bool partial;              /* start or end overwritten / missing: never offer as complete */
     bool unreadable;           /* its text lies in bytes of a compressed image that a corrupt
