@@ -133,15 +133,25 @@ static uint64_t next_signature(const lr_scan_t *s, int image, uint64_t from, uin
 
 /* ---- reading ----------------------------------------------------------- */
 
-bool sc_unreadable(const sc_ctx_t *c, int image, int rc, uint64_t off, uint64_t len,
-                   uint64_t *bad_end)
+bool sc_unreadable(sc_ctx_t *c, int image, int rc, uint64_t off, uint64_t len, uint64_t *bad_end)
 {
     uint64_t start = 0, end = 0;
-    if (rc == 0 || rc == -ENOMEM || rc == -ECANCELED || image < 0 ||
-        lr_io_bad_range(c->ios[image], off, &start, &end) != 1 || start >= off + len || end <= off)
+    if (rc == 0 || rc == -ENOMEM || rc == -ECANCELED || image < 0)
         return false;
+    if (lr_io_bad_range(c->ios[image], off, &start, &end) == 1 && start < off + len && end > off) {
+        if (bad_end)
+            *bad_end = end;
+        return true;
+    }
+    if (!(c->opts.flags & LR_SCAN_KEEP_GOING))
+        return false;
+    lr_error_t e = c->err ? *c->err : (lr_error_t){.code = rc};
+    if (!e.where[0])
+        lr_error_wrap(&e, lr_io_name(c->ios[image]), rc);
+    if (sc_image_fail(c, image, &e, false) != 0)
+        return false; /* no memory: the scan fails */
     if (bad_end)
-        *bad_end = end;
+        *bad_end = off + len;
     return true;
 }
 
@@ -150,29 +160,44 @@ static void charge(sc_ctx_t *c, uint64_t n)
     c->read_budget = n < c->read_budget ? c->read_budget - n : 0;
 }
 
-/* The read of *want bytes at pos into dst failed (rc, c->err): when that
- * is at unreadable bytes of a compressed image (a corrupt piece), the
- * bytes before them are read instead: a text whose NUL comes before them
- * is read whole (*nul; 0, c->err cleared, *want what was read up to and
- * including the NUL). Else the error stands, *want the bytes read before
- * the unreadable ones (they stay in the buffer for the caller). */
+/* The bytes at pos that read before the failure a read of n bytes there
+ * met (into dst): up to a corrupt piece of a compressed image when that
+ * was it (lr_io_bad_range), else sector by sector up to the first sector
+ * that fails (a device's bad sector fails the whole read that holds it). */
+static uint64_t readable_prefix(sc_ctx_t *c, lr_io_t *io, uint64_t pos, uint64_t n, char *dst)
+{
+    uint64_t start = 0;
+    if (lr_io_bad_range(io, pos, &start, NULL) == 1 && start < pos + n) {
+        uint64_t k = start > pos ? start - pos : 0;
+        return k && lr_io_pread(io, dst, (size_t)k, pos, NULL) == 0 ? k : 0;
+    }
+    uint64_t got = 0;
+    while (got < n) {
+        uint64_t k = SC_SECTOR - (pos + got) % SC_SECTOR;
+        if (k > n - got)
+            k = n - got;
+        if (lr_io_pread(io, dst + got, (size_t)k, pos + got, NULL) != 0)
+            break;
+        got += k;
+    }
+    charge(c, got);
+    return got;
+}
+
+/* The read of *want bytes at pos into dst failed (rc, c->err): the bytes
+ * before the failure are read again on their own, and a text whose NUL
+ * comes before it is read whole (*nul; 0, c->err cleared, *want what was
+ * read up to and including the NUL). Else the error stands, *want the
+ * bytes read before it (they stay in the buffer for the caller). */
 static int before_bad(sc_ctx_t *c, lr_io_t *io, int rc, uint64_t pos, uint64_t *want, char *dst,
                       bool *nul)
 {
-    uint64_t start = 0;
     lr_error_t why = c->err ? *c->err : (lr_error_t){0};
     uint64_t asked = *want;
     *want = 0;
-    if (rc == -ENOMEM || rc == -ECANCELED || lr_io_bad_range(io, pos, &start, NULL) != 1 ||
-        start <= pos || start >= pos + asked)
+    if (rc == -ENOMEM || rc == -ECANCELED)
         return lr_error_wrap(c->err, lr_io_name(io), rc);
-    uint64_t n = start - pos;
-    if (lr_io_pread(io, dst, (size_t)n, pos, NULL) != 0) {
-        if (c->err)
-            *c->err = why;
-        return lr_error_wrap(c->err, lr_io_name(io), rc);
-    }
-    charge(c, n);
+    uint64_t n = readable_prefix(c, io, pos, asked, dst);
     char *z = memchr(dst, '\0', (size_t)n);
     if (z) {
         lr_error_clear(c->err);
@@ -355,7 +380,7 @@ static int unreadable_text(sc_ctx_t *c, lr_scan_copy_t *cp, tbuf_t *b)
 
 /* Whether the read of copy cp's text failed (rc) in bytes of its area (or
  * after it, without one) that a corrupt piece made unreadable. */
-static bool copy_unreadable(const sc_ctx_t *c, const lr_scan_copy_t *cp, int rc)
+static bool copy_unreadable(sc_ctx_t *c, const lr_scan_copy_t *cp, int rc)
 {
     const lr_scan_t *s = c->scan;
     if (cp->area >= 0)
@@ -625,7 +650,9 @@ static bool fragment_start(const uint8_t *p)
     return true;
 }
 
-static int add_fragment(sc_ctx_t *c, int ai, uint64_t off, uint64_t end, tbuf_t *b)
+/* after_bad: the bytes right before it could not be read (its start may
+ * be there rather than overwritten). */
+static int add_fragment(sc_ctx_t *c, int ai, uint64_t off, uint64_t end, bool after_bad, tbuf_t *b)
 {
     lr_scan_t *s = c->scan;
     bool nul = false;
@@ -649,7 +676,7 @@ static int add_fragment(sc_ctx_t *c, int ai, uint64_t off, uint64_t end, tbuf_t 
     if ((rc = sc_tbuf_reserve(b, 0, c->err)))
         return rc;
     b->p[b->n] = '\0';
-    sc_fill_from_fragment(cp, b->p, b->n);
+    sc_fill_from_fragment(cp, b->p, b->n, after_bad);
     return 0;
 }
 
@@ -664,6 +691,7 @@ static int area_fragments(sc_ctx_t *c, int ai, tbuf_t *b)
     int rc = area_spans(c, ai, &sp, &n);
     uint8_t sec[SC_SECTOR];
     uint64_t end = a.offset + a.size;
+    uint64_t bad_to = 0; /* where the last unreadable bytes end */
     for (uint64_t off = a.offset + SC_SECTOR; !rc && off + SC_SECTOR <= end;) {
         while (k < n && sp[k].hi <= off)
             k++;
@@ -678,6 +706,7 @@ static int area_fragments(sc_ctx_t *c, int ai, tbuf_t *b)
             lr_error_clear(c->err); /* go on after the unreadable bytes */
             rc = 0;
             off = round_up(bad_end > off ? bad_end : off + SC_SECTOR);
+            bad_to = off;
             continue;
         }
         if (rc)
@@ -688,7 +717,7 @@ static int area_fragments(sc_ctx_t *c, int ai, tbuf_t *b)
             continue;
         }
         size_t before = c->scan->n_copies;
-        rc = add_fragment(c, ai, off, stop, b);
+        rc = add_fragment(c, ai, off, stop, off == bad_to, b);
         uint64_t len = c->scan->n_copies > before ? c->scan->copies[before].length : 0;
         off = len ? round_up(off + len) : off + SC_SECTOR;
     }

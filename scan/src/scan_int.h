@@ -169,13 +169,16 @@ int sc_sort_areas(sc_ctx_t *c);
 int sc_area_of(const lr_scan_t *s, int image, uint64_t off);
 int sc_add_area(sc_ctx_t *c, const lr_scan_area_t *a);
 
-/* Whether a read of image's bytes [off, off + len) that failed with rc
- * failed because a corrupt piece of the (compressed) image made some of
- * them unreadable (lr_io_bad_range; *bad_end, when not NULL: where those
- * bytes end): the passes after the stream go on past such bytes, as the
- * stream did; any other failure stays one. */
-bool sc_unreadable(const sc_ctx_t *c, int image, int rc, uint64_t off, uint64_t len,
-                   uint64_t *bad_end);
+/* Whether the passes after the stream go on past a read of image's bytes
+ * [off, off + len) that failed with rc (c->err): a corrupt piece of the
+ * (compressed) image made some of them unreadable (lr_io_bad_range;
+ * *bad_end, when not NULL: where those bytes end), as the stream went on
+ * past it; or, when the scan keeps going (LR_SCAN_KEEP_GOING), any other
+ * read error (a device's I/O error after the stream read those bytes):
+ * then it is recorded as the image's error (the first one is reported) and
+ * *bad_end is off + len. Never for -ENOMEM or -ECANCELED; without keep-going
+ * every other failure stays one. The caller clears c->err when true. */
+bool sc_unreadable(sc_ctx_t *c, int image, int rc, uint64_t off, uint64_t len, uint64_t *bad_end);
 
 /* copies.c */
 int sc_add_copy(sc_ctx_t *c, int image, uint64_t off, const sc_sig_t *sig, unsigned source);
@@ -213,7 +216,9 @@ void sc_sort_copies(lr_scan_t *s);
 
 /* text.c */
 void sc_fill_from_text(lr_scan_copy_t *cp, const char *text, uint64_t len);
-void sc_fill_from_fragment(lr_scan_copy_t *cp, const char *text, uint64_t len);
+/* A fragment's fields from its top-level lines; after_bad: the bytes before
+ * it could not be read (its parse error says so, not "overwritten"). */
+void sc_fill_from_fragment(lr_scan_copy_t *cp, const char *text, uint64_t len, bool after_bad);
 void sc_raw_uuid(const char *printed, char *raw, size_t rawlen);
 /* Sets vg_id as printed and vg_id_raw only when it is a valid UUID. */
 void sc_set_vg_id(lr_scan_copy_t *cp, const char *printed);

@@ -862,6 +862,86 @@ static void test_keep_going_read_error(void **state)
     free(img);
 }
 
+/* An in-memory image whose small reads of [lo, hi) fail: the stream's
+ * large reads pass, the reads of a copy's text after it do not (a device
+ * that fails a sector it read a moment ago). */
+typedef struct flaky_mem {
+    const uint8_t *buf;
+    uint64_t lo, hi;
+} flaky_mem_t;
+
+static int flaky_pread(void *ctx, void *buf, size_t len, uint64_t off, lr_error_t *err)
+{
+    flaky_mem_t *m = ctx;
+    if (len < (1u << 20) && off < m->hi && off + len > m->lo)
+        return lr_error_set(err, -EIO, off, "read failed: Input/output error");
+    memcpy(buf, m->buf + off, len);
+    return 0;
+}
+
+static const lr_io_ops_t flaky_ops = {"flaky", flaky_pread, NULL, NULL, bad_close};
+
+/* A read error in a copy's text after the stream: with keep-going the copy
+ * is listed unreadable, naming the error, the image's error records it and
+ * the rest of the report stands; without, the scan fails with it. */
+static void test_keep_going_text_read_error(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *img = history_bytes(&len);
+    lr_io_t *io;
+    lr_error_t err;
+    lr_scan_session_t *s_ss = NULL;
+    assert_int_equal(lr_io_new(&io, &flaky_ops, &(flaky_mem_t){img, 0, 0}, len, "f.img", &err), 0);
+    assert_int_equal(lr_scan_ios(&io, 1, NULL, &s_ss, &err), 0);
+    const lr_scan_t *s = lr_scan_result(s_ss);
+    int v = s->vgs[0].latest;
+    assert_true(v >= 0);
+    int ci = lr_scan_version_copy(s, 0, (size_t)v);
+    assert_true(ci >= 0);
+    const lr_scan_copy_t *cp = &s->copies[ci];
+    uint64_t at = cp->offset, cp_len = cp->length, n_copies = s->n_copies;
+    assert_true(cp->parse_ok);
+    lr_scan_session_free(s_ss);
+    lr_io_close(io, NULL);
+
+    flaky_mem_t m = {img, at + 100, at + 101};
+    assert_int_equal(lr_io_new(&io, &flaky_ops, &m, len, "f.img", &err), 0);
+    assert_int_equal(lr_scan_ios(&io, 1, NULL, &s_ss, &err), -EIO);
+    assert_string_equal(err.where, "f.img");
+    assert_int_equal(lr_scan_ios(&io, 1, &keep_going, &s_ss, &err), 0);
+    s = lr_scan_result(s_ss);
+    assert_int_equal(s->images[0].error, -EIO);
+    assert_false(s->images[0].truncated);
+    /* the copies before the bad sector read whole (a read of a chunk that
+     * holds it fails: their text is read again up to it); the copy in it
+     * is unreadable, the rest of its text a fragment saying so */
+    size_t unreadable = 0, fragments = 0, whole = 0;
+    for (size_t i = 0; i < s->n_copies; i++) {
+        const lr_scan_copy_t *c = &s->copies[i];
+        if (c->source & LR_SCAN_COPY_FRAGMENT) {
+            fragments++;
+            assert_true(c->offset > at && c->offset < at + cp_len);
+            assert_string_equal(c->parse_error,
+                                "fragment: the start of this copy could not be read");
+        } else if (c->unreadable) {
+            unreadable++;
+            assert_int_equal(c->offset, at);
+            assert_true(c->partial && !c->parse_ok && !c->crc_ok);
+            assert_non_null(strstr(c->parse_error, "Input/output error"));
+        } else {
+            whole += c->parse_ok && !c->partial;
+        }
+    }
+    assert_int_equal(unreadable, 1);
+    assert_int_equal(fragments, 1);
+    assert_int_equal(whole, n_copies - 1);
+    assert_int_equal(s->n_vgs, 1);
+    lr_scan_session_free(s_ss);
+    lr_io_close(io, NULL);
+    free(img);
+}
+
 /* ---- the damaged-image corpus --------------------------------------------- */
 
 typedef void (*damaged_case_fn)(const char *name, const char *const *paths, size_t n,
@@ -1323,6 +1403,7 @@ int main(void)
         cmocka_unit_test(test_keep_going_missing),
         cmocka_unit_test(test_keep_going_gz_truncated),
         cmocka_unit_test(test_keep_going_read_error),
+        cmocka_unit_test(test_keep_going_text_read_error),
         cmocka_unit_test(test_damaged_corpus_keep_going),
         cmocka_unit_test(test_malformed_vg_id),
         cmocka_unit_test(test_uuid_lvm1_chars_grouped),
