@@ -169,7 +169,10 @@ static uint64_t readable_prefix(sc_ctx_t *c, lr_io_t *io, uint64_t pos, uint64_t
     uint64_t start = 0;
     if (lr_io_bad_range(io, pos, &start, NULL) == 1 && start < pos + n) {
         uint64_t k = start > pos ? start - pos : 0;
-        return k && lr_io_pread(io, dst, (size_t)k, pos, NULL) == 0 ? k : 0;
+        if (!k || lr_io_pread(io, dst, (size_t)k, pos, NULL) != 0)
+            return 0;
+        charge(c, k);
+        return k;
     }
     uint64_t got = 0;
     while (got < n) {
