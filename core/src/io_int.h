@@ -55,6 +55,15 @@ enum {
 
 #define LR_IO_HIDDEN __attribute__((visibility("hidden")))
 
+/* Reads len bytes of the file fd at off into buf the way every layer reads
+ * its files: pread again when a signal interrupts it or a read comes back
+ * short, until len bytes are read or the file ends. 0 or -errno (a read
+ * failed; -EOVERFLOW for an offset beyond what pread can address); either
+ * way *got says how many bytes were read (fewer than len with 0: the end
+ * of the file), so that the caller names the offset that failed, off +
+ * *got. Whether a short read is an error is the caller's to say. */
+int lr_io_fd_pread(int fd, void *buf, size_t len, uint64_t off, size_t *got) LR_IO_HIDDEN;
+
 /* The format of the regular file fd (size bytes) at path, by content (and
  * for a split set, by its name and its second segment). */
 int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, lr_error_t *err) LR_IO_HIDDEN;

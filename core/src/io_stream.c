@@ -273,14 +273,10 @@ static int st_fill(st_ctx_t *s, lr_error_t *err)
     if (s->in_off < s->in_len || s->in_pos >= s->in_end)
         return 0;
     size_t want = s->in_end - s->in_pos < ST_IN ? (size_t)(s->in_end - s->in_pos) : ST_IN;
-    ssize_t n;
-    do {
-        n = pread(s->fd, s->in, want, (off_t)s->in_pos);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) {
-        int e = errno;
-        return lr_error_set(err, -e, s->in_pos, "read failed: %s", strerror(e));
-    }
+    size_t n;
+    int rc = lr_io_fd_pread(s->fd, s->in, want, s->in_pos, &n);
+    if (rc)
+        return lr_error_set(err, rc, s->in_pos + n, "read failed: %s", strerror(-rc));
     if (n == 0)
         return lr_error_set(err, -EIO, s->in_pos, "the compressed file shrank");
     s->in_pos += (uint64_t)n;

@@ -107,13 +107,9 @@ static int zs_step(void *dec, const uint8_t *in, size_t in_len, size_t *used, ui
 /* Reads n bytes at off: 0, 1 when the file ends first, -errno. */
 static int zs_read_at(int fd, void *buf, size_t n, uint64_t off)
 {
-    ssize_t got;
-    do {
-        got = pread(fd, buf, n, (off_t)off);
-    } while (got < 0 && errno == EINTR);
-    if (got < 0)
-        return -errno;
-    return (size_t)got == n ? 0 : 1;
+    size_t got;
+    int rc = lr_io_fd_pread(fd, buf, n, off, &got);
+    return rc ? rc : got < n;
 }
 
 /* The frame's blocks, walked from their 3-byte headers (RFC 8878 3.1.1.2:
@@ -286,14 +282,14 @@ static int zs_index(ZSTD_DStream *ds, int fd, uint64_t file_size, const lr_io_op
     bool pending = false; /* a frame ended: the next byte starts one */
     uint64_t next_progress = ZS_PROGRESS;
     while (!rc) {
-        ssize_t n = pread(fd, in, in_cap, (off_t)x->in);
-        if (n < 0) {
-            rc = lr_error_set(err, -errno, x->in, "read failed: %s", strerror(errno));
+        size_t n;
+        if ((rc = lr_io_fd_pread(fd, in, in_cap, x->in, &n)) != 0) {
+            rc = lr_error_set(err, rc, x->in + n, "read failed: %s", strerror(-rc));
             break;
         }
         if (n == 0)
             break;
-        ZSTD_inBuffer ib = {in, (size_t)n, 0};
+        ZSTD_inBuffer ib = {in, n, 0};
         bool skipped = false; /* a corrupt frame was skipped: go on after it */
         while (!rc && !skipped && (ib.pos < ib.size || last > 0)) {
             if (pending && ib.pos < ib.size) { /* a new frame starts here */
@@ -342,8 +338,9 @@ static bool zs_first_frame(int fd, ZSTD_frameHeader *fh, uint64_t *at)
     uint64_t off = 0;
     for (int i = 0; i < ZS_SKIPS_MAX; i++) {
         uint8_t head[ZSTD_FRAMEHEADERSIZE_MAX];
-        ssize_t n = pread(fd, head, sizeof(head), (off_t)off);
-        if (n <= 0 || ZSTD_getFrameHeader(fh, head, (size_t)n) != 0)
+        size_t n;
+        if (lr_io_fd_pread(fd, head, sizeof(head), off, &n) || n == 0 ||
+            ZSTD_getFrameHeader(fh, head, n) != 0)
             return false;
         if (fh->frameType != ZSTD_skippableFrame) {
             *at = off;
