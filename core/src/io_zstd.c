@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "io_int.h"
+#include "le.h"
 
 #ifdef LR_HAVE_ZSTD
 #define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getFrameHeader (exported by libzstd since 1.3) */
@@ -127,7 +128,7 @@ static int zs_walk_blocks(int fd, uint64_t at, uint64_t file_size, const ZSTD_fr
         int rc = at + 3 <= file_size ? zs_read_at(fd, h, 3, at) : 1;
         if (rc)
             return rc;
-        uint32_t bh = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16;
+        uint32_t bh = lr_get_le24(h);
         uint32_t type = (bh >> 1) & 3, size = bh >> 3;
         last = bh & 1;
         if (type == 3 || size > fh->blockSizeMax) {
@@ -186,8 +187,7 @@ static int zs_piece_span(int fd, uint64_t in, uint64_t file_size, uint64_t *in_e
     uint8_t m[4];
     if ((rc = zs_read_at(fd, m, 4, end)) != 0)
         return rc;
-    uint32_t magic =
-        (uint32_t)m[0] | (uint32_t)m[1] << 8 | (uint32_t)m[2] << 16 | (uint32_t)m[3] << 24;
+    uint32_t magic = lr_get_le32(m);
     bool frame = magic == ZSTD_MAGICNUMBER ||
                  (magic & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START;
     if (!frame || fh.frameContentSize < raw ||
