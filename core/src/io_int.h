@@ -177,6 +177,23 @@ typedef struct lr_io_codec {
                       const char **why);
 } lr_io_codec_t;
 
+/* Piece p failed to decode (rc, at compressed offset at; why: the codec's
+ * reason, static text): it is bad for good, every read of its bytes fails
+ * so. */
+void lr_io_piece_bad(lr_io_piece_t *p, int rc, uint64_t at, const char *why) LR_IO_HIDDEN;
+/* The rule for going on after piece p (bad, or failing now) of the file
+ * fd (file_size bytes), whose decoding made its bytes up to decompressed
+ * offset made: codec->piece_span tells where p ends (*in_end: the next
+ * piece's compressed offset) and where the next piece's bytes start
+ * (*out_end), without decoding p. 0 then; 1 when that cannot be told
+ * (*cannot: why, static text; NULL: nothing follows p, the file ends
+ * inside it, or the codec has no piece_span), also when p made more bytes
+ * than it announces; -errno (err: at p's offset) when reading the file
+ * failed. */
+int lr_io_piece_next(const lr_io_codec_t *codec, int fd, uint64_t file_size, const lr_io_piece_t *p,
+                     uint64_t made, uint64_t *in_end, uint64_t *out_end, const char **cannot,
+                     lr_error_t *err) LR_IO_HIDDEN;
+
 /* Wraps fd as a compressed image of n_pcs pieces (sorted, pcs owned from
  * here on, like fd and dec: freed on failure too). */
 int lr_io_stream_new(lr_io_t **out, int fd, const char *path, const lr_io_codec_t *codec, void *dec,

@@ -241,6 +241,31 @@ static int st_bad_error(const st_ctx_t *s, size_t i, lr_error_t *err)
                         (unsigned long long)(end > p->out ? end - 1 : p->out));
 }
 
+void lr_io_piece_bad(lr_io_piece_t *p, int rc, uint64_t at, const char *why)
+{
+    p->bad = rc;
+    p->bad_at = at;
+    p->why = why;
+}
+
+int lr_io_piece_next(const lr_io_codec_t *codec, int fd, uint64_t file_size, const lr_io_piece_t *p,
+                     uint64_t made, uint64_t *in_end, uint64_t *out_end, const char **cannot,
+                     lr_error_t *err)
+{
+    uint64_t end = 0, len = 0;
+    *cannot = NULL;
+    if (!codec->piece_span)
+        return 1;
+    int rc = codec->piece_span(fd, p->in, file_size, &end, &len, cannot);
+    if (rc < 0)
+        return lr_error_set(err, rc, p->in, "read failed: %s", strerror(-rc));
+    if (rc || p->out + len < made) /* it made more than it announces: where is its end? */
+        return 1;
+    *in_end = end;
+    *out_end = p->out + len;
+    return 0;
+}
+
 /* Starts decoding piece i from its beginning. */
 static int st_start(st_ctx_t *s, size_t i, lr_error_t *err)
 {
@@ -250,9 +275,7 @@ static int st_start(st_ctx_t *s, size_t i, lr_error_t *err)
     uint64_t skip = 0;
     int rc = s->codec->start(s->dec, s->fd, &s->pcs[i], &skip, err);
     if (rc == LR_EFORMAT) { /* its header is corrupt: the piece is bad */
-        s->pcs[i].bad = rc;
-        s->pcs[i].bad_at = s->pcs[i].in;
-        s->pcs[i].why = "corrupt header";
+        lr_io_piece_bad(&s->pcs[i], rc, s->pcs[i].in, "corrupt header");
         return st_bad_error(s, i, err);
     }
     if (rc)
@@ -318,22 +341,17 @@ static int st_first_pass_damage(st_ctx_t *s, int rc, uint64_t at, const char *wh
 
 /* Damage met while learning the pieces (LR_IO_LAZY): when the codec can
  * tell where the broken piece ends and how many bytes it decodes to
- * without decoding it (a zstd frame's block headers and content size),
- * the next piece is known and reading goes on there, the broken one bad
- * as in an indexed file. 0 then, 1 (*cannot: why not, or NULL) when the
- * image ends at the damage, -errno. */
+ * without decoding it (lr_io_piece_next: a zstd frame's block headers and
+ * content size), the next piece is known and reading goes on there, the
+ * broken one bad as in an indexed file. 0 then, 1 (*cannot: why not, or
+ * NULL) when the image ends at the damage, -errno. */
 static int st_resume_after(st_ctx_t *s, const char **cannot, lr_error_t *err)
 {
-    const lr_io_piece_t *p = &s->pcs[s->pc];
-    uint64_t in_end = 0, len = 0;
-    if (!s->codec->piece_span)
-        return 1;
-    int rc = s->codec->piece_span(s->fd, p->in, s->file_size, &in_end, &len, cannot);
-    if (rc < 0)
-        return lr_error_set(err, rc, p->in, "read failed: %s", strerror(-rc));
-    if (rc || p->out + len < s->cur) /* it made more than it announces: where is its end? */
-        return 1;
-    uint64_t next = p->out + len;
+    uint64_t in_end = 0, next = 0;
+    int rc = lr_io_piece_next(s->codec, s->fd, s->file_size, &s->pcs[s->pc], s->cur, &in_end, &next,
+                              cannot, err);
+    if (rc)
+        return rc;
     if ((rc = st_piece_append(s, in_end, next, err)) != 0)
         return rc;
     if (next > s->size) { /* its bytes exist, unreadable */
@@ -358,9 +376,7 @@ static int st_piece_failed(st_ctx_t *s, int rc, uint64_t at, const char *why, lr
             return st_first_pass_damage(s, rc, at, why, cannot, err);
     }
     lr_io_piece_t *p = &s->pcs[s->pc];
-    p->bad = rc;
-    p->bad_at = at;
-    p->why = why;
+    lr_io_piece_bad(p, rc, at, why);
     uint64_t made = s->cur - p->out;
     s->hist_len = s->hist_len > made ? s->hist_len - made : 0;
     s->cur = p->out;

@@ -246,26 +246,25 @@ static int zs_add(zs_index_t *x, lr_error_t *err)
 /* The pass at open met a corrupt frame (libzstd's error code, at
  * compressed offset at): the frame is marked bad and the pass goes on after
  * it when its end and its size can be told from its headers
- * (zs_piece_span), so that the other frames read as before; else the open
- * fails, naming why the frames after it cannot be found. */
+ * (lr_io_piece_next, the rule the lazy first pass follows too), so that the
+ * other frames read as before; else the open fails, naming why the frames
+ * after it cannot be found. */
 static int zs_index_bad(ZSTD_DStream *ds, int fd, uint64_t file_size, zs_index_t *x, uint64_t at,
                         size_t code, lr_error_t *err)
 {
     lr_io_piece_t *p = &x->pcs[x->n - 1];
-    uint64_t end = 0, len = 0;
+    uint64_t end = 0, next = 0;
     const char *cannot = NULL;
-    int rc = zs_piece_span(fd, p->in, file_size, &end, &len, &cannot);
+    int rc = lr_io_piece_next(&zs_codec, fd, file_size, p, x->out, &end, &next, &cannot, err);
     if (rc < 0)
-        return lr_error_set(err, rc, p->in, "read failed: %s", strerror(-rc));
-    if (rc || p->out + len < x->out)
+        return rc;
+    if (rc)
         return lr_error_set(err, LR_EFORMAT, at, "corrupt zstd data: %s%s%s%s",
                             ZSTD_getErrorName(code), cannot ? " (" : "", cannot ? cannot : "",
                             cannot ? ")" : "");
-    p->bad = LR_EFORMAT;
-    p->bad_at = at;
-    p->why = ZSTD_getErrorName(code); /* static text */
+    lr_io_piece_bad(p, LR_EFORMAT, at, ZSTD_getErrorName(code)); /* static text */
     x->in = end;
-    x->out = p->out + len;
+    x->out = next;
     if (ZSTD_isError(ZSTD_DCtx_reset(ds, ZSTD_reset_session_only)))
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "cannot reset the zstd decoder");
     return 0;
