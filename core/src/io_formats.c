@@ -320,6 +320,8 @@ int lr_io_window_note(lr_io_t *io, const char *codec, const char *piece, uint64_
                            "decompress the image first (%s)",
                            codec, piece, (unsigned long long)at, mib, made_by,
                            (unsigned long long)(mem >> 20), decompress);
+    if (!io)
+        return 0;
     char note[320];
     snprintf(note, sizeof(note),
              "the %s %s at compressed offset %llu needs up to %llu MiB of memory to decode (%s): "

@@ -26,7 +26,8 @@ struct lr_io {
      * another thread may read the handle while one streams it. */
     bool size_known;
     uint64_t size_hint;
-    /* lr_io_note: verdicts recorded at open (malloc'd, freed at close) */
+    /* lr_io_note: verdicts recorded at open, or by a lazy layer's first
+     * pass (malloc'd, freed at close) */
     char **notes;
     size_t n_notes;
 };
@@ -175,6 +176,12 @@ typedef struct lr_io_codec {
      * reading the file failed. */
     int (*piece_span)(int fd, uint64_t in, uint64_t file_size, uint64_t *in_end, uint64_t *out_len,
                       const char **why);
+    /* Looks at piece p of the file fd before the decoder starts on it (may
+     * be NULL): notes on io what decoding it takes beyond the reader's
+     * budget (lr_io_window_note). 0; LR_ELIMIT when it is not to be
+     * decoded, *why saying why (text the codec keeps until it is freed):
+     * its bytes are then unreadable as a corrupt piece's are; -ENOMEM. */
+    int (*check)(void *dec, int fd, const lr_io_piece_t *p, lr_io_t *io, const char **why);
 } lr_io_codec_t;
 
 /* Piece p failed to decode (rc, at compressed offset at; why: the codec's
@@ -217,7 +224,9 @@ int lr_io_stream_damage(const lr_io_t *io, lr_error_t *why) LR_IO_HIDDEN;
  * is more than LR_IO_WINDOW_QUIET. Refuses (LR_ELIMIT, err naming the
  * memory and decompress: the tool's command that decompresses the image)
  * when that is more than half the memory the process may use (the
- * machine's, or its address-space limit). 0, -ENOMEM or LR_ELIMIT. */
+ * machine's, or its address-space limit). 0, -ENOMEM or LR_ELIMIT. io may
+ * be NULL (a pass at open, before the handle exists): then nothing is
+ * noted, the caller notes it on the handle later. */
 int lr_io_window_note(lr_io_t *io, const char *codec, const char *piece, uint64_t at,
                       uint64_t bytes, const char *made_by, const char *decompress,
                       lr_error_t *err) LR_IO_HIDDEN;

@@ -9,7 +9,9 @@
  * so an image of one big piece is read well only in order (documented in
  * docs/image-formats.md).
  *
- * A piece that fails to decode (corrupt data, a bad check) is marked bad:
+ * A piece that fails to decode (corrupt data, a bad check), or that the
+ * codec will not decode (codec->check: a zstd frame whose window takes
+ * more than half the memory the process may use), is marked bad:
  * its bytes are unreadable, never guessed. Every later read of them fails
  * at once with the same error (image, compressed offset, decompressed
  * range), the other pieces are read as before, and lr_io_bad_range tells a
@@ -32,6 +34,7 @@
  * behind the stream. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -62,6 +65,7 @@ typedef struct st_ctx {
     void *dec;
     /* the live decoder */
     bool live;
+    bool unchecked;  /* it goes on into a piece codec->check has not seen */
     size_t pc;       /* piece being decoded */
     uint64_t cur;    /* decompressed offset of the next byte it makes */
     uint64_t in_pos; /* compressed offset of the next byte to load */
@@ -223,16 +227,24 @@ static int st_piece_learned(st_ctx_t *s, uint64_t in_at, lr_error_t *err)
         return 0;
     }
     int rc = st_piece_append(s, in_at, s->cur, err);
-    if (!rc)
+    if (!rc) {
         s->pc = s->n_pcs - 1; /* the decoder goes on into it */
+        s->unchecked = true;
+    }
     return rc;
 }
 
-/* The error of reading bad piece i. */
+/* The error of reading bad piece i. One the codec would not decode
+ * (LR_ELIMIT) is not said to be corrupt: its why says what it takes. */
 static int st_bad_error(const st_ctx_t *s, size_t i, lr_error_t *err)
 {
     const lr_io_piece_t *p = &s->pcs[i];
     uint64_t end = st_piece_out_end(s, i);
+    if (p->bad == LR_ELIMIT)
+        return lr_error_set(err, p->bad, p->bad_at,
+                            "%s; its decompressed bytes %llu to %llu are unreadable", p->why,
+                            (unsigned long long)p->out,
+                            (unsigned long long)(end > p->out ? end - 1 : p->out));
     return lr_error_set(err, p->bad, p->bad_at,
                         "corrupt %s data in the %s at compressed offset %llu (%s): its "
                         "decompressed bytes %llu to %llu are unreadable",
@@ -287,6 +299,7 @@ static int st_start(st_ctx_t *s, size_t i, lr_error_t *err)
     s->in_len = s->in_off = 0;
     s->hist_len = 0;
     s->live = true;
+    s->unchecked = true;
     return 0;
 }
 
@@ -315,7 +328,8 @@ static int st_fill(st_ctx_t *s, lr_error_t *err)
  * LR_IO_PARTIAL, kept for lr_io_damage while the read that met it ends at
  * the new end (LR_ERANGE: lr_io_pread_upto reads up to it). cannot: why
  * the pieces after it cannot be found (NULL: nothing to add), said in the
- * reason. */
+ * reason. A piece the codec would not decode (LR_ELIMIT) ends the image
+ * the same way, its why the reason instead of "corrupt ... data". */
 static int st_first_pass_damage(st_ctx_t *s, int rc, uint64_t at, const char *why,
                                 const char *cannot, lr_error_t *err)
 {
@@ -323,16 +337,17 @@ static int st_first_pass_damage(st_ctx_t *s, int rc, uint64_t at, const char *wh
     s->live = false;
     const char *sep = cannot ? "; " : "";
     cannot = cannot ? cannot : "";
-    if (!s->partial || rc == -ENOMEM)
-        return lr_error_set(err, rc, at,
-                            "corrupt %s data in the %s at compressed offset %llu (%s%s%s)",
-                            s->codec->name, s->codec->piece, (unsigned long long)s->pcs[s->pc].in,
-                            why, sep, cannot);
-    lr_error_set(&s->why, rc, at,
-                 "corrupt %s data in the %s at compressed offset %llu (%s%s%s): the image ends "
-                 "there (%llu bytes decompressed)",
+    char what[sizeof(err->msg)];
+    if (rc == LR_ELIMIT) /* not decoded, not corrupt: why says what it takes */
+        snprintf(what, sizeof(what), "%s%s%s", why, sep, cannot);
+    else
+        snprintf(what, sizeof(what), "corrupt %s data in the %s at compressed offset %llu (%s%s%s)",
                  s->codec->name, s->codec->piece, (unsigned long long)s->pcs[s->pc].in, why, sep,
-                 cannot, (unsigned long long)s->cur);
+                 cannot);
+    if (!s->partial || rc == -ENOMEM)
+        return lr_error_set(err, rc, at, "%s", what);
+    lr_error_set(&s->why, rc, at, "%s: the image ends there (%llu bytes decompressed)", what,
+                 (unsigned long long)s->cur);
     lr_error_wrap(&s->why, lr_io_name(s->io), rc);
     s->damage = rc;
     return lr_error_set(err, LR_ERANGE, s->cur, "the image ends at %llu bytes (damaged)",
@@ -384,11 +399,28 @@ static int st_piece_failed(st_ctx_t *s, int rc, uint64_t at, const char *why, lr
     return st_bad_error(s, s->pc, err);
 }
 
+/* The codec's word on the current piece before any of it is decoded: one
+ * it will not decode fails as a corrupt one does, its why saying why. */
+static int st_check(st_ctx_t *s, lr_error_t *err)
+{
+    const char *why = NULL;
+    s->unchecked = false;
+    int rc = s->codec->check ? s->codec->check(s->dec, s->fd, &s->pcs[s->pc], s->io, &why) : 0;
+    if (rc == -ENOMEM) {
+        s->unchecked = true; /* asked again at the next step, never skipped */
+        return lr_error_oom(err);
+    }
+    return rc ? st_piece_failed(s, rc, s->pcs[s->pc].in, why, err) : 0;
+}
+
 /* Decodes the next bytes of the current piece into the ring. */
 static int st_step(st_ctx_t *s, lr_error_t *err)
 {
     uint64_t end = st_piece_out_end(s, s->pc);
-    int rc = st_fill(s, err);
+    int rc = s->unchecked ? st_check(s, err) : 0;
+    if (rc)
+        return rc;
+    rc = st_fill(s, err);
     if (rc)
         return rc;
     size_t avail = end - s->cur < ST_OUT ? (size_t)(end - s->cur) : ST_OUT;
@@ -517,7 +549,6 @@ int lr_io_stream_new_lazy(lr_io_t **out, int fd, const char *path, const lr_io_c
     s->lazy = true;
     s->cap_pcs = 16;
     s->file_size = file_size;
-    s->io = *out;
     s->partial = partial;
     lr_io_set_size(*out, 0, false, hint);
     return 0;
@@ -554,6 +585,8 @@ int lr_io_stream_new(lr_io_t **out, int fd, const char *path, const lr_io_codec_
         rc = lr_io_new(out, &lr_io_stream_ops, s, size, path, err);
     if (rc)
         st_free(s);
+    else
+        s->io = *out; /* codec->check notes on it */
     return rc;
 }
 
