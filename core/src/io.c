@@ -285,25 +285,35 @@ typedef struct fd_ctx {
     uint64_t prefetched; /* bytes lr_io_keep asked the page cache to read ahead */
 } fd_ctx_t;
 
-static int pread_all(int fd, void *buf, size_t len, uint64_t off, lr_error_t *err)
+int lr_io_fd_pread(int fd, void *buf, size_t len, uint64_t off, size_t *got)
 {
     uint8_t *p = buf;
-    while (len > 0) {
-        if (off > (uint64_t)INT64_MAX)
-            return lr_error_set(err, LR_ERANGE, off, "offset beyond what pread can address");
-        ssize_t n = pread(fd, p, len, (off_t)off);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            int e = errno;
-            return lr_error_set(err, -e, off, "read failed: %s", strerror(e));
-        }
-        if (n == 0) /* the file shrank under us */
-            return lr_error_set(err, -EIO, off, "unexpected end of file");
-        p += n;
-        len -= (size_t)n;
-        off += (uint64_t)n;
+    *got = 0;
+    while (*got < len) {
+        if (off + *got > (uint64_t)INT64_MAX)
+            return -EOVERFLOW;
+        ssize_t n = pread(fd, p + *got, len - *got, (off_t)(off + *got));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -errno;
+        if (n == 0)
+            return 0;
+        *got += (size_t)n;
     }
+    return 0;
+}
+
+static int pread_all(int fd, void *buf, size_t len, uint64_t off, lr_error_t *err)
+{
+    size_t got;
+    int rc = lr_io_fd_pread(fd, buf, len, off, &got);
+    if (rc == -EOVERFLOW && off + got > (uint64_t)INT64_MAX)
+        return lr_error_set(err, LR_ERANGE, off + got, "offset beyond what pread can address");
+    if (rc)
+        return lr_error_set(err, rc, off + got, "read failed: %s", strerror(-rc));
+    if (got < len) /* the file shrank under us */
+        return lr_error_set(err, -EIO, off + got, "unexpected end of file");
     return 0;
 }
 

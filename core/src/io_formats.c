@@ -191,25 +191,21 @@ static int io_foreign(const uint8_t *head, size_t n, const char *path, lr_error_
 int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, lr_error_t *err)
 {
     uint8_t head[64];
-    ssize_t n;
+    size_t n;
     *fmt = LR_IO_FMT_RAW;
-    do {
-        n = pread(fd, head, sizeof(head), 0);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0)
-        return lr_error_at(err, path, -errno, LR_NO_OFFSET, "read failed: %s", strerror(errno));
-    *fmt = io_format_of_head(head, (size_t)n);
+    int rc = lr_io_fd_pread(fd, head, sizeof(head), 0, &n);
+    if (rc)
+        return lr_error_at(err, path, rc, LR_NO_OFFSET, "read failed: %s", strerror(-rc));
+    *fmt = io_format_of_head(head, n);
     if (*fmt != LR_IO_FMT_RAW)
         return 0;
-    int rc = io_foreign(head, (size_t)n, path, err);
+    rc = io_foreign(head, n, path, err);
     if (rc)
         return rc;
     /* A fixed VHD is the raw disk and a 512-byte footer: look at the end. */
     if (size >= 1024 && size % 512 == 0) {
-        do {
-            n = pread(fd, head, 8, (off_t)(size - 512));
-        } while (n < 0 && errno == EINTR);
-        if (n == 8 && memcmp(head, "conectix", 8) == 0) {
+        rc = lr_io_fd_pread(fd, head, 8, size - 512, &n);
+        if (!rc && n == 8 && memcmp(head, "conectix", 8) == 0) {
             *fmt = LR_IO_FMT_VHD;
             return 0;
         }
@@ -324,6 +320,8 @@ int lr_io_window_note(lr_io_t *io, const char *codec, const char *piece, uint64_
                            "decompress the image first (%s)",
                            codec, piece, (unsigned long long)at, mib, made_by,
                            (unsigned long long)(mem >> 20), decompress);
+    if (!io)
+        return 0;
     char note[320];
     snprintf(note, sizeof(note),
              "the %s %s at compressed offset %llu needs up to %llu MiB of memory to decode (%s): "

@@ -110,18 +110,14 @@ static void gz_free(gz_ctx_t *g)
 /* Loads the next compressed bytes at in_pos; *got is 0 at the end of file. */
 static int gz_fill(gz_ctx_t *g, size_t *got, lr_error_t *err)
 {
-    ssize_t n;
+    size_t n;
     if (g->in_pos > (uint64_t)INT64_MAX)
         return lr_error_set(err, LR_ERANGE, g->in_pos, "compressed offset out of range");
     if (g->zs.next_in && g->zs.next_in > g->in)
         g->prev_byte = g->zs.next_in[-1];
-    do {
-        n = pread(g->fd, g->in, GZ_IN, (off_t)g->in_pos);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) {
-        int e = errno;
-        return lr_error_set(err, -e, g->in_pos, "read failed: %s", strerror(e));
-    }
+    int rc = lr_io_fd_pread(g->fd, g->in, GZ_IN, g->in_pos, &n);
+    if (rc)
+        return lr_error_set(err, rc, g->in_pos + n, "read failed: %s", strerror(-rc));
     g->in_pos += (uint64_t)n;
     g->zs.next_in = g->in;
     g->zs.avail_in = (uInt)n;

@@ -26,7 +26,8 @@ struct lr_io {
      * another thread may read the handle while one streams it. */
     bool size_known;
     uint64_t size_hint;
-    /* lr_io_note: verdicts recorded at open (malloc'd, freed at close) */
+    /* lr_io_note: verdicts recorded at open, or by a lazy layer's first
+     * pass (malloc'd, freed at close) */
     char **notes;
     size_t n_notes;
 };
@@ -54,6 +55,15 @@ enum {
 };
 
 #define LR_IO_HIDDEN __attribute__((visibility("hidden")))
+
+/* Reads len bytes of the file fd at off into buf the way every layer reads
+ * its files: pread again when a signal interrupts it or a read comes back
+ * short, until len bytes are read or the file ends. 0 or -errno (a read
+ * failed; -EOVERFLOW for an offset beyond what pread can address); either
+ * way *got says how many bytes were read (fewer than len with 0: the end
+ * of the file), so that the caller names the offset that failed, off +
+ * *got. Whether a short read is an error is the caller's to say. */
+int lr_io_fd_pread(int fd, void *buf, size_t len, uint64_t off, size_t *got) LR_IO_HIDDEN;
 
 /* The format of the regular file fd (size bytes) at path, by content (and
  * for a split set, by its name and its second segment). */
@@ -166,7 +176,30 @@ typedef struct lr_io_codec {
      * reading the file failed. */
     int (*piece_span)(int fd, uint64_t in, uint64_t file_size, uint64_t *in_end, uint64_t *out_len,
                       const char **why);
+    /* Looks at piece p of the file fd before the decoder starts on it (may
+     * be NULL): notes on io what decoding it takes beyond the reader's
+     * budget (lr_io_window_note). 0; LR_ELIMIT when it is not to be
+     * decoded, *why saying why (text the codec keeps until it is freed):
+     * its bytes are then unreadable as a corrupt piece's are; -ENOMEM. */
+    int (*check)(void *dec, int fd, const lr_io_piece_t *p, lr_io_t *io, const char **why);
 } lr_io_codec_t;
+
+/* Piece p failed to decode (rc, at compressed offset at; why: the codec's
+ * reason, static text): it is bad for good, every read of its bytes fails
+ * so. */
+void lr_io_piece_bad(lr_io_piece_t *p, int rc, uint64_t at, const char *why) LR_IO_HIDDEN;
+/* The rule for going on after piece p (bad, or failing now) of the file
+ * fd (file_size bytes), whose decoding made its bytes up to decompressed
+ * offset made: codec->piece_span tells where p ends (*in_end: the next
+ * piece's compressed offset) and where the next piece's bytes start
+ * (*out_end), without decoding p. 0 then; 1 when that cannot be told
+ * (*cannot: why, static text; NULL: nothing follows p, the file ends
+ * inside it, or the codec has no piece_span), also when p made more bytes
+ * than it announces; -errno (err: at p's offset) when reading the file
+ * failed. */
+int lr_io_piece_next(const lr_io_codec_t *codec, int fd, uint64_t file_size, const lr_io_piece_t *p,
+                     uint64_t made, uint64_t *in_end, uint64_t *out_end, const char **cannot,
+                     lr_error_t *err) LR_IO_HIDDEN;
 
 /* Wraps fd as a compressed image of n_pcs pieces (sorted, pcs owned from
  * here on, like fd and dec: freed on failure too). */
@@ -191,7 +224,9 @@ int lr_io_stream_damage(const lr_io_t *io, lr_error_t *why) LR_IO_HIDDEN;
  * is more than LR_IO_WINDOW_QUIET. Refuses (LR_ELIMIT, err naming the
  * memory and decompress: the tool's command that decompresses the image)
  * when that is more than half the memory the process may use (the
- * machine's, or its address-space limit). 0, -ENOMEM or LR_ELIMIT. */
+ * machine's, or its address-space limit). 0, -ENOMEM or LR_ELIMIT. io may
+ * be NULL (a pass at open, before the handle exists): then nothing is
+ * noted, the caller notes it on the handle later. */
 int lr_io_window_note(lr_io_t *io, const char *codec, const char *piece, uint64_t at,
                       uint64_t bytes, const char *made_by, const char *decompress,
                       lr_error_t *err) LR_IO_HIDDEN;

@@ -68,20 +68,10 @@ struct lr_qcow {
 /* Reads len bytes at off of the file, all within it. */
 static bool qcow_pread(const lr_qcow_t *q, void *buf, size_t len, uint64_t off)
 {
+    size_t got;
     if (off > q->file_size || len > q->file_size - off)
         return false;
-    uint8_t *p = buf;
-    while (len > 0) {
-        ssize_t n = pread(q->fd, p, len, (off_t)off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        p += n;
-        len -= (size_t)n;
-        off += (uint64_t)n;
-    }
-    return true;
+    return lr_io_fd_pread(q->fd, buf, len, off, &got) == 0 && got == len;
 }
 
 __attribute__((format(printf, 3, 4))) static int qcow_bad(const lr_qcow_t *q, lr_error_t *err,

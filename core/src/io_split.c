@@ -47,16 +47,15 @@ static int split_pread(void *ctx, void *buf, size_t len, uint64_t off, lr_error_
         split_seg_t *s = &c->segs[i];
         uint64_t in = off - s->start;
         size_t want = s->size - in < len ? (size_t)(s->size - in) : len;
-        ssize_t n = want ? pread(s->fd, p, want, (off_t)in) : 0;
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return lr_error_set(err, -errno, off, "read of segment %zu failed: %s", i + 1,
-                                strerror(errno));
-        if (n == 0 && want)
-            return lr_error_set(err, -EIO, off, "segment %zu shrank", i + 1);
+        size_t n = 0;
+        int rc = want ? lr_io_fd_pread(s->fd, p, want, in, &n) : 0;
+        if (rc)
+            return lr_error_set(err, rc, off + n, "read of segment %zu failed: %s", i + 1,
+                                strerror(-rc));
+        if (n < want)
+            return lr_error_set(err, -EIO, off + n, "segment %zu shrank", i + 1);
         p += n;
-        len -= (size_t)n;
+        len -= n;
         off += (uint64_t)n;
         if ((uint64_t)n == s->size - in)
             i++;

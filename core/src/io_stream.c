@@ -9,7 +9,9 @@
  * so an image of one big piece is read well only in order (documented in
  * docs/image-formats.md).
  *
- * A piece that fails to decode (corrupt data, a bad check) is marked bad:
+ * A piece that fails to decode (corrupt data, a bad check), or that the
+ * codec will not decode (codec->check: a zstd frame whose window takes
+ * more than half the memory the process may use), is marked bad:
  * its bytes are unreadable, never guessed. Every later read of them fails
  * at once with the same error (image, compressed offset, decompressed
  * range), the other pieces are read as before, and lr_io_bad_range tells a
@@ -32,6 +34,7 @@
  * behind the stream. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -66,6 +69,7 @@ typedef struct st_ctx {
     void *dec;
     /* the live decoder */
     bool live;
+    bool unchecked;  /* it goes on into a piece codec->check has not seen */
     size_t pc;       /* piece being decoded */
     uint64_t cur;    /* decompressed offset of the next byte it makes */
     uint64_t in_pos; /* compressed offset of the next byte to load */
@@ -239,22 +243,55 @@ static int st_piece_learned(st_ctx_t *s, uint64_t in_at, lr_error_t *err)
         return 0;
     }
     int rc = st_piece_append(s, in_at, s->cur, err);
-    if (!rc)
+    if (!rc) {
         s->pc = s->n_pcs - 1; /* the decoder goes on into it */
+        s->unchecked = true;
+    }
     return rc;
 }
 
-/* The error of reading bad piece i. */
+/* The error of reading bad piece i. One the codec would not decode
+ * (LR_ELIMIT) is not said to be corrupt: its why says what it takes. */
 static int st_bad_error(const st_ctx_t *s, size_t i, lr_error_t *err)
 {
     const lr_io_piece_t *p = &s->pcs[i];
     uint64_t end = st_piece_out_end(s, i);
+    if (p->bad == LR_ELIMIT)
+        return lr_error_set(err, p->bad, p->bad_at,
+                            "%s; its decompressed bytes %llu to %llu are unreadable", p->why,
+                            (unsigned long long)p->out,
+                            (unsigned long long)(end > p->out ? end - 1 : p->out));
     return lr_error_set(err, p->bad, p->bad_at,
                         "corrupt %s data in the %s at compressed offset %llu (%s): its "
                         "decompressed bytes %llu to %llu are unreadable",
                         s->codec->name, s->codec->piece, (unsigned long long)p->in, p->why,
                         (unsigned long long)p->out,
                         (unsigned long long)(end > p->out ? end - 1 : p->out));
+}
+
+void lr_io_piece_bad(lr_io_piece_t *p, int rc, uint64_t at, const char *why)
+{
+    p->bad = rc;
+    p->bad_at = at;
+    p->why = why;
+}
+
+int lr_io_piece_next(const lr_io_codec_t *codec, int fd, uint64_t file_size, const lr_io_piece_t *p,
+                     uint64_t made, uint64_t *in_end, uint64_t *out_end, const char **cannot,
+                     lr_error_t *err)
+{
+    uint64_t end = 0, len = 0;
+    *cannot = NULL;
+    if (!codec->piece_span)
+        return 1;
+    int rc = codec->piece_span(fd, p->in, file_size, &end, &len, cannot);
+    if (rc < 0)
+        return lr_error_set(err, rc, p->in, "read failed: %s", strerror(-rc));
+    if (rc || p->out + len < made) /* it made more than it announces: where is its end? */
+        return 1;
+    *in_end = end;
+    *out_end = p->out + len;
+    return 0;
 }
 
 /* Starts decoding piece i from its beginning. */
@@ -266,9 +303,7 @@ static int st_start(st_ctx_t *s, size_t i, lr_error_t *err)
     uint64_t skip = 0;
     int rc = s->codec->start(s->dec, s->fd, &s->pcs[i], &skip, err);
     if (rc == LR_EFORMAT) { /* its header is corrupt: the piece is bad */
-        s->pcs[i].bad = rc;
-        s->pcs[i].bad_at = s->pcs[i].in;
-        s->pcs[i].why = "corrupt header";
+        lr_io_piece_bad(&s->pcs[i], rc, s->pcs[i].in, "corrupt header");
         return st_bad_error(s, i, err);
     }
     if (rc)
@@ -280,6 +315,7 @@ static int st_start(st_ctx_t *s, size_t i, lr_error_t *err)
     s->in_len = s->in_off = 0;
     s->hist_len = 0;
     s->live = true;
+    s->unchecked = true;
     return 0;
 }
 
@@ -289,14 +325,10 @@ static int st_fill(st_ctx_t *s, lr_error_t *err)
     if (s->in_off < s->in_len || s->in_pos >= s->in_end)
         return 0;
     size_t want = s->in_end - s->in_pos < ST_IN ? (size_t)(s->in_end - s->in_pos) : ST_IN;
-    ssize_t n;
-    do {
-        n = pread(s->fd, s->in, want, (off_t)s->in_pos);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) {
-        int e = errno;
-        return lr_error_set(err, -e, s->in_pos, "read failed: %s", strerror(e));
-    }
+    size_t n;
+    int rc = lr_io_fd_pread(s->fd, s->in, want, s->in_pos, &n);
+    if (rc)
+        return lr_error_set(err, rc, s->in_pos + n, "read failed: %s", strerror(-rc));
     if (n == 0)
         return lr_error_set(err, -EIO, s->in_pos, "the compressed file shrank");
     s->in_pos += (uint64_t)n;
@@ -312,7 +344,8 @@ static int st_fill(st_ctx_t *s, lr_error_t *err)
  * LR_IO_PARTIAL, kept for lr_io_damage while the read that met it ends at
  * the new end (LR_ERANGE: lr_io_pread_upto reads up to it). cannot: why
  * the pieces after it cannot be found (NULL: nothing to add), said in the
- * reason. */
+ * reason. A piece the codec would not decode (LR_ELIMIT) ends the image
+ * the same way, its why the reason instead of "corrupt ... data". */
 static int st_first_pass_damage(st_ctx_t *s, int rc, uint64_t at, const char *why,
                                 const char *cannot, lr_error_t *err)
 {
@@ -320,16 +353,17 @@ static int st_first_pass_damage(st_ctx_t *s, int rc, uint64_t at, const char *wh
     s->live = false;
     const char *sep = cannot ? "; " : "";
     cannot = cannot ? cannot : "";
-    if (!s->partial || rc == -ENOMEM)
-        return lr_error_set(err, rc, at,
-                            "corrupt %s data in the %s at compressed offset %llu (%s%s%s)",
-                            s->codec->name, s->codec->piece, (unsigned long long)s->pcs[s->pc].in,
-                            why, sep, cannot);
-    lr_error_set(&s->why, rc, at,
-                 "corrupt %s data in the %s at compressed offset %llu (%s%s%s): the image ends "
-                 "there (%llu bytes decompressed)",
+    char what[sizeof(err->msg)];
+    if (rc == LR_ELIMIT) /* not decoded, not corrupt: why says what it takes */
+        snprintf(what, sizeof(what), "%s%s%s", why, sep, cannot);
+    else
+        snprintf(what, sizeof(what), "corrupt %s data in the %s at compressed offset %llu (%s%s%s)",
                  s->codec->name, s->codec->piece, (unsigned long long)s->pcs[s->pc].in, why, sep,
-                 cannot, (unsigned long long)s->cur);
+                 cannot);
+    if (!s->partial || rc == -ENOMEM)
+        return lr_error_set(err, rc, at, "%s", what);
+    lr_error_set(&s->why, rc, at, "%s: the image ends there (%llu bytes decompressed)", what,
+                 (unsigned long long)s->cur);
     lr_error_wrap(&s->why, lr_io_name(s->io), rc);
     s->damage = rc;
     return lr_error_set(err, LR_ERANGE, s->cur, "the image ends at %llu bytes (damaged)",
@@ -338,22 +372,17 @@ static int st_first_pass_damage(st_ctx_t *s, int rc, uint64_t at, const char *wh
 
 /* Damage met while learning the pieces (LR_IO_LAZY): when the codec can
  * tell where the broken piece ends and how many bytes it decodes to
- * without decoding it (a zstd frame's block headers and content size),
- * the next piece is known and reading goes on there, the broken one bad
- * as in an indexed file. 0 then, 1 (*cannot: why not, or NULL) when the
- * image ends at the damage, -errno. */
+ * without decoding it (lr_io_piece_next: a zstd frame's block headers and
+ * content size), the next piece is known and reading goes on there, the
+ * broken one bad as in an indexed file. 0 then, 1 (*cannot: why not, or
+ * NULL) when the image ends at the damage, -errno. */
 static int st_resume_after(st_ctx_t *s, const char **cannot, lr_error_t *err)
 {
-    const lr_io_piece_t *p = &s->pcs[s->pc];
-    uint64_t in_end = 0, len = 0;
-    if (!s->codec->piece_span)
-        return 1;
-    int rc = s->codec->piece_span(s->fd, p->in, s->file_size, &in_end, &len, cannot);
-    if (rc < 0)
-        return lr_error_set(err, rc, p->in, "read failed: %s", strerror(-rc));
-    if (rc || p->out + len < s->cur) /* it made more than it announces: where is its end? */
-        return 1;
-    uint64_t next = p->out + len;
+    uint64_t in_end = 0, next = 0;
+    int rc = lr_io_piece_next(s->codec, s->fd, s->file_size, &s->pcs[s->pc], s->cur, &in_end, &next,
+                              cannot, err);
+    if (rc)
+        return rc;
     if ((rc = st_piece_append(s, in_end, next, err)) != 0)
         return rc;
     if (next > s->size) { /* its bytes exist, unreadable */
@@ -378,9 +407,7 @@ static int st_piece_failed(st_ctx_t *s, int rc, uint64_t at, const char *why, lr
             return st_first_pass_damage(s, rc, at, why, cannot, err);
     }
     lr_io_piece_t *p = &s->pcs[s->pc];
-    p->bad = rc;
-    p->bad_at = at;
-    p->why = why;
+    lr_io_piece_bad(p, rc, at, why);
     uint64_t made = s->cur - p->out;
     s->hist_len = s->hist_len > made ? s->hist_len - made : 0;
     s->cur = p->out;
@@ -388,11 +415,28 @@ static int st_piece_failed(st_ctx_t *s, int rc, uint64_t at, const char *why, lr
     return st_bad_error(s, s->pc, err);
 }
 
+/* The codec's word on the current piece before any of it is decoded: one
+ * it will not decode fails as a corrupt one does, its why saying why. */
+static int st_check(st_ctx_t *s, lr_error_t *err)
+{
+    const char *why = NULL;
+    s->unchecked = false;
+    int rc = s->codec->check ? s->codec->check(s->dec, s->fd, &s->pcs[s->pc], s->io, &why) : 0;
+    if (rc == -ENOMEM) {
+        s->unchecked = true; /* asked again at the next step, never skipped */
+        return lr_error_oom(err);
+    }
+    return rc ? st_piece_failed(s, rc, s->pcs[s->pc].in, why, err) : 0;
+}
+
 /* Decodes the next bytes of the current piece into the ring. */
 static int st_step(st_ctx_t *s, lr_error_t *err)
 {
     uint64_t end = st_piece_out_end(s, s->pc);
-    int rc = st_fill(s, err);
+    int rc = s->unchecked ? st_check(s, err) : 0;
+    if (rc)
+        return rc;
+    rc = st_fill(s, err);
     if (rc)
         return rc;
     size_t avail = end - s->cur < ST_OUT ? (size_t)(end - s->cur) : ST_OUT;
@@ -521,7 +565,6 @@ int lr_io_stream_new_lazy(lr_io_t **out, int fd, const char *path, const lr_io_c
     s->lazy = true;
     s->cap_pcs = 16;
     s->file_size = file_size;
-    s->io = *out;
     s->partial = partial;
     lr_io_set_size(*out, 0, false, hint);
     return 0;
@@ -558,6 +601,8 @@ int lr_io_stream_new(lr_io_t **out, int fd, const char *path, const lr_io_codec_
         rc = lr_io_new(out, &lr_io_stream_ops, s, size, path, err);
     if (rc)
         st_free(s);
+    else
+        s->io = *out; /* codec->check notes on it */
     return rc;
 }
 

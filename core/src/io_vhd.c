@@ -81,20 +81,10 @@ struct lr_vhd {
 /* Reads len bytes at off of the file, all within [0, end). */
 static bool vhd_pread(int fd, void *buf, size_t len, uint64_t off, uint64_t end)
 {
+    size_t got;
     if (off > end || len > end - off)
         return false;
-    uint8_t *p = buf;
-    while (len > 0) {
-        ssize_t n = pread(fd, p, len, (off_t)off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        p += n;
-        len -= (size_t)n;
-        off += (uint64_t)n;
-    }
-    return true;
+    return lr_io_fd_pread(fd, buf, len, off, &got) == 0 && got == len;
 }
 
 /* The checksum of a footer or dynamic header as the VHD specification

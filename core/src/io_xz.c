@@ -65,8 +65,8 @@ static void xz_free(void *dec)
 static int xz_header(xz_dec_t *d, int fd, const lr_io_piece_t *p, lr_error_t *err)
 {
     uint8_t hdr[LZMA_BLOCK_HEADER_SIZE_MAX];
-    ssize_t n = pread(fd, hdr, 1, (off_t)p->in);
-    if (n != 1)
+    size_t n;
+    if (lr_io_fd_pread(fd, hdr, 1, p->in, &n) || n != 1)
         return lr_error_set(err, -EIO, p->in, "cannot read the xz block header");
     xz_drop_filters(d);
     memset(&d->block, 0, sizeof(d->block));
@@ -74,8 +74,8 @@ static int xz_header(xz_dec_t *d, int fd, const lr_io_piece_t *p, lr_error_t *er
     d->block.check = (lzma_check)p->aux;
     d->block.filters = d->filters;
     d->block.header_size = lzma_block_header_size_decode(hdr[0]);
-    if (hdr[0] == 0 || (n = pread(fd, hdr, d->block.header_size, (off_t)p->in)) < 0 ||
-        (size_t)n != d->block.header_size)
+    if (hdr[0] == 0 || lr_io_fd_pread(fd, hdr, d->block.header_size, p->in, &n) ||
+        n != d->block.header_size)
         return lr_error_set(err, LR_EFORMAT, p->in, "bad xz block header");
     if (lzma_block_header_decode(&d->block, NULL, hdr) != LZMA_OK)
         return lr_error_set(err, LR_EFORMAT, p->in, "corrupt xz block header");
@@ -157,13 +157,13 @@ static int xz_index(int fd, uint64_t file_size, lzma_index **idx, lr_error_t *er
     int rc = buf ? 0 : lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
     while (!rc) {
         if (strm.avail_in == 0) {
-            ssize_t n = pread(fd, buf, XZ_IN, (off_t)pos);
-            if (n < 0) {
-                rc = lr_error_set(err, -errno, pos, "read failed: %s", strerror(errno));
+            size_t n;
+            if ((rc = lr_io_fd_pread(fd, buf, XZ_IN, pos, &n)) != 0) {
+                rc = lr_error_set(err, rc, pos + n, "read failed: %s", strerror(-rc));
                 break;
             }
             strm.next_in = buf;
-            strm.avail_in = (size_t)n;
+            strm.avail_in = n;
             pos += (uint64_t)n;
         }
         uint64_t at = pos - strm.avail_in;
@@ -343,7 +343,8 @@ static const lr_io_codec_t lzma_codec = XZS_CODEC("lzma");
 static uint64_t xzs_mem(int fd, bool alone)
 {
     uint8_t h[LZMA_STREAM_HEADER_SIZE];
-    if (pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h))
+    size_t n;
+    if (lr_io_fd_pread(fd, h, sizeof(h), 0, &n) || n != sizeof(h))
         return 0;
     if (alone)
         return (uint64_t)h[1] | (uint64_t)h[2] << 8 | (uint64_t)h[3] << 16 | (uint64_t)h[4] << 24;
@@ -413,7 +414,9 @@ int lr_io_lzma_open(lr_io_t **out, int fd, const char *path, const lr_io_open_op
 static bool xz_footer_at_end(int fd, uint64_t file_size)
 {
     uint8_t m[2];
-    return file_size >= 2 && pread(fd, m, 2, (off_t)(file_size - 2)) == 2 && !memcmp(m, "YZ", 2);
+    size_t n;
+    return file_size >= 2 && lr_io_fd_pread(fd, m, 2, file_size - 2, &n) == 0 && n == 2 &&
+           !memcmp(m, "YZ", 2);
 }
 
 /* The index could not be read (rc, err): the file is read in order

@@ -472,21 +472,12 @@ typedef struct qcow_file {
  * a smaller backing file so). */
 static int qcow_raw_read(qcow_file_t *v, uint8_t *p, size_t len, uint64_t off, lr_error_t *err)
 {
-    while (len > 0) {
-        ssize_t n = off < v->size ? pread(v->fd, p, len, (off_t)off) : 0;
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return lr_error_set(err, -errno, off, "read of the raw backing file failed: %s",
-                                strerror(errno));
-        if (n == 0) {
-            memset(p, 0, len);
-            return 0;
-        }
-        p += n;
-        len -= (size_t)n;
-        off += (uint64_t)n;
-    }
+    size_t n = 0;
+    int rc = off < v->size ? lr_io_fd_pread(v->fd, p, len, off, &n) : 0;
+    if (rc)
+        return lr_error_set(err, rc, off + n, "read of the raw backing file failed: %s",
+                            strerror(-rc));
+    memset(p + n, 0, len - n);
     return 0;
 }
 
@@ -580,7 +571,8 @@ static void qcow_why(const char *path, char *why, size_t cap)
     uint8_t h[80];
     why[0] = '\0';
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    bool got = fd >= 0 && pread(fd, h, sizeof(h), 0) == (ssize_t)sizeof(h);
+    size_t len = 0;
+    bool got = fd >= 0 && lr_io_fd_pread(fd, h, sizeof(h), 0, &len) == 0 && len == sizeof(h);
     if (fd >= 0)
         close(fd);
     if (!got || lr_get_be32(h + 4) != 3)
@@ -628,7 +620,9 @@ static bool qcow_is_qcow(const char *path)
 {
     uint8_t m[4];
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    bool yes = fd >= 0 && pread(fd, m, 4, 0) == 4 && memcmp(m, "QFI\xfb", 4) == 0;
+    size_t n = 0;
+    bool yes =
+        fd >= 0 && lr_io_fd_pread(fd, m, 4, 0, &n) == 0 && n == 4 && memcmp(m, "QFI\xfb", 4) == 0;
     if (fd >= 0)
         close(fd);
     return yes;
@@ -818,11 +812,12 @@ static bool vmdk_is_extent(const char *path)
     uint8_t h[36];
     char d[sizeof(magic) - 1];
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    bool kdmv =
-        fd >= 0 && pread(fd, h, sizeof(h), 0) == (ssize_t)sizeof(h) && memcmp(h, "KDMV", 4) == 0;
+    size_t n = 0;
+    bool kdmv = fd >= 0 && lr_io_fd_pread(fd, h, sizeof(h), 0, &n) == 0 && n == sizeof(h) &&
+                memcmp(h, "KDMV", 4) == 0;
     uint64_t at = kdmv ? lr_get_le64(h + 28) : 0;
     bool yes = kdmv && (at == 0 || at > (UINT64_MAX >> 10) ||
-                        pread(fd, d, sizeof(d), (off_t)(at * 512)) != (ssize_t)sizeof(d) ||
+                        lr_io_fd_pread(fd, d, sizeof(d), at * 512, &n) || n != sizeof(d) ||
                         memcmp(d, magic, sizeof(d)) != 0);
     if (fd >= 0)
         close(fd);

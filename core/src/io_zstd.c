@@ -11,13 +11,16 @@
  * concatenated) read well at random. A corrupt frame is looked past
  * without decoding it, when its headers tell where it ends and how much it
  * makes (zs_piece_span): its bytes are unreadable, the other frames read
- * as before. */
+ * as before. So is a frame after the first whose window is larger than any
+ * before it and takes more than half the memory the process may use
+ * (zs_check): it is not decoded, and the error says why. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "io_int.h"
+#include "le.h"
 
 #ifdef LR_HAVE_ZSTD
 #define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getFrameHeader (exported by libzstd since 1.3) */
@@ -34,6 +37,9 @@
 #define ZS_WINDOWLOG_MAX (sizeof(size_t) == 4 ? 30 : 31)
 #define ZS_STEP_IN (ZSTD_BLOCKSIZE_MAX + 3) /* a block and its header: ZSTD_DStreamInSize() */
 #define ZS_SKIPS_MAX 64 /* skippable frames looked past for the first frame's header */
+/* lr_io_window_note's words for a frame's window */
+#define ZS_MADE_BY "a window made by zstd's long mode or ultra levels"
+#define ZS_DECOMPRESS "zstd -d, allowing its window"
 
 /* A decoder that takes every window the format allows. */
 static ZSTD_DStream *zs_new_ds(void)
@@ -46,16 +52,30 @@ static ZSTD_DStream *zs_new_ds(void)
     return ds;
 }
 
+/* A frame's window noted at open, before the handle existed. */
+typedef struct zs_later {
+    uint64_t at, bytes;
+} zs_later_t;
+
 /* The decoder and what its last call said (0: a frame just ended). */
 typedef struct zs_dec {
     ZSTD_DStream *ds;
     size_t last;
+    uint64_t window; /* the largest window let through so far (zs_check) */
+    char **whys;     /* the reasons frames were not decoded (their pieces' why) */
+    size_t n_whys;
+    zs_later_t *later; /* windows to note on the handle once it exists */
+    size_t n_later;
 } zs_dec_t;
 
 static void zs_free(void *dec)
 {
     zs_dec_t *d = dec;
     ZSTD_freeDStream(d->ds);
+    for (size_t i = 0; i < d->n_whys; i++)
+        free(d->whys[i]);
+    free(d->whys);
+    free(d->later);
     free(d);
 }
 
@@ -107,13 +127,9 @@ static int zs_step(void *dec, const uint8_t *in, size_t in_len, size_t *used, ui
 /* Reads n bytes at off: 0, 1 when the file ends first, -errno. */
 static int zs_read_at(int fd, void *buf, size_t n, uint64_t off)
 {
-    ssize_t got;
-    do {
-        got = pread(fd, buf, n, (off_t)off);
-    } while (got < 0 && errno == EINTR);
-    if (got < 0)
-        return -errno;
-    return (size_t)got == n ? 0 : 1;
+    size_t got;
+    int rc = lr_io_fd_pread(fd, buf, n, off, &got);
+    return rc ? rc : got < n;
 }
 
 /* The frame's blocks, walked from their 3-byte headers (RFC 8878 3.1.1.2:
@@ -131,7 +147,7 @@ static int zs_walk_blocks(int fd, uint64_t at, uint64_t file_size, const ZSTD_fr
         int rc = at + 3 <= file_size ? zs_read_at(fd, h, 3, at) : 1;
         if (rc)
             return rc;
-        uint32_t bh = (uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16;
+        uint32_t bh = lr_get_le24(h);
         uint32_t type = (bh >> 1) & 3, size = bh >> 3;
         last = bh & 1;
         if (type == 3 || size > fh->blockSizeMax) {
@@ -190,8 +206,7 @@ static int zs_piece_span(int fd, uint64_t in, uint64_t file_size, uint64_t *in_e
     uint8_t m[4];
     if ((rc = zs_read_at(fd, m, 4, end)) != 0)
         return rc;
-    uint32_t magic =
-        (uint32_t)m[0] | (uint32_t)m[1] << 8 | (uint32_t)m[2] << 16 | (uint32_t)m[3] << 24;
+    uint32_t magic = lr_get_le32(m);
     bool frame = magic == ZSTD_MAGICNUMBER ||
                  (magic & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START;
     if (!frame || fh.frameContentSize < raw ||
@@ -202,6 +217,74 @@ static int zs_piece_span(int fd, uint64_t in, uint64_t file_size, uint64_t *in_e
     }
     *in_end = end;
     *out_len = fh.frameContentSize;
+    return 0;
+}
+
+/* The first frame from compressed offset off on that makes data
+ * (skippable frames looked past): its header in *fh, its offset in *at.
+ * false when it cannot be read (decoding says why). */
+static bool zs_frame_at(int fd, uint64_t off, ZSTD_frameHeader *fh, uint64_t *at)
+{
+    for (int i = 0; i < ZS_SKIPS_MAX; i++) {
+        uint8_t head[ZSTD_FRAMEHEADERSIZE_MAX];
+        size_t n;
+        if (lr_io_fd_pread(fd, head, sizeof(head), off, &n) || n == 0 ||
+            ZSTD_getFrameHeader(fh, head, n) != 0)
+            return false;
+        if (fh->frameType != ZSTD_skippableFrame) {
+            *at = off;
+            return true;
+        }
+        off += fh->headerSize + fh->frameContentSize;
+    }
+    return false;
+}
+
+/* The memory decoding the frame takes: its window, or its content size
+ * when the header records a smaller one (libzstd buffers no more). */
+static uint64_t zs_frame_mem(const ZSTD_frameHeader *fh)
+{
+    bool sized = fh->frameContentSize != ZSTD_CONTENTSIZE_UNKNOWN;
+    return sized && fh->frameContentSize < fh->windowSize ? fh->frameContentSize : fh->windowSize;
+}
+
+/* The codec's check: a frame whose window is larger than any let through
+ * so far (a file of frames made with different options, `cat` of them) is
+ * noted on io as the first frame's is (zs_opened), or, with io NULL (the
+ * pass at open), once the handle exists; past the memory limit it is not
+ * decoded: LR_ELIMIT, *why lr_io_window_note's reason (kept in d). A
+ * frame whose header cannot be read passes (decoding it says why). */
+static int zs_check(void *dec, int fd, const lr_io_piece_t *p, lr_io_t *io, const char **why)
+{
+    zs_dec_t *d = dec;
+    ZSTD_frameHeader fh;
+    uint64_t at = 0;
+    if (!zs_frame_at(fd, p->in, &fh, &at) || zs_frame_mem(&fh) <= d->window)
+        return 0;
+    uint64_t mem = zs_frame_mem(&fh);
+    lr_error_t e;
+    lr_error_clear(&e);
+    int rc = lr_io_window_note(io, "zstd", "frame", at, mem, ZS_MADE_BY, ZS_DECOMPRESS, &e);
+    if (rc == LR_ELIMIT) {
+        char **grown = realloc(d->whys, (d->n_whys + 1) * sizeof(*grown));
+        if (!grown)
+            return -ENOMEM;
+        d->whys = grown;
+        if (!(*why = d->whys[d->n_whys] = strdup(e.msg)))
+            return -ENOMEM;
+        d->n_whys++;
+        return LR_ELIMIT;
+    }
+    if (rc)
+        return rc;
+    d->window = mem;
+    if (io || mem <= LR_IO_WINDOW_QUIET || d->n_later == LR_IO_MAX_NOTES)
+        return 0;
+    zs_later_t *grown = realloc(d->later, (d->n_later + 1) * sizeof(*grown));
+    if (!grown)
+        return -ENOMEM;
+    d->later = grown;
+    d->later[d->n_later++] = (zs_later_t){at, mem};
     return 0;
 }
 
@@ -220,6 +303,7 @@ static const lr_io_codec_t zs_codec = {
     .piece_done = zs_piece_done,
     .rest = zs_rest,
     .piece_span = zs_piece_span,
+    .check = zs_check,
 };
 
 typedef struct zs_index {
@@ -250,35 +334,60 @@ static int zs_add(zs_index_t *x, lr_error_t *err)
 /* The pass at open met a corrupt frame (libzstd's error code, at
  * compressed offset at): the frame is marked bad and the pass goes on after
  * it when its end and its size can be told from its headers
- * (zs_piece_span), so that the other frames read as before; else the open
- * fails, naming why the frames after it cannot be found. */
+ * (lr_io_piece_next, the rule the lazy first pass follows too), so that the
+ * other frames read as before; else the open fails, naming why the frames
+ * after it cannot be found. */
 static int zs_index_bad(ZSTD_DStream *ds, int fd, uint64_t file_size, zs_index_t *x, uint64_t at,
                         size_t code, lr_error_t *err)
 {
     lr_io_piece_t *p = &x->pcs[x->n - 1];
-    uint64_t end = 0, len = 0;
+    uint64_t end = 0, next = 0;
     const char *cannot = NULL;
-    int rc = zs_piece_span(fd, p->in, file_size, &end, &len, &cannot);
+    int rc = lr_io_piece_next(&zs_codec, fd, file_size, p, x->out, &end, &next, &cannot, err);
     if (rc < 0)
-        return lr_error_set(err, rc, p->in, "read failed: %s", strerror(-rc));
-    if (rc || p->out + len < x->out)
+        return rc;
+    if (rc)
         return lr_error_set(err, LR_EFORMAT, at, "corrupt zstd data: %s%s%s%s",
                             ZSTD_getErrorName(code), cannot ? " (" : "", cannot ? cannot : "",
                             cannot ? ")" : "");
-    p->bad = LR_EFORMAT;
-    p->bad_at = at;
-    p->why = ZSTD_getErrorName(code); /* static text */
+    lr_io_piece_bad(p, LR_EFORMAT, at, ZSTD_getErrorName(code)); /* static text */
     x->in = end;
-    x->out = p->out + len;
+    x->out = next;
     if (ZSTD_isError(ZSTD_DCtx_reset(ds, ZSTD_reset_session_only)))
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "cannot reset the zstd decoder");
     return 0;
 }
 
+/* The pass at open reaches a new frame, the last piece: zs_check before
+ * it is decoded. A frame it will not decode is marked bad and the pass
+ * goes on after it (lr_io_piece_next), else the open fails saying why. 0,
+ * 1 when the pass goes on after it, or the status. */
+static int zs_index_check(zs_dec_t *d, int fd, uint64_t file_size, zs_index_t *x, lr_error_t *err)
+{
+    lr_io_piece_t *p = &x->pcs[x->n - 1];
+    const char *why = NULL;
+    int rc = zs_check(d, fd, p, NULL, &why);
+    if (rc != LR_ELIMIT)
+        return rc ? lr_error_oom(err) : 0;
+    uint64_t end = 0, next = 0;
+    const char *cannot = NULL;
+    rc = lr_io_piece_next(&zs_codec, fd, file_size, p, x->out, &end, &next, &cannot, err);
+    if (rc < 0)
+        return rc;
+    if (rc)
+        return lr_error_set(err, LR_ELIMIT, p->in, "%s%s%s", why, cannot ? "; " : "",
+                            cannot ? cannot : "");
+    lr_io_piece_bad(p, LR_ELIMIT, p->in, why);
+    x->in = end;
+    x->out = next;
+    return 1;
+}
+
 /* The one decoding pass at open. */
-static int zs_index(ZSTD_DStream *ds, int fd, uint64_t file_size, const lr_io_open_opts_t *opts,
+static int zs_index(zs_dec_t *d, int fd, uint64_t file_size, const lr_io_open_opts_t *opts,
                     zs_index_t *x, lr_error_t *err)
 {
+    ZSTD_DStream *ds = d->ds;
     size_t in_cap = ZSTD_DStreamInSize(), out_cap = ZSTD_DStreamOutSize();
     uint8_t *in = malloc(in_cap), *out = malloc(out_cap);
     int rc = in && out ? zs_add(x, err) : lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
@@ -286,15 +395,15 @@ static int zs_index(ZSTD_DStream *ds, int fd, uint64_t file_size, const lr_io_op
     bool pending = false; /* a frame ended: the next byte starts one */
     uint64_t next_progress = ZS_PROGRESS;
     while (!rc) {
-        ssize_t n = pread(fd, in, in_cap, (off_t)x->in);
-        if (n < 0) {
-            rc = lr_error_set(err, -errno, x->in, "read failed: %s", strerror(errno));
+        size_t n;
+        if ((rc = lr_io_fd_pread(fd, in, in_cap, x->in, &n)) != 0) {
+            rc = lr_error_set(err, rc, x->in + n, "read failed: %s", strerror(-rc));
             break;
         }
         if (n == 0)
             break;
-        ZSTD_inBuffer ib = {in, (size_t)n, 0};
-        bool skipped = false; /* a corrupt frame was skipped: go on after it */
+        ZSTD_inBuffer ib = {in, n, 0};
+        bool skipped = false; /* a corrupt or refused frame was skipped: go on after it */
         while (!rc && !skipped && (ib.pos < ib.size || last > 0)) {
             if (pending && ib.pos < ib.size) { /* a new frame starts here */
                 uint64_t keep = x->in;
@@ -302,6 +411,12 @@ static int zs_index(ZSTD_DStream *ds, int fd, uint64_t file_size, const lr_io_op
                 rc = zs_add(x, err);
                 x->in = keep;
                 pending = false;
+                if (!rc && (rc = zs_index_check(d, fd, file_size, x, err)) > 0) {
+                    rc = 0;
+                    skipped = true; /* at x->in, the frame after it */
+                    pending = true;
+                    break;
+                }
                 if (rc)
                     break;
             }
@@ -334,41 +449,23 @@ static int zs_index(ZSTD_DStream *ds, int fd, uint64_t file_size, const lr_io_op
     return rc;
 }
 
-/* The first frame that makes data (skippable frames looked past): its
- * header in *fh, its offset in *at. false when it cannot be read
- * (decoding says why). */
-static bool zs_first_frame(int fd, ZSTD_frameHeader *fh, uint64_t *at)
-{
-    uint64_t off = 0;
-    for (int i = 0; i < ZS_SKIPS_MAX; i++) {
-        uint8_t head[ZSTD_FRAMEHEADERSIZE_MAX];
-        ssize_t n = pread(fd, head, sizeof(head), (off_t)off);
-        if (n <= 0 || ZSTD_getFrameHeader(fh, head, (size_t)n) != 0)
-            return false;
-        if (fh->frameType != ZSTD_skippableFrame) {
-            *at = off;
-            return true;
-        }
-        off += fh->headerSize + fh->frameContentSize;
-    }
-    return false;
-}
-
 /* The handle just made (rc: how making it went), with a note when the
  * first frame's window takes more memory than the reader's budget (its
- * content size when smaller: libzstd buffers no more than that; later
- * frames are made by the same tool with the same options). */
-static int zs_opened(lr_io_t **out, const ZSTD_frameHeader *fh, uint64_t at, int rc,
-                     lr_error_t *err)
+ * content size when smaller: libzstd buffers no more than that), refused
+ * past the memory limit, and the notes the pass at open left for later
+ * frames with larger windows (zs_check: later ones the reader meets note
+ * on the handle themselves). d is the handle's decoder. */
+static int zs_opened(lr_io_t **out, const zs_dec_t *d, const ZSTD_frameHeader *fh, uint64_t at,
+                     int rc, lr_error_t *err)
 {
-    if (rc || !fh)
+    if (rc)
         return rc;
-    bool sized = fh->frameContentSize != ZSTD_CONTENTSIZE_UNKNOWN;
-    uint64_t window =
-        sized && fh->frameContentSize < fh->windowSize ? fh->frameContentSize : fh->windowSize;
-    rc = lr_io_window_note(*out, "zstd", "frame", at, window,
-                           "a window made by zstd's long mode or ultra levels",
-                           "zstd -d, allowing its window", err);
+    if (fh)
+        rc = lr_io_window_note(*out, "zstd", "frame", at, zs_frame_mem(fh), ZS_MADE_BY,
+                               ZS_DECOMPRESS, err);
+    for (size_t i = 0; !rc && i < d->n_later; i++)
+        rc = lr_io_window_note(*out, "zstd", "frame", d->later[i].at, d->later[i].bytes, ZS_MADE_BY,
+                               ZS_DECOMPRESS, err);
     if (rc) {
         lr_io_close(*out, NULL);
         *out = NULL;
@@ -403,12 +500,13 @@ int lr_io_zstd_open(lr_io_t **out, int fd, const char *path, const lr_io_open_op
     d->last = 1;
     ZSTD_frameHeader head;
     uint64_t at = 0;
-    const ZSTD_frameHeader *fh = zs_first_frame(fd, &head, &at) ? &head : NULL;
+    const ZSTD_frameHeader *fh = zs_frame_at(fd, 0, &head, &at) ? &head : NULL;
     if (fh && fh->dictID) {
         zs_free(d);
         close(fd);
         return zs_dictionary(fh, at, path, err);
     }
+    d->window = fh ? zs_frame_mem(fh) : 0; /* zs_opened's to note */
     if (opts && (opts->flags & LR_IO_LAZY)) {
         /* no pass at open: the frames are found as the image is read; the
          * first frame's content size, when recorded, estimates the size */
@@ -416,10 +514,10 @@ int lr_io_zstd_open(lr_io_t **out, int fd, const char *path, const lr_io_open_op
         int rc = lr_io_stream_new_lazy(out, fd, path, &zs_codec, d, file_size,
                                        sized ? fh->frameContentSize : file_size,
                                        (opts->flags & LR_IO_PARTIAL) != 0, err);
-        return zs_opened(out, fh, at, rc, err);
+        return zs_opened(out, d, fh, at, rc, err);
     }
     zs_index_t x = {0};
-    int rc = zs_index(d->ds, fd, file_size, opts, &x, err);
+    int rc = zs_index(d, fd, file_size, opts, &x, err);
     if (rc) {
         zs_free(d);
         free(x.pcs);
@@ -430,6 +528,6 @@ int lr_io_zstd_open(lr_io_t **out, int fd, const char *path, const lr_io_open_op
         x.pcs[i].in_end = i + 1 < x.n ? x.pcs[i + 1].in : file_size;
     ZSTD_DCtx_reset(d->ds, ZSTD_reset_session_only);
     rc = lr_io_stream_new(out, fd, path, &zs_codec, d, x.pcs, x.n, x.out, err);
-    return zs_opened(out, fh, at, rc, err);
+    return zs_opened(out, d, fh, at, rc, err);
 }
 #endif

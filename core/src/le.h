@@ -7,6 +7,12 @@
 
 #include <stdint.h>
 
+/* 24-bit fields: a zstd block header (RFC 8878 3.1.1.2) is 3 bytes. */
+static inline uint32_t lr_get_le24(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
+}
+
 static inline uint32_t lr_get_le32(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;

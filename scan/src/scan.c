@@ -42,17 +42,20 @@ int sc_image_fail(sc_ctx_t *c, int image, const lr_error_t *e, bool truncated)
     return 0;
 }
 
-/* The notes of the image's I/O layer (lr_io_note), copied as its warnings. */
-static int sc_image_warnings(sc_ctx_t *c, lr_scan_image_t *im, const lr_io_t *io)
+/* The notes of the image's I/O layer (lr_io_note) not yet copied as its
+ * warnings: those made at open, then (sc_image_end) those its stream
+ * added (a zstd frame needing a larger window than the ones before it). */
+int sc_image_warnings(sc_ctx_t *c, lr_scan_image_t *im, const lr_io_t *io)
 {
-    size_t n = 0;
+    size_t n = im->n_warnings;
     while (lr_io_note(io, n))
         n++;
-    if (!n)
+    if (n == im->n_warnings)
         return 0;
-    im->warnings = calloc(n, sizeof(*im->warnings));
-    if (!im->warnings)
+    char **grown = realloc(im->warnings, n * sizeof(*grown));
+    if (!grown)
         return lr_error_set(c->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    im->warnings = grown;
     for (; im->n_warnings < n; im->n_warnings++)
         if (!(im->warnings[im->n_warnings] = sc_strdup(lr_io_note(io, im->n_warnings))))
             return lr_error_set(c->err, -ENOMEM, LR_NO_OFFSET, "out of memory");

@@ -161,6 +161,9 @@ int sc_stream_parallel(sc_ctx_t *c);
 
 /* scan.c: records what went wrong with an image (the first error kept). */
 int sc_image_fail(sc_ctx_t *c, int image, const lr_error_t *e, bool truncated);
+/* scan.c: copies the notes of the image's I/O layer not yet copied to its
+ * warnings (at open, and again once its stream ended). */
+int sc_image_warnings(sc_ctx_t *c, lr_scan_image_t *im, const lr_io_t *io);
 
 /* areas.c */
 int sc_build_areas(sc_ctx_t *c);

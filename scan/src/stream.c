@@ -221,6 +221,9 @@ int sc_image_end(sc_ctx_t *c, int image, size_t first_label)
         sl->valid =
             sl->pv_start <= size && lr_label_validate(&sl->label, size - sl->pv_start, &e) == 0;
     }
+    int rc = sc_image_warnings(c, im, io); /* notes the stream added */
+    if (rc)
+        return rc;
     lr_error_t why;
     bool cut = false;
     if (lr_io_damage(io, &cut, &why) != 0)

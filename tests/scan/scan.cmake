@@ -80,6 +80,13 @@ add_test(NAME image-compressed-variants
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/compressed-variants.sh $<TARGET_FILE:lvmscan>
                  $<TARGET_FILE:lr_cat> ${LR_FIXTURES} ${LR_VARIANTS_RSS})
 set_tests_properties(image-compressed-variants PROPERTIES TIMEOUT 600 SKIP_RETURN_CODE 77)
+# A .zst whose later frame needs a larger window than its first: noted, or
+# past the memory limit (ulimit -v) not decoded, saying why
+# (tests/scan/zstd-later-window.sh).
+add_test(NAME zstd-later-window
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/zstd-later-window.sh $<TARGET_FILE:lvmscan>
+                 $<TARGET_FILE:lr_cat> ${LR_FIXTURES})
+set_tests_properties(zstd-later-window PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
 # A VHD whose footer or header checksum is wrong (one reserved byte of
 # qemu-img's files flipped at test time) is scanned as the clean one and
 # warned about, where qemu-img refuses it (tests/scan/vhd-checksum.sh).

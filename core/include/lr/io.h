@@ -128,7 +128,10 @@ int lr_io_damage(const lr_io_t *io, bool *truncated, lr_error_t *why);
 /* The notes a layer recorded about the image when it was opened: verdicts
  * that did not stop it from being read, e.g. a VHD footer or dynamic
  * header whose stored checksum is not the one its bytes give (every file
- * of a VHD chain is checked; each note names its file). Returns the i-th
+ * of a VHD chain is checked; each note names its file). A .zst opened with
+ * LR_IO_LAZY adds one while it is first read in order, when a frame needs
+ * a larger window than the frames before it: read them again once that
+ * read is done (not while another thread reads the handle). Returns the i-th
  * note (from 0) as one line of text, NULL past the last one, for a NULL
  * handle and for handles without notes (most). A borrowed handle
  * (lr_io_borrow) gives its lender's. The text is the handle's: valid until

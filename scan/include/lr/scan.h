@@ -153,9 +153,10 @@ typedef struct lr_scan_image {
      * lr_io_bad_range) that were skipped, never scanned, while the rest of
      * the image was (LR_SCAN_KEEP_GOING; error names the first such piece) */
     uint64_t unreadable;
-    /* What its I/O layer noted at open and read anyway (lr_io_note): e.g. a
-     * VHD footer or header whose checksum does not match, of any file of
-     * its chain, each naming the file. n_warnings strings, or none (0,
+    /* What its I/O layer noted at open or while its stream was read, and
+     * read anyway (lr_io_note): e.g. a VHD footer or header whose checksum
+     * does not match, of any file of its chain, each naming the file; a
+     * zstd frame's window. n_warnings strings, or none (0,
      * NULL); they do not make the image `error`. */
     size_t n_warnings;
     char **warnings;
