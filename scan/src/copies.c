@@ -355,7 +355,8 @@ static int read_slot_copy(sc_ctx_t *c, lr_scan_copy_t *cp, tbuf_t *b)
 }
 
 /* The text of copy cp could not be read whole (the read failed with c->err:
- * a corrupt piece of a compressed image holds some of it):
+ * a corrupt piece of a compressed image holds some of it, or, when the
+ * scan keeps going, the device failed: sc_unreadable):
  * the copy is kept as a partial one, its parse error saying why, with what
  * was read before (b), and the scan goes on -- one copy in unreadable bytes
  * must not cost the report of the rest. */
@@ -381,8 +382,8 @@ static int unreadable_text(sc_ctx_t *c, lr_scan_copy_t *cp, tbuf_t *b)
     return 0;
 }
 
-/* Whether the read of copy cp's text failed (rc) in bytes of its area (or
- * after it, without one) that a corrupt piece made unreadable. */
+/* Whether the scan goes on past the failed read (rc) of copy cp's text in
+ * its area (or after it, without one): sc_unreadable's rule. */
 static bool copy_unreadable(sc_ctx_t *c, const lr_scan_copy_t *cp, int rc)
 {
     const lr_scan_t *s = c->scan;
@@ -493,7 +494,7 @@ static void mark_slot(lr_scan_area_t *a, size_t k, int ci, lr_scan_copy_t *cp, b
     if (cp->crc_ok)
         return;
     cp->slot_size = l->size;
-    cp->crc_ok = known && crc_match;
+    cp->crc_ok = crc_match; /* false when not known */
     cp->crc_unknown = !known;
 }
 
