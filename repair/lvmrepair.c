@@ -25,6 +25,7 @@
 #include "lr/diff.h"
 #include "lr/evidence.h"
 #include "lr/export.h"
+#include "lr/mem.h"
 #include "lr/extract.h"
 #include "lr/fmt.h"
 #include "lr/meta.h"
@@ -813,6 +814,7 @@ static int with_scan(const args_t *a, int (*mode)(const args_t *a, scanned_t *s)
 int main(int argc, char **argv)
 {
     args_t a;
+    lr_mem_tune(); /* before the reader threads: see lr/mem.h */
     if (!cli_parse_args(&a, argc, argv))
         return a.status;
     int ex = a.mode == MODE_APPLY_UNDO

@@ -15,6 +15,7 @@
 #include "lr/evidence.h"
 #include "lr/fmt.h"
 #include "lr/label.h"
+#include "lr/mem.h"
 #include "lr/raidscan.h"
 #include "lr/safety.h"
 #include "lr/scan.h"
@@ -2350,6 +2351,7 @@ static unsigned jobs_from_env(void)
 int main(int argc, char **argv)
 {
     cli_t cli = {0};
+    lr_mem_tune(); /* before the reader threads: see lr/mem.h */
     if (parse_args(argc, argv, &cli) != 0)
         return EXIT_USAGE;
     bar_t bar = {.paths = cli.paths, .indexing = -1};

@@ -16,6 +16,7 @@
 
 #include "draw.h"
 #include "lr/io.h"
+#include "lr/mem.h"
 #include "lr/safety.h"
 #include "lr/strbuf.h"
 #include "lr/tui.h"
@@ -382,6 +383,7 @@ static int check_images(const cli_t *cli)
 int main(int argc, char **argv)
 {
     cli_t cli;
+    lr_mem_tune(); /* before the reader threads: see lr/mem.h */
     if (parse_args(argc, argv, &cli)) {
         fprintf(stderr, "Try 'lvmtui --help'.\n");
         return EXIT_USAGE;

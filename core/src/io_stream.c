@@ -45,10 +45,8 @@
 #define ST_IN (256u << 10)  /* compressed bytes read at once */
 #define ST_OUT (256u << 10) /* decompressed bytes made at once, at most */
 #define ST_HIST (4u << 20)  /* recent output kept for reads just behind the stream */
-#define ST_EDGE (2u << 20)
-#define ST_HUGE                                                                                    \
-    (2u << 20) /* a huge page (x86-64, arm64 with 4 KiB pages) */ /* the image's first and last    \
-                                                                     bytes, kept once decoded */
+#define ST_EDGE (2u << 20)  /* the image's first and last bytes, kept once decoded */
+#define ST_HUGE (2u << 20)  /* a huge page (x86-64, arm64 with 4 KiB pages) */
 
 typedef struct st_ctx {
     pthread_mutex_t mu;

@@ -14,6 +14,7 @@
  * layout" below). */
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -290,20 +291,20 @@ static int write_nonzero(int fd, const uint8_t *buf, const uint64_t *written, ui
 /* Probes an LV of size bytes whose head (hlen bytes) and tail (tlen bytes)
  * have been read into buf, one after the other; written: its pages that
  * hold data (NULL: any may). */
-static int probe_bytes(ev_ctx_t *c, uint64_t size, const uint8_t *buf, const uint64_t *written,
+static int probe_bytes(int memfd, uint64_t size, const uint8_t *buf, const uint64_t *written,
                        uint64_t hlen, uint64_t tlen, lr_ev_content_t *t)
 {
-    c->ev->layouts_probed++;
 #ifdef LR_HAVE_BLKID
-    if (ftruncate(c->memfd, 0) != 0 || ftruncate(c->memfd, (off_t)size) != 0 ||
-        write_nonzero(c->memfd, buf, written, 0, hlen, 0) != 0 ||
-        write_nonzero(c->memfd, buf, written, hlen, tlen, size - tlen) != 0)
+    if (ftruncate(memfd, 0) != 0 || ftruncate(memfd, (off_t)size) != 0 ||
+        write_nonzero(memfd, buf, written, 0, hlen, 0) != 0 ||
+        write_nonzero(memfd, buf, written, hlen, tlen, size - tlen) != 0)
         return set_detail(t, LR_EV_PROBE_ERROR, "could not fill the in-memory file");
-    int rc = blkid_content(c->memfd, size, t);
+    int rc = blkid_content(memfd, size, t);
     if (rc)
         return rc;
     return fill_fs_size(t, buf, hlen);
 #else
+    (void)memfd;
     (void)size;
     (void)buf;
     (void)written;
@@ -362,6 +363,24 @@ typedef struct ev_layout {
     lr_ev_content_t content;
 } ev_layout_t;
 
+#define EV_QUEUE 4
+#define EV_POOL 8
+
+/* The probe thread and its queue ("the probe thread" below). */
+typedef struct ev_prober {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    ev_layout_t *q[EV_QUEUE]; /* handed over, not taken yet */
+    size_t head, n;
+    bool stop; /* the sweep is over: take what is left, then end */
+    int rc;    /* the first failure (-ENOMEM) */
+    int memfd;
+    pthread_t th;
+    bool running;
+    uint8_t *pool[EV_POOL]; /* buffers of layouts probed, zero again (lay_buf_release) */
+    size_t n_pool;
+} ev_prober_t;
+
 /* One run of one layout: len bytes at off of image, for buf + dst. */
 typedef struct ev_req {
     int image;
@@ -392,6 +411,8 @@ typedef struct ev_plan {
     bool reading;
     int image;
     uint64_t pos, end;
+    ev_prober_t prober; /* probes the layouts read (below) */
+    int memfd_rc;       /* the probe's memfd could not be made: -errno */
 } ev_plan_t;
 
 /* Makes room for one more element of size sz in *v (cap doubles). */
@@ -414,25 +435,69 @@ static int grow(void **v, size_t *cap, size_t n, size_t sz)
  * and tails of most LVs are mostly zeros (a few superblock blocks, a swap
  * header), so the EV_BATCH_BYTES of open buffers cost what they hold, not
  * their size (the many-LV images of docs/image-formats.md). */
-static size_t lay_len(const ev_layout_t *l)
-{
-    return l->hlen + l->tlen ? (size_t)(l->hlen + l->tlen) : 1;
-}
+#define EV_BUF_LEN ((size_t)EV_PAGES * EV_PAGE) /* every buffer: the largest head and tail */
+#define EV_POOL_PAGES 32                        /* a buffer that held more is unmapped, not kept */
 
-static int lay_buf_new(ev_layout_t *l)
+/* A buffer for l: one a probed layout gave back, or new pages. */
+static int lay_buf_new(ev_prober_t *pr, ev_layout_t *l)
 {
-    void *b = mmap(NULL, lay_len(l), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (b == MAP_FAILED)
-        return -ENOMEM;
+    pthread_mutex_lock(&pr->mu);
+    uint8_t *b = pr->n_pool ? pr->pool[--pr->n_pool] : NULL;
+    pthread_mutex_unlock(&pr->mu);
+    if (!b) {
+        void *m =
+            mmap(NULL, EV_BUF_LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED)
+            return -ENOMEM;
+        b = m;
+    }
     l->buf = b;
     return 0;
 }
 
+/* Unmaps l's buffer (no thread uses the pool any more). */
 static void lay_buf_free(ev_layout_t *l)
 {
     if (l->buf)
-        munmap(l->buf, lay_len(l));
+        munmap(l->buf, EV_BUF_LEN);
     l->buf = NULL;
+}
+
+/* Pages of l's buffer that may hold data: those a copy wrote, or all of
+ * them when its runs were read whole (l->failed); SIZE_MAX then. */
+static size_t lay_written(const ev_layout_t *l)
+{
+    if (l->failed)
+        return SIZE_MAX;
+    size_t n = 0;
+    for (size_t w = 0; w < EV_WORDS; w++)
+        n += (size_t)__builtin_popcountll(l->written[w]);
+    return n;
+}
+
+/* Gives l's buffer back for the next layout, zero again, when it held few
+ * pages of data: reusing its resident pages spares the next layout a page
+ * fault for each, and unmapping them, which stalls the other thread while
+ * the kernel flushes both threads' TLBs. Kept are at most EV_POOL buffers
+ * of at most EV_POOL_PAGES resident pages each; the others are unmapped. */
+static void lay_buf_release(ev_prober_t *pr, ev_layout_t *l)
+{
+    if (!l->buf || lay_written(l) > EV_POOL_PAGES) {
+        lay_buf_free(l);
+        return;
+    }
+    for (size_t pg = 0; pg < EV_PAGES; pg++)
+        if ((l->written[pg / 64] >> (pg % 64)) & 1)
+            memset(l->buf + pg * EV_PAGE, 0, EV_PAGE);
+    pthread_mutex_lock(&pr->mu);
+    bool kept = pr->n_pool < EV_POOL;
+    if (kept)
+        pr->pool[pr->n_pool++] = l->buf;
+    pthread_mutex_unlock(&pr->mu);
+    if (kept)
+        l->buf = NULL;
+    else
+        lay_buf_free(l);
 }
 
 /* Copies n bytes to l's buffer at at (still zero there), leaving out the
@@ -462,6 +527,8 @@ static void plan_free(ev_plan_t *p)
         lay_buf_free(&p->lay[i]);
         ev_free_content(&p->lay[i].content);
     }
+    for (size_t i = 0; i < p->prober.n_pool; i++)
+        munmap(p->prober.pool[i], EV_BUF_LEN);
     free(p->lay);
     free(p->req);
     free(p->ref);
@@ -561,31 +628,116 @@ static int plan_lv(ev_ctx_t *c, ev_plan_t *p, const lr_vg_t *vg, const lr_lv_t *
     return add_ref(p, o, e->layout);
 }
 
-/* Probes layout l, whose runs are read (or failed: then read alone, as
- * one layout, so that the error is its own), and frees its buffer. */
+/* ---- the probe thread --------------------------------------------------------
+ *
+ * Probing a layout (filling the memfd, libblkid) costs about as much as
+ * reading and copying the bytes of every layout, and by now the scan's
+ * reader thread has ended: a thread of its own probes each layout whose
+ * bytes are in while the sweep reads on. Each layout's result is its own
+ * (the thread writes only its content and frees its buffer); the order in
+ * which they finish changes nothing. The sweep waits while EV_QUEUE
+ * layouts wait for the thread, so the buffers held stay within
+ * EV_BATCH_BYTES plus those. Without the thread (it could not be started)
+ * the sweep probes each layout itself. */
+
+/* Probes layout l, whose bytes are in its buffer, and gives the buffer back. */
+static int probe_layout(ev_prober_t *pr, ev_layout_t *l)
+{
+    int rc = probe_bytes(pr->memfd, l->size, l->buf, l->failed ? NULL : l->written, l->hlen,
+                         l->tlen, &l->content);
+    lay_buf_release(pr, l);
+    return rc;
+}
+
+static void *prober_main(void *arg)
+{
+    ev_prober_t *pr = arg;
+    pthread_mutex_lock(&pr->mu);
+    for (;;) {
+        while (pr->n == 0 && !pr->stop)
+            pthread_cond_wait(&pr->cv, &pr->mu);
+        if (pr->n == 0)
+            break;
+        ev_layout_t *l = pr->q[pr->head];
+        pr->head = (pr->head + 1) % EV_QUEUE;
+        pr->n--;
+        pthread_cond_broadcast(&pr->cv); /* room for the sweep */
+        pthread_mutex_unlock(&pr->mu);
+        int rc = probe_layout(pr, l);
+        pthread_mutex_lock(&pr->mu);
+        if (rc && !pr->rc)
+            pr->rc = rc;
+    }
+    pthread_mutex_unlock(&pr->mu);
+    return NULL;
+}
+
+/* Starts the thread for a probe over memfd; without it (*pr->running
+ * false) layouts are probed by the caller. */
+static void prober_start(ev_prober_t *pr, int memfd)
+{
+    *pr = (ev_prober_t){.memfd = memfd};
+    pthread_mutex_init(&pr->mu, NULL);
+    pthread_cond_init(&pr->cv, NULL);
+    pr->running = pthread_create(&pr->th, NULL, prober_main, pr) == 0;
+}
+
+/* Probes l: hands it to the thread (waiting for room), or probes it here. */
+static int prober_put(ev_prober_t *pr, ev_layout_t *l)
+{
+    if (!pr->running)
+        return probe_layout(pr, l);
+    pthread_mutex_lock(&pr->mu);
+    while (pr->n == EV_QUEUE)
+        pthread_cond_wait(&pr->cv, &pr->mu);
+    pr->q[(pr->head + pr->n) % EV_QUEUE] = l;
+    pr->n++;
+    pthread_cond_broadcast(&pr->cv);
+    pthread_mutex_unlock(&pr->mu);
+    return 0;
+}
+
+/* Waits until every layout handed over is probed and ends the thread;
+ * returns the first failure of a probe. */
+static int prober_end(ev_prober_t *pr)
+{
+    if (pr->running) {
+        pthread_mutex_lock(&pr->mu);
+        pr->stop = true;
+        pthread_cond_broadcast(&pr->cv);
+        pthread_mutex_unlock(&pr->mu);
+        pthread_join(pr->th, NULL);
+        pr->running = false;
+    }
+    pthread_cond_destroy(&pr->cv);
+    pthread_mutex_destroy(&pr->mu);
+    return pr->rc;
+}
+
+/* Layout l's runs are read (or failed: then read alone, as one layout, so
+ * that the error is its own): it is probed, or said unreadable, and its
+ * buffer goes. */
 static int finish_layout(ev_ctx_t *c, ev_plan_t *p, ev_layout_t *l)
 {
     lr_ev_content_t *t = &l->content;
-    int rc = ensure_memfd(c);
-    if (rc == 0 && !l->buf)
-        rc = lay_buf_new(l);
-    if (rc == -ENOMEM)
-        return rc;
-    if (rc) {
-        rc = set_detail(t, LR_EV_PROBE_ERROR, "no in-memory file for the probe");
-    } else if (l->failed &&
-               ((rc = read_runs(c, l->runs, l->nh, l->buf, t)) != 0 ||
-                (rc = read_runs(c, l->runs + l->nh, l->nt, l->buf + l->hlen, t)) != 0)) {
-        rc = rc < 0 ? rc : 0;
-    } else {
-        rc = probe_bytes(c, l->size, l->buf, l->failed ? NULL : l->written, l->hlen, l->tlen, t);
-    }
+    int rc = !l->buf ? lay_buf_new(&p->prober, l) : 0;
+    if (rc)
+        return rc; /* -ENOMEM */
     if (l->state == EV_OPEN)
         p->open_bytes -= l->hlen + l->tlen;
-    lay_buf_free(l);
     l->state = EV_DONE;
     p->left--;
-    return rc;
+    if (p->memfd_rc) {
+        lay_buf_release(&p->prober, l);
+        return set_detail(t, LR_EV_PROBE_ERROR, "no in-memory file for the probe");
+    }
+    if (l->failed && ((rc = read_runs(c, l->runs, l->nh, l->buf, t)) != 0 ||
+                      (rc = read_runs(c, l->runs + l->nh, l->nt, l->buf + l->hlen, t)) != 0)) {
+        lay_buf_release(&p->prober, l);
+        return rc < 0 ? rc : 0;
+    }
+    c->ev->layouts_probed++;
+    return prober_put(&p->prober, l);
 }
 
 /* Reads bytes [p->pos, upto) of the range being read, a chunk at a time,
@@ -636,7 +788,7 @@ static int take(ev_plan_t *p, const ev_req_t *r, bool *taken)
     uint64_t need = l->hlen + l->tlen;
     if (p->open_bytes > 0 && p->open_bytes + need > EV_BATCH_BYTES)
         return 0; /* the next sweep */
-    if (lay_buf_new(l))
+    if (lay_buf_new(&p->prober, l))
         return -ENOMEM;
     l->state = EV_OPEN;
     l->pending = l->n_reqs;
@@ -695,12 +847,9 @@ static int cmp_req(const void *pa, const void *pb)
 }
 
 /* Reads and probes every planned layout, then gives each LV its content. */
-static int probe_planned(ev_ctx_t *c, ev_plan_t *p)
+/* Reads every planned layout, in sweeps, and probes each once read. */
+static int read_planned(ev_ctx_t *c, ev_plan_t *p)
 {
-    if (p->n_req > 1)
-        qsort(p->req, p->n_req, sizeof(*p->req), cmp_req);
-    if (p->n_req > 0 && !c->buf && !(c->buf = malloc(EV_CHUNK)))
-        return -ENOMEM;
     size_t opened = 1;
     while (p->left > 0 && opened > 0) {
         int rc = sweep(c, p, &opened);
@@ -717,10 +866,27 @@ static int probe_planned(ev_ctx_t *c, ev_plan_t *p)
         if (rc)
             return rc;
     }
-    for (size_t i = 0; i < p->n_ref; i++)
-        if (copy_content(&p->ref[i].o->content, &p->lay[p->ref[i].layout].content))
-            return -ENOMEM;
     return 0;
+}
+
+static int probe_planned(ev_ctx_t *c, ev_plan_t *p)
+{
+    if (p->n_lay == 0)
+        return 0;
+    if (p->n_req > 1)
+        qsort(p->req, p->n_req, sizeof(*p->req), cmp_req);
+    if (p->n_req > 0 && !c->buf && !(c->buf = malloc(EV_CHUNK)))
+        return -ENOMEM;
+    p->memfd_rc = ensure_memfd(c);
+    prober_start(&p->prober, c->memfd);
+    int rc = read_planned(c, p);
+    int probed = prober_end(&p->prober); /* also after a failure: it holds layouts */
+    if (!rc)
+        rc = probed;
+    for (size_t i = 0; !rc && i < p->n_ref; i++)
+        if (copy_content(&p->ref[i].o->content, &p->lay[p->ref[i].layout].content))
+            rc = -ENOMEM;
+    return rc;
 }
 
 int ev_probe_all(ev_ctx_t *c)

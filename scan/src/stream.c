@@ -19,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SC_NBUF 3 /* buffers in the ring: one scanned, up to two read ahead */
+#define SC_NBUF 4 /* buffers in the ring: one scanned, up to three read ahead */
 /* A block device read with O_DIRECT (lr_io_direct): each read is a device
  * request, so it is larger (fewer round trips to the device, and the
  * kernel splits it into several requests in flight at once). */
@@ -47,6 +47,7 @@ typedef struct sc_pipe {
     size_t dbsize; /* of a direct one (lr_io_direct) */
     size_t cap;    /* of the ring's buffers: the larger of the two in use */
     size_t nbuf;   /* buffers in the ring */
+    size_t wake;   /* buffers ready that wake a waiting scanner (nbuf - 1) */
     sc_slot_t slot[SC_NBUF];
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -164,11 +165,17 @@ static bool wait_free(sc_pipe_t *pp, size_t k)
     return go;
 }
 
-static void publish(sc_pipe_t *pp, size_t k)
+/* Publishes buffer k. The scanner is faster than the reader and waits for
+ * nearly every buffer: it is woken when pp->wake buffers wait for it (or
+ * the image or the stream ends), not for each one, as each wake-up costs
+ * the reader a system call (5 % of its time on a .zst, with 1 MiB
+ * buffers). The reader never waits for it meanwhile: pp->wake < nbuf. */
+static void publish(sc_pipe_t *pp, size_t k, bool flush)
 {
     pthread_mutex_lock(&pp->mu);
     pp->filled = k + 1;
-    pthread_cond_broadcast(&pp->cv);
+    if (flush || pp->filled - pp->consumed >= pp->wake)
+        pthread_cond_broadcast(&pp->cv);
     pthread_mutex_unlock(&pp->mu);
 }
 
@@ -186,7 +193,7 @@ static void *reader_main(void *arg)
             sc_slot_t *sl = &pp->slot[k % pp->nbuf];
             read_slot(pp, sl, (int)i, pos);
             pos = sl->next;
-            publish(pp, k);
+            publish(pp, k, sl->last);
             if (sl->last) {
                 k++;
                 break;
@@ -195,7 +202,7 @@ static void *reader_main(void *arg)
     }
     if (wait_free(pp, k)) {
         pp->slot[k % pp->nbuf].image = -1;
-        publish(pp, k);
+        publish(pp, k, true);
     }
     return NULL;
 }
@@ -341,6 +348,7 @@ static void pipe_size(sc_pipe_t *pp)
             pp->nbuf = SC_DIRECT_NBUF;
         }
     }
+    pp->wake = pp->nbuf - 1;
 }
 
 int sc_stream_images(sc_ctx_t *c)
