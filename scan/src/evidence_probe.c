@@ -672,7 +672,7 @@ static void *prober_main(void *arg)
     return NULL;
 }
 
-/* Starts the thread for a probe over memfd; without it (*pr->running
+/* Starts the thread for a probe over memfd; without it (pr->running
  * false) layouts are probed by the caller. */
 static void prober_start(ev_prober_t *pr, int memfd)
 {
