@@ -37,16 +37,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include "io_int.h"
+#include "lr/mem.h"
 
 #define ST_IN (256u << 10)  /* compressed bytes read at once */
 #define ST_OUT (256u << 10) /* decompressed bytes made at once, at most */
 #define ST_HIST (4u << 20)  /* recent output kept for reads just behind the stream */
 #define ST_EDGE (2u << 20)  /* the image's first and last bytes, kept once decoded */
-#define ST_HUGE (2u << 20)  /* a huge page (x86-64, arm64 with 4 KiB pages) */
 
 typedef struct st_ctx {
     pthread_mutex_t mu;
@@ -93,9 +92,9 @@ typedef struct st_ctx {
 static uint8_t *st_hist_new(void)
 {
     void *p = NULL;
-    if (posix_memalign(&p, ST_HUGE, ST_HIST) != 0)
+    if (posix_memalign(&p, LR_MEM_HUGE, ST_HIST) != 0)
         return NULL;
-    (void)madvise(p, ST_HIST, MADV_HUGEPAGE); /* advice: without it, small pages */
+    lr_mem_advise_huge(p, ST_HIST);
     return p;
 }
 

@@ -11,6 +11,10 @@
 #ifndef LR_MEM_H
 #define LR_MEM_H
 
+#include <stddef.h>
+
+#define LR_MEM_HUGE (2u << 20) /* a transparent huge page (x86-64, arm64 with 4 KiB pages) */
+
 /* Tunes the allocator for the pattern above: buffers below 32 MiB come
  * from the heap and freed memory stays there for reuse (up to 64 MiB), all
  * threads share one arena (the reader thread's buffers are reused by the
@@ -20,5 +24,12 @@
  * Advice the allocator or the kernel does not take is ignored: nothing
  * depends on it but speed. Allocates nothing that outlives the call. */
 void lr_mem_tune(void);
+
+/* Advises the whole huge pages (LR_MEM_HUGE, aligned) inside [p, p + len)
+ * for transparent huge pages, so that each is faulted in at once instead
+ * of a page fault per 4 KiB: for memory every byte of which is written
+ * soon (a history ring, the heap the parsed versions fill). Advice only:
+ * allocates nothing, never fails; small pages where the kernel declines. */
+void lr_mem_advise_huge(void *p, size_t len);
 
 #endif
