@@ -9,6 +9,12 @@
 # over the LV's extents, `losetup -o OFF --sizelimit LEN`), 2 MiB of random
 # "data" 1 MiB into others, the rest left empty (zeros).
 #
+# RANDOM_HEADS=K in the environment also overwrites the first MiB and the
+# last 512 KiB of K of the LVs left empty (one segment each: all that the
+# evidence probes of them) with random bytes, like encrypted or compressed
+# data: more than the 8 MiB of kept ranges could hold (the probe of the
+# stream, docs/image-formats.md).
+#
 # usage (as root): scan/bench/make-many-lvs.sh OUT.img [SIZE_MIB (2048)] [N (100)] [VG (keepzvg)]
 # Needs lvm2, e2fsprogs, xfsprogs, util-linux (mkswap), cryptsetup-bin
 # (optional), openssl or /dev/urandom. The image is not committed: it is
@@ -96,7 +102,13 @@ for i in $(seq 1 "$N"); do
     2) on_lv "lv$i" mkswap -L "sw$i" ;;
     4) read -r off len < <(first_off "lv$i")
        rand 2 | dd of="$OUT" bs=1M seek=$(( (off >> 20) + 1 )) conv=notrunc status=none ;;
-    *) ;; # empty
+    *) # empty, or random at both ends (RANDOM_HEADS)
+       [ "${RANDOM_HEADS:-0}" -gt 0 ] && [ $(( i % 7 )) -ne 0 ] || continue
+       RANDOM_HEADS=$(( RANDOM_HEADS - 1 ))
+       read -r off len < <(first_off "lv$i")
+       rand 1 | dd of="$OUT" bs=1M seek=$(( off >> 20 )) conv=notrunc status=none
+       rand 1 | head -c $(( 512 << 10 )) |
+           dd of="$OUT" bs=512K seek=$(( (off + len) / (512 << 10) - 1 )) conv=notrunc status=none ;;
     esac
 done
 vgs --config "$CFG" --noheadings -o vg_name,vg_seqno,lv_count,vg_free "$VG" >&2

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "lr/evidence.h"
+#include "lr/io.h"
 #include "lr/lvmap.h"
 #include "lr/meta.h"
 #include "lr/strbuf.h"
@@ -24,7 +25,15 @@ typedef struct ev_iv {
     bool lv_start;     /* the area holds the LV's first byte at a */
 } ev_iv_t;
 
-typedef struct ev_cache_ent ev_cache_ent_t;
+/* A layout key and its index (open addressing, capacity a power of 2). */
+typedef struct ev_cache_ent {
+    char *key;     /* NULL: free slot */
+    size_t layout; /* index into its owner's layouts */
+} ev_cache_ent_t;
+/* The slot of key in tab: its entry, or the free slot it would take. */
+ev_cache_ent_t *ev_key_slot(ev_cache_ent_t *tab, size_t cap, const char *key);
+/* Makes room in *tab (n entries used) for one more; 0, or -ENOMEM. */
+int ev_key_grow(ev_cache_ent_t **tab, size_t *cap, size_t n);
 
 #define EV_PREV_UNKNOWN (-2) /* ev_ctx_t.prevs: not computed yet */
 
@@ -67,6 +76,55 @@ typedef struct ev_runs {
 
 /* evidence.c: the LV's size in bytes (UINT64_MAX when it overflows). */
 uint64_t ev_lv_size(const lr_vg_t *vg, const lr_lv_t *lv);
+
+/* The key of a layout (the LV's size and the runs of its head and tail),
+ * the same wherever it is made; NULL without memory. The caller frees it. */
+char *ev_layout_key(uint64_t size, const ev_runs_t *r);
+/* A deep copy of s into d; -ENOMEM (d then holds what was copied). */
+int ev_copy_content(lr_ev_content_t *d, const lr_ev_content_t *s);
+#ifdef LR_HAVE_BLKID
+/* libblkid's view of the file fd of size bytes, into *t; 0 or -ENOMEM. */
+int ev_blkid_content(int fd, uint64_t size, lr_ev_content_t *t);
+#endif
+/* The filesystem size t's type records in the volume's first len bytes
+ * (head), when t found one; 0 or -ENOMEM. */
+int ev_fill_fs_size(lr_ev_content_t *t, const uint8_t *head, size_t len);
+
+/* ---- the probe of the stream (evidence_early.c) ----
+ *
+ * While a single-piece compressed image streams, the scan (keep.c) hands
+ * over each layout its metadata copies give whose bytes are all still
+ * ahead of the stream; the stream's buffers fill them as they pass, and a
+ * layout whose bytes are all in is probed there and then, as a read behind
+ * the stream would decode the image again from its start. The evidence
+ * (ev_probe_all) takes the content of a layout probed so instead of
+ * reading it. Only the scanning thread calls these; NULL is accepted for
+ * e (nothing is taken). */
+typedef struct ev_early ev_early_t;
+
+/* A probe of the stream over images read through ios (n of them,
+ * borrowed); NULL without memory, or when built without libblkid (the scan
+ * then keeps ranges only). Free with ev_early_free. */
+ev_early_t *ev_early_new(lr_io_t *const *ios, size_t n);
+void ev_early_free(ev_early_t *e);
+/* Image i may be probed so (it is read once, as one piece). */
+void ev_early_allow(ev_early_t *e, int image);
+bool ev_early_allowed(const ev_early_t *e, int image);
+/* Takes the layout of an LV of size bytes and runs r: 1 when it is (or
+ * already was) taken, 0 when not (a run on an image not allowed, or one
+ * not wholly ahead of the stream; too many layouts; no memory): the
+ * caller keeps its bytes then. */
+int ev_early_add(ev_early_t *e, uint64_t size, const ev_runs_t *r);
+/* Bytes [pos, pos + n) of image, at p, went by: they fill the layouts
+ * taken, each probed once all its bytes are in. Never fails: a layout that
+ * cannot be filled or probed is left to the evidence. */
+void ev_early_feed(ev_early_t *e, int image, uint64_t pos, const uint8_t *p, size_t n);
+/* The stream of image ended. damaged: some of its bytes were unreadable
+ * (a corrupt piece, a cut image, a failed read): every layout with bytes
+ * there is left to the evidence, which says what it finds. */
+void ev_early_image_end(ev_early_t *e, int image, bool damaged);
+/* The content probed for the layout of key, or NULL. Owned by e. */
+const lr_ev_content_t *ev_early_find(const ev_early_t *e, const char *key);
 
 /* evidence_probe.c: content of every LV (cached per layout), then reuse. */
 /* The runs the probe reads of LV lv of vg (size bytes, neither 0 nor

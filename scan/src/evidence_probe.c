@@ -33,11 +33,6 @@
 
 /* ---- the cache of probed layouts ------------------------------------------ */
 
-struct ev_cache_ent {
-    char *key;     /* NULL: free slot */
-    size_t layout; /* index into the plan's layouts (below) */
-};
-
 static uint64_t hash_key(const char *s)
 {
     uint64_t h = 1469598103934665603ull; /* FNV-1a */
@@ -61,7 +56,7 @@ void ev_probe_cache_free(ev_ctx_t *c)
     c->buf = NULL;
 }
 
-static ev_cache_ent_t *cache_slot(ev_cache_ent_t *tab, size_t cap, const char *key)
+ev_cache_ent_t *ev_key_slot(ev_cache_ent_t *tab, size_t cap, const char *key)
 {
     size_t i = hash_key(key) & (cap - 1);
     while (tab[i].key && strcmp(tab[i].key, key) != 0)
@@ -69,24 +64,24 @@ static ev_cache_ent_t *cache_slot(ev_cache_ent_t *tab, size_t cap, const char *k
     return &tab[i];
 }
 
-static int cache_grow(ev_ctx_t *c)
+int ev_key_grow(ev_cache_ent_t **tab, size_t *cap, size_t n)
 {
-    if ((c->cache_n + 1) * 2 <= c->cache_cap)
+    if ((n + 1) * 2 <= *cap)
         return 0;
-    size_t cap = c->cache_cap ? c->cache_cap * 2 : 256;
-    ev_cache_ent_t *t = calloc(cap, sizeof(*t));
+    size_t nc = *cap ? *cap * 2 : 256;
+    ev_cache_ent_t *t = calloc(nc, sizeof(*t));
     if (!t)
         return -ENOMEM;
-    for (size_t i = 0; i < c->cache_cap; i++)
-        if (c->cache[i].key)
-            *cache_slot(t, cap, c->cache[i].key) = c->cache[i];
-    free(c->cache);
-    c->cache = t;
-    c->cache_cap = cap;
+    for (size_t i = 0; i < *cap; i++)
+        if ((*tab)[i].key)
+            *ev_key_slot(t, nc, (*tab)[i].key) = (*tab)[i];
+    free(*tab);
+    *tab = t;
+    *cap = nc;
     return 0;
 }
 
-static int copy_content(lr_ev_content_t *d, const lr_ev_content_t *s)
+int ev_copy_content(lr_ev_content_t *d, const lr_ev_content_t *s)
 {
     *d = *s;
     d->type = ev_strdup(s->type);
@@ -150,7 +145,7 @@ static int list_candidates(int fd, uint64_t size, lr_ev_content_t *t)
     return t->type ? 0 : -ENOMEM;
 }
 
-static int blkid_content(int fd, uint64_t size, lr_ev_content_t *t)
+int ev_blkid_content(int fd, uint64_t size, lr_ev_content_t *t)
 {
     blkid_probe pr = new_probe(fd, size);
     if (!pr) {
@@ -228,7 +223,7 @@ static int read_runs(ev_ctx_t *c, const lr_lvmap_run_t *runs, size_t n, uint8_t 
     return 0;
 }
 
-static int fill_fs_size(lr_ev_content_t *t, const uint8_t *head, size_t len)
+int ev_fill_fs_size(lr_ev_content_t *t, const uint8_t *head, size_t len)
 {
     if (t->state != LR_EV_FOUND || !t->type)
         return 0;
@@ -299,10 +294,10 @@ static int probe_bytes(int memfd, uint64_t size, const uint8_t *buf, const uint6
         write_nonzero(memfd, buf, written, 0, hlen, 0) != 0 ||
         write_nonzero(memfd, buf, written, hlen, tlen, size - tlen) != 0)
         return set_detail(t, LR_EV_PROBE_ERROR, "could not fill the in-memory file");
-    int rc = blkid_content(memfd, size, t);
+    int rc = ev_blkid_content(memfd, size, t);
     if (rc)
         return rc;
-    return fill_fs_size(t, buf, hlen);
+    return ev_fill_fs_size(t, buf, hlen);
 #else
     (void)memfd;
     (void)size;
@@ -589,6 +584,35 @@ int ev_lv_runs(const lr_scan_t *scan, const lr_vg_t *vg, const lr_lv_t *lv, uint
     return rc;
 }
 
+char *ev_layout_key(uint64_t size, const ev_runs_t *r)
+{
+    lr_strbuf_t k = LR_STRBUF_INIT;
+    lr_strbuf_printf(&k, "%" PRIu64, size);
+    for (size_t i = 0; i < r->nh; i++)
+        lr_strbuf_printf(&k, "|%d:%" PRIu64 ":%" PRIu64, r->hr[i].image, r->hr[i].off,
+                         r->hr[i].len);
+    lr_strbuf_puts(&k, "/");
+    for (size_t i = 0; i < r->nt; i++)
+        lr_strbuf_printf(&k, "|%d:%" PRIu64 ":%" PRIu64, r->tr[i].image, r->tr[i].off,
+                         r->tr[i].len);
+    return lr_strbuf_take(&k, NULL);
+}
+
+/* A layout the stream's probe already probed (evidence_early.c) is done:
+ * its bytes are not read again. */
+static int take_early(ev_ctx_t *c, ev_plan_t *p, ev_layout_t *l, const char *key)
+{
+    const lr_ev_content_t *t = ev_early_find(c->session->early, key);
+    if (!t)
+        return 0;
+    l->state = EV_DONE;
+    p->left--;
+    c->ev->layouts_probed++;
+    c->ev->layouts_streamed++;
+    c->ev->bytes_read += l->hlen + l->tlen;
+    return ev_copy_content(&l->content, t);
+}
+
 static int plan_lv(ev_ctx_t *c, ev_plan_t *p, const lr_vg_t *vg, const lr_lv_t *lv, lr_ev_lv_t *o)
 {
     uint64_t size = o->size;
@@ -598,34 +622,25 @@ static int plan_lv(ev_ctx_t *c, ev_plan_t *p, const lr_vg_t *vg, const lr_lv_t *
     lr_lvmap_why_t w = {0};
     if (ev_lv_runs(c->scan, vg, lv, size, &runs, &w))
         return set_detail(&o->content, ev_state(w.state), w.text);
-    uint64_t hlen = runs.hlen, tlen = runs.tlen;
-    const lr_lvmap_run_t *hr = runs.hr, *tr = runs.tr;
-    size_t nh = runs.nh, nt = runs.nt;
-    lr_strbuf_t k = LR_STRBUF_INIT;
-    lr_strbuf_printf(&k, "%" PRIu64, size);
-    for (size_t i = 0; i < nh; i++)
-        lr_strbuf_printf(&k, "|%d:%" PRIu64 ":%" PRIu64, hr[i].image, hr[i].off, hr[i].len);
-    lr_strbuf_puts(&k, "/");
-    for (size_t i = 0; i < nt; i++)
-        lr_strbuf_printf(&k, "|%d:%" PRIu64 ":%" PRIu64, tr[i].image, tr[i].off, tr[i].len);
-    char *key = lr_strbuf_take(&k, NULL);
-    if (!key || cache_grow(c)) {
+    char *key = ev_layout_key(size, &runs);
+    if (!key || ev_key_grow(&c->cache, &c->cache_cap, c->cache_n)) {
         free(key);
         return -ENOMEM;
     }
-    ev_cache_ent_t *e = cache_slot(c->cache, c->cache_cap, key);
+    ev_cache_ent_t *e = ev_key_slot(c->cache, c->cache_cap, key);
     if (e->key) {
         free(key);
         return add_ref(p, o, e->layout);
     }
-    if (add_layout(p, size, hlen, tlen, hr, nh, tr, nt)) {
+    if (add_layout(p, size, runs.hlen, runs.tlen, runs.hr, runs.nh, runs.tr, runs.nt)) {
         free(key);
         return -ENOMEM;
     }
     e->key = key;
     e->layout = p->n_lay - 1;
     c->cache_n++;
-    return add_ref(p, o, e->layout);
+    int rc = take_early(c, p, &p->lay[e->layout], key);
+    return rc ? rc : add_ref(p, o, e->layout);
 }
 
 /* ---- the probe thread --------------------------------------------------------
@@ -884,7 +899,7 @@ static int probe_planned(ev_ctx_t *c, ev_plan_t *p)
     if (!rc)
         rc = probed;
     for (size_t i = 0; !rc && i < p->n_ref; i++)
-        if (copy_content(&p->ref[i].o->content, &p->lay[p->ref[i].layout].content))
+        if (ev_copy_content(&p->ref[i].o->content, &p->lay[p->ref[i].layout].content))
             rc = -ENOMEM;
     return rc;
 }

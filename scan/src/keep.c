@@ -8,11 +8,15 @@
  * reader keeps on its own. The reader holds the ranges compressed (zero pages as holes: an empty,
  * swap or freshly made filesystem's LV costs a few KiB; random bytes, a LUKS2 keyslot area, cost
  * what they are) within LR_IO_KEEP_MAX bytes held per image: a VG of hundreds of LVs fits unless
- * more than a few of their heads and tails are random. Nothing here changes what the scan finds: a
- * range not kept is decoded again when read. Called from the thread that runs the probers, on
- * their rare hits only (and once a buffer for copies waiting on the rest of their text). A copy's
- * text is parsed from the stream's buffer, or read back from bytes the stream already decoded:
- * never ahead of the stream, so that damage is met by the stream's own read, as without keeping. */
+ * more than a few of their heads and tails are random. When one stream reads the images, an LV
+ * head and tail wholly ahead of it on an image read as one piece are not kept but handed to the
+ * probe of the stream (evidence_early.c), which probes them as they go by and holds only the
+ * result; those it cannot finish it keeps as far as it still can. Nothing here changes what the
+ * scan finds: a range not kept is decoded again when read. Called from the thread that runs the
+ * probers, on their rare hits only (and once a buffer for copies waiting on the rest of their
+ * text). A copy's text is parsed from the stream's buffer, or read back from bytes the stream
+ * already decoded: never ahead of the stream, so that damage is met by the stream's own read, as
+ * without keeping. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,6 +72,8 @@ static void keep_lvs(sc_ctx_t *c, const char *text, size_t len)
         if (size == 0 || size == UINT64_MAX ||
             ev_lv_runs(c->scan, vg, &vg->lvs[i], size, runs, &w) != 0)
             continue;
+        if (ev_early_add(c->early, size, runs) == 1)
+            continue; /* probed as the stream goes by (evidence_early.c) */
         keep_runs(c, runs->hr, runs->nh);
         keep_runs(c, runs->tr, runs->nt);
     }
@@ -75,9 +81,16 @@ static void keep_lvs(sc_ctx_t *c, const char *text, size_t len)
     lr_vg_free(vg);
 }
 
+/* Whether the LVs of a copy found in image are worth planning: its bytes
+ * are kept, or probed as the stream goes by. */
+static bool planning(const sc_ctx_t *c, int image)
+{
+    return ev_early_allowed(c->early, image) || keeping(c, image);
+}
+
 void sc_keep_copy(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail)
 {
-    if (!keeping(c, image))
+    if (!planning(c, image))
         return;
     const uint8_t *nul = memchr(p, '\0', avail < SC_KEEP_TEXT ? avail : SC_KEEP_TEXT);
     if (nul)
@@ -91,7 +104,7 @@ void sc_keep_copy(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t
  * text longer than a buffer is a hint lost). false while it waits. */
 static bool settle_one(sc_ctx_t *c, const sc_keep_wait_t *w, uint64_t upto)
 {
-    lr_io_t *io = keeping(c, w->image);
+    lr_io_t *io = planning(c, w->image) ? c->ios[w->image] : NULL;
     if (!io)
         return true;
     if (upto <= w->seen)

@@ -1,6 +1,7 @@
 /* Entry points of the scan engine: the passes in order, the result's
  * lifetime, and lookups for callers. */
 #include "scan_int.h"
+#include "evidence_int.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -174,6 +175,7 @@ void lr_scan_session_free(lr_scan_session_t *ss)
     if (!ss)
         return;
     result_clear(&ss->result);
+    ev_early_free(ss->early);
     if (ss->own)
         close_all(ss->ios, ss->n_ios);
     free(ss->ios);
@@ -195,6 +197,8 @@ static int scan_with(lr_scan_session_t *ss, const char *const *paths, const lr_e
     lr_scan_t *s = &ss->result;
     s->interrupted = stopped;
     sc_ctx_t c = {.scan = s, .ios = ss->ios, .paths = paths, .open_errs = open_errs, .err = err};
+    /* without memory for it the scan keeps ranges only (keep.c) */
+    c.early = ss->early = ev_early_new(ss->ios, ss->n_ios);
     resolve_opts(&c.opts, opts);
     int rc = init_images(&c, ss->ios, ss->n_ios);
     if (!rc)

@@ -37,7 +37,8 @@ struct lr_scan_session {
     lr_scan_t result;
     lr_io_t **ios;
     size_t n_ios;
-    bool own; /* opened by lr_scan_paths: closed by lr_scan_session_free */
+    bool own;               /* opened by lr_scan_paths: closed by lr_scan_session_free */
+    struct ev_early *early; /* the layouts probed while streaming (evidence_early.c) */
 };
 
 /* A growing text buffer (copies.c, backup.c). */
@@ -85,6 +86,7 @@ typedef struct sc_ctx {
     size_t n_bks, cap_bks;
     sc_keep_wait_t keep_wait[SC_KEEP_WAIT]; /* keep.c */
     size_t n_keep_wait;
+    struct ev_early *early; /* the session's; NULL in the workers' contexts */
     lr_error_t *err;
 } sc_ctx_t;
 

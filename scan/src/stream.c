@@ -13,6 +13,7 @@
  * their end; the image's size, its damage and the checks that need the size
  * (label validation) are settled when its last buffer has been scanned. */
 #include "scan_int.h"
+#include "evidence_int.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -229,11 +230,16 @@ int sc_image_end(sc_ctx_t *c, int image, size_t first_label)
             sl->pv_start <= size && lr_label_validate(&sl->label, size - sl->pv_start, &e) == 0;
     }
     int rc = sc_image_warnings(c, im, io); /* notes the stream added */
-    if (rc)
-        return rc;
     lr_error_t why;
     bool cut = false;
-    if (lr_io_damage(io, &cut, &why) != 0)
+    bool damaged = lr_io_damage(io, &cut, &why) != 0;
+    /* what the stream probed of a damaged image is left to the evidence */
+    ev_early_image_end(c->early, image,
+                       damaged || im->unreadable > 0 || im->error_msg ||
+                           lr_io_bad_range(io, 0, NULL, NULL) == 1);
+    if (rc)
+        return rc;
+    if (damaged)
         return sc_image_fail(c, image, &why, cut);
     return 0;
 }
@@ -246,6 +252,7 @@ static int scan_slot(sc_ctx_t *c, const sc_slot_t *sl)
     if (rc)
         return rc;
     sc_keep_settle(c, sl->image, sl->pos + sl->n);
+    ev_early_feed(c->early, sl->image, sl->pos, sl->p, scan_len);
     lr_scan_t *s = c->scan;
     uint64_t end = sl->pos + scan_len;
     s->images[sl->image].scanned = end;
@@ -355,6 +362,11 @@ int sc_stream_images(sc_ctx_t *c)
 {
     if (sc_parallel_units(c) > 1)
         return sc_stream_parallel(c); /* workers.c */
+    /* one stream: the evidence's LV heads and tails of an image that
+     * keeps ranges (read once, as one piece) are probed as it goes by */
+    for (size_t i = 0; i < c->scan->n_images; i++)
+        if (c->ios[i] && !lr_io_direct(c->ios[i]) && lr_io_keep(c->ios[i], 0, 0) == 1)
+            ev_early_allow(c->early, (int)i);
     sc_pipe_t pp = {.c = c, .open_image = -1};
     pipe_size(&pp);
     for (size_t i = 0; i < pp.nbuf; i++) {

@@ -116,6 +116,13 @@ target_include_directories(test_evidence_rank PRIVATE ${CMAKE_SOURCE_DIR}/scan/s
 lr_add_test(test_evidence_remap test_evidence_remap.c LIBS lrscan)
 target_include_directories(test_evidence_remap PRIVATE ${CMAKE_SOURCE_DIR}/scan/src)
 
+# The probe of the stream (evidence_early.c): the evidence fixtures as a
+# single-frame .zst and a single-block .xz give every LV the raw image's
+# content, every layout probed as the image streams by.
+lr_add_test(test_evidence_stream test_evidence_stream.c LIBS lrscan)
+target_include_directories(test_evidence_stream PRIVATE ${CMAKE_SOURCE_DIR}/scan/src)
+set_tests_properties(test_evidence_stream PROPERTIES TIMEOUT 300)
+
 # The streaming loop: signatures across every buffer boundary (raw and lazy
 # gzip), an image that shrinks or fails to read midway (test_stream).
 lr_add_test(test_stream test_stream.c LIBS lrscan PkgConfig::ZLIB)

@@ -241,7 +241,10 @@ typedef struct lr_evidence {
     lr_ev_vg_t *vgs; /* parallel to lr_scan_t.vgs */
     /* Cost, for benchmarks and docs. */
     size_t layouts_probed; /* distinct extent layouts handed to libblkid */
-    uint64_t bytes_read;   /* image bytes read for probing */
+    uint64_t bytes_read;   /* image bytes read for probing (or taken from the stream) */
+    /* of layouts_probed, those probed from the scan's stream as it went by
+     * (a single-piece .xz or .zst): none of their bytes were read again */
+    size_t layouts_streamed;
 } lr_evidence_t;
 
 typedef struct lr_evidence_opts {
