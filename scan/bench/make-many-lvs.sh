@@ -78,12 +78,12 @@ on_lv() { # LV CMD...: runs CMD on a loop device over the LV's first segment
     losetup -d "$SUB"
     SUB=
 }
-rand() { # MiB of random bytes to stdout
+rand() { # KiB of random bytes to stdout
     if command -v openssl >/dev/null; then
-        head -c $(( $1 << 20 )) < <(openssl enc -aes-128-ctr -nosalt -pass pass:"$RANDOM" \
+        head -c $(( $1 << 10 )) < <(openssl enc -aes-128-ctr -nosalt -pass pass:"$RANDOM" \
             -in /dev/zero 2>/dev/null)
     else
-        head -c $(( $1 << 20 )) /dev/urandom
+        head -c $(( $1 << 10 )) /dev/urandom
     fi
 }
 
@@ -101,14 +101,14 @@ for i in $(seq 1 "$N"); do
     1) on_lv "lv$i" mkfs.ext4 -q -F -L "fs$i" ;;
     2) on_lv "lv$i" mkswap -L "sw$i" ;;
     4) read -r off len < <(first_off "lv$i")
-       rand 2 | dd of="$OUT" bs=1M seek=$(( (off >> 20) + 1 )) conv=notrunc status=none ;;
+       rand 2048 | dd of="$OUT" bs=1M seek=$(( (off >> 20) + 1 )) conv=notrunc status=none ;;
     *) # empty, or random at both ends (RANDOM_HEADS)
        [ "${RANDOM_HEADS:-0}" -gt 0 ] && [ $(( i % 7 )) -ne 0 ] || continue
        RANDOM_HEADS=$(( RANDOM_HEADS - 1 ))
        read -r off len < <(first_off "lv$i")
-       rand 1 | dd of="$OUT" bs=1M seek=$(( off >> 20 )) conv=notrunc status=none
-       rand 1 | head -c $(( 512 << 10 )) |
-           dd of="$OUT" bs=512K seek=$(( (off + len) / (512 << 10) - 1 )) conv=notrunc status=none ;;
+       rand 1024 | dd of="$OUT" bs=1M seek=$(( off >> 20 )) conv=notrunc status=none
+       rand 512 | dd of="$OUT" bs=512K seek=$(( (off + len) / (512 << 10) - 1 )) conv=notrunc \
+           status=none ;;
     esac
 done
 vgs --config "$CFG" --noheadings -o vg_name,vg_seqno,lv_count,vg_free "$VG" >&2
