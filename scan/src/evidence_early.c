@@ -435,6 +435,37 @@ void ev_early_image_end(ev_early_t *e, int image, bool damaged)
     e->pos = 0;
 }
 
+/* Moves src's layout x (probed) into dst under key (the table's). */
+static int ee_move(ev_early_t *dst, ee_lay_t *x, char *key)
+{
+    if (sc_grow((void **)&dst->lay, &dst->cap_lay, dst->n_lay + 1, sizeof(*dst->lay), NULL) ||
+        ev_key_grow(&dst->keys, &dst->cap_keys, dst->n_lay))
+        return -ENOMEM;
+    ev_cache_ent_t *k = ev_key_slot(dst->keys, dst->cap_keys, key);
+    if (k->key)
+        return 0; /* taken already (no two images share a layout's runs) */
+    dst->lay[dst->n_lay] = *x;
+    k->key = key;
+    k->layout = dst->n_lay++;
+    x->runs = NULL; /* now dst's */
+    memset(&x->content, 0, sizeof(x->content));
+    x->st = EE_DROPPED;
+    return 1;
+}
+
+void ev_early_take(ev_early_t *dst, ev_early_t *src)
+{
+    if (!dst || !src)
+        return;
+    for (size_t i = 0; i < src->cap_keys; i++) {
+        ev_cache_ent_t *k = &src->keys[i];
+        if (!k->key || src->lay[k->layout].st != EE_DONE)
+            continue;
+        if (ee_move(dst, &src->lay[k->layout], k->key) == 1)
+            k->key = NULL; /* now dst's; the slot is not looked up again */
+    }
+}
+
 const lr_ev_content_t *ev_early_find(const ev_early_t *e, const char *key)
 {
     if (!e || !e->keys || !key)

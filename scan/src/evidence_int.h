@@ -98,8 +98,10 @@ int ev_fill_fs_size(lr_ev_content_t *t, const uint8_t *head, size_t len);
  * layout whose bytes are all in is probed there and then, as a read behind
  * the stream would decode the image again from its start. The evidence
  * (ev_probe_all) takes the content of a layout probed so instead of
- * reading it. Only the scanning thread calls these; NULL is accepted for
- * e (nothing is taken). */
+ * reading it. One thread uses an ev_early_t at a time: the single stream's
+ * scanning thread, or a worker streaming a whole image into one of its own
+ * (workers.c), which the merge then takes. NULL is accepted for e
+ * (nothing is taken). */
 typedef struct ev_early ev_early_t;
 
 /* A probe of the stream over images read through ios (n of them,
@@ -123,6 +125,10 @@ void ev_early_feed(ev_early_t *e, int image, uint64_t pos, const uint8_t *p, siz
  * (a corrupt piece, a cut image, a failed read): every layout with bytes
  * there is left to the evidence, which says what it finds. */
 void ev_early_image_end(ev_early_t *e, int image, bool damaged);
+/* Moves the layouts src probed (a worker's, over one image) into dst,
+ * the session's; src keeps the others, to be freed with it. Neither may
+ * be in use by another thread. */
+void ev_early_take(ev_early_t *dst, ev_early_t *src);
 /* The content probed for the layout of key, or NULL. Owned by e. */
 const lr_ev_content_t *ev_early_find(const ev_early_t *e, const char *key);
 

@@ -360,13 +360,14 @@ static void pipe_size(sc_pipe_t *pp)
 
 int sc_stream_images(sc_ctx_t *c)
 {
-    if (sc_parallel_units(c) > 1)
-        return sc_stream_parallel(c); /* workers.c */
-    /* one stream: the evidence's LV heads and tails of an image that
-     * keeps ranges (read once, as one piece) are probed as it goes by */
+    /* the evidence's LV heads and tails of an image that keeps ranges
+     * (read once, as one piece) are probed as it goes by, by the one
+     * stream or by the worker streaming that image */
     for (size_t i = 0; i < c->scan->n_images; i++)
         if (c->ios[i] && !lr_io_direct(c->ios[i]) && lr_io_keep(c->ios[i], 0, 0) == 1)
             ev_early_allow(c->early, (int)i);
+    if (sc_parallel_units(c) > 1)
+        return sc_stream_parallel(c); /* workers.c */
     sc_pipe_t pp = {.c = c, .open_image = -1};
     pipe_size(&pp);
     for (size_t i = 0; i < pp.nbuf; i++) {

@@ -11,6 +11,7 @@
  * compressed or container image is one unit, read front to back by one
  * worker (a gzip stream is decompressed once, in order). */
 #include "scan_int.h"
+#include "evidence_int.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -186,11 +187,20 @@ static void scan_unit(sc_pool_t *pl, size_t j, uint8_t *buf)
     sc_part_t *pt = &pl->parts[j % pl->workers];
     lr_io_t *io = c->ios[u->image];
     pt->sub.scan = &pt->res;
+    /* the image indexes the probers' hits name are valid (the labels'
+     * lookup for the LV reads to keep, lr_scan_locate_pv); the images'
+     * records stay the merge's (res.images is NULL) */
+    pt->res.n_images = c->scan->n_images;
     pt->sub.opts = c->opts;
     pt->sub.ios = c->ios;
     pt->sub.err = &pt->e;
     atomic_store(&pt->end, u->from);
     atomic_store(&pt->known, lr_io_size_known(io));
+    /* a whole image read once, as one piece: probed as it goes by into a
+     * probe of the unit's own, which the merge takes (evidence_early.c) */
+    if (u->first && u->last && ev_early_allowed(c->early, u->image) &&
+        (pt->sub.early = ev_early_new(c->ios, c->scan->n_images)) != NULL)
+        ev_early_allow(pt->sub.early, u->image);
     for (uint64_t pos = u->from; pos < u->to && !atomic_load(&pl->stop);) {
         size_t got = 0;
         int rc = lr_io_pread_upto(io, buf, pl->bsize + SC_TAIL, pos, &got, &pt->e);
@@ -210,6 +220,7 @@ static void scan_unit(sc_pool_t *pl, size_t j, uint8_t *buf)
         if (pt->rc)
             return;
         sc_keep_settle(&pt->sub, u->image, pos + got);
+        ev_early_feed(pt->sub.early, u->image, pos, buf, len);
         pos += len;
         atomic_store(&pt->end, pos);
         atomic_fetch_add(&pl->scanned, len);
@@ -259,6 +270,7 @@ static void part_clear(sc_part_t *pt)
     free(pt->res.labels);
     free(pt->sub.hdrs);
     free(pt->sub.bks);
+    ev_early_free(pt->sub.early);
     free(pt->bads);
     memset(pt, 0, sizeof(*pt));
 }
@@ -388,6 +400,9 @@ static int merge_unit(sc_pool_t *pl, size_t j, sc_merge_t *m)
         c->image_total = hint;
     }
     int rc = take_part(c, pt);
+    /* what it probed of its image, before the image's end drops it when
+     * the image turns out damaged */
+    ev_early_take(c->early, pt->sub.early);
     if (!rc && pt->rc) {
         if (c->err)
             *c->err = pt->e;

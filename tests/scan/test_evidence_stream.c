@@ -7,7 +7,8 @@
  * tests/scan/test-evidence.sh holds against blkid's own view. The striped
  * pair (two images, streamed one after the other) gives the same content;
  * its LVs span both images, whose PVs are not both known until the second
- * streams, so the evidence reads them itself. A cut image (damage at its end) has nothing probed
+ * streams, so the evidence reads them itself. Two images on two workers
+ * are each probed by the worker streaming it. A cut image (damage at its end) has nothing probed
  * from its stream: the evidence reads what is left itself. A raw image is never probed so. Layouts
  * whose data held at once passes the cap are dropped (left to the evidence), the others probed. */
 #include <errno.h>
@@ -65,8 +66,8 @@ static void make_images(const fx_t *f, const char *name)
     assert_int_equal(system(cmd), 0);
 }
 
-static lr_scan_session_t *scan(const fx_t *f, const char *const *names, size_t n, const char *ext,
-                               lr_evidence_t **ev)
+static lr_scan_session_t *scan_jobs(const fx_t *f, const char *const *names, size_t n,
+                                    const char *ext, unsigned jobs, lr_evidence_t **ev)
 {
     char paths[2][256];
     const char *p[2];
@@ -75,14 +76,20 @@ static lr_scan_session_t *scan(const fx_t *f, const char *const *names, size_t n
         snprintf(paths[i], sizeof(paths[i]), "%s/%s%s", f->dir, names[i], ext);
         p[i] = paths[i];
     }
-    /* one stream (jobs 1), as lvmscan streams one image on any machine and
-     * several on one CPU */
-    lr_scan_opts_t o = {.flags = LR_SCAN_KEEP_GOING, .jobs = 1};
+    lr_scan_opts_t o = {.flags = LR_SCAN_KEEP_GOING, .jobs = jobs};
     lr_scan_session_t *ss = NULL;
     lr_error_t e = {0};
     assert_int_equal(lr_scan_paths(p, n, &o, &ss, &e), 0);
     assert_int_equal(lr_evidence_build(ss, NULL, ev, &e), 0);
     return ss;
+}
+
+/* One stream (jobs 1), as lvmscan streams one image on any machine and
+ * several on one CPU. */
+static lr_scan_session_t *scan(const fx_t *f, const char *const *names, size_t n, const char *ext,
+                               lr_evidence_t **ev)
+{
+    return scan_jobs(f, names, n, ext, 1, ev);
 }
 
 static void same_str(const char *a, const char *b, const char *what, const char *lv)
@@ -167,6 +174,28 @@ static void test_striped(void **state)
 {
     const char *names[] = {"striped-pv0.img", "striped-pv1.img"};
     check(*state, names, 2, 2, false);
+}
+
+/* Two images on two workers (jobs 2), each streaming one whole image:
+ * every layout is probed by the worker that streams it, and the merge
+ * takes them. */
+static void test_workers(void **state)
+{
+    const fx_t *f = *state;
+    const char *names[] = {"disk.img", "luks.img"};
+    make_images(f, names[0]);
+    make_images(f, names[1]);
+    lr_evidence_t *raw = NULL, *ev = NULL;
+    lr_scan_session_t *rs = scan_jobs(f, names, 2, "", 2, &raw);
+    lr_scan_session_t *ss = scan_jobs(f, names, 2, ".zst", 2, &ev);
+    assert_true(same_content(raw, ev) >= 11);
+    assert_true(ev->layouts_probed > 0);
+    assert_int_equal(ev->layouts_streamed, ev->layouts_probed);
+    assert_int_equal(raw->layouts_streamed, 0);
+    lr_evidence_free(ev);
+    lr_scan_session_free(ss);
+    lr_evidence_free(raw);
+    lr_scan_session_free(rs);
 }
 
 /* The .zst cut short: the stream meets the damage at its end, so what it
@@ -257,6 +286,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_disk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_luks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_striped, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_workers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cut, setup, teardown),
         cmocka_unit_test(test_cap),
     };
