@@ -86,6 +86,32 @@ int lr_io_qcow_open(lr_io_t **out, const char *path, lr_error_t *err) LR_IO_HIDD
 int lr_io_vmdk_open(lr_io_t **out, const char *path, lr_error_t *err) LR_IO_HIDDEN;
 int lr_io_vhdi_open(lr_io_t **out, const char *path, lr_error_t *err) LR_IO_HIDDEN;
 
+/* The log of a VHDX file (io_vhdx_log.c): metadata writes a host flushed
+ * to the log but had not yet applied when it stopped. libvhdi does not
+ * replay them; io_yal.c lays them over the file's bytes as libvhdi reads. */
+typedef struct lr_vhdx_log lr_vhdx_log_t;
+/* Reads the headers of the file fd (path, named in errors and the note)
+ * and, when the current header names a log, its active sequence (MS-VHDX
+ * 2.3.3). *out is NULL when there is nothing to replay: not a VHDX file,
+ * no log, no valid sequence, or every write of it already in the file.
+ * Otherwise *out is the caller's (lr_vhdx_log_free), and its note says the
+ * writes were replayed (replayed: the caller reads through
+ * lr_vhdx_log_apply) or that they could not be. Fails only for memory or
+ * a read error (-EIO naming path and the offset); never writes. */
+int lr_vhdx_log_open(lr_vhdx_log_t **out, int fd, const char *path, bool replayed,
+                     lr_error_t *err) LR_IO_HIDDEN;
+/* Lays the log's writes, in order, over buf: the file's len bytes at off
+ * (bytes past the file's end given as zeros). */
+void lr_vhdx_log_apply(const lr_vhdx_log_t *log, uint8_t *buf, size_t len,
+                       uint64_t off) LR_IO_HIDDEN;
+/* The file's size once replayed: file_size, or more when the log extends
+ * the file (its LastFileOffset, or a write past the end). */
+uint64_t lr_vhdx_log_size(const lr_vhdx_log_t *log, uint64_t file_size) LR_IO_HIDDEN;
+/* What was replayed, naming the file (the log's text, valid until
+ * lr_vhdx_log_free); NULL for a NULL log. */
+const char *lr_vhdx_log_note(const lr_vhdx_log_t *log) LR_IO_HIDDEN;
+void lr_vhdx_log_free(lr_vhdx_log_t *log) LR_IO_HIDDEN;
+
 /* The data of one VHD file (io_vhd.c; not VHDX): its footer, dynamic header
  * and block table decoded here, the sector bitmaps read as the data is
  * (libvhdi misreads them, see there). libvhdi still opens and checks the

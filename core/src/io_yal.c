@@ -17,6 +17,7 @@
  * here. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,9 @@
 #include <libvmdk.h>
 #endif
 #ifdef LR_HAVE_VHDI
+#ifdef LR_HAVE_BFIO
+#define HAVE_LIBBFIO 1 /* libvhdi.h then declares its libbfio handle API */
+#endif
 #include <libvhdi.h>
 #endif
 
@@ -949,7 +953,175 @@ typedef struct vhdi_file {
     lr_vhd_t *map;            /* VHD: our block map; NULL for VHDX */
     struct vhdi_file *parent; /* set when the chain links it (vhdi_attach) */
     uint64_t size;            /* media size, libvhdi's */
+    lr_vhdx_log_t *log;       /* VHDX: the log writes to replay, or NULL */
+#ifdef LR_HAVE_BFIO
+    libbfio_handle_t *bfio; /* with a log: the handle libvhdi reads through */
+#endif
 } vhdi_file_t;
+
+#ifdef LR_HAVE_BFIO
+/* A VHDX file whose log must be replayed is given to libvhdi as a libbfio
+ * handle (libvhdi's own I/O abstraction) made of the callbacks below: the
+ * file's bytes, read-only, with the log's writes laid over them
+ * (lr_vhdx_log_apply, io_vhdx_log.c). libbfio's conventions: 1 is success
+ * (0 for close), -1 failure; the error record is left unset. */
+typedef struct {
+    char *path;
+    int fd;
+    const lr_vhdx_log_t *log; /* the vhdi_file_t's, which outlives the handle */
+    uint64_t pos, size;
+} vhdx_io_t;
+
+static int vxio_free(intptr_t **h, libbfio_error_t **e)
+{
+    (void)e;
+    vhdx_io_t *x = (vhdx_io_t *)*h;
+    if (x && x->fd >= 0)
+        close(x->fd);
+    if (x)
+        free(x->path);
+    free(x);
+    *h = NULL;
+    return 1;
+}
+
+static int vxio_clone(intptr_t **dst, intptr_t *src, libbfio_error_t **e)
+{
+    (void)e;
+    const vhdx_io_t *s = (const vhdx_io_t *)src;
+    vhdx_io_t *d = calloc(1, sizeof(*d));
+    if (!d || !(d->path = strdup(s->path))) {
+        free(d);
+        return -1;
+    }
+    d->fd = -1;
+    d->log = s->log;
+    d->size = s->size;
+    *dst = (intptr_t *)d;
+    return 1;
+}
+
+static int vxio_open(intptr_t *h, int flags, libbfio_error_t **e)
+{
+    (void)e;
+    vhdx_io_t *x = (vhdx_io_t *)h;
+    if (flags & LIBBFIO_ACCESS_FLAG_WRITE) /* an image is never written */
+        return -1;
+    if (x->fd < 0 && (x->fd = open(x->path, O_RDONLY | O_CLOEXEC)) < 0)
+        return -1;
+    x->pos = 0;
+    return 1;
+}
+
+static int vxio_close(intptr_t *h, libbfio_error_t **e)
+{
+    (void)e;
+    vhdx_io_t *x = (vhdx_io_t *)h;
+    if (x->fd >= 0)
+        close(x->fd);
+    x->fd = -1;
+    return 0;
+}
+
+static ssize_t vxio_read(intptr_t *h, uint8_t *buf, size_t len, libbfio_error_t **e)
+{
+    (void)e;
+    vhdx_io_t *x = (vhdx_io_t *)h;
+    if (x->fd < 0 || len > SSIZE_MAX)
+        return -1;
+    if (x->pos >= x->size)
+        return 0;
+    if (len > x->size - x->pos)
+        len = (size_t)(x->size - x->pos);
+    size_t got = 0;
+    if (lr_io_fd_pread(x->fd, buf, len, x->pos, &got))
+        return -1;
+    memset(buf + got, 0, len - got); /* the log extends the file: zeros */
+    lr_vhdx_log_apply(x->log, buf, len, x->pos);
+    x->pos += len;
+    return (ssize_t)len;
+}
+
+static ssize_t vxio_write(intptr_t *h, const uint8_t *buf, size_t len, libbfio_error_t **e)
+{
+    (void)h, (void)buf, (void)len, (void)e;
+    return -1;
+}
+
+static off64_t vxio_seek(intptr_t *h, off64_t off, int whence, libbfio_error_t **e)
+{
+    (void)e;
+    vhdx_io_t *x = (vhdx_io_t *)h;
+    int64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (int64_t)x->pos : (int64_t)x->size;
+    if ((whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END) || base + off < 0)
+        return -1;
+    x->pos = (uint64_t)(base + off);
+    return (off64_t)x->pos;
+}
+
+static int vxio_exists(intptr_t *h, libbfio_error_t **e)
+{
+    (void)h, (void)e;
+    return 1;
+}
+
+static int vxio_is_open(intptr_t *h, libbfio_error_t **e)
+{
+    (void)e;
+    return ((vhdx_io_t *)h)->fd >= 0;
+}
+
+static int vxio_get_size(intptr_t *h, size64_t *size, libbfio_error_t **e)
+{
+    (void)e;
+    *size = ((vhdx_io_t *)h)->size;
+    return 1;
+}
+
+#endif
+
+/* A VHDX file with a log to replay gets v->log and the handle libvhdi is
+ * to read it through; any other file neither. */
+static int vhdi_replay(vhdi_file_t *v, const char *path, lr_error_t *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0; /* libvhdi's own open names what is wrong */
+#ifndef LR_HAVE_BFIO
+    /* No libbfio header at build time: the log is found and noted as not
+     * replayed, and libvhdi reads the file as it is. */
+    int rc = lr_vhdx_log_open(&v->log, fd, path, false, err);
+    close(fd);
+    return rc;
+#else
+    struct stat st;
+    int rc = lr_vhdx_log_open(&v->log, fd, path, true, err);
+    if (rc || !v->log || fstat(fd, &st) != 0) {
+        close(fd);
+        return rc;
+    }
+    vhdx_io_t *x = calloc(1, sizeof(*x));
+    if (!x || !(x->path = strdup(path))) {
+        free(x);
+        close(fd);
+        return lr_error_oom(err);
+    }
+    x->fd = fd;
+    x->log = v->log;
+    x->size = lr_vhdx_log_size(v->log, (uint64_t)st.st_size);
+    /* No error record: its only failure is memory, and libbfio_error_free
+     * is not among the functions libvhdi exports. */
+    if (libbfio_handle_initialize(
+            &v->bfio, (intptr_t *)x, vxio_free, vxio_clone, vxio_open, vxio_close, vxio_read,
+            vxio_write, vxio_seek, vxio_exists, vxio_is_open, vxio_get_size,
+            LIBBFIO_FLAG_IO_HANDLE_MANAGED | LIBBFIO_FLAG_IO_HANDLE_CLONE_BY_FUNCTION, NULL) != 1) {
+        intptr_t *p = (intptr_t *)x;
+        vxio_free(&p, NULL);
+        return lr_error_oom(err);
+    }
+    return 0;
+#endif
+}
 
 /* A VHDX file's bytes, read by libvhdi (zeros past its media size, as
  * when a smaller parent is read). */
@@ -997,6 +1169,11 @@ static void vhdi_free_file(void *h)
         return;
     libvhdi_file_close(v->f, NULL);
     libvhdi_file_free(&v->f, NULL);
+#ifdef LR_HAVE_BFIO
+    if (v->bfio)
+        libbfio_handle_free(&v->bfio, NULL);
+#endif
+    lr_vhdx_log_free(v->log);
     lr_vhd_close(v->map);
     free(v);
 }
@@ -1029,17 +1206,27 @@ static int vhdi_open_file(void **out, const char *path, const char *image, lr_er
         free(v);
         return lr_error_at(err, image, -ENOMEM, LR_NO_OFFSET, "out of memory");
     }
-    if (libvhdi_file_open(v->f, path, LIBVHDI_OPEN_READ, &e) != 1) {
+    int rc = vhdi_replay(v, path, err);
+    if (rc) {
+        vhdi_free_file(v);
+        return rc;
+    }
+#ifdef LR_HAVE_BFIO
+    int opened = v->bfio ? libvhdi_file_open_file_io_handle(v->f, v->bfio, LIBVHDI_OPEN_READ, &e)
+                         : libvhdi_file_open(v->f, path, LIBVHDI_OPEN_READ, &e);
+#else
+    int opened = libvhdi_file_open(v->f, path, LIBVHDI_OPEN_READ, &e);
+#endif
+    if (opened != 1) {
         vhdi_msg(e, msg);
-        libvhdi_file_free(&v->f, NULL);
-        free(v);
+        vhdi_free_file(v);
         if (strcmp(path, image) != 0)
             return lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET,
                                "cannot open its parent VHD image %s: %s", path, msg);
         return lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET, "cannot open the VHD image: %s",
                            msg);
     }
-    int rc = vhdi_open_map(v, path, image, err);
+    rc = vhdi_open_map(v, path, image, err);
     if (rc) {
         vhdi_free_file(v);
         return rc;
@@ -1121,9 +1308,14 @@ static int vhdi_media_size(void *h, uint64_t *size)
     return 1;
 }
 
+/* A VHD file's notes are its map's; a VHDX file's, that its log was
+ * replayed. */
 static const char *vhdi_note(void *h, size_t i)
 {
-    return lr_vhd_note(((vhdi_file_t *)h)->map, i); /* NULL for VHDX: no map */
+    const vhdi_file_t *v = h;
+    if (!v->map)
+        return i == 0 ? lr_vhdx_log_note(v->log) : NULL;
+    return lr_vhd_note(v->map, i);
 }
 
 static const yal_chain_ops_t vhdi_chain = {

@@ -58,7 +58,7 @@ SECTOR = 512
 MDA_SEED_MAX = 96 << 10
 SCAN_SEED_MAX = 192 << 10
 IMAGE_SEED_MAX = 64 << 10
-SUBS = ("label", "mda", "text", "scan", "plan", "thin", "image", "lvdata")
+SUBS = ("label", "mda", "text", "scan", "plan", "thin", "image", "lvdata", "vhdxlog")
 
 
 def read_devices(fixture_dir):
@@ -245,6 +245,55 @@ def image_seeds(out, fixtures_dir):
             out.put("image", "history-disk.img.gz", f.read()[:IMAGE_SEED_MAX])
 
 
+def vhdxlog_seeds(out, fixtures_dir):
+    """fuzz_vhdxlog's input: the current header (4 KiB) then the log, of
+    each VHDX file qemu-io left mid-write (formats/vhdx-log.tar.gz), the log
+    cut after its last non-zero 4 KiB; and the same with the entry moved to
+    the log's last sector, so that it wraps past the end."""
+    import io
+    import tarfile
+    path = os.path.join(fixtures_dir, "formats", "vhdx-log.tar.gz")
+    if not os.path.isfile(path):
+        return
+    with tarfile.open(path) as t:
+        for m in sorted(t.getmembers(), key=lambda m: m.name):
+            if not m.isfile():
+                continue
+            f = t.extractfile(m).read()
+            hdrs = [f[o:o + 4096] for o in (64 * 1024, 128 * 1024)]
+            cur = max(hdrs, key=lambda h: struct.unpack_from("<Q", h, 8)[0])
+            log_len, log_off = struct.unpack_from("<IQ", cur, 68)
+            log = f[log_off:log_off + log_len].rstrip(b"\0")
+            log += b"\0" * (-len(log) % 4096)
+            name = os.path.basename(m.name)
+            out.put("vhdxlog", name, cur + log)
+            if len(log) >= 8192 and len(log) < 256 * 1024:
+                # the log as long as the entry plus one sector, the entry at
+                # its last sector: its second sector wraps to the start
+                n = len(log) + 4096
+                wrapped = bytearray(n)
+                wrapped[n - 4096:] = log[:4096]
+                wrapped[:len(log) - 4096] = log[4096:]
+                # its tail (itself) moved: set it and seal the entry again,
+                # the checksum over the entry's sectors in log order
+                struct.pack_into("<I", wrapped, n - 4096 + 12, n - 4096)
+                struct.pack_into("<I", wrapped, n - 4096 + 4, 0)
+                entry_len = struct.unpack_from("<I", wrapped, n - 4096 + 8)[0]
+                body = bytes(wrapped[n - 4096:]) + bytes(wrapped[:entry_len - 4096])
+                struct.pack_into("<I", wrapped, n - 4096 + 4, crc32c(body))
+                out.put("vhdxlog", name + "-wrapped", cur + bytes(wrapped))
+
+
+def crc32c(data):
+    """The standard CRC-32C (Castagnoli), as VHDX checksums are."""
+    crc = 0xffffffff
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82f63b78 & -(crc & 1))
+    return crc ^ 0xffffffff
+
+
 def vhd_checksum(b):
     return (~sum(b)) & 0xffffffff
 
@@ -357,6 +406,7 @@ def main():
 
     image_seeds(out, fixtures_dir)
     vhd_seeds(out)
+    vhdxlog_seeds(out, fixtures_dir)
     data_dir = os.path.join(os.path.dirname(os.path.abspath(fixtures_dir)), "tests", "data")
     for name in ("segtypes.raw", "segtypes.backup"):
         path = os.path.join(data_dir, name)

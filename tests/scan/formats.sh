@@ -18,6 +18,10 @@
 #    and gives the same findings; a missing parent or grandparent, a
 #    parent made again since (another unique id) and a loop are refused by
 #    name;
+#  - VHDX files qemu-io left mid-write (make-vhdx-log.sh): one whose BAT
+#    update is only in its log reads as qemu reads it once replayed (the
+#    log replayed in memory, a warning says so, the file is not written);
+#    one whose log names a write already done reads the same, no warning;
 #  - bad input: a truncated E01 set, a qcow2 whose backing file is missing,
 #    an encrypted qcow2, a corrupt xz block, a VMDK delta disk without its
 #    parent (or its grandparent), whose parent changed since (content id),
@@ -66,6 +70,8 @@ tar -C "$T/bad/vcc" -xzf "$F/bad/vmdk-changed-parent.tar.gz"
 tar -C "$T/bad/vcl" -xzf "$F/bad/vmdk-loop.tar.gz"
 mkdir -p "$T/vhc" "$T/vhb" "$T/bad/vh1" "$T/bad/vh2" "$T/bad/vhcp" "$T/bad/vhl"
 tar -C "$T/vhc" -xzf "$F/vhd-chain.tar.gz"
+mkdir -p "$T/vl"
+tar -C "$T/vl" -xzf "$F/vhdx-log.tar.gz"
 tar -C "$T/vhb" -xzf "$F/vhd-chain.tar.gz" ./base.vhd
 tar -C "$T/bad/vh1" -xzf "$F/vhd-chain.tar.gz" ./top.vhd
 tar -C "$T/bad/vh2" -xzf "$F/vhd-chain.tar.gz" ./top.vhd ./mid.vhd
@@ -104,8 +110,16 @@ img/single.img.xz:xz:liblzma img/disk.img.zst:zstd:libzstd img/multi.img.zst:zst
 img/disk.split.001:split:- bk/overlay.qcow2:qcow2:libqcow vc/top.vmdk:vmdk:libvmdk"
 # chains whose bytes are not the raw image's: also the name of their truth
 CHAINS="vhc/top.vhd:vhd:libvhdi:vhd-chain vhc/mid.vhd:vhd:libvhdi:vhd-chain-mid
-vhss/single.vhd:vhd:libvhdi:vhd-chain-mid"
+vhss/single.vhd:vhd:libvhdi:vhd-chain-mid vl/log.vhdx:vhdx:libvhdi:vhdx-log
+vl/applied.vhdx:vhdx:libvhdi:vhdx-log-applied"
 declare -A missing=()
+
+# a build without libbfio's header cannot replay a VHDX log: it says so
+"$LVMSCAN" "$T/vl/log.vhdx" > /dev/null 2> "$T/err"
+if grep -q "NOT applied: this build has no libbfio" "$T/err"; then
+    missing[log.vhdx]=libbfio
+    echo "SKIPPED: log.vhdx (this build has no libbfio: the warning says the log was not applied)"
+fi
 
 # ---- the bytes: ours against the tools' (truth/sha256) ---------------------------
 want_sha=$(awk '$2 == "disk.qcow2" { print $1 }' "$F/truth/sha256")
@@ -115,6 +129,7 @@ size=$(stat -c %s "$T/disk.img")
 for entry in $IMAGES $CHAINS; do
     IFS=: read -r path fmt lib truth_name <<< "$entry"
     name=$(basename "$path")
+    [ -z "${missing[$name]:-}" ] || continue
     [ -n "$truth_name" ] || truth_name=$name
     [ "$path" = vc/top.vmdk ] && truth_name=vmdk-chain # not the raw image's bytes
     tool_sha=$(awk -v n="$truth_name" '$2 == n { print $1 }' "$F/truth/sha256")
@@ -162,6 +177,34 @@ same_findings(raw, got)
 # the history is really there: several versions of vg0
 assert len(got["vgs"]) == 1 and len(got["copies"]) > 1
 PY
+done
+
+# ---- VHDX files whose host stopped mid-write (make-vhdx-log.sh) --------------------
+# log.vhdx: block 0's BAT entry is only in the log (libvhdi alone reads the
+# PV's first MiB as zeros and finds nothing); applied.vhdx: the log names a
+# write already in the file. Their bytes are checked with the chains above
+# (qemu's replay); here: the findings are the raw image's, a warning says
+# the log was replayed (log.vhdx only), and neither file is written.
+for f in log applied; do
+    [ -z "${missing[$f.vhdx]:-}" ] || continue
+    before=$(sha256sum < "$T/vl/$f.vhdx")
+    "$LVMSCAN" --json "$T/vl/$f.vhdx" > "$T/out.json" 2> "$T/err" ||
+        bad "lvmscan $f.vhdx: exit $? ($(cat "$T/err"))"
+    python3 - "$T/raw.json" "$T/out.json" "$f" << 'PY' && ok || bad "lvmscan $f.vhdx: not the raw image's findings, or the wrong warning"
+import json, os, sys
+exec(open(os.environ["SAME_PY"]).read())
+raw, got = (json.load(open(p)) for p in sys.argv[1:3])
+im = got["images"][0]
+assert im["format"] == "vhdx" and im["error"] is None, im
+same_findings(raw, got)
+warn = [w for w in im["warnings"] if "not closed cleanly" in w]
+if sys.argv[3] == "log":
+    assert len(warn) == 1 and "log holds 1 metadata write " in warn[0], im["warnings"]
+    assert "applied here in memory" in warn[0] and "log.vhdx" in warn[0], warn
+else:
+    assert warn == [], im["warnings"]
+PY
+    [ "$(sha256sum < "$T/vl/$f.vhdx")" = "$before" ] && ok || bad "lvmscan wrote to $f.vhdx"
 done
 
 # ---- a differencing VHD chain made by vhd-lib ---------------------------------------
