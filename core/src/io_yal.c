@@ -18,6 +18,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -57,11 +59,21 @@ typedef struct yal_ops {
     void (*free_file)(void *h); /* closes and frees one library handle (NULL: nothing) */
 } yal_ops_t;
 
+#define YAL_MAX_NOTED 64 /* EWF: checksum-failing ranges remembered as noted */
+
 struct yal_ctx {
     const yal_ops_t *ops;
     void *h;                    /* the library's handle of the image */
     void *chain[YAL_MAX_CHAIN]; /* its parents (backing files), nearest first */
     size_t n_chain;
+    lr_io_t *io; /* the handle made of it (yal_wrap): for notes found by reads */
+    /* EWF: the byte ranges whose chunk checksum failed, already noted
+     * (ewf_note_sums), and the sectors libewf had counted then */
+    pthread_mutex_t mu;
+    uint32_t bytes_per_sector;
+    uint64_t bad_sectors;
+    uint64_t noted[YAL_MAX_NOTED][2];
+    size_t n_noted;
 };
 
 /* The image first: it reads through its parents until it is closed. */
@@ -96,6 +108,7 @@ static int yal_close(void *ctx, lr_error_t *err)
     (void)err;
     yal_ctx_t *y = ctx;
     yal_free(y);
+    pthread_mutex_destroy(&y->mu);
     free(y);
     return 0;
 }
@@ -109,9 +122,12 @@ static const lr_io_ops_t yal_io_ops = {
 /* Wraps an opened library handle (y is freed on failure). */
 static int yal_wrap(lr_io_t **out, yal_ctx_t *y, uint64_t size, const char *path, lr_error_t *err)
 {
+    pthread_mutex_init(&y->mu, NULL);
     int rc = lr_io_new(out, &yal_io_ops, y, size, path, err);
     if (rc)
         yal_close(y, NULL);
+    else
+        y->io = *out;
     return rc;
 }
 
@@ -137,12 +153,103 @@ static void ewf_msg(libewf_error_t *e, char *msg)
     libewf_error_free(&e);
 }
 
+/* Whether [a, b) lies inside a range already noted (under y->mu). */
+static bool ewf_noted(const yal_ctx_t *y, uint64_t a, uint64_t b)
+{
+    for (size_t i = 0; i < y->n_noted; i++)
+        if (y->noted[i][0] <= a && b <= y->noted[i][1])
+            return true;
+    return false;
+}
+
+/* Notes one range of bytes [a, b) whose chunk fails its checksum. */
+static void ewf_note_range(yal_ctx_t *y, uint64_t a, uint64_t b)
+{
+    char text[320];
+    uint64_t bps = y->bytes_per_sector;
+    snprintf(text, sizeof(text),
+             "the EWF image %s: bytes %llu-%llu (sectors %llu-%llu) fail their chunk's checksum "
+             "(damaged since it was acquired): read as stored, or as zeros where the chunk no "
+             "longer decompresses, so they may be wrong",
+             lr_io_name(y->io), (unsigned long long)a, (unsigned long long)b - 1,
+             (unsigned long long)(a / bps), (unsigned long long)((b - 1) / bps));
+    if (lr_io_add_note(y->io, text) == 0 && y->n_noted < YAL_MAX_NOTED) {
+        y->noted[y->n_noted][0] = a;
+        y->noted[y->n_noted][1] = b;
+        y->n_noted++;
+    }
+}
+
+/* libewf checks each chunk's checksum as it reads it and records the
+ * sectors of one that fails (ewfverify's "sector validation errors"). The
+ * handle is opened so that it hands such a chunk over as stored
+ * (libewf_handle_set_read_zero_chunk_on_error 0): by default it reads as
+ * zeros, and one flipped byte would silently wipe 32 KiB -- a PV label with
+ * it. A compressed chunk that no longer decompresses still reads as zeros.
+ * When a read [off, off + len) made the record grow, the failing ranges
+ * inside it are noted (lr_io_note: lvmscan shows them once the image is
+ * scanned), each once. */
+static void ewf_note_sums(yal_ctx_t *y, uint64_t off, uint64_t len)
+{
+    libewf_handle_t *h = y->h;
+    uint32_t count = 0;
+    if (!y->io || y->bytes_per_sector == 0 ||
+        libewf_handle_get_number_of_checksum_errors(h, &count, NULL) != 1 || count == 0)
+        return;
+    pthread_mutex_lock(&y->mu);
+    uint64_t total = 0, start, n;
+    for (uint32_t i = 0; i < count; i++)
+        if (libewf_handle_get_checksum_error(h, i, &start, &n, NULL) == 1)
+            total += n;
+    for (uint32_t i = 0; total != y->bad_sectors && i < count; i++) {
+        if (libewf_handle_get_checksum_error(h, i, &start, &n, NULL) != 1)
+            continue;
+        uint64_t a = start * y->bytes_per_sector, b = (start + n) * y->bytes_per_sector;
+        a = a > off ? a : off;
+        b = b < off + len ? b : off + len;
+        if (a < b && !ewf_noted(y, a, b))
+            ewf_note_range(y, a, b);
+    }
+    y->bad_sectors = total;
+    pthread_mutex_unlock(&y->mu);
+}
+
 static ssize_t ewf_read(yal_ctx_t *y, void *buf, size_t len, uint64_t off, char *msg)
 {
     libewf_error_t *e = NULL;
     ssize_t n = libewf_handle_read_random(y->h, buf, len, (off64_t)off, &e);
     ewf_msg(e, msg);
+    if (n > 0)
+        ewf_note_sums(y, off, (uint64_t)n);
     return n;
+}
+
+/* Sectors whose read from the disk failed during the acquisition are
+ * recorded in the image (ewfinfo's "read errors during acquiry") and hold
+ * what the acquiring tool put there (zeros with ewfacquire -w, or what a
+ * retry read): noted at open, every range, so that nothing read from them
+ * is taken for the disk's without a word. */
+static int ewf_note_acquiry(yal_ctx_t *y)
+{
+    uint32_t count = 0;
+    uint64_t start, n, bps = y->bytes_per_sector;
+    if (bps == 0 || libewf_handle_get_number_of_acquiry_errors(y->h, &count, NULL) != 1)
+        return 0;
+    for (uint32_t i = 0; i < count; i++) {
+        if (libewf_handle_get_acquiry_error(y->h, i, &start, &n, NULL) != 1 || n == 0)
+            continue;
+        char text[320];
+        snprintf(text, sizeof(text),
+                 "the EWF image %s: bytes %llu-%llu (sectors %llu-%llu) met a read error when the "
+                 "disk was acquired: what the image holds there (zeros, or what a retry read) "
+                 "may not be the disk's",
+                 lr_io_name(y->io), (unsigned long long)(start * bps),
+                 (unsigned long long)((start + n) * bps - 1), (unsigned long long)start,
+                 (unsigned long long)(start + n - 1));
+        if (lr_io_add_note(y->io, text))
+            return -ENOMEM;
+    }
+    return 0;
 }
 
 static void ewf_free_file(void *f)
@@ -224,7 +331,17 @@ int lr_io_ewf_open(lr_io_t **out, const char *path, lr_error_t *err)
     }
     y->ops = &ewf_ops;
     y->h = h;
-    return yal_wrap(out, y, size, path, err);
+    uint32_t bps = 0;
+    libewf_handle_set_read_zero_chunk_on_error(h, 0, NULL); /* see ewf_note_sums */
+    if (libewf_handle_get_bytes_per_sector(h, &bps, NULL) == 1)
+        y->bytes_per_sector = bps;
+    rc = yal_wrap(out, y, size, path, err);
+    if (!rc && ewf_note_acquiry(y)) {
+        lr_io_close(*out, NULL);
+        *out = NULL;
+        return lr_error_oom(err);
+    }
+    return rc;
 }
 #endif
 

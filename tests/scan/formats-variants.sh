@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The variants of each container format that real tools write, made at
-# test time by the tools on this machine (qemu-img, qemu-io, ewfacquire,
+# test time by the tools on this machine (qemu-img, qemu-io, gdb, ewfacquire,
 # ewfacquirestream, split) from fixtures/history/disk.img.gz with patterned
 # data (random, repeated, zero and text 64 KiB runs) written over 12-28 MiB:
 #  - each is read through lr_io as its own tool reads it back (qemu-img
@@ -11,6 +11,11 @@
 #    overlay, an overlay larger than its base, 512-byte over 2 MiB
 #    clusters) are read in forward and in reverse odd-sized reads: libqcow
 #    reads these wrongly, our cluster map (core/src/io_qcow.c) must not;
+#  - a VHDX whose 1 MiB log wrapped, left unreplayed by qemu-io killed
+#    under gdb mid-write, reads as qemu reads it once it replayed the log;
+#  - an E01 whose compressed chunk 0 was damaged since is read (as zeros
+#    there, as libewf gives it) with a warning naming its bytes, as
+#    ewfverify names its sectors;
 #  - what libqcow cannot read (zstd clusters, extended L2, an external data
 #    file, the corrupt bit, LUKS, qemu-img's qcow version 1 overlays), a VMDK sparse extent given instead of its
 #    descriptor, an EWF set missing a middle segment, a split set missing a
@@ -223,6 +228,57 @@ if have qemu-img; then
     refused "$T/v/vmdk-s2g/d-s001.vmdk" "a sparse extent of a split VMDK (it holds no descriptor)" "vmdk extent"
 fi
 
+# ---- a VHDX whose log wrapped, left unreplayed (qemu-io killed) --------------------
+# A 160 MiB dynamic VHDX (1 MiB blocks, the smallest log: 1 MiB): qemu-io
+# writes 128 MiB of patterns at 32 MiB (128 block allocations, each a log
+# entry of 8 KiB: the log wraps), then the image over the first 32 MiB;
+# gdb kills it as it enters the BAT sector's pwrite64 of that first block,
+# so block 0 (the PV label and ring) is allocated only in the log's last
+# entry, past the wrap (and blocks 1-31 are never written). Our bytes must be qemu's after qemu-img check -r
+# all replayed the log (on a copy), lvmscan's findings those of that raw
+# image, with the warning; the file must not change.
+GROUP="vhdx-log"
+if have qemu-img qemu-io gdb; then
+    mkdir "$T/x"
+    python3 -c "
+import sys
+with open(sys.argv[1], 'wb') as f:
+    for i in range(128):
+        f.write(bytes([i % 251 + 1]) * (1 << 20))
+" "$T/x/pattern.raw"
+    qemu-img create -q -f vhdx -o subformat=dynamic,block_size=1M,log_size=1M "$T/x/w.vhdx" 160M
+    bat=$(python3 -c "
+import struct, sys, uuid
+f = open(sys.argv[1], 'rb').read()
+g = uuid.UUID('2DC27766-F623-4200-9D64-115E9BFD4A08').bytes_le
+rt = f[192 << 10:(192 << 10) + 65536]
+print([struct.unpack_from('<Q', rt, 32 * i + 32)[0] for i in range(struct.unpack_from('<I', rt, 8)[0])
+       if rt[16 + 32 * i:32 + 32 * i] == g][0])
+" "$T/x/w.vhdx")
+    # a syscall catchpoint stops at each call and return: 128 calls skipped
+    timeout 300 gdb -q -batch -ex 'set pagination off' -ex 'catch syscall pwrite64' \
+        -ex "condition 1 \$r10 == $bat" -ex 'ignore 1 256' -ex run -ex kill \
+        --args qemu-io -c "write -s $T/x/pattern.raw 32M 128M" -c "write -s $T/disk.img 0 32M" \
+        "$T/x/w.vhdx" > "$T/x/gdb.log" 2>&1
+    cp "$T/x/w.vhdx" "$T/x/replayed.vhdx"
+    qemu-img check -q -r all "$T/x/replayed.vhdx" > /dev/null 2>&1
+    if ! grep -q "Catchpoint 1" "$T/x/gdb.log" || ! qemu-img convert -O raw "$T/x/replayed.vhdx" "$T/x/want.raw"; then
+        bad "vhdx-log: qemu-io was not stopped at the BAT write, or qemu cannot replay ($(tail -2 "$T/x/gdb.log"))"
+    else
+        # block 0 (written, then the kill: blocks 1-31 never were) is the
+        # image's first MiB once replayed, and only the log says so
+        cmp -s <(head -c 1M "$T/x/want.raw") <(head -c 1M "$T/disk.img") && ok ||
+            bad "vhdx-log: qemu's replay does not give block 0 back: not the case under test"
+        qemu-img convert -O raw "$T/x/w.vhdx" "$T/x/ro.raw" 2> "$T/err" &&
+            bad "vhdx-log: qemu-img read the file without replaying its log"
+        before=$(sha256sum < "$T/x/w.vhdx")
+        same "$T/x/w.vhdx" "$T/x/want.raw" "vhdx wrapped log" reverse
+        "$LVMSCAN" "$T/x/w.vhdx" 2>&1 > /dev/null | grep -q "log holds 1 metadata write not yet applied" &&
+            ok || bad "vhdx-log: no warning that the log was replayed"
+        [ "$(sha256sum < "$T/x/w.vhdx")" = "$before" ] && ok || bad "vhdx-log: the file was written"
+    fi
+fi
+
 # ---- EWF as ewfacquire writes it ----------------------------------------------------
 GROUP="ewf"
 if have ewfacquire ewfexport; then
@@ -245,6 +301,23 @@ if have ewfacquire ewfexport; then
     rm "$T/e/segs/d.E07"
     refused "$T/e/segs/d.E01" "corrupted or incomplete (6 found; the next one, .*/d.E07, does not exist)" \
         "ewf missing segment"
+    # a compressed chunk damaged since (one byte of chunk 0's deflate data
+    # flipped, made by hand): it no longer decompresses and reads as zeros,
+    # and lvmscan says which bytes, as ewfverify names the sectors
+    cp "$T/e/encase7/d.E01" "$T/e/flipped.E01"
+    python3 - "$T/e/flipped.E01" << 'PY'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+d[d.find(b"\x78\xda") + 30] ^= 0x55  # chunk 0: the first deflate stream (-c best)
+open(sys.argv[1], "wb").write(d)
+PY
+    "$LVMSCAN" "$T/e/flipped.E01" > /dev/null 2> "$T/err"
+    grep -q "bytes 0-32767 (sectors 0-63) fail their chunk's checksum" "$T/err" && ok ||
+        bad "ewf flipped: no warning naming chunk 0 ($(cat "$T/err"))"
+    if command -v ewfverify > /dev/null; then
+        ewfverify -q "$T/e/flipped.E01" 2>&1 | grep -q "at sector(s): 0 - 63 " && ok ||
+            bad "ewf flipped: ewfverify does not name sectors 0-63"
+    fi
     if command -v ewfacquirestream > /dev/null; then
         mkdir "$T/e/stream"
         ewfacquirestream -q -t "$T/e/stream/d" -c fast -S 1M < "$T/disk.img" > /dev/null 2>&1

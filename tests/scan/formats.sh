@@ -22,6 +22,10 @@
 #    update is only in its log reads as qemu reads it once replayed (the
 #    log replayed in memory, a warning says so, the file is not written);
 #    one whose log names a write already done reads the same, no warning;
+#  - EWF: an E01 whose acquisition met a read error (ewfacquire, a read
+#    failed by strace) warns of those bytes, as ewfinfo lists them; an E01
+#    with one byte of a chunk flipped reads that chunk as stored and warns
+#    of its bytes, as ewfverify names its sectors;
 #  - bad input: a truncated E01 set, a qcow2 whose backing file is missing,
 #    an encrypted qcow2, a corrupt xz block, a VMDK delta disk without its
 #    parent (or its grandparent), whose parent changed since (content id),
@@ -60,6 +64,18 @@ for f in qcow2 vmdk vhdx vhd; do gzip -dc "$F/disk.$f.gz" > "$T/img/disk.$f"; do
 gzip -dc "$F/disk-fixed.vhd.gz" > "$T/img/disk-fixed.vhd"
 cp "$F"/disk.img.xz "$F"/single.img.xz "$F"/disk.img.zst "$F"/multi.img.zst "$T/img/"
 tar -C "$T/img" -xzf "$F/ewf.tar.gz"
+mkdir -p "$T/ea" "$T/ec"
+tar -C "$T/ea" -xzf "$F/ewf-acquiry.tar.gz"
+# the E01 set again, one byte of chunk 0 flipped (in the zeros after the
+# label sector: a hand-made damage, like corrupt-block.img.xz's)
+tar -C "$T/ec" -xzf "$F/ewf.tar.gz"
+python3 - "$T/ec/disk.E01" << 'PY'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+at = d.find(b"LABELONE") + 1000
+d[at] ^= 0x77
+open(sys.argv[1], "wb").write(d)
+PY
 tar -C "$T/img" -xzf "$F/split.tar.gz"
 tar -C "$T/bk" -xzf "$F/backing.tar.gz"
 mkdir -p "$T/vc" "$T/bad/vc1" "$T/bad/vc2" "$T/bad/vcc" "$T/bad/vcl"
@@ -111,7 +127,7 @@ img/disk.split.001:split:- bk/overlay.qcow2:qcow2:libqcow vc/top.vmdk:vmdk:libvm
 # chains whose bytes are not the raw image's: also the name of their truth
 CHAINS="vhc/top.vhd:vhd:libvhdi:vhd-chain vhc/mid.vhd:vhd:libvhdi:vhd-chain-mid
 vhss/single.vhd:vhd:libvhdi:vhd-chain-mid vl/log.vhdx:vhdx:libvhdi:vhdx-log
-vl/applied.vhdx:vhdx:libvhdi:vhdx-log-applied"
+vl/applied.vhdx:vhdx:libvhdi:vhdx-log-applied ea/acq.E01:ewf:libewf:ewf-acquiry"
 declare -A missing=()
 
 # a build without libbfio's header cannot replay a VHDX log: it says so
@@ -206,6 +222,55 @@ else:
 PY
     [ "$(sha256sum < "$T/vl/$f.vhdx")" = "$before" ] && ok || bad "lvmscan wrote to $f.vhdx"
 done
+
+# ---- EWF: a read error during acquiry, a chunk damaged since -------------------------
+# acq.E01 (make-ewf-acquiry.sh): ewfinfo lists one range of sectors that met
+# a read error when it was acquired (truth/ewf-acquiry): lvmscan warns of
+# exactly those bytes and finds what it finds in the raw image (its bytes,
+# which a retry read, are checked with the chains above). ec/disk.E01: one
+# byte of chunk 0 flipped: the chunk is read as stored (only that byte
+# differs from the raw image; libewf's default would zero all 32 KiB, the
+# PV label with them), lvmscan warns of chunk 0's bytes, as ewfverify
+# names its sectors, and finds what it finds in the raw image.
+if [ -z "${missing[disk.E01]:-}" ]; then
+    read -r first last < "$F/truth/ewf-acquiry"
+    "$LVMSCAN" --json "$T/ea/acq.E01" > "$T/out.json" 2> "$T/err" ||
+        bad "lvmscan acq.E01: exit $? ($(cat "$T/err"))"
+    python3 - "$T/raw.json" "$T/out.json" "$first" "$last" << 'PY' && ok || bad "lvmscan acq.E01: not the raw image's findings, or the wrong warning"
+import json, os, sys
+exec(open(os.environ["SAME_PY"]).read())
+raw, got = (json.load(open(p)) for p in sys.argv[1:3])
+first, last = int(sys.argv[3]), int(sys.argv[4])
+im = got["images"][0]
+assert im["format"] == "ewf" and im["error"] is None, im
+same_findings(raw, got)
+want = "bytes %d-%d (sectors %d-%d) met a read error when the disk was acquired" % (
+    first * 512, (last + 1) * 512 - 1, first, last)
+assert [w for w in im["warnings"] if "acquired" in w] == [w for w in im["warnings"] if want in w], im["warnings"]
+assert len([w for w in im["warnings"] if want in w]) == 1, im["warnings"]
+PY
+    "$LR_CAT" "$T/ec/disk.E01" "$T/out.raw" > /dev/null 2> "$T/err" || bad "lr_cat ec/disk.E01: $(cat "$T/err")"
+    [ "$(cmp -l "$T/out.raw" "$T/disk.img" | wc -l)" = 1 ] && ok ||
+        bad "ec/disk.E01: the damaged chunk is not read as stored ($(cmp -l "$T/out.raw" "$T/disk.img" | wc -l) bytes differ)"
+    "$LVMSCAN" --json "$T/ec/disk.E01" > "$T/out.json" 2> "$T/err" ||
+        bad "lvmscan ec/disk.E01: exit $? ($(cat "$T/err"))"
+    python3 - "$T/raw.json" "$T/out.json" << 'PY' && ok || bad "lvmscan ec/disk.E01: not the raw image's findings, or the wrong warning"
+import json, os, sys
+exec(open(os.environ["SAME_PY"]).read())
+raw, got = (json.load(open(p)) for p in sys.argv[1:3])
+im = got["images"][0]
+assert im["error"] is None, im
+same_findings(raw, got)
+warn = [w for w in im["warnings"] if "checksum" in w]
+assert len(warn) == 1 and "bytes 0-32767 (sectors 0-63) fail their chunk's checksum" in warn[0], im["warnings"]
+PY
+    if command -v ewfverify > /dev/null; then
+        ewfverify -q "$T/ec/disk.E01" 2>&1 | grep -q "at sector(s): 0 - 63 " && ok ||
+            bad "ewfverify does not name sectors 0-63 of ec/disk.E01"
+    else
+        echo "SKIPPED: ewfverify's view of ec/disk.E01 (no ewfverify)"
+    fi
+fi
 
 # ---- a differencing VHD chain made by vhd-lib ---------------------------------------
 # mid.vhd holds only the 4 KiB pages LVM2 changed ([4096, 8192) and
