@@ -273,6 +273,12 @@ int lr_io_zstd_open(lr_io_t **out, int fd, const char *path, const lr_io_open_op
 void lr_io_set_size(lr_io_t *io, uint64_t size, bool known, uint64_t hint)
     __attribute__((visibility("hidden")));
 
+/* lr_io_bad_range for an EWF set that is incomplete (io_yal.c): the first
+ * range at or after off a read found unreadable, its start clipped to off;
+ * 0 for any other handle. */
+int lr_io_yal_bad_range(const lr_io_t *io, uint64_t off, uint64_t *start,
+                        uint64_t *end) LR_IO_HIDDEN;
+
 /* The compressed-pieces layer's ops (lr_io_bad_range recognises its
  * handles by them). */
 extern const lr_io_ops_t lr_io_stream_ops __attribute__((visibility("hidden")));

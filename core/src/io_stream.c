@@ -605,7 +605,16 @@ int lr_io_stream_new(lr_io_t **out, int fd, const char *path, const lr_io_codec_
 
 int lr_io_bad_range(const lr_io_t *io, uint64_t off, uint64_t *start, uint64_t *end)
 {
-    if (!io || io->ops != &lr_io_stream_ops)
+    uint64_t from = 0, to = 0;
+    if (io && io->ops != &lr_io_stream_ops) { /* an incomplete EWF set, or nothing */
+        int found = lr_io_yal_bad_range(io, off, &from, &to);
+        if (found && start)
+            *start = from;
+        if (found && end)
+            *end = to;
+        return found;
+    }
+    if (!io)
         return 0;
     const st_ctx_t *s = io->ctx;
     for (size_t i = s->n_pcs ? st_piece_for(s, off) : 0; i < s->n_pcs; i++) {

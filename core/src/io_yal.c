@@ -74,6 +74,14 @@ struct yal_ctx {
     uint64_t bad_sectors;
     uint64_t noted[YAL_MAX_NOTED][2];
     size_t n_noted;
+    /* EWF: a set libewf calls corrupted or incomplete (a segment missing or
+     * cut): the chunks it cannot read are unreadable (lr_io_bad_range),
+     * [start, end) ranges found by reads, in order, adjacent ones merged */
+    bool incomplete;
+    uint64_t chunk_size;
+    char *why; /* "N found; the next one, NAME, does not exist" */
+    uint64_t (*lost)[2];
+    size_t n_lost, cap_lost;
 };
 
 /* The image first: it reads through its parents until it is closed. */
@@ -109,6 +117,8 @@ static int yal_close(void *ctx, lr_error_t *err)
     yal_ctx_t *y = ctx;
     yal_free(y);
     pthread_mutex_destroy(&y->mu);
+    free(y->why);
+    free(y->lost);
     free(y);
     return 0;
 }
@@ -214,14 +224,138 @@ static void ewf_note_sums(yal_ctx_t *y, uint64_t off, uint64_t len)
     pthread_mutex_unlock(&y->mu);
 }
 
+/* The first range libewf could not read (a checksum error: in a set
+ * that is incomplete, the chunks no segment found holds) that meets
+ * [off, off + len), clipped to it: 1 and [*a, *b), else 0. */
+static int ewf_unread(yal_ctx_t *y, uint64_t off, uint64_t len, uint64_t *a, uint64_t *b)
+{
+    uint32_t count = 0;
+    uint64_t start, n, bps = y->bytes_per_sector;
+    int found = 0;
+    if (libewf_handle_get_number_of_checksum_errors(y->h, &count, NULL) != 1)
+        return 0;
+    for (uint32_t i = 0; i < count; i++) {
+        if (libewf_handle_get_checksum_error(y->h, i, &start, &n, NULL) != 1)
+            continue;
+        uint64_t s = start * bps > off ? start * bps : off;
+        uint64_t e = (start + n) * bps < off + len ? (start + n) * bps : off + len;
+        if (s < e && (!found || s < *a)) {
+            *a = s;
+            *b = e;
+            found = 1;
+        }
+    }
+    return found;
+}
+
+/* Records [a, b) as unreadable (under y->mu): merged with the range it
+ * continues, so that a lost tail read buffer by buffer stays one range. */
+static void ewf_lose(yal_ctx_t *y, uint64_t a, uint64_t b)
+{
+    for (size_t i = 0; i < y->n_lost; i++) {
+        if (y->lost[i][0] <= a && a <= y->lost[i][1]) {
+            y->lost[i][1] = b > y->lost[i][1] ? b : y->lost[i][1];
+            return;
+        }
+    }
+    if (y->n_lost == y->cap_lost) {
+        size_t cap = y->cap_lost ? 2 * y->cap_lost : 8;
+        uint64_t(*g)[2] = realloc(y->lost, cap * sizeof(*g));
+        if (!g)
+            return; /* the read still fails; only the range is not kept */
+        y->lost = g;
+        y->cap_lost = cap;
+    }
+    y->lost[y->n_lost][0] = a;
+    y->lost[y->n_lost][1] = b;
+    y->n_lost++;
+}
+
+/* Whether libewf reads the chunk at c (chunk_size bytes, clipped to the
+ * media) of an incomplete set: it fails, or gives zeros and records a
+ * checksum error, for one no segment found holds. */
+static bool ewf_chunk_ok(yal_ctx_t *y, uint8_t *tmp, uint64_t c)
+{
+    uint64_t len = y->chunk_size, a, b;
+    if (c + len > lr_io_size(y->io))
+        len = lr_io_size(y->io) - c;
+    ssize_t n = libewf_handle_read_random(y->h, tmp, len, (off64_t)c, NULL);
+    return n == (ssize_t)len && !ewf_unread(y, c, len, &a, &b);
+}
+
+/* The first run of chunks [*a, *b) meeting [off, off + len) that libewf
+ * cannot read, clipped to it (under y->mu): 1, else 0. Chunk by chunk,
+ * only after a read of the range failed or met a recorded error. */
+static int ewf_find_lost(yal_ctx_t *y, uint64_t off, uint64_t len, uint64_t *a, uint64_t *b)
+{
+    uint8_t *tmp = y->chunk_size ? malloc(y->chunk_size) : NULL;
+    uint64_t c = off / y->chunk_size * y->chunk_size;
+    int found = 0;
+    for (; tmp && c < off + len && c < lr_io_size(y->io); c += y->chunk_size) {
+        bool ok = ewf_chunk_ok(y, tmp, c);
+        if (!ok && !found) {
+            *a = c > off ? c : off;
+            found = 1;
+        }
+        if (ok && found)
+            break;
+    }
+    if (found)
+        *b = c < off + len ? c : off + len;
+    free(tmp);
+    return found;
+}
+
+/* A read of an incomplete set: a part libewf could not read (it fails, or
+ * gives zeros for it) fails the read instead, naming its bytes, and stays
+ * unreadable (lr_io_bad_range tells the scan where it ends). n is
+ * libewf's result for the whole read. */
+static ssize_t ewf_read_incomplete(yal_ctx_t *y, ssize_t n, uint64_t off, size_t len, char *msg)
+{
+    uint64_t a = 0, b = 0;
+    pthread_mutex_lock(&y->mu);
+    int lost = (n < 0 || ewf_unread(y, off, (uint64_t)n, &a, &b)) &&
+               ewf_find_lost(y, off, n < 0 ? len : (uint64_t)n, &a, &b);
+    if (lost)
+        ewf_lose(y, a, b);
+    pthread_mutex_unlock(&y->mu);
+    if (!lost)
+        return n;
+    snprintf(msg, YAL_MSG,
+             "bytes %llu-%llu are unreadable: the EWF segment files are corrupted or incomplete "
+             "(%s)",
+             (unsigned long long)a, (unsigned long long)b - 1, y->why);
+    return -1;
+}
+
 static ssize_t ewf_read(yal_ctx_t *y, void *buf, size_t len, uint64_t off, char *msg)
 {
     libewf_error_t *e = NULL;
     ssize_t n = libewf_handle_read_random(y->h, buf, len, (off64_t)off, &e);
     ewf_msg(e, msg);
+    if (y->incomplete && n != 0)
+        return ewf_read_incomplete(y, n, off, len, msg);
     if (n > 0)
         ewf_note_sums(y, off, (uint64_t)n);
     return n;
+}
+
+int lr_io_yal_bad_range(const lr_io_t *io, uint64_t off, uint64_t *start, uint64_t *end)
+{
+    if (!io || io->ops != &yal_io_ops)
+        return 0;
+    yal_ctx_t *y = io->ctx;
+    int found = 0;
+    pthread_mutex_lock(&y->mu);
+    for (size_t i = 0; i < y->n_lost; i++) {
+        if (y->lost[i][1] <= off || (found && y->lost[i][0] >= *start))
+            continue;
+        *start = y->lost[i][0] > off ? y->lost[i][0] : off; /* counted once */
+        *end = y->lost[i][1];
+        found = 1;
+    }
+    pthread_mutex_unlock(&y->mu);
+    return found;
 }
 
 /* Sectors whose read from the disk failed during the acquisition are
@@ -250,6 +384,19 @@ static int ewf_note_acquiry(yal_ctx_t *y)
             return -ENOMEM;
     }
     return 0;
+}
+
+/* The note of an incomplete set: what it lacks reads as unreadable. */
+static int ewf_note_incomplete(yal_ctx_t *y)
+{
+    char text[YAL_MSG + 200];
+    if (!y->incomplete)
+        return 0;
+    snprintf(text, sizeof(text),
+             "the EWF image %s: the segment files are corrupted or incomplete (%s): what they do "
+             "not hold is unreadable, the rest is read",
+             lr_io_name(y->io), y->why);
+    return lr_io_add_note(y->io, text) ? -ENOMEM : 0;
 }
 
 static void ewf_free_file(void *f)
@@ -311,21 +458,29 @@ int lr_io_ewf_open(lr_io_t **out, const char *path, lr_error_t *err)
         rc = lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET, "no media size in the EWF image: %s",
                          msg);
     }
-    /* A set missing a segment (or with a damaged one) opens, but reads of
-     * the lost part would fail or come back as zeros: refuse it whole. */
-    if (!rc && libewf_handle_segment_files_corrupted(h, NULL) == 1)
-        rc = next[0] ? lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET,
-                                   "the EWF segment files are corrupted or incomplete (%d found; "
-                                   "the next one, %s, does not exist)",
-                                   n_names, next)
-                     : lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET,
-                                   "the EWF segment files are corrupted or incomplete (%d found)",
-                                   n_names);
+    /* A set missing a segment (or with one cut or damaged: an interrupted
+     * acquisition, a copy cut short) opens; libewf reads the chunks it
+     * does not have as zeros. They are made unreadable instead
+     * (ewf_read_incomplete), the rest is read, and a note says so. */
+    size32_t chunk = 0;
+    if (!rc && libewf_handle_segment_files_corrupted(h, NULL) == 1 &&
+        libewf_handle_get_chunk_size(h, &chunk, NULL) == 1 && chunk > 0) {
+        y->incomplete = true;
+        y->chunk_size = chunk;
+        if ((next[0]
+                 ? asprintf(&y->why, "%d found; the next one, %s, does not exist", n_names, next)
+                 : asprintf(&y->why, "%d found", n_names)) < 0) {
+            y->why = NULL;
+            rc = lr_error_at(err, path, -ENOMEM, LR_NO_OFFSET, "out of memory");
+        }
+    }
     if (rc) {
         if (h) {
             libewf_handle_close(h, NULL);
             libewf_handle_free(&h, NULL);
         }
+        if (y)
+            free(y->why);
         free(y);
         return rc;
     }
@@ -336,7 +491,7 @@ int lr_io_ewf_open(lr_io_t **out, const char *path, lr_error_t *err)
     if (libewf_handle_get_bytes_per_sector(h, &bps, NULL) == 1)
         y->bytes_per_sector = bps;
     rc = yal_wrap(out, y, size, path, err);
-    if (!rc && ewf_note_acquiry(y)) {
+    if (!rc && (ewf_note_acquiry(y) || ewf_note_incomplete(y))) {
         lr_io_close(*out, NULL);
         *out = NULL;
         return lr_error_oom(err);
@@ -1452,3 +1607,12 @@ int lr_io_vhdi_open(lr_io_t **out, const char *path, lr_error_t *err)
 #endif
 
 #endif /* any libyal library */
+
+#if !defined(LR_HAVE_EWF)
+/* Without libewf no handle has lost ranges. */
+int lr_io_yal_bad_range(const lr_io_t *io, uint64_t off, uint64_t *start, uint64_t *end)
+{
+    (void)io, (void)off, (void)start, (void)end;
+    return 0;
+}
+#endif

@@ -13,12 +13,14 @@
 #    reads these wrongly, our cluster map (core/src/io_qcow.c) must not;
 #  - a VHDX whose 1 MiB log wrapped, left unreplayed by qemu-io killed
 #    under gdb mid-write, reads as qemu reads it once it replayed the log;
+#  - an EWF set missing a middle segment is read up to it (the PV found),
+#    the rest unreadable and named, exit 2;
 #  - an E01 whose compressed chunk 0 was damaged since is read (as zeros
 #    there, as libewf gives it) with a warning naming its bytes, as
 #    ewfverify names its sectors;
 #  - what libqcow cannot read (zstd clusters, extended L2, an external data
 #    file, the corrupt bit, LUKS, qemu-img's qcow version 1 overlays), a VMDK sparse extent given instead of its
-#    descriptor, an EWF set missing a middle segment, a split set missing a
+#    descriptor, a split set missing a
 #    middle segment or given by its second are refused by name, exit 2.
 # A tool that is missing SKIPs its group by name (the test still runs the
 # others; it reports SKIPPED when none could run).
@@ -297,10 +299,20 @@ if have ewfacquire ewfexport; then
         cmp -s "$T/e/$name.out.raw" "$T/disk.img" && ok || bad "ewf $name: ewfexport's bytes are not the image's"
         same "$first" "$T/e/$name.out.raw" "ewf $name"
     done
-    # a set missing a middle segment: named
+    # a set missing a middle segment: read up to it (the PV, in the first
+    # MiB, is found), the rest unreadable, named, exit 2
     rm "$T/e/segs/d.E07"
     refused "$T/e/segs/d.E01" "corrupted or incomplete (6 found; the next one, .*/d.E07, does not exist)" \
         "ewf missing segment"
+    "$LVMSCAN" --json "$T/e/segs/d.E01" > "$T/got.json" 2> /dev/null
+    python3 - "$T/got.json" << 'PY' && ok || bad "ewf missing segment: not read up to the missing segment"
+import json, sys
+d = json.load(open(sys.argv[1]))
+im = d["images"][0]
+assert im["error"] and "are unreadable" in im["error"], im
+assert 0 < im["unreadable"] < im["size"] - 5 * 2**20 and im["scanned"] == im["size"], im
+assert len(d["labels"]) == 1 and len(d["vgs"]) == 1, d["labels"]
+PY
     # a compressed chunk damaged since (one byte of chunk 0's deflate data
     # flipped, made by hand): it no longer decompresses and reads as zeros,
     # and lvmscan says which bytes, as ewfverify names the sectors
