@@ -224,30 +224,6 @@ static void ewf_note_sums(yal_ctx_t *y, uint64_t off, uint64_t len)
     pthread_mutex_unlock(&y->mu);
 }
 
-/* The first range libewf could not read (a checksum error: in a set
- * that is incomplete, the chunks no segment found holds) that meets
- * [off, off + len), clipped to it: 1 and [*a, *b), else 0. */
-static int ewf_unread(yal_ctx_t *y, uint64_t off, uint64_t len, uint64_t *a, uint64_t *b)
-{
-    uint32_t count = 0;
-    uint64_t start, n, bps = y->bytes_per_sector;
-    int found = 0;
-    if (libewf_handle_get_number_of_checksum_errors(y->h, &count, NULL) != 1)
-        return 0;
-    for (uint32_t i = 0; i < count; i++) {
-        if (libewf_handle_get_checksum_error(y->h, i, &start, &n, NULL) != 1)
-            continue;
-        uint64_t s = start * bps > off ? start * bps : off;
-        uint64_t e = (start + n) * bps < off + len ? (start + n) * bps : off + len;
-        if (s < e && (!found || s < *a)) {
-            *a = s;
-            *b = e;
-            found = 1;
-        }
-    }
-    return found;
-}
-
 /* Records [a, b) as unreadable (under y->mu): merged with the range it
  * continues, so that a lost tail read buffer by buffer stays one range. */
 static void ewf_lose(yal_ctx_t *y, uint64_t a, uint64_t b)
@@ -271,53 +247,154 @@ static void ewf_lose(yal_ctx_t *y, uint64_t a, uint64_t b)
     y->n_lost++;
 }
 
-/* Whether libewf reads the chunk at c (chunk_size bytes, clipped to the
- * media) of an incomplete set: it fails, or gives zeros and records a
- * checksum error, for one no segment found holds. */
-static bool ewf_chunk_ok(yal_ctx_t *y, uint8_t *tmp, uint64_t c)
+/* [*a, *b) widened to whole chunks, within the media: a chunk libewf
+ * could not read is lost whole, and must not be read again (libewf fails a
+ * second read of such a chunk, and leaks the chunk's buffer each time). */
+static void ewf_whole_chunks(const yal_ctx_t *y, uint64_t *a, uint64_t *b)
 {
-    uint64_t len = y->chunk_size, a, b;
-    if (c + len > lr_io_size(y->io))
-        len = lr_io_size(y->io) - c;
-    ssize_t n = libewf_handle_read_random(y->h, tmp, len, (off64_t)c, NULL);
-    return n == (ssize_t)len && !ewf_unread(y, c, len, &a, &b);
+    uint64_t size = lr_io_size(y->io);
+    *a = *a / y->chunk_size * y->chunk_size;
+    *b = *b >= size ? size : (*b + y->chunk_size - 1) / y->chunk_size * y->chunk_size;
+    if (*b > size)
+        *b = size;
 }
 
-/* The first run of chunks [*a, *b) meeting [off, off + len) that libewf
- * cannot read, clipped to it (under y->mu): 1, else 0. Chunk by chunk,
- * only after a read of the range failed or met a recorded error. */
-static int ewf_find_lost(yal_ctx_t *y, uint64_t off, uint64_t len, uint64_t *a, uint64_t *b)
+/* The first lost range known (under y->mu) that meets [off, off + len):
+ * 1 and [*a, *b), else 0. */
+static int ewf_known_lost(const yal_ctx_t *y, uint64_t off, uint64_t len, uint64_t *a, uint64_t *b)
 {
-    uint8_t *tmp = y->chunk_size ? malloc(y->chunk_size) : NULL;
-    uint64_t c = off / y->chunk_size * y->chunk_size;
     int found = 0;
-    for (; tmp && c < off + len && c < lr_io_size(y->io); c += y->chunk_size) {
-        bool ok = ewf_chunk_ok(y, tmp, c);
-        if (!ok && !found) {
-            *a = c > off ? c : off;
-            found = 1;
-        }
-        if (ok && found)
-            break;
+    for (size_t i = 0; i < y->n_lost; i++) {
+        if (y->lost[i][0] >= off + len || y->lost[i][1] <= off || (found && y->lost[i][0] >= *a))
+            continue;
+        *a = y->lost[i][0];
+        *b = y->lost[i][1];
+        found = 1;
     }
-    if (found)
-        *b = c < off + len ? c : off + len;
-    free(tmp);
     return found;
 }
 
-/* A read of an incomplete set: a part libewf could not read (it fails, or
- * gives zeros for it) fails the read instead, naming its bytes, and stays
- * unreadable (lr_io_bad_range tells the scan where it ends). n is
- * libewf's result for the whole read. */
-static ssize_t ewf_read_incomplete(yal_ctx_t *y, ssize_t n, uint64_t off, size_t len, char *msg)
+/* After libewf read [off, off + n) of an incomplete set: the chunks it
+ * gave as zeros (recorded as checksum errors) are recorded as lost, whole;
+ * 1 and the first such [*a, *b), else 0 (under y->mu). */
+static int ewf_record_unread(yal_ctx_t *y, uint64_t off, uint64_t n, uint64_t *a, uint64_t *b)
+{
+    uint32_t count = 0;
+    uint64_t start, k, bps = y->bytes_per_sector;
+    int found = 0;
+    if (libewf_handle_get_number_of_checksum_errors(y->h, &count, NULL) != 1)
+        return 0;
+    for (uint32_t i = 0; i < count; i++) {
+        if (libewf_handle_get_checksum_error(y->h, i, &start, &k, NULL) != 1)
+            continue;
+        uint64_t s = start * bps > off ? start * bps : off;
+        uint64_t e = (start + k) * bps < off + n ? (start + k) * bps : off + n;
+        if (s >= e)
+            continue;
+        ewf_whole_chunks(y, &s, &e);
+        ewf_lose(y, s, e);
+        if (!found || s < *a) {
+            *a = s;
+            *b = e;
+        }
+        found = 1;
+    }
+    return found;
+}
+
+/* The sectors libewf has recorded as checksum errors so far. */
+static uint64_t ewf_error_sectors(const yal_ctx_t *y)
+{
+    uint32_t count = 0;
+    uint64_t total = 0, start, n;
+    if (libewf_handle_get_number_of_checksum_errors(y->h, &count, NULL) != 1)
+        return 0;
+    for (uint32_t i = 0; i < count; i++)
+        if (libewf_handle_get_checksum_error(y->h, i, &start, &n, NULL) == 1)
+            total += n;
+    return total;
+}
+
+/* Whether chunk c of an incomplete set is held by a segment found: libewf
+ * reads it without recording a checksum error. Each chunk is asked once. */
+static bool ewf_chunk_held(yal_ctx_t *y, uint8_t *tmp, uint64_t c)
+{
+    uint64_t at = c * y->chunk_size, size = lr_io_size(y->io);
+    size_t len = (size_t)(size - at < y->chunk_size ? size - at : y->chunk_size);
+    uint64_t before = ewf_error_sectors(y);
+    ssize_t n = libewf_handle_read_random(y->h, tmp, len, (off64_t)at, NULL);
+    return n == (ssize_t)len && ewf_error_sectors(y) == before;
+}
+
+/* Where the gap of lost chunks that reaches from (a chunk boundary) ends:
+ * the first chunk held after it, or the media's end (under y->mu).
+ * libewf leaks each missing chunk it is asked for (32 KiB by default), so
+ * the gap is not read chunk by chunk: chunks 1, 2, 4, 8... after it are
+ * asked until one is held, then the boundary is found by halving, about
+ * 2 log2(gap) chunks in all. A gap holding held chunks between two lost
+ * ones (two segments cut) may be taken as one: unreadable, never wrong. */
+static uint64_t ewf_gap_end(yal_ctx_t *y, uint64_t from)
+{
+    uint64_t size = lr_io_size(y->io), cs = y->chunk_size;
+    uint64_t n_chunks = (size + cs - 1) / cs, lo = from / cs, hi = n_chunks, step = 1;
+    if (lo >= n_chunks)
+        return size;
+    uint8_t *tmp = malloc(cs);
+    if (!tmp)
+        return from; /* cannot look further: the gap is what was found */
+    if (ewf_chunk_held(y, tmp, lo)) {
+        free(tmp);
+        return lo * cs;
+    }
+    while (lo + step < n_chunks) {
+        if (ewf_chunk_held(y, tmp, lo + step)) {
+            hi = lo + step;
+            break;
+        }
+        lo += step;
+        step *= 2;
+    }
+    while (hi - lo > 1) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (ewf_chunk_held(y, tmp, mid))
+            hi = mid;
+        else
+            lo = mid;
+    }
+    free(tmp);
+    return hi < n_chunks ? hi * cs : size;
+}
+
+/* A read of an incomplete set. A chunk no segment found holds is read by
+ * libewf as zeros and recorded as a checksum error (a second read of it
+ * fails); that read fails here instead, naming the bytes, and the whole
+ * gap those chunks begin (ewf_gap_end) stays unreadable (lr_io_bad_range
+ * tells the scan where it ends) without libewf being asked for it again.
+ * A read libewf fails is lost the same way. */
+static ssize_t ewf_read_incomplete(yal_ctx_t *y, void *buf, size_t len, uint64_t off, char *msg)
 {
     uint64_t a = 0, b = 0;
+    ssize_t n = -1;
     pthread_mutex_lock(&y->mu);
-    int lost = (n < 0 || ewf_unread(y, off, (uint64_t)n, &a, &b)) &&
-               ewf_find_lost(y, off, n < 0 ? len : (uint64_t)n, &a, &b);
-    if (lost)
-        ewf_lose(y, a, b);
+    int lost = ewf_known_lost(y, off, len, &a, &b);
+    if (!lost) {
+        libewf_error_t *e = NULL;
+        n = libewf_handle_read_random(y->h, buf, len, (off64_t)off, &e);
+        ewf_msg(e, NULL);
+        if (n < 0) {
+            a = off;
+            b = off + len;
+            ewf_whole_chunks(y, &a, &b);
+            ewf_lose(y, a, b);
+            lost = 1;
+        } else {
+            lost = ewf_record_unread(y, off, (uint64_t)n, &a, &b);
+        }
+        if (lost) { /* the rest of the gap, found without reading it all */
+            b = ewf_gap_end(y, b);
+            ewf_lose(y, a, b);
+        }
+    }
     pthread_mutex_unlock(&y->mu);
     if (!lost)
         return n;
@@ -330,11 +407,11 @@ static ssize_t ewf_read_incomplete(yal_ctx_t *y, ssize_t n, uint64_t off, size_t
 
 static ssize_t ewf_read(yal_ctx_t *y, void *buf, size_t len, uint64_t off, char *msg)
 {
+    if (y->incomplete)
+        return ewf_read_incomplete(y, buf, len, off, msg);
     libewf_error_t *e = NULL;
     ssize_t n = libewf_handle_read_random(y->h, buf, len, (off64_t)off, &e);
     ewf_msg(e, msg);
-    if (y->incomplete && n != 0)
-        return ewf_read_incomplete(y, n, off, len, msg);
     if (n > 0)
         ewf_note_sums(y, off, (uint64_t)n);
     return n;

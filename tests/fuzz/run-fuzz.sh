@@ -83,6 +83,9 @@ max_len() {
 # stacks. Leaks count as crashes.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
+# the libraries' own leaks the sanitizer suite also suppresses (libewf's
+# chunk buffers for an incomplete E01 set: tests/support/lsan.supp)
+export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$here/../support/lsan.supp}"
 
 found=0
 summary=""

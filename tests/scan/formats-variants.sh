@@ -13,8 +13,9 @@
 #    reads these wrongly, our cluster map (core/src/io_qcow.c) must not;
 #  - a VHDX whose 1 MiB log wrapped, left unreplayed by qemu-io killed
 #    under gdb mid-write, reads as qemu reads it once it replayed the log;
-#  - an EWF set missing a middle segment is read up to it (the PV found),
-#    the rest unreadable and named, exit 2;
+#  - an EWF set missing a middle segment, or with one cut in half, is read
+#    up to it (the PV found), the rest unreadable and named (for the cut
+#    one, exactly the sectors ewfexport reports as read errors), exit 2;
 #  - an E01 whose compressed chunk 0 was damaged since is read (as zeros
 #    there, as libewf gives it) with a warning naming its bytes, as
 #    ewfverify names its sectors;
@@ -299,6 +300,24 @@ if have ewfacquire ewfexport; then
         cmp -s "$T/e/$name.out.raw" "$T/disk.img" && ok || bad "ewf $name: ewfexport's bytes are not the image's"
         same "$first" "$T/e/$name.out.raw" "ewf $name"
     done
+    # a set with its 10th segment cut in half (a copy cut short): the
+    # chunks libewf cannot read are those ewfexport reports as read errors
+    # (libewf loses the later segments' chunks too), and only those
+    cp -r "$T/e/segs" "$T/e/cut"
+    truncate -s "$(($(stat -c %s "$T/e/cut/d.E10") / 2))" "$T/e/cut/d.E10"
+    "$LVMSCAN" --json "$T/e/cut/d.E01" > "$T/got.json" 2> /dev/null
+    ewfexport -u -q -f raw -t "$T/e/cut.out" "$T/e/cut/d.E01" > "$T/e/cut.log" 2>&1
+    want=$(awk '/Read errors during export/ { on = 1 } on && /at sector\(s\):/ { print $3 * 512, ($5 + 1) * 512; exit }' "$T/e/cut.log")
+    python3 - "$T/got.json" $want << 'PY' && ok || bad "ewf cut segment: not the chunks ewfexport cannot read ($want)"
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+start, end = int(sys.argv[2]), int(sys.argv[3])
+im = d["images"][0]
+m = re.search(r"bytes (\d+)-(\d+) are unreadable", im["error"] or "")
+assert m and (int(m.group(1)), int(m.group(2)) + 1) == (start, end), (im["error"], start, end)
+assert im["unreadable"] == end - start and im["scanned"] == im["size"], im
+assert len(d["labels"]) == 1 and len(d["vgs"]) == 1, d["labels"]
+PY
     # a set missing a middle segment: read up to it (the PV, in the first
     # MiB, is found), the rest unreadable, named, exit 2
     rm "$T/e/segs/d.E07"
