@@ -142,6 +142,8 @@ const char *lr_io_note(const lr_io_t *io, size_t i);
  * after decompressed offset off was found corrupt by an earlier read, with
  * *start and *end (may be NULL) the decompressed range [start, end) it
  * covers, the first such range; 0 when none is known (every other handle).
+ * For an EWF set that is incomplete (a segment missing or cut), the same
+ * for the gaps of chunks no segment found holds, *start no lower than off.
  * Those bytes are unreadable: every read touching them fails with the
  * error the first one met (naming the image, the compressed offset and the
  * range), while the rest of the image reads as before. A reader streaming
