@@ -19,7 +19,6 @@
  * the log, sequence numbers in every descriptor and data sector. An entry
  * that fails a check ends its sequence, as the specification says. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -190,6 +190,32 @@ static void ewf_note_range(yal_ctx_t *y, uint64_t a, uint64_t b)
     }
 }
 
+/* The sectors libewf has recorded as checksum errors so far. */
+static uint64_t ewf_error_sectors(const yal_ctx_t *y)
+{
+    uint32_t count = 0;
+    uint64_t total = 0, start, n;
+    if (libewf_handle_get_number_of_checksum_errors(y->h, &count, NULL) != 1)
+        return 0;
+    for (uint32_t i = 0; i < count; i++)
+        if (libewf_handle_get_checksum_error(y->h, i, &start, &n, NULL) == 1)
+            total += n;
+    return total;
+}
+
+/* libewf's i-th checksum error (a range of sectors) as bytes, clipped to
+ * [off, off + len): 1 and [*a, *b) when they meet, else 0. */
+static int ewf_error_in(const yal_ctx_t *y, uint32_t i, uint64_t off, uint64_t len, uint64_t *a,
+                        uint64_t *b)
+{
+    uint64_t start, n, bps = y->bytes_per_sector;
+    if (libewf_handle_get_checksum_error(y->h, i, &start, &n, NULL) != 1)
+        return 0;
+    *a = start * bps > off ? start * bps : off;
+    *b = (start + n) * bps < off + len ? (start + n) * bps : off + len;
+    return *a < *b;
+}
+
 /* libewf checks each chunk's checksum as it reads it and records the
  * sectors of one that fails (ewfverify's "sector validation errors"). The
  * handle is opened so that it hands such a chunk over as stored
@@ -201,25 +227,15 @@ static void ewf_note_range(yal_ctx_t *y, uint64_t a, uint64_t b)
  * scanned), each once. */
 static void ewf_note_sums(yal_ctx_t *y, uint64_t off, uint64_t len)
 {
-    libewf_handle_t *h = y->h;
     uint32_t count = 0;
     if (!y->io || y->bytes_per_sector == 0 ||
-        libewf_handle_get_number_of_checksum_errors(h, &count, NULL) != 1 || count == 0)
+        libewf_handle_get_number_of_checksum_errors(y->h, &count, NULL) != 1 || count == 0)
         return;
     pthread_mutex_lock(&y->mu);
-    uint64_t total = 0, start, n;
-    for (uint32_t i = 0; i < count; i++)
-        if (libewf_handle_get_checksum_error(h, i, &start, &n, NULL) == 1)
-            total += n;
-    for (uint32_t i = 0; total != y->bad_sectors && i < count; i++) {
-        if (libewf_handle_get_checksum_error(h, i, &start, &n, NULL) != 1)
-            continue;
-        uint64_t a = start * y->bytes_per_sector, b = (start + n) * y->bytes_per_sector;
-        a = a > off ? a : off;
-        b = b < off + len ? b : off + len;
-        if (a < b && !ewf_noted(y, a, b))
+    uint64_t total = ewf_error_sectors(y), a, b;
+    for (uint32_t i = 0; total != y->bad_sectors && i < count; i++)
+        if (ewf_error_in(y, i, off, len, &a, &b) && !ewf_noted(y, a, b))
             ewf_note_range(y, a, b);
-    }
     y->bad_sectors = total;
     pthread_mutex_unlock(&y->mu);
 }
@@ -280,16 +296,12 @@ static int ewf_known_lost(const yal_ctx_t *y, uint64_t off, uint64_t len, uint64
 static int ewf_record_unread(yal_ctx_t *y, uint64_t off, uint64_t n, uint64_t *a, uint64_t *b)
 {
     uint32_t count = 0;
-    uint64_t start, k, bps = y->bytes_per_sector;
+    uint64_t s, e;
     int found = 0;
     if (libewf_handle_get_number_of_checksum_errors(y->h, &count, NULL) != 1)
         return 0;
     for (uint32_t i = 0; i < count; i++) {
-        if (libewf_handle_get_checksum_error(y->h, i, &start, &k, NULL) != 1)
-            continue;
-        uint64_t s = start * bps > off ? start * bps : off;
-        uint64_t e = (start + k) * bps < off + n ? (start + k) * bps : off + n;
-        if (s >= e)
+        if (!ewf_error_in(y, i, off, n, &s, &e))
             continue;
         ewf_whole_chunks(y, &s, &e);
         ewf_lose(y, s, e);
@@ -300,19 +312,6 @@ static int ewf_record_unread(yal_ctx_t *y, uint64_t off, uint64_t n, uint64_t *a
         found = 1;
     }
     return found;
-}
-
-/* The sectors libewf has recorded as checksum errors so far. */
-static uint64_t ewf_error_sectors(const yal_ctx_t *y)
-{
-    uint32_t count = 0;
-    uint64_t total = 0, start, n;
-    if (libewf_handle_get_number_of_checksum_errors(y->h, &count, NULL) != 1)
-        return 0;
-    for (uint32_t i = 0; i < count; i++)
-        if (libewf_handle_get_checksum_error(y->h, i, &start, &n, NULL) == 1)
-            total += n;
-    return total;
 }
 
 /* Whether chunk c of an incomplete set is held by a segment found: libewf
