@@ -146,7 +146,7 @@ void lr_vhd_close(lr_vhd_t *m) LR_IO_HIDDEN;
  * libqcow reads chains wrongly (see there). libqcow still opens and checks
  * the file first and reads the clusters it holds. */
 typedef struct lr_qcow lr_qcow_t;
-enum { LR_QCOW_HELD, LR_QCOW_ZEROS, LR_QCOW_BACKING };
+enum { LR_QCOW_HELD, LR_QCOW_PACKED, LR_QCOW_ZEROS, LR_QCOW_BACKING };
 /* Opens the qcow file at path (image: the chain's top, named in errors):
  * LR_EFORMAT naming the file when its header or L1 table is inconsistent.
  * *out is the caller's (lr_qcow_close). */
@@ -156,12 +156,46 @@ int lr_qcow_open(lr_qcow_t **out, const char *path, const char *image,
  * records none. The text is q's. */
 const char *lr_qcow_backing_format(const lr_qcow_t *q) LR_IO_HIDDEN;
 /* What the bytes [off, off + *run) are, *run the rest of len within the
- * cluster of off: LR_QCOW_HELD (read them from the file), LR_QCOW_ZEROS,
+ * cluster of off: LR_QCOW_HELD (read them from the file), LR_QCOW_PACKED
+ * (a compressed cluster of a version 2/3 file: lr_qcow_read), LR_QCOW_ZEROS,
  * or LR_QCOW_BACKING (the backing file's; zeros without one). An L2 table
  * beyond the file fails with LR_EFORMAT naming the file. Safe from two
  * threads (a mutex guards the L2 cache). */
 int lr_qcow_map(lr_qcow_t *q, uint64_t off, size_t len, int *kind, size_t *run,
                 lr_error_t *err) LR_IO_HIDDEN;
+/* True when q is a file libqcow refuses but we read ourselves (its
+ * clusters by lr_qcow_read): version 3 with an external data file, zstd
+ * clusters or extended L2 entries, and no other incompatible feature
+ * than the dirty bit. */
+bool lr_qcow_reads_itself(const lr_qcow_t *q) LR_IO_HIDDEN;
+/* True when the header names an encryption method. */
+bool lr_qcow_encrypted(const lr_qcow_t *q) LR_IO_HIDDEN;
+/* True when its compressed clusters are zstd's. */
+bool lr_qcow_zstd(const lr_qcow_t *q) LR_IO_HIDDEN;
+/* The media size its header records. */
+uint64_t lr_qcow_size(const lr_qcow_t *q) LR_IO_HIDDEN;
+/* A note naming the internal snapshots the file holds (older states of
+ * the disk, not read), NULL when it holds none. The text is q's. */
+const char *lr_qcow_note(const lr_qcow_t *q) LR_IO_HIDDEN;
+/* Its cluster size in bytes. */
+uint64_t lr_qcow_cluster_size(const lr_qcow_t *q) LR_IO_HIDDEN;
+/* The external data file's name as the file records it (q's text), NULL
+ * when it has none (or names none though it needs one). */
+const char *lr_qcow_data_name(const lr_qcow_t *q) LR_IO_HIDDEN;
+/* Opens the data file at path (found by the caller) for lr_qcow_read;
+ * fails naming it when it cannot be read. */
+int lr_qcow_set_data_file(lr_qcow_t *q, const char *path, lr_error_t *err) LR_IO_HIDDEN;
+/* The backing file's name the header records, malloc'd into *name (the
+ * caller's), NULL when none; LR_EFORMAT when it lies beyond the file. */
+int lr_qcow_backing_name(const lr_qcow_t *q, char **name, lr_error_t *err) LR_IO_HIDDEN;
+/* Reads len bytes at off that lr_qcow_map called LR_QCOW_PACKED, or
+ * LR_QCOW_HELD in a file that lr_qcow_reads_itself (one run, within one
+ * cluster): a standard cluster from the file or its data file, a
+ * compressed one decoded (zlib or zstd, until the cluster is full, as qemu
+ * checks it; the last one decoded is kept). Fails naming the file with
+ * LR_EFORMAT when the bytes lie beyond its end or do not decompress.
+ * Safe from two threads. */
+int lr_qcow_read(lr_qcow_t *q, void *buf, size_t len, uint64_t off, lr_error_t *err) LR_IO_HIDDEN;
 void lr_qcow_close(lr_qcow_t *q) LR_IO_HIDDEN;
 
 /* Compressed images of independently decodable pieces (io_stream.c). */

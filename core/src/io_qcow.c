@@ -1,8 +1,8 @@
 /* Which file of a qcow chain holds each cluster: our own walk of a qcow
  * file's header, L1 and L2 tables. libqcow still opens and checks every
- * qcow file and reads the clusters a file holds (plain or compressed,
- * io_yal.c); only the decision "this file, zeros, or the backing file" is
- * ours, because libqcow 20201213 (Debian 12) makes it wrongly in a chain
+ * qcow file and reads the plain clusters a file holds (io_yal.c); the
+ * decision "this file, zeros, or the backing file" is ours, because
+ * libqcow 20201213 (Debian 12) makes it wrongly in a chain
  * (libqcow_internal_file_read_buffer_from_file_io_handle):
  *  - a cluster the overlay does not hold is read from the parent with the
  *    whole rest of the caller's buffer (buffer_size - buffer_offset), not
@@ -20,18 +20,35 @@
  * cluster by cluster through this map: a cluster it holds is read by
  * libqcow, a zero cluster is zeros, an unallocated one is the backing
  * file's (raw or qcow, read the same way) or zeros without one -- qemu's
- * reading (block/qcow2-cluster.c, block/qcow.c).
+ * reading (block/qcow2-cluster.c, block/qcow.c). Compressed clusters
+ * (version 2/3) are decoded here (lr_qcow_read): libqcow does not check
+ * that a cluster's data fills it, and gave other bytes, no error, for a
+ * zlib cluster with one byte of its deflate data flipped, where qemu fails
+ * the read (qcow2_zlib_decompress).
  *
  * Layout (qemu's docs/interop/qcow2.txt; qcow version 1: block/qcow.c),
  * big-endian, every offset and size bounds-checked against the file:
  * version 2/3: cluster_bits at 20, L1 size at 36, L1 offset at 40; an L1
  * entry's bits 9-55 are its L2 table's offset (0: none); an L2 entry with
- * bit 62 set is a compressed cluster (held), else bit 0 set reads as zeros,
+ * bit 62 set is a compressed cluster, else bit 0 set reads as zeros,
  * else bits 9-55 are the cluster's offset (0: not held). Version 1:
  * cluster_bits and l2_bits at 32 and 33, L1 offset at 40, the L1 size
  * follows from the media size; an entry is its table's or cluster's offset
  * (bit 63: compressed), 0 when not held. Header extensions (version 2/3,
- * after the header) give the backing file's format (0xe2792aca). */
+ * after the header) give the backing file's format (0xe2792aca) and the
+ * external data file's name (0x44415441).
+ *
+ * What libqcow refuses to open, we read ourselves: a version 3 file whose
+ * incompatible features are only an external data file (bit 2: cluster
+ * offsets are into that file), zstd clusters (bit 3, the compression type
+ * at byte 104) or extended L2 entries (bit 4: 16-byte entries, the second
+ * word a bitmap of 32 subclusters, bits 0-31 allocated, 32-63 reading as
+ * zeros, which wins), with or without the dirty bit. A compressed cluster
+ * (x = 62 - (cluster_bits - 8): bits 0 to x-1 its offset, x to 61 the
+ * 512-byte sectors it takes beyond the first) is inflated (zlib: raw
+ * deflate) or decoded (zstd: one or more frames) until the cluster is
+ * full, trailing bytes ignored, as qemu does (block/qcow2-threads.c). The
+ * marked-corrupt bit and unknown bits are left to libqcow's refusal. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -40,7 +57,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <zlib.h>
+#ifdef LR_HAVE_ZSTD
+#include <zstd.h>
+#endif
 
 #include "io_int.h"
 #include "le.h"
@@ -50,6 +73,14 @@
 #define QCOW_COMPRESSED (1ULL << 62) /* version 2/3 L2 entry */
 #define QCOW_ZERO 1ULL               /* version 2/3 L2 entry: reads as zeros */
 #define QCOW_EXT_BACKING_FMT 0xe2792acaU
+#define QCOW_EXT_DATA_FILE 0x44415441U
+/* version 3 incompatible features (header byte 72) */
+#define QCOW_F_DIRTY (1ULL << 0)
+#define QCOW_F_DATA_FILE (1ULL << 2)
+#define QCOW_F_ZSTD (1ULL << 3)
+#define QCOW_F_EXTENDED (1ULL << 4)
+#define QCOW_F_OURS (QCOW_F_DATA_FILE | QCOW_F_ZSTD | QCOW_F_EXTENDED)
+#define QCOW_SUBCLUSTERS 32 /* a cluster's, with extended L2 entries */
 
 struct lr_qcow {
     int fd;
@@ -61,8 +92,22 @@ struct lr_qcow {
     uint32_t n_l1;
     uint64_t *l2;       /* the L2 table cached, host order */
     uint64_t l2_at;     /* its offset in the file (0: none cached) */
-    pthread_mutex_t mu; /* the cache: a handle may be read from two threads */
+    pthread_mutex_t mu; /* the caches: a handle may be read from two threads */
     char backing_fmt[32];
+    uint64_t features; /* version 3 incompatible features */
+    uint32_t crypt;    /* encryption method (0: none) */
+    bool extended;     /* 16-byte L2 entries with a subcluster bitmap */
+    char *data_name;   /* the external data file as recorded (NULL: none) */
+    int data_fd;       /* it opened (lr_qcow_set_data_file), -1 before */
+    char *data_path;
+    uint64_t data_size;
+    uint8_t *zin;     /* a compressed cluster's bytes (2 clusters at most) */
+    uint8_t *zout;    /* the last one decoded, a cluster */
+    uint64_t z_entry; /* its L2 entry (0: none decoded) */
+    char *snap_note;  /* the internal snapshots it holds, named (NULL: none) */
+#ifdef LR_HAVE_ZSTD
+    ZSTD_DCtx *zstd;
+#endif
 };
 
 /* Reads len bytes at off of the file, all within it. */
@@ -99,8 +144,80 @@ static void qcow_read_exts(lr_qcow_t *q, uint64_t hdr_len)
         if (type == QCOW_EXT_BACKING_FMT && len < sizeof(q->backing_fmt) &&
             qcow_pread(q, q->backing_fmt, len, off + 8))
             q->backing_fmt[len] = '\0';
+        if (type == QCOW_EXT_DATA_FILE && len > 0 && len < 4096 && !q->data_name &&
+            (q->data_name = calloc(1, len + 1)) && !qcow_pread(q, q->data_name, len, off + 8)) {
+            free(q->data_name);
+            q->data_name = NULL;
+        }
         off += 8 + (((uint64_t)len + 7) & ~7ULL);
     }
+}
+
+/* A snapshot's name, made printable (bytes outside ASCII 32-126 and
+ * quotes become '?'), cut at 64 bytes. */
+static void qcow_snap_name(char *out, const uint8_t *name, size_t len)
+{
+    size_t n = len < 64 ? len : 64;
+    for (size_t i = 0; i < n; i++)
+        out[i] = name[i] >= 32 && name[i] < 127 && name[i] != '"' ? (char)name[i] : '?';
+    out[n] = '\0';
+}
+
+/* The internal snapshots (qemu-img snapshot -c, libvirt's snapshots of a
+ * running guest: older states of the disk, each its own L1 table) named
+ * in a note: only the current state is read, and the user must know the
+ * older ones are there. Version 2/3: their count at byte 60, their table
+ * at 64; an entry is 40 bytes (L1 offset, L1 size, id and name lengths at
+ * 12 and 14, date at 16), extra data (its length at 36), the id, the name,
+ * padded to 8 bytes. A table that does not decode still gives the count. */
+static void qcow_read_snapshots(lr_qcow_t *q, const uint8_t *h)
+{
+    uint32_t n = lr_get_be32(h + 60);
+    uint64_t at = lr_get_be64(h + 64);
+    if (q->version < 2 || n == 0)
+        return;
+    char text[2048];
+    int len = snprintf(text, sizeof(text),
+                       "the qcow2 file %s holds %u internal snapshot%s, older states of the disk "
+                       "that are not read here (only its current state is):",
+                       q->path, n, n == 1 ? "" : "s");
+    uint32_t shown = 0;
+    for (uint32_t i = 0; i < n && i < 8 && len > 0 && (size_t)len < sizeof(text); i++) {
+        uint8_t e[40], a[64], b[64];
+        if (!qcow_pread(q, e, sizeof(e), at))
+            break;
+        uint32_t id_len = (uint32_t)e[12] << 8 | e[13], name_len = (uint32_t)e[14] << 8 | e[15];
+        uint32_t extra = lr_get_be32(e + 36);
+        size_t a_len = id_len < 64 ? id_len : 64, b_len = name_len < 64 ? name_len : 64;
+        if (extra > 65536 || !qcow_pread(q, a, a_len, at + 40 + extra) ||
+            !qcow_pread(q, b, b_len, at + 40 + extra + id_len))
+            break;
+        char id[65], name[65], when[32] = "";
+        qcow_snap_name(id, a, a_len);
+        qcow_snap_name(name, b, b_len);
+        time_t t = (time_t)lr_get_be32(e + 16);
+        struct tm tm;
+        if (gmtime_r(&t, &tm))
+            strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+        len += snprintf(text + len, sizeof(text) - (size_t)len, "%s %s \"%s\" (%s)", i ? "," : "",
+                        id, name, when);
+        shown++;
+        at += (40 + extra + id_len + name_len + 7) & ~7ULL;
+    }
+    if (len > 0 && (size_t)len < sizeof(text) && shown < n)
+        len += snprintf(text + len, sizeof(text) - (size_t)len, "%s %u more", shown ? " and" : "",
+                        n - shown);
+    if (len > 0 && (size_t)len < sizeof(text))
+        snprintf(text + len, sizeof(text) - (size_t)len,
+                 "; to scan one, convert it first: qemu-img convert -O raw -l "
+                 "snapshot.name=NAME %s OUT.img",
+                 q->path);
+    q->snap_note = strdup(text);
+}
+
+const char *lr_qcow_note(const lr_qcow_t *q)
+{
+    return q->snap_note;
 }
 
 /* Decodes the header and reads the L1 table. */
@@ -117,7 +234,17 @@ static int qcow_load(lr_qcow_t *q, lr_error_t *err)
         q->l2_bits = h[33];
     } else if (q->version == 2 || q->version == 3) {
         q->cluster_bits = lr_get_be32(h + 20);
-        q->l2_bits = q->cluster_bits - 3;
+        q->crypt = lr_get_be32(h + 32);
+        q->features = q->version == 3 ? lr_get_be64(h + 72) : 0;
+        /* extended L2 entries are twice as large: half as many a table */
+        q->extended = (q->features & QCOW_F_EXTENDED) != 0;
+        q->l2_bits = q->cluster_bits - (q->extended ? 4 : 3);
+        /* qemu: subclusters of at least 512 bytes */
+        if (q->extended && q->cluster_bits < 14)
+            return qcow_bad(q, err,
+                            "has extended L2 entries in clusters of 2^%u bytes (2^14 "
+                            "at least)",
+                            q->cluster_bits);
     } else {
         return qcow_bad(q, err, "has version %u (1 to 3 are known)", q->version);
     }
@@ -148,16 +275,25 @@ static int qcow_load(lr_qcow_t *q, lr_error_t *err)
                         (unsigned long long)need, (unsigned long long)l1_at);
     q->n_l1 = (uint32_t)need;
     q->l1 = calloc(need ? need : 1, sizeof(*q->l1));
-    q->l2 = malloc(sizeof(*q->l2) << q->l2_bits);
+    q->l2 = malloc(sizeof(*q->l2) << q->l2_bits << q->extended);
     if (!q->l1 || !q->l2)
         return lr_error_oom(err);
     if (need && !qcow_pread(q, q->l1, need * 8, l1_at))
         return qcow_bad(q, err, "cannot read its L1 table at byte %llu", (unsigned long long)l1_at);
     for (uint32_t i = 0; i < need; i++)
         q->l1[i] = lr_get_be64((const uint8_t *)&q->l1[i]);
+    uint32_t hdr_len = q->version == 3 ? lr_get_be32(h + 100) : 72;
     if (q->version >= 2)
-        qcow_read_exts(q,
-                       q->version == 3 && lr_get_be32(h + 100) >= 104 ? lr_get_be32(h + 100) : 72);
+        qcow_read_exts(q, hdr_len >= 104 ? hdr_len : 72);
+    /* the compression type (byte 104, in headers of 105 bytes or more)
+     * must be zstd when bit 3 says it is not zlib */
+    if ((q->features & QCOW_F_ZSTD) && (hdr_len < 105 || h[104] != 1))
+        q->features |= 1ULL << 63; /* unknown: left to libqcow's refusal */
+    if ((q->features & QCOW_F_DATA_FILE) && !q->data_name)
+        return qcow_bad(q, err,
+                        "keeps its data in an external data file but records no name "
+                        "for it");
+    qcow_read_snapshots(q, h);
     return 0;
 }
 
@@ -170,6 +306,7 @@ int lr_qcow_open(lr_qcow_t **out, const char *path, const char *image, lr_error_
         return lr_error_oom(err);
     }
     q->image = image;
+    q->data_fd = -1;
     pthread_mutex_init(&q->mu, NULL);
     struct stat st;
     q->fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -193,10 +330,12 @@ const char *lr_qcow_backing_format(const lr_qcow_t *q)
     return q->backing_fmt[0] ? q->backing_fmt : NULL;
 }
 
-/* The L2 entry of cluster k (locked: the cache); *entry 0 when none. */
-static int qcow_l2_entry(lr_qcow_t *q, uint64_t k, uint64_t *entry, lr_error_t *err)
+/* The L2 entry of cluster k and, with extended L2 entries, its subcluster
+ * bitmap (locked: the cache); *entry 0 when none. */
+static int qcow_l2_entry(lr_qcow_t *q, uint64_t k, uint64_t *entry, uint64_t *bitmap,
+                         lr_error_t *err)
 {
-    *entry = 0;
+    *entry = *bitmap = 0;
     uint64_t i1 = k >> q->l2_bits, i2 = k & ((1ULL << q->l2_bits) - 1);
     if (i1 >= q->n_l1)
         return 0;
@@ -204,18 +343,71 @@ static int qcow_l2_entry(lr_qcow_t *q, uint64_t k, uint64_t *entry, lr_error_t *
     if (!at)
         return 0;
     if (at != q->l2_at) {
-        size_t len = sizeof(*q->l2) << q->l2_bits;
-        if (!qcow_pread(q, q->l2, len, at)) {
+        size_t words = (size_t)1 << q->l2_bits << q->extended;
+        if (!qcow_pread(q, q->l2, words * sizeof(*q->l2), at)) {
             q->l2_at = 0;
             return lr_error_set(err, LR_EFORMAT, k << q->cluster_bits,
                                 "the qcow file %s has its L2 table at byte %llu beyond its end",
                                 q->path, (unsigned long long)at);
         }
-        for (size_t j = 0; j < (1u << q->l2_bits); j++)
+        for (size_t j = 0; j < words; j++)
             q->l2[j] = lr_get_be64((const uint8_t *)&q->l2[j]);
         q->l2_at = at;
     }
-    *entry = q->l2[i2];
+    *entry = q->l2[i2 << q->extended];
+    if (q->extended)
+        *bitmap = q->l2[(i2 << 1) + 1];
+    return 0;
+}
+
+/* A standard cluster's L2 entry gives it a place: an offset, or with an
+ * external data file offset 0 when bit 63 ("copied") is set, since 0 is a
+ * place there (qemu's qcow2_get_cluster_type). */
+static bool qcow_placed(const lr_qcow_t *q, uint64_t e)
+{
+    return (e & QCOW_OFFSET_MASK) || ((q->features & QCOW_F_DATA_FILE) && (e >> 63));
+}
+
+/* What subcluster i of a standard cluster with extended L2 entries is
+ * (qemu's qcow2_get_subcluster_type): reading as zeros wins, then
+ * allocated (which needs the cluster's offset), else the backing file's. */
+static int qcow_sub_kind(const lr_qcow_t *q, uint64_t e, uint64_t bitmap, unsigned i, uint64_t k,
+                         int *kind, lr_error_t *err)
+{
+    if (bitmap >> 32 & (1ULL << i))
+        *kind = LR_QCOW_ZEROS;
+    else if (!(bitmap & (1ULL << i)))
+        *kind = LR_QCOW_BACKING;
+    else if (qcow_placed(q, e))
+        *kind = LR_QCOW_HELD;
+    else
+        return lr_error_set(err, LR_EFORMAT, k << q->cluster_bits,
+                            "the qcow file %s marks subcluster %u of cluster %llu allocated but "
+                            "gives the cluster no offset",
+                            q->path, i, (unsigned long long)k);
+    return 0;
+}
+
+/* The run of subclusters from off's on that are of the same kind, within
+ * len (extended L2 entries, a standard cluster). */
+static int qcow_sub_run(const lr_qcow_t *q, uint64_t e, uint64_t bitmap, uint64_t off, size_t len,
+                        int *kind, size_t *run, lr_error_t *err)
+{
+    unsigned sb = q->cluster_bits - 5; /* 32 subclusters a cluster */
+    uint64_t k = off >> q->cluster_bits, in = off & ((1ULL << q->cluster_bits) - 1);
+    unsigned i = (unsigned)(in >> sb);
+    int rc = qcow_sub_kind(q, e, bitmap, i, k, kind, err);
+    uint64_t end = (uint64_t)(i + 1) << sb;
+    for (unsigned j = i + 1; !rc && j < QCOW_SUBCLUSTERS && end - in < len; j++) {
+        int next = 0;
+        rc = qcow_sub_kind(q, e, bitmap, j, k, &next, err);
+        if (rc || next != *kind)
+            break;
+        end += 1ULL << sb;
+    }
+    if (rc)
+        return rc;
+    *run = end - in < len ? (size_t)(end - in) : len;
     return 0;
 }
 
@@ -223,21 +415,222 @@ int lr_qcow_map(lr_qcow_t *q, uint64_t off, size_t len, int *kind, size_t *run, 
 {
     uint64_t csize = 1ULL << q->cluster_bits, in = off & (csize - 1);
     *run = csize - in < len ? (size_t)(csize - in) : len;
-    uint64_t e = 0;
+    uint64_t e = 0, bitmap = 0;
     pthread_mutex_lock(&q->mu);
-    int rc = qcow_l2_entry(q, off >> q->cluster_bits, &e, err);
+    int rc = qcow_l2_entry(q, off >> q->cluster_bits, &e, &bitmap, err);
     pthread_mutex_unlock(&q->mu);
     if (rc)
         return rc;
     if (q->version == 1)
         *kind = e ? LR_QCOW_HELD : LR_QCOW_BACKING;
     else if (e & QCOW_COMPRESSED)
-        *kind = LR_QCOW_HELD;
+        *kind = LR_QCOW_PACKED;
+    else if (q->extended) /* bit 0 is reserved: the bitmap says */
+        return qcow_sub_run(q, e, bitmap, off, *run, kind, run, err);
     else if (e & QCOW_ZERO)
         *kind = LR_QCOW_ZEROS;
     else
-        *kind = e & QCOW_OFFSET_MASK ? LR_QCOW_HELD : LR_QCOW_BACKING;
+        *kind = qcow_placed(q, e) ? LR_QCOW_HELD : LR_QCOW_BACKING;
     return 0;
+}
+
+bool lr_qcow_reads_itself(const lr_qcow_t *q)
+{
+    return q->version == 3 && (q->features & QCOW_F_OURS) &&
+           !(q->features & ~(QCOW_F_OURS | QCOW_F_DIRTY));
+}
+
+bool lr_qcow_encrypted(const lr_qcow_t *q)
+{
+    return q->crypt != 0;
+}
+
+bool lr_qcow_zstd(const lr_qcow_t *q)
+{
+    return (q->features & QCOW_F_ZSTD) != 0;
+}
+
+uint64_t lr_qcow_size(const lr_qcow_t *q)
+{
+    return q->size;
+}
+
+uint64_t lr_qcow_cluster_size(const lr_qcow_t *q)
+{
+    return 1ULL << q->cluster_bits;
+}
+
+const char *lr_qcow_data_name(const lr_qcow_t *q)
+{
+    return q->features & QCOW_F_DATA_FILE ? q->data_name : NULL;
+}
+
+int lr_qcow_backing_name(const lr_qcow_t *q, char **name, lr_error_t *err)
+{
+    *name = NULL;
+    uint8_t h[20];
+    if (!qcow_pread(q, h, sizeof(h), 0))
+        return qcow_bad(q, err, "is too short for its header");
+    uint64_t at = lr_get_be64(h + 8);
+    uint32_t len = lr_get_be32(h + 16);
+    if (!at || !len)
+        return 0;
+    /* qemu's bound: 1023 bytes */
+    if (len > 1023 || !(*name = calloc(1, (size_t)len + 1)))
+        return len > 1023 ? qcow_bad(q, err, "names a backing file of %u bytes", len)
+                          : lr_error_oom(err);
+    if (!qcow_pread(q, *name, len, at)) {
+        free(*name);
+        *name = NULL;
+        return qcow_bad(q, err, "has its backing file's name at byte %llu beyond its end",
+                        (unsigned long long)at);
+    }
+    return 0;
+}
+
+int lr_qcow_set_data_file(lr_qcow_t *q, const char *path, lr_error_t *err)
+{
+    struct stat st;
+    q->data_path = strdup(path);
+    if (!q->data_path)
+        return lr_error_oom(err);
+    q->data_fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (q->data_fd < 0 || fstat(q->data_fd, &st) != 0)
+        return lr_error_at(err, q->image, -errno, LR_NO_OFFSET, "cannot read the data file %s: %s",
+                           path, strerror(errno));
+    q->data_size = (uint64_t)st.st_size;
+    return 0;
+}
+
+/* Inflates the raw deflate data of a zlib cluster until the cluster is
+ * full (the data's length is known to a sector only, so what follows it
+ * is left: qemu's qcow2_zlib_decompress). */
+static bool qcow_inflate(uint8_t *out, size_t out_len, const uint8_t *in, size_t in_len)
+{
+    z_stream z;
+    memset(&z, 0, sizeof(z));
+    if (inflateInit2(&z, -15) != Z_OK) /* -15 reads qemu's -12 and any smaller window */
+        return false;
+    z.next_in = (Bytef *)in;
+    z.avail_in = (uInt)in_len;
+    z.next_out = out;
+    z.avail_out = (uInt)out_len;
+    int zr = inflate(&z, Z_FINISH);
+    inflateEnd(&z);
+    return (zr == Z_STREAM_END || zr == Z_BUF_ERROR) && z.avail_out == 0;
+}
+
+#ifdef LR_HAVE_ZSTD
+/* Decodes the zstd frames of a cluster until it is full; a frame must end
+ * there (qemu's qcow2_zstd_decompress). */
+static bool qcow_unzstd(lr_qcow_t *q, uint8_t *out, size_t out_len, const uint8_t *in,
+                        size_t in_len)
+{
+    if (!q->zstd && !(q->zstd = ZSTD_createDCtx()))
+        return false;
+    ZSTD_DCtx_reset(q->zstd, ZSTD_reset_session_only);
+    /* qemu compresses a cluster (2 MiB at most) in one call, so its window
+     * is no larger; a frame asking for more than 8 MiB is not qemu's and
+     * must not make libzstd allocate up to its default 128 MiB */
+    ZSTD_DCtx_setParameter(q->zstd, ZSTD_d_windowLogMax, 23);
+    ZSTD_outBuffer ob = {out, out_len, 0};
+    ZSTD_inBuffer ib = {in, in_len, 0};
+    size_t zr = 1;
+    while (ob.pos < ob.size) {
+        size_t in_was = ib.pos, out_was = ob.pos;
+        zr = ZSTD_decompressStream(q->zstd, &ob, &ib);
+        if (ZSTD_isError(zr) || (ib.pos <= in_was && ob.pos <= out_was))
+            return false;
+    }
+    return zr == 0;
+}
+#endif
+
+/* Decodes the compressed cluster k whose L2 entry is e into q->zout (kept:
+ * the next read of the cluster takes it from there). */
+static int qcow_decode(lr_qcow_t *q, uint64_t e, uint64_t k, lr_error_t *err)
+{
+    if (q->z_entry == e)
+        return 0;
+    size_t csize = (size_t)1 << q->cluster_bits;
+    unsigned x = 62 - (q->cluster_bits - 8);
+    uint64_t at = e & ((1ULL << x) - 1);
+    uint64_t sectors = ((e >> x) & ((1ULL << (q->cluster_bits - 8)) - 1)) + 1;
+    uint64_t len = sectors * 512 - (at & 511);
+    if (q->features & QCOW_F_DATA_FILE)
+        return qcow_bad(q, err,
+                        "has a compressed cluster (%llu) but its data in a data file, "
+                        "which qcow2 does not allow",
+                        (unsigned long long)k);
+    if (at >= q->file_size)
+        return qcow_bad(q, err, "has compressed cluster %llu at byte %llu, beyond its end",
+                        (unsigned long long)k, (unsigned long long)at);
+    if (len > q->file_size - at) /* the last cluster's sectors may end past the file */
+        len = q->file_size - at;
+    if (!q->zin && !(q->zin = malloc(2 * csize)))
+        return lr_error_oom(err);
+    if (!q->zout && !(q->zout = malloc(csize)))
+        return lr_error_oom(err);
+    q->z_entry = 0;
+    if (!qcow_pread(q, q->zin, (size_t)len, at))
+        return lr_error_set(err, -EIO, k << q->cluster_bits,
+                            "the qcow file %s: read of compressed cluster %llu failed", q->path,
+                            (unsigned long long)k);
+    bool ok = false;
+#ifdef LR_HAVE_ZSTD
+    if (q->features & QCOW_F_ZSTD)
+        ok = qcow_unzstd(q, q->zout, csize, q->zin, (size_t)len);
+    else
+#endif
+        ok = !(q->features & QCOW_F_ZSTD) && qcow_inflate(q->zout, csize, q->zin, (size_t)len);
+    if (!ok)
+        return lr_error_set(err, LR_EFORMAT, k << q->cluster_bits,
+                            "the qcow file %s: compressed cluster %llu (at byte %llu) does not "
+                            "decompress (%s data damaged)",
+                            q->path, (unsigned long long)k, (unsigned long long)at,
+                            q->features & QCOW_F_ZSTD ? "zstd" : "deflate");
+    q->z_entry = e;
+    return 0;
+}
+
+/* len bytes of a standard cluster's at host offset at: in the data file
+ * when there is one, else in the qcow file. */
+static int qcow_read_data(const lr_qcow_t *q, uint8_t *p, size_t len, uint64_t at, uint64_t off,
+                          lr_error_t *err)
+{
+    bool ext = q->features & QCOW_F_DATA_FILE;
+    int fd = ext ? q->data_fd : q->fd;
+    uint64_t size = ext ? q->data_size : q->file_size;
+    size_t got = 0;
+    if (at > size || len > size - at)
+        return lr_error_set(err, LR_EFORMAT, off,
+                            "the qcow file %s maps byte %llu to byte %llu of %s, beyond its end",
+                            q->path, (unsigned long long)off, (unsigned long long)at,
+                            ext ? q->data_path : "itself");
+    int rc = lr_io_fd_pread(fd, p, len, at, &got);
+    if (rc || got != len)
+        return lr_error_set(err, rc ? rc : -EIO, off, "read of %s failed: %s",
+                            ext ? q->data_path : q->path, strerror(rc ? -rc : EIO));
+    return 0;
+}
+
+int lr_qcow_read(lr_qcow_t *q, void *buf, size_t len, uint64_t off, lr_error_t *err)
+{
+    uint64_t csize = 1ULL << q->cluster_bits, in = off & (csize - 1), k = off >> q->cluster_bits;
+    uint64_t e = 0, bitmap = 0;
+    if (in + len > csize) /* the caller's run is within one cluster */
+        return lr_error_set(err, -EINVAL, off, "a qcow read across a cluster's end");
+    pthread_mutex_lock(&q->mu);
+    int rc = qcow_l2_entry(q, k, &e, &bitmap, err);
+    if (!rc && (e & QCOW_COMPRESSED)) {
+        rc = qcow_decode(q, e, k, err);
+        if (!rc)
+            memcpy(buf, q->zout + in, len);
+    } else if (!rc) {
+        rc = qcow_read_data(q, buf, len, (e & QCOW_OFFSET_MASK) + in, off, err);
+    }
+    pthread_mutex_unlock(&q->mu);
+    return rc;
 }
 
 void lr_qcow_close(lr_qcow_t *q)
@@ -246,9 +639,19 @@ void lr_qcow_close(lr_qcow_t *q)
         return;
     if (q->fd >= 0)
         close(q->fd);
+    if (q->data_fd >= 0)
+        close(q->data_fd);
     pthread_mutex_destroy(&q->mu);
+#ifdef LR_HAVE_ZSTD
+    ZSTD_freeDCtx(q->zstd);
+#endif
     free(q->l1);
     free(q->l2);
+    free(q->zin);
+    free(q->zout);
+    free(q->data_name);
+    free(q->data_path);
+    free(q->snap_note);
     free(q->path);
     free(q);
 }

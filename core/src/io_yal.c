@@ -74,9 +74,10 @@ struct yal_ctx {
     uint64_t bad_sectors;
     uint64_t noted[YAL_MAX_NOTED][2];
     size_t n_noted;
-    /* EWF: a set libewf calls corrupted or incomplete (a segment missing or
-     * cut): the chunks it cannot read are unreadable (lr_io_bad_range),
-     * [start, end) ranges found by reads, in order, adjacent ones merged */
+    /* The byte ranges found unreadable by reads (lr_io_bad_range), [start,
+     * end), adjacent ones merged: EWF, the chunks of a set libewf calls
+     * corrupted or incomplete (a segment missing or cut); qcow2, clusters
+     * that fail to read (damaged compressed data) */
     bool incomplete;
     uint64_t chunk_size;
     char *why; /* "N found; the next one, NAME, does not exist" */
@@ -149,6 +150,31 @@ static void yal_flatten(char *msg)
         if (*p == '\n')
             *p = *(p + 1) ? ' ' : '\0';
 }
+
+#if defined(LR_HAVE_EWF) || defined(LR_HAVE_QCOW)
+/* Records [a, b) as unreadable (under y->mu): merged with the range it
+ * continues, so that a lost tail read buffer by buffer stays one range. */
+static void yal_lose(yal_ctx_t *y, uint64_t a, uint64_t b)
+{
+    for (size_t i = 0; i < y->n_lost; i++) {
+        if (y->lost[i][0] <= a && a <= y->lost[i][1]) {
+            y->lost[i][1] = b > y->lost[i][1] ? b : y->lost[i][1];
+            return;
+        }
+    }
+    if (y->n_lost == y->cap_lost) {
+        size_t cap = y->cap_lost ? 2 * y->cap_lost : 8;
+        uint64_t(*g)[2] = realloc(y->lost, cap * sizeof(*g));
+        if (!g)
+            return; /* the read still fails; only the range is not kept */
+        y->lost = g;
+        y->cap_lost = cap;
+    }
+    y->lost[y->n_lost][0] = a;
+    y->lost[y->n_lost][1] = b;
+    y->n_lost++;
+}
+#endif
 
 /* ------------------------------------------------------------------ */
 /* EWF                                                                 */
@@ -240,29 +266,6 @@ static void ewf_note_sums(yal_ctx_t *y, uint64_t off, uint64_t len)
     pthread_mutex_unlock(&y->mu);
 }
 
-/* Records [a, b) as unreadable (under y->mu): merged with the range it
- * continues, so that a lost tail read buffer by buffer stays one range. */
-static void ewf_lose(yal_ctx_t *y, uint64_t a, uint64_t b)
-{
-    for (size_t i = 0; i < y->n_lost; i++) {
-        if (y->lost[i][0] <= a && a <= y->lost[i][1]) {
-            y->lost[i][1] = b > y->lost[i][1] ? b : y->lost[i][1];
-            return;
-        }
-    }
-    if (y->n_lost == y->cap_lost) {
-        size_t cap = y->cap_lost ? 2 * y->cap_lost : 8;
-        uint64_t(*g)[2] = realloc(y->lost, cap * sizeof(*g));
-        if (!g)
-            return; /* the read still fails; only the range is not kept */
-        y->lost = g;
-        y->cap_lost = cap;
-    }
-    y->lost[y->n_lost][0] = a;
-    y->lost[y->n_lost][1] = b;
-    y->n_lost++;
-}
-
 /* [*a, *b) widened to whole chunks, within the media: a chunk libewf
  * could not read is lost whole, and must not be read again (libewf fails a
  * second read of such a chunk, and leaks the chunk's buffer each time). */
@@ -304,7 +307,7 @@ static int ewf_record_unread(yal_ctx_t *y, uint64_t off, uint64_t n, uint64_t *a
         if (!ewf_error_in(y, i, off, n, &s, &e))
             continue;
         ewf_whole_chunks(y, &s, &e);
-        ewf_lose(y, s, e);
+        yal_lose(y, s, e);
         if (!found || s < *a) {
             *a = s;
             *b = e;
@@ -384,14 +387,14 @@ static ssize_t ewf_read_incomplete(yal_ctx_t *y, void *buf, size_t len, uint64_t
             a = off;
             b = off + len;
             ewf_whole_chunks(y, &a, &b);
-            ewf_lose(y, a, b);
+            yal_lose(y, a, b);
             lost = 1;
         } else {
             lost = ewf_record_unread(y, off, (uint64_t)n, &a, &b);
         }
         if (lost) { /* the rest of the gap, found without reading it all */
             b = ewf_gap_end(y, b);
-            ewf_lose(y, a, b);
+            yal_lose(y, a, b);
         }
     }
     pthread_mutex_unlock(&y->mu);
@@ -810,7 +813,8 @@ static void qcow_msg(libqcow_error_t *e, char *msg)
 
 /* One file of a qcow chain: a qcow file opened alone by libqcow, with our
  * map of the clusters it holds (libqcow decides wrongly in a chain: the
- * why is at the top of io_qcow.c), or a raw backing file (f NULL). */
+ * why is at the top of io_qcow.c); a qcow file libqcow refuses that the
+ * map reads itself (f NULL); or a raw backing file (map NULL). */
 typedef struct qcow_file {
     libqcow_file_t *f;
     libqcow_file_t *standin; /* f's parent for libqcow, never read from (qcow_standin) */
@@ -842,7 +846,8 @@ static int qcow_lib_read(qcow_file_t *v, uint8_t *p, size_t len, uint64_t off, l
         ssize_t n = libqcow_file_read_buffer_at_offset(v->f, p, len, (off64_t)off, &e);
         qcow_msg(e, msg);
         if (n <= 0)
-            return lr_error_set(err, -EIO, off, "%s", n < 0 ? msg : "the image ends early");
+            return lr_error_set(err, -EIO, off, "libqcow cannot read it (%s)",
+                                n < 0 ? msg : "the image ends early");
         p += n;
         len -= (size_t)n;
         off += (uint64_t)n;
@@ -857,7 +862,7 @@ static int qcow_file_read(void *ctx, void *buf, size_t len, uint64_t off, lr_err
 {
     qcow_file_t *v = ctx;
     uint8_t *p = buf;
-    if (!v->f)
+    if (!v->map)
         return qcow_raw_read(v, p, len, off, err);
     while (len > 0) {
         if (off >= v->size) {
@@ -867,8 +872,10 @@ static int qcow_file_read(void *ctx, void *buf, size_t len, uint64_t off, lr_err
         size_t want = len < v->size - off ? len : (size_t)(v->size - off), run = 0;
         int kind = LR_QCOW_ZEROS;
         int rc = lr_qcow_map(v->map, off, want, &kind, &run, err);
-        if (!rc && kind == LR_QCOW_HELD)
+        if (!rc && kind == LR_QCOW_HELD && v->f)
             rc = qcow_lib_read(v, p, run, off, err);
+        else if (!rc && (kind == LR_QCOW_HELD || kind == LR_QCOW_PACKED))
+            rc = lr_qcow_read(v->map, p, run, off, err);
         else if (!rc && kind == LR_QCOW_BACKING && v->parent)
             rc = qcow_file_read(v->parent, p, run, off, err);
         else if (!rc)
@@ -882,9 +889,47 @@ static int qcow_file_read(void *ctx, void *buf, size_t len, uint64_t off, lr_err
     return 0;
 }
 
+/* The cluster [*a, *b) of the file of the chain that holds byte at (its
+ * backing files followed): 1, else 0 (zeros, a raw backing file, a map
+ * that fails). */
+static int qcow_held_cluster(qcow_file_t *v, uint64_t at, uint64_t *a, uint64_t *b)
+{
+    for (; v && v->map && at < v->size; v = v->parent) {
+        int kind = LR_QCOW_ZEROS;
+        size_t run = 0;
+        if (lr_qcow_map(v->map, at, 1, &kind, &run, NULL) != 0 || kind == LR_QCOW_ZEROS)
+            return 0;
+        if (kind == LR_QCOW_HELD || kind == LR_QCOW_PACKED) {
+            uint64_t cs = lr_qcow_cluster_size(v->map);
+            *a = at / cs * cs;
+            *b = *a + cs < v->size ? *a + cs : v->size;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* A read of the chain. A cluster that fails to read (its compressed data
+ * damaged, its host read failing) is lost whole, named, and left
+ * unreadable (lr_io_bad_range): a scan goes on after it, and no byte of it
+ * is guessed. */
 static ssize_t qcow_read(yal_ctx_t *y, void *buf, size_t len, uint64_t off, char *msg)
 {
-    return yal_read_by(qcow_file_read, y->h, buf, len, off, msg);
+    lr_error_t e;
+    lr_error_clear(&e);
+    if (qcow_file_read(y->h, buf, len, off, &e) == 0)
+        return (ssize_t)len;
+    uint64_t a = 0, b = 0;
+    if (e.offset == LR_NO_OFFSET || !qcow_held_cluster(y->h, e.offset, &a, &b)) {
+        lr_error_format(&e, msg, YAL_MSG);
+        return -1;
+    }
+    pthread_mutex_lock(&y->mu);
+    yal_lose(y, a, b);
+    pthread_mutex_unlock(&y->mu);
+    snprintf(msg, YAL_MSG, "bytes %llu-%llu (a cluster) are unreadable: %.400s",
+             (unsigned long long)a, (unsigned long long)b - 1, e.msg);
+    return -1;
 }
 
 static void qcow_free_file(void *h)
@@ -1003,8 +1048,61 @@ static int qcow_standin(qcow_file_t *v, const char *path, const char *image, lr_
     return 0;
 }
 
+/* An encrypted qcow file is refused (qemu-img decrypts it). */
+static int qcow_encrypted(const char *path, const char *image, lr_error_t *err)
+{
+    if (strcmp(path, image) != 0)
+        return lr_error_at(err, image, LR_EREFUSED, LR_NO_OFFSET,
+                           "its backing file %s is an encrypted qcow2 image: not supported "
+                           "(decrypt the chain with qemu-img first)",
+                           path);
+    return lr_error_at(err, image, LR_EREFUSED, LR_NO_OFFSET,
+                       "an encrypted qcow2 image: not supported (decrypt it with qemu-img "
+                       "first)");
+}
+
+/* A qcow2 file libqcow refused (its message in msg): read by our map
+ * alone when it is one we read (io_qcow.c: a data file, zstd clusters,
+ * extended L2 entries), its data file found as a backing file is; else
+ * the refusal, named. A header our map cannot decode either fails with
+ * what is wrong with it. */
+static int qcow_open_ours(qcow_file_t *v, const char *path, const char *image, const char *msg,
+                          lr_error_t *err)
+{
+    int rc = lr_qcow_open(&v->map, path, image, err);
+    if (rc)
+        return rc;
+    if (!lr_qcow_reads_itself(v->map))
+        return qcow_refused(path, image, msg, err);
+    if (lr_qcow_encrypted(v->map))
+        return qcow_encrypted(path, image, err);
+#ifndef LR_HAVE_ZSTD
+    if (lr_qcow_zstd(v->map))
+        return lr_error_at(err, image, -ENOTSUP, LR_NO_OFFSET,
+                           "%s%s has its clusters compressed with zstd, but this build of "
+                           "lvmrescue has no libzstd to read them (rebuild it with libzstd-dev "
+                           "installed)",
+                           strcmp(path, image) ? "its backing file " : "the qcow2 image ", path);
+#endif
+    v->size = lr_qcow_size(v->map);
+    const char *data = lr_qcow_data_name(v->map);
+    if (!data)
+        return 0;
+    /* beside the image as a backing file is, else a relative name from the
+     * working directory: qemu opens it from there */
+    char *found = NULL;
+    rc = yal_find_parent(path, data, "data file", image, &found, err);
+    if (rc == -ENOENT && data[0] != '/' && yal_is_file(data) && (found = strdup(data)))
+        rc = 0;
+    if (!rc)
+        rc = lr_qcow_set_data_file(v->map, found, err);
+    free(found);
+    return rc;
+}
+
 /* libqcow opens and checks a qcow file (refusing an encrypted one), our
- * map is made of it, and its media size is libqcow's. */
+ * map is made of it, and its media size is libqcow's; a file libqcow
+ * refuses may be one we read alone (qcow_open_ours). */
 static int qcow_open_qcow(qcow_file_t *v, const char *path, const char *image, lr_error_t *err)
 {
     char msg[YAL_MSG] = "";
@@ -1016,20 +1114,12 @@ static int qcow_open_qcow(qcow_file_t *v, const char *path, const char *image, l
     if (libqcow_file_open(v->f, path, LIBQCOW_OPEN_READ, &e) != 1) {
         qcow_msg(e, msg);
         libqcow_file_free(&v->f, NULL);
-        return qcow_refused(path, image, msg, err);
+        return qcow_open_ours(v, path, image, msg, err);
     }
     uint32_t method = 0;
     if (libqcow_file_get_encryption_method(v->f, &method, NULL) == 1 &&
-        method != LIBQCOW_ENCRYPTION_METHOD_NONE) {
-        if (strcmp(path, image) != 0)
-            return lr_error_at(err, image, LR_EREFUSED, LR_NO_OFFSET,
-                               "its backing file %s is an encrypted qcow2 image: not supported "
-                               "(decrypt the chain with qemu-img first)",
-                               path);
-        return lr_error_at(err, image, LR_EREFUSED, LR_NO_OFFSET,
-                           "an encrypted qcow2 image: not supported (decrypt it with qemu-img "
-                           "first)");
-    }
+        method != LIBQCOW_ENCRYPTION_METHOD_NONE)
+        return qcow_encrypted(path, image, err);
     size64_t size = 0;
     if (libqcow_file_get_media_size(v->f, &size, NULL) != 1)
         return lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET, "no media size in %s", path);
@@ -1057,21 +1147,14 @@ static int qcow_open_file(void **out, const char *path, const char *image, lr_er
     return 0;
 }
 
+/* The backing file's name, from the header by our map (libqcow's files
+ * and ours alike); a raw backing file names none. */
 static int qcow_parent_name(void *h, const char *image, char **out, lr_error_t *err)
 {
-    libqcow_file_t *f = ((qcow_file_t *)h)->f;
+    (void)image;
+    qcow_file_t *v = h;
     *out = NULL;
-    size_t n = 0;
-    if (!f || libqcow_file_get_utf8_backing_filename_size(f, &n, NULL) != 1 || n <= 1)
-        return 0;
-    char *name = malloc(n);
-    if (!name || libqcow_file_get_utf8_backing_filename(f, (uint8_t *)name, n, NULL) != 1) {
-        free(name);
-        return lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET,
-                           "cannot read the backing file name");
-    }
-    *out = name;
-    return 0;
+    return v->map ? lr_qcow_backing_name(v->map, out, err) : 0;
 }
 
 /* The backing file's format the child records (qemu-img -F) must be the
@@ -1082,7 +1165,7 @@ static int qcow_check(void *child, void *parent, const char *back, const char *i
                       lr_error_t *err)
 {
     const char *fmt = lr_qcow_backing_format(((qcow_file_t *)child)->map);
-    bool is_qcow = ((qcow_file_t *)parent)->f != NULL;
+    bool is_qcow = ((qcow_file_t *)parent)->map != NULL;
     if (!fmt || (strcmp(fmt, "raw") == 0 && !is_qcow) ||
         ((strcmp(fmt, "qcow2") == 0 || strcmp(fmt, "qcow") == 0) && is_qcow))
         return 0;
@@ -1107,6 +1190,13 @@ static int qcow_media_size(void *h, uint64_t *size)
     return 1;
 }
 
+/* A qcow file's note: the internal snapshots it holds, not read. */
+static const char *qcow_note(void *h, size_t i)
+{
+    const qcow_file_t *v = h;
+    return i == 0 && v->map ? lr_qcow_note(v->map) : NULL;
+}
+
 static const yal_chain_ops_t qcow_chain = {
     .word = "backing file",
     .open = qcow_open_file,
@@ -1114,6 +1204,7 @@ static const yal_chain_ops_t qcow_chain = {
     .check = qcow_check,
     .attach = qcow_attach,
     .media_size = qcow_media_size,
+    .note = qcow_note,
 };
 
 int lr_io_qcow_open(lr_io_t **out, const char *path, lr_error_t *err)

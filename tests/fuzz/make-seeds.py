@@ -329,6 +329,30 @@ def vhd_seeds(out):
     out.put("image", "vhd-fixed-16k", b"\x5c" * (bs * blocks) + vhd_footer(2, bs * blocks, 2**64 - 1))
 
 
+def qcow_seeds(out):
+    """whole small qcow2 files made by qemu-img (when it is installed) that
+    reach our cluster decoding (core/src/io_qcow.c): a 128 KiB image of
+    patterned 4 KiB runs with zlib and with zstd clusters of 4 KiB, and
+    one of extended L2 entries (16 KiB clusters, cut at the seed limit)"""
+    import subprocess
+    import tempfile
+    if not shutil.which("qemu-img"):
+        return
+    raw = b"".join((bytes([i]) * 2048 + b"LVMRESCUE %04d " % i * 128)[:4096] for i in range(32))
+    with tempfile.TemporaryDirectory() as d:
+        src = os.path.join(d, "raw")
+        with open(src, "wb") as f:
+            f.write(raw)
+        for name, opts in (("qcow2-zlib-4k", "cluster_size=4k"),
+                           ("qcow2-zstd-4k", "cluster_size=4k,compression_type=zstd"),
+                           ("qcow2-extl2-16k", "cluster_size=16k,extended_l2=on")):
+            dst = os.path.join(d, name)
+            cmd = ["qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", "-c", "-o", opts, src, dst]
+            if subprocess.run(cmd, stderr=subprocess.DEVNULL).returncode == 0:
+                with open(dst, "rb") as f:
+                    out.put("image", name, f.read()[:IMAGE_SEED_MAX])
+
+
 def lvdata_seeds(out, fixtures_dir):
     """the metadata LVs of the LV data fixtures (docs/fixtures.md): dm-cache
     metadata (cache: extents 20 and 42, two of them), COW stores (snap:
@@ -406,6 +430,7 @@ def main():
 
     image_seeds(out, fixtures_dir)
     vhd_seeds(out)
+    qcow_seeds(out)
     vhdxlog_seeds(out, fixtures_dir)
     data_dir = os.path.join(os.path.dirname(os.path.abspath(fixtures_dir)), "tests", "data")
     for name in ("segtypes.raw", "segtypes.backup"):

@@ -143,7 +143,9 @@ const char *lr_io_note(const lr_io_t *io, size_t i);
  * *start and *end (may be NULL) the decompressed range [start, end) it
  * covers, the first such range; 0 when none is known (every other handle).
  * For an EWF set that is incomplete (a segment missing or cut), the same
- * for the gaps of chunks no segment found holds, *start no lower than off.
+ * for the gaps of chunks no segment found holds, *start no lower than off;
+ * for a qcow2 chain, the clusters an earlier read failed on (compressed
+ * data that does not decode, a read of the file that failed).
  * Those bytes are unreadable: every read touching them fails with the
  * error the first one met (naming the image, the compressed offset and the
  * range), while the rest of the image reads as before. A reader streaming
