@@ -215,6 +215,12 @@ int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, lr_error_t *
     return 0;
 }
 
+/* The article a format's label takes ("an EWF (E01)", "an xz", "a qcow2"). */
+static const char *io_a(const char *label)
+{
+    return label[0] == 'E' || label[0] == 'x' ? "an" : "a";
+}
+
 /* The format is known but this build cannot read it. */
 static int io_missing(int fmt, const char *path, lr_error_t *err)
 {
@@ -222,8 +228,39 @@ static int io_missing(int fmt, const char *path, lr_error_t *err)
     return lr_error_at(err, path, -ENOTSUP, LR_NO_OFFSET,
                        "%s %s image, but this build of lvmrescue has no %s to read it (rebuild it "
                        "with %s-dev installed)",
-                       label[0] == 'E' || label[0] == 'x' ? "an" : "a", label, formats[fmt].library,
-                       formats[fmt].library);
+                       io_a(label), label, formats[fmt].library, formats[fmt].library);
+}
+
+/* A compressed file whose content is itself an image format (a qcow2,
+ * VMDK, dynamic VHD, VHDX or E01 file gzip'd or xz'd for archiving, or
+ * compressed twice): read as raw, its bytes would be the container's, not
+ * the disk's -- a PV inside found at the wrong offsets, or "no LVM" shown
+ * as fact -- so it is refused, naming both and how to unpack it. A content
+ * that cannot be read at its start is left to the scan (0). */
+static int io_nested(lr_io_t *io, int fmt, const char *path, lr_error_t *err)
+{
+    static const char *const unpack[LR_IO_FMT_COUNT] = {
+        [LR_IO_FMT_GZIP] = "gunzip -k",
+        [LR_IO_FMT_XZ] = "unxz -k",
+        [LR_IO_FMT_LZMA] = "unlzma -k",
+        [LR_IO_FMT_ZSTD] = "unzstd",
+    };
+    uint8_t head[64];
+    size_t n = 0;
+    lr_error_t e;
+    lr_error_clear(&e);
+    if (lr_io_pread_upto(io, head, sizeof(head), 0, &n, &e) != 0)
+        return 0;
+    int inner = io_format_of_head(head, n);
+    if (inner == LR_IO_FMT_RAW)
+        return 0;
+    const char *label = formats[inner].label;
+    return lr_error_at(err, path, LR_EREFUSED, LR_NO_OFFSET,
+                       "%s %s-compressed file whose content is %s %s image, not a disk: images "
+                       "inside compressed files are not read; decompress it first (%s %s) and "
+                       "give the %s file",
+                       io_a(formats[fmt].label), formats[fmt].label, io_a(label), label,
+                       unpack[fmt] ? unpack[fmt] : "decompress", path, label);
 }
 
 int lr_io_format_open(lr_io_t **out, int fmt, int fd, const char *path,
@@ -291,6 +328,12 @@ int lr_io_format_open(lr_io_t **out, int fmt, int fd, const char *path,
         close(fd); /* the libyal layers open the files by name themselves */
     if (!rc)
         (*out)->fmt = fmt;
+    bool stream = fmt == LR_IO_FMT_GZIP || fmt == LR_IO_FMT_XZ || fmt == LR_IO_FMT_LZMA ||
+                  fmt == LR_IO_FMT_ZSTD;
+    if (!rc && stream && (rc = io_nested(*out, fmt, path, err)) != 0) {
+        lr_io_close(*out, NULL);
+        *out = NULL;
+    }
     return rc;
 }
 

@@ -348,6 +348,33 @@ assert d["images"][1]["error"] is None and d["images"][1]["scanned"] == d["image
 assert len(d["labels"]) == 1 and d["labels"][0]["image"] == 1
 PY
 }
+# an image format inside a compressed file (the committed fixtures are such
+# files: a gzip'd qcow2 and VHDX; an xz'd VMDK and a zstd'd qcow2 made
+# here): read as raw it would be the container's bytes, so it is refused,
+# naming both; a gzip'd fixed VHD holds the raw disk and is read
+cp "$F/disk.qcow2.gz" "$F/disk.vhdx.gz" "$F/disk-fixed.vhd.gz" "$T/bad/"
+xz -T1 -c "$T/img/disk.vmdk" > "$T/bad/disk.vmdk.xz" 2> /dev/null || rm -f "$T/bad/disk.vmdk.xz"
+zstd -q -c "$T/img/disk.qcow2" > "$T/bad/disk.qcow2.zst" 2> /dev/null || rm -f "$T/bad/disk.qcow2.zst"
+for entry in disk.qcow2.gz:gzip:qcow2:gunzip:zlib disk.vhdx.gz:gzip:VHDX:gunzip:zlib \
+    disk.vmdk.xz:xz:VMDK:unxz:liblzma disk.qcow2.zst:zstd:qcow2:unzstd:libzstd; do
+    IFS=: read -r name outer inner how lib <<< "$entry"
+    if [ ! -f "$T/bad/$name" ]; then
+        echo "SKIPPED: bad/$name (no $outer tool to make it)"
+        continue
+    fi
+    check_bad "bad/$name" "$lib" \
+        "bad/$name: an* $outer-compressed file whose content is an* $inner image, not a disk" \
+        "decompress it first ($how .*bad/$name) and give the $inner file"
+done
+"$LVMSCAN" --json "$T/bad/disk-fixed.vhd.gz" > "$T/out.json" 2> "$T/err" && ok ||
+    bad "bad/disk-fixed.vhd.gz: $(cat "$T/err")"
+python3 - "$T/raw.json" "$T/out.json" << 'PY' && ok || bad "bad/disk-fixed.vhd.gz: not read as the raw disk"
+import json, os, sys
+exec(open(os.environ["SAME_PY"]).read())
+raw, got = (json.load(open(p)) for p in sys.argv[1:3])
+same_findings(raw, got)
+PY
+
 # a truncated E01 set (its last segment, the last chunk's, missing): what
 # the 33 segments hold is read, the last chunk is unreadable and named
 # with its offset, exit 2; the PV and its history are found as in the raw
