@@ -543,6 +543,11 @@ int lr_io_open_opts(lr_io_t **out, const char *path, const lr_io_open_opts_t *op
     if (fmt != LR_IO_FMT_RAW)
         return lr_io_format_open(out, fmt, fd, path, opts, err);
     rc = io_wrap_fd(out, &fd_ro_ops, fd, size, path, err);
+    if (!rc && !is_blk && (rc = lr_io_archive_note(*out, err)) != 0) {
+        lr_io_close(*out, NULL);
+        *out = NULL;
+        return rc;
+    }
     if (!rc && is_blk && opts && (opts->flags & LR_IO_DIRECT)) {
         fd_ctx_t *c = (*out)->ctx;
         c->dfd = open(path, O_RDONLY | O_CLOEXEC | O_DIRECT); /* -1: reads stay buffered */

@@ -80,6 +80,12 @@ const char *lr_io_format_label(const char *format)
     return format ? format : "raw";
 }
 
+/* The article a format's label takes ("an EWF (E01)", "an xz", "a qcow2"). */
+static const char *io_a(const char *label)
+{
+    return label[0] == 'E' || label[0] == 'x' ? "an" : "a";
+}
+
 static bool starts(const uint8_t *head, size_t n, const void *magic, size_t len)
 {
     return n >= len && memcmp(head, magic, len) == 0;
@@ -166,6 +172,98 @@ static bool io_is_bzip2(const uint8_t *h, size_t n)
             !memcmp(h + 4, "\x17\x72\x45\x38\x50\x90", 6));
 }
 
+/* A tar archive's first header (POSIX ustar or GNU tar): "ustar" at byte
+ * 257 and the header's own checksum (octal at 148: the sum of its 512
+ * bytes, that field counted as spaces), so a disk with those bytes by
+ * chance is not taken for one. */
+static bool io_is_tar(const uint8_t *h, size_t n)
+{
+    if (n < 512 || memcmp(h + 257, "ustar", 5) != 0)
+        return false;
+    uint32_t sum = 0, want = 0;
+    for (size_t i = 0; i < 512; i++)
+        sum += i >= 148 && i < 156 ? ' ' : h[i];
+    size_t i = 148;
+    while (i < 156 && h[i] == ' ')
+        i++;
+    if (i == 156 || h[i] < '0' || h[i] > '7')
+        return false;
+    for (; i < 156 && h[i] >= '0' && h[i] <= '7'; i++)
+        want = want * 8 + (uint32_t)(h[i] - '0');
+    return sum == want;
+}
+
+/* A tar archive whose first member is stored sparse (tar -S): GNU's old
+ * format (type 'S') or a POSIX extended header (type 'x') whose records
+ * name GNU.sparse keys, within the n bytes of head. */
+static bool io_is_sparse_tar(const uint8_t *h, size_t n)
+{
+    if (h[156] == 'S')
+        return true;
+    if (h[156] != 'x' || n <= 512)
+        return false;
+    for (size_t i = 512; i + 10 <= n && i < 512 + 4096; i++)
+        if (memcmp(h + i, "GNU.sparse", 10) == 0)
+            return true;
+    return false;
+}
+
+/* An archive holding the image: a zip file (its members deflated by
+ * default) or a tar archive whose first member is stored sparse (the
+ * holes left out, so the bytes after them lie at other offsets) would be
+ * read as noise or at wrong offsets -- refused, with how to extract it
+ * (outer names a compression around it, NULL: none). A plain tar
+ * archive holds its files whole after 512-byte headers: read, and *tar
+ * set for the note lr_io_archive_note gives. 0 when head is neither. */
+static int io_archive(const uint8_t *head, size_t n, const char *outer, const char *path, bool *tar,
+                      lr_error_t *err)
+{
+    const char *what = NULL, *how = "tar -xf";
+    *tar = false;
+    if (io_is_tar(head, n) && io_is_sparse_tar(head, n)) {
+        what = "tar archive whose image is stored sparse (tar -S)";
+    } else if (io_is_tar(head, n)) {
+        *tar = true;
+        return 0;
+    } else if (!outer && starts(head, n, "PK\x03\x04", 4)) {
+        what = "zip archive";
+        how = "unzip";
+    }
+    if (!what)
+        return 0;
+    if (outer)
+        return lr_error_at(err, path, LR_EREFUSED, LR_NO_OFFSET,
+                           "%s %s-compressed %s, not a disk image: extract the image from it "
+                           "first (%s %s)",
+                           io_a(outer), outer, what, how, path);
+    return lr_error_at(err, path, LR_EREFUSED, LR_NO_OFFSET,
+                       "a %s, not a disk image: extract the image from it first (%s %s)", what, how,
+                       path);
+}
+
+/* The note of a plain tar archive read as it is. */
+static int io_tar_note(lr_io_t *io, const char *path)
+{
+    char text[1024];
+    snprintf(text, sizeof(text),
+             "%s is a tar archive: the files in it are read where they lie in the archive, after "
+             "their headers (the offsets shown are the archive's); a file stored sparse (tar -S) "
+             "after the first would read wrongly here: extract them first (tar -xf %s) to be sure",
+             path, path);
+    return lr_io_add_note(io, text);
+}
+
+int lr_io_archive_note(lr_io_t *io, lr_error_t *err)
+{
+    uint8_t head[4608];
+    size_t n = 0;
+    lr_error_t e;
+    lr_error_clear(&e);
+    if (lr_io_pread_upto(io, head, sizeof(head), 0, &n, &e) != 0 || !io_is_tar(head, n))
+        return 0;
+    return io_tar_note(io, lr_io_name(io)) ? lr_error_oom(err) : 0;
+}
+
 /* Refuses a file compressed by a tool we do not read (0 otherwise). */
 static int io_foreign(const uint8_t *head, size_t n, const char *path, lr_error_t *err)
 {
@@ -190,8 +288,9 @@ static int io_foreign(const uint8_t *head, size_t n, const char *path, lr_error_
 
 int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, lr_error_t *err)
 {
-    uint8_t head[64];
+    uint8_t head[4608]; /* a tar header and its POSIX extended records */
     size_t n;
+    bool tar = false;
     *fmt = LR_IO_FMT_RAW;
     int rc = lr_io_fd_pread(fd, head, sizeof(head), 0, &n);
     if (rc)
@@ -200,6 +299,8 @@ int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, lr_error_t *
     if (*fmt != LR_IO_FMT_RAW)
         return 0;
     rc = io_foreign(head, n, path, err);
+    if (!rc)
+        rc = io_archive(head, n, NULL, path, &tar, err);
     if (rc)
         return rc;
     /* A fixed VHD is the raw disk and a 512-byte footer: look at the end. */
@@ -213,12 +314,6 @@ int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, lr_error_t *
     if (lr_io_split_is_set(path))
         *fmt = LR_IO_FMT_SPLIT;
     return 0;
-}
-
-/* The article a format's label takes ("an EWF (E01)", "an xz", "a qcow2"). */
-static const char *io_a(const char *label)
-{
-    return label[0] == 'E' || label[0] == 'x' ? "an" : "a";
 }
 
 /* The format is known but this build cannot read it. */
@@ -245,15 +340,18 @@ static int io_nested(lr_io_t *io, int fmt, const char *path, lr_error_t *err)
         [LR_IO_FMT_LZMA] = "unlzma -k",
         [LR_IO_FMT_ZSTD] = "unzstd",
     };
-    uint8_t head[64];
+    uint8_t head[4608];
     size_t n = 0;
+    bool tar = false;
     lr_error_t e;
     lr_error_clear(&e);
     if (lr_io_pread_upto(io, head, sizeof(head), 0, &n, &e) != 0)
         return 0;
     int inner = io_format_of_head(head, n);
-    if (inner == LR_IO_FMT_RAW)
-        return 0;
+    if (inner == LR_IO_FMT_RAW) {
+        int rc = io_archive(head, n, formats[fmt].label, path, &tar, err);
+        return !rc && tar && io_tar_note(io, path) ? lr_error_oom(err) : rc;
+    }
     const char *label = formats[inner].label;
     return lr_error_at(err, path, LR_EREFUSED, LR_NO_OFFSET,
                        "%s %s-compressed file whose content is %s %s image, not a disk: images "

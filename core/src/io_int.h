@@ -37,6 +37,9 @@ struct lr_io {
 /* Appends a copy of text to io's notes (lr_io_note); past LR_IO_MAX_NOTES
  * it is dropped. 0 or -ENOMEM. */
 int lr_io_add_note(lr_io_t *io, const char *text) __attribute__((visibility("hidden")));
+/* A raw handle that is a plain tar archive gets a note saying its files
+ * are read where they lie in it (io_formats.c). Fails only for memory. */
+int lr_io_archive_note(lr_io_t *io, lr_error_t *err) __attribute__((visibility("hidden")));
 
 /* Image formats (lr_io_format names them). */
 enum {

@@ -375,6 +375,34 @@ raw, got = (json.load(open(p)) for p in sys.argv[1:3])
 same_findings(raw, got)
 PY
 
+# archives: a tar whose image is stored sparse (GNU and POSIX formats, and
+# gzip'd) and a zip are refused, naming how to extract them (their bytes
+# are not the disk's at its offsets); a plain tar is read where its file
+# lies, with a warning saying so
+mkdir -p "$T/tar"
+cp --sparse=always "$T/disk.img" "$T/tar/disk.img"
+(cd "$T/tar" && tar -Scf ../bad/sparse.tar disk.img && tar --format=posix -Scf ../bad/sparse-posix.tar disk.img &&
+    tar -Sczf ../bad/sparse.tar.gz disk.img && tar -cf ../bad/plain.tar disk.img) || bad "tar failed"
+for name in sparse.tar sparse-posix.tar sparse.tar.gz; do
+    check_bad "bad/$name" zlib "bad/$name: an* .*tar archive whose image is stored sparse (tar -S), not a disk image" \
+        "extract the image from it first (tar -xf .*bad/$name)"
+done
+if command -v zip > /dev/null; then
+    (cd "$T/tar" && zip -q ../bad/disk.zip disk.img)
+    check_bad bad/disk.zip zlib "bad/disk.zip: a zip archive, not a disk image: extract the image from it first (unzip"
+else
+    echo "SKIPPED: bad/disk.zip (no zip)"
+fi
+"$LVMSCAN" --json "$T/bad/plain.tar" > "$T/out.json" 2> "$T/err" && ok || bad "bad/plain.tar: $(cat "$T/err")"
+python3 - "$T/raw.json" "$T/out.json" << 'PY' && ok || bad "bad/plain.tar: not read where its file lies, with the warning"
+import json, sys
+raw, got = (json.load(open(p)) for p in sys.argv[1:3])
+assert [l["pv_start"] for l in got["labels"]] == [512], got["labels"]
+assert [v["seqno"] for v in got["vgs"][0]["versions"]] == [v["seqno"] for v in raw["vgs"][0]["versions"]]
+w = got["images"][0]["warnings"]
+assert len(w) == 1 and "is a tar archive: the files in it are read where they lie" in w[0], w
+PY
+
 # a truncated E01 set (its last segment, the last chunk's, missing): what
 # the 33 segments hold is read, the last chunk is unreadable and named
 # with its offset, exit 2; the PV and its history are found as in the raw
