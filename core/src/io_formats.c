@@ -255,7 +255,7 @@ static int io_tar_note(lr_io_t *io, const char *path)
 
 int lr_io_archive_note(lr_io_t *io, lr_error_t *err)
 {
-    uint8_t head[4608];
+    uint8_t head[LR_IO_HEAD];
     size_t n = 0;
     lr_error_t e;
     lr_error_clear(&e);
@@ -288,7 +288,7 @@ static int io_foreign(const uint8_t *head, size_t n, const char *path, lr_error_
 
 int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, lr_error_t *err)
 {
-    uint8_t head[4608]; /* a tar header and its POSIX extended records */
+    uint8_t head[LR_IO_HEAD]; /* a tar header and its POSIX extended records */
     size_t n;
     bool tar = false;
     *fmt = LR_IO_FMT_RAW;
@@ -340,7 +340,7 @@ static int io_nested(lr_io_t *io, int fmt, const char *path, lr_error_t *err)
         [LR_IO_FMT_LZMA] = "unlzma -k",
         [LR_IO_FMT_ZSTD] = "unzstd",
     };
-    uint8_t head[4608];
+    uint8_t head[LR_IO_HEAD];
     size_t n = 0;
     bool tar = false;
     lr_error_t e;

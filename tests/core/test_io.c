@@ -506,7 +506,8 @@ static void check_spans(const char *path, const uint8_t *data, size_t len, unsig
         assert_true(lr_io_is_gzip(io));
         assert_false(lr_io_writable(io));
         if (flags & LR_IO_LAZY) {
-            assert_int_equal(lr_io_size(io), 0);
+            /* the open decoded only the head it checks */
+            assert_int_equal(lr_io_size(io), len < LR_IO_HEAD ? len : LR_IO_HEAD);
             stream_lazy(io, data, len);
         }
         assert_int_equal(lr_io_damage(io, NULL, NULL), 0);
@@ -533,7 +534,7 @@ static void test_gzip_random_access(void **state)
     free(data);
 }
 
-/* LR_IO_LAZY: no pass at open; streaming the image once checks it and
+/* LR_IO_LAZY: no pass at open (only its head is read); streaming the image once checks it and
  * builds the access points, and reads anywhere then return the right bytes;
  * reads far ahead before the stream reached the end inflate forward. */
 static void test_gzip_lazy(void **state)
@@ -697,7 +698,8 @@ static void expect_lazy_partial(const char *path, const uint8_t *data, uint64_t 
     lr_io_open_opts_t o = {.flags = LR_IO_PARTIAL | LR_IO_LAZY};
     lr_io_t *io = NULL;
     assert_int_equal(lr_io_open_opts(&io, path, &o, NULL), 0);
-    assert_int_equal(lr_io_damage(io, NULL, NULL), 0); /* not found yet */
+    /* not found yet, unless within the head the open reads */
+    assert_int_equal(lr_io_damage(io, NULL, NULL), size < LR_IO_HEAD ? LR_EFORMAT : 0);
     uint8_t *buf = malloc((size_t)size + 4096);
     assert_non_null(buf);
     size_t got = 0;

@@ -49,7 +49,10 @@ enum {
      * streams such a handle to its end. Damage is found by the read that
      * reaches it: without LR_IO_PARTIAL that read fails; with it the image
      * ends there (lr_io_size() = what decompressed) and lr_io_damage() says
-     * why. Raw files and devices ignore the flag (their size is known). */
+     * why. The open itself reads the first LR_IO_HEAD bytes (to refuse a
+     * compressed file that holds an image format or an archive, not a
+     * disk), so damage within them is found at open. Raw files and devices
+     * ignore the flag (their size is known). */
     LR_IO_LAZY = 8,
     /* lr_io_open_opts only: on a block device, reads of at least
      * LR_IO_DIRECT_MIN bytes whose buffer, length and offset are multiples of
@@ -93,6 +96,9 @@ enum {
 int lr_io_open(lr_io_t **out, const char *path, lr_error_t *err);
 
 #define LR_IO_GZIP_SPAN (16u << 20) /* default output bytes between gzip access points */
+/* Bytes of a compressed image's content read at open to tell what it
+ * holds (a tar header and its POSIX extended records) */
+#define LR_IO_HEAD 4608u
 #define LR_IO_GZIP_MAX_POINTS 256   /* access points kept per gzip image */
 
 /* Progress of the decompression pass that opens a gzip image: `done` of
