@@ -99,7 +99,7 @@ int lr_io_open(lr_io_t **out, const char *path, lr_error_t *err);
 /* Bytes of a compressed image's content read at open to tell what it
  * holds (a tar header and its POSIX extended records) */
 #define LR_IO_HEAD 4608u
-#define LR_IO_GZIP_MAX_POINTS 256   /* access points kept per gzip image */
+#define LR_IO_GZIP_MAX_POINTS 256 /* access points kept per gzip image */
 
 /* Progress of the decompression pass that opens a gzip image: `done` of
  * `total` compressed bytes. Returning non-zero stops it: the open fails with
