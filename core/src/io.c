@@ -535,7 +535,8 @@ int lr_io_open_opts(lr_io_t **out, const char *path, const lr_io_open_opts_t *op
     /* Only a regular file can be a container or compressed image; a device
      * is always served raw, whatever its first bytes are. */
     int fmt = LR_IO_FMT_RAW;
-    rc = is_blk ? 0 : lr_io_detect(fd, path, size, &fmt, err);
+    bool tar = false;
+    rc = is_blk ? 0 : lr_io_detect(fd, path, size, &fmt, &tar, err);
     if (rc) {
         close(fd);
         return rc;
@@ -543,7 +544,7 @@ int lr_io_open_opts(lr_io_t **out, const char *path, const lr_io_open_opts_t *op
     if (fmt != LR_IO_FMT_RAW)
         return lr_io_format_open(out, fmt, fd, path, opts, err);
     rc = io_wrap_fd(out, &fd_ro_ops, fd, size, path, err);
-    if (!rc && !is_blk && (rc = lr_io_archive_note(*out, err)) != 0) {
+    if (!rc && tar && (rc = lr_io_tar_note(*out, err)) != 0) {
         lr_io_close(*out, NULL);
         *out = NULL;
         return rc;
@@ -621,7 +622,7 @@ int lr_io_open_rw(lr_io_t **out, const char *path, int flags, lr_error_t *err)
     if (!rc && is_blk)
         rc = io_check_read_only(fd, path, err);
     if (!rc && !is_blk)
-        rc = lr_io_detect(fd, path, size, &fmt, err);
+        rc = lr_io_detect(fd, path, size, &fmt, NULL, err);
     if (!rc && fmt != LR_IO_FMT_RAW) {
         rc = lr_error_at(err, path, LR_EREADONLY, LR_NO_OFFSET,
                          "%s image cannot be opened for writing; convert it to raw first",

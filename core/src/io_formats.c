@@ -214,7 +214,7 @@ static bool io_is_sparse_tar(const uint8_t *h, size_t n)
  * read as noise or at wrong offsets -- refused, with how to extract it
  * (outer names a compression around it, NULL: none). A plain tar
  * archive holds its files whole after 512-byte headers: read, and *tar
- * set for the note lr_io_archive_note gives. 0 when head is neither. */
+ * set for the note lr_io_tar_note gives. 0 when head is neither. */
 static int io_archive(const uint8_t *head, size_t n, const char *outer, const char *path, bool *tar,
                       lr_error_t *err)
 {
@@ -253,14 +253,8 @@ static int io_tar_note(lr_io_t *io, const char *path)
     return lr_io_add_note(io, text);
 }
 
-int lr_io_archive_note(lr_io_t *io, lr_error_t *err)
+int lr_io_tar_note(lr_io_t *io, lr_error_t *err)
 {
-    uint8_t head[LR_IO_HEAD];
-    size_t n = 0;
-    lr_error_t e;
-    lr_error_clear(&e);
-    if (lr_io_pread_upto(io, head, sizeof(head), 0, &n, &e) != 0 || !io_is_tar(head, n))
-        return 0;
     return io_tar_note(io, lr_io_name(io)) ? lr_error_oom(err) : 0;
 }
 
@@ -286,12 +280,14 @@ static int io_foreign(const uint8_t *head, size_t n, const char *path, lr_error_
                        name, how);
 }
 
-int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, lr_error_t *err)
+int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, bool *tar, lr_error_t *err)
 {
     uint8_t head[LR_IO_HEAD]; /* a tar header and its POSIX extended records */
     size_t n;
-    bool tar = false;
+    bool is_tar = false;
     *fmt = LR_IO_FMT_RAW;
+    if (tar)
+        *tar = false;
     int rc = lr_io_fd_pread(fd, head, sizeof(head), 0, &n);
     if (rc)
         return lr_error_at(err, path, rc, LR_NO_OFFSET, "read failed: %s", strerror(-rc));
@@ -300,9 +296,11 @@ int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, lr_error_t *
         return 0;
     rc = io_foreign(head, n, path, err);
     if (!rc)
-        rc = io_archive(head, n, NULL, path, &tar, err);
+        rc = io_archive(head, n, NULL, path, &is_tar, err);
     if (rc)
         return rc;
+    if (tar)
+        *tar = is_tar;
     /* A fixed VHD is the raw disk and a 512-byte footer: look at the end. */
     if (size >= 1024 && size % 512 == 0) {
         rc = lr_io_fd_pread(fd, head, 8, size - 512, &n);

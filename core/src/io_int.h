@@ -37,9 +37,10 @@ struct lr_io {
 /* Appends a copy of text to io's notes (lr_io_note); past LR_IO_MAX_NOTES
  * it is dropped. 0 or -ENOMEM. */
 int lr_io_add_note(lr_io_t *io, const char *text) __attribute__((visibility("hidden")));
-/* A raw handle that is a plain tar archive gets a note saying its files
- * are read where they lie in it (io_formats.c). Fails only for memory. */
-int lr_io_archive_note(lr_io_t *io, lr_error_t *err) __attribute__((visibility("hidden")));
+/* The note of a raw handle that is a plain tar archive (lr_io_detect set
+ * *tar): its files are read where they lie in it (io_formats.c). Fails
+ * only for memory. */
+int lr_io_tar_note(lr_io_t *io, lr_error_t *err) __attribute__((visibility("hidden")));
 
 /* Image formats (lr_io_format names them). */
 enum {
@@ -69,8 +70,12 @@ enum {
 int lr_io_fd_pread(int fd, void *buf, size_t len, uint64_t off, size_t *got) LR_IO_HIDDEN;
 
 /* The format of the regular file fd (size bytes) at path, by content (and
- * for a split set, by its name and its second segment). */
-int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, lr_error_t *err) LR_IO_HIDDEN;
+ * for a split set, by its name and its second segment); *tar (may be
+ * NULL) is set when it is raw and a plain tar archive. An archive that
+ * would read wrongly as raw, or a compression we do not read, is refused
+ * (LR_EREFUSED, -ENOTSUP). */
+int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, bool *tar,
+                 lr_error_t *err) LR_IO_HIDDEN;
 /* Opens a non-raw image of format fmt; fd is owned from here on (closed on
  * failure too). A format this build has no library for is refused naming
  * the library (-ENOTSUP). */
@@ -171,6 +176,11 @@ int lr_qcow_map(lr_qcow_t *q, uint64_t off, size_t len, int *kind, size_t *run,
  * clusters or extended L2 entries, and no other incompatible feature
  * than the dirty bit. */
 bool lr_qcow_reads_itself(const lr_qcow_t *q) LR_IO_HIDDEN;
+/* Names, into why (cap bytes, "" when none), the version 3 incompatible
+ * features q's header sets that libqcow 20201213 does not read (all but
+ * the dirty bit): as qemu-img's options that make them, unknown ones by
+ * their bits. */
+void lr_qcow_features_text(const lr_qcow_t *q, char *why, size_t cap) LR_IO_HIDDEN;
 /* True when the header names an encryption method. */
 bool lr_qcow_encrypted(const lr_qcow_t *q) LR_IO_HIDDEN;
 /* True when its compressed clusters are zstd's. */

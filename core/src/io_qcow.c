@@ -440,6 +440,26 @@ bool lr_qcow_reads_itself(const lr_qcow_t *q)
            !(q->features & ~(QCOW_F_OURS | QCOW_F_DIRTY));
 }
 
+void lr_qcow_features_text(const lr_qcow_t *q, char *why, size_t cap)
+{
+    static const char *const names[] = {
+        NULL,
+        "it is marked corrupt (qemu found its metadata inconsistent; qemu-img check -r all "
+        "repairs a copy)",
+        "its data is in an external data file (data_file=)",
+        "its clusters are compressed with zstd (compression_type=zstd)",
+        "it has extended L2 entries with subclusters (extended_l2=on)",
+    };
+    size_t n = 0, known = sizeof(names) / sizeof(names[0]);
+    why[0] = '\0';
+    for (size_t i = 1; i < known && n < cap; i++)
+        if (q->features & (1ULL << i))
+            n += (size_t)snprintf(why + n, cap - n, "%s%s", n ? "; " : "", names[i]);
+    if (q->features >> known && n < cap)
+        snprintf(why + n, cap - n, "%sunknown incompatible features 0x%llx", n ? "; " : "",
+                 (unsigned long long)(q->features >> known << known));
+}
+
 bool lr_qcow_encrypted(const lr_qcow_t *q)
 {
     return q->crypt != 0;
@@ -586,7 +606,7 @@ static int qcow_decode(lr_qcow_t *q, uint64_t e, uint64_t k, lr_error_t *err)
     if (!ok)
         return lr_error_set(err, LR_EFORMAT, k << q->cluster_bits,
                             "the qcow file %s: compressed cluster %llu (at byte %llu) does not "
-                            "decompress (%s data damaged)",
+                            "decompress as %s data (damaged, or not written as qemu writes it)",
                             q->path, (unsigned long long)k, (unsigned long long)at,
                             q->features & QCOW_F_ZSTD ? "zstd" : "deflate");
     q->z_entry = e;

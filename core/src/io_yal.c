@@ -952,50 +952,28 @@ static void qcow_free_file(void *h)
 
 static const yal_ops_t qcow_ops = {.what = "qcow2", .read = qcow_read, .free_file = qcow_free_file};
 
-/* Why libqcow 20201213 refused to open a qcow2 file, when its header says:
- * the version 3 incompatible features it does not read (bit 0, dirty, it
- * reads), as qemu-img's options that make them. "" when none is known. */
-static void qcow_why(const char *path, char *why, size_t cap)
+/* The start of a refusal naming which file of the chain it is about: ""
+ * for the image itself (its name prefixes the message), "its backing
+ * file PATH is " for a parent. buf holds the text (cap bytes). */
+static const char *qcow_whose(const char *path, const char *image, char *buf, size_t cap)
 {
-    static const char *const names[] = {
-        NULL,
-        "it is marked corrupt (qemu found its metadata inconsistent; qemu-img check -r all "
-        "repairs a copy)",
-        "its data is in an external data file (data_file=)",
-        "its clusters are compressed with zstd (compression_type=zstd)",
-        "it has extended L2 entries with subclusters (extended_l2=on)",
-    };
-    uint8_t h[80];
-    why[0] = '\0';
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    size_t len = 0;
-    bool got = fd >= 0 && lr_io_fd_pread(fd, h, sizeof(h), 0, &len) == 0 && len == sizeof(h);
-    if (fd >= 0)
-        close(fd);
-    if (!got || lr_get_be32(h + 4) != 3)
-        return;
-    uint64_t bits = lr_get_be64(h + 72);
-    size_t n = 0;
-    for (size_t i = 1; i < sizeof(names) / sizeof(names[0]) && n < cap; i++)
-        if (bits & (1ULL << i))
-            n += (size_t)snprintf(why + n, cap - n, "%s%s", n ? "; " : "", names[i]);
-    if (bits >> 5 && n < cap)
-        snprintf(why + n, cap - n, "%sunknown incompatible features 0x%llx", n ? "; " : "",
-                 (unsigned long long)(bits >> 5 << 5));
+    if (strcmp(path, image) == 0)
+        return "";
+    snprintf(buf, cap, "its backing file %s is ", path);
+    return buf;
 }
 
-/* libqcow refused the file: names what it does not read when the header
- * tells it, else libqcow's message. */
-static int qcow_refused(const char *path, const char *image, const char *msg, lr_error_t *err)
+/* libqcow refused the file our map has open: names what it does not read
+ * when the header tells it, else libqcow's message (msg). */
+static int qcow_refused(const lr_qcow_t *map, const char *path, const char *image, const char *msg,
+                        lr_error_t *err)
 {
-    char why[YAL_MSG];
-    qcow_why(path, why, sizeof(why));
-    bool top = strcmp(path, image) == 0;
+    char why[YAL_MSG], who[YAL_MSG];
+    lr_qcow_features_text(map, why, sizeof(why));
     if (why[0])
         return lr_error_at(err, image, LR_EREFUSED, LR_NO_OFFSET,
-                           "%s%s%s qcow2 image that libqcow cannot read: %s",
-                           top ? "" : "its backing file ", top ? "" : path, top ? "a" : " is a",
-                           why);
+                           "%sa qcow2 image that libqcow cannot read: %s",
+                           qcow_whose(path, image, who, sizeof(who)), why);
     return lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET, "cannot open qcow2 image %s: %s", path,
                        msg);
 }
@@ -1051,14 +1029,11 @@ static int qcow_standin(qcow_file_t *v, const char *path, const char *image, lr_
 /* An encrypted qcow file is refused (qemu-img decrypts it). */
 static int qcow_encrypted(const char *path, const char *image, lr_error_t *err)
 {
-    if (strcmp(path, image) != 0)
-        return lr_error_at(err, image, LR_EREFUSED, LR_NO_OFFSET,
-                           "its backing file %s is an encrypted qcow2 image: not supported "
-                           "(decrypt the chain with qemu-img first)",
-                           path);
+    char who[YAL_MSG];
+    bool top = strcmp(path, image) == 0;
     return lr_error_at(err, image, LR_EREFUSED, LR_NO_OFFSET,
-                       "an encrypted qcow2 image: not supported (decrypt it with qemu-img "
-                       "first)");
+                       "%san encrypted qcow2 image: not supported (decrypt %s with qemu-img first)",
+                       qcow_whose(path, image, who, sizeof(who)), top ? "it" : "the chain");
 }
 
 /* A qcow2 file libqcow refused (its message in msg): read by our map
@@ -1073,16 +1048,18 @@ static int qcow_open_ours(qcow_file_t *v, const char *path, const char *image, c
     if (rc)
         return rc;
     if (!lr_qcow_reads_itself(v->map))
-        return qcow_refused(path, image, msg, err);
+        return qcow_refused(v->map, path, image, msg, err);
     if (lr_qcow_encrypted(v->map))
         return qcow_encrypted(path, image, err);
 #ifndef LR_HAVE_ZSTD
+    char who[YAL_MSG];
     if (lr_qcow_zstd(v->map))
-        return lr_error_at(err, image, -ENOTSUP, LR_NO_OFFSET,
-                           "%s%s has its clusters compressed with zstd, but this build of "
-                           "lvmrescue has no libzstd to read them (rebuild it with libzstd-dev "
-                           "installed)",
-                           strcmp(path, image) ? "its backing file " : "the qcow2 image ", path);
+        return lr_error_at(
+            err, image, -ENOTSUP, LR_NO_OFFSET,
+            "%sa qcow2 image whose clusters are compressed with zstd, but this build "
+            "of lvmrescue has no libzstd to read them (rebuild it with libzstd-dev "
+            "installed)",
+            qcow_whose(path, image, who, sizeof(who)));
 #endif
     v->size = lr_qcow_size(v->map);
     const char *data = lr_qcow_data_name(v->map);
