@@ -41,6 +41,7 @@ typedef struct args {
     bool dry_run, yes, force, json;
     const char *undo, *output, *log, *out_file;
     const char *from, *as; /* --restore-lv's version and new name */
+    const char *snapshot;  /* --snapshot: the qcow2 internal snapshot to read */
     int n_images;
     char **images;
     int argc;

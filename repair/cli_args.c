@@ -50,6 +50,8 @@ static void usage(FILE *f)
             "                       seqno=N:crc=0xCRC picks one of conflicting copies\n"
             "  --export seqno=N     the version as a file for vgcfgrestore -f (-o FILE)\n"
             "  --extract LV         copy the LV's data as version --seqno maps it to -o OUT\n"
+            "  --snapshot ID|NAME   read this internal snapshot of each qcow2 image (an\n"
+            "                       older state of the disk) instead of its current state\n"
             "  --help, --version\n"
             "\n"
             "Exit status: 0 success, 1 refused, 2 usage or I/O error, 5 declined.\n"
@@ -107,6 +109,7 @@ enum {
     OPT_RESTORE_LV,
     OPT_FROM,
     OPT_AS,
+    OPT_SNAPSHOT,
 };
 
 static const struct option long_opts[] = {
@@ -131,6 +134,7 @@ static const struct option long_opts[] = {
     {"restore-lv", required_argument, NULL, OPT_RESTORE_LV},
     {"from", required_argument, NULL, OPT_FROM},
     {"as", required_argument, NULL, OPT_AS},
+    {"snapshot", required_argument, NULL, OPT_SNAPSHOT},
     {NULL, 0, NULL, 0},
 };
 
@@ -168,6 +172,9 @@ static bool parse_opt(args_t *a, int c, const char *arg)
     case OPT_AS:
         a->as = arg;
         return true;
+    case OPT_SNAPSHOT:
+        a->snapshot = arg;
+        return arg[0] || usage_error(a, "--snapshot needs a snapshot's id or name");
     case OPT_SEQNO:
         a->has_seqno = true;
         return lr_scan_seqno_parse(arg, &a->seqno) == 0 || usage_error(a, "bad --seqno '%s'", arg);
@@ -230,6 +237,9 @@ static bool check_combination(args_t *a)
         return usage_error(a, "--undo goes with --restore");
     if (a->output && !restore)
         return usage_error(a, "--output goes with --restore");
+    if (a->snapshot && undo)
+        return usage_error(a, "--snapshot does not go with --apply-undo (an undo file is put "
+                              "back into the copies it was written for)");
     if ((a->dry_run || a->yes) && !restore && !undo)
         return usage_error(a, "--dry-run and --yes go with --restore or --apply-undo");
     if (a->log && !restore && !undo)

@@ -137,11 +137,16 @@ static int show_gzip_progress(void *arg, uint64_t done, uint64_t total)
 
 /* What the image's reader found wrong but read anyway (lr_io_note: a VHD
  * checksum, footer copies that differ): shown, the repair goes on. */
-static void say_notes(const char *image, const lr_io_t *io)
+static void say_notes(const char *image, const lr_io_t *io, const char *snapshot)
 {
     const char *note;
     for (size_t i = 0; (note = lr_io_note(io, i)); i++)
         fprintf(stderr, "%s: WARNING: %s: %s\n", cli_prog, cli_tty(image), cli_tty(note));
+    if (lr_io_snapshots(io) && !snapshot)
+        fprintf(stderr,
+                "%s: %s: to read one of its snapshots in place of its current state: "
+                "--snapshot ID|NAME\n",
+                cli_prog, cli_tty(image));
 }
 
 /* Opens every image read-only and scans them. */
@@ -153,11 +158,12 @@ static int scan_images(const args_t *a, scanned_t *s, lr_error_t *err)
         return lr_error_oom(err);
     for (int i = 0; i < a->n_images; i++) {
         lr_io_open_opts_t oo = {.progress = isatty(STDERR_FILENO) ? show_gzip_progress : NULL,
-                                .progress_arg = a->images[i]};
+                                .progress_arg = a->images[i],
+                                .snapshot = a->snapshot};
         int rc = lr_io_open_opts(&s->ios[i], a->images[i], &oo, err);
         if (rc)
             return rc;
-        say_notes(a->images[i], s->ios[i]);
+        say_notes(a->images[i], s->ios[i], a->snapshot);
         s->n++;
     }
     int rc = lr_scan_ios(s->ios, s->n, NULL, &s->session, err);
@@ -376,7 +382,8 @@ static int make_copies(const args_t *a, lr_repair_plan_t *p, size_t *made, lr_er
         uint64_t data = 0;
         /* the plan already names the copy (point_at_copies): copy from the
          * original the user gave */
-        int rc = lr_repair_copy_image(a->images[i], a->output, a->force, &dst, &data, err);
+        int rc =
+            lr_repair_copy_image(a->images[i], a->output, a->force, a->snapshot, &dst, &data, err);
         if (!rc)
             rc = lr_repair_plan_set_image_path(p, i, dst, err);
         if (!rc)

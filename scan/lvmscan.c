@@ -30,7 +30,8 @@ typedef struct cli {
     bool no_evidence;
     bool headers;
     bool progress;
-    bool check_raid; /* --check-raid: compare raid1/mirror legs */
+    bool check_raid;      /* --check-raid: compare raid1/mirror legs */
+    const char *snapshot; /* --snapshot: the qcow2 internal snapshot to read */
     unsigned flags;
     const char *const *paths;
     size_t n_paths;
@@ -202,6 +203,8 @@ static void json_images(FILE *f, const lr_scan_t *s)
         jk_u64(f, "unreadable", im->unreadable, &first);
         json_partitions(f, im, &first);
         json_warnings(f, im, &first);
+        jk_u64(f, "snapshots", im->snapshots, &first);
+        jk_str(f, "snapshot", im->snapshot, &first);
         fputc('}', f);
     }
     fputc(']', f);
@@ -2222,6 +2225,9 @@ static void usage(FILE *f)
           "                        checked: the latest and the recommended one\n"
           "      --headers         every field of each PV label and metadata area\n"
           "                        header found, decoded (the fields pvck dumps)\n"
+          "      --snapshot ID|NAME  read this internal snapshot of each qcow2 image\n"
+          "                        (an older state of the disk: qemu-img snapshot -l\n"
+          "                        lists them) instead of its current state\n"
           "  -h, --help            show this help\n"
           "  -V, --version         show the version\n"
           "\n"
@@ -2267,7 +2273,14 @@ static void bad_option(char **argv, const struct option *longopts)
 
 static int parse_args(int argc, char **argv, cli_t *cli)
 {
-    enum { OPT_NO_SEARCH = 256, OPT_NO_INFER, OPT_NO_EVIDENCE, OPT_HEADERS, OPT_CHECK_RAID };
+    enum {
+        OPT_NO_SEARCH = 256,
+        OPT_NO_INFER,
+        OPT_NO_EVIDENCE,
+        OPT_HEADERS,
+        OPT_CHECK_RAID,
+        OPT_SNAPSHOT
+    };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, 'j'},
         {"brief", no_argument, NULL, 'b'},
@@ -2277,6 +2290,7 @@ static int parse_args(int argc, char **argv, cli_t *cli)
         {"no-evidence", no_argument, NULL, OPT_NO_EVIDENCE},
         {"headers", no_argument, NULL, OPT_HEADERS},
         {"check-raid", no_argument, NULL, OPT_CHECK_RAID},
+        {"snapshot", required_argument, NULL, OPT_SNAPSHOT},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -2308,6 +2322,13 @@ static int parse_args(int argc, char **argv, cli_t *cli)
             break;
         case OPT_CHECK_RAID:
             cli->check_raid = true;
+            break;
+        case OPT_SNAPSHOT:
+            if (!optarg[0]) {
+                fputs("lvmscan: --snapshot needs a snapshot's id or name\n", stderr);
+                return -1;
+            }
+            cli->snapshot = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -2357,7 +2378,8 @@ int main(int argc, char **argv)
     bar_t bar = {.paths = cli.paths, .indexing = -1};
     clock_gettime(CLOCK_MONOTONIC, &bar.t0);
     /* every image that can be opened is scanned; the others are reported */
-    lr_scan_opts_t opts = {.flags = cli.flags | LR_SCAN_KEEP_GOING, .jobs = jobs_from_env()};
+    lr_scan_opts_t opts = {
+        .flags = cli.flags | LR_SCAN_KEEP_GOING, .jobs = jobs_from_env(), .snapshot = cli.snapshot};
     if (cli.progress) {
         opts.progress = draw_bar;
         opts.open_progress = draw_index;
@@ -2383,6 +2405,13 @@ int main(int argc, char **argv)
             char p[512], w[1024];
             fprintf(stderr, "lvmscan: WARNING: %s: %s\n", safe(im->path, p, sizeof(p)),
                     safe(im->warnings[j], w, sizeof(w)));
+        }
+        if (im->snapshots && !im->snapshot) {
+            char p[512];
+            fprintf(stderr,
+                    "lvmscan: %s: to scan one of its snapshots in place of its current state: "
+                    "lvmscan --snapshot ID|NAME %s\n",
+                    safe(im->path, p, sizeof(p)), p);
         }
         if (!im->error)
             continue;

@@ -31,6 +31,7 @@ typedef struct cli {
     int rows, cols;
     int64_t now;
     const char *host;
+    const char *snapshot; /* --snapshot: the qcow2 internal snapshot to read */
     const char *const *paths;
     size_t n_paths;
 } cli_t;
@@ -43,6 +44,8 @@ static void usage(FILE *f)
           "compare versions, export one, or restore one.\n"
           "\n"
           "  --color=WHEN   colours: auto (default; off when NO_COLOR is set), never, always\n"
+          "  --snapshot ID|NAME  read this internal snapshot of each qcow2 image (an\n"
+          "                 older state of the disk) instead of its current state\n"
           "  -h, --help     this text\n"
           "  -V, --version  the version\n"
           "\n"
@@ -70,15 +73,11 @@ static int parse_args(int argc, char **argv, cli_t *cli)
     /* --script, --screen-dump, --size, --now and --host are the hidden test
      * mode (docs/lvmtui.md), not part of --help. */
     static const struct option longopts[] = {
-        {"color", required_argument, NULL, 'c'},
-        {"script", required_argument, NULL, 's'},
-        {"screen-dump", required_argument, NULL, 'd'},
-        {"size", required_argument, NULL, 'z'},
-        {"now", required_argument, NULL, 'n'},
-        {"host", required_argument, NULL, 'H'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
+        {"color", required_argument, NULL, 'c'},       {"script", required_argument, NULL, 's'},
+        {"screen-dump", required_argument, NULL, 'd'}, {"size", required_argument, NULL, 'z'},
+        {"now", required_argument, NULL, 'n'},         {"host", required_argument, NULL, 'H'},
+        {"snapshot", required_argument, NULL, 'S'},    {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},           {NULL, 0, NULL, 0},
     };
     memset(cli, 0, sizeof(*cli));
     cli->rows = LR_TUI_MIN_ROWS;
@@ -121,6 +120,13 @@ static int parse_args(int argc, char **argv, cli_t *cli)
             break;
         case 'H':
             cli->host = optarg;
+            break;
+        case 'S':
+            if (!optarg[0]) {
+                fputs("lvmtui: --snapshot needs a snapshot's id or name\n", stderr);
+                return -1;
+            }
+            cli->snapshot = optarg;
             break;
         case 'h':
             usage(stdout);
@@ -417,6 +423,7 @@ int main(int argc, char **argv)
         .utf8 = utf8,
         .now = cli.now,
         .host = cli.host,
+        .snapshot = cli.snapshot,
     };
     lr_tui_t *m = NULL;
     lr_error_t err;

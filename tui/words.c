@@ -32,8 +32,8 @@ static void shell_word(lr_strbuf_t *b, const char *s)
 /* Adds the lvmrepair command that writes the same restore into copies of
  * the images in a directory DIR, originals untouched: the VG by UUID and
  * the version by checksum, as this review planned it, and the images
- * lvmtui was given. One argument group per line, ended by '\\', so that it
- * can be copied from the screen as it is. */
+ * lvmtui was given (and the snapshot of them it reads). One argument group per line, ended by '\\',
+ * so that it can be copied from the screen as it is. */
 int tui_words_output_command(const lr_tui_t *m, tui_view_t *v)
 {
     const lr_repair_plan_t *p = m->plan;
@@ -43,6 +43,10 @@ int tui_words_output_command(const lr_tui_t *m, tui_view_t *v)
     lr_strbuf_t b = LR_STRBUF_INIT;
     lr_strbuf_puts(&b, "    --vg ");
     shell_word(&b, p->vg_id[0] ? p->vg_id : p->vg_name);
+    if (m->snapshot) { /* the state scanned, not the image's current one */
+        lr_strbuf_puts(&b, " --snapshot ");
+        shell_word(&b, m->snapshot);
+    }
     for (size_t i = 0; i < m->n_paths; i++) {
         lr_strbuf_puts(&b, " \\");
         char *line = lr_strbuf_take(&b, NULL);

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <linux/fs.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -271,6 +272,7 @@ int lr_io_close(lr_io_t *io, lr_error_t *err)
     for (size_t i = 0; i < io->n_notes; i++)
         free(io->notes[i]);
     free(io->notes);
+    free(io->snapshot);
     free(io->name);
     free(io);
     return rc;
@@ -502,6 +504,16 @@ static int io_wrap_fd(lr_io_t **out, const lr_io_ops_t *ops, int fd, uint64_t si
 /* ------------------------------------------------------------------ */
 /* Public openers                                                      */
 
+size_t lr_io_snapshots(const lr_io_t *io)
+{
+    return io ? io->n_snapshots : 0;
+}
+
+const char *lr_io_snapshot(const lr_io_t *io)
+{
+    return io ? io->snapshot : NULL;
+}
+
 int lr_io_open(lr_io_t **out, const char *path, lr_error_t *err)
 {
     return lr_io_open_opts(out, path, NULL, err);
@@ -541,8 +553,25 @@ int lr_io_open_opts(lr_io_t **out, const char *path, const lr_io_open_opts_t *op
         close(fd);
         return rc;
     }
-    if (fmt != LR_IO_FMT_RAW)
-        return lr_io_format_open(out, fmt, fd, path, opts, err);
+    if (opts && opts->snapshot && fmt != LR_IO_FMT_QCOW) {
+        close(fd);
+        char what[64] = "a block device";
+        if (!is_blk)
+            snprintf(what, sizeof(what), "%s %s image", lr_io_fmt_a(fmt), lr_io_fmt_label(fmt));
+        return lr_error_at(err, path, LR_EREFUSED, LR_NO_OFFSET,
+                           "%s, not a qcow2 image: it holds no internal snapshots, so the "
+                           "snapshot \"%s\" cannot be read from it",
+                           what, opts->snapshot);
+    }
+    if (fmt != LR_IO_FMT_RAW) {
+        rc = lr_io_format_open(out, fmt, fd, path, opts, err);
+        if (!rc && opts && opts->snapshot && !((*out)->snapshot = strdup(opts->snapshot))) {
+            lr_io_close(*out, NULL);
+            *out = NULL;
+            return lr_error_oom(err);
+        }
+        return rc;
+    }
     rc = io_wrap_fd(out, &fd_ro_ops, fd, size, path, err);
     if (!rc && tar && (rc = lr_io_tar_note(*out, err)) != 0) {
         lr_io_close(*out, NULL);

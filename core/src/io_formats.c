@@ -86,6 +86,11 @@ static const char *io_a(const char *label)
     return label[0] == 'E' || label[0] == 'x' ? "an" : "a";
 }
 
+const char *lr_io_fmt_a(int fmt)
+{
+    return io_a(lr_io_fmt_label(fmt));
+}
+
 static bool starts(const uint8_t *head, size_t n, const void *magic, size_t len)
 {
     return n >= len && memcmp(head, magic, len) == 0;
@@ -403,7 +408,7 @@ int lr_io_format_open(lr_io_t **out, int fmt, int fd, const char *path,
 #endif
 #ifdef LR_HAVE_QCOW
     case LR_IO_FMT_QCOW:
-        rc = lr_io_qcow_open(out, path, err);
+        rc = lr_io_qcow_open(out, path, opts ? opts->snapshot : NULL, err);
         break;
 #endif
 #ifdef LR_HAVE_VMDK

@@ -30,6 +30,8 @@ struct lr_io {
      * pass (malloc'd, freed at close) */
     char **notes;
     size_t n_notes;
+    size_t n_snapshots; /* internal snapshots the image holds (lr_io_snapshots) */
+    char *snapshot;     /* the one read, as the opener named it (lr_io_snapshot) */
 };
 
 #define LR_IO_MAX_NOTES 64 /* notes kept per handle; later ones are dropped */
@@ -83,6 +85,8 @@ int lr_io_format_open(lr_io_t **out, int fmt, int fd, const char *path,
                       const lr_io_open_opts_t *opts, lr_error_t *err) LR_IO_HIDDEN;
 const char *lr_io_fmt_name(int fmt) LR_IO_HIDDEN;
 const char *lr_io_fmt_label(int fmt) LR_IO_HIDDEN;
+/* The article of fmt's label ("a", "an"). */
+const char *lr_io_fmt_a(int fmt) LR_IO_HIDDEN;
 
 /* Split raw sets (io_split.c): 1 if path names the first segment of one. */
 int lr_io_split_is_set(const char *path) LR_IO_HIDDEN;
@@ -90,7 +94,8 @@ int lr_io_split_open(lr_io_t **out, int fd, const char *path, lr_error_t *err) L
 
 /* The libyal layers (io_yal.c) open the image by its name. */
 int lr_io_ewf_open(lr_io_t **out, const char *path, lr_error_t *err) LR_IO_HIDDEN;
-int lr_io_qcow_open(lr_io_t **out, const char *path, lr_error_t *err) LR_IO_HIDDEN;
+int lr_io_qcow_open(lr_io_t **out, const char *path, const char *snapshot,
+                    lr_error_t *err) LR_IO_HIDDEN;
 int lr_io_vmdk_open(lr_io_t **out, const char *path, lr_error_t *err) LR_IO_HIDDEN;
 int lr_io_vhdi_open(lr_io_t **out, const char *path, lr_error_t *err) LR_IO_HIDDEN;
 
@@ -188,8 +193,20 @@ bool lr_qcow_zstd(const lr_qcow_t *q) LR_IO_HIDDEN;
 /* The media size its header records. */
 uint64_t lr_qcow_size(const lr_qcow_t *q) LR_IO_HIDDEN;
 /* A note naming the internal snapshots the file holds (older states of
- * the disk, not read), NULL when it holds none. The text is q's. */
+ * the disk, not read), or the one read (lr_qcow_use_snapshot); NULL when
+ * it holds none. The text is q's. */
 const char *lr_qcow_note(const lr_qcow_t *q) LR_IO_HIDDEN;
+/* Reads the internal snapshot whose id, else whose name, is want in place
+ * of the file's current state (its L1 table; its disk size when it
+ * records one): every read after it, by lr_qcow_map and lr_qcow_read, is
+ * of that state, and the note names it. LR_EREFUSED naming the snapshots
+ * the file has when none is so named; LR_EFORMAT when its table or L1
+ * table does not lie within the file. */
+int lr_qcow_use_snapshot(lr_qcow_t *q, const char *want, lr_error_t *err) LR_IO_HIDDEN;
+/* True once lr_qcow_use_snapshot chose one. */
+bool lr_qcow_snapshot(const lr_qcow_t *q) LR_IO_HIDDEN;
+/* How many internal snapshots the header counts. */
+uint32_t lr_qcow_snapshots(const lr_qcow_t *q) LR_IO_HIDDEN;
 /* Its cluster size in bytes. */
 uint64_t lr_qcow_cluster_size(const lr_qcow_t *q) LR_IO_HIDDEN;
 /* The external data file's name as the file records it (q's text), NULL
@@ -202,8 +219,9 @@ int lr_qcow_set_data_file(lr_qcow_t *q, const char *path, lr_error_t *err) LR_IO
  * caller's), NULL when none; LR_EFORMAT when it lies beyond the file. */
 int lr_qcow_backing_name(const lr_qcow_t *q, char **name, lr_error_t *err) LR_IO_HIDDEN;
 /* Reads len bytes at off that lr_qcow_map called LR_QCOW_PACKED, or
- * LR_QCOW_HELD in a file that lr_qcow_reads_itself (one run, within one
- * cluster): a standard cluster from the file or its data file, a
+ * LR_QCOW_HELD in a file that lr_qcow_reads_itself or reads a snapshot
+ * (lr_qcow_use_snapshot; any LR_QCOW_HELD run reads right; one run,
+ * within one cluster): a standard cluster from the file or its data file, a
  * compressed one decoded (zlib or zstd, until the cluster is full, as qemu
  * checks it; the last one decoded is kept). Fails naming the file with
  * LR_EFORMAT when the bytes lie beyond its end or do not decompress.

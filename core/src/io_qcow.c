@@ -105,6 +105,9 @@ struct lr_qcow {
     uint8_t *zout;    /* the last one decoded, a cluster */
     uint64_t z_entry; /* its L2 entry (0: none decoded) */
     char *snap_note;  /* the internal snapshots it holds, named (NULL: none) */
+    uint32_t n_snaps; /* how many (version 2/3), their table at snaps_at */
+    uint64_t snaps_at;
+    bool snapshot; /* one of them is read in place of the current state */
 #ifdef LR_HAVE_ZSTD
     ZSTD_DCtx *zstd;
 #endif
@@ -163,56 +166,180 @@ static void qcow_snap_name(char *out, const uint8_t *name, size_t len)
     out[n] = '\0';
 }
 
+#define QCOW_SNAP_TEXT 256 /* bytes of a snapshot's id and name kept (longer: cut) */
+
+/* One entry of the snapshot table (version 2/3; qemu's QCowSnapshotHeader):
+ * 40 bytes (L1 offset, L1 size, id and name lengths at 12 and 14, date at
+ * 16), extra data (its length at 36: the disk size at 8 when 16 bytes or
+ * more), the id, the name, padded to 8 bytes. */
+typedef struct qcow_snap {
+    uint64_t l1_at;
+    uint32_t l1_size;
+    uint64_t disk_size; /* 0: not recorded (the current size is qemu's) */
+    uint32_t date;
+    uint8_t id[QCOW_SNAP_TEXT], name[QCOW_SNAP_TEXT];
+    uint32_t id_len, name_len; /* as recorded (may exceed what is kept) */
+    char shown[200];           /* `ID "NAME" (DATE)`, printable */
+} qcow_snap_t;
+
+/* Decodes the entry at *at into s and moves *at past it; false when it
+ * does not lie within the file. */
+static bool qcow_snap_next(const lr_qcow_t *q, uint64_t *at, qcow_snap_t *s)
+{
+    uint8_t e[40], extra[16] = {0};
+    if (!qcow_pread(q, e, sizeof(e), *at))
+        return false;
+    uint32_t n_extra = lr_get_be32(e + 36);
+    s->l1_at = lr_get_be64(e);
+    s->l1_size = lr_get_be32(e + 8);
+    s->id_len = (uint32_t)e[12] << 8 | e[13];
+    s->name_len = (uint32_t)e[14] << 8 | e[15];
+    s->date = lr_get_be32(e + 16);
+    size_t a_len = s->id_len < QCOW_SNAP_TEXT ? s->id_len : QCOW_SNAP_TEXT;
+    size_t b_len = s->name_len < QCOW_SNAP_TEXT ? s->name_len : QCOW_SNAP_TEXT;
+    uint64_t text = *at + 40 + n_extra;
+    if (n_extra > 65536 || !qcow_pread(q, s->id, a_len, text) ||
+        !qcow_pread(q, s->name, b_len, text + s->id_len))
+        return false;
+    if (n_extra >= 16 && !qcow_pread(q, extra, 16, *at + 40))
+        return false;
+    s->disk_size = n_extra >= 16 ? lr_get_be64(extra + 8) : 0;
+    char id[65], name[65], when[32] = "?";
+    qcow_snap_name(id, s->id, a_len);
+    qcow_snap_name(name, s->name, b_len);
+    time_t t = (time_t)s->date;
+    struct tm tm;
+    if (gmtime_r(&t, &tm))
+        strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
+    snprintf(s->shown, sizeof(s->shown), "%s \"%s\" (%s)", id, name, when);
+    *at += (40 + (uint64_t)n_extra + s->id_len + s->name_len + 7) & ~7ULL;
+    return true;
+}
+
 /* The internal snapshots (qemu-img snapshot -c, libvirt's snapshots of a
  * running guest: older states of the disk, each its own L1 table) named
  * in a note: only the current state is read, and the user must know the
- * older ones are there. Version 2/3: their count at byte 60, their table
- * at 64; an entry is 40 bytes (L1 offset, L1 size, id and name lengths at
- * 12 and 14, date at 16), extra data (its length at 36), the id, the name,
- * padded to 8 bytes. A table that does not decode still gives the count. */
+ * older ones are there. Their count is at byte 60, their table at 64. A
+ * table that does not decode still gives the count. */
 static void qcow_read_snapshots(lr_qcow_t *q, const uint8_t *h)
 {
     uint32_t n = lr_get_be32(h + 60);
     uint64_t at = lr_get_be64(h + 64);
     if (q->version < 2 || n == 0)
         return;
+    q->n_snaps = n;
+    q->snaps_at = at;
     char text[2048];
     int len = snprintf(text, sizeof(text),
                        "the qcow2 file %s holds %u internal snapshot%s, older states of the disk "
                        "that are not read here (only its current state is):",
                        q->path, n, n == 1 ? "" : "s");
     uint32_t shown = 0;
+    qcow_snap_t s;
     for (uint32_t i = 0; i < n && i < 8 && len > 0 && (size_t)len < sizeof(text); i++) {
-        uint8_t e[40], a[64], b[64];
-        if (!qcow_pread(q, e, sizeof(e), at))
+        if (!qcow_snap_next(q, &at, &s))
             break;
-        uint32_t id_len = (uint32_t)e[12] << 8 | e[13], name_len = (uint32_t)e[14] << 8 | e[15];
-        uint32_t extra = lr_get_be32(e + 36);
-        size_t a_len = id_len < 64 ? id_len : 64, b_len = name_len < 64 ? name_len : 64;
-        if (extra > 65536 || !qcow_pread(q, a, a_len, at + 40 + extra) ||
-            !qcow_pread(q, b, b_len, at + 40 + extra + id_len))
-            break;
-        char id[65], name[65], when[32] = "";
-        qcow_snap_name(id, a, a_len);
-        qcow_snap_name(name, b, b_len);
-        time_t t = (time_t)lr_get_be32(e + 16);
-        struct tm tm;
-        if (gmtime_r(&t, &tm))
-            strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S UTC", &tm);
-        len += snprintf(text + len, sizeof(text) - (size_t)len, "%s %s \"%s\" (%s)", i ? "," : "",
-                        id, name, when);
+        len += snprintf(text + len, sizeof(text) - (size_t)len, "%s %s", i ? "," : "", s.shown);
         shown++;
-        at += (40 + extra + id_len + name_len + 7) & ~7ULL;
     }
     if (len > 0 && (size_t)len < sizeof(text) && shown < n)
-        len += snprintf(text + len, sizeof(text) - (size_t)len, "%s %u more", shown ? " and" : "",
-                        n - shown);
-    if (len > 0 && (size_t)len < sizeof(text))
-        snprintf(text + len, sizeof(text) - (size_t)len,
-                 "; to scan one, convert it first: qemu-img convert -O raw -l "
-                 "snapshot.name=NAME %s OUT.img",
-                 q->path);
+        snprintf(text + len, sizeof(text) - (size_t)len, "%s %u more", shown ? " and" : "",
+                 n - shown);
     q->snap_note = strdup(text);
+}
+
+/* 1 when the snapshot s is the one want names: its id, else its name
+ * (qemu-img's snapshot.id and snapshot.name; byid picks which). */
+static bool qcow_snap_is(const qcow_snap_t *s, const char *want, bool byid)
+{
+    size_t n = strlen(want);
+    uint32_t len = byid ? s->id_len : s->name_len;
+    return n == len && n <= QCOW_SNAP_TEXT && memcmp(byid ? s->id : s->name, want, n) == 0;
+}
+
+/* Reads the L1 table of the snapshot s in place of the current one: its
+ * entries for size bytes (fewer recorded read as unallocated, as qemu
+ * reads them). */
+static int qcow_snap_l1(lr_qcow_t *q, const qcow_snap_t *s, uint64_t size, lr_error_t *err)
+{
+    uint64_t per_l2 = 1ULL << (q->cluster_bits + q->l2_bits);
+    uint64_t need = size / per_l2 + (size % per_l2 != 0);
+    uint64_t have = s->l1_size < need ? s->l1_size : need;
+    if (need > QCOW_MAX_L1 || (s->l1_at & ((1ULL << q->cluster_bits) - 1)) ||
+        s->l1_at > q->file_size || have * 8 > q->file_size - s->l1_at)
+        return qcow_bad(q, err,
+                        "has its snapshot %s's L1 table (%u entries at byte %llu for %llu bytes) "
+                        "beyond its end or misplaced",
+                        s->shown, s->l1_size, (unsigned long long)s->l1_at,
+                        (unsigned long long)size);
+    uint64_t *l1 = calloc(need ? need : 1, sizeof(*l1));
+    if (!l1)
+        return lr_error_oom(err);
+    if (have && !qcow_pread(q, l1, have * 8, s->l1_at)) {
+        free(l1);
+        return qcow_bad(q, err, "cannot read its snapshot %s's L1 table at byte %llu", s->shown,
+                        (unsigned long long)s->l1_at);
+    }
+    for (uint64_t i = 0; i < have; i++)
+        l1[i] = lr_get_be64((const uint8_t *)&l1[i]);
+    free(q->l1);
+    q->l1 = l1;
+    q->n_l1 = (uint32_t)need;
+    q->size = size;
+    q->l2_at = 0; /* the cache was the current state's */
+    q->z_entry = 0;
+    return 0;
+}
+
+int lr_qcow_use_snapshot(lr_qcow_t *q, const char *want, lr_error_t *err)
+{
+    qcow_snap_t s;
+    for (int byid = 1; byid >= 0; byid--) {
+        uint64_t at = q->snaps_at;
+        for (uint32_t i = 0; i < q->n_snaps; i++) {
+            if (!qcow_snap_next(q, &at, &s))
+                return qcow_bad(q, err, "has a snapshot table (at byte %llu) that does not decode",
+                                (unsigned long long)q->snaps_at);
+            if (!qcow_snap_is(&s, want, byid))
+                continue;
+            int rc = qcow_snap_l1(q, &s, s.disk_size ? s.disk_size : q->size, err);
+            if (rc)
+                return rc;
+            char text[512];
+            snprintf(text, sizeof(text),
+                     "reading the internal snapshot %s of the qcow2 file %s in place of its "
+                     "current state",
+                     s.shown, q->path);
+            free(q->snap_note);
+            q->snap_note = strdup(text);
+            q->snapshot = true;
+            return 0;
+        }
+    }
+    char list[1024] = "";
+    size_t len = 0;
+    uint64_t at = q->snaps_at;
+    for (uint32_t i = 0; i < q->n_snaps && i < 8 && len < sizeof(list); i++) {
+        if (!qcow_snap_next(q, &at, &s))
+            break;
+        len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "", s.shown);
+    }
+    if (q->n_snaps > 8 && len < sizeof(list))
+        snprintf(list + len, sizeof(list) - len, " and %u more", q->n_snaps - 8);
+    return lr_error_at(
+        err, q->image, LR_EREFUSED, LR_NO_OFFSET,
+        "the qcow2 file %s has no internal snapshot with the id or name \"%s\" (%s%s)", q->path,
+        want, q->n_snaps ? "it has: " : "it has none", list);
+}
+
+bool lr_qcow_snapshot(const lr_qcow_t *q)
+{
+    return q->snapshot;
+}
+
+uint32_t lr_qcow_snapshots(const lr_qcow_t *q)
+{
+    return q->n_snaps;
 }
 
 const char *lr_qcow_note(const lr_qcow_t *q)

@@ -628,6 +628,11 @@ typedef struct yal_chain_ops {
     /* The i-th note the open of file h recorded, NULL past the last (may be
      * NULL: the library's files carry none). */
     const char *(*note)(void *h, size_t i);
+    /* Makes the top file h read its internal snapshot want (id or name)
+     * in place of its current state (may be NULL: the format has none). */
+    int (*select)(void *h, const char *want, lr_error_t *err);
+    /* How many internal snapshots the file h holds (may be NULL: none). */
+    size_t (*snapshots)(void *h);
 } yal_chain_ops_t;
 
 /* 1 if path is a readable regular file: a parent named in an image is never
@@ -767,13 +772,18 @@ static int yal_chain(yal_ctx_t *y, const yal_chain_ops_t *co, const char *path, 
 
 /* Opens the chain whose top is path as an lr_io_t read through ops. */
 static int yal_open_chain(lr_io_t **out, const yal_ops_t *ops, const yal_chain_ops_t *co,
-                          const char *path, lr_error_t *err)
+                          const char *path, const char *snapshot, lr_error_t *err)
 {
     yal_ctx_t *y = calloc(1, sizeof(*y));
     if (!y)
         return lr_error_at(err, path, -ENOMEM, LR_NO_OFFSET, "out of memory");
     y->ops = ops;
     int rc = yal_chain(y, co, path, err);
+    if (!rc && snapshot && !co->select)
+        rc = lr_error_at(err, path, LR_EREFUSED, LR_NO_OFFSET,
+                         "a %s image holds no internal snapshots to read", ops->what);
+    if (!rc && snapshot)
+        rc = co->select(y->h, snapshot, err);
     uint64_t size = 0;
     if (!rc && co->media_size(y->h, &size) != 1)
         rc = lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET, "no media size in the %s image",
@@ -783,6 +793,8 @@ static int yal_open_chain(lr_io_t **out, const yal_ops_t *ops, const yal_chain_o
         return rc;
     }
     rc = yal_wrap(out, y, size, path, err);
+    if (!rc && co->snapshots)
+        (*out)->n_snapshots = co->snapshots(y->h);
     for (size_t i = 0; !rc && co->note && i <= y->n_chain; i++) {
         void *h = i ? y->chain[i - 1] : y->h;
         const char *note;
@@ -932,18 +944,25 @@ static ssize_t qcow_read(yal_ctx_t *y, void *buf, size_t len, uint64_t off, char
     return -1;
 }
 
-static void qcow_free_file(void *h)
+/* Closes libqcow's handles of v, the child before its parent. */
+static void qcow_lib_close(qcow_file_t *v)
 {
-    qcow_file_t *v = h;
-    if (!v)
-        return;
-    libqcow_file_t *lib[2] = {v->f, v->standin}; /* the child before its parent */
+    libqcow_file_t *lib[2] = {v->f, v->standin};
     for (int i = 0; i < 2; i++) {
         if (lib[i]) {
             libqcow_file_close(lib[i], NULL);
             libqcow_file_free(&lib[i], NULL);
         }
     }
+    v->f = v->standin = NULL;
+}
+
+static void qcow_free_file(void *h)
+{
+    qcow_file_t *v = h;
+    if (!v)
+        return;
+    qcow_lib_close(v);
     lr_qcow_close(v->map);
     if (v->fd >= 0)
         close(v->fd);
@@ -1174,6 +1193,25 @@ static const char *qcow_note(void *h, size_t i)
     return i == 0 && v->map ? lr_qcow_note(v->map) : NULL;
 }
 
+/* The top file reads the snapshot want by our map alone: libqcow reads
+ * only the current state, so its handles are closed. */
+static int qcow_select(void *h, const char *want, lr_error_t *err)
+{
+    qcow_file_t *v = h;
+    int rc = lr_qcow_use_snapshot(v->map, want, err);
+    if (rc)
+        return rc;
+    qcow_lib_close(v);
+    v->size = lr_qcow_size(v->map);
+    return 0;
+}
+
+static size_t qcow_snapshots(void *h)
+{
+    const qcow_file_t *v = h;
+    return v->map ? lr_qcow_snapshots(v->map) : 0;
+}
+
 static const yal_chain_ops_t qcow_chain = {
     .word = "backing file",
     .open = qcow_open_file,
@@ -1182,11 +1220,13 @@ static const yal_chain_ops_t qcow_chain = {
     .attach = qcow_attach,
     .media_size = qcow_media_size,
     .note = qcow_note,
+    .select = qcow_select,
+    .snapshots = qcow_snapshots,
 };
 
-int lr_io_qcow_open(lr_io_t **out, const char *path, lr_error_t *err)
+int lr_io_qcow_open(lr_io_t **out, const char *path, const char *snapshot, lr_error_t *err)
 {
-    return yal_open_chain(out, &qcow_ops, &qcow_chain, path, err);
+    return yal_open_chain(out, &qcow_ops, &qcow_chain, path, snapshot, err);
 }
 #endif
 
@@ -1342,7 +1382,7 @@ static const yal_chain_ops_t vmdk_chain = {
 
 int lr_io_vmdk_open(lr_io_t **out, const char *path, lr_error_t *err)
 {
-    return yal_open_chain(out, &vmdk_ops, &vmdk_chain, path, err);
+    return yal_open_chain(out, &vmdk_ops, &vmdk_chain, path, NULL, err);
 }
 #endif
 
@@ -1746,7 +1786,7 @@ static const yal_chain_ops_t vhdi_chain = {
 
 int lr_io_vhdi_open(lr_io_t **out, const char *path, lr_error_t *err)
 {
-    return yal_open_chain(out, &vhdi_ops, &vhdi_chain, path, err);
+    return yal_open_chain(out, &vhdi_ops, &vhdi_chain, path, NULL, err);
 }
 #endif
 

@@ -20,6 +20,7 @@
 
 typedef struct copy_job {
     const char *src, *dst;
+    const char *snapshot; /* the qcow2 internal snapshot copied (NULL: current state) */
     int in, out;
     uint64_t data; /* bytes written */
     uint8_t *buf;
@@ -137,7 +138,8 @@ static bool is_gzip(int fd)
 static int copy_io(copy_job_t *j, uint64_t *size, bool *done, lr_error_t *err)
 {
     lr_io_t *io = NULL;
-    int rc = lr_io_open(&io, j->src, err);
+    lr_io_open_opts_t oo = {.snapshot = j->snapshot};
+    int rc = lr_io_open_opts(&io, j->src, &oo, err);
     *done = !rc && lr_io_is_container(io);
     if (!rc && !*done) {
         lr_io_close(io, NULL);
@@ -228,13 +230,13 @@ static int open_pair(copy_job_t *j, bool overwrite, uint64_t *size, bool *blk, l
     return 0;
 }
 
-int lr_repair_copy_image(const char *src, const char *dir, bool overwrite, char **dst,
-                         uint64_t *data_bytes, lr_error_t *err)
+int lr_repair_copy_image(const char *src, const char *dir, bool overwrite, const char *snapshot,
+                         char **dst, uint64_t *data_bytes, lr_error_t *err)
 {
     if (!src || !dir || !dst)
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "copy: invalid arguments");
     *dst = NULL;
-    copy_job_t j = {.src = src, .in = -1, .out = -1};
+    copy_job_t j = {.src = src, .snapshot = snapshot, .in = -1, .out = -1};
     char *name = NULL;
     int rc = lr_repair_copy_path(src, dir, &name, err);
     if (rc)

@@ -535,7 +535,9 @@ int rp_xhandles_open(rp_xhandles_t *h, const lr_scan_t *scan, const lr_extract_p
             rp_xhandles_close(h);
             return lr_error_set(err, LR_ERANGE, LR_NO_OFFSET, "plan names image %d", img);
         }
-        int rc = lr_io_open(&h->io[img], scan->images[img].path, err);
+        /* the state scanned: a qcow2 image's snapshot when one was read */
+        lr_io_open_opts_t oo = {.snapshot = scan->images[img].snapshot};
+        int rc = lr_io_open_opts(&h->io[img], scan->images[img].path, &oo, err);
         if (rc) {
             rp_xhandles_close(h);
             return rc;

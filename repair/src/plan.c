@@ -344,7 +344,9 @@ static int rp_open_images(const lr_scan_t *scan, lr_io_t *const *ios, lr_io_t **
             (*rio)[i] = ios[i];
             continue;
         }
-        int rc = lr_io_open(&(*rio)[i], scan->images[i].path, err);
+        /* the state scanned: a qcow2 image's snapshot when one was read */
+        lr_io_open_opts_t oo = {.snapshot = scan->images[i].snapshot};
+        int rc = lr_io_open_opts(&(*rio)[i], scan->images[i].path, &oo, err);
         if (rc)
             return rc;
     }

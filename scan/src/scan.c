@@ -93,6 +93,10 @@ static int init_images(sc_ctx_t *c, lr_io_t *const *ios, size_t n)
         im->format = lr_io_format(ios[i]);
         im->container = lr_io_is_container(ios[i]) != 0;
         c->bytes_total += lr_io_size_hint(ios[i]);
+        im->snapshots = lr_io_snapshots(ios[i]);
+        const char *snap = lr_io_snapshot(ios[i]);
+        if (snap && !(im->snapshot = sc_strdup(snap)))
+            return lr_error_set(c->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
         rc = sc_image_warnings(c, im, ios[i]);
         if (rc)
             return rc;
@@ -151,6 +155,7 @@ static void result_clear(lr_scan_t *s)
 {
     for (size_t i = 0; i < s->n_images; i++) {
         free(s->images[i].path);
+        free(s->images[i].snapshot);
         free(s->images[i].error_msg);
         free(s->images[i].partitions);
         for (size_t j = 0; j < s->images[i].n_warnings; j++)
@@ -285,7 +290,8 @@ int lr_scan_paths(const char *const *paths, size_t n, const lr_scan_opts_t *opts
         /* LR_IO_DIRECT: the stream's aligned reads of a block device (4 MiB,
          * stream.c) bypass the page cache (a cold disk at its own rate) */
         lr_io_open_opts_t io_opts = {.flags =
-                                         LR_IO_LAZY | LR_IO_DIRECT | (keep ? LR_IO_PARTIAL : 0)};
+                                         LR_IO_LAZY | LR_IO_DIRECT | (keep ? LR_IO_PARTIAL : 0),
+                                     .snapshot = opts ? opts->snapshot : NULL};
         if (opts && opts->open_progress) {
             io_opts.progress = open_progress;
             io_opts.progress_arg = &b;

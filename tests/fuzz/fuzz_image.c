@@ -13,7 +13,9 @@
  * - an opened handle names a known format and is read-only (a pwrite is
  *   LR_EREADONLY) unless raw;
  * - a read past the end is LR_ERANGE; reads inside return 0 or a negative
- *   status (never crash, never hang). */
+ *   status (never crash, never hang);
+ * - a qcow2 image holding internal snapshots opens its snapshot "1" the
+ *   same way (or fails leaving no handle), and reads it so. */
 #include "fuzz.h"
 
 #include <errno.h>
@@ -55,6 +57,31 @@ static void read_at(lr_io_t *io, uint64_t off)
     FUZZ_CHECK(rc <= 0, "pread returned %d", rc);
 }
 
+/* A qcow2 image holding internal snapshots: its snapshot "1" (by id, else
+ * name) opened in place of its current state (the snapshot table and that
+ * snapshot's L1 table decoded), then read like the current state. */
+static void read_snapshot(void)
+{
+    lr_io_t *io = (lr_io_t *)&img_fd;
+    lr_error_t err;
+    lr_io_open_opts_t opts = {.snapshot = "1"};
+    int rc = lr_io_open_opts(&io, img_path, &opts, &err);
+    FUZZ_CHECK(rc <= 0, "snapshot open returned %d", rc);
+    if (rc) {
+        FUZZ_CHECK(io == NULL, "a failed snapshot open left a handle");
+        return;
+    }
+    FUZZ_CHECK(lr_io_snapshot(io) && strcmp(lr_io_snapshot(io), "1") == 0,
+               "the handle does not name the snapshot it reads");
+    uint8_t byte = 0;
+    uint64_t isize = lr_io_size(io);
+    FUZZ_CHECK(lr_io_pread(io, &byte, 1, isize, &err) == LR_ERANGE, "snapshot: read past the end");
+    read_at(io, 0);
+    read_at(io, isize / 2);
+    read_at(io, isize > 4096 ? isize - 4096 : 0);
+    lr_io_close(io, NULL);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (img_fd < 0) {
@@ -85,6 +112,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     read_at(io, 0);
     read_at(io, isize / 2);
     read_at(io, isize > 4096 ? isize - 4096 : 0);
+    bool snapshots = lr_io_snapshots(io) > 0;
     lr_io_close(io, NULL);
+    if (snapshots)
+        read_snapshot();
     return 0;
 }

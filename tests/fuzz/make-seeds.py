@@ -333,7 +333,8 @@ def qcow_seeds(out):
     """whole small qcow2 files made by qemu-img (when it is installed) that
     reach our cluster decoding (core/src/io_qcow.c): a 128 KiB image of
     patterned 4 KiB runs with zlib and with zstd clusters of 4 KiB, and
-    one of extended L2 entries (16 KiB clusters, cut at the seed limit)"""
+    one of extended L2 entries (16 KiB clusters, cut at the seed limit), and
+    one holding two internal snapshots"""
     import subprocess
     import tempfile
     if not shutil.which("qemu-img"):
@@ -351,6 +352,21 @@ def qcow_seeds(out):
             if subprocess.run(cmd, stderr=subprocess.DEVNULL).returncode == 0:
                 with open(dst, "rb") as f:
                     out.put("image", name, f.read()[:IMAGE_SEED_MAX])
+        # two internal snapshots, the file grown after the first: the
+        # snapshot table and each snapshot's L1 table (fuzz_image reads
+        # snapshot "1" in place); 16 KiB in 512-byte clusters, so that the
+        # whole file (about 20 KiB) fits in a seed
+        small = os.path.join(d, "small")
+        with open(small, "wb") as f:
+            f.write(raw[:16384])
+        dst = os.path.join(d, "qcow2-snapshots-512")
+        steps = (["qemu-img", "convert", "-q", "-f", "raw", "-O", "qcow2", "-o", "cluster_size=512", small, dst],
+                 ["qemu-img", "snapshot", "-c", "one", dst],
+                 ["qemu-img", "resize", "-q", dst, "+4K"],
+                 ["qemu-img", "snapshot", "-c", "two", dst])
+        if all(subprocess.run(c, stderr=subprocess.DEVNULL).returncode == 0 for c in steps):
+            with open(dst, "rb") as f:
+                out.put("image", "qcow2-snapshots-512", f.read()[:IMAGE_SEED_MAX])
 
 
 def lvdata_seeds(out, fixtures_dir):

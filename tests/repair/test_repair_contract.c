@@ -130,8 +130,8 @@ static void test_repair_files(void **state)
     (void)state;
     char *dst = NULL;
     lr_test_expect_fail(
-        lr_repair_copy_image("/nonexistent/lr-contract.img", g_dir, false, &dst, NULL, NULL), 0,
-        "lr_repair_copy_image (no such source)");
+        lr_repair_copy_image("/nonexistent/lr-contract.img", g_dir, false, NULL, &dst, NULL, NULL),
+        0, "lr_repair_copy_image (no such source)");
     free(dst);
 
     lr_undo_t *u = NULL;

@@ -883,7 +883,7 @@ static void test_copy_image(void **state)
     char *dst = NULL;
     uint64_t data = 0;
     lr_error_t err;
-    assert_int_equal(lr_repair_copy_image(gz, sub, false, &dst, &data, &err), 0);
+    assert_int_equal(lr_repair_copy_image(gz, sub, false, NULL, &dst, &data, &err), 0);
     assert_non_null(strstr(dst, "/out/disk.img"));
     decompress("history", "disk.img", plain, sizeof(plain));
     file_hash(plain, ref);
@@ -896,17 +896,18 @@ static void test_copy_image(void **state)
     assert_true((uint64_t)st.st_blocks * 512 < (4u << 20)); /* sparse */
     /* An existing copy is not overwritten without overwrite... */
     char *dst2 = NULL;
-    assert_int_equal(lr_repair_copy_image(gz, sub, false, &dst2, NULL, &err), -EEXIST);
+    assert_int_equal(lr_repair_copy_image(gz, sub, false, NULL, &dst2, NULL, &err), -EEXIST);
     /* ...and a raw source copies sparse too. */
     char sub2[512];
     tmp_path(sub2, sizeof(sub2), "out2");
     mkdir(sub2, 0755);
-    assert_int_equal(lr_repair_copy_image(plain, sub2, false, &dst2, &data, &err), 0);
+    assert_int_equal(lr_repair_copy_image(plain, sub2, false, NULL, &dst2, &data, &err), 0);
     file_hash(dst2, got);
     assert_string_equal(ref, got);
     /* The copy can never be the image itself. */
     char *dst3 = NULL;
-    assert_int_equal(lr_repair_copy_image(plain, g_dir, true, &dst3, NULL, &err), LR_EREFUSED);
+    assert_int_equal(lr_repair_copy_image(plain, g_dir, true, NULL, &dst3, NULL, &err),
+                     LR_EREFUSED);
     file_hash(plain, got);
     assert_string_equal(ref, got);
     free(dst);

@@ -23,7 +23,9 @@
 #    entries, an external data file), also as qemu-io's overlays, read by
 #    us as qemu reads them; a missing data file;
 #  - a qcow2 with internal snapshots reads its current state, with a
-#    warning naming them;
+#    warning naming them; --snapshot reads one in place as qemu-img
+#    snapshot -a reverts to it (the PV found there), and is refused by
+#    name for a snapshot the image lacks or an image of another format;
 #  - a damaged compressed cluster (zlib, zstd) is lost alone, named, and the
 #    scan goes on past it (qemu-img fails on it);
 #  - what libqcow cannot read (the corrupt bit, LUKS, qemu-img's qcow
@@ -116,8 +118,8 @@ PY
 }
 
 # refused(IMAGE PATTERN NAME): lvmscan exits 2 naming IMAGE and PATTERN
-refused() {
-    "$LVMSCAN" --json "$1" > /dev/null 2> "$T/err"
+refused() { # IMAGE PATTERN WHAT [OPTION...]
+    "$LVMSCAN" --json "${@:4}" "$1" > /dev/null 2> "$T/err"
     local rc=$?
     [ $rc = 2 ] && ok || bad "$3: exit $rc, want 2 ($(cat "$T/err"))"
     grep -q -- "$1: .*$2" "$T/err" && ok || bad "$3: stderr lacks '$2': $(cat "$T/err")"
@@ -240,25 +242,103 @@ if have qemu-img qemu-io; then
     cd "$T" || exit 1
     luks "$Q/luksext.qcow2" extended_l2=on &&
         refused "$Q/luksext.qcow2" "an encrypted qcow2 image: not supported" "qcow2 luks extended_l2"
-    # internal snapshots (qemu-img snapshot -c): older states of the disk,
-    # not read; the current state is read as qemu reads it, and a warning
-    # names each snapshot (here the only one holding the PV's label)
+    # internal snapshots (qemu-img snapshot -c): older states of the disk.
+    # The current state is read as qemu reads it, a warning names each
+    # snapshot and a line says how to scan one; --snapshot ID|NAME reads
+    # one in place, as qemu-img snapshot -a reverts to it (its own disk
+    # size: the image was grown since), found by id or by name
     cp "$T/disk.img" "$Q/snap.raw"
     qemu-img convert -f raw -O qcow2 "$T/disk.img" "$Q/snap.qcow2" &&
         qemu-img snapshot -c before-wipe "$Q/snap.qcow2" &&
         qemu-io -f qcow2 -c 'write -P 0x11 0 1M' "$Q/snap.qcow2" > /dev/null &&
-        qemu-img snapshot -c 'after "wipe"' "$Q/snap.qcow2" || bad "qcow2 snapshots: qemu-img failed"
+        qemu-img snapshot -c 'after "wipe"' "$Q/snap.qcow2" &&
+        qemu-img resize -q "$Q/snap.qcow2" +3M &&
+        qemu-io -f qcow2 -c 'write -P 0x22 2M 1M' "$Q/snap.qcow2" > /dev/null || bad "qcow2 snapshots: qemu-img failed"
     qraw qcow2 "$Q/snap.qcow2" "$Q/snap-now.raw"
     "$LR_CAT" "$Q/snap.qcow2" "$T/out.raw" reverse > /dev/null 2> "$T/err" &&
         cmp -s "$T/out.raw" "$Q/snap-now.raw" && ok || bad "qcow2 snapshots: the current state differs from qemu's"
+    for sn in before-wipe:1 'after "wipe":after "wipe"'; do
+        cp "$Q/snap.qcow2" "$Q/reverted.qcow2"
+        qemu-img snapshot -a "${sn%%:*}" "$Q/reverted.qcow2" && qraw qcow2 "$Q/reverted.qcow2" "$Q/snap-then.raw" ||
+            bad "qcow2 snapshot ${sn%%:*}: qemu-img could not revert to it"
+        LR_CAT_SNAPSHOT="${sn#*:}" "$LR_CAT" "$Q/snap.qcow2" "$T/out.raw" reverse > /dev/null 2> "$T/err" &&
+            cmp -s "$T/out.raw" "$Q/snap-then.raw" && ok ||
+            bad "qcow2 snapshot ${sn#*:}: read in place, differs from qemu-img snapshot -a's ($(cat "$T/err"))"
+        [ "${sn#*:}" = 1 ] && cp "$Q/snap-then.raw" "$Q/snap-before.raw"
+    done
+    cmp -s "$Q/snap-then.raw" "$Q/snap-now.raw" && bad "qcow2 snapshots: the states do not differ"
     "$LVMSCAN" --json "$Q/snap.qcow2" > "$T/got.json" 2> "$T/err"
     python3 - "$T/got.json" << 'PY' && ok || bad "qcow2 snapshots: no warning naming them"
 import json, sys
-w = json.load(open(sys.argv[1]))["images"][0]["warnings"]
+im = json.load(open(sys.argv[1]))["images"][0]
+w = im["warnings"]
 assert len(w) == 1, w
 assert "holds 2 internal snapshots" in w[0] and '1 "before-wipe" (' in w[0], w
-assert '2 "after ?wipe?" (' in w[0] and "snapshot.name=NAME" in w[0], w
+assert '2 "after ?wipe?" (' in w[0], w
+assert im["snapshots"] == 2 and im["snapshot"] is None, im
 PY
+    grep -q "snap.qcow2: to scan one of its snapshots in place of its current state: lvmscan --snapshot ID|NAME .*snap.qcow2" "$T/err" &&
+        ok || bad "qcow2 snapshots: no line saying how to scan one: $(cat "$T/err")"
+    # the PV's label is only in before-wipe: found there as in the raw image
+    "$LVMSCAN" --json "$T/disk.img" > "$T/want.json" 2> /dev/null
+    "$LVMSCAN" --json --snapshot before-wipe "$Q/snap.qcow2" > "$T/got.json" 2> "$T/err"
+    [ $? = 0 ] && ok || bad "qcow2 --snapshot before-wipe: exit not 0 ($(cat "$T/err"))"
+    python3 - "$T/want.json" "$T/got.json" << 'PY' && ok || bad "qcow2 --snapshot before-wipe: not what the raw image holds"
+import json, sys
+want, got = (json.load(open(p)) for p in sys.argv[1:3])
+im = got["images"][0]
+assert im["snapshot"] == "before-wipe" and im["snapshots"] == 2, im
+assert im["size"] == 32 << 20, im["size"]  # its own size, not the grown one
+assert len(im["warnings"]) == 1 and "reading the internal snapshot 1 \"before-wipe\" (" in im["warnings"][0], im
+wv, gv = want["vgs"], got["vgs"]
+assert len(wv) == len(gv) == 1 and wv[0]["name"] == gv[0]["name"]
+assert [(v["seqno"], v["crc"]) for v in wv[0]["versions"]] == \
+    [(v["seqno"], v["crc"]) for v in gv[0]["versions"]]
+assert wv[0]["recommended"]["seqno"] == gv[0]["recommended"]["seqno"]
+PY
+    "$LVMSCAN" --json "$Q/snap.qcow2" > "$T/got.json" 2> /dev/null
+    python3 - "$T/got.json" << 'PY' && ok || bad "qcow2 snapshots: the current state still shows the wiped PV's label"
+import json, sys
+assert not any(l["offset"] == 512 for l in json.load(open(sys.argv[1])).get("labels", [])), "label"
+PY
+    # lvmrepair reads it too: an LV extracted from it is the raw image's;
+    # a restore into a copy (--output) copies the snapshot, and once its
+    # undo file is put back the copy is what qemu-img snapshot -a gives
+    LVMREPAIR=${LVMSCAN%/*}/lvmrepair
+    "$LVMREPAIR" --extract lv1 -o "$T/lv-want" "$T/disk.img" 2> /dev/null &&
+        "$LVMREPAIR" --extract lv1 --snapshot before-wipe -o "$T/lv-got" "$Q/snap.qcow2" 2> "$T/err" &&
+        cmp -s "$T/lv-want" "$T/lv-got" && ok || bad "lvmrepair --extract --snapshot: not the raw image's LV ($(cat "$T/err"))"
+    "$LVMREPAIR" --extract lv1 -o "$T/lv-now" "$Q/snap.qcow2" > /dev/null 2> "$T/err"
+    [ $? = 1 ] && grep -q "to read one of its snapshots in place of its current state: --snapshot ID|NAME" "$T/err" &&
+        ok || bad "lvmrepair on the current state: want exit 1 and a line naming --snapshot ($(cat "$T/err"))"
+    mkdir -p "$Q/out"
+    "$LVMREPAIR" --restore seqno=15 --snapshot before-wipe --output "$Q/out" --yes \
+        --undo "$Q/out/undo" "$Q/snap.qcow2" > /dev/null 2> "$T/err" &&
+        ! cmp -s "$Q/out/snap.img" "$Q/snap-before.raw" &&
+        "$LVMREPAIR" --apply-undo "$Q/out/undo" --yes "$Q/out/snap.img" > /dev/null 2>> "$T/err" &&
+        cmp -s "$Q/out/snap.img" "$Q/snap-before.raw" && ok ||
+        bad "lvmrepair --restore --snapshot --output: the copy is not the snapshot's state ($(cat "$T/err"))"
+    # a snapshot whose L1 table lies beyond the file (its offset in the
+    # table damaged): reading it is refused naming it; the current state
+    # and the other snapshot still read
+    cp "$Q/snap.qcow2" "$Q/badsnap.qcow2"
+    python3 - "$Q/badsnap.qcow2" << 'PY' || bad "qcow2 damaged snapshot table: cannot damage it"
+import struct, sys
+f = open(sys.argv[1], "r+b")
+d = f.read(72)
+at = struct.unpack(">Q", d[64:72])[0]  # the snapshot table; entry 1 first
+f.seek(at)
+f.write(struct.pack(">Q", 1 << 50))
+PY
+    refused "$Q/badsnap.qcow2" "the qcow file .*badsnap.qcow2 has its snapshot 1 \"before-wipe\" (.*)'s L1 table (.* entries at byte 1125899906842624 for 33554432 bytes) beyond its end or misplaced" \
+        "qcow2 damaged snapshot L1 offset" --snapshot before-wipe
+    LR_CAT_SNAPSHOT=2 "$LR_CAT" "$Q/badsnap.qcow2" "$T/out.raw" > /dev/null 2> "$T/err" &&
+        "$LR_CAT" "$Q/badsnap.qcow2" "$T/out2.raw" > /dev/null 2>> "$T/err" &&
+        cmp -s "$T/out2.raw" "$Q/snap-now.raw" && ok || bad "qcow2 damaged snapshot 1: the others no longer read ($(cat "$T/err"))"
+    refused "$Q/snap.qcow2" 'has no internal snapshot with the id or name "nope" (it has: 1 "before-wipe" (' \
+        "qcow2 --snapshot nope" --snapshot nope
+    refused "$T/disk.img" 'a raw image, not a qcow2 image: it holds no internal snapshots, so the snapshot "1" cannot be read from it' \
+        "raw --snapshot 1" --snapshot 1
     # a damaged compressed cluster (zlib, zstd; its byte 4 or 20 flipped):
     # qemu-img fails on it; we lose that cluster alone, named, and the scan
     # goes on past it to find what the raw image holds (exit 2). libqcow

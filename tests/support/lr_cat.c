@@ -13,7 +13,9 @@
  * image ended at damage, then reads it all again backwards and checks
  * the bytes are the same (reads behind the stream restart the decoder);
  * a corrupt piece the stream goes past (a zstd frame) is skipped as with
- * "skip", both ways.
+ * "skip", both ways. The environment's LR_CAT_SNAPSHOT, when set, names
+ * the internal snapshot of a qcow2 image to read (lr_io_open_opts_t's
+ * snapshot).
  * Test-only: tests/scan/formats.sh compares our readers' bytes with what
  * the formats' own tools give back (fixtures/formats/truth/sha256). */
 #include <fcntl.h>
@@ -134,7 +136,8 @@ int main(int argc, char **argv)
     lr_error_clear(&err);
     lr_io_t *io = NULL;
     bool lazy = argc == 4 && strcmp(argv[3], "lazy") == 0;
-    lr_io_open_opts_t opts = {.flags = lazy ? LR_IO_LAZY | LR_IO_PARTIAL : 0};
+    lr_io_open_opts_t opts = {.flags = lazy ? LR_IO_LAZY | LR_IO_PARTIAL : 0,
+                              .snapshot = getenv("LR_CAT_SNAPSHOT")};
     if (lr_io_open_opts(&io, argv[1], &opts, &err) != 0) {
         fprintf(stderr, "lr_cat: %s\n", err.msg);
         return 2;

@@ -135,19 +135,50 @@ run gz --size 80x24 --now 1800000000 --host testhost --script '<Enter><Down>R' \
 if grep -q 'Type yes\|Undo file' "$WORK/gz.txt"; then
     fail "the review of a gzip image asks for yes or names an undo file"
 fi
-# the command as shown: from "lvmrepair --restore" to the line not ending in '\'
-cmd=$(sed -n '/^    lvmrepair --restore/,/[^\\]$/p' "$WORK/gz.txt" | sed 's/\\$//' | tr -d '\n')
-case $cmd in
-*"--output DIR"*"'my disk.img.gz'") ;;
-*) fail "the review does not offer the lvmrepair --output command: '$cmd'" ;;
-esac
-mkdir -p "$WORK/out"
-cmd=${cmd/--output DIR/--output out}
-(cd "$WORK" && eval "'$LVMREPAIR' ${cmd#*lvmrepair } --yes") >"$WORK/repair.out" 2>&1 ||
-    fail "the offered command failed: $cmd: $(cat "$WORK/repair.out")"
-"$LVMSCAN" "$WORK/out/my disk.img" >"$WORK/scan.out" 2>&1 || fail "lvmscan of the copy failed"
-grep -q 'committed seqno 17' "$WORK/scan.out" || fail "the copy does not have seqno 17 committed"
+# offered DUMP PATTERN OUTDIR COPY: the lvmrepair command the review in
+# DUMP shows (from "lvmrepair --restore" to the line not ending in '\')
+# matches the case PATTERN, and run with --output OUTDIR writes COPY
+# holding the restore (seqno 17 committed)
+offered() {
+    local cmd
+    cmd=$(sed -n '/^    lvmrepair --restore/,/[^\\]$/p' "$WORK/$1" | sed 's/\\$//' | tr -d '\n')
+    # shellcheck disable=SC2254 # the pattern is a case pattern
+    case $cmd in
+    $2) ;;
+    *) fail "$1: the review does not offer the expected lvmrepair --output command: '$cmd'" ;;
+    esac
+    mkdir -p "$WORK/$3"
+    cmd=${cmd/--output DIR/--output $3}
+    (cd "$WORK" && eval "'$LVMREPAIR' ${cmd#*lvmrepair } --yes") >"$WORK/$3.out" 2>&1 ||
+        fail "$1: the offered command failed: $cmd: $(cat "$WORK/$3.out")"
+    "$LVMSCAN" "$WORK/$3/$4" >"$WORK/$3.scan" 2>&1 || fail "$1: lvmscan of the copy failed"
+    grep -q 'committed seqno 17' "$WORK/$3.scan" || fail "$1: the copy does not have seqno 17 committed"
+}
+offered gz.txt "*--output DIR*'my disk.img.gz'" out "my disk.img"
 cmp -s "$H" "$WORK/my disk.img.gz" || fail "the gzip image was changed"
+
+# ---- a qcow2 internal snapshot (--snapshot): its state is browsed -----------
+
+# The PV's label is wiped in the current state and whole in the snapshot
+# before-wipe: the VG list shows vg0 from it, with the warning naming the
+# snapshot read, and the lvmrepair command offered for the (read-only)
+# qcow2 names the snapshot, and restores the VG from it into a copy
+if command -v qemu-img >/dev/null && command -v qemu-io >/dev/null; then
+    gzip -dc "$H" >"$WORK/disk.img"
+    qemu-img convert -f raw -O qcow2 "$WORK/disk.img" "$WORK/vm.qcow2" &&
+        qemu-img snapshot -c before-wipe "$WORK/vm.qcow2" &&
+        qemu-io -f qcow2 -c 'write -P 0x11 0 1M' "$WORK/vm.qcow2" >/dev/null ||
+        fail "qemu-img could not make the qcow2 with a snapshot"
+    run now --script q --screen-dump now.txt vm.qcow2
+    grep -q 'No volume groups found' "$WORK/now.txt" || fail "the wiped current state shows a VG"
+    run snap --size 80x24 --script '<Enter><Down>R' --screen-dump snap.txt --snapshot before-wipe vm.qcow2
+    [ "$rc" = 0 ] || fail "--snapshot before-wipe exited $rc: $(cat "$WORK/snap.err")"
+    grep -q 'WARNING: vm.qcow2: reading the internal snapshot 1 "before-wipe"' "$WORK/snap.txt" ||
+        fail "--snapshot: no warning naming the snapshot read"
+    offered snap.txt '*--output DIR*--snapshot before-wipe*vm.qcow2' sout vm.img
+else
+    echo "$NAME: no qemu-img or qemu-io: the qcow2 snapshot case is not run"
+fi
 
 [ "$FAILED" -eq 0 ] || { echo "$NAME: $FAILED failed"; exit 1; }
 echo "$NAME: all cases pass"

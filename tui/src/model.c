@@ -23,7 +23,8 @@ int lr_tui_new(const lr_tui_opts_t *opts, lr_tui_t **out, lr_error_t *err)
         tui_view_clear(&m->views[i]);
     m->paths = calloc(opts->n_paths ? opts->n_paths : 1, sizeof(char *));
     m->host = opts->host ? strdup(opts->host) : NULL;
-    bool oom = !m->paths || (opts->host && !m->host);
+    m->snapshot = opts->snapshot ? strdup(opts->snapshot) : NULL;
+    bool oom = !m->paths || (opts->host && !m->host) || (opts->snapshot && !m->snapshot);
     for (size_t i = 0; !oom && i < opts->n_paths; i++) {
         m->paths[i] = strdup(opts->paths[i]);
         oom = !m->paths[i];
@@ -64,6 +65,7 @@ void lr_tui_free(lr_tui_t *m)
         free(m->paths[i]);
     free(m->paths);
     free(m->host);
+    free(m->snapshot);
     free(m);
 }
 

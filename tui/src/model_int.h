@@ -93,6 +93,7 @@ struct lr_tui {
     bool utf8;
     int64_t now;
     char *host;
+    char *snapshot; /* the qcow2 internal snapshot read (NULL: current states) */
     uint64_t progress_interval;
     int rows, cols;
 

@@ -47,6 +47,7 @@ int tui_run_scan(lr_tui_t *m, lr_tui_pump_fn pump, void *arg, lr_error_t *err)
         .progress = scan_progress,
         .progress_arg = &x,
         .progress_interval = m->progress_interval,
+        .snapshot = m->snapshot,
     };
     m->have_progress = false;
     lr_scan_session_t *session = NULL;
@@ -550,7 +551,7 @@ static int make_copies(lr_tui_t *m, size_t *made, lr_error_t *err)
     for (size_t i = 0; !rc && i < m->plan->n_images && i < m->n_paths; i++) {
         char *dst = NULL;
         uint64_t data = 0;
-        rc = lr_repair_copy_image(m->paths[i], m->output_dir, false, &dst, &data, err);
+        rc = lr_repair_copy_image(m->paths[i], m->output_dir, false, m->snapshot, &dst, &data, err);
         if (!rc)
             rc = lr_repair_plan_set_image_path(m->plan, i, dst, err);
         if (!rc)

@@ -112,6 +112,11 @@ typedef struct lr_io_open_opts {
     lr_io_progress_fn progress; /* may be NULL; called about every 16 MiB of compressed input
                                    of the pass at open (never with LR_IO_LAZY: there is none) */
     void *progress_arg;
+    /* An internal snapshot of a qcow2 image to read in place of its current
+     * state, by id, else by name (qemu-img snapshot -l lists them); NULL:
+     * the current state. An image of another format, or a qcow2 image with
+     * no snapshot so named, is refused (LR_EREFUSED). */
+    const char *snapshot;
 } lr_io_open_opts_t;
 
 /* lr_io_open with options (opts may be NULL). Read-only like lr_io_open;
@@ -121,6 +126,15 @@ typedef struct lr_io_open_opts {
  * (posix_fadvise), which doubles its read-ahead for a scan of a cold disk. */
 int lr_io_open_opts(lr_io_t **out, const char *path, const lr_io_open_opts_t *opts,
                     lr_error_t *err);
+
+/* How many internal snapshots (older states of the disk: a qcow2 image's)
+ * the image holds, whether one of them is read or not; 0 for other
+ * formats. */
+size_t lr_io_snapshots(const lr_io_t *io);
+/* The internal snapshot io reads in place of the image's current state,
+ * as lr_io_open_opts_t.snapshot named it (io's text); NULL: the current
+ * state. A program reopening the image opens this one again. */
+const char *lr_io_snapshot(const lr_io_t *io);
 
 /* For a gzip image opened with LR_IO_PARTIAL: 0 when it decompressed whole;
  * otherwise the status lr_io_open would have failed with, *why (may be NULL)

@@ -419,12 +419,14 @@ int lr_repair_check_copies(const char *const *images, size_t n, const char *dir,
 /* Copies image src (raw, block device, .gz decompressed, or any container
  * or compressed format lr_io_open reads, converted to raw) to
  * lr_repair_copy_path(src, dir), sparse: holes of the source (SEEK_DATA /
- * SEEK_HOLE) and all-zero 4 KiB blocks are not written. Refuses an
- * existing destination (-EEXIST) unless overwrite. *dst is malloc'd
- * (caller frees); *data_bytes (may be NULL) receives the bytes actually
- * written. */
-int lr_repair_copy_image(const char *src, const char *dir, bool overwrite, char **dst,
-                         uint64_t *data_bytes, lr_error_t *err);
+ * SEEK_HOLE) and all-zero 4 KiB blocks are not written. snapshot (may be
+ * NULL) copies that internal snapshot of a qcow2 image instead of its
+ * current state (lr_io_open_opts_t.snapshot; another image is refused,
+ * LR_EREFUSED). Refuses an existing destination (-EEXIST) unless
+ * overwrite. *dst is malloc'd (caller frees); *data_bytes (may be NULL)
+ * receives the bytes actually written. */
+int lr_repair_copy_image(const char *src, const char *dir, bool overwrite, const char *snapshot,
+                         char **dst, uint64_t *data_bytes, lr_error_t *err);
 
 /* Removes the copies of images 0..n-1 that the plan names (made by
  * lr_repair_copy_image and set with lr_repair_plan_set_image_path) when

@@ -117,6 +117,11 @@ typedef struct lr_scan_opts {
      * of them in flight; the results are merged in image and offset order,
      * so the result is the same whatever the number. */
     unsigned jobs;
+    /* lr_scan_paths only: the internal snapshot (id or name) of every image
+     * to read in place of its current state (lr_io_open_opts_t.snapshot):
+     * an image that is not a qcow2 image holding it fails to open. NULL:
+     * the current states. */
+    const char *snapshot;
 } lr_scan_opts_t;
 
 /* ---- what was found ---------------------------------------------------- */
@@ -160,6 +165,12 @@ typedef struct lr_scan_image {
      * NULL); they do not make the image `error`. */
     size_t n_warnings;
     char **warnings;
+    /* The internal snapshots (older states of the disk) a qcow2 image holds
+     * (lr_io_snapshots), and the one read in place of its current state
+     * (lr_io_snapshot; NULL: the current state): who reopens the image
+     * from this result opens that one. */
+    size_t snapshots;
+    char *snapshot;
     /* The image's partition table, probed once by libblkid over its first
      * and last MiB: none (0, NULL) when it has no table, the scan was built
      * without libblkid, or the probe failed. Sorted by start. */

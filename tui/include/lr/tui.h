@@ -145,6 +145,10 @@ typedef struct lr_tui_opts {
     int64_t now;                /* restore time and undo file name */
     const char *host;           /* creation_host of a restored copy */
     uint64_t progress_interval; /* bytes between scan progress updates; 0: 8 MiB */
+    /* The internal snapshot of every qcow2 image read (and copied for a
+     * restore) in place of its current state (copied; NULL: the current
+     * states); lr_scan_opts_t.snapshot. */
+    const char *snapshot;
 } lr_tui_opts_t;
 
 /* Creates a model showing the (empty) progress screen at 80x24; the images
