@@ -547,14 +547,15 @@ int lr_io_open_opts(lr_io_t **out, const char *path, const lr_io_open_opts_t *op
     /* Only a regular file can be a container or compressed image; a device
      * is always served raw, whatever its first bytes are. */
     int fmt = LR_IO_FMT_RAW;
-    bool tar = false;
-    rc = is_blk ? 0 : lr_io_detect(fd, path, size, &fmt, &tar, err);
+    char *note = NULL; /* a plain tar archive's */
+    rc = is_blk ? 0 : lr_io_detect(fd, path, size, &fmt, &note, err);
     if (rc) {
         close(fd);
         return rc;
     }
     if (opts && opts->snapshot && fmt != LR_IO_FMT_QCOW) {
         close(fd);
+        free(note);
         char what[64] = "a block device";
         if (!is_blk)
             snprintf(what, sizeof(what), "%s %s image", lr_io_fmt_a(fmt), lr_io_fmt_label(fmt));
@@ -564,6 +565,7 @@ int lr_io_open_opts(lr_io_t **out, const char *path, const lr_io_open_opts_t *op
                            what, opts->snapshot);
     }
     if (fmt != LR_IO_FMT_RAW) {
+        free(note); /* only a raw file has one */
         rc = lr_io_format_open(out, fmt, fd, path, opts, err);
         if (!rc && opts && opts->snapshot && !((*out)->snapshot = strdup(opts->snapshot))) {
             lr_io_close(*out, NULL);
@@ -573,11 +575,12 @@ int lr_io_open_opts(lr_io_t **out, const char *path, const lr_io_open_opts_t *op
         return rc;
     }
     rc = io_wrap_fd(out, &fd_ro_ops, fd, size, path, err);
-    if (!rc && tar && (rc = lr_io_tar_note(*out, err)) != 0) {
+    if (!rc && note && lr_io_add_note(*out, note) != 0) {
         lr_io_close(*out, NULL);
         *out = NULL;
-        return rc;
+        rc = lr_error_oom(err);
     }
+    free(note);
     if (!rc && is_blk && opts && (opts->flags & LR_IO_DIRECT)) {
         fd_ctx_t *c = (*out)->ctx;
         c->dfd = open(path, O_RDONLY | O_CLOEXEC | O_DIRECT); /* -1: reads stay buffered */

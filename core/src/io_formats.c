@@ -213,23 +213,168 @@ static bool io_is_sparse_tar(const uint8_t *h, size_t n)
     return false;
 }
 
+#define IO_TAR_MAX_HEADERS 10000 /* headers walked in a plain tar at most */
+#define IO_TAR_SHOWN 8           /* files named in its note */
+
+/* What the walk of a plain tar archive's headers found. */
+typedef struct io_tar {
+    size_t files; /* regular files */
+    struct {
+        uint64_t at, size;
+        char name[101];
+    } file[IO_TAR_SHOWN];
+    char sparse[101]; /* the first file stored sparse ("": none) */
+    bool cut;         /* stopped before its end: at byte stop, what follows unread */
+    uint64_t stop;
+} io_tar_t;
+
+/* A header's size field: octal, or GNU's base-256 (first byte 0x80) for
+ * files of 8 GiB and more. */
+static uint64_t io_tar_size(const uint8_t *h)
+{
+    uint64_t v = 0;
+    if (h[124] & 0x80) {
+        for (int i = 125; i < 136; i++)
+            v = v << 8 | h[i];
+        return v;
+    }
+    int i = 124;
+    while (i < 136 && h[i] == ' ')
+        i++;
+    for (; i < 136 && h[i] >= '0' && h[i] <= '7'; i++)
+        v = v * 8 + (uint64_t)(h[i] - '0');
+    return v;
+}
+
+/* A name from a header (ustar: prefix "/" name) or a record, printable,
+ * cut at 100 bytes. */
+static void io_tar_name(char *out, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < alen && a[i] && n < 100; i++)
+        out[n++] = a[i] >= 32 && a[i] < 127 ? (char)a[i] : '?';
+    if (n && blen && b[0] && n < 100)
+        out[n++] = '/';
+    for (size_t i = 0; i < blen && b[i] && n < 100; i++)
+        out[n++] = b[i] >= 32 && b[i] < 127 ? (char)b[i] : '?';
+    out[n] = '\0';
+}
+
+/* A file's name: the one a long-name or extended header gave (given),
+ * else its header's. */
+static void io_tar_file_name(char *out, const uint8_t *h, const char *given)
+{
+    if (given[0])
+        memcpy(out, given, strlen(given) + 1);
+    else
+        io_tar_name(out, h + 345, 155, h, 100);
+}
+
+/* The records of a POSIX extended header ("LEN key=value\n"...) that
+ * matter here: the next file's size and path, and whether it is stored
+ * sparse (GNU.sparse.* keys; GNU.sparse.name is then its real name). */
+static void io_tar_pax(const uint8_t *d, size_t n, uint64_t *size, char *name, bool *sparse)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t len = 0, j = i;
+        while (j < n && d[j] >= '0' && d[j] <= '9' && len < n)
+            len = len * 10 + (size_t)(d[j++] - '0');
+        if (len == 0 || j >= n || d[j] != ' ' || len > n - i || j + 1 >= i + len)
+            return; /* not a record, or one too short for a key */
+        const uint8_t *key = d + j + 1, *end = d + i + len - 1; /* at its '\n' */
+        const uint8_t *eq = memchr(key, '=', (size_t)(end - key));
+        if (eq && eq - key == 4 && memcmp(key, "size", 4) == 0) {
+            *size = 0;
+            for (const uint8_t *p = eq + 1; p < end && *p >= '0' && *p <= '9'; p++)
+                *size = *size * 10 + (uint64_t)(*p - '0');
+        } else if (eq && eq - key == 4 && memcmp(key, "path", 4) == 0) {
+            io_tar_name(name, eq + 1, (size_t)(end - eq - 1), NULL, 0);
+        } else if (eq && eq - key == 15 && memcmp(key, "GNU.sparse.name", 15) == 0) {
+            io_tar_name(name, eq + 1, (size_t)(end - eq - 1), NULL, 0); /* its real name */
+            *sparse = true;
+        } else if (eq && eq - key >= 10 && memcmp(key, "GNU.sparse", 10) == 0) {
+            *sparse = true;
+        }
+        i += len;
+    }
+}
+
+/* Walks the headers of the plain tar archive fd (size bytes) from its
+ * start: each regular file's place and size (the size a POSIX extended
+ * header gives wins, the name a GNU long-name or extended header gives
+ * too), and the first file stored sparse, GNU's way (type 'S') or POSIX's
+ * (GNU.sparse records). Stops at the end marker (a zero block), at a
+ * block that is no header (t->cut), or after IO_TAR_MAX_HEADERS. */
+static void io_tar_walk(int fd, uint64_t size, io_tar_t *t)
+{
+    uint8_t h[512], d[4096];
+    uint64_t off = 0, next_size = UINT64_MAX;
+    char next_name[101] = "";
+    bool next_sparse = false;
+    memset(t, 0, sizeof(*t));
+    for (int k = 0; k < IO_TAR_MAX_HEADERS; k++) {
+        size_t got = 0;
+        static const uint8_t zero[512];
+        if (off > size || size - off < 512 || lr_io_fd_pread(fd, h, 512, off, &got) || got != 512)
+            break;
+        if (memcmp(h, zero, 512) == 0)
+            return;
+        if (!io_is_tar(h, 512))
+            break;
+        uint64_t sz = next_size != UINT64_MAX ? next_size : io_tar_size(h);
+        uint64_t data = off + 512, padded = (sz + 511) / 512 * 512;
+        if (padded < sz || padded > size - data)
+            break;
+        uint8_t type = h[156];
+        size_t dn = sz < sizeof(d) ? (size_t)sz : sizeof(d);
+        bool meta = type == 'x' || type == 'L';
+        if (meta && (lr_io_fd_pread(fd, d, dn, data, &got) || got != dn))
+            break;
+        if (type == 'x') {
+            io_tar_pax(d, dn, &next_size, next_name, &next_sparse);
+        } else if (type == 'L') {
+            io_tar_name(next_name, d, dn, NULL, 0);
+        } else if (type == 'S' || ((type == '0' || type == '\0' || type == '7') && next_sparse)) {
+            io_tar_file_name(t->sparse, h, next_name);
+            return;
+        } else if (type == '0' || type == '\0' || type == '7') {
+            if (t->files < IO_TAR_SHOWN) {
+                t->file[t->files].at = data;
+                t->file[t->files].size = sz;
+                io_tar_file_name(t->file[t->files].name, h, next_name);
+            }
+            t->files++;
+        }
+        if (!meta) { /* an extended or long-name header is for the next one */
+            next_size = UINT64_MAX;
+            next_name[0] = '\0';
+            next_sparse = false;
+        }
+        off = data + padded;
+    }
+    t->cut = true;
+    t->stop = off;
+}
+
 /* An archive holding the image: a zip file (its members deflated by
- * default) or a tar archive whose first member is stored sparse (the
- * holes left out, so the bytes after them lie at other offsets) would be
- * read as noise or at wrong offsets -- refused, with how to extract it
- * (outer names a compression around it, NULL: none). A plain tar
- * archive holds its files whole after 512-byte headers: read, and *tar
- * set for the note lr_io_tar_note gives. 0 when head is neither. */
+ * default) or a compressed tar archive whose first member is stored
+ * sparse (the holes left out, so the bytes after them lie at other
+ * offsets) would be read as noise or at wrong offsets -- refused, with
+ * how to extract it (outer names the compression around it, NULL: none).
+ * Any other tar archive sets *tar: a plain one is walked whole
+ * (io_plain_tar), a compressed one is read with a note (io_tar_note). 0
+ * when head is neither. */
 static int io_archive(const uint8_t *head, size_t n, const char *outer, const char *path, bool *tar,
                       lr_error_t *err)
 {
     const char *what = NULL, *how = "tar -xf";
     *tar = false;
-    if (io_is_tar(head, n) && io_is_sparse_tar(head, n)) {
-        what = "tar archive whose image is stored sparse (tar -S)";
-    } else if (io_is_tar(head, n)) {
+    if (io_is_tar(head, n) && (!outer || !io_is_sparse_tar(head, n))) {
         *tar = true;
         return 0;
+    } else if (io_is_tar(head, n)) {
+        what = "tar archive whose image is stored sparse (tar -S)";
     } else if (!outer && starts(head, n, "PK\x03\x04", 4)) {
         what = "zip archive";
         how = "unzip";
@@ -246,7 +391,8 @@ static int io_archive(const uint8_t *head, size_t n, const char *outer, const ch
                        path);
 }
 
-/* The note of a plain tar archive read as it is. */
+/* The note of a compressed tar archive read as it is (its first file's
+ * header checked alone: the others lie further in its stream). */
 static int io_tar_note(lr_io_t *io, const char *path)
 {
     char text[1024];
@@ -258,9 +404,45 @@ static int io_tar_note(lr_io_t *io, const char *path)
     return lr_io_add_note(io, text);
 }
 
-int lr_io_tar_note(lr_io_t *io, lr_error_t *err)
+/* A plain tar archive: refused when a file in it is stored sparse (its
+ * bytes after a hole lie elsewhere), else read as it is, *note saying so
+ * and naming where its files lie (malloc'd). */
+static int io_plain_tar(int fd, uint64_t size, const char *path, char **note, lr_error_t *err)
 {
-    return io_tar_note(io, lr_io_name(io)) ? lr_error_oom(err) : 0;
+    io_tar_t t;
+    io_tar_walk(fd, size, &t);
+    if (t.sparse[0])
+        return lr_error_at(err, path, LR_EREFUSED, LR_NO_OFFSET,
+                           "a tar archive whose file %s is stored sparse (tar -S), not a disk "
+                           "image: extract the image from it first (tar -xf %s)",
+                           t.sparse, path);
+    char text[2048];
+    int len = snprintf(text, sizeof(text),
+                       "%s is a tar archive of %zu file%s: the files in it are read where they lie "
+                       "in the archive, after their headers, so the offsets shown are the "
+                       "archive's (a file's own offsets are the archive's less its start):",
+                       path, t.files, t.files == 1 ? "" : "s");
+    for (size_t i = 0; i < t.files && i < IO_TAR_SHOWN && len > 0 && (size_t)len < sizeof(text);
+         i++)
+        len += snprintf(text + len, sizeof(text) - (size_t)len, "%s %s at byte %llu (%llu bytes)",
+                        i ? "," : "", t.file[i].name, (unsigned long long)t.file[i].at,
+                        (unsigned long long)t.file[i].size);
+    if (t.files > IO_TAR_SHOWN && len > 0 && (size_t)len < sizeof(text))
+        len += snprintf(text + len, sizeof(text) - (size_t)len, " and %zu more",
+                        t.files - IO_TAR_SHOWN);
+    if (t.cut && len > 0 && (size_t)len < sizeof(text))
+        len += snprintf(text + len, sizeof(text) - (size_t)len,
+                        "; its headers after byte %llu were not read (%s), so a file stored "
+                        "sparse there would read wrongly",
+                        (unsigned long long)t.stop,
+                        t.stop >= size ? "the archive ends there"
+                                       : "no tar header there, or too many");
+    if (len > 0 && (size_t)len < sizeof(text))
+        snprintf(text + len, sizeof(text) - (size_t)len,
+                 "; to scan each as its own image, extract them first (tar -xf %s)", path);
+    if (note && !(*note = strdup(text)))
+        return lr_error_oom(err);
+    return 0;
 }
 
 /* Refuses a file compressed by a tool we do not read (0 otherwise). */
@@ -285,14 +467,14 @@ static int io_foreign(const uint8_t *head, size_t n, const char *path, lr_error_
                        name, how);
 }
 
-int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, bool *tar, lr_error_t *err)
+int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, char **note, lr_error_t *err)
 {
     uint8_t head[LR_IO_HEAD]; /* a tar header and its POSIX extended records */
     size_t n;
     bool is_tar = false;
     *fmt = LR_IO_FMT_RAW;
-    if (tar)
-        *tar = false;
+    if (note)
+        *note = NULL;
     int rc = lr_io_fd_pread(fd, head, sizeof(head), 0, &n);
     if (rc)
         return lr_error_at(err, path, rc, LR_NO_OFFSET, "read failed: %s", strerror(-rc));
@@ -302,10 +484,10 @@ int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, bool *tar, l
     rc = io_foreign(head, n, path, err);
     if (!rc)
         rc = io_archive(head, n, NULL, path, &is_tar, err);
+    if (!rc && is_tar)
+        return io_plain_tar(fd, size, path, note, err);
     if (rc)
         return rc;
-    if (tar)
-        *tar = is_tar;
     /* A fixed VHD is the raw disk and a 512-byte footer: look at the end. */
     if (size >= 1024 && size % 512 == 0) {
         rc = lr_io_fd_pread(fd, head, 8, size - 512, &n);

@@ -39,10 +39,6 @@ struct lr_io {
 /* Appends a copy of text to io's notes (lr_io_note); past LR_IO_MAX_NOTES
  * it is dropped. 0 or -ENOMEM. */
 int lr_io_add_note(lr_io_t *io, const char *text) __attribute__((visibility("hidden")));
-/* The note of a raw handle that is a plain tar archive (lr_io_detect set
- * *tar): its files are read where they lie in it (io_formats.c). Fails
- * only for memory. */
-int lr_io_tar_note(lr_io_t *io, lr_error_t *err) __attribute__((visibility("hidden")));
 
 /* Image formats (lr_io_format names them). */
 enum {
@@ -72,11 +68,13 @@ enum {
 int lr_io_fd_pread(int fd, void *buf, size_t len, uint64_t off, size_t *got) LR_IO_HIDDEN;
 
 /* The format of the regular file fd (size bytes) at path, by content (and
- * for a split set, by its name and its second segment); *tar (may be
- * NULL) is set when it is raw and a plain tar archive. An archive that
- * would read wrongly as raw, or a compression we do not read, is refused
- * (LR_EREFUSED, -ENOTSUP). */
-int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, bool *tar,
+ * for a split set, by its name and its second segment). A plain tar
+ * archive is raw, its headers walked: *note (may be NULL) receives the
+ * note its handle gets (malloc'd, the caller's; NULL for any other file),
+ * naming where its files lie. An archive that would read wrongly as raw
+ * (a zip, a tar holding a file stored sparse), or a compression we do not
+ * read, is refused (LR_EREFUSED, -ENOTSUP). */
+int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, char **note,
                  lr_error_t *err) LR_IO_HIDDEN;
 /* Opens a non-raw image of format fmt; fd is owned from here on (closed on
  * failure too). A format this build has no library for is refused naming
@@ -176,6 +174,17 @@ const char *lr_qcow_backing_format(const lr_qcow_t *q) LR_IO_HIDDEN;
  * threads (a mutex guards the L2 cache). */
 int lr_qcow_map(lr_qcow_t *q, uint64_t off, size_t len, int *kind, size_t *run,
                 lr_error_t *err) LR_IO_HIDDEN;
+/* True when the len bytes at off that lr_qcow_map called LR_QCOW_HELD
+ * (one run) lie within the file, false when they run past its end (or
+ * the map fails: lr_qcow_read then says why). Asked before libqcow reads
+ * them: libqcow 20201213 reads a cluster that runs past the end of the
+ * file out of bounds of its own buffer (found by fuzz_image); such bytes
+ * are lr_qcow_read's, which reads them as qemu does. */
+bool lr_qcow_held_within(lr_qcow_t *q, uint64_t off, size_t len) LR_IO_HIDDEN;
+/* Once a read ran past the end of the file (its bytes there read as
+ * zeros, as qemu reads them), the note saying so, into text (cap bytes):
+ * true the first time, false before and after. */
+bool lr_qcow_take_cut(lr_qcow_t *q, char *text, size_t cap) LR_IO_HIDDEN;
 /* True when q is a file libqcow refuses but we read ourselves (its
  * clusters by lr_qcow_read): version 3 with an external data file, zstd
  * clusters or extended L2 entries, and no other incompatible feature
@@ -223,8 +232,10 @@ int lr_qcow_backing_name(const lr_qcow_t *q, char **name, lr_error_t *err) LR_IO
  * (lr_qcow_use_snapshot; any LR_QCOW_HELD run reads right; one run,
  * within one cluster): a standard cluster from the file or its data file, a
  * compressed one decoded (zlib or zstd, until the cluster is full, as qemu
- * checks it; the last one decoded is kept). Fails naming the file with
- * LR_EFORMAT when the bytes lie beyond its end or do not decompress.
+ * checks it; the last one decoded is kept); a standard cluster's bytes
+ * past the end of its file read as zeros (lr_qcow_take_cut). Fails naming
+ * the file with LR_EFORMAT when compressed bytes lie beyond its end or do
+ * not decompress.
  * Safe from two threads. */
 int lr_qcow_read(lr_qcow_t *q, void *buf, size_t len, uint64_t off, lr_error_t *err) LR_IO_HIDDEN;
 void lr_qcow_close(lr_qcow_t *q) LR_IO_HIDDEN;

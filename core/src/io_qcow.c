@@ -107,7 +107,9 @@ struct lr_qcow {
     char *snap_note;  /* the internal snapshots it holds, named (NULL: none) */
     uint32_t n_snaps; /* how many (version 2/3), their table at snaps_at */
     uint64_t snaps_at;
-    bool snapshot; /* one of them is read in place of the current state */
+    bool snapshot;  /* one of them is read in place of the current state */
+    bool cut_read;  /* a read ran past the file's end (qcow_read_data) */
+    bool cut_noted; /* lr_qcow_take_cut told it */
 #ifdef LR_HAVE_ZSTD
     ZSTD_DCtx *zstd;
 #endif
@@ -561,6 +563,32 @@ int lr_qcow_map(lr_qcow_t *q, uint64_t off, size_t len, int *kind, size_t *run, 
     return 0;
 }
 
+bool lr_qcow_held_within(lr_qcow_t *q, uint64_t off, size_t len)
+{
+    uint64_t in = off & ((1ULL << q->cluster_bits) - 1), e = 0, bitmap = 0;
+    pthread_mutex_lock(&q->mu);
+    int rc = qcow_l2_entry(q, off >> q->cluster_bits, &e, &bitmap, NULL);
+    pthread_mutex_unlock(&q->mu);
+    /* version 1: the offset is all but bit 63 (compressed) */
+    uint64_t at = (q->version == 1 ? e & ~(1ULL << 63) : e & QCOW_OFFSET_MASK) + in;
+    return rc == 0 && at <= q->file_size && len <= q->file_size - at;
+}
+
+bool lr_qcow_take_cut(lr_qcow_t *q, char *text, size_t cap)
+{
+    pthread_mutex_lock(&q->mu);
+    bool new = q->cut_read && !q->cut_noted;
+    q->cut_noted |= new;
+    pthread_mutex_unlock(&q->mu);
+    if (new)
+        snprintf(text, cap,
+                 "the qcow file %s ends (at byte %llu) inside clusters it maps: their bytes past "
+                 "its end read as zeros, as qemu reads them; the file may have been cut short",
+                 q->data_path ? q->data_path : q->path,
+                 (unsigned long long)(q->data_path ? q->data_size : q->file_size));
+    return new;
+}
+
 bool lr_qcow_reads_itself(const lr_qcow_t *q)
 {
     return q->version == 3 && (q->features & QCOW_F_OURS) &&
@@ -741,23 +769,23 @@ static int qcow_decode(lr_qcow_t *q, uint64_t e, uint64_t k, lr_error_t *err)
 }
 
 /* len bytes of a standard cluster's at host offset at: in the data file
- * when there is one, else in the qcow file. */
-static int qcow_read_data(const lr_qcow_t *q, uint8_t *p, size_t len, uint64_t at, uint64_t off,
+ * when there is one, else in the qcow file. Bytes past the file's end
+ * read as zeros, as qemu's file driver reads them, and are noted
+ * (lr_qcow_take_cut): a file cut short, or ended inside its last cluster.
+ * Called with q->mu held. */
+static int qcow_read_data(lr_qcow_t *q, uint8_t *p, size_t len, uint64_t at, uint64_t off,
                           lr_error_t *err)
 {
     bool ext = q->features & QCOW_F_DATA_FILE;
     int fd = ext ? q->data_fd : q->fd;
     uint64_t size = ext ? q->data_size : q->file_size;
-    size_t got = 0;
-    if (at > size || len > size - at)
-        return lr_error_set(err, LR_EFORMAT, off,
-                            "the qcow file %s maps byte %llu to byte %llu of %s, beyond its end",
-                            q->path, (unsigned long long)off, (unsigned long long)at,
-                            ext ? q->data_path : "itself");
-    int rc = lr_io_fd_pread(fd, p, len, at, &got);
-    if (rc || got != len)
+    size_t got = 0, want = at >= size ? 0 : size - at < len ? (size_t)(size - at) : len;
+    int rc = want ? lr_io_fd_pread(fd, p, want, at, &got) : 0;
+    if (rc || got != want)
         return lr_error_set(err, rc ? rc : -EIO, off, "read of %s failed: %s",
                             ext ? q->data_path : q->path, strerror(rc ? -rc : EIO));
+    memset(p + want, 0, len - want);
+    q->cut_read |= want < len;
     return 0;
 }
 

@@ -884,7 +884,7 @@ static int qcow_file_read(void *ctx, void *buf, size_t len, uint64_t off, lr_err
         size_t want = len < v->size - off ? len : (size_t)(v->size - off), run = 0;
         int kind = LR_QCOW_ZEROS;
         int rc = lr_qcow_map(v->map, off, want, &kind, &run, err);
-        if (!rc && kind == LR_QCOW_HELD && v->f)
+        if (!rc && kind == LR_QCOW_HELD && v->f && lr_qcow_held_within(v->map, off, run))
             rc = qcow_lib_read(v, p, run, off, err);
         else if (!rc && (kind == LR_QCOW_HELD || kind == LR_QCOW_PACKED))
             rc = lr_qcow_read(v->map, p, run, off, err);
@@ -925,11 +925,27 @@ static int qcow_held_cluster(qcow_file_t *v, uint64_t at, uint64_t *a, uint64_t 
  * damaged, its host read failing) is lost whole, named, and left
  * unreadable (lr_io_bad_range): a scan goes on after it, and no byte of it
  * is guessed. */
+/* A note for each file of the chain a read ran past the end of (its
+ * bytes there read as zeros), once. */
+static void qcow_note_cut(yal_ctx_t *y)
+{
+    char text[YAL_MSG];
+    for (qcow_file_t *v = y->h; v; v = v->parent) {
+        if (v->map && lr_qcow_take_cut(v->map, text, sizeof(text))) {
+            pthread_mutex_lock(&y->mu);
+            (void)lr_io_add_note(y->io, text); /* out of memory: the note is lost */
+            pthread_mutex_unlock(&y->mu);
+        }
+    }
+}
+
 static ssize_t qcow_read(yal_ctx_t *y, void *buf, size_t len, uint64_t off, char *msg)
 {
     lr_error_t e;
     lr_error_clear(&e);
-    if (qcow_file_read(y->h, buf, len, off, &e) == 0)
+    int rc = qcow_file_read(y->h, buf, len, off, &e);
+    qcow_note_cut(y);
+    if (rc == 0)
         return (ssize_t)len;
     uint64_t a = 0, b = 0;
     if (e.offset == LR_NO_OFFSET || !qcow_held_cluster(y->h, e.offset, &a, &b)) {

@@ -369,6 +369,23 @@ def qcow_seeds(out):
                 out.put("image", "qcow2-snapshots-512", f.read()[:IMAGE_SEED_MAX])
 
 
+def tar_seeds(out):
+    """plain tar archives (core/src/io_formats.c walks their headers): GNU
+    and POSIX formats, two files each, the second with a long name (a GNU
+    long-name header, a POSIX extended header)"""
+    import io
+    import tarfile
+    long = "d/" + "n" * 120 + ".img"
+    for name, fmt in (("tar-gnu", tarfile.GNU_FORMAT), ("tar-posix", tarfile.PAX_FORMAT)):
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w", format=fmt) as t:
+            for member, data in (("a.txt", b"hello\n"), (long, b"LABELONE" * 128)):
+                info = tarfile.TarInfo(member)
+                info.size = len(data)
+                t.addfile(info, io.BytesIO(data))
+        out.put("image", name, buf.getvalue()[:IMAGE_SEED_MAX])
+
+
 def lvdata_seeds(out, fixtures_dir):
     """the metadata LVs of the LV data fixtures (docs/fixtures.md): dm-cache
     metadata (cache: extents 20 and 42, two of them), COW stores (snap:
@@ -447,6 +464,7 @@ def main():
     image_seeds(out, fixtures_dir)
     vhd_seeds(out)
     qcow_seeds(out)
+    tar_seeds(out)
     vhdxlog_seeds(out, fixtures_dir)
     data_dir = os.path.join(os.path.dirname(os.path.abspath(fixtures_dir)), "tests", "data")
     for name in ("segtypes.raw", "segtypes.backup"):

@@ -339,6 +339,24 @@ PY
         "qcow2 --snapshot nope" --snapshot nope
     refused "$T/disk.img" 'a raw image, not a qcow2 image: it holds no internal snapshots, so the snapshot "1" cannot be read from it' \
         "raw --snapshot 1" --snapshot 1
+    # a qcow2 cut short inside a data cluster (a copy that stopped): qemu
+    # reads the bytes past its end as zeros (its file driver fills short
+    # reads), and so do we, with a warning naming the file and where it
+    # ends (libqcow read such a cluster out of bounds of its own buffer:
+    # fuzz_image, regressions/image/crash-c91f7b2a...)
+    qemu-img convert -f raw -O qcow2 "$T/disk.img" "$Q/cut.qcow2" &&
+        truncate -s $(($(stat -c %s "$Q/cut.qcow2") - 70000)) "$Q/cut.qcow2" &&
+        qraw qcow2 "$Q/cut.qcow2" "$Q/cut.raw" || bad "qcow2 cut short: qemu-img failed"
+    cmp -s "$Q/cut.raw" "$T/disk.img" && bad "qcow2 cut short: qemu reads it whole (cut elsewhere)"
+    "$LR_CAT" "$Q/cut.qcow2" "$T/out.raw" reverse > /dev/null 2> "$T/err" &&
+        cmp -s "$T/out.raw" "$Q/cut.raw" && ok || bad "qcow2 cut short: not what qemu reads ($(cat "$T/err"))"
+    "$LVMSCAN" --json "$Q/cut.qcow2" > "$T/got.json" 2> "$T/err"
+    [ $? = 0 ] && ok || bad "qcow2 cut short: exit not 0 ($(cat "$T/err"))"
+    python3 - "$T/got.json" "$(stat -c %s "$Q/cut.qcow2")" << 'PY' && ok || bad "qcow2 cut short: no warning saying so"
+import json, sys
+w = json.load(open(sys.argv[1]))["images"][0]["warnings"]
+assert len(w) == 1 and "cut.qcow2 ends (at byte %s) inside clusters it maps: their bytes past its end read as zeros, as qemu reads them" % sys.argv[2] in w[0], w
+PY
     # a damaged compressed cluster (zlib, zstd; its byte 4 or 20 flipped):
     # qemu-img fails on it; we lose that cluster alone, named, and the scan
     # goes on past it to find what the raw image holds (exit 2). libqcow

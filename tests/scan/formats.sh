@@ -375,34 +375,82 @@ raw, got = (json.load(open(p)) for p in sys.argv[1:3])
 same_findings(raw, got)
 PY
 
-# archives: a tar whose image is stored sparse (GNU and POSIX formats, and
-# gzip'd) and a zip are refused, naming how to extract them (their bytes
-# are not the disk's at its offsets); a plain tar is read where its file
-# lies, with a warning saying so
+# archives: a tar holding a file stored sparse (GNU and POSIX formats,
+# first or after another file: a plain tar's headers are all walked; a
+# gzip'd one's first) and a zip are refused, naming how to extract them
+# (their bytes are not the disk's at its offsets); a plain tar is read
+# where its files lie, with a warning naming them and their offsets --
+# also when its sizes are written GNU's base-256 way or by a POSIX
+# extended header (as tar writes files of 8 GiB and more; made by hand)
 mkdir -p "$T/tar"
 cp --sparse=always "$T/disk.img" "$T/tar/disk.img"
+echo hello > "$T/tar/a.txt"
 (cd "$T/tar" && tar -Scf ../bad/sparse.tar disk.img && tar --format=posix -Scf ../bad/sparse-posix.tar disk.img &&
-    tar -Sczf ../bad/sparse.tar.gz disk.img && tar -cf ../bad/plain.tar disk.img) || bad "tar failed"
-for name in sparse.tar sparse-posix.tar sparse.tar.gz; do
-    check_bad "bad/$name" zlib "bad/$name: an* .*tar archive whose image is stored sparse (tar -S), not a disk image" \
+    tar -Sczf ../bad/sparse.tar.gz disk.img && tar -cf ../bad/plain.tar disk.img &&
+    tar -Scf ../bad/sparse-second.tar a.txt disk.img &&
+    tar --format=posix -Scf ../bad/sparse-second-posix.tar a.txt disk.img &&
+    tar --format=posix -cf ../bad/sizes.tar a.txt disk.img) || bad "tar failed"
+for name in sparse.tar sparse-posix.tar sparse-second.tar sparse-second-posix.tar; do
+    check_bad "bad/$name" zlib "bad/$name: a tar archive whose file disk.img is stored sparse (tar -S), not a disk image" \
         "extract the image from it first (tar -xf .*bad/$name)"
 done
+check_bad bad/sparse.tar.gz zlib "bad/sparse.tar.gz: a gzip-compressed tar archive whose image is stored sparse (tar -S), not a disk image" \
+    "extract the image from it first (tar -xf .*bad/sparse.tar.gz)"
 if command -v zip > /dev/null; then
     (cd "$T/tar" && zip -q ../bad/disk.zip disk.img)
     check_bad bad/disk.zip zlib "bad/disk.zip: a zip archive, not a disk image: extract the image from it first (unzip"
 else
     echo "SKIPPED: bad/disk.zip (no zip)"
 fi
-"$LVMSCAN" --json "$T/bad/plain.tar" > "$T/out.json" 2> "$T/err" && ok || bad "bad/plain.tar: $(cat "$T/err")"
-python3 - "$T/raw.json" "$T/out.json" << 'PY' && ok || bad "bad/plain.tar: not read where its file lies, with the warning"
+# sizes.tar: a.txt's size in base-256; disk.img's ustar size zeroed, its
+# POSIX extended header saying it (both headers' checksums made again)
+python3 - "$T/bad/sizes.tar" << 'PY' || bad "sizes.tar: cannot rewrite its headers"
+import sys
+f = open(sys.argv[1], "r+b")
+d = bytearray(f.read())
+def fix(h):
+    d[h + 148:h + 156] = b" " * 8
+    d[h + 148:h + 155] = b"%06o\0" % sum(d[h:h + 512])
+def size(h):
+    return int(d[h + 124:h + 136].strip(b" \0") or b"0", 8)
+def nxt(h):
+    return h + 512 + (size(h) + 511) // 512 * 512
+h = 0
+assert d[h + 156:h + 157] == b"x"
+a = nxt(h)                                   # a.txt's header
+d[a + 124:a + 136] = b"\x80" + (6).to_bytes(11, "big")
+fix(a)
+x = a + 1024                                 # disk.img's extended header
+assert d[x + 156:x + 157] == b"x"
+rec = b" size=%d\n" % (32 << 20)
+rec = b"%d%s" % (len(rec) + 2, rec)
+body = bytes(d[x + 512:x + 512 + size(x)]) + rec
+assert len(body) <= 512
+d[x + 512:x + 1024] = body.ljust(512, b"\0")
+d[x + 124:x + 136] = b"%011o\0" % len(body)
+fix(x)
+m = x + 1024                                 # disk.img's header
+d[m + 124:m + 136] = b"%011o\0" % 0
+fix(m)
+f.seek(0)
+f.write(d)
+PY
+for name in plain.tar sizes.tar; do
+    "$LVMSCAN" --json "$T/bad/$name" > "$T/out.json" 2> "$T/err" && ok || bad "bad/$name: $(cat "$T/err")"
+    case $name in
+    plain.tar) n="1 file:" files="(a file's own offsets are the archive's less its start): disk.img at byte 512 (33554432 bytes);" at=1024 ;;
+    *) n="2 files:" files="start): a.txt at byte 1536 (6 bytes), disk.img at byte 3584 (33554432 bytes);" at=4096 ;;
+    esac
+    python3 - "$T/raw.json" "$T/out.json" $at "$n" "$files" << 'PY' && ok || bad "bad/$name: not read where its file lies, with the warning naming it"
 import json, sys
 raw, got = (json.load(open(p)) for p in sys.argv[1:3])
-assert [l["pv_start"] for l in got["labels"]] == [512], got["labels"]
+assert [l["offset"] for l in got["labels"]] == [int(sys.argv[3])], got["labels"]
 assert [v["seqno"] for v in got["vgs"][0]["versions"]] == [v["seqno"] for v in raw["vgs"][0]["versions"]]
 w = got["images"][0]["warnings"]
-assert len(w) == 1 and "is a tar archive: the files in it are read where they lie" in w[0], w
+assert len(w) == 1 and "is a tar archive of " + sys.argv[4] in w[0] and sys.argv[5] in w[0], w
+assert "the files in it are read where they lie" in w[0] and "headers after byte" not in w[0], w
 PY
-
+done
 # a truncated E01 set (its last segment, the last chunk's, missing): what
 # the 33 segments hold is read, the last chunk is unreadable and named
 # with its offset, exit 2; the PV and its history are found as in the raw
