@@ -224,7 +224,7 @@ typedef struct io_tar {
         char name[101];
     } file[IO_TAR_SHOWN];
     char sparse[101]; /* the first file stored sparse ("": none) */
-    bool cut;         /* stopped before its end: at byte stop, what follows unread */
+    char why[200];    /* why the walk stopped at byte stop before the end marker ("": it did not) */
     uint64_t stop;
 } io_tar_t;
 
@@ -304,8 +304,10 @@ static void io_tar_pax(const uint8_t *d, size_t n, uint64_t *size, char *name, b
  * start: each regular file's place and size (the size a POSIX extended
  * header gives wins, the name a GNU long-name or extended header gives
  * too), and the first file stored sparse, GNU's way (type 'S') or POSIX's
- * (GNU.sparse records). Stops at the end marker (a zero block), at a
- * block that is no header (t->cut), or after IO_TAR_MAX_HEADERS. */
+ * (GNU.sparse records), which ends the walk. It ends at the end marker (a
+ * zero block); before it, t->why says why and t->stop where: the archive
+ * ends, or ends inside a file (cut short: that file is still listed), a
+ * block that is no header, a read that fails, IO_TAR_MAX_HEADERS. */
 static void io_tar_walk(int fd, uint64_t size, io_tar_t *t)
 {
     uint8_t h[512], d[4096];
@@ -313,39 +315,61 @@ static void io_tar_walk(int fd, uint64_t size, io_tar_t *t)
     char next_name[101] = "";
     bool next_sparse = false;
     memset(t, 0, sizeof(*t));
-    for (int k = 0; k < IO_TAR_MAX_HEADERS; k++) {
+    for (int k = 0;; k++) {
         size_t got = 0;
         static const uint8_t zero[512];
-        if (off > size || size - off < 512 || lr_io_fd_pread(fd, h, 512, off, &got) || got != 512)
-            break;
+        t->stop = off;
+        if (k == IO_TAR_MAX_HEADERS) {
+            snprintf(t->why, sizeof(t->why), "more than %d headers", IO_TAR_MAX_HEADERS);
+            return;
+        }
+        if (off > size || size - off < 512) {
+            snprintf(t->why, sizeof(t->why), "the archive ends there, without its end marker");
+            return;
+        }
+        if (lr_io_fd_pread(fd, h, 512, off, &got) || got != 512) {
+            snprintf(t->why, sizeof(t->why), "a read failed there");
+            return;
+        }
         if (memcmp(h, zero, 512) == 0)
             return;
-        if (!io_is_tar(h, 512))
-            break;
+        if (!io_is_tar(h, 512)) {
+            snprintf(t->why, sizeof(t->why), "no tar header there");
+            return;
+        }
         uint64_t sz = next_size != UINT64_MAX ? next_size : io_tar_size(h);
         uint64_t data = off + 512, padded = (sz + 511) / 512 * 512;
-        if (padded < sz || padded > size - data)
-            break;
         uint8_t type = h[156];
-        size_t dn = sz < sizeof(d) ? (size_t)sz : sizeof(d);
-        bool meta = type == 'x' || type == 'L';
-        if (meta && (lr_io_fd_pread(fd, d, dn, data, &got) || got != dn))
-            break;
-        if (type == 'x') {
-            io_tar_pax(d, dn, &next_size, next_name, &next_sparse);
-        } else if (type == 'L') {
-            io_tar_name(next_name, d, dn, NULL, 0);
-        } else if (type == 'S' || ((type == '0' || type == '\0' || type == '7') && next_sparse)) {
+        bool file = type == '0' || type == '\0' || type == '7';
+        if (type == 'S' || (file && next_sparse)) {
             io_tar_file_name(t->sparse, h, next_name);
             return;
-        } else if (type == '0' || type == '\0' || type == '7') {
-            if (t->files < IO_TAR_SHOWN) {
-                t->file[t->files].at = data;
-                t->file[t->files].size = sz;
-                io_tar_file_name(t->file[t->files].name, h, next_name);
-            }
-            t->files++;
         }
+        if (file && t->files < IO_TAR_SHOWN) {
+            t->file[t->files].at = data;
+            t->file[t->files].size = sz;
+            io_tar_file_name(t->file[t->files].name, h, next_name);
+        }
+        t->files += file;
+        if (padded < sz || padded > size - data) {
+            char name[101];
+            io_tar_file_name(name, h, next_name);
+            snprintf(t->why, sizeof(t->why),
+                     "the archive ends inside %s, %llu bytes of it present: cut short", name,
+                     (unsigned long long)(size - data));
+            t->stop = size;
+            return;
+        }
+        size_t dn = sz < sizeof(d) ? (size_t)sz : sizeof(d);
+        bool meta = type == 'x' || type == 'L';
+        if (meta && (lr_io_fd_pread(fd, d, dn, data, &got) || got != dn)) {
+            snprintf(t->why, sizeof(t->why), "a read failed there");
+            return;
+        }
+        if (type == 'x')
+            io_tar_pax(d, dn, &next_size, next_name, &next_sparse);
+        else if (type == 'L')
+            io_tar_name(next_name, d, dn, NULL, 0);
         if (!meta) { /* an extended or long-name header is for the next one */
             next_size = UINT64_MAX;
             next_name[0] = '\0';
@@ -353,8 +377,6 @@ static void io_tar_walk(int fd, uint64_t size, io_tar_t *t)
         }
         off = data + padded;
     }
-    t->cut = true;
-    t->stop = off;
 }
 
 /* An archive holding the image: a zip file (its members deflated by
@@ -430,13 +452,11 @@ static int io_plain_tar(int fd, uint64_t size, const char *path, char **note, lr
     if (t.files > IO_TAR_SHOWN && len > 0 && (size_t)len < sizeof(text))
         len += snprintf(text + len, sizeof(text) - (size_t)len, " and %zu more",
                         t.files - IO_TAR_SHOWN);
-    if (t.cut && len > 0 && (size_t)len < sizeof(text))
+    if (t.why[0] && len > 0 && (size_t)len < sizeof(text))
         len += snprintf(text + len, sizeof(text) - (size_t)len,
-                        "; its headers after byte %llu were not read (%s), so a file stored "
-                        "sparse there would read wrongly",
-                        (unsigned long long)t.stop,
-                        t.stop >= size ? "the archive ends there"
-                                       : "no tar header there, or too many");
+                        "; its headers were walked up to byte %llu only (%s), so a file stored "
+                        "sparse after it would read wrongly",
+                        (unsigned long long)t.stop, t.why);
     if (len > 0 && (size_t)len < sizeof(text))
         snprintf(text + len, sizeof(text) - (size_t)len,
                  "; to scan each as its own image, extract them first (tar -xf %s)", path);

@@ -448,9 +448,20 @@ assert [l["offset"] for l in got["labels"]] == [int(sys.argv[3])], got["labels"]
 assert [v["seqno"] for v in got["vgs"][0]["versions"]] == [v["seqno"] for v in raw["vgs"][0]["versions"]]
 w = got["images"][0]["warnings"]
 assert len(w) == 1 and "is a tar archive of " + sys.argv[4] in w[0] and sys.argv[5] in w[0], w
-assert "the files in it are read where they lie" in w[0] and "headers after byte" not in w[0], w
+assert "the files in it are read where they lie" in w[0] and "headers were walked up to byte" not in w[0], w
 PY
 done
+# a plain tar cut short inside its file (a copy that stopped): read as far
+# as it goes, the warning saying where the walk stopped and why
+head -c $((20 << 20)) "$T/bad/plain.tar" > "$T/bad/cut.tar"
+"$LVMSCAN" --json "$T/bad/cut.tar" > "$T/out.json" 2> "$T/err"
+python3 - "$T/out.json" << 'PY' && ok || bad "bad/cut.tar: no warning that it was cut short ($(cat "$T/err"))"
+import json, sys
+got = json.load(open(sys.argv[1]))
+assert [l["offset"] for l in got["labels"]] == [1024], got["labels"]
+w = got["images"][0]["warnings"]
+assert len(w) == 1 and "disk.img at byte 512 (33554432 bytes); its headers were walked up to byte %d only (the archive ends inside disk.img, %d bytes of it present: cut short)" % (20 << 20, (20 << 20) - 512) in w[0], w
+PY
 # a truncated E01 set (its last segment, the last chunk's, missing): what
 # the 33 segments hold is read, the last chunk is unreadable and named
 # with its offset, exit 2; the PV and its history are found as in the raw
