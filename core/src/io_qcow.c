@@ -259,6 +259,25 @@ static bool qcow_snap_is(const qcow_snap_t *s, const char *want, bool byid)
     return n == len && n <= QCOW_SNAP_TEXT && memcmp(byid ? s->id : s->name, want, n) == 0;
 }
 
+/* An L1 table of need entries, the first have of them read from byte at
+ * (host order; the rest unallocated) into *out (malloc'd, the caller's).
+ * 0, -ENOMEM, or -EIO when the read fails. */
+static int qcow_l1_read(const lr_qcow_t *q, uint64_t at, uint64_t have, uint64_t need,
+                        uint64_t **out)
+{
+    uint64_t *l1 = calloc(need ? need : 1, sizeof(*l1));
+    if (!l1)
+        return -ENOMEM;
+    if (have && !qcow_pread(q, l1, have * 8, at)) {
+        free(l1);
+        return -EIO;
+    }
+    for (uint64_t i = 0; i < have; i++)
+        l1[i] = lr_get_be64((const uint8_t *)&l1[i]);
+    *out = l1;
+    return 0;
+}
+
 /* Reads the L1 table of the snapshot s in place of the current one: its
  * entries for size bytes (fewer recorded read as unallocated, as qemu
  * reads them). */
@@ -274,16 +293,13 @@ static int qcow_snap_l1(lr_qcow_t *q, const qcow_snap_t *s, uint64_t size, lr_er
                         "beyond its end or misplaced",
                         s->shown, s->l1_size, (unsigned long long)s->l1_at,
                         (unsigned long long)size);
-    uint64_t *l1 = calloc(need ? need : 1, sizeof(*l1));
-    if (!l1)
+    uint64_t *l1 = NULL;
+    int rc = qcow_l1_read(q, s->l1_at, have, need, &l1);
+    if (rc == -ENOMEM)
         return lr_error_oom(err);
-    if (have && !qcow_pread(q, l1, have * 8, s->l1_at)) {
-        free(l1);
+    if (rc)
         return qcow_bad(q, err, "cannot read its snapshot %s's L1 table at byte %llu", s->shown,
                         (unsigned long long)s->l1_at);
-    }
-    for (uint64_t i = 0; i < have; i++)
-        l1[i] = lr_get_be64((const uint8_t *)&l1[i]);
     free(q->l1);
     q->l1 = l1;
     q->n_l1 = (uint32_t)need;
@@ -403,14 +419,12 @@ static int qcow_load(lr_qcow_t *q, lr_error_t *err)
         return qcow_bad(q, err, "has its L1 table (%llu entries at byte %llu) beyond its end",
                         (unsigned long long)need, (unsigned long long)l1_at);
     q->n_l1 = (uint32_t)need;
-    q->l1 = calloc(need ? need : 1, sizeof(*q->l1));
     q->l2 = malloc(sizeof(*q->l2) << q->l2_bits << q->extended);
-    if (!q->l1 || !q->l2)
+    int rc = q->l2 ? qcow_l1_read(q, l1_at, need, need, &q->l1) : -ENOMEM;
+    if (rc == -ENOMEM)
         return lr_error_oom(err);
-    if (need && !qcow_pread(q, q->l1, need * 8, l1_at))
+    if (rc)
         return qcow_bad(q, err, "cannot read its L1 table at byte %llu", (unsigned long long)l1_at);
-    for (uint32_t i = 0; i < need; i++)
-        q->l1[i] = lr_get_be64((const uint8_t *)&q->l1[i]);
     uint32_t hdr_len = q->version == 3 ? lr_get_be32(h + 100) : 72;
     if (q->version >= 2)
         qcow_read_exts(q, hdr_len >= 104 ? hdr_len : 72);

@@ -629,7 +629,8 @@ typedef struct yal_chain_ops {
      * NULL: the library's files carry none). */
     const char *(*note)(void *h, size_t i);
     /* Makes the top file h read its internal snapshot want (id or name)
-     * in place of its current state (may be NULL: the format has none). */
+     * in place of its current state (NULL for formats that have none:
+     * lr_io_open_opts refuses a snapshot for them before opening). */
     int (*select)(void *h, const char *want, lr_error_t *err);
     /* How many internal snapshots the file h holds (may be NULL: none). */
     size_t (*snapshots)(void *h);
@@ -779,10 +780,7 @@ static int yal_open_chain(lr_io_t **out, const yal_ops_t *ops, const yal_chain_o
         return lr_error_at(err, path, -ENOMEM, LR_NO_OFFSET, "out of memory");
     y->ops = ops;
     int rc = yal_chain(y, co, path, err);
-    if (!rc && snapshot && !co->select)
-        rc = lr_error_at(err, path, LR_EREFUSED, LR_NO_OFFSET,
-                         "a %s image holds no internal snapshots to read", ops->what);
-    if (!rc && snapshot)
+    if (!rc && snapshot) /* only qcow2 gets one (lr_io_open_opts refuses the others) */
         rc = co->select(y->h, snapshot, err);
     uint64_t size = 0;
     if (!rc && co->media_size(y->h, &size) != 1)
