@@ -8,7 +8,13 @@
  * A file's end is its first NUL: filesystems pad the last block with zeros.
  * A file whose blocks are not contiguous runs into foreign bytes (or zeros)
  * at a block boundary; its text then does not parse to its end, and the copy
- * is partial: listed, never made a version or merged with one (vgs.c). */
+ * is partial: listed, never made a version or merged with one (vgs.c).
+ *
+ * btrfs stores a small file (up to 2 KiB by default; below 4 KiB when
+ * mkfs.btrfs --rootdir made it) inline in a tree leaf, at any byte, with
+ * other items' bytes after it. The leaf's items are walked for such files;
+ * the item gives the file's exact length. A file btrfs compressed is not
+ * read (its bytes are not the text). */
 #include "scan_int.h"
 
 #include <ctype.h>
@@ -24,30 +30,179 @@
 #define SC_BACKUP_CONTENTS "contents = \"Text Format Volume Group\""
 #define SC_BACKUP_HEAD 1024u /* bytes of a file's start its contents line lies in */
 
-int sc_probe_backup(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail)
+/* Whether the contents line lies in the first bytes of p (up to a NUL). */
+static bool bk_has_contents(const uint8_t *p, size_t avail)
 {
-    if (c->opts.flags & LR_SCAN_NO_TEXT_SEARCH)
-        return 0;
     size_t n = avail < SC_BACKUP_HEAD ? avail : SC_BACKUP_HEAD;
     const uint8_t *nul = memchr(p, '\0', n);
     if (nul)
         n = (size_t)(nul - p);
     /* memmem is a GNU extension: a bounded search by hand */
     size_t k = sizeof(SC_BACKUP_CONTENTS) - 1;
-    bool found = false;
-    for (size_t i = 0; !found && i + k <= n; i++)
-        found = p[i] == 'c' && memcmp(p + i, SC_BACKUP_CONTENTS, k) == 0;
-    if (!found)
-        return 0;
+    for (size_t i = 0; i + k <= n; i++)
+        if (p[i] == 'c' && memcmp(p + i, SC_BACKUP_CONTENTS, k) == 0)
+            return true;
+    return false;
+}
+
+/* Records a file start, or a btrfs leaf to read whole (bk.leaf). */
+static int bk_record(sc_ctx_t *c, sc_bk_t bk)
+{
     if (c->n_bks >= LR_SCAN_MAX_BACKUPS) {
         c->scan->truncated = true;
         return 0;
     }
     int rc = sc_grow((void **)&c->bks, &c->cap_bks, c->n_bks + 1, sizeof(*c->bks), c->err);
-    if (rc)
-        return rc;
-    c->bks[c->n_bks++] = (sc_bk_t){image, off};
+    if (!rc)
+        c->bks[c->n_bks++] = bk;
+    return rc;
+}
+
+int sc_probe_backup(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail)
+{
+    if (c->opts.flags & LR_SCAN_NO_TEXT_SEARCH || !bk_has_contents(p, avail))
+        return 0;
+    return bk_record(c, (sc_bk_t){image, off, 0, false});
+}
+
+/* ---- files inline in a btrfs leaf --------------------------------------- */
+
+#define SC_BT_EXTENT_DATA 108 /* BTRFS_EXTENT_DATA_KEY */
+#define SC_BT_FE_HEAD 21u     /* btrfs_file_extent_item's fields before inline data */
+#define SC_BT_PAST 2          /* bt_ result: the leaf runs past the bytes given */
+
+static uint64_t bt_le(const uint8_t *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+/* Whether item a's key (objectid, type, offset) sorts before item b's. */
+static bool bt_key_before(const uint8_t *a, const uint8_t *b)
+{
+    uint64_t ao = bt_le(a, 8), bo = bt_le(b, 8);
+    if (ao != bo)
+        return ao < bo;
+    if (a[8] != b[8])
+        return a[8] < b[8];
+    return bt_le(a + 9, 8) < bt_le(b + 9, 8);
+}
+
+/* The tree-checker's rules on a leaf's item array (fs/btrfs/tree-checker.c,
+ * check_leaf): keys ascending, item 0's data ending at the leaf's end and
+ * each other item's where the one before it starts. Chance bytes all but
+ * never pass them. Returns 0 for a leaf, 1 for anything else, SC_BT_PAST
+ * when the item array runs past the `have` bytes given. */
+static int bt_check_items(const uint8_t *p, size_t have)
+{
+    if (have < SC_BT_HEADER)
+        return 1;
+    uint32_t n = (uint32_t)bt_le(p + 96, 4);
+    uint64_t bytenr = bt_le(p + 48, 8), generation = bt_le(p + 80, 8);
+    if (!bytenr || bytenr % 4096 || !generation)
+        return 1;
+    if (SC_BT_HEADER + (size_t)n * SC_BT_ITEM > have)
+        return SC_BT_PAST;
+    uint64_t prev_off = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *it = p + SC_BT_HEADER + (size_t)i * SC_BT_ITEM;
+        uint64_t doff = bt_le(it + 17, 4), end = doff + bt_le(it + 21, 4);
+        if (i == 0) {
+            uint64_t node = end + SC_BT_HEADER; /* item 0 ends the leaf: its size */
+            if (node < 4096 || node > SC_BT_MAX_NODE || (node & (node - 1)))
+                return 1;
+        } else if (end != prev_off || !bt_key_before(it - SC_BT_ITEM, it)) {
+            return 1;
+        }
+        prev_off = doff;
+    }
     return 0;
+}
+
+/* Item it's data when it is a file's bytes stored uncompressed in the leaf
+ * (an inline extent: ram_bytes is then its length) that start like a
+ * backup file; else NULL. *len is the file's length. Returns p + have
+ * (one past the bytes given) when the item's data runs past them. */
+static const uint8_t *bt_inline_file(const uint8_t *p, size_t have, const uint8_t *it,
+                                     uint32_t *len)
+{
+    static const size_t magic = sizeof(SC_BACKUP_MAGIC) - 1;
+    uint64_t doff = bt_le(it + 17, 4), size = bt_le(it + 21, 4);
+    if (it[8] != SC_BT_EXTENT_DATA || size < SC_BT_FE_HEAD + magic)
+        return NULL;
+    if (SC_BT_HEADER + doff + size > have)
+        return p + have;
+    const uint8_t *d = p + SC_BT_HEADER + doff;
+    /* type inline (0), no compression, encryption or other encoding */
+    if (d[20] != 0 || d[16] || d[17] || d[18] || d[19] || bt_le(d + 8, 8) != size - SC_BT_FE_HEAD)
+        return NULL;
+    if (memcmp(d + SC_BT_FE_HEAD, SC_BACKUP_MAGIC, magic) != 0 ||
+        !bk_has_contents(d + SC_BT_FE_HEAD, size - SC_BT_FE_HEAD))
+        return NULL;
+    *len = (uint32_t)(size - SC_BT_FE_HEAD);
+    return d + SC_BT_FE_HEAD;
+}
+
+/* Records every backup file inline in the leaf at p (image offset off);
+ * nothing when one runs past `have` (returns SC_BT_PAST). */
+static int bt_find_files(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t have)
+{
+    uint32_t n = (uint32_t)bt_le(p + 96, 4), len = 0;
+    for (uint32_t i = 0; i < n; i++)
+        if (bt_inline_file(p, have, p + SC_BT_HEADER + (size_t)i * SC_BT_ITEM, &len) == p + have)
+            return SC_BT_PAST;
+    int rc = 0;
+    for (uint32_t i = 0; i < n && !rc; i++) {
+        const uint8_t *f = bt_inline_file(p, have, p + SC_BT_HEADER + (size_t)i * SC_BT_ITEM, &len);
+        if (f)
+            rc = bk_record(c, (sc_bk_t){image, off + (uint64_t)(f - p), len, false});
+    }
+    return rc;
+}
+
+int sc_probe_btrfs_leaf(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail)
+{
+    if (c->opts.flags & LR_SCAN_NO_TEXT_SEARCH)
+        return 0;
+    int rc = bt_check_items(p, avail);
+    if (rc == 0)
+        rc = bt_find_files(c, image, off, p, avail);
+    /* the leaf ends past this buffer: read whole once the stream is done */
+    if (rc == SC_BT_PAST)
+        return bk_record(c, (sc_bk_t){image, off, 0, true});
+    return rc < 0 ? rc : 0;
+}
+
+/* Reads each leaf the stream saw cut by its buffer's end and records its
+ * files; a leaf that cannot be read is left (the image's own error, if
+ * any, says so). */
+static int bt_read_leaves(sc_ctx_t *c)
+{
+    size_t n = c->n_bks;
+    uint8_t *buf = NULL;
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        sc_bk_t bk = c->bks[i]; /* a copy: recording may move the array */
+        uint64_t size = c->scan->images[bk.image].size;
+        if (!bk.leaf || bk.offset >= size)
+            continue;
+        size_t want =
+            size - bk.offset < SC_BT_MAX_NODE ? (size_t)(size - bk.offset) : SC_BT_MAX_NODE;
+        if (!buf && !(buf = malloc(SC_BT_MAX_NODE)))
+            return lr_error_oom(c->err);
+        if (lr_io_pread(c->ios[bk.image], buf, want, bk.offset, c->err) != 0) {
+            lr_error_clear(c->err);
+            continue;
+        }
+        if (bt_check_items(buf, want) == 0)
+            rc = bt_find_files(c, bk.image, bk.offset, buf, want);
+        if (rc == SC_BT_PAST) /* a file past the image's end */
+            rc = 0;
+    }
+    free(buf);
+    return rc;
 }
 
 /* ---- the VG section ----------------------------------------------------- */
@@ -219,9 +374,10 @@ static void fill_backup(lr_scan_copy_t *cp, const char *t, size_t len, size_t se
         set_partial(cp, "other bytes follow its VG section");
 }
 
-/* Reads the backup file that starts at bk, up to `limit` (the next file's
- * start: a file never holds another's first line at a sector start, and so
- * the bytes read stay within the image's size in all); adds it as a copy
+/* Reads the backup file that starts at bk, up to `limit` (its end when its
+ * length is known, else the next file's start: a file never holds
+ * another's first line at a sector start, and so the bytes read stay
+ * within the image's size in all); adds it as a copy
  * unless it is a ring copy's own header line (in an area, or no VG section
  * follows). */
 static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, sc_tbuf_t *b)
@@ -242,6 +398,9 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, sc_tbuf_t *b)
         return rc;
     /* a file given as an image ends at the image's end, with no NUL */
     bool standalone = bk->offset == 0 && !nul && b->n == im->size;
+    /* a file whose length its container gives ends there */
+    if (bk->len && !nul && b->n == bk->len)
+        nul = true;
     if ((rc = sc_tbuf_reserve(b, 0, c->err)))
         return rc;
     b->p[b->n] = '\0';
@@ -265,14 +424,49 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, sc_tbuf_t *b)
     return 0;
 }
 
+/* Image, then offset; at one offset a start whose length is known first. */
+static int bk_cmp(const void *a, const void *b)
+{
+    const sc_bk_t *x = a, *y = b;
+    if (x->image != y->image)
+        return x->image < y->image ? -1 : 1;
+    if (x->offset != y->offset)
+        return x->offset < y->offset ? -1 : 1;
+    return (x->len < y->len) - (x->len > y->len);
+}
+
+/* Sorts the starts and drops the leaves and the second of two starts at
+ * one offset (a file inline in a leaf whose first line falls on a sector
+ * start is seen by both probers). */
+static void bk_settle(sc_ctx_t *c)
+{
+    if (!c->n_bks)
+        return; /* qsort's array may not be NULL, even for none */
+    qsort(c->bks, c->n_bks, sizeof(*c->bks), bk_cmp);
+    size_t k = 0;
+    for (size_t i = 0; i < c->n_bks; i++) {
+        const sc_bk_t *bk = &c->bks[i];
+        if (bk->leaf ||
+            (k && c->bks[k - 1].image == bk->image && c->bks[k - 1].offset == bk->offset))
+            continue;
+        c->bks[k++] = *bk;
+    }
+    c->n_bks = k;
+}
+
 int sc_add_backups(sc_ctx_t *c, sc_tbuf_t *b)
 {
     size_t n0 = c->scan->n_copies;
-    int rc = 0;
+    int rc = bt_read_leaves(c);
+    if (rc)
+        return rc;
+    bk_settle(c);
     for (size_t i = 0; i < c->n_bks && !rc; i++) {
         const sc_bk_t *bk = &c->bks[i], *next = i + 1 < c->n_bks ? bk + 1 : NULL;
         uint64_t limit = c->scan->images[bk->image].size;
-        if (next && next->image == bk->image && next->offset < limit)
+        if (bk->len && bk->offset + bk->len < limit)
+            limit = bk->offset + bk->len;
+        else if (!bk->len && next && next->image == bk->image && next->offset < limit)
             limit = next->offset;
         rc = add_one(c, bk, limit, b);
     }

@@ -111,8 +111,9 @@ static bool quick_vgname(const uint8_t *p, size_t avail)
 }
 
 /* First-byte filter: most sectors of random or zeroed data stop here. */
-static bool filter_text(const uint8_t *sector)
+static bool filter_text(const uint8_t *sector, size_t avail)
 {
+    (void)avail; /* the loop gives a prober at least one byte */
     return is_name_char(sector[0]);
 }
 
@@ -225,6 +226,7 @@ const sc_prober_t sc_probers[] = {
     {"lvm2_mda_header", LR_MDA_MAGIC, LR_MDA_MAGIC_LEN, 4, NULL, probe_mda},
     {"lvm2_metadata_text", NULL, 0, 0, filter_text, probe_text},
     {"lvm2_backup_file", SC_BACKUP_MAGIC, sizeof(SC_BACKUP_MAGIC) - 1, 0, NULL, sc_probe_backup},
+    {"btrfs_leaf_inline_file", NULL, 0, 0, sc_maybe_btrfs_leaf, sc_probe_btrfs_leaf},
 };
 const size_t sc_n_probers = sizeof(sc_probers) / sizeof(sc_probers[0]);
 
@@ -239,7 +241,7 @@ int sc_probe_sector(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size
             if (p[pr->magic_off] != (uint8_t)pr->magic[0] ||
                 memcmp(p + pr->magic_off, pr->magic, pr->magic_len) != 0)
                 continue;
-        } else if (!pr->filter(p)) {
+        } else if (!pr->filter(p, avail)) {
             continue;
         }
         int rc = pr->probe(c, image, off, p, avail);
@@ -250,13 +252,14 @@ int sc_probe_sector(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size
 }
 
 /* Whether a sector can start any signature of the table: the label magic
- * at byte 0, the first 8 bytes of the mda magic at byte 4, or the start of
- * `name {` (a name character followed by another or by the space: what
- * the text prober's quick_vgname needs first). Two 8-byte compares and two
- * table lookups, inlined in the loop below: on random data about 15
- * sectors in 16 stop here, on zeroed data every one. A sector too close
- * to the end of what was read for the compares goes to the probers, which
- * check what they need. */
+ * at byte 0, the first 8 bytes of the mda magic at byte 4 or of a backup
+ * file's first line at byte 0, the start of `name {` (a name character
+ * followed by another or by the space: what the text prober's quick_vgname
+ * needs first), or a btrfs leaf's header. Three 8-byte compares, two table
+ * lookups and a 4-byte load, inlined in the loop below: on random data
+ * about 15 sectors in 16 stop here, on zeroed data every one. A sector too
+ * close to the end of what was read for the compares goes to the probers,
+ * which check what they need. */
 static bool maybe_signature(const uint8_t *p, size_t avail)
 {
     if (avail < 12)
@@ -264,7 +267,8 @@ static bool maybe_signature(const uint8_t *p, size_t avail)
     /* `name {`: a name character, then another or the space */
     return memcmp(p, LR_LABEL_ID, 8) == 0 || memcmp(p + 4, LR_MDA_MAGIC, 8) == 0 ||
            memcmp(p, SC_BACKUP_MAGIC, 8) == 0 ||
-           (is_name_char(p[0]) && (is_name_char(p[1]) || p[1] == ' '));
+           (is_name_char(p[0]) && (is_name_char(p[1]) || p[1] == ' ')) ||
+           sc_maybe_btrfs_leaf(p, avail);
 }
 
 int sc_probe_buffer(sc_ctx_t *c, int image, uint64_t pos, const uint8_t *p, size_t len,

@@ -433,6 +433,31 @@ def backup_seeds(out, fixtures_dir):
     out.put("scan", "backup-in-fs", head + body + cut.ljust(3072, b"\0"))
     for v in (1, 2, 4):
         out.put("scan", "backup-in-fs-variant%d" % v, head + body + bytes([v]))
+    leaf = btrfs_leaf(files[0])
+    out.put("scan", "backup-btrfs-leaf", head + b"\0" * 1536 + leaf)
+    # the same leaf cut: its file lies past the end (read again, not found)
+    out.put("scan", "backup-btrfs-leaf-cut", head + b"\0" * 1536 + leaf[:3072])
+
+
+def btrfs_leaf(text, nodesize=4096):
+    """A btrfs leaf (fs/btrfs/accessors.h: 101-byte header, 25-byte items,
+    data packed from the leaf's end) holding an inode item, its ref and the
+    file `text` as an uncompressed inline extent: the layout mkfs.btrfs
+    --rootdir writes for a small file (scan/src/backup.c walks it)."""
+    items = [
+        (256, 1, 0, b"\7" * 160),                      # INODE_ITEM
+        (256, 12, 256, struct.pack("<QH", 2, 6) + b"a.vg_0"),  # INODE_REF
+        (256, 108, 0, struct.pack("<QQBBHB", 7, len(text), 0, 0, 0, 0) + text),
+    ]
+    hdr = bytearray(101)
+    struct.pack_into("<QQ", hdr, 48, 30441472, 1 | 1 << 56)  # bytenr, flags
+    struct.pack_into("<QQIB", hdr, 80, 7, 5, len(items), 0)  # gen, owner, n, level
+    arr, data, end = b"", b"", nodesize - 101
+    for obj, typ, off, d in items:
+        end -= len(d)
+        arr += struct.pack("<QBQII", obj, typ, off, end, len(d))
+        data = d + data
+    return bytes(hdr) + arr + b"\0" * (end - len(arr)) + data
 
 
 def main():
