@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lr/btrfs.h"
 #include "lr/crc.h"
 
 /* The second top-level key of every such file, within its first lines. */
@@ -62,102 +63,49 @@ int sc_probe_backup(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size
 {
     if (c->opts.flags & LR_SCAN_NO_TEXT_SEARCH || !bk_has_contents(p, avail))
         return 0;
-    return bk_record(c, (sc_bk_t){image, off, 0, false});
+    return bk_record(c, (sc_bk_t){image, off, 0, false, 0, 0});
 }
 
 /* ---- files inline in a btrfs leaf --------------------------------------- */
 
-#define SC_BT_EXTENT_DATA 108 /* BTRFS_EXTENT_DATA_KEY */
-#define SC_BT_FE_HEAD 21u     /* btrfs_file_extent_item's fields before inline data */
-#define SC_BT_PAST 2          /* bt_ result: the leaf runs past the bytes given */
-
-static uint64_t bt_le(const uint8_t *p, int n)
+/* Whether the inline file f of the leaf at p starts like a backup file:
+ * its first bytes decoded (btrfs compresses such a file on a filesystem
+ * mounted with compress=; lzo is not decoded) and checked. */
+static bool bt_backup_start(sc_ctx_t *c, const uint8_t *p, const lr_btrfs_inline_t *f)
 {
-    uint64_t v = 0;
-    for (int i = n - 1; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-/* Whether item a's key (objectid, type, offset) sorts before item b's. */
-static bool bt_key_before(const uint8_t *a, const uint8_t *b)
-{
-    uint64_t ao = bt_le(a, 8), bo = bt_le(b, 8);
-    if (ao != bo)
-        return ao < bo;
-    if (a[8] != b[8])
-        return a[8] < b[8];
-    return bt_le(a + 9, 8) < bt_le(b + 9, 8);
-}
-
-/* The tree-checker's rules on a leaf's item array (fs/btrfs/tree-checker.c,
- * check_leaf): keys ascending, item 0's data ending at the leaf's end and
- * each other item's where the one before it starts. Chance bytes all but
- * never pass them. Returns 0 for a leaf, 1 for anything else, SC_BT_PAST
- * when the item array runs past the `have` bytes given. */
-static int bt_check_items(const uint8_t *p, size_t have)
-{
-    if (have < SC_BT_HEADER)
-        return 1;
-    uint32_t n = (uint32_t)bt_le(p + 96, 4);
-    uint64_t bytenr = bt_le(p + 48, 8), generation = bt_le(p + 80, 8);
-    if (!bytenr || bytenr % 4096 || !generation)
-        return 1;
-    if (SC_BT_HEADER + (size_t)n * SC_BT_ITEM > have)
-        return SC_BT_PAST;
-    uint64_t prev_off = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        const uint8_t *it = p + SC_BT_HEADER + (size_t)i * SC_BT_ITEM;
-        uint64_t doff = bt_le(it + 17, 4), end = doff + bt_le(it + 21, 4);
-        if (i == 0) {
-            uint64_t node = end + SC_BT_HEADER; /* item 0 ends the leaf: its size */
-            if (node < 4096 || node > SC_BT_MAX_NODE || (node & (node - 1)))
-                return 1;
-        } else if (end != prev_off || !bt_key_before(it - SC_BT_ITEM, it)) {
-            return 1;
-        }
-        prev_off = doff;
+    uint8_t head[SC_BACKUP_HEAD];
+    size_t want = f->ram_bytes < sizeof(head) ? (size_t)f->ram_bytes : sizeof(head), got = 0;
+    if (f->compression == LR_BTRFS_NONE) {
+        const uint8_t *t = p + f->at;
+        return memcmp(t, SC_BACKUP_MAGIC, sizeof(SC_BACKUP_MAGIC) - 1) == 0 &&
+               bk_has_contents(t, want);
     }
-    return 0;
+    lr_btrfs_inline_decode(c->btrfs, f->compression, p + f->at, f->stored, head, want, false, &got);
+    return got >= sizeof(SC_BACKUP_MAGIC) - 1 &&
+           memcmp(head, SC_BACKUP_MAGIC, sizeof(SC_BACKUP_MAGIC) - 1) == 0 &&
+           bk_has_contents(head, got);
 }
 
-/* Item it's data when it is a file's bytes stored uncompressed in the leaf
- * (an inline extent: ram_bytes is then its length) that start like a
- * backup file; else NULL. *len is the file's length. Returns p + have
- * (one past the bytes given) when the item's data runs past them. */
-static const uint8_t *bt_inline_file(const uint8_t *p, size_t have, const uint8_t *it,
-                                     uint32_t *len)
+/* Records every backup file inline in the leaf at p (image offset off,
+ * `items` items); nothing when one runs past `have` (returns
+ * LR_BTRFS_PAST). */
+static int bt_find_files(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t have,
+                         uint32_t items)
 {
-    static const size_t magic = sizeof(SC_BACKUP_MAGIC) - 1;
-    uint64_t doff = bt_le(it + 17, 4), size = bt_le(it + 21, 4);
-    if (it[8] != SC_BT_EXTENT_DATA || size < SC_BT_FE_HEAD + magic)
-        return NULL;
-    if (SC_BT_HEADER + doff + size > have)
-        return p + have;
-    const uint8_t *d = p + SC_BT_HEADER + doff;
-    /* type inline (0), no compression, encryption or other encoding */
-    if (d[20] != 0 || d[16] || d[17] || d[18] || d[19] || bt_le(d + 8, 8) != size - SC_BT_FE_HEAD)
-        return NULL;
-    if (memcmp(d + SC_BT_FE_HEAD, SC_BACKUP_MAGIC, magic) != 0 ||
-        !bk_has_contents(d + SC_BT_FE_HEAD, size - SC_BT_FE_HEAD))
-        return NULL;
-    *len = (uint32_t)(size - SC_BT_FE_HEAD);
-    return d + SC_BT_FE_HEAD;
-}
-
-/* Records every backup file inline in the leaf at p (image offset off);
- * nothing when one runs past `have` (returns SC_BT_PAST). */
-static int bt_find_files(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t have)
-{
-    uint32_t n = (uint32_t)bt_le(p + 96, 4), len = 0;
-    for (uint32_t i = 0; i < n; i++)
-        if (bt_inline_file(p, have, p + SC_BT_HEADER + (size_t)i * SC_BT_ITEM, &len) == p + have)
-            return SC_BT_PAST;
+    lr_btrfs_inline_t f;
+    for (uint32_t i = 0; i < items; i++)
+        if (lr_btrfs_leaf_inline(p, have, i, &f) == LR_BTRFS_PAST)
+            return LR_BTRFS_PAST;
     int rc = 0;
-    for (uint32_t i = 0; i < n && !rc; i++) {
-        const uint8_t *f = bt_inline_file(p, have, p + SC_BT_HEADER + (size_t)i * SC_BT_ITEM, &len);
-        if (f)
-            rc = bk_record(c, (sc_bk_t){image, off + (uint64_t)(f - p), len, false});
+    for (uint32_t i = 0; i < items && !rc; i++) {
+        if (lr_btrfs_leaf_inline(p, have, i, &f) != 1)
+            continue;
+        if (f.compression && !c->btrfs && lr_btrfs_decoder_new(&c->btrfs) != 0)
+            return lr_error_oom(c->err);
+        if (!bt_backup_start(c, p, &f))
+            continue;
+        rc = bk_record(
+            c, (sc_bk_t){image, off + f.at, (uint32_t)f.ram_bytes, false, f.compression, f.stored});
     }
     return rc;
 }
@@ -166,12 +114,13 @@ int sc_probe_btrfs_leaf(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, 
 {
     if (c->opts.flags & LR_SCAN_NO_TEXT_SEARCH)
         return 0;
-    int rc = bt_check_items(p, avail);
+    uint32_t items = 0;
+    int rc = lr_btrfs_leaf_check(p, avail, &items);
     if (rc == 0)
-        rc = bt_find_files(c, image, off, p, avail);
+        rc = bt_find_files(c, image, off, p, avail, items);
     /* the leaf ends past this buffer: read whole once the stream is done */
-    if (rc == SC_BT_PAST)
-        return bk_record(c, (sc_bk_t){image, off, 0, true});
+    if (rc == LR_BTRFS_PAST)
+        return bk_record(c, (sc_bk_t){image, off, 0, true, 0, 0});
     return rc < 0 ? rc : 0;
 }
 
@@ -189,16 +138,17 @@ static int bt_read_leaves(sc_ctx_t *c)
         if (!bk.leaf || bk.offset >= size)
             continue;
         size_t want =
-            size - bk.offset < SC_BT_MAX_NODE ? (size_t)(size - bk.offset) : SC_BT_MAX_NODE;
-        if (!buf && !(buf = malloc(SC_BT_MAX_NODE)))
+            size - bk.offset < LR_BTRFS_MAX_NODE ? (size_t)(size - bk.offset) : LR_BTRFS_MAX_NODE;
+        if (!buf && !(buf = malloc(LR_BTRFS_MAX_NODE)))
             return lr_error_oom(c->err);
         if (lr_io_pread(c->ios[bk.image], buf, want, bk.offset, c->err) != 0) {
             lr_error_clear(c->err);
             continue;
         }
-        if (bt_check_items(buf, want) == 0)
-            rc = bt_find_files(c, bk.image, bk.offset, buf, want);
-        if (rc == SC_BT_PAST) /* a file past the image's end */
+        uint32_t items = 0;
+        if (lr_btrfs_leaf_check(buf, want, &items) == 0)
+            rc = bt_find_files(c, bk.image, bk.offset, buf, want, items);
+        if (rc == LR_BTRFS_PAST) /* a file past the image's end */
             rc = 0;
     }
     free(buf);
@@ -374,6 +324,28 @@ static void fill_backup(lr_scan_copy_t *cp, const char *t, size_t len, size_t se
         set_partial(cp, "other bytes follow its VG section");
 }
 
+/* Reads and decodes the file btrfs compressed inline at bk into b (up to
+ * its length; *undecoded when it does not decode that far: b holds what
+ * did, and the text ends there). */
+static int bt_read_decoded(sc_ctx_t *c, const sc_bk_t *bk, sc_tbuf_t *b, bool *undecoded)
+{
+    uint8_t *in = malloc(bk->stored ? bk->stored : 1);
+    if (!in)
+        return lr_error_oom(c->err);
+    int rc = lr_io_pread(c->ios[bk->image], in, bk->stored, bk->offset, c->err);
+    if (!rc)
+        rc = sc_tbuf_reserve(b, bk->len, c->err);
+    size_t got = 0;
+    if (!rc) {
+        int dr = lr_btrfs_inline_decode(c->btrfs, bk->compression, in, bk->stored, (uint8_t *)b->p,
+                                        bk->len, true, &got);
+        *undecoded = dr != 0 || got != bk->len;
+        b->n = got;
+    }
+    free(in);
+    return rc;
+}
+
 /* Reads the backup file that starts at bk, up to `limit` (its end when its
  * length is known, else the next file's start: a file never holds
  * another's first line at a sector start, and so the bytes read stay
@@ -385,10 +357,12 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, sc_tbuf_t *b)
     lr_scan_t *s = c->scan;
     if (sc_area_of(s, bk->image, bk->offset) >= 0)
         return 0;
-    bool nul = false;
+    bool nul = false, undecoded = false;
     lr_scan_image_t *im = &s->images[bk->image];
     b->n = 0;
-    int rc = sc_read_to_nul(c, c->ios[bk->image], bk->offset, limit, c->opts.max_text, b, &nul);
+    int rc = bk->compression ? bt_read_decoded(c, bk, b, &undecoded)
+                             : sc_read_to_nul(c, c->ios[bk->image], bk->offset, limit,
+                                              c->opts.max_text, b, &nul);
     if (sc_unreadable(c, bk->image, rc, bk->offset, limit > bk->offset ? limit - bk->offset : 1,
                       NULL)) {
         lr_error_clear(c->err); /* its text lies in unreadable bytes: the image's error says so */
@@ -399,8 +373,8 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, sc_tbuf_t *b)
     /* a file given as an image ends at the image's end, with no NUL */
     bool standalone = bk->offset == 0 && !nul && b->n == im->size;
     /* a file whose length its container gives ends there */
-    if (bk->len && !nul && b->n == bk->len)
-        nul = true;
+    if (bk->len && !nul && (b->n == bk->len || undecoded))
+        nul = true; /* undecoded: the text ends where decoding stopped */
     if ((rc = sc_tbuf_reserve(b, 0, c->err)))
         return rc;
     b->p[b->n] = '\0';
@@ -415,9 +389,15 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, sc_tbuf_t *b)
     lr_scan_copy_t *cp = &s->copies[had];
     cp->length = cp->first_len = b->n;
     cp->crc = lr_crc(LR_CRC_INITIAL, b->p, b->n);
+    cp->btrfs_compression = bk->compression;
+    cp->stored_len = bk->compression ? bk->stored : 0;
     /* a section that never closes: its first lines still name the VG */
     fill_backup(cp, b->p, b->n, sec, whole ? end : b->n, nul || standalone);
-    if (!whole && !cp->partial)
+    if (undecoded)
+        set_partial(
+            cp,
+            "its bytes btrfs compressed do not decode whole (damaged; the text is what decoded)");
+    else if (!whole && !cp->partial)
         set_partial(cp, "its VG section does not close");
     if (standalone)
         im->text_file = true;
@@ -464,8 +444,9 @@ int sc_add_backups(sc_ctx_t *c, sc_tbuf_t *b)
     for (size_t i = 0; i < c->n_bks && !rc; i++) {
         const sc_bk_t *bk = &c->bks[i], *next = i + 1 < c->n_bks ? bk + 1 : NULL;
         uint64_t limit = c->scan->images[bk->image].size;
-        if (bk->len && bk->offset + bk->len < limit)
-            limit = bk->offset + bk->len;
+        uint64_t span = bk->compression ? bk->stored : bk->len; /* bytes in the image */
+        if (span && bk->offset + span < limit)
+            limit = bk->offset + span;
         else if (!bk->len && next && next->image == bk->image && next->offset < limit)
             limit = next->offset;
         rc = add_one(c, bk, limit, b);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <stdio.h>
 
+#include "lr/btrfs.h"
 #include "lr/crc.h"
 
 typedef sc_tbuf_t tbuf_t;
@@ -795,6 +796,31 @@ int sc_extract_all(sc_ctx_t *c)
 
 /* ---- re-reading for callers ------------------------------------------- */
 
+/* A copy btrfs compressed inline: its stored bytes read and decoded into
+ * t (cp->length bytes: all of the file, or what decoded of a damaged one,
+ * as the scan found it; the crc then says whether they are the same). */
+static int read_decoded(lr_io_t *io, const lr_scan_copy_t *cp, char *t, lr_error_t *err)
+{
+    if (cp->stored_len > LR_BTRFS_MAX_NODE)
+        return lr_error_set(err, LR_ERANGE, cp->offset, "compressed copy length out of range");
+    uint8_t *in = malloc((size_t)cp->stored_len ? (size_t)cp->stored_len : 1);
+    if (!in)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    size_t got = 0;
+    int rc = lr_io_pread(io, in, (size_t)cp->stored_len, cp->offset, err);
+    if (!rc && lr_btrfs_inline_decode(NULL, cp->btrfs_compression, in, (size_t)cp->stored_len,
+                                      (uint8_t *)t, (size_t)cp->length, false, &got) != 0)
+        rc = lr_error_set(err, LR_EFORMAT, cp->offset,
+                          "the btrfs-compressed copy does not decode (decoded %zu of %llu bytes)",
+                          got, (unsigned long long)cp->length);
+    else if (!rc && got != cp->length)
+        rc = lr_error_set(err, LR_EFORMAT, cp->offset,
+                          "the btrfs-compressed copy decodes to %zu bytes, not %llu", got,
+                          (unsigned long long)cp->length);
+    free(in);
+    return rc;
+}
+
 int sc_read_pieces(lr_io_t *io, const lr_scan_copy_t *cp, char **text, lr_error_t *err)
 {
     *text = NULL;
@@ -803,7 +829,8 @@ int sc_read_pieces(lr_io_t *io, const lr_scan_copy_t *cp, char **text, lr_error_
     char *t = malloc((size_t)cp->length + 1);
     if (!t)
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    int rc = lr_io_pread(io, t, (size_t)cp->first_len, cp->offset, err);
+    int rc = cp->btrfs_compression ? read_decoded(io, cp, t, err)
+                                   : lr_io_pread(io, t, (size_t)cp->first_len, cp->offset, err);
     if (!rc && cp->length > cp->first_len)
         rc = lr_io_pread(io, t + cp->first_len, (size_t)(cp->length - cp->first_len),
                          cp->wrap_offset, err);

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "lr/btrfs.h"
 #include "lr/label.h"
 #include "lr/mda.h"
 
@@ -226,7 +227,7 @@ const sc_prober_t sc_probers[] = {
     {"lvm2_mda_header", LR_MDA_MAGIC, LR_MDA_MAGIC_LEN, 4, NULL, probe_mda},
     {"lvm2_metadata_text", NULL, 0, 0, filter_text, probe_text},
     {"lvm2_backup_file", SC_BACKUP_MAGIC, sizeof(SC_BACKUP_MAGIC) - 1, 0, NULL, sc_probe_backup},
-    {"btrfs_leaf_inline_file", NULL, 0, 0, sc_maybe_btrfs_leaf, sc_probe_btrfs_leaf},
+    {"btrfs_leaf_inline_file", NULL, 0, 0, lr_btrfs_maybe_leaf, sc_probe_btrfs_leaf},
 };
 const size_t sc_n_probers = sizeof(sc_probers) / sizeof(sc_probers[0]);
 
@@ -268,7 +269,7 @@ static bool maybe_signature(const uint8_t *p, size_t avail)
     return memcmp(p, LR_LABEL_ID, 8) == 0 || memcmp(p + 4, LR_MDA_MAGIC, 8) == 0 ||
            memcmp(p, SC_BACKUP_MAGIC, 8) == 0 ||
            (is_name_char(p[0]) && (is_name_char(p[1]) || p[1] == ' ')) ||
-           sc_maybe_btrfs_leaf(p, avail);
+           lr_btrfs_maybe_leaf(p, avail);
 }
 
 int sc_probe_buffer(sc_ctx_t *c, int image, uint64_t pos, const uint8_t *p, size_t len,

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lr/btrfs.h"
 #include "lr/crc.h"
 
 static void resolve_opts(lr_scan_opts_t *o, const lr_scan_opts_t *in)
@@ -210,6 +211,7 @@ static int scan_with(lr_scan_session_t *ss, const char *const *paths, const lr_e
         rc = run(&c);
     free(c.hdrs);
     free(c.bks);
+    lr_btrfs_decoder_free(c.btrfs);
     free(c.labels_by_uuid);
     if (rc) {
         lr_scan_session_free(ss);

@@ -51,10 +51,13 @@ typedef struct sc_tbuf {
 typedef struct sc_bk {
     int image;
     uint64_t offset;
-    uint32_t len; /* the file's exact length when its container says it (a
-                   * file inline in a btrfs leaf), else 0: it ends at a NUL */
-    bool leaf;    /* not a file: a btrfs leaf that ran past the buffer it was
-                   * seen in, to read whole and walk for files (backup.c) */
+    uint32_t len;        /* the file's exact length when its container says it (a
+                          * file inline in a btrfs leaf), else 0: it ends at a NUL */
+    bool leaf;           /* not a file: a btrfs leaf that ran past the buffer it was
+                          * seen in, to read whole and walk for files (backup.c) */
+    uint8_t compression; /* a btrfs inline file's (lr_btrfs_inline_t): then
+                          * `stored` bytes at offset decode to len bytes */
+    uint32_t stored;
 } sc_bk_t;
 
 /* A metadata copy whose text ran past the buffer it was found in: its LVs
@@ -88,6 +91,8 @@ typedef struct sc_ctx {
     uint64_t walk_from, walk_result;
     sc_bk_t *bks; /* backup-file starts (backup.c), in stream order */
     size_t n_bks, cap_bks;
+    struct lr_btrfs_decoder *btrfs;         /* decodes btrfs inline files (backup.c);
+                                             * made at the first, freed with the context */
     sc_keep_wait_t keep_wait[SC_KEEP_WAIT]; /* keep.c */
     size_t n_keep_wait;
     struct ev_early *early; /* the session's; NULL in the workers' contexts */
@@ -206,24 +211,6 @@ int sc_read_to_nul(sc_ctx_t *c, lr_io_t *io, uint64_t from, uint64_t to, uint64_
  * while streaming; sc_add_backups reads each (after the areas are known),
  * adds the real ones as LR_SCAN_COPY_BACKUP copies and sorts the copies. */
 int sc_probe_backup(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail);
-/* A btrfs tree block: a 101-byte header (nritems, le32, at 96; level at
- * 100) and, in a leaf (level 0), an array of 25-byte items whose data is
- * packed from the block's end back (kernel: fs/btrfs/accessors.h). */
-#define SC_BT_HEADER 101u
-#define SC_BT_ITEM 25u
-#define SC_BT_MAX_NODE 65536u /* nodesize is 4 KiB to 64 KiB */
-#define SC_BT_MAX_ITEMS ((SC_BT_MAX_NODE - SC_BT_HEADER) / SC_BT_ITEM)
-/* A btrfs leaf's header (level 0, 1 to SC_BT_MAX_ITEMS items) at p: the
- * first test, inlined on every sector (zeroed and random data fail it at
- * the item count). */
-static inline bool sc_maybe_btrfs_leaf(const uint8_t *p, size_t avail)
-{
-    if (avail < SC_BT_HEADER || p[100] != 0)
-        return false;
-    uint32_t n =
-        (uint32_t)p[96] | (uint32_t)p[97] << 8 | (uint32_t)p[98] << 16 | (uint32_t)p[99] << 24;
-    return n - 1u < SC_BT_MAX_ITEMS;
-}
 /* Walks the btrfs leaf at off for files stored inline in it (btrfs keeps a
  * file of up to 2 KiB in its tree by default, 4 KiB by mkfs.btrfs
  * --rootdir: at any byte, not at a sector start) that start like a backup

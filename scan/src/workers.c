@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lr/btrfs.h"
 #include "lr/io.h"
 
 #define SC_UNIT_BUFFERS 64u   /* buffers per unit of a cut image (64 MiB by default) */
@@ -270,6 +271,7 @@ static void part_clear(sc_part_t *pt)
     free(pt->res.labels);
     free(pt->sub.hdrs);
     free(pt->sub.bks);
+    lr_btrfs_decoder_free(pt->sub.btrfs);
     ev_early_free(pt->sub.early);
     free(pt->bads);
     memset(pt, 0, sizeof(*pt));

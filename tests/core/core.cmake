@@ -6,6 +6,8 @@ lr_add_test(test_io test_io.c LIBS PkgConfig::ZLIB)
 lr_add_test(test_io_keep test_io_keep.c)
 lr_add_test(test_label test_label.c)
 lr_add_test(test_fssize test_fssize.c)
+# files btrfs keeps inline in a leaf (lr/btrfs.h), on the kernel-made fixture.
+lr_add_test(test_btrfs test_btrfs.c)
 lr_add_test(test_mda test_mda.c)
 lr_add_test(test_io_blockdev test_io_blockdev.c LABELS interop)
 lr_add_test(test_mda_interop test_mda_interop.c LABELS interop)

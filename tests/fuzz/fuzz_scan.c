@@ -132,7 +132,10 @@ static void check_copies(const lr_scan_session_t *s_ss)
         FUZZ_CHECK(c->image >= 0 && (size_t)c->image < s->n_images, "copy %zu image %d", i,
                    c->image);
         const lr_scan_image_t *im = &s->images[c->image];
-        uint64_t first = c->wrapped ? c->first_len : c->length;
+        /* a copy btrfs compressed takes its stored bytes in the image */
+        uint64_t first = c->btrfs_compression ? c->stored_len
+                         : c->wrapped         ? c->first_len
+                                              : c->length;
         FUZZ_CHECK(c->offset <= im->size && first <= im->size - c->offset,
                    "copy %zu (%" PRIu64 "+%" PRIu64 ") outside the image", i, c->offset, first);
         if (c->wrapped) {

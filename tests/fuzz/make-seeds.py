@@ -45,6 +45,7 @@ import re
 import shutil
 import struct
 import sys
+import zlib
 
 # no __pycache__ in the checkout from the import below
 sys.dont_write_bytecode = True
@@ -437,17 +438,21 @@ def backup_seeds(out, fixtures_dir):
     out.put("scan", "backup-btrfs-leaf", head + b"\0" * 1536 + leaf)
     # the same leaf cut: its file lies past the end (read again, not found)
     out.put("scan", "backup-btrfs-leaf-cut", head + b"\0" * 1536 + leaf[:3072])
+    # compressed as the kernel's btrfs does with compress=zlib (zlib.c)
+    out.put("scan", "backup-btrfs-leaf-zlib", head + b"\0" * 1536 + btrfs_leaf(files[1], 1))
 
 
-def btrfs_leaf(text, nodesize=4096):
+def btrfs_leaf(text, compression=0, nodesize=4096):
     """A btrfs leaf (fs/btrfs/accessors.h: 101-byte header, 25-byte items,
     data packed from the leaf's end) holding an inode item, its ref and the
-    file `text` as an uncompressed inline extent: the layout mkfs.btrfs
-    --rootdir writes for a small file (scan/src/backup.c walks it)."""
+    file `text` as an inline extent, stored as it is (the layout mkfs.btrfs
+    --rootdir writes for a small file) or, compression 1, zlib-compressed
+    (scan/src/backup.c walks it)."""
+    stored = zlib.compress(text) if compression == 1 else text
     items = [
         (256, 1, 0, b"\7" * 160),                      # INODE_ITEM
         (256, 12, 256, struct.pack("<QH", 2, 6) + b"a.vg_0"),  # INODE_REF
-        (256, 108, 0, struct.pack("<QQBBHB", 7, len(text), 0, 0, 0, 0) + text),
+        (256, 108, 0, struct.pack("<QQBBHB", 7, len(text), compression, 0, 0, 0) + stored),
     ]
     hdr = bytearray(101)
     struct.pack_into("<QQ", hdr, 48, 30441472, 1 | 1 << 56)  # bytenr, flags

@@ -102,6 +102,10 @@ case_ gpt            100x30 "gpt/disk.img.gz" '<Enter><Enter><Dump>'
 case_ label-zeroed   80x24  "label-header-zeroed/disk.img.gz" '<Dump><Enter><Enter><Dump>'
 case_ wide-120x40    120x40 "$H" '<Dump><Enter><Dump><Down><Enter><Dump><Esc>d<Dump><Esc>R<Dump><Esc>?<Dump>'
 
+# LVM2 archive files the kernel compressed inline in btrfs leaves
+# (fixtures/backup/btrfs.img.gz): each copy says where and how it is stored
+case_ backup-btrfs   100x30 "backup/btrfs.img.gz" '<Enter><End><Enter><Dump>'
+
 if [ "$FAILED" -ne 0 ]; then
     echo "$NAME: $FAILED of $RAN cases failed (LR_UPDATE_GOLDEN=1 rewrites them after review)"
     exit 1

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lr/btrfs.h"
 #include "lr/export.h"
 #include "lr/meta.h"
 #include "model_int.h"
@@ -38,6 +39,18 @@ static int flush(tui_view_t *v, lr_strbuf_t *b, lr_tui_attr_t attr)
     return rc;
 }
 
+/* What a backup file copy is, for its line. */
+static const char *copy_kind(const lr_scan_copy_t *c)
+{
+    if (!(c->source & LR_SCAN_COPY_BACKUP))
+        return "";
+    if (c->btrfs_compression == LR_BTRFS_ZLIB)
+        return "  backup file (btrfs inline, zlib)";
+    if (c->btrfs_compression == LR_BTRFS_ZSTD)
+        return "  backup file (btrfs inline, zstd)";
+    return "  backup file";
+}
+
 static int add_copies(lr_tui_t *m, tui_view_t *v, const lr_scan_version_t *ver)
 {
     int rc =
@@ -48,7 +61,7 @@ static int add_copies(lr_tui_t *m, tui_view_t *v, const lr_scan_version_t *ver)
         bool bad = (c->committed || c->precommitted) && !c->crc_ok && !c->crc_unknown;
         rc =
             tui_view_add(v, bad || c->partial ? LR_TUI_A_WARN : LR_TUI_A_NORMAL, -1, false,
-                         "  %s @ %" PRIu64 "  %" PRIu64 " bytes  crc 0x%08x%s%s%s%s%s",
+                         "  %s @ %" PRIu64 "  %" PRIu64 " bytes  crc 0x%08x%s%s%s%s%s%s",
                          tui_base(m->scan->images[c->image].path), c->offset, c->length, c->crc,
                          c->committed ? "  committed" : "", c->precommitted ? "  precommitted" : "",
                          bad                                ? "  BAD CHECKSUM"
@@ -57,7 +70,7 @@ static int add_copies(lr_tui_t *m, tui_view_t *v, const lr_scan_version_t *ver)
                          c->unreadable ? "  UNREADABLE"
                          : c->partial  ? "  partial"
                                        : "",
-                         c->wrapped ? "  wrapped" : "");
+                         c->wrapped ? "  wrapped" : "", copy_kind(c));
     }
     if (!rc && ver->n_copies > MAX_COPIES_SHOWN)
         rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "  ... and %zu more",

@@ -247,7 +247,12 @@ typedef struct lr_scan_copy {
      * bytes) and continues at wrap_offset (= area offset + 512). */
     bool wrapped;
     uint64_t first_len;
-    uint64_t wrap_offset;      /* LR_SCAN_UNKNOWN unless wrapped */
+    uint64_t wrap_offset; /* LR_SCAN_UNKNOWN unless wrapped */
+    /* A backup file btrfs compressed inline in a tree leaf (lr/btrfs.h):
+     * the stored_len bytes at offset decode to the `length` bytes of text.
+     * 0 (LR_BTRFS_NONE): the text is at offset as it is. */
+    uint8_t btrfs_compression; /* 1 zlib, 3 zstd */
+    uint64_t stored_len;
     bool committed;            /* at raw_locn slot 0 of its area's header (a header with a bad
                                   checksum counts when the slot's checksum is the copy's and
                                   the copy parses; its flags are not trusted then) */

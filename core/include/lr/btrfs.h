@@ -1,0 +1,98 @@
+/* lvmrescue core: files btrfs stores inline in a tree leaf.
+ *
+ * btrfs keeps a small file (up to max_inline, 2 KiB by default; every file
+ * under 4 KiB that mkfs.btrfs --rootdir writes) inside a leaf of its
+ * filesystem tree, at any byte, with other items' bytes after it, and
+ * compresses it there on a filesystem mounted with compress=. The scanner
+ * finds LVM2 backup/archive files stored so. Decoded field by field with
+ * bounds checks (kernel: fs/btrfs/accessors.h, tree-checker.c):
+ *   tree block header  101 bytes; nritems le32 at 96, level at 100
+ *                      (0: a leaf), bytenr le64 at 48, generation at 80
+ *   leaf item          25 bytes from 101: key (objectid le64, type u8,
+ *                      offset le64), data offset le32 (from byte 101),
+ *                      data size le32; data packed from the leaf's end
+ *   file extent item   generation le64, ram_bytes le64 (the file's
+ *                      bytes), compression u8 (0 none, 1 zlib, 2 lzo,
+ *                      3 zstd), encryption u8, other_encoding le16, type
+ *                      u8 (0: inline), then the inline bytes */
+#ifndef LR_BTRFS_H
+#define LR_BTRFS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LR_BTRFS_HEADER 101u
+#define LR_BTRFS_ITEM 25u
+#define LR_BTRFS_MAX_NODE 65536u /* nodesize is 4 KiB to 64 KiB */
+#define LR_BTRFS_MAX_ITEMS ((LR_BTRFS_MAX_NODE - LR_BTRFS_HEADER) / LR_BTRFS_ITEM)
+#define LR_BTRFS_PAST 2 /* a result: what is asked lies past the bytes given */
+
+enum lr_btrfs_compression {
+    LR_BTRFS_NONE = 0,
+    LR_BTRFS_ZLIB = 1,
+    LR_BTRFS_LZO = 2,
+    LR_BTRFS_ZSTD = 3,
+};
+
+/* A file's bytes inline in a leaf. */
+typedef struct lr_btrfs_inline {
+    size_t at;           /* where its stored bytes start, from the leaf's start */
+    uint32_t stored;     /* bytes stored (compressed or not) */
+    uint64_t ram_bytes;  /* the file's bytes once decoded */
+    uint8_t compression; /* enum lr_btrfs_compression */
+} lr_btrfs_inline_t;
+
+/* Whether p (avail bytes readable) may start a leaf: level 0 and 1 to
+ * LR_BTRFS_MAX_ITEMS items. One load and a compare: a scanner's first test
+ * on every sector (zeroed and random data fail it at the item count). */
+static inline bool lr_btrfs_maybe_leaf(const uint8_t *p, size_t avail)
+{
+    if (avail < LR_BTRFS_HEADER || p[100] != 0)
+        return false;
+    uint32_t n =
+        (uint32_t)p[96] | (uint32_t)p[97] << 8 | (uint32_t)p[98] << 16 | (uint32_t)p[99] << 24;
+    return n - 1u < LR_BTRFS_MAX_ITEMS;
+}
+
+/* Checks the leaf at p (have bytes readable) as the kernel's tree-checker
+ * does: bytenr and generation set, keys ascending, item 0's data ending at
+ * the leaf's end (a power of two from 4 KiB to 64 KiB: the node size) and
+ * each other item's where the one before starts. Returns 0 for a leaf
+ * (*items set), 1 for anything else, LR_BTRFS_PAST when the item array
+ * runs past `have`. Reads nothing past p + have. */
+int lr_btrfs_leaf_check(const uint8_t *p, size_t have, uint32_t *items);
+
+/* Item i of a leaf lr_btrfs_leaf_check accepted: 1 with *out filled when
+ * it is a file's inline extent (not encrypted or otherwise encoded; 1 to
+ * LR_BTRFS_MAX_NODE bytes once decoded), 0
+ * when it is something else, LR_BTRFS_PAST when its data lies past
+ * `have`. */
+int lr_btrfs_leaf_inline(const uint8_t *p, size_t have, uint32_t i, lr_btrfs_inline_t *out);
+
+/* What decoding keeps from one file to the next (a zstd context: making
+ * one costs more than decoding a small file). One per thread. */
+typedef struct lr_btrfs_decoder lr_btrfs_decoder_t;
+
+/* A new decoder into *out (the caller's: lr_btrfs_decoder_free). Returns
+ * 0 or -ENOMEM. */
+int lr_btrfs_decoder_new(lr_btrfs_decoder_t **out);
+
+/* Frees a decoder (NULL is fine). */
+void lr_btrfs_decoder_free(lr_btrfs_decoder_t *dec);
+
+/* Decodes an inline extent's stored bytes (in, in_len; compression as in
+ * lr_btrfs_inline_t) into out, up to out_len bytes or the file's end, as
+ * the kernel's btrfs_decompress does (zlib: raw deflate after the zlib
+ * header; zstd: one frame, a window of at most 128 KiB). whole: out_len is
+ * the file's length (ram_bytes), and the data must end exactly there, a
+ * zlib stream with its adler32 right (which the kernel writes but does not
+ * check); else out_len bytes made, or the data's clean end before, is
+ * success. *got is the bytes made. Returns 0, -ENOTSUP for lzo or a
+ * compression this build lacks (zstd without libzstd), LR_EFORMAT when the
+ * bytes do not decode (*got then counts what decoded before the fault),
+ * -ENOMEM. dec may be NULL (a context is then made for this call). */
+int lr_btrfs_inline_decode(lr_btrfs_decoder_t *dec, uint8_t compression, const uint8_t *in,
+                           size_t in_len, uint8_t *out, size_t out_len, bool whole, size_t *got);
+
+#endif

@@ -1,0 +1,222 @@
+/* Files btrfs stores inline in a tree leaf (lr/btrfs.h). */
+#include "lr/btrfs.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+#ifdef LR_HAVE_ZSTD
+#include <zstd.h>
+#endif
+
+#include "lr/error.h"
+
+struct lr_btrfs_decoder {
+#ifdef LR_HAVE_ZSTD
+    ZSTD_DCtx *zstd; /* made at the first zstd file */
+#endif
+    int unused; /* a struct needs a member in every build */
+};
+
+#define BT_EXTENT_DATA 108 /* BTRFS_EXTENT_DATA_KEY */
+#define BT_FE_HEAD 21u     /* btrfs_file_extent_item's fields before inline bytes */
+#define BT_ZSTD_WINDOW 17  /* ZSTD_BTRFS_MAX_WINDOWLOG: btrfs writes no larger */
+
+static uint64_t bt_le(const uint8_t *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static const uint8_t *bt_item(const uint8_t *p, uint32_t i)
+{
+    return p + LR_BTRFS_HEADER + (size_t)i * LR_BTRFS_ITEM;
+}
+
+/* Whether item a's key (objectid, type, offset) sorts before item b's. */
+static bool bt_key_before(const uint8_t *a, const uint8_t *b)
+{
+    uint64_t ao = bt_le(a, 8), bo = bt_le(b, 8);
+    if (ao != bo)
+        return ao < bo;
+    if (a[8] != b[8])
+        return a[8] < b[8];
+    return bt_le(a + 9, 8) < bt_le(b + 9, 8);
+}
+
+int lr_btrfs_leaf_check(const uint8_t *p, size_t have, uint32_t *items)
+{
+    if (!lr_btrfs_maybe_leaf(p, have))
+        return 1;
+    uint32_t n = (uint32_t)bt_le(p + 96, 4);
+    uint64_t bytenr = bt_le(p + 48, 8), generation = bt_le(p + 80, 8);
+    if (!bytenr || bytenr % 4096 || !generation)
+        return 1;
+    if (LR_BTRFS_HEADER + (size_t)n * LR_BTRFS_ITEM > have)
+        return LR_BTRFS_PAST;
+    uint64_t prev_off = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *it = bt_item(p, i);
+        uint64_t doff = bt_le(it + 17, 4), end = doff + bt_le(it + 21, 4);
+        if (i == 0) {
+            uint64_t node = end + LR_BTRFS_HEADER; /* item 0 ends the leaf */
+            if (node < 4096 || node > LR_BTRFS_MAX_NODE || (node & (node - 1)))
+                return 1;
+        } else if (end != prev_off || !bt_key_before(it - LR_BTRFS_ITEM, it)) {
+            return 1;
+        }
+        prev_off = doff;
+    }
+    *items = n;
+    return 0;
+}
+
+int lr_btrfs_leaf_inline(const uint8_t *p, size_t have, uint32_t i, lr_btrfs_inline_t *out)
+{
+    if (LR_BTRFS_HEADER + ((size_t)i + 1) * LR_BTRFS_ITEM > have)
+        return LR_BTRFS_PAST;
+    const uint8_t *it = bt_item(p, i);
+    uint64_t doff = bt_le(it + 17, 4), size = bt_le(it + 21, 4);
+    if (it[8] != BT_EXTENT_DATA || size <= BT_FE_HEAD)
+        return 0;
+    if (LR_BTRFS_HEADER + doff + size > have)
+        return LR_BTRFS_PAST;
+    const uint8_t *d = p + LR_BTRFS_HEADER + doff;
+    /* inline (type 0), not encrypted, no other encoding */
+    if (d[20] != 0 || d[17] || d[18] || d[19] || d[16] > LR_BTRFS_ZSTD)
+        return 0;
+    uint64_t ram = bt_le(d + 8, 8);
+    /* stored as is, an inline extent holds exactly the file's bytes; the
+     * kernel inlines no file larger than a sector (64 KiB at most) */
+    if ((d[16] == LR_BTRFS_NONE && ram != size - BT_FE_HEAD) || !ram || ram > LR_BTRFS_MAX_NODE)
+        return 0;
+    *out = (lr_btrfs_inline_t){(size_t)(LR_BTRFS_HEADER + doff + BT_FE_HEAD),
+                               (uint32_t)(size - BT_FE_HEAD), ram, d[16]};
+    return 1;
+}
+
+/* Whether the 4 bytes at p (big-endian) are the adler32 of out. */
+static bool bt_adler_ok(const uint8_t *p, const uint8_t *out, size_t len)
+{
+    uLong want = (uLong)p[0] << 24 | (uLong)p[1] << 16 | (uLong)p[2] << 8 | p[3];
+    return adler32(adler32(0L, Z_NULL, 0), out, (uInt)len) == want;
+}
+
+/* The kernel's zlib_decompress_inline: a zlib header with no preset
+ * dictionary is skipped and the deflate data inflated raw; anything else
+ * is given to zlib whole. Inflates until the output is full or the stream
+ * ends. whole: the stream must end there, its adler32 right (the kernel
+ * writes it but, reading raw, does not check it: a damaged file would
+ * otherwise decode to wrong bytes without a word). */
+static int bt_inflate(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len, bool whole,
+                      size_t *got)
+{
+    int wbits = MAX_WBITS;
+    size_t skip = 0;
+    if (in_len > 2 && !(in[1] & 0x20) && (in[0] & 0x0f) == Z_DEFLATED &&
+        ((unsigned)in[0] << 8 | in[1]) % 31 == 0) {
+        wbits = -((in[0] >> 4) + 8);
+        skip = 2;
+    }
+    z_stream z;
+    memset(&z, 0, sizeof(z));
+    if (wbits < -MAX_WBITS || inflateInit2(&z, wbits) != Z_OK)
+        return LR_EFORMAT; /* a window zlib does not know: not deflate data */
+    z.next_in = (Bytef *)(in + skip);
+    z.avail_in = (uInt)(in_len - skip);
+    z.next_out = out;
+    z.avail_out = (uInt)out_len;
+    int zr = inflate(&z, Z_SYNC_FLUSH);
+    *got = out_len - z.avail_out;
+    bool ended = zr == Z_STREAM_END;
+    bool sum_ok = ended && (wbits > 0 || (z.avail_in >= 4 && bt_adler_ok(z.next_in, out, *got)));
+    inflateEnd(&z);
+    if (whole)
+        return ended && *got == out_len && sum_ok ? 0 : LR_EFORMAT;
+    return *got == out_len || (ended && sum_ok) ? 0 : LR_EFORMAT;
+}
+
+#ifdef LR_HAVE_ZSTD
+/* The kernel's zstd_decompress: one frame, the window btrfs writes (a
+ * frame's own checksum, when it has one, is checked by libzstd). whole:
+ * the frame must end at out_len. */
+static int bt_unzstd(ZSTD_DCtx *z, const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len,
+                     bool whole, size_t *got)
+{
+    ZSTD_DCtx_reset(z, ZSTD_reset_session_only);
+    ZSTD_DCtx_setParameter(z, ZSTD_d_windowLogMax, BT_ZSTD_WINDOW);
+    ZSTD_outBuffer ob = {out, out_len, 0};
+    ZSTD_inBuffer ib = {in, in_len, 0};
+    size_t zr = 1;
+    /* until the frame ends or the output is full (then, when whole, once
+     * more: a frame that ends there says so with no more output) */
+    for (;;) {
+        size_t in_was = ib.pos, out_was = ob.pos;
+        zr = ZSTD_decompressStream(z, &ob, &ib);
+        if (ZSTD_isError(zr) || zr == 0 || (ib.pos <= in_was && ob.pos <= out_was))
+            break;
+        if (ob.pos == ob.size && !whole)
+            break;
+    }
+    *got = ob.pos;
+    if (whole)
+        return !ZSTD_isError(zr) && zr == 0 && ob.pos == out_len ? 0 : LR_EFORMAT;
+    return ob.pos == out_len || (!ZSTD_isError(zr) && zr == 0) ? 0 : LR_EFORMAT;
+}
+#endif
+
+int lr_btrfs_decoder_new(lr_btrfs_decoder_t **out)
+{
+    *out = calloc(1, sizeof(**out));
+    return *out ? 0 : -ENOMEM;
+}
+
+void lr_btrfs_decoder_free(lr_btrfs_decoder_t *dec)
+{
+    if (!dec)
+        return;
+#ifdef LR_HAVE_ZSTD
+    ZSTD_freeDCtx(dec->zstd);
+#endif
+    free(dec);
+}
+
+#ifdef LR_HAVE_ZSTD
+/* zstd with dec's context (made now if need be), or one for this call. */
+static int bt_zstd_with(lr_btrfs_decoder_t *dec, const uint8_t *in, size_t in_len, uint8_t *out,
+                        size_t out_len, bool whole, size_t *got)
+{
+    if (dec && !dec->zstd)
+        dec->zstd = ZSTD_createDCtx();
+    ZSTD_DCtx *z = dec ? dec->zstd : ZSTD_createDCtx();
+    if (!z)
+        return -ENOMEM;
+    int rc = bt_unzstd(z, in, in_len, out, out_len, whole, got);
+    if (!dec)
+        ZSTD_freeDCtx(z);
+    return rc;
+}
+#endif
+
+int lr_btrfs_inline_decode(lr_btrfs_decoder_t *dec, uint8_t compression, const uint8_t *in,
+                           size_t in_len, uint8_t *out, size_t out_len, bool whole, size_t *got)
+{
+    (void)dec; /* only zstd keeps a context */
+    *got = 0;
+    switch (compression) {
+    case LR_BTRFS_NONE:
+        *got = in_len < out_len ? in_len : out_len;
+        memcpy(out, in, *got);
+        return whole && in_len != out_len ? LR_EFORMAT : 0;
+    case LR_BTRFS_ZLIB:
+        return bt_inflate(in, in_len, out, out_len, whole, got);
+#ifdef LR_HAVE_ZSTD
+    case LR_BTRFS_ZSTD:
+        return bt_zstd_with(dec, in, in_len, out, out_len, whole, got);
+#endif
+    default:
+        return -ENOTSUP;
+    }
+}
