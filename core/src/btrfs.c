@@ -1,4 +1,5 @@
-/* Files btrfs stores inline in a tree leaf (lr/btrfs.h). */
+/* Files btrfs stores inline in a tree leaf, and the compressed data it
+ * writes (lr/btrfs.h). */
 #include "lr/btrfs.h"
 
 #include <errno.h>
@@ -111,7 +112,7 @@ static bool bt_adler_ok(const uint8_t *p, const uint8_t *out, size_t len)
  * writes it but, reading raw, does not check it: a damaged file would
  * otherwise decode to wrong bytes without a word). */
 static int bt_inflate(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len, bool whole,
-                      size_t *got)
+                      size_t *got, lr_btrfs_end_t *end)
 {
     int wbits = MAX_WBITS;
     size_t skip = 0;
@@ -132,6 +133,8 @@ static int bt_inflate(const uint8_t *in, size_t in_len, uint8_t *out, size_t out
     *got = out_len - z.avail_out;
     bool ended = zr == Z_STREAM_END;
     bool sum_ok = ended && (wbits > 0 || (z.avail_in >= 4 && bt_adler_ok(z.next_in, out, *got)));
+    end->ended = ended && sum_ok;
+    end->used = in_len - z.avail_in + (end->ended && wbits < 0 ? 4 : 0);
     inflateEnd(&z);
     if (whole)
         return ended && *got == out_len && sum_ok ? 0 : LR_EFORMAT;
@@ -143,7 +146,7 @@ static int bt_inflate(const uint8_t *in, size_t in_len, uint8_t *out, size_t out
  * frame's own checksum, when it has one, is checked by libzstd). whole:
  * the frame must end at out_len. */
 static int bt_unzstd(ZSTD_DCtx *z, const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len,
-                     bool whole, size_t *got)
+                     bool whole, size_t *got, lr_btrfs_end_t *end)
 {
     ZSTD_DCtx_reset(z, ZSTD_reset_session_only);
     ZSTD_DCtx_setParameter(z, ZSTD_d_windowLogMax, BT_ZSTD_WINDOW);
@@ -161,6 +164,8 @@ static int bt_unzstd(ZSTD_DCtx *z, const uint8_t *in, size_t in_len, uint8_t *ou
             break;
     }
     *got = ob.pos;
+    end->ended = !ZSTD_isError(zr) && zr == 0;
+    end->used = ib.pos;
     if (whole)
         return !ZSTD_isError(zr) && zr == 0 && ob.pos == out_len ? 0 : LR_EFORMAT;
     return ob.pos == out_len || (!ZSTD_isError(zr) && zr == 0) ? 0 : LR_EFORMAT;
@@ -186,37 +191,87 @@ void lr_btrfs_decoder_free(lr_btrfs_decoder_t *dec)
 #ifdef LR_HAVE_ZSTD
 /* zstd with dec's context (made now if need be), or one for this call. */
 static int bt_zstd_with(lr_btrfs_decoder_t *dec, const uint8_t *in, size_t in_len, uint8_t *out,
-                        size_t out_len, bool whole, size_t *got)
+                        size_t out_len, bool whole, size_t *got, lr_btrfs_end_t *end)
 {
     if (dec && !dec->zstd)
         dec->zstd = ZSTD_createDCtx();
     ZSTD_DCtx *z = dec ? dec->zstd : ZSTD_createDCtx();
     if (!z)
         return -ENOMEM;
-    int rc = bt_unzstd(z, in, in_len, out, out_len, whole, got);
+    int rc = bt_unzstd(z, in, in_len, out, out_len, whole, got, end);
     if (!dec)
         ZSTD_freeDCtx(z);
     return rc;
 }
 #endif
 
-int lr_btrfs_inline_decode(lr_btrfs_decoder_t *dec, uint8_t compression, const uint8_t *in,
-                           size_t in_len, uint8_t *out, size_t out_len, bool whole, size_t *got)
+/* Both decoders' entry: end says where the data ended, when it did. */
+static int bt_decode(lr_btrfs_decoder_t *dec, uint8_t compression, const uint8_t *in, size_t in_len,
+                     uint8_t *out, size_t out_len, bool whole, size_t *got, lr_btrfs_end_t *end)
 {
     (void)dec; /* only zstd keeps a context */
     *got = 0;
+    *end = (lr_btrfs_end_t){0, false};
     switch (compression) {
     case LR_BTRFS_NONE:
         *got = in_len < out_len ? in_len : out_len;
         memcpy(out, in, *got);
         return whole && in_len != out_len ? LR_EFORMAT : 0;
     case LR_BTRFS_ZLIB:
-        return bt_inflate(in, in_len, out, out_len, whole, got);
+        return bt_inflate(in, in_len, out, out_len, whole, got, end);
 #ifdef LR_HAVE_ZSTD
     case LR_BTRFS_ZSTD:
-        return bt_zstd_with(dec, in, in_len, out, out_len, whole, got);
+        return bt_zstd_with(dec, in, in_len, out, out_len, whole, got, end);
 #endif
     default:
         return -ENOTSUP;
     }
+}
+
+int lr_btrfs_inline_decode(lr_btrfs_decoder_t *dec, uint8_t compression, const uint8_t *in,
+                           size_t in_len, uint8_t *out, size_t out_len, bool whole, size_t *got)
+{
+    lr_btrfs_end_t end;
+    return bt_decode(dec, compression, in, in_len, out, out_len, whole, got, &end);
+}
+
+int lr_btrfs_extent_decode(lr_btrfs_decoder_t *dec, uint8_t compression, const uint8_t *in,
+                           size_t in_len, uint8_t *out, size_t out_len, size_t *got,
+                           lr_btrfs_end_t *end)
+{
+    int rc = bt_decode(dec, compression, in, in_len, out, out_len, false, got, end);
+    return compression == LR_BTRFS_NONE ? -ENOTSUP : rc;
+}
+
+/* A zstd frame header's Frame_Content_Size (RFC 8878 3.1.1.1), 0 when the
+ * header has none or is cut. */
+static uint64_t bt_zstd_content_size(const uint8_t *p, size_t avail)
+{
+    if (avail < 5)
+        return 0;
+    uint8_t fhd = p[4];
+    unsigned fcs_flag = fhd >> 6, single = (fhd >> 5) & 1, dict_flag = fhd & 3;
+    static const size_t dict_len[4] = {0, 1, 2, 4}, fcs_len[4] = {0, 2, 4, 8};
+    size_t n = fcs_flag ? fcs_len[fcs_flag] : single ? 1 : 0;
+    size_t at = 5 + (single ? 0 : 1) + dict_len[dict_flag];
+    if (!n || (fhd & 0x08) || at + n > avail)
+        return 0; /* no size, or the reserved bit set: not a frame */
+    uint64_t v = bt_le(p + at, (int)n);
+    return n == 2 ? v + 256 : v;
+}
+
+bool lr_btrfs_maybe_extent(const uint8_t *p, size_t avail, uint8_t *compression, uint64_t *size)
+{
+    *size = 0;
+    if (avail >= 4 && p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd) {
+        *compression = LR_BTRFS_ZSTD;
+        *size = bt_zstd_content_size(p, avail);
+        return true;
+    }
+    /* a zlib header: deflate, no preset dictionary, its check bits right */
+    if (avail >= 2 && p[0] == 0x78 && !(p[1] & 0x20) && ((unsigned)p[0] << 8 | p[1]) % 31 == 0) {
+        *compression = LR_BTRFS_ZLIB;
+        return true;
+    }
+    return false;
 }

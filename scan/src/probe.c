@@ -220,6 +220,14 @@ static int probe_text(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, si
     return rc;
 }
 
+/* A zlib or zstd start (lr_btrfs_maybe_extent) for the table. */
+static bool maybe_extent(const uint8_t *sector, size_t avail)
+{
+    uint8_t comp;
+    uint64_t size;
+    return lr_btrfs_maybe_extent(sector, avail, &comp, &size);
+}
+
 /* ---- the table --------------------------------------------------------- */
 
 const sc_prober_t sc_probers[] = {
@@ -228,6 +236,7 @@ const sc_prober_t sc_probers[] = {
     {"lvm2_metadata_text", NULL, 0, 0, filter_text, probe_text},
     {"lvm2_backup_file", SC_BACKUP_MAGIC, sizeof(SC_BACKUP_MAGIC) - 1, 0, NULL, sc_probe_backup},
     {"btrfs_leaf_inline_file", NULL, 0, 0, lr_btrfs_maybe_leaf, sc_probe_btrfs_leaf},
+    {"btrfs_compressed_extent", NULL, 0, 0, maybe_extent, sc_probe_btrfs_extent},
 };
 const size_t sc_n_probers = sizeof(sc_probers) / sizeof(sc_probers[0]);
 
@@ -256,11 +265,12 @@ int sc_probe_sector(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size
  * at byte 0, the first 8 bytes of the mda magic at byte 4 or of a backup
  * file's first line at byte 0, the start of `name {` (a name character
  * followed by another or by the space: what the text prober's quick_vgname
- * needs first), or a btrfs leaf's header. Three 8-byte compares, two table
- * lookups and a 4-byte load, inlined in the loop below: on random data
- * about 15 sectors in 16 stop here, on zeroed data every one. A sector too
- * close to the end of what was read for the compares goes to the probers,
- * which check what they need. */
+ * needs first), a btrfs leaf's header, or the first byte of a zstd frame or
+ * zlib stream (a compressed btrfs extent). Three 8-byte compares, two
+ * table lookups, a 4-byte load and two byte compares, inlined in the loop
+ * below: on random data about 7 sectors in 8 stop here, on zeroed data
+ * every one. A sector too close to the end of what was read for the
+ * compares goes to the probers, which check what they need. */
 static bool maybe_signature(const uint8_t *p, size_t avail)
 {
     if (avail < 12)
@@ -269,7 +279,7 @@ static bool maybe_signature(const uint8_t *p, size_t avail)
     return memcmp(p, LR_LABEL_ID, 8) == 0 || memcmp(p + 4, LR_MDA_MAGIC, 8) == 0 ||
            memcmp(p, SC_BACKUP_MAGIC, 8) == 0 ||
            (is_name_char(p[0]) && (is_name_char(p[1]) || p[1] == ' ')) ||
-           lr_btrfs_maybe_leaf(p, avail);
+           lr_btrfs_maybe_leaf(p, avail) || p[0] == 0x28 || p[0] == 0x78;
 }
 
 int sc_probe_buffer(sc_ctx_t *c, int image, uint64_t pos, const uint8_t *p, size_t len,

@@ -216,6 +216,10 @@ int sc_probe_backup(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size
  * --rootdir: at any byte, not at a sector start) that start like a backup
  * file, and records each with its exact length. */
 int sc_probe_btrfs_leaf(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail);
+/* A sector that starts a zlib stream or zstd frame (a compressed extent
+ * btrfs wrote for a file larger than a leaf holds) whose first KiB decodes
+ * to a backup file's start: recorded, its length left to the read. */
+int sc_probe_btrfs_extent(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail);
 int sc_add_backups(sc_ctx_t *c, sc_tbuf_t *b);
 /* The VG section of text (the first section at depth 0, from its name):
  * *start (SIZE_MAX when no section opens) and *end (one past its closing

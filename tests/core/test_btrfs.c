@@ -241,10 +241,57 @@ static void test_hostile_bytes(void **state)
     }
 }
 
+/* The two compressed data extents of tests/data/segtypes.backup (truth/
+ * btrfs-extents: zlib and zstd, 4096 bytes on disk each): every sector
+ * that starts like one is decoded; exactly those decode to the file,
+ * whole, each ending within its extent. */
+static void test_kernel_extents(void **state)
+{
+    (void)state;
+    size_t want_len = 0;
+    char *want = lr_test_slurp(LR_FIXTURES "/../tests/data/segtypes.backup", &want_len);
+    assert_non_null(want);
+    char *ext = lr_test_truth_req("backup", "btrfs-extents", NULL);
+    static uint8_t out[LR_BTRFS_MAX_EXTENT];
+    lr_btrfs_decoder_t *dec = NULL;
+    assert_int_equal(lr_btrfs_decoder_new(&dec), 0);
+    int found[4] = {0};
+    for (uint64_t off = 0; off + 512 <= img_size; off += 512) {
+        uint8_t comp = 0;
+        uint64_t size = 0;
+        if (!lr_btrfs_maybe_extent(img + off, (size_t)(img_size - off), &comp, &size))
+            continue;
+        size_t got = 0, in_len = (size_t)(img_size - off);
+        lr_btrfs_end_t end;
+        int rc = lr_btrfs_extent_decode(dec, comp, img + off, in_len, out, sizeof(out), &got, &end);
+        if (rc != 0 || got != want_len || memcmp(out, want, want_len) != 0)
+            continue;
+        assert_true(end.ended);
+        assert_true(end.used > 0 && end.used <= 4096);
+        /* the kernel's zstd frame says its size: the file's */
+        assert_int_equal(size, comp == LR_BTRFS_ZSTD ? want_len : 0);
+        assert_int_equal(off % 4096, 0);
+        found[comp]++;
+        /* cut inside its data: decodes in part, does not end */
+        assert_int_equal(lr_btrfs_extent_decode(dec, comp, img + off, end.used / 2, out,
+                                                sizeof(out), &got, &end),
+                         LR_EFORMAT);
+        assert_false(end.ended);
+        assert_true(got < want_len);
+    }
+    assert_int_equal(found[LR_BTRFS_ZLIB], strstr(ext, " 1 ") ? 1 : 0);
+    assert_int_equal(found[LR_BTRFS_ZSTD], strstr(ext, " 3 ") ? 1 : 0);
+    assert_int_equal(found[LR_BTRFS_ZLIB] + found[LR_BTRFS_ZSTD], 2);
+    lr_btrfs_decoder_free(dec);
+    free(ext);
+    free(want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_kernel_leaves),
+        cmocka_unit_test(test_kernel_extents),
         cmocka_unit_test(test_hostile_leaf),
         cmocka_unit_test(test_hostile_bytes),
     };

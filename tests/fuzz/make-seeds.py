@@ -440,6 +440,9 @@ def backup_seeds(out, fixtures_dir):
     out.put("scan", "backup-btrfs-leaf-cut", head + b"\0" * 1536 + leaf[:3072])
     # compressed as the kernel's btrfs does with compress=zlib (zlib.c)
     out.put("scan", "backup-btrfs-leaf-zlib", head + b"\0" * 1536 + btrfs_leaf(files[1], 1))
+    # a data extent btrfs compressed with zlib: one stream from a sector start
+    z = zlib.compress(files[-1])
+    out.put("scan", "backup-btrfs-extent-zlib", head + z.ljust((len(z) + 511) // 512 * 512, b"\0"))
 
 
 def btrfs_leaf(text, compression=0, nodesize=4096):

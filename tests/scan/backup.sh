@@ -269,6 +269,12 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 c = [x for x in d["copies"] if x["found_by"] == "backup_file" and x["image"] == 1]
 assert not any(x["partial"] for x in c), [x for x in c if x["partial"]]
+# tests/data/segtypes.backup (VG vgt, 7423 bytes): a compressed data extent
+# each, at a sector start, not inline
+big = [x for x in c if x["vg_name"] == "vgt"]
+assert sorted(x["btrfs_compression"] for x in big) == ["zlib", "zstd"], big
+assert all(x["length"] == 7423 and x["offset"] % 4096 == 0 for x in big), big
+c = [x for x in c if x["vg_name"] == "hbkvg"]
 names = {"1": "zlib", "3": "zstd"}
 want = sorted((names[l.split()[1]], int(l.split()[2])) for l in open(sys.argv[2]))
 got = sorted(set((x["btrfs_compression"], x["length"]) for x in c))
@@ -276,16 +282,21 @@ assert sorted(set(want)) == got, (sorted(set(want)), got)
 assert all(x["stored_length"] < x["length"] for x in c), c
 seq = {z: sorted(set(x["seqno"] for x in c if x["btrfs_compression"] == z)) for z in names.values()}
 assert seq["zlib"] == list(range(1, 46)) and seq["zstd"] == list(range(1, 47)), seq
-print("compressed btrfs: %d copies, zlib seqnos 1..45, zstd 1..46" % len(c))
+print("compressed btrfs: %d copies, zlib seqnos 1..45, zstd 1..46; vgt in 2 extents" % len(c))
 EOF2
     # a version read from a compressed copy exports as the file itself does
-    for s in 1 46; do
-        if [ "$s" = 46 ]; then f=$FIX/truth/backup/hbkvg; else f=$(ls "$FIX"/truth/archive/hbkvg_00000-*.vg); fi
+    for s in hbkvg:1 hbkvg:46 vgt:9; do
+        vg=${s%:*} s=${s#*:}
+        case $vg:$s in
+        hbkvg:46) f=$FIX/truth/backup/hbkvg ;;
+        hbkvg:1) f=$(ls "$FIX"/truth/archive/hbkvg_00000-*.vg) ;;
+        *) f=$FIX/../../tests/data/segtypes.backup ;;
+        esac
         rm -f "$T/ce.vg" "$T/fe.vg"
-        "$REPAIR" --export "seqno=$s" -o "$T/ce.vg" "$T/c.fs" > /dev/null 2>&1 || lr_fail "export of seqno $s from the compressed btrfs failed"
-        "$REPAIR" --export "seqno=$s" -o "$T/fe.vg" "$f" > /dev/null 2>&1 || lr_fail "export of $f failed"
+        "$REPAIR" --vg "$vg" --export "seqno=$s" -o "$T/ce.vg" "$T/c.fs" > /dev/null 2>&1 || lr_fail "export of $vg seqno $s from the compressed btrfs failed"
+        "$REPAIR" --vg "$vg" --export "seqno=$s" -o "$T/fe.vg" "$f" > /dev/null 2>&1 || lr_fail "export of $f failed"
         cmp -s <(grep -v '^#' "$T/ce.vg") <(grep -v '^#' "$T/fe.vg") ||
-            lr_fail "seqno $s exported from its compressed copy differs from the file"
+            lr_fail "$vg seqno $s exported from its compressed copy differs from the file"
     done
 else
     echo "(mkfs.btrfs not installed: the btrfs part is left out)"

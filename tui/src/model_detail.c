@@ -45,9 +45,9 @@ static const char *copy_kind(const lr_scan_copy_t *c)
     if (!(c->source & LR_SCAN_COPY_BACKUP))
         return "";
     if (c->btrfs_compression == LR_BTRFS_ZLIB)
-        return "  backup file (btrfs inline, zlib)";
+        return "  backup file (btrfs, zlib)";
     if (c->btrfs_compression == LR_BTRFS_ZSTD)
-        return "  backup file (btrfs inline, zstd)";
+        return "  backup file (btrfs, zstd)";
     return "  backup file";
 }
 

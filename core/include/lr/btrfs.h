@@ -1,10 +1,13 @@
-/* lvmrescue core: files btrfs stores inline in a tree leaf.
+/* lvmrescue core: files btrfs stores inline in a tree leaf, and the
+ * compressed data it writes.
  *
  * btrfs keeps a small file (up to max_inline, 2 KiB by default; every file
  * under 4 KiB that mkfs.btrfs --rootdir writes) inside a leaf of its
  * filesystem tree, at any byte, with other items' bytes after it, and
- * compresses it there on a filesystem mounted with compress=. The scanner
- * finds LVM2 backup/archive files stored so. Decoded field by field with
+ * compresses it there on a filesystem mounted with compress=; a larger
+ * file it compresses into data extents of up to 128 KiB, each one zlib
+ * stream or zstd frame from a sector start. The scanner finds LVM2
+ * backup/archive files stored so. Decoded field by field with
  * bounds checks (kernel: fs/btrfs/accessors.h, tree-checker.c):
  *   tree block header  101 bytes; nritems le32 at 96, level at 100
  *                      (0: a leaf), bytenr le64 at 48, generation at 80
@@ -27,6 +30,9 @@
 #define LR_BTRFS_MAX_NODE 65536u /* nodesize is 4 KiB to 64 KiB */
 #define LR_BTRFS_MAX_ITEMS ((LR_BTRFS_MAX_NODE - LR_BTRFS_HEADER) / LR_BTRFS_ITEM)
 #define LR_BTRFS_PAST 2 /* a result: what is asked lies past the bytes given */
+#define LR_BTRFS_MAX_EXTENT                                                                        \
+    (128u * 1024) /* BTRFS_MAX_UNCOMPRESSED: a compressed extent's bytes                           \
+                   */
 
 enum lr_btrfs_compression {
     LR_BTRFS_NONE = 0,
@@ -94,5 +100,31 @@ void lr_btrfs_decoder_free(lr_btrfs_decoder_t *dec);
  * -ENOMEM. dec may be NULL (a context is then made for this call). */
 int lr_btrfs_inline_decode(lr_btrfs_decoder_t *dec, uint8_t compression, const uint8_t *in,
                            size_t in_len, uint8_t *out, size_t out_len, bool whole, size_t *got);
+
+/* Where compressed data ended: `used` bytes of the input make the stream
+ * (zlib: with its adler32, checked), when `ended`. */
+typedef struct lr_btrfs_end {
+    size_t used;
+    bool ended;
+} lr_btrfs_end_t;
+
+/* A compressed data extent btrfs wrote (a file larger than a leaf holds,
+ * on a filesystem mounted with compress=: the extent starts at a sector
+ * with one zlib stream or zstd frame of up to LR_BTRFS_MAX_EXTENT bytes
+ * of the file, zeros after the file's end): decoded from in into out, up
+ * to out_len bytes or the data's end, *end saying whether and where it
+ * ended. Returns 0 (out_len bytes made, or the data ended cleanly before),
+ * -ENOTSUP (lzo, none, or zstd without libzstd), LR_EFORMAT (the bytes do
+ * not decode: *got counts what did), -ENOMEM. dec may be NULL. */
+int lr_btrfs_extent_decode(lr_btrfs_decoder_t *dec, uint8_t compression, const uint8_t *in,
+                           size_t in_len, uint8_t *out, size_t out_len, size_t *got,
+                           lr_btrfs_end_t *end);
+
+/* Whether p starts like a compressed extent (a zstd frame's magic, or a
+ * zlib header with no preset dictionary); *compression says which, and
+ * *size the bytes the data decodes to when its header says (a zstd frame
+ * btrfs writes does), else 0. A first test: most zlib-looking sectors are
+ * not. */
+bool lr_btrfs_maybe_extent(const uint8_t *p, size_t avail, uint8_t *compression, uint64_t *size);
 
 #endif
