@@ -796,12 +796,14 @@ int sc_extract_all(sc_ctx_t *c)
 
 /* ---- re-reading for callers ------------------------------------------- */
 
-/* A copy btrfs compressed inline: its stored bytes read and decoded into
- * t (cp->length bytes: all of the file, or what decoded of a damaged one,
- * as the scan found it; the crc then says whether they are the same). */
+/* A copy btrfs compressed (inline in a leaf, or a data extent): its
+ * stored bytes read and decoded into t (cp->length bytes: all of the file,
+ * or what decoded of a damaged or cut one, as the scan found it; the crc
+ * then says whether they are the same). An extent's stored bytes are at
+ * most what the scan read of it (backup.c). */
 static int read_decoded(lr_io_t *io, const lr_scan_copy_t *cp, char *t, lr_error_t *err)
 {
-    if (cp->stored_len > LR_BTRFS_MAX_NODE)
+    if (cp->stored_len > LR_BTRFS_MAX_EXTENT + 4096u)
         return lr_error_set(err, LR_ERANGE, cp->offset, "compressed copy length out of range");
     uint8_t *in = malloc((size_t)cp->stored_len ? (size_t)cp->stored_len : 1);
     if (!in)
