@@ -10,6 +10,7 @@
 #include <zstd.h>
 #endif
 
+#include "le.h"
 #include "lr/error.h"
 
 struct lr_btrfs_decoder {
@@ -23,14 +24,6 @@ struct lr_btrfs_decoder {
 #define BT_FE_HEAD 21u     /* btrfs_file_extent_item's fields before inline bytes */
 #define BT_ZSTD_WINDOW 17  /* ZSTD_BTRFS_MAX_WINDOWLOG: btrfs writes no larger */
 
-static uint64_t bt_le(const uint8_t *p, int n)
-{
-    uint64_t v = 0;
-    for (int i = n - 1; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
-}
-
 static const uint8_t *bt_item(const uint8_t *p, uint32_t i)
 {
     return p + LR_BTRFS_HEADER + (size_t)i * LR_BTRFS_ITEM;
@@ -39,20 +32,20 @@ static const uint8_t *bt_item(const uint8_t *p, uint32_t i)
 /* Whether item a's key (objectid, type, offset) sorts before item b's. */
 static bool bt_key_before(const uint8_t *a, const uint8_t *b)
 {
-    uint64_t ao = bt_le(a, 8), bo = bt_le(b, 8);
+    uint64_t ao = lr_get_le64(a), bo = lr_get_le64(b);
     if (ao != bo)
         return ao < bo;
     if (a[8] != b[8])
         return a[8] < b[8];
-    return bt_le(a + 9, 8) < bt_le(b + 9, 8);
+    return lr_get_le64(a + 9) < lr_get_le64(b + 9);
 }
 
 int lr_btrfs_leaf_check(const uint8_t *p, size_t have, uint32_t *items)
 {
     if (!lr_btrfs_maybe_leaf(p, have))
         return 1;
-    uint32_t n = (uint32_t)bt_le(p + 96, 4);
-    uint64_t bytenr = bt_le(p + 48, 8), generation = bt_le(p + 80, 8);
+    uint32_t n = (uint32_t)lr_get_le32(p + 96);
+    uint64_t bytenr = lr_get_le64(p + 48), generation = lr_get_le64(p + 80);
     if (!bytenr || bytenr % 4096 || !generation)
         return 1;
     if (LR_BTRFS_HEADER + (size_t)n * LR_BTRFS_ITEM > have)
@@ -60,7 +53,7 @@ int lr_btrfs_leaf_check(const uint8_t *p, size_t have, uint32_t *items)
     uint64_t prev_off = 0;
     for (uint32_t i = 0; i < n; i++) {
         const uint8_t *it = bt_item(p, i);
-        uint64_t doff = bt_le(it + 17, 4), end = doff + bt_le(it + 21, 4);
+        uint64_t doff = lr_get_le32(it + 17), end = doff + lr_get_le32(it + 21);
         if (i == 0) {
             uint64_t node = end + LR_BTRFS_HEADER; /* item 0 ends the leaf */
             if (node < 4096 || node > LR_BTRFS_MAX_NODE || (node & (node - 1)))
@@ -79,7 +72,7 @@ int lr_btrfs_leaf_inline(const uint8_t *p, size_t have, uint32_t i, lr_btrfs_inl
     if (LR_BTRFS_HEADER + ((size_t)i + 1) * LR_BTRFS_ITEM > have)
         return LR_BTRFS_PAST;
     const uint8_t *it = bt_item(p, i);
-    uint64_t doff = bt_le(it + 17, 4), size = bt_le(it + 21, 4);
+    uint64_t doff = lr_get_le32(it + 17), size = lr_get_le32(it + 21);
     if (it[8] != BT_EXTENT_DATA || size <= BT_FE_HEAD)
         return 0;
     if (LR_BTRFS_HEADER + doff + size > have)
@@ -88,7 +81,7 @@ int lr_btrfs_leaf_inline(const uint8_t *p, size_t have, uint32_t i, lr_btrfs_inl
     /* inline (type 0), not encrypted, no other encoding */
     if (d[20] != 0 || d[17] || d[18] || d[19] || d[16] > LR_BTRFS_ZSTD)
         return 0;
-    uint64_t ram = bt_le(d + 8, 8);
+    uint64_t ram = lr_get_le64(d + 8);
     /* stored as is, an inline extent holds exactly the file's bytes; the
      * kernel inlines no file larger than a sector (64 KiB at most) */
     if ((d[16] == LR_BTRFS_NONE && ram != size - BT_FE_HEAD) || !ram || ram > LR_BTRFS_MAX_NODE)
@@ -243,29 +236,18 @@ int lr_btrfs_extent_decode(lr_btrfs_decoder_t *dec, uint8_t compression, const u
     return compression == LR_BTRFS_NONE ? -ENOTSUP : rc;
 }
 
-/* A zstd frame header's Frame_Content_Size (RFC 8878 3.1.1.1), 0 when the
- * header has none or is cut. */
-static uint64_t bt_zstd_content_size(const uint8_t *p, size_t avail)
-{
-    if (avail < 5)
-        return 0;
-    uint8_t fhd = p[4];
-    unsigned fcs_flag = fhd >> 6, single = (fhd >> 5) & 1, dict_flag = fhd & 3;
-    static const size_t dict_len[4] = {0, 1, 2, 4}, fcs_len[4] = {0, 2, 4, 8};
-    size_t n = fcs_flag ? fcs_len[fcs_flag] : single ? 1 : 0;
-    size_t at = 5 + (single ? 0 : 1) + dict_len[dict_flag];
-    if (!n || (fhd & 0x08) || at + n > avail)
-        return 0; /* no size, or the reserved bit set: not a frame */
-    uint64_t v = bt_le(p + at, (int)n);
-    return n == 2 ? v + 256 : v;
-}
+#define BT_ZSTD_MAGIC 0xFD2FB528u /* ZSTD_MAGICNUMBER, in a build without libzstd too */
 
 bool lr_btrfs_maybe_extent(const uint8_t *p, size_t avail, uint8_t *compression, uint64_t *size)
 {
     *size = 0;
-    if (avail >= 4 && p[0] == 0x28 && p[1] == 0xb5 && p[2] == 0x2f && p[3] == 0xfd) {
+    if (avail >= 4 && lr_get_le32(p) == BT_ZSTD_MAGIC) {
         *compression = LR_BTRFS_ZSTD;
-        *size = bt_zstd_content_size(p, avail);
+#ifdef LR_HAVE_ZSTD
+        unsigned long long n = ZSTD_getFrameContentSize(p, avail);
+        if (n != ZSTD_CONTENTSIZE_UNKNOWN && n != ZSTD_CONTENTSIZE_ERROR)
+            *size = n;
+#endif
         return true;
     }
     /* a zlib header: deflate, no preset dictionary, its check bits right */

@@ -386,10 +386,7 @@ static int bt_read_decoded(sc_ctx_t *c, const sc_bk_t *bk, sc_tbuf_t *b, bool *u
 static int bt_read_extent(sc_ctx_t *c, const sc_bk_t *bk, sc_tbuf_t *b, bool *nul, uint32_t *stored)
 {
     uint64_t size = c->scan->images[bk->image].size;
-    /* compressed, an extent is no larger than its data (btrfs keeps it
-     * plain otherwise), a sector more for zstd's framing (copies.c reads
-     * as much again at most) */
-    size_t in_len = LR_BTRFS_MAX_EXTENT + 4096u;
+    size_t in_len = LR_BTRFS_MAX_STORED;
     if (bk->offset >= size)
         return 0;
     if (size - bk->offset < in_len)

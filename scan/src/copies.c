@@ -803,7 +803,7 @@ int sc_extract_all(sc_ctx_t *c)
  * most what the scan read of it (backup.c). */
 static int read_decoded(lr_io_t *io, const lr_scan_copy_t *cp, char *t, lr_error_t *err)
 {
-    if (cp->stored_len > LR_BTRFS_MAX_EXTENT + 4096u)
+    if (cp->stored_len > LR_BTRFS_MAX_STORED)
         return lr_error_set(err, LR_ERANGE, cp->offset, "compressed copy length out of range");
     uint8_t *in = malloc((size_t)cp->stored_len ? (size_t)cp->stored_len : 1);
     if (!in)

@@ -30,9 +30,11 @@
 #define LR_BTRFS_MAX_NODE 65536u /* nodesize is 4 KiB to 64 KiB */
 #define LR_BTRFS_MAX_ITEMS ((LR_BTRFS_MAX_NODE - LR_BTRFS_HEADER) / LR_BTRFS_ITEM)
 #define LR_BTRFS_PAST 2 /* a result: what is asked lies past the bytes given */
-#define LR_BTRFS_MAX_EXTENT                                                                        \
-    (128u * 1024) /* BTRFS_MAX_UNCOMPRESSED: a compressed extent's bytes                           \
-                   */
+/* BTRFS_MAX_UNCOMPRESSED: the bytes of a file one compressed extent holds */
+#define LR_BTRFS_MAX_EXTENT (128u * 1024)
+/* The most stored bytes a compressed extent takes: btrfs keeps data plain
+ * when compressing does not shrink it; a sector more for framing. */
+#define LR_BTRFS_MAX_STORED (LR_BTRFS_MAX_EXTENT + 4096u)
 
 enum lr_btrfs_compression {
     LR_BTRFS_NONE = 0,
