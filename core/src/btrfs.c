@@ -105,7 +105,7 @@ static bool bt_adler_ok(const uint8_t *p, const uint8_t *out, size_t len)
  * writes it but, reading raw, does not check it: a damaged file would
  * otherwise decode to wrong bytes without a word). */
 static int bt_inflate(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len, bool whole,
-                      size_t *got, lr_btrfs_end_t *end)
+                      lr_btrfs_decoded_t *res)
 {
     int wbits = MAX_WBITS;
     size_t skip = 0;
@@ -123,15 +123,15 @@ static int bt_inflate(const uint8_t *in, size_t in_len, uint8_t *out, size_t out
     z.next_out = out;
     z.avail_out = (uInt)out_len;
     int zr = inflate(&z, Z_SYNC_FLUSH);
-    *got = out_len - z.avail_out;
+    res->made = out_len - z.avail_out;
     bool ended = zr == Z_STREAM_END;
-    bool sum_ok = ended && (wbits > 0 || (z.avail_in >= 4 && bt_adler_ok(z.next_in, out, *got)));
-    end->ended = ended && sum_ok;
-    end->used = in_len - z.avail_in + (end->ended && wbits < 0 ? 4 : 0);
+    res->ended =
+        ended && (wbits > 0 || (z.avail_in >= 4 && bt_adler_ok(z.next_in, out, res->made)));
+    res->used = res->ended ? in_len - z.avail_in + (wbits < 0 ? 4 : 0) : 0;
     inflateEnd(&z);
     if (whole)
-        return ended && *got == out_len && sum_ok ? 0 : LR_EFORMAT;
-    return *got == out_len || (ended && sum_ok) ? 0 : LR_EFORMAT;
+        return res->ended && res->made == out_len ? 0 : LR_EFORMAT;
+    return res->made == out_len || res->ended ? 0 : LR_EFORMAT;
 }
 
 #ifdef LR_HAVE_ZSTD
@@ -139,7 +139,7 @@ static int bt_inflate(const uint8_t *in, size_t in_len, uint8_t *out, size_t out
  * frame's own checksum, when it has one, is checked by libzstd). whole:
  * the frame must end at out_len. */
 static int bt_unzstd(ZSTD_DCtx *z, const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len,
-                     bool whole, size_t *got, lr_btrfs_end_t *end)
+                     bool whole, lr_btrfs_decoded_t *res)
 {
     ZSTD_DCtx_reset(z, ZSTD_reset_session_only);
     ZSTD_DCtx_setParameter(z, ZSTD_d_windowLogMax, BT_ZSTD_WINDOW);
@@ -156,12 +156,12 @@ static int bt_unzstd(ZSTD_DCtx *z, const uint8_t *in, size_t in_len, uint8_t *ou
         if (ob.pos == ob.size && !whole)
             break;
     }
-    *got = ob.pos;
-    end->ended = !ZSTD_isError(zr) && zr == 0;
-    end->used = ib.pos;
+    res->made = ob.pos;
+    res->ended = !ZSTD_isError(zr) && zr == 0;
+    res->used = res->ended ? ib.pos : 0;
     if (whole)
-        return !ZSTD_isError(zr) && zr == 0 && ob.pos == out_len ? 0 : LR_EFORMAT;
-    return ob.pos == out_len || (!ZSTD_isError(zr) && zr == 0) ? 0 : LR_EFORMAT;
+        return res->ended && ob.pos == out_len ? 0 : LR_EFORMAT;
+    return ob.pos == out_len || res->ended ? 0 : LR_EFORMAT;
 }
 #endif
 
@@ -184,67 +184,60 @@ void lr_btrfs_decoder_free(lr_btrfs_decoder_t *dec)
 #ifdef LR_HAVE_ZSTD
 /* zstd with dec's context (made now if need be), or one for this call. */
 static int bt_zstd_with(lr_btrfs_decoder_t *dec, const uint8_t *in, size_t in_len, uint8_t *out,
-                        size_t out_len, bool whole, size_t *got, lr_btrfs_end_t *end)
+                        size_t out_len, bool whole, lr_btrfs_decoded_t *res)
 {
     if (dec && !dec->zstd)
         dec->zstd = ZSTD_createDCtx();
     ZSTD_DCtx *z = dec ? dec->zstd : ZSTD_createDCtx();
     if (!z)
         return -ENOMEM;
-    int rc = bt_unzstd(z, in, in_len, out, out_len, whole, got, end);
+    int rc = bt_unzstd(z, in, in_len, out, out_len, whole, res);
     if (!dec)
         ZSTD_freeDCtx(z);
     return rc;
 }
 #endif
 
-/* Both decoders' entry: end says where the data ended, when it did. */
-static int bt_decode(lr_btrfs_decoder_t *dec, uint8_t compression, const uint8_t *in, size_t in_len,
-                     uint8_t *out, size_t out_len, bool whole, size_t *got, lr_btrfs_end_t *end)
+/* Bytes stored as they are: the data ends with them. */
+static int bt_copy(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len, bool whole,
+                   lr_btrfs_decoded_t *res)
+{
+    res->made = in_len < out_len ? in_len : out_len;
+    memcpy(out, in, res->made);
+    res->ended = in_len <= out_len;
+    res->used = res->ended ? in_len : 0;
+    return whole && in_len != out_len ? LR_EFORMAT : 0;
+}
+
+int lr_btrfs_decode(lr_btrfs_decoder_t *dec, uint8_t compression, const uint8_t *in, size_t in_len,
+                    uint8_t *out, size_t out_len, bool whole, lr_btrfs_decoded_t *res)
 {
     (void)dec; /* only zstd keeps a context */
-    *got = 0;
-    *end = (lr_btrfs_end_t){0, false};
+    *res = (lr_btrfs_decoded_t){0, 0, false};
     switch (compression) {
     case LR_BTRFS_NONE:
-        *got = in_len < out_len ? in_len : out_len;
-        memcpy(out, in, *got);
-        return whole && in_len != out_len ? LR_EFORMAT : 0;
+        return bt_copy(in, in_len, out, out_len, whole, res);
     case LR_BTRFS_ZLIB:
-        return bt_inflate(in, in_len, out, out_len, whole, got, end);
+        return bt_inflate(in, in_len, out, out_len, whole, res);
 #ifdef LR_HAVE_ZSTD
     case LR_BTRFS_ZSTD:
-        return bt_zstd_with(dec, in, in_len, out, out_len, whole, got, end);
+        return bt_zstd_with(dec, in, in_len, out, out_len, whole, res);
 #endif
     default:
         return -ENOTSUP;
     }
 }
 
-int lr_btrfs_inline_decode(lr_btrfs_decoder_t *dec, uint8_t compression, const uint8_t *in,
-                           size_t in_len, uint8_t *out, size_t out_len, bool whole, size_t *got)
-{
-    lr_btrfs_end_t end;
-    return bt_decode(dec, compression, in, in_len, out, out_len, whole, got, &end);
-}
-
-int lr_btrfs_extent_decode(lr_btrfs_decoder_t *dec, uint8_t compression, const uint8_t *in,
-                           size_t in_len, uint8_t *out, size_t out_len, size_t *got,
-                           lr_btrfs_end_t *end)
-{
-    int rc = bt_decode(dec, compression, in, in_len, out, out_len, false, got, end);
-    return compression == LR_BTRFS_NONE ? -ENOTSUP : rc;
-}
-
 #define BT_ZSTD_MAGIC 0xFD2FB528u /* ZSTD_MAGICNUMBER, in a build without libzstd too */
 
 bool lr_btrfs_maybe_extent(const uint8_t *p, size_t avail, uint8_t *compression, uint64_t *size)
 {
-    *size = 0;
+    if (size)
+        *size = 0;
     if (avail >= 4 && lr_get_le32(p) == BT_ZSTD_MAGIC) {
         *compression = LR_BTRFS_ZSTD;
 #ifdef LR_HAVE_ZSTD
-        unsigned long long n = ZSTD_getFrameContentSize(p, avail);
+        unsigned long long n = size ? ZSTD_getFrameContentSize(p, avail) : ZSTD_CONTENTSIZE_UNKNOWN;
         if (n != ZSTD_CONTENTSIZE_UNKNOWN && n != ZSTD_CONTENTSIZE_ERROR)
             *size = n;
 #endif

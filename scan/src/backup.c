@@ -83,31 +83,35 @@ int sc_probe_backup(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size
 static bool bt_backup_start(sc_ctx_t *c, const uint8_t *p, const lr_btrfs_inline_t *f)
 {
     uint8_t head[SC_BACKUP_HEAD];
-    size_t want = f->ram_bytes < sizeof(head) ? (size_t)f->ram_bytes : sizeof(head), got = 0;
+    size_t want = f->ram_bytes < sizeof(head) ? (size_t)f->ram_bytes : sizeof(head);
     if (f->compression == LR_BTRFS_NONE) {
         const uint8_t *t = p + f->at;
         return memcmp(t, SC_BACKUP_MAGIC, sizeof(SC_BACKUP_MAGIC) - 1) == 0 &&
                bk_has_contents(t, want);
     }
-    lr_btrfs_inline_decode(c->btrfs, f->compression, p + f->at, f->stored, head, want, false, &got);
-    return got >= sizeof(SC_BACKUP_MAGIC) - 1 &&
+    lr_btrfs_decoded_t r;
+    lr_btrfs_decode(c->btrfs, f->compression, p + f->at, f->stored, head, want, false, &r);
+    return r.made >= sizeof(SC_BACKUP_MAGIC) - 1 &&
            memcmp(head, SC_BACKUP_MAGIC, sizeof(SC_BACKUP_MAGIC) - 1) == 0 &&
-           bk_has_contents(head, got);
+           bk_has_contents(head, r.made);
 }
 
 /* Records every backup file inline in the leaf at p (image offset off,
- * `items` items); nothing when one runs past `have` (returns
- * LR_BTRFS_PAST). */
+ * `items` items); none when one runs past `have` (returns
+ * LR_BTRFS_PAST: the leaf is read whole later). */
 static int bt_find_files(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t have,
                          uint32_t items)
 {
-    lr_btrfs_inline_t f;
-    for (uint32_t i = 0; i < items; i++)
-        if (lr_btrfs_leaf_inline(p, have, i, &f) == LR_BTRFS_PAST)
-            return LR_BTRFS_PAST;
+    size_t had = c->n_bks;
     int rc = 0;
     for (uint32_t i = 0; i < items && !rc; i++) {
-        if (lr_btrfs_leaf_inline(p, have, i, &f) != 1)
+        lr_btrfs_inline_t f;
+        int found = lr_btrfs_leaf_inline(p, have, i, &f);
+        if (found == LR_BTRFS_PAST) {
+            c->n_bks = had; /* the files seen so far are found again with the rest */
+            return LR_BTRFS_PAST;
+        }
+        if (found != 1)
             continue;
         if (f.compression && !c->btrfs && lr_btrfs_decoder_new(&c->btrfs) != 0)
             return lr_error_oom(c->err);
@@ -132,12 +136,11 @@ int sc_probe_btrfs_extent(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p
         return 0;
     if (!c->btrfs && lr_btrfs_decoder_new(&c->btrfs) != 0)
         return lr_error_oom(c->err);
-    size_t got = 0;
-    lr_btrfs_end_t end;
-    lr_btrfs_extent_decode(c->btrfs, comp, p, avail, head, sizeof(head), &got, &end);
-    if (got < sizeof(SC_BACKUP_MAGIC) - 1 ||
+    lr_btrfs_decoded_t r;
+    lr_btrfs_decode(c->btrfs, comp, p, avail, head, sizeof(head), false, &r);
+    if (r.made < sizeof(SC_BACKUP_MAGIC) - 1 ||
         memcmp(head, SC_BACKUP_MAGIC, sizeof(SC_BACKUP_MAGIC) - 1) != 0 ||
-        !bk_has_contents(head, got))
+        !bk_has_contents(head, r.made))
         return 0;
     return bk_record(c, (sc_bk_t){image, off, 0, false, comp, 0});
 }
@@ -356,26 +359,20 @@ static void fill_backup(lr_scan_copy_t *cp, const char *t, size_t len, size_t se
         set_partial(cp, "other bytes follow its VG section");
 }
 
-/* Reads and decodes the file btrfs compressed inline at bk into b (up to
- * its length; *undecoded when it does not decode that far: b holds what
- * did, and the text ends there). */
-static int bt_read_decoded(sc_ctx_t *c, const sc_bk_t *bk, sc_tbuf_t *b, bool *undecoded)
+/* Reads the file inline in a btrfs leaf at bk (its length known; stored
+ * as is, or compressed) into b; *undecoded when it does not decode that
+ * far: b holds what did, and the text ends there. */
+static int bt_read_inline(sc_ctx_t *c, const sc_bk_t *bk, sc_tbuf_t *b, bool *undecoded)
 {
-    uint8_t *in = malloc(bk->stored ? bk->stored : 1);
-    if (!in)
-        return lr_error_oom(c->err);
-    int rc = lr_io_pread(c->ios[bk->image], in, bk->stored, bk->offset, c->err);
+    sc_bt_read_t r = {bk->offset, bk->stored, bk->compression, true, {0, 0, false}, 0};
+    int rc = sc_tbuf_reserve(b, bk->len, c->err);
     if (!rc)
-        rc = sc_tbuf_reserve(b, bk->len, c->err);
-    size_t got = 0;
-    if (!rc) {
-        int dr = lr_btrfs_inline_decode(c->btrfs, bk->compression, in, bk->stored, (uint8_t *)b->p,
-                                        bk->len, true, &got);
-        *undecoded = dr != 0 || got != bk->len;
-        b->n = got;
-    }
-    free(in);
-    return rc;
+        rc = sc_bt_read(c->ios[bk->image], c->btrfs, &r, (uint8_t *)b->p, bk->len, c->err);
+    if (rc)
+        return rc;
+    b->n = r.res.made;
+    *undecoded = r.status != 0 || r.res.made != bk->len;
+    return 0;
 }
 
 /* Reads and decodes the compressed extent btrfs wrote at bk (its length
@@ -386,29 +383,22 @@ static int bt_read_decoded(sc_ctx_t *c, const sc_bk_t *bk, sc_tbuf_t *b, bool *u
 static int bt_read_extent(sc_ctx_t *c, const sc_bk_t *bk, sc_tbuf_t *b, bool *nul, uint32_t *stored)
 {
     uint64_t size = c->scan->images[bk->image].size;
-    size_t in_len = LR_BTRFS_MAX_STORED;
     if (bk->offset >= size)
         return 0;
-    if (size - bk->offset < in_len)
-        in_len = (size_t)(size - bk->offset);
-    uint8_t *in = malloc(in_len);
-    if (!in)
-        return lr_error_oom(c->err);
-    int rc = lr_io_pread(c->ios[bk->image], in, in_len, bk->offset, c->err);
+    sc_bt_read_t r = {bk->offset, LR_BTRFS_MAX_STORED, bk->compression, false, {0, 0, false}, 0};
+    if (size - bk->offset < r.stored)
+        r.stored = (size_t)(size - bk->offset);
+    int rc = sc_tbuf_reserve(b, LR_BTRFS_MAX_EXTENT, c->err);
     if (!rc)
-        rc = sc_tbuf_reserve(b, LR_BTRFS_MAX_EXTENT, c->err);
-    if (!rc) {
-        size_t got = 0;
-        lr_btrfs_end_t end;
-        lr_btrfs_extent_decode(c->btrfs, bk->compression, in, in_len, (uint8_t *)b->p,
-                               LR_BTRFS_MAX_EXTENT, &got, &end);
-        const char *z = memchr(b->p, '\0', got);
-        b->n = z ? (size_t)(z - b->p) + 1 : got;
-        *nul = z || end.ended;
-        *stored = (uint32_t)(end.ended ? end.used : in_len);
-    }
-    free(in);
-    return rc;
+        rc = sc_bt_read(c->ios[bk->image], c->btrfs, &r, (uint8_t *)b->p, LR_BTRFS_MAX_EXTENT,
+                        c->err);
+    if (rc)
+        return rc;
+    const char *z = memchr(b->p, '\0', r.res.made);
+    b->n = z ? (size_t)(z - b->p) + 1 : r.res.made;
+    *nul = z || r.res.ended;
+    *stored = (uint32_t)(r.res.ended ? r.res.used : r.stored);
+    return 0;
 }
 
 /* Reads the backup file that starts at bk, up to `limit` (its end when its
@@ -426,10 +416,10 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, sc_tbuf_t *b)
     lr_scan_image_t *im = &s->images[bk->image];
     uint32_t stored = bk->stored;
     b->n = 0;
-    int rc = bk->compression && !bk->len ? bt_read_extent(c, bk, b, &nul, &stored)
-             : bk->compression           ? bt_read_decoded(c, bk, b, &undecoded)
-                                         : sc_read_to_nul(c, c->ios[bk->image], bk->offset, limit,
-                                                          c->opts.max_text, b, &nul);
+    int rc = bk->len           ? bt_read_inline(c, bk, b, &undecoded)
+             : bk->compression ? bt_read_extent(c, bk, b, &nul, &stored)
+                               : sc_read_to_nul(c, c->ios[bk->image], bk->offset, limit,
+                                                c->opts.max_text, b, &nul);
     if (sc_unreadable(c, bk->image, rc, bk->offset, limit > bk->offset ? limit - bk->offset : 1,
                       NULL)) {
         lr_error_clear(c->err); /* its text lies in unreadable bytes: the image's error says so */
@@ -439,9 +429,9 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, sc_tbuf_t *b)
         return rc;
     /* a file given as an image ends at the image's end, with no NUL */
     bool standalone = bk->offset == 0 && !nul && b->n == im->size;
-    /* a file whose length its container gives ends there */
-    if (bk->len && !nul && (b->n == bk->len || undecoded))
-        nul = true; /* undecoded: the text ends where decoding stopped */
+    /* a file whose length its container gives ends there (undecoded:
+     * where decoding stopped) */
+    nul = nul || bk->len;
     if ((rc = sc_tbuf_reserve(b, 0, c->err)))
         return rc;
     b->p[b->n] = '\0';

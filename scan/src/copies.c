@@ -805,21 +805,34 @@ static int read_decoded(lr_io_t *io, const lr_scan_copy_t *cp, char *t, lr_error
 {
     if (cp->stored_len > LR_BTRFS_MAX_STORED)
         return lr_error_set(err, LR_ERANGE, cp->offset, "compressed copy length out of range");
-    uint8_t *in = malloc((size_t)cp->stored_len ? (size_t)cp->stored_len : 1);
-    if (!in)
-        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    size_t got = 0;
-    int rc = lr_io_pread(io, in, (size_t)cp->stored_len, cp->offset, err);
-    if (!rc && lr_btrfs_inline_decode(NULL, cp->btrfs_compression, in, (size_t)cp->stored_len,
-                                      (uint8_t *)t, (size_t)cp->length, false, &got) != 0)
+    sc_bt_read_t r = {cp->offset, (size_t)cp->stored_len, cp->btrfs_compression,
+                      false,      {0, 0, false},          0};
+    int rc = sc_bt_read(io, NULL, &r, (uint8_t *)t, (size_t)cp->length, err);
+    if (!rc && r.status != 0)
         rc = lr_error_set(err, LR_EFORMAT, cp->offset,
                           "the btrfs-compressed copy does not decode (decoded %zu of %llu bytes)",
-                          got, (unsigned long long)cp->length);
-    else if (!rc && got != cp->length)
+                          r.res.made, (unsigned long long)cp->length);
+    else if (!rc && r.res.made != cp->length)
         rc = lr_error_set(err, LR_EFORMAT, cp->offset,
-                          "the btrfs-compressed copy decodes to %zu bytes, not %llu", got,
+                          "the btrfs-compressed copy decodes to %zu bytes, not %llu", r.res.made,
                           (unsigned long long)cp->length);
+    return rc;
+}
+
+/* One read-and-decode for the scan and for re-reading (scan_int.h). */
+int sc_bt_read(lr_io_t *io, struct lr_btrfs_decoder *dec, sc_bt_read_t *r, uint8_t *out,
+               size_t out_len, lr_error_t *err)
+{
+    uint8_t *in = malloc(r->stored ? r->stored : 1);
+    if (!in)
+        return lr_error_oom(err);
+    int rc = lr_io_pread(io, in, r->stored, r->offset, err);
+    if (!rc)
+        r->status =
+            lr_btrfs_decode(dec, r->compression, in, r->stored, out, out_len, r->whole, &r->res);
     free(in);
+    if (!rc && r->status == -ENOMEM)
+        rc = lr_error_oom(err);
     return rc;
 }
 

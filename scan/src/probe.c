@@ -220,12 +220,12 @@ static int probe_text(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, si
     return rc;
 }
 
-/* A zlib or zstd start (lr_btrfs_maybe_extent) for the table. */
+/* A zlib or zstd start (lr_btrfs_maybe_extent) for the table; a zstd
+ * frame's header is parsed by the prober alone. */
 static bool maybe_extent(const uint8_t *sector, size_t avail)
 {
     uint8_t comp;
-    uint64_t size;
-    return lr_btrfs_maybe_extent(sector, avail, &comp, &size);
+    return lr_btrfs_maybe_extent(sector, avail, &comp, NULL);
 }
 
 /* ---- the table --------------------------------------------------------- */

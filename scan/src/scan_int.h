@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lr/btrfs.h"
 #include "lr/scan.h"
 
 #define SC_SECTOR 512u
@@ -59,6 +60,18 @@ typedef struct sc_bk {
                           * `stored` bytes at offset decode to len bytes */
     uint32_t stored;
 } sc_bk_t;
+
+/* One read of bytes btrfs stored (backup.c when scanning, copies.c when
+ * reading a copy again): `stored` bytes at `offset` decoded as
+ * lr_btrfs_decode does (whole: the data must end at the buffer's end). */
+typedef struct sc_bt_read {
+    uint64_t offset;
+    size_t stored;
+    uint8_t compression; /* enum lr_btrfs_compression; LR_BTRFS_NONE: as is */
+    bool whole;
+    lr_btrfs_decoded_t res; /* what decoding made */
+    int status;             /* lr_btrfs_decode's return */
+} sc_bt_read_t;
 
 /* A metadata copy whose text ran past the buffer it was found in: its LVs
  * are planned for keeping (keep.c) once the stream has read on. */
@@ -199,6 +212,13 @@ int sc_add_copy(sc_ctx_t *c, int image, uint64_t off, const sc_sig_t *sig, unsig
 int sc_extract_orphans(sc_ctx_t *c);
 int sc_extract_all(sc_ctx_t *c);
 int sc_read_pieces(lr_io_t *io, const lr_scan_copy_t *cp, char **text, lr_error_t *err);
+
+/* Reads r->stored bytes at r->offset of io and decodes them into out (up
+ * to out_len bytes) with dec (NULL: a context for this call); r->res and
+ * r->status say what decoding made. Returns 0 whether or not the bytes
+ * decode, the read's error, or -ENOMEM (err set). */
+int sc_bt_read(lr_io_t *io, struct lr_btrfs_decoder *dec, sc_bt_read_t *r, uint8_t *out,
+               size_t out_len, lr_error_t *err);
 int sc_tbuf_reserve(sc_tbuf_t *b, size_t more, lr_error_t *err);
 /* Appends bytes [from, to) of io to b, stopping after the first NUL (kept,
  * *nul set) or when b holds max bytes; charged to the read budget. */

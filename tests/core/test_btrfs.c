@@ -99,19 +99,19 @@ static void test_kernel_leaves(void **state)
                 continue;
             assert_true(f.compression == LR_BTRFS_ZLIB || f.compression == LR_BTRFS_ZSTD);
             assert_true(f.stored < f.ram_bytes && f.ram_bytes <= sizeof(text));
-            size_t got = 0;
-            assert_int_equal(lr_btrfs_inline_decode(dec, f.compression, img + off + f.at, f.stored,
-                                                    text, (size_t)f.ram_bytes, true, &got),
+            lr_btrfs_decoded_t r;
+            assert_int_equal(lr_btrfs_decode(dec, f.compression, img + off + f.at, f.stored, text,
+                                             (size_t)f.ram_bytes, true, &r),
                              0);
-            assert_int_equal(got, f.ram_bytes);
+            assert_int_equal(r.made, f.ram_bytes);
             assert_memory_equal(text, MAGIC, sizeof(MAGIC) - 1);
             /* an LVM2 file ends with its VG section's brace and a newline */
-            assert_memory_equal(text + got - 2, "}\n", 2);
+            assert_memory_equal(text + r.made - 2, "}\n", 2);
             /* only the first KiB, as the scanner decodes it */
-            assert_int_equal(lr_btrfs_inline_decode(dec, f.compression, img + off + f.at, f.stored,
-                                                    text, 1024, false, &got),
+            assert_int_equal(lr_btrfs_decode(dec, f.compression, img + off + f.at, f.stored, text,
+                                             1024, false, &r),
                              0);
-            assert_int_equal(got, 1024);
+            assert_int_equal(r.made, 1024);
             char key[32];
             snprintf(key, sizeof(key), "%u %llu", f.compression, (unsigned long long)f.ram_bytes);
             bool seen = false;
@@ -197,12 +197,11 @@ static void test_hostile_bytes(void **state)
         uint8_t leaf[NODE], bad[NODE], out[8192];
         lr_btrfs_inline_t f;
         uint32_t item = 0;
-        size_t got = 0;
+        lr_btrfs_decoded_t r;
         first_leaf(comps[k], leaf, &f, &item);
         size_t ram = (size_t)f.ram_bytes;
-        assert_int_equal(lr_btrfs_inline_decode(NULL, f.compression, leaf + f.at, f.stored, out,
-                                                ram, true, &got),
-                         0);
+        assert_int_equal(
+            lr_btrfs_decode(NULL, f.compression, leaf + f.at, f.stored, out, ram, true, &r), 0);
         /* zlib: 16 bytes in the middle damaged, or the last byte (the
          * adler32 the kernel writes and never checks). btrfs writes zstd
          * frames without a checksum: damage to their literals decodes to
@@ -213,31 +212,30 @@ static void test_hostile_bytes(void **state)
         else
             bad[f.at] ^= 0x5a;
         assert_int_equal(
-            lr_btrfs_inline_decode(NULL, f.compression, bad + f.at, f.stored, out, ram, true, &got),
+            lr_btrfs_decode(NULL, f.compression, bad + f.at, f.stored, out, ram, true, &r),
             LR_EFORMAT);
         memcpy(bad, leaf, NODE);
         bad[f.at + f.stored - 1] ^= 0x5a;
         if (comps[k] == LR_BTRFS_ZLIB)
-            assert_int_equal(lr_btrfs_inline_decode(NULL, f.compression, bad + f.at, f.stored, out,
-                                                    ram, true, &got),
-                             LR_EFORMAT);
+            assert_int_equal(
+                lr_btrfs_decode(NULL, f.compression, bad + f.at, f.stored, out, ram, true, &r),
+                LR_EFORMAT);
         /* cut short; a length past the file's */
-        assert_int_equal(lr_btrfs_inline_decode(NULL, f.compression, leaf + f.at, f.stored / 2, out,
-                                                ram, true, &got),
-                         LR_EFORMAT);
-        assert_true(got < ram);
-        assert_int_equal(lr_btrfs_inline_decode(NULL, f.compression, leaf + f.at, f.stored, out,
-                                                ram + 1, true, &got),
-                         LR_EFORMAT);
-        /* a prefix is fine */
-        assert_int_equal(lr_btrfs_inline_decode(NULL, f.compression, leaf + f.at, f.stored, out,
-                                                100, false, &got),
-                         0);
-        assert_int_equal(got, 100);
         assert_int_equal(
-            lr_btrfs_inline_decode(NULL, LR_BTRFS_LZO, leaf + f.at, f.stored, out, ram, true, &got),
+            lr_btrfs_decode(NULL, f.compression, leaf + f.at, f.stored / 2, out, ram, true, &r),
+            LR_EFORMAT);
+        assert_true(r.made < ram);
+        assert_int_equal(
+            lr_btrfs_decode(NULL, f.compression, leaf + f.at, f.stored, out, ram + 1, true, &r),
+            LR_EFORMAT);
+        /* a prefix is fine */
+        assert_int_equal(
+            lr_btrfs_decode(NULL, f.compression, leaf + f.at, f.stored, out, 100, false, &r), 0);
+        assert_int_equal(r.made, 100);
+        assert_int_equal(
+            lr_btrfs_decode(NULL, LR_BTRFS_LZO, leaf + f.at, f.stored, out, ram, true, &r),
             -ENOTSUP);
-        assert_int_equal(got, 0);
+        assert_int_equal(r.made, 0);
     }
 }
 
@@ -261,10 +259,10 @@ static void test_kernel_extents(void **state)
         uint64_t size = 0;
         if (!lr_btrfs_maybe_extent(img + off, (size_t)(img_size - off), &comp, &size))
             continue;
-        size_t got = 0, in_len = (size_t)(img_size - off);
-        lr_btrfs_end_t end;
-        int rc = lr_btrfs_extent_decode(dec, comp, img + off, in_len, out, sizeof(out), &got, &end);
-        if (rc != 0 || got != want_len || memcmp(out, want, want_len) != 0)
+        size_t in_len = (size_t)(img_size - off);
+        lr_btrfs_decoded_t end;
+        int rc = lr_btrfs_decode(dec, comp, img + off, in_len, out, sizeof(out), false, &end);
+        if (rc != 0 || end.made != want_len || memcmp(out, want, want_len) != 0)
             continue;
         assert_true(end.ended);
         assert_true(end.used > 0 && end.used <= 4096);
@@ -273,11 +271,11 @@ static void test_kernel_extents(void **state)
         assert_int_equal(off % 4096, 0);
         found[comp]++;
         /* cut inside its data: decodes in part, does not end */
-        assert_int_equal(lr_btrfs_extent_decode(dec, comp, img + off, end.used / 2, out,
-                                                sizeof(out), &got, &end),
-                         LR_EFORMAT);
+        assert_int_equal(
+            lr_btrfs_decode(dec, comp, img + off, end.used / 2, out, sizeof(out), false, &end),
+            LR_EFORMAT);
         assert_false(end.ended);
-        assert_true(got < want_len);
+        assert_true(end.made < want_len);
     }
     assert_int_equal(found[LR_BTRFS_ZLIB], strstr(ext, " 1 ") ? 1 : 0);
     assert_int_equal(found[LR_BTRFS_ZSTD], strstr(ext, " 3 ") ? 1 : 0);

@@ -89,43 +89,38 @@ int lr_btrfs_decoder_new(lr_btrfs_decoder_t **out);
 /* Frees a decoder (NULL is fine). */
 void lr_btrfs_decoder_free(lr_btrfs_decoder_t *dec);
 
-/* Decodes an inline extent's stored bytes (in, in_len; compression as in
- * lr_btrfs_inline_t) into out, up to out_len bytes or the file's end, as
- * the kernel's btrfs_decompress does (zlib: raw deflate after the zlib
- * header; zstd: one frame, a window of at most 128 KiB). whole: out_len is
- * the file's length (ram_bytes), and the data must end exactly there, a
- * zlib stream with its adler32 right (which the kernel writes but does not
- * check); else out_len bytes made, or the data's clean end before, is
- * success. *got is the bytes made. Returns 0, -ENOTSUP for lzo or a
- * compression this build lacks (zstd without libzstd), LR_EFORMAT when the
- * bytes do not decode (*got then counts what decoded before the fault),
- * -ENOMEM. dec may be NULL (a context is then made for this call). */
-int lr_btrfs_inline_decode(lr_btrfs_decoder_t *dec, uint8_t compression, const uint8_t *in,
-                           size_t in_len, uint8_t *out, size_t out_len, bool whole, size_t *got);
-
-/* Where compressed data ended: `used` bytes of the input make the stream
- * (zlib: with its adler32, checked), when `ended`. */
-typedef struct lr_btrfs_end {
+/* What decoding made: `made` bytes of output; `ended` when the data's
+ * own end was reached cleanly (a zlib stream's adler32 checked), `used`
+ * then the stored bytes it took. */
+typedef struct lr_btrfs_decoded {
+    size_t made;
     size_t used;
     bool ended;
-} lr_btrfs_end_t;
+} lr_btrfs_decoded_t;
 
-/* A compressed data extent btrfs wrote (a file larger than a leaf holds,
- * on a filesystem mounted with compress=: the extent starts at a sector
- * with one zlib stream or zstd frame of up to LR_BTRFS_MAX_EXTENT bytes
- * of the file, zeros after the file's end): decoded from in into out, up
- * to out_len bytes or the data's end, *end saying whether and where it
- * ended. Returns 0 (out_len bytes made, or the data ended cleanly before),
- * -ENOTSUP (lzo, none, or zstd without libzstd), LR_EFORMAT (the bytes do
- * not decode: *got counts what did), -ENOMEM. dec may be NULL. */
-int lr_btrfs_extent_decode(lr_btrfs_decoder_t *dec, uint8_t compression, const uint8_t *in,
-                           size_t in_len, uint8_t *out, size_t out_len, size_t *got,
-                           lr_btrfs_end_t *end);
+/* Decodes bytes btrfs stored (in, in_len; compression as in
+ * lr_btrfs_inline_t: an inline extent's bytes, or a data extent's from
+ * its sector start, the file's first up to LR_BTRFS_MAX_EXTENT bytes and
+ * zeros after its end) into out, up to out_len bytes or the data's end,
+ * as the kernel's btrfs_decompress does (zlib: raw deflate after the
+ * zlib header; zstd: one frame, a window of at most 128 KiB; none: the
+ * bytes as they are). whole: out_len is the file's length (ram_bytes),
+ * and the data must end exactly there, a zlib stream with its adler32
+ * right (which the kernel writes but does not check); else out_len bytes
+ * made, or the data's clean end before, is success. *res says what was
+ * made and where the data ended. Returns 0, -ENOTSUP for lzo or a
+ * compression this build lacks (zstd without libzstd), LR_EFORMAT when
+ * the bytes do not decode (res->made then counts what decoded before the
+ * fault), -ENOMEM. dec may be NULL (a context is then made for this
+ * call). */
+int lr_btrfs_decode(lr_btrfs_decoder_t *dec, uint8_t compression, const uint8_t *in, size_t in_len,
+                    uint8_t *out, size_t out_len, bool whole, lr_btrfs_decoded_t *res);
 
 /* Whether p starts like a compressed extent (a zstd frame's magic, or a
  * zlib header with no preset dictionary); *compression says which, and
- * *size the bytes the data decodes to when its header says (a zstd frame
- * btrfs writes does), else 0. A first test: most zlib-looking sectors are
+ * *size (when not NULL: reading it parses a zstd frame's header) the
+ * bytes the data decodes to when its header says (a zstd frame btrfs
+ * writes does), else 0. A first test: most zlib-looking sectors are
  * not. */
 bool lr_btrfs_maybe_extent(const uint8_t *p, size_t avail, uint8_t *compression, uint64_t *size);
 
