@@ -422,11 +422,7 @@ static void json_copy(FILE *f, const lr_scan_copy_t *c)
            : (c->source & LR_SCAN_COPY_BACKUP)   ? "backup_file"
                                                  : "raw_locn",
            &first);
-    jk_str(f, "btrfs_compression",
-           !c->btrfs_compression                   ? NULL
-           : c->btrfs_compression == LR_BTRFS_ZLIB ? "zlib"
-                                                   : "zstd",
-           &first);
+    jk_str(f, "btrfs_compression", lr_btrfs_compression_name(c->btrfs_compression), &first);
     jk_u64(f, "stored_length", c->btrfs_compression ? c->stored_len : c->length, &first);
     jk_str(f, "vg_name", c->vg_name, &first);
     jk_str(f, "vg_id", c->vg_id[0] ? c->vg_id : NULL, &first);
@@ -1363,7 +1359,8 @@ static void report_areas(FILE *f, const lr_scan_t *s)
 
 static void copy_flags(const lr_scan_copy_t *c, char *buf, size_t len)
 {
-    snprintf(buf, len, "%s%s%s%s%s%s%s%s",
+    const char *comp = lr_btrfs_compression_name(c->btrfs_compression);
+    snprintf(buf, len, "%s%s%s%s%s%s%s%s%s",
              c->committed_bad_header          ? " committed(per damaged header)"
              : c->committed && c->unreadable  ? " committed"
              : c->committed && c->crc_unknown ? " committed(checksum not known)"
@@ -1377,9 +1374,7 @@ static void copy_flags(const lr_scan_copy_t *c, char *buf, size_t len)
              c->parse_ok || c->unreadable || (c->source & LR_SCAN_COPY_FRAGMENT) ? ""
                                                                                  : " unparsable",
              c->orphan ? " orphan" : "", (c->source & LR_SCAN_COPY_BACKUP) ? " backup-file" : "",
-             c->btrfs_compression
-                 ? (c->btrfs_compression == LR_BTRFS_ZLIB ? " btrfs-zlib" : " btrfs-zstd")
-                 : "");
+             comp ? " btrfs-" : "", comp ? comp : "");
 }
 
 static bool only_in_files(const lr_scan_version_t *v)

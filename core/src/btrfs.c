@@ -3,11 +3,15 @@
 #include "lr/btrfs.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 #ifdef LR_HAVE_ZSTD
 #include <zstd.h>
+#endif
+#ifdef LR_HAVE_LZO
+#include <lzo/lzo1x.h>
 #endif
 
 #include "le.h"
@@ -23,6 +27,25 @@ struct lr_btrfs_decoder {
 #define BT_EXTENT_DATA 108 /* BTRFS_EXTENT_DATA_KEY */
 #define BT_FE_HEAD 21u     /* btrfs_file_extent_item's fields before inline bytes */
 #define BT_ZSTD_WINDOW 17  /* ZSTD_BTRFS_MAX_WINDOWLOG: btrfs writes no larger */
+/* lzo: btrfs's sector (4 KiB wherever the page is: x86, arm64 with 4 KiB
+ * pages), which one segment decodes to at most; the le32 lengths */
+#define BT_SECTOR 4096u
+#define BT_LZO_LEN 4u
+#define BT_LZO_MAX_SEG (BT_SECTOR + BT_SECTOR / 16 + 64 + 3) /* lzo1x_worst_compress */
+
+const char *lr_btrfs_compression_name(uint8_t compression)
+{
+    switch (compression) {
+    case LR_BTRFS_ZLIB:
+        return "zlib";
+    case LR_BTRFS_LZO:
+        return "lzo";
+    case LR_BTRFS_ZSTD:
+        return "zstd";
+    default:
+        return NULL;
+    }
+}
 
 static const uint8_t *bt_item(const uint8_t *p, uint32_t i)
 {
@@ -165,6 +188,69 @@ static int bt_unzstd(ZSTD_DCtx *z, const uint8_t *in, size_t in_len, uint8_t *ou
 }
 #endif
 
+/* Whether p holds lzo's two lengths as btrfs writes them: the data's
+ * bytes (header included; BTRFS_MAX_COMPRESSED at most) and a first
+ * segment that lies within them. */
+static bool bt_lzo_head(const uint8_t *p, size_t avail)
+{
+    if (avail < 2 * BT_LZO_LEN)
+        return false;
+    uint32_t total = (uint32_t)lr_get_le32(p), seg = (uint32_t)lr_get_le32(p + BT_LZO_LEN);
+    return total <= LR_BTRFS_MAX_EXTENT && seg && seg <= BT_LZO_MAX_SEG &&
+           2 * BT_LZO_LEN + seg <= total;
+}
+
+#ifdef LR_HAVE_LZO
+static pthread_once_t bt_lzo_once = PTHREAD_ONCE_INIT;
+static int bt_lzo_ready = LZO_E_ERROR;
+
+static void bt_lzo_init(void)
+{
+    bt_lzo_ready = lzo_init();
+}
+
+/* The kernel's lzo_decompress_bio (lzo_decompress for an inline extent
+ * reads the same layout with one segment): a le32 of the data's bytes,
+ * header included; then segments, each a le32 length and lzo1x data that
+ * decodes to one sector at most. A segment's length never straddles a
+ * sector: when fewer than 4 bytes of one are left they are zeros, and
+ * counted. whole: the data must end exactly at out_len. */
+static int bt_unlzo(const uint8_t *in, size_t in_len, uint8_t *out, size_t out_len, bool whole,
+                    lr_btrfs_decoded_t *res)
+{
+    pthread_once(&bt_lzo_once, bt_lzo_init);
+    if (bt_lzo_ready != LZO_E_OK)
+        return -ENOTSUP;
+    if (!bt_lzo_head(in, in_len))
+        return LR_EFORMAT;
+    size_t total = lr_get_le32(in), cur = BT_LZO_LEN, all = 0;
+    uint8_t seg_out[BT_SECTOR];
+    while (cur < total && (whole || res->made < out_len)) {
+        if (cur + BT_LZO_LEN > total || cur + BT_LZO_LEN > in_len)
+            return LR_EFORMAT; /* cut, or no room for the length the data says is there */
+        size_t seg = lr_get_le32(in + cur);
+        cur += BT_LZO_LEN;
+        if (!seg || seg > BT_LZO_MAX_SEG || cur + seg > total || cur + seg > in_len)
+            return LR_EFORMAT;
+        lzo_uint n = sizeof(seg_out);
+        if (lzo1x_decompress_safe(in + cur, seg, seg_out, &n, NULL) != LZO_E_OK)
+            return LR_EFORMAT;
+        size_t room = out_len - res->made, take = n < room ? n : room;
+        memcpy(out + res->made, seg_out, take);
+        res->made += take;
+        all += n;
+        cur += seg;
+        if (BT_SECTOR - cur % BT_SECTOR < BT_LZO_LEN)
+            cur += BT_SECTOR - cur % BT_SECTOR;
+    }
+    res->ended = cur >= total;
+    res->used = res->ended ? total : 0;
+    if (whole)
+        return res->ended && all == out_len ? 0 : LR_EFORMAT;
+    return res->made == out_len || res->ended ? 0 : LR_EFORMAT;
+}
+#endif
+
 int lr_btrfs_decoder_new(lr_btrfs_decoder_t **out)
 {
     *out = calloc(1, sizeof(**out));
@@ -223,6 +309,10 @@ int lr_btrfs_decode(lr_btrfs_decoder_t *dec, uint8_t compression, const uint8_t 
     case LR_BTRFS_ZSTD:
         return bt_zstd_with(dec, in, in_len, out, out_len, whole, res);
 #endif
+#ifdef LR_HAVE_LZO
+    case LR_BTRFS_LZO:
+        return bt_unlzo(in, in_len, out, out_len, whole, res);
+#endif
     default:
         return -ENOTSUP;
     }
@@ -246,6 +336,10 @@ bool lr_btrfs_maybe_extent(const uint8_t *p, size_t avail, uint8_t *compression,
     /* a zlib header: deflate, no preset dictionary, its check bits right */
     if (avail >= 2 && p[0] == 0x78 && !(p[1] & 0x20) && ((unsigned)p[0] << 8 | p[1]) % 31 == 0) {
         *compression = LR_BTRFS_ZLIB;
+        return true;
+    }
+    if (bt_lzo_head(p, avail)) {
+        *compression = LR_BTRFS_LZO;
         return true;
     }
     return false;

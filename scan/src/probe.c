@@ -220,7 +220,7 @@ static int probe_text(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, si
     return rc;
 }
 
-/* A zlib or zstd start (lr_btrfs_maybe_extent) for the table; a zstd
+/* A zlib, zstd or lzo start (lr_btrfs_maybe_extent) for the table; a zstd
  * frame's header is parsed by the prober alone. */
 static bool maybe_extent(const uint8_t *sector, size_t avail)
 {
@@ -279,7 +279,10 @@ static bool maybe_signature(const uint8_t *p, size_t avail)
     return memcmp(p, LR_LABEL_ID, 8) == 0 || memcmp(p + 4, LR_MDA_MAGIC, 8) == 0 ||
            memcmp(p, SC_BACKUP_MAGIC, 8) == 0 ||
            (is_name_char(p[0]) && (is_name_char(p[1]) || p[1] == ' ')) ||
-           lr_btrfs_maybe_leaf(p, avail) || p[0] == 0x28 || p[0] == 0x78;
+           lr_btrfs_maybe_leaf(p, avail) || p[0] == 0x28 || p[0] == 0x78 ||
+           /* lzo's two le32 lengths: the data's below 192 KiB, a segment's
+            * below 64 KiB and not 0 (zeroed sectors fail here) */
+           ((p[3] | p[6] | p[7]) == 0 && p[2] < 3 && (p[4] | p[5]) != 0);
 }
 
 int sc_probe_buffer(sc_ctx_t *c, int image, uint64_t pos, const uint8_t *p, size_t len,

@@ -8,6 +8,10 @@ lr_add_test(test_label test_label.c)
 lr_add_test(test_fssize test_fssize.c)
 # files btrfs keeps inline in a leaf (lr/btrfs.h), on the kernel-made fixture.
 lr_add_test(test_btrfs test_btrfs.c)
+get_property(lr_have_lzo GLOBAL PROPERTY LR_HAVE_LZO)
+if(lr_have_lzo)
+  target_compile_definitions(test_btrfs PRIVATE LR_HAVE_LZO) # its lzo cases
+endif()
 lr_add_test(test_mda test_mda.c)
 lr_add_test(test_io_blockdev test_io_blockdev.c LABELS interop)
 lr_add_test(test_mda_interop test_mda_interop.c LABELS interop)

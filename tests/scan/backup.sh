@@ -257,47 +257,56 @@ assert got == want, (got, want)
 assert not any(x["partial"] for x in c), [x for x in c if x["partial"]]
 print("btrfs at byte %s: %d seqnos whole, %d copies" % (sys.argv[3], len(got), len(c)))
 EOF2
-    # compressed: fixtures/backup/btrfs.img.gz (make-btrfs.sh: the kernel
-    # wrote the files into a btrfs mounted with compress=zlib, then zstd;
-    # truth/btrfs lists the inline extents dump-tree shows). Each is
-    # decoded; scanned with the disk, the history is the same
-    gzip -dc "$FIX/btrfs.img.gz" > "$T/c.fs"
-    "$SCAN" --json "$T/disk.img" "$T/c.fs" > "$T/c.json" || lr_fail "lvmscan with the compressed btrfs exited $?"
-    python3 "$T/history.py" "$T/c.json" "$FIX/truth" || lr_fail "history with the compressed btrfs"
-    python3 - "$T/c.json" "$FIX/truth/btrfs" <<'EOF2' || lr_fail "compressed inline files"
+    # compressed: fixtures/backup/btrfs.img.gz and btrfs-lzo.img.gz
+    # (make-btrfs.sh: the kernel wrote the files into a btrfs mounted with
+    # compress=zlib, then zstd; or lzo. truth/NAME lists the inline
+    # extents dump-tree shows). Each is decoded; scanned with the disk, the
+    # history is the same. compressed NAME COMPRESSION:LAST_SEQNO...
+    compressed() {
+        local name=$1
+        shift
+        gzip -dc "$FIX/$name.img.gz" > "$T/c.fs"
+        "$SCAN" --json "$T/disk.img" "$T/c.fs" > "$T/c.json" || lr_fail "lvmscan with $name exited $?"
+        python3 "$T/history.py" "$T/c.json" "$FIX/truth" || lr_fail "history with $name"
+        python3 - "$T/c.json" "$FIX/truth/$name" "$@" <<'EOF2' || lr_fail "compressed files of $name"
 import json, sys
 d = json.load(open(sys.argv[1]))
+last = {a.split(":")[0]: int(a.split(":")[1]) for a in sys.argv[3:]}
 c = [x for x in d["copies"] if x["found_by"] == "backup_file" and x["image"] == 1]
 assert not any(x["partial"] for x in c), [x for x in c if x["partial"]]
 # tests/data/segtypes.backup (VG vgt, 7423 bytes): a compressed data extent
 # each, at a sector start, not inline
 big = [x for x in c if x["vg_name"] == "vgt"]
-assert sorted(x["btrfs_compression"] for x in big) == ["zlib", "zstd"], big
+assert sorted(x["btrfs_compression"] for x in big) == sorted(last), big
 assert all(x["length"] == 7423 and x["offset"] % 4096 == 0 for x in big), big
 c = [x for x in c if x["vg_name"] == "hbkvg"]
-names = {"1": "zlib", "3": "zstd"}
+names = {"1": "zlib", "2": "lzo", "3": "zstd"}
 want = sorted((names[l.split()[1]], int(l.split()[2])) for l in open(sys.argv[2]))
 got = sorted(set((x["btrfs_compression"], x["length"]) for x in c))
 assert sorted(set(want)) == got, (sorted(set(want)), got)
 assert all(x["stored_length"] < x["length"] for x in c), c
-seq = {z: sorted(set(x["seqno"] for x in c if x["btrfs_compression"] == z)) for z in names.values()}
-assert seq["zlib"] == list(range(1, 46)) and seq["zstd"] == list(range(1, 47)), seq
-print("compressed btrfs: %d copies, zlib seqnos 1..45, zstd 1..46; vgt in 2 extents" % len(c))
+seq = {z: sorted(set(x["seqno"] for x in c if x["btrfs_compression"] == z)) for z in last}
+assert all(seq[z] == list(range(1, last[z] + 1)) for z in last), seq
+print("compressed btrfs: %d copies, seqnos %s; vgt in %d extents"
+      % (len(c), ", ".join("%s 1..%d" % (z, last[z]) for z in sorted(last)), len(big)))
 EOF2
-    # a version read from a compressed copy exports as the file itself does
-    for s in hbkvg:1 hbkvg:46 vgt:9; do
-        vg=${s%:*} s=${s#*:}
-        case $vg:$s in
-        hbkvg:46) f=$FIX/truth/backup/hbkvg ;;
-        hbkvg:1) f=$(ls "$FIX"/truth/archive/hbkvg_00000-*.vg) ;;
-        *) f=$FIX/../../tests/data/segtypes.backup ;;
-        esac
-        rm -f "$T/ce.vg" "$T/fe.vg"
-        "$REPAIR" --vg "$vg" --export "seqno=$s" -o "$T/ce.vg" "$T/c.fs" > /dev/null 2>&1 || lr_fail "export of $vg seqno $s from the compressed btrfs failed"
-        "$REPAIR" --vg "$vg" --export "seqno=$s" -o "$T/fe.vg" "$f" > /dev/null 2>&1 || lr_fail "export of $f failed"
-        cmp -s <(grep -v '^#' "$T/ce.vg") <(grep -v '^#' "$T/fe.vg") ||
-            lr_fail "$vg seqno $s exported from its compressed copy differs from the file"
-    done
+        # a version read from a compressed copy exports as the file itself does
+        for s in hbkvg:1 hbkvg:46 vgt:9; do
+            vg=${s%:*} s=${s#*:}
+            case $vg:$s in
+            hbkvg:46) f=$FIX/truth/backup/hbkvg ;;
+            hbkvg:1) f=$(ls "$FIX"/truth/archive/hbkvg_00000-*.vg) ;;
+            *) f=$FIX/../../tests/data/segtypes.backup ;;
+            esac
+            rm -f "$T/ce.vg" "$T/fe.vg"
+            "$REPAIR" --vg "$vg" --export "seqno=$s" -o "$T/ce.vg" "$T/c.fs" > /dev/null 2>&1 || lr_fail "export of $vg seqno $s from $name failed"
+            "$REPAIR" --vg "$vg" --export "seqno=$s" -o "$T/fe.vg" "$f" > /dev/null 2>&1 || lr_fail "export of $f failed"
+            cmp -s <(grep -v '^#' "$T/ce.vg") <(grep -v '^#' "$T/fe.vg") ||
+                lr_fail "$vg seqno $s exported from its copy in $name differs from the file"
+        done
+    }
+    compressed btrfs zlib:45 zstd:46
+    compressed btrfs-lzo lzo:46
 else
     echo "(mkfs.btrfs not installed: the btrfs part is left out)"
 fi

@@ -39,16 +39,16 @@ static int flush(tui_view_t *v, lr_strbuf_t *b, lr_tui_attr_t attr)
     return rc;
 }
 
-/* What a backup file copy is, for its line. */
-static const char *copy_kind(const lr_scan_copy_t *c)
+/* What a backup file copy is, for its line ("" for a ring copy). */
+static void copy_kind(const lr_scan_copy_t *c, char *buf, size_t len)
 {
+    const char *comp = lr_btrfs_compression_name(c->btrfs_compression);
     if (!(c->source & LR_SCAN_COPY_BACKUP))
-        return "";
-    if (c->btrfs_compression == LR_BTRFS_ZLIB)
-        return "  backup file (btrfs, zlib)";
-    if (c->btrfs_compression == LR_BTRFS_ZSTD)
-        return "  backup file (btrfs, zstd)";
-    return "  backup file";
+        snprintf(buf, len, "%s", "");
+    else if (comp)
+        snprintf(buf, len, "  backup file (btrfs, %s)", comp);
+    else
+        snprintf(buf, len, "%s", "  backup file");
 }
 
 static int add_copies(lr_tui_t *m, tui_view_t *v, const lr_scan_version_t *ver)
@@ -59,6 +59,8 @@ static int add_copies(lr_tui_t *m, tui_view_t *v, const lr_scan_version_t *ver)
         const lr_scan_copy_t *c = &m->scan->copies[ver->copies[i]];
         /* a checksum not known (unreadable bytes) is not called bad */
         bool bad = (c->committed || c->precommitted) && !c->crc_ok && !c->crc_unknown;
+        char kind[64];
+        copy_kind(c, kind, sizeof(kind));
         rc =
             tui_view_add(v, bad || c->partial ? LR_TUI_A_WARN : LR_TUI_A_NORMAL, -1, false,
                          "  %s @ %" PRIu64 "  %" PRIu64 " bytes  crc 0x%08x%s%s%s%s%s%s",
@@ -70,7 +72,7 @@ static int add_copies(lr_tui_t *m, tui_view_t *v, const lr_scan_version_t *ver)
                          c->unreadable ? "  UNREADABLE"
                          : c->partial  ? "  partial"
                                        : "",
-                         c->wrapped ? "  wrapped" : "", copy_kind(c));
+                         c->wrapped ? "  wrapped" : "", kind);
     }
     if (!rc && ver->n_copies > MAX_COPIES_SHOWN)
         rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "  ... and %zu more",

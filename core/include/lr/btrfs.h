@@ -6,7 +6,7 @@
  * filesystem tree, at any byte, with other items' bytes after it, and
  * compresses it there on a filesystem mounted with compress=; a larger
  * file it compresses into data extents of up to 128 KiB, each one zlib
- * stream or zstd frame from a sector start. The scanner finds LVM2
+ * stream, zstd frame or lzo segment list from a sector start. The scanner finds LVM2
  * backup/archive files stored so. Decoded field by field with
  * bounds checks (kernel: fs/btrfs/accessors.h, tree-checker.c):
  *   tree block header  101 bytes; nritems le32 at 96, level at 100
@@ -42,6 +42,11 @@ enum lr_btrfs_compression {
     LR_BTRFS_LZO = 2,
     LR_BTRFS_ZSTD = 3,
 };
+
+/* The compression's name as btrfs's mount option spells it ("zlib",
+ * "lzo", "zstd"; static), NULL for LR_BTRFS_NONE or a value btrfs does
+ * not write. */
+const char *lr_btrfs_compression_name(uint8_t compression);
 
 /* A file's bytes inline in a leaf. */
 typedef struct lr_btrfs_inline {
@@ -103,21 +108,23 @@ typedef struct lr_btrfs_decoded {
  * its sector start, the file's first up to LR_BTRFS_MAX_EXTENT bytes and
  * zeros after its end) into out, up to out_len bytes or the data's end,
  * as the kernel's btrfs_decompress does (zlib: raw deflate after the
- * zlib header; zstd: one frame, a window of at most 128 KiB; none: the
- * bytes as they are). whole: out_len is the file's length (ram_bytes),
- * and the data must end exactly there, a zlib stream with its adler32
- * right (which the kernel writes but does not check); else out_len bytes
- * made, or the data's clean end before, is success. *res says what was
- * made and where the data ended. Returns 0, -ENOTSUP for lzo or a
- * compression this build lacks (zstd without libzstd), LR_EFORMAT when
+ * zlib header; zstd: one frame, a window of at most 128 KiB; lzo: a
+ * le32 of the data's bytes, then a le32 length and lzo1x data per 4 KiB
+ * sector of the file; none: the bytes as they are). whole: out_len is the file's length
+ * (ram_bytes), and the data must end exactly there, a zlib stream with its adler32 right (which the
+ * kernel writes but does not check); else out_len bytes made, or the data's clean end before, is
+ * success. *res says what was made and where the data ended. Returns 0, -ENOTSUP for a compression
+ * this build lacks (zstd without libzstd, lzo without liblzo2) or does
+ * not know, LR_EFORMAT when
  * the bytes do not decode (res->made then counts what decoded before the
  * fault), -ENOMEM. dec may be NULL (a context is then made for this
  * call). */
 int lr_btrfs_decode(lr_btrfs_decoder_t *dec, uint8_t compression, const uint8_t *in, size_t in_len,
                     uint8_t *out, size_t out_len, bool whole, lr_btrfs_decoded_t *res);
 
-/* Whether p starts like a compressed extent (a zstd frame's magic, or a
- * zlib header with no preset dictionary); *compression says which, and
+/* Whether p starts like a compressed extent (a zstd frame's magic, a
+ * zlib header with no preset dictionary, or lzo's two le32 lengths, the
+ * first segment's within the data's); *compression says which, and
  * *size (when not NULL: reading it parses a zstd frame's header) the
  * bytes the data decodes to when its header says (a zstd frame btrfs
  * writes does), else 0. A first test: most zlib-looking sectors are

@@ -248,10 +248,11 @@ typedef struct lr_scan_copy {
     bool wrapped;
     uint64_t first_len;
     uint64_t wrap_offset; /* LR_SCAN_UNKNOWN unless wrapped */
-    /* A backup file btrfs compressed inline in a tree leaf (lr/btrfs.h):
-     * the stored_len bytes at offset decode to the `length` bytes of text.
-     * 0 (LR_BTRFS_NONE): the text is at offset as it is. */
-    uint8_t btrfs_compression; /* 1 zlib, 3 zstd */
+    /* A backup file btrfs compressed, inline in a tree leaf or in a data
+     * extent (lr/btrfs.h): the stored_len bytes at offset decode to the
+     * `length` bytes of text. 0 (LR_BTRFS_NONE): the text is at offset as
+     * it is. */
+    uint8_t btrfs_compression; /* 1 zlib, 2 lzo, 3 zstd (lr_btrfs_compression_name) */
     uint64_t stored_len;
     bool committed;            /* at raw_locn slot 0 of its area's header (a header with a bad
                                   checksum counts when the slot's checksum is the copy's and
