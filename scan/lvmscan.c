@@ -186,6 +186,33 @@ static void json_warnings(FILE *f, const lr_scan_image_t *im, bool *first)
     fputc(']', f);
 }
 
+/* "btrfs_unread": data btrfs compressed that this build cannot decode,
+ * per compression (lr_scan_image_t.btrfs_unread). */
+static void json_unread(FILE *f, const lr_scan_image_t *im, bool *first)
+{
+    json_key(f, "btrfs_unread", first);
+    fprintf(f, "{\"lzo\":%zu,\"zstd\":%zu}", im->btrfs_unread[LR_BTRFS_LZO],
+            im->btrfs_unread[LR_BTRFS_ZSTD]);
+}
+
+/* Says what of an image this build could not decode (compression k of
+ * lr_scan_image_t.btrfs_unread, n > 0). */
+static void unread_words(size_t k, size_t n, char *buf, size_t len)
+{
+    if (k == LR_BTRFS_LZO)
+        snprintf(buf, len,
+                 "%zu LVM2 backup file%s btrfs compressed with lzo not read: this lvmscan was "
+                 "built without liblzo2 (rebuild it with liblzo2-dev installed)",
+                 n, n == 1 ? "" : "s");
+    else
+        snprintf(buf, len,
+                 "%zu file%s or extent%s btrfs compressed with %s not looked into: this lvmscan "
+                 "was built without lib%s, so LVM2 backup files among them are not found "
+                 "(rebuild it with lib%s-dev installed)",
+                 n, n == 1 ? "" : "s", n == 1 ? "" : "s", lr_btrfs_compression_name((uint8_t)k),
+                 lr_btrfs_compression_name((uint8_t)k), lr_btrfs_compression_name((uint8_t)k));
+}
+
 static void json_images(FILE *f, const lr_scan_t *s)
 {
     fputs("\"images\":[", f);
@@ -202,6 +229,7 @@ static void json_images(FILE *f, const lr_scan_t *s)
         jk_bool(f, "text_file", im->text_file, &first);
         jk_str(f, "error", im->error ? im->error_msg : NULL, &first);
         jk_u64(f, "unreadable", im->unreadable, &first);
+        json_unread(f, im, &first);
         json_partitions(f, im, &first);
         json_warnings(f, im, &first);
         jk_u64(f, "snapshots", im->snapshots, &first);
@@ -2002,6 +2030,12 @@ static void print_report(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
             fprintf(f, "    ERROR: %s\n", safe(im->error_msg, m, sizeof(m)));
         for (size_t j = 0; j < im->n_warnings; j++)
             fprintf(f, "    WARNING: %s\n", safe(im->warnings[j], m, sizeof(m)));
+        for (size_t k = 0; k < sizeof(im->btrfs_unread) / sizeof(im->btrfs_unread[0]); k++) {
+            if (!im->btrfs_unread[k])
+                continue;
+            unread_words(k, im->btrfs_unread[k], m, sizeof(m));
+            fprintf(f, "    NOT READ: %s\n", m);
+        }
         if (im->text_file)
             fputs("    an LVM2 backup/archive file: its version joins the history; not a disk\n",
                   f);
@@ -2410,6 +2444,13 @@ int main(int argc, char **argv)
             char p[512], w[1024];
             fprintf(stderr, "lvmscan: WARNING: %s: %s\n", safe(im->path, p, sizeof(p)),
                     safe(im->warnings[j], w, sizeof(w)));
+        }
+        for (size_t k = 0; k < sizeof(im->btrfs_unread) / sizeof(im->btrfs_unread[0]); k++) {
+            char p[512], w[1024];
+            if (!im->btrfs_unread[k])
+                continue;
+            unread_words(k, im->btrfs_unread[k], w, sizeof(w));
+            fprintf(stderr, "lvmscan: WARNING: %s: %s\n", safe(im->path, p, sizeof(p)), w);
         }
         if (im->snapshots && !im->snapshot) {
             char p[512];

@@ -5,9 +5,11 @@
  * engine-flags test checks that). */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lr/btrfs.h"
 #include "lr/fmt.h"
 #include "model_int.h"
 #include "words.h"
@@ -91,16 +93,40 @@ int tui_words_hints(tui_view_t *v, unsigned hints)
     return rc;
 }
 
+/* A line each for the data btrfs compressed that this build could not
+ * decode in image i (lr_scan_image_t.btrfs_unread). */
+static int unread_notes(tui_view_t *v, tui_view_t *pin, const lr_scan_image_t *im)
+{
+    int rc = 0;
+    for (uint8_t k = 0; !rc && k < sizeof(im->btrfs_unread) / sizeof(im->btrfs_unread[0]); k++) {
+        if (!im->btrfs_unread[k])
+            continue;
+        const char *comp = lr_btrfs_compression_name(k);
+        char note[256];
+        snprintf(note, sizeof(note), "%zu %s btrfs compressed with %s not read: built without %s",
+                 im->btrfs_unread[k], k == LR_BTRFS_LZO ? "backup files" : "files or extents", comp,
+                 k == LR_BTRFS_LZO ? "liblzo2" : "libzstd");
+        rc = tui_view_add(v, LR_TUI_A_WARN, -1, false, "WARNING: %s: %s", tui_base(im->path), note);
+        if (!rc && pin)
+            rc = tui_view_add(pin, LR_TUI_A_WARN, -1, false, "- WARNING: %s: %s",
+                              tui_base(im->path), note);
+    }
+    return rc;
+}
+
 int tui_words_image_notes(tui_view_t *v, tui_view_t *pin, const lr_scan_t *s)
 {
     int rc = 0;
-    for (size_t i = 0; !rc && s && i < s->n_images; i++)
+    for (size_t i = 0; !rc && s && i < s->n_images; i++) {
         for (size_t j = 0; !rc && j < s->images[i].n_warnings; j++) {
             const char *img = tui_base(s->images[i].path), *note = s->images[i].warnings[j];
             rc = tui_view_add(v, LR_TUI_A_WARN, -1, false, "WARNING: %s: %s", img, note);
             if (!rc && pin)
                 rc = tui_view_add(pin, LR_TUI_A_WARN, -1, false, "- WARNING: %s: %s", img, note);
         }
+        if (!rc)
+            rc = unread_notes(v, pin, &s->images[i]);
+    }
     return rc;
 }
 

@@ -47,6 +47,25 @@ const char *lr_btrfs_compression_name(uint8_t compression)
     }
 }
 
+bool lr_btrfs_decodes(uint8_t compression)
+{
+    switch (compression) {
+    case LR_BTRFS_NONE:
+    case LR_BTRFS_ZLIB:
+        return true;
+#ifdef LR_HAVE_LZO
+    case LR_BTRFS_LZO:
+        return true;
+#endif
+#ifdef LR_HAVE_ZSTD
+    case LR_BTRFS_ZSTD:
+        return true;
+#endif
+    default:
+        return false;
+    }
+}
+
 static const uint8_t *bt_item(const uint8_t *p, uint32_t i)
 {
     return p + LR_BTRFS_HEADER + (size_t)i * LR_BTRFS_ITEM;

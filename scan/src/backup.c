@@ -78,23 +78,66 @@ int sc_probe_backup(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size
 
 /* ---- files inline in a btrfs leaf --------------------------------------- */
 
-/* Whether the inline file f of the leaf at p starts like a backup file:
- * its first bytes decoded (btrfs compresses such a file on a filesystem
- * mounted with compress=) and checked. */
-static bool bt_backup_start(sc_ctx_t *c, const uint8_t *p, const lr_btrfs_inline_t *f)
+/* Where lzo data's first literal bytes may begin: lzo stores literals as
+ * they are (no entropy coding), so a file's first bytes lie verbatim in
+ * its first literal run, whose length takes a byte after the data's two
+ * lengths (8 bytes), or a few when the run is long. */
+#define SC_BT_LZO_LOOK 24u
+
+/* Whether lzo data (an extent, or an inline file: the same layout) may
+ * start a backup file: its first line's opening (no three of its bytes
+ * repeat, so none is coded as a match) verbatim near the start. Spares
+ * decoding a sector of every extent of a btrfs mounted with compress=lzo,
+ * and tells a backup file where this build cannot decode lzo. */
+static bool bt_lzo_may_start(const uint8_t *p, size_t avail)
+{
+    size_t k = sizeof(SC_BACKUP_MAGIC) - 1;
+    for (size_t i = 8; i < 8 + SC_BT_LZO_LOOK && i + k <= avail; i++)
+        if (p[i] == '#' && memcmp(p + i, SC_BACKUP_MAGIC, k) == 0)
+            return true;
+    return false;
+}
+
+/* Counts n pieces of data btrfs compressed that this build cannot decode
+ * for the image (lr_scan_image_t.btrfs_unread); a worker's result has no
+ * image records (images NULL): its counts are added to its unit's image
+ * when merged (workers.c). */
+static void bt_unread(sc_ctx_t *c, int image, uint8_t compression, size_t n)
+{
+    if (c->scan->images && image >= 0 && (size_t)image < c->scan->n_images)
+        c->scan->images[image].btrfs_unread[compression] += n;
+    else
+        c->bt_unread[compression] += n;
+}
+
+/* What an inline file is to the scan. */
+enum { BT_OTHER, BT_BACKUP, BT_UNREAD };
+
+/* Whether the inline file f of the leaf at p starts like a backup file
+ * (BT_BACKUP): its first bytes decoded (btrfs compresses such a file on a
+ * filesystem mounted with compress=) and checked; BT_UNREAD when this
+ * build cannot decode them (for lzo: and they start like one). */
+static int bt_inline_kind(sc_ctx_t *c, const uint8_t *p, const lr_btrfs_inline_t *f)
 {
     uint8_t head[SC_BACKUP_HEAD];
     size_t want = f->ram_bytes < sizeof(head) ? (size_t)f->ram_bytes : sizeof(head);
     if (f->compression == LR_BTRFS_NONE) {
         const uint8_t *t = p + f->at;
         return memcmp(t, SC_BACKUP_MAGIC, sizeof(SC_BACKUP_MAGIC) - 1) == 0 &&
-               bk_has_contents(t, want);
+                       bk_has_contents(t, want)
+                   ? BT_BACKUP
+                   : BT_OTHER;
     }
+    if (!lr_btrfs_decodes(f->compression))
+        return f->compression != LR_BTRFS_LZO || bt_lzo_may_start(p + f->at, f->stored) ? BT_UNREAD
+                                                                                        : BT_OTHER;
     lr_btrfs_decoded_t r;
     lr_btrfs_decode(c->btrfs, f->compression, p + f->at, f->stored, head, want, false, &r);
     return r.made >= sizeof(SC_BACKUP_MAGIC) - 1 &&
-           memcmp(head, SC_BACKUP_MAGIC, sizeof(SC_BACKUP_MAGIC) - 1) == 0 &&
-           bk_has_contents(head, r.made);
+                   memcmp(head, SC_BACKUP_MAGIC, sizeof(SC_BACKUP_MAGIC) - 1) == 0 &&
+                   bk_has_contents(head, r.made)
+               ? BT_BACKUP
+               : BT_OTHER;
 }
 
 /* Records every backup file inline in the leaf at p (image offset off,
@@ -103,7 +146,7 @@ static bool bt_backup_start(sc_ctx_t *c, const uint8_t *p, const lr_btrfs_inline
 static int bt_find_files(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t have,
                          uint32_t items)
 {
-    size_t had = c->n_bks;
+    size_t had = c->n_bks, unread[4] = {0};
     int rc = 0;
     for (uint32_t i = 0; i < items && !rc; i++) {
         lr_btrfs_inline_t f;
@@ -116,31 +159,18 @@ static int bt_find_files(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p,
             continue;
         if (f.compression && !c->btrfs && lr_btrfs_decoder_new(&c->btrfs) != 0)
             return lr_error_oom(c->err);
-        if (!bt_backup_start(c, p, &f))
+        int kind = bt_inline_kind(c, p, &f);
+        if (kind == BT_UNREAD)
+            unread[f.compression]++;
+        if (kind != BT_BACKUP)
             continue;
         rc = bk_record(
             c, (sc_bk_t){image, off + f.at, (uint32_t)f.ram_bytes, false, f.compression, f.stored});
     }
+    for (uint8_t k = 0; k < 4 && !rc; k++)
+        if (unread[k])
+            bt_unread(c, image, k, unread[k]);
     return rc;
-}
-
-/* Where an lzo extent's first literal bytes may begin: lzo codes no
- * literal (no entropy coding), so a file's first bytes lie verbatim in its
- * first literal run, whose length takes a byte after the data's two
- * lengths (8 bytes), or a few when the run is long. */
-#define SC_BT_LZO_LOOK 24u
-
-/* Whether an lzo extent may start a backup file: its first line's opening
- * (no three of its bytes repeat, so none is coded as a match) verbatim
- * near the start. Spares decoding a sector of every extent of a btrfs
- * mounted with compress=lzo. */
-static bool bt_lzo_may_start(const uint8_t *p, size_t avail)
-{
-    size_t k = sizeof(SC_BACKUP_MAGIC) - 1;
-    for (size_t i = 8; i < 8 + SC_BT_LZO_LOOK && i + k <= avail; i++)
-        if (p[i] == '#' && memcmp(p + i, SC_BACKUP_MAGIC, k) == 0)
-            return true;
-    return false;
 }
 
 int sc_probe_btrfs_extent(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail)
@@ -149,6 +179,13 @@ int sc_probe_btrfs_extent(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p
     uint64_t size = 0;
     if (c->opts.flags & LR_SCAN_NO_TEXT_SEARCH || !lr_btrfs_maybe_extent(p, avail, &comp, &size))
         return 0;
+    /* this build cannot look into it (without libzstd, a frame's size is
+     * not known either): counted, for lzo when it starts like a file */
+    if (!lr_btrfs_decodes(comp)) {
+        if (comp != LR_BTRFS_LZO || bt_lzo_may_start(p, avail))
+            bt_unread(c, image, comp, 1);
+        return 0;
+    }
     /* zstd decodes a whole block (up to 128 KiB) to give its first byte: on
      * a compressed btrfs every extent starts a frame, so only frames whose
      * header gives a size a backup file has are decoded (btrfs's do) */

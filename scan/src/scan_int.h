@@ -104,8 +104,11 @@ typedef struct sc_ctx {
     uint64_t walk_from, walk_result;
     sc_bk_t *bks; /* backup-file starts (backup.c), in stream order */
     size_t n_bks, cap_bks;
-    struct lr_btrfs_decoder *btrfs;         /* decodes btrfs inline files (backup.c);
-                                             * made at the first, freed with the context */
+    size_t bt_unread[4];            /* btrfs data this build cannot decode, counted by a worker's
+                                     * context (its result holds no images): added to the
+                                     * unit's image when merged (workers.c, backup.c) */
+    struct lr_btrfs_decoder *btrfs; /* decodes btrfs inline files (backup.c);
+                                     * made at the first, freed with the context */
     sc_keep_wait_t keep_wait[SC_KEEP_WAIT]; /* keep.c */
     size_t n_keep_wait;
     struct ev_early *early; /* the session's; NULL in the workers' contexts */

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lr/btrfs.h"
 #include "model_int.h"
 #include "words.h"
 
@@ -181,12 +182,15 @@ static int set_vgs_title(lr_tui_t *m, tui_view_t *v)
     return rc;
 }
 
-/* Whether an image was read past damage (lr_scan_image_t.warnings). */
+/* Whether an image was read past damage (lr_scan_image_t.warnings), or
+ * holds data this build could not decode (btrfs_unread). */
 static bool image_notes(const lr_scan_t *s)
 {
-    for (size_t i = 0; i < s->n_images; i++)
-        if (s->images[i].n_warnings)
+    for (size_t i = 0; i < s->n_images; i++) {
+        const lr_scan_image_t *im = &s->images[i];
+        if (im->n_warnings || im->btrfs_unread[LR_BTRFS_LZO] || im->btrfs_unread[LR_BTRFS_ZSTD])
             return true;
+    }
     return false;
 }
 

@@ -48,6 +48,10 @@ enum lr_btrfs_compression {
  * not write. */
 const char *lr_btrfs_compression_name(uint8_t compression);
 
+/* Whether this build decodes the compression (zlib always; zstd with
+ * libzstd, lzo with liblzo2; none: the bytes as they are). */
+bool lr_btrfs_decodes(uint8_t compression);
+
 /* A file's bytes inline in a leaf. */
 typedef struct lr_btrfs_inline {
     size_t at;           /* where its stored bytes start, from the leaf's start */

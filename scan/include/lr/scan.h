@@ -176,6 +176,14 @@ typedef struct lr_scan_image {
      * without libblkid, or the probe failed. Sorted by start. */
     size_t n_partitions;
     lr_scan_partition_t *partitions;
+    /* Data btrfs compressed that this build cannot decode, per compression
+     * (index: enum lr_btrfs_compression, lr/btrfs.h): lzo without liblzo2,
+     * zstd without libzstd. For lzo, the files and extents whose first
+     * line lies verbatim in their bytes (lzo codes literals as they are):
+     * LVM2 backup files not read. For zstd, every inline file and every
+     * frame of 256 B to 16 KiB at a sector start: backup files among them
+     * are not found, how many cannot be told. All 0 in a full build. */
+    size_t btrfs_unread[4];
 } lr_scan_image_t;
 
 /* A "LABELONE" sector whose label parsed (crc may still be wrong). */
