@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lr/btrfs.h"
 #include "lr/diff.h"
 #include "lr/evidence.h"
 #include "lr/export.h"
@@ -149,6 +150,27 @@ static void say_notes(const char *image, const lr_io_t *io, const char *snapshot
                 cli_prog, cli_tty(image));
 }
 
+/* What this build could not decode of the images (btrfs files compressed
+ * with lzo or zstd without liblzo2 or libzstd): versions in them are not
+ * among those the repair chooses from. */
+static void say_unread(const lr_scan_t *scan)
+{
+    for (size_t i = 0; i < scan->n_images; i++) {
+        const lr_scan_image_t *im = &scan->images[i];
+        if (im->btrfs_unread[LR_BTRFS_LZO])
+            fprintf(stderr,
+                    "%s: WARNING: %s: %zu LVM2 backup files btrfs compressed with lzo not read: "
+                    "built without liblzo2, their versions are not among those chosen from\n",
+                    cli_prog, cli_tty(im->path), im->btrfs_unread[LR_BTRFS_LZO]);
+        if (im->btrfs_unread[LR_BTRFS_ZSTD])
+            fprintf(stderr,
+                    "%s: WARNING: %s: %zu files or extents btrfs compressed with zstd not looked "
+                    "into: built without libzstd, LVM2 backup files among them are not among the "
+                    "versions chosen from\n",
+                    cli_prog, cli_tty(im->path), im->btrfs_unread[LR_BTRFS_ZSTD]);
+    }
+}
+
 /* Opens every image read-only and scans them. */
 static int scan_images(const args_t *a, scanned_t *s, lr_error_t *err)
 {
@@ -168,6 +190,8 @@ static int scan_images(const args_t *a, scanned_t *s, lr_error_t *err)
     }
     int rc = lr_scan_ios(s->ios, s->n, NULL, &s->session, err);
     s->scan = lr_scan_result(s->session);
+    if (s->scan)
+        say_unread(s->scan);
     return rc;
 }
 

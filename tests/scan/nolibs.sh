@@ -17,7 +17,7 @@
 #     copies the full build finds exactly, and at least its zstd copies
 #     (every zstd file and frame is counted: their bytes cannot be looked
 #     into); the report and stderr name liblzo2 and libzstd, lvmtui's VG
-#     list too;
+#     list and lvmrepair's warnings too;
 #   - the full build counts nothing unread.
 set -euo pipefail
 SRC=$1
@@ -38,7 +38,7 @@ done
 # shellcheck disable=SC2086
 cmake -S "$SRC" -B "$BUILD" -DLR_WERROR=ON $off > "$T/cmake.log" 2>&1 ||
     lr_fail "configuring without the optional libraries failed: $(tail -5 "$T/cmake.log")"
-cmake --build "$BUILD" -j2 --target lvmscan lvmtui > "$T/build.log" 2>&1 ||
+cmake --build "$BUILD" -j2 --target lvmscan lvmtui lvmrepair > "$T/build.log" 2>&1 ||
     lr_fail "building without the optional libraries failed: $(grep -m5 -E 'error|warning' "$T/build.log")"
 SCAN=$BUILD/bin/lvmscan
 [ -x "$SCAN" ] || lr_fail "no lvmscan in $BUILD/bin"
@@ -105,4 +105,9 @@ grep -q "WARNING: l.fs: 53 backup files btrfs compressed with lzo not read: buil
     lr_fail "lvmtui's VG list does not say the lzo files were not read: $(cat "$T/tui.txt")"
 grep -q "WARNING: z.fs: [0-9]* files or extents btrfs compressed with zstd not read: built without libzstd" "$T/tui.txt" ||
     lr_fail "lvmtui's VG list does not say the zstd files were not read: $(cat "$T/tui.txt")"
+"$BUILD/bin/lvmrepair" --vg hbkvg --export seqno=45 -o "$T/x.vg" "$T/z.fs" "$T/l.fs" > /dev/null 2> "$T/rep.err" ||
+    lr_fail "lvmrepair exited $?: $(cat "$T/rep.err")"
+for lib in liblzo2 libzstd; do
+    grep -q "lvmrepair: WARNING: .*built without $lib" "$T/rep.err" || lr_fail "lvmrepair does not say $lib was missing: $(cat "$T/rep.err")"
+done
 echo "PASSED: $NAME"
