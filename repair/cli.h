@@ -42,6 +42,7 @@ typedef struct args {
     const char *undo, *output, *log, *out_file;
     const char *from, *as; /* --restore-lv's version and new name */
     const char *snapshot;  /* --snapshot: the qcow2 internal snapshot to read */
+    bool all_zstd;         /* --all-zstd: LR_SCAN_ALL_ZSTD */
     int n_images;
     char **images;
     int argc;

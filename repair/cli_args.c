@@ -52,6 +52,9 @@ static void usage(FILE *f)
             "  --extract LV         copy the LV's data as version --seqno maps it to -o OUT\n"
             "  --snapshot ID|NAME   read this internal snapshot of each qcow2 image (an\n"
             "                       older state of the disk) instead of its current state\n"
+            "  --all-zstd           also decode zstd frames of 16 to 128 KiB (LVM2 backup\n"
+            "                       files of more than 16 KiB on a btrfs compressed with\n"
+            "                       zstd; slower on such a btrfs)\n"
             "  --help, --version\n"
             "\n"
             "Exit status: 0 success, 1 refused, 2 usage or I/O error, 5 declined.\n"
@@ -110,6 +113,7 @@ enum {
     OPT_FROM,
     OPT_AS,
     OPT_SNAPSHOT,
+    OPT_ALL_ZSTD,
 };
 
 static const struct option long_opts[] = {
@@ -135,6 +139,7 @@ static const struct option long_opts[] = {
     {"from", required_argument, NULL, OPT_FROM},
     {"as", required_argument, NULL, OPT_AS},
     {"snapshot", required_argument, NULL, OPT_SNAPSHOT},
+    {"all-zstd", no_argument, NULL, OPT_ALL_ZSTD},
     {NULL, 0, NULL, 0},
 };
 
@@ -175,6 +180,9 @@ static bool parse_opt(args_t *a, int c, const char *arg)
     case OPT_SNAPSHOT:
         a->snapshot = arg;
         return arg[0] || usage_error(a, "--snapshot needs a snapshot's id or name");
+    case OPT_ALL_ZSTD:
+        a->all_zstd = true;
+        return true;
     case OPT_SEQNO:
         a->has_seqno = true;
         return lr_scan_seqno_parse(arg, &a->seqno) == 0 || usage_error(a, "bad --seqno '%s'", arg);

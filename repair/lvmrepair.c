@@ -150,9 +150,9 @@ static void say_notes(const char *image, const lr_io_t *io, const char *snapshot
                 cli_prog, cli_tty(image));
 }
 
-/* What this build could not decode of the images (btrfs files compressed
- * with lzo or zstd without liblzo2 or libzstd): versions in them are not
- * among those the repair chooses from. */
+/* The btrfs data the scan did not look into (files compressed with lzo or
+ * zstd in a build without liblzo2 or libzstd; zstd frames over 16 KiB):
+ * versions in them are not among those the repair chooses from. */
 static void say_unread(const lr_scan_t *scan)
 {
     for (size_t i = 0; i < scan->n_images; i++) {
@@ -168,6 +168,12 @@ static void say_unread(const lr_scan_t *scan)
                     "into: built without libzstd, LVM2 backup files among them are not among the "
                     "versions chosen from\n",
                     cli_prog, cli_tty(im->path), im->btrfs_unread[LR_BTRFS_ZSTD]);
+        if (im->btrfs_zstd_large)
+            fprintf(stderr,
+                    "%s: WARNING: %s: %zu zstd frames of 16 to 128 KiB not looked into: an LVM2 "
+                    "backup file of more than 16 KiB btrfs stored so is not among the versions "
+                    "chosen from (--all-zstd decodes them)\n",
+                    cli_prog, cli_tty(im->path), im->btrfs_zstd_large);
     }
 }
 
@@ -188,7 +194,8 @@ static int scan_images(const args_t *a, scanned_t *s, lr_error_t *err)
         say_notes(a->images[i], s->ios[i], a->snapshot);
         s->n++;
     }
-    int rc = lr_scan_ios(s->ios, s->n, NULL, &s->session, err);
+    lr_scan_opts_t so = {.flags = a->all_zstd ? LR_SCAN_ALL_ZSTD : 0};
+    int rc = lr_scan_ios(s->ios, s->n, &so, &s->session, err);
     s->scan = lr_scan_result(s->session);
     if (s->scan)
         say_unread(s->scan);

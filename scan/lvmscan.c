@@ -230,6 +230,7 @@ static void json_images(FILE *f, const lr_scan_t *s)
         jk_str(f, "error", im->error ? im->error_msg : NULL, &first);
         jk_u64(f, "unreadable", im->unreadable, &first);
         json_unread(f, im, &first);
+        jk_u64(f, "btrfs_zstd_large", im->btrfs_zstd_large, &first);
         json_partitions(f, im, &first);
         json_warnings(f, im, &first);
         jk_u64(f, "snapshots", im->snapshots, &first);
@@ -2036,6 +2037,13 @@ static void print_report(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
             unread_words(k, im->btrfs_unread[k], m, sizeof(m));
             fprintf(f, "    NOT READ: %s\n", m);
         }
+        if (im->btrfs_zstd_large)
+            fprintf(f,
+                    "    NOT READ: %zu zstd frame%s of 16 to 128 KiB (btrfs extents of files that "
+                    "large, compressed with zstd) not looked into: an LVM2 backup file of more "
+                    "than 16 KiB (a VG of about 40 LVs or more) btrfs stored so would not be "
+                    "found; lvmscan --all-zstd decodes them (slower on such a btrfs)\n",
+                    im->btrfs_zstd_large, im->btrfs_zstd_large == 1 ? "" : "s");
         if (im->text_file)
             fputs("    an LVM2 backup/archive file: its version joins the history; not a disk\n",
                   f);
@@ -2257,6 +2265,9 @@ static void usage(FILE *f)
           "                        (with --json: the JSON only)\n"
           "      --no-text-search  only labels, headers and the copies they point at\n"
           "      --no-infer        do not infer metadata areas from orphan text\n"
+          "      --all-zstd        also decode zstd frames of 16 to 128 KiB (LVM2 backup\n"
+          "                        files of more than 16 KiB on a btrfs compressed with\n"
+          "                        zstd; slower on such a btrfs)\n"
           "      --no-evidence     do not look at what the LVs hold (no content, reuse,\n"
           "                        change summary or recommendation)\n"
           "      --check-raid      also compare the legs of raid1/mirror LVs (reads\n"
@@ -2318,7 +2329,8 @@ static int parse_args(int argc, char **argv, cli_t *cli)
         OPT_NO_EVIDENCE,
         OPT_HEADERS,
         OPT_CHECK_RAID,
-        OPT_SNAPSHOT
+        OPT_SNAPSHOT,
+        OPT_ALL_ZSTD
     };
     static const struct option longopts[] = {
         {"json", no_argument, NULL, 'j'},
@@ -2326,6 +2338,7 @@ static int parse_args(int argc, char **argv, cli_t *cli)
         {"quiet", no_argument, NULL, 'q'},
         {"no-text-search", no_argument, NULL, OPT_NO_SEARCH},
         {"no-infer", no_argument, NULL, OPT_NO_INFER},
+        {"all-zstd", no_argument, NULL, OPT_ALL_ZSTD},
         {"no-evidence", no_argument, NULL, OPT_NO_EVIDENCE},
         {"headers", no_argument, NULL, OPT_HEADERS},
         {"check-raid", no_argument, NULL, OPT_CHECK_RAID},
@@ -2352,6 +2365,9 @@ static int parse_args(int argc, char **argv, cli_t *cli)
             break;
         case OPT_NO_INFER:
             cli->flags |= LR_SCAN_NO_INFER;
+            break;
+        case OPT_ALL_ZSTD:
+            cli->flags |= LR_SCAN_ALL_ZSTD;
             break;
         case OPT_NO_EVIDENCE:
             cli->no_evidence = true;

@@ -32,6 +32,7 @@ typedef struct cli {
     int64_t now;
     const char *host;
     const char *snapshot; /* --snapshot: the qcow2 internal snapshot to read */
+    bool all_zstd;        /* --all-zstd: LR_SCAN_ALL_ZSTD */
     const char *const *paths;
     size_t n_paths;
 } cli_t;
@@ -46,6 +47,9 @@ static void usage(FILE *f)
           "  --color=WHEN   colours: auto (default; off when NO_COLOR is set), never, always\n"
           "  --snapshot ID|NAME  read this internal snapshot of each qcow2 image (an\n"
           "                 older state of the disk) instead of its current state\n"
+          "  --all-zstd     also decode zstd frames of 16 to 128 KiB (LVM2 backup files\n"
+          "                 of more than 16 KiB on a btrfs compressed with zstd; slower\n"
+          "                 on such a btrfs)\n"
           "  -h, --help     this text\n"
           "  -V, --version  the version\n"
           "\n"
@@ -73,11 +77,17 @@ static int parse_args(int argc, char **argv, cli_t *cli)
     /* --script, --screen-dump, --size, --now and --host are the hidden test
      * mode (docs/lvmtui.md), not part of --help. */
     static const struct option longopts[] = {
-        {"color", required_argument, NULL, 'c'},       {"script", required_argument, NULL, 's'},
-        {"screen-dump", required_argument, NULL, 'd'}, {"size", required_argument, NULL, 'z'},
-        {"now", required_argument, NULL, 'n'},         {"host", required_argument, NULL, 'H'},
-        {"snapshot", required_argument, NULL, 'S'},    {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},           {NULL, 0, NULL, 0},
+        {"color", required_argument, NULL, 'c'},
+        {"script", required_argument, NULL, 's'},
+        {"screen-dump", required_argument, NULL, 'd'},
+        {"size", required_argument, NULL, 'z'},
+        {"now", required_argument, NULL, 'n'},
+        {"host", required_argument, NULL, 'H'},
+        {"snapshot", required_argument, NULL, 'S'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {"all-zstd", no_argument, NULL, 'Z'},
+        {NULL, 0, NULL, 0},
     };
     memset(cli, 0, sizeof(*cli));
     cli->rows = LR_TUI_MIN_ROWS;
@@ -127,6 +137,9 @@ static int parse_args(int argc, char **argv, cli_t *cli)
                 return -1;
             }
             cli->snapshot = optarg;
+            break;
+        case 'Z':
+            cli->all_zstd = true;
             break;
         case 'h':
             usage(stdout);
@@ -424,6 +437,7 @@ int main(int argc, char **argv)
         .now = cli.now,
         .host = cli.host,
         .snapshot = cli.snapshot,
+        .all_zstd = cli.all_zstd,
     };
     lr_tui_t *m = NULL;
     lr_error_t err;

@@ -49,6 +49,8 @@ int tui_words_output_command(const lr_tui_t *m, tui_view_t *v)
         lr_strbuf_puts(&b, " --snapshot ");
         shell_word(&b, m->snapshot);
     }
+    if (m->all_zstd) /* the version may be one only this finds */
+        lr_strbuf_puts(&b, " --all-zstd");
     for (size_t i = 0; i < m->n_paths; i++) {
         lr_strbuf_puts(&b, " \\");
         char *line = lr_strbuf_take(&b, NULL);
@@ -93,8 +95,8 @@ int tui_words_hints(tui_view_t *v, unsigned hints)
     return rc;
 }
 
-/* A line each for the data btrfs compressed that this build could not
- * decode in image i (lr_scan_image_t.btrfs_unread). */
+/* A line each for the data btrfs compressed that the scan did not look
+ * into in the image (lr_scan_image_t.btrfs_unread, btrfs_zstd_large). */
 static int unread_notes(tui_view_t *v, tui_view_t *pin, const lr_scan_image_t *im)
 {
     int rc = 0;
@@ -106,6 +108,17 @@ static int unread_notes(tui_view_t *v, tui_view_t *pin, const lr_scan_image_t *i
         snprintf(note, sizeof(note), "%zu %s btrfs compressed with %s not read: built without %s",
                  im->btrfs_unread[k], k == LR_BTRFS_LZO ? "backup files" : "files or extents", comp,
                  k == LR_BTRFS_LZO ? "liblzo2" : "libzstd");
+        rc = tui_view_add(v, LR_TUI_A_WARN, -1, false, "WARNING: %s: %s", tui_base(im->path), note);
+        if (!rc && pin)
+            rc = tui_view_add(pin, LR_TUI_A_WARN, -1, false, "- WARNING: %s: %s",
+                              tui_base(im->path), note);
+    }
+    if (!rc && im->btrfs_zstd_large) {
+        char note[256];
+        snprintf(note, sizeof(note),
+                 "%zu zstd frames of 16 to 128 KiB not looked into: a backup file over 16 KiB "
+                 "in one would not be found (--all-zstd decodes them)",
+                 im->btrfs_zstd_large);
         rc = tui_view_add(v, LR_TUI_A_WARN, -1, false, "WARNING: %s: %s", tui_base(im->path), note);
         if (!rc && pin)
             rc = tui_view_add(pin, LR_TUI_A_WARN, -1, false, "- WARNING: %s: %s",

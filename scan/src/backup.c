@@ -67,13 +67,14 @@ int sc_probe_backup(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size
     return bk_record(c, (sc_bk_t){image, off, 0, false, 0, 0});
 }
 
-/* The largest zstd extent looked into. Every extent of a btrfs mounted
- * with compress=zstd starts a frame, and zstd gives no byte of a block
- * before decoding all of it: with 64 KiB, a 1 GiB btrfs of 34414 small
- * files scanned in 1.6x dd's time, with 16 KiB in 1.2x. A backup file is
- * about 1.5 KiB and 0.5 KiB per LV: a VG of 25 LVs or more is larger,
- * and its files in such extents are not found (zlib's and lzo's are: decoding the
- * first KiB costs little). */
+/* The largest zstd extent looked into (without LR_SCAN_ALL_ZSTD). Every
+ * extent of a btrfs mounted with compress=zstd starts a frame, and zstd
+ * gives no byte of a block before decoding all of it: with 64 KiB, a 1 GiB
+ * btrfs of 34414 small files scanned in 1.6x dd's time, with 16 KiB in
+ * 1.2x. A backup file is about 1.5 KiB and 0.4 KiB per LV (24158 bytes
+ * for 60 LVs): a VG of about 40 LVs or more is larger, and its files in
+ * such extents are counted (btrfs_zstd_large), not found (zlib's and
+ * lzo's are: decoding their first KiB costs little). */
 #define SC_BT_MAX_ZSTD (16u * 1024)
 
 /* ---- files inline in a btrfs leaf --------------------------------------- */
@@ -98,16 +99,30 @@ static bool bt_lzo_may_start(const uint8_t *p, size_t avail)
     return false;
 }
 
-/* Counts n pieces of data btrfs compressed that this build cannot decode
- * for the image (lr_scan_image_t.btrfs_unread); a worker's result has no
- * image records (images NULL): its counts are added to its unit's image
- * when merged (workers.c). */
-static void bt_unread(sc_ctx_t *c, int image, uint8_t compression, size_t n)
+/* The image's count `which` (SC_BT_COUNTS). */
+static size_t *bt_count_of(lr_scan_image_t *im, int which)
+{
+    return which == SC_BT_ZSTD_LARGE ? &im->btrfs_zstd_large : &im->btrfs_unread[which];
+}
+
+/* Counts n pieces of btrfs data passed over for the image: `which` a
+ * compression this build cannot decode, or SC_BT_ZSTD_LARGE. A worker's
+ * result has no image records (images NULL): its counts are added to its
+ * unit's image when merged (sc_bt_take_counts). */
+static void bt_count(sc_ctx_t *c, int image, int which, size_t n)
 {
     if (c->scan->images && image >= 0 && (size_t)image < c->scan->n_images)
-        c->scan->images[image].btrfs_unread[compression] += n;
+        *bt_count_of(&c->scan->images[image], which) += n;
     else
-        c->bt_unread[compression] += n;
+        c->bt_counts[which] += n;
+}
+
+void sc_bt_take_counts(sc_ctx_t *sub, lr_scan_image_t *im)
+{
+    for (int k = 0; k < SC_BT_COUNTS; k++) {
+        *bt_count_of(im, k) += sub->bt_counts[k];
+        sub->bt_counts[k] = 0;
+    }
 }
 
 /* What an inline file is to the scan. */
@@ -169,7 +184,7 @@ static int bt_find_files(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p,
     }
     for (uint8_t k = 0; k < 4 && !rc; k++)
         if (unread[k])
-            bt_unread(c, image, k, unread[k]);
+            bt_count(c, image, k, unread[k]);
     return rc;
 }
 
@@ -183,14 +198,18 @@ int sc_probe_btrfs_extent(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p
      * not known either): counted, for lzo when it starts like a file */
     if (!lr_btrfs_decodes(comp)) {
         if (comp != LR_BTRFS_LZO || bt_lzo_may_start(p, avail))
-            bt_unread(c, image, comp, 1);
+            bt_count(c, image, comp, 1);
         return 0;
     }
     /* zstd decodes a whole block (up to 128 KiB) to give its first byte: on
      * a compressed btrfs every extent starts a frame, so only frames whose
      * header gives a size a backup file has are decoded (btrfs's do) */
-    if (comp == LR_BTRFS_ZSTD && (size < SC_MIN_TEXT || size > SC_BT_MAX_ZSTD))
+    size_t max_zstd = c->opts.flags & LR_SCAN_ALL_ZSTD ? LR_BTRFS_MAX_EXTENT : SC_BT_MAX_ZSTD;
+    if (comp == LR_BTRFS_ZSTD && (size < SC_MIN_TEXT || size > max_zstd)) {
+        if (size > max_zstd && size <= LR_BTRFS_MAX_EXTENT)
+            bt_count(c, image, SC_BT_ZSTD_LARGE, 1); /* said: what is not looked into */
         return 0;
+    }
     if (comp == LR_BTRFS_LZO && !bt_lzo_may_start(p, avail))
         return 0;
     if (!c->btrfs && lr_btrfs_decoder_new(&c->btrfs) != 0)

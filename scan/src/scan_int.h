@@ -61,6 +61,13 @@ typedef struct sc_bk {
     uint32_t stored;
 } sc_bk_t;
 
+/* What the scan counts of btrfs data it passes over (backup.c): per enum
+ * lr_btrfs_compression, what this build cannot decode
+ * (lr_scan_image_t.btrfs_unread); then zstd frames too large to decode
+ * (btrfs_zstd_large). */
+#define SC_BT_ZSTD_LARGE 4
+#define SC_BT_COUNTS 5
+
 /* One read of bytes btrfs stored (backup.c when scanning, copies.c when
  * reading a copy again): `stored` bytes at `offset` decoded as
  * lr_btrfs_decode does (whole: the data must end at the buffer's end). */
@@ -104,11 +111,12 @@ typedef struct sc_ctx {
     uint64_t walk_from, walk_result;
     sc_bk_t *bks; /* backup-file starts (backup.c), in stream order */
     size_t n_bks, cap_bks;
-    size_t bt_unread[4];            /* btrfs data this build cannot decode, counted by a worker's
-                                     * context (its result holds no images): added to the
-                                     * unit's image when merged (workers.c, backup.c) */
-    struct lr_btrfs_decoder *btrfs; /* decodes btrfs inline files (backup.c);
-                                     * made at the first, freed with the context */
+    size_t bt_counts[SC_BT_COUNTS];         /* btrfs data passed over, counted by a worker's
+                                             * context (its result holds no images): added
+                                             * to the unit's image when merged
+                                             * (sc_bt_take_counts) */
+    struct lr_btrfs_decoder *btrfs;         /* decodes btrfs inline files (backup.c);
+                                             * made at the first, freed with the context */
     sc_keep_wait_t keep_wait[SC_KEEP_WAIT]; /* keep.c */
     size_t n_keep_wait;
     struct ev_early *early; /* the session's; NULL in the workers' contexts */
@@ -242,6 +250,9 @@ int sc_probe_btrfs_leaf(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, 
 /* A sector that starts a zlib stream or zstd frame (a compressed extent
  * btrfs wrote for a file larger than a leaf holds) whose first KiB decodes
  * to a backup file's start: recorded, its length left to the read. */
+/* Adds a worker context's counts of btrfs data passed over to the image
+ * its unit scanned, and clears them. */
+void sc_bt_take_counts(sc_ctx_t *sub, lr_scan_image_t *im);
 int sc_probe_btrfs_extent(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail);
 int sc_add_backups(sc_ctx_t *c, sc_tbuf_t *b);
 /* The VG section of text (the first section at depth 0, from its name):

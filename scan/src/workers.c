@@ -402,8 +402,7 @@ static int merge_unit(sc_pool_t *pl, size_t j, sc_merge_t *m)
         c->image_total = hint;
     }
     int rc = take_part(c, pt);
-    for (size_t k = 0; k < sizeof(pt->sub.bt_unread) / sizeof(pt->sub.bt_unread[0]); k++)
-        s->images[u->image].btrfs_unread[k] += pt->sub.bt_unread[k];
+    sc_bt_take_counts(&pt->sub, &s->images[u->image]);
     /* what it probed of its image, before the image's end drops it when
      * the image turns out damaged */
     ev_early_take(c->early, pt->sub.early);

@@ -307,6 +307,51 @@ EOF2
     }
     compressed btrfs zlib:45 zstd:46
     compressed btrfs-lzo lzo:46
+    # zstd frames of more than 16 KiB are decoded only with --all-zstd (the
+    # scan's speed), else counted and said: btrfs-large.img.gz holds two
+    # (make-btrfs.sh large: `seq 1 8000`, 38893 bytes, and
+    # tests/data/many-lvs.backup, a vgcfgbackup of 60 LVs, 24158 bytes;
+    # truth/btrfs-large-frames from dump-tree), the other fixtures none
+    gzip -dc "$FIX/btrfs-large.img.gz" > "$T/large.fs"
+    MANY=$FIX/../../tests/data/many-lvs.backup
+    FRAMES=$(cat "$FIX/truth/btrfs-large-frames")
+    "$SCAN" --json "$T/large.fs" "$T/c.fs" "$T/disk.img" > "$T/large.json" || lr_fail "lvmscan on btrfs-large exited $?"
+    "$SCAN" --all-zstd --json "$T/large.fs" "$T/c.fs" "$T/disk.img" > "$T/all.json" || lr_fail "lvmscan --all-zstd on btrfs-large exited $?"
+    python3 - "$T/large.json" "$T/all.json" "$FRAMES" "$(wc -c < "$MANY")" <<'EOF2' || lr_fail "large zstd frames"
+import json, sys
+d, a = (json.load(open(p)) for p in sys.argv[1:3])
+want, size = int(sys.argv[3]), int(sys.argv[4])
+got = [im["btrfs_zstd_large"] for im in d["images"]]
+assert want == 2 and got == [want, 0, 0], (got, want)
+assert all(im["btrfs_zstd_large"] == 0 for im in a["images"]), a["images"]
+assert all(im["btrfs_unread"] == {"lzo": 0, "zstd": 0} for im in d["images"]), d["images"]
+big = lambda x: [c for c in x["copies"] if c["vg_name"] == "manyvg"]
+assert not big(d), big(d)
+m = big(a)
+assert len(m) == 1 and m[0]["btrfs_compression"] == "zstd" and m[0]["length"] == size \
+    and not m[0]["partial"] and m[0]["seqno"] == 61 and m[0]["offset"] % 4096 == 0, m
+# its small zstd extent (segtypes.backup) is read either way; all else alike
+vgt = lambda x: [(c["offset"], c["crc"], c["length"], c["partial"]) for c in x["copies"]
+                 if c["vg_name"] == "vgt" and c["image"] == 0]
+assert len(vgt(d)) == 1 and vgt(d) == vgt(a), (vgt(d), vgt(a))
+key = lambda x: sorted((c["image"], c["offset"], c["crc"]) for c in x["copies"] if c["vg_name"] != "manyvg")
+assert key(d) == key(a)
+print("btrfs-large: %d zstd frames over 16 KiB counted; with --all-zstd decoded, manyvg seqno 61 (%d bytes) found" % (want, size))
+EOF2
+    # (to a file: grep -q stops reading early, and pipefail would see the
+    # writer's SIGPIPE)
+    "$SCAN" "$T/large.fs" > "$T/large.txt" 2> /dev/null || lr_fail "lvmscan on btrfs-large exited $?"
+    grep -q "NOT READ: $FRAMES zstd frames of 16 to 128 KiB .*--all-zstd" "$T/large.txt" ||
+        lr_fail "the report does not say the large zstd frames were not looked into"
+    # lvmrepair: the version only --all-zstd finds, exported as the file is
+    rm -f "$T/ce.vg" "$T/fe.vg"
+    rc=0
+    "$REPAIR" --vg manyvg --export seqno=61 -o "$T/ce.vg" "$T/large.fs" > /dev/null 2> "$T/rep.err" || rc=$?
+    [ $rc -eq 1 ] || lr_fail "lvmrepair found manyvg without --all-zstd (exit $rc)"
+    grep -q "zstd frames of 16 to 128 KiB not looked into.*--all-zstd" "$T/rep.err" || lr_fail "lvmrepair does not warn of the large zstd frames: $(cat "$T/rep.err")"
+    "$REPAIR" --all-zstd --vg manyvg --export seqno=61 -o "$T/ce.vg" "$T/large.fs" > /dev/null 2>&1 || lr_fail "lvmrepair --all-zstd --export of manyvg failed"
+    "$REPAIR" --vg manyvg --export seqno=61 -o "$T/fe.vg" "$MANY" > /dev/null 2>&1 || lr_fail "export of many-lvs.backup failed"
+    cmp -s <(grep -v '^#' "$T/ce.vg") <(grep -v '^#' "$T/fe.vg") || lr_fail "manyvg exported from its zstd frame differs from the file"
 else
     echo "(mkfs.btrfs not installed: the btrfs part is left out)"
 fi

@@ -180,6 +180,22 @@ else
     echo "$NAME: no qemu-img or qemu-io: the qcow2 snapshot case is not run"
 fi
 
+# ---- --all-zstd: LVM2 backup files of more than 16 KiB in zstd frames -------
+
+# fixtures/backup/btrfs-large.img.gz: a vgcfgbackup of 60 LVs (manyvg) the
+# kernel compressed into one zstd frame of 24158 bytes; without the option
+# the frames over 16 KiB are said not looked into, with it manyvg is listed
+L=$FIXTURES/backup/btrfs-large.img.gz
+run zstd --size 120x24 --script q --screen-dump zstd.txt "$L"
+[ "$rc" = 0 ] || fail "btrfs-large exited $rc: $(cat "$WORK/zstd.err")"
+grep -q 'manyvg' "$WORK/zstd.txt" && fail "manyvg listed without --all-zstd"
+grep -q 'WARNING: btrfs-large.img.gz: 2 zstd frames of 16 to 128 KiB not looked into' "$WORK/zstd.txt" ||
+    fail "no warning of the zstd frames not looked into: $(cat "$WORK/zstd.txt")"
+run zstdall --size 120x24 --script q --screen-dump zstdall.txt --all-zstd "$L"
+[ "$rc" = 0 ] || fail "--all-zstd exited $rc: $(cat "$WORK/zstdall.err")"
+grep -q '^> *manyvg\|^  *manyvg' "$WORK/zstdall.txt" || fail "--all-zstd: manyvg not listed: $(cat "$WORK/zstdall.txt")"
+grep -q 'not looked into' "$WORK/zstdall.txt" && fail "--all-zstd: still says frames were not looked into"
+
 [ "$FAILED" -eq 0 ] || { echo "$NAME: $FAILED failed"; exit 1; }
 echo "$NAME: all cases pass"
 exit 0

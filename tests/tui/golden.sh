@@ -105,6 +105,7 @@ case_ wide-120x40    120x40 "$H" '<Dump><Enter><Dump><Down><Enter><Dump><Esc>d<D
 # LVM2 archive files the kernel compressed inline in btrfs leaves
 # (fixtures/backup/btrfs.img.gz): each copy says where and how it is stored
 case_ backup-btrfs   100x30 "backup/btrfs.img.gz" '<Enter><End><Enter><Dump>'
+case_ backup-btrfs-large 120x24 "backup/btrfs-large.img.gz" '<Dump>'
 
 if [ "$FAILED" -ne 0 ]; then
     echo "$NAME: $FAILED of $RAN cases failed (LR_UPDATE_GOLDEN=1 rewrites them after review)"

@@ -24,6 +24,7 @@ int lr_tui_new(const lr_tui_opts_t *opts, lr_tui_t **out, lr_error_t *err)
     m->paths = calloc(opts->n_paths ? opts->n_paths : 1, sizeof(char *));
     m->host = opts->host ? strdup(opts->host) : NULL;
     m->snapshot = opts->snapshot ? strdup(opts->snapshot) : NULL;
+    m->all_zstd = opts->all_zstd;
     bool oom = !m->paths || (opts->host && !m->host) || (opts->snapshot && !m->snapshot);
     for (size_t i = 0; !oom && i < opts->n_paths; i++) {
         m->paths[i] = strdup(opts->paths[i]);

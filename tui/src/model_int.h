@@ -94,6 +94,7 @@ struct lr_tui {
     int64_t now;
     char *host;
     char *snapshot; /* the qcow2 internal snapshot read (NULL: current states) */
+    bool all_zstd;  /* lr_tui_opts_t.all_zstd */
     uint64_t progress_interval;
     int rows, cols;
 

@@ -48,6 +48,7 @@ int tui_run_scan(lr_tui_t *m, lr_tui_pump_fn pump, void *arg, lr_error_t *err)
         .progress_arg = &x,
         .progress_interval = m->progress_interval,
         .snapshot = m->snapshot,
+        .flags = m->all_zstd ? LR_SCAN_ALL_ZSTD : 0,
     };
     m->have_progress = false;
     lr_scan_session_t *session = NULL;

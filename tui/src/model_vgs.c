@@ -183,12 +183,14 @@ static int set_vgs_title(lr_tui_t *m, tui_view_t *v)
 }
 
 /* Whether an image was read past damage (lr_scan_image_t.warnings), or
- * holds data this build could not decode (btrfs_unread). */
+ * holds btrfs data the scan did not look into (btrfs_unread,
+ * btrfs_zstd_large). */
 static bool image_notes(const lr_scan_t *s)
 {
     for (size_t i = 0; i < s->n_images; i++) {
         const lr_scan_image_t *im = &s->images[i];
-        if (im->n_warnings || im->btrfs_unread[LR_BTRFS_LZO] || im->btrfs_unread[LR_BTRFS_ZSTD])
+        if (im->n_warnings || im->btrfs_unread[LR_BTRFS_LZO] || im->btrfs_unread[LR_BTRFS_ZSTD] ||
+            im->btrfs_zstd_large)
             return true;
     }
     return false;

@@ -89,6 +89,13 @@ enum {
      * one is scanned as far as it decompresses (`truncated`). A read error
      * while streaming an image ends that image's scan at `scanned`. */
     LR_SCAN_KEEP_GOING = 1u << 2,
+    /* Decode every zstd frame at a sector start whose header gives up to
+     * 128 KiB (a btrfs extent: an LVM2 backup file of any size btrfs
+     * compressed with zstd), not only those of up to 16 KiB: slower on a
+     * btrfs compressed with zstd, where every extent starts a frame
+     * (lr_scan_image_t.btrfs_zstd_large counts what is passed over
+     * without it). */
+    LR_SCAN_ALL_ZSTD = 1u << 3,
 };
 
 /* Progress of opening image `image` in lr_scan_paths: a pass over the data at
@@ -184,6 +191,13 @@ typedef struct lr_scan_image {
      * frame of 256 B to 16 KiB at a sector start: backup files among them
      * are not found, how many cannot be told. All 0 in a full build. */
     size_t btrfs_unread[4];
+    /* zstd frames at a sector start whose header gives 16 KiB to 128 KiB
+     * (btrfs extents of files that large): not decoded (zstd decodes a
+     * whole block before its first byte; every extent of a compressed
+     * btrfs starts a frame), so a backup file of more than 16 KiB (a VG of
+     * about 40 LVs or more) btrfs compressed with zstd is not found; 0
+     * with LR_SCAN_ALL_ZSTD, which decodes them. */
+    size_t btrfs_zstd_large;
 } lr_scan_image_t;
 
 /* A "LABELONE" sector whose label parsed (crc may still be wrong). */

@@ -149,6 +149,9 @@ typedef struct lr_tui_opts {
      * restore) in place of its current state (copied; NULL: the current
      * states); lr_scan_opts_t.snapshot. */
     const char *snapshot;
+    /* Decode every zstd frame of up to 128 KiB (LR_SCAN_ALL_ZSTD: LVM2
+     * backup files of more than 16 KiB on a btrfs compressed with zstd). */
+    bool all_zstd;
 } lr_tui_opts_t;
 
 /* Creates a model showing the (empty) progress screen at 80x24; the images
