@@ -164,8 +164,8 @@ static void say_unread(const lr_scan_t *scan)
                     cli_prog, cli_tty(im->path), im->btrfs_unread[LR_BTRFS_LZO]);
         if (im->btrfs_unread[LR_BTRFS_ZSTD])
             fprintf(stderr,
-                    "%s: WARNING: %s: %zu files or extents btrfs compressed with zstd not looked "
-                    "into: built without libzstd, LVM2 backup files among them are not among the "
+                    "%s: WARNING: %s: %zu btrfs inline files or zstd frames not looked into: "
+                    "built without libzstd, LVM2 backup files among them are not among the "
                     "versions chosen from\n",
                     cli_prog, cli_tty(im->path), im->btrfs_unread[LR_BTRFS_ZSTD]);
         if (im->btrfs_zstd_large)

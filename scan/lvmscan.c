@@ -206,11 +206,11 @@ static void unread_words(size_t k, size_t n, char *buf, size_t len)
                  n, n == 1 ? "" : "s");
     else
         snprintf(buf, len,
-                 "%zu file%s or extent%s btrfs compressed with %s not looked into: this lvmscan "
-                 "was built without lib%s, so LVM2 backup files among them are not found "
-                 "(rebuild it with lib%s-dev installed)",
-                 n, n == 1 ? "" : "s", n == 1 ? "" : "s", lr_btrfs_compression_name((uint8_t)k),
-                 lr_btrfs_compression_name((uint8_t)k), lr_btrfs_compression_name((uint8_t)k));
+                 "%zu btrfs inline file%s or zstd frame%s at a sector start (btrfs's, or "
+                 "another program's) not looked into: this lvmscan was built without "
+                 "libzstd, so LVM2 backup files among them are not found (rebuild it with "
+                 "libzstd-dev installed)",
+                 n, n == 1 ? "" : "s", n == 1 ? "" : "s");
 }
 
 static void json_images(FILE *f, const lr_scan_t *s)

@@ -95,34 +95,40 @@ int tui_words_hints(tui_view_t *v, unsigned hints)
     return rc;
 }
 
-/* A line each for the data btrfs compressed that the scan did not look
- * into in the image (lr_scan_image_t.btrfs_unread, btrfs_zstd_large). */
+/* A warning about image img under the list, and pinned (pin may be NULL). */
+static int add_warning(tui_view_t *v, tui_view_t *pin, const char *img, const char *note)
+{
+    int rc = tui_view_add(v, LR_TUI_A_WARN, -1, false, "WARNING: %s: %s", img, note);
+    if (!rc && pin)
+        rc = tui_view_add(pin, LR_TUI_A_WARN, -1, false, "- WARNING: %s: %s", img, note);
+    return rc;
+}
+
+/* A line each for the btrfs data the scan did not look into in the image
+ * (lr_scan_image_t.btrfs_unread, btrfs_zstd_large). Without libzstd any
+ * zstd frame at a sector start is counted: not said to be btrfs's. */
 static int unread_notes(tui_view_t *v, tui_view_t *pin, const lr_scan_image_t *im)
 {
+    char note[256];
     int rc = 0;
-    for (uint8_t k = 0; !rc && k < sizeof(im->btrfs_unread) / sizeof(im->btrfs_unread[0]); k++) {
-        if (!im->btrfs_unread[k])
-            continue;
-        const char *comp = lr_btrfs_compression_name(k);
-        char note[256];
-        snprintf(note, sizeof(note), "%zu %s btrfs compressed with %s not read: built without %s",
-                 im->btrfs_unread[k], k == LR_BTRFS_LZO ? "backup files" : "files or extents", comp,
-                 k == LR_BTRFS_LZO ? "liblzo2" : "libzstd");
-        rc = tui_view_add(v, LR_TUI_A_WARN, -1, false, "WARNING: %s: %s", tui_base(im->path), note);
-        if (!rc && pin)
-            rc = tui_view_add(pin, LR_TUI_A_WARN, -1, false, "- WARNING: %s: %s",
-                              tui_base(im->path), note);
+    if (im->btrfs_unread[LR_BTRFS_LZO]) {
+        snprintf(note, sizeof(note),
+                 "%zu backup files btrfs compressed with lzo not read: built without liblzo2",
+                 im->btrfs_unread[LR_BTRFS_LZO]);
+        rc = add_warning(v, pin, tui_base(im->path), note);
+    }
+    if (!rc && im->btrfs_unread[LR_BTRFS_ZSTD]) {
+        snprintf(note, sizeof(note),
+                 "%zu files or frames compressed with zstd not read: built without libzstd",
+                 im->btrfs_unread[LR_BTRFS_ZSTD]);
+        rc = add_warning(v, pin, tui_base(im->path), note);
     }
     if (!rc && im->btrfs_zstd_large) {
-        char note[256];
         snprintf(note, sizeof(note),
                  "%zu zstd frames of 16 to 128 KiB not looked into: a backup file over 16 KiB "
                  "in one would not be found (--all-zstd decodes them)",
                  im->btrfs_zstd_large);
-        rc = tui_view_add(v, LR_TUI_A_WARN, -1, false, "WARNING: %s: %s", tui_base(im->path), note);
-        if (!rc && pin)
-            rc = tui_view_add(pin, LR_TUI_A_WARN, -1, false, "- WARNING: %s: %s",
-                              tui_base(im->path), note);
+        rc = add_warning(v, pin, tui_base(im->path), note);
     }
     return rc;
 }
@@ -131,12 +137,9 @@ int tui_words_image_notes(tui_view_t *v, tui_view_t *pin, const lr_scan_t *s)
 {
     int rc = 0;
     for (size_t i = 0; !rc && s && i < s->n_images; i++) {
-        for (size_t j = 0; !rc && j < s->images[i].n_warnings; j++) {
-            const char *img = tui_base(s->images[i].path), *note = s->images[i].warnings[j];
-            rc = tui_view_add(v, LR_TUI_A_WARN, -1, false, "WARNING: %s: %s", img, note);
-            if (!rc && pin)
-                rc = tui_view_add(pin, LR_TUI_A_WARN, -1, false, "- WARNING: %s: %s", img, note);
-        }
+        const char *img = tui_base(s->images[i].path);
+        for (size_t j = 0; !rc && j < s->images[i].n_warnings; j++)
+            rc = add_warning(v, pin, img, s->images[i].warnings[j]);
         if (!rc)
             rc = unread_notes(v, pin, &s->images[i]);
     }

@@ -103,7 +103,7 @@ done
     --screen-dump "$T/tui.txt" z.fs l.fs > /dev/null 2> "$T/tui.err") || lr_fail "lvmtui exited $?: $(cat "$T/tui.err")"
 grep -q "WARNING: l.fs: 53 backup files btrfs compressed with lzo not read: built without liblzo2" "$T/tui.txt" ||
     lr_fail "lvmtui's VG list does not say the lzo files were not read: $(cat "$T/tui.txt")"
-grep -q "WARNING: z.fs: [0-9]* files or extents btrfs compressed with zstd not read: built without libzstd" "$T/tui.txt" ||
+grep -q "WARNING: z.fs: [0-9]* files or frames compressed with zstd not read: built without libzstd" "$T/tui.txt" ||
     lr_fail "lvmtui's VG list does not say the zstd files were not read: $(cat "$T/tui.txt")"
 "$BUILD/bin/lvmrepair" --vg hbkvg --export seqno=45 -o "$T/x.vg" "$T/z.fs" "$T/l.fs" > /dev/null 2> "$T/rep.err" ||
     lr_fail "lvmrepair exited $?: $(cat "$T/rep.err")"
