@@ -18,6 +18,7 @@
 typedef struct vg_priv {
     lr_vg_t vg;
     bool owns_cfg;
+    char *strings; /* after lr_vg_drop_tree: every string the view points to */
 } vg_priv_t;
 
 /* Sorted name -> index table for PV keys and LV names. */
@@ -657,6 +658,7 @@ void lr_vg_free(lr_vg_t *vg)
     strlist_free(&vg->tags);
     if (p->owns_cfg)
         lr_cfg_free(vg->cfg);
+    free(p->strings);
     free(p);
 }
 
@@ -694,6 +696,108 @@ int lr_vg_from_cfg(lr_cfg_t *cfg, lr_vg_t **out, lr_error_t *err)
         return rc;
     }
     *out = vg;
+    return 0;
+}
+
+/* ---- dropping the tree ------------------------------------------------------ */
+
+/* Each string slot of a view: counted (at NULL), else copied to at. */
+typedef struct keep_str {
+    size_t need;
+    char *at;
+} keep_str_t;
+
+static void keep_one(keep_str_t *k, const char **s)
+{
+    if (!*s)
+        return;
+    size_t n = strlen(*s) + 1;
+    if (!k->at) {
+        k->need += n;
+        return;
+    }
+    memcpy(k->at, *s, n);
+    *s = k->at;
+    k->at += n;
+}
+
+static void keep_list(keep_str_t *k, lr_strlist_t *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        keep_one(k, &l->v[i]);
+}
+
+static void keep_lv(keep_str_t *k, lr_lv_t *lv)
+{
+    keep_one(k, &lv->name);
+    keep_one(k, &lv->id);
+    keep_list(k, &lv->status);
+    keep_list(k, &lv->flags);
+    keep_list(k, &lv->tags);
+    keep_one(k, &lv->creation_host);
+    for (size_t s = 0; s < lv->n_segs; s++) {
+        lr_seg_t *seg = &lv->segs[s];
+        keep_one(k, &seg->key);
+        keep_one(k, &seg->type);
+        for (size_t a = 0; a < seg->n_areas; a++)
+            keep_one(k, &seg->areas[a].name);
+    }
+}
+
+/* Every string slot of the view, in one order for both passes. */
+static void keep_all(keep_str_t *k, lr_vg_t *vg)
+{
+    keep_one(k, &vg->name);
+    keep_one(k, &vg->id);
+    keep_one(k, &vg->format);
+    keep_list(k, &vg->status);
+    keep_list(k, &vg->flags);
+    keep_list(k, &vg->tags);
+    keep_one(k, &vg->contents);
+    keep_one(k, &vg->description);
+    keep_one(k, &vg->creation_host);
+    for (size_t i = 0; i < vg->n_pvs; i++) {
+        lr_pv_t *pv = &vg->pvs[i];
+        keep_one(k, &pv->key);
+        keep_one(k, &pv->id);
+        keep_one(k, &pv->device);
+        keep_list(k, &pv->status);
+        keep_list(k, &pv->flags);
+        keep_list(k, &pv->tags);
+    }
+    for (size_t i = 0; i < vg->n_lvs; i++)
+        keep_lv(k, &vg->lvs[i]);
+}
+
+static void null_nodes(lr_vg_t *vg)
+{
+    vg->node = NULL;
+    for (size_t i = 0; i < vg->n_pvs; i++)
+        vg->pvs[i].node = NULL;
+    for (size_t i = 0; i < vg->n_lvs; i++) {
+        vg->lvs[i].node = NULL;
+        for (size_t s = 0; s < vg->lvs[i].n_segs; s++)
+            vg->lvs[i].segs[s].node = NULL;
+    }
+}
+
+int lr_vg_drop_tree(lr_vg_t *vg)
+{
+    vg_priv_t *p = (vg_priv_t *)vg;
+    if (!vg || !p->owns_cfg)
+        return -EINVAL;
+    keep_str_t k = {0};
+    keep_all(&k, vg);
+    char *mem = malloc(k.need ? k.need : 1);
+    if (!mem)
+        return -ENOMEM;
+    k.at = mem;
+    keep_all(&k, vg);
+    lr_cfg_free(vg->cfg);
+    vg->cfg = NULL;
+    p->owns_cfg = false;
+    p->strings = mem;
+    null_nodes(vg);
     return 0;
 }
 

@@ -466,7 +466,83 @@ static int summarise(lr_ev_version_t *ver, const lr_vg_t *prev, const lr_vg_t *c
 
 /* ---- building ---------------------------------------------------------- */
 
-static int load_vg(ev_ctx_t *c, size_t g)
+static int cmp_seqno(const void *pa, const void *pb)
+{
+    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+    return (a > b) - (a < b);
+}
+
+/* Whether two complete versions of the VG share a seqno (*out). Then the
+ * version written before another is found by ring position among all the
+ * loaded ones (ev_prev_version), known only once all are loaded. */
+static int seqnos_may_repeat(const lr_scan_vg_t *svg, bool *out)
+{
+    *out = false;
+    uint64_t *v = malloc((svg->n_versions ? svg->n_versions : 1) * sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    size_t n = 0;
+    for (size_t k = 0; k < svg->n_versions; k++)
+        if (svg->versions[k].complete)
+            v[n++] = svg->versions[k].seqno;
+    qsort(v, n, sizeof(*v), cmp_seqno);
+    for (size_t i = 1; i < n && !*out; i++)
+        *out = v[i] == v[i - 1];
+    free(v);
+    return 0;
+}
+
+static int summarise_one(ev_ctx_t *c, size_t g, size_t k, lr_error_t *err)
+{
+    int prev = ev_prev_version(c, g, k);
+    if (prev < 0)
+        return 0;
+    return summarise(&c->ev->vgs[g].versions[k], c->views[g][prev], c->views[g][k], err);
+}
+
+/* A loaded version's tree is needed only to summarise its change (the
+ * diff reads it); dropped after that, a long history costs a tenth of
+ * the memory (3000 versions of a 60-LV VG: 830 MiB with the trees). */
+static int drop_tree(ev_ctx_t *c, size_t g, int v)
+{
+    if (v < 0 || !c->views[g][v])
+        return 0;
+    return lr_vg_drop_tree(c->views[g][v]);
+}
+
+/* Loads version v of VG g (its view and LVs; an error that keeps it from
+ * loading is recorded in it). 0 or -ENOMEM. */
+static int load_version(ev_ctx_t *c, size_t g, size_t v)
+{
+    const lr_scan_version_t *sv = &c->scan->vgs[g].versions[v];
+    lr_ev_version_t *ver = &c->ev->vgs[g].versions[v];
+    ver->version = (int)v;
+    ver->seqno = sv->seqno;
+    ver->time = sv->creation_time;
+    /* a command that did not write the version names no event of it */
+    if (sv->description && !lr_evidence_command_not_writer(sv->description) &&
+        !(ver->command = lr_evidence_command(sv->description)))
+        return -ENOMEM;
+    if (!sv->complete)
+        return 0;
+    lr_error_t e = {0};
+    int rc = lr_scan_version_vg(c->session, g, v, &c->views[g][v], &e);
+    if (rc == -ENOMEM)
+        return rc;
+    if (rc) {
+        char msg[512];
+        ver->error = strdup(lr_error_format(&e, msg, sizeof(msg)));
+        return ver->error ? 0 : -ENOMEM;
+    }
+    ver->loaded = true;
+    return fill_lvs(ver, c->views[g][v]) ? -ENOMEM : 0;
+}
+
+/* Loads every version of VG g, oldest first, and summarises each one's
+ * change. Without repeated seqnos the version written before each is the
+ * one loaded before it, so each is summarised as it is loaded and the
+ * older tree dropped: two trees at a time. */
+static int load_vg(ev_ctx_t *c, size_t g, lr_error_t *err)
 {
     const lr_scan_vg_t *svg = &c->scan->vgs[g];
     lr_ev_vg_t *vg = &c->ev->vgs[g];
@@ -483,34 +559,26 @@ static int load_vg(ev_ctx_t *c, size_t g)
     vg->current = svg->committed_latest >= 0 ? svg->committed_latest
                   : svg->latest >= 0         ? svg->latest
                                              : 0;
-    for (size_t v = 0; v < svg->n_versions; v++) {
-        const lr_scan_version_t *sv = &svg->versions[v];
-        lr_ev_version_t *ver = &vg->versions[v];
-        ver->version = (int)v;
-        ver->seqno = sv->seqno;
-        ver->time = sv->creation_time;
-        /* a command that did not write the version names no event of it */
-        if (sv->description && !lr_evidence_command_not_writer(sv->description) &&
-            !(ver->command = lr_evidence_command(sv->description)))
-            return -ENOMEM;
-        if (!sv->complete)
+    bool repeat;
+    int rc = seqnos_may_repeat(svg, &repeat);
+    int last = -1; /* the newest version loaded yet, its tree kept */
+    for (size_t v = svg->n_versions; !rc && v-- > 0;) {
+        rc = load_version(c, g, v);
+        if (rc || !vg->versions[v].loaded || repeat)
             continue;
-        lr_error_t e = {0};
-        int rc = lr_scan_version_vg(c->session, g, v, &c->views[g][v], &e);
-        if (rc == -ENOMEM)
-            return rc;
-        if (rc) {
-            char msg[512];
-            ver->error = strdup(lr_error_format(&e, msg, sizeof(msg)));
-            if (!ver->error)
-                return -ENOMEM;
-            continue;
-        }
-        ver->loaded = true;
-        if (fill_lvs(ver, c->views[g][v]))
-            return -ENOMEM;
+        rc = summarise_one(c, g, v, err);
+        if (!rc)
+            rc = drop_tree(c, g, last);
+        last = (int)v;
     }
-    return 0;
+    if (!rc && !repeat)
+        return drop_tree(c, g, last);
+    for (size_t k = svg->n_versions; !rc && k-- > 0;)
+        if (vg->versions[k].loaded)
+            rc = summarise_one(c, g, k, err);
+    for (size_t k = 0; !rc && k < svg->n_versions; k++)
+        rc = drop_tree(c, g, (int)k);
+    return rc;
 }
 
 bool ev_seqnos_repeat(const ev_ctx_t *c, size_t g)
@@ -593,24 +661,6 @@ int ev_prev_version(const ev_ctx_t *c, size_t g, size_t k)
     return cache[k];
 }
 
-/* Each loaded version's change from the one written before it
- * (ev_prev_version). */
-static int summarise_vg(ev_ctx_t *c, size_t g, lr_error_t *err)
-{
-    lr_ev_vg_t *vg = &c->ev->vgs[g];
-    for (size_t k = vg->n_versions; k-- > 0;) {
-        if (!vg->versions[k].loaded)
-            continue;
-        int prev = ev_prev_version(c, g, k);
-        if (prev >= 0) {
-            int rc = summarise(&vg->versions[k], c->views[g][prev], c->views[g][k], err);
-            if (rc)
-                return rc;
-        }
-    }
-    return 0;
-}
-
 static void free_ctx(ev_ctx_t *c)
 {
     if (c->views) {
@@ -651,9 +701,7 @@ int lr_evidence_build(const lr_scan_session_t *session, const lr_evidence_opts_t
     if (!rc)
         c.ev->n_vgs = c.scan->n_vgs;
     for (size_t g = 0; !rc && g < c.scan->n_vgs; g++)
-        rc = load_vg(&c, g);
-    for (size_t g = 0; !rc && g < c.scan->n_vgs; g++)
-        rc = summarise_vg(&c, g, err);
+        rc = load_vg(&c, g, err);
     if (!rc)
         rc = ev_probe_all(&c);
     if (!rc)

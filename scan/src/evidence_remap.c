@@ -271,6 +271,152 @@ static const lr_lv_t *same_lv(const lr_vg_t *vg, const lr_lv_t *like, size_t l)
     return like->id ? lr_vg_find_lv_by_id(vg, like->id) : lr_vg_find_lv(vg, like->name);
 }
 
+/* ---- which LVs can have a remap at all ------------------------------------ */
+
+/* A remap needs a gap: a version older than the LV's where one of its
+ * extents below its size was out of it (the LV shorter there, or absent)
+ * after an even older version held it. Walking every LV of every version
+ * back through every older version is quadratic in a long history (3000
+ * versions of a 60-LV VG, LVM2 archive files of years: 50 s). So the
+ * versions are first walked once, oldest first, and each LV key keeps the
+ * lowest extent any gap left out; an LV whose extents all lie below it is
+ * not walked. Kept over every loaded version, a superset of any chain
+ * (one per seqno), so an LV is skipped only when no chain can hold a gap. */
+typedef struct gap_ent {
+    uint64_t max;        /* the most extents the LV had in the versions added */
+    uint64_t low;        /* the lowest extent a gap left out; UINT64_MAX: none */
+    size_t seen;         /* the last version added holding it (1-based) */
+    size_t vgen;         /* the version vmin and vmax are of */
+    uint64_t vmin, vmax; /* its extents in that version (duplicates: both ends) */
+} gap_ent_t;
+
+typedef struct gaps {
+    ev_cache_ent_t *tab;
+    size_t cap, n;
+    gap_ent_t *ents;
+    size_t added; /* versions added */
+} gaps_t;
+
+/* The key same_lv finds lv by in other versions: "i" and its raw UUID, or
+ * "n" and its name when it has no id. NULL when it has an id that is no
+ * UUID (same_lv then matches it by position only: never skipped), or
+ * without memory (*oom). */
+static char *gap_key(const lr_lv_t *lv, bool by_id, bool *oom)
+{
+    const char *s = by_id ? lv->raw_id : lv->name;
+    if (by_id && (!lv->id || !lv->raw_id[0]))
+        return NULL;
+    size_t n = strlen(s) + 2;
+    char *k = malloc(n);
+    if (!k) {
+        *oom = true;
+        return NULL;
+    }
+    k[0] = by_id ? 'i' : 'n';
+    memcpy(k + 1, s, n - 1);
+    return k;
+}
+
+static gap_ent_t *gap_find(const gaps_t *gp, const char *key)
+{
+    if (!gp->cap)
+        return NULL;
+    ev_cache_ent_t *e = ev_key_slot(gp->tab, gp->cap, key);
+    return e->key ? &gp->ents[e->layout] : NULL;
+}
+
+/* The entry of key, made when new; takes key (freed when found). */
+static gap_ent_t *gap_get(gaps_t *gp, char *key)
+{
+    if (ev_key_grow(&gp->tab, &gp->cap, gp->n)) {
+        free(key);
+        return NULL;
+    }
+    ev_cache_ent_t *e = ev_key_slot(gp->tab, gp->cap, key);
+    if (e->key) {
+        free(key);
+        return &gp->ents[e->layout];
+    }
+    gap_ent_t *nv = realloc(gp->ents, (gp->n + 1) * sizeof(*nv));
+    if (!nv) {
+        free(key);
+        return NULL;
+    }
+    gp->ents = nv;
+    nv[gp->n] = (gap_ent_t){.low = UINT64_MAX};
+    e->key = key;
+    e->layout = gp->n++;
+    return &nv[e->layout];
+}
+
+/* Whether lv (of a version newer than all added) may have a remap. */
+static bool gap_possible(const gaps_t *gp, const lr_lv_t *lv, bool *oom)
+{
+    char *key = gap_key(lv, lv->id != NULL, oom);
+    if (!key)
+        return true;
+    const gap_ent_t *e = gap_find(gp, key);
+    free(key);
+    if (!e || e->max == 0)
+        return false; /* no older version held any of it */
+    if (e->seen < gp->added)
+        return true; /* absent from the newest added: a gap from extent 0 */
+    return e->low < lv->extent_count;
+}
+
+/* Closes lv's entry for the version being added (once per entry). */
+static void gap_close(gap_ent_t *e, size_t gen)
+{
+    if (e->seen == gen)
+        return;
+    if (e->max > 0 && e->seen + 1 < gen)
+        e->low = 0; /* absent from a version in between */
+    if (e->vmin < e->max && e->vmin < e->low)
+        e->low = e->vmin;
+    if (e->vmax > e->max)
+        e->max = e->vmax;
+    e->seen = gen;
+}
+
+/* Adds a version (older than every one added after it), under both keys
+ * of each LV. */
+static int gap_add(gaps_t *gp, const lr_vg_t *view)
+{
+    size_t gen = gp->added + 1;
+    bool oom = false;
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t l = 0; l < view->n_lvs; l++)
+            for (int by_id = 0; by_id < 2; by_id++) {
+                char *key = gap_key(&view->lvs[l], by_id, &oom);
+                if (oom)
+                    return -ENOMEM;
+                if (!key)
+                    continue;
+                gap_ent_t *e = gap_get(gp, key);
+                if (!e)
+                    return -ENOMEM;
+                uint64_t x = view->lvs[l].extent_count;
+                if (pass == 1)
+                    gap_close(e, gen);
+                else if (e->vgen != gen)
+                    *e = (gap_ent_t){e->max, e->low, e->seen, gen, x, x};
+                else {
+                    e->vmin = x < e->vmin ? x : e->vmin;
+                    e->vmax = x > e->vmax ? x : e->vmax;
+                }
+            }
+    gp->added = gen;
+    return 0;
+}
+
+static void gap_free(gaps_t *gp)
+{
+    for (size_t i = 0; i < gp->cap; i++)
+        free(gp->tab[i].key);
+    free(gp->tab);
+    free(gp->ents);
+}
+
 /* The older loaded versions of VG g below version v, one per seqno
  * (versions are newest first), into ch's arrays (sized by the caller). */
 static void older(const ev_ctx_t *c, size_t g, size_t v, chain_t *ch)
@@ -293,26 +439,34 @@ static int remap_vg(ev_ctx_t *c, size_t g)
     size_t nv = vg->n_versions;
     chain_t ch = {calloc(nv, sizeof(*ch.vg)), calloc(nv, sizeof(*ch.lv)),
                   calloc(nv, sizeof(*ch.seqno)), 0};
+    gaps_t gp = {0};
     int rc = ch.vg && ch.lv && ch.seqno ? 0 : -ENOMEM;
-    for (size_t v = 0; !rc && v < nv; v++) {
+    /* oldest first: each version's LVs are looked at against the older
+     * versions added before it */
+    for (size_t v = nv; !rc && v-- > 0;) {
         if (!vg->versions[v].loaded)
             continue;
-        older(c, g, v, &ch);
-        if (ch.n < 3) /* a gap needs a version before it and one in it */
-            continue;
         const lr_vg_t *view = c->views[g][v];
+        older(c, g, v, &ch);
         uint64_t ext;
         if (__builtin_mul_overflow(view->extent_size, (uint64_t)SC_SECTOR, &ext))
             ext = UINT64_MAX;
-        for (size_t l = 0; !rc && l < view->n_lvs && l < vg->versions[v].n_lvs; l++) {
+        /* a gap needs a version before it and one in it */
+        for (size_t l = 0; !rc && ch.n >= 3 && l < view->n_lvs && l < vg->versions[v].n_lvs; l++) {
+            bool oom = false;
             ch.lv[0] = &view->lvs[l];
-            if (ch.lv[0]->extent_count == 0)
+            if (ch.lv[0]->extent_count == 0 || !gap_possible(&gp, ch.lv[0], &oom)) {
+                rc = oom ? -ENOMEM : 0;
                 continue;
+            }
             for (size_t j = 1; j < ch.n; j++)
                 ch.lv[j] = same_lv(ch.vg[j], ch.lv[0], l);
             rc = remap_lv(&vg->versions[v].lvs[l], &ch, ext);
         }
+        if (!rc)
+            rc = gap_add(&gp, view);
     }
+    gap_free(&gp);
     free(ch.vg);
     free(ch.lv);
     free(ch.seqno);

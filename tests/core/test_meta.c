@@ -338,15 +338,21 @@ static void test_fixture_history(void **state)
 /* ------------------------------------------------------------------ */
 /* LVM2-written raid1 / mirror / thin (tests/data)                      */
 
-static void test_data_views(void **state)
+/* LVM2's own reports of the segtypes VG (tests/data/segtypes.*.json). */
+static truth_t segtypes_truth(void)
 {
-    (void)state;
-    truth_t t = {
+    return (truth_t){
         lr_test_data("segtypes.vgs.json", NULL),
         lr_test_data("segtypes.lvs.json", NULL),
         lr_test_data("segtypes.pvs.json", NULL),
         lr_test_data("segtypes.segs.json", NULL),
     };
+}
+
+static void test_data_views(void **state)
+{
+    (void)state;
+    truth_t t = segtypes_truth();
     const char *files[] = {"segtypes.raw", "segtypes.backup"};
     for (size_t f = 0; f < 2; f++) {
         size_t len;
@@ -358,6 +364,50 @@ static void test_data_views(void **state)
         free(text);
     }
     free_truth(&t);
+}
+
+/* lr_vg_drop_tree: the view still matches LVM2's own reports of the VG
+ * (every segment type), its header strings are unchanged, no node is left;
+ * a view over a tree it does not own is refused. */
+static void test_drop_tree(void **state)
+{
+    (void)state;
+    truth_t t = segtypes_truth();
+    size_t len;
+    char *text = lr_test_data("segtypes.backup", &len);
+    lr_vg_t *vg = vg_ok(text, len, "segtypes.backup");
+    char *desc = strdup(vg->description), *host = strdup(vg->creation_host);
+    assert_int_equal(lr_vg_drop_tree(vg), 0);
+    memset(text, 'x', len); /* nothing points into the text either */
+    assert_null(vg->cfg);
+    assert_null(vg->node);
+    for (size_t i = 0; i < vg->n_lvs; i++) {
+        assert_null(vg->lvs[i].node);
+        for (size_t s = 0; s < vg->lvs[i].n_segs; s++)
+            assert_null(vg->lvs[i].segs[s].node);
+    }
+    assert_null(vg->pvs[0].node);
+    compare_all(vg, &t, "segtypes.backup, tree dropped");
+    assert_string_equal(vg->description, desc);
+    assert_string_equal(vg->creation_host, host);
+    assert_string_equal(vg->contents, "Text Format Volume Group");
+    assert_int_equal(lr_vg_drop_tree(vg), -EINVAL); /* no tree left */
+    lr_vg_free(vg);
+    free(desc);
+    free(host);
+    free(text);
+    free_truth(&t);
+
+    text = lr_test_data("segtypes.raw", &len);
+    lr_cfg_t *cfg = NULL;
+    assert_int_equal(lr_cfg_parse(text, len, &cfg, NULL), 0);
+    assert_int_equal(lr_vg_from_cfg(cfg, &vg, NULL), 0);
+    assert_int_equal(lr_vg_drop_tree(vg), -EINVAL); /* the caller's tree */
+    assert_non_null(vg->node);
+    lr_vg_free(vg);
+    lr_cfg_free(cfg);
+    free(text);
+    assert_int_equal(lr_vg_drop_tree(NULL), -EINVAL);
 }
 
 static void test_view_details(void **state)
@@ -1083,6 +1133,7 @@ int main(void)
         cmocka_unit_test(test_seg_mirror_rule),   cmocka_unit_test(test_seg_pvmove_rule),
         cmocka_unit_test(test_seg_area_len_rule), cmocka_unit_test(test_seg_area_len_lvm2_data),
         cmocka_unit_test(test_pv_area_walk),      cmocka_unit_test(test_raid_images_checked),
+        cmocka_unit_test(test_drop_tree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

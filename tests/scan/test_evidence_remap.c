@@ -3,7 +3,8 @@
  * then an extend elsewhere is one; an extend back onto the same extents,
  * a move without a gap (a finished pvmove), a plain extend and a striped
  * segment are not; two reduce/extend cycles find the older one when the
- * newer came back in place; a filesystem reaching into the range is said.
+ * newer came back in place; a filesystem reaching into the range is said;
+ * a gap far back in a long history is found from every newer version.
  * The same on real LVM2 images: tests/scan/remap-fixture.sh. */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -25,7 +26,7 @@ typedef struct seg_spec {
     bool striped2; /* two stripes, on pv0 and pv1 at pe */
 } seg_spec_t;
 
-#define MAX_VERSIONS 6
+#define MAX_VERSIONS 40
 
 /* One LV (home) in each version, oldest first; n_segs 0: absent. */
 typedef struct hist {
@@ -346,12 +347,45 @@ static void test_two_cycles(void **state)
     done(&r);
 }
 
+/* A long history: the reduce and the extend (or the LV's removal and its
+ * return elsewhere, its metadata restored) near its start, then versions
+ * that leave home alone. Every newer version holds the remap: the pass
+ * that spares a long history its walks (gap_possible) must not spare these. */
+static void test_gap_far_back(void **state)
+{
+    (void)state;
+    for (int absent = 0; absent < 2; absent++) {
+        hist_t h = {.n = MAX_VERSIONS};
+        h.segs[0][0] = (seg_spec_t){0, 8, "pv0", 0, false};
+        h.n_segs[0] = 1;
+        h.segs[1][0] = (seg_spec_t){0, 4, "pv0", 0, false};
+        h.n_segs[1] = absent ? 0 : 1;
+        for (size_t k = 2; k < h.n; k++) {
+            h.segs[k][0] = (seg_spec_t){0, 4, "pv0", 0, false};
+            h.segs[k][1] = (seg_spec_t){4, 4, "pv0", 18, false};
+            h.n_segs[k] = 2;
+        }
+        run_t r;
+        run(&r, &h, 0);
+        for (size_t idx = 0; idx + 2 < h.n; idx++) { /* seqno 3 to the newest */
+            assert_int_equal(r.lv[idx].n_remap, 1);
+            const lr_ev_remap_t *m = &r.lv[idx].remap[0];
+            assert_int_equal(m->first, 4); /* 0-3 came back in place */
+            assert_int_equal(m->last, 7);
+            assert_int_equal(m->reduced_seqno, 2);
+            assert_int_equal(m->extended_seqno, 3);
+        }
+        assert_int_equal(total_remaps(&r), h.n - 2);
+        done(&r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reduce_extend), cmocka_unit_test(test_other_pv),
         cmocka_unit_test(test_not_remapped),  cmocka_unit_test(test_two_cycles),
-        cmocka_unit_test(test_moved_warning),
+        cmocka_unit_test(test_moved_warning), cmocka_unit_test(test_gap_far_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -110,6 +110,16 @@ int lr_vg_from_cfg(lr_cfg_t *cfg, lr_vg_t **out, lr_error_t *err);
 /* Frees the view (and the tree when it owns it). NULL is accepted. */
 void lr_vg_free(lr_vg_t *vg);
 
+/* Frees the tree under a view lr_vg_parse built, after copying every string
+ * the view points to into the view: each field of the view keeps its value,
+ * while cfg and every node pointer become NULL. For a caller holding many
+ * versions at once (the tree is about nine tenths of a version's memory).
+ * What only the tree holds is gone: lr_diff_vgs, and the keys of a segment
+ * the view does not model (a snapshot's cow_store, a thin segment's
+ * device_id), need a view that still has it. 0; -EINVAL for NULL or a view
+ * not owning its tree (lr_vg_from_cfg); -ENOMEM with the view unchanged. */
+int lr_vg_drop_tree(lr_vg_t *vg);
+
 /* Lookups; NULL when absent, and for a NULL vg or key. The result points
  * into vg (owned by the view, valid until lr_vg_free); the first match in
  * text order wins. */

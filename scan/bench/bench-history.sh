@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Times lvmscan on a long history: N versions of one VG of 60 LVs, as LVM2
+# archive files lying in an image (as /etc/lvm/archive of years does on a
+# filesystem, deleted files included). Each version is
+# tests/data/many-lvs.backup (a real vgcfgbackup, 24158 bytes) with seqno
+# 1..N, one every 28 KiB. Prints one Markdown table row per N and lvmscan:
+# `lvmscan --json --no-evidence` and `lvmscan --json` (the evidence: change
+# summaries, content, reuse, remaps, recommendation), best elapsed of RUNS
+# and the largest peak RSS (/usr/bin/time).
+#
+# usage: scan/bench/bench-history.sh [-r RUNS (3)] [-n "N..." ("300 1000 3000")] [LVMSCAN...]
+#        (default: build/bin/lvmscan; give a before and an after build to compare)
+set -euo pipefail
+RUNS=3
+COUNTS="300 1000 3000"
+while getopts "r:n:" o; do
+    case $o in
+    r) RUNS=$OPTARG ;;
+    n) COUNTS=$OPTARG ;;
+    *) exit 2 ;;
+    esac
+done
+shift $((OPTIND - 1))
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+SCANS=("$@")
+[ ${#SCANS[@]} -gt 0 ] || SCANS=("$ROOT/build/bin/lvmscan")
+SRC=$ROOT/tests/data/many-lvs.backup
+W=$(mktemp -d "${TMPDIR:-/tmp}/bench-history.XXXXXX")
+trap 'rm -rf "$W"' EXIT
+
+# N versions, seqno 1..N, each at a 28 KiB boundary, then 1 MiB of zeros
+make_image() {
+    python3 - "$SRC" "$1" "$2" <<'PY'
+import sys
+src, n, out = open(sys.argv[1], 'rb').read(), int(sys.argv[2]), sys.argv[3]
+assert src.count(b'seqno = 61') == 1
+with open(out, 'wb') as f:
+    for i in range(n):
+        f.write(src.replace(b'seqno = 61', b'seqno = %d' % (i + 1)).ljust(28672, b'\0'))
+    f.write(b'\0' * (1 << 20))
+PY
+}
+
+# best elapsed and largest peak RSS (MiB) of RUNS runs of the command
+best() {
+    local e m be= bm=0
+    for _ in $(seq 1 "$RUNS"); do
+        /usr/bin/time -f '%e %M' -o "$W/t" "$@" > /dev/null 2>&1 || true
+        read -r e m < "$W/t"
+        if [ -z "$be" ] || [ "$(echo "$e < $be" | bc)" = 1 ]; then be=$e; fi
+        [ "$m" -gt "$bm" ] && bm=$m
+    done
+    echo "$be s, $(echo "scale=1; $bm / 1024" | bc) MiB"
+}
+
+echo "| versions | lvmscan | --json --no-evidence | --json |"
+echo "|---|---|---|---|"
+for n in $COUNTS; do
+    make_image "$n" "$W/h.img"
+    for s in "${SCANS[@]}"; do
+        echo "| $n | $s | $(best "$s" --json --no-evidence "$W/h.img") | $(best "$s" --json "$W/h.img") |"
+    done
+done
