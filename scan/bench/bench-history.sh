@@ -6,17 +6,21 @@
 # 1..N, one every 28 KiB. Prints one Markdown table row per N and lvmscan:
 # `lvmscan --json --no-evidence` and `lvmscan --json` (the evidence: change
 # summaries, content, reuse, remaps, recommendation), best elapsed of RUNS
-# and the largest peak RSS (/usr/bin/time).
+# and the largest peak RSS (/usr/bin/time). With -m the newest 10 versions
+# have every LV 3 extents further on the PV, as after a pvmove: every older
+# version then has every LV moved since (the evidence's "moved" warnings).
 #
-# usage: scan/bench/bench-history.sh [-r RUNS (3)] [-n "N..." ("300 1000 3000")] [LVMSCAN...]
+# usage: scan/bench/bench-history.sh [-r RUNS (3)] [-n "N..." ("300 1000 3000")] [-m] [LVMSCAN...]
 #        (default: build/bin/lvmscan; give a before and an after build to compare)
 set -euo pipefail
 RUNS=3
 COUNTS="300 1000 3000"
-while getopts "r:n:" o; do
+MOVED=0
+while getopts "r:n:m" o; do
     case $o in
     r) RUNS=$OPTARG ;;
     n) COUNTS=$OPTARG ;;
+    m) MOVED=1 ;;
     *) exit 2 ;;
     esac
 done
@@ -30,13 +34,16 @@ trap 'rm -rf "$W"' EXIT
 
 # N versions, seqno 1..N, each at a 28 KiB boundary, then 1 MiB of zeros
 make_image() {
-    python3 - "$SRC" "$1" "$2" <<'PY'
-import sys
+    python3 - "$SRC" "$1" "$2" "$MOVED" <<'PY'
+import re, sys
 src, n, out = open(sys.argv[1], 'rb').read(), int(sys.argv[2]), sys.argv[3]
 assert src.count(b'seqno = 61') == 1
+# the PV has 63 extents, the 60 LVs one each on extents 0-59
+moved = re.sub(rb'"pv0", (\d+)\n', lambda m: b'"pv0", %d\n' % (int(m.group(1)) + 3), src)
 with open(out, 'wb') as f:
     for i in range(n):
-        f.write(src.replace(b'seqno = 61', b'seqno = %d' % (i + 1)).ljust(28672, b'\0'))
+        t = moved if sys.argv[4] == '1' and i >= n - 10 else src
+        f.write(t.replace(b'seqno = 61', b'seqno = %d' % (i + 1)).ljust(28672, b'\0'))
     f.write(b'\0' * (1 << 20))
 PY
 }
@@ -53,6 +60,7 @@ best() {
     echo "$be s, $(echo "scale=1; $bm / 1024" | bc) MiB"
 }
 
+[ "$MOVED" = 1 ] && echo "every LV moved in the newest 10 versions (-m)"
 echo "| versions | lvmscan | --json --no-evidence | --json |"
 echo "|---|---|---|---|"
 for n in $COUNTS; do

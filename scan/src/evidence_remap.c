@@ -476,10 +476,12 @@ static int remap_vg(ev_ctx_t *c, size_t g)
 /* ---- moved since: older versions against the current one ------------------ */
 
 /* Version p and the newer loaded versions up to the current one `cur`
- * (inclusive), oldest first, one per seqno. */
-static void newer(const ev_ctx_t *c, size_t g, size_t p, size_t cur, chain_t *ch)
+ * (inclusive), oldest first, one per seqno. The version after p in it:
+ * its index, or SIZE_MAX. */
+static size_t newer(const ev_ctx_t *c, size_t g, size_t p, size_t cur, chain_t *ch)
 {
     const lr_ev_vg_t *vg = &c->ev->vgs[g];
+    size_t next = SIZE_MAX;
     ch->n = 1;
     ch->vg[0] = c->views[g][p];
     ch->seqno[0] = vg->versions[p].seqno;
@@ -487,9 +489,74 @@ static void newer(const ev_ctx_t *c, size_t g, size_t p, size_t cur, chain_t *ch
         if (!vg->versions[k].loaded || vg->versions[k].seqno <= ch->seqno[ch->n - 1] ||
             vg->versions[k].seqno > vg->versions[cur].seqno)
             continue;
+        if (ch->n == 1)
+            next = k;
         ch->vg[ch->n] = c->views[g][k];
         ch->seqno[ch->n++] = vg->versions[k].seqno;
     }
+    return next;
+}
+
+/* Two versions with the same PVs, in the same order: UUIDs, keys, sizes
+ * and places alike, so every PV comparison gives the same answer for one
+ * as for the other. */
+static bool same_pvs(const lr_vg_t *a, const lr_vg_t *b)
+{
+    if (a->n_pvs != b->n_pvs)
+        return false;
+    for (size_t i = 0; i < a->n_pvs; i++) {
+        const lr_pv_t *x = &a->pvs[i], *y = &b->pvs[i];
+        if (strcmp(x->raw_id, y->raw_id) != 0 || strcmp(x->key, y->key) != 0 ||
+            x->dev_size != y->dev_size || x->pe_start != y->pe_start || x->pe_count != y->pe_count)
+            return false;
+    }
+    return true;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+    return a && b ? strcmp(a, b) == 0 : a == b;
+}
+
+/* Two LVs alike: name, printed id, and every segment and area (a PV by
+ * its key: of versions with same_pvs, the same PV). */
+static bool same_layout(const lr_lv_t *a, const lr_lv_t *b)
+{
+    if (!same_str(a->name, b->name) || !same_str(a->id, b->id) ||
+        a->extent_count != b->extent_count || a->n_segs != b->n_segs)
+        return false;
+    for (size_t s = 0; s < a->n_segs; s++) {
+        const lr_seg_t *x = &a->segs[s], *y = &b->segs[s];
+        if (x->start_extent != y->start_extent || x->extent_count != y->extent_count ||
+            !same_str(x->type, y->type) || x->stripe_count != y->stripe_count ||
+            x->stripe_size != y->stripe_size || x->n_areas != y->n_areas)
+            return false;
+        for (size_t i = 0; i < x->n_areas; i++)
+            if (x->areas[i].start != y->areas[i].start ||
+                !same_str(x->areas[i].name, y->areas[i].name))
+                return false;
+    }
+    return true;
+}
+
+/* Gives o a copy of q's moves. */
+static int copy_moves(lr_ev_lv_t *o, const lr_ev_lv_t *q)
+{
+    if (!q->n_moved)
+        return 0;
+    o->moved = calloc(q->n_moved, sizeof(*o->moved));
+    if (!o->moved)
+        return -ENOMEM;
+    for (size_t i = 0; i < q->n_moved; i++) {
+        lr_ev_move_t *r = &o->moved[o->n_moved++];
+        *r = q->moved[i];
+        r->pv = ev_strdup(q->moved[i].pv);
+        r->pv_id = ev_strdup(q->moved[i].pv_id);
+        r->was_pv = ev_strdup(q->moved[i].was_pv);
+        if (!r->pv || !r->pv_id || !r->was_pv)
+            return -ENOMEM;
+    }
+    return 0;
 }
 
 /* Appends [a, b] to o's moves, joined with the last one when it continues
@@ -615,15 +682,27 @@ static int moved_vg(ev_ctx_t *c, size_t g)
     chain_t ch = {calloc(nv, sizeof(*ch.vg)), calloc(nv, sizeof(*ch.lv)),
                   calloc(nv, sizeof(*ch.seqno)), 0};
     int rc = ch.vg && ch.lv && ch.seqno ? 0 : -ENOMEM;
+    /* newest first: a version's moves are known before the older ones' */
     for (size_t p = (size_t)cur + 1; !rc && p < nv; p++) {
         if (!vg->versions[p].loaded || vg->versions[p].seqno >= vg->versions[cur].seqno)
             continue;
-        newer(c, g, p, (size_t)cur, &ch);
+        size_t q = newer(c, g, p, (size_t)cur, &ch);
         const lr_vg_t *view = c->views[g][p];
+        /* q, the next version of p's chain, has its moves already (it is
+         * not the current one); its chain is p's without p. An LV laid out
+         * in p as in q, over the same PVs, moves where q's does: copied,
+         * not walked again (a pvmove at the end of a long history moved
+         * every LV of every older version) */
+        bool from_q = ch.n > 2 && same_pvs(view, ch.vg[1]);
         for (size_t l = 0; !rc && l < view->n_lvs && l < vg->versions[p].n_lvs; l++) {
             ch.lv[0] = &view->lvs[l];
             if (ch.lv[0]->extent_count == 0)
                 continue;
+            if (from_q && l < vg->versions[q].n_lvs && l < ch.vg[1]->n_lvs &&
+                same_layout(ch.lv[0], &ch.vg[1]->lvs[l])) {
+                rc = copy_moves(&vg->versions[p].lvs[l], &vg->versions[q].lvs[l]);
+                continue;
+            }
             ch.lv[ch.n - 1] = same_lv(ch.vg[ch.n - 1], ch.lv[0], l);
             if (!ch.lv[ch.n - 1] || !differs(&ch))
                 continue; /* most LVs: where they were (no walk through the versions) */

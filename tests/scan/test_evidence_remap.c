@@ -4,7 +4,8 @@
  * a move without a gap (a finished pvmove), a plain extend and a striped
  * segment are not; two reduce/extend cycles find the older one when the
  * newer came back in place; a filesystem reaching into the range is said;
- * a gap far back in a long history is found from every newer version.
+ * a gap far back in a long history is found from every newer version, and
+ * a move at its end from every older one.
  * The same on real LVM2 images: tests/scan/remap-fixture.sh. */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -380,12 +381,44 @@ static void test_gap_far_back(void **state)
     }
 }
 
+/* A pvmove at the end of a long history: home on pv0:0-7 in every
+ * version but the newest (the current one), which has it on pv1:10-17.
+ * Every older version holds the move, the same one (copied from the next
+ * newer version's when home is laid out alike, not walked again). */
+static void test_moved_far_back(void **state)
+{
+    (void)state;
+    hist_t h = {.n = MAX_VERSIONS};
+    for (size_t k = 0; k < h.n; k++) {
+        h.segs[k][0] = (seg_spec_t){0, 8, k + 1 < h.n ? "pv0" : "pv1", k + 1 < h.n ? 0 : 10, false};
+        h.n_segs[k] = 1;
+    }
+    run_t r;
+    run(&r, &h, 0);
+    assert_int_equal(r.lv[0].n_moved, 0); /* the current version */
+    for (size_t idx = 1; idx < h.n; idx++) {
+        assert_int_equal(r.lv[idx].n_moved, 1);
+        const lr_ev_move_t *m = &r.lv[idx].moved[0];
+        assert_int_equal(m->first, 0);
+        assert_int_equal(m->last, 7);
+        assert_int_equal(m->seqno, h.n);
+        assert_false(m->gap);
+        assert_string_equal(m->pv, "pv1");
+        assert_int_equal(m->pe, 10);
+        assert_string_equal(m->was_pv, "pv0");
+        assert_int_equal(m->was_pe, 0);
+    }
+    assert_int_equal(total_remaps(&r), 0);
+    done(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_reduce_extend), cmocka_unit_test(test_other_pv),
-        cmocka_unit_test(test_not_remapped),  cmocka_unit_test(test_two_cycles),
-        cmocka_unit_test(test_moved_warning), cmocka_unit_test(test_gap_far_back),
+        cmocka_unit_test(test_reduce_extend),  cmocka_unit_test(test_other_pv),
+        cmocka_unit_test(test_not_remapped),   cmocka_unit_test(test_two_cycles),
+        cmocka_unit_test(test_moved_warning),  cmocka_unit_test(test_gap_far_back),
+        cmocka_unit_test(test_moved_far_back),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
