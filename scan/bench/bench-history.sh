@@ -9,18 +9,22 @@
 # and the largest peak RSS (/usr/bin/time). With -m the newest 10 versions
 # have every LV 3 extents further on the PV, as after a pvmove: every older
 # version then has every LV moved since (the evidence's "moved" warnings).
+# With -c every write removes one LV and creates another (version i holds
+# lv(i)..lv(i+59), LV k on extent k mod 63): every version is an event,
+# a candidate for restore, as in tests/scan/long-history.sh.
 #
-# usage: scan/bench/bench-history.sh [-r RUNS (3)] [-n "N..." ("300 1000 3000")] [-m] [LVMSCAN...]
+# usage: scan/bench/bench-history.sh [-r RUNS (3)] [-n "N..." ("300 1000 3000")] [-m|-c] [LVMSCAN...]
 #        (default: build/bin/lvmscan; give a before and an after build to compare)
 set -euo pipefail
 RUNS=3
 COUNTS="300 1000 3000"
 MOVED=0
-while getopts "r:n:m" o; do
+while getopts "r:n:mc" o; do
     case $o in
     r) RUNS=$OPTARG ;;
     n) COUNTS=$OPTARG ;;
     m) MOVED=1 ;;
+    c) MOVED=2 ;;
     *) exit 2 ;;
     esac
 done
@@ -34,18 +38,10 @@ trap 'rm -rf "$W"' EXIT
 
 # N versions, seqno 1..N, each at a 28 KiB boundary, then 1 MiB of zeros
 make_image() {
-    python3 - "$SRC" "$1" "$2" "$MOVED" <<'PY'
-import re, sys
-src, n, out = open(sys.argv[1], 'rb').read(), int(sys.argv[2]), sys.argv[3]
-assert src.count(b'seqno = 61') == 1
-# the PV has 63 extents, the 60 LVs one each on extents 0-59
-moved = re.sub(rb'"pv0", (\d+)\n', lambda m: b'"pv0", %d\n' % (int(m.group(1)) + 3), src)
-with open(out, 'wb') as f:
-    for i in range(n):
-        t = moved if sys.argv[4] == '1' and i >= n - 10 else src
-        f.write(t.replace(b'seqno = 61', b'seqno = %d' % (i + 1)).ljust(28672, b'\0'))
-    f.write(b'\0' * (1 << 20))
-PY
+    local mode=plain
+    [ "$MOVED" = 1 ] && mode=moved
+    [ "$MOVED" = 2 ] && mode=churn
+    python3 "$ROOT/tests/support/make_history.py" "$SRC" "$1" "$2" "$mode"
 }
 
 # best elapsed and largest peak RSS (MiB) of RUNS runs of the command
@@ -61,6 +57,7 @@ best() {
 }
 
 [ "$MOVED" = 1 ] && echo "every LV moved in the newest 10 versions (-m)"
+[ "$MOVED" = 2 ] && echo "one LV removed and one created by every write (-c)"
 echo "| versions | lvmscan | --json --no-evidence | --json |"
 echo "|---|---|---|---|"
 for n in $COUNTS; do

@@ -47,6 +47,11 @@ typedef struct ev_ctx {
                          EV_PREV_UNKNOWN before */
     ev_cache_ent_t *cache;
     size_t cache_cap, cache_n;
+    /* evidence_rec.c, while it recommends for one VG with no seqno written
+       twice: each LV UUID (raw) and the newest version holding it (its
+       index: the entry's layout); cap 0 when not built */
+    ev_cache_ent_t *newest;
+    size_t newest_cap, newest_n;
     int memfd;    /* the probe's device, -1 until first use */
     uint8_t *buf; /* the image bytes being read for the probes (a chunk) */
     ev_iv_t *ivs;

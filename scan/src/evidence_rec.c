@@ -193,6 +193,55 @@ static size_t *written_after(const ev_ctx_t *c, size_t g, size_t e, size_t *n)
     return v;
 }
 
+/* ---- the newest version holding each LV ------------------------------------ */
+
+/* Without seqnos written twice, every version written after version e is
+ * newer (a lower index), so an LV lost at e that no newer version holds is
+ * not back: answered here without walking the later versions (a long
+ * history of removals asked it of every event, for every later version). */
+static int index_newest(ev_ctx_t *c, size_t g)
+{
+    if (ev_seqnos_repeat(c, g))
+        return 0;
+    const lr_ev_vg_t *vg = &c->ev->vgs[g];
+    for (size_t k = vg->n_versions; k-- > 0;) {
+        const lr_vg_t *v = vg->versions[k].loaded ? c->views[g][k] : NULL;
+        for (size_t l = 0; v && l < v->n_lvs; l++) {
+            if (!v->lvs[l].raw_id[0])
+                continue;
+            if (ev_key_grow(&c->newest, &c->newest_cap, c->newest_n))
+                return -ENOMEM;
+            ev_cache_ent_t *e = ev_key_slot(c->newest, c->newest_cap, v->lvs[l].raw_id);
+            if (!e->key) {
+                if (!(e->key = ev_strdup(v->lvs[l].raw_id)))
+                    return -ENOMEM;
+                c->newest_n++;
+            }
+            e->layout = k; /* walked oldest first: the newest last */
+        }
+    }
+    return 0;
+}
+
+static void free_newest(ev_ctx_t *c)
+{
+    for (size_t i = 0; i < c->newest_cap; i++)
+        free(c->newest[i].key);
+    free(c->newest);
+    c->newest = NULL;
+    c->newest_cap = c->newest_n = 0;
+}
+
+/* Whether a version newer than e may hold the LV of UUID raw (true when
+ * not indexed). */
+static bool newer_holds(const ev_ctx_t *c, const char *raw, size_t e)
+{
+    if (!c->newest_cap || !raw[0])
+        return true;
+    const ev_cache_ent_t *x = ev_key_slot(c->newest, c->newest_cap, raw);
+    return x->key && x->layout < e;
+}
+
 /* Whether LV o of version p, lost at version e, is back whole in a version
  * written after e, at the same places (by UUID and mapping: a vgcfgrestore
  * of an older version brings its LVs back where they were): that loss was
@@ -203,6 +252,8 @@ static bool undone_later(const ev_ctx_t *c, size_t g, size_t p, size_t e, const 
     const lr_vg_t *pv = c->views[g][p];
     const lr_lv_t *was = o->id && pv ? lr_vg_find_lv_by_id(pv, o->id) : NULL;
     if (!was)
+        return false;
+    if (!newer_holds(c, was->raw_id, e))
         return false;
     size_t n = 0;
     size_t *after = written_after(c, g, e, &n);
@@ -266,6 +317,12 @@ static bool put_losses(const ev_ctx_t *c, size_t g, size_t p, size_t e, lr_strbu
     return any;
 }
 
+/* The later writes a restore undoes, listed by their changes: the first
+ * ones after the event, then how many more. A long history (LVM2 archive
+ * files of years) made one line of thousands of changes per event, and the
+ * report and JSON grew with the square of the versions. */
+#define EV_UNDOES_LISTED 12
+
 /* With seqnos written twice (ev_seqnos_repeat): the changes of the
  * versions written after e, oldest first, each with its seqno: "undoes
  * the later writes 6 (-b), 4 (+a 2 MiB, -c)". */
@@ -274,16 +331,22 @@ static void put_undone_writes(const ev_ctx_t *c, size_t g, size_t e, lr_strbuf_t
     const lr_ev_vg_t *vg = &c->ev->vgs[g];
     size_t n = 0;
     size_t *after = written_after(c, g, e, &n);
-    bool first = true;
+    size_t listed = 0, more = 0;
     for (size_t i = n; i-- > 0;) {
         const lr_ev_version_t *v = &vg->versions[after[i]];
         if (!v->change || !*v->change)
             continue;
+        if (listed == EV_UNDOES_LISTED) {
+            more++;
+            continue;
+        }
         lr_strbuf_printf(b, "%s%" PRIu64 " (%s)",
-                         first ? "; restoring it also undoes the later writes " : ", ", v->seqno,
+                         listed ? ", " : "; restoring it also undoes the later writes ", v->seqno,
                          v->change);
-        first = false;
+        listed++;
     }
+    if (more)
+        lr_strbuf_printf(b, ", and %zu later write%s", more, more == 1 ? "" : "s");
     free(after);
 }
 
@@ -292,6 +355,7 @@ static void put_undoes(const lr_ev_vg_t *vg, size_t e, lr_strbuf_t *b)
 {
     bool first = true;
     uint64_t lo = 0, hi = 0;
+    size_t listed = 0, more = 0;
     lr_strbuf_t list = LR_STRBUF_INIT;
     int cur = ev_current(vg);
     for (size_t k = e; k-- > 0;) {
@@ -303,9 +367,16 @@ static void put_undoes(const lr_ev_vg_t *vg, size_t e, lr_strbuf_t *b)
         if (first)
             lo = v->seqno;
         hi = v->seqno;
-        lr_strbuf_printf(&list, "%s%s", first ? "" : ", ", v->change);
         first = false;
+        if (listed == EV_UNDOES_LISTED) {
+            more++;
+            continue;
+        }
+        lr_strbuf_printf(&list, "%s%s", listed ? ", " : "", v->change);
+        listed++;
     }
+    if (more)
+        lr_strbuf_printf(&list, "; and %zu later write%s", more, more == 1 ? "" : "s");
     if (!first) {
         if (lo == hi)
             lr_strbuf_printf(b, "; restoring it also undoes %" PRIu64 " (%s)", lo, list.s);
@@ -929,7 +1000,7 @@ int ev_recommend(ev_ctx_t *c, size_t g)
         return mv < 0 ? mv : 0;
     cand_t *cands = NULL;
     size_t n = 0;
-    int rc = 0, prev = -1, newest = -1;
+    int rc = index_newest(c, g), prev = -1, newest = -1;
     bool events = false, beyond = false;
     for (size_t k = vg->n_versions; !rc && k-- > 0;) {
         lr_ev_version_t *v = &vg->versions[k];
@@ -974,6 +1045,7 @@ int ev_recommend(ev_ctx_t *c, size_t g)
     for (size_t i = 0; i < n; i++)
         free(cands[i].reason);
     free(cands);
+    free_newest(c);
     return rc;
 }
 

@@ -337,3 +337,10 @@ add_test(NAME lvmscan-rank-fixture
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/rank-fixture.sh $<TARGET_FILE:lvmscan>
                  ${LR_FIXTURES})
 set_tests_properties(lvmscan-rank-fixture PROPERTIES SKIP_RETURN_CODE 77)
+
+# A long history (40 versions of a 60-LV VG, one LV removed and one created
+# by each write): every version found, and each restore's "also undoes"
+# lists the first 12 later changes and counts the rest (long-history.sh).
+add_test(NAME lvmscan-long-history
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/long-history.sh $<TARGET_FILE:lvmscan>)
+set_tests_properties(lvmscan-long-history PROPERTIES SKIP_RETURN_CODE 77)
