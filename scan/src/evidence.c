@@ -466,10 +466,15 @@ static int summarise(lr_ev_version_t *ver, const lr_vg_t *prev, const lr_vg_t *c
 
 /* ---- building ---------------------------------------------------------- */
 
-static int cmp_seqno(const void *pa, const void *pb)
+int ev_cmp_u64(const void *pa, const void *pb)
 {
     uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
     return (a > b) - (a < b);
+}
+
+bool ev_same_str(const char *a, const char *b)
+{
+    return a && b ? strcmp(a, b) == 0 : a == b;
 }
 
 /* Whether two complete versions of the VG share a seqno (*out). Then the
@@ -485,7 +490,7 @@ static int seqnos_may_repeat(const lr_scan_vg_t *svg, bool *out)
     for (size_t k = 0; k < svg->n_versions; k++)
         if (svg->versions[k].complete)
             v[n++] = svg->versions[k].seqno;
-    qsort(v, n, sizeof(*v), cmp_seqno);
+    qsort(v, n, sizeof(*v), ev_cmp_u64);
     for (size_t i = 1; i < n && !*out; i++)
         *out = v[i] == v[i - 1];
     free(v);

@@ -389,11 +389,6 @@ static void put_undoes(const lr_ev_vg_t *vg, size_t e, lr_strbuf_t *b)
 
 /* ---- content evidence --------------------------------------------------------- */
 
-static bool same_str(const char *a, const char *b)
-{
-    return a && b ? strcmp(a, b) == 0 : a == b;
-}
-
 /* The content of the LV that took reuse r; NULL when its indexes name none. */
 static const lr_ev_content_t *taker_content(const lr_evidence_t *ev, const lr_ev_reuse_t *r)
 {
@@ -413,8 +408,8 @@ const lr_ev_reuse_t *ev_head_taker(const lr_evidence_t *ev, const lr_ev_lv_t *o)
         return NULL;
     for (size_t i = 0; i < o->n_reuse; i++) {
         const lr_ev_content_t *t = taker_content(ev, &o->reuse[i]);
-        if (t && t->state == LR_EV_FOUND && same_str(t->type, c->type) &&
-            same_str(t->uuid, c->uuid) && same_str(t->label, c->label))
+        if (t && t->state == LR_EV_FOUND && ev_same_str(t->type, c->type) &&
+            ev_same_str(t->uuid, c->uuid) && ev_same_str(t->label, c->label))
             return &o->reuse[i];
     }
     return NULL;

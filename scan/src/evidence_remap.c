@@ -159,12 +159,6 @@ static bool walk(const chain_t *ch, uint64_t le, hit_t *h)
     return false;
 }
 
-static int cmp_u64(const void *pa, const void *pb)
-{
-    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
-    return (a > b) - (a < b);
-}
-
 /* The pieces: 0, the size and every segment start of every version,
  * below the newest's size; sorted, unique. */
 static int cuts(const chain_t *ch, uint64_t **out, size_t *n_out)
@@ -186,7 +180,7 @@ static int cuts(const chain_t *ch, uint64_t **out, size_t *n_out)
                 v[n++] = x;
         }
     }
-    qsort(v, n, sizeof(*v), cmp_u64);
+    qsort(v, n, sizeof(*v), ev_cmp_u64);
     size_t u = 0;
     for (size_t i = 0; i < n; i++)
         if (u == 0 || v[u - 1] != v[i])
@@ -513,27 +507,22 @@ static bool same_pvs(const lr_vg_t *a, const lr_vg_t *b)
     return true;
 }
 
-static bool same_str(const char *a, const char *b)
-{
-    return a && b ? strcmp(a, b) == 0 : a == b;
-}
-
 /* Two LVs alike: name, printed id, and every segment and area (a PV by
  * its key: of versions with same_pvs, the same PV). */
 static bool same_layout(const lr_lv_t *a, const lr_lv_t *b)
 {
-    if (!same_str(a->name, b->name) || !same_str(a->id, b->id) ||
+    if (!ev_same_str(a->name, b->name) || !ev_same_str(a->id, b->id) ||
         a->extent_count != b->extent_count || a->n_segs != b->n_segs)
         return false;
     for (size_t s = 0; s < a->n_segs; s++) {
         const lr_seg_t *x = &a->segs[s], *y = &b->segs[s];
         if (x->start_extent != y->start_extent || x->extent_count != y->extent_count ||
-            !same_str(x->type, y->type) || x->stripe_count != y->stripe_count ||
+            !ev_same_str(x->type, y->type) || x->stripe_count != y->stripe_count ||
             x->stripe_size != y->stripe_size || x->n_areas != y->n_areas)
             return false;
         for (size_t i = 0; i < x->n_areas; i++)
             if (x->areas[i].start != y->areas[i].start ||
-                !same_str(x->areas[i].name, y->areas[i].name))
+                !ev_same_str(x->areas[i].name, y->areas[i].name))
                 return false;
     }
     return true;
