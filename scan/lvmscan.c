@@ -1768,6 +1768,25 @@ static void print_rec(FILE *f, const char *what, const lr_scan_vg_t *vg, const l
                 r->seqno, crc);
 }
 
+/* The summary names this many alternatives in full; a long history (LVM2
+ * archive files of years, one removal each) can rank thousands, which would
+ * bury the report: the rest are counted and their seqnos listed, up to
+ * SUMMARY_MORE_SEQNOS of them. */
+#define SUMMARY_ALTERNATIVES 5
+#define SUMMARY_MORE_SEQNOS 12
+
+/* The line after the first SUMMARY_ALTERNATIVES alternatives. */
+static void print_more_alternatives(FILE *f, const lr_ev_vg_t *e, size_t shown)
+{
+    size_t more = e->n_alternatives - shown;
+    fprintf(f, "    and %zu more alternative%s, ranked lower: seqno ", more, more == 1 ? "" : "s");
+    for (size_t a = shown; a < e->n_alternatives && a < shown + SUMMARY_MORE_SEQNOS; a++)
+        fprintf(f, "%s%" PRIu64, a > shown ? ", " : "", e->alternatives[a].seqno);
+    if (more > SUMMARY_MORE_SEQNOS)
+        fprintf(f, " and %zu others", more - SUMMARY_MORE_SEQNOS);
+    fputs(" (--brief marks each ALTERNATIVE; --json gives each one's reason)\n", f);
+}
+
 /* The first lines: per VG, its state, latest version and what to restore. */
 static void report_summary(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
 {
@@ -1797,8 +1816,12 @@ static void report_summary(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
             print_rec(f, "recommended", vg, e, &e->recommended);
         else if (e->no_recommendation)
             fprintf(f, "    no recommendation: %s\n", e->no_recommendation);
-        for (size_t a = 0; a < e->n_alternatives; a++)
+        size_t shown =
+            e->n_alternatives < SUMMARY_ALTERNATIVES ? e->n_alternatives : SUMMARY_ALTERNATIVES;
+        for (size_t a = 0; a < shown; a++)
             print_rec(f, "alternative", vg, e, &e->alternatives[a]);
+        if (shown < e->n_alternatives)
+            print_more_alternatives(f, e, shown);
     }
     fputc('\n', f);
 }

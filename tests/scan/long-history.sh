@@ -7,7 +7,9 @@
 # later writes a restore of it undoes, lists the first 12 changes and
 # counts the rest (a line of every later change grew with the square of
 # the versions: 168 MB of JSON for 3000); the JSON is valid and holds the
-# 40 versions. The image is made by tests/support/make_history.py.
+# 40 versions; the summary names the first 5 of its 38 alternatives and
+# counts the rest (--brief marks each, --json gives each one's reason). The
+# image is made by tests/support/make_history.py.
 # usage: long-history.sh LVMSCAN
 set -u
 LVMSCAN=$1
@@ -35,14 +37,27 @@ esac
 case $rec in
 *"lv73"*) bad "a 13th change listed: $rec" ;;
 esac
-# the 26th-from-last event lists exactly 12 and one more; the last ones fewer, none counted
-grep -q "seqno 26, the last version before -lv25 (seqno 27); restoring it also undoes 28–40 (.*-lv37, +lv97 4 MiB; and 1 later write)" "$T/out" ||
-    bad "seqno 26's line: $(grep 'seqno 26, the last' "$T/out")"
-grep -q "seqno 27, the last version before -lv26 (seqno 28); restoring it also undoes 29–40 (.*-lv38, +lv98 4 MiB); " "$T/out" ||
-    bad "seqno 27's line: $(grep 'seqno 27, the last' "$T/out")"
+# the summary names 5 of the 38 alternatives and lists the seqnos of 12 more
+sed -n '/^Summary/,/^$/p' "$T/out" > "$T/summary"
+[ "$(grep -c '^    alternative: ' "$T/summary")" = 5 ] || bad "not 5 alternatives in the summary: $(cat "$T/summary")"
+grep -q '^    alternative: seqno 6, the last version before -lv5 ' "$T/summary" || bad "seqno 6 not the 5th alternative"
+grep -q '^    and 33 more alternatives, ranked lower: seqno 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18 and 21 others (--brief marks each ALTERNATIVE; --json gives each one.s reason)$' "$T/summary" ||
+    bad "the line counting the rest: $(grep 'more alternatives' "$T/summary")"
+"$LVMSCAN" --brief "$T/h.img" > "$T/brief" 2> /dev/null
+[ "$(grep -c '  ALTERNATIVE' "$T/brief")" = 38 ] || bad "--brief does not mark 38 alternatives: $(cat "$T/brief")"
 "$LVMSCAN" --json "$T/h.img" > "$T/json" 2> /dev/null
-python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert len(j["vgs"][0]["versions"]) == 40' "$T/json" ||
-    bad "JSON not valid or not 40 versions"
+# the 26th-from-last event lists exactly 12 and one more; the last ones fewer, none counted
+python3 - "$T/json" <<'PY' || bad "JSON: not valid, not 40 versions and 38 alternatives, or an alternative's reason"
+import json, re, sys
+g = json.load(open(sys.argv[1]))["vgs"][0]
+assert len(g["versions"]) == 40
+alts = {a["seqno"]: a["reason"] for a in g["alternatives"]}
+assert sorted(alts) == list(range(2, 40)), sorted(alts)
+r = alts[26]
+assert re.match(r"the last version before -lv25 \(seqno 27\); restoring it also undoes 28–40 \(.*-lv37, \+lv97 4 MiB; and 1 later write\)", r), r
+r = alts[27]
+assert re.match(r"the last version before -lv26 \(seqno 28\); restoring it also undoes 29–40 \(.*-lv38, \+lv98 4 MiB\); ", r), r
+PY
 
 if [ "$fails" -gt 0 ]; then
     echo "$fails failed"
