@@ -90,32 +90,13 @@ void ev_free_content(lr_ev_content_t *c)
     free(c->detail);
 }
 
+/* The LV's arrays; its strings are the pool's (ev_priv_t). */
 static void free_lv(lr_ev_lv_t *l)
 {
-    free(l->name);
-    free(l->id);
-    free(l->segtype);
-    ev_free_content(&l->content);
-    for (size_t i = 0; i < l->n_reuse; i++) {
-        free(l->reuse[i].vg);
-        free(l->reuse[i].lv);
-        free(l->reuse[i].lv_id);
-        free(l->reuse[i].pv);
-        free(l->reuse[i].pv_id);
+    for (size_t i = 0; i < l->n_reuse; i++)
         free(l->reuse[i].ranges);
-        free(l->reuse[i].taker_content);
-    }
     free(l->reuse);
-    for (size_t i = 0; i < l->n_remap; i++) {
-        free(l->remap[i].pv);
-        free(l->remap[i].was_pv);
-    }
     free(l->remap);
-    for (size_t i = 0; i < l->n_moved; i++) {
-        free(l->moved[i].pv);
-        free(l->moved[i].pv_id);
-        free(l->moved[i].was_pv);
-    }
     free(l->moved);
 }
 
@@ -146,7 +127,9 @@ void lr_evidence_free(lr_evidence_t *ev)
         free(vg->alternatives);
     }
     free(ev->vgs);
-    free(ev);
+    ev_priv_t *priv = (ev_priv_t *)ev; /* lr_evidence_build made it */
+    ev_pool_free(&priv->pool);
+    free(priv);
 }
 
 const char *lr_ev_state_name(lr_ev_state_t s)
@@ -296,7 +279,7 @@ uint64_t ev_lv_size(const lr_vg_t *vg, const lr_lv_t *lv)
     return size;
 }
 
-static int fill_lvs(lr_ev_version_t *ver, const lr_vg_t *vg)
+static int fill_lvs(ev_pool_t *pool, lr_ev_version_t *ver, const lr_vg_t *vg)
 {
     if (vg->n_lvs == 0)
         return 0;
@@ -307,9 +290,9 @@ static int fill_lvs(lr_ev_version_t *ver, const lr_vg_t *vg)
     for (size_t i = 0; i < vg->n_lvs; i++) {
         const lr_lv_t *lv = &vg->lvs[i];
         lr_ev_lv_t *o = &ver->lvs[i];
-        o->name = ev_strdup(lv->name);
-        o->id = ev_strdup(lv->id);
-        o->segtype = ev_strdup(first_segtype(lv));
+        o->name = ev_intern(pool, lv->name);
+        o->id = ev_intern(pool, lv->id);
+        o->segtype = ev_intern(pool, first_segtype(lv));
         o->extents = lv->extent_count;
         o->visible = lv->visible;
         o->size = ev_lv_size(vg, lv);
@@ -540,7 +523,7 @@ static int load_version(ev_ctx_t *c, size_t g, size_t v)
         return ver->error ? 0 : -ENOMEM;
     }
     ver->loaded = true;
-    return fill_lvs(ver, c->views[g][v]) ? -ENOMEM : 0;
+    return fill_lvs(c->pool, ver, c->views[g][v]) ? -ENOMEM : 0;
 }
 
 /* Loads every version of VG g, oldest first, and summarises each one's
@@ -697,7 +680,9 @@ int lr_evidence_build(const lr_scan_session_t *session, const lr_evidence_opts_t
     c.scan = lr_scan_result(session);
     if (opts)
         c.opts = *opts;
-    c.ev = calloc(1, sizeof(*c.ev));
+    ev_priv_t *priv = calloc(1, sizeof(*priv));
+    c.ev = priv ? &priv->pub : NULL;
+    c.pool = priv ? &priv->pool : NULL;
     c.views = calloc(c.scan->n_vgs ? c.scan->n_vgs : 1, sizeof(*c.views));
     c.prevs = calloc(c.scan->n_vgs ? c.scan->n_vgs : 1, sizeof(*c.prevs));
     if (c.ev)

@@ -613,15 +613,23 @@ static int take_early(ev_ctx_t *c, ev_plan_t *p, ev_layout_t *l, const char *key
     return ev_copy_content(&l->content, t);
 }
 
+/* An LV's content that no probe gives: state and why (the pool's). */
+static int set_lv_detail(ev_ctx_t *c, lr_ev_lv_t *o, lr_ev_state_t state, const char *why)
+{
+    o->content.state = state;
+    o->content.detail = ev_intern(c->pool, why);
+    return o->content.detail ? 0 : -ENOMEM;
+}
+
 static int plan_lv(ev_ctx_t *c, ev_plan_t *p, const lr_vg_t *vg, const lr_lv_t *lv, lr_ev_lv_t *o)
 {
     uint64_t size = o->size;
     if (size == 0 || size == UINT64_MAX)
-        return set_detail(&o->content, LR_EV_UNSUPPORTED, "the LV has no extents");
+        return set_lv_detail(c, o, LR_EV_UNSUPPORTED, "the LV has no extents");
     ev_runs_t runs;
     lr_lvmap_why_t w = {0};
     if (ev_lv_runs(c->scan, vg, lv, size, &runs, &w))
-        return set_detail(&o->content, ev_state(w.state), w.text);
+        return set_lv_detail(c, o, ev_state(w.state), w.text);
     char *key = ev_layout_key(size, &runs);
     if (!key || ev_key_grow(&c->cache, &c->cache_cap, c->cache_n)) {
         free(key);
@@ -899,7 +907,7 @@ static int probe_planned(ev_ctx_t *c, ev_plan_t *p)
     if (!rc)
         rc = probed;
     for (size_t i = 0; !rc && i < p->n_ref; i++)
-        if (ev_copy_content(&p->ref[i].o->content, &p->lay[p->ref[i].layout].content))
+        if (ev_intern_content(c->pool, &p->ref[i].o->content, &p->lay[p->ref[i].layout].content))
             rc = -ENOMEM;
     return rc;
 }
@@ -915,7 +923,7 @@ int ev_probe_all(ev_ctx_t *c)
             const lr_vg_t *view = c->views[g][v];
             for (size_t l = 0; !rc && view && l < vg->versions[v].n_lvs; l++) {
                 lr_ev_lv_t *o = &vg->versions[v].lvs[l];
-                rc = c->opts.no_content ? set_detail(&o->content, LR_EV_EMPTY, "not probed")
+                rc = c->opts.no_content ? set_lv_detail(c, o, LR_EV_EMPTY, "not probed")
                                         : plan_lv(c, &p, view, &view->lvs[l], o);
             }
         }
@@ -1070,12 +1078,11 @@ static lr_ev_reuse_t *new_reuse(lr_ev_lv_t *o)
 /* Points r at the taker's version (its first one holding the extents). */
 static int set_taker(ev_ctx_t *c, lr_ev_reuse_t *r, const ev_iv_t *t)
 {
-    free(r->lv);
     r->seqno = c->ev->vgs[t->g].versions[t->v].seqno;
     r->taker_vg = (int)t->g;
     r->taker_version = (int)t->v;
     r->taker_lv = t->lv;
-    r->lv = strdup(iv_lv(c, t)->name);
+    r->lv = ev_intern(c->pool, iv_lv(c, t)->name);
     return r->lv ? 0 : -ENOMEM;
 }
 
@@ -1097,10 +1104,10 @@ static int record(ev_ctx_t *c, const ev_iv_t *old, const ev_iv_t *taker, uint64_
         if (!(r = new_reuse(o)))
             return -ENOMEM;
         r->other_vg = taker->g != old->g;
-        r->vg = strdup(c->views[taker->g][taker->v]->name);
-        r->lv_id = strdup(tid);
-        r->pv = strdup(opv->key);
-        r->pv_id = strdup(opv->id);
+        r->vg = ev_intern(c->pool, c->views[taker->g][taker->v]->name);
+        r->lv_id = ev_intern(c->pool, tid);
+        r->pv = ev_intern(c->pool, opv->key);
+        r->pv_id = ev_intern(c->pool, opv->id);
         if (!r->vg || !r->lv_id || !r->pv || !r->pv_id || set_taker(c, r, taker))
             return -ENOMEM;
     } else if (c->ev->vgs[taker->g].versions[taker->v].seqno < r->seqno && set_taker(c, r, taker)) {
@@ -1112,7 +1119,7 @@ static int record(ev_ctx_t *c, const ev_iv_t *old, const ev_iv_t *taker, uint64_
     if (!r->taker_content && taker->lv_start && taker->a >= lo && taker->a < hi &&
         tc->state == LR_EV_FOUND && tc->type) {
         r->taker_lv_extent = old->le + (taker->a - old->a) / old->ext;
-        if (!(r->taker_content = strdup(tc->type)))
+        if (!(r->taker_content = ev_intern(c->pool, tc->type)))
             return -ENOMEM;
     }
     uint64_t first = old->pe + (lo - old->a) / old->ext;

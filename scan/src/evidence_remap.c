@@ -122,6 +122,7 @@ typedef struct chain {
     const lr_lv_t **lv;
     uint64_t *seqno;
     size_t n;
+    ev_pool_t *pool; /* where the remaps' and moves' strings go */
 } chain_t;
 
 /* What the walk found for one piece. */
@@ -216,9 +217,9 @@ static int push(lr_ev_lv_t *o, const chain_t *ch, const hit_t *h, uint64_t a, ui
                          .last = b,
                          .reduced_seqno = ch->seqno[h->red],
                          .extended_seqno = ch->seqno[h->ext],
-                         .pv = ev_strdup(at->pvs[h->at.pv].key),
+                         .pv = ev_intern(ch->pool, at->pvs[h->at.pv].key),
                          .pe = pe,
-                         .was_pv = ev_strdup(was->pvs[h->before.pv].key),
+                         .was_pv = ev_intern(ch->pool, was->pvs[h->before.pv].key),
                          .was_pe = was_pe};
     o->n_remap++;
     return r->pv && r->was_pv ? 0 : -ENOMEM;
@@ -432,7 +433,7 @@ static int remap_vg(ev_ctx_t *c, size_t g)
     lr_ev_vg_t *vg = &c->ev->vgs[g];
     size_t nv = vg->n_versions;
     chain_t ch = {calloc(nv, sizeof(*ch.vg)), calloc(nv, sizeof(*ch.lv)),
-                  calloc(nv, sizeof(*ch.seqno)), 0};
+                  calloc(nv, sizeof(*ch.seqno)), 0, c->pool};
     gaps_t gp = {0};
     int rc = ch.vg && ch.lv && ch.seqno ? 0 : -ENOMEM;
     /* oldest first: each version's LVs are looked at against the older
@@ -528,23 +529,16 @@ static bool same_layout(const lr_lv_t *a, const lr_lv_t *b)
     return true;
 }
 
-/* Gives o a copy of q's moves. */
+/* Gives o a copy of q's moves (their strings are the pool's, shared). */
 static int copy_moves(lr_ev_lv_t *o, const lr_ev_lv_t *q)
 {
     if (!q->n_moved)
         return 0;
-    o->moved = calloc(q->n_moved, sizeof(*o->moved));
+    o->moved = malloc(q->n_moved * sizeof(*o->moved));
     if (!o->moved)
         return -ENOMEM;
-    for (size_t i = 0; i < q->n_moved; i++) {
-        lr_ev_move_t *r = &o->moved[o->n_moved++];
-        *r = q->moved[i];
-        r->pv = ev_strdup(q->moved[i].pv);
-        r->pv_id = ev_strdup(q->moved[i].pv_id);
-        r->was_pv = ev_strdup(q->moved[i].was_pv);
-        if (!r->pv || !r->pv_id || !r->was_pv)
-            return -ENOMEM;
-    }
+    memcpy(o->moved, q->moved, q->n_moved * sizeof(*o->moved));
+    o->n_moved = q->n_moved;
     return 0;
 }
 
@@ -573,10 +567,10 @@ static int push_move(lr_ev_lv_t *o, const chain_t *ch, map_t m, map_t at, uint64
     *r = (lr_ev_move_t){.first = a,
                         .last = b,
                         .seqno = seqno,
-                        .pv = ev_strdup(key),
-                        .pv_id = ev_strdup(cur->pvs[at.pv].id),
+                        .pv = ev_intern(ch->pool, key),
+                        .pv_id = ev_intern(ch->pool, cur->pvs[at.pv].id),
                         .pe = pe,
-                        .was_pv = ev_strdup(was),
+                        .was_pv = ev_intern(ch->pool, was),
                         .was_pe = was_pe,
                         .gap = gap};
     return r->pv && r->pv_id && r->was_pv ? 0 : -ENOMEM;
@@ -669,7 +663,7 @@ static int moved_vg(ev_ctx_t *c, size_t g)
     if (cur < 0)
         return 0;
     chain_t ch = {calloc(nv, sizeof(*ch.vg)), calloc(nv, sizeof(*ch.lv)),
-                  calloc(nv, sizeof(*ch.seqno)), 0};
+                  calloc(nv, sizeof(*ch.seqno)), 0, c->pool};
     int rc = ch.vg && ch.lv && ch.seqno ? 0 : -ENOMEM;
     /* newest first: a version's moves are known before the older ones' */
     for (size_t p = (size_t)cur + 1; !rc && p < nv; p++) {

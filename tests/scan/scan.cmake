@@ -115,6 +115,10 @@ target_include_directories(test_evidence_rank PRIVATE ${CMAKE_SOURCE_DIR}/scan/s
 # Remapped ranges (evidence_remap.c) on histories written by hand.
 lr_add_test(test_evidence_remap test_evidence_remap.c LIBS lrscan)
 target_include_directories(test_evidence_remap PRIVATE ${CMAKE_SOURCE_DIR}/scan/src)
+# The evidence's string pool (evidence_pool.c): one string per distinct
+# value, shared by the LVs of every version of the evidence fixture.
+lr_add_test(test_evidence_pool test_evidence_pool.c LIBS lrscan)
+target_include_directories(test_evidence_pool PRIVATE ${CMAKE_SOURCE_DIR}/scan/src)
 
 # The probe of the stream (evidence_early.c): the evidence fixtures as a
 # single-frame .zst and a single-block .xz give every LV the raw image's

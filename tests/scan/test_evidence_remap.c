@@ -87,6 +87,7 @@ typedef struct run {
     lr_ev_lv_t lv[MAX_VERSIONS];
     lr_vg_t *views[MAX_VERSIONS];
     lr_vg_t **vgviews;
+    ev_pool_t pool; /* the remaps' and moves' strings */
 } run_t;
 
 /* Parses the history (versions newest first, as the scan keeps them),
@@ -128,27 +129,18 @@ static void run(run_t *r, const hist_t *h, uint64_t fs_mib)
     r->ev.vgs = &r->vg;
     r->scan.n_vgs = 1;
     r->vgviews = r->views;
-    ev_ctx_t c = {.scan = &r->scan, .ev = &r->ev, .views = &r->vgviews};
+    ev_ctx_t c = {.scan = &r->scan, .ev = &r->ev, .pool = &r->pool, .views = &r->vgviews};
     assert_int_equal(ev_remap_all(&c), 0);
 }
 
 static void done(run_t *r)
 {
     for (size_t k = 0; k < r->vg.n_versions; k++) {
-        lr_ev_lv_t *l = &r->lv[k];
-        for (size_t i = 0; i < l->n_remap; i++) {
-            free(l->remap[i].pv);
-            free(l->remap[i].was_pv);
-        }
-        free(l->remap);
-        for (size_t i = 0; i < l->n_moved; i++) {
-            free(l->moved[i].pv);
-            free(l->moved[i].pv_id);
-            free(l->moved[i].was_pv);
-        }
-        free(l->moved);
+        free(r->lv[k].remap);
+        free(r->lv[k].moved);
         lr_vg_free(r->views[k]);
     }
+    ev_pool_free(&r->pool);
 }
 
 static size_t total_remaps(const run_t *r)

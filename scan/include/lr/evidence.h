@@ -21,6 +21,10 @@
  * LV has state LR_EV_NO_PROBER; everything else still works.
  *
  * Every string is owned by the lr_evidence_t (one tree, lr_evidence_free).
+ * The strings of the LVs (lr_ev_lv_t and its reuses, remaps and moves) are
+ * held once each and shared by every version that has them (a long
+ * history repeats them thousands of times): two LVs' fields may point at
+ * one string. Never free or change one.
  * The engine never prints; the reasons and summaries are data for the
  * programs to show (like lr_diff_change_t.text). */
 #ifndef LR_EVIDENCE_H
