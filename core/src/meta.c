@@ -701,16 +701,27 @@ int lr_vg_from_cfg(lr_cfg_t *cfg, lr_vg_t **out, lr_error_t *err)
 
 /* ---- dropping the tree ------------------------------------------------------ */
 
-/* Each string slot of a view: counted (at NULL), else copied to at. */
+/* Each string slot of a view: the pool's copy (pool set), else counted
+ * (at NULL), else copied to at. */
 typedef struct keep_str {
     size_t need;
     char *at;
+    lr_strpool_t *pool;
+    bool failed; /* the pool had no memory for one */
 } keep_str_t;
 
 static void keep_one(keep_str_t *k, const char **s)
 {
     if (!*s)
         return;
+    if (k->pool) {
+        const char *d = lr_strpool_intern(k->pool, *s);
+        if (d)
+            *s = d;
+        else
+            k->failed = true;
+        return;
+    }
     size_t n = strlen(*s) + 1;
     if (!k->at) {
         k->need += n;
@@ -781,6 +792,15 @@ static void null_nodes(lr_vg_t *vg)
     }
 }
 
+/* Frees the tree the view's strings no longer point into. */
+static void release_tree(vg_priv_t *p)
+{
+    lr_cfg_free(p->vg.cfg);
+    p->vg.cfg = NULL;
+    p->owns_cfg = false;
+    null_nodes(&p->vg);
+}
+
 int lr_vg_drop_tree(lr_vg_t *vg)
 {
     vg_priv_t *p = (vg_priv_t *)vg;
@@ -793,11 +813,21 @@ int lr_vg_drop_tree(lr_vg_t *vg)
         return -ENOMEM;
     k.at = mem;
     keep_all(&k, vg);
-    lr_cfg_free(vg->cfg);
-    vg->cfg = NULL;
-    p->owns_cfg = false;
+    release_tree(p);
     p->strings = mem;
-    null_nodes(vg);
+    return 0;
+}
+
+int lr_vg_drop_tree_pooled(lr_vg_t *vg, lr_strpool_t *pool)
+{
+    vg_priv_t *p = (vg_priv_t *)vg;
+    if (!vg || !pool || !p->owns_cfg)
+        return -EINVAL;
+    keep_str_t k = {.pool = pool};
+    keep_all(&k, vg);
+    if (k.failed)
+        return -ENOMEM;
+    release_tree(p);
     return 0;
 }
 

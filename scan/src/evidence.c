@@ -24,6 +24,11 @@ char *ev_strdup(const char *s)
     return s ? strdup(s) : NULL;
 }
 
+char *ev_intern(lr_strpool_t *p, const char *s)
+{
+    return (char *)lr_strpool_intern(p, s);
+}
+
 /* Appends one range to a growable array (cap doubles). */
 int ev_push_range(lr_ev_range_t **v, size_t *n, size_t *cap, uint64_t first, uint64_t last)
 {
@@ -128,7 +133,7 @@ void lr_evidence_free(lr_evidence_t *ev)
     }
     free(ev->vgs);
     ev_priv_t *priv = (ev_priv_t *)ev; /* lr_evidence_build made it */
-    ev_pool_free(&priv->pool);
+    lr_strpool_free(priv->pool);
     free(priv);
 }
 
@@ -279,7 +284,7 @@ uint64_t ev_lv_size(const lr_vg_t *vg, const lr_lv_t *lv)
     return size;
 }
 
-static int fill_lvs(ev_pool_t *pool, lr_ev_version_t *ver, const lr_vg_t *vg)
+static int fill_lvs(lr_strpool_t *pool, lr_ev_version_t *ver, const lr_vg_t *vg)
 {
     if (vg->n_lvs == 0)
         return 0;
@@ -495,7 +500,7 @@ static int drop_tree(ev_ctx_t *c, size_t g, int v)
 {
     if (v < 0 || !c->views[g][v])
         return 0;
-    return lr_vg_drop_tree(c->views[g][v]);
+    return lr_vg_drop_tree_pooled(c->views[g][v], c->pool);
 }
 
 /* Loads version v of VG g (its view and LVs; an error that keeps it from
@@ -682,12 +687,12 @@ int lr_evidence_build(const lr_scan_session_t *session, const lr_evidence_opts_t
         c.opts = *opts;
     ev_priv_t *priv = calloc(1, sizeof(*priv));
     c.ev = priv ? &priv->pub : NULL;
-    c.pool = priv ? &priv->pool : NULL;
+    c.pool = priv ? (priv->pool = lr_strpool_new()) : NULL;
     c.views = calloc(c.scan->n_vgs ? c.scan->n_vgs : 1, sizeof(*c.views));
     c.prevs = calloc(c.scan->n_vgs ? c.scan->n_vgs : 1, sizeof(*c.prevs));
     if (c.ev)
         c.ev->vgs = calloc(c.scan->n_vgs ? c.scan->n_vgs : 1, sizeof(*c.ev->vgs));
-    int rc = !c.ev || !c.views || !c.prevs || !c.ev->vgs ? -ENOMEM : 0;
+    int rc = !c.ev || !c.pool || !c.views || !c.prevs || !c.ev->vgs ? -ENOMEM : 0;
     if (!rc)
         c.ev->n_vgs = c.scan->n_vgs;
     for (size_t g = 0; !rc && g < c.scan->n_vgs; g++)

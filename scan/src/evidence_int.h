@@ -37,37 +37,26 @@ int ev_key_grow(ev_cache_ent_t **tab, size_t *cap, size_t n);
 
 #define EV_PREV_UNKNOWN (-2) /* ev_ctx_t.prevs: not computed yet */
 
-/* ---- the string pool (evidence_pool.c) ----
+/* ---- the string pool ----
  *
  * Every string of the tree's LVs (lr_ev_lv_t: name, id, segtype, content;
  * its reuses', remaps' and moves' strings) is held once, by the pool of the
- * evidence that holds the LV (ev_priv_t), and never freed on its own: a
- * long history repeats them in every version. */
-typedef struct ev_pool_slot {
-    char *s; /* NULL: free */
-    uint32_t hash;
-} ev_pool_slot_t;
+ * evidence that holds the LV (ev_priv_t, lr/strbuf.h's lr_strpool_t), and
+ * never freed on its own: a long history repeats them in every version. So
+ * are the strings of the versions' views once their trees are dropped. */
 
-typedef struct ev_pool {
-    ev_pool_slot_t *slots; /* open addressing, cap a power of 2 */
-    size_t cap, n;
-    struct ev_pool_block *blocks; /* the string bytes, newest block first */
-} ev_pool_t;
-
-/* The pool's copy of s (made on first sight); NULL for NULL s, or without
- * memory. Owned by the pool. */
-char *ev_intern(ev_pool_t *p, const char *s);
+/* The pool's copy of s, writable in type only (the public tree's fields
+ * are char *): never change it. NULL for NULL s, or without memory. */
+char *ev_intern(lr_strpool_t *p, const char *s);
 /* s into d, each string the pool's; -ENOMEM (d then holds what was
  * copied, its other strings NULL). */
-int ev_intern_content(ev_pool_t *p, lr_ev_content_t *d, const lr_ev_content_t *s);
-/* Frees every string the pool holds; p is empty after. */
-void ev_pool_free(ev_pool_t *p);
+int ev_intern_content(lr_strpool_t *p, lr_ev_content_t *d, const lr_ev_content_t *s);
 
 /* What lr_evidence_build allocates: the tree and the pool of its LVs'
  * strings, freed together by lr_evidence_free. */
 typedef struct ev_priv {
     lr_evidence_t pub; /* first: lr_evidence_free casts back */
-    ev_pool_t pool;
+    lr_strpool_t *pool;
 } ev_priv_t;
 
 typedef struct ev_ctx {
@@ -75,10 +64,10 @@ typedef struct ev_ctx {
     const lr_scan_t *scan;
     lr_evidence_opts_t opts;
     lr_evidence_t *ev;
-    ev_pool_t *pool;  /* the strings of ev's LVs (ev_priv_t.pool) */
-    lr_vg_t ***views; /* [vg][version], NULL when not loaded */
-    int **prevs;      /* [vg][version]: ev_prev_version once known (after loading),
-                         EV_PREV_UNKNOWN before */
+    lr_strpool_t *pool; /* the strings of ev's LVs (ev_priv_t.pool) */
+    lr_vg_t ***views;   /* [vg][version], NULL when not loaded */
+    int **prevs;        /* [vg][version]: ev_prev_version once known (after loading),
+                           EV_PREV_UNKNOWN before */
     ev_cache_ent_t *cache;
     size_t cache_cap, cache_n;
     /* evidence_rec.c, while it recommends for one VG with no seqno written

@@ -81,19 +81,37 @@ int ev_key_grow(ev_cache_ent_t **tab, size_t *cap, size_t n)
     return 0;
 }
 
-int ev_copy_content(lr_ev_content_t *d, const lr_ev_content_t *s)
+/* s into d, each string copied by dup (pool: its pool, or NULL). */
+static int content_into(lr_ev_content_t *d, const lr_ev_content_t *s,
+                        char *(*dup)(lr_strpool_t *, const char *), lr_strpool_t *pool)
 {
     *d = *s;
-    d->type = ev_strdup(s->type);
-    d->usage = ev_strdup(s->usage);
-    d->label = ev_strdup(s->label);
-    d->uuid = ev_strdup(s->uuid);
-    d->version = ev_strdup(s->version);
-    d->detail = ev_strdup(s->detail);
+    d->type = dup(pool, s->type);
+    d->usage = dup(pool, s->usage);
+    d->label = dup(pool, s->label);
+    d->uuid = dup(pool, s->uuid);
+    d->version = dup(pool, s->version);
+    d->detail = dup(pool, s->detail);
     if ((s->type && !d->type) || (s->usage && !d->usage) || (s->label && !d->label) ||
         (s->uuid && !d->uuid) || (s->version && !d->version) || (s->detail && !d->detail))
         return -ENOMEM;
     return 0;
+}
+
+static char *dup_own(lr_strpool_t *pool, const char *s)
+{
+    (void)pool;
+    return ev_strdup(s);
+}
+
+int ev_copy_content(lr_ev_content_t *d, const lr_ev_content_t *s)
+{
+    return content_into(d, s, dup_own, NULL);
+}
+
+int ev_intern_content(lr_strpool_t *p, lr_ev_content_t *d, const lr_ev_content_t *s)
+{
+    return content_into(d, s, ev_intern, p);
 }
 
 /* ---- libblkid ------------------------------------------------------------- */

@@ -122,7 +122,7 @@ typedef struct chain {
     const lr_lv_t **lv;
     uint64_t *seqno;
     size_t n;
-    ev_pool_t *pool; /* where the remaps' and moves' strings go */
+    lr_strpool_t *pool; /* where the remaps' and moves' strings go */
 } chain_t;
 
 /* What the walk found for one piece. */

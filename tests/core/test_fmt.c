@@ -81,6 +81,59 @@ static void check_json(const char *in, const char *want)
     free(got);
 }
 
+/* The pool gives one string per value: the same pointer for every equal
+ * string, through 20,000 values (the table doubling, blocks filling) and a
+ * string longer than a block. */
+static void test_strpool(void **state)
+{
+    (void)state;
+    assert_null(lr_strpool_intern(NULL, "x"));
+    assert_int_equal(lr_strpool_count(NULL), 0);
+    lr_strpool_free(NULL);
+    lr_strpool_t *p = lr_strpool_new();
+    assert_non_null(p);
+    assert_null(lr_strpool_intern(p, NULL));
+    char a[] = "lv_root", b[] = "lv_root";
+    const char *x = lr_strpool_intern(p, a);
+    assert_non_null(x);
+    assert_ptr_not_equal(x, a);
+    assert_ptr_equal(lr_strpool_intern(p, b), x);
+    const char *e = lr_strpool_intern(p, "");
+    assert_non_null(e);
+    assert_string_equal(e, "");
+    assert_ptr_equal(lr_strpool_intern(p, ""), e);
+    enum { N = 20000 };
+    const char **held = calloc(N, sizeof(*held));
+    assert_non_null(held);
+    char s[32];
+    for (int i = 0; i < N; i++) {
+        snprintf(s, sizeof(s), "pv%d-%x", i, (unsigned)i * 2654435761u);
+        held[i] = lr_strpool_intern(p, s);
+        assert_non_null(held[i]);
+    }
+    assert_int_equal(lr_strpool_count(p), N + 2);
+    for (int i = 0; i < N; i++) {
+        snprintf(s, sizeof(s), "pv%d-%x", i, (unsigned)i * 2654435761u);
+        assert_string_equal(held[i], s);
+        assert_ptr_equal(lr_strpool_intern(p, s), held[i]);
+    }
+    assert_ptr_equal(lr_strpool_intern(p, "lv_root"), x);
+    assert_string_equal(x, "lv_root");
+    size_t big = 200u << 10;
+    char *l = malloc(big + 1);
+    assert_non_null(l);
+    memset(l, 'a', big);
+    l[big] = '\0';
+    const char *lp = lr_strpool_intern(p, l);
+    assert_non_null(lp);
+    assert_int_equal(strlen(lp), big);
+    assert_ptr_equal(lr_strpool_intern(p, l), lp);
+    assert_int_equal(lr_strpool_count(p), N + 3);
+    free(l);
+    free(held);
+    lr_strpool_free(p);
+}
+
 static void test_json_escaping(void **state)
 {
     (void)state;
@@ -200,6 +253,7 @@ int main(void)
         cmocka_unit_test(test_strbuf_build_and_take),
         cmocka_unit_test(test_strbuf_empty_take_is_a_string),
         cmocka_unit_test(test_strbuf_grows),
+        cmocka_unit_test(test_strpool),
         cmocka_unit_test(test_json_escaping),
         cmocka_unit_test(test_utf8_decode),
         cmocka_unit_test(test_size_styles),

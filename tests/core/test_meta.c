@@ -410,6 +410,48 @@ static void test_drop_tree(void **state)
     assert_int_equal(lr_vg_drop_tree(NULL), -EINVAL);
 }
 
+/* The strings into a pool: two views of the same text (two versions alike)
+ * share every string, each still equal to LVM2's own report, and both
+ * outlive the text and their trees. */
+static void test_drop_tree_pooled(void **state)
+{
+    (void)state;
+    truth_t t = segtypes_truth();
+    size_t len;
+    char *text = lr_test_data("segtypes.backup", &len);
+    lr_vg_t *a = vg_ok(text, len, "segtypes.backup");
+    lr_vg_t *b = vg_ok(text, len, "segtypes.backup");
+    lr_strpool_t *pool = lr_strpool_new();
+    assert_non_null(pool);
+    assert_int_equal(lr_vg_drop_tree_pooled(a, NULL), -EINVAL);
+    assert_int_equal(lr_vg_drop_tree_pooled(NULL, pool), -EINVAL);
+    assert_int_equal(lr_vg_drop_tree_pooled(a, pool), 0);
+    size_t held = lr_strpool_count(pool);
+    assert_true(held > 0);
+    assert_int_equal(lr_vg_drop_tree_pooled(b, pool), 0);
+    assert_int_equal(lr_strpool_count(pool), held); /* b brought no new string */
+    memset(text, 'x', len);
+    assert_null(a->cfg);
+    assert_null(b->node);
+    compare_all(a, &t, "segtypes.backup, tree dropped into a pool");
+    compare_all(b, &t, "segtypes.backup, second view, tree dropped into a pool");
+    assert_ptr_equal(a->name, b->name);
+    assert_ptr_equal(a->description, b->description);
+    for (size_t i = 0; i < a->n_lvs; i++) {
+        assert_ptr_equal(a->lvs[i].name, b->lvs[i].name);
+        assert_ptr_equal(a->lvs[i].id, b->lvs[i].id);
+        for (size_t s = 0; s < a->lvs[i].n_segs; s++)
+            assert_ptr_equal(a->lvs[i].segs[s].type, b->lvs[i].segs[s].type);
+    }
+    assert_ptr_equal(a->pvs[0].id, b->pvs[0].id);
+    assert_int_equal(lr_vg_drop_tree_pooled(a, pool), -EINVAL); /* no tree left */
+    lr_vg_free(a);
+    lr_vg_free(b);
+    lr_strpool_free(pool);
+    free(text);
+    free_truth(&t);
+}
+
 static void test_view_details(void **state)
 {
     (void)state;
@@ -1133,7 +1175,7 @@ int main(void)
         cmocka_unit_test(test_seg_mirror_rule),   cmocka_unit_test(test_seg_pvmove_rule),
         cmocka_unit_test(test_seg_area_len_rule), cmocka_unit_test(test_seg_area_len_lvm2_data),
         cmocka_unit_test(test_pv_area_walk),      cmocka_unit_test(test_raid_images_checked),
-        cmocka_unit_test(test_drop_tree),
+        cmocka_unit_test(test_drop_tree),         cmocka_unit_test(test_drop_tree_pooled),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

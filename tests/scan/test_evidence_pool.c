@@ -1,6 +1,5 @@
-/* The evidence's string pool (scan/src/evidence_pool.c): a string is held
- * once, whatever the number of times it is asked for, and keeps its bytes
- * while the table grows and the blocks fill; and on the evidence fixture
+/* The evidence's string pool (lr_strpool_t, tested itself in test_fmt):
+ * content strings go into it, and on the evidence fixture
  * (real LVM2, ten versions of VG evid0) the LVs of every version that have
  * one name share one string, and their content strings are those the
  * probe found. The JSON of every fixture before and after the pool is the
@@ -14,71 +13,19 @@
 #include "lr/scan.h"
 #include "support.h"
 
-static void test_intern(void **state)
-{
-    (void)state;
-    ev_pool_t p = {0};
-    assert_null(ev_intern(&p, NULL));
-    char a[] = "lv_root", b[] = "lv_root";
-    char *x = ev_intern(&p, a);
-    assert_non_null(x);
-    assert_ptr_not_equal(x, a);
-    assert_ptr_equal(ev_intern(&p, b), x);
-    assert_string_equal(x, "lv_root");
-    char *e = ev_intern(&p, "");
-    assert_non_null(e);
-    assert_string_equal(e, "");
-    assert_ptr_not_equal(e, x);
-    assert_ptr_equal(ev_intern(&p, ""), e);
-    /* 20,000 strings: the table doubles many times, the blocks fill; each
-     * string keeps its bytes and is found again */
-    enum { N = 20000 };
-    char **held = calloc(N, sizeof(*held));
-    assert_non_null(held);
-    for (int i = 0; i < N; i++) {
-        char s[32];
-        snprintf(s, sizeof(s), "pv%d-%x", i, (unsigned)i * 2654435761u);
-        held[i] = ev_intern(&p, s);
-        assert_non_null(held[i]);
-    }
-    assert_int_equal(p.n, N + 2);
-    for (int i = 0; i < N; i++) {
-        char s[32];
-        snprintf(s, sizeof(s), "pv%d-%x", i, (unsigned)i * 2654435761u);
-        assert_string_equal(held[i], s);
-        assert_ptr_equal(ev_intern(&p, s), held[i]);
-    }
-    assert_ptr_equal(ev_intern(&p, "lv_root"), x);
-    /* a string longer than a block gets its own */
-    size_t big = 200u << 10;
-    char *l = malloc(big + 1);
-    assert_non_null(l);
-    memset(l, 'a', big);
-    l[big] = '\0';
-    char *lp = ev_intern(&p, l);
-    assert_non_null(lp);
-    assert_int_equal(strlen(lp), big);
-    assert_ptr_equal(ev_intern(&p, l), lp);
-    assert_string_equal(held[N - 1], held[N - 1]); /* still readable */
-    free(l);
-    free(held);
-    ev_pool_free(&p);
-    assert_int_equal(p.n, 0);
-    assert_null(p.slots);
-}
-
 static void test_content(void **state)
 {
     (void)state;
-    ev_pool_t p = {0};
+    lr_strpool_t *p = lr_strpool_new();
+    assert_non_null(p);
     lr_ev_content_t s = {.state = LR_EV_FOUND,
                          .type = "ext4",
                          .usage = "filesystem",
                          .uuid = "9e5c1c4e-4b0e-4c7a-9d1b-1f2e3d4c5b6a",
                          .fs_size = 4u << 20};
     lr_ev_content_t d1, d2;
-    assert_int_equal(ev_intern_content(&p, &d1, &s), 0);
-    assert_int_equal(ev_intern_content(&p, &d2, &s), 0);
+    assert_int_equal(ev_intern_content(p, &d1, &s), 0);
+    assert_int_equal(ev_intern_content(p, &d2, &s), 0);
     assert_int_equal(d1.state, LR_EV_FOUND);
     assert_int_equal(d1.fs_size, 4u << 20);
     assert_string_equal(d1.type, "ext4");
@@ -87,7 +34,7 @@ static void test_content(void **state)
     assert_ptr_equal(d1.uuid, d2.uuid);
     assert_null(d1.label);
     assert_null(d1.detail);
-    ev_pool_free(&p);
+    lr_strpool_free(p);
 }
 
 /* On the evidence fixture: every LV name (and id) of every version is one
@@ -139,7 +86,6 @@ static void test_shared_in_tree(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_intern),
         cmocka_unit_test(test_content),
         cmocka_unit_test(test_shared_in_tree),
     };

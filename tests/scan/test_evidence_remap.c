@@ -87,7 +87,7 @@ typedef struct run {
     lr_ev_lv_t lv[MAX_VERSIONS];
     lr_vg_t *views[MAX_VERSIONS];
     lr_vg_t **vgviews;
-    ev_pool_t pool; /* the remaps' and moves' strings */
+    lr_strpool_t *pool; /* the remaps' and moves' strings */
 } run_t;
 
 /* Parses the history (versions newest first, as the scan keeps them),
@@ -129,7 +129,9 @@ static void run(run_t *r, const hist_t *h, uint64_t fs_mib)
     r->ev.vgs = &r->vg;
     r->scan.n_vgs = 1;
     r->vgviews = r->views;
-    ev_ctx_t c = {.scan = &r->scan, .ev = &r->ev, .pool = &r->pool, .views = &r->vgviews};
+    r->pool = lr_strpool_new();
+    assert_non_null(r->pool);
+    ev_ctx_t c = {.scan = &r->scan, .ev = &r->ev, .pool = r->pool, .views = &r->vgviews};
     assert_int_equal(ev_remap_all(&c), 0);
 }
 
@@ -140,7 +142,7 @@ static void done(run_t *r)
         free(r->lv[k].moved);
         lr_vg_free(r->views[k]);
     }
-    ev_pool_free(&r->pool);
+    lr_strpool_free(r->pool);
 }
 
 static size_t total_remaps(const run_t *r)

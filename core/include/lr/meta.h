@@ -11,6 +11,7 @@
 
 #include "lr/config.h"
 #include "lr/error.h"
+#include "lr/strbuf.h"
 
 #define LR_META_MAX_PVS 4096
 #define LR_META_MAX_LVS 65536
@@ -119,6 +120,14 @@ void lr_vg_free(lr_vg_t *vg);
  * device_id), need a view that still has it. 0; -EINVAL for NULL or a view
  * not owning its tree (lr_vg_from_cfg); -ENOMEM with the view unchanged. */
 int lr_vg_drop_tree(lr_vg_t *vg);
+
+/* lr_vg_drop_tree, the strings going into pool instead of the view: many
+ * versions of one VG share most of their strings (names, UUIDs, types), so
+ * each is held once. The pool must outlive the view (lr_vg_free does not
+ * free them). 0; -EINVAL for a NULL argument or a view not owning its tree;
+ * -ENOMEM with the tree kept (some of the view's strings may already be
+ * the pool's, equal to the tree's). */
+int lr_vg_drop_tree_pooled(lr_vg_t *vg, lr_strpool_t *pool);
 
 /* Lookups; NULL when absent, and for a NULL vg or key. The result points
  * into vg (owned by the view, valid until lr_vg_free); the first match in

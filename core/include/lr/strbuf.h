@@ -1,5 +1,5 @@
-/* lvmrescue core: a growable string buffer, JSON string escaping and the
- * UTF-8 checks they rest on.
+/* lvmrescue core: a growable string buffer, a pool of strings held once,
+ * JSON string escaping and the UTF-8 checks they rest on.
  *
  * Text from images (VG and LV names, descriptions, host names) is untrusted
  * bytes, not necessarily UTF-8: everything here accepts any bytes, and the
@@ -88,5 +88,24 @@ const char *lr_tty_safe(const char *s, char *buf, size_t len);
  * whole texts (a plan, a diff). Write errors are left in f's error
  * indicator. */
 void lr_tty_fputs(const char *s, FILE *f);
+
+/* ---- a pool of strings, each held once ---------------------------------- */
+
+/* Strings asked for many times (the names, UUIDs and types that every
+ * version of a long VG history repeats) are copied once into the pool and
+ * shared by all who ask: a string from the pool lives until the pool is
+ * freed and must never be changed or freed on its own. */
+typedef struct lr_strpool lr_strpool_t;
+
+/* An empty pool; NULL without memory. Free with lr_strpool_free. */
+lr_strpool_t *lr_strpool_new(void);
+/* The pool's copy of s, made the first time s is asked for (the same
+ * pointer for every equal string after). Owned by the pool. NULL for a NULL
+ * pool or s, and without memory. */
+const char *lr_strpool_intern(lr_strpool_t *p, const char *s);
+/* Distinct strings the pool holds (0 for NULL). */
+size_t lr_strpool_count(const lr_strpool_t *p);
+/* Frees the pool and every string in it. NULL is accepted. */
+void lr_strpool_free(lr_strpool_t *p);
 
 #endif

@@ -1,22 +1,36 @@
-/* The evidence's string pool (evidence_int.h): every string of the tree's
- * LVs (names, ids, segment types, content, the PV keys and ids of reuses,
- * remaps and moves) is held once. A history of archive files repeats each
- * LV's strings in every version: 3000 versions of 60 LVs held 180,000
- * copies of each kind, each its own allocation. */
+/* A pool of strings, each held once (lr/strbuf.h). A history of archive
+ * files repeats each LV's strings in every version: 3000 versions of 60
+ * LVs held 180,000 copies of each name, each its own allocation. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "evidence_int.h"
+#include "lr/strbuf.h"
 
 #define POOL_BLOCK (64u << 10) /* string bytes per block, a longer string its own */
 
-struct ev_pool_block {
-    struct ev_pool_block *next;
+typedef struct pool_block {
+    struct pool_block *next;
     size_t used, size;
     char bytes[];
+} pool_block_t;
+
+typedef struct pool_slot {
+    char *s; /* NULL: free */
+    uint32_t hash;
+} pool_slot_t;
+
+struct lr_strpool {
+    pool_slot_t *slots; /* open addressing, cap a power of 2 */
+    size_t cap, n;
+    pool_block_t *blocks; /* the string bytes, newest block first */
 };
+
+lr_strpool_t *lr_strpool_new(void)
+{
+    return calloc(1, sizeof(lr_strpool_t));
+}
 
 /* FNV-1a: short strings, no adversary to fear here beyond a slower lookup. */
 static uint32_t pool_hash(const char *s)
@@ -28,9 +42,9 @@ static uint32_t pool_hash(const char *s)
 }
 
 /* Copies s (len bytes and its NUL) into the current block, or a new one. */
-static char *pool_store(ev_pool_t *p, const char *s, size_t len)
+static char *pool_store(lr_strpool_t *p, const char *s, size_t len)
 {
-    struct ev_pool_block *b = p->blocks;
+    pool_block_t *b = p->blocks;
     if (!b || b->size - b->used < len + 1) {
         size_t size = len + 1 > POOL_BLOCK ? len + 1 : POOL_BLOCK;
         b = malloc(sizeof(*b) + size);
@@ -48,10 +62,10 @@ static char *pool_store(ev_pool_t *p, const char *s, size_t len)
 }
 
 /* Doubles the table (16 slots at first), rehashing what it holds. */
-static int pool_grow(ev_pool_t *p)
+static int pool_grow(lr_strpool_t *p)
 {
     size_t cap = p->cap ? p->cap * 2 : 16;
-    ev_pool_slot_t *t = calloc(cap, sizeof(*t));
+    pool_slot_t *t = calloc(cap, sizeof(*t));
     if (!t)
         return -ENOMEM;
     for (size_t i = 0; i < p->cap; i++) {
@@ -68,9 +82,9 @@ static int pool_grow(ev_pool_t *p)
     return 0;
 }
 
-char *ev_intern(ev_pool_t *p, const char *s)
+const char *lr_strpool_intern(lr_strpool_t *p, const char *s)
 {
-    if (!s)
+    if (!p || !s)
         return NULL;
     if ((p->n + 1) * 4 > p->cap * 3 && pool_grow(p)) /* at most 3/4 full */
         return NULL;
@@ -82,33 +96,25 @@ char *ev_intern(ev_pool_t *p, const char *s)
     char *d = pool_store(p, s, strlen(s));
     if (!d)
         return NULL;
-    p->slots[k] = (ev_pool_slot_t){d, h};
+    p->slots[k] = (pool_slot_t){d, h};
     p->n++;
     return d;
 }
 
-int ev_intern_content(ev_pool_t *p, lr_ev_content_t *d, const lr_ev_content_t *s)
+size_t lr_strpool_count(const lr_strpool_t *p)
 {
-    *d = *s;
-    d->type = ev_intern(p, s->type);
-    d->usage = ev_intern(p, s->usage);
-    d->label = ev_intern(p, s->label);
-    d->uuid = ev_intern(p, s->uuid);
-    d->version = ev_intern(p, s->version);
-    d->detail = ev_intern(p, s->detail);
-    if ((s->type && !d->type) || (s->usage && !d->usage) || (s->label && !d->label) ||
-        (s->uuid && !d->uuid) || (s->version && !d->version) || (s->detail && !d->detail))
-        return -ENOMEM;
-    return 0;
+    return p ? p->n : 0;
 }
 
-void ev_pool_free(ev_pool_t *p)
+void lr_strpool_free(lr_strpool_t *p)
 {
+    if (!p)
+        return;
     while (p->blocks) {
-        struct ev_pool_block *b = p->blocks;
+        pool_block_t *b = p->blocks;
         p->blocks = b->next;
         free(b);
     }
     free(p->slots);
-    memset(p, 0, sizeof(*p));
+    free(p);
 }
