@@ -19,6 +19,8 @@ typedef struct vg_priv {
     lr_vg_t vg;
     bool owns_cfg;
     char *strings; /* after lr_vg_drop_tree: every string the view points to */
+    bool pooled;   /* after lr_vg_drop_tree_pooled: the arrays of its LVs, PVs
+                      and lists (not pvs and lvs) are the pool's */
 } vg_priv_t;
 
 /* Sorted name -> index table for PV keys and LV names. */
@@ -643,6 +645,12 @@ void lr_vg_free(lr_vg_t *vg)
     if (!vg)
         return;
     vg_priv_t *p = (vg_priv_t *)vg;
+    if (p->pooled) { /* every array below pvs and lvs is the pool's */
+        free(vg->pvs);
+        free(vg->lvs);
+        free(p);
+        return;
+    }
     for (size_t i = 0; i < vg->n_pvs; i++) {
         strlist_free(&vg->pvs[i].status);
         strlist_free(&vg->pvs[i].flags);
@@ -818,6 +826,148 @@ int lr_vg_drop_tree(lr_vg_t *vg)
     return 0;
 }
 
+/* ---- the arrays into a pool ---------------------------------------------------
+ *
+ * After its strings, each array of a view below its pvs and lvs (an LV's
+ * segments and their areas, every status/flags/tags list) goes into the
+ * pool too: an LV that several versions hold alike then shares them. The
+ * arrays are walked twice in one order: first each one's pooled copy is
+ * found (the view untouched), then, all found, each is put in place and
+ * the view's own freed. Arrays are compared byte for byte, so each is
+ * copied field by field into zeroed scratch memory first (no padding
+ * bytes of chance). */
+typedef struct pool_arrs {
+    lr_strpool_t *pool;
+    const void **got; /* the pooled copies, in walk order (NULL: empty) */
+    size_t n, cap;
+    void *scratch; /* zeroed copies are made here */
+    size_t scratch_len;
+    bool failed;
+} pool_arrs_t;
+
+static void *arr_scratch(pool_arrs_t *a, size_t len)
+{
+    if (!len)
+        return NULL;
+    if (len > a->scratch_len) {
+        void *s = realloc(a->scratch, len);
+        if (!s)
+            return NULL;
+        a->scratch = s;
+        a->scratch_len = len;
+    }
+    memset(a->scratch, 0, len);
+    return a->scratch;
+}
+
+/* Records the pooled copy of len bytes at data (NULL for len 0). */
+static const void *arr_got(pool_arrs_t *a, const void *data, size_t len)
+{
+    const void *d = len ? lr_strpool_intern_bytes(a->pool, data, len) : NULL;
+    if ((len && !d) || a->n == a->cap)
+        a->failed = true;
+    else
+        a->got[a->n++] = d;
+    return d;
+}
+
+static void arr_list(pool_arrs_t *a, const lr_strlist_t *l)
+{
+    arr_got(a, l->v, l->n * sizeof(*l->v)); /* pointers: no padding */
+}
+
+static void arr_lv(pool_arrs_t *a, const lr_lv_t *lv)
+{
+    lr_seg_t *segs = calloc(lv->n_segs ? lv->n_segs : 1, sizeof(*segs));
+    if (!segs) {
+        a->failed = true;
+        return;
+    }
+    for (size_t i = 0; i < lv->n_segs && !a->failed; i++) {
+        const lr_seg_t *g = &lv->segs[i];
+        lr_seg_area_t *ar = arr_scratch(a, g->n_areas * sizeof(*ar));
+        if (g->n_areas && !ar) {
+            a->failed = true;
+            break;
+        }
+        for (size_t k = 0; k < g->n_areas; k++) {
+            ar[k].name = g->areas[k].name;
+            ar[k].start = g->areas[k].start;
+            ar[k].pv_index = g->areas[k].pv_index;
+            ar[k].meta = g->areas[k].meta;
+        }
+        segs[i].key = g->key;
+        segs[i].start_extent = g->start_extent;
+        segs[i].extent_count = g->extent_count;
+        segs[i].type = g->type;
+        segs[i].known = g->known;
+        segs[i].stripe_count = g->stripe_count;
+        segs[i].stripe_size = g->stripe_size;
+        segs[i].data_copies = g->data_copies;
+        segs[i].n_areas = g->n_areas;
+        segs[i].areas = (lr_seg_area_t *)arr_got(a, ar, g->n_areas * sizeof(*ar));
+    }
+    arr_got(a, segs, lv->n_segs * sizeof(*segs));
+    free(segs);
+    arr_list(a, &lv->status);
+    arr_list(a, &lv->flags);
+    arr_list(a, &lv->tags);
+}
+
+/* The arrays a view has below pvs and lvs, counted as arr_all walks them. */
+static size_t arr_count(const lr_vg_t *vg)
+{
+    size_t n = 3 + 3 * vg->n_pvs;
+    for (size_t i = 0; i < vg->n_lvs; i++)
+        n += vg->lvs[i].n_segs + 4;
+    return n;
+}
+
+static void arr_all(pool_arrs_t *a, const lr_vg_t *vg)
+{
+    arr_list(a, &vg->status);
+    arr_list(a, &vg->flags);
+    arr_list(a, &vg->tags);
+    for (size_t i = 0; i < vg->n_pvs; i++) {
+        arr_list(a, &vg->pvs[i].status);
+        arr_list(a, &vg->pvs[i].flags);
+        arr_list(a, &vg->pvs[i].tags);
+    }
+    for (size_t i = 0; i < vg->n_lvs && !a->failed; i++)
+        arr_lv(a, &vg->lvs[i]);
+}
+
+/* The second walk: each array replaced by its pooled copy (*i: the next). */
+static void put_list(lr_strlist_t *l, const void *const *got, size_t *i)
+{
+    free(l->v);
+    l->v = (const char **)got[(*i)++];
+}
+
+static void put_all(lr_vg_t *vg, const void *const *got)
+{
+    size_t i = 0;
+    put_list(&vg->status, got, &i);
+    put_list(&vg->flags, got, &i);
+    put_list(&vg->tags, got, &i);
+    for (size_t p = 0; p < vg->n_pvs; p++) {
+        put_list(&vg->pvs[p].status, got, &i);
+        put_list(&vg->pvs[p].flags, got, &i);
+        put_list(&vg->pvs[p].tags, got, &i);
+    }
+    for (size_t l = 0; l < vg->n_lvs; l++) {
+        lr_lv_t *lv = &vg->lvs[l];
+        for (size_t s = 0; s < lv->n_segs; s++)
+            free(lv->segs[s].areas);
+        i += lv->n_segs; /* the pooled segments point at the pooled areas */
+        free(lv->segs);
+        lv->segs = (lr_seg_t *)got[i++];
+        put_list(&lv->status, got, &i);
+        put_list(&lv->flags, got, &i);
+        put_list(&lv->tags, got, &i);
+    }
+}
+
 int lr_vg_drop_tree_pooled(lr_vg_t *vg, lr_strpool_t *pool)
 {
     vg_priv_t *p = (vg_priv_t *)vg;
@@ -827,7 +977,20 @@ int lr_vg_drop_tree_pooled(lr_vg_t *vg, lr_strpool_t *pool)
     keep_all(&k, vg);
     if (k.failed)
         return -ENOMEM;
+    pool_arrs_t a = {.pool = pool, .cap = arr_count(vg)};
+    a.got = malloc(a.cap * sizeof(*a.got));
+    a.failed = !a.got;
+    if (!a.failed)
+        arr_all(&a, vg);
+    free(a.scratch);
+    if (a.failed || a.n != a.cap) {
+        free(a.got);
+        return -ENOMEM;
+    }
     release_tree(p);
+    put_all(vg, a.got);
+    free(a.got);
+    p->pooled = true;
     return 0;
 }
 

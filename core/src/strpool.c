@@ -1,7 +1,9 @@
-/* A pool of strings, each held once (lr/strbuf.h). A history of archive
- * files repeats each LV's strings in every version: 3000 versions of 60
- * LVs held 180,000 copies of each name, each its own allocation. */
+/* A pool of strings and arrays, each held once (lr/strbuf.h). A history of
+ * archive files repeats each LV's strings and segments in every version:
+ * 3000 versions of 60 LVs held 180,000 copies of each name, each its own
+ * allocation. A string is its bytes with the NUL: one table holds both. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,13 +15,17 @@
 typedef struct pool_block {
     struct pool_block *next;
     size_t used, size;
-    char bytes[];
+    _Alignas(max_align_t) char bytes[]; /* malloc's alignment, so aligned */
 } pool_block_t;
 
 typedef struct pool_slot {
     char *s; /* NULL: free */
+    size_t len;
     uint32_t hash;
 } pool_slot_t;
+
+/* A pooled array starts here (a multiple of its members' alignment). */
+#define POOL_ALIGN _Alignof(max_align_t)
 
 struct lr_strpool {
     pool_slot_t *slots; /* open addressing, cap a power of 2 */
@@ -32,32 +38,37 @@ lr_strpool_t *lr_strpool_new(void)
     return calloc(1, sizeof(lr_strpool_t));
 }
 
-/* FNV-1a: short strings, no adversary to fear here beyond a slower lookup. */
-static uint32_t pool_hash(const char *s)
+/* FNV-1a: short keys, no adversary to fear here beyond a slower lookup. */
+static uint32_t pool_hash(const void *data, size_t len)
 {
+    const uint8_t *b = data;
     uint32_t h = 2166136261u;
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 16777619u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ b[i]) * 16777619u;
     return h;
 }
 
-/* Copies s (len bytes and its NUL) into the current block, or a new one. */
-static char *pool_store(lr_strpool_t *p, const char *s, size_t len)
+/* Copies len bytes into the current block (at an aligned place when
+ * align), or a new one. */
+static char *pool_store(lr_strpool_t *p, const void *data, size_t len, bool align)
 {
     pool_block_t *b = p->blocks;
-    if (!b || b->size - b->used < len + 1) {
-        size_t size = len + 1 > POOL_BLOCK ? len + 1 : POOL_BLOCK;
+    size_t at = b ? b->used : 0;
+    if (b && align)
+        at = (at + POOL_ALIGN - 1) / POOL_ALIGN * POOL_ALIGN;
+    if (!b || at > b->size || b->size - at < len) {
+        size_t size = len > POOL_BLOCK ? len : POOL_BLOCK;
         b = malloc(sizeof(*b) + size);
         if (!b)
             return NULL;
-        b->used = 0;
         b->size = size;
         b->next = p->blocks;
         p->blocks = b;
+        at = 0;
     }
-    char *d = b->bytes + b->used;
-    memcpy(d, s, len + 1);
-    b->used += len + 1;
+    char *d = b->bytes + at;
+    memcpy(d, data, len);
+    b->used = at + len;
     return d;
 }
 
@@ -82,23 +93,38 @@ static int pool_grow(lr_strpool_t *p)
     return 0;
 }
 
+/* The pool's copy of len bytes (len > 0). */
+static const void *pool_intern(lr_strpool_t *p, const void *data, size_t len, bool align)
+{
+    if ((p->n + 1) * 4 > p->cap * 3 && pool_grow(p)) /* at most 3/4 full */
+        return NULL;
+    uint32_t h = pool_hash(data, len);
+    size_t k = h & (p->cap - 1);
+    for (; p->slots[k].s; k = (k + 1) & (p->cap - 1))
+        if (p->slots[k].hash == h && p->slots[k].len == len &&
+            memcmp(p->slots[k].s, data, len) == 0 &&
+            (!align || (uintptr_t)p->slots[k].s % POOL_ALIGN == 0))
+            return p->slots[k].s;
+    char *d = pool_store(p, data, len, align);
+    if (!d)
+        return NULL;
+    p->slots[k] = (pool_slot_t){d, len, h};
+    p->n++;
+    return d;
+}
+
 const char *lr_strpool_intern(lr_strpool_t *p, const char *s)
 {
     if (!p || !s)
         return NULL;
-    if ((p->n + 1) * 4 > p->cap * 3 && pool_grow(p)) /* at most 3/4 full */
+    return pool_intern(p, s, strlen(s) + 1, false);
+}
+
+const void *lr_strpool_intern_bytes(lr_strpool_t *p, const void *data, size_t len)
+{
+    if (!p || !data || !len)
         return NULL;
-    uint32_t h = pool_hash(s);
-    size_t k = h & (p->cap - 1);
-    for (; p->slots[k].s; k = (k + 1) & (p->cap - 1))
-        if (p->slots[k].hash == h && strcmp(p->slots[k].s, s) == 0)
-            return p->slots[k].s;
-    char *d = pool_store(p, s, strlen(s));
-    if (!d)
-        return NULL;
-    p->slots[k] = (pool_slot_t){d, h};
-    p->n++;
-    return d;
+    return pool_intern(p, data, len, true);
 }
 
 size_t lr_strpool_count(const lr_strpool_t *p)

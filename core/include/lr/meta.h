@@ -121,12 +121,16 @@ void lr_vg_free(lr_vg_t *vg);
  * not owning its tree (lr_vg_from_cfg); -ENOMEM with the view unchanged. */
 int lr_vg_drop_tree(lr_vg_t *vg);
 
-/* lr_vg_drop_tree, the strings going into pool instead of the view: many
- * versions of one VG share most of their strings (names, UUIDs, types), so
- * each is held once. The pool must outlive the view (lr_vg_free does not
- * free them). 0; -EINVAL for a NULL argument or a view not owning its tree;
- * -ENOMEM with the tree kept (some of the view's strings may already be
- * the pool's, equal to the tree's). */
+/* lr_vg_drop_tree, the strings going into pool instead of the view, and
+ * with them every array below the view's pvs and lvs (each LV's segments
+ * and their areas, every status/flags/tags list): many versions of one VG
+ * share most of their strings (names, UUIDs, types) and most LVs' segments,
+ * so each is held once. They are then the pool's, shared with other views,
+ * and must not be changed; the pool must outlive the view (lr_vg_free
+ * frees only the view's own pvs and lvs arrays). 0; -EINVAL for a NULL
+ * argument or a view not owning its tree; -ENOMEM with the tree and every
+ * array kept (some of the view's strings may already be the pool's, equal
+ * to the tree's). */
 int lr_vg_drop_tree_pooled(lr_vg_t *vg, lr_strpool_t *pool);
 
 /* Lookups; NULL when absent, and for a NULL vg or key. The result points

@@ -1,4 +1,5 @@
-/* lvmrescue core: a growable string buffer, a pool of strings held once,
+/* lvmrescue core: a growable string buffer, a pool of strings (and plain
+ * arrays) held once,
  * JSON string escaping and the UTF-8 checks they rest on.
  *
  * Text from images (VG and LV names, descriptions, host names) is untrusted
@@ -92,9 +93,10 @@ void lr_tty_fputs(const char *s, FILE *f);
 /* ---- a pool of strings, each held once ---------------------------------- */
 
 /* Strings asked for many times (the names, UUIDs and types that every
- * version of a long VG history repeats) are copied once into the pool and
- * shared by all who ask: a string from the pool lives until the pool is
- * freed and must never be changed or freed on its own. */
+ * version of a long VG history repeats), and arrays of plain values (its
+ * LVs' segments), are copied once into the pool and shared by all who ask:
+ * what the pool gives lives until the pool is freed and must never be
+ * changed or freed on its own. */
 typedef struct lr_strpool lr_strpool_t;
 
 /* An empty pool; NULL without memory. Free with lr_strpool_free. */
@@ -103,7 +105,12 @@ lr_strpool_t *lr_strpool_new(void);
  * pointer for every equal string after). Owned by the pool. NULL for a NULL
  * pool or s, and without memory. */
 const char *lr_strpool_intern(lr_strpool_t *p, const char *s);
-/* Distinct strings the pool holds (0 for NULL). */
+/* The pool's copy of len bytes (an array of plain values: compared byte
+ * for byte, padding included, so zero it), aligned for any type; the same
+ * pointer for every equal run of bytes after. Owned by the pool. NULL for
+ * a NULL pool or data, len 0, and without memory. */
+const void *lr_strpool_intern_bytes(lr_strpool_t *p, const void *data, size_t len);
+/* Distinct strings and byte runs the pool holds (0 for NULL). */
 size_t lr_strpool_count(const lr_strpool_t *p);
 /* Frees the pool and every string in it. NULL is accepted. */
 void lr_strpool_free(lr_strpool_t *p);
