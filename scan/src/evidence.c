@@ -500,7 +500,7 @@ static int drop_tree(ev_ctx_t *c, size_t g, int v)
 {
     if (v < 0 || !c->views[g][v])
         return 0;
-    return lr_vg_drop_tree_pooled(c->views[g][v], c->pool);
+    return lr_vg_drop_tree_pooled(c->views[g][v], c->view_pool);
 }
 
 /* Loads version v of VG g (its view and LVs; an error that keeps it from
@@ -666,6 +666,7 @@ static void free_ctx(ev_ctx_t *c)
         }
         free(c->views);
     }
+    lr_strpool_free(c->view_pool); /* after the views pointing into it */
     for (size_t g = 0; c->prevs && g < c->scan->n_vgs; g++)
         free(c->prevs[g]);
     free(c->prevs);
@@ -688,11 +689,12 @@ int lr_evidence_build(const lr_scan_session_t *session, const lr_evidence_opts_t
     ev_priv_t *priv = calloc(1, sizeof(*priv));
     c.ev = priv ? &priv->pub : NULL;
     c.pool = priv ? (priv->pool = lr_strpool_new()) : NULL;
+    c.view_pool = lr_strpool_new();
     c.views = calloc(c.scan->n_vgs ? c.scan->n_vgs : 1, sizeof(*c.views));
     c.prevs = calloc(c.scan->n_vgs ? c.scan->n_vgs : 1, sizeof(*c.prevs));
     if (c.ev)
         c.ev->vgs = calloc(c.scan->n_vgs ? c.scan->n_vgs : 1, sizeof(*c.ev->vgs));
-    int rc = !c.ev || !c.pool || !c.views || !c.prevs || !c.ev->vgs ? -ENOMEM : 0;
+    int rc = !c.ev || !c.pool || !c.view_pool || !c.views || !c.prevs || !c.ev->vgs ? -ENOMEM : 0;
     if (!rc)
         c.ev->n_vgs = c.scan->n_vgs;
     for (size_t g = 0; !rc && g < c.scan->n_vgs; g++)

@@ -42,8 +42,9 @@ int ev_key_grow(ev_cache_ent_t **tab, size_t *cap, size_t n);
  * Every string of the tree's LVs (lr_ev_lv_t: name, id, segtype, content;
  * its reuses', remaps' and moves' strings) is held once, by the pool of the
  * evidence that holds the LV (ev_priv_t, lr/strbuf.h's lr_strpool_t), and
- * never freed on its own: a long history repeats them in every version. So
- * are the strings of the versions' views once their trees are dropped. */
+ * never freed on its own: a long history repeats them in every version. The
+ * versions' views put their strings and arrays into a pool of their own
+ * (ev_ctx_t.view_pool), freed with them when the build ends. */
 
 /* The pool's copy of s, writable in type only (the public tree's fields
  * are char *): never change it. NULL for NULL s, or without memory. */
@@ -65,6 +66,9 @@ typedef struct ev_ctx {
     lr_evidence_opts_t opts;
     lr_evidence_t *ev;
     lr_strpool_t *pool; /* the strings of ev's LVs (ev_priv_t.pool) */
+    lr_strpool_t *view_pool; /* the views' strings and arrays once their trees
+                                are dropped (lr_vg_drop_tree_pooled): freed
+                                with the views, at the end of the build */
     lr_vg_t ***views;   /* [vg][version], NULL when not loaded */
     int **prevs;        /* [vg][version]: ev_prev_version once known (after loading),
                            EV_PREV_UNKNOWN before */
