@@ -65,13 +65,13 @@ typedef struct ev_ctx {
     const lr_scan_t *scan;
     lr_evidence_opts_t opts;
     lr_evidence_t *ev;
-    lr_strpool_t *pool; /* the strings of ev's LVs (ev_priv_t.pool) */
+    lr_strpool_t *pool;      /* the strings of ev's LVs (ev_priv_t.pool) */
     lr_strpool_t *view_pool; /* the views' strings and arrays once their trees
                                 are dropped (lr_vg_drop_tree_pooled): freed
                                 with the views, at the end of the build */
-    lr_vg_t ***views;   /* [vg][version], NULL when not loaded */
-    int **prevs;        /* [vg][version]: ev_prev_version once known (after loading),
-                           EV_PREV_UNKNOWN before */
+    lr_vg_t ***views;        /* [vg][version], NULL when not loaded */
+    int **prevs;             /* [vg][version]: ev_prev_version once known (after loading),
+                                EV_PREV_UNKNOWN before */
     ev_cache_ent_t *cache;
     size_t cache_cap, cache_n;
     /* evidence_rec.c, while it recommends for one VG with no seqno written

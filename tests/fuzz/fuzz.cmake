@@ -12,7 +12,8 @@ set(LR_FUZZ_SRC ${CMAKE_CURRENT_LIST_DIR})
 set(LR_FUZZ_SEEDS ${CMAKE_BINARY_DIR}/fuzz-seeds)
 # The in-memory I/O layer of the test support library (cmocka-free), compiled
 # into each target so libFuzzer instruments it with the target.
-set(LR_FUZZ_MEM_IO ${LR_TEST_SUPPORT}/mem_io.c)
+# the test support files that need no cmocka
+set(LR_FUZZ_MEM_IO ${LR_TEST_SUPPORT}/mem_io.c ${LR_TEST_SUPPORT}/view_diff.c)
 
 # NAME -> library it exercises
 set(LR_FUZZ_TARGETS label mda text thin lvdata)

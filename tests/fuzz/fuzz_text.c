@@ -12,7 +12,11 @@
  * - lr_vg_from_cfg on the tree and, when it builds a view: lookups return
  *   the very entries they were asked for, lr_vg_check and lr_vg_pv_used run;
  * - the edit a restore makes (seqno + 1, a new description) is written and
- *   re-parsed as a VG with exactly those values and the same PV/LV counts. */
+ *   re-parsed as a VG with exactly those values and the same PV/LV counts;
+ * - a view whose tree is dropped into a string pool (lr_vg_drop_tree_pooled,
+ *   as the evidence does for every version), beside a second view of the
+ *   same text sharing the pool, keeps every value of the view over the
+ *   tree, and so does one dropped the plain way (lr_vg_drop_tree). */
 #include "fuzz.h"
 
 #include <errno.h>
@@ -23,6 +27,8 @@
 
 #include "lr/config.h"
 #include "lr/meta.h"
+#include "lr/strbuf.h"
+#include "view_diff.h"
 
 #define MAX_ESCAPE_CHECKS 16
 
@@ -197,6 +203,37 @@ static void check_restore_edit(lr_cfg_t *cfg, const lr_vg_t *vg)
     free(out);
 }
 
+/* A view of the text parsed again (owning its tree), dropped by pooled or
+ * plainly, must still equal vg, the view over the first tree. */
+static void check_dropped(const uint8_t *data, size_t size, const lr_vg_t *vg, lr_strpool_t *pool)
+{
+    lr_vg_t *v = NULL;
+    int rc = lr_vg_parse((const char *)data, size, &v, NULL);
+    if (rc == -ENOMEM)
+        return;
+    FUZZ_CHECK(rc == 0, "lr_vg_parse returned %d where lr_vg_from_cfg built a view", rc);
+    rc = pool ? lr_vg_drop_tree_pooled(v, pool) : lr_vg_drop_tree(v);
+    FUZZ_CHECK(rc == 0 || rc == -ENOMEM, "dropping the tree returned %d", rc);
+    char why[256];
+    const char *diff = lr_test_view_diff(vg, v, why, sizeof(why));
+    FUZZ_CHECK(!diff, "the view with its tree dropped%s differs at %s", pool ? " into a pool" : "",
+               diff);
+    lr_vg_free(v);
+}
+
+/* Two views into one pool (the second shares the first's strings and
+ * arrays), freed in either order, and one dropped plainly. */
+static void check_drops(const uint8_t *data, size_t size, const lr_vg_t *vg)
+{
+    lr_strpool_t *pool = lr_strpool_new();
+    if (pool) {
+        check_dropped(data, size, vg, pool);
+        check_dropped(data, size, vg, pool);
+        lr_strpool_free(pool);
+    }
+    check_dropped(data, size, vg, NULL);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *text = (const char *)data;
@@ -230,6 +267,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc == 0) {
         FUZZ_CHECK(vg->cfg == cfg && vg->node != NULL, "view not over the tree");
         check_view(vg);
+        check_drops(data, size, vg); /* before the edit changes the tree */
         check_restore_edit(cfg, vg);
         lr_vg_free(vg);
     }
