@@ -18,9 +18,8 @@
 typedef struct vg_priv {
     lr_vg_t vg;
     bool owns_cfg;
-    char *strings; /* after lr_vg_drop_tree: every string the view points to */
-    bool pooled;   /* after lr_vg_drop_tree_pooled: the arrays of its LVs, PVs
-                      and lists (not pvs and lvs) are the pool's */
+    bool pooled; /* after lr_vg_drop_tree: its strings and the arrays of its
+                    LVs, PVs and lists (not pvs and lvs) are the pool's */
 } vg_priv_t;
 
 /* Sorted name -> index table for PV keys and LV names. */
@@ -666,7 +665,6 @@ void lr_vg_free(lr_vg_t *vg)
     strlist_free(&vg->tags);
     if (p->owns_cfg)
         lr_cfg_free(vg->cfg);
-    free(p->strings);
     free(p);
 }
 
@@ -709,11 +707,8 @@ int lr_vg_from_cfg(lr_cfg_t *cfg, lr_vg_t **out, lr_error_t *err)
 
 /* ---- dropping the tree ------------------------------------------------------ */
 
-/* Each string slot of a view: the pool's copy (pool set), else counted
- * (at NULL), else copied to at. */
+/* Each string slot of a view: its pool's copy put in place. */
 typedef struct keep_str {
-    size_t need;
-    char *at;
     lr_strpool_t *pool;
     bool failed; /* the pool had no memory for one */
 } keep_str_t;
@@ -722,22 +717,11 @@ static void keep_one(keep_str_t *k, const char **s)
 {
     if (!*s)
         return;
-    if (k->pool) {
-        const char *d = lr_strpool_intern(k->pool, *s);
-        if (d)
-            *s = d;
-        else
-            k->failed = true;
-        return;
-    }
-    size_t n = strlen(*s) + 1;
-    if (!k->at) {
-        k->need += n;
-        return;
-    }
-    memcpy(k->at, *s, n);
-    *s = k->at;
-    k->at += n;
+    const char *d = lr_strpool_intern(k->pool, *s);
+    if (d)
+        *s = d;
+    else
+        k->failed = true;
 }
 
 static void keep_list(keep_str_t *k, lr_strlist_t *l)
@@ -763,7 +747,7 @@ static void keep_lv(keep_str_t *k, lr_lv_t *lv)
     }
 }
 
-/* Every string slot of the view, in one order for both passes. */
+/* Every string slot of the view. */
 static void keep_all(keep_str_t *k, lr_vg_t *vg)
 {
     keep_one(k, &vg->name);
@@ -807,23 +791,6 @@ static void release_tree(vg_priv_t *p)
     p->vg.cfg = NULL;
     p->owns_cfg = false;
     null_nodes(&p->vg);
-}
-
-int lr_vg_drop_tree(lr_vg_t *vg)
-{
-    vg_priv_t *p = (vg_priv_t *)vg;
-    if (!vg || !p->owns_cfg)
-        return -EINVAL;
-    keep_str_t k = {0};
-    keep_all(&k, vg);
-    char *mem = malloc(k.need ? k.need : 1);
-    if (!mem)
-        return -ENOMEM;
-    k.at = mem;
-    keep_all(&k, vg);
-    release_tree(p);
-    p->strings = mem;
-    return 0;
 }
 
 /* ---- the arrays into a pool ---------------------------------------------------
@@ -968,7 +935,7 @@ static void put_all(lr_vg_t *vg, const void *const *got)
     }
 }
 
-int lr_vg_drop_tree_pooled(lr_vg_t *vg, lr_strpool_t *pool)
+int lr_vg_drop_tree(lr_vg_t *vg, lr_strpool_t *pool)
 {
     vg_priv_t *p = (vg_priv_t *)vg;
     if (!vg || !pool || !p->owns_cfg)

@@ -500,7 +500,7 @@ static int drop_tree(ev_ctx_t *c, size_t g, int v)
 {
     if (v < 0 || !c->views[g][v])
         return 0;
-    return lr_vg_drop_tree_pooled(c->views[g][v], c->view_pool);
+    return lr_vg_drop_tree(c->views[g][v], c->view_pool);
 }
 
 /* Loads version v of VG g (its view and LVs; an error that keeps it from

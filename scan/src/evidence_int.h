@@ -67,7 +67,7 @@ typedef struct ev_ctx {
     lr_evidence_t *ev;
     lr_strpool_t *pool;      /* the strings of ev's LVs (ev_priv_t.pool) */
     lr_strpool_t *view_pool; /* the views' strings and arrays once their trees
-                                are dropped (lr_vg_drop_tree_pooled): freed
+                                are dropped (lr_vg_drop_tree): freed
                                 with the views, at the end of the build */
     lr_vg_t ***views;        /* [vg][version], NULL when not loaded */
     int **prevs;             /* [vg][version]: ev_prev_version once known (after loading),

@@ -367,7 +367,7 @@ static void test_data_views(void **state)
     free_truth(&t);
 }
 
-/* lr_vg_drop_tree: the view still matches LVM2's own reports of the VG
+/* lr_vg_drop_tree (alone in its pool): the view still matches LVM2's own reports of the VG
  * (every segment type), its header strings are unchanged, no node is left;
  * a view over a tree it does not own is refused. */
 static void test_drop_tree(void **state)
@@ -378,7 +378,9 @@ static void test_drop_tree(void **state)
     char *text = lr_test_data("segtypes.backup", &len);
     lr_vg_t *vg = vg_ok(text, len, "segtypes.backup");
     char *desc = strdup(vg->description), *host = strdup(vg->creation_host);
-    assert_int_equal(lr_vg_drop_tree(vg), 0);
+    lr_strpool_t *pool = lr_strpool_new();
+    assert_non_null(pool);
+    assert_int_equal(lr_vg_drop_tree(vg, pool), 0);
     memset(text, 'x', len); /* nothing points into the text either */
     assert_null(vg->cfg);
     assert_null(vg->node);
@@ -392,7 +394,7 @@ static void test_drop_tree(void **state)
     assert_string_equal(vg->description, desc);
     assert_string_equal(vg->creation_host, host);
     assert_string_equal(vg->contents, "Text Format Volume Group");
-    assert_int_equal(lr_vg_drop_tree(vg), -EINVAL); /* no tree left */
+    assert_int_equal(lr_vg_drop_tree(vg, pool), -EINVAL); /* no tree left */
     lr_vg_free(vg);
     free(desc);
     free(host);
@@ -403,12 +405,13 @@ static void test_drop_tree(void **state)
     lr_cfg_t *cfg = NULL;
     assert_int_equal(lr_cfg_parse(text, len, &cfg, NULL), 0);
     assert_int_equal(lr_vg_from_cfg(cfg, &vg, NULL), 0);
-    assert_int_equal(lr_vg_drop_tree(vg), -EINVAL); /* the caller's tree */
+    assert_int_equal(lr_vg_drop_tree(vg, pool), -EINVAL); /* the caller's tree */
     assert_non_null(vg->node);
     lr_vg_free(vg);
     lr_cfg_free(cfg);
     free(text);
-    assert_int_equal(lr_vg_drop_tree(NULL), -EINVAL);
+    assert_int_equal(lr_vg_drop_tree(NULL, pool), -EINVAL);
+    lr_strpool_free(pool);
 }
 
 /* The strings and arrays into one pool: two views of the same text (two
@@ -431,15 +434,15 @@ static void test_drop_tree_pooled(void **state)
     lr_vg_t *d0 = vg_ok(many, mlen, "many-lvs.backup");
     lr_strpool_t *pool = lr_strpool_new();
     assert_non_null(pool);
-    assert_int_equal(lr_vg_drop_tree_pooled(a, NULL), -EINVAL);
-    assert_int_equal(lr_vg_drop_tree_pooled(NULL, pool), -EINVAL);
-    assert_int_equal(lr_vg_drop_tree_pooled(a, pool), 0);
+    assert_int_equal(lr_vg_drop_tree(a, NULL), -EINVAL);
+    assert_int_equal(lr_vg_drop_tree(NULL, pool), -EINVAL);
+    assert_int_equal(lr_vg_drop_tree(a, pool), 0);
     size_t held = lr_strpool_count(pool);
     assert_true(held > 0);
-    assert_int_equal(lr_vg_drop_tree_pooled(b, pool), 0);
+    assert_int_equal(lr_vg_drop_tree(b, pool), 0);
     assert_int_equal(lr_strpool_count(pool), held); /* b brought nothing new */
-    assert_int_equal(lr_vg_drop_tree_pooled(c, pool), 0);
-    assert_int_equal(lr_vg_drop_tree_pooled(d, pool), 0);
+    assert_int_equal(lr_vg_drop_tree(c, pool), 0);
+    assert_int_equal(lr_vg_drop_tree(d, pool), 0);
     memset(text, 'x', len);
     memset(raw, 'x', rlen);
     assert_null(a->cfg);
@@ -466,7 +469,7 @@ static void test_drop_tree_pooled(void **state)
         }
     }
     assert_ptr_equal(a->pvs[0].id, b->pvs[0].id);
-    assert_int_equal(lr_vg_drop_tree_pooled(a, pool), -EINVAL); /* no tree left */
+    assert_int_equal(lr_vg_drop_tree(a, pool), -EINVAL); /* no tree left */
     lr_vg_free(a);
     lr_vg_free(b);
     lr_vg_free(c);

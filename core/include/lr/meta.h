@@ -111,27 +111,22 @@ int lr_vg_from_cfg(lr_cfg_t *cfg, lr_vg_t **out, lr_error_t *err);
 /* Frees the view (and the tree when it owns it). NULL is accepted. */
 void lr_vg_free(lr_vg_t *vg);
 
-/* Frees the tree under a view lr_vg_parse built, after copying every string
- * the view points to into the view: each field of the view keeps its value,
- * while cfg and every node pointer become NULL. For a caller holding many
- * versions at once (the tree is about nine tenths of a version's memory).
- * What only the tree holds is gone: lr_diff_vgs, and the keys of a segment
- * the view does not model (a snapshot's cow_store, a thin segment's
- * device_id), need a view that still has it. 0; -EINVAL for NULL or a view
- * not owning its tree (lr_vg_from_cfg); -ENOMEM with the view unchanged. */
-int lr_vg_drop_tree(lr_vg_t *vg);
-
-/* lr_vg_drop_tree, the strings going into pool instead of the view, and
- * with them every array below the view's pvs and lvs (each LV's segments
- * and their areas, every status/flags/tags list): many versions of one VG
+/* Frees the tree under a view lr_vg_parse built, after putting every string
+ * the view points to into pool, and with them every array below the view's
+ * pvs and lvs (each LV's segments and their areas, every status/flags/tags
+ * list): each field of the view keeps its value, while cfg and every node
+ * pointer become NULL. For a caller holding many versions at once (the
+ * tree is about nine tenths of a version's memory): the versions of one VG
  * share most of their strings (names, UUIDs, types) and most LVs' segments,
- * so each is held once. They are then the pool's, shared with other views,
- * and must not be changed; the pool must outlive the view (lr_vg_free
- * frees only the view's own pvs and lvs arrays). 0; -EINVAL for a NULL
- * argument or a view not owning its tree; -ENOMEM with the tree and every
- * array kept (some of the view's strings may already be the pool's, equal
- * to the tree's). */
-int lr_vg_drop_tree_pooled(lr_vg_t *vg, lr_strpool_t *pool);
+ * so each is held once. What the pool holds is shared with other views and
+ * must not be changed; the pool must outlive the view (lr_vg_free frees
+ * only the view's own pvs and lvs arrays). What only the tree holds is
+ * gone: lr_diff_vgs, and the keys of a segment the view does not model (a
+ * snapshot's cow_store, a thin segment's device_id), need a view that
+ * still has it. 0; -EINVAL for a NULL argument or a view not owning its
+ * tree (lr_vg_from_cfg); -ENOMEM with the tree and every array kept (some
+ * of the view's strings may already be the pool's, equal to the tree's). */
+int lr_vg_drop_tree(lr_vg_t *vg, lr_strpool_t *pool);
 
 /* Lookups; NULL when absent, and for a NULL vg or key. The result points
  * into vg (owned by the view, valid until lr_vg_free); the first match in
