@@ -548,11 +548,14 @@ int lr_io_open_opts(lr_io_t **out, const char *path, const lr_io_open_opts_t *op
      * is always served raw, whatever its first bytes are. */
     int fmt = LR_IO_FMT_RAW;
     char *note = NULL; /* a plain tar archive's */
-    rc = is_blk ? 0 : lr_io_detect(fd, path, size, &fmt, &note, err);
+    lr_io_member_t member = {0};
+    rc = is_blk ? 0 : lr_io_detect(fd, path, size, &fmt, &note, &member, err);
     if (rc) {
         close(fd);
         return rc;
     }
+    if (!is_blk && member.fmt != LR_IO_FMT_RAW)
+        fmt = member.fmt;
     if (opts && opts->snapshot && fmt != LR_IO_FMT_QCOW) {
         close(fd);
         free(note);
@@ -564,8 +567,13 @@ int lr_io_open_opts(lr_io_t **out, const char *path, const lr_io_open_opts_t *op
                            "snapshot \"%s\" cannot be read from it",
                            what, opts->snapshot);
     }
+    if (!is_blk && member.fmt != LR_IO_FMT_RAW) {
+        rc = lr_io_member_open(out, fd, path, &member, note, err);
+        free(note);
+        return rc;
+    }
     if (fmt != LR_IO_FMT_RAW) {
-        free(note); /* only a raw file has one */
+        free(note); /* only a raw file and a tar archive have one */
         rc = lr_io_format_open(out, fmt, fd, path, opts, err);
         if (!rc && opts && opts->snapshot && !((*out)->snapshot = strdup(opts->snapshot))) {
             lr_io_close(*out, NULL);
@@ -654,7 +662,7 @@ int lr_io_open_rw(lr_io_t **out, const char *path, int flags, lr_error_t *err)
     if (!rc && is_blk)
         rc = io_check_read_only(fd, path, err);
     if (!rc && !is_blk)
-        rc = lr_io_detect(fd, path, size, &fmt, NULL, err);
+        rc = lr_io_detect(fd, path, size, &fmt, NULL, NULL, err);
     if (!rc && fmt != LR_IO_FMT_RAW) {
         rc = lr_error_at(err, path, LR_EREADONLY, LR_NO_OFFSET,
                          "%s image cannot be opened for writing; convert it to raw first",

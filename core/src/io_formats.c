@@ -215,6 +215,8 @@ static bool io_is_sparse_tar(const uint8_t *h, size_t n)
 
 #define IO_TAR_MAX_HEADERS 10000 /* headers walked in a plain tar at most */
 #define IO_TAR_SHOWN 8           /* files named in its note */
+#define IO_TAR_IMAGES 8          /* files holding an image format, kept */
+#define IO_TAR_BIG (1u << 20)    /* a raw file this large may be a disk */
 
 /* What the walk of a plain tar archive's headers found. */
 typedef struct io_tar {
@@ -223,6 +225,14 @@ typedef struct io_tar {
         uint64_t at, size;
         char name[101];
     } file[IO_TAR_SHOWN];
+    size_t images; /* files whose content is an image format or compressed */
+    struct {
+        int fmt;       /* LR_IO_FMT_* of its first bytes */
+        bool embedded; /* VMDK: a sparse file holding its descriptor ("KDMV") */
+        uint64_t at, size;
+        char name[101];
+    } image[IO_TAR_IMAGES];
+    bool big_raw;     /* a file of IO_TAR_BIG bytes or more of no image format */
     char sparse[101]; /* the first file stored sparse ("": none) */
     char why[200];    /* why the walk stopped at byte stop before the end marker ("": it did not) */
     uint64_t stop;
@@ -300,6 +310,31 @@ static void io_tar_pax(const uint8_t *d, size_t n, uint64_t *size, char *name, b
     }
 }
 
+/* Looks at the first bytes of a regular file of a tar archive (sz bytes at
+ * data, name): a file holding an image format (a VMDK, a compressed
+ * file...) is kept in t->image, any other one of IO_TAR_BIG bytes or more
+ * sets t->big_raw. */
+static void io_tar_look(int fd, uint64_t data, uint64_t sz, const char *name, io_tar_t *t)
+{
+    uint8_t h[512];
+    size_t got = 0;
+    if (lr_io_fd_pread(fd, h, sz < sizeof(h) ? (size_t)sz : sizeof(h), data, &got) || !got)
+        return;
+    int fmt = io_format_of_head(h, got);
+    if (fmt == LR_IO_FMT_RAW) {
+        t->big_raw |= sz >= IO_TAR_BIG;
+        return;
+    }
+    if (t->images < IO_TAR_IMAGES) {
+        t->image[t->images].fmt = fmt;
+        t->image[t->images].embedded = fmt == LR_IO_FMT_VMDK && starts(h, got, "KDMV", 4);
+        t->image[t->images].at = data;
+        t->image[t->images].size = sz;
+        memcpy(t->image[t->images].name, name, strlen(name) + 1);
+    }
+    t->images++;
+}
+
 /* Walks the headers of the plain tar archive fd (size bytes) from its
  * start: each regular file's place and size (the size a POSIX extended
  * header gives wins, the name a GNU long-name or extended header gives
@@ -351,15 +386,17 @@ static void io_tar_walk(int fd, uint64_t size, io_tar_t *t)
             io_tar_file_name(t->file[t->files].name, h, next_name);
         }
         t->files += file;
+        char name[101];
+        io_tar_file_name(name, h, next_name);
         if (padded < sz || padded > size - data) {
-            char name[101];
-            io_tar_file_name(name, h, next_name);
             snprintf(t->why, sizeof(t->why),
                      "the archive ends inside %s, %llu bytes of it present: cut short", name,
                      (unsigned long long)(size - data));
             t->stop = size;
             return;
         }
+        if (file && sz)
+            io_tar_look(fd, data, sz, name, t);
         size_t dn = sz < sizeof(d) ? (size_t)sz : sizeof(d);
         bool meta = type == 'x' || type == 'L';
         if (meta && (lr_io_fd_pread(fd, d, dn, data, &got) || got != dn)) {
@@ -426,10 +463,117 @@ static int io_tar_note(lr_io_t *io, const char *path)
     return lr_io_add_note(io, text);
 }
 
+/* A VMDK inside a tar archive is read with libvmdk through libbfio
+ * handles over the archive's bytes (io_yal.c). */
+#if defined(LR_HAVE_VMDK) && defined(LR_HAVE_BFIO)
+#define IO_TAR_VMDK 1
+#else
+#define IO_TAR_VMDK 0
+#endif
+
+/* Why this build cannot read an OVA's VMDK where it lies ("": it can). */
+static const char *io_tar_vmdk_lack(void)
+{
+#if IO_TAR_VMDK
+    return "";
+#elif !defined(LR_HAVE_VMDK)
+    return ", but this build has no libvmdk to read it (rebuild it with libvmdk-dev installed)";
+#else
+    return ", but this build has no libbfio header to read it there (rebuild it with libbfio-dev "
+           "installed)";
+#endif
+}
+
+static bool io_compressed(int fmt)
+{
+    return fmt == LR_IO_FMT_GZIP || fmt == LR_IO_FMT_XZ || fmt == LR_IO_FMT_LZMA ||
+           fmt == LR_IO_FMT_ZSTD;
+}
+
+/* "disk.qcow2 (a qcow2 image), b.img.xz (an xz-compressed file)" */
+static void io_tar_image_list(const io_tar_t *t, char *out, size_t cap)
+{
+    int len = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < t->images && i < IO_TAR_IMAGES && len >= 0 && (size_t)len < cap; i++) {
+        int fmt = t->image[i].fmt;
+        len += snprintf(out + len, cap - (size_t)len, "%s%s (%s %s%s)", i ? ", " : "",
+                        t->image[i].name, io_a(formats[fmt].label), formats[fmt].label,
+                        io_compressed(fmt) ? "-compressed file" : " image");
+    }
+    if (t->images > IO_TAR_IMAGES && len >= 0 && (size_t)len < cap)
+        snprintf(out + len, cap - (size_t)len, " and %zu more", t->images - IO_TAR_IMAGES);
+}
+
+/* The files of a plain tar archive whose content is an image format
+ * (io_tar_look). Read as the archive's raw bytes they would be noise, and
+ * "no LVM" shown as fact. One VMDK holding its own descriptor, alone (an
+ * OVA's disk: a virtual machine's export), is the image read: *member.
+ * Compressed files beside a raw file that may be a disk are left to the
+ * note (io_plain_tar). Anything else is refused, naming each one. */
+static int io_tar_images(const io_tar_t *t, const char *path, lr_io_member_t *member,
+                         lr_error_t *err)
+{
+    size_t containers = 0;
+    for (size_t i = 0; i < t->images && i < IO_TAR_IMAGES; i++)
+        containers += !io_compressed(t->image[i].fmt);
+    bool one_vmdk = t->images == 1 && t->image[0].fmt == LR_IO_FMT_VMDK && t->image[0].embedded;
+    if (t->images == 0 || (containers == 0 && t->images <= IO_TAR_IMAGES && t->big_raw))
+        return 0;
+    if (one_vmdk && IO_TAR_VMDK) {
+        member->fmt = LR_IO_FMT_VMDK;
+        member->at = t->image[0].at;
+        member->size = t->image[0].size;
+        memcpy(member->name, t->image[0].name, sizeof(member->name));
+        return 0;
+    }
+    char list[1024];
+    io_tar_image_list(t, list, sizeof(list));
+    return lr_error_at(err, path, LR_EREFUSED, LR_NO_OFFSET,
+                       "a tar archive holding %s, not a disk image itself: an image inside an "
+                       "archive is read there only when it is the archive's one VMDK file (an "
+                       "OVA's disk)%s; extract %s first (tar -xf %s) and give %s",
+                       list, one_vmdk ? io_tar_vmdk_lack() : "", t->images == 1 ? "it" : "them",
+                       path, t->images == 1 ? "the image file" : "each image file");
+}
+
+/* The note of a tar archive whose VMDK is read (malloc'd into *note). */
+static int io_member_note(const io_tar_t *t, const lr_io_member_t *m, const char *path, char **note,
+                          lr_error_t *err)
+{
+    char text[1024];
+    snprintf(text, sizeof(text),
+             "%s is a tar archive of %zu file%s whose disk is the VMDK file %s (at byte %llu, "
+             "%llu bytes), as in an OVA (a virtual machine's export): that VMDK is read, through "
+             "libvmdk, so the offsets shown are its disk's%s",
+             path, t->files, t->files == 1 ? "" : "s", m->name, (unsigned long long)m->at,
+             (unsigned long long)m->size,
+             t->files > 1 ? "; the archive's other files are not disks and are not read" : "");
+    if (note && !(*note = strdup(text)))
+        return lr_error_oom(err);
+    return 0;
+}
+
+/* The compressed files of a tar archive read as it is, appended to its
+ * note (text, len bytes of cap): their content is not read there. */
+static int io_tar_compressed_note(const io_tar_t *t, char *text, int len, size_t cap)
+{
+    for (size_t i = 0; i < t->images && i < IO_TAR_IMAGES && len >= 0 && (size_t)len < cap; i++)
+        len += snprintf(text + len, cap - (size_t)len,
+                        "; %s is %s %s-compressed file, whose content is not read inside the "
+                        "archive",
+                        t->image[i].name, io_a(formats[t->image[i].fmt].label),
+                        formats[t->image[i].fmt].label);
+    return len;
+}
+
 /* A plain tar archive: refused when a file in it is stored sparse (its
- * bytes after a hole lie elsewhere), else read as it is, *note saying so
- * and naming where its files lie (malloc'd). */
-static int io_plain_tar(int fd, uint64_t size, const char *path, char **note, lr_error_t *err)
+ * bytes after a hole lie elsewhere) or holds an image it cannot be read
+ * as (io_tar_images); an OVA's VMDK is read (*member, *note naming it);
+ * else the archive is read as it is, *note saying so and naming where its
+ * files lie (malloc'd). */
+static int io_plain_tar(int fd, uint64_t size, const char *path, char **note,
+                        lr_io_member_t *member, lr_error_t *err)
 {
     io_tar_t t;
     io_tar_walk(fd, size, &t);
@@ -438,6 +582,15 @@ static int io_plain_tar(int fd, uint64_t size, const char *path, char **note, lr
                            "a tar archive whose file %s is stored sparse (tar -S), not a disk "
                            "image: extract the image from it first (tar -xf %s)",
                            t.sparse, path);
+    lr_io_member_t m = {0};
+    int rc = io_tar_images(&t, path, &m, err);
+    if (rc)
+        return rc;
+    if (m.fmt != LR_IO_FMT_RAW) {
+        if (member)
+            *member = m;
+        return io_member_note(&t, &m, path, note, err);
+    }
     char text[2048];
     int len = snprintf(text, sizeof(text),
                        "%s is a tar archive of %zu file%s: the files in it are read where they lie "
@@ -452,6 +605,7 @@ static int io_plain_tar(int fd, uint64_t size, const char *path, char **note, lr
     if (t.files > IO_TAR_SHOWN && len > 0 && (size_t)len < sizeof(text))
         len += snprintf(text + len, sizeof(text) - (size_t)len, " and %zu more",
                         t.files - IO_TAR_SHOWN);
+    len = io_tar_compressed_note(&t, text, len, sizeof(text));
     if (t.why[0] && len > 0 && (size_t)len < sizeof(text))
         len += snprintf(text + len, sizeof(text) - (size_t)len,
                         "; its headers were walked up to byte %llu only (%s), so a file stored "
@@ -487,7 +641,8 @@ static int io_foreign(const uint8_t *head, size_t n, const char *path, lr_error_
                        name, how);
 }
 
-int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, char **note, lr_error_t *err)
+int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, char **note,
+                 lr_io_member_t *member, lr_error_t *err)
 {
     uint8_t head[LR_IO_HEAD]; /* a tar header and its POSIX extended records */
     size_t n;
@@ -495,6 +650,8 @@ int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, char **note,
     *fmt = LR_IO_FMT_RAW;
     if (note)
         *note = NULL;
+    if (member)
+        memset(member, 0, sizeof(*member));
     int rc = lr_io_fd_pread(fd, head, sizeof(head), 0, &n);
     if (rc)
         return lr_error_at(err, path, rc, LR_NO_OFFSET, "read failed: %s", strerror(-rc));
@@ -504,8 +661,15 @@ int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, char **note,
     rc = io_foreign(head, n, path, err);
     if (!rc)
         rc = io_archive(head, n, NULL, path, &is_tar, err);
-    if (!rc && is_tar)
-        return io_plain_tar(fd, size, path, note, err);
+    if (!rc && is_tar) {
+        lr_io_member_t m = {0};
+        rc = io_plain_tar(fd, size, path, note, &m, err);
+        if (member)
+            *member = m;
+        if (!rc && m.fmt != LR_IO_FMT_RAW && !member)
+            *fmt = m.fmt; /* a caller that cannot read it there is told its format */
+        return rc;
+    }
     if (rc)
         return rc;
     /* A fixed VHD is the raw disk and a 512-byte footer: look at the end. */
@@ -518,6 +682,28 @@ int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, char **note,
     }
     if (lr_io_split_is_set(path))
         *fmt = LR_IO_FMT_SPLIT;
+    return 0;
+}
+
+int lr_io_member_open(lr_io_t **out, int fd, const char *path, const lr_io_member_t *member,
+                      const char *note, lr_error_t *err)
+{
+    close(fd); /* the libyal layer opens the archive by name itself */
+    int rc = -ENOTSUP;
+#if IO_TAR_VMDK
+    if (member->fmt == LR_IO_FMT_VMDK)
+        rc = lr_io_vmdk_open_member(out, path, member->name, member->at, member->size, err);
+#endif
+    if (rc == -ENOTSUP)
+        return lr_error_at(err, path, rc, LR_NO_OFFSET, "no reader for its file %s", member->name);
+    if (rc)
+        return rc;
+    (*out)->fmt = member->fmt;
+    if (note && lr_io_add_note(*out, note) != 0) {
+        lr_io_close(*out, NULL);
+        *out = NULL;
+        return lr_error_oom(err);
+    }
     return 0;
 }
 

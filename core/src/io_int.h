@@ -67,15 +67,31 @@ enum {
  * *got. Whether a short read is an error is the caller's to say. */
 int lr_io_fd_pread(int fd, void *buf, size_t len, uint64_t off, size_t *got) LR_IO_HIDDEN;
 
+/* A disk image stored as one file of a plain tar archive (an OVA's VMDK),
+ * read where it lies in the archive. */
+typedef struct lr_io_member {
+    int fmt;           /* LR_IO_FMT_VMDK; LR_IO_FMT_RAW: no member */
+    uint64_t at, size; /* its bytes in the archive */
+    char name[101];
+} lr_io_member_t;
+
 /* The format of the regular file fd (size bytes) at path, by content (and
  * for a split set, by its name and its second segment). A plain tar
  * archive is raw, its headers walked: *note (may be NULL) receives the
  * note its handle gets (malloc'd, the caller's; NULL for any other file),
- * naming where its files lie. An archive that would read wrongly as raw
- * (a zip, a tar holding a file stored sparse), or a compression we do not
- * read, is refused (LR_EREFUSED, -ENOTSUP). */
+ * naming where its files lie. A plain tar archive whose one disk image is
+ * a VMDK file (an OVA) sets *member (may be NULL; then *fmt says VMDK) to
+ * be read through lr_io_member_open. An archive that would read wrongly as
+ * raw (a zip, a tar holding a file stored sparse or an image format it
+ * cannot read there), or a compression we do not read, is refused
+ * (LR_EREFUSED, -ENOTSUP). */
 int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, char **note,
-                 lr_error_t *err) LR_IO_HIDDEN;
+                 lr_io_member_t *member, lr_error_t *err) LR_IO_HIDDEN;
+/* Opens the disk image a plain tar archive holds as one of its files
+ * (lr_io_detect's member; fd is owned from here on and closed), with the
+ * archive's note. */
+int lr_io_member_open(lr_io_t **out, int fd, const char *path, const lr_io_member_t *member,
+                      const char *note, lr_error_t *err) LR_IO_HIDDEN;
 /* Opens a non-raw image of format fmt; fd is owned from here on (closed on
  * failure too). A format this build has no library for is refused naming
  * the library (-ENOTSUP). */
@@ -95,6 +111,9 @@ int lr_io_ewf_open(lr_io_t **out, const char *path, lr_error_t *err) LR_IO_HIDDE
 int lr_io_qcow_open(lr_io_t **out, const char *path, const char *snapshot,
                     lr_error_t *err) LR_IO_HIDDEN;
 int lr_io_vmdk_open(lr_io_t **out, const char *path, lr_error_t *err) LR_IO_HIDDEN;
+/* The VMDK file name, size bytes at byte at of path (a tar archive). */
+int lr_io_vmdk_open_member(lr_io_t **out, const char *path, const char *name, uint64_t at,
+                           uint64_t size, lr_error_t *err) LR_IO_HIDDEN;
 int lr_io_vhdi_open(lr_io_t **out, const char *path, lr_error_t *err) LR_IO_HIDDEN;
 
 /* The log of a VHDX file (io_vhdx_log.c): metadata writes a host flushed

@@ -176,6 +176,161 @@ static void yal_lose(yal_ctx_t *y, uint64_t a, uint64_t b)
 }
 #endif
 
+#ifdef LR_HAVE_BFIO
+/* A byte range of a file given to a libyal library as a libbfio handle
+ * (the libraries' own I/O abstraction) made of the callbacks below,
+ * read-only: a VHDX file whose log must be replayed (the whole file, the
+ * log's writes laid over its bytes: lr_vhdx_log_apply, io_vhdx_log.c), and
+ * a VMDK file inside a tar archive (its bytes where they lie in the
+ * archive). libbfio's conventions: 1 is success (0 for close), -1
+ * failure; the error record is left unset. */
+typedef struct {
+    char *path;
+    int fd;
+    uint64_t base;            /* where the range starts in the file */
+    const lr_vhdx_log_t *log; /* NULL, or the vhdi_file_t's, which outlives the handle */
+    uint64_t pos, size;       /* in the range */
+} yal_range_t;
+
+static int yrange_free(intptr_t **h, libbfio_error_t **e)
+{
+    (void)e;
+    yal_range_t *x = (yal_range_t *)*h;
+    if (x && x->fd >= 0)
+        close(x->fd);
+    if (x)
+        free(x->path);
+    free(x);
+    *h = NULL;
+    return 1;
+}
+
+static int yrange_clone(intptr_t **dst, intptr_t *src, libbfio_error_t **e)
+{
+    (void)e;
+    const yal_range_t *s = (const yal_range_t *)src;
+    yal_range_t *d = calloc(1, sizeof(*d));
+    if (!d || !(d->path = strdup(s->path))) {
+        free(d);
+        return -1;
+    }
+    d->fd = -1;
+    d->base = s->base;
+    d->log = s->log;
+    d->size = s->size;
+    *dst = (intptr_t *)d;
+    return 1;
+}
+
+static int yrange_open(intptr_t *h, int flags, libbfio_error_t **e)
+{
+    (void)e;
+    yal_range_t *x = (yal_range_t *)h;
+    if (flags & LIBBFIO_ACCESS_FLAG_WRITE) /* an image is never written */
+        return -1;
+    if (x->fd < 0 && (x->fd = open(x->path, O_RDONLY | O_CLOEXEC)) < 0)
+        return -1;
+    x->pos = 0;
+    return 1;
+}
+
+static int yrange_close(intptr_t *h, libbfio_error_t **e)
+{
+    (void)e;
+    yal_range_t *x = (yal_range_t *)h;
+    if (x->fd >= 0)
+        close(x->fd);
+    x->fd = -1;
+    return 0;
+}
+
+static ssize_t yrange_read(intptr_t *h, uint8_t *buf, size_t len, libbfio_error_t **e)
+{
+    (void)e;
+    yal_range_t *x = (yal_range_t *)h;
+    if (x->fd < 0 || len > SSIZE_MAX)
+        return -1;
+    if (x->pos >= x->size)
+        return 0;
+    if (len > x->size - x->pos)
+        len = (size_t)(x->size - x->pos);
+    size_t got = 0;
+    if (lr_io_fd_pread(x->fd, buf, len, x->base + x->pos, &got))
+        return -1;
+    memset(buf + got, 0, len - got); /* the log extends the file: zeros */
+    lr_vhdx_log_apply(x->log, buf, len, x->pos);
+    x->pos += len;
+    return (ssize_t)len;
+}
+
+static ssize_t yrange_write(intptr_t *h, const uint8_t *buf, size_t len, libbfio_error_t **e)
+{
+    (void)h, (void)buf, (void)len, (void)e;
+    return -1;
+}
+
+static off64_t yrange_seek(intptr_t *h, off64_t off, int whence, libbfio_error_t **e)
+{
+    (void)e;
+    yal_range_t *x = (yal_range_t *)h;
+    int64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (int64_t)x->pos : (int64_t)x->size;
+    if ((whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END) || base + off < 0)
+        return -1;
+    x->pos = (uint64_t)(base + off);
+    return (off64_t)x->pos;
+}
+
+static int yrange_exists(intptr_t *h, libbfio_error_t **e)
+{
+    (void)h, (void)e;
+    return 1;
+}
+
+static int yrange_is_open(intptr_t *h, libbfio_error_t **e)
+{
+    (void)e;
+    return ((yal_range_t *)h)->fd >= 0;
+}
+
+static int yrange_get_size(intptr_t *h, size64_t *size, libbfio_error_t **e)
+{
+    (void)e;
+    *size = ((yal_range_t *)h)->size;
+    return 1;
+}
+
+/* A libbfio handle reading size bytes of path from base (fd, open on
+ * path or -1, is the handle's from here on; log may be NULL). -ENOMEM on
+ * failure, fd closed. No error record: its only failure is memory, and
+ * libbfio_error_free is not among the functions the libraries export. */
+static int yal_range_handle(libbfio_handle_t **out, const char *path, int fd, uint64_t base,
+                            uint64_t size, const lr_vhdx_log_t *log)
+{
+    *out = NULL;
+    yal_range_t *x = calloc(1, sizeof(*x));
+    if (!x || !(x->path = strdup(path))) {
+        free(x);
+        if (fd >= 0)
+            close(fd);
+        return -ENOMEM;
+    }
+    x->fd = fd;
+    x->base = base;
+    x->log = log;
+    x->size = size;
+    if (libbfio_handle_initialize(
+            out, (intptr_t *)x, yrange_free, yrange_clone, yrange_open, yrange_close, yrange_read,
+            yrange_write, yrange_seek, yrange_exists, yrange_is_open, yrange_get_size,
+            LIBBFIO_FLAG_IO_HANDLE_MANAGED | LIBBFIO_FLAG_IO_HANDLE_CLONE_BY_FUNCTION, NULL) != 1) {
+        intptr_t *p = (intptr_t *)x;
+        yrange_free(&p, NULL);
+        *out = NULL;
+        return -ENOMEM;
+    }
+    return 0;
+}
+#endif
+
 /* ------------------------------------------------------------------ */
 /* EWF                                                                 */
 
@@ -1398,6 +1553,127 @@ int lr_io_vmdk_open(lr_io_t **out, const char *path, lr_error_t *err)
 {
     return yal_open_chain(out, &vmdk_ops, &vmdk_chain, path, NULL, err);
 }
+
+#ifdef LR_HAVE_BFIO
+/* A VMDK file inside a tar archive (an OVA, a virtual machine's export):
+ * libvmdk reads its embedded descriptor and its one extent (the same
+ * file: monolithic sparse or stream-optimized) through range handles over
+ * the archive's bytes, the extent's in a pool of one. */
+typedef struct vmdk_member {
+    libvmdk_handle_t *h;
+    libbfio_handle_t *desc;
+    libbfio_pool_t *pool;
+} vmdk_member_t;
+
+static ssize_t vmdkm_read(yal_ctx_t *y, void *buf, size_t len, uint64_t off, char *msg)
+{
+    libvmdk_error_t *e = NULL;
+    vmdk_member_t *m = y->h;
+    ssize_t n = libvmdk_handle_read_buffer_at_offset(m->h, buf, len, (off64_t)off, &e);
+    vmdk_msg(e, msg);
+    return n;
+}
+
+/* The handle first: it reads through the pool until it is closed. */
+static void vmdkm_free_file(void *f)
+{
+    vmdk_member_t *m = f;
+    if (!m)
+        return;
+    vmdk_free_file(m->h);
+    if (m->pool)
+        libbfio_pool_free(&m->pool, NULL);
+    if (m->desc)
+        libbfio_handle_free(&m->desc, NULL);
+    free(m);
+}
+
+static const yal_ops_t vmdkm_ops = {
+    .what = "VMDK", .read = vmdkm_read, .free_file = vmdkm_free_file};
+
+/* The range handles and the library handle of m (-ENOMEM). */
+static int vmdkm_handles(vmdk_member_t *m, const char *path, uint64_t at, uint64_t size)
+{
+    libbfio_handle_t *ext = NULL;
+    int entry = 0;
+    if (yal_range_handle(&m->desc, path, -1, at, size, NULL) ||
+        yal_range_handle(&ext, path, -1, at, size, NULL))
+        return -ENOMEM;
+    if (libbfio_pool_initialize(&m->pool, 0, LIBBFIO_POOL_UNLIMITED_NUMBER_OF_OPEN_HANDLES, NULL) !=
+            1 ||
+        libbfio_pool_append_handle(m->pool, &entry, ext, LIBBFIO_OPEN_READ, NULL) != 1) {
+        libbfio_handle_free(&ext, NULL);
+        return -ENOMEM;
+    }
+    return libvmdk_handle_initialize(&m->h, NULL) == 1 ? 0 : -ENOMEM;
+}
+
+/* A VMDK whose data is not all in the one file: a delta disk (its parent
+ * is another file) or extents of other files (split, flat) -- refused,
+ * naming what to extract. 0 when it is one sparse file. */
+static int vmdkm_whole(vmdk_member_t *m, const char *path, const char *name, lr_error_t *err)
+{
+    char *parent = NULL;
+    int rc = vmdk_parent_name(m->h, path, &parent, err);
+    if (rc)
+        return rc;
+    if (parent) {
+        rc = lr_error_at(err, path, LR_EREFUSED, LR_NO_OFFSET,
+                         "its VMDK %s is a delta disk whose parent is %s: a chain is not read "
+                         "inside an archive; extract them first (tar -xf %s) and give %s",
+                         name, parent, path, name);
+        free(parent);
+        return rc;
+    }
+    int n = 0, type = 0;
+    libvmdk_extent_descriptor_t *d = NULL;
+    if (libvmdk_handle_get_number_of_extents(m->h, &n, NULL) != 1 || n != 1 ||
+        libvmdk_handle_get_extent_descriptor(m->h, 0, &d, NULL) != 1 ||
+        libvmdk_extent_descriptor_get_type(d, &type, NULL) != 1 ||
+        type != LIBVMDK_EXTENT_TYPE_SPARSE)
+        rc = lr_error_at(err, path, LR_EREFUSED, LR_NO_OFFSET,
+                         "its VMDK %s keeps its data in other files (%d extents): extract them "
+                         "first (tar -xf %s) and give %s",
+                         name, n, path, name);
+    if (d)
+        libvmdk_extent_descriptor_free(&d, NULL);
+    return rc;
+}
+
+int lr_io_vmdk_open_member(lr_io_t **out, const char *path, const char *name, uint64_t at,
+                           uint64_t size, lr_error_t *err)
+{
+    char msg[YAL_MSG] = "";
+    libvmdk_error_t *e = NULL;
+    size64_t media = 0;
+    int rc = 0;
+    vmdk_member_t *m = calloc(1, sizeof(*m));
+    yal_ctx_t *y = calloc(1, sizeof(*y));
+    if (!m || !y || vmdkm_handles(m, path, at, size)) {
+        rc = lr_error_at(err, path, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    } else if (libvmdk_handle_open_file_io_handle(m->h, m->desc, LIBVMDK_OPEN_READ, &e) != 1) {
+        vmdk_msg(e, msg);
+        rc = lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET,
+                         "cannot open its VMDK %s (at byte %llu of the archive): %s", name,
+                         (unsigned long long)at, msg);
+    } else if ((rc = vmdkm_whole(m, path, name, err)) != 0) {
+    } else if (libvmdk_handle_open_extent_data_files_file_io_pool(m->h, m->pool, &e) != 1 ||
+               libvmdk_handle_get_media_size(m->h, &media, &e) != 1) {
+        vmdk_msg(e, msg);
+        rc = lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET,
+                         "cannot read its VMDK %s (at byte %llu of the archive): %s", name,
+                         (unsigned long long)at, msg);
+    }
+    if (rc) {
+        vmdkm_free_file(m);
+        free(y);
+        return rc;
+    }
+    y->ops = &vmdkm_ops;
+    y->h = m;
+    return yal_wrap(out, y, media, path, err);
+}
+#endif
 #endif
 
 /* ------------------------------------------------------------------ */
@@ -1429,127 +1705,6 @@ typedef struct vhdi_file {
 #endif
 } vhdi_file_t;
 
-#ifdef LR_HAVE_BFIO
-/* A VHDX file whose log must be replayed is given to libvhdi as a libbfio
- * handle (libvhdi's own I/O abstraction) made of the callbacks below: the
- * file's bytes, read-only, with the log's writes laid over them
- * (lr_vhdx_log_apply, io_vhdx_log.c). libbfio's conventions: 1 is success
- * (0 for close), -1 failure; the error record is left unset. */
-typedef struct {
-    char *path;
-    int fd;
-    const lr_vhdx_log_t *log; /* the vhdi_file_t's, which outlives the handle */
-    uint64_t pos, size;
-} vhdx_io_t;
-
-static int vxio_free(intptr_t **h, libbfio_error_t **e)
-{
-    (void)e;
-    vhdx_io_t *x = (vhdx_io_t *)*h;
-    if (x && x->fd >= 0)
-        close(x->fd);
-    if (x)
-        free(x->path);
-    free(x);
-    *h = NULL;
-    return 1;
-}
-
-static int vxio_clone(intptr_t **dst, intptr_t *src, libbfio_error_t **e)
-{
-    (void)e;
-    const vhdx_io_t *s = (const vhdx_io_t *)src;
-    vhdx_io_t *d = calloc(1, sizeof(*d));
-    if (!d || !(d->path = strdup(s->path))) {
-        free(d);
-        return -1;
-    }
-    d->fd = -1;
-    d->log = s->log;
-    d->size = s->size;
-    *dst = (intptr_t *)d;
-    return 1;
-}
-
-static int vxio_open(intptr_t *h, int flags, libbfio_error_t **e)
-{
-    (void)e;
-    vhdx_io_t *x = (vhdx_io_t *)h;
-    if (flags & LIBBFIO_ACCESS_FLAG_WRITE) /* an image is never written */
-        return -1;
-    if (x->fd < 0 && (x->fd = open(x->path, O_RDONLY | O_CLOEXEC)) < 0)
-        return -1;
-    x->pos = 0;
-    return 1;
-}
-
-static int vxio_close(intptr_t *h, libbfio_error_t **e)
-{
-    (void)e;
-    vhdx_io_t *x = (vhdx_io_t *)h;
-    if (x->fd >= 0)
-        close(x->fd);
-    x->fd = -1;
-    return 0;
-}
-
-static ssize_t vxio_read(intptr_t *h, uint8_t *buf, size_t len, libbfio_error_t **e)
-{
-    (void)e;
-    vhdx_io_t *x = (vhdx_io_t *)h;
-    if (x->fd < 0 || len > SSIZE_MAX)
-        return -1;
-    if (x->pos >= x->size)
-        return 0;
-    if (len > x->size - x->pos)
-        len = (size_t)(x->size - x->pos);
-    size_t got = 0;
-    if (lr_io_fd_pread(x->fd, buf, len, x->pos, &got))
-        return -1;
-    memset(buf + got, 0, len - got); /* the log extends the file: zeros */
-    lr_vhdx_log_apply(x->log, buf, len, x->pos);
-    x->pos += len;
-    return (ssize_t)len;
-}
-
-static ssize_t vxio_write(intptr_t *h, const uint8_t *buf, size_t len, libbfio_error_t **e)
-{
-    (void)h, (void)buf, (void)len, (void)e;
-    return -1;
-}
-
-static off64_t vxio_seek(intptr_t *h, off64_t off, int whence, libbfio_error_t **e)
-{
-    (void)e;
-    vhdx_io_t *x = (vhdx_io_t *)h;
-    int64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (int64_t)x->pos : (int64_t)x->size;
-    if ((whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END) || base + off < 0)
-        return -1;
-    x->pos = (uint64_t)(base + off);
-    return (off64_t)x->pos;
-}
-
-static int vxio_exists(intptr_t *h, libbfio_error_t **e)
-{
-    (void)h, (void)e;
-    return 1;
-}
-
-static int vxio_is_open(intptr_t *h, libbfio_error_t **e)
-{
-    (void)e;
-    return ((vhdx_io_t *)h)->fd >= 0;
-}
-
-static int vxio_get_size(intptr_t *h, size64_t *size, libbfio_error_t **e)
-{
-    (void)e;
-    *size = ((vhdx_io_t *)h)->size;
-    return 1;
-}
-
-#endif
-
 /* A VHDX file with a log to replay gets v->log and the handle libvhdi is
  * to read it through; any other file neither. */
 static int vhdi_replay(vhdi_file_t *v, const char *path, lr_error_t *err)
@@ -1570,26 +1725,8 @@ static int vhdi_replay(vhdi_file_t *v, const char *path, lr_error_t *err)
         close(fd);
         return rc;
     }
-    vhdx_io_t *x = calloc(1, sizeof(*x));
-    if (!x || !(x->path = strdup(path))) {
-        free(x);
-        close(fd);
-        return lr_error_oom(err);
-    }
-    x->fd = fd;
-    x->log = v->log;
-    x->size = lr_vhdx_log_size(v->log, (uint64_t)st.st_size);
-    /* No error record: its only failure is memory, and libbfio_error_free
-     * is not among the functions libvhdi exports. */
-    if (libbfio_handle_initialize(
-            &v->bfio, (intptr_t *)x, vxio_free, vxio_clone, vxio_open, vxio_close, vxio_read,
-            vxio_write, vxio_seek, vxio_exists, vxio_is_open, vxio_get_size,
-            LIBBFIO_FLAG_IO_HANDLE_MANAGED | LIBBFIO_FLAG_IO_HANDLE_CLONE_BY_FUNCTION, NULL) != 1) {
-        intptr_t *p = (intptr_t *)x;
-        vxio_free(&p, NULL);
-        return lr_error_oom(err);
-    }
-    return 0;
+    uint64_t size = lr_vhdx_log_size(v->log, (uint64_t)st.st_size);
+    return yal_range_handle(&v->bfio, path, fd, 0, size, v->log) ? lr_error_oom(err) : 0;
 #endif
 }
 

@@ -160,8 +160,9 @@ static int copy_io(copy_job_t *j, uint64_t *size, bool *done, lr_error_t *err)
 /* Name endings a copy drops: compressed files lose the compression's,
  * containers get ".img" for theirs (the copy is raw). */
 static const char *const dropped[] = {".gz", ".xz", ".lzma", ".zst", ".zstd"};
-static const char *const replaced[] = {".E01", ".e01",  ".Ex01", ".qcow2", ".qcow", ".vmdk",
-                                       ".vhd", ".vhdx", ".VHD",  ".VHDX",  ".000",  ".001"};
+static const char *const replaced[] = {".E01",  ".e01", ".Ex01", ".qcow2", ".qcow",
+                                       ".vmdk", ".vhd", ".vhdx", ".VHD",   ".VHDX",
+                                       ".000",  ".001", ".ova",  ".OVA"};
 
 static bool ends_with(const char *s, size_t len, const char *end)
 {

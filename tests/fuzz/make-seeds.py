@@ -24,7 +24,8 @@ same files, named by the fixture, the PV and what they hold.
   4096, over pe_start at 1 MiB), so fuzz_scan and fuzz_plan start from an
   area that runs over the data.
 - image: the start (at most 64 KiB) of every image in fixtures/formats/
-  (qcow2, VMDK, VHD, VHDX, the first E01 segment, xz, zstd, the bad ones)
+  (qcow2, VMDK, VHD, VHDX, the first E01 segment, xz, zstd, the OVA, the bad
+  ones)
   and of the history image gzip'd: the headers fuzz_image.c opens; and two
   whole VHD files small enough to be seeds, built here from the VHD
   specification (the fixtures' are cut at 64 KiB, which libvhdi refuses
@@ -238,7 +239,7 @@ def image_seeds(out, fixtures_dir):
                                     data[:IMAGE_SEED_MAX])
             elif name.endswith(".gz"):
                 out.put("image", tag[:-3], gzip.decompress(raw)[:IMAGE_SEED_MAX])
-            elif name.endswith(".xz") or name.endswith(".zst"):
+            elif name.endswith(".xz") or name.endswith(".zst") or name.endswith(".ova"):
                 out.put("image", tag, raw[:IMAGE_SEED_MAX])
     hist = os.path.join(fixtures_dir, "history", "disk.img.gz")
     if os.path.isfile(hist):

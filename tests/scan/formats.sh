@@ -70,7 +70,7 @@ mkdir -p "$T/img" "$T/bad" "$T/bk"
 gzip -dc "$FIX/history/disk.img.gz" > "$T/disk.img"
 for f in qcow2 vmdk vhdx vhd; do gzip -dc "$F/disk.$f.gz" > "$T/img/disk.$f"; done
 gzip -dc "$F/disk-fixed.vhd.gz" > "$T/img/disk-fixed.vhd"
-cp "$F"/disk.img.xz "$F"/single.img.xz "$F"/disk.img.zst "$F"/multi.img.zst "$T/img/"
+cp "$F"/disk.img.xz "$F"/single.img.xz "$F"/disk.img.zst "$F"/multi.img.zst "$F"/vm.ova "$T/img/"
 tar -C "$T/img" -xzf "$F/ewf.tar.gz"
 mkdir -p "$T/ea" "$T/ec"
 tar -C "$T/ea" -xzf "$F/ewf-acquiry.tar.gz"
@@ -132,7 +132,7 @@ PY
 IMAGES="img/disk.qcow2:qcow2:libqcow img/disk.vmdk:vmdk:libvmdk img/disk.vhdx:vhdx:libvhdi
 img/disk.vhd:vhd:libvhdi img/disk-fixed.vhd:vhd:libvhdi img/disk.E01:ewf:libewf img/disk.img.xz:xz:liblzma
 img/single.img.xz:xz:liblzma img/disk.img.zst:zstd:libzstd img/multi.img.zst:zstd:libzstd
-img/disk.split.001:split:- bk/overlay.qcow2:qcow2:libqcow vc/top.vmdk:vmdk:libvmdk
+img/disk.split.001:split:- bk/overlay.qcow2:qcow2:libqcow vc/top.vmdk:vmdk:libvmdk img/vm.ova:vmdk:libvmdk+libbfio
 qo/zstd.qcow2:qcow2:libqcow+libzstd qo/extz.qcow2:qcow2:libqcow qo/df.qcow2:qcow2:libqcow"
 # chains whose bytes are not the raw image's: also the name of their truth
 CHAINS="vhc/top.vhd:vhd:libvhdi:vhd-chain vhc/mid.vhd:vhd:libvhdi:vhd-chain-mid
@@ -462,6 +462,43 @@ assert [l["offset"] for l in got["labels"]] == [1024], got["labels"]
 w = got["images"][0]["warnings"]
 assert len(w) == 1 and "disk.img at byte 512 (33554432 bytes); its headers were walked up to byte %d only (the archive ends inside disk.img, %d bytes of it present: cut short)" % (20 << 20, (20 << 20) - 512) in w[0], w
 PY
+# an OVA (vm.ova: a tar archive whose one disk is a stream-optimized VMDK,
+# a virtual machine's export) is read through its VMDK (its bytes and
+# findings are checked with IMAGES above), the warning naming it; a tar
+# holding other images, or several, is refused naming each (read as the
+# archive's raw bytes they were noise: nothing found, exit 1); a
+# compressed file beside a raw file that may be a disk is named in the
+# warning as not read
+if [ -z "${missing[vm.ova]:-}" ]; then
+    "$LVMSCAN" --json "$T/img/vm.ova" > "$T/out.json" 2> "$T/err" || bad "vm.ova: $(cat "$T/err")"
+    python3 - "$T/out.json" << 'PY' && ok || bad "vm.ova: no warning naming its VMDK"
+import json, sys
+w = json.load(open(sys.argv[1]))["images"][0]["warnings"]
+assert len(w) == 1 and "vm.ova is a tar archive of 3 files whose disk is the VMDK file vm-disk1.vmdk (at byte 2048, 131072 bytes), as in an OVA" in w[0] and "the archive's other files are not disks" in w[0], w
+PY
+fi
+mkdir -p "$T/ar"
+(cd "$T/ar" && tar -xf "$F/vm.ova" && cp vm-disk1.vmdk vm-disk2.vmdk && cp "$T/img/disk.qcow2" . &&
+    cp "$T/img/disk.img.xz" "$T/disk.img" . && echo log | gzip > log.gz &&
+    tar -cf ../bad/two.ova vm.ovf vm-disk1.vmdk vm-disk2.vmdk vm.mf && tar -cf ../bad/q.tar disk.qcow2 &&
+    tar -cf ../bad/x.tar vm.ovf disk.img.xz && tar -cf ../bad/rawgz.tar disk.img log.gz) ||
+    bad "tar failed"
+check_bad bad/two.ova zlib "bad/two.ova: a tar archive holding vm-disk1.vmdk (a VMDK image), vm-disk2.vmdk (a VMDK image), not a disk image itself"     "read there only when it is the archive's one VMDK file (an OVA's disk); extract them first (tar -xf .*bad/two.ova) and give each image file"
+check_bad bad/q.tar zlib "bad/q.tar: a tar archive holding disk.qcow2 (a qcow2 image), not a disk image itself"     "extract it first (tar -xf .*bad/q.tar) and give the image file"
+tar -C "$T/bad/vc1" -cf "$T/bad/delta.tar" top.vmdk || bad "tar failed"
+check_bad bad/delta.tar libbfio "bad/delta.tar: its VMDK top.vmdk is a delta disk whose parent is mid.vmdk: a chain is not read inside an archive" \
+    "extract them first (tar -xf .*bad/delta.tar) and give top.vmdk"
+check_bad bad/x.tar zlib "bad/x.tar: a tar archive holding disk.img.xz (an xz-compressed file), not a disk image itself"
+"$LVMSCAN" --json "$T/bad/rawgz.tar" > "$T/out.json" 2> "$T/err" && ok || bad "bad/rawgz.tar: $(cat "$T/err")"
+python3 - "$T/out.json" << 'PY' && ok || bad "bad/rawgz.tar: not read where its disk lies, or log.gz not named"
+import json, sys
+got = json.load(open(sys.argv[1]))
+assert [l["offset"] for l in got["labels"]] == [1024], got["labels"]
+w = got["images"][0]["warnings"]
+assert len(w) == 1 and "disk.img at byte 512 (33554432 bytes), log.gz at byte" in w[0], w
+assert "; log.gz is a gzip-compressed file, whose content is not read inside the archive" in w[0], w
+PY
+
 # a truncated E01 set (its last segment, the last chunk's, missing): what
 # the 33 segments hold is read, the last chunk is unreadable and named
 # with its offset, exit 2; the PV and its history are found as in the raw
@@ -577,20 +614,23 @@ PY
 fi
 
 # ---- restores: never into the container, into a raw --output copy -------------------
-if [ -z "${missing[disk.qcow2]:-}" ]; then
-    cp "$T/img/disk.qcow2" "$T/vm.qcow2"
-    before=$(sha256sum < "$T/vm.qcow2")
-    "$LVMREPAIR" --restore seqno=3 --yes "$T/vm.qcow2" > "$T/out" 2> "$T/err"
+for entry in disk.qcow2:vm.qcow2:qcow2 vm.ova:vm.ova:VMDK; do
+    IFS=: read -r src vm what <<< "$entry"
+    [ -z "${missing[$src]:-}" ] || continue
+    cp "$T/img/$src" "$T/$vm"
+    before=$(sha256sum < "$T/$vm")
+    "$LVMREPAIR" --restore seqno=3 --yes "$T/$vm" > "$T/out" 2> "$T/err"
     rc=$?
-    [ $rc != 0 ] && ok || bad "a restore into a qcow2 image succeeded"
-    grep -q "vm.qcow2 is a qcow2 image and cannot be written in place (use --output DIR" "$T/err" &&
+    [ $rc != 0 ] && ok || bad "a restore into $vm succeeded"
+    grep -q "$vm is a $what image and cannot be written in place (use --output DIR" "$T/err" &&
         ok || bad "restore refusal: $(cat "$T/err")"
-    [ "$(sha256sum < "$T/vm.qcow2")" = "$before" ] && ok || bad "the qcow2 image was changed"
+    [ "$(sha256sum < "$T/$vm")" = "$before" ] && ok || bad "$vm was changed"
+    rm -rf "$T/copies"
     mkdir "$T/copies"
-    "$LVMREPAIR" --restore seqno=3 --yes --output "$T/copies" "$T/vm.qcow2" > "$T/out" 2> "$T/err" &&
-        ok || bad "restore --output: $(cat "$T/err")"
-    [ "$(sha256sum < "$T/vm.qcow2")" = "$before" ] && ok || bad "--output changed the qcow2 image"
-    "$LVMSCAN" --json "$T/copies/vm.img" > "$T/out.json" 2> "$T/err" || bad "scan of the copy failed"
+    "$LVMREPAIR" --restore seqno=3 --yes --output "$T/copies" "$T/$vm" > "$T/out" 2> "$T/err" &&
+        ok || bad "restore --output of $vm: $(cat "$T/err")"
+    [ "$(sha256sum < "$T/$vm")" = "$before" ] && ok || bad "--output changed $vm"
+    "$LVMSCAN" --json "$T/copies/vm.img" > "$T/out.json" 2> "$T/err" || bad "scan of the copy of $vm failed"
     python3 - "$T/out.json" << 'PY' && ok || bad "the --output copy does not hold the restore"
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -598,7 +638,7 @@ assert d["images"][0]["format"] == "raw"
 top = max(c["seqno"] for c in d["copies"] if c["seqno"] is not None)
 assert top == 17, top
 PY
-fi
+done
 
 echo "image-formats: $passes passed, $fails failed"
 [ $fails = 0 ]

@@ -9,7 +9,7 @@
 # builds its lvmscan (warnings are errors) and checks, against LVMSCAN (the
 # full build):
 #   - each container or compressed image (fixtures/formats: E01, qcow2,
-#     VMDK, VHD, VHDX, xz, zstd) is refused with exit 2 naming the library
+#     VMDK, an OVA's VMDK, VHD, VHDX, xz, zstd) is refused with exit 2 naming the library
 #     it needs; a split raw set and a gzip image are still read;
 #   - LVM2 backup files btrfs compressed (fixtures/backup: btrfs.img.gz,
 #     zlib and zstd; btrfs-lzo.img.gz): the zlib copies are the full
@@ -48,11 +48,11 @@ mkdir -p "$T/f"
 for f in disk.qcow2 disk.vmdk disk.vhdx disk-fixed.vhd; do
     gzip -dc "$FIX/formats/$f.gz" > "$T/f/$f"
 done
-cp "$FIX/formats/disk.img.xz" "$FIX/formats/disk.img.zst" "$T/f/"
+cp "$FIX/formats/disk.img.xz" "$FIX/formats/disk.img.zst" "$FIX/formats/vm.ova" "$T/f/"
 tar -C "$T/f" -xzf "$FIX/formats/ewf.tar.gz"
 tar -C "$T/f" -xzf "$FIX/formats/split.tar.gz"
 for pair in disk.E01:libewf disk.qcow2:libqcow disk.vmdk:libvmdk disk.vhdx:libvhdi \
-    disk-fixed.vhd:libvhdi disk.img.xz:liblzma disk.img.zst:libzstd; do
+    disk-fixed.vhd:libvhdi disk.img.xz:liblzma disk.img.zst:libzstd vm.ova:libvmdk; do
     img=${pair%:*} lib=${pair#*:}
     rc=0
     "$SCAN" "$T/f/$img" > "$T/out" 2> "$T/err" || rc=$?

@@ -404,8 +404,8 @@ int lr_repair_plan_writable(const lr_repair_plan_t *plan, lr_error_t *err);
 
 /* The name of the copy of image src in directory dir: DIR/BASENAME, ".gz",
  * ".xz", ".lzma", ".zst" dropped, and a container's ending (".E01",
- * ".qcow2", ".vmdk", ".vhd", ".vhdx", a split set's ".000" or ".001")
- * replaced by ".img". *dst is malloc'd (caller frees). -EINVAL
+ * ".qcow2", ".vmdk", ".vhd", ".vhdx", ".ova", a split set's ".000" or
+ * ".001") replaced by ".img". *dst is malloc'd (caller frees). -EINVAL
  * when src has no base name. */
 int lr_repair_copy_path(const char *src, const char *dir, char **dst, lr_error_t *err);
 
