@@ -19,9 +19,12 @@
 # gz: `gzip -dc`.
 #
 # usage: [LVMSCAN_ARGS=--no-evidence] scan/bench/bench-formats.sh [-s SIZE_MIB] [-r RUNS] [-b BUILD_DIR] [-f "FORMATS"]
-#   FORMATS: a subset of "qcow2 vmdk vhdx vpc ewf xz xz-single zstd zstd-multi split gz"
+#   FORMATS: a subset of "qcow2 vmdk vhdx vpc ewf xz xz-single zstd zstd-multi split gz ova"
 #   (gz, not in the default list: `gzip -1`, read between the gzip reader's
-#   access points; its reference is `gzip -dc`)
+#   access points; its reference is `gzip -dc`; ova, not in the default
+#   list either: a stream-optimized VMDK in a tar archive, as a virtual
+#   machine's export holds it, read where it lies; its reference is
+#   qemu-io reading the same VMDK file outside the archive)
 # Needs qemu-utils, ewf-tools, xz-utils, zstd, GNU time, openssl (for speed).
 set -euo pipefail
 
@@ -75,6 +78,11 @@ make_format() {
     zstd-multi) split -b 16M --filter='zstd -q -1 -c' "$IMG" > "$W/multi.zst"; echo "$W/multi.zst" ;;
     split) split -d -a 3 --numeric-suffixes=1 -b 100M "$IMG" "$W/split."; echo "$W/split.001" ;;
     gz) gzip -1 -c "$IMG" > "$W/img.gz"; echo "$W/img.gz" ;;
+    ova)
+        qemu-img convert -f raw -O vmdk -o subformat=streamOptimized "$IMG" "$W/img.stream.vmdk"
+        echo '<Envelope/>' > "$W/img.ovf"
+        tar -C "$W" -cf "$W/img.ova" img.ovf img.stream.vmdk
+        echo "$W/img.ova" ;;
     esac
 }
 reference() { # FORMAT FILE
@@ -83,6 +91,10 @@ reference() { # FORMAT FILE
         local args=() o
         for ((o = 0; o < SIZE_MIB; o += 16)); do args+=(-c "read -q ${o}M 16M"); done
         qemu-io -r -f "$1" "${args[@]}" "$2" ;;
+    ova)
+        local args=() o
+        for ((o = 0; o < SIZE_MIB; o += 16)); do args+=(-c "read -q ${o}M 16M"); done
+        qemu-io -r -f vmdk "${args[@]}" "${2%.ova}.stream.vmdk" ;;
     ewf) ewfexport -u -q -f raw -t - "$2" > /dev/null 2>&1 ;;
     xz | xz-single) xz -dc "$2" > /dev/null ;;
     zstd | zstd-multi) zstd -q -dc "$2" > /dev/null ;;
@@ -104,6 +116,7 @@ median() { # the middle of the values (the lower middle of an even count)
 ref_name() {
     case $1 in
     qcow2 | vmdk | vhdx | vpc) echo "qemu-io read" ;;
+    ova) echo "qemu-io read of its VMDK" ;;
     ewf) echo "ewfexport" ;;
     xz*) echo "xz -dc" ;;
     zstd*) echo "zstd -dc" ;;
