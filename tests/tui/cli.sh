@@ -156,6 +156,12 @@ offered() {
 }
 offered gz.txt "*--output DIR*'my disk.img.gz'" out "my disk.img"
 cmp -s "$H" "$WORK/my disk.img.gz" || fail "the gzip image was changed"
+# with --all-zstd the command offered keeps it (the version reviewed may be
+# one only a zstd frame of more than 16 KiB holds), and lvmrepair takes it
+run gzz --size 80x24 --now 1800000000 --host testhost --script '<Enter><Down>R' \
+    --screen-dump gzz.txt --all-zstd "my disk.img.gz"
+[ "$rc" = 0 ] || fail "the gzip review with --all-zstd exited $rc: $(cat "$WORK/gzz.err")"
+offered gzz.txt "*--output DIR*--all-zstd*'my disk.img.gz'" zout "my disk.img"
 
 # ---- a qcow2 internal snapshot (--snapshot): its state is browsed -----------
 
