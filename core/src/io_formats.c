@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "io_int.h"
+#include "le.h"
 
 typedef struct io_format {
     const char *name;    /* lr_io_format's answer */
@@ -228,11 +229,16 @@ typedef struct io_tar {
     size_t images; /* files whose content is an image format or compressed */
     struct {
         int fmt;       /* LR_IO_FMT_* of its first bytes */
-        bool embedded; /* VMDK: a sparse file holding its descriptor ("KDMV") */
+        bool embedded; /* VMDK: a sparse file holding its descriptor ("KDMV" and a
+                          descriptor offset), readable alone */
         uint64_t at, size;
         char name[101];
     } image[IO_TAR_IMAGES];
-    bool big_raw;     /* a file of IO_TAR_BIG bytes or more of no image format */
+    bool big_raw; /* a file of IO_TAR_BIG bytes or more of no image format */
+    struct {
+        uint64_t size;
+        char name[101];
+    } raw;            /* the first such file */
     char sparse[101]; /* the first file stored sparse ("": none) */
     char why[200];    /* why the walk stopped at byte stop before the end marker ("": it did not) */
     uint64_t stop;
@@ -310,24 +316,73 @@ static void io_tar_pax(const uint8_t *d, size_t n, uint64_t *size, char *name, b
     }
 }
 
+/* Where a tar archive's walk reads: the file (fd), or the decoded stream
+ * of a compressed one (io), whose headers are read only before limit
+ * (each read past it would decode the stream that far at open). */
+typedef struct io_tar_src {
+    int fd;         /* >= 0: the plain archive file */
+    lr_io_t *io;    /* else this handle's bytes */
+    uint64_t limit; /* headers at or past it are not read (UINT64_MAX: all are) */
+} io_tar_src_t;
+
+#define IO_TAR_STREAM_WALK (16u << 20) /* a compressed tar's headers read before it */
+
+/* lr_io_fd_pread's contract, from either source. */
+static int io_tar_pread(const io_tar_src_t *s, void *buf, size_t len, uint64_t off, size_t *got)
+{
+    if (s->fd >= 0)
+        return lr_io_fd_pread(s->fd, buf, len, off, got);
+    lr_error_t e;
+    lr_error_clear(&e);
+    *got = 0;
+    return lr_io_pread_upto(s->io, buf, len, off, got, &e);
+}
+
+/* Whether a VMDK file of a tar archive (sz bytes at data; its first got
+ * bytes in h) is a sparse file holding its own descriptor, readable alone:
+ * a split set's extent is KDMV too, but its descriptor offset (sectors, at
+ * byte 28) is zero or holds no descriptor (qemu-img leaves zeros there):
+ * it is read only through the set's descriptor file. */
+static bool io_tar_kdmv_whole(const io_tar_src_t *s, uint64_t data, uint64_t sz, const uint8_t *h,
+                              size_t got)
+{
+    static const char magic[] = "# Disk DescriptorFile";
+    char d[sizeof(magic) - 1];
+    size_t n = 0;
+    if (got < 36 || !starts(h, got, "KDMV", 4))
+        return false;
+    uint64_t at = lr_get_le64(h + 28);
+    if (at == 0 || at > (sz >> 9) || (sz - (at << 9)) < sizeof(d))
+        return false;
+    return io_tar_pread(s, d, sizeof(d), data + (at << 9), &n) == 0 && n == sizeof(d) &&
+           memcmp(d, magic, sizeof(d)) == 0;
+}
+
 /* Looks at the first bytes of a regular file of a tar archive (sz bytes at
  * data, name): a file holding an image format (a VMDK, a compressed
  * file...) is kept in t->image, any other one of IO_TAR_BIG bytes or more
  * sets t->big_raw. */
-static void io_tar_look(int fd, uint64_t data, uint64_t sz, const char *name, io_tar_t *t)
+static void io_tar_look(const io_tar_src_t *s, uint64_t data, uint64_t sz, const char *name,
+                        io_tar_t *t)
 {
     uint8_t h[512];
     size_t got = 0;
-    if (lr_io_fd_pread(fd, h, sz < sizeof(h) ? (size_t)sz : sizeof(h), data, &got) || !got)
+    if (data >= s->limit ||
+        io_tar_pread(s, h, sz < sizeof(h) ? (size_t)sz : sizeof(h), data, &got) || !got)
         return;
     int fmt = io_format_of_head(h, got);
     if (fmt == LR_IO_FMT_RAW) {
+        if (sz >= IO_TAR_BIG && !t->big_raw) {
+            t->raw.size = sz;
+            memcpy(t->raw.name, name, strlen(name) + 1);
+        }
         t->big_raw |= sz >= IO_TAR_BIG;
         return;
     }
     if (t->images < IO_TAR_IMAGES) {
         t->image[t->images].fmt = fmt;
-        t->image[t->images].embedded = fmt == LR_IO_FMT_VMDK && starts(h, got, "KDMV", 4);
+        t->image[t->images].embedded =
+            fmt == LR_IO_FMT_VMDK && io_tar_kdmv_whole(s, data, sz, h, got);
         t->image[t->images].at = data;
         t->image[t->images].size = sz;
         memcpy(t->image[t->images].name, name, strlen(name) + 1);
@@ -343,7 +398,7 @@ static void io_tar_look(int fd, uint64_t data, uint64_t sz, const char *name, io
  * zero block); before it, t->why says why and t->stop where: the archive
  * ends, or ends inside a file (cut short: that file is still listed), a
  * block that is no header, a read that fails, IO_TAR_MAX_HEADERS. */
-static void io_tar_walk(int fd, uint64_t size, io_tar_t *t)
+static void io_tar_walk(const io_tar_src_t *s, uint64_t size, io_tar_t *t)
 {
     uint8_t h[512], d[4096];
     uint64_t off = 0, next_size = UINT64_MAX;
@@ -362,8 +417,16 @@ static void io_tar_walk(int fd, uint64_t size, io_tar_t *t)
             snprintf(t->why, sizeof(t->why), "the archive ends there, without its end marker");
             return;
         }
-        if (lr_io_fd_pread(fd, h, 512, off, &got) || got != 512) {
-            snprintf(t->why, sizeof(t->why), "a read failed there");
+        if (off >= s->limit) {
+            snprintf(t->why, sizeof(t->why),
+                     "of a compressed archive, only the headers in its first %u MiB are read",
+                     IO_TAR_STREAM_WALK >> 20);
+            return;
+        }
+        if (io_tar_pread(s, h, 512, off, &got) || got != 512) {
+            snprintf(t->why, sizeof(t->why),
+                     got < 512 && s->fd < 0 ? "the archive ends there, without its end marker"
+                                            : "a read failed there");
             return;
         }
         if (memcmp(h, zero, 512) == 0)
@@ -389,6 +452,8 @@ static void io_tar_walk(int fd, uint64_t size, io_tar_t *t)
         char name[101];
         io_tar_file_name(name, h, next_name);
         if (padded < sz || padded > size - data) {
+            if (file && size > data) /* what is present may be an image's start */
+                io_tar_look(s, data, size - data, name, t);
             snprintf(t->why, sizeof(t->why),
                      "the archive ends inside %s, %llu bytes of it present: cut short", name,
                      (unsigned long long)(size - data));
@@ -396,10 +461,10 @@ static void io_tar_walk(int fd, uint64_t size, io_tar_t *t)
             return;
         }
         if (file && sz)
-            io_tar_look(fd, data, sz, name, t);
+            io_tar_look(s, data, sz, name, t);
         size_t dn = sz < sizeof(d) ? (size_t)sz : sizeof(d);
         bool meta = type == 'x' || type == 'L';
-        if (meta && (lr_io_fd_pread(fd, d, dn, data, &got) || got != dn)) {
+        if (meta && (io_tar_pread(s, d, dn, data, &got) || got != dn)) {
             snprintf(t->why, sizeof(t->why), "a read failed there");
             return;
         }
@@ -421,9 +486,9 @@ static void io_tar_walk(int fd, uint64_t size, io_tar_t *t)
  * sparse (the holes left out, so the bytes after them lie at other
  * offsets) would be read as noise or at wrong offsets -- refused, with
  * how to extract it (outer names the compression around it, NULL: none).
- * Any other tar archive sets *tar: a plain one is walked whole
- * (io_plain_tar), a compressed one is read with a note (io_tar_note). 0
- * when head is neither. */
+ * Any other tar archive sets *tar: its headers are walked (io_tar_check),
+ * a compressed one's as far as IO_TAR_STREAM_WALK. 0 when head is
+ * neither. */
 static int io_archive(const uint8_t *head, size_t n, const char *outer, const char *path, bool *tar,
                       lr_error_t *err)
 {
@@ -448,19 +513,6 @@ static int io_archive(const uint8_t *head, size_t n, const char *outer, const ch
     return lr_error_at(err, path, LR_EREFUSED, LR_NO_OFFSET,
                        "a %s, not a disk image: extract the image from it first (%s %s)", what, how,
                        path);
-}
-
-/* The note of a compressed tar archive read as it is (its first file's
- * header checked alone: the others lie further in its stream). */
-static int io_tar_note(lr_io_t *io, const char *path)
-{
-    char text[1024];
-    snprintf(text, sizeof(text),
-             "%s is a tar archive: the files in it are read where they lie in the archive, after "
-             "their headers (the offsets shown are the archive's); a file stored sparse (tar -S) "
-             "after the first would read wrongly here: extract them first (tar -xf %s) to be sure",
-             path, path);
-    return lr_io_add_note(io, text);
 }
 
 /* A VMDK inside a tar archive is read with libvmdk through libbfio
@@ -490,51 +542,93 @@ static bool io_compressed(int fmt)
            fmt == LR_IO_FMT_ZSTD;
 }
 
+#define IO_TAR_LISTED 3 /* image files named in a refusal (its message is short) */
+
 /* "disk.qcow2 (a qcow2 image), b.img.xz (an xz-compressed file)" */
 static void io_tar_image_list(const io_tar_t *t, char *out, size_t cap)
 {
     int len = 0;
     out[0] = '\0';
-    for (size_t i = 0; i < t->images && i < IO_TAR_IMAGES && len >= 0 && (size_t)len < cap; i++) {
+    for (size_t i = 0; i < t->images && i < IO_TAR_LISTED && len >= 0 && (size_t)len < cap; i++) {
         int fmt = t->image[i].fmt;
+        const char *kind = io_compressed(fmt) ? "-compressed file" : " image";
+        if (fmt == LR_IO_FMT_VMDK && !t->image[i].embedded)
+            kind = " file whose data or descriptor lies in another file";
         len += snprintf(out + len, cap - (size_t)len, "%s%s (%s %s%s)", i ? ", " : "",
-                        t->image[i].name, io_a(formats[fmt].label), formats[fmt].label,
-                        io_compressed(fmt) ? "-compressed file" : " image");
+                        t->image[i].name, io_a(formats[fmt].label), formats[fmt].label, kind);
     }
-    if (t->images > IO_TAR_IMAGES && len >= 0 && (size_t)len < cap)
-        snprintf(out + len, cap - (size_t)len, " and %zu more", t->images - IO_TAR_IMAGES);
+    if (t->images > IO_TAR_LISTED && len >= 0 && (size_t)len < cap)
+        snprintf(out + len, cap - (size_t)len, " and %zu more", t->images - IO_TAR_LISTED);
 }
 
-/* The files of a plain tar archive whose content is an image format
+/* "a tar archive", "an xz-compressed tar archive" (outer: the compression
+ * around it, NULL: none) */
+static void io_tar_what(const char *outer, char *out, size_t cap)
+{
+    if (outer)
+        snprintf(out, cap, "%s %s-compressed tar archive", io_a(outer), outer);
+    else
+        snprintf(out, cap, "a tar archive");
+}
+
+/* Why one VMDK holding its descriptor, the tar's one image, is not read
+ * where it lies ("": it is): the build, the compression around the
+ * archive, a raw file beside it that may be a disk too, or a walk that did
+ * not see every file (out, cap bytes). */
+static void io_tar_why_not(const io_tar_t *t, const char *outer, char *out, size_t cap)
+{
+    out[0] = '\0';
+    if (outer)
+        snprintf(out, cap, ", never inside a compressed one");
+    else if (!IO_TAR_VMDK)
+        snprintf(out, cap, "%s", io_tar_vmdk_lack());
+    else if (t->big_raw)
+        snprintf(out, cap, ", not beside another file that may be a disk (%s, %llu bytes)",
+                 t->raw.name, (unsigned long long)t->raw.size);
+    else if (t->why[0])
+        snprintf(out, cap, ", not when the walk of its headers stopped at byte %llu (%s)",
+                 (unsigned long long)t->stop, t->why);
+}
+
+/* The files of a tar archive whose content is an image format
  * (io_tar_look). Read as the archive's raw bytes they would be noise, and
- * "no LVM" shown as fact. One VMDK holding its own descriptor, alone (an
- * OVA's disk: a virtual machine's export), is the image read: *member.
- * Compressed files beside a raw file that may be a disk are left to the
- * note (io_plain_tar). Anything else is refused, naming each one. */
-static int io_tar_images(const io_tar_t *t, const char *path, lr_io_member_t *member,
-                         lr_error_t *err)
+ * "no LVM" shown as fact. One VMDK holding its own descriptor, alone in a
+ * plain archive whose every file was seen (an OVA's disk: a virtual
+ * machine's export), is the image read: *member. Compressed files beside
+ * a raw file that may be a disk are left to the note (io_tar_check).
+ * Anything else is refused, naming why and the first image files. */
+static int io_tar_images(const io_tar_t *t, const char *outer, const char *path,
+                         lr_io_member_t *member, lr_error_t *err)
 {
     size_t containers = 0;
-    for (size_t i = 0; i < t->images && i < IO_TAR_IMAGES; i++)
+    bool set = false; /* a VMDK whose data or descriptor is another file */
+    for (size_t i = 0; i < t->images && i < IO_TAR_IMAGES; i++) {
         containers += !io_compressed(t->image[i].fmt);
+        set |= t->image[i].fmt == LR_IO_FMT_VMDK && !t->image[i].embedded;
+    }
     bool one_vmdk = t->images == 1 && t->image[0].fmt == LR_IO_FMT_VMDK && t->image[0].embedded;
     if (t->images == 0 || (containers == 0 && t->images <= IO_TAR_IMAGES && t->big_raw))
         return 0;
-    if (one_vmdk && IO_TAR_VMDK) {
+    char list[512], what[64], why_not[320];
+    io_tar_why_not(t, outer, why_not, sizeof(why_not));
+    if (one_vmdk && !why_not[0]) {
         member->fmt = LR_IO_FMT_VMDK;
         member->at = t->image[0].at;
         member->size = t->image[0].size;
         memcpy(member->name, t->image[0].name, sizeof(member->name));
         return 0;
     }
-    char list[1024];
     io_tar_image_list(t, list, sizeof(list));
+    io_tar_what(outer, what, sizeof(what));
     return lr_error_at(err, path, LR_EREFUSED, LR_NO_OFFSET,
-                       "a tar archive holding %s, not a disk image itself: an image inside an "
-                       "archive is read there only when it is the archive's one VMDK file (an "
-                       "OVA's disk)%s; extract %s first (tar -xf %s) and give %s",
-                       list, one_vmdk ? io_tar_vmdk_lack() : "", t->images == 1 ? "it" : "them",
-                       path, t->images == 1 ? "the image file" : "each image file");
+                       "%s holding disk images in files of their own, not a disk image itself: one "
+                       "VMDK alone is read inside an archive (an OVA's disk)%s; extract %s (tar "
+                       "-xf %s) and give %s; in it: %s",
+                       what, one_vmdk ? why_not : "", t->images == 1 ? "it" : "them", path,
+                       set              ? "each disk (a split VMDK by its descriptor)"
+                       : t->images == 1 ? "the image file"
+                                        : "each image file",
+                       list);
 }
 
 /* The note of a tar archive whose VMDK is read (malloc'd into *note). */
@@ -548,7 +642,8 @@ static int io_member_note(const io_tar_t *t, const lr_io_member_t *m, const char
              "libvmdk, so the offsets shown are its disk's%s",
              path, t->files, t->files == 1 ? "" : "s", m->name, (unsigned long long)m->at,
              (unsigned long long)m->size,
-             t->files > 1 ? "; the archive's other files are not disks and are not read" : "");
+             t->files > 1 ? "; its other files, none an image nor of 1 MiB or more, are not read"
+                          : "");
     if (note && !(*note = strdup(text)))
         return lr_error_oom(err);
     return 0;
@@ -567,23 +662,26 @@ static int io_tar_compressed_note(const io_tar_t *t, char *text, int len, size_t
     return len;
 }
 
-/* A plain tar archive: refused when a file in it is stored sparse (its
- * bytes after a hole lie elsewhere) or holds an image it cannot be read
- * as (io_tar_images); an OVA's VMDK is read (*member, *note naming it);
+/* A tar archive (size bytes of s; outer: the compression around it, NULL:
+ * none): refused when a file in it is stored sparse (its bytes after a
+ * hole lie elsewhere) or holds an image it cannot be read as
+ * (io_tar_images); a plain one's VMDK is read (*member, *note naming it);
  * else the archive is read as it is, *note saying so and naming where its
  * files lie (malloc'd). */
-static int io_plain_tar(int fd, uint64_t size, const char *path, char **note,
-                        lr_io_member_t *member, lr_error_t *err)
+static int io_tar_check(const io_tar_src_t *s, uint64_t size, const char *outer, const char *path,
+                        char **note, lr_io_member_t *member, lr_error_t *err)
 {
     io_tar_t t;
-    io_tar_walk(fd, size, &t);
+    char what[64];
+    io_tar_walk(s, size, &t);
+    io_tar_what(outer, what, sizeof(what));
     if (t.sparse[0])
         return lr_error_at(err, path, LR_EREFUSED, LR_NO_OFFSET,
-                           "a tar archive whose file %s is stored sparse (tar -S), not a disk "
-                           "image: extract the image from it first (tar -xf %s)",
-                           t.sparse, path);
+                           "%s whose file %s is stored sparse (tar -S), not a disk image: "
+                           "extract the image from it first (tar -xf %s)",
+                           what, t.sparse, path);
     lr_io_member_t m = {0};
-    int rc = io_tar_images(&t, path, &m, err);
+    int rc = io_tar_images(&t, outer, path, &m, err);
     if (rc)
         return rc;
     if (m.fmt != LR_IO_FMT_RAW) {
@@ -593,10 +691,10 @@ static int io_plain_tar(int fd, uint64_t size, const char *path, char **note,
     }
     char text[2048];
     int len = snprintf(text, sizeof(text),
-                       "%s is a tar archive of %zu file%s: the files in it are read where they lie "
-                       "in the archive, after their headers, so the offsets shown are the "
+                       "%s is %s of %s%zu file%s: the files in it are read where they lie in "
+                       "the archive, after their headers, so the offsets shown are the "
                        "archive's (a file's own offsets are the archive's less its start):",
-                       path, t.files, t.files == 1 ? "" : "s");
+                       path, what, t.why[0] ? "at least " : "", t.files, t.files == 1 ? "" : "s");
     for (size_t i = 0; i < t.files && i < IO_TAR_SHOWN && len > 0 && (size_t)len < sizeof(text);
          i++)
         len += snprintf(text + len, sizeof(text) - (size_t)len, "%s %s at byte %llu (%llu bytes)",
@@ -663,7 +761,8 @@ int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, char **note,
         rc = io_archive(head, n, NULL, path, &is_tar, err);
     if (!rc && is_tar) {
         lr_io_member_t m = {0};
-        rc = io_plain_tar(fd, size, path, note, &m, err);
+        io_tar_src_t src = {.fd = fd, .io = NULL, .limit = UINT64_MAX};
+        rc = io_tar_check(&src, size, NULL, path, note, &m, err);
         if (member)
             *member = m;
         if (!rc && m.fmt != LR_IO_FMT_RAW && !member)
@@ -717,6 +816,21 @@ static int io_missing(int fmt, const char *path, lr_error_t *err)
                        io_a(label), label, formats[fmt].library, formats[fmt].library);
 }
 
+/* A compressed tar archive: walked as a plain one (io_tar_check), its
+ * headers as far as IO_TAR_STREAM_WALK into its stream; read as it is,
+ * the handle gets the note. */
+static int io_stream_tar(lr_io_t *io, int fmt, const char *path, lr_error_t *err)
+{
+    io_tar_src_t src = {.fd = -1, .io = io, .limit = IO_TAR_STREAM_WALK};
+    uint64_t size = lr_io_size_known(io) ? lr_io_size(io) : UINT64_MAX;
+    char *note = NULL;
+    int rc = io_tar_check(&src, size, formats[fmt].label, path, &note, NULL, err);
+    if (!rc && note && lr_io_add_note(io, note) != 0)
+        rc = lr_error_oom(err);
+    free(note);
+    return rc;
+}
+
 /* A compressed file whose content is itself an image format (a qcow2,
  * VMDK, dynamic VHD, VHDX or E01 file gzip'd or xz'd for archiving, or
  * compressed twice): read as raw, its bytes would be the container's, not
@@ -741,7 +855,7 @@ static int io_nested(lr_io_t *io, int fmt, const char *path, lr_error_t *err)
     int inner = io_format_of_head(head, n);
     if (inner == LR_IO_FMT_RAW) {
         int rc = io_archive(head, n, formats[fmt].label, path, &tar, err);
-        return !rc && tar && io_tar_note(io, path) ? lr_error_oom(err) : rc;
+        return !rc && tar ? io_stream_tar(io, fmt, path, err) : rc;
     }
     const char *label = formats[inner].label;
     return lr_error_at(err, path, LR_EREFUSED, LR_NO_OFFSET,

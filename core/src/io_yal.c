@@ -257,6 +257,8 @@ static ssize_t yrange_read(intptr_t *h, uint8_t *buf, size_t len, libbfio_error_
     size_t got = 0;
     if (lr_io_fd_pread(x->fd, buf, len, x->base + x->pos, &got))
         return -1;
+    if (got < len && !x->log) /* an archive's file shorter than its header said */
+        return -1;
     memset(buf + got, 0, len - got); /* the log extends the file: zeros */
     lr_vhdx_log_apply(x->log, buf, len, x->pos);
     x->pos += len;
@@ -1632,9 +1634,13 @@ static int vmdkm_whole(vmdk_member_t *m, const char *path, const char *name, lr_
         libvmdk_extent_descriptor_get_type(d, &type, NULL) != 1 ||
         type != LIBVMDK_EXTENT_TYPE_SPARSE)
         rc = lr_error_at(err, path, LR_EREFUSED, LR_NO_OFFSET,
-                         "its VMDK %s keeps its data in other files (%d extents): extract them "
-                         "first (tar -xf %s) and give %s",
-                         name, n, path, name);
+                         "its VMDK %s keeps its data in other files (its descriptor names %s): "
+                         "extract them first (tar -xf %s) and give %s",
+                         name,
+                         n == 1  ? "one extent that is not sparse"
+                         : n > 1 ? "several extents"
+                                 : "no extent it can read",
+                         path, name);
     if (d)
         libvmdk_extent_descriptor_free(&d, NULL);
     return rc;

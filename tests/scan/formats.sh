@@ -474,7 +474,7 @@ if [ -z "${missing[vm.ova]:-}" ]; then
     python3 - "$T/out.json" << 'PY' && ok || bad "vm.ova: no warning naming its VMDK"
 import json, sys
 w = json.load(open(sys.argv[1]))["images"][0]["warnings"]
-assert len(w) == 1 and "vm.ova is a tar archive of 3 files whose disk is the VMDK file vm-disk1.vmdk (at byte 2048, 131072 bytes), as in an OVA" in w[0] and "the archive's other files are not disks" in w[0], w
+assert len(w) == 1 and "vm.ova is a tar archive of 3 files whose disk is the VMDK file vm-disk1.vmdk (at byte 2048, 131072 bytes), as in an OVA" in w[0] and "its other files, none an image nor of 1 MiB or more, are not read" in w[0], w
 PY
 fi
 mkdir -p "$T/ar"
@@ -483,12 +483,42 @@ mkdir -p "$T/ar"
     tar -cf ../bad/two.ova vm.ovf vm-disk1.vmdk vm-disk2.vmdk vm.mf && tar -cf ../bad/q.tar disk.qcow2 &&
     tar -cf ../bad/x.tar vm.ovf disk.img.xz && tar -cf ../bad/rawgz.tar disk.img log.gz) ||
     bad "tar failed"
-check_bad bad/two.ova zlib "bad/two.ova: a tar archive holding vm-disk1.vmdk (a VMDK image), vm-disk2.vmdk (a VMDK image), not a disk image itself"     "read there only when it is the archive's one VMDK file (an OVA's disk); extract them first (tar -xf .*bad/two.ova) and give each image file"
-check_bad bad/q.tar zlib "bad/q.tar: a tar archive holding disk.qcow2 (a qcow2 image), not a disk image itself"     "extract it first (tar -xf .*bad/q.tar) and give the image file"
+check_bad bad/two.ova zlib "bad/two.ova: a tar archive holding disk images in files of their own, not a disk image itself: one VMDK alone is read inside an archive (an OVA's disk); extract them (tar -xf .*bad/two.ova) and give each image file; in it: vm-disk1.vmdk (a VMDK image), vm-disk2.vmdk (a VMDK image)"
+check_bad bad/q.tar zlib "bad/q.tar: a tar archive holding disk images in files of their own, not a disk image itself" \
+    "extract it (tar -xf .*bad/q.tar) and give the image file; in it: disk.qcow2 (a qcow2 image)"
+# one VMDK, but beside a raw file that may be a disk too, or in an archive
+# cut short inside it: refused, saying why (it used to be read as the
+# VMDK alone, or as raw: a wrong answer either way)
+(cd "$T/ar" && tar -cf ../bad/rawvm.ova disk.img vm-disk1.vmdk) || bad "tar failed"
+head -c 60000 "$F/vm.ova" > "$T/bad/cut.ova"
+check_bad bad/rawvm.ova zlib "(an OVA's disk), not beside another file that may be a disk (disk.img, 33554432 bytes); extract it"
+check_bad bad/cut.ova zlib "(an OVA's disk), not when the walk of its headers stopped at byte 60000 (the archive ends inside vm-disk1.vmdk, 57952 bytes of it present: cut short)"
 tar -C "$T/bad/vc1" -cf "$T/bad/delta.tar" top.vmdk || bad "tar failed"
 check_bad bad/delta.tar libbfio "bad/delta.tar: its VMDK top.vmdk is a delta disk whose parent is mid.vmdk: a chain is not read inside an archive" \
     "extract them first (tar -xf .*bad/delta.tar) and give top.vmdk"
-check_bad bad/x.tar zlib "bad/x.tar: a tar archive holding disk.img.xz (an xz-compressed file), not a disk image itself"
+# compressed, the tar's headers are walked through its stream (its first
+# 16 MiB): an OVA gzip'd is refused (a VMDK is not read inside a
+# compressed archive), and so is a file stored sparse after the first
+gzip -c "$T/img/vm.ova" > "$T/bad/vm.ova.gz"
+check_bad bad/vm.ova.gz zlib "bad/vm.ova.gz: a gzip-compressed tar archive holding disk images in files of their own, not a disk image itself" \
+    "(an OVA's disk), never inside a compressed one; extract it (tar -xf .*bad/vm.ova.gz) and give the image file; in it: vm-disk1.vmdk (a VMDK image)"
+gzip -c "$T/bad/sparse-second.tar" > "$T/bad/sparse-second.tar.gz"
+check_bad bad/sparse-second.tar.gz zlib "bad/sparse-second.tar.gz: a gzip-compressed tar archive whose file disk.img is stored sparse (tar -S), not a disk image"
+check_bad bad/x.tar zlib "bad/x.tar: a tar archive holding disk images in files of their own, not a disk image itself" "in it: disk.img.xz (an xz-compressed file)"
+# an xz'd tar of a raw disk: read where the disk lies in the stream, the
+# warning saying how far the headers were walked
+if [ -z "${missing[disk.img.xz]:-}" ]; then
+    xz -T1 -c "$T/bad/plain.tar" > "$T/bad/plain.tar.xz"
+    "$LVMSCAN" --json "$T/bad/plain.tar.xz" > "$T/out.json" 2> "$T/err" && ok || bad "bad/plain.tar.xz: $(cat "$T/err")"
+    python3 - "$T/out.json" << 'PY' && ok || bad "bad/plain.tar.xz: not read where its file lies, with the warning"
+import json, sys
+got = json.load(open(sys.argv[1]))
+assert [l["offset"] for l in got["labels"]] == [1024], got["labels"]
+w = got["images"][0]["warnings"]
+assert len(w) == 1 and "plain.tar.xz is an xz-compressed tar archive of at least 1 file:" in w[0], w
+assert "disk.img at byte 512 (33554432 bytes); its headers were walked up to byte 33554944 only (of a compressed archive, only the headers in its first 16 MiB are read)" in w[0], w
+PY
+fi
 "$LVMSCAN" --json "$T/bad/rawgz.tar" > "$T/out.json" 2> "$T/err" && ok || bad "bad/rawgz.tar: $(cat "$T/err")"
 python3 - "$T/out.json" << 'PY' && ok || bad "bad/rawgz.tar: not read where its disk lies, or log.gz not named"
 import json, sys
