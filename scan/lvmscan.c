@@ -1455,6 +1455,13 @@ static void report_backup_versions(FILE *f, const lr_scan_vg_t *vg)
     if (with)
         fprintf(f, "  %zu versions found in backup/archive files, %zu of them only there\n", with,
                 only);
+    /* Without the filesystem's own records a file is read on from its
+     * first block: one deleted and its blocks reused can be joined to
+     * another file's and still parse (docs/limits.md). */
+    if (only)
+        fprintf(f, "  note: a file's text is read on from its first block; a deleted file's later "
+                   "blocks may since hold another file's, so check a version only files hold "
+                   "before restoring it\n");
     report_newer_files(f, vg);
 }
 

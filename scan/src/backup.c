@@ -5,7 +5,9 @@
  * line may also fall on a sector start) and becomes a copy of its VG like a
  * ring copy, found by "backup file".
  *
- * A file's end is its first NUL: filesystems pad the last block with zeros.
+ * A file's end is its first NUL: filesystems pad the last block with zeros
+ * (a file whose size is a multiple of the block has none: it ends where its
+ * VG section's line ends on a sector boundary, bk_ends_on_sector).
  * A file whose blocks are not contiguous runs into foreign bytes (or zeros)
  * at a block boundary; its text then does not parse to its end, and the copy
  * is partial: listed, never made a version or merged with one (vgs.c).
@@ -479,6 +481,25 @@ static int bt_read_extent(sc_ctx_t *c, const sc_bk_t *bk, sc_tbuf_t *b, bool *nu
     return 0;
 }
 
+/* A file whose size is a multiple of the sector (of the filesystem's
+ * block, of a tar's 512 bytes) has no zeros after it: the next block, or
+ * the next tar header, follows at once. When its VG section (which ends
+ * at end, its line's end: "}\n", "}\r\n") ends on a sector boundary with
+ * other bytes after it, the file ends there: b is cut to it, NUL-ended as
+ * a file read to its NUL is (true). */
+static bool bk_ends_on_sector(uint64_t offset, sc_tbuf_t *b, size_t end)
+{
+    if (end < b->n && b->p[end] == '\r')
+        end++;
+    if (end < b->n && b->p[end] == '\n')
+        end++;
+    if (end >= b->n || b->p[end] == '\0' || (offset + end) % 512 != 0)
+        return false;
+    b->p[end] = '\0';
+    b->n = end + 1;
+    return true;
+}
+
 /* Reads the backup file that starts at bk, up to `limit` (its end when its
  * length is known, else the next file's start: a file never holds
  * another's first line at a sector start, and so the bytes read stay
@@ -517,6 +538,8 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, sc_tbuf_t *b)
     bool whole = sc_vg_section(b->p, b->n, &sec, &end);
     if (sec == SIZE_MAX)
         return 0; /* top-level lines only: the tail of a ring copy */
+    if (whole && !bk->len && !bk->compression && bk_ends_on_sector(bk->offset, b, end))
+        nul = true;
     size_t had = s->n_copies;
     rc = sc_add_copy(c, bk->image, bk->offset, NULL, LR_SCAN_COPY_BACKUP);
     if (rc || s->n_copies == had)

@@ -16,7 +16,9 @@
 #     the same seqno is a second version, both marked conflict;
 #   - a fragmented file (made here: its second filesystem block replaced by
 #     zeros, or by another file's block) is partial, named with its offset,
-#     and joins no complete version.
+#     and joins no complete version;
+#   - a file whose size is a multiple of the block (fixtures/backup-exact:
+#     no zeros after it) is read whole, in ext4 and in a tar.
 set -euo pipefail
 SCAN=$1
 REPAIR=$2
@@ -76,6 +78,8 @@ python3 "$T/history.py" "$T/scan.json" "$FIX/truth" || lr_fail "history of the i
 "$SCAN" "$T/disk.img" > "$T/scan.txt" || lr_fail "lvmscan (text) exited $?"
 grep -q "46 versions found in backup/archive files, 20 of them only there" "$T/scan.txt" ||
     lr_fail "the report does not count the versions found in files"
+grep -q "note: a file's text is read on from its first block; a deleted file's later blocks may since hold another file's" "$T/scan.txt" ||
+    lr_fail "the report does not say a version only files hold is read as if its blocks were contiguous"
 grep -q "backup-file" "$T/scan.txt" || lr_fail "the report does not flag backup files"
 
 # ---- a file's VG section in a metadata area's form is the very bytes LVM2
@@ -173,6 +177,34 @@ grep -q "backup file at byte $off is partial" "$T/frag.txt" || lr_fail "the repo
 if "$REPAIR" --restore seqno=10 --dry-run "$T/frag.img" > "$T/plan10" 2>&1; then
     lr_fail "seqno 10 (only a fragmented file) was offered for restore"
 fi
+# ---- a file whose size is a multiple of the block: no zeros after it
+# (fixtures/backup-exact: real LVM2's archive of exactly 2048 bytes, in an
+# ext4 of 1 KiB blocks, where another block follows it at once, and in a
+# tar, where the next header does): read whole, each copy's length the
+# file's and its NUL (it was partial: "does not parse", "other bytes")
+EX=${FIX%/backup}/backup-exact
+gzip -dc "$EX/ext4.img.gz" > "$T/ex4.img"
+for img in "$T/ex4.img" "$EX/etc.tar"; do
+    "$SCAN" --json "$img" > "$T/ex.json" 2> /dev/null || lr_fail "lvmscan $img exited $?"
+    python3 - "$T/ex.json" "$EX/truth" <<'EOF' || lr_fail "$img: a file of whole blocks is not read whole"
+import json, os, sys
+d = json.load(open(sys.argv[1])); truth = sys.argv[2]
+want = {}
+for sub in ("archive", "backup"):
+    for n in os.listdir(os.path.join(truth, sub)):
+        t = open(os.path.join(truth, sub, n), "rb").read()
+        want[int(t.split(b"seqno = ")[1].split(b"\n")[0])] = len(t)
+assert 2048 in want.values(), want
+got = {c["seqno"]: c for c in d["copies"] if c["found_by"] == "backup_file"}
+assert sorted(got) == sorted(want), (sorted(got), sorted(want))
+for s, n in want.items():
+    c = got[s]
+    assert not c["partial"] and c["parse_ok"] and c["length"] == n + 1, (s, n, c["length"], c["parse_error"])
+vs = d["vgs"][0]["versions"]
+assert sorted(v["seqno"] for v in vs if v["complete"]) == sorted(want), vs
+print("files of whole blocks: seqnos %s read whole" % sorted(want))
+EOF
+done
 # ---- XFS: the archive files put into a filesystem by mkfs.xfs -p (a
 # protofile; no mount needed) are all found whole, at their block starts
 if command -v mkfs.xfs >/dev/null; then
