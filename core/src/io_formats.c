@@ -717,7 +717,47 @@ static int io_tar_check(const io_tar_src_t *s, uint64_t size, const char *outer,
     return 0;
 }
 
-/* Refuses a file compressed by a tool we do not read (0 otherwise). */
+/* Disk image formats no library of this build reads. Taken for a raw
+ * disk, their bytes are the container's: a VDI's PV was found at byte
+ * 1024 of the file instead of 0, its data mapped wrongly past the first
+ * unallocated block -- a wrong answer shown as fact. A LUKS device's
+ * bytes are ciphertext: "no LVM" would be shown as fact. Refused by name,
+ * with what to do first. */
+typedef struct io_other {
+    size_t at; /* where the magic lies */
+    const char *magic;
+    size_t len;
+    const char *what;   /* "a VirtualBox VDI image" */
+    const char *advice; /* what to do first (IMAGE: the file) */
+} io_other_t;
+
+static const io_other_t others[] = {
+    {64, "\x7f\x10\xda\xbe", 4, "a VirtualBox VDI image",
+     "convert it to raw first (qemu-img convert -O raw IMAGE IMAGE.raw, or VBoxManage "
+     "clonemedium IMAGE IMAGE.raw --format RAW)"},
+    {0, "QED\0", 4, "a QED image",
+     "convert it to raw first (qemu-img convert -O raw IMAGE IMAGE.raw)"},
+    {0, "WithoutFreeSpace", 16, "a Parallels image",
+     "convert it to raw first (qemu-img convert -O raw IMAGE IMAGE.raw)"},
+    {0, "WithouFreSpacExt", 16, "a Parallels image",
+     "convert it to raw first (qemu-img convert -O raw IMAGE IMAGE.raw)"},
+    {0, "LUKS\xba\xbe", 6, "a LUKS-encrypted device's image (its bytes are ciphertext)",
+     "unlock it first (cryptsetup open --readonly IMAGE NAME) and give /dev/mapper/NAME"},
+};
+
+/* The format of others whose magic head holds (n bytes), or NULL. */
+static const io_other_t *io_other(const uint8_t *head, size_t n)
+{
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+        const io_other_t *o = &others[i];
+        if (n >= o->at + o->len && memcmp(head + o->at, o->magic, o->len) == 0)
+            return o;
+    }
+    return NULL;
+}
+
+/* Refuses a file compressed by a tool we do not read, or an image format
+ * no library here reads (0 otherwise). */
 static int io_foreign(const uint8_t *head, size_t n, const char *path, lr_error_t *err)
 {
     const char *name = NULL, *how = NULL;
@@ -731,6 +771,12 @@ static int io_foreign(const uint8_t *head, size_t n, const char *path, lr_error_
             how = foreign[i].decompress;
         }
     }
+    const io_other_t *o = name ? NULL : io_other(head, n);
+    if (o)
+        return lr_error_at(err, path, -ENOTSUP, LR_NO_OFFSET,
+                           "%s: lvmrescue does not read it as a disk, its bytes are not the "
+                           "disk's; %s",
+                           o->what, o->advice);
     if (!name)
         return 0;
     return lr_error_at(err, path, -ENOTSUP, LR_NO_OFFSET,
@@ -853,6 +899,13 @@ static int io_nested(lr_io_t *io, int fmt, const char *path, lr_error_t *err)
     if (lr_io_pread_upto(io, head, sizeof(head), 0, &n, &e) != 0)
         return 0;
     int inner = io_format_of_head(head, n);
+    const io_other_t *o = inner == LR_IO_FMT_RAW ? io_other(head, n) : NULL;
+    if (o)
+        return lr_error_at(err, path, LR_EREFUSED, LR_NO_OFFSET,
+                           "%s %s-compressed file whose content is %s, not a disk: decompress it "
+                           "(%s %s), then %s",
+                           io_a(formats[fmt].label), formats[fmt].label, o->what,
+                           unpack[fmt] ? unpack[fmt] : "decompress", path, o->advice);
     if (inner == LR_IO_FMT_RAW) {
         int rc = io_archive(head, n, formats[fmt].label, path, &tar, err);
         return !rc && tar ? io_stream_tar(io, fmt, path, err) : rc;

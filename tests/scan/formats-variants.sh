@@ -31,7 +31,9 @@
 #  - what libqcow cannot read (the corrupt bit, LUKS, qemu-img's qcow
 #    version 1 overlays), a VMDK sparse extent given instead of its
 #    descriptor, a split set missing a
-#    middle segment or given by its second are refused by name, exit 2.
+#    middle segment or given by its second are refused by name, exit 2;
+#  - formats no library here reads (qemu-img's VDI, QED, Parallels and
+#    LUKS images, a gzip'd VDI) are refused by name, exit 2.
 # A tool that is missing SKIPs its group by name (the test still runs the
 # others; it reports SKIPPED when none could run).
 # usage: formats-variants.sh LVMSCAN LR_CAT FIXTURES_DIR
@@ -463,6 +465,33 @@ if have qemu-img; then
     done
     # one extent of a split sparse set, given instead of its descriptor
     refused "$T/v/vmdk-s2g/d-s001.vmdk" "a sparse extent of a split VMDK (it holds no descriptor)" "vmdk extent"
+fi
+
+# ---- formats qemu-img writes that no library here reads ------------------------------
+# A VDI, a QED and a Parallels image hold the disk's bytes at the
+# container's offsets (a VDI's PV was found at byte 1024 of the file, its
+# data mapped wrongly past an unallocated block), a LUKS image ciphertext:
+# each is refused by name with what to do first, also gzip'd, exit 2
+GROUP="unread-formats"
+if have qemu-img gzip; then
+    mkdir "$T/o"
+    for v in "vdi:a VirtualBox VDI image" "qed:a QED image" "parallels:a Parallels image"; do
+        fmt=${v%%:*}
+        qemu-img convert -f raw -O "$fmt" "$T/disk.img" "$T/o/d.$fmt" || bad "qemu-img -O $fmt failed"
+        refused "$T/o/d.$fmt" "${v#*:}: lvmrescue does not read it as a disk, its bytes are not the disk's; convert it to raw first (qemu-img convert -O raw IMAGE IMAGE.raw" "$fmt"
+    done
+    gzip -c "$T/o/d.vdi" > "$T/o/d.vdi.gz"
+    refused "$T/o/d.vdi.gz" "a gzip-compressed file whose content is a VirtualBox VDI image, not a disk: decompress it (gunzip -k .*d.vdi.gz), then convert it to raw first" "vdi gzip'd"
+    for i in 1 2 3; do
+        qemu-img convert -f raw -O luks --object secret,id=s0,data=pw -o key-secret=s0,iter-time=10 \
+            "$T/disk.img" "$T/o/d.luks" 2> /dev/null && break
+        rm -f "$T/o/d.luks"
+    done
+    if [ -f "$T/o/d.luks" ]; then
+        refused "$T/o/d.luks" "a LUKS-encrypted device's image (its bytes are ciphertext): lvmrescue does not read it as a disk, its bytes are not the disk's; unlock it first (cryptsetup open --readonly IMAGE NAME)" "luks"
+    else
+        echo "SKIPPED: d.luks (qemu-img could not make it)"
+    fi
 fi
 
 # ---- a VHDX whose log wrapped, left unreplayed (qemu-io killed) --------------------
