@@ -733,8 +733,7 @@ typedef struct io_other {
 
 static const io_other_t others[] = {
     {64, "\x7f\x10\xda\xbe", 4, "a VirtualBox VDI image",
-     "convert it to raw first (qemu-img convert -O raw IMAGE IMAGE.raw, or VBoxManage "
-     "clonemedium IMAGE IMAGE.raw --format RAW)"},
+     "convert it to raw first (qemu-img convert -O raw IMAGE IMAGE.raw)"},
     {0, "QED\0", 4, "a QED image",
      "convert it to raw first (qemu-img convert -O raw IMAGE IMAGE.raw)"},
     {0, "WithoutFreeSpace", 16, "a Parallels image",
@@ -742,7 +741,7 @@ static const io_other_t others[] = {
     {0, "WithouFreSpacExt", 16, "a Parallels image",
      "convert it to raw first (qemu-img convert -O raw IMAGE IMAGE.raw)"},
     {0, "LUKS\xba\xbe", 6, "a LUKS-encrypted device's image (its bytes are ciphertext)",
-     "unlock it first (cryptsetup open --readonly IMAGE NAME) and give /dev/mapper/NAME"},
+     "unlock it first, read-only (cryptsetup open -r IMAGE NAME), and give /dev/mapper/NAME"},
 };
 
 /* The format of others whose magic head holds (n bytes), or NULL. */
@@ -756,9 +755,11 @@ static const io_other_t *io_other(const uint8_t *head, size_t n)
     return NULL;
 }
 
-/* Refuses a file compressed by a tool we do not read, or an image format
- * no library here reads (0 otherwise). */
-static int io_foreign(const uint8_t *head, size_t n, const char *path, lr_error_t *err)
+/* Refuses a file compressed by a tool we do not read, or, when reading
+ * (not for an open to write: mlvm format overwrites a LUKS header when told
+ * to), an image format no library here reads (0 otherwise). */
+static int io_foreign(const uint8_t *head, size_t n, const char *path, bool reading,
+                      lr_error_t *err)
 {
     const char *name = NULL, *how = NULL;
     if (io_is_bzip2(head, n)) {
@@ -771,7 +772,7 @@ static int io_foreign(const uint8_t *head, size_t n, const char *path, lr_error_
             how = foreign[i].decompress;
         }
     }
-    const io_other_t *o = name ? NULL : io_other(head, n);
+    const io_other_t *o = name || !reading ? NULL : io_other(head, n);
     if (o)
         return lr_error_at(err, path, -ENOTSUP, LR_NO_OFFSET,
                            "%s: lvmrescue does not read it as a disk, its bytes are not the "
@@ -802,7 +803,7 @@ int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, char **note,
     *fmt = io_format_of_head(head, n);
     if (*fmt != LR_IO_FMT_RAW)
         return 0;
-    rc = io_foreign(head, n, path, err);
+    rc = io_foreign(head, n, path, member != NULL, err);
     if (!rc)
         rc = io_archive(head, n, NULL, path, &is_tar, err);
     if (!rc && is_tar) {

@@ -84,7 +84,8 @@ typedef struct lr_io_member {
  * be read through lr_io_member_open. An archive that would read wrongly as
  * raw (a zip, a tar holding a file stored sparse or an image format it
  * cannot read there), or a compression we do not read, is refused
- * (LR_EREFUSED, -ENOTSUP). */
+ * (LR_EREFUSED, -ENOTSUP); so is, when member is given (an open to read),
+ * an image format no library here reads (VDI, QED, Parallels, LUKS). */
 int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, char **note,
                  lr_io_member_t *member, lr_error_t *err) LR_IO_HIDDEN;
 /* Opens the disk image a plain tar archive holds as one of its files

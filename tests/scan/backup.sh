@@ -112,6 +112,11 @@ echo "$n archive files: VG section in ring form == LVM2's ring copy"
 sha=$(sha256sum < "$T/disk.img")
 "$REPAIR" --restore seqno=1 --dry-run "$T/disk.img" > "$T/plan" 2>&1 || { cat "$T/plan"; lr_fail "dry-run restore of seqno 1 exited $?"; }
 grep -q "new copy: seqno 47" "$T/plan" || { cat "$T/plan"; lr_fail "no plan for seqno 47"; }
+grep -q "Note: seqno 1 is known only from LVM2 backup/archive files found in the images; a file's text is read on from its first block" "$T/plan" ||
+    { cat "$T/plan"; lr_fail "the plan does not say seqno 1 is known only from files"; }
+# a version the ring holds too gets no such note
+"$REPAIR" --restore seqno=30 --dry-run "$T/disk.img" > "$T/plan30" 2>&1 || lr_fail "dry-run restore of seqno 30 exited $?"
+grep -q "is known only from LVM2 backup/archive files" "$T/plan30" && lr_fail "seqno 30 (also in the ring) is said known only from files"
 [ "$(sha256sum < "$T/disk.img")" = "$sha" ] || lr_fail "the dry run wrote"
 
 # ---- standalone files on the command line; one with another VG section

@@ -488,7 +488,7 @@ if have qemu-img gzip; then
         rm -f "$T/o/d.luks"
     done
     if [ -f "$T/o/d.luks" ]; then
-        refused "$T/o/d.luks" "a LUKS-encrypted device's image (its bytes are ciphertext): lvmrescue does not read it as a disk, its bytes are not the disk's; unlock it first (cryptsetup open --readonly IMAGE NAME)" "luks"
+        refused "$T/o/d.luks" "a LUKS-encrypted device's image (its bytes are ciphertext): lvmrescue does not read it as a disk, its bytes are not the disk's; unlock it first, read-only (cryptsetup open -r IMAGE NAME)" "luks"
     else
         echo "SKIPPED: d.luks (qemu-img could not make it)"
     fi

@@ -81,9 +81,14 @@ enum {
  * LR_EREFUSED), VHD and VHDX (libvhdi; differencing disks read through their
  * parents); a chain of more than 16 parents is LR_ELIMIT, a loop LR_EFORMAT; xz (liblzma) and
  * zstd (libzstd); a file named NAME.001 with NAME.002 beside it is the
- * first segment of a split raw set. Each library is optional: without it
+ * first segment of a split raw set; a plain tar archive whose one image is a
+ * VMDK holding its descriptor (an OVA) is that VMDK, read where it lies
+ * (libvmdk and libbfio's header), and one holding other images is refused
+ * with LR_EREFUSED. Each library is optional: without it
  * such an image fails with -ENOTSUP and a message naming the library.
  * A refused chain (missing backing file or parent) is -ENOENT or LR_EREFUSED.
+ * Formats no library here reads (VirtualBox VDI, QED, Parallels, LUKS) and
+ * compressors we do not read fail with -ENOTSUP naming them.
  *
  * A gzip image is read in one decompression pass at open (unless
  * LR_IO_LAZY: then while it is read), which checks it whole and records an access point every
