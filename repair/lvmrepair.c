@@ -754,18 +754,17 @@ void cli_version_warnings(const scanned_t *s, int vg, int ver)
     lr_evidence_free(ev);
 }
 
-/* A version only LVM2's backup/archive files hold: its text was read on
+/* A version only LVM2's backup/archive files inside the images hold (a
+ * file given whole is read whole): its text was read on
  * from a file's first block as if the file's blocks were contiguous, and a
  * deleted file's may since be another's (docs/limits.md). Said, not
  * counted as a warning: such versions are restorable like any other. */
 static void say_files_only(const scanned_t *s, const lr_repair_plan_t *p)
 {
-    if (!s->scan || p->vg < 0 || (size_t)p->vg >= s->scan->n_vgs || p->version < 0 ||
-        (size_t)p->version >= s->scan->vgs[p->vg].n_versions)
+    if (p->vg < 0 || p->version < 0 ||
+        !lr_scan_version_from_blocks(s->scan, (size_t)p->vg, (size_t)p->version))
         return;
     const lr_scan_version_t *v = &s->scan->vgs[p->vg].versions[p->version];
-    if (v->n_backup_copies == 0 || v->n_backup_copies != v->n_copies)
-        return;
     printf("\nNote: seqno %" PRIu64 " is known only from LVM2 backup/archive files found in the "
            "images; a file's text is read on from its first block, and a deleted file's later "
            "blocks may since hold another file's: check its LVs above before you confirm\n",

@@ -1444,13 +1444,16 @@ static void report_newer_files(FILE *f, const lr_scan_vg_t *vg)
 }
 
 /* How many versions only LVM2's backup/archive files still hold. */
-static void report_backup_versions(FILE *f, const lr_scan_vg_t *vg)
+static void report_backup_versions(FILE *f, const lr_scan_t *s, size_t g)
 {
+    const lr_scan_vg_t *vg = &s->vgs[g];
+    bool blocks = false; /* a version only files inside the images hold */
     size_t only = 0, with = 0;
     for (size_t i = 0; i < vg->n_versions; i++) {
         const lr_scan_version_t *v = &vg->versions[i];
         with += v->n_backup_copies > 0;
         only += v->n_backup_copies > 0 && v->n_backup_copies == v->n_copies && v->complete;
+        blocks |= v->complete && lr_scan_version_from_blocks(s, g, i);
     }
     if (with)
         fprintf(f, "  %zu versions found in backup/archive files, %zu of them only there\n", with,
@@ -1458,7 +1461,7 @@ static void report_backup_versions(FILE *f, const lr_scan_vg_t *vg)
     /* Without the filesystem's own records a file is read on from its
      * first block: one deleted and its blocks reused can be joined to
      * another file's and still parse (docs/limits.md). */
-    if (only)
+    if (blocks)
         fprintf(f, "  note: a file's text is read on from its first block; a deleted file's later "
                    "blocks may since hold another file's, so check a version only files hold "
                    "before restoring it\n");
@@ -1984,7 +1987,7 @@ static void report_vgs(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
                     vg->versions[vg->latest].seqno, vg->max_seqno, vg->n_versions, vg->n_copies);
         else
             fprintf(f, "  no complete copy; highest seqno seen %" PRIu64 "\n", vg->max_seqno);
-        report_backup_versions(f, vg);
+        report_backup_versions(f, s, i);
         report_commit_note(f, vg);
         report_bad_header_note(f, s, vg);
         report_superseded(f, s, vg);

@@ -384,6 +384,24 @@ int lr_scan_version_copy(const lr_scan_t *s, size_t vg, size_t version)
     return v->copies[0]; /* ranked best first, and complete versions lead with a good copy */
 }
 
+bool lr_scan_version_from_blocks(const lr_scan_t *s, size_t vg, size_t version)
+{
+    if (!s || vg >= s->n_vgs || version >= s->vgs[vg].n_versions)
+        return false;
+    const lr_scan_version_t *v = &s->vgs[vg].versions[version];
+    if (!v->n_copies || v->n_backup_copies != v->n_copies)
+        return false;
+    for (size_t i = 0; i < v->n_copies; i++) {
+        int c = v->copies[i];
+        if (c < 0 || (size_t)c >= s->n_copies)
+            return false;
+        int im = s->copies[c].image;
+        if (im < 0 || (size_t)im >= s->n_images || s->images[im].text_file)
+            return false;
+    }
+    return true;
+}
+
 /* The best copy of a version, or LR_EREFUSED naming the version when it has
  * only partial copies. */
 static int sc_best_copy(const lr_scan_t *s, size_t vg, size_t version, size_t *copy,

@@ -122,6 +122,10 @@ grep -q "is known only from LVM2 backup/archive files" "$T/plan30" && lr_fail "s
 # ---- standalone files on the command line; one with another VG section
 A0=$(ls "$FIX"/truth/archive/hbkvg_00000-*.vg)
 A20=$(ls "$FIX"/truth/archive/hbkvg_00020-*.vg)
+# a file given whole is read whole: no note that its blocks may not be its own
+"$SCAN" "$A0" > "$T/alone.txt" 2>&1 || lr_fail "lvmscan of a standalone archive file exited $?"
+grep -q "note: a file's text is read on from its first block" "$T/alone.txt" &&
+    lr_fail "a standalone file's version is said read on from a first block"
 sed 's/"t10"/"changed"/' "$A20" > "$T/conflict.vg"
 cmp -s "$A20" "$T/conflict.vg" && lr_fail "conflict.vg is not changed"
 "$SCAN" --json "$T/disk.img" "$A0" "$T/conflict.vg" > "$T/cli.json" || lr_fail "lvmscan with .vg files exited $?"

@@ -621,6 +621,13 @@ int lr_scan_copy_vg(const lr_scan_session_t *session, size_t copy, lr_vg_t **out
  * or -1 when it has only partial copies. */
 int lr_scan_version_copy(const lr_scan_t *scan, size_t vg, size_t version);
 
+/* Whether every copy of the version is an LVM2 backup/archive file found
+ * inside an image (none a file given whole, lr_scan_image_t.text_file, and
+ * none a ring copy): its text was read on from the file's first block as
+ * if the file's blocks were contiguous, which a deleted file's may no
+ * longer be (docs/limits.md). false for an index out of range. */
+bool lr_scan_version_from_blocks(const lr_scan_t *scan, size_t vg, size_t version);
+
 /* The version's text as LVM2 reads it: the best copy's bytes up to their
  * NUL (a backup file's put in ring order, lr_scan_ring_order). *text is malloc'd (caller frees),
  * NUL-terminated; *len (may be NULL) excludes the NUL. LR_ERANGE for a bad vg/version index,
