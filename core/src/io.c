@@ -554,8 +554,6 @@ int lr_io_open_opts(lr_io_t **out, const char *path, const lr_io_open_opts_t *op
         close(fd);
         return rc;
     }
-    if (!is_blk && member.fmt != LR_IO_FMT_RAW)
-        fmt = member.fmt;
     if (opts && opts->snapshot && fmt != LR_IO_FMT_QCOW) {
         close(fd);
         free(note);
@@ -567,7 +565,7 @@ int lr_io_open_opts(lr_io_t **out, const char *path, const lr_io_open_opts_t *op
                            "snapshot \"%s\" cannot be read from it",
                            what, opts->snapshot);
     }
-    if (!is_blk && member.fmt != LR_IO_FMT_RAW) {
+    if (member.fmt != LR_IO_FMT_RAW) {
         rc = lr_io_member_open(out, fd, path, &member, note, err);
         free(note);
         return rc;

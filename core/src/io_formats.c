@@ -131,7 +131,7 @@ static int io_format_of_head(const uint8_t *head, size_t n)
     if (starts(head, n, "QFI\xfb", 4))
         return LR_IO_FMT_QCOW;
     if (starts(head, n, "KDMV", 4) || starts(head, n, "COWD", 4) ||
-        starts(head, n, "# Disk DescriptorFile", 21))
+        starts(head, n, LR_IO_VMDK_DESCRIPTOR, sizeof(LR_IO_VMDK_DESCRIPTOR) - 1))
         return LR_IO_FMT_VMDK;
     if (starts(head, n, "vhdxfile", 8))
         return LR_IO_FMT_VHDX;
@@ -338,24 +338,29 @@ static int io_tar_pread(const io_tar_src_t *s, void *buf, size_t len, uint64_t o
     return lr_io_pread_upto(s->io, buf, len, off, got, &e);
 }
 
-/* Whether a VMDK file of a tar archive (sz bytes at data; its first got
- * bytes in h) is a sparse file holding its own descriptor, readable alone:
- * a split set's extent is KDMV too, but its descriptor offset (sectors, at
- * byte 28) is zero or holds no descriptor (qemu-img leaves zeros there):
- * it is read only through the set's descriptor file. */
-static bool io_tar_kdmv_whole(const io_tar_src_t *s, uint64_t data, uint64_t sz, const uint8_t *h,
-                              size_t got)
+bool lr_io_kdmv_embeds(const uint8_t *h, size_t n, uint64_t size, lr_io_read_fn rd, void *ctx)
 {
-    static const char magic[] = "# Disk DescriptorFile";
-    char d[sizeof(magic) - 1];
-    size_t n = 0;
-    if (got < 36 || !starts(h, got, "KDMV", 4))
+    char d[sizeof(LR_IO_VMDK_DESCRIPTOR) - 1];
+    size_t got = 0;
+    if (n < 36 || !starts(h, n, "KDMV", 4))
         return false;
     uint64_t at = lr_get_le64(h + 28);
-    if (at == 0 || at > (sz >> 9) || (sz - (at << 9)) < sizeof(d))
+    if (at == 0 || at > (size >> 9) || size - (at << 9) < sizeof(d))
         return false;
-    return io_tar_pread(s, d, sizeof(d), data + (at << 9), &n) == 0 && n == sizeof(d) &&
-           memcmp(d, magic, sizeof(d)) == 0;
+    return rd(ctx, d, sizeof(d), at << 9, &got) == 0 && got == sizeof(d) &&
+           memcmp(d, LR_IO_VMDK_DESCRIPTOR, sizeof(d)) == 0;
+}
+
+/* A file of a tar archive, for lr_io_kdmv_embeds: its bytes from data. */
+typedef struct io_tar_file {
+    const io_tar_src_t *s;
+    uint64_t data;
+} io_tar_file_t;
+
+static int io_tar_file_read(void *ctx, void *buf, size_t len, uint64_t off, size_t *got)
+{
+    const io_tar_file_t *f = ctx;
+    return io_tar_pread(f->s, buf, len, f->data + off, got);
 }
 
 /* Looks at the first bytes of a regular file of a tar archive (sz bytes at
@@ -381,8 +386,9 @@ static void io_tar_look(const io_tar_src_t *s, uint64_t data, uint64_t sz, const
     }
     if (t->images < IO_TAR_IMAGES) {
         t->image[t->images].fmt = fmt;
+        io_tar_file_t f = {s, data};
         t->image[t->images].embedded =
-            fmt == LR_IO_FMT_VMDK && io_tar_kdmv_whole(s, data, sz, h, got);
+            fmt == LR_IO_FMT_VMDK && lr_io_kdmv_embeds(h, got, sz, io_tar_file_read, &f);
         t->image[t->images].at = data;
         t->image[t->images].size = sz;
         memcpy(t->image[t->images].name, name, strlen(name) + 1);
@@ -812,8 +818,8 @@ int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, char **note,
         rc = io_tar_check(&src, size, NULL, path, note, &m, err);
         if (member)
             *member = m;
-        if (!rc && m.fmt != LR_IO_FMT_RAW && !member)
-            *fmt = m.fmt; /* a caller that cannot read it there is told its format */
+        if (!rc && m.fmt != LR_IO_FMT_RAW)
+            *fmt = m.fmt;
         return rc;
     }
     if (rc)
@@ -985,9 +991,7 @@ int lr_io_format_open(lr_io_t **out, int fmt, int fd, const char *path,
         close(fd); /* the libyal layers open the files by name themselves */
     if (!rc)
         (*out)->fmt = fmt;
-    bool stream = fmt == LR_IO_FMT_GZIP || fmt == LR_IO_FMT_XZ || fmt == LR_IO_FMT_LZMA ||
-                  fmt == LR_IO_FMT_ZSTD;
-    if (!rc && stream && (rc = io_nested(*out, fmt, path, err)) != 0) {
+    if (!rc && io_compressed(fmt) && (rc = io_nested(*out, fmt, path, err)) != 0) {
         lr_io_close(*out, NULL);
         *out = NULL;
     }

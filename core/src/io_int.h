@@ -80,8 +80,8 @@ typedef struct lr_io_member {
  * archive is raw, its headers walked: *note (may be NULL) receives the
  * note its handle gets (malloc'd, the caller's; NULL for any other file),
  * naming where its files lie. A plain tar archive whose one disk image is
- * a VMDK file (an OVA) sets *member (may be NULL; then *fmt says VMDK) to
- * be read through lr_io_member_open. An archive that would read wrongly as
+ * a VMDK file (an OVA) sets *fmt to VMDK and *member (may be NULL) to be
+ * read through lr_io_member_open. An archive that would read wrongly as
  * raw (a zip, a tar holding a file stored sparse or an image format it
  * cannot read there), or a compression we do not read, is refused
  * (LR_EREFUSED, -ENOTSUP); so is, when member is given (an open to read),
@@ -112,6 +112,19 @@ int lr_io_ewf_open(lr_io_t **out, const char *path, lr_error_t *err) LR_IO_HIDDE
 int lr_io_qcow_open(lr_io_t **out, const char *path, const char *snapshot,
                     lr_error_t *err) LR_IO_HIDDEN;
 int lr_io_vmdk_open(lr_io_t **out, const char *path, lr_error_t *err) LR_IO_HIDDEN;
+/* A VMDK descriptor's first line (a descriptor file's, or the one a sparse
+ * extent embeds). */
+#define LR_IO_VMDK_DESCRIPTOR "# Disk DescriptorFile"
+/* Reads len bytes at off of some file into buf, lr_io_fd_pread's way. */
+typedef int (*lr_io_read_fn)(void *ctx, void *buf, size_t len, uint64_t off, size_t *got);
+/* Whether a VMDK sparse extent ("KDMV"; its first n bytes in h, of size
+ * bytes in all) holds its own descriptor, at the sector its header gives
+ * (byte 28), read through rd: a monolithic or stream-optimized file,
+ * readable alone. A split set's extent holds none (the offset zero, or
+ * zeros there: qemu-img leaves them) and is read only through the set's
+ * descriptor file. */
+bool lr_io_kdmv_embeds(const uint8_t *h, size_t n, uint64_t size, lr_io_read_fn rd,
+                       void *ctx) LR_IO_HIDDEN;
 /* The VMDK file name, size bytes at byte at of path (a tar archive). */
 int lr_io_vmdk_open_member(lr_io_t **out, const char *path, const char *name, uint64_t at,
                            uint64_t size, lr_error_t *err) LR_IO_HIDDEN;

@@ -1414,12 +1414,17 @@ static void vmdk_msg(libvmdk_error_t *e, char *msg)
     libvmdk_error_free(&e);
 }
 
-static ssize_t vmdk_read(yal_ctx_t *y, void *buf, size_t len, uint64_t off, char *msg)
+static ssize_t vmdk_handle_read(libvmdk_handle_t *h, void *buf, size_t len, uint64_t off, char *msg)
 {
     libvmdk_error_t *e = NULL;
-    ssize_t n = libvmdk_handle_read_buffer_at_offset(y->h, buf, len, (off64_t)off, &e);
+    ssize_t n = libvmdk_handle_read_buffer_at_offset(h, buf, len, (off64_t)off, &e);
     vmdk_msg(e, msg);
     return n;
+}
+
+static ssize_t vmdk_read(yal_ctx_t *y, void *buf, size_t len, uint64_t off, char *msg)
+{
+    return vmdk_handle_read(y->h, buf, len, off, msg);
 }
 
 static void vmdk_free_file(void *f)
@@ -1433,23 +1438,23 @@ static void vmdk_free_file(void *f)
 
 static const yal_ops_t vmdk_ops = {.what = "VMDK", .read = vmdk_read, .free_file = vmdk_free_file};
 
-/* 1 if path is a sparse extent without an embedded descriptor (KDMV whose
- * descriptor area, sector offset at byte 28, is 0 or does not hold one;
- * qemu-img leaves it zeros): one extent of a twoGbMaxExtentSparse set,
- * which libvmdk (and qemu) open only through the set's descriptor. */
+static int vmdk_fd_read(void *ctx, void *buf, size_t len, uint64_t off, size_t *got)
+{
+    return lr_io_fd_pread(*(const int *)ctx, buf, len, off, got);
+}
+
+/* 1 if path is a sparse extent without an embedded descriptor
+ * (lr_io_kdmv_embeds): one extent of a twoGbMaxExtentSparse set, which
+ * libvmdk (and qemu) open only through the set's descriptor. */
 static bool vmdk_is_extent(const char *path)
 {
-    static const char magic[] = "# Disk DescriptorFile";
     uint8_t h[36];
-    char d[sizeof(magic) - 1];
+    struct stat st;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     size_t n = 0;
-    bool kdmv = fd >= 0 && lr_io_fd_pread(fd, h, sizeof(h), 0, &n) == 0 && n == sizeof(h) &&
-                memcmp(h, "KDMV", 4) == 0;
-    uint64_t at = kdmv ? lr_get_le64(h + 28) : 0;
-    bool yes = kdmv && (at == 0 || at > (UINT64_MAX >> 10) ||
-                        lr_io_fd_pread(fd, d, sizeof(d), at * 512, &n) || n != sizeof(d) ||
-                        memcmp(d, magic, sizeof(d)) != 0);
+    bool kdmv = fd >= 0 && fstat(fd, &st) == 0 && lr_io_fd_pread(fd, h, sizeof(h), 0, &n) == 0 &&
+                n == sizeof(h) && memcmp(h, "KDMV", 4) == 0;
+    bool yes = kdmv && !lr_io_kdmv_embeds(h, n, (uint64_t)st.st_size, vmdk_fd_read, &fd);
     if (fd >= 0)
         close(fd);
     return yes;
@@ -1569,11 +1574,7 @@ typedef struct vmdk_member {
 
 static ssize_t vmdkm_read(yal_ctx_t *y, void *buf, size_t len, uint64_t off, char *msg)
 {
-    libvmdk_error_t *e = NULL;
-    vmdk_member_t *m = y->h;
-    ssize_t n = libvmdk_handle_read_buffer_at_offset(m->h, buf, len, (off64_t)off, &e);
-    vmdk_msg(e, msg);
-    return n;
+    return vmdk_handle_read(((vmdk_member_t *)y->h)->h, buf, len, off, msg);
 }
 
 /* The handle first: it reads through the pool until it is closed. */
