@@ -453,6 +453,9 @@ static void json_copy(FILE *f, const lr_scan_copy_t *c)
            &first);
     jk_str(f, "btrfs_compression", lr_btrfs_compression_name(c->btrfs_compression), &first);
     jk_u64(f, "stored_length", c->btrfs_compression ? c->stored_len : c->length, &first);
+    jk_bool(f, "extfs_file", c->extfs_file, &first);
+    jk_int(f, "extfs_inode", c->extfs_ino ? (long)c->extfs_ino : -1, true, &first);
+    jk_off(f, "extfs_offset", c->extfs_ino ? c->extfs_offset : LR_SCAN_UNKNOWN, &first);
     jk_str(f, "vg_name", c->vg_name, &first);
     jk_str(f, "vg_id", c->vg_id[0] ? c->vg_id : NULL, &first);
     jk_u64(f, "seqno", c->seqno, &first);
@@ -1389,7 +1392,10 @@ static void report_areas(FILE *f, const lr_scan_t *s)
 static void copy_flags(const lr_scan_copy_t *c, char *buf, size_t len)
 {
     const char *comp = lr_btrfs_compression_name(c->btrfs_compression);
-    snprintf(buf, len, "%s%s%s%s%s%s%s%s%s",
+    char inode[40] = "";
+    if (c->extfs_ino)
+        snprintf(inode, sizeof(inode), " ext-inode-%u", c->extfs_ino);
+    snprintf(buf, len, "%s%s%s%s%s%s%s%s%s%s%s",
              c->committed_bad_header          ? " committed(per damaged header)"
              : c->committed && c->unreadable  ? " committed"
              : c->committed && c->crc_unknown ? " committed(checksum not known)"
@@ -1403,7 +1409,7 @@ static void copy_flags(const lr_scan_copy_t *c, char *buf, size_t len)
              c->parse_ok || c->unreadable || (c->source & LR_SCAN_COPY_FRAGMENT) ? ""
                                                                                  : " unparsable",
              c->orphan ? " orphan" : "", (c->source & LR_SCAN_COPY_BACKUP) ? " backup-file" : "",
-             comp ? " btrfs-" : "", comp ? comp : "");
+             comp ? " btrfs-" : "", comp ? comp : "", c->extfs_file ? " ext-file" : "", inode);
 }
 
 static bool only_in_files(const lr_scan_version_t *v)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lr/error.h"
+#include "lr/extfs.h"
 #include "le.h"
 
 static uint32_t get_be32(const uint8_t *p)
@@ -27,24 +28,13 @@ static int product(uint64_t a, uint64_t b, uint64_t *out)
     return 0;
 }
 
-#define EXT_SB 1024u
-#define EXT_MAGIC 0xEF53u
-#define EXT_INCOMPAT_64BIT 0x80u
-
+/* The superblock's rule is lr/extfs.h's (the scanner's prober shares it). */
 static int ext_size(const uint8_t *b, size_t len, uint64_t *out)
 {
-    if (len < EXT_SB + 0x154)
+    if (len < LR_EXTFS_SUPERBLOCK ||
+        !lr_extfs_superblock(b + LR_EXTFS_SUPERBLOCK, len - LR_EXTFS_SUPERBLOCK, NULL, out))
         return LR_EFORMAT;
-    const uint8_t *sb = b + EXT_SB;
-    if ((sb[0x38] | sb[0x39] << 8) != EXT_MAGIC)
-        return LR_EFORMAT;
-    uint32_t log = lr_get_le32(sb + 0x18); /* s_log_block_size: 1 KiB << log */
-    if (log > 6)                           /* 64 KiB blocks at most */
-        return LR_EFORMAT;
-    uint64_t blocks = lr_get_le32(sb + 0x04); /* s_blocks_count_lo */
-    if (lr_get_le32(sb + 0x60) & EXT_INCOMPAT_64BIT)
-        blocks |= (uint64_t)lr_get_le32(sb + 0x150) << 32; /* s_blocks_count_hi */
-    return product(blocks, 1024ull << log, out);
+    return 0;
 }
 
 static int xfs_size(const uint8_t *b, size_t len, uint64_t *out)

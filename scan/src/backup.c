@@ -29,6 +29,7 @@
 
 #include "lr/btrfs.h"
 #include "lr/crc.h"
+#include "lr/extfs.h"
 
 /* The second top-level key of every such file, within its first lines. */
 #define SC_BACKUP_CONTENTS "contents = \"Text Format Volume Group\""
@@ -66,7 +67,16 @@ int sc_probe_backup(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size
 {
     if (c->opts.flags & LR_SCAN_NO_TEXT_SEARCH || !bk_has_contents(p, avail))
         return 0;
-    return bk_record(c, (sc_bk_t){image, off, 0, false, 0, 0});
+    return bk_record(c, (sc_bk_t){image, off, 0, false, 0, 0, 0});
+}
+
+int sc_probe_extfs(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail)
+{
+    uint64_t bytes = 0;
+    if (c->opts.flags & LR_SCAN_NO_TEXT_SEARCH || off < LR_EXTFS_SUPERBLOCK ||
+        !lr_extfs_superblock(p, avail, NULL, &bytes))
+        return 0;
+    return bk_record(c, (sc_bk_t){image, off - LR_EXTFS_SUPERBLOCK, 0, false, 0, 0, bytes});
 }
 
 /* The largest zstd extent looked into (without LR_SCAN_ALL_ZSTD). Every
@@ -181,8 +191,8 @@ static int bt_find_files(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p,
             unread[f.compression]++;
         if (kind != BT_BACKUP)
             continue;
-        rc = bk_record(
-            c, (sc_bk_t){image, off + f.at, (uint32_t)f.ram_bytes, false, f.compression, f.stored});
+        rc = bk_record(c, (sc_bk_t){image, off + f.at, (uint32_t)f.ram_bytes, false, f.compression,
+                                    f.stored, 0});
     }
     for (uint8_t k = 0; k < 4 && !rc; k++)
         if (unread[k])
@@ -222,7 +232,7 @@ int sc_probe_btrfs_extent(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p
         memcmp(head, SC_BACKUP_MAGIC, sizeof(SC_BACKUP_MAGIC) - 1) != 0 ||
         !bk_has_contents(head, r.made))
         return 0;
-    return bk_record(c, (sc_bk_t){image, off, 0, false, comp, 0});
+    return bk_record(c, (sc_bk_t){image, off, 0, false, comp, 0, 0});
 }
 
 int sc_probe_btrfs_leaf(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail)
@@ -235,7 +245,7 @@ int sc_probe_btrfs_leaf(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, 
         rc = bt_find_files(c, image, off, p, avail, items);
     /* the leaf ends past this buffer: read whole once the stream is done */
     if (rc == LR_BTRFS_PAST)
-        return bk_record(c, (sc_bk_t){image, off, 0, true, 0, 0});
+        return bk_record(c, (sc_bk_t){image, off, 0, true, 0, 0, 0});
     return rc < 0 ? rc : 0;
 }
 
@@ -374,19 +384,24 @@ static bool only_blank_after(const char *t, size_t from, size_t len)
     return true;
 }
 
-/* Why a backup file's text is not whole, in words for parse_error. */
-static void set_partial(lr_scan_copy_t *cp, const char *why)
+/* Why a backup file's text is not whole, in words for parse_error; guess:
+ * the cause is not known (no filesystem's records were read). */
+static void set_partial_as(lr_scan_copy_t *cp, const char *why, bool guess)
 {
     char msg[LR_SCAN_MAX_PARSE_ERROR];
-    snprintf(msg, sizeof(msg),
-             "backup file at byte %" PRIu64 " is partial: %s (cut short, or a fragmented file "
-             "whose next block lies elsewhere)%s%s",
-             cp->offset, why, cp->parse_error ? ": " : "", cp->parse_error ? cp->parse_error : "");
+    snprintf(msg, sizeof(msg), "backup file at byte %" PRIu64 " is partial: %s%s%s%s", cp->offset,
+             why, guess ? " (cut short, or a fragmented file whose next block lies elsewhere)" : "",
+             cp->parse_error ? ": " : "", cp->parse_error ? cp->parse_error : "");
     free(cp->parse_error);
     cp->parse_error = sc_strdup(msg);
     cp->partial = true;
     cp->parse_ok = false;
     cp->ends_whole = false;
+}
+
+static void set_partial(lr_scan_copy_t *cp, const char *why)
+{
+    set_partial_as(cp, why, true);
 }
 
 /* Copies the line at t (leading blanks dropped) to out with its '\n';
@@ -416,9 +431,11 @@ static bool section_signature(const char *t, size_t len, sc_sig_t *sig)
     return sc_text_signature((const uint8_t *)norm, used, sig);
 }
 
-/* Fills a backup copy from its text (b->n bytes, NUL-terminated at b->n). */
+/* Fills a backup copy from its text (b->n bytes, NUL-terminated at b->n);
+ * reused: the text was cut where the filesystem gives a block to another
+ * file (no end then says so). */
 static void fill_backup(lr_scan_copy_t *cp, const char *t, size_t len, size_t sec, size_t end,
-                        bool nul)
+                        bool nul, const char *reused)
 {
     sc_sig_t sig;
     if (section_signature(t + sec, len - sec, &sig)) {
@@ -431,7 +448,9 @@ static void fill_backup(lr_scan_copy_t *cp, const char *t, size_t len, size_t se
     sc_fill_from_text(cp, t, len);
     cp->partial = false;
     cp->ends_whole = cp->parse_ok;
-    if (!nul)
+    if (!nul && reused)
+        set_partial_as(cp, reused, false);
+    else if (!nul)
         set_partial(cp, "no end (NUL) found");
     else if (!cp->parse_ok)
         set_partial(cp, "its text does not parse");
@@ -500,27 +519,233 @@ static bool bk_ends_on_sector(uint64_t offset, sc_tbuf_t *b, size_t end)
     return true;
 }
 
+/* ---- ext2/3/4: the filesystem's own records ---------------------------- */
+
+/* A filesystem backup files may lie in: an ext superblock the stream saw. */
+typedef struct bk_fs {
+    int image;
+    uint64_t start, bytes;
+    lr_extfs_t *fs; /* once opened; NULL when it does not open */
+    bool tried;
+} bk_fs_t;
+
+/* What a filesystem's records say of one file start. */
+typedef struct bk_ext {
+    bk_fs_t *in;    /* the filesystem whose block it starts, or NULL */
+    uint64_t block; /* which block */
+    uint32_t ino;   /* the file in use whose first block it is, or 0 */
+    uint64_t size;  /* that file's size */
+} bk_ext_t;
+
+typedef struct bk_exts {
+    bk_fs_t *fss; /* by image, then start */
+    size_t n_fss;
+    bk_ext_t *of; /* per file start (c->bks' order); NULL: none known */
+} bk_exts_t;
+
+static int bk_fs_cmp(const void *a, const void *b)
+{
+    const bk_fs_t *x = a, *y = b;
+    if (x->image != y->image)
+        return x->image < y->image ? -1 : 1;
+    return (x->start > y->start) - (x->start < y->start);
+}
+
+/* Moves the filesystems the stream saw out of c->bks into x->fss. */
+static int bk_take_filesystems(sc_ctx_t *c, bk_exts_t *x)
+{
+    size_t n = 0, k = 0;
+    for (size_t i = 0; i < c->n_bks; i++)
+        n += c->bks[i].fs_bytes != 0;
+    if (!n)
+        return 0;
+    if (!(x->fss = calloc(n, sizeof(*x->fss))))
+        return lr_error_oom(c->err);
+    for (size_t i = 0; i < c->n_bks; i++) {
+        const sc_bk_t *bk = &c->bks[i];
+        if (bk->fs_bytes)
+            x->fss[x->n_fss++] = (bk_fs_t){bk->image, bk->offset, bk->fs_bytes, NULL, false};
+        else
+            c->bks[k++] = *bk;
+    }
+    c->n_bks = k;
+    qsort(x->fss, x->n_fss, sizeof(*x->fss), bk_fs_cmp);
+    return 0;
+}
+
+/* The innermost filesystem (the last to start) holding byte off of image,
+ * opened; NULL when none does or it does not open (its records unknown:
+ * the file is read as on any other filesystem). */
+static bk_fs_t *bk_fs_of(sc_ctx_t *c, bk_exts_t *x, int image, uint64_t off)
+{
+    bk_fs_t *in = NULL;
+    for (size_t i = 0; i < x->n_fss; i++) {
+        bk_fs_t *f = &x->fss[i];
+        if (f->image == image && f->start <= off && off - f->start < f->bytes)
+            in = f;
+    }
+    if (!in || !c->ios[image])
+        return NULL;
+    if (!in->tried) {
+        in->tried = true;
+        lr_error_t e;
+        lr_error_clear(&e);
+        if (lr_extfs_open(c->ios[image], in->start, &in->fs, &e))
+            in->fs = NULL;
+    }
+    return in->fs ? in : NULL;
+}
+
+/* Asks fs's inodes which file in use starts at each start x->of places in
+ * it (one inode scan per filesystem). */
+static int bk_files_of(sc_ctx_t *c, bk_exts_t *x, bk_fs_t *f, uint64_t *blocks, size_t *idx,
+                       lr_extfs_file_t *files)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < c->n_bks; i++)
+        if (x->of[i].in == f) {
+            blocks[k] = x->of[i].block; /* ascending: the starts are sorted */
+            idx[k++] = i;
+        }
+    lr_error_t e;
+    lr_error_clear(&e);
+    int rc = lr_extfs_files_at(f->fs, blocks, k, c->opts.max_text, files, &e);
+    if (rc == -ENOMEM)
+        return lr_error_oom(c->err);
+    for (size_t j = 0; j < k && !rc; j++) {
+        x->of[idx[j]].ino = files[j].ino;
+        x->of[idx[j]].size = files[j].size;
+    }
+    return 0;
+}
+
+/* Fills x->of: for each file start at a block start of an ext filesystem,
+ * that filesystem and the file in use that starts there. */
+static int bk_read_records(sc_ctx_t *c, bk_exts_t *x)
+{
+    if (!x->n_fss || !c->n_bks)
+        return 0;
+    if (!(x->of = calloc(c->n_bks, sizeof(*x->of))))
+        return lr_error_oom(c->err);
+    for (size_t i = 0; i < c->n_bks; i++) {
+        const sc_bk_t *bk = &c->bks[i];
+        bk_fs_t *f = bk->len || bk->compression ? NULL : bk_fs_of(c, x, bk->image, bk->offset);
+        uint32_t bs = f ? lr_extfs_block_size(f->fs) : 0;
+        if (f && bs && (bk->offset - f->start) % bs == 0)
+            x->of[i] = (bk_ext_t){f, (bk->offset - f->start) / bs, 0, 0};
+    }
+    uint64_t *blocks = malloc(c->n_bks * sizeof(*blocks));
+    size_t *idx = malloc(c->n_bks * sizeof(*idx));
+    lr_extfs_file_t *files = malloc(c->n_bks * sizeof(*files));
+    int rc = blocks && idx && files ? 0 : lr_error_oom(c->err);
+    for (size_t i = 0; i < x->n_fss && !rc; i++)
+        if (x->fss[i].fs)
+            rc = bk_files_of(c, x, &x->fss[i], blocks, idx, files);
+    free(blocks);
+    free(idx);
+    free(files);
+    return rc;
+}
+
+static void bk_exts_free(bk_exts_t *x)
+{
+    for (size_t i = 0; i < x->n_fss; i++)
+        lr_extfs_free(x->fss[i].fs);
+    free(x->fss);
+    free(x->of);
+}
+
+/* Reads the file in use ext finds at bk by its inode into b, NUL-ended
+ * (*nul when read to its size); notes in cp's later fields how to read it
+ * again (set by the caller once the copy exists: *ino). *ino: the inode,
+ * when its blocks do not lie in a row from bk's offset. */
+static int bk_read_inode(sc_ctx_t *c, const sc_bk_t *bk, const bk_ext_t *ext, sc_tbuf_t *b,
+                         bool *nul, uint32_t *ino)
+{
+    size_t want = ext->size < c->opts.max_text ? (size_t)ext->size : (size_t)c->opts.max_text;
+    int rc = sc_tbuf_reserve(b, want, c->err);
+    if (rc)
+        return rc;
+    size_t got = 0;
+    lr_error_t e;
+    lr_error_clear(&e);
+    if (lr_extfs_read(ext->in->fs, ext->ino, b->p, want, &got, &e) || !got)
+        return LR_ENOTFOUND; /* read it as if its records were not known */
+    const char *z = memchr(b->p, '\0', got);
+    b->n = z ? (size_t)(z - b->p) : got;
+    *nul = z || got == ext->size;
+    /* the same bytes at the start's offset: read so again, no filesystem */
+    uint8_t *plain = malloc(b->n ? b->n : 1);
+    if (!plain)
+        return lr_error_oom(c->err);
+    bool same = lr_io_pread(c->ios[bk->image], plain, b->n, bk->offset, NULL) == 0 &&
+                memcmp(plain, b->p, b->n) == 0;
+    free(plain);
+    *ino = same ? 0 : ext->ino;
+    if ((rc = sc_tbuf_reserve(b, 1, c->err)))
+        return rc;
+    b->p[b->n++] = '\0'; /* a file read to its NUL counts it */
+    return 0;
+}
+
+/* Where a deleted file's text, read on from its first block, stops being
+ * its own: the first later block within `limit` the filesystem gives to a
+ * file (in use now, so not the deleted file's). limit unchanged when none
+ * is, or when the first block is itself in use (not a deleted file's) or
+ * a bitmap does not read or fails its checksum (not known). */
+static uint64_t bk_reused_at(sc_ctx_t *c, const bk_ext_t *ext, uint64_t limit)
+{
+    lr_extfs_t *fs = ext->in->fs;
+    uint32_t bs = lr_extfs_block_size(fs);
+    lr_error_t e;
+    lr_error_clear(&e);
+    if (lr_extfs_block_used(fs, ext->block, &e) != 0)
+        return limit;
+    uint64_t base = ext->in->start, most = c->opts.max_text / bs + 1;
+    for (uint64_t k = 1; k <= most; k++) {
+        uint64_t at = base + (ext->block + k) * bs;
+        if (at >= limit)
+            break;
+        int used = lr_extfs_block_used(fs, ext->block + k, &e);
+        if (used == 1)
+            return at;
+        if (used < 0)
+            break;
+    }
+    return limit;
+}
+
 /* Reads the backup file that starts at bk, up to `limit` (its end when its
  * length is known, else the next file's start: a file never holds
  * another's first line at a sector start, and so the bytes read stay
  * within the image's size in all); adds it as a copy
  * unless it is a ring copy's own header line (in an area, or no VG section
- * follows). */
-static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, sc_tbuf_t *b)
+ * follows). ext: what an ext filesystem's records say of it (NULL: none). */
+static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_t *ext,
+                   sc_tbuf_t *b)
 {
     lr_scan_t *s = c->scan;
     if (sc_area_of(s, bk->image, bk->offset) >= 0)
         return 0;
-    bool nul = false, undecoded = false;
+    bool nul = false, undecoded = false, by_inode = false;
     lr_scan_image_t *im = &s->images[bk->image];
-    uint32_t stored = bk->stored;
+    uint32_t stored = bk->stored, ino = 0;
     b->n = 0;
-    int rc = bk->len           ? bt_read_inline(c, bk, b, &undecoded)
-             : bk->compression ? bt_read_extent(c, bk, b, &nul, &stored)
-                               : sc_read_to_nul(c, c->ios[bk->image], bk->offset, limit,
-                                                c->opts.max_text, b, &nul);
-    if (sc_unreadable(c, bk->image, rc, bk->offset, limit > bk->offset ? limit - bk->offset : 1,
-                      NULL)) {
+    int rc = LR_ENOTFOUND;
+    if (ext && ext->ino) {
+        rc = bk_read_inode(c, bk, ext, b, &nul, &ino);
+        by_inode = rc == 0;
+    }
+    uint64_t to = ext && ext->in && !ext->ino ? bk_reused_at(c, ext, limit) : limit;
+    if (rc == LR_ENOTFOUND) {
+        b->n = 0;
+        rc = bk->len ? bt_read_inline(c, bk, b, &undecoded)
+             : bk->compression
+                 ? bt_read_extent(c, bk, b, &nul, &stored)
+                 : sc_read_to_nul(c, c->ios[bk->image], bk->offset, to, c->opts.max_text, b, &nul);
+    }
+    if (!by_inode &&
+        sc_unreadable(c, bk->image, rc, bk->offset, to > bk->offset ? to - bk->offset : 1, NULL)) {
         lr_error_clear(c->err); /* its text lies in unreadable bytes: the image's error says so */
         return 0;
     }
@@ -538,8 +763,26 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, sc_tbuf_t *b)
     bool whole = sc_vg_section(b->p, b->n, &sec, &end);
     if (sec == SIZE_MAX)
         return 0; /* top-level lines only: the tail of a ring copy */
-    if (whole && !bk->len && !bk->compression && bk_ends_on_sector(bk->offset, b, end))
+    if (whole && !by_inode && !bk->len && !bk->compression && bk_ends_on_sector(bk->offset, b, end))
         nul = true;
+    /* read with no NUL to where the next file starts or a block in use
+     * begins: the file ended there when its section did (a file of whole
+     * blocks; one that ends at the image's end keeps its bytes as they are) */
+    bool stopped = !nul && !by_inode && !bk->len && !bk->compression && to < im->size &&
+                   bk->offset + b->n == to;
+    if (stopped && whole && only_blank_after(b->p, end, b->n)) {
+        if ((rc = sc_tbuf_reserve(b, 1, c->err)))
+            return rc;
+        b->p[b->n++] = '\0';
+        nul = true;
+    }
+    bool reused = !nul && to < limit && bk->offset + b->n == to;
+    char why[160];
+    snprintf(why, sizeof(why),
+             "its text runs on into the block at byte %" PRIu64
+             ", which the ext filesystem gives to a file now (the file was deleted and its "
+             "blocks given to another since)",
+             to);
     size_t had = s->n_copies;
     rc = sc_add_copy(c, bk->image, bk->offset, NULL, LR_SCAN_COPY_BACKUP);
     if (rc || s->n_copies == had)
@@ -549,8 +792,11 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, sc_tbuf_t *b)
     cp->crc = lr_crc(LR_CRC_INITIAL, b->p, b->n);
     cp->btrfs_compression = bk->compression;
     cp->stored_len = bk->compression ? stored : 0;
+    cp->extfs_file = by_inode;
+    cp->extfs_ino = ino;
+    cp->extfs_offset = ino ? ext->in->start : 0;
     /* a section that never closes: its first lines still name the VG */
-    fill_backup(cp, b->p, b->n, sec, whole ? end : b->n, nul || standalone);
+    fill_backup(cp, b->p, b->n, sec, whole ? end : b->n, nul || standalone, reused ? why : NULL);
     if (undecoded)
         set_partial(
             cp,
@@ -595,10 +841,14 @@ static void bk_settle(sc_ctx_t *c)
 int sc_add_backups(sc_ctx_t *c, sc_tbuf_t *b)
 {
     size_t n0 = c->scan->n_copies;
+    bk_exts_t x = {NULL, 0, NULL};
     int rc = bt_read_leaves(c);
-    if (rc)
-        return rc;
-    bk_settle(c);
+    if (!rc)
+        rc = bk_take_filesystems(c, &x);
+    if (!rc) {
+        bk_settle(c);
+        rc = bk_read_records(c, &x);
+    }
     for (size_t i = 0; i < c->n_bks && !rc; i++) {
         const sc_bk_t *bk = &c->bks[i], *next = i + 1 < c->n_bks ? bk + 1 : NULL;
         uint64_t limit = c->scan->images[bk->image].size;
@@ -607,8 +857,9 @@ int sc_add_backups(sc_ctx_t *c, sc_tbuf_t *b)
             limit = bk->offset + span;
         else if (!bk->len && next && next->image == bk->image && next->offset < limit)
             limit = next->offset;
-        rc = add_one(c, bk, limit, b);
+        rc = add_one(c, bk, limit, x.of && x.of[i].in ? &x.of[i] : NULL, b);
     }
+    bk_exts_free(&x);
     if (!rc && c->scan->n_copies != n0)
         sc_sort_copies(c->scan);
     return rc;

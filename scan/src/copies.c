@@ -11,6 +11,7 @@
 
 #include "lr/btrfs.h"
 #include "lr/crc.h"
+#include "lr/extfs.h"
 
 typedef sc_tbuf_t tbuf_t;
 
@@ -836,6 +837,25 @@ int sc_bt_read(lr_io_t *io, struct lr_btrfs_decoder *dec, sc_bt_read_t *r, uint8
     return rc;
 }
 
+/* A file in an ext filesystem whose blocks do not lie in a row: read again
+ * by its inode (cp->length is its size and the NUL after it). */
+static int read_by_inode(lr_io_t *io, const lr_scan_copy_t *cp, char *t, lr_error_t *err)
+{
+    lr_extfs_t *fs = NULL;
+    size_t want = (size_t)cp->length - 1, got = 0;
+    int rc = lr_extfs_open(io, cp->extfs_offset, &fs, err);
+    if (!rc)
+        rc = lr_extfs_read(fs, cp->extfs_ino, t, want, &got, err);
+    lr_extfs_free(fs);
+    if (!rc && got != want)
+        rc = lr_error_set(err, LR_EFORMAT, cp->offset,
+                          "the file of inode %u reads as %zu bytes, not %zu", cp->extfs_ino, got,
+                          want);
+    if (!rc)
+        t[want] = '\0';
+    return rc;
+}
+
 int sc_read_pieces(lr_io_t *io, const lr_scan_copy_t *cp, char **text, lr_error_t *err)
 {
     *text = NULL;
@@ -845,8 +865,10 @@ int sc_read_pieces(lr_io_t *io, const lr_scan_copy_t *cp, char **text, lr_error_
     if (!t)
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
     int rc = cp->btrfs_compression ? read_decoded(io, cp, t, err)
-                                   : lr_io_pread(io, t, (size_t)cp->first_len, cp->offset, err);
-    if (!rc && cp->length > cp->first_len)
+             : cp->extfs_ino && cp->length
+                 ? read_by_inode(io, cp, t, err)
+                 : lr_io_pread(io, t, (size_t)cp->first_len, cp->offset, err);
+    if (!rc && !cp->extfs_ino && cp->length > cp->first_len)
         rc = lr_io_pread(io, t + cp->first_len, (size_t)(cp->length - cp->first_len),
                          cp->wrap_offset, err);
     if (rc) {

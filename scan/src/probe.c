@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "lr/btrfs.h"
+#include "lr/extfs.h"
 #include "lr/label.h"
 #include "lr/mda.h"
 
@@ -237,6 +238,7 @@ const sc_prober_t sc_probers[] = {
     {"lvm2_backup_file", SC_BACKUP_MAGIC, sizeof(SC_BACKUP_MAGIC) - 1, 0, NULL, sc_probe_backup},
     {"btrfs_leaf_inline_file", NULL, 0, 0, lr_btrfs_maybe_leaf, sc_probe_btrfs_leaf},
     {"btrfs_compressed_extent", NULL, 0, 0, maybe_extent, sc_probe_btrfs_extent},
+    {"ext_superblock", "\x53\xef", 2, LR_EXTFS_MAGIC_AT, NULL, sc_probe_extfs},
 };
 const size_t sc_n_probers = sizeof(sc_probers) / sizeof(sc_probers[0]);
 
@@ -265,9 +267,10 @@ int sc_probe_sector(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size
  * at byte 0, the first 8 bytes of the mda magic at byte 4 or of a backup
  * file's first line at byte 0, the start of `name {` (a name character
  * followed by another or by the space: what the text prober's quick_vgname
- * needs first), a btrfs leaf's header, or the first byte of a zstd frame or
- * zlib stream (a compressed btrfs extent). Three 8-byte compares, two
- * table lookups, a 4-byte load and two byte compares, inlined in the loop
+ * needs first), a btrfs leaf's header, the first byte of a zstd frame or
+ * zlib stream (a compressed btrfs extent), or an ext superblock's magic.
+ * Three 8-byte compares, two table lookups, a 4-byte load and three byte
+ * compares, inlined in the loop
  * below: on random data about 15 sectors in 16 stop here, on zeroed data
  * every one. A sector too close to the end of what was read for the
  * compares goes to the probers, which check what they need. */
@@ -280,6 +283,9 @@ static bool maybe_signature(const uint8_t *p, size_t avail)
            memcmp(p, SC_BACKUP_MAGIC, 8) == 0 ||
            (is_name_char(p[0]) && (is_name_char(p[1]) || p[1] == ' ')) ||
            lr_btrfs_maybe_leaf(p, avail) || p[0] == 0x28 || p[0] == 0x78 ||
+           /* an ext superblock's magic (le16 0xEF53) */
+           (avail > LR_EXTFS_MAGIC_AT + 1 && p[LR_EXTFS_MAGIC_AT] == 0x53 &&
+            p[LR_EXTFS_MAGIC_AT + 1] == 0xef) ||
            /* lzo's two le32 lengths: the data's below 192 KiB, a segment's
             * below 64 KiB and not 0 (zeroed sectors fail here) */
            ((p[3] | p[6] | p[7]) == 0 && p[2] < 3 && (p[4] | p[5]) != 0);

@@ -396,7 +396,9 @@ bool lr_scan_version_from_blocks(const lr_scan_t *s, size_t vg, size_t version)
         if (c < 0 || (size_t)c >= s->n_copies)
             return false;
         int im = s->copies[c].image;
-        if (im < 0 || (size_t)im >= s->n_images || s->images[im].text_file)
+        /* a file given whole, or read by its filesystem's records */
+        if (im < 0 || (size_t)im >= s->n_images || s->images[im].text_file ||
+            s->copies[c].extfs_file)
             return false;
     }
     return true;

@@ -59,6 +59,8 @@ typedef struct sc_bk {
     uint8_t compression; /* a btrfs inline file's (lr_btrfs_inline_t): then
                           * `stored` bytes at offset decode to len bytes */
     uint32_t stored;
+    uint64_t fs_bytes; /* not a file: an ext2/3/4 filesystem starts at offset, of
+                        * this many bytes (its superblock's); 0 for a file */
 } sc_bk_t;
 
 /* What the scan counts of btrfs data it passes over (backup.c): per enum
@@ -255,6 +257,9 @@ int sc_probe_btrfs_leaf(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, 
 void sc_bt_take_counts(sc_ctx_t *sub, lr_scan_image_t *im);
 int sc_probe_btrfs_extent(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail);
 int sc_add_backups(sc_ctx_t *c, sc_tbuf_t *b);
+/* backup.c: the prober of an ext2/3/4 primary superblock (a filesystem whose
+ * records say where the backup files in it lie). */
+int sc_probe_extfs(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail);
 /* The VG section of text (the first section at depth 0, from its name):
  * *start (SIZE_MAX when no section opens) and *end (one past its closing
  * brace); false unless the section opens and closes. */

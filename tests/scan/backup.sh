@@ -18,7 +18,9 @@
 #     zeros, or by another file's block) is partial, named with its offset,
 #     and joins no complete version;
 #   - a file whose size is a multiple of the block (fixtures/backup-exact:
-#     no zeros after it) is read whole, in ext4 and in a tar.
+#     no zeros after it) is read whole, in ext4 and in a tar;
+#   - in ext4 (fixtures/backup-ext4) a file in use is read by its inode
+#     and a deleted one is cut where a block in use by another file begins.
 set -euo pipefail
 SCAN=$1
 REPAIR=$2
@@ -78,7 +80,24 @@ python3 "$T/history.py" "$T/scan.json" "$FIX/truth" || lr_fail "history of the i
 "$SCAN" "$T/disk.img" > "$T/scan.txt" || lr_fail "lvmscan (text) exited $?"
 grep -q "46 versions found in backup/archive files, 20 of them only there" "$T/scan.txt" ||
     lr_fail "the report does not count the versions found in files"
-grep -q "note: a file's text is read on from its first block; a deleted file's later blocks may since hold another file's" "$T/scan.txt" ||
+# the files are in use in an ext4: read by their inodes, no note that
+# their text was read on from their first block
+grep -q "note: a file's text is read on from its first block" "$T/scan.txt" &&
+    lr_fail "the report says files read by their inodes were read on from their first block"
+# with the ext4's superblock's magic zeroed its records are not known: the
+# files are read on from their first blocks, and the report says so
+python3 - "$T/disk.img" "$T/nosb.img" <<'EOF' || lr_fail "no ext4 superblock in disk.img"
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+hits = [o for o in range(1024, len(d) - 1024, 512)
+        if d[o + 56:o + 58] == b"\x53\xef" and d[o + 0x5a:o + 0x5c] == b"\0\0"]
+assert hits, "no primary superblock"
+for o in hits:
+    d[o + 56:o + 58] = b"\0\0"
+open(sys.argv[2], "wb").write(d)
+EOF
+"$SCAN" "$T/nosb.img" > "$T/nosb.txt" || lr_fail "lvmscan (text) of nosb.img exited $?"
+grep -q "note: a file's text is read on from its first block; a deleted file's later blocks may since hold another file's" "$T/nosb.txt" ||
     lr_fail "the report does not say a version only files hold is read as if its blocks were contiguous"
 grep -q "backup-file" "$T/scan.txt" || lr_fail "the report does not flag backup files"
 
@@ -112,6 +131,11 @@ echo "$n archive files: VG section in ring form == LVM2's ring copy"
 sha=$(sha256sum < "$T/disk.img")
 "$REPAIR" --restore seqno=1 --dry-run "$T/disk.img" > "$T/plan" 2>&1 || { cat "$T/plan"; lr_fail "dry-run restore of seqno 1 exited $?"; }
 grep -q "new copy: seqno 47" "$T/plan" || { cat "$T/plan"; lr_fail "no plan for seqno 47"; }
+# its file is in use, read by its inode: no note; read from its blocks
+# (the superblock unknown) the plan says so
+grep -q "is known only from LVM2 backup/archive files" "$T/plan" &&
+    { cat "$T/plan"; lr_fail "seqno 1, read by its inode, is said read on from its first block"; }
+"$REPAIR" --restore seqno=1 --dry-run "$T/nosb.img" > "$T/plan" 2>&1 || { cat "$T/plan"; lr_fail "dry-run restore of seqno 1 (nosb.img) exited $?"; }
 grep -q "Note: seqno 1 is known only from LVM2 backup/archive files found in the images; a file's text is read on from its first block" "$T/plan" ||
     { cat "$T/plan"; lr_fail "the plan does not say seqno 1 is known only from files"; }
 # a version the ring holds too gets no such note
@@ -214,6 +238,47 @@ assert sorted(v["seqno"] for v in vs if v["complete"]) == sorted(want), vs
 print("files of whole blocks: seqnos %s read whole" % sorted(want))
 EOF
 done
+# ---- ext4's own records (fixtures/backup-ext4: real LVM2's files, placed
+# with debugfs, e2fsprogs' allocator): the backup file in use whose blocks
+# are not in a row is read by its inode, whole (it was partial); the
+# deleted archive whose later blocks another file holds now is cut there,
+# partial, and its version not complete (it was whole: a text LVM2 never
+# wrote); the files in use are read whole, each its LVM2 checksum (crc32
+# from 0xf597a6cf, computed here with zlib) over the file and its NUL
+E4=${FIX%/backup}/backup-ext4
+gzip -dc "$E4/ext4.img.gz" > "$T/e4.img"
+"$SCAN" --json "$T/e4.img" > "$T/e4.json" || lr_fail "lvmscan of backup-ext4 exited $?"
+python3 - "$T/e4.json" "$E4/truth" <<'EOF' || lr_fail "backup-ext4: ext4's records not used"
+import json, os, re, sys, zlib
+d = json.load(open(sys.argv[1])); truth = sys.argv[2]
+dbg = open(os.path.join(truth, "debugfs.txt")).read()
+gone = re.search(r"^deleted /etc/lvm/archive/(\S+): blocks .*first block at byte (\d+)", dbg, re.M)
+frag = int(re.search(r"^/etc/lvm/backup/e4vg: blocks .*first block at byte (\d+)", dbg, re.M).group(1))
+def lvm_crc(b):
+    return ~zlib.crc32(b, ~0xf597a6cf & 0xffffffff) & 0xffffffff
+by_off = {c["offset"]: c for c in d["copies"] if c["found_by"] == "backup_file"}
+vs = {v["seqno"]: v for v in d["vgs"][0]["versions"]}
+for sub in ("archive", "backup"):
+    for n in os.listdir(os.path.join(truth, sub)):
+        t = open(os.path.join(truth, sub, n), "rb").read()
+        seq = int(t.split(b"seqno = ")[1].split(b"\n")[0])
+        if n == gone.group(1):
+            c = by_off[int(gone.group(2))]
+            assert c["seqno"] == seq and c["partial"] and not c["extfs_file"], c
+            assert "the ext filesystem gives to a file now" in c["parse_error"], c["parse_error"]
+            assert not vs[seq]["complete"], vs[seq]
+            continue
+        cs = [c for c in by_off.values() if c["seqno"] == seq]
+        assert len(cs) == 1, (n, cs)
+        c = cs[0]
+        assert c["extfs_file"] and not c["partial"] and c["length"] == len(t) + 1, (n, c)
+        assert int(c["crc"], 16) == lvm_crc(t + b"\0"), (n, c["crc"], hex(lvm_crc(t + b"\0")))
+        assert vs[seq]["complete"], (n, vs[seq])
+        assert (c["extfs_inode"] is not None) == (c["offset"] == frag), (n, c)
+print("ext4's records: %d files whole, the deleted archive cut" % (len(by_off) - 1))
+EOF
+"$SCAN" "$T/e4.img" > "$T/e4.txt" || lr_fail "lvmscan (text) of backup-ext4 exited $?"
+grep -q "ext-inode-" "$T/e4.txt" || lr_fail "the report does not say a copy is read by its inode"
 # ---- XFS: the archive files put into a filesystem by mkfs.xfs -p (a
 # protofile; no mount needed) are all found whole, at their block starts
 if command -v mkfs.xfs >/dev/null; then

@@ -5,7 +5,8 @@
 #   nolibs.sh SOURCE_DIR BUILD_DIR LVMSCAN FIXTURES
 #
 # Configures SOURCE_DIR into BUILD_DIR with every LR_NO_* option on (no
-# libewf, libqcow, libvmdk, libvhdi, liblzma, libzstd, liblzo2, libbfio),
+# libewf, libqcow, libvmdk, libvhdi, liblzma, libzstd, liblzo2, libbfio,
+# libext2fs),
 # builds its lvmscan (warnings are errors) and checks, against LVMSCAN (the
 # full build):
 #   - each container or compressed image (fixtures/formats: E01, qcow2,
@@ -18,7 +19,9 @@
 #     (every zstd file and frame is counted: their bytes cannot be looked
 #     into); the report and stderr name liblzo2 and libzstd, lvmtui's VG
 #     list and lvmrepair's warnings too;
-#   - the full build counts nothing unread.
+#   - the full build counts nothing unread;
+#   - without libext2fs, fixtures/backup-ext4's fragmented backup file is
+#     partial (read on from its first block) and no copy is an extfs_file.
 set -euo pipefail
 SRC=$1
 BUILD=$2
@@ -32,7 +35,7 @@ command -v python3 > /dev/null 2>&1 || lr_skip "no python3"
 command -v cmake > /dev/null 2>&1 || lr_skip "no cmake"
 
 off=""
-for lib in EWF QCOW VMDK VHDI LZMA ZSTD LZO BFIO; do
+for lib in EWF QCOW VMDK VHDI LZMA ZSTD LZO BFIO EXT2FS; do
     off="$off -DLR_NO_$lib=ON"
 done
 # shellcheck disable=SC2086
@@ -110,4 +113,16 @@ grep -q "WARNING: z.fs: [0-9]* files or frames compressed with zstd not read: bu
 for lib in liblzo2 libzstd; do
     grep -q "lvmrepair: WARNING: .*built without $lib" "$T/rep.err" || lr_fail "lvmrepair does not say $lib was missing: $(cat "$T/rep.err")"
 done
+# ---- ext4's records (libext2fs): without it a backup file is read on from
+# its first block as on any filesystem: fixtures/backup-ext4's backup file
+# whose blocks are not in a row is partial, no copy is an extfs_file
+gzip -dc "$FIX/backup-ext4/ext4.img.gz" > "$T/e4.img"
+"$SCAN" --json "$T/e4.img" > "$T/e4.json" || lr_fail "backup-ext4: exit $? without libext2fs"
+python3 - "$T/e4.json" <<'EOF' || lr_fail "backup-ext4 read with ext4's records in a build without libext2fs"
+import json, sys
+d = json.load(open(sys.argv[1]))
+cs = [c for c in d["copies"] if c["found_by"] == "backup_file"]
+assert cs and not any(c["extfs_file"] for c in cs), cs
+assert [c["seqno"] for c in cs if c["partial"]] == [5], [(c["seqno"], c["partial"]) for c in cs]
+EOF
 echo "PASSED: $NAME"

@@ -276,6 +276,15 @@ typedef struct lr_scan_copy {
      * it is. */
     uint8_t btrfs_compression; /* 1 zlib, 2 lzo, 3 zstd (lr_btrfs_compression_name) */
     uint64_t stored_len;
+    /* A backup file in use in an ext2/3/4 filesystem, found by its inode
+     * (lr/extfs.h): its length and bytes are the file's, wherever its blocks
+     * lie (extfs_file). When they do not lie in a row from offset, the text
+     * is read through the filesystem: extfs_ino is the file's inode and
+     * extfs_offset the byte of the image the filesystem starts at;
+     * extfs_ino 0: the text is at offset as it is. */
+    bool extfs_file;
+    uint32_t extfs_ino;
+    uint64_t extfs_offset;
     bool committed;            /* at raw_locn slot 0 of its area's header (a header with a bad
                                   checksum counts when the slot's checksum is the copy's and
                                   the copy parses; its flags are not trusted then) */
@@ -622,8 +631,9 @@ int lr_scan_copy_vg(const lr_scan_session_t *session, size_t copy, lr_vg_t **out
 int lr_scan_version_copy(const lr_scan_t *scan, size_t vg, size_t version);
 
 /* Whether every copy of the version is an LVM2 backup/archive file found
- * inside an image (none a file given whole, lr_scan_image_t.text_file, and
- * none a ring copy): its text was read on from the file's first block as
+ * inside an image (none a file given whole, lr_scan_image_t.text_file, none
+ * a file read by its ext filesystem's inode, extfs_file, and none a ring
+ * copy): its text was read on from the file's first block as
  * if the file's blocks were contiguous, which a deleted file's may no
  * longer be (docs/limits.md). false for an index out of range. */
 bool lr_scan_version_from_blocks(const lr_scan_t *scan, size_t vg, size_t version);

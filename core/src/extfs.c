@@ -1,0 +1,402 @@
+/* ext2/3/4 through libext2fs (lr/extfs.h). libext2fs reads through an
+ * io_manager; ours reads an lr_io_t from the filesystem's offset and
+ * refuses every write, so no path of the library can change the image.
+ * The superblock fields are from the kernel's fs/ext4/ext4.h struct
+ * ext4_super_block. */
+#include "lr/extfs.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "le.h"
+
+#ifdef LR_HAVE_EXT2FS
+#include <ext2fs/ext2fs.h>
+#endif
+
+#define EXT_MAGIC 0xEF53u
+#define EXT_INCOMPAT_64BIT 0x80u
+#define EXT_SB_NEED 0x154u /* through s_blocks_count_hi */
+
+bool lr_extfs_superblock(const uint8_t *p, size_t avail, uint32_t *block_size, uint64_t *size)
+{
+    if (avail < EXT_SB_NEED || (p[LR_EXTFS_MAGIC_AT] | p[LR_EXTFS_MAGIC_AT + 1] << 8) != EXT_MAGIC)
+        return false;
+    uint32_t log = lr_get_le32(p + 0x18); /* s_log_block_size: 1 KiB << log */
+    if (log > 6)                          /* 64 KiB blocks at most */
+        return false;
+    if ((p[0x5a] | p[0x5b] << 8) != 0) /* s_block_group_nr: a backup's group */
+        return false;
+    uint64_t blocks = lr_get_le32(p + 0x04); /* s_blocks_count_lo */
+    if (lr_get_le32(p + 0x60) & EXT_INCOMPAT_64BIT)
+        blocks |= (uint64_t)lr_get_le32(p + 0x150) << 32; /* s_blocks_count_hi */
+    uint32_t bs = 1024u << log;
+    uint64_t bytes;
+    if (blocks == 0 || __builtin_mul_overflow(blocks, (uint64_t)bs, &bytes))
+        return false;
+    if (block_size)
+        *block_size = bs;
+    if (size)
+        *size = bytes;
+    return true;
+}
+
+#ifndef LR_HAVE_EXT2FS
+
+bool lr_extfs_available(void)
+{
+    return false;
+}
+
+int lr_extfs_open(lr_io_t *io, uint64_t offset, lr_extfs_t **out, lr_error_t *err)
+{
+    (void)io;
+    *out = NULL;
+    return lr_error_set(err, -ENOTSUP, offset, "built without libext2fs");
+}
+
+void lr_extfs_free(lr_extfs_t *fs)
+{
+    (void)fs;
+}
+
+uint32_t lr_extfs_block_size(const lr_extfs_t *fs)
+{
+    (void)fs;
+    return 0;
+}
+
+uint64_t lr_extfs_size(const lr_extfs_t *fs)
+{
+    (void)fs;
+    return 0;
+}
+
+int lr_extfs_files_at(lr_extfs_t *fs, const uint64_t *blocks, size_t n, uint64_t max_size,
+                      lr_extfs_file_t *files, lr_error_t *err)
+{
+    (void)fs, (void)blocks, (void)n, (void)max_size, (void)files;
+    return lr_error_set(err, -ENOTSUP, 0, "built without libext2fs");
+}
+
+int lr_extfs_read(lr_extfs_t *fs, uint32_t ino, void *buf, size_t len, size_t *got, lr_error_t *err)
+{
+    (void)fs, (void)ino, (void)buf, (void)len, (void)got;
+    return lr_error_set(err, -ENOTSUP, 0, "built without libext2fs");
+}
+
+int lr_extfs_block_used(lr_extfs_t *fs, uint64_t block, lr_error_t *err)
+{
+    (void)fs;
+    return lr_error_set(err, -ENOTSUP, block, "built without libext2fs");
+}
+
+#else
+
+struct lr_extfs {
+    ext2_filsys fs;
+    uint64_t offset;
+    uint8_t *bitmap; /* the last group's block bitmap read, and its state */
+    dgrp_t bitmap_group;
+    int bitmap_rc; /* 0 read, LR_ECHECKSUM, LR_EFORMAT; 1: none read yet */
+};
+
+/* ---- the io_manager ----------------------------------------------------- */
+
+/* What a channel reads: libext2fs gives the manager's open only a name,
+ * so the name carries this struct's address ("lr_io:%p", made and read
+ * within this file only). */
+typedef struct extfs_src {
+    lr_io_t *io;
+    uint64_t offset;
+} extfs_src_t;
+
+static struct struct_io_manager extfs_manager;
+
+static errcode_t extfs_io_open(const char *name, int flags, io_channel *channel)
+{
+    void *ptr = NULL;
+    if (!name || sscanf(name, "lr_io:%p", &ptr) != 1 || !ptr)
+        return EXT2_ET_BAD_DEVICE_NAME;
+    if (flags & IO_FLAG_RW)
+        return EXT2_ET_RO_FILSYS; /* never opened for writing */
+    io_channel ch = calloc(1, sizeof(*ch));
+    char *copy = strdup(name);
+    if (!ch || !copy) {
+        free(ch);
+        free(copy);
+        return EXT2_ET_NO_MEMORY;
+    }
+    ch->magic = EXT2_ET_MAGIC_IO_CHANNEL;
+    ch->manager = &extfs_manager;
+    ch->name = copy;
+    ch->block_size = 1024;
+    ch->refcount = 1;
+    ch->private_data = ptr;
+    *channel = ch;
+    return 0;
+}
+
+static errcode_t extfs_io_close(io_channel ch)
+{
+    if (--ch->refcount > 0)
+        return 0;
+    free(ch->name);
+    free(ch);
+    return 0;
+}
+
+static errcode_t extfs_io_set_blksize(io_channel ch, int blksize)
+{
+    ch->block_size = blksize;
+    return 0;
+}
+
+/* A negative count is a byte count (libext2fs's convention). */
+static errcode_t extfs_io_read64(io_channel ch, unsigned long long block, int count, void *data)
+{
+    const extfs_src_t *src = ch->private_data;
+    uint64_t len = count < 0 ? (uint64_t) - (int64_t)count : (uint64_t)count * ch->block_size;
+    uint64_t at;
+    if (__builtin_mul_overflow((uint64_t)block, (uint64_t)ch->block_size, &at) ||
+        __builtin_add_overflow(at, src->offset, &at) || len > SIZE_MAX)
+        return EXT2_ET_LLSEEK_FAILED;
+    uint64_t size = lr_io_size(src->io);
+    if (at > size || len > size - at)
+        return EXT2_ET_SHORT_READ;
+    return lr_io_pread(src->io, data, (size_t)len, at, NULL) ? EXT2_ET_SHORT_READ : 0;
+}
+
+static errcode_t extfs_io_read(io_channel ch, unsigned long block, int count, void *data)
+{
+    return extfs_io_read64(ch, block, count, data);
+}
+
+static errcode_t extfs_io_write(io_channel ch, unsigned long block, int count, const void *data)
+{
+    (void)ch, (void)block, (void)count, (void)data;
+    return EXT2_ET_RO_FILSYS;
+}
+
+static errcode_t extfs_io_write64(io_channel ch, unsigned long long block, int count,
+                                  const void *data)
+{
+    (void)ch, (void)block, (void)count, (void)data;
+    return EXT2_ET_RO_FILSYS;
+}
+
+static errcode_t extfs_io_write_byte(io_channel ch, unsigned long offset, int count,
+                                     const void *data)
+{
+    (void)ch, (void)offset, (void)count, (void)data;
+    return EXT2_ET_RO_FILSYS;
+}
+
+static errcode_t extfs_io_flush(io_channel ch)
+{
+    (void)ch;
+    return 0;
+}
+
+static errcode_t extfs_io_set_option(io_channel ch, const char *option, const char *arg)
+{
+    (void)ch, (void)option, (void)arg;
+    return EXT2_ET_INVALID_ARGUMENT;
+}
+
+static struct struct_io_manager extfs_manager = {
+    .magic = EXT2_ET_MAGIC_IO_MANAGER,
+    .name = "lvmrescue read-only I/O",
+    .open = extfs_io_open,
+    .close = extfs_io_close,
+    .set_blksize = extfs_io_set_blksize,
+    .read_blk = extfs_io_read,
+    .write_blk = extfs_io_write,
+    .flush = extfs_io_flush,
+    .write_byte = extfs_io_write_byte,
+    .set_option = extfs_io_set_option,
+    .read_blk64 = extfs_io_read64,
+    .write_blk64 = extfs_io_write64,
+};
+
+/* ---- the filesystem ------------------------------------------------------ */
+
+bool lr_extfs_available(void)
+{
+    return true;
+}
+
+/* libext2fs's words for a code (com_err's table), for the message. */
+static const char *extfs_why(errcode_t e)
+{
+    const char *m = error_message(e);
+    return m && *m ? m : "unknown libext2fs error";
+}
+
+int lr_extfs_open(lr_io_t *io, uint64_t offset, lr_extfs_t **out, lr_error_t *err)
+{
+    *out = NULL;
+    lr_extfs_t *x = calloc(1, sizeof(*x));
+    extfs_src_t *src = malloc(sizeof(*src));
+    if (!x || !src) {
+        free(x);
+        free(src);
+        return lr_error_set(err, -ENOMEM, offset, "out of memory");
+    }
+    *src = (extfs_src_t){io, offset};
+    char name[48];
+    snprintf(name, sizeof(name), "lr_io:%p", (void *)src);
+    /* No journal replay, no MMP: nothing is ever written. Checksum errors
+     * are the records' own business (inodes, bitmaps: said per record). */
+    int flags = EXT2_FLAG_64BITS | EXT2_FLAG_SKIP_MMP | EXT2_FLAG_IGNORE_CSUM_ERRORS;
+    errcode_t e = ext2fs_open2(name, NULL, flags, 0, 0, &extfs_manager, &x->fs);
+    if (e) {
+        free(src);
+        free(x);
+        return lr_error_set(err, LR_EFORMAT, offset, "ext filesystem does not open: %s",
+                            extfs_why(e));
+    }
+    x->offset = offset;
+    x->bitmap_rc = 1;
+    *out = x;
+    return 0;
+}
+
+void lr_extfs_free(lr_extfs_t *fs)
+{
+    if (!fs)
+        return;
+    /* the channel's private data is the source made at open */
+    void *src = fs->fs->io ? fs->fs->io->private_data : NULL;
+    ext2fs_free(fs->fs);
+    free(src);
+    free(fs->bitmap);
+    free(fs);
+}
+
+uint32_t lr_extfs_block_size(const lr_extfs_t *fs)
+{
+    return fs->fs->blocksize;
+}
+
+uint64_t lr_extfs_size(const lr_extfs_t *fs)
+{
+    return ext2fs_blocks_count(fs->fs->super) * fs->fs->blocksize;
+}
+
+/* Whether inode ino is a regular file in use of 1 to max_size bytes. */
+static bool extfs_candidate(const struct ext2_inode *in, uint64_t max_size)
+{
+    uint64_t size = EXT2_I_SIZE(in);
+    return in->i_links_count && LINUX_S_ISREG(in->i_mode) && in->i_dtime == 0 && size &&
+           size <= max_size && !(in->i_flags & EXT4_INLINE_DATA_FL);
+}
+
+static int extfs_block_cmp(const void *key, const void *elem)
+{
+    uint64_t a = *(const uint64_t *)key, b = *(const uint64_t *)elem;
+    return (a > b) - (a < b);
+}
+
+int lr_extfs_files_at(lr_extfs_t *fs, const uint64_t *blocks, size_t n, uint64_t max_size,
+                      lr_extfs_file_t *files, lr_error_t *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        files[i] = (lr_extfs_file_t){0, 0};
+        if (i && blocks[i] <= blocks[i - 1])
+            return lr_error_set(err, LR_ERANGE, blocks[i], "blocks not ascending");
+    }
+    if (!n)
+        return 0;
+    ext2_inode_scan scan;
+    if (ext2fs_open_inode_scan(fs->fs, 0, &scan))
+        return lr_error_set(err, -ENOMEM, 0, "out of memory");
+    /* a group whose inode table is unreadable or not initialised is
+     * passed over, not the end of the scan */
+    ext2fs_inode_scan_flags(scan, EXT2_SF_SKIP_MISSING_ITABLE | EXT2_SF_BAD_INODE_BLK, 0);
+    struct ext2_inode in;
+    for (;;) {
+        ext2_ino_t ino = 0;
+        errcode_t e = ext2fs_get_next_inode(scan, &ino, &in);
+        if (e == EXT2_ET_BAD_BLOCK_IN_INODE_TABLE || e == EXT2_ET_INODE_CSUM_INVALID ||
+            e == EXT2_ET_INODE_IS_GARBAGE)
+            continue; /* that inode is not trusted; the next may be */
+        if (e || !ino)
+            break;
+        if (!extfs_candidate(&in, max_size))
+            continue;
+        blk64_t first = 0;
+        if (ext2fs_bmap2(fs->fs, ino, &in, NULL, 0, 0, NULL, &first) || !first)
+            continue;
+        uint64_t key = first;
+        const uint64_t *hit = bsearch(&key, blocks, n, sizeof(*blocks), extfs_block_cmp);
+        if (hit)
+            files[hit - blocks] = (lr_extfs_file_t){ino, EXT2_I_SIZE(&in)};
+    }
+    ext2fs_close_inode_scan(scan);
+    return 0;
+}
+
+int lr_extfs_read(lr_extfs_t *fs, uint32_t ino, void *buf, size_t len, size_t *got, lr_error_t *err)
+{
+    *got = 0;
+    ext2_file_t f;
+    errcode_t e = ext2fs_file_open(fs->fs, ino, 0, &f);
+    if (e)
+        return lr_error_set(err, LR_EFORMAT, 0, "inode %u does not open: %s", ino, extfs_why(e));
+    size_t done = 0;
+    while (done < len && !e) {
+        unsigned int chunk = len - done > (1u << 30) ? 1u << 30 : (unsigned int)(len - done);
+        unsigned int n = 0;
+        e = ext2fs_file_read(f, (char *)buf + done, chunk, &n);
+        if (!n)
+            break;
+        done += n;
+    }
+    ext2fs_file_close(f);
+    *got = done;
+    if (e)
+        return lr_error_set(err, LR_EFORMAT, 0, "inode %u does not read: %s", ino, extfs_why(e));
+    return 0;
+}
+
+/* Reads group g's block bitmap into fs->bitmap (once per group in a row). */
+static int extfs_load_bitmap(lr_extfs_t *fs, dgrp_t g)
+{
+    if (fs->bitmap_rc != 1 && fs->bitmap_group == g)
+        return fs->bitmap_rc;
+    ext2_filsys e2 = fs->fs;
+    if (!fs->bitmap && !(fs->bitmap = malloc(e2->blocksize)))
+        return -ENOMEM;
+    fs->bitmap_group = g;
+    blk64_t at = ext2fs_block_bitmap_loc(e2, g);
+    if (!at || at >= ext2fs_blocks_count(e2->super) ||
+        io_channel_read_blk64(e2->io, at, 1, fs->bitmap))
+        return fs->bitmap_rc = LR_EFORMAT;
+    int bytes = EXT2_CLUSTERS_PER_GROUP(e2->super) / 8;
+    if (!ext2fs_block_bitmap_csum_verify(e2, g, (char *)fs->bitmap, bytes))
+        return fs->bitmap_rc = LR_ECHECKSUM;
+    return fs->bitmap_rc = 0;
+}
+
+int lr_extfs_block_used(lr_extfs_t *fs, uint64_t block, lr_error_t *err)
+{
+    ext2_filsys e2 = fs->fs;
+    if (block < e2->super->s_first_data_block || block >= ext2fs_blocks_count(e2->super))
+        return lr_error_set(err, LR_ERANGE, block, "block %llu is past the filesystem",
+                            (unsigned long long)block);
+    dgrp_t g = ext2fs_group_of_blk2(e2, block);
+    if (ext2fs_has_group_desc_csum(e2) && ext2fs_bg_flags_test(e2, g, EXT2_BG_BLOCK_UNINIT))
+        return 0; /* no block of the group was ever given to a file */
+    int rc = extfs_load_bitmap(fs, g);
+    if (rc == LR_ECHECKSUM)
+        return lr_error_set(err, rc, block, "group %u's block bitmap fails its checksum", g);
+    if (rc)
+        return lr_error_set(err, rc, block, "group %u's block bitmap does not read", g);
+    uint64_t bit = (block - ext2fs_group_first_block2(e2, g)) >> e2->cluster_ratio_bits;
+    return fs->bitmap[bit / 8] >> (bit % 8) & 1;
+}
+
+#endif
