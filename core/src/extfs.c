@@ -6,6 +6,7 @@
 #include "lr/extfs.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,12 @@ bool lr_extfs_superblock(const uint8_t *p, size_t avail, uint32_t *block_size, u
     return true;
 }
 
+bool lr_extfs_superblock_inline(const uint8_t *p, size_t avail)
+{
+    /* s_feature_incompat's INLINE_DATA */
+    return lr_extfs_superblock(p, avail, NULL, NULL) && (lr_get_le32(p + 0x60) & 0x8000u);
+}
+
 #ifndef LR_HAVE_EXT2FS
 
 bool lr_extfs_available(void)
@@ -78,6 +85,15 @@ int lr_extfs_files_at(lr_extfs_t *fs, const uint64_t *blocks, size_t n, uint64_t
                       lr_extfs_file_t *files, lr_error_t *err)
 {
     (void)fs, (void)blocks, (void)n, (void)max_size, (void)files;
+    return lr_error_set(err, -ENOTSUP, 0, "built without libext2fs");
+}
+
+int lr_extfs_inline_files(lr_extfs_t *fs, const char *prefix, size_t plen, uint64_t max_size,
+                          lr_extfs_inline_t **out, size_t *n, lr_error_t *err)
+{
+    (void)fs, (void)prefix, (void)plen, (void)max_size;
+    *out = NULL;
+    *n = 0;
     return lr_error_set(err, -ENOTSUP, 0, "built without libext2fs");
 }
 
@@ -235,9 +251,38 @@ static const char *extfs_why(errcode_t e)
     return m && *m ? m : "unknown libext2fs error";
 }
 
+/* The bytes of the group descriptor table the superblock at offset asks
+ * libext2fs to hold; LR_EFORMAT when it is no primary superblock. */
+static int extfs_gdt_bytes(lr_io_t *io, uint64_t offset, uint64_t *bytes, lr_error_t *err)
+{
+    uint8_t sb[1024];
+    uint32_t bs = 0;
+    uint64_t size = 0;
+    int rc = lr_io_pread(io, sb, sizeof(sb), offset + LR_EXTFS_SUPERBLOCK, err);
+    if (rc)
+        return rc;
+    if (!lr_extfs_superblock(sb, sizeof(sb), &bs, &size))
+        return lr_error_set(err, LR_EFORMAT, offset, "no ext superblock");
+    uint64_t first = lr_get_le32(sb + 0x14), per = lr_get_le32(sb + 0x20);
+    uint64_t blocks = size / bs;
+    if (!per || first >= blocks)
+        return lr_error_set(err, LR_EFORMAT, offset, "an ext superblock of no groups");
+    uint64_t desc = (lr_get_le32(sb + 0x60) & EXT_INCOMPAT_64BIT) ? (sb[0xfe] | sb[0xff] << 8) : 32;
+    *bytes = ((blocks - first + per - 1) / per) * (desc < 32 ? 32 : desc);
+    return 0;
+}
+
 int lr_extfs_open(lr_io_t *io, uint64_t offset, lr_extfs_t **out, lr_error_t *err)
 {
     *out = NULL;
+    uint64_t gdt = 0;
+    int rc = extfs_gdt_bytes(io, offset, &gdt, err);
+    if (rc)
+        return rc;
+    if (gdt > LR_EXTFS_MAX_GDT)
+        return lr_error_set(err, LR_ELIMIT, offset,
+                            "an ext filesystem of %llu MiB of group descriptors (%u at most)",
+                            (unsigned long long)(gdt >> 20), LR_EXTFS_MAX_GDT >> 20);
     lr_extfs_t *x = calloc(1, sizeof(*x));
     extfs_src_t *src = malloc(sizeof(*src));
     if (!x || !src) {
@@ -286,18 +331,72 @@ uint64_t lr_extfs_size(const lr_extfs_t *fs)
     return ext2fs_blocks_count(fs->fs->super) * fs->fs->blocksize;
 }
 
-/* Whether inode ino is a regular file in use of 1 to max_size bytes. */
-static bool extfs_candidate(const struct ext2_inode *in, uint64_t max_size)
+/* Whether an inode is a regular file in use of 1 to max_size bytes. */
+static bool extfs_regular(const struct ext2_inode *in, uint64_t max_size)
 {
     uint64_t size = EXT2_I_SIZE(in);
     return in->i_links_count && LINUX_S_ISREG(in->i_mode) && in->i_dtime == 0 && size &&
-           size <= max_size && !(in->i_flags & EXT4_INLINE_DATA_FL);
+           size <= max_size;
+}
+
+/* Calls each(fs, ino, inode, arg) for every inode an inode scan gives
+ * (groups with no inode in use skipped, an inode whose checksum fails or
+ * that reads as garbage passed over); stops at the first non-zero return
+ * of each: -ENOMEM, returned. */
+static int extfs_each_inode(lr_extfs_t *fs,
+                            int (*each)(lr_extfs_t *, ext2_ino_t, const struct ext2_inode *,
+                                        void *),
+                            void *arg, lr_error_t *err)
+{
+    ext2_inode_scan scan;
+    if (ext2fs_open_inode_scan(fs->fs, 0, &scan))
+        return lr_error_set(err, -ENOMEM, 0, "out of memory");
+    /* a group whose inode table is unreadable or not initialised is
+     * passed over, not the end of the scan */
+    ext2fs_inode_scan_flags(scan, EXT2_SF_SKIP_MISSING_ITABLE | EXT2_SF_BAD_INODE_BLK, 0);
+    struct ext2_inode in;
+    int rc = 0;
+    while (!rc) {
+        ext2_ino_t ino = 0;
+        errcode_t e = ext2fs_get_next_inode(scan, &ino, &in);
+        if (e == EXT2_ET_BAD_BLOCK_IN_INODE_TABLE || e == EXT2_ET_INODE_CSUM_INVALID ||
+            e == EXT2_ET_INODE_IS_GARBAGE)
+            continue; /* that inode is not trusted; the next may be */
+        if (e || !ino)
+            break;
+        rc = each(fs, ino, &in, arg);
+    }
+    ext2fs_close_inode_scan(scan);
+    return rc ? lr_error_set(err, -ENOMEM, 0, "out of memory") : 0;
 }
 
 static int extfs_block_cmp(const void *key, const void *elem)
 {
     uint64_t a = *(const uint64_t *)key, b = *(const uint64_t *)elem;
     return (a > b) - (a < b);
+}
+
+typedef struct extfs_files_at {
+    const uint64_t *blocks;
+    size_t n;
+    uint64_t max_size;
+    lr_extfs_file_t *files;
+} extfs_files_at_t;
+
+static int extfs_file_at(lr_extfs_t *fs, ext2_ino_t ino, const struct ext2_inode *in, void *arg)
+{
+    extfs_files_at_t *a = arg;
+    if (!extfs_regular(in, a->max_size) || (in->i_flags & EXT4_INLINE_DATA_FL))
+        return 0;
+    blk64_t first = 0;
+    struct ext2_inode copy = *in; /* ext2fs_bmap2 takes it writable */
+    if (ext2fs_bmap2(fs->fs, ino, &copy, NULL, 0, 0, NULL, &first) || !first)
+        return 0;
+    uint64_t key = first;
+    const uint64_t *hit = bsearch(&key, a->blocks, a->n, sizeof(*a->blocks), extfs_block_cmp);
+    if (hit)
+        a->files[hit - a->blocks] = (lr_extfs_file_t){ino, EXT2_I_SIZE(in)};
+    return 0;
 }
 
 int lr_extfs_files_at(lr_extfs_t *fs, const uint64_t *blocks, size_t n, uint64_t max_size,
@@ -310,32 +409,64 @@ int lr_extfs_files_at(lr_extfs_t *fs, const uint64_t *blocks, size_t n, uint64_t
     }
     if (!n)
         return 0;
-    ext2_inode_scan scan;
-    if (ext2fs_open_inode_scan(fs->fs, 0, &scan))
-        return lr_error_set(err, -ENOMEM, 0, "out of memory");
-    /* a group whose inode table is unreadable or not initialised is
-     * passed over, not the end of the scan */
-    ext2fs_inode_scan_flags(scan, EXT2_SF_SKIP_MISSING_ITABLE | EXT2_SF_BAD_INODE_BLK, 0);
-    struct ext2_inode in;
-    for (;;) {
-        ext2_ino_t ino = 0;
-        errcode_t e = ext2fs_get_next_inode(scan, &ino, &in);
-        if (e == EXT2_ET_BAD_BLOCK_IN_INODE_TABLE || e == EXT2_ET_INODE_CSUM_INVALID ||
-            e == EXT2_ET_INODE_IS_GARBAGE)
-            continue; /* that inode is not trusted; the next may be */
-        if (e || !ino)
-            break;
-        if (!extfs_candidate(&in, max_size))
-            continue;
-        blk64_t first = 0;
-        if (ext2fs_bmap2(fs->fs, ino, &in, NULL, 0, 0, NULL, &first) || !first)
-            continue;
-        uint64_t key = first;
-        const uint64_t *hit = bsearch(&key, blocks, n, sizeof(*blocks), extfs_block_cmp);
-        if (hit)
-            files[hit - blocks] = (lr_extfs_file_t){ino, EXT2_I_SIZE(&in)};
+    extfs_files_at_t a = {blocks, n, max_size, files};
+    return extfs_each_inode(fs, extfs_file_at, &a, err);
+}
+
+typedef struct extfs_inlines {
+    const char *prefix;
+    size_t plen;
+    uint64_t max_size;
+    lr_extfs_inline_t *v;
+    size_t n, cap;
+} extfs_inlines_t;
+
+/* The byte of the filesystem where inode ino's i_block lies. */
+static uint64_t extfs_iblock_at(lr_extfs_t *fs, ext2_ino_t ino)
+{
+    ext2_filsys e2 = fs->fs;
+    uint32_t per = e2->super->s_inodes_per_group;
+    dgrp_t g = (ino - 1) / per;
+    uint64_t index = (ino - 1) % per;
+    return ext2fs_inode_table_loc(e2, g) * e2->blocksize + index * EXT2_INODE_SIZE(e2->super) +
+           offsetof(struct ext2_inode, i_block);
+}
+
+static int extfs_inline_at(lr_extfs_t *fs, ext2_ino_t ino, const struct ext2_inode *in, void *arg)
+{
+    extfs_inlines_t *a = arg;
+    if (!extfs_regular(in, a->max_size) || !(in->i_flags & EXT4_INLINE_DATA_FL) ||
+        memcmp(in->i_block, a->prefix, a->plen) != 0)
+        return 0;
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? a->cap * 2 : 8;
+        lr_extfs_inline_t *v = realloc(a->v, cap * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        a->v = v;
+        a->cap = cap;
     }
-    ext2fs_close_inode_scan(scan);
+    a->v[a->n++] = (lr_extfs_inline_t){ino, EXT2_I_SIZE(in), extfs_iblock_at(fs, ino)};
+    return 0;
+}
+
+int lr_extfs_inline_files(lr_extfs_t *fs, const char *prefix, size_t plen, uint64_t max_size,
+                          lr_extfs_inline_t **out, size_t *n, lr_error_t *err)
+{
+    *out = NULL;
+    *n = 0;
+    if (plen > sizeof(((struct ext2_inode *)0)->i_block))
+        return lr_error_set(err, LR_ERANGE, 0, "a prefix of %zu bytes: 60 at most", plen);
+    if (!ext2fs_has_feature_inline_data(fs->fs->super))
+        return 0;
+    extfs_inlines_t a = {prefix, plen, max_size, NULL, 0, 0};
+    int rc = extfs_each_inode(fs, extfs_inline_at, &a, err);
+    if (rc) {
+        free(a.v);
+        return rc;
+    }
+    *out = a.v;
+    *n = a.n;
     return 0;
 }
 

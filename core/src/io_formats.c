@@ -219,6 +219,44 @@ static bool io_is_sparse_tar(const uint8_t *h, size_t n)
 #define IO_TAR_IMAGES 8          /* files holding an image format, kept */
 #define IO_TAR_BIG (1u << 20)    /* a raw file this large may be a disk */
 
+/* Disk image formats no library of this build reads. Taken for a raw
+ * disk, their bytes are the container's: a VDI's PV was found at byte
+ * 1024 of the file instead of 0, its data mapped wrongly past the first
+ * unallocated block -- a wrong answer shown as fact. A LUKS device's
+ * bytes are ciphertext: "no LVM" would be shown as fact. Refused by name,
+ * with what to do first. */
+typedef struct io_other {
+    size_t at; /* where the magic lies */
+    const char *magic;
+    size_t len;
+    const char *what;   /* "a VirtualBox VDI image" */
+    const char *advice; /* what to do first (IMAGE: the file) */
+} io_other_t;
+
+static const io_other_t others[] = {
+    {64, "\x7f\x10\xda\xbe", 4, "a VirtualBox VDI image",
+     "convert it to raw first (qemu-img convert -O raw IMAGE IMAGE.raw)"},
+    {0, "QED\0", 4, "a QED image",
+     "convert it to raw first (qemu-img convert -O raw IMAGE IMAGE.raw)"},
+    {0, "WithoutFreeSpace", 16, "a Parallels image",
+     "convert it to raw first (qemu-img convert -O raw IMAGE IMAGE.raw)"},
+    {0, "WithouFreSpacExt", 16, "a Parallels image",
+     "convert it to raw first (qemu-img convert -O raw IMAGE IMAGE.raw)"},
+    {0, "LUKS\xba\xbe", 6, "a LUKS-encrypted device's image (its bytes are ciphertext)",
+     "unlock it first, read-only (cryptsetup open -r IMAGE NAME), and give /dev/mapper/NAME"},
+};
+
+/* The format of others whose magic head holds (n bytes), or NULL. */
+static const io_other_t *io_other(const uint8_t *head, size_t n)
+{
+    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+        const io_other_t *o = &others[i];
+        if (n >= o->at + o->len && memcmp(head + o->at, o->magic, o->len) == 0)
+            return o;
+    }
+    return NULL;
+}
+
 /* What the walk of a plain tar archive's headers found. */
 typedef struct io_tar {
     size_t files; /* regular files */
@@ -228,9 +266,10 @@ typedef struct io_tar {
     } file[IO_TAR_SHOWN];
     size_t images; /* files whose content is an image format or compressed */
     struct {
-        int fmt;       /* LR_IO_FMT_* of its first bytes */
-        bool embedded; /* VMDK: a sparse file holding its descriptor ("KDMV" and a
-                          descriptor offset), readable alone */
+        int fmt;                 /* LR_IO_FMT_* of its first bytes */
+        bool embedded;           /* VMDK: a sparse file holding its descriptor ("KDMV" and a
+                                    descriptor offset), readable alone */
+        const io_other_t *other; /* fmt RAW: a format no library here reads */
         uint64_t at, size;
         char name[101];
     } image[IO_TAR_IMAGES];
@@ -376,7 +415,8 @@ static void io_tar_look(const io_tar_src_t *s, uint64_t data, uint64_t sz, const
         io_tar_pread(s, h, sz < sizeof(h) ? (size_t)sz : sizeof(h), data, &got) || !got)
         return;
     int fmt = io_format_of_head(h, got);
-    if (fmt == LR_IO_FMT_RAW) {
+    const io_other_t *other = fmt == LR_IO_FMT_RAW ? io_other(h, got) : NULL;
+    if (fmt == LR_IO_FMT_RAW && !other) {
         if (sz >= IO_TAR_BIG && !t->big_raw) {
             t->raw.size = sz;
             memcpy(t->raw.name, name, strlen(name) + 1);
@@ -386,6 +426,7 @@ static void io_tar_look(const io_tar_src_t *s, uint64_t data, uint64_t sz, const
     }
     if (t->images < IO_TAR_IMAGES) {
         t->image[t->images].fmt = fmt;
+        t->image[t->images].other = other;
         io_tar_file_t f = {s, data};
         t->image[t->images].embedded =
             fmt == LR_IO_FMT_VMDK && lr_io_kdmv_embeds(h, got, sz, io_tar_file_read, &f);
@@ -560,8 +601,15 @@ static void io_tar_image_list(const io_tar_t *t, char *out, size_t cap)
         const char *kind = io_compressed(fmt) ? "-compressed file" : " image";
         if (fmt == LR_IO_FMT_VMDK && !t->image[i].embedded)
             kind = " file whose data or descriptor lies in another file";
-        len += snprintf(out + len, cap - (size_t)len, "%s%s (%s %s%s)", i ? ", " : "",
-                        t->image[i].name, io_a(formats[fmt].label), formats[fmt].label, kind);
+        if (t->image[i].other)
+            len += snprintf(out + len, cap - (size_t)len,
+                            "%s%s (%s, which lvmrescue does not "
+                            "read: %s)",
+                            i ? ", " : "", t->image[i].name, t->image[i].other->what,
+                            t->image[i].other->advice);
+        else
+            len += snprintf(out + len, cap - (size_t)len, "%s%s (%s %s%s)", i ? ", " : "",
+                            t->image[i].name, io_a(formats[fmt].label), formats[fmt].label, kind);
     }
     if (t->images > IO_TAR_LISTED && len >= 0 && (size_t)len < cap)
         snprintf(out + len, cap - (size_t)len, " and %zu more", t->images - IO_TAR_LISTED);
@@ -721,44 +769,6 @@ static int io_tar_check(const io_tar_src_t *s, uint64_t size, const char *outer,
     if (note && !(*note = strdup(text)))
         return lr_error_oom(err);
     return 0;
-}
-
-/* Disk image formats no library of this build reads. Taken for a raw
- * disk, their bytes are the container's: a VDI's PV was found at byte
- * 1024 of the file instead of 0, its data mapped wrongly past the first
- * unallocated block -- a wrong answer shown as fact. A LUKS device's
- * bytes are ciphertext: "no LVM" would be shown as fact. Refused by name,
- * with what to do first. */
-typedef struct io_other {
-    size_t at; /* where the magic lies */
-    const char *magic;
-    size_t len;
-    const char *what;   /* "a VirtualBox VDI image" */
-    const char *advice; /* what to do first (IMAGE: the file) */
-} io_other_t;
-
-static const io_other_t others[] = {
-    {64, "\x7f\x10\xda\xbe", 4, "a VirtualBox VDI image",
-     "convert it to raw first (qemu-img convert -O raw IMAGE IMAGE.raw)"},
-    {0, "QED\0", 4, "a QED image",
-     "convert it to raw first (qemu-img convert -O raw IMAGE IMAGE.raw)"},
-    {0, "WithoutFreeSpace", 16, "a Parallels image",
-     "convert it to raw first (qemu-img convert -O raw IMAGE IMAGE.raw)"},
-    {0, "WithouFreSpacExt", 16, "a Parallels image",
-     "convert it to raw first (qemu-img convert -O raw IMAGE IMAGE.raw)"},
-    {0, "LUKS\xba\xbe", 6, "a LUKS-encrypted device's image (its bytes are ciphertext)",
-     "unlock it first, read-only (cryptsetup open -r IMAGE NAME), and give /dev/mapper/NAME"},
-};
-
-/* The format of others whose magic head holds (n bytes), or NULL. */
-static const io_other_t *io_other(const uint8_t *head, size_t n)
-{
-    for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
-        const io_other_t *o = &others[i];
-        if (n >= o->at + o->len && memcmp(head + o->at, o->magic, o->len) == 0)
-            return o;
-    }
-    return NULL;
 }
 
 /* Refuses a file compressed by a tool we do not read, or, when reading

@@ -67,7 +67,7 @@ int sc_probe_backup(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size
 {
     if (c->opts.flags & LR_SCAN_NO_TEXT_SEARCH || !bk_has_contents(p, avail))
         return 0;
-    return bk_record(c, (sc_bk_t){image, off, 0, false, 0, 0, 0});
+    return bk_record(c, (sc_bk_t){image, off, 0, false, 0, 0, 0, false});
 }
 
 int sc_probe_extfs(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail)
@@ -76,7 +76,8 @@ int sc_probe_extfs(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_
     if (c->opts.flags & LR_SCAN_NO_TEXT_SEARCH || off < LR_EXTFS_SUPERBLOCK ||
         !lr_extfs_superblock(p, avail, NULL, &bytes))
         return 0;
-    return bk_record(c, (sc_bk_t){image, off - LR_EXTFS_SUPERBLOCK, 0, false, 0, 0, bytes});
+    return bk_record(c, (sc_bk_t){image, off - LR_EXTFS_SUPERBLOCK, 0, false, 0, 0, bytes,
+                                  lr_extfs_superblock_inline(p, avail)});
 }
 
 /* The largest zstd extent looked into (without LR_SCAN_ALL_ZSTD). Every
@@ -192,7 +193,7 @@ static int bt_find_files(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p,
         if (kind != BT_BACKUP)
             continue;
         rc = bk_record(c, (sc_bk_t){image, off + f.at, (uint32_t)f.ram_bytes, false, f.compression,
-                                    f.stored, 0});
+                                    f.stored, 0, false});
     }
     for (uint8_t k = 0; k < 4 && !rc; k++)
         if (unread[k])
@@ -232,7 +233,7 @@ int sc_probe_btrfs_extent(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p
         memcmp(head, SC_BACKUP_MAGIC, sizeof(SC_BACKUP_MAGIC) - 1) != 0 ||
         !bk_has_contents(head, r.made))
         return 0;
-    return bk_record(c, (sc_bk_t){image, off, 0, false, comp, 0, 0});
+    return bk_record(c, (sc_bk_t){image, off, 0, false, comp, 0, 0, false});
 }
 
 int sc_probe_btrfs_leaf(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail)
@@ -245,7 +246,7 @@ int sc_probe_btrfs_leaf(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, 
         rc = bt_find_files(c, image, off, p, avail, items);
     /* the leaf ends past this buffer: read whole once the stream is done */
     if (rc == LR_BTRFS_PAST)
-        return bk_record(c, (sc_bk_t){image, off, 0, true, 0, 0, 0});
+        return bk_record(c, (sc_bk_t){image, off, 0, true, 0, 0, 0, false});
     return rc < 0 ? rc : 0;
 }
 
@@ -527,6 +528,7 @@ typedef struct bk_fs {
     uint64_t start, bytes;
     lr_extfs_t *fs; /* once opened; NULL when it does not open */
     bool tried;
+    bool inline_data; /* it may store files in their inodes */
 } bk_fs_t;
 
 /* What a filesystem's records say of one file start. */
@@ -535,12 +537,14 @@ typedef struct bk_ext {
     uint64_t block; /* which block */
     uint32_t ino;   /* the file in use whose first block it is, or 0 */
     uint64_t size;  /* that file's size */
+    bool in_inode;  /* the file is stored in its inode (no block holds it) */
 } bk_ext_t;
 
 typedef struct bk_exts {
     bk_fs_t *fss; /* by image, then start */
     size_t n_fss;
-    bk_ext_t *of; /* per file start (c->bks' order); NULL: none known */
+    bk_ext_t *of;  /* per file start (c->bks' order); NULL: none known */
+    size_t opened; /* filesystems tried */
 } bk_exts_t;
 
 static int bk_fs_cmp(const void *a, const void *b)
@@ -564,13 +568,30 @@ static int bk_take_filesystems(sc_ctx_t *c, bk_exts_t *x)
     for (size_t i = 0; i < c->n_bks; i++) {
         const sc_bk_t *bk = &c->bks[i];
         if (bk->fs_bytes)
-            x->fss[x->n_fss++] = (bk_fs_t){bk->image, bk->offset, bk->fs_bytes, NULL, false};
+            x->fss[x->n_fss++] =
+                (bk_fs_t){bk->image, bk->offset, bk->fs_bytes, NULL, false, bk->fs_inline};
         else
             c->bks[k++] = *bk;
     }
     c->n_bks = k;
     qsort(x->fss, x->n_fss, sizeof(*x->fss), bk_fs_cmp);
     return 0;
+}
+
+/* f's records, opened once (NULL when it does not open, or when
+ * LR_SCAN_MAX_EXTFS were opened: each costs an inode scan, and a hostile
+ * image can hold a superblock in every sector). */
+static lr_extfs_t *bk_fs_open(sc_ctx_t *c, bk_exts_t *x, bk_fs_t *f)
+{
+    if (!f->tried && c->ios[f->image] && x->opened < LR_SCAN_MAX_EXTFS) {
+        f->tried = true;
+        x->opened++;
+        lr_error_t e;
+        lr_error_clear(&e);
+        if (lr_extfs_open(c->ios[f->image], f->start, &f->fs, &e))
+            f->fs = NULL;
+    }
+    return f->fs;
 }
 
 /* The innermost filesystem (the last to start) holding byte off of image,
@@ -584,16 +605,7 @@ static bk_fs_t *bk_fs_of(sc_ctx_t *c, bk_exts_t *x, int image, uint64_t off)
         if (f->image == image && f->start <= off && off - f->start < f->bytes)
             in = f;
     }
-    if (!in || !c->ios[image])
-        return NULL;
-    if (!in->tried) {
-        in->tried = true;
-        lr_error_t e;
-        lr_error_clear(&e);
-        if (lr_extfs_open(c->ios[image], in->start, &in->fs, &e))
-            in->fs = NULL;
-    }
-    return in->fs ? in : NULL;
+    return in && bk_fs_open(c, x, in) ? in : NULL;
 }
 
 /* Asks fs's inodes which file in use starts at each start x->of places in
@@ -632,7 +644,7 @@ static int bk_read_records(sc_ctx_t *c, bk_exts_t *x)
         bk_fs_t *f = bk->len || bk->compression ? NULL : bk_fs_of(c, x, bk->image, bk->offset);
         uint32_t bs = f ? lr_extfs_block_size(f->fs) : 0;
         if (f && bs && (bk->offset - f->start) % bs == 0)
-            x->of[i] = (bk_ext_t){f, (bk->offset - f->start) / bs, 0, 0};
+            x->of[i] = (bk_ext_t){f, (bk->offset - f->start) / bs, 0, 0, false};
     }
     uint64_t *blocks = malloc(c->n_bks * sizeof(*blocks));
     size_t *idx = malloc(c->n_bks * sizeof(*idx));
@@ -735,6 +747,8 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
     if (ext && ext->ino) {
         rc = bk_read_inode(c, bk, ext, b, &nul, &ino);
         by_inode = rc == 0;
+        if (rc == LR_ENOTFOUND && ext->in_inode)
+            return 0; /* no block holds it to read instead */
     }
     uint64_t to = ext && ext->in && !ext->ino ? bk_reused_at(c, ext, limit) : limit;
     if (rc == LR_ENOTFOUND) {
@@ -808,6 +822,37 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
     return 0;
 }
 
+/* The backup files stored inline in their inodes (ext4's inline_data)
+ * in each filesystem that may have them: none starts at a block, so the
+ * stream never sees them. Each is read by its inode; its offset is where
+ * its inode's first bytes lie. */
+static int bk_add_inline(sc_ctx_t *c, bk_exts_t *x, sc_tbuf_t *b)
+{
+    int rc = 0;
+    for (size_t i = 0; i < x->n_fss && !rc; i++) {
+        bk_fs_t *f = &x->fss[i];
+        if (!f->inline_data || !bk_fs_open(c, x, f))
+            continue;
+        lr_extfs_inline_t *v = NULL;
+        size_t n = 0;
+        lr_error_t e;
+        lr_error_clear(&e);
+        rc = lr_extfs_inline_files(f->fs, SC_BACKUP_MAGIC, sizeof(SC_BACKUP_MAGIC) - 1,
+                                   c->opts.max_text, &v, &n, &e);
+        if (rc == -ENOMEM)
+            rc = lr_error_oom(c->err);
+        else
+            rc = 0;
+        for (size_t k = 0; k < n && !rc; k++) {
+            sc_bk_t bk = {f->image, f->start + v[k].at, 0, false, 0, 0, 0, false};
+            bk_ext_t ext = {f, 0, v[k].ino, v[k].size, true};
+            rc = add_one(c, &bk, c->scan->images[f->image].size, &ext, b);
+        }
+        free(v);
+    }
+    return rc;
+}
+
 /* Image, then offset; at one offset a start whose length is known first. */
 static int bk_cmp(const void *a, const void *b)
 {
@@ -841,7 +886,7 @@ static void bk_settle(sc_ctx_t *c)
 int sc_add_backups(sc_ctx_t *c, sc_tbuf_t *b)
 {
     size_t n0 = c->scan->n_copies;
-    bk_exts_t x = {NULL, 0, NULL};
+    bk_exts_t x = {NULL, 0, NULL, 0};
     int rc = bt_read_leaves(c);
     if (!rc)
         rc = bk_take_filesystems(c, &x);
@@ -859,6 +904,8 @@ int sc_add_backups(sc_ctx_t *c, sc_tbuf_t *b)
             limit = next->offset;
         rc = add_one(c, bk, limit, x.of && x.of[i].in ? &x.of[i] : NULL, b);
     }
+    if (!rc)
+        rc = bk_add_inline(c, &x, b);
     bk_exts_free(&x);
     if (!rc && c->scan->n_copies != n0)
         sc_sort_copies(c->scan);

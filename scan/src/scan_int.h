@@ -61,6 +61,7 @@ typedef struct sc_bk {
     uint32_t stored;
     uint64_t fs_bytes; /* not a file: an ext2/3/4 filesystem starts at offset, of
                         * this many bytes (its superblock's); 0 for a file */
+    bool fs_inline;    /* that filesystem may store files in their inodes */
 } sc_bk_t;
 
 /* What the scan counts of btrfs data it passes over (backup.c): per enum

@@ -12,6 +12,13 @@ get_property(lr_have_lzo GLOBAL PROPERTY LR_HAVE_LZO)
 if(lr_have_lzo)
   target_compile_definitions(test_btrfs PRIVATE LR_HAVE_LZO) # its lzo cases
 endif()
+# ext2/3/4 through libext2fs (lr/extfs.h) against debugfs's view of
+# fixtures/backup-ext4.
+lr_add_test(test_extfs test_extfs.c)
+get_property(lr_have_ext2fs GLOBAL PROPERTY LR_HAVE_EXT2FS)
+if(lr_have_ext2fs)
+  target_compile_definitions(test_extfs PRIVATE LR_HAVE_EXT2FS)
+endif()
 lr_add_test(test_mda test_mda.c)
 lr_add_test(test_io_blockdev test_io_blockdev.c LABELS interop)
 lr_add_test(test_mda_interop test_mda_interop.c LABELS interop)

@@ -20,7 +20,8 @@
 #   - a file whose size is a multiple of the block (fixtures/backup-exact:
 #     no zeros after it) is read whole, in ext4 and in a tar;
 #   - in ext4 (fixtures/backup-ext4) a file in use is read by its inode
-#     and a deleted one is cut where a block in use by another file begins.
+#     and a deleted one is cut where a block in use by another file begins;
+#     files stored in their inodes (inline_data) are found and read whole.
 set -euo pipefail
 SCAN=$1
 REPAIR=$2
@@ -279,6 +280,36 @@ print("ext4's records: %d files whole, the deleted archive cut" % (len(by_off) -
 EOF
 "$SCAN" "$T/e4.img" > "$T/e4.txt" || lr_fail "lvmscan (text) of backup-ext4 exited $?"
 grep -q "ext-inode-" "$T/e4.txt" || lr_fail "the report does not say a copy is read by its inode"
+# ---- ext4's inline_data: files stored in their inodes (mkfs.ext4 -I 4096
+# -O inline_data -d: every file of backup-ext4's truth fits), found by an
+# inode scan (no block holds them: they were not found at all), read by
+# their inodes whole, each its LVM2 checksum
+if command -v mkfs.ext4 > /dev/null; then
+    mkdir -p "$T/inl/etc/lvm/archive"
+    cp "$E4"/truth/archive/*.vg "$E4/truth/backup/e4vg" "$T/inl/etc/lvm/archive/"
+    truncate -s 32M "$T/inl.img"
+    mkfs.ext4 -q -F -b 4096 -I 4096 -N 64 -O inline_data -d "$T/inl" "$T/inl.img" ||
+        lr_fail "mkfs.ext4 -O inline_data failed"
+    "$SCAN" --json "$T/inl.img" > "$T/inl.json" || lr_fail "lvmscan of the inline_data ext4 exited $?"
+    python3 - "$T/inl.json" "$T/inl/etc/lvm/archive" <<'EOF' || lr_fail "inline_data files not read whole"
+import json, os, sys, zlib
+d = json.load(open(sys.argv[1]))
+def lvm_crc(b):
+    return ~zlib.crc32(b, ~0xf597a6cf & 0xffffffff) & 0xffffffff
+cs = [c for c in d["copies"] if c["found_by"] == "backup_file"]
+names = os.listdir(sys.argv[2])
+assert len(cs) == len(names), (len(cs), names)
+for n in names:
+    t = open(os.path.join(sys.argv[2], n), "rb").read()
+    m = [c for c in cs if int(c["crc"], 16) == lvm_crc(t + b"\0")]
+    assert len(m) == 1, (n, [(c["seqno"], c["crc"]) for c in cs])
+    c = m[0]
+    assert c["extfs_file"] and c["extfs_inode"] and not c["partial"] and c["length"] == len(t) + 1, c
+print("inline_data: %d files read whole by their inodes" % len(names))
+EOF
+else
+    echo "SKIPPED: inline_data (no mkfs.ext4)"
+fi
 # ---- XFS: the archive files put into a filesystem by mkfs.xfs -p (a
 # protofile; no mount needed) are all found whole, at their block starts
 if command -v mkfs.xfs >/dev/null; then

@@ -482,6 +482,16 @@ if have qemu-img gzip; then
     done
     gzip -c "$T/o/d.vdi" > "$T/o/d.vdi.gz"
     refused "$T/o/d.vdi.gz" "a gzip-compressed file whose content is a VirtualBox VDI image, not a disk: decompress it (gunzip -k .*d.vdi.gz), then convert it to raw first" "vdi gzip'd"
+    # in a tar archive beside a descriptor (an OVA of VirtualBox's with a
+    # VDI disk): refused naming it (it was read as the archive's bytes and a
+    # VG shown at the tar's offsets), plain and xz'd
+    echo '<Envelope/>' > "$T/o/vm.ovf"
+    tar -C "$T/o" -cf "$T/o/vdi.tar" vm.ovf d.vdi
+    refused "$T/o/vdi.tar" "a tar archive holding disk images in files of their own.*d.vdi (a VirtualBox VDI image, which lvmrescue does not read: convert it to raw first" "vdi in a tar"
+    if have xz; then
+        xz -0 -c "$T/o/vdi.tar" > "$T/o/vdi.tar.xz"
+        refused "$T/o/vdi.tar.xz" "an xz-compressed tar archive holding disk images.*d.vdi (a VirtualBox VDI image" "vdi in a tar.xz"
+    fi
     for i in 1 2 3; do
         qemu-img convert -f raw -O luks --object secret,id=s0,data=pw -o key-secret=s0,iter-time=10 \
             "$T/disk.img" "$T/o/d.luks" 2> /dev/null && break

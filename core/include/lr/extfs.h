@@ -7,7 +7,8 @@
  * filesystem's inodes say which file starts at a block (read then by its
  * extents, its exact size), and its block bitmaps say which blocks are in
  * use now: a deleted file's text read on from its first block stops being
- * its own where a block in use by another file begins.
+ * its own where a block in use by another file begins. A file stored in
+ * its inode (inline_data) starts at no block: an inode scan finds it.
  *
  * The filesystem is read where its superblock was found, contiguous from
  * there: one in a linear LV on one PV, or in a partition or a whole image
@@ -40,12 +41,18 @@ bool lr_extfs_superblock(const uint8_t *p, size_t avail, uint32_t *block_size, u
 /* Whether this build reads ext filesystems (with libext2fs). */
 bool lr_extfs_available(void);
 
+/* The most group descriptors' bytes an open holds in memory (libext2fs
+ * reads the whole table): 16 MiB, a filesystem of 32 TiB in 4 KiB blocks. */
+#define LR_EXTFS_MAX_GDT (16u << 20)
+
 /* Opens, read only, the filesystem whose first byte is at `offset` of io
  * (borrowed: it must outlive the handle). Checksum errors in its
  * metadata do not stop the open; they make the records they guard
  * unknown (see below). Returns 0 with *out (free with lr_extfs_free),
  * -ENOTSUP in a build without libext2fs, LR_EFORMAT when libext2fs does
- * not open it (the message says why), -ENOMEM. */
+ * not open it (the message says why), LR_ELIMIT when its group
+ * descriptors take more than LR_EXTFS_MAX_GDT, an I/O error when its
+ * superblock does not read, -ENOMEM. */
 int lr_extfs_open(lr_io_t *io, uint64_t offset, lr_extfs_t **out, lr_error_t *err);
 
 /* Frees fs (NULL is fine); io is not closed. */
@@ -69,6 +76,27 @@ typedef struct lr_extfs_file {
  * not ascending, -ENOMEM, -ENOTSUP without libext2fs. */
 int lr_extfs_files_at(lr_extfs_t *fs, const uint64_t *blocks, size_t n, uint64_t max_size,
                       lr_extfs_file_t *files, lr_error_t *err);
+
+/* Whether p (a primary superblock, lr_extfs_superblock) says the
+ * filesystem may store files inline in their inodes (inline_data). */
+bool lr_extfs_superblock_inline(const uint8_t *p, size_t avail);
+
+/* A regular file in use stored inline in its inode (inline_data). */
+typedef struct lr_extfs_inline {
+    uint32_t ino;
+    uint64_t size;
+    uint64_t at; /* the byte of the filesystem where its inode's first data
+                    bytes (i_block) lie */
+} lr_extfs_inline_t;
+
+/* The regular files in use stored inline in their inodes whose first bytes
+ * are prefix[0..plen) (plen at most 60: what the inode's block map holds),
+ * of at most max_size bytes, in inode order: *out (malloc'd, the caller
+ * frees it; NULL when none), *n. An inode scan, as lr_extfs_files_at; a
+ * filesystem without inline_data has none (no scan). Returns 0, LR_ERANGE
+ * for plen over 60, -ENOMEM, -ENOTSUP without libext2fs. */
+int lr_extfs_inline_files(lr_extfs_t *fs, const char *prefix, size_t plen, uint64_t max_size,
+                          lr_extfs_inline_t **out, size_t *n, lr_error_t *err);
 
 /* Reads up to len bytes of file ino from its start into buf, following its
  * extents (holes read as zeros); *got: the bytes read (the file's size

@@ -1,0 +1,210 @@
+/* lr/extfs.h on fixtures/backup-ext4 (real LVM2 files placed by mkfs.ext4
+ * -d and debugfs -w), against debugfs's own view of it (truth/debugfs.txt:
+ * each file's blocks, which of the deleted archive's are in use) and the
+ * files as LVM2 wrote them (truth/backup/e4vg). The superblock rule and
+ * the group-descriptor cap on hand-built superblocks. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "bin_support.h"
+#include "lr/error.h"
+#include "lr/extfs.h"
+#include "lr/io.h"
+#include "mem_io.h"
+#include "support.h"
+
+/* debugfs's view: the deleted archive's blocks, /reused's, e4vg's */
+typedef struct view {
+    uint64_t gone[8], reused[8], backup[8];
+    size_t n_gone, n_reused, n_backup;
+} view_t;
+
+static size_t blocks_of(const char *text, const char *prefix, uint64_t *out)
+{
+    const char *p = strstr(text, prefix);
+    assert_non_null(p);
+    p = strstr(p, ": blocks ");
+    assert_non_null(p);
+    p += strlen(": blocks ");
+    size_t n = 0;
+    char *end;
+    while (n < 8) {
+        unsigned long long v = strtoull(p, &end, 10);
+        if (end == p)
+            break;
+        out[n++] = v;
+        p = end;
+    }
+    return n;
+}
+
+static void load_view(view_t *v)
+{
+    char path[512];
+    char *text =
+        lr_test_slurp(lr_test_path(path, sizeof(path), "backup-ext4", "truth/debugfs.txt"), NULL);
+    assert_non_null(text);
+    v->n_gone = blocks_of(text, "\ndeleted ", v->gone);
+    v->n_reused = blocks_of(text, "\n/reused", v->reused);
+    v->n_backup = blocks_of(text, "\n/etc/lvm/backup/e4vg", v->backup);
+    free(text);
+    assert_true(v->n_gone >= 3 && v->n_reused >= 2 && v->n_backup >= 2);
+}
+
+static void test_superblock_rule(void **state)
+{
+    (void)state;
+    lr_io_t *io = lr_test_open_fixture("backup-ext4", "ext4.img");
+    uint8_t sb[1024];
+    assert_int_equal(lr_io_pread(io, sb, sizeof(sb), LR_EXTFS_SUPERBLOCK, NULL), 0);
+    lr_io_close(io, NULL);
+    uint32_t bs = 0;
+    uint64_t size = 0;
+    assert_true(lr_extfs_superblock(sb, sizeof(sb), &bs, &size));
+    assert_int_equal(bs, 1024);
+    assert_int_equal(size, 4u << 20);
+    assert_false(lr_extfs_superblock_inline(sb, sizeof(sb)));
+    assert_false(lr_extfs_superblock(sb, 0x153, NULL, NULL)); /* cut short */
+    uint8_t bad[1024];
+    memcpy(bad, sb, sizeof(bad));
+    bad[0x5a] = 1; /* a backup superblock: group 1's */
+    assert_false(lr_extfs_superblock(bad, sizeof(bad), NULL, NULL));
+    memcpy(bad, sb, sizeof(bad));
+    bad[0x18] = 7; /* 128 KiB blocks */
+    assert_false(lr_extfs_superblock(bad, sizeof(bad), NULL, NULL));
+    memcpy(bad, sb, sizeof(bad));
+    bad[0x38] ^= 1;
+    assert_false(lr_extfs_superblock(bad, sizeof(bad), NULL, NULL));
+    memcpy(bad, sb, sizeof(bad));
+    bad[0x61] |= 0x80; /* INLINE_DATA (0x8000) */
+    assert_true(lr_extfs_superblock_inline(bad, sizeof(bad)));
+}
+
+#ifdef LR_HAVE_EXT2FS
+
+static void test_records(void **state)
+{
+    (void)state;
+    view_t v;
+    load_view(&v);
+    lr_io_t *io = lr_test_open_fixture("backup-ext4", "ext4.img");
+    lr_extfs_t *fs = NULL;
+    lr_error_t e;
+    lr_error_clear(&e);
+    assert_int_equal(lr_extfs_open(io, 0, &fs, &e), 0);
+    assert_int_equal(lr_extfs_block_size(fs), 1024);
+    assert_int_equal(lr_extfs_size(fs), 4u << 20);
+
+    /* which file in use starts at each block: none at the deleted
+     * archive's first, /reused at its second, e4vg at its own first */
+    uint64_t blocks[3] = {v.gone[0], v.reused[0], v.backup[0]};
+    assert_true(blocks[0] < blocks[1] && blocks[1] < blocks[2]);
+    lr_extfs_file_t files[3];
+    assert_int_equal(lr_extfs_files_at(fs, blocks, 3, 1u << 22, files, &e), 0);
+    assert_int_equal(files[0].ino, 0);
+    assert_int_not_equal(files[1].ino, 0);
+    assert_int_not_equal(files[2].ino, 0);
+
+    /* e4vg read by its inode is the file LVM2 wrote, though its blocks
+     * are not in a row */
+    char path[512];
+    size_t want = 0;
+    char *truth =
+        lr_test_slurp(lr_test_path(path, sizeof(path), "backup-ext4", "truth/backup/e4vg"), &want);
+    assert_non_null(truth);
+    assert_int_equal(files[2].size, want);
+    assert_int_not_equal(v.backup[1], v.backup[0] + 1);
+    char *buf = malloc(want + 16);
+    size_t got = 0;
+    assert_int_equal(lr_extfs_read(fs, files[2].ino, buf, want + 16, &got, &e), 0);
+    assert_int_equal(got, want);
+    assert_memory_equal(buf, truth, want);
+    free(buf);
+    free(truth);
+
+    /* the block bitmap: the deleted archive's first block free, the later
+     * ones /reused's; the block e4vg skipped free */
+    assert_int_equal(lr_extfs_block_used(fs, v.gone[0], &e), 0);
+    for (size_t i = 1; i < v.n_gone; i++)
+        assert_int_equal(lr_extfs_block_used(fs, v.gone[i], &e), 1);
+    assert_int_equal(lr_extfs_block_used(fs, v.backup[0] + 1, &e), 0);
+    assert_int_equal(lr_extfs_block_used(fs, 4096, &e), LR_ERANGE);
+
+    /* not ascending */
+    uint64_t down[2] = {v.backup[0], v.gone[0]};
+    assert_int_equal(lr_extfs_files_at(fs, down, 2, 1u << 22, files, &e), LR_ERANGE);
+    /* no inline_data: none, no scan */
+    lr_extfs_inline_t *inl = NULL;
+    size_t n = 1;
+    assert_int_equal(lr_extfs_inline_files(fs, "# Generated", 11, 1u << 22, &inl, &n, &e), 0);
+    assert_null(inl);
+    assert_int_equal(n, 0);
+    lr_extfs_free(fs);
+    lr_io_close(io, NULL);
+}
+
+/* A superblock of 2^48 blocks of 1 KiB: its group descriptors would take
+ * 2 TiB; refused before libext2fs reads them. */
+static void test_gdt_cap(void **state)
+{
+    (void)state;
+    lr_io_t *io = lr_test_open_fixture("backup-ext4", "ext4.img");
+    uint8_t img[4096] = {0};
+    assert_int_equal(lr_io_pread(io, img, sizeof(img), 0, NULL), 0);
+    lr_io_close(io, NULL);
+    uint8_t *sb = img + LR_EXTFS_SUPERBLOCK;
+    memset(sb + 0x150, 0xff, 2); /* s_blocks_count_hi */
+    sb[0x60] |= 0x80;            /* INCOMPAT_64BIT */
+    sb[0xfe] = 64;               /* s_desc_size */
+    lr_io_t *mem = NULL;
+    assert_int_equal(lr_test_mem_io(&mem, NULL, img, sizeof(img), 0, false, "huge", NULL), 0);
+    lr_extfs_t *fs = NULL;
+    lr_error_t e;
+    lr_error_clear(&e);
+    assert_int_equal(lr_extfs_open(mem, 0, &fs, &e), LR_ELIMIT);
+    assert_null(fs);
+    /* and no superblock at all */
+    memset(sb, 0, 1024);
+    lr_io_close(mem, NULL);
+    assert_int_equal(lr_test_mem_io(&mem, NULL, img, sizeof(img), 0, false, "zero", NULL), 0);
+    assert_int_equal(lr_extfs_open(mem, 0, &fs, NULL), LR_EFORMAT);
+    lr_io_close(mem, NULL);
+}
+
+#else
+
+static void test_records(void **state)
+{
+    (void)state;
+    lr_io_t *io = lr_test_open_fixture("backup-ext4", "ext4.img");
+    lr_extfs_t *fs = NULL;
+    assert_false(lr_extfs_available());
+    assert_int_equal(lr_extfs_open(io, 0, &fs, NULL), -ENOTSUP);
+    assert_null(fs);
+    lr_io_close(io, NULL);
+}
+
+static void test_gdt_cap(void **state)
+{
+    (void)state;
+}
+
+#endif
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_superblock_rule),
+        cmocka_unit_test(test_records),
+        cmocka_unit_test(test_gdt_cap),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
