@@ -15,6 +15,7 @@
 
 #ifdef LR_HAVE_EXT2FS
 #include <ext2fs/ext2fs.h>
+#include <pthread.h>
 #endif
 
 #define EXT_MAGIC 0xEF53u
@@ -57,9 +58,9 @@ bool lr_extfs_available(void)
     return false;
 }
 
-int lr_extfs_open(lr_io_t *io, uint64_t offset, lr_extfs_t **out, lr_error_t *err)
+int lr_extfs_open(lr_io_t *io, uint64_t offset, uint64_t max_gdt, lr_extfs_t **out, lr_error_t *err)
 {
-    (void)io;
+    (void)io, (void)max_gdt;
     *out = NULL;
     return lr_error_set(err, -ENOTSUP, offset, "built without libext2fs");
 }
@@ -81,17 +82,23 @@ uint64_t lr_extfs_size(const lr_extfs_t *fs)
     return 0;
 }
 
-int lr_extfs_files_at(lr_extfs_t *fs, const uint64_t *blocks, size_t n, uint64_t max_size,
-                      lr_extfs_file_t *files, lr_error_t *err)
+uint64_t lr_extfs_held(const lr_extfs_t *fs)
 {
-    (void)fs, (void)blocks, (void)n, (void)max_size, (void)files;
+    (void)fs;
+    return 0;
+}
+
+int lr_extfs_files_at(lr_extfs_t *fs, const uint64_t *blocks, size_t n, uint64_t max_size,
+                      lr_extfs_file_t *files, uint64_t *budget, lr_error_t *err)
+{
+    (void)fs, (void)blocks, (void)n, (void)max_size, (void)files, (void)budget;
     return lr_error_set(err, -ENOTSUP, 0, "built without libext2fs");
 }
 
 int lr_extfs_inline_files(lr_extfs_t *fs, const char *prefix, size_t plen, uint64_t max_size,
-                          lr_extfs_inline_t **out, size_t *n, lr_error_t *err)
+                          uint64_t *budget, lr_extfs_inline_t **out, size_t *n, lr_error_t *err)
 {
-    (void)fs, (void)prefix, (void)plen, (void)max_size;
+    (void)fs, (void)prefix, (void)plen, (void)max_size, (void)budget;
     *out = NULL;
     *n = 0;
     return lr_error_set(err, -ENOTSUP, 0, "built without libext2fs");
@@ -244,9 +251,19 @@ bool lr_extfs_available(void)
     return true;
 }
 
+static pthread_once_t extfs_once = PTHREAD_ONCE_INIT;
+
+/* com_err knows libext2fs's words once its table is added (else "Unknown
+ * code ext2 26", from a static buffer). */
+static void extfs_words(void)
+{
+    initialize_ext2_error_table();
+}
+
 /* libext2fs's words for a code (com_err's table), for the message. */
 static const char *extfs_why(errcode_t e)
 {
+    pthread_once(&extfs_once, extfs_words);
     const char *m = error_message(e);
     return m && *m ? m : "unknown libext2fs error";
 }
@@ -272,17 +289,19 @@ static int extfs_gdt_bytes(lr_io_t *io, uint64_t offset, uint64_t *bytes, lr_err
     return 0;
 }
 
-int lr_extfs_open(lr_io_t *io, uint64_t offset, lr_extfs_t **out, lr_error_t *err)
+int lr_extfs_open(lr_io_t *io, uint64_t offset, uint64_t max_gdt, lr_extfs_t **out, lr_error_t *err)
 {
     *out = NULL;
     uint64_t gdt = 0;
     int rc = extfs_gdt_bytes(io, offset, &gdt, err);
     if (rc)
         return rc;
-    if (gdt > LR_EXTFS_MAX_GDT)
+    if (max_gdt > LR_EXTFS_MAX_GDT)
+        max_gdt = LR_EXTFS_MAX_GDT;
+    if (gdt > max_gdt)
         return lr_error_set(err, LR_ELIMIT, offset,
-                            "an ext filesystem of %llu MiB of group descriptors (%u at most)",
-                            (unsigned long long)(gdt >> 20), LR_EXTFS_MAX_GDT >> 20);
+                            "an ext filesystem of %llu KiB of group descriptors (%llu at most)",
+                            (unsigned long long)(gdt >> 10), (unsigned long long)(max_gdt >> 10));
     lr_extfs_t *x = calloc(1, sizeof(*x));
     extfs_src_t *src = malloc(sizeof(*src));
     if (!x || !src) {
@@ -341,33 +360,48 @@ static bool extfs_regular(const struct ext2_inode *in, uint64_t max_size)
 
 /* Calls each(fs, ino, inode, arg) for every inode an inode scan gives
  * (groups with no inode in use skipped, an inode whose checksum fails or
- * that reads as garbage passed over); stops at the first non-zero return
- * of each: -ENOMEM, returned. */
+ * that reads as garbage passed over), while *budget (inode bytes) lasts.
+ * Returns 0 when the scan ends, LR_ELIMIT when the budget runs out,
+ * LR_EFORMAT when an inode table or descriptor does not read, -ENOMEM
+ * (also each's only failure). */
 static int extfs_each_inode(lr_extfs_t *fs,
                             int (*each)(lr_extfs_t *, ext2_ino_t, const struct ext2_inode *,
                                         void *),
-                            void *arg, lr_error_t *err)
+                            void *arg, uint64_t *budget, lr_error_t *err)
 {
     ext2_inode_scan scan;
-    if (ext2fs_open_inode_scan(fs->fs, 0, &scan))
+    errcode_t e = ext2fs_open_inode_scan(fs->fs, 0, &scan);
+    if (e == EXT2_ET_NO_MEMORY)
         return lr_error_set(err, -ENOMEM, 0, "out of memory");
-    /* a group whose inode table is unreadable or not initialised is
-     * passed over, not the end of the scan */
+    if (e)
+        return lr_error_set(err, LR_EFORMAT, 0, "the inodes do not read: %s", extfs_why(e));
+    /* a group whose inode table is not initialised is passed over */
     ext2fs_inode_scan_flags(scan, EXT2_SF_SKIP_MISSING_ITABLE | EXT2_SF_BAD_INODE_BLK, 0);
+    uint64_t size = EXT2_INODE_SIZE(fs->fs->super);
     struct ext2_inode in;
     int rc = 0;
     while (!rc) {
+        if (*budget < size) {
+            rc = lr_error_set(err, LR_ELIMIT, 0, "the inode scan's budget ran out");
+            break;
+        }
+        *budget -= size;
         ext2_ino_t ino = 0;
-        errcode_t e = ext2fs_get_next_inode(scan, &ino, &in);
+        e = ext2fs_get_next_inode(scan, &ino, &in);
         if (e == EXT2_ET_BAD_BLOCK_IN_INODE_TABLE || e == EXT2_ET_INODE_CSUM_INVALID ||
             e == EXT2_ET_INODE_IS_GARBAGE)
             continue; /* that inode is not trusted; the next may be */
-        if (e || !ino)
+        if (e == EXT2_ET_NO_MEMORY)
+            rc = lr_error_set(err, -ENOMEM, 0, "out of memory");
+        else if (e)
+            rc = lr_error_set(err, LR_EFORMAT, 0, "inode %u does not read: %s", ino, extfs_why(e));
+        else if (!ino)
             break;
-        rc = each(fs, ino, &in, arg);
+        else if (each(fs, ino, &in, arg))
+            rc = lr_error_set(err, -ENOMEM, 0, "out of memory");
     }
     ext2fs_close_inode_scan(scan);
-    return rc ? lr_error_set(err, -ENOMEM, 0, "out of memory") : 0;
+    return rc;
 }
 
 static int extfs_block_cmp(const void *key, const void *elem)
@@ -399,8 +433,13 @@ static int extfs_file_at(lr_extfs_t *fs, ext2_ino_t ino, const struct ext2_inode
     return 0;
 }
 
+uint64_t lr_extfs_held(const lr_extfs_t *fs)
+{
+    return (uint64_t)fs->fs->desc_blocks * fs->fs->blocksize;
+}
+
 int lr_extfs_files_at(lr_extfs_t *fs, const uint64_t *blocks, size_t n, uint64_t max_size,
-                      lr_extfs_file_t *files, lr_error_t *err)
+                      lr_extfs_file_t *files, uint64_t *budget, lr_error_t *err)
 {
     for (size_t i = 0; i < n; i++) {
         files[i] = (lr_extfs_file_t){0, 0};
@@ -410,7 +449,7 @@ int lr_extfs_files_at(lr_extfs_t *fs, const uint64_t *blocks, size_t n, uint64_t
     if (!n)
         return 0;
     extfs_files_at_t a = {blocks, n, max_size, files};
-    return extfs_each_inode(fs, extfs_file_at, &a, err);
+    return extfs_each_inode(fs, extfs_file_at, &a, budget, err);
 }
 
 typedef struct extfs_inlines {
@@ -451,7 +490,7 @@ static int extfs_inline_at(lr_extfs_t *fs, ext2_ino_t ino, const struct ext2_ino
 }
 
 int lr_extfs_inline_files(lr_extfs_t *fs, const char *prefix, size_t plen, uint64_t max_size,
-                          lr_extfs_inline_t **out, size_t *n, lr_error_t *err)
+                          uint64_t *budget, lr_extfs_inline_t **out, size_t *n, lr_error_t *err)
 {
     *out = NULL;
     *n = 0;
@@ -460,14 +499,14 @@ int lr_extfs_inline_files(lr_extfs_t *fs, const char *prefix, size_t plen, uint6
     if (!ext2fs_has_feature_inline_data(fs->fs->super))
         return 0;
     extfs_inlines_t a = {prefix, plen, max_size, NULL, 0, 0};
-    int rc = extfs_each_inode(fs, extfs_inline_at, &a, err);
-    if (rc) {
+    int rc = extfs_each_inode(fs, extfs_inline_at, &a, budget, err);
+    if (rc == -ENOMEM) {
         free(a.v);
         return rc;
     }
-    *out = a.v;
+    *out = a.v; /* after a limit or an unreadable group: the files seen */
     *n = a.n;
-    return 0;
+    return rc;
 }
 
 int lr_extfs_read(lr_extfs_t *fs, uint32_t ino, void *buf, size_t len, size_t *got, lr_error_t *err)

@@ -501,12 +501,21 @@ static int bt_read_extent(sc_ctx_t *c, const sc_bk_t *bk, sc_tbuf_t *b, bool *nu
     return 0;
 }
 
+/* Whether a newline ("\n", "\r\n") follows the VG section's closing
+ * brace, which ends at end of t (n bytes). */
+static bool bk_newline_at(const char *t, size_t n, size_t end)
+{
+    if (end < n && t[end] == '\r')
+        end++;
+    return end < n && t[end] == '\n';
+}
+
 /* A file whose size is a multiple of the sector (of the filesystem's
  * block, of a tar's 512 bytes) has no zeros after it: the next block, or
  * the next tar header, follows at once. When its VG section (which ends
  * at end, its line's end: "}\n", "}\r\n") ends on a sector boundary with
- * other bytes after it, the file ends there: b is cut to it, NUL-ended as
- * a file read to its NUL is (true). */
+ * other bytes after it, the file ends there: b is cut to it (true). No
+ * NUL is counted (none lies in the image there): the copy is its bytes. */
 static bool bk_ends_on_sector(uint64_t offset, sc_tbuf_t *b, size_t end)
 {
     if (end < b->n && b->p[end] == '\r')
@@ -516,19 +525,34 @@ static bool bk_ends_on_sector(uint64_t offset, sc_tbuf_t *b, size_t end)
     if (end >= b->n || b->p[end] == '\0' || (offset + end) % 512 != 0)
         return false;
     b->p[end] = '\0';
-    b->n = end + 1;
+    b->n = end;
     return true;
 }
 
 /* ---- ext2/3/4: the filesystem's own records ---------------------------- */
 
-/* A filesystem backup files may lie in: an ext superblock the stream saw. */
+/* What the scan knows of an ext superblock the stream saw. A filesystem
+ * inside another one is current only when a file in use of that one
+ * starts where it does (an image file): one in another's free space is a
+ * deleted image, and a copy of a superblock in a journal or any other
+ * file's middle is no filesystem at all; their records are stale. */
+enum bk_fs_state {
+    BK_FS_UNSEEN = 0,
+    BK_FS_OPEN,    /* its records are read: fs */
+    BK_FS_STALE,   /* inside another whose records say it is not current */
+    BK_FS_UNKNOWN, /* does not open, past a limit, or its inodes not all read */
+};
+
 typedef struct bk_fs {
     int image;
     uint64_t start, bytes;
-    lr_extfs_t *fs; /* once opened; NULL when it does not open */
-    bool tried;
     bool inline_data; /* it may store files in their inodes */
+    enum bk_fs_state state;
+    lr_extfs_t *fs; /* BK_FS_OPEN */
+    /* its inode scan: the file in use starting at each of blocks (ascending) */
+    uint64_t *blocks;
+    lr_extfs_file_t *files;
+    size_t n;
 } bk_fs_t;
 
 /* What a filesystem's records say of one file start. */
@@ -541,10 +565,12 @@ typedef struct bk_ext {
 } bk_ext_t;
 
 typedef struct bk_exts {
-    bk_fs_t *fss; /* by image, then start */
+    bk_fs_t *fss; /* by image, then start: a filesystem after those holding it */
     size_t n_fss;
-    bk_ext_t *of;  /* per file start (c->bks' order); NULL: none known */
-    size_t opened; /* filesystems tried */
+    bk_ext_t *of;        /* per file start (c->bks' order); NULL: none known */
+    size_t opened;       /* filesystems opened, LR_SCAN_MAX_EXTFS at most */
+    uint64_t gdt_left;   /* group descriptors' bytes the open ones may still hold */
+    uint64_t inode_left; /* inode bytes the inode scans may still read */
 } bk_exts_t;
 
 static int bk_fs_cmp(const void *a, const void *b)
@@ -553,6 +579,11 @@ static int bk_fs_cmp(const void *a, const void *b)
     if (x->image != y->image)
         return x->image < y->image ? -1 : 1;
     return (x->start > y->start) - (x->start < y->start);
+}
+
+static bool bk_holds(const bk_fs_t *f, int image, uint64_t off)
+{
+    return f->image == image && f->start <= off && off - f->start < f->bytes;
 }
 
 /* Moves the filesystems the stream saw out of c->bks into x->fss. */
@@ -568,101 +599,185 @@ static int bk_take_filesystems(sc_ctx_t *c, bk_exts_t *x)
     for (size_t i = 0; i < c->n_bks; i++) {
         const sc_bk_t *bk = &c->bks[i];
         if (bk->fs_bytes)
-            x->fss[x->n_fss++] =
-                (bk_fs_t){bk->image, bk->offset, bk->fs_bytes, NULL, false, bk->fs_inline};
+            x->fss[x->n_fss++] = (bk_fs_t){.image = bk->image,
+                                           .start = bk->offset,
+                                           .bytes = bk->fs_bytes,
+                                           .inline_data = bk->fs_inline};
         else
             c->bks[k++] = *bk;
     }
     c->n_bks = k;
     qsort(x->fss, x->n_fss, sizeof(*x->fss), bk_fs_cmp);
+    /* one record per start (a superblock seen twice by two workers) */
+    k = 0;
+    for (size_t i = 0; i < x->n_fss; i++)
+        if (!k || bk_fs_cmp(&x->fss[k - 1], &x->fss[i]) != 0)
+            x->fss[k++] = x->fss[i];
+    x->n_fss = k;
     return 0;
 }
 
-/* f's records, opened once (NULL when it does not open, or when
- * LR_SCAN_MAX_EXTFS were opened: each costs an inode scan, and a hostile
- * image can hold a superblock in every sector). */
-static lr_extfs_t *bk_fs_open(sc_ctx_t *c, bk_exts_t *x, bk_fs_t *f)
+/* The innermost filesystem before fss[i] holding byte off of image (the
+ * last to start), or NULL. */
+static bk_fs_t *bk_container(bk_exts_t *x, size_t i, int image, uint64_t off)
 {
-    if (!f->tried && c->ios[f->image] && x->opened < LR_SCAN_MAX_EXTFS) {
-        f->tried = true;
-        x->opened++;
-        lr_error_t e;
-        lr_error_clear(&e);
-        if (lr_extfs_open(c->ios[f->image], f->start, &f->fs, &e))
-            f->fs = NULL;
-    }
-    return f->fs;
+    while (i-- > 0)
+        if (bk_holds(&x->fss[i], image, off))
+            return &x->fss[i];
+    return NULL;
 }
 
-/* The innermost filesystem (the last to start) holding byte off of image,
- * opened; NULL when none does or it does not open (its records unknown:
- * the file is read as on any other filesystem). */
-static bk_fs_t *bk_fs_of(sc_ctx_t *c, bk_exts_t *x, int image, uint64_t off)
+/* The block of f that starts at byte off of the image, or false. */
+static bool bk_block_of(const bk_fs_t *f, uint64_t off, uint64_t *block)
 {
-    bk_fs_t *in = NULL;
-    for (size_t i = 0; i < x->n_fss; i++) {
-        bk_fs_t *f = &x->fss[i];
-        if (f->image == image && f->start <= off && off - f->start < f->bytes)
-            in = f;
-    }
-    return in && bk_fs_open(c, x, in) ? in : NULL;
+    uint32_t bs = lr_extfs_block_size(f->fs);
+    if (!bs || off < f->start || (off - f->start) % bs)
+        return false;
+    *block = (off - f->start) / bs;
+    return true;
 }
 
-/* Asks fs's inodes which file in use starts at each start x->of places in
- * it (one inode scan per filesystem). */
-static int bk_files_of(sc_ctx_t *c, bk_exts_t *x, bk_fs_t *f, uint64_t *blocks, size_t *idx,
-                       lr_extfs_file_t *files)
+/* The file in use f's inode scan found starting at byte off, or NULL. */
+static const lr_extfs_file_t *bk_file_at(const bk_fs_t *f, uint64_t off)
 {
-    size_t k = 0;
-    for (size_t i = 0; i < c->n_bks; i++)
-        if (x->of[i].in == f) {
-            blocks[k] = x->of[i].block; /* ascending: the starts are sorted */
-            idx[k++] = i;
-        }
+    uint64_t block;
+    if (f->state != BK_FS_OPEN || !bk_block_of(f, off, &block))
+        return NULL;
+    size_t lo = 0, hi = f->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (f->blocks[mid] < block)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < f->n && f->blocks[lo] == block && f->files[lo].ino ? &f->files[lo] : NULL;
+}
+
+static int bk_u64_cmp(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Opens the filesystem fss[i] and asks its inodes which file in use
+ * starts at each block a backup file or a filesystem inside it starts at
+ * (one inode scan). Its state is then BK_FS_OPEN, or BK_FS_UNKNOWN when it
+ * does not open, a limit is reached, or its inodes do not all read (a
+ * file in use not seen would be taken for a deleted one). */
+static int bk_fs_read(sc_ctx_t *c, bk_exts_t *x, size_t i)
+{
+    bk_fs_t *f = &x->fss[i];
     lr_error_t e;
     lr_error_clear(&e);
-    int rc = lr_extfs_files_at(f->fs, blocks, k, c->opts.max_text, files, &e);
+    f->state = BK_FS_UNKNOWN;
+    if (!c->ios[f->image] || x->opened >= LR_SCAN_MAX_EXTFS)
+        return 0;
+    x->opened++;
+    int rc = lr_extfs_open(c->ios[f->image], f->start, x->gdt_left, &f->fs, &e);
     if (rc == -ENOMEM)
         return lr_error_oom(c->err);
-    for (size_t j = 0; j < k && !rc; j++) {
-        x->of[idx[j]].ino = files[j].ino;
-        x->of[idx[j]].size = files[j].size;
+    if (rc)
+        return 0;
+    x->gdt_left -= lr_extfs_held(f->fs);
+    f->state = BK_FS_OPEN; /* for bk_block_of; undone below on failure */
+    size_t cap = c->n_bks + x->n_fss;
+    f->blocks = malloc(cap * sizeof(*f->blocks));
+    f->files = malloc(cap * sizeof(*f->files));
+    if (!f->blocks || !f->files)
+        return lr_error_oom(c->err);
+    for (size_t k = 0; k < c->n_bks; k++) {
+        const sc_bk_t *bk = &c->bks[k];
+        if (!bk->len && !bk->compression && bk_holds(f, bk->image, bk->offset) &&
+            bk_block_of(f, bk->offset, &f->blocks[f->n]))
+            f->n++;
+    }
+    for (size_t k = i + 1; k < x->n_fss; k++)
+        if (bk_holds(f, x->fss[k].image, x->fss[k].start) &&
+            bk_block_of(f, x->fss[k].start, &f->blocks[f->n]))
+            f->n++;
+    if (f->n)
+        qsort(f->blocks, f->n, sizeof(*f->blocks), bk_u64_cmp);
+    size_t u = 0;
+    for (size_t k = 0; k < f->n; k++)
+        if (!u || f->blocks[u - 1] != f->blocks[k])
+            f->blocks[u++] = f->blocks[k];
+    f->n = u;
+    rc = lr_extfs_files_at(f->fs, f->blocks, f->n, c->opts.max_text, f->files, &x->inode_left, &e);
+    if (rc == -ENOMEM)
+        return lr_error_oom(c->err);
+    if (rc) {
+        f->state = BK_FS_UNKNOWN;
+        f->n = 0;
     }
     return 0;
 }
 
-/* Fills x->of: for each file start at a block start of an ext filesystem,
- * that filesystem and the file in use that starts there. */
+/* Reads every filesystem a backup file or a filesystem starts in, outer
+ * ones first, and judges each inner one by its container's records. */
+static int bk_read_filesystems(sc_ctx_t *c, bk_exts_t *x)
+{
+    for (size_t i = 0; i < x->n_fss; i++) {
+        bk_fs_t *f = &x->fss[i];
+        bk_fs_t *in = bk_container(x, i, f->image, f->start);
+        if (in &&
+            (in->state == BK_FS_STALE || (in->state == BK_FS_OPEN && !bk_file_at(in, f->start)))) {
+            f->state = BK_FS_STALE;
+            continue;
+        }
+        bool wanted = f->inline_data;
+        for (size_t k = 0; k < c->n_bks && !wanted; k++)
+            wanted = bk_holds(f, c->bks[k].image, c->bks[k].offset);
+        if (!wanted) {
+            f->state = BK_FS_UNKNOWN; /* nothing to ask it */
+            continue;
+        }
+        int rc = bk_fs_read(c, x, i);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+/* Fills x->of: for each file start, the innermost filesystem holding it
+ * whose records are read (a stale one's container answers for it) and
+ * the file in use that starts there. */
 static int bk_read_records(sc_ctx_t *c, bk_exts_t *x)
 {
-    if (!x->n_fss || !c->n_bks)
+    if (!x->n_fss)
         return 0;
+    x->gdt_left = LR_EXTFS_MAX_GDT;
+    x->inode_left = 64ull << 20;
+    for (size_t i = 0; i < c->scan->n_images; i++)
+        x->inode_left += c->scan->images[i].size;
+    int rc = bk_read_filesystems(c, x);
+    if (rc || !c->n_bks)
+        return rc;
     if (!(x->of = calloc(c->n_bks, sizeof(*x->of))))
         return lr_error_oom(c->err);
     for (size_t i = 0; i < c->n_bks; i++) {
         const sc_bk_t *bk = &c->bks[i];
-        bk_fs_t *f = bk->len || bk->compression ? NULL : bk_fs_of(c, x, bk->image, bk->offset);
-        uint32_t bs = f ? lr_extfs_block_size(f->fs) : 0;
-        if (f && bs && (bk->offset - f->start) % bs == 0)
-            x->of[i] = (bk_ext_t){f, (bk->offset - f->start) / bs, 0, 0, false};
+        if (bk->len || bk->compression)
+            continue;
+        bk_fs_t *f = bk_container(x, x->n_fss, bk->image, bk->offset);
+        while (f && f->state != BK_FS_OPEN)
+            f = bk_container(x, (size_t)(f - x->fss), bk->image, bk->offset);
+        uint64_t block;
+        if (!f || !bk_block_of(f, bk->offset, &block))
+            continue;
+        const lr_extfs_file_t *file = bk_file_at(f, bk->offset);
+        x->of[i] = (bk_ext_t){f, block, file ? file->ino : 0, file ? file->size : 0, false};
     }
-    uint64_t *blocks = malloc(c->n_bks * sizeof(*blocks));
-    size_t *idx = malloc(c->n_bks * sizeof(*idx));
-    lr_extfs_file_t *files = malloc(c->n_bks * sizeof(*files));
-    int rc = blocks && idx && files ? 0 : lr_error_oom(c->err);
-    for (size_t i = 0; i < x->n_fss && !rc; i++)
-        if (x->fss[i].fs)
-            rc = bk_files_of(c, x, &x->fss[i], blocks, idx, files);
-    free(blocks);
-    free(idx);
-    free(files);
-    return rc;
+    return 0;
 }
 
 static void bk_exts_free(bk_exts_t *x)
 {
-    for (size_t i = 0; i < x->n_fss; i++)
+    for (size_t i = 0; i < x->n_fss; i++) {
         lr_extfs_free(x->fss[i].fs);
+        free(x->fss[i].blocks);
+        free(x->fss[i].files);
+    }
     free(x->fss);
     free(x->of);
 }
@@ -686,12 +801,13 @@ static int bk_read_inode(sc_ctx_t *c, const sc_bk_t *bk, const bk_ext_t *ext, sc
     const char *z = memchr(b->p, '\0', got);
     b->n = z ? (size_t)(z - b->p) : got;
     *nul = z || got == ext->size;
-    /* the same bytes at the start's offset: read so again, no filesystem */
-    uint8_t *plain = malloc(b->n ? b->n : 1);
+    /* the same bytes and a NUL after them at the start's offset (what a
+     * re-read takes as the copy): read so again, no filesystem */
+    uint8_t *plain = malloc(b->n + 1);
     if (!plain)
         return lr_error_oom(c->err);
-    bool same = lr_io_pread(c->ios[bk->image], plain, b->n, bk->offset, NULL) == 0 &&
-                memcmp(plain, b->p, b->n) == 0;
+    bool same = lr_io_pread(c->ios[bk->image], plain, b->n + 1, bk->offset, NULL) == 0 &&
+                memcmp(plain, b->p, b->n) == 0 && plain[b->n] == 0;
     free(plain);
     *ino = same ? 0 : ext->ino;
     if ((rc = sc_tbuf_reserve(b, 1, c->err)))
@@ -784,12 +900,8 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
      * blocks; one that ends at the image's end keeps its bytes as they are) */
     bool stopped = !nul && !by_inode && !bk->len && !bk->compression && to < im->size &&
                    bk->offset + b->n == to;
-    if (stopped && whole && only_blank_after(b->p, end, b->n)) {
-        if ((rc = sc_tbuf_reserve(b, 1, c->err)))
-            return rc;
-        b->p[b->n++] = '\0';
-        nul = true;
-    }
+    if (stopped && whole && only_blank_after(b->p, end, b->n))
+        nul = true; /* its bytes, no NUL counted: none lies in the image there */
     bool reused = !nul && to < limit && bk->offset + b->n == to;
     char why[160];
     snprintf(why, sizeof(why),
@@ -817,6 +929,9 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
             "its bytes btrfs compressed do not decode whole (damaged; the text is what decoded)");
     else if (!whole && !cp->partial)
         set_partial(cp, "its VG section does not close");
+    else if (whole && !cp->partial && !standalone && !by_inode && !bk_newline_at(b->p, b->n, end))
+        set_partial(cp, "no newline follows its VG section's closing brace, as one does in "
+                        "every file LVM2 writes (its last block may be another's now)");
     if (standalone)
         im->text_file = true;
     return 0;
@@ -831,18 +946,16 @@ static int bk_add_inline(sc_ctx_t *c, bk_exts_t *x, sc_tbuf_t *b)
     int rc = 0;
     for (size_t i = 0; i < x->n_fss && !rc; i++) {
         bk_fs_t *f = &x->fss[i];
-        if (!f->inline_data || !bk_fs_open(c, x, f))
+        if (!f->inline_data || f->state != BK_FS_OPEN)
             continue;
         lr_extfs_inline_t *v = NULL;
         size_t n = 0;
         lr_error_t e;
         lr_error_clear(&e);
+        /* files found before a limit or an unreadable group are real */
         rc = lr_extfs_inline_files(f->fs, SC_BACKUP_MAGIC, sizeof(SC_BACKUP_MAGIC) - 1,
-                                   c->opts.max_text, &v, &n, &e);
-        if (rc == -ENOMEM)
-            rc = lr_error_oom(c->err);
-        else
-            rc = 0;
+                                   c->opts.max_text, &x->inode_left, &v, &n, &e);
+        rc = rc == -ENOMEM ? lr_error_oom(c->err) : 0;
         for (size_t k = 0; k < n && !rc; k++) {
             sc_bk_t bk = {f->image, f->start + v[k].at, 0, false, 0, 0, 0, false};
             bk_ext_t ext = {f, 0, v[k].ino, v[k].size, true};
@@ -886,7 +999,7 @@ static void bk_settle(sc_ctx_t *c)
 int sc_add_backups(sc_ctx_t *c, sc_tbuf_t *b)
 {
     size_t n0 = c->scan->n_copies;
-    bk_exts_t x = {NULL, 0, NULL, 0};
+    bk_exts_t x = {NULL, 0, NULL, 0, 0, 0};
     int rc = bt_read_leaves(c);
     if (!rc)
         rc = bk_take_filesystems(c, &x);

@@ -843,7 +843,7 @@ static int read_by_inode(lr_io_t *io, const lr_scan_copy_t *cp, char *t, lr_erro
 {
     lr_extfs_t *fs = NULL;
     size_t want = (size_t)cp->length - 1, got = 0;
-    int rc = lr_extfs_open(io, cp->extfs_offset, &fs, err);
+    int rc = lr_extfs_open(io, cp->extfs_offset, LR_EXTFS_MAX_GDT, &fs, err);
     if (!rc)
         rc = lr_extfs_read(fs, cp->extfs_ino, t, want, &got, err);
     lr_extfs_free(fs);

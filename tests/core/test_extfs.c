@@ -99,7 +99,7 @@ static void test_records(void **state)
     lr_extfs_t *fs = NULL;
     lr_error_t e;
     lr_error_clear(&e);
-    assert_int_equal(lr_extfs_open(io, 0, &fs, &e), 0);
+    assert_int_equal(lr_extfs_open(io, 0, LR_EXTFS_MAX_GDT, &fs, &e), 0);
     assert_int_equal(lr_extfs_block_size(fs), 1024);
     assert_int_equal(lr_extfs_size(fs), 4u << 20);
 
@@ -108,7 +108,9 @@ static void test_records(void **state)
     uint64_t blocks[3] = {v.gone[0], v.reused[0], v.backup[0]};
     assert_true(blocks[0] < blocks[1] && blocks[1] < blocks[2]);
     lr_extfs_file_t files[3];
-    assert_int_equal(lr_extfs_files_at(fs, blocks, 3, 1u << 22, files, &e), 0);
+    uint64_t budget = 1u << 30;
+    assert_int_equal(lr_extfs_files_at(fs, blocks, 3, 1u << 22, files, &budget, &e), 0);
+    assert_true(budget < (1u << 30));
     assert_int_equal(files[0].ino, 0);
     assert_int_not_equal(files[1].ino, 0);
     assert_int_not_equal(files[2].ino, 0);
@@ -140,11 +142,15 @@ static void test_records(void **state)
 
     /* not ascending */
     uint64_t down[2] = {v.backup[0], v.gone[0]};
-    assert_int_equal(lr_extfs_files_at(fs, down, 2, 1u << 22, files, &e), LR_ERANGE);
+    assert_int_equal(lr_extfs_files_at(fs, down, 2, 1u << 22, files, &budget, &e), LR_ERANGE);
+    /* a budget of one inode: the scan stops, saying so */
+    uint64_t one = 256;
+    assert_int_equal(lr_extfs_files_at(fs, blocks, 3, 1u << 22, files, &one, &e), LR_ELIMIT);
     /* no inline_data: none, no scan */
     lr_extfs_inline_t *inl = NULL;
     size_t n = 1;
-    assert_int_equal(lr_extfs_inline_files(fs, "# Generated", 11, 1u << 22, &inl, &n, &e), 0);
+    assert_int_equal(lr_extfs_inline_files(fs, "# Generated", 11, 1u << 22, &budget, &inl, &n, &e),
+                     0);
     assert_null(inl);
     assert_int_equal(n, 0);
     lr_extfs_free(fs);
@@ -169,13 +175,13 @@ static void test_gdt_cap(void **state)
     lr_extfs_t *fs = NULL;
     lr_error_t e;
     lr_error_clear(&e);
-    assert_int_equal(lr_extfs_open(mem, 0, &fs, &e), LR_ELIMIT);
+    assert_int_equal(lr_extfs_open(mem, 0, LR_EXTFS_MAX_GDT, &fs, &e), LR_ELIMIT);
     assert_null(fs);
     /* and no superblock at all */
     memset(sb, 0, 1024);
     lr_io_close(mem, NULL);
     assert_int_equal(lr_test_mem_io(&mem, NULL, img, sizeof(img), 0, false, "zero", NULL), 0);
-    assert_int_equal(lr_extfs_open(mem, 0, &fs, NULL), LR_EFORMAT);
+    assert_int_equal(lr_extfs_open(mem, 0, LR_EXTFS_MAX_GDT, &fs, NULL), LR_EFORMAT);
     lr_io_close(mem, NULL);
 }
 
@@ -187,7 +193,7 @@ static void test_records(void **state)
     lr_io_t *io = lr_test_open_fixture("backup-ext4", "ext4.img");
     lr_extfs_t *fs = NULL;
     assert_false(lr_extfs_available());
-    assert_int_equal(lr_extfs_open(io, 0, &fs, NULL), -ENOTSUP);
+    assert_int_equal(lr_extfs_open(io, 0, LR_EXTFS_MAX_GDT, &fs, NULL), -ENOTSUP);
     assert_null(fs);
     lr_io_close(io, NULL);
 }

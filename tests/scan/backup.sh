@@ -214,26 +214,39 @@ fi
 # ---- a file whose size is a multiple of the block: no zeros after it
 # (fixtures/backup-exact: real LVM2's archive of exactly 2048 bytes, in an
 # ext4 of 1 KiB blocks, where another block follows it at once, and in a
-# tar, where the next header does): read whole, each copy's length the
-# file's and its NUL (it was partial: "does not parse", "other bytes")
+# tar, where the next header does): read whole (it was partial: "does not
+# parse", "other bytes"), each copy's length and LVM2 checksum the file's
+# and its NUL when read by its inode (extfs_inode: read again through the
+# filesystem), else the file's bytes alone (no NUL lies in the image after
+# them: the copy reads again the same, no "changed since it was scanned")
 EX=${FIX%/backup}/backup-exact
 gzip -dc "$EX/ext4.img.gz" > "$T/ex4.img"
 for img in "$T/ex4.img" "$EX/etc.tar"; do
-    "$SCAN" --json "$img" > "$T/ex.json" 2> /dev/null || lr_fail "lvmscan $img exited $?"
+    "$SCAN" --json "$img" > "$T/ex.json" 2> "$T/ex.err" || lr_fail "lvmscan $img exited $?"
+    grep -q "changed since it was scanned" "$T/ex.err" && lr_fail "$img: a copy does not read again as scanned: $(cat "$T/ex.err")"
     python3 - "$T/ex.json" "$EX/truth" <<'EOF' || lr_fail "$img: a file of whole blocks is not read whole"
-import json, os, sys
+import json, os, sys, zlib
+def lvm_crc(b):
+    return ~zlib.crc32(b, ~0xf597a6cf & 0xffffffff) & 0xffffffff
 d = json.load(open(sys.argv[1])); truth = sys.argv[2]
+texts = {}
 want = {}
 for sub in ("archive", "backup"):
     for n in os.listdir(os.path.join(truth, sub)):
         t = open(os.path.join(truth, sub, n), "rb").read()
         want[int(t.split(b"seqno = ")[1].split(b"\n")[0])] = len(t)
+        texts[len(t)] = t
 assert 2048 in want.values(), want
 got = {c["seqno"]: c for c in d["copies"] if c["found_by"] == "backup_file"}
 assert sorted(got) == sorted(want), (sorted(got), sorted(want))
 for s, n in want.items():
     c = got[s]
-    assert not c["partial"] and c["parse_ok"] and c["length"] == n + 1, (s, n, c["length"], c["parse_error"])
+    assert not c["partial"] and c["parse_ok"], (s, n, c["parse_error"])
+    nul = c["length"] == n + 1
+    assert nul or c["length"] == n, (s, n, c["length"])
+    assert int(c["crc"], 16) == lvm_crc(texts[n] + (b"\0" if nul else b"")), (s, c["crc"])
+    if n == 2048:  # no NUL after it in the image: its bytes, or by its inode
+        assert nul == (c["extfs_inode"] is not None), c
 vs = d["vgs"][0]["versions"]
 assert sorted(v["seqno"] for v in vs if v["complete"]) == sorted(want), vs
 print("files of whole blocks: seqnos %s read whole" % sorted(want))
@@ -309,6 +322,70 @@ print("inline_data: %d files read whole by their inodes" % len(names))
 EOF
 else
     echo "SKIPPED: inline_data (no mkfs.ext4)"
+fi
+# ---- a file of whole blocks right before another backup file (no byte
+# between): whole, its bytes alone (no NUL counted: the next file's first
+# byte lies there), and read again the same; the second its NUL too
+x=$(ls "$EX"/truth/archive/*.vg | while read -r f; do [ "$(stat -c %s "$f")" = 2048 ] && echo "$f"; done | head -1)
+[ -n "$x" ] || lr_fail "backup-exact has no 2048-byte file"
+{ cat "$x" "$x"; head -c 4096 /dev/zero; } > "$T/two.img"
+"$SCAN" --json "$T/two.img" > "$T/two.json" 2> "$T/two.err" || lr_fail "lvmscan two.img exited $?"
+grep -q "changed since it was scanned" "$T/two.err" && lr_fail "two.img: a copy does not read again as scanned: $(cat "$T/two.err")"
+python3 - "$T/two.json" <<'EOF' || lr_fail "two files of whole blocks back to back not read whole"
+import json, sys
+cs = [c for c in json.load(open(sys.argv[1]))["copies"] if c["found_by"] == "backup_file"]
+assert [(c["offset"], c["length"], c["partial"]) for c in cs] == [(0, 2048, False), (2048, 2049, False)], cs
+EOF
+# ---- a file whose closing brace ends its text with no newline (a deleted
+# file's last block holding only that newline, since given to another):
+# partial, saying so; LVM2 ends every file with one
+python3 -c "
+import sys
+t = open(sys.argv[1], 'rb').read()
+assert t.endswith(b'}\n')
+open(sys.argv[2], 'wb').write(t[:-1] + bytes(4096))" "$x" "$T/nonl.img"
+"$SCAN" --json "$T/nonl.img" > "$T/nonl.json" || lr_fail "lvmscan nonl.img exited $?"
+python3 - "$T/nonl.json" <<'EOF' || lr_fail "a file with no newline after its closing brace is shown whole"
+import json, sys
+cs = [c for c in json.load(open(sys.argv[1]))["copies"] if c["found_by"] == "backup_file"]
+assert len(cs) == 1 and cs[0]["partial"] and "no newline follows" in cs[0]["parse_error"], cs
+EOF
+# ---- a deleted ext4 image inside a live ext4 (debugfs: inner.img removed,
+# the backup file written into its freed blocks, not in a row): the inner
+# superblock still lies there, but the outer's records say no file starts
+# at it, so the outer's answer for the backup file: read by its inode,
+# whole (the stale inner's would take it for a deleted file)
+if command -v mkfs.ext4 > /dev/null && command -v debugfs > /dev/null; then
+    mkdir -p "$T/nest"
+    # not sparse (no discard: it punches holes): mkfs -d copies holes as holes
+    head -c 1M /dev/zero | tr '\0' '\377' > "$T/nest/inner.img"
+    mkfs.ext4 -q -F -b 1024 -N 16 -O ^has_journal -E nodiscard "$T/nest/inner.img"
+    truncate -s 8M "$T/outer.img"
+    mkfs.ext4 -q -F -b 1024 -N 64 -O ^has_journal -d "$T/nest" "$T/outer.img"
+    read -r -a ib <<<"$(debugfs -R "blocks /inner.img" "$T/outer.img" 2>/dev/null)"
+    [ ${#ib[@]} -gt 200 ] || lr_fail "inner.img has ${#ib[@]} blocks in the outer ext4"
+    debugfs -w -R "rm /inner.img" "$T/outer.img" > /dev/null 2>&1
+    f0=$(debugfs -R "ffb 1" "$T/outer.img" 2>/dev/null | sed -n 's/^Free blocks found: //p' | tr -d ' ')
+    [ -n "$f0" ] && [ "$f0" -le "${ib[0]}" ] || lr_fail "the first free block ($f0) is past inner.img's (${ib[0]})"
+    # hold the free blocks before inner's block 64, and its block 66
+    debugfs -w -f - "$T/outer.img" > /dev/null 2>&1 <<EOF
+setb $f0 $((ib[0] + 64 - f0))
+setb $((ib[0] + 66))
+write $E4/truth/backup/e4vg /e4vg
+freeb $f0 $((ib[0] + 64 - f0))
+freeb $((ib[0] + 66))
+EOF
+    read -r -a eb <<<"$(debugfs -R "blocks /e4vg" "$T/outer.img" 2>/dev/null)"
+    [ "${eb[0]}" = $((ib[0] + 64)) ] && [ "${eb[2]}" != $((ib[0] + 66)) ] ||
+        lr_fail "e4vg's blocks are ${eb[*]}, not from $((ib[0] + 64)) skipping $((ib[0] + 66))"
+    "$SCAN" --json "$T/outer.img" > "$T/outer.json" || lr_fail "lvmscan outer.img exited $?"
+    python3 - "$T/outer.json" "$((eb[0] * 1024))" <<'EOF' || lr_fail "a file inside a deleted ext4 image not read by the live ext4's records"
+import json, sys
+cs = [c for c in json.load(open(sys.argv[1]))["copies"] if c["offset"] == int(sys.argv[2])]
+assert len(cs) == 1 and cs[0]["extfs_file"] and cs[0]["extfs_inode"] and not cs[0]["partial"], cs
+EOF
+else
+    echo "SKIPPED: nested ext4 (no mkfs.ext4 or debugfs)"
 fi
 # ---- XFS: the archive files put into a filesystem by mkfs.xfs -p (a
 # protofile; no mount needed) are all found whole, at their block starts

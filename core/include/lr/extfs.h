@@ -51,9 +51,11 @@ bool lr_extfs_available(void);
  * unknown (see below). Returns 0 with *out (free with lr_extfs_free),
  * -ENOTSUP in a build without libext2fs, LR_EFORMAT when libext2fs does
  * not open it (the message says why), LR_ELIMIT when its group
- * descriptors take more than LR_EXTFS_MAX_GDT, an I/O error when its
+ * descriptors take more than max_gdt bytes (LR_EXTFS_MAX_GDT at most:
+ * checked before they are read), an I/O error when its
  * superblock does not read, -ENOMEM. */
-int lr_extfs_open(lr_io_t *io, uint64_t offset, lr_extfs_t **out, lr_error_t *err);
+int lr_extfs_open(lr_io_t *io, uint64_t offset, uint64_t max_gdt, lr_extfs_t **out,
+                  lr_error_t *err);
 
 /* Frees fs (NULL is fine); io is not closed. */
 void lr_extfs_free(lr_extfs_t *fs);
@@ -68,14 +70,21 @@ typedef struct lr_extfs_file {
     uint64_t size; /* its size in bytes */
 } lr_extfs_file_t;
 
+/* The bytes of group descriptors fs holds in memory. */
+uint64_t lr_extfs_held(const lr_extfs_t *fs);
+
 /* For each of blocks[0..n) (ascending, block numbers of fs), the regular
  * file in use (linked, its inode's checksum good) whose first block
  * (logical block 0) it is, of at most max_size bytes, into files[i]; an
- * inode scan of the groups that have inodes in use. A group whose inode
- * table does not read is passed over. Returns 0, LR_ERANGE when blocks is
- * not ascending, -ENOMEM, -ENOTSUP without libext2fs. */
+ * inode scan of the groups that have inodes in use (an inode whose
+ * checksum fails is passed over). *budget: the inode bytes the scan may
+ * read, less what it read. Returns 0 when every inode in use was seen;
+ * LR_ELIMIT when the budget ran out, LR_EFORMAT when an inode table or
+ * group descriptor does not read (files[] then holds what was seen: a
+ * file in use may be missing); LR_ERANGE when blocks is not ascending,
+ * -ENOMEM, -ENOTSUP without libext2fs. */
 int lr_extfs_files_at(lr_extfs_t *fs, const uint64_t *blocks, size_t n, uint64_t max_size,
-                      lr_extfs_file_t *files, lr_error_t *err);
+                      lr_extfs_file_t *files, uint64_t *budget, lr_error_t *err);
 
 /* Whether p (a primary superblock, lr_extfs_superblock) says the
  * filesystem may store files inline in their inodes (inline_data). */
@@ -92,11 +101,12 @@ typedef struct lr_extfs_inline {
 /* The regular files in use stored inline in their inodes whose first bytes
  * are prefix[0..plen) (plen at most 60: what the inode's block map holds),
  * of at most max_size bytes, in inode order: *out (malloc'd, the caller
- * frees it; NULL when none), *n. An inode scan, as lr_extfs_files_at; a
- * filesystem without inline_data has none (no scan). Returns 0, LR_ERANGE
- * for plen over 60, -ENOMEM, -ENOTSUP without libext2fs. */
+ * frees it; NULL when none), *n. An inode scan, as lr_extfs_files_at (its
+ * budget and its failures: LR_ELIMIT and LR_EFORMAT still give the files
+ * seen); a filesystem without inline_data has none (no scan). Returns 0,
+ * LR_ERANGE for plen over 60, -ENOMEM, -ENOTSUP without libext2fs. */
 int lr_extfs_inline_files(lr_extfs_t *fs, const char *prefix, size_t plen, uint64_t max_size,
-                          lr_extfs_inline_t **out, size_t *n, lr_error_t *err);
+                          uint64_t *budget, lr_extfs_inline_t **out, size_t *n, lr_error_t *err);
 
 /* Reads up to len bytes of file ino from its start into buf, following its
  * extents (holes read as zeros); *got: the bytes read (the file's size
