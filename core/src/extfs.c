@@ -4,6 +4,7 @@
  * The superblock fields are from the kernel's fs/ext4/ext4.h struct
  * ext4_super_block. */
 #include "lr/extfs.h"
+#include "lr/sort.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -404,12 +405,6 @@ static int extfs_each_inode(lr_extfs_t *fs,
     return rc;
 }
 
-static int extfs_block_cmp(const void *key, const void *elem)
-{
-    uint64_t a = *(const uint64_t *)key, b = *(const uint64_t *)elem;
-    return (a > b) - (a < b);
-}
-
 typedef struct extfs_files_at {
     const uint64_t *blocks;
     size_t n;
@@ -427,7 +422,7 @@ static int extfs_file_at(lr_extfs_t *fs, ext2_ino_t ino, const struct ext2_inode
     if (ext2fs_bmap2(fs->fs, ino, &copy, NULL, 0, 0, NULL, &first) || !first)
         return 0;
     uint64_t key = first;
-    const uint64_t *hit = bsearch(&key, a->blocks, a->n, sizeof(*a->blocks), extfs_block_cmp);
+    const uint64_t *hit = bsearch(&key, a->blocks, a->n, sizeof(*a->blocks), lr_u64_cmp);
     if (hit)
         a->files[hit - a->blocks] = (lr_extfs_file_t){ino, EXT2_I_SIZE(in)};
     return 0;

@@ -12,6 +12,7 @@
 
 #include "le.h"
 #include "lr/crc.h"
+#include "lr/sort.h"
 
 #define SUPERBLOCK_CSUM_XOR 160774u /* dm-thin-metadata.c */
 #define BTREE_CSUM_XOR 121107u      /* dm-btree-spine.c */
@@ -961,12 +962,6 @@ static int lost_ref(void *arg, uint64_t lo, uint64_t hi, const lr_thin_damage_t 
     return 0;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Every data block reference of every device's mappings, sorted. */
 static int collect_refs(lr_thin_t *t, refs_t *r, lr_error_t *err)
 {
@@ -990,7 +985,7 @@ static int collect_refs(lr_thin_t *t, refs_t *r, lr_error_t *err)
         rc = walk_tree(&w, t->devs[i].mapping_root);
     }
     if (!rc && r->n > 1)
-        qsort(r->v, r->n, sizeof(*r->v), cmp_u64);
+        qsort(r->v, r->n, sizeof(*r->v), lr_u64_cmp);
     return rc;
 }
 

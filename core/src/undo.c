@@ -17,6 +17,7 @@
 
 #include "lr/crc.h"
 #include "lr/undo.h"
+#include "lr/sort.h"
 #include "le.h"
 #include "write_int.h"
 
@@ -336,12 +337,6 @@ static int range_save(lr_undo_t *u, uint32_t image, lr_io_t *lower, uint64_t off
     return 0;
 }
 
-static int cmp_u64(const void *x, const void *y)
-{
-    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
-    return a < b ? -1 : a > b;
-}
-
 /* Saves every part of [off, off+len) of image not covered by a range yet. */
 static int save_gaps(lr_undo_t *u, uint32_t image, lr_io_t *lower, uint64_t off, uint64_t len,
                      lr_error_t *err)
@@ -361,7 +356,7 @@ static int save_gaps(lr_undo_t *u, uint32_t image, lr_io_t *lower, uint64_t off,
         iv[2 * n + 1] = re > end ? end : re;
         n++;
     }
-    qsort(iv, n, 2 * sizeof(*iv), cmp_u64); /* ranges never overlap: sort by start */
+    qsort(iv, n, 2 * sizeof(*iv), lr_u64_cmp); /* ranges never overlap: sort by start */
     uint64_t pos = off;
     int rc = 0;
     for (size_t i = 0; i <= n && !rc; i++) {

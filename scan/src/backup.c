@@ -30,6 +30,7 @@
 #include "lr/btrfs.h"
 #include "lr/crc.h"
 #include "lr/extfs.h"
+#include "lr/sort.h"
 
 /* The second top-level key of every such file, within its first lines. */
 #define SC_BACKUP_CONTENTS "contents = \"Text Format Volume Group\""
@@ -573,12 +574,18 @@ typedef struct bk_exts {
     uint64_t inode_left; /* inode bytes the inode scans may still read */
 } bk_exts_t;
 
+/* Image, then offset: the order of starts and of filesystems. */
+static int bk_pos_cmp(int image_a, uint64_t a, int image_b, uint64_t b)
+{
+    if (image_a != image_b)
+        return image_a < image_b ? -1 : 1;
+    return (a > b) - (a < b);
+}
+
 static int bk_fs_cmp(const void *a, const void *b)
 {
     const bk_fs_t *x = a, *y = b;
-    if (x->image != y->image)
-        return x->image < y->image ? -1 : 1;
-    return (x->start > y->start) - (x->start < y->start);
+    return bk_pos_cmp(x->image, x->start, y->image, y->start);
 }
 
 static bool bk_holds(const bk_fs_t *f, int image, uint64_t off)
@@ -643,21 +650,10 @@ static const lr_extfs_file_t *bk_file_at(const bk_fs_t *f, uint64_t off)
     uint64_t block;
     if (f->state != BK_FS_OPEN || !bk_block_of(f, off, &block))
         return NULL;
-    size_t lo = 0, hi = f->n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (f->blocks[mid] < block)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo < f->n && f->blocks[lo] == block && f->files[lo].ino ? &f->files[lo] : NULL;
-}
-
-static int bk_u64_cmp(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return (x > y) - (x < y);
+    const uint64_t *hit = f->n ? bsearch(&block, f->blocks, f->n, sizeof(*f->blocks), lr_u64_cmp)
+                               : NULL; /* bsearch's array may not be NULL */
+    const lr_extfs_file_t *file = hit ? &f->files[hit - f->blocks] : NULL;
+    return file && file->ino ? file : NULL;
 }
 
 /* Opens the filesystem fss[i] and asks its inodes which file in use
@@ -697,7 +693,7 @@ static int bk_fs_read(sc_ctx_t *c, bk_exts_t *x, size_t i)
             bk_block_of(f, x->fss[k].start, &f->blocks[f->n]))
             f->n++;
     if (f->n)
-        qsort(f->blocks, f->n, sizeof(*f->blocks), bk_u64_cmp);
+        qsort(f->blocks, f->n, sizeof(*f->blocks), lr_u64_cmp);
     size_t u = 0;
     for (size_t k = 0; k < f->n; k++)
         if (!u || f->blocks[u - 1] != f->blocks[k])
@@ -970,11 +966,8 @@ static int bk_add_inline(sc_ctx_t *c, bk_exts_t *x, sc_tbuf_t *b)
 static int bk_cmp(const void *a, const void *b)
 {
     const sc_bk_t *x = a, *y = b;
-    if (x->image != y->image)
-        return x->image < y->image ? -1 : 1;
-    if (x->offset != y->offset)
-        return x->offset < y->offset ? -1 : 1;
-    return (x->len < y->len) - (x->len > y->len);
+    int order = bk_pos_cmp(x->image, x->offset, y->image, y->offset);
+    return order ? order : (x->len < y->len) - (x->len > y->len);
 }
 
 /* Sorts the starts and drops the leaves and the second of two starts at

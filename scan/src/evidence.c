@@ -15,6 +15,7 @@
 #include "lr/diff.h"
 #include "lr/fmt.h"
 #include "lr/strbuf.h"
+#include "lr/sort.h"
 #include "scan_int.h"
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -454,12 +455,6 @@ static int summarise(lr_ev_version_t *ver, const lr_vg_t *prev, const lr_vg_t *c
 
 /* ---- building ---------------------------------------------------------- */
 
-int ev_cmp_u64(const void *pa, const void *pb)
-{
-    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
-    return (a > b) - (a < b);
-}
-
 bool ev_same_str(const char *a, const char *b)
 {
     return a && b ? strcmp(a, b) == 0 : a == b;
@@ -478,7 +473,7 @@ static int seqnos_may_repeat(const lr_scan_vg_t *svg, bool *out)
     for (size_t k = 0; k < svg->n_versions; k++)
         if (svg->versions[k].complete)
             v[n++] = svg->versions[k].seqno;
-    qsort(v, n, sizeof(*v), ev_cmp_u64);
+    qsort(v, n, sizeof(*v), lr_u64_cmp);
     for (size_t i = 1; i < n && !*out; i++)
         *out = v[i] == v[i - 1];
     free(v);

@@ -87,8 +87,6 @@ typedef struct ev_ctx {
 
 /* evidence.c */
 char *ev_strdup(const char *s);
-/* qsort's order of uint64_t values. */
-int ev_cmp_u64(const void *pa, const void *pb);
 /* Two strings alike, NULL only like NULL. */
 bool ev_same_str(const char *a, const char *b);
 int ev_push_range(lr_ev_range_t **v, size_t *n, size_t *cap, uint64_t first, uint64_t last);

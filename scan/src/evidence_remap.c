@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lr/sort.h"
 #include "evidence_int.h"
 #include "scan_int.h"
 
@@ -181,7 +182,7 @@ static int cuts(const chain_t *ch, uint64_t **out, size_t *n_out)
                 v[n++] = x;
         }
     }
-    qsort(v, n, sizeof(*v), ev_cmp_u64);
+    qsort(v, n, sizeof(*v), lr_u64_cmp);
     size_t u = 0;
     for (size_t i = 0; i < n; i++)
         if (u == 0 || v[u - 1] != v[i])
