@@ -624,6 +624,21 @@ static int bk_take_filesystems(sc_ctx_t *c, bk_exts_t *x)
     return 0;
 }
 
+/* The first of the sorted starts (bk_settle) at or after byte off of
+ * image: those a filesystem holds follow it in a row. */
+static size_t bk_first_from(const sc_ctx_t *c, int image, uint64_t off)
+{
+    size_t lo = 0, hi = c->n_bks;
+    while (lo < hi) { /* bsearch finds a match, not where one would go */
+        size_t mid = lo + (hi - lo) / 2;
+        if (bk_pos_cmp(c->bks[mid].image, c->bks[mid].offset, image, off) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 /* The innermost filesystem before fss[i] holding byte off of image (the
  * last to start), or NULL. */
 static bk_fs_t *bk_container(bk_exts_t *x, size_t i, int image, uint64_t off)
@@ -682,15 +697,15 @@ static int bk_fs_read(sc_ctx_t *c, bk_exts_t *x, size_t i)
     f->files = malloc(cap * sizeof(*f->files));
     if (!f->blocks || !f->files)
         return lr_error_oom(c->err);
-    for (size_t k = 0; k < c->n_bks; k++) {
+    for (size_t k = bk_first_from(c, f->image, f->start);
+         k < c->n_bks && bk_holds(f, c->bks[k].image, c->bks[k].offset); k++) {
         const sc_bk_t *bk = &c->bks[k];
-        if (!bk->len && !bk->compression && bk_holds(f, bk->image, bk->offset) &&
-            bk_block_of(f, bk->offset, &f->blocks[f->n]))
+        if (!bk->len && !bk->compression && bk_block_of(f, bk->offset, &f->blocks[f->n]))
             f->n++;
     }
-    for (size_t k = i + 1; k < x->n_fss; k++)
-        if (bk_holds(f, x->fss[k].image, x->fss[k].start) &&
-            bk_block_of(f, x->fss[k].start, &f->blocks[f->n]))
+    /* the filesystems inside f follow it (x->fss is sorted) */
+    for (size_t k = i + 1; k < x->n_fss && bk_holds(f, x->fss[k].image, x->fss[k].start); k++)
+        if (bk_block_of(f, x->fss[k].start, &f->blocks[f->n]))
             f->n++;
     if (f->n)
         qsort(f->blocks, f->n, sizeof(*f->blocks), lr_u64_cmp);
@@ -721,10 +736,8 @@ static int bk_read_filesystems(sc_ctx_t *c, bk_exts_t *x)
             f->state = BK_FS_STALE;
             continue;
         }
-        bool wanted = f->inline_data;
-        for (size_t k = 0; k < c->n_bks && !wanted; k++)
-            wanted = bk_holds(f, c->bks[k].image, c->bks[k].offset);
-        if (!wanted) {
+        size_t k = bk_first_from(c, f->image, f->start);
+        if (!f->inline_data && !(k < c->n_bks && bk_holds(f, c->bks[k].image, c->bks[k].offset))) {
             f->state = BK_FS_UNKNOWN; /* nothing to ask it */
             continue;
         }
