@@ -912,11 +912,11 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
     if (stopped && whole && only_blank_after(b->p, end, b->n))
         nul = true; /* its bytes, no NUL counted: none lies in the image there */
     bool reused = !nul && to < limit && bk->offset + b->n == to;
-    char why[160];
+    char why[256];
     snprintf(why, sizeof(why),
              "its text runs on into the block at byte %" PRIu64
-             ", which the ext filesystem gives to a file now (the file was deleted and its "
-             "blocks given to another since)",
+             ", which the ext filesystem gives to a file now (the file seems to have been "
+             "deleted and that block given to another since)",
              to);
     size_t had = s->n_copies;
     rc = sc_add_copy(c, bk->image, bk->offset, NULL, LR_SCAN_COPY_BACKUP);
