@@ -456,6 +456,16 @@ static void json_copy(FILE *f, const lr_scan_copy_t *c)
     jk_bool(f, "extfs_file", c->extfs_file, &first);
     jk_int(f, "extfs_inode", c->extfs_ino ? (long)c->extfs_ino : -1, true, &first);
     jk_off(f, "extfs_offset", c->extfs_ino ? c->extfs_offset : LR_SCAN_UNKNOWN, &first);
+    jk_int(f, "extfs_journal_inode", c->extfs_journal_ino ? (long)c->extfs_journal_ino : -1, true,
+           &first);
+    jk_int(f, "extfs_journal_transaction", c->extfs_journal_ino ? (long)c->extfs_journal_seq : -1,
+           true, &first);
+    json_key(f, "pieces", &first);
+    if (!c->n_pieces)
+        fputs("null", f);
+    for (uint32_t i = 0; i < c->n_pieces; i++)
+        fprintf(f, "%s[%" PRIu64 ", %" PRIu64 "]%s", i ? ", " : "[", c->pieces[i].offset,
+                c->pieces[i].len, i + 1 == c->n_pieces ? "]" : "");
     jk_str(f, "vg_name", c->vg_name, &first);
     jk_str(f, "vg_id", c->vg_id[0] ? c->vg_id : NULL, &first);
     jk_u64(f, "seqno", c->seqno, &first);
@@ -1392,9 +1402,12 @@ static void report_areas(FILE *f, const lr_scan_t *s)
 static void copy_flags(const lr_scan_copy_t *c, char *buf, size_t len)
 {
     const char *comp = lr_btrfs_compression_name(c->btrfs_compression);
-    char inode[40] = "";
+    char inode[64] = "";
     if (c->extfs_ino)
         snprintf(inode, sizeof(inode), " ext-inode-%u", c->extfs_ino);
+    else if (c->extfs_journal_ino) /* deleted: its inode as the journal holds it */
+        snprintf(inode, sizeof(inode), " ext-journal-inode-%u%s", c->extfs_journal_ino,
+                 c->n_pieces ? " gathered" : "");
     snprintf(buf, len, "%s%s%s%s%s%s%s%s%s%s%s",
              c->committed_bad_header          ? " committed(per damaged header)"
              : c->committed && c->unreadable  ? " committed"

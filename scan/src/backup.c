@@ -558,11 +558,12 @@ typedef struct bk_fs {
 
 /* What a filesystem's records say of one file start. */
 typedef struct bk_ext {
-    bk_fs_t *in;    /* the filesystem whose block it starts, or NULL */
-    uint64_t block; /* which block */
-    uint32_t ino;   /* the file in use whose first block it is, or 0 */
-    uint64_t size;  /* that file's size */
-    bool in_inode;  /* the file is stored in its inode (no block holds it) */
+    bk_fs_t *in;          /* the filesystem whose block it starts, or NULL */
+    uint64_t block;       /* which block */
+    uint32_t ino;         /* the file in use whose first block it is, or 0 */
+    uint64_t size;        /* that file's size */
+    bool in_inode;        /* the file is stored in its inode (no block holds it) */
+    lr_extfs_past_t past; /* ino 0: what the journal remembers of a deleted one */
 } bk_ext_t;
 
 typedef struct bk_exts {
@@ -748,6 +749,43 @@ static int bk_read_filesystems(sc_ctx_t *c, bk_exts_t *x)
     return 0;
 }
 
+/* Asks f's journal what it remembers of the deleted files (no file in
+ * use starts there) whose first blocks x->of gives f; a journal that does
+ * not read leaves them unknown. */
+static int bk_read_journal(sc_ctx_t *c, bk_exts_t *x, bk_fs_t *f)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < c->n_bks; i++)
+        n += x->of[i].in == f && !x->of[i].ino;
+    if (!n)
+        return 0;
+    uint64_t *blocks = malloc(n * sizeof(*blocks));
+    lr_extfs_past_t *past = malloc(n * sizeof(*past));
+    if (!blocks || !past) {
+        free(blocks);
+        free(past);
+        return lr_error_oom(c->err);
+    }
+    n = 0; /* ascending: the starts are sorted, f's blocks with them */
+    for (size_t i = 0; i < c->n_bks; i++)
+        if (x->of[i].in == f && !x->of[i].ino)
+            blocks[n++] = x->of[i].block;
+    lr_error_t e;
+    lr_error_clear(&e);
+    int rc = lr_extfs_journal_files(f->fs, blocks, n, c->opts.max_text, past, &x->inode_left, &e);
+    if (rc == -ENOMEM) {
+        rc = lr_error_oom(c->err);
+    } else {
+        rc = 0;
+        for (size_t i = 0, k = 0; i < c->n_bks; i++)
+            if (x->of[i].in == f && !x->of[i].ino)
+                x->of[i].past = past[k++];
+    }
+    free(blocks);
+    free(past);
+    return rc;
+}
+
 /* Fills x->of: for each file start, the innermost filesystem holding it
  * whose records are read (a stale one's container answers for it) and
  * the file in use that starts there. */
@@ -775,9 +813,12 @@ static int bk_read_records(sc_ctx_t *c, bk_exts_t *x)
         if (!f || !bk_block_of(f, bk->offset, &block))
             continue;
         const lr_extfs_file_t *file = bk_file_at(f, bk->offset);
-        x->of[i] = (bk_ext_t){f, block, file ? file->ino : 0, file ? file->size : 0, false};
+        x->of[i] = (bk_ext_t){f, block, file ? file->ino : 0, file ? file->size : 0, false, {0}};
     }
-    return 0;
+    for (size_t i = 0; i < x->n_fss && !rc; i++)
+        if (x->fss[i].state == BK_FS_OPEN)
+            rc = bk_read_journal(c, x, &x->fss[i]);
+    return rc;
 }
 
 static void bk_exts_free(bk_exts_t *x)
@@ -830,7 +871,8 @@ static int bk_read_inode(sc_ctx_t *c, const sc_bk_t *bk, const bk_ext_t *ext, sc
  * file (in use now, so not the deleted file's). limit unchanged when none
  * is, or when the first block is itself in use (not a deleted file's) or
  * a bitmap does not read or fails its checksum (not known). */
-static uint64_t bk_reused_at(sc_ctx_t *c, const bk_ext_t *ext, uint64_t limit)
+static uint64_t bk_reused_at(sc_ctx_t *c, const bk_ext_t *ext, uint64_t limit, char *why,
+                             size_t why_len)
 {
     lr_extfs_t *fs = ext->in->fs;
     uint32_t bs = lr_extfs_block_size(fs);
@@ -844,12 +886,118 @@ static uint64_t bk_reused_at(sc_ctx_t *c, const bk_ext_t *ext, uint64_t limit)
         if (at >= limit)
             break;
         int used = lr_extfs_block_used(fs, ext->block + k, &e);
-        if (used == 1)
+        if (used == 1) {
+            snprintf(why, why_len,
+                     "its text runs on into the block at byte %" PRIu64
+                     ", which the ext filesystem gives to a file now (the file seems to have "
+                     "been deleted and that block given to another since)",
+                     at);
             return at;
+        }
         if (used < 0)
             break;
     }
     return limit;
+}
+
+/* Where a deleted file whose inode the journal remembers (ext->past)
+ * ends: at its size when its blocks lie in a row from its first and none
+ * was given to another file since (*exact); else where they stop being
+ * its own, *why saying so. A block in use now (the bitmap) or the next
+ * file's start (limit) cuts it too. */
+static uint64_t bk_past_to(sc_ctx_t *c, const sc_bk_t *bk, const bk_ext_t *ext, uint64_t limit,
+                           char *why, size_t why_len, bool *exact)
+{
+    const lr_extfs_past_t *p = &ext->past;
+    uint64_t bs = lr_extfs_block_size(ext->in->fs);
+    uint64_t mine = p->reused < p->in_row ? p->reused : p->in_row; /* blocks known its own */
+    uint64_t end = mine >= p->blocks ? bk->offset + p->size : bk->offset + mine * bs;
+    char src[96];
+    snprintf(src, sizeof(src), "its inode %" PRIu32 " in the journal's transaction %" PRIu32,
+             p->ino, p->seq);
+    *exact = false;
+    uint64_t to = bk_reused_at(c, ext, end < limit ? end : limit, why, why_len);
+    if (why[0] || to < end)
+        return to; /* a block in use now, or the next file's start */
+    if (mine >= p->blocks) {
+        *exact = true;
+        return end + 1 < limit ? end + 1 : limit; /* a NUL after it counts */
+    }
+    if (p->reused < p->in_row)
+        snprintf(why, why_len,
+                 "its block at byte %" PRIu64 " was given to inode %" PRIu32
+                 " in transaction %" PRIu32 " (%s gives its blocks)",
+                 end, p->by, p->by_seq, src);
+    else if (p->next)
+        snprintf(why, why_len,
+                 "its next block lay at byte %" PRIu64 ", not after the one ending at byte %" PRIu64
+                 " (%s), %s",
+                 ext->in->start + p->next * bs, end, src,
+                 p->reused < p->blocks ? "and a later one went to another file"
+                 : p->unsure           ? "and later files' blocks are not all known"
+                                       : "and one is in use now or holds no text");
+    else
+        snprintf(why, why_len, "its block at byte %" PRIu64 " is a hole or not written (%s)", end,
+                 src);
+    return end;
+}
+
+/* A deleted file whose blocks are not in a row, gathered from where the
+ * journal's copy of its inode says they lie, into b (its size, no NUL):
+ * only when none was claimed by another file's inode later in the
+ * journal, the journal is sure of that (`unsure` not set), every block is
+ * on disk and free now (the bitmap; one not known refuses), and the bytes
+ * hold no NUL (a block zeroed since). *pieces (malloc'd) and *n: where
+ * the bytes lie. LR_ENOTFOUND when it cannot be gathered so, -ENOMEM. */
+static int bk_gather(sc_ctx_t *c, const sc_bk_t *bk, const bk_ext_t *ext, sc_tbuf_t *b,
+                     lr_scan_piece_t **pieces, uint32_t *n)
+{
+    const lr_extfs_past_t *p = &ext->past;
+    lr_extfs_t *fs = ext->in->fs;
+    uint64_t bs = lr_extfs_block_size(fs), k = 0, left = p->size;
+    if (p->in_row >= p->blocks || p->reused < p->blocks || p->unsure || p->size > c->opts.max_text)
+        return LR_ENOTFOUND;
+    lr_scan_piece_t *v = calloc(LR_EXTFS_PAST_RUNS, sizeof(*v));
+    if (!v)
+        return lr_error_oom(c->err);
+    uint32_t m = 0;
+    lr_error_t e;
+    lr_error_clear(&e);
+    for (uint32_t r = 0; r < p->n_runs && k < p->blocks; r++) {
+        const lr_extfs_run_t *run = &p->run[r];
+        if (run->logical != k || !run->phys)
+            break; /* a hole, or pieces out of order: not gathered */
+        uint64_t take = run->len < p->blocks - k ? run->len : p->blocks - k;
+        for (uint64_t i = 0; i < take; i++)
+            if (lr_extfs_block_used(fs, run->phys + i, &e) != 0)
+                goto refuse; /* in use now, or not known */
+        uint64_t at = ext->in->start + run->phys * bs, len = take * bs < left ? take * bs : left;
+        if (m && v[m - 1].offset + v[m - 1].len == at)
+            v[m - 1].len += len;
+        else
+            v[m++] = (lr_scan_piece_t){at, len};
+        left -= len;
+        k += take;
+    }
+    if (k < p->blocks || v[0].offset != bk->offset)
+        goto refuse;
+    int rc = sc_tbuf_reserve(b, (size_t)p->size, c->err);
+    size_t done = 0;
+    for (uint32_t i = 0; i < m && !rc; done += (size_t)v[i].len, i++)
+        rc = lr_io_pread(c->ios[bk->image], b->p + done, (size_t)v[i].len, v[i].offset, NULL);
+    if (rc == -ENOMEM) {
+        free(v);
+        return rc;
+    }
+    if (rc || memchr(b->p, '\0', (size_t)p->size))
+        goto refuse;
+    b->n = (size_t)p->size;
+    *pieces = v;
+    *n = m;
+    return 0;
+refuse:
+    free(v);
+    return LR_ENOTFOUND;
 }
 
 /* Reads the backup file that starts at bk, up to `limit` (its end when its
@@ -875,7 +1023,23 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
         if (rc == LR_ENOTFOUND && ext->in_inode)
             return 0; /* no block holds it to read instead */
     }
-    uint64_t to = ext && ext->in && !ext->ino ? bk_reused_at(c, ext, limit) : limit;
+    char why[256] = "";
+    bool exact = false; /* the journal gives its size: it ends there */
+    uint64_t to = limit;
+    lr_scan_piece_t *pieces = NULL; /* a deleted file gathered from its blocks */
+    uint32_t n_pieces = 0;
+    if (ext && ext->in && !ext->ino && ext->past.ino) {
+        b->n = 0;
+        rc = bk_gather(c, bk, ext, b, &pieces, &n_pieces);
+        if (rc == -ENOMEM)
+            return rc;
+        nul = rc == 0; /* its size: no NUL counted */
+    }
+    if (pieces)
+        to = bk->offset + b->n;
+    else if (ext && ext->in && !ext->ino)
+        to = ext->past.ino ? bk_past_to(c, bk, ext, limit, why, sizeof(why), &exact)
+                           : bk_reused_at(c, ext, limit, why, sizeof(why));
     if (rc == LR_ENOTFOUND) {
         b->n = 0;
         rc = bk->len ? bt_read_inline(c, bk, b, &undecoded)
@@ -888,8 +1052,14 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
         lr_error_clear(c->err); /* its text lies in unreadable bytes: the image's error says so */
         return 0;
     }
-    if (rc || !b->n)
+    if (rc || !b->n) {
+        free(pieces);
         return rc;
+    }
+    if (exact && b->n >= ext->past.size && !nul) {
+        b->n = (size_t)ext->past.size; /* its bytes; no NUL lies after them */
+        nul = true;
+    }
     /* a file given as an image ends at the image's end, with no NUL */
     bool standalone = bk->offset == 0 && !nul && b->n == im->size;
     /* a file whose length its container gives ends there (undecoded:
@@ -911,17 +1081,13 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
                    bk->offset + b->n == to;
     if (stopped && whole && only_blank_after(b->p, end, b->n))
         nul = true; /* its bytes, no NUL counted: none lies in the image there */
-    bool reused = !nul && to < limit && bk->offset + b->n == to;
-    char why[256];
-    snprintf(why, sizeof(why),
-             "its text runs on into the block at byte %" PRIu64
-             ", which the ext filesystem gives to a file now (the file seems to have been "
-             "deleted and that block given to another since)",
-             to);
+    bool reused = !nul && why[0] && bk->offset + b->n == to;
     size_t had = s->n_copies;
     rc = sc_add_copy(c, bk->image, bk->offset, NULL, LR_SCAN_COPY_BACKUP);
-    if (rc || s->n_copies == had)
+    if (rc || s->n_copies == had) {
+        free(pieces);
         return rc;
+    }
     lr_scan_copy_t *cp = &s->copies[had];
     cp->length = cp->first_len = b->n;
     cp->crc = lr_crc(LR_CRC_INITIAL, b->p, b->n);
@@ -930,6 +1096,12 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
     cp->extfs_file = by_inode;
     cp->extfs_ino = ino;
     cp->extfs_offset = ino ? ext->in->start : 0;
+    if (ext && !ext->ino && ext->past.ino) {
+        cp->extfs_journal_ino = ext->past.ino;
+        cp->extfs_journal_seq = ext->past.seq;
+    }
+    cp->pieces = pieces; /* the copy's now */
+    cp->n_pieces = n_pieces;
     /* a section that never closes: its first lines still name the VG */
     fill_backup(cp, b->p, b->n, sec, whole ? end : b->n, nul || standalone, reused ? why : NULL);
     if (undecoded)
@@ -967,7 +1139,7 @@ static int bk_add_inline(sc_ctx_t *c, bk_exts_t *x, sc_tbuf_t *b)
         rc = rc == -ENOMEM ? lr_error_oom(c->err) : 0;
         for (size_t k = 0; k < n && !rc; k++) {
             sc_bk_t bk = {f->image, f->start + v[k].at, 0, false, 0, 0, 0, false};
-            bk_ext_t ext = {f, 0, v[k].ino, v[k].size, true};
+            bk_ext_t ext = {f, 0, v[k].ino, v[k].size, true, {0}};
             rc = add_one(c, &bk, c->scan->images[f->image].size, &ext, b);
         }
         free(v);

@@ -57,6 +57,16 @@ int sc_add_copy(sc_ctx_t *c, int image, uint64_t off, const sc_sig_t *sig, unsig
     return 0;
 }
 
+void sc_copy_free(lr_scan_copy_t *cp)
+{
+    sc_copy_clear_text_fields(cp);
+    free(cp->vg_name);
+    free(cp->pieces);
+    cp->vg_name = NULL;
+    cp->pieces = NULL;
+    cp->n_pieces = 0;
+}
+
 void sc_copy_clear_text_fields(lr_scan_copy_t *cp)
 {
     free(cp->parse_error);
@@ -558,8 +568,7 @@ static void dedupe_copies(lr_scan_t *s)
     for (size_t i = 0; i < s->n_copies; i++) {
         lr_scan_copy_t *cp = &s->copies[i];
         if (w && s->copies[w - 1].image == cp->image && s->copies[w - 1].offset == cp->offset) {
-            sc_copy_clear_text_fields(cp);
-            free(cp->vg_name);
+            sc_copy_free(cp);
             continue;
         }
         s->copies[w++] = *cp;
@@ -856,6 +865,25 @@ static int read_by_inode(lr_io_t *io, const lr_scan_copy_t *cp, char *t, lr_erro
     return rc;
 }
 
+/* A deleted file gathered from its blocks (cp->pieces): read again piece
+ * by piece. */
+static int read_gathered(lr_io_t *io, const lr_scan_copy_t *cp, char *t, lr_error_t *err)
+{
+    uint64_t done = 0;
+    for (uint32_t i = 0; i < cp->n_pieces; i++) {
+        const lr_scan_piece_t *pc = &cp->pieces[i];
+        if (pc->len > cp->length - done)
+            return lr_error_set(err, LR_ERANGE, cp->offset, "a piece past the copy's length");
+        int rc = lr_io_pread(io, t + done, (size_t)pc->len, pc->offset, err);
+        if (rc)
+            return rc;
+        done += pc->len;
+    }
+    if (done != cp->length)
+        return lr_error_set(err, LR_ERANGE, cp->offset, "the pieces are not the copy's length");
+    return 0;
+}
+
 int sc_read_pieces(lr_io_t *io, const lr_scan_copy_t *cp, char **text, lr_error_t *err)
 {
     *text = NULL;
@@ -865,10 +893,11 @@ int sc_read_pieces(lr_io_t *io, const lr_scan_copy_t *cp, char **text, lr_error_
     if (!t)
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
     int rc = cp->btrfs_compression ? read_decoded(io, cp, t, err)
+             : cp->n_pieces        ? read_gathered(io, cp, t, err)
              : cp->extfs_ino && cp->length
                  ? read_by_inode(io, cp, t, err)
                  : lr_io_pread(io, t, (size_t)cp->first_len, cp->offset, err);
-    if (!rc && !cp->extfs_ino && cp->length > cp->first_len)
+    if (!rc && !cp->extfs_ino && !cp->n_pieces && cp->length > cp->first_len)
         rc = lr_io_pread(io, t + cp->first_len, (size_t)(cp->length - cp->first_len),
                          cp->wrap_offset, err);
     if (rc) {

@@ -168,10 +168,8 @@ static void result_clear(lr_scan_t *s)
     for (size_t i = 0; i < s->n_areas; i++)
         free(s->areas[i].header);
     free(s->areas);
-    for (size_t i = 0; i < s->n_copies; i++) {
-        sc_copy_clear_text_fields(&s->copies[i]);
-        free(s->copies[i].vg_name);
-    }
+    for (size_t i = 0; i < s->n_copies; i++)
+        sc_copy_free(&s->copies[i]);
     free(s->copies);
     sc_free_vgs(s);
 }
@@ -396,9 +394,10 @@ bool lr_scan_version_from_blocks(const lr_scan_t *s, size_t vg, size_t version)
         if (c < 0 || (size_t)c >= s->n_copies)
             return false;
         int im = s->copies[c].image;
-        /* a file given whole, or read by its filesystem's records */
+        /* a file given whole, or read by its filesystem's records (its
+         * inode now, or as the journal holds it) */
         if (im < 0 || (size_t)im >= s->n_images || s->images[im].text_file ||
-            s->copies[c].extfs_file)
+            s->copies[c].extfs_file || s->copies[c].extfs_journal_ino)
             return false;
     }
     return true;

@@ -274,6 +274,8 @@ uint32_t sc_section_crc(const char *text, size_t len);
 int sc_thin_pools(sc_ctx_t *c);
 void sc_thin_free(lr_scan_version_t *v);
 void sc_copy_clear_text_fields(lr_scan_copy_t *cp);
+/* Frees all a copy owns (its text fields, VG name and pieces). */
+void sc_copy_free(lr_scan_copy_t *cp);
 int sc_copy_find(const lr_scan_t *s, int image, uint64_t off);
 void sc_sort_copies(lr_scan_t *s);
 

@@ -1,5 +1,7 @@
 /* lr/extfs.h on fixtures/backup-ext4 (real LVM2 files placed by mkfs.ext4
- * -d and debugfs -w), against debugfs's own view of it (truth/debugfs.txt:
+ * -d and debugfs -w) and fixtures/backup-journal (LVM2 rotating its archive
+ * in an ext4 the kernel wrote: FIEMAP's view of every file while it lived,
+ * truth/files.txt), against debugfs's own view of it (truth/debugfs.txt:
  * each file's blocks, which of the deleted archive's are in use) and the
  * files as LVM2 wrote them (truth/backup/e4vg). The superblock rule and
  * the group-descriptor cap on hand-built superblocks. */
@@ -185,6 +187,131 @@ static void test_gdt_cap(void **state)
     lr_io_close(mem, NULL);
 }
 
+/* truth/files.txt of fixtures/backup-journal: one line per file the
+ * kernel wrote, at its first sighting: step name ino size extents ... */
+typedef struct lived {
+    int step;
+    char name[80];
+    uint32_t ino;
+    uint64_t size;
+    uint64_t map[64]; /* physical block of each logical block, 0: none */
+    size_t n_map;
+    bool in_use; /* in truth/end.txt: in use at the end */
+} lived_t;
+
+static bool parse_lived(const char *line, lived_t *l)
+{
+    char ext[1024];
+    unsigned long long size;
+    memset(l, 0, sizeof(*l));
+    if (sscanf(line, "%d %79s %u %llu %1023s", &l->step, l->name, &l->ino, &size, ext) != 5)
+        return false;
+    l->size = size;
+    for (char *p = ext; *p;) {
+        unsigned long long lb, n, phys;
+        int used = 0;
+        if (sscanf(p, "%llu+%llu@%llu%n", &lb, &n, &phys, &used) != 3)
+            return false;
+        for (unsigned long long k = 0; k < n && lb + k < 64; k++)
+            l->map[lb + k] = phys + k;
+        if (lb + n > l->n_map)
+            l->n_map = lb + n > 64 ? 64 : (size_t)(lb + n);
+        p += used;
+        p += *p == ',';
+    }
+    return true;
+}
+
+/* lr_extfs_journal_files against the kernel's own view: for the first
+ * block of every LVM2 file deleted by the end (the latest file that began
+ * there), the journal's inode is that file's: its number, size and every
+ * block where FIEMAP saw it while it lived. */
+static void test_journal(void **state)
+{
+    (void)state;
+    char path[512];
+    char *files =
+        lr_test_slurp(lr_test_path(path, sizeof(path), "backup-journal", "truth/files.txt"), NULL);
+    char *end =
+        lr_test_slurp(lr_test_path(path, sizeof(path), "backup-journal", "truth/end.txt"), NULL);
+    assert_non_null(files);
+    assert_non_null(end);
+    static lived_t v[256];
+    size_t n = 0;
+    for (char *line = strtok(files, "\n"); line && n < 256; line = strtok(NULL, "\n")) {
+        if (!parse_lived(line, &v[n]))
+            continue;
+        v[n].in_use = strstr(end, line) != NULL;
+        n++;
+    }
+    /* the latest LVM2 file deleted by the end starting at each block */
+    uint64_t blocks[256];
+    const lived_t *want[256];
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const lived_t *l = &v[i];
+        if (l->in_use || !l->n_map ||
+            (strncmp(l->name, "archive/", 8) && strncmp(l->name, "backup/", 7)))
+            continue;
+        bool later = false; /* a later file, of any kind, began there */
+        for (size_t k = i + 1; k < n; k++)
+            later = later || (v[k].n_map && v[k].map[0] == l->map[0]);
+        if (!later)
+            blocks[m] = l->map[0], want[m++] = l;
+    }
+    assert_true(m >= 3);
+    for (size_t i = 1; i < m; i++) /* ascending, as the call wants */
+        for (size_t k = i; k > 0 && blocks[k - 1] > blocks[k]; k--) {
+            uint64_t b = blocks[k];
+            blocks[k] = blocks[k - 1], blocks[k - 1] = b;
+            const lived_t *w = want[k];
+            want[k] = want[k - 1], want[k - 1] = w;
+        }
+    lr_io_t *io = lr_test_open_fixture("backup-journal", "fs.img");
+    lr_extfs_t *fs = NULL;
+    lr_error_t e;
+    lr_error_clear(&e);
+    assert_int_equal(lr_extfs_open(io, 0, LR_EXTFS_MAX_GDT, &fs, &e), 0);
+    lr_extfs_past_t past[256];
+    uint64_t budget = 64u << 20;
+    assert_int_equal(lr_extfs_journal_files(fs, blocks, m, 1u << 22, past, &budget, &e), 0);
+    size_t gathered = 0, not_in_row = 0;
+    for (size_t i = 0; i < m; i++) {
+        const lived_t *l = want[i];
+        const lr_extfs_past_t *p = &past[i];
+        assert_int_equal(p->ino, l->ino);
+        assert_int_equal(p->size, l->size);
+        assert_int_equal(p->blocks, (l->size + 1023) / 1024);
+        for (uint64_t k = 0; k < p->blocks && k < 64; k++) { /* its map, block by block */
+            uint64_t at = 0;
+            for (uint32_t r = 0; r < p->n_runs; r++)
+                if (k >= p->run[r].logical && k - p->run[r].logical < p->run[r].len)
+                    at = p->run[r].phys + (k - p->run[r].logical);
+            assert_int_equal(at, l->map[k]);
+        }
+        not_in_row += p->in_row < p->blocks;
+        gathered += p->in_row < p->blocks && p->reused == p->blocks && !p->unsure;
+    }
+    assert_true(not_in_row >= 1);
+    /* not ascending; the budget */
+    uint64_t down[2] = {blocks[1], blocks[0]}, one = 1;
+    assert_int_equal(lr_extfs_journal_files(fs, down, 2, 1u << 22, past, &budget, &e), LR_ERANGE);
+    assert_int_equal(lr_extfs_journal_files(fs, blocks, m, 1u << 22, past, &one, &e), LR_ELIMIT);
+    assert_int_equal(past[0].ino, 0);
+    lr_extfs_free(fs);
+    lr_io_close(io, NULL);
+    /* an ext4 with no journal: nothing known, no failure */
+    io = lr_test_open_fixture("backup-ext4", "ext4.img");
+    assert_int_equal(lr_extfs_open(io, 0, LR_EXTFS_MAX_GDT, &fs, &e), 0);
+    assert_int_equal(lr_extfs_journal_files(fs, blocks, 1, 1u << 22, past, &budget, &e), 0);
+    assert_int_equal(past[0].ino, 0);
+    lr_extfs_free(fs);
+    lr_io_close(io, NULL);
+    free(files);
+    free(end);
+    (void)gathered;
+}
+
 #else
 
 static void test_records(void **state)
@@ -203,6 +330,16 @@ static void test_gdt_cap(void **state)
     (void)state;
 }
 
+static void test_journal(void **state)
+{
+    (void)state;
+    lr_extfs_past_t past[1];
+    uint64_t block = 1, budget = 1u << 20;
+    assert_int_equal(lr_extfs_journal_files(NULL, &block, 1, 1u << 22, past, &budget, NULL),
+                     -ENOTSUP);
+    assert_int_equal(past[0].ino, 0);
+}
+
 #endif
 
 int main(void)
@@ -211,6 +348,7 @@ int main(void)
         cmocka_unit_test(test_superblock_rule),
         cmocka_unit_test(test_records),
         cmocka_unit_test(test_gdt_cap),
+        cmocka_unit_test(test_journal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,7 +21,11 @@
 #     no zeros after it) is read whole, in ext4 and in a tar;
 #   - in ext4 (fixtures/backup-ext4) a file in use is read by its inode
 #     and a deleted one is cut where a block in use by another file begins;
-#     files stored in their inodes (inline_data) are found and read whole.
+#     files stored in their inodes (inline_data) are found and read whole;
+#   - in an ext4 with a journal (fixtures/backup-journal) a deleted file is
+#     read by its inode as the journal holds it: never joined to another
+#     file's bytes, gathered from blocks not in a row where filefrag saw
+#     them while it lived.
 set -euo pipefail
 SCAN=$1
 REPAIR=$2
@@ -390,6 +394,86 @@ EOF
 else
     echo "SKIPPED: nested ext4 (no mkfs.ext4 or debugfs)"
 fi
+# ---- ext4's journal (fixtures/backup-journal: real LVM2 rotating its
+# archive in an ext4 the kernel wrote, free space fragmented): deleted files
+# are read by their inodes as the jbd2 journal still holds them. Truth:
+# the files LVM2 wrote and, for each, the extents FIEMAP (filefrag) gave
+# while it lived (truth/files.txt). Never a byte of another file: every
+# copy is a prefix of a file LVM2 wrote with its seqno, a whole one equals
+# it; files gathered from blocks not in a row are where filefrag put them.
+BJ=${FIX%/backup}/backup-journal
+gzip -dc "$BJ/fs.img.gz" > "$T/j.img"
+"$SCAN" --json "$T/j.img" > "$T/j.json" || lr_fail "lvmscan of backup-journal exited $?"
+for ino in $(python3 -c '
+import json, sys
+print(" ".join(str(c["extfs_inode"]) for c in json.load(open(sys.argv[1]))["copies"] if c["extfs_inode"]))' "$T/j.json"); do
+    debugfs -R "cat <$ino>" "$T/j.img" > "$T/j.ino.$ino" 2>/dev/null || lr_fail "debugfs cat <$ino> failed"
+done
+python3 - "$T/j.json" "$BJ/truth" "$T/j.img" "$T" <<'EOF' || lr_fail "backup-journal: deleted files not read by the journal's inodes"
+import json, os, sys
+d = json.load(open(sys.argv[1])); truth = sys.argv[2]
+img = open(sys.argv[3], "rb").read()
+files = {}
+for sub in ("archive", "backup"):
+    for n in os.listdir(os.path.join(truth, sub)):
+        t = open(os.path.join(truth, sub, n), "rb").read()
+        files.setdefault(int(t.split(b"seqno = ")[1].split(b"\n")[0]), []).append(t)
+# filefrag's view of every file when it lived: inode, size, extents
+lived = []
+for line in open(os.path.join(truth, "files.txt")):
+    f = line.split()
+    ext = []
+    for e in f[4].split(","):
+        lb, rest = e.split("+")
+        n, phys = rest.split("@")
+        ext.append((int(lb), int(n), int(phys)))
+    lived.append((f[1], int(f[2]), int(f[3]), sorted(ext)))
+bs = 1024
+cs = [c for c in d["copies"] if c["found_by"] == "backup_file"]
+gathered = []
+for c in cs:
+    if c["pieces"]:
+        text = b"".join(img[o:o + n] for o, n in c["pieces"])
+    elif c["extfs_inode"]:
+        text = open(os.path.join(sys.argv[4], "j.ino.%d" % c["extfs_inode"]), "rb").read()
+    else:
+        text = img[c["offset"]:c["offset"] + c["length"]].rstrip(b"\0")
+    mine = files.get(c["seqno"], [])
+    assert any(t.startswith(text) for t in mine), ("bytes LVM2 never wrote", c["offset"], c["seqno"])
+    if not c["partial"]:
+        assert any(t == text for t in mine), ("whole but not LVM2's file", c["offset"])
+    if c["extfs_file"]:
+        continue
+    # a deleted file: the journal holds its inode as it lived
+    assert c["extfs_journal_inode"] and c["extfs_journal_transaction"], c
+    if c["pieces"]:
+        gathered.append(c)
+        first = c["offset"] // bs
+        hits = [l for l in lived if l[1] == c["extfs_journal_inode"] and l[3][0][2] == first]
+        assert hits, ("no file filefrag saw starts there with that inode", c)
+        name, ino, size, ext = hits[-1]
+        want, left = [], size
+        for lb, n, phys in ext:
+            take = min(n * bs, left)
+            if want and want[-1][0] + want[-1][1] == phys * bs:
+                want[-1][1] += take
+            else:
+                want.append([phys * bs, take])
+            left -= take
+        assert [list(p) for p in c["pieces"]] == want and c["length"] == size, (name, c, want)
+        assert not c["partial"] and len(c["pieces"]) >= 2, c
+assert gathered, "no deleted file gathered from blocks not in a row"
+vs = {v["seqno"]: v for g in d["vgs"] for v in g["versions"]}
+for c in gathered:
+    assert vs[c["seqno"]]["complete"], ("its version is not complete", c["seqno"])
+print("%d backup-file copies, none with another file's bytes; %d deleted files gathered from "
+      "where filefrag put them (seqnos %s)" % (len(cs), len(gathered),
+                                               sorted(c["seqno"] for c in gathered)))
+EOF
+"$SCAN" "$T/j.img" > "$T/j.txt" || lr_fail "lvmscan (text) of backup-journal exited $?"
+grep -q "ext-journal-inode-[0-9]* gathered" "$T/j.txt" || lr_fail "the report does not flag a gathered copy"
+rm -f "$T/j.img" "$T"/j.ino.*
+
 # ---- XFS: the archive files put into a filesystem by mkfs.xfs -p (a
 # protofile; no mount needed) are all found whole, at their block starts
 if command -v mkfs.xfs >/dev/null; then

@@ -122,4 +122,60 @@ int lr_extfs_read(lr_extfs_t *fs, uint32_t ino, void *buf, size_t len, size_t *g
  * read. The last group's bitmap read is kept. */
 int lr_extfs_block_used(lr_extfs_t *fs, uint64_t block, lr_error_t *err);
 
+/* What the filesystem's jbd2 journal remembers of a file that once
+ * started at a block: ext3 and ext4 log every inode table block they
+ * change, and the old transactions stay in the journal's blocks until new
+ * ones wrap over them, so a deleted file's inode (whose block map the
+ * kernel clears) may still be read as it was while the file lived. */
+/* len blocks of a file from its block `logical`, at block phys of the
+ * filesystem (0: a hole, or not written: zeros, not the file's bytes). */
+typedef struct lr_extfs_run {
+    uint64_t logical, len, phys;
+} lr_extfs_run_t;
+
+/* The most pieces of a block map an inode holds: 4 extents, or ext3's 12
+ * direct blocks. */
+#define LR_EXTFS_PAST_RUNS 12
+
+typedef struct lr_extfs_past {
+    uint32_t ino;    /* 0: no copy in the journal names a file starting there */
+    uint32_t seq;    /* the transaction of the latest copy that does */
+    uint64_t size;   /* the file's size in that copy */
+    uint64_t blocks; /* the blocks its size takes */
+    lr_extfs_run_t run[LR_EXTFS_PAST_RUNS]; /* its map, by logical block */
+    uint32_t n_runs;
+    uint64_t in_row; /* of its blocks, how many lie in a row from the first */
+    uint64_t next;   /* in_row < blocks: the block (of the filesystem) its
+                        next one lay at; 0 when a hole or not known */
+    uint64_t reused; /* the first of its blocks (0 is the first) a later
+                        copy of another file's inode in the journal claims;
+                        `blocks` when none does */
+    uint32_t by;     /* reused < blocks: that file's inode */
+    uint32_t by_seq; /* and the transaction of its copy */
+    bool unsure;     /* a later copy of an inode whose blocks it does not
+                        hold (an extent tree of its own): a later claim
+                        on this file's blocks may not be seen */
+} lr_extfs_past_t;
+
+/* For each of blocks[0..n) (ascending, block numbers of fs), what the
+ * journal's copies of inode table blocks say of the regular file whose
+ * first block it was: past[i] (ino 0 when none says). Every journal block
+ * is read once for its header; a descriptor's copies count only when the
+ * blocks it names hold no journal header (not written over since) and a
+ * commit block of its transaction is in the journal. The file's block
+ * map is read from extents in the inode (depth 0) or the 12 direct
+ * blocks of an ext3 inode: a file whose map needs more is not known.
+ * The latest copy (by transaction) naming a block first wins; a later
+ * copy of any other file's inode claiming one of its blocks makes
+ * `reused` (a copy whose map its inode does not hold: `unsure`).
+ * max_size: larger files are passed over. *budget: the bytes
+ * of journal the reading may take, less what it took. Returns 0 (also
+ * for a filesystem with no journal, or an external one: all unknown),
+ * LR_ELIMIT when the budget runs out, LR_EFORMAT when the journal's
+ * superblock or blocks do not read (past[] then all unknown),
+ * LR_ERANGE when blocks is not ascending, -ENOMEM, -ENOTSUP without
+ * libext2fs. Reads only. */
+int lr_extfs_journal_files(lr_extfs_t *fs, const uint64_t *blocks, size_t n, uint64_t max_size,
+                           lr_extfs_past_t *past, uint64_t *budget, lr_error_t *err);
+
 #endif

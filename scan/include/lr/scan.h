@@ -258,6 +258,11 @@ enum {
                                          end (cut short, or the file is fragmented) */
 };
 
+/* A piece of a copy's text: len bytes at offset of its image. */
+typedef struct lr_scan_piece {
+    uint64_t offset, len;
+} lr_scan_piece_t;
+
 typedef struct lr_scan_copy {
     int image;
     uint64_t offset; /* first byte of the text */
@@ -286,6 +291,19 @@ typedef struct lr_scan_copy {
     bool extfs_file;
     uint32_t extfs_ino;
     uint64_t extfs_offset;
+    /* A deleted backup file in an ext3/ext4 filesystem whose inode, as it
+     * was while the file lived, the journal still holds (lr_extfs_past_t):
+     * its blocks and size are known from that copy: inode extfs_journal_ino
+     * of transaction extfs_journal_seq. 0: not known from a journal. */
+    uint32_t extfs_journal_ino;
+    uint32_t extfs_journal_seq;
+    /* Such a file whose blocks do not lie in a row, gathered from where
+     * its inode's copy says they lie (none given to another file since,
+     * none in use now): its text is these pieces in turn (offset: the
+     * first's), `length` bytes in all, no NUL. NULL, 0 otherwise. Owned by
+     * the scan result. */
+    lr_scan_piece_t *pieces;
+    uint32_t n_pieces;
     bool committed;            /* at raw_locn slot 0 of its area's header (a header with a bad
                                   checksum counts when the slot's checksum is the copy's and
                                   the copy parses; its flags are not trusted then) */
@@ -633,7 +651,8 @@ int lr_scan_version_copy(const lr_scan_t *scan, size_t vg, size_t version);
 
 /* Whether every copy of the version is an LVM2 backup/archive file found
  * inside an image (none a file given whole, lr_scan_image_t.text_file, none
- * a file read by its ext filesystem's inode, extfs_file, and none a ring
+ * a file read by its ext filesystem's inode, extfs_file, or by its inode
+ * as the journal holds it, extfs_journal_ino, and none a ring
  * copy): its text was read on from the file's first block as
  * if the file's blocks were contiguous, which a deleted file's may no
  * longer be (docs/limits.md). false for an index out of range. */

@@ -1,0 +1,785 @@
+/* The jbd2 journal of an ext3/ext4 filesystem, read for what it remembers
+ * of deleted files (lr/extfs.h, lr_extfs_journal_files). The kernel
+ * clears a deleted file's block map and size in its inode, but every
+ * change to an inode table block is logged whole, and old transactions
+ * stay in the journal's blocks until the log wraps over them: the inode
+ * as it was while the file lived is often still there. The format is
+ * the kernel's include/linux/jbd2.h (big-endian); the inode's fields are
+ * fs/ext4/ext4.h's struct ext4_inode. libext2fs maps the journal inode's
+ * blocks; nothing is ever written. No library reads a journal's old
+ * transactions (libext2fs's journal code replays the live log only). */
+#include "lr/extfs.h"
+
+#ifdef LR_HAVE_EXT2FS
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "extfs_int.h"
+#include "le.h"
+#include "lr/sort.h"
+
+#define JBD_MAGIC 0xC03B3998u
+#define JBD_DESCRIPTOR 1u
+#define JBD_COMMIT 2u
+#define JBD_SB_V1 3u
+#define JBD_SB_V2 4u
+#define JBD_REVOKE 5u
+#define JBD_INCOMPAT_64BIT 0x2u
+#define JBD_INCOMPAT_CSUM_V2 0x8u
+#define JBD_INCOMPAT_CSUM_V3 0x10u
+#define JBD_INCOMPAT_FAST_COMMIT 0x20u
+#define JBD_FAST_COMMIT_BLOCKS 256u /* the kernel's default when not set */
+#define JBD_TAG_ESCAPE 0x1u         /* the block began with the magic: zeroed */
+#define JBD_TAG_SAME_UUID 0x2u      /* else 16 bytes of UUID follow the tag */
+#define JBD_TAG_LAST 0x8u
+#define JBD_HEADER 12u
+#define JBD_CHUNK (1u << 20)       /* bytes of journal read at a time for headers */
+#define JBD_MAX_BLOCKS (1u << 24)  /* the most journal blocks mapped (64 GiB at 4 KiB) */
+#define JBD_MAX_HEADERS (1u << 20) /* the most log blocks with a header kept */
+
+#define INO_MODE 0x00u
+#define INO_SIZE_LO 0x04u
+#define INO_DTIME 0x14u
+#define INO_LINKS 0x1au
+#define INO_FLAGS 0x20u
+#define INO_BLOCK 0x28u
+#define INO_FILE_ACL 0x68u
+#define INO_SIZE_HI 0x6cu
+#define INO_FILE_ACL_HI 0x76u
+#define INO_MIN_SIZE 0x80u
+#define INO_EXTENTS_FL 0x80000u
+#define INO_INLINE_FL 0x10000000u
+#define EXT_HEADER_MAGIC 0xF30Au
+#define EXT_INIT_MAX 32768u /* an extent longer is uninitialised (reads zeros) */
+#define MAP_DIRECT 12u      /* an ext3 inode's direct blocks */
+
+/* An inode as a journal copy holds it: its block map (direct blocks and
+ * the blocks of its map itself count as pieces too, for the claims). */
+typedef struct jr_inode {
+    uint32_t ino;
+    uint64_t size;
+    bool regular;
+    lr_extfs_run_t *run; /* the reader's buffer (jr_t.runs) */
+    size_t n, cap;
+} jr_inode_t;
+
+/* A copy of an inode table block the journal holds, at journal block pos. */
+typedef struct jr_copy {
+    uint32_t pos, seq;
+    uint64_t block;
+    bool escaped;
+} jr_copy_t;
+
+typedef struct jr_table {
+    uint64_t start;
+    uint32_t group;
+} jr_table_t;
+
+/* A log block with a jbd2 header: where, its type and transaction. */
+typedef struct jr_header {
+    uint32_t pos, seq;
+    uint32_t type;
+} jr_header_t;
+
+/* Where the journal inode's blocks lie: len blocks from logical at phys. */
+typedef struct jr_extent {
+    uint64_t logical, phys, len;
+} jr_extent_t;
+
+typedef struct jr {
+    lr_extfs_t *fs;
+    jr_extent_t *map; /* the journal inode's blocks, by logical block */
+    size_t n_map, cap_map;
+    bool map_oom, map_long;
+    uint64_t file_blocks; /* its size in blocks */
+    uint32_t bs;
+    uint32_t first, last; /* the log's blocks: [first, last) */
+    uint32_t incompat;
+    size_t tag_bytes, tags_end;
+    uint64_t *budget;
+    jr_header_t *hdr; /* the log blocks with a header, ascending */
+    size_t n_hdr, cap_hdr;
+    uint32_t chunk;    /* blocks read at a time */
+    uint8_t *blk;      /* JBD_CHUNK blocks */
+    uint64_t *commits; /* the transactions that committed */
+    size_t n_commits, cap_commits;
+    jr_table_t *tables;
+    jr_copy_t *copies; /* of inode table blocks, in log order */
+    size_t n_copies, cap_copies;
+    jr_copy_t *others; /* of every other block (extent tree blocks), by block */
+    size_t n_others, cap_others;
+    lr_extfs_run_t *runs; /* an inode's pieces, as decoded */
+    size_t cap_runs;
+    uint8_t *leaf; /* one block: an extent tree block's copy */
+} jr_t;
+
+static uint32_t jr_be16(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 8 | p[1];
+}
+
+static uint32_t jr_le16(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+}
+
+/* v (*cap items of `size` bytes) with room for item n, doubled as it
+ * fills; NULL when out of memory (v is then still the caller's). */
+static void *jr_room(void *v, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return v;
+    size_t more = *cap ? *cap * 2 : 64;
+    void *w = realloc(v, more * size);
+    if (w)
+        *cap = more;
+    return w;
+}
+
+/* Whether transaction a is later than b (sequence numbers wrap). */
+static bool jr_after(uint32_t a, uint32_t b)
+{
+    return (int32_t)(a - b) > 0;
+}
+
+/* block_iterate3's callback: one block of the journal inode's data. */
+static int jr_map_block(ext2_filsys e2, blk64_t *blocknr, e2_blkcnt_t blockcnt, blk64_t ref,
+                        int ref_offset, void *arg)
+{
+    (void)e2, (void)ref, (void)ref_offset;
+    jr_t *j = arg;
+    if (blockcnt < 0)
+        return 0; /* a block of the map itself */
+    if ((uint64_t)blockcnt >= JBD_MAX_BLOCKS) {
+        j->map_long = true;
+        return BLOCK_ABORT;
+    }
+    jr_extent_t *last = j->n_map ? &j->map[j->n_map - 1] : NULL;
+    if (last && last->logical + last->len == (uint64_t)blockcnt &&
+        last->phys + last->len == *blocknr) {
+        last->len++;
+        return 0;
+    }
+    jr_extent_t *v = jr_room(j->map, &j->cap_map, j->n_map, sizeof(*v));
+    if (!v) {
+        j->map_oom = true;
+        return BLOCK_ABORT;
+    }
+    j->map = v;
+    j->map[j->n_map++] = (jr_extent_t){(uint64_t)blockcnt, *blocknr, 1};
+    return 0;
+}
+
+/* Where the journal inode's blocks lie (one walk of its map, extents or
+ * ext3's indirect blocks). */
+static int jr_map(jr_t *j, uint32_t inum, lr_error_t *err)
+{
+    ext2_filsys e2 = j->fs->fs;
+    struct ext2_inode in;
+    errcode_t e = ext2fs_read_inode(e2, inum, &in);
+    if (!e)
+        e = ext2fs_block_iterate3(e2, inum, BLOCK_FLAG_DATA_ONLY | BLOCK_FLAG_READ_ONLY, NULL,
+                                  jr_map_block, j);
+    if (e == EXT2_ET_NO_MEMORY || j->map_oom)
+        return lr_error_set(err, -ENOMEM, 0, "out of memory");
+    if (j->map_long)
+        return lr_error_set(err, LR_ELIMIT, 0, "a journal of more than %u blocks", JBD_MAX_BLOCKS);
+    if (e)
+        return lr_error_set(err, LR_EFORMAT, 0, "the journal's inode %u does not read: %s", inum,
+                            extfs_why(e));
+    j->file_blocks = EXT2_I_SIZE(&in) / j->bs;
+    return 0;
+}
+
+/* Reads count journal blocks from block at into buf (a hole reads as
+ * zeros), charging the budget. */
+static int jr_read(jr_t *j, uint32_t at, uint32_t count, uint8_t *buf, lr_error_t *err)
+{
+    uint64_t bytes = (uint64_t)count * j->bs;
+    if (*j->budget < bytes)
+        return lr_error_set(err, LR_ELIMIT, 0, "the journal's budget ran out");
+    *j->budget -= bytes;
+    size_t lo = 0, hi = j->n_map;
+    while (lo < hi) { /* the first extent ending past at */
+        size_t mid = lo + (hi - lo) / 2;
+        if (j->map[mid].logical + j->map[mid].len <= at)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    uint64_t pos = at, end = (uint64_t)at + count;
+    while (pos < end) {
+        const jr_extent_t *x = lo < j->n_map ? &j->map[lo] : NULL;
+        uint8_t *dst = buf + (pos - at) * j->bs;
+        if (!x || x->logical > pos) { /* a hole up to the next extent */
+            uint64_t to = x && x->logical < end ? x->logical : end;
+            memset(dst, 0, (size_t)((to - pos) * j->bs));
+            pos = to;
+            continue;
+        }
+        uint64_t n = x->logical + x->len - pos;
+        n = n < end - pos ? n : end - pos;
+        errcode_t e =
+            io_channel_read_blk64(j->fs->fs->io, x->phys + (pos - x->logical), (int)n, dst);
+        if (e)
+            return lr_error_set(err, LR_EFORMAT, 0, "journal block %llu does not read: %s",
+                                (unsigned long long)pos, extfs_why(e));
+        pos += n;
+        lo++;
+    }
+    return 0;
+}
+
+/* The journal's superblock: the log's blocks and the tags' form. */
+static int jr_superblock(jr_t *j, lr_error_t *err)
+{
+    int rc = jr_read(j, 0, 1, j->blk, err);
+    if (rc)
+        return rc;
+    const uint8_t *p = j->blk;
+    uint32_t type = lr_get_be32(p + 4);
+    if (lr_get_be32(p) != JBD_MAGIC || (type != JBD_SB_V1 && type != JBD_SB_V2))
+        return lr_error_set(err, LR_EFORMAT, 0, "the journal has no jbd2 superblock");
+    uint32_t bs = lr_get_be32(p + 12), maxlen = lr_get_be32(p + 16), first = lr_get_be32(p + 20);
+    if (bs != j->bs || maxlen > j->file_blocks || first < 1 || first >= maxlen)
+        return lr_error_set(err, LR_EFORMAT, 0,
+                            "the journal's superblock does not fit its inode (block size %u, "
+                            "%u blocks from %u)",
+                            bs, maxlen, first);
+    if (maxlen > JBD_MAX_BLOCKS)
+        return lr_error_set(err, LR_ELIMIT, 0, "a journal of more than %u blocks", JBD_MAX_BLOCKS);
+    j->incompat = type == JBD_SB_V2 ? lr_get_be32(p + 40) : 0;
+    j->first = first;
+    j->last = maxlen;
+    if (j->incompat & JBD_INCOMPAT_FAST_COMMIT) {
+        uint32_t fc = lr_get_be32(p + 0x54);
+        fc = fc ? fc : JBD_FAST_COMMIT_BLOCKS;
+        if (fc < maxlen - first)
+            j->last = maxlen - fc; /* the fast-commit area is no part of the log */
+    }
+    bool csum = j->incompat & (JBD_INCOMPAT_CSUM_V2 | JBD_INCOMPAT_CSUM_V3);
+    if (j->incompat & JBD_INCOMPAT_CSUM_V3)
+        j->tag_bytes = 16;
+    else
+        j->tag_bytes = 8 + ((j->incompat & JBD_INCOMPAT_64BIT) ? 4 : 0) +
+                       ((j->incompat & JBD_INCOMPAT_CSUM_V2) ? 2 : 0);
+    j->tags_end = j->bs - (csum ? 4 : 0); /* a descriptor's checksum tail */
+    return 0;
+}
+
+/* The journal block after pos in the log (it wraps to its first). */
+static uint32_t jr_next(const jr_t *j, uint32_t pos)
+{
+    return pos + 1 >= j->last ? j->first : pos + 1;
+}
+
+static int jr_commit(jr_t *j, uint32_t seq)
+{
+    uint64_t *v = jr_room(j->commits, &j->cap_commits, j->n_commits, sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    j->commits = v;
+    j->commits[j->n_commits++] = seq;
+    return 0;
+}
+
+static int jr_header(jr_t *j, jr_header_t h)
+{
+    jr_header_t *v = jr_room(j->hdr, &j->cap_hdr, j->n_hdr, sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    j->hdr = v;
+    j->hdr[j->n_hdr++] = h;
+    return 0;
+}
+
+/* The header of log block pos, or NULL when it has none (a data block:
+ * one that began with the magic was escaped, so none does). */
+static int jr_header_cmp(const void *key, const void *elem)
+{
+    uint32_t a = *(const uint32_t *)key, b = ((const jr_header_t *)elem)->pos;
+    return (a > b) - (a < b);
+}
+
+static const jr_header_t *jr_header_at(const jr_t *j, uint32_t pos)
+{
+    return j->n_hdr ? bsearch(&pos, j->hdr, j->n_hdr, sizeof(*j->hdr), jr_header_cmp) : NULL;
+}
+
+/* Reads every log block's header: its type and transaction, and the
+ * transactions that committed. */
+static int jr_headers(jr_t *j, lr_error_t *err)
+{
+    for (uint32_t at = j->first; at < j->last;) {
+        uint32_t count = j->last - at < j->chunk ? j->last - at : j->chunk;
+        int rc = jr_read(j, at, count, j->blk, err);
+        if (rc)
+            return rc;
+        for (uint32_t k = 0; k < count; k++) {
+            const uint8_t *p = j->blk + (size_t)k * j->bs;
+            uint32_t type = lr_get_be32(p + 4), seq = lr_get_be32(p + 8);
+            if (lr_get_be32(p) != JBD_MAGIC || type < JBD_DESCRIPTOR || type > JBD_REVOKE)
+                continue;
+            if (j->n_hdr >= JBD_MAX_HEADERS)
+                return lr_error_set(err, LR_ELIMIT, 0, "a journal of more than %u headers",
+                                    JBD_MAX_HEADERS);
+            if (jr_header(j, (jr_header_t){at + k, seq, type}) ||
+                (type == JBD_COMMIT && jr_commit(j, seq)))
+                return lr_error_set(err, -ENOMEM, 0, "out of memory");
+        }
+        at += count;
+    }
+    if (j->n_commits)
+        qsort(j->commits, j->n_commits, sizeof(*j->commits), lr_u64_cmp);
+    return 0;
+}
+
+static int jr_table_cmp(const void *a, const void *b)
+{
+    const jr_table_t *x = a, *y = b;
+    return (x->start > y->start) - (x->start < y->start);
+}
+
+/* Every group's inode table, by where it starts. */
+static int jr_tables(jr_t *j, lr_error_t *err)
+{
+    ext2_filsys e2 = j->fs->fs;
+    if (!(j->tables = malloc((size_t)e2->group_desc_count * sizeof(*j->tables))))
+        return lr_error_set(err, -ENOMEM, 0, "out of memory");
+    for (dgrp_t g = 0; g < e2->group_desc_count; g++)
+        j->tables[g] = (jr_table_t){ext2fs_inode_table_loc(e2, g), g};
+    qsort(j->tables, e2->group_desc_count, sizeof(*j->tables), jr_table_cmp);
+    return 0;
+}
+
+/* The inode table holding block, or NULL. */
+static const jr_table_t *jr_table_of(const jr_t *j, uint64_t block)
+{
+    ext2_filsys e2 = j->fs->fs;
+    size_t lo = 0, hi = e2->group_desc_count;
+    while (lo < hi) { /* the last table starting at or before block */
+        size_t mid = lo + (hi - lo) / 2;
+        if (j->tables[mid].start <= block)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (!lo || !j->tables[lo - 1].start)
+        return NULL;
+    const jr_table_t *t = &j->tables[lo - 1];
+    return block - t->start < e2->inode_blocks_per_group ? t : NULL;
+}
+
+static int jr_copy_cmp(const void *x, const void *y)
+{
+    const jr_copy_t *a = x, *b = y;
+    return (a->block > b->block) - (a->block < b->block);
+}
+
+static int jr_push(jr_copy_t **v, size_t *n, size_t *cap, jr_copy_t c)
+{
+    jr_copy_t *w = jr_room(*v, cap, *n, sizeof(*w));
+    if (!w)
+        return -ENOMEM;
+    *v = w;
+    w[(*n)++] = c;
+    return 0;
+}
+
+/* The copies of inode table blocks the descriptor at journal block at
+ * names, kept when its blocks hold no header (not written over) and the
+ * block after them continues or commits its transaction, which did commit. */
+static int jr_descriptor(jr_t *j, uint32_t at, lr_error_t *err)
+{
+    uint32_t seq = jr_header_at(j, at)->seq;
+    uint64_t key = seq;
+    if (!j->n_commits || !bsearch(&key, j->commits, j->n_commits, sizeof(key), lr_u64_cmp))
+        return 0;
+    int rc = jr_read(j, at, 1, j->blk, err);
+    if (rc)
+        return rc;
+    size_t had = j->n_copies, had_others = j->n_others;
+    uint32_t pos = at;
+    bool v3 = j->incompat & JBD_INCOMPAT_CSUM_V3, b64 = j->incompat & JBD_INCOMPAT_64BIT;
+    uint64_t blocks = ext2fs_blocks_count(j->fs->fs->super);
+    bool kept = true;
+    for (size_t off = JBD_HEADER; off + j->tag_bytes <= j->tags_end && kept;) {
+        const uint8_t *t = j->blk + off;
+        uint64_t nr = lr_get_be32(t);
+        uint32_t flags = v3 ? lr_get_be32(t + 4) : jr_be16(t + 6);
+        if (b64)
+            nr |= (uint64_t)lr_get_be32(t + 8) << 32;
+        pos = jr_next(j, pos);
+        /* a header where its block should be: written over since */
+        kept = !jr_header_at(j, pos);
+        jr_copy_t c = {pos, seq, nr, flags & JBD_TAG_ESCAPE};
+        int pushed = !kept || nr >= blocks ? 0
+                     : jr_table_of(j, nr)  ? jr_push(&j->copies, &j->n_copies, &j->cap_copies, c)
+                                           : jr_push(&j->others, &j->n_others, &j->cap_others, c);
+        if (pushed)
+            return lr_error_set(err, -ENOMEM, 0, "out of memory");
+        off += j->tag_bytes + ((flags & JBD_TAG_SAME_UUID) ? 0 : 16);
+        if (flags & JBD_TAG_LAST)
+            break;
+    }
+    const jr_header_t *after = jr_header_at(j, jr_next(j, pos));
+    if (!kept || !after || after->seq != seq) {
+        j->n_copies = had;
+        j->n_others = had_others;
+    }
+    return 0;
+}
+
+enum jr_map { JR_NONE, JR_KNOWN, JR_PARTLY };
+
+static void jr_add(jr_inode_t *d, lr_extfs_run_t r)
+{
+    if (d->n < d->cap) /* cap holds a whole map: 4 full leaves and more */
+        d->run[d->n++] = r;
+}
+
+/* An xattr block the inode claims (i_file_acl, lo and osd2's hi), as a piece. */
+static void jr_xattr_block(const uint8_t *p, jr_inode_t *out)
+{
+    uint64_t acl = lr_get_le32(p + INO_FILE_ACL) | (uint64_t)jr_le16(p + INO_FILE_ACL_HI) << 32;
+    if (acl)
+        jr_add(out, (lr_extfs_run_t){UINT64_MAX, 1, acl});
+}
+
+/* Adds the extents at e (entries of an extent tree leaf, bounds checked
+ * by the caller) to out; false when one is out of the filesystem. */
+static bool jr_extents(const jr_t *j, const uint8_t *e, uint32_t entries, jr_inode_t *out)
+{
+    uint64_t blocks = ext2fs_blocks_count(j->fs->fs->super);
+    for (uint32_t k = 0; k < entries; k++, e += 12) {
+        uint64_t len = jr_le16(e + 4), phys = lr_get_le32(e + 8) | (uint64_t)jr_le16(e + 6) << 32;
+        bool unwritten = len > EXT_INIT_MAX;
+        len -= unwritten ? EXT_INIT_MAX : 0;
+        if (phys >= blocks || len > blocks - phys)
+            return false;
+        jr_add(out, (lr_extfs_run_t){lr_get_le32(e), len, unwritten ? 0 : phys});
+    }
+    return true;
+}
+
+/* The leaf block's extents as the journal's latest copy of it at or
+ * before transaction seq holds them, added to out: 1; 0 when no such copy
+ * is in the journal or it is no leaf; an error of reading. */
+static int jr_leaf(jr_t *j, uint64_t leaf, uint32_t seq, jr_inode_t *out, lr_error_t *err)
+{
+    size_t lo = 0, hi = j->n_others;
+    while (lo < hi) { /* the first copy of that block (others are by block) */
+        size_t mid = lo + (hi - lo) / 2;
+        if (j->others[mid].block < leaf)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const jr_copy_t *best = NULL;
+    for (size_t i = lo; i < j->n_others && j->others[i].block == leaf; i++)
+        if (!jr_after(j->others[i].seq, seq) && (!best || jr_after(j->others[i].seq, best->seq)))
+            best = &j->others[i];
+    if (!best)
+        return 0;
+    int rc = jr_read(j, best->pos, 1, j->leaf, err);
+    if (rc)
+        return rc;
+    const uint8_t *m = j->leaf;
+    uint32_t entries = jr_le16(m + 2), depth = jr_le16(m + 6);
+    if (best->escaped || jr_le16(m) != EXT_HEADER_MAGIC || depth != 0 ||
+        entries > (j->bs - 12) / 12)
+        return 0;
+    return jr_extents(j, m + 12, entries, out) ? 1 : 0;
+}
+
+/* Decodes the inode at p (of a journal copy of transaction seq): JR_NONE
+ * when it is no file or directory in use; JR_KNOWN when its whole block
+ * map is known (out: its pieces; a leaf of its extent tree from the
+ * journal's copy of it); JR_PARTLY when some of its blocks are not (a
+ * leaf the journal has no copy of, a deeper tree, ext3's indirect
+ * blocks: out has those it names); an error of reading. */
+static int jr_decode(jr_t *j, const uint8_t *p, uint32_t ino, uint32_t seq, jr_inode_t *out,
+                     lr_error_t *err)
+{
+    uint32_t mode = jr_le16(p + INO_MODE), flags = lr_get_le32(p + INO_FLAGS);
+    uint32_t type = mode & 0xF000u;
+    if (!jr_le16(p + INO_LINKS) || lr_get_le32(p + INO_DTIME) || (flags & INO_INLINE_FL))
+        return JR_NONE;
+    /* regular files and directories; a symlink's short target is in the map */
+    if (type != 0x8000u && type != 0x4000u)
+        return JR_NONE;
+    *out = (jr_inode_t){ino,
+                        lr_get_le32(p + INO_SIZE_LO) | (uint64_t)lr_get_le32(p + INO_SIZE_HI) << 32,
+                        type == 0x8000u,
+                        j->runs,
+                        0,
+                        j->cap_runs};
+    jr_xattr_block(p, out);
+    uint64_t blocks = ext2fs_blocks_count(j->fs->fs->super);
+    const uint8_t *m = p + INO_BLOCK;
+    if (!(flags & INO_EXTENTS_FL)) {
+        int known = JR_KNOWN;
+        for (uint32_t k = 0; k < MAP_DIRECT + 3; k++) {
+            uint64_t b = lr_get_le32(m + 4 * k);
+            if (b >= blocks)
+                return JR_NONE; /* not a map */
+            if (k >= MAP_DIRECT && b)
+                known = JR_PARTLY; /* an indirect block: what it maps is not here */
+            jr_add(out, (lr_extfs_run_t){k < MAP_DIRECT ? k : UINT64_MAX, 1, b});
+        }
+        return known;
+    }
+    uint32_t entries = jr_le16(m + 2), depth = jr_le16(m + 6);
+    if (jr_le16(m) != EXT_HEADER_MAGIC || entries > 4)
+        return JR_NONE;
+    if (!depth)
+        return jr_extents(j, m + 12, entries, out) ? JR_KNOWN : JR_NONE;
+    int known = depth == 1 ? JR_KNOWN : JR_PARTLY;
+    for (uint32_t k = 0; k < entries; k++) { /* an index: its blocks are claimed */
+        const uint8_t *e = m + 12 + 12 * k;
+        uint64_t leaf = lr_get_le32(e + 4) | (uint64_t)jr_le16(e + 8) << 32;
+        if (!leaf || leaf >= blocks)
+            return JR_NONE;
+        jr_add(out, (lr_extfs_run_t){UINT64_MAX, 1, leaf});
+        int rc = depth == 1 ? jr_leaf(j, leaf, seq, out, err) : 0;
+        if (rc < 0)
+            return rc;
+        if (!rc)
+            known = JR_PARTLY;
+    }
+    return known;
+}
+
+/* The block logical block k of d lies at, 0 for a hole. */
+static uint64_t jr_phys(const jr_inode_t *d, uint64_t k)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (d->run[i].logical != UINT64_MAX && k >= d->run[i].logical &&
+            k - d->run[i].logical < d->run[i].len)
+            return d->run[i].phys ? d->run[i].phys + (k - d->run[i].logical) : 0;
+    return 0;
+}
+
+/* One piece of a record's map, for finding the claims on it by block. */
+typedef struct jr_piece {
+    uint64_t phys, len, logical;
+    size_t record;
+} jr_piece_t;
+
+typedef struct jr_ask {
+    const uint64_t *blocks;
+    size_t n;
+    uint64_t max_size;
+    lr_extfs_past_t *past;
+    jr_piece_t *pieces; /* every record's pieces on disk, by phys */
+    size_t n_pieces;
+    uint64_t longest;    /* the longest piece */
+    uint32_t partly_seq; /* the latest copy of an inode whose map is not all in it */
+    bool partly;
+} jr_ask_t;
+
+/* A regular file whose first block is asked for: the latest copy wins. */
+static void jr_candidate(const jr_t *j, jr_ask_t *a, const jr_inode_t *d, uint32_t seq)
+{
+    if (!d->regular || !d->size || d->size > a->max_size)
+        return;
+    uint64_t first = jr_phys(d, 0);
+    const uint64_t *hit =
+        first ? bsearch(&first, a->blocks, a->n, sizeof(*a->blocks), lr_u64_cmp) : NULL;
+    if (!hit)
+        return;
+    lr_extfs_past_t *r = &a->past[hit - a->blocks];
+    if (r->ino && !jr_after(seq, r->seq))
+        return;
+    uint64_t blocks = (d->size + j->bs - 1) / j->bs, k = 1;
+    while (k < blocks && jr_phys(d, k) == first + k)
+        k++;
+    *r = (lr_extfs_past_t){.ino = d->ino,
+                           .seq = seq,
+                           .size = d->size,
+                           .blocks = blocks,
+                           .in_row = k,
+                           .next = k < blocks ? jr_phys(d, k) : 0,
+                           .reused = blocks};
+    for (size_t i = 0; i < d->n && r->n_runs < LR_EXTFS_PAST_RUNS; i++)
+        if (d->run[i].logical < blocks)
+            r->run[r->n_runs++] = d->run[i];
+}
+
+static int jr_piece_cmp(const void *x, const void *y)
+{
+    const jr_piece_t *a = x, *b = y;
+    return (a->phys > b->phys) - (a->phys < b->phys);
+}
+
+/* Every record's pieces on disk (within its size), by block. */
+static int jr_pieces(jr_ask_t *a)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->n; i++)
+        n += a->past[i].n_runs;
+    if (!n || !(a->pieces = malloc(n * sizeof(*a->pieces))))
+        return n ? -ENOMEM : 0;
+    for (size_t i = 0; i < a->n; i++)
+        for (uint32_t k = 0; k < a->past[i].n_runs; k++) {
+            const lr_extfs_run_t *r = &a->past[i].run[k];
+            if (!r->phys)
+                continue;
+            a->pieces[a->n_pieces++] = (jr_piece_t){r->phys, r->len, r->logical, i};
+            if (r->len > a->longest)
+                a->longest = r->len;
+        }
+    qsort(a->pieces, a->n_pieces, sizeof(*a->pieces), jr_piece_cmp);
+    return 0;
+}
+
+/* Another file's later copy claiming blocks [phys, phys + len): each
+ * record whose blocks it meets was reused from the first met. */
+static void jr_claims(jr_ask_t *a, uint32_t ino, uint32_t seq, uint64_t phys, uint64_t len)
+{
+    uint64_t end = phys + len;
+    size_t lo = 0, hi = a->n_pieces;
+    while (lo < hi) { /* the pieces starting before the claim's end */
+        size_t mid = lo + (hi - lo) / 2;
+        if (a->pieces[mid].phys < end)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t i = lo; i-- > 0;) {
+        const jr_piece_t *pc = &a->pieces[i];
+        if (pc->phys + a->longest <= phys)
+            break; /* no piece further back reaches the claim */
+        lr_extfs_past_t *r = &a->past[pc->record];
+        if (pc->phys + pc->len <= phys || !jr_after(seq, r->seq))
+            continue;
+        uint64_t from = pc->logical + (phys > pc->phys ? phys - pc->phys : 0);
+        if (from < r->reused) {
+            r->reused = from;
+            r->by = ino;
+            r->by_seq = seq;
+        }
+    }
+}
+
+/* Decodes every inode of every copy: pass 0 finds the records, pass 1
+ * the later claims on their blocks. */
+static int jr_inodes(jr_t *j, jr_ask_t *a, int pass, lr_error_t *err)
+{
+    ext2_filsys e2 = j->fs->fs;
+    uint32_t isz = EXT2_INODE_SIZE(e2->super), per = j->bs / isz;
+    uint32_t ipg = e2->super->s_inodes_per_group;
+    if (isz < INO_MIN_SIZE || !per)
+        return 0;
+    for (size_t c = 0; c < j->n_copies; c++) {
+        const jr_copy_t *cp = &j->copies[c];
+        int rc = jr_read(j, cp->pos, 1, j->blk, err);
+        if (rc)
+            return rc;
+        if (cp->escaped) {
+            uint32_t m = JBD_MAGIC;
+            uint8_t be[4] = {m >> 24, m >> 16 & 0xff, m >> 8 & 0xff, m & 0xff};
+            memcpy(j->blk, be, 4);
+        }
+        const jr_table_t *t = jr_table_of(j, cp->block);
+        uint64_t index = (cp->block - t->start) * per;
+        for (uint32_t k = 0; k < per && index + k < ipg; k++) {
+            uint64_t ino = (uint64_t)t->group * ipg + index + k + 1;
+            jr_inode_t d;
+            if (ino > e2->super->s_inodes_count)
+                break;
+            int m = jr_decode(j, j->blk + (size_t)k * isz, (uint32_t)ino, cp->seq, &d, err);
+            if (m < 0)
+                return m;
+            if (m == JR_NONE)
+                continue;
+            if (pass == 0) {
+                if (m == JR_KNOWN)
+                    jr_candidate(j, a, &d, cp->seq);
+                continue;
+            }
+            if (m == JR_PARTLY && (!a->partly || jr_after(cp->seq, a->partly_seq))) {
+                a->partly = true;
+                a->partly_seq = cp->seq;
+            }
+            for (size_t r = 0; r < d.n; r++)
+                if (d.run[r].phys)
+                    jr_claims(a, d.ino, cp->seq, d.run[r].phys, d.run[r].len);
+        }
+    }
+    return 0;
+}
+
+static void jr_free(jr_t *j)
+{
+    free(j->map);
+    free(j->others);
+    free(j->runs);
+    free(j->leaf);
+    free(j->hdr);
+    free(j->blk);
+    free(j->commits);
+    free(j->tables);
+    free(j->copies);
+}
+
+/* Reads the journal into the records past[]. */
+static int jr_run(jr_t *j, jr_ask_t *a, lr_error_t *err)
+{
+    ext2_filsys e2 = j->fs->fs;
+    uint32_t inum = e2->super->s_journal_inum;
+    if (!ext2fs_has_feature_journal(e2->super) || !inum)
+        return 0; /* no journal, or one on another device */
+    j->chunk = j->bs < JBD_CHUNK ? JBD_CHUNK / j->bs : 1;
+    j->cap_runs = MAP_DIRECT + 8 + 4 * (size_t)((j->bs - 12) / 12);
+    j->blk = malloc((size_t)j->chunk * j->bs);
+    j->leaf = malloc(j->bs);
+    j->runs = malloc(j->cap_runs * sizeof(*j->runs));
+    if (!j->blk || !j->leaf || !j->runs)
+        return lr_error_set(err, -ENOMEM, 0, "out of memory");
+    int rc = jr_map(j, inum, err);
+    if (!rc)
+        rc = jr_superblock(j, err);
+    if (!rc)
+        rc = jr_headers(j, err);
+    if (!rc)
+        rc = jr_tables(j, err);
+    for (size_t h = 0; h < j->n_hdr && !rc; h++)
+        if (j->hdr[h].type == JBD_DESCRIPTOR)
+            rc = jr_descriptor(j, j->hdr[h].pos, err);
+    if (!rc && j->n_others)
+        qsort(j->others, j->n_others, sizeof(*j->others), jr_copy_cmp);
+    if (!rc)
+        rc = jr_inodes(j, a, 0, err);
+    if (!rc && jr_pieces(a))
+        rc = lr_error_set(err, -ENOMEM, 0, "out of memory");
+    if (!rc && a->n_pieces)
+        rc = jr_inodes(j, a, 1, err);
+    for (size_t i = 0; i < a->n && !rc; i++)
+        a->past[i].unsure = a->partly && jr_after(a->partly_seq, a->past[i].seq);
+    return rc;
+}
+
+int lr_extfs_journal_files(lr_extfs_t *fs, const uint64_t *blocks, size_t n, uint64_t max_size,
+                           lr_extfs_past_t *past, uint64_t *budget, lr_error_t *err)
+{
+    for (size_t i = 0; i < n; i++) {
+        past[i] = (lr_extfs_past_t){0};
+        if (i && blocks[i] <= blocks[i - 1])
+            return lr_error_set(err, LR_ERANGE, blocks[i], "blocks not ascending");
+    }
+    if (!n)
+        return 0;
+    jr_t j = {.fs = fs, .bs = fs->fs->blocksize, .budget = budget};
+    jr_ask_t a = {.blocks = blocks, .n = n, .max_size = max_size, .past = past};
+    int rc = jr_run(&j, &a, err);
+    jr_free(&j);
+    free(a.pieces);
+    if (rc)
+        for (size_t i = 0; i < n; i++)
+            past[i] = (lr_extfs_past_t){0};
+    return rc;
+}
+
+#endif
