@@ -34,13 +34,14 @@
 #define JBD_TAG_SAME_UUID 0x2u      /* else 16 bytes of UUID follow the tag */
 #define JBD_TAG_LAST 0x8u
 #define JBD_HEADER 12u
-#define JBD_CHUNK (1u << 20)       /* bytes of journal read at a time for headers */
-#define JBD_MAX_BLOCKS (1u << 24)  /* the most journal blocks mapped (64 GiB at 4 KiB) */
-#define JBD_MAX_HEADERS (1u << 20) /* the most log blocks with a header kept */
+#define JBD_CHUNK (1u << 20)          /* bytes of journal read at a time for headers */
+#define JBD_MAX_BLOCKS (1u << 24)     /* the most journal blocks mapped (64 GiB at 4 KiB) */
+#define JBD_MAX_HEADERS (1u << 20)    /* the most log blocks with a header kept */
+#define JBD_MAX_COPIES (1u << 18)     /* the most logged blocks kept (6 MiB) */
+#define JR_MAX_CLAIM_STEPS (1u << 26) /* pieces looked at for later claims, in all */
 
 #define INO_MODE 0x00u
 #define INO_SIZE_LO 0x04u
-#define INO_DTIME 0x14u
 #define INO_LINKS 0x1au
 #define INO_FLAGS 0x20u
 #define INO_BLOCK 0x28u
@@ -69,6 +70,7 @@ typedef struct jr_copy {
     uint32_t pos, seq;
     uint64_t block;
     bool escaped;
+    uint32_t rel; /* others: seq less the oldest committed one */
 } jr_copy_t;
 
 typedef struct jr_table {
@@ -102,6 +104,7 @@ typedef struct jr {
     size_t n_hdr, cap_hdr;
     uint32_t chunk;    /* blocks read at a time */
     uint8_t *blk;      /* JBD_CHUNK blocks */
+    uint32_t base;     /* the oldest transaction that committed */
     uint64_t *commits; /* the transactions that committed */
     size_t n_commits, cap_commits;
     jr_table_t *tables;
@@ -332,6 +335,9 @@ static int jr_headers(jr_t *j, lr_error_t *err)
     }
     if (j->n_commits)
         qsort(j->commits, j->n_commits, sizeof(*j->commits), lr_u64_cmp);
+    for (size_t i = 0; i < j->n_commits; i++)
+        if (!i || jr_after(j->base, (uint32_t)j->commits[i]))
+            j->base = (uint32_t)j->commits[i];
     return 0;
 }
 
@@ -371,10 +377,14 @@ static const jr_table_t *jr_table_of(const jr_t *j, uint64_t block)
     return block - t->start < e2->inode_blocks_per_group ? t : NULL;
 }
 
+/* others: by block, then transaction (as numbers from the oldest commit:
+ * sequence numbers wrap, the log's span never does) */
 static int jr_copy_cmp(const void *x, const void *y)
 {
     const jr_copy_t *a = x, *b = y;
-    return (a->block > b->block) - (a->block < b->block);
+    if (a->block != b->block)
+        return a->block < b->block ? -1 : 1;
+    return (a->rel > b->rel) - (a->rel < b->rel);
 }
 
 static int jr_push(jr_copy_t **v, size_t *n, size_t *cap, jr_copy_t c)
@@ -413,7 +423,10 @@ static int jr_descriptor(jr_t *j, uint32_t at, lr_error_t *err)
         pos = jr_next(j, pos);
         /* a header where its block should be: written over since */
         kept = !jr_header_at(j, pos);
-        jr_copy_t c = {pos, seq, nr, flags & JBD_TAG_ESCAPE};
+        jr_copy_t c = {pos, seq, nr, flags & JBD_TAG_ESCAPE, seq - j->base};
+        if (kept && j->n_copies + j->n_others >= JBD_MAX_COPIES)
+            return lr_error_set(err, LR_ELIMIT, 0, "a journal of more than %u logged blocks",
+                                JBD_MAX_COPIES);
         int pushed = !kept || nr >= blocks ? 0
                      : jr_table_of(j, nr)  ? jr_push(&j->copies, &j->n_copies, &j->cap_copies, c)
                                            : jr_push(&j->others, &j->n_others, &j->cap_others, c);
@@ -466,20 +479,11 @@ static bool jr_extents(const jr_t *j, const uint8_t *e, uint32_t entries, jr_ino
 /* The leaf block's extents as the journal's latest copy of it at or
  * before transaction seq holds them, added to out: 1; 0 when no such copy
  * is in the journal or it is no leaf; an error of reading. */
+static const jr_copy_t *jr_other_at(const jr_t *j, uint64_t block, uint32_t seq);
+
 static int jr_leaf(jr_t *j, uint64_t leaf, uint32_t seq, jr_inode_t *out, lr_error_t *err)
 {
-    size_t lo = 0, hi = j->n_others;
-    while (lo < hi) { /* the first copy of that block (others are by block) */
-        size_t mid = lo + (hi - lo) / 2;
-        if (j->others[mid].block < leaf)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    const jr_copy_t *best = NULL;
-    for (size_t i = lo; i < j->n_others && j->others[i].block == leaf; i++)
-        if (!jr_after(j->others[i].seq, seq) && (!best || jr_after(j->others[i].seq, best->seq)))
-            best = &j->others[i];
+    const jr_copy_t *best = jr_other_at(j, leaf, seq);
     if (!best)
         return 0;
     int rc = jr_read(j, best->pos, 1, j->leaf, err);
@@ -493,28 +497,72 @@ static int jr_leaf(jr_t *j, uint64_t leaf, uint32_t seq, jr_inode_t *out, lr_err
     return jr_extents(j, m + 12, entries, out) ? 1 : 0;
 }
 
+/* An ext3 inode's single indirect block as the journal's latest copy of
+ * it at or before transaction seq holds it: its block numbers are logical
+ * blocks 12 on, added to out: 1; 0 when no such copy is in the journal or
+ * a number is out of the filesystem; an error of reading. */
+static int jr_indirect(jr_t *j, uint64_t ind, uint32_t seq, jr_inode_t *out, lr_error_t *err)
+{
+    const jr_copy_t *best = jr_other_at(j, ind, seq);
+    if (!best)
+        return 0;
+    int rc = jr_read(j, best->pos, 1, j->leaf, err);
+    if (rc)
+        return rc;
+    if (best->escaped) { /* its first 4 bytes were the journal's magic */
+        uint32_t m = JBD_MAGIC;
+        uint8_t be[4] = {m >> 24, m >> 16 & 0xff, m >> 8 & 0xff, m & 0xff};
+        memcpy(j->leaf, be, 4);
+    }
+    uint64_t blocks = ext2fs_blocks_count(j->fs->fs->super);
+    for (uint32_t k = 0; k < j->bs / 4; k++) {
+        uint64_t b = lr_get_le32(j->leaf + 4 * k);
+        if (b >= blocks)
+            return 0;
+        if (b)
+            jr_add(out, (lr_extfs_run_t){MAP_DIRECT + k, 1, b});
+    }
+    return 1;
+}
+
+/* The journal's latest copy of block at or before transaction seq (not
+ * an inode table block), or NULL. */
+static const jr_copy_t *jr_other_at(const jr_t *j, uint64_t block, uint32_t seq)
+{
+    uint32_t rel = seq - j->base;
+    size_t lo = 0, hi = j->n_others;
+    while (lo < hi) { /* past the last copy of block at or before seq */
+        size_t mid = lo + (hi - lo) / 2;
+        const jr_copy_t *c = &j->others[mid];
+        if (c->block < block || (c->block == block && c->rel <= rel))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo && j->others[lo - 1].block == block ? &j->others[lo - 1] : NULL;
+}
+
 /* Decodes the inode at p (of a journal copy of transaction seq): JR_NONE
  * when it is no file or directory in use; JR_KNOWN when its whole block
  * map is known (out: its pieces; a leaf of its extent tree from the
  * journal's copy of it); JR_PARTLY when some of its blocks are not (a
- * leaf the journal has no copy of, a deeper tree, ext3's indirect
- * blocks: out has those it names); an error of reading. */
+ * leaf the journal has no copy of, a deeper tree, ext3's double or triple
+ * indirect blocks or an indirect block the journal has no copy of: out has
+ * those it names); an error of reading. */
 static int jr_decode(jr_t *j, const uint8_t *p, uint32_t ino, uint32_t seq, jr_inode_t *out,
                      lr_error_t *err)
 {
     uint32_t mode = jr_le16(p + INO_MODE), flags = lr_get_le32(p + INO_FLAGS);
     uint32_t type = mode & 0xF000u;
-    if (!jr_le16(p + INO_LINKS) || lr_get_le32(p + INO_DTIME) || (flags & INO_INLINE_FL))
+    /* linked (i_dtime may link the orphan list then: not looked at) */
+    if (!jr_le16(p + INO_LINKS) || (flags & INO_INLINE_FL))
         return JR_NONE;
-    /* regular files and directories; a symlink's short target is in the map */
-    if (type != 0x8000u && type != 0x4000u)
+    uint64_t size = lr_get_le32(p + INO_SIZE_LO) | (uint64_t)lr_get_le32(p + INO_SIZE_HI) << 32;
+    /* regular files, directories, symlinks whose target takes a block (a
+     * shorter one is in the map's bytes) */
+    if (type != 0x8000u && type != 0x4000u && !(type == 0xA000u && size >= 60))
         return JR_NONE;
-    *out = (jr_inode_t){ino,
-                        lr_get_le32(p + INO_SIZE_LO) | (uint64_t)lr_get_le32(p + INO_SIZE_HI) << 32,
-                        type == 0x8000u,
-                        j->runs,
-                        0,
-                        j->cap_runs};
+    *out = (jr_inode_t){ino, size, type == 0x8000u, j->runs, 0, j->cap_runs};
     jr_xattr_block(p, out);
     uint64_t blocks = ext2fs_blocks_count(j->fs->fs->super);
     const uint8_t *m = p + INO_BLOCK;
@@ -524,9 +572,16 @@ static int jr_decode(jr_t *j, const uint8_t *p, uint32_t ino, uint32_t seq, jr_i
             uint64_t b = lr_get_le32(m + 4 * k);
             if (b >= blocks)
                 return JR_NONE; /* not a map */
-            if (k >= MAP_DIRECT && b)
-                known = JR_PARTLY; /* an indirect block: what it maps is not here */
             jr_add(out, (lr_extfs_run_t){k < MAP_DIRECT ? k : UINT64_MAX, 1, b});
+            if (k < MAP_DIRECT || !b)
+                continue;
+            /* the single indirect block from its journal copy; what a
+             * double or triple one maps is not read */
+            int rc = k == MAP_DIRECT ? jr_indirect(j, b, seq, out, err) : 0;
+            if (rc < 0)
+                return rc;
+            if (!rc)
+                known = JR_PARTLY;
         }
         return known;
     }
@@ -575,12 +630,18 @@ typedef struct jr_ask {
     jr_piece_t *pieces; /* every record's pieces on disk, by phys */
     size_t n_pieces;
     uint64_t longest;    /* the longest piece */
+    uint64_t steps;      /* pieces looked at for claims; past JR_MAX_CLAIM_STEPS: */
+    bool overflow;       /* claims not all seen: every record unsure */
     uint32_t partly_seq; /* the latest copy of an inode whose map is not all in it */
     bool partly;
+    bool *unknown_map; /* per record: its latest copy's map is not all known */
 } jr_ask_t;
 
-/* A regular file whose first block is asked for: the latest copy wins. */
-static void jr_candidate(const jr_t *j, jr_ask_t *a, const jr_inode_t *d, uint32_t seq)
+/* A regular file whose first block is asked for: the latest copy wins;
+ * one whose map is not all in the journal (known false) wins too, and
+ * the record is dropped after the pass: what lies there is that file's,
+ * whose blocks are not known. */
+static void jr_candidate(const jr_t *j, jr_ask_t *a, const jr_inode_t *d, uint32_t seq, bool known)
 {
     if (!d->regular || !d->size || d->size > a->max_size)
         return;
@@ -592,19 +653,35 @@ static void jr_candidate(const jr_t *j, jr_ask_t *a, const jr_inode_t *d, uint32
     lr_extfs_past_t *r = &a->past[hit - a->blocks];
     if (r->ino && !jr_after(seq, r->seq))
         return;
-    uint64_t blocks = (d->size + j->bs - 1) / j->bs, k = 1;
-    while (k < blocks && jr_phys(d, k) == first + k)
-        k++;
-    *r = (lr_extfs_past_t){.ino = d->ino,
-                           .seq = seq,
-                           .size = d->size,
-                           .blocks = blocks,
-                           .in_row = k,
-                           .next = k < blocks ? jr_phys(d, k) : 0,
-                           .reused = blocks};
-    for (size_t i = 0; i < d->n && r->n_runs < LR_EXTFS_PAST_RUNS; i++)
-        if (d->run[i].logical < blocks)
-            r->run[r->n_runs++] = d->run[i];
+    a->unknown_map[hit - a->blocks] = !known;
+    uint64_t blocks = (d->size + j->bs - 1) / j->bs;
+    *r = (lr_extfs_past_t){
+        .ino = d->ino, .seq = seq, .size = d->size, .blocks = blocks, .reused = blocks};
+    /* its map within its size, pieces in a row joined (ext3's blocks come
+     * one by one), as far as a record holds them from logical block 0 */
+    uint64_t covered = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        lr_extfs_run_t x = d->run[i];
+        lr_extfs_run_t *last = r->n_runs ? &r->run[r->n_runs - 1] : NULL;
+        if (x.logical >= blocks)
+            continue; /* past its size, or no logical block (a block of the map) */
+        if (x.logical != covered)
+            break; /* a hole, or pieces out of order: what follows is not known */
+        x.len = x.len < blocks - x.logical ? x.len : blocks - x.logical;
+        if (last && last->phys && x.phys && last->phys + last->len == x.phys)
+            last->len += x.len;
+        else if (r->n_runs < LR_EXTFS_PAST_RUNS)
+            r->run[r->n_runs++] = x;
+        else
+            break; /* more pieces than a record holds */
+        covered += x.len;
+    }
+    /* in a row from its first block: the first piece (a hole is no piece) */
+    r->in_row = r->n_runs && r->run[0].phys == first ? r->run[0].len : 1;
+    if (r->in_row < blocks && r->n_runs > 1 && covered > r->in_row)
+        r->next = r->run[1].phys;
+    if (covered < blocks && r->in_row > covered)
+        r->in_row = covered;
 }
 
 static int jr_piece_cmp(const void *x, const void *y)
@@ -647,8 +724,9 @@ static void jr_claims(jr_ask_t *a, uint32_t ino, uint32_t seq, uint64_t phys, ui
         else
             hi = mid;
     }
-    for (size_t i = lo; i-- > 0;) {
+    for (size_t i = lo; i-- > 0 && !a->overflow;) {
         const jr_piece_t *pc = &a->pieces[i];
+        a->overflow = ++a->steps > JR_MAX_CLAIM_STEPS; /* a hostile journal: stop */
         if (pc->phys + a->longest <= phys)
             break; /* no piece further back reaches the claim */
         lr_extfs_past_t *r = &a->past[pc->record];
@@ -695,8 +773,7 @@ static int jr_inodes(jr_t *j, jr_ask_t *a, int pass, lr_error_t *err)
             if (m == JR_NONE)
                 continue;
             if (pass == 0) {
-                if (m == JR_KNOWN)
-                    jr_candidate(j, a, &d, cp->seq);
+                jr_candidate(j, a, &d, cp->seq, m == JR_KNOWN);
                 continue;
             }
             if (m == JR_PARTLY && (!a->partly || jr_after(cp->seq, a->partly_seq))) {
@@ -752,12 +829,16 @@ static int jr_run(jr_t *j, jr_ask_t *a, lr_error_t *err)
         qsort(j->others, j->n_others, sizeof(*j->others), jr_copy_cmp);
     if (!rc)
         rc = jr_inodes(j, a, 0, err);
+    for (size_t i = 0; i < a->n && !rc; i++)
+        if (a->unknown_map[i])
+            a->past[i] = (lr_extfs_past_t){0};
     if (!rc && jr_pieces(a))
         rc = lr_error_set(err, -ENOMEM, 0, "out of memory");
     if (!rc && a->n_pieces)
         rc = jr_inodes(j, a, 1, err);
-    for (size_t i = 0; i < a->n && !rc; i++)
-        a->past[i].unsure = a->partly && jr_after(a->partly_seq, a->past[i].seq);
+    for (size_t i = 0; i < a->n && !rc; i++) {
+        a->past[i].unsure = a->overflow || (a->partly && jr_after(a->partly_seq, a->past[i].seq));
+    }
     return rc;
 }
 
@@ -773,9 +854,12 @@ int lr_extfs_journal_files(lr_extfs_t *fs, const uint64_t *blocks, size_t n, uin
         return 0;
     jr_t j = {.fs = fs, .bs = fs->fs->blocksize, .budget = budget};
     jr_ask_t a = {.blocks = blocks, .n = n, .max_size = max_size, .past = past};
+    if (!(a.unknown_map = calloc(n, sizeof(*a.unknown_map))))
+        return lr_error_set(err, -ENOMEM, 0, "out of memory");
     int rc = jr_run(&j, &a, err);
     jr_free(&j);
     free(a.pieces);
+    free(a.unknown_map);
     if (rc)
         for (size_t i = 0; i < n; i++)
             past[i] = (lr_extfs_past_t){0};

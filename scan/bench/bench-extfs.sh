@@ -60,23 +60,10 @@ fi
 cleanup() { [ "$KEEP" = 1 ] || rm -rf "$W"; }
 trap cleanup EXIT
 
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-declare -A T R
-for i in $(seq "$RUNS"); do
-    for k in records nosb; do
-        img=$IMG; [ $k = nosb ] && img=$NOSB
-        out=$( { /usr/bin/time -f "%e %M" "$SCAN" "$img" > /dev/null; } 2>&1 | tail -1)
-        T[$k]="${T[$k]:-} ${out% *}"
-        R[$k]=${out#* }
-    done
-done
+source "$HERE/ab.sh"
 echo "ext4 of $FILES files: $(du -h --apparent-size "$IMG" | cut -f1) ($(du -h "$IMG" | cut -f1) allocated), $RUNS runs each"
-for k in records nosb; do
-    m=$(tr ' ' '\n' <<<"${T[$k]}" | grep . | median)
-    echo "  $k: median ${m} s (runs:${T[$k]}), peak RSS ${R[$k]} KiB"
-    eval "M_$k=$m"
-done
-echo "  the records cost $(awk -v a="$M_records" -v b="$M_nosb" 'BEGIN {printf "%.2f", a - b}') s"
+bench_ab "$SCAN" "$RUNS" records "$IMG" nosb "$NOSB"
+echo "  the records cost $(awk -v a="$AB_MEDIAN_A" -v b="$AB_MEDIAN_B" 'BEGIN {printf "%.2f", a - b}') s"
 n=$("$SCAN" "$IMG" | grep -c " ext-file" || true)
 echo "  copies read by their inode: $n (of $(ls "$SRC"/fixtures/backup-ext4/truth/archive | wc -l) archive files)"
 [ "$n" -gt 0 ] || { echo "no copy was read by its inode" >&2; exit 1; }

@@ -911,6 +911,8 @@ static uint64_t bk_past_to(sc_ctx_t *c, const sc_bk_t *bk, const bk_ext_t *ext, 
     const lr_extfs_past_t *p = &ext->past;
     uint64_t bs = lr_extfs_block_size(ext->in->fs);
     uint64_t mine = p->reused < p->in_row ? p->reused : p->in_row; /* blocks known its own */
+    if (!mine) /* its first block is another's: the record says nothing of it */
+        return bk_reused_at(c, ext, limit, why, why_len);
     uint64_t end = mine >= p->blocks ? bk->offset + p->size : bk->offset + mine * bs;
     char src[96];
     snprintf(src, sizeof(src), "its inode %" PRIu32 " in the journal's transaction %" PRIu32,
@@ -1050,6 +1052,7 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
     if (!by_inode &&
         sc_unreadable(c, bk->image, rc, bk->offset, to > bk->offset ? to - bk->offset : 1, NULL)) {
         lr_error_clear(c->err); /* its text lies in unreadable bytes: the image's error says so */
+        free(pieces);
         return 0;
     }
     if (rc || !b->n) {
@@ -1065,13 +1068,16 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
     /* a file whose length its container gives ends there (undecoded:
      * where decoding stopped) */
     nul = nul || bk->len;
-    if ((rc = sc_tbuf_reserve(b, 0, c->err)))
-        return rc;
-    b->p[b->n] = '\0';
     size_t sec = 0, end = 0;
-    bool whole = sc_vg_section(b->p, b->n, &sec, &end);
-    if (sec == SIZE_MAX)
-        return 0; /* top-level lines only: the tail of a ring copy */
+    bool whole = false;
+    if (!(rc = sc_tbuf_reserve(b, 0, c->err))) {
+        b->p[b->n] = '\0';
+        whole = sc_vg_section(b->p, b->n, &sec, &end);
+    }
+    if (rc || sec == SIZE_MAX) { /* SIZE_MAX: top-level lines only: the tail of a ring copy */
+        free(pieces);
+        return rc;
+    }
     if (whole && !by_inode && !bk->len && !bk->compression && bk_ends_on_sector(bk->offset, b, end))
         nul = true;
     /* read with no NUL to where the next file starts or a block in use
