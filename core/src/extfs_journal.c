@@ -476,23 +476,43 @@ static bool jr_extents(const jr_t *j, const uint8_t *e, uint32_t entries, jr_ino
     return true;
 }
 
-/* The leaf block's extents as the journal's latest copy of it at or
- * before transaction seq holds them, added to out: 1; 0 when no such copy
- * is in the journal or it is no leaf; an error of reading. */
+/* A logged block whose first 4 bytes were the journal's magic (zeroed in
+ * the log: JBD_TAG_ESCAPE) made whole again. */
+static void jr_unescape(uint8_t *p)
+{
+    uint32_t m = JBD_MAGIC;
+    uint8_t be[4] = {m >> 24, m >> 16 & 0xff, m >> 8 & 0xff, m & 0xff};
+    memcpy(p, be, 4);
+}
+
 static const jr_copy_t *jr_other_at(const jr_t *j, uint64_t block, uint32_t seq);
 
-static int jr_leaf(jr_t *j, uint64_t leaf, uint32_t seq, jr_inode_t *out, lr_error_t *err)
+/* The journal's latest copy of block at or before transaction seq, read
+ * into j->leaf: 1; 0 when the journal has none; an error of reading. */
+static int jr_read_other(jr_t *j, uint64_t block, uint32_t seq, lr_error_t *err)
 {
-    const jr_copy_t *best = jr_other_at(j, leaf, seq);
+    const jr_copy_t *best = jr_other_at(j, block, seq);
     if (!best)
         return 0;
     int rc = jr_read(j, best->pos, 1, j->leaf, err);
     if (rc)
         return rc;
+    if (best->escaped)
+        jr_unescape(j->leaf);
+    return 1;
+}
+
+/* The leaf block's extents as the journal's latest copy of it at or
+ * before transaction seq holds them, added to out: 1; 0 when no such copy
+ * is in the journal or it is no leaf; an error of reading. */
+static int jr_leaf(jr_t *j, uint64_t leaf, uint32_t seq, jr_inode_t *out, lr_error_t *err)
+{
+    int rc = jr_read_other(j, leaf, seq, err);
+    if (rc <= 0)
+        return rc;
     const uint8_t *m = j->leaf;
     uint32_t entries = jr_le16(m + 2), depth = jr_le16(m + 6);
-    if (best->escaped || jr_le16(m) != EXT_HEADER_MAGIC || depth != 0 ||
-        entries > (j->bs - 12) / 12)
+    if (jr_le16(m) != EXT_HEADER_MAGIC || depth != 0 || entries > (j->bs - 12) / 12)
         return 0;
     return jr_extents(j, m + 12, entries, out) ? 1 : 0;
 }
@@ -503,17 +523,9 @@ static int jr_leaf(jr_t *j, uint64_t leaf, uint32_t seq, jr_inode_t *out, lr_err
  * a number is out of the filesystem; an error of reading. */
 static int jr_indirect(jr_t *j, uint64_t ind, uint32_t seq, jr_inode_t *out, lr_error_t *err)
 {
-    const jr_copy_t *best = jr_other_at(j, ind, seq);
-    if (!best)
-        return 0;
-    int rc = jr_read(j, best->pos, 1, j->leaf, err);
-    if (rc)
+    int rc = jr_read_other(j, ind, seq, err);
+    if (rc <= 0)
         return rc;
-    if (best->escaped) { /* its first 4 bytes were the journal's magic */
-        uint32_t m = JBD_MAGIC;
-        uint8_t be[4] = {m >> 24, m >> 16 & 0xff, m >> 8 & 0xff, m & 0xff};
-        memcpy(j->leaf, be, 4);
-    }
     uint64_t blocks = ext2fs_blocks_count(j->fs->fs->super);
     for (uint32_t k = 0; k < j->bs / 4; k++) {
         uint64_t b = lr_get_le32(j->leaf + 4 * k);
@@ -755,11 +767,8 @@ static int jr_inodes(jr_t *j, jr_ask_t *a, int pass, lr_error_t *err)
         int rc = jr_read(j, cp->pos, 1, j->blk, err);
         if (rc)
             return rc;
-        if (cp->escaped) {
-            uint32_t m = JBD_MAGIC;
-            uint8_t be[4] = {m >> 24, m >> 16 & 0xff, m >> 8 & 0xff, m & 0xff};
-            memcpy(j->blk, be, 4);
-        }
+        if (cp->escaped)
+            jr_unescape(j->blk);
         const jr_table_t *t = jr_table_of(j, cp->block);
         uint64_t index = (cp->block - t->start) * per;
         for (uint32_t k = 0; k < per && index + k < ipg; k++) {
