@@ -754,8 +754,11 @@ static int bk_read_filesystems(sc_ctx_t *c, bk_exts_t *x)
  * not read leaves them unknown. */
 static int bk_read_journal(sc_ctx_t *c, bk_exts_t *x, bk_fs_t *f)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < c->n_bks; i++)
+    /* f's starts follow in a row among the sorted starts */
+    size_t from = bk_first_from(c, f->image, f->start), to = from, n = 0;
+    while (to < c->n_bks && bk_holds(f, c->bks[to].image, c->bks[to].offset))
+        to++;
+    for (size_t i = from; i < to; i++)
         n += x->of[i].in == f && !x->of[i].ino;
     if (!n)
         return 0;
@@ -767,7 +770,7 @@ static int bk_read_journal(sc_ctx_t *c, bk_exts_t *x, bk_fs_t *f)
         return lr_error_oom(c->err);
     }
     n = 0; /* ascending: the starts are sorted, f's blocks with them */
-    for (size_t i = 0; i < c->n_bks; i++)
+    for (size_t i = from; i < to; i++)
         if (x->of[i].in == f && !x->of[i].ino)
             blocks[n++] = x->of[i].block;
     lr_error_t e;
@@ -777,7 +780,7 @@ static int bk_read_journal(sc_ctx_t *c, bk_exts_t *x, bk_fs_t *f)
         rc = lr_error_oom(c->err);
     } else {
         rc = 0;
-        for (size_t i = 0, k = 0; i < c->n_bks; i++)
+        for (size_t i = from, k = 0; i < to; i++)
             if (x->of[i].in == f && !x->of[i].ino)
                 x->of[i].past = past[k++];
     }
