@@ -133,8 +133,9 @@ typedef struct lr_extfs_run {
     uint64_t logical, len, phys;
 } lr_extfs_run_t;
 
-/* The most pieces of a block map an inode holds: 4 extents, or ext3's 12
- * direct blocks. */
+/* The most pieces of a block map a record keeps (pieces in a row joined):
+ * a file in more is known up to its 12th piece (in_row and reused then
+ * count within those). */
 #define LR_EXTFS_PAST_RUNS 12
 
 typedef struct lr_extfs_past {
@@ -163,8 +164,12 @@ typedef struct lr_extfs_past {
  * is read once for its header; a descriptor's copies count only when the
  * blocks it names hold no journal header (not written over since) and a
  * commit block of its transaction is in the journal. The file's block
- * map is read from extents in the inode (depth 0) or the 12 direct
- * blocks of an ext3 inode: a file whose map needs more is not known.
+ * map is read from extents in the inode, a depth-1 tree's leaves or
+ * ext3's 12 direct blocks and single indirect block (those blocks from
+ * the journal's latest copy of them at or before that transaction): a
+ * file whose map needs more (a deeper tree, a double indirect block, a
+ * map block the journal holds no copy of) is not known, and its older
+ * copies are not used either.
  * The latest copy (by transaction) naming a block first wins; a later
  * copy of any other file's inode claiming one of its blocks makes
  * `reused` (a copy whose map its inode does not hold: `unsure`).
