@@ -1604,6 +1604,11 @@ static void report_thin_pools(FILE *f, const lr_scan_version_t *v)
 
 /* ---- evidence in the report -------------------------------------------- */
 
+/* LVs named on a version's "as in seqno N" line at most (the rest counted). */
+#define REPORT_SAME_SHOWN 12
+/* An LV's first line: 128 bytes of name, 512 of content, the rest. */
+#define REPORT_LV_LINE 768
+
 static const char *content_words(const lr_ev_content_t *c, char *buf, size_t len)
 {
     char a[96], b[96], sz[32];
@@ -1679,25 +1684,97 @@ static void report_moved(FILE *f, const lr_ev_move_t *m)
             m->gap ? "what was written before they left the LV" : "the stale copy the move left");
 }
 
-static void report_ev_version(FILE *f, const lr_ev_version_t *v)
+/* An LV's first line in a version (its size, layout and content) into
+ * buf. */
+static void ev_lv_line(const lr_ev_lv_t *l, char *buf, size_t len)
 {
     char b[128], c[512], h[32];
+    snprintf(buf, len, "            LV %s%s  %s %s: %s\n", safe(l->name, b, sizeof(b)),
+             l->visible ? "" : " (hidden)", human(l->size, h, sizeof(h)), l->segtype,
+             content_words(&l->content, c, sizeof(c)));
+}
+
+/* An LV's lines in a version: its first line, then what reused, remapped
+ * or moved its extents since. */
+static void report_ev_lv(FILE *f, const lr_ev_lv_t *l)
+{
+    char line[REPORT_LV_LINE];
+    ev_lv_line(l, line, sizeof(line));
+    fputs(line, f);
+    for (size_t r = 0; r < l->n_reuse; r++)
+        report_reuse(f, &l->reuse[r]);
+    for (size_t r = 0; r < l->n_remap; r++)
+        report_remap(f, l, &l->remap[r]);
+    for (size_t r = 0; r < l->n_moved; r++)
+        report_moved(f, &l->moved[r]);
+}
+
+/* The LV of version v that is lv (by UUID, or by name without one), or NULL. */
+static bool ev_same_lv(const lr_ev_lv_t *a, const lr_ev_lv_t *b)
+{
+    return a->id && b->id ? strcmp(a->id, b->id) == 0 : strcmp(a->name, b->name) == 0;
+}
+
+/* The LV of version v that is lv (by UUID, or by name without one), or
+ * NULL; looked for first at index at (versions mostly list their LVs in
+ * one order). */
+static const lr_ev_lv_t *ev_lv_of(const lr_ev_version_t *v, const lr_ev_lv_t *lv, size_t at)
+{
+    if (!v || !v->loaded)
+        return NULL;
+    if (at < v->n_lvs && ev_same_lv(lv, &v->lvs[at]))
+        return &v->lvs[at];
+    for (size_t i = 0; i < v->n_lvs; i++)
+        if (ev_same_lv(lv, &v->lvs[i]))
+            return &v->lvs[i];
+    return NULL;
+}
+
+/* Whether lv's lines (index at of its version) read exactly as those of
+ * the same LV in version newer, and are one line: an LV with more (what reused, remapped or moved
+ * its extents) is said under every version they concern. */
+static bool ev_lv_as_in(const lr_ev_lv_t *lv, size_t at, const lr_ev_version_t *newer)
+{
+    const lr_ev_lv_t *o = ev_lv_of(newer, lv, at);
+    if (!o || lv->n_reuse || lv->n_remap || lv->n_moved || o->n_reuse || o->n_remap || o->n_moved)
+        return false;
+    char mine[REPORT_LV_LINE], theirs[REPORT_LV_LINE];
+    ev_lv_line(lv, mine, sizeof(mine));
+    ev_lv_line(o, theirs, sizeof(theirs));
+    return strcmp(mine, theirs) == 0;
+}
+
+/* Version v's change and LVs. newer: the version listed just above it
+ * (its seqno newer_seqno), or NULL: an LV whose one line would read
+ * exactly as there is named on one line instead ("as in seqno N"), so
+ * that a long history of many LVs lists what each version changed, not
+ * every LV again (the JSON keeps them all); an LV with more lines (its
+ * extents reused, remapped or moved since) is always shown whole. */
+static void report_ev_version(FILE *f, const lr_ev_version_t *v, const lr_ev_version_t *newer,
+                              uint64_t newer_seqno)
+{
+    char b[128];
     if (!v || !v->loaded)
         return;
     if (v->change)
         fprintf(f, "            change: %s\n", *v->change ? v->change : "(no change)");
+    size_t same = 0;
     for (size_t i = 0; i < v->n_lvs; i++) {
-        const lr_ev_lv_t *l = &v->lvs[i];
-        fprintf(f, "            LV %s%s  %s %s: %s\n", safe(l->name, b, sizeof(b)),
-                l->visible ? "" : " (hidden)", human(l->size, h, sizeof(h)), l->segtype,
-                content_words(&l->content, c, sizeof(c)));
-        for (size_t r = 0; r < l->n_reuse; r++)
-            report_reuse(f, &l->reuse[r]);
-        for (size_t r = 0; r < l->n_remap; r++)
-            report_remap(f, l, &l->remap[r]);
-        for (size_t r = 0; r < l->n_moved; r++)
-            report_moved(f, &l->moved[r]);
+        if (ev_lv_as_in(&v->lvs[i], i, newer))
+            same++;
+        else
+            report_ev_lv(f, &v->lvs[i]);
     }
+    if (!same)
+        return;
+    fprintf(f, "            as in seqno %" PRIu64 ":", newer_seqno);
+    size_t shown = 0;
+    for (size_t i = 0; i < v->n_lvs && shown < REPORT_SAME_SHOWN; i++)
+        if (ev_lv_as_in(&v->lvs[i], i, newer))
+            fprintf(f, "%s LV %s", shown++ ? "," : "", safe(v->lvs[i].name, b, sizeof(b)));
+    if (same > shown)
+        fprintf(f, " and %zu more LVs", same - shown);
+    fputc('\n', f);
 }
 
 static void status_words(const lr_scan_vg_t *vg, char *buf, size_t len)
@@ -1883,9 +1960,11 @@ static void print_brief(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
     }
 }
 
-/* uncommitted: written after the newest version a header commits. */
+/* uncommitted: written after the newest version a header commits. newer,
+ * newer_seqno: the version listed just above (report_ev_version). */
 static void report_version(FILE *f, const lr_scan_t *s, const lr_scan_version_t *v,
-                           bool uncommitted, const lr_ev_version_t *ev)
+                           bool uncommitted, const lr_ev_version_t *ev,
+                           const lr_ev_version_t *newer, uint64_t newer_seqno)
 {
     char t[32], host[64], cmd[256], fl[128], b[64];
     char lvs[24] = "-";
@@ -1905,7 +1984,7 @@ static void report_version(FILE *f, const lr_scan_t *s, const lr_scan_version_t 
                 safe(img_name(s, c->image), b, sizeof(b)), c->offset, c->length, c->crc, fl);
         report_backup_note(f, c);
     }
-    report_ev_version(f, ev);
+    report_ev_version(f, ev, newer, newer_seqno);
 }
 
 /* After a vgcfgrestore: the committed version is current for LVM2, the
@@ -2030,7 +2109,9 @@ static void report_vgs(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
                            vg->committed_latest >= 0 && (int)v < vg->committed_latest &&
                                vg->versions[v].seqno > vg->versions[vg->committed_latest].seqno &&
                                !only_in_files(&vg->versions[v]),
-                           ev ? &ev->vgs[i].versions[v] : NULL);
+                           ev ? &ev->vgs[i].versions[v] : NULL,
+                           ev && v ? &ev->vgs[i].versions[v - 1] : NULL,
+                           v ? vg->versions[v - 1].seqno : 0);
     }
 }
 

@@ -8,8 +8,10 @@
 # counts the rest (a line of every later change grew with the square of
 # the versions: 168 MB of JSON for 3000); the JSON is valid and holds the
 # 40 versions; the summary names the first 5 of its 38 alternatives and
-# counts the rest (--brief marks each, --json gives each one's reason). The
-# image is made by tests/support/make_history.py.
+# counts the rest (--brief marks each, --json gives each one's reason); the
+# report lists under each older version only the LV whose line differs from
+# the newer version's and names the other 59 on one line. The image is made
+# by tests/support/make_history.py.
 # usage: long-history.sh LVMSCAN
 set -u
 LVMSCAN=$1
@@ -57,6 +59,33 @@ r = alts[26]
 assert re.match(r"the last version before -lv25 \(seqno 27\); restoring it also undoes 28–40 \(.*-lv37, \+lv97 4 MiB; and 1 later write\)", r), r
 r = alts[27]
 assert re.match(r"the last version before -lv26 \(seqno 28\); restoring it also undoes 29–40 \(.*-lv38, \+lv98 4 MiB\); ", r), r
+PY
+
+# the report lists under each older version only the LVs whose line differs
+# from the version above (here the one LV each write removed) and names the
+# rest on one line: 60 LV lines for seqno 40, then one for each of 39
+# versions, not 60 each; the JSON keeps every version's 60 LVs
+python3 - "$T/out" "$T/json" <<'PY' || bad "the report's LV lines of older versions"
+import json, re, sys
+blocks, cur = {}, None
+for l in open(sys.argv[1]).read().splitlines():
+    m = re.match(r"^ {4}\s*(\d+)  \d{4}-", l)
+    if m:
+        cur = blocks.setdefault(int(m.group(1)), [])
+    elif cur is not None and l.startswith("            "):
+        cur.append(l.strip())
+    elif not l.startswith(" "):
+        cur = None
+assert sorted(blocks) == list(range(1, 41)), sorted(blocks)
+lvs = lambda b: [l for l in b if l.startswith("LV ")]
+assert len(lvs(blocks[40])) == 60 and not [l for l in blocks[40] if l.startswith("as in")], blocks[40]
+for i in range(1, 40):
+    assert [l.split()[1] for l in lvs(blocks[i])] == ["lv%d" % (i - 1)], (i, blocks[i])
+    same = [l for l in blocks[i] if l.startswith("as in seqno")]
+    want = "as in seqno %d: %s and 47 more LVs" % (i + 1, ", ".join("LV lv%d" % k for k in range(i, i + 12)))
+    assert same == [want], (i, same, want)
+g = json.load(open(sys.argv[2]))["vgs"][0]
+assert all(len(v["logical_volumes"]) == 60 for v in g["versions"]), "JSON: not 60 LVs each"
 PY
 
 if [ "$fails" -gt 0 ]; then
