@@ -1745,13 +1745,13 @@ static bool ev_lv_as_in(const lr_ev_lv_t *lv, size_t at, const lr_ev_version_t *
 }
 
 /* Version v's change and LVs. newer: the version listed just above it
- * (its seqno newer_seqno), or NULL: an LV whose one line would read
+ * (newer_v its scan version), or NULL: an LV whose one line would read
  * exactly as there is named on one line instead ("as in seqno N"), so
  * that a long history of many LVs lists what each version changed, not
  * every LV again (the JSON keeps them all); an LV with more lines (its
  * extents reused, remapped or moved since) is always shown whole. */
 static void report_ev_version(FILE *f, const lr_ev_version_t *v, const lr_ev_version_t *newer,
-                              uint64_t newer_seqno)
+                              const lr_scan_version_t *newer_v)
 {
     char b[128];
     if (!v || !v->loaded)
@@ -1767,7 +1767,11 @@ static void report_ev_version(FILE *f, const lr_ev_version_t *v, const lr_ev_ver
     }
     if (!same)
         return;
-    fprintf(f, "            as in seqno %" PRIu64 ":", newer_seqno);
+    /* a seqno written twice (vgcfgrestore) names no one version: its crc does */
+    fprintf(f, "            as in seqno %" PRIu64, newer_v->seqno);
+    if (newer_v->conflict)
+        fprintf(f, " (crc=0x%08" PRIx32 ")", newer_v->crc);
+    fputc(':', f);
     size_t shown = 0;
     for (size_t i = 0; i < v->n_lvs && shown < REPORT_SAME_SHOWN; i++)
         if (ev_lv_as_in(&v->lvs[i], i, newer))
@@ -1961,10 +1965,10 @@ static void print_brief(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
 }
 
 /* uncommitted: written after the newest version a header commits. newer,
- * newer_seqno: the version listed just above (report_ev_version). */
+ * newer_v: the version listed just above (report_ev_version). */
 static void report_version(FILE *f, const lr_scan_t *s, const lr_scan_version_t *v,
                            bool uncommitted, const lr_ev_version_t *ev,
-                           const lr_ev_version_t *newer, uint64_t newer_seqno)
+                           const lr_ev_version_t *newer, const lr_scan_version_t *newer_v)
 {
     char t[32], host[64], cmd[256], fl[128], b[64];
     char lvs[24] = "-";
@@ -1984,7 +1988,7 @@ static void report_version(FILE *f, const lr_scan_t *s, const lr_scan_version_t 
                 safe(img_name(s, c->image), b, sizeof(b)), c->offset, c->length, c->crc, fl);
         report_backup_note(f, c);
     }
-    report_ev_version(f, ev, newer, newer_seqno);
+    report_ev_version(f, ev, newer, newer_v);
 }
 
 /* After a vgcfgrestore: the committed version is current for LVM2, the
@@ -2111,7 +2115,7 @@ static void report_vgs(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
                                !only_in_files(&vg->versions[v]),
                            ev ? &ev->vgs[i].versions[v] : NULL,
                            ev && v ? &ev->vgs[i].versions[v - 1] : NULL,
-                           v ? vg->versions[v - 1].seqno : 0);
+                           v ? &vg->versions[v - 1] : NULL);
     }
 }
 

@@ -9,7 +9,9 @@
 #   (seqno 7 read "+b, -c, +d, +e" instead of "-a");
 # - recommend the version before the last lvremove, named by its crc too
 #   (seqno 6 alone names two texts), not the abandoned seqno 4 whose loss
-#   of a the vgcfgrestore had already undone.
+#   of a the vgcfgrestore had already undone;
+# - in the report, name the version above by its crc too where an older
+#   version's LVs read "as in" it and its seqno was written twice.
 # And fixtures/restored (vgcfgrestore of seqno 4 committed as 5 above the
 # abandoned 6 and 7): LVM2's lvs lists lv2 now, so no recommendation may
 # call lv2 lost (the restore brought it back; one said "seqno 4, before
@@ -23,11 +25,35 @@ FX=$2/restore-again
 command -v python3 >/dev/null 2>&1 || { echo "SKIPPED: lvmscan-restore-again (no python3)"; exit 77; }
 out=$("$LVMSCAN" --json "$FX/disk.img.gz") ||
     { echo "FAILED: restore-again: lvmscan exited $?" >&2; exit 1; }
+txt=$("$LVMSCAN" "$FX/disk.img.gz") ||
+    { echo "FAILED: restore-again: lvmscan (report) exited $?" >&2; exit 1; }
 rst=$("$LVMSCAN" --json "$2/restored/disk.img.gz") ||
     { echo "FAILED: restore-again: lvmscan on fixtures/restored exited $?" >&2; exit 1; }
-python3 - "$FX/truth" "$out" "$2/restored/truth" "$rst" <<'PY' || { echo "FAILED: lvmscan-restore-again" >&2; exit 1; }
-import json, sys
+python3 - "$FX/truth" "$out" "$2/restored/truth" "$rst" "$txt" <<'PY' || { echo "FAILED: lvmscan-restore-again" >&2; exit 1; }
+import json, re, sys
 t, d = sys.argv[1], json.loads(sys.argv[2])
+# the report's "as in seqno N" names the version listed just above, by its
+# crc too when its seqno was written twice
+vs = d["vgs"][0]["versions"]
+blocks = []
+for l in sys.argv[5].splitlines():
+    if re.match(r"^ {4}\s*\d+  \d{4}-", l):
+        blocks.append([])
+    elif blocks and l.startswith("            "):
+        blocks[-1].append(l.strip())
+assert len(blocks) == len(vs), (len(blocks), len(vs))
+named = 0
+for i, b in enumerate(blocks):
+    for l in b:
+        m = re.match(r"as in seqno (\d+)( \(crc=(0x[0-9a-f]{8})\))?: LV ", l)
+        if not m:
+            continue
+        up = vs[i - 1]
+        assert i > 0 and int(m.group(1)) == up["seqno"], (i, l, up["seqno"])
+        assert (m.group(3) is not None) == up["conflict"], (i, l, up["conflict"])
+        assert not up["conflict"] or int(m.group(3), 16) == int(up["crc"], 16), (i, l, up["crc"])
+        named += bool(up["conflict"])
+assert named >= 2, "no version above a seqno written twice named by its crc"
 steps = []
 for line in open(t + "/steps"):
     seq, crc, lvs = line.split()
