@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1606,9 +1607,8 @@ static void report_thin_pools(FILE *f, const lr_scan_version_t *v)
 
 /* LVs named on a version's "as in seqno N" line at most (the rest counted). */
 #define REPORT_SAME_SHOWN 12
-/* An LV's first line: 128 bytes of name, 512 of content, the rest. */
-#define REPORT_LV_LINE 768
 
+/* (ev_lv_line_same compares the fields this reads: keep the two in step.) */
 static const char *content_words(const lr_ev_content_t *c, char *buf, size_t len)
 {
     char a[96], b[96], sz[32];
@@ -1684,23 +1684,15 @@ static void report_moved(FILE *f, const lr_ev_move_t *m)
             m->gap ? "what was written before they left the LV" : "the stale copy the move left");
 }
 
-/* An LV's first line in a version (its size, layout and content) into
- * buf. */
-static void ev_lv_line(const lr_ev_lv_t *l, char *buf, size_t len)
-{
-    char b[128], c[512], h[32];
-    snprintf(buf, len, "            LV %s%s  %s %s: %s\n", safe(l->name, b, sizeof(b)),
-             l->visible ? "" : " (hidden)", human(l->size, h, sizeof(h)), l->segtype,
-             content_words(&l->content, c, sizeof(c)));
-}
-
-/* An LV's lines in a version: its first line, then what reused, remapped
- * or moved its extents since. */
+/* An LV's lines in a version: its size, layout and content, then what
+ * reused, remapped or moved its extents since. */
 static void report_ev_lv(FILE *f, const lr_ev_lv_t *l)
 {
-    char line[REPORT_LV_LINE];
-    ev_lv_line(l, line, sizeof(line));
-    fputs(line, f);
+    char b[128], c[512], h[32], t[64];
+    fprintf(f, "            LV %s%s  %s %s: %s\n", safe(l->name, b, sizeof(b)),
+            l->visible ? "" : " (hidden)", human(l->size, h, sizeof(h)),
+            safe(l->segtype ? l->segtype : "?", t, sizeof(t)),
+            content_words(&l->content, c, sizeof(c)));
     for (size_t r = 0; r < l->n_reuse; r++)
         report_reuse(f, &l->reuse[r]);
     for (size_t r = 0; r < l->n_remap; r++)
@@ -1709,39 +1701,60 @@ static void report_ev_lv(FILE *f, const lr_ev_lv_t *l)
         report_moved(f, &l->moved[r]);
 }
 
-/* The LV of version v that is lv (by UUID, or by name without one), or NULL. */
+static bool ev_str_same(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Whether two LVs' first lines say the same, field by field: what
+ * report_ev_lv and content_words print, a size in bytes and extents (the
+ * line rounds it) and strings whole (the line may cut them). */
+static bool ev_lv_line_same(const lr_ev_lv_t *a, const lr_ev_lv_t *b)
+{
+    const lr_ev_content_t *x = &a->content, *y = &b->content;
+    return ev_str_same(a->name, b->name) && a->visible == b->visible && a->size == b->size &&
+           a->extents == b->extents && ev_str_same(a->segtype, b->segtype) &&
+           x->state == y->state && ev_str_same(x->type, y->type) &&
+           ev_str_same(x->label, y->label) && ev_str_same(x->detail, y->detail) &&
+           x->fs_size == y->fs_size && x->fs_size_bad == y->fs_size_bad;
+}
+
+/* Whether a and b are one LV: by UUID, or by name when one has none. */
 static bool ev_same_lv(const lr_ev_lv_t *a, const lr_ev_lv_t *b)
 {
-    return a->id && b->id ? strcmp(a->id, b->id) == 0 : strcmp(a->name, b->name) == 0;
+    return a->id && b->id ? strcmp(a->id, b->id) == 0 : ev_str_same(a->name, b->name);
 }
 
 /* The LV of version v that is lv (by UUID, or by name without one), or
- * NULL; looked for first at index at (versions mostly list their LVs in
- * one order). */
-static const lr_ev_lv_t *ev_lv_of(const lr_ev_version_t *v, const lr_ev_lv_t *lv, size_t at)
+ * NULL. Looked for first at index at + *shift (versions mostly list their
+ * LVs in one order, shifted by one where an LV was created or removed);
+ * *shift becomes the found one's. */
+static const lr_ev_lv_t *ev_lv_of(const lr_ev_version_t *v, const lr_ev_lv_t *lv, size_t at,
+                                  ptrdiff_t *shift)
 {
     if (!v || !v->loaded)
         return NULL;
-    if (at < v->n_lvs && ev_same_lv(lv, &v->lvs[at]))
-        return &v->lvs[at];
+    ptrdiff_t guess = (ptrdiff_t)at + *shift;
+    if (guess >= 0 && (size_t)guess < v->n_lvs && ev_same_lv(lv, &v->lvs[guess]))
+        return &v->lvs[guess];
     for (size_t i = 0; i < v->n_lvs; i++)
-        if (ev_same_lv(lv, &v->lvs[i]))
+        if (ev_same_lv(lv, &v->lvs[i])) {
+            *shift = (ptrdiff_t)i - (ptrdiff_t)at;
             return &v->lvs[i];
+        }
     return NULL;
 }
 
-/* Whether lv's lines (index at of its version) read exactly as those of
- * the same LV in version newer, and are one line: an LV with more (what reused, remapped or moved
- * its extents) is said under every version they concern. */
-static bool ev_lv_as_in(const lr_ev_lv_t *lv, size_t at, const lr_ev_version_t *newer)
+/* Whether lv (index at of its version) is shown as the same LV in version
+ * newer is and in one line each: an LV with more (what reused, remapped or
+ * moved its extents) is said under every version they concern. */
+static bool ev_lv_as_in(const lr_ev_lv_t *lv, size_t at, const lr_ev_version_t *newer,
+                        ptrdiff_t *shift)
 {
-    const lr_ev_lv_t *o = ev_lv_of(newer, lv, at);
+    const lr_ev_lv_t *o = ev_lv_of(newer, lv, at, shift);
     if (!o || lv->n_reuse || lv->n_remap || lv->n_moved || o->n_reuse || o->n_remap || o->n_moved)
         return false;
-    char mine[REPORT_LV_LINE], theirs[REPORT_LV_LINE];
-    ev_lv_line(lv, mine, sizeof(mine));
-    ev_lv_line(o, theirs, sizeof(theirs));
-    return strcmp(mine, theirs) == 0;
+    return ev_lv_line_same(lv, o);
 }
 
 /* Version v's change and LVs. newer: the version listed just above it
@@ -1759,8 +1772,9 @@ static void report_ev_version(FILE *f, const lr_ev_version_t *v, const lr_ev_ver
     if (v->change)
         fprintf(f, "            change: %s\n", *v->change ? v->change : "(no change)");
     size_t same = 0;
+    ptrdiff_t shift = 0;
     for (size_t i = 0; i < v->n_lvs; i++) {
-        if (ev_lv_as_in(&v->lvs[i], i, newer))
+        if (ev_lv_as_in(&v->lvs[i], i, newer, &shift))
             same++;
         else
             report_ev_lv(f, &v->lvs[i]);
@@ -1773,8 +1787,9 @@ static void report_ev_version(FILE *f, const lr_ev_version_t *v, const lr_ev_ver
         fprintf(f, " (crc=0x%08" PRIx32 ")", newer_v->crc);
     fputc(':', f);
     size_t shown = 0;
+    shift = 0;
     for (size_t i = 0; i < v->n_lvs && shown < REPORT_SAME_SHOWN; i++)
-        if (ev_lv_as_in(&v->lvs[i], i, newer))
+        if (ev_lv_as_in(&v->lvs[i], i, newer, &shift))
             fprintf(f, "%s LV %s", shown++ ? "," : "", safe(v->lvs[i].name, b, sizeof(b)));
     if (same > shown)
         fprintf(f, " and %zu more LVs", same - shown);

@@ -461,17 +461,21 @@ static void jr_xattr_block(const uint8_t *p, jr_inode_t *out)
 }
 
 /* Adds the extents at e (entries of an extent tree leaf, bounds checked
- * by the caller) to out; false when one is out of the filesystem. */
+ * by the caller) to out; false when the kernel would not take them
+ * (ext4_valid_extent_entries): one empty or out of the filesystem, or
+ * not after the one before it. */
 static bool jr_extents(const jr_t *j, const uint8_t *e, uint32_t entries, jr_inode_t *out)
 {
-    uint64_t blocks = ext2fs_blocks_count(j->fs->fs->super);
+    uint64_t blocks = ext2fs_blocks_count(j->fs->fs->super), next = 0;
     for (uint32_t k = 0; k < entries; k++, e += 12) {
         uint64_t len = jr_le16(e + 4), phys = lr_get_le32(e + 8) | (uint64_t)jr_le16(e + 6) << 32;
+        uint64_t logical = lr_get_le32(e);
         bool unwritten = len > EXT_INIT_MAX;
         len -= unwritten ? EXT_INIT_MAX : 0;
-        if (phys >= blocks || len > blocks - phys)
+        if (!len || phys >= blocks || len > blocks - phys || logical < next)
             return false;
-        jr_add(out, (lr_extfs_run_t){lr_get_le32(e), len, unwritten ? 0 : phys});
+        next = logical + len;
+        jr_add(out, (lr_extfs_run_t){logical, len, unwritten ? 0 : phys});
     }
     return true;
 }
@@ -606,7 +610,9 @@ static int jr_decode(jr_t *j, const uint8_t *p, uint32_t ino, uint32_t seq, jr_i
     for (uint32_t k = 0; k < entries; k++) { /* an index: its blocks are claimed */
         const uint8_t *e = m + 12 + 12 * k;
         uint64_t leaf = lr_get_le32(e + 4) | (uint64_t)jr_le16(e + 8) << 32;
-        if (!leaf || leaf >= blocks)
+        /* the kernel's order too: each entry's first logical block after
+         * the one before (its leaves' extents then follow in order) */
+        if (!leaf || leaf >= blocks || (k && lr_get_le32(e) <= lr_get_le32(e - 12)))
             return JR_NONE;
         jr_add(out, (lr_extfs_run_t){UINT64_MAX, 1, leaf});
         int rc = depth == 1 ? jr_leaf(j, leaf, seq, out, err) : 0;
@@ -687,6 +693,10 @@ static void jr_candidate(const jr_t *j, jr_ask_t *a, const jr_inode_t *d, uint32
         else
             break; /* more pieces than a record holds */
         covered += x.len;
+    }
+    if (!covered) { /* its map does not start at logical block 0: not known */
+        a->unknown_map[hit - a->blocks] = true;
+        return;
     }
     /* in a row from its first block: the first piece (a hole is no piece) */
     r->in_row = r->n_runs && r->run[0].phys == first ? r->run[0].len : 1;

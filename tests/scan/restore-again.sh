@@ -29,18 +29,16 @@ txt=$("$LVMSCAN" "$FX/disk.img.gz") ||
     { echo "FAILED: restore-again: lvmscan (report) exited $?" >&2; exit 1; }
 rst=$("$LVMSCAN" --json "$2/restored/disk.img.gz") ||
     { echo "FAILED: restore-again: lvmscan on fixtures/restored exited $?" >&2; exit 1; }
-python3 - "$FX/truth" "$out" "$2/restored/truth" "$rst" "$txt" <<'PY' || { echo "FAILED: lvmscan-restore-again" >&2; exit 1; }
+python3 - "$FX/truth" "$out" "$2/restored/truth" "$rst" "$txt" "$(cd "$(dirname "$0")/../support" && pwd)" <<'PY' || { echo "FAILED: lvmscan-restore-again" >&2; exit 1; }
 import json, re, sys
 t, d = sys.argv[1], json.loads(sys.argv[2])
 # the report's "as in seqno N" names the version listed just above, by its
 # crc too when its seqno was written twice
 vs = d["vgs"][0]["versions"]
-blocks = []
-for l in sys.argv[5].splitlines():
-    if re.match(r"^ {4}\s*\d+  \d{4}-", l):
-        blocks.append([])
-    elif blocks and l.startswith("            "):
-        blocks[-1].append(l.strip())
+sys.dont_write_bytecode = True
+sys.path.insert(0, sys.argv[6])
+from report_blocks import version_blocks
+blocks = [b for _, b in version_blocks(sys.argv[5])]
 assert len(blocks) == len(vs), (len(blocks), len(vs))
 named = 0
 for i, b in enumerate(blocks):

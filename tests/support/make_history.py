@@ -8,6 +8,9 @@ zeros. MODE:
   moved  the newest 10 have every LV 3 extents further, as after a pvmove;
   churn  every write removes one LV and creates another: version i holds
          lv(i)..lv(i+59), LV k on extent k mod 63 (UUIDs made from k).
+  grow   lv1 is 2560 extents (10 GiB) in odd seqnos, 2561 in even ones, on
+         extents 63 on of a PV of 2663: sizes a report rounding to 0.1 GiB
+         prints alike.
 Used by tests/scan/long-history.sh and scan/bench/bench-history.sh.
 
 usage: make_history.py SRC N OUT [MODE]"""
@@ -31,10 +34,18 @@ def lv(k):
             '\t\t\t\t]\n\t\t\t}\n\t\t}\n') % (k, uuid(k), k % 63)
 
 
+def grown(src, extents):
+    """SRC with its PV 2663 extents long and lv1 `extents` long from extent 63."""
+    t = src.replace(b'pe_count = 63', b'pe_count = 2663')
+    t = t.replace(b'dev_size = 524288', b'dev_size = %d' % (2048 + 2663 * 8192))
+    t = t.replace(b'extent_count = 1\t# 4 Megabytes', b'extent_count = %d' % extents, 1)
+    return t.replace(b'"pv0", 0\n', b'"pv0", 63\n', 1)
+
+
 def main():
     src, n, out = open(sys.argv[1], 'rb').read(), int(sys.argv[2]), sys.argv[3]
     mode = sys.argv[4] if len(sys.argv) > 4 else 'plain'
-    assert src.count(b'seqno = 61') == 1 and mode in ('plain', 'moved', 'churn')
+    assert src.count(b'seqno = 61') == 1 and mode in ('plain', 'moved', 'churn', 'grow')
     moved = re.sub(rb'"pv0", (\d+)\n', lambda m: b'"pv0", %d\n' % (int(m.group(1)) + 3), src)
     text = src.decode()
     head = text[:text.index('\tlogical_volumes {\n')]
@@ -44,6 +55,8 @@ def main():
             if mode == 'churn':
                 t = (head + '\tlogical_volumes {\n' + ''.join(lv(k) for k in range(i, i + 60)) +
                      '\t}\n\n}\n' + after).encode()
+            elif mode == 'grow':
+                t = grown(src, 2560 + i % 2)
             else:
                 t = moved if mode == 'moved' and i >= n - 10 else src
             f.write(t.replace(b'seqno = 61', b'seqno = %d' % (i + 1)).ljust(28672, b'\0'))
