@@ -461,6 +461,7 @@ static void json_copy(FILE *f, const lr_scan_copy_t *c)
            &first);
     jk_int(f, "extfs_journal_transaction", c->extfs_journal_ino ? (long)c->extfs_journal_seq : -1,
            true, &first);
+    jk_bool(f, "extfs_journal_unsure", c->extfs_journal_ino && c->extfs_journal_unsure, &first);
     json_key(f, "pieces", &first);
     if (!c->n_pieces)
         fputs("null", f);
@@ -1408,7 +1409,9 @@ static void copy_flags(const lr_scan_copy_t *c, char *buf, size_t len)
         snprintf(inode, sizeof(inode), " ext-inode-%u", c->extfs_ino);
     else if (c->extfs_journal_ino) /* deleted: its inode as the journal holds it */
         snprintf(inode, sizeof(inode), " ext-journal-inode-%u%s", c->extfs_journal_ino,
-                 c->n_pieces ? " gathered" : "");
+                 c->n_pieces               ? " gathered"
+                 : c->extfs_journal_unsure ? " (later claims not all known)"
+                                           : "");
     snprintf(buf, len, "%s%s%s%s%s%s%s%s%s%s%s",
              c->committed_bad_header          ? " committed(per damaged header)"
              : c->committed && c->unreadable  ? " committed"

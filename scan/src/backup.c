@@ -1108,6 +1108,7 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
     if (ext && !ext->ino && ext->past.ino) {
         cp->extfs_journal_ino = ext->past.ino;
         cp->extfs_journal_seq = ext->past.seq;
+        cp->extfs_journal_unsure = ext->past.unsure;
     }
     cp->pieces = pieces; /* the copy's now */
     cp->n_pieces = n_pieces;

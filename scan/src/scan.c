@@ -395,9 +395,11 @@ bool lr_scan_version_from_blocks(const lr_scan_t *s, size_t vg, size_t version)
             return false;
         int im = s->copies[c].image;
         /* a file given whole, or read by its filesystem's records (its
-         * inode now, or as the journal holds it) */
-        if (im < 0 || (size_t)im >= s->n_images || s->images[im].text_file ||
-            s->copies[c].extfs_file || s->copies[c].extfs_journal_ino)
+         * inode now, or as the journal holds it, sure no later file took
+         * its blocks) */
+        const lr_scan_copy_t *cp = &s->copies[c];
+        if (im < 0 || (size_t)im >= s->n_images || s->images[im].text_file || cp->extfs_file ||
+            (cp->extfs_journal_ino && !cp->extfs_journal_unsure))
             return false;
     }
     return true;

@@ -26,7 +26,9 @@
 #     read by its inode as the journal holds it: never joined to another
 #     file's bytes, gathered from blocks not in a row where filefrag saw
 #     them while it lived; in an ext3 (fixtures/backup-ext3) no file start
-#     whose text runs in a row to its VG section is lost.
+#     whose text runs in a row to its VG section is lost; a journal that
+#     cannot vouch for later claims on a file's blocks (fixtures/
+#     backup-journal-unsure) has the copy said unsure.
 set -euo pipefail
 SCAN=$1
 REPAIR=$2
@@ -512,6 +514,38 @@ for c in cs.values():
 print("ext3: %d file starts held up to their VG section, each a copy" % len(starts))
 EOF
 rm -f "$T/e3.img"
+
+# ---- a journal that cannot vouch for later claims (fixtures/
+# backup-journal-unsure, the real kernel: B deleted, its inode in the
+# journal; a later copy of F's inode whose extent tree leaf the journal has
+# no copy of, truth/journal.txt): B's copy is read to its size from the
+# journal, but said unsure, flagged, and the VG noted as one whose version
+# only a file's blocks hold
+BU=${FIX%/backup}/backup-journal-unsure
+gzip -dc "$BU/fs.img.gz" > "$T/u.img"
+"$SCAN" --json "$T/u.img" > "$T/u.json" || lr_fail "lvmscan of backup-journal-unsure exited $?"
+"$SCAN" "$T/u.img" > "$T/u.txt" || lr_fail "lvmscan (text) of backup-journal-unsure exited $?"
+python3 - "$T/u.json" "$BU/truth" "$T/u.img" <<'EOF' || lr_fail "backup-journal-unsure: B's copy not said unsure"
+import json, re, sys
+d = json.load(open(sys.argv[1])); truth = sys.argv[2]
+img = open(sys.argv[3], "rb").read()
+b = open(truth + "/B.backup", "rb").read()
+leaf = int(open(truth + "/F.leaf").read())
+assert all(int(l.split()[2]) != leaf for l in open(truth + "/journal.txt")), "F's leaf logged"
+ino = int(re.search(r"Inode: (\d+)", open(truth + "/B.stat").read()).group(1))
+cs = [c for c in d["copies"] if c["found_by"] == "backup_file"]
+(c,) = [c for c in cs if img[c["offset"]:c["offset"] + len(b)] == b]
+assert c["extfs_journal_inode"] == ino and c["extfs_journal_unsure"] is True, c
+assert not c["partial"] and c["pieces"] is None, c
+assert img[c["offset"]:c["offset"] + c["length"]].rstrip(b"\0") == b, c["length"]
+print("unsure: B (inode %d) read to its size, said unsure: F's leaf %d is not in the journal"
+      % (ino, leaf))
+EOF
+grep -q " ext-journal-inode-[0-9]* (later claims not all known)" "$T/u.txt" ||
+    lr_fail "the report does not flag the unsure copy: $(grep backup-file "$T/u.txt")"
+grep -q "note: a file's text is read on from its first block" "$T/u.txt" ||
+    lr_fail "no note under the VG whose version only the unsure copy holds"
+rm -f "$T/u.img"
 
 # ---- XFS: the archive files put into a filesystem by mkfs.xfs -p (a
 # protofile; no mount needed) are all found whole, at their block starts

@@ -297,6 +297,12 @@ typedef struct lr_scan_copy {
      * of transaction extfs_journal_seq. 0: not known from a journal. */
     uint32_t extfs_journal_ino;
     uint32_t extfs_journal_seq;
+    /* The journal may not hold every later claim on its blocks (a later
+     * inode whose map it does not hold whole: lr_extfs_past_t.unsure), so
+     * its text, read in a row to that size, may hold another file's bytes,
+     * as a file's text read on from its first block may
+     * (lr_scan_version_from_blocks). */
+    bool extfs_journal_unsure;
     /* Such a file whose blocks do not lie in a row, gathered from where
      * its inode's copy says they lie (none given to another file since,
      * none in use now): its text is these pieces in turn (offset: the
@@ -652,7 +658,8 @@ int lr_scan_version_copy(const lr_scan_t *scan, size_t vg, size_t version);
 /* Whether every copy of the version is an LVM2 backup/archive file found
  * inside an image (none a file given whole, lr_scan_image_t.text_file, none
  * a file read by its ext filesystem's inode, extfs_file, or by its inode
- * as the journal holds it, extfs_journal_ino, and none a ring
+ * as the journal holds it, extfs_journal_ino, unless the journal may miss
+ * a later claim on its blocks, extfs_journal_unsure, and none a ring
  * copy): its text was read on from the file's first block as
  * if the file's blocks were contiguous, which a deleted file's may no
  * longer be (docs/limits.md). false for an index out of range. */
