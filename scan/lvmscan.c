@@ -454,6 +454,7 @@ static void json_copy(FILE *f, const lr_scan_copy_t *c)
            &first);
     jk_str(f, "btrfs_compression", lr_btrfs_compression_name(c->btrfs_compression), &first);
     jk_u64(f, "stored_length", c->btrfs_compression ? c->stored_len : c->length, &first);
+    jk_bool(f, "btrfs_inline", c->btrfs_inline, &first);
     jk_bool(f, "extfs_file", c->extfs_file, &first);
     jk_int(f, "extfs_inode", c->extfs_ino ? (long)c->extfs_ino : -1, true, &first);
     jk_off(f, "extfs_offset", c->extfs_ino ? c->extfs_offset : LR_SCAN_UNKNOWN, &first);

@@ -146,6 +146,20 @@ int tui_words_image_notes(tui_view_t *v, tui_view_t *pin, const lr_scan_t *s)
     return rc;
 }
 
+int tui_words_files_only(tui_view_t *v, tui_view_t *pin, const lr_scan_t *s, int vg, int version)
+{
+    if (!s || vg < 0 || version < 0 || !lr_scan_version_from_blocks(s, (size_t)vg, (size_t)version))
+        return 0;
+    static const char note[] =
+        "NOTE: this version is known only from LVM2 backup/archive files found in the images, "
+        "read on from their first blocks: a deleted file's later blocks may since hold another "
+        "file's, so check its LVs before restoring it";
+    int rc = tui_view_add(v, LR_TUI_A_WARN, -1, false, "%s", note);
+    if (!rc && pin)
+        rc = tui_view_add(pin, LR_TUI_A_WARN, -1, false, "- %s", note);
+    return rc;
+}
+
 /* lvmrepair words the same warnings for a terminal's scrollback; lvmtui's
  * are shorter, to stay readable pinned above the confirmation prompt. */
 void tui_words_warning(lr_strbuf_t *b, const lr_ev_warning_t *w, uint64_t seqno)

@@ -1102,6 +1102,7 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
     cp->crc = lr_crc(LR_CRC_INITIAL, b->p, b->n);
     cp->btrfs_compression = bk->compression;
     cp->stored_len = bk->compression ? stored : 0;
+    cp->btrfs_inline = bk->len != 0;
     cp->extfs_file = by_inode;
     cp->extfs_ino = ino;
     cp->extfs_offset = ino ? ext->in->start : 0;

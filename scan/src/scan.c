@@ -394,11 +394,13 @@ bool lr_scan_version_from_blocks(const lr_scan_t *s, size_t vg, size_t version)
         if (c < 0 || (size_t)c >= s->n_copies)
             return false;
         int im = s->copies[c].image;
-        /* a file given whole, or read by its filesystem's records (its
-         * inode now, or as the journal holds it, sure no later file took
-         * its blocks) */
+        /* a file given whole, one whose length its btrfs item or extent
+         * gives (inline in a leaf, or one compressed extent), or read by
+         * its filesystem's records (its inode now, or as the journal holds
+         * it, sure no later file took its blocks) */
         const lr_scan_copy_t *cp = &s->copies[c];
         if (im < 0 || (size_t)im >= s->n_images || s->images[im].text_file || cp->extfs_file ||
+            cp->btrfs_inline || cp->btrfs_compression ||
             (cp->extfs_journal_ino && !cp->extfs_journal_unsure))
             return false;
     }

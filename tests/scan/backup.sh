@@ -635,7 +635,9 @@ EOF2
     # (make-btrfs.sh: the kernel wrote the files into a btrfs mounted with
     # compress=zlib, then zstd; or lzo. truth/NAME lists the inline
     # extents dump-tree shows). Each is decoded; scanned with the disk, the
-    # history is the same. compressed NAME COMPRESSION:LAST_SEQNO...
+    # history is the same; a copy's length is its item's or extent's (no
+    # note of text read on from a first block). compressed NAME
+    # COMPRESSION:LAST_SEQNO...
     compressed() {
         local name=$1
         shift
@@ -653,7 +655,9 @@ assert not any(x["partial"] for x in c), [x for x in c if x["partial"]]
 big = [x for x in c if x["vg_name"] == "vgt"]
 assert sorted(x["btrfs_compression"] for x in big) == sorted(last), big
 assert all(x["length"] == 7423 and x["offset"] % 4096 == 0 for x in big), big
+assert not any(x["btrfs_inline"] for x in big), big
 c = [x for x in c if x["vg_name"] == "hbkvg"]
+assert all(x["btrfs_inline"] for x in c), [x for x in c if not x["btrfs_inline"]]
 names = {"1": "zlib", "2": "lzo", "3": "zstd"}
 want = sorted((names[l.split()[1]], int(l.split()[2])) for l in open(sys.argv[2]))
 got = sorted(set((x["btrfs_compression"], x["length"]) for x in c))
@@ -678,6 +682,12 @@ EOF2
             cmp -s <(grep -v '^#' "$T/ce.vg") <(grep -v '^#' "$T/fe.vg") ||
                 lr_fail "$vg seqno $s exported from its copy in $name differs from the file"
         done
+        # their lengths are their items' and extents': not read on from a
+        # first block, so no note says they may hold another file's bytes
+        "$SCAN" "$T/c.fs" > "$T/c.txt" || lr_fail "lvmscan (text) of $name exited $?"
+        if grep -q "note: a file's text is read on from its first block" "$T/c.txt"; then
+            lr_fail "$name: copies whose btrfs items give their lengths said read on"
+        fi
     }
     compressed btrfs zlib:45 zstd:46
     compressed btrfs-lzo lzo:46

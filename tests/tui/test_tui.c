@@ -813,6 +813,68 @@ static long line_with(const lr_tui_t *m, const char *s)
     return -1;
 }
 
+/* Zeroes the magic of every primary ext superblock (s_block_group_nr 0)
+ * at a 512-byte boundary of path: the filesystem's records are then not
+ * known, and its files are read on from their first blocks. */
+static void zero_ext_magic(const char *path)
+{
+    size_t n;
+    unsigned char *d = (unsigned char *)lr_test_slurp(path, &n);
+    assert_non_null(d);
+    size_t hits = 0;
+    for (size_t o = 1024; o + 1024 <= n; o += 512)
+        if (d[o + 56] == 0x53 && d[o + 57] == 0xef && !d[o + 0x5a] && !d[o + 0x5b]) {
+            d[o + 56] = d[o + 57] = 0;
+            hits++;
+        }
+    assert_true(hits > 0);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(d, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+    free(d);
+}
+
+/* A version only LVM2 archive files hold, read on from their first blocks
+ * (fixtures/backup with its ext4's superblock magic zeroed), is said so in
+ * its detail and pinned above the restore's prompt, as lvmrepair and
+ * lvmscan say it; read by its inode (the image as it is) it is not, and
+ * its copies say how each was read. */
+static void test_files_only_note(void **state)
+{
+    (void)state;
+    const char *note = "NOTE: this version is known only from LVM2 backup/archive files";
+    for (int damaged = 0; damaged < 2; damaged++) {
+        tmpdir_t t;
+        tmp_make(&t);
+        tmp_image(&t, "backup");
+        if (damaged)
+            zero_ext_magic(t.img);
+        lr_tui_t *m = model_on(t.img, 1800000000);
+        keys(m, "<Enter><End>");
+        assert_int_equal(selected(m)->seqno, 1);
+        keys(m, "<Enter>");
+        assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_DETAIL);
+        assert_true(line_with(m, "  backup file") >= 0);
+        assert_int_equal(line_with(m, "  backup file (by its inode)") >= 0, !damaged);
+        assert_int_equal(line_with(m, note) >= 0, damaged);
+        keys(m, "<Esc>R");
+        assert_int_equal(lr_tui_review_state(m), LR_TUI_REVIEW_CONFIRM);
+        char *text = screen(m);
+        char *heading = strstr(text, "Before you type yes, note");
+        char *pinned = heading ? strstr(heading, "- NOTE: this version is known only") : NULL;
+        if (damaged) {
+            assert_non_null(pinned);
+            assert_true(pinned < strstr(text, "Type yes and Enter:"));
+        } else {
+            assert_null(pinned);
+        }
+        free(text);
+        lr_tui_free(m);
+        tmp_remove(&t);
+    }
+}
+
 /* The evidence's warnings before a restore, as lvmrepair gives them: on
  * fixtures/evidence, seqno 6's root starts where scratch (seqno 8) now
  * holds its ext4 (truth/evidence.json: warning "reused"). The review says
@@ -1663,6 +1725,7 @@ int main(void)
         cmocka_unit_test(test_search),
         cmocka_unit_test(test_restore_needs_yes),
         cmocka_unit_test(test_restore_notes_pinned),
+        cmocka_unit_test(test_files_only_note),
         cmocka_unit_test(test_restore_evidence_warning),
         cmocka_unit_test(test_restore_lv_evidence),
         cmocka_unit_test(test_restore_moved_warning),

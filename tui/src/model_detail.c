@@ -11,6 +11,7 @@
 #include "lr/export.h"
 #include "lr/meta.h"
 #include "model_int.h"
+#include "words.h"
 
 #define MAX_COPIES_SHOWN 8
 #define MAX_MAP_EXTENTS (1u << 24) /* a hostile pe_count must not cost gigabytes */
@@ -39,7 +40,10 @@ static int flush(tui_view_t *v, lr_strbuf_t *b, lr_tui_attr_t attr)
     return rc;
 }
 
-/* What a backup file copy is, for its line ("" for a ring copy). */
+/* What a backup file copy is, for its line ("" for a ring copy): read
+ * by its inode, by its inode as the journal holds it (gathered from
+ * blocks not in a row; or unsure: a later claim on its blocks may not be
+ * in the journal), or else read on from its first block. */
 static void copy_kind(const lr_scan_copy_t *c, char *buf, size_t len)
 {
     const char *comp = lr_btrfs_compression_name(c->btrfs_compression);
@@ -47,6 +51,13 @@ static void copy_kind(const lr_scan_copy_t *c, char *buf, size_t len)
         snprintf(buf, len, "%s", "");
     else if (comp)
         snprintf(buf, len, "  backup file (btrfs, %s)", comp);
+    else if (c->extfs_file)
+        snprintf(buf, len, "%s", "  backup file (by its inode)");
+    else if (c->extfs_journal_ino)
+        snprintf(buf, len, "  backup file (deleted; journal's inode %u%s)", c->extfs_journal_ino,
+                 c->n_pieces               ? ", gathered"
+                 : c->extfs_journal_unsure ? ", later claims not all known"
+                                           : "");
     else
         snprintf(buf, len, "%s", "  backup file");
 }
@@ -59,7 +70,7 @@ static int add_copies(lr_tui_t *m, tui_view_t *v, const lr_scan_version_t *ver)
         const lr_scan_copy_t *c = &m->scan->copies[ver->copies[i]];
         /* a checksum not known (unreadable bytes) is not called bad */
         bool bad = (c->committed || c->precommitted) && !c->crc_ok && !c->crc_unknown;
-        char kind[64];
+        char kind[96];
         copy_kind(c, kind, sizeof(kind));
         rc =
             tui_view_add(v, bad || c->partial ? LR_TUI_A_WARN : LR_TUI_A_NORMAL, -1, false,
@@ -112,6 +123,9 @@ static int add_vg_props(lr_tui_t *m, tui_view_t *v, const lr_vg_t *vg, const lr_
     lr_strbuf_free(&b);
     if (!rc)
         rc = add_copies(m, v, ver);
+    if (!rc)
+        rc = tui_words_files_only(v, NULL, m->scan, m->vg,
+                                  (int)(ver - m->scan->vgs[m->vg].versions));
     return rc;
 }
 

@@ -224,6 +224,9 @@ static int show_plan(lr_tui_t *m, tui_view_t *v)
     /* the images were read past damage: pinned too, the restore reads them */
     if (!rc)
         rc = tui_words_image_notes(v, &m->warn, m->scan);
+    /* a version only deleted files' blocks hold: pinned, as lvmrepair says it */
+    if (!rc)
+        rc = tui_words_files_only(v, &m->warn, m->scan, m->plan->vg, m->plan->version);
     if (!rc)
         rc = tui_view_add(v, LR_TUI_A_HEADER, -1, false, "Undo file: %s", m->undo_path);
     if (!rc)

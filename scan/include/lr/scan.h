@@ -282,6 +282,9 @@ typedef struct lr_scan_copy {
      * it is. */
     uint8_t btrfs_compression; /* 1 zlib, 2 lzo, 3 zstd (lr_btrfs_compression_name) */
     uint64_t stored_len;
+    /* A backup file inline in a btrfs leaf (compressed or not): `length` is
+     * its item's size, whatever lies after it. */
+    bool btrfs_inline;
     /* A backup file in use in an ext2/3/4 filesystem, found by its inode
      * (lr/extfs.h): its length and bytes are the file's, wherever its blocks
      * lie (extfs_file). When they do not lie in a row from offset, the text
@@ -657,6 +660,8 @@ int lr_scan_version_copy(const lr_scan_t *scan, size_t vg, size_t version);
 
 /* Whether every copy of the version is an LVM2 backup/archive file found
  * inside an image (none a file given whole, lr_scan_image_t.text_file, none
+ * one whose btrfs item or compressed extent gives its length,
+ * btrfs_inline or btrfs_compression, none
  * a file read by its ext filesystem's inode, extfs_file, or by its inode
  * as the journal holds it, extfs_journal_ino, unless the journal may miss
  * a later claim on its blocks, extfs_journal_unsure, and none a ring
