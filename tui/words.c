@@ -152,8 +152,8 @@ int tui_words_files_only(tui_view_t *v, tui_view_t *pin, const lr_scan_t *s, int
         return 0;
     static const char note[] =
         "NOTE: this version is known only from LVM2 backup/archive files found in the images, "
-        "read on from their first blocks: a deleted file's later blocks may since hold another "
-        "file's, so check its LVs before restoring it";
+        "whose lengths no filesystem record vouches for: a deleted file's later blocks may since "
+        "hold another file's, so check its LVs before restoring it";
     int rc = tui_view_add(v, LR_TUI_A_WARN, -1, false, "%s", note);
     if (!rc && pin)
         rc = tui_view_add(pin, LR_TUI_A_WARN, -1, false, "- %s", note);

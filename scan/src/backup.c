@@ -1106,7 +1106,9 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
     cp->extfs_file = by_inode;
     cp->extfs_ino = ino;
     cp->extfs_offset = ino ? ext->in->start : 0;
-    if (ext && !ext->ino && ext->past.ino) {
+    /* the journal's record bounds the copy unless its first block went to
+     * another file since (reused 0): then it was read on as without it */
+    if (ext && !ext->ino && ext->past.ino && ext->past.reused) {
         cp->extfs_journal_ino = ext->past.ino;
         cp->extfs_journal_seq = ext->past.seq;
         cp->extfs_journal_unsure = ext->past.unsure;

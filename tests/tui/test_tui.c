@@ -839,7 +839,8 @@ static void zero_ext_magic(const char *path)
  * (fixtures/backup with its ext4's superblock magic zeroed), is said so in
  * its detail and pinned above the restore's prompt, as lvmrepair and
  * lvmscan say it; read by its inode (the image as it is) it is not, and
- * its copies say how each was read. */
+ * its copies say how each was read; so is a deleted file's copy the
+ * journal cannot vouch for (fixtures/backup-journal-unsure). */
 static void test_files_only_note(void **state)
 {
     (void)state;
@@ -873,6 +874,19 @@ static void test_files_only_note(void **state)
         lr_tui_free(m);
         tmp_remove(&t);
     }
+    /* a deleted file read to the size its journal inode gives, the journal
+     * not sure no later file took its blocks (fixtures/backup-journal-unsure) */
+    tmpdir_t t;
+    tmp_make(&t);
+    tmp_image_file(&t, "backup-journal-unsure", "fs.img");
+    lr_tui_t *m = model_on(t.img, 1800000000);
+    keys(m, "<Size=160x40><Enter><Enter>"); /* wide enough for the copy's line */
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_DETAIL);
+    assert_true(line_with(m, "  backup file (deleted; journal's inode ") >= 0);
+    assert_true(line_with(m, ", later claims not all known)") >= 0);
+    assert_true(line_with(m, note) >= 0);
+    lr_tui_free(m);
+    tmp_remove(&t);
 }
 
 /* The evidence's warnings before a restore, as lvmrepair gives them: on

@@ -40,17 +40,22 @@ static int flush(tui_view_t *v, lr_strbuf_t *b, lr_tui_attr_t attr)
     return rc;
 }
 
-/* What a backup file copy is, for its line ("" for a ring copy): read
- * by its inode, by its inode as the journal holds it (gathered from
- * blocks not in a row; or unsure: a later claim on its blocks may not be
- * in the journal), or else read on from its first block. */
-static void copy_kind(const lr_scan_copy_t *c, char *buf, size_t len)
+/* What a backup file copy is, for its line ("" for a ring copy): a file
+ * given whole (text_file), a btrfs item, read by its inode, by its inode
+ * as the journal holds it (gathered from blocks not in a row; or unsure:
+ * a later claim on its blocks may not be in the journal), or else read on
+ * from its first block. */
+static void copy_kind(const lr_scan_copy_t *c, bool text_file, char *buf, size_t len)
 {
     const char *comp = lr_btrfs_compression_name(c->btrfs_compression);
     if (!(c->source & LR_SCAN_COPY_BACKUP))
         snprintf(buf, len, "%s", "");
+    else if (text_file)
+        snprintf(buf, len, "%s", "  backup file (given whole)");
     else if (comp)
         snprintf(buf, len, "  backup file (btrfs, %s)", comp);
+    else if (c->btrfs_inline)
+        snprintf(buf, len, "%s", "  backup file (btrfs inline)");
     else if (c->extfs_file)
         snprintf(buf, len, "%s", "  backup file (by its inode)");
     else if (c->extfs_journal_ino)
@@ -71,7 +76,7 @@ static int add_copies(lr_tui_t *m, tui_view_t *v, const lr_scan_version_t *ver)
         /* a checksum not known (unreadable bytes) is not called bad */
         bool bad = (c->committed || c->precommitted) && !c->crc_ok && !c->crc_unknown;
         char kind[96];
-        copy_kind(c, kind, sizeof(kind));
+        copy_kind(c, m->scan->images[c->image].text_file, kind, sizeof(kind));
         rc =
             tui_view_add(v, bad || c->partial ? LR_TUI_A_WARN : LR_TUI_A_NORMAL, -1, false,
                          "  %s @ %" PRIu64 "  %" PRIu64 " bytes  crc 0x%08x%s%s%s%s%s%s",
