@@ -1775,13 +1775,18 @@ static void report_ev_version(FILE *f, const lr_ev_version_t *v, const lr_ev_ver
         return;
     if (v->change)
         fprintf(f, "            change: %s\n", *v->change ? v->change : "(no change)");
-    size_t same = 0;
+    /* one pass: the LVs as in the newer version are counted, the first
+     * REPORT_SAME_SHOWN of them remembered for their line */
+    size_t same = 0, named[REPORT_SAME_SHOWN];
     ptrdiff_t shift = 0;
     for (size_t i = 0; i < v->n_lvs; i++) {
-        if (ev_lv_as_in(&v->lvs[i], i, newer, &shift))
-            same++;
-        else
+        if (!ev_lv_as_in(&v->lvs[i], i, newer, &shift)) {
             report_ev_lv(f, &v->lvs[i]);
+            continue;
+        }
+        if (same < REPORT_SAME_SHOWN)
+            named[same] = i;
+        same++;
     }
     if (!same)
         return;
@@ -1790,11 +1795,9 @@ static void report_ev_version(FILE *f, const lr_ev_version_t *v, const lr_ev_ver
     if (newer_v->conflict)
         fprintf(f, " (crc=0x%08" PRIx32 ")", newer_v->crc);
     fputc(':', f);
-    size_t shown = 0;
-    shift = 0;
-    for (size_t i = 0; i < v->n_lvs && shown < REPORT_SAME_SHOWN; i++)
-        if (ev_lv_as_in(&v->lvs[i], i, newer, &shift))
-            fprintf(f, "%s LV %s", shown++ ? "," : "", safe(v->lvs[i].name, b, sizeof(b)));
+    size_t shown = same < REPORT_SAME_SHOWN ? same : REPORT_SAME_SHOWN;
+    for (size_t k = 0; k < shown; k++)
+        fprintf(f, "%s LV %s", k ? "," : "", safe(v->lvs[named[k]].name, b, sizeof(b)));
     if (same > shown)
         fprintf(f, " and %zu more LVs", same - shown);
     fputc('\n', f);
