@@ -130,6 +130,15 @@ static void jk_bool(FILE *f, const char *k, bool v, bool *first)
     fputs(v ? "true" : "false", f);
 }
 
+static void jk_u64_or_null(FILE *f, const char *k, uint64_t v, bool known, bool *first)
+{
+    json_key(f, k, first);
+    if (known)
+        fprintf(f, "%" PRIu64, v);
+    else
+        fputs("null", f);
+}
+
 static void jk_crc(FILE *f, const char *k, uint32_t v, bool *first)
 {
     json_key(f, k, first);
@@ -458,6 +467,9 @@ static void json_copy(FILE *f, const lr_scan_copy_t *c)
     jk_bool(f, "extfs_file", c->extfs_file, &first);
     jk_int(f, "extfs_inode", c->extfs_ino ? (long)c->extfs_ino : -1, true, &first);
     jk_off(f, "extfs_offset", c->extfs_ino ? c->extfs_offset : LR_SCAN_UNKNOWN, &first);
+    jk_bool(f, "xfs_file", c->xfs_file, &first);
+    jk_u64_or_null(f, "xfs_inode", c->xfs_ino, c->xfs_ino != 0, &first);
+    jk_off(f, "xfs_offset", c->xfs_ino ? c->xfs_offset : LR_SCAN_UNKNOWN, &first);
     jk_int(f, "extfs_journal_inode", c->extfs_journal_ino ? (long)c->extfs_journal_ino : -1, true,
            &first);
     jk_int(f, "extfs_journal_transaction", c->extfs_journal_ino ? (long)c->extfs_journal_seq : -1,
@@ -518,15 +530,6 @@ static void json_vg_pvs(FILE *f, const char *key, const lr_scan_vg_pv_t *pvs, si
         fputc('}', f);
     }
     fputc(']', f);
-}
-
-static void jk_u64_or_null(FILE *f, const char *k, uint64_t v, bool known, bool *first)
-{
-    json_key(f, k, first);
-    if (known)
-        fprintf(f, "%" PRIu64, v);
-    else
-        fputs("null", f);
 }
 
 /* A pool's thin LVs and what its metadata says of their devices. */
@@ -1408,12 +1411,14 @@ static void copy_flags(const lr_scan_copy_t *c, char *buf, size_t len)
     char inode[64] = "";
     if (c->extfs_ino)
         snprintf(inode, sizeof(inode), " ext-inode-%u", c->extfs_ino);
+    else if (c->xfs_ino)
+        snprintf(inode, sizeof(inode), " xfs-inode-%" PRIu64, c->xfs_ino);
     else if (c->extfs_journal_ino) /* deleted: its inode as the journal holds it */
         snprintf(inode, sizeof(inode), " ext-journal-inode-%u%s", c->extfs_journal_ino,
                  c->n_pieces               ? " gathered"
                  : c->extfs_journal_unsure ? " (later claims not all known)"
                                            : "");
-    snprintf(buf, len, "%s%s%s%s%s%s%s%s%s%s%s",
+    snprintf(buf, len, "%s%s%s%s%s%s%s%s%s%s%s%s",
              c->committed_bad_header          ? " committed(per damaged header)"
              : c->committed && c->unreadable  ? " committed"
              : c->committed && c->crc_unknown ? " committed(checksum not known)"
@@ -1427,7 +1432,8 @@ static void copy_flags(const lr_scan_copy_t *c, char *buf, size_t len)
              c->parse_ok || c->unreadable || (c->source & LR_SCAN_COPY_FRAGMENT) ? ""
                                                                                  : " unparsable",
              c->orphan ? " orphan" : "", (c->source & LR_SCAN_COPY_BACKUP) ? " backup-file" : "",
-             comp ? " btrfs-" : "", comp ? comp : "", c->extfs_file ? " ext-file" : "", inode);
+             comp ? " btrfs-" : "", comp ? comp : "", c->extfs_file ? " ext-file" : "",
+             c->xfs_file ? " xfs-file" : "", inode);
 }
 
 static bool only_in_files(const lr_scan_version_t *v)

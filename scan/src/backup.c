@@ -30,6 +30,7 @@
 #include "lr/btrfs.h"
 #include "lr/crc.h"
 #include "lr/extfs.h"
+#include "lr/xfs.h"
 #include "lr/sort.h"
 
 /* The second top-level key of every such file, within its first lines. */
@@ -68,7 +69,7 @@ int sc_probe_backup(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size
 {
     if (c->opts.flags & LR_SCAN_NO_TEXT_SEARCH || !bk_has_contents(p, avail))
         return 0;
-    return bk_record(c, (sc_bk_t){image, off, 0, false, 0, 0, 0, false});
+    return bk_record(c, (sc_bk_t){image, off, 0, false, 0, 0, 0, false, false});
 }
 
 int sc_probe_extfs(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail)
@@ -78,7 +79,15 @@ int sc_probe_extfs(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_
         !lr_extfs_superblock(p, avail, NULL, &bytes))
         return 0;
     return bk_record(c, (sc_bk_t){image, off - LR_EXTFS_SUPERBLOCK, 0, false, 0, 0, bytes,
-                                  lr_extfs_superblock_inline(p, avail)});
+                                  lr_extfs_superblock_inline(p, avail), false});
+}
+
+int sc_probe_xfs(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail)
+{
+    uint64_t bytes = 0;
+    if (c->opts.flags & LR_SCAN_NO_TEXT_SEARCH || !lr_xfs_superblock(p, avail, NULL, &bytes))
+        return 0;
+    return bk_record(c, (sc_bk_t){image, off, 0, false, 0, 0, bytes, false, true});
 }
 
 /* The largest zstd extent looked into (without LR_SCAN_ALL_ZSTD). Every
@@ -194,7 +203,7 @@ static int bt_find_files(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p,
         if (kind != BT_BACKUP)
             continue;
         rc = bk_record(c, (sc_bk_t){image, off + f.at, (uint32_t)f.ram_bytes, false, f.compression,
-                                    f.stored, 0, false});
+                                    f.stored, 0, false, false});
     }
     for (uint8_t k = 0; k < 4 && !rc; k++)
         if (unread[k])
@@ -234,7 +243,7 @@ int sc_probe_btrfs_extent(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p
         memcmp(head, SC_BACKUP_MAGIC, sizeof(SC_BACKUP_MAGIC) - 1) != 0 ||
         !bk_has_contents(head, r.made))
         return 0;
-    return bk_record(c, (sc_bk_t){image, off, 0, false, comp, 0, 0, false});
+    return bk_record(c, (sc_bk_t){image, off, 0, false, comp, 0, 0, false, false});
 }
 
 int sc_probe_btrfs_leaf(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail)
@@ -247,7 +256,7 @@ int sc_probe_btrfs_leaf(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, 
         rc = bt_find_files(c, image, off, p, avail, items);
     /* the leaf ends past this buffer: read whole once the stream is done */
     if (rc == LR_BTRFS_PAST)
-        return bk_record(c, (sc_bk_t){image, off, 0, true, 0, 0, 0, false});
+        return bk_record(c, (sc_bk_t){image, off, 0, true, 0, 0, 0, false, false});
     return rc < 0 ? rc : 0;
 }
 
@@ -544,15 +553,23 @@ enum bk_fs_state {
     BK_FS_UNKNOWN, /* does not open, past a limit, or its inodes not all read */
 };
 
+/* A file in use an inode scan found starting at a block. */
+typedef struct bk_file {
+    uint64_t ino; /* 0: none */
+    uint64_t size;
+} bk_file_t;
+
 typedef struct bk_fs {
     int image;
     uint64_t start, bytes;
     bool inline_data; /* it may store files in their inodes */
+    bool xfs;         /* an XFS (xfs), else ext2/3/4 (fs) */
     enum bk_fs_state state;
     lr_extfs_t *fs; /* BK_FS_OPEN */
+    lr_xfs_t *xfs_fs;
     /* its inode scan: the file in use starting at each of blocks (ascending) */
     uint64_t *blocks;
-    lr_extfs_file_t *files;
+    bk_file_t *files;
     size_t n;
 } bk_fs_t;
 
@@ -560,7 +577,7 @@ typedef struct bk_fs {
 typedef struct bk_ext {
     bk_fs_t *in;          /* the filesystem whose block it starts, or NULL */
     uint64_t block;       /* which block */
-    uint32_t ino;         /* the file in use whose first block it is, or 0 */
+    uint64_t ino;         /* the file in use whose first block it is, or 0 */
     uint64_t size;        /* that file's size */
     bool in_inode;        /* the file is stored in its inode (no block holds it) */
     lr_extfs_past_t past; /* ino 0: what the journal remembers of a deleted one */
@@ -610,7 +627,8 @@ static int bk_take_filesystems(sc_ctx_t *c, bk_exts_t *x)
             x->fss[x->n_fss++] = (bk_fs_t){.image = bk->image,
                                            .start = bk->offset,
                                            .bytes = bk->fs_bytes,
-                                           .inline_data = bk->fs_inline};
+                                           .inline_data = bk->fs_inline,
+                                           .xfs = bk->fs_xfs};
         else
             c->bks[k++] = *bk;
     }
@@ -650,10 +668,23 @@ static bk_fs_t *bk_container(bk_exts_t *x, size_t i, int image, uint64_t off)
     return NULL;
 }
 
+/* The block size of f, open. */
+static uint32_t bk_block_size(const bk_fs_t *f)
+{
+    return f->xfs ? lr_xfs_block_size(f->xfs_fs) : lr_extfs_block_size(f->fs);
+}
+
+/* Whether block `block` of f is in use (1), free (0) or not known (< 0). */
+static int bk_block_used(const bk_fs_t *f, uint64_t block, lr_error_t *err)
+{
+    return f->xfs ? lr_xfs_block_used(f->xfs_fs, block, err)
+                  : lr_extfs_block_used(f->fs, block, err);
+}
+
 /* The block of f that starts at byte off of the image, or false. */
 static bool bk_block_of(const bk_fs_t *f, uint64_t off, uint64_t *block)
 {
-    uint32_t bs = lr_extfs_block_size(f->fs);
+    uint32_t bs = bk_block_size(f);
     if (!bs || off < f->start || (off - f->start) % bs)
         return false;
     *block = (off - f->start) / bs;
@@ -661,15 +692,41 @@ static bool bk_block_of(const bk_fs_t *f, uint64_t off, uint64_t *block)
 }
 
 /* The file in use f's inode scan found starting at byte off, or NULL. */
-static const lr_extfs_file_t *bk_file_at(const bk_fs_t *f, uint64_t off)
+static const bk_file_t *bk_file_at(const bk_fs_t *f, uint64_t off)
 {
     uint64_t block;
     if (f->state != BK_FS_OPEN || !bk_block_of(f, off, &block))
         return NULL;
     const uint64_t *hit = f->n ? bsearch(&block, f->blocks, f->n, sizeof(*f->blocks), lr_u64_cmp)
                                : NULL; /* bsearch's array may not be NULL */
-    const lr_extfs_file_t *file = hit ? &f->files[hit - f->blocks] : NULL;
+    const bk_file_t *file = hit ? &f->files[hit - f->blocks] : NULL;
     return file && file->ino ? file : NULL;
+}
+
+/* Asks f's inodes which file in use starts at each of f->blocks, into
+ * f->files: libext2fs's or XFS's answer. */
+static int bk_files_at(sc_ctx_t *c, bk_fs_t *f, uint64_t *budget, lr_error_t *e)
+{
+    size_t n = f->n ? f->n : 1;
+    int rc;
+    if (f->xfs) {
+        lr_xfs_file_t *v = malloc(n * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        rc = lr_xfs_files_at(f->xfs_fs, f->blocks, f->n, c->opts.max_text, v, budget, e);
+        for (size_t k = 0; k < f->n; k++)
+            f->files[k] = (bk_file_t){v[k].ino, v[k].size};
+        free(v);
+        return rc;
+    }
+    lr_extfs_file_t *v = malloc(n * sizeof(*v));
+    if (!v)
+        return -ENOMEM;
+    rc = lr_extfs_files_at(f->fs, f->blocks, f->n, c->opts.max_text, v, budget, e);
+    for (size_t k = 0; k < f->n; k++)
+        f->files[k] = (bk_file_t){v[k].ino, v[k].size};
+    free(v);
+    return rc;
 }
 
 /* Opens the filesystem fss[i] and asks its inodes which file in use
@@ -686,12 +743,14 @@ static int bk_fs_read(sc_ctx_t *c, bk_exts_t *x, size_t i)
     if (!c->ios[f->image] || x->opened >= LR_SCAN_MAX_EXTFS)
         return 0;
     x->opened++;
-    int rc = lr_extfs_open(c->ios[f->image], f->start, x->gdt_left, &f->fs, &e);
+    int rc = f->xfs ? lr_xfs_open(c->ios[f->image], f->start, &f->xfs_fs, &e)
+                    : lr_extfs_open(c->ios[f->image], f->start, x->gdt_left, &f->fs, &e);
     if (rc == -ENOMEM)
         return lr_error_oom(c->err);
     if (rc)
         return 0;
-    x->gdt_left -= lr_extfs_held(f->fs);
+    if (!f->xfs)
+        x->gdt_left -= lr_extfs_held(f->fs);
     f->state = BK_FS_OPEN; /* for bk_block_of; undone below on failure */
     size_t cap = c->n_bks + x->n_fss;
     f->blocks = malloc(cap * sizeof(*f->blocks));
@@ -715,7 +774,7 @@ static int bk_fs_read(sc_ctx_t *c, bk_exts_t *x, size_t i)
         if (!u || f->blocks[u - 1] != f->blocks[k])
             f->blocks[u++] = f->blocks[k];
     f->n = u;
-    rc = lr_extfs_files_at(f->fs, f->blocks, f->n, c->opts.max_text, f->files, &x->inode_left, &e);
+    rc = bk_files_at(c, f, &x->inode_left, &e);
     if (rc == -ENOMEM)
         return lr_error_oom(c->err);
     if (rc) {
@@ -815,11 +874,11 @@ static int bk_read_records(sc_ctx_t *c, bk_exts_t *x)
         uint64_t block;
         if (!f || !bk_block_of(f, bk->offset, &block))
             continue;
-        const lr_extfs_file_t *file = bk_file_at(f, bk->offset);
+        const bk_file_t *file = bk_file_at(f, bk->offset);
         x->of[i] = (bk_ext_t){f, block, file ? file->ino : 0, file ? file->size : 0, false, {0}};
     }
     for (size_t i = 0; i < x->n_fss && !rc; i++)
-        if (x->fss[i].state == BK_FS_OPEN)
+        if (x->fss[i].state == BK_FS_OPEN && !x->fss[i].xfs)
             rc = bk_read_journal(c, x, &x->fss[i]);
     return rc;
 }
@@ -828,6 +887,7 @@ static void bk_exts_free(bk_exts_t *x)
 {
     for (size_t i = 0; i < x->n_fss; i++) {
         lr_extfs_free(x->fss[i].fs);
+        lr_xfs_free(x->fss[i].xfs_fs);
         free(x->fss[i].blocks);
         free(x->fss[i].files);
     }
@@ -840,7 +900,7 @@ static void bk_exts_free(bk_exts_t *x)
  * again (set by the caller once the copy exists: *ino). *ino: the inode,
  * when its blocks do not lie in a row from bk's offset. */
 static int bk_read_inode(sc_ctx_t *c, const sc_bk_t *bk, const bk_ext_t *ext, sc_tbuf_t *b,
-                         bool *nul, uint32_t *ino)
+                         bool *nul, uint64_t *ino)
 {
     size_t want = ext->size < c->opts.max_text ? (size_t)ext->size : (size_t)c->opts.max_text;
     int rc = sc_tbuf_reserve(b, want, c->err);
@@ -849,7 +909,9 @@ static int bk_read_inode(sc_ctx_t *c, const sc_bk_t *bk, const bk_ext_t *ext, sc
     size_t got = 0;
     lr_error_t e;
     lr_error_clear(&e);
-    if (lr_extfs_read(ext->in->fs, ext->ino, b->p, want, &got, &e) || !got)
+    if ((ext->in->xfs ? lr_xfs_read(ext->in->xfs_fs, ext->ino, b->p, want, &got, &e)
+                      : lr_extfs_read(ext->in->fs, (uint32_t)ext->ino, b->p, want, &got, &e)) ||
+        !got)
         return LR_ENOTFOUND; /* read it as if its records were not known */
     const char *z = memchr(b->p, '\0', got);
     b->n = z ? (size_t)(z - b->p) : got;
@@ -877,24 +939,24 @@ static int bk_read_inode(sc_ctx_t *c, const sc_bk_t *bk, const bk_ext_t *ext, sc
 static uint64_t bk_reused_at(sc_ctx_t *c, const bk_ext_t *ext, uint64_t limit, char *why,
                              size_t why_len)
 {
-    lr_extfs_t *fs = ext->in->fs;
-    uint32_t bs = lr_extfs_block_size(fs);
+    const bk_fs_t *fs = ext->in;
+    uint32_t bs = bk_block_size(fs);
     lr_error_t e;
     lr_error_clear(&e);
-    if (lr_extfs_block_used(fs, ext->block, &e) != 0)
+    if (bk_block_used(fs, ext->block, &e) != 0)
         return limit;
     uint64_t base = ext->in->start, most = c->opts.max_text / bs + 1;
     for (uint64_t k = 1; k <= most; k++) {
         uint64_t at = base + (ext->block + k) * bs;
         if (at >= limit)
             break;
-        int used = lr_extfs_block_used(fs, ext->block + k, &e);
+        int used = bk_block_used(fs, ext->block + k, &e);
         if (used == 1) {
             snprintf(why, why_len,
                      "its text runs on into the block at byte %" PRIu64
-                     ", which the ext filesystem gives to a file now (the file seems to have "
+                     ", which the %s filesystem gives to a file now (the file seems to have "
                      "been deleted and that block given to another since)",
-                     at);
+                     at, fs->xfs ? "XFS" : "ext");
             return at;
         }
         if (used < 0)
@@ -1019,7 +1081,8 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
         return 0;
     bool nul = false, undecoded = false, by_inode = false;
     lr_scan_image_t *im = &s->images[bk->image];
-    uint32_t stored = bk->stored, ino = 0;
+    uint32_t stored = bk->stored;
+    uint64_t ino = 0;
     b->n = 0;
     int rc = LR_ENOTFOUND;
     if (ext && ext->ino) {
@@ -1103,9 +1166,15 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
     cp->btrfs_compression = bk->compression;
     cp->stored_len = bk->compression ? stored : 0;
     cp->btrfs_inline = bk->len != 0;
-    cp->extfs_file = by_inode;
-    cp->extfs_ino = ino;
-    cp->extfs_offset = ino ? ext->in->start : 0;
+    if (by_inode && ext->in->xfs) {
+        cp->xfs_file = true;
+        cp->xfs_ino = ino;
+        cp->xfs_offset = ino ? ext->in->start : 0;
+    } else {
+        cp->extfs_file = by_inode;
+        cp->extfs_ino = (uint32_t)ino;
+        cp->extfs_offset = ino ? ext->in->start : 0;
+    }
     /* the journal's record bounds the copy unless its first block went to
      * another file since (reused 0): then it was read on as without it */
     if (ext && !ext->ino && ext->past.ino && ext->past.reused) {
@@ -1151,7 +1220,7 @@ static int bk_add_inline(sc_ctx_t *c, bk_exts_t *x, sc_tbuf_t *b)
                                    c->opts.max_text, &x->inode_left, &v, &n, &e);
         rc = rc == -ENOMEM ? lr_error_oom(c->err) : 0;
         for (size_t k = 0; k < n && !rc; k++) {
-            sc_bk_t bk = {f->image, f->start + v[k].at, 0, false, 0, 0, 0, false};
+            sc_bk_t bk = {f->image, f->start + v[k].at, 0, false, 0, 0, 0, false, false};
             bk_ext_t ext = {f, 0, v[k].ino, v[k].size, true, {0}};
             rc = add_one(c, &bk, c->scan->images[f->image].size, &ext, b);
         }

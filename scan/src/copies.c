@@ -5,6 +5,7 @@
 #include "scan_int.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include "lr/btrfs.h"
 #include "lr/crc.h"
 #include "lr/extfs.h"
+#include "lr/xfs.h"
 
 typedef sc_tbuf_t tbuf_t;
 
@@ -865,6 +867,25 @@ static int read_by_inode(lr_io_t *io, const lr_scan_copy_t *cp, char *t, lr_erro
     return rc;
 }
 
+/* A file in an XFS whose blocks do not lie in a row: the same, by its XFS
+ * inode. */
+static int read_by_xfs_inode(lr_io_t *io, const lr_scan_copy_t *cp, char *t, lr_error_t *err)
+{
+    lr_xfs_t *fs = NULL;
+    size_t want = (size_t)cp->length - 1, got = 0;
+    int rc = lr_xfs_open(io, cp->xfs_offset, &fs, err);
+    if (!rc)
+        rc = lr_xfs_read(fs, cp->xfs_ino, t, want, &got, err);
+    lr_xfs_free(fs);
+    if (!rc && got != want)
+        rc = lr_error_set(err, LR_EFORMAT, cp->offset,
+                          "the file of XFS inode %" PRIu64 " reads as %zu bytes, not %zu",
+                          cp->xfs_ino, got, want);
+    if (!rc)
+        t[want] = '\0';
+    return rc;
+}
+
 /* A deleted file gathered from its blocks (cp->pieces): read again piece
  * by piece. */
 static int read_gathered(lr_io_t *io, const lr_scan_copy_t *cp, char *t, lr_error_t *err)
@@ -892,12 +913,13 @@ int sc_read_pieces(lr_io_t *io, const lr_scan_copy_t *cp, char **text, lr_error_
     char *t = malloc((size_t)cp->length + 1);
     if (!t)
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    int rc = cp->btrfs_compression ? read_decoded(io, cp, t, err)
-             : cp->n_pieces        ? read_gathered(io, cp, t, err)
-             : cp->extfs_ino && cp->length
-                 ? read_by_inode(io, cp, t, err)
+    int rc = cp->btrfs_compression         ? read_decoded(io, cp, t, err)
+             : cp->n_pieces                ? read_gathered(io, cp, t, err)
+             : cp->extfs_ino && cp->length ? read_by_inode(io, cp, t, err)
+             : cp->xfs_ino && cp->length
+                 ? read_by_xfs_inode(io, cp, t, err)
                  : lr_io_pread(io, t, (size_t)cp->first_len, cp->offset, err);
-    if (!rc && !cp->extfs_ino && !cp->n_pieces && cp->length > cp->first_len)
+    if (!rc && !cp->extfs_ino && !cp->xfs_ino && !cp->n_pieces && cp->length > cp->first_len)
         rc = lr_io_pread(io, t + cp->first_len, (size_t)(cp->length - cp->first_len),
                          cp->wrap_offset, err);
     if (rc) {

@@ -7,6 +7,7 @@
 
 #include "lr/btrfs.h"
 #include "lr/extfs.h"
+#include "lr/xfs.h"
 #include "lr/label.h"
 #include "lr/mda.h"
 
@@ -239,6 +240,7 @@ const sc_prober_t sc_probers[] = {
     {"btrfs_leaf_inline_file", NULL, 0, 0, lr_btrfs_maybe_leaf, sc_probe_btrfs_leaf},
     {"btrfs_compressed_extent", NULL, 0, 0, maybe_extent, sc_probe_btrfs_extent},
     {"ext_superblock", "\x53\xef", 2, LR_EXTFS_MAGIC_AT, NULL, sc_probe_extfs},
+    {"xfs_superblock", LR_XFS_MAGIC, 4, 0, NULL, sc_probe_xfs},
 };
 const size_t sc_n_probers = sizeof(sc_probers) / sizeof(sc_probers[0]);
 
@@ -268,7 +270,8 @@ int sc_probe_sector(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size
  * file's first line at byte 0, the start of `name {` (a name character
  * followed by another or by the space: what the text prober's quick_vgname
  * needs first), a btrfs leaf's header, the first byte of a zstd frame or
- * zlib stream (a compressed btrfs extent), or an ext superblock's magic.
+ * zlib stream (a compressed btrfs extent), or an ext superblock's magic
+ * (an XFS superblock's "XFSB" passes as name characters).
  * Three 8-byte compares, two table lookups, a 4-byte load and three byte
  * compares, inlined in the loop
  * below: on random data about 15 sectors in 16 stop here, on zeroed data

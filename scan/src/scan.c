@@ -400,7 +400,7 @@ bool lr_scan_version_from_blocks(const lr_scan_t *s, size_t vg, size_t version)
          * it, sure no later file took its blocks) */
         const lr_scan_copy_t *cp = &s->copies[c];
         if (im < 0 || (size_t)im >= s->n_images || s->images[im].text_file || cp->extfs_file ||
-            cp->btrfs_inline || cp->btrfs_compression ||
+            cp->xfs_file || cp->btrfs_inline || cp->btrfs_compression ||
             (cp->extfs_journal_ino && !cp->extfs_journal_unsure))
             return false;
     }

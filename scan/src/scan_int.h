@@ -59,9 +59,10 @@ typedef struct sc_bk {
     uint8_t compression; /* a btrfs inline file's (lr_btrfs_inline_t): then
                           * `stored` bytes at offset decode to len bytes */
     uint32_t stored;
-    uint64_t fs_bytes; /* not a file: an ext2/3/4 filesystem starts at offset, of
-                        * this many bytes (its superblock's); 0 for a file */
+    uint64_t fs_bytes; /* not a file: an ext2/3/4 filesystem or an XFS starts at
+                        * offset, of this many bytes (its superblock's); 0 for a file */
     bool fs_inline;    /* that filesystem may store files in their inodes */
+    bool fs_xfs;       /* that filesystem is an XFS (else ext2/3/4) */
 } sc_bk_t;
 
 /* What the scan counts of btrfs data it passes over (backup.c): per enum
@@ -261,6 +262,10 @@ int sc_add_backups(sc_ctx_t *c, sc_tbuf_t *b);
 /* backup.c: the prober of an ext2/3/4 primary superblock (a filesystem whose
  * records say where the backup files in it lie). */
 int sc_probe_extfs(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail);
+/* backup.c: the prober of an XFS superblock (lr/xfs.h): the same, for XFS
+ * (a secondary superblock at an allocation group's start is judged by the
+ * filesystem holding it, as a filesystem inside another). */
+int sc_probe_xfs(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail);
 /* The VG section of text (the first section at depth 0, from its name):
  * *start (SIZE_MAX when no section opens) and *end (one past its closing
  * brace); false unless the section opens and closes. */

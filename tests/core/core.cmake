@@ -19,6 +19,9 @@ get_property(lr_have_ext2fs GLOBAL PROPERTY LR_HAVE_EXT2FS)
 if(lr_have_ext2fs)
   target_compile_definitions(test_extfs PRIVATE LR_HAVE_EXT2FS)
 endif()
+# XFS's records (lr/xfs.h) against xfs_bmap's and xfs_db's view of
+# fixtures/backup-xfs, and damaged copies of it.
+lr_add_test(test_xfs test_xfs.c)
 lr_add_test(test_mda test_mda.c)
 lr_add_test(test_io_blockdev test_io_blockdev.c LABELS interop)
 lr_add_test(test_mda_interop test_mda_interop.c LABELS interop)

@@ -3,7 +3,7 @@
 
 usage: make-seeds.py FIXTURES_DIR OUT_DIR
 
-Writes OUT_DIR/{label,mda,text,scan,plan,thin,image,lvdata,vhdxlog,extfs}/
+Writes OUT_DIR/{label,mda,text,scan,plan,thin,image,lvdata,vhdxlog,extfs,xfs}/
 (an existing OUT_DIR is emptied of those directories first). Deterministic: the same fixtures give the
 same files, named by the fixture, the PV and what they hold.
 
@@ -38,6 +38,12 @@ same files, named by the fixture, the PV and what they hold.
   backup-ext3's ext3 (superblock, inode tables, the journal's first
   transactions), the blocks starting a backup file and two bytes
   (fuzz_extfs.c: variant, count).
+- xfs:   the first 256 KiB of fixtures/backup-xfs's XFS (superblock, AG
+  0's headers, B+tree roots, first inode chunk), the blocks its files in
+  use start at (truth/files.txt) and a few others, as le64, and two bytes
+  (fuzz_xfs.c: variant, count); variants; the same with a file's block map
+  B+tree node moved into the head; AG 1's first 256 KiB (a secondary
+  superblock).
 - thin:  the dm-thin pool metadata of fixtures/thin (made by thin_restore),
   cut out of its _tmeta segments and after its last non-zero 4 KiB block,
   with a leading flag byte (fuzz_thin.c: bit 0 reseals every node's
@@ -64,8 +70,10 @@ SECTOR = 512
 MDA_SEED_MAX = 96 << 10
 SCAN_SEED_MAX = 192 << 10
 IMAGE_SEED_MAX = 64 << 10
-SUBS = ("label", "mda", "text", "scan", "plan", "thin", "image", "lvdata", "vhdxlog", "extfs")
+SUBS = ("label", "mda", "text", "scan", "plan", "thin", "image", "lvdata", "vhdxlog", "extfs",
+        "xfs")
 EXTFS_SEED = 256 << 10
+XFS_SEED = 256 << 10
 
 
 def read_devices(fixture_dir):
@@ -498,6 +506,91 @@ def extfs_seeds(out, fixtures_dir):
                     fs[:EXTFS_SEED - len(tail)] + tail)
 
 
+def xfs_seeds(out, fixtures_dir):
+    """fuzz_xfs's input: the first 256 KiB of the XFS the kernel wrote
+    with LVM2 rotating its archive in it (fixtures/backup-xfs: 1 KiB
+    blocks, 512-byte v3 inodes; its superblock, AG 0's AGF and AGI, the
+    B+tree roots, the first inode chunk, the fill and churn files' first
+    blocks and B+tree leaves lie there), then the blocks every file in use
+    starts at (truth/files.txt: most lie past the head, read as zeros),
+    blocks 0, 64, the last and one past the filesystem, as le64, a variant
+    byte and their count (bit 6: the I/O layer ends with the image). With
+    variants: the blocks in reverse order, budgets of 2.5, 32.5 and 37.5
+    KiB (out at the inode B+tree root, at the inode chunk, and enough for
+    AG 0's walk of 36 KiB), files of 4 KiB at most, checksums resealed,
+    the short layer; fill0/comb (a
+    2-level block map B+tree whose node lies at 16 MiB) with its node
+    copied into a zero block of the head and the inode's pointer and
+    checksum made again, so the whole map is read; and AG 1's first 256
+    KiB on its own (its secondary superblock opens; its AG headers name AG
+    1, not the 0 they are read as)."""
+    fdir = os.path.join(fixtures_dir, "backup-xfs")
+    path = os.path.join(fdir, "fs.img.gz")
+    if not os.path.isfile(path):
+        return
+    with gzip.open(path, "rb") as f:
+        fs = f.read()
+    bs, dblocks = struct.unpack_from(">IQ", fs, 4)
+    agblocks = struct.unpack_from(">I", fs, 84)[0]
+    isize = struct.unpack_from(">H", fs, 104)[0]
+    inopblog, agblklog = fs[123], fs[124]
+    starts = []  # (ino, first block)
+    lst = os.path.join(fdir, "truth", "files.txt")
+    if os.path.isfile(lst):
+        with open(lst) as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) < 6:
+                    continue
+                first = parts[5].split(",")[0]
+                if first.startswith("0+"):
+                    starts.append((int(parts[1]), int(first.split("@")[1]) // bs))
+    ask = sorted(set([b for _, b in starts] + [0, 64, dblocks - 1, dblocks]))[:32]
+
+    def put(name, head, blocks, variant, count_bits=0):
+        tail = b"".join(struct.pack("<Q", b) for b in blocks)
+        tail += bytes([variant, len(blocks) | count_bits])
+        out.put("xfs", name, head[:XFS_SEED - len(tail)] + tail)
+
+    head = fs[:XFS_SEED]
+    for variant, blocks in ((0, ask), (1, ask[::-1]), (2 | 1 << 4, ask), (2 | 13 << 4, ask),
+                            (2 | 15 << 4, ask), (4, ask), (8, ask)):
+        put("backup-xfs-variant%d" % variant, head, blocks, variant)
+    put("backup-xfs-short-io", head, ask, 0, 64)
+
+    # a file's block map node moved into the head: the first B+tree file
+    # in use whose inode lies in the head and whose root points past it
+    cut = XFS_SEED - 8 * len(ask) - 2
+    zero = next((b for b in range(cut // bs - 1, 0, -1)
+                 if not any(head[b * bs:(b + 1) * bs])), None)
+    for ino, _ in starts:
+        agino = ino & ((1 << (agblklog + inopblog)) - 1)
+        at = (agino >> inopblog) * bs + (agino & ((1 << inopblog) - 1)) * isize
+        if ino >> (agblklog + inopblog) or at + isize > cut or zero is None:
+            continue
+        node = bytearray(head[at:at + isize])
+        if node[:2] != b"IN" or node[4] != 3 or node[5] != 3:
+            continue
+        size = node[82] * 8 or isize - 176
+        ptr = 176 + 4 + (size - 4) // 16 * 8
+        fsb = struct.unpack_from(">Q", node, ptr)[0]
+        lin = (fsb >> agblklog) * agblocks + (fsb & ((1 << agblklog) - 1))
+        if lin * bs < cut:
+            continue
+        moved = bytearray(head)
+        moved[zero * bs:(zero + 1) * bs] = fs[lin * bs:(lin + 1) * bs]
+        struct.pack_into(">Q", node, ptr, zero)
+        struct.pack_into("<I", node, 100, 0)
+        struct.pack_into("<I", node, 100, crc32c(bytes(node)))
+        moved[at:at + isize] = node
+        put("backup-xfs-btree-node-in-head", bytes(moved), ask, 0)
+        break
+
+    # AG 1 on its own: its secondary superblock, headers and roots
+    ag1 = agblocks * bs
+    put("backup-xfs-ag1", fs[ag1:ag1 + XFS_SEED], [0, 1, 4, 5, 64], 0)
+
+
 def lzo_leaf(b):
     """Whether the 4 KiB block b is a btrfs leaf holding an inline file
     the kernel compressed with lzo (compression 2)."""
@@ -605,6 +698,7 @@ def main():
     lvdata_seeds(out, fixtures_dir)
     backup_seeds(out, fixtures_dir)
     extfs_seeds(out, fixtures_dir)
+    xfs_seeds(out, fixtures_dir)
 
     # the restore planner runs on scanned images: the same seeds
     for name in sorted(os.listdir(os.path.join(out_dir, "scan"))):

@@ -245,6 +245,13 @@ add_test(NAME lvmscan-backup
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/backup.sh $<TARGET_FILE:lvmscan>
                  $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
 set_tests_properties(lvmscan-backup PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+# The same in an XFS the kernel wrote (fixtures/backup-xfs): files in use
+# read by their inodes, whole wherever their blocks lie; one whose inode
+# fails its checksum read on, partial (tests/scan/backup-xfs.sh).
+add_test(NAME lvmscan-backup-xfs
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/backup-xfs.sh $<TARGET_FILE:lvmscan>
+                 $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
+set_tests_properties(lvmscan-backup-xfs PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
 # A build without the optional libraries (LR_NO_*), configured and built
 # here into nolibs/: each container and compressed image is refused naming
 # its library; btrfs files compressed with lzo or zstd are counted unread,

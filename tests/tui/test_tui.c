@@ -887,6 +887,17 @@ static void test_files_only_note(void **state)
     assert_true(line_with(m, note) >= 0);
     lr_tui_free(m);
     tmp_remove(&t);
+    /* files in use in an XFS, read by their inodes (fixtures/backup-xfs):
+     * the newest version's copy so labelled, no note */
+    tmp_make(&t);
+    tmp_image_file(&t, "backup-xfs", "fs.img");
+    m = model_on(t.img, 1800000000);
+    keys(m, "<Size=160x40><Enter><Enter>");
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_DETAIL);
+    assert_true(line_with(m, "  backup file (by its XFS inode)") >= 0);
+    assert_true(line_with(m, note) < 0);
+    lr_tui_free(m);
+    tmp_remove(&t);
 }
 
 /* The evidence's warnings before a restore, as lvmrepair gives them: on

@@ -41,10 +41,10 @@ static int flush(tui_view_t *v, lr_strbuf_t *b, lr_tui_attr_t attr)
 }
 
 /* What a backup file copy is, for its line ("" for a ring copy): a file
- * given whole (text_file), a btrfs item, read by its inode, by its inode
- * as the journal holds it (gathered from blocks not in a row; or unsure:
- * a later claim on its blocks may not be in the journal), or else read on
- * from its first block. */
+ * given whole (text_file), a btrfs item, read by its ext or XFS inode, by
+ * its inode as the journal holds it (gathered from blocks not in a row;
+ * or unsure: a later claim on its blocks may not be in the journal), or
+ * else read on from its first block. */
 static void copy_kind(const lr_scan_copy_t *c, bool text_file, char *buf, size_t len)
 {
     const char *comp = lr_btrfs_compression_name(c->btrfs_compression);
@@ -58,6 +58,8 @@ static void copy_kind(const lr_scan_copy_t *c, bool text_file, char *buf, size_t
         snprintf(buf, len, "%s", "  backup file (btrfs inline)");
     else if (c->extfs_file)
         snprintf(buf, len, "%s", "  backup file (by its inode)");
+    else if (c->xfs_file)
+        snprintf(buf, len, "%s", "  backup file (by its XFS inode)");
     else if (c->extfs_journal_ino)
         snprintf(buf, len, "  backup file (deleted; journal's inode %u%s)", c->extfs_journal_ino,
                  c->n_pieces               ? ", gathered"

@@ -294,6 +294,12 @@ typedef struct lr_scan_copy {
     bool extfs_file;
     uint32_t extfs_ino;
     uint64_t extfs_offset;
+    /* The same for a backup file in use in an XFS (lr/xfs.h), found by its
+     * inode in its allocation group's inode B+tree: xfs_file; xfs_ino and
+     * xfs_offset when its blocks do not lie in a row from offset. */
+    bool xfs_file;
+    uint64_t xfs_ino;
+    uint64_t xfs_offset;
     /* A deleted backup file in an ext3/ext4 filesystem whose inode, as it
      * was while the file lived, the journal still holds (lr_extfs_past_t):
      * its blocks and size are known from that copy: inode extfs_journal_ino
@@ -662,7 +668,8 @@ int lr_scan_version_copy(const lr_scan_t *scan, size_t vg, size_t version);
  * inside an image (none a file given whole, lr_scan_image_t.text_file, none
  * one whose btrfs item or compressed extent gives its length,
  * btrfs_inline or btrfs_compression, none
- * a file read by its ext filesystem's inode, extfs_file, or by its inode
+ * a file read by its ext filesystem's or XFS's inode, extfs_file or
+ * xfs_file, or by its inode
  * as the journal holds it, extfs_journal_ino, unless the journal may miss
  * a later claim on its blocks, extfs_journal_unsure, and none a ring
  * copy): its text was read on from the file's first block as

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# LVM2's archive and backup files in an XFS the kernel wrote
+# (fixtures/backup-xfs: LVM2 rotating its archive with the free space in
+# one-block holes, so every file has one extent per block; three archives
+# in use in allocation group 1, one with its block map in a B+tree, and
+# backup/xvg in group 0) are read by their inodes: each is found whole,
+# its length the file's size, wherever its blocks lie. Truth: xfs_bmap's
+# extents and xfs_db's inode numbers (truth/files.txt) and the files as
+# LVM2 wrote them. Then copies of the image: one where an archive's inode
+# fails its checksum (that file is read on from its first block as without
+# the filesystem's records: partial, never whole), one with a deleted
+# file's first block placed before a block in use (cut there).
+#   backup-xfs.sh LVMSCAN LVMREPAIR FIXTURES
+set -euo pipefail
+SCAN=$1
+REPAIR=$2
+FIX=$3/backup-xfs
+NAME=lvmscan-backup-xfs
+source "$(dirname "$0")/../support/interop.sh"
+lr_init_offline $NAME "$SCAN" "$3"
+T=$LR_TMP
+gzip -dc "$FIX/fs.img.gz" > "$T/fs.img"
+
+"$SCAN" --json "$T/fs.img" > "$T/scan.json" || lr_fail "lvmscan exited $?"
+"$SCAN" "$T/fs.img" > "$T/scan.txt" || lr_fail "lvmscan (text) exited $?"
+python3 - "$T/scan.json" "$FIX/truth" "$T/scan.txt" <<'EOF' || lr_fail "backup-xfs: the files in use not read by their inodes"
+import json, sys
+d = json.load(open(sys.argv[1])); truth = sys.argv[2]; text = open(sys.argv[3]).read()
+files = []
+for line in open(truth + "/files.txt"):
+    path, ino, size, fmt, n, exts = line.split()[:6]
+    if not (path.startswith("archive/") or path == "backup/xvg"):
+        continue
+    ext = [tuple(int(v) for v in e.replace("+", " ").replace("@", " ").split()) for e in exts.split(",")]
+    files.append((path, int(ino), int(size), fmt, ext))
+assert len(files) == 4 and any(f[3] == "btree" for f in files), files
+copies = [c for c in d["copies"] if c["vg_name"] == "xvg"]
+# every copy is a file in use (the deleted archives' first blocks went to
+# later ones: none is read as another file's start)
+assert len(copies) == len(files), [(c["offset"], c["length"]) for c in copies]
+for path, ino, size, fmt, ext in files:
+    at = ext[0][2]
+    row = all(ext[i + 1][2] == ext[i][2] + ext[i][1] for i in range(len(ext) - 1))
+    c = [c for c in copies if c["offset"] == at]
+    assert len(c) == 1, (path, at)
+    c = c[0]
+    body = open("%s/%s" % (truth, path), "rb").read()
+    assert len(body) == size, (path, len(body), size)
+    assert c["xfs_file"] and not c["extfs_file"] and not c["partial"] and c["parse_ok"], (path, c)
+    assert c["length"] == size + 1, (path, c["length"], size)  # the NUL after it counted
+    assert c["xfs_inode"] == (None if row else ino) and c["xfs_offset"] == (None if row else 0), (path, c)
+    seq = int(body.split(b"seqno = ")[1].split(b"\n")[0])
+    assert c["seqno"] == seq, (path, c["seqno"], seq)
+    print("%s: inode %d, %d bytes, %d extents (%s), in a row: %s" % (path, ino, size, len(ext), fmt, row))
+vg = [v for v in d["vgs"] if v["name"] == "xvg"][0]
+seqnos = sorted(v["seqno"] for v in vg["versions"])
+assert seqnos == [4, 17, 18], seqnos
+# seqno 4: the backup file and the archive made after the vgcfgrestore,
+# one VG section: one version, two copies
+four = [v for v in vg["versions"] if v["seqno"] == 4][0]
+assert len(four["copies"]) == 2 and four["complete"], four
+assert "xfs-file xfs-inode-" in text
+assert "read on from its first block" not in text, "a version noted as read on"
+EOF
+
+# lvmrepair reads the B+tree file again through the filesystem: its export
+# is the one of the file LVM2 wrote, given alone
+BIG=$(awk '$1 ~ /^archive\// && $4 == "btree" {print $1}' "$FIX/truth/files.txt")
+SEQ=$(sed -n 's/^[[:space:]]*seqno = //p' "$FIX/truth/$BIG")
+"$REPAIR" --export seqno="$SEQ" -o "$T/img.vg" "$T/fs.img" > /dev/null 2>&1 || lr_fail "export of seqno $SEQ from the XFS failed"
+"$REPAIR" --export seqno="$SEQ" -o "$T/file.vg" "$FIX/truth/$BIG" > /dev/null 2>&1 || lr_fail "export of $BIG failed"
+cmp -s <(grep -v '^#' "$T/img.vg") <(grep -v '^#' "$T/file.vg") || lr_fail "seqno $SEQ exported from the XFS differs from $BIG"
+
+# an archive's inode damaged (a byte of its size: the checksum fails; one
+# whose VG section starts in its first block): read on from that block,
+# its next block elsewhere: partial, and said so; the others still whole
+python3 - "$T/fs.img" "$FIX/truth" > "$T/bad.seq" <<'EOF' || lr_fail "could not damage the inode"
+import sys
+img, truth = sys.argv[1:3]
+for l in open(truth + "/files.txt"):
+    path, ino, size, fmt = l.split()[:4]
+    body = open("%s/%s" % (truth, path), "rb").read() if path.startswith("archive/") else b""
+    if 0 < body.find(b"\nxvg {") < 1000:
+        break
+else:
+    sys.exit("no archive whose VG section starts in its first block")
+ino = int(ino)
+# this geometry (truth/sb.txt): agblklog 15, inopblog 1, agblocks 16500, 512-byte inodes
+at = ((ino >> 16) * 16500 + ((ino & 0xffff) >> 1)) * 1024 + (ino & 1) * 512
+with open(img, "r+b") as f:
+    f.seek(at)
+    assert f.read(2) == b"IN"
+    f.seek(at + 63)
+    b = f.read(1)
+    f.seek(at + 63)
+    f.write(bytes([b[0] ^ 1]))
+print(int(body.split(b"seqno = ")[1].split(b"\n")[0]))
+EOF
+"$SCAN" --json "$T/fs.img" > "$T/bad.json" || lr_fail "lvmscan of the damaged copy exited $?"
+"$SCAN" "$T/fs.img" > "$T/bad.txt" || lr_fail "lvmscan (text) of the damaged copy exited $?"
+python3 - "$T/bad.json" "$T/bad.txt" "$(cat "$T/bad.seq")" <<'EOF' || lr_fail "backup-xfs: a file whose inode fails was not read on as partial"
+import json, sys
+d = json.load(open(sys.argv[1])); text = open(sys.argv[2]).read(); seq = int(sys.argv[3])
+c = [c for c in d["copies"] if c["vg_name"] == "xvg" and c["seqno"] == seq]
+assert len(c) == 1 and c[0]["partial"] and not c[0]["xfs_file"], c
+assert sum(1 for c in d["copies"] if c["xfs_file"]) == 3
+line = [l for l in text.splitlines() if "@ %d " % c[0]["offset"] in l]
+assert len(line) == 1 and " partial" in line[0] and "xfs-file" not in line[0], line
+print("seqno %d, its inode damaged: partial (%s)" % (seq, c[0]["parse_error"]))
+EOF
+# a deleted file: an archive's first KiB (its VG section opens there)
+# written into a free block whose next block a file in use holds (both by
+# truth/: a deleted archive's block still its own and no file's now; the
+# next in a file's extent). The start belongs to no inode: read on from
+# there and cut where that block begins, by the free-space B+tree, saying
+# so (without it the text ran on into the next file's bytes).
+gzip -dc "$FIX/fs.img.gz" > "$T/del.img"
+python3 - "$T/del.img" "$FIX/truth" > "$T/del.at" <<'EOF' || lr_fail "could not place a deleted file"
+import re, sys
+img, truth = sys.argv[1:3]
+live = []
+for l in open(truth + "/files.txt"):
+    for e in l.split()[5].split(","):
+        off, ln, at = (int(v) for v in re.split("[+@]", e))
+        live.append((at, at + ln))
+inuse = lambda b: any(lo <= b < hi for lo, hi in live)
+src = None
+for l in open(truth + "/files.txt"):
+    path = l.split()[0]
+    body = open("%s/%s" % (truth, path), "rb").read() if path.startswith("archive/") else b""
+    if 0 < body.find(b"\nxvg {") < 1000:
+        src = body[:1024]
+        break
+for l in open(truth + "/deleted.txt"):
+    m = re.match(r"\s+\d+\+1024@(\d+) same", l)
+    if m and not inuse(int(m.group(1))) and inuse(int(m.group(1)) + 1024):
+        at = int(m.group(1))
+        break
+else:
+    sys.exit("no free block before a block in use")
+with open(img, "r+b") as f:
+    f.seek(at)
+    f.write(src)
+print(at)
+EOF
+AT=$(cat "$T/del.at")
+"$SCAN" --json "$T/del.img" > "$T/del.json" || lr_fail "lvmscan of the image with a deleted file exited $?"
+python3 - "$T/del.json" "$AT" <<'EOF' || lr_fail "backup-xfs: a deleted file not cut where a block in use begins"
+import json, sys
+d = json.load(open(sys.argv[1])); at = int(sys.argv[2])
+c = [c for c in d["copies"] if c["offset"] == at]
+assert len(c) == 1, c
+c = c[0]
+assert not c["xfs_file"] and c["partial"] and c["length"] == 1024, c
+assert "which the XFS filesystem gives to a file now" in c["parse_error"], c["parse_error"]
+assert sum(1 for c in d["copies"] if c["xfs_file"]) == 4
+print("a deleted file at byte %d: cut at its next block (%s)" % (at, c["parse_error"][:60]))
+EOF
+echo "PASSED: $NAME"
