@@ -766,8 +766,9 @@ static void say_files_only(const scanned_t *s, const lr_repair_plan_t *p)
         return;
     const lr_scan_version_t *v = &s->scan->vgs[p->vg].versions[p->version];
     printf("\nNote: seqno %" PRIu64 " is known only from LVM2 backup/archive files found in the "
-           "images; a file's text is read on from its first block, and a deleted file's later "
-           "blocks may since hold another file's: check its LVs above before you confirm\n",
+           "images; a file's text is read on from its first block or to a length no filesystem "
+           "record vouches for, and a deleted file's later blocks may since hold another "
+           "file's: check its LVs above before you confirm\n",
            v->seqno);
 }
 

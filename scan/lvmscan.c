@@ -1490,11 +1490,12 @@ static void report_backup_versions(FILE *f, const lr_scan_t *s, size_t g)
                 only);
     /* Without the filesystem's own records a file is read on from its
      * first block: one deleted and its blocks reused can be joined to
-     * another file's and still parse (docs/limits.md). */
+     * another file's and still parse (docs/limits.md); a journal's record
+     * that may miss a later claim gives a length, not its blocks' owner. */
     if (blocks)
-        fprintf(f, "  note: a file's text is read on from its first block; a deleted file's later "
-                   "blocks may since hold another file's, so check a version only files hold "
-                   "before restoring it\n");
+        fprintf(f, "  note: a file's text is read on from its first block or to a length no "
+                   "filesystem record vouches for; a deleted file's later blocks may since hold "
+                   "another file's, so check a version only files hold before restoring it\n");
     report_newer_files(f, vg);
 }
 
