@@ -296,22 +296,29 @@ static bool xf_fork(const lr_xfs_t *fs, const uint8_t *p, size_t *at, size_t *si
     return true;
 }
 
-/* Whether p is inode ino as XFS writes one: 0, LR_EFORMAT (magic,
- * version, a v3 inode's number), LR_ECHECKSUM (a v3 inode's checksum).
- * *regular: a regular file with links, on the data device. */
-static int xf_inode_check(const lr_xfs_t *fs, const uint8_t *p, uint64_t ino, bool *regular)
+/* Whether p is an inode as XFS writes one (magic, version), not yet its
+ * checksum: 0 or LR_EFORMAT. *regular: a regular file with links, on the
+ * data device. */
+static int xf_inode_shape(const lr_xfs_t *fs, const uint8_t *p, bool *regular)
 {
     *regular = false;
     if (p[0] != 'I' || p[1] != 'N' || p[4] < 1 || p[4] > 3 || (p[4] == 3) != fs->v5)
-        return LR_EFORMAT;
-    if (p[4] == 3 && !xf_crc_ok(p, fs->inodesize, XFS_DINODE_CRC))
-        return LR_ECHECKSUM;
-    if (p[4] == 3 && lr_get_be64(p + 152) != ino)
         return LR_EFORMAT;
     uint16_t mode = (uint16_t)(p[2] << 8 | p[3]), flags = (uint16_t)(p[90] << 8 | p[91]);
     uint32_t links = p[4] == 1 ? (uint32_t)(p[6] << 8 | p[7]) : lr_get_be32(p + 16);
     *regular = (mode & 0xf000) == 0x8000 && links && !(flags & XFS_DIFLAG_REALTIME);
     return 0;
+}
+
+/* A v3 inode's checksum and number (v2 inodes have neither): 0,
+ * LR_ECHECKSUM, or LR_EFORMAT when it names another inode. */
+static int xf_inode_sealed(const lr_xfs_t *fs, const uint8_t *p, uint64_t ino)
+{
+    if (p[4] != 3)
+        return 0;
+    if (!xf_crc_ok(p, fs->inodesize, XFS_DINODE_CRC))
+        return LR_ECHECKSUM;
+    return lr_get_be64(p + 152) == ino ? 0 : LR_EFORMAT;
 }
 
 /* One extent record (xfs_bmbt_rec: 128 bits): file block, XFS block,
@@ -414,7 +421,10 @@ static int xf_take_inode(lr_xfs_t *fs, const uint8_t *p, uint64_t ino, xf_ask_t 
     bool regular;
     xf_ext_t first;
     uint64_t lin;
-    if (xf_inode_check(fs, p, ino, &regular) || !regular || (p[5] != 2 && p[5] != 3))
+    /* the checksum only of an inode that may answer (most do not: it costs
+     * more than the walk), and before a B+tree's pointer is followed */
+    if (xf_inode_shape(fs, p, &regular) || !regular || (p[5] != 2 && p[5] != 3) ||
+        (p[5] == 3 && xf_inode_sealed(fs, p, ino)))
         return 0;
     int rc = xf_first_extent(fs, p, ino, q->budget, &first, err);
     if (rc)
@@ -423,7 +433,8 @@ static int xf_take_inode(lr_xfs_t *fs, const uint8_t *p, uint64_t ino, xf_ask_t 
         return 0;
     const uint64_t *hit = bsearch(&lin, q->blocks, q->n, sizeof(*q->blocks), lr_u64_cmp);
     uint64_t size = lr_get_be64(p + 56);
-    if (hit && size <= q->max_size && !q->files[hit - q->blocks].ino)
+    if (hit && size <= q->max_size && !q->files[hit - q->blocks].ino &&
+        !xf_inode_sealed(fs, p, ino))
         q->files[hit - q->blocks] = (lr_xfs_file_t){ino, size};
     return 0;
 }
@@ -597,7 +608,9 @@ int lr_xfs_read(lr_xfs_t *fs, uint64_t ino, void *buf, size_t len, size_t *got, 
     size_t fat, fsize;
     uint64_t n;
     int rc = xf_read(fs, p, fs->inodesize, at, NULL, err);
-    int bad = rc ? 0 : xf_inode_check(fs, p, ino, &regular);
+    int bad = rc ? 0 : xf_inode_shape(fs, p, &regular);
+    if (!bad && !rc)
+        bad = xf_inode_sealed(fs, p, ino);
     if (bad == LR_ECHECKSUM)
         rc = lr_error_set(err, bad, fs->offset + at, "XFS inode %llu: checksum fails",
                           (unsigned long long)ino);
