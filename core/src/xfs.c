@@ -32,9 +32,11 @@
 #define XFS_DINODE_CRC 100u
 #define XFS_MAX_LEVELS 9u /* XFS_BTREE_MAXLEVELS */
 #define XFS_INCOMPAT_SPINODES 0x2u
-/* FTYPE, SPINODES, META_UUID, BIGTIME, NEEDSREPAIR, NREXT64, EXCHRANGE,
- * PARENT: none changes how data-device files are mapped */
-#define XFS_INCOMPAT_KNOWN 0xffu
+/* FTYPE, SPINODES, META_UUID, BIGTIME, NREXT64, EXCHRANGE, PARENT: none
+ * changes how data-device files are mapped. NEEDSREPAIR (0x10), a
+ * filesystem xfs_repair left half-mended, is not read. */
+#define XFS_INCOMPAT_KNOWN 0xefu
+#define XFS_INCOMPAT_META_UUID 0x4u
 #define XFS_DIFLAG_REALTIME 0x1u
 #define XFS_DIFLAG2_NREXT64 0x10u
 #define XFS_MAX_READ_EXTENTS (1u << 20)
@@ -47,7 +49,8 @@ struct lr_xfs {
     uint32_t bs, sectsize, inodesize, inopblock, agblocks, agcount;
     uint8_t blocklog, inopblog, agblklog;
     uint64_t dblocks;
-    uint8_t *block; /* one block: B+tree walks */
+    uint8_t uuid[16]; /* what every v5 record names (sb_meta_uuid or sb_uuid) */
+    uint8_t *block;   /* one block: B+tree walks */
     /* the free-space B+tree leaf lr_xfs_block_used read last: allocation
      * group leaf_ag's blocks [leaf_lo, leaf_hi) are its to answer for */
     uint8_t *leaf;
@@ -119,6 +122,17 @@ bool lr_xfs_superblock(const uint8_t *p, size_t avail, uint32_t *block_size, uin
     return true;
 }
 
+bool lr_xfs_superblock_group(const uint8_t *p, size_t avail, uint32_t *group)
+{
+    if (avail < 104)
+        return false;
+    size_t sect = (size_t)(p[102] << 8 | p[103]); /* sb_sectsize: the AGF is sector 1 */
+    if (avail < sect + 12 || memcmp(p + sect, "XAGF", 4) != 0)
+        return false;
+    *group = lr_get_be32(p + sect + 8);
+    return true;
+}
+
 /* ---- opening ----------------------------------------------------------- */
 
 int lr_xfs_open(lr_io_t *io, uint64_t offset, lr_xfs_t **out, lr_error_t *err)
@@ -173,6 +187,7 @@ int lr_xfs_open(lr_io_t *io, uint64_t offset, lr_xfs_t **out, lr_error_t *err)
     fs->inopblog = sb[123];
     fs->agblklog = sb[124];
     fs->dblocks = bytes / bs;
+    memcpy(fs->uuid, sb + (incompat & XFS_INCOMPAT_META_UUID ? 248 : 32), 16);
     *out = fs;
     return 0;
 }
@@ -242,7 +257,9 @@ static int xf_ag_header(lr_xfs_t *fs, uint32_t ag, uint32_t sector, const char *
     if (rc)
         return rc;
     const uint8_t *h = fs->block;
-    if (memcmp(h, magic, 4) != 0 || lr_get_be32(h + 8) != ag)
+    size_t uuid_at = sector == 1 ? 64 : 296; /* agf_uuid, agi_uuid */
+    if (memcmp(h, magic, 4) != 0 || lr_get_be32(h + 8) != ag ||
+        (fs->v5 && memcmp(h + uuid_at, fs->uuid, 16) != 0))
         return lr_error_set(err, LR_EFORMAT, fs->offset + at,
                             "XFS allocation group %u: no %s header", ag, magic);
     if (fs->v5 && !xf_crc_ok(h, fs->sectsize, crc_at))
@@ -261,8 +278,13 @@ static int xf_sblock(const lr_xfs_t *fs, const uint8_t *b, const char *m4, const
 {
     size_t h = fs->v5 ? XFS_SBLOCK_V5 : XFS_SBLOCK_V4;
     uint32_t lv = (uint32_t)(b[4] << 8 | b[5]), nr = (uint32_t)(b[6] << 8 | b[7]);
+    /* v5: where it lies (512-byte units), the filesystem's uuid, its
+     * group: a block of another place or filesystem is not taken */
+    bool placed =
+        !fs->v5 || (lr_get_be64(b + 16) == at / 512 && memcmp(b + 32, fs->uuid, 16) == 0 &&
+                    lr_get_be32(b + 48) == at / fs->bs / fs->agblocks);
     if (memcmp(b, fs->v5 ? m5 : m4, 4) != 0 || lv != level || (nr == 0 && (level || !root)) ||
-        nr > (fs->bs - h) / rec)
+        nr > (fs->bs - h) / rec || !placed)
         return lr_error_set(err, LR_EFORMAT, fs->offset + at, "XFS B+tree block is not one");
     if (fs->v5 && !xf_crc_ok(b, fs->bs, XFS_SBLOCK_CRC))
         return lr_error_set(err, LR_ECHECKSUM, fs->offset + at, "XFS B+tree block checksum fails");
@@ -318,7 +340,7 @@ static int xf_inode_sealed(const lr_xfs_t *fs, const uint8_t *p, uint64_t ino)
         return 0;
     if (!xf_crc_ok(p, fs->inodesize, XFS_DINODE_CRC))
         return LR_ECHECKSUM;
-    return lr_get_be64(p + 152) == ino ? 0 : LR_EFORMAT;
+    return lr_get_be64(p + 152) == ino && memcmp(p + 160, fs->uuid, 16) == 0 ? 0 : LR_EFORMAT;
 }
 
 /* One extent record (xfs_bmbt_rec: 128 bits): file block, XFS block,
@@ -344,8 +366,10 @@ static int xf_lblock(const lr_xfs_t *fs, const uint8_t *b, uint32_t level, uint6
 {
     size_t h = fs->v5 ? XFS_LBLOCK_V5 : XFS_LBLOCK_V4;
     uint32_t lv = (uint32_t)(b[4] << 8 | b[5]), nr = (uint32_t)(b[6] << 8 | b[7]);
+    bool placed = !fs->v5 || (lr_get_be64(b + 24) == at / 512 &&
+                              memcmp(b + 40, fs->uuid, 16) == 0 && lr_get_be64(b + 56) == ino);
     if (memcmp(b, fs->v5 ? "BMA3" : "BMAP", 4) != 0 || lv != level || nr == 0 ||
-        nr > (fs->bs - h) / 16 || (fs->v5 && lr_get_be64(b + 56) != ino))
+        nr > (fs->bs - h) / 16 || !placed)
         return lr_error_set(err, LR_EFORMAT, fs->offset + at, "XFS block map block is not one");
     if (fs->v5 && !xf_crc_ok(b, fs->bs, XFS_LBLOCK_CRC))
         return lr_error_set(err, LR_ECHECKSUM, fs->offset + at,
@@ -423,8 +447,9 @@ static int xf_take_inode(lr_xfs_t *fs, const uint8_t *p, uint64_t ino, xf_ask_t 
     uint64_t lin;
     /* the checksum only of an inode that may answer (most do not: it costs
      * more than the walk), and before a B+tree's pointer is followed */
+    uint64_t size = lr_get_be64(p + 56);
     if (xf_inode_shape(fs, p, &regular) || !regular || (p[5] != 2 && p[5] != 3) ||
-        (p[5] == 3 && xf_inode_sealed(fs, p, ino)))
+        size > q->max_size || (p[5] == 3 && xf_inode_sealed(fs, p, ino)))
         return 0;
     int rc = xf_first_extent(fs, p, ino, q->budget, &first, err);
     if (rc)
@@ -432,9 +457,7 @@ static int xf_take_inode(lr_xfs_t *fs, const uint8_t *p, uint64_t ino, xf_ask_t 
     if (first.off != 0 || first.unwritten || !xf_fsb_linear(fs, first.fsb, &lin))
         return 0;
     const uint64_t *hit = bsearch(&lin, q->blocks, q->n, sizeof(*q->blocks), lr_u64_cmp);
-    uint64_t size = lr_get_be64(p + 56);
-    if (hit && size <= q->max_size && !q->files[hit - q->blocks].ino &&
-        !xf_inode_sealed(fs, p, ino))
+    if (hit && !q->files[hit - q->blocks].ino && !xf_inode_sealed(fs, p, ino))
         q->files[hit - q->blocks] = (lr_xfs_file_t){ino, size};
     return 0;
 }
@@ -451,8 +474,9 @@ static int xf_chunk(lr_xfs_t *fs, uint32_t ag, const uint8_t *rec, uint8_t *chun
     uint32_t span = 64 * fs->inodesize;
     if (free == UINT64_MAX)
         return 0; /* no inode in use */
-    if (start % 64 || !xf_linear(fs, ag, start >> fs->inopblog, &first) ||
-        ((start + 63) >> fs->inopblog) >= fs->agblocks)
+    uint64_t last;
+    if (!xf_linear(fs, ag, start >> fs->inopblog, &first) ||
+        !xf_linear(fs, ag, ((uint64_t)start + 63) >> fs->inopblog, &last))
         return lr_error_set(err, LR_EFORMAT, fs->offset + (uint64_t)ag * fs->agblocks * fs->bs,
                             "XFS allocation group %u: an inode chunk past the group", ag);
     uint64_t at = first * fs->bs + (uint64_t)(start & (fs->inopblock - 1)) * fs->inodesize;
@@ -666,6 +690,23 @@ static int xf_free_in_leaf(const uint8_t *b, size_t hdr, uint32_t nr, uint32_t a
     return agbno < (uint64_t)lr_get_be32(r) + lr_get_be32(r + 4) ? 0 : 1;
 }
 
+/* Whether a free-space B+tree block's keys (a node) ascend strictly, or
+ * its records (a leaf) ascend without overlapping and lie within the
+ * group: what its search (and the cached leaf's answers) rely on. */
+static bool xf_alloc_sorted(const lr_xfs_t *fs, const uint8_t *b, size_t hdr, uint32_t nr,
+                            bool leaf)
+{
+    uint64_t end = 0;
+    for (uint32_t k = 0; k < nr; k++) {
+        uint64_t start = lr_get_be32(b + hdr + (size_t)k * 8);
+        uint64_t count = lr_get_be32(b + hdr + (size_t)k * 8 + 4);
+        if ((k && start < end) || (leaf && (!count || start + count > fs->agblocks)))
+            return false;
+        end = leaf ? start + count : start + 1;
+    }
+    return true;
+}
+
 int lr_xfs_block_used(lr_xfs_t *fs, uint64_t block, lr_error_t *err)
 {
     if (block >= fs->dblocks)
@@ -694,6 +735,9 @@ int lr_xfs_block_used(lr_xfs_t *fs, uint64_t block, lr_error_t *err)
         if (!rc)
             rc = xf_sblock(fs, b, "ABTB", "AB3B", level, level + 1 == top, level ? 12 : 8, &nr,
                            &hdr, lin * fs->bs, err);
+        if (!rc && !xf_alloc_sorted(fs, b, hdr, nr, !level))
+            rc = lr_error_set(err, LR_EFORMAT, fs->offset + lin * fs->bs,
+                              "XFS free-space B+tree block out of order");
         if (rc)
             return rc;
         if (!level) {

@@ -85,7 +85,12 @@ int sc_probe_extfs(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_
 int sc_probe_xfs(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail)
 {
     uint64_t bytes = 0;
+    uint32_t group;
     if (c->opts.flags & LR_SCAN_NO_TEXT_SEARCH || !lr_xfs_superblock(p, avail, NULL, &bytes))
+        return 0;
+    /* a secondary superblock (group k's) is no filesystem of its own: its
+     * size would run k groups past the filesystem's end */
+    if (lr_xfs_superblock_group(p, avail, &group) && group != 0)
         return 0;
     return bk_record(c, (sc_bk_t){image, off, 0, false, 0, 0, bytes, false, true});
 }
@@ -704,8 +709,10 @@ static const bk_file_t *bk_file_at(const bk_fs_t *f, uint64_t off)
 }
 
 /* Asks f's inodes which file in use starts at each of f->blocks, into
- * f->files: libext2fs's or XFS's answer. */
-static int bk_files_at(sc_ctx_t *c, bk_fs_t *f, uint64_t *budget, lr_error_t *e)
+ * f->files: libext2fs's or XFS's answer, of any size (a filesystem image
+ * file inside f is judged by it whatever its size; bk_read_records takes
+ * no backup file larger than a copy is kept as). */
+static int bk_files_at(bk_fs_t *f, uint64_t *budget, lr_error_t *e)
 {
     size_t n = f->n ? f->n : 1;
     int rc;
@@ -713,7 +720,7 @@ static int bk_files_at(sc_ctx_t *c, bk_fs_t *f, uint64_t *budget, lr_error_t *e)
         lr_xfs_file_t *v = malloc(n * sizeof(*v));
         if (!v)
             return -ENOMEM;
-        rc = lr_xfs_files_at(f->xfs_fs, f->blocks, f->n, c->opts.max_text, v, budget, e);
+        rc = lr_xfs_files_at(f->xfs_fs, f->blocks, f->n, UINT64_MAX, v, budget, e);
         for (size_t k = 0; k < f->n; k++)
             f->files[k] = (bk_file_t){v[k].ino, v[k].size};
         free(v);
@@ -722,7 +729,7 @@ static int bk_files_at(sc_ctx_t *c, bk_fs_t *f, uint64_t *budget, lr_error_t *e)
     lr_extfs_file_t *v = malloc(n * sizeof(*v));
     if (!v)
         return -ENOMEM;
-    rc = lr_extfs_files_at(f->fs, f->blocks, f->n, c->opts.max_text, v, budget, e);
+    rc = lr_extfs_files_at(f->fs, f->blocks, f->n, UINT64_MAX, v, budget, e);
     for (size_t k = 0; k < f->n; k++)
         f->files[k] = (bk_file_t){v[k].ino, v[k].size};
     free(v);
@@ -774,7 +781,7 @@ static int bk_fs_read(sc_ctx_t *c, bk_exts_t *x, size_t i)
         if (!u || f->blocks[u - 1] != f->blocks[k])
             f->blocks[u++] = f->blocks[k];
     f->n = u;
-    rc = bk_files_at(c, f, &x->inode_left, &e);
+    rc = bk_files_at(f, &x->inode_left, &e);
     if (rc == -ENOMEM)
         return lr_error_oom(c->err);
     if (rc) {
@@ -875,6 +882,8 @@ static int bk_read_records(sc_ctx_t *c, bk_exts_t *x)
         if (!f || !bk_block_of(f, bk->offset, &block))
             continue;
         const bk_file_t *file = bk_file_at(f, bk->offset);
+        if (file && file->size > c->opts.max_text)
+            file = NULL; /* a file larger than a copy is kept as one: read on */
         x->of[i] = (bk_ext_t){f, block, file ? file->ino : 0, file ? file->size : 0, false, {0}};
     }
     for (size_t i = 0; i < x->n_fss && !rc; i++)

@@ -9,7 +9,9 @@
 # LVM2 wrote them. Then copies of the image: one where an archive's inode
 # fails its checksum (that file is read on from its first block as without
 # the filesystem's records: partial, never whole), one with a deleted
-# file's first block placed before a block in use (cut there).
+# file's first block placed before a block in use (cut there); the XFS
+# followed by fixtures/backup's disk (group 1's superblock copy is no
+# filesystem of its own); an 8 MiB ext4 image file in an XFS.
 #   backup-xfs.sh LVMSCAN LVMREPAIR FIXTURES
 set -euo pipefail
 SCAN=$1
@@ -156,4 +158,46 @@ assert "which the XFS filesystem gives to a file now" in c["parse_error"], c["pa
 assert sum(1 for c in d["copies"] if c["xfs_file"]) == 4
 print("a deleted file at byte %d: cut at its next block (%s)" % (at, c["parse_error"][:60]))
 EOF
+# every allocation group starts with a copy of the superblock: group 1's
+# is no filesystem of its own (its size would run a group past the end and
+# make what follows the XFS in the image look like its stale contents).
+# fixtures/backup's disk after the XFS: its ext4's files are read by their
+# inodes as on the disk alone.
+gzip -dc "$3/backup/disk.img.gz" > "$T/disk.img"
+{ gzip -dc "$FIX/fs.img.gz"; cat "$T/disk.img"; } > "$T/cat.img" # fs.img was damaged above
+"$SCAN" --json "$T/disk.img" > "$T/disk.json" || lr_fail "lvmscan of backup's disk exited $?"
+"$SCAN" --json "$T/cat.img" > "$T/cat.json" || lr_fail "lvmscan of the XFS then the disk exited $?"
+python3 - "$T/disk.json" "$T/cat.json" <<'EOF' || lr_fail "backup-xfs: a filesystem after the XFS judged by its secondary superblock"
+import json, sys
+n = lambda p: sum(1 for c in json.load(open(p))["copies"] if c["extfs_file"] or c["xfs_file"])
+alone, after = n(sys.argv[1]), n(sys.argv[2])
+assert after == alone + 4, (alone, after)
+print("after the XFS: %d copies read by their inodes (%d on the disk alone, 4 in the XFS)" % (after, alone))
+EOF
+rm -f "$T/cat.img" "$T/disk.img"
+
+# an ext4 image file of 8 MiB (more than a copy is kept as, 4 MiB) in an
+# XFS (mkfs.xfs -p: no mount): the XFS says a file in use starts there, so
+# the ext4 is current and its archives are read by their inodes
+if command -v mkfs.ext4 >/dev/null && command -v mkfs.xfs >/dev/null; then
+    mkdir -p "$T/src/etc/lvm/archive"
+    cp "$3"/backup/truth/archive/*.vg "$T/src/etc/lvm/archive/"
+    truncate -s 8M "$T/inner.img"
+    mkfs.ext4 -q -F -d "$T/src" "$T/inner.img" || lr_fail "mkfs.ext4 -d failed"
+    printf '/dev/null\n0 0\nd--755 0 0\ninner.img ---644 0 0 %s\n$\n' "$T/inner.img" > "$T/proto"
+    truncate -s 300M "$T/outer.img"
+    TEST_DIR=1 TEST_DEV=1 QA_CHECK_FS=1 mkfs.xfs -q -f -p "$T/proto" "$T/outer.img" >/dev/null 2>&1 ||
+        lr_fail "mkfs.xfs -p failed"
+    "$SCAN" --json "$T/outer.img" > "$T/outer.json" || lr_fail "lvmscan of the XFS holding an ext4 exited $?"
+    python3 - "$T/outer.json" "$(ls "$3"/backup/truth/archive/*.vg | wc -l)" <<'EOF' || lr_fail "backup-xfs: an ext4 image file of 8 MiB in an XFS judged stale"
+import json, sys
+d = json.load(open(sys.argv[1])); want = int(sys.argv[2])
+n = sum(1 for c in d["copies"] if c["extfs_file"] and not c["partial"])
+assert n == want, (n, want)
+print("an 8 MiB ext4 in an XFS: its %d archives read by their inodes" % n)
+EOF
+    rm -rf "$T/src" "$T/inner.img" "$T/outer.img"
+else
+    echo "(mkfs.ext4 or mkfs.xfs not installed: the nested ext4 is left out)"
+fi
 echo "PASSED: $NAME"

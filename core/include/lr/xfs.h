@@ -42,6 +42,13 @@ typedef struct lr_xfs lr_xfs_t;
  * decoding; never reads past p + avail. */
 bool lr_xfs_superblock(const uint8_t *p, size_t avail, uint32_t *block_size, uint64_t *size);
 
+/* The allocation group whose superblock p is (every group starts with a
+ * copy of the primary's), by the AGF header in the sector after it (its
+ * magic and agf_seqno): true with *group when avail bytes from p hold that
+ * header and it reads as one; false when that is not known. Pure
+ * decoding; p must be a superblock (lr_xfs_superblock). */
+bool lr_xfs_superblock_group(const uint8_t *p, size_t avail, uint32_t *group);
+
 /* Opens the XFS whose superblock lies at byte offset of io (borrowed: it
  * must outlive the handle). Returns 0 with *out (free with lr_xfs_free),
  * LR_EFORMAT when the superblock is not one (lr_xfs_superblock) or the
@@ -51,6 +58,7 @@ bool lr_xfs_superblock(const uint8_t *p, size_t avail, uint32_t *block_size, uin
  * it does not read, -ENOMEM. */
 int lr_xfs_open(lr_io_t *io, uint64_t offset, lr_xfs_t **out, lr_error_t *err);
 
+/* Frees fs (NULL: nothing). */
 void lr_xfs_free(lr_xfs_t *fs);
 
 /* The block size in bytes, and the filesystem's size in bytes. */

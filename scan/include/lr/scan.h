@@ -55,7 +55,7 @@
 #define LR_SCAN_MAX_AREAS 16384  /* areas in all */
 #define LR_SCAN_MAX_INFER 1024   /* area inferences tried per scan */
 #define LR_SCAN_MAX_BACKUPS 4096 /* backup-file starts recorded; past it `truncated` */
-#define LR_SCAN_MAX_EXTFS 64     /* ext filesystems whose records are read (backup files) */
+#define LR_SCAN_MAX_EXTFS 64     /* ext and XFS filesystems whose records are read (backup files) */
 
 /* ---- progress and options ---------------------------------------------- */
 
