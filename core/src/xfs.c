@@ -47,7 +47,7 @@ struct lr_xfs {
     bool v5;
     bool sparse; /* inode B+tree records carry a hole mask */
     uint32_t bs, sectsize, inodesize, inopblock, agblocks, agcount;
-    uint8_t blocklog, inopblog, agblklog;
+    uint8_t inopblog, agblklog;
     uint64_t dblocks;
     uint8_t uuid[16]; /* what every v5 record names (sb_meta_uuid or sb_uuid) */
     uint8_t *block;   /* one block: B+tree walks */
@@ -183,7 +183,6 @@ int lr_xfs_open(lr_io_t *io, uint64_t offset, lr_xfs_t **out, lr_error_t *err)
     fs->inopblock = bs / fs->inodesize;
     fs->agblocks = lr_get_be32(sb + 84);
     fs->agcount = lr_get_be32(sb + 88);
-    fs->blocklog = sb[120];
     fs->inopblog = sb[123];
     fs->agblklog = sb[124];
     fs->dblocks = bytes / bs;

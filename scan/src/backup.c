@@ -30,8 +30,8 @@
 #include "lr/btrfs.h"
 #include "lr/crc.h"
 #include "lr/extfs.h"
-#include "lr/xfs.h"
 #include "lr/sort.h"
+#include "lr/xfs.h"
 
 /* The second top-level key of every such file, within its first lines. */
 #define SC_BACKUP_CONTENTS "contents = \"Text Format Volume Group\""

@@ -848,39 +848,30 @@ int sc_bt_read(lr_io_t *io, struct lr_btrfs_decoder *dec, sc_bt_read_t *r, uint8
     return rc;
 }
 
-/* A file in an ext filesystem whose blocks do not lie in a row: read again
- * by its inode (cp->length is its size and the NUL after it). */
+/* A file in an ext filesystem or an XFS whose blocks do not lie in a row:
+ * read again by its inode through the filesystem (cp->length is its size
+ * and the NUL after it). */
 static int read_by_inode(lr_io_t *io, const lr_scan_copy_t *cp, char *t, lr_error_t *err)
 {
-    lr_extfs_t *fs = NULL;
     size_t want = (size_t)cp->length - 1, got = 0;
-    int rc = lr_extfs_open(io, cp->extfs_offset, LR_EXTFS_MAX_GDT, &fs, err);
-    if (!rc)
-        rc = lr_extfs_read(fs, cp->extfs_ino, t, want, &got, err);
-    lr_extfs_free(fs);
+    int rc;
+    if (cp->xfs_ino) {
+        lr_xfs_t *fs = NULL;
+        rc = lr_xfs_open(io, cp->xfs_offset, &fs, err);
+        if (!rc)
+            rc = lr_xfs_read(fs, cp->xfs_ino, t, want, &got, err);
+        lr_xfs_free(fs);
+    } else {
+        lr_extfs_t *fs = NULL;
+        rc = lr_extfs_open(io, cp->extfs_offset, LR_EXTFS_MAX_GDT, &fs, err);
+        if (!rc)
+            rc = lr_extfs_read(fs, cp->extfs_ino, t, want, &got, err);
+        lr_extfs_free(fs);
+    }
     if (!rc && got != want)
         rc = lr_error_set(err, LR_EFORMAT, cp->offset,
-                          "the file of inode %u reads as %zu bytes, not %zu", cp->extfs_ino, got,
-                          want);
-    if (!rc)
-        t[want] = '\0';
-    return rc;
-}
-
-/* A file in an XFS whose blocks do not lie in a row: the same, by its XFS
- * inode. */
-static int read_by_xfs_inode(lr_io_t *io, const lr_scan_copy_t *cp, char *t, lr_error_t *err)
-{
-    lr_xfs_t *fs = NULL;
-    size_t want = (size_t)cp->length - 1, got = 0;
-    int rc = lr_xfs_open(io, cp->xfs_offset, &fs, err);
-    if (!rc)
-        rc = lr_xfs_read(fs, cp->xfs_ino, t, want, &got, err);
-    lr_xfs_free(fs);
-    if (!rc && got != want)
-        rc = lr_error_set(err, LR_EFORMAT, cp->offset,
-                          "the file of XFS inode %" PRIu64 " reads as %zu bytes, not %zu",
-                          cp->xfs_ino, got, want);
+                          "the file of inode %" PRIu64 " reads as %zu bytes, not %zu",
+                          cp->xfs_ino ? cp->xfs_ino : cp->extfs_ino, got, want);
     if (!rc)
         t[want] = '\0';
     return rc;
@@ -913,11 +904,10 @@ int sc_read_pieces(lr_io_t *io, const lr_scan_copy_t *cp, char **text, lr_error_
     char *t = malloc((size_t)cp->length + 1);
     if (!t)
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    int rc = cp->btrfs_compression         ? read_decoded(io, cp, t, err)
-             : cp->n_pieces                ? read_gathered(io, cp, t, err)
-             : cp->extfs_ino && cp->length ? read_by_inode(io, cp, t, err)
-             : cp->xfs_ino && cp->length
-                 ? read_by_xfs_inode(io, cp, t, err)
+    int rc = cp->btrfs_compression ? read_decoded(io, cp, t, err)
+             : cp->n_pieces        ? read_gathered(io, cp, t, err)
+             : (cp->extfs_ino || cp->xfs_ino) && cp->length
+                 ? read_by_inode(io, cp, t, err)
                  : lr_io_pread(io, t, (size_t)cp->first_len, cp->offset, err);
     if (!rc && !cp->extfs_ino && !cp->xfs_ino && !cp->n_pieces && cp->length > cp->first_len)
         rc = lr_io_pread(io, t + cp->first_len, (size_t)(cp->length - cp->first_len),

@@ -7,9 +7,9 @@
 
 #include "lr/btrfs.h"
 #include "lr/extfs.h"
-#include "lr/xfs.h"
 #include "lr/label.h"
 #include "lr/mda.h"
+#include "lr/xfs.h"
 
 static uint64_t get_le64(const uint8_t *p)
 {
