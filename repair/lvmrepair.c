@@ -761,15 +761,22 @@ void cli_version_warnings(const scanned_t *s, int vg, int ver)
  * counted as a warning: such versions are restorable like any other. */
 static void say_files_only(const scanned_t *s, const lr_repair_plan_t *p)
 {
-    if (p->vg < 0 || p->version < 0 ||
-        !lr_scan_version_from_blocks(s->scan, (size_t)p->vg, (size_t)p->version))
+    if (p->vg < 0 || p->version < 0)
         return;
     const lr_scan_version_t *v = &s->scan->vgs[p->vg].versions[p->version];
-    printf("\nNote: seqno %" PRIu64 " is known only from LVM2 backup/archive files found in the "
-           "images; a file's text is read on from its first block or to a length no filesystem "
-           "record vouches for, and a deleted file's later blocks may since hold another "
-           "file's: check its LVs above before you confirm\n",
-           v->seqno);
+    if (lr_scan_version_from_blocks(s->scan, (size_t)p->vg, (size_t)p->version))
+        printf("\nNote: seqno %" PRIu64 " is known only from LVM2 backup/archive files found in "
+               "the images; a file's text is read on from its first block or to a length no "
+               "filesystem record vouches for, and a deleted file's later blocks may since hold "
+               "another file's: check its LVs above before you confirm\n",
+               v->seqno);
+    /* an XFS's log is never replayed: its inodes may be older than it */
+    if (lr_scan_version_log_pending(s->scan, (size_t)p->vg, (size_t)p->version))
+        printf("\nNote: seqno %" PRIu64 " is known only from LVM2 backup/archive files read "
+               "through a filesystem that was not unmounted cleanly and whose log was not "
+               "replayed; a file removed or rewritten in its last seconds may read as it was: "
+               "check its LVs above before you confirm\n",
+               v->seqno);
 }
 
 /* Prints what the restored version's LVs hold now and the warnings;

@@ -470,6 +470,11 @@ static void json_copy(FILE *f, const lr_scan_copy_t *c)
     jk_bool(f, "xfs_file", c->xfs_file, &first);
     jk_u64_or_null(f, "xfs_inode", c->xfs_ino, c->xfs_ino != 0, &first);
     jk_off(f, "xfs_offset", c->xfs_ino ? c->xfs_offset : LR_SCAN_UNKNOWN, &first);
+    jk_str(f, "fs_log",
+           c->fs_log_pending    ? "not_replayed"
+           : c->fs_log_replayed ? "replayed"
+                                : NULL,
+           &first);
     jk_int(f, "extfs_journal_inode", c->extfs_journal_ino ? (long)c->extfs_journal_ino : -1, true,
            &first);
     jk_int(f, "extfs_journal_transaction", c->extfs_journal_ino ? (long)c->extfs_journal_seq : -1,
@@ -1418,7 +1423,7 @@ static void copy_flags(const lr_scan_copy_t *c, char *buf, size_t len)
                  c->n_pieces               ? " gathered"
                  : c->extfs_journal_unsure ? " (later claims not all known)"
                                            : "");
-    snprintf(buf, len, "%s%s%s%s%s%s%s%s%s%s%s%s",
+    snprintf(buf, len, "%s%s%s%s%s%s%s%s%s%s%s%s%s",
              c->committed_bad_header          ? " committed(per damaged header)"
              : c->committed && c->unreadable  ? " committed"
              : c->committed && c->crc_unknown ? " committed(checksum not known)"
@@ -1433,7 +1438,10 @@ static void copy_flags(const lr_scan_copy_t *c, char *buf, size_t len)
                                                                                  : " unparsable",
              c->orphan ? " orphan" : "", (c->source & LR_SCAN_COPY_BACKUP) ? " backup-file" : "",
              comp ? " btrfs-" : "", comp ? comp : "", c->extfs_file ? " ext-file" : "",
-             c->xfs_file ? " xfs-file" : "", inode);
+             c->xfs_file ? " xfs-file" : "", inode,
+             c->fs_log_pending    ? " fs-log-NOT-replayed"
+             : c->fs_log_replayed ? " fs-log-replayed"
+                                  : "");
 }
 
 static bool only_in_files(const lr_scan_version_t *v)
@@ -1477,13 +1485,15 @@ static void report_newer_files(FILE *f, const lr_scan_vg_t *vg)
 static void report_backup_versions(FILE *f, const lr_scan_t *s, size_t g)
 {
     const lr_scan_vg_t *vg = &s->vgs[g];
-    bool blocks = false; /* a version only files inside the images hold */
+    bool blocks = false;  /* a version only files inside the images hold */
+    bool pending = false; /* one only files a log not replayed may have changed hold */
     size_t only = 0, with = 0;
     for (size_t i = 0; i < vg->n_versions; i++) {
         const lr_scan_version_t *v = &vg->versions[i];
         with += v->n_backup_copies > 0;
         only += v->n_backup_copies > 0 && v->n_backup_copies == v->n_copies && v->complete;
         blocks |= v->complete && lr_scan_version_from_blocks(s, g, i);
+        pending |= v->complete && lr_scan_version_log_pending(s, g, i);
     }
     if (with)
         fprintf(f, "  %zu versions found in backup/archive files, %zu of them only there\n", with,
@@ -1496,6 +1506,13 @@ static void report_backup_versions(FILE *f, const lr_scan_t *s, size_t g)
         fprintf(f, "  note: a file's text is read on from its first block or to a length no "
                    "filesystem record vouches for; a deleted file's later blocks may since hold "
                    "another file's, so check a version only files hold before restoring it\n");
+    /* An XFS's log is never replayed, an ext journal not when it cannot
+     * be: the inodes read may be older than what the log committed. */
+    if (pending)
+        fprintf(f, "  note: a file is read through the records of a filesystem that was not "
+                   "unmounted cleanly and whose log was not replayed; a file removed or rewritten "
+                   "in its last seconds may read as it was, so check a version only such files "
+                   "hold before restoring it\n");
     report_newer_files(f, vg);
 }
 
@@ -1999,7 +2016,7 @@ static void report_version(FILE *f, const lr_scan_t *s, const lr_scan_version_t 
                            bool uncommitted, const lr_ev_version_t *ev,
                            const lr_ev_version_t *newer, const lr_scan_version_t *newer_v)
 {
-    char t[32], host[64], cmd[256], fl[128], b[64];
+    char t[32], host[64], cmd[256], fl[192], b[64];
     char lvs[24] = "-";
     if (v->n_lvs >= 0)
         snprintf(lvs, sizeof(lvs), "%ld", v->n_lvs);
@@ -2155,7 +2172,7 @@ static void report_ungrouped(FILE *f, const lr_scan_t *s)
         n += s->copies[i].vg < 0;
     if (!n)
         return;
-    char b[64], fl[128], t[32], cmd[256];
+    char b[64], fl[192], t[32], cmd[256];
     fprintf(f, "\nCopies with no readable VG id (%zu; fragments are tails of overwritten copies)\n",
             n);
     for (size_t i = 0; i < s->n_copies; i++) {

@@ -146,17 +146,32 @@ int tui_words_image_notes(tui_view_t *v, tui_view_t *pin, const lr_scan_t *s)
     return rc;
 }
 
+/* Adds line to v, and to pin (as "- line") when it is not NULL. */
+static int words_pinned(tui_view_t *v, tui_view_t *pin, const char *line)
+{
+    int rc = tui_view_add(v, LR_TUI_A_WARN, -1, false, "%s", line);
+    if (!rc && pin)
+        rc = tui_view_add(pin, LR_TUI_A_WARN, -1, false, "- %s", line);
+    return rc;
+}
+
 int tui_words_files_only(tui_view_t *v, tui_view_t *pin, const lr_scan_t *s, int vg, int version)
 {
-    if (!s || vg < 0 || version < 0 || !lr_scan_version_from_blocks(s, (size_t)vg, (size_t)version))
+    if (!s || vg < 0 || version < 0)
         return 0;
-    static const char note[] =
+    static const char blocks[] =
         "NOTE: this version is known only from LVM2 backup/archive files found in the images, "
         "whose lengths no filesystem record vouches for: a deleted file's later blocks may since "
         "hold another file's, so check its LVs before restoring it";
-    int rc = tui_view_add(v, LR_TUI_A_WARN, -1, false, "%s", note);
-    if (!rc && pin)
-        rc = tui_view_add(pin, LR_TUI_A_WARN, -1, false, "- %s", note);
+    static const char pending[] =
+        "NOTE: this version is known only from files read through a filesystem that was not "
+        "unmounted cleanly and whose log was not replayed: a file removed or rewritten in its "
+        "last seconds may read as it was, so check its LVs before restoring it";
+    int rc = 0;
+    if (lr_scan_version_from_blocks(s, (size_t)vg, (size_t)version))
+        rc = words_pinned(v, pin, blocks);
+    if (!rc && lr_scan_version_log_pending(s, (size_t)vg, (size_t)version))
+        rc = words_pinned(v, pin, pending);
     return rc;
 }
 

@@ -28,8 +28,9 @@ int tui_words_image_notes(tui_view_t *v, tui_view_t *pin, const lr_scan_t *s);
 /* When version `version` of VG vg is held only by LVM2 backup/archive files
  * read on from their first blocks (lr_scan_version_from_blocks), adds the
  * line saying so, as lvmscan's note and lvmrepair's: a deleted file's later
- * blocks may since hold another file's; also to pin when it is not NULL.
- * Returns 0 or -ENOMEM. */
+ * blocks may since hold another file's; when only by files read through a
+ * filesystem whose log was not replayed (lr_scan_version_log_pending), the
+ * line saying that; also to pin when it is not NULL. Returns 0 or -ENOMEM. */
 int tui_words_files_only(tui_view_t *v, tui_view_t *pin, const lr_scan_t *s, int vg, int version);
 
 #endif

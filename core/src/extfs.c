@@ -72,6 +72,12 @@ void lr_extfs_free(lr_extfs_t *fs)
     (void)fs;
 }
 
+lr_extfs_replay_t lr_extfs_replay(const lr_extfs_t *fs)
+{
+    (void)fs;
+    return (lr_extfs_replay_t){LR_EXTFS_LOG_CLEAN, LR_EXTFS_WHY_NONE, 0, 0, 0, 0, false};
+}
+
 uint32_t lr_extfs_block_size(const lr_extfs_t *fs)
 {
     (void)fs;
@@ -137,6 +143,10 @@ int lr_extfs_journal_files(lr_extfs_t *fs, const uint64_t *blocks, size_t n, uin
 typedef struct extfs_src {
     lr_io_t *io;
     uint64_t offset;
+    /* the journal's copies read in place of their blocks (the replay) */
+    extfs_logged_t *logged;
+    size_t n_logged;
+    uint32_t bs; /* their blocks' size */
 } extfs_src_t;
 
 static struct struct_io_manager extfs_manager;
@@ -180,6 +190,41 @@ static errcode_t extfs_io_set_blksize(io_channel ch, int blksize)
     return 0;
 }
 
+/* Puts over data (len bytes of the filesystem from byte at) the
+ * journal's copies of the blocks it holds (the replay, lr_extfs_open). */
+static errcode_t extfs_io_logged(const extfs_src_t *src, uint64_t at, uint64_t len, uint8_t *data)
+{
+    size_t lo = 0, hi = src->n_logged;
+    uint64_t first = at / src->bs;
+    while (lo < hi) { /* the first logged block at or after the read's first */
+        size_t mid = lo + (hi - lo) / 2;
+        if (src->logged[mid].block < first)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    uint8_t *copy = NULL;
+    for (size_t i = lo; i < src->n_logged; i++) {
+        const extfs_logged_t *g = &src->logged[i];
+        uint64_t from = g->block * src->bs; /* no overflow: within the filesystem */
+        if (from >= at + len)
+            break;
+        if (!copy && !(copy = malloc(src->bs)))
+            return EXT2_ET_NO_MEMORY;
+        if (lr_io_pread(src->io, copy, src->bs, src->offset + g->from * src->bs, NULL)) {
+            free(copy);
+            return EXT2_ET_SHORT_READ;
+        }
+        if (g->escape) /* the log zeroed the magic this block began with */
+            memcpy(copy, "\xc0\x3b\x39\x98", 4);
+        uint64_t lo_b = from > at ? from : at;
+        uint64_t hi_b = from + src->bs < at + len ? from + src->bs : at + len;
+        memcpy(data + (lo_b - at), copy + (lo_b - from), (size_t)(hi_b - lo_b));
+    }
+    free(copy);
+    return 0;
+}
+
 /* A negative count is a byte count (libext2fs's convention). */
 static errcode_t extfs_io_read64(io_channel ch, unsigned long long block, int count, void *data)
 {
@@ -192,7 +237,9 @@ static errcode_t extfs_io_read64(io_channel ch, unsigned long long block, int co
     uint64_t size = lr_io_size(src->io);
     if (at > size || len > size - at)
         return EXT2_ET_SHORT_READ;
-    return lr_io_pread(src->io, data, (size_t)len, at, NULL) ? EXT2_ET_SHORT_READ : 0;
+    if (lr_io_pread(src->io, data, (size_t)len, at, NULL))
+        return EXT2_ET_SHORT_READ;
+    return src->n_logged ? extfs_io_logged(src, at - src->offset, len, data) : 0;
 }
 
 static errcode_t extfs_io_read(io_channel ch, unsigned long block, int count, void *data)
@@ -291,6 +338,68 @@ static int extfs_gdt_bytes(lr_io_t *io, uint64_t offset, uint64_t *bytes, lr_err
     return 0;
 }
 
+/* Opens the filesystem src reads with libext2fs. No journal replay of
+ * libext2fs's, no MMP: nothing is ever written. Checksum errors are the
+ * records' own business (inodes, bitmaps: said per record). */
+static errcode_t extfs_open_src(extfs_src_t *src, ext2_filsys *fs)
+{
+    char name[48];
+    snprintf(name, sizeof(name), "lr_io:%p", (void *)src);
+    int flags = EXT2_FLAG_64BITS | EXT2_FLAG_SKIP_MMP | EXT2_FLAG_IGNORE_CSUM_ERRORS;
+    return ext2fs_open2(name, NULL, flags, 0, 0, &extfs_manager, fs);
+}
+
+/* What the replay did (state), unless fast commits follow its last full
+ * one: those the kernel applies too, so x may lag them. */
+static void extfs_replayed(lr_extfs_t *x, const lr_extfs_replay_t *info, lr_extfs_log_t state)
+{
+    x->replay = *info;
+    x->replay.state = info->fast_commits ? LR_EXTFS_LOG_PENDING : state;
+    x->replay.why = info->fast_commits ? LR_EXTFS_WHY_FAST_COMMIT : LR_EXTFS_WHY_NONE;
+}
+
+/* x needs recovery: its live log replayed in memory (x->replay says how it
+ * went) and the filesystem opened again through the journal's copies; as
+ * it lies when that cannot be done. */
+static void extfs_replay_log(lr_extfs_t *x, extfs_src_t *src)
+{
+    x->replay.state = LR_EXTFS_LOG_PENDING;
+    if (!ext2fs_has_feature_journal(x->fs->super) || !x->fs->super->s_journal_inum ||
+        ext2fs_has_feature_journal_dev(x->fs->super)) {
+        x->replay.why =
+            x->fs->super->s_journal_inum ? LR_EXTFS_WHY_UNREADABLE : LR_EXTFS_WHY_EXTERNAL;
+        return;
+    }
+    extfs_logged_t *logged = NULL;
+    size_t n = 0;
+    lr_error_t e;
+    lr_error_clear(&e);
+    lr_extfs_replay_t info = {LR_EXTFS_LOG_REPLAYED, LR_EXTFS_WHY_NONE, 0, 0, 0, 0, false};
+    int rc = extfs_replay(x, &logged, &n, &info, &e);
+    if (rc) {
+        x->replay.why = rc == LR_ELIMIT ? LR_EXTFS_WHY_LIMIT : LR_EXTFS_WHY_UNREADABLE;
+        return;
+    }
+    if (!n) { /* nothing committed the blocks lack: as the kernel mounts it */
+        extfs_replayed(x, &info, LR_EXTFS_LOG_CLEAN);
+        return;
+    }
+    ext2_filsys again = NULL;
+    src->logged = logged;
+    src->n_logged = n;
+    src->bs = x->fs->blocksize;
+    if (extfs_open_src(src, &again)) {
+        src->logged = NULL;
+        src->n_logged = 0;
+        free(logged);
+        x->replay.why = LR_EXTFS_WHY_REOPEN;
+        return;
+    }
+    ext2fs_free(x->fs);
+    x->fs = again;
+    extfs_replayed(x, &info, LR_EXTFS_LOG_REPLAYED);
+}
+
 int lr_extfs_open(lr_io_t *io, uint64_t offset, uint64_t max_gdt, lr_extfs_t **out, lr_error_t *err)
 {
     *out = NULL;
@@ -311,13 +420,8 @@ int lr_extfs_open(lr_io_t *io, uint64_t offset, uint64_t max_gdt, lr_extfs_t **o
         free(src);
         return lr_error_set(err, -ENOMEM, offset, "out of memory");
     }
-    *src = (extfs_src_t){io, offset};
-    char name[48];
-    snprintf(name, sizeof(name), "lr_io:%p", (void *)src);
-    /* No journal replay, no MMP: nothing is ever written. Checksum errors
-     * are the records' own business (inodes, bitmaps: said per record). */
-    int flags = EXT2_FLAG_64BITS | EXT2_FLAG_SKIP_MMP | EXT2_FLAG_IGNORE_CSUM_ERRORS;
-    errcode_t e = ext2fs_open2(name, NULL, flags, 0, 0, &extfs_manager, &x->fs);
+    *src = (extfs_src_t){io, offset, NULL, 0, 0};
+    errcode_t e = extfs_open_src(src, &x->fs);
     if (e) {
         free(src);
         free(x);
@@ -326,8 +430,15 @@ int lr_extfs_open(lr_io_t *io, uint64_t offset, uint64_t max_gdt, lr_extfs_t **o
     }
     x->offset = offset;
     x->bitmap_rc = 1;
+    if (ext2fs_has_feature_journal_needs_recovery(x->fs->super))
+        extfs_replay_log(x, src);
     *out = x;
     return 0;
+}
+
+lr_extfs_replay_t lr_extfs_replay(const lr_extfs_t *fs)
+{
+    return fs->replay;
 }
 
 void lr_extfs_free(lr_extfs_t *fs)
@@ -335,8 +446,10 @@ void lr_extfs_free(lr_extfs_t *fs)
     if (!fs)
         return;
     /* the channel's private data is the source made at open */
-    void *src = fs->fs->io ? fs->fs->io->private_data : NULL;
+    extfs_src_t *src = fs->fs->io ? fs->fs->io->private_data : NULL;
     ext2fs_free(fs->fs);
+    if (src)
+        free(src->logged);
     free(src);
     free(fs->bitmap);
     free(fs);

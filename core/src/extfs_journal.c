@@ -17,6 +17,7 @@
 
 #include "extfs_int.h"
 #include "le.h"
+#include "lr/crc.h"
 #include "lr/sort.h"
 
 #define JBD_MAGIC 0xC03B3998u
@@ -98,6 +99,9 @@ typedef struct jr {
     uint32_t bs;
     uint32_t first, last; /* the log's blocks: [first, last) */
     uint32_t incompat;
+    uint32_t sb_seq, sb_start; /* the live log: its first transaction, where it starts (0: none) */
+    uint32_t fc_first;         /* ext4's fast-commit area's first block (0: none) */
+    uint8_t uuid[16];          /* the journal's, its checksums' seed */
     size_t tag_bytes, tags_end;
     uint64_t *budget;
     jr_header_t *hdr; /* the log blocks with a header, ascending */
@@ -195,6 +199,31 @@ static int jr_map(jr_t *j, uint32_t inum, lr_error_t *err)
     return 0;
 }
 
+/* The first of the journal's extents ending past its block at (n_map
+ * when none does). */
+static size_t jr_extent_at(const jr_t *j, uint64_t at)
+{
+    size_t lo = 0, hi = j->n_map;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (j->map[mid].logical + j->map[mid].len <= at)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The filesystem's block that journal block at lies at; false for a hole. */
+static bool jr_log_phys(const jr_t *j, uint32_t at, uint64_t *phys)
+{
+    size_t i = jr_extent_at(j, at);
+    if (i >= j->n_map || j->map[i].logical > at)
+        return false;
+    *phys = j->map[i].phys + (at - j->map[i].logical);
+    return true;
+}
+
 /* Reads count journal blocks from block at into buf (a hole reads as
  * zeros), charging the budget. */
 static int jr_read(jr_t *j, uint32_t at, uint32_t count, uint8_t *buf, lr_error_t *err)
@@ -203,14 +232,7 @@ static int jr_read(jr_t *j, uint32_t at, uint32_t count, uint8_t *buf, lr_error_
     if (*j->budget < bytes)
         return lr_error_set(err, LR_ELIMIT, 0, "the journal's budget ran out");
     *j->budget -= bytes;
-    size_t lo = 0, hi = j->n_map;
-    while (lo < hi) { /* the first extent ending past at */
-        size_t mid = lo + (hi - lo) / 2;
-        if (j->map[mid].logical + j->map[mid].len <= at)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = jr_extent_at(j, at);
     uint64_t pos = at, end = (uint64_t)at + count;
     while (pos < end) {
         const jr_extent_t *x = lo < j->n_map ? &j->map[lo] : NULL;
@@ -253,13 +275,19 @@ static int jr_superblock(jr_t *j, lr_error_t *err)
     if (maxlen > JBD_MAX_BLOCKS)
         return lr_error_set(err, LR_ELIMIT, 0, "a journal of more than %u blocks", JBD_MAX_BLOCKS);
     j->incompat = type == JBD_SB_V2 ? lr_get_be32(p + 40) : 0;
+    j->sb_seq = lr_get_be32(p + 24);
+    j->sb_start = lr_get_be32(p + 28);
+    if (type == JBD_SB_V2)
+        memcpy(j->uuid, p + 48, sizeof(j->uuid));
     j->first = first;
     j->last = maxlen;
     if (j->incompat & JBD_INCOMPAT_FAST_COMMIT) {
         uint32_t fc = lr_get_be32(p + 0x54);
         fc = fc ? fc : JBD_FAST_COMMIT_BLOCKS;
-        if (fc < maxlen - first)
-            j->last = maxlen - fc; /* the fast-commit area is no part of the log */
+        if (fc < maxlen - first) {
+            j->last = maxlen - fc;     /* the fast-commit area is no part of the log */
+            j->fc_first = j->last + 1; /* as the kernel's jbd2 load_superblock */
+        }
     }
     bool csum = j->incompat & (JBD_INCOMPAT_CSUM_V2 | JBD_INCOMPAT_CSUM_V3);
     if (j->incompat & JBD_INCOMPAT_CSUM_V3)
@@ -882,6 +910,309 @@ int lr_extfs_journal_files(lr_extfs_t *fs, const uint64_t *blocks, size_t n, uin
     if (rc)
         for (size_t i = 0; i < n; i++)
             past[i] = (lr_extfs_past_t){0};
+    return rc;
+}
+
+/* ---- the live log, replayed in memory (extfs_replay) -------------------- */
+/* As the kernel's fs/jbd2/recovery.c (do_one_pass): from the superblock's
+ * s_start, blocks whose header names the expected transaction, each
+ * descriptor's tags naming the blocks after it, a commit block closing a
+ * transaction; the first block that is none of these (another sequence,
+ * no magic, a checksum that fails) ends the log. Revoke records cancel a
+ * block's copies in their transaction and before. */
+
+#define JBD_CSUM_V23 (JBD_INCOMPAT_CSUM_V2 | JBD_INCOMPAT_CSUM_V3)
+
+/* A block a committed transaction logged: at log block pos. */
+typedef struct jr_tag {
+    uint64_t block;
+    uint32_t pos, rel; /* rel: its transaction less the log's first */
+    uint32_t csum;     /* the tag's checksum of the copy (csum v2: 16 bits) */
+    uint32_t escape;
+} jr_tag_t;
+
+typedef struct jr_revoke {
+    uint64_t block;
+    uint32_t rel;
+} jr_revoke_t;
+
+typedef struct jr_live {
+    jr_tag_t *tags;
+    size_t n_tags, cap_tags;
+    jr_revoke_t *revokes;
+    size_t n_revokes, cap_revokes;
+    uint32_t seed; /* the checksums' seed: crc32c of the journal's uuid */
+} jr_live_t;
+
+/* Whether a descriptor, revoke or commit block's checksum holds: the
+ * block's crc32c with its checksum field (at `at`) zeroed. */
+static bool jr_block_csum(const jr_t *j, const jr_live_t *l, uint8_t *p, size_t at)
+{
+    if (!(j->incompat & JBD_CSUM_V23))
+        return true;
+    uint32_t want = lr_get_be32(p + at);
+    memset(p + at, 0, 4);
+    uint32_t got = lr_crc32c(l->seed, p, j->bs);
+    p[at] = (uint8_t)(want >> 24), p[at + 1] = (uint8_t)(want >> 16);
+    p[at + 2] = (uint8_t)(want >> 8), p[at + 3] = (uint8_t)want;
+    return got == want;
+}
+
+/* The descriptor in j->blk (transaction rel): its tags, the log blocks
+ * after it from *pos on; *named: how many. LR_ELIMIT past
+ * LR_EXTFS_REPLAY_MAX tags, -ENOMEM. */
+static int jr_live_tags(jr_t *j, jr_live_t *l, uint32_t rel, uint32_t *pos, uint32_t *named)
+{
+    bool v3 = j->incompat & JBD_INCOMPAT_CSUM_V3, b64 = j->incompat & JBD_INCOMPAT_64BIT;
+    *named = 0;
+    for (size_t off = JBD_HEADER; off + j->tag_bytes <= j->tags_end;) {
+        const uint8_t *t = j->blk + off;
+        uint64_t nr = lr_get_be32(t);
+        uint32_t flags = v3 ? lr_get_be32(t + 4) : jr_be16(t + 6);
+        uint32_t csum = v3 ? lr_get_be32(t + 12) : jr_be16(t + 4);
+        if (b64)
+            nr |= (uint64_t)lr_get_be32(t + 8) << 32;
+        if (l->n_tags >= LR_EXTFS_REPLAY_MAX)
+            return LR_ELIMIT;
+        jr_tag_t *v = jr_room(l->tags, &l->cap_tags, l->n_tags, sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        l->tags = v;
+        *pos = jr_next(j, *pos);
+        l->tags[l->n_tags++] = (jr_tag_t){nr, *pos, rel, csum, flags & JBD_TAG_ESCAPE};
+        (*named)++;
+        off += j->tag_bytes + ((flags & JBD_TAG_SAME_UUID) ? 0 : 16);
+        if (flags & JBD_TAG_LAST)
+            break;
+    }
+    return 0;
+}
+
+/* The revoke block in j->blk (transaction rel): its records. */
+static int jr_live_revokes(jr_t *j, jr_live_t *l, uint32_t rel)
+{
+    size_t used = lr_get_be32(j->blk + 12), rec = (j->incompat & JBD_INCOMPAT_64BIT) ? 8 : 4;
+    size_t end = j->bs - ((j->incompat & JBD_CSUM_V23) ? 4 : 0);
+    if (used > end)
+        return LR_EFORMAT;
+    for (size_t off = 16; off + rec <= used; off += rec) {
+        if (l->n_revokes >= LR_EXTFS_REPLAY_MAX)
+            return LR_ELIMIT;
+        jr_revoke_t *v = jr_room(l->revokes, &l->cap_revokes, l->n_revokes, sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        l->revokes = v;
+        uint64_t nr = rec == 8 ? lr_get_be64(j->blk + off) : lr_get_be32(j->blk + off);
+        l->revokes[l->n_revokes++] = (jr_revoke_t){nr, rel};
+    }
+    return 0;
+}
+
+/* The walk's failure: out of memory, or a log past what a replay keeps. */
+static int jr_live_fail(int rc, lr_error_t *err)
+{
+    if (rc == -ENOMEM)
+        return lr_error_oom(err);
+    return lr_error_set(err, rc, 0, "a live log of more than %u logged blocks or revoke records",
+                        LR_EXTFS_REPLAY_MAX);
+}
+
+/* Walks the live log from its start: the tags and revoke records of the
+ * transactions that committed (those of one that did not are dropped);
+ * *n_trans: how many committed. */
+static int jr_live_walk(jr_t *j, jr_live_t *l, uint32_t *n_trans, lr_error_t *err)
+{
+    uint32_t pos = j->sb_start, rel = 0, span = j->last - j->first;
+    size_t tags_done = 0, revokes_done = 0;
+    for (uint32_t used = 0; used < span; used++) {
+        int rc = jr_read(j, pos, 1, j->blk, err);
+        if (rc)
+            return rc;
+        uint8_t *p = j->blk;
+        uint32_t type = lr_get_be32(p + 4), named = 0;
+        if (lr_get_be32(p) != JBD_MAGIC || lr_get_be32(p + 8) != j->sb_seq + rel)
+            break;                                        /* the log ends */
+        bool tail_ok = jr_block_csum(j, l, p, j->bs - 4); /* descriptor, revoke */
+        if (type == JBD_DESCRIPTOR) {
+            if (!tail_ok)
+                break;
+            if ((rc = jr_live_tags(j, l, rel, &pos, &named)))
+                return jr_live_fail(rc, err);
+            used += named;
+        } else if (type == JBD_COMMIT) {
+            if (!jr_block_csum(j, l, p, 16))
+                break;
+            rel++;
+            tags_done = l->n_tags;
+            revokes_done = l->n_revokes;
+        } else if (type == JBD_REVOKE) {
+            rc = tail_ok ? jr_live_revokes(j, l, rel) : LR_EFORMAT;
+            if (rc == LR_EFORMAT)
+                break;
+            if (rc)
+                return jr_live_fail(rc, err);
+        } else {
+            break;
+        }
+        pos = jr_next(j, pos);
+    }
+    l->n_tags = tags_done;
+    l->n_revokes = revokes_done;
+    *n_trans = rel;
+    return 0;
+}
+
+static int jr_tag_cmp(const void *x, const void *y)
+{
+    const jr_tag_t *a = x, *b = y;
+    if (a->block != b->block)
+        return a->block < b->block ? -1 : 1;
+    return (a->rel > b->rel) - (a->rel < b->rel);
+}
+
+static int jr_revoke_cmp(const void *x, const void *y)
+{
+    const jr_revoke_t *a = x, *b = y;
+    if (a->block != b->block)
+        return a->block < b->block ? -1 : 1;
+    return (a->rel > b->rel) - (a->rel < b->rel);
+}
+
+/* The latest transaction revoking block (rel + 1), or 0 when none does. */
+static uint32_t jr_revoked(const jr_live_t *l, uint64_t block)
+{
+    size_t lo = 0, hi = l->n_revokes;
+    while (lo < hi) { /* past the last record of block */
+        size_t mid = lo + (hi - lo) / 2;
+        if (l->revokes[mid].block <= block)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo && l->revokes[lo - 1].block == block ? l->revokes[lo - 1].rel + 1 : 0;
+}
+
+/* Whether a logged copy's checksum (csum v2/v3: the tag's) holds. */
+static int jr_copy_good(jr_t *j, const jr_live_t *l, const jr_tag_t *t, bool *good, lr_error_t *err)
+{
+    *good = true;
+    if (!(j->incompat & JBD_CSUM_V23))
+        return 0;
+    int rc = jr_read(j, t->pos, 1, j->blk, err);
+    if (rc)
+        return rc;
+    uint8_t seq[4] = {0};
+    uint32_t s = j->sb_seq + t->rel;
+    seq[0] = (uint8_t)(s >> 24), seq[1] = (uint8_t)(s >> 16), seq[2] = (uint8_t)(s >> 8);
+    seq[3] = (uint8_t)s;
+    uint32_t c = lr_crc32c(lr_crc32c(l->seed, seq, 4), j->blk, j->bs);
+    *good = (j->incompat & JBD_INCOMPAT_CSUM_V3) ? c == t->csum : (c & 0xffffu) == t->csum;
+    return 0;
+}
+
+/* For each block logged, the latest copy not revoked whose checksum
+ * holds (the kernel writes them in log order, so the last one stays). */
+static int jr_live_blocks(jr_t *j, jr_live_t *l, extfs_logged_t *out, size_t *n,
+                          lr_extfs_replay_t *info, lr_error_t *err)
+{
+    uint64_t blocks = ext2fs_blocks_count(j->fs->fs->super);
+    for (size_t i = 0; i < l->n_tags;) {
+        size_t end = i;
+        while (end < l->n_tags && l->tags[end].block == l->tags[i].block)
+            end++;
+        uint32_t revoked = jr_revoked(l, l->tags[i].block);
+        for (size_t k = end; k-- > i && l->tags[i].block < blocks;) {
+            const jr_tag_t *t = &l->tags[k];
+            if (revoked && t->rel < revoked)
+                break; /* this copy and every older one revoked */
+            bool good = false;
+            int rc = jr_copy_good(j, l, t, &good, err);
+            if (rc)
+                return rc;
+            if (!good) {
+                info->bad++;
+                continue;
+            }
+            uint64_t from = 0;
+            if (!jr_log_phys(j, t->pos, &from))
+                break; /* a hole of the journal's file: no copy there */
+            out[(*n)++] = (extfs_logged_t){t->block, from, t->escape};
+            break;
+        }
+        i = end;
+    }
+    return 0;
+}
+
+/* Whether ext4's fast-commit area holds commits after the live log's last
+ * full one (its first tag a HEAD naming the next transaction), which the
+ * kernel's recovery applies and this replay does not (fs/ext4/
+ * fast_commit.c: struct ext4_fc_tl, EXT4_FC_TAG_HEAD, ext4_fc_head). */
+static int jr_fast_commits(jr_t *j, uint32_t next, bool *pending, lr_error_t *err)
+{
+    *pending = false;
+    if (!j->fc_first || j->fc_first >= j->file_blocks)
+        return 0;
+    int rc = jr_read(j, j->fc_first, 1, j->blk, err);
+    if (rc)
+        return rc;
+    const uint8_t *p = j->blk;
+    *pending = jr_le16(p) == 0x9 && jr_le16(p + 2) >= 8 && lr_get_le32(p + 8) == next;
+    return 0;
+}
+
+static void jr_live_free(jr_live_t *l)
+{
+    free(l->tags);
+    free(l->revokes);
+}
+
+int extfs_replay(lr_extfs_t *fs, extfs_logged_t **out, size_t *n, lr_extfs_replay_t *info,
+                 lr_error_t *err)
+{
+    *out = NULL;
+    *n = 0;
+    ext2_filsys e2 = fs->fs;
+    uint64_t budget = UINT64_MAX; /* one read of the live log, and of each copy kept */
+    jr_t j = {.fs = fs, .bs = e2->blocksize, .budget = &budget};
+    jr_live_t l = {0};
+    j.chunk = 1;
+    j.blk = malloc(j.bs);
+    int rc = j.blk ? 0 : lr_error_oom(err);
+    if (!rc)
+        rc = jr_map(&j, e2->super->s_journal_inum, err);
+    if (!rc)
+        rc = jr_superblock(&j, err);
+    if (!rc && j.sb_start && (j.sb_start < j.first || j.sb_start >= j.last))
+        rc = lr_error_set(err, LR_EFORMAT, 0, "the journal's log starts at block %u, outside it",
+                          j.sb_start);
+    l.seed = lr_crc32c(0xffffffffu, j.uuid, sizeof(j.uuid));
+    uint32_t n_trans = 0;
+    if (!rc && j.sb_start)
+        rc = jr_live_walk(&j, &l, &n_trans, err);
+    if (!rc && l.n_tags) {
+        qsort(l.tags, l.n_tags, sizeof(*l.tags), jr_tag_cmp);
+        if (l.n_revokes)
+            qsort(l.revokes, l.n_revokes, sizeof(*l.revokes), jr_revoke_cmp);
+        if (!(*out = malloc(l.n_tags * sizeof(**out))))
+            rc = lr_error_oom(err);
+    }
+    if (!rc && l.n_tags)
+        rc = jr_live_blocks(&j, &l, *out, n, info, err);
+    if (!rc && j.sb_start)
+        rc = jr_fast_commits(&j, j.sb_seq + n_trans, &info->fast_commits, err);
+    if (!rc) {
+        info->first_seq = j.sb_seq;
+        info->n_trans = n_trans;
+        info->blocks = *n;
+    }
+    if (rc || !*n) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    jr_live_free(&l);
+    jr_free(&j);
     return rc;
 }
 

@@ -572,6 +572,9 @@ typedef struct bk_fs {
     enum bk_fs_state state;
     lr_extfs_t *fs; /* BK_FS_OPEN */
     lr_xfs_t *xfs_fs;
+    /* not unmounted cleanly: its journal replayed in memory (ext3/ext4),
+     * or its log not replayed (lr_scan_copy_t's fs_log_*) */
+    bool log_replayed, log_pending;
     /* its inode scan: the file in use starting at each of blocks (ascending) */
     uint64_t *blocks;
     bk_file_t *files;
@@ -756,8 +759,12 @@ static int bk_fs_read(sc_ctx_t *c, bk_exts_t *x, size_t i)
         return lr_error_oom(c->err);
     if (rc)
         return 0;
-    if (!f->xfs)
+    if (!f->xfs) {
         x->gdt_left -= lr_extfs_held(f->fs);
+        lr_extfs_log_t log = lr_extfs_replay(f->fs).state;
+        f->log_replayed = log == LR_EXTFS_LOG_REPLAYED;
+        f->log_pending = log == LR_EXTFS_LOG_PENDING;
+    }
     f->state = BK_FS_OPEN; /* for bk_block_of; undone below on failure */
     size_t cap = c->n_bks + x->n_fss;
     f->blocks = malloc(cap * sizeof(*f->blocks));
@@ -1190,6 +1197,10 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
         cp->extfs_journal_ino = ext->past.ino;
         cp->extfs_journal_seq = ext->past.seq;
         cp->extfs_journal_unsure = ext->past.unsure;
+    }
+    if (ext && ext->in) {
+        cp->fs_log_replayed = ext->in->log_replayed;
+        cp->fs_log_pending = ext->in->log_pending;
     }
     cp->pieces = pieces; /* the copy's now */
     cp->n_pieces = n_pieces;

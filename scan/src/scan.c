@@ -382,29 +382,55 @@ int lr_scan_version_copy(const lr_scan_t *s, size_t vg, size_t version)
     return v->copies[0]; /* ranked best first, and complete versions lead with a good copy */
 }
 
-bool lr_scan_version_from_blocks(const lr_scan_t *s, size_t vg, size_t version)
+/* Whether a backup file copy's text is vouched for: given whole, its
+ * length from its btrfs item or extent, or read by a filesystem's records
+ * (its inode now, or as the journal holds it, sure no later file took its
+ * blocks). */
+static bool sc_copy_vouched(const lr_scan_t *s, const lr_scan_copy_t *cp)
+{
+    int im = cp->image;
+    return im < 0 || (size_t)im >= s->n_images || s->images[im].text_file || cp->extfs_file ||
+           cp->xfs_file || cp->btrfs_inline || cp->btrfs_compression ||
+           (cp->extfs_journal_ino && !cp->extfs_journal_unsure);
+}
+
+/* The version when every copy of it is a backup file (its index in
+ * range), else NULL. */
+static const lr_scan_version_t *sc_files_only(const lr_scan_t *s, size_t vg, size_t version)
 {
     if (!s || vg >= s->n_vgs || version >= s->vgs[vg].n_versions)
-        return false;
+        return NULL;
     const lr_scan_version_t *v = &s->vgs[vg].versions[version];
     if (!v->n_copies || v->n_backup_copies != v->n_copies)
+        return NULL;
+    for (size_t i = 0; i < v->n_copies; i++)
+        if (v->copies[i] < 0 || (size_t)v->copies[i] >= s->n_copies)
+            return NULL;
+    return v;
+}
+
+bool lr_scan_version_from_blocks(const lr_scan_t *s, size_t vg, size_t version)
+{
+    const lr_scan_version_t *v = sc_files_only(s, vg, version);
+    if (!v)
         return false;
-    for (size_t i = 0; i < v->n_copies; i++) {
-        int c = v->copies[i];
-        if (c < 0 || (size_t)c >= s->n_copies)
+    for (size_t i = 0; i < v->n_copies; i++)
+        if (sc_copy_vouched(s, &s->copies[v->copies[i]]))
             return false;
-        int im = s->copies[c].image;
-        /* a file given whole, one whose length its btrfs item or extent
-         * gives (inline in a leaf, or one compressed extent), or read by
-         * its filesystem's records (its inode now, or as the journal holds
-         * it, sure no later file took its blocks) */
-        const lr_scan_copy_t *cp = &s->copies[c];
-        if (im < 0 || (size_t)im >= s->n_images || s->images[im].text_file || cp->extfs_file ||
-            cp->xfs_file || cp->btrfs_inline || cp->btrfs_compression ||
-            (cp->extfs_journal_ino && !cp->extfs_journal_unsure))
-            return false;
-    }
     return true;
+}
+
+bool lr_scan_version_log_pending(const lr_scan_t *s, size_t vg, size_t version)
+{
+    const lr_scan_version_t *v = sc_files_only(s, vg, version);
+    bool pending = false;
+    for (size_t i = 0; v && i < v->n_copies; i++) {
+        const lr_scan_copy_t *cp = &s->copies[v->copies[i]];
+        if (sc_copy_vouched(s, cp) && !cp->fs_log_pending)
+            return false; /* one copy the records vouch for is enough */
+        pending |= cp->fs_log_pending;
+    }
+    return pending;
 }
 
 /* The best copy of a version, or LR_EREFUSED naming the version when it has

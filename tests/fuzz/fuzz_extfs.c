@@ -27,7 +27,12 @@
  *   it in another transaction;
  * - the budget only goes down;
  * - the same call again gives the same records (no state kept between
- *   calls, nothing read uninitialised). */
+ *   calls, nothing read uninitialised);
+ * - the open's journal replay (a filesystem that needs recovery, its live
+ *   log read as the kernel's recovery does) says a state it documents: a
+ *   reason exactly when not replayed, blocks read from the journal only
+ *   when replayed or lagging fast commits, fewer than LR_EXTFS_REPLAY_MAX,
+ *   copies passed over only when replayed. */
 #include "fuzz.h"
 
 #include <errno.h>
@@ -133,6 +138,26 @@ static void journal(lr_extfs_t *fs, const uint64_t *ask, size_t n, uint8_t varia
     free(again);
 }
 
+static void replay(const lr_extfs_t *fs)
+{
+    lr_extfs_replay_t r = lr_extfs_replay(fs);
+    FUZZ_CHECK(r.state == LR_EXTFS_LOG_CLEAN || r.state == LR_EXTFS_LOG_REPLAYED ||
+                   r.state == LR_EXTFS_LOG_PENDING,
+               "replay state %d", (int)r.state);
+    FUZZ_CHECK((r.state == LR_EXTFS_LOG_PENDING) == (r.why != LR_EXTFS_WHY_NONE),
+               "replay state %d, why %d", (int)r.state, (int)r.why);
+    FUZZ_CHECK(r.blocks <= LR_EXTFS_REPLAY_MAX, "%llu blocks replayed",
+               (unsigned long long)r.blocks);
+    FUZZ_CHECK(r.state == LR_EXTFS_LOG_REPLAYED || r.why == LR_EXTFS_WHY_FAST_COMMIT ||
+                   (r.blocks == 0 && r.bad == 0),
+               "state %d, why %d with %llu blocks replayed", (int)r.state, (int)r.why,
+               (unsigned long long)r.blocks);
+    FUZZ_CHECK(r.state != LR_EXTFS_LOG_REPLAYED || (r.blocks > 0 && r.n_trans > 0),
+               "replayed %u transactions, %llu blocks", r.n_trans, (unsigned long long)r.blocks);
+    FUZZ_CHECK(r.fast_commits == (r.why == LR_EXTFS_WHY_FAST_COMMIT), "fast commits %d, why %d",
+               (int)r.fast_commits, (int)r.why);
+}
+
 static void files(lr_extfs_t *fs, const uint64_t *ask, size_t n)
 {
     lr_extfs_file_t *f = calloc(n + 1, sizeof(*f));
@@ -175,6 +200,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FUZZ_CHECK(rc_ok(rc), "lr_extfs_open returned %d", rc);
     if (!rc) {
         FUZZ_CHECK(lr_extfs_block_size(fs) >= 1024, "block size %u", lr_extfs_block_size(fs));
+        replay(fs);
         journal(fs, ask, n, variant);
         if (ascending(ask, n))
             files(fs, ask, n);

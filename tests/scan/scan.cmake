@@ -252,6 +252,14 @@ add_test(NAME lvmscan-backup-xfs
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/backup-xfs.sh $<TARGET_FILE:lvmscan>
                  $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
 set_tests_properties(lvmscan-backup-xfs PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
+# An ext4 whose journal needs recovery (fixtures/backup-recover): replayed
+# in memory, the files in use after it read by their inodes; not replayed
+# (its journal damaged): the files as the blocks hold them, said so
+# (tests/scan/backup-recover.sh).
+add_test(NAME lvmscan-backup-recover
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/backup-recover.sh $<TARGET_FILE:lvmscan>
+                 $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
+set_tests_properties(lvmscan-backup-recover PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
 # A build without the optional libraries (LR_NO_*), configured and built
 # here into nolibs/: each container and compressed image is refused naming
 # its library; btrfs files compressed with lzo or zstd are counted unread,

@@ -898,6 +898,17 @@ static void test_files_only_note(void **state)
     assert_true(line_with(m, note) < 0);
     lr_tui_free(m);
     tmp_remove(&t);
+    /* an ext4 whose journal needed recovery, replayed in memory
+     * (fixtures/backup-recover): the newest version's copy says so */
+    tmp_make(&t);
+    tmp_image_file(&t, "backup-recover", "fs.img");
+    m = model_on(t.img, 1800000000);
+    keys(m, "<Size=160x40><Enter><Enter>");
+    assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_DETAIL);
+    assert_true(line_with(m, "  backup file (by its inode) [fs journal replayed]") >= 0);
+    assert_true(line_with(m, "whose log was not replayed") < 0);
+    lr_tui_free(m);
+    tmp_remove(&t);
 }
 
 /* The evidence's warnings before a restore, as lvmrepair gives them: on

@@ -67,6 +67,12 @@ static void copy_kind(const lr_scan_copy_t *c, bool text_file, char *buf, size_t
                                            : "");
     else
         snprintf(buf, len, "%s", "  backup file");
+    /* its filesystem was not unmounted cleanly */
+    size_t n = strlen(buf);
+    if (n && c->fs_log_pending)
+        snprintf(buf + n, len - n, "%s", " [fs log NOT replayed]");
+    else if (n && c->fs_log_replayed)
+        snprintf(buf + n, len - n, "%s", " [fs journal replayed]");
 }
 
 static int add_copies(lr_tui_t *m, tui_view_t *v, const lr_scan_version_t *ver)
@@ -77,7 +83,7 @@ static int add_copies(lr_tui_t *m, tui_view_t *v, const lr_scan_version_t *ver)
         const lr_scan_copy_t *c = &m->scan->copies[ver->copies[i]];
         /* a checksum not known (unreadable bytes) is not called bad */
         bool bad = (c->committed || c->precommitted) && !c->crc_ok && !c->crc_unknown;
-        char kind[96];
+        char kind[128];
         copy_kind(c, m->scan->images[c->image].text_file, kind, sizeof(kind));
         rc =
             tui_view_add(v, bad || c->partial ? LR_TUI_A_WARN : LR_TUI_A_NORMAL, -1, false,

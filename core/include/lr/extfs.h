@@ -46,7 +46,10 @@ bool lr_extfs_available(void);
 #define LR_EXTFS_MAX_GDT (16u << 20)
 
 /* Opens, read only, the filesystem whose first byte is at `offset` of io
- * (borrowed: it must outlive the handle). Checksum errors in its
+ * (borrowed: it must outlive the handle), its journal's committed
+ * transactions replayed in memory when it needs recovery
+ * (lr_extfs_replay below; a journal that cannot be replayed leaves the
+ * filesystem as it lies, and says why). Checksum errors in its
  * metadata do not stop the open; they make the records they guard
  * unknown (see below). Returns 0 with *out (free with lr_extfs_free),
  * -ENOTSUP in a build without libext2fs, LR_EFORMAT when libext2fs does
@@ -56,6 +59,50 @@ bool lr_extfs_available(void);
  * superblock does not read, -ENOMEM. */
 int lr_extfs_open(lr_io_t *io, uint64_t offset, uint64_t max_gdt, lr_extfs_t **out,
                   lr_error_t *err);
+
+/* What lr_extfs_open did with the filesystem's journal. A filesystem
+ * mounted when it was imaged (or never unmounted: a crash) says so
+ * (needs_recovery): transactions its jbd2 journal committed may not have
+ * reached their blocks yet, and its inodes, bitmaps and directories as
+ * they lie are older than the filesystem the kernel would mount. The open
+ * then reads the journal's live log as the kernel's recovery does (its
+ * committed transactions in order; a block revoked, or a copy whose
+ * checksum fails, not taken) and every later read of fs takes those
+ * blocks from the journal. Nothing is written. */
+typedef enum lr_extfs_log {
+    LR_EXTFS_LOG_CLEAN,    /* nothing to replay: unmounted cleanly, or no journal */
+    LR_EXTFS_LOG_REPLAYED, /* committed transactions read in place of their blocks */
+    LR_EXTFS_LOG_PENDING   /* it needs recovery that was not done (why): its
+                              records as they lie may be older than its log */
+} lr_extfs_log_t;
+
+typedef enum lr_extfs_log_why {
+    LR_EXTFS_WHY_NONE,
+    LR_EXTFS_WHY_EXTERNAL,   /* the journal is on another device */
+    LR_EXTFS_WHY_UNREADABLE, /* the journal does not read as jbd2 */
+    LR_EXTFS_WHY_LIMIT,      /* its live log holds more blocks than a replay keeps */
+    LR_EXTFS_WHY_REOPEN,     /* the filesystem does not open with its log replayed */
+    LR_EXTFS_WHY_FAST_COMMIT /* replayed to its last full commit; ext4's fast
+                                commits after it (fast_commit) are not */
+} lr_extfs_log_why_t;
+
+typedef struct lr_extfs_replay {
+    lr_extfs_log_t state;
+    lr_extfs_log_why_t why; /* PENDING: why */
+    uint32_t first_seq;     /* REPLAYED: the first transaction replayed, */
+    uint32_t n_trans;       /* how many (committed, in a row), */
+    uint64_t blocks;        /* the filesystem's blocks read from the journal */
+    uint64_t bad;           /* logged copies passed over: their checksum fails
+                               (an older copy, or the block as it lies, is read) */
+    bool fast_commits;      /* ext4's fast commits follow the last full one
+                               (then PENDING, why LR_EXTFS_WHY_FAST_COMMIT) */
+} lr_extfs_replay_t;
+
+/* The most logged blocks a replay keeps (LR_EXTFS_WHY_LIMIT past it). */
+#define LR_EXTFS_REPLAY_MAX (1u << 18)
+
+/* What the open did with fs's journal (above); pure. */
+lr_extfs_replay_t lr_extfs_replay(const lr_extfs_t *fs);
 
 /* Frees fs (NULL is fine); io is not closed. */
 void lr_extfs_free(lr_extfs_t *fs);

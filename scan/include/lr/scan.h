@@ -300,6 +300,17 @@ typedef struct lr_scan_copy {
     bool xfs_file;
     uint64_t xfs_ino;
     uint64_t xfs_offset;
+    /* The filesystem whose records read or judged this backup file (an
+     * ext2/3/4 or an XFS) was not unmounted cleanly (mounted when the
+     * image was taken, or a crash): fs_log_replayed: an ext3/ext4 whose
+     * journal's committed transactions were read in place of their blocks,
+     * as the kernel mounts it (lr_extfs_replay); fs_log_pending: its log
+     * was not replayed (an XFS's never is; a journal that could not be), so
+     * its records as they lie may be older than the log: a file removed or
+     * rewritten in the log's last seconds may read as it was
+     * (lr_scan_version_log_pending). */
+    bool fs_log_replayed;
+    bool fs_log_pending;
     /* A deleted backup file in an ext3/ext4 filesystem whose inode, as it
      * was while the file lived, the journal still holds (lr_extfs_past_t):
      * its blocks and size are known from that copy: inode extfs_journal_ino
@@ -676,6 +687,13 @@ int lr_scan_version_copy(const lr_scan_t *scan, size_t vg, size_t version);
  * if the file's blocks were contiguous, which a deleted file's may no
  * longer be (docs/limits.md). false for an index out of range. */
 bool lr_scan_version_from_blocks(const lr_scan_t *scan, size_t vg, size_t version);
+
+/* Whether every copy of the version is an LVM2 backup/archive file found
+ * inside an image, none read whole or by records that vouch for it
+ * (lr_scan_version_from_blocks) but through a filesystem whose log was
+ * not replayed (fs_log_pending), and one at least so: its records may be
+ * older than the log. false for an index out of range. */
+bool lr_scan_version_log_pending(const lr_scan_t *scan, size_t vg, size_t version);
 
 /* The version's text as LVM2 reads it: the best copy's bytes up to their
  * NUL (a backup file's put in ring order, lr_scan_ring_order). *text is malloc'd (caller frees),
