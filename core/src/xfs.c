@@ -40,6 +40,7 @@
 #define XFS_DIFLAG_REALTIME 0x1u
 #define XFS_DIFLAG2_NREXT64 0x10u
 #define XFS_MAX_READ_EXTENTS (1u << 20)
+#define XFS_SB_VERSION_LOGV2 0x0400u
 
 struct lr_xfs {
     lr_io_t *io;
@@ -49,8 +50,12 @@ struct lr_xfs {
     uint32_t bs, sectsize, inodesize, inopblock, agblocks, agcount;
     uint8_t inopblog, agblklog;
     uint64_t dblocks;
-    uint8_t uuid[16]; /* what every v5 record names (sb_meta_uuid or sb_uuid) */
-    uint8_t *block;   /* one block: B+tree walks */
+    uint8_t uuid[16];    /* what every v5 record names (sb_meta_uuid or sb_uuid) */
+    uint8_t sb_uuid[16]; /* what the log's records name */
+    uint64_t logstart;   /* sb_logstart (an fsblock number; 0: an external log) */
+    uint32_t logblocks;
+    bool logv2;
+    uint8_t *block; /* one block: B+tree walks */
     /* the free-space B+tree leaf lr_xfs_block_used read last: allocation
      * group leaf_ag's blocks [leaf_lo, leaf_hi) are its to answer for */
     uint8_t *leaf;
@@ -187,6 +192,10 @@ int lr_xfs_open(lr_io_t *io, uint64_t offset, lr_xfs_t **out, lr_error_t *err)
     fs->agblklog = sb[124];
     fs->dblocks = bytes / bs;
     memcpy(fs->uuid, sb + (incompat & XFS_INCOMPAT_META_UUID ? 248 : 32), 16);
+    memcpy(fs->sb_uuid, sb + 32, 16);
+    fs->logstart = lr_get_be64(sb + 48);
+    fs->logblocks = lr_get_be32(sb + 96);
+    fs->logv2 = (sb[100] << 8 | sb[101]) & XFS_SB_VERSION_LOGV2;
     *out = fs;
     return 0;
 }
@@ -760,4 +769,383 @@ int lr_xfs_block_used(lr_xfs_t *fs, uint64_t block, lr_error_t *err)
         node = lr_get_be32(b + hdr + (fs->bs - hdr) / 12 * 8 + (size_t)(k - 1) * 4);
     }
     return 1;
+}
+
+/* ---- the log ----------------------------------------------------------- */
+
+/* The log's records, from the kernel's fs/xfs/libxfs/xfs_log_format.h:
+ * every 512-byte basic block of the log starts with its cycle number (how
+ * many times the log has been written round), a record header's
+ * (xlog_rec_header: h_magicno, h_cycle, h_version, h_len, h_lsn,
+ * h_tail_lsn, h_crc, h_prev_block, h_num_logops, h_cycle_data[64], h_fmt,
+ * h_fs_uuid, h_size) at its second word: the first word of each data
+ * block was moved into the header's h_cycle_data (and a v2 record's
+ * extended headers, one per 32 KiB past the first) to make room for it.
+ * The data is a run of operations, each after an xlog_op_header (oh_tid,
+ * oh_len, oh_clientid, oh_flags). The search follows
+ * fs/xfs/xfs_log_recover.c (xlog_find_zeroed, xlog_find_head,
+ * xlog_find_cycle_start, xlog_find_verify_cycle,
+ * xlog_find_verify_log_record, xlog_rseek_logrec_hdr,
+ * xlog_check_unmount_rec). */
+#define XLOG_MAGIC 0xfeedbabeu /* XLOG_HEADER_MAGIC_NUM */
+#define XLOG_HDR 328u          /* sizeof(struct xlog_rec_header) */
+#define XLOG_CYCLE_SIZE 32768u /* XLOG_HEADER_CYCLE_SIZE */
+#define XLOG_V2_RECORD 262144u /* XLOG_MAX_RECORD_BSIZE */
+#define XLOG_V1_RECORD 32768u  /* XLOG_BIG_RECORD_BSIZE */
+#define XLOG_MAX_ICLOGS 8u
+#define XLOG_MAX_HBLKS (XLOG_V2_RECORD / XLOG_CYCLE_SIZE)
+#define XLOG_UNMOUNT_TRANS 0x20u
+#define XLOG_CLIENT 0xaau      /* XFS_LOG: the log's own operations */
+#define XLOG_CHUNK 128u        /* basic blocks read at once */
+#define XLOG_MAX_BB (1u << 23) /* 4 GiB: XFS's logs are under 2 GiB */
+
+typedef struct xl {
+    lr_xfs_t *fs;
+    uint64_t at;     /* the log's byte in the filesystem */
+    uint64_t n;      /* its basic blocks */
+    uint64_t record; /* the largest record's basic blocks: 512 (v2), 64 (v1) */
+    bool v2;
+    uint8_t *chunk; /* basic blocks [lo, lo + have) of the log */
+    uint64_t lo, have;
+    const char *why; /* set when the log is not read as XFS writes it */
+} xl_t;
+
+/* Basic block blk (< n) of the log, through the chunk. */
+static int xl_bb(xl_t *l, uint64_t blk, const uint8_t **p, lr_error_t *err)
+{
+    if (!l->have || blk < l->lo || blk >= l->lo + l->have) {
+        uint64_t lo = blk / XLOG_CHUNK * XLOG_CHUNK;
+        uint64_t have = l->n - lo < XLOG_CHUNK ? l->n - lo : XLOG_CHUNK;
+        l->have = 0;
+        int rc = xf_read(l->fs, l->chunk, (size_t)have * 512, l->at + lo * 512, NULL, err);
+        if (rc)
+            return rc;
+        l->lo = lo;
+        l->have = have;
+    }
+    *p = l->chunk + (blk - l->lo) * 512;
+    return 0;
+}
+
+/* A basic block's cycle number: its first word, a record header's
+ * h_cycle (xlog_get_cycle). */
+static uint32_t xl_cycle_of(const uint8_t *p)
+{
+    uint32_t w = lr_get_be32(p);
+    return w == XLOG_MAGIC ? lr_get_be32(p + 4) : w;
+}
+
+/* The cycle number of basic block blk: from the chunk when it holds it,
+ * else its first 8 bytes read alone (the binary search's). */
+static int xl_cycle(xl_t *l, uint64_t blk, uint32_t *cycle, lr_error_t *err)
+{
+    uint8_t w[8];
+    if (l->have && blk >= l->lo && blk < l->lo + l->have) {
+        *cycle = xl_cycle_of(l->chunk + (blk - l->lo) * 512);
+        return 0;
+    }
+    int rc = xf_read(l->fs, w, sizeof(w), l->at + blk * 512, NULL, err);
+    if (!rc)
+        *cycle = xl_cycle_of(w);
+    return rc;
+}
+
+/* xlog_find_cycle_start: in [first, *last], first's cycle not `cycle`
+ * and *last's that one, a block where `cycle` starts (a binary search:
+ * exact when the cycles before it differ from it and none after does). */
+static int xl_cycle_start(xl_t *l, uint64_t first, uint64_t *last, uint32_t cycle, lr_error_t *err)
+{
+    uint64_t end = *last, mid = (first + end) / 2;
+    while (mid != first && mid != end) {
+        uint32_t c;
+        int rc = xl_cycle(l, mid, &c, err);
+        if (rc)
+            return rc;
+        if (c == cycle)
+            end = mid;
+        else
+            first = mid;
+        mid = (first + end) / 2;
+    }
+    *last = end;
+    return 0;
+}
+
+/* xlog_find_verify_cycle: the first block of [start, start + nr) of
+ * cycle `stop`, or UINT64_MAX. */
+static int xl_find_cycle(xl_t *l, uint64_t start, uint64_t nr, uint32_t stop, uint64_t *found,
+                         lr_error_t *err)
+{
+    *found = UINT64_MAX;
+    for (uint64_t i = start; i < start + nr; i++) {
+        const uint8_t *p;
+        int rc = xl_bb(l, i, &p, err);
+        if (rc)
+            return rc;
+        if (xl_cycle_of(p) == stop) {
+            *found = i;
+            break;
+        }
+    }
+    return 0;
+}
+
+/* Whether a record header reads as one XFS writes: a version it knows, a
+ * length within the largest record, this filesystem's uuid (or none, as
+ * old logs: xlog_header_check_mount). */
+static bool xl_header_ok(const xl_t *l, const uint8_t *h)
+{
+    static const uint8_t nil[16];
+    uint32_t version = lr_get_be32(h + 8), len = lr_get_be32(h + 12);
+    uint32_t size = lr_get_be32(h + 320);
+    return version && !(version & ~3u) && len && len <= l->record * 512 &&
+           (!l->v2 || !(version & 2) || size <= XLOG_V2_RECORD) &&
+           (!memcmp(h + 304, nil, 16) || !memcmp(h + 304, l->fs->sb_uuid, 16));
+}
+
+/* The basic blocks a record's headers take (xlog_logrec_hblks): a v2
+ * record of more than 32 KiB has an extended header for each 32 KiB. */
+static uint64_t xl_hblks(const xl_t *l, const uint8_t *h)
+{
+    uint32_t size = lr_get_be32(h + 320);
+    if (l->v2 && (lr_get_be32(h + 8) & 2) && size > XLOG_CYCLE_SIZE)
+        return (size + XLOG_CYCLE_SIZE - 1) / XLOG_CYCLE_SIZE;
+    return 1;
+}
+
+/* xlog_find_verify_log_record: the last record header in [start, *last);
+ * when the record it begins does not end extra blocks past *last (it was
+ * not written whole), *last moves back to it. *hit: whether one was
+ * there (a header not as XFS writes it: l->why). */
+static int xl_back_to_record(xl_t *l, uint64_t start, uint64_t *last, uint64_t extra, bool *hit,
+                             lr_error_t *err)
+{
+    *hit = false;
+    for (uint64_t i = *last; i-- > start;) {
+        const uint8_t *p;
+        int rc = xl_bb(l, i, &p, err);
+        if (rc)
+            return rc;
+        if (lr_get_be32(p) != XLOG_MAGIC)
+            continue;
+        *hit = true;
+        if (!xl_header_ok(l, p))
+            l->why = "a record header before the log's head is not one XFS writes";
+        else if (*last - i + extra != (lr_get_be32(p + 12) + 511u) / 512 + xl_hblks(l, p))
+            *last = i;
+        return 0;
+    }
+    return 0;
+}
+
+/* xlog_find_head (and xlog_find_zeroed): the block the next record would
+ * be written at. */
+static int xl_head(xl_t *l, uint64_t *head, lr_error_t *err)
+{
+    uint64_t n = l->n, found, h;
+    uint64_t scan = XLOG_MAX_ICLOGS * l->record; /* XLOG_TOTAL_REC_SHIFT */
+    uint64_t rscan = l->record < n ? l->record : n;
+    uint32_t first, last;
+    bool hit;
+    int rc = xl_cycle(l, 0, &first, err);
+    if (!rc)
+        rc = xl_cycle(l, n - 1, &last, err);
+    if (rc)
+        return rc;
+    if (!first) { /* the kernel: nothing to replay; no Linux log is so */
+        l->why = "the log is all zeros (never written by mkfs or the kernel)";
+        return 0;
+    }
+    if (!last) { /* written up to where its zeros start */
+        h = n - 1;
+        rc = xl_cycle_start(l, 0, &h, 0, err);
+        uint64_t start = h - (h < scan ? h : scan);
+        if (!rc)
+            rc = xl_find_cycle(l, start, h - start, 0, &found, err);
+        if (!rc && found != UINT64_MAX)
+            h = found;
+        if (!rc)
+            rc = xl_back_to_record(l, start, &h, 0, &hit, err);
+        if (!rc && !hit)
+            l->why = "no record header before the log's zeros";
+        *head = h;
+        return rc;
+    }
+    /* x+1 ... | x ... | x: the head is the first block of x (the last
+     * block's cycle); x ... x: the log's end, unless a hole of x-1 is
+     * found before it */
+    uint32_t stop;
+    if (first == last) {
+        h = n;
+        stop = last - 1;
+    } else {
+        h = n - 1;
+        stop = last;
+        rc = xl_cycle_start(l, 0, &h, last, err);
+        if (rc)
+            return rc;
+    }
+    /* the writes of the last records (up to XLOG_MAX_ICLOGS in flight)
+     * may have left holes: the first one before the head is the head */
+    if (scan > n)
+        scan = n;
+    if (h >= scan) {
+        rc = xl_find_cycle(l, h - scan, scan, stop, &found, err);
+        if (!rc && found != UINT64_MAX)
+            h = found;
+    } else { /* the log's end (holes of the cycle before), then its start */
+        rc = xl_find_cycle(l, n - (scan - h), scan - h, stop - 1, &found, err);
+        if (!rc && found == UINT64_MAX)
+            rc = xl_find_cycle(l, 0, h, stop, &found, err);
+        if (!rc && found != UINT64_MAX)
+            h = found;
+    }
+    if (rc)
+        return rc;
+    /* not in the middle of a record: back to the last header when its
+     * record does not end at the head */
+    if (h >= rscan) {
+        rc = xl_back_to_record(l, h - rscan, &h, 0, &hit, err);
+    } else {
+        rc = xl_back_to_record(l, 0, &h, 0, &hit, err);
+        if (!rc && !hit) { /* on from the log's end */
+            uint64_t end = n;
+            rc = xl_back_to_record(l, n - (rscan - h), &end, h, &hit, err);
+            if (!rc && hit && end != n)
+                h = end;
+        }
+    }
+    if (!rc && !hit)
+        l->why = "no record header within a record's length before the log's head";
+    *head = h == n ? 0 : h;
+    return rc;
+}
+
+/* xlog_find_tail's look at the record before the head: the last record
+ * header (xlog_rseek_logrec_hdr, here within a record's length), and
+ * whether the record is an unmount record that ends at the head
+ * (xlog_check_unmount_rec). */
+static int xl_last_record(xl_t *l, uint64_t head, lr_xfs_log_t *log, lr_error_t *err)
+{
+    uint64_t n = l->n, bound = l->record + XLOG_MAX_HBLKS, rblk = UINT64_MAX;
+    const uint8_t *p;
+    uint8_t h[XLOG_HDR], op[12];
+    int rc;
+    for (uint64_t k = 1; k <= bound && k <= n && rblk == UINT64_MAX; k++) {
+        uint64_t i = (head + n - k) % n;
+        if ((rc = xl_bb(l, i, &p, err)))
+            return rc;
+        if (lr_get_be32(p) == XLOG_MAGIC)
+            rblk = i;
+    }
+    if (rblk == UINT64_MAX) {
+        l->why = "no record header within a record's length before the log's head";
+        return 0;
+    }
+    memcpy(h, p, sizeof(h));
+    uint32_t cycle = lr_get_be32(h + 4), len = lr_get_be32(h + 12);
+    uint64_t lsn = lr_get_be64(h + 16);
+    log->record = rblk;
+    log->cycle = cycle;
+    log->tail = (uint32_t)lr_get_be64(h + 24); /* BLOCK_LSN(h_tail_lsn) */
+    if (!xl_header_ok(l, h)) {
+        l->why = "the last record's header is not one XFS writes";
+        return 0;
+    }
+    if (lsn >> 32 != cycle || (uint32_t)lsn != rblk || !cycle) {
+        l->why = "the last record's header names another place in the log";
+        return 0;
+    }
+    uint64_t hblks = xl_hblks(l, h), blocks = hblks + (len + 511u) / 512;
+    if (blocks > n) {
+        l->why = "the last record is larger than the log";
+        return 0;
+    }
+    /* every block of the record carries its cycle (its data's first words
+     * were moved into the headers for it), the next one past the log's end
+     * (xlog_split_iclog; never the header's magic) */
+    uint32_t next = cycle + 1 == XLOG_MAGIC ? cycle + 2 : cycle + 1;
+    for (uint64_t j = 1; j < blocks; j++) {
+        if ((rc = xl_bb(l, (rblk + j) % n, &p, err)))
+            return rc;
+        if (lr_get_be32(p) != (rblk + j < n ? cycle : next)) {
+            l->why = "a block of the last record is not of its cycle";
+            return 0;
+        }
+    }
+    log->state = LR_XFS_LOG_DIRTY;
+    if ((rblk + blocks) % n != head) {
+        log->why = "the log's last record does not end at its head";
+        return 0;
+    }
+    if (lr_get_be32(h + 40) != 1) { /* h_num_logops */
+        log->why = "the log's last record is not an unmount record";
+        return 0;
+    }
+    if ((rc = xl_bb(l, (rblk + hblks) % n, &p, err)))
+        return rc;
+    memcpy(op, p, sizeof(op));
+    memcpy(op, h + 44, 4); /* h_cycle_data[0]: the data's first word, oh_tid */
+    if (!(op[9] & XLOG_UNMOUNT_TRANS)) {
+        log->why = "the log's last record is not an unmount record";
+        return 0;
+    }
+    if (op[8] != XLOG_CLIENT) {
+        log->state = LR_XFS_LOG_UNKNOWN;
+        l->why = "the log's unmount operation is not the log's own";
+        return 0;
+    }
+    log->state = LR_XFS_LOG_CLEAN;
+    log->tail = head;
+    return 0;
+}
+
+int lr_xfs_log(lr_xfs_t *fs, lr_xfs_log_t *log, lr_error_t *err)
+{
+    *log = (lr_xfs_log_t){LR_XFS_LOG_UNKNOWN, UINT64_MAX, UINT64_MAX, UINT64_MAX, 0, NULL};
+    uint64_t lin, n = (uint64_t)fs->logblocks * fs->bs / 512;
+    if (!fs->logstart) {
+        log->why = "an external log";
+        return 0;
+    }
+    /* an internal log lies within one allocation group */
+    if (!fs->logblocks || !xf_fsb_linear(fs, fs->logstart, &lin) ||
+        (fs->logstart & ((1ull << fs->agblklog) - 1)) + fs->logblocks > fs->agblocks ||
+        lin + fs->logblocks > fs->dblocks) {
+        log->why = "the log lies outside the filesystem";
+        return 0;
+    }
+    if (n > XLOG_MAX_BB) {
+        log->why = "a log larger than 4 GiB";
+        return 0;
+    }
+    xl_t l = {fs,        lin * fs->bs,
+              n,         (fs->logv2 ? XLOG_V2_RECORD : XLOG_V1_RECORD) / 512,
+              fs->logv2, malloc(XLOG_CHUNK * 512),
+              0,         0,
+              NULL};
+    if (!l.chunk) {
+        log->why = "out of memory";
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    }
+    uint64_t head = 0;
+    int rc = xl_head(&l, &head, err);
+    if (!rc && !l.why) {
+        log->head = head;
+        rc = xl_last_record(&l, head, log, err);
+    }
+    free(l.chunk);
+    if (rc || l.why) {
+        log->state = LR_XFS_LOG_UNKNOWN;
+        log->why = rc ? "the log does not read" : l.why;
+    }
+    return rc;
+}
+
+int lr_xfs_log_state(lr_xfs_t *fs, int *state, lr_error_t *err)
+{
+    lr_xfs_log_t log;
+    int rc = lr_xfs_log(fs, &log, err);
+    *state = log.state;
+    return rc;
 }

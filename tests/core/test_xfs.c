@@ -5,7 +5,14 @@
  * xfs_db's inode numbers of every file in use), truth/deleted.txt (which
  * blocks of the deleted archives still hold their bytes), the files as
  * LVM2 wrote them (truth/archive, truth/backup). Then damaged copies: a
- * superblock, an inode and an inode B+tree block whose checksums fail. */
+ * superblock, an inode and an inode B+tree block whose checksums fail.
+ *
+ * The log (lr_xfs_log): fixtures/backup-xfs (unmounted: clean) and
+ * fixtures/xfs-dirty-log (a filesystem shut down with its log wrapped:
+ * dirty; and a copy mounted and unmounted: clean) against xfs_logprint's
+ * head and tail (truth/log.txt); damaged copies; logs built in memory
+ * (never wrapped, wrapped, a record across the log's end, holes the
+ * kernel's head search steps back to, a record not written whole). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,6 +25,7 @@
 #include <cmocka.h>
 
 #include "bin_support.h"
+#include "lr/crc.h"
 #include "lr/error.h"
 #include "lr/io.h"
 #include "lr/xfs.h"
@@ -431,12 +439,360 @@ static void test_damage(void **state)
     free(t);
 }
 
+/* ---- the log ------------------------------------------------------------ */
+
+#define LOGFX "xfs-dirty-log"
+
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+static uint8_t *load_fixture(const char *fx, const char *name, size_t *len)
+{
+    lr_io_t *io = lr_test_open_fixture(fx, name);
+    *len = (size_t)lr_io_size(io);
+    uint8_t *img = malloc(*len);
+    assert_non_null(img);
+    assert_int_equal(lr_io_pread(io, img, *len, 0, NULL), 0);
+    lr_io_close(io, NULL);
+    return img;
+}
+
+/* The internal log's first byte in the image and its basic blocks, by
+ * the superblock (sb_logstart: agno << agblklog | agbno). */
+static size_t log_at(const uint8_t *img, size_t *nbb)
+{
+    uint64_t fsb = (uint64_t)be32(img + 48) << 32 | be32(img + 52);
+    uint32_t bs = be32(img + 4), agblocks = be32(img + 84);
+    uint8_t agblklog = img[124];
+    *nbb = (size_t)be32(img + 96) * bs / 512;
+    return (size_t)(((fsb >> agblklog) * agblocks + (fsb & ((1u << agblklog) - 1))) * bs);
+}
+
+/* lr_xfs_log on an image in memory. */
+static lr_xfs_log_t log_of(const uint8_t *img, size_t len)
+{
+    lr_io_t *io = NULL;
+    lr_xfs_t *fs = NULL;
+    lr_error_t e;
+    lr_error_clear(&e);
+    assert_int_equal(lr_test_mem_io(&io, NULL, img, len, 0, false, "log", NULL), 0);
+    assert_int_equal(lr_xfs_open(io, 0, &fs, &e), 0);
+    lr_xfs_log_t log;
+    assert_int_equal(lr_xfs_log(fs, &log, &e), 0);
+    int state = -1;
+    assert_int_equal(lr_xfs_log_state(fs, &state, &e), 0);
+    assert_int_equal(state, log.state);
+    assert_true((log.state == LR_XFS_LOG_CLEAN) == (log.why == NULL));
+    lr_xfs_free(fs);
+    lr_io_close(io, NULL);
+    return log;
+}
+
+/* truth/log.txt: logstart logblocks blocksize head_dirty tail_dirty
+ * head_clean tail_clean cycle (xfs_logprint -t's basic blocks). */
+static void log_truth(unsigned long long v[8])
+{
+    char path[512];
+    char *text = lr_test_slurp(lr_test_path(path, sizeof(path), LOGFX, "truth/log.txt"), NULL);
+    assert_non_null(text);
+    assert_int_equal(sscanf(text, "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2],
+                            &v[3], &v[4], &v[5], &v[6], &v[7]),
+                     8);
+    free(text);
+}
+
+static void test_log_fixtures(void **state)
+{
+    (void)state;
+    unsigned long long t[8];
+    log_truth(t);
+    size_t len, n;
+    /* backup-xfs: unmounted by umount */
+    uint8_t *img = load_fixture(FX, "fs.img", &len);
+    lr_xfs_log_t log = log_of(img, len);
+    assert_int_equal(log.state, LR_XFS_LOG_CLEAN);
+    assert_int_equal(log.tail, log.head);
+    free(img);
+
+    /* shut down with the log wrapped: dirty, xfs_logprint's head and tail */
+    img = load_fixture(LOGFX, "dirty.img", &len);
+    size_t at = log_at(img, &n);
+    assert_int_equal(n, t[1] * t[2] / 512);
+    log = log_of(img, len);
+    assert_int_equal(log.state, LR_XFS_LOG_DIRTY);
+    assert_non_null(log.why);
+    assert_int_equal(log.head, t[3]);
+    assert_int_equal(log.tail, t[4]);
+    assert_int_equal(log.cycle, t[7]);
+    assert_true(log.record < log.head);
+    /* the head's own block is of the cycle before (the log wrapped) */
+    assert_int_equal(be32(img + at + log.head * 512), t[7] - 1);
+    assert_int_equal(be32(img + at + (n - 1) * 512), t[7] - 1);
+    free(img);
+
+    /* the same mounted (the log replayed) and unmounted: clean */
+    img = load_fixture(LOGFX, "clean.img", &len);
+    log = log_of(img, len);
+    assert_int_equal(log.state, LR_XFS_LOG_CLEAN);
+    assert_null(log.why);
+    assert_int_equal(log.head, t[5]);
+    assert_int_equal(log.tail, t[6]);
+    free(img);
+}
+
+/* The clean copy damaged: each no longer reads as clean. */
+static void test_log_damage(void **state)
+{
+    (void)state;
+    size_t len, n;
+    uint8_t *img = load_fixture(LOGFX, "clean.img", &len);
+    size_t at = log_at(img, &n);
+    lr_xfs_log_t good = log_of(img, len), log;
+    assert_int_equal(good.state, LR_XFS_LOG_CLEAN);
+    uint8_t *rec = img + at + good.record * 512, *data = rec + 512; /* one header block */
+    assert_int_equal(be32(rec), 0xfeedbabeu);
+    assert_int_equal(be32(rec + 40), 1); /* h_num_logops */
+    assert_int_equal(data[9], 0x20);     /* oh_flags: XLOG_UNMOUNT_TRANS */
+
+    /* the unmount record's magic damaged: no record ends at the head */
+    rec[3] ^= 1;
+    log = log_of(img, len);
+    assert_int_not_equal(log.state, LR_XFS_LOG_CLEAN);
+    rec[3] ^= 1;
+    /* its operation not an unmount: dirty (the kernel would replay) */
+    data[9] = 0;
+    log = log_of(img, len);
+    assert_int_equal(log.state, LR_XFS_LOG_DIRTY);
+    assert_int_equal(log.head, good.head);
+    assert_int_equal(log.record, good.record);
+    data[9] = 0x20;
+    /* two operations */
+    rec[43] = 2;
+    assert_int_equal(log_of(img, len).state, LR_XFS_LOG_DIRTY);
+    rec[43] = 1;
+    /* another filesystem's log: unknown (the kernel refuses it) */
+    rec[304] ^= 1;
+    assert_int_equal(log_of(img, len).state, LR_XFS_LOG_UNKNOWN);
+    rec[304] ^= 1;
+    /* h_lsn naming another block */
+    rec[23] ^= 1;
+    assert_int_equal(log_of(img, len).state, LR_XFS_LOG_UNKNOWN);
+    rec[23] ^= 1;
+    /* the record's data block stamped with another cycle */
+    put_be32(data, be32(data) + 1);
+    assert_int_not_equal(log_of(img, len).state, LR_XFS_LOG_CLEAN);
+    put_be32(data, be32(data) - 1);
+    assert_int_equal(log_of(img, len).state, LR_XFS_LOG_CLEAN);
+
+    /* the whole log zeroed: the kernel would find nothing to replay (head
+     * and tail 0: "totally zeroed log"), but no Linux writes one: unknown */
+    memset(img + at, 0, n * 512);
+    log = log_of(img, len);
+    assert_int_equal(log.state, LR_XFS_LOG_UNKNOWN);
+    /* an external log (the superblock's checksum sealed again) */
+    memset(img + 48, 0, 8);
+    memset(img + 224, 0, 4);
+    uint32_t crc = ~lr_crc32c(0xffffffffu, img, 512);
+    for (int i = 0; i < 4; i++)
+        img[224 + i] = (uint8_t)(crc >> (8 * i));
+    assert_int_equal(log_of(img, len).state, LR_XFS_LOG_UNKNOWN);
+    free(img);
+}
+
+/* ---- logs built in memory ---------------------------------------------- */
+
+typedef struct synth {
+    uint8_t *img, *log;
+    size_t len, n;
+    const uint8_t *uuid;
+} synth_t;
+
+/* Basic blocks [from, to) of the log stamped with cycle (no record). */
+static void stamp(synth_t *s, size_t from, size_t to, uint32_t cycle)
+{
+    for (size_t i = from; i < to; i++) {
+        memset(s->log + i * 512, 0x5a, 512);
+        put_be32(s->log + i * 512, cycle);
+    }
+}
+
+/* A record at basic block blk of cycle, with data blocks of data, one
+ * operation (an unmount: XLOG_UNMOUNT_TRANS) or three; its blocks stamped
+ * as the kernel does (each data block's first word into h_cycle_data; the
+ * blocks past the log's end, at its start, with the next cycle:
+ * xlog_split_iclog). Returns the block after it. */
+static size_t record(synth_t *s, size_t blk, uint32_t cycle, size_t data, bool unmount)
+{
+    uint8_t *h = s->log + blk * 512;
+    memset(h, 0, 512);
+    put_be32(h, 0xfeedbabeu);
+    put_be32(h + 4, cycle);
+    put_be32(h + 8, 2);                     /* h_version */
+    put_be32(h + 12, (uint32_t)data * 512); /* h_len */
+    put_be32(h + 16, cycle);                /* h_lsn: cycle, block */
+    put_be32(h + 20, (uint32_t)blk);
+    put_be32(h + 24, cycle); /* h_tail_lsn: the record itself */
+    put_be32(h + 28, (uint32_t)blk);
+    put_be32(h + 40, unmount ? 1 : 3);
+    put_be32(h + 300, 1); /* h_fmt */
+    memcpy(h + 304, s->uuid, 16);
+    put_be32(h + 320, 32768); /* h_size */
+    for (size_t j = 0; j < data; j++) {
+        uint8_t *d = s->log + (blk + 1 + j) % s->n * 512;
+        memset(d, 0, 512);
+        put_be32(d, 0x1234 + (uint32_t)j); /* oh_tid, or data */
+        if (j == 0) {
+            put_be32(d + 4, 8);           /* oh_len */
+            d[8] = 0xaa;                  /* oh_clientid: XFS_LOG */
+            d[9] = unmount ? 0x20 : 0x02; /* XLOG_UNMOUNT_TRANS, XLOG_COMMIT_TRANS */
+        }
+        memcpy(h + 44 + 4 * j, d, 4);
+        put_be32(d, blk + 1 + j < s->n ? cycle : cycle + 1);
+    }
+    return (blk + 1 + data) % s->n;
+}
+
+static synth_t synth_new(void)
+{
+    synth_t s;
+    s.img = load_fixture(LOGFX, "clean.img", &s.len);
+    s.log = s.img + log_at(s.img, &s.n);
+    s.uuid = s.img + 32;
+    memset(s.log, 0, s.n * 512);
+    return s;
+}
+
+static void test_log_synthetic(void **state)
+{
+    (void)state;
+    synth_t s = synth_new();
+    size_t n = s.n, b;
+    lr_xfs_log_t log;
+    assert_true(n > 5000); /* the holes below lie within the kernel's 4096-block scan */
+
+    /* never wrapped (as mkfs leaves it: cycle 1 up to zeros) */
+    b = record(&s, 0, 1, 1, true);
+    log = log_of(s.img, s.len);
+    assert_int_equal(log.state, LR_XFS_LOG_CLEAN);
+    assert_int_equal(log.head, 2);
+    assert_int_equal(log.tail, 2);
+    b = record(&s, b, 1, 3, false);
+    b = record(&s, b, 1, 1, true);
+    b = record(&s, b, 1, 5, false);
+    log = log_of(s.img, s.len);
+    assert_int_equal(log.state, LR_XFS_LOG_DIRTY);
+    assert_int_equal(log.head, 14);
+    assert_int_equal(log.record, 8);
+    assert_int_equal(log.tail, 8);
+    assert_int_equal(log.cycle, 1);
+
+    /* wrapped: cycle 7 up to the head at 1000, cycle 6 after it */
+    stamp(&s, 0, n, 6);
+    stamp(&s, 0, 990, 7);
+    b = record(&s, 990, 7, 2, false);
+    b = record(&s, b, 7, 6, true);
+    assert_int_equal(b, 1000);
+    log = log_of(s.img, s.len);
+    assert_int_equal(log.state, LR_XFS_LOG_CLEAN);
+    assert_int_equal(log.head, 1000);
+    assert_int_equal(log.record, 993);
+    assert_int_equal(log.cycle, 7);
+    /* and not an unmount */
+    record(&s, 993, 7, 6, false);
+    log = log_of(s.img, s.len);
+    assert_int_equal(log.state, LR_XFS_LOG_DIRTY);
+    assert_int_equal(log.head, 1000);
+
+    /* the head at the log's very end: every block of one cycle, head 0 */
+    stamp(&s, 0, n, 7);
+    record(&s, n - 4, 7, 3, true);
+    log = log_of(s.img, s.len);
+    assert_int_equal(log.state, LR_XFS_LOG_CLEAN);
+    assert_int_equal(log.head, 0);
+    assert_int_equal(log.record, n - 4);
+
+    /* a record across the log's end: its header at n - 2 (cycle 7), its
+     * data on in blocks 0..3, stamped 8 there: the head at 4 */
+    stamp(&s, 0, n, 7);
+    b = record(&s, n - 2, 7, 5, true);
+    assert_int_equal(b, 4);
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(be32(s.log + i * 512), 8);
+    assert_int_equal(be32(s.log + (n - 1) * 512), 7);
+    log = log_of(s.img, s.len);
+    assert_int_equal(log.state, LR_XFS_LOG_CLEAN);
+    assert_int_equal(log.head, 4);
+    assert_int_equal(log.record, n - 2);
+    assert_int_equal(log.cycle, 7);
+    /* its part at the log's start stamped 7 too: not as the kernel writes */
+    put_be32(s.log + 2 * 512, 7);
+    assert_int_not_equal(log_of(s.img, s.len).state, LR_XFS_LOG_CLEAN);
+
+    /* a hole: x ... x | x-1 (ten blocks) | x ... x. The first and last
+     * blocks agree, but the kernel's scan of the 4096 blocks before the
+     * log's end finds the older cycle: the head is the hole's start (the
+     * unmount record before it ends there), not the log's end (where a
+     * record that is not an unmount ends) */
+    stamp(&s, 0, n, 9);
+    size_t hole = n - 1000;
+    record(&s, hole - 2, 9, 1, true);
+    stamp(&s, hole, hole + 10, 8);
+    record(&s, n - 6, 9, 5, false);
+    log = log_of(s.img, s.len);
+    assert_int_equal(log.state, LR_XFS_LOG_CLEAN);
+    assert_int_equal(log.head, hole);
+    assert_int_equal(log.record, hole - 2);
+    /* x+1 | x | x+1 ... | x ... : the binary search may stop past the
+     * lone x; the scan back finds it */
+    stamp(&s, 0, n, 4);
+    stamp(&s, 0, 3000, 5);
+    b = record(&s, 1497, 5, 2, true);
+    assert_int_equal(b, 1500);
+    stamp(&s, 1500, 1501, 4); /* a block the last writes left */
+    record(&s, 2990, 5, 9, false);
+    log = log_of(s.img, s.len);
+    assert_int_equal(log.state, LR_XFS_LOG_CLEAN);
+    assert_int_equal(log.head, 1500);
+
+    /* a record not written whole (its header says 20 blocks, 3 were
+     * written before the cycle drops): the head moves back to it, and the
+     * record before it is the last */
+    stamp(&s, 0, n, 2);
+    stamp(&s, 0, 600, 3);
+    b = record(&s, 590, 3, 1, true);
+    assert_int_equal(b, 592);
+    record(&s, 592, 3, 20, false);
+    stamp(&s, 596, 612, 2); /* only 3 data blocks of 20 written */
+    log = log_of(s.img, s.len);
+    assert_int_equal(log.head, 592);
+    assert_int_equal(log.record, 590);
+    assert_int_equal(log.state, LR_XFS_LOG_CLEAN);
+
+    /* no record header within a record's length before the head */
+    stamp(&s, 0, n, 2);
+    stamp(&s, 0, 2000, 3);
+    log = log_of(s.img, s.len);
+    assert_int_equal(log.state, LR_XFS_LOG_UNKNOWN);
+    free(s.img);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_superblock_rule), cmocka_unit_test(test_records),
         cmocka_unit_test(test_free_blocks),     cmocka_unit_test(test_free_cache),
-        cmocka_unit_test(test_damage),
+        cmocka_unit_test(test_damage),          cmocka_unit_test(test_log_fixtures),
+        cmocka_unit_test(test_log_damage),      cmocka_unit_test(test_log_synthetic),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -39,7 +39,12 @@
  *   the same bytes and status again;
  * - lr_xfs_block_used: 0, 1 or a documented error; LR_ERANGE exactly for
  *   a block past the filesystem (with the unbounded layer); the same
- *   again. */
+ *   again;
+ * - lr_xfs_log (the internal log's head and last record): 0 or an I/O
+ *   error (with the short layer), a state of the three, UNKNOWN on an
+ *   error, a reason exactly when not CLEAN, a head within the log (or
+ *   none), a clean log's tail at its head; lr_xfs_log_state the same
+ *   state; the same again. */
 #include "fuzz.h"
 
 #include <errno.h>
@@ -283,6 +288,33 @@ out:
     free(small);
 }
 
+static void log_state(lr_xfs_t *fs, const uint8_t *sb, bool short_io)
+{
+    lr_xfs_log_t a, b;
+    int rc = lr_xfs_log(fs, &a, NULL);
+    FUZZ_CHECK(rc == 0 || rc == -ENOMEM || rc_io(rc, short_io), "lr_xfs_log returned %d", rc);
+    FUZZ_CHECK(a.state == LR_XFS_LOG_CLEAN || a.state == LR_XFS_LOG_DIRTY ||
+                   a.state == LR_XFS_LOG_UNKNOWN,
+               "log state %d", a.state);
+    FUZZ_CHECK(!rc || a.state == LR_XFS_LOG_UNKNOWN, "state %d with status %d", a.state, rc);
+    FUZZ_CHECK((a.state == LR_XFS_LOG_CLEAN) == !a.why, "state %d, reason %s", a.state,
+               a.why ? a.why : "none");
+    uint64_t n = (uint64_t)be32(sb + 96) * lr_xfs_block_size(fs) / 512;
+    FUZZ_CHECK(a.head == UINT64_MAX || a.head < n, "head %llu of a log of %llu blocks",
+               (unsigned long long)a.head, (unsigned long long)n);
+    FUZZ_CHECK(a.state != LR_XFS_LOG_CLEAN || (a.tail == a.head && a.record < n),
+               "clean: head %llu, tail %llu, record %llu", (unsigned long long)a.head,
+               (unsigned long long)a.tail, (unsigned long long)a.record);
+    int st = -1;
+    int rc2 = lr_xfs_log_state(fs, &st, NULL);
+    FUZZ_CHECK(rc2 == rc && st == a.state, "lr_xfs_log_state: %d, %d (was %d, %d)", rc2, st, rc,
+               a.state);
+    rc2 = lr_xfs_log(fs, &b, NULL);
+    FUZZ_CHECK(rc2 == rc && b.state == a.state && b.head == a.head && b.tail == a.tail &&
+                   b.record == a.record && b.cycle == a.cycle,
+               "again: another answer");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2)
@@ -337,6 +369,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                    lr_xfs_block_size(fs), (unsigned long long)lr_xfs_size(fs), bs,
                    (unsigned long long)bytes);
         files(fs, ask, n, variant, short_io);
+        log_state(fs, copy, short_io);
     }
     lr_xfs_free(fs);
     lr_io_close(io, NULL);

@@ -43,7 +43,9 @@ same files, named by the fixture, the PV and what they hold.
   use start at (truth/files.txt) and a few others, as le64, and two bytes
   (fuzz_xfs.c: variant, count); variants; the same with a file's block map
   B+tree node moved into the head; AG 1's first 256 KiB (a secondary
-  superblock).
+  superblock); fixtures/xfs-dirty-log's dirty and clean images with the
+  first 100 KiB of their wrapped logs moved into the head (a log of that
+  size; and cut after 20 basic blocks: zeros after).
 - thin:  the dm-thin pool metadata of fixtures/thin (made by thin_restore),
   cut out of its _tmeta segments and after its last non-zero 4 KiB block,
   with a leading flag byte (fuzz_thin.c: bit 0 reseals every node's
@@ -74,6 +76,7 @@ SUBS = ("label", "mda", "text", "scan", "plan", "thin", "image", "lvdata", "vhdx
         "xfs")
 EXTFS_SEED = 256 << 10
 XFS_SEED = 256 << 10
+LOG_SEED_BLOCKS = 100  # KiB of a log moved into an XFS seed
 
 
 def read_devices(fixture_dir):
@@ -593,6 +596,38 @@ def xfs_seeds(out, fixtures_dir):
     # AG 1 on its own: its secondary superblock, headers and roots
     ag1 = agblocks * bs
     put("backup-xfs-ag1", fs[ag1:ag1 + XFS_SEED], [0, 1, 4, 5, 64], 0)
+
+    # the log (lr_xfs_log): fixtures/xfs-dirty-log's images, their log's
+    # first LOG_SEED_BLOCKS blocks moved to the end of the head and the
+    # superblock's sb_logstart and sb_logblocks made to say so (checksum
+    # sealed again): a wrapped log of that size whose head lies within it
+    # (the dirty image's last record is no unmount record; the clean
+    # copy's is), and the same log cut to its first 20 basic blocks (zeros
+    # after: the search for where the zeros start)
+    ldir = os.path.join(fixtures_dir, "xfs-dirty-log")
+    for name in ("dirty", "clean"):
+        lpath = os.path.join(ldir, name + ".img.gz")
+        if not os.path.isfile(lpath):
+            continue
+        with gzip.open(lpath, "rb") as f:
+            lfs = f.read()
+        lbs = struct.unpack_from(">I", lfs, 4)[0]
+        lag = struct.unpack_from(">I", lfs, 84)[0]
+        lstart = struct.unpack_from(">Q", lfs, 48)[0]
+        llog = ((lstart >> lfs[124]) * lag + (lstart & ((1 << lfs[124]) - 1))) * lbs
+        nblocks = LOG_SEED_BLOCKS * 1024 // lbs
+        for cut, suffix in ((nblocks * lbs, ""), (20 * 512, "-cut")):
+            img = bytearray(lfs[:XFS_SEED])
+            end = XFS_SEED - 8 - 2  # one asked block
+            at = (end - nblocks * lbs) // lbs
+            img[at * lbs:end] = bytes(end - at * lbs)
+            img[at * lbs:at * lbs + cut] = lfs[llog:llog + cut]
+            struct.pack_into(">Q", img, 48, at)  # AG 0, block at
+            struct.pack_into(">I", img, 96, nblocks)
+            sect = struct.unpack_from(">H", img, 102)[0]
+            struct.pack_into("<I", img, 224, 0)
+            struct.pack_into("<I", img, 224, crc32c(bytes(img[:sect])))
+            put("xfs-dirty-log-%s%s" % (name, suffix), bytes(img), [0], 0)
 
 
 def lzo_leaf(b):

@@ -105,4 +105,58 @@ int lr_xfs_read(lr_xfs_t *fs, uint64_t ino, void *buf, size_t len, size_t *got, 
  * known), an I/O error. */
 int lr_xfs_block_used(lr_xfs_t *fs, uint64_t block, lr_error_t *err);
 
+/* What the filesystem's internal log says of its last unmount. XFS
+ * writes every metadata change to its log first and to its place later;
+ * a clean unmount writes everything back and ends the log with an
+ * unmount record. A filesystem not cleanly unmounted (an image of a
+ * running system, a crash, a shutdown) has records after the last unmount
+ * record that the kernel replays at mount: the inodes and B+trees read
+ * here (lr_xfs_files_at, lr_xfs_read, lr_xfs_block_used) may lag them.
+ * The log is only looked at, never replayed. */
+enum {
+    LR_XFS_LOG_CLEAN = 0,   /* its last record is an unmount record: nothing to replay */
+    LR_XFS_LOG_DIRTY = 1,   /* its last record is not one: the kernel would replay the log */
+    LR_XFS_LOG_UNKNOWN = 2, /* an external log, or one not read as XFS writes it */
+};
+
+typedef struct lr_xfs_log {
+    int state; /* LR_XFS_LOG_* */
+    /* basic blocks (512 bytes) from the log's start, as xfs_logprint's
+     * "log tail: T head: H": the head (where the next record would be
+     * written) and the tail (the oldest record still needed: the head for
+     * a clean log, else the last record's h_tail_lsn); UINT64_MAX when
+     * not found */
+    uint64_t head, tail;
+    uint64_t record; /* the last record's header before the head (UINT64_MAX: none) */
+    uint32_t cycle;  /* that record's cycle (0: none) */
+    const char *why; /* static text: why DIRTY or UNKNOWN; NULL when CLEAN */
+} lr_xfs_log_t;
+
+/* Finds the internal log's head and its last record as the kernel does
+ * at mount (fs/xfs/xfs_log_recover.c: xlog_find_head, xlog_find_tail,
+ * xlog_check_unmount_rec): the head where the basic blocks' cycle
+ * numbers drop (a binary search, then the last 2 MiB before it checked
+ * for an older cycle, and the head moved back over a record not written
+ * whole), the last record header before it, and whether that record
+ * ends at the head and holds one operation, an unmount. *log: what was
+ * found. CLEAN only when all of it reads as XFS writes it (the record's
+ * version, length, filesystem uuid, its own cycle and block in h_lsn,
+ * every block of it stamped with its cycle, the operation the log's own);
+ * anything else is UNKNOWN: an external log, a log outside the filesystem or
+ * larger than 4 GiB, a log all zeros (never written by Linux: mkfs writes
+ * an unmount record; the kernel would find nothing to replay), a head
+ * with no record header before it within a record's length. DIRTY when
+ * the last record is whole and not an unmount record ending at the head
+ * (a last record whose blocks all carry its cycle but whose bytes were
+ * torn reads as DIRTY: the kernel's v5 CRC check, which would cut it off
+ * and look at the record before, is not done). Reads at most about 3 MiB of the log
+ * (v1 logs: 400 KiB). Returns 0 (whatever the state), or an I/O error
+ * (state UNKNOWN), -ENOMEM. */
+int lr_xfs_log(lr_xfs_t *fs, lr_xfs_log_t *log, lr_error_t *err);
+
+/* Whether the filesystem's internal log is clean (its last record is an
+ * unmount record: nothing to replay): *state LR_XFS_LOG_CLEAN, _DIRTY or
+ * _UNKNOWN, as lr_xfs_log. Returns 0, an I/O error, -ENOMEM. */
+int lr_xfs_log_state(lr_xfs_t *fs, int *state, lr_error_t *err);
+
 #endif
