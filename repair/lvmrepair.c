@@ -773,9 +773,9 @@ static void say_files_only(const scanned_t *s, const lr_repair_plan_t *p)
     /* an XFS's log is never replayed: its inodes may be older than it */
     if (lr_scan_version_log_pending(s->scan, (size_t)p->vg, (size_t)p->version))
         printf("\nNote: seqno %" PRIu64 " is known only from LVM2 backup/archive files read "
-               "through a filesystem that was not unmounted cleanly and whose log was not "
-               "replayed; a file removed or rewritten in its last seconds may read as it was: "
-               "check its LVs above before you confirm\n",
+               "through a filesystem whose log was not replayed and may hold newer changes (not "
+               "unmounted cleanly, or not known to be); a file removed or rewritten in its last "
+               "seconds may read as it was: check its LVs above before you confirm\n",
                v->seqno);
 }
 

@@ -471,9 +471,10 @@ static void json_copy(FILE *f, const lr_scan_copy_t *c)
     jk_u64_or_null(f, "xfs_inode", c->xfs_ino, c->xfs_ino != 0, &first);
     jk_off(f, "xfs_offset", c->xfs_ino ? c->xfs_offset : LR_SCAN_UNKNOWN, &first);
     jk_str(f, "fs_log",
-           c->fs_log_pending    ? "not_replayed"
-           : c->fs_log_replayed ? "replayed"
-                                : NULL,
+           c->fs_log_pending && c->fs_log_replayed ? "partly_replayed"
+           : c->fs_log_pending                     ? "not_replayed"
+           : c->fs_log_replayed                    ? "replayed"
+                                                   : NULL,
            &first);
     jk_int(f, "extfs_journal_inode", c->extfs_journal_ino ? (long)c->extfs_journal_ino : -1, true,
            &first);
@@ -1439,9 +1440,10 @@ static void copy_flags(const lr_scan_copy_t *c, char *buf, size_t len)
              c->orphan ? " orphan" : "", (c->source & LR_SCAN_COPY_BACKUP) ? " backup-file" : "",
              comp ? " btrfs-" : "", comp ? comp : "", c->extfs_file ? " ext-file" : "",
              c->xfs_file ? " xfs-file" : "", inode,
-             c->fs_log_pending    ? " fs-log-NOT-replayed"
-             : c->fs_log_replayed ? " fs-log-replayed"
-                                  : "");
+             c->fs_log_pending && c->fs_log_replayed ? " fs-log-partly-replayed"
+             : c->fs_log_pending                     ? " fs-log-NOT-replayed"
+             : c->fs_log_replayed                    ? " fs-log-replayed"
+                                                     : "");
 }
 
 static bool only_in_files(const lr_scan_version_t *v)
@@ -1509,10 +1511,10 @@ static void report_backup_versions(FILE *f, const lr_scan_t *s, size_t g)
     /* An XFS's log is never replayed, an ext journal not when it cannot
      * be: the inodes read may be older than what the log committed. */
     if (pending)
-        fprintf(f, "  note: a file is read through the records of a filesystem that was not "
-                   "unmounted cleanly and whose log was not replayed; a file removed or rewritten "
-                   "in its last seconds may read as it was, so check a version only such files "
-                   "hold before restoring it\n");
+        fprintf(f, "  note: a file is read through the records of a filesystem whose log was not "
+                   "replayed and may hold newer changes (not unmounted cleanly, or not known to "
+                   "be); a file removed or rewritten in its last seconds may read as it was, so "
+                   "check a version only such files hold before restoring it\n");
     report_newer_files(f, vg);
 }
 

@@ -164,9 +164,9 @@ int tui_words_files_only(tui_view_t *v, tui_view_t *pin, const lr_scan_t *s, int
         "whose lengths no filesystem record vouches for: a deleted file's later blocks may since "
         "hold another file's, so check its LVs before restoring it";
     static const char pending[] =
-        "NOTE: this version is known only from files read through a filesystem that was not "
-        "unmounted cleanly and whose log was not replayed: a file removed or rewritten in its "
-        "last seconds may read as it was, so check its LVs before restoring it";
+        "NOTE: this version is known only from files read through a filesystem whose log was not "
+        "replayed and may hold newer changes: a file removed or rewritten in its last seconds "
+        "may read as it was, so check its LVs before restoring it";
     int rc = 0;
     if (lr_scan_version_from_blocks(s, (size_t)vg, (size_t)version))
         rc = words_pinned(v, pin, blocks);

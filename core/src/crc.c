@@ -40,6 +40,27 @@ uint32_t lr_crc32c(uint32_t seed, const void *buf, size_t len)
     return c;
 }
 
+uint32_t lr_crc32_be(uint32_t seed, const void *buf, size_t len)
+{
+    /* MSB first, a nibble table as lr_crc32c's (zlib has only the
+     * reflected CRC-32) */
+    uint32_t tab[16];
+    for (uint32_t i = 0; i < 16; i++) {
+        uint32_t c = i << 28;
+        for (int k = 0; k < 4; k++)
+            c = c & 0x80000000U ? (c << 1) ^ 0x04c11db7U : c << 1;
+        tab[i] = c;
+    }
+    const unsigned char *p = buf;
+    uint32_t c = seed;
+    for (size_t i = 0; p && i < len; i++) {
+        c ^= (uint32_t)p[i] << 24;
+        c = (c << 4) ^ tab[c >> 28];
+        c = (c << 4) ^ tab[c >> 28];
+    }
+    return c;
+}
+
 uint32_t lr_crc32c_block(const void *block, size_t len, uint32_t salt)
 {
     return lr_crc32c(0xffffffffU, (const unsigned char *)block + 4, len - 4) ^ salt;

@@ -318,15 +318,21 @@ const char *extfs_why(errcode_t e)
 }
 
 /* The bytes of the group descriptor table the superblock at offset asks
- * libext2fs to hold; LR_EFORMAT when it is no primary superblock. */
-static int extfs_gdt_bytes(lr_io_t *io, uint64_t offset, uint64_t *bytes, lr_error_t *err)
+ * libext2fs to hold (src's logged copy of it, when it has one);
+ * LR_EFORMAT when it is no primary superblock. */
+static int extfs_gdt_bytes(const extfs_src_t *src, uint64_t offset, uint64_t *bytes,
+                           lr_error_t *err)
 {
     uint8_t sb[1024];
     uint32_t bs = 0;
     uint64_t size = 0;
-    int rc = lr_io_pread(io, sb, sizeof(sb), offset + LR_EXTFS_SUPERBLOCK, err);
+    int rc = lr_io_pread(src->io, sb, sizeof(sb), offset + LR_EXTFS_SUPERBLOCK, err);
     if (rc)
         return rc;
+    if (src->n_logged && extfs_io_logged(src, LR_EXTFS_SUPERBLOCK, sizeof(sb), sb))
+        return lr_error_set(err, LR_EFORMAT, offset,
+                            "the journal's copy of the superblock does "
+                            "not read");
     if (!lr_extfs_superblock(sb, sizeof(sb), &bs, &size))
         return lr_error_set(err, LR_EFORMAT, offset, "no ext superblock");
     uint64_t first = lr_get_le32(sb + 0x14), per = lr_get_le32(sb + 0x20);
@@ -361,7 +367,7 @@ static void extfs_replayed(lr_extfs_t *x, const lr_extfs_replay_t *info, lr_extf
 /* x needs recovery: its live log replayed in memory (x->replay says how it
  * went) and the filesystem opened again through the journal's copies; as
  * it lies when that cannot be done. */
-static void extfs_replay_log(lr_extfs_t *x, extfs_src_t *src)
+static void extfs_replay_log(lr_extfs_t *x, extfs_src_t *src, uint64_t max_gdt)
 {
     x->replay.state = LR_EXTFS_LOG_PENDING;
     if (!ext2fs_has_feature_journal(x->fs->super) || !x->fs->super->s_journal_inum ||
@@ -375,7 +381,9 @@ static void extfs_replay_log(lr_extfs_t *x, extfs_src_t *src)
     lr_error_t e;
     lr_error_clear(&e);
     lr_extfs_replay_t info = {LR_EXTFS_LOG_REPLAYED, LR_EXTFS_WHY_NONE, 0, 0, 0, 0, false};
-    int rc = extfs_replay(x, &logged, &n, &info, &e);
+    uint64_t size = lr_io_size(src->io);
+    uint64_t max_block = size > x->offset ? (size - x->offset) / x->fs->blocksize : 0;
+    int rc = extfs_replay(x, max_block, &logged, &n, &info, &e);
     if (rc) {
         x->replay.why = rc == LR_ELIMIT ? LR_EXTFS_WHY_LIMIT : LR_EXTFS_WHY_UNREADABLE;
         return;
@@ -388,11 +396,15 @@ static void extfs_replay_log(lr_extfs_t *x, extfs_src_t *src)
     src->logged = logged;
     src->n_logged = n;
     src->bs = x->fs->blocksize;
-    if (extfs_open_src(src, &again)) {
+    /* the journal's copy of the superblock is held to the same cap */
+    uint64_t gdt = 0;
+    lr_error_clear(&e);
+    rc = extfs_gdt_bytes(src, x->offset, &gdt, &e);
+    if (rc || gdt > max_gdt || extfs_open_src(src, &again)) {
         src->logged = NULL;
         src->n_logged = 0;
         free(logged);
-        x->replay.why = LR_EXTFS_WHY_REOPEN;
+        x->replay.why = !rc && gdt > max_gdt ? LR_EXTFS_WHY_LIMIT : LR_EXTFS_WHY_REOPEN;
         return;
     }
     ext2fs_free(x->fs);
@@ -404,7 +416,8 @@ int lr_extfs_open(lr_io_t *io, uint64_t offset, uint64_t max_gdt, lr_extfs_t **o
 {
     *out = NULL;
     uint64_t gdt = 0;
-    int rc = extfs_gdt_bytes(io, offset, &gdt, err);
+    extfs_src_t plain = {io, offset, NULL, 0, 0};
+    int rc = extfs_gdt_bytes(&plain, offset, &gdt, err);
     if (rc)
         return rc;
     if (max_gdt > LR_EXTFS_MAX_GDT)
@@ -431,7 +444,7 @@ int lr_extfs_open(lr_io_t *io, uint64_t offset, uint64_t max_gdt, lr_extfs_t **o
     x->offset = offset;
     x->bitmap_rc = 1;
     if (ext2fs_has_feature_journal_needs_recovery(x->fs->super))
-        extfs_replay_log(x, src);
+        extfs_replay_log(x, src, max_gdt);
     *out = x;
     return 0;
 }

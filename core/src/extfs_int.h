@@ -27,11 +27,13 @@ typedef struct extfs_logged {
 
 /* Replays fs's live log in memory (it needs recovery): the blocks to read
  * from the journal, ascending by block, in *out (malloc'd, the caller
- * frees it; NULL when none) and *n; info's counts. Returns 0 (nothing to
+ * frees it; NULL when none) and *n; info's counts. Blocks at or past
+ * max_block (past the image: the filesystem's own count may be what the
+ * log grows) are passed over. Returns 0 (nothing to
  * replay: *n 0), LR_EFORMAT when the journal does not read as jbd2,
  * LR_ELIMIT past LR_EXTFS_REPLAY_MAX logged blocks, -ENOMEM; err says. */
-int extfs_replay(lr_extfs_t *fs, extfs_logged_t **out, size_t *n, lr_extfs_replay_t *info,
-                 lr_error_t *err);
+int extfs_replay(lr_extfs_t *fs, uint64_t max_block, extfs_logged_t **out, size_t *n,
+                 lr_extfs_replay_t *info, lr_error_t *err);
 
 /* libext2fs's words for a code (com_err's table), for a message; never
  * NULL, a static string. */

@@ -26,6 +26,8 @@
 #define JBD_SB_V1 3u
 #define JBD_SB_V2 4u
 #define JBD_REVOKE 5u
+#define JBD_COMPAT_CHECKSUM 0x1u /* journal checksum v1: crc32_be of a transaction */
+#define JBD_CRC32_CHKSUM 1u      /* a commit block's h_chksum_type for it */
 #define JBD_INCOMPAT_64BIT 0x2u
 #define JBD_INCOMPAT_CSUM_V2 0x8u
 #define JBD_INCOMPAT_CSUM_V3 0x10u
@@ -98,7 +100,7 @@ typedef struct jr {
     uint64_t file_blocks; /* its size in blocks */
     uint32_t bs;
     uint32_t first, last; /* the log's blocks: [first, last) */
-    uint32_t incompat;
+    uint32_t incompat, compat;
     uint32_t sb_seq, sb_start; /* the live log: its first transaction, where it starts (0: none) */
     uint32_t fc_first;         /* ext4's fast-commit area's first block (0: none) */
     uint8_t uuid[16];          /* the journal's, its checksums' seed */
@@ -275,6 +277,7 @@ static int jr_superblock(jr_t *j, lr_error_t *err)
     if (maxlen > JBD_MAX_BLOCKS)
         return lr_error_set(err, LR_ELIMIT, 0, "a journal of more than %u blocks", JBD_MAX_BLOCKS);
     j->incompat = type == JBD_SB_V2 ? lr_get_be32(p + 40) : 0;
+    j->compat = type == JBD_SB_V2 ? lr_get_be32(p + 36) : 0;
     j->sb_seq = lr_get_be32(p + 24);
     j->sb_start = lr_get_be32(p + 28);
     if (type == JBD_SB_V2)
@@ -927,6 +930,8 @@ int lr_extfs_journal_files(lr_extfs_t *fs, const uint64_t *blocks, size_t n, uin
 typedef struct jr_tag {
     uint64_t block;
     uint32_t pos, rel; /* rel: its transaction less the log's first */
+    uint32_t order;    /* its place in the log (a block twice in one
+                          transaction: the later copy is written last) */
     uint32_t csum;     /* the tag's checksum of the copy (csum v2: 16 bits) */
     uint32_t escape;
 } jr_tag_t;
@@ -937,6 +942,8 @@ typedef struct jr_revoke {
 } jr_revoke_t;
 
 typedef struct jr_live {
+    bool v1;        /* journal checksum v1 (and not v2/v3): crc32 kept */
+    uint32_t crc32; /* v1: the transaction's crc32_be so far */
     jr_tag_t *tags;
     size_t n_tags, cap_tags;
     jr_revoke_t *revokes;
@@ -956,6 +963,33 @@ static bool jr_block_csum(const jr_t *j, const jr_live_t *l, uint8_t *p, size_t 
     p[at] = (uint8_t)(want >> 24), p[at + 1] = (uint8_t)(want >> 16);
     p[at + 2] = (uint8_t)(want >> 8), p[at + 3] = (uint8_t)want;
     return got == want;
+}
+
+/* Journal checksum v1: the descriptor in j->blk and the `named` blocks
+ * after it (at pos's next) added to the transaction's crc32_be, as the
+ * kernel's calc_chksums. */
+static int jr_v1_sum(jr_t *j, jr_live_t *l, uint32_t pos, uint32_t named, lr_error_t *err)
+{
+    l->crc32 = lr_crc32_be(l->crc32, j->blk, j->bs);
+    for (uint32_t k = 0; k < named; k++) {
+        pos = jr_next(j, pos);
+        int rc = jr_read(j, pos, 1, j->blk, err);
+        if (rc)
+            return rc;
+        l->crc32 = lr_crc32_be(l->crc32, j->blk, j->bs);
+    }
+    return 0;
+}
+
+/* Whether a commit block (in j->blk) closes its transaction under journal
+ * checksum v1: its crc32 the transaction's, or none given (the kernel's
+ * do_one_pass, PASS_SCAN). */
+static bool jr_v1_commit(const jr_t *j, const jr_live_t *l)
+{
+    const uint8_t *p = j->blk;
+    uint32_t found = lr_get_be32(p + 16);
+    return (found == l->crc32 && p[12] == JBD_CRC32_CHKSUM && p[13] == 4) ||
+           (p[12] == 0 && p[13] == 0 && found == 0);
 }
 
 /* The descriptor in j->blk (transaction rel): its tags, the log blocks
@@ -979,7 +1013,9 @@ static int jr_live_tags(jr_t *j, jr_live_t *l, uint32_t rel, uint32_t *pos, uint
             return -ENOMEM;
         l->tags = v;
         *pos = jr_next(j, *pos);
-        l->tags[l->n_tags++] = (jr_tag_t){nr, *pos, rel, csum, flags & JBD_TAG_ESCAPE};
+        l->tags[l->n_tags] =
+            (jr_tag_t){nr, *pos, rel, (uint32_t)l->n_tags, csum, flags & JBD_TAG_ESCAPE};
+        l->n_tags++;
         (*named)++;
         off += j->tag_bytes + ((flags & JBD_TAG_SAME_UUID) ? 0 : 16);
         if (flags & JBD_TAG_LAST)
@@ -1036,12 +1072,16 @@ static int jr_live_walk(jr_t *j, jr_live_t *l, uint32_t *n_trans, lr_error_t *er
         if (type == JBD_DESCRIPTOR) {
             if (!tail_ok)
                 break;
+            uint32_t at = pos;
             if ((rc = jr_live_tags(j, l, rel, &pos, &named)))
                 return jr_live_fail(rc, err);
+            if (l->v1 && (rc = jr_v1_sum(j, l, at, named, err)))
+                return rc;
             used += named;
         } else if (type == JBD_COMMIT) {
-            if (!jr_block_csum(j, l, p, 16))
+            if (!jr_block_csum(j, l, p, 16) || (l->v1 && !jr_v1_commit(j, l)))
                 break;
+            l->crc32 = 0xffffffffu;
             rel++;
             tags_done = l->n_tags;
             revokes_done = l->n_revokes;
@@ -1067,7 +1107,7 @@ static int jr_tag_cmp(const void *x, const void *y)
     const jr_tag_t *a = x, *b = y;
     if (a->block != b->block)
         return a->block < b->block ? -1 : 1;
-    return (a->rel > b->rel) - (a->rel < b->rel);
+    return (a->order > b->order) - (a->order < b->order); /* log order: rel ascends too */
 }
 
 static int jr_revoke_cmp(const void *x, const void *y)
@@ -1112,10 +1152,9 @@ static int jr_copy_good(jr_t *j, const jr_live_t *l, const jr_tag_t *t, bool *go
 
 /* For each block logged, the latest copy not revoked whose checksum
  * holds (the kernel writes them in log order, so the last one stays). */
-static int jr_live_blocks(jr_t *j, jr_live_t *l, extfs_logged_t *out, size_t *n,
+static int jr_live_blocks(jr_t *j, jr_live_t *l, uint64_t blocks, extfs_logged_t *out, size_t *n,
                           lr_extfs_replay_t *info, lr_error_t *err)
 {
-    uint64_t blocks = ext2fs_blocks_count(j->fs->fs->super);
     for (size_t i = 0; i < l->n_tags;) {
         size_t end = i;
         while (end < l->n_tags && l->tags[end].block == l->tags[i].block)
@@ -1135,7 +1174,7 @@ static int jr_live_blocks(jr_t *j, jr_live_t *l, extfs_logged_t *out, size_t *n,
             }
             uint64_t from = 0;
             if (!jr_log_phys(j, t->pos, &from))
-                break; /* a hole of the journal's file: no copy there */
+                continue; /* a hole of the journal's file: no copy there (the older one is) */
             out[(*n)++] = (extfs_logged_t){t->block, from, t->escape};
             break;
         }
@@ -1167,8 +1206,8 @@ static void jr_live_free(jr_live_t *l)
     free(l->revokes);
 }
 
-int extfs_replay(lr_extfs_t *fs, extfs_logged_t **out, size_t *n, lr_extfs_replay_t *info,
-                 lr_error_t *err)
+int extfs_replay(lr_extfs_t *fs, uint64_t max_block, extfs_logged_t **out, size_t *n,
+                 lr_extfs_replay_t *info, lr_error_t *err)
 {
     *out = NULL;
     *n = 0;
@@ -1187,6 +1226,8 @@ int extfs_replay(lr_extfs_t *fs, extfs_logged_t **out, size_t *n, lr_extfs_repla
         rc = lr_error_set(err, LR_EFORMAT, 0, "the journal's log starts at block %u, outside it",
                           j.sb_start);
     l.seed = lr_crc32c(0xffffffffu, j.uuid, sizeof(j.uuid));
+    l.v1 = (j.compat & JBD_COMPAT_CHECKSUM) && !(j.incompat & JBD_CSUM_V23);
+    l.crc32 = 0xffffffffu;
     uint32_t n_trans = 0;
     if (!rc && j.sb_start)
         rc = jr_live_walk(&j, &l, &n_trans, err);
@@ -1198,7 +1239,7 @@ int extfs_replay(lr_extfs_t *fs, extfs_logged_t **out, size_t *n, lr_extfs_repla
             rc = lr_error_oom(err);
     }
     if (!rc && l.n_tags)
-        rc = jr_live_blocks(&j, &l, *out, n, info, err);
+        rc = jr_live_blocks(&j, &l, max_block, *out, n, info, err);
     if (!rc && j.sb_start)
         rc = jr_fast_commits(&j, j.sb_seq + n_trans, &info->fast_commits, err);
     if (!rc) {

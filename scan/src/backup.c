@@ -474,6 +474,39 @@ static void fill_backup(lr_scan_copy_t *cp, const char *t, size_t len, size_t se
         set_partial(cp, "other bytes follow its VG section");
 }
 
+/* Whether text (n bytes, NUL-terminated) in which no VG section opens is
+ * a backup file cut before its section rather than the tail of a ring
+ * copy (one whose area is not known: a start in a known one is passed
+ * over): LVM2 ends the top-level lines of both with creation_time, so a
+ * text with no whole creation_time line is one whose next block lies
+ * elsewhere or went to another file (a description of long tags can fill
+ * a file's first block). */
+static bool bk_cut_before_section(const char *t, size_t n)
+{
+    static const char key[] = "\ncreation_time = ";
+    size_t k = sizeof(key) - 1;
+    for (size_t i = 0; i + k <= n; i++) {
+        if (t[i] != '\n' || memcmp(t + i, key, k) != 0)
+            continue;
+        for (size_t j = i + k; j < n && t[j]; j++)
+            if (t[j] == '\n')
+                return false; /* a whole line: the tail of a ring copy */
+        return true;
+    }
+    return true;
+}
+
+/* A backup file cut before its VG section opens: listed (no VG known,
+ * what its top-level lines say kept), partial. */
+static void fill_headless(lr_scan_copy_t *cp, const char *t, size_t len)
+{
+    cp->partial = true;
+    sc_fill_from_text(cp, t, len);
+    cp->ends_whole = false;
+    cp->partial = false;
+    set_partial(cp, "its text ends before its VG section begins (no VG known)");
+}
+
 /* Reads the file inline in a btrfs leaf at bk (its length known; stored
  * as is, or compressed) into b; *undecoded when it does not decode that
  * far: b holds what did, and the text ends there. */
@@ -760,10 +793,20 @@ static int bk_fs_read(sc_ctx_t *c, bk_exts_t *x, size_t i)
     if (rc)
         return 0;
     if (!f->xfs) {
-        x->gdt_left -= lr_extfs_held(f->fs);
-        lr_extfs_log_t log = lr_extfs_replay(f->fs).state;
-        f->log_replayed = log == LR_EXTFS_LOG_REPLAYED;
-        f->log_pending = log == LR_EXTFS_LOG_PENDING;
+        uint64_t held = lr_extfs_held(f->fs); /* within gdt_left: the open's cap */
+        x->gdt_left -= held < x->gdt_left ? held : x->gdt_left;
+        /* replayed in part: fast commits not, or copies passed over for
+         * their checksums (the kernel would refuse the log) */
+        lr_extfs_replay_t r = lr_extfs_replay(f->fs);
+        f->log_replayed = r.blocks > 0;
+        f->log_pending = r.state == LR_EXTFS_LOG_PENDING || r.bad > 0;
+    } else {
+        /* an XFS's log is never replayed: one not known clean may hold
+         * newer records than its inodes (an I/O error: not known) */
+        int log = LR_XFS_LOG_UNKNOWN;
+        if (lr_xfs_log_state(f->xfs_fs, &log, &e) == -ENOMEM)
+            return lr_error_oom(c->err);
+        f->log_pending = log != LR_XFS_LOG_CLEAN;
     }
     f->state = BK_FS_OPEN; /* for bk_block_of; undone below on failure */
     size_t cap = c->n_bks + x->n_fss;
@@ -1156,7 +1199,10 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
         b->p[b->n] = '\0';
         whole = sc_vg_section(b->p, b->n, &sec, &end);
     }
-    if (rc || sec == SIZE_MAX) { /* SIZE_MAX: top-level lines only: the tail of a ring copy */
+    /* SIZE_MAX: top-level lines only: the tail of a ring copy, or a file
+     * cut before its VG section opens */
+    bool headless = sec == SIZE_MAX;
+    if (rc || (headless && !bk_cut_before_section(b->p, b->n))) {
         free(pieces);
         return rc;
     }
@@ -1205,7 +1251,11 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
     cp->pieces = pieces; /* the copy's now */
     cp->n_pieces = n_pieces;
     /* a section that never closes: its first lines still name the VG */
-    fill_backup(cp, b->p, b->n, sec, whole ? end : b->n, nul || standalone, reused ? why : NULL);
+    if (headless)
+        fill_headless(cp, b->p, b->n);
+    else
+        fill_backup(cp, b->p, b->n, sec, whole ? end : b->n, nul || standalone,
+                    reused ? why : NULL);
     if (undecoded)
         set_partial(
             cp,

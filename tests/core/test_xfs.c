@@ -511,6 +511,13 @@ static void log_truth(unsigned long long v[8])
     free(text);
 }
 
+/* A basic block's cycle: its first word, or the second when the first is
+ * a record header's magic (xlog_get_cycle). */
+static uint32_t cycle_word(const uint8_t *p)
+{
+    return be32(p) == 0xFEEDBABEu ? be32(p + 4) : be32(p);
+}
+
 static void test_log_fixtures(void **state)
 {
     (void)state;
@@ -536,8 +543,8 @@ static void test_log_fixtures(void **state)
     assert_int_equal(log.cycle, t[7]);
     assert_true(log.record < log.head);
     /* the head's own block is of the cycle before (the log wrapped) */
-    assert_int_equal(be32(img + at + log.head * 512), t[7] - 1);
-    assert_int_equal(be32(img + at + (n - 1) * 512), t[7] - 1);
+    assert_int_equal(cycle_word(img + at + log.head * 512), t[7] - 1);
+    assert_int_equal(cycle_word(img + at + (n - 1) * 512), t[7] - 1);
     free(img);
 
     /* the same mounted (the log replayed) and unmounted: clean */

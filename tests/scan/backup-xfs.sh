@@ -11,7 +11,8 @@
 # the filesystem's records: partial, never whole), one with a deleted
 # file's first block placed before a block in use (cut there); the XFS
 # followed by fixtures/backup's disk (group 1's superblock copy is no
-# filesystem of its own); an 8 MiB ext4 image file in an XFS.
+# filesystem of its own); an 8 MiB ext4 image file in an XFS; an XFS
+# whose log is dirty (said) and the same made clean (nothing said).
 #   backup-xfs.sh LVMSCAN LVMREPAIR FIXTURES
 set -euo pipefail
 SCAN=$1
@@ -200,4 +201,31 @@ EOF
 else
     echo "(mkfs.ext4 or mkfs.xfs not installed: the nested ext4 is left out)"
 fi
+# an XFS whose log is dirty (fixtures/xfs-dirty-log: shut down after two
+# LVM2 archive files were written and synced; the inodes were still only
+# in the log): every copy says the log was not replayed and the report
+# notes it; the same mounted and unmounted (clean): the files read by their
+# inodes, nothing said
+for k in dirty clean; do
+    gzip -dc "$3/xfs-dirty-log/$k.img.gz" > "$T/$k.img"
+    "$SCAN" --json "$T/$k.img" > "$T/$k.json" || lr_fail "lvmscan of xfs-dirty-log/$k exited $?"
+    "$SCAN" "$T/$k.img" > "$T/$k.txt" || lr_fail "lvmscan (text) of xfs-dirty-log/$k exited $?"
+    python3 - "$T/$k.json" "$T/$k.txt" "$k" "$3/xfs-dirty-log/truth" <<'EOF' || lr_fail "backup-xfs: xfs-dirty-log/$k: the log's state not said as it is"
+import glob, json, sys
+d = json.load(open(sys.argv[1])); text = open(sys.argv[2]).read(); k = sys.argv[3]
+files = sorted(glob.glob(sys.argv[4] + "/*.vg"))
+copies = [c for c in d["copies"] if c["vg_name"] == "xvg"]
+assert len(files) == 2 and len(copies) == 2, (files, len(copies))
+note = "whose log was not replayed" in text
+if k == "dirty":
+    assert all(c["fs_log"] == "not_replayed" for c in copies), [c["fs_log"] for c in copies]
+    assert note and " fs-log-NOT-replayed" in text
+else:
+    assert all(c["fs_log"] is None and c["xfs_file"] for c in copies), copies
+    assert not note and "fs-log" not in text
+    sizes = sorted(len(open(f, "rb").read()) + 1 for f in files)
+    assert sorted(c["length"] for c in copies) == sizes, (sizes, [c["length"] for c in copies])
+print("xfs-dirty-log/%s: %d copies, fs_log %s" % (k, len(copies), copies[0]["fs_log"]))
+EOF
+done
 echo "PASSED: $NAME"

@@ -16,7 +16,8 @@
 #     the same seqno is a second version, both marked conflict;
 #   - a fragmented file (made here: its second filesystem block replaced by
 #     zeros, or by another file's block) is partial, named with its offset,
-#     and joins no complete version;
+#     and joins no complete version; one cut before its VG section opens is
+#     listed with no VG, partial;
 #   - a file whose size is a multiple of the block (fixtures/backup-exact:
 #     no zeros after it) is read whole, in ext4 and in a tar;
 #   - in ext4 (fixtures/backup-ext4) a file in use is read by its inode
@@ -747,4 +748,34 @@ EOF2
 else
     echo "(mkfs.btrfs not installed: the btrfs part is left out)"
 fi
+# A file cut before its VG section opens: fixtures/backup-journal's first
+# archive (its description holds a 1500-character tag, so its section
+# begins past its first KiB) cut after 1 KiB, another file's text after it:
+# listed with no VG, partial, saying why (it was dropped, unreported)
+CUT=$(ls "$FIX"/../backup-journal/truth/archive/*.vg | sort | head -n 1)
+python3 - "$CUT" "$T/cut.img" <<'EOF' || lr_fail "cannot make the cut file's image"
+import sys
+t = open(sys.argv[1], "rb").read()
+assert t.find(b"{") > 1024 and t.find(b"creation_time") > 1024, "the section begins in the first KiB"
+img = bytearray(64 << 10)
+img[0:1024] = t[:1024]
+other = b"".join(b"notes line %06d xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n" % i for i in range(16))
+img[1024:1024 + len(other)] = other
+open(sys.argv[2], "wb").write(img)
+EOF
+"$SCAN" --json "$T/cut.img" > "$T/cut.json" || lr_fail "lvmscan of the cut file exited $?"
+"$SCAN" "$T/cut.img" > "$T/cut.txt" || lr_fail "lvmscan (text) of the cut file exited $?"
+python3 - "$T/cut.json" <<'EOF' || lr_fail "a file cut before its VG section opens is not listed as partial"
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = d["copies"]
+assert len(c) == 1 and c[0]["offset"] == 0, [(x["offset"], x["vg_name"]) for x in c]
+c = c[0]
+assert c["vg_name"] is None and c["partial"] and not c["parse_ok"], c
+assert "before its VG section begins" in c["parse_error"], c["parse_error"]
+assert d["vgs"] == [], d["vgs"]
+EOF
+grep -q "^Copies with no readable VG id (1" "$T/cut.txt" &&
+    grep -q "backup file at byte 0 is partial: its text ends before its VG section begins" "$T/cut.txt" ||
+    lr_fail "the report does not list the cut file: $(cat "$T/cut.txt")"
 echo "PASSED: $NAME"

@@ -905,7 +905,7 @@ static void test_files_only_note(void **state)
     m = model_on(t.img, 1800000000);
     keys(m, "<Size=160x40><Enter><Enter>");
     assert_int_equal(lr_tui_screen(m), LR_TUI_SCR_DETAIL);
-    assert_true(line_with(m, "  backup file (by its inode) [fs journal replayed]") >= 0);
+    assert_true(line_with(m, "  backup file (by its inode) [fs log replayed]") >= 0);
     assert_true(line_with(m, "whose log was not replayed") < 0);
     lr_tui_free(m);
     tmp_remove(&t);

@@ -69,10 +69,12 @@ static void copy_kind(const lr_scan_copy_t *c, bool text_file, char *buf, size_t
         snprintf(buf, len, "%s", "  backup file");
     /* its filesystem was not unmounted cleanly */
     size_t n = strlen(buf);
-    if (n && c->fs_log_pending)
+    if (n && c->fs_log_pending && c->fs_log_replayed)
+        snprintf(buf + n, len - n, "%s", " [fs log partly replayed]");
+    else if (n && c->fs_log_pending)
         snprintf(buf + n, len - n, "%s", " [fs log NOT replayed]");
     else if (n && c->fs_log_replayed)
-        snprintf(buf + n, len - n, "%s", " [fs journal replayed]");
+        snprintf(buf + n, len - n, "%s", " [fs log replayed]");
 }
 
 static int add_copies(lr_tui_t *m, tui_view_t *v, const lr_scan_version_t *ver)

@@ -18,6 +18,12 @@ uint32_t lr_crc(uint32_t initial, const void *buf, size_t len);
  * lr_crc32c(0xffffffff, ...) ^ salt. Chain pieces through `seed`. */
 uint32_t lr_crc32c(uint32_t seed, const void *buf, size_t len);
 
+/* The kernel's crc32_be(seed, buf, len): CRC-32 (0x04c11db7) MSB first,
+ * not reflected, no inversion on entry or exit; jbd2's journal checksum v1
+ * (JBD2_FEATURE_COMPAT_CHECKSUM) is lr_crc32_be(0xffffffff, ...) chained
+ * over a transaction's blocks. */
+uint32_t lr_crc32_be(uint32_t seed, const void *buf, size_t len);
+
 /* persistent-data's dm_bm_checksum of a metadata block (dm-thin and
  * dm-cache metadata): lr_crc32c(0xffffffff) over the len - 4 bytes after the
  * block's le32 checksum field, XORed with the structure's salt. len >= 4. */

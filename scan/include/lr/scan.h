@@ -305,10 +305,11 @@ typedef struct lr_scan_copy {
      * image was taken, or a crash): fs_log_replayed: an ext3/ext4 whose
      * journal's committed transactions were read in place of their blocks,
      * as the kernel mounts it (lr_extfs_replay); fs_log_pending: its log
-     * was not replayed (an XFS's never is; a journal that could not be), so
-     * its records as they lie may be older than the log: a file removed or
-     * rewritten in the log's last seconds may read as it was
-     * (lr_scan_version_log_pending). */
+     * was not replayed (an XFS's never is; a journal that could not be),
+     * or only in part (both set: ext4 fast commits not replayed, or logged
+     * copies passed over, their checksums failing), so its records may be
+     * older than the log: a file removed or rewritten in the log's last
+     * seconds may read as it was (lr_scan_version_log_pending). */
     bool fs_log_replayed;
     bool fs_log_pending;
     /* A deleted backup file in an ext3/ext4 filesystem whose inode, as it
