@@ -18,6 +18,8 @@
 #     zeros, or by another file's block) is partial, named with its offset,
 #     and joins no complete version; one cut before its VG section opens is
 #     listed with no VG, partial;
+#   - in an XFS mkfs.xfs -p made, every file is read by its inode, also
+#     through an inode B+tree of two levels (5000 empty files before them);
 #   - a file whose size is a multiple of the block (fixtures/backup-exact:
 #     no zeros after it) is read whole, in ext4 and in a tar;
 #   - in ext4 (fixtures/backup-ext4) a file in use is read by its inode
@@ -571,6 +573,33 @@ assert got == want and len(c) == len(want), (got, want)
 assert sorted(v["seqno"] for v in d["vgs"][0]["versions"] if v["complete"]) == want
 assert all(x["xfs_file"] for x in c), [x["offset"] for x in c if not x["xfs_file"]]
 print("xfs: %d files found whole, by their inodes" % len(got))
+EOF2
+    # the same after 5000 empty files in their directory, 1 KiB blocks: the
+    # directory's allocation group's inode B+tree two levels deep (xfs_db's
+    # agi level), the archives' inodes (in that directory, after the empty
+    # files) found through its interior node
+    {
+        echo /dev/null; echo "0 0"; echo "d--755 0 0"
+        echo "fill d--755 0 0"
+        for ((i = 0; i < 5000; i++)); do echo "f$i ---644 0 0 /dev/null"; done
+        for f in "$FIX"/truth/archive/*.vg; do echo "$(basename "$f") ---644 0 0 $f"; done
+        echo '$'
+        echo '$'
+    } > "$T/proto"
+    TEST_DIR=1 TEST_DEV=1 QA_CHECK_FS=1 mkfs.xfs -q -f -b size=1024 -p "$T/proto" "$T/xfs.img" \
+        >/dev/null 2>&1 || lr_fail "mkfs.xfs -b size=1024 -p failed"
+    ino=$(xfs_db -r -c "path /fill" -c "p v3.inumber" "$T/xfs.img" 2>/dev/null | awk '{print $3}')
+    agi=$(xfs_db -r -c "convert ino ${ino:-0} agno" "$T/xfs.img" 2>/dev/null | awk '{print $1}')
+    level=$(xfs_db -r -c "agi ${agi:-0}" -c "p level" "$T/xfs.img" 2>/dev/null | awk '{print $3}')
+    [ "${level:-0}" -ge 2 ] || lr_fail "the inode B+tree of /fill's group (${agi:-?}) is not two levels deep (level ${level:-?})"
+    "$SCAN" --json "$T/xfs.img" > "$T/xfs.json" || true
+    python3 - "$T/xfs.json" "$FIX/truth/seqnos" <<'EOF2' || lr_fail "archive files in an XFS of a deep inode B+tree"
+import json, sys
+d = json.load(open(sys.argv[1]))
+want = sorted(int(l.split()[0]) for l in open(sys.argv[2]))
+c = [x for x in d["copies"] if x["found_by"] == "backup_file"]
+assert sorted(x["seqno"] for x in c if not x["partial"] and x["xfs_file"]) == want, c
+print("xfs (inode B+tree of two levels): %d files by their inodes" % len(want))
 EOF2
 else
     echo "(mkfs.xfs not installed: the XFS part is left out)"
