@@ -19,7 +19,8 @@
 #     and joins no complete version; one cut before its VG section opens is
 #     listed with no VG, partial;
 #   - in an XFS mkfs.xfs -p made, every file is read by its inode, also
-#     through an inode B+tree of two levels (5000 empty files before them);
+#     through an inode B+tree of two levels (5000 empty files before them)
+#     and in a version 4 XFS (-m crc=0);
 #   - a file whose size is a multiple of the block (fixtures/backup-exact:
 #     no zeros after it) is read whole, in ext4 and in a tar;
 #   - in ext4 (fixtures/backup-ext4) a file in use is read by its inode
@@ -601,6 +602,27 @@ c = [x for x in d["copies"] if x["found_by"] == "backup_file"]
 assert sorted(x["seqno"] for x in c if not x["partial"] and x["xfs_file"]) == want, c
 print("xfs (inode B+tree of two levels): %d files by their inodes" % len(want))
 EOF2
+    # a version 4 XFS (mkfs.xfs -m crc=0: no checksums, v2 inodes' place
+    # of the data fork, its log clean as mkfs writes it): the same
+    {
+        echo /dev/null; echo "0 0"; echo "d--755 0 0"
+        for f in "$FIX"/truth/archive/*.vg; do echo "$(basename "$f") ---644 0 0 $f"; done
+        echo '$'
+    } > "$T/proto"
+    if TEST_DIR=1 TEST_DEV=1 QA_CHECK_FS=1 mkfs.xfs -q -f -m crc=0 -p "$T/proto" "$T/xfs.img" >/dev/null 2>&1; then
+        "$SCAN" --json "$T/xfs.img" > "$T/xfs.json" || true
+        python3 - "$T/xfs.json" "$FIX/truth/seqnos" <<'EOF2' || lr_fail "archive files in a version 4 XFS"
+import json, sys
+d = json.load(open(sys.argv[1]))
+want = sorted(int(l.split()[0]) for l in open(sys.argv[2]))
+c = [x for x in d["copies"] if x["found_by"] == "backup_file"]
+assert sorted(x["seqno"] for x in c if not x["partial"] and x["xfs_file"]) == want, c
+assert all(x["fs_log"] is None for x in c), [x["fs_log"] for x in c]
+print("xfs v4: %d files by their inodes, its log clean" % len(want))
+EOF2
+    else
+        echo "(mkfs.xfs makes no version 4 XFS any more: that part is left out)"
+    fi
 else
     echo "(mkfs.xfs not installed: the XFS part is left out)"
 fi
