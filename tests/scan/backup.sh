@@ -575,6 +575,20 @@ assert sorted(v["seqno"] for v in d["vgs"][0]["versions"] if v["complete"]) == w
 assert all(x["xfs_file"] for x in c), [x["offset"] for x in c if not x["xfs_file"]]
 print("xfs: %d files found whole, by their inodes" % len(got))
 EOF2
+    # check_xfs WHAT: every archive in $T/xfs.img read whole by its inode,
+    # its filesystem's log clean (mkfs writes an unmount record)
+    check_xfs() {
+        "$SCAN" --json "$T/xfs.img" > "$T/xfs.json" || true
+        python3 - "$T/xfs.json" "$FIX/truth/seqnos" "$1" <<'EOF2' || lr_fail "archive files in $1"
+import json, sys
+d = json.load(open(sys.argv[1]))
+want = sorted(int(l.split()[0]) for l in open(sys.argv[2]))
+c = [x for x in d["copies"] if x["found_by"] == "backup_file"]
+assert sorted(x["seqno"] for x in c if not x["partial"] and x["xfs_file"]) == want, c
+assert all(x["fs_log"] is None for x in c), [x["fs_log"] for x in c]
+print("%s: %d files by their inodes, its log clean" % (sys.argv[3], len(want)))
+EOF2
+    }
     # the same after 5000 empty files in their directory, 1 KiB blocks: the
     # directory's allocation group's inode B+tree two levels deep (xfs_db's
     # agi level), the archives' inodes (in that directory, after the empty
@@ -593,15 +607,7 @@ EOF2
     agi=$(xfs_db -r -c "convert ino ${ino:-0} agno" "$T/xfs.img" 2>/dev/null | awk '{print $1}')
     level=$(xfs_db -r -c "agi ${agi:-0}" -c "p level" "$T/xfs.img" 2>/dev/null | awk '{print $3}')
     [ "${level:-0}" -ge 2 ] || lr_fail "the inode B+tree of /fill's group (${agi:-?}) is not two levels deep (level ${level:-?})"
-    "$SCAN" --json "$T/xfs.img" > "$T/xfs.json" || true
-    python3 - "$T/xfs.json" "$FIX/truth/seqnos" <<'EOF2' || lr_fail "archive files in an XFS of a deep inode B+tree"
-import json, sys
-d = json.load(open(sys.argv[1]))
-want = sorted(int(l.split()[0]) for l in open(sys.argv[2]))
-c = [x for x in d["copies"] if x["found_by"] == "backup_file"]
-assert sorted(x["seqno"] for x in c if not x["partial"] and x["xfs_file"]) == want, c
-print("xfs (inode B+tree of two levels): %d files by their inodes" % len(want))
-EOF2
+    check_xfs "an XFS whose inode B+tree is two levels deep"
     # a version 4 XFS (mkfs.xfs -m crc=0: no checksums, v2 inodes' place
     # of the data fork, its log clean as mkfs writes it): the same
     {
@@ -610,16 +616,7 @@ EOF2
         echo '$'
     } > "$T/proto"
     if TEST_DIR=1 TEST_DEV=1 QA_CHECK_FS=1 mkfs.xfs -q -f -m crc=0 -p "$T/proto" "$T/xfs.img" >/dev/null 2>&1; then
-        "$SCAN" --json "$T/xfs.img" > "$T/xfs.json" || true
-        python3 - "$T/xfs.json" "$FIX/truth/seqnos" <<'EOF2' || lr_fail "archive files in a version 4 XFS"
-import json, sys
-d = json.load(open(sys.argv[1]))
-want = sorted(int(l.split()[0]) for l in open(sys.argv[2]))
-c = [x for x in d["copies"] if x["found_by"] == "backup_file"]
-assert sorted(x["seqno"] for x in c if not x["partial"] and x["xfs_file"]) == want, c
-assert all(x["fs_log"] is None for x in c), [x["fs_log"] for x in c]
-print("xfs v4: %d files by their inodes, its log clean" % len(want))
-EOF2
+        check_xfs "a version 4 XFS"
     else
         echo "(mkfs.xfs makes no version 4 XFS any more: that part is left out)"
     fi
