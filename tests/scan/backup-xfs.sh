@@ -61,7 +61,7 @@ for path, ino, size, fmt, ext in files:
 starts = set()
 for line in open(truth + "/sightings.txt"):
     f = line.split()
-    if len(f) > 4 and "@" in f[4]:
+    if len(f) > 4 and "@" in f[4] and f[1].startswith(("backup/", "archive/")):
         starts.add(int(f[4].split(",")[0].split("@")[1]))
 orphans = [c for c in d["copies"] if c["vg_name"] is None]
 assert orphans, "no file cut before its VG section listed"
