@@ -432,6 +432,32 @@ static void json_areas(FILE *f, const lr_scan_t *s)
     fputc(']', f);
 }
 
+/* Why a filesystem's log was not (wholly) replayed: the JSON's word and
+ * the report's. */
+static const char *log_why_word(uint8_t why)
+{
+    switch (why) {
+    case LR_SCAN_LOG_XFS_DIRTY:
+        return "xfs_log_dirty";
+    case LR_SCAN_LOG_XFS_UNKNOWN:
+        return "xfs_log_not_known_clean";
+    case LR_SCAN_LOG_EXT_EXTERNAL:
+        return "journal_on_another_device";
+    case LR_SCAN_LOG_EXT_UNREADABLE:
+        return "journal_unreadable";
+    case LR_SCAN_LOG_EXT_LIMIT:
+        return "journal_past_limit";
+    case LR_SCAN_LOG_EXT_REOPEN:
+        return "journal_replay_does_not_open";
+    case LR_SCAN_LOG_EXT_FAST_COMMIT:
+        return "fast_commits_not_replayed";
+    case LR_SCAN_LOG_EXT_BAD_COPIES:
+        return "logged_copies_bad_checksums";
+    default:
+        return NULL;
+    }
+}
+
 static void json_copy(FILE *f, const lr_scan_copy_t *c)
 {
     bool first = true;
@@ -476,6 +502,7 @@ static void json_copy(FILE *f, const lr_scan_copy_t *c)
            : c->fs_log_replayed                    ? "replayed"
                                                    : NULL,
            &first);
+    jk_str(f, "fs_log_why", c->fs_log_pending ? log_why_word(c->fs_log_why) : NULL, &first);
     jk_int(f, "extfs_journal_inode", c->extfs_journal_ino ? (long)c->extfs_journal_ino : -1, true,
            &first);
     jk_int(f, "extfs_journal_transaction", c->extfs_journal_ino ? (long)c->extfs_journal_seq : -1,
@@ -1414,7 +1441,14 @@ static void report_areas(FILE *f, const lr_scan_t *s)
 static void copy_flags(const lr_scan_copy_t *c, char *buf, size_t len)
 {
     const char *comp = lr_btrfs_compression_name(c->btrfs_compression);
-    char inode[64] = "";
+    char inode[64] = "", log[80] = "";
+    const char *why = c->fs_log_pending ? log_why_word(c->fs_log_why) : NULL;
+    if (c->fs_log_pending || c->fs_log_replayed)
+        snprintf(log, sizeof(log), " fs-log-%s%s%s%s",
+                 !c->fs_log_pending   ? "replayed"
+                 : c->fs_log_replayed ? "partly-replayed"
+                                      : "NOT-replayed",
+                 why ? "(" : "", why ? why : "", why ? ")" : "");
     if (c->extfs_ino)
         snprintf(inode, sizeof(inode), " ext-inode-%u", c->extfs_ino);
     else if (c->xfs_ino)
@@ -1439,11 +1473,7 @@ static void copy_flags(const lr_scan_copy_t *c, char *buf, size_t len)
                                                                                  : " unparsable",
              c->orphan ? " orphan" : "", (c->source & LR_SCAN_COPY_BACKUP) ? " backup-file" : "",
              comp ? " btrfs-" : "", comp ? comp : "", c->extfs_file ? " ext-file" : "",
-             c->xfs_file ? " xfs-file" : "", inode,
-             c->fs_log_pending && c->fs_log_replayed ? " fs-log-partly-replayed"
-             : c->fs_log_pending                     ? " fs-log-NOT-replayed"
-             : c->fs_log_replayed                    ? " fs-log-replayed"
-                                                     : "");
+             c->xfs_file ? " xfs-file" : "", inode, log);
 }
 
 static bool only_in_files(const lr_scan_version_t *v)

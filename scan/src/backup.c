@@ -606,8 +606,9 @@ typedef struct bk_fs {
     lr_extfs_t *fs; /* BK_FS_OPEN */
     lr_xfs_t *xfs_fs;
     /* not unmounted cleanly: its journal replayed in memory (ext3/ext4),
-     * or its log not replayed (lr_scan_copy_t's fs_log_*) */
+     * or its log not replayed, and why (lr_scan_copy_t's fs_log_*) */
     bool log_replayed, log_pending;
+    uint8_t log_why;
     /* its inode scan: the file in use starting at each of blocks (ascending) */
     uint64_t *blocks;
     bk_file_t *files;
@@ -632,6 +633,25 @@ typedef struct bk_exts {
     uint64_t gdt_left;   /* group descriptors' bytes the open ones may still hold */
     uint64_t inode_left; /* inode bytes the inode scans may still read */
 } bk_exts_t;
+
+/* Why an ext journal was not replayed, or only in part (LR_SCAN_LOG_*). */
+static uint8_t bk_ext_log_why(const lr_extfs_replay_t *r)
+{
+    if (r->state != LR_EXTFS_LOG_PENDING)
+        return r->bad ? LR_SCAN_LOG_EXT_BAD_COPIES : LR_SCAN_LOG_NONE;
+    switch (r->why) {
+    case LR_EXTFS_WHY_EXTERNAL:
+        return LR_SCAN_LOG_EXT_EXTERNAL;
+    case LR_EXTFS_WHY_LIMIT:
+        return LR_SCAN_LOG_EXT_LIMIT;
+    case LR_EXTFS_WHY_REOPEN:
+        return LR_SCAN_LOG_EXT_REOPEN;
+    case LR_EXTFS_WHY_FAST_COMMIT:
+        return LR_SCAN_LOG_EXT_FAST_COMMIT;
+    default:
+        return LR_SCAN_LOG_EXT_UNREADABLE;
+    }
+}
 
 /* Image, then offset: the order of starts and of filesystems. */
 static int bk_pos_cmp(int image_a, uint64_t a, int image_b, uint64_t b)
@@ -800,6 +820,7 @@ static int bk_fs_read(sc_ctx_t *c, bk_exts_t *x, size_t i)
         lr_extfs_replay_t r = lr_extfs_replay(f->fs);
         f->log_replayed = r.blocks > 0;
         f->log_pending = r.state == LR_EXTFS_LOG_PENDING || r.bad > 0;
+        f->log_why = bk_ext_log_why(&r);
     } else {
         /* an XFS's log is never replayed: one not known clean may hold
          * newer records than its inodes (an I/O error: not known) */
@@ -807,6 +828,9 @@ static int bk_fs_read(sc_ctx_t *c, bk_exts_t *x, size_t i)
         if (lr_xfs_log_state(f->xfs_fs, &log, &e) == -ENOMEM)
             return lr_error_oom(c->err);
         f->log_pending = log != LR_XFS_LOG_CLEAN;
+        f->log_why = log == LR_XFS_LOG_CLEAN   ? LR_SCAN_LOG_NONE
+                     : log == LR_XFS_LOG_DIRTY ? LR_SCAN_LOG_XFS_DIRTY
+                                               : LR_SCAN_LOG_XFS_UNKNOWN;
     }
     f->state = BK_FS_OPEN; /* for bk_block_of; undone below on failure */
     size_t cap = c->n_bks + x->n_fss;
@@ -1247,6 +1271,7 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
     if (ext && ext->in) {
         cp->fs_log_replayed = ext->in->log_replayed;
         cp->fs_log_pending = ext->in->log_pending;
+        cp->fs_log_why = ext->in->log_why;
     }
     cp->pieces = pieces; /* the copy's now */
     cp->n_pieces = n_pieces;

@@ -49,6 +49,8 @@ for line in open("%s/%s" % (truth, which)):
 assert n >= 4, n
 # every copy the filesystem's records read or judged says what its log is
 assert all(c["fs_log"] == log for c in d["copies"]), [(c["offset"], c["fs_log"]) for c in d["copies"]]
+why = None if log == "replayed" else "journal_unreadable"
+assert all(c["fs_log_why"] == why for c in d["copies"]), [c["fs_log_why"] for c in d["copies"]]
 flag = " fs-log-replayed" if log == "replayed" else " fs-log-NOT-replayed"
 assert flag in text, flag
 note = "whose log was not replayed" in text

@@ -232,7 +232,8 @@ copies = [c for c in d["copies"] if c["vg_name"] == "xvg"]
 assert len(files) == 2 and len(copies) == 2, (files, len(copies))
 note = "whose log was not replayed" in text
 if k == "dirty":
-    assert all(c["fs_log"] == "not_replayed" for c in copies), [c["fs_log"] for c in copies]
+    assert all(c["fs_log"] == "not_replayed" and c["fs_log_why"] == "xfs_log_dirty"
+               for c in copies), [(c["fs_log"], c["fs_log_why"]) for c in copies]
     assert note and " fs-log-NOT-replayed" in text
 else:
     assert all(c["fs_log"] is None and c["xfs_file"] for c in copies), copies

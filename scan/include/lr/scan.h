@@ -239,6 +239,20 @@ typedef struct lr_scan_area {
                                        inferred area was attributed to; "" if unknown */
 } lr_scan_area_t;
 
+/* Why a filesystem's log was not replayed, or only in part
+ * (lr_scan_copy_t.fs_log_why). */
+enum {
+    LR_SCAN_LOG_NONE = 0,
+    LR_SCAN_LOG_XFS_DIRTY,       /* an XFS whose log is dirty (never replayed) */
+    LR_SCAN_LOG_XFS_UNKNOWN,     /* an XFS whose log is not known clean (lr_xfs_log) */
+    LR_SCAN_LOG_EXT_EXTERNAL,    /* an ext journal on another device */
+    LR_SCAN_LOG_EXT_UNREADABLE,  /* an ext journal that does not read as jbd2 */
+    LR_SCAN_LOG_EXT_LIMIT,       /* past a limit (LR_EXTFS_REPLAY_MAX, the descriptor cap) */
+    LR_SCAN_LOG_EXT_REOPEN,      /* the filesystem did not open with its log replayed */
+    LR_SCAN_LOG_EXT_FAST_COMMIT, /* ext4 fast commits after the last full one */
+    LR_SCAN_LOG_EXT_BAD_COPIES   /* logged copies passed over: their checksums fail */
+};
+
 /* How a copy was found (bit set). */
 enum {
     LR_SCAN_COPY_SIGNATURE = 1u << 0, /* `name {` / `id = ` / `seqno = ` at a sector start */
@@ -312,6 +326,7 @@ typedef struct lr_scan_copy {
      * seconds may read as it was (lr_scan_version_log_pending). */
     bool fs_log_replayed;
     bool fs_log_pending;
+    uint8_t fs_log_why; /* fs_log_pending: why (LR_SCAN_LOG_*) */
     /* A deleted backup file in an ext3/ext4 filesystem whose inode, as it
      * was while the file lived, the journal still holds (lr_extfs_past_t):
      * its blocks and size are known from that copy: inode extfs_journal_ino
