@@ -22,10 +22,10 @@ gzip -dc "$FIX/fs.img.gz" > "$T/fs.img"
 check() { # IMAGE TRUTH FS_LOG: the files of TRUTH read by their inodes
     "$SCAN" --json "$1" > "$T/scan.json" || lr_fail "lvmscan exited $?"
     "$SCAN" "$1" > "$T/scan.txt" || lr_fail "lvmscan (text) exited $?"
-    python3 - "$T/scan.json" "$FIX/truth" "$2" "$3" "$T/scan.txt" <<'EOF' || lr_fail "backup-recover: $2's files not read as the journal leaves them ($3)"
+    python3 - "$T/scan.json" "$FIX/truth" "$2" "$3" "$T/scan.txt" "$1" <<'EOF' || lr_fail "backup-recover: $2's files not read as the journal leaves them ($3)"
 import json, sys
 d = json.load(open(sys.argv[1])); truth = sys.argv[2]; which = sys.argv[3]; log = sys.argv[4]
-text = open(sys.argv[5]).read()
+text = open(sys.argv[5]).read(); img = open(sys.argv[6], "rb").read()
 n = 0
 for line in open("%s/%s" % (truth, which)):
     path, ino, size, exts, same = line.split()
@@ -34,10 +34,18 @@ for line in open("%s/%s" % (truth, which)):
     ext = [tuple(int(v) for v in e.replace("+", " ").replace("@", " ").split()) for e in exts.split(",")]
     row = all(ext[i + 1][2] == ext[i][2] + ext[i][1] for i in range(len(ext) - 1))
     at = ext[0][2] * 1024
+    if same == "-" or same.startswith("differs:"):
+        print("%s: its blocks do not hold the file LVM2 wrote (truth: %s)" % (path, same))
+        continue
+    body = open("%s/%s" % (truth, same), "rb").read()
+    if img[at:at + 1024] != body[:1024]:
+        # its first block went to a file of the log's (a later make.sh run
+        # may reuse it; the committed one does not): no start to find
+        print("%s: its first block holds another file's bytes now" % path)
+        continue
     c = [c for c in d["copies"] if c["offset"] == at]
     assert len(c) == 1, (path, at)
     c = c[0]
-    body = open("%s/%s" % (truth, same), "rb").read()
     assert len(body) == int(size), (path, len(body), size)
     assert c["extfs_file"] and not c["partial"] and c["parse_ok"], (path, c)
     assert c["length"] == int(size) + 1, (path, c["length"], size)
@@ -46,7 +54,7 @@ for line in open("%s/%s" % (truth, which)):
     assert c["seqno"] == seq, (path, c["seqno"], seq)
     n += 1
     print("%s: inode %s, %s bytes, seqno %d, in a row: %s" % (path, ino, size, seq, row))
-assert n >= 4, n
+assert n >= (4 if which == "after.txt" else 1), n
 # every copy the filesystem's records read or judged says what its log is
 assert all(c["fs_log"] == log for c in d["copies"]), [(c["offset"], c["fs_log"]) for c in d["copies"]]
 why = None if log == "replayed" else "journal_unreadable"
