@@ -453,6 +453,8 @@ static const char *log_why_word(uint8_t why)
         return "fast_commits_not_replayed";
     case LR_SCAN_LOG_EXT_BAD_COPIES:
         return "logged_copies_bad_checksums";
+    case LR_SCAN_LOG_EXT_CORRUPT:
+        return "journal_transaction_corrupt";
     default:
         return NULL;
     }

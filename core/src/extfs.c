@@ -75,7 +75,7 @@ void lr_extfs_free(lr_extfs_t *fs)
 lr_extfs_replay_t lr_extfs_replay(const lr_extfs_t *fs)
 {
     (void)fs;
-    return (lr_extfs_replay_t){LR_EXTFS_LOG_CLEAN, LR_EXTFS_WHY_NONE, 0, 0, 0, 0, false};
+    return (lr_extfs_replay_t){LR_EXTFS_LOG_CLEAN, LR_EXTFS_WHY_NONE, 0, 0, 0, 0, false, false};
 }
 
 uint32_t lr_extfs_block_size(const lr_extfs_t *fs)
@@ -356,12 +356,15 @@ static errcode_t extfs_open_src(extfs_src_t *src, ext2_filsys *fs)
 }
 
 /* What the replay did (state), unless fast commits follow its last full
- * one: those the kernel applies too, so x may lag them. */
+ * one (the kernel applies those too, so x may lag them) or the log stops
+ * at a corrupt transaction (the kernel refuses the log). */
 static void extfs_replayed(lr_extfs_t *x, const lr_extfs_replay_t *info, lr_extfs_log_t state)
 {
     x->replay = *info;
-    x->replay.state = info->fast_commits ? LR_EXTFS_LOG_PENDING : state;
-    x->replay.why = info->fast_commits ? LR_EXTFS_WHY_FAST_COMMIT : LR_EXTFS_WHY_NONE;
+    x->replay.state = info->fast_commits || info->corrupt ? LR_EXTFS_LOG_PENDING : state;
+    x->replay.why = info->corrupt        ? LR_EXTFS_WHY_CORRUPT
+                    : info->fast_commits ? LR_EXTFS_WHY_FAST_COMMIT
+                                         : LR_EXTFS_WHY_NONE;
 }
 
 /* x needs recovery: its live log replayed in memory (x->replay says how it
@@ -380,7 +383,7 @@ static void extfs_replay_log(lr_extfs_t *x, extfs_src_t *src, uint64_t max_gdt)
     size_t n = 0;
     lr_error_t e;
     lr_error_clear(&e);
-    lr_extfs_replay_t info = {LR_EXTFS_LOG_REPLAYED, LR_EXTFS_WHY_NONE, 0, 0, 0, 0, false};
+    lr_extfs_replay_t info = {LR_EXTFS_LOG_REPLAYED, LR_EXTFS_WHY_NONE, 0, 0, 0, 0, false, false};
     uint64_t size = lr_io_size(src->io);
     uint64_t max_block = size > x->offset ? (size - x->offset) / x->fs->blocksize : 0;
     int rc = extfs_replay(x, max_block, &logged, &n, &info, &e);

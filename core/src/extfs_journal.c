@@ -1055,9 +1055,12 @@ static int jr_live_fail(int rc, lr_error_t *err)
 
 /* Walks the live log from its start: the tags and revoke records of the
  * transactions that committed (those of one that did not are dropped);
- * *n_trans: how many committed. */
-static int jr_live_walk(jr_t *j, jr_live_t *l, uint32_t *n_trans, lr_error_t *err)
+ * *n_trans: how many committed; *corrupt: the walk stopped at a block of
+ * the expected transaction whose checksum fails (the kernel refuses such
+ * a log: "journal transaction N is corrupt"), not at the log's end. */
+static int jr_live_walk(jr_t *j, jr_live_t *l, uint32_t *n_trans, bool *corrupt, lr_error_t *err)
 {
+    *corrupt = false;
     uint32_t pos = j->sb_start, rel = 0, span = j->last - j->first;
     size_t tags_done = 0, revokes_done = 0;
     for (uint32_t used = 0; used < span; used++) {
@@ -1070,8 +1073,10 @@ static int jr_live_walk(jr_t *j, jr_live_t *l, uint32_t *n_trans, lr_error_t *er
             break;                                        /* the log ends */
         bool tail_ok = jr_block_csum(j, l, p, j->bs - 4); /* descriptor, revoke */
         if (type == JBD_DESCRIPTOR) {
-            if (!tail_ok)
+            if (!tail_ok) {
+                *corrupt = true;
                 break;
+            }
             uint32_t at = pos;
             if ((rc = jr_live_tags(j, l, rel, &pos, &named)))
                 return jr_live_fail(rc, err);
@@ -1079,16 +1084,20 @@ static int jr_live_walk(jr_t *j, jr_live_t *l, uint32_t *n_trans, lr_error_t *er
                 return rc;
             used += named;
         } else if (type == JBD_COMMIT) {
-            if (!jr_block_csum(j, l, p, 16) || (l->v1 && !jr_v1_commit(j, l)))
+            if (!jr_block_csum(j, l, p, 16) || (l->v1 && !jr_v1_commit(j, l))) {
+                *corrupt = true;
                 break;
+            }
             l->crc32 = 0xffffffffu;
             rel++;
             tags_done = l->n_tags;
             revokes_done = l->n_revokes;
         } else if (type == JBD_REVOKE) {
             rc = tail_ok ? jr_live_revokes(j, l, rel) : LR_EFORMAT;
-            if (rc == LR_EFORMAT)
+            if (rc == LR_EFORMAT) {
+                *corrupt = true;
                 break;
+            }
             if (rc)
                 return jr_live_fail(rc, err);
         } else {
@@ -1160,7 +1169,12 @@ static int jr_live_blocks(jr_t *j, jr_live_t *l, uint64_t blocks, extfs_logged_t
         while (end < l->n_tags && l->tags[end].block == l->tags[i].block)
             end++;
         uint32_t revoked = jr_revoked(l, l->tags[i].block);
-        for (size_t k = end; k-- > i && l->tags[i].block < blocks;) {
+        if (l->tags[i].block >= blocks) {
+            info->bad++; /* past the image: the block cannot be read at all */
+            i = end;
+            continue;
+        }
+        for (size_t k = end; k-- > i;) {
             const jr_tag_t *t = &l->tags[k];
             if (revoked && t->rel < revoked)
                 break; /* this copy and every older one revoked */
@@ -1173,8 +1187,10 @@ static int jr_live_blocks(jr_t *j, jr_live_t *l, uint64_t blocks, extfs_logged_t
                 continue;
             }
             uint64_t from = 0;
-            if (!jr_log_phys(j, t->pos, &from))
-                continue; /* a hole of the journal's file: no copy there (the older one is) */
+            if (!jr_log_phys(j, t->pos, &from)) {
+                info->bad++; /* a hole of the journal's file: no copy there (the older one is) */
+                continue;
+            }
             out[(*n)++] = (extfs_logged_t){t->block, from, t->escape};
             break;
         }
@@ -1229,8 +1245,11 @@ int extfs_replay(lr_extfs_t *fs, uint64_t max_block, extfs_logged_t **out, size_
     l.v1 = (j.compat & JBD_COMPAT_CHECKSUM) && !(j.incompat & JBD_CSUM_V23);
     l.crc32 = 0xffffffffu;
     uint32_t n_trans = 0;
+    /* checksums v1 and v2/v3 both: the kernel refuses the journal */
+    if (!rc && (j.compat & JBD_COMPAT_CHECKSUM) && (j.incompat & JBD_CSUM_V23))
+        rc = lr_error_set(err, LR_EFORMAT, 0, "a journal of checksums v1 and v2/v3 both");
     if (!rc && j.sb_start)
-        rc = jr_live_walk(&j, &l, &n_trans, err);
+        rc = jr_live_walk(&j, &l, &n_trans, &info->corrupt, err);
     if (!rc && l.n_tags) {
         qsort(l.tags, l.n_tags, sizeof(*l.tags), jr_tag_cmp);
         if (l.n_revokes)

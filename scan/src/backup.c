@@ -648,6 +648,8 @@ static uint8_t bk_ext_log_why(const lr_extfs_replay_t *r)
         return LR_SCAN_LOG_EXT_REOPEN;
     case LR_EXTFS_WHY_FAST_COMMIT:
         return LR_SCAN_LOG_EXT_FAST_COMMIT;
+    case LR_EXTFS_WHY_CORRUPT:
+        return LR_SCAN_LOG_EXT_CORRUPT;
     default:
         return LR_SCAN_LOG_EXT_UNREADABLE;
     }

@@ -521,18 +521,23 @@ static void test_replay(void **state)
     r = check_state(bad, len, before, nb, NULL, 0);
     assert_int_equal(r.state, LR_EXTFS_LOG_PENDING);
     assert_int_equal(r.why, LR_EXTFS_WHY_UNREADABLE);
-    /* the first commit's checksum fails: no transaction committed */
+    /* the first commit's checksum fails: no transaction committed, the
+     * log corrupt (the kernel refuses it): said, not replayed */
     memcpy(bad, img, len);
     bad[journal_at("backup-recover", logged_at("commit", 24)) * 1024 + 60] ^= 1;
     r = check_state(bad, len, before, nb, NULL, 0);
-    assert_int_equal(r.state, LR_EXTFS_LOG_CLEAN);
+    assert_int_equal(r.state, LR_EXTFS_LOG_PENDING);
+    assert_int_equal(r.why, LR_EXTFS_WHY_CORRUPT);
+    assert_true(r.corrupt);
     assert_int_equal(r.n_trans, 0);
-    /* the last one's: ten replayed; the root directory and inode table
-     * block 82 only the last logged */
+    assert_int_equal(r.blocks, 0);
+    /* the last one's: ten replayed, the log said corrupt; the root
+     * directory and inode table block 82 only the last logged */
     memcpy(bad, img, len);
     bad[journal_at("backup-recover", logged_at("commit", 34)) * 1024 + 60] ^= 1;
     r = check_state(bad, len, NULL, 0, NULL, 0);
-    assert_int_equal(r.state, LR_EXTFS_LOG_REPLAYED);
+    assert_int_equal(r.state, LR_EXTFS_LOG_PENDING);
+    assert_int_equal(r.why, LR_EXTFS_WHY_CORRUPT);
     assert_int_equal(r.n_trans, 10);
     assert_int_equal(r.blocks, 9);
     /* a copy whose checksum fails is passed over: block 82's only one
@@ -637,8 +642,9 @@ static void test_fast_commit(void **state)
 /* jbd2's checksum v1 (fixtures/journal-v1: an ext4 of 4 KiB blocks
  * without metadata_csum, mounted with journal_checksum): six transactions
  * replayed; a logged copy of the last one damaged, its commit's crc32 no
- * longer holds and five are, as e2fsck and the kernel do ("Journal
- * transaction 10 was corrupt, replay was aborted"). */
+ * longer holds: five are, as e2fsck does ("Journal transaction 10 was
+ * corrupt, replay was aborted"), and the log is said corrupt (the kernel
+ * refuses to mount it). */
 static void test_journal_v1(void **state)
 {
     (void)state;
@@ -651,7 +657,8 @@ static void test_journal_v1(void **state)
     uint32_t commit = logged_in("journal-v1", "commit", 10);
     img[journal_at("journal-v1", commit - 1) * 4096 + 100] ^= 1;
     r = check_state(img, len, NULL, 0, NULL, 0);
-    assert_int_equal(r.state, LR_EXTFS_LOG_REPLAYED);
+    assert_int_equal(r.state, LR_EXTFS_LOG_PENDING); /* the kernel refuses the log */
+    assert_int_equal(r.why, LR_EXTFS_WHY_CORRUPT);
     assert_int_equal(r.n_trans, 5);
     free(img);
 }

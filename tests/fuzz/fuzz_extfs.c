@@ -31,8 +31,9 @@
  * - the open's journal replay (a filesystem that needs recovery, its live
  *   log read as the kernel's recovery does) says a state it documents: a
  *   reason exactly when not replayed, blocks read from the journal only
- *   when replayed or lagging fast commits, fewer than LR_EXTFS_REPLAY_MAX,
- *   copies passed over only when replayed. */
+ *   when replayed or replayed in part (fast commits left, a corrupt
+ *   transaction), fewer than LR_EXTFS_REPLAY_MAX, copies passed over only
+ *   then. */
 #include "fuzz.h"
 
 #include <errno.h>
@@ -148,13 +149,15 @@ static void replay(const lr_extfs_t *fs)
                "replay state %d, why %d", (int)r.state, (int)r.why);
     FUZZ_CHECK(r.blocks <= LR_EXTFS_REPLAY_MAX, "%llu blocks replayed",
                (unsigned long long)r.blocks);
-    FUZZ_CHECK(r.state == LR_EXTFS_LOG_REPLAYED || r.why == LR_EXTFS_WHY_FAST_COMMIT ||
-                   (r.blocks == 0 && r.bad == 0),
+    bool partly = r.why == LR_EXTFS_WHY_FAST_COMMIT || r.why == LR_EXTFS_WHY_CORRUPT;
+    FUZZ_CHECK(r.state == LR_EXTFS_LOG_REPLAYED || partly || (r.blocks == 0 && r.bad == 0),
                "state %d, why %d with %llu blocks replayed", (int)r.state, (int)r.why,
                (unsigned long long)r.blocks);
     FUZZ_CHECK(r.state != LR_EXTFS_LOG_REPLAYED || (r.blocks > 0 && r.n_trans > 0),
                "replayed %u transactions, %llu blocks", r.n_trans, (unsigned long long)r.blocks);
-    FUZZ_CHECK(r.fast_commits == (r.why == LR_EXTFS_WHY_FAST_COMMIT), "fast commits %d, why %d",
+    FUZZ_CHECK(r.corrupt == (r.why == LR_EXTFS_WHY_CORRUPT), "corrupt %d, why %d", (int)r.corrupt,
+               (int)r.why);
+    FUZZ_CHECK(r.why != LR_EXTFS_WHY_FAST_COMMIT || r.fast_commits, "fast commits %d, why %d",
                (int)r.fast_commits, (int)r.why);
 }
 

@@ -78,12 +78,14 @@ typedef enum lr_extfs_log {
 
 typedef enum lr_extfs_log_why {
     LR_EXTFS_WHY_NONE,
-    LR_EXTFS_WHY_EXTERNAL,   /* the journal is on another device */
-    LR_EXTFS_WHY_UNREADABLE, /* the journal does not read as jbd2 */
-    LR_EXTFS_WHY_LIMIT,      /* its live log holds more blocks than a replay keeps */
-    LR_EXTFS_WHY_REOPEN,     /* the filesystem does not open with its log replayed */
-    LR_EXTFS_WHY_FAST_COMMIT /* replayed to its last full commit; ext4's fast
-                                commits after it (fast_commit) are not */
+    LR_EXTFS_WHY_EXTERNAL,    /* the journal is on another device */
+    LR_EXTFS_WHY_UNREADABLE,  /* the journal does not read as jbd2 */
+    LR_EXTFS_WHY_LIMIT,       /* its live log holds more blocks than a replay keeps */
+    LR_EXTFS_WHY_REOPEN,      /* the filesystem does not open with its log replayed */
+    LR_EXTFS_WHY_FAST_COMMIT, /* replayed to its last full commit; ext4's fast
+                                 commits after it (fast_commit) are not */
+    LR_EXTFS_WHY_CORRUPT      /* a transaction's block fails its checksum: the
+                                 ones before it replayed (the kernel refuses) */
 } lr_extfs_log_why_t;
 
 typedef struct lr_extfs_replay {
@@ -96,6 +98,10 @@ typedef struct lr_extfs_replay {
                                (an older copy, or the block as it lies, is read) */
     bool fast_commits;      /* ext4's fast commits follow the last full one
                                (then PENDING, why LR_EXTFS_WHY_FAST_COMMIT) */
+    bool corrupt;           /* the log stops at a block of the next transaction
+                               whose checksum fails (then PENDING, why
+                               LR_EXTFS_WHY_CORRUPT: the kernel refuses it; the
+                               transactions before it are replayed) */
 } lr_extfs_replay_t;
 
 /* The most logged blocks a replay keeps (LR_EXTFS_WHY_LIMIT past it). */

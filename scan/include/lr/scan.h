@@ -250,7 +250,8 @@ enum {
     LR_SCAN_LOG_EXT_LIMIT,       /* past a limit (LR_EXTFS_REPLAY_MAX, the descriptor cap) */
     LR_SCAN_LOG_EXT_REOPEN,      /* the filesystem did not open with its log replayed */
     LR_SCAN_LOG_EXT_FAST_COMMIT, /* ext4 fast commits after the last full one */
-    LR_SCAN_LOG_EXT_BAD_COPIES   /* logged copies passed over: their checksums fail */
+    LR_SCAN_LOG_EXT_BAD_COPIES,  /* logged copies passed over: their checksums fail */
+    LR_SCAN_LOG_EXT_CORRUPT      /* a transaction fails its checksum: those before replayed */
 };
 
 /* How a copy was found (bit set). */
