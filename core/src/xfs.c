@@ -956,6 +956,10 @@ static int xl_head(xl_t *l, uint64_t *head, lr_error_t *err)
         l->why = "the log is all zeros (never written by mkfs or the kernel)";
         return 0;
     }
+    if (!last && first != 1) { /* the kernel: "Log inconsistent or not a log" */
+        l->why = "the log's last block is of cycle 0 and its first not of cycle 1";
+        return 0;
+    }
     if (!last) { /* written up to where its zeros start */
         h = n - 1;
         rc = xl_cycle_start(l, 0, &h, 0, err);

@@ -600,6 +600,13 @@ static void test_log_damage(void **state)
     assert_int_not_equal(log_of(img, len).state, LR_XFS_LOG_CLEAN);
     put_be32(data, be32(data) - 1);
     assert_int_equal(log_of(img, len).state, LR_XFS_LOG_CLEAN);
+    /* the log's last block of cycle 0, its first not of cycle 1 (this
+     * log wrapped: cycle 3): the kernel's "Log inconsistent or not a log" */
+    uint8_t *end = img + at + (n - 1) * 512, keep[8];
+    memcpy(keep, end, 8);
+    memset(end, 0, 8);
+    assert_int_equal(log_of(img, len).state, LR_XFS_LOG_UNKNOWN);
+    memcpy(end, keep, 8);
 
     /* the whole log zeroed: the kernel would find nothing to replay (head
      * and tail 0: "totally zeroed log"), but no Linux writes one: unknown */
