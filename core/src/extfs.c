@@ -215,8 +215,10 @@ static errcode_t extfs_io_logged(const extfs_src_t *src, uint64_t at, uint64_t l
             free(copy);
             return EXT2_ET_SHORT_READ;
         }
-        if (g->escape) /* the log zeroed the magic this block began with */
-            memcpy(copy, "\xc0\x3b\x39\x98", 4);
+        if (g->escape) { /* the log zeroed the magic this block began with */
+            copy[0] = (uint8_t)(EXTFS_JBD_MAGIC >> 24), copy[1] = (uint8_t)(EXTFS_JBD_MAGIC >> 16);
+            copy[2] = (uint8_t)(EXTFS_JBD_MAGIC >> 8), copy[3] = (uint8_t)EXTFS_JBD_MAGIC;
+        }
         uint64_t lo_b = from > at ? from : at;
         uint64_t hi_b = from + src->bs < at + len ? from + src->bs : at + len;
         memcpy(data + (lo_b - at), copy + (lo_b - from), (size_t)(hi_b - lo_b));
@@ -331,8 +333,7 @@ static int extfs_gdt_bytes(const extfs_src_t *src, uint64_t offset, uint64_t *by
         return rc;
     if (src->n_logged && extfs_io_logged(src, LR_EXTFS_SUPERBLOCK, sizeof(sb), sb))
         return lr_error_set(err, LR_EFORMAT, offset,
-                            "the journal's copy of the superblock does "
-                            "not read");
+                            "the journal's copy of the superblock does not read");
     if (!lr_extfs_superblock(sb, sizeof(sb), &bs, &size))
         return lr_error_set(err, LR_EFORMAT, offset, "no ext superblock");
     uint64_t first = lr_get_le32(sb + 0x14), per = lr_get_le32(sb + 0x20);

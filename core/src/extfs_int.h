@@ -17,6 +17,10 @@ struct lr_extfs {
     int bitmap_rc; /* 0 read, LR_ECHECKSUM, LR_EFORMAT; 1: none read yet */
 };
 
+/* jbd2's magic (big-endian), which a logged block that began with it had
+ * zeroed in the log (JBD2_FLAG_ESCAPE). */
+#define EXTFS_JBD_MAGIC 0xC03B3998u
+
 /* A block of the filesystem whose latest copy the journal's live log
  * holds: read from there (the replay, lr_extfs_open). */
 typedef struct extfs_logged {

@@ -20,7 +20,7 @@
 #include "lr/crc.h"
 #include "lr/sort.h"
 
-#define JBD_MAGIC 0xC03B3998u
+#define JBD_MAGIC EXTFS_JBD_MAGIC
 #define JBD_DESCRIPTOR 1u
 #define JBD_COMMIT 2u
 #define JBD_SB_V1 3u
