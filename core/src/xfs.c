@@ -807,7 +807,8 @@ typedef struct xl {
     bool v2;
     uint8_t *chunk; /* basic blocks [lo, lo + have) of the log */
     uint64_t lo, have;
-    const char *why; /* set when the log is not read as XFS writes it */
+    const char *why;   /* set when the log is not read as XFS writes it */
+    uint64_t tail_lsn; /* the last record's h_tail_lsn */
 } xl_t;
 
 /* Basic block blk (< n) of the log, through the chunk. */
@@ -1051,7 +1052,8 @@ static int xl_last_record(xl_t *l, uint64_t head, lr_xfs_log_t *log, lr_error_t 
     uint64_t lsn = lr_get_be64(h + 16);
     log->record = rblk;
     log->cycle = cycle;
-    log->tail = (uint32_t)lr_get_be64(h + 24); /* BLOCK_LSN(h_tail_lsn) */
+    l->tail_lsn = lr_get_be64(h + 24);
+    log->tail = (uint32_t)l->tail_lsn; /* BLOCK_LSN(h_tail_lsn) */
     if (!xl_header_ok(l, h)) {
         l->why = "the last record's header is not one XFS writes";
         return 0;
@@ -1104,6 +1106,279 @@ static int xl_last_record(xl_t *l, uint64_t head, lr_xfs_log_t *log, lr_error_t 
     return 0;
 }
 
+/* ---- a covered log ------------------------------------------------------ */
+
+/* An XFS idle while mounted, or frozen (xfs_freeze; an LVM snapshot of a
+ * mounted XFS freezes it), has its log "covered" (fs/xfs/xfs_log.c,
+ * xfs_log_cover): every change written back, then the superblock logged
+ * in two checkpoints so the last record's tail names the first of them.
+ * No unmount record ends it, and the kernel replays it at mount, but all
+ * it replays is the superblock. So when every transaction committed
+ * between the last record's tail and the head logs only the superblock's
+ * buffer, what the filesystem's records say as they lie is what the kernel
+ * would mount. The records are walked as xlog_do_recovery_pass walks them
+ * (xlog_recover_process_ophdr, xlog_recovery_process_trans,
+ * xlog_recover_add_to_trans): each record's CRC-32C checked as
+ * xlog_cksum computes it, its data's first words put back, its operations
+ * gathered by transaction id; the item structures are in the byte order
+ * of the host that wrote them (h_fmt). Anything else, or a record written
+ * or read otherwise, leaves the log dirty. */
+#define XLOG_START_TRANS 0x01u
+#define XLOG_COMMIT_TRANS 0x02u
+#define XLOG_CONTINUE_TRANS 0x04u
+#define XLOG_WAS_CONT_TRANS 0x08u
+#define XLOG_END_TRANS 0x10u
+#define XLOG_TRANS_CLIENT 0x69u      /* XFS_TRANSACTION */
+#define XLOG_TRANS_MAGIC 0x5452414eu /* XFS_TRANS_HEADER_MAGIC: "TRAN" */
+#define XLOG_TRANS_HEADER 16u        /* sizeof(struct xfs_trans_header) */
+#define XLOG_LI_BUF 0x123cu          /* XFS_LI_BUF */
+#define XLOG_BLF_FLAGS 0x1fu         /* xfs_buf_log_format's blf_flags below the buffer type */
+#define XLOG_MAX_REGIONS 257u        /* XLOG_MAX_REGIONS_IN_ITEM */
+#define XLOG_EXT_HEADER 260u         /* sizeof(struct xlog_rec_ext_header) */
+#define XLOG_COVER_TX 16u            /* transactions open at once: a covering has one */
+
+typedef struct xl_tx {
+    uint32_t tid;
+    bool header;         /* its transaction header read */
+    uint32_t total, cnt; /* its last item's regions, and those read */
+} xl_tx_t;
+
+typedef struct xl_cover {
+    uint32_t sectsize;
+    bool le; /* the items' byte order: the writer's (h_fmt) */
+    xl_tx_t tx[XLOG_COVER_TX];
+    unsigned ntx;
+    const char *why; /* set when the log holds more than the superblock */
+} xl_cover_t;
+
+static uint32_t xl_host16(const xl_cover_t *c, const uint8_t *p)
+{
+    return c->le ? (uint32_t)p[0] | (uint32_t)p[1] << 8 : (uint32_t)p[0] << 8 | p[1];
+}
+
+static uint32_t xl_host32(const xl_cover_t *c, const uint8_t *p)
+{
+    return c->le ? lr_get_le32(p) : lr_get_be32(p);
+}
+
+static uint64_t xl_host64(const xl_cover_t *c, const uint8_t *p)
+{
+    return c->le ? lr_get_le64(p) : lr_get_be64(p);
+}
+
+/* An item's first region (its log format: type, then its regions' count):
+ * whether it is the superblock's buffer (XFS_SB_DADDR, one sector, no
+ * flag but its buffer type). */
+static bool xl_sb_item(const xl_cover_t *c, const uint8_t *d, uint32_t len)
+{
+    if (len < 16 || xl_host16(c, d) != XLOG_LI_BUF)
+        return false;
+    uint32_t flags = xl_host16(c, d + 4), bbs = xl_host16(c, d + 6);
+    return !(flags & XLOG_BLF_FLAGS) && bbs && bbs * 512u <= c->sectsize && !xl_host64(c, d + 8);
+}
+
+/* A region of transaction t (xlog_recover_add_to_trans): its header first,
+ * then each item's regions, the first one its log format. */
+static void xl_region(xl_cover_t *c, xl_tx_t *t, const uint8_t *d, uint32_t len)
+{
+    if (!t->header) {
+        if (len != XLOG_TRANS_HEADER || xl_host32(c, d) != XLOG_TRANS_MAGIC)
+            c->why = "a transaction in the log does not start with its header";
+        t->header = true;
+        return;
+    }
+    if (t->cnt < t->total) {
+        t->cnt++;
+        return;
+    }
+    uint32_t regions = len >= 4 ? xl_host16(c, d + 2) : 0;
+    if (!regions || regions > XLOG_MAX_REGIONS)
+        c->why = "an item in the log is not one XFS writes";
+    else if (!xl_sb_item(c, d, len))
+        c->why = "the log holds changes other than the superblock's";
+    t->total = regions;
+    t->cnt = 1;
+}
+
+/* One operation (xlog_recover_process_ophdr): a transaction's start, one
+ * of its regions, its commit. An operation of a transaction begun before
+ * the tail is skipped, as the kernel does. */
+static void xl_op(xl_cover_t *c, const uint8_t *oh, const uint8_t *d)
+{
+    uint32_t tid = lr_get_be32(oh), len = lr_get_be32(oh + 4);
+    uint8_t client = oh[8], flags = oh[9];
+    if (client != XLOG_TRANS_CLIENT && client != XLOG_CLIENT) {
+        c->why = "an operation in the log of no client XFS knows";
+        return;
+    }
+    xl_tx_t *t = NULL;
+    for (unsigned i = 0; i < c->ntx && !t; i++)
+        if (c->tx[i].tid == tid)
+            t = &c->tx[i];
+    if (!t) {
+        if (!(flags & XLOG_START_TRANS))
+            return;
+        if (c->ntx == XLOG_COVER_TX) {
+            c->why = "more transactions in the log than a covering writes";
+            return;
+        }
+        c->tx[c->ntx++] = (xl_tx_t){tid, false, 0, 0};
+        return;
+    }
+    flags &= (uint8_t)~XLOG_END_TRANS;
+    if (flags & XLOG_WAS_CONT_TRANS)
+        flags &= (uint8_t)~XLOG_CONTINUE_TRANS;
+    if (flags == 0 || flags == XLOG_CONTINUE_TRANS) {
+        xl_region(c, t, d, len);
+    } else if (flags == XLOG_COMMIT_TRANS || flags == XLOG_UNMOUNT_TRANS) {
+        *t = c->tx[--c->ntx]; /* done with: its items were the superblock's */
+    } else {
+        /* a region continued from the record before: not looked into
+         * (a covering's are a few hundred bytes) */
+        c->why = flags == XLOG_WAS_CONT_TRANS
+                     ? "a region in the log spans records (more than a covering writes)"
+                     : "an operation in the log with flags XFS does not write";
+    }
+}
+
+/* A record's CRC-32C as xlog_cksum computes it: its header (sizeof(struct
+ * xlog_rec_header): 328 bytes where a u64 is aligned to 8, 324 on i386),
+ * a v2 record's extended headers, then its data as it lies. 0 is taken
+ * as good (mkfs writes it; the kernel accepts it). */
+static bool xl_record_crc_ok(const xl_t *l, const uint8_t *h, uint64_t hblks, const uint8_t *data,
+                             uint32_t len)
+{
+    static const uint8_t zero[4];
+    uint32_t want = lr_get_le32(h + 32);
+    if (!want)
+        return true;
+    uint32_t xheads = l->v2 ? (len + XLOG_CYCLE_SIZE - 1) / XLOG_CYCLE_SIZE : 1;
+    if (xheads > hblks)
+        return false;
+    for (size_t size = XLOG_HDR; size >= XLOG_HDR - 4; size -= 4) {
+        uint32_t c = lr_crc32c(0xffffffffu, h, 32);
+        c = lr_crc32c(c, zero, 4);
+        c = lr_crc32c(c, h + 36, size - 36);
+        for (uint32_t i = 1; i < xheads; i++)
+            c = lr_crc32c(c, h + (size_t)i * 512, XLOG_EXT_HEADER);
+        c = lr_crc32c(c, data, len);
+        if (~c == want)
+            return true;
+    }
+    return false;
+}
+
+/* The record at basic block blk: its headers and data into buf (the data
+ * at buf + hblks * 512, its first words put back), each block of its
+ * cycle; *blocks: the blocks it takes. Sets c->why when it is not one XFS
+ * writes. */
+static int xl_record(xl_t *l, xl_cover_t *c, uint64_t blk, uint64_t left, uint8_t *buf,
+                     uint64_t *blocks, lr_error_t *err)
+{
+    const uint8_t *p;
+    int rc = xl_bb(l, blk, &p, err);
+    if (rc)
+        return rc;
+    uint32_t cycle = lr_get_be32(p + 4), len = lr_get_be32(p + 12), fmt = lr_get_be32(p + 300);
+    uint64_t lsn = lr_get_be64(p + 16);
+    if (lr_get_be32(p) != XLOG_MAGIC || !xl_header_ok(l, p) || lsn >> 32 != cycle ||
+        (uint32_t)lsn != blk) {
+        c->why = "a record between the log's tail and head is not one XFS writes";
+        return 0;
+    }
+    uint64_t hblks = xl_hblks(l, p), bblks = (len + 511u) / 512;
+    if (hblks + bblks > left || fmt < 1 || fmt > 3) { /* XLOG_FMT_LINUX_LE, _BE, IRIX_BE */
+        c->why = "a record between the log's tail and head is not one XFS writes";
+        return 0;
+    }
+    c->le = fmt == 1;
+    uint32_t next = cycle + 1 == XLOG_MAGIC ? cycle + 2 : cycle + 1;
+    for (uint64_t j = 0; j < hblks + bblks; j++) {
+        uint64_t at = blk + j;
+        if ((rc = xl_bb(l, at % l->n, &p, err)))
+            return rc;
+        memcpy(buf + j * 512, p, 512);
+        if (j >= hblks && lr_get_be32(p) != (at < l->n ? cycle : next)) {
+            c->why = "a block of a record between the log's tail and head is not of its cycle";
+            return 0;
+        }
+    }
+    uint8_t *data = buf + hblks * 512;
+    if (!xl_record_crc_ok(l, buf, hblks, data, len)) {
+        c->why = "a record between the log's tail and head fails its checksum";
+        return 0;
+    }
+    /* xlog_unpack_data: the first word of data block i is in the header's
+     * h_cycle_data[i], past 64 in extended header i / 64's xh_cycle_data */
+    for (uint64_t i = 0; i < bblks; i++) {
+        uint64_t j = i / (XLOG_CYCLE_SIZE / 512), k = i % (XLOG_CYCLE_SIZE / 512);
+        if (j >= hblks) {
+            c->why = "a record between the log's tail and head is not one XFS writes";
+            return 0;
+        }
+        memcpy(data + i * 512, j ? buf + j * 512 + 4 + k * 4 : buf + 44 + k * 4, 4);
+    }
+    *blocks = hblks + bblks;
+    return 0;
+}
+
+/* The operations of a record read by xl_record (xlog_recover_process_data:
+ * h_num_logops of them within h_len). */
+static void xl_record_ops(xl_cover_t *c, const uint8_t *h, const uint8_t *data)
+{
+    uint32_t len = lr_get_be32(h + 12), ops = lr_get_be32(h + 40), at = 0;
+    for (; ops && at < len && !c->why; ops--) {
+        if (len - at < 12 || lr_get_be32(data + at + 4) > len - at - 12) {
+            c->why = "an operation in the log runs past its record";
+            return;
+        }
+        xl_op(c, data + at, data + at + 12);
+        at += 12 + lr_get_be32(data + at + 4);
+    }
+}
+
+/* Whether the records from the last record's tail to the head log only
+ * the superblock (see above): log->state LR_XFS_LOG_COVERED when so, else
+ * left dirty with the reason. At most XLOG_MAX_ICLOGS records' length is
+ * walked: a covering is two small ones. */
+static int xl_covered(xl_t *l, uint64_t head, lr_xfs_log_t *log, lr_error_t *err)
+{
+    uint64_t n = l->n, blk = (uint32_t)l->tail_lsn;
+    uint64_t left = (head + n - blk) % n, limit = XLOG_MAX_ICLOGS * l->record;
+    if (blk >= n || !left || left > limit) {
+        log->why = "the log's last record is not an unmount record, and its tail is not a "
+                   "covering's";
+        return 0;
+    }
+    xl_cover_t c = {.sectsize = l->fs->sectsize};
+    uint8_t *buf = malloc((size_t)(XLOG_MAX_HBLKS * 512 + XLOG_V2_RECORD));
+    if (!buf)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    int rc = 0;
+    bool first = true;
+    while (left && !c.why) {
+        uint64_t blocks = 0;
+        if ((rc = xl_record(l, &c, blk, left, buf, &blocks, err)) || c.why)
+            break;
+        if (first && lr_get_be64(buf + 16) != l->tail_lsn) {
+            c.why = "the log's tail names no record";
+            break;
+        }
+        first = false;
+        xl_record_ops(&c, buf, buf + xl_hblks(l, buf) * 512);
+        blk = (blk + blocks) % n;
+        left -= blocks;
+    }
+    free(buf);
+    if (!rc && !c.why) {
+        log->state = LR_XFS_LOG_COVERED;
+        log->why = NULL;
+    } else if (!rc) {
+        log->why = c.why;
+    }
+    return rc;
+}
+
 int lr_xfs_log(lr_xfs_t *fs, lr_xfs_log_t *log, lr_error_t *err)
 {
     *log = (lr_xfs_log_t){LR_XFS_LOG_UNKNOWN, UINT64_MAX, UINT64_MAX, UINT64_MAX, 0, NULL};
@@ -1127,7 +1402,7 @@ int lr_xfs_log(lr_xfs_t *fs, lr_xfs_log_t *log, lr_error_t *err)
               n,         (fs->logv2 ? XLOG_V2_RECORD : XLOG_V1_RECORD) / 512,
               fs->logv2, malloc(XLOG_CHUNK * 512),
               0,         0,
-              NULL};
+              NULL,      0};
     if (!l.chunk) {
         log->why = "out of memory";
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
@@ -1138,6 +1413,8 @@ int lr_xfs_log(lr_xfs_t *fs, lr_xfs_log_t *log, lr_error_t *err)
         log->head = head;
         rc = xl_last_record(&l, head, log, err);
     }
+    if (!rc && !l.why && log->state == LR_XFS_LOG_DIRTY)
+        rc = xl_covered(&l, head, log, err);
     free(l.chunk);
     if (rc || l.why) {
         log->state = LR_XFS_LOG_UNKNOWN;

@@ -825,12 +825,15 @@ static int bk_fs_read(sc_ctx_t *c, bk_exts_t *x, size_t i)
         f->log_why = bk_ext_log_why(&r);
     } else {
         /* an XFS's log is never replayed: one not known clean may hold
-         * newer records than its inodes (an I/O error: not known) */
+         * newer records than its inodes (an I/O error: not known); a
+         * covered one (frozen, or idle while mounted) holds only the
+         * superblock's, so its files read as the kernel would mount them */
         int log = LR_XFS_LOG_UNKNOWN;
         if (lr_xfs_log_state(f->xfs_fs, &log, &e) == -ENOMEM)
             return lr_error_oom(c->err);
-        f->log_pending = log != LR_XFS_LOG_CLEAN;
-        f->log_why = log == LR_XFS_LOG_CLEAN   ? LR_SCAN_LOG_NONE
+        bool clean = log == LR_XFS_LOG_CLEAN || log == LR_XFS_LOG_COVERED;
+        f->log_pending = !clean;
+        f->log_why = clean                     ? LR_SCAN_LOG_NONE
                      : log == LR_XFS_LOG_DIRTY ? LR_SCAN_LOG_XFS_DIRTY
                                                : LR_SCAN_LOG_XFS_UNKNOWN;
     }

@@ -12,7 +12,11 @@
  * dirty; and a copy mounted and unmounted: clean) against xfs_logprint's
  * head and tail (truth/log.txt); damaged copies; logs built in memory
  * (never wrapped, wrapped, a record across the log's end, holes the
- * kernel's head search steps back to, a record not written whole). */
+ * kernel's head search steps back to, a record not written whole).
+ * Covered logs: fixtures/xfs-covered (XFSs copied mounted: frozen and idle,
+ * only the superblock logged from tail to head: covered; busy: dirty)
+ * against xfs_logprint's head, tail and items (truth/log.txt); the
+ * covering's record damaged, resealed with xlog_cksum's CRC. */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -492,7 +496,8 @@ static lr_xfs_log_t log_of(const uint8_t *img, size_t len)
     int state = -1;
     assert_int_equal(lr_xfs_log_state(fs, &state, &e), 0);
     assert_int_equal(state, log.state);
-    assert_true((log.state == LR_XFS_LOG_CLEAN) == (log.why == NULL));
+    assert_true((log.state == LR_XFS_LOG_CLEAN || log.state == LR_XFS_LOG_COVERED) ==
+                (log.why == NULL));
     lr_xfs_free(fs);
     lr_io_close(io, NULL);
     return log;
@@ -620,6 +625,151 @@ static void test_log_damage(void **state)
     for (int i = 0; i < 4; i++)
         img[224 + i] = (uint8_t)(crc >> (8 * i));
     assert_int_equal(log_of(img, len).state, LR_XFS_LOG_UNKNOWN);
+    free(img);
+}
+
+/* ---- a covered log -------------------------------------------------------- */
+
+#define COVFX "xfs-covered"
+
+/* truth/log.txt's line for image `name`: "NAME head tail covered"
+ * (xfs_logprint -t's basic blocks; covered: every item from tail to head
+ * the superblock's buffer, by xfs_logprint). */
+static void covered_truth(const char *name, unsigned long long *head, unsigned long long *tail,
+                          int *covered)
+{
+    char path[512], word[32];
+    char *text = lr_test_slurp(lr_test_path(path, sizeof(path), COVFX, "truth/log.txt"), NULL);
+    assert_non_null(text);
+    bool found = false;
+    for (char *line = text; line && *line && !found;) {
+        if (sscanf(line, "%31s %llu %llu %d", word, head, tail, covered) == 4 &&
+            strcmp(word, name) == 0)
+            found = true;
+        line = strchr(line, '\n');
+        line = line ? line + 1 : NULL;
+    }
+    free(text);
+    assert_true(found);
+}
+
+/* A record's h_crc as xlog_cksum computes it (328 header bytes, h_crc as
+ * zeros, then its h_len data bytes as they lie; one header block). */
+static void seal_record(uint8_t *rec)
+{
+    uint32_t len = be32(rec + 12);
+    memset(rec + 32, 0, 4);
+    uint32_t c = lr_crc32c(0xffffffffu, rec, 328);
+    c = ~lr_crc32c(c, rec + 512, len);
+    for (int i = 0; i < 4; i++)
+        rec[32 + i] = (uint8_t)(c >> (8 * i));
+}
+
+/* The images made by the kernel: frozen (xfs_freeze while copied) and
+ * idle (copied mounted once the log worker covered the log) are covered
+ * at xfs_logprint's head and tail; busy (copied with inode changes in the
+ * log) is dirty. */
+static void test_log_covered(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"frozen", "idle", "busy"};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        unsigned long long head, tail;
+        int covered;
+        char file[64];
+        covered_truth(names[i], &head, &tail, &covered);
+        snprintf(file, sizeof(file), "%s.img", names[i]);
+        size_t len;
+        uint8_t *img = load_fixture(COVFX, file, &len);
+        lr_xfs_log_t log = log_of(img, len);
+        assert_int_equal(log.state, covered ? LR_XFS_LOG_COVERED : LR_XFS_LOG_DIRTY);
+        assert_int_equal(log.head, head);
+        assert_int_equal(log.tail, tail);
+        if (!covered)
+            assert_string_equal(log.why, "the log holds changes other than the superblock's");
+        free(img);
+    }
+}
+
+/* The frozen image's first covering record damaged: each leaves the log
+ * dirty, saying why. */
+static void test_log_covered_damage(void **state)
+{
+    (void)state;
+    size_t len, n;
+    uint8_t *img = load_fixture(COVFX, "frozen.img", &len);
+    size_t at = log_at(img, &n);
+    lr_xfs_log_t good = log_of(img, len), log;
+    assert_int_equal(good.state, LR_XFS_LOG_COVERED);
+    uint8_t *rec = img + at + good.tail * 512, *data = rec + 512;
+    assert_int_equal(be32(rec), 0xfeedbabeu);
+    assert_int_equal(be32(rec + 320), 32768); /* h_size: one header block */
+    /* the superblock's buffer item: XFS_LI_BUF (little-endian: h_fmt 1) */
+    assert_int_equal(be32(rec + 300), 1);
+    uint8_t *item = NULL;
+    for (size_t k = 4; k + 16 <= be32(rec + 12) && !item; k++)
+        if (data[k] == 0x3c && data[k + 1] == 0x12 && data[k - 4] == 0x69)
+            item = data + k; /* after an op header of XFS_TRANSACTION (oh_clientid at -4) */
+    assert_non_null(item);
+    uint8_t keep[512 * 3];
+    memcpy(keep, rec, sizeof(keep));
+
+    /* another buffer (the AGI at basic block 2): its CRC fails first */
+    item[8] = 2;
+    log = log_of(img, len);
+    assert_int_equal(log.state, LR_XFS_LOG_DIRTY);
+    assert_string_equal(log.why, "a record between the log's tail and head fails its checksum");
+    /* sealed again: a change other than the superblock's */
+    seal_record(rec);
+    log = log_of(img, len);
+    assert_int_equal(log.state, LR_XFS_LOG_DIRTY);
+    assert_string_equal(log.why, "the log holds changes other than the superblock's");
+    memcpy(rec, keep, sizeof(keep));
+    /* sealed as it was: covered still (the seal is xlog_cksum's) */
+    seal_record(rec);
+    assert_int_equal(log_of(img, len).state, LR_XFS_LOG_COVERED);
+    /* h_crc 0 (as mkfs writes it): taken as good, as the kernel does */
+    memset(rec + 32, 0, 4);
+    assert_int_equal(log_of(img, len).state, LR_XFS_LOG_COVERED);
+    /* a buffer flag (XFS_BLF_CANCEL), then a longer buffer */
+    item[4] |= 2;
+    assert_int_equal(log_of(img, len).state, LR_XFS_LOG_DIRTY);
+    item[4] &= (uint8_t)~2;
+    item[6] = 2; /* blf_len 2 basic blocks: past the 512-byte sector */
+    assert_int_equal(log_of(img, len).state, LR_XFS_LOG_DIRTY);
+    item[6] = 1;
+    /* another item type (an inode's: XFS_LI_INODE 0x123b) */
+    item[0] = 0x3b;
+    assert_int_equal(log_of(img, len).state, LR_XFS_LOG_DIRTY);
+    item[0] = 0x3c;
+    /* the transaction header's magic before it */
+    assert_int_equal(be32(item - 12 - 16), 0x4e415254u); /* "TRAN" little-endian */
+    item[-28] ^= 1;
+    log = log_of(img, len);
+    assert_int_equal(log.state, LR_XFS_LOG_DIRTY);
+    assert_string_equal(log.why, "a transaction in the log does not start with its header");
+    item[-28] ^= 1;
+    /* a data block stamped with another cycle */
+    put_be32(data, be32(data) + 1);
+    assert_int_equal(log_of(img, len).state, LR_XFS_LOG_DIRTY);
+    put_be32(data, be32(data) - 1);
+    assert_int_equal(log_of(img, len).state, LR_XFS_LOG_COVERED);
+
+    /* the last record's tail moved: onto no record, then far back (more
+     * than a covering's length) */
+    uint8_t *last = img + at + good.record * 512;
+    memset(last + 32, 0, 4);
+    assert_int_equal(log_of(img, len).state, LR_XFS_LOG_COVERED);
+    last[31]++;
+    log = log_of(img, len);
+    assert_int_equal(log.state, LR_XFS_LOG_DIRTY);
+    assert_string_equal(log.why, "a record between the log's tail and head is not one XFS writes");
+    last[31]--;
+    put_be32(last + 28, (uint32_t)good.head + 1); /* the whole log but a block */
+    log = log_of(img, len);
+    assert_int_equal(log.state, LR_XFS_LOG_DIRTY);
+    assert_string_equal(log.why, "the log's last record is not an unmount record, and its tail is "
+                                 "not a covering's");
     free(img);
 }
 
@@ -807,6 +957,7 @@ int main(void)
         cmocka_unit_test(test_free_blocks),     cmocka_unit_test(test_free_cache),
         cmocka_unit_test(test_damage),          cmocka_unit_test(test_log_fixtures),
         cmocka_unit_test(test_log_damage),      cmocka_unit_test(test_log_synthetic),
+        cmocka_unit_test(test_log_covered),     cmocka_unit_test(test_log_covered_damage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -41,9 +41,10 @@
  *   a block past the filesystem (with the unbounded layer); the same
  *   again;
  * - lr_xfs_log (the internal log's head and last record): 0 or an I/O
- *   error (with the short layer), a state of the three, UNKNOWN on an
- *   error, a reason exactly when not CLEAN, a head within the log (or
- *   none), a clean log's tail at its head; lr_xfs_log_state the same
+ *   error (with the short layer), a state of the four, UNKNOWN on an
+ *   error, a reason exactly when neither CLEAN nor COVERED, a head within
+ *   the log (or none), a clean log's tail at its head, a covered log's
+ *   tail within the log and not at its head; lr_xfs_log_state the same
  *   state; the same again. */
 #include "fuzz.h"
 
@@ -294,16 +295,19 @@ static void log_state(lr_xfs_t *fs, const uint8_t *sb, bool short_io)
     int rc = lr_xfs_log(fs, &a, NULL);
     FUZZ_CHECK(rc == 0 || rc == -ENOMEM || rc_io(rc, short_io), "lr_xfs_log returned %d", rc);
     FUZZ_CHECK(a.state == LR_XFS_LOG_CLEAN || a.state == LR_XFS_LOG_DIRTY ||
-                   a.state == LR_XFS_LOG_UNKNOWN,
+                   a.state == LR_XFS_LOG_UNKNOWN || a.state == LR_XFS_LOG_COVERED,
                "log state %d", a.state);
     FUZZ_CHECK(!rc || a.state == LR_XFS_LOG_UNKNOWN, "state %d with status %d", a.state, rc);
-    FUZZ_CHECK((a.state == LR_XFS_LOG_CLEAN) == !a.why, "state %d, reason %s", a.state,
-               a.why ? a.why : "none");
+    bool clean = a.state == LR_XFS_LOG_CLEAN || a.state == LR_XFS_LOG_COVERED;
+    FUZZ_CHECK(clean == !a.why, "state %d, reason %s", a.state, a.why ? a.why : "none");
     uint64_t n = (uint64_t)be32(sb + 96) * lr_xfs_block_size(fs) / 512;
     FUZZ_CHECK(a.head == UINT64_MAX || a.head < n, "head %llu of a log of %llu blocks",
                (unsigned long long)a.head, (unsigned long long)n);
     FUZZ_CHECK(a.state != LR_XFS_LOG_CLEAN || (a.tail == a.head && a.record < n),
                "clean: head %llu, tail %llu, record %llu", (unsigned long long)a.head,
+               (unsigned long long)a.tail, (unsigned long long)a.record);
+    FUZZ_CHECK(a.state != LR_XFS_LOG_COVERED || (a.tail < n && a.tail != a.head && a.record < n),
+               "covered: head %llu, tail %llu, record %llu", (unsigned long long)a.head,
                (unsigned long long)a.tail, (unsigned long long)a.record);
     int st = -1;
     int rc2 = lr_xfs_log_state(fs, &st, NULL);

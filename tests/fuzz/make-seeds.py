@@ -45,7 +45,10 @@ same files, named by the fixture, the PV and what they hold.
   B+tree node moved into the head; AG 1's first 256 KiB (a secondary
   superblock); fixtures/xfs-dirty-log's dirty and clean images with the
   first 100 KiB of their wrapped logs moved into the head (a log of that
-  size; and cut after 20 basic blocks: zeros after).
+  size; and cut after 20 basic blocks: zeros after); fixtures/xfs-covered's
+  frozen and idle images with 100 KiB of their logs from a record some 40
+  basic blocks before the head moved the same way (the records' LSNs made
+  to name the window's blocks, their CRCs sealed again: covered logs).
 - thin:  the dm-thin pool metadata of fixtures/thin (made by thin_restore),
   cut out of its _tmeta segments and after its last non-zero 4 KiB block,
   with a leading flag byte (fuzz_thin.c: bit 0 reseals every node's
@@ -604,30 +607,90 @@ def xfs_seeds(out, fixtures_dir):
     # (the dirty image's last record is no unmount record; the clean
     # copy's is), and the same log cut to its first 20 basic blocks (zeros
     # after: the search for where the zeros start)
-    ldir = os.path.join(fixtures_dir, "xfs-dirty-log")
     for name in ("dirty", "clean"):
-        lpath = os.path.join(ldir, name + ".img.gz")
-        if not os.path.isfile(lpath):
+        lfs = gz_fixture(fixtures_dir, "xfs-dirty-log", name + ".img.gz")
+        if lfs is None:
             continue
-        with gzip.open(lpath, "rb") as f:
-            lfs = f.read()
+        llog = xfs_log_at(lfs)
+        nblocks = LOG_SEED_BLOCKS * 1024 // struct.unpack_from(">I", lfs, 4)[0]
+        for cut, suffix in ((nblocks * bs, ""), (20 * 512, "-cut")):
+            put("xfs-dirty-log-%s%s" % (name, suffix),
+                xfs_log_seed(lfs, lfs[llog:llog + cut], nblocks), [0], 0)
+
+    # a covered log (fixtures/xfs-covered's frozen and idle images: every
+    # transaction from the last record's tail to the head the superblock's
+    # buffer): a window of their log from a record header some 40 basic
+    # blocks before the head, moved as above, each record header's h_lsn
+    # and h_tail_lsn made to name blocks of the window and its h_crc
+    # sealed again as xlog_cksum computes it (328 header bytes, then h_len
+    # data bytes as they lie), so the covering's records are walked
+    magic = b"\xfe\xed\xba\xbe"
+    for name in ("frozen", "idle"):
+        lfs = gz_fixture(fixtures_dir, "xfs-covered", name + ".img.gz")
+        if lfs is None:
+            continue
+        llog = xfs_log_at(lfs)
         lbs = struct.unpack_from(">I", lfs, 4)[0]
-        lag = struct.unpack_from(">I", lfs, 84)[0]
-        lstart = struct.unpack_from(">Q", lfs, 48)[0]
-        llog = ((lstart >> lfs[124]) * lag + (lstart & ((1 << lfs[124]) - 1))) * lbs
+        lbb = struct.unpack_from(">I", lfs, 96)[0] * lbs // 512
         nblocks = LOG_SEED_BLOCKS * 1024 // lbs
-        for cut, suffix in ((nblocks * lbs, ""), (20 * 512, "-cut")):
-            img = bytearray(lfs[:XFS_SEED])
-            end = XFS_SEED - 8 - 2  # one asked block
-            at = (end - nblocks * lbs) // lbs
-            img[at * lbs:end] = bytes(end - at * lbs)
-            img[at * lbs:at * lbs + cut] = lfs[llog:llog + cut]
-            struct.pack_into(">Q", img, 48, at)  # AG 0, block at
-            struct.pack_into(">I", img, 96, nblocks)
-            sect = struct.unpack_from(">H", img, 102)[0]
-            struct.pack_into("<I", img, 224, 0)
-            struct.pack_into("<I", img, 224, crc32c(bytes(img[:sect])))
-            put("xfs-dirty-log-%s%s" % (name, suffix), bytes(img), [0], 0)
+
+        def cycle(bb):  # xlog_get_cycle: a record header's h_cycle
+            w0, w1 = struct.unpack_from(">II", lfs, llog + bb * 512)
+            return w1 if w0 == 0xfeedbabe else w0
+        head = 0  # cycle 1 up to mkfs's cycle 0: its first block of cycle 0
+        while head < lbb and cycle(head) != 0:
+            head += 1
+        w = max(head - 40, 0)
+        while w > 0 and lfs[llog + w * 512:llog + w * 512 + 4] != magic:
+            w -= 1
+        win = bytearray(lfs[llog + w * 512:llog + w * 512 + nblocks * lbs])
+        for h in range(0, len(win), 512):
+            if win[h:h + 4] != magic:
+                continue
+            cyc, blk, tcyc, tblk = struct.unpack_from(">IIII", win, h + 16)
+            struct.pack_into(">IIII", win, h + 16, cyc, max(blk - w, 0), tcyc, max(tblk - w, 0))
+            hlen = struct.unpack_from(">I", win, h + 12)[0]
+            if h + 512 + hlen <= len(win):
+                struct.pack_into("<I", win, h + 32, 0)
+                crc = crc32c(bytes(win[h:h + 328]) + bytes(win[h + 512:h + 512 + hlen]))
+                struct.pack_into("<I", win, h + 32, crc)
+        put("xfs-covered-%s" % name, xfs_log_seed(lfs, win, nblocks), [0], 0)
+
+
+def gz_fixture(fixtures_dir, fixture, name):
+    """A gzipped fixture file's bytes, or None when it is not there."""
+    path = os.path.join(fixtures_dir, fixture, name)
+    if not os.path.isfile(path):
+        return None
+    with gzip.open(path, "rb") as f:
+        return f.read()
+
+
+def xfs_log_at(fs):
+    """The byte an XFS image's internal log starts at (sb_logstart: agno
+    << agblklog | agbno)."""
+    bs, agblocks = struct.unpack_from(">I", fs, 4)[0], struct.unpack_from(">I", fs, 84)[0]
+    start = struct.unpack_from(">Q", fs, 48)[0]
+    return ((start >> fs[124]) * agblocks + (start & ((1 << fs[124]) - 1))) * bs
+
+
+def xfs_log_seed(fs, log, nblocks):
+    """The first XFS_SEED bytes of XFS image fs with a log of nblocks
+    blocks at the end of them (before one asked block's 10 bytes), its
+    first bytes `log`, the rest zeros; sb_logstart and sb_logblocks made to
+    say so and the superblock's checksum sealed again."""
+    bs = struct.unpack_from(">I", fs, 4)[0]
+    img = bytearray(fs[:XFS_SEED])
+    end = XFS_SEED - 8 - 2  # one asked block
+    at = (end - nblocks * bs) // bs
+    img[at * bs:end] = bytes(end - at * bs)
+    img[at * bs:at * bs + len(log)] = log
+    struct.pack_into(">Q", img, 48, at)  # AG 0, block at
+    struct.pack_into(">I", img, 96, nblocks)
+    sect = struct.unpack_from(">H", img, 102)[0]
+    struct.pack_into("<I", img, 224, 0)
+    struct.pack_into("<I", img, 224, crc32c(bytes(img[:sect])))
+    return bytes(img)
 
 
 def lzo_leaf(b):

@@ -12,7 +12,8 @@
 # file's first block placed before a block in use (cut there); the XFS
 # followed by fixtures/backup's disk (group 1's superblock copy is no
 # filesystem of its own); an 8 MiB ext4 image file in an XFS; an XFS
-# whose log is dirty (said) and the same made clean (nothing said).
+# whose log is dirty (said) and the same made clean (nothing said); XFSs
+# copied frozen or idle (covered logs: nothing said) and busy (said).
 #   backup-xfs.sh LVMSCAN LVMREPAIR FIXTURES
 set -euo pipefail
 SCAN=$1
@@ -219,19 +220,25 @@ fi
 # LVM2 archive files were written and synced; the inodes were still only
 # in the log): every copy says the log was not replayed and the report
 # notes it; the same mounted and unmounted (clean): the files read by their
-# inodes, nothing said
-for k in dirty clean; do
-    gzip -dc "$3/xfs-dirty-log/$k.img.gz" > "$T/$k.img"
-    "$SCAN" --json "$T/$k.img" > "$T/$k.json" || lr_fail "lvmscan of xfs-dirty-log/$k exited $?"
-    "$SCAN" "$T/$k.img" > "$T/$k.txt" || lr_fail "lvmscan (text) of xfs-dirty-log/$k exited $?"
-    python3 - "$T/$k.json" "$T/$k.txt" "$k" "$3/xfs-dirty-log/truth" <<'EOF' || lr_fail "backup-xfs: xfs-dirty-log/$k: the log's state not said as it is"
+# inodes, nothing said. XFSs copied while mounted (fixtures/xfs-covered):
+# frozen (xfs_freeze, as an LVM snapshot does) and idle (once the kernel
+# covered the log), their logs holding only the superblock after the last
+# write-back: read as clean, nothing said; busy (copied with inode changes
+# in the log): said
+for case in xfs-dirty-log/dirty:dirty xfs-dirty-log/clean:clean xfs-covered/frozen:clean \
+    xfs-covered/idle:clean xfs-covered/busy:dirty; do
+    k=${case%:*} want=${case#*:} img=$T/$(basename "${case%:*}").img
+    gzip -dc "$3/$k.img.gz" > "$img"
+    "$SCAN" --json "$img" > "$img.json" || lr_fail "lvmscan of $k exited $?"
+    "$SCAN" "$img" > "$img.txt" || lr_fail "lvmscan (text) of $k exited $?"
+    python3 - "$img.json" "$img.txt" "$want" "$3/$(dirname "$k")/truth" "$k" <<'EOF' || lr_fail "backup-xfs: $k: the log's state not said as it is"
 import glob, json, sys
-d = json.load(open(sys.argv[1])); text = open(sys.argv[2]).read(); k = sys.argv[3]
+d = json.load(open(sys.argv[1])); text = open(sys.argv[2]).read(); want = sys.argv[3]
 files = sorted(glob.glob(sys.argv[4] + "/*.vg"))
 copies = [c for c in d["copies"] if c["vg_name"] == "xvg"]
 assert len(files) == 2 and len(copies) == 2, (files, len(copies))
 note = "whose log was not replayed" in text
-if k == "dirty":
+if want == "dirty":
     assert all(c["fs_log"] == "not_replayed" and c["fs_log_why"] == "xfs_log_dirty"
                for c in copies), [(c["fs_log"], c["fs_log_why"]) for c in copies]
     assert note and " fs-log-NOT-replayed" in text
@@ -240,7 +247,7 @@ else:
     assert not note and "fs-log" not in text
     sizes = sorted(len(open(f, "rb").read()) + 1 for f in files)
     assert sorted(c["length"] for c in copies) == sizes, (sizes, [c["length"] for c in copies])
-print("xfs-dirty-log/%s: %d copies, fs_log %s" % (k, len(copies), copies[0]["fs_log"]))
+print("%s: %d copies, fs_log %s" % (sys.argv[5], len(copies), copies[0]["fs_log"]))
 EOF
 done
 echo "PASSED: $NAME"

@@ -117,6 +117,11 @@ enum {
     LR_XFS_LOG_CLEAN = 0,   /* its last record is an unmount record: nothing to replay */
     LR_XFS_LOG_DIRTY = 1,   /* its last record is not one: the kernel would replay the log */
     LR_XFS_LOG_UNKNOWN = 2, /* an external log, or one not read as XFS writes it */
+    /* its last record is not one, but every transaction from its tail to
+     * its head logs only the superblock: a covered log (an XFS frozen, as
+     * an LVM snapshot of a mounted XFS is, or idle while mounted): the
+     * kernel would replay it, and nothing but the superblock would change */
+    LR_XFS_LOG_COVERED = 3,
 };
 
 typedef struct lr_xfs_log {
@@ -129,7 +134,7 @@ typedef struct lr_xfs_log {
     uint64_t head, tail;
     uint64_t record; /* the last record's header before the head (UINT64_MAX: none) */
     uint32_t cycle;  /* that record's cycle (0: none) */
-    const char *why; /* static text: why DIRTY or UNKNOWN; NULL when CLEAN */
+    const char *why; /* static text: why DIRTY or UNKNOWN; NULL when CLEAN or COVERED */
 } lr_xfs_log_t;
 
 /* Finds the internal log's head and its last record as the kernel does
@@ -149,14 +154,22 @@ typedef struct lr_xfs_log {
  * the last record is whole and not an unmount record ending at the head
  * (a last record whose blocks all carry its cycle but whose bytes were
  * torn reads as DIRTY: the kernel's v5 CRC check, which would cut it off
- * and look at the record before, is not done). Reads at most about 3 MiB of the log
- * (v1 logs: 400 KiB). Returns 0 (whatever the state), or an I/O error
- * (state UNKNOWN), -ENOMEM. */
+ * and look at the record before, is not done). A DIRTY log whose records
+ * from the last record's tail (at most 8 records' length before the head)
+ * read whole (each record's header as above, its blocks of its cycle, its
+ * CRC-32C as xlog_cksum computes it or 0) and whose every transaction
+ * (fs/xfs/xfs_log_recover.c's grouping of operations by transaction id;
+ * those begun before the tail skipped, as the kernel does) holds only
+ * the superblock's buffer (XFS_LI_BUF at disk address 0, one sector) is
+ * COVERED; a region spanning two records, or anything else, leaves it
+ * DIRTY, why saying what. Reads at most about 5 MiB of the log (v1 logs:
+ * 700 KiB). Returns 0 (whatever the state), or an I/O error (state
+ * UNKNOWN), -ENOMEM. */
 int lr_xfs_log(lr_xfs_t *fs, lr_xfs_log_t *log, lr_error_t *err);
 
 /* Whether the filesystem's internal log is clean (its last record is an
- * unmount record: nothing to replay): *state LR_XFS_LOG_CLEAN, _DIRTY or
- * _UNKNOWN, as lr_xfs_log. Returns 0, an I/O error, -ENOMEM. */
+ * unmount record: nothing to replay): *state LR_XFS_LOG_CLEAN, _DIRTY,
+ * _UNKNOWN or _COVERED, as lr_xfs_log. Returns 0, an I/O error, -ENOMEM. */
 int lr_xfs_log_state(lr_xfs_t *fs, int *state, lr_error_t *err);
 
 #endif
