@@ -1113,16 +1113,20 @@ static int xl_last_record(xl_t *l, uint64_t head, lr_xfs_log_t *log, lr_error_t 
  * xfs_log_cover): every change written back, then the superblock logged
  * in two checkpoints so the last record's tail names the first of them.
  * No unmount record ends it, and the kernel replays it at mount, but all
- * it replays is the superblock. So when every transaction committed
- * between the last record's tail and the head logs only the superblock's
- * buffer, what the filesystem's records say as they lie is what the kernel
- * would mount. The records are walked as xlog_do_recovery_pass walks them
- * (xlog_recover_process_ophdr, xlog_recovery_process_trans,
- * xlog_recover_add_to_trans): each record's CRC-32C checked as
- * xlog_cksum computes it, its data's first words put back, its operations
- * gathered by transaction id; the item structures are in the byte order
- * of the host that wrote them (h_fmt). Anything else, or a record written
- * or read otherwise, leaves the log dirty. */
+ * it replays is the superblock as it already lies. So when every
+ * transaction committed between the last record's tail and the head logs
+ * only the superblock's buffer, and its bytes are those of the superblock
+ * in place (but for the free counts, the LSN and the CRC), what the
+ * filesystem's records say as they lie is what the kernel would mount.
+ * The records are walked as xlog_do_recovery_pass walks them: one record
+ * geometry (h_size, header blocks) for the whole walk, each record's CRC
+ * as xlog_cksum computes it (a record failing it is a torn write to the
+ * kernel, which then replays from an earlier tail: never covered), its
+ * data's first words put back (xlog_unpack_data), its operations
+ * gathered by transaction id (xlog_recover_process_ophdr,
+ * xlog_recovery_process_trans, xlog_recover_add_to_trans); the item
+ * structures are in the byte order of the host that wrote them (h_fmt).
+ * Anything else leaves the log dirty. */
 #define XLOG_START_TRANS 0x01u
 #define XLOG_COMMIT_TRANS 0x02u
 #define XLOG_CONTINUE_TRANS 0x04u
@@ -1133,6 +1137,8 @@ static int xl_last_record(xl_t *l, uint64_t head, lr_xfs_log_t *log, lr_error_t 
 #define XLOG_TRANS_HEADER 16u        /* sizeof(struct xfs_trans_header) */
 #define XLOG_LI_BUF 0x123cu          /* XFS_LI_BUF */
 #define XLOG_BLF_FLAGS 0x1fu         /* xfs_buf_log_format's blf_flags below the buffer type */
+#define XLOG_BLF_CHUNK 128u          /* XFS_BLF_CHUNK: a bit of blf_data_map */
+#define XLOG_BLF_MAP 16u             /* XFS_BLF_DATAMAP_SIZE: words of blf_data_map */
 #define XLOG_MAX_REGIONS 257u        /* XLOG_MAX_REGIONS_IN_ITEM */
 #define XLOG_EXT_HEADER 260u         /* sizeof(struct xlog_rec_ext_header) */
 #define XLOG_COVER_TX 16u            /* transactions open at once: a covering has one */
@@ -1141,9 +1147,13 @@ typedef struct xl_tx {
     uint32_t tid;
     bool header;         /* its transaction header read */
     uint32_t total, cnt; /* its last item's regions, and those read */
+    /* the superblock buffer item's dirty chunks (blf_data_map) and the
+     * first chunk its next region may start at */
+    uint32_t map[XLOG_BLF_MAP], map_bits, bit;
 } xl_tx_t;
 
 typedef struct xl_cover {
+    const uint8_t *sb; /* the superblock's sector as it lies */
     uint32_t sectsize;
     bool le; /* the items' byte order: the writer's (h_fmt) */
     xl_tx_t tx[XLOG_COVER_TX];
@@ -1167,20 +1177,70 @@ static uint64_t xl_host64(const xl_cover_t *c, const uint8_t *p)
 }
 
 /* An item's first region (its log format: type, then its regions' count):
- * whether it is the superblock's buffer (XFS_SB_DADDR, one sector, no
- * flag but its buffer type). */
-static bool xl_sb_item(const xl_cover_t *c, const uint8_t *d, uint32_t len)
+ * whether it is the superblock's buffer (XFS_SB_DADDR, one sector at
+ * most, no flag but its buffer type, a data map within it); its map into
+ * t. */
+static bool xl_sb_item(const xl_cover_t *c, xl_tx_t *t, const uint8_t *d, uint32_t len)
 {
-    if (len < 16 || xl_host16(c, d) != XLOG_LI_BUF)
+    if (len < 20 || xl_host16(c, d) != XLOG_LI_BUF)
         return false;
     uint32_t flags = xl_host16(c, d + 4), bbs = xl_host16(c, d + 6);
-    return !(flags & XLOG_BLF_FLAGS) && bbs && bbs * 512u <= c->sectsize && !xl_host64(c, d + 8);
+    uint32_t words = xl_host32(c, d + 16);
+    if ((flags & XLOG_BLF_FLAGS) || !bbs || bbs * 512u > c->sectsize || xl_host64(c, d + 8) ||
+        words > XLOG_BLF_MAP || len < 20 + 4 * words)
+        return false;
+    memset(t->map, 0, sizeof(t->map));
+    for (uint32_t i = 0; i < words; i++)
+        t->map[i] = xl_host32(c, d + 20 + 4 * i);
+    t->map_bits = bbs * 512u / XLOG_BLF_CHUNK;
+    for (uint32_t bit = t->map_bits; bit < words * 32; bit++)
+        if (t->map[bit / 32] >> (bit % 32) & 1)
+            return false; /* a chunk past the buffer */
+    t->bit = 0;
+    return true;
 }
 
-/* A region of transaction t (xlog_recover_add_to_trans): its header first,
- * then each item's regions, the first one its log format. */
+/* Whether superblock bytes [at, at + len) logged are those in place, but
+ * for what changes without changing a file: the free counts (sb_icount,
+ * sb_ifree, sb_fdblocks, sb_frextents: 128-159, lazy counters), sb_crc
+ * (224) and sb_lsn (240). */
+static bool xl_sb_same(const xl_cover_t *c, const uint8_t *d, uint32_t at, uint32_t len)
+{
+    for (uint32_t i = 0; i < len; i++) {
+        uint32_t o = at + i;
+        if ((o >= 128 && o < 160) || (o >= 224 && o < 228) || (o >= 240 && o < 248))
+            continue;
+        if (d[i] != c->sb[o])
+            return false;
+    }
+    return true;
+}
+
+/* A data region of the superblock's buffer: the next run of dirty chunks
+ * of its map (xlog_recover_do_reg_buffer), to be the sector's bytes. */
+static void xl_sb_region(xl_cover_t *c, xl_tx_t *t, const uint8_t *d, uint32_t len)
+{
+    uint32_t first = t->bit, end;
+    while (first < t->map_bits && !(t->map[first / 32] >> (first % 32) & 1))
+        first++;
+    for (end = first; end < t->map_bits && (t->map[end / 32] >> (end % 32) & 1); end++)
+        ;
+    if (first == end || len != (end - first) * XLOG_BLF_CHUNK) {
+        c->why = "a superblock buffer in the log does not match its map";
+        return;
+    }
+    if (!xl_sb_same(c, d, first * XLOG_BLF_CHUNK, len))
+        c->why = "the log holds a superblock other than the one in place";
+    t->bit = end;
+}
+
+/* A region of transaction t (xlog_recover_add_to_trans: an empty one
+ * skipped): its header first, then each item's regions, the first one its
+ * log format. */
 static void xl_region(xl_cover_t *c, xl_tx_t *t, const uint8_t *d, uint32_t len)
 {
+    if (!len)
+        return;
     if (!t->header) {
         if (len != XLOG_TRANS_HEADER || xl_host32(c, d) != XLOG_TRANS_MAGIC)
             c->why = "a transaction in the log does not start with its header";
@@ -1189,12 +1249,13 @@ static void xl_region(xl_cover_t *c, xl_tx_t *t, const uint8_t *d, uint32_t len)
     }
     if (t->cnt < t->total) {
         t->cnt++;
+        xl_sb_region(c, t, d, len);
         return;
     }
     uint32_t regions = len >= 4 ? xl_host16(c, d + 2) : 0;
     if (!regions || regions > XLOG_MAX_REGIONS)
         c->why = "an item in the log is not one XFS writes";
-    else if (!xl_sb_item(c, d, len))
+    else if (!xl_sb_item(c, t, d, len))
         c->why = "the log holds changes other than the superblock's";
     t->total = regions;
     t->cnt = 1;
@@ -1222,7 +1283,9 @@ static void xl_op(xl_cover_t *c, const uint8_t *oh, const uint8_t *d)
             c->why = "more transactions in the log than a covering writes";
             return;
         }
-        c->tx[c->ntx++] = (xl_tx_t){tid, false, 0, 0};
+        t = &c->tx[c->ntx++];
+        memset(t, 0, sizeof(*t));
+        t->tid = tid;
         return;
     }
     flags &= (uint8_t)~XLOG_END_TRANS;
@@ -1241,53 +1304,55 @@ static void xl_op(xl_cover_t *c, const uint8_t *oh, const uint8_t *d)
     }
 }
 
-/* A record's CRC-32C as xlog_cksum computes it: its header (sizeof(struct
- * xlog_rec_header): 328 bytes where a u64 is aligned to 8, 324 on i386),
- * a v2 record's extended headers, then its data as it lies. 0 is taken
- * as good (mkfs writes it; the kernel accepts it). */
+/* Whether a record's CRC-32C is the one xlog_cksum computes: its header
+ * (sizeof(struct xlog_rec_header), 328 bytes on the 64-bit hosts; a CRC
+ * over 324, an i386's, is a torn write to kernels before 6.17), a v2
+ * record's extended headers, then its data as it lies. 0 is taken as
+ * good only without the CRC feature: a v5 XFS's kernel refuses the log
+ * (xlog_recover_process). */
 static bool xl_record_crc_ok(const xl_t *l, const uint8_t *h, uint64_t hblks, const uint8_t *data,
                              uint32_t len)
 {
     static const uint8_t zero[4];
     uint32_t want = lr_get_le32(h + 32);
     if (!want)
-        return true;
+        return !l->fs->v5;
     uint32_t xheads = l->v2 ? (len + XLOG_CYCLE_SIZE - 1) / XLOG_CYCLE_SIZE : 1;
     if (xheads > hblks)
         return false;
-    for (size_t size = XLOG_HDR; size >= XLOG_HDR - 4; size -= 4) {
-        uint32_t c = lr_crc32c(0xffffffffu, h, 32);
-        c = lr_crc32c(c, zero, 4);
-        c = lr_crc32c(c, h + 36, size - 36);
-        for (uint32_t i = 1; i < xheads; i++)
-            c = lr_crc32c(c, h + (size_t)i * 512, XLOG_EXT_HEADER);
-        c = lr_crc32c(c, data, len);
-        if (~c == want)
-            return true;
-    }
-    return false;
+    uint32_t c = lr_crc32c(0xffffffffu, h, 32);
+    c = lr_crc32c(c, zero, 4);
+    c = lr_crc32c(c, h + 36, XLOG_HDR - 36);
+    for (uint32_t i = 1; i < xheads; i++)
+        c = lr_crc32c(c, h + (size_t)i * 512, XLOG_EXT_HEADER);
+    return ~lr_crc32c(c, data, len) == want;
 }
 
+/* The walk's record geometry, from the record at its start (the tail), as
+ * xlog_do_recovery_pass takes it: every record read with its header
+ * blocks and held to its h_size. */
+typedef struct xl_geo {
+    uint64_t hblks;
+    uint32_t size; /* the largest h_len */
+} xl_geo_t;
+
 /* The record at basic block blk: its headers and data into buf (the data
- * at buf + hblks * 512, its first words put back), each block of its
+ * at buf + g->hblks * 512, its first words put back), each block of its
  * cycle; *blocks: the blocks it takes. Sets c->why when it is not one XFS
- * writes. */
-static int xl_record(xl_t *l, xl_cover_t *c, uint64_t blk, uint64_t left, uint8_t *buf,
-                     uint64_t *blocks, lr_error_t *err)
+ * writes or the kernel would not take it whole. */
+static int xl_record(xl_t *l, xl_cover_t *c, const xl_geo_t *g, uint64_t blk, uint64_t left,
+                     uint8_t *buf, uint64_t *blocks, lr_error_t *err)
 {
     const uint8_t *p;
     int rc = xl_bb(l, blk, &p, err);
     if (rc)
         return rc;
     uint32_t cycle = lr_get_be32(p + 4), len = lr_get_be32(p + 12), fmt = lr_get_be32(p + 300);
-    uint64_t lsn = lr_get_be64(p + 16);
+    uint64_t lsn = lr_get_be64(p + 16), hblks = g->hblks, bblks = (len + 511u) / 512;
     if (lr_get_be32(p) != XLOG_MAGIC || !xl_header_ok(l, p) || lsn >> 32 != cycle ||
-        (uint32_t)lsn != blk) {
-        c->why = "a record between the log's tail and head is not one XFS writes";
-        return 0;
-    }
-    uint64_t hblks = xl_hblks(l, p), bblks = (len + 511u) / 512;
-    if (hblks + bblks > left || fmt < 1 || fmt > 3) { /* XLOG_FMT_LINUX_LE, _BE, IRIX_BE */
+        (uint32_t)lsn != blk || len > g->size || xl_hblks(l, p) != hblks ||
+        memcmp(p + 304, l->fs->sb_uuid, 16) != 0 || hblks + bblks > left || fmt < 1 || fmt > 3) {
+        /* fmt: XLOG_FMT_LINUX_LE, _BE, IRIX_BE */
         c->why = "a record between the log's tail and head is not one XFS writes";
         return 0;
     }
@@ -1337,39 +1402,55 @@ static void xl_record_ops(xl_cover_t *c, const uint8_t *h, const uint8_t *data)
     }
 }
 
+/* The walk from the tail (blk) over `left` blocks; c->why when it is not
+ * a covering. */
+static int xl_cover_walk(xl_t *l, xl_cover_t *c, uint64_t blk, uint64_t left, uint8_t *buf,
+                         lr_error_t *err)
+{
+    const uint8_t *p;
+    int rc = xl_bb(l, blk, &p, err);
+    if (rc)
+        return rc;
+    if (lr_get_be32(p) != XLOG_MAGIC || lr_get_be64(p + 16) != l->tail_lsn) {
+        c->why = "the log's tail names no record";
+        return 0;
+    }
+    xl_geo_t g = {xl_hblks(l, p), l->v2 ? lr_get_be32(p + 320) : XLOG_V1_RECORD};
+    while (left && !c->why) {
+        uint64_t blocks = 0;
+        if ((rc = xl_record(l, c, &g, blk, left, buf, &blocks, err)) || c->why)
+            return rc;
+        xl_record_ops(c, buf, buf + g.hblks * 512);
+        blk = (blk + blocks) % l->n;
+        left -= blocks;
+    }
+    return 0;
+}
+
 /* Whether the records from the last record's tail to the head log only
- * the superblock (see above): log->state LR_XFS_LOG_COVERED when so, else
- * left dirty with the reason. At most XLOG_MAX_ICLOGS records' length is
- * walked: a covering is two small ones. */
+ * the superblock as it lies (see above): log->state LR_XFS_LOG_COVERED
+ * when so, else left dirty with the reason. At most XLOG_MAX_ICLOGS
+ * records' length is walked: a covering is two small ones. */
 static int xl_covered(xl_t *l, uint64_t head, lr_xfs_log_t *log, lr_error_t *err)
 {
     uint64_t n = l->n, blk = (uint32_t)l->tail_lsn;
     uint64_t left = (head + n - blk) % n, limit = XLOG_MAX_ICLOGS * l->record;
-    if (blk >= n || !left || left > limit) {
+    if (blk >= n || !left || left > limit || l->fs->sectsize < 512) {
         log->why = "the log's last record is not an unmount record, and its tail is not a "
                    "covering's";
         return 0;
     }
     xl_cover_t c = {.sectsize = l->fs->sectsize};
+    uint8_t *sb = malloc(l->fs->sectsize);
     uint8_t *buf = malloc((size_t)(XLOG_MAX_HBLKS * 512 + XLOG_V2_RECORD));
-    if (!buf)
-        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    int rc = 0;
-    bool first = true;
-    while (left && !c.why) {
-        uint64_t blocks = 0;
-        if ((rc = xl_record(l, &c, blk, left, buf, &blocks, err)) || c.why)
-            break;
-        if (first && lr_get_be64(buf + 16) != l->tail_lsn) {
-            c.why = "the log's tail names no record";
-            break;
-        }
-        first = false;
-        xl_record_ops(&c, buf, buf + xl_hblks(l, buf) * 512);
-        blk = (blk + blocks) % n;
-        left -= blocks;
-    }
+    int rc = sb && buf ? 0 : lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    if (!rc)
+        rc = xf_read(l->fs, sb, l->fs->sectsize, 0, NULL, err);
+    c.sb = sb;
+    if (!rc)
+        rc = xl_cover_walk(l, &c, blk, left, buf, err);
     free(buf);
+    free(sb);
     if (!rc && !c.why) {
         log->state = LR_XFS_LOG_COVERED;
         log->why = NULL;

@@ -24,6 +24,9 @@
 #include "mem_io.h"
 #include "support.h"
 
+#ifdef LR_HAVE_EXT2FS
+/* (only the cases that open the filesystem read debugfs's view) */
+
 /* debugfs's view: the deleted archive's blocks, /reused's, e4vg's */
 typedef struct view {
     uint64_t gone[8], reused[8], backup[8];
@@ -61,6 +64,7 @@ static void load_view(view_t *v)
     free(text);
     assert_true(v->n_gone >= 3 && v->n_reused >= 2 && v->n_backup >= 2);
 }
+#endif
 
 static void test_superblock_rule(void **state)
 {

@@ -237,20 +237,23 @@ set_tests_properties(lvmscan-partitions PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 
 add_test(NAME lvmscan-raid
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/raid-scan.sh $<TARGET_FILE:lvmscan> ${LR_FIXTURES})
 set_tests_properties(lvmscan-raid PROPERTIES TIMEOUT 120)
+# whether libext2fs is in the build (core/CMakeLists.txt): the scripts that
+# check what an ext filesystem's records give skip without it, by name
+get_property(lr_scan_have_ext2fs GLOBAL PROPERTY LR_HAVE_EXT2FS)
 # LVM2 backup/archive files inside an image and on the command line (issue
 # 15 part 2) on fixtures/backup: versions found by "backup_file", merged with
 # the ring's, restorable (dry run), standalone .vg files, a conflict, and
 # fragmented files reported partial (needs python3: SKIPPED without).
 add_test(NAME lvmscan-backup
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/backup.sh $<TARGET_FILE:lvmscan>
-                 $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
+                 $<TARGET_FILE:lvmrepair> ${LR_FIXTURES} "$<BOOL:${lr_scan_have_ext2fs}>")
 set_tests_properties(lvmscan-backup PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
 # The same in an XFS the kernel wrote (fixtures/backup-xfs): files in use
 # read by their inodes, whole wherever their blocks lie; one whose inode
 # fails its checksum read on, partial (tests/scan/backup-xfs.sh).
 add_test(NAME lvmscan-backup-xfs
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/backup-xfs.sh $<TARGET_FILE:lvmscan>
-                 $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
+                 $<TARGET_FILE:lvmrepair> ${LR_FIXTURES} "$<BOOL:${lr_scan_have_ext2fs}>")
 set_tests_properties(lvmscan-backup-xfs PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
 # An ext4 whose journal needs recovery (fixtures/backup-recover): replayed
 # in memory, the files in use after it read by their inodes; not replayed
@@ -258,7 +261,7 @@ set_tests_properties(lvmscan-backup-xfs PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 1
 # (tests/scan/backup-recover.sh).
 add_test(NAME lvmscan-backup-recover
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/backup-recover.sh $<TARGET_FILE:lvmscan>
-                 $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
+                 $<TARGET_FILE:lvmrepair> ${LR_FIXTURES} "$<BOOL:${lr_scan_have_ext2fs}>")
 set_tests_properties(lvmscan-backup-recover PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
 # A build without the optional libraries (LR_NO_*), configured and built
 # here into nolibs/: each container and compressed image is refused naming
