@@ -166,9 +166,10 @@ typedef struct lr_xfs_log {
  * (XFS_LI_BUF at disk address 0, one sector, its data map's runs the
  * regions) whose bytes are the superblock in place but for the free
  * counts, sb_lsn and sb_crc is COVERED; a region spanning two records,
- * or anything else, leaves it DIRTY, why saying what. Reads at most about 5 MiB of the log (v1
- * logs: 700 KiB) and the superblock's sector. Returns 0 (whatever the state), or an I/O error
- * (state UNKNOWN), -ENOMEM. */
+ * or anything else, leaves it DIRTY, why saying what. Reads at most
+ * about 5 MiB of the log (v1 logs: 700 KiB) and the superblock's sector.
+ * Returns 0 (whatever the state), or an I/O error (state UNKNOWN),
+ * -ENOMEM. */
 int lr_xfs_log(lr_xfs_t *fs, lr_xfs_log_t *log, lr_error_t *err);
 
 /* Whether the filesystem's internal log is clean (its last record is an
