@@ -16,7 +16,12 @@
  * Covered logs: fixtures/xfs-covered (XFSs copied mounted: frozen and idle,
  * only the superblock logged from tail to head: covered; busy: dirty)
  * against xfs_logprint's head, tail and items (truth/log.txt); the
- * covering's record damaged, resealed with xlog_cksum's CRC. */
+ * covering's record damaged, resealed with xlog_cksum's CRC.
+ *
+ * Sparse inode chunks: fixtures/xfs-sparse (files whose inodes the kernel
+ * put in half chunks, inode B+tree records with a hole mask) against
+ * xfs_db's records and xfs_bmap's extents; a record's hole mask widened
+ * over an archive's inode (its free mask left as it was). */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -1028,6 +1033,213 @@ static void test_log_synthetic(void **state)
     free(s.img);
 }
 
+/* ---- sparse inode chunks ------------------------------------------------ */
+
+/* fixtures/xfs-sparse: archive files (and small pad files) whose inodes
+ * the kernel put in sparse inode chunks (half chunks of 32 inodes, inode
+ * B+tree records with holemask 0x00ff or 0xff00, in both allocation
+ * groups), against truth/inobt.txt (xfs_db's records) and truth/files.txt
+ * (xfs_bmap's extents, the inode numbers, which chunk each is in). */
+#define SPFX "xfs-sparse"
+#define SP_MAX 1024
+
+typedef struct spfile {
+    char path[64];
+    uint64_t ino, size, chunk, first; /* first: the image byte of file offset 0 */
+    uint16_t holemask;
+    bool sparse;
+} spfile_t;
+
+/* The files in d0/ and d1/ (archives and pad files) whose data starts at
+ * file offset 0; *n of them. */
+static spfile_t *sp_files(size_t *n)
+{
+    char p[512];
+    char *text = lr_test_slurp(lr_test_path(p, sizeof(p), SPFX, "truth/files.txt"), NULL);
+    assert_non_null(text);
+    spfile_t *f = calloc(SP_MAX, sizeof(*f));
+    assert_non_null(f);
+    *n = 0;
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        spfile_t *x = &f[*n];
+        char kind[16];
+        unsigned long long ino, size, chunk, off, len, at;
+        unsigned hole;
+        int used = 0;
+        assert_int_equal(sscanf(line, "%63s %llu %llu %15s %llu %x %n", x->path, &ino, &size, kind,
+                                &chunk, &hole, &used),
+                         6);
+        if (strncmp(x->path, "d0/", 3) && strncmp(x->path, "d1/", 3))
+            continue;
+        if (sscanf(line + used, "%llu+%llu@%llu", &off, &len, &at) != 3 || off != 0)
+            continue;
+        assert_true(*n < SP_MAX);
+        *x = (spfile_t){.ino = ino,
+                        .size = size,
+                        .chunk = chunk,
+                        .first = at,
+                        .holemask = (uint16_t)hole,
+                        .sparse = !strcmp(kind, "sparse")};
+        sscanf(line, "%63s", x->path);
+        assert_int_equal(x->sparse, hole != 0);
+        assert_true(ino >= chunk && ino < chunk + 64);
+        assert_false(hole >> ((ino - chunk) / 4) & 1); /* not in a hole */
+        (*n)++;
+    }
+    free(text);
+    assert_true(*n >= 100);
+    return f;
+}
+
+static int sp_first_cmp(const void *a, const void *b)
+{
+    const spfile_t *x = a, *y = b;
+    return (x->first > y->first) - (x->first < y->first);
+}
+
+/* Every file in d0/ and d1/ found at its first block with xfs_db's inode
+ * number and its size, those in sparse chunks too; the archives in sparse
+ * chunks read by their inodes are the files copied in. */
+static void test_sparse_records(void **state)
+{
+    (void)state;
+    char p[512];
+    char *inobt = lr_test_slurp(lr_test_path(p, sizeof(p), SPFX, "truth/inobt.txt"), NULL);
+    assert_non_null(inobt);
+    size_t nrec = 0, nsparse = 0;
+    bool low = false, high = false, ag1 = false;
+    for (char *line = strtok(inobt, "\n"); line && strncmp(line, "##", 2);
+         line = strtok(NULL, "\n")) {
+        unsigned ag, agino, ino, hole;
+        if (line[0] == '#' || sscanf(line, "%u %u %u %x", &ag, &agino, &ino, &hole) != 4)
+            continue;
+        nrec++;
+        nsparse += hole != 0;
+        low |= hole == 0x00ff; /* the chunk's second half allocated */
+        high |= hole == 0xff00;
+        ag1 |= hole && ag == 1;
+    }
+    free(inobt);
+    assert_true(nsparse >= 2 && low && high && ag1);
+    assert_true(nrec > nsparse);
+
+    size_t n;
+    spfile_t *f = sp_files(&n);
+    qsort(f, n, sizeof(*f), sp_first_cmp);
+    uint64_t *blocks = calloc(n, sizeof(*blocks));
+    lr_xfs_file_t *files = calloc(n, sizeof(*files));
+    assert_true(blocks && files);
+    for (size_t i = 0; i < n; i++) {
+        blocks[i] = f[i].first / BS;
+        assert_true(!i || blocks[i] > blocks[i - 1]);
+    }
+    lr_io_t *io = lr_test_open_fixture(SPFX, "fs.img");
+    lr_xfs_t *fs = NULL;
+    lr_error_t e;
+    lr_error_clear(&e);
+    assert_int_equal(lr_xfs_open(io, 0, &fs, &e), 0);
+    uint64_t budget = 1u << 30;
+    assert_int_equal(lr_xfs_files_at(fs, blocks, n, 1u << 30, files, &budget, &e), 0);
+    size_t in_sparse = 0, vg_sparse = 0;
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(files[i].ino, f[i].ino);
+        assert_int_equal(files[i].size, f[i].size);
+        in_sparse += f[i].sparse;
+        if (!f[i].sparse || !strstr(f[i].path, ".vg"))
+            continue;
+        char rel[96];
+        snprintf(rel, sizeof(rel), "truth/%s", f[i].path);
+        size_t tl = 0, got = 0;
+        char *want = lr_test_slurp(lr_test_path(p, sizeof(p), SPFX, rel), &tl);
+        assert_non_null(want);
+        assert_int_equal(tl, f[i].size);
+        char *buf = malloc(tl + 8);
+        assert_non_null(buf);
+        assert_int_equal(lr_xfs_read(fs, f[i].ino, buf, tl + 8, &got, &e), 0);
+        assert_int_equal(got, tl);
+        assert_memory_equal(buf, want, tl);
+        free(buf);
+        free(want);
+        vg_sparse++;
+    }
+    assert_true(in_sparse >= 100);
+    assert_true(vg_sparse >= 2);
+    lr_xfs_free(fs);
+    lr_io_close(io, NULL);
+    free(blocks);
+    free(files);
+    free(f);
+}
+
+/* The hole mask decides, not only the free mask: an archive's inode put
+ * in a hole of its record (its holemask bit set, ir_free left as it was,
+ * the inode B+tree block's CRC sealed again) is no file in use; the
+ * other files of the record still are. */
+static void test_sparse_holemask(void **state)
+{
+    (void)state;
+    size_t n, len;
+    spfile_t *f = sp_files(&n);
+    spfile_t v = {.ino = 0};
+    for (size_t i = 0; i < n && !v.ino; i++)
+        if (f[i].sparse && strstr(f[i].path, ".vg"))
+            v = f[i]; /* a copy: f is sorted below */
+    assert_true(v.ino != 0);
+    uint8_t *img = load_fixture(SPFX, "fs.img", &len);
+    /* the AGI (sector 2 of the AG: agi_root, agi_level), a leaf root here
+     * (this geometry: agblklog 15, inopblog 1, 16500 blocks an AG) */
+    uint64_t ag = v.chunk >> 16, agino = v.chunk & 0xffff;
+    size_t agi = (size_t)(ag * 16500 * BS + 2 * 512);
+    assert_memory_equal(img + agi, "XAGI", 4);
+    assert_int_equal(be32(img + agi + 24), 1);
+    size_t leaf = (size_t)((ag * 16500 + be32(img + agi + 20)) * BS);
+    assert_memory_equal(img + leaf, "IAB3", 4);
+    uint16_t nr = (uint16_t)(img[leaf + 6] << 8 | img[leaf + 7]);
+    uint8_t *rec = NULL;
+    for (uint16_t i = 0; i < nr; i++)
+        if (be32(img + leaf + 56 + i * 16) == agino)
+            rec = img + leaf + 56 + i * 16;
+    assert_non_null(rec);
+    assert_int_equal(rec[4] << 8 | rec[5], v.holemask);
+    unsigned bit = (unsigned)(v.ino - v.chunk) / 4;
+    uint16_t hole = (uint16_t)(v.holemask | 1u << bit);
+    rec[4] = (uint8_t)(hole >> 8);
+    rec[5] = (uint8_t)hole;
+    memset(img + leaf + 52, 0, 4); /* bb_crc: CRC-32C of the block with it zeroed */
+    uint32_t crc = ~lr_crc32c(0xffffffffu, img + leaf, BS);
+    for (int k = 0; k < 4; k++)
+        img[leaf + 52 + k] = (uint8_t)(crc >> (8 * k));
+
+    lr_io_t *io = NULL;
+    lr_xfs_t *fs = NULL;
+    lr_error_t e;
+    lr_error_clear(&e);
+    assert_int_equal(lr_test_mem_io(&io, NULL, img, len, 0, false, "holemask", NULL), 0);
+    assert_int_equal(lr_xfs_open(io, 0, &fs, &e), 0);
+    qsort(f, n, sizeof(*f), sp_first_cmp);
+    uint64_t *blocks = calloc(n, sizeof(*blocks));
+    lr_xfs_file_t *files = calloc(n, sizeof(*files));
+    assert_true(blocks && files);
+    for (size_t i = 0; i < n; i++)
+        blocks[i] = f[i].first / BS;
+    uint64_t budget = 1u << 30;
+    assert_int_equal(lr_xfs_files_at(fs, blocks, n, 1u << 30, files, &budget, &e), 0);
+    size_t same_rec = 0, gone = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool hidden = f[i].chunk == v.chunk && (f[i].ino - f[i].chunk) / 4 == bit;
+        assert_int_equal(files[i].ino, hidden ? 0 : f[i].ino);
+        gone += hidden;
+        same_rec += !hidden && f[i].chunk == v.chunk;
+    }
+    assert_true(gone >= 1 && same_rec >= 1);
+    lr_xfs_free(fs);
+    lr_io_close(io, NULL);
+    free(blocks);
+    free(files);
+    free(img);
+    free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1036,6 +1248,7 @@ int main(void)
         cmocka_unit_test(test_damage),          cmocka_unit_test(test_log_fixtures),
         cmocka_unit_test(test_log_damage),      cmocka_unit_test(test_log_synthetic),
         cmocka_unit_test(test_log_covered),     cmocka_unit_test(test_log_covered_damage),
+        cmocka_unit_test(test_sparse_records),  cmocka_unit_test(test_sparse_holemask),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -255,6 +255,13 @@ add_test(NAME lvmscan-backup-xfs
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/backup-xfs.sh $<TARGET_FILE:lvmscan>
                  $<TARGET_FILE:lvmrepair> ${LR_FIXTURES} "$<BOOL:${lr_scan_have_ext2fs}>")
 set_tests_properties(lvmscan-backup-xfs PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
+# Archive files whose inodes lie in sparse inode chunks (fixtures/xfs-sparse:
+# inode B+tree records with a hole mask, in both allocation groups): each
+# read whole by its inode (tests/scan/backup-xfs-sparse.sh).
+add_test(NAME lvmscan-backup-xfs-sparse
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/backup-xfs-sparse.sh $<TARGET_FILE:lvmscan>
+                 ${LR_FIXTURES})
+set_tests_properties(lvmscan-backup-xfs-sparse PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
 # An ext4 whose journal needs recovery (fixtures/backup-recover): replayed
 # in memory, the files in use after it read by their inodes; not replayed
 # (its journal damaged): the files as the blocks hold them, said so
