@@ -9,6 +9,19 @@
 #include "lr/safety.h"
 #include "lr/strbuf.h"
 
+/* --version: the version and the optional libraries this build reads
+ * with, and those it lacks (the images and files they serve are refused
+ * or read without them, said by name). */
+static void print_version(FILE *f)
+{
+    char with[512], without[512];
+    lr_scan_libraries(true, with, sizeof(with));
+    lr_scan_libraries(false, without, sizeof(without));
+    fprintf(f, "lvmrepair (lvmrescue) %s\n", LR_VERSION);
+    fprintf(f, "optional libraries in this build: %s\n", with[0] ? with : "none");
+    fprintf(f, "optional libraries not in this build: %s\n", without[0] ? without : "none");
+}
+
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -221,7 +234,7 @@ static bool parse_opt(args_t *a, int c, const char *arg)
         usage(stdout);
         return stop(a, EXIT_OK);
     case OPT_VERSION:
-        printf("lvmrepair (lvmrescue) %s\n", LR_VERSION);
+        print_version(stdout);
         return stop(a, EXIT_OK);
     default:
         fprintf(stderr, "(see %s --help)\n", cli_prog);

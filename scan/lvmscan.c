@@ -2468,6 +2468,19 @@ static int draw_bar(void *arg, const lr_scan_progress_t *p)
 
 /* ---- main -------------------------------------------------------------- */
 
+/* --version: the version and the optional libraries this build reads
+ * with, and those it lacks (the images and files they serve are refused
+ * or read without them, said by name). */
+static void print_version(FILE *f)
+{
+    char with[512], without[512];
+    lr_scan_libraries(true, with, sizeof(with));
+    lr_scan_libraries(false, without, sizeof(without));
+    fprintf(f, "lvmscan (lvmrescue) %s\n", LR_VERSION);
+    fprintf(f, "optional libraries in this build: %s\n", with[0] ? with : "none");
+    fprintf(f, "optional libraries not in this build: %s\n", without[0] ? without : "none");
+}
+
 static void usage(FILE *f)
 {
     fputs("Usage: lvmscan [OPTIONS] IMAGE...\n"
@@ -2496,7 +2509,7 @@ static void usage(FILE *f)
           "                        (an older state of the disk: qemu-img snapshot -l\n"
           "                        lists them) instead of its current state\n"
           "  -h, --help            show this help\n"
-          "  -V, --version         show the version\n"
+          "  -V, --version         show the version and the optional libraries built in\n"
           "\n"
           "Every image that can be opened is scanned; a damaged .gz image as far as it\n"
           "decompresses. Exit status: 0 when a PV label or metadata copy was found,\n"
@@ -2606,7 +2619,7 @@ static int parse_args(int argc, char **argv, cli_t *cli)
             usage(stdout);
             exit(EXIT_FOUND);
         case 'V':
-            printf("lvmscan (lvmrescue) %s\n", LR_VERSION);
+            print_version(stdout);
             exit(EXIT_FOUND);
         default:
             bad_option(argv, longopts);

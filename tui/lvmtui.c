@@ -37,6 +37,19 @@ typedef struct cli {
     size_t n_paths;
 } cli_t;
 
+/* --version: the version and the optional libraries this build reads
+ * with, and those it lacks (the images and files they serve are refused
+ * or read without them, said by name). */
+static void print_version(FILE *f)
+{
+    char with[512], without[512];
+    lr_scan_libraries(true, with, sizeof(with));
+    lr_scan_libraries(false, without, sizeof(without));
+    fprintf(f, "lvmtui (lvmrescue) %s\n", LR_VERSION);
+    fprintf(f, "optional libraries in this build: %s\n", with[0] ? with : "none");
+    fprintf(f, "optional libraries not in this build: %s\n", without[0] ? without : "none");
+}
+
 static void usage(FILE *f)
 {
     fputs("Usage: lvmtui [--color=auto|never|always] IMAGE...\n"
@@ -51,7 +64,7 @@ static void usage(FILE *f)
           "                 of more than 16 KiB on a btrfs compressed with zstd; slower\n"
           "                 on such a btrfs)\n"
           "  -h, --help     this text\n"
-          "  -V, --version  the version\n"
+          "  -V, --version  the version and the optional libraries built in\n"
           "\n"
           "Needs a terminal of at least 80x24; press ? inside for the keys.\n"
           "For scripts and pipes use lvmscan (and lvmrepair to restore).\n",
@@ -145,7 +158,7 @@ static int parse_args(int argc, char **argv, cli_t *cli)
             usage(stdout);
             exit(EXIT_OK);
         case 'V':
-            printf("lvmtui (lvmrescue) %s\n", LR_VERSION);
+            print_version(stdout);
             exit(EXIT_OK);
         default:
             return -1;

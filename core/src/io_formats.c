@@ -63,6 +63,67 @@ static const io_format_t formats[] = {
 #endif
 };
 
+/* The optional libraries, in lr_io_library's order. */
+static const struct {
+    const char *name;
+    bool built;
+} libraries[] = {
+#ifdef LR_HAVE_EWF
+    {"libewf", true},
+#else
+    {"libewf", false},
+#endif
+#ifdef LR_HAVE_QCOW
+    {"libqcow", true},
+#else
+    {"libqcow", false},
+#endif
+#ifdef LR_HAVE_VMDK
+    {"libvmdk", true},
+#else
+    {"libvmdk", false},
+#endif
+#ifdef LR_HAVE_VHDI
+    {"libvhdi", true},
+#else
+    {"libvhdi", false},
+#endif
+#ifdef LR_HAVE_BFIO
+    {"libbfio", true},
+#else
+    {"libbfio", false},
+#endif
+#ifdef LR_HAVE_LZMA
+    {"liblzma", true},
+#else
+    {"liblzma", false},
+#endif
+#ifdef LR_HAVE_ZSTD
+    {"libzstd", true},
+#else
+    {"libzstd", false},
+#endif
+#ifdef LR_HAVE_LZO
+    {"liblzo2", true},
+#else
+    {"liblzo2", false},
+#endif
+#ifdef LR_HAVE_EXT2FS
+    {"libext2fs", true},
+#else
+    {"libext2fs", false},
+#endif
+};
+
+const char *lr_io_library(size_t i, bool *built)
+{
+    if (i >= sizeof(libraries) / sizeof(libraries[0]))
+        return NULL;
+    if (built)
+        *built = libraries[i].built;
+    return libraries[i].name;
+}
+
 const char *lr_io_fmt_name(int fmt)
 {
     return fmt >= 0 && fmt < LR_IO_FMT_COUNT ? formats[fmt].name : "raw";

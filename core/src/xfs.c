@@ -1234,6 +1234,19 @@ static void xl_sb_region(xl_cover_t *c, xl_tx_t *t, const uint8_t *d, uint32_t l
     t->bit = end;
 }
 
+/* Whether t's last item is whole: all its regions read, each run of its
+ * map given one (xlog_recover_do_reg_buffer walks the map, not the regions:
+ * a run past the last region reads ri_buf past its end). */
+static bool xl_item_whole(const xl_tx_t *t)
+{
+    if (!t->total || t->cnt != t->total)
+        return false;
+    for (uint32_t bit = t->bit; bit < t->map_bits; bit++)
+        if (t->map[bit / 32] >> (bit % 32) & 1)
+            return false;
+    return true;
+}
+
 /* A region of transaction t (xlog_recover_add_to_trans: an empty one
  * skipped): its header first, then each item's regions, the first one its
  * log format. */
@@ -1253,7 +1266,9 @@ static void xl_region(xl_cover_t *c, xl_tx_t *t, const uint8_t *d, uint32_t len)
         return;
     }
     uint32_t regions = len >= 4 ? xl_host16(c, d + 2) : 0;
-    if (!regions || regions > XLOG_MAX_REGIONS)
+    if (t->total && !xl_item_whole(t))
+        c->why = "a superblock buffer in the log does not match its map";
+    else if (!regions || regions > XLOG_MAX_REGIONS)
         c->why = "an item in the log is not one XFS writes";
     else if (!xl_sb_item(c, t, d, len))
         c->why = "the log holds changes other than the superblock's";
@@ -1293,6 +1308,8 @@ static void xl_op(xl_cover_t *c, const uint8_t *oh, const uint8_t *d)
         flags &= (uint8_t)~XLOG_CONTINUE_TRANS;
     if (flags == 0 || flags == XLOG_CONTINUE_TRANS) {
         xl_region(c, t, d, len);
+    } else if (flags == XLOG_COMMIT_TRANS && !xl_item_whole(t)) {
+        c->why = "a transaction in the log commits no whole superblock buffer";
     } else if (flags == XLOG_COMMIT_TRANS || flags == XLOG_UNMOUNT_TRANS) {
         *t = c->tx[--c->ntx]; /* done with: its items were the superblock's */
     } else {
@@ -1351,7 +1368,8 @@ static int xl_record(xl_t *l, xl_cover_t *c, const xl_geo_t *g, uint64_t blk, ui
     uint64_t lsn = lr_get_be64(p + 16), hblks = g->hblks, bblks = (len + 511u) / 512;
     if (lr_get_be32(p) != XLOG_MAGIC || !xl_header_ok(l, p) || lsn >> 32 != cycle ||
         (uint32_t)lsn != blk || len > g->size || xl_hblks(l, p) != hblks ||
-        memcmp(p + 304, l->fs->sb_uuid, 16) != 0 || hblks + bblks > left || fmt < 1 || fmt > 3) {
+        (l->v2 && lr_get_be32(p + 320) != g->size) || memcmp(p + 304, l->fs->sb_uuid, 16) != 0 ||
+        hblks + bblks > left || fmt < 1 || fmt > 3) {
         /* fmt: XLOG_FMT_LINUX_LE, _BE, IRIX_BE */
         c->why = "a record between the log's tail and head is not one XFS writes";
         return 0;
@@ -1416,8 +1434,13 @@ static int xl_cover_walk(xl_t *l, xl_cover_t *c, uint64_t blk, uint64_t left, ui
         return 0;
     }
     xl_geo_t g = {xl_hblks(l, p), l->v2 ? lr_get_be32(p + 320) : XLOG_V1_RECORD};
-    while (left && !c->why) {
+    for (unsigned records = 0; left && !c->why; records++) {
         uint64_t blocks = 0;
+        if (records ==
+            XLOG_MAX_ICLOGS) { /* xlog_verify_head's CRC pass would start past the tail */
+            c->why = "more records between the log's tail and head than a covering writes";
+            return 0;
+        }
         if ((rc = xl_record(l, c, &g, blk, left, buf, &blocks, err)) || c->why)
             return rc;
         xl_record_ops(c, buf, buf + g.hblks * 512);

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -615,4 +616,32 @@ const char *lr_scan_pv_found_name(int found)
     default:
         return "unknown";
     }
+}
+
+/* One more name into buf (used of n), when it fits whole. */
+static void sc_add_name(char *buf, size_t n, size_t *used, const char *name)
+{
+    size_t len = strlen(name) + (*used ? 1 : 0);
+    if (*used + len >= n)
+        return;
+    snprintf(buf + *used, n - *used, "%s%s", *used ? " " : "", name);
+    *used += len;
+}
+
+void lr_scan_libraries(bool built, char *buf, size_t n)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    bool has;
+    const char *name;
+    for (size_t i = 0; (name = lr_io_library(i, &has)) != NULL; i++)
+        if (has == built)
+            sc_add_name(buf, n, &used, name);
+#ifdef LR_HAVE_BLKID
+    has = true;
+#else
+    has = false;
+#endif
+    if (has == built)
+        sc_add_name(buf, n, &used, "libblkid");
 }

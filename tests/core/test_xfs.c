@@ -807,6 +807,23 @@ static void test_log_covered_damage(void **state)
     assert_int_equal(sealed_log(img, len, rec).state, LR_XFS_LOG_DIRTY);
     memcpy(rec + 304, uuid, 16);
     assert_int_equal(sealed_log(img, len, rec).state, LR_XFS_LOG_COVERED);
+    /* an item missing a region (blf_size 3: the kernel walks the map and
+     * reads past the regions it has), then a transaction committing no
+     * item (its buffer's operations given to a transaction never started:
+     * skipped) */
+    item[2] = 3;
+    log = sealed_log(img, len, rec);
+    assert_int_equal(log.state, LR_XFS_LOG_DIRTY);
+    assert_string_equal(log.why, "a transaction in the log commits no whole superblock buffer");
+    item[2] = 2;
+    item[-12 + 3] ^= 1;   /* the format's op header: oh_tid */
+    sbdata[-12 + 3] ^= 1; /* the superblock's */
+    log = sealed_log(img, len, rec);
+    assert_int_equal(log.state, LR_XFS_LOG_DIRTY);
+    assert_string_equal(log.why, "a transaction in the log commits no whole superblock buffer");
+    item[-12 + 3] ^= 1;
+    sbdata[-12 + 3] ^= 1;
+    assert_int_equal(sealed_log(img, len, rec).state, LR_XFS_LOG_COVERED);
     /* an empty operation of the transaction between the item's format and
      * its data (12 of the record's 28 bytes of slack): the kernel skips it
      * (xlog_recover_add_to_trans), the item's data is still the superblock */
@@ -832,6 +849,14 @@ static void test_log_covered_damage(void **state)
     log = sealed_log(img, len, last);
     assert_int_equal(log.state, LR_XFS_LOG_DIRTY);
     assert_int_equal(log.head, good.record);
+    put_be32(last + 320, 32768);
+    assert_int_equal(sealed_log(img, len, last).state, LR_XFS_LOG_COVERED);
+    /* the last one's h_size 16 KiB (still one header block): the kernel's
+     * CRC pass, started at a record with it, would hold the others to it */
+    put_be32(last + 320, 16384);
+    log = sealed_log(img, len, last);
+    assert_int_equal(log.state, LR_XFS_LOG_DIRTY);
+    assert_string_equal(log.why, "a record between the log's tail and head is not one XFS writes");
     put_be32(last + 320, 32768);
     assert_int_equal(sealed_log(img, len, last).state, LR_XFS_LOG_COVERED);
     /* the first one so (the tail's: the walk's geometry), the last then

@@ -20,6 +20,8 @@
 #     into); the report and stderr name liblzo2 and libzstd, lvmtui's VG
 #     list and lvmrepair's warnings too;
 #   - the full build counts nothing unread;
+#   - lvmscan, lvmrepair and lvmtui --version name the libraries this
+#     build lacks (all of them), the full build's names each either way;
 #   - without libext2fs, fixtures/backup-ext4's fragmented backup file is
 #     partial (read on from its first block) and no copy is an extfs_file.
 set -euo pipefail
@@ -45,6 +47,22 @@ cmake --build "$BUILD" -j2 --target lvmscan lvmtui lvmrepair > "$T/build.log" 2>
     lr_fail "building without the optional libraries failed: $(grep -m5 -E 'error|warning' "$T/build.log")"
 SCAN=$BUILD/bin/lvmscan
 [ -x "$SCAN" ] || lr_fail "no lvmscan in $BUILD/bin"
+
+# ---- --version names the optional libraries each build has and lacks
+# (libblkid stays: nolibs turns off only the LR_NO_* ones)
+want="libewf libqcow libvmdk libvhdi libbfio liblzma libzstd liblzo2 libext2fs"
+for prog in lvmscan lvmrepair lvmtui; do
+    "$BUILD/bin/$prog" --version > "$T/v.txt" || lr_fail "$prog --version exited $?"
+    grep -qx "optional libraries not in this build: $want" "$T/v.txt" ||
+        lr_fail "$prog --version does not name the libraries this build lacks: $(cat "$T/v.txt")"
+done
+"$FULL" --version > "$T/v.txt" || lr_fail "the full build's lvmscan --version exited $?"
+for lib in $want; do
+    if ! grep -q "^optional libraries in this build: .*\b$lib\b" "$T/v.txt" &&
+        ! grep -q "^optional libraries not in this build: .*\b$lib\b" "$T/v.txt"; then
+        lr_fail "the full build's lvmscan --version does not name $lib: $(cat "$T/v.txt")"
+    fi
+done
 
 # ---- image formats: refused by name, exit 2
 mkdir -p "$T/f"

@@ -155,21 +155,20 @@ typedef struct lr_xfs_log {
  * (a last record whose blocks all carry its cycle but whose bytes were
  * torn reads as DIRTY: the kernel's v5 CRC check, which would cut it off
  * and look at the record before, is not done). A DIRTY log whose records
- * from the last record's tail (at most 8 records' length before the head)
- * read whole as the kernel's recovery reads them (the tail record's
- * geometry for all; each record's header as above with this filesystem's
+ * from the last record's tail (at most 8 records before the head) read
+ * whole as the kernel's recovery reads them (all of the tail record's
+ * geometry, h_size; each record's header as above with this filesystem's
  * uuid, its blocks of its cycle, its CRC-32C as xlog_cksum computes it on
- * 64-bit hosts, 0 only without the CRC feature) and whose every
- * transaction (fs/xfs/xfs_log_recover.c's grouping of operations by
- * transaction id; empty ones and those of transactions begun before the
- * tail skipped, as the kernel does) holds only the superblock's buffer
- * (XFS_LI_BUF at disk address 0, one sector, its data map's runs the
- * regions) whose bytes are the superblock in place but for the free
- * counts, sb_lsn and sb_crc is COVERED; a region spanning two records,
- * or anything else, leaves it DIRTY, why saying what. Reads at most
- * about 5 MiB of the log (v1 logs: 700 KiB) and the superblock's sector.
- * Returns 0 (whatever the state), or an I/O error (state UNKNOWN),
- * -ENOMEM. */
+ * 64-bit hosts, 0 only without the CRC feature) and whose every transaction
+ * (fs/xfs/xfs_log_recover.c's grouping of operations by transaction id;
+ * empty ones and those of transactions begun before the tail skipped, as
+ * the kernel does) commits whole items, one at least, each the superblock's
+ * buffer (XFS_LI_BUF at disk address 0, one sector, its data map's runs the
+ * regions) whose bytes are the superblock in place but for the free counts,
+ * sb_lsn and sb_crc, is COVERED; a region spanning two records, or anything
+ * else, leaves it DIRTY, why saying what. Reads at most about 5 MiB of the
+ * log (v1 logs: 700 KiB) and the superblock's sector. Returns 0 (whatever
+ * the state), or an I/O error (state UNKNOWN), -ENOMEM. */
 int lr_xfs_log(lr_xfs_t *fs, lr_xfs_log_t *log, lr_error_t *err);
 
 /* Whether the filesystem's internal log is clean (its last record is an

@@ -832,4 +832,10 @@ lr_scan_vg_status_name(unsigned status_bit);  /* "consistent", "stale_pvs", ...,
                                                  "abandoned_versions", "interrupted_write" */
 const char *lr_scan_pv_found_name(int found); /* "missing", "label", ... */
 
+/* The optional libraries a scan reads with: the core's (lr_io_library),
+ * then libblkid (partition tables, what an LV holds). Their names, those
+ * this build has (built true) or lacks, space-separated into buf
+ * (NUL-terminated; cut at a name's end to fit n, n > 0); "" when none. */
+void lr_scan_libraries(bool built, char *buf, size_t n);
+
 #endif
