@@ -866,6 +866,26 @@ static void test_log_covered_damage(void **state)
     assert_int_equal(log.state, LR_XFS_LOG_DIRTY);
     put_be32(rec + 320, 32768);
     assert_int_equal(sealed_log(img, len, rec).state, LR_XFS_LOG_COVERED);
+    /* more records, each a copy of the last (its own LSN, the same tail,
+     * sealed again) written at the head: 8 from the tail are walked, a
+     * 9th is more than the kernel's torn-write check looks back over (it
+     * would start its CRC pass past the tail) */
+    uint8_t keep_head[512 * 14];
+    memcpy(keep_head, img + at + good.head * 512, sizeof(keep_head));
+    for (size_t k = 0; k < 7; k++) {
+        uint8_t *copy = img + at + (good.head + 2 * k) * 512;
+        memcpy(copy, last, 1024);
+        put_be32(copy + 20, (uint32_t)(good.head + 2 * k));     /* h_lsn's block */
+        put_be32(copy + 36, (uint32_t)(good.head + 2 * k - 2)); /* h_prev_block */
+        seal_record(copy);
+        log = log_of(img, len);
+        assert_int_equal(log.head, good.head + 2 * k + 2);
+        assert_int_equal(log.state, k < 6 ? LR_XFS_LOG_COVERED : LR_XFS_LOG_DIRTY);
+    }
+    assert_string_equal(log.why,
+                        "more records between the log's tail and head than a covering writes");
+    memcpy(img + at + good.head * 512, keep_head, sizeof(keep_head));
+    assert_int_equal(log_of(img, len).state, LR_XFS_LOG_COVERED);
     /* its tail moved: onto no record, then far back (more than a
      * covering's length) */
     last[31]++;
