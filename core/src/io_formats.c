@@ -12,6 +12,7 @@
 
 #include "io_int.h"
 #include "le.h"
+#include "lr/extfs.h"
 
 typedef struct io_format {
     const char *name;    /* lr_io_format's answer */
@@ -63,65 +64,58 @@ static const io_format_t formats[] = {
 #endif
 };
 
-/* The optional libraries, in lr_io_library's order. */
+/* The optional libraries the formats do not name: libbfio (a VHDX's log
+ * replayed), liblzo2 (btrfs's lzo files); libext2fs is lr_extfs's to say. */
 static const struct {
     const char *name;
     bool built;
-} libraries[] = {
-#ifdef LR_HAVE_EWF
-    {"libewf", true},
-#else
-    {"libewf", false},
-#endif
-#ifdef LR_HAVE_QCOW
-    {"libqcow", true},
-#else
-    {"libqcow", false},
-#endif
-#ifdef LR_HAVE_VMDK
-    {"libvmdk", true},
-#else
-    {"libvmdk", false},
-#endif
-#ifdef LR_HAVE_VHDI
-    {"libvhdi", true},
-#else
-    {"libvhdi", false},
-#endif
+} other_libraries[] = {
 #ifdef LR_HAVE_BFIO
     {"libbfio", true},
 #else
     {"libbfio", false},
-#endif
-#ifdef LR_HAVE_LZMA
-    {"liblzma", true},
-#else
-    {"liblzma", false},
-#endif
-#ifdef LR_HAVE_ZSTD
-    {"libzstd", true},
-#else
-    {"libzstd", false},
 #endif
 #ifdef LR_HAVE_LZO
     {"liblzo2", true},
 #else
     {"liblzo2", false},
 #endif
-#ifdef LR_HAVE_EXT2FS
-    {"libext2fs", true},
-#else
-    {"libext2fs", false},
-#endif
 };
+
+/* Whether a format before fmt names the same library (liblzma: xz and
+ * .lzma; libvhdi: VHD and VHDX). */
+static bool io_library_named_before(int fmt)
+{
+    for (int i = 0; i < fmt; i++)
+        if (formats[i].library && strcmp(formats[i].library, formats[fmt].library) == 0)
+            return true;
+    return false;
+}
 
 const char *lr_io_library(size_t i, bool *built)
 {
-    if (i >= sizeof(libraries) / sizeof(libraries[0]))
-        return NULL;
-    if (built)
-        *built = libraries[i].built;
-    return libraries[i].name;
+    bool has = false;
+    const char *name = NULL;
+    size_t k = 0; /* the formats' distinct libraries passed */
+    for (int f = 0; f < LR_IO_FMT_COUNT && !name; f++) {
+        if (!formats[f].library || io_library_named_before(f))
+            continue;
+        if (k++ == i) {
+            name = formats[f].library;
+            has = formats[f].built;
+        }
+    }
+    size_t others = sizeof(other_libraries) / sizeof(other_libraries[0]);
+    if (!name && i - k < others) {
+        name = other_libraries[i - k].name;
+        has = other_libraries[i - k].built;
+    } else if (!name && i - k == others) {
+        name = "libext2fs";
+        has = lr_extfs_available();
+    }
+    if (name && built)
+        *built = has;
+    return name;
 }
 
 const char *lr_io_fmt_name(int fmt)

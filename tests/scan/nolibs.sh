@@ -50,7 +50,7 @@ SCAN=$BUILD/bin/lvmscan
 
 # ---- --version names the optional libraries each build has and lacks
 # (libblkid stays: nolibs turns off only the LR_NO_* ones)
-want="libewf libqcow libvmdk libvhdi libbfio liblzma libzstd liblzo2 libext2fs"
+want="libewf libqcow libvmdk libvhdi liblzma libzstd libbfio liblzo2 libext2fs"
 for prog in lvmscan lvmrepair lvmtui; do
     "$BUILD/bin/$prog" --version > "$T/v.txt" || lr_fail "$prog --version exited $?"
     grep -qx "optional libraries not in this build: $want" "$T/v.txt" ||

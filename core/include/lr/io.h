@@ -285,8 +285,8 @@ const char *lr_io_format(const lr_io_t *io);
 const char *lr_io_format_label(const char *format);
 /* The optional libraries the core reads with, one per call, i from 0:
  * the image formats' (libewf, libqcow, libvmdk, libvhdi, liblzma,
- * libzstd), libbfio (a VHDX's log replayed), liblzo2 (btrfs's lzo files),
- * libext2fs (ext2/3/4's records). A static string, its name as its
+ * libzstd: the format table's), libbfio (a VHDX's log replayed), liblzo2
+ * (btrfs's lzo files), libext2fs (ext2/3/4's records). A static string, its name as its
  * project gives it; NULL past the last. *built (may be NULL): whether
  * this build has it (a library it lacks is said by name where it would
  * have served). */
