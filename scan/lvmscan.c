@@ -455,6 +455,8 @@ static const char *log_why_word(uint8_t why)
         return "logged_copies_bad_checksums";
     case LR_SCAN_LOG_EXT_CORRUPT:
         return "journal_transaction_corrupt";
+    case LR_SCAN_LOG_XFS_INTENTS:
+        return "xfs_block_map_updates_unfinished";
     default:
         return NULL;
     }

@@ -48,6 +48,26 @@ static inline uint64_t lr_get_be64(const uint8_t *p)
     return (uint64_t)lr_get_be32(p) << 32 | lr_get_be32(p + 4);
 }
 
+static inline void lr_put_be16(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static inline void lr_put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+static inline void lr_put_be64(uint8_t *p, uint64_t v)
+{
+    lr_put_be32(p, (uint32_t)(v >> 32));
+    lr_put_be32(p + 4, (uint32_t)v);
+}
+
 /* a + b into *sum; 1 on overflow. */
 static inline int lr_add_overflows(uint64_t a, uint64_t b, uint64_t *sum)
 {

@@ -16,53 +16,7 @@
 #include "lr/crc.h"
 #include "lr/sort.h"
 #include "le.h"
-
-#define XFS_SB_NEED 232u /* through sb_spino_align: every field read */
-#define XFS_SB_CRC 224u
-#define XFS_AGF_CRC 216u
-#define XFS_AGI_CRC 312u
-#define XFS_SBLOCK_V4 16u /* short-form B+tree block header */
-#define XFS_SBLOCK_V5 56u
-#define XFS_SBLOCK_CRC 52u
-#define XFS_LBLOCK_V4 24u /* long-form (a file's block map) */
-#define XFS_LBLOCK_V5 72u
-#define XFS_LBLOCK_CRC 64u
-#define XFS_DINODE_V2 100u /* the inode core; the data fork follows */
-#define XFS_DINODE_V3 176u
-#define XFS_DINODE_CRC 100u
-#define XFS_MAX_LEVELS 9u /* XFS_BTREE_MAXLEVELS */
-#define XFS_INCOMPAT_SPINODES 0x2u
-/* FTYPE, SPINODES, META_UUID, BIGTIME, NREXT64, EXCHRANGE, PARENT: none
- * changes how data-device files are mapped. NEEDSREPAIR (0x10), a
- * filesystem xfs_repair left half-mended, is not read. */
-#define XFS_INCOMPAT_KNOWN 0xefu
-#define XFS_INCOMPAT_META_UUID 0x4u
-#define XFS_DIFLAG_REALTIME 0x1u
-#define XFS_DIFLAG2_NREXT64 0x10u
-#define XFS_MAX_READ_EXTENTS (1u << 20)
-#define XFS_SB_VERSION_LOGV2 0x0400u
-
-struct lr_xfs {
-    lr_io_t *io;
-    uint64_t offset; /* the superblock's byte in io */
-    bool v5;
-    bool sparse; /* inode B+tree records carry a hole mask */
-    uint32_t bs, sectsize, inodesize, inopblock, agblocks, agcount;
-    uint8_t inopblog, agblklog;
-    uint64_t dblocks;
-    uint8_t uuid[16];    /* what every v5 record names (sb_meta_uuid or sb_uuid) */
-    uint8_t sb_uuid[16]; /* what the log's records name */
-    uint64_t logstart;   /* sb_logstart (an fsblock number; 0: an external log) */
-    uint32_t logblocks;
-    bool logv2;
-    uint8_t *block; /* one block: B+tree walks */
-    /* the free-space B+tree leaf lr_xfs_block_used read last: allocation
-     * group leaf_ag's blocks [leaf_lo, leaf_hi) are its to answer for */
-    uint8_t *leaf;
-    uint32_t leaf_ag, leaf_nr;
-    uint64_t leaf_lo, leaf_hi;
-    size_t leaf_hdr;
-};
+#include "xfs_int.h"
 
 /* ---- checks ------------------------------------------------------------ */
 
@@ -83,7 +37,7 @@ static uint8_t xf_log2(uint32_t v)
 
 /* A v5 record's CRC-32C (stored little-endian at crc_at, computed with
  * that field as zeros). */
-static bool xf_crc_ok(const uint8_t *p, size_t len, size_t crc_at)
+bool xf_crc_ok(const uint8_t *p, size_t len, size_t crc_at)
 {
     static const uint8_t zero[4];
     uint32_t c = lr_crc32c(0xffffffffu, p, crc_at);
@@ -204,6 +158,7 @@ void lr_xfs_free(lr_xfs_t *fs)
 {
     if (!fs)
         return;
+    xf_overlay_free(fs);
     free(fs->block);
     free(fs->leaf);
     free(fs);
@@ -223,7 +178,7 @@ uint64_t lr_xfs_size(const lr_xfs_t *fs)
 
 /* The linear block of allocation group ag's block agbno, or false when
  * it lies past the group or the filesystem. */
-static bool xf_linear(const lr_xfs_t *fs, uint32_t ag, uint64_t agbno, uint64_t *out)
+bool xf_linear(const lr_xfs_t *fs, uint32_t ag, uint64_t agbno, uint64_t *out)
 {
     if (ag >= fs->agcount || agbno >= fs->agblocks)
         return false;
@@ -235,7 +190,7 @@ static bool xf_linear(const lr_xfs_t *fs, uint32_t ag, uint64_t agbno, uint64_t 
 }
 
 /* XFS's own block number (ag << agblklog | agbno) as a linear one. */
-static bool xf_fsb_linear(const lr_xfs_t *fs, uint64_t fsb, uint64_t *out)
+bool xf_fsb_linear(const lr_xfs_t *fs, uint64_t fsb, uint64_t *out)
 {
     uint64_t ag = fsb >> fs->agblklog;
     return ag < fs->agcount && xf_linear(fs, (uint32_t)ag, fsb & ((1ull << fs->agblklog) - 1), out);
@@ -243,8 +198,131 @@ static bool xf_fsb_linear(const lr_xfs_t *fs, uint64_t fsb, uint64_t *out)
 
 /* Reads len bytes at byte `at` of the filesystem, charged to *budget
  * (NULL: not counted). */
-static int xf_read(lr_xfs_t *fs, void *buf, size_t len, uint64_t at, uint64_t *budget,
-                   lr_error_t *err)
+/* ---- the replay's sectors ------------------------------------------------ */
+
+/* An open-addressed table of sector numbers (key 0: empty; daddr + 1
+ * stored) to their bytes in one arena, and the span [lo, hi] they lie
+ * in so reads far from them pay nothing. */
+struct xf_overlay {
+    uint64_t *key;
+    uint32_t *at; /* the sector's index in arena */
+    size_t cap, n;
+    uint8_t *arena;
+    size_t arena_cap;
+    uint64_t lo, hi;
+};
+
+static size_t xf_slot(const xf_overlay_t *ov, uint64_t daddr)
+{
+    size_t i = (size_t)((daddr + 1) * 0x9e3779b97f4a7c15ull >> 17) & (ov->cap - 1);
+    while (ov->key[i] && ov->key[i] != daddr + 1)
+        i = (i + 1) & (ov->cap - 1);
+    return i;
+}
+
+static uint8_t *xf_find(const xf_overlay_t *ov, uint64_t daddr)
+{
+    if (!ov || !ov->n || daddr < ov->lo || daddr > ov->hi)
+        return NULL;
+    size_t i = xf_slot(ov, daddr);
+    return ov->key[i] ? ov->arena + (size_t)ov->at[i] * 512 : NULL;
+}
+
+/* Doubles the table (rehashing) when it is half full. */
+static int xf_grow(xf_overlay_t *ov)
+{
+    size_t cap = ov->cap ? ov->cap * 2 : 1024;
+    uint64_t *key = calloc(cap, sizeof(*key));
+    uint32_t *at = calloc(cap, sizeof(*at));
+    if (!key || !at) {
+        free(key);
+        free(at);
+        return -ENOMEM;
+    }
+    xf_overlay_t old = *ov;
+    ov->key = key;
+    ov->at = at;
+    ov->cap = cap;
+    for (size_t i = 0; i < old.cap; i++) {
+        if (!old.key[i])
+            continue;
+        size_t j = xf_slot(ov, old.key[i] - 1);
+        key[j] = old.key[i];
+        at[j] = old.at[i];
+    }
+    free(old.key);
+    free(old.at);
+    return 0;
+}
+
+int xf_sector(lr_xfs_t *fs, uint64_t daddr, uint8_t **p, lr_error_t *err)
+{
+    if ((*p = xf_find(fs->ov, daddr)))
+        return 0;
+    if (!fs->ov && !(fs->ov = calloc(1, sizeof(*fs->ov))))
+        return lr_error_oom(err);
+    xf_overlay_t *ov = fs->ov;
+    if (ov->n >= XF_OVERLAY_MAX)
+        return lr_error_set(err, LR_ELIMIT, fs->offset + daddr * 512,
+                            "XFS log replay: more than %u sectors changed", XF_OVERLAY_MAX);
+    if ((ov->n + 1) * 2 > ov->cap && xf_grow(ov))
+        return lr_error_oom(err);
+    if (ov->n == ov->arena_cap) {
+        size_t cap = ov->arena_cap ? ov->arena_cap * 2 : 64;
+        uint8_t *a = realloc(ov->arena, cap * 512);
+        if (!a)
+            return lr_error_oom(err);
+        ov->arena = a;
+        ov->arena_cap = cap;
+    }
+    uint8_t *s = ov->arena + ov->n * 512;
+    int rc = lr_io_pread(fs->io, s, 512, fs->offset + daddr * 512, err);
+    if (rc)
+        return rc;
+    size_t i = xf_slot(ov, daddr);
+    ov->key[i] = daddr + 1;
+    ov->at[i] = (uint32_t)ov->n++;
+    if (ov->n == 1 || daddr < ov->lo)
+        ov->lo = daddr;
+    if (ov->n == 1 || daddr > ov->hi)
+        ov->hi = daddr;
+    *p = s;
+    return 0;
+}
+
+size_t xf_overlay_sectors(const lr_xfs_t *fs)
+{
+    return fs->ov ? fs->ov->n : 0;
+}
+
+void xf_overlay_free(lr_xfs_t *fs)
+{
+    if (!fs->ov)
+        return;
+    free(fs->ov->key);
+    free(fs->ov->at);
+    free(fs->ov->arena);
+    free(fs->ov);
+    fs->ov = NULL;
+}
+
+/* The replay's sectors over buf (len bytes read at byte at). */
+static void xf_patch(const lr_xfs_t *fs, uint8_t *buf, size_t len, uint64_t at)
+{
+    const xf_overlay_t *ov = fs->ov;
+    if (!ov || !ov->n || !len || (at + len - 1) / 512 < ov->lo || at / 512 > ov->hi)
+        return;
+    for (uint64_t d = at / 512; d <= (at + len - 1) / 512; d++) {
+        const uint8_t *s = xf_find(ov, d);
+        if (!s)
+            continue;
+        uint64_t from = d * 512 > at ? d * 512 : at;
+        uint64_t to = (d + 1) * 512 < at + len ? (d + 1) * 512 : at + len;
+        memcpy(buf + (from - at), s + (from - d * 512), (size_t)(to - from));
+    }
+}
+
+int xf_read(lr_xfs_t *fs, void *buf, size_t len, uint64_t at, uint64_t *budget, lr_error_t *err)
 {
     if (budget) {
         if (*budget < len)
@@ -252,7 +330,10 @@ static int xf_read(lr_xfs_t *fs, void *buf, size_t len, uint64_t at, uint64_t *b
                                 "XFS records past the reading budget");
         *budget -= len;
     }
-    return lr_io_pread(fs->io, buf, len, fs->offset + at, err);
+    int rc = lr_io_pread(fs->io, buf, len, fs->offset + at, err);
+    if (!rc)
+        xf_patch(fs, buf, len, at);
+    return rc;
 }
 
 /* Reads an allocation group header sector (AGF: 1, AGI: 2) into fs->block
@@ -769,768 +850,4 @@ int lr_xfs_block_used(lr_xfs_t *fs, uint64_t block, lr_error_t *err)
         node = lr_get_be32(b + hdr + (fs->bs - hdr) / 12 * 8 + (size_t)(k - 1) * 4);
     }
     return 1;
-}
-
-/* ---- the log ----------------------------------------------------------- */
-
-/* The log's records, from the kernel's fs/xfs/libxfs/xfs_log_format.h:
- * every 512-byte basic block of the log starts with its cycle number (how
- * many times the log has been written round), a record header's
- * (xlog_rec_header: h_magicno, h_cycle, h_version, h_len, h_lsn,
- * h_tail_lsn, h_crc, h_prev_block, h_num_logops, h_cycle_data[64], h_fmt,
- * h_fs_uuid, h_size) at its second word: the first word of each data
- * block was moved into the header's h_cycle_data (and a v2 record's
- * extended headers, one per 32 KiB past the first) to make room for it.
- * The data is a run of operations, each after an xlog_op_header (oh_tid,
- * oh_len, oh_clientid, oh_flags). The search follows
- * fs/xfs/xfs_log_recover.c (xlog_find_zeroed, xlog_find_head,
- * xlog_find_cycle_start, xlog_find_verify_cycle,
- * xlog_find_verify_log_record, xlog_rseek_logrec_hdr,
- * xlog_check_unmount_rec). */
-#define XLOG_MAGIC 0xfeedbabeu /* XLOG_HEADER_MAGIC_NUM */
-#define XLOG_HDR 328u          /* sizeof(struct xlog_rec_header) */
-#define XLOG_CYCLE_SIZE 32768u /* XLOG_HEADER_CYCLE_SIZE */
-#define XLOG_V2_RECORD 262144u /* XLOG_MAX_RECORD_BSIZE */
-#define XLOG_V1_RECORD 32768u  /* XLOG_BIG_RECORD_BSIZE */
-#define XLOG_MAX_ICLOGS 8u
-#define XLOG_MAX_HBLKS (XLOG_V2_RECORD / XLOG_CYCLE_SIZE)
-#define XLOG_UNMOUNT_TRANS 0x20u
-#define XLOG_CLIENT 0xaau      /* XFS_LOG: the log's own operations */
-#define XLOG_CHUNK 128u        /* basic blocks read at once */
-#define XLOG_MAX_BB (1u << 23) /* 4 GiB: XFS's logs are under 2 GiB */
-
-typedef struct xl {
-    lr_xfs_t *fs;
-    uint64_t at;     /* the log's byte in the filesystem */
-    uint64_t n;      /* its basic blocks */
-    uint64_t record; /* the largest record's basic blocks: 512 (v2), 64 (v1) */
-    bool v2;
-    uint8_t *chunk; /* basic blocks [lo, lo + have) of the log */
-    uint64_t lo, have;
-    const char *why;   /* set when the log is not read as XFS writes it */
-    uint64_t tail_lsn; /* the last record's h_tail_lsn */
-} xl_t;
-
-/* Basic block blk (< n) of the log, through the chunk. */
-static int xl_bb(xl_t *l, uint64_t blk, const uint8_t **p, lr_error_t *err)
-{
-    if (!l->have || blk < l->lo || blk >= l->lo + l->have) {
-        uint64_t lo = blk / XLOG_CHUNK * XLOG_CHUNK;
-        uint64_t have = l->n - lo < XLOG_CHUNK ? l->n - lo : XLOG_CHUNK;
-        l->have = 0;
-        int rc = xf_read(l->fs, l->chunk, (size_t)have * 512, l->at + lo * 512, NULL, err);
-        if (rc)
-            return rc;
-        l->lo = lo;
-        l->have = have;
-    }
-    *p = l->chunk + (blk - l->lo) * 512;
-    return 0;
-}
-
-/* A basic block's cycle number: its first word, a record header's
- * h_cycle (xlog_get_cycle). */
-static uint32_t xl_cycle_of(const uint8_t *p)
-{
-    uint32_t w = lr_get_be32(p);
-    return w == XLOG_MAGIC ? lr_get_be32(p + 4) : w;
-}
-
-/* The cycle number of basic block blk: from the chunk when it holds it,
- * else its first 8 bytes read alone (the binary search's). */
-static int xl_cycle(xl_t *l, uint64_t blk, uint32_t *cycle, lr_error_t *err)
-{
-    uint8_t w[8];
-    if (l->have && blk >= l->lo && blk < l->lo + l->have) {
-        *cycle = xl_cycle_of(l->chunk + (blk - l->lo) * 512);
-        return 0;
-    }
-    int rc = xf_read(l->fs, w, sizeof(w), l->at + blk * 512, NULL, err);
-    if (!rc)
-        *cycle = xl_cycle_of(w);
-    return rc;
-}
-
-/* xlog_find_cycle_start: in [first, *last], first's cycle not `cycle`
- * and *last's that one, a block where `cycle` starts (a binary search:
- * exact when the cycles before it differ from it and none after does). */
-static int xl_cycle_start(xl_t *l, uint64_t first, uint64_t *last, uint32_t cycle, lr_error_t *err)
-{
-    uint64_t end = *last, mid = (first + end) / 2;
-    while (mid != first && mid != end) {
-        uint32_t c;
-        int rc = xl_cycle(l, mid, &c, err);
-        if (rc)
-            return rc;
-        if (c == cycle)
-            end = mid;
-        else
-            first = mid;
-        mid = (first + end) / 2;
-    }
-    *last = end;
-    return 0;
-}
-
-/* xlog_find_verify_cycle: the first block of [start, start + nr) of
- * cycle `stop`, or UINT64_MAX. */
-static int xl_find_cycle(xl_t *l, uint64_t start, uint64_t nr, uint32_t stop, uint64_t *found,
-                         lr_error_t *err)
-{
-    *found = UINT64_MAX;
-    for (uint64_t i = start; i < start + nr; i++) {
-        const uint8_t *p;
-        int rc = xl_bb(l, i, &p, err);
-        if (rc)
-            return rc;
-        if (xl_cycle_of(p) == stop) {
-            *found = i;
-            break;
-        }
-    }
-    return 0;
-}
-
-/* Whether a record header reads as one XFS writes: a version it knows, a
- * length within the largest record, this filesystem's uuid (or none, as
- * old logs: xlog_header_check_mount). */
-static bool xl_header_ok(const xl_t *l, const uint8_t *h)
-{
-    static const uint8_t nil[16];
-    uint32_t version = lr_get_be32(h + 8), len = lr_get_be32(h + 12);
-    uint32_t size = lr_get_be32(h + 320);
-    return version && !(version & ~3u) && len && len <= l->record * 512 &&
-           (!l->v2 || !(version & 2) || size <= XLOG_V2_RECORD) &&
-           (!memcmp(h + 304, nil, 16) || !memcmp(h + 304, l->fs->sb_uuid, 16));
-}
-
-/* The basic blocks a record's headers take (xlog_logrec_hblks): a v2
- * record of more than 32 KiB has an extended header for each 32 KiB. */
-static uint64_t xl_hblks(const xl_t *l, const uint8_t *h)
-{
-    uint32_t size = lr_get_be32(h + 320);
-    if (l->v2 && (lr_get_be32(h + 8) & 2) && size > XLOG_CYCLE_SIZE)
-        return (size + XLOG_CYCLE_SIZE - 1) / XLOG_CYCLE_SIZE;
-    return 1;
-}
-
-/* xlog_find_verify_log_record: the last record header in [start, *last);
- * when the record it begins does not end extra blocks past *last (it was
- * not written whole), *last moves back to it. *hit: whether one was
- * there (a header not as XFS writes it: l->why). */
-static int xl_back_to_record(xl_t *l, uint64_t start, uint64_t *last, uint64_t extra, bool *hit,
-                             lr_error_t *err)
-{
-    *hit = false;
-    for (uint64_t i = *last; i-- > start;) {
-        const uint8_t *p;
-        int rc = xl_bb(l, i, &p, err);
-        if (rc)
-            return rc;
-        if (lr_get_be32(p) != XLOG_MAGIC)
-            continue;
-        *hit = true;
-        if (!xl_header_ok(l, p))
-            l->why = "a record header before the log's head is not one XFS writes";
-        else if (*last - i + extra != (lr_get_be32(p + 12) + 511u) / 512 + xl_hblks(l, p))
-            *last = i;
-        return 0;
-    }
-    return 0;
-}
-
-/* xlog_find_head (and xlog_find_zeroed): the block the next record would
- * be written at. */
-static int xl_head(xl_t *l, uint64_t *head, lr_error_t *err)
-{
-    uint64_t n = l->n, found, h;
-    uint64_t scan = XLOG_MAX_ICLOGS * l->record; /* XLOG_TOTAL_REC_SHIFT */
-    uint64_t rscan = l->record < n ? l->record : n;
-    uint32_t first, last;
-    bool hit;
-    int rc = xl_cycle(l, 0, &first, err);
-    if (!rc)
-        rc = xl_cycle(l, n - 1, &last, err);
-    if (rc)
-        return rc;
-    if (!first) { /* the kernel: nothing to replay; no Linux log is so */
-        l->why = "the log is all zeros (never written by mkfs or the kernel)";
-        return 0;
-    }
-    if (!last && first != 1) { /* the kernel: "Log inconsistent or not a log" */
-        l->why = "the log's last block is of cycle 0 and its first not of cycle 1";
-        return 0;
-    }
-    if (!last) { /* written up to where its zeros start */
-        h = n - 1;
-        rc = xl_cycle_start(l, 0, &h, 0, err);
-        uint64_t start = h - (h < scan ? h : scan);
-        if (!rc)
-            rc = xl_find_cycle(l, start, h - start, 0, &found, err);
-        if (!rc && found != UINT64_MAX)
-            h = found;
-        if (!rc)
-            rc = xl_back_to_record(l, start, &h, 0, &hit, err);
-        if (!rc && !hit)
-            l->why = "no record header before the log's zeros";
-        *head = h;
-        return rc;
-    }
-    /* x+1 ... | x ... | x: the head is the first block of x (the last
-     * block's cycle); x ... x: the log's end, unless a hole of x-1 is
-     * found before it */
-    uint32_t stop;
-    if (first == last) {
-        h = n;
-        stop = last - 1;
-    } else {
-        h = n - 1;
-        stop = last;
-        rc = xl_cycle_start(l, 0, &h, last, err);
-        if (rc)
-            return rc;
-    }
-    /* the writes of the last records (up to XLOG_MAX_ICLOGS in flight)
-     * may have left holes: the first one before the head is the head */
-    if (scan > n)
-        scan = n;
-    if (h >= scan) {
-        rc = xl_find_cycle(l, h - scan, scan, stop, &found, err);
-        if (!rc && found != UINT64_MAX)
-            h = found;
-    } else { /* the log's end (holes of the cycle before), then its start */
-        rc = xl_find_cycle(l, n - (scan - h), scan - h, stop - 1, &found, err);
-        if (!rc && found == UINT64_MAX)
-            rc = xl_find_cycle(l, 0, h, stop, &found, err);
-        if (!rc && found != UINT64_MAX)
-            h = found;
-    }
-    if (rc)
-        return rc;
-    /* not in the middle of a record: back to the last header when its
-     * record does not end at the head */
-    if (h >= rscan) {
-        rc = xl_back_to_record(l, h - rscan, &h, 0, &hit, err);
-    } else {
-        rc = xl_back_to_record(l, 0, &h, 0, &hit, err);
-        if (!rc && !hit) { /* on from the log's end */
-            uint64_t end = n;
-            rc = xl_back_to_record(l, n - (rscan - h), &end, h, &hit, err);
-            if (!rc && hit && end != n)
-                h = end;
-        }
-    }
-    if (!rc && !hit)
-        l->why = "no record header within a record's length before the log's head";
-    *head = h == n ? 0 : h;
-    return rc;
-}
-
-/* xlog_find_tail's look at the record before the head: the last record
- * header (xlog_rseek_logrec_hdr, here within a record's length), and
- * whether the record is an unmount record that ends at the head
- * (xlog_check_unmount_rec). */
-static int xl_last_record(xl_t *l, uint64_t head, lr_xfs_log_t *log, lr_error_t *err)
-{
-    uint64_t n = l->n, bound = l->record + XLOG_MAX_HBLKS, rblk = UINT64_MAX;
-    const uint8_t *p;
-    uint8_t h[XLOG_HDR], op[12];
-    int rc;
-    for (uint64_t k = 1; k <= bound && k <= n && rblk == UINT64_MAX; k++) {
-        uint64_t i = (head + n - k) % n;
-        if ((rc = xl_bb(l, i, &p, err)))
-            return rc;
-        if (lr_get_be32(p) == XLOG_MAGIC)
-            rblk = i;
-    }
-    if (rblk == UINT64_MAX) {
-        l->why = "no record header within a record's length before the log's head";
-        return 0;
-    }
-    memcpy(h, p, sizeof(h));
-    uint32_t cycle = lr_get_be32(h + 4), len = lr_get_be32(h + 12);
-    uint64_t lsn = lr_get_be64(h + 16);
-    log->record = rblk;
-    log->cycle = cycle;
-    l->tail_lsn = lr_get_be64(h + 24);
-    log->tail = (uint32_t)l->tail_lsn; /* BLOCK_LSN(h_tail_lsn) */
-    if (!xl_header_ok(l, h)) {
-        l->why = "the last record's header is not one XFS writes";
-        return 0;
-    }
-    if (lsn >> 32 != cycle || (uint32_t)lsn != rblk || !cycle) {
-        l->why = "the last record's header names another place in the log";
-        return 0;
-    }
-    uint64_t hblks = xl_hblks(l, h), blocks = hblks + (len + 511u) / 512;
-    if (blocks > n) {
-        l->why = "the last record is larger than the log";
-        return 0;
-    }
-    /* every block of the record carries its cycle (its data's first words
-     * were moved into the headers for it), the next one past the log's end
-     * (xlog_split_iclog; never the header's magic) */
-    uint32_t next = cycle + 1 == XLOG_MAGIC ? cycle + 2 : cycle + 1;
-    for (uint64_t j = 1; j < blocks; j++) {
-        if ((rc = xl_bb(l, (rblk + j) % n, &p, err)))
-            return rc;
-        if (lr_get_be32(p) != (rblk + j < n ? cycle : next)) {
-            l->why = "a block of the last record is not of its cycle";
-            return 0;
-        }
-    }
-    log->state = LR_XFS_LOG_DIRTY;
-    if ((rblk + blocks) % n != head) {
-        log->why = "the log's last record does not end at its head";
-        return 0;
-    }
-    if (lr_get_be32(h + 40) != 1) { /* h_num_logops */
-        log->why = "the log's last record is not an unmount record";
-        return 0;
-    }
-    if ((rc = xl_bb(l, (rblk + hblks) % n, &p, err)))
-        return rc;
-    memcpy(op, p, sizeof(op));
-    memcpy(op, h + 44, 4); /* h_cycle_data[0]: the data's first word, oh_tid */
-    if (!(op[9] & XLOG_UNMOUNT_TRANS)) {
-        log->why = "the log's last record is not an unmount record";
-        return 0;
-    }
-    if (op[8] != XLOG_CLIENT) {
-        log->state = LR_XFS_LOG_UNKNOWN;
-        l->why = "the log's unmount operation is not the log's own";
-        return 0;
-    }
-    log->state = LR_XFS_LOG_CLEAN;
-    log->tail = head;
-    return 0;
-}
-
-/* ---- a covered log ------------------------------------------------------ */
-
-/* An XFS idle while mounted, or frozen (xfs_freeze; an LVM snapshot of a
- * mounted XFS freezes it), has its log "covered" (fs/xfs/xfs_log.c,
- * xfs_log_cover): every change written back, then the superblock logged
- * in two checkpoints so the last record's tail names the first of them.
- * No unmount record ends it, and the kernel replays it at mount, but all
- * it replays is the superblock as it already lies. So when every
- * transaction committed between the last record's tail and the head logs
- * only the superblock's buffer, and its bytes are those of the superblock
- * in place (but for the free counts, the LSN and the CRC), what the
- * filesystem's records say as they lie is what the kernel would mount.
- * The records are walked as xlog_do_recovery_pass walks them: one record
- * geometry (h_size, header blocks) for the whole walk, each record's CRC
- * as xlog_cksum computes it (a record failing it is a torn write to the
- * kernel, which then replays from an earlier tail: never covered), its
- * data's first words put back (xlog_unpack_data), its operations
- * gathered by transaction id (xlog_recover_process_ophdr,
- * xlog_recovery_process_trans, xlog_recover_add_to_trans); the item
- * structures are in the byte order of the host that wrote them (h_fmt).
- * Anything else leaves the log dirty. */
-#define XLOG_START_TRANS 0x01u
-#define XLOG_COMMIT_TRANS 0x02u
-#define XLOG_CONTINUE_TRANS 0x04u
-#define XLOG_WAS_CONT_TRANS 0x08u
-#define XLOG_END_TRANS 0x10u
-#define XLOG_TRANS_CLIENT 0x69u      /* XFS_TRANSACTION */
-#define XLOG_TRANS_MAGIC 0x5452414eu /* XFS_TRANS_HEADER_MAGIC: "TRAN" */
-#define XLOG_TRANS_HEADER 16u        /* sizeof(struct xfs_trans_header) */
-#define XLOG_LI_BUF 0x123cu          /* XFS_LI_BUF */
-#define XLOG_BLF_FLAGS 0x1fu         /* xfs_buf_log_format's blf_flags below the buffer type */
-#define XLOG_BLF_CHUNK 128u          /* XFS_BLF_CHUNK: a bit of blf_data_map */
-#define XLOG_BLF_MAP 16u             /* XFS_BLF_DATAMAP_SIZE: words of blf_data_map */
-#define XLOG_MAX_REGIONS 257u        /* XLOG_MAX_REGIONS_IN_ITEM */
-#define XLOG_EXT_HEADER 260u         /* sizeof(struct xlog_rec_ext_header) */
-#define XLOG_COVER_TX 16u            /* transactions open at once: a covering has one */
-
-typedef struct xl_tx {
-    uint32_t tid;
-    bool header;         /* its transaction header read */
-    uint32_t total, cnt; /* its last item's regions, and those read */
-    /* the superblock buffer item's dirty chunks (blf_data_map) and the
-     * first chunk its next region may start at */
-    uint32_t map[XLOG_BLF_MAP], map_bits, bit;
-} xl_tx_t;
-
-typedef struct xl_cover {
-    const uint8_t *sb; /* the superblock's sector as it lies */
-    uint32_t sectsize;
-    bool le; /* the items' byte order: the writer's (h_fmt) */
-    xl_tx_t tx[XLOG_COVER_TX];
-    unsigned ntx;
-    const char *why; /* set when the log holds more than the superblock */
-} xl_cover_t;
-
-static uint32_t xl_host16(const xl_cover_t *c, const uint8_t *p)
-{
-    return c->le ? (uint32_t)p[0] | (uint32_t)p[1] << 8 : (uint32_t)p[0] << 8 | p[1];
-}
-
-static uint32_t xl_host32(const xl_cover_t *c, const uint8_t *p)
-{
-    return c->le ? lr_get_le32(p) : lr_get_be32(p);
-}
-
-static uint64_t xl_host64(const xl_cover_t *c, const uint8_t *p)
-{
-    return c->le ? lr_get_le64(p) : lr_get_be64(p);
-}
-
-/* An item's first region (its log format: type, then its regions' count):
- * whether it is the superblock's buffer (XFS_SB_DADDR, one sector at
- * most, no flag but its buffer type, a data map within it); its map into
- * t. */
-static bool xl_sb_item(const xl_cover_t *c, xl_tx_t *t, const uint8_t *d, uint32_t len)
-{
-    if (len < 20 || xl_host16(c, d) != XLOG_LI_BUF)
-        return false;
-    uint32_t flags = xl_host16(c, d + 4), bbs = xl_host16(c, d + 6);
-    uint32_t words = xl_host32(c, d + 16);
-    if ((flags & XLOG_BLF_FLAGS) || !bbs || bbs * 512u > c->sectsize || xl_host64(c, d + 8) ||
-        words > XLOG_BLF_MAP || len < 20 + 4 * words)
-        return false;
-    memset(t->map, 0, sizeof(t->map));
-    for (uint32_t i = 0; i < words; i++)
-        t->map[i] = xl_host32(c, d + 20 + 4 * i);
-    t->map_bits = bbs * 512u / XLOG_BLF_CHUNK;
-    for (uint32_t bit = t->map_bits; bit < words * 32; bit++)
-        if (t->map[bit / 32] >> (bit % 32) & 1)
-            return false; /* a chunk past the buffer */
-    t->bit = 0;
-    return true;
-}
-
-/* Whether superblock bytes [at, at + len) logged are those in place, but
- * for what changes without changing a file: the free counts (sb_icount,
- * sb_ifree, sb_fdblocks, sb_frextents: 128-159, lazy counters), sb_crc
- * (224) and sb_lsn (240). */
-static bool xl_sb_same(const xl_cover_t *c, const uint8_t *d, uint32_t at, uint32_t len)
-{
-    for (uint32_t i = 0; i < len; i++) {
-        uint32_t o = at + i;
-        if ((o >= 128 && o < 160) || (o >= 224 && o < 228) || (o >= 240 && o < 248))
-            continue;
-        if (d[i] != c->sb[o])
-            return false;
-    }
-    return true;
-}
-
-/* A data region of the superblock's buffer: the next run of dirty chunks
- * of its map (xlog_recover_do_reg_buffer), to be the sector's bytes. */
-static void xl_sb_region(xl_cover_t *c, xl_tx_t *t, const uint8_t *d, uint32_t len)
-{
-    uint32_t first = t->bit, end;
-    while (first < t->map_bits && !(t->map[first / 32] >> (first % 32) & 1))
-        first++;
-    for (end = first; end < t->map_bits && (t->map[end / 32] >> (end % 32) & 1); end++)
-        ;
-    if (first == end || len != (end - first) * XLOG_BLF_CHUNK) {
-        c->why = "a superblock buffer in the log does not match its map";
-        return;
-    }
-    if (!xl_sb_same(c, d, first * XLOG_BLF_CHUNK, len))
-        c->why = "the log holds a superblock other than the one in place";
-    t->bit = end;
-}
-
-/* Whether t's last item is whole: all its regions read, each run of its
- * map given one (xlog_recover_do_reg_buffer walks the map, not the regions:
- * a run past the last region reads ri_buf past its end). */
-static bool xl_item_whole(const xl_tx_t *t)
-{
-    if (!t->total || t->cnt != t->total)
-        return false;
-    for (uint32_t bit = t->bit; bit < t->map_bits; bit++)
-        if (t->map[bit / 32] >> (bit % 32) & 1)
-            return false;
-    return true;
-}
-
-/* A region of transaction t (xlog_recover_add_to_trans: an empty one
- * skipped): its header first, then each item's regions, the first one its
- * log format. */
-static void xl_region(xl_cover_t *c, xl_tx_t *t, const uint8_t *d, uint32_t len)
-{
-    if (!len)
-        return;
-    if (!t->header) {
-        if (len != XLOG_TRANS_HEADER || xl_host32(c, d) != XLOG_TRANS_MAGIC)
-            c->why = "a transaction in the log does not start with its header";
-        t->header = true;
-        return;
-    }
-    if (t->cnt < t->total) {
-        t->cnt++;
-        xl_sb_region(c, t, d, len);
-        return;
-    }
-    uint32_t regions = len >= 4 ? xl_host16(c, d + 2) : 0;
-    if (t->total && !xl_item_whole(t))
-        c->why = "a superblock buffer in the log does not match its map";
-    else if (!regions || regions > XLOG_MAX_REGIONS)
-        c->why = "an item in the log is not one XFS writes";
-    else if (!xl_sb_item(c, t, d, len))
-        c->why = "the log holds changes other than the superblock's";
-    t->total = regions;
-    t->cnt = 1;
-}
-
-/* One operation (xlog_recover_process_ophdr): a transaction's start, one
- * of its regions, its commit. An operation of a transaction begun before
- * the tail is skipped, as the kernel does. */
-static void xl_op(xl_cover_t *c, const uint8_t *oh, const uint8_t *d)
-{
-    uint32_t tid = lr_get_be32(oh), len = lr_get_be32(oh + 4);
-    uint8_t client = oh[8], flags = oh[9];
-    if (client != XLOG_TRANS_CLIENT && client != XLOG_CLIENT) {
-        c->why = "an operation in the log of no client XFS knows";
-        return;
-    }
-    xl_tx_t *t = NULL;
-    for (unsigned i = 0; i < c->ntx && !t; i++)
-        if (c->tx[i].tid == tid)
-            t = &c->tx[i];
-    if (!t) {
-        if (!(flags & XLOG_START_TRANS))
-            return;
-        if (c->ntx == XLOG_COVER_TX) {
-            c->why = "more transactions in the log than a covering writes";
-            return;
-        }
-        t = &c->tx[c->ntx++];
-        memset(t, 0, sizeof(*t));
-        t->tid = tid;
-        return;
-    }
-    flags &= (uint8_t)~XLOG_END_TRANS;
-    if (flags & XLOG_WAS_CONT_TRANS)
-        flags &= (uint8_t)~XLOG_CONTINUE_TRANS;
-    if (flags == 0 || flags == XLOG_CONTINUE_TRANS) {
-        xl_region(c, t, d, len);
-    } else if (flags == XLOG_COMMIT_TRANS && !xl_item_whole(t)) {
-        c->why = "a transaction in the log commits no whole superblock buffer";
-    } else if (flags == XLOG_COMMIT_TRANS || flags == XLOG_UNMOUNT_TRANS) {
-        *t = c->tx[--c->ntx]; /* done with: its items were the superblock's */
-    } else {
-        /* a region continued from the record before: not looked into
-         * (a covering's are a few hundred bytes) */
-        c->why = flags == XLOG_WAS_CONT_TRANS
-                     ? "a region in the log spans records (more than a covering writes)"
-                     : "an operation in the log with flags XFS does not write";
-    }
-}
-
-/* Whether a record's CRC-32C is the one xlog_cksum computes: its header
- * (sizeof(struct xlog_rec_header), 328 bytes on the 64-bit hosts; a CRC
- * over 324, an i386's, is a torn write to kernels before 6.17), a v2
- * record's extended headers, then its data as it lies. 0 is taken as
- * good only without the CRC feature: a v5 XFS's kernel refuses the log
- * (xlog_recover_process). */
-static bool xl_record_crc_ok(const xl_t *l, const uint8_t *h, uint64_t hblks, const uint8_t *data,
-                             uint32_t len)
-{
-    static const uint8_t zero[4];
-    uint32_t want = lr_get_le32(h + 32);
-    if (!want)
-        return !l->fs->v5;
-    uint32_t xheads = l->v2 ? (len + XLOG_CYCLE_SIZE - 1) / XLOG_CYCLE_SIZE : 1;
-    if (xheads > hblks)
-        return false;
-    uint32_t c = lr_crc32c(0xffffffffu, h, 32);
-    c = lr_crc32c(c, zero, 4);
-    c = lr_crc32c(c, h + 36, XLOG_HDR - 36);
-    for (uint32_t i = 1; i < xheads; i++)
-        c = lr_crc32c(c, h + (size_t)i * 512, XLOG_EXT_HEADER);
-    return ~lr_crc32c(c, data, len) == want;
-}
-
-/* The walk's record geometry, from the record at its start (the tail), as
- * xlog_do_recovery_pass takes it: every record read with its header
- * blocks and held to its h_size. */
-typedef struct xl_geo {
-    uint64_t hblks;
-    uint32_t size; /* the largest h_len */
-} xl_geo_t;
-
-/* The record at basic block blk: its headers and data into buf (the data
- * at buf + g->hblks * 512, its first words put back), each block of its
- * cycle; *blocks: the blocks it takes. Sets c->why when it is not one XFS
- * writes or the kernel would not take it whole. */
-static int xl_record(xl_t *l, xl_cover_t *c, const xl_geo_t *g, uint64_t blk, uint64_t left,
-                     uint8_t *buf, uint64_t *blocks, lr_error_t *err)
-{
-    const uint8_t *p;
-    int rc = xl_bb(l, blk, &p, err);
-    if (rc)
-        return rc;
-    uint32_t cycle = lr_get_be32(p + 4), len = lr_get_be32(p + 12), fmt = lr_get_be32(p + 300);
-    uint64_t lsn = lr_get_be64(p + 16), hblks = g->hblks, bblks = (len + 511u) / 512;
-    if (lr_get_be32(p) != XLOG_MAGIC || !xl_header_ok(l, p) || lsn >> 32 != cycle ||
-        (uint32_t)lsn != blk || len > g->size || xl_hblks(l, p) != hblks ||
-        (l->v2 && lr_get_be32(p + 320) != g->size) || memcmp(p + 304, l->fs->sb_uuid, 16) != 0 ||
-        hblks + bblks > left || fmt < 1 || fmt > 3) {
-        /* fmt: XLOG_FMT_LINUX_LE, _BE, IRIX_BE */
-        c->why = "a record between the log's tail and head is not one XFS writes";
-        return 0;
-    }
-    c->le = fmt == 1;
-    uint32_t next = cycle + 1 == XLOG_MAGIC ? cycle + 2 : cycle + 1;
-    for (uint64_t j = 0; j < hblks + bblks; j++) {
-        uint64_t at = blk + j;
-        if ((rc = xl_bb(l, at % l->n, &p, err)))
-            return rc;
-        memcpy(buf + j * 512, p, 512);
-        if (j >= hblks && lr_get_be32(p) != (at < l->n ? cycle : next)) {
-            c->why = "a block of a record between the log's tail and head is not of its cycle";
-            return 0;
-        }
-    }
-    uint8_t *data = buf + hblks * 512;
-    if (!xl_record_crc_ok(l, buf, hblks, data, len)) {
-        c->why = "a record between the log's tail and head fails its checksum";
-        return 0;
-    }
-    /* xlog_unpack_data: the first word of data block i is in the header's
-     * h_cycle_data[i], past 64 in extended header i / 64's xh_cycle_data */
-    for (uint64_t i = 0; i < bblks; i++) {
-        uint64_t j = i / (XLOG_CYCLE_SIZE / 512), k = i % (XLOG_CYCLE_SIZE / 512);
-        if (j >= hblks) {
-            c->why = "a record between the log's tail and head is not one XFS writes";
-            return 0;
-        }
-        memcpy(data + i * 512, j ? buf + j * 512 + 4 + k * 4 : buf + 44 + k * 4, 4);
-    }
-    *blocks = hblks + bblks;
-    return 0;
-}
-
-/* The operations of a record read by xl_record (xlog_recover_process_data:
- * h_num_logops of them within h_len). */
-static void xl_record_ops(xl_cover_t *c, const uint8_t *h, const uint8_t *data)
-{
-    uint32_t len = lr_get_be32(h + 12), ops = lr_get_be32(h + 40), at = 0;
-    for (; ops && at < len && !c->why; ops--) {
-        if (len - at < 12 || lr_get_be32(data + at + 4) > len - at - 12) {
-            c->why = "an operation in the log runs past its record";
-            return;
-        }
-        xl_op(c, data + at, data + at + 12);
-        at += 12 + lr_get_be32(data + at + 4);
-    }
-}
-
-/* The walk from the tail (blk) over `left` blocks; c->why when it is not
- * a covering. */
-static int xl_cover_walk(xl_t *l, xl_cover_t *c, uint64_t blk, uint64_t left, uint8_t *buf,
-                         lr_error_t *err)
-{
-    const uint8_t *p;
-    int rc = xl_bb(l, blk, &p, err);
-    if (rc)
-        return rc;
-    if (lr_get_be32(p) != XLOG_MAGIC || lr_get_be64(p + 16) != l->tail_lsn) {
-        c->why = "the log's tail names no record";
-        return 0;
-    }
-    xl_geo_t g = {xl_hblks(l, p), l->v2 ? lr_get_be32(p + 320) : XLOG_V1_RECORD};
-    for (unsigned records = 0; left && !c->why; records++) {
-        uint64_t blocks = 0;
-        if (records ==
-            XLOG_MAX_ICLOGS) { /* xlog_verify_head's CRC pass would start past the tail */
-            c->why = "more records between the log's tail and head than a covering writes";
-            return 0;
-        }
-        if ((rc = xl_record(l, c, &g, blk, left, buf, &blocks, err)) || c->why)
-            return rc;
-        xl_record_ops(c, buf, buf + g.hblks * 512);
-        blk = (blk + blocks) % l->n;
-        left -= blocks;
-    }
-    return 0;
-}
-
-/* Whether the records from the last record's tail to the head log only
- * the superblock as it lies (see above): log->state LR_XFS_LOG_COVERED
- * when so, else left dirty with the reason. At most XLOG_MAX_ICLOGS
- * records' length is walked: a covering is two small ones. */
-static int xl_covered(xl_t *l, uint64_t head, lr_xfs_log_t *log, lr_error_t *err)
-{
-    uint64_t n = l->n, blk = (uint32_t)l->tail_lsn;
-    uint64_t left = (head + n - blk) % n, limit = XLOG_MAX_ICLOGS * l->record;
-    if (blk >= n || !left || left > limit || l->fs->sectsize < 512) {
-        log->why = "the log's last record is not an unmount record, and its tail is not a "
-                   "covering's";
-        return 0;
-    }
-    xl_cover_t c = {.sectsize = l->fs->sectsize};
-    uint8_t *sb = malloc(l->fs->sectsize);
-    uint8_t *buf = malloc((size_t)(XLOG_MAX_HBLKS * 512 + XLOG_V2_RECORD));
-    int rc = sb && buf ? 0 : lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    if (!rc)
-        rc = xf_read(l->fs, sb, l->fs->sectsize, 0, NULL, err);
-    c.sb = sb;
-    if (!rc)
-        rc = xl_cover_walk(l, &c, blk, left, buf, err);
-    free(buf);
-    free(sb);
-    if (!rc && !c.why) {
-        log->state = LR_XFS_LOG_COVERED;
-        log->why = NULL;
-    } else if (!rc) {
-        log->why = c.why;
-    }
-    return rc;
-}
-
-int lr_xfs_log(lr_xfs_t *fs, lr_xfs_log_t *log, lr_error_t *err)
-{
-    *log = (lr_xfs_log_t){LR_XFS_LOG_UNKNOWN, UINT64_MAX, UINT64_MAX, UINT64_MAX, 0, NULL};
-    uint64_t lin, n = (uint64_t)fs->logblocks * fs->bs / 512;
-    if (!fs->logstart) {
-        log->why = "an external log";
-        return 0;
-    }
-    /* an internal log lies within one allocation group */
-    if (!fs->logblocks || !xf_fsb_linear(fs, fs->logstart, &lin) ||
-        (fs->logstart & ((1ull << fs->agblklog) - 1)) + fs->logblocks > fs->agblocks ||
-        lin + fs->logblocks > fs->dblocks) {
-        log->why = "the log lies outside the filesystem";
-        return 0;
-    }
-    if (n > XLOG_MAX_BB) {
-        log->why = "a log larger than 4 GiB";
-        return 0;
-    }
-    xl_t l = {fs,        lin * fs->bs,
-              n,         (fs->logv2 ? XLOG_V2_RECORD : XLOG_V1_RECORD) / 512,
-              fs->logv2, malloc(XLOG_CHUNK * 512),
-              0,         0,
-              NULL,      0};
-    if (!l.chunk) {
-        log->why = "out of memory";
-        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    }
-    uint64_t head = 0;
-    int rc = xl_head(&l, &head, err);
-    if (!rc && !l.why) {
-        log->head = head;
-        rc = xl_last_record(&l, head, log, err);
-    }
-    if (!rc && !l.why && log->state == LR_XFS_LOG_DIRTY)
-        rc = xl_covered(&l, head, log, err);
-    free(l.chunk);
-    if (rc || l.why) {
-        log->state = LR_XFS_LOG_UNKNOWN;
-        log->why = rc ? "the log does not read" : l.why;
-    }
-    return rc;
-}
-
-int lr_xfs_log_state(lr_xfs_t *fs, int *state, lr_error_t *err)
-{
-    lr_xfs_log_t log;
-    int rc = lr_xfs_log(fs, &log, err);
-    *state = log.state;
-    return rc;
 }

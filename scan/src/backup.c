@@ -824,18 +824,22 @@ static int bk_fs_read(sc_ctx_t *c, bk_exts_t *x, size_t i)
         f->log_pending = r.state == LR_EXTFS_LOG_PENDING || r.bad > 0;
         f->log_why = bk_ext_log_why(&r);
     } else {
-        /* an XFS's log is never replayed: one not known clean may hold
-         * newer records than its inodes (an I/O error: not known); a
-         * covered one (frozen, or idle while mounted) holds only the
-         * superblock's, so its files read as the kernel would mount them */
-        int log = LR_XFS_LOG_UNKNOWN;
-        if (lr_xfs_log_state(f->xfs_fs, &log, &e) == -ENOMEM)
+        /* an XFS's dirty log is replayed in memory as the kernel would
+         * at mount (lr_xfs_replay); one that cannot be, or not known
+         * clean, may hold newer records than its inodes (an I/O error:
+         * not known); a covered one (frozen, or idle while mounted)
+         * holds only the superblock's, so its files read as they lie */
+        lr_xfs_log_t lg;
+        if (lr_xfs_replay(f->xfs_fs, &lg, &e) == -ENOMEM)
             return lr_error_oom(c->err);
-        bool clean = log == LR_XFS_LOG_CLEAN || log == LR_XFS_LOG_COVERED;
-        f->log_pending = !clean;
-        f->log_why = clean                     ? LR_SCAN_LOG_NONE
-                     : log == LR_XFS_LOG_DIRTY ? LR_SCAN_LOG_XFS_DIRTY
-                                               : LR_SCAN_LOG_XFS_UNKNOWN;
+        bool clean = lg.state == LR_XFS_LOG_CLEAN || lg.state == LR_XFS_LOG_COVERED;
+        bool replayed = lg.state == LR_XFS_LOG_REPLAYED;
+        f->log_replayed = replayed;
+        f->log_pending = !clean && (!replayed || lg.maps_unfinished);
+        f->log_why = !f->log_pending                ? LR_SCAN_LOG_NONE
+                     : replayed                     ? LR_SCAN_LOG_XFS_INTENTS
+                     : lg.state == LR_XFS_LOG_DIRTY ? LR_SCAN_LOG_XFS_DIRTY
+                                                    : LR_SCAN_LOG_XFS_UNKNOWN;
     }
     f->state = BK_FS_OPEN; /* for bk_block_of; undone below on failure */
     size_t cap = c->n_bks + x->n_fss;

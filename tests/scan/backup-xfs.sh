@@ -12,8 +12,9 @@
 # file's first block placed before a block in use (cut there); the XFS
 # followed by fixtures/backup's disk (group 1's superblock copy is no
 # filesystem of its own); an 8 MiB ext4 image file in an XFS; an XFS
-# whose log is dirty (said) and the same made clean (nothing said); XFSs
-# copied frozen or idle (covered logs: nothing said) and busy (said).
+# whose log is dirty (replayed, said) and the same made clean (nothing
+# said); XFSs copied frozen or idle (covered logs: nothing said) and busy
+# (replayed, said).
 #   backup-xfs.sh LVMSCAN LVMREPAIR FIXTURES [HAVE_EXT2FS: 1 (default) or 0]
 set -euo pipefail
 SCAN=$1
@@ -220,15 +221,16 @@ else
 fi
 # an XFS whose log is dirty (fixtures/xfs-dirty-log: shut down after two
 # LVM2 archive files were written and synced; the inodes were still only
-# in the log): every copy says the log was not replayed and the report
-# notes it; the same mounted and unmounted (clean): the files read by their
-# inodes, nothing said. XFSs copied while mounted (fixtures/xfs-covered):
-# frozen (xfs_freeze, as an LVM snapshot does) and idle (once the kernel
-# covered the log), their logs holding only the superblock after the last
+# in the log): its log replayed in memory, the files read by their inodes
+# (their exact sizes), every copy saying the log was replayed, no note; the
+# same mounted and unmounted (clean): the files read by their inodes,
+# nothing said. XFSs copied while mounted (fixtures/xfs-covered): frozen
+# (xfs_freeze, as an LVM snapshot does) and idle (once the kernel covered
+# the log), their logs holding only the superblock after the last
 # write-back: read as clean, nothing said; busy (copied with inode changes
-# in the log): said
-for case in xfs-dirty-log/dirty:dirty xfs-dirty-log/clean:clean xfs-covered/frozen:clean \
-    xfs-covered/idle:clean xfs-covered/busy:dirty; do
+# in the log): replayed, said so
+for case in xfs-dirty-log/dirty:replayed xfs-dirty-log/clean:clean xfs-covered/frozen:clean \
+    xfs-covered/idle:clean xfs-covered/busy:replayed; do
     k=${case%:*} want=${case#*:} img=$T/$(basename "${case%:*}").img
     gzip -dc "$3/$k.img.gz" > "$img"
     "$SCAN" --json "$img" > "$img.json" || lr_fail "lvmscan of $k exited $?"
@@ -240,15 +242,16 @@ files = sorted(glob.glob(sys.argv[4] + "/*.vg"))
 copies = [c for c in d["copies"] if c["vg_name"] == "xvg"]
 assert len(files) == 2 and len(copies) == 2, (files, len(copies))
 note = "whose log was not replayed" in text
-if want == "dirty":
-    assert all(c["fs_log"] == "not_replayed" and c["fs_log_why"] == "xfs_log_dirty"
-               for c in copies), [(c["fs_log"], c["fs_log_why"]) for c in copies]
-    assert note and " fs-log-NOT-replayed" in text
+assert not note, "a note on a log not replayed"
+if want == "replayed":
+    assert all(c["fs_log"] == "replayed" and c["fs_log_why"] is None and c["xfs_file"]
+               for c in copies), [(c["fs_log"], c["fs_log_why"], c["xfs_file"]) for c in copies]
+    assert " fs-log-replayed" in text and "NOT-replayed" not in text
 else:
     assert all(c["fs_log"] is None and c["xfs_file"] for c in copies), copies
-    assert not note and "fs-log" not in text
-    sizes = sorted(len(open(f, "rb").read()) + 1 for f in files)
-    assert sorted(c["length"] for c in copies) == sizes, (sizes, [c["length"] for c in copies])
+    assert "fs-log" not in text
+sizes = sorted(len(open(f, "rb").read()) + 1 for f in files)
+assert sorted(c["length"] for c in copies) == sizes, (sizes, [c["length"] for c in copies])
 print("%s: %d copies, fs_log %s" % (sys.argv[5], len(copies), copies[0]["fs_log"]))
 EOF
 done

@@ -262,6 +262,14 @@ add_test(NAME lvmscan-backup-xfs-sparse
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/backup-xfs-sparse.sh $<TARGET_FILE:lvmscan>
                  ${LR_FIXTURES})
 set_tests_properties(lvmscan-backup-xfs-sparse PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
+# Archive and backup files in XFSs copied while mounted, their inodes only
+# in the log (fixtures/xfs-replay): the log replayed in memory, each file
+# read whole by its inode as the kernel's replay shows it
+# (tests/scan/backup-xfs-replay.sh).
+add_test(NAME lvmscan-backup-xfs-replay
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/backup-xfs-replay.sh $<TARGET_FILE:lvmscan>
+                 ${LR_FIXTURES})
+set_tests_properties(lvmscan-backup-xfs-replay PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 120)
 # An ext4 whose journal needs recovery (fixtures/backup-recover): replayed
 # in memory, the files in use after it read by their inodes; not replayed
 # (its journal damaged): the files as the blocks hold them, said so

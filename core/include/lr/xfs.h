@@ -122,6 +122,9 @@ enum {
      * an LVM snapshot of a mounted XFS is, or idle while mounted): the
      * kernel would replay it, and nothing but the superblock would change */
     LR_XFS_LOG_COVERED = 3,
+    /* it was dirty, and its committed transactions were replayed in memory
+     * (lr_xfs_replay): the files read as the kernel would mount them */
+    LR_XFS_LOG_REPLAYED = 4,
 };
 
 typedef struct lr_xfs_log {
@@ -135,6 +138,20 @@ typedef struct lr_xfs_log {
     uint64_t record; /* the last record's header before the head (UINT64_MAX: none) */
     uint32_t cycle;  /* that record's cycle (0: none) */
     const char *why; /* static text: why DIRTY or UNKNOWN; NULL when CLEAN or COVERED */
+    /* what lr_xfs_replay did (0 otherwise) */
+    uint64_t transactions; /* committed transactions replayed */
+    uint64_t items;        /* buffers, inodes and inode chunks written in memory */
+    uint64_t skipped;      /* items passed over as the kernel does: a buffer cancelled
+                              later in the log, a block or inode newer than the item,
+                              quota records */
+    uint64_t sectors;      /* 512-byte sectors the replay holds changed */
+    /* intents logged and not finished (no done item): work the kernel does
+     * after the replay; maps_unfinished: one of them changes a file's block
+     * map (a block-map update, a mapping exchange), so a file's blocks
+     * may be read as they were before it */
+    uint32_t unfinished;
+    bool maps_unfinished;
+    bool torn; /* a torn record near the head: replayed up to it, as the kernel does */
 } lr_xfs_log_t;
 
 /* Finds the internal log's head and its last record as the kernel does
@@ -170,6 +187,34 @@ typedef struct lr_xfs_log {
  * log (v1 logs: 700 KiB) and the superblock's sector. Returns 0 (whatever
  * the state), or an I/O error (state UNKNOWN), -ENOMEM. */
 int lr_xfs_log(lr_xfs_t *fs, lr_xfs_log_t *log, lr_error_t *err);
+
+/* As lr_xfs_log, and when the log is DIRTY, replays its committed
+ * transactions in memory as the kernel's recovery does at mount
+ * (fs/xfs/xfs_log_recover.c: two passes from the tail to the head, the
+ * first gathering cancelled buffers; each committed transaction's items
+ * in xlog_recover_reorder_trans's order): buffers (their data maps'
+ * chunks; an inode buffer's unlinked pointers; passed over when
+ * cancelled later in the log or, v5, when the block on disk records an
+ * LSN at or past the transaction's, the blocks stamped with it and their
+ * CRC-32C made anew as the kernel writes them), inodes (the logged core,
+ * host-ordered, to the disk's form; the data and attribute forks; a
+ * B+tree root converted; passed over when the inode on disk is newer),
+ * new inode chunks (initialised), intents matched with their done items.
+ * Every later read through fs (lr_xfs_files_at, lr_xfs_read,
+ * lr_xfs_block_used) sees the replayed sectors; the image is never
+ * written. log->state REPLAYED then, with the counts above; DIRTY (why
+ * says what, nothing replayed: reads see the image as it lies) when the
+ * log holds what this replay does not do as the kernel does: an item of
+ * a type it does not know, a region or item not whole, an inode or
+ * cluster the kernel's checks refuse, a block-map owner change
+ * (xfs_fsr), a superblock whose geometry the log changes (growfs), a
+ * record failing its CRC other than a torn one among the last 8 before
+ * the head whose predecessor names the same tail (the kernel then
+ * replays up to it: torn), more than XF_OVERLAY_MAX sectors (16 MiB)
+ * changed or 32 MiB of transactions open at once. Called again, it
+ * returns what the first call found. Returns 0 (whatever the state), an
+ * I/O error, -ENOMEM. */
+int lr_xfs_replay(lr_xfs_t *fs, lr_xfs_log_t *log, lr_error_t *err);
 
 /* Whether the filesystem's internal log is clean (its last record is an
  * unmount record: nothing to replay): *state LR_XFS_LOG_CLEAN, _DIRTY,

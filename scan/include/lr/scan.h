@@ -243,7 +243,8 @@ typedef struct lr_scan_area {
  * (lr_scan_copy_t.fs_log_why). */
 enum {
     LR_SCAN_LOG_NONE = 0,
-    LR_SCAN_LOG_XFS_DIRTY,       /* an XFS whose log is dirty (never replayed) */
+    LR_SCAN_LOG_XFS_DIRTY,       /* an XFS whose dirty log could not be replayed
+                                    (lr_xfs_replay) */
     LR_SCAN_LOG_XFS_UNKNOWN,     /* an XFS whose log is not known clean (lr_xfs_log) */
     LR_SCAN_LOG_EXT_EXTERNAL,    /* an ext journal on another device */
     LR_SCAN_LOG_EXT_UNREADABLE,  /* an ext journal that does not read as jbd2 */
@@ -251,7 +252,9 @@ enum {
     LR_SCAN_LOG_EXT_REOPEN,      /* the filesystem did not open with its log replayed */
     LR_SCAN_LOG_EXT_FAST_COMMIT, /* ext4 fast commits after the last full one */
     LR_SCAN_LOG_EXT_BAD_COPIES,  /* logged copies passed over: their checksums fail */
-    LR_SCAN_LOG_EXT_CORRUPT      /* a transaction fails its checksum: those before replayed */
+    LR_SCAN_LOG_EXT_CORRUPT,     /* a transaction fails its checksum: those before replayed */
+    LR_SCAN_LOG_XFS_INTENTS      /* an XFS's log replayed, but a block-map update it logged
+                                    not finished (the kernel finishes it after the replay) */
 };
 
 /* How a copy was found (bit set). */
@@ -319,12 +322,14 @@ typedef struct lr_scan_copy {
      * ext2/3/4 or an XFS) was not unmounted cleanly (mounted when the
      * image was taken, or a crash): fs_log_replayed: an ext3/ext4 whose
      * journal's committed transactions were read in place of their blocks,
-     * as the kernel mounts it (lr_extfs_replay); fs_log_pending: its log
-     * was not replayed (an XFS's never is; a journal that could not be),
-     * or only in part (both set: ext4 fast commits not replayed, or logged
-     * copies passed over, their checksums failing), so its records may be
-     * older than the log: a file removed or rewritten in the log's last
-     * seconds may read as it was (lr_scan_version_log_pending). */
+     * or an XFS whose log's were replayed in memory, as the kernel mounts
+     * it (lr_extfs_replay, lr_xfs_replay); fs_log_pending: its log was not
+     * replayed (one that could not be), or only in part (both set: ext4
+     * fast commits not replayed, logged copies passed over, their
+     * checksums failing, an XFS block-map update logged and not
+     * finished), so its records may be older than the log: a file removed
+     * or rewritten in the log's last seconds may read as it was
+     * (lr_scan_version_log_pending). */
     bool fs_log_replayed;
     bool fs_log_pending;
     uint8_t fs_log_why; /* fs_log_pending: why (LR_SCAN_LOG_*) */
