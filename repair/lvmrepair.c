@@ -770,7 +770,7 @@ static void say_files_only(const scanned_t *s, const lr_repair_plan_t *p)
                "filesystem record vouches for, and a deleted file's later blocks may since hold "
                "another file's: check its LVs above before you confirm\n",
                v->seqno);
-    /* an XFS's log is never replayed: its inodes may be older than it */
+    /* a log not replayed (one that cannot be): its inodes may be older than it */
     if (lr_scan_version_log_pending(s->scan, (size_t)p->vg, (size_t)p->version))
         printf("\nNote: seqno %" PRIu64 " is known only from LVM2 backup/archive files read "
                "through a filesystem whose log was not replayed and may hold newer changes (not "

@@ -1542,8 +1542,8 @@ static void report_backup_versions(FILE *f, const lr_scan_t *s, size_t g)
         fprintf(f, "  note: a file's text is read on from its first block or to a length no "
                    "filesystem record vouches for; a deleted file's later blocks may since hold "
                    "another file's, so check a version only files hold before restoring it\n");
-    /* An XFS's log is never replayed, an ext journal not when it cannot
-     * be: the inodes read may be older than what the log committed. */
+    /* A log is not replayed when it cannot be (an XFS's or an ext
+     * journal): the inodes read may be older than what it committed. */
     if (pending)
         fprintf(f, "  note: a file is read through the records of a filesystem whose log was not "
                    "replayed and may hold newer changes (not unmounted cleanly, or not known to "

@@ -1964,6 +1964,8 @@ int lr_xfs_replay(lr_xfs_t *fs, lr_xfs_log_t *log, lr_error_t *err)
     if (!rc && log->state == LR_XFS_LOG_DIRTY)
         rc = xr_replay(&l, head, log, err);
     free(l.chunk);
+    if (rc && rc != -ENOMEM && log->state == LR_XFS_LOG_DIRTY)
+        log->why = "the log, or a block it names, does not read";
     if (rc || log->state != LR_XFS_LOG_REPLAYED) {
         xf_overlay_free(fs); /* nothing replayed: the image as it lies */
         log->transactions = log->items = log->skipped = log->sectors = 0;

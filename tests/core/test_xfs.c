@@ -1441,6 +1441,137 @@ static void test_replay_kernel(void **state)
     free(img);
 }
 
+/* Byte i of a record's data as the kernel reads it: the first word of
+ * each basic block is kept in the header's h_cycle_data (one header
+ * block: records of 32 KiB at most). */
+static uint8_t *rec_byte(uint8_t *rec, size_t i)
+{
+    return i % 512 < 4 ? rec + 44 + i / 512 * 4 + i % 512 : rec + 512 + i;
+}
+
+static uint32_t rec_be32(uint8_t *rec, size_t i)
+{
+    uint8_t b[4];
+    for (int k = 0; k < 4; k++)
+        b[k] = *rec_byte(rec, i + (size_t)k);
+    return be32(b);
+}
+
+/* Where the n-th operation (from the tail, n from 0) whose data starts
+ * with the little-endian u16 `type` (an item's log format) lies: the
+ * record (a pointer into img) and the data's offset in it. */
+static uint8_t *find_op(uint8_t *img, size_t log, uint32_t tail, uint32_t head, uint32_t type,
+                        size_t n, size_t *at)
+{
+    for (uint32_t blk = tail; blk != head;) {
+        uint8_t *rec = img + log + (size_t)blk * 512;
+        uint32_t len = be32(rec + 12), ops = be32(rec + 40);
+        for (size_t o = 0; ops--;) {
+            uint32_t olen = rec_be32(rec, o + 4);
+            if (olen >= 4 && *rec_byte(rec, o + 12) == (uint8_t)type &&
+                *rec_byte(rec, o + 13) == (uint8_t)(type >> 8) && !n--) {
+                *at = o + 12;
+                return rec;
+            }
+            o += 12 + olen;
+        }
+        blk += 1 + (len + 511) / 512;
+    }
+    fail_msg("no operation of type 0x%x", type);
+    return NULL;
+}
+
+/* archive5's log with one change made by `edit` (then the record resealed
+ * unless `torn`), replayed: its answer, and the file in use at the first
+ * block of the first archive file (only in the log: none, unless the
+ * replay was done). */
+typedef struct damaged {
+    lr_xfs_log_t log;
+    uint64_t ino;
+} damaged_t;
+
+static damaged_t replay_edited(uint32_t type, size_t nth, size_t off, uint8_t value, bool torn)
+{
+    size_t len, nbb;
+    uint8_t *img = load_fixture(RPFX, "archive5.img", &len);
+    size_t log = log_at(img, &nbb), at = 0;
+    uint8_t *rec = find_op(img, log, 58, 233, type, nth, &at);
+    *rec_byte(rec, at + off) = value;
+    if (!torn)
+        seal_record(rec);
+    opened_t o = open_mem(img, len, true);
+    uint64_t first = 110592 / lr_xfs_block_size(o.fs), budget = 64ull << 20;
+    lr_xfs_file_t f = {0};
+    assert_int_equal(lr_xfs_files_at(o.fs, &first, 1, 1ull << 30, &f, &budget, NULL), 0);
+    damaged_t d = {o.log, f.ino};
+    close_mem(&o);
+    free(img);
+    return d;
+}
+
+static void assert_not_replayed(damaged_t d, const char *why)
+{
+    assert_int_equal(d.log.state, LR_XFS_LOG_DIRTY);
+    assert_non_null(d.log.why);
+    print_message("not replayed: %s\n", d.log.why);
+    if (!strstr(d.log.why, why))
+        fail_msg("why: \"%s\", not \"%s\"", d.log.why, why);
+    assert_true(d.log.transactions == 0 && d.log.items == 0 && d.log.sectors == 0);
+    assert_int_equal(d.ino, 0); /* the image as it lies: the file only in the log not seen */
+}
+
+/* archive5's log damaged or crafted: what the kernel would refuse, or what
+ * this replay does not do as the kernel does, leaves the log not
+ * replayed (DIRTY, saying why, nothing changed); a torn last record is
+ * replayed up to it, as the kernel's check of the last 8 records does. */
+static void test_replay_damage(void **state)
+{
+    (void)state;
+    damaged_t whole = replay_edited(0x123b, 0, 0, 0x3b, false); /* the first inode item as is */
+    assert_int_equal(whole.log.state, LR_XFS_LOG_REPLAYED);
+    assert_int_equal(whole.ino, 126);
+    /* an item of a type the kernel does not recover (XFS_LI_IUNLINK) */
+    assert_not_replayed(replay_edited(0x123b, 0, 0, 0x38, false), "does not know");
+    /* an inode item of 5 regions */
+    assert_not_replayed(replay_edited(0x123b, 0, 2, 5, false), "not one XFS writes");
+    /* an inode's offset in its cluster not an inode's (ilf_boffset) */
+    assert_not_replayed(replay_edited(0x123b, 3, 52, 7, false), "not one XFS writes");
+    /* an inode's cluster past the filesystem (ilf_blkno's high byte) */
+    assert_not_replayed(replay_edited(0x123b, 3, 45, 0x40, false), "not one XFS writes");
+    /* a buffer past the filesystem (blf_blkno), one whose map sets a chunk
+     * past its length (blf_len 1 basic block: chunks 0-3) */
+    assert_not_replayed(replay_edited(0x123c, 0, 13, 0x40, false), "past the filesystem");
+    damaged_t m = replay_edited(0x123c, 0, 20, 0xff, false);
+    assert_not_replayed(m, "buffer");
+    /* a record's data changed, its CRC not made again: the first record
+     * (30 before the head: the kernel calls the log corrupt) */
+    assert_not_replayed(replay_edited(0x123b, 0, 20, 0x55, true), "checksum");
+    /* the last record (a torn write: the kernel moves the head back to
+     * it; the record before names the same tail): replayed without it */
+    size_t len, nbb, at;
+    uint8_t *img = load_fixture(RPFX, "archive5.img", &len);
+    size_t log = log_at(img, &nbb);
+    uint8_t *last = img + log + 230 * 512;
+    assert_int_equal(be32(last), 0xFEEDBABEu);
+    *rec_byte(last, 100) ^= 1;
+    opened_t o = open_mem(img, len, true);
+    assert_int_equal(o.log.state, LR_XFS_LOG_REPLAYED);
+    assert_true(o.log.torn);
+    assert_true(o.log.transactions > 0 && o.log.transactions < whole.log.transactions);
+    print_message("torn: %llu of %llu transactions\n", (unsigned long long)o.log.transactions,
+                  (unsigned long long)whole.log.transactions);
+    close_mem(&o);
+    /* a zero CRC on v5 (the kernel refuses the log), a record of the middle */
+    uint8_t *mid = find_op(img, log, 58, 233, 0x123b, 40, &at);
+    *rec_byte(last, 100) ^= 1;
+    memset(mid + 32, 0, 4);
+    o = open_mem(img, len, true);
+    assert_int_equal(o.log.state, LR_XFS_LOG_DIRTY);
+    assert_non_null(strstr(o.log.why, "checksum"));
+    close_mem(&o);
+    free(img);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1450,7 +1581,7 @@ int main(void)
         cmocka_unit_test(test_log_damage),      cmocka_unit_test(test_log_synthetic),
         cmocka_unit_test(test_log_covered),     cmocka_unit_test(test_log_covered_damage),
         cmocka_unit_test(test_sparse_records),  cmocka_unit_test(test_sparse_holemask),
-        cmocka_unit_test(test_replay_kernel),
+        cmocka_unit_test(test_replay_kernel),   cmocka_unit_test(test_replay_damage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

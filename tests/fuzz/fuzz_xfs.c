@@ -45,7 +45,12 @@
  *   error, a reason exactly when neither CLEAN nor COVERED, a head within
  *   the log (or none), a clean log's tail at its head, a covered log's
  *   tail within the log and not at its head; lr_xfs_log_state the same
- *   state; the same again. */
+ *   state; the same again;
+ * - lr_xfs_replay: 0 or an I/O error (with the short layer), the log's
+ *   state or, for a dirty one, REPLAYED; counts only when replayed, no
+ *   reason then, at most 32768 sectors held; the same again (the first
+ *   answer kept); when replayed, the files' properties above again, read
+ *   through the replay. */
 #include "fuzz.h"
 
 #include <errno.h>
@@ -319,6 +324,37 @@ static void log_state(lr_xfs_t *fs, const uint8_t *sb, bool short_io)
                "again: another answer");
 }
 
+/* The log replayed in memory (lr_xfs_replay), then the files read again
+ * through it. */
+static void replay(lr_xfs_t *fs, const uint64_t *ask, size_t n, uint8_t variant, bool short_io)
+{
+    lr_xfs_log_t before, a, b;
+    int rc0 = lr_xfs_log(fs, &before, NULL);
+    int rc = lr_xfs_replay(fs, &a, NULL);
+    FUZZ_CHECK(rc == 0 || rc == -ENOMEM || rc_io(rc, short_io), "lr_xfs_replay returned %d", rc);
+    FUZZ_CHECK(a.state == LR_XFS_LOG_CLEAN || a.state == LR_XFS_LOG_DIRTY ||
+                   a.state == LR_XFS_LOG_UNKNOWN || a.state == LR_XFS_LOG_COVERED ||
+                   a.state == LR_XFS_LOG_REPLAYED,
+               "replay: state %d", a.state);
+    if (!rc && !rc0)
+        FUZZ_CHECK(a.state == before.state ||
+                       (before.state == LR_XFS_LOG_DIRTY && a.state == LR_XFS_LOG_REPLAYED),
+                   "replay: state %d where the log's is %d", a.state, before.state);
+    bool replayed = a.state == LR_XFS_LOG_REPLAYED;
+    FUZZ_CHECK(replayed || (!a.transactions && !a.items && !a.skipped && !a.sectors &&
+                            !a.unfinished && !a.maps_unfinished && !a.torn),
+               "not replayed (state %d), yet counts", a.state);
+    FUZZ_CHECK(!replayed || !a.why, "replayed, yet a reason: %s", a.why ? a.why : "");
+    FUZZ_CHECK(a.sectors <= 32768, "%llu sectors held", (unsigned long long)a.sectors);
+    FUZZ_CHECK(!a.maps_unfinished || a.unfinished, "block-map updates unfinished of none");
+    int rc2 = lr_xfs_replay(fs, &b, NULL);
+    FUZZ_CHECK(rc2 == rc && b.state == a.state && b.items == a.items && b.sectors == a.sectors &&
+                   b.transactions == a.transactions,
+               "again: another answer (%d, state %d; was %d, state %d)", rc2, b.state, rc, a.state);
+    if (replayed)
+        files(fs, ask, n, variant, short_io);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2)
@@ -374,6 +410,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                    (unsigned long long)bytes);
         files(fs, ask, n, variant, short_io);
         log_state(fs, copy, short_io);
+        replay(fs, ask, n, variant, short_io);
     }
     lr_xfs_free(fs);
     lr_io_close(io, NULL);

@@ -48,7 +48,9 @@ same files, named by the fixture, the PV and what they hold.
   size; and cut after 20 basic blocks: zeros after); fixtures/xfs-covered's
   frozen and idle images with 100 KiB of their logs from a record some 40
   basic blocks before the head moved the same way (the records' LSNs made
-  to name the window's blocks, their CRCs sealed again: covered logs).
+  to name the window's blocks, their CRCs sealed again: covered logs);
+  fixtures/xfs-replay's archive5 and unlink5 with their logs from the last
+  record's tail on moved so (dirty logs the replay walks).
 - thin:  the dm-thin pool metadata of fixtures/thin (made by thin_restore),
   cut out of its _tmeta segments and after its last non-zero 4 KiB block,
   with a leading flag byte (fuzz_thin.c: bit 0 reseals every node's
@@ -624,37 +626,75 @@ def xfs_seeds(out, fixtures_dir):
     # and h_tail_lsn made to name blocks of the window and its h_crc
     # sealed again as xlog_cksum computes it (328 header bytes, then h_len
     # data bytes as they lie), so the covering's records are walked
-    magic = b"\xfe\xed\xba\xbe"
     for name in ("frozen", "idle"):
         lfs = gz_fixture(fixtures_dir, "xfs-covered", name + ".img.gz")
         if lfs is None:
             continue
         llog = xfs_log_at(lfs)
-        lbs = struct.unpack_from(">I", lfs, 4)[0]
-        lbb = struct.unpack_from(">I", lfs, 96)[0] * lbs // 512
-        nblocks = LOG_SEED_BLOCKS * 1024 // lbs
-
-        def cycle(bb):  # xlog_get_cycle: a record header's h_cycle
-            w0, w1 = struct.unpack_from(">II", lfs, llog + bb * 512)
-            return w1 if w0 == 0xfeedbabe else w0
-        head = 0  # cycle 1 up to mkfs's cycle 0: its first block of cycle 0
-        while head < lbb and cycle(head) != 0:
-            head += 1
+        head = xfs_log_head(lfs, llog)
         w = max(head - 40, 0)
-        while w > 0 and lfs[llog + w * 512:llog + w * 512 + 4] != magic:
+        while w > 0 and lfs[llog + w * 512:llog + w * 512 + 4] != XLOG_MAGIC:
             w -= 1
-        win = bytearray(lfs[llog + w * 512:llog + w * 512 + nblocks * lbs])
-        for h in range(0, len(win), 512):
-            if win[h:h + 4] != magic:
-                continue
-            cyc, blk, tcyc, tblk = struct.unpack_from(">IIII", win, h + 16)
-            struct.pack_into(">IIII", win, h + 16, cyc, max(blk - w, 0), tcyc, max(tblk - w, 0))
-            hlen = struct.unpack_from(">I", win, h + 12)[0]
-            if h + 512 + hlen <= len(win):
-                struct.pack_into("<I", win, h + 32, 0)
-                crc = crc32c(bytes(win[h:h + 328]) + bytes(win[h + 512:h + 512 + hlen]))
-                struct.pack_into("<I", win, h + 32, crc)
-        put("xfs-covered-%s" % name, xfs_log_seed(lfs, win, nblocks), [0], 0)
+        nblocks = LOG_SEED_BLOCKS * 1024 // struct.unpack_from(">I", lfs, 4)[0]
+        put("xfs-covered-%s" % name, xfs_log_seed(lfs, xfs_log_window(lfs, llog, w, nblocks), nblocks),
+            [0], 0)
+
+    # a dirty log the replay walks (fixtures/xfs-replay's archive5 and
+    # unlink5: LVM2's archives, an inode chunk's creation, unlinks, only in
+    # the log): the window from the last record's tail to past the head,
+    # moved as above (the items' buffers and inodes lie where the seed's
+    # bytes end or past them: read as zeros, or short)
+    for name in ("archive5", "unlink5"):
+        lfs = gz_fixture(fixtures_dir, "xfs-replay", name + ".img.gz")
+        if lfs is None:
+            continue
+        llog = xfs_log_at(lfs)
+        head = xfs_log_head(lfs, llog)
+        last = head - 1
+        while last > 0 and lfs[llog + last * 512:llog + last * 512 + 4] != XLOG_MAGIC:
+            last -= 1
+        tail = struct.unpack_from(">I", lfs, llog + last * 512 + 28)[0]  # BLOCK_LSN(h_tail_lsn)
+        nblocks = LOG_SEED_BLOCKS * 1024 // struct.unpack_from(">I", lfs, 4)[0]
+        put("xfs-replay-%s" % name, xfs_log_seed(lfs, xfs_log_window(lfs, llog, tail, nblocks),
+                                                 nblocks), [0], 0)
+
+
+XLOG_MAGIC = b"\xfe\xed\xba\xbe"
+
+
+def xfs_log_head(fs, llog):
+    """The head of a log written once round (cycle 1 up to mkfs's zeros:
+    its first basic block of cycle 0)."""
+    lbb = struct.unpack_from(">I", fs, 96)[0] * struct.unpack_from(">I", fs, 4)[0] // 512
+
+    def cycle(bb):  # xlog_get_cycle: a record header's h_cycle
+        w0, w1 = struct.unpack_from(">II", fs, llog + bb * 512)
+        return w1 if w0 == 0xfeedbabe else w0
+    head = 0
+    while head < lbb and cycle(head) != 0:
+        head += 1
+    return head
+
+
+def xfs_log_window(fs, llog, w, nblocks):
+    """nblocks filesystem blocks of the log of XFS image fs from basic
+    block w on, each record header's h_lsn and h_tail_lsn made to name
+    blocks of the window (w its first) and its h_crc sealed again as
+    xlog_cksum computes it (328 header bytes, then h_len data bytes as
+    they lie)."""
+    bs = struct.unpack_from(">I", fs, 4)[0]
+    win = bytearray(fs[llog + w * 512:llog + w * 512 + nblocks * bs])
+    for h in range(0, len(win), 512):
+        if win[h:h + 4] != XLOG_MAGIC:
+            continue
+        cyc, blk, tcyc, tblk = struct.unpack_from(">IIII", win, h + 16)
+        struct.pack_into(">IIII", win, h + 16, cyc, max(blk - w, 0), tcyc, max(tblk - w, 0))
+        hlen = struct.unpack_from(">I", win, h + 12)[0]
+        if h + 512 + hlen <= len(win):
+            struct.pack_into("<I", win, h + 32, 0)
+            crc = crc32c(bytes(win[h:h + 328]) + bytes(win[h + 512:h + 512 + hlen]))
+            struct.pack_into("<I", win, h + 32, crc)
+    return bytes(win)
 
 
 def gz_fixture(fixtures_dir, fixture, name):

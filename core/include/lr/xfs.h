@@ -111,8 +111,8 @@ int lr_xfs_block_used(lr_xfs_t *fs, uint64_t block, lr_error_t *err);
  * unmount record. A filesystem not cleanly unmounted (an image of a
  * running system, a crash, a shutdown) has records after the last unmount
  * record that the kernel replays at mount: the inodes and B+trees read
- * here (lr_xfs_files_at, lr_xfs_read, lr_xfs_block_used) may lag them.
- * The log is only looked at, never replayed. */
+ * here (lr_xfs_files_at, lr_xfs_read, lr_xfs_block_used) may lag them
+ * until lr_xfs_replay replays them in memory. */
 enum {
     LR_XFS_LOG_CLEAN = 0,   /* its last record is an unmount record: nothing to replay */
     LR_XFS_LOG_DIRTY = 1,   /* its last record is not one: the kernel would replay the log */
@@ -213,7 +213,8 @@ int lr_xfs_log(lr_xfs_t *fs, lr_xfs_log_t *log, lr_error_t *err);
  * replays up to it: torn), more than XF_OVERLAY_MAX sectors (16 MiB)
  * changed or 32 MiB of transactions open at once. Called again, it
  * returns what the first call found. Returns 0 (whatever the state), an
- * I/O error, -ENOMEM. */
+ * I/O error (the log or a block it names does not read: DIRTY, or UNKNOWN
+ * as lr_xfs_log says, nothing replayed), -ENOMEM. */
 int lr_xfs_replay(lr_xfs_t *fs, lr_xfs_log_t *log, lr_error_t *err);
 
 /* Whether the filesystem's internal log is clean (its last record is an
