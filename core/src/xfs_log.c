@@ -832,7 +832,7 @@ int lr_xfs_log_state(lr_xfs_t *fs, int *state, lr_error_t *err)
 #define XLOG_BLF_INODE_BUF 0x1u
 #define XLOG_BLF_CANCEL 0x2u
 #define XLOG_BLF_DQUOT_BUFS 0x1cu /* UDQUOT, PDQUOT, GDQUOT */
-#define XR_HELD_MAX (32u << 20)   /* bytes of open transactions held */
+#define XR_HELD_MAX (12u << 20)   /* bytes of open transactions held */
 #define XR_SHORT_LSN 24u          /* bb_lsn, bb_uuid: a short-form B+tree block */
 #define XR_LONG_LSN 32u
 
@@ -882,6 +882,7 @@ typedef struct xr {
     size_t nintent, capintent;
     uint8_t *buf;                          /* a buffer's bytes: 64 KiB at most (128 basic blocks) */
     uint32_t bpc, ialloc_blks, ialloc_min; /* inode clusters and chunks, in blocks */
+    bool nrext64;                          /* the superblock's large extent counts */
     lr_xfs_log_t *out;
     const char *why;
 } xr_t;
@@ -1037,8 +1038,8 @@ static bool xr_kind(const uint8_t *b, size_t len, xr_kind_t *k)
         {"XAGF", 0, 208, 64, 216, XR_SECTOR},
         {"XAFL", 0, 24, 8, 32, XR_SECTOR},
         {"XAGI", 0, 320, 296, 312, XR_SECTOR},
-        {"XSLM", 0, 48, 24, 12, XR_NOSTAMP},
-        {"XDB3", 0, 16, 24, 4, 0}, /* directory blocks (xfs_dir3_blk_hdr) */
+        {"XSLM", 0, 48, 16, 12, 0}, /* xfs_dsymlink_hdr: sl_crc 12, sl_uuid 16, sl_lsn 48 */
+        {"XDB3", 0, 16, 24, 4, 0},  /* directory blocks (xfs_dir3_blk_hdr) */
         {"XDD3", 0, 16, 24, 4, 0},
         {"XDF3", 0, 16, 24, 4, 0},
         {"XFSB", 0, 240, 32, 224, XR_SECTOR},
@@ -1326,7 +1327,7 @@ static int xr_buf(xr_t *x, const xr_item_t *it, uint64_t lsn, lr_error_t *err)
  * xfs_inode_log_format_32 of 52 an i386 wrote). */
 typedef struct xr_ilf {
     uint32_t regions, fields, rdev;
-    uint64_t blkno;
+    uint64_t blkno, ino;
     uint32_t len, boffset;
 } xr_ilf_t;
 
@@ -1341,6 +1342,7 @@ static bool xr_ilf(const xr_t *x, const xr_item_t *it, xr_ilf_t *f)
     f->fields = xl_h32(x->le, d + 4);
     f->rdev = xl_h32(x->le, d + 24 - s);
     f->blkno = xl_h64(x->le, d + 40 - s);
+    f->ino = xl_h64(x->le, d + 16 - s);
     f->len = xl_h32(x->le, d + 48 - s);
     f->boffset = xl_h32(x->le, d + 52 - s);
     return f->regions >= 2 && f->regions <= 4 && it->cnt == f->regions && f->len && f->len <= 128 &&
@@ -1456,18 +1458,27 @@ static bool xr_fork(const xr_t *x, const xr_item_t *it, uint32_t r, uint32_t how
 static bool xr_core_ok(const xr_t *x, const uint8_t *l)
 {
     uint32_t mode = xl_h16(x->le, l + 2), fmt = l[5];
-    uint64_t flags2 = l[4] >= 3 ? xl_h64(x->le, l + 120) : 0;
     uint64_t next, anext;
-    if (xl_h16(x->le, l) != 0x494e)
+    /* xfs_dinode_good_version: 3 on a v5 XFS (and only there are the
+     * logged core's 176 bytes held), 1 or 2 on a v4 one */
+    if (xl_h16(x->le, l) != 0x494e || (x->fs->v5 ? l[4] != 3 : l[4] != 1 && l[4] != 2))
         return false;
+    uint64_t flags2 = l[4] >= 3 ? xl_h64(x->le, l + 120) : 0;
     if ((mode & 0170000) == 0100000 && fmt != 2 && fmt != 3)
         return false;
     if ((mode & 0170000) == 0040000 && (fmt < 1 || fmt > 3))
         return false;
+    /* xlog_dinode_verify_extent_counts: the pads 0 (the large extent
+     * counts only where the superblock has them: sb_features_incompat
+     * XFS_SB_FEAT_INCOMPAT_NREXT64, 0x20, at byte 216) */
     if (flags2 & XFS_DIFLAG2_NREXT64) {
+        if (!(x->nrext64) || xl_h16(x->le, l + 80))
+            return false;
         next = xl_h64(x->le, l + 24);
         anext = xl_h32(x->le, l + 76);
     } else {
+        if (l[4] == 3 && xl_h64(x->le, l + 24))
+            return false;
         next = xl_h32(x->le, l + 76);
         anext = xl_h16(x->le, l + 80);
     }
@@ -1554,6 +1565,17 @@ static int xr_inode(xr_t *x, const xr_item_t *it, uint64_t lsn, lr_error_t *err)
              xr_fork(x, it, dhow ? 3 : 2, ahow, dip + dfork + off, asize);
     if (!ok || (f.regions > 2 && !dhow && !ahow)) {
         x->why = "an inode's forks in the log do not fit it";
+        return 0;
+    }
+    /* xfs_dinode_verify after the replay (a subset: the inode it names,
+     * its filesystem, a size the kernel takes); the kernel fails the mount
+     * on any of its checks */
+    if (dip[4] == 3 && (lr_get_be64(dip + 152) != f.ino || memcmp(dip + 160, x->fs->uuid, 16))) {
+        x->why = "an inode in the log names another inode or filesystem (the kernel refuses it)";
+        return 0;
+    }
+    if (dip[56] & 0x80) {
+        x->why = "an inode in the log has a negative size (the kernel refuses it)";
         return 0;
     }
     xr_inode_crc(x, dip);
@@ -1893,6 +1915,7 @@ static int xr_geometry(xr_t *x, lr_error_t *err)
     x->bpc = raw > fs->bs ? raw / fs->bs : 1;
     x->ialloc_blks = (fs->inopblock > 64 ? fs->inopblock : 64) >> fs->inopblog;
     x->ialloc_min = fs->v5 && spino ? spino : x->ialloc_blks;
+    x->nrext64 = fs->v5 && (lr_get_be32(sb + 216) & 0x20u);
     return 0;
 }
 

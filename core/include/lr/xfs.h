@@ -211,7 +211,7 @@ int lr_xfs_log(lr_xfs_t *fs, lr_xfs_log_t *log, lr_error_t *err);
  * record failing its CRC other than a torn one among the last 8 before
  * the head whose predecessor names the same tail (the kernel then
  * replays up to it: torn), more than XF_OVERLAY_MAX sectors (16 MiB)
- * changed or 32 MiB of transactions open at once. Called again, it
+ * changed or 12 MiB of transactions open at once. Called again, it
  * returns what the first call found. Returns 0 (whatever the state), an
  * I/O error (the log or a block it names does not read: DIRTY, or UNKNOWN
  * as lr_xfs_log says, nothing replayed), -ENOMEM. */
