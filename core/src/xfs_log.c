@@ -595,6 +595,7 @@ typedef struct xl_geo {
 /* What reading a record says: the byte order of its items (the host's
  * that wrote it, h_fmt), and why it is not taken (NULL: it is). */
 typedef struct xl_rec {
+    uint32_t fmt; /* h_fmt: 1 Linux little-endian, 2 Linux big-endian, 3 IRIX */
     bool le;
     bool crc_bad; /* why: only its CRC-32C fails */
     const char *why;
@@ -621,6 +622,7 @@ static int xl_record(xl_t *l, xl_rec_t *c, const xl_geo_t *g, uint64_t blk, uint
         c->why = "a record between the log's tail and head is not one XFS writes";
         return 0;
     }
+    c->fmt = fmt;
     c->le = fmt == 1;
     uint32_t next = cycle + 1 == XLOG_MAGIC ? cycle + 2 : cycle + 1;
     for (uint64_t j = 0; j < hblks + bblks; j++) {
@@ -833,8 +835,12 @@ int lr_xfs_log_state(lr_xfs_t *fs, int *state, lr_error_t *err)
 #define XLOG_BLF_CANCEL 0x2u
 #define XLOG_BLF_DQUOT_BUFS 0x1cu /* UDQUOT, PDQUOT, GDQUOT */
 #define XR_HELD_MAX (12u << 20)   /* bytes of open transactions held */
-#define XR_SHORT_LSN 24u          /* bb_lsn, bb_uuid: a short-form B+tree block */
-#define XR_LONG_LSN 32u
+/* What holding a transaction, an item and an item's region table costs,
+ * counted against XR_HELD_MAX with the regions' bytes: a log of empty
+ * items or transactions started and never committed holds no less. */
+#define XR_TX_COST 64u
+#define XR_ITEM_COST 64u
+#define XR_REGION_COST 16u
 
 typedef struct xr_item {
     uint32_t total, cnt;
@@ -857,7 +863,7 @@ typedef struct xr_cancel {
 
 typedef struct xr_dirty {
     uint64_t blkno, lsn;
-    uint32_t len;
+    uint32_t len, blft; /* blft: the item's buffer type */
 } xr_dirty_t;
 
 typedef struct xr_intent {
@@ -868,7 +874,8 @@ typedef struct xr_intent {
 typedef struct xr {
     xl_t *l;
     lr_xfs_t *fs;
-    int pass; /* 1: cancels gathered, 2: replayed */
+    int pass;     /* 1: cancels gathered, 2: replayed */
+    uint32_t fmt; /* the records' h_fmt */
     bool le;
     uint64_t rec_lsn, recovery_lsn;
     xr_tx_t *tx;
@@ -908,9 +915,11 @@ static void xr_tx_free(xr_t *x, xr_tx_t *t)
             x->held -= t->items[i].len[k];
             free(t->items[i].r[k]);
         }
+        x->held -= XR_ITEM_COST + (uint64_t)t->items[i].total * XR_REGION_COST;
         free(t->items[i].r);
         free(t->items[i].len);
     }
+    x->held -= XR_TX_COST;
     free(t->items);
 }
 
@@ -921,8 +930,22 @@ static void xr_tx_drop(xr_t *x, size_t i)
     x->tx[i] = x->tx[--x->ntx];
 }
 
-static int xr_new_item(xr_tx_t *t)
+/* Charges bytes to what the open transactions hold; false past
+ * XR_HELD_MAX (x->why says so). */
+static bool xr_charge(xr_t *x, uint64_t bytes)
 {
+    if (x->held + bytes > XR_HELD_MAX) {
+        x->why = "the log's open transactions hold more than a replay keeps";
+        return false;
+    }
+    x->held += bytes;
+    return true;
+}
+
+static int xr_new_item(xr_t *x, xr_tx_t *t)
+{
+    if (!xr_charge(x, XR_ITEM_COST))
+        return 0;
     if (xr_room((void **)&t->items, t->n, &t->cap, sizeof(*t->items)))
         return -ENOMEM;
     t->items[t->n++] = (xr_item_t){0};
@@ -942,12 +965,15 @@ static int xr_add(xr_t *x, xr_tx_t *t, const uint8_t *d, uint32_t len)
             return 0;
         }
         t->head_len = len;
-        return len == XLOG_TRANS_HEADER ? xr_new_item(t) : 0;
+        return len == XLOG_TRANS_HEADER ? xr_new_item(x, t) : 0;
     }
     xr_item_t *it = &t->items[t->n - 1];
     if (it->total && it->total == it->cnt) {
-        if (xr_new_item(t))
+        size_t had = t->n;
+        if (xr_new_item(x, t))
             return -ENOMEM;
+        if (t->n == had)
+            return 0; /* past the limit: x->why */
         it = &t->items[t->n - 1];
     }
     if (!it->total) {
@@ -956,16 +982,16 @@ static int xr_add(xr_t *x, xr_tx_t *t, const uint8_t *d, uint32_t len)
             x->why = "an item in the log is not one XFS writes";
             return 0;
         }
+        if (!xr_charge(x, (uint64_t)regions * XR_REGION_COST))
+            return 0;
         it->r = calloc(regions, sizeof(*it->r));
         it->len = calloc(regions, sizeof(*it->len));
         if (!it->r || !it->len)
             return -ENOMEM;
         it->total = regions;
     }
-    if (x->held + len > XR_HELD_MAX) {
-        x->why = "the log's open transactions hold more than a replay keeps";
+    if (!xr_charge(x, len))
         return 0;
-    }
     uint8_t *r = malloc(len);
     if (!r)
         return -ENOMEM;
@@ -986,17 +1012,15 @@ static int xr_add_cont(xr_t *x, xr_tx_t *t, const uint8_t *d, uint32_t len)
             return 0;
         }
         t->head_len = XLOG_TRANS_HEADER;
-        return xr_new_item(t);
+        return xr_new_item(x, t);
     }
     xr_item_t *it = &t->items[t->n - 1];
     if (!it->cnt) {
         x->why = "a region in the log continues none";
         return 0;
     }
-    if (x->held + len > XR_HELD_MAX) {
-        x->why = "the log's open transactions hold more than a replay keeps";
+    if (!xr_charge(x, len))
         return 0;
-    }
     uint32_t old = it->len[it->cnt - 1];
     uint8_t *r = realloc(it->r[it->cnt - 1], (size_t)old + len);
     if (!r)
@@ -1013,46 +1037,46 @@ static int xr_add_cont(xr_t *x, xr_tx_t *t, const uint8_t *d, uint32_t len)
  * verifier puts it): false for a block whose kind the kernel replays
  * over whatever it holds (v4 blocks, inodes, dquots, remote attribute
  * values, anything it does not know). */
-#define XR_SECTOR 1u  /* its CRC covers one sector (superblock, AG headers) */
-#define XR_NOSTAMP 2u /* its CRC is per filesystem block (symlinks): not made here */
-
+/* blft: the buffer type (xfs_blft, blf_flags >> 11) an item of such a
+ * block must carry for the kernel to attach its verifier, which stamps
+ * the LSN and makes the CRC (xlog_recover_validate_buf_type) */
 typedef struct xr_kind {
-    uint32_t lsn, uuid, crc, flags;
+    uint32_t lsn, uuid, crc, blft;
 } xr_kind_t;
 
 static bool xr_kind(const uint8_t *b, size_t len, xr_kind_t *k)
 {
     static const struct {
         const char *magic;
-        uint32_t at, lsn, uuid, crc, flags; /* at: the magic's byte */
+        uint32_t at, lsn, uuid, crc, blft; /* at: the magic's byte */
     } kinds[] = {
         /* short-form B+trees: free space by block and size, inodes,
          * free inodes, reverse map, reference counts */
-        {"AB3B", 0, 24, 32, 52, 0},
-        {"AB3C", 0, 24, 32, 52, 0},
-        {"IAB3", 0, 24, 32, 52, 0},
-        {"FIB3", 0, 24, 32, 52, 0},
-        {"RMB3", 0, 24, 32, 52, 0},
-        {"R3FC", 0, 24, 32, 52, 0},
-        {"BMA3", 0, 32, 40, 64, 0}, /* a file's block map: long form */
-        {"XAGF", 0, 208, 64, 216, XR_SECTOR},
-        {"XAFL", 0, 24, 8, 32, XR_SECTOR},
-        {"XAGI", 0, 320, 296, 312, XR_SECTOR},
-        {"XSLM", 0, 48, 16, 12, 0}, /* xfs_dsymlink_hdr: sl_crc 12, sl_uuid 16, sl_lsn 48 */
-        {"XDB3", 0, 16, 24, 4, 0},  /* directory blocks (xfs_dir3_blk_hdr) */
-        {"XDD3", 0, 16, 24, 4, 0},
-        {"XDF3", 0, 16, 24, 4, 0},
-        {"XFSB", 0, 240, 32, 224, XR_SECTOR},
+        {"AB3B", 0, 24, 32, 52, 4},
+        {"AB3C", 0, 24, 32, 52, 4},
+        {"IAB3", 0, 24, 32, 52, 4},
+        {"FIB3", 0, 24, 32, 52, 4},
+        {"RMB3", 0, 24, 32, 52, 4},
+        {"R3FC", 0, 24, 32, 52, 4},
+        {"BMA3", 0, 32, 40, 64, 4}, /* a file's block map: long form */
+        {"XAGF", 0, 208, 64, 216, 5},
+        {"XAFL", 0, 24, 8, 32, 6},
+        {"XAGI", 0, 320, 296, 312, 7},
+        {"XSLM", 0, 48, 16, 12, 9}, /* xfs_dsymlink_hdr */
+        {"XDB3", 0, 16, 24, 4, 10}, /* directory blocks (xfs_dir3_blk_hdr) */
+        {"XDD3", 0, 16, 24, 4, 11},
+        {"XDF3", 0, 16, 24, 4, 12},
+        {"XFSB", 0, 240, 32, 224, 18},
         /* xfs_da3_blkinfo: its magic a u16 at byte 8 */
-        {"\x3d\xf1", 8, 24, 32, 12, 0},
-        {"\x3d\xff", 8, 24, 32, 12, 0},
-        {"\x3b\xee", 8, 24, 32, 12, 0},
-        {"\x3e\xbe", 8, 24, 32, 12, 0},
+        {"\x3d\xf1", 8, 24, 32, 12, 13},
+        {"\x3d\xff", 8, 24, 32, 12, 14},
+        {"\x3e\xbe", 8, 24, 32, 12, 15},
+        {"\x3b\xee", 8, 24, 32, 12, 16},
     };
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
         size_t ml = strlen(kinds[i].magic);
         if (len >= 512 && !memcmp(b + kinds[i].at, kinds[i].magic, ml)) {
-            *k = (xr_kind_t){kinds[i].lsn, kinds[i].uuid, kinds[i].crc, kinds[i].flags};
+            *k = (xr_kind_t){kinds[i].lsn, kinds[i].uuid, kinds[i].crc, kinds[i].blft};
             return true;
         }
     }
@@ -1102,9 +1126,11 @@ static int xr_put(xr_t *x, uint64_t daddr, uint32_t blocks, lr_error_t *err)
 
 /* Buffers replayed at the recovery LSN now ending are written as the
  * kernel writes them (xfs_buf_delwri_submit when the commit records'
- * LSN changes): each v5 block of a kind known stamped with the LSN of the
- * transaction that last changed it and its CRC-32C computed anew (its
- * write verifier), so later items compare against it. */
+ * LSN changes): each v5 block of a kind known whose item's buffer type is
+ * that kind's (the kernel attaches no verifier otherwise) stamped with the
+ * LSN of the transaction that changed it and its CRC-32C computed anew
+ * over the whole buffer (its write verifier), so later items compare
+ * against it. */
 static int xr_drain(xr_t *x, lr_error_t *err)
 {
     for (size_t i = 0; i < x->ndirty && !x->why; i++) {
@@ -1114,10 +1140,8 @@ static int xr_drain(xr_t *x, lr_error_t *err)
         int rc = xr_get(x, d->blkno, d->len, err);
         if (rc)
             return rc;
-        if (!xr_kind(x->buf, len, &k) || (k.flags & XR_NOSTAMP))
-            continue;
-        if ((k.flags & XR_SECTOR) && x->fs->sectsize < len)
-            len = x->fs->sectsize;
+        if (!xr_kind(x->buf, len, &k) || k.blft != d->blft)
+            continue; /* no verifier attached: written as replayed */
         lr_put_be64(x->buf + k.lsn, d->lsn);
         memset(x->buf + k.crc, 0, 4);
         lr_put_le32(x->buf + k.crc, ~lr_crc32c(0xffffffffu, x->buf, len));
@@ -1302,7 +1326,7 @@ static int xr_buf(xr_t *x, const xr_item_t *it, uint64_t lsn, lr_error_t *err)
         return 0;
     if (xr_room((void **)&x->dirty, x->ndirty, &x->capdirty, sizeof(*x->dirty)))
         return lr_error_oom(err);
-    x->dirty[x->ndirty++] = (xr_dirty_t){b.blkno, lsn, b.len};
+    x->dirty[x->ndirty++] = (xr_dirty_t){b.blkno, lsn, b.len, b.flags >> 11 & 0x1fu};
     return 0;
 }
 
@@ -1485,13 +1509,21 @@ static bool xr_core_ok(const xr_t *x, const uint8_t *l)
     return next + anext <= xl_h64(x->le, l + 64) && l[82] <= x->fs->inodesize;
 }
 
-/* Every inode of a cluster buffer (the kernel's read verifier fails the
- * recovery otherwise): the inode magic in each. */
+/* Every inode of a cluster buffer as the kernel's read verifier
+ * (xfs_inode_buf_verify) wants it, else it fails the recovery: the inode
+ * magic, the filesystem's inode version, an unlinked pointer null or an
+ * inode of the group (its block within it: the kernel's bounds, from the
+ * group's first and last whole chunk, are a little narrower). */
 static bool xr_cluster_ok(const xr_t *x, uint32_t bytes)
 {
-    for (uint32_t at = 0; at + x->fs->inodesize <= bytes; at += x->fs->inodesize)
-        if (x->buf[at] != 0x49 || x->buf[at + 1] != 0x4e)
+    for (uint32_t at = 0; at + x->fs->inodesize <= bytes; at += x->fs->inodesize) {
+        const uint8_t *d = x->buf + at;
+        uint32_t next = lr_get_be32(d + 96);
+        if (d[0] != 0x49 || d[1] != 0x4e || (x->fs->v5 ? d[4] != 3 : d[4] != 1 && d[4] != 2))
             return false;
+        if (next != 0xffffffffu && (!next || next >> x->fs->inopblog >= x->fs->agblocks))
+            return false;
+    }
     return true;
 }
 
@@ -1649,9 +1681,40 @@ static bool xr_done_type(uint32_t type)
     return type == 0x1237 || (type >= 0x1241 && type <= 0x124f && (type & 1));
 }
 
+/* Whether an intent's or done item's format is the size its kind and
+ * count give (the commit_pass2 of xfs_extfree_item.c, xfs_rmap_item.c,
+ * xfs_refcount_item.c, xfs_bmap_item.c, xfs_attr_item.c,
+ * xfs_exchmaps_item.c: the kernel calls the log corrupt otherwise).
+ * Extent frees' extents are 16 bytes, or 12 as a 32-bit host packed
+ * them; a done item of an extent free lists them too; the others' done
+ * items are 16 bytes. */
+static bool xr_intent_ok(const xr_t *x, uint32_t type, const uint8_t *d, uint32_t len)
+{
+    /* the realtime ones as theirs: EFI_RT, EFD_RT; RUI_RT.. CUD_RT */
+    uint32_t base = type >= 0x124c ? type - 0xc : type >= 0x124a ? type - 0x14 : type;
+    uint64_t n = len >= 8 ? xl_h32(x->le, d + 4) : 0;
+    switch (base) {
+    case 0x1236: /* EFI */
+    case 0x1237: /* EFD */
+        return n && (len == 16 + 16 * n || len == 16 + 12 * n);
+    case 0x1240: /* RUI */
+        return n && len == 16 + 32 * n;
+    case 0x1242: /* CUI */
+        return n && len == 16 + 16 * n;
+    case 0x1244: /* BUI: one extent */
+        return n == 1 && len == 16 + 32;
+    case 0x1246: /* ATTRI */
+        return len == 40;
+    case 0x1248: /* XMI */
+        return len == 88;
+    default: /* the done items of the others */
+        return len == 16;
+    }
+}
+
 static int xr_intent(xr_t *x, const xr_item_t *it, uint32_t type, lr_error_t *err)
 {
-    if (it->len[0] < 16) {
+    if (it->len[0] < 16 || !xr_intent_ok(x, type, it->r[0], it->len[0])) {
         x->why = "an intent in the log is not one XFS writes";
         return 0;
     }
@@ -1762,6 +1825,8 @@ static int xr_op(xr_t *x, const uint8_t *oh, const uint8_t *d, lr_error_t *err)
     if (i == x->ntx) {
         if (!(flags & XLOG_START_TRANS))
             return 0; /* of a transaction begun before the tail */
+        if (!xr_charge(x, XR_TX_COST))
+            return 0;
         if (xr_room((void **)&x->tx, x->ntx, &x->captx, sizeof(*x->tx)))
             return lr_error_oom(err);
         x->tx[x->ntx++] = (xr_tx_t){.tid = tid, .lsn = x->rec_lsn};
@@ -1886,6 +1951,13 @@ static int xr_pass(xr_t *x, uint64_t *left, uint8_t *rbuf, lr_error_t *err)
             x->why = r.why;
             return 0;
         }
+        /* the kernel replays only its own byte order's records
+         * (xlog_header_check_recover): one order, a Linux kernel's */
+        if (r.fmt == 3 || (x->fmt && r.fmt != x->fmt)) {
+            x->why = "the log's records are not all of one Linux host's byte order";
+            return 0;
+        }
+        x->fmt = r.fmt;
         x->le = r.le;
         x->rec_lsn = lr_get_be64(rbuf + 16);
         if ((rc = xr_ops(x, rbuf, rbuf + g.hblks * 512, err)))

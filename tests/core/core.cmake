@@ -22,6 +22,8 @@ endif()
 # XFS's records (lr/xfs.h) against xfs_bmap's and xfs_db's view of
 # fixtures/backup-xfs, and damaged copies of it.
 lr_add_test(test_xfs test_xfs.c)
+# the replay's bytes (xf_read) against the kernel's replayed copies
+target_include_directories(test_xfs PRIVATE ${CMAKE_SOURCE_DIR}/core/src)
 lr_add_test(test_mda test_mda.c)
 lr_add_test(test_io_blockdev test_io_blockdev.c LABELS interop)
 lr_add_test(test_mda_interop test_mda_interop.c LABELS interop)
