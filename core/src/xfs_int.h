@@ -95,4 +95,24 @@ size_t xf_overlay_sectors(const lr_xfs_t *fs);
 /* Drops what the replay holds: reads see the image again. */
 void xf_overlay_free(lr_xfs_t *fs);
 
+/* The kernel's xfs_dinode_verify (fs/xfs/libxfs/xfs_inode_buf.c, 6.12) of
+ * inode ino at dip (fs->inodesize bytes, big-endian as on disk, its v3 CRC
+ * already made), against the superblock sector sb (as it lies: features,
+ * geometry): NULL when it passes, else a static reason naming the check. */
+const char *xf_dinode_verify(const lr_xfs_t *fs, const uint8_t *sb, uint64_t ino,
+                             const uint8_t *dip);
+
+/* The kernel's write verifier for a v5 metadata block at daddr (512-byte
+ * units from the filesystem's start), len bytes, its LSN and CRC already
+ * stamped: chosen by its magic (superblock xfs_validate_sb_write/common,
+ * AGF xfs_agf_verify, AGI xfs_agi_verify, AGFL xfs_agfl_verify, short-form
+ * B+tree blocks (bnobt/cntbt/inobt/finobt/rmapbt/refcountbt) and the
+ * block-map B+tree's long form: their *_verify functions, directory and
+ * attribute blocks (xfs_dir3_*_verify, xfs_da3_node_verify,
+ * xfs_attr3_leaf_verify: at least their header checks), symlink blocks
+ * (xfs_symlink_verify)): NULL when it passes or the magic is none of
+ * those, else a static reason. */
+const char *xf_buf_verify(const lr_xfs_t *fs, const uint8_t *sb, const uint8_t *b, size_t len,
+                          uint64_t daddr);
+
 #endif

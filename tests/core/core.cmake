@@ -58,3 +58,7 @@ set_tests_properties(thin-dump PROPERTIES SKIP_RETURN_CODE 77)
 # The VHD block map (core/src/io_vhd.c, private to core) on hostile headers.
 lr_add_test(test_vhd test_vhd.c)
 target_include_directories(test_vhd PRIVATE ${CMAKE_SOURCE_DIR}/core/src)
+# The kernel's inode and metadata block verifiers ported (core/src/xfs_verify.c,
+# private to core) on the kernel's replayed images of fixtures/xfs-replay.
+lr_add_test(test_xfs_verify test_xfs_verify.c)
+target_include_directories(test_xfs_verify PRIVATE ${CMAKE_SOURCE_DIR}/core/src)
