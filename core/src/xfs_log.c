@@ -890,6 +890,7 @@ typedef struct xr {
     uint8_t *buf;                          /* a buffer's bytes: 64 KiB at most (128 basic blocks) */
     uint32_t bpc, ialloc_blks, ialloc_min; /* inode clusters and chunks, in blocks */
     bool nrext64;                          /* the superblock's large extent counts */
+    uint8_t sb[512];                       /* the superblock as it lies: the verifiers' */
     lr_xfs_log_t *out;
     const char *why;
 } xr_t;
@@ -998,7 +999,6 @@ static int xr_add(xr_t *x, xr_tx_t *t, const uint8_t *d, uint32_t len)
     memcpy(r, d, len);
     it->r[it->cnt] = r;
     it->len[it->cnt++] = len;
-    x->held += len;
     return 0;
 }
 
@@ -1028,7 +1028,6 @@ static int xr_add_cont(xr_t *x, xr_tx_t *t, const uint8_t *d, uint32_t len)
     memcpy(r + old, d, len);
     it->r[it->cnt - 1] = r;
     it->len[it->cnt - 1] = old + len;
-    x->held += len;
     return 0;
 }
 
@@ -1145,6 +1144,10 @@ static int xr_drain(xr_t *x, lr_error_t *err)
         lr_put_be64(x->buf + k.lsn, d->lsn);
         memset(x->buf + k.crc, 0, 4);
         lr_put_le32(x->buf + k.crc, ~lr_crc32c(0xffffffffu, x->buf, len));
+        if (xf_buf_verify(x->fs, x->sb, x->buf, len, d->blkno)) {
+            x->why = "a block the log replays fails the kernel's checks (it refuses the log)";
+            return 0;
+        }
         if ((rc = xr_put(x, d->blkno, d->len, err)))
             return rc;
     }
@@ -1530,17 +1533,32 @@ static bool xr_cluster_ok(const xr_t *x, uint32_t bytes)
 /* Whether the on-disk inode is newer than the transaction: v3, its
  * di_lsn past it (strictly: items of one LSN all replay); v4 (no LSN),
  * its flush count past the logged one, but for the count's wrap. */
-static bool xr_inode_newer(const xr_t *x, const uint8_t *dip, const uint8_t *l, uint64_t lsn)
+enum { XR_OLDER, XR_NEWER_LSN, XR_NEWER_FLUSH };
+
+static int xr_inode_newer(const xr_t *x, const uint8_t *dip, const uint8_t *l, uint64_t lsn)
 {
     if (dip[4] >= 3) {
         uint64_t have = lr_get_be64(dip + 112);
         if (have && have != UINT64_MAX && have > lsn)
-            return true;
+            return XR_NEWER_LSN;
     }
     if (x->fs->v5)
-        return false;
+        return XR_OLDER;
     uint32_t disk = (uint32_t)(dip[30] << 8 | dip[31]), logged = xl_h16(x->le, l + 30);
-    return logged < disk && !(disk == 0xffff && logged < 0x8000);
+    return logged < disk && !(disk == 0xffff && logged < 0x8000) ? XR_NEWER_FLUSH : XR_OLDER;
+}
+
+/* The inode as the kernel writes it back after its item
+ * (out_owner_change): its CRC made anew and xfs_dinode_verify passed, or
+ * the kernel fails the recovery. */
+static int xr_inode_done(xr_t *x, const xr_ilf_t *f, uint8_t *dip, lr_error_t *err)
+{
+    xr_inode_crc(x, dip);
+    if (xf_dinode_verify(x->fs, x->sb, f->ino, dip)) {
+        x->why = "an inode the log replays fails the kernel's checks (it refuses the log)";
+        return 0;
+    }
+    return xr_put(x, f->blkno, f->len, err);
 }
 
 /* An inode item, pass 2: the inode's core and forks into its cluster
@@ -1571,9 +1589,10 @@ static int xr_inode(xr_t *x, const xr_item_t *it, uint64_t lsn, lr_error_t *err)
         x->why = "an inode in the log, or its cluster on disk, is not one XFS writes";
         return 0;
     }
-    if (xr_inode_newer(x, dip, l, lsn)) {
+    int newer = xr_inode_newer(x, dip, l, lsn);
+    if (newer != XR_OLDER) {
         x->out->skipped++;
-        return 0;
+        return newer == XR_NEWER_LSN ? xr_inode_done(x, &f, dip, err) : 0;
     }
     if (f.fields & XR_ILOG_OWNERS) {
         x->why = "the log changes the owner of an inode's block map (xfs_fsr): not replayed here";
@@ -1599,20 +1618,8 @@ static int xr_inode(xr_t *x, const xr_item_t *it, uint64_t lsn, lr_error_t *err)
         x->why = "an inode's forks in the log do not fit it";
         return 0;
     }
-    /* xfs_dinode_verify after the replay (a subset: the inode it names,
-     * its filesystem, a size the kernel takes); the kernel fails the mount
-     * on any of its checks */
-    if (dip[4] == 3 && (lr_get_be64(dip + 152) != f.ino || memcmp(dip + 160, x->fs->uuid, 16))) {
-        x->why = "an inode in the log names another inode or filesystem (the kernel refuses it)";
-        return 0;
-    }
-    if (dip[56] & 0x80) {
-        x->why = "an inode in the log has a negative size (the kernel refuses it)";
-        return 0;
-    }
-    xr_inode_crc(x, dip);
     x->out->items++;
-    return xr_put(x, f.blkno, f.len, err);
+    return xr_inode_done(x, &f, dip, err);
 }
 
 /* An icreate item, pass 2 (xlog_recover_icreate_commit_pass2,
@@ -1976,8 +1983,8 @@ static int xr_pass(xr_t *x, uint64_t *left, uint8_t *rbuf, lr_error_t *err)
  * (xfs_ialloc_setup_geometry), from the superblock as it lies. */
 static int xr_geometry(xr_t *x, lr_error_t *err)
 {
-    uint8_t sb[512];
-    int rc = xf_read(x->fs, sb, sizeof(sb), 0, NULL, err);
+    uint8_t *sb = x->sb;
+    int rc = xf_read(x->fs, sb, sizeof(x->sb), 0, NULL, err);
     if (rc)
         return rc;
     const lr_xfs_t *fs = x->fs;

@@ -1609,6 +1609,47 @@ static void test_replay_damage(void **state)
     free(img);
 }
 
+/* sym5's log with one logged field changed in its record at basic block
+ * 13 (data offset at, count bytes of value, little-endian as the writer's
+ * host), resealed: the kernel (6.18) refused to mount each such copy
+ * (-EFSCORRUPTED, "log mount failed"), so the replay must not call it
+ * replayed. */
+static void assert_refused(size_t at, uint64_t value, size_t count, bool be, const char *why)
+{
+    size_t len, nbb;
+    uint8_t *img = load_fixture("xfs-replay-more", "sym5.img", &len);
+    uint8_t *rec = img + log_at(img, &nbb) + 13 * 512;
+    assert_int_equal(be32(rec), 0xFEEDBABEu);
+    for (size_t i = 0; i < count; i++)
+        *rec_byte(rec, at + i) = (uint8_t)(value >> (8 * (be ? count - 1 - i : i)));
+    seal_record(rec);
+    opened_t o = open_mem(img, len, true);
+    assert_int_equal(o.log.state, LR_XFS_LOG_DIRTY);
+    print_message("refused: %s\n", o.log.why);
+    if (!strstr(o.log.why, why))
+        fail_msg("why: \"%s\", not \"%s\"", o.log.why, why);
+    close_mem(&o);
+    free(img);
+}
+
+/* Logs the kernel refuses, crafted by a review from sym5 (its file d/f's
+ * logged inode core at data byte 648 of that record, the AGF's logged
+ * header at 88). */
+static void test_replay_refused(void **state)
+{
+    (void)state;
+    size_t len;
+    uint8_t *img = load_fixture("xfs-replay-more", "sym5.img", &len);
+    opened_t o = open_mem(img, len, true); /* as it is: replayed */
+    assert_int_equal(o.log.state, LR_XFS_LOG_REPLAYED);
+    close_mem(&o);
+    free(img);
+    assert_refused(648 + 24, 1, 1, false, "not one XFS writes");      /* di_v3_pad */
+    assert_refused(648 + 4, 2, 1, false, "not one XFS writes");       /* di_version 2 on v5 */
+    assert_refused(648 + 152, 0x85, 8, false, "the kernel's checks"); /* di_ino */
+    assert_refused(88 + 4, 2, 4, true, "the kernel's checks");        /* agf_versionnum */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1619,6 +1660,7 @@ int main(void)
         cmocka_unit_test(test_log_covered),     cmocka_unit_test(test_log_covered_damage),
         cmocka_unit_test(test_sparse_records),  cmocka_unit_test(test_sparse_holemask),
         cmocka_unit_test(test_replay_kernel),   cmocka_unit_test(test_replay_damage),
+        cmocka_unit_test(test_replay_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

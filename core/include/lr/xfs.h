@@ -206,7 +206,9 @@ int lr_xfs_log(lr_xfs_t *fs, lr_xfs_log_t *log, lr_error_t *err);
  * says what, nothing replayed: reads see the image as it lies) when the
  * log holds what this replay does not do as the kernel does: an item of
  * a type it does not know, a region or item not whole, an inode or
- * cluster the kernel's checks refuse, a block-map owner change
+ * cluster the kernel's checks refuse (a replayed inode or v5 block
+ * failing xfs_dinode_verify or its write verifier: core/src/xfs_verify.c;
+ * an intent of another size than its kind's), a block-map owner change
  * (xfs_fsr), a superblock whose geometry the log changes (growfs), a
  * record failing its CRC other than a torn one among the last 8 before
  * the head whose predecessor names the same tail (the kernel then
