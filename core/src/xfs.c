@@ -46,6 +46,12 @@ bool xf_crc_ok(const uint8_t *p, size_t len, size_t crc_at)
     return ~c == lr_get_le32(p + crc_at);
 }
 
+void xf_crc_set(uint8_t *p, size_t len, size_t crc_at)
+{
+    memset(p + crc_at, 0, 4);
+    lr_put_le32(p + crc_at, ~lr_crc32c(0xffffffffu, p, len));
+}
+
 bool lr_xfs_superblock(const uint8_t *p, size_t avail, uint32_t *block_size, uint64_t *size)
 {
     if (avail < XFS_SB_NEED || memcmp(p, LR_XFS_MAGIC, 4) != 0)

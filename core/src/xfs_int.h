@@ -69,6 +69,10 @@ struct lr_xfs {
  * that field as zeros). */
 bool xf_crc_ok(const uint8_t *p, size_t len, size_t crc_at);
 
+/* Makes a v5 record's CRC-32C at crc_at (what xf_crc_ok checks), as the
+ * kernel's write verifiers and xfs_dinode_calc_crc do. */
+void xf_crc_set(uint8_t *p, size_t len, size_t crc_at);
+
 /* The linear block of allocation group ag's block agbno, or false when
  * it lies past the group or the filesystem. */
 bool xf_linear(const lr_xfs_t *fs, uint32_t ag, uint64_t agbno, uint64_t *out);

@@ -1142,8 +1142,7 @@ static int xr_drain(xr_t *x, lr_error_t *err)
         if (!xr_kind(x->buf, len, &k) || k.blft != d->blft)
             continue; /* no verifier attached: written as replayed */
         lr_put_be64(x->buf + k.lsn, d->lsn);
-        memset(x->buf + k.crc, 0, 4);
-        lr_put_le32(x->buf + k.crc, ~lr_crc32c(0xffffffffu, x->buf, len));
+        xf_crc_set(x->buf, len, k.crc);
         if (xf_buf_verify(x->fs, x->sb, x->buf, len, d->blkno)) {
             x->why = "a block the log replays fails the kernel's checks (it refuses the log)";
             return 0;
@@ -1245,8 +1244,7 @@ static void xr_inode_crc(const xr_t *x, uint8_t *dip)
 {
     if (!x->fs->v5)
         return;
-    memset(dip + XFS_DINODE_CRC, 0, 4);
-    lr_put_le32(dip + XFS_DINODE_CRC, ~lr_crc32c(0xffffffffu, dip, x->fs->inodesize));
+    xf_crc_set(dip, x->fs->inodesize, XFS_DINODE_CRC);
 }
 
 /* xlog_recover_do_inode_buffer: of a buffer of inodes logged for their

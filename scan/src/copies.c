@@ -859,7 +859,7 @@ static int read_by_inode(lr_io_t *io, const lr_scan_copy_t *cp, char *t, lr_erro
         lr_xfs_t *fs = NULL;
         lr_xfs_log_t lg;
         rc = lr_xfs_open(io, cp->xfs_offset, &fs, err);
-        if (!rc) /* as the scan read it: its dirty log replayed */
+        if (!rc && cp->fs_log_replayed) /* as the scan read it: its log replayed */
             rc = lr_xfs_replay(fs, &lg, err);
         if (!rc)
             rc = lr_xfs_read(fs, cp->xfs_ino, t, want, &got, err);
