@@ -897,9 +897,20 @@ int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, char **note,
             return 0;
         }
     }
-    if (lr_io_split_is_set(path))
+    if (lr_io_split_is_set(path)) {
         *fmt = LR_IO_FMT_SPLIT;
-    return 0;
+        return 0;
+    }
+    /* read alone, a later segment would be a raw disk with no LVM on it */
+    char *first = lr_io_split_first_of(path);
+    if (!first)
+        return 0;
+    rc = lr_error_at(err, path, LR_EREFUSED, LR_NO_OFFSET,
+                     "a later segment of a split raw set whose first segment %s is beside it: "
+                     "give that one (the set is read from its first segment on)",
+                     first);
+    free(first);
+    return rc;
 }
 
 int lr_io_member_open(lr_io_t **out, int fd, const char *path, const lr_io_member_t *member,

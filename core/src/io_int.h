@@ -105,6 +105,11 @@ const char *lr_io_fmt_a(int fmt) LR_IO_HIDDEN;
 
 /* Split raw sets (io_split.c): 1 if path names the first segment of one. */
 int lr_io_split_is_set(const char *path) LR_IO_HIDDEN;
+/* When path names a later segment of a split set (a suffix of 2 to 5
+ * digits or letters that is no first segment's) and the set's first
+ * segment and the one before path lie beside it: the first's name
+ * (malloc'd); else NULL (also out of memory). */
+char *lr_io_split_first_of(const char *path) LR_IO_HIDDEN;
 int lr_io_split_open(lr_io_t **out, int fd, const char *path, lr_error_t *err) LR_IO_HIDDEN;
 
 /* The libyal layers (io_yal.c) open the image by its name. */

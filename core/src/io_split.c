@@ -142,6 +142,37 @@ int lr_io_split_is_set(const char *path)
     return yes;
 }
 
+char *lr_io_split_first_of(const char *path)
+{
+    const char *dot = strrchr(path, '.');
+    if (!dot || strchr(dot, '/'))
+        return NULL;
+    const char *sfx = dot + 1;
+    size_t n = strlen(sfx), k = 0;
+    if (n < 2 || n > 5)
+        return NULL;
+    split_names_t nm = {.at = (size_t)(sfx - path), .width = n, .letters = sfx[0] >= 'a'};
+    for (size_t i = 0; i < n; i++) {
+        char lo = nm.letters ? 'a' : '0', hi = nm.letters ? 'z' : '9';
+        if (sfx[i] < lo || sfx[i] > hi)
+            return NULL;
+        k = k * (nm.letters ? 26 : 10) + (size_t)(sfx[i] - lo);
+    }
+    /* digits count from 0 or from 1; letters from aa */
+    for (size_t first = 0; first <= (nm.letters ? 0u : 1u); first++) {
+        if (k <= first)
+            continue;
+        nm.first = first;
+        char *a = split_name(path, &nm, first), *b = split_name(path, &nm, k - 1);
+        bool yes = split_exists(a) && split_exists(b);
+        free(b);
+        if (yes)
+            return a;
+        free(a);
+    }
+    return NULL;
+}
+
 /* The set must start at path and have no hole: a .000 beside a .001 is
  * the first segment (path is the second), and a segment after the one
  * missing (k, where the set seemed to end) means one is lost. Looked for

@@ -1422,18 +1422,41 @@ static ssize_t vmdk_handle_read(libvmdk_handle_t *h, void *buf, size_t len, uint
     return n;
 }
 
+/* One VMDK file of a chain: libvmdk's handle and, for a file holding its
+ * own descriptor, the pool through which its one extent (the file itself)
+ * is read. */
+typedef struct vmdk_file {
+    libvmdk_handle_t *h;
+#ifdef LR_HAVE_BFIO
+    libbfio_pool_t *pool;
+#endif
+} vmdk_file_t;
+
 static ssize_t vmdk_read(yal_ctx_t *y, void *buf, size_t len, uint64_t off, char *msg)
 {
-    return vmdk_handle_read(y->h, buf, len, off, msg);
+    return vmdk_handle_read(((vmdk_file_t *)y->h)->h, buf, len, off, msg);
 }
 
-static void vmdk_free_file(void *f)
+static void vmdk_handle_free(libvmdk_handle_t *h)
 {
-    libvmdk_handle_t *h = f;
     if (!h)
         return;
     libvmdk_handle_close(h, NULL);
     libvmdk_handle_free(&h, NULL);
+}
+
+/* The handle first: it reads through the pool until it is closed. */
+static void vmdk_free_file(void *p)
+{
+    vmdk_file_t *f = p;
+    if (!f)
+        return;
+    vmdk_handle_free(f->h);
+#ifdef LR_HAVE_BFIO
+    if (f->pool)
+        libbfio_pool_free(&f->pool, NULL);
+#endif
+    free(f);
 }
 
 static const yal_ops_t vmdk_ops = {.what = "VMDK", .read = vmdk_read, .free_file = vmdk_free_file};
@@ -1443,10 +1466,14 @@ static int vmdk_fd_read(void *ctx, void *buf, size_t len, uint64_t off, size_t *
     return lr_io_fd_pread(*(const int *)ctx, buf, len, off, got);
 }
 
-/* 1 if path is a sparse extent without an embedded descriptor
- * (lr_io_kdmv_embeds): one extent of a twoGbMaxExtentSparse set, which
- * libvmdk (and qemu) open only through the set's descriptor. */
-static bool vmdk_is_extent(const char *path)
+/* What path is: VMDK_SPARSE_EMBEDS, a sparse extent holding its own
+ * descriptor (monolithic sparse, stream-optimized; lr_io_kdmv_embeds);
+ * VMDK_SPARSE_BARE, one without (an extent of a twoGbMaxExtentSparse set,
+ * which libvmdk and qemu open only through the set's descriptor);
+ * VMDK_OTHER (a descriptor file, or not readable). *size: its size. */
+enum { VMDK_OTHER, VMDK_SPARSE_EMBEDS, VMDK_SPARSE_BARE };
+
+static int vmdk_kind(const char *path, uint64_t *size)
 {
     uint8_t h[36];
     struct stat st;
@@ -1454,10 +1481,137 @@ static bool vmdk_is_extent(const char *path)
     size_t n = 0;
     bool kdmv = fd >= 0 && fstat(fd, &st) == 0 && lr_io_fd_pread(fd, h, sizeof(h), 0, &n) == 0 &&
                 n == sizeof(h) && memcmp(h, "KDMV", 4) == 0;
-    bool yes = kdmv && !lr_io_kdmv_embeds(h, n, (uint64_t)st.st_size, vmdk_fd_read, &fd);
+    int kind = !kdmv ? VMDK_OTHER
+               : lr_io_kdmv_embeds(h, n, (uint64_t)st.st_size, vmdk_fd_read, &fd)
+                   ? VMDK_SPARSE_EMBEDS
+                   : VMDK_SPARSE_BARE;
+    *size = kdmv ? (uint64_t)st.st_size : 0;
     if (fd >= 0)
         close(fd);
-    return yes;
+    return kind;
+}
+
+/* The one extent a file holding its own descriptor names, if it is a
+ * sparse one (its type as libvmdk gives it): 0, else LR_ENOTFOUND. *name:
+ * the file name it gives (malloc'd; NULL when it gives none). */
+static int vmdk_own_extent(libvmdk_handle_t *h, char **name)
+{
+    int n = 0, type = 0, rc = LR_ENOTFOUND;
+    size_t len = 0;
+    libvmdk_extent_descriptor_t *d = NULL;
+    *name = NULL;
+    if (libvmdk_handle_get_number_of_extents(h, &n, NULL) == 1 && n == 1 &&
+        libvmdk_handle_get_extent_descriptor(h, 0, &d, NULL) == 1 &&
+        libvmdk_extent_descriptor_get_type(d, &type, NULL) == 1 &&
+        type == LIBVMDK_EXTENT_TYPE_SPARSE) {
+        rc = 0;
+        if (libvmdk_extent_descriptor_get_utf8_filename_size(d, &len, NULL) == 1 && len > 1 &&
+            (*name = malloc(len)) &&
+            libvmdk_extent_descriptor_get_utf8_filename(d, (uint8_t *)*name, len, NULL) != 1) {
+            free(*name);
+            *name = NULL;
+        }
+    }
+    if (d)
+        libvmdk_extent_descriptor_free(&d, NULL);
+    return rc;
+}
+
+/* Whether the file name (from the descriptor of path) beside path, in
+ * dir, is path itself. */
+static bool vmdk_names_self(const char *path, const char *dir, const char *name)
+{
+    struct stat a, b;
+    char *other = NULL;
+    if (!name || strchr(name, '/') || asprintf(&other, "%s/%s", dir, name) < 0)
+        return false;
+    bool same =
+        stat(path, &a) == 0 && stat(other, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+    free(other);
+    return same;
+}
+
+#ifdef LR_HAVE_BFIO
+/* *pool: a pool of one range handle, size bytes at byte at of path: a
+ * VMDK's one extent where it lies (-ENOMEM). */
+static int vmdk_extent_pool(libbfio_pool_t **pool, const char *path, uint64_t at, uint64_t size)
+{
+    libbfio_handle_t *ext = NULL;
+    int entry = 0;
+    if (yal_range_handle(&ext, path, -1, at, size, NULL))
+        return -ENOMEM;
+    if (libbfio_pool_initialize(pool, 0, LIBBFIO_POOL_UNLIMITED_NUMBER_OF_OPEN_HANDLES, NULL) !=
+            1 ||
+        libbfio_pool_append_handle(*pool, &entry, ext, LIBBFIO_OPEN_READ, NULL) != 1) {
+        libbfio_handle_free(&ext, NULL);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+/* Reads f's one extent from the file itself (size bytes at path). */
+static int vmdk_open_self(vmdk_file_t *f, const char *path, uint64_t size, char *msg)
+{
+    libvmdk_error_t *e = NULL;
+    if (vmdk_extent_pool(&f->pool, path, 0, size))
+        return -ENOMEM;
+    if (libvmdk_handle_open_extent_data_files_file_io_pool(f->h, f->pool, &e) != 1) {
+        vmdk_msg(e, msg);
+        return LR_EFORMAT;
+    }
+    return 0;
+}
+#else
+/* Without libbfio the extent is opened by the name the descriptor gives:
+ * 0 when that name beside path is path itself, else LR_EREFUSED. */
+static int vmdk_open_self(vmdk_file_t *f, const char *path, uint64_t size, char *msg)
+{
+    (void)f;
+    (void)size;
+    (void)msg;
+    (void)path;
+    return LR_EREFUSED;
+}
+#endif
+
+/* Opens the extents of f, a VMDK file path of the chain whose top is
+ * image, looking beside it (dir). A file holding its own descriptor
+ * (monolithic sparse, stream-optimized) is its one extent: it is read
+ * from itself, as qemu reads it, never from the file its descriptor names
+ * (the name it was made under: beside a renamed copy that names another
+ * file, or none). Other descriptors name their extent files. */
+static int vmdk_open_extents(vmdk_file_t *f, const char *path, const char *image, const char *dir,
+                             lr_error_t *err)
+{
+    char msg[YAL_MSG] = "";
+    libvmdk_error_t *e = NULL;
+    uint64_t size = 0;
+    char *name = NULL;
+    if (vmdk_kind(path, &size) == VMDK_SPARSE_EMBEDS && vmdk_own_extent(f->h, &name) == 0) {
+        int rc = vmdk_open_self(f, path, size, msg);
+        bool by_name = rc == LR_EREFUSED && vmdk_names_self(path, dir, name);
+        if (rc == LR_EREFUSED && !by_name)
+            rc = lr_error_at(err, image, LR_EREFUSED, LR_NO_OFFSET,
+                             "%s holds its own data, but its descriptor names it %s, and this "
+                             "build has no libbfio to read it under another name: rename or link "
+                             "it to that name",
+                             path, name ? name : "(no name)");
+        else if (rc == -ENOMEM)
+            rc = lr_error_oom(err);
+        else if (rc && !by_name)
+            rc = lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET,
+                             "cannot read the VMDK file %s: %s", path, msg);
+        free(name);
+        if (!by_name)
+            return rc;
+    }
+    if (libvmdk_handle_set_extent_data_files_path(f->h, dir, strlen(dir), &e) != 1 ||
+        libvmdk_handle_open_extent_data_files(f->h, &e) != 1) {
+        vmdk_msg(e, msg);
+        return lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET,
+                           "cannot open the extent files of %s (looked in %s): %s", path, dir, msg);
+    }
+    return 0;
 }
 
 /* Opens one VMDK of a chain with its extent files (beside it). */
@@ -1465,17 +1619,18 @@ static int vmdk_open_file(void **out, const char *path, const char *image, lr_er
 {
     char msg[YAL_MSG] = "";
     libvmdk_error_t *e = NULL;
-    libvmdk_handle_t *h = NULL;
+    vmdk_file_t *f = calloc(1, sizeof(*f));
     char *dir = yal_dir(path);
     bool top = strcmp(path, image) == 0;
     int rc = 0;
+    uint64_t size = 0;
     *out = NULL;
-    if (!dir || libvmdk_handle_initialize(&h, &e) != 1) {
+    if (!f || !dir || libvmdk_handle_initialize(&f->h, &e) != 1) {
         vmdk_msg(e, NULL);
         rc = lr_error_at(err, image, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    } else if (libvmdk_handle_open(h, path, LIBVMDK_OPEN_READ, &e) != 1) {
+    } else if (libvmdk_handle_open(f->h, path, LIBVMDK_OPEN_READ, &e) != 1) {
         vmdk_msg(e, msg);
-        rc = top && vmdk_is_extent(path)
+        rc = top && vmdk_kind(path, &size) == VMDK_SPARSE_BARE
                  ? lr_error_at(err, image, LR_EREFUSED, LR_NO_OFFSET,
                                "a sparse extent of a split VMDK (it holds no descriptor): give "
                                "the set's descriptor file instead (the .vmdk that names its "
@@ -1484,22 +1639,19 @@ static int vmdk_open_file(void **out, const char *path, const char *image, lr_er
                                  "cannot open the VMDK image: %s", msg)
                    : lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET,
                                  "cannot open its parent VMDK image %s: %s", path, msg);
-    } else if (libvmdk_handle_set_extent_data_files_path(h, dir, strlen(dir), &e) != 1 ||
-               libvmdk_handle_open_extent_data_files(h, &e) != 1) {
-        vmdk_msg(e, msg);
-        rc = lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET,
-                         "cannot open the extent files of %s (looked in %s): %s", path, dir, msg);
+    } else {
+        rc = vmdk_open_extents(f, path, image, dir, err);
     }
     free(dir);
     if (rc) {
-        vmdk_free_file(h);
+        vmdk_free_file(f);
         return rc;
     }
-    *out = h;
+    *out = f;
     return 0;
 }
 
-static int vmdk_parent_name(void *h, const char *image, char **out, lr_error_t *err)
+static int vmdk_parent_name(libvmdk_handle_t *h, const char *image, char **out, lr_error_t *err)
 {
     *out = NULL;
     size_t n = 0;
@@ -1522,8 +1674,9 @@ static int vmdk_check(void *child, void *parent, const char *back, const char *i
                       lr_error_t *err)
 {
     uint32_t want = 0, have = 0;
-    if (libvmdk_handle_get_parent_content_identifier(child, &want, NULL) != 1 ||
-        libvmdk_handle_get_content_identifier(parent, &have, NULL) != 1 || want == have)
+    if (libvmdk_handle_get_parent_content_identifier(((vmdk_file_t *)child)->h, &want, NULL) != 1 ||
+        libvmdk_handle_get_content_identifier(((vmdk_file_t *)parent)->h, &have, NULL) != 1 ||
+        want == have)
         return 0;
     return lr_error_at(err, image, LR_EREFUSED, LR_NO_OFFSET,
                        "its parent %s has content id %08x, but the delta disk was made from "
@@ -1534,23 +1687,29 @@ static int vmdk_check(void *child, void *parent, const char *back, const char *i
 static int vmdk_attach(void *child, void *parent, char *msg)
 {
     libvmdk_error_t *e = NULL;
-    int r = libvmdk_handle_set_parent_handle(child, parent, &e);
+    int r =
+        libvmdk_handle_set_parent_handle(((vmdk_file_t *)child)->h, ((vmdk_file_t *)parent)->h, &e);
     vmdk_msg(e, msg);
     return r;
 }
 
-static int vmdk_media_size(void *h, uint64_t *size)
+static int vmdk_media_size(void *f, uint64_t *size)
 {
     size64_t n = 0;
-    int r = libvmdk_handle_get_media_size(h, &n, NULL);
+    int r = libvmdk_handle_get_media_size(((vmdk_file_t *)f)->h, &n, NULL);
     *size = n;
     return r;
+}
+
+static int vmdk_chain_parent(void *f, const char *image, char **out, lr_error_t *err)
+{
+    return vmdk_parent_name(((vmdk_file_t *)f)->h, image, out, err);
 }
 
 static const yal_chain_ops_t vmdk_chain = {
     .word = "parent",
     .open = vmdk_open_file,
-    .parent_name = vmdk_parent_name,
+    .parent_name = vmdk_chain_parent,
     .check = vmdk_check,
     .attach = vmdk_attach,
     .media_size = vmdk_media_size,
@@ -1583,7 +1742,7 @@ static void vmdkm_free_file(void *f)
     vmdk_member_t *m = f;
     if (!m)
         return;
-    vmdk_free_file(m->h);
+    vmdk_handle_free(m->h);
     if (m->pool)
         libbfio_pool_free(&m->pool, NULL);
     if (m->desc)
@@ -1597,17 +1756,9 @@ static const yal_ops_t vmdkm_ops = {
 /* The range handles and the library handle of m (-ENOMEM). */
 static int vmdkm_handles(vmdk_member_t *m, const char *path, uint64_t at, uint64_t size)
 {
-    libbfio_handle_t *ext = NULL;
-    int entry = 0;
     if (yal_range_handle(&m->desc, path, -1, at, size, NULL) ||
-        yal_range_handle(&ext, path, -1, at, size, NULL))
+        vmdk_extent_pool(&m->pool, path, at, size))
         return -ENOMEM;
-    if (libbfio_pool_initialize(&m->pool, 0, LIBBFIO_POOL_UNLIMITED_NUMBER_OF_OPEN_HANDLES, NULL) !=
-            1 ||
-        libbfio_pool_append_handle(m->pool, &entry, ext, LIBBFIO_OPEN_READ, NULL) != 1) {
-        libbfio_handle_free(&ext, NULL);
-        return -ENOMEM;
-    }
     return libvmdk_handle_initialize(&m->h, NULL) == 1 ? 0 : -ENOMEM;
 }
 

@@ -646,6 +646,12 @@ if have split; then
     refused "$T/s/d3from1/disk.img.001" "segment .*/disk.img.004 of the split set is missing (.*disk.img.005 follows it)" \
         "split missing segment"
     refused "$T/s/d3from0/disk.001" ".*/disk.000 is beside it: the split set starts there" "split second segment"
+    # a later segment alone reads as a raw disk with no LVM on it: refused
+    for later in d3from1/disk.img.003 d3from0/disk.002 alpha/disk.img.ab d2/disk.img.02 d4odd/disk.0002; do
+        first=$(ls "$T/s/${later%%/*}" | sort | head -1)
+        refused "$T/s/$later" "a later segment of a split raw set whose first segment .*/$first is beside it: give that one" \
+            "split later segment $later"
+    done
 fi
 
 echo "image-formats-variants: $passes passed, $fails failed"

@@ -85,6 +85,24 @@ d[at] ^= 0x77
 open(sys.argv[1], "wb").write(d)
 PY
 tar -C "$T/img" -xzf "$F/split.tar.gz"
+# VMDKs holding their own descriptor, renamed: each descriptor names the
+# file it was made as, and a file of that name beside it is another disk
+# (qemu reads such a file from itself; libvmdk by the name it gives)
+mkdir -p "$T/ren"
+cp "$T/img/disk.vmdk" "$T/ren/renamed-disk"
+tar -C "$T/ren" -xf "$F/vm.ova" vm-disk1.vmdk
+mv "$T/ren/vm-disk1.vmdk" "$T/ren/renamed-so"
+cp "$T/ren/renamed-so" "$T/ren/disk.vmdk"
+cp "$T/img/disk.vmdk" "$T/ren/vm-disk1.vmdk"
+# that one other bytes than the OVA's disk (its grains are stored as is)
+python3 - "$T/ren/vm-disk1.vmdk" << 'PY'
+import sys
+d = bytearray(open(sys.argv[1], "rb").read())
+at = d.find(b"LABELONE")
+assert at > 0
+d[at:at + 8] = b"LABELTWO"
+open(sys.argv[1], "wb").write(d)
+PY
 tar -C "$T/bk" -xzf "$F/backing.tar.gz"
 mkdir -p "$T/vc" "$T/bad/vc1" "$T/bad/vc2" "$T/bad/vcc" "$T/bad/vcl"
 tar -C "$T/vc" -xzf "$F/vmdk-chain.tar.gz"
@@ -133,12 +151,13 @@ IMAGES="img/disk.qcow2:qcow2:libqcow img/disk.vmdk:vmdk:libvmdk img/disk.vhdx:vh
 img/disk.vhd:vhd:libvhdi img/disk-fixed.vhd:vhd:libvhdi img/disk.E01:ewf:libewf img/disk.img.xz:xz:liblzma
 img/single.img.xz:xz:liblzma img/disk.img.zst:zstd:libzstd img/multi.img.zst:zstd:libzstd
 img/disk.split.001:split:- bk/overlay.qcow2:qcow2:libqcow vc/top.vmdk:vmdk:libvmdk img/vm.ova:vmdk:libvmdk+libbfio
+ren/renamed-disk:vmdk:libvmdk+libbfio
 qo/zstd.qcow2:qcow2:libqcow+libzstd qo/extz.qcow2:qcow2:libqcow qo/df.qcow2:qcow2:libqcow"
 # chains whose bytes are not the raw image's: also the name of their truth
 CHAINS="vhc/top.vhd:vhd:libvhdi:vhd-chain vhc/mid.vhd:vhd:libvhdi:vhd-chain-mid
 vhss/single.vhd:vhd:libvhdi:vhd-chain-mid vl/log.vhdx:vhdx:libvhdi:vhdx-log
 vl/applied.vhdx:vhdx:libvhdi:vhdx-log-applied ea/acq.E01:ewf:libewf:ewf-acquiry
-qo/sub.qcow2:qcow2:libqcow+libzstd:qcow-own-sub"
+qo/sub.qcow2:qcow2:libqcow+libzstd:qcow-own-sub ren/renamed-so:vmdk:libvmdk+libbfio:vm.ova"
 declare -A missing=()
 
 # a build without libbfio's header cannot replay a VHDX log: it says so
@@ -159,6 +178,7 @@ for entry in $IMAGES $CHAINS; do
     [ -z "${missing[$name]:-}" ] || continue
     [ -n "$truth_name" ] || truth_name=$name
     [ "$path" = vc/top.vmdk ] && truth_name=vmdk-chain # not the raw image's bytes
+    [ "$path" = ren/renamed-disk ] && truth_name=disk.vmdk
     tool_sha=$(awk -v n="$truth_name" '$2 == n { print $1 }' "$F/truth/sha256")
     [ -n "$tool_sha" ] || { bad "$name: no truth"; continue; }
     for order in forward reverse; do
