@@ -661,6 +661,84 @@ static void ewf_next_name(const char *last, char *out, size_t cap)
         out[0] = '\0';
 }
 
+/* How an EWF (version 1) segment file ends: its sections, each led by a
+ * 76-byte descriptor (type, the next section's offset, size), chain from
+ * byte 13 to a "next" (more segments follow) or "done" section (the
+ * set's last) pointing at itself. */
+enum { EWF_SEG_UNKNOWN, EWF_SEG_NEXT, EWF_SEG_DONE, EWF_SEG_CUT };
+
+#define EWF_SEG_SECTIONS 1000000 /* sections walked at most in one file */
+
+/* EWF_SEG_CUT: a section runs on past the file's end (*end: its size). */
+static int ewf_segment_end(const char *name, uint64_t *end)
+{
+    static const uint8_t sig[8] = {'E', 'V', 'F', 0x09, 0x0d, 0x0a, 0xff, 0x00};
+    uint8_t d[76];
+    struct stat st;
+    size_t n = 0;
+    int kind = EWF_SEG_UNKNOWN, fd = open(name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) != 0 || lr_io_fd_pread(fd, d, 8, 0, &n) || n != 8 ||
+        memcmp(d, sig, 8) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return kind;
+    }
+    uint64_t size = (uint64_t)st.st_size, at = 13;
+    *end = size;
+    for (long i = 0; i < EWF_SEG_SECTIONS; i++) {
+        if (at + sizeof(d) > size) {
+            kind = EWF_SEG_CUT;
+            break;
+        }
+        if (lr_io_fd_pread(fd, d, sizeof(d), at, &n) || n != sizeof(d))
+            break;
+        uint64_t next = lr_get_le64(d + 16), len = lr_get_le64(d + 24);
+        bool last = memcmp(d, "next", 5) == 0 || memcmp(d, "done", 5) == 0;
+        if (last && (next == at || next == 0)) {
+            kind = d[0] == 'n' ? EWF_SEG_NEXT : EWF_SEG_DONE;
+            break;
+        }
+        if (next > size || (len && at + len > size)) {
+            kind = EWF_SEG_CUT;
+            break;
+        }
+        if (next <= at)
+            break; /* not as EWF chains them: not known */
+        at = next;
+    }
+    close(fd);
+    return kind;
+}
+
+/* Why a set opened incomplete: the first segment cut short, else the
+ * segment the last one found says follows (it does not exist), else
+ * what was found (malloc'd into *why; -ENOMEM). */
+static int ewf_why(char **names, int n_names, char **why)
+{
+    char next[YAL_MSG] = "";
+    uint64_t end = 0;
+    int last = EWF_SEG_UNKNOWN, r = 0;
+    for (int i = 0; i < n_names; i++) {
+        last = ewf_segment_end(names[i], &end);
+        if (last == EWF_SEG_CUT) {
+            r = asprintf(why,
+                         "%d found; %s is cut short: its sections run on past its end (byte %llu)",
+                         n_names, names[i], (unsigned long long)end);
+            return r < 0 ? -ENOMEM : 0;
+        }
+    }
+    if (n_names > 0)
+        ewf_next_name(names[n_names - 1], next, sizeof(next));
+    if (last == EWF_SEG_DONE)
+        r = asprintf(why, "%d found, the last one ending the set, none cut short: one is damaged",
+                     n_names);
+    else if (next[0])
+        r = asprintf(why, "%d found; the next one, %s, does not exist", n_names, next);
+    else
+        r = asprintf(why, "%d found", n_names);
+    return r < 0 ? -ENOMEM : 0;
+}
+
 int lr_io_ewf_open(lr_io_t **out, const char *path, lr_error_t *err)
 {
     char msg[YAL_MSG] = "";
@@ -684,16 +762,6 @@ int lr_io_ewf_open(lr_io_t **out, const char *path, lr_error_t *err)
                          "cannot open the EWF image (%d segment file%s found): %s", n_names,
                          n_names == 1 ? "" : "s", msg);
     }
-    char next[YAL_MSG] = "";
-    if (!rc && n_names > 0)
-        ewf_next_name(names[n_names - 1], next, sizeof(next));
-    libewf_glob_free(names, n_names, NULL);
-    size64_t size = 0;
-    if (!rc && libewf_handle_get_media_size(h, &size, &e) != 1) {
-        ewf_msg(e, msg);
-        rc = lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET, "no media size in the EWF image: %s",
-                         msg);
-    }
     /* A set missing a segment (or with one cut or damaged: an interrupted
      * acquisition, a copy cut short) opens; libewf reads the chunks it
      * does not have as zeros. They are made unreadable instead
@@ -703,12 +771,17 @@ int lr_io_ewf_open(lr_io_t **out, const char *path, lr_error_t *err)
         libewf_handle_get_chunk_size(h, &chunk, NULL) == 1 && chunk > 0) {
         y->incomplete = true;
         y->chunk_size = chunk;
-        if ((next[0]
-                 ? asprintf(&y->why, "%d found; the next one, %s, does not exist", n_names, next)
-                 : asprintf(&y->why, "%d found", n_names)) < 0) {
+        if (ewf_why(names, n_names, &y->why)) {
             y->why = NULL;
             rc = lr_error_at(err, path, -ENOMEM, LR_NO_OFFSET, "out of memory");
         }
+    }
+    libewf_glob_free(names, n_names, NULL);
+    size64_t size = 0;
+    if (!rc && libewf_handle_get_media_size(h, &size, &e) != 1) {
+        ewf_msg(e, msg);
+        rc = lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET, "no media size in the EWF image: %s",
+                         msg);
     }
     if (rc) {
         if (h) {

@@ -588,6 +588,8 @@ start, end = int(sys.argv[2]), int(sys.argv[3])
 im = d["images"][0]
 m = re.search(r"bytes (\d+)-(\d+) are unreadable", im["error"] or "")
 assert m and (int(m.group(1)), int(m.group(2)) + 1) == (start, end), (im["error"], start, end)
+# the cause named: the segment cut, not a next one that never existed
+assert re.search(r"corrupted or incomplete \(\d+ found; \S*/d\.E10 is cut short: its sections run on past its end \(byte \d+\)\)", im["error"]), im["error"]
 assert im["unreadable"] == end - start and im["scanned"] == im["size"], im
 assert len(d["labels"]) == 1 and len(d["vgs"]) == 1, d["labels"]
 PY
