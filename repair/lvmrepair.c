@@ -177,6 +177,33 @@ static void say_unread(const lr_scan_t *scan)
     }
 }
 
+/* The images the scan could not read whole, each a warning on stderr
+ * (restore: in the plan, on stdout, saying what it means for the
+ * restore); returns how many. */
+static size_t say_damaged(const lr_scan_t *scan, bool restore)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < scan->n_images; i++) {
+        const lr_scan_image_t *im = &scan->images[i];
+        if (!im->error)
+            continue;
+        if (!n++ && restore)
+            putchar('\n');
+        const char *why = im->error_msg ? cli_tty(im->error_msg) : "a read failed";
+        if (restore)
+            printf("WARNING: %s is not readable whole (%s): a newer version of the VG in those "
+                   "bytes would not be seen (the new seqno may not be above it), and a copy of "
+                   "the image holds zeros there\n",
+                   cli_tty(im->path), why);
+        else
+            fprintf(stderr,
+                    "%s: WARNING: %s is not readable whole (%s): a version or an LV's data in "
+                    "those bytes is not known\n",
+                    cli_prog, cli_tty(im->path), why);
+    }
+    return n;
+}
+
 /* Opens every image read-only and scans them. */
 static int scan_images(const args_t *a, scanned_t *s, lr_error_t *err)
 {
@@ -194,11 +221,18 @@ static int scan_images(const args_t *a, scanned_t *s, lr_error_t *err)
         say_notes(a->images[i], s->ios[i], a->snapshot);
         s->n++;
     }
-    lr_scan_opts_t so = {.flags = a->all_zstd ? LR_SCAN_ALL_ZSTD : 0};
+    /* an image with unreadable bytes (a corrupt xz block, an EWF set with
+     * a segment missing) is scanned around them, as lvmscan scans it:
+     * what it holds elsewhere is diffed, exported, extracted and restored,
+     * said (say_damaged) and, for a restore, a warning */
+    lr_scan_opts_t so = {.flags = (a->all_zstd ? LR_SCAN_ALL_ZSTD : 0) | LR_SCAN_KEEP_GOING};
     int rc = lr_scan_ios(s->ios, s->n, &so, &s->session, err);
     s->scan = lr_scan_result(s->session);
-    if (s->scan)
+    if (s->scan) {
         say_unread(s->scan);
+        if (a->mode != MODE_RESTORE && a->mode != MODE_RESTORE_LV)
+            say_damaged(s->scan, false);
+    }
     return rc;
 }
 
@@ -845,8 +879,11 @@ static int restore_scanned(const args_t *a, scanned_t *s)
     lr_repair_plan_t *p = NULL;
     int ex = plan(a, s, &p);
     size_t n_warn = 0;
-    if (ex == EXIT_OK)
+    if (ex == EXIT_OK) {
         show_evidence(s, p, &n_warn);
+        n_warn += say_damaged(s->scan, true);
+        fflush(stdout);
+    }
     if (ex == EXIT_OK)
         ex = check_warnings(a, n_warn);
     if (ex == EXIT_OK && a->dry_run) {

@@ -131,6 +131,26 @@ static bool is_gzip(int fd)
     return pread(fd, m, 2, 0) == 2 && m[0] == 0x1f && m[1] == 0x8b;
 }
 
+/* After a read of *n bytes at off failed: when the reader knows the
+ * bytes it met as unreadable (a corrupt xz block or zstd frame, chunks no
+ * EWF segment holds: lr_io_bad_range), copies what precedes them and
+ * leaves them a hole of zeros (the restore's plan says so), *n then what
+ * was passed over; else returns failed, the read's status (err as it set). */
+static int copy_around(copy_job_t *j, lr_io_t *io, uint64_t off, size_t *n, int failed,
+                       lr_error_t *err)
+{
+    uint64_t start = 0, end = 0;
+    if (lr_io_bad_range(io, off, &start, &end) != 1 || start >= off + *n || end <= off)
+        return failed;
+    lr_error_clear(err);
+    size_t good = start > off ? (size_t)(start - off) : 0;
+    int rc = good ? lr_io_pread(io, j->buf, good, off, err) : 0;
+    if (!rc && good)
+        rc = put_sparse(j, j->buf, good, off, err);
+    *n = (size_t)(end - off);
+    return rc;
+}
+
 /* Copies of container and compressed images through lr_io (EWF, qcow2,
  * VMDK, VHD/VHDX, split raw, xz, zstd): the format's reader gives the raw
  * bytes, all-zero blocks stay holes. *done is false for a raw file (left
@@ -149,7 +169,9 @@ static int copy_io(copy_job_t *j, uint64_t *size, bool *done, lr_error_t *err)
     for (uint64_t off = 0; !rc && off < *size;) {
         size_t n = *size - off < CHUNK ? (size_t)(*size - off) : CHUNK;
         rc = lr_io_pread(io, j->buf, n, off, err);
-        if (!rc)
+        if (rc && rc != -ENOMEM)
+            rc = copy_around(j, io, off, &n, rc, err);
+        else if (!rc)
             rc = put_sparse(j, j->buf, n, off, err);
         off += n;
     }
@@ -160,9 +182,9 @@ static int copy_io(copy_job_t *j, uint64_t *size, bool *done, lr_error_t *err)
 /* Name endings a copy drops: compressed files lose the compression's,
  * containers get ".img" for theirs (the copy is raw). */
 static const char *const dropped[] = {".gz", ".xz", ".lzma", ".zst", ".zstd"};
-static const char *const replaced[] = {".E01",  ".e01", ".Ex01", ".qcow2", ".qcow",
-                                       ".vmdk", ".vhd", ".vhdx", ".VHD",   ".VHDX",
-                                       ".000",  ".001", ".ova",  ".OVA"};
+static const char *const replaced[] = {".E01",  ".e01",  ".Ex01", ".s01",  ".L01", ".qcow2",
+                                       ".qcow", ".vmdk", ".vhd",  ".vhdx", ".VHD", ".VHDX",
+                                       ".000",  ".001",  ".ova",  ".OVA"};
 
 static bool ends_with(const char *s, size_t len, const char *end)
 {
@@ -281,6 +303,8 @@ int lr_repair_copy_image(const char *src, const char *dir, bool overwrite, const
 static int check_copy_dir(const char *dir, lr_error_t *err)
 {
     struct stat st;
+    if (stat(dir, &st) != 0 && errno == ENOENT)
+        return lr_error_at(err, dir, -ENOENT, LR_NO_OFFSET, "no such directory");
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
         return lr_error_at(err, dir, -ENOTDIR, LR_NO_OFFSET, "not a directory");
     return 0;

@@ -64,7 +64,9 @@ has "needs -o"
 run 2 --restore seqno=15 "$T/nonexistent.img"
 has "cannot open"
 run 2 --restore seqno=15 --output "$T/nodir" "$T/disk.img"
-has "not a directory"
+has "nodir: no such directory"
+run 2 --restore seqno=15 --output "$T/disk.img" "$T/disk.img"
+has "disk.img: not a directory"
 # A version is seqno=N (or seqno=N:crc=0xCRC); a bare number is refused with
 # a hint, for every mode that takes one.
 run 2 --restore 15 "$T/disk.img"
