@@ -32,6 +32,9 @@
 
 #if defined(LR_HAVE_EWF) || defined(LR_HAVE_QCOW) || defined(LR_HAVE_VMDK) || defined(LR_HAVE_VHDI)
 
+#ifdef LR_HAVE_BFIO
+#define HAVE_LIBBFIO 1 /* libewf.h and libvhdi.h then declare their libbfio handle API */
+#endif
 #ifdef LR_HAVE_EWF
 #include <libewf.h>
 #endif
@@ -42,9 +45,6 @@
 #include <libvmdk.h>
 #endif
 #ifdef LR_HAVE_VHDI
-#ifdef LR_HAVE_BFIO
-#define HAVE_LIBBFIO 1 /* libvhdi.h then declares its libbfio handle API */
-#endif
 #include <libvhdi.h>
 #endif
 
@@ -83,6 +83,9 @@ struct yal_ctx {
     char *why; /* "N found; the next one, NAME, does not exist" */
     uint64_t (*lost)[2];
     size_t n_lost, cap_lost;
+#ifdef LR_HAVE_BFIO
+    libbfio_pool_t *pool; /* EWF: a segment read under a name libewf cannot glob */
+#endif
 };
 
 /* The image first: it reads through its parents until it is closed. */
@@ -91,6 +94,10 @@ static void yal_free(yal_ctx_t *y)
     y->ops->free_file(y->h);
     for (size_t i = 0; i < y->n_chain; i++)
         y->ops->free_file(y->chain[i]);
+#ifdef LR_HAVE_BFIO
+    if (y->pool)
+        libbfio_pool_free(&y->pool, NULL);
+#endif
 }
 
 static int yal_pread(void *ctx, void *buf, size_t len, uint64_t off, lr_error_t *err)
@@ -327,6 +334,24 @@ static int yal_range_handle(libbfio_handle_t **out, const char *path, int fd, ui
         intptr_t *p = (intptr_t *)x;
         yrange_free(&p, NULL);
         *out = NULL;
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+/* *pool: a pool of one range handle, size bytes at byte at of path (a
+ * VMDK's one extent where it lies; an EWF segment named as no set is):
+ * -ENOMEM when it cannot be made. */
+static int yal_pool_of_one(libbfio_pool_t **pool, const char *path, uint64_t at, uint64_t size)
+{
+    libbfio_handle_t *h = NULL;
+    int entry = 0;
+    if (yal_range_handle(&h, path, -1, at, size, NULL))
+        return -ENOMEM;
+    if (libbfio_pool_initialize(pool, 0, LIBBFIO_POOL_UNLIMITED_NUMBER_OF_OPEN_HANDLES, NULL) !=
+            1 ||
+        libbfio_pool_append_handle(*pool, &entry, h, LIBBFIO_OPEN_READ, NULL) != 1) {
+        libbfio_handle_free(&h, NULL);
         return -ENOMEM;
     }
     return 0;
@@ -739,16 +764,47 @@ static int ewf_why(char **names, int n_names, char **why)
     return r < 0 ? -ENOMEM : 0;
 }
 
+/* Opens the one segment file path, named as libewf_glob does not name
+ * a set (evidence, disk.bin): libewf_handle_open wants a set's name too,
+ * a pool of one handle does not. 1 on success, as libewf says. */
+static int ewf_open_alone(yal_ctx_t *y, libewf_handle_t *h, const char *path, libewf_error_t **e)
+{
+#ifdef LR_HAVE_BFIO
+    struct stat st;
+    if (stat(path, &st) != 0 || yal_pool_of_one(&y->pool, path, 0, (uint64_t)st.st_size))
+        return -1;
+    return libewf_handle_open_file_io_pool(h, y->pool, LIBEWF_OPEN_READ, e);
+#else
+    char *alone[1] = {(char *)path};
+    (void)y;
+    return libewf_handle_open(h, alone, 1, LIBEWF_OPEN_READ, e);
+#endif
+}
+
 int lr_io_ewf_open(lr_io_t **out, const char *path, lr_error_t *err)
 {
     char msg[YAL_MSG] = "";
     libewf_error_t *e = NULL;
-    char **names = NULL;
+    char **names = NULL, *alone[1] = {(char *)path};
     int n_names = 0;
-    if (libewf_glob(path, strlen(path), LIBEWF_FORMAT_UNKNOWN, &names, &n_names, &e) != 1) {
-        ewf_msg(e, msg);
-        return lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET,
-                           "cannot find the EWF segment files: %s", msg);
+    bool globbed =
+        libewf_glob(path, strlen(path), LIBEWF_FORMAT_UNKNOWN, &names, &n_names, &e) == 1;
+    if (!globbed) {
+        /* libewf_glob names a set by its extension (.E01, .s01...): a
+         * segment renamed (evidence.bin) is read alone when it ends the set */
+        uint64_t end = 0;
+        int kind = ewf_segment_end(path, &end);
+        ewf_msg(e, msg); /* frees it */
+        e = NULL;
+        if (kind != EWF_SEG_DONE)
+            return lr_error_at(
+                err, path, LR_EFORMAT, LR_NO_OFFSET, "cannot find the EWF segment files: %s%s", msg,
+                kind == EWF_SEG_NEXT ? " (the first of several segment files, which are "
+                                       "found only by a set's names: give them as written, "
+                                       "NAME.E01, NAME.E02 ...)"
+                                     : "");
+        names = alone;
+        n_names = 1;
     }
     yal_ctx_t *y = calloc(1, sizeof(*y));
     libewf_handle_t *h = NULL;
@@ -756,7 +812,8 @@ int lr_io_ewf_open(lr_io_t **out, const char *path, lr_error_t *err)
     if (!y || libewf_handle_initialize(&h, &e) != 1) {
         ewf_msg(e, NULL);
         rc = lr_error_at(err, path, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    } else if (libewf_handle_open(h, names, n_names, LIBEWF_OPEN_READ, &e) != 1) {
+    } else if ((globbed ? libewf_handle_open(h, names, n_names, LIBEWF_OPEN_READ, &e)
+                        : ewf_open_alone(y, h, path, &e)) != 1) {
         ewf_msg(e, msg);
         rc = lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET,
                          "cannot open the EWF image (%d segment file%s found): %s", n_names,
@@ -776,7 +833,8 @@ int lr_io_ewf_open(lr_io_t **out, const char *path, lr_error_t *err)
             rc = lr_error_at(err, path, -ENOMEM, LR_NO_OFFSET, "out of memory");
         }
     }
-    libewf_glob_free(names, n_names, NULL);
+    if (globbed)
+        libewf_glob_free(names, n_names, NULL);
     size64_t size = 0;
     if (!rc && libewf_handle_get_media_size(h, &size, &e) != 1) {
         ewf_msg(e, msg);
@@ -1605,28 +1663,11 @@ static bool vmdk_names_self(const char *path, const char *dir, const char *name)
 }
 
 #ifdef LR_HAVE_BFIO
-/* *pool: a pool of one range handle, size bytes at byte at of path: a
- * VMDK's one extent where it lies (-ENOMEM). */
-static int vmdk_extent_pool(libbfio_pool_t **pool, const char *path, uint64_t at, uint64_t size)
-{
-    libbfio_handle_t *ext = NULL;
-    int entry = 0;
-    if (yal_range_handle(&ext, path, -1, at, size, NULL))
-        return -ENOMEM;
-    if (libbfio_pool_initialize(pool, 0, LIBBFIO_POOL_UNLIMITED_NUMBER_OF_OPEN_HANDLES, NULL) !=
-            1 ||
-        libbfio_pool_append_handle(*pool, &entry, ext, LIBBFIO_OPEN_READ, NULL) != 1) {
-        libbfio_handle_free(&ext, NULL);
-        return -ENOMEM;
-    }
-    return 0;
-}
-
 /* Reads f's one extent from the file itself (size bytes at path). */
 static int vmdk_open_self(vmdk_file_t *f, const char *path, uint64_t size, char *msg)
 {
     libvmdk_error_t *e = NULL;
-    if (vmdk_extent_pool(&f->pool, path, 0, size))
+    if (yal_pool_of_one(&f->pool, path, 0, size))
         return -ENOMEM;
     if (libvmdk_handle_open_extent_data_files_file_io_pool(f->h, f->pool, &e) != 1) {
         vmdk_msg(e, msg);
@@ -1830,7 +1871,7 @@ static const yal_ops_t vmdkm_ops = {
 static int vmdkm_handles(vmdk_member_t *m, const char *path, uint64_t at, uint64_t size)
 {
     if (yal_range_handle(&m->desc, path, -1, at, size, NULL) ||
-        vmdk_extent_pool(&m->pool, path, at, size))
+        yal_pool_of_one(&m->pool, path, at, size))
         return -ENOMEM;
     return libvmdk_handle_initialize(&m->h, NULL) == 1 ? 0 : -ENOMEM;
 }

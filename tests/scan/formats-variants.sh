@@ -573,6 +573,14 @@ if have ewfacquire ewfexport; then
         cmp -s "$T/e/$name.out.raw" "$T/disk.img" && ok || bad "ewf $name: ewfexport's bytes are not the image's"
         same "$first" "$T/e/$name.out.raw" "ewf $name"
     done
+    # a one-segment set renamed (no extension, another one): libewf_glob
+    # refuses the names, the file is read alone; the first of several
+    # segments renamed is refused, saying how they are found
+    cp "$T/e/b16/d.E01" "$T/e/evidence" && cp "$T/e/b16/d.E01" "$T/e/ev.bin" && cp "$T/e/segs/d.E01" "$T/e/first.bin"
+    same "$T/e/evidence" "$T/disk.img" "ewf renamed (no extension)"
+    same "$T/e/ev.bin" "$T/disk.img" "ewf renamed (.bin)"
+    refused "$T/e/first.bin" "cannot find the EWF segment files: .* (the first of several segment files, which are found only by a set's names" \
+        "ewf first of several renamed"
     # a set with its 10th segment cut in half (a copy cut short): the
     # chunks libewf cannot read are those ewfexport reports as read errors
     # (libewf loses the later segments' chunks too), and only those
