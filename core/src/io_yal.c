@@ -689,13 +689,15 @@ static void ewf_next_name(const char *last, char *out, size_t cap)
 /* How an EWF (version 1) segment file ends: its sections, each led by a
  * 76-byte descriptor (type, the next section's offset, size), chain from
  * byte 13 to a "next" (more segments follow) or "done" section (the
- * set's last) pointing at itself. */
+ * set's last). */
 enum { EWF_SEG_UNKNOWN, EWF_SEG_NEXT, EWF_SEG_DONE, EWF_SEG_CUT };
 
 #define EWF_SEG_SECTIONS 1000000 /* sections walked at most in one file */
 
-/* EWF_SEG_CUT: a section runs on past the file's end (*end: its size). */
-static int ewf_segment_end(const char *name, uint64_t *end)
+/* EWF_SEG_CUT: a section runs on past the file's end (*end: its size).
+ * *chunks: the entries of its whole "table" sections (the chunks it
+ * holds; "table2" repeats them), *tabled: whether there is one. */
+static int ewf_segment_end(const char *name, uint64_t *end, uint64_t *chunks, bool *tabled)
 {
     static const uint8_t sig[8] = {'E', 'V', 'F', 0x09, 0x0d, 0x0a, 0xff, 0x00};
     uint8_t d[76];
@@ -710,6 +712,8 @@ static int ewf_segment_end(const char *name, uint64_t *end)
     }
     uint64_t size = (uint64_t)st.st_size, at = 13;
     *end = size;
+    *chunks = 0;
+    *tabled = false;
     for (long i = 0; i < EWF_SEG_SECTIONS; i++) {
         if (at + sizeof(d) > size) {
             kind = EWF_SEG_CUT;
@@ -719,13 +723,19 @@ static int ewf_segment_end(const char *name, uint64_t *end)
             break;
         uint64_t next = lr_get_le64(d + 16), len = lr_get_le64(d + 24);
         bool last = memcmp(d, "next", 5) == 0 || memcmp(d, "done", 5) == 0;
-        if (last && (next == at || next == 0)) {
+        if (last) { /* EWF-E01 points it at itself, SMART (.s01) past it */
             kind = d[0] == 'n' ? EWF_SEG_NEXT : EWF_SEG_DONE;
             break;
         }
         if (next > size || (len && at + len > size)) {
             kind = EWF_SEG_CUT;
             break;
+        }
+        uint8_t k[4];
+        if (memcmp(d, "table", 6) == 0 && len >= sizeof(d) + 4 &&
+            !lr_io_fd_pread(fd, k, 4, at + sizeof(d), &n) && n == 4) {
+            *chunks += lr_get_le32(k);
+            *tabled = true;
         }
         if (next <= at)
             break; /* not as EWF chains them: not known */
@@ -737,15 +747,25 @@ static int ewf_segment_end(const char *name, uint64_t *end)
 
 /* Why a set opened incomplete: the first segment cut short, else the
  * segment the last one found says follows (it does not exist), else
- * what was found (malloc'd into *why; -ENOMEM). */
-static int ewf_why(char **names, int n_names, char **why)
+ * what was found (malloc'd into *why; -ENOMEM). *lost_from: when the
+ * segment cut holds no whole table of its chunks, the chunks of the
+ * segments before it (libewf then places the later segments' chunks
+ * wrongly, ewfexport too: all from there on is unreadable); else
+ * UINT64_MAX. */
+static int ewf_why(char **names, int n_names, char **why, uint64_t *lost_from)
 {
     char next[YAL_MSG] = "";
-    uint64_t end = 0;
+    uint64_t end = 0, chunks = 0, before = 0;
+    bool tabled = false;
     int last = EWF_SEG_UNKNOWN, r = 0;
-    for (int i = 0; i < n_names; i++) {
-        last = ewf_segment_end(names[i], &end);
+    *lost_from = UINT64_MAX;
+    for (int i = 0; i < n_names; i++, before += chunks) {
+        last = ewf_segment_end(names[i], &end, &chunks, &tabled);
+        if (last == EWF_SEG_UNKNOWN)
+            before = UINT64_MAX / 2; /* not counted: nothing said lost */
         if (last == EWF_SEG_CUT) {
+            if (!tabled && before < UINT64_MAX / 2)
+                *lost_from = before;
             r = asprintf(why,
                          "%d found; %s is cut short: its sections run on past its end (byte %llu)",
                          n_names, names[i], (unsigned long long)end);
@@ -792,8 +812,9 @@ int lr_io_ewf_open(lr_io_t **out, const char *path, lr_error_t *err)
     if (!globbed) {
         /* libewf_glob names a set by its extension (.E01, .s01...): a
          * segment renamed (evidence.bin) is read alone when it ends the set */
-        uint64_t end = 0;
-        int kind = ewf_segment_end(path, &end);
+        uint64_t end = 0, chunks = 0;
+        bool tabled = false;
+        int kind = ewf_segment_end(path, &end, &chunks, &tabled);
         ewf_msg(e, msg); /* frees it */
         e = NULL;
         if (kind != EWF_SEG_DONE)
@@ -815,20 +836,33 @@ int lr_io_ewf_open(lr_io_t **out, const char *path, lr_error_t *err)
     } else if ((globbed ? libewf_handle_open(h, names, n_names, LIBEWF_OPEN_READ, &e)
                         : ewf_open_alone(y, h, path, &e)) != 1) {
         ewf_msg(e, msg);
-        rc = lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET,
-                         "cannot open the EWF image (%d segment file%s found): %s", n_names,
-                         n_names == 1 ? "" : "s", msg);
+        /* a segment cut inside its first sections: say which */
+        char *why = NULL;
+        uint64_t from = 0;
+        if (ewf_why(names, n_names, &why, &from) || !strstr(why, " is cut short")) {
+            free(why);
+            why = NULL;
+        }
+        if (why)
+            rc = lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET,
+                             "cannot open the EWF image (%s): %s", why, msg);
+        else
+            rc = lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET,
+                             "cannot open the EWF image (%d segment file%s found): %s", n_names,
+                             n_names == 1 ? "" : "s", msg);
+        free(why);
     }
     /* A set missing a segment (or with one cut or damaged: an interrupted
      * acquisition, a copy cut short) opens; libewf reads the chunks it
      * does not have as zeros. They are made unreadable instead
      * (ewf_read_incomplete), the rest is read, and a note says so. */
     size32_t chunk = 0;
+    uint64_t lost_from = UINT64_MAX;
     if (!rc && libewf_handle_segment_files_corrupted(h, NULL) == 1 &&
         libewf_handle_get_chunk_size(h, &chunk, NULL) == 1 && chunk > 0) {
         y->incomplete = true;
         y->chunk_size = chunk;
-        if (ewf_why(names, n_names, &y->why)) {
+        if (ewf_why(names, n_names, &y->why, &lost_from)) {
             y->why = NULL;
             rc = lr_error_at(err, path, -ENOMEM, LR_NO_OFFSET, "out of memory");
         }
@@ -841,6 +875,11 @@ int lr_io_ewf_open(lr_io_t **out, const char *path, lr_error_t *err)
         rc = lr_error_at(err, path, LR_EFORMAT, LR_NO_OFFSET, "no media size in the EWF image: %s",
                          msg);
     }
+    /* a segment cut before its chunk table: libewf may serve the later
+     * segments' chunks at its place; nothing from its first chunk on is
+     * taken for the disk's */
+    if (!rc && lost_from != UINT64_MAX && lost_from < size / chunk + 1)
+        yal_lose(y, lost_from * chunk, size);
     if (rc) {
         if (h) {
             libewf_handle_close(h, NULL);

@@ -151,6 +151,34 @@ static int copy_around(copy_job_t *j, lr_io_t *io, uint64_t off, size_t *n, int 
     return rc;
 }
 
+/* Makes every range the reader knows as unreadable zeros in the copy:
+ * a corrupt xz block's first bytes may have decoded, and been copied,
+ * before its damage showed (the plan says the copy holds zeros there). */
+static int zero_bad(copy_job_t *j, lr_io_t *io, uint64_t size, lr_error_t *err)
+{
+    uint64_t start = 0, end = 0;
+    memset(j->buf, 0, CHUNK);
+    for (uint64_t off = 0; off < size && lr_io_bad_range(io, off, &start, &end) == 1; off = end) {
+        if (end <= off)
+            break;
+        end = end < size ? end : size;
+        /* a hole where the filesystem makes one, else zeros written */
+        if (fallocate(j->out, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)start,
+                      (off_t)(end - start)) == 0)
+            continue;
+        for (uint64_t at = start; at < end;) {
+            size_t n = end - at < CHUNK ? (size_t)(end - at) : CHUNK;
+            ssize_t w = pwrite(j->out, j->buf, n, (off_t)at);
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0)
+                return sys_fail(err, j->dst, "write failed");
+            at += (uint64_t)w;
+        }
+    }
+    return 0;
+}
+
 /* Copies of container and compressed images through lr_io (EWF, qcow2,
  * VMDK, VHD/VHDX, split raw, xz, zstd): the format's reader gives the raw
  * bytes, all-zero blocks stay holes. *done is false for a raw file (left
@@ -175,6 +203,8 @@ static int copy_io(copy_job_t *j, uint64_t *size, bool *done, lr_error_t *err)
             rc = put_sparse(j, j->buf, n, off, err);
         off += n;
     }
+    if (!rc)
+        rc = zero_bad(j, io, *size, err);
     lr_io_close(io, NULL);
     return rc;
 }

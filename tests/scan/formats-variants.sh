@@ -581,6 +581,16 @@ if have ewfacquire ewfexport; then
     same "$T/e/ev.bin" "$T/disk.img" "ewf renamed (.bin)"
     refused "$T/e/first.bin" "cannot find the EWF segment files: .* (the first of several segment files, which are found only by a set's names" \
         "ewf first of several renamed"
+    # SMART (.s01) segments end in a "next" section pointing past it, not
+    # at itself: a cut one is named as such, not the first
+    mkdir "$T/e/smartcut"
+    if ewfacquire -u -q -f smart -S 1M -c none -t "$T/e/smartcut/d" "$T/disk.img" > /dev/null 2>&1; then
+        truncate -s 500000 "$T/e/smartcut/d.s05"
+        refused "$T/e/smartcut/d.s01" "corrupted or incomplete ([0-9]* found; .*/d.s05 is cut short: its sections run on past its end (byte 500000))" \
+            "ewf smart cut segment"
+    else
+        bad "ewfacquire -f smart failed"
+    fi
     # a set with its 10th segment cut in half (a copy cut short): the
     # chunks libewf cannot read are those ewfexport reports as read errors
     # (libewf loses the later segments' chunks too), and only those
@@ -600,6 +610,22 @@ assert m and (int(m.group(1)), int(m.group(2)) + 1) == (start, end), (im["error"
 assert re.search(r"corrupted or incomplete \(\d+ found; \S*/d\.E10 is cut short: its sections run on past its end \(byte \d+\)\)", im["error"]), im["error"]
 assert im["unreadable"] == end - start and im["scanned"] == im["size"], im
 assert len(d["labels"]) == 1 and len(d["vgs"]) == 1, d["labels"]
+PY
+    # a middle segment cut before its chunk table (50 bytes: inside its
+    # first section): libewf places the later segments' chunks at its
+    # place (ewfexport too); all from its first chunk on is unreadable,
+    # never read as the disk's
+    cp -r "$T/e/segs" "$T/e/cut50"
+    truncate -s 50 "$T/e/cut50/d.E10"
+    "$LVMSCAN" --json "$T/e/cut50/d.E01" > "$T/got.json" 2> /dev/null
+    python3 - "$T/got.json" $want << 'PY' && ok || bad "ewf segment cut before its table: not unreadable from its first chunk on"
+import json, re, sys
+im = json.load(open(sys.argv[1]))["images"][0]
+m = re.search(r"bytes (\d+)-(\d+) are unreadable", im["error"] or "")
+assert m and int(m.group(2)) + 1 == im["size"] and "d.E10 is cut short" in im["error"], im["error"]
+# where ewfexport's errors begin when the same segment is cut in half
+# (its table lost, its chunks all unreadable): its first chunk
+assert int(m.group(1)) == int(sys.argv[2]) and im["unreadable"] == im["size"] - int(sys.argv[2]), (im, sys.argv[2])
 PY
     # a set missing a middle segment: read up to it (the PV, in the first
     # MiB, is found), the rest unreadable, named, exit 2
@@ -656,6 +682,18 @@ if have split; then
     refused "$T/s/d3from1/disk.img.001" "segment .*/disk.img.004 of the split set is missing (.*disk.img.005 follows it)" \
         "split missing segment"
     refused "$T/s/d3from0/disk.001" ".*/disk.000 is beside it: the split set starts there" "split second segment"
+    # not a set: a first "segment" smaller than the next, LVM2's text
+    # files numbered .001 .002 (each read alone, as given)
+    mkdir "$T/s/notset" && echo hello > "$T/s/notset/foo.001" && cp "$T/disk.img" "$T/s/notset/foo.002"
+    scan_same "$T/s/notset/foo.002" "$T/disk.img" "split: foo.002 beside a smaller foo.001"
+    "$LVMSCAN" --json "$T/s/notset/foo.001" > "$T/got.json" 2> /dev/null
+    python3 -c 'import json,sys; i=json.load(open(sys.argv[1]))["images"][0]; assert i["format"] == "raw" and i["size"] == 6, i' "$T/got.json" &&
+        ok || bad "split: foo.001 (6 bytes) read as a set with foo.002"
+    mapfile -t arch < <(ls "$FIX/backup/truth/archive/"*.vg | head -2)
+    cp "${arch[1]}" "$T/s/notset/bk.001" && cp "${arch[0]}" "$T/s/notset/bk.002"
+    "$LVMSCAN" --json "$T/s/notset/bk.001" "$T/s/notset/bk.002" > "$T/got.json" 2> "$T/err"
+    python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert [(i["format"], i["text_file"]) for i in d["images"]] == [("raw", True)] * 2, d["images"]' "$T/got.json" &&
+        ok || bad "split: LVM2 archive files bk.001 bk.002 not read each as given: $(cat "$T/err")"
     # a later segment alone reads as a raw disk with no LVM on it: refused
     for later in d3from1/disk.img.003 d3from0/disk.002 alpha/disk.img.ab d2/disk.img.02 d4odd/disk.0002; do
         first=$(ls "$T/s/${later%%/*}" | sort | head -1)
