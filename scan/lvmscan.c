@@ -494,6 +494,8 @@ static void json_copy(FILE *f, const lr_scan_copy_t *c)
     jk_str(f, "btrfs_compression", lr_btrfs_compression_name(c->btrfs_compression), &first);
     jk_u64(f, "stored_length", c->btrfs_compression ? c->stored_len : c->length, &first);
     jk_bool(f, "btrfs_inline", c->btrfs_inline, &first);
+    jk_bool(f, "btrfs_file", c->btrfs_file, &first);
+    jk_off(f, "btrfs_offset", c->btrfs_file ? c->btrfs_offset : LR_SCAN_UNKNOWN, &first);
     jk_bool(f, "extfs_file", c->extfs_file, &first);
     jk_int(f, "extfs_inode", c->extfs_ino ? (long)c->extfs_ino : -1, true, &first);
     jk_off(f, "extfs_offset", c->extfs_ino ? c->extfs_offset : LR_SCAN_UNKNOWN, &first);
@@ -1476,7 +1478,10 @@ static void copy_flags(const lr_scan_copy_t *c, char *buf, size_t len)
              c->parse_ok || c->unreadable || (c->source & LR_SCAN_COPY_FRAGMENT) ? ""
                                                                                  : " unparsable",
              c->orphan ? " orphan" : "", (c->source & LR_SCAN_COPY_BACKUP) ? " backup-file" : "",
-             comp ? " btrfs-" : "", comp ? comp : "", c->extfs_file ? " ext-file" : "",
+             comp ? " btrfs-" : "", comp ? comp : "",
+             c->btrfs_file   ? " btrfs-file"
+             : c->extfs_file ? " ext-file"
+                             : "",
              c->xfs_file ? " xfs-file" : "", inode, log);
 }
 

@@ -69,7 +69,7 @@ int sc_probe_backup(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size
 {
     if (c->opts.flags & LR_SCAN_NO_TEXT_SEARCH || !bk_has_contents(p, avail))
         return 0;
-    return bk_record(c, (sc_bk_t){image, off, 0, false, 0, 0, 0, false, false});
+    return bk_record(c, (sc_bk_t){image, off, 0, false, 0, 0, 0, false, false, false});
 }
 
 int sc_probe_extfs(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail)
@@ -79,7 +79,7 @@ int sc_probe_extfs(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_
         !lr_extfs_superblock(p, avail, NULL, &bytes))
         return 0;
     return bk_record(c, (sc_bk_t){image, off - LR_EXTFS_SUPERBLOCK, 0, false, 0, 0, bytes,
-                                  lr_extfs_superblock_inline(p, avail), false});
+                                  lr_extfs_superblock_inline(p, avail), false, false});
 }
 
 int sc_probe_xfs(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail)
@@ -92,7 +92,17 @@ int sc_probe_xfs(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t 
      * size would run k groups past the filesystem's end */
     if (lr_xfs_superblock_group(p, avail, &group) && group != 0)
         return 0;
-    return bk_record(c, (sc_bk_t){image, off, 0, false, 0, 0, bytes, false, true});
+    return bk_record(c, (sc_bk_t){image, off, 0, false, 0, 0, bytes, false, true, false});
+}
+
+int sc_probe_btrfs_super(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail)
+{
+    uint64_t at = 0, bytes = 0;
+    if (c->opts.flags & LR_SCAN_NO_TEXT_SEARCH || !lr_btrfs_superblock(p, avail, &at, &bytes) ||
+        off < at || !bytes)
+        return 0;
+    /* a mirror names the same device start as the primary */
+    return bk_record(c, (sc_bk_t){image, off - at, 0, false, 0, 0, bytes, false, false, true});
 }
 
 /* The largest zstd extent looked into (without LR_SCAN_ALL_ZSTD). Every
@@ -208,7 +218,7 @@ static int bt_find_files(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p,
         if (kind != BT_BACKUP)
             continue;
         rc = bk_record(c, (sc_bk_t){image, off + f.at, (uint32_t)f.ram_bytes, false, f.compression,
-                                    f.stored, 0, false, false});
+                                    f.stored, 0, false, false, false});
     }
     for (uint8_t k = 0; k < 4 && !rc; k++)
         if (unread[k])
@@ -248,7 +258,7 @@ int sc_probe_btrfs_extent(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p
         memcmp(head, SC_BACKUP_MAGIC, sizeof(SC_BACKUP_MAGIC) - 1) != 0 ||
         !bk_has_contents(head, r.made))
         return 0;
-    return bk_record(c, (sc_bk_t){image, off, 0, false, comp, 0, 0, false, false});
+    return bk_record(c, (sc_bk_t){image, off, 0, false, comp, 0, 0, false, false, false});
 }
 
 int sc_probe_btrfs_leaf(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail)
@@ -261,7 +271,7 @@ int sc_probe_btrfs_leaf(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, 
         rc = bt_find_files(c, image, off, p, avail, items);
     /* the leaf ends past this buffer: read whole once the stream is done */
     if (rc == LR_BTRFS_PAST)
-        return bk_record(c, (sc_bk_t){image, off, 0, true, 0, 0, 0, false, false});
+        return bk_record(c, (sc_bk_t){image, off, 0, true, 0, 0, 0, false, false, false});
     return rc < 0 ? rc : 0;
 }
 
@@ -625,9 +635,21 @@ typedef struct bk_ext {
     lr_extfs_past_t past; /* ino 0: what the journal remembers of a deleted one */
 } bk_ext_t;
 
+/* A btrfs the stream saw a superblock of: opened (fs) at the first
+ * compressed backup file inside it that runs past its first extent. */
+typedef struct bk_btrfs {
+    int image;
+    uint64_t start, bytes;
+    bool tried; /* lr_btrfs_open asked: fs, or why not in err */
+    lr_btrfs_t *fs;
+    lr_error_t err;
+} bk_btrfs_t;
+
 typedef struct bk_exts {
     bk_fs_t *fss; /* by image, then start: a filesystem after those holding it */
     size_t n_fss;
+    bk_btrfs_t *bts; /* by image, then start */
+    size_t n_bts;
     bk_ext_t *of;        /* per file start (c->bks' order); NULL: none known */
     size_t opened;       /* filesystems opened, LR_SCAN_MAX_EXTFS at most */
     uint64_t gdt_left;   /* group descriptors' bytes the open ones may still hold */
@@ -674,19 +696,47 @@ static bool bk_holds(const bk_fs_t *f, int image, uint64_t off)
     return f->image == image && f->start <= off && off - f->start < f->bytes;
 }
 
-/* Moves the filesystems the stream saw out of c->bks into x->fss. */
+static int bk_btrfs_cmp(const void *a, const void *b)
+{
+    const bk_btrfs_t *x = a, *y = b;
+    return bk_pos_cmp(x->image, x->start, y->image, y->start);
+}
+
+/* Sorts the n records of `size` bytes at v by cmp and keeps the first of
+ * each run of equal ones; returns how many are left. */
+static size_t bk_unique(void *v, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+    if (!n)
+        return 0; /* qsort's array may not be NULL, even for none */
+    qsort(v, n, size, cmp);
+    uint8_t *p = v;
+    size_t k = 1;
+    for (size_t i = 1; i < n; i++)
+        if (cmp(p + (k - 1) * size, p + i * size) != 0)
+            memmove(p + k++ * size, p + i * size, size);
+    return k;
+}
+
+/* Moves the filesystems the stream saw out of c->bks into x->fss, and
+ * the btrfs ones into x->bts. */
 static int bk_take_filesystems(sc_ctx_t *c, bk_exts_t *x)
 {
-    size_t n = 0, k = 0;
-    for (size_t i = 0; i < c->n_bks; i++)
-        n += c->bks[i].fs_bytes != 0;
-    if (!n)
+    size_t n = 0, n_bt = 0, k = 0;
+    for (size_t i = 0; i < c->n_bks; i++) {
+        n += c->bks[i].fs_bytes != 0 && !c->bks[i].fs_btrfs;
+        n_bt += c->bks[i].fs_btrfs;
+    }
+    if (!n && !n_bt)
         return 0;
-    if (!(x->fss = calloc(n, sizeof(*x->fss))))
+    if ((n && !(x->fss = calloc(n, sizeof(*x->fss)))) ||
+        (n_bt && !(x->bts = calloc(n_bt, sizeof(*x->bts)))))
         return lr_error_oom(c->err);
     for (size_t i = 0; i < c->n_bks; i++) {
         const sc_bk_t *bk = &c->bks[i];
-        if (bk->fs_bytes)
+        if (bk->fs_btrfs)
+            x->bts[x->n_bts++] =
+                (bk_btrfs_t){.image = bk->image, .start = bk->offset, .bytes = bk->fs_bytes};
+        else if (bk->fs_bytes)
             x->fss[x->n_fss++] = (bk_fs_t){.image = bk->image,
                                            .start = bk->offset,
                                            .bytes = bk->fs_bytes,
@@ -696,14 +746,23 @@ static int bk_take_filesystems(sc_ctx_t *c, bk_exts_t *x)
             c->bks[k++] = *bk;
     }
     c->n_bks = k;
-    qsort(x->fss, x->n_fss, sizeof(*x->fss), bk_fs_cmp);
-    /* one record per start (a superblock seen twice by two workers) */
-    k = 0;
-    for (size_t i = 0; i < x->n_fss; i++)
-        if (!k || bk_fs_cmp(&x->fss[k - 1], &x->fss[i]) != 0)
-            x->fss[k++] = x->fss[i];
-    x->n_fss = k;
+    /* one record per start (a superblock seen twice by two workers, a
+     * btrfs's mirrors) */
+    x->n_fss = bk_unique(x->fss, x->n_fss, sizeof(*x->fss), bk_fs_cmp);
+    x->n_bts = bk_unique(x->bts, x->n_bts, sizeof(*x->bts), bk_btrfs_cmp);
     return 0;
+}
+
+/* The innermost btrfs holding byte off of image (the last to start
+ * before it whose device covers it), or NULL. */
+static bk_btrfs_t *bk_btrfs_of(bk_exts_t *x, int image, uint64_t off)
+{
+    for (size_t i = x->n_bts; i-- > 0;) {
+        bk_btrfs_t *t = &x->bts[i];
+        if (t->image == image && t->start <= off && off - t->start < t->bytes)
+            return t;
+    }
+    return NULL;
 }
 
 /* The first of the sorted starts (bk_settle) at or after byte off of
@@ -977,6 +1036,9 @@ static int bk_read_records(sc_ctx_t *c, bk_exts_t *x)
 
 static void bk_exts_free(bk_exts_t *x)
 {
+    for (size_t i = 0; i < x->n_bts; i++)
+        lr_btrfs_free(x->bts[i].fs);
+    free(x->bts);
     for (size_t i = 0; i < x->n_fss; i++) {
         lr_extfs_free(x->fss[i].fs);
         lr_xfs_free(x->fss[i].xfs_fs);
@@ -1159,6 +1221,59 @@ refuse:
     return LR_ENOTFOUND;
 }
 
+/* A file btrfs compressed whose text runs on past its first extent
+ * (btrfs compresses 128 KiB of a file an extent, each where space was
+ * free): read whole through the trees of the btrfs t holding it into b,
+ * the NUL after it counted (*read). Else b is left as it is and why says
+ * what kept it from being read. */
+static int bk_read_btrfs(sc_ctx_t *c, bk_btrfs_t *t, const sc_bk_t *bk, sc_tbuf_t *b, bool *read,
+                         char *why, size_t why_len)
+{
+    *read = false;
+    if (!t) {
+        snprintf(why, why_len, "no superblock of the btrfs holding it was found");
+        return 0;
+    }
+    if (!t->tried) {
+        t->tried = true;
+        lr_error_clear(&t->err);
+        if (lr_btrfs_open(c->ios[t->image], t->start, &t->fs, &t->err) == -ENOMEM)
+            return lr_error_oom(c->err);
+    }
+    if (!t->fs) {
+        snprintf(why, why_len, "its btrfs (from byte %" PRIu64 ") does not open: %.300s", t->start,
+                 t->err.msg);
+        return 0;
+    }
+    lr_error_t e;
+    lr_error_clear(&e);
+    size_t got = 0;
+    uint64_t size = 0;
+    int rc = lr_btrfs_read_file_at(t->fs, bk->offset, NULL, 0, &got, &size, &e);
+    if (!rc && size > c->opts.max_text) {
+        snprintf(why, why_len, "its btrfs file is %" PRIu64 " bytes, more than a copy is read as",
+                 size);
+        return 0;
+    }
+    /* b's text stays as it is unless the whole file reads */
+    if (!rc && !(rc = sc_tbuf_reserve(b, size + 1 > b->n ? (size_t)size + 1 - b->n : 0, c->err)))
+        rc = lr_btrfs_read_file_at(t->fs, bk->offset, b->p, (size_t)size, &got, &size, &e);
+    if (rc == -ENOMEM)
+        return lr_error_oom(c->err);
+    if (rc == LR_ENOTFOUND)
+        snprintf(why, why_len,
+                 "no file in use in its btrfs begins with this extent (a deleted "
+                 "file's, or an older copy of one)");
+    else if (rc)
+        snprintf(why, why_len, "its btrfs's trees do not give the rest: %.300s", e.msg);
+    if (rc || got != size)
+        return 0;
+    b->n = got;
+    b->p[b->n++] = '\0';
+    *read = true;
+    return 0;
+}
+
 /* Reads the backup file that starts at bk, up to `limit` (its end when its
  * length is known, else the next file's start: a file never holds
  * another's first line at a sector start, and so the bytes read stay
@@ -1166,7 +1281,7 @@ refuse:
  * unless it is a ring copy's own header line (in an area, or no VG section
  * follows). ext: what an ext filesystem's records say of it (NULL: none). */
 static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_t *ext,
-                   sc_tbuf_t *b)
+                   bk_btrfs_t *bt, sc_tbuf_t *b)
 {
     lr_scan_t *s = c->scan;
     if (sc_area_of(s, bk->image, bk->offset) >= 0)
@@ -1207,6 +1322,14 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
                  ? bt_read_extent(c, bk, b, &nul, &stored)
                  : sc_read_to_nul(c, c->ios[bk->image], bk->offset, to, c->opts.max_text, b, &nul);
     }
+    /* a compressed extent decoded whole with no NUL: the file runs on in
+     * another extent */
+    bool by_tree = false;
+    char cut_why[512] = "";
+    bool cut =
+        !rc && bk->compression && !bk->len && b->n == LR_BTRFS_MAX_EXTENT && b->p[b->n - 1] != '\0';
+    if (cut && (rc = bk_read_btrfs(c, bt, bk, b, &by_tree, cut_why, sizeof(cut_why))) == 0)
+        nul = nul || by_tree;
     if (!by_inode &&
         sc_unreadable(c, bk->image, rc, bk->offset, to > bk->offset ? to - bk->offset : 1, NULL)) {
         lr_error_clear(c->err); /* its text lies in unreadable bytes: the image's error says so */
@@ -1261,6 +1384,8 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
     cp->btrfs_compression = bk->compression;
     cp->stored_len = bk->compression ? stored : 0;
     cp->btrfs_inline = bk->len != 0;
+    cp->btrfs_file = by_tree;
+    cp->btrfs_offset = by_tree ? bt->start : 0;
     if (by_inode && ext->in->xfs) {
         cp->xfs_file = true;
         cp->xfs_ino = ino;
@@ -1294,7 +1419,13 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
         set_partial(
             cp,
             "its bytes btrfs compressed do not decode whole (damaged; the text is what decoded)");
-    else if (!whole && !cp->partial)
+    else if (cut && !by_tree && !whole) {
+        char m[1024];
+        snprintf(m, sizeof(m),
+                 "btrfs compressed it in extents of 128 KiB and only its first was read: %s",
+                 cut_why);
+        set_partial_as(cp, m, false);
+    } else if (!whole && !cp->partial)
         set_partial(cp, "its VG section does not close");
     else if (whole && !cp->partial && !standalone && !by_inode && !bk_newline_at(b->p, b->n, end))
         set_partial(cp, "no newline follows its VG section's closing brace, as one does in "
@@ -1324,9 +1455,9 @@ static int bk_add_inline(sc_ctx_t *c, bk_exts_t *x, sc_tbuf_t *b)
                                    c->opts.max_text, &x->inode_left, &v, &n, &e);
         rc = rc == -ENOMEM ? lr_error_oom(c->err) : 0;
         for (size_t k = 0; k < n && !rc; k++) {
-            sc_bk_t bk = {f->image, f->start + v[k].at, 0, false, 0, 0, 0, false, false};
+            sc_bk_t bk = {f->image, f->start + v[k].at, 0, false, 0, 0, 0, false, false, false};
             bk_ext_t ext = {f, 0, v[k].ino, v[k].size, true, {0}};
-            rc = add_one(c, &bk, c->scan->images[f->image].size, &ext, b);
+            rc = add_one(c, &bk, c->scan->images[f->image].size, &ext, NULL, b);
         }
         free(v);
     }
@@ -1363,7 +1494,7 @@ static void bk_settle(sc_ctx_t *c)
 int sc_add_backups(sc_ctx_t *c, sc_tbuf_t *b)
 {
     size_t n0 = c->scan->n_copies;
-    bk_exts_t x = {NULL, 0, NULL, 0, 0, 0};
+    bk_exts_t x = {0};
     int rc = bt_read_leaves(c);
     if (!rc)
         rc = bk_take_filesystems(c, &x);
@@ -1379,7 +1510,9 @@ int sc_add_backups(sc_ctx_t *c, sc_tbuf_t *b)
             limit = bk->offset + span;
         else if (!bk->len && next && next->image == bk->image && next->offset < limit)
             limit = next->offset;
-        rc = add_one(c, bk, limit, x.of && x.of[i].in ? &x.of[i] : NULL, b);
+        bk_btrfs_t *bt =
+            bk->compression && !bk->len ? bk_btrfs_of(&x, bk->image, bk->offset) : NULL;
+        rc = add_one(c, bk, limit, x.of && x.of[i].in ? &x.of[i] : NULL, bt, b);
     }
     if (!rc)
         rc = bk_add_inline(c, &x, b);

@@ -808,6 +808,28 @@ int sc_extract_all(sc_ctx_t *c)
 
 /* ---- re-reading for callers ------------------------------------------- */
 
+/* A file btrfs compressed in several extents: read again through the
+ * btrfs's trees (cp->length is its size and the NUL after it). */
+static int read_by_btrfs(lr_io_t *io, const lr_scan_copy_t *cp, char *t, lr_error_t *err)
+{
+    lr_btrfs_t *fs = NULL;
+    size_t want = (size_t)cp->length - 1, got = 0;
+    uint64_t size = 0;
+    int rc = cp->length ? lr_btrfs_open(io, cp->btrfs_offset, &fs, err)
+                        : lr_error_set(err, LR_ERANGE, cp->offset, "copy length out of range");
+    if (!rc)
+        rc = lr_btrfs_read_file_at(fs, cp->offset, t, want, &got, &size, err);
+    lr_btrfs_free(fs);
+    if (rc == LR_ENOTFOUND)
+        rc = lr_error_set(err, rc, cp->offset, "no file in use in the btrfs begins here now");
+    else if (!rc && (got != want || size != want))
+        rc = lr_error_set(err, LR_EFORMAT, cp->offset,
+                          "the btrfs file reads as %" PRIu64 " bytes, not %zu", size, want);
+    if (!rc)
+        t[want] = '\0';
+    return rc;
+}
+
 /* A copy btrfs compressed (inline in a leaf, or a data extent): its
  * stored bytes read and decoded into t (cp->length bytes: all of the file,
  * or what decoded of a damaged or cut one, as the scan found it; the crc
@@ -815,6 +837,8 @@ int sc_extract_all(sc_ctx_t *c)
  * most what the scan read of it (backup.c). */
 static int read_decoded(lr_io_t *io, const lr_scan_copy_t *cp, char *t, lr_error_t *err)
 {
+    if (cp->btrfs_file)
+        return read_by_btrfs(io, cp, t, err);
     if (cp->stored_len > LR_BTRFS_MAX_STORED)
         return lr_error_set(err, LR_ERANGE, cp->offset, "compressed copy length out of range");
     sc_bt_read_t r = {cp->offset, (size_t)cp->stored_len, cp->btrfs_compression,

@@ -241,6 +241,7 @@ const sc_prober_t sc_probers[] = {
     {"btrfs_compressed_extent", NULL, 0, 0, maybe_extent, sc_probe_btrfs_extent},
     {"ext_superblock", "\x53\xef", 2, LR_EXTFS_MAGIC_AT, NULL, sc_probe_extfs},
     {"xfs_superblock", LR_XFS_MAGIC, 4, 0, NULL, sc_probe_xfs},
+    {"btrfs_superblock", LR_BTRFS_MAGIC, 8, LR_BTRFS_MAGIC_AT, NULL, sc_probe_btrfs_super},
 };
 const size_t sc_n_probers = sizeof(sc_probers) / sizeof(sc_probers[0]);
 
@@ -270,9 +271,9 @@ int sc_probe_sector(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size
  * file's first line at byte 0, the start of `name {` (a name character
  * followed by another or by the space: what the text prober's quick_vgname
  * needs first), a btrfs leaf's header, the first byte of a zstd frame or
- * zlib stream (a compressed btrfs extent), or an ext superblock's magic
- * (an XFS superblock's "XFSB" passes as name characters).
- * Three 8-byte compares, two table lookups, a 4-byte load and three byte
+ * zlib stream (a compressed btrfs extent), an ext or btrfs superblock's
+ * magic (an XFS superblock's "XFSB" passes as name characters).
+ * Four 8-byte compares, two table lookups, a 4-byte load and three byte
  * compares, inlined in the loop
  * below: on random data about 15 sectors in 16 stop here, on zeroed data
  * every one. A sector too close to the end of what was read for the
@@ -289,6 +290,9 @@ static bool maybe_signature(const uint8_t *p, size_t avail)
            /* an ext superblock's magic (le16 0xEF53) */
            (avail > LR_EXTFS_MAGIC_AT + 1 && p[LR_EXTFS_MAGIC_AT] == 0x53 &&
             p[LR_EXTFS_MAGIC_AT + 1] == 0xef) ||
+           /* a btrfs superblock's magic */
+           (avail >= LR_BTRFS_MAGIC_AT + 8 &&
+            memcmp(p + LR_BTRFS_MAGIC_AT, LR_BTRFS_MAGIC, 8) == 0) ||
            /* lzo's two le32 lengths: the data's below 192 KiB, a segment's
             * below 64 KiB and not 0 (zeroed sectors fail here) */
            ((p[3] | p[6] | p[7]) == 0 && p[2] < 3 && (p[4] | p[5]) != 0);

@@ -63,6 +63,7 @@ typedef struct sc_bk {
                         * offset, of this many bytes (its superblock's); 0 for a file */
     bool fs_inline;    /* that filesystem may store files in their inodes */
     bool fs_xfs;       /* that filesystem is an XFS (else ext2/3/4) */
+    bool fs_btrfs;     /* a btrfs's device starts at offset (its superblock seen) */
 } sc_bk_t;
 
 /* What the scan counts of btrfs data it passes over (backup.c): per enum
@@ -266,6 +267,10 @@ int sc_probe_extfs(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_
  * (a secondary superblock at an allocation group's start is judged by the
  * filesystem holding it, as a filesystem inside another). */
 int sc_probe_xfs(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail);
+/* Records the btrfs whose superblock (a copy of it) p is: a backup file
+ * btrfs compressed in more than one extent is read through its trees
+ * (backup.c). */
+int sc_probe_btrfs_super(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail);
 /* The VG section of text (the first section at depth 0, from its name):
  * *start (SIZE_MAX when no section opens) and *end (one past its closing
  * brace); false unless the section opens and closes. */

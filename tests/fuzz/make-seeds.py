@@ -3,7 +3,7 @@
 
 usage: make-seeds.py FIXTURES_DIR OUT_DIR
 
-Writes OUT_DIR/{label,mda,text,scan,plan,thin,image,lvdata,vhdxlog,extfs,xfs}/
+Writes OUT_DIR/{label,mda,text,scan,plan,thin,image,lvdata,vhdxlog,extfs,xfs,btrfs}/
 (an existing OUT_DIR is emptied of those directories first). Deterministic: the same fixtures give the
 same files, named by the fixture, the PV and what they hold.
 
@@ -51,6 +51,9 @@ same files, named by the fixture, the PV and what they hold.
   to name the window's blocks, their CRCs sealed again: covered logs);
   fixtures/xfs-replay's archive5 and unlink5 with their logs from the last
   record's tail on moved so (dirty logs the replay walks).
+- btrfs: pages of fixtures/backup/btrfs-multi (superblock, tree blocks,
+  one file's three compressed extents: zstd, lzo, zlib), the pages asked
+  about and two bytes (fuzz_btrfs.c: variant, count); variants.
 - thin:  the dm-thin pool metadata of fixtures/thin (made by thin_restore),
   cut out of its _tmeta segments and after its last non-zero 4 KiB block,
   with a leading flag byte (fuzz_thin.c: bit 0 reseals every node's
@@ -78,7 +81,7 @@ MDA_SEED_MAX = 96 << 10
 SCAN_SEED_MAX = 192 << 10
 IMAGE_SEED_MAX = 64 << 10
 SUBS = ("label", "mda", "text", "scan", "plan", "thin", "image", "lvdata", "vhdxlog", "extfs",
-        "xfs")
+        "xfs", "btrfs")
 EXTFS_SEED = 256 << 10
 XFS_SEED = 256 << 10
 LOG_SEED_BLOCKS = 100  # KiB of a log moved into an XFS seed
@@ -518,6 +521,61 @@ def extfs_seeds(out, fixtures_dir):
                     fs[:EXTFS_SEED - len(tail)] + tail)
 
 
+def btrfs_seeds(out, fixtures_dir):
+    """fuzz_btrfs's input: pages of fixtures/backup/btrfs-multi (a 16 MiB
+    btrfs, 4 KiB nodes, whose files of 850 LVs the kernel compressed in
+    three extents each): its superblock, every page carrying its fsid
+    (the tree blocks, current and stale), and the data extents of one
+    file (truth/btrfs-multi-extents and -phys: zstd/big1.vg, or lzo's),
+    each page as le16 page and its 4096 bytes; then the pages asked about
+    (each file's first extent, a file's second, page 0), a variant byte
+    and their count. Variants: the short I/O layer, checksums sealed
+    again, a 512 KiB buffer (the files whole)."""
+    fdir = os.path.join(fixtures_dir, "backup")
+    path = os.path.join(fdir, "btrfs-multi.img.gz")
+    if not os.path.isfile(path):
+        return
+    with gzip.open(path, "rb") as f:
+        fs = f.read()
+    page = 4096
+    fsid = fs[65536 + 32:65536 + 48]
+    tree = [i for i in range(len(fs) // page)
+            if i != 16 and fs[i * page + 32:i * page + 48] == fsid]
+    ino = {}
+    with open(os.path.join(fdir, "truth", "btrfs-multi-inodes")) as f:
+        for line in f:
+            n, name = line.split()
+            ino[name] = n
+    disk = {}  # (inode, file offset) -> stored bytes
+    with open(os.path.join(fdir, "truth", "btrfs-multi-extents")) as f:
+        for line in f:
+            v = line.split()
+            disk[(v[0], v[1])] = int(v[3])
+    phys = []  # (path, file offset, image offset)
+    with open(os.path.join(fdir, "truth", "btrfs-multi-phys")) as f:
+        for line in f:
+            v = line.split()
+            phys.append((v[0], v[1], int(v[2])))
+    firsts = [at // page for _, o, at in phys if o == "0"]
+    second = [at // page for _, o, at in phys if o == "131072"][:1]
+    ask = firsts + second + [0]
+
+    def put(name, data_of, variant):
+        pages = [16] + tree
+        for p, o, at in phys:
+            if p == data_of:
+                n = disk[(ino[p], o)]
+                pages += range(at // page, (at + n + page - 1) // page)
+        body = b"".join(struct.pack("<H", i) + fs[i * page:(i + 1) * page] for i in pages)
+        tail = b"".join(struct.pack("<H", i) for i in ask) + bytes([variant, len(ask)])
+        out.put("btrfs", name, body + tail)
+
+    for variant in (0, 1, 2, 4, 6):
+        put("btrfs-multi-zstd-variant%d" % variant, "zstd/big1.vg", variant)
+    put("btrfs-multi-lzo", "lzo/big2.vg", 4)
+    put("btrfs-multi-zlib", "zlib/big1.vg", 4)
+
+
 def xfs_seeds(out, fixtures_dir):
     """fuzz_xfs's input: the first 256 KiB of the XFS the kernel wrote
     with LVM2 rotating its archive in it (fixtures/backup-xfs: 1 KiB
@@ -841,6 +899,7 @@ def main():
     backup_seeds(out, fixtures_dir)
     extfs_seeds(out, fixtures_dir)
     xfs_seeds(out, fixtures_dir)
+    btrfs_seeds(out, fixtures_dir)
 
     # the restore planner runs on scanned images: the same seeds
     for name in sorted(os.listdir(os.path.join(out_dir, "scan"))):

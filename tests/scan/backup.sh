@@ -796,6 +796,67 @@ EOF2
     "$REPAIR" --all-zstd --vg manyvg --export seqno=61 -o "$T/ce.vg" "$T/large.fs" > /dev/null 2>&1 || lr_fail "lvmrepair --all-zstd --export of manyvg failed"
     "$REPAIR" --vg manyvg --export seqno=61 -o "$T/fe.vg" "$MANY" > /dev/null 2>&1 || lr_fail "export of many-lvs.backup failed"
     cmp -s <(grep -v '^#' "$T/ce.vg") <(grep -v '^#' "$T/fe.vg") || lr_fail "manyvg exported from its zstd frame differs from the file"
+    # Files of more than 128 KiB, which btrfs compresses in several
+    # extents, each where space was free: read whole through the btrfs's
+    # trees (make-btrfs.sh multi: vgcfgbackup files of 850 and 851 LVs,
+    # zstd, zlib and lzo, two written in turn so their extents alternate;
+    # moved: the same after `btrfs balance` moved the data chunk, its
+    # first copy of big1.vg left behind, here 1 MiB into the image). Each
+    # file's copy starts at its first extent (truth NAME-phys), holds the
+    # file (length, crc of it and its NUL) and is no other file's; every
+    # other first-extent-like copy is partial, saying why.
+    gzip -dc "$FIX/btrfs-multi.img.gz" > "$T/multi.fs"
+    { head -c 1048576 /dev/zero; gzip -dc "$FIX/btrfs-moved.img.gz"; } > "$T/moved.img"
+    "$SCAN" --all-zstd --json "$T/multi.fs" "$T/moved.img" > "$T/multi.json" || lr_fail "lvmscan --all-zstd of btrfs-multi, -moved exited $?"
+    "$SCAN" --json "$T/multi.fs" "$T/moved.img" > "$T/multi-nz.json" || lr_fail "lvmscan of btrfs-multi, -moved exited $?"
+    python3 - "$T/multi.json" "$T/multi-nz.json" "$FIX/truth" <<'EOF2' || lr_fail "btrfs files of several compressed extents"
+import hashlib, json, sys, zlib
+d, nz = (json.load(open(p)) for p in sys.argv[1:3])
+truth = sys.argv[3]
+src = [open("%s/multi/%s.vg" % (truth, n), "rb").read() for n in ("big1", "big2")]
+by_sha = {hashlib.sha256(b).hexdigest(): b for b in src}
+assert len(src[0]) > 256 << 10 and len(src[1]) > 256 << 10
+def lvm_crc(b):
+    return ~zlib.crc32(b, ~0xf597a6cf & 0xffffffff) & 0xffffffff
+n_files = 0
+for image, name, shift in ((0, "btrfs-multi", 0), (1, "btrfs-moved", 1 << 20)):
+    files = {l.split()[0]: by_sha[l.split()[2]] for l in open("%s/%s-files" % (truth, name))}
+    first = {}
+    for l in open("%s/%s-phys" % (truth, name)):
+        path, off, at = l.split()
+        if off == "0":
+            first[int(at) + shift] = path
+    assert len(first) == len(files), (first, files)
+    for scan, want in ((d, first), (nz, {a: p for a, p in first.items() if not p.startswith("zstd/")})):
+        c = {x["offset"]: x for x in scan["copies"] if x["image"] == image}
+        for at, path in want.items():
+            x, body = c.get(at), files[path]
+            assert x and x["btrfs_file"] and x["btrfs_offset"] == shift, (name, path, x)
+            assert not x["partial"] and x["parse_ok"] and x["vg_name"] == "bigvg", (name, path, x)
+            assert x["length"] == len(body) + 1 and int(x["crc"], 16) == lvm_crc(body + b"\0"), \
+                (name, path, x["length"], x["crc"])
+            n_files += scan is d
+        for at, x in c.items():
+            if at not in first:
+                assert x["partial"] and not x["btrfs_file"], (name, at, x)
+                assert "only its first was read: no file in use in its btrfs begins with this extent" \
+                    in x["parse_error"], (name, at, x["parse_error"])
+# the copy balance left behind in btrfs-moved: found, partial
+stale = [x for x in d["copies"] if x["image"] == 1 and not x["btrfs_file"]]
+assert len(stale) == 1 and stale[0]["length"] == 128 << 10, stale
+print("btrfs files of several extents: %d read whole through the trees; %d left behind partial"
+      % (n_files, len(stale)))
+EOF2
+    # a version read so exports as the file itself does (read again through
+    # the trees); none is written of a copy that does not read so now
+    for s in multi.fs:4:big1 multi.fs:5:big2 moved.img:4:big1 moved.img:5:big2; do
+        img=${s%%:*} s=${s#*:}
+        rm -f "$T/ce.vg" "$T/fe.vg"
+        "$REPAIR" --vg bigvg --export "seqno=${s%:*}" -o "$T/ce.vg" "$T/$img" > /dev/null 2>&1 || lr_fail "export of bigvg seqno ${s%:*} from $img failed"
+        "$REPAIR" --vg bigvg --export "seqno=${s%:*}" -o "$T/fe.vg" "$FIX/truth/multi/${s#*:}.vg" > /dev/null 2>&1 || lr_fail "export of ${s#*:}.vg failed"
+        cmp -s <(grep -v '^#' "$T/ce.vg") <(grep -v '^#' "$T/fe.vg") ||
+            lr_fail "bigvg seqno ${s%:*} exported from $img differs from ${s#*:}.vg"
+    done
 else
     echo "(mkfs.btrfs not installed: the btrfs part is left out)"
 fi

@@ -25,6 +25,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lr/error.h"
+#include "lr/io.h"
+
 #define LR_BTRFS_HEADER 101u
 #define LR_BTRFS_ITEM 25u
 #define LR_BTRFS_MAX_NODE 65536u /* nodesize is 4 KiB to 64 KiB */
@@ -134,5 +137,50 @@ int lr_btrfs_decode(lr_btrfs_decoder_t *dec, uint8_t compression, const uint8_t 
  * writes does), else 0. A first test: most zlib-looking sectors are
  * not. */
 bool lr_btrfs_maybe_extent(const uint8_t *p, size_t avail, uint8_t *compression, uint64_t *size);
+
+/* ---- a file read through the filesystem's trees ---------------------- */
+
+#define LR_BTRFS_MAGIC "_BHRfS_M"
+#define LR_BTRFS_MAGIC_AT 64u /* in the superblock */
+
+/* Whether p (avail bytes) is a copy of a btrfs superblock: its magic at
+ * byte 64, a sector and node size btrfs allows, and the byte of its
+ * device it says it lies at (64 KiB for the primary; 64 MiB and 256 GiB
+ * for the mirrors) into *at; *bytes the device's size (each may be NULL).
+ * Checksum not checked (lr_btrfs_open does). Pure decoding. */
+bool lr_btrfs_superblock(const uint8_t *p, size_t avail, uint64_t *at, uint64_t *bytes);
+
+/* A btrfs opened for reading through its trees. */
+typedef struct lr_btrfs lr_btrfs_t;
+
+/* Opens the btrfs whose device starts at byte `start` of io: its primary
+ * superblock (crc32c checked; a filesystem made with another checksum
+ * type is read with its blocks' checksums not checked) and its chunk map
+ * (the superblock's system chunks, then the chunk tree), for this device
+ * only: chunks spread over several devices (RAID0, RAID10, RAID5/6) are
+ * not mapped, and their bytes not read. Returns 0 with *out (the
+ * caller's: lr_btrfs_free; io must outlive it), LR_ENOTFOUND when no
+ * superblock is there, LR_ECHECKSUM, LR_EFORMAT for a superblock or tree
+ * block that is not what btrfs writes, an I/O error, -ENOMEM. */
+int lr_btrfs_open(lr_io_t *io, uint64_t start, lr_btrfs_t **out, lr_error_t *err);
+
+/* Frees fs (NULL: nothing). */
+void lr_btrfs_free(lr_btrfs_t *fs);
+
+/* Reads the file whose first data extent starts at byte `at` of io, as
+ * the filesystem's current trees give it: the extent tree names the file
+ * that refers to that extent from its byte 0, the file's tree its size
+ * and its extents in order, each decoded when compressed. Up to len
+ * bytes into buf (*got of them) from the file's start; *size its size
+ * (len 0: the size only, buf not used).
+ * Returns 0; LR_ENOTFOUND when no file in use begins with that extent (a
+ * deleted file's, an extent no chunk of this device holds, one only a
+ * snapshot's shared leaf refers to); LR_EFORMAT or LR_ECHECKSUM for a
+ * tree block or item that is not what btrfs writes (err says which), a
+ * file with a hole in its items, an extent that does not decode;
+ * -ENOTSUP for a compression this build does not decode; an I/O error;
+ * -ENOMEM. */
+int lr_btrfs_read_file_at(lr_btrfs_t *fs, uint64_t at, void *buf, size_t len, size_t *got,
+                          uint64_t *size, lr_error_t *err);
 
 #endif

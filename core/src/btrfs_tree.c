@@ -1,0 +1,614 @@
+/* A btrfs read through its trees (lr/btrfs.h): the superblock, the chunk
+ * map, and the one walk the scanner needs, from a data extent to the
+ * file whose first extent it is, and that file's bytes in order.
+ *
+ * On-disk layout (kernel: include/uapi/linux/btrfs_tree.h; each field
+ * decoded byte by byte, bounds checked):
+ *   superblock (64 KiB into the device, 4 KiB): csum at 0 (crc32c: le32
+ *     of the CRC-32C of bytes 32..4095), fsid[16] at 32, bytenr le64 at
+ *     48, magic at 64, root at 80, chunk_root at 88, sectorsize le32 at
+ *     144, nodesize at 148, sys_chunk_array_size at 160, incompat le64 at
+ *     188, csum_type le16 at 196, dev_item at 201 (devid le64, then
+ *     total_bytes), metadata_uuid[16] at 571, sys_chunk_array at 811
+ *   tree block header (101 bytes): csum, fsid at 32, bytenr at 48, level
+ *     at 100, nritems le32 at 96; a node's key pointers (33 bytes: key,
+ *     blockptr le64, generation le64) and a leaf's items follow
+ *   chunk item: length le64, owner, stripe_len, type le64 at 24,
+ *     num_stripes le16 at 44; stripes of 32 bytes from 48 (devid le64,
+ *     offset le64, dev_uuid[16])
+ *   root item: bytenr le64 at 176
+ *   extent item: refs, generation, flags le64; inline refs after it
+ *     (type u8, then an extent data ref: root le64, objectid le64,
+ *     offset le64, count le32)
+ *   inode item: size le64 at 16
+ *   file extent item: ram_bytes le64 at 8, compression u8 at 16,
+ *     encryption at 17, other_encoding le16 at 18, type u8 at 20 (1
+ *     regular, 2 preallocated), disk_bytenr le64 at 21, disk_num_bytes at
+ *     29, offset at 37, num_bytes at 45 */
+#include "lr/btrfs.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "le.h"
+#include "lr/crc.h"
+#include "lr/error.h"
+
+#define BT_SUPER_AT 65536u
+#define BT_SUPER_SIZE 4096u
+#define BT_SYS_ARRAY_AT 811u
+#define BT_SYS_ARRAY_MAX 2048u
+#define BT_KEY 17u
+#define BT_KEY_PTR 33u
+#define BT_MAX_LEVEL 8
+#define BT_CHUNK_HEAD 48u
+#define BT_STRIPE 32u
+#define BT_INCOMPAT_METADATA_UUID (1ull << 10)
+
+/* key types and tree ids (btrfs_tree.h) */
+#define BT_INODE_ITEM 1
+#define BT_EXTENT_DATA 108
+#define BT_ROOT_ITEM 132
+#define BT_EXTENT_ITEM 168
+#define BT_EXTENT_DATA_REF 178
+#define BT_CHUNK_ITEM 228
+#define BT_EXTENT_TREE 2
+#define BT_FE_REG 1
+#define BT_FE_PREALLOC 2
+#define BT_FE_SIZE 53u
+/* chunk types whose stripes hold the same bytes (single, DUP, RAID1,
+ * RAID1C3/4); the rest spread a chunk over stripes */
+#define BT_STRIPED ((1ull << 3) | (1ull << 6) | (1ull << 7) | (1ull << 8))
+
+typedef struct bt_chunk {
+    uint64_t logical, length, physical; /* physical: from the device's start */
+} bt_chunk_t;
+
+struct lr_btrfs {
+    lr_io_t *io;
+    uint64_t start; /* the device's first byte in io */
+    uint8_t fsid[16];
+    uint64_t devid, root, chunk_root;
+    uint32_t nodesize, sectorsize;
+    bool crc32c; /* tree blocks carry a crc32c (else a checksum not checked) */
+    bt_chunk_t *chunks;
+    size_t n_chunks, cap_chunks;
+    lr_btrfs_decoder_t *dec;
+    uint8_t *item; /* LR_BTRFS_MAX_NODE bytes: the item a lookup found */
+    /* tree blocks one call may still read: a tree whose pointers name one
+     * block many times would otherwise be walked for ever */
+    uint32_t reads_left;
+};
+
+/* What one call (an open, a file read) may read of tree blocks: a search
+ * reads a path and the nodes beside it, a file of 4 MiB in extents of
+ * 4 KiB a thousand searches. */
+#define BT_READS_PER_CALL 65536u
+
+/* A key, as btrfs orders them. */
+typedef struct bt_key {
+    uint64_t objectid;
+    uint8_t type;
+    uint64_t offset;
+} bt_key_t;
+
+static bt_key_t bt_key_at(const uint8_t *p)
+{
+    return (bt_key_t){lr_get_le64(p), p[8], lr_get_le64(p + 9)};
+}
+
+static int bt_key_cmp(bt_key_t a, bt_key_t b)
+{
+    if (a.objectid != b.objectid)
+        return a.objectid < b.objectid ? -1 : 1;
+    if (a.type != b.type)
+        return a.type < b.type ? -1 : 1;
+    return (a.offset > b.offset) - (a.offset < b.offset);
+}
+
+bool lr_btrfs_superblock(const uint8_t *p, size_t avail, uint64_t *at, uint64_t *bytes)
+{
+    if (avail < BT_SUPER_SIZE || memcmp(p + LR_BTRFS_MAGIC_AT, LR_BTRFS_MAGIC, 8) != 0)
+        return false;
+    uint64_t bytenr = lr_get_le64(p + 48);
+    uint32_t node = lr_get_le32(p + 148), sector = lr_get_le32(p + 144);
+    /* where btrfs writes its copies: 64 KiB, 64 MiB, 256 GiB */
+    if (bytenr != BT_SUPER_AT && bytenr != (64ull << 20) && bytenr != (256ull << 30))
+        return false;
+    if (node < 4096 || node > LR_BTRFS_MAX_NODE || (node & (node - 1)) || sector < 4096 ||
+        (sector & (sector - 1)))
+        return false;
+    if (at)
+        *at = bytenr;
+    if (bytes)
+        *bytes = lr_get_le64(p + 209);
+    return true;
+}
+
+/* Adds a chunk item's mapping (item: `len` bytes) for the chunk at logical
+ * address `logical`: the first stripe on this device, unless the chunk is
+ * spread over stripes (not mapped: its bytes are not read). */
+static int bt_add_chunk(lr_btrfs_t *fs, uint64_t logical, const uint8_t *item, size_t len)
+{
+    if (len < BT_CHUNK_HEAD)
+        return LR_EFORMAT;
+    uint64_t length = lr_get_le64(item), type = lr_get_le64(item + 24);
+    uint16_t stripes = (uint16_t)(item[44] | item[45] << 8);
+    if (!stripes || BT_CHUNK_HEAD + (size_t)stripes * BT_STRIPE > len)
+        return LR_EFORMAT;
+    if (type & BT_STRIPED && stripes > 1)
+        return 0;
+    for (uint16_t s = 0; s < stripes; s++) {
+        const uint8_t *st = item + BT_CHUNK_HEAD + (size_t)s * BT_STRIPE;
+        if (lr_get_le64(st) != fs->devid)
+            continue;
+        if (fs->n_chunks == fs->cap_chunks) {
+            size_t cap = fs->cap_chunks ? fs->cap_chunks * 2 : 16;
+            bt_chunk_t *v = realloc(fs->chunks, cap * sizeof(*v));
+            if (!v)
+                return -ENOMEM;
+            fs->chunks = v;
+            fs->cap_chunks = cap;
+        }
+        fs->chunks[fs->n_chunks++] = (bt_chunk_t){logical, length, lr_get_le64(st + 8)};
+        return 0;
+    }
+    return 0;
+}
+
+/* The byte of io that logical address `logical` (and the `len` bytes
+ * after it) lies at, or false when no chunk on this device maps them. */
+static bool bt_map(const lr_btrfs_t *fs, uint64_t logical, uint64_t len, uint64_t *at)
+{
+    for (size_t i = 0; i < fs->n_chunks; i++) {
+        const bt_chunk_t *c = &fs->chunks[i];
+        if (logical < c->logical || logical - c->logical >= c->length ||
+            len > c->length - (logical - c->logical))
+            continue;
+        *at = fs->start + c->physical + (logical - c->logical);
+        return true;
+    }
+    return false;
+}
+
+/* Reads the tree block at logical address `logical` into buf (nodesize
+ * bytes) and checks that it is the block asked for, of this filesystem,
+ * at `level` (-1: any), its checksum right. */
+static int bt_read_node(lr_btrfs_t *fs, uint64_t logical, int level, uint8_t *buf, lr_error_t *err)
+{
+    uint64_t at;
+    if (!fs->reads_left)
+        return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET,
+                            "btrfs trees read past %u blocks in one walk (a block named "
+                            "again and again)",
+                            BT_READS_PER_CALL);
+    fs->reads_left--;
+    if (!bt_map(fs, logical, fs->nodesize, &at))
+        return lr_error_set(
+            err, LR_EFORMAT, LR_NO_OFFSET,
+            "btrfs tree block at logical %" PRIu64 " lies in no chunk of this device", logical);
+    int rc = lr_io_pread(fs->io, buf, fs->nodesize, at, err);
+    if (rc)
+        return rc;
+    if (fs->crc32c) {
+        uint32_t crc = ~lr_crc32c(0xffffffffu, buf + 32, fs->nodesize - 32);
+        if (crc != lr_get_le32(buf))
+            return lr_error_set(err, LR_ECHECKSUM, at, "btrfs tree block checksum mismatch");
+    }
+    if (memcmp(buf + 32, fs->fsid, 16) != 0 || lr_get_le64(buf + 48) != logical ||
+        buf[100] >= BT_MAX_LEVEL || (level >= 0 && buf[100] != level))
+        return lr_error_set(err, LR_EFORMAT, at, "not the btrfs tree block its parent names");
+    uint32_t n = lr_get_le32(buf + 96);
+    size_t per = buf[100] ? BT_KEY_PTR : LR_BTRFS_ITEM;
+    if ((size_t)n > (fs->nodesize - LR_BTRFS_HEADER) / per)
+        return lr_error_set(err, LR_EFORMAT, at, "btrfs tree block item count out of range");
+    if (buf[100])
+        return 0;
+    for (uint32_t i = 0; i < n; i++) { /* every item's data within the leaf */
+        const uint8_t *it = buf + LR_BTRFS_HEADER + (size_t)i * LR_BTRFS_ITEM;
+        uint64_t off = lr_get_le32(it + 17), size = lr_get_le32(it + 21);
+        if (LR_BTRFS_HEADER + off + size > fs->nodesize)
+            return lr_error_set(err, LR_EFORMAT, at, "btrfs leaf item past the block");
+    }
+    return 0;
+}
+
+/* One item found: its key and data (a copy of at most `cap` bytes; len
+ * its full size). */
+typedef struct bt_found {
+    bt_key_t key;
+    uint8_t *data;
+    size_t cap, len;
+} bt_found_t;
+
+/* The first item with a key at or after `want` in the subtree at
+ * `logical` (level `level`): 0 and *out, LR_ENOTFOUND when every key
+ * there sorts before it. depth bounds the recursion. */
+static int bt_search_ge(lr_btrfs_t *fs, uint64_t logical, int level, bt_key_t want, bt_found_t *out,
+                        lr_error_t *err)
+{
+    uint8_t *buf = malloc(fs->nodesize);
+    if (!buf)
+        return lr_error_oom(err);
+    int rc = bt_read_node(fs, logical, level, buf, err);
+    uint32_t n = rc ? 0 : lr_get_le32(buf + 96);
+    if (!rc && buf[100] == 0) {
+        rc = LR_ENOTFOUND;
+        for (uint32_t i = 0; i < n; i++) {
+            const uint8_t *it = buf + LR_BTRFS_HEADER + (size_t)i * LR_BTRFS_ITEM;
+            if (bt_key_cmp(bt_key_at(it), want) < 0)
+                continue;
+            size_t size = lr_get_le32(it + 21);
+            out->key = bt_key_at(it);
+            out->len = size;
+            memcpy(out->data, buf + LR_BTRFS_HEADER + lr_get_le32(it + 17),
+                   size < out->cap ? size : out->cap);
+            rc = 0;
+            break;
+        }
+    } else if (!rc) {
+        /* the last child whose first key is at or before want, then the
+         * ones after it: the first holds the item unless all its keys sort
+         * before want */
+        uint32_t from = 0;
+        for (uint32_t i = 1; i < n; i++)
+            if (bt_key_cmp(bt_key_at(buf + LR_BTRFS_HEADER + (size_t)i * BT_KEY_PTR), want) <= 0)
+                from = i;
+        int child = buf[100] - 1;
+        rc = LR_ENOTFOUND;
+        for (uint32_t i = from; i < n && rc == LR_ENOTFOUND; i++) {
+            uint64_t ptr = lr_get_le64(buf + LR_BTRFS_HEADER + (size_t)i * BT_KEY_PTR + BT_KEY);
+            rc = bt_search_ge(fs, ptr, child, want, out, err);
+        }
+    }
+    free(buf);
+    return rc;
+}
+
+/* The item with exactly key (objectid, type) and the least offset at or
+ * after `offset` in the tree rooted at `root`: 0, or LR_ENOTFOUND. */
+static int bt_find(lr_btrfs_t *fs, uint64_t root, uint64_t objectid, uint8_t type, uint64_t offset,
+                   bt_found_t *out, lr_error_t *err)
+{
+    int rc = bt_search_ge(fs, root, -1, (bt_key_t){objectid, type, offset}, out, err);
+    if (!rc && (out->key.objectid != objectid || out->key.type != type))
+        rc = LR_ENOTFOUND;
+    return rc;
+}
+
+/* The chunk tree's items, every one: its leaves walked in order. */
+static int bt_read_chunk_tree(lr_btrfs_t *fs, uint64_t logical, int depth, lr_error_t *err)
+{
+    if (depth >= BT_MAX_LEVEL)
+        return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET, "btrfs chunk tree too deep");
+    uint8_t *buf = malloc(fs->nodesize);
+    if (!buf)
+        return lr_error_oom(err);
+    int rc = bt_read_node(fs, logical, -1, buf, err);
+    uint32_t n = rc ? 0 : lr_get_le32(buf + 96);
+    for (uint32_t i = 0; i < n && !rc; i++) {
+        if (buf[100]) {
+            uint64_t ptr = lr_get_le64(buf + LR_BTRFS_HEADER + (size_t)i * BT_KEY_PTR + BT_KEY);
+            rc = bt_read_chunk_tree(fs, ptr, depth + 1, err);
+            continue;
+        }
+        const uint8_t *it = buf + LR_BTRFS_HEADER + (size_t)i * LR_BTRFS_ITEM;
+        bt_key_t k = bt_key_at(it);
+        if (k.type != BT_CHUNK_ITEM)
+            continue;
+        /* the leaf's chunks come after the system ones already mapped:
+         * a system chunk is in both */
+        uint64_t at;
+        if (bt_map(fs, k.offset, 1, &at))
+            continue;
+        rc = bt_add_chunk(fs, k.offset, buf + LR_BTRFS_HEADER + lr_get_le32(it + 17),
+                          lr_get_le32(it + 21));
+        if (rc == LR_EFORMAT)
+            rc = lr_error_set(err, rc, LR_NO_OFFSET, "btrfs chunk item out of range");
+        else if (rc == -ENOMEM)
+            rc = lr_error_oom(err);
+    }
+    free(buf);
+    return rc;
+}
+
+/* The system chunks the superblock lists (sb: its 4 KiB). */
+static int bt_read_sys_chunks(lr_btrfs_t *fs, const uint8_t *sb, uint64_t at, lr_error_t *err)
+{
+    uint32_t size = lr_get_le32(sb + 160);
+    if (size > BT_SYS_ARRAY_MAX)
+        return lr_error_set(err, LR_EFORMAT, at, "btrfs superblock's system chunk array too large");
+    const uint8_t *p = sb + BT_SYS_ARRAY_AT, *end = p + size;
+    while (p < end) {
+        if ((size_t)(end - p) < BT_KEY + BT_CHUNK_HEAD)
+            return lr_error_set(err, LR_EFORMAT, at, "btrfs system chunk array cut short");
+        bt_key_t k = bt_key_at(p);
+        const uint8_t *item = p + BT_KEY;
+        uint16_t stripes = (uint16_t)(item[44] | item[45] << 8);
+        size_t len = BT_CHUNK_HEAD + (size_t)stripes * BT_STRIPE;
+        if (k.type != BT_CHUNK_ITEM || !stripes || len > (size_t)(end - item))
+            return lr_error_set(err, LR_EFORMAT, at, "btrfs system chunk array entry out of range");
+        int rc = bt_add_chunk(fs, k.offset, item, len);
+        if (rc == -ENOMEM)
+            return lr_error_oom(err);
+        if (rc)
+            return lr_error_set(err, rc, at, "btrfs system chunk out of range");
+        p = item + len;
+    }
+    return 0;
+}
+
+int lr_btrfs_open(lr_io_t *io, uint64_t start, lr_btrfs_t **out, lr_error_t *err)
+{
+    *out = NULL;
+    uint8_t sb[BT_SUPER_SIZE];
+    uint64_t at = start + BT_SUPER_AT, copy_at = 0;
+    int rc = lr_io_pread(io, sb, sizeof(sb), at, err);
+    if (rc)
+        return rc;
+    if (!lr_btrfs_superblock(sb, sizeof(sb), &copy_at, NULL) || copy_at != BT_SUPER_AT)
+        return lr_error_set(err, LR_ENOTFOUND, at, "no btrfs superblock");
+    uint16_t csum_type = (uint16_t)(sb[196] | sb[197] << 8);
+    if (csum_type == 0 && ~lr_crc32c(0xffffffffu, sb + 32, sizeof(sb) - 32) != lr_get_le32(sb))
+        return lr_error_set(err, LR_ECHECKSUM, at, "btrfs superblock checksum mismatch");
+    lr_btrfs_t *fs = calloc(1, sizeof(*fs));
+    if (!fs)
+        return lr_error_oom(err);
+    fs->io = io;
+    fs->start = start;
+    /* tree blocks carry metadata_uuid when the fsid was changed since */
+    bool meta_uuid = lr_get_le64(sb + 188) & BT_INCOMPAT_METADATA_UUID;
+    memcpy(fs->fsid, sb + (meta_uuid ? 571 : 32), 16);
+    fs->devid = lr_get_le64(sb + 201);
+    fs->root = lr_get_le64(sb + 80);
+    fs->chunk_root = lr_get_le64(sb + 88);
+    fs->sectorsize = lr_get_le32(sb + 144);
+    fs->nodesize = lr_get_le32(sb + 148);
+    fs->crc32c = csum_type == 0;
+    if (!(fs->item = malloc(LR_BTRFS_MAX_NODE))) {
+        free(fs);
+        return lr_error_oom(err);
+    }
+    fs->reads_left = BT_READS_PER_CALL;
+    rc = bt_read_sys_chunks(fs, sb, at, err);
+    if (!rc)
+        rc = bt_read_chunk_tree(fs, fs->chunk_root, 0, err);
+    if (rc) {
+        lr_btrfs_free(fs);
+        return rc;
+    }
+    *out = fs;
+    return 0;
+}
+
+void lr_btrfs_free(lr_btrfs_t *fs)
+{
+    if (!fs)
+        return;
+    lr_btrfs_decoder_free(fs->dec);
+    free(fs->chunks);
+    free(fs->item);
+    free(fs);
+}
+
+/* The logical address of the extent whose first byte lies at byte `at`
+ * of io: false when no chunk of this device holds it. */
+static bool bt_unmap(const lr_btrfs_t *fs, uint64_t at, uint64_t *logical)
+{
+    if (at < fs->start)
+        return false;
+    uint64_t dev = at - fs->start;
+    for (size_t i = 0; i < fs->n_chunks; i++) {
+        const bt_chunk_t *c = &fs->chunks[i];
+        if (dev >= c->physical && dev - c->physical < c->length) {
+            *logical = c->logical + (dev - c->physical);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* The bytes after its type byte an inline extent reference takes, 0 for
+ * a type not known: tree block (176), shared block (182) and owner (172)
+ * refs an le64, a shared data ref an le64 and an le32, an extent data ref
+ * root, objectid and offset le64s and a count le32. */
+static size_t bt_ref_size(uint8_t type)
+{
+    switch (type) {
+    case BT_EXTENT_DATA_REF:
+        return 28;
+    case 184:
+        return 12;
+    case 172:
+    case 176:
+    case 182:
+        return 8;
+    default:
+        return 0;
+    }
+}
+
+/* The file (tree root's id, inode) whose first extent is the data extent
+ * at `logical`: by the extent item's data references, inline or keyed
+ * items of their own. LR_ENOTFOUND when no reference names a file's
+ * byte 0 (a deleted file's extent, or one a snapshot's leaf shares). */
+static int bt_owner(lr_btrfs_t *fs, uint64_t extent_root, uint64_t logical, uint64_t *root,
+                    uint64_t *ino, lr_error_t *err)
+{
+    uint8_t *data = fs->item;
+    bt_found_t f = {.data = data, .cap = LR_BTRFS_MAX_NODE};
+    int rc = bt_find(fs, extent_root, logical, BT_EXTENT_ITEM, 0, &f, err);
+    if (rc)
+        return rc;
+    if (f.len < 24 || f.len > f.cap || !(lr_get_le64(data + 16) & 1)) /* EXTENT_FLAG_DATA */
+        return LR_ENOTFOUND;
+    for (size_t p = 24; p < f.len;) {
+        uint8_t type = data[p];
+        size_t body = bt_ref_size(type);
+        if (!body || p + 1 + body > f.len)
+            return LR_ENOTFOUND; /* a reference this reader does not know */
+        /* an extent data ref's offset: the file's byte the extent's byte 0 is */
+        if (type == BT_EXTENT_DATA_REF && lr_get_le64(data + p + 17) == 0) {
+            *root = lr_get_le64(data + p + 1);
+            *ino = lr_get_le64(data + p + 9);
+            return 0;
+        }
+        p += 1 + body;
+    }
+    /* references too many to hold inline: items of their own */
+    for (uint64_t hash = 0;;) {
+        rc = bt_find(fs, extent_root, logical, BT_EXTENT_DATA_REF, hash, &f, err);
+        if (rc)
+            return rc;
+        if (f.len >= 28 && lr_get_le64(data + 16) == 0) {
+            *root = lr_get_le64(data);
+            *ino = lr_get_le64(data + 8);
+            return 0;
+        }
+        if (f.key.offset == UINT64_MAX)
+            return LR_ENOTFOUND;
+        hash = f.key.offset + 1;
+    }
+}
+
+/* The root block of tree `id` (its ROOT_ITEM in the root tree). */
+static int bt_tree_root(lr_btrfs_t *fs, uint64_t id, uint64_t *root, lr_error_t *err)
+{
+    uint8_t *data = fs->item;
+    bt_found_t f = {.data = data, .cap = LR_BTRFS_MAX_NODE};
+    int rc = bt_find(fs, fs->root, id, BT_ROOT_ITEM, 0, &f, err);
+    if (rc)
+        return rc;
+    if (f.len < 184 || f.len > f.cap)
+        return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET,
+                            "btrfs root item of tree %" PRIu64 " too short", id);
+    *root = lr_get_le64(data + 176);
+    return 0;
+}
+
+/* Reads the bytes a regular extent item (fe, its file's bytes from
+ * `pos`) gives into out (want bytes): decoded when compressed. */
+static int bt_read_extent(lr_btrfs_t *fs, const uint8_t *fe, uint8_t *out, size_t want,
+                          lr_error_t *err)
+{
+    uint8_t comp = fe[16];
+    uint64_t bytenr = lr_get_le64(fe + 21), disk = lr_get_le64(fe + 29);
+    uint64_t offset = lr_get_le64(fe + 37), ram = lr_get_le64(fe + 8), at;
+    if (!bytenr || fe[20] == BT_FE_PREALLOC) { /* a hole, or space not written: zeros */
+        memset(out, 0, want);
+        return 0;
+    }
+    if (comp == LR_BTRFS_NONE) {
+        if (!bt_map(fs, bytenr + offset, want, &at))
+            return lr_error_set(
+                err, LR_EFORMAT, LR_NO_OFFSET,
+                "btrfs extent at logical %" PRIu64 " lies in no chunk of this device", bytenr);
+        return lr_io_pread(fs->io, out, want, at, err);
+    }
+    if (disk > LR_BTRFS_MAX_STORED || ram > LR_BTRFS_MAX_EXTENT || offset > ram ||
+        want > ram - offset)
+        return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET,
+                            "btrfs compressed extent at logical %" PRIu64 " out of range", bytenr);
+    if (!bt_map(fs, bytenr, disk, &at))
+        return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET,
+                            "btrfs extent at logical %" PRIu64 " lies in no chunk of this device",
+                            bytenr);
+    uint8_t *in = malloc((size_t)disk + (size_t)ram);
+    if (!in)
+        return lr_error_oom(err);
+    uint8_t *dec = in + disk;
+    int rc = lr_io_pread(fs->io, in, (size_t)disk, at, err);
+    lr_btrfs_decoded_t r;
+    if (!rc && !fs->dec && lr_btrfs_decoder_new(&fs->dec) != 0)
+        rc = lr_error_oom(err);
+    if (!rc) {
+        int st = lr_btrfs_decode(fs->dec, comp, in, (size_t)disk, dec, (size_t)ram, false, &r);
+        if (st == -ENOMEM)
+            rc = lr_error_oom(err);
+        else if (st == -ENOTSUP)
+            rc = lr_error_set(err, -ENOTSUP, at, "btrfs compression %u not decoded by this build",
+                              comp);
+        else if (st || r.made < offset + want)
+            rc = lr_error_set(err, LR_EFORMAT, at,
+                              "btrfs compressed extent does not decode (%zu of %" PRIu64 " bytes)",
+                              r.made, offset + want);
+    }
+    if (!rc)
+        memcpy(out, dec + offset, want);
+    free(in);
+    return rc;
+}
+
+/* Reads inode ino of tree `tree` from byte 0 into buf (len bytes at most,
+ * *got read); *size its size. */
+static int bt_read_inode(lr_btrfs_t *fs, uint64_t tree, uint64_t ino, uint64_t first, uint8_t *buf,
+                         size_t len, size_t *got, uint64_t *size, lr_error_t *err)
+{
+    uint8_t *data = fs->item;
+    bt_found_t f = {.data = data, .cap = LR_BTRFS_MAX_NODE};
+    int rc = bt_find(fs, tree, ino, BT_INODE_ITEM, 0, &f, err);
+    if (rc == LR_ENOTFOUND)
+        return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET,
+                            "btrfs inode %" PRIu64 " has extents but no inode item", ino);
+    if (rc)
+        return rc;
+    if (f.len < 24 || f.len > f.cap)
+        return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET, "btrfs inode %" PRIu64 " item too short",
+                            ino);
+    *size = lr_get_le64(data + 16);
+    /* the file must be the one whose first extent was asked for */
+    rc = bt_find(fs, tree, ino, BT_EXTENT_DATA, 0, &f, err);
+    if (rc == LR_ENOTFOUND || (!rc && (f.key.offset != 0 || f.len < BT_FE_SIZE ||
+                                       lr_get_le64(data + 21) != first || lr_get_le64(data + 37))))
+        return LR_ENOTFOUND;
+    if (rc)
+        return rc;
+    size_t want = *size < len ? (size_t)*size : len;
+    size_t pos = 0;
+    while (pos < want) {
+        rc = bt_find(fs, tree, ino, BT_EXTENT_DATA, pos, &f, err);
+        if (rc == LR_ENOTFOUND || (!rc && f.key.offset != pos))
+            return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET,
+                                "btrfs inode %" PRIu64 " has no extent at byte %zu", ino, pos);
+        if (rc)
+            return rc;
+        if (f.len < BT_FE_SIZE || f.len > f.cap ||
+            (data[20] != BT_FE_REG && data[20] != BT_FE_PREALLOC) || data[17] || data[18] ||
+            data[19])
+            return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET,
+                                "btrfs inode %" PRIu64 " extent at byte %zu not read", ino, pos);
+        uint64_t n = lr_get_le64(data + 45);
+        if (!n || n > LR_BTRFS_MAX_EXTENT * 1024ull)
+            return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET,
+                                "btrfs inode %" PRIu64 " extent at byte %zu out of range", ino,
+                                pos);
+        size_t take = n < want - pos ? (size_t)n : want - pos;
+        rc = bt_read_extent(fs, data, buf + pos, take, err);
+        if (rc)
+            return rc;
+        pos += take;
+    }
+    *got = pos;
+    return 0;
+}
+
+int lr_btrfs_read_file_at(lr_btrfs_t *fs, uint64_t at, void *buf, size_t len, size_t *got,
+                          uint64_t *size, lr_error_t *err)
+{
+    *got = 0;
+    *size = 0;
+    fs->reads_left = BT_READS_PER_CALL;
+    uint64_t logical, extent_root, owner, ino, tree;
+    if (!bt_unmap(fs, at, &logical))
+        return LR_ENOTFOUND;
+    int rc = bt_tree_root(fs, BT_EXTENT_TREE, &extent_root, err);
+    if (!rc)
+        rc = bt_owner(fs, extent_root, logical, &owner, &ino, err);
+    if (!rc)
+        rc = bt_tree_root(fs, owner, &tree, err);
+    if (!rc)
+        rc = bt_read_inode(fs, tree, ino, logical, buf, len, got, size, err);
+    return rc;
+}
