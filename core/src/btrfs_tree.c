@@ -340,19 +340,48 @@ static int bt_read_sys_chunks(lr_btrfs_t *fs, const uint8_t *sb, uint64_t at, lr
     return 0;
 }
 
+/* Reads the superblock copy at byte `copy` of the device into sb: 0 when
+ * it is one (its place its own, its crc32c right), else why not. */
+static int bt_read_super(lr_io_t *io, uint64_t start, uint64_t copy, uint8_t *sb, lr_error_t *err)
+{
+    uint64_t at = start + copy, said = 0;
+    int rc = lr_io_pread(io, sb, BT_SUPER_SIZE, at, err);
+    if (rc)
+        return rc;
+    if (!lr_btrfs_superblock(sb, BT_SUPER_SIZE, &said, NULL) || said != copy)
+        return lr_error_set(err, LR_ENOTFOUND, at, "no btrfs superblock");
+    uint16_t csum_type = (uint16_t)(sb[196] | sb[197] << 8);
+    if (csum_type == 0 && ~lr_crc32c(0xffffffffu, sb + 32, BT_SUPER_SIZE - 32) != lr_get_le32(sb))
+        return lr_error_set(err, LR_ECHECKSUM, at, "btrfs superblock checksum mismatch");
+    return 0;
+}
+
 int lr_btrfs_open(lr_io_t *io, uint64_t start, lr_btrfs_t **out, lr_error_t *err)
 {
     *out = NULL;
-    uint8_t sb[BT_SUPER_SIZE];
-    uint64_t at = start + BT_SUPER_AT, copy_at = 0;
-    int rc = lr_io_pread(io, sb, sizeof(sb), at, err);
+    /* the primary, else the mirror of the latest generation that reads
+     * (btrfs writes every copy at each commit; a damaged primary is what
+     * `btrfs rescue super-recover` mends from them) */
+    static const uint64_t copies[] = {BT_SUPER_AT, 64ull << 20, 256ull << 30};
+    uint8_t sb[BT_SUPER_SIZE], mirror[BT_SUPER_SIZE];
+    uint64_t at = start + BT_SUPER_AT, best = 0;
+    int rc = bt_read_super(io, start, BT_SUPER_AT, sb, err);
+    for (size_t i = 1; rc && rc != -ENOMEM && i < sizeof(copies) / sizeof(copies[0]); i++) {
+        if (lr_io_size(io) < start + copies[i] + BT_SUPER_SIZE ||
+            bt_read_super(io, start, copies[i], mirror, NULL) != 0 ||
+            lr_get_le64(mirror + 72) <= best)
+            continue;
+        best = lr_get_le64(mirror + 72);
+        memcpy(sb, mirror, sizeof(sb));
+        at = start + copies[i];
+    }
+    if (rc && best) {
+        rc = 0; /* a mirror read: the primary's fault is passed over */
+        if (err)
+            lr_error_clear(err);
+    }
     if (rc)
         return rc;
-    if (!lr_btrfs_superblock(sb, sizeof(sb), &copy_at, NULL) || copy_at != BT_SUPER_AT)
-        return lr_error_set(err, LR_ENOTFOUND, at, "no btrfs superblock");
-    uint16_t csum_type = (uint16_t)(sb[196] | sb[197] << 8);
-    if (csum_type == 0 && ~lr_crc32c(0xffffffffu, sb + 32, sizeof(sb) - 32) != lr_get_le32(sb))
-        return lr_error_set(err, LR_ECHECKSUM, at, "btrfs superblock checksum mismatch");
     lr_btrfs_t *fs = calloc(1, sizeof(*fs));
     if (!fs)
         return lr_error_oom(err);
@@ -366,7 +395,7 @@ int lr_btrfs_open(lr_io_t *io, uint64_t start, lr_btrfs_t **out, lr_error_t *err
     fs->chunk_root = lr_get_le64(sb + 88);
     fs->sectorsize = lr_get_le32(sb + 144);
     fs->nodesize = lr_get_le32(sb + 148);
-    fs->crc32c = csum_type == 0;
+    fs->crc32c = (sb[196] | sb[197] << 8) == 0; /* csum_type 0: crc32c */
     if (!(fs->item = malloc(LR_BTRFS_MAX_NODE))) {
         free(fs);
         return lr_error_oom(err);

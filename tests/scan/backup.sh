@@ -847,6 +847,17 @@ assert len(stale) == 1 and stale[0]["length"] == 128 << 10, stale
 print("btrfs files of several extents: %d read whole through the trees; %d left behind partial"
       % (n_files, len(stale)))
 EOF2
+    # the primary superblock zeroed (btrfs-moved is 128 MiB: a mirror at
+    # 64 MiB): its files still read through the trees, from the mirror
+    cp "$T/moved.img" "$T/moved-nosb.img"
+    dd if=/dev/zero of="$T/moved-nosb.img" bs=4096 seek=$(((1048576 + 65536) / 4096)) count=1 conv=notrunc status=none
+    "$SCAN" --json "$T/moved-nosb.img" > "$T/nosb.json" || lr_fail "lvmscan of btrfs-moved without its primary superblock exited $?"
+    python3 - "$T/nosb.json" <<'EOF2' || lr_fail "btrfs-moved read from its mirror superblock"
+import json, sys
+c = json.load(open(sys.argv[1]))["copies"]
+whole = [x for x in c if x["btrfs_file"]]
+assert len(whole) == 2 and all(x["btrfs_offset"] == 1 << 20 and not x["partial"] for x in whole), c
+EOF2
     # a version read so exports as the file itself does (read again through
     # the trees); none is written of a copy that does not read so now
     for s in multi.fs:4:big1 multi.fs:5:big2 moved.img:4:big1 moved.img:5:big2; do
