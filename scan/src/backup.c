@@ -1315,6 +1315,18 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
     else if (ext && ext->in && !ext->ino)
         to = ext->past.ino ? bk_past_to(c, bk, ext, limit, why, sizeof(why), &exact)
                            : bk_reused_at(c, ext, limit, why, sizeof(why));
+    /* a file stored plain in a btrfs's data extents: read as the btrfs
+     * holds it when a file in use begins there (its size; its later
+     * extents wherever they lie), else on from its start as it lies */
+    bool by_tree = false;
+    char cut_why[512] = "";
+    if (rc == LR_ENOTFOUND && bt && !bk->len && !bk->compression && !(ext && ext->in)) {
+        b->n = 0;
+        if ((rc = bk_read_btrfs(c, bt, bk, b, &by_tree, cut_why, sizeof(cut_why))) != 0)
+            return rc;
+        rc = by_tree ? 0 : LR_ENOTFOUND;
+        nul = by_tree;
+    }
     if (rc == LR_ENOTFOUND) {
         b->n = 0;
         rc = bk->len ? bt_read_inline(c, bk, b, &undecoded)
@@ -1324,8 +1336,6 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
     }
     /* a compressed extent decoded whole with no NUL: the file runs on in
      * another extent */
-    bool by_tree = false;
-    char cut_why[512] = "";
     bool cut =
         !rc && bk->compression && !bk->len && b->n == LR_BTRFS_MAX_EXTENT && b->p[b->n - 1] != '\0';
     if (cut && (rc = bk_read_btrfs(c, bt, bk, b, &by_tree, cut_why, sizeof(cut_why))) == 0)
@@ -1510,8 +1520,7 @@ int sc_add_backups(sc_ctx_t *c, sc_tbuf_t *b)
             limit = bk->offset + span;
         else if (!bk->len && next && next->image == bk->image && next->offset < limit)
             limit = next->offset;
-        bk_btrfs_t *bt =
-            bk->compression && !bk->len ? bk_btrfs_of(&x, bk->image, bk->offset) : NULL;
+        bk_btrfs_t *bt = !bk->len ? bk_btrfs_of(&x, bk->image, bk->offset) : NULL;
         rc = add_one(c, bk, limit, x.of && x.of[i].in ? &x.of[i] : NULL, bt, b);
     }
     if (!rc)

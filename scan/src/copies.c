@@ -808,8 +808,9 @@ int sc_extract_all(sc_ctx_t *c)
 
 /* ---- re-reading for callers ------------------------------------------- */
 
-/* A file btrfs compressed in several extents: read again through the
- * btrfs's trees (cp->length is its size and the NUL after it). */
+/* A file in use in a btrfs found through its trees (compressed in
+ * several extents, or stored plain): read again through them (cp->length
+ * is its size and the NUL after it). */
 static int read_by_btrfs(lr_io_t *io, const lr_scan_copy_t *cp, char *t, lr_error_t *err)
 {
     lr_btrfs_t *fs = NULL;
@@ -837,8 +838,6 @@ static int read_by_btrfs(lr_io_t *io, const lr_scan_copy_t *cp, char *t, lr_erro
  * most what the scan read of it (backup.c). */
 static int read_decoded(lr_io_t *io, const lr_scan_copy_t *cp, char *t, lr_error_t *err)
 {
-    if (cp->btrfs_file)
-        return read_by_btrfs(io, cp, t, err);
     if (cp->stored_len > LR_BTRFS_MAX_STORED)
         return lr_error_set(err, LR_ERANGE, cp->offset, "compressed copy length out of range");
     sc_bt_read_t r = {cp->offset, (size_t)cp->stored_len, cp->btrfs_compression,
@@ -931,8 +930,9 @@ int sc_read_pieces(lr_io_t *io, const lr_scan_copy_t *cp, char **text, lr_error_
     char *t = malloc((size_t)cp->length + 1);
     if (!t)
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    int rc = cp->btrfs_compression ? read_decoded(io, cp, t, err)
-             : cp->n_pieces        ? read_gathered(io, cp, t, err)
+    int rc = cp->btrfs_file          ? read_by_btrfs(io, cp, t, err)
+             : cp->btrfs_compression ? read_decoded(io, cp, t, err)
+             : cp->n_pieces          ? read_gathered(io, cp, t, err)
              : (cp->extfs_ino || cp->xfs_ino) && cp->length
                  ? read_by_inode(io, cp, t, err)
                  : lr_io_pread(io, t, (size_t)cp->first_len, cp->offset, err);

@@ -524,9 +524,10 @@ def extfs_seeds(out, fixtures_dir):
 def btrfs_seeds(out, fixtures_dir):
     """fuzz_btrfs's input: pages of fixtures/backup/btrfs-multi (a 16 MiB
     btrfs, 4 KiB nodes, whose files of 850 LVs the kernel compressed in
-    three extents each): its superblock, every page carrying its fsid
-    (the tree blocks, current and stale), and the data extents of one
-    file (truth/btrfs-multi-extents and -phys: zstd/big1.vg, or lzo's),
+    three extents each, and stored plain in six): its superblock, every
+    page carrying its fsid (the tree blocks, current and stale), and the
+    data extents of one file (truth/btrfs-multi-extents and -phys:
+    zstd/big1.vg, or lzo's, zlib's, a plain one's),
     each page as le16 page and its 4096 bytes; then the pages asked about
     (each file's first extent, a file's second, page 0), a variant byte
     and their count. Variants: the short I/O layer, checksums sealed
@@ -574,6 +575,7 @@ def btrfs_seeds(out, fixtures_dir):
         put("btrfs-multi-zstd-variant%d" % variant, "zstd/big1.vg", variant)
     put("btrfs-multi-lzo", "lzo/big2.vg", 4)
     put("btrfs-multi-zlib", "zlib/big1.vg", 4)
+    put("btrfs-multi-plain", "plain/a.vg", 4)
 
 
 def xfs_seeds(out, fixtures_dir):

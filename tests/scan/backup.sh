@@ -799,7 +799,8 @@ EOF2
     # Files of more than 128 KiB, which btrfs compresses in several
     # extents, each where space was free: read whole through the btrfs's
     # trees (make-btrfs.sh multi: vgcfgbackup files of 850 and 851 LVs,
-    # zstd, zlib and lzo, two written in turn so their extents alternate;
+    # zstd, zlib and lzo, two written in turn so their extents alternate,
+    # and two plain, written 64 KiB at a time in turn;
     # moved: the same after `btrfs balance` moved the data chunk, its
     # first copy of big1.vg left behind, here 1 MiB into the image). Each
     # file's copy starts at its first extent (truth NAME-phys), holds the
