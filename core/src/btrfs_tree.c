@@ -62,6 +62,8 @@
  * RAID1C3/4); the rest spread a chunk over stripes */
 #define BT_STRIPED ((1ull << 3) | (1ull << 6) | (1ull << 7) | (1ull << 8))
 
+#define BT_CACHE 32u /* blocks: 512 KiB of 16 KiB nodes, 2 MiB of 64 KiB ones */
+
 typedef struct bt_chunk {
     uint64_t logical, length, physical; /* physical: from the device's start */
 } bt_chunk_t;
@@ -80,6 +82,11 @@ struct lr_btrfs {
     /* tree blocks one call may still read: a tree whose pointers name one
      * block many times would otherwise be walked for ever */
     uint32_t reads_left;
+    /* the tree blocks read last, checked, by logical address (direct
+     * mapped): every search starts at the same roots, and the files of
+     * one directory lie in the same leaves */
+    uint8_t *cache;               /* BT_CACHE blocks */
+    uint64_t cache_tag[BT_CACHE]; /* logical + 1; 0: empty */
 };
 
 /* What one call (an open, a file read) may read of tree blocks: a search
@@ -173,18 +180,41 @@ static bool bt_map(const lr_btrfs_t *fs, uint64_t logical, uint64_t len, uint64_
     return false;
 }
 
+static int bt_fetch_node(lr_btrfs_t *fs, uint64_t logical, uint8_t *buf, lr_error_t *err);
+
 /* Reads the tree block at logical address `logical` into buf (nodesize
  * bytes) and checks that it is the block asked for, of this filesystem,
  * at `level` (-1: any), its checksum right. */
 static int bt_read_node(lr_btrfs_t *fs, uint64_t logical, int level, uint8_t *buf, lr_error_t *err)
 {
-    uint64_t at;
     if (!fs->reads_left)
         return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET,
                             "btrfs trees read past %u blocks in one walk (a block named "
                             "again and again)",
                             BT_READS_PER_CALL);
     fs->reads_left--;
+    size_t slot = (size_t)(logical / fs->nodesize % BT_CACHE);
+    uint8_t *kept = fs->cache + slot * fs->nodesize;
+    int rc = 0;
+    if (fs->cache_tag[slot] == logical + 1)
+        memcpy(buf, kept, fs->nodesize);
+    else if ((rc = bt_fetch_node(fs, logical, buf, err)) == 0) {
+        memcpy(kept, buf, fs->nodesize);
+        fs->cache_tag[slot] = logical + 1;
+    }
+    if (!rc && level >= 0 && buf[100] != level)
+        rc = lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET,
+                          "btrfs tree block at logical %" PRIu64 " is not at the level its parent "
+                          "names",
+                          logical);
+    return rc;
+}
+
+/* Reads the tree block at `logical` into buf and checks it (checksum,
+ * fsid, its own address, item counts and extents within the block). */
+static int bt_fetch_node(lr_btrfs_t *fs, uint64_t logical, uint8_t *buf, lr_error_t *err)
+{
+    uint64_t at;
     if (!bt_map(fs, logical, fs->nodesize, &at))
         return lr_error_set(
             err, LR_EFORMAT, LR_NO_OFFSET,
@@ -198,7 +228,7 @@ static int bt_read_node(lr_btrfs_t *fs, uint64_t logical, int level, uint8_t *bu
             return lr_error_set(err, LR_ECHECKSUM, at, "btrfs tree block checksum mismatch");
     }
     if (memcmp(buf + 32, fs->fsid, 16) != 0 || lr_get_le64(buf + 48) != logical ||
-        buf[100] >= BT_MAX_LEVEL || (level >= 0 && buf[100] != level))
+        buf[100] >= BT_MAX_LEVEL)
         return lr_error_set(err, LR_EFORMAT, at, "not the btrfs tree block its parent names");
     uint32_t n = lr_get_le32(buf + 96);
     size_t per = buf[100] ? BT_KEY_PTR : LR_BTRFS_ITEM;
@@ -396,7 +426,9 @@ int lr_btrfs_open(lr_io_t *io, uint64_t start, lr_btrfs_t **out, lr_error_t *err
     fs->sectorsize = lr_get_le32(sb + 144);
     fs->nodesize = lr_get_le32(sb + 148);
     fs->crc32c = (sb[196] | sb[197] << 8) == 0; /* csum_type 0: crc32c */
-    if (!(fs->item = malloc(LR_BTRFS_MAX_NODE))) {
+    if (!(fs->item = malloc(LR_BTRFS_MAX_NODE)) ||
+        !(fs->cache = malloc((size_t)BT_CACHE * fs->nodesize))) {
+        free(fs->item);
         free(fs);
         return lr_error_oom(err);
     }
@@ -419,6 +451,7 @@ void lr_btrfs_free(lr_btrfs_t *fs)
     lr_btrfs_decoder_free(fs->dec);
     free(fs->chunks);
     free(fs->item);
+    free(fs->cache);
     free(fs);
 }
 
