@@ -58,14 +58,19 @@
 #define BT_FE_REG 1
 #define BT_FE_PREALLOC 2
 #define BT_FE_SIZE 53u
-/* chunk types whose stripes hold the same bytes (single, DUP, RAID1,
- * RAID1C3/4); the rest spread a chunk over stripes */
+/* chunk types that spread a chunk over their stripes (RAID0, RAID10,
+ * RAID5, RAID6); the rest (single, DUP, RAID1, RAID1C3/4) keep the same
+ * bytes in each */
 #define BT_STRIPED ((1ull << 3) | (1ull << 6) | (1ull << 7) | (1ull << 8))
 
 #define BT_CACHE 32u /* blocks: 512 KiB of 16 KiB nodes, 2 MiB of 64 KiB ones */
 
+#define BT_COPIES 4 /* a chunk's copies on one device: DUP 2, RAID1C4 at most 4 */
+
 typedef struct bt_chunk {
-    uint64_t logical, length, physical; /* physical: from the device's start */
+    uint64_t logical, length;
+    uint64_t physical[BT_COPIES]; /* each copy's first byte, from the device's start */
+    uint8_t copies;
 } bt_chunk_t;
 
 struct lr_btrfs {
@@ -135,8 +140,9 @@ bool lr_btrfs_superblock(const uint8_t *p, size_t avail, uint64_t *at, uint64_t 
 }
 
 /* Adds a chunk item's mapping (item: `len` bytes) for the chunk at logical
- * address `logical`: the first stripe on this device, unless the chunk is
- * spread over stripes (not mapped: its bytes are not read). */
+ * address `logical`: every stripe on this device (a copy: DUP's two,
+ * RAID1's one), unless the chunk is spread over stripes (not mapped: its
+ * bytes are not read). */
 static int bt_add_chunk(lr_btrfs_t *fs, uint64_t logical, const uint8_t *item, size_t len)
 {
     if (len < BT_CHUNK_HEAD)
@@ -147,40 +153,48 @@ static int bt_add_chunk(lr_btrfs_t *fs, uint64_t logical, const uint8_t *item, s
         return LR_EFORMAT;
     if (type & BT_STRIPED && stripes > 1)
         return 0;
-    for (uint16_t s = 0; s < stripes; s++) {
+    bt_chunk_t c = {logical, length, {0}, 0};
+    for (uint16_t s = 0; s < stripes && c.copies < BT_COPIES; s++) {
         const uint8_t *st = item + BT_CHUNK_HEAD + (size_t)s * BT_STRIPE;
-        if (lr_get_le64(st) != fs->devid)
-            continue;
-        if (fs->n_chunks == fs->cap_chunks) {
-            size_t cap = fs->cap_chunks ? fs->cap_chunks * 2 : 16;
-            bt_chunk_t *v = realloc(fs->chunks, cap * sizeof(*v));
-            if (!v)
-                return -ENOMEM;
-            fs->chunks = v;
-            fs->cap_chunks = cap;
-        }
-        fs->chunks[fs->n_chunks++] = (bt_chunk_t){logical, length, lr_get_le64(st + 8)};
-        return 0;
+        if (lr_get_le64(st) == fs->devid)
+            c.physical[c.copies++] = lr_get_le64(st + 8);
     }
+    if (!c.copies)
+        return 0;
+    if (fs->n_chunks == fs->cap_chunks) {
+        size_t cap = fs->cap_chunks ? fs->cap_chunks * 2 : 16;
+        bt_chunk_t *v = realloc(fs->chunks, cap * sizeof(*v));
+        if (!v)
+            return -ENOMEM;
+        fs->chunks = v;
+        fs->cap_chunks = cap;
+    }
+    fs->chunks[fs->n_chunks++] = c;
     return 0;
 }
 
-/* The byte of io that logical address `logical` (and the `len` bytes
- * after it) lies at, or false when no chunk on this device maps them. */
-static bool bt_map(const lr_btrfs_t *fs, uint64_t logical, uint64_t len, uint64_t *at)
+/* The byte of io where copy `copy` (0 first) of logical address `logical`
+ * (and the `len` bytes after it) lies, or false when no chunk of this
+ * device maps them or it has no such copy. */
+static bool bt_map(const lr_btrfs_t *fs, uint64_t logical, uint64_t len, unsigned copy,
+                   uint64_t *at)
 {
     for (size_t i = 0; i < fs->n_chunks; i++) {
         const bt_chunk_t *c = &fs->chunks[i];
         if (logical < c->logical || logical - c->logical >= c->length ||
             len > c->length - (logical - c->logical))
             continue;
-        *at = fs->start + c->physical + (logical - c->logical);
+        if (copy >= c->copies)
+            return false;
+        *at = fs->start + c->physical[copy] + (logical - c->logical);
         return true;
     }
     return false;
 }
 
 static int bt_fetch_node(lr_btrfs_t *fs, uint64_t logical, uint8_t *buf, lr_error_t *err);
+static int bt_fetch_copy(lr_btrfs_t *fs, uint64_t logical, uint64_t at, uint8_t *buf,
+                         lr_error_t *err);
 
 /* Reads the tree block at logical address `logical` into buf (nodesize
  * bytes) and checks that it is the block asked for, of this filesystem,
@@ -215,10 +229,27 @@ static int bt_read_node(lr_btrfs_t *fs, uint64_t logical, int level, uint8_t *bu
 static int bt_fetch_node(lr_btrfs_t *fs, uint64_t logical, uint8_t *buf, lr_error_t *err)
 {
     uint64_t at;
-    if (!bt_map(fs, logical, fs->nodesize, &at))
+    if (!bt_map(fs, logical, fs->nodesize, 0, &at))
         return lr_error_set(
             err, LR_EFORMAT, LR_NO_OFFSET,
             "btrfs tree block at logical %" PRIu64 " lies in no chunk of this device", logical);
+    /* a copy that fails its checks: the next (DUP's second), as the
+     * kernel reads the other mirror; the first copy's fault is said */
+    int rc = bt_fetch_copy(fs, logical, at, buf, err);
+    for (unsigned k = 1; rc && rc != -ENOMEM && bt_map(fs, logical, fs->nodesize, k, &at); k++)
+        if (bt_fetch_copy(fs, logical, at, buf, NULL) == 0) {
+            if (err)
+                lr_error_clear(err);
+            return 0;
+        }
+    return rc;
+}
+
+/* Reads one copy of the tree block at `logical`, at byte `at` of io, into
+ * buf and checks it. */
+static int bt_fetch_copy(lr_btrfs_t *fs, uint64_t logical, uint64_t at, uint8_t *buf,
+                         lr_error_t *err)
+{
     int rc = lr_io_pread(fs->io, buf, fs->nodesize, at, err);
     if (rc)
         return rc;
@@ -331,7 +362,7 @@ static int bt_read_chunk_tree(lr_btrfs_t *fs, uint64_t logical, int depth, lr_er
         /* the leaf's chunks come after the system ones already mapped:
          * a system chunk is in both */
         uint64_t at;
-        if (bt_map(fs, k.offset, 1, &at))
+        if (bt_map(fs, k.offset, 1, 0, &at))
             continue;
         rc = bt_add_chunk(fs, k.offset, buf + LR_BTRFS_HEADER + lr_get_le32(it + 17),
                           lr_get_le32(it + 21));
@@ -391,15 +422,28 @@ int lr_btrfs_open(lr_io_t *io, uint64_t start, lr_btrfs_t **out, lr_error_t *err
     *out = NULL;
     /* the primary, else the mirror of the latest generation that reads
      * (btrfs writes every copy at each commit; a damaged primary is what
-     * `btrfs rescue super-recover` mends from them) */
+     * `btrfs rescue super-recover` mends from them), its device reaching
+     * it */
     static const uint64_t copies[] = {BT_SUPER_AT, 64ull << 20, 256ull << 30};
-    uint8_t sb[BT_SUPER_SIZE], mirror[BT_SUPER_SIZE];
+    uint8_t sb[BT_SUPER_SIZE] = {0}, mirror[BT_SUPER_SIZE];
     uint64_t at = start + BT_SUPER_AT, best = 0;
     int rc = bt_read_super(io, start, BT_SUPER_AT, sb, err);
+    /* a mirror must be this filesystem's: the damaged primary's fsid when
+     * its magic is there, else the first mirror's (an older, larger
+     * btrfs's 256 GiB copy may outlive it) */
+    uint8_t fsid[16];
+    bool named = rc == LR_ECHECKSUM;
+    memcpy(fsid, sb + 32, sizeof(fsid));
     for (size_t i = 1; rc && rc != -ENOMEM && i < sizeof(copies) / sizeof(copies[0]); i++) {
         if (lr_io_size(io) < start + copies[i] + BT_SUPER_SIZE ||
             bt_read_super(io, start, copies[i], mirror, NULL) != 0 ||
-            lr_get_le64(mirror + 72) <= best)
+            lr_get_le64(mirror + 209) < copies[i] + BT_SUPER_SIZE ||
+            (named && memcmp(mirror + 32, fsid, sizeof(fsid)) != 0))
+            continue;
+        if (!named)
+            memcpy(fsid, mirror + 32, sizeof(fsid));
+        named = true;
+        if (lr_get_le64(mirror + 72) <= best)
             continue;
         best = lr_get_le64(mirror + 72);
         memcpy(sb, mirror, sizeof(sb));
@@ -464,10 +508,11 @@ static bool bt_unmap(const lr_btrfs_t *fs, uint64_t at, uint64_t *logical)
     uint64_t dev = at - fs->start;
     for (size_t i = 0; i < fs->n_chunks; i++) {
         const bt_chunk_t *c = &fs->chunks[i];
-        if (dev >= c->physical && dev - c->physical < c->length) {
-            *logical = c->logical + (dev - c->physical);
-            return true;
-        }
+        for (unsigned k = 0; k < c->copies; k++)
+            if (dev >= c->physical[k] && dev - c->physical[k] < c->length) {
+                *logical = c->logical + (dev - c->physical[k]);
+                return true;
+            }
     }
     return false;
 }
@@ -562,8 +607,17 @@ static int bt_read_extent(lr_btrfs_t *fs, const uint8_t *fe, uint8_t *out, size_
         memset(out, 0, want);
         return 0;
     }
+    if (comp > LR_BTRFS_ZSTD)
+        return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET,
+                            "btrfs extent at logical %" PRIu64 " names compression %u, which btrfs "
+                            "does not write",
+                            bytenr, comp);
     if (comp == LR_BTRFS_NONE) {
-        if (!bt_map(fs, bytenr + offset, want, &at))
+        /* within its extent, the extent within the address space */
+        if (offset > disk || want > disk - offset || bytenr > UINT64_MAX - disk)
+            return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET,
+                                "btrfs extent at logical %" PRIu64 " out of range", bytenr);
+        if (!bt_map(fs, bytenr + offset, want, 0, &at))
             return lr_error_set(
                 err, LR_EFORMAT, LR_NO_OFFSET,
                 "btrfs extent at logical %" PRIu64 " lies in no chunk of this device", bytenr);
@@ -573,7 +627,7 @@ static int bt_read_extent(lr_btrfs_t *fs, const uint8_t *fe, uint8_t *out, size_
         want > ram - offset)
         return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET,
                             "btrfs compressed extent at logical %" PRIu64 " out of range", bytenr);
-    if (!bt_map(fs, bytenr, disk, &at))
+    if (!bt_map(fs, bytenr, disk, 0, &at))
         return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET,
                             "btrfs extent at logical %" PRIu64 " lies in no chunk of this device",
                             bytenr);

@@ -1255,23 +1255,35 @@ static int bk_read_btrfs(sc_ctx_t *c, bk_btrfs_t *t, const sc_bk_t *bk, sc_tbuf_
                  size);
         return 0;
     }
-    /* b's text stays as it is unless the whole file reads */
-    if (!rc && !(rc = sc_tbuf_reserve(b, size + 1 > b->n ? (size_t)size + 1 - b->n : 0, c->err)))
-        rc = lr_btrfs_read_file_at(t->fs, bk->offset, b->p, (size_t)size, &got, &size, &e);
-    if (rc == -ENOMEM)
+    /* read aside: b's text stays as it is unless the whole file reads and
+     * begins with it (the extent decoded here is the file's first) */
+    char *f = rc ? NULL : malloc((size_t)size + 1);
+    if (!rc && !f)
         return lr_error_oom(c->err);
+    if (!rc)
+        rc = lr_btrfs_read_file_at(t->fs, bk->offset, f, (size_t)size, &got, &size, &e);
+    if (rc == -ENOMEM) {
+        free(f);
+        return lr_error_oom(c->err);
+    }
     if (rc == LR_ENOTFOUND)
         snprintf(why, why_len,
                  "no file in use in its btrfs begins with this extent (a deleted "
                  "file's, or an older copy of one)");
     else if (rc)
         snprintf(why, why_len, "its btrfs's trees do not give the rest: %.300s", e.msg);
-    if (rc || got != size)
-        return 0;
-    b->n = got;
-    b->p[b->n++] = '\0';
-    *read = true;
-    return 0;
+    else if (got != size || got < b->n || memcmp(f, b->p, b->n) != 0)
+        snprintf(why, why_len,
+                 "the file its btrfs's trees give from this extent does not begin with the "
+                 "bytes decoded here");
+    else if (!(rc = sc_tbuf_reserve(b, (size_t)size + 1 - b->n, c->err))) {
+        memcpy(b->p, f, got);
+        b->n = got;
+        b->p[b->n++] = '\0';
+        *read = true;
+    }
+    free(f);
+    return rc == -ENOMEM ? rc : 0;
 }
 
 /* Reads the backup file that starts at bk, up to `limit` (its end when its

@@ -859,6 +859,64 @@ c = json.load(open(sys.argv[1]))["copies"]
 whole = [x for x in c if x["btrfs_file"]]
 assert len(whole) == 2 and all(x["btrfs_offset"] == 1 << 20 and not x["partial"] for x in whole), c
 EOF2
+    # damage the trees' readers must see past or refuse: (a) the first copy
+    # of the chunk tree's root block (DUP in btrfs-moved) flipped: read
+    # from its second copy, the files whole; (b) the primary superblock's
+    # checksum broken and the 64 MiB mirror made another filesystem's (its
+    # fsid changed, its tree blocks' fsid kept as its metadata_uuid, its
+    # crc32c sealed again): the mirror is not taken, the btrfs does not
+    # open, and the files are not read through it
+    python3 - "$T/moved.img" "$T/dup.img" "$T/alien.img" <<'EOF2' || lr_fail "cannot damage btrfs-moved"
+import struct, sys
+img = bytearray(open(sys.argv[1], "rb").read())
+dev = 1 << 20
+sb = dev + 65536
+def crc32c(b):
+    crc = 0xffffffff
+    for x in b:
+        crc ^= x
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82f63b78 if crc & 1 else 0)
+    return crc ^ 0xffffffff
+chunk_root = struct.unpack_from("<Q", img, sb + 88)[0]
+n = struct.unpack_from("<I", img, sb + 160)[0]
+p, end, first = sb + 811, sb + 811 + n, None
+while p < end:
+    logical = struct.unpack_from("<Q", img, p + 9)[0]
+    length = struct.unpack_from("<Q", img, p + 17)[0]
+    stripes = struct.unpack_from("<H", img, p + 17 + 44)[0]
+    phys = [struct.unpack_from("<Q", img, p + 17 + 48 + 32 * k + 8)[0] for k in range(stripes)]
+    if logical <= chunk_root < logical + length:
+        assert stripes == 2, "the system chunk is not DUP"
+        first = dev + phys[0] + chunk_root - logical
+    p += 17 + 48 + 32 * stripes
+assert first is not None
+dup = bytearray(img)
+dup[first + 200] ^= 0x40
+open(sys.argv[2], "wb").write(dup)
+alien = bytearray(img)
+alien[sb + 300] ^= 1  # the label: the primary keeps its magic, fails its checksum
+m = dev + (64 << 20)
+assert alien[m + 64:m + 72] == b"_BHRfS_M"
+# another fsid, its tree blocks still vouched for (metadata_uuid, incompat
+# bit 10, names the blocks' fsid): only the fsid tells it apart
+alien[m + 571:m + 587] = alien[m + 32:m + 48]
+struct.pack_into("<Q", alien, m + 188, struct.unpack_from("<Q", alien, m + 188)[0] | 1 << 10)
+alien[m + 32] ^= 0xff
+struct.pack_into("<I", alien, m, crc32c(alien[m + 32:m + 4096]))
+open(sys.argv[3], "wb").write(alien)
+EOF2
+    "$SCAN" --json "$T/dup.img" > "$T/dup.json" || lr_fail "lvmscan of btrfs-moved with a chunk root copy damaged exited $?"
+    "$SCAN" --json "$T/alien.img" > "$T/alien.json" || lr_fail "lvmscan of btrfs-moved with an alien mirror exited $?"
+    python3 - "$T/dup.json" "$T/alien.json" <<'EOF2' || lr_fail "btrfs-moved damaged: the trees read past or refused"
+import json, sys
+d, a = (json.load(open(p))["copies"] for p in sys.argv[1:3])
+assert len([x for x in d if x["btrfs_file"] and not x["partial"]]) == 2, d
+# not opened: no file read through its trees; each first extent partial or
+# read on from its start, never whole through the other filesystem
+assert not any(x["btrfs_file"] for x in a), a
+assert any("does not open" in (x["parse_error"] or "") for x in a), [x["parse_error"] for x in a]
+EOF2
     # a version read so exports as the file itself does (read again through
     # the trees); none is written of a copy that does not read so now
     for s in multi.fs:4:big1 multi.fs:5:big2 moved.img:4:big1 moved.img:5:big2; do

@@ -155,14 +155,15 @@ typedef struct lr_btrfs lr_btrfs_t;
 
 /* Opens the btrfs whose device starts at byte `start` of io: its primary
  * superblock, or when that one is not a superblock or fails its checksum
- * the mirror (at 64 MiB, 256 GiB) of the latest generation that is
- * (crc32c checked; a filesystem made with another checksum type is read
- * with its blocks' checksums not checked), and its chunk map
- * (the superblock's system chunks, then the chunk tree), for this device
- * only: chunks spread over several devices (RAID0, RAID10, RAID5/6) are
- * not mapped, and their bytes not read. Returns 0 with *out (the
- * caller's: lr_btrfs_free; io must outlive it), LR_ENOTFOUND when no
- * superblock is there, LR_ECHECKSUM (the primary's, no mirror read),
+ * the mirror (at 64 MiB, 256 GiB) of the latest generation that is, of
+ * the same filesystem (the damaged primary's fsid, else the first
+ * mirror's) and within its device (crc32c checked; a filesystem made with another checksum type is
+ * read with its blocks' checksums not checked), and its chunk map (the superblock's system chunks,
+ * then the chunk tree), for this device only: chunks spread over several devices (RAID0, RAID10,
+ * RAID5/6) are not mapped, and their bytes not read; a tree block whose copy fails its checks is
+ * read from the chunk's next copy on the device (DUP), as the kernel does. The log tree (a crash's
+ * fsynced files) is not read. Returns 0 with *out (the caller's: lr_btrfs_free; io must outlive
+ * it), LR_ENOTFOUND when no superblock is there, LR_ECHECKSUM (the primary's, no mirror read),
  * LR_EFORMAT for a superblock or tree block that is not what btrfs
  * writes, an I/O error, -ENOMEM. */
 int lr_btrfs_open(lr_io_t *io, uint64_t start, lr_btrfs_t **out, lr_error_t *err);
