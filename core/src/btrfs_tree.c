@@ -406,6 +406,9 @@ static int bt_read_sys_chunks(lr_btrfs_t *fs, const uint8_t *sb, uint64_t at, lr
 static int bt_read_super(lr_io_t *io, uint64_t start, uint64_t copy, uint8_t *sb, lr_error_t *err)
 {
     uint64_t at = start + copy, said = 0;
+    if (lr_io_size(io) < at || lr_io_size(io) - at < BT_SUPER_SIZE)
+        return lr_error_set(err, LR_ENOTFOUND, at,
+                            "no btrfs superblock (the image ends before it)");
     int rc = lr_io_pread(io, sb, BT_SUPER_SIZE, at, err);
     if (rc)
         return rc;
@@ -678,25 +681,36 @@ static int bt_read_inode(lr_btrfs_t *fs, uint64_t tree, uint64_t ino, uint64_t f
     rc = bt_find(fs, tree, ino, BT_EXTENT_DATA, 0, &f, err);
     if (rc == LR_ENOTFOUND || (!rc && (f.key.offset != 0 || f.len < BT_FE_SIZE ||
                                        lr_get_le64(data + 21) != first || lr_get_le64(data + 37))))
-        return LR_ENOTFOUND;
+        return lr_error_set(err, LR_ENOTFOUND, LR_NO_OFFSET,
+                            "btrfs inode %" PRIu64
+                            " does not begin with the extent at logical %" PRIu64,
+                            ino, first);
     if (rc)
         return rc;
     size_t want = *size < len ? (size_t)*size : len;
     size_t pos = 0;
     while (pos < want) {
         rc = bt_find(fs, tree, ino, BT_EXTENT_DATA, pos, &f, err);
-        if (rc == LR_ENOTFOUND || (!rc && f.key.offset != pos))
-            return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET,
-                                "btrfs inode %" PRIu64 " has no extent at byte %zu", ino, pos);
-        if (rc)
+        if (rc && rc != LR_ENOTFOUND)
             return rc;
+        /* no item from pos on, or the next further on: a hole (no-holes,
+         * mkfs's default since btrfs-progs 5.15, writes no item for one),
+         * zeros, as the kernel reads it */
+        uint64_t next = rc ? UINT64_MAX : f.key.offset;
+        if (next > pos) {
+            size_t gap = next - pos < want - pos ? (size_t)(next - pos) : want - pos;
+            memset(buf + pos, 0, gap);
+            pos += gap;
+            continue;
+        }
         if (f.len < BT_FE_SIZE || f.len > f.cap ||
             (data[20] != BT_FE_REG && data[20] != BT_FE_PREALLOC) || data[17] || data[18] ||
             data[19])
             return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET,
                                 "btrfs inode %" PRIu64 " extent at byte %zu not read", ino, pos);
         uint64_t n = lr_get_le64(data + 45);
-        if (!n || n > LR_BTRFS_MAX_EXTENT * 1024ull)
+        /* a data extent holds 128 MiB at most; a hole item any length */
+        if (!n || (lr_get_le64(data + 21) && n > LR_BTRFS_MAX_EXTENT * 1024ull))
             return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET,
                                 "btrfs inode %" PRIu64 " extent at byte %zu out of range", ino,
                                 pos);
@@ -716,15 +730,22 @@ int lr_btrfs_read_file_at(lr_btrfs_t *fs, uint64_t at, void *buf, size_t len, si
     *got = 0;
     *size = 0;
     fs->reads_left = BT_READS_PER_CALL;
-    uint64_t logical, extent_root, owner, ino, tree;
+    uint64_t logical = 0, extent_root = 0, owner = 0, ino = 0, tree = 0;
     if (!bt_unmap(fs, at, &logical))
-        return LR_ENOTFOUND;
+        return lr_error_set(err, LR_ENOTFOUND, at, "no chunk of this btrfs's device holds it");
     int rc = bt_tree_root(fs, BT_EXTENT_TREE, &extent_root, err);
-    if (!rc)
-        rc = bt_owner(fs, extent_root, logical, &owner, &ino, err);
-    if (!rc)
-        rc = bt_tree_root(fs, owner, &tree, err);
+    if (rc == LR_ENOTFOUND)
+        rc = lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET, "the btrfs has no extent tree");
+    if (!rc && (rc = bt_owner(fs, extent_root, logical, &owner, &ino, err)) == LR_ENOTFOUND)
+        rc = lr_error_set(err, rc, at,
+                          "no file refers to the extent at logical %" PRIu64 " from its byte 0",
+                          logical);
+    if (!rc && (rc = bt_tree_root(fs, owner, &tree, err)) == LR_ENOTFOUND)
+        rc = lr_error_set(err, rc, at, "the btrfs tree %" PRIu64 " that refers to it is gone",
+                          owner);
     if (!rc)
         rc = bt_read_inode(fs, tree, ino, logical, buf, len, got, size, err);
+    if (rc == LR_ENOTFOUND)
+        *size = 0; /* no file: nothing said of one */
     return rc;
 }

@@ -174,14 +174,16 @@ void lr_btrfs_free(lr_btrfs_t *fs);
 /* Reads the file whose first data extent starts at byte `at` of io, as
  * the filesystem's current trees give it: the extent tree names the file
  * that refers to that extent from its byte 0, the file's tree its size
- * and its extents in order, each decoded when compressed. Up to len
- * bytes into buf (*got of them) from the file's start; *size its size
- * (len 0: the size only, buf not used).
+ * and its extents in order, each decoded when compressed, holes (no
+ * item, or a hole item) as zeros. Up to len bytes into buf (*got of
+ * them) from the file's start; *size its size (len 0: the size only, buf
+ * not used). Only the first data reference naming a file's byte 0 is
+ * followed (a reflinked copy listed first may hide the file).
  * Returns 0; LR_ENOTFOUND when no file in use begins with that extent (a
  * deleted file's, an extent no chunk of this device holds, one only a
- * snapshot's shared leaf refers to); LR_EFORMAT or LR_ECHECKSUM for a
- * tree block or item that is not what btrfs writes (err says which), a
- * file with a hole in its items, an extent that does not decode;
+ * snapshot's shared leaf refers to; *size 0); LR_EFORMAT or LR_ECHECKSUM
+ * for a tree block or item that is not what btrfs writes (err says
+ * which), an extent that does not decode;
  * -ENOTSUP for a compression this build does not decode; an I/O error;
  * -ENOMEM. */
 int lr_btrfs_read_file_at(lr_btrfs_t *fs, uint64_t at, void *buf, size_t len, size_t *got,
