@@ -540,47 +540,55 @@ static size_t bt_ref_size(uint8_t type)
     }
 }
 
-/* The file (tree root's id, inode) whose first extent is the data extent
- * at `logical`: by the extent item's data references, inline or keyed
- * items of their own. LR_ENOTFOUND when no reference names a file's
- * byte 0 (a deleted file's extent, or one a snapshot's leaf shares). */
-static int bt_owner(lr_btrfs_t *fs, uint64_t extent_root, uint64_t logical, uint64_t *root,
-                    uint64_t *ino, lr_error_t *err)
+/* A file that may begin with an extent: its tree's id and its inode. */
+typedef struct bt_owner {
+    uint64_t root, ino;
+} bt_owner_t;
+#define BT_MAX_OWNERS 8u /* references followed per extent */
+
+static void bt_owner_add(bt_owner_t *v, size_t *n, uint64_t root, uint64_t ino)
+{
+    if (*n < BT_MAX_OWNERS)
+        v[(*n)++] = (bt_owner_t){root, ino};
+}
+
+/* The files that may begin with the data extent at `logical` (*n of them,
+ * BT_MAX_OWNERS at most): the extent item's data references whose offset
+ * (the file's byte the extent's byte 0 is, less the item's extent offset)
+ * is 0, inline, then keyed items of their own. *n 0 when none (a deleted
+ * file's extent, or one only a snapshot's shared leaf refers to). */
+static int bt_owners(lr_btrfs_t *fs, uint64_t extent_root, uint64_t logical, bt_owner_t *v,
+                     size_t *n, lr_error_t *err)
 {
     uint8_t *data = fs->item;
     bt_found_t f = {.data = data, .cap = LR_BTRFS_MAX_NODE};
+    *n = 0;
     int rc = bt_find(fs, extent_root, logical, BT_EXTENT_ITEM, 0, &f, err);
     if (rc)
-        return rc;
+        return rc == LR_ENOTFOUND ? 0 : rc;
     if (f.len < 24 || f.len > f.cap || !(lr_get_le64(data + 16) & 1)) /* EXTENT_FLAG_DATA */
-        return LR_ENOTFOUND;
+        return 0;
     for (size_t p = 24; p < f.len;) {
         uint8_t type = data[p];
         size_t body = bt_ref_size(type);
         if (!body || p + 1 + body > f.len)
-            return LR_ENOTFOUND; /* a reference this reader does not know */
-        /* an extent data ref's offset: the file's byte the extent's byte 0 is */
-        if (type == BT_EXTENT_DATA_REF && lr_get_le64(data + p + 17) == 0) {
-            *root = lr_get_le64(data + p + 1);
-            *ino = lr_get_le64(data + p + 9);
-            return 0;
-        }
+            break; /* a reference this reader does not know: the keyed ones still */
+        if (type == BT_EXTENT_DATA_REF && lr_get_le64(data + p + 17) == 0)
+            bt_owner_add(v, n, lr_get_le64(data + p + 1), lr_get_le64(data + p + 9));
         p += 1 + body;
     }
     /* references too many to hold inline: items of their own */
-    for (uint64_t hash = 0;;) {
+    for (uint64_t hash = 0; *n < BT_MAX_OWNERS;) {
         rc = bt_find(fs, extent_root, logical, BT_EXTENT_DATA_REF, hash, &f, err);
         if (rc)
-            return rc;
-        if (f.len >= 28 && lr_get_le64(data + 16) == 0) {
-            *root = lr_get_le64(data);
-            *ino = lr_get_le64(data + 8);
-            return 0;
-        }
+            return rc == LR_ENOTFOUND ? 0 : rc;
+        if (f.len >= 28 && f.len <= f.cap && lr_get_le64(data + 16) == 0)
+            bt_owner_add(v, n, lr_get_le64(data), lr_get_le64(data + 8));
         if (f.key.offset == UINT64_MAX)
-            return LR_ENOTFOUND;
+            return 0;
         hash = f.key.offset + 1;
     }
+    return 0;
 }
 
 /* The root block of tree `id` (its ROOT_ITEM in the root tree). */
@@ -730,21 +738,35 @@ int lr_btrfs_read_file_at(lr_btrfs_t *fs, uint64_t at, void *buf, size_t len, si
     *got = 0;
     *size = 0;
     fs->reads_left = BT_READS_PER_CALL;
-    uint64_t logical = 0, extent_root = 0, owner = 0, ino = 0, tree = 0;
+    uint64_t logical = 0, extent_root = 0;
     if (!bt_unmap(fs, at, &logical))
         return lr_error_set(err, LR_ENOTFOUND, at, "no chunk of this btrfs's device holds it");
     int rc = bt_tree_root(fs, BT_EXTENT_TREE, &extent_root, err);
     if (rc == LR_ENOTFOUND)
         rc = lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET, "the btrfs has no extent tree");
-    if (!rc && (rc = bt_owner(fs, extent_root, logical, &owner, &ino, err)) == LR_ENOTFOUND)
-        rc = lr_error_set(err, rc, at,
+    bt_owner_t owners[BT_MAX_OWNERS];
+    size_t n = 0;
+    if (!rc)
+        rc = bt_owners(fs, extent_root, logical, owners, &n, err);
+    if (!rc && !n)
+        rc = lr_error_set(err, LR_ENOTFOUND, at,
                           "no file refers to the extent at logical %" PRIu64 " from its byte 0",
                           logical);
-    if (!rc && (rc = bt_tree_root(fs, owner, &tree, err)) == LR_ENOTFOUND)
-        rc = lr_error_set(err, rc, at, "the btrfs tree %" PRIu64 " that refers to it is gone",
-                          owner);
-    if (!rc)
-        rc = bt_read_inode(fs, tree, ino, logical, buf, len, got, size, err);
+    /* the first of them that begins with it (a reflinked copy may refer
+     * to it from its byte 0 at another of the extent's bytes) */
+    for (size_t i = 0; i < n && !rc; i++) {
+        uint64_t tree = 0;
+        rc = bt_tree_root(fs, owners[i].root, &tree, err);
+        if (rc == LR_ENOTFOUND)
+            rc = lr_error_set(err, rc, at, "the btrfs tree %" PRIu64 " that refers to it is gone",
+                              owners[i].root);
+        if (!rc)
+            rc = bt_read_inode(fs, tree, owners[i].ino, logical, buf, len, got, size, err);
+        if (rc == LR_ENOTFOUND && i + 1 < n)
+            rc = 0; /* the next one, then */
+        else
+            break;
+    }
     if (rc == LR_ENOTFOUND)
         *size = 0; /* no file: nothing said of one */
     return rc;

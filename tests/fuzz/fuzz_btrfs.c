@@ -22,7 +22,8 @@
  * Properties checked:
  * - every call returns 0 or a code its header documents;
  * - lr_btrfs_open succeeds only where lr_btrfs_superblock accepts the
- *   primary superblock;
+ *   primary superblock (its mirrors, at 64 MiB and 256 GiB, lie past the
+ *   16 MiB image: not reached here; tests/scan/backup.sh opens one);
  * - lr_btrfs_read_file_at: *got within the buffer and the file's size,
  *   the whole of either on 0; nothing is said of a file on
  *   LR_ENOTFOUND; the size-only call (len 0) gives the same size when both

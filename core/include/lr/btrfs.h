@@ -177,8 +177,9 @@ void lr_btrfs_free(lr_btrfs_t *fs);
  * and its extents in order, each decoded when compressed, holes (no
  * item, or a hole item) as zeros. Up to len bytes into buf (*got of
  * them) from the file's start; *size its size (len 0: the size only, buf
- * not used). Only the first data reference naming a file's byte 0 is
- * followed (a reflinked copy listed first may hide the file).
+ * not used). The extent's first 8 data references naming a file's byte
+ * 0 are tried in turn; the first file that begins with the extent is
+ * read.
  * Returns 0; LR_ENOTFOUND when no file in use begins with that extent (a
  * deleted file's, an extent no chunk of this device holds, one only a
  * snapshot's shared leaf refers to; *size 0); LR_EFORMAT or LR_ECHECKSUM
