@@ -2255,6 +2255,11 @@ static void print_report(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
             fprintf(f, "    ERROR: %s\n", safe(im->error_msg, m, sizeof(m)));
         for (size_t j = 0; j < im->n_warnings; j++)
             fprintf(f, "    WARNING: %s\n", safe(im->warnings[j], m, sizeof(m)));
+        /* a warning of bytes that may not read (an EWF set cut short)
+         * when the scan met none: said, not left to be guessed */
+        if (im->n_warnings && !im->error && !im->unreadable && !im->truncated && im->size &&
+            im->scanned == im->size)
+            fprintf(f, "    read whole: no byte of it was unreadable\n");
         for (size_t k = 0; k < sizeof(im->btrfs_unread) / sizeof(im->btrfs_unread[0]); k++) {
             if (!im->btrfs_unread[k])
                 continue;

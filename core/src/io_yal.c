@@ -654,8 +654,8 @@ static int ewf_note_incomplete(yal_ctx_t *y)
     if (!y->incomplete)
         return 0;
     snprintf(text, sizeof(text),
-             "the EWF image %s: the segment files are corrupted or incomplete (%s): what they do "
-             "not hold is unreadable, the rest is read",
+             "the EWF image %s: the segment files are corrupted or incomplete (%s): any chunk "
+             "they do not hold is unreadable, the rest is read",
              lr_io_name(y->io), y->why);
     return lr_io_add_note(y->io, text) ? -ENOMEM : 0;
 }

@@ -627,6 +627,24 @@ assert m and int(m.group(2)) + 1 == im["size"] and "d.E10 is cut short" in im["e
 # (its table lost, its chunks all unreadable): its first chunk
 assert int(m.group(1)) == int(sys.argv[2]) and im["unreadable"] == im["size"] - int(sys.argv[2]), (im, sys.argv[2])
 PY
+    # the last segment cut by its last byte (its "done" section): every
+    # chunk is held; the warning names the cut, the report says no byte
+    # was unreadable, the scan is clean (exit 0, the raw image's bytes)
+    cp -r "$T/e/segs" "$T/e/cut1"
+    last=$(ls "$T/e/cut1"/d.E* | sort | tail -1)
+    truncate -s -1 "$last"
+    "$LVMSCAN" --json "$T/e/cut1/d.E01" > "$T/got.json" 2> /dev/null && ok || bad "ewf last byte cut: exit $?"
+    "$LVMSCAN" "$T/e/cut1/d.E01" > "$T/got.txt" 2> /dev/null
+    grep -q "WARNING: .*corrupted or incomplete .*is cut short" "$T/got.txt" &&
+        grep -q "^    read whole: no byte of it was unreadable$" "$T/got.txt" && ok ||
+        bad "ewf last byte cut: the report does not say the cut and that no byte was unreadable: $(grep -A1 WARNING "$T/got.txt")"
+    python3 - "$T/got.json" << 'PY' && ok || bad "ewf last byte cut: not read whole"
+import json, sys
+im = json.load(open(sys.argv[1]))["images"][0]
+assert im["error"] is None and im["unreadable"] == 0 and im["scanned"] == im["size"], im
+assert any("is cut short" in w for w in im["warnings"]), im["warnings"]
+PY
+    same "$T/e/cut1/d.E01" "$T/disk.img" "ewf last byte cut"
     # a set missing a middle segment: read up to it (the PV, in the first
     # MiB, is found), the rest unreadable, named, exit 2
     rm "$T/e/segs/d.E07"
