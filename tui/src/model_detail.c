@@ -54,6 +54,8 @@ static void copy_kind(const lr_scan_copy_t *c, bool text_file, char *buf, size_t
         snprintf(buf, len, "%s", "  backup file (given whole)");
     else if (comp && c->btrfs_file)
         snprintf(buf, len, "  backup file (btrfs, %s, by its file's extents)", comp);
+    else if (c->btrfs_file)
+        snprintf(buf, len, "%s", "  backup file (btrfs, by its file's extents)");
     else if (comp)
         snprintf(buf, len, "  backup file (btrfs, %s)", comp);
     else if (c->btrfs_inline)
