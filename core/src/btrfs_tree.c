@@ -46,6 +46,7 @@
 #define BT_CHUNK_HEAD 48u
 #define BT_STRIPE 32u
 #define BT_INCOMPAT_METADATA_UUID (1ull << 10)
+#define BT_INCOMPAT_NO_HOLES (1ull << 9)
 
 /* key types and tree ids (btrfs_tree.h) */
 #define BT_INODE_ITEM 1
@@ -79,7 +80,8 @@ struct lr_btrfs {
     uint8_t fsid[16];
     uint64_t devid, root, chunk_root;
     uint32_t nodesize, sectorsize;
-    bool crc32c; /* tree blocks carry a crc32c (else a checksum not checked) */
+    bool crc32c;   /* tree blocks carry a crc32c (else a checksum not checked) */
+    bool no_holes; /* incompat NO_HOLES: a hole has no item */
     bt_chunk_t *chunks;
     size_t n_chunks, cap_chunks;
     lr_btrfs_decoder_t *dec;
@@ -90,8 +92,9 @@ struct lr_btrfs {
     /* the tree blocks read last, checked, by logical address (direct
      * mapped): every search starts at the same roots, and the files of
      * one directory lie in the same leaves */
-    uint8_t *cache;               /* BT_CACHE blocks */
-    uint64_t cache_tag[BT_CACHE]; /* logical + 1; 0: empty */
+    uint8_t *cache;              /* BT_CACHE blocks */
+    uint64_t cache_at[BT_CACHE]; /* the block each slot holds ... */
+    bool cache_ok[BT_CACHE];     /* ... when it holds one */
 };
 
 /* What one call (an open, a file read) may read of tree blocks: a search
@@ -198,9 +201,16 @@ static int bt_fetch_copy(lr_btrfs_t *fs, uint64_t logical, uint64_t at, uint8_t 
 
 /* Reads the tree block at logical address `logical` into buf (nodesize
  * bytes) and checks that it is the block asked for, of this filesystem,
- * at `level` (-1: any), its checksum right. */
-static int bt_read_node(lr_btrfs_t *fs, uint64_t logical, int level, uint8_t *buf, lr_error_t *err)
+ * at `level` (-1: any) and of generation `gen` (what its parent's pointer
+ * says; 0: a root, not checked), its checksum right: a block written
+ * since its parent was, or misplaced, is not taken for the child (the
+ * kernel's parent transid check). */
+static int bt_read_node(lr_btrfs_t *fs, uint64_t logical, int level, uint64_t gen, uint8_t *buf,
+                        lr_error_t *err)
 {
+    if (logical == UINT64_MAX || logical % fs->sectorsize)
+        return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET,
+                            "btrfs tree block address %" PRIu64 " is not a sector's", logical);
     if (!fs->reads_left)
         return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET,
                             "btrfs trees read past %u blocks in one walk (a block named "
@@ -210,17 +220,23 @@ static int bt_read_node(lr_btrfs_t *fs, uint64_t logical, int level, uint8_t *bu
     size_t slot = (size_t)(logical / fs->nodesize % BT_CACHE);
     uint8_t *kept = fs->cache + slot * fs->nodesize;
     int rc = 0;
-    if (fs->cache_tag[slot] == logical + 1)
+    if (fs->cache_ok[slot] && fs->cache_at[slot] == logical)
         memcpy(buf, kept, fs->nodesize);
     else if ((rc = bt_fetch_node(fs, logical, buf, err)) == 0) {
         memcpy(kept, buf, fs->nodesize);
-        fs->cache_tag[slot] = logical + 1;
+        fs->cache_at[slot] = logical;
+        fs->cache_ok[slot] = true;
     }
     if (!rc && level >= 0 && buf[100] != level)
         rc = lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET,
                           "btrfs tree block at logical %" PRIu64 " is not at the level its parent "
                           "names",
                           logical);
+    if (!rc && gen && lr_get_le64(buf + 80) != gen)
+        rc = lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET,
+                          "btrfs tree block at logical %" PRIu64 " is of generation %" PRIu64
+                          ", its parent names %" PRIu64 " (written since, or misplaced)",
+                          logical, lr_get_le64(buf + 80), gen);
     return rc;
 }
 
@@ -287,13 +303,13 @@ typedef struct bt_found {
 /* The first item with a key at or after `want` in the subtree at
  * `logical` (level `level`): 0 and *out, LR_ENOTFOUND when every key
  * there sorts before it. depth bounds the recursion. */
-static int bt_search_ge(lr_btrfs_t *fs, uint64_t logical, int level, bt_key_t want, bt_found_t *out,
-                        lr_error_t *err)
+static int bt_search_ge(lr_btrfs_t *fs, uint64_t logical, int level, uint64_t gen, bt_key_t want,
+                        bt_found_t *out, lr_error_t *err)
 {
     uint8_t *buf = malloc(fs->nodesize);
     if (!buf)
         return lr_error_oom(err);
-    int rc = bt_read_node(fs, logical, level, buf, err);
+    int rc = bt_read_node(fs, logical, level, gen, buf, err);
     uint32_t n = rc ? 0 : lr_get_le32(buf + 96);
     if (!rc && buf[100] == 0) {
         rc = LR_ENOTFOUND;
@@ -320,8 +336,9 @@ static int bt_search_ge(lr_btrfs_t *fs, uint64_t logical, int level, bt_key_t wa
         int child = buf[100] - 1;
         rc = LR_ENOTFOUND;
         for (uint32_t i = from; i < n && rc == LR_ENOTFOUND; i++) {
-            uint64_t ptr = lr_get_le64(buf + LR_BTRFS_HEADER + (size_t)i * BT_KEY_PTR + BT_KEY);
-            rc = bt_search_ge(fs, ptr, child, want, out, err);
+            const uint8_t *kp = buf + LR_BTRFS_HEADER + (size_t)i * BT_KEY_PTR;
+            rc = bt_search_ge(fs, lr_get_le64(kp + BT_KEY), child, lr_get_le64(kp + BT_KEY + 8),
+                              want, out, err);
         }
     }
     free(buf);
@@ -333,26 +350,26 @@ static int bt_search_ge(lr_btrfs_t *fs, uint64_t logical, int level, bt_key_t wa
 static int bt_find(lr_btrfs_t *fs, uint64_t root, uint64_t objectid, uint8_t type, uint64_t offset,
                    bt_found_t *out, lr_error_t *err)
 {
-    int rc = bt_search_ge(fs, root, -1, (bt_key_t){objectid, type, offset}, out, err);
+    int rc = bt_search_ge(fs, root, -1, 0, (bt_key_t){objectid, type, offset}, out, err);
     if (!rc && (out->key.objectid != objectid || out->key.type != type))
         rc = LR_ENOTFOUND;
     return rc;
 }
 
 /* The chunk tree's items, every one: its leaves walked in order. */
-static int bt_read_chunk_tree(lr_btrfs_t *fs, uint64_t logical, int depth, lr_error_t *err)
+static int bt_read_chunk_tree(lr_btrfs_t *fs, uint64_t logical, int level, uint64_t gen,
+                              lr_error_t *err)
 {
-    if (depth >= BT_MAX_LEVEL)
-        return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET, "btrfs chunk tree too deep");
     uint8_t *buf = malloc(fs->nodesize);
     if (!buf)
         return lr_error_oom(err);
-    int rc = bt_read_node(fs, logical, -1, buf, err);
+    int rc = bt_read_node(fs, logical, level, gen, buf, err);
     uint32_t n = rc ? 0 : lr_get_le32(buf + 96);
     for (uint32_t i = 0; i < n && !rc; i++) {
-        if (buf[100]) {
-            uint64_t ptr = lr_get_le64(buf + LR_BTRFS_HEADER + (size_t)i * BT_KEY_PTR + BT_KEY);
-            rc = bt_read_chunk_tree(fs, ptr, depth + 1, err);
+        if (buf[100]) { /* a child one level down, of its pointer's generation */
+            const uint8_t *kp = buf + LR_BTRFS_HEADER + (size_t)i * BT_KEY_PTR;
+            rc = bt_read_chunk_tree(fs, lr_get_le64(kp + BT_KEY), buf[100] - 1,
+                                    lr_get_le64(kp + BT_KEY + 8), err);
             continue;
         }
         const uint8_t *it = buf + LR_BTRFS_HEADER + (size_t)i * LR_BTRFS_ITEM;
@@ -435,7 +452,7 @@ int lr_btrfs_open(lr_io_t *io, uint64_t start, lr_btrfs_t **out, lr_error_t *err
      * its magic is there, else the first mirror's (an older, larger
      * btrfs's 256 GiB copy may outlive it) */
     uint8_t fsid[16];
-    bool named = rc == LR_ECHECKSUM;
+    bool named = rc != -ENOMEM && memcmp(sb + LR_BTRFS_MAGIC_AT, LR_BTRFS_MAGIC, 8) == 0;
     memcpy(fsid, sb + 32, sizeof(fsid));
     for (size_t i = 1; rc && rc != -ENOMEM && i < sizeof(copies) / sizeof(copies[0]); i++) {
         if (lr_io_size(io) < start + copies[i] + BT_SUPER_SIZE ||
@@ -466,6 +483,7 @@ int lr_btrfs_open(lr_io_t *io, uint64_t start, lr_btrfs_t **out, lr_error_t *err
     fs->start = start;
     /* tree blocks carry metadata_uuid when the fsid was changed since */
     bool meta_uuid = lr_get_le64(sb + 188) & BT_INCOMPAT_METADATA_UUID;
+    fs->no_holes = lr_get_le64(sb + 188) & BT_INCOMPAT_NO_HOLES;
     memcpy(fs->fsid, sb + (meta_uuid ? 571 : 32), 16);
     fs->devid = lr_get_le64(sb + 201);
     fs->root = lr_get_le64(sb + 80);
@@ -473,8 +491,7 @@ int lr_btrfs_open(lr_io_t *io, uint64_t start, lr_btrfs_t **out, lr_error_t *err
     fs->sectorsize = lr_get_le32(sb + 144);
     fs->nodesize = lr_get_le32(sb + 148);
     fs->crc32c = (sb[196] | sb[197] << 8) == 0; /* csum_type 0: crc32c */
-    if (!(fs->item = malloc(LR_BTRFS_MAX_NODE)) ||
-        !(fs->cache = malloc((size_t)BT_CACHE * fs->nodesize))) {
+    if (!(fs->item = malloc(LR_BTRFS_MAX_NODE)) || !(fs->cache = calloc(BT_CACHE, fs->nodesize))) {
         free(fs->item);
         free(fs);
         return lr_error_oom(err);
@@ -482,7 +499,7 @@ int lr_btrfs_open(lr_io_t *io, uint64_t start, lr_btrfs_t **out, lr_error_t *err
     fs->reads_left = BT_READS_PER_CALL;
     rc = bt_read_sys_chunks(fs, sb, at, err);
     if (!rc)
-        rc = bt_read_chunk_tree(fs, fs->chunk_root, 0, err);
+        rc = bt_read_chunk_tree(fs, fs->chunk_root, -1, 0, err);
     if (rc) {
         lr_btrfs_free(fs);
         return rc;
@@ -580,8 +597,8 @@ static int bt_owners(lr_btrfs_t *fs, uint64_t extent_root, uint64_t logical, bt_
     /* references too many to hold inline: items of their own */
     for (uint64_t hash = 0; *n < BT_MAX_OWNERS;) {
         rc = bt_find(fs, extent_root, logical, BT_EXTENT_DATA_REF, hash, &f, err);
-        if (rc)
-            return rc == LR_ENOTFOUND ? 0 : rc;
+        if (rc) /* those found are still tried */
+            return rc == LR_ENOTFOUND || (*n && rc != -ENOMEM) ? 0 : rc;
         if (f.len >= 28 && f.len <= f.cap && lr_get_le64(data + 16) == 0)
             bt_owner_add(v, n, lr_get_le64(data), lr_get_le64(data + 8));
         if (f.key.offset == UINT64_MAX)
@@ -687,8 +704,9 @@ static int bt_read_inode(lr_btrfs_t *fs, uint64_t tree, uint64_t ino, uint64_t f
     *size = lr_get_le64(data + 16);
     /* the file must be the one whose first extent was asked for */
     rc = bt_find(fs, tree, ino, BT_EXTENT_DATA, 0, &f, err);
-    if (rc == LR_ENOTFOUND || (!rc && (f.key.offset != 0 || f.len < BT_FE_SIZE ||
-                                       lr_get_le64(data + 21) != first || lr_get_le64(data + 37))))
+    if (rc == LR_ENOTFOUND ||
+        (!rc && (f.key.offset != 0 || f.len < BT_FE_SIZE || data[20] != BT_FE_REG ||
+                 lr_get_le64(data + 21) != first || lr_get_le64(data + 37))))
         return lr_error_set(err, LR_ENOTFOUND, LR_NO_OFFSET,
                             "btrfs inode %" PRIu64
                             " does not begin with the extent at logical %" PRIu64,
@@ -703,8 +721,12 @@ static int bt_read_inode(lr_btrfs_t *fs, uint64_t tree, uint64_t ino, uint64_t f
             return rc;
         /* no item from pos on, or the next further on: a hole (no-holes,
          * mkfs's default since btrfs-progs 5.15, writes no item for one),
-         * zeros, as the kernel reads it */
+         * zeros, as the kernel reads it; without no-holes every hole has
+         * an item, and a missing one is damage, not zeros */
         uint64_t next = rc ? UINT64_MAX : f.key.offset;
+        if (next > pos && !fs->no_holes)
+            return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET,
+                                "btrfs inode %" PRIu64 " has no extent at byte %zu", ino, pos);
         if (next > pos) {
             size_t gap = next - pos < want - pos ? (size_t)(next - pos) : want - pos;
             memset(buf + pos, 0, gap);
@@ -753,19 +775,36 @@ int lr_btrfs_read_file_at(lr_btrfs_t *fs, uint64_t at, void *buf, size_t len, si
                           "no file refers to the extent at logical %" PRIu64 " from its byte 0",
                           logical);
     /* the first of them that begins with it (a reflinked copy may refer
-     * to it from its byte 0 at another of the extent's bytes) */
+     * to it from its byte 0 at another of the extent's bytes); one that
+     * fails, the next; none: the first one's fault (the first not a
+     * not-found, when one is) */
+    int first_rc = 0;
+    lr_error_t first_err;
+    lr_error_clear(&first_err);
     for (size_t i = 0; i < n && !rc; i++) {
+        lr_error_t e;
+        lr_error_clear(&e);
         uint64_t tree = 0;
-        rc = bt_tree_root(fs, owners[i].root, &tree, err);
-        if (rc == LR_ENOTFOUND)
-            rc = lr_error_set(err, rc, at, "the btrfs tree %" PRIu64 " that refers to it is gone",
-                              owners[i].root);
-        if (!rc)
-            rc = bt_read_inode(fs, tree, owners[i].ino, logical, buf, len, got, size, err);
-        if (rc == LR_ENOTFOUND && i + 1 < n)
-            rc = 0; /* the next one, then */
-        else
-            break;
+        int r = bt_tree_root(fs, owners[i].root, &tree, &e);
+        if (r == LR_ENOTFOUND)
+            r = lr_error_set(&e, r, at, "the btrfs tree %" PRIu64 " that refers to it is gone",
+                             owners[i].root);
+        if (!r)
+            r = bt_read_inode(fs, tree, owners[i].ino, logical, buf, len, got, size, &e);
+        if (!r)
+            return 0;
+        if (r == -ENOMEM)
+            return lr_error_oom(err);
+        if (!first_rc || (first_rc == LR_ENOTFOUND && r != LR_ENOTFOUND)) {
+            first_rc = r; /* a fault says more than another file's not beginning so */
+            first_err = e;
+        }
+        *got = 0;
+    }
+    if (!rc && first_rc) {
+        rc = first_rc;
+        if (err)
+            *err = first_err;
     }
     if (rc == LR_ENOTFOUND)
         *size = 0; /* no file: nothing said of one */

@@ -636,7 +636,8 @@ typedef struct bk_ext {
 } bk_ext_t;
 
 /* A btrfs the stream saw a superblock of: opened (fs) at the first
- * compressed backup file inside it that runs past its first extent. */
+ * backup file inside it read through its trees (one stored plain, or a
+ * compressed one that runs past its first extent). */
 typedef struct bk_btrfs {
     int image;
     uint64_t start, bytes;
@@ -1221,14 +1222,17 @@ refuse:
     return LR_ENOTFOUND;
 }
 
-/* A file btrfs compressed whose text runs on past its first extent
- * (btrfs compresses 128 KiB of a file an extent, each where space was
- * free): read whole through the trees of the btrfs t holding it into b,
- * the NUL after it counted (*read). Else b is left as it is and why says
- * what kept it from being read. */
+/* A file in a btrfs: one compressed whose text runs on past its first
+ * extent (btrfs compresses 128 KiB of a file an extent, each where space
+ * was free; b holds that extent decoded), or one stored plain (b holds
+ * its first sector as it lies): read whole through the trees of the
+ * btrfs t holding it into b, the NUL after it counted (*read), when a
+ * file in use begins with that extent and with b's bytes. Else b is left
+ * as it is and why says what kept it from being read. */
 static int bk_read_btrfs(sc_ctx_t *c, bk_btrfs_t *t, const sc_bk_t *bk, sc_tbuf_t *b, bool *read,
                          char *why, size_t why_len)
 {
+    bool cut = bk->compression != 0; /* b: a whole extent's 128 KiB, the file's first */
     *read = false;
     if (!t) {
         snprintf(why, why_len, "no superblock of the btrfs holding it was found");
@@ -1272,7 +1276,8 @@ static int bk_read_btrfs(sc_ctx_t *c, bk_btrfs_t *t, const sc_bk_t *bk, sc_tbuf_
                  "file's, or an older copy of one)");
     else if (rc)
         snprintf(why, why_len, "its btrfs's trees do not give the rest: %.300s", e.msg);
-    else if (got != size || got < b->n || memcmp(f, b->p, b->n) != 0)
+    else if (got != size || (cut && got < b->n) ||
+             (b->n && memcmp(f, b->p, got < b->n ? got : b->n) != 0))
         snprintf(why, why_len,
                  "the file its btrfs's trees give from this extent does not begin with the "
                  "bytes decoded here");
@@ -1333,8 +1338,16 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
     bool by_tree = false;
     char cut_why[512] = "";
     if (rc == LR_ENOTFOUND && bt && !bk->len && !bk->compression && !(ext && ext->in)) {
+        /* its first sector as it lies: the file the trees give must
+         * begin with it */
         b->n = 0;
-        if ((rc = bk_read_btrfs(c, bt, bk, b, &by_tree, cut_why, sizeof(cut_why))) != 0)
+        bool at_nul = false;
+        rc = sc_read_to_nul(c, c->ios[bk->image], bk->offset,
+                            bk->offset + SC_SECTOR < to ? bk->offset + SC_SECTOR : to, SC_SECTOR, b,
+                            &at_nul);
+        if (rc == -ENOMEM)
+            return rc;
+        if (!rc && (rc = bk_read_btrfs(c, bt, bk, b, &by_tree, cut_why, sizeof(cut_why))) != 0)
             return rc;
         rc = by_tree ? 0 : LR_ENOTFOUND;
         nul = by_tree;

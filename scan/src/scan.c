@@ -391,7 +391,7 @@ static bool sc_copy_vouched(const lr_scan_t *s, const lr_scan_copy_t *cp)
 {
     int im = cp->image;
     return im < 0 || (size_t)im >= s->n_images || s->images[im].text_file || cp->extfs_file ||
-           cp->xfs_file || cp->btrfs_inline || cp->btrfs_compression ||
+           cp->xfs_file || cp->btrfs_inline || cp->btrfs_compression || cp->btrfs_file ||
            (cp->extfs_journal_ino && !cp->extfs_journal_unsure);
 }
 

@@ -26,6 +26,7 @@
 
 #include "bin_support.h"
 #include "lr/btrfs.h"
+#include "lr/crc.h"
 #include "lr/error.h"
 #include "lr/io.h"
 #include "lr/sha256.h"
@@ -518,6 +519,27 @@ static void test_tree_hostile(void **state)
     assert_int_equal(lr_btrfs_open(io, 0, &fs, &e), LR_ECHECKSUM);
     lr_io_close(io, NULL);
     img[chunk_root + 200] ^= 0x40;
+    /* the root tree at logical 2^64 - 1 (its superblock sealed again):
+     * opens (the chunk tree is read, not the root tree), and a read
+     * refuses the address, never taking a block it did not check */
+    uint8_t sb_keep[4096];
+    memcpy(sb_keep, img + 65536, sizeof(sb_keep));
+    memset(img + 65536 + 80, 0xff, 8);
+    uint32_t crc = ~lr_crc32c(0xffffffffu, img + 65536 + 32, 4096 - 32);
+    for (int i = 0; i < 4; i++)
+        img[65536 + i] = (uint8_t)(crc >> (8 * i));
+    io = lr_test_buf_io(img, (size_t)img_size, false);
+    lr_error_clear(&e);
+    assert_int_equal(lr_btrfs_open(io, 0, &fs, &e), 0);
+    size_t g = 0;
+    uint64_t sz = 0;
+    lr_error_clear(&e);
+    assert_int_equal(lr_btrfs_read_file_at(fs, 5296128, NULL, 0, &g, &sz, &e), LR_EFORMAT);
+    assert_non_null(strstr(e.msg, "is not a sector's"));
+    lr_btrfs_free(fs);
+    fs = NULL;
+    lr_io_close(io, NULL);
+    memcpy(img + 65536, sb_keep, sizeof(sb_keep));
     /* zlib/big1.vg's second extent zeroed: the file does not read, said
      * so; its size is still known (len 0) */
     char *phys = lr_test_truth_req("backup", "btrfs-multi-phys", NULL);

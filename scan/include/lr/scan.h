@@ -303,12 +303,13 @@ typedef struct lr_scan_copy {
     /* A backup file inline in a btrfs leaf (compressed or not): `length` is
      * its item's size, whatever lies after it. */
     bool btrfs_inline;
-    /* A backup file btrfs compressed in more than one data extent (more
-     * than 128 KiB), read whole through the filesystem's trees (lr/btrfs.h:
-     * lr_btrfs_read_file_at): the extent at offset is its first, the rest
-     * lie wherever the trees say; `length` is its size and the NUL after
-     * it; btrfs_offset the byte of the image the btrfs's device starts at.
-     * stored_len: the first extent's. */
+    /* A backup file in use in a btrfs, stored plain in data extents or
+     * compressed in more than one (more than 128 KiB), read whole through
+     * the filesystem's trees (lr/btrfs.h: lr_btrfs_read_file_at): the
+     * extent at offset is its first, the rest lie wherever the trees say;
+     * `length` is its size and the NUL after it; btrfs_offset the byte of
+     * the image the btrfs's device starts at. stored_len: the first
+     * extent's when compressed. */
     bool btrfs_file;
     uint64_t btrfs_offset;
     /* A backup file in use in an ext2/3/4 filesystem, found by its inode
