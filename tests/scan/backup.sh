@@ -856,10 +856,8 @@ EOF2
     # the zeros such an extent reads as (the scan)
     at=$(awk '$1 == "plain/a.vg" && $2 == 0 { print $3 }' "$FIX/truth/btrfs-multi-phys")
     ino=$(awk '$2 == "plain/a.vg" { print $1 }' "$FIX/truth/btrfs-multi-inodes")
-    python3 - "$T/multi.fs" "$T/prealloc.fs" "$ino" <<'EOF2' || lr_fail "cannot make plain/a.vg's first extent preallocated"
-import struct, sys
-img = bytearray(open(sys.argv[1], "rb").read())
-ino = int(sys.argv[3])
+    # CRC-32C as btrfs seals its blocks, written out bit by bit (not ours)
+    cat > "$T/lrcrc.py" <<'EOF2'
 def crc32c(b):
     crc = 0xffffffff
     for x in b:
@@ -867,6 +865,12 @@ def crc32c(b):
         for _ in range(8):
             crc = (crc >> 1) ^ (0x82f63b78 if crc & 1 else 0)
     return crc ^ 0xffffffff
+EOF2
+    PYTHONPATH=$T python3 - "$T/multi.fs" "$T/prealloc.fs" "$ino" <<'EOF2' || lr_fail "cannot make plain/a.vg's first extent preallocated"
+import struct, sys
+img = bytearray(open(sys.argv[1], "rb").read())
+ino = int(sys.argv[3])
+from lrcrc import crc32c
 fsid = img[65536 + 32:65536 + 48]
 n = 0
 for p in range(0, len(img), 4096):
@@ -910,18 +914,12 @@ EOF2
     # fsid changed, its tree blocks' fsid kept as its metadata_uuid, its
     # crc32c sealed again): the mirror is not taken, the btrfs does not
     # open, and the files are not read through it
-    python3 - "$T/moved.img" "$T/dup.img" "$T/alien.img" <<'EOF2' || lr_fail "cannot damage btrfs-moved"
+    PYTHONPATH=$T python3 - "$T/moved.img" "$T/dup.img" "$T/alien.img" <<'EOF2' || lr_fail "cannot damage btrfs-moved"
 import struct, sys
 img = bytearray(open(sys.argv[1], "rb").read())
 dev = 1 << 20
 sb = dev + 65536
-def crc32c(b):
-    crc = 0xffffffff
-    for x in b:
-        crc ^= x
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82f63b78 if crc & 1 else 0)
-    return crc ^ 0xffffffff
+from lrcrc import crc32c
 chunk_root = struct.unpack_from("<Q", img, sb + 88)[0]
 n = struct.unpack_from("<I", img, sb + 160)[0]
 p, end, first = sb + 811, sb + 811 + n, None
