@@ -59,7 +59,6 @@ typedef struct scanned {
     size_t n;
     lr_scan_session_t *session; /* re-reads copies through ios */
     const lr_scan_t *scan;      /* its result */
-    bool unopened;              /* an image did not open (scan_images failed there) */
 } scanned_t;
 
 /* ---- shared by the modes (lvmrepair.c) ---------------------------------- */

@@ -216,10 +216,8 @@ static int scan_images(const args_t *a, scanned_t *s, lr_error_t *err)
                                 .progress_arg = a->images[i],
                                 .snapshot = a->snapshot};
         int rc = lr_io_open_opts(&s->ios[i], a->images[i], &oo, err);
-        if (rc) {
-            s->unopened = true;
+        if (rc)
             return rc;
-        }
         say_notes(a->images[i], s->ios[i], a->snapshot);
         s->n++;
     }
@@ -911,9 +909,10 @@ static int with_scan(const args_t *a, int (*mode)(const args_t *a, scanned_t *s)
     int rc = scan_images(a, &s, &err);
     int ex = rc ? cli_fail(rc, &err) : mode(a, &s);
     /* an image that does not open (not found, a format refused by name:
-     * an encrypted qcow2, a chain's missing backing file) is bad input,
-     * as lvmscan exits for it, whatever the reason's code */
-    if (rc && s.unopened && rc != -ENOMEM)
+     * an encrypted qcow2, a chain's missing backing file; scan_images
+     * stopped before counting it) is bad input, as lvmscan exits for it,
+     * whatever the reason's code */
+    if (rc && s.n < (size_t)a->n_images && rc != -ENOMEM)
         ex = EXIT_USAGE;
     scanned_free(&s);
     return ex;

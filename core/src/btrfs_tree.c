@@ -195,6 +195,17 @@ static bool bt_map(const lr_btrfs_t *fs, uint64_t logical, uint64_t len, unsigne
     return false;
 }
 
+/* bt_map's first copy, or LR_EFORMAT naming what lies in no chunk. */
+static int bt_map_first(const lr_btrfs_t *fs, const char *what, uint64_t logical, uint64_t len,
+                        uint64_t *at, lr_error_t *err)
+{
+    if (bt_map(fs, logical, len, 0, at))
+        return 0;
+    return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET,
+                        "btrfs %s at logical %" PRIu64 " lies in no chunk of this device", what,
+                        logical);
+}
+
 static int bt_fetch_node(lr_btrfs_t *fs, uint64_t logical, uint8_t *buf, lr_error_t *err);
 static int bt_fetch_copy(lr_btrfs_t *fs, uint64_t logical, uint64_t at, uint8_t *buf,
                          lr_error_t *err);
@@ -245,13 +256,11 @@ static int bt_read_node(lr_btrfs_t *fs, uint64_t logical, int level, uint64_t ge
 static int bt_fetch_node(lr_btrfs_t *fs, uint64_t logical, uint8_t *buf, lr_error_t *err)
 {
     uint64_t at;
-    if (!bt_map(fs, logical, fs->nodesize, 0, &at))
-        return lr_error_set(
-            err, LR_EFORMAT, LR_NO_OFFSET,
-            "btrfs tree block at logical %" PRIu64 " lies in no chunk of this device", logical);
+    int rc = bt_map_first(fs, "tree block", logical, fs->nodesize, &at, err);
+    if (!rc)
+        rc = bt_fetch_copy(fs, logical, at, buf, err);
     /* a copy that fails its checks: the next (DUP's second), as the
      * kernel reads the other mirror; the first copy's fault is said */
-    int rc = bt_fetch_copy(fs, logical, at, buf, err);
     for (unsigned k = 1; rc && rc != -ENOMEM && bt_map(fs, logical, fs->nodesize, k, &at); k++)
         if (bt_fetch_copy(fs, logical, at, buf, NULL) == 0) {
             if (err)
@@ -437,21 +446,21 @@ static int bt_read_super(lr_io_t *io, uint64_t start, uint64_t copy, uint8_t *sb
     return 0;
 }
 
-int lr_btrfs_open(lr_io_t *io, uint64_t start, lr_btrfs_t **out, lr_error_t *err)
+/* The superblock to open the btrfs at `start` by, into sb (*at: the byte
+ * of io it lies at): the primary, else the mirror of the latest
+ * generation that reads (btrfs writes every copy at each commit; a
+ * damaged primary is what `btrfs rescue super-recover` mends from them),
+ * its device reaching it. A mirror must be this filesystem's: the damaged
+ * primary's fsid when its magic is there, else the first mirror's (an
+ * older, larger btrfs's 256 GiB copy may outlive it). */
+static int bt_pick_super(lr_io_t *io, uint64_t start, uint8_t *sb, uint64_t *at, lr_error_t *err)
 {
-    *out = NULL;
-    /* the primary, else the mirror of the latest generation that reads
-     * (btrfs writes every copy at each commit; a damaged primary is what
-     * `btrfs rescue super-recover` mends from them), its device reaching
-     * it */
     static const uint64_t copies[] = {BT_SUPER_AT, 64ull << 20, 256ull << 30};
-    uint8_t sb[BT_SUPER_SIZE] = {0}, mirror[BT_SUPER_SIZE];
-    uint64_t at = start + BT_SUPER_AT, best = 0;
+    uint8_t mirror[BT_SUPER_SIZE], fsid[16];
+    uint64_t best = 0;
+    memset(sb, 0, BT_SUPER_SIZE);
+    *at = start + BT_SUPER_AT;
     int rc = bt_read_super(io, start, BT_SUPER_AT, sb, err);
-    /* a mirror must be this filesystem's: the damaged primary's fsid when
-     * its magic is there, else the first mirror's (an older, larger
-     * btrfs's 256 GiB copy may outlive it) */
-    uint8_t fsid[16];
     bool named = rc != -ENOMEM && memcmp(sb + LR_BTRFS_MAGIC_AT, LR_BTRFS_MAGIC, 8) == 0;
     memcpy(fsid, sb + 32, sizeof(fsid));
     for (size_t i = 1; rc && rc != -ENOMEM && i < sizeof(copies) / sizeof(copies[0]); i++) {
@@ -466,14 +475,23 @@ int lr_btrfs_open(lr_io_t *io, uint64_t start, lr_btrfs_t **out, lr_error_t *err
         if (lr_get_le64(mirror + 72) <= best)
             continue;
         best = lr_get_le64(mirror + 72);
-        memcpy(sb, mirror, sizeof(sb));
-        at = start + copies[i];
+        memcpy(sb, mirror, BT_SUPER_SIZE);
+        *at = start + copies[i];
     }
     if (rc && best) {
         rc = 0; /* a mirror read: the primary's fault is passed over */
         if (err)
             lr_error_clear(err);
     }
+    return rc;
+}
+
+int lr_btrfs_open(lr_io_t *io, uint64_t start, lr_btrfs_t **out, lr_error_t *err)
+{
+    *out = NULL;
+    uint8_t sb[BT_SUPER_SIZE];
+    uint64_t at = 0;
+    int rc = bt_pick_super(io, start, sb, &at, err);
     if (rc)
         return rc;
     lr_btrfs_t *fs = calloc(1, sizeof(*fs));
@@ -645,25 +663,21 @@ static int bt_read_extent(lr_btrfs_t *fs, const uint8_t *fe, uint8_t *out, size_
         if (offset > disk || want > disk - offset || bytenr > UINT64_MAX - disk)
             return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET,
                                 "btrfs extent at logical %" PRIu64 " out of range", bytenr);
-        if (!bt_map(fs, bytenr + offset, want, 0, &at))
-            return lr_error_set(
-                err, LR_EFORMAT, LR_NO_OFFSET,
-                "btrfs extent at logical %" PRIu64 " lies in no chunk of this device", bytenr);
-        return lr_io_pread(fs->io, out, want, at, err);
+        int rc = bt_map_first(fs, "extent", bytenr + offset, want, &at, err);
+        return rc ? rc : lr_io_pread(fs->io, out, want, at, err);
     }
     if (disk > LR_BTRFS_MAX_STORED || ram > LR_BTRFS_MAX_EXTENT || offset > ram ||
         want > ram - offset)
         return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET,
                             "btrfs compressed extent at logical %" PRIu64 " out of range", bytenr);
-    if (!bt_map(fs, bytenr, disk, 0, &at))
-        return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET,
-                            "btrfs extent at logical %" PRIu64 " lies in no chunk of this device",
-                            bytenr);
+    int rc = bt_map_first(fs, "extent", bytenr, disk, &at, err);
+    if (rc)
+        return rc;
     uint8_t *in = malloc((size_t)disk + (size_t)ram);
     if (!in)
         return lr_error_oom(err);
     uint8_t *dec = in + disk;
-    int rc = lr_io_pread(fs->io, in, (size_t)disk, at, err);
+    rc = lr_io_pread(fs->io, in, (size_t)disk, at, err);
     lr_btrfs_decoded_t r;
     if (!rc && !fs->dec && lr_btrfs_decoder_new(&fs->dec) != 0)
         rc = lr_error_oom(err);
@@ -686,9 +700,11 @@ static int bt_read_extent(lr_btrfs_t *fs, const uint8_t *fe, uint8_t *out, size_
 }
 
 /* Reads inode ino of tree `tree` from byte 0 into buf (len bytes at most,
- * *got read); *size its size. */
+ * *got read); *size its size. outp not NULL: into a buffer of its size
+ * made here (*outp, the caller's), len then the most it may be (more:
+ * LR_ELIMIT). */
 static int bt_read_inode(lr_btrfs_t *fs, uint64_t tree, uint64_t ino, uint64_t first, uint8_t *buf,
-                         size_t len, size_t *got, uint64_t *size, lr_error_t *err)
+                         size_t len, uint8_t **outp, size_t *got, uint64_t *size, lr_error_t *err)
 {
     uint8_t *data = fs->item;
     bt_found_t f = {.data = data, .cap = LR_BTRFS_MAX_NODE};
@@ -713,6 +729,12 @@ static int bt_read_inode(lr_btrfs_t *fs, uint64_t tree, uint64_t ino, uint64_t f
                             ino, first);
     if (rc)
         return rc;
+    if (outp && *size > len)
+        return lr_error_set(err, LR_ELIMIT, LR_NO_OFFSET,
+                            "btrfs inode %" PRIu64 " is %" PRIu64 " bytes, more than %zu", ino,
+                            *size, len);
+    if (outp && !(buf = *outp = malloc(*size ? (size_t)*size : 1)))
+        return lr_error_oom(err);
     size_t want = *size < len ? (size_t)*size : len;
     size_t pos = 0;
     while (pos < want) {
@@ -754,8 +776,10 @@ static int bt_read_inode(lr_btrfs_t *fs, uint64_t tree, uint64_t ino, uint64_t f
     return 0;
 }
 
-int lr_btrfs_read_file_at(lr_btrfs_t *fs, uint64_t at, void *buf, size_t len, size_t *got,
-                          uint64_t *size, lr_error_t *err)
+/* lr_btrfs_read_file_at, and lr_btrfs_read_file_alloc when outp is not
+ * NULL (len: the most the file may be). */
+static int bt_read_file(lr_btrfs_t *fs, uint64_t at, void *buf, size_t len, uint8_t **outp,
+                        size_t *got, uint64_t *size, lr_error_t *err)
 {
     *got = 0;
     *size = 0;
@@ -790,9 +814,13 @@ int lr_btrfs_read_file_at(lr_btrfs_t *fs, uint64_t at, void *buf, size_t len, si
             r = lr_error_set(&e, r, at, "the btrfs tree %" PRIu64 " that refers to it is gone",
                              owners[i].root);
         if (!r)
-            r = bt_read_inode(fs, tree, owners[i].ino, logical, buf, len, got, size, &e);
+            r = bt_read_inode(fs, tree, owners[i].ino, logical, buf, len, outp, got, size, &e);
         if (!r)
             return 0;
+        if (outp) { /* made for this file, not the next */
+            free(*outp);
+            *outp = NULL;
+        }
         if (r == -ENOMEM)
             return lr_error_oom(err);
         if (!first_rc || (first_rc == LR_ENOTFOUND && r != LR_ENOTFOUND)) {
@@ -808,5 +836,24 @@ int lr_btrfs_read_file_at(lr_btrfs_t *fs, uint64_t at, void *buf, size_t len, si
     }
     if (rc == LR_ENOTFOUND)
         *size = 0; /* no file: nothing said of one */
+    return rc;
+}
+
+int lr_btrfs_read_file_at(lr_btrfs_t *fs, uint64_t at, void *buf, size_t len, size_t *got,
+                          uint64_t *size, lr_error_t *err)
+{
+    return bt_read_file(fs, at, buf, len, NULL, got, size, err);
+}
+
+int lr_btrfs_read_file_alloc(lr_btrfs_t *fs, uint64_t at, size_t max, uint8_t **out, uint64_t *size,
+                             lr_error_t *err)
+{
+    size_t got = 0;
+    *out = NULL;
+    int rc = bt_read_file(fs, at, NULL, max, out, &got, size, err);
+    if (rc) {
+        free(*out);
+        *out = NULL;
+    }
     return rc;
 }

@@ -1251,37 +1251,29 @@ static int bk_read_btrfs(sc_ctx_t *c, bk_btrfs_t *t, const sc_bk_t *bk, sc_tbuf_
     }
     lr_error_t e;
     lr_error_clear(&e);
-    size_t got = 0;
     uint64_t size = 0;
-    int rc = lr_btrfs_read_file_at(t->fs, bk->offset, NULL, 0, &got, &size, &e);
-    if (!rc && size > c->opts.max_text) {
-        snprintf(why, why_len, "its btrfs file is %" PRIu64 " bytes, more than a copy is read as",
-                 size);
-        return 0;
-    }
     /* read aside: b's text stays as it is unless the whole file reads and
      * begins with it (the extent decoded here is the file's first) */
-    char *f = rc ? NULL : malloc((size_t)size + 1);
-    if (!rc && !f)
+    uint8_t *f = NULL;
+    int rc = lr_btrfs_read_file_alloc(t->fs, bk->offset, (size_t)c->opts.max_text, &f, &size, &e);
+    size_t got = rc ? 0 : (size_t)size;
+    if (rc == -ENOMEM)
         return lr_error_oom(c->err);
-    if (!rc)
-        rc = lr_btrfs_read_file_at(t->fs, bk->offset, f, (size_t)size, &got, &size, &e);
-    if (rc == -ENOMEM) {
-        free(f);
-        return lr_error_oom(c->err);
-    }
-    if (rc == LR_ENOTFOUND)
+    if (rc == LR_ELIMIT)
+        snprintf(why, why_len, "its btrfs file is %" PRIu64 " bytes, more than a copy is read as",
+                 size);
+    else if (rc == LR_ENOTFOUND)
         snprintf(why, why_len,
-                 "no file in use in its btrfs begins with this extent (a deleted "
-                 "file's, or an older copy of one)");
+                 "no file in use in its btrfs begins with this extent (%.300s), as with a "
+                 "deleted file's or a copy left behind",
+                 e.msg);
     else if (rc)
         snprintf(why, why_len, "its btrfs's trees do not give the rest: %.300s", e.msg);
-    else if (got != size || (cut && got < b->n) ||
-             (b->n && memcmp(f, b->p, got < b->n ? got : b->n) != 0))
+    else if ((cut && got < b->n) || (b->n && memcmp(f, b->p, got < b->n ? got : b->n) != 0))
         snprintf(why, why_len,
                  "the file its btrfs's trees give from this extent does not begin with the "
                  "bytes decoded here");
-    else if (!(rc = sc_tbuf_reserve(b, (size_t)size + 1 - b->n, c->err))) {
+    else if (!(rc = sc_tbuf_reserve(b, got + 1 > b->n ? got + 1 - b->n : 0, c->err))) {
         memcpy(b->p, f, got);
         b->n = got;
         b->p[b->n++] = '\0';

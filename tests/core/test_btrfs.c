@@ -453,6 +453,16 @@ static void test_tree_files(void **state)
             uint8_t d[LR_SHA256_LEN];
             lr_sha256(buf, got, d);
             assert_string_equal(lr_sha256_hex(d, hex, sizeof(hex)), sha);
+            /* made of its size: the same bytes; bounded below it: refused */
+            uint8_t *made = NULL;
+            uint64_t msize = 0;
+            assert_int_equal(lr_btrfs_read_file_alloc(fs, at, sizeof(buf), &made, &msize, NULL), 0);
+            assert_int_equal(msize, size);
+            assert_memory_equal(made, buf, size);
+            free(made);
+            assert_int_equal(lr_btrfs_read_file_alloc(fs, at, 100, &made, &msize, NULL), LR_ELIMIT);
+            assert_null(made);
+            assert_int_equal(msize, size);
             /* 100 bytes asked: the first 100, the size the same (a
              * plain file's from its first extent, a compressed one's
              * decoded) */

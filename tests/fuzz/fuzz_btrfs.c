@@ -29,7 +29,10 @@
  *   LR_ENOTFOUND; the size-only call (len 0) is not found exactly when
  *   the full read is not (its size may be another file's that begins
  *   with the extent when the first fails to read whole); the same call
- *   again gives the same status, size and bytes. */
+ *   again gives the same status, size and bytes;
+ * - lr_btrfs_read_file_alloc: a buffer exactly on success, a file of at
+ *   most the bound, not found exactly when the read is not, the read's
+ *   bytes when both read the same file whole. */
 #include "fuzz.h"
 
 #include <errno.h>
@@ -88,6 +91,20 @@ static void read_twice(lr_btrfs_t *fs, uint64_t at, size_t len)
     FUZZ_CHECK(rc_ok(rc0) && !got0, "size only: %d, got %zu", rc0, got0);
     FUZZ_CHECK((rc0 == LR_ENOTFOUND) == (rc == LR_ENOTFOUND),
                "size only %d, read %d: one found the file", rc0, rc);
+    /* into a buffer made of the file's size, at most len: the same bytes
+     * when both read it whole */
+    uint8_t *made = NULL;
+    uint64_t size3 = 0;
+    int rc3 = lr_btrfs_read_file_alloc(fs, at, len, &made, &size3, NULL);
+    FUZZ_CHECK(rc_ok(rc3) || rc3 == LR_ELIMIT, "read_file_alloc returned %d", rc3);
+    FUZZ_CHECK(!rc3 == !!made, "status %d with a buffer %p", rc3, (void *)made);
+    FUZZ_CHECK((rc3 == LR_ENOTFOUND) == (rc == LR_ENOTFOUND),
+               "alloc %d, read %d: one found the file", rc3, rc);
+    if (!rc3)
+        FUZZ_CHECK(size3 <= len, "made %llu bytes, more than %zu", (unsigned long long)size3, len);
+    if (!rc3 && !rc && size3 == size && got == size)
+        FUZZ_CHECK(!memcmp(made, a, got), "alloc's bytes differ from the read's");
+    free(made);
     free(a);
     free(b);
 }

@@ -533,11 +533,9 @@ def btrfs_seeds(out, fixtures_dir):
     and their count. Variants: the short I/O layer, checksums sealed
     again, a 512 KiB buffer (the files whole)."""
     fdir = os.path.join(fixtures_dir, "backup")
-    path = os.path.join(fdir, "btrfs-multi.img.gz")
-    if not os.path.isfile(path):
+    fs = gz_fixture(fixtures_dir, "backup", "btrfs-multi.img.gz")
+    if fs is None:
         return
-    with gzip.open(path, "rb") as f:
-        fs = f.read()
     page = 4096
     fsid = fs[65536 + 32:65536 + 48]
     tree = [i for i in range(len(fs) // page)
@@ -597,11 +595,9 @@ def xfs_seeds(out, fixtures_dir):
     KiB on its own (its secondary superblock opens; its AG headers name AG
     1, not the 0 they are read as)."""
     fdir = os.path.join(fixtures_dir, "backup-xfs")
-    path = os.path.join(fdir, "fs.img.gz")
-    if not os.path.isfile(path):
+    fs = gz_fixture(fixtures_dir, "backup-xfs", "fs.img.gz")
+    if fs is None:
         return
-    with gzip.open(path, "rb") as f:
-        fs = f.read()
     bs, dblocks = struct.unpack_from(">IQ", fs, 4)
     agblocks = struct.unpack_from(">I", fs, 84)[0]
     isize = struct.unpack_from(">H", fs, 104)[0]

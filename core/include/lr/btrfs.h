@@ -190,4 +190,12 @@ void lr_btrfs_free(lr_btrfs_t *fs);
 int lr_btrfs_read_file_at(lr_btrfs_t *fs, uint64_t at, void *buf, size_t len, size_t *got,
                           uint64_t *size, lr_error_t *err);
 
+/* The same read of the whole file into a buffer of its size made here
+ * (*out, the caller's: free; NULL on failure), when the file is at most
+ * max bytes: else LR_ELIMIT (*size its size). One walk of the trees,
+ * where asking the size first and reading then takes two. Fails as
+ * lr_btrfs_read_file_at does. */
+int lr_btrfs_read_file_alloc(lr_btrfs_t *fs, uint64_t at, size_t max, uint8_t **out, uint64_t *size,
+                             lr_error_t *err);
+
 #endif
