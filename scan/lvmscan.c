@@ -496,6 +496,9 @@ static void json_copy(FILE *f, const lr_scan_copy_t *c)
     jk_bool(f, "btrfs_inline", c->btrfs_inline, &first);
     jk_bool(f, "btrfs_file", c->btrfs_file, &first);
     jk_off(f, "btrfs_offset", c->btrfs_file ? c->btrfs_offset : LR_SCAN_UNKNOWN, &first);
+    jk_u64_or_null(f, "btrfs_sums_checked", c->btrfs_sums.checked, c->btrfs_file, &first);
+    jk_u64_or_null(f, "btrfs_sums_not_stored", c->btrfs_sums.unstored, c->btrfs_file, &first);
+    jk_u64_or_null(f, "btrfs_sums_not_verified", c->btrfs_sums.unverified, c->btrfs_file, &first);
     jk_bool(f, "extfs_file", c->extfs_file, &first);
     jk_int(f, "extfs_inode", c->extfs_ino ? (long)c->extfs_ino : -1, true, &first);
     jk_off(f, "extfs_offset", c->extfs_ino ? c->extfs_offset : LR_SCAN_UNKNOWN, &first);
@@ -1444,10 +1447,26 @@ static void report_areas(FILE *f, const lr_scan_t *s)
     }
 }
 
+/* A btrfs file's flag: what its read learnt of its data's checksums. */
+static void btrfs_file_flag(const lr_scan_copy_t *c, char *buf, size_t len)
+{
+    const lr_btrfs_sums_t *s = &c->btrfs_sums;
+    if (s->unverified)
+        snprintf(buf, len, " btrfs-file(checksums-not-computed)");
+    else if (s->unstored && s->checked)
+        snprintf(buf, len, " btrfs-file(%" PRIu64 "-sectors-without-checksum)", s->unstored);
+    else if (s->unstored)
+        snprintf(buf, len, " btrfs-file(no-checksums-stored)");
+    else
+        snprintf(buf, len, " btrfs-file(checksums-right)");
+}
+
 static void copy_flags(const lr_scan_copy_t *c, char *buf, size_t len)
 {
     const char *comp = lr_btrfs_compression_name(c->btrfs_compression);
-    char inode[64] = "", log[80] = "";
+    char inode[64] = "", log[80] = "", bfile[64] = "";
+    if (c->btrfs_file)
+        btrfs_file_flag(c, bfile, sizeof(bfile));
     const char *why = c->fs_log_pending ? log_why_word(c->fs_log_why) : NULL;
     if (c->fs_log_pending || c->fs_log_replayed)
         snprintf(log, sizeof(log), " fs-log-%s%s%s%s",
@@ -1479,7 +1498,7 @@ static void copy_flags(const lr_scan_copy_t *c, char *buf, size_t len)
                                                                                  : " unparsable",
              c->orphan ? " orphan" : "", (c->source & LR_SCAN_COPY_BACKUP) ? " backup-file" : "",
              comp ? " btrfs-" : "", comp ? comp : "",
-             c->btrfs_file   ? " btrfs-file"
+             c->btrfs_file   ? bfile
              : c->extfs_file ? " ext-file"
                              : "",
              c->xfs_file ? " xfs-file" : "", inode, log);

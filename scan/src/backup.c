@@ -430,6 +430,22 @@ static void set_partial(lr_scan_copy_t *cp, const char *why)
     set_partial_as(cp, why, true);
 }
 
+/* A copy whose bytes its filesystem's checksums say are damaged (why
+ * names where): not whole, whatever its text parses as; a parse error's
+ * guess at a cause gives way to the cause known. */
+static void set_damaged(lr_scan_copy_t *cp, const char *why)
+{
+    char msg[LR_SCAN_MAX_PARSE_ERROR];
+    snprintf(msg, sizeof(msg),
+             "backup file at byte %" PRIu64 " is damaged: %s; the text is as the image holds it",
+             cp->offset, why);
+    free(cp->parse_error);
+    cp->parse_error = sc_strdup(msg);
+    cp->partial = true;
+    cp->parse_ok = false;
+    cp->ends_whole = false;
+}
+
 /* Copies the line at t (leading blanks dropped) to out with its '\n';
  * returns where the next line starts. */
 static size_t trimmed_line(const char *t, size_t len, char *out, size_t cap, size_t *used)
@@ -1227,13 +1243,16 @@ refuse:
  * was free; b holds that extent decoded), or one stored plain (b holds
  * its first sector as it lies): read whole through the trees of the
  * btrfs t holding it into b, the NUL after it counted (*read), when a
- * file in use begins with that extent and with b's bytes. Else b is left
- * as it is and why says what kept it from being read. */
+ * file in use begins with that extent and with b's bytes; *sums what the
+ * read learnt of its data's checksums (damaged: a sector's matches in no
+ * copy). Else b is left as it is and why says what kept it from being
+ * read. */
 static int bk_read_btrfs(sc_ctx_t *c, bk_btrfs_t *t, const sc_bk_t *bk, sc_tbuf_t *b, bool *read,
-                         char *why, size_t why_len)
+                         lr_btrfs_sums_t *sums, char *why, size_t why_len)
 {
     bool cut = bk->compression != 0; /* b: a whole extent's 128 KiB, the file's first */
     *read = false;
+    *sums = (lr_btrfs_sums_t){0};
     if (!t) {
         snprintf(why, why_len, "no superblock of the btrfs holding it was found");
         return 0;
@@ -1257,6 +1276,7 @@ static int bk_read_btrfs(sc_ctx_t *c, bk_btrfs_t *t, const sc_bk_t *bk, sc_tbuf_
     uint8_t *f = NULL;
     int rc = lr_btrfs_read_file_alloc(t->fs, bk->offset, (size_t)c->opts.max_text, &f, &size, &e);
     size_t got = rc ? 0 : (size_t)size;
+    lr_btrfs_last_sums(t->fs, sums);
     if (rc == -ENOMEM)
         return lr_error_oom(c->err);
     if (rc == LR_ELIMIT)
@@ -1267,6 +1287,8 @@ static int bk_read_btrfs(sc_ctx_t *c, bk_btrfs_t *t, const sc_bk_t *bk, sc_tbuf_
                  "no file in use in its btrfs begins with this extent (%.300s), as with a "
                  "deleted file's or a copy left behind",
                  e.msg);
+    else if (rc && sums->damaged) /* e names the sector */
+        snprintf(why, why_len, "%.300s", e.msg);
     else if (rc)
         snprintf(why, why_len, "its btrfs's trees do not give the rest: %.300s", e.msg);
     else if ((cut && got < b->n) || (b->n && memcmp(f, b->p, got < b->n ? got : b->n) != 0))
@@ -1329,6 +1351,7 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
      * extents wherever they lie), else on from its start as it lies */
     bool by_tree = false;
     char cut_why[512] = "";
+    lr_btrfs_sums_t sums = {0};
     if (rc == LR_ENOTFOUND && bt && !bk->len && !bk->compression && !(ext && ext->in)) {
         /* its first sector as it lies: the file the trees give must
          * begin with it */
@@ -1339,7 +1362,8 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
                             &at_nul);
         if (rc == -ENOMEM)
             return rc;
-        if (!rc && (rc = bk_read_btrfs(c, bt, bk, b, &by_tree, cut_why, sizeof(cut_why))) != 0)
+        if (!rc &&
+            (rc = bk_read_btrfs(c, bt, bk, b, &by_tree, &sums, cut_why, sizeof(cut_why))) != 0)
             return rc;
         rc = by_tree ? 0 : LR_ENOTFOUND;
         nul = by_tree;
@@ -1355,7 +1379,7 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
      * another extent */
     bool cut =
         !rc && bk->compression && !bk->len && b->n == LR_BTRFS_MAX_EXTENT && b->p[b->n - 1] != '\0';
-    if (cut && (rc = bk_read_btrfs(c, bt, bk, b, &by_tree, cut_why, sizeof(cut_why))) == 0)
+    if (cut && (rc = bk_read_btrfs(c, bt, bk, b, &by_tree, &sums, cut_why, sizeof(cut_why))) == 0)
         nul = nul || by_tree;
     if (!by_inode &&
         sc_unreadable(c, bk->image, rc, bk->offset, to > bk->offset ? to - bk->offset : 1, NULL)) {
@@ -1413,6 +1437,7 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
     cp->btrfs_inline = bk->len != 0;
     cp->btrfs_file = by_tree;
     cp->btrfs_offset = by_tree ? bt->start : 0;
+    cp->btrfs_sums = sums;
     if (by_inode && ext->in->xfs) {
         cp->xfs_file = true;
         cp->xfs_ino = ino;
@@ -1446,6 +1471,8 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
         set_partial(
             cp,
             "its bytes btrfs compressed do not decode whole (damaged; the text is what decoded)");
+    else if (sums.damaged) /* the trees name its sectors: what lies here is not what btrfs wrote */
+        set_damaged(cp, cut_why);
     else if (cut && !by_tree && !whole) {
         char m[1024];
         snprintf(m, sizeof(m),

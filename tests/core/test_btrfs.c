@@ -417,16 +417,45 @@ static lr_btrfs_t *tree_open(lr_io_t **io)
     return fs;
 }
 
+/* The data sectors a read of the whole file `path` takes, from the
+ * extents truth/btrfs-multi-extents lists for its inode (btrfs
+ * inspect-internal's): a compressed extent's stored sectors, a plain
+ * one's up to the file's end. */
+static uint64_t truth_sectors(const char *inodes, const char *extents, const char *path,
+                              uint64_t size)
+{
+    const char *l = strstr(inodes, path);
+    assert_non_null(l);
+    while (l > inodes && l[-1] != '\n')
+        l--;
+    unsigned long long ino = strtoull(l, NULL, 10), i, foff, bytenr, disk, off, num, ram, comp;
+    uint64_t n = 0;
+    for (l = extents; sscanf(l, "%llu %llu %llu %llu %llu %llu %llu %llu", &i, &foff, &bytenr,
+                             &disk, &off, &num, &ram, &comp) == 8;) {
+        if (i == ino && bytenr) {
+            uint64_t take = num < size - foff ? num : size - foff;
+            n += comp ? disk / 4096 : (take + 4095) / 4096;
+        }
+        l = strchr(l, '\n');
+        if (!l)
+            break;
+        l++;
+    }
+    return n;
+}
+
 /* Every file of truth/btrfs-multi-files read from its first extent (its
  * byte in truth/btrfs-multi-phys) through the trees: its size and sha256
- * the file's as the kernel read it back; from a later extent, or a byte
- * no extent starts at, no file; a short buffer gets the file's first
- * bytes. */
+ * the file's as the kernel read it back, every data sector's checksum
+ * checked; from a later extent, or a byte no extent starts at, no file;
+ * a short buffer gets the file's first bytes. */
 static void test_tree_files(void **state)
 {
     (void)state;
     char *files = lr_test_truth_req("backup", "btrfs-multi-files", NULL);
     char *phys = lr_test_truth_req("backup", "btrfs-multi-phys", NULL);
+    char *inodes = lr_test_truth_req("backup", "btrfs-multi-inodes", NULL);
+    char *extents = lr_test_truth_req("backup", "btrfs-multi-extents", NULL);
     lr_io_t *io;
     lr_btrfs_t *fs = tree_open(&io);
     static uint8_t buf[1u << 20];
@@ -453,6 +482,13 @@ static void test_tree_files(void **state)
             uint8_t d[LR_SHA256_LEN];
             lr_sha256(buf, got, d);
             assert_string_equal(lr_sha256_hex(d, hex, sizeof(hex)), sha);
+            /* mkfs.btrfs and the kernel stored a crc32c for every sector */
+            lr_btrfs_sums_t sums;
+            lr_btrfs_last_sums(fs, &sums);
+            assert_int_equal(sums.checked, truth_sectors(inodes, extents, path, size));
+            assert_int_equal(sums.unstored, 0);
+            assert_int_equal(sums.unverified, 0);
+            assert_false(sums.damaged);
             /* made of its size: the same bytes; bounded below it: refused */
             uint8_t *made = NULL;
             uint64_t msize = 0;
@@ -492,11 +528,13 @@ static void test_tree_files(void **state)
     lr_io_close(io, NULL);
     free(files);
     free(phys);
+    free(inodes);
+    free(extents);
 }
 
 /* Hostile bytes: the superblock's checksum, its magic, the chunk tree's
- * root block, a file's second compressed extent damaged. Each is named,
- * never read as good. */
+ * root block, a file's second compressed extent damaged, a byte of a
+ * plain file's second extent. Each is named, never read as good. */
 static void test_tree_hostile(void **state)
 {
     (void)state;
@@ -550,8 +588,9 @@ static void test_tree_hostile(void **state)
     fs = NULL;
     lr_io_close(io, NULL);
     memcpy(img + 65536, sb_keep, sizeof(sb_keep));
-    /* zlib/big1.vg's second extent zeroed: the file does not read, said
-     * so; its size is still known (len 0) */
+    /* zlib/big1.vg's second extent zeroed: the file does not read, its
+     * first sector named (no data is read past its checksum); its size is
+     * still known (len 0) */
     char *phys = lr_test_truth_req("backup", "btrfs-multi-phys", NULL);
     char *l1 = strstr(phys, "zlib/big1.vg 0 "), *l2 = strstr(phys, "zlib/big1.vg 131072 ");
     assert_non_null(l1);
@@ -565,13 +604,77 @@ static void test_tree_hostile(void **state)
     uint64_t size = 0;
     lr_error_clear(&e);
     assert_int_equal(lr_btrfs_read_file_at(fs, first, buf, sizeof(buf), &got, &size, &e),
-                     LR_EFORMAT);
-    assert_non_null(strstr(e.msg, "does not decode"));
+                     LR_ECHECKSUM);
+    assert_non_null(strstr(e.msg, "fails its checksum"));
+    assert_int_equal(e.offset, second);
+    lr_btrfs_sums_t sums;
+    lr_btrfs_last_sums(fs, &sums);
+    assert_true(sums.damaged);
     assert_int_equal(lr_btrfs_read_file_at(fs, first, NULL, 0, &got, &size, NULL), 0);
     assert_int_equal(size, 334962);
     lr_btrfs_free(fs);
     lr_io_close(io, NULL);
     memcpy(img + second, keep, sizeof(keep));
+    /* one bit of plain/a.vg's second extent, in its third sector: the
+     * file does not read, that sector named (one copy: not DUP); the
+     * bytes as they were, it reads again */
+    l1 = strstr(phys, "plain/a.vg 0 ");
+    l2 = strstr(phys, "plain/a.vg 65536 ");
+    assert_non_null(l1);
+    assert_non_null(l2);
+    first = strtoull(l1 + 13, NULL, 10);
+    second = strtoull(l2 + 17, NULL, 10);
+    img[second + 2 * 4096 + 77] ^= 0x08;
+    fs = tree_open(&io);
+    sums = (lr_btrfs_sums_t){1, 1, 1, false};
+    lr_error_clear(&e);
+    assert_int_equal(lr_btrfs_read_file_at(fs, first, buf, sizeof(buf), &got, &size, &e),
+                     LR_ECHECKSUM);
+    assert_int_equal(e.offset, second + 2 * 4096);
+    assert_null(strstr(e.msg, "every copy"));
+    lr_btrfs_last_sums(fs, &sums);
+    assert_int_equal(sums.checked + sums.unstored + sums.unverified, 0);
+    assert_true(sums.damaged);
+    img[second + 2 * 4096 + 77] ^= 0x08;
+    assert_int_equal(lr_btrfs_read_file_at(fs, first, buf, sizeof(buf), &got, &size, &e), 0);
+    assert_int_equal(got, 334962);
+    lr_btrfs_free(fs);
+    lr_io_close(io, NULL);
+    /* every checksum item retyped (129, after 128: the keys still in
+     * order; each leaf of tree 7, every copy, sealed again): no sector has
+     * a checksum stored, and the file reads, its 82 sectors counted so */
+    uint8_t *orig = malloc((size_t)img_size);
+    assert_non_null(orig);
+    memcpy(orig, img, (size_t)img_size);
+    uint32_t node = (uint32_t)img[65536 + 148] | (uint32_t)img[65536 + 149] << 8;
+    int retyped = 0;
+    for (uint64_t p = 0; p + node <= img_size; p += 4096) {
+        uint8_t *b = img + p;
+        if (p == 65536 || memcmp(b + 32, img + 65536 + 32, 16) || b[100] || b[88] != 7 || b[89] ||
+            b[96] == 0)
+            continue;
+        uint32_t n = (uint32_t)b[96] | (uint32_t)b[97] << 8;
+        for (uint32_t i = 0; i < n && 101 + 25 * (i + 1) <= node; i++)
+            if (b[101 + 25 * i + 8] == 128) {
+                b[101 + 25 * i + 8] = 129;
+                retyped++;
+            }
+        uint32_t c = ~lr_crc32c(0xffffffffu, b + 32, node - 32);
+        for (int k = 0; k < 4; k++)
+            b[k] = (uint8_t)(c >> (8 * k));
+    }
+    assert_true(retyped >= 1);
+    fs = tree_open(&io);
+    assert_int_equal(lr_btrfs_read_file_at(fs, first, buf, sizeof(buf), &got, &size, &e), 0);
+    assert_int_equal(got, 334962);
+    lr_btrfs_last_sums(fs, &sums);
+    assert_int_equal(sums.checked, 0);
+    assert_int_equal(sums.unstored, 82);
+    assert_false(sums.damaged);
+    lr_btrfs_free(fs);
+    lr_io_close(io, NULL);
+    memcpy(img, orig, (size_t)img_size);
+    free(orig);
     free(phys);
 }
 

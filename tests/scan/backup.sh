@@ -959,6 +959,89 @@ assert len([x for x in d if x["btrfs_file"] and not x["partial"]]) == 2, d
 assert not any(x["btrfs_file"] for x in a), a
 assert any("does not open" in (x["parse_error"] or "") for x in a), [x["parse_error"] for x in a]
 EOF2
+    # Data checksums. btrfs-multi's files read through the trees: every
+    # data sector's crc32c checked (the sectors their extents take, from
+    # truth NAME-extents, btrfs inspect-internal's), and the copy's line
+    # says so. A bit of plain/a.vg's second extent flipped: its copy is
+    # partial, naming the byte; never shown whole.
+    python3 - "$T/multi.json" "$FIX/truth" <<'EOF2' || lr_fail "btrfs-multi: data checksums not counted as the extents say"
+import json, sys
+d, truth = json.load(open(sys.argv[1])), sys.argv[2]
+ino = {l.split()[1]: int(l.split()[0]) for l in open(truth + "/btrfs-multi-inodes")}
+size = {l.split()[0]: int(l.split()[1]) for l in open(truth + "/btrfs-multi-files")}
+ext = [list(map(int, l.split())) for l in open(truth + "/btrfs-multi-extents")]
+first = {int(l.split()[2]): l.split()[0] for l in open(truth + "/btrfs-multi-phys") if l.split()[1] == "0"}
+n = 0
+for x in d["copies"]:
+    if x["image"] != 0 or x["offset"] not in first:
+        continue
+    path = first[x["offset"]]
+    want = 0
+    for i, foff, bytenr, disk, off, num, ram, comp in ext:
+        if i == ino[path] and bytenr:
+            want += disk // 4096 if comp else (min(num, size[path] - foff) + 4095) // 4096
+    assert (x["btrfs_sums_checked"], x["btrfs_sums_not_stored"], x["btrfs_sums_not_verified"]) == (want, 0, 0), (path, want, x)
+    n += 1
+assert n == 7, n
+EOF2
+    "$SCAN" "$T/multi.fs" > "$T/multi.txt" 2> /dev/null || lr_fail "lvmscan of btrfs-multi exited $?"
+    [ "$(grep -c "btrfs-file(checksums-right)" "$T/multi.txt")" -ge 4 ] || lr_fail "lvmscan's copy lines do not say the btrfs files' checksums were right"
+    at=$(awk '$1 == "plain/a.vg" && $2 == 0 { print $3 }' "$FIX/truth/btrfs-multi-phys")
+    at2=$(awk '$1 == "plain/a.vg" && $2 == 65536 { print $3 }' "$FIX/truth/btrfs-multi-phys")
+    cp "$T/multi.fs" "$T/flip.fs"
+    printf '\x55' | dd of="$T/flip.fs" bs=1 seek=$((at2 + 4096 + 300)) conv=notrunc status=none
+    "$SCAN" --json "$T/flip.fs" > "$T/flip.json" || lr_fail "lvmscan of btrfs-multi with a data byte changed exited $?"
+    python3 - "$T/flip.json" "$at" "$((at2 + 4096))" <<'EOF2' || lr_fail "a btrfs file whose data fails its checksum shown whole"
+import json, sys
+at, bad = int(sys.argv[2]), int(sys.argv[3])
+c = [x for x in json.load(open(sys.argv[1]))["copies"] if x["offset"] == at]
+assert len(c) == 1 and c[0]["partial"] and not c[0]["btrfs_file"], c
+assert "(byte %d) fails its checksum;" % bad in c[0]["parse_error"], c[0]["parse_error"]
+assert "every copy" not in c[0]["parse_error"], c[0]["parse_error"]
+EOF2
+    # DUP data (mkfs.btrfs -d dup): each sector in two places. The first
+    # copy of a sector of the file damaged: read from the second, whole;
+    # both damaged: partial, "in every copy"
+    mkdir -p "$T/dupd"
+    cp "$FIX/truth/multi/big1.vg" "$T/dupd/a.vg"
+    truncate -s 200M "$T/dupd.fs"
+    mkfs.btrfs -q -f -d dup -m dup -r "$T/dupd" "$T/dupd.fs" > /dev/null 2>&1 || lr_fail "mkfs.btrfs -d dup -r failed"
+    read -r p0 p1 < <(python3 - "$T/dupd.fs" "$T/dupd/a.vg" <<'EOF2'
+import sys
+head = open(sys.argv[2], "rb").read(4096)
+f = open(sys.argv[1], "rb")
+at, found = 0, []
+while True:
+    b = f.read(4096)
+    if not b:
+        break
+    if b == head:
+        found.append(at)
+    at += 4096
+print(*found)
+EOF2
+)
+    [ -n "$p1" ] || lr_fail "mkfs.btrfs -d dup: the file's first sector not found twice"
+    printf '\x55' | dd of="$T/dupd.fs" bs=1 seek=$((p0 + 8192 + 10)) conv=notrunc status=none
+    "$SCAN" --json "$T/dupd.fs" > "$T/dupd.json" || lr_fail "lvmscan of a DUP btrfs exited $?"
+    printf '\x55' | dd of="$T/dupd.fs" bs=1 seek=$((p1 + 8192 + 10)) conv=notrunc status=none
+    "$SCAN" --json "$T/dupd.fs" > "$T/dupd2.json" || lr_fail "lvmscan of a DUP btrfs exited $?"
+    python3 - "$T/dupd.json" "$T/dupd2.json" "$T/dupd/a.vg" "$p0" "$p1" <<'EOF2' || lr_fail "DUP btrfs data: a damaged copy not read past, or both damaged shown whole"
+import json, sys, zlib
+one, both = (json.load(open(p))["copies"] for p in sys.argv[1:3])
+body = open(sys.argv[3], "rb").read()
+p0, p1 = int(sys.argv[4]), int(sys.argv[5])
+crc = ~zlib.crc32(body + b"\0", ~0xf597a6cf & 0xffffffff) & 0xffffffff
+for at in (p0, p1):
+    x = [c for c in one if c["offset"] == at]
+    assert len(x) == 1, (at, one)
+    x = x[0]
+    assert x["btrfs_file"] and not x["partial"] and int(x["crc"], 16) == crc, x
+    assert x["btrfs_sums_checked"] == (len(body) + 4095) // 4096 and x["btrfs_sums_not_stored"] == 0, x
+    x = [c for c in both if c["offset"] == at][0]
+    assert x["partial"] and not x["btrfs_file"], x
+    assert "(byte %d) fails its checksum in every copy;" % (p0 + 8192) in x["parse_error"], x
+EOF2
     # a version read so exports as the file itself does (read again through
     # the trees); none is written of a copy that does not read so now
     for s in multi.fs:4:big1 multi.fs:5:big2 moved.img:4:big1 moved.img:5:big2; do

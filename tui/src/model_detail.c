@@ -40,6 +40,18 @@ static int flush(tui_view_t *v, lr_strbuf_t *b, lr_tui_attr_t attr)
     return rc;
 }
 
+/* What a btrfs file's read learnt of its data's checksums. */
+static const char *btrfs_sums_words(const lr_btrfs_sums_t *s)
+{
+    if (s->unverified)
+        return "checksums not computed";
+    if (s->unstored && s->checked)
+        return "some sectors without checksum";
+    if (s->unstored)
+        return "no checksums stored";
+    return "checksums right";
+}
+
 /* What a backup file copy is, for its line ("" for a ring copy): a file
  * given whole (text_file), a btrfs item, read by its ext or XFS inode, by
  * its inode as the journal holds it (gathered from blocks not in a row;
@@ -52,10 +64,9 @@ static void copy_kind(const lr_scan_copy_t *c, bool text_file, char *buf, size_t
         snprintf(buf, len, "%s", "");
     else if (text_file)
         snprintf(buf, len, "%s", "  backup file (given whole)");
-    else if (comp && c->btrfs_file)
-        snprintf(buf, len, "  backup file (btrfs, %s, by its file's extents)", comp);
     else if (c->btrfs_file)
-        snprintf(buf, len, "%s", "  backup file (btrfs, by its file's extents)");
+        snprintf(buf, len, "  backup file (btrfs%s%s, by its file's extents, %s)", comp ? ", " : "",
+                 comp ? comp : "", btrfs_sums_words(&c->btrfs_sums));
     else if (comp)
         snprintf(buf, len, "  backup file (btrfs, %s)", comp);
     else if (c->btrfs_inline)

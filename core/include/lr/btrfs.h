@@ -179,16 +179,42 @@ void lr_btrfs_free(lr_btrfs_t *fs);
  * them) from the file's start; *size its size (len 0: the size only, buf
  * not used). The extent's first 8 data references naming a file's byte
  * 0 are tried in turn; the first file that begins with the extent is
- * read.
+ * read. Each data sector read is checked against the checksum the
+ * checksum tree holds for it (crc32c; other types are counted, not
+ * computed: lr_btrfs_last_sums); one that does not match is read from
+ * the chunk's next copy on the device (DUP), as the kernel reads another
+ * mirror, and when no copy matches the read fails with LR_ECHECKSUM, err
+ * naming the sector's logical address and its first copy's byte of io.
  * Returns 0; LR_ENOTFOUND when no file in use begins with that extent (a
  * deleted file's, an extent no chunk of this device holds, one only a
  * snapshot's shared leaf refers to; *size 0); LR_EFORMAT or LR_ECHECKSUM
  * for a tree block or item that is not what btrfs writes (err says
- * which), an extent that does not decode;
+ * which), an extent that does not decode, a data sector no copy of which
+ * matches its checksum;
  * -ENOTSUP for a compression this build does not decode; an I/O error;
  * -ENOMEM. */
 int lr_btrfs_read_file_at(lr_btrfs_t *fs, uint64_t at, void *buf, size_t len, size_t *got,
                           uint64_t *size, lr_error_t *err);
+
+/* What the last file read (lr_btrfs_read_file_at, _alloc) learnt of its
+ * data sectors' checksums (the checksum tree's, over each sector as
+ * stored: compressed bytes when compressed). Inline files have none
+ * (their leaf's checksum covers them); holes and preallocated space none
+ * either. */
+typedef struct lr_btrfs_sums {
+    uint64_t checked;    /* sectors whose crc32c was right */
+    uint64_t unstored;   /* sectors with no checksum stored (a nodatasum or
+                          * nodatacow file's, or a checksum item lost) */
+    uint64_t unverified; /* sectors whose checksum is of a type this reader
+                          * does not compute (xxhash64, sha256, blake2b) */
+    /* the read failed (LR_ECHECKSUM) at a data sector whose checksum no
+     * copy matches: the file's bytes are damaged there (not its trees) */
+    bool damaged;
+} lr_btrfs_sums_t;
+
+/* The last file read's checksum tallies into *out (zeros before any; after
+ * a read that failed, zero counts and `damaged` said). */
+void lr_btrfs_last_sums(const lr_btrfs_t *fs, lr_btrfs_sums_t *out);
 
 /* The same read of the whole file into a buffer of its size made here
  * (*out, the caller's: free; NULL on failure), when the file is at most

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lr/btrfs.h"
 #include "lr/error.h"
 #include "lr/io.h"
 #include "lr/label.h"
@@ -312,6 +313,9 @@ typedef struct lr_scan_copy {
      * extent's when compressed. */
     bool btrfs_file;
     uint64_t btrfs_offset;
+    /* btrfs_file: what the read learnt of its data sectors' checksums
+     * (lr/btrfs.h): checked right, none stored, of a type not computed */
+    lr_btrfs_sums_t btrfs_sums;
     /* A backup file in use in an ext2/3/4 filesystem, found by its inode
      * (lr/extfs.h): its length and bytes are the file's, wherever its blocks
      * lie (extfs_file). When they do not lie in a row from offset, the text
