@@ -157,8 +157,10 @@ bool lr_btrfs_superblock(const uint8_t *p, size_t avail, uint64_t *at, uint64_t 
     /* where btrfs writes its copies: 64 KiB, 64 MiB, 256 GiB */
     if (bytenr != BT_SUPER_AT && bytenr != (64ull << 20) && bytenr != (256ull << 30))
         return false;
+    /* sectors of 4 KiB to the node size (64 KiB at most: a page), as the
+     * kernel mounts them */
     if (node < 4096 || node > LR_BTRFS_MAX_NODE || (node & (node - 1)) || sector < 4096 ||
-        (sector & (sector - 1)))
+        sector > node || (sector & (sector - 1)))
         return false;
     if (at)
         *at = bytenr;

@@ -556,6 +556,20 @@ static void test_tree_hostile(void **state)
     assert_int_equal(lr_btrfs_open(io, 512, &fs, &e), LR_ENOTFOUND);
     lr_io_close(io, NULL);
     img[65536 + 64] ^= 1;
+    /* a sector of 1 MiB (past the 64 KiB node, sealed again): not a
+     * superblock the kernel mounts, nothing sized by it */
+    memcpy(keep, img + 65536, sizeof(keep));
+    img[65536 + 144 + 1] = 0; /* 4096: 00 10 00 00 */
+    img[65536 + 144 + 2] = 0x10;
+    uint32_t sb_crc = ~lr_crc32c(0xffffffffu, img + 65536 + 32, 4096 - 32);
+    for (int i = 0; i < 4; i++)
+        img[65536 + i] = (uint8_t)(sb_crc >> (8 * i));
+    assert_false(lr_btrfs_superblock(img + 65536, 4096, NULL, NULL));
+    io = lr_test_buf_io(img, (size_t)img_size, false);
+    assert_int_equal(lr_btrfs_open(io, 0, &fs, &e), LR_ENOTFOUND);
+    lr_io_close(io, NULL);
+    memcpy(img + 65536, keep, sizeof(keep));
+    assert_true(lr_btrfs_superblock(img + 65536, 4096, NULL, NULL));
     /* the chunk tree's root block (the superblock's chunk_root, mapped one
      * to one in this image): its checksum fails */
     uint64_t chunk_root = 0;

@@ -144,7 +144,8 @@ bool lr_btrfs_maybe_extent(const uint8_t *p, size_t avail, uint8_t *compression,
 #define LR_BTRFS_MAGIC_AT 64u /* in the superblock */
 
 /* Whether p (avail bytes) is a copy of a btrfs superblock: its magic at
- * byte 64, a sector and node size btrfs allows, and the byte of its
+ * byte 64, a sector and node size btrfs allows (4 KiB to 64 KiB, the
+ * sector at most the node), and the byte of its
  * device it says it lies at (64 KiB for the primary; 64 MiB and 256 GiB
  * for the mirrors) into *at; *bytes the device's size (each may be NULL).
  * Checksum not checked (lr_btrfs_open does). Pure decoding. */
