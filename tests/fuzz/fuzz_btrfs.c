@@ -30,6 +30,8 @@
  *   the full read is not (its size may be another file's that begins
  *   with the extent when the first fails to read whole); the same call
  *   again gives the same status, size and bytes;
+ * - lr_btrfs_last_sums: sectors counted only after a read that
+ *   succeeded, data damaged only when it failed with LR_ECHECKSUM;
  * - lr_btrfs_read_file_alloc: a buffer exactly on success, a file of at
  *   most the bound, not found exactly when the read is not, the read's
  *   bytes when both read the same file whole. */
@@ -83,6 +85,14 @@ static void read_twice(lr_btrfs_t *fs, uint64_t at, size_t len)
                    (unsigned long long)size, len);
     if (rc == LR_ENOTFOUND)
         FUZZ_CHECK(!got, "got %zu bytes of no file", got);
+    /* the checksums' tallies: counts of a read that succeeded only, and
+     * damaged data only where the read failed on a checksum */
+    lr_btrfs_sums_t sums;
+    lr_btrfs_last_sums(fs, &sums);
+    if (rc)
+        FUZZ_CHECK(!sums.checked && !sums.unstored && !sums.unverified,
+                   "a failed read (%d) counts sectors", rc);
+    FUZZ_CHECK(!sums.damaged || rc == LR_ECHECKSUM, "damaged data said of a read that gave %d", rc);
     int rc2 = lr_btrfs_read_file_at(fs, at, b, len, &got2, &size2, NULL);
     FUZZ_CHECK(rc2 == rc && got2 == got && size2 == size && !memcmp(a, b, got),
                "again: %d, %zu, %llu (first %d, %zu, %llu)", rc2, got2, (unsigned long long)size2,
