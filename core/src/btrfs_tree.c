@@ -59,6 +59,8 @@
 #define BT_ROOT_ITEM 132
 #define BT_EXTENT_ITEM 168
 #define BT_EXTENT_DATA_REF 178
+#define BT_SHARED_DATA_REF 184
+#define BT_FS_TREE 5
 #define BT_CHUNK_ITEM 228
 #define BT_EXTENT_TREE 2
 #define BT_CSUM_TREE 7
@@ -640,7 +642,7 @@ static size_t bt_ref_size(uint8_t type)
     switch (type) {
     case BT_EXTENT_DATA_REF:
         return 28;
-    case 184:
+    case BT_SHARED_DATA_REF:
         return 12;
     case 172:
     case 176:
@@ -655,25 +657,52 @@ static size_t bt_ref_size(uint8_t type)
 typedef struct bt_owner {
     uint64_t root, ino;
 } bt_owner_t;
-#define BT_MAX_OWNERS 8u /* references followed per extent */
+#define BT_MAX_OWNERS 8u /* references followed per extent, of each kind */
+#define BT_MAX_TRIES 64u /* files tried per extent, a snapshot's subvolumes with them */
+#define BT_FIRST_SUBVOL 256u
+#define BT_LAST_SUBVOL 0xffffffffffffff00ull /* BTRFS_LAST_FREE_OBJECTID */
+#define BT_MAX_SUBVOLS 1024u                 /* subvolumes looked into for a shared leaf's inode */
 
-static void bt_owner_add(bt_owner_t *v, size_t *n, uint64_t root, uint64_t ino)
+/* The files an extent's references name, and the leaves its shared
+ * references name (a leaf of a snapshot's tree, and of any tree that
+ * shares it) with the inodes those leaves say begin with it. */
+typedef struct bt_cands {
+    bt_owner_t v[BT_MAX_TRIES];
+    size_t n, direct; /* candidates; the first `direct` of them a reference's */
+    uint64_t parent[BT_MAX_OWNERS];
+    size_t n_parents;
+    uint64_t ino[BT_MAX_OWNERS];
+    size_t n_inos;
+} bt_cands_t;
+
+static void bt_owner_add(bt_cands_t *c, uint64_t root, uint64_t ino)
 {
-    if (*n < BT_MAX_OWNERS)
-        v[(*n)++] = (bt_owner_t){root, ino};
+    for (size_t i = 0; i < c->n; i++)
+        if (c->v[i].root == root && c->v[i].ino == ino)
+            return;
+    if (c->n < BT_MAX_TRIES)
+        c->v[c->n++] = (bt_owner_t){root, ino};
 }
 
-/* The files that may begin with the data extent at `logical` (*n of them,
- * BT_MAX_OWNERS at most): the extent item's data references whose offset
- * (the file's byte the extent's byte 0 is, less the item's extent offset)
- * is 0, inline, then keyed items of their own. *n 0 when none (a deleted
- * file's extent, or one only a snapshot's shared leaf refers to). */
-static int bt_owners(lr_btrfs_t *fs, uint64_t extent_root, uint64_t logical, bt_owner_t *v,
-                     size_t *n, lr_error_t *err)
+static void bt_id_add(uint64_t *v, size_t *n, uint64_t id)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (v[i] == id)
+            return;
+    if (*n < BT_MAX_OWNERS)
+        v[(*n)++] = id;
+}
+
+/* The data references of the extent at `logical` into c: those whose
+ * offset (the file's byte the extent's byte 0 is, less the item's extent
+ * offset) is 0 as files, the shared ones as leaves; inline, then keyed
+ * items of their own. None when it has no extent item (a deleted
+ * file's). */
+static int bt_refs(lr_btrfs_t *fs, uint64_t extent_root, uint64_t logical, bt_cands_t *c,
+                   lr_error_t *err)
 {
     uint8_t *data = fs->item;
     bt_found_t f = {.data = data, .cap = LR_BTRFS_MAX_NODE};
-    *n = 0;
     int rc = bt_find(fs, extent_root, logical, BT_EXTENT_ITEM, 0, &f, err);
     if (rc)
         return rc == LR_ENOTFOUND ? 0 : rc;
@@ -684,22 +713,102 @@ static int bt_owners(lr_btrfs_t *fs, uint64_t extent_root, uint64_t logical, bt_
         size_t body = bt_ref_size(type);
         if (!body || p + 1 + body > f.len)
             break; /* a reference this reader does not know: the keyed ones still */
-        if (type == BT_EXTENT_DATA_REF && lr_get_le64(data + p + 17) == 0)
-            bt_owner_add(v, n, lr_get_le64(data + p + 1), lr_get_le64(data + p + 9));
+        if (type == BT_EXTENT_DATA_REF && lr_get_le64(data + p + 17) == 0 && c->n < BT_MAX_OWNERS)
+            bt_owner_add(c, lr_get_le64(data + p + 1), lr_get_le64(data + p + 9));
+        if (type == BT_SHARED_DATA_REF)
+            bt_id_add(c->parent, &c->n_parents, lr_get_le64(data + p + 1));
         p += 1 + body;
     }
-    /* references too many to hold inline: items of their own */
-    for (uint64_t hash = 0; *n < BT_MAX_OWNERS;) {
-        rc = bt_find(fs, extent_root, logical, BT_EXTENT_DATA_REF, hash, &f, err);
-        if (rc) /* those found are still tried */
-            return rc == LR_ENOTFOUND || (*n && rc != -ENOMEM) ? 0 : rc;
-        if (f.len >= 28 && f.len <= f.cap && lr_get_le64(data + 16) == 0)
-            bt_owner_add(v, n, lr_get_le64(data), lr_get_le64(data + 8));
-        if (f.key.offset == UINT64_MAX)
-            return 0;
-        hash = f.key.offset + 1;
+    /* references too many to hold inline: items of their own (a data
+     * reference's offset a hash, a shared one's its leaf) */
+    static const uint8_t types[] = {BT_EXTENT_DATA_REF, BT_SHARED_DATA_REF};
+    for (size_t t = 0; t < sizeof(types); t++)
+        for (uint64_t off = 0;;) {
+            rc = bt_find(fs, extent_root, logical, types[t], off, &f, err);
+            if (rc == LR_ENOTFOUND || (rc && rc != -ENOMEM && c->n + c->n_parents))
+                break; /* those found are still tried */
+            if (rc)
+                return rc;
+            if (types[t] == BT_SHARED_DATA_REF)
+                bt_id_add(c->parent, &c->n_parents, f.key.offset);
+            else if (f.len >= 28 && f.len <= f.cap && lr_get_le64(data + 16) == 0 &&
+                     c->n < BT_MAX_OWNERS)
+                bt_owner_add(c, lr_get_le64(data), lr_get_le64(data + 8));
+            if (f.key.offset == UINT64_MAX ||
+                (types[t] == BT_EXTENT_DATA_REF ? c->n >= BT_MAX_OWNERS
+                                                : c->n_parents >= BT_MAX_OWNERS))
+                break;
+            off = f.key.offset + 1;
+        }
+    return 0;
+}
+
+/* The leaf at `parent` a shared reference names: each file whose first
+ * extent item there is the extent at `logical` from its byte 0, as a
+ * file of the tree the leaf says owns it and as an inode to look for in
+ * the others (a snapshot shares the leaf; the tree that made it may have
+ * moved on). A leaf that does not read is passed over. */
+static int bt_shared_leaf(lr_btrfs_t *fs, uint64_t parent, uint64_t logical, bt_cands_t *c)
+{
+    uint8_t *buf = NULL;
+    int rc = bt_load(fs, parent, 0, 0, &buf, NULL);
+    uint32_t n = rc ? 0 : lr_get_le32(buf + 96);
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *it = buf + LR_BTRFS_HEADER + (size_t)i * LR_BTRFS_ITEM;
+        bt_key_t k = bt_key_at(it);
+        const uint8_t *fe = buf + LR_BTRFS_HEADER + lr_get_le32(it + 17);
+        if (k.type != BT_EXTENT_DATA || k.offset || lr_get_le32(it + 21) < BT_FE_SIZE ||
+            fe[20] != BT_FE_REG || lr_get_le64(fe + 21) != logical || lr_get_le64(fe + 37))
+            continue;
+        bt_owner_add(c, lr_get_le64(buf + 88), k.objectid);
+        bt_id_add(c->ino, &c->n_inos, k.objectid);
+    }
+    free(buf);
+    return rc == -ENOMEM ? rc : 0;
+}
+
+/* Each subvolume (tree 5, then 256 on: snapshots among them; the first
+ * BT_MAX_SUBVOLS) as a tree the inodes of c->ino may be in. */
+static int bt_subvols(lr_btrfs_t *fs, bt_cands_t *c, lr_error_t *err)
+{
+    uint8_t *data = fs->item;
+    bt_found_t f = {.data = data, .cap = LR_BTRFS_MAX_NODE};
+    uint64_t id = BT_FS_TREE;
+    for (unsigned k = 0; k < BT_MAX_SUBVOLS && c->n < BT_MAX_TRIES; k++) {
+        int rc = bt_search_ge(fs, fs->root, -1, 0, (bt_key_t){id, BT_ROOT_ITEM, 0}, &f, err);
+        if (rc == LR_ENOTFOUND)
+            break;
+        if (rc)
+            return rc;
+        id = f.key.objectid;
+        if (id > BT_LAST_SUBVOL)
+            break; /* the trees of negative ids: no subvolume */
+        if (f.key.type == BT_ROOT_ITEM && (id == BT_FS_TREE || id >= BT_FIRST_SUBVOL))
+            for (size_t i = 0; i < c->n_inos; i++)
+                bt_owner_add(c, id, c->ino[i]);
+        /* the next tree's items; past the system trees (6 to 255) */
+        id = id < BT_FIRST_SUBVOL ? BT_FIRST_SUBVOL : id + 1;
     }
     return 0;
+}
+
+/* The files that may begin with the data extent at `logical` (c->n of
+ * them): its references' (BT_MAX_OWNERS of each kind at most), then, when
+ * a shared reference names a leaf that says an inode begins with it,
+ * that inode in every subvolume (BT_MAX_TRIES in all). None: a deleted
+ * file's extent. */
+static int bt_owners(lr_btrfs_t *fs, uint64_t extent_root, uint64_t logical, bt_cands_t *c,
+                     lr_error_t *err)
+{
+    memset(c, 0, sizeof(*c));
+    int rc = bt_refs(fs, extent_root, logical, c, err);
+    c->direct = c->n;
+    for (size_t i = 0; !rc && i < c->n_parents; i++)
+        if (bt_shared_leaf(fs, c->parent[i], logical, c) == -ENOMEM)
+            rc = lr_error_oom(err);
+    if (!rc && c->n_inos)
+        rc = bt_subvols(fs, c, err);
+    return rc;
 }
 
 /* The root block of tree `id` (its ROOT_ITEM in the root tree). */
@@ -988,10 +1097,12 @@ static int bt_read_file(lr_btrfs_t *fs, uint64_t at, void *buf, size_t len, uint
     int rc = bt_tree_root(fs, BT_EXTENT_TREE, &extent_root, err);
     if (rc == LR_ENOTFOUND)
         rc = lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET, "the btrfs has no extent tree");
-    bt_owner_t owners[BT_MAX_OWNERS];
-    size_t n = 0;
+    bt_cands_t *c = calloc(1, sizeof(*c));
+    if (!rc && !c)
+        rc = lr_error_oom(err);
     if (!rc)
-        rc = bt_owners(fs, extent_root, logical, owners, &n, err);
+        rc = bt_owners(fs, extent_root, logical, c, err);
+    size_t n = rc ? 0 : c->n;
     if (!rc && !n)
         rc = lr_error_set(err, LR_ENOTFOUND, at,
                           "no file refers to the extent at logical %" PRIu64 " from its byte 0",
@@ -1008,21 +1119,29 @@ static int bt_read_file(lr_btrfs_t *fs, uint64_t at, void *buf, size_t len, uint
         lr_error_t e;
         lr_error_clear(&e);
         uint64_t tree = 0;
-        int r = bt_tree_root(fs, owners[i].root, &tree, &e);
+        int r = bt_tree_root(fs, c->v[i].root, &tree, &e);
         if (r == LR_ENOTFOUND)
             r = lr_error_set(&e, r, at, "the btrfs tree %" PRIu64 " that refers to it is gone",
-                             owners[i].root);
+                             c->v[i].root);
         fs->sums = (lr_btrfs_sums_t){0}; /* this file's sectors only */
         if (!r)
-            r = bt_read_inode(fs, tree, owners[i].ino, logical, buf, len, outp, got, size, &e);
-        if (!r)
+            r = bt_read_inode(fs, tree, c->v[i].ino, logical, buf, len, outp, got, size, &e);
+        if (!r) {
+            free(c);
             return 0;
+        }
         if (outp) { /* made for this file, not the next */
             free(*outp);
             *outp = NULL;
         }
-        if (r == -ENOMEM)
+        if (r == -ENOMEM) {
+            free(c);
             return lr_error_oom(err);
+        }
+        /* a subvolume the inode is not in, or another file there: not
+         * said over a reference's own fault */
+        if (i >= c->direct && r == LR_ENOTFOUND && first_rc)
+            continue;
         if (!first_rc || (first_rc == LR_ENOTFOUND && r != LR_ENOTFOUND)) {
             first_rc = r; /* a fault says more than another file's not beginning so */
             first_err = e;
@@ -1038,6 +1157,7 @@ static int bt_read_file(lr_btrfs_t *fs, uint64_t at, void *buf, size_t len, uint
     if (rc == LR_ENOTFOUND)
         *size = 0; /* no file: nothing said of one */
     fs->sums = (lr_btrfs_sums_t){.damaged = rc == first_rc && first_damaged};
+    free(c);
     return rc;
 }
 

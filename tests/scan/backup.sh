@@ -1042,6 +1042,34 @@ for at in (p0, p1):
     assert x["partial"] and not x["btrfs_file"], x
     assert "(byte %d) fails its checksum in every copy;" % (p0 + 8192) in x["parse_error"], x
 EOF2
+    # Files a snapshot keeps (make-btrfs.sh snap): the extent tree refers
+    # to their extents only by shared references (truth btrfs-snap-refs),
+    # the leaf that holds their extent items; each is read whole through
+    # the trees, the plain one and the one of three zstd extents, as are
+    # the files changed since in the subvolume snapshotted (seqno 5)
+    gzip -dc "$FIX/btrfs-snap.img.gz" > "$T/snap.fs"
+    grep -q "shared data backref" "$FIX/truth/btrfs-snap-refs" || lr_fail "truth btrfs-snap-refs has no shared reference"
+    "$SCAN" --all-zstd --json "$T/snap.fs" > "$T/snap.json" || lr_fail "lvmscan of btrfs-snap exited $?"
+    python3 - "$T/snap.json" "$FIX/truth" <<'EOF2' || lr_fail "btrfs-snap: a file a snapshot keeps not read whole through the trees"
+import json, sys
+d, truth = json.load(open(sys.argv[1])), sys.argv[2]
+size, sha = {}, {}
+for l in open(truth + "/btrfs-snap-files"):
+    p, n, h = l.split()
+    size[p], sha[p] = int(n), h
+first = {int(l.split()[1]): l.split()[0] for l in open(truth + "/btrfs-snap-first")}
+big1 = open(truth + "/multi/big1.vg", "rb").read()
+import hashlib, zlib
+five = big1.replace(b"\tseqno = 4\n", b"\tseqno = 5\n", 1)
+body = {hashlib.sha256(b).hexdigest(): b for b in (big1, five)}
+c = {x["offset"]: x for x in d["copies"]}
+for at, p in first.items():
+    x, b = c.get(at), body[sha[p]]
+    assert x and x["btrfs_file"] and not x["partial"], (p, x)
+    assert x["length"] == size[p] + 1 and int(x["crc"], 16) == ~zlib.crc32(b + b"\0", ~0xf597a6cf & 0xffffffff) & 0xffffffff, (p, x)
+    assert x["seqno"] == (4 if p.startswith("snap/") else 5), (p, x["seqno"])
+print("btrfs-snap: %d files read whole, the snapshot's by shared references" % len(first))
+EOF2
     # a version read so exports as the file itself does (read again through
     # the trees); none is written of a copy that does not read so now
     for s in multi.fs:4:big1 multi.fs:5:big2 moved.img:4:big1 moved.img:5:big2; do

@@ -179,7 +179,10 @@ void lr_btrfs_free(lr_btrfs_t *fs);
  * item, or a hole item) as zeros. Up to len bytes into buf (*got of
  * them) from the file's start; *size its size (len 0: the size only, buf
  * not used). The extent's first 8 data references naming a file's byte
- * 0 are tried in turn; the first file that begins with the extent is
+ * 0 are tried in turn, then for its first 8 shared references (a
+ * snapshot's: the leaf holding the file's extent item) each inode that
+ * leaf says begins with it, in the leaf's owner and then in each
+ * subvolume; the first file that begins with the extent is
  * read. Each data sector read is checked against the checksum the
  * checksum tree holds for it (crc32c; other types are counted, not
  * computed: lr_btrfs_last_sums); one that does not match is read from
@@ -187,8 +190,7 @@ void lr_btrfs_free(lr_btrfs_t *fs);
  * mirror, and when no copy matches the read fails with LR_ECHECKSUM, err
  * naming the sector's logical address and its first copy's byte of io.
  * Returns 0; LR_ENOTFOUND when no file in use begins with that extent (a
- * deleted file's, an extent no chunk of this device holds, one only a
- * snapshot's shared leaf refers to; *size 0); LR_EFORMAT or LR_ECHECKSUM
+ * deleted file's, an extent no chunk of this device holds; *size 0); LR_EFORMAT or LR_ECHECKSUM
  * for a tree block or item that is not what btrfs writes (err says
  * which), an extent that does not decode, a data sector no copy of which
  * matches its checksum;
