@@ -69,6 +69,8 @@
 #define BT_FE_REG 1
 #define BT_FE_PREALLOC 2
 #define BT_FE_SIZE 53u
+#define BT_FE_INLINE 21u /* an inline extent's bytes start here */
+#define BT_FE_INLINE_TYPE 0
 /* chunk types that spread a chunk over their stripes (RAID0, RAID10,
  * RAID5, RAID6); the rest (single, DUP, RAID1, RAID1C3/4) keep the same
  * bytes in each */
@@ -653,6 +655,15 @@ static size_t bt_ref_size(uint8_t type)
     }
 }
 
+/* The first extent a file is asked to begin with: the data extent at
+ * `logical`, or (item not NULL) an inline extent, the item's bytes
+ * (item_len) as the leaf at `logical` holds them. */
+typedef struct bt_first {
+    uint64_t logical;
+    const uint8_t *item;
+    size_t item_len;
+} bt_first_t;
+
 /* A file that may begin with an extent: its tree's id and its inode. */
 typedef struct bt_owner {
     uint64_t root, ino;
@@ -1005,16 +1016,58 @@ static int bt_read_extent(lr_btrfs_t *fs, const uint8_t *fe, uint8_t *out, size_
     return rc;
 }
 
+/* Decodes an inline extent item (fe, len bytes) into out: its bytes up
+ * to want (*took of them). */
+static int bt_read_inline(lr_btrfs_t *fs, const uint8_t *fe, size_t len, uint8_t *out, size_t want,
+                          size_t *took, lr_error_t *err)
+{
+    uint8_t comp = fe[16];
+    uint64_t ram = lr_get_le64(fe + 8);
+    size_t stored = len - BT_FE_INLINE;
+    if (!ram || ram > LR_BTRFS_MAX_NODE || comp > LR_BTRFS_ZSTD || (!comp && ram != stored))
+        return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET, "btrfs inline extent out of range");
+    *took = ram < want ? (size_t)ram : want;
+    if (!comp) {
+        memcpy(out, fe + BT_FE_INLINE, *took);
+        return 0;
+    }
+    uint8_t *dec = malloc((size_t)ram);
+    if (!dec)
+        return lr_error_oom(err);
+    lr_btrfs_decoded_t r;
+    int rc = 0;
+    if (!fs->dec && lr_btrfs_decoder_new(&fs->dec) != 0)
+        rc = lr_error_oom(err);
+    int st =
+        rc ? 0
+           : lr_btrfs_decode(fs->dec, comp, fe + BT_FE_INLINE, stored, dec, (size_t)ram, true, &r);
+    if (!rc && st == -ENOMEM)
+        rc = lr_error_oom(err);
+    else if (!rc && st == -ENOTSUP)
+        rc = lr_error_set(err, -ENOTSUP, LR_NO_OFFSET,
+                          "btrfs compression %u not decoded by this build", comp);
+    else if (!rc && st)
+        rc = lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET, "btrfs inline extent does not decode");
+    if (!rc)
+        memcpy(out, dec, *took);
+    free(dec);
+    return rc;
+}
+
 /* Reads inode ino of tree `tree` from byte 0 into buf (len bytes at most,
  * *got read); *size its size. outp not NULL: into a buffer of its size
  * made here (*outp, the caller's), len then the most it may be (more:
  * LR_ELIMIT). */
-static int bt_read_inode(lr_btrfs_t *fs, uint64_t tree, uint64_t ino, uint64_t first, uint8_t *buf,
-                         size_t len, uint8_t **outp, size_t *got, uint64_t *size, lr_error_t *err)
+static int bt_read_inode(lr_btrfs_t *fs, uint64_t tree, uint64_t ino, const bt_first_t *first,
+                         uint8_t *buf, size_t len, uint8_t **outp, size_t *got, uint64_t *size,
+                         lr_error_t *err)
 {
     uint8_t *data = fs->item;
     bt_found_t f = {.data = data, .cap = LR_BTRFS_MAX_NODE};
     int rc = bt_find(fs, tree, ino, BT_INODE_ITEM, 0, &f, err);
+    if (rc == LR_ENOTFOUND && first->item) /* a leaf's inode, not a reference's: deleted since */
+        return lr_error_set(err, LR_ENOTFOUND, LR_NO_OFFSET,
+                            "btrfs inode %" PRIu64 " is in no tree now", ino);
     if (rc == LR_ENOTFOUND)
         return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET,
                             "btrfs inode %" PRIu64 " has extents but no inode item", ino);
@@ -1024,15 +1077,20 @@ static int bt_read_inode(lr_btrfs_t *fs, uint64_t tree, uint64_t ino, uint64_t f
         return lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET, "btrfs inode %" PRIu64 " item too short",
                             ino);
     *size = lr_get_le64(data + 16);
-    /* the file must be the one whose first extent was asked for */
+    /* the file must be the one whose first extent was asked for: a data
+     * extent's, or an inline one (the same bytes: the leaf found may be
+     * an older copy of the tree's) */
     rc = bt_find(fs, tree, ino, BT_EXTENT_DATA, 0, &f, err);
-    if (rc == LR_ENOTFOUND ||
-        (!rc && (f.key.offset != 0 || f.len < BT_FE_SIZE || data[20] != BT_FE_REG ||
-                 lr_get_le64(data + 21) != first || lr_get_le64(data + 37))))
-        return lr_error_set(err, LR_ENOTFOUND, LR_NO_OFFSET,
-                            "btrfs inode %" PRIu64
-                            " does not begin with the extent at logical %" PRIu64,
-                            ino, first);
+    bool begins =
+        !rc && f.key.offset == 0 && f.len <= f.cap &&
+        (first->item ? f.len == first->item_len && memcmp(data, first->item, f.len) == 0
+                     : f.len >= BT_FE_SIZE && data[20] == BT_FE_REG &&
+                           lr_get_le64(data + 21) == first->logical && !lr_get_le64(data + 37));
+    if (rc == LR_ENOTFOUND || (!rc && !begins))
+        return lr_error_set(
+            err, LR_ENOTFOUND, LR_NO_OFFSET,
+            "btrfs inode %" PRIu64 " does not begin with the %s at logical %" PRIu64, ino,
+            first->item ? "inline extent of the leaf" : "extent", first->logical);
     if (rc)
         return rc;
     if (outp && *size > len)
@@ -1061,6 +1119,15 @@ static int bt_read_inode(lr_btrfs_t *fs, uint64_t tree, uint64_t ino, uint64_t f
             pos += gap;
             continue;
         }
+        if (pos == 0 && f.len <= f.cap && f.len > BT_FE_INLINE && data[20] == BT_FE_INLINE_TYPE &&
+            !data[17] && !data[18] && !data[19]) {
+            size_t take = 0; /* the file's first bytes, inline in its leaf */
+            rc = bt_read_inline(fs, data, f.len, buf, want, &take, err);
+            if (rc)
+                return rc;
+            pos += take;
+            continue;
+        }
         if (f.len < BT_FE_SIZE || f.len > f.cap ||
             (data[20] != BT_FE_REG && data[20] != BT_FE_PREALLOC) || data[17] || data[18] ||
             data[19])
@@ -1082,15 +1149,79 @@ static int bt_read_inode(lr_btrfs_t *fs, uint64_t tree, uint64_t ino, uint64_t f
     return 0;
 }
 
-/* lr_btrfs_read_file_at, and lr_btrfs_read_file_alloc when outp is not
- * NULL (len: the most the file may be). */
-static int bt_read_file(lr_btrfs_t *fs, uint64_t at, void *buf, size_t len, uint8_t **outp,
-                        size_t *got, uint64_t *size, lr_error_t *err)
+/* Tries each file of c in turn: the first that begins with `first` is
+ * read (0); none: the first one's fault (the first not a not-found, when
+ * one is), a subvolume looked into for a shared leaf's inode not said
+ * over a reference's own fault. at: the byte of io errors name. */
+static int bt_try(lr_btrfs_t *fs, const bt_cands_t *c, uint64_t at, const bt_first_t *first,
+                  uint8_t *buf, size_t len, uint8_t **outp, size_t *got, uint64_t *size,
+                  lr_error_t *err)
+{
+    int first_rc = 0;
+    bool first_damaged = false;
+    lr_error_t first_err;
+    lr_error_clear(&first_err);
+    for (size_t i = 0; i < c->n; i++) {
+        lr_error_t e;
+        lr_error_clear(&e);
+        uint64_t tree = 0;
+        int r = bt_tree_root(fs, c->v[i].root, &tree, &e);
+        if (r == LR_ENOTFOUND)
+            r = lr_error_set(&e, r, at, "the btrfs tree %" PRIu64 " that refers to it is gone",
+                             c->v[i].root);
+        fs->sums = (lr_btrfs_sums_t){0}; /* this file's sectors only */
+        if (!r)
+            r = bt_read_inode(fs, tree, c->v[i].ino, first, buf, len, outp, got, size, &e);
+        if (!r)
+            return 0;
+        if (outp) { /* made for this file, not the next */
+            free(*outp);
+            *outp = NULL;
+        }
+        *got = 0;
+        if (r == -ENOMEM)
+            return lr_error_oom(err);
+        if (i >= c->direct && r == LR_ENOTFOUND && first_rc)
+            continue;
+        if (!first_rc || (first_rc == LR_ENOTFOUND && r != LR_ENOTFOUND)) {
+            first_rc = r; /* a fault says more than another file's not beginning so */
+            first_err = e;
+            first_damaged = fs->sums.damaged;
+        }
+    }
+    if (err)
+        *err = first_err;
+    fs->sums = (lr_btrfs_sums_t){.damaged = first_damaged};
+    return first_rc;
+}
+
+/* What every read starts with: nothing read, nothing said, the budget
+ * of tree blocks full. */
+static void bt_read_start(lr_btrfs_t *fs, size_t *got, uint64_t *size)
 {
     *got = 0;
     *size = 0;
     fs->reads_left = BT_READS_PER_CALL;
     fs->sums = (lr_btrfs_sums_t){0};
+}
+
+/* What every read ends with: a file not found said nothing of, the
+ * tallies of one that failed cleared but for damage. */
+static int bt_read_end(lr_btrfs_t *fs, int rc, uint64_t *size)
+{
+    if (rc == LR_ENOTFOUND)
+        *size = 0; /* no file: nothing said of one */
+    if (rc)
+        fs->sums = (lr_btrfs_sums_t){.damaged = rc == LR_ECHECKSUM && fs->sums.damaged};
+    return rc;
+}
+
+/* lr_btrfs_read_file_at, and lr_btrfs_read_file_alloc when outp is not
+ * NULL (len: the most the file may be). */
+static int bt_read_file(lr_btrfs_t *fs, uint64_t at, void *buf, size_t len, uint8_t **outp,
+                        size_t *got, uint64_t *size, lr_error_t *err)
+{
+    bt_read_start(fs, got, size);
     uint64_t logical = 0, extent_root = 0;
     if (!bt_unmap(fs, at, &logical))
         return lr_error_set(err, LR_ENOTFOUND, at, "no chunk of this btrfs's device holds it");
@@ -1102,63 +1233,61 @@ static int bt_read_file(lr_btrfs_t *fs, uint64_t at, void *buf, size_t len, uint
         rc = lr_error_oom(err);
     if (!rc)
         rc = bt_owners(fs, extent_root, logical, c, err);
-    size_t n = rc ? 0 : c->n;
-    if (!rc && !n)
+    if (!rc && !c->n)
         rc = lr_error_set(err, LR_ENOTFOUND, at,
                           "no file refers to the extent at logical %" PRIu64 " from its byte 0",
                           logical);
     /* the first of them that begins with it (a reflinked copy may refer
-     * to it from its byte 0 at another of the extent's bytes); one that
-     * fails, the next; none: the first one's fault (the first not a
-     * not-found, when one is) */
-    int first_rc = 0;
-    bool first_damaged = false;
-    lr_error_t first_err;
-    lr_error_clear(&first_err);
-    for (size_t i = 0; i < n && !rc; i++) {
-        lr_error_t e;
-        lr_error_clear(&e);
-        uint64_t tree = 0;
-        int r = bt_tree_root(fs, c->v[i].root, &tree, &e);
-        if (r == LR_ENOTFOUND)
-            r = lr_error_set(&e, r, at, "the btrfs tree %" PRIu64 " that refers to it is gone",
-                             c->v[i].root);
-        fs->sums = (lr_btrfs_sums_t){0}; /* this file's sectors only */
-        if (!r)
-            r = bt_read_inode(fs, tree, c->v[i].ino, logical, buf, len, outp, got, size, &e);
-        if (!r) {
-            free(c);
-            return 0;
-        }
-        if (outp) { /* made for this file, not the next */
-            free(*outp);
-            *outp = NULL;
-        }
-        if (r == -ENOMEM) {
-            free(c);
-            return lr_error_oom(err);
-        }
-        /* a subvolume the inode is not in, or another file there: not
-         * said over a reference's own fault */
-        if (i >= c->direct && r == LR_ENOTFOUND && first_rc)
-            continue;
-        if (!first_rc || (first_rc == LR_ENOTFOUND && r != LR_ENOTFOUND)) {
-            first_rc = r; /* a fault says more than another file's not beginning so */
-            first_err = e;
-            first_damaged = fs->sums.damaged;
-        }
-        *got = 0;
-    }
-    if (!rc && first_rc) {
-        rc = first_rc;
-        if (err)
-            *err = first_err;
-    }
-    if (rc == LR_ENOTFOUND)
-        *size = 0; /* no file: nothing said of one */
-    fs->sums = (lr_btrfs_sums_t){.damaged = rc == first_rc && first_damaged};
+     * to it from its byte 0 at another of the extent's bytes) */
+    bt_first_t first = {logical, NULL, 0};
+    if (!rc)
+        rc = bt_try(fs, c, at, &first, buf, len, outp, got, size, err);
     free(c);
-    return rc;
+    return bt_read_end(fs, rc, size);
+}
+
+/* The inline file of item `item` of the leaf at byte `at` of io: read
+ * as bt_read_file reads one (outp: into a buffer of its size). */
+static int bt_read_inline_file(lr_btrfs_t *fs, uint64_t at, uint32_t item, void *buf, size_t len,
+                               uint8_t **outp, size_t *got, uint64_t *size, lr_error_t *err)
+{
+    bt_read_start(fs, got, size);
+    uint64_t logical = 0;
+    if (!bt_unmap(fs, at, &logical))
+        return lr_error_set(err, LR_ENOTFOUND, at, "no chunk of this btrfs's device holds it");
+    uint8_t *leaf = NULL, *copy = NULL;
+    bt_cands_t *c = NULL;
+    int rc = bt_load(fs, logical, 0, 0, &leaf, err);
+    if (!rc && item >= lr_get_le32(leaf + 96))
+        rc = lr_error_set(err, LR_ERANGE, at, "btrfs leaf item %u past its items", item);
+    const uint8_t *it = rc ? NULL : leaf + LR_BTRFS_HEADER + (size_t)item * LR_BTRFS_ITEM;
+    size_t dlen = it ? lr_get_le32(it + 21) : 0;
+    const uint8_t *d = it ? leaf + LR_BTRFS_HEADER + lr_get_le32(it + 17) : NULL;
+    if (!rc && (it[8] != BT_EXTENT_DATA || lr_get_le64(it + 9) || dlen <= BT_FE_INLINE ||
+                d[20] != BT_FE_INLINE_TYPE))
+        rc = lr_error_set(err, LR_ENOTFOUND, at, "btrfs leaf item %u is no file's inline start",
+                          item);
+    if (!rc && (!(copy = malloc(dlen)) || !(c = calloc(1, sizeof(*c)))))
+        rc = lr_error_oom(err);
+    if (!rc) {
+        memcpy(copy, d, dlen);
+        /* its inode in the tree the leaf says owns it, then in each
+         * subvolume (a snapshot shares the leaf) */
+        c->ino[c->n_inos++] = lr_get_le64(it);
+        uint64_t owner = lr_get_le64(leaf + 88);
+        if (owner <=
+            BT_LAST_SUBVOL) /* not the log tree's (an fsync's) or another not a subvolume */
+            bt_owner_add(c, owner, lr_get_le64(it));
+        c->direct = c->n;
+        rc = bt_subvols(fs, c, err);
+    }
+    bt_first_t first = {logical, copy, dlen};
+    if (!rc)
+        rc = bt_try(fs, c, at, &first, buf, len, outp, got, size, err);
+    free(c);
+    free(copy);
+    free(leaf);
+    return bt_read_end(fs, rc, size);
 }
 
 int lr_btrfs_read_file_at(lr_btrfs_t *fs, uint64_t at, void *buf, size_t len, size_t *got,
@@ -1170,6 +1299,25 @@ int lr_btrfs_read_file_at(lr_btrfs_t *fs, uint64_t at, void *buf, size_t len, si
 void lr_btrfs_last_sums(const lr_btrfs_t *fs, lr_btrfs_sums_t *out)
 {
     *out = fs->sums;
+}
+
+int lr_btrfs_read_inline_file_at(lr_btrfs_t *fs, uint64_t at, uint32_t item, void *buf, size_t len,
+                                 size_t *got, uint64_t *size, lr_error_t *err)
+{
+    return bt_read_inline_file(fs, at, item, buf, len, NULL, got, size, err);
+}
+
+int lr_btrfs_read_inline_file_alloc(lr_btrfs_t *fs, uint64_t at, uint32_t item, size_t max,
+                                    uint8_t **out, uint64_t *size, lr_error_t *err)
+{
+    size_t got = 0;
+    *out = NULL;
+    int rc = bt_read_inline_file(fs, at, item, NULL, max, out, &got, size, err);
+    if (rc) {
+        free(*out);
+        *out = NULL;
+    }
+    return rc;
 }
 
 int lr_btrfs_read_file_alloc(lr_btrfs_t *fs, uint64_t at, size_t max, uint8_t **out, uint64_t *size,

@@ -8,6 +8,9 @@
 #include "lr/crc.h"
 
 #include <zlib.h>
+#ifdef LR_HAVE_EXT2FS
+#include <ext2fs/ext2fs.h>
+#endif
 
 uint32_t lr_crc(uint32_t initial, const void *buf, size_t len)
 {
@@ -21,6 +24,11 @@ uint32_t lr_crc(uint32_t initial, const void *buf, size_t len)
 
 uint32_t lr_crc32c(uint32_t seed, const void *buf, size_t len)
 {
+#ifdef LR_HAVE_EXT2FS
+    /* e2fsprogs' CRC-32C (slice-by-8: several times the nibble table's
+     * speed; the same register, no inversion on entry or exit) */
+    return buf ? ext2fs_crc32c_le(seed, buf, len) : seed;
+#endif
     /* a nibble table, built on the stack: no shared state, and fast enough
      * for the 4 KiB metadata blocks it checks */
     uint32_t tab[16];

@@ -69,7 +69,7 @@ int sc_probe_backup(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size
 {
     if (c->opts.flags & LR_SCAN_NO_TEXT_SEARCH || !bk_has_contents(p, avail))
         return 0;
-    return bk_record(c, (sc_bk_t){image, off, 0, false, 0, 0, 0, false, false, false});
+    return bk_record(c, (sc_bk_t){image, off, 0, false, 0, 0, 0, false, false, false, 0, 0});
 }
 
 int sc_probe_extfs(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail)
@@ -79,7 +79,7 @@ int sc_probe_extfs(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_
         !lr_extfs_superblock(p, avail, NULL, &bytes))
         return 0;
     return bk_record(c, (sc_bk_t){image, off - LR_EXTFS_SUPERBLOCK, 0, false, 0, 0, bytes,
-                                  lr_extfs_superblock_inline(p, avail), false, false});
+                                  lr_extfs_superblock_inline(p, avail), false, false, 0, 0});
 }
 
 int sc_probe_xfs(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail)
@@ -92,7 +92,7 @@ int sc_probe_xfs(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t 
      * size would run k groups past the filesystem's end */
     if (lr_xfs_superblock_group(p, avail, &group) && group != 0)
         return 0;
-    return bk_record(c, (sc_bk_t){image, off, 0, false, 0, 0, bytes, false, true, false});
+    return bk_record(c, (sc_bk_t){image, off, 0, false, 0, 0, bytes, false, true, false, 0, 0});
 }
 
 int sc_probe_btrfs_super(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail)
@@ -102,7 +102,8 @@ int sc_probe_btrfs_super(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p,
         off < at || !bytes)
         return 0;
     /* a mirror names the same device start as the primary */
-    return bk_record(c, (sc_bk_t){image, off - at, 0, false, 0, 0, bytes, false, false, true});
+    return bk_record(c,
+                     (sc_bk_t){image, off - at, 0, false, 0, 0, bytes, false, false, true, 0, 0});
 }
 
 /* The largest zstd extent looked into (without LR_SCAN_ALL_ZSTD). Every
@@ -218,7 +219,7 @@ static int bt_find_files(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p,
         if (kind != BT_BACKUP)
             continue;
         rc = bk_record(c, (sc_bk_t){image, off + f.at, (uint32_t)f.ram_bytes, false, f.compression,
-                                    f.stored, 0, false, false, false});
+                                    f.stored, 0, false, false, false, i, (uint32_t)f.at});
     }
     for (uint8_t k = 0; k < 4 && !rc; k++)
         if (unread[k])
@@ -258,7 +259,7 @@ int sc_probe_btrfs_extent(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p
         memcmp(head, SC_BACKUP_MAGIC, sizeof(SC_BACKUP_MAGIC) - 1) != 0 ||
         !bk_has_contents(head, r.made))
         return 0;
-    return bk_record(c, (sc_bk_t){image, off, 0, false, comp, 0, 0, false, false, false});
+    return bk_record(c, (sc_bk_t){image, off, 0, false, comp, 0, 0, false, false, false, 0, 0});
 }
 
 int sc_probe_btrfs_leaf(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail)
@@ -271,7 +272,7 @@ int sc_probe_btrfs_leaf(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, 
         rc = bt_find_files(c, image, off, p, avail, items);
     /* the leaf ends past this buffer: read whole once the stream is done */
     if (rc == LR_BTRFS_PAST)
-        return bk_record(c, (sc_bk_t){image, off, 0, true, 0, 0, 0, false, false, false});
+        return bk_record(c, (sc_bk_t){image, off, 0, true, 0, 0, 0, false, false, false, 0, 0});
     return rc < 0 ? rc : 0;
 }
 
@@ -1250,7 +1251,8 @@ refuse:
 static int bk_read_btrfs(sc_ctx_t *c, bk_btrfs_t *t, const sc_bk_t *bk, sc_tbuf_t *b, bool *read,
                          lr_btrfs_sums_t *sums, char *why, size_t why_len)
 {
-    bool cut = bk->compression != 0; /* b: a whole extent's 128 KiB, the file's first */
+    /* b: a whole extent decoded, or inline bytes: the file's first */
+    bool cut = bk->compression != 0 || bk->len != 0;
     *read = false;
     *sums = (lr_btrfs_sums_t){0};
     if (!t) {
@@ -1274,7 +1276,11 @@ static int bk_read_btrfs(sc_ctx_t *c, bk_btrfs_t *t, const sc_bk_t *bk, sc_tbuf_
     /* read aside: b's text stays as it is unless the whole file reads and
      * begins with it (the extent decoded here is the file's first) */
     uint8_t *f = NULL;
-    int rc = lr_btrfs_read_file_alloc(t->fs, bk->offset, (size_t)c->opts.max_text, &f, &size, &e);
+    int rc =
+        bk->len
+            ? lr_btrfs_read_inline_file_alloc(t->fs, bk->offset - bk->in_leaf, bk->leaf_item,
+                                              (size_t)c->opts.max_text, &f, &size, &e)
+            : lr_btrfs_read_file_alloc(t->fs, bk->offset, (size_t)c->opts.max_text, &f, &size, &e);
     size_t got = rc ? 0 : (size_t)size;
     lr_btrfs_last_sums(t->fs, sums);
     if (rc == -ENOMEM)
@@ -1377,8 +1383,18 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
     }
     /* a compressed extent decoded whole with no NUL: the file runs on in
      * another extent */
+    /* (an extent decodes to whole sectors, zeros after the file's end: no
+     * NUL in it, and the file runs on. A first extent shorter than 128
+     * KiB is LVM2's own doing: it writes a backup file 4 KiB at a time,
+     * O_APPEND, fsync before the last piece, and a compressed btrfs
+     * stores the pieces before the fsync as one extent, the rest as
+     * another) */
     bool cut =
-        !rc && bk->compression && !bk->len && b->n == LR_BTRFS_MAX_EXTENT && b->p[b->n - 1] != '\0';
+        !rc && bk->compression && !bk->len && b->n && b->n % 4096 == 0 && b->p[b->n - 1] != '\0';
+    /* so with a whole sector inline, NUL-free: LVM2's first 4 KiB of a
+     * file of 4 to 8 KiB on a compressed btrfs, the rest a data extent */
+    cut = cut || (!rc && bk->len && !undecoded && bk->len % 4096 == 0 && b->n == bk->len &&
+                  !memchr(b->p, '\0', b->n));
     if (cut && (rc = bk_read_btrfs(c, bt, bk, b, &by_tree, &sums, cut_why, sizeof(cut_why))) == 0)
         nul = nul || by_tree;
     if (!by_inode &&
@@ -1437,6 +1453,8 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
     cp->btrfs_inline = bk->len != 0;
     cp->btrfs_file = by_tree;
     cp->btrfs_offset = by_tree ? bt->start : 0;
+    cp->btrfs_leaf = by_tree && bk->len ? bk->offset - bk->in_leaf : 0;
+    cp->btrfs_item = by_tree && bk->len ? bk->leaf_item : 0;
     cp->btrfs_sums = sums;
     if (by_inode && ext->in->xfs) {
         cp->xfs_file = true;
@@ -1476,7 +1494,7 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
     else if (cut && !by_tree && !whole) {
         char m[1024];
         snprintf(m, sizeof(m),
-                 "btrfs compressed it in extents of 128 KiB and only its first was read: %s",
+                 "btrfs stored it in more than one extent and only its first was read: %s",
                  cut_why);
         set_partial_as(cp, m, false);
     } else if (!whole && !cp->partial)
@@ -1509,7 +1527,8 @@ static int bk_add_inline(sc_ctx_t *c, bk_exts_t *x, sc_tbuf_t *b)
                                    c->opts.max_text, &x->inode_left, &v, &n, &e);
         rc = rc == -ENOMEM ? lr_error_oom(c->err) : 0;
         for (size_t k = 0; k < n && !rc; k++) {
-            sc_bk_t bk = {f->image, f->start + v[k].at, 0, false, 0, 0, 0, false, false, false};
+            sc_bk_t bk = {f->image, f->start + v[k].at, 0, false, 0, 0, 0, false, false, false, 0,
+                          0};
             bk_ext_t ext = {f, 0, v[k].ino, v[k].size, true, {0}};
             rc = add_one(c, &bk, c->scan->images[f->image].size, &ext, NULL, b);
         }
@@ -1564,7 +1583,7 @@ int sc_add_backups(sc_ctx_t *c, sc_tbuf_t *b)
             limit = bk->offset + span;
         else if (!bk->len && next && next->image == bk->image && next->offset < limit)
             limit = next->offset;
-        bk_btrfs_t *bt = !bk->len ? bk_btrfs_of(&x, bk->image, bk->offset) : NULL;
+        bk_btrfs_t *bt = bk_btrfs_of(&x, bk->image, bk->offset);
         rc = add_one(c, bk, limit, x.of && x.of[i].in ? &x.of[i] : NULL, bt, b);
     }
     if (!rc)

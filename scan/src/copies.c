@@ -818,7 +818,10 @@ static int read_by_btrfs(lr_io_t *io, const lr_scan_copy_t *cp, char *t, lr_erro
     uint64_t size = 0;
     int rc = cp->length ? lr_btrfs_open(io, cp->btrfs_offset, &fs, err)
                         : lr_error_set(err, LR_ERANGE, cp->offset, "copy length out of range");
-    if (!rc)
+    if (!rc && cp->btrfs_inline) /* its first bytes inline in a leaf */
+        rc = lr_btrfs_read_inline_file_at(fs, cp->btrfs_leaf, cp->btrfs_item, t, want, &got, &size,
+                                          err);
+    else if (!rc)
         rc = lr_btrfs_read_file_at(fs, cp->offset, t, want, &got, &size, err);
     lr_btrfs_free(fs);
     if (rc == LR_ENOTFOUND)

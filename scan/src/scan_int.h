@@ -64,6 +64,9 @@ typedef struct sc_bk {
     bool fs_inline;    /* that filesystem may store files in their inodes */
     bool fs_xfs;       /* that filesystem is an XFS (else ext2/3/4) */
     bool fs_btrfs;     /* a btrfs's device starts at offset (its superblock seen) */
+    /* a btrfs inline file's leaf: its item, and how far into the leaf
+     * offset lies (the leaf starts at offset - in_leaf) */
+    uint32_t leaf_item, in_leaf;
 } sc_bk_t;
 
 /* What the scan counts of btrfs data it passes over (backup.c): per enum

@@ -227,4 +227,23 @@ void lr_btrfs_last_sums(const lr_btrfs_t *fs, lr_btrfs_sums_t *out);
 int lr_btrfs_read_file_alloc(lr_btrfs_t *fs, uint64_t at, size_t max, uint8_t **out, uint64_t *size,
                              lr_error_t *err);
 
+/* The same reads of a file whose first bytes are inline in a leaf: item
+ * `item` of the leaf whose first byte is byte `at` of io (a compressed
+ * btrfs inlines a file's first 4 KiB when that is all it held when first
+ * written back: LVM2 writes a backup file 4 KiB at a time and fsyncs
+ * before its last piece, so one of 4 to 8 KiB lies so, its rest in a
+ * data extent). The file is the leaf owner's inode the item names, or
+ * that inode in another subvolume (a snapshot shares the leaf), whose
+ * first extent item is byte for byte the leaf's (the leaf may be an
+ * older copy of the tree's); its inline bytes decoded, then its data
+ * extents as lr_btrfs_read_file_at reads them. Fails as
+ * lr_btrfs_read_file_at does; LR_ERANGE for an item past the leaf's. */
+int lr_btrfs_read_inline_file_at(lr_btrfs_t *fs, uint64_t at, uint32_t item, void *buf, size_t len,
+                                 size_t *got, uint64_t *size, lr_error_t *err);
+
+/* lr_btrfs_read_inline_file_at into a buffer of the file's size, as
+ * lr_btrfs_read_file_alloc. */
+int lr_btrfs_read_inline_file_alloc(lr_btrfs_t *fs, uint64_t at, uint32_t item, size_t max,
+                                    uint8_t **out, uint64_t *size, lr_error_t *err);
+
 #endif

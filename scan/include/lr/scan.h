@@ -313,6 +313,12 @@ typedef struct lr_scan_copy {
      * extent's when compressed. */
     bool btrfs_file;
     uint64_t btrfs_offset;
+    /* a btrfs_file whose first bytes are inline (btrfs_inline: LVM2's
+     * first 4 KiB, inlined on a compressed btrfs, the rest in a data
+     * extent): the leaf's first byte in the image and the item
+     * (lr_btrfs_read_inline_file_at) */
+    uint64_t btrfs_leaf;
+    uint32_t btrfs_item;
     /* btrfs_file: what the read learnt of its data sectors' checksums
      * (lr/btrfs.h): checked right, none stored, of a type not computed */
     lr_btrfs_sums_t btrfs_sums;
