@@ -201,13 +201,16 @@ static int zs_piece_span(int fd, uint64_t in, uint64_t file_size, uint64_t *in_e
     if (rc)
         return rc;
     end += fh.checksumFlag ? 4 : 0;
-    if (end >= file_size)
-        return 1; /* nothing follows it */
-    uint8_t m[4];
-    if ((rc = zs_read_at(fd, m, 4, end)) != 0)
+    if (end > file_size)
+        return 1; /* cut short: where it would end is not here */
+    /* the file's last frame when it ends the file exactly (its bytes then
+     * unreadable, as any frame's, the image its announced size); else a
+     * frame must follow */
+    uint8_t m[4] = {0};
+    if (end < file_size && (rc = zs_read_at(fd, m, 4, end)) != 0)
         return rc;
     uint32_t magic = lr_get_le32(m);
-    bool frame = magic == ZSTD_MAGICNUMBER ||
+    bool frame = end == file_size || magic == ZSTD_MAGICNUMBER ||
                  (magic & ZSTD_MAGIC_SKIPPABLE_MASK) == ZSTD_MAGIC_SKIPPABLE_START;
     if (!frame || fh.frameContentSize < raw ||
         fh.frameContentSize - raw > packed * (uint64_t)fh.blockSizeMax) {

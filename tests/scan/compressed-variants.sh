@@ -466,6 +466,23 @@ PY
     printf '\x55' | dd of="$T/v/z-pipe-bad.zst" bs=1 seek=1500000 conv=notrunc status=none
     check z-pipe-bad.zst zstd 2 - "z-pipe-bad.zst: .*corrupt zstd data in the frame at compressed offset 0 \(.*\): the image ends there"
     scanned_vs_tool z-pipe-bad.zst zstd
+    # the same frame made from the file (its size recorded): the checksum
+    # fails at the frame's end as well, but where it ends is known, so
+    # its bytes are unreadable, all of them, as an xz block's are: none of
+    # what decoded before the checksum failed is taken for the image's,
+    # and the image is the size the frame announces (not cut where the
+    # checksum failed; `truncated`, as for an xz block: not read whole)
+    zstd -q -c "$T/fr/R.img" > "$T/v/z-sized-bad.zst"
+    printf '\x55' | dd of="$T/v/z-sized-bad.zst" bs=1 seek=1500000 conv=notrunc status=none
+    check z-sized-bad.zst zstd 2 - "z-sized-bad.zst: .*corrupt zstd data in the frame at compressed offset 0 \(.*checksum.*\): its decompressed bytes 0 to $(($(stat -c %s "$T/fr/R.img") - 1)) are unreadable"
+    "$LVMSCAN" --json "$T/v/z-sized-bad.zst" > "$T/out.json" 2> /dev/null
+    python3 - "$T/out.json" "$(stat -c %s "$T/fr/R.img")" << 'PY' && ok || bad "z-sized-bad.zst: bytes that failed the frame's checksum read, or the image cut short"
+import json, sys
+d, size = json.load(open(sys.argv[1])), int(sys.argv[2])
+im = d["images"][0]
+assert im["size"] == size and im["unreadable"] == size, im
+assert not [c for c in d["copies"] if c["image"] == 0 and not c["unreadable"]], "a copy read from the frame"
+PY
     # made with a dictionary (zstd -D): refused naming it, not "corrupt"
     mkdir -p "$T/samples"
     (cd "$T/samples" && split -b 64k "$D" s)
