@@ -1311,6 +1311,21 @@ static int bk_read_btrfs(sc_ctx_t *c, bk_btrfs_t *t, const sc_bk_t *bk, sc_tbuf_
     return rc == -ENOMEM ? rc : 0;
 }
 
+/* bk_read_btrfs as a check only: b is left as decoded, *sums says what
+ * the file's sectors' checksums said (damaged: why names the sector). */
+static int bk_check_btrfs(sc_ctx_t *c, bk_btrfs_t *t, const sc_bk_t *bk, const sc_tbuf_t *b,
+                          lr_btrfs_sums_t *sums, char *why, size_t why_len)
+{
+    sc_tbuf_t tmp = {malloc(b->n + 1), b->n, b->n + 1};
+    if (!tmp.p)
+        return lr_error_oom(c->err);
+    memcpy(tmp.p, b->p, b->n);
+    bool read = false;
+    int rc = bk_read_btrfs(c, t, bk, &tmp, &read, sums, why, why_len);
+    free(tmp.p);
+    return rc;
+}
+
 /* Reads the backup file that starts at bk, up to `limit` (its end when its
  * length is known, else the next file's start: a file never holds
  * another's first line at a sector start, and so the bytes read stay
@@ -1389,14 +1404,22 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
      * O_APPEND, fsync before the last piece, and a compressed btrfs
      * stores the pieces before the fsync as one extent, the rest as
      * another) */
-    bool cut =
+    bool runs_on =
         !rc && bk->compression && !bk->len && b->n && b->n % 4096 == 0 && b->p[b->n - 1] != '\0';
     /* so with a whole sector inline, NUL-free: LVM2's first 4 KiB of a
      * file of 4 to 8 KiB on a compressed btrfs, the rest a data extent */
-    cut = cut || (!rc && bk->len && !undecoded && bk->len % 4096 == 0 && b->n == bk->len &&
-                  !memchr(b->p, '\0', b->n));
-    if (cut && (rc = bk_read_btrfs(c, bt, bk, b, &by_tree, &sums, cut_why, sizeof(cut_why))) == 0)
+    runs_on = runs_on || (!rc && bk->len && !undecoded && bk->len % 4096 == 0 && b->n == bk->len &&
+                          !memchr(b->p, '\0', b->n));
+    if (runs_on &&
+        (rc = bk_read_btrfs(c, bt, bk, b, &by_tree, &sums, cut_why, sizeof(cut_why))) == 0)
         nul = nul || by_tree;
+    /* a file of one compressed extent, whole: its sectors' checksums
+     * checked through the trees all the same (lzo, and the zstd frames
+     * btrfs writes, carry none of their own): the copy is damaged when
+     * they fail, else as decoded */
+    else if (!rc && bk->compression && !bk->len && b->n && bt &&
+             (rc = bk_check_btrfs(c, bt, bk, b, &sums, cut_why, sizeof(cut_why))) != 0)
+        return rc;
     if (!by_inode &&
         sc_unreadable(c, bk->image, rc, bk->offset, to > bk->offset ? to - bk->offset : 1, NULL)) {
         lr_error_clear(c->err); /* its text lies in unreadable bytes: the image's error says so */
@@ -1491,7 +1514,7 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
             "its bytes btrfs compressed do not decode whole (damaged; the text is what decoded)");
     else if (sums.damaged) /* the trees name its sectors: what lies here is not what btrfs wrote */
         set_damaged(cp, cut_why);
-    else if (cut && !by_tree && !whole) {
+    else if (runs_on && !by_tree && !whole) {
         char m[1024];
         snprintf(m, sizeof(m),
                  "btrfs stored it in more than one extent and only its first was read: %s",

@@ -751,6 +751,26 @@ EOF2
     }
     compressed btrfs zlib:45 zstd:46
     compressed btrfs-lzo lzo:46
+    # a byte of the lzo extent of segtypes.backup changed in a literal (its
+    # comment line's year: it still decodes, and parses): lzo keeps no
+    # checksum of its own, but btrfs's crc32c of the sector fails, so the
+    # copy is damaged, never shown whole with the changed bytes
+    off=$(python3 -c "import json; print(next(x['offset'] for x in json.load(open('$T/c.json'))['copies'] if x['vg_name'] == 'vgt' and x['image'] == 1))")
+    python3 - "$T/c.fs" "$off" <<'EOF2' || lr_fail "no literal year in btrfs-lzo's extent of segtypes.backup"
+import sys
+p, off = sys.argv[1], int(sys.argv[2])
+b = bytearray(open(p, "rb").read())
+i = b.index(b"(2022-", off, off + 4096) + 4
+b[i] = ord("3")
+open(p, "wb").write(b)
+EOF2
+    "$SCAN" --json "$T/c.fs" > "$T/lzd.json" || lr_fail "lvmscan of btrfs-lzo with a byte changed exited $?"
+    python3 - "$T/lzd.json" "$off" <<'EOF2' || lr_fail "btrfs-lzo: a compressed extent whose sector fails its checksum shown whole"
+import json, sys
+off = int(sys.argv[2])
+c = [x for x in json.load(open(sys.argv[1]))["copies"] if x["offset"] == off]
+assert len(c) == 1 and c[0]["partial"] and "fails its checksum" in c[0]["parse_error"], c
+EOF2
     # zstd frames of more than 16 KiB are decoded only with --all-zstd (the
     # scan's speed), else counted and said: btrfs-large.img.gz holds two
     # (make-btrfs.sh large: `seq 1 8000`, 38893 bytes, and
