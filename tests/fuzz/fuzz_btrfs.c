@@ -30,6 +30,8 @@
  *   the full read is not (its size may be another file's that begins
  *   with the extent when the first fails to read whole); the same call
  *   again gives the same status, size and bytes;
+ * - lr_btrfs_read_inline_file_at and _alloc (the leaf at each page asked
+ *   about, item variant >> 3) as the reads above;
  * - lr_btrfs_last_sums: sectors counted only after a read that
  *   succeeded, data damaged only when it failed with LR_ECHECKSUM;
  * - lr_btrfs_read_file_alloc: a buffer exactly on success, a file of at
@@ -119,6 +121,36 @@ static void read_twice(lr_btrfs_t *fs, uint64_t at, size_t len)
     free(b);
 }
 
+/* The file whose first bytes are item `item` of the leaf at byte `at`,
+ * inline: a documented status, *got within the buffer and the file's
+ * size (the whole of either on 0), nothing said of no file; the
+ * allocating read the same bytes when both read it whole. */
+static void read_inline(lr_btrfs_t *fs, uint64_t at, uint32_t item, size_t len)
+{
+    uint8_t *a = malloc(len);
+    if (!a)
+        return;
+    size_t got = 0;
+    uint64_t size = 0, size2 = 0;
+    int rc = lr_btrfs_read_inline_file_at(fs, at, item, a, len, &got, &size, NULL);
+    FUZZ_CHECK(rc_ok(rc), "lr_btrfs_read_inline_file_at returned %d", rc);
+    FUZZ_CHECK(got <= len && got <= size, "got %zu of a %llu-byte file into %zu", got,
+               (unsigned long long)size, len);
+    if (!rc)
+        FUZZ_CHECK(got == (size < len ? size : len), "got %zu of a %llu-byte file into %zu", got,
+                   (unsigned long long)size, len);
+    if (rc == LR_ENOTFOUND)
+        FUZZ_CHECK(!got && !size, "got %zu bytes of no file", got);
+    uint8_t *made = NULL;
+    int rc2 = lr_btrfs_read_inline_file_alloc(fs, at, item, len, &made, &size2, NULL);
+    FUZZ_CHECK(rc_ok(rc2) || rc2 == LR_ELIMIT, "read_inline_file_alloc returned %d", rc2);
+    FUZZ_CHECK(!rc2 == !!made, "status %d with a buffer %p", rc2, (void *)made);
+    if (!rc2 && !rc && size2 == size && got == size)
+        FUZZ_CHECK(!memcmp(made, a, got), "alloc's bytes differ from the read's");
+    free(made);
+    free(a);
+}
+
 /* The image, kept from one input to the next (16 MiB made and faulted
  * in each time cost more than the rest); the pages the last input wrote,
  * zeroed again before the next. */
@@ -192,6 +224,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         const uint8_t *q = data + body + 2 * i;
         uint64_t page = (q[0] | (uint64_t)q[1] << 8) % FUZZ_PAGES;
         read_twice(fs, page * FUZZ_PAGE, variant & 4 ? 512u << 10 : FUZZ_PAGE);
+        read_inline(fs, page * FUZZ_PAGE, (uint32_t)(variant >> 3),
+                    variant & 4 ? 512u << 10 : FUZZ_PAGE);
     }
     lr_btrfs_free(fs);
     lr_io_close(io, NULL);
