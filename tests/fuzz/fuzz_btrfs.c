@@ -68,6 +68,21 @@ static void seal(uint8_t *p)
     p[3] = (uint8_t)(crc >> 24);
 }
 
+/* A read's status and counts: a documented status, *got within the
+ * buffer and the file's size (the whole of either on 0), nothing said of
+ * no file. */
+static void check_read(int rc, size_t got, uint64_t size, size_t len)
+{
+    FUZZ_CHECK(rc_ok(rc), "a read returned %d", rc);
+    FUZZ_CHECK(got <= len && got <= size, "got %zu of a %llu-byte file into %zu", got,
+               (unsigned long long)size, len);
+    if (!rc)
+        FUZZ_CHECK(got == (size < len ? size : len), "got %zu of a %llu-byte file into %zu", got,
+                   (unsigned long long)size, len);
+    if (rc == LR_ENOTFOUND)
+        FUZZ_CHECK(!got && !size, "got %zu bytes of no file (%llu)", got, (unsigned long long)size);
+}
+
 static void read_twice(lr_btrfs_t *fs, uint64_t at, size_t len)
 {
     uint8_t *a = malloc(len ? len : 1), *b = malloc(len ? len : 1);
@@ -79,14 +94,7 @@ static void read_twice(lr_btrfs_t *fs, uint64_t at, size_t len)
     size_t got = 0, got2 = 0, got0 = 0;
     uint64_t size = 0, size2 = 0, size0 = 0;
     int rc = lr_btrfs_read_file_at(fs, at, a, len, &got, &size, NULL);
-    FUZZ_CHECK(rc_ok(rc), "lr_btrfs_read_file_at returned %d", rc);
-    FUZZ_CHECK(got <= len && got <= size, "got %zu of a %llu-byte file into %zu", got,
-               (unsigned long long)size, len);
-    if (!rc)
-        FUZZ_CHECK(got == (size < len ? size : len), "got %zu of a %llu-byte file into %zu", got,
-                   (unsigned long long)size, len);
-    if (rc == LR_ENOTFOUND)
-        FUZZ_CHECK(!got, "got %zu bytes of no file", got);
+    check_read(rc, got, size, len);
     /* the checksums' tallies: counts of a read that succeeded only, and
      * damaged data only where the read failed on a checksum */
     lr_btrfs_sums_t sums;
@@ -122,9 +130,8 @@ static void read_twice(lr_btrfs_t *fs, uint64_t at, size_t len)
 }
 
 /* The file whose first bytes are item `item` of the leaf at byte `at`,
- * inline: a documented status, *got within the buffer and the file's
- * size (the whole of either on 0), nothing said of no file; the
- * allocating read the same bytes when both read it whole. */
+ * inline: checked as any read; the allocating read the same bytes when
+ * both read it whole. */
 static void read_inline(lr_btrfs_t *fs, uint64_t at, uint32_t item, size_t len)
 {
     uint8_t *a = malloc(len);
@@ -133,14 +140,7 @@ static void read_inline(lr_btrfs_t *fs, uint64_t at, uint32_t item, size_t len)
     size_t got = 0;
     uint64_t size = 0, size2 = 0;
     int rc = lr_btrfs_read_inline_file_at(fs, at, item, a, len, &got, &size, NULL);
-    FUZZ_CHECK(rc_ok(rc), "lr_btrfs_read_inline_file_at returned %d", rc);
-    FUZZ_CHECK(got <= len && got <= size, "got %zu of a %llu-byte file into %zu", got,
-               (unsigned long long)size, len);
-    if (!rc)
-        FUZZ_CHECK(got == (size < len ? size : len), "got %zu of a %llu-byte file into %zu", got,
-                   (unsigned long long)size, len);
-    if (rc == LR_ENOTFOUND)
-        FUZZ_CHECK(!got && !size, "got %zu bytes of no file", got);
+    check_read(rc, got, size, len);
     uint8_t *made = NULL;
     int rc2 = lr_btrfs_read_inline_file_alloc(fs, at, item, len, &made, &size2, NULL);
     FUZZ_CHECK(rc_ok(rc2) || rc2 == LR_ELIMIT, "read_inline_file_alloc returned %d", rc2);
