@@ -1451,14 +1451,22 @@ static void report_areas(FILE *f, const lr_scan_t *s)
 static void btrfs_file_flag(const lr_scan_copy_t *c, char *buf, size_t len)
 {
     const lr_btrfs_sums_t *s = &c->btrfs_sums;
-    if (s->unverified)
+    switch (lr_btrfs_sums_verdict(s)) {
+    case LR_BTRFS_SUMS_UNVERIFIED:
         snprintf(buf, len, " btrfs-file(checksums-not-computed)");
-    else if (s->unstored && s->checked)
+        break;
+    case LR_BTRFS_SUMS_SOME_UNSTORED:
         snprintf(buf, len, " btrfs-file(%" PRIu64 "-sectors-without-checksum)", s->unstored);
-    else if (s->unstored)
+        break;
+    case LR_BTRFS_SUMS_UNSTORED:
         snprintf(buf, len, " btrfs-file(no-checksums-stored)");
-    else
+        break;
+    case LR_BTRFS_SUMS_RIGHT:
         snprintf(buf, len, " btrfs-file(checksums-right)");
+        break;
+    default: /* no data sector read: nothing said of checksums */
+        snprintf(buf, len, " btrfs-file");
+    }
 }
 
 static void copy_flags(const lr_scan_copy_t *c, char *buf, size_t len)

@@ -943,6 +943,28 @@ static int bt_read_data(lr_btrfs_t *fs, uint64_t logical, uint8_t *out, size_t l
                         bad, bad_at, k > 1 ? " in every copy" : "");
 }
 
+/* Decodes the stored bytes of a compressed extent (in, in_len) into out
+ * (out_len bytes at most; whole: exactly, as lr_btrfs_decode's): at
+ * least `need` of them made, or why not (at: the byte of io err names). */
+static int bt_decode(lr_btrfs_t *fs, uint8_t comp, const uint8_t *in, size_t in_len, uint8_t *out,
+                     size_t out_len, bool whole, uint64_t need, uint64_t at, lr_error_t *err)
+{
+    if (!fs->dec && lr_btrfs_decoder_new(&fs->dec) != 0)
+        return lr_error_oom(err);
+    lr_btrfs_decoded_t r;
+    int st = lr_btrfs_decode(fs->dec, comp, in, in_len, out, out_len, whole, &r);
+    if (st == -ENOMEM)
+        return lr_error_oom(err);
+    if (st == -ENOTSUP)
+        return lr_error_set(err, -ENOTSUP, at, "btrfs compression %u not decoded by this build",
+                            comp);
+    if (st || r.made < need)
+        return lr_error_set(err, LR_EFORMAT, at,
+                            "btrfs compressed extent does not decode (%zu of %" PRIu64 " bytes)",
+                            r.made, need);
+    return 0;
+}
+
 /* Reads the bytes a regular extent item (fe, its file's bytes from
  * `pos`) gives into out (want bytes): decoded when compressed. */
 static int bt_read_extent(lr_btrfs_t *fs, const uint8_t *fe, uint8_t *out, size_t want,
@@ -995,21 +1017,8 @@ static int bt_read_extent(lr_btrfs_t *fs, const uint8_t *fe, uint8_t *out, size_
         return lr_error_oom(err);
     uint8_t *dec = in + disk;
     rc = bt_read_data(fs, bytenr, in, (size_t)disk, err);
-    lr_btrfs_decoded_t r;
-    if (!rc && !fs->dec && lr_btrfs_decoder_new(&fs->dec) != 0)
-        rc = lr_error_oom(err);
-    if (!rc) {
-        int st = lr_btrfs_decode(fs->dec, comp, in, (size_t)disk, dec, (size_t)ram, false, &r);
-        if (st == -ENOMEM)
-            rc = lr_error_oom(err);
-        else if (st == -ENOTSUP)
-            rc = lr_error_set(err, -ENOTSUP, at, "btrfs compression %u not decoded by this build",
-                              comp);
-        else if (st || r.made < offset + want)
-            rc = lr_error_set(err, LR_EFORMAT, at,
-                              "btrfs compressed extent does not decode (%zu of %" PRIu64 " bytes)",
-                              r.made, offset + want);
-    }
+    if (!rc)
+        rc = bt_decode(fs, comp, in, (size_t)disk, dec, (size_t)ram, false, offset + want, at, err);
     if (!rc)
         memcpy(out, dec + offset, want);
     free(in);
@@ -1034,20 +1043,8 @@ static int bt_read_inline(lr_btrfs_t *fs, const uint8_t *fe, size_t len, uint8_t
     uint8_t *dec = malloc((size_t)ram);
     if (!dec)
         return lr_error_oom(err);
-    lr_btrfs_decoded_t r;
-    int rc = 0;
-    if (!fs->dec && lr_btrfs_decoder_new(&fs->dec) != 0)
-        rc = lr_error_oom(err);
-    int st =
-        rc ? 0
-           : lr_btrfs_decode(fs->dec, comp, fe + BT_FE_INLINE, stored, dec, (size_t)ram, true, &r);
-    if (!rc && st == -ENOMEM)
-        rc = lr_error_oom(err);
-    else if (!rc && st == -ENOTSUP)
-        rc = lr_error_set(err, -ENOTSUP, LR_NO_OFFSET,
-                          "btrfs compression %u not decoded by this build", comp);
-    else if (!rc && st)
-        rc = lr_error_set(err, LR_EFORMAT, LR_NO_OFFSET, "btrfs inline extent does not decode");
+    int rc = bt_decode(fs, comp, fe + BT_FE_INLINE, stored, dec, (size_t)ram, true, (size_t)ram,
+                       LR_NO_OFFSET, err);
     if (!rc)
         memcpy(out, dec, *took);
     free(dec);
@@ -1274,9 +1271,9 @@ static int bt_read_inline_file(lr_btrfs_t *fs, uint64_t at, uint32_t item, void 
         /* its inode in the tree the leaf says owns it, then in each
          * subvolume (a snapshot shares the leaf) */
         c->ino[c->n_inos++] = lr_get_le64(it);
+        /* not the log tree's (an fsync's), or another tree not a subvolume */
         uint64_t owner = lr_get_le64(leaf + 88);
-        if (owner <=
-            BT_LAST_SUBVOL) /* not the log tree's (an fsync's) or another not a subvolume */
+        if (owner <= BT_LAST_SUBVOL)
             bt_owner_add(c, owner, lr_get_le64(it));
         c->direct = c->n;
         rc = bt_subvols(fs, c, err);
@@ -1296,6 +1293,25 @@ int lr_btrfs_read_file_at(lr_btrfs_t *fs, uint64_t at, void *buf, size_t len, si
     return bt_read_file(fs, at, buf, len, NULL, got, size, err);
 }
 
+/* An allocating read's end: on failure, no buffer (rc passed on). */
+static int bt_alloc_done(int rc, uint8_t **out)
+{
+    if (rc) {
+        free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+enum lr_btrfs_sums_verdict lr_btrfs_sums_verdict(const lr_btrfs_sums_t *s)
+{
+    if (s->unverified)
+        return LR_BTRFS_SUMS_UNVERIFIED;
+    if (s->unstored)
+        return s->checked ? LR_BTRFS_SUMS_SOME_UNSTORED : LR_BTRFS_SUMS_UNSTORED;
+    return s->checked ? LR_BTRFS_SUMS_RIGHT : LR_BTRFS_SUMS_NONE_READ;
+}
+
 void lr_btrfs_last_sums(const lr_btrfs_t *fs, lr_btrfs_sums_t *out)
 {
     *out = fs->sums;
@@ -1312,12 +1328,7 @@ int lr_btrfs_read_inline_file_alloc(lr_btrfs_t *fs, uint64_t at, uint32_t item, 
 {
     size_t got = 0;
     *out = NULL;
-    int rc = bt_read_inline_file(fs, at, item, NULL, max, out, &got, size, err);
-    if (rc) {
-        free(*out);
-        *out = NULL;
-    }
-    return rc;
+    return bt_alloc_done(bt_read_inline_file(fs, at, item, NULL, max, out, &got, size, err), out);
 }
 
 int lr_btrfs_read_file_alloc(lr_btrfs_t *fs, uint64_t at, size_t max, uint8_t **out, uint64_t *size,
@@ -1325,10 +1336,5 @@ int lr_btrfs_read_file_alloc(lr_btrfs_t *fs, uint64_t at, size_t max, uint8_t **
 {
     size_t got = 0;
     *out = NULL;
-    int rc = bt_read_file(fs, at, NULL, max, out, &got, size, err);
-    if (rc) {
-        free(*out);
-        *out = NULL;
-    }
-    return rc;
+    return bt_alloc_done(bt_read_file(fs, at, NULL, max, out, &got, size, err), out);
 }

@@ -413,17 +413,23 @@ static bool only_blank_after(const char *t, size_t from, size_t len)
 
 /* Why a backup file's text is not whole, in words for parse_error; guess:
  * the cause is not known (no filesystem's records were read). */
+/* The copy not whole, msg saying why (its parse_error from now on). */
+static void set_not_whole(lr_scan_copy_t *cp, const char *msg)
+{
+    free(cp->parse_error);
+    cp->parse_error = sc_strdup(msg);
+    cp->partial = true;
+    cp->parse_ok = false;
+    cp->ends_whole = false;
+}
+
 static void set_partial_as(lr_scan_copy_t *cp, const char *why, bool guess)
 {
     char msg[LR_SCAN_MAX_PARSE_ERROR];
     snprintf(msg, sizeof(msg), "backup file at byte %" PRIu64 " is partial: %s%s%s%s", cp->offset,
              why, guess ? " (cut short, or a fragmented file whose next block lies elsewhere)" : "",
              cp->parse_error ? ": " : "", cp->parse_error ? cp->parse_error : "");
-    free(cp->parse_error);
-    cp->parse_error = sc_strdup(msg);
-    cp->partial = true;
-    cp->parse_ok = false;
-    cp->ends_whole = false;
+    set_not_whole(cp, msg);
 }
 
 static void set_partial(lr_scan_copy_t *cp, const char *why)
@@ -440,11 +446,7 @@ static void set_damaged(lr_scan_copy_t *cp, const char *why)
     snprintf(msg, sizeof(msg),
              "backup file at byte %" PRIu64 " is damaged: %s; the text is as the image holds it",
              cp->offset, why);
-    free(cp->parse_error);
-    cp->parse_error = sc_strdup(msg);
-    cp->partial = true;
-    cp->parse_ok = false;
-    cp->ends_whole = false;
+    set_not_whole(cp, msg);
 }
 
 /* Copies the line at t (leading blanks dropped) to out with its '\n';
@@ -1239,6 +1241,9 @@ refuse:
     return LR_ENOTFOUND;
 }
 
+/* btrfs's smallest sector: an extent decodes to whole ones */
+#define BK_BTRFS_SECTOR 4096u
+
 /* A file in a btrfs: one compressed whose text runs on past its first
  * extent (btrfs compresses 128 KiB of a file an extent, each where space
  * was free; b holds that extent decoded), or one stored plain (b holds
@@ -1247,13 +1252,15 @@ refuse:
  * file in use begins with that extent and with b's bytes; *sums what the
  * read learnt of its data's checksums (damaged: a sector's matches in no
  * copy). Else b is left as it is and why says what kept it from being
- * read. */
+ * read. read NULL: a check only, b left as it is whatever the trees
+ * give (*sums, why say what they said). */
 static int bk_read_btrfs(sc_ctx_t *c, bk_btrfs_t *t, const sc_bk_t *bk, sc_tbuf_t *b, bool *read,
                          lr_btrfs_sums_t *sums, char *why, size_t why_len)
 {
     /* b: a whole extent decoded, or inline bytes: the file's first */
     bool cut = bk->compression != 0 || bk->len != 0;
-    *read = false;
+    if (read)
+        *read = false;
     *sums = (lr_btrfs_sums_t){0};
     if (!t) {
         snprintf(why, why_len, "no superblock of the btrfs holding it was found");
@@ -1297,11 +1304,13 @@ static int bk_read_btrfs(sc_ctx_t *c, bk_btrfs_t *t, const sc_bk_t *bk, sc_tbuf_
         snprintf(why, why_len, "%.300s", e.msg);
     else if (rc)
         snprintf(why, why_len, "its btrfs's trees do not give the rest: %.300s", e.msg);
-    else if ((cut && got < b->n) || (b->n && memcmp(f, b->p, got < b->n ? got : b->n) != 0))
+    /* read NULL, a check only: b stays as it is */
+    else if (read &&
+             ((cut && got < b->n) || (b->n && memcmp(f, b->p, got < b->n ? got : b->n) != 0)))
         snprintf(why, why_len,
                  "the file its btrfs's trees give from this extent does not begin with the "
                  "bytes decoded here");
-    else if (!(rc = sc_tbuf_reserve(b, got + 1 > b->n ? got + 1 - b->n : 0, c->err))) {
+    else if (read && !(rc = sc_tbuf_reserve(b, got + 1 > b->n ? got + 1 - b->n : 0, c->err))) {
         memcpy(b->p, f, got);
         b->n = got;
         b->p[b->n++] = '\0';
@@ -1309,21 +1318,6 @@ static int bk_read_btrfs(sc_ctx_t *c, bk_btrfs_t *t, const sc_bk_t *bk, sc_tbuf_
     }
     free(f);
     return rc == -ENOMEM ? rc : 0;
-}
-
-/* bk_read_btrfs as a check only: b is left as decoded, *sums says what
- * the file's sectors' checksums said (damaged: why names the sector). */
-static int bk_check_btrfs(sc_ctx_t *c, bk_btrfs_t *t, const sc_bk_t *bk, const sc_tbuf_t *b,
-                          lr_btrfs_sums_t *sums, char *why, size_t why_len)
-{
-    sc_tbuf_t tmp = {malloc(b->n + 1), b->n, b->n + 1};
-    if (!tmp.p)
-        return lr_error_oom(c->err);
-    memcpy(tmp.p, b->p, b->n);
-    bool read = false;
-    int rc = bk_read_btrfs(c, t, bk, &tmp, &read, sums, why, why_len);
-    free(tmp.p);
-    return rc;
 }
 
 /* Reads the backup file that starts at bk, up to `limit` (its end when its
@@ -1404,12 +1398,12 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
      * O_APPEND, fsync before the last piece, and a compressed btrfs
      * stores the pieces before the fsync as one extent, the rest as
      * another) */
-    bool runs_on =
-        !rc && bk->compression && !bk->len && b->n && b->n % 4096 == 0 && b->p[b->n - 1] != '\0';
+    bool runs_on = !rc && bk->compression && !bk->len && b->n && b->n % BK_BTRFS_SECTOR == 0 &&
+                   b->p[b->n - 1] != '\0';
     /* so with a whole sector inline, NUL-free: LVM2's first 4 KiB of a
      * file of 4 to 8 KiB on a compressed btrfs, the rest a data extent */
-    runs_on = runs_on || (!rc && bk->len && !undecoded && bk->len % 4096 == 0 && b->n == bk->len &&
-                          !memchr(b->p, '\0', b->n));
+    runs_on = runs_on || (!rc && bk->len && !undecoded && bk->len % BK_BTRFS_SECTOR == 0 &&
+                          b->n == bk->len && !memchr(b->p, '\0', b->n));
     if (runs_on &&
         (rc = bk_read_btrfs(c, bt, bk, b, &by_tree, &sums, cut_why, sizeof(cut_why))) == 0)
         nul = nul || by_tree;
@@ -1418,7 +1412,7 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
      * btrfs writes, carry none of their own): the copy is damaged when
      * they fail, else as decoded */
     else if (!rc && bk->compression && !bk->len && b->n && bt &&
-             (rc = bk_check_btrfs(c, bt, bk, b, &sums, cut_why, sizeof(cut_why))) != 0)
+             (rc = bk_read_btrfs(c, bt, bk, b, NULL, &sums, cut_why, sizeof(cut_why))) != 0)
         return rc;
     if (!by_inode &&
         sc_unreadable(c, bk->image, rc, bk->offset, to > bk->offset ? to - bk->offset : 1, NULL)) {

@@ -489,6 +489,7 @@ static void test_tree_files(void **state)
             assert_int_equal(sums.unstored, 0);
             assert_int_equal(sums.unverified, 0);
             assert_false(sums.damaged);
+            assert_int_equal(lr_btrfs_sums_verdict(&sums), LR_BTRFS_SUMS_RIGHT);
             /* made of its size: the same bytes; bounded below it: refused */
             uint8_t *made = NULL;
             uint64_t msize = 0;
@@ -685,6 +686,12 @@ static void test_tree_hostile(void **state)
     assert_int_equal(sums.checked, 0);
     assert_int_equal(sums.unstored, 82);
     assert_false(sums.damaged);
+    assert_int_equal(lr_btrfs_sums_verdict(&sums), LR_BTRFS_SUMS_UNSTORED);
+    sums.checked = 1; /* right where stored */
+    assert_int_equal(lr_btrfs_sums_verdict(&sums), LR_BTRFS_SUMS_SOME_UNSTORED);
+    sums.unverified = 1;
+    assert_int_equal(lr_btrfs_sums_verdict(&sums), LR_BTRFS_SUMS_UNVERIFIED);
+    assert_int_equal(lr_btrfs_sums_verdict(&(lr_btrfs_sums_t){0}), LR_BTRFS_SUMS_NONE_READ);
     lr_btrfs_free(fs);
     lr_io_close(io, NULL);
     memcpy(img, orig, (size_t)img_size);

@@ -43,13 +43,18 @@ static int flush(tui_view_t *v, lr_strbuf_t *b, lr_tui_attr_t attr)
 /* What a btrfs file's read learnt of its data's checksums. */
 static const char *btrfs_sums_words(const lr_btrfs_sums_t *s)
 {
-    if (s->unverified)
+    switch (lr_btrfs_sums_verdict(s)) {
+    case LR_BTRFS_SUMS_UNVERIFIED:
         return "checksums not computed";
-    if (s->unstored && s->checked)
+    case LR_BTRFS_SUMS_SOME_UNSTORED:
         return "some sectors without checksum";
-    if (s->unstored)
+    case LR_BTRFS_SUMS_UNSTORED:
         return "no checksums stored";
-    return "checksums right";
+    case LR_BTRFS_SUMS_RIGHT:
+        return "checksums right";
+    default:
+        return "no data sector read";
+    }
 }
 
 /* What a backup file copy is, for its line ("" for a ring copy): a file

@@ -215,6 +215,19 @@ typedef struct lr_btrfs_sums {
     bool damaged;
 } lr_btrfs_sums_t;
 
+/* What a read's tallies say of its data, in one word a program can put
+ * its own words to. */
+enum lr_btrfs_sums_verdict {
+    LR_BTRFS_SUMS_NONE_READ,     /* no data sector read (inline bytes, holes): nothing to say */
+    LR_BTRFS_SUMS_RIGHT,         /* every sector read had its checksum, and it was right */
+    LR_BTRFS_SUMS_SOME_UNSTORED, /* right where stored, some sectors with none */
+    LR_BTRFS_SUMS_UNSTORED,      /* no sector had a checksum stored */
+    LR_BTRFS_SUMS_UNVERIFIED,    /* checksums of a type not computed here */
+};
+
+/* The verdict of tallies s (pure). */
+enum lr_btrfs_sums_verdict lr_btrfs_sums_verdict(const lr_btrfs_sums_t *s);
+
 /* The last file read's checksum tallies into *out (zeros before any; after
  * a read that failed, zero counts and `damaged` said). */
 void lr_btrfs_last_sums(const lr_btrfs_t *fs, lr_btrfs_sums_t *out);
