@@ -1,6 +1,7 @@
 /* lvmscan: find every LVM2 PV label, metadata area and metadata copy in raw
  * disk images and show the volume groups and their history. Argument
  * parsing and output only; the work is lrscan's (lr/scan.h). */
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -2078,6 +2079,71 @@ static void print_brief(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
     }
 }
 
+/* a and b equal but for the numbers in them (offsets, inode numbers). */
+static bool same_but_numbers(const char *a, const char *b)
+{
+    if (!a || !b)
+        return a == b;
+    for (;;) {
+        bool da = isdigit((unsigned char)*a), db = isdigit((unsigned char)*b);
+        if (da != db)
+            return false;
+        if (da) {
+            while (isdigit((unsigned char)*a))
+                a++;
+            while (isdigit((unsigned char)*b))
+                b++;
+            continue;
+        }
+        if (*a != *b)
+            return false;
+        if (!*a)
+            return true;
+        a++;
+        b++;
+    }
+}
+
+/* Backup files alike: the same bytes in the same image, the same flags and
+ * the same reason for being partial. The stale leaves of a btrfs hold one
+ * file's first bytes many times over (every copy-on-write of its leaf). */
+static bool copies_alike(const lr_scan_copy_t *a, const lr_scan_copy_t *b)
+{
+    char fa[192], fb[192];
+    if (!(a->source & LR_SCAN_COPY_BACKUP) || !(b->source & LR_SCAN_COPY_BACKUP))
+        return false;
+    if (a->image != b->image || a->crc != b->crc || a->length != b->length)
+        return false;
+    copy_flags(a, fa, sizeof(fa));
+    copy_flags(b, fb, sizeof(fb));
+    return strcmp(fa, fb) == 0 && same_but_numbers(a->parse_error, b->parse_error);
+}
+
+/* The copies after v's copy k that are alike it, named by offset on one
+ * line (the first few; --json lists each) and marked in done[] (NULL: out
+ * of memory, nothing folded). */
+static void report_alike(FILE *f, const lr_scan_t *s, const lr_scan_version_t *v, size_t k,
+                         bool *done)
+{
+    enum { SHOWN = 4 };
+    const lr_scan_copy_t *c = &s->copies[v->copies[k]];
+    size_t n = 0;
+    for (size_t i = k + 1; done && i < v->n_copies; i++) {
+        if (done[i] || !copies_alike(c, &s->copies[v->copies[i]]))
+            continue;
+        done[i] = true;
+        if (n == 0)
+            fputs("              alike (the same bytes, flags and reason)", f);
+        if (n < SHOWN)
+            fprintf(f, "%s%" PRIu64, n ? ", " : " @ ", s->copies[v->copies[i]].offset);
+        n++;
+    }
+    if (n > SHOWN)
+        fprintf(f, " and %zu more (%zu in all; --json lists each)", n - SHOWN, n);
+    if (n)
+        fputc('\n', f);
+}
+
 /* uncommitted: written after the newest version a header commits. newer,
  * newer_v: the version listed just above (report_ev_version). */
 static void report_version(FILE *f, const lr_scan_t *s, const lr_scan_version_t *v,
@@ -2095,13 +2161,18 @@ static void report_version(FILE *f, const lr_scan_t *s, const lr_scan_version_t 
             v->complete ? "" : "  (no complete copy)", uncommitted ? "  (not committed)" : "");
     report_thin_pools(f, v);
     report_raid(f, v);
+    bool *done = calloc(v->n_copies ? v->n_copies : 1, sizeof(*done));
     for (size_t k = 0; k < v->n_copies; k++) {
+        if (done && done[k])
+            continue;
         const lr_scan_copy_t *c = &s->copies[v->copies[k]];
         copy_flags(c, fl, sizeof(fl));
         fprintf(f, "            %s @ %" PRIu64 "  %" PRIu64 " bytes  crc 0x%08" PRIx32 "%s\n",
                 safe(img_name(s, c->image), b, sizeof(b)), c->offset, c->length, c->crc, fl);
         report_backup_note(f, c);
+        report_alike(f, s, v, k, done);
     }
+    free(done);
     report_ev_version(f, ev, newer, newer_v);
 }
 
@@ -2303,6 +2374,10 @@ static void print_report(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
         if (im->text_file)
             fputs("    an LVM2 backup/archive file: its version joins the history; not a disk\n",
                   f);
+        else if (im->size == 0 && !im->error)
+            fputs("    EMPTY: it holds no byte (nothing to scan: a copy that failed, or not the "
+                  "image meant?)\n",
+                  f);
     }
     report_labels(f, s);
     report_areas(f, s);
@@ -2314,6 +2389,10 @@ static void print_report(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
     if (s->n_failed)
         fprintf(f, "\nNote: %zu image(s) could not be scanned whole; see ERROR above.\n",
                 s->n_failed);
+    if (!s->n_labels && !s->n_areas && !s->n_copies)
+        fputs("\nNothing of LVM2 was found: no PV label, metadata area or metadata text in "
+              "the bytes scanned.\n",
+              f);
 }
 
 /* ---- --headers: every field of labels and mda headers ------------------ */

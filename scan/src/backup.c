@@ -350,13 +350,19 @@ static bool word_char(char ch)
     return isalnum((unsigned char)ch) || ch == '_' || ch == '.' || ch == '-' || ch == '+';
 }
 
-/* Feeds the canonical token stream of text[0..len) to the crc. */
-uint32_t sc_section_crc(const char *text, size_t len)
+/* The canonical token stream of a VG section: comments and whitespace
+ * dropped, one space kept where two words would join. Collected in a
+ * small buffer handed to `put` as it fills. */
+typedef struct sc_canon {
+    void (*put)(struct sc_canon *k, const char *p, size_t n);
+    uint32_t crc;
+    char *out; /* sc_section_canon's growing copy */
+    size_t n, cap;
+    bool failed;
+} sc_canon_t;
+
+static void canon_stream(const char *text, size_t s, size_t e, sc_canon_t *k)
 {
-    size_t s = 0, e = 0;
-    if (!sc_vg_section(text, len, &s, &e))
-        return 0;
-    uint32_t crc = LR_CRC_INITIAL;
     char buf[256];
     size_t n = 0;
     char last = 0;
@@ -374,7 +380,7 @@ uint32_t sc_section_crc(const char *text, size_t len)
             continue;
         }
         if (n + 2 > sizeof(buf)) {
-            crc = lr_crc(crc, buf, n);
+            k->put(k, buf, n);
             n = 0;
         }
         /* one separator where dropping the whitespace would join two words */
@@ -390,7 +396,65 @@ uint32_t sc_section_crc(const char *text, size_t len)
         }
         last = ch;
     }
-    return lr_crc(crc, buf, n);
+    k->put(k, buf, n);
+}
+
+static void canon_crc(sc_canon_t *k, const char *p, size_t n)
+{
+    k->crc = lr_crc(k->crc, p, n);
+}
+
+static void canon_keep(sc_canon_t *k, const char *p, size_t n)
+{
+    if (k->failed || !n)
+        return;
+    if (k->n + n > k->cap) {
+        size_t cap = k->cap ? k->cap : 1024;
+        while (cap < k->n + n)
+            cap *= 2;
+        char *q = realloc(k->out, cap);
+        if (!q) {
+            k->failed = true;
+            return;
+        }
+        k->out = q;
+        k->cap = cap;
+    }
+    memcpy(k->out + k->n, p, n);
+    k->n += n;
+}
+
+/* Feeds the canonical token stream of text[0..len) to the crc. */
+uint32_t sc_section_crc(const char *text, size_t len)
+{
+    size_t s = 0, e = 0;
+    if (!sc_vg_section(text, len, &s, &e))
+        return 0;
+    sc_canon_t k = {canon_crc, LR_CRC_INITIAL, NULL, 0, 0, false};
+    canon_stream(text, s, e, &k);
+    return k.crc;
+}
+
+int sc_section_canon(const char *text, size_t len, char **out, size_t *n)
+{
+    size_t s = 0, e = 0;
+    *out = NULL;
+    *n = 0;
+    if (!sc_vg_section(text, len, &s, &e)) {
+        if (s == SIZE_MAX)
+            return 0;
+        /* cut short: the section runs on to the text's end */
+        e = s + strnlen(text + s, len - s);
+    }
+    sc_canon_t k = {canon_keep, 0, NULL, 0, 0, false};
+    canon_stream(text, s, e, &k);
+    if (k.failed) {
+        free(k.out);
+        return -ENOMEM;
+    }
+    *out = k.out;
+    *n = k.n;
+    return 0;
 }
 
 /* ---- reading the files -------------------------------------------------- */

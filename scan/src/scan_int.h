@@ -281,6 +281,10 @@ bool sc_vg_section(const char *text, size_t len, size_t *start, size_t *end);
 /* lr_crc of the section's tokens: comments dropped, whitespace runs kept
  * only as one separator between two words. */
 uint32_t sc_section_crc(const char *text, size_t len);
+/* The same token stream as bytes: *out (caller frees) and *n; NULL and 0
+ * when no section opens; a section not closed runs to the text's end (or
+ * its first NUL). -ENOMEM on failure. */
+int sc_section_canon(const char *text, size_t len, char **out, size_t *n);
 
 /* thin.c: fills each complete version's thin_pools (reading each pool's
  * metadata superblock); only -ENOMEM fails. sc_thin_free frees them. */

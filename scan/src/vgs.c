@@ -86,29 +86,112 @@ static lr_scan_version_t *new_version(lr_scan_vg_t *vg, size_t *cap, const lr_sc
     return v;
 }
 
-/* Partial backup files of one seqno: an incomplete version per crc, shared
- * only by identical partial files (versions [from, ...) made here). */
+/* A complete version's VG section as its canonical token stream, read
+ * again from its first copy when a partial backup file needs it. */
+typedef struct sc_section {
+    char *canon; /* NULL: not read yet, no section, or it no longer reads */
+    size_t n;
+    bool tried;
+} sc_section_t;
+
+/* cp's VG section as its canonical token stream (sc_section_canon), its
+ * text read again; *canon NULL when it no longer reads or has no section
+ * (then it matches nothing). Only -ENOMEM fails. */
+static int copy_canon(sc_ctx_t *c, const lr_scan_copy_t *cp, char **canon, size_t *n)
+{
+    char *text = NULL;
+    lr_error_t e;
+    lr_error_clear(&e);
+    *canon = NULL;
+    *n = 0;
+    int rc = sc_read_pieces(c->ios[cp->image], cp, &text, &e);
+    if (rc == -ENOMEM)
+        return lr_error_set(c->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    if (rc)
+        return 0;
+    rc = sc_section_canon(text, (size_t)cp->length, canon, n);
+    free(text);
+    if (rc)
+        return lr_error_set(c->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    return 0;
+}
+
+/* The one complete version among [lo, lo + n_sec) whose VG section begins
+ * with all of partial copy cp's: cp's text then holds no byte that version
+ * lacks (a cut file read on into another's bytes seldom does). *found is
+ * its index, or -1 when none or more than one does. Only -ENOMEM fails. */
+static int prefix_version(sc_ctx_t *c, const lr_scan_vg_t *vg, sc_section_t *sec, size_t lo,
+                          size_t n_sec, const lr_scan_copy_t *cp, long *found)
+{
+    *found = -1;
+    char *mine = NULL;
+    size_t n = 0;
+    int rc = copy_canon(c, cp, &mine, &n);
+    if (rc || !mine)
+        return rc;
+    int matches = 0;
+    for (size_t j = 0; j < n_sec && !rc; j++) {
+        sc_section_t *x = &sec[j];
+        if (!x->tried) {
+            x->tried = true;
+            rc = copy_canon(c, &c->scan->copies[vg->versions[lo + j].copies[0]], &x->canon, &x->n);
+        }
+        if (rc || !x->canon || x->n < n || memcmp(x->canon, mine, n) != 0)
+            continue;
+        matches++;
+        *found = (long)(lo + j);
+    }
+    free(mine);
+    if (matches != 1)
+        *found = -1;
+    return rc;
+}
+
+/* Partial backup files of one seqno: each joins the one complete version
+ * [lo, hi) its VG section is the start of (prefix_version), else an
+ * incomplete version per crc, shared only by identical partial files
+ * (the versions from `from` on, made here). Identical files (the same crc
+ * and length, sorted together) are compared once. */
 static int place_partial_backups(sc_ctx_t *c, lr_scan_vg_t *vg, size_t *cap, const sc_key_t *k,
-                                 size_t n, size_t from)
+                                 size_t n, size_t lo, size_t hi)
 {
     const lr_scan_copy_t *copies = c->scan->copies;
-    for (size_t i = 0; i < n; i++) {
+    size_t from = vg->n_versions;
+    sc_section_t *sec = NULL;
+    if (hi > lo) {
+        sec = calloc(hi - lo, sizeof(*sec));
+        if (!sec)
+            return lr_error_set(c->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    }
+    const lr_scan_copy_t *last = NULL;
+    long joined = -1;
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
         const lr_scan_copy_t *cp = &copies[k[i].idx];
         if (copy_good(cp) || !is_backup(cp))
             continue;
-        lr_scan_version_t *v = NULL;
+        if (sec && !(last && last->crc == cp->crc && last->length == cp->length))
+            rc = prefix_version(c, vg, sec, lo, hi - lo, cp, &joined);
+        last = cp;
+        if (rc)
+            break;
+        lr_scan_version_t *v = joined >= 0 ? &vg->versions[joined] : NULL;
         for (size_t j = from; j < vg->n_versions && !v; j++)
             if (vg->versions[j].crc == cp->crc)
                 v = &vg->versions[j];
         if (!v)
             v = new_version(vg, cap, cp, cp->crc, c->err);
-        if (!v)
-            return c->err ? c->err->code : -ENOMEM;
+        if (!v) {
+            rc = c->err ? c->err->code : -ENOMEM;
+            break;
+        }
         v->n_backup_copies++;
-        if (version_add_copy(v, k[i].idx, c->err))
-            return -ENOMEM;
+        rc = version_add_copy(v, k[i].idx, c->err) ? -ENOMEM : 0;
     }
-    return 0;
+    for (size_t j = 0; sec && j < hi - lo; j++)
+        free(sec[j].canon);
+    free(sec);
+    return rc;
 }
 
 /* Versions [lo, hi) of one seqno are sorted by crc: binary search. */
@@ -165,8 +248,9 @@ static void key_backups(const lr_scan_copy_t *copies, sc_key_t *k, size_t n)
 /* One seqno's copies (sorted by crc): complete copies make a version per
  * crc; damaged or partial ones join the version with their crc, else the
  * first of their seqno, else one incomplete version of their own. A partial
- * backup file (cut short or fragmented) joins no other version: its text
- * may have run into another file's bytes. */
+ * backup file (cut short or fragmented) joins only a complete version whose
+ * VG section its own is the start of: its text may have run into another
+ * file's bytes, and those must not pass for this version's. */
 static int place_run(sc_ctx_t *c, lr_scan_vg_t *vg, size_t *cap, sc_key_t *k, size_t n)
 {
     const lr_scan_copy_t *copies = c->scan->copies;
@@ -203,7 +287,7 @@ static int place_run(sc_ctx_t *c, lr_scan_vg_t *vg, size_t *cap, sc_key_t *k, si
         if (version_add_copy(v, k[i].idx, c->err))
             return -ENOMEM;
     }
-    return place_partial_backups(c, vg, cap, k, n, vg->n_versions);
+    return place_partial_backups(c, vg, cap, k, n, lo, hi);
 }
 
 static int place_copies(sc_ctx_t *c, lr_scan_vg_t *vg, const int *copies, size_t n)

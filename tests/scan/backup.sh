@@ -17,7 +17,10 @@
 #   - a fragmented file (made here: its second filesystem block replaced by
 #     zeros, or by another file's block) is partial, named with its offset,
 #     and joins no complete version; one cut before its VG section opens is
-#     listed with no VG, partial;
+#     listed with no VG, partial; a file cut short whose text is the start
+#     of one complete version's is listed under that version (not under
+#     two in conflict, nor changed);
+#   - the report names a btrfs leaf's stale copies alike once;
 #   - in an XFS mkfs.xfs -p made, every file is read by its inode, also
 #     through an inode B+tree of two levels (5000 empty files before them)
 #     and in a version 4 XFS (-m crc=0);
@@ -190,6 +193,45 @@ crc=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d["copies"]
 "$REPAIR" --restore "seqno=21:crc=$crc" --dry-run "$T/disk.img" "$T/conflict.vg" > "$T/plan21" 2>&1 ||
     { cat "$T/plan21"; lr_fail "dry-run restore of the file's seqno 21 exited $?"; }
 grep -q "tag.*changed\|changed" "$T/plan21" || { cat "$T/plan21"; lr_fail "the plan does not show the file's tag"; }
+
+# ---- a file cut short joins the one complete version its VG section is
+# the start of (real LVM2's archive of seqno 30, which the ring holds too,
+# cut at byte 900: inside its physical_volumes); cut after a change in
+# that start, or when two complete versions of seqno 30 (a conflict in
+# the LV section, past byte 900) both begin with it, it stays a version of
+# its own, incomplete
+A29=$(ls "$FIX"/truth/archive/hbkvg_00029-*.vg)
+head -c 900 "$A29" > "$T/cut.vg"
+sed 's/tags = \["early"\]/tags = ["eerly"]/' "$A29" | head -c 900 > "$T/cutbad.vg"
+sed 's/"t24"/"t2x"/' "$A29" > "$T/conflict30.vg"
+cmp -s "$T/cut.vg" "$T/cutbad.vg" && lr_fail "cutbad.vg is not changed"
+cmp -s "$A29" "$T/conflict30.vg" && lr_fail "conflict30.vg is not changed"
+[ "$(head -c 900 "$T/conflict30.vg")" = "$(cat "$T/cut.vg")" ] || lr_fail "conflict30.vg changes its first 900 bytes"
+"$SCAN" --json "$T/disk.img" "$T/cut.vg" "$T/cutbad.vg" > "$T/cut1.json" || lr_fail "lvmscan with cut files exited $?"
+"$SCAN" --json "$T/disk.img" "$T/cut.vg" "$T/conflict30.vg" > "$T/cut2.json" || lr_fail "lvmscan with a cut file and a conflict exited $?"
+python3 - "$T/cut1.json" "$T/cut2.json" <<'EOF' || lr_fail "cut files"
+import json, sys
+def v30(path):
+    d = json.load(open(path))
+    c = d["copies"]
+    vs = [v for v in d["vgs"][0]["versions"] if v["seqno"] == 30]
+    return c, vs, [[c[i]["image"] for i in v["copies"]] for v in vs]
+c, vs, ims = v30(sys.argv[1])
+for im in (1, 2):
+    k = [i for i, x in enumerate(c) if x["image"] == im]
+    assert len(k) == 1 and c[k[0]]["partial"] and not c[k[0]]["parse_ok"], [c[i] for i in k]
+whole = [v for v in vs if v["complete"]]
+assert len(whole) == 1 and not whole[0]["conflict"], vs
+assert sorted(c[i]["image"] for i in whole[0]["copies"]) == [0, 0, 1], ims
+assert whole[0]["backup_copies"] == 2, whole[0]
+own = [v for v in vs if not v["complete"]]
+assert len(own) == 1 and [c[i]["image"] for i in own[0]["copies"]] == [2], ims
+c, vs, ims = v30(sys.argv[2])
+assert len([v for v in vs if v["complete"] and v["conflict"]]) == 2, ims
+own = [v for v in vs if not v["complete"]]
+assert len(own) == 1 and [c[i]["image"] for i in own[0]["copies"]] == [1], ims
+print("cut files: one joins seqno 30, one changed and one ambiguous stay apart")
+EOF
 
 # ---- fragmented files: the block after a file's first one is not its own
 off=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print([c["offset"] for c in d["copies"] if c["found_by"]=="backup_file" and c["seqno"]==10][0])' "$T/scan.json")
@@ -1116,6 +1158,29 @@ for src, inline in ((sys.argv[3], True), (sys.argv[4], False)):
         # sector stored), xvg's inline bytes none (its leaf's checksum)
         assert x["btrfs_compression"] == "zlib" and x["btrfs_sums_checked"] == (1 if inline else 2), x
 assert not [x for x in d["copies"] if x["partial"]], [x["parse_error"] for x in d["copies"] if x["partial"]]
+EOF2
+    # the report names a leaf's copies alike (the same bytes, flags and
+    # reason) once, on one line with the others' count, every offset on
+    # it a copy of that version in the JSON
+    "$SCAN" "$T/lvmway.fs" > "$T/lvmway.txt" || lr_fail "lvmscan (text) of btrfs-lvmway exited $?"
+    python3 - "$T/lvmway.json" "$T/lvmway.txt" <<'EOF2' || lr_fail "btrfs-lvmway: copies alike not named once"
+import json, re, sys
+d = json.load(open(sys.argv[1])); txt = open(sys.argv[2]).read()
+c = d["copies"]
+own = [int(m) for m in re.findall(r"^ +\S+ @ (\d+)  \d+ bytes", txt, re.M)]
+alike = re.findall(r"^ +alike \(the same bytes, flags and reason\) @ ([\d, ]+?)(?: and (\d+) more \((\d+) in all; --json lists each\))?$", txt, re.M)
+assert alike, txt
+for offs, more, total in alike:
+    offs = [int(o) for o in offs.split(", ")]
+    n = int(total) if total else len(offs)
+    assert not more or n == len(offs) + int(more), (offs, more, total)
+    # the copy listed just above and these are one version's, alike
+    k = [i for i, x in enumerate(c) if x["offset"] in offs]
+    v = [v for vg in d["vgs"] for v in vg["versions"] if k[0] in v["copies"]][0]
+    mine = [i for i in v["copies"] if (c[i]["crc"], c[i]["length"]) == (c[k[0]]["crc"], c[k[0]]["length"])]
+    assert len(mine) == n + 1 and set(k) <= set(mine), (offs, n, [c[i]["offset"] for i in mine])
+    assert len([i for i in mine if c[i]["offset"] in own]) == 1, offs
+print("btrfs-lvmway: %d runs of copies alike named once" % len(alike))
 EOF2
     for s in xvg:"$FIX/../backup-xfs/truth/archive/xvg_00000-2095987044.vg" manyvg:"$FIX/../../tests/data/many-lvs.backup"; do
         vg=${s%%:*} src=${s#*:}

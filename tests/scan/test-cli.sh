@@ -97,6 +97,14 @@ head -c 1048576 /dev/zero > "$T/zero.img"
 expect 1 --json "$T/zero.img"
 json_ok zero
 expect 1 "$T/zero.img"
+# nothing found is said, not left to an empty list; an empty file says so
+grep -q "^Nothing of LVM2 was found" "$T/out" && ok || bad "nothing found is not said: $(cat "$T/out")"
+grep -q "EMPTY" "$T/out" && bad "a 1 MiB image is said empty" || ok
+: > "$T/empty.img"
+expect 1 "$T/empty.img"
+grep -q "^    EMPTY: it holds no byte" "$T/out" && ok || bad "an empty image is not said empty: $(cat "$T/out")"
+expect 0 "$FIX/backup/disk.img.gz"
+grep -q "Nothing of LVM2\|EMPTY" "$T/out" && bad "a scan that found a VG says it found nothing" || ok
 expect 2 "$T/does-not-exist.img"
 grep -q "does-not-exist.img" "$T/err" && ok || bad "missing file not named in the error"
 expect 2 --json "$T/does-not-exist.img"
