@@ -59,6 +59,7 @@ typedef struct scanned {
     size_t n;
     lr_scan_session_t *session; /* re-reads copies through ios */
     const lr_scan_t *scan;      /* its result */
+    bool cut_refused;           /* a restore refused an image that decompresses only in part */
 } scanned_t;
 
 /* ---- shared by the modes (lvmrepair.c) ---------------------------------- */

@@ -211,13 +211,36 @@ static int scan_images(const args_t *a, scanned_t *s, lr_error_t *err)
     s->ios = calloc((size_t)a->n_images, sizeof(*s->ios));
     if (!s->ios)
         return lr_error_oom(err);
+    /* A compressed image cut short or damaged in its stream (a truncated
+     * .gz, .xz or .zst) is read as far as it decompresses, as lvmscan reads
+     * it: what only reads (diff, export, extract) works on that part; a
+     * restore writes a whole copy of the image and is refused. */
+    bool restore = a->mode == MODE_RESTORE || a->mode == MODE_RESTORE_LV;
     for (int i = 0; i < a->n_images; i++) {
-        lr_io_open_opts_t oo = {.progress = isatty(STDERR_FILENO) ? show_gzip_progress : NULL,
+        lr_io_open_opts_t oo = {.flags = LR_IO_PARTIAL,
+                                .progress = isatty(STDERR_FILENO) ? show_gzip_progress : NULL,
                                 .progress_arg = a->images[i],
                                 .snapshot = a->snapshot};
         int rc = lr_io_open_opts(&s->ios[i], a->images[i], &oo, err);
+        if (rc && !restore && rc != -ENOMEM) {
+            /* the pass at open of a .zst does not end at damage inside a
+             * frame; read as lvmscan reads it (lazily), it ends the image */
+            oo.flags |= LR_IO_LAZY;
+            lr_error_clear(err);
+            rc = lr_io_open_opts(&s->ios[i], a->images[i], &oo, err);
+        }
         if (rc)
             return rc;
+        lr_error_t why;
+        rc = restore ? lr_io_damage(s->ios[i], NULL, &why) : 0;
+        if (rc) {
+            lr_io_close(s->ios[i], NULL);
+            s->ios[i] = NULL;
+            s->cut_refused = true;
+            if (err)
+                *err = why;
+            return rc;
+        }
         say_notes(a->images[i], s->ios[i], a->snapshot);
         s->n++;
     }
@@ -908,6 +931,11 @@ static int with_scan(const args_t *a, int (*mode)(const args_t *a, scanned_t *s)
     scanned_t s;
     int rc = scan_images(a, &s, &err);
     int ex = rc ? cli_fail(rc, &err) : mode(a, &s);
+    if (s.cut_refused)
+        fprintf(stderr,
+                "%s: a restore writes a whole copy of every image and this one decompresses only "
+                "in part; --diff, --export and --extract read the part that does\n",
+                cli_prog);
     /* an image that does not open (not found, a format refused by name:
      * an encrypted qcow2, a chain's missing backing file; scan_images
      * stopped before counting it) is bad input, as lvmscan exits for it,
