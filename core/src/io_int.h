@@ -175,6 +175,16 @@ typedef int (*lr_vhd_parent_fn)(void *ctx, void *buf, size_t len, uint64_t off, 
  * (lr_vhd_close). */
 int lr_vhd_open(lr_vhd_t **out, const char *path, const char *image, uint64_t size,
                 lr_error_t *err) LR_IO_HIDDEN;
+/* For a VHD file libvhdi does not open: the media size its footer copy at
+ * byte 0 gives when that copy is a dynamic disk's (a dynamic VHD cut short
+ * has lost the footer at its end; libvhdi reads only that one, qemu-img
+ * refuses it too): 0 with *size, else LR_ENOTFOUND (no such copy, another
+ * disk type: a differencing disk's parent is checked through libvhdi). */
+int lr_vhd_copy_size(const char *path, uint64_t *size) LR_IO_HIDDEN;
+/* true when the file starts with a VHD footer copy (a dynamic or
+ * differencing disk's) but does not end with a footer: cut short, or
+ * bytes appended after it (said when libvhdi does not open it). */
+bool lr_vhd_cut_short(const char *path) LR_IO_HIDDEN;
 /* true for a differencing disk (its holes are its parent's bytes). */
 bool lr_vhd_differencing(const lr_vhd_t *m) LR_IO_HIDDEN;
 /* The i-th note (from 0) the open recorded about the file (a checksum that

@@ -267,6 +267,38 @@ int lr_vhd_open(lr_vhd_t **out, const char *path, const char *image, uint64_t si
     return 0;
 }
 
+int lr_vhd_copy_size(const char *path, uint64_t *size)
+{
+    uint8_t copy[VHD_FOOTER];
+    *size = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return LR_ENOTFOUND;
+    bool ok = vhd_pread(fd, copy, VHD_FOOTER, 0, VHD_FOOTER) && memcmp(copy, "conectix", 8) == 0 &&
+              lr_get_be32(copy + 60) == VHD_DYNAMIC;
+    close(fd);
+    if (!ok)
+        return LR_ENOTFOUND;
+    *size = lr_get_be64(copy + 48); /* current size */
+    return 0;
+}
+
+bool lr_vhd_cut_short(const char *path)
+{
+    uint8_t copy[VHD_FOOTER], foot[VHD_FOOTER];
+    struct stat st;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    uint64_t size = fstat(fd, &st) == 0 && st.st_size > 0 ? (uint64_t)st.st_size : 0;
+    bool cut = size >= 2 * VHD_FOOTER && vhd_pread(fd, copy, VHD_FOOTER, 0, size) &&
+               memcmp(copy, "conectix", 8) == 0 &&
+               vhd_pread(fd, foot, VHD_FOOTER, size - VHD_FOOTER, size) &&
+               memcmp(foot, "conectix", 8) != 0;
+    close(fd);
+    return cut;
+}
+
 void lr_vhd_close(lr_vhd_t *m)
 {
     if (!m)

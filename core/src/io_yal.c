@@ -158,7 +158,7 @@ static void yal_flatten(char *msg)
             *p = *(p + 1) ? ' ' : '\0';
 }
 
-#if defined(LR_HAVE_EWF) || defined(LR_HAVE_QCOW)
+#if defined(LR_HAVE_EWF) || defined(LR_HAVE_QCOW) || defined(LR_HAVE_VHDI)
 /* Records [a, b) as unreadable (under y->mu): merged with the range it
  * continues, so that a lost tail read buffer by buffer stays one range. */
 static void yal_lose(yal_ctx_t *y, uint64_t a, uint64_t b)
@@ -599,24 +599,6 @@ static ssize_t ewf_read(yal_ctx_t *y, void *buf, size_t len, uint64_t off, char 
     if (n > 0)
         ewf_note_sums(y, off, (uint64_t)n);
     return n;
-}
-
-int lr_io_yal_bad_range(const lr_io_t *io, uint64_t off, uint64_t *start, uint64_t *end)
-{
-    if (!io || io->ops != &yal_io_ops)
-        return 0;
-    yal_ctx_t *y = io->ctx;
-    int found = 0;
-    pthread_mutex_lock(&y->mu);
-    for (size_t i = 0; i < y->n_lost; i++) {
-        if (y->lost[i][1] <= off || (found && y->lost[i][0] >= *start))
-            continue;
-        *start = y->lost[i][0] > off ? y->lost[i][0] : off; /* counted once */
-        *end = y->lost[i][1];
-        found = 1;
-    }
-    pthread_mutex_unlock(&y->mu);
-    return found;
 }
 
 /* Sectors whose read from the disk failed during the acquisition are
@@ -2075,9 +2057,84 @@ static int vhdi_file_read(void *ctx, void *buf, size_t len, uint64_t off, lr_err
     return lr_vhd_read(v->map, buf, len, off, v->parent ? vhdi_file_read : NULL, v->parent, err);
 }
 
+/* The unit a failed read is narrowed to: a VHDX block is a whole number
+ * of MiB at a multiple of its size, so a MiB lies in one block. */
+#define VHDI_UNIT (1u << 20)
+
+/* Whether the MiB at unit (of a media of size bytes) reads whole: scratch
+ * holds VHDI_UNIT bytes. */
+static bool vhdi_unit_reads(void *h, uint8_t *scratch, uint64_t unit, uint64_t size)
+{
+    lr_error_t e;
+    lr_error_clear(&e);
+    size_t n = unit + VHDI_UNIT <= size ? VHDI_UNIT : (size_t)(size - unit);
+    return vhdi_file_read(h, scratch, n, unit, &e) == 0;
+}
+
+/* The first sector of the MiB at unit that does not read, unit's own MiB
+ * not reading whole: the longest run of sectors from unit that reads,
+ * found by halving (a block's data lies in a row in its file: a file cut
+ * inside it reads up to the cut). */
+static uint64_t vhdi_first_bad(void *h, uint8_t *scratch, uint64_t unit, uint64_t size)
+{
+    size_t lo = 0; /* sectors from unit that read */
+    size_t hi = (unit + VHDI_UNIT <= size ? VHDI_UNIT : (size_t)(size - unit)) / 512;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        lr_error_t e;
+        lr_error_clear(&e);
+        if (vhdi_file_read(h, scratch, mid * 512, unit, &e) == 0)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return unit + lo * 512;
+}
+
+/* A read of [off, off + len) failed: from the first sector of it that
+ * does not read, the MiBs that do not read whole are lost (a file cut
+ * short loses the data past its end, a damaged block itself), so that a
+ * scan goes on after them; [*a, *b) is what was lost. 0 when every MiB
+ * reads alone (or out of memory): nothing is lost. */
+static int vhdi_lose(yal_ctx_t *y, uint64_t off, size_t len, uint64_t *a, uint64_t *b)
+{
+    vhdi_file_t *v = y->h;
+    uint8_t *scratch = malloc(VHDI_UNIT);
+    if (!scratch)
+        return 0;
+    uint64_t u = off / VHDI_UNIT * VHDI_UNIT;
+    while (u < off + len && u < v->size && vhdi_unit_reads(v, scratch, u, v->size))
+        u += VHDI_UNIT;
+    int lost = u < off + len && u < v->size;
+    if (lost) {
+        *a = vhdi_first_bad(v, scratch, u, v->size);
+        for (u += VHDI_UNIT; u < v->size && !vhdi_unit_reads(v, scratch, u, v->size);)
+            u += VHDI_UNIT;
+        *b = u < v->size ? u : v->size;
+        pthread_mutex_lock(&y->mu);
+        yal_lose(y, *a, *b);
+        pthread_mutex_unlock(&y->mu);
+    }
+    free(scratch);
+    return lost;
+}
+
+/* A read of the chain. A block that does not read (past the end of a file
+ * cut short: libvhdi fails, and so does our VHD map) is lost, named and
+ * left unreadable (lr_io_bad_range): a scan goes on after it. */
 static ssize_t vhdi_read(yal_ctx_t *y, void *buf, size_t len, uint64_t off, char *msg)
 {
-    return yal_read_by(vhdi_file_read, y->h, buf, len, off, msg);
+    ssize_t n = yal_read_by(vhdi_file_read, y->h, buf, len, off, msg);
+    uint64_t a = 0, b = 0;
+    if (n >= 0 || !vhdi_lose(y, off, len, &a, &b))
+        return n;
+    char why[YAL_MSG];
+    snprintf(why, sizeof(why), "%s", msg);
+    snprintf(msg, YAL_MSG,
+             "bytes %llu-%llu are unreadable: the blocks that hold them do not read (%.300s): "
+             "past the end of a file cut short, or damaged",
+             (unsigned long long)a, (unsigned long long)b - 1, why);
+    return -1;
 }
 
 static void vhdi_free_file(void *h)
@@ -2085,8 +2142,10 @@ static void vhdi_free_file(void *h)
     vhdi_file_t *v = h;
     if (!v)
         return;
-    libvhdi_file_close(v->f, NULL);
-    libvhdi_file_free(&v->f, NULL);
+    if (v->f) {
+        libvhdi_file_close(v->f, NULL);
+        libvhdi_file_free(&v->f, NULL);
+    }
 #ifdef LR_HAVE_BFIO
     if (v->bfio)
         libbfio_handle_free(&v->bfio, NULL);
@@ -2113,6 +2172,22 @@ static int vhdi_open_map(vhdi_file_t *v, const char *path, const char *image, lr
     return lr_vhd_open(&v->map, path, image, v->size, err);
 }
 
+/* A dynamic VHD libvhdi does not open (its footer at the end lost: the
+ * file cut short) read by our map alone, from its footer copy at byte 0
+ * and its block table (lr_vhd_copy_size); blocks past the file's end then
+ * do not read (vhdi_read loses them). 1 when so opened (v->f freed), 0. */
+static int vhdi_open_alone(vhdi_file_t *v, const char *path, const char *image)
+{
+    uint64_t size = 0;
+    lr_error_t e;
+    lr_error_clear(&e);
+    if (lr_vhd_copy_size(path, &size) || lr_vhd_open(&v->map, path, image, size, &e))
+        return 0;
+    libvhdi_file_free(&v->f, NULL);
+    v->size = size;
+    return 1;
+}
+
 static int vhdi_open_file(void **out, const char *path, const char *image, lr_error_t *err)
 {
     char msg[YAL_MSG] = "";
@@ -2135,16 +2210,24 @@ static int vhdi_open_file(void **out, const char *path, const char *image, lr_er
 #else
     int opened = libvhdi_file_open(v->f, path, LIBVHDI_OPEN_READ, &e);
 #endif
+    if (opened != 1 && strcmp(path, image) == 0 && vhdi_open_alone(v, path, image)) {
+        opened = 1;
+        vhdi_msg(e, NULL); /* libvhdi's refusal, not needed now */
+    }
     if (opened != 1) {
         vhdi_msg(e, msg);
         vhdi_free_file(v);
+        const char *cut = lr_vhd_cut_short(path)
+                              ? " (the file starts with a VHD footer copy but does not end with "
+                                "the footer: it was cut short, or bytes were appended after it)"
+                              : "";
         if (strcmp(path, image) != 0)
             return lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET,
-                               "cannot open its parent VHD image %s: %s", path, msg);
-        return lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET, "cannot open the VHD image: %s",
-                           msg);
+                               "cannot open its parent VHD image %s%s: %s", path, cut, msg);
+        return lr_error_at(err, image, LR_EFORMAT, LR_NO_OFFSET, "cannot open the VHD image%s: %s",
+                           cut, msg);
     }
-    rc = vhdi_open_map(v, path, image, err);
+    rc = v->f ? vhdi_open_map(v, path, image, err) : 0;
     if (rc) {
         vhdi_free_file(v);
         return rc;
@@ -2158,6 +2241,8 @@ static int vhdi_parent_name(void *h, const char *image, char **out, lr_error_t *
     libvhdi_file_t *f = ((vhdi_file_t *)h)->f;
     *out = NULL;
     uint32_t type = 0;
+    if (!f) /* read alone (vhdi_open_alone): a dynamic disk, no parent */
+        return 0;
     if (libvhdi_file_get_disk_type(f, &type, NULL) != 1 || type != LIBVHDI_DISK_TYPE_DIFFERENTIAL)
         return 0;
     size_t n = 0;
@@ -2252,10 +2337,32 @@ int lr_io_vhdi_open(lr_io_t **out, const char *path, lr_error_t *err)
 }
 #endif
 
+/* The lost ranges a read recorded (yal_lose): an EWF set's missing
+ * chunks, a qcow2 cluster that does not decode, a VHD/VHDX block that does
+ * not read. */
+int lr_io_yal_bad_range(const lr_io_t *io, uint64_t off, uint64_t *start, uint64_t *end)
+{
+    if (!io || io->ops != &yal_io_ops)
+        return 0;
+    yal_ctx_t *y = io->ctx;
+    int found = 0;
+    pthread_mutex_lock(&y->mu);
+    for (size_t i = 0; i < y->n_lost; i++) {
+        if (y->lost[i][1] <= off || (found && y->lost[i][0] >= *start))
+            continue;
+        *start = y->lost[i][0] > off ? y->lost[i][0] : off; /* counted once */
+        *end = y->lost[i][1];
+        found = 1;
+    }
+    pthread_mutex_unlock(&y->mu);
+    return found;
+}
+
 #endif /* any libyal library */
 
-#if !defined(LR_HAVE_EWF)
-/* Without libewf no handle has lost ranges. */
+#if !defined(LR_HAVE_EWF) && !defined(LR_HAVE_QCOW) && !defined(LR_HAVE_VMDK) &&                   \
+    !defined(LR_HAVE_VHDI)
+/* Without a libyal library no handle has lost ranges. */
 int lr_io_yal_bad_range(const lr_io_t *io, uint64_t off, uint64_t *start, uint64_t *end)
 {
     (void)io, (void)off, (void)start, (void)end;

@@ -28,6 +28,10 @@
 #    name for a snapshot the image lacks or an image of another format;
 #  - a damaged compressed cluster (zlib, zstd) is lost alone, named, and the
 #    scan goes on past it (qemu-img fails on it);
+#  - a VHDX and a dynamic VHD cut at half their size (qemu-img refuses
+#    both) read but for the bytes their own block tables place past the
+#    cut, which are named unreadable, the scan going on; a differencing VHD
+#    cut short is refused, saying so;
 #  - what libqcow cannot read (the corrupt bit, LUKS, qemu-img's qcow
 #    version 1 overlays), a VMDK sparse extent given instead of its
 #    descriptor, a split set missing a
@@ -465,7 +469,112 @@ if have qemu-img; then
     done
     # one extent of a split sparse set, given instead of its descriptor
     refused "$T/v/vmdk-s2g/d-s001.vmdk" "a sparse extent of a split VMDK (it holds no descriptor)" "vmdk extent"
+
+    # A VHDX (1 MiB blocks) and a dynamic VHD cut at half their size (a copy
+    # that stopped; the VHD loses its footer at the end, libvhdi does not
+    # open it and qemu-img refuses both): the blocks the file still holds
+    # read as qemu-img read the whole file, the MiBs whose data lies past
+    # its end are unreadable, named, and the scan goes on after them (exit
+    # 2, the PV at the start found). Which MiBs those are comes from the
+    # file's own block table (read below from the whole file: MS-VHDX 2.6's
+    # region table, metadata and BAT; the VHD specification's footer,
+    # dynamic header and BAT).
+    for v in "vhdx:-o subformat=dynamic,block_size=1M" "vpc:-o subformat=dynamic"; do
+        fmt=${v%%:*} opts=${v#*:}
+        whole=$T/v/whole.$fmt img=$T/v/cut.$fmt
+        # shellcheck disable=SC2086
+        qemu-img convert -f raw -O "$fmt" $opts "$T/disk.img" "$whole"
+        cut=$(($(stat -c %s "$whole") / 2 / 512 * 512))
+        head -c "$cut" "$whole" > "$img"
+        qemu-img convert -f "$fmt" -O raw "$img" "$T/q.raw" 2> /dev/null &&
+            bad "cut $fmt: qemu-img reads it: not the case under test"
+        "$LR_CAT" "$img" "$T/out.raw" skip > "$T/cat.out" 2> "$T/err" ||
+            bad "cut $fmt: lr_cat skip failed: $(cat "$T/err")"
+        python3 - "$whole" "$cut" "$T/cat.out" "$T/out.raw" "$T/disk.img" "$fmt" << 'PY' && ok ||
+import struct, sys, uuid
+whole, cut, cat, out, raw, fmt = sys.argv[1:]
+f, cut = open(whole, "rb").read(), int(cut)
+MIB = 1 << 20
+size = len(open(raw, "rb").read())
+lost = []  # media byte ranges whose data lies past the cut
+if fmt == "vhdx":
+    rt = f[192 << 10:256 << 10]
+    assert rt[:4] == b"regi", rt[:4]
+    reg = {}
+    for i in range(struct.unpack_from("<I", rt, 8)[0]):
+        e = rt[16 + 32 * i:48 + 32 * i]
+        reg[str(uuid.UUID(bytes_le=e[:16])).upper()] = struct.unpack_from("<QI", e, 16)
+    bat, meta = reg["2DC27766-F623-4200-9D64-115E9BFD4A08"], reg["8B7CA206-4790-4B9A-B8FE-575F050F886E"]
+    m = f[meta[0]:meta[0] + meta[1]]
+    assert m[:8] == b"metadata"
+    item = {}
+    for i in range(struct.unpack_from("<H", m, 10)[0]):
+        e = m[32 + 32 * i:64 + 32 * i]
+        o, l = struct.unpack_from("<II", e, 16)
+        item[str(uuid.UUID(bytes_le=e[:16])).upper()] = m[o:o + l]
+    bs = struct.unpack_from("<I", item["CAA16737-FA36-4D43-B3B6-33F0AA44E76B"])[0]
+    vsize = struct.unpack_from("<Q", item["2FA54224-CD1B-4876-B211-5DBED83BF4B8"])[0]
+    lss = struct.unpack_from("<I", item["8141BF1D-A96F-4709-BA47-F233A8FAAB5F"])[0]
+    assert bs == MIB, bs
+    ratio = (1 << 23) * lss // bs
+    for b in range((vsize + bs - 1) // bs):
+        ent = struct.unpack_from("<Q", f, bat[0] + 8 * (b + b // ratio))[0]
+        fo = (ent >> 20) << 20
+        if ent & 7 in (6, 7) and fo + bs > cut:
+            lost.append((b * bs + max(0, cut - fo), (b + 1) * bs))
+else:
+    assert f[:8] == b"conectix" and struct.unpack_from(">I", f, 60)[0] == 3
+    vsize = struct.unpack_from(">Q", f, 48)[0]
+    hdr = struct.unpack_from(">Q", f, 16)[0]
+    table, n, bs = struct.unpack_from(">Q", f, hdr + 16)[0], *struct.unpack_from(">II", f, hdr + 28)
+    bitmap = (bs // 512 // 8 + 511) // 512 * 512
+    for b in range(n):
+        ent = struct.unpack_from(">I", f, table + 4 * b)[0]
+        if ent == 0xFFFFFFFF:
+            continue
+        data = ent * 512 + bitmap
+        if data > cut:  # its bitmap is read first: the block is lost whole
+            lost.append((b * bs, (b + 1) * bs))
+        elif data + bs > cut:
+            lost.append((b * bs + cut - data, (b + 1) * bs))
+merged = []
+for a, e in sorted(lost):
+    if merged and merged[-1][1] == a:
+        merged[-1] = (merged[-1][0], e)
+    else:
+        merged.append((a, e))
+said = [tuple(int(x) for x in l.split()[1:]) for l in open(cat) if l.startswith("unreadable ")]
+assert said == merged, (said[:4], merged[:4])
+assert merged and sum(e - a for a, e in merged) < size, merged
+o, r = open(out, "rb").read(), open(raw, "rb").read()
+bad = bytearray(size)
+for a, e in merged:
+    bad[a:min(e, size)] = b"\x01" * (min(e, size) - a)
+for u in range(0, size, MIB):
+    if not any(bad[u:u + MIB]):
+        assert o[u:u + MIB] == r[u:u + MIB], u
+    else:  # a MiB the cut runs through: its bytes before the cut read
+        k = bad.index(1, u)
+        assert o[u:k] == r[u:k], u
+lost = sum(e - a for a, e in merged) // MIB
+print("cut %s: %d MiB past its end unreadable, the rest read" % (fmt, lost))
+PY
+            bad "cut $fmt: not read as its block table says"
+        "$LVMSCAN" --json "$img" > "$T/got.json" 2> "$T/err"
+        rc=$?
+        [ $rc = 2 ] && grep -q "unreadable: the blocks that hold them do not read" "$T/err" && ok ||
+            bad "cut $fmt: exit $rc, want 2 naming the lost bytes ($(cat "$T/err"))"
+        python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["labels"] and d["images"][0]["unreadable"] > 0, d["images"]' \
+            "$T/got.json" && ok || bad "cut $fmt: the PV at its start not found, or nothing said unreadable"
+    done
 fi
+# a differencing VHD cut short (fixtures/formats/vhd-chain's top.vhd, made
+# by Xen Orchestra's vhd-lib): its parent is checked through libvhdi, which
+# does not open it: refused, saying the file is cut short
+mkdir "$T/vc"
+tar -xzf "$FIX/formats/vhd-chain.tar.gz" -C "$T/vc"
+head -c $(($(stat -c %s "$T/vc/top.vhd") / 2)) "$T/vc/top.vhd" > "$T/vc/cut.vhd"
+refused "$T/vc/cut.vhd" "does not end with the footer: it was cut short" "cut differencing vhd"
 
 # ---- formats qemu-img writes that no library here reads ------------------------------
 # A VDI, a QED and a Parallels image hold the disk's bytes at the
