@@ -1203,6 +1203,38 @@ EOF2
 else
     echo "(mkfs.btrfs not installed: the btrfs part is left out)"
 fi
+# LVM2's backup and archive directories on a zstd-compressed btrfs inside
+# an LV of their VG (fixtures/backup-btrfs-etc: real lvm2, the kernel's
+# btrfs; truth/files as the mounted btrfs gave them back, truth/pvck the
+# ring): the first 4 KiB of every version /etc/lvm/backup/rvg had lie
+# inline in the stale copies of the btrfs's leaves (their rest elsewhere),
+# partial; each is listed under the complete version of its seqno, and the
+# versions are the seqnos LVM2's files and ring hold, each once, complete
+BE=$FIX/../backup-btrfs-etc
+gzip -dc "$BE/disk.img.gz" > "$T/be.img"
+"$SCAN" --json "$T/be.img" > "$T/be.json" || lr_fail "lvmscan of backup-btrfs-etc exited $?"
+"$SCAN" "$T/be.img" > "$T/be.txt" || lr_fail "lvmscan (text) of backup-btrfs-etc exited $?"
+python3 - "$T/be.json" "$BE/truth" <<'EOF' || lr_fail "backup-btrfs-etc: partial copies not under their complete versions"
+import json, re, sys
+d = json.load(open(sys.argv[1])); t = sys.argv[2]
+c = d["copies"]
+vg = d["vgs"]
+assert len(vg) == 1, [v["name"] for v in vg]
+vg = vg[0]
+files = [l.split() for l in open(t + "/files")]
+ring = set(int(m) for m in re.findall(r"seqno (\d+)", open(t + "/pvck").read()))
+want = set(int(f[1]) for f in files) | ring
+got = [v["seqno"] for v in vg["versions"]]
+assert sorted(got) == sorted(want), (sorted(got), sorted(want))
+assert all(v["complete"] and not v["conflict"] for v in vg["versions"]), [v["seqno"] for v in vg["versions"] if not v["complete"]]
+assert vg["versions"][0]["seqno"] == int(open(t + "/seqno").read())
+part = [(v["seqno"], i) for v in vg["versions"] for i in v["copies"] if c[i]["partial"]]
+assert len(part) >= len(files), len(part)
+assert all(c[i]["seqno"] == s and c[i]["found_by"] == "backup_file" for s, i in part), part[:3]
+print("backup-btrfs-etc: %d versions, each once and complete; %d partial copies under them" % (len(got), len(part)))
+EOF
+grep -q "^ *alike (the same bytes, flags and reason) @ " "$T/be.txt" || lr_fail "backup-btrfs-etc: no copies named alike"
+grep -q "no complete copy" "$T/be.txt" && lr_fail "backup-btrfs-etc: a version said to have no complete copy"
 # A file cut before its VG section opens: fixtures/backup-journal's first
 # archive (its description holds a 1500-character tag, so its section
 # begins past its first KiB) cut after 1 KiB, another file's text after it:
