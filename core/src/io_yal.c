@@ -2181,7 +2181,9 @@ static int vhdi_open_alone(vhdi_file_t *v, const char *path, const char *image)
     uint64_t size = 0;
     lr_error_t e;
     lr_error_clear(&e);
-    if (lr_vhd_copy_size(path, &size) || lr_vhd_open(&v->map, path, image, size, &e))
+    /* only a file that lost its footer: libvhdi's other refusals stand */
+    if (!lr_vhd_cut_short(path) || lr_vhd_copy_size(path, &size) ||
+        lr_vhd_open(&v->map, path, image, size, &e))
         return 0;
     libvhdi_file_free(&v->f, NULL);
     v->size = size;

@@ -116,6 +116,20 @@ static int copy_canon(sc_ctx_t *c, const lr_scan_copy_t *cp, char **canon, size_
     return 0;
 }
 
+/* Whether a section's canonical stream goes on past its seqno's digits:
+ * a text cut inside the number gave the copy another seqno. */
+static bool past_seqno(const char *canon, size_t n)
+{
+    static const char key[] = "seqno=";
+    const char *p = memmem(canon, n, key, sizeof(key) - 1);
+    if (!p)
+        return false;
+    size_t i = (size_t)(p - canon) + sizeof(key) - 1;
+    while (i < n && canon[i] >= '0' && canon[i] <= '9')
+        i++;
+    return i < n;
+}
+
 /* The one complete version among [lo, lo + n_sec) whose VG section begins
  * with all of partial copy cp's: cp's text then holds no byte that version
  * lacks (a cut file read on into another's bytes seldom does). *found is
@@ -129,6 +143,10 @@ static int prefix_version(sc_ctx_t *c, const lr_scan_vg_t *vg, sc_section_t *sec
     int rc = copy_canon(c, cp, &mine, &n);
     if (rc || !mine)
         return rc;
+    if (!past_seqno(mine, n)) {
+        free(mine); /* cut in its seqno ("seqno = 1" of 12): not its own */
+        return 0;
+    }
     int matches = 0;
     for (size_t j = 0; j < n_sec && !rc; j++) {
         sc_section_t *x = &sec[j];

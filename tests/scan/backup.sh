@@ -204,12 +204,20 @@ A29=$(ls "$FIX"/truth/archive/hbkvg_00029-*.vg)
 head -c 900 "$A29" > "$T/cut.vg"
 sed 's/tags = \["early"\]/tags = ["eerly"]/' "$A29" | head -c 900 > "$T/cutbad.vg"
 sed 's/"t24"/"t2x"/' "$A29" > "$T/conflict30.vg"
+# cut inside its seqno ("seqno = 3" of 30): read as seqno 3, whose VG
+# section begins the same way, but it is not seqno 3's
+python3 - "$A29" "$T/cutnum.vg" <<'EOF'
+import sys
+t = open(sys.argv[1], "rb").read()
+open(sys.argv[2], "wb").write(t[:t.index(b"seqno = 30") + len(b"seqno = 3")])
+EOF
 cmp -s "$T/cut.vg" "$T/cutbad.vg" && lr_fail "cutbad.vg is not changed"
 cmp -s "$A29" "$T/conflict30.vg" && lr_fail "conflict30.vg is not changed"
 [ "$(head -c 900 "$T/conflict30.vg")" = "$(cat "$T/cut.vg")" ] || lr_fail "conflict30.vg changes its first 900 bytes"
 "$SCAN" --json "$T/disk.img" "$T/cut.vg" "$T/cutbad.vg" > "$T/cut1.json" || lr_fail "lvmscan with cut files exited $?"
 "$SCAN" --json "$T/disk.img" "$T/cut.vg" "$T/conflict30.vg" > "$T/cut2.json" || lr_fail "lvmscan with a cut file and a conflict exited $?"
-python3 - "$T/cut1.json" "$T/cut2.json" <<'EOF' || lr_fail "cut files"
+"$SCAN" --json "$T/disk.img" "$T/cutnum.vg" > "$T/cut3.json" || lr_fail "lvmscan with a file cut in its seqno exited $?"
+python3 - "$T/cut1.json" "$T/cut2.json" "$T/cut3.json" <<'EOF' || lr_fail "cut files"
 import json, sys
 def v30(path):
     d = json.load(open(path))
@@ -230,7 +238,13 @@ c, vs, ims = v30(sys.argv[2])
 assert len([v for v in vs if v["complete"] and v["conflict"]]) == 2, ims
 own = [v for v in vs if not v["complete"]]
 assert len(own) == 1 and [c[i]["image"] for i in own[0]["copies"]] == [1], ims
-print("cut files: one joins seqno 30, one changed and one ambiguous stay apart")
+d = json.load(open(sys.argv[3]))
+c = d["copies"]
+k = [i for i, x in enumerate(c) if x["image"] == 1]
+assert len(k) == 1 and c[k[0]]["seqno"] == 3 and c[k[0]]["partial"], [c[i] for i in k]
+v = [v for v in d["vgs"][0]["versions"] if k[0] in v["copies"]]
+assert len(v) == 1 and not v[0]["complete"] and v[0]["copies"] == k, v
+print("cut files: one joins seqno 30, one changed, one ambiguous and one cut in its seqno stay apart")
 EOF
 
 # ---- fragmented files: the block after a file's first one is not its own
