@@ -1,8 +1,10 @@
 /* The data of VHD files (fixed, dynamic and differencing), read through our
  * own decode of the footer, the dynamic header, the block allocation table
  * (BAT) and the sector bitmaps. libvhdi still opens and validates every
- * file, gives the media size, the parent's name and the identifiers, and
- * reads VHDX whole (io_yal.c); only the VHD data path is ours.
+ * file (but a dynamic one cut short, which it does not open: read by this
+ * map alone from its footer copy at byte 0, lr_vhd_copy_size), gives the
+ * media size, the parent's name and the identifiers, and reads VHDX whole
+ * (io_yal.c); only the VHD data path is ours.
  *
  * Why not libvhdi's reads: libvhdi 20210425 (Debian 12; libyal's sources
  * since, as far as seen) decodes bit i of a sector bitmap byte b as
