@@ -430,7 +430,7 @@ uint32_t sc_section_crc(const char *text, size_t len)
     size_t s = 0, e = 0;
     if (!sc_vg_section(text, len, &s, &e))
         return 0;
-    sc_canon_t k = {canon_crc, LR_CRC_INITIAL, NULL, 0, 0, false};
+    sc_canon_t k = {.put = canon_crc, .crc = LR_CRC_INITIAL};
     canon_stream(text, s, e, &k);
     return k.crc;
 }
@@ -446,7 +446,7 @@ int sc_section_canon(const char *text, size_t len, char **out, size_t *n)
         /* cut short: the section runs on to the text's end */
         e = s + strnlen(text + s, len - s);
     }
-    sc_canon_t k = {canon_keep, 0, NULL, 0, 0, false};
+    sc_canon_t k = {.put = canon_keep};
     canon_stream(text, s, e, &k);
     if (k.failed) {
         free(k.out);
