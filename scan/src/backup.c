@@ -356,9 +356,7 @@ static bool word_char(char ch)
 typedef struct sc_canon {
     void (*put)(struct sc_canon *k, const char *p, size_t n);
     uint32_t crc;
-    char *out; /* sc_section_canon's growing copy */
-    size_t n, cap;
-    bool failed;
+    lr_strbuf_t out; /* sc_section_canon's copy */
 } sc_canon_t;
 
 static void canon_stream(const char *text, size_t s, size_t e, sc_canon_t *k)
@@ -406,22 +404,7 @@ static void canon_crc(sc_canon_t *k, const char *p, size_t n)
 
 static void canon_keep(sc_canon_t *k, const char *p, size_t n)
 {
-    if (k->failed || !n)
-        return;
-    if (k->n + n > k->cap) {
-        size_t cap = k->cap ? k->cap : 1024;
-        while (cap < k->n + n)
-            cap *= 2;
-        char *q = realloc(k->out, cap);
-        if (!q) {
-            k->failed = true;
-            return;
-        }
-        k->out = q;
-        k->cap = cap;
-    }
-    memcpy(k->out + k->n, p, n);
-    k->n += n;
+    lr_strbuf_putn(&k->out, p, n);
 }
 
 /* Feeds the canonical token stream of text[0..len) to the crc. */
@@ -446,15 +429,47 @@ int sc_section_canon(const char *text, size_t len, char **out, size_t *n)
         /* cut short: the section runs on to the text's end */
         e = s + strnlen(text + s, len - s);
     }
-    sc_canon_t k = {.put = canon_keep};
+    sc_canon_t k = {.put = canon_keep, .out = LR_STRBUF_INIT};
     canon_stream(text, s, e, &k);
-    if (k.failed) {
-        free(k.out);
+    char *c = lr_strbuf_take(&k.out, n);
+    if (!c)
         return -ENOMEM;
-    }
-    *out = k.out;
-    *n = k.n;
+    if (*n == 0)
+        free(c); /* no token: nothing to compare */
+    else
+        *out = c;
     return 0;
+}
+
+/* Whether a section's canonical stream goes on past its seqno's digits:
+ * a text cut inside the number gave the copy another seqno. */
+static bool past_seqno(const char *canon, size_t n)
+{
+    static const char key[] = "seqno=";
+    const char *p = memmem(canon, n, key, sizeof(key) - 1);
+    if (!p)
+        return false;
+    size_t i = (size_t)(p - canon) + sizeof(key) - 1;
+    while (i < n && canon[i] >= '0' && canon[i] <= '9')
+        i++;
+    return i < n;
+}
+
+/* A backup file's VG section as far as its text goes, for the version it
+ * may join when partial (vgs.c): the crc and length of its tokens; 0 and
+ * 0 when no section opens, the text ends inside its seqno, or out of
+ * memory (then it joins none). */
+static void section_start(lr_scan_copy_t *cp, const char *t, size_t len)
+{
+    char *canon = NULL;
+    size_t n = 0;
+    cp->section_start_crc = 0;
+    cp->section_start_len = 0;
+    if (sc_section_canon(t, len, &canon, &n) == 0 && canon && past_seqno(canon, n)) {
+        cp->section_start_crc = lr_crc(LR_CRC_INITIAL, canon, n);
+        cp->section_start_len = n;
+    }
+    free(canon);
 }
 
 /* ---- reading the files -------------------------------------------------- */
@@ -555,6 +570,7 @@ static void fill_backup(lr_scan_copy_t *cp, const char *t, size_t len, size_t se
     /* no end: a long run is not parsed whole (LR_SCAN_MAX_PARTIAL_PARSE) */
     cp->partial = !nul;
     sc_fill_from_text(cp, t, len);
+    section_start(cp, t, len);
     cp->partial = false;
     cp->ends_whole = cp->parse_ok;
     if (!nul && reused)

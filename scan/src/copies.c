@@ -81,6 +81,8 @@ void sc_copy_clear_text_fields(lr_scan_copy_t *cp)
     cp->description = NULL;
     cp->creation_time = 0;
     cp->section_crc = 0;
+    cp->section_start_crc = 0;
+    cp->section_start_len = 0;
     cp->ends_whole = false;
     cp->parse_ok = false;
     cp->unreadable = false;

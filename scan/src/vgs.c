@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lr/crc.h"
+
 typedef struct sc_ref {
     const char *id;
     int idx;
@@ -94,9 +96,9 @@ typedef struct sc_section {
     bool tried;
 } sc_section_t;
 
-/* cp's VG section as its canonical token stream (sc_section_canon), its
- * text read again; *canon NULL when it no longer reads or has no section
- * (then it matches nothing). Only -ENOMEM fails. */
+/* A complete copy's VG section as its canonical token stream
+ * (sc_section_canon), its text read again; *canon NULL when it no longer
+ * reads or has no section (then nothing matches it). Only -ENOMEM fails. */
 static int copy_canon(sc_ctx_t *c, const lr_scan_copy_t *cp, char **canon, size_t *n)
 {
     char *text = NULL;
@@ -116,50 +118,31 @@ static int copy_canon(sc_ctx_t *c, const lr_scan_copy_t *cp, char **canon, size_
     return 0;
 }
 
-/* Whether a section's canonical stream goes on past its seqno's digits:
- * a text cut inside the number gave the copy another seqno. */
-static bool past_seqno(const char *canon, size_t n)
-{
-    static const char key[] = "seqno=";
-    const char *p = memmem(canon, n, key, sizeof(key) - 1);
-    if (!p)
-        return false;
-    size_t i = (size_t)(p - canon) + sizeof(key) - 1;
-    while (i < n && canon[i] >= '0' && canon[i] <= '9')
-        i++;
-    return i < n;
-}
-
 /* The one complete version among [lo, lo + n_sec) whose VG section begins
- * with all of partial copy cp's: cp's text then holds no byte that version
- * lacks (a cut file read on into another's bytes seldom does). *found is
- * its index, or -1 when none or more than one does. Only -ENOMEM fails. */
+ * with all of partial copy cp's (section_start_crc): cp's text then holds
+ * no byte that version lacks (a cut file read on into another's bytes
+ * seldom does). *found is its index, or -1 when none or more than one does.
+ * Only -ENOMEM fails. */
 static int prefix_version(sc_ctx_t *c, const lr_scan_vg_t *vg, sc_section_t *sec, size_t lo,
                           size_t n_sec, const lr_scan_copy_t *cp, long *found)
 {
     *found = -1;
-    char *mine = NULL;
-    size_t n = 0;
-    int rc = copy_canon(c, cp, &mine, &n);
-    if (rc || !mine)
-        return rc;
-    if (!past_seqno(mine, n)) {
-        free(mine); /* cut in its seqno ("seqno = 1" of 12): not its own */
+    size_t n = cp->section_start_len;
+    if (!n)
         return 0;
-    }
-    int matches = 0;
+    int rc = 0, matches = 0;
     for (size_t j = 0; j < n_sec && !rc; j++) {
         sc_section_t *x = &sec[j];
         if (!x->tried) {
             x->tried = true;
             rc = copy_canon(c, &c->scan->copies[vg->versions[lo + j].copies[0]], &x->canon, &x->n);
         }
-        if (rc || !x->canon || x->n < n || memcmp(x->canon, mine, n) != 0)
+        if (rc || !x->canon || x->n < n ||
+            lr_crc(LR_CRC_INITIAL, x->canon, n) != cp->section_start_crc)
             continue;
         matches++;
         *found = (long)(lo + j);
     }
-    free(mine);
     if (matches != 1)
         *found = -1;
     return rc;
@@ -168,8 +151,7 @@ static int prefix_version(sc_ctx_t *c, const lr_scan_vg_t *vg, sc_section_t *sec
 /* Partial backup files of one seqno: each joins the one complete version
  * [lo, hi) its VG section is the start of (prefix_version), else an
  * incomplete version per crc, shared only by identical partial files
- * (the versions from `from` on, made here). Identical files (the same crc
- * and length, sorted together) are compared once. */
+ * (the versions from `from` on, made here). */
 static int place_partial_backups(sc_ctx_t *c, lr_scan_vg_t *vg, size_t *cap, const sc_key_t *k,
                                  size_t n, size_t lo, size_t hi)
 {
@@ -181,16 +163,14 @@ static int place_partial_backups(sc_ctx_t *c, lr_scan_vg_t *vg, size_t *cap, con
         if (!sec)
             return lr_error_set(c->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
     }
-    const lr_scan_copy_t *last = NULL;
-    long joined = -1;
     int rc = 0;
     for (size_t i = 0; i < n && !rc; i++) {
         const lr_scan_copy_t *cp = &copies[k[i].idx];
         if (copy_good(cp) || !is_backup(cp))
             continue;
-        if (sec && !(last && last->crc == cp->crc && last->length == cp->length))
+        long joined = -1;
+        if (sec)
             rc = prefix_version(c, vg, sec, lo, hi - lo, cp, &joined);
-        last = cp;
         if (rc)
             break;
         lr_scan_version_t *v = joined >= 0 ? &vg->versions[joined] : NULL;

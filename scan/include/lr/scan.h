@@ -403,22 +403,29 @@ typedef struct lr_scan_copy {
                                            id is unreadable or not a valid UUID (such a
                                            copy joins no VG) */
     uint64_t seqno;
-    int64_t creation_time; /* 0 when absent */
-    char *creation_host;   /* NULL when absent */
-    char *description;     /* NULL when absent */
-    uint32_t section_crc;  /* lr_crc of the VG section's tokens (comments and layout
-                              whitespace left out), 0 when it did not parse: a backup
-                              file and a ring copy of one version have the same, though
-                              their headers and comments differ */
-    long n_lvs;            /* visible LVs in the text, like LVM2's lv_count (hidden
-                              sub-LVs: RAID/mirror images, thin pool data/metadata,
-                              snapshot COWs... are not counted); -1 when it did not parse */
-    long n_pvs;            /* PVs in the text, -1 when it did not parse */
-    char *pv_ids;          /* their ids as raw UUIDs (LR_PV_UUID_LEN characters each, no dashes),
-                              back to back in the text's order and NUL-terminated; NULL when
-                              it did not parse. Owned by the scan */
-    int vg;                /* index into vgs, -1 when not grouped (no valid id) */
-    int version;           /* index into that VG's versions, -1 if none */
+    int64_t creation_time;      /* 0 when absent */
+    char *creation_host;        /* NULL when absent */
+    char *description;          /* NULL when absent */
+    uint32_t section_crc;       /* lr_crc of the VG section's tokens (comments and layout
+                                   whitespace left out), 0 when it did not parse: a backup
+                                   file and a ring copy of one version have the same, though
+                                   their headers and comments differ */
+    uint32_t section_start_crc; /* a backup file's: lr_crc of its VG section's tokens as
+                                   far as its text goes (a section not closed runs to the
+                                   text's end), section_start_len bytes of them; 0 and 0
+                                   when no section opens or the text ends inside its
+                                   seqno. A partial one joins the complete version whose
+                                   section begins with them */
+    size_t section_start_len;
+    long n_lvs;   /* visible LVs in the text, like LVM2's lv_count (hidden
+                     sub-LVs: RAID/mirror images, thin pool data/metadata,
+                     snapshot COWs... are not counted); -1 when it did not parse */
+    long n_pvs;   /* PVs in the text, -1 when it did not parse */
+    char *pv_ids; /* their ids as raw UUIDs (LR_PV_UUID_LEN characters each, no dashes),
+                     back to back in the text's order and NUL-terminated; NULL when
+                     it did not parse. Owned by the scan */
+    int vg;       /* index into vgs, -1 when not grouped (no valid id) */
+    int version;  /* index into that VG's versions, -1 if none */
 } lr_scan_copy_t;
 
 /* A thin pool of a version: LVM2's transaction_id for it next to the one
@@ -454,8 +461,10 @@ typedef struct lr_scan_thin_pool {
  * not make versions of their own unless nothing else has that seqno. A
  * whole backup file joins the version of a whole ring copy with its seqno
  * and section_crc (else of the first whole backup file with them, else it
- * makes its own); a partial backup file makes an incomplete version of its
- * own, shared only with identical partial files. */
+ * makes its own); a partial backup file joins the one complete version of
+ * its seqno whose VG section begins with its own (section_start_crc), else
+ * makes an incomplete version of its own, shared only with identical
+ * partial files. */
 typedef struct lr_scan_version {
     uint64_t seqno;
     uint32_t crc;
