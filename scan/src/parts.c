@@ -4,10 +4,13 @@
  * libblkid reads the table; it probes a file descriptor, and an image may be
  * gzip or a container read through lr_io_t, so the image's first and last
  * MiB (the primary GPT or MBR, and the backup GPT) are copied into a sparse
- * memfd of the image's size, the way evidence_probe.c feeds it an LV. A
- * table libblkid cannot read there (e.g. MBR logical partitions whose
- * extended boot records lie past the first MiB) is not guessed at: those
- * PVs get no partition. */
+ * memfd of the image's size, the way evidence_probe.c feeds it an LV. An
+ * MBR's logical partitions are described by a chain of extended boot
+ * records inside its extended partition, which lies past the first MiB as
+ * soon as a partition comes before it (a Debian or Ubuntu BIOS install:
+ * /boot on p1, the PV on p5): the chain's sectors are copied too (copy_ebrs).
+ * A table libblkid cannot read there is not guessed at: those PVs get no
+ * partition. */
 #include "scan_int.h"
 
 #include <errno.h>
@@ -19,6 +22,8 @@
 #ifdef LR_HAVE_BLKID
 #include <blkid.h>
 #endif
+
+#include "lr/mbr.h"
 
 #define SC_PART_PROBE_BYTES (1u << 20) /* read at each end of the image */
 
@@ -72,6 +77,19 @@ static bool fill_ends(int fd, lr_io_t *io, uint64_t size, uint8_t *buf)
            copy_range(fd, io, tail, size - tail, buf);
 }
 
+/* Copies into fd the extended boot records of the MBR's extended
+ * partitions (lr/mbr.h): libblkid reads its logical partitions from them.
+ * A sector that cannot be copied is left a hole (the chain's partitions
+ * after it are then not read: never guessed). */
+static void copy_ebrs(int fd, lr_io_t *io, uint64_t size)
+{
+    uint64_t at[LR_MBR_MAX_EBRS];
+    uint8_t s[LR_MBR_SECTOR];
+    size_t n = lr_mbr_ebr_sectors(io, size, at, LR_MBR_MAX_EBRS);
+    for (size_t i = 0; i < n; i++)
+        (void)copy_range(fd, io, sizeof(s), at[i] * LR_MBR_SECTOR, s);
+}
+
 /* Probes the partition table of one image; only -ENOMEM fails. */
 static int probe_image(lr_scan_image_t *im, lr_io_t *io, uint8_t *buf)
 {
@@ -83,8 +101,10 @@ static int probe_image(lr_scan_image_t *im, lr_io_t *io, uint8_t *buf)
         return 0;
     int rc = 0;
     blkid_probe pr = NULL;
-    if (!fill_ends(fd, io, size, buf) || !(pr = blkid_new_probe()) ||
-        blkid_probe_set_device(pr, fd, 0, (blkid_loff_t)size) != 0)
+    if (!fill_ends(fd, io, size, buf))
+        goto out;
+    copy_ebrs(fd, io, size);
+    if (!(pr = blkid_new_probe()) || blkid_probe_set_device(pr, fd, 0, (blkid_loff_t)size) != 0)
         goto out;
     blkid_probe_enable_superblocks(pr, 0);
     blkid_probe_enable_partitions(pr, 1);
