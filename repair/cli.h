@@ -39,6 +39,7 @@ typedef struct args {
     bool has_seqno; /* --seqno (extract) */
     uint64_t seqno;
     bool dry_run, yes, force, json;
+    bool overwrite; /* --overwrite: replace an existing -o file or --output copy */
     const char *undo, *output, *log, *out_file;
     const char *from, *as; /* --restore-lv's version and new name */
     const char *snapshot;  /* --snapshot: the qcow2 internal snapshot to read */

@@ -27,15 +27,18 @@ static void usage(FILE *f)
     fprintf(f,
             "Usage:\n"
             "  %1$s --restore seqno=N [--vg NAME|UUID] [--crc 0xCRC] [--dry-run] [--yes]\n"
-            "            [--force] [--undo FILE] [--output DIR] [--log FILE] IMAGE...\n"
+            "            [--force] [--undo FILE] [--output DIR [--overwrite]] [--log FILE]\n"
+            "            IMAGE...\n"
             "  %1$s --restore-lv LV[,LV...] --from seqno=N[:crc=0xCRC] [--as NEWNAME]\n"
             "            [--vg NAME|UUID] [--dry-run] [--yes] [--force] [--undo FILE]\n"
-            "            [--output DIR] [--log FILE] IMAGE...\n"
+            "            [--output DIR [--overwrite]] [--log FILE] IMAGE...\n"
             "  %1$s --apply-undo FILE [--dry-run] [--yes] [--force] [--log FILE] [IMAGE...]\n"
             "  %1$s --diff seqno=A[:crc=0xCRC] seqno=B[:crc=0xCRC] [--vg NAME|UUID] [--json]\n"
             "            IMAGE...\n"
-            "  %1$s --export seqno=N [--vg NAME|UUID] [--crc 0xCRC] [-o FILE] IMAGE...\n"
-            "  %1$s --extract LV [--seqno N] [--vg NAME|UUID] [--crc 0xCRC] -o OUT IMAGE...\n"
+            "  %1$s --export seqno=N [--vg NAME|UUID] [--crc 0xCRC] [-o FILE [--overwrite]]\n"
+            "            IMAGE...\n"
+            "  %1$s --extract LV [--seqno N] [--vg NAME|UUID] [--crc 0xCRC] -o OUT [--overwrite]\n"
+            "            IMAGE...\n"
             "\n"
             "Restores any version of an LVM2 volume group found in disk images (files,\n"
             "block devices; .gz, .xz, .zst, EWF, qcow2, VMDK, VHD/VHDX and split raw\n"
@@ -53,8 +56,10 @@ static void usage(FILE *f)
             "  -n, --dry-run, --test  show the plan, write nothing\n"
             "  --yes                answer the confirmation (needed without a terminal)\n"
             "  --force              override safety refusals (busy or locked images, missing\n"
-            "                       PVs, a version failing LVM2's checks, existing outputs\n"
-            "                       and copies; never an existing undo file)\n"
+            "                       PVs, a version failing LVM2's checks, a WARNING with\n"
+            "                       --yes); it replaces no file\n"
+            "  --overwrite          replace an existing -o file or --output copy (never an\n"
+            "                       image, a file an image is read from, or an undo file)\n"
             "  --undo FILE          undo file (default: next to the first image)\n"
             "  --output DIR         write repaired copies into DIR, originals untouched\n"
             "  --log FILE           append what was done to FILE\n"
@@ -117,6 +122,7 @@ enum {
     OPT_CRC,
     OPT_YES,
     OPT_FORCE,
+    OPT_OVERWRITE,
     OPT_UNDO,
     OPT_OUTPUT,
     OPT_LOG,
@@ -142,6 +148,7 @@ static const struct option long_opts[] = {
     {"test", no_argument, NULL, 'n'},
     {"yes", no_argument, NULL, OPT_YES},
     {"force", no_argument, NULL, OPT_FORCE},
+    {"overwrite", no_argument, NULL, OPT_OVERWRITE},
     {"undo", required_argument, NULL, OPT_UNDO},
     {"output", required_argument, NULL, OPT_OUTPUT},
     {"log", required_argument, NULL, OPT_LOG},
@@ -215,6 +222,9 @@ static bool parse_opt(args_t *a, int c, const char *arg)
     case OPT_FORCE:
         a->force = true;
         return true;
+    case OPT_OVERWRITE:
+        a->overwrite = true;
+        return true;
     case OPT_UNDO:
         a->undo = arg;
         return true;
@@ -269,6 +279,9 @@ static bool check_combination(args_t *a)
         return usage_error(a, "--json goes with --diff");
     if (a->out_file && a->mode != MODE_EXPORT && a->mode != MODE_EXTRACT)
         return usage_error(a, "-o goes with --export or --extract");
+    if (a->overwrite && !a->out_file && !a->output)
+        return usage_error(a, "--overwrite goes with -o FILE or --output DIR (what it may "
+                              "replace)");
     if (a->has_seqno && a->mode != MODE_EXTRACT)
         return usage_error(a, "--seqno goes with --extract (the others take seqno=N)");
     if ((a->vg || a->has_crc) && undo)
@@ -284,7 +297,8 @@ static bool check_combination(args_t *a)
 }
 
 /* The versions the mode names, parsed once: --crc joins the version it
- * picks a copy of; --extract names one with --seqno (or none: the newest). */
+ * picks a copy of; --extract names one with --seqno (or none: the one LVM2
+ * uses now, lr_scan_vg_current). */
 static bool take_versions(args_t *a)
 {
     const char *opt = a->mode == MODE_RESTORE_LV ? "--from"

@@ -131,7 +131,7 @@ int cli_export(const args_t *a, scanned_t *s)
     int rc = export_text(s, vg, ver, a->out_file, &text, &len, &err);
     if (!rc && a->out_file) {
         rc = lr_export_write_text(s->scan, text, len, a->out_file,
-                                  a->force ? LR_EXPORT_OVERWRITE : 0, &err);
+                                  a->overwrite ? LR_EXPORT_OVERWRITE : 0, &err);
         if (!rc)
             fprintf(stderr, "%s: wrote VG %s seqno %" PRIu64 " to %s (for vgcfgrestore -f)\n",
                     cli_prog, cli_tty(s->scan->vgs[vg].name), a->v.seqno, cli_tty(a->out_file));
@@ -488,7 +488,7 @@ int cli_extract(const args_t *a, scanned_t *s)
     lr_error_clear(&err);
     uint64_t written = 0;
     lr_extract_opts_t eo = {
-        .flags = a->force ? LR_EXTRACT_OVERWRITE : 0, .ios = s->ios, .n_ios = s->n};
+        .flags = a->overwrite ? LR_EXTRACT_OVERWRITE : 0, .ios = s->ios, .n_ios = s->n};
     lr_extract_plan_t *plan = NULL;
     lr_extract_thin_info_t *info = NULL;
     bool partial = false;

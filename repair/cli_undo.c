@@ -96,6 +96,25 @@ static void say_changed(const lr_undo_file_t *f, const lr_undo_review_t *r)
                         : "may have been written after the run");
 }
 
+/* An image the undo file names is not where it says (moved, or an undo
+ * file of before 2026-12-07, which names images as the run was given them,
+ * relative to where it ran): the images can be named on the command line. */
+static void say_name_images(const args_t *a, const lr_undo_file_t *f)
+{
+    if (a->n_images)
+        return;
+    fprintf(stderr,
+            "%s: give the images on the command line, in the order the undo file lists "
+            "them:\n  %s --apply-undo %s",
+            cli_prog, cli_prog, cli_tty(a->mode_arg));
+    for (size_t i = 0; i < f->n_images; i++)
+        fprintf(stderr, " IMAGE%zu", i + 1);
+    fprintf(stderr, "\n  (");
+    for (size_t i = 0; i < f->n_images; i++)
+        fprintf(stderr, "%sIMAGE%zu: %s", i ? ", " : "", i + 1, cli_tty(f->images[i].path));
+    fprintf(stderr, ")\n");
+}
+
 /* Checks the undo file against the images (lr_undo_review) and shows what
  * it finds. EXIT_OK when it may be applied; --force overrides a refusal
  * over changed ranges, never one over an incomplete file. */
@@ -114,6 +133,8 @@ static int check_undo(const args_t *a, const lr_undo_file_t *f, lr_error_t *err)
     }
     fflush(stdout); /* the list above, before the refusal (stderr) below it */
     int ex = rc ? cli_fail(rc, err) : EXIT_OK;
+    if (rc == -ENOENT)
+        say_name_images(a, f);
     if (changed)
         say_changed(f, r);
     lr_undo_review_free(r);
@@ -129,8 +150,12 @@ static int apply_undo(const args_t *a, const lr_undo_file_t *f, lr_error_t *err)
     snprintf(body, sizeof(body), "apply-undo %s: %s, %zu range(s) written\n", a->mode_arg,
              rc ? "FAILED" : "original bytes restored and verified", n);
     cli_log_append(a, NULL, body);
-    if (rc)
-        return cli_fail(rc, err);
+    if (rc) {
+        int ex = cli_fail(rc, err);
+        if (rc == -ENOENT)
+            say_name_images(a, f);
+        return ex;
+    }
     printf("Put back %zu range(s); every range now holds its original bytes (verified).\n", n);
     return EXIT_OK;
 }

@@ -85,7 +85,7 @@ static void hint_words(unsigned hints, const char *crc_how, char *buf, size_t le
         {LR_HINT_CHOOSE_VG, "--vg NAME|UUID"},
         {LR_HINT_CHOOSE_CRC, NULL}, /* crc_how */
         {LR_HINT_USE_COPY, "use --output DIR for repaired copies"},
-        {LR_HINT_OVERWRITE, "--force replaces it"},
+        {LR_HINT_OVERWRITE, "--overwrite replaces it"},
         {LR_HINT_FORCE, "--force to go on anyway"},
         {LR_HINT_NEW_NAME, NULL}, /* new_name_words */
     };
@@ -461,6 +461,21 @@ static int execute(const args_t *a, lr_repair_plan_t *p, const char *undo, lr_er
     return EXIT_OK;
 }
 
+/* The size of the file the copy of image would replace, -1 when there is
+ * none (said once the copy is made: --overwrite allowed it, and the user
+ * should see which file went). */
+static long long replaced_size(const args_t *a, const char *image)
+{
+    char *dst = NULL;
+    struct stat st;
+    long long n = -1;
+    if (a->overwrite && lr_repair_copy_path(image, a->output, &dst, NULL) == 0 &&
+        lstat(dst, &st) == 0)
+        n = (long long)st.st_size;
+    free(dst);
+    return n;
+}
+
 /* Copies every image into --output and points the plan at the copies;
  * *made counts the copies made (also on failure). */
 static int make_copies(const args_t *a, lr_repair_plan_t *p, size_t *made, lr_error_t *err)
@@ -468,13 +483,19 @@ static int make_copies(const args_t *a, lr_repair_plan_t *p, size_t *made, lr_er
     for (size_t i = 0; i < p->n_images; i++, (*made)++) {
         char *dst = NULL;
         uint64_t data = 0;
+        long long was = replaced_size(a, a->images[i]);
         /* the plan already names the copy (point_at_copies): copy from the
          * original the user gave */
-        int rc =
-            lr_repair_copy_image(a->images[i], a->output, a->force, a->snapshot, &dst, &data, err);
+        int rc = lr_repair_copy_image(a->images[i], a->output, a->overwrite, a->snapshot, &dst,
+                                      &data, err);
         if (!rc)
             rc = lr_repair_plan_set_image_path(p, i, dst, err);
-        if (!rc)
+        if (!rc && was >= 0)
+            fprintf(stderr,
+                    "%s: copied %s to %s (%" PRIu64 " bytes of data), replacing the file of %lld "
+                    "bytes there (--overwrite)\n",
+                    cli_prog, cli_tty(a->images[i]), cli_tty(dst), data, was);
+        else if (!rc)
             fprintf(stderr, "%s: copied %s to %s (%" PRIu64 " bytes of data)\n", cli_prog,
                     cli_tty(a->images[i]), cli_tty(dst), data);
         free(dst);
@@ -537,7 +558,7 @@ static int check_outputs(const args_t *a)
     lr_error_t err;
     lr_error_clear(&err);
     int rc = a->output ? lr_repair_check_copies((const char *const *)a->images, (size_t)a->n_images,
-                                                a->output, a->force, &err)
+                                                a->output, a->overwrite, &err)
                        : 0;
     return rc ? cli_fail(rc, &err) : EXIT_OK;
 }
@@ -568,6 +589,32 @@ static size_t split_names(const char *arg, char **buf, const char ***names)
     for (char *save = NULL, *t = strtok_r(*buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
         (*names)[n++] = t;
     return n;
+}
+
+/* After a refusal for missing PVs: an image given that holds no PV label
+ * and no metadata area may be one of them whose start was lost (zeroed,
+ * overwritten); the export writes the pvcreate command LVM2 needs to put
+ * its label back (lr/export.h). */
+static void say_unlabelled(const scanned_t *s, int rc, const lr_error_t *err, uint64_t seqno)
+{
+    if (rc != LR_EREFUSED || !(err->hints & LR_HINT_MISSING_PVS))
+        return;
+    const lr_scan_t *scan = s->scan;
+    for (size_t i = 0; i < scan->n_images; i++) {
+        bool any = !scan->images[i].opened || scan->images[i].error;
+        for (size_t k = 0; !any && k < scan->n_labels; k++)
+            any = scan->labels[k].image == (int)i;
+        for (size_t k = 0; !any && k < scan->n_areas; k++)
+            any = scan->areas[k].image == (int)i;
+        if (any)
+            continue;
+        fprintf(stderr,
+                "%s: %s holds no PV label or metadata area: if it is a missing PV whose start "
+                "was lost, %s --export seqno=%" PRIu64
+                " names the pvcreate --uuid ... --restorefile command that puts its label back "
+                "(then vgcfgrestore)\n",
+                cli_prog, cli_tty(scan->images[i].path), cli_prog, seqno);
+    }
 }
 
 /* Plans bringing back --restore-lv's LVs from --from's version, naming
@@ -605,7 +652,9 @@ static int plan_lv(const args_t *a, const scanned_t *s, lr_repair_plan_t **p)
     free(buf);
     if (!rc && a->output)
         rc = point_at_copies(a, *p, &err);
-    return show_plan(rc, *p, &err);
+    int shown = show_plan(rc, *p, &err);
+    say_unlabelled(s, rc, &err, a->v.seqno);
+    return shown;
 }
 
 /* Plans the restore of the chosen version, naming the command in the new
@@ -635,7 +684,9 @@ static int plan(const args_t *a, const scanned_t *s, lr_repair_plan_t **p)
     int rc = lr_repair_plan_new(s->session, s->ios, &o, p, &err);
     if (!rc && a->output)
         rc = point_at_copies(a, *p, &err);
-    return show_plan(rc, *p, &err);
+    int shown = show_plan(rc, *p, &err);
+    say_unlabelled(s, rc, &err, a->v.seqno);
+    return shown;
 }
 
 /* A version whose thin pools disagree with their metadata leaves them

@@ -668,7 +668,7 @@ int lr_io_open_rw(lr_io_t **out, const char *path, int flags, lr_error_t *err)
     }
     if (!rc && (flags & LR_IO_EXCL))
         rc = io_lock_excl(fd, is_blk, path, &fd, err);
-    if (!rc && is_blk && (flags & LR_IO_EXCL))
+    if (!rc && (flags & LR_IO_EXCL))
         rc = lr_dev_check_unused(path, err);
     if (rc) {
         close(fd);

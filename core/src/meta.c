@@ -1273,6 +1273,40 @@ static int check_pv_size(const lr_vg_t *vg, const lr_pv_t *pv, lr_error_t *err)
                         pv->dev_size / vg->extent_size);
 }
 
+static int cmp_lv_id(const void *a, const void *b)
+{
+    const lr_lv_t *x = *(const lr_lv_t *const *)a, *y = *(const lr_lv_t *const *)b;
+    return strcmp(x->raw_id, y->raw_id);
+}
+
+/* No two LVs with one id: LVM2's vg_validate refuses that ("Duplicate LV
+ * id"), and a restore would give two LVs one device. LVs with no id are
+ * not compared (the parser requires one). */
+static int check_lv_ids(const lr_vg_t *vg, lr_error_t *err)
+{
+    if (vg->n_lvs < 2)
+        return 0;
+    const lr_lv_t **v = malloc(vg->n_lvs * sizeof(*v));
+    if (!v)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    size_t n = 0;
+    for (size_t i = 0; i < vg->n_lvs; i++)
+        if (vg->lvs[i].raw_id[0])
+            v[n++] = &vg->lvs[i];
+    qsort(v, n, sizeof(*v), cmp_lv_id);
+    int rc = 0;
+    for (size_t i = 1; !rc && i < n; i++) {
+        if (strcmp(v[i - 1]->raw_id, v[i]->raw_id) != 0)
+            continue;
+        /* named in the order of the text (qsort keeps no order) */
+        const lr_lv_t *x = v[i - 1] < v[i] ? v[i - 1] : v[i], *y = x == v[i] ? v[i - 1] : v[i];
+        rc = lr_error_set(err, LR_EFORMAT, lr_cfg_offset(y->node),
+                          "LVs '%.64s' and '%.64s' have the same uuid", x->name, y->name);
+    }
+    free(v);
+    return rc;
+}
+
 int lr_vg_check(const lr_vg_t *vg, lr_error_t *err)
 {
     lr_error_clear(err);
@@ -1302,6 +1336,8 @@ int lr_vg_check(const lr_vg_t *vg, lr_error_t *err)
     for (size_t l = 0; !rc && l < vg->n_lvs; l++)
         rc = check_lv_segments(vg, lv_ix, &vg->lvs[l], err);
     free(lv_ix);
+    if (!rc)
+        rc = check_lv_ids(vg, err);
     return rc ? rc : check_overlaps(vg, err);
 }
 

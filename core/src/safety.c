@@ -119,6 +119,29 @@ int lr_open_image_fd(const char *path, int flags, int *fd, struct stat *st, lr_e
     return 0;
 }
 
+bool lr_file_held_here(const struct stat *st)
+{
+    /* images' files are regular files; a device (/dev/null as stdin) is
+     * no file an image is read from */
+    if (!st || !S_ISREG(st->st_mode))
+        return false;
+    DIR *d = opendir("/proc/self/fd");
+    if (!d)
+        return false;
+    struct dirent *e;
+    bool found = false;
+    while (!found && (e = readdir(d)) != NULL) {
+        char link[300];
+        struct stat o;
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(link, sizeof(link), "/proc/self/fd/%s", e->d_name);
+        found = stat(link, &o) == 0 && o.st_dev == st->st_dev && o.st_ino == st->st_ino;
+    }
+    closedir(d);
+    return found;
+}
+
 /* ---- other users of a block device -------------------------------------- */
 
 /* What the walk looks for: device numbers (the device and its partitions)
@@ -128,6 +151,7 @@ typedef struct watch {
     size_t n_devs;
     bool has_file;
     lr_file_id_t file;
+    bool is_file; /* the path checked is that file (devs: the loop devices of it) */
 } watch_t;
 
 /* Reads a small sysfs file into buf without its newline; false on failure. */
@@ -214,6 +238,54 @@ static int watch_device(watch_t *w, dev_t rdev, const char *path, lr_error_t *er
     return 0;
 }
 
+/* Adds the loop device `name` (its /sys/block entry) and its partitions to
+ * w, refusing on a holder of it (an LV active on it, say). */
+static int add_loop(watch_t *w, const char *name, const char *path, lr_error_t *err)
+{
+    char sys[300], p[PATH_MAX], v[64], holder[256];
+    unsigned ma, mi;
+    snprintf(sys, sizeof(sys), "/sys/block/%s", name);
+    snprintf(p, sizeof(p), "%s/dev", sys);
+    if (!read_small(p, v, sizeof(v)) || sscanf(v, "%u:%u", &ma, &mi) != 2 ||
+        w->n_devs == sizeof(w->devs) / sizeof(w->devs[0]))
+        return 0;
+    w->devs[w->n_devs++] = makedev(ma, mi);
+    snprintf(p, sizeof(p), "%s/holders", sys);
+    first_holder(p, holder, sizeof(holder));
+    if (holder[0])
+        return lr_error_at(err, path, LR_EREFUSED, LR_NO_OFFSET,
+                           "file is in use: its loop device /dev/%s is held by %s", name, holder);
+    return add_partitions(w, sys, path, err);
+}
+
+/* Fills w for the regular file st: the file itself and every loop device
+ * whose backing file it is (/sys/block/loop*: /loop/backing_file), with
+ * their partitions, refusing on a holder of one. */
+static int watch_file(watch_t *w, const struct stat *st, const char *path, lr_error_t *err)
+{
+    memset(w, 0, sizeof(*w));
+    w->has_file = w->is_file = true;
+    w->file = (lr_file_id_t){(uint64_t)st->st_dev, (uint64_t)st->st_ino};
+    DIR *d = opendir("/sys/block");
+    if (!d)
+        return 0; /* no sysfs: the processes are still walked */
+    struct dirent *e;
+    int rc = 0;
+    while (!rc && (e = readdir(d)) != NULL) {
+        char p[PATH_MAX], backing[PATH_MAX];
+        lr_file_id_t id;
+        if (strncmp(e->d_name, "loop", 4) != 0)
+            continue;
+        snprintf(p, sizeof(p), "/sys/block/%s/loop/backing_file", e->d_name);
+        if (!read_small(p, backing, sizeof(backing)) || !backing[0] ||
+            lr_path_id(backing, &id, NULL) != 0 || id.dev != w->file.dev || id.ino != w->file.ino)
+            continue;
+        rc = add_loop(w, e->d_name, path, err);
+    }
+    closedir(d);
+    return rc;
+}
+
 /* True when the open file link names something w watches. */
 static bool watched(const watch_t *w, const char *link)
 {
@@ -269,10 +341,15 @@ static int walk_procs(const watch_t *w, const char *path, lr_error_t *err)
         char comm[64] = "?", p[300];
         snprintf(p, sizeof(p), "/proc/%s/comm", e->d_name);
         read_small(p, comm, sizeof(comm));
-        rc = lr_error_at(err, path, LR_EREFUSED, LR_NO_OFFSET,
-                         "device is in use: process %s (%s) has %s open", e->d_name, comm,
-                         w->has_file ? "it, a partition of it or its backing file"
-                                     : "it or a partition of it");
+        rc = w->is_file
+                 ? lr_error_at(err, path, LR_EREFUSED, LR_NO_OFFSET,
+                               "file is in use: process %s (%s) has it or a loop device "
+                               "of it open",
+                               e->d_name, comm)
+                 : lr_error_at(err, path, LR_EREFUSED, LR_NO_OFFSET,
+                               "device is in use: process %s (%s) has %s open", e->d_name, comm,
+                               w->has_file ? "it, a partition of it or its backing file"
+                                           : "it or a partition of it");
     }
     closedir(d);
     return rc;
@@ -283,12 +360,13 @@ int lr_dev_check_unused(const char *path, lr_error_t *err)
     struct stat st;
     if (!path)
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "device check: invalid arguments");
-    if (stat(path, &st) != 0 || !S_ISBLK(st.st_mode))
+    if (stat(path, &st) != 0 || (!S_ISBLK(st.st_mode) && !S_ISREG(st.st_mode)))
         return 0;
     watch_t *w = malloc(sizeof(*w));
     if (!w)
         return lr_error_oom(err);
-    int rc = watch_device(w, st.st_rdev, path, err);
+    int rc = S_ISBLK(st.st_mode) ? watch_device(w, st.st_rdev, path, err)
+                                 : watch_file(w, &st, path, err);
     if (!rc)
         rc = walk_procs(w, path, err);
     free(w);

@@ -538,7 +538,11 @@ int lr_undo_wrap(lr_undo_t *u, lr_io_t *lower, const char *image_path, lr_io_t *
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
     }
     uint32_t id = (uint32_t)u->n_images;
-    int rc = record_image(u, id, image_path, lr_io_size(lower), err);
+    /* recorded absolute: the undo file may be applied from another
+     * directory (a path realpath cannot resolve is recorded as given) */
+    char *abs = realpath(image_path, NULL);
+    int rc = record_image(u, id, abs ? abs : image_path, lr_io_size(lower), err);
+    free(abs);
     if (rc) {
         free(l);
         free(p);

@@ -22,6 +22,7 @@ typedef struct copy_job {
     const char *src, *dst;
     const char *snapshot; /* the qcow2 internal snapshot copied (NULL: current state) */
     int in, out;
+    lr_io_t *io;   /* a container or compressed image's reader (NULL: raw or gzip) */
     uint64_t data; /* bytes written */
     uint8_t *buf;
 } copy_job_t;
@@ -183,17 +184,31 @@ static int zero_bad(copy_job_t *j, lr_io_t *io, uint64_t size, lr_error_t *err)
  * VMDK, VHD/VHDX, split raw, xz, zstd): the format's reader gives the raw
  * bytes, all-zero blocks stay holes. *done is false for a raw file (left
  * to copy_raw, which skips its holes without reading them). */
-static int copy_io(copy_job_t *j, uint64_t *size, bool *done, lr_error_t *err)
+/* Opens the source through its container or compressed format's reader
+ * into j->io when it is one (a raw file is copied from its descriptor).
+ * Done before the copy is made: the reader then has every file the image
+ * is read from open, which the copy must not replace. */
+static int open_container(copy_job_t *j, lr_error_t *err)
 {
-    lr_io_t *io = NULL;
     lr_io_open_opts_t oo = {.snapshot = j->snapshot};
-    int rc = lr_io_open_opts(&io, j->src, &oo, err);
-    *done = !rc && lr_io_is_container(io);
-    if (!rc && !*done) {
-        lr_io_close(io, NULL);
-        return 0;
+    int rc = lr_io_open_opts(&j->io, j->src, &oo, err);
+    if (rc) {
+        j->io = NULL;
+        return rc;
     }
-    *size = rc ? 0 : lr_io_size(io);
+    if (!lr_io_is_container(j->io)) {
+        lr_io_close(j->io, NULL);
+        j->io = NULL;
+    }
+    return 0;
+}
+
+/* Copies the container or compressed image j->io as raw. */
+static int copy_io(copy_job_t *j, uint64_t *size, lr_error_t *err)
+{
+    lr_io_t *io = j->io;
+    int rc = 0;
+    *size = lr_io_size(io);
     for (uint64_t off = 0; !rc && off < *size;) {
         size_t n = *size - off < CHUNK ? (size_t)(*size - off) : CHUNK;
         rc = lr_io_pread(io, j->buf, n, off, err);
@@ -205,7 +220,6 @@ static int copy_io(copy_job_t *j, uint64_t *size, bool *done, lr_error_t *err)
     }
     if (!rc)
         rc = zero_bad(j, io, *size, err);
-    lr_io_close(io, NULL);
     return rc;
 }
 
@@ -269,10 +283,20 @@ static int open_pair(copy_job_t *j, bool overwrite, uint64_t *size, bool *blk, l
             return sys_fail(err, j->src, "cannot get the device size");
         *size = (uint64_t)end;
     }
+    if (!*blk && !is_gzip(j->in) && (rc = open_container(j, err)) != 0)
+        return rc;
     struct stat dst_st;
     if (stat(j->dst, &dst_st) == 0 && dst_st.st_dev == st.st_dev && dst_st.st_ino == st.st_ino)
         return lr_error_at(err, j->dst, LR_EREFUSED, LR_NO_OFFSET,
                            "the copy would be the image itself; choose another directory");
+    /* a file the image is read from (a qcow2's backing file or a VMDK's
+     * parent named as the copy of its overlay is, a segment): never
+     * replaced, whatever overwrite says; its reader holds it open now */
+    if (stat(j->dst, &dst_st) == 0 && lr_file_held_here(&dst_st))
+        return lr_error_at(err, j->dst, LR_EREFUSED, LR_NO_OFFSET,
+                           "the copy would replace a file %s is read from (a backing file, a "
+                           "parent or a segment); choose another directory",
+                           j->src);
     int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite ? O_TRUNC : O_EXCL);
     j->out = open(j->dst, flags, 0644);
     if (j->out < 0 && errno == EEXIST)
@@ -300,12 +324,11 @@ int lr_repair_copy_image(const char *src, const char *dir, bool overwrite, const
     bool blk = false;
     rc = j.buf ? open_pair(&j, overwrite, &size, &blk, err)
                : lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    bool done = !rc && !blk && is_gzip(j.in);
-    if (done)
+    if (!rc && j.io)
+        rc = copy_io(&j, &size, err);
+    else if (!rc && !blk && is_gzip(j.in))
         rc = copy_gzip(&j, &size, err);
-    else if (!rc && !blk)
-        rc = copy_io(&j, &size, &done, err);
-    if (!rc && !done)
+    else if (!rc)
         rc = copy_raw(&j, size, err);
     /* The size makes the trailing holes; fsync makes the copy durable before
      * anything is written into it. */
@@ -313,6 +336,7 @@ int lr_repair_copy_image(const char *src, const char *dir, bool overwrite, const
         rc = sys_fail(err, name, "cannot set the size");
     if (!rc && fsync(j.out) != 0)
         rc = sys_fail(err, name, "fsync failed");
+    lr_io_close(j.io, NULL);
     if (j.in >= 0)
         close(j.in);
     if (j.out >= 0)

@@ -446,9 +446,39 @@ int lr_extract_plan_vg(const lr_scan_t *scan, const lr_vg_t *vgv, const char *lv
     return 0;
 }
 
+/* Whether version i of VG vg has an LV named lv. */
+static bool version_has_lv(const lr_scan_session_t *session, size_t vg, size_t i, const char *lv)
+{
+    lr_vg_t *o = NULL;
+    if (lr_scan_version_vg(session, vg, i, &o, NULL) != 0)
+        return false;
+    bool has = lr_vg_find_lv(o, lv) != NULL;
+    lr_vg_free(o);
+    return has;
+}
+
+/* Adds to err's message that version i has the LV (`which`: "an older
+ * version", "a later version"), with its crc when its seqno was written
+ * twice (a vgcfgrestore, a conflict): the seqno alone does not name it. */
+static int say_has(const lr_scan_t *scan, size_t vg, size_t i, const char *which, int rc,
+                   lr_error_t *err)
+{
+    const lr_scan_vg_t *g = &scan->vgs[vg];
+    char msg[sizeof(err->msg)], crc[96] = "";
+    snprintf(msg, sizeof(msg), "%s", err->msg);
+    size_t same = lr_scan_find_versions(scan, vg, g->versions[i].seqno, NULL, 0);
+    if (same > 1)
+        snprintf(crc, sizeof(crc), " (crc 0x%08x; %zu versions have that seqno)",
+                 g->versions[i].crc, same);
+    return lr_error_set(err, rc, err->offset, "%s; seqno %" PRIu64 "%s, %s, has it", msg,
+                        g->versions[i].seqno, crc, which);
+}
+
 /* An LV missing from the version asked for (removed since, or not yet
  * made): the error says which version nearest before it has one by that
- * name, so that the caller can ask for that version. */
+ * name, else (the version asked for is the one LVM2 uses after a
+ * vgcfgrestore, below abandoned ones) the nearest after it, so that the
+ * caller can ask for that version. */
 static int older_version_has(const lr_scan_session_t *session, size_t vg, size_t version,
                              const char *lv, int rc, lr_error_t *err)
 {
@@ -456,20 +486,12 @@ static int older_version_has(const lr_scan_session_t *session, size_t vg, size_t
     if (rc != LR_ENOTFOUND || !err || !scan || vg >= scan->n_vgs)
         return rc;
     const lr_scan_vg_t *g = &scan->vgs[vg];
-    for (size_t i = version + 1; i < g->n_versions; i++) {
-        lr_vg_t *o = NULL;
-        if (lr_scan_version_vg(session, vg, i, &o, NULL) != 0)
-            continue;
-        bool has = lr_vg_find_lv(o, lv) != NULL;
-        lr_vg_free(o);
-        if (has) {
-            char msg[sizeof(err->msg)];
-            snprintf(msg, sizeof(msg), "%s", err->msg);
-            return lr_error_set(err, rc, err->offset,
-                                "%s; seqno %" PRIu64 ", an older version, has it", msg,
-                                g->versions[i].seqno);
-        }
-    }
+    for (size_t i = version + 1; i < g->n_versions; i++)
+        if (version_has_lv(session, vg, i, lv))
+            return say_has(scan, vg, i, "an older version", rc, err);
+    for (size_t i = version; i-- > 0;)
+        if (version_has_lv(session, vg, i, lv))
+            return say_has(scan, vg, i, "a later version", rc, err);
     return rc;
 }
 

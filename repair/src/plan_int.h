@@ -7,13 +7,8 @@
 #include "lr/repair.h"
 #include "lr/txn.h"
 
-/* The version a restore is compared with, the one LVM2 uses: the
- * committed one after a vgcfgrestore (LR_SCAN_VG_ABANDONED), else the
- * newest complete version (index into svg->versions, -1 when none). */
-int rp_current_version(const lr_scan_vg_t *svg);
-
 /* What changes for the user: LVs of the restored version (orig) compared
- * with the VG's current version, rp_current_version (summary.c). */
+ * with the VG's current version, lr_scan_vg_current (the one LVM2 uses). */
 int rp_plan_changes(lr_repair_plan_t *p, const lr_scan_session_t *session, const lr_vg_t *orig,
                     lr_error_t *err);
 

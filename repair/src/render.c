@@ -154,7 +154,7 @@ static bool in_summary(const lr_repair_plan_t *p, const lr_diff_change_t *c)
  * "no LV ... changes". */
 
 /* Compared with the committed version LVM2 uses rather than the newest
- * one: after a vgcfgrestore (summary.c's rp_current_version). */
+ * one: after a vgcfgrestore (lr_scan_vg_current). */
 static bool against_current(const lr_repair_plan_t *p)
 {
     return p->max_seqno_abandoned && p->newest_committed && !p->n_lvs;

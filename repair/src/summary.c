@@ -1,5 +1,5 @@
 /* What a restore changes for the user: LVs that come back, go away, are
- * renamed or change size, compared with the current version (rp_current_version). */
+ * renamed or change size, compared with the current version (lr_scan_vg_current). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,23 +69,12 @@ static int compare(lr_repair_plan_t *p, const lr_vg_t *orig, const lr_vg_t *newe
     return 0;
 }
 
-/* The version a restore is compared with: the one LVM2 uses. After a
- * vgcfgrestore (abandoned versions) that is the committed one below the
- * abandoned higher seqnos; else the newest complete version. */
-int rp_current_version(const lr_scan_vg_t *svg)
-{
-    if ((svg->status & LR_SCAN_VG_ABANDONED) && svg->committed_latest >= 0 &&
-        svg->versions[svg->committed_latest].complete)
-        return svg->committed_latest;
-    return svg->latest;
-}
-
 int rp_plan_changes(lr_repair_plan_t *p, const lr_scan_session_t *session, const lr_vg_t *orig,
                     lr_error_t *err)
 {
     const lr_scan_t *scan = lr_scan_result(session);
     const lr_scan_vg_t *svg = &scan->vgs[p->vg];
-    int cur = rp_current_version(svg);
+    int cur = lr_scan_vg_current(svg); /* the one LVM2 uses */
     if (cur < 0)
         return 0;
     p->newest_seqno = svg->versions[cur].seqno;

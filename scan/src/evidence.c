@@ -583,17 +583,45 @@ bool ev_seqnos_repeat(const ev_ctx_t *c, size_t g)
     return false;
 }
 
-/* How far before copy b's start copy a starts in their ring (in write
- * order, wrapping); 0 when they share no area or a ring is unknown. */
+/* Where the next write into area ar goes, as a ring offset (the ring is
+ * the area past its header sector, `ring` bytes): the end of its committed
+ * copy, on the sector boundary LVM2 puts the next copy at. False when no
+ * copy is committed there (the header lost): the write order in the ring
+ * is then not known. */
+static bool ring_head(const lr_scan_t *s, const lr_scan_area_t *ar, uint64_t ring, uint64_t *head)
+{
+    if (ar->committed < 0 || (size_t)ar->committed >= s->n_copies)
+        return false;
+    const lr_scan_copy_t *c = &s->copies[ar->committed];
+    if (c->offset < ar->offset + 512)
+        return false;
+    uint64_t end = c->offset - (ar->offset + 512) + c->length;
+    *head = (end + 511) / 512 * 512 % ring;
+    return true;
+}
+
+/* How far before copy b's start copy a starts in their ring, in write
+ * order: from the area's write head on (the oldest copy lies just past
+ * it, the committed one just before it), so that the newest copy is not
+ * taken for the one written before the oldest. 0 when a was not written
+ * before b, they share no area, or a ring is unknown; without a committed
+ * copy the ring is walked from b back, wrapping. */
 static uint64_t ring_gap(const lr_scan_t *s, const lr_scan_copy_t *a, const lr_scan_copy_t *b)
 {
     if (a->area < 0 || a->area != b->area || (size_t)a->area >= s->n_areas || a->partial ||
         b->partial)
         return 0;
     const lr_scan_area_t *ar = &s->areas[a->area];
-    if (ar->size <= 512)
+    if (ar->size <= 512 || a->offset < ar->offset + 512 || b->offset < ar->offset + 512)
         return 0;
-    uint64_t ring = ar->size - 512;
+    uint64_t ring = ar->size - 512, head = 0;
+    uint64_t pa = a->offset - (ar->offset + 512), pb = b->offset - (ar->offset + 512);
+    if (pa >= ring || pb >= ring)
+        return 0;
+    if (ring_head(s, ar, ring, &head)) {
+        uint64_t ra = (pa + ring - head) % ring, rb = (pb + ring - head) % ring;
+        return ra < rb ? rb - ra : 0;
+    }
     if (a->offset < b->offset)
         return b->offset - a->offset;
     return a->offset - b->offset < ring ? ring - (a->offset - b->offset) : 0;

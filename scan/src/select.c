@@ -119,17 +119,27 @@ static bool version_matches(const lr_scan_version_t *v, const lr_scan_pick_t *p)
     return !p->has_crc || v->crc == p->crc;
 }
 
-/* The candidates of one VG. Without a seqno only its newest complete
- * version is one: that is what "the current state" means. */
+int lr_scan_vg_current(const lr_scan_vg_t *g)
+{
+    if (!g)
+        return -1;
+    if ((g->status & LR_SCAN_VG_ABANDONED) && g->committed_latest >= 0 &&
+        (size_t)g->committed_latest < g->n_versions && g->versions[g->committed_latest].complete)
+        return g->committed_latest;
+    return g->latest >= 0 && (size_t)g->latest < g->n_versions ? g->latest : -1;
+}
+
+/* The candidates of one VG. Without a seqno only its current version is
+ * one (lr_scan_vg_current: what LVM2 uses now). */
 static int collect_vg(const lr_scan_t *scan, int vg, const lr_scan_pick_t *p,
                       lr_scan_selection_t *sel, size_t *cap)
 {
     const lr_scan_vg_t *g = &scan->vgs[vg];
     if (!p->has_seqno) {
-        if (g->latest < 0 || (size_t)g->latest >= g->n_versions ||
-            !version_matches(&g->versions[g->latest], p))
+        int cur = lr_scan_vg_current(g);
+        if (cur < 0 || !version_matches(&g->versions[cur], p))
             return 0;
-        return push(sel, cap, vg, g->latest);
+        return push(sel, cap, vg, cur);
     }
     for (size_t i = 0; i < g->n_versions; i++)
         if (version_matches(&g->versions[i], p) && push(sel, cap, vg, (int)i))

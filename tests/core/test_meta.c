@@ -2,6 +2,7 @@
  * fixture read as import_vsn1.c reads it must agree with what vgs/lvs/pvs
  * reported for it, every copy LVM2 wrote must pass lr_vg_check, and broken
  * or inconsistent VGs are refused with a reason. */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -828,15 +829,26 @@ static char *make_vg(const char *lvs)
     return t;
 }
 
+/* An LV section; its id begins with the name's letters and digits, so
+ * that LVs of one case have ids of their own (lr_vg_check refuses two LVs
+ * with one id). */
 static const char *lv(const char *name, const char *segs, int count)
 {
     static char buf[8][2048];
     static int k;
     char *b = buf[k++ % 8];
+    char id[] = "llllll-llll-llll-llll-llll-llll-llllll";
+    for (size_t i = 0, j = 0; name[i] && id[j]; i++) {
+        if (!isalnum((unsigned char)name[i]))
+            continue;
+        if (id[j] == '-')
+            j++;
+        id[j++] = name[i];
+    }
     snprintf(b, 2048,
-             "%s {\nid = \"llllll-llll-llll-llll-llll-llll-llllll\"\n"
+             "%s {\nid = \"%s\"\n"
              "status = [\"READ\", \"WRITE\", \"VISIBLE\"]\nflags = []\nsegment_count = %d\n%s}\n",
-             name, count, segs);
+             name, id, count, segs);
     return b;
 }
 
@@ -1020,6 +1032,9 @@ static void test_vg_refused(void **state)
                    "overlap on PV 'pv0' at extent 1");
     snprintf(two, sizeof(two), "%s", seg(1, 0, 2, "pv1", 0));
     c[n++] = vcase("no overlap", vg_with(lv("lv1", one_seg, 1), lv("lv2", two, 1)), 0, 0, NULL);
+    /* "lv1" and "lv1_" get one id: vg_validate's "Duplicate LV id" */
+    c[n++] = vcase("one LV id twice", vg_with(lv("lv1", one_seg, 1), lv("lv1_", two, 1)), 0,
+                   LR_EFORMAT, "LVs 'lv1' and 'lv1_' have the same uuid");
     c[n++] = vcase("stripes do not divide",
                    vg_with(lv("s",
                               "segment1 {\nstart_extent = 0\nextent_count = 3\n"

@@ -56,6 +56,21 @@ if(LR_BASH)
            COMMAND ${LR_BASH} ${CMAKE_CURRENT_LIST_DIR}/cut-compressed.sh
                    $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
   set_tests_properties(cut_compressed PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+  # what --force, --overwrite and nothing at all may replace
+  add_test(NAME outputs_replace
+           COMMAND ${LR_BASH} ${CMAKE_CURRENT_LIST_DIR}/outputs-replace.sh
+                   $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
+  set_tests_properties(outputs_replace PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+  # a command naming no version means the one LVM2 uses (fixtures/restored)
+  add_test(NAME current_version
+           COMMAND ${LR_BASH} ${CMAKE_CURRENT_LIST_DIR}/current-version.sh
+                   $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
+  set_tests_properties(current_version PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+  # a PV whose first MiB was zeroed: the refusal names its image
+  add_test(NAME lost_start
+           COMMAND ${LR_BASH} ${CMAKE_CURRENT_LIST_DIR}/lost-start.sh
+                   $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
+  set_tests_properties(lost_start PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
   # raid extraction on the committed fixtures/raid (no root needed)
   add_test(NAME extract_raid
            COMMAND ${LR_BASH} ${CMAKE_CURRENT_LIST_DIR}/interop/extract-raid.sh

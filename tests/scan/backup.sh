@@ -246,6 +246,21 @@ v = [v for v in d["vgs"][0]["versions"] if k[0] in v["copies"]]
 assert len(v) == 1 and not v[0]["complete"] and v[0]["copies"] == k, v
 print("cut files: one joins seqno 30, one changed, one ambiguous and one cut in its seqno stay apart")
 EOF
+# a conflict at seqno 30 leaves every other version's change as it was:
+# the version written before the ring's oldest copy (seqno 21) is not the
+# newest copy, which the ring's write head puts just before it
+python3 - "$T/scan.json" "$T/cut2.json" <<'EOF' || lr_fail "changes with a conflict at seqno 30"
+import json, sys
+def changes(path):
+    vs = json.load(open(sys.argv[path]))["vgs"][0]["versions"]
+    return {v["seqno"]: v["change"] for v in vs if v["complete"] and v["seqno"] not in (30, 31)}
+a, b = changes(1), changes(2)
+assert a and a.keys() == b.keys(), (sorted(a), sorted(b))
+bad = {k: (a[k], b[k]) for k in a if a[k] != b[k]}
+assert not bad, bad
+assert a[21] == "first +tag t15", a[21]
+print("a conflict at seqno 30 changes no other version's change line")
+EOF
 
 # ---- fragmented files: the block after a file's first one is not its own
 off=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print([c["offset"] for c in d["copies"] if c["found_by"]=="backup_file" and c["seqno"]==10][0])' "$T/scan.json")

@@ -65,7 +65,8 @@ same a.img "$H"
 rm -f link.img hard.img
 run 0 lvmrepair --restore seqno=5 --yes --undo hu a.img
 run 2 lvmrepair --apply-undo hu --yes --log a.img
-has "the log a.img is the same file as the image a.img"
+# the image as the undo file names it: its absolute path
+has "the log a.img is the same file as the image $PWD/a.img"
 run 2 lvmrepair --apply-undo hu --yes --log ./hu
 has "is the same file as the undo file"
 run 0 lvmrepair --apply-undo hu --yes

@@ -177,7 +177,8 @@ bool lr_pv_extents_fit(const lr_vg_t *vg, const lr_pv_t *pv);
 /* Checks the version against LVM2's rules: every segment's areas inside
  * their PV's pe_count, no two segments (of any LVs) on the same PV extents,
  * every referenced PV/LV exists, segments of an LV contiguous from extent 0,
- * extent_count divisible by stripe count for striped. First failure is
+ * extent_count divisible by stripe count for striped, no two PVs and no two
+ * LVs with one uuid (vg_validate's "Duplicate LV id"). First failure is
  * returned as LR_EFORMAT with a readable reason. */
 int lr_vg_check(const lr_vg_t *vg, lr_error_t *err);
 

@@ -39,6 +39,13 @@ bool lr_path_same(const char *a, const char *b);
  * first such pair, false when every entry names its own file. */
 bool lr_path_find_same(const char *const *paths, size_t n, size_t *i, size_t *j);
 
+/* True when st is a regular file this process has open (one of
+ * /proc/self/fd, by device and inode): the image readers keep every file
+ * an image is read from open (a qcow2's backing files, the segments of an
+ * EWF or split set), so an output that is one of them is found here while
+ * the images are open. False when /proc cannot be read. */
+bool lr_file_held_here(const struct stat *st);
+
 /* ---- opening only what can be an image ---------------------------------- */
 
 /* Opens path with open(2) flags (O_CLOEXEC is added) without blocking on a
@@ -58,8 +65,11 @@ int lr_open_image_fd(const char *path, int flags, int *fd, struct stat *st, lr_e
  * ...), or when another process has the device, one of its partitions or,
  * for a loop device, its backing file open (every /proc/PID/fd this
  * process may read, as fuser does; the caller's own process is not
- * counted). 0 for anything that is not a block device, or when nothing is
- * found. Mounts and O_EXCL claims are the exclusive open's business. */
+ * counted). For a regular file the same, of the file and of every loop
+ * device whose backing file it is (a VM's disk image qemu has open, an
+ * image attached with losetup and opened through its loop device or held
+ * by an LV active on it). 0 for anything else, or when nothing is found.
+ * Mounts and O_EXCL claims are the exclusive open's business. */
 int lr_dev_check_unused(const char *path, lr_error_t *err);
 
 /* ---- command-line values ------------------------------------------------ */

@@ -88,9 +88,9 @@ int lr_undo_create_planned(lr_undo_t **out, const char *path, const lr_undo_plan
                            size_t n, lr_error_t *err);
 
 /* Stacks the undo layer on the writable handle `lower` of the image at
- * image_path (recorded in the file with its size and identity: device and
- * inode numbers). On success *out is a new handle that OWNS lower (closing
- * it closes lower) and borrows u. Reads pass through unchanged. */
+ * image_path (recorded in the file as an absolute path, symlinks resolved,
+ * with its size and identity: device and inode numbers). On success *out is a new handle that OWNS
+ * lower (closing it closes lower) and borrows u. Reads pass through unchanged. */
 int lr_undo_wrap(lr_undo_t *u, lr_io_t *lower, const char *image_path, lr_io_t **out,
                  lr_error_t *err);
 

@@ -783,11 +783,17 @@ size_t lr_scan_find_versions(const lr_scan_t *scan, size_t vg, uint64_t seqno, i
 /* What a user names: a VG and a version of it. */
 typedef struct lr_scan_pick {
     const char *vg; /* VG name or UUID (printed or raw); NULL: any VG */
-    bool has_seqno; /* false: the newest complete version (`latest`) of each VG */
+    bool has_seqno; /* false: the current version of each VG (lr_scan_vg_current) */
     uint64_t seqno;
     bool has_crc; /* chooses among versions with one seqno (conflicting texts) */
     uint32_t crc;
 } lr_scan_pick_t;
+
+/* The version of g that LVM2 uses now, the one a command naming no
+ * version means: after a vgcfgrestore (LR_SCAN_VG_ABANDONED) the committed
+ * version below the abandoned higher seqnos, when it is complete; else
+ * `latest`. An index into g->versions, -1 when there is none. */
+int lr_scan_vg_current(const lr_scan_vg_t *g);
 
 /* Parses the version key users write, "seqno=N" or "seqno=N:crc=0xCRC"
  * (the crc in hex, "0x" optional, at most 8 digits), into pick's has_seqno,

@@ -214,7 +214,7 @@ run 0 --restore seqno=14 --dry-run "$T/out/disk.img"
 has "highest seqno of vg0 seen anywhere: 17"
 run 1 --restore seqno=15 --yes --output "$T/out" "$GZ"
 has "exists already"
-has "--force"
+has "--overwrite"
 echo "ok: --output writes sparse repaired copies; originals untouched"
 
 # ---- diff / export / extract
@@ -231,8 +231,8 @@ has "#   pvcreate --uuid cnciHN-JZ2V-B2ke-Kd2R-wlT6-JokQ-ACjPSf --restorefile FI
 run 0 --export seqno=15 -o "$T/vg0.vg" "$GZ"
 grep -q "^seqno = 15$" "$T/vg0.vg" || fail "exported file is not seqno 15"
 run 1 --export seqno=15 -o "$T/vg0.vg" "$GZ"
-has "exists (--force replaces it)"
-run 0 --export seqno=15 -o "$T/vg0.vg" --force "$GZ"
+has "exists (--overwrite replaces it)"
+run 0 --export seqno=15 -o "$T/vg0.vg" --overwrite "$GZ"
 # an LV the newest version lacks (lv3 was removed at seqno 16): the
 # refusal names the version nearest before that has it
 run 1 --extract lv3 -o "$T/lv3" "$GZ"
@@ -246,7 +246,7 @@ want=$(grep stripe "$P/truth/stripe.sha256" | cut -d' ' -f1)
 [ "$(hash "$T/stripe")" = "$want" ] || fail "extracted stripe differs from the truth"
 run 1 --extract stripe -o "$T/stripe2" "$P/pv1.img.gz" "$P/pv2.img.gz"
 run 1 --extract stripe -o "$T/stripe" "$P/pv1.img.gz" "$P/pv2.img.gz" "$P/pv3.img.gz"
-has "exists (--force replaces it)"
+has "exists (--overwrite replaces it)"
 echo "ok: --diff, --export, --extract"
 
 # ---- conflicting copies of one seqno: every mode lists the candidates one
