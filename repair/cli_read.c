@@ -366,6 +366,36 @@ static void report_extract(const scanned_t *s, const lr_extract_plan_t *plan,
 }
 
 /* Where the legs of a mirror/raid1 LV differ: a hint of a split brain. */
+/* A raid4/5/6 LV read with every image: rows whose parity disagrees with
+ * their data (an image zeroed, replaced or written apart) are warned of,
+ * as the copy holds what the data images say, not necessarily the LV's. */
+static void report_parity(const args_t *a, const scanned_t *s, const lr_extract_plan_t *plan,
+                          const lr_extract_opts_t *eo)
+{
+    lr_extract_parity_t par;
+    lr_error_t err;
+    lr_error_clear(&err);
+    if (lr_extract_check_parity(s->scan, plan, eo, &par, &err) != 0) {
+        fprintf(stderr, "%s: LV %s: its parity could not be checked: %s\n", cli_prog,
+                cli_tty(a->mode_arg), cli_tty(err.msg));
+        return;
+    }
+    if (!par.rows)
+        return;
+    if (!par.bad_rows) {
+        fprintf(stderr, "%s: LV %s: the parity of its %" PRIu64 " rows agrees with their data\n",
+                cli_prog, cli_tty(a->mode_arg), par.rows);
+        return;
+    }
+    fprintf(stderr,
+            "%s: WARNING: LV %s: the parity of %" PRIu64 " of its %" PRIu64
+            " rows disagrees with their data (LV bytes %" PRIu64 "-%" PRIu64
+            "): an image zeroed, replaced or written apart from the others; what %s holds "
+            "there is what the data images say, which may not be the LV's data\n",
+            cli_prog, cli_tty(a->mode_arg), par.bad_rows, par.rows, par.first_bad, par.last_bad - 1,
+            cli_tty(a->out_file));
+}
+
 static void report_legs(const args_t *a, const scanned_t *s, int vg, int ver,
                         const lr_extract_opts_t *eo)
 {
@@ -503,6 +533,7 @@ int cli_extract(const args_t *a, scanned_t *s)
     if (!rc) {
         report_extract(s, plan, &eo);
         report_legs(a, s, vg, ver, &eo);
+        report_parity(a, s, plan, &eo);
         fprintf(stderr, "%s: wrote %" PRIu64 " bytes of LV %s (VG %s seqno %" PRIu64 ") to %s%s\n",
                 cli_prog, written, cli_tty(a->mode_arg), cli_tty(s->scan->vgs[vg].name),
                 s->scan->vgs[vg].versions[ver].seqno, cli_tty(a->out_file),

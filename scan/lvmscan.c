@@ -591,6 +591,8 @@ static void json_thin_lvs(FILE *f, const lr_scan_thin_pool_t *p, bool *first)
         jk_u64_or_null(f, "highest", t->highest, in && t->mapped, &tf);
         jk_u64_or_null(f, "shared", t->shared, in && t->shared != UINT64_MAX, &tf);
         jk_u64_or_null(f, "lost_ranges", t->lost, in, &tf);
+        jk_bool(f, "device_reused", t->reused, &tf);
+        jk_u64_or_null(f, "device_created", t->created, t->reused, &tf);
         fputc('}', f);
     }
     fputc(']', f);
@@ -1057,6 +1059,7 @@ static void json_thin_pools(FILE *f, const lr_scan_version_t *v, bool *first)
         else
             fputs("null", f);
         jk_bool(f, "mismatch", p->mismatch, &pf);
+        jk_u64(f, "messages", p->messages, &pf);
         jk_str(f, "error", p->error, &pf);
         json_key(f, "damaged_nodes", &pf);
         if (p->read)
@@ -1629,6 +1632,14 @@ static void report_thin_lv(FILE *f, const lr_scan_thin_lv_t *t)
         fputs(" not in the pool metadata\n", f);
         return;
     }
+    if (t->reused) {
+        fprintf(f,
+                ": NOT this LV's: the pool's device %" PRIu64 " was created at transaction %" PRIu64
+                ", after this LV (transaction %" PRIu64
+                "): the id was given to a later thin LV, whose data it maps\n",
+                t->device_id, t->created, t->lv_tx);
+        return;
+    }
     fprintf(f, ", %" PRIu64 " blocks mapped", t->mapped);
     if (t->mapped)
         fprintf(f, ", highest %" PRIu64, t->highest);
@@ -1688,6 +1699,9 @@ static void report_thin_pools(FILE *f, const lr_scan_version_t *v)
                     p->mismatch ? "  mismatch" : "");
         else
             fprintf(f, ", pool metadata not read: %s", safe(p->error, e, sizeof(e)));
+        if (p->read && !p->mismatch && p->messages && p->transaction_id != p->pool_transaction_id)
+            fprintf(f, " (%zu message%s queued, which LVM2 sends at the next activation)",
+                    p->messages, p->messages == 1 ? "" : "s");
         if (p->read && p->damaged)
             fprintf(f, "  (%" PRIu64 " damaged metadata nodes)", p->damaged);
         fputc('\n', f);

@@ -609,6 +609,8 @@ int lr_thin_usage(lr_thin_t *t, lr_thin_usage_t **out, size_t *n, lr_error_t *er
                 continue;
             c.u = &u[k++];
             c.u->dev_id = t->devs[i].dev_id;
+            c.u->has_details = t->devs[i].has_details;
+            c.u->created = t->devs[i].transaction_id;
             if (pass == 1 && !c.once) {
                 c.u->shared = UINT64_MAX;
                 continue;

@@ -63,11 +63,26 @@ int rp_xplan_sub(rp_xctx_t *x, const lr_lv_t *sub, uint64_t lo, uint64_t len, co
     return 0;
 }
 
+static size_t gcd(size_t a, size_t b)
+{
+    while (b) {
+        size_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
 /* Whether every chunk still has a readable copy: raid10 near places the
- * copies of a chunk on consecutive images (mod the image count). */
+ * copies of chunk c on the consecutive images c*copies .. c*copies +
+ * copies - 1 (mod the image count, lr_raid_map), so a group of copies
+ * starts only at a multiple of gcd(copies, images): with 4 images and 2
+ * copies the groups are images 0-1 and 2-3, and losing 0 and 3 loses no
+ * chunk. */
 static bool raid10_whole(const lr_extract_leg_t *legs, size_t n, unsigned copies)
 {
-    for (size_t start = 0; start < n; start++) {
+    size_t step = gcd(copies ? copies : 1, n);
+    for (size_t start = 0; start < n; start += step) {
         bool any = false;
         for (unsigned k = 0; k < copies && !any; k++)
             any = !legs[(start + k) % n].missing;
@@ -341,4 +356,106 @@ int lr_extract_raid_sb(const lr_scan_t *scan, const lr_extract_plan_t *plan, siz
     if (!rc)
         rc = lr_raid_sb_decode(buf, sizeof(buf), out, err);
     return rc ? lr_error_wrap(err, g->meta_lv, rc) : 0;
+}
+
+/* ---- parity check ------------------------------------------------------- */
+
+/* Whether piece p is a raid4/5/6 piece with every image readable. */
+static bool parity_checkable(const lr_extract_piece_t *p)
+{
+    return p->n_legs && !p->n_missing_legs && p->chunk && p->raid.parity &&
+           (p->raid.level == 5 || p->raid.level == 6) && p->n_legs > p->raid.parity;
+}
+
+/* Checks one row: its chunks read from every image into chunk[], the
+ * parity ones copied aside and computed again from the data. *bad when
+ * they differ. */
+static int check_row(const rp_xhandles_t *h, const lr_extract_piece_t *p, uint64_t row,
+                     uint8_t **chunk, uint8_t *saved, int *role, bool *bad, lr_error_t *err)
+{
+    unsigned n = (unsigned)p->n_legs, missing[2], n_par = 0;
+    size_t len = (size_t)p->chunk;
+    for (unsigned i = 0; i < n; i++) {
+        int rc = read_leg(h, &p->legs[i], (char *)chunk[i], len, row * p->chunk, err);
+        if (rc)
+            return rc;
+    }
+    lr_raid_row_roles(&p->raid, n, row, role);
+    for (unsigned i = 0; i < n && n_par < 2; i++)
+        if (role[i] == LR_RAID_ROLE_P || role[i] == LR_RAID_ROLE_Q) {
+            memcpy(saved + (size_t)n_par * len, chunk[i], len);
+            missing[n_par++] = i;
+        }
+    if (n_par != p->raid.parity || lr_raid_rebuild(&p->raid, n, role, chunk, len, missing, n_par))
+        return lr_error_set(err, LR_ERANGE, row * p->chunk, "%s: row %" PRIu64 " has no parity",
+                            p->raid.name, row);
+    *bad = false;
+    for (unsigned k = 0; k < n_par && !*bad; k++)
+        *bad = memcmp(saved + (size_t)k * len, chunk[missing[k]], len) != 0;
+    return 0;
+}
+
+/* The rows of piece p, checked into *out. */
+static int check_piece(const rp_xhandles_t *h, const lr_extract_piece_t *p,
+                       lr_extract_parity_t *out, lr_error_t *err)
+{
+    unsigned n = (unsigned)p->n_legs;
+    size_t len = (size_t)p->chunk;
+    uint64_t data = (n - p->raid.parity) * p->chunk; /* LV bytes a row holds */
+    uint64_t first = p->seg_offset / data, end = (p->seg_offset + p->length + data - 1) / data;
+    for (unsigned i = 0; i < n; i++)
+        if (p->legs[i].size / p->chunk < end)
+            end = p->legs[i].size / p->chunk; /* whole rows only */
+    uint8_t *space = malloc((size_t)(n + 2) * len);
+    uint8_t **chunk = calloc(n, sizeof(*chunk));
+    int *role = calloc(n, sizeof(*role));
+    int rc = space && chunk && role ? 0 : lr_error_oom(err);
+    for (unsigned i = 0; !rc && i < n; i++)
+        chunk[i] = space + (size_t)i * len;
+    for (uint64_t row = first; !rc && row < end; row++) {
+        bool bad = false;
+        rc = check_row(h, p, row, chunk, space + (size_t)n * len, role, &bad, err);
+        if (rc)
+            break;
+        out->rows++;
+        if (!bad)
+            continue;
+        /* the row's data in LV bytes, clipped to the piece */
+        uint64_t a = row * data, b = a + data;
+        a = a > p->seg_offset ? a : p->seg_offset;
+        b = b < p->seg_offset + p->length ? b : p->seg_offset + p->length;
+        a = p->lv_offset + (a - p->seg_offset);
+        b = p->lv_offset + (b - p->seg_offset);
+        if (!out->bad_rows++)
+            out->first_bad = a;
+        out->last_bad = b;
+    }
+    free(space);
+    free(chunk);
+    free(role);
+    return rc;
+}
+
+int lr_extract_check_parity(const lr_scan_t *scan, const lr_extract_plan_t *plan,
+                            const lr_extract_opts_t *opts, lr_extract_parity_t *out,
+                            lr_error_t *err)
+{
+    lr_error_clear(err);
+    if (!scan || !plan || !out)
+        return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "invalid arguments");
+    *out = (lr_extract_parity_t){0};
+    bool any = false;
+    for (size_t i = 0; i < plan->n_pieces; i++)
+        any |= parity_checkable(&plan->pieces[i]);
+    if (!any)
+        return 0;
+    rp_xhandles_t h;
+    int rc = rp_xhandles_open(&h, scan, plan, opts, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; !rc && i < plan->n_pieces; i++)
+        if (parity_checkable(&plan->pieces[i]))
+            rc = check_piece(&h, &plan->pieces[i], out, err);
+    rp_xhandles_close(&h);
+    return rc;
 }

@@ -97,6 +97,7 @@ static int plan_pool(const lr_scan_t *scan, const lr_vg_t *vg, const lr_lv_t *lv
         rc = seg_uint(lv, s, "device_id", &t->dev_id, err);
     if (rc)
         return rc;
+    t->has_lv_tx = lr_cfg_get_uint(s->node, "transaction_id", &t->lv_tx, NULL) == 0;
     if (lr_cfg_get_str(s->node, "external_origin", &ext, NULL) == 0)
         return lr_error_set(err, LR_EREFUSED, lr_cfg_offset(s->node),
                             "LV %s is a thin LV with the external origin %s, whose data "
@@ -232,6 +233,17 @@ static int check_pool(const lr_extract_plan_t *plan, const lr_thin_t *t, uint64_
     const lr_thin_dev_t *d = lr_thin_dev(t, plan->thin->dev_id);
     if (!d || !d->has_mapping)
         return no_device(plan, t, err);
+    /* the id given again to a later thin LV: its data, not this LV's */
+    if (plan->thin->has_lv_tx && d->has_details &&
+        lr_thin_dev_reused(d->transaction_id, plan->thin->lv_tx))
+        return lr_error_set(err, LR_EREFUSED, LR_NO_OFFSET,
+                            "thin LV %s (created at pool transaction %" PRIu64
+                            ") has device_id %" PRIu64 ", but thin pool %s's device %" PRIu64
+                            " was created at transaction %" PRIu64
+                            ", after it: the id was given to a later thin LV, and what the "
+                            "device maps is that LV's data, not %s's",
+                            plan->lv, plan->thin->lv_tx, plan->thin->dev_id, plan->thin->pool,
+                            plan->thin->dev_id, d->transaction_id, plan->lv);
     uint32_t sectors = lr_thin_super(t)->data_block_size;
     if (sectors == 0 || sectors > MAX_BLOCK_SECTORS)
         return lr_error_set(err, LR_EFORMAT, 336,

@@ -33,7 +33,9 @@ static int matching(const lr_scan_vg_t *vg, const lr_scan_thin_pool_t *tp,
     for (size_t v = 0; v < vg->n_versions; v++)
         for (size_t i = 0; i < vg->versions[v].n_thin_pools; i++) {
             const lr_scan_thin_pool_t *o = &vg->versions[v].thin_pools[i];
-            if (strcmp(o->lv, tp->lv) == 0 && o->transaction_id == tp->pool_transaction_id)
+            /* a version read with that pool metadata agrees unless it is a
+             * mismatch (messages LVM2 sends at activation: lr_thin_tx_agree) */
+            if (strcmp(o->lv, tp->lv) == 0 && o->read && !o->mismatch)
                 m->matching[m->n_matching++] = vg->versions[v].seqno;
         }
     return 0;

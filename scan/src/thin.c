@@ -167,6 +167,14 @@ static int thin_lvs(const lr_vg_t *vg, const lr_lv_t *pool, const seen_t *r, lr_
                 x->highest = u->highest;
                 x->shared = u->shared;
                 x->lost = u->lost;
+                uint64_t lv_tx = 0;
+                if (u->has_details &&
+                    lr_cfg_get_uint(sg->node, "transaction_id", &lv_tx, NULL) == 0 &&
+                    lr_thin_dev_reused(u->created, lv_tx)) {
+                    x->reused = true;
+                    x->created = u->created;
+                    x->lv_tx = lv_tx;
+                }
             }
         }
         if (pass == 0) {
@@ -179,6 +187,16 @@ static int thin_lvs(const lr_vg_t *vg, const lr_lv_t *pool, const seen_t *r, lr_
         }
     }
     return 0;
+}
+
+/* The message sections queued in a pool segment (message1, message2...). */
+static size_t pool_messages(const lr_seg_t *sg)
+{
+    size_t n = 0;
+    for (const lr_cfg_node_t *c = lr_cfg_child(sg->node); c; c = lr_cfg_next(c))
+        if (lr_cfg_node_type(c) == LR_CFG_SECTION && strncmp(lr_cfg_key(c), "message", 7) == 0)
+            n++;
+    return n;
 }
 
 /* One thin-pool LV of a version. */
@@ -219,7 +237,8 @@ static int pool_entry(tctx_t *t, const lr_vg_t *vg, const lr_lv_t *lv, lr_scan_t
     }
     e->read = true;
     e->pool_transaction_id = r->tx;
-    e->mismatch = r->tx != e->transaction_id;
+    e->messages = pool_messages(sg);
+    e->mismatch = !lr_thin_tx_agree(e->transaction_id, r->tx, e->messages);
     e->damaged = r->damaged;
     e->space_read = r->space_read;
     e->space = r->space;

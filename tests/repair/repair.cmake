@@ -71,6 +71,18 @@ if(LR_BASH)
            COMMAND ${LR_BASH} ${CMAKE_CURRENT_LIST_DIR}/lost-start.sh
                    $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
   set_tests_properties(lost_start PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+  # a thin device id given again to a later thin LV (thin_restore)
+  add_test(NAME thin_reuse
+           COMMAND ${LR_BASH} ${CMAKE_CURRENT_LIST_DIR}/thin-reuse.sh
+                   $<TARGET_FILE:lvmscan> $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
+  set_tests_properties(thin_reuse PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+  # a thin LV removed while its pool is not active: a queued message, no
+  # mismatch (root, loop devices, lvm2; SKIPPED without)
+  add_test(NAME thin_pending
+           COMMAND ${LR_BASH} ${CMAKE_CURRENT_LIST_DIR}/interop/thin-pending.sh
+                   $<TARGET_FILE:lvmscan> $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
+  set_tests_properties(thin_pending PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 300
+                                               RESOURCE_LOCK lr_loop_devices)
   # raid extraction on the committed fixtures/raid (no root needed)
   add_test(NAME extract_raid
            COMMAND ${LR_BASH} ${CMAKE_CURRENT_LIST_DIR}/interop/extract-raid.sh

@@ -144,7 +144,36 @@ typedef struct lr_thin_usage {
     uint64_t shared;  /* of its mapped data blocks, those another device maps too
                          (UINT64_MAX: not counted, the pool is too large) */
     uint64_t lost;    /* lost ranges (damage in its tree) */
+    bool has_details; /* the device's details record was found */
+    uint64_t created; /* its transaction_id: the pool's transaction when the
+                         device was created (dm-thin sets it then, never later) */
 } lr_thin_usage_t;
+
+/* Whether a thin pool whose LVM2 segment says transaction_id vg_tx, with
+ * n_messages message sections queued in it (an lvcreate or lvremove of a
+ * thin LV while the pool was not active), agrees with pool metadata at
+ * transaction pool_tx once LVM2 activates it: LVM2 sends the queued
+ * messages when the metadata is exactly one transaction behind
+ * (libdm-deptree's _thin_pool_node_send_messages), and refuses any other
+ * difference. So: equal, or one behind with messages queued. Pure. */
+static inline bool lr_thin_tx_agree(uint64_t vg_tx, uint64_t pool_tx, size_t n_messages)
+{
+    return vg_tx == pool_tx || (n_messages > 0 && pool_tx < UINT64_MAX && vg_tx == pool_tx + 1);
+}
+
+/* Whether the pool's device, created at pool transaction `created`, was
+ * made for a later thin LV than the one whose LVM2 segment says
+ * transaction_id `lv_tx` (the pool's transaction LVM2 created it in): dm-thin
+ * records a device's creation transaction once, and LVM2 gives a new thin
+ * LV the highest device id + 1, so a removed LV's id is given again. The
+ * original device was created one transaction before the LV's (LVM2 sends
+ * create_thin, then set_transaction_id); a later LV's, after the removed
+ * one's delete message at least, so a creation after lv_tx is another
+ * LV's. Pure. */
+static inline bool lr_thin_dev_reused(uint64_t created, uint64_t lv_tx)
+{
+    return created > lv_tx;
+}
 
 /* Walks every device with a mapping tree and fills *out (in lr_thin_devs
  * order, *n entries; the caller frees *out with free()). Shared blocks are

@@ -137,6 +137,8 @@ typedef struct lr_extract_thin {
     char *pool;              /* the thin-pool LV */
     char *meta_lv, *data_lv; /* its metadata (_tmeta) and data (_tdata) LVs */
     uint64_t dev_id;         /* the thin LV's device_id */
+    bool has_lv_tx;          /* the thin LV's segment gives its transaction_id */
+    uint64_t lv_tx;          /* it: the pool transaction LVM2 created the LV in */
     uint64_t transaction_id; /* the pool segment's transaction_id (LVM2's) */
     uint64_t chunk;          /* the pool's chunk_size in bytes (LVM2's) */
     lr_extract_plan_t *meta; /* plan of meta_lv */
@@ -262,6 +264,28 @@ int lr_extract_thin_info(const lr_scan_t *scan, const lr_extract_plan_t *plan,
 
 /* Frees an info. NULL is accepted. */
 void lr_extract_thin_info_free(lr_extract_thin_info_t *info);
+
+/* What the parity of a raid4/5/6 LV says of its data chunks. */
+typedef struct lr_extract_parity {
+    uint64_t rows;      /* rows checked: every row of the LV's raid4/5/6
+                           pieces whose images are all readable */
+    uint64_t bad_rows;  /* of them, rows whose stored P (or Q) is not what
+                           their data chunks give */
+    uint64_t first_bad; /* LV byte where the first such row's data starts */
+    uint64_t last_bad;  /* and where the last one's ends (exclusive) */
+} lr_extract_parity_t;
+
+/* Checks the parity of every whole row of the plan's raid4/5/6 pieces that
+ * no image is missing from (a degraded piece is read through its parity,
+ * which cannot then be checked), as MD's check does: each row's P (and Q)
+ * computed from its data chunks and compared with what the images hold.
+ * An image zeroed, replaced or written apart from the others reads as
+ * plain data but disagrees here. Same opts->ios rule as lr_extract_run.
+ * 0 with *out filled (rows 0 when there is nothing to check); read errors
+ * as lr_extract_run; -ENOMEM. */
+int lr_extract_check_parity(const lr_scan_t *scan, const lr_extract_plan_t *plan,
+                            const lr_extract_opts_t *opts, lr_extract_parity_t *out,
+                            lr_error_t *err);
 
 /* The dm-raid superblock of leg `leg` of raid piece `piece` of the plan,
  * read from its _rmeta LV (same opts->ios rule as lr_extract_run). 0 with

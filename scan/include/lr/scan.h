@@ -440,6 +440,12 @@ typedef struct lr_scan_thin_lv {
     uint64_t shared;    /* of its data blocks, those another thin device maps too
                            (UINT64_MAX: not counted, the pool is too large) */
     uint64_t lost;      /* ranges of its mapping lost to damaged nodes */
+    /* the pool's device of that id was created after this LV
+     * (lr_thin_dev_reused): its id was given to a later thin LV, and what
+     * the device maps is not this LV's data */
+    bool reused;
+    uint64_t created; /* the device's creation transaction (when reused) */
+    uint64_t lv_tx;   /* this LV's segment transaction_id (when reused) */
 } lr_scan_thin_lv_t;
 
 typedef struct lr_scan_thin_pool {
@@ -447,7 +453,11 @@ typedef struct lr_scan_thin_pool {
     uint64_t transaction_id;      /* LVM2's, in this version's text */
     bool read;                    /* the pool metadata's superblock was read */
     uint64_t pool_transaction_id; /* the superblock's transaction id (when read) */
-    bool mismatch;                /* read, and the two differ */
+    bool mismatch;                /* read, and the two differ but for messages
+                                     LVM2 sends at activation (lr_thin_tx_agree) */
+    size_t messages;              /* message sections queued in the pool's segment:
+                                     with transaction_id one above the metadata's,
+                                     sent at the next activation (no mismatch) */
     char *error;                  /* why it was not read; NULL when read */
     uint64_t damaged;             /* damaged metadata nodes found (when read) */
     bool space_read;              /* space maps walked (when read; lr/thin.h) */
