@@ -180,14 +180,11 @@ static int zero_bad(copy_job_t *j, lr_io_t *io, uint64_t size, lr_error_t *err)
     return 0;
 }
 
-/* Copies of container and compressed images through lr_io (EWF, qcow2,
- * VMDK, VHD/VHDX, split raw, xz, zstd): the format's reader gives the raw
- * bytes, all-zero blocks stay holes. *done is false for a raw file (left
- * to copy_raw, which skips its holes without reading them). */
 /* Opens the source through its container or compressed format's reader
- * into j->io when it is one (a raw file is copied from its descriptor).
- * Done before the copy is made: the reader then has every file the image
- * is read from open, which the copy must not replace. */
+ * into j->io when it is one (EWF, qcow2, VMDK, VHD/VHDX, split raw, xz,
+ * zstd); a raw file is left to copy_raw, which skips its holes without
+ * reading them. Done before the copy is made: a chain's reader then holds
+ * its backing files and parents open, which the copy must not replace. */
 static int open_container(copy_job_t *j, lr_error_t *err)
 {
     lr_io_open_opts_t oo = {.snapshot = j->snapshot};
@@ -203,7 +200,8 @@ static int open_container(copy_job_t *j, lr_error_t *err)
     return 0;
 }
 
-/* Copies the container or compressed image j->io as raw. */
+/* Copies the container or compressed image j->io as raw: the format's
+ * reader gives the raw bytes, all-zero blocks stay holes. */
 static int copy_io(copy_job_t *j, uint64_t *size, lr_error_t *err)
 {
     lr_io_t *io = j->io;
@@ -286,16 +284,17 @@ static int open_pair(copy_job_t *j, bool overwrite, uint64_t *size, bool *blk, l
     if (!*blk && !is_gzip(j->in) && (rc = open_container(j, err)) != 0)
         return rc;
     struct stat dst_st;
-    if (stat(j->dst, &dst_st) == 0 && dst_st.st_dev == st.st_dev && dst_st.st_ino == st.st_ino)
+    bool exists = stat(j->dst, &dst_st) == 0;
+    if (exists && dst_st.st_dev == st.st_dev && dst_st.st_ino == st.st_ino)
         return lr_error_at(err, j->dst, LR_EREFUSED, LR_NO_OFFSET,
                            "the copy would be the image itself; choose another directory");
     /* a file the image is read from (a qcow2's backing file or a VMDK's
-     * parent named as the copy of its overlay is, a segment): never
-     * replaced, whatever overwrite says; its reader holds it open now */
-    if (stat(j->dst, &dst_st) == 0 && lr_file_held_here(&dst_st))
+     * parent named as the copy of its overlay is): never replaced,
+     * whatever overwrite says; its reader holds it open now */
+    if (exists && lr_file_held_here(&dst_st))
         return lr_error_at(err, j->dst, LR_EREFUSED, LR_NO_OFFSET,
-                           "the copy would replace a file %s is read from (a backing file, a "
-                           "parent or a segment); choose another directory",
+                           "the copy would replace a file %s is read from (a backing file or "
+                           "a parent); choose another directory",
                            j->src);
     int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (overwrite ? O_TRUNC : O_EXCL);
     j->out = open(j->dst, flags, 0644);

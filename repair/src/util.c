@@ -81,7 +81,7 @@ int lr_export_check_target(const lr_scan_t *scan, const char *path, bool overwri
     if (is_scan_image(scan, &st) || lr_file_held_here(&st))
         return lr_error_refuse(err, LR_HINT_NEW_NAME,
                                "output file is one of the scanned images or a file they are "
-                               "read from (a backing file, a segment); images are never "
+                               "read from (a backing file or a parent); images are never "
                                "written by this command");
     /* Not a regular file: no answer would let it be replaced. */
     if (!S_ISREG(st.st_mode))

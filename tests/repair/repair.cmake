@@ -50,27 +50,23 @@ if(LR_BASH)
                    $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
   set_tests_properties(restore_backup PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 300)
 
-  # a .gz, .xz or .zst cut short: export and diff read the part that
-  # decompresses, a restore is refused (fixtures/backup; no root needed)
-  add_test(NAME cut_compressed
-           COMMAND ${LR_BASH} ${CMAKE_CURRENT_LIST_DIR}/cut-compressed.sh
-                   $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
-  set_tests_properties(cut_compressed PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
-  # what --force, --overwrite and nothing at all may replace
-  add_test(NAME outputs_replace
-           COMMAND ${LR_BASH} ${CMAKE_CURRENT_LIST_DIR}/outputs-replace.sh
-                   $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
-  set_tests_properties(outputs_replace PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
-  # a command naming no version means the one LVM2 uses (fixtures/restored)
-  add_test(NAME current_version
-           COMMAND ${LR_BASH} ${CMAKE_CURRENT_LIST_DIR}/current-version.sh
-                   $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
-  set_tests_properties(current_version PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
-  # a PV whose first MiB was zeroed: the refusal names its image
-  add_test(NAME lost_start
-           COMMAND ${LR_BASH} ${CMAKE_CURRENT_LIST_DIR}/lost-start.sh
-                   $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
-  set_tests_properties(lost_start PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+  # Offline scripts run as SCRIPT lvmrepair FIXTURES (no root needed):
+  #   cut_compressed   a .gz, .xz or .zst cut short: export and diff read the
+  #                    part that decompresses, a restore is refused (fixtures/backup)
+  #   outputs_replace  what --force, --overwrite and nothing at all may replace
+  #   current_version  a command naming no version means the one LVM2 uses
+  #                    (fixtures/restored)
+  #   lost_start       a PV whose first MiB was zeroed: the refusal names its image
+  foreach(pair cut_compressed:cut-compressed outputs_replace:outputs-replace
+               current_version:current-version lost_start:lost-start)
+    string(REPLACE ":" ";" pair ${pair})
+    list(GET pair 0 name)
+    list(GET pair 1 script)
+    add_test(NAME ${name}
+             COMMAND ${LR_BASH} ${CMAKE_CURRENT_LIST_DIR}/${script}.sh
+                     $<TARGET_FILE:lvmrepair> ${LR_FIXTURES})
+    set_tests_properties(${name} PROPERTIES SKIP_RETURN_CODE 77 TIMEOUT 300)
+  endforeach()
   # a thin device id given again to a later thin LV (thin_restore)
   add_test(NAME thin_reuse
            COMMAND ${LR_BASH} ${CMAKE_CURRENT_LIST_DIR}/thin-reuse.sh

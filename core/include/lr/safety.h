@@ -40,10 +40,12 @@ bool lr_path_same(const char *a, const char *b);
 bool lr_path_find_same(const char *const *paths, size_t n, size_t *i, size_t *j);
 
 /* True when st is a regular file this process has open (one of
- * /proc/self/fd, by device and inode): the image readers keep every file
- * an image is read from open (a qcow2's backing files, the segments of an
- * EWF or split set), so an output that is one of them is found here while
- * the images are open. False when /proc cannot be read. */
+ * /proc/self/fd, by device and inode): a chain's reader keeps its files
+ * open (a qcow2's backing files, VMDK and VHD parents), so an output that
+ * is one of them is found here while the image is open. Readers that open
+ * files on demand (libewf's segment pool) may not hold every one: an EWF
+ * or split set's segments (NAME.E02, NAME.002) never take a copy's name
+ * (NAME.img). False when /proc cannot be read. */
 bool lr_file_held_here(const struct stat *st);
 
 /* ---- opening only what can be an image ---------------------------------- */
