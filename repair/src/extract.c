@@ -477,8 +477,8 @@ static int say_has(const lr_scan_t *scan, size_t vg, size_t i, const char *which
 /* An LV missing from the version asked for (removed since, or not yet
  * made): the error says which version nearest before it has one by that
  * name, else (the version asked for is the one LVM2 uses after a
- * vgcfgrestore, below abandoned ones) the nearest after it, so that the
- * caller can ask for that version. */
+ * vgcfgrestore, below abandoned ones, or below a text no header commits)
+ * the nearest after it, so that the caller can ask for that version. */
 static int older_version_has(const lr_scan_session_t *session, size_t vg, size_t version,
                              const char *lv, int rc, lr_error_t *err)
 {
@@ -491,7 +491,11 @@ static int older_version_has(const lr_scan_session_t *session, size_t vg, size_t
             return say_has(scan, vg, i, "an older version", rc, err);
     for (size_t i = version; i-- > 0;)
         if (version_has_lv(session, vg, i, lv))
-            return say_has(scan, vg, i, "a later version", rc, err);
+            return say_has(scan, vg, i,
+                           !g->versions[i].committed && (g->status & LR_SCAN_VG_INTERRUPTED)
+                               ? "a later version, written but never committed"
+                               : "a later version",
+                           rc, err);
     return rc;
 }
 

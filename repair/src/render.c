@@ -154,10 +154,11 @@ static bool in_summary(const lr_repair_plan_t *p, const lr_diff_change_t *c)
  * "no LV ... changes". */
 
 /* Compared with the committed version LVM2 uses rather than the newest
- * one: after a vgcfgrestore (lr_scan_vg_current). */
+ * one: after a vgcfgrestore or a write interrupted before its header
+ * (lr_scan_vg_current). */
 static bool against_current(const lr_repair_plan_t *p)
 {
-    return p->max_seqno_abandoned && p->newest_committed && !p->n_lvs;
+    return (p->max_seqno_abandoned || p->max_seqno_interrupted) && p->newest_committed && !p->n_lvs;
 }
 
 static void render_diff(const lr_repair_plan_t *p, lr_strbuf_t *b)
@@ -185,9 +186,10 @@ static void render_changes(const lr_repair_plan_t *p, lr_strbuf_t *b)
     if (against_current(p))
         lr_strbuf_printf(b,
                          "\nWhat changes compared with the current version (seqno %llu, crc "
-                         "0x%08x: committed, the one LVM2 uses; the seqnos above it were "
-                         "abandoned):\n",
-                         (unsigned long long)p->newest_seqno, p->newest_crc);
+                         "0x%08x: committed, the one LVM2 uses; %s):\n",
+                         (unsigned long long)p->newest_seqno, p->newest_crc,
+                         p->max_seqno_abandoned ? "the seqnos above it were abandoned"
+                                                : "the text above it was never committed");
     else
         lr_strbuf_printf(b, "\nWhat changes compared with the newest version (seqno %llu%s):\n",
                          (unsigned long long)p->newest_seqno,

@@ -544,9 +544,8 @@ static int load_vg(ev_ctx_t *c, size_t g, lr_error_t *err)
     vg->n_versions = svg->n_versions;
     /* the version the disks hold now (docs/evidence.md, "Later LVs a whole
      * restore removes") */
-    vg->current = svg->committed_latest >= 0 ? svg->committed_latest
-                  : svg->latest >= 0         ? svg->latest
-                                             : 0;
+    int cur = lr_scan_vg_current(svg);
+    vg->current = cur >= 0 ? cur : 0;
     bool repeat;
     int rc = seqnos_may_repeat(svg, &repeat);
     int last = -1; /* the newest version loaded yet, its tree kept */

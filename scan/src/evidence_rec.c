@@ -790,8 +790,11 @@ static int set_rec(lr_ev_rec_t *r, const lr_ev_vg_t *vg, const cand_t *c)
 /* No recoverable loss: the newest version with LVs, unless a 0-LV version
  * is newest and older ones had LVs. events: some version removed or shrank
  * an LV; reused: some such loss had extents of its own (all taken since);
- * beyond: newer versions only files hold were left out (beyond_disks). */
-static int fallback(lr_ev_vg_t *vg, int newest, bool events, bool reused, bool beyond)
+ * beyond: newer versions only files hold were left out (beyond_disks);
+ * uncommitted: a newer text no header commits was left out
+ * (never_committed). */
+static int fallback(lr_ev_vg_t *vg, int newest, bool events, bool reused, bool beyond,
+                    bool uncommitted)
 {
     if (newest < 0) {
         vg->no_recommendation = strdup("no version of this VG could be read");
@@ -809,7 +812,11 @@ static int fallback(lr_ev_vg_t *vg, int newest, bool events, bool reused, bool b
     vg->recommended.version = newest;
     vg->recommended.seqno = vg->versions[newest].seqno;
     lr_strbuf_t b = LR_STRBUF_INIT;
-    lr_strbuf_puts(&b, beyond ? "the newest version on the disks: " : "the newest version: ");
+    if (uncommitted)
+        lr_strbuf_puts(&b, "the newest committed version, the one LVM2 uses (a newer text was "
+                           "written but never committed): ");
+    else
+        lr_strbuf_puts(&b, beyond ? "the newest version on the disks: " : "the newest version: ");
     if (reused)
         lr_strbuf_puts(&b, "what earlier versions lost was reused by later LVs since");
     else if (events)
@@ -979,6 +986,19 @@ static int newest_on_disks(const ev_ctx_t *c, size_t g)
     return -1;
 }
 
+/* A version newer than the committed one that no header commits, after a
+ * write interrupted before its header (LR_SCAN_VG_INTERRUPTED): LVM2
+ * never used it, so what it changed never happened on the disks and it is
+ * no state to restore. (Versions above a vgcfgrestore's commit were used:
+ * the restore is an event of their history.) */
+static bool never_committed(const ev_ctx_t *c, size_t g, size_t k)
+{
+    const lr_scan_vg_t *sv = &c->scan->vgs[g];
+    int cur = ev_current(&c->ev->vgs[g]);
+    return (sv->status & LR_SCAN_VG_INTERRUPTED) && cur >= 0 && k < (size_t)cur &&
+           !sv->versions[k].committed;
+}
+
 static bool any_had(const cand_t *cands, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -996,12 +1016,14 @@ int ev_recommend(ev_ctx_t *c, size_t g)
     cand_t *cands = NULL;
     size_t n = 0;
     int rc = index_newest(c, g), prev = -1, newest = -1;
-    bool events = false, beyond = false;
+    bool events = false, beyond = false, uncommitted = false;
     for (size_t k = vg->n_versions; !rc && k-- > 0;) {
         lr_ev_version_t *v = &vg->versions[k];
         if (v->loaded && beyond_disks(&c->scan->vgs[g], k))
             beyond = true;
-        if (!v->loaded || beyond_disks(&c->scan->vgs[g], k))
+        else if (v->loaded && never_committed(c, g, k))
+            uncommitted = true;
+        if (!v->loaded || beyond_disks(&c->scan->vgs[g], k) || never_committed(c, g, k))
             continue;
         /* the version written before (ev_prev_version: the next older
          * seqno's, or by ring order when a vgcfgrestore wrote seqnos again) */
@@ -1036,7 +1058,7 @@ int ev_recommend(ev_ctx_t *c, size_t g)
         rc = set_rec(&a[vg->n_alternatives++], vg, &cands[i]);
     }
     if (!rc && !have)
-        rc = fallback(vg, newest, events || n > 0, any_had(cands, n), beyond);
+        rc = fallback(vg, newest, events || n > 0, any_had(cands, n), beyond, uncommitted);
     for (size_t i = 0; i < n; i++)
         free(cands[i].reason);
     free(cands);

@@ -123,8 +123,11 @@ int lr_scan_vg_current(const lr_scan_vg_t *g)
 {
     if (!g)
         return -1;
-    if ((g->status & LR_SCAN_VG_ABANDONED) && g->committed_latest >= 0 &&
-        (size_t)g->committed_latest < g->n_versions && g->versions[g->committed_latest].complete)
+    /* LVM2 reads the copy a header commits: versions above it were
+     * abandoned (a vgcfgrestore) or never committed (a write interrupted
+     * before its header) */
+    if (g->committed_latest >= 0 && (size_t)g->committed_latest < g->n_versions &&
+        g->versions[g->committed_latest].complete)
         return g->committed_latest;
     return g->latest >= 0 && (size_t)g->latest < g->n_versions ? g->latest : -1;
 }

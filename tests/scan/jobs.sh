@@ -84,7 +84,10 @@ grep -q 'LVMSCAN_JOBS=x ignored' "$T/err.x" || bad "LVMSCAN_JOBS=x is not report
 if [ "$(id -u)" = 0 ] && LOOP=$(losetup -f --show -r "$T/big.img" 2>/dev/null); then
     for j in 1 2; do
         LVMSCAN_JOBS=$j "$LVMSCAN" --json "$LOOP" > "$T/loop.$j.json"
-        sed "s#$LOOP#$T/big.img#g" "$T/loop.$j.json" | cmp -s - <(LVMSCAN_JOBS=$j "$LVMSCAN" --json "$T/big.img") ||
+        # the image's path only: the fixture's own texts name the loop
+        # devices LVM2 made it on ("vgcreate vg0 /dev/loop2")
+        sed "s#\"path\":\"$LOOP\"#\"path\":\"$T/big.img\"#" "$T/loop.$j.json" |
+            cmp -s - <(LVMSCAN_JOBS=$j "$LVMSCAN" --json "$T/big.img") ||
             bad "LVMSCAN_JOBS=$j: $LOOP over big.img does not give the file's JSON"
     done
 else

@@ -193,10 +193,11 @@ typedef struct lr_repair_plan {
     char *text;         /* NUL-terminated */
     uint64_t text_size; /* bytes written, NUL included (raw_locn.size) */
     uint32_t text_crc;
-    /* Compared with the current version: the one LVM2 uses, i.e. the
-     * newest complete version, or after a vgcfgrestore (the scan's
-     * abandoned_versions: max_seqno_abandoned) the committed one below the
-     * abandoned higher seqnos. */
+    /* Compared with the current version, the one LVM2 uses
+     * (lr_scan_vg_current): the newest complete version a header commits
+     * (below the abandoned higher seqnos after a vgcfgrestore,
+     * max_seqno_abandoned, or a text whose header write never happened,
+     * max_seqno_interrupted), else the newest complete version. */
     uint64_t newest_seqno; /* 0 when none */
     uint32_t newest_crc;
     size_t n_changes;

@@ -799,13 +799,13 @@ typedef struct lr_scan_pick {
     uint32_t crc;
 } lr_scan_pick_t;
 
-/* The version a command naming no version means: after a vgcfgrestore
- * (LR_SCAN_VG_ABANDONED) the committed version below the abandoned higher
- * seqnos, the one LVM2 uses, when it is complete; else `latest`, the
- * newest complete version (after a write interrupted before its header,
- * that newest text is one no header commits: the evidence's `current`
- * follows the header there). An index into g->versions, -1 when there is
- * none. */
+/* The version a command naming no version means, the one LVM2 uses: the
+ * newest version a metadata area header commits, when it is complete
+ * (complete versions above it were abandoned by a vgcfgrestore,
+ * LR_SCAN_VG_ABANDONED, or never committed, LR_SCAN_VG_INTERRUPTED);
+ * else `latest`, the newest complete version (no header commits one: lost
+ * or damaged headers). The evidence's `current` is this version. An index
+ * into g->versions, -1 when there is none. */
 int lr_scan_vg_current(const lr_scan_vg_t *g);
 
 /* Parses the version key users write, "seqno=N" or "seqno=N:crc=0xCRC"
