@@ -4,6 +4,7 @@
  * io_zstd.c; this file is their one dispatch point. A format whose library
  * this build lacks is recognised all the same and refused by name. */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,6 +301,21 @@ static const io_other_t others[] = {
     {0, "LUKS\xba\xbe", 6, "a LUKS-encrypted device's image (its bytes are ciphertext)",
      "unlock it first, read-only (cryptsetup open -r IMAGE NAME), and give /dev/mapper/NAME"},
 };
+
+/* tmpl (advice or a command) with each "IMAGE" replaced by name, into out
+ * (cut to cap): users copy the command, so it names their file. */
+static const char *io_fill(char *out, size_t cap, const char *tmpl, const char *name)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (const char *s = tmpl; *s && len + 1 < cap;) {
+        int n = strncmp(s, "IMAGE", 5) == 0 ? snprintf(out + len, cap - len, "%s", name)
+                                            : snprintf(out + len, cap - len, "%c", *s);
+        s += strncmp(s, "IMAGE", 5) == 0 ? 5 : 1;
+        len += n > 0 ? (size_t)n : 0;
+    }
+    return out;
+}
 
 /* The format of others whose magic head holds (n bytes), or NULL. */
 static const io_other_t *io_other(const uint8_t *head, size_t n)
@@ -656,12 +672,14 @@ static void io_tar_image_list(const io_tar_t *t, char *out, size_t cap)
         const char *kind = io_compressed(fmt) ? "-compressed file" : " image";
         if (fmt == LR_IO_FMT_VMDK && !t->image[i].embedded)
             kind = " file whose data or descriptor lies in another file";
+        char advice[512];
         if (t->image[i].other)
-            len += snprintf(out + len, cap - (size_t)len,
-                            "%s%s (%s, which lvmrescue does not "
-                            "read: %s)",
-                            i ? ", " : "", t->image[i].name, t->image[i].other->what,
-                            t->image[i].other->advice);
+            len += snprintf(
+                out + len, cap - (size_t)len,
+                "%s%s (%s, which lvmrescue does not "
+                "read: %s)",
+                i ? ", " : "", t->image[i].name, t->image[i].other->what,
+                io_fill(advice, sizeof(advice), t->image[i].other->advice, t->image[i].name));
         else
             len += snprintf(out + len, cap - (size_t)len, "%s%s (%s %s%s)", i ? ", " : "",
                             t->image[i].name, io_a(formats[fmt].label), formats[fmt].label, kind);
@@ -833,6 +851,7 @@ static int io_foreign(const uint8_t *head, size_t n, const char *path, bool read
                       lr_error_t *err)
 {
     const char *name = NULL, *how = NULL;
+    char fill[512];
     if (io_is_bzip2(head, n)) {
         name = "a bzip2";
         how = "bunzip2 -k IMAGE";
@@ -848,13 +867,13 @@ static int io_foreign(const uint8_t *head, size_t n, const char *path, bool read
         return lr_error_at(err, path, -ENOTSUP, LR_NO_OFFSET,
                            "%s: lvmrescue does not read it as a disk, its bytes are not the "
                            "disk's; %s",
-                           o->what, o->advice);
+                           o->what, io_fill(fill, sizeof(fill), o->advice, path));
     if (!name)
         return 0;
     return lr_error_at(err, path, -ENOTSUP, LR_NO_OFFSET,
                        "%s-compressed image: lvmrescue reads gzip, xz, lzma and zstd images, "
                        "not this one; decompress it first (%s)",
-                       name, how);
+                       name, io_fill(fill, sizeof(fill), how, path));
 }
 
 int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, char **note,
@@ -983,12 +1002,26 @@ static int io_nested(lr_io_t *io, int fmt, const char *path, lr_error_t *err)
         return 0;
     int inner = io_format_of_head(head, n);
     const io_other_t *o = inner == LR_IO_FMT_RAW ? io_other(head, n) : NULL;
-    if (o)
+    if (o) {
+        /* the file the unpack command leaves: the path less its suffix */
+        static const char *const suffix[] = {".gz", ".xz", ".lzma", ".zst"};
+        char plain[PATH_MAX], fill[PATH_MAX + 512];
+        snprintf(plain, sizeof(plain), "%s", path);
+        size_t pl = strlen(plain);
+        for (size_t i = 0; i < sizeof(suffix) / sizeof(suffix[0]); i++) {
+            size_t sl = strlen(suffix[i]);
+            if (pl > sl && strcmp(plain + pl - sl, suffix[i]) == 0) {
+                plain[pl - sl] = '\0';
+                break;
+            }
+        }
         return lr_error_at(err, path, LR_EREFUSED, LR_NO_OFFSET,
                            "%s %s-compressed file whose content is %s, not a disk: decompress it "
                            "(%s %s), then %s",
                            io_a(formats[fmt].label), formats[fmt].label, o->what,
-                           unpack[fmt] ? unpack[fmt] : "decompress", path, o->advice);
+                           unpack[fmt] ? unpack[fmt] : "decompress", path,
+                           io_fill(fill, sizeof(fill), o->advice, plain));
+    }
     if (inner == LR_IO_FMT_RAW) {
         int rc = io_archive(head, n, formats[fmt].label, path, &tar, err);
         return !rc && tar ? io_stream_tar(io, fmt, path, err) : rc;

@@ -587,10 +587,10 @@ if have qemu-img gzip; then
     for v in "vdi:a VirtualBox VDI image" "qed:a QED image" "parallels:a Parallels image"; do
         fmt=${v%%:*}
         qemu-img convert -f raw -O "$fmt" "$T/disk.img" "$T/o/d.$fmt" || bad "qemu-img -O $fmt failed"
-        refused "$T/o/d.$fmt" "${v#*:}: lvmrescue does not read it as a disk, its bytes are not the disk's; convert it to raw first (qemu-img convert -O raw IMAGE IMAGE.raw" "$fmt"
+        refused "$T/o/d.$fmt" "${v#*:}: lvmrescue does not read it as a disk, its bytes are not the disk's; convert it to raw first (qemu-img convert -O raw $T/o/d.$fmt $T/o/d.$fmt.raw)" "$fmt"
     done
     gzip -c "$T/o/d.vdi" > "$T/o/d.vdi.gz"
-    refused "$T/o/d.vdi.gz" "a gzip-compressed file whose content is a VirtualBox VDI image, not a disk: decompress it (gunzip -k .*d.vdi.gz), then convert it to raw first" "vdi gzip'd"
+    refused "$T/o/d.vdi.gz" "a gzip-compressed file whose content is a VirtualBox VDI image, not a disk: decompress it (gunzip -k .*d.vdi.gz), then convert it to raw first (qemu-img convert -O raw $T/o/d.vdi $T/o/d.vdi.raw)" "vdi gzip'd"
     # in a tar archive beside a descriptor (an OVA of VirtualBox's with a
     # VDI disk): refused naming it (it was read as the archive's bytes and a
     # VG shown at the tar's offsets), plain and xz'd
@@ -607,7 +607,7 @@ if have qemu-img gzip; then
         rm -f "$T/o/d.luks"
     done
     if [ -f "$T/o/d.luks" ]; then
-        refused "$T/o/d.luks" "a LUKS-encrypted device's image (its bytes are ciphertext): lvmrescue does not read it as a disk, its bytes are not the disk's; unlock it first, read-only (cryptsetup open -r IMAGE NAME)" "luks"
+        refused "$T/o/d.luks" "a LUKS-encrypted device's image (its bytes are ciphertext): lvmrescue does not read it as a disk, its bytes are not the disk's; unlock it first, read-only (cryptsetup open -r $T/o/d.luks NAME)" "luks"
     else
         echo "SKIPPED: d.luks (qemu-img could not make it)"
     fi
