@@ -783,8 +783,44 @@ static int ewf_open_alone(yal_ctx_t *y, libewf_handle_t *h, const char *path, li
 #endif
 }
 
+/* A later segment of an EWF (version 1) set given as the image: its
+ * header's segment number (le16 at byte 9) is not 1. libewf would read
+ * the whole set from it (under the later segment's name), and a glob
+ * (disk.E*) would give the set once per segment, each a "duplicate" PV:
+ * refused like a split raw set's later segment, naming the first. */
+static int ewf_later_segment(const char *path, lr_error_t *err)
+{
+    static const uint8_t sig[8] = {'E', 'V', 'F', 0x09, 0x0d, 0x0a, 0xff, 0x00};
+    uint8_t h[13];
+    size_t n = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0; /* the open below says why */
+    int rc = lr_io_fd_pread(fd, h, sizeof(h), 0, &n);
+    close(fd);
+    if (rc || n != sizeof(h) || memcmp(h, sig, 8) != 0 || lr_get_le16(h + 9) <= 1)
+        return 0;
+    /* its first segment: the extension's letter and 01 (.E05, .EAB: .E01) */
+    char first[PATH_MAX] = "";
+    const char *dot = strrchr(path, '.');
+    if (dot && strlen(dot) == 4 && !strchr(dot, '/') &&
+        (size_t)snprintf(first, sizeof(first), "%.*s%c01", (int)(dot - path + 1), path, dot[1]) >=
+            sizeof(first))
+        first[0] = '\0';
+    struct stat st;
+    bool beside = first[0] && stat(first, &st) == 0;
+    return lr_error_at(err, path, LR_EREFUSED, LR_NO_OFFSET,
+                       "segment %u of an EWF set, not its first: give the first (%s%s), "
+                       "libewf finds the others beside it",
+                       (unsigned)lr_get_le16(h + 9), first[0] ? first : "the set's .E01 file",
+                       beside ? ", beside it" : ", not found beside it");
+}
+
 int lr_io_ewf_open(lr_io_t **out, const char *path, lr_error_t *err)
 {
+    int later = ewf_later_segment(path, err);
+    if (later)
+        return later;
     char msg[YAL_MSG] = "";
     libewf_error_t *e = NULL;
     char **names = NULL, *alone[1] = {(char *)path};

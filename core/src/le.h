@@ -8,6 +8,11 @@
 #include <stdint.h>
 
 /* 24-bit fields: a zstd block header (RFC 8878 3.1.1.2) is 3 bytes. */
+static inline uint32_t lr_get_le16(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+}
+
 static inline uint32_t lr_get_le24(const uint8_t *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;

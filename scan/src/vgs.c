@@ -37,12 +37,26 @@ static bool is_backup(const lr_scan_copy_t *cp)
     return (cp->source & LR_SCAN_COPY_BACKUP) != 0;
 }
 
+/* An archive file (LVM2 writes it when the next command starts:
+ * "Created *before* executing 'lvcreate ...'"), whose creation_time is
+ * that command's start, not the version's write. */
+static bool archived_before(const lr_scan_copy_t *cp)
+{
+    static const char before[] = "Created *before* executing";
+    return is_backup(cp) && cp->description &&
+           strncmp(cp->description, before, sizeof(before) - 1) == 0;
+}
+
 /* A ring copy before a backup file of the same version: the version's crc
- * is the ring copy's, and LVM2 wrote that text to the disk. */
+ * is the ring copy's, and LVM2 wrote that text to the disk. Among files,
+ * a backup file (written right after the command: "Created *after*
+ * executing") before an archive file, whatever their order in the images
+ * or on the command line: the version's time and description are the
+ * best copy's. */
 static int copy_rank(const lr_scan_copy_t *cp)
 {
-    return (copy_good(cp) ? 16 : 0) + (cp->crc_ok ? 8 : 0) + (cp->committed ? 4 : 0) +
-           (cp->orphan ? 0 : 2) + (is_backup(cp) ? 0 : 1);
+    return (copy_good(cp) ? 32 : 0) + (cp->crc_ok ? 16 : 0) + (cp->committed ? 8 : 0) +
+           (cp->orphan ? 0 : 4) + (is_backup(cp) ? 0 : 2) + (archived_before(cp) ? 0 : 1);
 }
 
 /* The array's capacity is the next power of two of its count. */
@@ -207,10 +221,19 @@ static lr_scan_version_t *run_find(lr_scan_vg_t *vg, size_t lo, size_t hi, uint3
     return NULL;
 }
 
+/* Which of two backup files' copies a version is keyed by: a backup file
+ * before an archive file (copy_rank's order, so the version's crc is its
+ * best copy's), else the first found. */
+static bool file_first(const lr_scan_copy_t *copies, int a, int b)
+{
+    bool aa = archived_before(&copies[a]), ab = archived_before(&copies[b]);
+    return aa != ab ? !aa : a < b;
+}
+
 /* The crc a good backup file's copy is grouped under: that of a good ring
  * copy of its seqno with the same VG section, else that of the first good
- * backup file with it (an archive file and /etc/lvm/backup's file of one
- * version differ in their headers only), else its own. */
+ * backup file with it (file_first; an archive file and /etc/lvm/backup's
+ * file of one version differ in their headers only), else its own. */
 static uint32_t backup_key(const lr_scan_copy_t *copies, const sc_key_t *k, size_t n, size_t i)
 {
     const lr_scan_copy_t *cp = &copies[k[i].idx];
@@ -221,7 +244,7 @@ static uint32_t backup_key(const lr_scan_copy_t *copies, const sc_key_t *k, size
             continue;
         if (!is_backup(o))
             return o->crc;
-        if (first < 0 || k[j].idx < first)
+        if (first < 0 || file_first(copies, k[j].idx, first))
             first = k[j].idx;
     }
     return first >= 0 ? copies[first].crc : cp->crc;

@@ -307,6 +307,26 @@ PY
     else
         echo "SKIPPED: ewfverify's view of ec/disk.E01 (no ewfverify)"
     fi
+    # the set given as a shell glob expands to (img/disk.E*): read once,
+    # from disk.E01; each later segment is refused naming the first (it
+    # was read as the whole set again, 34 "duplicate" PVs, 544 copies);
+    # a later segment alone is refused, not read as the set
+    "$LVMSCAN" --json "$T"/img/disk.E* > "$T/out.json" 2> "$T/err"
+    rc=$?
+    [ $rc = 2 ] && ok || bad "lvmscan img/disk.E*: exit $rc, want 2"
+    n=$(ls "$T"/img/disk.E* | wc -l)
+    [ "$(grep -c "img/disk.E..: segment [0-9]* of an EWF set, not its first: give the first ($T/img/disk.E01, beside it)" "$T/err")" = $((n - 1)) ] &&
+        ok || bad "lvmscan img/disk.E*: not every later segment refused: $(head -3 "$T/err")"
+    python3 - "$T/raw.json" "$T/out.json" << 'PY' && ok || bad "lvmscan img/disk.E*: the set not read once"
+import json, sys
+raw, got = (json.load(open(p)) for p in sys.argv[1:3])
+assert len(got["vgs"]) == 1 and got["vgs"][0]["copies"] == raw["vgs"][0]["copies"], got["vgs"]
+assert len(got["labels"]) == 1, got["labels"]
+PY
+    "$LVMSCAN" "$T/img/disk.E05" > /dev/null 2> "$T/err"
+    rc=$?
+    [ $rc = 2 ] && grep -q "disk.E05: segment 5 of an EWF set, not its first" "$T/err" && ok ||
+        bad "lvmscan img/disk.E05 alone: exit $rc ($(cat "$T/err"))"
 fi
 
 # ---- a differencing VHD chain made by vhd-lib ---------------------------------------

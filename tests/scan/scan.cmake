@@ -335,6 +335,12 @@ set_tests_properties(lvmscan-no-mda PROPERTIES LABELS interop SKIP_RETURN_CODE 7
 add_test(NAME lvmscan-same-name
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/same-name.sh $<TARGET_FILE:lvmscan>)
 set_tests_properties(lvmscan-same-name PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 300)
+# A version in a backup file and an archive file (real LVM2 at run time):
+# its time and description are the backup file's, in either order
+# (tests/scan/archive-order.sh; root, lvm2: SKIPPED without).
+add_test(NAME lvmscan-archive-order
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/archive-order.sh $<TARGET_FILE:lvmscan>)
+set_tests_properties(lvmscan-archive-order PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 300)
 # Worker threads (issue 16): lvmscan's report and JSON over many images are
 # byte for byte the same with LVMSCAN_JOBS=1 as with several workers
 # (tests/scan/jobs.sh).
