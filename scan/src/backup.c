@@ -69,7 +69,7 @@ int sc_probe_backup(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size
 {
     if (c->opts.flags & LR_SCAN_NO_TEXT_SEARCH || !bk_has_contents(p, avail))
         return 0;
-    return bk_record(c, (sc_bk_t){image, off, 0, false, 0, 0, 0, false, false, false, 0, 0});
+    return bk_record(c, (sc_bk_t){image, off, 0, false, 0, 0, 0, false, false, false, 0, 0, false});
 }
 
 int sc_probe_extfs(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail)
@@ -79,7 +79,7 @@ int sc_probe_extfs(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_
         !lr_extfs_superblock(p, avail, NULL, &bytes))
         return 0;
     return bk_record(c, (sc_bk_t){image, off - LR_EXTFS_SUPERBLOCK, 0, false, 0, 0, bytes,
-                                  lr_extfs_superblock_inline(p, avail), false, false, 0, 0});
+                                  lr_extfs_superblock_inline(p, avail), false, false, 0, 0, false});
 }
 
 int sc_probe_xfs(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail)
@@ -92,7 +92,8 @@ int sc_probe_xfs(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t 
      * size would run k groups past the filesystem's end */
     if (lr_xfs_superblock_group(p, avail, &group) && group != 0)
         return 0;
-    return bk_record(c, (sc_bk_t){image, off, 0, false, 0, 0, bytes, false, true, false, 0, 0});
+    return bk_record(c,
+                     (sc_bk_t){image, off, 0, false, 0, 0, bytes, false, true, false, 0, 0, false});
 }
 
 int sc_probe_btrfs_super(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail)
@@ -102,8 +103,8 @@ int sc_probe_btrfs_super(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p,
         off < at || !bytes)
         return 0;
     /* a mirror names the same device start as the primary */
-    return bk_record(c,
-                     (sc_bk_t){image, off - at, 0, false, 0, 0, bytes, false, false, true, 0, 0});
+    return bk_record(
+        c, (sc_bk_t){image, off - at, 0, false, 0, 0, bytes, false, false, true, 0, 0, false});
 }
 
 /* The largest zstd extent looked into (without LR_SCAN_ALL_ZSTD). Every
@@ -219,7 +220,7 @@ static int bt_find_files(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p,
         if (kind != BT_BACKUP)
             continue;
         rc = bk_record(c, (sc_bk_t){image, off + f.at, (uint32_t)f.ram_bytes, false, f.compression,
-                                    f.stored, 0, false, false, false, i, (uint32_t)f.at});
+                                    f.stored, 0, false, false, false, i, (uint32_t)f.at, false});
     }
     for (uint8_t k = 0; k < 4 && !rc; k++)
         if (unread[k])
@@ -227,11 +228,17 @@ static int bt_find_files(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p,
     return rc;
 }
 
-int sc_probe_btrfs_extent(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail)
+/* The extent start at p (avail bytes of the image from off): recorded when
+ * its data starts a backup file. cut: avail ends where a buffer of the
+ * stream does (more of the image follows): data whose first bytes do not
+ * decode for want of input is recorded to decode again once the stream is
+ * done (bt_read_leaves); else they are all there is. */
+static int bt_extent_at(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail,
+                        bool cut)
 {
     uint8_t comp = 0, head[SC_BACKUP_HEAD];
     uint64_t size = 0;
-    if (c->opts.flags & LR_SCAN_NO_TEXT_SEARCH || !lr_btrfs_maybe_extent(p, avail, &comp, &size))
+    if (!lr_btrfs_maybe_extent(p, avail, &comp, &size))
         return 0;
     /* this build cannot look into it (without libzstd, a frame's size is
      * not known either): counted, for lzo when it starts like a file */
@@ -255,11 +262,22 @@ int sc_probe_btrfs_extent(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p
         return lr_error_oom(c->err);
     lr_btrfs_decoded_t r;
     lr_btrfs_decode(c->btrfs, comp, p, avail, head, sizeof(head), false, &r);
+    if (cut && r.made < sizeof(head) && !r.ended && avail < LR_BTRFS_MAX_STORED)
+        return bk_record(
+            c, (sc_bk_t){image, off, 0, true, comp, 0, 0, false, false, false, 0, 0, true});
     if (r.made < sizeof(SC_BACKUP_MAGIC) - 1 ||
         memcmp(head, SC_BACKUP_MAGIC, sizeof(SC_BACKUP_MAGIC) - 1) != 0 ||
         !bk_has_contents(head, r.made))
         return 0;
-    return bk_record(c, (sc_bk_t){image, off, 0, false, comp, 0, 0, false, false, false, 0, 0});
+    return bk_record(c,
+                     (sc_bk_t){image, off, 0, false, comp, 0, 0, false, false, false, 0, 0, false});
+}
+
+int sc_probe_btrfs_extent(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail)
+{
+    if (c->opts.flags & LR_SCAN_NO_TEXT_SEARCH)
+        return 0;
+    return bt_extent_at(c, image, off, p, avail, true);
 }
 
 int sc_probe_btrfs_leaf(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, size_t avail)
@@ -272,13 +290,14 @@ int sc_probe_btrfs_leaf(sc_ctx_t *c, int image, uint64_t off, const uint8_t *p, 
         rc = bt_find_files(c, image, off, p, avail, items);
     /* the leaf ends past this buffer: read whole once the stream is done */
     if (rc == LR_BTRFS_PAST)
-        return bk_record(c, (sc_bk_t){image, off, 0, true, 0, 0, 0, false, false, false, 0, 0});
+        return bk_record(c,
+                         (sc_bk_t){image, off, 0, true, 0, 0, 0, false, false, false, 0, 0, false});
     return rc < 0 ? rc : 0;
 }
 
 /* Reads each leaf the stream saw cut by its buffer's end and records its
- * files; a leaf that cannot be read is left (the image's own error, if
- * any, says so). */
+ * files, and decodes each extent it saw so (bk.extent); a leaf or extent
+ * that cannot be read is left (the image's own error, if any, says so). */
 static int bt_read_leaves(sc_ctx_t *c)
 {
     size_t n = c->n_bks;
@@ -289,12 +308,16 @@ static int bt_read_leaves(sc_ctx_t *c)
         uint64_t size = c->scan->images[bk.image].size;
         if (!bk.leaf || bk.offset >= size)
             continue;
-        size_t want =
-            size - bk.offset < LR_BTRFS_MAX_NODE ? (size_t)(size - bk.offset) : LR_BTRFS_MAX_NODE;
-        if (!buf && !(buf = malloc(LR_BTRFS_MAX_NODE)))
+        size_t max = bk.extent ? LR_BTRFS_MAX_STORED : LR_BTRFS_MAX_NODE;
+        size_t want = size - bk.offset < max ? (size_t)(size - bk.offset) : max;
+        if (!buf && !(buf = malloc(LR_BTRFS_MAX_STORED)))
             return lr_error_oom(c->err);
         if (lr_io_pread(c->ios[bk.image], buf, want, bk.offset, c->err) != 0) {
             lr_error_clear(c->err);
+            continue;
+        }
+        if (bk.extent) {
+            rc = bt_extent_at(c, bk.image, bk.offset, buf, want, false);
             continue;
         }
         uint32_t items = 0;
@@ -1624,8 +1647,8 @@ static int bk_add_inline(sc_ctx_t *c, bk_exts_t *x, sc_tbuf_t *b)
                                    c->opts.max_text, &x->inode_left, &v, &n, &e);
         rc = rc == -ENOMEM ? lr_error_oom(c->err) : 0;
         for (size_t k = 0; k < n && !rc; k++) {
-            sc_bk_t bk = {f->image, f->start + v[k].at, 0, false, 0, 0, 0, false, false, false, 0,
-                          0};
+            sc_bk_t bk = {
+                f->image, f->start + v[k].at, 0, false, 0, 0, 0, false, false, false, 0, 0, false};
             bk_ext_t ext = {f, 0, v[k].ino, v[k].size, true, {0}};
             rc = add_one(c, &bk, c->scan->images[f->image].size, &ext, NULL, b);
         }

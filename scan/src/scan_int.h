@@ -67,6 +67,10 @@ typedef struct sc_bk {
     /* a btrfs inline file's leaf: its item, and how far into the leaf
      * offset lies (the leaf starts at offset - in_leaf) */
     uint32_t leaf_item, in_leaf;
+    bool extent; /* with leaf: not a leaf but a compressed btrfs extent
+                  * whose first block ran past the buffer it was seen in
+                  * (zstd gives no byte before its whole first block), to
+                  * decode once the stream is done */
 } sc_bk_t;
 
 /* What the scan counts of btrfs data it passes over (backup.c): per enum
