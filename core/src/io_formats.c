@@ -180,6 +180,11 @@ static bool io_is_lzma_alone(const uint8_t *h, size_t n)
 /* The format of the file's first bytes (head, n of them) alone. */
 static int io_format_of_head(const uint8_t *head, size_t n)
 {
+    return lr_io_head_format(head, n);
+}
+
+int lr_io_head_format(const uint8_t *head, size_t n)
+{
     if (starts(head, n, "\x1f\x8b", 2))
         return LR_IO_FMT_GZIP;
     if (starts(head, n, "EVF\x09\x0d\x0a\xff\x00", 8) || starts(head, n, "EVF2\x0d\x0a\x81\x00", 8))

@@ -102,6 +102,9 @@ const char *lr_io_fmt_name(int fmt) LR_IO_HIDDEN;
 const char *lr_io_fmt_label(int fmt) LR_IO_HIDDEN;
 /* The article of fmt's label ("a", "an"). */
 const char *lr_io_fmt_a(int fmt) LR_IO_HIDDEN;
+/* The format (LR_IO_FMT_*) a file's first n bytes (head) name by their
+ * magic alone; LR_IO_FMT_RAW for none. */
+int lr_io_head_format(const uint8_t *head, size_t n) LR_IO_HIDDEN;
 
 /* Split raw sets (io_split.c): 1 if path names the first segment of one. */
 int lr_io_split_is_set(const char *path) LR_IO_HIDDEN;

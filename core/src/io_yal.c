@@ -1512,15 +1512,40 @@ static int qcow_parent_name(void *h, const char *image, char **out, lr_error_t *
     return v->map ? lr_qcow_backing_name(v->map, out, err) : 0;
 }
 
+/* The image format (LR_IO_FMT_*) a raw backing file's first bytes name,
+ * of those qemu probes a backing file for (VMDK, VHD, VHDX); it reads any
+ * other as raw, as we do. */
+static int qcow_raw_holds(const qcow_file_t *v)
+{
+    uint8_t head[512];
+    size_t n = 0;
+    if (v->fd < 0 || lr_io_fd_pread(v->fd, head, sizeof(head), 0, &n) != 0)
+        return LR_IO_FMT_RAW;
+    int fmt = lr_io_head_format(head, n);
+    return fmt == LR_IO_FMT_VMDK || fmt == LR_IO_FMT_VHD || fmt == LR_IO_FMT_VHDX ? fmt
+                                                                                  : LR_IO_FMT_RAW;
+}
+
 /* The backing file's format the child records (qemu-img -F) must be the
  * one it has: qemu reads a file recorded raw as raw whatever it holds, and
  * refuses a qcow2 backing file that is not one; formats other than raw and
- * qcow are not read here. No record: told by content, as qemu probes. */
+ * qcow are not read here. No record (an overlay qemu before 6.1 made):
+ * told by content, as qemu probes -- a backing file that holds another
+ * image format (a VMDK, a VHD) would be read as raw, its container's bytes
+ * taken for the disk's, a wrong answer: refused. */
 static int qcow_check(void *child, void *parent, const char *back, const char *image,
                       lr_error_t *err)
 {
     const char *fmt = lr_qcow_backing_format(((qcow_file_t *)child)->map);
     bool is_qcow = ((qcow_file_t *)parent)->map != NULL;
+    int holds = fmt || is_qcow ? LR_IO_FMT_RAW : qcow_raw_holds(parent);
+    if (holds != LR_IO_FMT_RAW)
+        return lr_error_at(err, image, LR_EREFUSED, LR_NO_OFFSET,
+                           "its backing file %s, whose format it does not record, holds %s %s "
+                           "image (qemu reads it so): not supported (only raw and qcow backing "
+                           "files are read); convert the chain to raw first (qemu-img convert -O "
+                           "raw %s %s.raw)",
+                           back, lr_io_fmt_a(holds), lr_io_fmt_label(holds), image, image);
     if (!fmt || (strcmp(fmt, "raw") == 0 && !is_qcow) ||
         ((strcmp(fmt, "qcow2") == 0 || strcmp(fmt, "qcow") == 0) && is_qcow))
         return 0;

@@ -203,6 +203,35 @@ if have qemu-img qemu-io; then
     # a backing file recorded raw that holds a qcow image: qemu reads it raw
     qemu-img create -q -f qcow2 -b base.qcow2 -F raw "$C/lies.qcow2"
     refused "$C/lies.qcow2" "is recorded as a raw image but holds a qcow image" "qcow2 -F raw over qcow2"
+    # an overlay that records no backing format (qemu before 6.1 made them;
+    # 7.x refuses to, so the header extension of one made with -F is
+    # blanked): qemu probes the backing file. A VMDK or VHD base was read as
+    # raw, its container's bytes taken for the disk's (a PV at byte 2560 of
+    # a VHD, wrong LV data, exit 0): refused naming it; a raw base is read
+    for f in vmdk:VMDK vpc:VHD raw:-; do
+        fmt=${f%%:*}
+        qemu-img convert -f raw -O "$fmt" "$T/disk.img" "$C/nb-base.$fmt"
+        qemu-img create -q -f qcow2 -b "nb-base.$fmt" -F "$fmt" "$C/nb-$fmt.qcow2"
+        python3 - "$C/nb-$fmt.qcow2" <<'PY' || bad "cannot blank the backing format of nb-$fmt.qcow2"
+import struct, sys
+d = bytearray(open(sys.argv[1], "rb").read())
+i = d.find(struct.pack(">I", 0xE2792ACA))  # the backing file format extension
+assert 0 < i < 4096
+d[i:i + 4] = b"\x0b\xad\xf0\x0d"  # an unknown extension: qemu passes over it
+open(sys.argv[1], "wb").write(d)
+PY
+        qemu-img info "$C/nb-$fmt.qcow2" | grep -q "backing file format" &&
+            bad "nb-$fmt.qcow2 still records its backing format"
+        qraw qcow2 "$C/nb-$fmt.qcow2" "$C/nb-$fmt.raw"
+        cmp -s <(head -c "$(stat -c %s "$T/disk.img")" "$C/nb-$fmt.raw") "$T/disk.img" ||
+            bad "qemu does not read nb-$fmt.qcow2 as the disk"
+        if [ "${f#*:}" = - ]; then
+            same "$C/nb-$fmt.qcow2" "$T/disk.img" "qcow2 over raw, no format recorded"
+        else
+            refused "$C/nb-$fmt.qcow2" "its backing file .*nb-base.$fmt, whose format it does not record, holds an\? ${f#*:} image" \
+                "qcow2 over $fmt, no format recorded"
+        fi
+    done
 
     # qemu-img's qcow (version 1) overlays have L2 tables larger than a
     # cluster, which libqcow misreads
