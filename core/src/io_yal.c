@@ -1730,6 +1730,109 @@ static int vmdk_own_extent(libvmdk_handle_t *h, char **name)
     return rc;
 }
 
+#define VMDK_ZEROED_GRAIN_FLAG 0x4u /* SparseExtentHeader.flags: GTE 1 is a zeroed grain */
+#define VMDK_GT_MAX 65536u          /* grain table entries per table read at most */
+
+/* In the sparse extent file at path: whether its header allows zeroed
+ * grains (qemu's zeroed_grain) and a grain table
+ * entry is 1, such a grain (1, *grain: its first sector in the extent);
+ * 0 when none is, or the file does not read as a sparse extent (libvmdk
+ * has opened it: its own checks stand). Every grain table is read once. */
+static int vmdk_zeroed_grain(const char *path, uint64_t *grain)
+{
+    uint8_t h[64];
+    size_t n = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC), found = 0;
+    if (fd < 0)
+        return 0;
+    if (lr_io_fd_pread(fd, h, sizeof(h), 0, &n) || n != sizeof(h) || memcmp(h, "KDMV", 4) != 0 ||
+        !(lr_get_le32(h + 8) & VMDK_ZEROED_GRAIN_FLAG)) {
+        close(fd);
+        return 0;
+    }
+    uint64_t capacity = lr_get_le64(h + 12), gsize = lr_get_le64(h + 20);
+    uint32_t per = lr_get_le32(h + 44);
+    uint64_t gd = lr_get_le64(h + 56);
+    uint32_t *gt = per && per <= VMDK_GT_MAX ? malloc((size_t)per * 4) : NULL;
+    uint64_t span = gsize <= UINT32_MAX ? gsize * per : 0;
+    uint64_t tables = span ? capacity / span + (capacity % span != 0) : 0;
+    /* the directory lies in the file: a header claiming more is cut there */
+    struct stat st;
+    uint64_t room = fstat(fd, &st) == 0 && gd < (uint64_t)st.st_size / 512
+                        ? ((uint64_t)st.st_size - gd * 512) / 4
+                        : 0;
+    tables = tables < room ? tables : room;
+    for (uint64_t t = 0; gt && gd && t < tables && !found; t++) {
+        uint8_t e[4];
+        if (lr_io_fd_pread(fd, e, 4, gd * 512 + t * 4, &n) || n != 4)
+            break;
+        if (!lr_get_le32(e))
+            continue;
+        if (lr_io_fd_pread(fd, gt, (size_t)per * 4, (uint64_t)lr_get_le32(e) * 512, &n) ||
+            n != (size_t)per * 4)
+            continue;
+        for (uint32_t i = 0; i < per && !found; i++) {
+            if (lr_get_le32((const uint8_t *)&gt[i]) == 1) {
+                *grain = (t * per + i) * gsize;
+                found = 1;
+            }
+        }
+    }
+    free(gt);
+    close(fd);
+    return found;
+}
+
+/* libvmdk reads a zeroed grain (grain table entry 1) from the extent
+ * file's sector 1 -- its descriptor's bytes -- where VMware and qemu read
+ * zeros: LV data and metadata copies there would be wrong. Refused,
+ * naming the extent and the grain, for any sparse extent of f (path, its
+ * extent files in dir). */
+static int vmdk_check_zeroed(vmdk_file_t *f, const char *path, const char *image, const char *dir,
+                             lr_error_t *err)
+{
+    int n = 0;
+    uint64_t size = 0;
+    bool self = vmdk_kind(path, &size) == VMDK_SPARSE_EMBEDS;
+    if (libvmdk_handle_get_number_of_extents(f->h, &n, NULL) != 1)
+        return 0;
+    int rc = 0;
+    for (int i = 0; i < n && !rc; i++) {
+        libvmdk_extent_descriptor_t *d = NULL;
+        int type = 0;
+        off64_t start = 0;
+        size64_t len = 0, nlen = 0;
+        char *name = NULL, *file = NULL;
+        uint64_t grain = 0;
+        if (libvmdk_handle_get_extent_descriptor(f->h, i, &d, NULL) == 1 &&
+            libvmdk_extent_descriptor_get_type(d, &type, NULL) == 1 &&
+            type == LIBVMDK_EXTENT_TYPE_SPARSE &&
+            libvmdk_extent_descriptor_get_range(d, &start, &len, NULL) == 1 &&
+            libvmdk_extent_descriptor_get_utf8_filename_size(d, &nlen, NULL) == 1 && nlen > 1 &&
+            (name = malloc(nlen)) &&
+            libvmdk_extent_descriptor_get_utf8_filename(d, (uint8_t *)name, nlen, NULL) == 1) {
+            if (self && n == 1)
+                file = strdup(path);
+            else if (asprintf(&file, "%s/%s", dir, name) < 0)
+                file = NULL;
+        }
+        if (file && vmdk_zeroed_grain(file, &grain))
+            rc = lr_error_at(
+                err, image, LR_EREFUSED, LR_NO_OFFSET,
+                "the VMDK extent %s marks grains zeroed (grain table entry 1, as "
+                "zero writes to an image made with qemu's zeroed_grain do; the first at "
+                "byte %llu of the disk), which libvmdk reads as the file's own "
+                "bytes, not zeros: not read; convert it to raw first (qemu-img "
+                "convert -O raw %s %s.raw)",
+                file, (unsigned long long)start + grain * 512, image, image);
+        free(file);
+        free(name);
+        if (d)
+            libvmdk_extent_descriptor_free(&d, NULL);
+    }
+    return rc;
+}
+
 /* Whether the file name (from the descriptor of path) beside path, in
  * dir, is path itself. */
 static bool vmdk_names_self(const char *path, const char *dir, const char *name)
@@ -1837,6 +1940,8 @@ static int vmdk_open_file(void **out, const char *path, const char *image, lr_er
                                  "cannot open its parent VMDK image %s: %s", path, msg);
     } else {
         rc = vmdk_open_extents(f, path, image, dir, err);
+        if (!rc)
+            rc = vmdk_check_zeroed(f, path, image, dir, err);
     }
     free(dir);
     if (rc) {

@@ -496,6 +496,23 @@ if have qemu-img; then
         cmp -s "$T/disk.img" "$T/v/$fmt-$name.raw" && ok || bad "$fmt $name: qemu-img's bytes are not the image's"
         scan_same "$img" "$T/disk.img" "$fmt $name"
     done
+    # zeros written to an image made with zeroed_grain=on (qemu-io write
+    # -z), and one made empty with it, then filled (qemu-img convert -n:
+    # its zero grains marked so): grain table entries of 1, which libvmdk
+    # read as the file's own bytes from sector 1 (its descriptor) where
+    # qemu reads zeros -- LV data wrong, phantom metadata fragments: refused
+    # naming the extent and the first such grain's place
+    if have qemu-io; then
+        cp "$T/v/vmdk-zg/d.vmdk" "$T/v/zgw.vmdk"
+        qemu-io -c "write -z 1M 64k" "$T/v/zgw.vmdk" > /dev/null
+        qemu-img create -q -f vmdk -o zeroed_grain=on "$T/v/zgn.vmdk" "$(stat -c %s "$T/disk.img")"
+        qemu-img convert -n -f raw -O vmdk "$T/disk.img" "$T/v/zgn.vmdk"
+        qraw vmdk "$T/v/zgn.vmdk" "$T/v/zgn.raw"
+        cmp -s "$T/v/zgn.raw" "$T/disk.img" || bad "qemu does not read zgn.vmdk as the disk"
+        refused "$T/v/zgw.vmdk" "the VMDK extent .*zgw.vmdk marks grains zeroed (grain table entry 1.*the first at byte 1048576 of the disk)" \
+            "vmdk zero write to zeroed_grain"
+        refused "$T/v/zgn.vmdk" "the VMDK extent .*zgn.vmdk marks grains zeroed" "vmdk zeroed_grain filled"
+    fi
     # one extent of a split sparse set, given instead of its descriptor
     refused "$T/v/vmdk-s2g/d-s001.vmdk" "a sparse extent of a split VMDK (it holds no descriptor)" "vmdk extent"
 
