@@ -138,11 +138,19 @@ static int show_gzip_progress(void *arg, uint64_t done, uint64_t total)
 
 /* What the image's reader found wrong but read anyway (lr_io_note: a VHD
  * checksum, footer copies that differ): shown, the repair goes on. */
-static void say_notes(const char *image, const lr_io_t *io, const char *snapshot)
+/* The image's notes from the from-th on; returns how many it has. */
+static size_t say_notes_from(const char *image, const lr_io_t *io, size_t from)
 {
     const char *note;
-    for (size_t i = 0; (note = lr_io_note(io, i)); i++)
+    size_t i = from;
+    for (; (note = lr_io_note(io, i)); i++)
         fprintf(stderr, "%s: WARNING: %s: %s\n", cli_prog, cli_tty(image), cli_tty(note));
+    return i;
+}
+
+static void say_notes(const char *image, const lr_io_t *io, const char *snapshot)
+{
+    say_notes_from(image, io, 0);
     if (lr_io_snapshots(io) && !snapshot)
         fprintf(stderr,
                 "%s: %s: to read one of its snapshots in place of its current state: "
@@ -249,7 +257,19 @@ static int scan_images(const args_t *a, scanned_t *s, lr_error_t *err)
      * what it holds elsewhere is diffed, exported, extracted and restored,
      * said (say_damaged) and, for a restore, a warning */
     lr_scan_opts_t so = {.flags = (a->all_zstd ? LR_SCAN_ALL_ZSTD : 0) | LR_SCAN_KEEP_GOING};
+    size_t *had = calloc(s->n ? s->n : 1, sizeof(*had));
+    if (!had)
+        return lr_error_oom(err);
+    for (size_t i = 0; i < s->n; i++)
+        while (lr_io_note(s->ios[i], had[i]))
+            had[i]++;
     int rc = lr_scan_ios(s->ios, s->n, &so, &s->session, err);
+    /* what the images' readers noted while the scan read them (a qcow2
+     * file ending inside clusters it maps: read as zeros), as lvmscan
+     * says it: an extract or restore from there is not what was written */
+    for (size_t i = 0; i < s->n; i++)
+        say_notes_from(a->images[i], s->ios[i], had[i]);
+    free(had);
     s->scan = lr_scan_result(s->session);
     if (s->scan) {
         say_unread(s->scan);
