@@ -927,8 +927,11 @@ int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, char **note,
     }
     /* read alone, a later segment would be a raw disk with no LVM on it */
     char *first = lr_io_split_first_of(path);
-    if (!first)
+    if (!first) {
+        if (note && !*note)
+            *note = lr_io_split_unfit(path); /* read alone, said */
         return 0;
+    }
     rc = lr_error_at(err, path, LR_EREFUSED, LR_NO_OFFSET,
                      "a later segment of a split raw set whose first segment %s is beside it: "
                      "give that one (the set is read from its first segment on)",

@@ -108,6 +108,10 @@ int lr_io_head_format(const uint8_t *head, size_t n) LR_IO_HIDDEN;
 
 /* Split raw sets (io_split.c): 1 if path names the first segment of one. */
 int lr_io_split_is_set(const char *path) LR_IO_HIDDEN;
+/* When path is named as a split set's first segment and the second lies
+ * beside it, larger (not cut by split: `split -C`, or a segment changed),
+ * a note saying it is read alone (malloc'd), else NULL. */
+char *lr_io_split_unfit(const char *path) LR_IO_HIDDEN;
 /* When path names a later segment of a split set (a suffix of 2 to 5
  * digits or letters that is no first segment's) and the set's first
  * segment and the one before path lie beside it: the first's name

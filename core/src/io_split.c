@@ -16,7 +16,8 @@
 
 #include "io_int.h"
 
-#define SPLIT_MAX 100000 /* segments at most (five digits) */
+#define SPLIT_MAX 100000         /* segments at most (five digits) */
+#define SPLIT_DISK_MIN (1 << 20) /* a segment this large may be a disk's */
 
 typedef struct split_seg {
     int fd;
@@ -171,6 +172,26 @@ int lr_io_split_is_set(const char *path)
     int yes = split_exists(second) && split_fits(path, path, second);
     free(second);
     return yes;
+}
+
+char *lr_io_split_unfit(const char *path)
+{
+    split_names_t nm;
+    if (!split_naming(path, &nm))
+        return NULL;
+    char *second = split_name(path, &nm, nm.first + 1), *note = NULL;
+    int64_t a = split_size(path), b = split_size(second);
+    /* the next a disk's segment may be (split -C can make the first small) */
+    if (a > 0 && b >= SPLIT_DISK_MIN && b > a && !split_is_text(path) &&
+        asprintf(&note,
+                 "%s lies beside it, larger (%lld bytes) than it (%lld bytes): read alone, not "
+                 "as a split set (split makes every segment but the last the first's size); "
+                 "if they are one disk, give it joined (cat the segments in order into one "
+                 "file)",
+                 second, (long long)b, (long long)a) < 0)
+        note = NULL;
+    free(second);
+    return note;
 }
 
 char *lr_io_split_first_of(const char *path)

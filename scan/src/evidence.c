@@ -641,6 +641,29 @@ static uint64_t version_gap(const ev_ctx_t *c, size_t g, size_t p, size_t k)
     return best;
 }
 
+/* With no ring to tell (versions only backup or archive files hold): of
+ * the texts of prev's seqno, the one written last no later than k. LVM2
+ * archives the text a command changes when the command starts, so the
+ * text k was made from has the latest time not after k's; a text of that
+ * seqno a vgcfgrestore wrote over was archived by an earlier command, one
+ * written after k by a later one. Equal times leave prev. */
+static int prev_by_time(const ev_ctx_t *c, size_t g, size_t k, int prev)
+{
+    const lr_ev_vg_t *vg = &c->ev->vgs[g];
+    const lr_scan_version_t *sv = c->scan->vgs[g].versions;
+    int64_t tk = sv[k].creation_time, best = sv[prev].creation_time;
+    int at = prev;
+    if (best > tk)
+        best = INT64_MIN;
+    for (size_t j = (size_t)prev + 1; j < vg->n_versions && sv[j].seqno == sv[prev].seqno; j++) {
+        if (vg->versions[j].loaded && sv[j].creation_time <= tk && sv[j].creation_time > best) {
+            best = sv[j].creation_time;
+            at = (int)j;
+        }
+    }
+    return at;
+}
+
 static int prev_version(const ev_ctx_t *c, size_t g, size_t k)
 {
     const lr_ev_vg_t *vg = &c->ev->vgs[g];
@@ -663,7 +686,7 @@ static int prev_version(const ev_ctx_t *c, size_t g, size_t k)
             at = (int)j;
         }
     }
-    return at >= 0 ? at : prev;
+    return at >= 0 ? at : prev_by_time(c, g, k, prev);
 }
 
 int ev_prev_version(const ev_ctx_t *c, size_t g, size_t k)

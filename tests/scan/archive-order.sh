@@ -18,12 +18,9 @@ for t in pvcreate vgcreate lvcreate python3; do
     command -v $t >/dev/null 2>&1 || lr_skip "no $t"
 done
 D=$LR_TMP/etc
-mkdir -p "$D/backup" "$D/archive"
 VG=hao$$
 lr_new_images 16M 1
-CFG=${LR_CFG/backup\{backup=0 archive=0\}/backup{backup=1 archive=1 backup_dir=\"$D/backup\" archive_dir=\"$D/archive\"}}
-[ "$CFG" != "$LR_CFG" ] || lr_fail "cannot turn backups on in the test's LVM2 config"
-LR_CFG=$CFG
+lr_backups_on "$D"
 lr_must pvcreate -y "${LR_NEW[0]}"
 lr_must vgcreate -s 1m "$VG" "${LR_NEW[0]}"
 cp "$D/backup/$VG" "$LR_TMP/backup-1" || lr_fail "vgcreate wrote no backup file"

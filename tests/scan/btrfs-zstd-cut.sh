@@ -26,12 +26,10 @@ for t in pvcreate vgcreate lvcreate mkfs.btrfs mount umount python3 base64; do
 done
 T=$LR_TMP
 D=$T/etc
-mkdir -p "$D/backup" "$D/archive" "$T/mnt"
+mkdir -p "$T/mnt"
 VG=hzc$$
 lr_new_images 16M 1
-CFG=${LR_CFG/backup\{backup=0 archive=0\}/backup{backup=1 archive=0 backup_dir=\"$D/backup\"}}
-[ "$CFG" != "$LR_CFG" ] || lr_fail "cannot turn backups on in the test's LVM2 config"
-LR_CFG=$CFG
+lr_backups_on "$D"
 lr_must pvcreate -y "${LR_NEW[0]}"
 lr_must vgcreate -s 1m "$VG" "${LR_NEW[0]}"
 for k in 1 2 3 4 5 6 7 8; do

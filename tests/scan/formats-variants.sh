@@ -862,6 +862,20 @@ if have split; then
     "$LVMSCAN" --json "$T/s/notset/foo.001" > "$T/got.json" 2> /dev/null
     python3 -c 'import json,sys; i=json.load(open(sys.argv[1]))["images"][0]; assert i["format"] == "raw" and i["size"] == 6, i' "$T/got.json" &&
         ok || bad "split: foo.001 (6 bytes) read as a set with foo.002"
+    # split -C (whole lines: segments of unequal sizes, the second larger
+    # than the first): not taken for a set, and said (it was read alone
+    # with no word, the VG's LVs "past the end", until 2026-12-07)
+    mkdir "$T/s/lines" && split -C 5M -d -a 3 --numeric-suffixes=1 "$T/disk.img" "$T/s/lines/disk."
+    if [ "$(stat -c %s "$T/s/lines/disk.002")" -gt "$(stat -c %s "$T/s/lines/disk.001")" ]; then
+        "$LVMSCAN" --json "$T/s/lines/disk.001" > "$T/got.json" 2> "$T/err"
+        python3 - "$T/got.json" "$(stat -c %s "$T/s/lines/disk.002")" <<'PY' && ok || bad "split -C: no warning that disk.002 is not read ($(cat "$T/err"))"
+import json, sys
+i = json.load(open(sys.argv[1]))["images"][0]
+assert i["format"] == "raw" and any("disk.002 lies beside it, larger (%s bytes) than it" % sys.argv[2] in w and "read alone, not as a split set" in w for w in i["warnings"]), i
+PY
+    else
+        echo "SKIPPED: split -C (its second segment is not larger here)"
+    fi
     mapfile -t arch < <(ls "$FIX/backup/truth/archive/"*.vg | head -2)
     cp "${arch[1]}" "$T/s/notset/bk.001" && cp "${arch[0]}" "$T/s/notset/bk.002"
     "$LVMSCAN" --json "$T/s/notset/bk.001" "$T/s/notset/bk.002" > "$T/got.json" 2> "$T/err"

@@ -341,6 +341,12 @@ set_tests_properties(lvmscan-same-name PROPERTIES LABELS interop SKIP_RETURN_COD
 add_test(NAME lvmscan-btrfs-zstd-cut
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/btrfs-zstd-cut.sh $<TARGET_FILE:lvmscan>)
 set_tests_properties(lvmscan-btrfs-zstd-cut PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 300)
+# Two texts of one seqno only archive files hold, after vgcfgrestore (real
+# LVM2 at run time): the next seqno's change is taken from the one it was
+# made from (tests/scan/archive-prev.sh; root, lvm2: SKIPPED without).
+add_test(NAME lvmscan-archive-prev
+         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/archive-prev.sh $<TARGET_FILE:lvmscan>)
+set_tests_properties(lvmscan-archive-prev PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 300)
 # A version in a backup file and an archive file (real LVM2 at run time):
 # its time and description are the backup file's, in either order
 # (tests/scan/archive-order.sh; root, lvm2: SKIPPED without).

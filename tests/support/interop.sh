@@ -139,6 +139,16 @@ lr_attach() {
     lr_make_cfg
 }
 
+# lr_backups_on DIR: LVM2 writes its backup and archive files into
+# DIR/backup and DIR/archive (made here) from now on, until the next
+# lr_attach makes the config anew.
+lr_backups_on() {
+    mkdir -p "$1/backup" "$1/archive"
+    local cfg=${LR_CFG/backup\{backup=0 archive=0\}/backup{backup=1 archive=1 backup_dir=\"$1/backup\" archive_dir=\"$1/archive\"}}
+    [ "$cfg" != "$LR_CFG" ] || lr_fail "cannot turn backups on in the test's LVM2 config"
+    LR_CFG=$cfg
+}
+
 # lr_new_images SIZE N: N empty images $LR_TMP/pv1.img ... attached; their
 # loop devices in LR_NEW (in order).
 lr_new_images() {
