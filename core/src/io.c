@@ -547,9 +547,12 @@ int lr_io_open_opts(lr_io_t **out, const char *path, const lr_io_open_opts_t *op
     /* Only a regular file can be a container or compressed image; a device
      * is always served raw, whatever its first bytes are. */
     int fmt = LR_IO_FMT_RAW;
-    char *note = NULL; /* a plain tar archive's */
+    char *note = NULL; /* a plain tar archive's, a device's (lr_io_device_note) */
     lr_io_member_t member = {0};
-    rc = is_blk ? 0 : lr_io_detect(fd, path, size, &fmt, &note, &member, err);
+    if (is_blk)
+        note = lr_io_device_note(fd, path);
+    else
+        rc = lr_io_detect(fd, path, size, &fmt, &note, &member, err);
     if (rc) {
         close(fd);
         return rc;

@@ -881,6 +881,29 @@ static int io_foreign(const uint8_t *head, size_t n, const char *path, bool read
                        name, io_fill(fill, sizeof(fill), how, path));
 }
 
+char *lr_io_device_note(int fd, const char *path)
+{
+    uint8_t head[512];
+    size_t n = 0;
+    if (lr_io_fd_pread(fd, head, sizeof(head), 0, &n) != 0)
+        return NULL;
+    int fmt = lr_io_head_format(head, n);
+    const io_other_t *o = fmt == LR_IO_FMT_RAW ? io_other(head, n) : NULL;
+    char *note = NULL, fill[PATH_MAX + 512];
+    int r = 0;
+    if (o)
+        r = asprintf(&note, "its first bytes are those of %s; it is read as a raw disk: %s",
+                     o->what, io_fill(fill, sizeof(fill), o->advice, path));
+    else if (fmt != LR_IO_FMT_RAW)
+        r = asprintf(
+            &note,
+            "its first bytes are those of %s %s image (as of a qcow2 on an LV); a device is "
+            "read as a raw disk: to read the image, give a file holding it (dd if=%s "
+            "of=FILE)",
+            lr_io_fmt_a(fmt), lr_io_fmt_label(fmt), path);
+    return r < 0 ? NULL : note;
+}
+
 int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, char **note,
                  lr_io_member_t *member, lr_error_t *err)
 {

@@ -88,6 +88,12 @@ typedef struct lr_io_member {
  * an image format no library here reads (VDI, QED, Parallels, LUKS). */
 int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, char **note,
                  lr_io_member_t *member, lr_error_t *err) LR_IO_HIDDEN;
+/* A block device is read as a raw disk whatever its first bytes are; when
+ * they are an image format's or a LUKS header (a qcow2 on an LV, an
+ * encrypted partition), the note its handle gets saying so (malloc'd, the
+ * caller's), else NULL: "no LVM found" is then not shown as the whole
+ * story. */
+char *lr_io_device_note(int fd, const char *path) LR_IO_HIDDEN;
 /* Opens the disk image a plain tar archive holds as one of its files
  * (lr_io_detect's member; fd is owned from here on and closed), with the
  * archive's note. */

@@ -657,6 +657,26 @@ if have qemu-img gzip; then
     else
         echo "SKIPPED: d.luks (qemu-img could not make it)"
     fi
+    # the same on a block device (an encrypted partition, a qcow2 on an
+    # LV): read as a raw disk, but said, so that "no LVM found" is not the
+    # whole story (it was, with no word, until 2026-12-07)
+    qemu-img convert -f raw -O qcow2 "$T/disk.img" "$T/o/d.qcow2"
+    for f in d.luks:"its first bytes are those of a LUKS-encrypted device's image (its bytes are ciphertext); it is read as a raw disk: unlock it first, read-only (cryptsetup open -r DEV NAME)" \
+        d.qcow2:"its first bytes are those of a qcow2 image (as of a qcow2 on an LV); a device is read as a raw disk: to read the image, give a file holding it (dd if=DEV of=FILE)"; do
+        [ -f "$T/o/${f%%:*}" ] || continue
+        if [ "$(id -u)" != 0 ] || ! dev=$(losetup -f --show -r "$T/o/${f%%:*}" 2> /dev/null); then
+            echo "SKIPPED: ${f%%:*} on a loop device (needs root and a free loop device)"
+            continue
+        fi
+        want=${f#*:}
+        "$LVMSCAN" --json "$dev" > "$T/got.json" 2> "$T/err"
+        losetup -d "$dev"
+        python3 - "$T/got.json" "${want//DEV/$dev}" <<'PY' && ok || bad "${f%%:*} on a loop device: no warning of what it holds ($(cat "$T/err"))"
+import json, sys
+i = json.load(open(sys.argv[1]))["images"][0]
+assert i["format"] == "raw" and any(sys.argv[2] in w for w in i["warnings"]), i
+PY
+    done
 fi
 
 # ---- a VHDX whose log wrapped, left unreplayed (qemu-io killed) --------------------
