@@ -653,19 +653,74 @@ static void ewf_free_file(void *f)
 
 static const yal_ops_t ewf_ops = {.what = "EWF", .read = ewf_read, .free_file = ewf_free_file};
 
-/* The segment file named after last (disk.E06 -> disk.E07; .s01, .e01 and
- * .Ex01 alike), "" past .?99: libewf_glob stops at the first name that
+/* The number of the segment file name of a set whose first segment's
+ * extension begins with base (E, e, s), as libewf names them: .E01 to
+ * .E99, then from segment 100 three letters counting from .EAA (.EAZ,
+ * .EBA, ... .EZZ, .FAA); .Ex01 alike up to 99. 0 when it is none. */
+static int ewf_seg_number(const char *name, char base)
+{
+    size_t n = strlen(name);
+    if (n < 3)
+        return 0;
+    const char *x = name + n - 3;
+    if (x[1] >= '0' && x[1] <= '9' && x[2] >= '0' && x[2] <= '9')
+        return (x[1] - '0') * 10 + (x[2] - '0');
+    char a = base >= 'a' ? 'a' : 'A';
+    if (x[0] < base || x[0] > a + 25 || x[1] < a || x[1] > a + 25 || x[2] < a || x[2] > a + 25 ||
+        n < 4 || name[n - 4] != '.')
+        return 0;
+    return 100 + (x[0] - base) * 676 + (x[1] - a) * 26 + (x[2] - a);
+}
+
+/* The name of segment k of the set named like `like` (its extension's
+ * last three characters replaced), "" when k has none. */
+static void ewf_seg_name(const char *like, char base, int k, char *out, size_t cap)
+{
+    size_t n = strlen(like);
+    char a = base >= 'a' ? 'a' : 'A';
+    out[0] = '\0';
+    if (n < 3 || k < 1)
+        return;
+    int r = 0;
+    if (k <= 99 && like[n - 2] >= '0' && like[n - 2] <= '9')
+        r = snprintf(out, cap, "%.*s%02d", (int)(n - 2), like, k);
+    else if (k >= 100 && (k - 100) / 676 <= a + 25 - base)
+        r = snprintf(out, cap, "%.*s%c%c%c", (int)(n - 3), like, base + (k - 100) / 676,
+                     a + (k - 100) / 26 % 26, a + (k - 100) % 26);
+    if (r <= 0 || (size_t)r >= cap)
+        out[0] = '\0';
+}
+
+/* The segment file named after last (disk.E06 -> disk.E07, disk.E99 ->
+ * disk.EAA; .s01, .e01 and .Ex01 alike) in the set whose first segment is
+ * first, "" when there is none: libewf_glob stops at the first name that
  * does not exist, so when the set is incomplete this is the one missing
  * (or the set ends there and its last segment is damaged). */
-static void ewf_next_name(const char *last, char *out, size_t cap)
+static void ewf_next_name(const char *first, const char *last, char *out, size_t cap)
 {
-    size_t n = strlen(last);
+    size_t n = strlen(first);
+    char base = n >= 3 ? first[n - 3] : 'E';
+    int k = ewf_seg_number(last, base);
     out[0] = '\0';
-    if (n < 2 || last[n - 1] < '0' || last[n - 1] > '9' || last[n - 2] < '0' || last[n - 2] > '9')
-        return;
-    int k = (last[n - 2] - '0') * 10 + (last[n - 1] - '0') + 1;
-    if (k > 99 || (size_t)snprintf(out, cap, "%.*s%02d", (int)(n - 2), last, k) >= cap)
-        out[0] = '\0';
+    if (k > 0 && n >= 3 && first[n - 2] == '0' && first[n - 1] == '1')
+        ewf_seg_name(last, base, k + 1, out, cap);
+}
+
+/* The first name after the missing `next` (in the set of first) that lies
+ * beside it, up to 64 on: the segments past a lost one, unread. */
+static void ewf_after_lost(const char *first, const char *next, char *out, size_t cap)
+{
+    size_t n = strlen(first);
+    char base = n >= 3 ? first[n - 3] : 'E';
+    int k = ewf_seg_number(next, base);
+    struct stat st;
+    out[0] = '\0';
+    for (int j = k + 1; k > 0 && j <= k + 64; j++) {
+        ewf_seg_name(next, base, j, out, cap);
+        if (out[0] && stat(out, &st) == 0)
+            return;
+    }
+    out[0] = '\0';
 }
 
 /* How an EWF (version 1) segment file ends: its sections, each led by a
@@ -754,11 +809,19 @@ static int ewf_why(char **names, int n_names, char **why, uint64_t *lost_from)
             return r < 0 ? -ENOMEM : 0;
         }
     }
+    char after[YAL_MSG] = "";
     if (n_names > 0)
-        ewf_next_name(names[n_names - 1], next, sizeof(next));
+        ewf_next_name(names[0], names[n_names - 1], next, sizeof(next));
+    if (next[0])
+        ewf_after_lost(names[0], next, after, sizeof(after));
     if (last == EWF_SEG_DONE)
         r = asprintf(why, "%d found, the last one ending the set, none cut short: one is damaged",
                      n_names);
+    else if (next[0] && after[0])
+        r = asprintf(why,
+                     "%d found; the next one, %s, does not exist, and %s lies beside it: the "
+                     "segments from there on are not read",
+                     n_names, next, after);
     else if (next[0])
         r = asprintf(why, "%d found; the next one, %s, does not exist", n_names, next);
     else

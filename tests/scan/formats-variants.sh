@@ -766,6 +766,18 @@ if have ewfacquire ewfexport; then
     else
         bad "ewfacquire -f smart failed"
     fi
+    # past 99 segments libewf names them .EAA, .EAB ...: one missing there
+    # is named too (the message said only how many were found until
+    # 2026-12-07), and the later ones beside it said unread
+    mkdir "$T/e/many"
+    truncate -s 128M "$T/e/many.img" && dd if="$T/disk.img" of="$T/e/many.img" conv=notrunc status=none
+    if ewfacquire -u -q -c none -S 1M -t "$T/e/many/d" "$T/e/many.img" > /dev/null 2>&1 && [ -f "$T/e/many/d.EAD" ]; then
+        rm "$T/e/many/d.EAC"
+        refused "$T/e/many/d.E01" "101 found; the next one, .*/d.EAC, does not exist, and .*/d.EAD lies beside it" \
+            "ewf segment 103 (.EAC) missing"
+    else
+        bad "ewfacquire -S 1M of 128 MiB made no .EAD segment"
+    fi
     # a set with its 10th segment cut in half (a copy cut short): the
     # chunks libewf cannot read are those ewfexport reports as read errors
     # (libewf loses the later segments' chunks too), and only those
@@ -821,9 +833,10 @@ assert any("is cut short" in w for w in im["warnings"]), im["warnings"]
 PY
     same "$T/e/cut1/d.E01" "$T/disk.img" "ewf last byte cut"
     # a set missing a middle segment: read up to it (the PV, in the first
-    # MiB, is found), the rest unreadable, named, exit 2
+    # MiB, is found), the rest unreadable, named, exit 2; the later
+    # segments beside it are said unread (not mentioned until 2026-12-07)
     rm "$T/e/segs/d.E07"
-    refused "$T/e/segs/d.E01" "corrupted or incomplete (6 found; the next one, .*/d.E07, does not exist)" \
+    refused "$T/e/segs/d.E01" "corrupted or incomplete (6 found; the next one, .*/d.E07, does not exist, and .*/d.E08 lies beside it: the segments from there on are not read)" \
         "ewf missing segment"
     "$LVMSCAN" --json "$T/e/segs/d.E01" > "$T/got.json" 2> /dev/null
     python3 - "$T/got.json" << 'PY' && ok || bad "ewf missing segment: not read up to the missing segment"
