@@ -178,11 +178,6 @@ static bool io_is_lzma_alone(const uint8_t *h, size_t n)
 }
 
 /* The format of the file's first bytes (head, n of them) alone. */
-static int io_format_of_head(const uint8_t *head, size_t n)
-{
-    return lr_io_head_format(head, n);
-}
-
 int lr_io_head_format(const uint8_t *head, size_t n)
 {
     if (starts(head, n, "\x1f\x8b", 2))
@@ -490,7 +485,7 @@ static void io_tar_look(const io_tar_src_t *s, uint64_t data, uint64_t sz, const
     if (data >= s->limit ||
         io_tar_pread(s, h, sz < sizeof(h) ? (size_t)sz : sizeof(h), data, &got) || !got)
         return;
-    int fmt = io_format_of_head(h, got);
+    int fmt = lr_io_head_format(h, got);
     const io_other_t *other = fmt == LR_IO_FMT_RAW ? io_other(h, got) : NULL;
     if (fmt == LR_IO_FMT_RAW && !other) {
         if (sz >= IO_TAR_BIG && !t->big_raw) {
@@ -918,7 +913,7 @@ int lr_io_detect(int fd, const char *path, uint64_t size, int *fmt, char **note,
     int rc = lr_io_fd_pread(fd, head, sizeof(head), 0, &n);
     if (rc)
         return lr_error_at(err, path, rc, LR_NO_OFFSET, "read failed: %s", strerror(-rc));
-    *fmt = io_format_of_head(head, n);
+    *fmt = lr_io_head_format(head, n);
     if (*fmt != LR_IO_FMT_RAW)
         return 0;
     rc = io_foreign(head, n, path, member != NULL, err);
@@ -1031,7 +1026,7 @@ static int io_nested(lr_io_t *io, int fmt, const char *path, lr_error_t *err)
     lr_error_clear(&e);
     if (lr_io_pread_upto(io, head, sizeof(head), 0, &n, &e) != 0)
         return 0;
-    int inner = io_format_of_head(head, n);
+    int inner = lr_io_head_format(head, n);
     const io_other_t *o = inner == LR_IO_FMT_RAW ? io_other(head, n) : NULL;
     if (o) {
         /* the file the unpack command leaves: the path less its suffix */

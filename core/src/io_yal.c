@@ -723,6 +723,9 @@ static void ewf_after_lost(const char *first, const char *next, char *out, size_
     out[0] = '\0';
 }
 
+/* An EWF (version 1) segment file's signature (EWF-E01 and SMART). */
+static const uint8_t ewf_sig[8] = {'E', 'V', 'F', 0x09, 0x0d, 0x0a, 0xff, 0x00};
+
 /* How an EWF (version 1) segment file ends: its sections, each led by a
  * 76-byte descriptor (type, the next section's offset, size), chain from
  * byte 13 to a "next" (more segments follow) or "done" section (the
@@ -736,13 +739,12 @@ enum { EWF_SEG_UNKNOWN, EWF_SEG_NEXT, EWF_SEG_DONE, EWF_SEG_CUT };
  * holds; "table2" repeats them), *tabled: whether there is one. */
 static int ewf_segment_end(const char *name, uint64_t *end, uint64_t *chunks, bool *tabled)
 {
-    static const uint8_t sig[8] = {'E', 'V', 'F', 0x09, 0x0d, 0x0a, 0xff, 0x00};
     uint8_t d[76];
     struct stat st;
     size_t n = 0;
     int kind = EWF_SEG_UNKNOWN, fd = open(name, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || fstat(fd, &st) != 0 || lr_io_fd_pread(fd, d, 8, 0, &n) || n != 8 ||
-        memcmp(d, sig, 8) != 0) {
+        memcmp(d, ewf_sig, 8) != 0) {
         if (fd >= 0)
             close(fd);
         return kind;
@@ -853,7 +855,6 @@ static int ewf_open_alone(yal_ctx_t *y, libewf_handle_t *h, const char *path, li
  * refused like a split raw set's later segment, naming the first. */
 static int ewf_later_segment(const char *path, lr_error_t *err)
 {
-    static const uint8_t sig[8] = {'E', 'V', 'F', 0x09, 0x0d, 0x0a, 0xff, 0x00};
     uint8_t h[13];
     size_t n = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -861,7 +862,7 @@ static int ewf_later_segment(const char *path, lr_error_t *err)
         return 0; /* the open below says why */
     int rc = lr_io_fd_pread(fd, h, sizeof(h), 0, &n);
     close(fd);
-    if (rc || n != sizeof(h) || memcmp(h, sig, 8) != 0 || lr_get_le16(h + 9) <= 1)
+    if (rc || n != sizeof(h) || memcmp(h, ewf_sig, 8) != 0 || lr_get_le16(h + 9) <= 1)
         return 0;
     /* its first segment: the extension's letter and 01 (.E05, .EAB: .E01) */
     char first[PATH_MAX] = "";

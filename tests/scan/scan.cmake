@@ -335,24 +335,20 @@ set_tests_properties(lvmscan-no-mda PROPERTIES LABELS interop SKIP_RETURN_CODE 7
 add_test(NAME lvmscan-same-name
          COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/same-name.sh $<TARGET_FILE:lvmscan>)
 set_tests_properties(lvmscan-same-name PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 300)
-# A zstd-compressed backup file in a btrfs whose frame starts just before
-# a scan buffer's end is found as elsewhere (real LVM2 and a btrfs mount at
-# run time: tests/scan/btrfs-zstd-cut.sh; root: SKIPPED without).
-add_test(NAME lvmscan-btrfs-zstd-cut
-         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/btrfs-zstd-cut.sh $<TARGET_FILE:lvmscan>)
-set_tests_properties(lvmscan-btrfs-zstd-cut PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 300)
-# Two texts of one seqno only archive files hold, after vgcfgrestore (real
-# LVM2 at run time): the next seqno's change is taken from the one it was
-# made from (tests/scan/archive-prev.sh; root, lvm2: SKIPPED without).
-add_test(NAME lvmscan-archive-prev
-         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/archive-prev.sh $<TARGET_FILE:lvmscan>)
-set_tests_properties(lvmscan-archive-prev PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 300)
-# A version in a backup file and an archive file (real LVM2 at run time):
-# its time and description are the backup file's, in either order
-# (tests/scan/archive-order.sh; root, lvm2: SKIPPED without).
-add_test(NAME lvmscan-archive-order
-         COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/archive-order.sh $<TARGET_FILE:lvmscan>)
-set_tests_properties(lvmscan-archive-order PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 300)
+# LVM2 backup and archive files written by real LVM2 at run time (root,
+# lvm2: SKIPPED without), each script named lvmscan-NAME:
+#   btrfs-zstd-cut: a zstd-compressed file in a btrfs (a mount) whose frame
+#     starts just before a scan buffer's end is found as elsewhere;
+#   archive-prev: of two texts of one seqno only archive files hold, after
+#     vgcfgrestore, the next seqno's change is taken from the one it was
+#     made from;
+#   archive-order: a version in a backup file and an archive file takes
+#     its time and description from the backup file, in either order.
+foreach(name btrfs-zstd-cut archive-prev archive-order)
+  add_test(NAME lvmscan-${name}
+           COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/${name}.sh $<TARGET_FILE:lvmscan>)
+  set_tests_properties(lvmscan-${name} PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 300)
+endforeach()
 # Worker threads (issue 16): lvmscan's report and JSON over many images are
 # byte for byte the same with LVMSCAN_JOBS=1 as with several workers
 # (tests/scan/jobs.sh).
