@@ -61,6 +61,7 @@ typedef struct scanned {
     lr_scan_session_t *session; /* re-reads copies through ios */
     const lr_scan_t *scan;      /* its result */
     bool cut_refused;           /* a restore refused an image that decompresses only in part */
+    bool unsure_refused;        /* ... or one with bytes failing their checksum */
 } scanned_t;
 
 /* ---- shared by the modes (lvmrepair.c) ---------------------------------- */

@@ -508,6 +508,23 @@ static void warn_extract_reuse(const args_t *a, const scanned_t *s, int vg, int 
     lr_evidence_free(ev);
 }
 
+/* Bytes the copy took from ranges their image cannot vouch for (a gzip
+ * member whose checksum fails): the copy may differ from the LV there. */
+static void report_doubt(const args_t *a, const scanned_t *s, const lr_extract_doubt_t *d)
+{
+    if (!d->bytes)
+        return;
+    const char *img = d->image >= 0 && (size_t)d->image < s->scan->n_images
+                          ? s->scan->images[d->image].path
+                          : "an image";
+    fprintf(stderr,
+            "%s: WARNING: LV %s: %" PRIu64 " of the bytes written were read from bytes %" PRIu64
+            "-%" PRIu64 " of %s%s, which decompress but do not give their checksum: some of "
+            "them are wrong, and which ones is not known\n",
+            cli_prog, cli_tty(a->mode_arg), d->bytes, d->start, d->end - 1, cli_tty(img),
+            d->bytes > d->end - d->start ? " and other such ranges" : "");
+}
+
 int cli_extract(const args_t *a, scanned_t *s)
 {
     int vg = -1, ver = -1;
@@ -517,8 +534,11 @@ int cli_extract(const args_t *a, scanned_t *s)
     lr_error_t err;
     lr_error_clear(&err);
     uint64_t written = 0;
-    lr_extract_opts_t eo = {
-        .flags = a->overwrite ? LR_EXTRACT_OVERWRITE : 0, .ios = s->ios, .n_ios = s->n};
+    lr_extract_doubt_t doubt = {0};
+    lr_extract_opts_t eo = {.flags = a->overwrite ? LR_EXTRACT_OVERWRITE : 0,
+                            .ios = s->ios,
+                            .n_ios = s->n,
+                            .doubt = &doubt};
     lr_extract_plan_t *plan = NULL;
     lr_extract_thin_info_t *info = NULL;
     bool partial = false;
@@ -534,10 +554,14 @@ int cli_extract(const args_t *a, scanned_t *s)
         report_extract(s, plan, &eo);
         report_legs(a, s, vg, ver, &eo);
         report_parity(a, s, plan, &eo);
-        fprintf(stderr, "%s: wrote %" PRIu64 " bytes of LV %s (VG %s seqno %" PRIu64 ") to %s%s\n",
+        report_doubt(a, s, &doubt);
+        fprintf(stderr,
+                "%s: wrote %" PRIu64 " bytes of LV %s (VG %s seqno %" PRIu64 ") to %s%s%s\n",
                 cli_prog, written, cli_tty(a->mode_arg), cli_tty(s->scan->vgs[vg].name),
                 s->scan->vgs[vg].versions[ver].seqno, cli_tty(a->out_file),
-                partial ? ", with the unreadable ranges above as zeros" : "");
+                partial ? ", with the unreadable ranges above as zeros" : "",
+                doubt.bytes ? ", not all of them known to be right (above)" : "");
+        partial |= doubt.bytes > 0;
         warn_extract_reuse(a, s, vg, ver);
     }
     lr_extract_thin_info_free(info);

@@ -188,7 +188,7 @@ static void say_unread(const lr_scan_t *scan)
 /* The images the scan could not read whole, each a warning on stderr
  * (restore: in the plan, on stdout, saying what it means for the
  * restore); returns how many. */
-static size_t say_damaged(const lr_scan_t *scan, bool restore)
+static size_t say_damaged(const lr_scan_t *scan, lr_io_t *const *ios, bool restore)
 {
     size_t n = 0;
     for (size_t i = 0; i < scan->n_images; i++) {
@@ -198,6 +198,10 @@ static size_t say_damaged(const lr_scan_t *scan, bool restore)
         if (!n++ && restore)
             putchar('\n');
         const char *why = im->error_msg ? cli_tty(im->error_msg) : "a read failed";
+        /* read whole, but some bytes fail their checksum: the image's
+         * notes say which, an extract says when it read them */
+        if (!restore && !im->truncated && lr_io_unsure_range(ios[i], 0, NULL, NULL) == 1)
+            continue;
         if (restore)
             printf("WARNING: %s is not readable whole (%s): a newer version of the VG in those "
                    "bytes would not be seen (the new seqno may not be above it), and a copy of "
@@ -242,9 +246,11 @@ static int scan_images(const args_t *a, scanned_t *s, lr_error_t *err)
         lr_error_t why;
         rc = restore ? lr_io_damage(s->ios[i], NULL, &why) : 0;
         if (rc) {
+            bool unsure = lr_io_unsure_range(s->ios[i], 0, NULL, NULL) == 1;
             lr_io_close(s->ios[i], NULL);
             s->ios[i] = NULL;
-            s->cut_refused = true;
+            s->cut_refused = !unsure;
+            s->unsure_refused = unsure;
             if (err)
                 *err = why;
             return rc;
@@ -274,7 +280,7 @@ static int scan_images(const args_t *a, scanned_t *s, lr_error_t *err)
     if (s->scan) {
         say_unread(s->scan);
         if (a->mode != MODE_RESTORE && a->mode != MODE_RESTORE_LV)
-            say_damaged(s->scan, false);
+            say_damaged(s->scan, s->ios, false);
     }
     return rc;
 }
@@ -975,7 +981,7 @@ static int restore_scanned(const args_t *a, scanned_t *s)
     size_t n_warn = 0;
     if (ex == EXIT_OK) {
         show_evidence(s, p, &n_warn);
-        n_warn += say_damaged(s->scan, true);
+        n_warn += say_damaged(s->scan, s->ios, true);
         fflush(stdout);
     }
     if (ex == EXIT_OK)
@@ -1006,6 +1012,12 @@ static int with_scan(const args_t *a, int (*mode)(const args_t *a, scanned_t *s)
         fprintf(stderr,
                 "%s: a restore writes a whole copy of every image and this one decompresses only "
                 "in part; --diff, --export and --extract read the part that does\n",
+                cli_prog);
+    if (s.unsure_refused)
+        fprintf(stderr,
+                "%s: a restore writes a whole copy of every image, and some bytes of this one "
+                "are not known to be right; --diff, --export and --extract read it and say "
+                "where they meet such bytes\n",
                 cli_prog);
     /* an image that does not open (not found, a format refused by name:
      * an encrypted qcow2, a chain's missing backing file; scan_images

@@ -33,6 +33,7 @@
 #include <zlib.h>
 
 #include "io_int.h"
+#include "le.h"
 
 #define GZ_IN (256u << 10)       /* compressed bytes read at once */
 #define GZ_WIN 32768u            /* deflate's window: the dictionary of a restart */
@@ -41,6 +42,7 @@
 #define GZ_PROGRESS (16u << 20)  /* compressed bytes between progress calls */
 #define GZ_RAW (-MAX_WBITS)      /* inflate window bits: raw deflate (restart mid-member) */
 #define GZ_GZIP (16 + MAX_WBITS) /* gzip wrapper only (the magic was checked) */
+#define GZ_MAX_UNSURE 65536u     /* members kept as unsure; past them damage ends the image */
 
 typedef struct gz_point {
     uint64_t out;    /* decompressed offset of the point */
@@ -49,7 +51,15 @@ typedef struct gz_point {
     uint8_t byte;    /* that byte */
     uint32_t wlen;   /* bytes in window */
     uint8_t *window; /* the output before `out`; NULL at a member start (`in` = its header) */
+    uint64_t member; /* decompressed offset where the point's member starts */
 } gz_point_t;
+
+/* A member that decompressed whole but whose bytes do not give the CRC-32
+ * its trailer records: [start, end) read, but some of them are wrong. */
+typedef struct gz_unsure {
+    uint64_t start, end;
+    uint64_t trailer; /* compressed offset of the trailer */
+} gz_unsure_t;
 
 enum { GZ_MEMBER, GZ_TRAILER, GZ_BETWEEN };
 
@@ -80,10 +90,15 @@ typedef struct gz_ctx {
     uint8_t *in;
     uint8_t *hist; /* hist[off % GZ_HIST] holds byte off for off in [cur - hist_len, cur) */
     uint64_t hist_len;
+    uint64_t member_out; /* decompressed offset where the stream's (or pass's) member starts */
     /* damage found at open (LR_IO_PARTIAL) */
     int damage;
     bool cut;
     lr_error_t why;
+    /* members whose checksum does not match (LR_IO_PARTIAL): read on past them */
+    gz_unsure_t *unsure;
+    size_t n_unsure;
+    const char *open_path; /* the image's name while the handle does not exist yet */
 } gz_ctx_t;
 
 static uint64_t min_u64(uint64_t a, uint64_t b)
@@ -98,6 +113,7 @@ static void gz_free(gz_ctx_t *g)
     for (size_t i = 0; i < g->n_pts; i++)
         free(g->pts[i].window);
     free(g->pts);
+    free(g->unsure);
     if (g->zs_init)
         inflateEnd(&g->zs);
     free(g->in);
@@ -206,6 +222,7 @@ static int gz_window_point(const gz_ctx_t *g, uint64_t out, uint64_t have, uint8
 {
     memset(p, 0, sizeof(*p));
     p->out = out;
+    p->member = g->member_out;
     p->in = g->in_pos - g->zs.avail_in;
     p->bits = (uint8_t)(g->zs.data_type & 7);
     if (p->bits)
@@ -267,6 +284,107 @@ static bool gz_first_pass(const gz_ctx_t *g)
     return g->lazy && !g->ended && g->cur >= g->frontier;
 }
 
+/* ---- members whose checksum does not match ------------------------------ */
+
+/* zlib's verdict on a member every byte of which decompressed: the bytes do
+ * not give the CRC-32 its trailer records. zlib words it so alone. */
+static bool gz_crc_mismatch(const z_stream *zs, int zrc)
+{
+    return zrc == Z_DATA_ERROR && zs->msg && strcmp(zs->msg, "incorrect data check") == 0;
+}
+
+/* The first unsure member ending after off (ranges are found in order and
+ * do not overlap), n_unsure when none. */
+static size_t gz_unsure_find(const gz_ctx_t *g, uint64_t off)
+{
+    size_t lo = 0, hi = g->n_unsure;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (g->unsure[mid].end <= off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+static bool gz_unsure_known(const gz_ctx_t *g, uint64_t start)
+{
+    size_t i = gz_unsure_find(g, start);
+    return i < g->n_unsure && g->unsure[i].start == start;
+}
+
+/* The note an unsure member makes on the handle. */
+static int gz_unsure_note(gz_ctx_t *g, const gz_unsure_t *u)
+{
+    char msg[400];
+    snprintf(msg, sizeof(msg),
+             "bytes %llu to %llu decompress but do not give the CRC-32 of their gzip member "
+             "(its trailer at compressed byte %llu): some of them are wrong, and which ones is "
+             "not known",
+             (unsigned long long)u->start, (unsigned long long)u->end - 1,
+             (unsigned long long)u->trailer);
+    return lr_io_add_note(g->io, msg);
+}
+
+/* Keeps [start, end) as an unsure member (once), noted on the handle when
+ * it exists, and the image's damage when it is the first. 1 when kept, 0
+ * when the list is full, <0 on error. */
+static int gz_unsure_add(gz_ctx_t *g, uint64_t start, uint64_t end, uint64_t trailer,
+                         lr_error_t *err)
+{
+    if (gz_unsure_known(g, start))
+        return 1; /* read again */
+    if (g->n_unsure == GZ_MAX_UNSURE)
+        return 0;
+    if (g->n_unsure % 16 == 0) {
+        gz_unsure_t *nu = realloc(g->unsure, (g->n_unsure + 16) * sizeof(*nu));
+        if (!nu)
+            return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+        g->unsure = nu;
+    }
+    gz_unsure_t *u = &g->unsure[g->n_unsure++];
+    *u = (gz_unsure_t){.start = start, .end = end, .trailer = trailer};
+    if (g->io && gz_unsure_note(g, u) != 0)
+        return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+    if (!g->damage) {
+        lr_error_set(&g->why, LR_EFORMAT, trailer,
+                     "corrupt gzip image: a member's bytes do not give the CRC-32 of its trailer");
+        lr_error_wrap(&g->why, g->io ? lr_io_name(g->io) : g->open_path, LR_EFORMAT);
+        g->damage = LR_EFORMAT;
+        g->cut = false;
+    }
+    return 1;
+}
+
+/* The member that ended at decompressed offset end failed its CRC-32
+ * (gz_crc_mismatch). zlib has read the trailer's CRC-32 field whole, so the
+ * length field follows; when it is the member's length, no byte went
+ * missing and the trailer lies where zlib read it: the member is kept as
+ * unsure and input goes on at the next member. 1 when it does, 0 when the
+ * trailer cannot be placed so (the damage ends the image as any other),
+ * <0 on error. */
+static int gz_bad_crc(gz_ctx_t *g, uint64_t end, lr_error_t *err)
+{
+    uint64_t at = g->in_pos - g->zs.avail_in; /* just past the CRC-32 field */
+    uint8_t b[4];
+    size_t n = 0;
+    if (at < 4)
+        return 0;
+    int rc = lr_io_fd_pread(g->fd, b, sizeof(b), at, &n);
+    if (rc)
+        return lr_error_set(err, rc, at, "read failed: %s", strerror(-rc));
+    if (n != sizeof(b) || lr_get_le32(b) != (uint32_t)(end - g->member_out))
+        return 0;
+    rc = gz_unsure_add(g, g->member_out, end, at - 4, err);
+    if (rc <= 0)
+        return rc;
+    g->in_pos = at + sizeof(b);
+    g->zs.next_in = g->in;
+    g->zs.avail_in = 0;
+    return 1;
+}
+
 /* Damage met by the stream. Behind the frontier it means the file changed
  * since it was read; on a lazy handle's first pass it is what the pass at
  * open would have found: an error, or with LR_IO_PARTIAL the end of the
@@ -317,8 +435,9 @@ static int gz_between(gz_ctx_t *g, lr_error_t *err)
         return lr_error_set(err, -ENOMEM, at, "inflate reset failed");
     g->wbits = GZ_GZIP;
     g->state = GZ_MEMBER;
+    g->member_out = g->cur;
     if (gz_point_due(g)) {
-        gz_point_t p = {.out = g->cur, .in = at};
+        gz_point_t p = {.out = g->cur, .in = at, .member = g->cur};
         int rc = gz_add_point(g, &p, err);
         if (rc)
             return rc;
@@ -388,6 +507,18 @@ static int gz_step(gz_ctx_t *g, uint8_t *out, size_t avail, size_t *made, lr_err
             return 0;
         if (zrc == Z_OK || zrc == Z_STREAM_END || (zrc == Z_BUF_ERROR && g->zs.avail_in == 0))
             continue;
+        /* a member whose checksum fails is read on past: on the first pass
+         * of a partial handle, or again once that kept it */
+        if (gz_crc_mismatch(&g->zs, zrc) &&
+            (gz_first_pass(g) ? g->partial : gz_unsure_known(g, g->member_out))) {
+            int rc = gz_bad_crc(g, g->cur, err);
+            if (rc < 0)
+                return rc;
+            if (rc == 1) {
+                g->state = GZ_BETWEEN;
+                continue;
+            }
+        }
         return gz_damage(g, zrc == Z_MEM_ERROR ? -ENOMEM : LR_EFORMAT, g->in_pos - g->zs.avail_in,
                          true, err, "corrupt gzip image: %s", g->zs.msg ? g->zs.msg : zError(zrc));
     }
@@ -410,6 +541,7 @@ static int gz_restart(gz_ctx_t *g, const gz_point_t *p, lr_error_t *err)
     g->in_pos = p->in;
     g->state = GZ_MEMBER;
     g->cur = p->out;
+    g->member_out = p->member;
     g->hist_len = 0;
     if (p->window) { /* the window is the output just before the point */
         hist_put(g, p->out - p->wlen, p->window, p->wlen);
@@ -520,7 +652,7 @@ static bool gz_index_due(const gz_ctx_t *g, const gz_index_t *x)
  * start (its header at in) when member is set, else at a block boundary. */
 static int gz_index_point(gz_ctx_t *g, gz_index_t *x, bool member, lr_error_t *err)
 {
-    gz_point_t p = {.out = x->out, .in = g->in_pos - g->zs.avail_in};
+    gz_point_t p = {.out = x->out, .in = g->in_pos - g->zs.avail_in, .member = x->out};
     if (!member) {
         int rc = gz_window_point(g, x->out, x->out, x->prev_byte, &p, err);
         if (rc)
@@ -594,6 +726,7 @@ static int gz_index(gz_ctx_t *g, gz_index_t *x, bool *in_member, lr_error_t *err
                                     "corrupt gzip image: inflate reset failed");
             }
             *in_member = true;
+            g->member_out = x->out;
             if (gz_index_due(g, x) && (rc = gz_index_point(g, x, true, err)) != 0)
                 return rc;
         }
@@ -613,6 +746,15 @@ static int gz_index(gz_ctx_t *g, gz_index_t *x, bool *in_member, lr_error_t *err
                 (rc = gz_index_point(g, x, false, err)) != 0)
                 return rc;
             continue;
+        }
+        if (g->partial && gz_crc_mismatch(&g->zs, zrc)) {
+            rc = gz_bad_crc(g, x->out, err);
+            if (rc < 0)
+                return rc;
+            if (rc == 1) {
+                *in_member = false;
+                continue;
+            }
         }
         return lr_error_set(err, zrc == Z_MEM_ERROR ? -ENOMEM : LR_EFORMAT,
                             g->in_pos - g->zs.avail_in, "corrupt gzip image: %s",
@@ -681,17 +823,28 @@ int lr_io_gzip_open(lr_io_t **out, int fd, const char *path, const lr_io_open_op
         g->zs_init = true;
         rc = gz_add_point(g, &first, &e);
     }
+    g->open_path = path;
     if (!rc && !g->lazy)
         rc = gz_open_pass(g, path, opts, &e);
     if (!rc)
         rc = lr_io_new(out, &lr_io_gzip_ops, g, g->size, path, &e);
+    if (!rc)
+        g->io = *out;
+    for (size_t i = 0; !rc && i < g->n_unsure; i++)
+        if (gz_unsure_note(g, &g->unsure[i]) != 0)
+            rc = lr_error_set(&e, -ENOMEM, LR_NO_OFFSET, "out of memory");
     if (rc) {
+        if (g->io) {
+            g->io->ctx = NULL; /* freed here */
+            lr_io_close(g->io, NULL);
+            *out = NULL;
+        }
         gz_free(g);
         if (err)
             *err = e;
         return lr_error_wrap(err, path, rc);
     }
-    g->io = *out;
+    g->open_path = NULL; /* the caller's: the handle names the image from here on */
     if (g->lazy)
         lr_io_set_size(g->io, 0, false, 0);
     (*out)->is_gzip = true;
@@ -720,4 +873,19 @@ int lr_io_damage(const lr_io_t *io, bool *truncated, lr_error_t *why)
     if (why)
         *why = g->why;
     return g->damage;
+}
+
+int lr_io_unsure_range(const lr_io_t *io, uint64_t off, uint64_t *start, uint64_t *end)
+{
+    if (!io || io->ops != &lr_io_gzip_ops)
+        return 0;
+    const gz_ctx_t *g = io->ctx;
+    size_t i = gz_unsure_find(g, off);
+    if (i == g->n_unsure)
+        return 0;
+    if (start)
+        *start = g->unsure[i].start;
+    if (end)
+        *end = g->unsure[i].end;
+    return 1;
 }

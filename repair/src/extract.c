@@ -572,12 +572,32 @@ int rp_xhandles_open(rp_xhandles_t *h, const lr_scan_t *scan, const lr_extract_p
     return 0;
 }
 
+/* Counts what a read of [off, off + len) of image took from ranges the
+ * image cannot vouch for (lr_io_unsure_range). */
+static void note_doubt(const rp_xhandles_t *h, int image, uint64_t off, size_t len)
+{
+    uint64_t start = 0, end = 0, pos = off, stop = off + len;
+    while (pos < stop && lr_io_unsure_range(h->io[image], pos, &start, &end) == 1 && start < stop) {
+        uint64_t from = start > pos ? start : pos, to = end < stop ? end : stop;
+        if (!h->doubt->bytes) {
+            h->doubt->image = image;
+            h->doubt->start = start;
+            h->doubt->end = end;
+        }
+        h->doubt->bytes += to - from;
+        pos = end;
+    }
+}
+
 static int read_at(const rp_xhandles_t *h, int image, void *buf, size_t len, uint64_t off,
                    lr_error_t *err)
 {
     if (image < 0 || (size_t)image >= h->n || !h->io[image])
         return lr_error_set(err, -EINVAL, LR_NO_OFFSET, "image %d is not open", image);
-    return lr_io_pread(h->io[image], buf, len, off, err);
+    int rc = lr_io_pread(h->io[image], buf, len, off, err);
+    if (!rc && h->doubt)
+        note_doubt(h, image, off, len);
+    return rc;
 }
 
 /* Slice [within, within + take) of logical chunk k of a striped piece;
@@ -727,6 +747,10 @@ int lr_extract_run(const lr_scan_t *scan, const lr_extract_plan_t *plan, const c
     if (rc) {
         rp_out_abort(&o);
         return rc;
+    }
+    if (opts && opts->doubt) {
+        memset(opts->doubt, 0, sizeof(*opts->doubt));
+        h.doubt = opts->doubt;
     }
     char *buf = malloc(bufsize);
     rc = buf ? stream(&h, plan, &o, opts, buf, bufsize, err)

@@ -90,6 +90,7 @@ typedef struct rp_xhandles {
     lr_io_t **io;
     size_t n;
     bool owned;
+    lr_extract_doubt_t *doubt; /* NULL, or what reads met of unsure bytes */
 } rp_xhandles_t;
 
 int rp_xhandles_open(rp_xhandles_t *h, const lr_scan_t *scan, const lr_extract_plan_t *plan,

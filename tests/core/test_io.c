@@ -760,6 +760,78 @@ static uint64_t expect_partial(const char *path, const uint8_t *data, size_t min
     return size;
 }
 
+/* The unsure member of a partial handle that read the whole image: the
+ * bytes [start, end), nothing after them, and the note naming them. */
+static void expect_unsure(lr_io_t *io, const uint8_t *data, size_t len, uint64_t start,
+                          uint64_t end)
+{
+    uint8_t *all = lr_test_read_all(io);
+    assert_memory_equal(all, data, len); /* only the trailer was changed */
+    free(all);
+    bool cut = true;
+    lr_error_t why;
+    assert_int_equal(lr_io_damage(io, &cut, &why), LR_EFORMAT);
+    assert_false(cut);
+    assert_non_null(strstr(why.msg, "do not give the CRC-32"));
+    uint64_t s = 0, e = 0;
+    assert_int_equal(lr_io_unsure_range(io, 0, &s, &e), 1);
+    assert_int_equal(s, start);
+    assert_int_equal(e, end);
+    assert_int_equal(lr_io_unsure_range(io, end - 1, NULL, NULL), 1);
+    assert_int_equal(lr_io_unsure_range(io, end, NULL, NULL), 0);
+    const char *note = lr_io_note(io, 0);
+    assert_non_null(note);
+    assert_non_null(strstr(note, "decompress but do not give the CRC-32"));
+    assert_null(lr_io_note(io, 1)); /* once, however often it was read */
+}
+
+/* Three members, the middle one's CRC-32 changed: with LR_IO_PARTIAL
+ * (lazily too) every byte reads, the middle member is unsure and the third
+ * is read past it; without, the open fails. */
+static void test_gzip_member_crc(void **state)
+{
+    (void)state;
+    size_t len = 3u << 20, a = len / 3, b = 2 * len / 3;
+    uint8_t *data = gz_test_data(len);
+    char part[1024], path[1024];
+    temp_path(part, sizeof(part));
+    temp_path(path, sizeof(path));
+    size_t from[3] = {0, a, b}, to[3] = {a, b, len};
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    for (int i = 0; i < 3; i++) {
+        write_members(part, data + from[i], to[i] - from[i], NULL, 0, 0);
+        size_t n = 0;
+        uint8_t *m = lr_test_file_bytes(part, &n);
+        if (i == 1)
+            m[n - 8] ^= 0x01; /* the CRC-32's first byte */
+        assert_int_equal(fwrite(m, 1, n, f), n);
+        free(m);
+    }
+    assert_int_equal(fclose(f), 0);
+    expect_gzip_error(path, "incorrect data check");
+    lr_io_open_opts_t o = {.flags = LR_IO_PARTIAL};
+    lr_io_t *io = NULL;
+    assert_int_equal(lr_io_open_opts(&io, path, &o, NULL), 0);
+    assert_int_equal(lr_io_size(io), len);
+    expect_unsure(io, data, len, a, b);
+    lr_io_close(io, NULL);
+    o.flags |= LR_IO_LAZY;
+    assert_int_equal(lr_io_open_opts(&io, path, &o, NULL), 0);
+    assert_int_equal(lr_io_unsure_range(io, 0, NULL, NULL), 0); /* not read yet */
+    size_t got = 0;
+    uint8_t *buf = malloc(len + 4096);
+    assert_non_null(buf);
+    assert_int_equal(lr_io_pread_upto(io, buf, len + 4096, 0, &got, NULL), 0);
+    assert_int_equal(got, len);
+    expect_unsure(io, data, len, a, b);
+    lr_io_close(io, NULL);
+    free(buf);
+    free(data);
+    unlink(part);
+    unlink(path);
+}
+
 static void test_gzip_partial(void **state)
 {
     (void)state;
@@ -782,13 +854,13 @@ static void test_gzip_partial(void **state)
     /* only the magic: nothing */
     write_file(path, gz, 2);
     expect_partial(path, data, 0, 0, true, "truncated");
-    /* bad trailer checksum: all data, flagged */
+    /* bad trailer checksum: all data, flagged, not cut (unsure instead) */
     uint8_t *bad = malloc(gzlen + 100);
     assert_non_null(bad);
     memcpy(bad, gz, gzlen);
     bad[gzlen - 8] ^= 0xff;
     write_file(path, bad, gzlen);
-    expect_partial(path, data, len, len, true, "corrupt");
+    expect_partial(path, data, len, len, false, "corrupt");
     /* garbage after the data: all data, not truncated */
     memcpy(bad, gz, gzlen);
     memset(bad + gzlen, 'x', 100);
@@ -997,6 +1069,7 @@ int main(void)
         cmocka_unit_test(test_gzip_lazy),
         cmocka_unit_test(test_gzip_open_progress),
         cmocka_unit_test(test_gzip_partial),
+        cmocka_unit_test(test_gzip_member_crc),
         cmocka_unit_test(test_open_errors),
         cmocka_unit_test(test_rw_handle),
         cmocka_unit_test(test_rw_gzip_refused),

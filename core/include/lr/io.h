@@ -147,8 +147,21 @@ const char *lr_io_snapshot(const lr_io_t *io);
  * and *truncated (may be NULL) true when decompression stopped inside the
  * compressed data, so that lr_io_size() bytes are all that could be
  * recovered, false when all of it decompressed and only what follows it is
- * bad. 0 for every other handle. */
+ * bad, or a member's bytes do not give its checksum (lr_io_unsure_range).
+ * 0 for every other handle. */
 int lr_io_damage(const lr_io_t *io, bool *truncated, lr_error_t *why);
+
+/* For a gzip image opened with LR_IO_PARTIAL: 1 when a member found so far
+ * (at open, or by a lazy handle's reads) decompressed whole but its bytes do
+ * not give the CRC-32 its trailer records, with *start and *end (may be
+ * NULL) the decompressed range [start, end) of the first such member ending
+ * after off; 0 when there is none (every other handle). Such bytes read as
+ * they decompress, but some of them are wrong and the checksum cannot say
+ * which: a copy of them is not known to be what was written. Reading goes
+ * on with the next member (without LR_IO_PARTIAL the open or read fails as
+ * for other damage). Each such member is a note (lr_io_note) and, when it
+ * is the image's first damage, lr_io_damage's record. Never fails. */
+int lr_io_unsure_range(const lr_io_t *io, uint64_t off, uint64_t *start, uint64_t *end);
 
 /* The notes a layer recorded about the image when it was opened: verdicts
  * that did not stop it from being read, e.g. a VHD footer or dynamic

@@ -205,6 +205,16 @@ enum {
     LR_EXTRACT_OVERWRITE = 1u << 0, /* replace an existing regular file */
 };
 
+/* What an extraction read from bytes its image decompressed but cannot
+ * vouch for (lr_io_unsure_range: a gzip member whose checksum fails):
+ * bytes read from such ranges (0: none), and the first such range read,
+ * [start, end) of the scan's image `image`. */
+typedef struct lr_extract_doubt {
+    uint64_t bytes;
+    int image;
+    uint64_t start, end;
+} lr_extract_doubt_t;
+
 typedef struct lr_extract_opts {
     unsigned flags;     /* LR_EXTRACT_* */
     size_t buffer_size; /* 0: LR_EXTRACT_DEFAULT_BUFFER */
@@ -215,6 +225,10 @@ typedef struct lr_extract_opts {
     size_t n_ios;
     lr_extract_progress_fn progress; /* may be NULL */
     void *progress_arg;
+    /* May be NULL. Filled by lr_extract_run (zeroed first): what the copy
+     * holds of bytes its images cannot vouch for. The copy is written all
+     * the same; the caller says it is not known to be the LV's. */
+    lr_extract_doubt_t *doubt;
 } lr_extract_opts_t;
 
 /* Writes the plan's bytes to path. opts may be NULL. LR_EREFUSED when path
