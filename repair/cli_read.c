@@ -509,7 +509,9 @@ static void warn_extract_reuse(const args_t *a, const scanned_t *s, int vg, int 
 }
 
 /* Bytes the copy took from ranges their image cannot vouch for (a gzip
- * member whose checksum fails): the copy may differ from the LV there. */
+ * member whose checksum fails, the part of a corrupt xz block or zstd frame
+ * decoded before its damage showed): the copy may differ from the LV
+ * there. */
 static void report_doubt(const args_t *a, const scanned_t *s, const lr_extract_doubt_t *d)
 {
     if (!d->bytes)
@@ -519,8 +521,9 @@ static void report_doubt(const args_t *a, const scanned_t *s, const lr_extract_d
                           : "an image";
     fprintf(stderr,
             "%s: WARNING: LV %s: %" PRIu64 " of the bytes written were read from bytes %" PRIu64
-            "-%" PRIu64 " of %s%s, which decompress but do not give their checksum: some of "
-            "them are wrong, and which ones is not known\n",
+            "-%" PRIu64 " of %s%s, which decompress but no checksum vouches for (theirs fails, "
+            "or damage after them kept it from being checked): some of them may be wrong, and "
+            "which ones is not known\n",
             cli_prog, cli_tty(a->mode_arg), d->bytes, d->start, d->end - 1, cli_tty(img),
             d->bytes > d->end - d->start ? " and other such ranges" : "");
 }

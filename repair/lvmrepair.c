@@ -205,8 +205,11 @@ static size_t say_damaged(const lr_scan_t *scan, lr_io_t *const *ios, bool resto
         if (restore)
             printf("WARNING: %s is not readable whole (%s): a newer version of the VG in those "
                    "bytes would not be seen (the new seqno may not be above it), and a copy of "
-                   "the image holds zeros there\n",
-                   cli_tty(im->path), why);
+                   "the image holds zeros there%s\n",
+                   cli_tty(im->path), why,
+                   lr_io_unsure_range(ios[i], 0, NULL, NULL) == 1
+                       ? "; the bytes it decoded but cannot vouch for are copied as they decode"
+                       : "");
         else
             fprintf(stderr,
                     "%s: WARNING: %s is not readable whole (%s): a version or an LV's data in "
@@ -974,6 +977,26 @@ static void dry_run_writable(const args_t *a, const lr_repair_plan_t *p)
            lr_error_format(&err, m, sizeof(m)));
 }
 
+/* The version to write was read only from bytes its images cannot vouch
+ * for (lr_scan_copy_t.unsure: no slot's checksum matched it): a warning.
+ * Returns 1 when said. */
+static size_t say_unsure_text(const scanned_t *s, const lr_repair_plan_t *p)
+{
+    if (p->vg < 0 || p->version < 0)
+        return 0;
+    const lr_scan_version_t *v = &s->scan->vgs[p->vg].versions[p->version];
+    if (!v->n_copies)
+        return 0;
+    for (size_t i = 0; i < v->n_copies; i++)
+        if (!s->scan->copies[v->copies[i]].unsure)
+            return 0;
+    printf("\nWARNING: every copy of seqno %" PRIu64 " was read from bytes its image decoded "
+           "but cannot vouch for (see the image's error): its text may not be what LVM2 "
+           "wrote\n",
+           v->seqno);
+    return 1;
+}
+
 static int restore_scanned(const args_t *a, scanned_t *s)
 {
     lr_repair_plan_t *p = NULL;
@@ -982,6 +1005,7 @@ static int restore_scanned(const args_t *a, scanned_t *s)
     if (ex == EXIT_OK) {
         show_evidence(s, p, &n_warn);
         n_warn += say_damaged(s->scan, s->ios, true);
+        n_warn += say_unsure_text(s, p);
         fflush(stdout);
     }
     if (ex == EXIT_OK)

@@ -481,6 +481,7 @@ static void json_copy(FILE *f, const lr_scan_copy_t *c)
     jk_u64(f, "first_length", c->first_len, &first);
     jk_bool(f, "partial", c->partial, &first);
     jk_bool(f, "unreadable", c->unreadable, &first);
+    jk_bool(f, "unsure", c->unsure, &first);
     jk_bool(f, "ends_whole", c->ends_whole, &first);
     jk_bool(f, "orphan", c->orphan, &first);
     jk_bool(f, "parse_ok", c->parse_ok, &first);
@@ -1495,7 +1496,7 @@ static void copy_flags(const lr_scan_copy_t *c, char *buf, size_t len)
                  c->n_pieces               ? " gathered"
                  : c->extfs_journal_unsure ? " (later claims not all known)"
                                            : "");
-    snprintf(buf, len, "%s%s%s%s%s%s%s%s%s%s%s%s%s",
+    snprintf(buf, len, "%s%s%s%s%s%s%s%s%s%s%s%s%s%s",
              c->committed_bad_header          ? " committed(per damaged header)"
              : c->committed && c->unreadable  ? " committed"
              : c->committed && c->crc_unknown ? " committed(checksum not known)"
@@ -1513,7 +1514,8 @@ static void copy_flags(const lr_scan_copy_t *c, char *buf, size_t len)
              c->btrfs_file   ? bfile
              : c->extfs_file ? " ext-file"
                              : "",
-             c->xfs_file ? " xfs-file" : "", inode, log);
+             c->xfs_file ? " xfs-file" : "", inode, log,
+             c->unsure ? " UNSURE(its image's bytes here are not vouched for)" : "");
 }
 
 static bool only_in_files(const lr_scan_version_t *v)

@@ -877,7 +877,9 @@ int lr_io_damage(const lr_io_t *io, bool *truncated, lr_error_t *why)
 
 int lr_io_unsure_range(const lr_io_t *io, uint64_t off, uint64_t *start, uint64_t *end)
 {
-    if (!io || io->ops != &lr_io_gzip_ops)
+    if (io && io->ops != &lr_io_gzip_ops) /* a bad xz block's or zstd frame's prefix */
+        return lr_io_stream_unsure(io, off, start, end);
+    if (!io)
         return 0;
     const gz_ctx_t *g = io->ctx;
     size_t i = gz_unsure_find(g, off);

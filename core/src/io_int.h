@@ -307,10 +307,14 @@ typedef struct lr_io_piece {
     uint64_t in_end; /* and ends */
     uint64_t out;    /* decompressed offset of its first byte */
     uint32_t aux;    /* the codec's (xz: the stream's check type) */
-    /* set when decoding it failed: every read of its bytes fails the same way */
-    int bad;         /* the status (LR_EFORMAT, ...), 0 while it decodes */
-    uint64_t bad_at; /* compressed offset where decoding failed */
-    const char *why; /* the codec's reason (static text) */
+    /* set when decoding it failed: every read of its bytes from bad_out on
+     * fails the same way */
+    int bad;          /* the status (LR_EFORMAT, ...), 0 while it decodes */
+    uint64_t bad_at;  /* compressed offset where decoding failed */
+    const char *why;  /* the codec's reason (static text) */
+    uint64_t bad_out; /* decompressed offset the decoder reached before the
+                       * damage showed: [out, bad_out) reads, unsure (its
+                       * check could not be made), out when nothing did */
 } lr_io_piece_t;
 
 typedef struct lr_io_codec {
@@ -349,7 +353,8 @@ typedef struct lr_io_codec {
 
 /* Piece p failed to decode (rc, at compressed offset at; why: the codec's
  * reason, static text): it is bad for good, every read of its bytes fails
- * so. */
+ * so. The caller that knows how far it decoded before the damage showed
+ * sets p->bad_out (left at p->out: no byte of it reads). */
 void lr_io_piece_bad(lr_io_piece_t *p, int rc, uint64_t at, const char *why) LR_IO_HIDDEN;
 /* The rule for going on after piece p (bad, or failing now) of the file
  * fd (file_size bytes), whose decoding made its bytes up to decompressed
@@ -377,6 +382,10 @@ int lr_io_stream_new_lazy(lr_io_t **out, int fd, const char *path, const lr_io_c
 /* lr_io_damage of such a handle (the image cut short by damage met on the
  * first pass with LR_IO_PARTIAL): 0 or the status, *why its record. */
 int lr_io_stream_damage(const lr_io_t *io, lr_error_t *why) LR_IO_HIDDEN;
+/* lr_io_unsure_range of such a handle: the first bad piece ending after
+ * off whose decoder made bytes before the damage showed, [out, bad_out). */
+int lr_io_stream_unsure(const lr_io_t *io, uint64_t off, uint64_t *start,
+                        uint64_t *end) LR_IO_HIDDEN;
 /* Decoder memory (a zstd window, an xz dictionary) the bounded-memory
  * design allows for without a word: past it the reader goes over its
  * 32 MiB and says so (lr_io_window_note). Covers `xz -6` (8 MiB dictionary)

@@ -253,17 +253,22 @@ static int st_bad_error(const st_ctx_t *s, size_t i, lr_error_t *err)
 {
     const lr_io_piece_t *p = &s->pcs[i];
     uint64_t end = st_piece_out_end(s, i);
+    uint64_t from = p->bad_out > p->out ? p->bad_out : p->out;
     if (p->bad == LR_ELIMIT)
-        return lr_error_set(err, p->bad, p->bad_at,
-                            "%s; its decompressed bytes %llu to %llu are unreadable", p->why,
-                            (unsigned long long)p->out,
-                            (unsigned long long)(end > p->out ? end - 1 : p->out));
+        return lr_error_set(
+            err, p->bad, p->bad_at, "%s; its decompressed bytes %llu to %llu are unreadable",
+            p->why, (unsigned long long)from, (unsigned long long)(end > from ? end - 1 : from));
+    char before[160] = "";
+    if (from > p->out)
+        snprintf(before, sizeof(before),
+                 " (its bytes %llu to %llu before them decoded, not known to be right)",
+                 (unsigned long long)p->out, (unsigned long long)from - 1);
     return lr_error_set(err, p->bad, p->bad_at,
                         "corrupt %s data in the %s at compressed offset %llu (%s): its "
-                        "decompressed bytes %llu to %llu are unreadable",
+                        "decompressed bytes %llu to %llu are unreadable%s",
                         s->codec->name, s->codec->piece, (unsigned long long)p->in, p->why,
-                        (unsigned long long)p->out,
-                        (unsigned long long)(end > p->out ? end - 1 : p->out));
+                        (unsigned long long)from, (unsigned long long)(end > from ? end - 1 : from),
+                        before);
 }
 
 void lr_io_piece_bad(lr_io_piece_t *p, int rc, uint64_t at, const char *why)
@@ -271,6 +276,7 @@ void lr_io_piece_bad(lr_io_piece_t *p, int rc, uint64_t at, const char *why)
     p->bad = rc;
     p->bad_at = at;
     p->why = why;
+    p->bad_out = p->out;
 }
 
 int lr_io_piece_next(const lr_io_codec_t *codec, int fd, uint64_t file_size, const lr_io_piece_t *p,
@@ -390,10 +396,15 @@ static int st_resume_after(st_ctx_t *s, const char **cannot, lr_error_t *err)
     return 0;
 }
 
-/* Decoding the current piece failed at compressed offset at: the piece is
- * bad for good, and what it made is dropped from the history (output made
- * before the decoder noticed the damage is not to be trusted). */
-static int st_piece_failed(st_ctx_t *s, int rc, uint64_t at, const char *why, lr_error_t *err)
+/* Decoding the current piece failed at compressed offset at, the failing
+ * call having made `failing` bytes: the piece is bad for good from where
+ * the decoder was before that call (bad_out). What it made before reads,
+ * unsure: the piece's check, at its end, cannot vouch for it, and the
+ * decoder may have made wrong bytes before it noticed. Decoding it again
+ * (to read that part) stops there; should it fail sooner, bad_out moves
+ * back. What the failing call made is dropped from the history. */
+static int st_piece_failed(st_ctx_t *s, int rc, uint64_t at, const char *why, size_t failing,
+                           lr_error_t *err)
 {
     if (s->lazy && s->pc + 1 == s->n_pcs) {
         const char *cannot = NULL;
@@ -404,10 +415,14 @@ static int st_piece_failed(st_ctx_t *s, int rc, uint64_t at, const char *why, lr
             return st_first_pass_damage(s, rc, at, why, cannot, err);
     }
     lr_io_piece_t *p = &s->pcs[s->pc];
+    uint64_t sure = s->cur - failing; /* where the decoder was before the failing call */
+    uint64_t had = p->bad ? p->bad_out : UINT64_MAX;
     lr_io_piece_bad(p, rc, at, why);
-    uint64_t made = s->cur - p->out;
-    s->hist_len = s->hist_len > made ? s->hist_len - made : 0;
-    s->cur = p->out;
+    if (rc == LR_EFORMAT) /* not a refusal (LR_ELIMIT) nor a failure of ours */
+        p->bad_out = sure < had ? sure : had;
+    uint64_t drop = s->cur - p->bad_out;
+    s->hist_len = s->hist_len > drop ? s->hist_len - drop : 0;
+    s->cur = p->bad_out;
     s->live = false;
     return st_bad_error(s, s->pc, err);
 }
@@ -423,13 +438,14 @@ static int st_check(st_ctx_t *s, lr_error_t *err)
         s->unchecked = true; /* asked again at the next step, never skipped */
         return lr_error_oom(err);
     }
-    return rc ? st_piece_failed(s, rc, s->pcs[s->pc].in, why, err) : 0;
+    return rc ? st_piece_failed(s, rc, s->pcs[s->pc].in, why, 0, err) : 0;
 }
 
 /* Decodes the next bytes of the current piece into the ring. */
 static int st_step(st_ctx_t *s, lr_error_t *err)
 {
-    uint64_t end = st_piece_out_end(s, s->pc);
+    const lr_io_piece_t *pc = &s->pcs[s->pc];
+    uint64_t end = pc->bad ? pc->bad_out : st_piece_out_end(s, s->pc); /* a bad one: its prefix */
     int rc = s->unchecked ? st_check(s, err) : 0;
     if (rc)
         return rc;
@@ -449,7 +465,7 @@ static int st_step(st_ctx_t *s, lr_error_t *err)
          * dropped with the rest of the piece */
         s->cur += made;
         st_hist_made(s, made);
-        return st_piece_failed(s, rc, at + used, why, err);
+        return st_piece_failed(s, rc, at + used, why, made, err);
     }
     s->in_off += used;
     s->cur += made;
@@ -466,7 +482,7 @@ static int st_step(st_ctx_t *s, lr_error_t *err)
             return st_piece_learned(s, at + used, err);
     }
     if (made == 0 && used == 0)
-        return st_piece_failed(s, LR_EFORMAT, at, "its data ends before the bytes it announces",
+        return st_piece_failed(s, LR_EFORMAT, at, "its data ends before the bytes it announces", 0,
                                err);
     st_keep_tail(s);
     st_rest(s);
@@ -481,8 +497,9 @@ static int st_read(st_ctx_t *s, void *buf, size_t len, uint64_t off, lr_error_t 
             return lr_error_set(err, LR_ERANGE, off, "read past the end (%llu bytes)",
                                 (unsigned long long)s->size);
         size_t i = st_piece_for(s, off);
-        if (s->pcs[i].bad)
-            return st_bad_error(s, i, err);
+        const lr_io_piece_t *pc = &s->pcs[i];
+        if (pc->bad && (off >= pc->bad_out || len > pc->bad_out - off))
+            return st_bad_error(s, i, err); /* a read touching its bytes past the prefix */
         /* hist_len is 0 whenever the history is not the output just before cur */
         size_t n = 0;
         if (off < s->cur && off >= s->cur - s->hist_len) {
@@ -621,9 +638,27 @@ int lr_io_bad_range(const lr_io_t *io, uint64_t off, uint64_t *start, uint64_t *
         if (!s->pcs[i].bad)
             continue;
         if (start)
-            *start = s->pcs[i].out;
+            *start = s->pcs[i].bad_out;
         if (end)
             *end = st_piece_out_end(s, i);
+        return 1;
+    }
+    return 0;
+}
+
+int lr_io_stream_unsure(const lr_io_t *io, uint64_t off, uint64_t *start, uint64_t *end)
+{
+    if (!io || io->ops != &lr_io_stream_ops)
+        return 0;
+    const st_ctx_t *s = io->ctx;
+    for (size_t i = s->n_pcs ? st_piece_for(s, off) : 0; i < s->n_pcs; i++) {
+        const lr_io_piece_t *p = &s->pcs[i];
+        if (!p->bad || p->bad_out <= p->out || p->bad_out <= off)
+            continue;
+        if (start)
+            *start = p->out;
+        if (end)
+            *end = p->bad_out;
         return 1;
     }
     return 0;

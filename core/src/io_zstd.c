@@ -354,6 +354,7 @@ static int zs_index_bad(ZSTD_DStream *ds, int fd, uint64_t file_size, zs_index_t
                             ZSTD_getErrorName(code), cannot ? " (" : "", cannot ? cannot : "",
                             cannot ? ")" : "");
     lr_io_piece_bad(p, LR_EFORMAT, at, ZSTD_getErrorName(code)); /* static text */
+    p->bad_out = x->out > p->out ? x->out : p->out; /* what its blocks before the damage made */
     x->in = end;
     x->out = next;
     if (ZSTD_isError(ZSTD_DCtx_reset(ds, ZSTD_reset_session_only)))

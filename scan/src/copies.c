@@ -411,6 +411,22 @@ static bool copy_unreadable(sc_ctx_t *c, const lr_scan_copy_t *cp, int rc)
                          NULL);
 }
 
+/* Whether copy cp's text touches bytes its image cannot vouch for
+ * (lr_io_unsure_range); a text that wraps in its ring: the ring's start
+ * too. */
+static bool copy_in_unsure(sc_ctx_t *c, const lr_scan_copy_t *cp)
+{
+    const lr_io_t *io = c->ios[cp->image];
+    uint64_t start = 0, end = 0, len = cp->length ? cp->length : 1;
+    uint64_t first = cp->wrapped ? cp->first_len : len;
+    if (lr_io_unsure_range(io, cp->offset, &start, &end) == 1 && start < cp->offset + first)
+        return true;
+    if (!cp->wrapped || cp->wrap_offset == LR_SCAN_UNKNOWN || len <= first)
+        return false;
+    return lr_io_unsure_range(io, cp->wrap_offset, &start, &end) == 1 &&
+           start < cp->wrap_offset + (len - first);
+}
+
 static int extract_one(sc_ctx_t *c, size_t i, uint64_t first_start, tbuf_t *b)
 {
     lr_scan_t *s = c->scan;
@@ -484,6 +500,20 @@ static int slot_crc(sc_ctx_t *c, const lr_scan_area_t *a, const lr_raw_locn_t *l
     return rc;
 }
 
+/* A checksum that fails over bytes the image cannot vouch for (a gzip
+ * member or a compressed piece whose own check failed:
+ * lr_io_unsure_range) may be the image's damage, not the copy's: it is
+ * not known. */
+static void slot_crc_unsure(sc_ctx_t *c, const lr_scan_area_t *a, const lr_raw_locn_t *l,
+                            uint32_t crc, bool *known)
+{
+    uint64_t start = 0, end = 0;
+    if (*known && crc != l->checksum &&
+        lr_io_unsure_range(c->ios[a->image], a->offset, &start, &end) == 1 &&
+        start < a->offset + a->size)
+        *known = false;
+}
+
 /* Marks what slot k of area a says about the copy cp it points at. A
  * header whose own checksum fails is still a witness of which copy it
  * committed, but only where the slot agrees with the text: the slot's
@@ -537,6 +567,7 @@ static int mark_slots(sc_ctx_t *c, tbuf_t *b)
             int rc = slot_crc(c, a, l, cp, b, &crc, &known);
             if (rc)
                 return rc;
+            slot_crc_unsure(c, a, l, crc, &known);
             mark_slot(a, k, ci, cp, known && crc == l->checksum, known);
         }
     }
@@ -804,6 +835,7 @@ int sc_extract_all(sc_ctx_t *c)
         /* a backup file is vouched for by its own header, not by an area */
         cp->orphan = !(cp->source & LR_SCAN_COPY_BACKUP) &&
                      (cp->area < 0 || s->areas[cp->area].source == LR_SCAN_SRC_INFERRED);
+        cp->unsure = !cp->crc_ok && !cp->unreadable && copy_in_unsure(c, cp);
     }
     return 0;
 }

@@ -57,9 +57,10 @@ if(LR_BASH)
   #   current_version  a command naming no version means the one LVM2 uses
   #                    (fixtures/restored)
   #   lost_start       a PV whose first MiB was zeroed: the refusal names its image
-  #   gzip_crc         a gzip member failing its CRC-32: read on, its bytes unsure
+  #   checksum_fails   a gzip member failing its CRC-32, an xz block its check:
+  #                    read on, their bytes unsure
   foreach(pair cut_compressed:cut-compressed outputs_replace:outputs-replace
-               current_version:current-version lost_start:lost-start gzip_crc:gzip-crc)
+               current_version:current-version lost_start:lost-start checksum_fails:checksum-fails)
     string(REPLACE ":" ";" pair ${pair})
     list(GET pair 0 name)
     list(GET pair 1 script)

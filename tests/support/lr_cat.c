@@ -7,17 +7,15 @@
  * on standard error, the bytes before the piece are copied, a second read
  * inside the piece must fail again, and the copy goes on after the piece,
  * which is left a hole in OUT and printed as "unreadable START END" on
- * standard output. With "lazy" it opens IMAGE as the scan does
- * (LR_IO_LAZY | LR_IO_PARTIAL), streams it to its end with
- * lr_io_pread_upto, prints "damaged: REASON" on standard output when the
- * image ended at damage, then reads it all again backwards and checks
- * the bytes are the same (reads behind the stream restart the decoder);
- * a corrupt piece the stream goes past (a zstd frame) is skipped as with
- * "skip", both ways. The environment's LR_CAT_SNAPSHOT, when set, names
- * the internal snapshot of a qcow2 image to read (lr_io_open_opts_t's
- * snapshot).
- * Test-only: tests/scan/formats.sh compares our readers' bytes with what
- * the formats' own tools give back (fixtures/formats/truth/sha256). */
+ * standard output, after "unsure START END" for the bytes the piece made
+ * before its damage showed (lr_io_unsure_range: copied as they read). With "lazy" it opens IMAGE as
+ * the scan does (LR_IO_LAZY | LR_IO_PARTIAL), streams it to its end with lr_io_pread_upto, prints
+ * "damaged: REASON" on standard output when the image ended at damage, then reads it all again
+ * backwards and checks the bytes are the same (reads behind the stream restart the decoder); a
+ * corrupt piece the stream goes past (a zstd frame) is skipped as with "skip", both ways. The
+ * environment's LR_CAT_SNAPSHOT, when set, names the internal snapshot of a qcow2 image to read
+ * (lr_io_open_opts_t's snapshot). Test-only: tests/scan/formats.sh compares our readers' bytes with
+ * what the formats' own tools give back (fixtures/formats/truth/sha256). */
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +47,9 @@ static int skip_piece(lr_io_t *io, int out, uint64_t off, size_t n, uint64_t *ne
                 (unsigned long long)start, (unsigned long long)end);
         return -1;
     }
+    uint64_t us = 0, ue = 0; /* what the piece made before its damage showed */
+    if (start > 0 && lr_io_unsure_range(io, start - 1, &us, &ue) == 1 && ue == start)
+        printf("unsure %llu %llu\n", (unsigned long long)us, (unsigned long long)ue);
     printf("unreadable %llu %llu\n", (unsigned long long)start, (unsigned long long)end);
     *next = end;
     return 0;

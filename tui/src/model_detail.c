@@ -108,8 +108,8 @@ static int add_copies(lr_tui_t *m, tui_view_t *v, const lr_scan_version_t *ver)
         char kind[128];
         copy_kind(c, m->scan->images[c->image].text_file, kind, sizeof(kind));
         rc =
-            tui_view_add(v, bad || c->partial ? LR_TUI_A_WARN : LR_TUI_A_NORMAL, -1, false,
-                         "  %s @ %" PRIu64 "  %" PRIu64 " bytes  crc 0x%08x%s%s%s%s%s%s",
+            tui_view_add(v, bad || c->partial || c->unsure ? LR_TUI_A_WARN : LR_TUI_A_NORMAL, -1,
+                         false, "  %s @ %" PRIu64 "  %" PRIu64 " bytes  crc 0x%08x%s%s%s%s%s%s%s",
                          tui_base(m->scan->images[c->image].path), c->offset, c->length, c->crc,
                          c->committed ? "  committed" : "", c->precommitted ? "  precommitted" : "",
                          bad                                ? "  BAD CHECKSUM"
@@ -118,7 +118,8 @@ static int add_copies(lr_tui_t *m, tui_view_t *v, const lr_scan_version_t *ver)
                          c->unreadable ? "  UNREADABLE"
                          : c->partial  ? "  partial"
                                        : "",
-                         c->wrapped ? "  wrapped" : "", kind);
+                         c->wrapped ? "  wrapped" : "", kind,
+                         c->unsure ? "  UNSURE (its image's bytes here are not vouched for)" : "");
     }
     if (!rc && ver->n_copies > MAX_COPIES_SHOWN)
         rc = tui_view_add(v, LR_TUI_A_NORMAL, -1, false, "  ... and %zu more",

@@ -151,16 +151,21 @@ const char *lr_io_snapshot(const lr_io_t *io);
  * 0 for every other handle. */
 int lr_io_damage(const lr_io_t *io, bool *truncated, lr_error_t *why);
 
-/* For a gzip image opened with LR_IO_PARTIAL: 1 when a member found so far
- * (at open, or by a lazy handle's reads) decompressed whole but its bytes do
- * not give the CRC-32 its trailer records, with *start and *end (may be
- * NULL) the decompressed range [start, end) of the first such member ending
- * after off; 0 when there is none (every other handle). Such bytes read as
- * they decompress, but some of them are wrong and the checksum cannot say
- * which: a copy of them is not known to be what was written. Reading goes
- * on with the next member (without LR_IO_PARTIAL the open or read fails as
- * for other damage). Each such member is a note (lr_io_note) and, when it
- * is the image's first damage, lr_io_damage's record. Never fails. */
+/* Bytes an image decodes but cannot vouch for, found so far (at open, or
+ * by reads): 1 with *start and *end (may be NULL) the first such range
+ * [start, end) ending after off, 0 when there is none (raw files, devices,
+ * containers). Such bytes read as they decode, but some of them may be
+ * wrong and no check can say which: a copy of them is not known to be what
+ * was written. They are:
+ *   - a gzip member (LR_IO_PARTIAL only) that decompressed whole but whose
+ *     bytes do not give the CRC-32 its trailer records; reading goes on
+ *     with the next member (without LR_IO_PARTIAL the open or read fails
+ *     as for other damage); each such member is a note (lr_io_note) and,
+ *     when it is the image's first damage, lr_io_damage's record;
+ *   - the part of a corrupt xz block or zstd frame its decoder made before
+ *     the damage showed (the piece's check, at its end, could not be
+ *     made); the rest of the piece is lr_io_bad_range's.
+ * Never fails. */
 int lr_io_unsure_range(const lr_io_t *io, uint64_t off, uint64_t *start, uint64_t *end);
 
 /* The notes a layer recorded about the image when it was opened: verdicts
@@ -178,12 +183,12 @@ const char *lr_io_note(const lr_io_t *io, size_t i);
 
 /* For an xz or zstd image: 1 when a piece (an xz block, a zstd frame) at or
  * after decompressed offset off was found corrupt by an earlier read, with
- * *start and *end (may be NULL) the decompressed range [start, end) it
- * covers, the first such range; 0 when none is known (every other handle).
- * For an EWF set that is incomplete (a segment missing or cut), the same
- * for the gaps of chunks no segment found holds, *start no lower than off;
- * for a qcow2 chain, the clusters an earlier read failed on (compressed
- * data that does not decode, a read of the file that failed).
+ * *start and *end (may be NULL) the decompressed range [start, end) of it
+ * that does not read (from where its decoder was when the damage showed:
+ * what it made before is lr_io_unsure_range's), the first such range; 0 when none is known (every
+ * other handle). For an EWF set that is incomplete (a segment missing or cut), the same for the
+ * gaps of chunks no segment found holds, *start no lower than off; for a qcow2 chain, the clusters
+ * an earlier read failed on (compressed data that does not decode, a read of the file that failed).
  * Those bytes are unreadable: every read touching them fails with the
  * error the first one met (naming the image, the compressed offset and the
  * range), while the rest of the image reads as before. A reader streaming

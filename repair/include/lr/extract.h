@@ -206,7 +206,8 @@ enum {
 };
 
 /* What an extraction read from bytes its image decompressed but cannot
- * vouch for (lr_io_unsure_range: a gzip member whose checksum fails):
+ * vouch for (lr_io_unsure_range: a gzip member whose checksum fails, the
+ * part of a corrupt xz block or zstd frame decoded before the damage):
  * bytes read from such ranges (0: none), and the first such range read,
  * [start, end) of the scan's image `image`. */
 typedef struct lr_extract_doubt {

@@ -387,6 +387,10 @@ typedef struct lr_scan_copy {
     bool unreadable;           /* its text lies in bytes of a compressed image that a corrupt
                                   piece made unreadable (parse_error names it): partial, and
                                   what a slot says of its checksum is not known */
+    bool unsure;               /* its text lies in bytes its image decoded but cannot vouch
+                                  for (lr_io_unsure_range: a gzip member or xz/zstd piece
+                                  whose check failed) and no slot's checksum matches it: what
+                                  it says may not be what was written */
     bool ends_whole;           /* the text ends as every LVM2 write does: a top-level
                                   creation_time line closed by '\n' before the NUL. A copy
                                   no slot points at must, or it is partial (a write cut

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# A gzip image one byte of which changed on its way (a flipped bit in
-# storage or a copy): every byte decompresses, but the member holding the
-# change does not give the CRC-32 its trailer records, and gzip -t says so.
+# A compressed image one byte of which changed on its way (a flipped bit in
+# storage or a copy). gzip: every byte decompresses, but the member holding
+# the change does not give the CRC-32 its trailer records, and gzip -t says
+# so.
 # Which byte is wrong the checksum cannot say, so nothing read from that
 # member is known to be right. fixtures/history/disk.img (real lvm2; 4 MiB
 # extents from byte 1 MiB; truth/segs.json: lv1 on PE 0 and 2, lv4 on PE 4)
@@ -17,12 +18,17 @@
 #     1 warning of that many bytes in that range, and its copy differs from
 #     the image's own extents (read with dd) in one byte only, so every
 #     member after the bad one was read; --extract lv4 exits 0, equal to dd.
+#   - xz -T1 (one block, xz's default here): liblzma decodes the stored
+#     data on to the block's check, which fails; what it made before is
+#     unsure, the rest of the block unreadable (until 2026-12-07 none of it
+#     read): lvmscan names both; --extract lv4 exits 1 warning that its
+#     bytes came from the unsure range, and differs from dd in one byte.
 # Each tool missing: SKIPPED by name.
 #
-# usage: gzip-crc.sh PATH/TO/lvmrepair FIXTURES
+# usage: checksum-fails.sh PATH/TO/lvmrepair FIXTURES
 set -u
 source "$(dirname "$0")/../support/interop.sh"
-lr_init_offline gzip_crc "$1" "$2"
+lr_init_offline checksum_fails "$1" "$2"
 T=$LR_TMP
 R=$LR_BIN
 S=$(dirname "$R")/lvmscan
@@ -90,7 +96,7 @@ extract_unsure() {
 ran=0
 # ---- one member -------------------------------------------------------------
 if ! command -v gzip > /dev/null 2>&1; then
-    echo "SKIPPED: gzip_crc gzip (not installed)"
+    echo "SKIPPED: checksum_fails gzip (not installed)"
 else
     ran=1
     img=$T/one.img.gz
@@ -112,7 +118,7 @@ fi
 
 # ---- BGZF: a member per 64 KiB ---------------------------------------------
 if ! command -v bgzip > /dev/null 2>&1 || ! command -v gzip > /dev/null 2>&1; then
-    echo "SKIPPED: gzip_crc bgzip (not installed)"
+    echo "SKIPPED: checksum_fails bgzip (not installed)"
 else
     ran=1
     img=$T/bgzf.img.gz
@@ -145,5 +151,27 @@ EOF
         lr_fail "bgzip: --extract lv4 exited $? ($(cat "$T/err"))"
     cmp -s "$T/lv4.bgzf" "$T/lv4.dd" || lr_fail "bgzip: lv4's copy is not the image's PE 4"
 fi
-[ $ran -eq 1 ] || lr_skip "neither gzip nor bgzip installed"
-echo "PASSED: gzip_crc"
+# ---- xz, one block ----------------------------------------------------------
+if ! command -v xz > /dev/null 2>&1; then
+    echo "SKIPPED: checksum_fails xz (not installed)"
+else
+    ran=1
+    img=$T/one.img.xz
+    xz -T1 -1 -c "$D" > "$img" || lr_fail "xz failed"
+    flip "$img" $(($(stat -c %s "$img") / 2))
+    xz -t "$img" 2> /dev/null && lr_fail "xz -t finds no damage in $img"
+    "$S" "$img" > "$T/out" 2>&1
+    rc=$?
+    [ $rc -eq 2 ] || lr_fail "xz: lvmscan exited $rc, not 2"
+    ok_re="one.img.xz: at byte [0-9]*: corrupt xz data in the block at compressed offset 12 (.*): its decompressed bytes \([0-9]*\) to 33554431 are unreadable (its bytes 0 to \([0-9]*\) before them decoded, not known to be right)"
+    grep -q "$ok_re" "$T/out" || lr_fail "xz: lvmscan does not name the unsure and unreadable bytes ($(head -12 "$T/out"))"
+    from=$(sed -n "s/.*$ok_re.*/\1/p" "$T/out" | head -1)
+    last=$(sed -n "s/.*$ok_re.*/\2/p" "$T/out" | head -1)
+    [ "$last" -eq $((from - 1)) ] && [ "$from" -gt $((21 * MIB)) ] ||
+        lr_fail "xz: unsure 0-$last, unreadable from $from: lv4 (to 21 MiB) not all unsure"
+    extract_unsure xz "$img" lv4 4194304 0 "$last"
+    n=$(cmp -l "$T/lv4.xz" "$T/lv4.dd" | wc -l)
+    [ "$n" -le 1 ] || lr_fail "xz: lv4's copy differs from the image's PE 4 in $n bytes"
+fi
+[ $ran -eq 1 ] || lr_skip "none of gzip, bgzip and xz installed"
+echo "PASSED: checksum_fails"
