@@ -146,6 +146,14 @@ int cli_export(const args_t *a, scanned_t *s)
     const lr_scan_vg_t *g = &s->scan->vgs[vg];
     if (!rc && ver != g->latest && ver != g->committed_latest)
         cli_version_warnings(s, vg, ver);
+    if (!rc && cli_version_unsure(s, vg, ver)) {
+        fprintf(stderr,
+                "%s: WARNING: every copy of seqno %" PRIu64 " was read from bytes its image "
+                "decoded but cannot vouch for (see the image's error): the text written may not "
+                "be what LVM2 wrote\n",
+                cli_prog, a->v.seqno);
+        return EXIT_REFUSED;
+    }
     return rc ? cli_fail(rc, &err) : EXIT_OK;
 }
 

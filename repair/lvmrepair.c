@@ -977,19 +977,24 @@ static void dry_run_writable(const args_t *a, const lr_repair_plan_t *p)
            lr_error_format(&err, m, sizeof(m)));
 }
 
-/* The version to write was read only from bytes its images cannot vouch
- * for (lr_scan_copy_t.unsure: no slot's checksum matched it): a warning.
- * Returns 1 when said. */
-static size_t say_unsure_text(const scanned_t *s, const lr_repair_plan_t *p)
+bool cli_version_unsure(const scanned_t *s, int vg, int ver)
 {
-    if (p->vg < 0 || p->version < 0)
-        return 0;
-    const lr_scan_version_t *v = &s->scan->vgs[p->vg].versions[p->version];
-    if (!v->n_copies)
-        return 0;
+    if (vg < 0 || ver < 0)
+        return false;
+    const lr_scan_version_t *v = &s->scan->vgs[vg].versions[ver];
     for (size_t i = 0; i < v->n_copies; i++)
         if (!s->scan->copies[v->copies[i]].unsure)
-            return 0;
+            return false;
+    return v->n_copies > 0;
+}
+
+/* The version to write was read only from bytes its images cannot vouch
+ * for (cli_version_unsure): a warning. Returns 1 when said. */
+static size_t say_unsure_text(const scanned_t *s, const lr_repair_plan_t *p)
+{
+    if (!cli_version_unsure(s, p->vg, p->version))
+        return 0;
+    const lr_scan_version_t *v = &s->scan->vgs[p->vg].versions[p->version];
     printf("\nWARNING: every copy of seqno %" PRIu64 " was read from bytes its image decoded "
            "but cannot vouch for (see the image's error): its text may not be what LVM2 "
            "wrote\n",

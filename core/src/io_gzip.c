@@ -54,11 +54,17 @@ typedef struct gz_point {
     uint64_t member; /* decompressed offset where the point's member starts */
 } gz_point_t;
 
-/* A member that decompressed whole but whose bytes do not give the CRC-32
- * its trailer records: [start, end) read, but some of them are wrong. */
+/* Bytes [start, end) of a member that read but no check vouches for: the
+ * member decompressed whole but its bytes do not give the CRC-32 its
+ * trailer records (some of them are wrong), or it broke off at compressed
+ * offset `at`, its data corrupt or the file ending inside it (broke: the
+ * image ends there; inflate may have made wrong bytes before it noticed,
+ * and damage can look like a cut, the decoder taking in the rest of the
+ * file as codes). */
 typedef struct gz_unsure {
     uint64_t start, end;
-    uint64_t trailer; /* compressed offset of the trailer */
+    uint64_t at; /* compressed offset of the trailer, or where it broke off */
+    bool broke;  /* the second kind */
 } gz_unsure_t;
 
 enum { GZ_MEMBER, GZ_TRAILER, GZ_BETWEEN };
@@ -293,6 +299,14 @@ static bool gz_crc_mismatch(const z_stream *zs, int zrc)
     return zrc == Z_DATA_ERROR && zs->msg && strcmp(zs->msg, "incorrect data check") == 0;
 }
 
+/* Corrupt deflate data met inside a member (not its trailer's length, which
+ * is checked after its CRC-32 vouched for the bytes): what inflate made
+ * since the member's start is not vouched for. */
+static bool gz_corrupt_data(const z_stream *zs, int zrc)
+{
+    return zrc == Z_DATA_ERROR && !(zs->msg && strcmp(zs->msg, "incorrect length check") == 0);
+}
+
 /* The first unsure member ending after off (ranges are found in order and
  * do not overlap), n_unsure when none. */
 static size_t gz_unsure_find(const gz_ctx_t *g, uint64_t off)
@@ -317,22 +331,28 @@ static bool gz_unsure_known(const gz_ctx_t *g, uint64_t start)
 /* The note an unsure member makes on the handle. */
 static int gz_unsure_note(gz_ctx_t *g, const gz_unsure_t *u)
 {
-    char msg[400];
-    snprintf(msg, sizeof(msg),
-             "bytes %llu to %llu decompress but do not give the CRC-32 of their gzip member "
-             "(its trailer at compressed byte %llu): some of them are wrong, and which ones is "
-             "not known",
-             (unsigned long long)u->start, (unsigned long long)u->end - 1,
-             (unsigned long long)u->trailer);
+    const char *what = u->broke
+                           ? "decompressed before their gzip member broke off (corrupt or cut at "
+                             "compressed byte %llu), so its CRC-32 could not vouch for them: "
+                             "some of them may be wrong"
+                           : "decompress but do not give the CRC-32 of their gzip member (its "
+                             "trailer at compressed byte %llu): some of them are wrong";
+    char why[240], msg[400];
+    snprintf(why, sizeof(why), what, (unsigned long long)u->at);
+    snprintf(msg, sizeof(msg), "bytes %llu to %llu %s, and which ones is not known",
+             (unsigned long long)u->start, (unsigned long long)u->end - 1, why);
     return lr_io_add_note(g->io, msg);
 }
 
-/* Keeps [start, end) as an unsure member (once), noted on the handle when
- * it exists, and the image's damage when it is the first. 1 when kept, 0
- * when the list is full, <0 on error. */
-static int gz_unsure_add(gz_ctx_t *g, uint64_t start, uint64_t end, uint64_t trailer,
+/* Keeps [start, end) as unsure (once), noted on the handle when it
+ * exists, and, a member failing its CRC-32, the image's damage when it is
+ * the first (a member breaking off is the caller's damage). 1 when kept, 0
+ * when the list is full (or the range is empty), <0 on error. */
+static int gz_unsure_add(gz_ctx_t *g, uint64_t start, uint64_t end, uint64_t at, bool broke,
                          lr_error_t *err)
 {
+    if (end <= start)
+        return 0;
     if (gz_unsure_known(g, start))
         return 1; /* read again */
     if (g->n_unsure == GZ_MAX_UNSURE)
@@ -344,11 +364,11 @@ static int gz_unsure_add(gz_ctx_t *g, uint64_t start, uint64_t end, uint64_t tra
         g->unsure = nu;
     }
     gz_unsure_t *u = &g->unsure[g->n_unsure++];
-    *u = (gz_unsure_t){.start = start, .end = end, .trailer = trailer};
+    *u = (gz_unsure_t){.start = start, .end = end, .at = at, .broke = broke};
     if (g->io && gz_unsure_note(g, u) != 0)
         return lr_error_set(err, -ENOMEM, LR_NO_OFFSET, "out of memory");
-    if (!g->damage) {
-        lr_error_set(&g->why, LR_EFORMAT, trailer,
+    if (!g->damage && !broke) {
+        lr_error_set(&g->why, LR_EFORMAT, at,
                      "corrupt gzip image: a member's bytes do not give the CRC-32 of its trailer");
         lr_error_wrap(&g->why, g->io ? lr_io_name(g->io) : g->open_path, LR_EFORMAT);
         g->damage = LR_EFORMAT;
@@ -376,7 +396,7 @@ static int gz_bad_crc(gz_ctx_t *g, uint64_t end, lr_error_t *err)
         return lr_error_set(err, rc, at, "read failed: %s", strerror(-rc));
     if (n != sizeof(b) || lr_get_le32(b) != (uint32_t)(end - g->member_out))
         return 0;
-    rc = gz_unsure_add(g, g->member_out, end, at - 4, err);
+    rc = gz_unsure_add(g, g->member_out, end, at - 4, false, err);
     if (rc <= 0)
         return rc;
     g->in_pos = at + sizeof(b);
@@ -463,6 +483,9 @@ static int gz_step(gz_ctx_t *g, uint8_t *out, size_t avail, size_t *made, lr_err
                 gz_set_end(g);
                 return 0;
             }
+            if (!got && gz_first_pass(g) && g->partial &&
+                (rc = gz_unsure_add(g, g->member_out, g->cur, g->in_pos, true, err)) < 0)
+                return rc;
             if (!got)
                 return gz_damage(g, g->ended ? -EIO : LR_EFORMAT, g->in_pos, true, err,
                                  g->ended ? "compressed data ends early"
@@ -519,8 +542,14 @@ static int gz_step(gz_ctx_t *g, uint8_t *out, size_t avail, size_t *made, lr_err
                 continue;
             }
         }
-        return gz_damage(g, zrc == Z_MEM_ERROR ? -ENOMEM : LR_EFORMAT, g->in_pos - g->zs.avail_in,
-                         true, err, "corrupt gzip image: %s", g->zs.msg ? g->zs.msg : zError(zrc));
+        uint64_t bad_at = g->in_pos - g->zs.avail_in;
+        if (gz_first_pass(g) && g->partial && gz_corrupt_data(&g->zs, zrc)) {
+            int rc = gz_unsure_add(g, g->member_out, g->cur, bad_at, true, err);
+            if (rc < 0)
+                return rc;
+        }
+        return gz_damage(g, zrc == Z_MEM_ERROR ? -ENOMEM : LR_EFORMAT, bad_at, true, err,
+                         "corrupt gzip image: %s", g->zs.msg ? g->zs.msg : zError(zrc));
     }
     return 0;
 }
@@ -756,11 +785,17 @@ static int gz_index(gz_ctx_t *g, gz_index_t *x, bool *in_member, lr_error_t *err
                 continue;
             }
         }
+        if (g->partial && gz_corrupt_data(&g->zs, zrc) &&
+            (rc = gz_unsure_add(g, g->member_out, x->out, g->in_pos - g->zs.avail_in, true, err)) <
+                0)
+            return rc;
         return lr_error_set(err, zrc == Z_MEM_ERROR ? -ENOMEM : LR_EFORMAT,
                             g->in_pos - g->zs.avail_in, "corrupt gzip image: %s",
                             g->zs.msg ? g->zs.msg : zError(zrc));
     }
     if (*in_member) {
+        if (g->partial && (rc = gz_unsure_add(g, g->member_out, x->out, g->in_pos, true, err)) < 0)
+            return rc;
         return lr_error_set(err, LR_EFORMAT, g->in_pos,
                             "truncated gzip image: compressed data ends before the end of the "
                             "stream (%llu bytes decompressed)",

@@ -11,7 +11,9 @@
 #   - gzip, one member: lvmscan exits 2 with that error, not a cut
 #     ("TRUNCATED"), and names bytes 0 to the end as unsure; --extract lv4
 #     writes the LV but exits 1 with a warning that all of its bytes came
-#     from there; --restore --output exits 2 saying why and writes nothing.
+#     from there; --export of seqno 15 (every copy there, none vouched
+#     for by a slot's checksum) exits 1 warning so, of the committed seqno
+#     16 exits 0; --restore --output exits 2 saying why and writes nothing.
 #   - bgzip (BGZF: a member per 64 KiB), the flip inside lv1's PE 2: the
 #     scan names that member's bytes alone (its place and size found by
 #     walking the members' BSIZE and ISIZE fields here); --extract lv1 exits
@@ -106,6 +108,14 @@ else
     scan_unsure gzip "$img" 0 33554431
     extract_unsure one "$img" lv4 4194304 0 33554431
     cmp -s "$T/lv4.one" "$T/lv4.dd" || lr_fail "gzip: lv4's copy is not the image's PE 4"
+    # seqno 15's copies are all in those bytes, no slot vouching for them;
+    # seqno 16 is the committed one, its slot's checksum matches
+    "$R" --export seqno=15 -o "$T/e15.vg" "$img" > /dev/null 2> "$T/err"
+    rc=$?
+    [ $rc -eq 1 ] && grep -q "WARNING: every copy of seqno 15 was read from bytes its image decoded but cannot vouch for" "$T/err" ||
+        lr_fail "gzip: --export seqno=15 exited $rc without the warning ($(cat "$T/err"))"
+    "$R" --export seqno=16 -o "$T/e16.vg" "$img" > /dev/null 2> "$T/err" ||
+        lr_fail "gzip: --export of the committed seqno 16 exited $? ($(cat "$T/err"))"
 
     mkdir "$T/copy"
     "$R" --restore seqno=15 --output "$T/copy" --yes "$img" > /dev/null 2> "$T/err"
