@@ -893,9 +893,10 @@ int lr_io_damage(const lr_io_t *io, bool *truncated, lr_error_t *why)
     if (why)
         lr_error_clear(why);
     if (io && io->ops != &lr_io_gzip_ops) {
-        int rc = lr_io_stream_damage(io, why); /* a lazily read zstd image */
+        bool cut = false;
+        int rc = lr_io_stream_damage(io, why, &cut); /* a lazily read zstd image */
         if (rc && truncated)
-            *truncated = true;
+            *truncated = cut;
         return rc;
     }
     if (!io)

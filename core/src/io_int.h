@@ -380,8 +380,9 @@ int lr_io_stream_new_lazy(lr_io_t **out, int fd, const char *path, const lr_io_c
                           void *dec, uint64_t file_size, uint64_t hint, bool partial,
                           lr_error_t *err) LR_IO_HIDDEN;
 /* lr_io_damage of such a handle (the image cut short by damage met on the
- * first pass with LR_IO_PARTIAL): 0 or the status, *why its record. */
-int lr_io_stream_damage(const lr_io_t *io, lr_error_t *why) LR_IO_HIDDEN;
+ * first pass with LR_IO_PARTIAL, *cut true; or a piece decoded whole but
+ * failing its check, *cut false): 0 or the status, *why its record. */
+int lr_io_stream_damage(const lr_io_t *io, lr_error_t *why, bool *cut) LR_IO_HIDDEN;
 /* lr_io_unsure_range of such a handle: the first bad piece ending after
  * off whose decoder made bytes before the damage showed, [out, bad_out). */
 int lr_io_stream_unsure(const lr_io_t *io, uint64_t off, uint64_t *start,

@@ -62,6 +62,10 @@ typedef struct st_ctx {
     bool partial;       /* LR_IO_PARTIAL: damage on the first pass ends the image */
     int damage;         /* ... and is kept here for lr_io_damage */
     lr_error_t why;
+    /* what the piece that broke off there made before (unsure: its check,
+     * at its end, could not be made) */
+    uint64_t cut_from, cut_to;
+    bool damage_whole; /* the damage is a piece's check alone: every byte read */
     const lr_io_codec_t *codec;
     void *dec;
     /* the live decoder */
@@ -352,6 +356,10 @@ static int st_fill(st_ctx_t *s, lr_error_t *err)
 static int st_first_pass_damage(st_ctx_t *s, int rc, uint64_t at, const char *why,
                                 const char *cannot, lr_error_t *err)
 {
+    if (rc == LR_EFORMAT && s->partial) { /* corrupt or cut: damage can look like a cut */
+        s->cut_from = s->pcs[s->pc].out;
+        s->cut_to = s->cur;
+    }
     st_size_final(s, s->cur);
     s->live = false;
     const char *sep = cannot ? "; " : "";
@@ -369,6 +377,7 @@ static int st_first_pass_damage(st_ctx_t *s, int rc, uint64_t at, const char *wh
                  (unsigned long long)s->cur);
     lr_error_wrap(&s->why, lr_io_name(s->io), rc);
     s->damage = rc;
+    s->damage_whole = false;
     return lr_error_set(err, LR_ERANGE, s->cur, "the image ends at %llu bytes (damaged)",
                         (unsigned long long)s->cur);
 }
@@ -396,15 +405,15 @@ static int st_resume_after(st_ctx_t *s, const char **cannot, lr_error_t *err)
     return 0;
 }
 
-/* Decoding the current piece failed at compressed offset at, the failing
- * call having made `failing` bytes: the piece is bad for good from where
- * the decoder was before that call (bad_out). What it made before reads,
- * unsure: the piece's check, at its end, cannot vouch for it, and the
- * decoder may have made wrong bytes before it noticed. Decoding it again
- * (to read that part) stops there; should it fail sooner, bad_out moves
- * back. What the failing call made is dropped from the history. */
-static int st_piece_failed(st_ctx_t *s, int rc, uint64_t at, const char *why, size_t failing,
-                           lr_error_t *err)
+/* Decoding the current piece failed at compressed offset at: the piece is
+ * bad for good from where the decoder was when it noticed (bad_out, the
+ * bytes of the failing call included, as xz -dc writes them). What it made
+ * reads, unsure: the piece's check, at its end, cannot vouch for it, and
+ * the decoder may have made wrong bytes before it noticed. Decoding it
+ * again (to read that part) stops there: decoding is a function of the
+ * input, so the same bytes come before the same failure; should it fail
+ * sooner all the same, bad_out moves back. */
+static int st_piece_failed(st_ctx_t *s, int rc, uint64_t at, const char *why, lr_error_t *err)
 {
     if (s->lazy && s->pc + 1 == s->n_pcs) {
         const char *cannot = NULL;
@@ -415,7 +424,7 @@ static int st_piece_failed(st_ctx_t *s, int rc, uint64_t at, const char *why, si
             return st_first_pass_damage(s, rc, at, why, cannot, err);
     }
     lr_io_piece_t *p = &s->pcs[s->pc];
-    uint64_t sure = s->cur - failing; /* where the decoder was before the failing call */
+    uint64_t sure = s->cur;
     uint64_t had = p->bad ? p->bad_out : UINT64_MAX;
     lr_io_piece_bad(p, rc, at, why);
     if (rc == LR_EFORMAT) /* not a refusal (LR_ELIMIT) nor a failure of ours */
@@ -424,7 +433,22 @@ static int st_piece_failed(st_ctx_t *s, int rc, uint64_t at, const char *why, si
     s->hist_len = s->hist_len > drop ? s->hist_len - drop : 0;
     s->cur = p->bad_out;
     s->live = false;
-    return st_bad_error(s, s->pc, err);
+    if (p->bad_out < st_piece_out_end(s, s->pc))
+        return st_bad_error(s, s->pc, err);
+    /* all of it was made, only its check failed: nothing is unreadable,
+     * the read goes on, and the image's damage says so */
+    if (!s->damage) {
+        lr_error_set(&s->why, rc, at,
+                     "corrupt %s data in the %s at compressed offset %llu (%s): its decompressed "
+                     "bytes %llu to %llu decoded, but are not known to be right",
+                     s->codec->name, s->codec->piece, (unsigned long long)p->in, why,
+                     (unsigned long long)p->out,
+                     (unsigned long long)(p->bad_out > p->out ? p->bad_out - 1 : p->out));
+        lr_error_wrap(&s->why, lr_io_name(s->io), rc);
+        s->damage = rc;
+        s->damage_whole = true;
+    }
+    return 0;
 }
 
 /* The codec's word on the current piece before any of it is decoded: one
@@ -438,7 +462,7 @@ static int st_check(st_ctx_t *s, lr_error_t *err)
         s->unchecked = true; /* asked again at the next step, never skipped */
         return lr_error_oom(err);
     }
-    return rc ? st_piece_failed(s, rc, s->pcs[s->pc].in, why, 0, err) : 0;
+    return rc ? st_piece_failed(s, rc, s->pcs[s->pc].in, why, err) : 0;
 }
 
 /* Decodes the next bytes of the current piece into the ring. */
@@ -465,7 +489,11 @@ static int st_step(st_ctx_t *s, lr_error_t *err)
          * dropped with the rest of the piece */
         s->cur += made;
         st_hist_made(s, made);
-        return st_piece_failed(s, rc, at + used, why, made, err);
+        if (pc->bad && s->cur >= pc->bad_out) { /* its readable part again, to the damage */
+            s->live = false;
+            return 0;
+        }
+        return st_piece_failed(s, rc, at + used, why, err);
     }
     s->in_off += used;
     s->cur += made;
@@ -482,7 +510,7 @@ static int st_step(st_ctx_t *s, lr_error_t *err)
             return st_piece_learned(s, at + used, err);
     }
     if (made == 0 && used == 0)
-        return st_piece_failed(s, LR_EFORMAT, at, "its data ends before the bytes it announces", 0,
+        return st_piece_failed(s, LR_EFORMAT, at, "its data ends before the bytes it announces",
                                err);
     st_keep_tail(s);
     st_rest(s);
@@ -635,8 +663,8 @@ int lr_io_bad_range(const lr_io_t *io, uint64_t off, uint64_t *start, uint64_t *
         return 0;
     const st_ctx_t *s = io->ctx;
     for (size_t i = s->n_pcs ? st_piece_for(s, off) : 0; i < s->n_pcs; i++) {
-        if (!s->pcs[i].bad)
-            continue;
+        if (!s->pcs[i].bad || s->pcs[i].bad_out >= st_piece_out_end(s, i))
+            continue; /* good, or all of it read (unsure) */
         if (start)
             *start = s->pcs[i].bad_out;
         if (end)
@@ -661,16 +689,24 @@ int lr_io_stream_unsure(const lr_io_t *io, uint64_t off, uint64_t *start, uint64
             *end = p->bad_out;
         return 1;
     }
-    return 0;
+    if (s->cut_to <= s->cut_from || s->cut_to <= off) /* the piece the image ends in */
+        return 0;
+    if (start)
+        *start = s->cut_from;
+    if (end)
+        *end = s->cut_to;
+    return 1;
 }
 
-int lr_io_stream_damage(const lr_io_t *io, lr_error_t *why)
+int lr_io_stream_damage(const lr_io_t *io, lr_error_t *why, bool *cut)
 {
     if (!io || io->ops != &lr_io_stream_ops)
         return 0;
     const st_ctx_t *s = io->ctx;
     if (s->damage && why)
         *why = s->why;
+    if (s->damage && cut)
+        *cut = !s->damage_whole;
     return s->damage;
 }
 

@@ -21,10 +21,14 @@
 #     the image's own extents (read with dd) in one byte only, so every
 #     member after the bad one was read; --extract lv4 exits 0, equal to dd.
 #   - xz -T1 (one block, xz's default here): liblzma decodes the stored
-#     data on to the block's check, which fails; what it made before is
-#     unsure, the rest of the block unreadable (until 2026-12-07 none of it
-#     read): lvmscan names both; --extract lv4 exits 1 warning that its
-#     bytes came from the unsure range, and differs from dd in one byte.
+#     data on to the block's check, which fails: all of it decoded but is
+#     unsure (were the damage noticed sooner, the rest of the block would
+#     be unreadable; until 2026-12-07 none of it read): lvmscan says so;
+#     --extract lv4 exits 1 warning that its bytes came from the unsure
+#     range, and differs from dd in one byte at most.
+#   - zstd from a pipe (one frame, its size not recorded): the image ends
+#     where the frame broke off, and what it made before is unsure:
+#     --extract lv4 exits 1 with that warning.
 # Each tool missing: SKIPPED by name.
 #
 # usage: checksum-fails.sh PATH/TO/lvmrepair FIXTURES
@@ -173,15 +177,43 @@ else
     "$S" "$img" > "$T/out" 2>&1
     rc=$?
     [ $rc -eq 2 ] || lr_fail "xz: lvmscan exited $rc, not 2"
-    ok_re="one.img.xz: at byte [0-9]*: corrupt xz data in the block at compressed offset 12 (.*): its decompressed bytes \([0-9]*\) to 33554431 are unreadable (its bytes 0 to \([0-9]*\) before them decoded, not known to be right)"
-    grep -q "$ok_re" "$T/out" || lr_fail "xz: lvmscan does not name the unsure and unreadable bytes ($(head -12 "$T/out"))"
-    from=$(sed -n "s/.*$ok_re.*/\1/p" "$T/out" | head -1)
-    last=$(sed -n "s/.*$ok_re.*/\2/p" "$T/out" | head -1)
-    [ "$last" -eq $((from - 1)) ] && [ "$from" -gt $((21 * MIB)) ] ||
-        lr_fail "xz: unsure 0-$last, unreadable from $from: lv4 (to 21 MiB) not all unsure"
+    # the block's check fails at its end (stored data decodes on), or
+    # liblzma notices sooner: then the rest of the block is unreadable
+    whole="one.img.xz: at byte [0-9]*: corrupt xz data in the block at compressed offset 12 (.*): its decompressed bytes 0 to 33554431 decoded, but are not known to be right"
+    ok_re="one.img.xz: at byte [0-9]*: corrupt xz data in the block at compressed offset 12 (.*): its decompressed bytes \\([0-9]*\\) to 33554431 are unreadable (its bytes 0 to \\([0-9]*\\) before them decoded, not known to be right)"
+    if grep -q "$whole" "$T/out"; then
+        last=33554431
+    else
+        grep -q "$ok_re" "$T/out" || lr_fail "xz: lvmscan does not name the unsure and unreadable bytes ($(head -12 "$T/out"))"
+        from=$(sed -n "s/.*$ok_re.*/\\1/p" "$T/out" | head -1)
+        last=$(sed -n "s/.*$ok_re.*/\\2/p" "$T/out" | head -1)
+        [ "$last" -eq $((from - 1)) ] && [ "$from" -gt $((21 * MIB)) ] ||
+            lr_fail "xz: unsure 0-$last, unreadable from $from: lv4 (to 21 MiB) not all unsure"
+    fi
     extract_unsure xz "$img" lv4 4194304 0 "$last"
     n=$(cmp -l "$T/lv4.xz" "$T/lv4.dd" | wc -l)
     [ "$n" -le 1 ] || lr_fail "xz: lv4's copy differs from the image's PE 4 in $n bytes"
 fi
-[ $ran -eq 1 ] || lr_skip "none of gzip, bgzip and xz installed"
+# ---- zstd from a pipe: one frame that records no size ------------------------
+if ! command -v zstd > /dev/null 2>&1; then
+    echo "SKIPPED: checksum_fails zstd (not installed)"
+else
+    ran=1
+    img=$T/pipe.img.zst
+    zstd -q -c < "$D" > "$img" || lr_fail "zstd failed"
+    flip "$img" $(($(stat -c %s "$img") * 9 / 10))
+    zstd -t -q "$img" 2> /dev/null && lr_fail "zstd -t finds no damage in $img"
+    "$S" "$img" > "$T/out" 2>&1
+    rc=$?
+    [ $rc -eq 2 ] || lr_fail "zstd: lvmscan exited $rc, not 2"
+    end=$(sed -n 's/.*pipe.img.zst: at byte [0-9]*: corrupt zstd data in the frame at compressed offset 0 (.*): the image ends there (\([0-9]*\) bytes decompressed).*/\1/p' "$T/out" | head -1)
+    [ -n "$end" ] && [ "$end" -gt $((21 * MIB)) ] ||
+        lr_fail "zstd: the image does not end at the damage past lv4 ($(head -12 "$T/out"))"
+    # the frame's checksum could not vouch for what it made before it broke
+    # off: until 2026-12-07 that was read as fact (extract exit 0, wrong byte)
+    extract_unsure zst "$img" lv4 4194304 0 $((end - 1))
+    n=$(cmp -l "$T/lv4.zst" "$T/lv4.dd" | wc -l)
+    [ "$n" -le 1 ] || lr_fail "zstd: lv4's copy differs from the image's PE 4 in $n bytes"
+fi
+[ $ran -eq 1 ] || lr_skip "none of gzip, bgzip, xz and zstd installed"
 echo "PASSED: checksum_fails"

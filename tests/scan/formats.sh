@@ -385,7 +385,8 @@ d = json.load(open(sys.argv[1]))
 assert d["failed_images"] == 1, d["failed_images"]
 assert d["images"][0]["error"], d["images"][0]
 assert d["images"][1]["error"] is None and d["images"][1]["scanned"] == d["images"][1]["size"]
-assert len(d["labels"]) == 1 and d["labels"][0]["image"] == 1
+# (a label the bad image still gives, read before its damage, is its own)
+assert len([l for l in d["labels"] if l["image"] == 1]) == 1, d["labels"]
 PY
 }
 # an image format inside a compressed file (the committed fixtures are such

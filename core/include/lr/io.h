@@ -141,7 +141,9 @@ size_t lr_io_snapshots(const lr_io_t *io);
  * state. A program reopening the image opens this one again. */
 const char *lr_io_snapshot(const lr_io_t *io);
 
-/* For a gzip image opened with LR_IO_PARTIAL: 0 when it decompressed whole;
+/* For a gzip image opened with LR_IO_PARTIAL (an xz or zstd image likewise,
+ * for the damage its reads met: the image ending at a piece that broke off,
+ * or a piece decoded whole but failing its check): 0 when it decompressed whole;
  * otherwise the status lr_io_open would have failed with, *why (may be NULL)
  * its error record (naming the image; the offset is in the compressed file)
  * and *truncated (may be NULL) true when decompression stopped inside the
