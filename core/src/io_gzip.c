@@ -43,6 +43,7 @@
 #define GZ_RAW (-MAX_WBITS)      /* inflate window bits: raw deflate (restart mid-member) */
 #define GZ_GZIP (16 + MAX_WBITS) /* gzip wrapper only (the magic was checked) */
 #define GZ_MAX_UNSURE 65536u     /* members kept as unsure; past them damage ends the image */
+#define GZ_GARBAGE_CUT 4096u     /* bytes after the data past which they are taken for lost data */
 
 typedef struct gz_point {
     uint64_t out;    /* decompressed offset of the point */
@@ -97,6 +98,7 @@ typedef struct gz_ctx {
     uint8_t *hist; /* hist[off % GZ_HIST] holds byte off for off in [cur - hist_len, cur) */
     uint64_t hist_len;
     uint64_t member_out; /* decompressed offset where the stream's (or pass's) member starts */
+    bool garbage_cut;    /* the pass at open stopped at many bytes that are no member */
     /* damage found at open (LR_IO_PARTIAL) */
     int damage;
     bool cut;
@@ -430,6 +432,24 @@ static int gz_damage(gz_ctx_t *g, int code, uint64_t off, bool cut, lr_error_t *
     return 0;
 }
 
+/* What follows the data that decompresses, not a member: a few bytes are
+ * garbage appended (gzip -d ignores them, warning); many are more likely a
+ * member whose header was damaged, the data after it lost: the image is
+ * then cut there, not read whole. */
+static const char *gz_garbage_why(const gz_ctx_t *g, uint64_t at)
+{
+    if (g->file_size - at > GZ_GARBAGE_CUT)
+        return "corrupt gzip image: what follows the data that decompresses is not a gzip "
+               "member (its header damaged?): the rest of the file is not read";
+    return "corrupt gzip image: garbage after the compressed data";
+}
+
+static int gz_garbage(gz_ctx_t *g, uint64_t at, lr_error_t *err)
+{
+    return gz_damage(g, LR_EFORMAT, at, g->file_size - at > GZ_GARBAGE_CUT, err, "%s",
+                     gz_garbage_why(g, at));
+}
+
 /* Between members: the next member, zero padding, or the end. Returns 1
  * when a member starts, 0 at the end of the image (or, partial, at damage
  * that ends it), <0 on error. */
@@ -445,8 +465,7 @@ static int gz_between(gz_ctx_t *g, lr_error_t *err)
             g->zs.avail_in = 0;
             return 2;
         }
-        return gz_damage(g, LR_EFORMAT, at, false, err,
-                         "corrupt gzip image: garbage after the compressed data");
+        return gz_garbage(g, at, err);
     }
     if (g->zero_pad && gz_first_pass(g))
         return gz_damage(g, LR_EFORMAT, at, false, err,
@@ -739,8 +758,9 @@ static int gz_index(gz_ctx_t *g, gz_index_t *x, bool *in_member, lr_error_t *err
             /* between members: another member, or zero padding */
             if (g->zs.next_in[0] != 0x1f) {
                 if (!gz_all_zero(g->zs.next_in, g->zs.avail_in)) {
-                    return lr_error_set(err, LR_EFORMAT, g->in_pos - g->zs.avail_in,
-                                        "corrupt gzip image: garbage after the compressed data");
+                    uint64_t at = g->in_pos - g->zs.avail_in;
+                    g->garbage_cut = g->file_size - at > GZ_GARBAGE_CUT;
+                    return lr_error_set(err, LR_EFORMAT, at, "%s", gz_garbage_why(g, at));
                 }
                 trailing_zero = true;
                 g->zs.avail_in = 0;
@@ -822,7 +842,7 @@ static int gz_open_pass(gz_ctx_t *g, const char *path, const lr_io_open_opts_t *
     if (rc && rc != -ENOMEM && rc != -ECANCELED && g->partial) {
         lr_error_wrap(e, path, rc);
         g->damage = rc;
-        g->cut = in_member;
+        g->cut = in_member || g->garbage_cut;
         g->why = *e;
         lr_error_clear(e);
         rc = 0;

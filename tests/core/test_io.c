@@ -827,6 +827,29 @@ static void test_gzip_member_crc(void **state)
     expect_unsure(io, data, len, a, b);
     lr_io_close(io, NULL);
     free(buf);
+    /* the second member's magic damaged: the rest is lost data, not
+     * garbage appended (the image is cut there) */
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    for (int i = 0; i < 3; i++) {
+        write_members(part, data + from[i], to[i] - from[i], NULL, 0, 0);
+        size_t n = 0;
+        uint8_t *m = lr_test_file_bytes(part, &n);
+        if (i == 1)
+            m[0] ^= 0x01;
+        assert_int_equal(fwrite(m, 1, n, f), n);
+        free(m);
+    }
+    assert_int_equal(fclose(f), 0);
+    o.flags = LR_IO_PARTIAL;
+    assert_int_equal(lr_io_open_opts(&io, path, &o, NULL), 0);
+    assert_int_equal(lr_io_size(io), a);
+    bool cut = false;
+    lr_error_t why;
+    assert_int_equal(lr_io_damage(io, &cut, &why), LR_EFORMAT);
+    assert_true(cut);
+    assert_non_null(strstr(why.msg, "is not a gzip member"));
+    lr_io_close(io, NULL);
     free(data);
     unlink(part);
     unlink(path);
