@@ -87,10 +87,6 @@ void cli_ev_ranges(FILE *f, const lr_ev_reuse_t *r);
 /* Prints the evidence warnings restoring version ver of VG vg deserves
  * (lr_evidence_warnings) on stderr, "lvmrepair: WARNING: ..." (lvmrepair.c). */
 void cli_version_warnings(const scanned_t *s, int vg, int ver);
-/* True when every copy of version ver of VG vg was read from bytes its
- * image decoded but cannot vouch for (lr_scan_copy_t.unsure). */
-bool cli_version_unsure(const scanned_t *s, int vg, int ver);
-
 /* EXIT_OK when the user confirms (or --yes); else says why nothing is
  * written and returns the exit status. */
 int cli_ask(const char *question, bool yes);

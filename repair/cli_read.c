@@ -42,6 +42,13 @@ int cli_diff(const args_t *a, scanned_t *s)
         lr_tty_fputs(text, stdout); /* names from the image: never a raw control byte */
     free(text);
     lr_diff_free(d);
+    for (int k = 0; !rc && k < 2; k++)
+        if (lr_scan_version_unsure(s->scan, (size_t)vga, (size_t)(k ? ib : ia)))
+            fprintf(stderr,
+                    "%s: WARNING: every copy of seqno %" PRIu64 " was read from bytes its image "
+                    "decoded but cannot vouch for (see the image's error): what it says may not "
+                    "be what LVM2 wrote\n",
+                    cli_prog, s->scan->vgs[vga].versions[k ? ib : ia].seqno);
     return rc ? cli_fail(rc, &err) : EXIT_OK;
 }
 
@@ -146,7 +153,7 @@ int cli_export(const args_t *a, scanned_t *s)
     const lr_scan_vg_t *g = &s->scan->vgs[vg];
     if (!rc && ver != g->latest && ver != g->committed_latest)
         cli_version_warnings(s, vg, ver);
-    if (!rc && cli_version_unsure(s, vg, ver)) {
+    if (!rc && lr_scan_version_unsure(s->scan, (size_t)vg, (size_t)ver)) {
         fprintf(stderr,
                 "%s: WARNING: every copy of seqno %" PRIu64 " was read from bytes its image "
                 "decoded but cannot vouch for (see the image's error): the text written may not "

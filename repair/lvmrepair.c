@@ -977,22 +977,12 @@ static void dry_run_writable(const args_t *a, const lr_repair_plan_t *p)
            lr_error_format(&err, m, sizeof(m)));
 }
 
-bool cli_version_unsure(const scanned_t *s, int vg, int ver)
-{
-    if (vg < 0 || ver < 0)
-        return false;
-    const lr_scan_version_t *v = &s->scan->vgs[vg].versions[ver];
-    for (size_t i = 0; i < v->n_copies; i++)
-        if (!s->scan->copies[v->copies[i]].unsure)
-            return false;
-    return v->n_copies > 0;
-}
-
 /* The version to write was read only from bytes its images cannot vouch
- * for (cli_version_unsure): a warning. Returns 1 when said. */
+ * for (lr_scan_version_unsure): a warning. Returns 1 when said. */
 static size_t say_unsure_text(const scanned_t *s, const lr_repair_plan_t *p)
 {
-    if (!cli_version_unsure(s, p->vg, p->version))
+    if (p->vg < 0 || p->version < 0 ||
+        !lr_scan_version_unsure(s->scan, (size_t)p->vg, (size_t)p->version))
         return 0;
     const lr_scan_version_t *v = &s->scan->vgs[p->vg].versions[p->version];
     printf("\nWARNING: every copy of seqno %" PRIu64 " was read from bytes its image decoded "

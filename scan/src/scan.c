@@ -421,6 +421,18 @@ bool lr_scan_version_from_blocks(const lr_scan_t *s, size_t vg, size_t version)
     return true;
 }
 
+bool lr_scan_version_unsure(const lr_scan_t *s, size_t vg, size_t version)
+{
+    if (!s || vg >= s->n_vgs || version >= s->vgs[vg].n_versions)
+        return false;
+    const lr_scan_version_t *v = &s->vgs[vg].versions[version];
+    for (size_t i = 0; i < v->n_copies; i++)
+        if (v->copies[i] < 0 || (size_t)v->copies[i] >= s->n_copies ||
+            !s->copies[v->copies[i]].unsure)
+            return false;
+    return v->n_copies > 0;
+}
+
 bool lr_scan_version_log_pending(const lr_scan_t *s, size_t vg, size_t version)
 {
     const lr_scan_version_t *v = sc_files_only(s, vg, version);

@@ -13,7 +13,8 @@
 #     writes the LV but exits 1 with a warning that all of its bytes came
 #     from there; --export of seqno 15 (every copy there, none vouched
 #     for by a slot's checksum) exits 1 warning so, of the committed seqno
-#     16 exits 0; --restore --output exits 2 saying why and writes nothing.
+#     16 exits 0, a --diff of both warns of 15 alone; --restore --output
+#     exits 2 saying why and writes nothing.
 #   - bgzip (BGZF: a member per 64 KiB), the flip inside lv1's PE 2: the
 #     scan names that member's bytes alone (its place and size found by
 #     walking the members' BSIZE and ISIZE fields here); --extract lv1 exits
@@ -120,6 +121,12 @@ else
         lr_fail "gzip: --export seqno=15 exited $rc without the warning ($(cat "$T/err"))"
     "$R" --export seqno=16 -o "$T/e16.vg" "$img" > /dev/null 2> "$T/err" ||
         lr_fail "gzip: --export of the committed seqno 16 exited $? ($(cat "$T/err"))"
+    # a diff shows what the texts say, warning of the one not vouched for
+    "$R" --diff seqno=15 seqno=16 "$img" > "$T/out" 2> "$T/err" ||
+        lr_fail "gzip: --diff exited $? ($(cat "$T/err"))"
+    grep -q "WARNING: every copy of seqno 15 was read from bytes its image decoded but cannot vouch for" "$T/err" &&
+        ! grep -q "copy of seqno 16" "$T/err" ||
+        lr_fail "gzip: --diff does not warn of seqno 15 alone ($(cat "$T/err"))"
 
     mkdir "$T/copy"
     "$R" --restore seqno=15 --output "$T/copy" --yes "$img" > /dev/null 2> "$T/err"

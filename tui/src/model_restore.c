@@ -159,6 +159,15 @@ static int review_warnings(lr_tui_t *m, tui_view_t *v, const lr_evidence_t *ev,
         return evidence_unavailable(v, lr_error_format(&err, buf, sizeof(buf)));
     }
     size_t shown = 0;
+    if (lr_scan_version_unsure(m->scan, (size_t)p->vg, (size_t)p->version)) {
+        const char *t = "every copy of this version was read from bytes its image decoded but "
+                        "cannot vouch for (see the image's error): its text may not be what "
+                        "LVM2 wrote";
+        shown++;
+        rc = tui_view_add(v, LR_TUI_A_WARN, -1, false, "%s", t);
+        if (!rc)
+            rc = tui_view_add(&m->warn, LR_TUI_A_WARN, -1, false, "- %s", t);
+    }
     for (size_t i = 0; !rc && i < n; i++) {
         if (!lr_repair_plan_warning_applies(p, &w[i]))
             continue;

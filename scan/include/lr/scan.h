@@ -759,6 +759,11 @@ bool lr_scan_version_from_blocks(const lr_scan_t *scan, size_t vg, size_t versio
  * older than the log. false for an index out of range. */
 bool lr_scan_version_log_pending(const lr_scan_t *scan, size_t vg, size_t version);
 
+/* Whether every copy of the version was read from bytes its image decoded
+ * but cannot vouch for (lr_scan_copy_t.unsure): its text may not be what
+ * LVM2 wrote. false for an index out of range or a version with no copy. */
+bool lr_scan_version_unsure(const lr_scan_t *scan, size_t vg, size_t version);
+
 /* The version's text as LVM2 reads it: the best copy's bytes up to their
  * NUL (a backup file's put in ring order, lr_scan_ring_order). *text is malloc'd (caller frees),
  * NUL-terminated; *len (may be NULL) excludes the NUL. LR_ERANGE for a bad vg/version index,
