@@ -137,15 +137,13 @@ static int show_gzip_progress(void *arg, uint64_t done, uint64_t total)
 }
 
 /* What the image's reader found wrong but read anyway (lr_io_note: a VHD
- * checksum, footer copies that differ): shown, the repair goes on. */
-/* The image's notes from the from-th on; returns how many it has. */
-static size_t say_notes_from(const char *image, const lr_io_t *io, size_t from)
+ * checksum, footer copies that differ, bytes no check vouches for), from
+ * its from-th note on: shown, the repair goes on. */
+static void say_notes_from(const char *image, const lr_io_t *io, size_t from)
 {
     const char *note;
-    size_t i = from;
-    for (; (note = lr_io_note(io, i)); i++)
+    for (size_t i = from; (note = lr_io_note(io, i)); i++)
         fprintf(stderr, "%s: WARNING: %s: %s\n", cli_prog, cli_tty(image), cli_tty(note));
-    return i;
 }
 
 static void say_notes(const char *image, const lr_io_t *io, const char *snapshot)

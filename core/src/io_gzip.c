@@ -57,7 +57,7 @@ typedef struct gz_point {
 
 /* Bytes [start, end) of a member that read but no check vouches for: the
  * member decompressed whole but its bytes do not give the CRC-32 its
- * trailer records (some of them are wrong), or it broke off at compressed
+ * trailer records (some of them are wrong, or that CRC-32 is), or it broke off at compressed
  * offset `at`, its data corrupt or the file ending inside it (broke: the
  * image ends there; inflate may have made wrong bytes before it noticed,
  * and damage can look like a cut, the decoder taking in the rest of the
@@ -338,7 +338,8 @@ static int gz_unsure_note(gz_ctx_t *g, const gz_unsure_t *u)
                              "compressed byte %llu), so its CRC-32 could not vouch for them: "
                              "some of them may be wrong"
                            : "decompress but do not give the CRC-32 of their gzip member (its "
-                             "trailer at compressed byte %llu): some of them are wrong";
+                             "trailer at compressed byte %llu): some of them are wrong, or that "
+                             "CRC-32 is";
     char why[240], msg[400];
     snprintf(why, sizeof(why), what, (unsigned long long)u->at);
     snprintf(msg, sizeof(msg), "bytes %llu to %llu %s, and which ones is not known",
