@@ -25,6 +25,20 @@ fail() {
     exit 1
 }
 
+# new_session COLS ROWS COMMAND: SESSION running COMMAND in a COLSxROWS
+# terminal on the private server SOCK (no config file), or fail. kill-server
+# returns before the old server has closed its socket: a client meeting it
+# then is told "server exited unexpectedly". So a failed start is tried once
+# more, a moment later.
+new_session() {
+    local cols=$1 rows=$2 cmd=$3
+    tmux -L "$SOCK" -f /dev/null new-session -d -s "$SESSION" -x "$cols" -y "$rows" "$cmd" &&
+        return 0
+    sleep 0.5
+    tmux -L "$SOCK" -f /dev/null new-session -d -s "$SESSION" -x "$cols" -y "$rows" "$cmd" ||
+        fail "cannot start tmux"
+}
+
 # screen: what the terminal shows now.
 screen() {
     tmux -L "$SOCK" capture-pane -p -t "$SESSION"

@@ -30,8 +30,7 @@ trap 'tmux -L "$SOCK" kill-server 2>/dev/null; rm -rf "$WORK"' EXIT
 # copy_review DIR: lvmtui on disk.img.gz, R on seqno 15 refused in place,
 # c with DIR: the review of the restore into copies, at its prompt.
 copy_review() {
-    tmux -L "$SOCK" -f /dev/null new-session -d -s "$SESSION" -x 80 -y 24 \
-        "cd '$WORK' && '$LVMTUI' disk.img.gz; sleep 60" || fail "cannot start tmux"
+    new_session 80 24 "cd '$WORK' && '$LVMTUI' disk.img.gz; sleep 60"
     wait_for "Volume groups found in 1 image"
     keys Enter
     wait_for "History of VG vg0"
@@ -65,8 +64,7 @@ assert v["latest_seqno"] == 17 and v["committed_seqno"] == 17 and new["lvs"] == 
 
 # ---- 2: notes above the prompt --------------------------------------------
 gzip -dc "$FIXTURES/reinit/disk.img.gz" >"$WORK/reinit.img" || fail "gunzip"
-tmux -L "$SOCK" -f /dev/null new-session -d -s "$SESSION" -x 80 -y 24 \
-    "cd '$WORK' && '$LVMTUI' reinit.img; sleep 60" || fail "cannot start tmux"
+new_session 80 24 "cd '$WORK' && '$LVMTUI' reinit.img; sleep 60"
 wait_for "Volume groups found in 1 image"
 keys Down Enter
 wait_for "History of VG oldvg"

@@ -70,9 +70,7 @@ quit_from_result() {
 
 # ---- drive lvmtui --------------------------------------------------------
 
-tmux -L "$SOCK" -f /dev/null new-session -d -s "$SESSION" -x 100 -y 30 \
-    "cd '$WORK' && '$LVMTUI' disk.img; echo \$? >'$WORK/exit'; sleep 60" ||
-    fail "cannot start tmux"
+new_session 100 30 "cd '$WORK' && '$LVMTUI' disk.img; echo \$? >'$WORK/exit'; sleep 60"
 
 wait_for "Volume groups found in 1 image (disk.img)"
 wait_for "vg0 seqno 16" -1
@@ -111,9 +109,7 @@ gzip -dc "$FIXTURES/history/disk.img.gz" >"$WORK/lv.img" || fail "cannot decompr
 cp "$WORK/lv.img" "$WORK/lv.pristine"
 SESSION=lvmtui-b
 rm -f "$WORK/exit"
-tmux -L "$SOCK" new-session -d -s "$SESSION" -x 100 -y 30 \
-    "cd '$WORK' && '$LVMTUI' lv.img; echo \$? >'$WORK/exit'; sleep 60" ||
-    fail "cannot start tmux for b"
+new_session 100 30 "cd '$WORK' && '$LVMTUI' lv.img; echo \$? >'$WORK/exit'; sleep 60"
 wait_for "vg0 seqno 16" -1
 keys Enter
 wait_for "History of VG vg0"

@@ -36,9 +36,7 @@ start() {
     [ -n "$SOCK" ] && tmux -L "$SOCK" kill-server 2>/dev/null
     RUN=$((RUN + 1))
     SOCK=lr-tui-hostile-$$-$RUN # a private tmux server per run
-    tmux -L "$SOCK" -f /dev/null new-session -d -s "$SESSION" -x 100 -y 30 \
-        "cd '$WORK' && env $* '$LVMTUI' disk.img; echo \$? >'$WORK/exit'; sleep 60" ||
-        fail "cannot start tmux"
+    new_session 100 30 "cd '$WORK' && env $* '$LVMTUI' disk.img; echo \$? >'$WORK/exit'; sleep 60"
 }
 exit_status() {
     local i

@@ -7,7 +7,7 @@ set -u
 NAME=tui-sigint
 LVMTUI=${1:-}
 FIXTURES=${2:-}
-# skip, fail, screen, keys, wait_for
+# skip, fail, new_session, screen, keys, wait_for
 source "$(dirname "$0")/../support/tmux.sh"
 [ -x "$LVMTUI" ] && [ -d "$FIXTURES" ] || { echo "usage: $0 PATH/TO/lvmtui FIXTURES_DIR" >&2; exit 2; }
 command -v tmux >/dev/null 2>&1 || skip "tmux not installed"
@@ -15,8 +15,7 @@ SOCK=lr-sigint-$$
 SESSION=s
 T=$(mktemp -d /tmp/lr-sigint.XXXXXX) || exit 1
 trap 'tmux -L "$SOCK" kill-server 2>/dev/null; rm -rf "$T"' EXIT
-tmux -L "$SOCK" new-session -d -s "$SESSION" -x 100 -y 30 \
-    "'$LVMTUI' '$FIXTURES/history/disk.img.gz'; echo \$? >'$T/rc'; sleep 5"
+new_session 100 30 "'$LVMTUI' '$FIXTURES/history/disk.img.gz'; echo \$? >'$T/rc'; sleep 5"
 for _ in $(seq 50); do
     screen | grep -q "vg0" && break
     sleep 0.2
