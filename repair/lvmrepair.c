@@ -271,9 +271,9 @@ static int scan_images(const args_t *a, scanned_t *s, lr_error_t *err)
         while (lr_io_note(s->ios[i], had[i]))
             had[i]++;
     int rc = lr_scan_ios(s->ios, s->n, &so, &s->session, err);
-    /* what the images' readers noted while the scan read them (a qcow2
-     * file ending inside clusters it maps: read as zeros), as lvmscan
-     * says it: an extract or restore from there is not what was written */
+    /* what the images' readers noted while the scan read them (a gzip
+     * member whose bytes do not give its CRC-32), as lvmscan says it: an
+     * extract or restore from there may not be what was written */
     for (size_t i = 0; i < s->n; i++)
         say_notes_from(a->images[i], s->ios[i], had[i]);
     free(had);

@@ -1116,7 +1116,7 @@ int lr_io_format_open(lr_io_t **out, int fmt, int fd, const char *path,
 #ifdef LR_HAVE_VHDI
     case LR_IO_FMT_VHD:
     case LR_IO_FMT_VHDX:
-        rc = lr_io_vhdi_open(out, path, err);
+        rc = lr_io_vhdi_open(out, path, fmt == LR_IO_FMT_VHDX, err);
         break;
 #endif
     default:

@@ -146,7 +146,8 @@ bool lr_io_kdmv_embeds(const uint8_t *h, size_t n, uint64_t size, lr_io_read_fn 
 /* The VMDK file name, size bytes at byte at of path (a tar archive). */
 int lr_io_vmdk_open_member(lr_io_t **out, const char *path, const char *name, uint64_t at,
                            uint64_t size, lr_error_t *err) LR_IO_HIDDEN;
-int lr_io_vhdi_open(lr_io_t **out, const char *path, lr_error_t *err) LR_IO_HIDDEN;
+/* A VHD or VHDX file (vhdx: which, for the messages) and its parents. */
+int lr_io_vhdi_open(lr_io_t **out, const char *path, bool vhdx, lr_error_t *err) LR_IO_HIDDEN;
 
 /* The log of a VHDX file (io_vhdx_log.c): metadata writes a host flushed
  * to the log but had not yet applied when it stopped. libvhdi does not
@@ -240,12 +241,8 @@ int lr_qcow_map(lr_qcow_t *q, uint64_t off, size_t len, int *kind, size_t *run,
  * the map fails: lr_qcow_read then says why). Asked before libqcow reads
  * them: libqcow 20201213 reads a cluster that runs past the end of the
  * file out of bounds of its own buffer (found by fuzz_image); such bytes
- * are lr_qcow_read's, which reads them as qemu does. */
+ * are lr_qcow_read's, which fails on them (-ENODATA). */
 bool lr_qcow_held_within(lr_qcow_t *q, uint64_t off, size_t len) LR_IO_HIDDEN;
-/* Once a read ran past the end of the file (its bytes there read as
- * zeros, as qemu reads them), the note saying so, into text (cap bytes):
- * true the first time, false before and after. */
-bool lr_qcow_take_cut(lr_qcow_t *q, char *text, size_t cap) LR_IO_HIDDEN;
 /* True when q is a file libqcow refuses but we read ourselves (its
  * clusters by lr_qcow_read): version 3 with an external data file, zstd
  * clusters or extended L2 entries, and no other incompatible feature
@@ -294,9 +291,10 @@ int lr_qcow_backing_name(const lr_qcow_t *q, char **name, lr_error_t *err) LR_IO
  * within one cluster): a standard cluster from the file or its data file, a
  * compressed one decoded (zlib or zstd, until the cluster is full, as qemu
  * checks it; the last one decoded is kept); a standard cluster's bytes
- * past the end of its file read as zeros (lr_qcow_take_cut). Fails naming
- * the file with LR_EFORMAT when compressed bytes lie beyond its end or do
- * not decompress.
+ * past the end of its file fail with -ENODATA, the error's offset the
+ * first such byte's (the file was cut short). Fails naming the file with
+ * LR_EFORMAT when compressed bytes lie beyond its end or do not
+ * decompress.
  * Safe from two threads. */
 int lr_qcow_read(lr_qcow_t *q, void *buf, size_t len, uint64_t off, lr_error_t *err) LR_IO_HIDDEN;
 void lr_qcow_close(lr_qcow_t *q) LR_IO_HIDDEN;

@@ -107,9 +107,7 @@ struct lr_qcow {
     char *snap_note;  /* the internal snapshots it holds, named (NULL: none) */
     uint32_t n_snaps; /* how many (version 2/3), their table at snaps_at */
     uint64_t snaps_at;
-    bool snapshot;  /* one of them is read in place of the current state */
-    bool cut_read;  /* a read ran past the file's end (qcow_read_data) */
-    bool cut_noted; /* lr_qcow_take_cut told it */
+    bool snapshot; /* one of them is read in place of the current state */
 #ifdef LR_HAVE_ZSTD
     ZSTD_DCtx *zstd;
 #endif
@@ -588,21 +586,6 @@ bool lr_qcow_held_within(lr_qcow_t *q, uint64_t off, size_t len)
     return rc == 0 && at <= q->file_size && len <= q->file_size - at;
 }
 
-bool lr_qcow_take_cut(lr_qcow_t *q, char *text, size_t cap)
-{
-    pthread_mutex_lock(&q->mu);
-    bool new = q->cut_read && !q->cut_noted;
-    q->cut_noted |= new;
-    pthread_mutex_unlock(&q->mu);
-    if (new)
-        snprintf(text, cap,
-                 "the qcow file %s ends (at byte %llu) inside clusters it maps: their bytes past "
-                 "its end read as zeros, as qemu reads them; the file may have been cut short",
-                 q->data_path ? q->data_path : q->path,
-                 (unsigned long long)(q->data_path ? q->data_size : q->file_size));
-    return new;
-}
-
 bool lr_qcow_reads_itself(const lr_qcow_t *q)
 {
     return q->version == 3 && (q->features & QCOW_F_OURS) &&
@@ -783,9 +766,12 @@ static int qcow_decode(lr_qcow_t *q, uint64_t e, uint64_t k, lr_error_t *err)
 }
 
 /* len bytes of a standard cluster's at host offset at: in the data file
- * when there is one, else in the qcow file. Bytes past the file's end
- * read as zeros, as qemu's file driver reads them, and are noted
- * (lr_qcow_take_cut): a file cut short, or ended inside its last cluster.
+ * when there is one, else in the qcow file. Bytes past the file's end fail
+ * with -ENODATA at the first of them (off is the first byte's disk offset):
+ * qemu allocates and writes whole clusters, so a file that ends inside
+ * one it maps was cut short, and what it lost is not known. qemu's file
+ * driver would read zeros there; zeros given as the disk's bytes would be
+ * a guess shown as fact (an extracted LV, a probe's verdict).
  * Called with q->mu held. */
 static int qcow_read_data(lr_qcow_t *q, uint8_t *p, size_t len, uint64_t at, uint64_t off,
                           lr_error_t *err)
@@ -798,9 +784,13 @@ static int qcow_read_data(lr_qcow_t *q, uint8_t *p, size_t len, uint64_t at, uin
     if (rc || got != want)
         return lr_error_set(err, rc ? rc : -EIO, off, "read of %s failed: %s",
                             ext ? q->data_path : q->path, strerror(rc ? -rc : EIO));
-    memset(p + want, 0, len - want);
-    q->cut_read |= want < len;
-    return 0;
+    if (want == len)
+        return 0;
+    return lr_error_set(err, -ENODATA, off + want,
+                        "the qcow file %s ends (at byte %llu) before the end of the data its "
+                        "map places at bytes %llu-%llu: it was cut short",
+                        ext ? q->data_path : q->path, (unsigned long long)size,
+                        (unsigned long long)at, (unsigned long long)(at + len - 1));
 }
 
 int lr_qcow_read(lr_qcow_t *q, void *buf, size_t len, uint64_t off, lr_error_t *err)

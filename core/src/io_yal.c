@@ -100,6 +100,20 @@ static void yal_free(yal_ctx_t *y)
 #endif
 }
 
+/* Where a read of [off, end) that failed went wrong: the first byte of a
+ * lost range it meets (the read recorded it), else off. So the error's
+ * offset is the one its text names, not where the read began. */
+static uint64_t yal_fail_at(yal_ctx_t *y, uint64_t off, uint64_t end)
+{
+    uint64_t at = end;
+    pthread_mutex_lock(&y->mu);
+    for (size_t i = 0; i < y->n_lost; i++)
+        if (y->lost[i][0] < end && y->lost[i][1] > off && y->lost[i][0] < at)
+            at = y->lost[i][0] > off ? y->lost[i][0] : off;
+    pthread_mutex_unlock(&y->mu);
+    return at < end ? at : off;
+}
+
 static int yal_pread(void *ctx, void *buf, size_t len, uint64_t off, lr_error_t *err)
 {
     yal_ctx_t *y = ctx;
@@ -108,8 +122,8 @@ static int yal_pread(void *ctx, void *buf, size_t len, uint64_t off, lr_error_t 
         char msg[YAL_MSG] = "";
         ssize_t n = y->ops->read(y, p, len, off, msg);
         if (n < 0)
-            return lr_error_set(err, -EIO, off, "%s read failed: %s", y->ops->what,
-                                msg[0] ? msg : "unknown error");
+            return lr_error_set(err, -EIO, yal_fail_at(y, off, off + len), "%s read failed: %s",
+                                y->ops->what, msg[0] ? msg : "unknown error");
         if (n == 0)
             return lr_error_set(err, -EIO, off, "%s image ends early", y->ops->what);
         p += n;
@@ -1331,27 +1345,13 @@ static int qcow_held_cluster(qcow_file_t *v, uint64_t at, uint64_t *a, uint64_t 
 /* A read of the chain. A cluster that fails to read (its compressed data
  * damaged, its host read failing) is lost whole, named, and left
  * unreadable (lr_io_bad_range): a scan goes on after it, and no byte of it
- * is guessed. */
-/* A note for each file of the chain a read ran past the end of (its
- * bytes there read as zeros), once. */
-static void qcow_note_cut(yal_ctx_t *y)
-{
-    char text[YAL_MSG];
-    for (qcow_file_t *v = y->h; v; v = v->parent) {
-        if (v->map && lr_qcow_take_cut(v->map, text, sizeof(text))) {
-            pthread_mutex_lock(&y->mu);
-            (void)lr_io_add_note(y->io, text); /* out of memory: the note is lost */
-            pthread_mutex_unlock(&y->mu);
-        }
-    }
-}
-
+ * is guessed. In a file cut short (-ENODATA) what it still holds of a
+ * cluster reads: only the rest is lost. */
 static ssize_t qcow_read(yal_ctx_t *y, void *buf, size_t len, uint64_t off, char *msg)
 {
     lr_error_t e;
     lr_error_clear(&e);
     int rc = qcow_file_read(y->h, buf, len, off, &e);
-    qcow_note_cut(y);
     if (rc == 0)
         return (ssize_t)len;
     uint64_t a = 0, b = 0;
@@ -1359,11 +1359,16 @@ static ssize_t qcow_read(yal_ctx_t *y, void *buf, size_t len, uint64_t off, char
         lr_error_format(&e, msg, YAL_MSG);
         return -1;
     }
+    const char *what = "a cluster";
+    if (rc == -ENODATA && e.offset > a) {
+        a = e.offset;
+        what = "the end of a cluster";
+    }
     pthread_mutex_lock(&y->mu);
     yal_lose(y, a, b);
     pthread_mutex_unlock(&y->mu);
-    snprintf(msg, YAL_MSG, "bytes %llu-%llu (a cluster) are unreadable: %.400s",
-             (unsigned long long)a, (unsigned long long)b - 1, e.msg);
+    snprintf(msg, YAL_MSG, "bytes %llu-%llu (%s) are unreadable: %.400s", (unsigned long long)a,
+             (unsigned long long)b - 1, what, e.msg);
     return -1;
 }
 
@@ -2386,6 +2391,7 @@ static void vhdi_free_file(void *h)
 }
 
 static const yal_ops_t vhdi_ops = {.what = "VHD", .read = vhdi_read, .free_file = vhdi_free_file};
+static const yal_ops_t vhdx_ops = {.what = "VHDX", .read = vhdi_read, .free_file = vhdi_free_file};
 
 /* libvhdi opens and checks the file; a VHD file gets our block map. */
 static int vhdi_open_map(vhdi_file_t *v, const char *path, const char *image, lr_error_t *err)
@@ -2563,9 +2569,9 @@ static const yal_chain_ops_t vhdi_chain = {
     .note = vhdi_note,
 };
 
-int lr_io_vhdi_open(lr_io_t **out, const char *path, lr_error_t *err)
+int lr_io_vhdi_open(lr_io_t **out, const char *path, bool vhdx, lr_error_t *err)
 {
-    return yal_open_chain(out, &vhdi_ops, &vhdi_chain, path, NULL, err);
+    return yal_open_chain(out, vhdx ? &vhdx_ops : &vhdi_ops, &vhdi_chain, path, NULL, err);
 }
 #endif
 
