@@ -590,10 +590,16 @@ static int check_outputs(const args_t *a)
     return rc ? cli_fail(rc, &err) : EXIT_OK;
 }
 
-/* Shows the plan (or says why there is none). */
-static int show_plan(int rc, const lr_repair_plan_t *p, lr_error_t *err)
+/* Shows the plan (or says why there is none). A run that would write in
+ * place an image that cannot be written (gzip, containers), not into
+ * copies, is refused before the plan is shown: a list of writes to that
+ * image would read as what is about to happen, its offsets as the file's.
+ * (A dry run shows the plan, then says it needs copies: dry_run_writable.) */
+static int show_plan(const args_t *a, int rc, const lr_repair_plan_t *p, lr_error_t *err)
 {
     char *text = NULL;
+    if (!rc && !a->output && !a->dry_run)
+        rc = lr_repair_plan_writable(p, err);
     if (!rc)
         rc = lr_repair_plan_render(p, &text, err);
     if (!rc) {
@@ -679,7 +685,7 @@ static int plan_lv(const args_t *a, const scanned_t *s, lr_repair_plan_t **p)
     free(buf);
     if (!rc && a->output)
         rc = point_at_copies(a, *p, &err);
-    int shown = show_plan(rc, *p, &err);
+    int shown = show_plan(a, rc, *p, &err);
     say_unlabelled(s, rc, &err, a->v.seqno);
     return shown;
 }
@@ -711,7 +717,7 @@ static int plan(const args_t *a, const scanned_t *s, lr_repair_plan_t **p)
     int rc = lr_repair_plan_new(s->session, s->ios, &o, p, &err);
     if (!rc && a->output)
         rc = point_at_copies(a, *p, &err);
-    int shown = show_plan(rc, *p, &err);
+    int shown = show_plan(a, rc, *p, &err);
     say_unlabelled(s, rc, &err, a->v.seqno);
     return shown;
 }
@@ -732,15 +738,9 @@ static int thin_refusal(const args_t *a, const lr_repair_plan_t *p)
     return cli_fail(LR_EREFUSED, &err);
 }
 
-/* A plan that cannot be written in place is refused (unless it goes to
- * copies); else the user confirms. */
+/* The user confirms, after the thin pools' check. */
 static int may_write(const args_t *a, const lr_repair_plan_t *p)
 {
-    lr_error_t err;
-    lr_error_clear(&err);
-    int rc = a->output ? 0 : lr_repair_plan_writable(p, &err);
-    if (rc)
-        return cli_fail(rc, &err);
     int ex = thin_refusal(a, p);
     return ex != EXIT_OK ? ex : cli_ask("Write these changes?", a->yes);
 }

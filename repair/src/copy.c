@@ -234,7 +234,9 @@ static bool ends_with(const char *s, size_t len, const char *end)
     return len > n && strncmp(s + len - n, end, n) == 0;
 }
 
-/* The base name a copy gets, as a length into src and a suffix to add. */
+/* The base name a copy gets, as a length into src and a suffix to add: a
+ * container's ending replaced by ".img", unless what is left of the name
+ * ends so already (a split set's first segment, disk.img.000). */
 static const char *copy_base(const char *src, size_t *len, const char **suffix)
 {
     const char *slash = strrchr(src, '/');
@@ -247,7 +249,7 @@ static const char *copy_base(const char *src, size_t *len, const char **suffix)
     for (size_t i = 0; i < sizeof(replaced) / sizeof(replaced[0]); i++)
         if (ends_with(base, *len, replaced[i])) {
             *len -= strlen(replaced[i]);
-            *suffix = ".img";
+            *suffix = ends_with(base, *len, ".img") ? "" : ".img";
         }
     return base;
 }

@@ -526,6 +526,9 @@ static void test_copy_names(void **state)
     copy_name_is("/in/vm.qcow2", "/out/vm.img");
     copy_name_is("/in/disk.000", "/out/disk.img");
     copy_name_is("/in/disk.001", "/out/disk.img");
+    copy_name_is("/in/disk.img.000", "/out/disk.img"); /* not disk.img.img */
+    copy_name_is("/in/disk.img.001", "/out/disk.img");
+    copy_name_is("/in/vm.img.qcow2", "/out/vm.img");
     copy_name_is("/in/disk.img", "/out/disk.img");
     char *dst = NULL;
     assert_int_equal(lr_repair_copy_path("/in/.gz", "/out", &dst, NULL), 0);

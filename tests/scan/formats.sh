@@ -753,6 +753,9 @@ for entry in disk.qcow2:vm.qcow2:qcow2 vm.ova:vm.ova:VMDK; do
     [ $rc != 0 ] && ok || bad "a restore into $vm succeeded"
     grep -q "$vm is a $what image and cannot be written in place (use --output DIR" "$T/err" &&
         ok || bad "restore refusal: $(cat "$T/err")"
+    # refused before the plan: a list of writes to the image would read as
+    # what is about to happen (until 2026-12-08 the plan came first)
+    [ ! -s "$T/out" ] && ok || bad "the refused restore into $vm showed: $(head -3 "$T/out")"
     [ "$(sha256sum < "$T/$vm")" = "$before" ] && ok || bad "$vm was changed"
     rm -rf "$T/copies"
     mkdir "$T/copies"
