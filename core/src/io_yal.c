@@ -1704,19 +1704,76 @@ static ssize_t vmdk_handle_read(libvmdk_handle_t *h, void *buf, size_t len, uint
     return n;
 }
 
+/* One extent of a flat VMDK read by us (vmdk_open_flat): len bytes of the
+ * disk from byte at of its file (fd), which holds have bytes from there;
+ * a zero extent has no file (fd -1). */
+typedef struct {
+    int fd;
+    uint64_t at, len, have;
+    char *name; /* as the descriptor names it */
+} vmdk_flat_t;
+
 /* One VMDK file of a chain: libvmdk's handle and, for a file holding its
  * own descriptor, the pool through which its one extent (the file itself)
- * is read. */
+ * is read; for a flat VMDK whose extent files libvmdk does not open (one
+ * cut short), the extents read by us. */
 typedef struct vmdk_file {
     libvmdk_handle_t *h;
 #ifdef LR_HAVE_BFIO
     libbfio_pool_t *pool;
 #endif
+    vmdk_flat_t *flat;
+    size_t n_flat;
+    uint64_t flat_size; /* the disk's size: the extents' lengths */
 } vmdk_file_t;
+
+/* len bytes at off of a flat VMDK read by us, from the extent holding off
+ * on. Bytes an extent file does not hold (it was cut short) are lost, to
+ * the end of that extent, and the read fails naming the file. */
+static ssize_t vmdk_flat_read(yal_ctx_t *y, const vmdk_file_t *f, uint8_t *p, size_t len,
+                              uint64_t off, char *msg)
+{
+    uint64_t start = 0;
+    size_t done = 0;
+    for (size_t i = 0; i < f->n_flat && done < len; start += f->flat[i++].len) {
+        const vmdk_flat_t *x = &f->flat[i];
+        if (off + done >= start + x->len)
+            continue;
+        uint64_t in = off + done - start;
+        size_t n = len - done < x->len - in ? len - done : (size_t)(x->len - in), got = 0;
+        if (x->fd < 0) {
+            memset(p + done, 0, n);
+        } else if (in >= x->have) {
+            pthread_mutex_lock(&y->mu);
+            yal_lose(y, start + x->have, start + x->len);
+            pthread_mutex_unlock(&y->mu);
+            snprintf(msg, YAL_MSG,
+                     "bytes %llu-%llu are unreadable: the extent file %.200s holds %llu bytes "
+                     "from byte %llu, and the descriptor gives it %llu: it was cut short",
+                     (unsigned long long)(start + x->have),
+                     (unsigned long long)(start + x->len - 1), x->name, (unsigned long long)x->have,
+                     (unsigned long long)x->at, (unsigned long long)x->len);
+            return -1;
+        } else {
+            n = n < x->have - in ? n : (size_t)(x->have - in);
+            int rc = lr_io_fd_pread(x->fd, p + done, n, x->at + in, &got);
+            if (rc || got != n) {
+                snprintf(msg, YAL_MSG, "read of the extent file %.200s failed: %s", x->name,
+                         strerror(rc ? -rc : EIO));
+                return -1;
+            }
+        }
+        done += n;
+    }
+    return (ssize_t)done;
+}
 
 static ssize_t vmdk_read(yal_ctx_t *y, void *buf, size_t len, uint64_t off, char *msg)
 {
-    return vmdk_handle_read(((vmdk_file_t *)y->h)->h, buf, len, off, msg);
+    const vmdk_file_t *f = y->h;
+    if (f->flat)
+        return vmdk_flat_read(y, f, buf, len, off, msg);
+    return vmdk_handle_read(f->h, buf, len, off, msg);
 }
 
 static void vmdk_handle_free(libvmdk_handle_t *h)
@@ -1725,6 +1782,20 @@ static void vmdk_handle_free(libvmdk_handle_t *h)
         return;
     libvmdk_handle_close(h, NULL);
     libvmdk_handle_free(&h, NULL);
+}
+
+/* The extents vmdk_open_flat opened, closed and forgotten. */
+static void vmdk_free_flat(vmdk_file_t *f)
+{
+    for (size_t i = 0; i < f->n_flat; i++) {
+        if (f->flat[i].fd >= 0)
+            close(f->flat[i].fd);
+        free(f->flat[i].name);
+    }
+    free(f->flat);
+    f->flat = NULL;
+    f->n_flat = 0;
+    f->flat_size = 0;
 }
 
 /* The handle first: it reads through the pool until it is closed. */
@@ -1738,6 +1809,7 @@ static void vmdk_free_file(void *p)
     if (f->pool)
         libbfio_pool_free(&f->pool, NULL);
 #endif
+    vmdk_free_flat(f);
     free(f);
 }
 
@@ -1942,6 +2014,78 @@ static int vmdk_open_self(vmdk_file_t *f, const char *path, uint64_t size, char 
 }
 #endif
 
+/* Extent i of h, when it is flat (or zero: no file) and names its file:
+ * into *x, its file opened in dir. 1 when so, 0 for any other extent
+ * (sparse, VMFS raw...), a file missing, or no memory. */
+static int vmdk_flat_extent(libvmdk_handle_t *h, int i, const char *dir, vmdk_flat_t *x)
+{
+    libvmdk_extent_descriptor_t *d = NULL;
+    int type = 0, ok = 0;
+    off64_t at = 0;
+    size64_t len = 0;
+    size_t n = 0;
+    char *path = NULL;
+    struct stat st;
+    *x = (vmdk_flat_t){.fd = -1};
+    if (libvmdk_handle_get_extent_descriptor(h, i, &d, NULL) != 1 ||
+        libvmdk_extent_descriptor_get_type(d, &type, NULL) != 1 ||
+        libvmdk_extent_descriptor_get_range(d, &at, &len, NULL) != 1 || at < 0 ||
+        (uint64_t)at > UINT64_MAX / 512)
+        goto out;
+    x->at = (uint64_t)at * 512; /* libvmdk gives the descriptor's sectors as they are */
+    x->len = len;
+    if (type == LIBVMDK_EXTENT_TYPE_ZERO) {
+        ok = 1;
+        goto out;
+    }
+    if ((type != LIBVMDK_EXTENT_TYPE_FLAT && type != LIBVMDK_EXTENT_TYPE_VMFS_FLAT) ||
+        libvmdk_extent_descriptor_get_utf8_filename_size(d, &n, NULL) != 1 || n < 2 ||
+        !(x->name = malloc(n)) ||
+        libvmdk_extent_descriptor_get_utf8_filename(d, (uint8_t *)x->name, n, NULL) != 1 ||
+        strchr(x->name, '/') || asprintf(&path, "%s/%s", dir, x->name) < 0) {
+        path = NULL;
+        goto out;
+    }
+    x->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (x->fd >= 0 && fstat(x->fd, &st) == 0 && S_ISREG(st.st_mode)) {
+        uint64_t size = (uint64_t)st.st_size;
+        x->have = size <= x->at ? 0 : size - x->at < x->len ? size - x->at : x->len;
+        ok = 1;
+    }
+out:
+    if (d)
+        libvmdk_extent_descriptor_free(&d, NULL);
+    free(path);
+    return ok;
+}
+
+/* A VMDK whose extents are all flat (or zero), their files beside it: the
+ * extents read by us (vmdk_flat_read), libvmdk only parsing the
+ * descriptor. libvmdk 20200926 reads such a VMDK wrongly or not at all:
+ * it takes a flat extent's offset in its file (the descriptor's sectors)
+ * as bytes, reading a disk described 1 MiB into its file 2048 bytes in,
+ * silently (qemu reads it right); and it opens none of a VMDK whose extent
+ * file was cut short ("unable to read grain table"), where what the file
+ * still holds reads and the rest is lost, as a cut VHD or EWF set is.
+ * 1 when so opened; 0 for any other VMDK (f->flat freed by the caller). */
+static int vmdk_open_flat(vmdk_file_t *f, const char *dir)
+{
+    int n = 0;
+    if (libvmdk_handle_get_number_of_extents(f->h, &n, NULL) != 1 || n < 1 ||
+        !(f->flat = calloc((size_t)n, sizeof(*f->flat))))
+        return 0;
+    for (int i = 0; i < n; i++) {
+        vmdk_flat_t *x = &f->flat[f->n_flat];
+        int ok = vmdk_flat_extent(f->h, i, dir, x);
+        if (ok || x->fd >= 0 || x->name)
+            f->n_flat++; /* freed with f */
+        if (!ok)
+            return 0;
+        f->flat_size += x->len;
+    }
+    return 1;
+}
+
 /* Opens the extents of f, a VMDK file path of the chain whose top is
  * image, looking beside it (dir). A file holding its own descriptor
  * (monolithic sparse, stream-optimized) is its one extent: it is read
@@ -1973,6 +2117,9 @@ static int vmdk_open_extents(vmdk_file_t *f, const char *path, const char *image
         if (!by_name)
             return rc;
     }
+    if (vmdk_open_flat(f, dir))
+        return 0;
+    vmdk_free_flat(f);
     if (libvmdk_handle_set_extent_data_files_path(f->h, dir, strlen(dir), &e) != 1 ||
         libvmdk_handle_open_extent_data_files(f->h, &e) != 1) {
         vmdk_msg(e, msg);
@@ -2066,6 +2213,10 @@ static int vmdk_attach(void *child, void *parent, char *msg)
 static int vmdk_media_size(void *f, uint64_t *size)
 {
     size64_t n = 0;
+    if (((vmdk_file_t *)f)->flat) {
+        *size = ((vmdk_file_t *)f)->flat_size;
+        return 1;
+    }
     int r = libvmdk_handle_get_media_size(((vmdk_file_t *)f)->h, &n, NULL);
     *size = n;
     return r;

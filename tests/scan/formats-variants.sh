@@ -558,6 +558,60 @@ if have qemu-img; then
     # one extent of a split sparse set, given instead of its descriptor
     refused "$T/v/vmdk-s2g/d-s001.vmdk" "a sparse extent of a split VMDK (it holds no descriptor)" "vmdk extent"
 
+    # A flat VMDK whose extent file was cut short (a copy that stopped):
+    # libvmdk opens none of it ("unable to read grain table"); qemu reads
+    # the bytes the file holds. Those read, as qemu reads them, the rest of
+    # the extent is unreadable, named, and the scan goes on (exit 2). Two
+    # descriptors: qemu-img's monolithicFlat, cut inside a sector; and one
+    # written here with two extents (the first 1 MiB into its file, the
+    # second cut 3 MiB short), read by qemu too.
+    sz=$(stat -c %s "$T/disk.img")
+    mkdir "$T/v/fcut" "$T/v/fcut3"
+    cp "$T/v/vmdk-flat/d.vmdk" "$T/v/vmdk-flat/d-flat.vmdk" "$T/v/fcut/"
+    truncate -s $((sz / 2 + 1000)) "$T/v/fcut/d-flat.vmdk"
+    half=$((sz / 2 / 512))
+    { head -c 1M /dev/urandom; head -c $((half * 512)) "$T/disk.img"; } > "$T/v/fcut3/a.bin"
+    tail -c +$((half * 512 + 1)) "$T/disk.img" | head -c $((sz - half * 512 - 3145728)) > "$T/v/fcut3/b.bin"
+    # (laid out as qemu-img writes it: libvmdk finds the extents by the
+    # comment heading them)
+    printf '# Disk DescriptorFile\nversion=1\nCID=12345678\nparentCID=ffffffff\ncreateType="monolithicFlat"\n\n# Extent description\nRW %d FLAT "a.bin" 2048\nRW %d FLAT "b.bin" 0\n\n# The Disk Data Base\n#DDB\n\nddb.virtualHWVersion = "4"\nddb.adapterType = "ide"\n' \
+        $half $((sz / 512 - half)) > "$T/v/fcut3/d.vmdk"
+    # the same descriptor over whole files: libvmdk 20200926 took the first
+    # extent's offset (2048 sectors) as bytes and read it wrongly, without
+    # an error; a flat VMDK's extents are read by us
+    mkdir "$T/v/fofs"
+    cp "$T/v/fcut3/d.vmdk" "$T/v/fcut3/a.bin" "$T/v/fofs/"
+    tail -c +$((half * 512 + 1)) "$T/disk.img" > "$T/v/fofs/b.bin"
+    qraw vmdk "$T/v/fofs/d.vmdk" "$T/v/fofs.raw" && cmp -s "$T/v/fofs.raw" "$T/disk.img" ||
+        bad "vmdk fofs: qemu-img does not read it as the disk"
+    "$LR_CAT" "$T/v/fofs/d.vmdk" "$T/out.raw" > /dev/null 2> "$T/err" && cmp -s "$T/out.raw" "$T/disk.img" &&
+        ok || bad "vmdk fofs: not read as the disk ($(cat "$T/err"))"
+    scan_same "$T/v/fofs/d.vmdk" "$T/disk.img" "vmdk fofs"
+    for c in "fcut:$((sz / 2 + 1000)):$sz" "fcut3:$((sz - 3145728)):$sz"; do
+        IFS=: read -r d from to <<< "$c"
+        img=$T/v/$d/d.vmdk
+        qraw vmdk "$img" "$T/v/$d.raw" 2> /dev/null || bad "vmdk $d: qemu-img cannot read it"
+        "$LR_CAT" "$img" "$T/out.raw" skip > "$T/out" 2> "$T/err"
+        [ "$(grep unreadable "$T/out")" = "unreadable $from $to" ] && ok ||
+            bad "vmdk $d: unreadable $(grep unreadable "$T/out"), want $from $to ($(cat "$T/err"))"
+        cmp -s <(head -c "$from" "$T/out.raw") <(head -c "$from" "$T/v/$d.raw") && ok ||
+            bad "vmdk $d: the bytes the extents hold differ from qemu-img's"
+        cmp -s <(head -c "$from" "$T/out.raw") <(head -c "$from" "$T/disk.img") && ok ||
+            bad "vmdk $d: the bytes it holds differ from the raw image's"
+        "$LVMSCAN" --json "$img" > "$T/got.json" 2> "$T/err"
+        [ $? = 2 ] && ok || bad "vmdk $d: exit not 2 ($(cat "$T/err"))"
+        python3 - "$T/got.json" $from $to << 'PY' && ok || bad "vmdk $d: not said as it is ($(cat "$T/err"))"
+import json, sys
+d = json.load(open(sys.argv[1]))
+im = d["images"][0]
+a, b = int(sys.argv[2]), int(sys.argv[3])
+assert im["unreadable"] == b - a and im["scanned"] == im["size"] == b, im
+assert "bytes %d-%d are unreadable: the extent file " % (a, b - 1) in im["error"], im["error"]
+assert "it was cut short" in im["error"] and ("at byte %d:" % a) in im["error"], im["error"]
+assert d["labels"], "the PV at the start was not found"
+PY
+    done
+
     # A VHDX (1 MiB blocks) and a dynamic VHD cut at half their size (a copy
     # that stopped; the VHD loses its footer at the end, libvhdi does not
     # open it and qemu-img refuses both): the blocks the file still holds
