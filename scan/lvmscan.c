@@ -2042,8 +2042,8 @@ static void report_summary(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
         put_vg_name(f, s, i);
         fprintf(f, ": %s; ", st);
         if (vg->latest >= 0)
-            fprintf(f, "latest seqno %" PRIu64 " (%zu versions)\n", vg->versions[vg->latest].seqno,
-                    vg->n_versions);
+            fprintf(f, "latest seqno %" PRIu64 " (%zu version%s)\n", vg->versions[vg->latest].seqno,
+                    vg->n_versions, vg->n_versions == 1 ? "" : "s");
         else
             fputs("no complete version\n", f);
         if (name_shared(s, i))

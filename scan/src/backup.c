@@ -464,9 +464,7 @@ int sc_section_canon(const char *text, size_t len, char **out, size_t *n)
     return 0;
 }
 
-/* Whether a section's canonical stream goes on past its seqno's digits:
- * a text cut inside the number gave the copy another seqno. */
-static bool past_seqno(const char *canon, size_t n)
+bool sc_past_seqno(const char *canon, size_t n)
 {
     static const char key[] = "seqno=";
     const char *p = memmem(canon, n, key, sizeof(key) - 1);
@@ -488,7 +486,7 @@ static void section_start(lr_scan_copy_t *cp, const char *t, size_t len)
     size_t n = 0;
     cp->section_start_crc = 0;
     cp->section_start_len = 0;
-    if (sc_section_canon(t, len, &canon, &n) == 0 && canon && past_seqno(canon, n)) {
+    if (sc_section_canon(t, len, &canon, &n) == 0 && canon && sc_past_seqno(canon, n)) {
         cp->section_start_crc = lr_crc(LR_CRC_INITIAL, canon, n);
         cp->section_start_len = n;
     }
@@ -1599,6 +1597,12 @@ static int add_one(sc_ctx_t *c, const sc_bk_t *bk, uint64_t limit, const bk_ext_
     }
     cp->pieces = pieces; /* the copy's now */
     cp->n_pieces = n_pieces;
+    /* read on past its first block with nothing to say the later ones are
+     * its own (vgs.c weighs such a text against its seqno's others) */
+    uint32_t own = ext && ext->in ? bk_block_size(ext->in) : 512;
+    bool vouched = by_inode || by_tree || bk->len || bk->compression || standalone || pieces ||
+                   (cp->extfs_journal_ino && !cp->extfs_journal_unsure);
+    cp->own_len = !vouched && b->n > own ? own : 0;
     /* a section that never closes: its first lines still name the VG */
     if (headless)
         fill_headless(cp, b->p, b->n);

@@ -289,6 +289,10 @@ uint32_t sc_section_crc(const char *text, size_t len);
  * when no section opens; a section not closed runs to the text's end (or
  * its first NUL). -ENOMEM on failure. */
 int sc_section_canon(const char *text, size_t len, char **out, size_t *n);
+/* Whether a section's canonical stream (sc_section_canon, n bytes) goes on
+ * past its seqno's digits: a text cut inside the number gave it another
+ * seqno. */
+bool sc_past_seqno(const char *canon, size_t n);
 
 /* thin.c: fills each complete version's thin_pools (reading each pool's
  * metadata superblock); only -ENOMEM fails. sc_thin_free frees them. */

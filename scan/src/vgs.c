@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -110,10 +111,13 @@ typedef struct sc_section {
     bool tried;
 } sc_section_t;
 
-/* A complete copy's VG section as its canonical token stream
- * (sc_section_canon), its text read again; *canon NULL when it no longer
- * reads or has no section (then nothing matches it). Only -ENOMEM fails. */
-static int copy_canon(sc_ctx_t *c, const lr_scan_copy_t *cp, char **canon, size_t *n)
+/* A copy's VG section as its canonical token stream (sc_section_canon),
+ * its text read again: all of it, or (first_block) only the part its
+ * first block holds (own_len bytes, to the last whole line in them).
+ * *canon (malloc'd) NULL when it no longer reads or no section opens
+ * there (then nothing matches it). Only -ENOMEM fails. */
+static int copy_canon(sc_ctx_t *c, const lr_scan_copy_t *cp, bool first_block, char **canon,
+                      size_t *n)
 {
     char *text = NULL;
     lr_error_t e;
@@ -125,7 +129,13 @@ static int copy_canon(sc_ctx_t *c, const lr_scan_copy_t *cp, char **canon, size_
         return lr_error_set(c->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
     if (rc)
         return 0;
-    rc = sc_section_canon(text, (size_t)cp->length, canon, n);
+    size_t len = (size_t)cp->length;
+    if (first_block) {
+        len = cp->own_len < len ? cp->own_len : len;
+        while (len > 0 && text[len - 1] != '\n')
+            len--;
+    }
+    rc = sc_section_canon(text, len, canon, n);
     free(text);
     if (rc)
         return lr_error_set(c->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
@@ -149,7 +159,8 @@ static int prefix_version(sc_ctx_t *c, const lr_scan_vg_t *vg, sc_section_t *sec
         sc_section_t *x = &sec[j];
         if (!x->tried) {
             x->tried = true;
-            rc = copy_canon(c, &c->scan->copies[vg->versions[lo + j].copies[0]], &x->canon, &x->n);
+            rc = copy_canon(c, &c->scan->copies[vg->versions[lo + j].copies[0]], false, &x->canon,
+                            &x->n);
         }
         if (rc || !x->canon || x->n < n ||
             lr_crc(LR_CRC_INITIAL, x->canon, n) != cp->section_start_crc)
@@ -159,6 +170,32 @@ static int prefix_version(sc_ctx_t *c, const lr_scan_vg_t *vg, sc_section_t *sec
     }
     if (matches != 1)
         *found = -1;
+    return rc;
+}
+
+/* A partial backup file read on from its first block (own_len) whose
+ * whole text begins no complete version's section: the version its first
+ * block's section begins, if exactly one (its later blocks may be another
+ * file's; section_start_* then are the first block's). Only -ENOMEM fails. */
+static int own_prefix_version(sc_ctx_t *c, const lr_scan_vg_t *vg, sc_section_t *sec, size_t lo,
+                              size_t n_sec, lr_scan_copy_t *cp, long *found)
+{
+    char *mine = NULL;
+    size_t n = 0;
+    *found = -1;
+    int rc = copy_canon(c, cp, true, &mine, &n);
+    if (!rc && mine && sc_past_seqno(mine, n)) {
+        uint32_t crc = cp->section_start_crc;
+        size_t len = cp->section_start_len;
+        cp->section_start_crc = lr_crc(LR_CRC_INITIAL, mine, n);
+        cp->section_start_len = n;
+        rc = prefix_version(c, vg, sec, lo, n_sec, cp, found);
+        if (*found < 0) {
+            cp->section_start_crc = crc;
+            cp->section_start_len = len;
+        }
+    }
+    free(mine);
     return rc;
 }
 
@@ -185,6 +222,8 @@ static int place_partial_backups(sc_ctx_t *c, lr_scan_vg_t *vg, size_t *cap, con
         long joined = -1;
         if (sec)
             rc = prefix_version(c, vg, sec, lo, hi - lo, cp, &joined);
+        if (!rc && sec && joined < 0 && cp->own_len)
+            rc = own_prefix_version(c, vg, sec, lo, hi - lo, &c->scan->copies[k[i].idx], &joined);
         if (rc)
             break;
         lr_scan_version_t *v = joined >= 0 ? &vg->versions[joined] : NULL;
@@ -266,6 +305,78 @@ static void key_backups(const lr_scan_copy_t *copies, sc_key_t *k, size_t n)
         qsort(k, n, sizeof(*k), cmp_key);
 }
 
+/* Backup file cp, read on from its first block with no record of its
+ * later ones (own_len), is not the text of vouched copy o of its seqno
+ * (another VG section): partial when what its first block holds agrees
+ * with o (the difference lies in the blocks read on, which a deleted
+ * file's may since have given to another file: a text LVM2 never wrote,
+ * not a second version of the seqno), its first block's section then
+ * joining o's version (section_start_*). A copy that differs from o
+ * within its first block is left as it is: a conflict its own bytes show.
+ * Only -ENOMEM fails. */
+static int weigh_read_on(sc_ctx_t *c, lr_scan_copy_t *cp, const lr_scan_copy_t *o)
+{
+    char *mine = NULL, *theirs = NULL;
+    size_t n = 0, m = 0;
+    int rc = copy_canon(c, cp, true, &mine, &n);
+    if (!rc && mine && sc_past_seqno(mine, n))
+        rc = copy_canon(c, o, false, &theirs, &m);
+    bool seqno_own = mine && sc_past_seqno(mine, n);
+    bool agrees = !rc && (!seqno_own || (theirs && m >= n && memcmp(theirs, mine, n) == 0));
+    if (agrees) {
+        char msg[LR_SCAN_MAX_PARSE_ERROR];
+        if (seqno_own)
+            snprintf(msg, sizeof(msg),
+                     "backup file at byte %" PRIu64 " is partial: its first block agrees with "
+                     "seqno %" PRIu64 "'s copy at byte %" PRIu64 ", the rest not; read on with "
+                     "no record of its blocks, the rest may be another file's",
+                     cp->offset, cp->seqno, o->offset);
+        else
+            snprintf(msg, sizeof(msg),
+                     "backup file at byte %" PRIu64 " is partial: not seqno %" PRIu64
+                     "'s copy at byte %" PRIu64 ", and its seqno lies past its first block; "
+                     "read on with no record of its blocks, those may be another file's",
+                     cp->offset, cp->seqno, o->offset);
+        free(cp->parse_error);
+        cp->parse_error = sc_strdup(msg);
+        cp->partial = true;
+        cp->parse_ok = false;
+        cp->ends_whole = false;
+        cp->section_start_crc = seqno_own ? lr_crc(LR_CRC_INITIAL, mine, n) : 0;
+        cp->section_start_len = seqno_own ? n : 0;
+    }
+    free(mine);
+    free(theirs);
+    return rc;
+}
+
+/* Each good backup file of one seqno read on from its first block
+ * (own_len) whose VG section no vouched good copy of the seqno shares,
+ * while one has another: weighed against that one (weigh_read_on). */
+static int weigh_read_ons(sc_ctx_t *c, const sc_key_t *k, size_t n)
+{
+    lr_scan_copy_t *copies = c->scan->copies;
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        lr_scan_copy_t *cp = &copies[k[i].idx];
+        if (!cp->own_len || !copy_good(cp) || !is_backup(cp))
+            continue;
+        int other = -1;
+        bool shared = false;
+        for (size_t j = 0; j < n && !shared; j++) {
+            const lr_scan_copy_t *o = &copies[k[j].idx];
+            if (j == i || o->own_len || !copy_good(o))
+                continue;
+            shared = o->section_crc == cp->section_crc;
+            if (other < 0)
+                other = k[j].idx;
+        }
+        if (!shared && other >= 0)
+            rc = weigh_read_on(c, cp, &copies[other]);
+    }
+    return rc;
+}
+
 /* One seqno's copies (sorted by crc): complete copies make a version per
  * crc; damaged or partial ones join the version with their crc, else the
  * first of their seqno, else one incomplete version of their own. A partial
@@ -276,6 +387,9 @@ static int place_run(sc_ctx_t *c, lr_scan_vg_t *vg, size_t *cap, sc_key_t *k, si
 {
     const lr_scan_copy_t *copies = c->scan->copies;
     size_t lo = vg->n_versions;
+    int rc = weigh_read_ons(c, k, n);
+    if (rc)
+        return rc;
     key_backups(copies, k, n);
     for (size_t i = 0; i < n; i++) {
         const lr_scan_copy_t *cp = &copies[k[i].idx];

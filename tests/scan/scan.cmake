@@ -343,8 +343,10 @@ set_tests_properties(lvmscan-same-name PROPERTIES LABELS interop SKIP_RETURN_COD
 #     vgcfgrestore, the next seqno's change is taken from the one it was
 #     made from;
 #   archive-order: a version in a backup file and an archive file takes
-#     its time and description from the backup file, in either order.
-foreach(name btrfs-zstd-cut archive-prev archive-order)
+#     its time and description from the backup file, in either order;
+#   read-on: deleted backup files in an ext4 without a journal, read on from
+#     their first block, make no version LVM2 never wrote.
+foreach(name btrfs-zstd-cut archive-prev archive-order read-on)
   add_test(NAME lvmscan-${name}
            COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/${name}.sh $<TARGET_FILE:lvmscan>)
   set_tests_properties(lvmscan-${name} PROPERTIES LABELS interop SKIP_RETURN_CODE 77 TIMEOUT 300)

@@ -421,15 +421,20 @@ typedef struct lr_scan_copy {
                                    seqno. A partial one joins the complete version whose
                                    section begins with them */
     size_t section_start_len;
-    long n_lvs;   /* visible LVs in the text, like LVM2's lv_count (hidden
-                     sub-LVs: RAID/mirror images, thin pool data/metadata,
-                     snapshot COWs... are not counted); -1 when it did not parse */
-    long n_pvs;   /* PVs in the text, -1 when it did not parse */
-    char *pv_ids; /* their ids as raw UUIDs (LR_PV_UUID_LEN characters each, no dashes),
-                     back to back in the text's order and NUL-terminated; NULL when
-                     it did not parse. Owned by the scan */
-    int vg;       /* index into vgs, -1 when not grouped (no valid id) */
-    int version;  /* index into that VG's versions, -1 if none */
+    uint32_t own_len; /* a backup file read on from its first block with no filesystem
+                         record of its later blocks (a deleted file's, found by its
+                         text): the bytes of that block (the filesystem's block size, 512
+                         when no filesystem is known), all its text known to be the
+                         file's; 0 for every other copy and a text within one block */
+    long n_lvs;       /* visible LVs in the text, like LVM2's lv_count (hidden
+                         sub-LVs: RAID/mirror images, thin pool data/metadata,
+                         snapshot COWs... are not counted); -1 when it did not parse */
+    long n_pvs;       /* PVs in the text, -1 when it did not parse */
+    char *pv_ids;     /* their ids as raw UUIDs (LR_PV_UUID_LEN characters each, no dashes),
+                         back to back in the text's order and NUL-terminated; NULL when
+                         it did not parse. Owned by the scan */
+    int vg;           /* index into vgs, -1 when not grouped (no valid id) */
+    int version;      /* index into that VG's versions, -1 if none */
 } lr_scan_copy_t;
 
 /* A thin pool of a version: LVM2's transaction_id for it next to the one
