@@ -391,6 +391,7 @@ typedef struct targets {
     const char *path[64];
     char *owned[32]; /* paths made here (copies), freed by targets_free */
     char role[64][48];
+    const char *source[64]; /* a copy's image, else NULL */
     size_t n, n_owned;
 } targets_t;
 
@@ -429,16 +430,27 @@ int cli_check_targets(const args_t *a, const char *undo, const char *const *imag
         char *copy = NULL;
         if (lr_repair_copy_path(images[i], a->output, &copy, NULL) == 0) {
             t.owned[t.n_owned++] = copy;
+            t.source[t.n] = images[i];
             targets_add(&t, copy, "copy", i, n > 1);
         }
     }
     size_t i = 0, j = 0;
     int ex = EXIT_OK;
-    if (lr_path_find_same(t.path, t.n, &i, &j)) {
+    if (!lr_path_find_same(t.path, t.n, &i, &j)) {
+        targets_free(&t);
+        return ex;
+    }
+    ex = EXIT_USAGE;
+    /* two images of one name (case1/disk.E01, case2/disk.E01): their
+     * copies in DIR are named alike */
+    if (t.source[i] && t.source[j])
+        fprintf(stderr,
+                "%s: the copies of %s and %s would both be %s (their names are alike): give "
+                "them different names (a link of another name will do): nothing written\n",
+                cli_prog, cli_tty(t.source[i]), cli_tty(t.source[j]), cli_tty(t.path[j]));
+    else
         fprintf(stderr, "%s: the %s %s is the same file as the %s %s: nothing written\n", cli_prog,
                 t.role[j], cli_tty(t.path[j]), t.role[i], cli_tty(t.path[i]));
-        ex = EXIT_USAGE;
-    }
     targets_free(&t);
     return ex;
 }

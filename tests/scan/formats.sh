@@ -743,6 +743,19 @@ PY
 fi
 
 # ---- restores: never into the container, into a raw --output copy -------------------
+# two images of one name (case1/disk.qcow2, case2/disk.qcow2): their copies
+# would be one file; refused naming both images, nothing written
+if [ -z "${missing[disk.qcow2]:-}" ]; then
+    mkdir -p "$T/case1" "$T/case2" "$T/same"
+    cp "$T/img/disk.qcow2" "$T/case1/"
+    cp "$T/img/disk.qcow2" "$T/case2/"
+    "$LVMREPAIR" --restore seqno=3 --yes --output "$T/same" "$T/case1/disk.qcow2" "$T/case2/disk.qcow2" \
+        > /dev/null 2> "$T/err"
+    [ $? = 2 ] && ok || bad "two copies of one name: not refused ($(cat "$T/err"))"
+    grep -q "the copies of $T/case1/disk.qcow2 and $T/case2/disk.qcow2 would both be $T/same/disk.img" "$T/err" &&
+        ok || bad "two copies of one name: $(cat "$T/err")"
+    [ -z "$(ls -A "$T/same")" ] && ok || bad "two copies of one name: something written"
+fi
 for entry in disk.qcow2:vm.qcow2:qcow2 vm.ova:vm.ova:VMDK; do
     IFS=: read -r src vm what <<< "$entry"
     [ -z "${missing[$src]:-}" ] || continue
