@@ -1347,9 +1347,18 @@ static void print_json(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
 
 /* ---- readable report --------------------------------------------------- */
 
+/* An image by its file name, or by its path as given when another image
+ * given by another path has that file name too (case1/disk.E01,
+ * case2/disk.E01; the same path twice is one name either way). */
 static const char *img_name(const lr_scan_t *s, int image)
 {
-    return image >= 0 && (size_t)image < s->n_images ? base(s->images[image].path) : "?";
+    if (image < 0 || (size_t)image >= s->n_images)
+        return "?";
+    const char *path = s->images[image].path, *name = base(path);
+    for (size_t i = 0; i < s->n_images; i++)
+        if (strcmp(base(s->images[i].path), name) == 0 && strcmp(s->images[i].path, path) != 0)
+            return path;
+    return name;
 }
 
 /* "disk.img p2 (sector 43009)" for a PV inside a partition, else the

@@ -755,6 +755,9 @@ if [ -z "${missing[disk.qcow2]:-}" ]; then
     grep -q "the copies of $T/case1/disk.qcow2 and $T/case2/disk.qcow2 would both be $T/same/disk.img" "$T/err" &&
         ok || bad "two copies of one name: $(cat "$T/err")"
     [ -z "$(ls -A "$T/same")" ] && ok || bad "two copies of one name: something written"
+    # lvmscan's report names them by their paths, not the one file name
+    "$LVMSCAN" "$T/case1/disk.qcow2" "$T/case2/disk.qcow2" > "$T/out" 2> /dev/null
+    grep -q "^  $T/case2/disk.qcow2  PV at 0 " "$T/out" && ok || bad "two images of one name: $(grep "PV at 0" "$T/out")"
 fi
 for entry in disk.qcow2:vm.qcow2:qcow2 vm.ova:vm.ova:VMDK; do
     IFS=: read -r src vm what <<< "$entry"
