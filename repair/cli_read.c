@@ -584,6 +584,14 @@ int cli_extract(const args_t *a, scanned_t *s)
     }
     lr_extract_thin_info_free(info);
     lr_extract_plan_free(plan);
+    if (rc) {
+        ex = cli_fail(rc, &err);
+        /* said only when so: an --overwrite'n file may still be there */
+        if (a->out_file && access(a->out_file, F_OK) != 0)
+            fprintf(stderr, "%s: LV %s not extracted: nothing written to %s\n", cli_prog,
+                    cli_tty(a->mode_arg), cli_tty(a->out_file));
+        return ex;
+    }
     /* an incomplete copy is not a success */
-    return rc ? cli_fail(rc, &err) : partial ? EXIT_REFUSED : EXIT_OK;
+    return partial ? EXIT_REFUSED : EXIT_OK;
 }

@@ -85,6 +85,17 @@ if command -v qemu-img > /dev/null 2>&1; then
         lr_fail "qcow2: --export of a cut image exited $? ($(cat "$T/err"))"
     grep -q "WARNING: .*cut.qcow2 is not readable whole (.*are unreadable: the qcow file .*cut.qcow2 ends (at byte $(stat -c %s "$T/cut.qcow2")) before the end of the data its map places at bytes .*: it was cut short)" "$T/err" ||
         lr_fail "qcow2: lvmrepair does not warn that the file was cut short ($(cat "$T/err"))"
+    # an LV whose bytes lie past the cut is not extracted, saying so, and
+    # leaves no file (each LV of the VG's backup file tried)
+    lost=0
+    for lv in $(sed -n '/^\tlogical_volumes {/,$s/^\t\t\([A-Za-z0-9_.+-]*\) {$/\1/p' "$LR_FIX/backup/truth/backup/hbkvg"); do
+        rm -f "$T/lv.out"
+        "$R" --extract "$lv" -o "$T/lv.out" "$T/cut.qcow2" > /dev/null 2> "$T/err" && continue
+        grep -q "LV $lv not extracted: nothing written to $T/lv.out" "$T/err" && [ ! -e "$T/lv.out" ] ||
+            lr_fail "qcow2: --extract $lv failed without saying nothing was written ($(cat "$T/err"))"
+        lost=$((lost + 1))
+    done
+    [ $lost -gt 0 ] || lr_fail "qcow2: no LV lies past the cut"
     ran=$((ran + 1))
 else
     echo "SKIPPED: cut_compressed qcow2 (no qemu-img)"
