@@ -2371,6 +2371,11 @@ static void print_report(FILE *f, const lr_scan_t *s, const lr_evidence_t *ev)
                 im->container ? ")" : "", im->scanned < im->size ? "  (scan stopped early)" : "");
         if (im->truncated && im->gzip && im->scanned == im->size)
             fprintf(f, "    TRUNCATED: scanned the %" PRIu64 " bytes that decompress\n", im->size);
+        else if (im->truncated && im->scanned >= im->size) /* an xz/zstd piece that ends it */
+            fprintf(f,
+                    "    TRUNCATED: the image ends at byte %" PRIu64 " as far as it "
+                    "decompresses: what follows the damage below cannot be found\n",
+                    im->size);
         else if (im->truncated)
             fprintf(f, "    TRUNCATED: scanned %" PRIu64 " of %" PRIu64 " bytes\n", im->scanned,
                     im->size);
