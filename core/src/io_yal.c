@@ -651,7 +651,7 @@ static int ewf_note_incomplete(yal_ctx_t *y)
         return 0;
     snprintf(text, sizeof(text),
              "the EWF image %s: the segment files are corrupted or incomplete (%s): any chunk "
-             "they do not hold is unreadable, the rest is read",
+             "they do not hold is unreadable, and what libewf reads of the rest is read",
              lr_io_name(y->io), y->why);
     return lr_io_add_note(y->io, text) ? -ENOMEM : 0;
 }
