@@ -234,7 +234,7 @@ static void json_images(FILE *f, const lr_scan_t *s)
         jk_str(f, "path", im->path, &first);
         jk_u64(f, "size", im->size, &first);
         jk_bool(f, "gzip", im->gzip, &first);
-        jk_str(f, "format", im->format ? im->format : "raw", &first);
+        jk_str(f, "format", im->format || !im->opened ? im->format : "raw", &first);
         jk_u64(f, "scanned", im->scanned, &first);
         jk_bool(f, "truncated", im->truncated, &first);
         jk_bool(f, "text_file", im->text_file, &first);

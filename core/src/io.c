@@ -122,6 +122,29 @@ const char *lr_io_format(const lr_io_t *io)
     return lr_io_fmt_name(io ? io->fmt : LR_IO_FMT_RAW);
 }
 
+const char *lr_io_probe_format(const char *path)
+{
+    struct stat st;
+    /* stat first: a FIFO would block the open; a device is served raw */
+    if (!path || stat(path, &st) != 0 || !(S_ISREG(st.st_mode) || S_ISBLK(st.st_mode)))
+        return NULL;
+    if (S_ISBLK(st.st_mode))
+        return lr_io_fmt_name(LR_IO_FMT_RAW);
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    int fmt = LR_IO_FMT_RAW, rc = fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ? -EINVAL : 0;
+    char *note = NULL;
+    lr_io_member_t member = {0};
+    if (!rc)
+        rc = lr_io_detect(fd, path, (uint64_t)st.st_size, &fmt, &note, &member, NULL);
+    free(note);
+    close(fd);
+    if (rc)
+        return NULL;
+    return lr_io_fmt_name(member.fmt != LR_IO_FMT_RAW ? member.fmt : fmt);
+}
+
 int lr_io_is_container(const lr_io_t *io)
 {
     return io && io->fmt != LR_IO_FMT_RAW;

@@ -78,6 +78,9 @@ static int init_images(sc_ctx_t *c, lr_io_t *const *ios, size_t n)
         im->path = sc_strdup(name ? name : "");
         if (!im->path)
             return lr_error_set(c->err, -ENOMEM, LR_NO_OFFSET, "out of memory");
+        /* one that did not open: what its content says it is */
+        if (!ios[i] && c->paths)
+            im->format = lr_io_probe_format(c->paths[i]);
         int rc = 0;
         if (!ios[i]) {
             /* not opened: the open failed (LR_SCAN_KEEP_GOING), or the scan

@@ -506,8 +506,13 @@ PY
     printf '\x02' | dd of="$T/q/corrupt.qcow2" bs=1 seek=79 conv=notrunc 2> /dev/null
     qemu-img info "$T/q/corrupt.qcow2" | grep -q 'corrupt: true' && ok || bad "qcow2 corrupt bit not set"
     refused "$T/q/corrupt.qcow2" "libqcow cannot read: it is marked corrupt" "qcow2 corrupt"
-    luks "$T/q/luks.qcow2" &&
+    if luks "$T/q/luks.qcow2"; then
         refused "$T/q/luks.qcow2" "an encrypted qcow2 image: not supported" "qcow2 luks"
+        # --json says what the image refused is (until 2026-12-08 "raw")
+        "$LVMSCAN" --json "$T/q/luks.qcow2" "$T/disk.img" 2> /dev/null |
+            python3 -c 'import json, sys; i = json.load(sys.stdin)["images"][0]; assert i["format"] == "qcow2" and i["error"], i' &&
+            ok || bad "qcow2 luks: --json does not say it is a qcow2"
+    fi
 fi
 
 # ---- VMDK, VHD and VHDX as qemu-img writes them -----------------------------------

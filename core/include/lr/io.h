@@ -299,6 +299,14 @@ int lr_io_is_gzip(const lr_io_t *io);
  * stacked by lr_io_new), "gzip", "ewf", "qcow2", "vmdk", "vhd", "vhdx",
  * "xz", "zstd", "split" or "lzma" (legacy .lzma). A static string. */
 const char *lr_io_format(const lr_io_t *io);
+/* The format path's content says it holds, told as lr_io_open tells it
+ * but without opening the format (an lr_io_format answer, static; "raw"
+ * for a block device): for an image that did not open (an encrypted
+ * qcow2, a backing file missing) to say what it is. NULL when the file
+ * does not read or lr_io_open refuses it before its format is known (a
+ * split set's later segment). Never fails otherwise; reads at most the
+ * file's first bytes, its last 512 and a tar archive's headers. */
+const char *lr_io_probe_format(const char *path);
 /* The name of a format (an lr_io_format answer) for people: "EWF (E01)",
  * "qcow2", "VMDK", "split raw"... A static string (format itself when it
  * is not known). */

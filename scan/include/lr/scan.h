@@ -148,10 +148,10 @@ typedef struct lr_scan_image {
                       gzip image opened by lr_scan_paths whose scan was interrupted:
                       the bytes decompressed so far, its end not being known) */
     bool gzip;
-    const char
-        *format;      /* lr_io_format(): "raw", "gzip", "qcow2"... (static); "raw" if not opened */
-    bool container;   /* a container or compressed image (gzip too): never written in place */
-    uint64_t scanned; /* bytes scanned (== size unless interrupted or `error`) */
+    const char *format; /* lr_io_format(): "raw", "gzip", "qcow2"... (static); if not opened
+                                   lr_io_probe_format()'s (NULL: not known) */
+    bool container;     /* a container or compressed image (gzip too): never written in place */
+    uint64_t scanned;   /* bytes scanned (== size unless interrupted or `error`) */
     /* What went wrong with this image (LR_SCAN_KEEP_GOING, or a handle opened
      * with LR_IO_PARTIAL): 0, or the status of the failed open or read, or of
      * the damage of a gzip image (lr_io_damage). */
