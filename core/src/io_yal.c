@@ -1715,8 +1715,8 @@ typedef struct {
 
 /* One VMDK file of a chain: libvmdk's handle and, for a file holding its
  * own descriptor, the pool through which its one extent (the file itself)
- * is read; for a flat VMDK whose extent files libvmdk does not open (one
- * cut short), the extents read by us. */
+ * is read; for a flat VMDK at the top of its chain, the extents read by us
+ * (vmdk_open_flat). */
 typedef struct vmdk_file {
     libvmdk_handle_t *h;
 #ifdef LR_HAVE_BFIO
@@ -2059,9 +2059,10 @@ out:
     return ok;
 }
 
-/* A VMDK whose extents are all flat (or zero), their files beside it: the
- * extents read by us (vmdk_flat_read), libvmdk only parsing the
- * descriptor. libvmdk 20200926 reads such a VMDK wrongly or not at all:
+/* A VMDK whose extents are all flat (or zero), their files beside it, the
+ * top of its chain: the extents read by us (vmdk_flat_read), libvmdk only
+ * parsing the descriptor (a flat parent of a delta disk is read by
+ * libvmdk, through the child's handle). libvmdk 20200926 reads such a VMDK wrongly or not at all:
  * it takes a flat extent's offset in its file (the descriptor's sectors)
  * as bytes, reading a disk described 1 MiB into its file 2048 bytes in,
  * silently (qemu reads it right); and it opens none of a VMDK whose extent
@@ -2117,7 +2118,9 @@ static int vmdk_open_extents(vmdk_file_t *f, const char *path, const char *image
         if (!by_name)
             return rc;
     }
-    if (vmdk_open_flat(f, dir))
+    /* a parent is read through libvmdk's handle by its child's
+     * (vmdk_attach): our extents would not be seen there */
+    if (strcmp(path, image) == 0 && vmdk_open_flat(f, dir))
         return 0;
     vmdk_free_flat(f);
     if (libvmdk_handle_set_extent_data_files_path(f->h, dir, strlen(dir), &e) != 1 ||

@@ -592,6 +592,17 @@ if have qemu-img; then
     "$LR_CAT" "$T/v/fofs/d.vmdk" "$T/out.raw" > /dev/null 2> "$T/err" && cmp -s "$T/out.raw" "$T/disk.img" &&
         ok || bad "vmdk fofs: not read as the disk ($(cat "$T/err"))"
     scan_same "$T/v/fofs/d.vmdk" "$T/disk.img" "vmdk fofs"
+    # a delta VMDK over a flat base (a snapshot of a flat disk): the base
+    # is read by libvmdk through the delta's handle, so it is not taken
+    # over by our flat reader (a flat parent read by us broke every read
+    # of the chain, 2026-12-08)
+    mkdir "$T/v/fdelta"
+    qemu-img convert -f raw -O vmdk -o subformat=monolithicFlat "$T/disk.img" "$T/v/fdelta/base.vmdk" &&
+        qemu-img create -q -f vmdk -o backing_file=base.vmdk,backing_fmt=vmdk "$T/v/fdelta/top.vmdk" &&
+        qemu-io -c "write -P 0x77 1M 64k" "$T/v/fdelta/top.vmdk" > /dev/null &&
+        qraw vmdk "$T/v/fdelta/top.vmdk" "$T/v/fdelta.raw" || bad "vmdk fdelta: qemu-img failed"
+    "$LR_CAT" "$T/v/fdelta/top.vmdk" "$T/out.raw" > /dev/null 2> "$T/err" && cmp -s "$T/out.raw" "$T/v/fdelta.raw" &&
+        ok || bad "vmdk fdelta: not read as qemu-img reads it ($(cat "$T/err"))"
     for c in "fcut:$((sz / 2 + 1000)):$sz" "fcut3:$((sz - 3145728)):$sz"; do
         IFS=: read -r d from to <<< "$c"
         img=$T/v/$d/d.vmdk
