@@ -173,6 +173,26 @@ static int prefix_version(sc_ctx_t *c, const lr_scan_vg_t *vg, sc_section_t *sec
     return rc;
 }
 
+/* The crc and length of the VG section tokens copy cp's first block holds
+ * (copy_canon's first_block): *own when they reach past its seqno (the
+ * seqno is the file's own), else 0 and 0. Only -ENOMEM fails. */
+static int first_block_start(sc_ctx_t *c, const lr_scan_copy_t *cp, bool *own, uint32_t *crc,
+                             size_t *n)
+{
+    char *mine = NULL;
+    *own = false;
+    *crc = 0;
+    int rc = copy_canon(c, cp, true, &mine, n);
+    if (!rc && mine && sc_past_seqno(mine, *n)) {
+        *own = true;
+        *crc = lr_crc(LR_CRC_INITIAL, mine, *n);
+    }
+    if (!*own)
+        *n = 0;
+    free(mine);
+    return rc;
+}
+
 /* A partial backup file read on from its first block (own_len) whose
  * whole text begins no complete version's section: the version its first
  * block's section begins, if exactly one (its later blocks may be another
@@ -180,22 +200,22 @@ static int prefix_version(sc_ctx_t *c, const lr_scan_vg_t *vg, sc_section_t *sec
 static int own_prefix_version(sc_ctx_t *c, const lr_scan_vg_t *vg, sc_section_t *sec, size_t lo,
                               size_t n_sec, lr_scan_copy_t *cp, long *found)
 {
-    char *mine = NULL;
+    bool own = false;
+    uint32_t crc = 0;
     size_t n = 0;
     *found = -1;
-    int rc = copy_canon(c, cp, true, &mine, &n);
-    if (!rc && mine && sc_past_seqno(mine, n)) {
-        uint32_t crc = cp->section_start_crc;
-        size_t len = cp->section_start_len;
-        cp->section_start_crc = lr_crc(LR_CRC_INITIAL, mine, n);
-        cp->section_start_len = n;
-        rc = prefix_version(c, vg, sec, lo, n_sec, cp, found);
-        if (*found < 0) {
-            cp->section_start_crc = crc;
-            cp->section_start_len = len;
-        }
+    int rc = first_block_start(c, cp, &own, &crc, &n);
+    if (rc || !own)
+        return rc;
+    uint32_t had_crc = cp->section_start_crc;
+    size_t had_len = cp->section_start_len;
+    cp->section_start_crc = crc;
+    cp->section_start_len = n;
+    rc = prefix_version(c, vg, sec, lo, n_sec, cp, found);
+    if (*found < 0) {
+        cp->section_start_crc = had_crc;
+        cp->section_start_len = had_len;
     }
-    free(mine);
     return rc;
 }
 
@@ -316,13 +336,16 @@ static void key_backups(const lr_scan_copy_t *copies, sc_key_t *k, size_t n)
  * Only -ENOMEM fails. */
 static int weigh_read_on(sc_ctx_t *c, lr_scan_copy_t *cp, const lr_scan_copy_t *o)
 {
-    char *mine = NULL, *theirs = NULL;
+    bool seqno_own = false;
+    uint32_t crc = 0;
     size_t n = 0, m = 0;
-    int rc = copy_canon(c, cp, true, &mine, &n);
-    if (!rc && mine && sc_past_seqno(mine, n))
+    char *theirs = NULL;
+    int rc = first_block_start(c, cp, &seqno_own, &crc, &n);
+    if (!rc && seqno_own)
         rc = copy_canon(c, o, false, &theirs, &m);
-    bool seqno_own = mine && sc_past_seqno(mine, n);
-    bool agrees = !rc && (!seqno_own || (theirs && m >= n && memcmp(theirs, mine, n) == 0));
+    bool agrees =
+        !rc && (!seqno_own || (theirs && m >= n && lr_crc(LR_CRC_INITIAL, theirs, n) == crc));
+    free(theirs);
     if (agrees) {
         char msg[LR_SCAN_MAX_PARSE_ERROR];
         if (seqno_own)
@@ -342,11 +365,9 @@ static int weigh_read_on(sc_ctx_t *c, lr_scan_copy_t *cp, const lr_scan_copy_t *
         cp->partial = true;
         cp->parse_ok = false;
         cp->ends_whole = false;
-        cp->section_start_crc = seqno_own ? lr_crc(LR_CRC_INITIAL, mine, n) : 0;
-        cp->section_start_len = seqno_own ? n : 0;
+        cp->section_start_crc = crc; /* 0 and 0 when the seqno is not its own */
+        cp->section_start_len = n;
     }
-    free(mine);
-    free(theirs);
     return rc;
 }
 
